@@ -1,0 +1,86 @@
+// The one interface every execution backend implements. The scheduler
+// (src/runtime) owns ordering, retries, timeouts, state and logs; a runner only
+// knows how to execute one step of one job in its environment.
+import type { Plan, PlanJob, PlanStep } from "../model/plan.js";
+
+export type RunnerName = "local" | "docker" | "github-actions";
+/** Value of ORUN_CONTEXT for each runner. */
+export const RUNNER_CONTEXT: Record<RunnerName, string> = {
+  local: "local",
+  docker: "container",
+  "github-actions": "ci",
+};
+
+export interface RunContext {
+  plan: Plan;
+  execId: string;
+  /** Absolute workspace root (intent dir, or --workdir). */
+  workspaceDir: string;
+  /** Root for runner-owned scratch space (job temp dirs), inside the execution record. */
+  scratchDir: string;
+  /** Runner options from the CLI (e.g. docker --pull). */
+  options: Record<string, string | undefined>;
+}
+
+export interface JobContext {
+  run: RunContext;
+  job: PlanJob;
+  /** Absolute job directory (job.path resolved against the workspace). */
+  jobDir: string;
+  /** Raised when the run is cancelled (Ctrl-C, failFast cancel). */
+  signal: AbortSignal;
+}
+
+export interface StepContext {
+  job: JobContext;
+  step: PlanStep;
+  /** State key of the step (id || name || use). */
+  stepKey: string;
+  /** Absolute working directory for this step. */
+  cwd: string;
+  /**
+   * The environment orun declares for the step: plan job env, ORUN_* runtime
+   * variables, then step env (later wins). Runners decide whether the host
+   * environment goes underneath (local does; docker never does).
+   */
+  env: Record<string, string>;
+  /** Milliseconds before the step must be killed; undefined = no limit. */
+  timeoutMs?: number;
+  /** Aborts this attempt (timeout or cancellation); runners must kill what they started. */
+  signal: AbortSignal;
+  /** Live output, already combined stdout+stderr, for --verbose and `orun logs --follow`. */
+  onOutput: (chunk: string) => void;
+}
+
+export interface StepResult {
+  /** Process exit code; null when killed by a signal. */
+  exitCode: number | null;
+  /** Combined output as it should be logged (masked for github-actions). */
+  output: string;
+  /** Set when the step failed: `exit status 3`, `command timed out after 2s`, a runner error... */
+  error?: string;
+  timedOut?: boolean;
+  /** Named outputs the step produced (github-actions `steps.<id>.outputs`). */
+  outputs?: Record<string, string>;
+}
+
+export interface Runner {
+  readonly name: RunnerName;
+  /** Once per run before any job (not in dry-run). Throw an OrunError for unusable set-ups. */
+  prepare?(run: RunContext): Promise<void>;
+  /** Before a job's first step (e.g. create the job container). */
+  startJob?(job: JobContext): Promise<void>;
+  runStep(step: StepContext): Promise<StepResult>;
+  /** After the job's last step, even after failure (post hooks, container removal). */
+  finishJob?(job: JobContext, outcome: { failed: boolean }): Promise<StepResult | void>;
+  /** Once per run at the end, also after Ctrl-C. */
+  cleanup?(run: RunContext): Promise<void>;
+}
+
+export function isUseStep(step: PlanStep): boolean {
+  return typeof step.use === "string" && step.use.trim() !== "";
+}
+
+export function planHasUseStep(plan: Plan): boolean {
+  return plan.jobs.some((job) => job.steps.some(isUseStep));
+}

@@ -1,0 +1,26 @@
+// Hooks let a state backend take part in scheduling without the scheduler
+// knowing about it. Local runs use none; remote state (src/remote) implements
+// them to claim jobs from the backend, heartbeat and upload logs.
+import type { PlanJob } from "../model/plan.js";
+
+export type BeforeJobDecision =
+  /** Execute the job here. */
+  | { action: "run" }
+  /** Already completed elsewhere (e.g. by another runner): count it as done. */
+  | { action: "skip"; reason: string }
+  /** Will never run (e.g. an upstream job failed on another machine). */
+  | { action: "skipped"; reason: string };
+
+export interface ExecutionHooks {
+  /**
+   * When true, dependency readiness is decided by the hooks (beforeJob may
+   * block until the job is claimable), not by local state.
+   */
+  readonly managesDependencies?: boolean;
+  beforeJob?(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision>;
+  afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
+  onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
+  onStepFinished?(job: PlanJob, stepKey: string, output: string, failed: boolean): Promise<void>;
+  /** Called once when the run ends, success or not. */
+  close?(): Promise<void>;
+}
