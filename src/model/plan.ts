@@ -57,8 +57,12 @@ export interface PlanJob {
   env?: Record<string, string>;
   labels?: Record<string, string>;
   parameters?: Record<string, unknown>;
-  /** Policies that require approval before the job may run (decision 5). */
-  policies?: string[];
+  /**
+   * Merged policies (group, then environment, then execution profile; later
+   * wins), values as strings. `requireApproval: "true"` makes the runtime
+   * refuse the job without `--approve` (decision 5).
+   */
+  policies?: Record<string, string>;
 }
 
 export interface PlanTriggerInfo {
@@ -156,4 +160,10 @@ export function canonicalJobId(id: string): string {
 export function planShortId(plan: Pick<Plan, "metadata">): string {
   const checksum = plan.metadata.checksum ?? "";
   return checksum.replace(/^sha256-/, "").slice(0, 12);
+}
+
+/** True when the job's policies demand an explicit `--approve` before it runs. */
+export function requiresApproval(job: Pick<PlanJob, "policies">): boolean {
+  const value = job.policies?.requireApproval;
+  return value !== undefined && ["true", "yes", "1"].includes(value.trim().toLowerCase());
 }
