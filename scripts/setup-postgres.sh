@@ -4,6 +4,7 @@
 set -euo pipefail
 log() { echo "setup-postgres: $*" >&2; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
 
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   log "installing postgresql"
@@ -20,6 +21,6 @@ if ! pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main"{print $4}' | grep -
 fi
 port=$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main"{print $3}')
 # A password login for the tests over loopback TCP.
-$SUDO -u postgres psql -q -p "$port" -c "DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='orun') THEN CREATE ROLE orun LOGIN SUPERUSER PASSWORD 'orun'; END IF; END\$\$;" >&2
-$SUDO -u postgres psql -q -p "$port" -tc "SELECT 1 FROM pg_database WHERE datname='orun_test'" | grep -q 1 || $SUDO -u postgres createdb -p "$port" -O orun orun_test >&2
+as_postgres psql -q -p "$port" -c "DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='orun') THEN CREATE ROLE orun LOGIN SUPERUSER PASSWORD 'orun'; END IF; END\$\$;" >&2
+as_postgres psql -q -p "$port" -tc "SELECT 1 FROM pg_database WHERE datname='orun_test'" | grep -q 1 || as_postgres createdb -p "$port" -O orun orun_test >&2
 echo "postgres://orun:orun@127.0.0.1:${port}/orun_test"
