@@ -72,6 +72,8 @@ export interface PlanTriggerInfo {
   action?: string;
   matchedBindings: string[];
   activeEnvironments: string[];
+  /** environment → the matched bindings that activated it (several bindings can match one event). */
+  activatedBy?: Record<string, string[]>;
   scope: "full" | "changed";
   base?: string;
   head?: string;
