@@ -2,52 +2,104 @@
 # Provides a real Docker-API container engine on machines without a Docker
 # daemon: Debian's podman serving the Docker API on a unix socket (see
 # ../shared/notes/container-engine.md), plus a tiny local test image built from
-# a busybox root file system (no registry is reachable). Idempotent. Prints the
-# DOCKER_HOST value on stdout.
+# a busybox root file system (no registry is reachable). Idempotent; works on a
+# fresh Debian machine as root. Prints the DOCKER_HOST value on stdout (empty
+# when an engine was already reachable through the docker CLI's defaults).
+#
+# Environment:
+#   ORUN_PODMAN_SOCKET   socket path for the podman service (/run/orun-podman.sock)
+#   ORUN_TEST_IMAGE      tag of the test image (localhost/orun-test:latest)
 set -euo pipefail
 log() { echo "setup-container-engine: $*" >&2; }
+die() { log "$*"; exit 1; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-SOCK=/run/orun-podman.sock
-IMAGE=localhost/orun-test:latest
+SOCK=${ORUN_PODMAN_SOCKET:-/run/orun-podman.sock}
+IMAGE=${ORUN_TEST_IMAGE:-localhost/orun-test:latest}
+# Bump when the image's contents change so existing machines rebuild it.
+IMAGE_REVISION=2
+CONF=/etc/containers/orun-containers.conf
+STATE_DIR=${TMPDIR:-/tmp}
 
-if docker info >/dev/null 2>&1; then
-  log "a Docker engine is already reachable"
-else
-  if ! command -v podman >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
-    log "installing podman runc busybox-static"
-    $SUDO apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq podman runc busybox-static >&2
+apt_install() {
+  log "installing $*"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+if ! command -v docker >/dev/null 2>&1; then
+  # orun's docker runner drives the engine through the docker CLI. Debian
+  # bookworm ships it only inside docker.io; keep its daemon from starting
+  # (there is no init system to run it, and podman serves the API instead).
+  policy_created=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    policy_created=1
   fi
-  $SUDO mkdir -p /etc/containers
-  $SUDO tee /etc/containers/containers.conf >/dev/null <<'CONF'
-[containers]
-default_ulimits = []
-netns = "host"
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-  if ! DOCKER_HOST=unix://$SOCK docker info >/dev/null 2>&1; then
-    log "starting podman system service on $SOCK"
-    nohup podman system service --time=0 unix://$SOCK >/tmp/orun-podman.log 2>&1 &
-    echo $! > /tmp/orun-podman.pid
-    for _ in $(seq 1 50); do
-      DOCKER_HOST=unix://$SOCK docker info >/dev/null 2>&1 && break
-      sleep 0.2
-    done
-  fi
-  export DOCKER_HOST=unix://$SOCK
+  apt_install docker.io
+  [ -n "$policy_created" ] && $SUDO rm -f /usr/sbin/policy-rc.d
+  command -v docker >/dev/null 2>&1 || die "the docker CLI is still missing after installing docker.io"
 fi
 
-if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  log "building $IMAGE from a busybox root file system"
-  root=$(mktemp -d)
-  mkdir -p "$root/bin" "$root/tmp" "$root/workspace"
+if [ -z "${DOCKER_HOST:-}" ] && docker info >/dev/null 2>&1; then
+  log "a Docker engine is already reachable"
+else
+  if [ -n "${DOCKER_HOST:-}" ] && docker info >/dev/null 2>&1; then
+    log "the engine at $DOCKER_HOST is reachable"
+  else
+    export DOCKER_HOST=unix://$SOCK
+    if ! docker info >/dev/null 2>&1; then
+      if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1; then
+        apt_install podman runc busybox-static uidmap slirp4netns fuse-overlayfs
+      fi
+      # A config of our own (CONTAINERS_CONF) instead of rewriting the system's.
+      $SUDO mkdir -p /etc/containers
+      $SUDO tee "$CONF" >/dev/null <<'CONF'
+[containers]
+default_ulimits = []        # the sandbox refuses setrlimit from the runtime
+netns = "host"              # no CNI networking inside the sandbox
+[engine]
+runtime = "runc"            # crun fails here: "cgroups in hybrid mode not supported"
+cgroup_manager = "cgroupfs" # no systemd
+events_logger = "file"
+CONF
+      $SUDO rm -f "$SOCK"   # a stale socket from a service that died
+      log "starting podman system service on $SOCK"
+      CONTAINERS_CONF=$CONF nohup podman system service --time=0 "unix://$SOCK" >"$STATE_DIR/orun-podman.log" 2>&1 &
+      echo $! >"$STATE_DIR/orun-podman.pid"
+      for _ in $(seq 1 100); do
+        docker info >/dev/null 2>&1 && break
+        sleep 0.2
+      done
+      docker info >/dev/null 2>&1 || { tail -n 20 "$STATE_DIR/orun-podman.log" >&2 || true; die "podman did not start serving $SOCK"; }
+    fi
+  fi
+fi
+
+revision=$(docker image inspect -f '{{ index .Config.Labels "io.orun.test-image" }}' "$IMAGE" 2>/dev/null || true)
+if [ "$revision" != "$IMAGE_REVISION" ]; then
+  command -v busybox >/dev/null 2>&1 || apt_install busybox-static
+  log "building $IMAGE (revision $IMAGE_REVISION) from a busybox root file system"
+  work=$(mktemp -d)
+  root=$work/rootfs
+  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/workspace"
+  chmod 755 "$root" "$root/workspace"
+  chmod 1777 "$root/tmp"
   cp "$(command -v busybox)" "$root/bin/busybox"
-  for c in sh echo cat ls env pwd true false sleep mkdir rm touch test printf grep sed wc id head tail; do ln -s busybox "$root/bin/$c"; done
-  tar -C "$root" -cf "$root.tar" .
-  if command -v podman >/dev/null 2>&1; then podman import "$root.tar" "$IMAGE" >&2; else docker import "$root.tar" "$IMAGE" >&2; fi
-  rm -rf "$root" "$root.tar"
+  for applet in $("$root/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  tar -C "$root" -cf "$work/rootfs.tar" .
+  docker image rm -f "$IMAGE" >/dev/null 2>&1 || true
+  docker import \
+    --change "LABEL io.orun.test-image=$IMAGE_REVISION" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change 'CMD ["sh"]' \
+    "$work/rootfs.tar" "$IMAGE" >&2
+  rm -rf "$work"
+  revision=$(docker image inspect -f '{{ index .Config.Labels "io.orun.test-image" }}' "$IMAGE")
+  [ "$revision" = "$IMAGE_REVISION" ] || die "imported $IMAGE but it lacks its revision label"
 fi
 echo "${DOCKER_HOST:-}"
