@@ -1,0 +1,194 @@
+// YAML reading with source positions. Every orun input goes through here so a
+// later error can name the file, the line and the field: documents keep their
+// node tree and a LineCounter, and `originAt` turns a field path into an
+// Origin (see src/model/intent.ts).
+
+import { promises as fs } from "node:fs";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import type { FieldPath, Origin } from "../../model/intent.js";
+import { OrunError, type SourceLocation } from "../../util/errors.js";
+
+export type PathSegment = string | number;
+
+/** One parsed YAML document and what is needed to point back into it. */
+export interface YamlDoc {
+  /** File as shown in messages (relative to the intent directory when inside it). */
+  readonly file: string;
+  /** Absolute path. */
+  readonly absPath: string;
+  /** 0-based index of the document inside a multi-document file. */
+  readonly index: number;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  /** Plain JS value of the document (YAML 1.2 core schema: `on`/`yes` stay strings). */
+  readonly value: unknown;
+}
+
+// Bounds aliases so a crafted file ("billion laughs") cannot blow up memory.
+const MAX_ALIAS_COUNT = 1000;
+
+/** Parses every document of a YAML text. Syntax errors and duplicate keys name file:line:col. */
+export function parseYamlText(text: string, file: string, absPath: string): YamlDoc[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (!Array.isArray(docs)) return []; // an EmptyStream: no documents at all
+  const out: YamlDoc[] = [];
+  docs.forEach((doc, index) => {
+    const err = doc.errors[0];
+    if (err) {
+      const { line, col } = lineCounter.linePos(err.pos[0]);
+      const reason = err.code === "DUPLICATE_KEY" ? `duplicate key: ${keyAt(text, err.pos[0])}` : err.message.split("\n")[0]!;
+      throw new OrunError(`invalid YAML: ${reason}`, { location: { file, line, column: col } });
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (cause) {
+      const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
+      throw new OrunError(`invalid YAML: ${(cause as Error).message}`, { location: { file, line }, cause });
+    }
+    out.push({ file, absPath, index, doc, lineCounter, value });
+  });
+  return out;
+}
+
+/** Reads and parses a YAML file; read failures become OrunErrors naming the file. */
+export async function readYamlFile(absPath: string, file: string): Promise<YamlDoc[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(absPath, "utf8");
+  } catch (cause) {
+    throw new OrunError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { location: { file }, cause });
+  }
+  return parseYamlText(text, file, absPath);
+}
+
+/** Reads a file that must hold exactly one YAML document (intent.yaml, component.yaml, stack.yaml). */
+export async function readSingleDocument(absPath: string, file: string): Promise<YamlDoc> {
+  const docs = await readYamlFile(absPath, file);
+  if (docs.length > 1) {
+    const second = docs[1]!;
+    const line = second.doc.range ? second.lineCounter.linePos(second.doc.range[0]).line : 1;
+    throw new OrunError("expected a single YAML document, found another one (`---`)", { location: { file, line } });
+  }
+  if (docs.length === 0 || docs[0]!.value === null || docs[0]!.value === undefined) {
+    throw new OrunError("file is empty: expected a YAML mapping", { location: { file, line: 1 } });
+  }
+  return docs[0]!;
+}
+
+function keyAt(text: string, offset: number): string {
+  const m = /^[^\n:]*/.exec(text.slice(offset));
+  return (m?.[0] ?? "").trim() || "(unknown)";
+}
+
+interface Found {
+  node: Node | null;
+  /** Offset where the deepest existing segment is written (its key for map entries). */
+  offset: number;
+}
+
+function resolveAlias(doc: Document.Parsed, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+/** Follows `path` from the document root; stops at the deepest existing node. */
+function find(yd: YamlDoc, path: readonly PathSegment[]): Found {
+  let node: unknown = yd.doc.contents;
+  let offset = (node as Node | null)?.range?.[0] ?? 0;
+  for (const seg of path) {
+    node = resolveAlias(yd.doc, node);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyString(p.key) === String(seg));
+      if (!pair) return { node: null, offset };
+      offset = (pair.key as Node | null)?.range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)];
+      if (item === undefined) return { node: null, offset };
+      node = item;
+      offset = (item as Node | null)?.range?.[0] ?? offset;
+    } else {
+      return { node: null, offset };
+    }
+  }
+  return { node: (resolveAlias(yd.doc, node) as Node | null) ?? null, offset };
+}
+
+function keyString(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+export function lineAt(yd: YamlDoc, path: readonly PathSegment[]): number {
+  return yd.lineCounter.linePos(find(yd, path).offset).line;
+}
+
+function posAt(yd: YamlDoc, path: readonly PathSegment[]): { line: number; col: number } {
+  return yd.lineCounter.linePos(find(yd, path).offset);
+}
+
+/** The source text of a scalar (`1.0` stays "1.0", `true` stays "true"); undefined for non-scalars. */
+export function scalarSourceAt(yd: YamlDoc, path: readonly PathSegment[]): string | undefined {
+  const { node } = find(yd, path);
+  if (!isScalar(node)) return undefined;
+  return node.source ?? String(node.value);
+}
+
+export function splitField(field: FieldPath | undefined): PathSegment[] {
+  if (field === undefined) return [];
+  if (typeof field !== "string") return [...field];
+  if (field === "") return [];
+  return field
+    .replace(/\[(\d+)\]/g, ".$1")
+    .split(".")
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** `environments.prod.promotion.dependsOn[0].satisfy` */
+export function formatField(path: readonly PathSegment[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += out ? `.${seg}` : seg;
+  }
+  return out;
+}
+
+class DocOrigin implements Origin {
+  constructor(
+    private readonly yd: YamlDoc,
+    readonly path: readonly PathSegment[],
+  ) {}
+  get file(): string {
+    return this.yd.file;
+  }
+  get line(): number {
+    return posAt(this.yd, this.path).line;
+  }
+  get column(): number {
+    return posAt(this.yd, this.path).col;
+  }
+  lineOf(field?: FieldPath): number {
+    return lineAt(this.yd, [...this.path, ...splitField(field)]);
+  }
+  at(field?: FieldPath): SourceLocation {
+    const full = [...this.path, ...splitField(field)];
+    return { file: this.yd.file, line: lineAt(this.yd, full), field: formatField(full) || undefined };
+  }
+}
+
+export function originAt(yd: YamlDoc, path: readonly PathSegment[] = []): Origin {
+  return new DocOrigin(yd, path);
+}
+
+/** An OrunError at a field of a document: `file:line: field: message`. */
+export function errorAt(yd: YamlDoc, path: readonly PathSegment[], message: string, hint?: string): OrunError {
+  const field = formatField(path);
+  return new OrunError(field ? `${field}: ${message}` : message, { location: { file: yd.file, line: lineAt(yd, path) }, hint });
+}
+
+/** Same as errorAt, from an Origin (for objects already decoded). */
+export function errorAtOrigin(origin: Origin, field: FieldPath | undefined, message: string, hint?: string): OrunError {
+  const loc = origin.at(field);
+  return new OrunError(loc.field ? `${loc.field}: ${message}` : message, { location: { file: loc.file, line: loc.line }, hint });
+}

@@ -1,0 +1,171 @@
+// Validates parsed YAML documents against the shipped JSON Schemas and turns
+// ajv's errors into messages that name file, line and field:
+//   intent.yaml:12: environments.prod.promotion.dependsOn[0].satisfy: must be one of same-plan, ...
+
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { OrunError } from "../../util/errors.js";
+import { formatField, lineAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
+import { didYouMean } from "./did-you-mean.js";
+import { SCHEMAS, type SchemaName } from "./schemas.js";
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+
+let ajv: Ajv | undefined;
+const compiled = new Map<SchemaName, ValidateFunction>();
+
+function validatorFor(name: SchemaName): ValidateFunction {
+  let fn = compiled.get(name);
+  if (!fn) {
+    ajv ??= addFormats(new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false }));
+    fn = ajv.compile(SCHEMAS[name]);
+    compiled.set(name, fn);
+  }
+  return fn;
+}
+
+/** One validation problem, already located. */
+export interface Problem {
+  file: string;
+  line: number;
+  /** Full field path, e.g. `spec.jobs[0].steps[1].phase`. */
+  field: string;
+  message: string;
+}
+
+/** Throws an OrunError listing every schema violation of the document (first one located in the error). */
+export function validateDocument(yd: YamlDoc, schema: SchemaName, basePath: readonly PathSegment[] = []): void {
+  const fn = validatorFor(schema);
+  if (fn(yd.value)) return;
+  const problems = describeErrors(fn.errors ?? [], yd.value, (path) => ({ file: yd.file, line: lineAt(yd, [...basePath, ...path]) }), basePath);
+  throw problemsError(problems);
+}
+
+/** Builds one OrunError out of located problems: the first is the headline, the rest follow indented. */
+export function problemsError(problems: Problem[], prefix = ""): OrunError {
+  const [first, ...rest] = problems;
+  if (!first) return new OrunError(`${prefix}validation failed`);
+  const lines = rest.slice(0, 9).map((p) => `\n  ${p.file}:${p.line}: ${p.field ? `${p.field}: ` : ""}${p.message}`);
+  if (rest.length > 9) lines.push(`\n  … and ${rest.length - 9} more`);
+  return new OrunError(`${prefix}${first.field ? `${first.field}: ` : ""}${first.message}${lines.join("")}`, {
+    location: { file: first.file, line: first.line },
+  });
+}
+
+/**
+ * Turns ajv errors into located, readable problems, sorted by line and without
+ * the noise of `if`/`propertyNames` wrappers.
+ */
+export function describeErrors(
+  errors: ErrorObject[],
+  data: unknown,
+  locate: (path: PathSegment[]) => { file: string; line: number },
+  basePath: readonly PathSegment[] = [],
+): Problem[] {
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const err of errors) {
+    if (err.keyword === "if" || err.keyword === "propertyNames") continue;
+    const path = pointerToPath(err.instancePath, data);
+    let message: string;
+    const params = err.params as Record<string, unknown>;
+    const propertyName = (err as ErrorObject & { propertyName?: string }).propertyName;
+    if (propertyName !== undefined) {
+      path.push(propertyName);
+      message = `invalid name "${propertyName}": ${patternText(String(params.pattern ?? ""))}`;
+    } else {
+      switch (err.keyword) {
+        case "additionalProperties": {
+          const key = String(params.additionalProperty);
+          path.push(key);
+          const allowed = Object.keys(((err.parentSchema ?? {}) as { properties?: object }).properties ?? {});
+          message = `unknown key "${key}"${didYouMean(key, allowed)}`;
+          if (allowed.length > 0 && !didYouMean(key, allowed)) message += `; allowed keys: ${allowed.join(", ")}`;
+          break;
+        }
+        case "required":
+          path.push(String(params.missingProperty));
+          message = "is required";
+          break;
+        case "enum":
+          message = `must be one of ${(params.allowedValues as unknown[]).map(String).join(", ")} (got ${JSON.stringify(err.data)})`;
+          break;
+        case "const":
+          message = `must be ${JSON.stringify(params.allowedValue)} (got ${JSON.stringify(err.data)})`;
+          break;
+        case "type":
+          message = `must be ${typeText(params.type)} (got ${describeValue(err.data)})`;
+          break;
+        case "pattern":
+          message = `${patternText(String(params.pattern))} (got ${JSON.stringify(err.data)})`;
+          break;
+        case "minLength":
+          message = params.limit === 1 ? "must not be empty" : (err.message ?? "is too short");
+          break;
+        case "format":
+          message = `must be a valid ${String(params.format).toUpperCase()} (got ${JSON.stringify(err.data)})`;
+          break;
+        default:
+          message = err.message ?? `violates ${err.keyword}`;
+      }
+    }
+    const full = [...basePath, ...path];
+    const key = `${formatField(full)}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const where = locate(path);
+    out.push({ file: where.file, line: where.line, field: formatField(full), message });
+  }
+  return out.sort((a, b) => a.line - b.line);
+}
+
+/** `/environments/prod/promotion/dependsOn/0` → segments, numbers where the data is an array. */
+export function pointerToPath(pointer: string, data: unknown): PathSegment[] {
+  if (!pointer) return [];
+  const out: PathSegment[] = [];
+  let cur: unknown = data;
+  for (const raw of pointer.slice(1).split("/")) {
+    const seg = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (Array.isArray(cur)) {
+      out.push(Number(seg));
+      cur = cur[Number(seg)];
+    } else {
+      out.push(seg);
+      cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return out;
+}
+
+function typeText(type: unknown): string {
+  const names: Record<string, string> = {
+    string: "a string",
+    integer: "an integer",
+    number: "a number",
+    boolean: "a boolean",
+    object: "a mapping",
+    array: "a list",
+    null: "null",
+  };
+  const list = String(type).split(",");
+  if (list.length === 1) return names[list[0]!] ?? list[0]!;
+  return `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function patternText(pattern: string): string {
+  if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9_-]")) return "must start with a letter or digit and contain only letters, digits, '-' and '_'";
+  if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9._-]")) return "must start with a letter or digit and contain only letters, digits, '.', '-' and '_'";
+  if (pattern.startsWith("^[A-Za-z_]")) return "must be an environment variable name (letters, digits and '_')";
+  if (pattern.startsWith("^([0-9]")) return "must be a duration such as 30s, 10m or 1h30m";
+  if (pattern.startsWith("^sha256:")) return "must be sha256:<64 lowercase hex digits>";
+  if (pattern.startsWith("^[a-z0-9]([-a-z0-9]")) return "must be lowercase letters, digits and '-' (starting and ending with a letter or digit)";
+  return `must match ${pattern}`;
+}
