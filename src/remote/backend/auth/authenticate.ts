@@ -1,0 +1,33 @@
+// Who is calling: a GitHub Actions OIDC token or a backend-issued token
+// (decision 9: both are accepted on every route). Either way the caller gets
+// exactly one namespace.
+import type { IncomingMessage } from "node:http";
+import type { Caller } from "../context.js";
+import { HttpError } from "../http.js";
+import type { Store } from "../store/types.js";
+import { AuthError, type OidcVerifier } from "./oidc.js";
+import { looksLikeBackendToken, verifyToken } from "./tokens.js";
+
+export async function authenticate(req: IncomingMessage, store: Store, oidc: OidcVerifier): Promise<Caller> {
+  const header = req.headers.authorization;
+  if (!header) throw unauthorized("Missing authorization header");
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthorized("Authorization header must be `Bearer <token>`");
+  const token = match[1];
+  if (looksLikeBackendToken(token)) {
+    const record = await verifyToken(store, token);
+    if (!record) throw unauthorized("Invalid or revoked token");
+    return { kind: "token", namespace: record.namespace, actor: record.description };
+  }
+  try {
+    const identity = await oidc.verify(token);
+    return { kind: "oidc", namespace: identity.namespace, actor: identity.actor };
+  } catch (err) {
+    if (err instanceof AuthError) throw unauthorized(err.message);
+    throw err;
+  }
+}
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, "UNAUTHORIZED", message);
+}

@@ -1,0 +1,94 @@
+// GitHub Actions OIDC verification (40-remote-state.md §3.2) with jose: RS256
+// only, keys from the issuer's discovery document (cached; refetched when a
+// token names an unknown key id), audience and issuer checked, exp/iat
+// checked, namespace taken from the repository claims.
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
+
+export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
+export const DEFAULT_AUDIENCE = "orun";
+const REQUIRED_CLAIMS = ["repository", "repository_id", "repository_owner", "repository_owner_id", "actor"] as const;
+/** Tolerated clock skew for `iat` in the future. */
+const IAT_SKEW_S = 60;
+
+export interface OidcOptions {
+  issuer?: string;
+  audience?: string;
+  /** Minimum time between JWKS refetches triggered by unknown key ids. */
+  jwksCooldownMs?: number;
+  /** How long fetched keys are trusted without refetching. */
+  jwksMaxAgeMs?: number;
+}
+
+export interface OidcIdentity {
+  namespace: string;
+  repositoryId: string;
+  actor: string;
+}
+
+export class AuthError extends Error {}
+
+export class OidcVerifier {
+  readonly issuer: string;
+  readonly audience: string;
+  private jwks?: Promise<ReturnType<typeof createRemoteJWKSet>>;
+
+  constructor(private readonly options: OidcOptions = {}) {
+    this.issuer = (options.issuer ?? GITHUB_OIDC_ISSUER).replace(/\/+$/, "");
+    this.audience = options.audience ?? DEFAULT_AUDIENCE;
+  }
+
+  /** Resolves jwks_uri from the discovery document once; retried after a failure. */
+  private keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    this.jwks ??= (async () => {
+      const url = `${this.issuer}/.well-known/openid-configuration`;
+      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) throw new AuthError(`cannot fetch OIDC discovery document ${url}: HTTP ${res.status}`);
+      const doc = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
+      if (typeof doc.jwks_uri !== "string") throw new AuthError(`OIDC discovery document ${url} has no jwks_uri`);
+      return createRemoteJWKSet(new URL(doc.jwks_uri), {
+        cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
+        cacheMaxAge: this.options.jwksMaxAgeMs ?? 15 * 60_000,
+        timeoutDuration: 10_000,
+      });
+    })();
+    this.jwks.catch(() => (this.jwks = undefined));
+    return this.jwks;
+  }
+
+  async verify(token: string): Promise<OidcIdentity> {
+    let header;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new AuthError("Malformed JWT");
+    }
+    if (header.alg !== "RS256") throw new AuthError(`Unsupported JWT algorithm ${String(header.alg)} (RS256 required)`);
+    if (typeof header.kid !== "string" || !header.kid) throw new AuthError("JWT has no key ID (kid)");
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.keySet(), { algorithms: ["RS256"], issuer: this.issuer, audience: this.audience, requiredClaims: ["exp", "iat"] }));
+    } catch (err) {
+      throw new AuthError(describeJoseError(err));
+    }
+    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + IAT_SKEW_S) throw new AuthError("JWT issued in the future (iat)");
+    for (const claim of REQUIRED_CLAIMS) {
+      const value = payload[claim];
+      if (typeof value !== "string" || value.trim() === "") throw new AuthError(`Missing or invalid claim: ${claim}`);
+    }
+    const repository = String(payload.repository);
+    if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new AuthError("Invalid claim: repository must be owner/name");
+    return { namespace: repository.toLowerCase(), repositoryId: String(payload.repository_id), actor: String(payload.actor) };
+  }
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof AuthError) return err.message;
+  if (err instanceof joseErrors.JWTExpired) return "Token expired";
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return "Unknown key ID";
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "Invalid signature";
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `Invalid claim ${err.claim}: ${err.reason}`;
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "Unsupported JWT algorithm (RS256 required)";
+  if (err instanceof joseErrors.JWKSTimeout) return "Timed out fetching the issuer's keys";
+  if (err instanceof joseErrors.JOSEError) return `Invalid token: ${err.message}`;
+  return `Cannot verify token: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -1,0 +1,37 @@
+// What every route handler receives.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Clock } from "./coordinator.js";
+import type { Store } from "./store/types.js";
+
+export interface Caller {
+  kind: "oidc" | "token";
+  /** `owner/repo`, lower-case: the isolation boundary. */
+  namespace: string;
+  actor: string | null;
+}
+
+export interface BackendSettings {
+  /** A running job whose runner has not heartbeaten for this long is abandoned. */
+  leaseMs: number;
+  /** Longest a `/runnable?waitMs=` long-poll is held open. */
+  maxLongPollMs: number;
+  /** Cap on one job's stored log. */
+  maxLogBytes: number;
+  /** Cap on JSON request bodies (plans). */
+  maxJsonBytes: number;
+}
+
+export interface BackendContext {
+  store: Store;
+  settings: BackendSettings;
+  clock(): Clock;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string>;
+  caller: Caller;
+  backend: BackendContext;
+}

@@ -1,0 +1,247 @@
+// The coordination rules of one run, as pure functions over its state
+// (40-remote-state.md §2 with decision 9's fixes). Stores load a run's state
+// inside a locked transaction, call one of these, and persist what changed,
+// so the rules live here once for SQLite and PostgreSQL alike.
+import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus } from "../protocol.js";
+import { TERMINAL_JOB_STATUSES } from "../protocol.js";
+
+export interface JobRecord {
+  jobId: string;
+  /** Plan order, so listings follow the plan (not object-key order). */
+  position: number;
+  component: string;
+  deps: string[];
+  status: JobStatus;
+  runnerId: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  heartbeatAt: string | null;
+  lastError: string | null;
+  /** How many times the job was claimed (takeovers included). */
+  attempts: number;
+  /** Size of the uploaded log, 0 when none (read-only; stores fill it in). */
+  logBytes: number;
+}
+
+export interface RunRecord {
+  namespace: string;
+  runId: string;
+  status: RunStatus;
+  planChecksum: string;
+  triggerType: string;
+  actor: string | null;
+  dryRun: boolean;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface RunState {
+  run: RunRecord;
+  jobs: JobRecord[];
+}
+
+/** What a mutation changed: the stores write exactly these rows. */
+export interface Mutation<T> {
+  result: T;
+  changedJobs: JobRecord[];
+  /** Set when the run row changed. */
+  run?: RunRecord;
+}
+
+export class CoordinatorError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Clock {
+  now: Date;
+  /** A running job whose heartbeat is older than this is abandoned. */
+  leaseMs: number;
+}
+
+/** Validates a plan for registration; returns the job records of a new run. */
+export function initialJobs(plan: BackendPlan): JobRecord[] {
+  if (!plan || typeof plan !== "object" || typeof plan.checksum !== "string" || !plan.checksum || !Array.isArray(plan.jobs)) {
+    throw new CoordinatorError(400, "Missing or invalid plan");
+  }
+  const seen = new Set<string>();
+  for (const [i, job] of plan.jobs.entries()) {
+    if (!job || typeof job.jobId !== "string" || job.jobId.trim() === "") throw new CoordinatorError(400, `plan.jobs[${i}].jobId must be a non-empty string`);
+    if (seen.has(job.jobId)) throw new CoordinatorError(400, `Duplicate jobId: ${job.jobId}`);
+    seen.add(job.jobId);
+  }
+  for (const [i, job] of plan.jobs.entries()) {
+    if (job.deps !== undefined && (!Array.isArray(job.deps) || job.deps.some((d) => typeof d !== "string"))) {
+      throw new CoordinatorError(400, `plan.jobs[${i}].deps must be an array of job IDs`);
+    }
+    for (const dep of job.deps ?? []) {
+      if (!seen.has(dep)) throw new CoordinatorError(400, `Job ${job.jobId} depends on unknown job ${dep}`);
+    }
+  }
+  assertAcyclic(plan.jobs.map((j) => ({ id: j.jobId, deps: j.deps ?? [] })));
+  return plan.jobs.map((job, position) => ({
+    jobId: job.jobId,
+    position,
+    component: typeof job.component === "string" ? job.component : "",
+    deps: [...new Set(job.deps ?? [])],
+    status: "pending",
+    runnerId: null,
+    startedAt: null,
+    finishedAt: null,
+    heartbeatAt: null,
+    lastError: null,
+    attempts: 0,
+    logBytes: 0,
+  }));
+}
+
+function assertAcyclic(nodes: { id: string; deps: string[] }[]): void {
+  const deps = new Map(nodes.map((n) => [n.id, n.deps]));
+  const state = new Map<string, 1 | 2>();
+  const visit = (id: string, trail: string[]): void => {
+    if (state.get(id) === 2) return;
+    if (state.get(id) === 1) throw new CoordinatorError(400, `Dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" -> ")}`);
+    state.set(id, 1);
+    for (const d of deps.get(id) ?? []) visit(d, [...trail, id]);
+    state.set(id, 2);
+  };
+  for (const n of nodes) visit(n.id, []);
+}
+
+export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
+  if (job.status !== "running") return false;
+  const beat = job.heartbeatAt ? Date.parse(job.heartbeatAt) : Number.NEGATIVE_INFINITY;
+  return clock.now.getTime() - beat > clock.leaseMs;
+}
+
+function findJob(state: RunState, jobId: string): JobRecord {
+  const job = state.jobs.find((j) => j.jobId === jobId);
+  if (!job) throw new CoordinatorError(404, "Job not found");
+  return job;
+}
+
+/** Pending jobs whose direct dependencies all succeeded, in plan order. */
+export function runnableJobs(state: RunState): string[] {
+  const status = new Map(state.jobs.map((j) => [j.jobId, j.status]));
+  return state.jobs.filter((j) => j.status === "pending" && j.deps.every((d) => status.get(d) === "success")).map((j) => j.jobId);
+}
+
+/** Run status derived from its jobs; `cancelled` is sticky. */
+export function deriveRunStatus(current: RunStatus, jobs: JobRecord[]): RunStatus {
+  if (current === "cancelled") return current;
+  if (jobs.length > 0 && jobs.every((j) => TERMINAL_JOB_STATUSES.includes(j.status))) {
+    return jobs.some((j) => j.status === "failed" || j.status === "skipped") ? "failed" : "completed";
+  }
+  return "running";
+}
+
+function finishMutation<T>(state: RunState, result: T, changed: JobRecord[], now: Date): Mutation<T> {
+  if (changed.length === 0) return { result, changedJobs: [] };
+  const iso = now.toISOString();
+  const status = deriveRunStatus(state.run.status, state.jobs);
+  const finished = status === "completed" || status === "failed";
+  const run: RunRecord = { ...state.run, status, updatedAt: iso, finishedAt: finished ? (state.run.finishedAt ?? iso) : null };
+  return { result, changedJobs: changed, run };
+}
+
+export function claimJob(state: RunState, jobId: string, runnerId: string, clock: Clock): Mutation<ClaimResponse> {
+  const job = findJob(state, jobId);
+  const iso = clock.now.toISOString();
+  const take = (takeover: boolean): Mutation<ClaimResponse> => {
+    job.status = "running";
+    job.runnerId = runnerId;
+    job.heartbeatAt = iso;
+    job.startedAt = takeover && job.startedAt ? job.startedAt : iso;
+    job.finishedAt = null;
+    job.lastError = null;
+    job.attempts += 1;
+    const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs };
+    if (takeover) result.takeover = true;
+    return finishMutation(state, result, [job], clock.now);
+  };
+  switch (job.status) {
+    case "pending": {
+      const byId = new Map(state.jobs.map((j) => [j.jobId, j]));
+      const blocked = job.deps.find((d) => ["failed", "skipped"].includes(byId.get(d)?.status ?? ""));
+      if (blocked) return { result: { claimed: false, currentStatus: "pending", depsBlocked: true, reason: `dependency ${blocked} ${byId.get(blocked)?.status}` }, changedJobs: [] };
+      const waiting = job.deps.filter((d) => byId.get(d)?.status !== "success");
+      if (waiting.length > 0) return { result: { claimed: false, currentStatus: "pending", depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` }, changedJobs: [] };
+      // A pending job that was claimed before lost its runner (swept lease).
+      return take(job.attempts > 0);
+    }
+    case "running":
+      if (isLeaseExpired(job, clock)) return take(true);
+      return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}` }, changedJobs: [] };
+    case "skipped":
+      return { result: { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: job.lastError ?? "an upstream job failed" }, changedJobs: [] };
+    default:
+      return { result: { claimed: false, currentStatus: job.status, ...(job.lastError ? { reason: job.lastError } : {}) }, changedJobs: [] };
+  }
+}
+
+export function heartbeatJob(state: RunState, jobId: string, runnerId: string, clock: Clock): Mutation<HeartbeatResponse> {
+  const job = findJob(state, jobId);
+  if (job.status !== "running" || job.runnerId !== runnerId) return { result: { ok: false, abort: true }, changedJobs: [] };
+  job.heartbeatAt = clock.now.toISOString();
+  return { result: { ok: true }, changedJobs: [job] };
+}
+
+/**
+ * Terminal update by the owner. Repeating the same terminal status is
+ * idempotent (a retried request after a lost response). A failure marks every
+ * pending transitive dependent `skipped`, so their runners stop waiting.
+ */
+export function updateJob(state: RunState, jobId: string, runnerId: string, status: "success" | "failed", error: string | undefined, clock: Clock): Mutation<{ ok: true }> {
+  const job = findJob(state, jobId);
+  if (job.status === status && job.runnerId === runnerId) return { result: { ok: true }, changedJobs: [] };
+  if (job.status !== "running") throw new CoordinatorError(400, `Job is not running (current: ${job.status})`);
+  if (job.runnerId !== runnerId) throw new CoordinatorError(400, "Runner does not own this job");
+  const iso = clock.now.toISOString();
+  job.status = status;
+  job.finishedAt = iso;
+  job.lastError = status === "failed" ? (error ?? "failed") : null;
+  const changed = [job];
+  if (status === "failed") changed.push(...skipDependents(state, jobId, iso));
+  return finishMutation(state, { ok: true }, changed, clock.now);
+}
+
+function skipDependents(state: RunState, failedId: string, iso: string): JobRecord[] {
+  const skipped: JobRecord[] = [];
+  const queue = [failedId];
+  while (queue.length > 0) {
+    const cause = queue.shift() as string;
+    for (const dependent of state.jobs) {
+      if (dependent.status !== "pending" || !dependent.deps.includes(cause)) continue;
+      dependent.status = "skipped";
+      dependent.finishedAt = iso;
+      dependent.lastError = cause === failedId ? `dependency ${failedId} failed` : `dependency ${cause} skipped (upstream ${failedId} failed)`;
+      skipped.push(dependent);
+      queue.push(dependent.jobId);
+    }
+  }
+  return skipped;
+}
+
+/** Sweeper: abandoned jobs go back to pending so a waiting runner can take them over. */
+export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<string[]> {
+  const released = state.jobs.filter((j) => isLeaseExpired(j, clock));
+  for (const job of released) {
+    job.lastError = `lease expired (runner ${job.runnerId} stopped heartbeating)`;
+    job.status = "pending";
+    job.runnerId = null;
+    job.heartbeatAt = null;
+  }
+  return finishMutation(state, released.map((j) => j.jobId), released, clock.now);
+}
+
+export function isJobActionable(job: JobRecord, state: RunState, clock: Clock): boolean {
+  if (job.status === "running") return isLeaseExpired(job, clock);
+  if (job.status !== "pending") return true;
+  const byId = new Map(state.jobs.map((j) => [j.jobId, j.status]));
+  return job.deps.every((d) => byId.get(d) === "success") || job.deps.some((d) => ["failed", "skipped"].includes(byId.get(d) ?? ""));
+}

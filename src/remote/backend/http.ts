@@ -1,0 +1,72 @@
+// Small HTTP helpers for the backend: the error envelope, CORS, bounded body
+// reading. Every response is JSON `{error, code}` on failure (§1.1).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ErrorCode } from "../protocol.js";
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, "INVALID_REQUEST", message);
+export const notFound = (message: string) => new HttpError(404, "NOT_FOUND", message);
+
+export const CORS_HEADERS: Record<string, string> = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+  "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Orun-Deploy-Token, X-GitHub-Access-Token",
+};
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...CORS_HEADERS, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, status: number, body: Buffer): void {
+  res.writeHead(status, { ...CORS_HEADERS, "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length });
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, err: HttpError): void {
+  sendJson(res, err.status, { error: err.message, code: err.code }, err.headers);
+}
+
+/** Reads the whole body, refusing more than `maxBytes` with 413. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (declared > maxBytes) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString("utf8"));
+  } catch {
+    throw badRequest("Invalid JSON body");
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw badRequest("Invalid JSON body: expected an object");
+  return value as Record<string, unknown>;
+}
+
+/** Run and job IDs become database keys and log names: printable, no `/`, bounded. */
+export function checkId(kind: "runId" | "jobId" | "runnerId", value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") throw badRequest(`Missing ${kind}`);
+  if (value.length > 256 || /[/\\]/.test(value) || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
+  return value;
+}

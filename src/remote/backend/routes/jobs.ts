@@ -1,0 +1,125 @@
+// Job coordination: list, status, runnable (with long-poll), claim, update,
+// heartbeat. Every mutation is one coordinator function applied atomically
+// by the store (see store/types.ts).
+import type { RunnableResponse } from "../../protocol.js";
+import { CoordinatorError, claimJob, heartbeatJob, isJobActionable, runnableJobs, updateJob, type Mutation, type RunState } from "../coordinator.js";
+import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
+import type { RequestContext } from "../context.js";
+import { jobView } from "../views.js";
+
+async function loadRun(ctx: RequestContext): Promise<RunState> {
+  const state = await ctx.backend.store.getRun(ctx.caller.namespace, ctx.params.runId);
+  if (!state) throw notFound("Run not found");
+  return state;
+}
+
+async function mutate<T>(ctx: RequestContext, fn: (state: RunState) => Mutation<T>): Promise<T> {
+  try {
+    const result = await ctx.backend.store.mutateRun(ctx.caller.namespace, ctx.params.runId, fn);
+    if (result === undefined) throw notFound("Run not found");
+    return result;
+  } catch (err) {
+    if (err instanceof CoordinatorError) throw new HttpError(err.status, err.status === 404 ? "NOT_FOUND" : err.status === 409 ? "CONFLICT" : "INVALID_REQUEST", err.message);
+    throw err;
+  }
+}
+
+export async function listJobs(ctx: RequestContext): Promise<void> {
+  const state = await loadRun(ctx);
+  sendJson(ctx.res, 200, { jobs: state.jobs.map((j) => jobView(state.run.namespace, state.run.runId, j)) });
+}
+
+export async function jobStatus(ctx: RequestContext): Promise<void> {
+  const state = await loadRun(ctx);
+  const job = state.jobs.find((j) => j.jobId === ctx.params.jobId);
+  if (!job) throw notFound("Job not found");
+  sendJson(ctx.res, 200, jobView(state.run.namespace, state.run.runId, job));
+}
+
+/**
+ * GET …/runnable[?job=ID][&waitMs=N]. With `waitMs` the request is held until
+ * something is worth acting on (the job became claimable, terminal or
+ * abandoned; without `job`: any job became runnable) or the wait ends. Store
+ * change events wake it at once; a slow re-check covers writers the store
+ * cannot observe (another process on the same SQLite file).
+ */
+export async function runnable(ctx: RequestContext): Promise<void> {
+  const jobId = ctx.url.searchParams.get("job") ?? undefined;
+  const waitMs = Math.min(Math.max(Number(ctx.url.searchParams.get("waitMs") ?? 0) || 0, 0), ctx.backend.settings.maxLongPollMs);
+  const evaluate = async (): Promise<{ ready: boolean; body: RunnableResponse }> => {
+    const state = await loadRun(ctx);
+    const jobs = runnableJobs(state);
+    if (!jobId) return { ready: jobs.length > 0 || state.run.status !== "running", body: { jobs } };
+    const job = state.jobs.find((j) => j.jobId === jobId);
+    if (!job) throw notFound("Job not found");
+    return { ready: isJobActionable(job, state, ctx.backend.clock()), body: { jobs, job: jobView(state.run.namespace, state.run.runId, job) } };
+  };
+  const body = waitMs > 0 ? await waitUntilReady(ctx, waitMs, evaluate) : (await evaluate()).body;
+  sendJson(ctx.res, 200, body);
+}
+
+async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: () => Promise<{ ready: boolean; body: T }>): Promise<T> {
+  const { store } = ctx.backend;
+  const deadline = Date.now() + waitMs;
+  let wake: (() => void) | undefined;
+  let dirty = false;
+  const unsubscribe = store.onRunChanged((ns, runId) => {
+    if (ns !== ctx.caller.namespace || runId !== ctx.params.runId) return;
+    dirty = true;
+    wake?.();
+  });
+  let gone = false;
+  const onClose = () => {
+    gone = true;
+    wake?.();
+  };
+  ctx.res.on("close", onClose);
+  try {
+    for (;;) {
+      dirty = false;
+      const outcome = await evaluate();
+      const left = deadline - Date.now();
+      if (outcome.ready || left <= 0 || gone) return outcome.body;
+      if (dirty) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, RECHECK_MS));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    unsubscribe();
+    ctx.res.off("close", onClose);
+  }
+}
+
+/** Fallback re-check period of a long-poll (lease expiry, other-process writers). */
+const RECHECK_MS = 250;
+
+export async function claim(ctx: RequestContext): Promise<void> {
+  const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
+  const runnerId = checkId("runnerId", body.runnerId);
+  const clock = ctx.backend.clock();
+  sendJson(ctx.res, 200, await mutate(ctx, (state) => claimJob(state, ctx.params.jobId, runnerId, clock)));
+}
+
+export async function update(ctx: RequestContext): Promise<void> {
+  const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
+  const runnerId = checkId("runnerId", body.runnerId);
+  if (body.status !== "success" && body.status !== "failed") throw badRequest("status must be 'success' or 'failed'");
+  const status = body.status;
+  const error = typeof body.error === "string" ? body.error.slice(0, 4000) : undefined;
+  const clock = ctx.backend.clock();
+  sendJson(ctx.res, 200, await mutate(ctx, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock)));
+}
+
+export async function heartbeat(ctx: RequestContext): Promise<void> {
+  const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
+  const runnerId = checkId("runnerId", body.runnerId);
+  const clock = ctx.backend.clock();
+  sendJson(ctx.res, 200, await mutate(ctx, (state) => heartbeatJob(state, ctx.params.jobId, runnerId, clock)));
+}
+

@@ -1,0 +1,28 @@
+// Job logs: POST replaces (the v2 behaviour) or, with `?append=true`,
+// appends; both are capped per job. GET returns the bytes as text/plain.
+import { HttpError, notFound, readBody, sendJson, sendText } from "../http.js";
+import type { RequestContext } from "../context.js";
+import { logKey } from "../views.js";
+
+async function assertJobExists(ctx: RequestContext): Promise<void> {
+  const state = await ctx.backend.store.getRun(ctx.caller.namespace, ctx.params.runId);
+  if (!state) throw notFound("Run not found");
+  if (!state.jobs.some((j) => j.jobId === ctx.params.jobId)) throw notFound("Job not found");
+}
+
+export async function uploadLog(ctx: RequestContext): Promise<void> {
+  await assertJobExists(ctx);
+  const { maxLogBytes } = ctx.backend.settings;
+  const content = await readBody(ctx.req, maxLogBytes);
+  const mode = ctx.url.searchParams.get("append") === "true" ? "append" : "replace";
+  const { namespace } = ctx.caller;
+  const outcome = await ctx.backend.store.writeLog(namespace, ctx.params.runId, ctx.params.jobId, content, mode, maxLogBytes);
+  if ("tooLarge" in outcome) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${ctx.params.jobId} would exceed the ${maxLogBytes}-byte cap`);
+  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, ctx.params.runId, ctx.params.jobId), bytes: outcome.bytes });
+}
+
+export async function readLog(ctx: RequestContext): Promise<void> {
+  const log = await ctx.backend.store.readLog(ctx.caller.namespace, ctx.params.runId, ctx.params.jobId);
+  if (!log) throw notFound("Log not found");
+  sendText(ctx.res, 200, log);
+}

@@ -1,0 +1,52 @@
+// POST /v1/runs (create or join) and GET /v1/runs/:runId.
+import type { BackendPlan, CreateRunResponse } from "../../protocol.js";
+import { CoordinatorError, initialJobs, type RunRecord } from "../coordinator.js";
+import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
+import type { RequestContext } from "../context.js";
+import { runView } from "../views.js";
+import { randomUUID } from "node:crypto";
+
+export async function createRun({ req, res, caller, backend }: RequestContext): Promise<void> {
+  const body = await readJson(req, backend.settings.maxJsonBytes);
+  const plan = body.plan as BackendPlan | undefined;
+  if (!plan || typeof plan !== "object" || !plan.checksum || !Array.isArray(plan.jobs)) throw badRequest("Missing or invalid plan");
+  const runId = body.runId === undefined ? randomUUID() : checkId("runId", body.runId);
+  if (body.namespaceId !== undefined && String(body.namespaceId).toLowerCase() !== caller.namespace) throw new HttpError(403, "FORBIDDEN", "Namespace mismatch");
+  let jobs;
+  try {
+    jobs = initialJobs(plan);
+  } catch (err) {
+    if (err instanceof CoordinatorError) throw badRequest(err.message);
+    throw err;
+  }
+  for (const job of jobs) checkId("jobId", job.jobId);
+  const now = backend.clock().now.toISOString();
+  const run: RunRecord = {
+    namespace: caller.namespace,
+    runId,
+    status: "running",
+    planChecksum: String(plan.checksum),
+    triggerType: typeof body.triggerType === "string" && body.triggerType ? body.triggerType : "ci",
+    actor: typeof body.actor === "string" && body.actor ? body.actor : caller.actor,
+    dryRun: Boolean(body.dryRun),
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  const outcome = await backend.store.createRun({ run, jobs, planJson: JSON.stringify(plan) });
+  if (outcome.created) {
+    sendJson(res, 201, { runId, status: run.status, createdAt: now } satisfies CreateRunResponse);
+    return;
+  }
+  if (outcome.existing.planChecksum !== run.planChecksum) {
+    throw new HttpError(409, "CONFLICT", `Run exists with different plan checksum (run ${runId} has ${outcome.existing.planChecksum}, request has ${run.planChecksum})`);
+  }
+  sendJson(res, 200, { runId, status: outcome.existing.status, createdAt: outcome.existing.createdAt, joined: true } satisfies CreateRunResponse);
+}
+
+export async function getRun({ res, params, caller, backend }: RequestContext): Promise<void> {
+  const state = await backend.store.getRun(caller.namespace, params.runId);
+  if (!state) throw notFound("Run not found");
+  const view = runView(state);
+  sendJson(res, 200, { ...view, run: view });
+}

@@ -1,0 +1,133 @@
+// `orun backend serve`: the v2 HTTP API on node:http. Request pipeline (§1.1):
+// match route → authenticate → rate-limit per namespace → handler.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { authenticate } from "./auth/authenticate.js";
+import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
+import type { BackendContext, BackendSettings, RequestContext } from "./context.js";
+import { CORS_HEADERS, HttpError, sendError, sendJson } from "./http.js";
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
+import { claim, heartbeat, jobStatus, listJobs, runnable, update } from "./routes/jobs.js";
+import { readLog, uploadLog } from "./routes/logs.js";
+import { createRun, getRun } from "./routes/runs.js";
+import { startSweeper } from "./sweeper.js";
+import type { Store } from "./store/types.js";
+
+export interface BackendOptions extends Partial<BackendSettings> {
+  store: Store;
+  port?: number;
+  host?: string;
+  oidc?: OidcOptions;
+  rateLimit?: RateLimitOptions;
+  sweepIntervalMs?: number;
+  retentionMs?: number;
+  /** Unexpected errors (500s, sweeper failures) go here; default stderr. */
+  log?: (message: string) => void;
+}
+
+export interface RunningBackend {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+type Handler = (ctx: RequestContext) => Promise<void>;
+
+const ROUTES: { pattern: RegExp; keys: string[]; methods: Record<string, Handler> }[] = [
+  route("/v1/runs", { POST: createRun }),
+  route("/v1/runs/:runId", { GET: getRun }),
+  route("/v1/runs/:runId/jobs", { GET: listJobs }),
+  route("/v1/runs/:runId/runnable", { GET: runnable }),
+  route("/v1/runs/:runId/jobs/:jobId/status", { GET: jobStatus }),
+  route("/v1/runs/:runId/jobs/:jobId/claim", { POST: claim }),
+  route("/v1/runs/:runId/jobs/:jobId/update", { POST: update }),
+  route("/v1/runs/:runId/jobs/:jobId/heartbeat", { POST: heartbeat }),
+  route("/v1/runs/:runId/logs/:jobId", { GET: readLog, POST: uploadLog }),
+];
+
+function route(path: string, methods: Record<string, Handler>) {
+  const keys: string[] = [];
+  const pattern = new RegExp(`^${path.replace(/:(\w+)/g, (_m, key: string) => (keys.push(key), "([^/]+)"))}$`);
+  return { pattern, keys, methods };
+}
+
+export const DEFAULT_SETTINGS: BackendSettings = {
+  leaseMs: 120_000,
+  maxLongPollMs: 30_000,
+  maxLogBytes: 10 * 1024 * 1024,
+  maxJsonBytes: 16 * 1024 * 1024,
+};
+
+export async function startBackend(options: BackendOptions): Promise<RunningBackend> {
+  const settings: BackendSettings = {
+    leaseMs: options.leaseMs ?? DEFAULT_SETTINGS.leaseMs,
+    maxLongPollMs: options.maxLongPollMs ?? DEFAULT_SETTINGS.maxLongPollMs,
+    maxLogBytes: options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes,
+    maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
+  };
+  const backend: BackendContext = { store: options.store, settings, clock: () => ({ now: new Date(), leaseMs: settings.leaseMs }) };
+  const oidc = new OidcVerifier(options.oidc);
+  const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return sendError(res, err);
+      log(`orun backend: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: "Internal server error", code: "INTERNAL_ERROR" });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://backend");
+    const method = req.method ?? "GET";
+    if (method === "OPTIONS") {
+      res.writeHead(204, CORS_HEADERS).end();
+      return;
+    }
+    if (url.pathname === "/" && method === "GET") return sendJson(res, 200, { status: "ok", service: "orun-api" });
+    const found = ROUTES.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find((x) => x.m);
+    if (!found?.m) throw new HttpError(404, "NOT_FOUND", "Not found");
+    const handler = found.r.methods[method];
+    if (!handler) throw new HttpError(405, "INVALID_REQUEST", "Method not allowed");
+    const params: Record<string, string> = {};
+    found.r.keys.forEach((key, i) => {
+      try {
+        params[key] = decodeURIComponent(found.m?.[i + 1] ?? "");
+      } catch {
+        throw new HttpError(400, "INVALID_REQUEST", `Malformed percent-encoding in ${key}`);
+      }
+    });
+    const caller = await authenticate(req, backend.store, oidc);
+    const allowance = limiter.take(caller.namespace);
+    if (!allowance.ok) {
+      throw new HttpError(429, "RATE_LIMITED", "Rate limit exceeded", {
+        "Retry-After": String(allowance.retryAfterS),
+        "X-RateLimit-Limit": String(limiter.options.capacity),
+        "X-RateLimit-Remaining": "0",
+      });
+    }
+    await handler({ req, res, url, params, caller, backend });
+  }
+
+  const stopSweeper = startSweeper(backend, { intervalMs: options.sweepIntervalMs ?? 15_000, retentionMs: options.retentionMs ?? 24 * 3600_000 }, (err) =>
+    log(`orun backend: sweep failed: ${err instanceof Error ? err.message : String(err)}`),
+  );
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${address.port}`,
+    server,
+    async close() {
+      stopSweeper();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// `--database` → a store: `sqlite:PATH` (default `sqlite:.orun/backend.db`) or
+// `postgres://…` / `postgresql://…` (optional `?schema=name`).
+import { OrunError } from "../../../util/errors.js";
+import { openPostgresStore } from "./postgres.js";
+import { openSqliteStore } from "./sqlite.js";
+import type { Store } from "./types.js";
+
+export const DEFAULT_DATABASE = "sqlite:.orun/backend.db";
+
+export async function openStore(database: string = DEFAULT_DATABASE): Promise<Store> {
+  let store: Store;
+  if (database.startsWith("sqlite:")) {
+    const file = database.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
+    if (!file) throw new OrunError(`--database ${database}: missing file path (e.g. sqlite:.orun/backend.db)`);
+    store = openSqliteStore(file);
+  } else if (/^postgres(ql)?:\/\//.test(database)) {
+    store = openPostgresStore(database);
+  } else {
+    throw new OrunError(`--database "${database}": expected sqlite:PATH or postgres://user:pass@host:port/db`);
+  }
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw new OrunError(`cannot open database ${redact(database)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return store;
+}
+
+/** Hides the password of a database URL in messages. */
+export function redact(database: string): string {
+  return database.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}

@@ -1,0 +1,67 @@
+// Versioned schema migrations, applied in order on start by both stores and
+// recorded in `schema_migrations`. Never edit a released migration: append a
+// new version. Timestamps are ISO-8601 text in both dialects (they sort).
+
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+const TABLES = (blob: string, bool: string) => `
+CREATE TABLE runs (
+  namespace     TEXT NOT NULL,
+  run_id        TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  plan_checksum TEXT NOT NULL,
+  plan_json     TEXT NOT NULL,
+  trigger_type  TEXT NOT NULL,
+  actor         TEXT,
+  dry_run       ${bool} NOT NULL,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL,
+  finished_at   TEXT,
+  PRIMARY KEY (namespace, run_id)
+);
+CREATE INDEX runs_updated_at ON runs (updated_at);
+CREATE TABLE jobs (
+  namespace    TEXT NOT NULL,
+  run_id       TEXT NOT NULL,
+  job_id       TEXT NOT NULL,
+  position     INTEGER NOT NULL,
+  component    TEXT NOT NULL,
+  deps         TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  runner_id    TEXT,
+  started_at   TEXT,
+  finished_at  TEXT,
+  heartbeat_at TEXT,
+  last_error   TEXT,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (namespace, run_id, job_id)
+);
+CREATE INDEX jobs_running_heartbeat ON jobs (status, heartbeat_at);
+CREATE TABLE logs (
+  namespace  TEXT NOT NULL,
+  run_id     TEXT NOT NULL,
+  job_id     TEXT NOT NULL,
+  content    ${blob} NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (namespace, run_id, job_id)
+);
+CREATE TABLE tokens (
+  id          TEXT PRIMARY KEY,
+  token_hash  TEXT NOT NULL UNIQUE,
+  namespace   TEXT NOT NULL,
+  description TEXT,
+  created_at  TEXT NOT NULL,
+  revoked_at  TEXT
+);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
+];
+
+export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;

@@ -1,0 +1,252 @@
+// PostgreSQL store for several backend replicas. A mutation locks the run row
+// (`SELECT … FOR UPDATE`) inside a transaction, so claims on one run are
+// serialised across every replica; `pg_notify` (delivered on commit) wakes
+// long-polling runners connected to any replica.
+import { EventEmitter } from "node:events";
+import pg from "pg";
+import type { Mutation, RunState } from "../coordinator.js";
+import { MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
+import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
+import { jobParams, tokenFromRow } from "./sqlite.js";
+import type { NewRun, Store } from "./types.js";
+
+const CHANNEL = "orun_run_changed";
+/** Serialises migrations of concurrently starting replicas. */
+const MIGRATION_LOCK = 7_242_001;
+
+export interface PostgresStoreOptions {
+  /** Schema to use (created if missing); tests give each test its own. */
+  schema?: string;
+  maxConnections?: number;
+}
+
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
+  const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? undefined;
+  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  const cleanUrl = stripParam(url, "schema");
+  const pool = new pg.Pool({ connectionString: cleanUrl, max: options.maxConnections ?? 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  // An idle client erroring (e.g. the server restarted) must not crash the backend.
+  pool.on("error", () => undefined);
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  let listener: pg.Client | undefined;
+  let closed = false;
+
+  const channel = schema ? `${CHANNEL}_${schema}`.slice(0, 63) : CHANNEL;
+
+  async function listen(): Promise<void> {
+    if (closed) return;
+    const client = new pg.Client({ connectionString: cleanUrl });
+    client.on("error", () => {
+      listener = undefined;
+      setTimeout(() => void listen().catch(() => undefined), 500).unref();
+    });
+    client.on("notification", (msg) => {
+      const [namespace, runId] = JSON.parse(msg.payload ?? "[]") as [string, string];
+      if (namespace && runId) events.emit("changed", namespace, runId);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${quoteIdent(channel)}`);
+    if (closed) await client.end();
+    else listener = client;
+  }
+
+  async function tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  const notify = (client: pg.PoolClient, namespace: string, runId: string) => client.query("SELECT pg_notify($1, $2)", [channel, JSON.stringify([namespace, runId])]);
+
+  async function loadState(client: pg.ClientBase, namespace: string, runId: string, lock: boolean): Promise<RunState | undefined> {
+    const run = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2${lock ? " FOR UPDATE" : ""}`, [namespace, runId]);
+    if (run.rowCount === 0) return undefined;
+    const jobs = await client.query<JobRow>(
+      `SELECT j.*, octet_length(l.content) AS log_bytes FROM jobs j LEFT JOIN logs l ON l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id
+       WHERE j.namespace = $1 AND j.run_id = $2 ORDER BY j.position`,
+      [namespace, runId],
+    );
+    return { run: runFromRow(run.rows[0]), jobs: jobs.rows.map(jobFromRow) };
+  }
+
+  const store: Store = {
+    kind: "postgres",
+    async migrate() {
+      await tx(async (c) => {
+        if (schema) {
+          await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+          await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+        } else {
+          await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+        }
+        await c.query(MIGRATIONS_TABLE);
+        const applied = new Set((await c.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)));
+        for (const m of MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          await c.query(m.postgres);
+          await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [m.version, m.name, new Date().toISOString()]);
+        }
+      });
+      if (!listener) await listen();
+    },
+
+    async createRun({ run, jobs, planJson }: NewRun) {
+      return tx(async (c) => {
+        const inserted = await c.query(
+          `INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (namespace, run_id) DO NOTHING`,
+          [run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun, run.createdAt, run.updatedAt, run.finishedAt, planJson],
+        );
+        if (inserted.rowCount === 0) {
+          const existing = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2`, [run.namespace, run.runId]);
+          return { created: false as const, existing: runFromRow(existing.rows[0]) };
+        }
+        await c.query(
+          `INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts)
+           SELECT $1, $2, j.job_id, j.position, j.component, j.deps, 'pending', 0
+           FROM unnest($3::text[], $4::int[], $5::text[], $6::text[]) AS j(job_id, position, component, deps)`,
+          [run.namespace, run.runId, jobs.map((j) => j.jobId), jobs.map((j) => j.position), jobs.map((j) => j.component), jobs.map((j) => JSON.stringify(j.deps))],
+        );
+        await notify(c, run.namespace, run.runId);
+        return { created: true as const };
+      });
+    },
+
+    async getRun(namespace, runId) {
+      const client = await pool.connect();
+      try {
+        // One snapshot for the run and its jobs.
+        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        const state = await loadState(client, namespace, runId, false);
+        await client.query("COMMIT");
+        return state;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+
+    async mutateRun<T>(namespace: string, runId: string, fn: (state: RunState) => Mutation<T>) {
+      return tx(async (c) => {
+        const state = await loadState(c, namespace, runId, true);
+        if (!state) return undefined;
+        const mutation = fn(state);
+        for (const job of mutation.changedJobs) {
+          const p = jobParams(namespace, runId, job);
+          await c.query(
+            `UPDATE jobs SET status = $4, runner_id = $5, started_at = $6, finished_at = $7, heartbeat_at = $8, last_error = $9, attempts = $10
+             WHERE namespace = $1 AND run_id = $2 AND job_id = $3`,
+            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts],
+          );
+        }
+        if (mutation.run) {
+          await c.query("UPDATE runs SET status = $3, updated_at = $4, finished_at = $5 WHERE namespace = $1 AND run_id = $2", [
+            namespace, runId, mutation.run.status, mutation.run.updatedAt, mutation.run.finishedAt,
+          ]);
+        }
+        if (mutation.changedJobs.length > 0) await notify(c, namespace, runId);
+        return mutation.result;
+      });
+    },
+
+    async runsWithStaleLeases(before) {
+      const rows = await query<{ namespace: string; run_id: string }>(
+        "SELECT DISTINCT namespace, run_id FROM jobs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $1)",
+        [before],
+      );
+      return rows.map((r) => ({ namespace: r.namespace, runId: r.run_id }));
+    },
+
+    async deleteRunsUpdatedBefore(before) {
+      return tx(async (c) => {
+        const where = "SELECT namespace, run_id FROM runs WHERE updated_at < $1";
+        await c.query(`DELETE FROM logs WHERE (namespace, run_id) IN (${where})`, [before]);
+        await c.query(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`, [before]);
+        return (await c.query("DELETE FROM runs WHERE updated_at < $1", [before])).rowCount ?? 0;
+      });
+    },
+
+    async writeLog(namespace, runId, jobId, content, mode, maxBytes) {
+      return tx(async (c) => {
+        // Lock the log row (or its absence, via the run row) so concurrent appends add up correctly.
+        await c.query("SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE", [namespace, runId]);
+        const cur = await c.query<{ n: number }>("SELECT octet_length(content) AS n FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
+        const bytes = (mode === "append" ? Number(cur.rows[0]?.n ?? 0) : 0) + content.length;
+        if (bytes > maxBytes) return { tooLarge: true as const, bytes };
+        const merge = mode === "append" ? "logs.content || excluded.content" : "excluded.content";
+        await c.query(
+          `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = ${merge}, updated_at = excluded.updated_at`,
+          [namespace, runId, jobId, content, new Date().toISOString()],
+        );
+        return { bytes };
+      });
+    },
+
+    async readLog(namespace, runId, jobId) {
+      const rows = await query<{ content: Buffer }>("SELECT content FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
+      return rows[0]?.content;
+    },
+
+    async insertToken(token) {
+      await query("INSERT INTO tokens (id, token_hash, namespace, description, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)", [
+        token.id, token.hash, token.namespace, token.description, token.createdAt, token.revokedAt,
+      ]);
+    },
+    async findTokenByHash(hash) {
+      const rows = await query<TokenRowPg>("SELECT id, namespace, description, created_at, revoked_at FROM tokens WHERE token_hash = $1", [hash]);
+      return rows[0] ? tokenFromRow(rows[0]) : undefined;
+    },
+    async revokeToken(id, at) {
+      const res = await pool.query("UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id", [id, at]);
+      return res.rows.length > 0;
+    },
+    async listTokens() {
+      return (await query<TokenRowPg>("SELECT id, namespace, description, created_at, revoked_at FROM tokens ORDER BY created_at")).map(tokenFromRow);
+    },
+
+    onRunChanged(fn) {
+      events.on("changed", fn);
+      return () => events.off("changed", fn);
+    },
+    async close() {
+      closed = true;
+      await listener?.end().catch(() => undefined);
+      await pool.end();
+    },
+  };
+
+  async function query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    return (await pool.query<R>(text, values)).rows;
+  }
+  return store;
+}
+
+interface TokenRowPg {
+  id: string;
+  namespace: string;
+  description: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function stripParam(url: string, name: string): string {
+  const u = new URL(url);
+  u.searchParams.delete(name);
+  return u.toString();
+}

@@ -1,0 +1,65 @@
+// Row ↔ record mapping shared by the SQLite and PostgreSQL stores.
+import type { JobRecord, RunRecord } from "../coordinator.js";
+import type { JobStatus, RunStatus } from "../../protocol.js";
+
+export interface RunRow {
+  namespace: string;
+  run_id: string;
+  status: string;
+  plan_checksum: string;
+  trigger_type: string;
+  actor: string | null;
+  dry_run: number | boolean;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface JobRow {
+  job_id: string;
+  position: number;
+  component: string;
+  deps: string;
+  status: string;
+  runner_id: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  heartbeat_at: string | null;
+  last_error: string | null;
+  attempts: number;
+  log_bytes: number | string | null;
+}
+
+export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at";
+
+export function runFromRow(row: RunRow): RunRecord {
+  return {
+    namespace: row.namespace,
+    runId: row.run_id,
+    status: row.status as RunStatus,
+    planChecksum: row.plan_checksum,
+    triggerType: row.trigger_type,
+    actor: row.actor,
+    dryRun: Boolean(row.dry_run),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function jobFromRow(row: JobRow): JobRecord {
+  return {
+    jobId: row.job_id,
+    position: Number(row.position),
+    component: row.component,
+    deps: JSON.parse(row.deps) as string[],
+    status: row.status as JobStatus,
+    runnerId: row.runner_id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    heartbeatAt: row.heartbeat_at,
+    lastError: row.last_error,
+    attempts: Number(row.attempts),
+    logBytes: Number(row.log_bytes ?? 0),
+  };
+}

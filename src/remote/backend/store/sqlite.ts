@@ -1,0 +1,178 @@
+// Embedded default store: one SQLite file (WAL) through better-sqlite3.
+// better-sqlite3 is synchronous, so a mutation is one `BEGIN IMMEDIATE`
+// transaction with no await inside: atomic against this process's other
+// requests and, through SQLite's write lock, against other processes.
+import { EventEmitter } from "node:events";
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { JobRecord, Mutation, RunState } from "../coordinator.js";
+import { MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
+import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
+import type { NewRun, Store, TokenRecord } from "./types.js";
+
+export function openSqliteStore(file: string): Store {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 10000");
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+
+  const selectRun = () => db.prepare<[string, string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = ? AND run_id = ?`);
+  const selectJobs = () =>
+    db.prepare<[string, string], JobRow>(
+      `SELECT j.*, length(l.content) AS log_bytes FROM jobs j LEFT JOIN logs l ON l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id
+       WHERE j.namespace = ? AND j.run_id = ? ORDER BY j.position`,
+    );
+  let stmts: ReturnType<typeof prepare> | undefined;
+  const prepare = () => ({
+    run: selectRun(),
+    jobs: selectJobs(),
+    updateJob: db.prepare(
+      `UPDATE jobs SET status = @status, runner_id = @runnerId, started_at = @startedAt, finished_at = @finishedAt, heartbeat_at = @heartbeatAt, last_error = @lastError, attempts = @attempts
+       WHERE namespace = @namespace AND run_id = @runId AND job_id = @jobId`,
+    ),
+    updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
+  });
+  const s = () => (stmts ??= prepare());
+
+  const load = (namespace: string, runId: string): RunState | undefined => {
+    const row = s().run.get(namespace, runId);
+    if (!row) return undefined;
+    return { run: runFromRow(row), jobs: s().jobs.all(namespace, runId).map(jobFromRow) };
+  };
+
+  const store: Store = {
+    kind: "sqlite",
+    async migrate() {
+      db.exec(MIGRATIONS_TABLE);
+      db.transaction(() => {
+        const applied = new Set(db.prepare<[], { version: number }>("SELECT version FROM schema_migrations").all().map((r) => r.version));
+        for (const m of MIGRATIONS) {
+          if (applied.has(m.version)) continue;
+          db.exec(m.sqlite);
+          db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
+        }
+      }).immediate();
+    },
+
+    async createRun({ run, jobs, planJson }: NewRun) {
+      const result = db.transaction(() => {
+        const existing = s().run.get(run.namespace, run.runId);
+        if (existing) return { created: false as const, existing: runFromRow(existing) };
+        db.prepare(`INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun ? 1 : 0, run.createdAt, run.updatedAt, run.finishedAt, planJson,
+        );
+        const insert = db.prepare(`INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`);
+        for (const job of jobs) insert.run(run.namespace, run.runId, job.jobId, job.position, job.component, JSON.stringify(job.deps), job.status);
+        return { created: true as const };
+      }).immediate();
+      if (result.created) events.emit("changed", run.namespace, run.runId);
+      return result;
+    },
+
+    async getRun(namespace, runId) {
+      return load(namespace, runId);
+    },
+
+    async mutateRun<T>(namespace: string, runId: string, fn: (state: RunState) => Mutation<T>) {
+      const outcome = db.transaction(() => {
+        const state = load(namespace, runId);
+        if (!state) return undefined;
+        const mutation = fn(state);
+        for (const job of mutation.changedJobs) s().updateJob.run(jobParams(namespace, runId, job));
+        if (mutation.run) s().updateRun.run({ namespace, runId, status: mutation.run.status, updatedAt: mutation.run.updatedAt, finishedAt: mutation.run.finishedAt });
+        return mutation;
+      }).immediate();
+      if (!outcome) return undefined;
+      if (outcome.changedJobs.length > 0) events.emit("changed", namespace, runId);
+      return outcome.result;
+    },
+
+    async runsWithStaleLeases(before) {
+      return db
+        .prepare<[string], { namespace: string; run_id: string }>("SELECT DISTINCT namespace, run_id FROM jobs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)")
+        .all(before)
+        .map((r) => ({ namespace: r.namespace, runId: r.run_id }));
+    },
+
+    async deleteRunsUpdatedBefore(before) {
+      return db.transaction(() => {
+        const where = "SELECT namespace, run_id FROM runs WHERE updated_at < ?";
+        db.prepare(`DELETE FROM logs WHERE (namespace, run_id) IN (${where})`).run(before);
+        db.prepare(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`).run(before);
+        return db.prepare("DELETE FROM runs WHERE updated_at < ?").run(before).changes;
+      }).immediate();
+    },
+
+    async writeLog(namespace, runId, jobId, content, mode, maxBytes) {
+      return db.transaction(() => {
+        const current = db.prepare<[string, string, string], { n: number }>("SELECT length(content) AS n FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId)?.n ?? 0;
+        const bytes = (mode === "append" ? current : 0) + content.length;
+        if (bytes > maxBytes) return { tooLarge: true as const, bytes };
+        const now = new Date().toISOString();
+        if (mode === "append") {
+          db.prepare(
+            `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = logs.content || excluded.content, updated_at = excluded.updated_at`,
+          ).run(namespace, runId, jobId, content, now);
+        } else {
+          db.prepare(
+            `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`,
+          ).run(namespace, runId, jobId, content, now);
+        }
+        return { bytes };
+      }).immediate();
+    },
+
+    async readLog(namespace, runId, jobId) {
+      const row = db.prepare<[string, string, string], { content: Buffer }>("SELECT content FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId);
+      return row ? Buffer.from(row.content) : undefined;
+    },
+
+    async insertToken(token) {
+      db.prepare("INSERT INTO tokens (id, token_hash, namespace, description, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+        token.id, token.hash, token.namespace, token.description, token.createdAt, token.revokedAt,
+      );
+    },
+    async findTokenByHash(hash) {
+      const row = db.prepare<[string], TokenRow>("SELECT id, namespace, description, created_at, revoked_at FROM tokens WHERE token_hash = ?").get(hash);
+      return row ? tokenFromRow(row) : undefined;
+    },
+    async revokeToken(id, at) {
+      return db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id).changes > 0;
+    },
+    async listTokens() {
+      return db.prepare<[], TokenRow>("SELECT id, namespace, description, created_at, revoked_at FROM tokens ORDER BY created_at").all().map(tokenFromRow);
+    },
+
+    onRunChanged(listener) {
+      events.on("changed", listener);
+      return () => events.off("changed", listener);
+    },
+    async close() {
+      db.close();
+    },
+  };
+  return store;
+}
+
+export function jobParams(namespace: string, runId: string, job: JobRecord) {
+  const { jobId, status, runnerId, startedAt, finishedAt, heartbeatAt, lastError, attempts } = job;
+  return { namespace, runId, jobId, status, runnerId, startedAt, finishedAt, heartbeatAt, lastError, attempts };
+}
+
+interface TokenRow {
+  id: string;
+  namespace: string;
+  description: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export function tokenFromRow(row: TokenRow): TokenRecord {
+  return { id: row.id, namespace: row.namespace, description: row.description, createdAt: row.created_at, revokedAt: row.revoked_at };
+}

@@ -1,0 +1,49 @@
+// What the HTTP layer needs from storage. Two implementations: SQLite
+// (embedded default) and PostgreSQL (replicas). Every mutation of a run goes
+// through `mutateRun`, which loads the run under a lock (a write transaction
+// in SQLite, `SELECT … FOR UPDATE` on the run row in PostgreSQL), applies one
+// pure coordinator function and writes the changed rows in the same
+// transaction — that is what keeps claims atomic across processes.
+import type { JobRecord, Mutation, RunRecord, RunState } from "../coordinator.js";
+
+export interface NewRun {
+  run: RunRecord;
+  jobs: JobRecord[];
+  planJson: string;
+}
+
+export interface TokenRecord {
+  id: string;
+  namespace: string;
+  description: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  /** Applies pending migrations (idempotent, safe with concurrent replicas). */
+  migrate(): Promise<void>;
+  /** Inserts the run unless (namespace, runId) exists; returns the existing run's record then. */
+  createRun(input: NewRun): Promise<{ created: true } | { created: false; existing: RunRecord }>;
+  getRun(namespace: string, runId: string): Promise<RunState | undefined>;
+  /** Runs `fn` on the locked state and persists its changes; undefined when the run does not exist. */
+  mutateRun<T>(namespace: string, runId: string, fn: (state: RunState) => Mutation<T>): Promise<T | undefined>;
+  /** Runs that have a running job whose heartbeat is older than `before` (candidates for the sweeper). */
+  runsWithStaleLeases(before: string): Promise<{ namespace: string; runId: string }[]>;
+  /** Deletes runs (with jobs and logs) last updated before `before`; returns how many. */
+  deleteRunsUpdatedBefore(before: string): Promise<number>;
+
+  /** Appends to (or replaces) a job's log, refusing to grow it beyond maxBytes. */
+  writeLog(namespace: string, runId: string, jobId: string, content: Buffer, mode: "append" | "replace", maxBytes: number): Promise<{ bytes: number } | { tooLarge: true; bytes: number }>;
+  readLog(namespace: string, runId: string, jobId: string): Promise<Buffer | undefined>;
+
+  insertToken(token: TokenRecord & { hash: string }): Promise<void>;
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  revokeToken(id: string, at: string): Promise<boolean>;
+  listTokens(): Promise<TokenRecord[]>;
+
+  /** Subscribes to "run changed" events, including changes made by other replicas where the store can tell. */
+  onRunChanged(listener: (namespace: string, runId: string) => void): () => void;
+  close(): Promise<void>;
+}

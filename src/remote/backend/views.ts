@@ -1,0 +1,45 @@
+// Record → wire shape conversions (one Run shape everywhere, decision 9).
+import type { JobView, RunView } from "../protocol.js";
+import type { JobRecord, RunState } from "./coordinator.js";
+
+export function runView(state: RunState): RunView {
+  const count = (status: JobRecord["status"]) => state.jobs.filter((j) => j.status === status).length;
+  const { run } = state;
+  return {
+    runId: run.runId,
+    namespace: { namespaceId: run.namespace, namespaceSlug: run.namespace },
+    status: run.status,
+    planChecksum: run.planChecksum,
+    triggerType: run.triggerType,
+    actor: run.actor,
+    dryRun: run.dryRun,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    finishedAt: run.finishedAt,
+    jobTotal: state.jobs.length,
+    jobDone: count("success"),
+    jobFailed: count("failed"),
+    jobSkipped: count("skipped"),
+    jobRunning: count("running"),
+  };
+}
+
+export function logKey(namespace: string, runId: string, jobId: string): string {
+  return `${namespace}/runs/${runId}/logs/${jobId}.log`;
+}
+
+export function jobView(namespace: string, runId: string, job: JobRecord): JobView {
+  return {
+    jobId: job.jobId,
+    component: job.component,
+    status: job.status,
+    deps: job.deps,
+    runnerId: job.runnerId,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    lastError: job.lastError,
+    heartbeatAt: job.heartbeatAt,
+    attempts: job.attempts,
+    logRef: job.logBytes > 0 ? logKey(namespace, runId, job.jobId) : null,
+  };
+}

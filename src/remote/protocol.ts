@@ -1,0 +1,121 @@
+// Wire shapes of the backend's v2 HTTP API (40-remote-state.md §1), shared by
+// the server (src/remote/backend) and the CLI client (src/remote/client.ts).
+
+export type JobStatus = "pending" | "running" | "success" | "failed" | "skipped";
+export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["success", "failed", "skipped"];
+
+/** The plan as registered with the backend (POST /v1/runs body `plan`). */
+export interface BackendPlan {
+  checksum: string;
+  version?: string;
+  createdAt?: string;
+  jobs: BackendPlanJob[];
+}
+
+export interface BackendPlanJob {
+  jobId: string;
+  component?: string;
+  deps?: string[];
+  steps?: { stepId: string; uses: string; with?: Record<string, unknown>; timeout?: number }[];
+}
+
+export interface CreateRunRequest {
+  plan: BackendPlan;
+  runId?: string;
+  namespaceId?: string;
+  triggerType?: string;
+  actor?: string;
+  dryRun?: boolean;
+}
+
+export interface CreateRunResponse {
+  runId: string;
+  status: RunStatus;
+  createdAt: string;
+  /** True when this request joined an existing run (HTTP 200 instead of 201). */
+  joined?: boolean;
+}
+
+export interface RunView {
+  runId: string;
+  namespace: { namespaceId: string; namespaceSlug: string };
+  status: RunStatus;
+  planChecksum: string;
+  triggerType: string;
+  actor: string | null;
+  dryRun: boolean;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  jobTotal: number;
+  jobDone: number;
+  jobFailed: number;
+  jobSkipped: number;
+  jobRunning: number;
+}
+
+/**
+ * GET /v1/runs/:id. Decision 9: the Run fields sit at the top level (what the
+ * v2 CLI decodes) and under `run` (what the v2 backend sent), so both agree.
+ */
+export type GetRunResponse = RunView & { run: RunView };
+
+export interface JobView {
+  jobId: string;
+  component: string;
+  status: JobStatus;
+  deps: string[];
+  runnerId: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  lastError: string | null;
+  heartbeatAt: string | null;
+  attempts: number;
+  logRef: string | null;
+}
+
+export interface ClaimResponse {
+  claimed: boolean;
+  takeover?: boolean;
+  currentStatus?: JobStatus;
+  depsWaiting?: boolean;
+  depsBlocked?: boolean;
+  /** Why the job cannot run (e.g. `dependency a@dev.x failed`). */
+  reason?: string;
+  /** Lease length granted with a claim; heartbeat well within it. */
+  leaseMs?: number;
+}
+
+export interface UpdateRequest {
+  runnerId: string;
+  status: "success" | "failed";
+  error?: string;
+}
+
+export interface HeartbeatResponse {
+  ok: boolean;
+  abort?: boolean;
+}
+
+export interface RunnableResponse {
+  jobs: string[];
+  /** With `?job=`: that job's current state, so a waiting runner knows what changed. */
+  job?: JobView;
+}
+
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+}
+
+export type ErrorCode =
+  | "INVALID_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "RATE_LIMITED"
+  | "INTERNAL_ERROR";
