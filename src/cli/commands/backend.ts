@@ -1,5 +1,115 @@
+// `orun backend serve` and `orun backend token create|revoke|list`.
 import type { Command } from "commander";
+import { OrunError } from "../../util/errors.js";
+import { parseDuration } from "../../remote/duration.js";
 
-export function registerBackendCommands(_program: Command): void {
-  // Filled in by the backend work.
+const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db";
+
+function database(value: string | undefined): string | undefined {
+  return value ?? process.env.ORUN_BACKEND_DATABASE ?? undefined;
+}
+
+function positiveInt(value: string, field: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export function registerBackendCommands(program: Command): void {
+  const backend = program.command("backend").description("The orun remote-state backend (shared job claims, status and logs)");
+
+  backend
+    .command("serve")
+    .description("Serve the remote-state HTTP API")
+    .option("--port <port>", "port to listen on", "8787")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--database <url>", DATABASE_HELP)
+    .option("--oidc-issuer <url>", "OIDC issuer trusted for runner tokens", process.env.ORUN_OIDC_ISSUER ?? "https://token.actions.githubusercontent.com")
+    .option("--oidc-audience <aud>", "required token audience", "orun")
+    .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner", "2m")
+    .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept", "15s")
+    .option("--retention <duration>", "delete runs not updated for this long", "24h")
+    .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
+    .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
+    .action(async (opts: Record<string, string>) => {
+      const { openStore, redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+      const { startBackend } = await import("../../remote/backend/server.js");
+      const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
+      if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
+      const port = positiveInt(opts.port, "--port");
+      const settings = {
+        leaseMs: parseDuration(opts.leaseTimeout, "--lease-timeout"),
+        sweepIntervalMs: parseDuration(opts.sweepInterval, "--sweep-interval"),
+        retentionMs: parseDuration(opts.retention, "--retention"),
+        maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
+      };
+      const db = database(opts.database) ?? DEFAULT_DATABASE;
+      const store = await openStore(db);
+      const running = await startBackend({
+        store,
+        port,
+        host: opts.host,
+        oidc: { issuer: opts.oidcIssuer, audience: opts.oidcAudience },
+        rateLimit: { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) },
+        ...settings,
+      });
+      process.stdout.write(`orun backend listening on ${running.url} (database ${redact(db)}, OIDC issuer ${opts.oidcIssuer})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await running.close();
+      await store.close();
+    });
+
+  const token = backend.command("token").description("Backend-issued API tokens (ORUN_TOKEN) for CI without OIDC and for laptops");
+  token
+    .command("create")
+    .description("Create a token scoped to one namespace; it is printed once and stored hashed")
+    .requiredOption("--namespace <owner/repo>", "repository the token may act for")
+    .option("--description <text>", "who or what uses the token")
+    .option("--database <url>", DATABASE_HELP)
+    .option("--json", "print {id, token, namespace} as JSON")
+    .action(async (opts: { namespace: string; description?: string; database?: string; json?: boolean }) => {
+      const { isValidNamespace, createToken } = await import("../../remote/backend/auth/tokens.js");
+      if (!isValidNamespace(opts.namespace)) throw new OrunError(`--namespace "${opts.namespace}": expected owner/repo`);
+      await withStore(opts.database, async (store) => {
+        const { token: secret, record } = await createToken(store, opts.namespace, opts.description);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ id: record.id, token: secret, namespace: record.namespace }, null, 2)}\n`);
+        else process.stdout.write(`${secret}\n`);
+        process.stderr.write(`created token ${record.id} for ${record.namespace}; it is shown only once (revoke with: orun backend token revoke ${record.id})\n`);
+      });
+    });
+  token
+    .command("revoke <id>")
+    .description("Revoke a token by its id (tok_…)")
+    .option("--database <url>", DATABASE_HELP)
+    .action(async (id: string, opts: { database?: string }) => {
+      await withStore(opts.database, async (store) => {
+        if (!(await store.revokeToken(id, new Date().toISOString()))) throw new OrunError(`no active token with id "${id}"`);
+        process.stdout.write(`revoked ${id}\n`);
+      });
+    });
+  token
+    .command("list")
+    .description("List tokens (never their secrets)")
+    .option("--database <url>", DATABASE_HELP)
+    .action(async (opts: { database?: string }) => {
+      await withStore(opts.database, async (store) => {
+        for (const t of await store.listTokens()) {
+          process.stdout.write(`${t.id}\t${t.namespace}\t${t.revokedAt ? `revoked ${t.revokedAt}` : "active"}\t${t.description ?? ""}\n`);
+        }
+      });
+    });
+}
+
+async function withStore(db: string | undefined, fn: (store: import("../../remote/backend/store/types.js").Store) => Promise<void>): Promise<void> {
+  const { openStore } = await import("../../remote/backend/store/index.js");
+  const store = await openStore(database(db));
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
 }
