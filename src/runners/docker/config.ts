@@ -1,0 +1,79 @@
+// Docker runner settings: which image a job runs in, when images are pulled
+// and which user steps run as. Pure functions over the CLI options and the
+// environment, so every rule is testable without an engine.
+import type { RunnerOptions } from "../registry.js";
+import { OrunError } from "../../util/errors.js";
+
+export type PullPolicy = "always" | "missing" | "never";
+export const PULL_POLICIES: readonly PullPolicy[] = ["always", "missing", "never"];
+
+/**
+ * `auto`: the host's uid:gid when that keeps workspace files owned by the
+ * user (non-root host, rootful engine); otherwise the image's own user.
+ * `image`: always the image's user. Anything else is passed to `--user`.
+ */
+export type UserMode = { kind: "auto" } | { kind: "image" } | { kind: "explicit"; user: string };
+
+export interface DockerRunnerConfig {
+  pull: PullPolicy;
+  /** Image for jobs whose runsOn is empty or a hosted-runner label; undefined = the label's mapping. */
+  defaultImage?: string;
+  user: UserMode;
+}
+
+/** GitHub-hosted runner labels and the public images that stand in for them. */
+const LABEL_IMAGES: Record<string, string> = {
+  "": "ubuntu:22.04",
+  "ubuntu-latest": "ubuntu:latest",
+  "ubuntu-24.04": "ubuntu:24.04",
+  "ubuntu-22.04": "ubuntu:22.04",
+  "ubuntu-20.04": "ubuntu:20.04",
+  "ubuntu-24.04-arm": "ubuntu:24.04",
+  "ubuntu-22.04-arm": "ubuntu:22.04",
+  "self-hosted": "ubuntu:22.04",
+  linux: "ubuntu:22.04",
+};
+const NON_LINUX_LABEL = /^(windows|macos)(-|$)/;
+
+export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv): DockerRunnerConfig {
+  const pullText = (options.pull ?? env.ORUN_DOCKER_PULL ?? "missing").trim().toLowerCase();
+  if (!(PULL_POLICIES as readonly string[]).includes(pullText)) {
+    throw new OrunError(`invalid --pull value "${pullText}" (expected one of: ${PULL_POLICIES.join(", ")})`);
+  }
+  const defaultImage = (options.dockerImage ?? options.image ?? env.ORUN_DOCKER_IMAGE)?.trim() || undefined;
+  if (defaultImage !== undefined && /\s/.test(defaultImage)) {
+    throw new OrunError(`invalid --docker-image "${defaultImage}": an image reference has no spaces`);
+  }
+  const userText = (options.dockerUser ?? env.ORUN_DOCKER_USER ?? "auto").trim();
+  const user: UserMode =
+    userText === "" || userText === "auto" ? { kind: "auto" } : userText === "image" ? { kind: "image" } : { kind: "explicit", user: userText };
+  return { pull: pullText as PullPolicy, defaultImage, user };
+}
+
+/**
+ * The image a job runs in. An explicit image reference in runsOn is used as
+ * is; an empty runsOn or a hosted-runner label (ubuntu-22.04, …) gets the
+ * configured default image, else the label's stand-in image.
+ */
+export function resolveJobImage(runsOn: string | undefined, defaultImage?: string): string {
+  const value = (runsOn ?? "").trim();
+  const label = value.toLowerCase();
+  const isLabel = label in LABEL_IMAGES || NON_LINUX_LABEL.test(label);
+  if (!isLabel) return value;
+  if (defaultImage) return defaultImage;
+  const mapped = LABEL_IMAGES[label];
+  if (mapped) return mapped;
+  throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`, {
+    location: { field: "runsOn" },
+  });
+}
+
+/** The `--user` value for the job container, or undefined for the image's default user. */
+export function resolveContainerUser(mode: UserMode, host: { uid?: number; gid?: number }, engineRootless: boolean): string | undefined {
+  if (mode.kind === "explicit") return mode.user;
+  if (mode.kind === "image") return undefined;
+  // Root on the host, or an engine whose root is the host user (rootless):
+  // files written as container root already belong to the invoking user.
+  if (host.uid === undefined || host.uid === 0 || engineRootless) return undefined;
+  return `${host.uid}:${host.gid ?? host.uid}`;
+}

@@ -1,0 +1,116 @@
+// Pure pieces of the job container: its name, the `docker run` arguments that
+// create it, where a host directory appears inside it, and the `docker exec`
+// invocation of one step. Kept free of I/O so each rule is unit-tested.
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+
+export const CONTAINER_WORKSPACE = "/workspace";
+export const LABEL_EXEC_ID = "io.orun.exec-id";
+export const LABEL_JOB_ID = "io.orun.job-id";
+/** Identifies the runner instance that owns a container, for cleanup after Ctrl-C. */
+export const LABEL_OWNER = "io.orun.owner";
+
+/** Keeps the container alive between steps; steps arrive through `docker exec`. */
+const KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
+
+/** Docker container names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+function slug(text: string, max: number): string {
+  const cleaned = text.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").replace(/-+$/, "");
+  return cleaned.slice(0, max).replace(/[-.]+$/, "") || "x";
+}
+
+/** `orun-<exec>-<job>-<random>`: readable, and unique across concurrent jobs and runs. */
+export function containerName(execId: string, jobId: string, random: string = randomBytes(4).toString("hex")): string {
+  return `orun-${slug(execId, 40)}-${slug(jobId, 60)}-${random}`;
+}
+
+/** Where a host path inside the workspace appears in the container; undefined when outside. */
+export function containerPath(workspaceDir: string, hostPath: string): string | undefined {
+  const relative = path.relative(path.resolve(workspaceDir), path.resolve(hostPath));
+  if (relative === "") return CONTAINER_WORKSPACE;
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return undefined;
+  return path.posix.join(CONTAINER_WORKSPACE, ...relative.split(path.sep));
+}
+
+/** The bind mount of the workspace. `-v` cannot carry a `:` in the path, `--mount` (on podman) no `,`. */
+export function workspaceMountArgs(workspaceDir: string): string[] {
+  const source = path.resolve(workspaceDir);
+  if (!source.includes(":")) return ["--volume", `${source}:${CONTAINER_WORKSPACE}`];
+  if (!source.includes(",")) return ["--mount", `type=bind,source=${source},target=${CONTAINER_WORKSPACE}`];
+  throw new Error(`workspace path ${source} contains both ':' and ',' and cannot be mounted into a container`);
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  workspaceDir: string;
+  execId: string;
+  jobId: string;
+  owner: string;
+  user?: string;
+}
+
+/** Arguments after `docker run --detach`. */
+export function createContainerArgs(spec: ContainerSpec): string[] {
+  return [
+    "--name", spec.name,
+    "--label", `${LABEL_EXEC_ID}=${spec.execId}`,
+    "--label", `${LABEL_JOB_ID}=${spec.jobId}`,
+    "--label", `${LABEL_OWNER}=${spec.owner}`,
+    // The image was pulled (or refused) by the runner's pull policy already.
+    "--pull", "never",
+    ...(spec.user ? ["--user", spec.user] : []),
+    ...workspaceMountArgs(spec.workspaceDir),
+    "--workdir", CONTAINER_WORKSPACE,
+    "--entrypoint", "sh",
+    spec.image,
+    "-c", KEEPALIVE,
+  ];
+}
+
+/** Variables that steer the docker CLI itself; a step's value for them must not reach the CLI process. */
+const CLI_SENSITIVE = /^(DOCKER_|PATH$|HOME$|HTTPS?_PROXY$|NO_PROXY$|XDG_)/i;
+
+export interface StepExec {
+  /** `docker` arguments. */
+  args: string[];
+  /** Environment of the docker CLI process: the host's, plus step values forwarded by name. */
+  cliEnv: Record<string, string>;
+}
+
+/**
+ * The `docker exec` of one step. The step's variables — and only those — are
+ * named with `--env KEY`, which makes the CLI forward its own value: values
+ * stay out of the process list and may span lines. Variables that would steer
+ * the CLI are given inline instead.
+ */
+export function stepExec(options: {
+  container: string;
+  workdir: string;
+  env: Record<string, string>;
+  hostEnv: NodeJS.ProcessEnv;
+  command: string[];
+}): StepExec {
+  const cliEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.hostEnv)) if (value !== undefined) cliEnv[key] = value;
+  const envArgs: string[] = [];
+  for (const key of Object.keys(options.env).sort()) {
+    if (key === "" || key.includes("=") || key.includes("\0")) throw new Error(`invalid environment variable name ${JSON.stringify(key)}`);
+    const value = options.env[key]!;
+    if (CLI_SENSITIVE.test(key)) {
+      envArgs.push("--env", `${key}=${value}`);
+    } else {
+      cliEnv[key] = value;
+      envArgs.push("--env", key);
+    }
+  }
+  return { args: ["exec", "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
+}
+
+/** The command a step's script runs with: `sh -c` unless the step names a shell. */
+export function shellCommand(shell: string | undefined, script: string): string[] {
+  const name = (shell ?? "").trim();
+  if (name === "" || name === "sh") return ["sh", "-c", script];
+  if (name === "bash") return ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script];
+  throw new Error(`shell "${name}" is not supported by the docker runner (use sh or bash)`);
+}

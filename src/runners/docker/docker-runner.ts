@@ -1,0 +1,217 @@
+// The docker runner: one container per job, created from the job's image with
+// the workspace bind-mounted at /workspace and kept alive between steps; each
+// step is a `docker exec … sh -c <run>` inside it, so files and processes'
+// side effects outside the workspace persist for the job's later steps. Exit
+// statuses come from `docker exec`, which reads the exec's own exit code and
+// is right on Docker and podman alike (unlike `docker run --rm`, see
+// ../shared/notes/container-engine.md). Containers are removed at job end,
+// after a timeout or cancellation, and on cleanup (Ctrl-C).
+import { existsSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
+import { isUseStep } from "../runner.js";
+import { OrunError, errorMessage } from "../../util/errors.js";
+import { runProcess } from "../process/run-process.js";
+import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
+import { DockerEngine, type EngineInfo } from "./engine.js";
+import { LABEL_OWNER, containerName, containerPath, createContainerArgs, shellCommand, stepExec } from "./container.js";
+
+interface JobContainer {
+  name: string;
+  image: string;
+}
+
+export class DockerRunner implements Runner {
+  readonly name = "docker" as const;
+  private readonly engine: DockerEngine;
+  /** Random per runner instance; labels every container it creates. */
+  private readonly owner = randomBytes(6).toString("hex");
+  private engineInfo?: Promise<EngineInfo>;
+  /** One pull (or presence check) per image per run, shared by concurrent jobs. */
+  private readonly images = new Map<string, Promise<void>>();
+  /** The job's container, or its creation in flight. */
+  private readonly containers = new Map<JobContext, Promise<JobContainer>>();
+  /** Containers being created or alive, by name, so cleanup() finds every one. */
+  private readonly live = new Set<string>();
+  private closing = false;
+
+  constructor(
+    private readonly config: DockerRunnerConfig,
+    hostEnv: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.engine = new DockerEngine(hostEnv);
+  }
+
+  async prepare(run: RunContext): Promise<void> {
+    if (!existsSync(run.workspaceDir) || !statSync(run.workspaceDir).isDirectory()) {
+      throw new OrunError(`docker runner: workspace ${run.workspaceDir} is not a directory`);
+    }
+    await this.ensureEngine();
+  }
+
+  async startJob(job: JobContext): Promise<void> {
+    await this.containerFor(job);
+  }
+
+  async runStep(step: StepContext): Promise<StepResult> {
+    const { job } = step;
+    if (isUseStep(step.step)) {
+      const name = step.step.name || step.stepKey;
+      return failure(`step "${name}" uses GitHub Actions syntax (${step.step.use}); rerun with --gha or --runner github-actions`);
+    }
+    const workdir = containerPath(job.run.workspaceDir, step.cwd);
+    if (workdir === undefined) return failure(`working directory ${step.cwd} is outside the mounted workspace ${job.run.workspaceDir}`);
+    if (!existsSync(step.cwd)) return failure(`working directory ${step.cwd} does not exist`);
+
+    let command: string[];
+    let container: JobContainer;
+    try {
+      command = shellCommand(step.step.shell, step.step.run ?? "");
+      // Normally created by startJob; recreated here after a timeout removed it.
+      container = await this.containerFor(job);
+    } catch (err) {
+      return failure(errorMessage(err));
+    }
+    if (step.signal.aborted) return { exitCode: null, output: "", error: "canceled" };
+
+    let exec;
+    try {
+      exec = stepExec({ container: container.name, workdir, env: step.env, hostEnv: this.engine.hostEnv, command });
+    } catch (err) {
+      return failure(errorMessage(err));
+    }
+    const outcome = await runProcess({
+      command: "docker",
+      args: exec.args,
+      cwd: job.run.workspaceDir,
+      env: exec.cliEnv,
+      timeoutMs: step.timeoutMs,
+      signal: step.signal,
+      onOutput: step.onOutput,
+      killGraceMs: 1000,
+    });
+
+    if (outcome.timedOut || outcome.aborted) {
+      // Killing the CLI leaves the step running in the container: remove the
+      // container itself. A later step (a retry) gets a fresh one.
+      await this.dropContainer(job);
+      return { exitCode: null, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut || undefined };
+    }
+    if (outcome.exitCode !== 0 && !(await this.engine.isRunning(container.name))) {
+      // Not the step's status: the container went away under it.
+      this.containers.delete(job);
+      this.live.delete(container.name);
+      return { exitCode: outcome.exitCode, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${outcome.error ?? "no exit status"})` };
+    }
+    return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
+  }
+
+  async finishJob(job: JobContext): Promise<void> {
+    await this.dropContainer(job);
+  }
+
+  async cleanup(): Promise<void> {
+    this.closing = true;
+    const names = new Set(this.live);
+    // Containers whose creation was in flight when the run was interrupted.
+    for (const name of await this.engine.containersWithLabel(`${LABEL_OWNER}=${this.owner}`).catch(() => [])) names.add(name);
+    this.containers.clear();
+    this.live.clear();
+    await this.engine.remove([...names]).catch((err: unknown) => warn(`could not remove containers ${[...names].join(", ")}: ${errorMessage(err)}`));
+  }
+
+  private ensureEngine(): Promise<EngineInfo> {
+    this.engineInfo ??= this.engine.probe();
+    return this.engineInfo;
+  }
+
+  private ensureImage(image: string, signal: AbortSignal): Promise<void> {
+    let ready = this.images.get(image);
+    if (!ready) {
+      ready = this.provideImage(image, signal);
+      this.images.set(image, ready);
+      // A failed or canceled pull may be retried by a later job.
+      ready.catch(() => this.images.delete(image));
+    }
+    return ready;
+  }
+
+  private async provideImage(image: string, signal: AbortSignal): Promise<void> {
+    const { pull } = this.config;
+    if (pull === "always") return this.engine.pull(image, signal);
+    if (await this.engine.imageExists(image, signal)) return;
+    if (pull === "never") {
+      throw new OrunError(`docker runner: image ${image} is not present locally and --pull is "never" (pull it first, or use --pull missing)`);
+    }
+    await this.engine.pull(image, signal);
+  }
+
+  private containerFor(job: JobContext): Promise<JobContainer> {
+    let container = this.containers.get(job);
+    if (!container) {
+      container = this.createContainer(job);
+      this.containers.set(job, container);
+      const created = container;
+      created.catch(() => {
+        if (this.containers.get(job) === created) this.containers.delete(job);
+      });
+    }
+    return container;
+  }
+
+  private async createContainer(job: JobContext): Promise<JobContainer> {
+    if (this.closing) throw new OrunError("docker runner: the run is shutting down");
+    const info = await this.ensureEngine();
+    const image = resolveJobImage(job.job.runsOn, this.config.defaultImage);
+    if (!image) throw new OrunError(`docker runner: job ${job.job.id} has no image (runsOn is empty)`);
+    await this.ensureImage(image, job.signal);
+
+    const name = containerName(job.run.execId, job.job.id);
+    const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
+    const args = createContainerArgs({
+      name,
+      image,
+      workspaceDir: job.run.workspaceDir,
+      execId: job.run.execId,
+      jobId: job.job.id,
+      owner: this.owner,
+      user,
+    });
+    this.live.add(name);
+    try {
+      await this.engine.runDetached(args, job.signal);
+    } catch (err) {
+      this.live.delete(name);
+      await this.engine.remove([name]).catch(() => undefined);
+      throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${errorMessage(err)}`);
+    }
+    if (this.closing) {
+      // cleanup() ran while the container was being created.
+      await this.engine.remove([name]).catch(() => undefined);
+      throw new OrunError("docker runner: the run is shutting down");
+    }
+    return { name, image };
+  }
+
+  private async dropContainer(job: JobContext): Promise<void> {
+    const pending = this.containers.get(job);
+    if (!pending) return;
+    this.containers.delete(job);
+    const container = await pending.catch(() => undefined);
+    if (!container) return;
+    try {
+      await this.engine.remove([container.name]);
+      this.live.delete(container.name);
+    } catch (err) {
+      warn(`could not remove container ${container.name}: ${errorMessage(err)}`);
+    }
+  }
+}
+
+function failure(error: string): StepResult {
+  return { exitCode: null, output: "", error };
+}
+
+function warn(message: string): void {
+  process.stderr.write(`warning: docker runner: ${message}\n`);
+}

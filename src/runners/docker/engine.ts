@@ -1,0 +1,119 @@
+// The container engine as seen through the `docker` CLI. The CLI honours
+// DOCKER_HOST, contexts and TLS settings the same way for Docker and for
+// podman's Docker-compatible socket, so the runner never speaks the HTTP API
+// itself. Every call gets the host environment (for those settings); step
+// environments never reach this module.
+import { execFile } from "node:child_process";
+import { OrunError } from "../../util/errors.js";
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface EngineInfo {
+  serverVersion: string;
+  /** Container root is the invoking host user (rootless Docker or podman). */
+  rootless: boolean;
+}
+
+/** Engine calls that are not steps (probe, pull, create, remove) must not hang a run forever. */
+const CONTROL_TIMEOUT_MS = 60_000;
+const PULL_TIMEOUT_MS = 30 * 60_000;
+
+export class DockerEngine {
+  constructor(readonly hostEnv: NodeJS.ProcessEnv) {}
+
+  /** Where the CLI will connect, for error messages. */
+  describeHost(): string {
+    if (this.hostEnv.DOCKER_HOST) return this.hostEnv.DOCKER_HOST;
+    if (this.hostEnv.DOCKER_CONTEXT) return `docker context "${this.hostEnv.DOCKER_CONTEXT}"`;
+    return "the docker CLI's default (unix:///var/run/docker.sock unless a context is active)";
+  }
+
+  /** Runs `docker <args>` and captures its output; rejects only when the CLI cannot be started. */
+  cli(args: string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        "docker",
+        args,
+        { env: this.hostEnv, timeout: options.timeoutMs ?? CONTROL_TIMEOUT_MS, killSignal: "SIGKILL", signal: options.signal, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const err = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+          if (err?.code === "ENOENT") {
+            reject(new OrunError("docker runner: the docker CLI was not found on PATH (install it, or run scripts/setup-container-engine.sh)"));
+            return;
+          }
+          if (err?.name === "AbortError") {
+            reject(new OrunError("docker runner: canceled"));
+            return;
+          }
+          if (err?.killed) {
+            resolve({ code: -1, stdout, stderr: `${stderr}\ndocker ${args[0]} did not finish within ${Math.round((options.timeoutMs ?? CONTROL_TIMEOUT_MS) / 1000)}s` });
+            return;
+          }
+          resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  /** Fails with a clear error when no engine answers. */
+  async probe(): Promise<EngineInfo> {
+    const result = await this.cli(["info", "--format", "{{.ServerVersion}}|{{json .SecurityOptions}}"], { timeoutMs: 30_000 });
+    const [version = "", security = ""] = result.stdout.trim().split("|");
+    if (result.code !== 0 || version === "") {
+      throw new OrunError(`docker runner: no container engine reachable at ${this.describeHost()}: ${firstLine(result.stderr) || "no answer"}`);
+    }
+    return { serverVersion: version, rootless: security.includes("rootless") };
+  }
+
+  async imageExists(image: string, signal?: AbortSignal): Promise<boolean> {
+    const result = await this.cli(["image", "inspect", "--format", "{{.Id}}", image], { signal });
+    return result.code === 0;
+  }
+
+  async pull(image: string, signal?: AbortSignal): Promise<void> {
+    const result = await this.cli(["pull", image], { timeoutMs: PULL_TIMEOUT_MS, signal });
+    if (result.code !== 0) {
+      throw new OrunError(`docker runner: failed to pull image ${image}: ${lastLine(result.stderr) || lastLine(result.stdout) || `exit status ${result.code}`}`);
+    }
+  }
+
+  /** Creates and starts a detached container; returns its ID. */
+  async runDetached(args: string[], signal?: AbortSignal): Promise<string> {
+    const result = await this.cli(["run", "--detach", ...args], { signal });
+    if (result.code !== 0) throw new Error(lastLine(result.stderr) || `exit status ${result.code}`);
+    return result.stdout.trim();
+  }
+
+  /** Force-removes containers (killing what runs in them); missing ones are fine. */
+  async remove(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    const result = await this.cli(["rm", "--force", "--volumes", ...names]);
+    if (result.code !== 0 && !/no such container/i.test(result.stderr)) {
+      throw new Error(lastLine(result.stderr) || `exit status ${result.code}`);
+    }
+  }
+
+  async isRunning(name: string): Promise<boolean> {
+    const result = await this.cli(["container", "inspect", "--format", "{{.State.Running}}", name]);
+    return result.code === 0 && result.stdout.trim() === "true";
+  }
+
+  /** Names of containers (running or not) carrying a label. */
+  async containersWithLabel(label: string): Promise<string[]> {
+    const result = await this.cli(["ps", "--all", "--quiet", "--filter", `label=${label}`, "--format", "{{.Names}}"]);
+    if (result.code !== 0) return [];
+    return result.stdout.split("\n").map((line) => line.trim()).filter(Boolean);
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").map((line) => line.trim()).find(Boolean) ?? "";
+}
+
+function lastLine(text: string): string {
+  return text.split("\n").map((line) => line.trim()).filter(Boolean).pop() ?? "";
+}

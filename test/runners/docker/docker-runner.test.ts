@@ -1,0 +1,195 @@
+// The docker runner against a real Docker-API engine (podman's socket in CI).
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, stat, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { createDockerRunner } from "../../../src/runners/docker/index.js";
+import type { Runner } from "../../../src/runners/runner.js";
+import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
+import { jobContext, planJob, runContext, runJob, stepContext, tempWorkspace } from "./contexts.js";
+
+const availability = await provideContainerEngine();
+
+describe("docker runner on a real engine", { skip: availability.skip }, () => {
+  const engine = availability.engine!;
+  let workspace: { dir: string; remove: () => Promise<void> };
+  let runner: Runner;
+
+  const containersOf = async (execId: string): Promise<string[]> => {
+    const result = await docker(engine, ["ps", "--all", "--filter", `label=io.orun.exec-id=${execId}`, "--format", "{{.Names}}"]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout.split("\n").filter(Boolean);
+  };
+
+  before(async () => {
+    workspace = await tempWorkspace();
+    runner = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, engine.env);
+  });
+
+  after(async () => {
+    await runner.cleanup?.(runContext(workspace.dir, []));
+    await workspace.remove();
+  });
+
+  it("writes files under /workspace that appear on the host, owned by the host user", async () => {
+    const job = planJob("web@dev.build", [{ run: "mkdir -p out && echo built > out/artifact.txt && pwd" }], { path: "svc" });
+    await mkdir(path.join(workspace.dir, "svc"));
+    const run = runContext(workspace.dir, [job]);
+    await runner.prepare?.(run);
+    const [result] = await runJob(runner, jobContext(run, job));
+    assert.equal(result?.error, undefined, result?.output);
+    assert.equal(result?.exitCode, 0);
+    assert.equal(result?.output.trim(), "/workspace/svc");
+    const file = path.join(workspace.dir, "svc/out/artifact.txt");
+    assert.equal(await readFile(file, "utf8"), "built\n");
+    assert.equal((await stat(file)).uid, process.getuid!());
+    assert.deepEqual(await containersOf(run.execId), [], "the job's container is removed at job end");
+  });
+
+  it("honours working-directory inside the job path and refuses one outside the workspace", async () => {
+    await mkdir(path.join(workspace.dir, "svc2/sub"), { recursive: true });
+    const job = planJob("web@dev.wd", [{ run: "pwd", "working-directory": "sub" }, { run: "pwd", "working-directory": "../../.." }], { path: "svc2" });
+    const run = runContext(workspace.dir, [job]);
+    const results = await runJob(runner, jobContext(run, job));
+    assert.equal(results[0]?.output.trim(), "/workspace/svc2/sub");
+    assert.match(results[1]?.error ?? "", /working directory .* is outside the mounted workspace/);
+  });
+
+  it("passes only the declared environment, never the host's", async () => {
+    process.env.ORUN_DOCKER_TEST_HOST_ONLY = "host-secret";
+    try {
+      const multiline = "line one\nline two";
+      const job = planJob("web@dev.env", [{ run: 'env; printf "<%s>" "$MULTI"', env: { DECLARED: "yes", MULTI: multiline, EMPTY: "" } }], {
+        env: { FROM_JOB: "3" },
+      });
+      const run = runContext(workspace.dir, [job]);
+      const hostEnv = { ...engine.env, ORUN_DOCKER_TEST_HOST_ONLY: "host-secret" };
+      const isolated = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, hostEnv);
+      const [result] = await runJob(isolated, jobContext(run, job));
+      const output = result?.output ?? "";
+      assert.equal(result?.exitCode, 0, output);
+      assert.doesNotMatch(output, /ORUN_DOCKER_TEST_HOST_ONLY|host-secret/);
+      assert.match(output, /^DECLARED=yes$/m);
+      assert.match(output, /^FROM_JOB=3$/m);
+      assert.match(output, /^EMPTY=$/m);
+      assert.match(output, /^ORUN_RUNNER=docker$/m);
+      assert.match(output, /^ORUN_CONTEXT=container$/m);
+      assert.ok(output.endsWith(`<${multiline}>`), output);
+    } finally {
+      delete process.env.ORUN_DOCKER_TEST_HOST_ONLY;
+    }
+  });
+
+  it("propagates exit statuses and stops at the failing step", async () => {
+    const job = planJob("web@dev.fail", [{ run: "echo before; exit 3" }, { run: "echo never" }]);
+    const run = runContext(workspace.dir, [job]);
+    const results = await runJob(runner, jobContext(run, job));
+    assert.equal(results.length, 1);
+    assert.equal(results[0]?.exitCode, 3);
+    assert.equal(results[0]?.error, "exit status 3");
+    assert.match(results[0]?.output ?? "", /before/);
+    assert.deepEqual(await containersOf(run.execId), [], "removed after a failure too");
+  });
+
+  it("keeps files and state outside the workspace between the steps of one job", async () => {
+    const job = planJob("web@dev.state", [
+      { run: "echo kept > /tmp/state.txt && mkdir -p /opt/tool && echo v1 > /opt/tool/version" },
+      { run: 'printf "%s/%s" "$(cat /tmp/state.txt)" "$(cat /opt/tool/version)"' },
+    ]);
+    const run = runContext(workspace.dir, [job]);
+    const results = await runJob(runner, jobContext(run, job));
+    assert.equal(results[1]?.exitCode, 0, results[1]?.output);
+    assert.equal(results[1]?.output, "kept/v1");
+  });
+
+  it("fails clearly when the image is missing and --pull is never", async () => {
+    const missing = "localhost/orun-missing-image:nope";
+    const job = planJob("web@dev.missing", [{ run: "true" }], { runsOn: missing });
+    const run = runContext(workspace.dir, [job]);
+    await assert.rejects(
+      runner.startJob!(jobContext(run, job)),
+      (err: Error) => err.message.includes(missing) && /not present locally/.test(err.message) && /never/.test(err.message),
+    );
+    assert.deepEqual(await containersOf(run.execId), []);
+  });
+
+  it("kills and removes the container on timeout, and a retry gets a fresh container", async () => {
+    const job = planJob("web@dev.slow", [{ run: "echo started; sleep 60" }, { run: "echo retried" }]);
+    const run = runContext(workspace.dir, [job]);
+    const jobCtx = jobContext(run, job);
+    await runner.startJob!(jobCtx);
+    const [container] = await containersOf(run.execId);
+    assert.ok(container, "the container exists while the job runs");
+    const started = Date.now();
+    const result = await runner.runStep(stepContext(jobCtx, 0, { timeoutMs: 1500 }));
+    assert.ok(Date.now() - started < 20_000, "the step ended long before its sleep");
+    assert.equal(result.timedOut, true);
+    assert.match(result.error ?? "", /timed out after 1\.5s/);
+    assert.match(result.output, /started/);
+    assert.deepEqual(await containersOf(run.execId), [], "the timed-out container is gone");
+    const retry = await runner.runStep(stepContext(jobCtx, 1));
+    assert.equal(retry.output.trim(), "retried");
+    await runner.finishJob!(jobCtx, { failed: true });
+    assert.deepEqual(await containersOf(run.execId), []);
+  });
+
+  it("runs concurrent jobs in separate containers at the same time", async () => {
+    // Each job announces itself, then waits for the other's file: both can
+    // only succeed when they overlap.
+    const rendezvous = (self: string, other: string) =>
+      `cat /etc/hostname > /workspace/host-${self}; touch /workspace/ready-${self}; i=0; while [ ! -e /workspace/ready-${other} ]; do i=$((i+1)); [ $i -gt 300 ] && exit 9; sleep 0.1; done`;
+    const a = planJob("api@dev.a", [{ run: rendezvous("a", "b") }]);
+    const b = planJob("api@dev.b", [{ run: rendezvous("b", "a") }]);
+    const run = runContext(workspace.dir, [a, b]);
+    const [ra, rb] = await Promise.all([runJob(runner, jobContext(run, a)), runJob(runner, jobContext(run, b))]);
+    assert.equal(ra?.[0]?.exitCode, 0, ra?.[0]?.output);
+    assert.equal(rb?.[0]?.exitCode, 0, rb?.[0]?.output);
+    const hostA = await readFile(path.join(workspace.dir, "host-a"), "utf8");
+    const hostB = await readFile(path.join(workspace.dir, "host-b"), "utf8");
+    assert.notEqual(hostA.trim(), "");
+    assert.notEqual(hostA, hostB, "each job has its own container");
+  });
+
+  it("removes every container on cleanup (Ctrl-C), including running jobs'", async () => {
+    const own = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, engine.env);
+    const job = planJob("web@dev.interrupted", [{ run: "sleep 60" }]);
+    const run = runContext(workspace.dir, [job]);
+    const controller = new AbortController();
+    const jobCtx = jobContext(run, job, controller.signal);
+    await own.startJob!(jobCtx);
+    const running = own.runStep(stepContext(jobCtx, 0, { signal: controller.signal }));
+    assert.equal((await containersOf(run.execId)).length, 1);
+    controller.abort();
+    await own.cleanup!(run);
+    const result = await running;
+    assert.notEqual(result.error, undefined);
+    assert.deepEqual(await containersOf(run.execId), []);
+  });
+
+  it("rejects use: steps like the local runner", async () => {
+    const job = planJob("web@dev.gha", [{ name: "setup", use: "actions/setup-node@v4" }]);
+    const run = runContext(workspace.dir, [job]);
+    const [result] = await runJob(runner, jobContext(run, job));
+    assert.match(result?.error ?? "", /uses GitHub Actions syntax .*--gha or --runner github-actions/);
+  });
+});
+
+describe("docker runner without an engine", () => {
+  it("names the unreachable DOCKER_HOST", async () => {
+    const workspace = await tempWorkspace();
+    try {
+      const dead = `unix://${path.join(workspace.dir, "dead.sock")}`;
+      const runner = createDockerRunner({ dockerImage: TEST_IMAGE }, { ...process.env, DOCKER_HOST: dead });
+      await assert.rejects(runner.prepare!(runContext(workspace.dir, [])), (err: Error) => {
+        assert.match(err.message, /^docker runner: no container engine reachable at unix:\/\/.*dead\.sock: /);
+        return true;
+      });
+    } finally {
+      await workspace.remove();
+    }
+  });
+
+  it("refuses an unknown --pull policy", () => {
+    assert.throws(() => createDockerRunner({ pull: "sometimes" }, {}), /invalid --pull value "sometimes" \(expected one of: always, missing, never\)/);
+  });
+});
