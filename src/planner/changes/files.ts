@@ -1,0 +1,199 @@
+// Which files changed: from `--files`, `--uncommitted`, `--untracked`, or a
+// comparison of two git revisions (`--base`/`--head`, or refs detected from
+// the CI environment). Paths come back relative to the intent directory, the
+// same frame component paths use, plus a semantic diff of intent.yaml when it
+// is among them.
+
+import { readFileSync } from "node:fs";
+import { readFile, realpath } from "node:fs/promises";
+import path from "node:path";
+import { OrunError } from "../../util/errors.js";
+import { diffNames, gitToplevel, mergeBase, resolveCommit, showFile, uncommittedNames, untrackedNames } from "./git.js";
+import { diffIntentText, type IntentDiff } from "./intent-diff.js";
+import { INTENT_IMPACTS, normalizePath, type IntentImpact } from "./select.js";
+
+export interface ChangeOptions {
+  base?: string;
+  head?: string;
+  /** `--files a,b` (repeatable): paths relative to the working directory. */
+  files?: string[];
+  uncommitted?: boolean;
+  untracked?: boolean;
+  intentImpact?: string;
+}
+
+export interface ChangeEnvironment {
+  cwd: string;
+  /** Absolute path of intent.yaml. */
+  intentFile: string;
+  /** For CI ref detection; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type ChangeSource =
+  | { kind: "files" }
+  | { kind: "uncommitted" }
+  | { kind: "untracked" }
+  | {
+      kind: "refs";
+      base: string;
+      baseSha: string;
+      /** undefined: compared with the working tree (uncommitted and untracked files included). */
+      head?: string;
+      headSha?: string;
+      /** The commit actually diffed from (merge base of base and head, when there is one). */
+      from: string;
+      /** Set when the refs were detected from a CI environment rather than given. */
+      ci?: string;
+    };
+
+export interface ChangeSet {
+  source: ChangeSource;
+  /** Changed files relative to the intent dir (outside it: `../…`), sorted. */
+  changedFiles: string[];
+  /** intent.yaml relative to the intent dir. */
+  intentFile: string;
+  /** Semantic diff of intent.yaml, when it changed and both versions could be read. */
+  intentDiff?: IntentDiff;
+  /** Lines for stderr (CI detection banner). */
+  notes: string[];
+}
+
+/** v2.3's flag rules, with its messages. */
+export function validateChangeOptions(options: ChangeOptions): void {
+  const files = (options.files ?? []).length > 0;
+  if (files && (options.uncommitted || options.untracked || options.base || options.head)) {
+    throw new OrunError("--files conflicts with --uncommitted, --untracked, --base, and --head", { location: { field: "--files" } });
+  }
+  if (options.uncommitted && (options.untracked || options.base || options.head)) {
+    throw new OrunError("--uncommitted conflicts with --untracked, --base, and --head", { location: { field: "--uncommitted" } });
+  }
+  if (options.untracked && (options.base || options.head)) {
+    throw new OrunError("--untracked conflicts with --uncommitted, --base, and --head", { location: { field: "--untracked" } });
+  }
+  if (options.head && !options.base) throw new OrunError("--head requires --base", { location: { field: "--head" } });
+  parseIntentImpact(options.intentImpact);
+}
+
+export function parseIntentImpact(value: string | undefined): IntentImpact {
+  if (value === undefined) return "watch";
+  const impact = value.trim().toLowerCase();
+  if (!(INTENT_IMPACTS as readonly string[]).includes(impact)) {
+    throw new OrunError(`invalid --intent-impact "${value}" (valid: ${INTENT_IMPACTS.join(", ")})`, { location: { field: "--intent-impact" } });
+  }
+  return impact as IntentImpact;
+}
+
+/** `--files a,b --files c` → [a, b, c]. */
+export function splitFileList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+}
+
+export async function collectChanges(options: ChangeOptions, context: ChangeEnvironment): Promise<ChangeSet> {
+  validateChangeOptions(options);
+  const intentDir = await realpath(path.dirname(context.intentFile));
+  const intentFile = path.basename(context.intentFile);
+  const files = splitFileList(options.files);
+
+  if (files.length > 0) {
+    const cwd = await realpath(context.cwd);
+    const changed = files.map((f) => toPosix(path.relative(intentDir, path.resolve(cwd, f))));
+    // What changed inside intent.yaml is unknown without revisions to compare.
+    return { source: { kind: "files" }, changedFiles: tidy(changed), intentFile, notes: [] };
+  }
+
+  const repo = await gitToplevel(intentDir);
+  const intentInRepo = toPosix(path.relative(repo, path.join(intentDir, intentFile)));
+  const fromRepo = (names: string[]): string[] => tidy(names.map((n) => toPosix(path.relative(intentDir, path.join(repo, n)))));
+  const workingIntent = (): Promise<string | undefined> => readFile(path.join(intentDir, intentFile), "utf8").catch(() => undefined);
+  const withDiff = async (set: Omit<ChangeSet, "intentDiff">, before: () => Promise<string | undefined>, after: () => Promise<string | undefined>): Promise<ChangeSet> =>
+    set.changedFiles.includes(intentFile) ? { ...set, intentDiff: diffIntentText(await before(), await after()) } : set;
+  const headVersion = async (): Promise<string | undefined> => {
+    const head = await gitHead(repo);
+    return head ? showFile(repo, head, intentInRepo) : undefined;
+  };
+
+  if (options.uncommitted) {
+    const set = { source: { kind: "uncommitted" } as const, changedFiles: fromRepo(await uncommittedNames(repo)), intentFile, notes: [] };
+    return withDiff(set, headVersion, workingIntent);
+  }
+  if (options.untracked) {
+    const set = { source: { kind: "untracked" } as const, changedFiles: fromRepo(await untrackedNames(repo)), intentFile, notes: [] };
+    return withDiff(set, async () => undefined, workingIntent);
+  }
+
+  const detected = options.base ? undefined : detectCiRefs(context.env ?? process.env);
+  const baseRef = options.base ?? detected?.base ?? "main";
+  const headRef = options.head ?? detected?.head;
+  const base = await resolveCommit(repo, baseRef, "base");
+  const head = headRef ? await resolveCommit(repo, headRef, "head") : undefined;
+  const from = (await mergeBase(repo, base.sha, head?.sha ?? "HEAD")) ?? base.sha;
+  const names = head ? await diffNames(repo, from, head.sha) : [...(await diffNames(repo, from)), ...(await untrackedNames(repo))];
+  const notes = detected ? [`ci: ${detected.provider} (${detected.event}), base: ${baseRef}, head: ${headRef ?? "HEAD"}`] : [];
+  const set: Omit<ChangeSet, "intentDiff"> = {
+    source: { kind: "refs", base: base.ref, baseSha: base.sha, ...(head ? { head: head.ref, headSha: head.sha } : {}), from, ...(detected ? { ci: detected.provider } : {}) },
+    changedFiles: fromRepo(names),
+    intentFile,
+    notes,
+  };
+  return withDiff(set, () => showFile(repo, from, intentInRepo), () => (head ? showFile(repo, head.sha, intentInRepo) : workingIntent()));
+}
+
+export interface DetectedRefs {
+  provider: string;
+  event: string;
+  base?: string;
+  head?: string;
+}
+
+/** Base/head from CI environment variables (GitHub Actions, GitLab CI, Buildkite); undefined outside CI. */
+export function detectCiRefs(env: NodeJS.ProcessEnv, readEvent: (file: string) => unknown = readJsonSync): DetectedRefs | undefined {
+  const nonZero = (sha: string | undefined): string | undefined => (sha && !/^0+$/.test(sha) ? sha : undefined);
+  if (env.GITHUB_ACTIONS?.toLowerCase() === "true") {
+    const event = env.GITHUB_EVENT_NAME ?? "unknown";
+    const head = env.GITHUB_SHA || undefined;
+    if (event.startsWith("pull_request")) return { provider: "github", event, base: env.GITHUB_BASE_REF || "main", head: head ?? (env.GITHUB_HEAD_REF || undefined) };
+    if (event === "push") {
+      const payload = env.GITHUB_EVENT_PATH ? readEvent(env.GITHUB_EVENT_PATH) : undefined;
+      const before = typeof payload === "object" && payload !== null ? (payload as { before?: unknown }).before : undefined;
+      return { provider: "github", event, base: nonZero(typeof before === "string" ? before : undefined) ?? "main", head };
+    }
+    return { provider: "github", event, base: "main", head };
+  }
+  if (env.GITLAB_CI?.toLowerCase() === "true") {
+    const mr = env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME;
+    return mr
+      ? { provider: "gitlab", event: "merge_request", base: mr, head: env.CI_COMMIT_SHA || undefined }
+      : { provider: "gitlab", event: "push", base: nonZero(env.CI_COMMIT_BEFORE_SHA) ?? "main", head: env.CI_COMMIT_SHA || undefined };
+  }
+  if (env.BUILDKITE?.toLowerCase() === "true") {
+    const pr = env.BUILDKITE_PULL_REQUEST_BASE_BRANCH;
+    return { provider: "buildkite", event: pr ? "pull_request" : "push", base: pr || "main", head: env.BUILDKITE_COMMIT || undefined };
+  }
+  return undefined;
+}
+
+async function gitHead(repo: string): Promise<string | undefined> {
+  try {
+    return (await resolveCommit(repo, "HEAD", "head")).sha;
+  } catch {
+    return undefined;
+  }
+}
+
+function readJsonSync(file: string): unknown {
+  try {
+    // A small file read once per plan; sync keeps detectCiRefs a plain function.
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join("/");
+}
+
+function tidy(files: string[]): string[] {
+  return [...new Set(files.map(normalizePath).filter((f) => f !== ""))].sort();
+}

@@ -1,0 +1,78 @@
+// Semantic diff of intent.yaml between two revisions: both versions are
+// parsed and compared as data, so comments, formatting and key order never
+// count as a change. Top-level sections (environments, groups, ...) are what
+// `change.watches` subscribes to; inline components are compared by name.
+
+import { parse } from "yaml";
+import { isDeepStrictEqual } from "node:util";
+
+/** Sections a component may watch (`change.watches`). */
+export const WATCHABLE_SECTIONS = ["automation", "compositions", "discovery", "env", "environments", "execution", "groups"] as const;
+
+/** Keys that describe the document rather than configure anything. */
+const IGNORED_KEYS = new Set(["apiVersion", "kind", "metadata", "components"]);
+
+export interface IntentDiff {
+  /** Changed top-level sections other than apiVersion/kind/metadata/components, sorted. */
+  changedSections: string[];
+  /** Inline components (intent.yaml `components[]`) by name. */
+  components: { added: string[]; modified: string[]; removed: string[] };
+  /** Set when a version could not be parsed: what changed is unknown. */
+  unreadable?: string;
+}
+
+export const EMPTY_DIFF: IntentDiff = { changedSections: [], components: { added: [], modified: [], removed: [] } };
+
+/** Compares two intent.yaml texts; `undefined` text = the file does not exist in that revision. */
+export function diffIntentText(before: string | undefined, after: string | undefined): IntentDiff {
+  const parsedBefore = parseIntent(before);
+  const parsedAfter = parseIntent(after);
+  if ("error" in parsedBefore || "error" in parsedAfter) {
+    const which = "error" in parsedBefore ? `base version: ${parsedBefore.error}` : `head version: ${(parsedAfter as { error: string }).error}`;
+    return { ...EMPTY_DIFF, unreadable: which };
+  }
+  return diffIntentData(parsedBefore.value, parsedAfter.value);
+}
+
+export function diffIntentData(before: Record<string, unknown>, after: Record<string, unknown>): IntentDiff {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const changedSections = [...keys].filter((key) => !IGNORED_KEYS.has(key) && !isDeepStrictEqual(before[key], after[key])).sort();
+  const beforeComponents = componentsByName(before.components);
+  const afterComponents = componentsByName(after.components);
+  const added: string[] = [];
+  const modified: string[] = [];
+  const removed: string[] = [];
+  for (const [name, value] of afterComponents) {
+    if (!beforeComponents.has(name)) added.push(name);
+    else if (!isDeepStrictEqual(beforeComponents.get(name), value)) modified.push(name);
+  }
+  for (const name of beforeComponents.keys()) if (!afterComponents.has(name)) removed.push(name);
+  return { changedSections, components: { added: added.sort(), modified: modified.sort(), removed: removed.sort() } };
+}
+
+export function isEmptyDiff(diff: IntentDiff): boolean {
+  const c = diff.components;
+  return !diff.unreadable && diff.changedSections.length === 0 && c.added.length + c.modified.length + c.removed.length === 0;
+}
+
+function parseIntent(text: string | undefined): { value: Record<string, unknown> } | { error: string } {
+  if (text === undefined) return { value: {} };
+  try {
+    const value: unknown = parse(text, { uniqueKeys: true });
+    if (value === null || value === undefined) return { value: {} };
+    if (typeof value !== "object" || Array.isArray(value)) return { error: "not a YAML mapping" };
+    return { value: value as Record<string, unknown> };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
+  }
+}
+
+function componentsByName(list: unknown): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (!Array.isArray(list)) return out;
+  list.forEach((entry, i) => {
+    const name = typeof entry === "object" && entry !== null && typeof (entry as { name?: unknown }).name === "string" ? (entry as { name: string }).name : `#${i}`;
+    out.set(name, entry);
+  });
+  return out;
+}

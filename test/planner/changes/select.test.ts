@@ -1,0 +1,67 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { selectChangedComponents, normalizePath, diffIntentText, detectCiRefs, type ChangeComponent } from "../../../src/planner/changes/index.js";
+
+const comp = (name: string, paths: string[], extra: Partial<ChangeComponent> = {}): ChangeComponent => ({ name, paths, dependsOn: [], watches: [], ...extra });
+
+test("path prefixes match whole path segments; ./ and trailing slashes are ignored", () => {
+  const components = [comp("api", ["./services/api/"]), comp("api-v2", ["services/api-v2"]), comp("root", ["./"]), comp("none", [""])];
+  const s = selectChangedComponents({ components, changedFiles: ["services/api/main.go", "services/api-v2/x.go", "top.txt"], intentFile: "intent.yaml" });
+  assert.deepEqual(s.components, ["api", "api-v2"]);
+  assert.deepEqual(s.unownedFiles, ["top.txt"]);
+  assert.equal(normalizePath("./a/b/"), "a/b");
+  assert.equal(normalizePath("./"), "");
+});
+
+test("a component changes when any of its per-environment paths is touched; nested components both match", () => {
+  const components = [comp("svc", ["deploy/dev/svc", "deploy/prod/svc"]), comp("outer", ["apps"]), comp("inner", ["apps/inner"])];
+  const s = selectChangedComponents({ components, changedFiles: ["deploy/prod/svc/values.yaml", "apps/inner/x"], intentFile: "intent.yaml" });
+  assert.deepEqual(s.components, ["inner", "outer", "svc"]);
+});
+
+test("dependencies are closed transitively and record every selected dependent; cycles and unknown names are harmless", () => {
+  const components = [
+    comp("a", ["a"], { dependsOn: ["b", "ghost"] }),
+    comp("b", ["b"], { dependsOn: ["c"] }),
+    comp("c", ["c"], { dependsOn: ["a"] }),
+    comp("d", ["d"], { dependsOn: ["c"] }),
+    comp("e", ["e"]),
+  ];
+  const s = selectChangedComponents({ components, changedFiles: ["a/1", "d/1"], intentFile: "intent.yaml" });
+  assert.deepEqual(s.components, ["a", "b", "c", "d"]);
+  assert.deepEqual(s.reasons.c, [{ kind: "dependency", of: ["b", "d"] }]);
+  assert.deepEqual(s.reasons.a, [{ kind: "files", files: ["a/1"] }, { kind: "dependency", of: ["c"] }]);
+});
+
+test("semantic intent diff: sections, inline components, formatting, invalid YAML", () => {
+  const base = "environments:\n  dev: {}\ngroups: {core: {}}\ncomponents:\n  - {name: a, type: svc}\n  - {name: b, type: svc}\n";
+  assert.deepEqual(diffIntentText(base, `# comment\n${base}`).changedSections, []);
+  const reordered = "groups: {core: {}}\ncomponents:\n  - {name: b, type: svc}\n  - {name: a, type: svc}\nenvironments:\n  dev: {}\n";
+  const r = diffIntentText(base, reordered);
+  assert.deepEqual([r.changedSections, r.components], [[], { added: [], modified: [], removed: [] }]);
+  const sections = diffIntentText(base, "env: {A: b}\nenvironments:\n  dev: {env: {X: y}}\ngroups: {core: {}}\nmetadata: {name: other}\n");
+  assert.deepEqual(sections.changedSections, ["env", "environments"]);
+  assert.deepEqual(sections.components.removed, ["a", "b"]);
+  const comps = diffIntentText(base, base.replace("{name: b, type: svc}", "{name: b, type: helm}").concat("  - {name: c, type: svc}\n"));
+  assert.deepEqual(comps.components, { added: ["c"], modified: ["b"], removed: [] });
+  assert.match(diffIntentText(base, "environments: [\n").unreadable ?? "", /^head version/);
+  assert.deepEqual(diffIntentText(undefined, base).changedSections, ["environments", "groups"]);
+});
+
+test("CI ref detection: GitHub PR, zero 'before' SHA, GitLab merge request, no CI", () => {
+  assert.deepEqual(detectCiRefs({ GITHUB_ACTIONS: "true", GITHUB_EVENT_NAME: "pull_request", GITHUB_BASE_REF: "release/1.0", GITHUB_SHA: "abc" }), {
+    provider: "github",
+    event: "pull_request",
+    base: "release/1.0",
+    head: "abc",
+  });
+  const zero = detectCiRefs({ GITHUB_ACTIONS: "true", GITHUB_EVENT_NAME: "push", GITHUB_EVENT_PATH: "/x", GITHUB_SHA: "abc" }, () => ({ before: "0".repeat(40) }));
+  assert.equal(zero?.base, "main");
+  assert.deepEqual(detectCiRefs({ GITLAB_CI: "true", CI_MERGE_REQUEST_TARGET_BRANCH_NAME: "main", CI_COMMIT_SHA: "def" }), {
+    provider: "gitlab",
+    event: "merge_request",
+    base: "main",
+    head: "def",
+  });
+  assert.equal(detectCiRefs({}), undefined);
+});
