@@ -28,7 +28,7 @@ export function containerName(execId: string, jobId: string, random: string = ra
 export function containerPath(workspaceDir: string, hostPath: string): string | undefined {
   const relative = path.relative(path.resolve(workspaceDir), path.resolve(hostPath));
   if (relative === "") return CONTAINER_WORKSPACE;
-  if (relative.startsWith("..") || path.isAbsolute(relative)) return undefined;
+  if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return undefined;
   return path.posix.join(CONTAINER_WORKSPACE, ...relative.split(path.sep));
 }
 

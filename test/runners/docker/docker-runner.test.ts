@@ -1,7 +1,7 @@
 // The docker runner against a real Docker-API engine (podman's socket in CI).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, stat, mkdir } from "node:fs/promises";
+import { chmod, readFile, stat, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createDockerRunner } from "../../../src/runners/docker/index.js";
 import type { Runner } from "../../../src/runners/runner.js";
@@ -111,6 +111,29 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
       (err: Error) => err.message.includes(missing) && /not present locally/.test(err.message) && /never/.test(err.message),
     );
     assert.deepEqual(await containersOf(run.execId), []);
+  });
+
+  it("tries to pull a missing image under --pull missing and reports the failure", async () => {
+    const unreachable = "localhost:1/orun/none:1";
+    const pulling = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "missing" }, engine.env);
+    const job = planJob("web@dev.pull", [{ run: "true" }], { runsOn: unreachable });
+    const run = runContext(workspace.dir, [job]);
+    await assert.rejects(pulling.startJob!(jobContext(run, job)), (err: Error) => err.message.startsWith(`docker runner: failed to pull image ${unreachable}: `));
+  });
+
+  it("runs steps as an explicit --user so workspace files belong to that user", async () => {
+    const asUser = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never", dockerUser: "1234:2345" }, engine.env);
+    // As if the workspace belonged to uid 1234 (the test itself runs as root).
+    await mkdir(path.join(workspace.dir, "users"));
+    await chmod(workspace.dir, 0o755);
+    await chmod(path.join(workspace.dir, "users"), 0o777);
+    const job = planJob("web@dev.user", [{ run: "id -u; touch owned.txt" }], { path: "users" });
+    const run = runContext(workspace.dir, [job]);
+    const [result] = await runJob(asUser, jobContext(run, job));
+    assert.equal(result?.output.trim(), "1234");
+    const info = await stat(path.join(workspace.dir, "users/owned.txt"));
+    assert.equal(info.uid, 1234);
+    assert.equal(info.gid, 2345);
   });
 
   it("kills and removes the container on timeout, and a retry gets a fresh container", async () => {

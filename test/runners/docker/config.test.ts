@@ -1,0 +1,125 @@
+// Pure rules of the docker runner: images, pull policy, container user, names,
+// paths and the exec invocation. No engine needed.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseDockerConfig, resolveContainerUser, resolveJobImage } from "../../../src/runners/docker/config.js";
+import { containerName, containerPath, createContainerArgs, shellCommand, stepExec, workspaceMountArgs } from "../../../src/runners/docker/container.js";
+
+describe("docker image resolution", () => {
+  it("maps GitHub-hosted labels like orun v2.3 and keeps explicit references", () => {
+    assert.equal(resolveJobImage(undefined), "ubuntu:22.04");
+    assert.equal(resolveJobImage(""), "ubuntu:22.04");
+    assert.equal(resolveJobImage("ubuntu-22.04"), "ubuntu:22.04");
+    assert.equal(resolveJobImage("ubuntu-24.04"), "ubuntu:24.04");
+    assert.equal(resolveJobImage("ubuntu-20.04"), "ubuntu:20.04");
+    assert.equal(resolveJobImage(" Ubuntu-Latest "), "ubuntu:latest");
+    assert.equal(resolveJobImage("ghcr.io/acme/ci:1.0"), "ghcr.io/acme/ci:1.0");
+    assert.equal(resolveJobImage("node:20-bookworm", "localhost/x:1"), "node:20-bookworm", "an explicit image beats the default");
+  });
+
+  it("uses the configured default for empty runsOn and labels", () => {
+    assert.equal(resolveJobImage(undefined, "localhost/orun-test:latest"), "localhost/orun-test:latest");
+    assert.equal(resolveJobImage("ubuntu-24.04", "localhost/orun-test:latest"), "localhost/orun-test:latest");
+    assert.equal(resolveJobImage("macos-14", "localhost/orun-test:latest"), "localhost/orun-test:latest");
+  });
+
+  it("refuses non-Linux labels without a default image", () => {
+    assert.throws(() => resolveJobImage("macos-latest"), /runsOn "macos-latest" has no Linux container image.*--docker-image/);
+    assert.throws(() => resolveJobImage("windows-2022"), /runsOn "windows-2022"/);
+  });
+});
+
+describe("docker runner options", () => {
+  it("reads flags first, then ORUN_DOCKER_* variables, with defaults", () => {
+    assert.deepEqual(parseDockerConfig({}, {}), { pull: "missing", defaultImage: undefined, user: { kind: "auto" } });
+    assert.deepEqual(parseDockerConfig({}, { ORUN_DOCKER_PULL: "never", ORUN_DOCKER_IMAGE: "img:1", ORUN_DOCKER_USER: "image" }), {
+      pull: "never",
+      defaultImage: "img:1",
+      user: { kind: "image" },
+    });
+    assert.deepEqual(parseDockerConfig({ pull: "Always", dockerImage: "img:2", dockerUser: "1000:1000" }, { ORUN_DOCKER_PULL: "never", ORUN_DOCKER_IMAGE: "img:1" }), {
+      pull: "always",
+      defaultImage: "img:2",
+      user: { kind: "explicit", user: "1000:1000" },
+    });
+  });
+
+  it("rejects bad values naming the flag", () => {
+    assert.throws(() => parseDockerConfig({ pull: "later" }, {}), /invalid --pull value "later"/);
+    assert.throws(() => parseDockerConfig({}, { ORUN_DOCKER_PULL: "x" }), /invalid --pull value "x"/);
+    assert.throws(() => parseDockerConfig({ dockerImage: "bad image" }, {}), /invalid --docker-image "bad image"/);
+  });
+
+  it("runs as the host user only where that avoids root-owned files", () => {
+    const auto = { kind: "auto" } as const;
+    assert.equal(resolveContainerUser(auto, { uid: 1000, gid: 100 }, false), "1000:100");
+    assert.equal(resolveContainerUser(auto, { uid: 1000, gid: 100 }, true), undefined, "rootless: container root is the host user");
+    assert.equal(resolveContainerUser(auto, { uid: 0, gid: 0 }, false), undefined);
+    assert.equal(resolveContainerUser({ kind: "image" }, { uid: 1000, gid: 100 }, false), undefined);
+    assert.equal(resolveContainerUser({ kind: "explicit", user: "root" }, { uid: 1000 }, false), "root");
+  });
+});
+
+describe("docker container pieces", () => {
+  it("names containers uniquely and within docker's alphabet", () => {
+    const name = containerName("My Plan/2026:01", "web-app@production.deploy", "abcd1234");
+    assert.equal(name, "orun-My-Plan-2026-01-web-app-production.deploy-abcd1234");
+    assert.match(containerName("x".repeat(200), "../../etc@passwd.y"), /^orun-[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+    assert.notEqual(containerName("e", "j"), containerName("e", "j"));
+    assert.ok(containerName("e".repeat(300), "j".repeat(300)).length <= 5 + 40 + 1 + 60 + 1 + 8);
+  });
+
+  it("maps host directories into /workspace and refuses ones outside", () => {
+    assert.equal(containerPath("/ws", "/ws"), "/workspace");
+    assert.equal(containerPath("/ws/", "/ws/svc/sub"), "/workspace/svc/sub");
+    assert.equal(containerPath("/ws", "/ws/svc/../other"), "/workspace/other");
+    assert.equal(containerPath("/ws", "/elsewhere"), undefined);
+    assert.equal(containerPath("/ws", "/ws/../ws2"), undefined);
+    assert.equal(containerPath("/ws", "/ws/..data"), "/workspace/..data");
+  });
+
+  it("mounts awkward workspace paths with the syntax that carries them", () => {
+    assert.deepEqual(workspaceMountArgs("/tmp/a b,c"), ["--volume", "/tmp/a b,c:/workspace"]);
+    assert.deepEqual(workspaceMountArgs("/tmp/a:b"), ["--mount", "type=bind,source=/tmp/a:b,target=/workspace"]);
+    assert.throws(() => workspaceMountArgs("/tmp/a:b,c"), /contains both ':' and ','/);
+  });
+
+  it("creates the job container with labels, mount, workdir and user", () => {
+    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", execId: "e1", jobId: "a@b.c", owner: "o1", user: "1000:1000" });
+    const joined = args.join(" ");
+    assert.match(joined, /--name orun-x /);
+    assert.match(joined, /--label io\.orun\.exec-id=e1 --label io\.orun\.job-id=a@b\.c --label io\.orun\.owner=o1/);
+    assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --workdir \/workspace --entrypoint sh img:1 -c /);
+    assert.ok(!args.includes("--rm"), "never --rm: its exit status is wrong on podman");
+  });
+
+  it("forwards only declared variables, by name, keeping values out of argv", () => {
+    const exec = stepExec({
+      container: "c1",
+      workdir: "/workspace/svc",
+      env: { TOKEN: "s3cret", MULTI: "a\nb", DOCKER_HOST: "tcp://inner:2375", PATH: "/opt/bin:/bin" },
+      hostEnv: { DOCKER_HOST: "unix:///run/engine.sock", HOST_ONLY: "x", PATH: "/usr/bin" },
+      command: ["sh", "-c", "echo hi"],
+    });
+    assert.deepEqual(exec.args, [
+      "exec", "--workdir", "/workspace/svc",
+      "--env", "DOCKER_HOST=tcp://inner:2375",
+      "--env", "MULTI",
+      "--env", "PATH=/opt/bin:/bin",
+      "--env", "TOKEN",
+      "c1", "sh", "-c", "echo hi",
+    ]);
+    assert.ok(!exec.args.some((arg) => arg.includes("s3cret")));
+    assert.equal(exec.cliEnv.TOKEN, "s3cret");
+    assert.equal(exec.cliEnv.MULTI, "a\nb");
+    assert.equal(exec.cliEnv.DOCKER_HOST, "unix:///run/engine.sock", "the CLI still talks to the host's engine");
+    assert.equal(exec.cliEnv.PATH, "/usr/bin");
+    assert.throws(() => stepExec({ container: "c", workdir: "/workspace", env: { "A=B": "1" }, hostEnv: {}, command: ["true"] }), /invalid environment variable name/);
+  });
+
+  it("runs scripts with sh -c, bash on request, and refuses other shells", () => {
+    assert.deepEqual(shellCommand(undefined, "echo"), ["sh", "-c", "echo"]);
+    assert.deepEqual(shellCommand("bash", "echo"), ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", "echo"]);
+    assert.throws(() => shellCommand("pwsh", "echo"), /shell "pwsh" is not supported by the docker runner/);
+  });
+});
