@@ -1,8 +1,160 @@
-import type { Runner } from "../runner.js";
+// The github-actions runner: runs plan steps the way a GitHub Actions runner
+// does (run: scripts with GitHub's shells, use: node and composite actions,
+// `${{ }}` expressions, workflow and file commands, post hooks at job end).
+// One instance serves one run; each job gets its own state (job-state.ts).
+import path from "node:path";
+import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
-import { OrunError } from "../../util/errors.js";
+import { ActionCache, defaultCacheRoot } from "./action-cache.js";
+import { interpolate } from "./expressions.js";
+import { readRepoInfo, type RepoInfo } from "./github-context.js";
+import { createJobState, removeJobTemp, type JobState } from "./job-state.js";
+import { executeStep, expressionScope, runPostHooks, type Scope, type StepIO } from "./step-runner.js";
 
-// Placeholder until the github-actions runner lands; selecting it fails clearly.
-export function createGithubActionsRunner(_options: RunnerOptions): Runner {
-  throw new OrunError("the github-actions runner is not available in this build");
+export { jobSummaryPath } from "./job-state.js";
+
+export interface GithubActionsRunnerOptions extends RunnerOptions {
+  /** Root of the shared remote-action cache (default $ORUN_ACTIONS_CACHE or ~/.orun/actions). */
+  actionsCache?: string;
+  /** "copy" forces byte copies of cached actions instead of hard links. */
+  actionsLink?: string;
+}
+
+export function createGithubActionsRunner(options: GithubActionsRunnerOptions = {}, hostEnv: NodeJS.ProcessEnv = process.env): GithubActionsRunner {
+  return new GithubActionsRunner(options, hostEnv);
+}
+
+export class GithubActionsRunner implements Runner {
+  readonly name = "github-actions" as const;
+  readonly cache: ActionCache;
+  private readonly jobs = new Map<string, Promise<JobState>>();
+  private repo?: Promise<RepoInfo>;
+
+  constructor(
+    options: GithubActionsRunnerOptions,
+    private readonly hostEnv: NodeJS.ProcessEnv,
+  ) {
+    this.cache = new ActionCache({
+      root: options.actionsCache ?? defaultCacheRoot(hostEnv),
+      forceCopy: (options.actionsLink ?? hostEnv.ORUN_ACTIONS_LINK) === "copy",
+    });
+  }
+
+  async prepare(run: RunContext): Promise<void> {
+    this.repo = readRepoInfo(run.workspaceDir, this.hostEnv);
+    await this.repo;
+  }
+
+  async startJob(job: JobContext): Promise<void> {
+    await this.jobState(job);
+  }
+
+  private jobState(job: JobContext): Promise<JobState> {
+    let state = this.jobs.get(job.job.id);
+    if (!state) {
+      this.repo ??= readRepoInfo(job.run.workspaceDir, this.hostEnv);
+      state = this.repo.then((repo) => createJobState(job, repo, this.hostEnv));
+      this.jobs.set(job.job.id, state);
+    }
+    return state;
+  }
+
+  async runStep(ctx: StepContext): Promise<StepResult> {
+    const lines: string[] = [];
+    const emit = (line: string): void => {
+      lines.push(line);
+      ctx.onOutput(`${line}\n`);
+    };
+    let state: JobState;
+    try {
+      state = await this.jobState(ctx.job);
+    } catch (err) {
+      return { exitCode: null, output: "", error: `github-actions runner: cannot set up job ${ctx.job.job.id}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const { io, dispose } = this.stepIO(ctx, state, emit);
+    const step = ctx.step;
+    const stepEnvKeys = new Set(Object.keys(step.env ?? {}));
+    const jobEnv: Record<string, string> = {};
+    for (const [key, value] of Object.entries(ctx.env)) if (!stepEnvKeys.has(key)) jobEnv[key] = value;
+    for (const key of stepEnvKeys) if (ctx.job.job.env?.[key] !== undefined) jobEnv[key] = ctx.job.job.env[key];
+    const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: state.failed, depth: 0, baseDir: ctx.job.jobDir, cwd: ctx.cwd, owner: "" };
+    try {
+      // Job-level values may use expressions too (with the job env itself as `env`).
+      const exprScope = expressionScope(scope, jobEnv);
+      for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);
+    } catch (err) {
+      dispose();
+      return { exitCode: null, output: "", error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
+    }
+    const loose = step as typeof step & { if?: string | boolean; "continue-on-error"?: boolean | string };
+    const outcome = await executeStep(
+      {
+        key: step.id || ctx.stepKey,
+        name: step.name,
+        run: step.run,
+        uses: step.use,
+        with: step.with,
+        env: step.env,
+        shell: step.shell,
+        workingDirectory: step["working-directory"],
+        if: loose.if,
+        continueOnError: loose["continue-on-error"],
+      },
+      scope,
+      io,
+    );
+    dispose();
+    state.failed = scope.failed;
+    const output = lines.join("\n").replace(/\n+$/, "");
+    if (outcome.skipped) return { exitCode: 0, output, outputs: {} };
+    return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
+  }
+
+  private stepIO(ctx: Pick<StepContext, "signal" | "timeoutMs" | "job">, state: JobState, emit: (line: string) => void): { io: StepIO; dispose: () => void } {
+    const timeout = new AbortController();
+    const timer = ctx.timeoutMs !== undefined && ctx.timeoutMs > 0 ? setTimeout(() => timeout.abort(), ctx.timeoutMs) : undefined;
+    const signal = AbortSignal.any([ctx.signal, ctx.job.signal, timeout.signal]);
+    const io: StepIO = {
+      workspaceDir: ctx.job.run.workspaceDir,
+      signal,
+      timedOut: () => timeout.signal.aborted,
+      timeoutMs: ctx.timeoutMs,
+      emit,
+      cache: this.cache,
+      debug: state.runner.debug === "1",
+    };
+    return { io, dispose: () => clearTimeout(timer) };
+  }
+
+  async finishJob(job: JobContext, outcome: { failed: boolean }): Promise<StepResult | void> {
+    const pending = this.jobs.get(job.job.id);
+    if (!pending) return;
+    this.jobs.delete(job.job.id);
+    const state = await pending.catch(() => undefined);
+    if (!state) return;
+    try {
+      if (state.posts.length === 0) return;
+      const lines: string[] = [];
+      const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => lines.push(line));
+      const errors = await runPostHooks(state, io, outcome.failed || state.failed);
+      dispose();
+      return { exitCode: errors.length ? 1 : 0, output: lines.join("\n"), error: errors.length ? errors.join("; ") : undefined };
+    } finally {
+      await removeJobTemp(state);
+    }
+  }
+
+  async cleanup(_run: RunContext): Promise<void> {
+    const left = [...this.jobs.values()];
+    this.jobs.clear();
+    for (const pending of left) {
+      const state = await pending.catch(() => undefined);
+      if (state) await removeJobTemp(state);
+    }
+  }
+}
+
+/** Where the runner keeps per-job folders inside the run's scratch space. */
+export function githubActionsScratch(scratchDir: string): string {
+  return path.join(scratchDir, "github-actions");
 }

@@ -1,0 +1,192 @@
+// Remote actions: ref → SHA through three tiers (in-memory with
+// single-flight, on-disk ref files, the GitHub API), the tarball of that SHA
+// unpacked once into a read-only shared cache, and a per-job copy made of
+// hard links (a byte copy when the job's folder is on another file system).
+//
+// Cache layout (root = $ORUN_ACTIONS_CACHE or ~/.orun/actions):
+//   <root>/<owner>/<repo>/refs/<slug(ref)>   40-hex SHA
+//   <root>/<owner>/<repo>/<sha>/             unpacked repository (read-only)
+import { randomBytes } from "node:crypto";
+import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { downloadTarball, fetchCommitSha, type ApiEndpoint } from "./github-api.js";
+import { extractTarball } from "./tarball.js";
+
+export function defaultCacheRoot(env: Record<string, string | undefined> = process.env): string {
+  if (env.ORUN_ACTIONS_CACHE) return path.resolve(env.ORUN_ACTIONS_CACHE);
+  const home = os.homedir();
+  return home ? path.join(home, ".orun", "actions") : path.join(os.tmpdir(), "orun", "actions");
+}
+
+export type LinkMode = "hardlink" | "copy";
+
+export interface ActionCacheOptions {
+  root: string;
+  /** Always byte-copy instead of hard-linking (tests, or file systems without links). */
+  forceCopy?: boolean;
+}
+
+const SHA = /^[0-9a-f]{40}$/i;
+
+function refSlug(ref: string): string {
+  return ref.replace(/[^A-Za-z0-9._-]+/g, "_");
+}
+
+export class ActionCache {
+  readonly root: string;
+  private readonly forceCopy: boolean;
+  private readonly shas = new Map<string, Promise<string>>();
+  private readonly contents = new Map<string, Promise<string>>();
+  /** Requests made to the API by this instance (resolve + download). */
+  apiRequests = 0;
+
+  constructor(options: ActionCacheOptions) {
+    this.root = path.resolve(options.root);
+    this.forceCopy = options.forceCopy ?? false;
+  }
+
+  private repoDir(owner: string, repo: string): string {
+    return path.join(this.root, owner, repo);
+  }
+
+  /** Ref → SHA. Concurrent callers for the same ref share one lookup. */
+  resolveSha(endpoint: ApiEndpoint, owner: string, repo: string, ref: string): Promise<string> {
+    if (SHA.test(ref)) return Promise.resolve(ref.toLowerCase());
+    const key = `${endpoint.apiUrl} ${owner}/${repo}@${ref}`;
+    let pending = this.shas.get(key);
+    if (!pending) {
+      pending = this.lookupSha(endpoint, owner, repo, ref);
+      this.shas.set(key, pending);
+      // A failed lookup is not remembered: the next step may try again.
+      pending.catch(() => this.shas.delete(key));
+    }
+    return pending;
+  }
+
+  private async lookupSha(endpoint: ApiEndpoint, owner: string, repo: string, ref: string): Promise<string> {
+    const refFile = path.join(this.repoDir(owner, repo), "refs", refSlug(ref));
+    try {
+      const sha = (await readFile(refFile, "utf8")).trim().toLowerCase();
+      // Trust the disk tier only while the content it points to is cached too.
+      if (SHA.test(sha) && (await isDir(path.join(this.repoDir(owner, repo), sha)))) return sha;
+    } catch {
+      // not cached on disk
+    }
+    this.apiRequests++;
+    const sha = await fetchCommitSha(endpoint, owner, repo, ref);
+    await writeAtomic(refFile, `${sha}\n`);
+    return sha;
+  }
+
+  /** Makes sure the repository at `sha` is unpacked in the cache; returns its directory. */
+  ensureContent(endpoint: ApiEndpoint, owner: string, repo: string, sha: string): Promise<string> {
+    const key = `${owner}/${repo}@${sha}`;
+    let pending = this.contents.get(key);
+    if (!pending) {
+      pending = this.fetchContent(endpoint, owner, repo, sha);
+      this.contents.set(key, pending);
+      pending.catch(() => this.contents.delete(key));
+    }
+    return pending;
+  }
+
+  private async fetchContent(endpoint: ApiEndpoint, owner: string, repo: string, sha: string): Promise<string> {
+    const repoDir = this.repoDir(owner, repo);
+    const dir = path.join(repoDir, sha);
+    if (await isDir(dir)) return dir;
+    await mkdir(repoDir, { recursive: true });
+    const tmp = path.join(repoDir, `.tmp-${sha.slice(0, 12)}-${randomBytes(4).toString("hex")}`);
+    const tarball = `${tmp}.tar.gz`;
+    try {
+      await mkdir(tmp);
+      this.apiRequests++;
+      await downloadTarball(endpoint, owner, repo, sha, tarball);
+      await extractTarball(tarball, tmp);
+      await makeReadOnly(tmp);
+      try {
+        await rename(tmp, dir);
+      } catch (err) {
+        // Another process unpacked the same commit first: use theirs.
+        if (!(await isDir(dir))) throw err;
+      }
+      return dir;
+    } finally {
+      await rm(tarball, { force: true });
+      await rmTree(tmp);
+    }
+  }
+
+  /**
+   * Gives a job its own copy of a cached tree: directories recreated,
+   * symlinks recreated, regular files hard-linked (or copied across file
+   * systems). Returns how files were placed.
+   */
+  async materialize(source: string, target: string): Promise<LinkMode> {
+    const tmp = `${target}.tmp-${randomBytes(4).toString("hex")}`;
+    const state = { mode: (this.forceCopy ? "copy" : "hardlink") as LinkMode };
+    try {
+      await copyTree(source, tmp, state);
+      await rename(tmp, target);
+    } catch (err) {
+      await rmTree(tmp);
+      throw err;
+    }
+    return state.mode;
+  }
+}
+
+async function copyTree(source: string, target: string, state: { mode: LinkMode }): Promise<void> {
+  await mkdir(target, { mode: 0o755 });
+  for (const entry of await readdir(source, { withFileTypes: true })) {
+    const from = path.join(source, entry.name);
+    const to = path.join(target, entry.name);
+    if (entry.isDirectory()) await copyTree(from, to, state);
+    else if (entry.isSymbolicLink()) await symlink(await readlink(from), to);
+    else if (entry.isFile()) {
+      if (state.mode === "hardlink") {
+        try {
+          await link(from, to);
+          continue;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // Another file system (EXDEV) or one without hard links: copy from now on.
+          if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK" && code !== "ENOTSUP") throw err;
+          state.mode = "copy";
+        }
+      }
+      await copyFile(from, to);
+    }
+  }
+}
+
+/** Files lose their write bits so a job cannot change the shared copy in place. */
+async function makeReadOnly(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await makeReadOnly(full);
+    else if (entry.isFile()) {
+      const { mode } = await lstat(full);
+      await chmod(full, mode & 0o555);
+    }
+  }
+}
+
+async function rmTree(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+}
+
+async function isDir(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function writeAtomic(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${randomBytes(4).toString("hex")}`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}

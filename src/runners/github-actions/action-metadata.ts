@@ -1,0 +1,164 @@
+// Reads and checks an action's metadata file (action.yml / action.yaml).
+// Errors name the file, line and field, like every other input orun reads.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, parseDocument, isMap, type Document } from "yaml";
+
+export interface ActionInput {
+  description?: string;
+  required: boolean;
+  default?: string;
+}
+
+export interface CompositeStep {
+  id?: string;
+  name?: string;
+  run?: string;
+  uses?: string;
+  shell?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  if?: string | boolean;
+  "working-directory"?: string;
+  "continue-on-error"?: boolean | string;
+}
+
+export type ActionRuns =
+  | { using: "node"; version: string; main: string; pre?: string; post?: string; preIf?: string; postIf?: string }
+  | { using: "composite"; steps: CompositeStep[] }
+  | { using: "docker"; image: string };
+
+export interface ActionMetadata {
+  file: string;
+  dir: string;
+  name: string;
+  inputs: Record<string, ActionInput>;
+  outputs: Record<string, { description?: string; value?: string }>;
+  runs: ActionRuns;
+}
+
+export class ActionMetadataError extends Error {
+  constructor(file: string, line: number | undefined, field: string | undefined, message: string) {
+    super(`${file}${line ? `:${line}` : ""}${field ? ` (${field})` : ""}: ${message}`);
+    this.name = "ActionMetadataError";
+  }
+}
+
+const NODE_RUNTIMES = ["node12", "node16", "node20", "node24"];
+
+export async function loadActionMetadata(dir: string): Promise<ActionMetadata> {
+  for (const name of ["action.yml", "action.yaml"]) {
+    const file = path.join(dir, name);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
+    return parseActionMetadata(text, file, dir);
+  }
+  throw new Error(`action metadata not found: ${dir} has no action.yml or action.yaml`);
+}
+
+export function parseActionMetadata(text: string, file: string, dir: string): ActionMetadata {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new ActionMetadataError(file, e.linePos?.[0]?.line, undefined, `invalid YAML: ${e.message.split("\n")[0]}`);
+  }
+  const fail = (fieldPath: (string | number)[], message: string): never => {
+    throw new ActionMetadataError(file, lineOf(doc, lineCounter, fieldPath), fieldPath.join("."), message);
+  };
+  const root: unknown = doc.toJS();
+  if (!isObject(root)) return fail([], "must be a mapping with name, inputs, outputs and runs");
+
+  const inputs: Record<string, ActionInput> = {};
+  if (root.inputs !== undefined && root.inputs !== null) {
+    if (!isObject(root.inputs)) fail(["inputs"], "must be a mapping");
+    for (const [key, raw] of Object.entries(root.inputs as object)) {
+      const spec = raw ?? {};
+      if (!isObject(spec)) fail(["inputs", key], "must be a mapping");
+      const s = spec as Record<string, unknown>;
+      inputs[key] = {
+        description: typeof s.description === "string" ? s.description : undefined,
+        required: s.required === true || s.required === "true",
+        default: s.default === undefined || s.default === null ? undefined : scalarString(s.default),
+      };
+    }
+  }
+
+  const outputs: ActionMetadata["outputs"] = {};
+  if (root.outputs !== undefined && root.outputs !== null) {
+    if (!isObject(root.outputs)) fail(["outputs"], "must be a mapping");
+    for (const [key, raw] of Object.entries(root.outputs as object)) {
+      const s = isObject(raw) ? raw : {};
+      outputs[key] = { description: typeof s.description === "string" ? s.description : undefined, value: s.value === undefined ? undefined : scalarString(s.value) };
+    }
+  }
+
+  if (!isObject(root.runs)) return fail(["runs"], "is required and must be a mapping");
+  const runs = root.runs;
+  if (typeof runs.using !== "string") return fail(["runs", "using"], "is required (node20, node24, composite or docker)");
+  const using = runs.using.trim().toLowerCase();
+  let parsedRuns: ActionRuns;
+  if (NODE_RUNTIMES.includes(using)) {
+    if (typeof runs.main !== "string" || !runs.main.trim()) return fail(["runs", "main"], `is required for a ${using} action`);
+    const opt = (k: string): string | undefined => {
+      const v = runs[k];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== "string" && typeof v !== "boolean") fail(["runs", k], "must be a string");
+      return String(v);
+    };
+    parsedRuns = { using: "node", version: using, main: runs.main, pre: opt("pre"), post: opt("post"), preIf: opt("pre-if"), postIf: opt("post-if") };
+  } else if (using === "composite") {
+    if (!Array.isArray(runs.steps)) return fail(["runs", "steps"], "is required for a composite action and must be a list");
+    const steps = (runs.steps as unknown[]).map((s, i) => checkCompositeStep(s, i, fail));
+    parsedRuns = { using: "composite", steps };
+  } else if (using === "docker") {
+    parsedRuns = { using: "docker", image: typeof runs.image === "string" ? runs.image : "" };
+  } else {
+    return fail(["runs", "using"], `unsupported action runtime "${runs.using}" (supported: ${[...NODE_RUNTIMES, "composite", "docker"].join(", ")})`);
+  }
+  return { file, dir, name: typeof root.name === "string" ? root.name : path.basename(dir), inputs, outputs, runs: parsedRuns };
+}
+
+function checkCompositeStep(raw: unknown, index: number, fail: (p: (string | number)[], m: string) => never): CompositeStep {
+  const at = ["runs", "steps", index];
+  if (!isObject(raw)) return fail(at, "must be a mapping");
+  const step = raw as Record<string, unknown>;
+  const hasRun = typeof step.run === "string";
+  const hasUses = typeof step.uses === "string";
+  if (hasRun === hasUses) return fail(at, "needs exactly one of run or uses");
+  for (const key of ["id", "name", "shell", "working-directory"]) {
+    if (step[key] !== undefined && typeof step[key] !== "string") fail([...at, key], "must be a string");
+  }
+  for (const key of ["with", "env"]) {
+    if (step[key] !== undefined && step[key] !== null && !isObject(step[key])) fail([...at, key], "must be a mapping");
+  }
+  return step as CompositeStep;
+}
+
+function lineOf(doc: Document, lineCounter: LineCounter, fieldPath: (string | number)[]): number | undefined {
+  for (let n = fieldPath.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(fieldPath.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return lineCounter.linePos(range[0]).line;
+    if (n > 0 && isMap(doc.getIn(fieldPath.slice(0, n - 1), true))) {
+      // The key itself may have no node (null value): fall back to its parent.
+      continue;
+    }
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function scalarString(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,148 @@
+// `${{ }}` expressions, evaluated with @actions/expressions (the parser and
+// evaluator GitHub ships). This module knows the syntax only: which contexts
+// exist and what the status functions return is supplied by the caller.
+import { Evaluator, Lexer, Parser, data } from "@actions/expressions";
+import type { FunctionDefinition } from "@actions/expressions/funcs/info";
+import { truthy } from "@actions/expressions/result";
+
+export type ContextValue = string | number | boolean | null | undefined | ContextValue[] | { [key: string]: ContextValue };
+
+export interface ExpressionScope {
+  /** Context name → plain JSON-like value (github, env, steps, …). */
+  contexts: Record<string, ContextValue>;
+  /** Job/step status for success() / failure() / cancelled(). */
+  status: { failed: boolean; cancelled: boolean };
+  /** Extra functions, e.g. hashFiles. Keys are lower-case names. */
+  functions?: Map<string, FunctionDefinition>;
+}
+
+export class ExpressionFailure extends Error {
+  constructor(expression: string, reason: string) {
+    super(`invalid expression \${{ ${expression} }}: ${reason}`);
+    this.name = "ExpressionFailure";
+  }
+}
+
+const STATUS_FUNCTIONS = ["success", "failure", "always", "cancelled"];
+
+export function toExpressionData(value: ContextValue): data.ExpressionData {
+  if (value === null || value === undefined) return new data.Null();
+  if (typeof value === "string") return new data.StringData(value);
+  if (typeof value === "number") return new data.NumberData(value);
+  if (typeof value === "boolean") return new data.BooleanData(value);
+  if (Array.isArray(value)) return new data.Array(...value.map(toExpressionData));
+  return new data.Dictionary(...Object.entries(value).map(([key, v]) => ({ key, value: toExpressionData(v) })));
+}
+
+function statusFunctions(status: ExpressionScope["status"]): FunctionDefinition[] {
+  const fn = (name: string, result: () => boolean): FunctionDefinition => ({
+    name,
+    minArgs: 0,
+    maxArgs: 0,
+    call: () => new data.BooleanData(result()),
+  });
+  return [
+    fn("success", () => !status.failed && !status.cancelled),
+    fn("failure", () => status.failed),
+    fn("always", () => true),
+    fn("cancelled", () => status.cancelled),
+  ];
+}
+
+/** Evaluates one expression (without the `${{ }}` wrapper). */
+export function evaluate(expression: string, scope: ExpressionScope): data.ExpressionData {
+  const functions = new Map<string, FunctionDefinition>(scope.functions);
+  for (const f of statusFunctions(scope.status)) functions.set(f.name, f);
+  try {
+    const tokens = new Lexer(expression).lex().tokens;
+    const parser = new Parser(tokens, Object.keys(scope.contexts), [...functions.values()]);
+    const expr = parser.parse();
+    const context = new data.Dictionary(...Object.entries(scope.contexts).map(([key, v]) => ({ key, value: toExpressionData(v) })));
+    return new Evaluator(expr, context, functions).evaluate();
+  } catch (err) {
+    throw new ExpressionFailure(expression.trim(), err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** String form used when an expression result lands in text (objects and arrays as JSON). */
+export function stringify(value: data.ExpressionData): string {
+  if (value.kind === data.Kind.Null) return "";
+  if (value.kind === data.Kind.Array || value.kind === data.Kind.Dictionary) return JSON.stringify(value, data.replacer);
+  return value.coerceString();
+}
+
+interface Segment {
+  literal?: string;
+  expression?: string;
+}
+
+/** Splits text into literal parts and `${{ … }}` expressions; quotes inside expressions may hold `}}`. */
+export function splitTemplate(text: string): Segment[] {
+  const segments: Segment[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const start = text.indexOf("${{", pos);
+    if (start < 0) break;
+    let i = start + 3;
+    let inString = false;
+    let end = -1;
+    while (i < text.length) {
+      const ch = text[i];
+      if (inString) {
+        if (ch === "'") {
+          if (text[i + 1] === "'") i++;
+          else inString = false;
+        }
+      } else if (ch === "'") {
+        inString = true;
+      } else if (ch === "}" && text[i + 1] === "}") {
+        end = i;
+        break;
+      }
+      i++;
+    }
+    if (end < 0) throw new ExpressionFailure(text.slice(start + 3).trim(), "missing closing }}");
+    if (start > pos) segments.push({ literal: text.slice(pos, start) });
+    segments.push({ expression: text.slice(start + 3, end) });
+    pos = end + 2;
+  }
+  if (pos < text.length) segments.push({ literal: text.slice(pos) });
+  return segments;
+}
+
+export function hasExpression(text: string): boolean {
+  return text.includes("${{");
+}
+
+/** Replaces every `${{ expr }}` in text with its string value. */
+export function interpolate(text: string, scope: ExpressionScope): string {
+  if (!hasExpression(text)) return text;
+  return splitTemplate(text)
+    .map((s) => (s.expression === undefined ? s.literal ?? "" : stringify(evaluate(s.expression, scope))))
+    .join("");
+}
+
+/**
+ * Evaluates an `if:` condition the way GitHub does: an optional `${{ }}`
+ * wrapper, and an implicit `success() &&` unless a status function is used.
+ */
+export function evaluateCondition(condition: string | boolean | undefined, scope: ExpressionScope, defaultCheck = "success()"): boolean {
+  if (condition === undefined || condition === null) return evaluateCondition(defaultCheck, scope, defaultCheck);
+  if (typeof condition === "boolean") return condition;
+  let expr = condition.trim();
+  if (expr === "") expr = defaultCheck;
+  const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(expr);
+  if (whole && splitTemplate(expr).length === 1) expr = whole[1].trim();
+  else if (hasExpression(expr)) expr = `'${interpolate(expr, scope).replace(/'/g, "''")}'`;
+  if (!usesStatusFunction(expr)) expr = `${defaultCheck} && (${expr})`;
+  return truthy(evaluate(expr, scope));
+}
+
+function usesStatusFunction(expression: string): boolean {
+  try {
+    const tokens = new Lexer(expression).lex().tokens;
+    return tokens.some((t, i) => STATUS_FUNCTIONS.includes(t.lexeme.toLowerCase()) && tokens[i + 1]?.lexeme === "(");
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+// File commands: the per-step files behind GITHUB_ENV (alias ORUN_ENV),
+// GITHUB_OUTPUT, GITHUB_PATH, GITHUB_STATE and GITHUB_STEP_SUMMARY, created
+// empty before a process starts and read back after it exits.
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+export interface FileCommandPaths {
+  env: string;
+  output: string;
+  path: string;
+  state: string;
+  summary: string;
+}
+
+export interface FileCommandResults {
+  env: Record<string, string>;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  paths: string[];
+  summary: string;
+}
+
+export async function createFileCommands(root: string): Promise<FileCommandPaths> {
+  const dir = path.join(root, randomBytes(6).toString("hex"));
+  await mkdir(dir, { recursive: true });
+  const files: FileCommandPaths = {
+    env: path.join(dir, "env"),
+    output: path.join(dir, "output"),
+    path: path.join(dir, "path"),
+    state: path.join(dir, "state"),
+    summary: path.join(dir, "summary"),
+  };
+  await Promise.all(Object.values(files).map((f) => writeFile(f, "")));
+  return files;
+}
+
+export function fileCommandEnv(files: FileCommandPaths): Record<string, string> {
+  return {
+    GITHUB_ENV: files.env,
+    ORUN_ENV: files.env,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_PATH: files.path,
+    GITHUB_STATE: files.state,
+    GITHUB_STEP_SUMMARY: files.summary,
+  };
+}
+
+/**
+ * Parses a `KEY=value` / `KEY<<DELIM … DELIM` file. Throws with the file's
+ * variable name and line number on malformed content.
+ */
+export function parseKeyValueFile(content: string, label: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = content.replace(/^\uFEFF/, "").split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  if (lines.length && lines[lines.length - 1] === "") lines.pop();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === "") continue;
+    const eq = line.indexOf("=");
+    const heredoc = line.indexOf("<<");
+    if (heredoc >= 0 && (eq < 0 || heredoc < eq)) {
+      const key = line.slice(0, heredoc).trim();
+      const delimiter = line.slice(heredoc + 2).trim();
+      if (!key || !delimiter) throw new Error(`${label} line ${i + 1}: invalid heredoc assignment "${line}"`);
+      const start = i + 1;
+      let end = start;
+      while (end < lines.length && lines[end] !== delimiter) end++;
+      if (end >= lines.length) throw new Error(`${label} line ${i + 1}: matching delimiter "${delimiter}" not found for "${key}"`);
+      result[key] = lines.slice(start, end).join("\n");
+      i = end;
+      continue;
+    }
+    if (eq <= 0) throw new Error(`${label} line ${i + 1}: invalid file-command assignment "${line}"`);
+    result[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return result;
+}
+
+export async function readFileCommands(files: FileCommandPaths): Promise<FileCommandResults> {
+  const read = async (file: string): Promise<string> => {
+    try {
+      return await readFile(file, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const [env, output, pathText, state, summary] = await Promise.all([files.env, files.output, files.path, files.state, files.summary].map(read));
+  return {
+    env: parseKeyValueFile(env, "GITHUB_ENV"),
+    outputs: parseKeyValueFile(output, "GITHUB_OUTPUT"),
+    state: parseKeyValueFile(state, "GITHUB_STATE"),
+    paths: pathText
+      .split(/\r?\n/)
+      .map((p) => p.trim())
+      .filter(Boolean),
+    summary,
+  };
+}
+
+/** Env keys a step may not override through GITHUB_ENV (the runner owns them). */
+export function isProtectedEnvKey(key: string): boolean {
+  const upper = key.toUpperCase();
+  return upper === "NODE_OPTIONS" || upper.startsWith("GITHUB_") || upper.startsWith("RUNNER_") || upper.startsWith("ORUN_");
+}

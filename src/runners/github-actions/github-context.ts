@@ -1,0 +1,126 @@
+// The `github` context and the GITHUB_* / RUNNER_* variables a real runner
+// provides, derived from the workspace's git checkout and the host env
+// (values already set by a real GitHub runner win).
+import { execFile } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { DEFAULT_API_URL } from "./github-api.js";
+
+export interface RepoInfo {
+  repository: string;
+  owner: string;
+  ref: string;
+  sha: string;
+}
+
+function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile("git", ["-C", cwd, ...args], { timeout: 5000 }, (err, stdout) => resolve(err ? "" : stdout.trim()));
+  });
+}
+
+/** `git@github.com:o/r.git`, `https://github.com/o/r(.git)` → `o/r`. */
+export function repositoryFromRemote(url: string): string | undefined {
+  const m = /(?:[:/])([^/:]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim());
+  return m && url.includes("github") ? `${m[1]}/${m[2]}` : undefined;
+}
+
+export async function readRepoInfo(workspace: string, env: Record<string, string | undefined>): Promise<RepoInfo> {
+  const [remote, branch, head] = await Promise.all([
+    env.GITHUB_REPOSITORY ? Promise.resolve("") : git(workspace, ["config", "--get", "remote.origin.url"]),
+    env.GITHUB_REF ? Promise.resolve("") : git(workspace, ["rev-parse", "--abbrev-ref", "HEAD"]),
+    env.GITHUB_SHA ? Promise.resolve("") : git(workspace, ["rev-parse", "HEAD"]),
+  ]);
+  const repository = env.GITHUB_REPOSITORY || repositoryFromRemote(remote) || `local/${path.basename(workspace) || "workspace"}`;
+  const ref = env.GITHUB_REF || (branch && branch !== "HEAD" ? `refs/heads/${branch}` : "refs/heads/main");
+  return { repository, owner: repository.split("/")[0], ref, sha: env.GITHUB_SHA || head || "0".repeat(40) };
+}
+
+export function runnerOs(): string {
+  return process.platform === "darwin" ? "macOS" : process.platform === "win32" ? "Windows" : "Linux";
+}
+
+export function runnerArch(): string {
+  return process.arch === "arm64" ? "ARM64" : process.arch === "arm" ? "ARM" : process.arch === "ia32" ? "X86" : "X64";
+}
+
+export function toolCacheDir(): string {
+  return path.join(os.homedir() || os.tmpdir(), ".orun", "tool-cache");
+}
+
+export interface GithubContextInput {
+  repo: RepoInfo;
+  env: Record<string, string | undefined>;
+  jobId: string;
+  workspace: string;
+  eventPath: string;
+  event: unknown;
+  runId: string;
+}
+
+export function buildGithubContext(input: GithubContextInput): Record<string, string | unknown> {
+  const { repo, env } = input;
+  const refType = repo.ref.startsWith("refs/tags/") ? "tag" : "branch";
+  const refName = repo.ref.replace(/^refs\/(heads|tags)\//, "");
+  return {
+    repository: repo.repository,
+    repository_owner: repo.owner,
+    ref: repo.ref,
+    ref_name: refName,
+    ref_type: refType,
+    sha: repo.sha,
+    workflow: env.GITHUB_WORKFLOW || "orun",
+    run_id: env.GITHUB_RUN_ID || input.runId,
+    run_number: env.GITHUB_RUN_NUMBER || "1",
+    run_attempt: env.GITHUB_RUN_ATTEMPT || "1",
+    actor: env.GITHUB_ACTOR || env.USER || "orun",
+    triggering_actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || env.USER || "orun",
+    event_name: env.GITHUB_EVENT_NAME || "workflow_dispatch",
+    event: input.event,
+    event_path: input.eventPath,
+    job: input.jobId,
+    workspace: input.workspace,
+    server_url: env.GITHUB_SERVER_URL || "https://github.com",
+    api_url: env.GITHUB_API_URL || DEFAULT_API_URL,
+    graphql_url: env.GITHUB_GRAPHQL_URL || `${(env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, "")}/graphql`,
+    token: env.GITHUB_TOKEN ?? "",
+    base_ref: env.GITHUB_BASE_REF ?? "",
+    head_ref: env.GITHUB_HEAD_REF ?? "",
+    retention_days: env.GITHUB_RETENTION_DAYS || "0",
+    action: "",
+    action_path: "",
+    action_repository: "",
+    action_ref: "",
+  };
+}
+
+/** GITHUB_* variables mirrored from the github context. */
+export function githubEnv(ctx: Record<string, unknown>): Record<string, string> {
+  const s = (k: string): string => String(ctx[k] ?? "");
+  return {
+    GITHUB_ACTIONS: "true",
+    CI: "true",
+    GITHUB_REPOSITORY: s("repository"),
+    GITHUB_REPOSITORY_OWNER: s("repository_owner"),
+    GITHUB_REF: s("ref"),
+    GITHUB_REF_NAME: s("ref_name"),
+    GITHUB_REF_TYPE: s("ref_type"),
+    GITHUB_SHA: s("sha"),
+    GITHUB_WORKFLOW: s("workflow"),
+    GITHUB_RUN_ID: s("run_id"),
+    GITHUB_RUN_NUMBER: s("run_number"),
+    GITHUB_RUN_ATTEMPT: s("run_attempt"),
+    GITHUB_ACTOR: s("actor"),
+    GITHUB_TRIGGERING_ACTOR: s("triggering_actor"),
+    GITHUB_EVENT_NAME: s("event_name"),
+    GITHUB_EVENT_PATH: s("event_path"),
+    GITHUB_JOB: s("job"),
+    GITHUB_WORKSPACE: s("workspace"),
+    GITHUB_SERVER_URL: s("server_url"),
+    GITHUB_API_URL: s("api_url"),
+    GITHUB_GRAPHQL_URL: s("graphql_url"),
+    GITHUB_BASE_REF: s("base_ref"),
+    GITHUB_HEAD_REF: s("head_ref"),
+    GITHUB_RETENTION_DAYS: s("retention_days"),
+  };
+}

@@ -1,0 +1,156 @@
+// Everything the github-actions runner keeps per job: its folders, the
+// environment every step starts from, what steps exported (env, PATH),
+// masks, the `steps` context and the post hooks to run at job end.
+// Each job has its own, so concurrent jobs never share files or env.
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+
+import path from "node:path";
+import type { JobContext } from "../runner.js";
+import type { ContextValue } from "./expressions.js";
+import { buildGithubContext, githubEnv, runnerArch, runnerOs, toolCacheDir, type RepoInfo } from "./github-context.js";
+import { Masker } from "./masker.js";
+import type { ActionMetadata } from "./action-metadata.js";
+
+export interface StepRecord {
+  outputs: Record<string, string>;
+  outcome: "success" | "failure" | "skipped";
+  conclusion: "success" | "failure" | "skipped";
+}
+
+export interface PostHook {
+  /** Key of the step that registered it (a retry replaces the hook). */
+  owner: string;
+  action: ActionMetadata;
+  script: string;
+  condition?: string;
+  env: Record<string, string>;
+  state: Record<string, string>;
+  cwd: string;
+}
+
+export interface JobState {
+  jobId: string;
+  /** `<scratch>/<job>`: kept after the job (summary.md). */
+  folder: string;
+  /** `<folder>/tmp`: HOME, RUNNER_TEMP, file commands, scripts, action copies; removed at job end. */
+  temp: string;
+  summaryFile: string;
+  baseEnv: Record<string, string>;
+  exportedEnv: Record<string, string>;
+  extraPath: string[];
+  masker: Masker;
+  steps: Record<string, StepRecord>;
+  posts: PostHook[];
+  github: Record<string, unknown>;
+  runner: Record<string, ContextValue>;
+  secrets: Record<string, string>;
+  /** Remote action copies made for this job, by `owner/repo@sha`. */
+  actionCopies: Map<string, Promise<string>>;
+  actionNames: Map<string, number>;
+  failed: boolean;
+  counter: number;
+}
+
+/** Folder name for a job: readable, safe for any ID, unique per ID. */
+export function jobFolderName(jobId: string): string {
+  const readable = jobId.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80) || "job";
+  return `${readable}-${createHash("sha256").update(jobId).digest("hex").slice(0, 8)}`;
+}
+
+/** Where a job's step summary lands (kept after the run, for `orun logs`). */
+export function jobSummaryPath(scratchDir: string, jobId: string): string {
+  return path.join(scratchDir, "github-actions", jobFolderName(jobId), "summary.md");
+}
+
+const HOST_ONLY = /^(INPUT_|STATE_)/;
+const FILE_COMMAND_VARS = ["GITHUB_ENV", "ORUN_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"];
+
+export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: NodeJS.ProcessEnv): Promise<JobState> {
+  const jobId = job.job.id;
+  const folder = path.join(job.run.scratchDir, "github-actions", jobFolderName(jobId));
+  const temp = path.join(folder, "tmp");
+  await rm(temp, { recursive: true, force: true });
+  const home = path.join(temp, "home");
+  await mkdir(home, { recursive: true });
+  const summaryFile = path.join(folder, "summary.md");
+  await rm(summaryFile, { force: true });
+
+  const env: Record<string, string | undefined> = { ...hostEnv };
+  let eventPath = path.join(temp, "event.json");
+  let event: unknown;
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      event = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, "utf8"));
+      eventPath = env.GITHUB_EVENT_PATH;
+    } catch {
+      event = undefined;
+    }
+  }
+  const [owner, name] = repo.repository.split("/");
+  const refName = repo.ref.replace(/^refs\/(heads|tags)\//, "");
+  if (event === undefined) {
+    event = { ref: repo.ref, after: repo.sha, deleted: false, repository: { default_branch: refName, full_name: repo.repository, name, owner: { login: owner } } };
+    await writeFile(eventPath, JSON.stringify(event, null, 2));
+  }
+  const workspace = hostEnv.GITHUB_WORKSPACE || job.run.workspaceDir;
+  const github = buildGithubContext({ repo, env, jobId, workspace, eventPath, event, runId: String(Date.now()) });
+
+  const secrets: Record<string, string> = {};
+  if (hostEnv.GITHUB_TOKEN) secrets.GITHUB_TOKEN = hostEnv.GITHUB_TOKEN;
+  for (const [key, value] of Object.entries(hostEnv)) {
+    if (key.startsWith("ORUN_SECRET_") && value) secrets[key.slice("ORUN_SECRET_".length)] = value;
+  }
+  const masker = new Masker();
+  for (const value of Object.values(secrets)) masker.add(value);
+
+  const baseEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(hostEnv)) {
+    if (value !== undefined && !HOST_ONLY.test(key) && !FILE_COMMAND_VARS.includes(key)) baseEnv[key] = value;
+  }
+  const npmPrefix = path.join(home, ".npm-global");
+  Object.assign(baseEnv, githubEnv(github), {
+    HOME: home,
+    RUNNER_TEMP: temp,
+    RUNNER_TOOL_CACHE: toolCacheDir(),
+    RUNNER_OS: runnerOs(),
+    RUNNER_ARCH: runnerArch(),
+    RUNNER_NAME: "orun",
+    RUNNER_ENVIRONMENT: "self-hosted",
+    RUNNER_WORKSPACE: path.dirname(workspace),
+    RUNNER_TRACKING_ID: `orun_${randomBytes(8).toString("hex")}`,
+    RUNNER_PERFLOG: "/dev/null",
+    npm_config_prefix: npmPrefix,
+    PATH: [path.join(npmPrefix, "bin"), hostEnv.PATH ?? ""].filter(Boolean).join(path.delimiter),
+  });
+  return {
+    jobId,
+    folder,
+    temp,
+    summaryFile,
+    baseEnv,
+    exportedEnv: {},
+    extraPath: [],
+    masker,
+    steps: {},
+    posts: [],
+    github,
+    runner: { os: runnerOs(), arch: runnerArch(), name: "orun", temp, tool_cache: toolCacheDir(), environment: "self-hosted", debug: hostEnv.ACTIONS_STEP_DEBUG === "true" ? "1" : "" },
+    secrets,
+    actionCopies: new Map(),
+    actionNames: new Map(),
+    failed: false,
+    counter: 0,
+  };
+}
+
+export async function removeJobTemp(state: JobState): Promise<void> {
+  await rm(state.temp, { recursive: true, force: true }).catch(() => undefined);
+}
+
+export function nextId(state: JobState): string {
+  state.counter++;
+  return `${String(state.counter).padStart(3, "0")}-${randomBytes(3).toString("hex")}`;
+}
+
+

@@ -1,0 +1,441 @@
+// Executes one step the way a GitHub runner does: `run:` scripts through a
+// shell, `uses:` actions of kind node or composite (composite children go
+// through this same function), with expressions, workflow commands and file
+// commands. A scope is one level of steps: the job, or a composite action.
+import { appendFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ActionCache } from "./action-cache.js";
+import { loadActionMetadata, type ActionMetadata, type CompositeStep } from "./action-metadata.js";
+import { formatRemoteRef, parseActionRef } from "./action-ref.js";
+import { evaluateCondition, interpolate, type ContextValue, type ExpressionScope } from "./expressions.js";
+import { createFileCommands, fileCommandEnv, isProtectedEnvKey, readFileCommands } from "./file-commands.js";
+import type { ApiEndpoint } from "./github-api.js";
+import { nextId, type JobState, type PostHook, type StepRecord } from "./job-state.js";
+import { spawnProcess } from "./process.js";
+import { resolveShell } from "./shell.js";
+import { CommandProcessor } from "./workflow-commands.js";
+
+export interface StepSpec {
+  /** Key in the `steps` context. */
+  key: string;
+  name?: string;
+  run?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  shell?: string;
+  workingDirectory?: string;
+  if?: string | boolean;
+  continueOnError?: boolean | string;
+}
+
+export interface Scope {
+  state: JobState;
+  steps: Record<string, StepRecord>;
+  inputs: Record<string, string>;
+  /** Env visible to steps of this scope before their own `env:` (job level, or the composite step's env). */
+  env: Record<string, string>;
+  action?: { path: string; repository: string; ref: string };
+  failed: boolean;
+  depth: number;
+  /** Base for relative `working-directory`. */
+  baseDir: string;
+  /** Working directory when a step sets none. */
+  cwd: string;
+  /** Prefix for post-hook owner keys (composite nesting). */
+  owner: string;
+}
+
+export interface StepIO {
+  workspaceDir: string;
+  signal: AbortSignal;
+  /** Was the signal raised by the step's timeout (rather than a cancel)? */
+  timedOut: () => boolean;
+  timeoutMs?: number;
+  emit: (line: string) => void;
+  cache: ActionCache;
+  debug: boolean;
+}
+
+export interface StepOutcome {
+  outputs: Record<string, string>;
+  exitCode: number | null;
+  error?: string;
+  timedOut?: boolean;
+  skipped?: boolean;
+}
+
+const MAX_COMPOSITE_DEPTH = 10;
+
+export function expressionScope(scope: Scope, env: Record<string, string>): ExpressionScope {
+  const { state } = scope;
+  const github = { ...state.github } as Record<string, ContextValue>;
+  if (scope.action) {
+    github.action_path = scope.action.path;
+    github.action_repository = scope.action.repository;
+    github.action_ref = scope.action.ref;
+  }
+  return {
+    contexts: {
+      github,
+      env,
+      inputs: scope.inputs,
+      steps: scope.steps as unknown as ContextValue,
+      runner: state.runner,
+      job: { status: scope.failed || state.failed ? "failure" : "success", container: {}, services: {} },
+      secrets: state.secrets,
+      vars: {},
+      needs: {},
+      matrix: null,
+      strategy: null,
+    },
+    status: { failed: scope.failed, cancelled: false },
+  };
+}
+
+/** Runs a step in a scope, records it in `steps`, and never throws for step-level problems. */
+export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Promise<StepOutcome> {
+  const { state } = scope;
+  let outcome: StepOutcome;
+  try {
+    const baseEnv = { ...scope.env, ...state.exportedEnv };
+    const baseScope = expressionScope(scope, baseEnv);
+    baseScope.status.cancelled = io.signal.aborted;
+    if (spec.if !== undefined && !evaluateCondition(spec.if, baseScope)) {
+      scope.steps[spec.key] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+      return { outputs: {}, exitCode: 0, skipped: true };
+    }
+    const stepEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(spec.env ?? {})) stepEnv[k] = interpolate(scalar(v), baseScope);
+    const env = { ...baseEnv, ...stepEnv };
+    outcome = spec.run !== undefined && spec.run.trim() !== "" ? await runScript(spec, scope, io, env) : await runAction(spec, scope, io, env);
+  } catch (err) {
+    outcome = { outputs: {}, exitCode: null, error: err instanceof Error ? err.message : String(err) };
+  }
+  if (outcome.error) outcome.error = state.masker.mask(outcome.error);
+  const failed = outcome.error !== undefined;
+  const continueOnError = spec.continueOnError === true || String(spec.continueOnError).trim() === "true";
+  scope.steps[spec.key] = {
+    outputs: outcome.outputs,
+    outcome: failed ? "failure" : "success",
+    conclusion: failed && !continueOnError ? "failure" : "success",
+  };
+  if (failed && !continueOnError) scope.failed = true;
+  if (failed && continueOnError) return { ...outcome, error: undefined, exitCode: 0 };
+  return outcome;
+}
+
+function scalar(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+function resolveCwd(spec: StepSpec, scope: Scope, exprScope: ExpressionScope): string {
+  if (spec.workingDirectory === undefined || spec.workingDirectory.trim() === "") return scope.cwd;
+  return path.resolve(scope.baseDir, interpolate(spec.workingDirectory, exprScope));
+}
+
+async function ensureDir(dir: string, what: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new Error(`${what} ${dir} does not exist`);
+}
+
+/** The process environment for a step: runner base, scope/step env, added PATH entries. */
+function processEnv(state: JobState, env: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const merged = { ...state.baseEnv, ...env, ...extra };
+  const basePath = merged.PATH ?? "";
+  merged.PATH = [...[...state.extraPath].reverse(), basePath].filter(Boolean).join(path.delimiter);
+  return merged;
+}
+
+function actionName(state: JobState, base: string): string {
+  const clean = base.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "") || "action";
+  const n = (state.actionNames.get(clean) ?? 0) + 1;
+  state.actionNames.set(clean, n);
+  return n === 1 ? clean : `${clean}_${n}`;
+}
+
+async function runScript(spec: StepSpec, scope: Scope, io: StepIO, env: Record<string, string>): Promise<StepOutcome> {
+  const { state } = scope;
+  const exprScope = expressionScope(scope, env);
+  const script = interpolate(spec.run ?? "", exprScope);
+  const cwd = resolveCwd(spec, scope, exprScope);
+  await ensureDir(cwd, "working directory");
+  const extra = { GITHUB_ACTION: actionName(state, "__run"), GITHUB_ACTION_PATH: scope.action?.path ?? "" };
+  const procEnv = processEnv(state, env, extra);
+  const scriptsDir = path.join(state.temp, "scripts");
+  await mkdir(scriptsDir, { recursive: true });
+  let scriptFile = "";
+  const shell = resolveShell(spec.shell ? interpolate(spec.shell, exprScope) : undefined, (ext) => (scriptFile = path.join(scriptsDir, `${nextId(state)}${ext}`)), procEnv.PATH);
+  await writeFile(scriptFile, script.endsWith("\n") ? script : `${script}\n`, { mode: 0o755 });
+  const result = await runWithCommands(state, io, shell.program, shell.args, cwd, procEnv);
+  return { outputs: result.outputs, exitCode: result.exitCode, error: result.error, timedOut: result.timedOut };
+}
+
+interface CommandRun {
+  exitCode: number | null;
+  error?: string;
+  timedOut?: boolean;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+}
+
+/** Spawns a process with fresh file-command files and applies what it reports to the job. */
+async function runWithCommands(state: JobState, io: StepIO, program: string, args: string[], cwd: string, env: Record<string, string>): Promise<CommandRun> {
+  const files = await createFileCommands(path.join(state.temp, "file_commands"));
+  const processor = new CommandProcessor(state.masker, { debug: io.debug });
+  const outcome = await spawnProcess({
+    command: program,
+    args,
+    cwd,
+    env: { ...env, ...fileCommandEnv(files) },
+    signal: io.signal,
+    onLine: (line) => {
+      const text = processor.line(line);
+      if (text !== undefined) io.emit(text);
+    },
+  });
+  let error = outcome.error;
+  let timedOut = outcome.timedOut;
+  if (outcome.error === "canceled" && io.timedOut()) {
+    timedOut = true;
+    error = `command timed out after ${formatSeconds(io.timeoutMs ?? 0)}`;
+  }
+  const effects = processor.effects;
+  let fromFiles: Awaited<ReturnType<typeof readFileCommands>> = { env: {}, outputs: {}, state: {}, paths: [], summary: "" };
+  try {
+    fromFiles = await readFileCommands(files);
+  } catch (err) {
+    error ??= err instanceof Error ? err.message : String(err);
+  }
+  await rm(path.dirname(files.env), { recursive: true, force: true });
+  for (const [key, value] of Object.entries({ ...fromFiles.env, ...effects.env })) {
+    if (isProtectedEnvKey(key)) io.emit(`warning: ${key} cannot be set through GITHUB_ENV (reserved by the runner)`);
+    else state.exportedEnv[key] = value;
+  }
+  state.extraPath.push(...fromFiles.paths, ...effects.paths);
+  if (fromFiles.summary.trim() !== "") {
+    const text = state.masker.mask(fromFiles.summary);
+    await appendFile(state.summaryFile, text.endsWith("\n") ? text : `${text}\n`);
+  }
+  return { exitCode: outcome.exitCode, error, timedOut, outputs: { ...effects.outputs, ...fromFiles.outputs }, state: { ...effects.state, ...fromFiles.state } };
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error("canceled"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error("canceled"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+interface ResolvedAction {
+  dir: string;
+  repository: string;
+  ref: string;
+  label: string;
+}
+
+async function locateAction(uses: string, scope: Scope, io: StepIO, env: Record<string, string>): Promise<ResolvedAction> {
+  const ref = parseActionRef(uses);
+  if (ref.kind === "docker-image") {
+    throw new Error(`docker container actions are not supported by the github-actions runner yet (${uses}); use a run: step or a node/composite action`);
+  }
+  if (ref.kind === "local") {
+    const dir = path.resolve(io.workspaceDir, ref.path);
+    const rel = path.relative(io.workspaceDir, dir);
+    if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`local action ${uses} is outside the workspace ${io.workspaceDir}`);
+    await ensureDir(dir, `local action ${uses}:`);
+    return { dir, repository: "", ref: "", label: path.basename(dir) };
+  }
+  const { state } = scope;
+  const endpoint: ApiEndpoint = { apiUrl: env.GITHUB_API_URL || String(state.github.api_url), token: state.secrets.GITHUB_TOKEN };
+  const sha = await raceAbort(io.cache.resolveSha(endpoint, ref.owner, ref.repo, ref.ref), io.signal);
+  const copyKey = `${ref.owner}/${ref.repo}@${sha}`;
+  let copy = state.actionCopies.get(copyKey);
+  if (!copy) {
+    copy = (async () => {
+      const content = await io.cache.ensureContent(endpoint, ref.owner, ref.repo, sha);
+      const target = path.join(state.temp, "actions", `${ref.owner}_${ref.repo}-${sha.slice(0, 12)}`);
+      await mkdir(path.dirname(target), { recursive: true });
+      await io.cache.materialize(content, target);
+      return target;
+    })();
+    state.actionCopies.set(copyKey, copy);
+    copy.catch(() => state.actionCopies.delete(copyKey));
+  }
+  const root = await raceAbort(copy, io.signal);
+  const dir = path.join(root, ref.path);
+  await ensureDir(dir, `action ${formatRemoteRef(ref)}: path`);
+  return { dir, repository: `${ref.owner}/${ref.repo}`, ref: ref.ref, label: ref.repo };
+}
+
+function resolveInputs(meta: ActionMetadata, withValues: Record<string, unknown> | undefined, exprScope: ExpressionScope): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(withValues ?? {})) inputs[key] = interpolate(scalar(value), exprScope);
+  for (const [key, spec] of Object.entries(meta.inputs)) {
+    if (Object.keys(inputs).some((k) => k.toLowerCase() === key.toLowerCase())) continue;
+    if (spec.default !== undefined) inputs[key] = interpolate(spec.default, exprScope);
+    else if (spec.required) throw new Error(`required input "${key}" is missing for action ${meta.name} (${meta.file})`);
+    else inputs[key] = "";
+  }
+  return inputs;
+}
+
+export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(inputs)) env[`INPUT_${key.replace(/ /g, "_").toUpperCase()}`] = value;
+  return env;
+}
+
+function stateEnv(values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`STATE_${k}`, v]));
+}
+
+async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<string, string>): Promise<StepOutcome> {
+  const { state } = scope;
+  const exprScope = expressionScope(scope, env);
+  const uses = interpolate(spec.uses ?? "", exprScope).trim();
+  if (!uses) throw new Error("step has neither run nor use");
+  const action = await locateAction(uses, scope, io, env);
+  const meta = await loadActionMetadata(action.dir);
+  const inputs = resolveInputs(meta, spec.with, exprScope);
+  const actionEnv = {
+    GITHUB_ACTION: actionName(state, spec.name || action.label),
+    GITHUB_ACTION_PATH: action.dir,
+    GITHUB_ACTION_REPOSITORY: action.repository,
+    GITHUB_ACTION_REF: action.ref,
+  };
+  const runs = meta.runs;
+  if (runs.using === "docker") {
+    throw new Error(`action ${uses} is a docker container action, which the github-actions runner cannot host yet (${meta.file})`);
+  }
+  if (runs.using === "composite") {
+    if (scope.depth >= MAX_COMPOSITE_DEPTH) throw new Error(`composite actions nested deeper than ${MAX_COMPOSITE_DEPTH} levels at ${uses}`);
+    return runComposite(meta, runs.steps, spec, scope, io, env, inputs, action);
+  }
+  const cwd = scope.cwd;
+  const nodeEnv = processEnv(state, env, { ...inputEnv(inputs), ...actionEnv });
+  let saved: Record<string, string> = {};
+  const node = process.execPath;
+  const script = (file: string): string => path.resolve(action.dir, file);
+  for (const file of [runs.pre, runs.main, runs.post]) {
+    if (file) await stat(script(file)).catch(() => {
+      throw new Error(`action ${uses}: ${file} not found in ${action.dir} (${meta.file})`);
+    });
+  }
+  if (runs.pre && evaluateCondition(runs.preIf, expressionScope(scope, env), "always()")) {
+    const pre = await runWithCommands(state, io, node, [script(runs.pre)], cwd, nodeEnv);
+    saved = { ...saved, ...pre.state };
+    if (pre.error) return { outputs: pre.outputs, exitCode: pre.exitCode, error: `pre: ${pre.error}`, timedOut: pre.timedOut };
+  }
+  const owner = `${scope.owner}${spec.key}`;
+  if (runs.post) {
+    state.posts = state.posts.filter((p) => p.owner !== owner);
+    state.posts.push({ owner, action: meta, script: script(runs.post), condition: runs.postIf, env: nodeEnv, state: saved, cwd });
+  }
+  const main = await runWithCommands(state, io, node, [script(runs.main)], cwd, { ...nodeEnv, ...stateEnv(saved) });
+  const post = state.posts.find((p) => p.owner === owner);
+  if (post) post.state = { ...saved, ...main.state };
+  return { outputs: main.outputs, exitCode: main.exitCode, error: main.error, timedOut: main.timedOut };
+}
+
+async function runComposite(
+  meta: ActionMetadata,
+  steps: CompositeStep[],
+  spec: StepSpec,
+  scope: Scope,
+  io: StepIO,
+  env: Record<string, string>,
+  inputs: Record<string, string>,
+  action: ResolvedAction,
+): Promise<StepOutcome> {
+  const child: Scope = {
+    state: scope.state,
+    steps: {},
+    inputs,
+    env,
+    action: { path: action.dir, repository: action.repository, ref: action.ref },
+    failed: false,
+    depth: scope.depth + 1,
+    baseDir: scope.baseDir,
+    cwd: scope.cwd,
+    owner: `${scope.owner}${spec.key}/`,
+  };
+  let firstError: string | undefined;
+  let exitCode: number | null = 0;
+  let timedOut = false;
+  for (const [i, step] of steps.entries()) {
+    const key = step.id ?? `__composite-step-${i + 1}`;
+    const result = await executeStep(
+      {
+        key,
+        name: step.name,
+        run: step.run,
+        uses: step.uses,
+        with: step.with,
+        env: step.env,
+        shell: step.shell,
+        workingDirectory: step["working-directory"],
+        if: step.if,
+        continueOnError: step["continue-on-error"],
+      },
+      child,
+      io,
+    );
+    if (result.error && firstError === undefined) {
+      firstError = `${meta.name} › ${step.name ?? step.id ?? `step ${i + 1}`}: ${result.error}`;
+      exitCode = result.exitCode;
+      timedOut = result.timedOut ?? false;
+    }
+    if (io.signal.aborted) break;
+  }
+  const outputs: Record<string, string> = {};
+  const outScope = expressionScope(child, { ...env, ...scope.state.exportedEnv });
+  for (const [key, out] of Object.entries(meta.outputs)) {
+    try {
+      outputs[key] = out.value === undefined ? "" : interpolate(out.value, outScope);
+    } catch (err) {
+      firstError ??= `output ${key}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  return { outputs, exitCode: firstError ? exitCode ?? 1 : 0, error: firstError, timedOut };
+}
+
+/** Runs the post hooks of a job, last registered first. */
+export async function runPostHooks(state: JobState, io: StepIO, jobFailed: boolean): Promise<string[]> {
+  const errors: string[] = [];
+  for (const hook of [...state.posts].reverse()) {
+    const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: jobFailed, depth: 0, baseDir: hook.cwd, cwd: hook.cwd, owner: "" };
+    let run: boolean;
+    try {
+      run = evaluateCondition(hook.condition, expressionScope(scope, {}), "always()");
+    } catch (err) {
+      errors.push(`post ${hook.action.name}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    if (!run) continue;
+    io.emit(`▸ Post ${hook.action.name}`);
+    const result = await runWithCommands(state, io, process.execPath, [hook.script], hook.cwd, { ...hook.env, ...stateEnv(hook.state) });
+    if (result.error) errors.push(`post ${hook.action.name}: ${state.masker.mask(result.error)}`);
+  }
+  state.posts = [];
+  return errors;
+}
+
+export type { PostHook };
