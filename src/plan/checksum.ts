@@ -1,0 +1,70 @@
+// Plan checksum and job identity (spec 12 §4.4, decision 2).
+//
+// The checksum is sha256 over the compact Go-JSON of the plan's content. Unlike
+// orun v2.3, `generatedAt` is NOT hashed, so the same inputs always give the
+// same checksum. As in v2.3, fields that describe where/when the plan was
+// compiled rather than what it does are not hashed either: the checksum itself,
+// job uid/displayName/checkName, spec.compositionSources, metadata.trigger,
+// metadata.scope, metadata.workDir and metadata.revision.
+import { createHash } from "node:crypto";
+import type { Plan, PlanJob } from "../model/plan.js";
+import { encodePlanCompact } from "./format.js";
+
+export const CHECKSUM_PREFIX = "sha256-";
+
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** The plan as it is hashed. */
+export function checksumSubject(plan: Plan): Plan {
+  const { checksum: _c, generatedAt: _g, trigger: _t, scope: _s, workDir: _w, revision: _r, ...metadata } = plan.metadata;
+  const { compositionSources: _cs, ...spec } = plan.spec;
+  const jobs = plan.jobs.map(({ uid: _u, displayName: _d, checkName: _k, ...job }) => job as PlanJob);
+  return { ...plan, metadata, spec, jobs };
+}
+
+/** The exact bytes that are hashed. */
+export function checksumPayload(plan: Plan): string {
+  return encodePlanCompact(checksumSubject(plan));
+}
+
+/** `sha256-<64 hex>` of the plan's content. */
+export function computePlanChecksum(plan: Plan): string {
+  return CHECKSUM_PREFIX + sha256Hex(checksumPayload(plan));
+}
+
+/** `deploy-app` → `Deploy app`. */
+export function jobDisplayName(jobName: string): string {
+  const spaced = jobName.replaceAll("-", " ");
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** `job_<first 7 hex of the plan digest>_<first 12 hex of sha256(digest + NUL + jobId)>`. */
+export function jobUid(digestHex: string, jobId: string): string {
+  return `job_${digestHex.slice(0, 7)}_${sha256Hex(`${digestHex}\u0000${jobId}`).slice(0, 12)}`;
+}
+
+/**
+ * Sets metadata.checksum and every job's uid/displayName/checkName. Returns a new plan; the
+ * identity fields come right after `id` so the stored key order matches v2.3.
+ */
+export function stampPlan(plan: Plan): Plan {
+  const checksum = computePlanChecksum(plan);
+  const digest = checksum.slice(CHECKSUM_PREFIX.length);
+  const jobs = plan.jobs.map((job) => {
+    const displayName = jobDisplayName(job.name);
+    return {
+      ...job,
+      uid: jobUid(digest, job.id),
+      displayName,
+      checkName: `${job.component} · ${job.environment} · ${displayName}`,
+    };
+  });
+  return { ...plan, metadata: { ...plan.metadata, checksum }, jobs };
+}
+
+/** True when the stored checksum matches the plan's content. */
+export function verifyPlanChecksum(plan: Plan): boolean {
+  return plan.metadata.checksum === computePlanChecksum(plan);
+}

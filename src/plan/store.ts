@@ -1,0 +1,225 @@
+// The plan store: `<intent dir>/.orun/plans/` holds `<plan id>.json`,
+// `latest.json` and `<name>.json` (spec 12 §5.1). Every write is atomic
+// (temp file + rename) so a crash never leaves a half-written plan.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
+import { OrunError, errorMessage } from "../util/errors.js";
+import { decodePlan, encodePlanJson, encodePlanYaml } from "./format.js";
+
+export const LATEST_PLAN = "latest";
+
+/**
+ * The plans directory. Accepts the intent/store root (`<root>`), its `.orun`
+ * directory, or the plans directory itself.
+ */
+export function plansDir(storeDir: string): string {
+  const base = path.basename(path.resolve(storeDir));
+  if (base === "plans") return path.resolve(storeDir);
+  if (base === ".orun") return path.resolve(storeDir, "plans");
+  return path.resolve(storeDir, ".orun", "plans");
+}
+
+/** Writes `data` to `file` atomically (same-directory temp file, then rename). */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
+  try {
+    await fs.writeFile(temp, data);
+    await fs.rename(temp, file);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+}
+
+const PLAN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A `--name` must be a plain file name: no separators, no `..`. */
+export function assertPlanName(name: string): void {
+  if (!PLAN_NAME.test(name) || name.includes("..")) {
+    throw new OrunError(`invalid plan name "${name}": use letters, digits, ".", "_" and "-" (no path separators)`, { location: { field: "--name" } });
+  }
+}
+
+export interface SavedPlan {
+  id: string;
+  files: string[];
+}
+
+/** Stores the plan as `<id>.json`, `latest.json` and (with a name) `<name>.json`; creates `.orun/executions/`. */
+export async function savePlan(storeDir: string, plan: Plan, options: { name?: string } = {}): Promise<SavedPlan> {
+  const id = planShortId(plan);
+  if (!id) throw new OrunError("cannot store a plan without a checksum");
+  if (options.name !== undefined) assertPlanName(options.name);
+  const dir = plansDir(storeDir);
+  await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(path.join(path.dirname(dir), "executions"), { recursive: true });
+  const text = encodePlanJson(plan);
+  const names = [id, LATEST_PLAN, ...(options.name ? [options.name] : [])];
+  const files = names.map((n) => path.join(dir, `${n}.json`));
+  for (const file of files) await writeFileAtomic(file, text);
+  return { id, files };
+}
+
+/** `-o FILE`: YAML for `.yaml`/`.yml`, JSON otherwise (or as `format` says). */
+export async function writePlanFile(file: string, plan: Plan, format?: "json" | "yaml"): Promise<void> {
+  const asYaml = format ? format === "yaml" : /\.ya?ml$/i.test(file);
+  await writeFileAtomic(file, asYaml ? encodePlanYaml(plan) : encodePlanJson(plan));
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds a plan file: "" or `latest` → latest.json; an existing file path;
+ * `<ref>.json` in the store (a name or a 12-hex ID); else the first stored plan
+ * (by file name, `latest` excluded) whose name starts with `ref`.
+ */
+export async function resolvePlanRef(storeDir: string, ref: string | undefined): Promise<string> {
+  const dir = plansDir(storeDir);
+  const wanted = (ref ?? "").trim();
+  if (wanted === "" || wanted === LATEST_PLAN) {
+    const latest = path.join(dir, `${LATEST_PLAN}.json`);
+    if (await isFile(latest)) return latest;
+    throw new OrunError("no plan found; run 'orun plan' first");
+  }
+  if (await isFile(path.resolve(wanted))) return path.resolve(wanted);
+  // Below here the ref names a file inside the store: refuse anything path-like.
+  if (/[/\\]/.test(wanted) || wanted.startsWith(".")) throw new OrunError(`plan not found: ${wanted}`);
+  const named = path.join(dir, `${wanted}.json`);
+  if (await isFile(named)) return named;
+  let entries: string[] = [];
+  try {
+    entries = (await fs.readdir(dir)).sort();
+  } catch {
+    entries = [];
+  }
+  for (const entry of entries) {
+    if (!entry.endsWith(".json")) continue;
+    const stem = entry.slice(0, -".json".length);
+    if (stem !== LATEST_PLAN && stem.startsWith(wanted)) return path.join(dir, entry);
+  }
+  throw new OrunError(`plan not found: ${wanted}`);
+}
+
+function invalid(file: string, field: string, problem: string): OrunError {
+  return new OrunError(`invalid plan: ${problem}`, { location: { file, field } });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Checks the structure a runner relies on and canonicalises job IDs (v2 dotted IDs are accepted). */
+export function parsePlan(value: unknown, file: string): Plan {
+  if (!isRecord(value)) throw invalid(file, "", "expected a JSON/YAML object");
+  if (value.apiVersion !== PLAN_API_VERSION) throw invalid(file, "apiVersion", `expected "${PLAN_API_VERSION}", got ${JSON.stringify(value.apiVersion)}`);
+  if (value.kind !== PLAN_KIND) throw invalid(file, "kind", `expected "${PLAN_KIND}", got ${JSON.stringify(value.kind)}`);
+  if (!isRecord(value.metadata)) throw invalid(file, "metadata", "must be an object");
+  if (!Array.isArray(value.jobs)) throw invalid(file, "jobs", "must be an array");
+  const seen = new Set<string>();
+  const jobs = value.jobs.map((raw, i): PlanJob => {
+    const where = `jobs[${i}]`;
+    if (!isRecord(raw)) throw invalid(file, where, "must be an object");
+    if (typeof raw.id !== "string" || raw.id === "") throw invalid(file, `${where}.id`, "must be a non-empty string");
+    if (!Array.isArray(raw.steps)) throw invalid(file, `${where}.steps`, "must be an array");
+    raw.steps.forEach((step, s) => {
+      if (!isRecord(step) || typeof step.id !== "string") throw invalid(file, `${where}.steps[${s}].id`, "must be a string");
+    });
+    if (raw.dependsOn !== undefined && (!Array.isArray(raw.dependsOn) || raw.dependsOn.some((d) => typeof d !== "string"))) {
+      throw invalid(file, `${where}.dependsOn`, "must be an array of job IDs");
+    }
+    const id = canonicalJobId(raw.id);
+    if (seen.has(id)) throw invalid(file, `${where}.id`, `duplicate job ID ${id}`);
+    seen.add(id);
+    const job = { ...raw, id } as unknown as PlanJob;
+    if (job.dependsOn) job.dependsOn = job.dependsOn.map(canonicalJobId);
+    return job;
+  });
+  for (const [i, job] of jobs.entries()) {
+    for (const dep of job.dependsOn ?? []) {
+      if (!seen.has(dep)) throw invalid(file, `jobs[${i}].dependsOn`, `unknown job ${dep}`);
+    }
+  }
+  const execution = isRecord(value.execution) ? value.execution : { concurrency: 4, failFast: true };
+  const spec = isRecord(value.spec) ? value.spec : {};
+  return { ...(value as unknown as Plan), execution: execution as unknown as Plan["execution"], spec, jobs };
+}
+
+/** Reads a plan file (JSON, or YAML by extension / as a fallback). */
+export async function loadPlanFile(file: string): Promise<Plan> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (err) {
+    throw new OrunError(`failed to read plan: ${errorMessage(err)}`, { location: { file } });
+  }
+  let decoded: unknown;
+  try {
+    decoded = decodePlan(text, file);
+  } catch (err) {
+    throw new OrunError(`failed to parse plan: ${errorMessage(err)}`, { location: { file } });
+  }
+  return parsePlan(decoded, file);
+}
+
+/** resolvePlanRef + loadPlanFile. */
+export async function loadPlanRef(storeDir: string, ref: string | undefined): Promise<{ file: string; plan: Plan }> {
+  const file = await resolvePlanRef(storeDir, ref);
+  return { file, plan: await loadPlanFile(file) };
+}
+
+export interface StoredPlanEntry {
+  Name: string;
+  Path: string;
+  Checksum: string;
+  Jobs: number;
+  CreatedAt: string;
+  mtime: Date;
+}
+
+/** Every `*.json` in the plans directory, by file name (v2.3 `get plans` fields). */
+export async function listStoredPlans(storeDir: string, displayRoot?: string): Promise<StoredPlanEntry[]> {
+  const dir = plansDir(storeDir);
+  let entries: string[];
+  try {
+    entries = (await fs.readdir(dir)).filter((e) => e.endsWith(".json")).sort();
+  } catch {
+    return [];
+  }
+  const result: StoredPlanEntry[] = [];
+  for (const entry of entries) {
+    const file = path.join(dir, entry);
+    let stat;
+    try {
+      stat = await fs.stat(file);
+    } catch {
+      continue;
+    }
+    if (!stat.isFile()) continue;
+    let checksum = "";
+    let jobs = 0;
+    try {
+      const plan = JSON.parse(await fs.readFile(file, "utf8")) as Partial<Plan>;
+      checksum = (plan.metadata?.checksum ?? "").replace(/^sha256-/, "").slice(0, 12);
+      jobs = Array.isArray(plan.jobs) ? plan.jobs.length : 0;
+    } catch {
+      checksum = "";
+    }
+    result.push({
+      Name: entry.slice(0, -".json".length),
+      Path: displayRoot ? path.relative(displayRoot, file) || file : file,
+      Checksum: checksum,
+      Jobs: jobs,
+      CreatedAt: stat.mtime.toISOString(),
+      mtime: stat.mtime,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,169 @@
+// Stage 4: bind. Chooses each instance's execution profile (a profileRule
+// matched by the active trigger, else the subscription's profile, else the
+// composition's defaultProfile), then the jobs and steps that profile selects
+// (includeCapabilities / stepsEnabled, stepOverrides), then the component's
+// own `overrides.steps`. Also merges the job's policies.
+import type { Composition, ExecutionProfile, JobTemplate, StepOverride } from "../model/composition.js";
+import { compositionFor, type CompositionRegistry } from "../model/composition.js";
+import type { FreeMap, StepSpec } from "../model/intent.js";
+import { formatJobId } from "../model/plan.js";
+import { OrunError } from "../util/errors.js";
+import type { Instance, InstanceMap } from "./expand.js";
+
+export type ProfileSource = "legacy-none" | "subscription" | "composition-default" | "subscription-rule";
+
+export interface BoundProfile {
+  /** `<type>.<name>`; undefined for profile-less compositions. */
+  ref?: string;
+  /** Bare name (`.orun.profile.name`), "" when none. */
+  name: string;
+  source: ProfileSource;
+  ruleTriggerRef?: string;
+  profile?: ExecutionProfile;
+}
+
+export interface BoundJob {
+  /** Canonical `component@environment.job`. */
+  id: string;
+  name: string;
+  instance: Instance;
+  composition: Composition;
+  template: JobTemplate;
+  /** Selected steps (profile filter, stepOverrides, component overrides), declaration order. */
+  steps: StepSpec[];
+  profile: BoundProfile;
+  /** group → environment → profile, later wins; values as strings. */
+  policies: Record<string, string>;
+}
+
+export interface BindOptions {
+  /** Trigger bindings that matched (drive subscription profileRules). */
+  matchedTriggers?: readonly string[];
+}
+
+function expandError(instance: Instance, message: string, location = instance.subscription?.origin?.at("profile") ?? instance.component.origin?.at()): OrunError {
+  return new OrunError(`failed to expand intent: component ${instance.component.name} environment ${instance.environment.name}: ${message}`, { location });
+}
+
+export function resolveProfile(instance: Instance, composition: Composition, matchedTriggers: readonly string[]): BoundProfile {
+  const profiles = composition.profiles ?? {};
+  if (Object.keys(profiles).length === 0) return { name: "", source: "legacy-none" };
+  const sub = instance.subscription;
+  let raw: string | undefined;
+  let source: ProfileSource;
+  let ruleTriggerRef: string | undefined;
+  const rule = matchedTriggers.length > 0 ? sub?.profileRules?.find((r) => r.when?.triggerRef && matchedTriggers.includes(r.when.triggerRef)) : undefined;
+  if (rule?.profile) {
+    raw = rule.profile;
+    source = "subscription-rule";
+    ruleTriggerRef = rule.when.triggerRef;
+  } else if (sub?.profile) {
+    raw = sub.profile;
+    source = "subscription";
+  } else {
+    raw = composition.defaultProfile;
+    source = "composition-default";
+  }
+  if (!raw) throw expandError(instance, `composition ${composition.name} has executionProfiles but no defaultProfile or subscription profile`);
+  let name = raw;
+  const dot = raw.indexOf(".");
+  if (dot >= 0) {
+    const prefix = raw.slice(0, dot);
+    if (prefix !== instance.component.type) {
+      throw expandError(instance, `component has type ${instance.component.type} but references profile "${raw}" (type prefix mismatch)`);
+    }
+    name = raw.slice(dot + 1);
+  }
+  const profile = profiles[name];
+  if (!profile) {
+    const available = Object.keys(profiles).sort().join(", ");
+    throw expandError(instance, `profile "${name}" does not exist in composition ${composition.name} executionProfiles (available: ${available})`);
+  }
+  return { ref: `${instance.component.type}.${name}`, name, source, ruleTriggerRef, profile };
+}
+
+const stepKey = (step: StepSpec): string => step.id || step.name || "";
+
+function applyStepOverride(step: StepSpec, patch: StepOverride | undefined): StepSpec {
+  if (!patch) return step;
+  const result: StepSpec = Object.create(Object.getPrototypeOf(step) as object | null, Object.getOwnPropertyDescriptors(step)) as StepSpec;
+  if (patch.run) result.run = patch.run;
+  if (patch.with && Object.keys(patch.with).length > 0) result.with = patch.with;
+  if (patch.env && Object.keys(patch.env).length > 0) result.env = patch.env;
+  return result;
+}
+
+/** Component `overrides.steps`: same name replaces the step in place, a new name is appended. */
+export function applyComponentOverrides(steps: StepSpec[], overrides: readonly StepSpec[]): StepSpec[] {
+  const result = [...steps];
+  for (const override of overrides) {
+    const index = override.name ? result.findIndex((s) => s.name === override.name) : -1;
+    if (index >= 0) result[index] = override;
+    else result.push(override);
+  }
+  return result;
+}
+
+function selectJobs(instance: Instance, composition: Composition, profile: BoundProfile): { template: JobTemplate; steps: StepSpec[] }[] {
+  if (!profile.profile) {
+    const template = composition.jobs.find((j) => j.name === composition.defaultJob) ?? composition.jobs[0];
+    if (!template) throw new OrunError(`failed to plan jobs: no default job defined for composition: ${composition.type}`, { location: composition.origin?.at("spec.defaultJob") });
+    return [{ template, steps: [...template.steps] }];
+  }
+  const settings = profile.profile.jobs ?? {};
+  for (const jobName of Object.keys(settings).sort()) {
+    if (!composition.jobs.some((j) => j.name === jobName)) {
+      throw new OrunError(`failed to plan jobs: profile ${profile.ref} references unknown job "${jobName}" in composition ${composition.type}`, {
+        location: profile.profile.origin?.at(["jobs", jobName]),
+      });
+    }
+  }
+  return composition.jobs
+    .filter((template) => settings[template.name] !== undefined)
+    .map((template) => {
+      const job = settings[template.name]!;
+      const capabilities = job.includeCapabilities ?? [];
+      const enabled = job.stepsEnabled ?? [];
+      const kept =
+        capabilities.length > 0
+          ? template.steps.filter((s) => !s.capability || capabilities.includes(s.capability))
+          : template.steps.filter((s) => enabled.includes(stepKey(s)));
+      return { template, steps: kept.map((s) => applyStepOverride(s, job.stepOverrides?.[stepKey(s)])) };
+    });
+}
+
+function policyString(value: unknown): string {
+  return typeof value === "string" ? value : typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+function mergePolicies(...layers: (FreeMap | undefined)[]): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const layer of layers) for (const [k, v] of Object.entries(layer ?? {})) if (v !== undefined && v !== null) merged[k] = policyString(v);
+  return merged;
+}
+
+export function bindInstance(instance: Instance, registry: CompositionRegistry, options: BindOptions = {}): BoundJob[] {
+  const composition = compositionFor(registry, instance.component);
+  if (!composition) {
+    throw new OrunError(`failed to resolve compositions: component type not found: ${instance.component.type}`, { location: instance.component.origin?.at("type") });
+  }
+  const profile = resolveProfile(instance, composition, options.matchedTriggers ?? []);
+  const policies = mergePolicies(instance.group?.policies, instance.environment.policies, profile.profile?.policies);
+  return selectJobs(instance, composition, profile).map(({ template, steps }) => ({
+    id: formatJobId({ component: instance.component.name, environment: instance.environment.name, job: template.name }),
+    name: template.name,
+    instance,
+    composition,
+    template,
+    steps: applyComponentOverrides(steps, instance.component.overrides?.steps ?? []),
+    profile,
+    policies,
+  }));
+}
+
+/** Every job of every instance, in environment then component order. */
+export function bindJobs(instances: InstanceMap, registry: CompositionRegistry, options: BindOptions = {}): BoundJob[] {
+  const jobs: BoundJob[] = [];
+  for (const list of instances.values()) for (const instance of list) jobs.push(...bindInstance(instance, registry, options));
+  return jobs;
+}

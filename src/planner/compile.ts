@@ -1,0 +1,180 @@
+// The plan compiler: load → normalize → (validate parameters) → expand →
+// filter → bind → resolve → materialize → checksum. `compileWorkspace` is the
+// pure part (no I/O: same workspace and options, same plan); `compilePlan`
+// adds the edges: loading files and reading the git revision.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { compositionFor, jobBindings as registryJobBindings } from "../model/composition.js";
+import type { FreeMap } from "../model/intent.js";
+import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
+import { stampPlan } from "../plan/checksum.js";
+import { OrunError } from "../util/errors.js";
+import { bindJobs } from "./bind.js";
+import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
+import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
+import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
+import { materializeJob } from "./materialize.js";
+import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
+import { resolveGraph } from "./resolve.js";
+import { validateComponentParameters } from "./validate/index.js";
+
+export const DEFAULT_CONCURRENCY = 4;
+
+/** What a trigger decided (issue 6 computes it): active environments, matched bindings, the metadata record. */
+export interface CompileTrigger {
+  info: PlanTriggerInfo;
+  matchedBindings: readonly string[];
+  activeEnvironments: readonly string[];
+}
+
+export interface CompileOptions {
+  cwd: string;
+  intentPath?: string;
+  /** `-e/--env`: names or `prefix*`, comma lists allowed. */
+  envs?: readonly string[];
+  /** `--component` / positional: names or `prefix*`; their transitive dependencies come along. */
+  components?: readonly string[];
+  /** Storage name (`--name`); not part of the plan's content. */
+  name?: string;
+  /** Clock for metadata.generatedAt. */
+  now?: Date;
+  /** Trigger outcome: replaces the --env filter and drives profileRules. */
+  trigger?: CompileTrigger;
+  /**
+   * Extra scoping after the env/component filters (e.g. changed files): returns the
+   * component names to keep, or undefined to keep everything. Environments left
+   * empty stay in the plan (they still count as active for promotion).
+   */
+  selectComponents?: (instances: InstanceMap, normalized: NormalizedIntent) => ReadonlySet<string> | undefined;
+  /** An already loaded workspace (skips loading). */
+  workspace?: LoadedWorkspace;
+  /** Git revision to record; by default read from the intent repository (null: none). */
+  revision?: string | null;
+}
+
+export interface CompileStats {
+  /** Distinct components in the plan scope, sorted. */
+  components: string[];
+  /** Environments in the plan scope (including ones with no jobs). */
+  environments: string[];
+  jobs: number;
+}
+
+export interface CompileResult {
+  plan: Plan;
+  workspace: LoadedWorkspace;
+  warnings: string[];
+  stats: CompileStats;
+}
+
+/** RFC 3339 UTC with second precision, as v2.3 writes it. */
+export function formatGeneratedAt(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Validates every component's own parameters against its composition; returns the schema defaults per component. */
+function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorkspace): Map<string, FreeMap> {
+  const defaults = new Map<string, FreeMap>();
+  for (const component of normalized.components) {
+    const composition = compositionFor(workspace.compositions, component);
+    if (!composition) {
+      throw new OrunError(`failed to resolve compositions: component type not found: ${component.type}`, { location: component.origin?.at("type") });
+    }
+    const raw = component.parameters ?? {};
+    const filled = validateComponentParameters(raw, composition.schema, {
+      component: component.name,
+      type: component.type,
+      domain: component.domain,
+      labels: component.labels,
+      origin: component.origin,
+    });
+    const added: FreeMap = {};
+    for (const key of Object.keys(filled)) if (!(key in raw)) added[key] = filled[key];
+    if (Object.keys(added).length > 0) defaults.set(component.name, added);
+  }
+  return defaults;
+}
+
+function subscriptionWarnings(normalized: NormalizedIntent): string[] {
+  const envNames = normalized.environments.map((e) => e.name);
+  const warnings: string[] = [];
+  for (const component of normalized.components) {
+    for (const sub of component.subscribe?.environments ?? []) {
+      if (!envNames.some((e) => matchesPattern(sub.name, e))) {
+        const where = sub.origin ? `${sub.origin.file}:${sub.origin.line}: ` : "";
+        warnings.push(`${where}component ${component.name} subscribes to "${sub.name}", which matches no environment`);
+      }
+    }
+  }
+  return warnings;
+}
+
+/** The pure compiler: a loaded workspace in, a stamped plan out. */
+export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<CompileOptions, "workspace"> & { revision?: string | null }): CompileResult {
+  const normalized = normalizeIntent(workspace.intent, workspace.components);
+  const schemaDefaults = validateParameters(normalized, workspace);
+  const warnings = subscriptionWarnings(normalized);
+
+  let instances = expandInstances(normalized);
+  instances = filterEnvironments(instances, splitList(options.envs), options.trigger?.activeEnvironments);
+  instances = filterComponents(instances, splitList(options.components), normalized);
+  const selected = options.selectComponents?.(instances, normalized);
+  if (selected) instances = keepComponents(instances, selected, false);
+
+  const jobs = bindJobs(instances, workspace.compositions, { matchedTriggers: options.trigger?.matchedBindings });
+  const graph = resolveGraph(jobs, { normalized, activeEnvironments: [...instances.keys()] });
+  const jobBindings: Record<string, string> = {};
+  for (const [type, registry] of Object.entries(registryJobBindings(workspace.compositions))) if (registry) jobBindings[type] = registry;
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const materializeCtx = { rootEnv: normalized.env, jobBindings, schemaDefaults };
+  const planJobs = graph.order.map((id) => materializeJob(byId.get(id)!, { dependsOn: graph.dependsOn.get(id)!, gates: graph.gates.get(id)! }, materializeCtx));
+
+  const meta = workspace.intent.metadata ?? {};
+  const state = workspace.intent.execution?.state;
+  const unstamped: Plan = {
+    apiVersion: PLAN_API_VERSION,
+    kind: PLAN_KIND,
+    metadata: {
+      name: meta.name ?? "",
+      ...(meta.description ? { description: meta.description } : {}),
+      ...(meta.namespace ? { namespace: meta.namespace } : {}),
+      generatedAt: formatGeneratedAt(options.now ?? new Date()),
+    },
+    execution: {
+      concurrency: DEFAULT_CONCURRENCY,
+      failFast: true,
+      ...(state && (state.mode || state.backendUrl) ? { state: { ...state } } : {}),
+    },
+    spec: Object.keys(jobBindings).length ? { jobBindings } : {},
+    jobs: planJobs,
+  };
+  const plan = stampPlan(unstamped);
+  if (workspace.sources.length) plan.spec.compositionSources = workspace.sources;
+  if (options.trigger) plan.metadata.trigger = options.trigger.info;
+  const workDir = path.relative(options.cwd, workspace.rootDir).split(path.sep).join("/") || ".";
+  if (!workDir.startsWith("..") && !path.isAbsolute(workDir)) plan.metadata.workDir = workDir;
+  if (options.revision) plan.metadata.revision = options.revision;
+
+  const components = new Set<string>();
+  for (const list of instances.values()) for (const i of list) components.add(i.component.name);
+  return {
+    plan,
+    workspace,
+    warnings,
+    stats: { components: [...components].sort(), environments: [...instances.keys()], jobs: planJobs.length },
+  };
+}
+
+/** `git rev-parse HEAD` in the intent directory; undefined outside a repository. */
+export function gitRevision(dir: string): string | undefined {
+  const result = spawnSync("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const sha = result.status === 0 ? result.stdout.trim() : "";
+  return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+}
+
+/** Loads the intent (unless given) and compiles it. `orun plan`, `orun validate` and `orun run` use this. */
+export async function compilePlan(options: CompileOptions): Promise<CompileResult> {
+  const workspace = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath }));
+  const revision = options.revision === undefined ? gitRevision(workspace.rootDir) : (options.revision ?? undefined);
+  return compileWorkspace(workspace, { ...options, revision });
+}

@@ -1,0 +1,110 @@
+// Plan scoping between expand and bind: the environment filter (`--env`, or
+// the environments a trigger activated), then the component filter
+// (`--component` / `orun plan <component>`, which pulls in the components'
+// transitive dependencies: decision 5). Further filters (changed-files
+// detection) slot in after these through CompileOptions.selectComponents.
+import { OrunError } from "../util/errors.js";
+import { matchesPattern, type InstanceMap } from "./expand.js";
+import type { NormalizedIntent } from "./normalize.js";
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The closest candidate (case-insensitive edit distance ≤ max(2, len/2)), first in sorted order on ties. */
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const limit = Math.max(2, Math.floor(input.length / 2));
+  for (const candidate of [...candidates].sort()) {
+    const d = levenshtein(input.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+function noMatch(kind: "environment" | "component", input: string, available: readonly string[], field: string): OrunError {
+  const suggestion = suggest(input, available);
+  let message = `no ${kind} matched "${input}"`;
+  if (suggestion) message += `\n\ndid you mean:\n  ${suggestion}`;
+  message += `\n\navailable ${kind}s:\n${[...available].sort().map((a) => `  ${a}\n`).join("")}`;
+  return new OrunError(message, { location: { field } });
+}
+
+/** Splits `-e dev,prod` style lists (trimmed, empties dropped). */
+export function splitList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+}
+
+/**
+ * Keeps the environments named by `patterns` (exact or `prefix*`), or exactly the
+ * trigger-activated ones when `activeEnvironments` is given. Each pattern must match.
+ */
+export function filterEnvironments(instances: InstanceMap, patterns: readonly string[], activeEnvironments?: readonly string[]): InstanceMap {
+  if (activeEnvironments) {
+    const active = new Set(activeEnvironments);
+    const kept: InstanceMap = new Map([...instances].filter(([env]) => active.has(env)));
+    if ([...kept.values()].every((list) => list.length === 0)) {
+      throw new OrunError(`trigger-activated environments [${[...active].sort().join(" ")}] produced no component instances`);
+    }
+    return kept;
+  }
+  if (patterns.length === 0) return instances;
+  const names = [...instances.keys()];
+  const keep = new Set<string>();
+  for (const pattern of patterns) {
+    const matched = names.filter((n) => matchesPattern(pattern, n));
+    if (matched.length === 0) throw noMatch("environment", pattern, names, "--env");
+    matched.forEach((m) => keep.add(m));
+  }
+  return new Map([...instances].filter(([env]) => keep.has(env)));
+}
+
+/** Component names plus everything they depend on, transitively (by name, across environments). */
+export function withDependencies(names: Iterable<string>, normalized: NormalizedIntent): Set<string> {
+  const result = new Set<string>();
+  const queue = [...names];
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (result.has(name)) continue;
+    result.add(name);
+    for (const dep of normalized.componentsByName.get(name)?.dependsOn ?? []) queue.push(dep.component);
+  }
+  return result;
+}
+
+/** Keeps instances of the components `keep` names; environments left empty are dropped. */
+export function keepComponents(instances: InstanceMap, keep: ReadonlySet<string>, dropEmpty: boolean): InstanceMap {
+  const result: InstanceMap = new Map();
+  for (const [env, list] of instances) {
+    const kept = list.filter((i) => keep.has(i.component.name));
+    if (kept.length > 0 || !dropEmpty) result.set(env, kept);
+  }
+  return result;
+}
+
+/** `--component` patterns (exact or `prefix*`), each of which must match a component, plus their dependencies. */
+export function filterComponents(instances: InstanceMap, patterns: readonly string[], normalized: NormalizedIntent): InstanceMap {
+  if (patterns.length === 0) return instances;
+  const names = normalized.components.map((c) => c.name);
+  const selected = new Set<string>();
+  for (const pattern of patterns) {
+    const matched = names.filter((n) => matchesPattern(pattern, n));
+    if (matched.length === 0) throw noMatch("component", pattern, names, "--component");
+    matched.forEach((m) => selected.add(m));
+  }
+  return keepComponents(instances, withDependencies(selected, normalized), true);
+}

@@ -1,0 +1,225 @@
+// Stage 6: materialize. Turns a bound job into its plan.json form: merged
+// parameters and working path, the 4-layer env, steps sorted by phase/order
+// and rendered with Go text/template (`.orun`, `.parameters`, `.env`).
+//
+// Parameter layers, later wins (shallow, per top-level key):
+//   schema defaults → environment defaults["*"] → environment defaults[type]
+//   → group defaults["*"] → group defaults[type] → component parameters
+//   → subscription parameters.
+// A `path` key in the defaults layers is a path default, not a parameter:
+// component.path beats the group's, which beats the environment's.
+// Env layers: intent env → environment env → component env → subscription env.
+// Parameter and env strings only get `{{.environment}}`, `{{.component}}` and
+// `{{.group}}` substituted (other `{{…}}` are dropped, `${{…}}` is kept).
+import type { FreeMap, StepSpec, StringMap } from "../model/intent.js";
+import type { PlanJob, PlanStep, PromotionGate, StepPhase } from "../model/plan.js";
+import { renderTemplate, TemplateError } from "../template/index.js";
+import { errorMessage, OrunError } from "../util/errors.js";
+import type { BoundJob } from "./bind.js";
+import type { Instance } from "./expand.js";
+
+const LEGACY_KEYS = /\{\{\s*\.(environment|component|group)\s*\}\}/g;
+/** Any remaining `{{…}}` on one line, unless it is a GitHub `${{ … }}` expression. */
+const LEFTOVER = /(\$?)\{\{.*?\}\}/g;
+
+/** v2.3's parameter/env interpolation (spec 12 §1.3). */
+export function interpolate(value: string, vars: { environment: string; component: string; group: string }): string {
+  return value
+    .replace(LEGACY_KEYS, (_, key: "environment" | "component" | "group") => vars[key])
+    .replace(LEFTOVER, (match, dollar: string) => (dollar ? match : ""))
+    .trim();
+}
+
+function interpolateTopLevel<T>(values: Record<string, T>, vars: Parameters<typeof interpolate>[1]): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(values)) out[k] = (typeof v === "string" ? interpolate(v, vars) : v) as T;
+  return out;
+}
+
+export interface MergedParameters {
+  parameters: FreeMap;
+  /** Working path; `./` by default. */
+  path: string;
+}
+
+/** Splits a defaults layer into its parameters and its `path` default. */
+function defaultsLayer(layer: FreeMap | undefined): { values: FreeMap; path?: string } {
+  if (!layer) return { values: {} };
+  const { path, ...values } = layer;
+  return { values, path: typeof path === "string" && path !== "" ? path : undefined };
+}
+
+export function mergeParameters(instance: Instance, schemaDefaults: FreeMap = {}): MergedParameters {
+  const { component, environment, group, subscription } = instance;
+  const type = component.type;
+  const envStar = defaultsLayer(environment.parameterDefaults["*"]);
+  const envType = defaultsLayer(environment.parameterDefaults[type]);
+  const groupStar = defaultsLayer(group?.parameterDefaults?.["*"]);
+  const groupType = defaultsLayer(group?.parameterDefaults?.[type]);
+  const merged: FreeMap = {
+    ...schemaDefaults,
+    ...envStar.values,
+    ...envType.values,
+    ...groupStar.values,
+    ...groupType.values,
+    ...(component.parameters ?? {}),
+    ...(subscription?.parameters ?? {}),
+  };
+  const pathDefault = component.path || groupType.path || groupStar.path || envType.path || envStar.path;
+  if (pathDefault) merged.path = pathDefault;
+  const parameters = interpolateTopLevel(merged, vars(instance));
+  if (!("path" in parameters)) return { parameters, path: "./" };
+  if (typeof parameters.path === "string") {
+    const { path, ...rest } = parameters;
+    return { parameters: rest, path: path as string };
+  }
+  return { parameters, path: "" };
+}
+
+function vars(instance: Instance): { environment: string; component: string; group: string } {
+  return { environment: instance.environment.name, component: instance.component.name, group: instance.component.domain ?? "" };
+}
+
+export function mergeEnv(instance: Instance, rootEnv: StringMap): StringMap {
+  const merged: StringMap = {
+    ...rootEnv,
+    ...instance.environment.env,
+    ...(instance.component.env ?? {}),
+    ...(instance.subscription?.env ?? {}),
+  };
+  return interpolateTopLevel(merged, vars(instance));
+}
+
+const PHASE_RANK: Record<StepPhase, number> = { pre: 0, main: 1, post: 2 };
+
+function stepError(job: BoundJob, step: StepSpec, message: string, field?: string): OrunError {
+  return new OrunError(`failed to render steps for job ${job.id}: ${message}`, { location: step.origin?.at(field) });
+}
+
+/** Phase (pre < main < post), then `order`, then declaration order. */
+export function orderSteps(job: BoundJob): { step: StepSpec; phase: StepPhase }[] {
+  return job.steps
+    .map((step, index) => {
+      const raw = (step.phase as string | undefined) ?? "";
+      const phase = (raw.trim().toLowerCase() || "main") as StepPhase;
+      if (!(phase in PHASE_RANK)) throw stepError(job, step, `invalid step phase "${raw}" in step ${step.name || step.id || index + 1}`, "phase");
+      return { step, phase, index };
+    })
+    .sort((a, b) => PHASE_RANK[a.phase] - PHASE_RANK[b.phase] || (a.step.order ?? 0) - (b.step.order ?? 0) || a.index - b.index);
+}
+
+export interface TemplateData {
+  orun: {
+    component: { name: string; type: string; domain: string };
+    environment: { name: string };
+    composition: { type: string };
+    profile: { name: string };
+    job: { id: string; name: string };
+  };
+  parameters: FreeMap;
+  env: StringMap;
+}
+
+export function templateData(job: BoundJob, parameters: FreeMap, env: StringMap): TemplateData {
+  const { component, environment } = job.instance;
+  return {
+    orun: {
+      component: { name: component.name, type: component.type, domain: component.domain ?? "" },
+      environment: { name: environment.name },
+      composition: { type: component.type },
+      profile: { name: job.profile.name },
+      job: { id: job.id, name: job.name },
+    },
+    parameters,
+    env,
+  };
+}
+
+function render(job: BoundJob, step: StepSpec, stepName: string, field: string, source: string, data: TemplateData): string {
+  if (!source.includes("{{")) return source;
+  try {
+    return renderTemplate(source, data, { name: `${job.instance.component.type}:${stepName}:${field}` });
+  } catch (err) {
+    const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field})`;
+    if (err instanceof TemplateError && err.kind === "missing-key") {
+      throw stepError(job, step, `${what}: missing key ${err.keyPath ?? ""}: ${errorMessage(err)}`, fieldPath(field));
+    }
+    throw stepError(job, step, `${what}: ${errorMessage(err)}`, fieldPath(field));
+  }
+}
+
+function fieldPath(field: string): string {
+  return field.replace(":", ".");
+}
+
+function renderMap<T>(job: BoundJob, step: StepSpec, stepName: string, kind: "with" | "env", map: Record<string, T> | undefined, data: TemplateData): Record<string, T> | undefined {
+  if (!map || Object.keys(map).length === 0) return undefined;
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(map)) out[k] = (typeof v === "string" ? render(job, step, stepName, `${kind}:${k}`, v, data) : v) as T;
+  return out;
+}
+
+export function renderSteps(job: BoundJob, data: TemplateData): PlanStep[] {
+  return orderSteps(job).map(({ step, phase }, i): PlanStep => {
+    const stepName = step.name ?? "";
+    const out: PlanStep = { id: stepName || `step-${i + 1}`, phase };
+    if (stepName) out.name = stepName;
+    if (step.order) out.order = step.order;
+    if (step.run) out.run = render(job, step, stepName, "run", step.run, data);
+    if (step.use) out.use = render(job, step, stepName, "use", step.use, data);
+    const withMap = renderMap(job, step, stepName, "with", step.with, data);
+    if (withMap) out.with = withMap;
+    const env = renderMap(job, step, stepName, "env", step.env, data);
+    if (env) out.env = env;
+    if (step.shell) out.shell = render(job, step, stepName, "shell", step.shell, data);
+    const wd = step["working-directory"];
+    if (wd) out["working-directory"] = render(job, step, stepName, "working-directory", wd, data);
+    if (step.timeout) out.timeout = step.timeout;
+    if (step.retry) out.retry = step.retry;
+    if (step.onFailure) out.onFailure = step.onFailure;
+    return out;
+  });
+}
+
+export interface MaterializeContext {
+  rootEnv: StringMap;
+  jobBindings: Record<string, string>;
+  /** component name → its schema-default parameters (filled by validation). */
+  schemaDefaults: Map<string, FreeMap>;
+}
+
+function nonEmpty<T extends object>(value: T | undefined): T | undefined {
+  return value && Object.keys(value).length > 0 ? value : undefined;
+}
+
+export function materializeJob(job: BoundJob, graph: { dependsOn: string[]; gates: PromotionGate[] }, ctx: MaterializeContext): PlanJob {
+  const { component, environment } = job.instance;
+  const { parameters, path } = mergeParameters(job.instance, ctx.schemaDefaults.get(component.name));
+  const env = mergeEnv(job.instance, ctx.rootEnv);
+  const steps = renderSteps(job, templateData(job, parameters, env));
+  const planJob: PlanJob = {
+    id: job.id,
+    name: job.name,
+    component: component.name,
+    environment: environment.name,
+    composition: component.type,
+    profile: job.profile.ref,
+    profileSource: job.profile.source,
+    profileRuleTriggerRef: job.profile.ruleTriggerRef,
+    jobRegistry: ctx.jobBindings[component.type],
+    job: job.name,
+    runsOn: job.template.runsOn,
+    path,
+    steps,
+    dependsOn: graph.dependsOn.length ? graph.dependsOn : undefined,
+    gates: graph.gates.length ? graph.gates : undefined,
+    timeout: job.template.timeout,
+    retries: job.template.retries || undefined,
+    env: nonEmpty(env),
+    labels: nonEmpty(component.labels),
+    parameters: nonEmpty(parameters),
+    policies: nonEmpty(job.policies),
+  };
+  for (const key of Object.keys(planJob) as (keyof PlanJob)[]) if (planJob[key] === undefined) delete planJob[key];
+  return planJob;
+}

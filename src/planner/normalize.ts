@@ -1,0 +1,164 @@
+// Stage 2: normalize. Applies the defaults every later stage relies on and
+// rejects what cannot be planned: reserved ORUN_ env keys, duplicate or
+// nameless components, bad promotion dependencies and promotion cycles.
+// `enabled: false` removes a component here (decision 5; v2.3 ignored it).
+import type {
+  Component,
+  Environment,
+  Group,
+  Intent,
+  Origin,
+  PromotionDependency,
+  PromotionSatisfy,
+  PromotionStrategy,
+  StringMap,
+} from "../model/intent.js";
+import { OrunError, type SourceLocation } from "../util/errors.js";
+
+export interface NormalizedPromotion {
+  environment: string;
+  strategy: PromotionStrategy;
+  condition: string;
+  satisfy: PromotionSatisfy;
+  revision: string;
+  origin?: Origin;
+}
+
+export interface NormalizedEnvironment {
+  name: string;
+  selectors: { components: string[]; domains: string[] };
+  parameterDefaults: Environment["parameterDefaults"];
+  policies: Environment["policies"];
+  env: StringMap;
+  promotion: NormalizedPromotion[];
+  origin?: Origin;
+}
+
+export interface NormalizedIntent {
+  intent: Intent;
+  /** Intent root env. */
+  env: StringMap;
+  /** Sorted by name. */
+  environments: NormalizedEnvironment[];
+  environmentsByName: Map<string, NormalizedEnvironment>;
+  groups: Record<string, Group>;
+  /** Enabled components, sorted by name. */
+  components: Component[];
+  componentsByName: Map<string, Component>;
+  /** Names of components removed by `enabled: false` (for clearer dependency errors). */
+  disabled: Set<string>;
+}
+
+const VALID_WATCHES = ["automation", "compositions", "discovery", "env", "environments", "execution", "groups"];
+
+function fail(message: string, location?: SourceLocation): OrunError {
+  return new OrunError(`failed to normalize intent: ${message}`, { location });
+}
+
+function checkEnvKeys(env: StringMap, context: string, location: (key: string) => SourceLocation | undefined): void {
+  for (const key of Object.keys(env).sort()) {
+    if (key.toUpperCase().startsWith("ORUN_")) throw fail(`${context}: env key "${key}" uses reserved ORUN_ prefix`, location(key));
+  }
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function normalizeComponents(components: Component[]): { enabled: Component[]; disabled: Set<string> } {
+  const seen = new Map<string, Component>();
+  const disabled = new Set<string>();
+  for (const component of components) {
+    if (!component.name) throw fail("component must have a name", component.origin?.at("name"));
+    const previous = seen.get(component.name);
+    if (previous) {
+      const first = previous.origin ? ` (first defined at ${previous.origin.file}:${previous.origin.line})` : "";
+      throw fail(`duplicate component name: ${component.name}${first}`, component.origin?.at("name"));
+    }
+    seen.set(component.name, component);
+    if (!component.type) throw fail(`component ${component.name} must have a type`, component.origin?.at("type"));
+    checkEnvKeys(component.env ?? {}, `component ${component.name} root env`, (k) => component.origin?.at(["env", k]));
+    for (const [i, watch] of (component.change?.watches ?? []).entries()) {
+      if (!VALID_WATCHES.includes(watch)) {
+        throw fail(`component ${component.name}: invalid change.watches value "${watch}" (valid: ${VALID_WATCHES.join(", ")})`, component.origin?.at(["change", "watches", i]));
+      }
+    }
+    for (const sub of component.subscribe?.environments ?? []) {
+      checkEnvKeys(sub.env ?? {}, `component ${component.name} subscription ${sub.name} env`, (k) => sub.origin?.at(["env", k]));
+    }
+    if (component.enabled === false) disabled.add(component.name);
+  }
+  const enabled = [...seen.values()].filter((c) => !disabled.has(c.name)).sort((a, b) => compareNames(a.name, b.name));
+  return { enabled, disabled };
+}
+
+function normalizePromotion(envName: string, dep: PromotionDependency, known: Set<string>): NormalizedPromotion {
+  const where = dep.origin?.at("environment");
+  if (!dep.environment) throw fail(`environment ${envName}: promotion dependency requires environment field`, where);
+  if (dep.environment === envName) throw fail(`environment ${envName}: promotion dependency cannot reference itself`, where);
+  if (!known.has(dep.environment)) throw fail(`environment ${envName}: promotion dependency references non-existent environment "${dep.environment}"`, where);
+  return {
+    environment: dep.environment,
+    strategy: dep.strategy ?? "same-component",
+    condition: dep.condition ?? "success",
+    satisfy: dep.satisfy ?? "same-plan-or-previous-success",
+    revision: dep.match?.revision ?? "source",
+    origin: dep.origin,
+  };
+}
+
+/** Three-colour DFS from each env (sorted), following promotion deps in declared order. */
+function checkPromotionCycles(environments: NormalizedEnvironment[], byName: Map<string, NormalizedEnvironment>): void {
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, "visiting");
+    stack.push(name);
+    for (const dep of byName.get(name)?.promotion ?? []) {
+      const s = state.get(dep.environment);
+      if (s === "visiting") {
+        const cycle = [...stack.slice(stack.indexOf(dep.environment)), dep.environment];
+        throw fail(`promotion dependency cycle detected: ${cycle.join(" → ")}`, dep.origin?.at("environment"));
+      }
+      if (s === undefined) visit(dep.environment);
+    }
+    stack.pop();
+    state.set(name, "done");
+  };
+  for (const env of environments) if (!state.has(env.name)) visit(env.name);
+}
+
+export function normalizeIntent(intent: Intent, components: Component[]): NormalizedIntent {
+  const rootEnv = intent.env ?? {};
+  checkEnvKeys(rootEnv, "intent root env", (k) => intent.origin?.at(["env", k]));
+  const { enabled, disabled } = normalizeComponents(components);
+
+  const names = Object.keys(intent.environments ?? {}).sort(compareNames);
+  const known = new Set(names);
+  const environments = names.map((name): NormalizedEnvironment => {
+    const env = intent.environments[name]!;
+    checkEnvKeys(env.env ?? {}, `environment ${name} env`, (k) => env.origin?.at(["env", k]));
+    return {
+      name,
+      selectors: { components: env.selectors?.components ?? [], domains: env.selectors?.domains ?? [] },
+      parameterDefaults: env.parameterDefaults ?? {},
+      policies: env.policies ?? {},
+      env: env.env ?? {},
+      promotion: (env.promotion?.dependsOn ?? []).map((dep) => normalizePromotion(name, dep, known)),
+      origin: env.origin,
+    };
+  });
+  const environmentsByName = new Map(environments.map((e) => [e.name, e]));
+  checkPromotionCycles(environments, environmentsByName);
+
+  return {
+    intent,
+    env: rootEnv,
+    environments,
+    environmentsByName,
+    groups: intent.groups ?? {},
+    components: enabled,
+    componentsByName: new Map(enabled.map((c) => [c.name, c])),
+    disabled,
+  };
+}
