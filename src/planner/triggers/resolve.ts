@@ -149,7 +149,7 @@ function defined<K extends string>(key: K, value: string | undefined): Partial<R
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
-/** Case-insensitive Levenshtein suggestion within max(2, len/2). */
+/** Case-insensitive Levenshtein suggestion within max(2, len/2), as for `--env`. */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -160,7 +160,8 @@ export function closest(input: string, candidates: readonly string[]): string | 
       bestDistance = distance;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(input.length / 2)) ? best : undefined;
+  // A suggestion must keep part of what was typed: "x" is not a typo of "pr".
+  return best !== undefined && bestDistance < input.length && bestDistance <= Math.max(2, Math.floor(input.length / 2)) ? best : undefined;
 }
 
 function levenshtein(a: string, b: string): number {
