@@ -5,6 +5,8 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 
 export const CONTAINER_WORKSPACE = "/workspace";
+/** Read-only mount of the job's script files (steps whose `shell:` takes a `{0}` file). */
+export const CONTAINER_SCRIPTS = "/__orun/scripts";
 export const LABEL_EXEC_ID = "io.orun.exec-id";
 export const LABEL_JOB_ID = "io.orun.job-id";
 /** Identifies the runner instance that owns a container, for cleanup after Ctrl-C. */
@@ -32,18 +34,20 @@ export function containerPath(workspaceDir: string, hostPath: string): string | 
   return path.posix.join(CONTAINER_WORKSPACE, ...relative.split(path.sep));
 }
 
-/** The bind mount of the workspace. `-v` cannot carry a `:` in the path, `--mount` (on podman) no `,`. */
-export function workspaceMountArgs(workspaceDir: string): string[] {
-  const source = path.resolve(workspaceDir);
-  if (!source.includes(":")) return ["--volume", `${source}:${CONTAINER_WORKSPACE}`];
-  if (!source.includes(",")) return ["--mount", `type=bind,source=${source},target=${CONTAINER_WORKSPACE}`];
-  throw new Error(`workspace path ${source} contains both ':' and ',' and cannot be mounted into a container`);
+/** A bind mount. `-v` cannot carry a `:` in the path, `--mount` (on podman) no `,`. */
+export function bindMountArgs(hostDir: string, target: string, readOnly = false): string[] {
+  const source = path.resolve(hostDir);
+  if (!source.includes(":")) return ["--volume", `${source}:${target}${readOnly ? ":ro" : ""}`];
+  if (!source.includes(",")) return ["--mount", `type=bind,source=${source},target=${target}${readOnly ? ",readonly" : ""}`];
+  throw new Error(`path ${source} contains both ':' and ',' and cannot be mounted into a container`);
 }
 
 export interface ContainerSpec {
   name: string;
   image: string;
   workspaceDir: string;
+  /** Host directory holding the job's step scripts. */
+  scriptsDir: string;
   execId: string;
   jobId: string;
   owner: string;
@@ -60,7 +64,8 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     // The image was pulled (or refused) by the runner's pull policy already.
     "--pull", "never",
     ...(spec.user ? ["--user", spec.user] : []),
-    ...workspaceMountArgs(spec.workspaceDir),
+    ...bindMountArgs(spec.workspaceDir, CONTAINER_WORKSPACE),
+    ...bindMountArgs(spec.scriptsDir, CONTAINER_SCRIPTS, true),
     "--workdir", CONTAINER_WORKSPACE,
     "--entrypoint", "sh",
     spec.image,
@@ -105,12 +110,4 @@ export function stepExec(options: {
     }
   }
   return { args: ["exec", "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
-}
-
-/** The command a step's script runs with: `sh -c` unless the step names a shell. */
-export function shellCommand(shell: string | undefined, script: string): string[] {
-  const name = (shell ?? "").trim();
-  if (name === "" || name === "sh") return ["sh", "-c", script];
-  if (name === "bash") return ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script];
-  throw new Error(`shell "${name}" is not supported by the docker runner (use sh or bash)`);
 }

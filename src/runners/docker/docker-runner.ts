@@ -6,19 +6,24 @@
 // is right on Docker and podman alike (unlike `docker run --rm`, see
 // ../shared/notes/container-engine.md). Containers are removed at job end,
 // after a timeout or cancellation, and on cleanup (Ctrl-C).
-import { existsSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import { isUseStep } from "../runner.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { runProcess } from "../process/run-process.js";
+import { resolveShell, withScriptPath } from "../process/shell.js";
 import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
-import { LABEL_OWNER, containerName, containerPath, createContainerArgs, shellCommand, stepExec } from "./container.js";
+import { CONTAINER_SCRIPTS, LABEL_OWNER, containerName, containerPath, createContainerArgs, stepExec } from "./container.js";
 
 interface JobContainer {
   name: string;
   image: string;
+  /** Host side of the container's read-only script mount. */
+  scriptsDir: string;
 }
 
 export class DockerRunner implements Runner {
@@ -31,8 +36,8 @@ export class DockerRunner implements Runner {
   private readonly images = new Map<string, Promise<void>>();
   /** The job's container, or its creation in flight. */
   private readonly containers = new Map<JobContext, Promise<JobContainer>>();
-  /** Containers being created or alive, by name, so cleanup() finds every one. */
-  private readonly live = new Set<string>();
+  /** Containers being created or alive (name → host scripts dir), so cleanup() finds every one. */
+  private readonly live = new Map<string, string>();
   private closing = false;
 
   constructor(
@@ -56,24 +61,42 @@ export class DockerRunner implements Runner {
   async runStep(step: StepContext): Promise<StepResult> {
     const { job } = step;
     if (isUseStep(step.step)) {
-      const name = step.step.name || step.stepKey;
-      return failure(`step "${name}" uses GitHub Actions syntax (${step.step.use}); rerun with --gha or --runner github-actions`);
+      return failure(`step "${step.stepKey}" uses GitHub Actions syntax (${step.step.use!.trim()}); rerun with --gha or --runner github-actions`);
     }
     const workdir = containerPath(job.run.workspaceDir, step.cwd);
     if (workdir === undefined) return failure(`working directory ${step.cwd} is outside the mounted workspace ${job.run.workspaceDir}`);
     if (!existsSync(step.cwd)) return failure(`working directory ${step.cwd} does not exist`);
 
-    let command: string[];
     let container: JobContainer;
+    let command: string[];
+    let scriptFile: string | undefined;
     try {
-      command = shellCommand(step.step.shell, step.step.run ?? "");
+      let invocation = resolveShell(step.step.shell, step.step.run ?? "", `job ${job.job.id} step ${step.stepKey}`);
       // Normally created by startJob; recreated here after a timeout removed it.
       container = await this.containerFor(job);
+      if (invocation.scriptExtension) {
+        // Shells that take a script file (`bash`, `python`, `perl {0}`…) read
+        // it from the container's read-only script mount.
+        const fileName = `${randomBytes(6).toString("hex")}${invocation.scriptExtension}`;
+        scriptFile = path.join(container.scriptsDir, fileName);
+        const script = step.step.run ?? "";
+        await writeFile(scriptFile, script.endsWith("\n") ? script : `${script}\n`, { mode: 0o644 });
+        invocation = withScriptPath(invocation, path.posix.join(CONTAINER_SCRIPTS, fileName));
+      }
+      command = [invocation.command, ...invocation.args];
     } catch (err) {
       return failure(errorMessage(err));
     }
-    if (step.signal.aborted) return { exitCode: null, output: "", error: "canceled" };
+    try {
+      return await this.exec(step, container, workdir, command);
+    } finally {
+      if (scriptFile) await rm(scriptFile, { force: true });
+    }
+  }
 
+  private async exec(step: StepContext, container: JobContainer, workdir: string, command: string[]): Promise<StepResult> {
+    const { job } = step;
+    if (step.signal.aborted) return { exitCode: null, output: "", error: "canceled" };
     let exec;
     try {
       exec = stepExec({ container: container.name, workdir, env: step.env, hostEnv: this.engine.hostEnv, command });
@@ -100,7 +123,7 @@ export class DockerRunner implements Runner {
     if (outcome.exitCode !== 0 && !(await this.engine.isRunning(container.name))) {
       // Not the step's status: the container went away under it.
       this.containers.delete(job);
-      this.live.delete(container.name);
+      this.forget(container.name);
       return { exitCode: outcome.exitCode, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${outcome.error ?? "no exit status"})` };
     }
     return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
@@ -112,12 +135,12 @@ export class DockerRunner implements Runner {
 
   async cleanup(): Promise<void> {
     this.closing = true;
-    const names = new Set(this.live);
+    const names = new Set(this.live.keys());
     // Containers whose creation was in flight when the run was interrupted.
     for (const name of await this.engine.containersWithLabel(`${LABEL_OWNER}=${this.owner}`).catch(() => [])) names.add(name);
     this.containers.clear();
-    this.live.clear();
     await this.engine.remove([...names]).catch((err: unknown) => warn(`could not remove containers ${[...names].join(", ")}: ${errorMessage(err)}`));
+    for (const name of names) this.forget(name);
   }
 
   private ensureEngine(): Promise<EngineInfo> {
@@ -167,22 +190,25 @@ export class DockerRunner implements Runner {
     await this.ensureImage(image, job.signal);
 
     const name = containerName(job.run.execId, job.job.id);
+    const scriptsDir = path.join(job.run.scratchDir, "docker", name);
+    await mkdir(scriptsDir, { recursive: true, mode: 0o755 });
     const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
     const args = createContainerArgs({
       name,
       image,
       workspaceDir: job.run.workspaceDir,
+      scriptsDir,
       execId: job.run.execId,
       jobId: job.job.id,
       owner: this.owner,
       user,
     });
-    this.live.add(name);
+    this.live.set(name, scriptsDir);
     try {
       await this.engine.runDetached(args, job.signal);
     } catch (err) {
-      this.live.delete(name);
       await this.engine.remove([name]).catch(() => undefined);
+      this.forget(name);
       throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${errorMessage(err)}`);
     }
     if (this.closing) {
@@ -190,7 +216,7 @@ export class DockerRunner implements Runner {
       await this.engine.remove([name]).catch(() => undefined);
       throw new OrunError("docker runner: the run is shutting down");
     }
-    return { name, image };
+    return { name, image, scriptsDir };
   }
 
   private async dropContainer(job: JobContext): Promise<void> {
@@ -201,10 +227,17 @@ export class DockerRunner implements Runner {
     if (!container) return;
     try {
       await this.engine.remove([container.name]);
-      this.live.delete(container.name);
+      this.forget(container.name);
     } catch (err) {
       warn(`could not remove container ${container.name}: ${errorMessage(err)}`);
     }
+  }
+
+  /** Drops a removed container from the books, with its script files. */
+  private forget(name: string): void {
+    const scriptsDir = this.live.get(name);
+    this.live.delete(name);
+    if (scriptsDir) rmSync(scriptsDir, { recursive: true, force: true });
   }
 }
 

@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseDockerConfig, resolveContainerUser, resolveJobImage } from "../../../src/runners/docker/config.js";
-import { containerName, containerPath, createContainerArgs, shellCommand, stepExec, workspaceMountArgs } from "../../../src/runners/docker/container.js";
+import { bindMountArgs, containerName, containerPath, createContainerArgs, stepExec } from "../../../src/runners/docker/container.js";
 
 describe("docker image resolution", () => {
   it("maps GitHub-hosted labels like orun v2.3 and keeps explicit references", () => {
@@ -78,18 +78,20 @@ describe("docker container pieces", () => {
     assert.equal(containerPath("/ws", "/ws/..data"), "/workspace/..data");
   });
 
-  it("mounts awkward workspace paths with the syntax that carries them", () => {
-    assert.deepEqual(workspaceMountArgs("/tmp/a b,c"), ["--volume", "/tmp/a b,c:/workspace"]);
-    assert.deepEqual(workspaceMountArgs("/tmp/a:b"), ["--mount", "type=bind,source=/tmp/a:b,target=/workspace"]);
-    assert.throws(() => workspaceMountArgs("/tmp/a:b,c"), /contains both ':' and ','/);
+  it("mounts awkward host paths with the syntax that carries them", () => {
+    assert.deepEqual(bindMountArgs("/tmp/a b,c", "/workspace"), ["--volume", "/tmp/a b,c:/workspace"]);
+    assert.deepEqual(bindMountArgs("/tmp/s", "/__orun/scripts", true), ["--volume", "/tmp/s:/__orun/scripts:ro"]);
+    assert.deepEqual(bindMountArgs("/tmp/a:b", "/workspace"), ["--mount", "type=bind,source=/tmp/a:b,target=/workspace"]);
+    assert.deepEqual(bindMountArgs("/tmp/a:b", "/s", true), ["--mount", "type=bind,source=/tmp/a:b,target=/s,readonly"]);
+    assert.throws(() => bindMountArgs("/tmp/a:b,c", "/workspace"), /contains both ':' and ','/);
   });
 
   it("creates the job container with labels, mount, workdir and user", () => {
-    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", execId: "e1", jobId: "a@b.c", owner: "o1", user: "1000:1000" });
+    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", execId: "e1", jobId: "a@b.c", owner: "o1", user: "1000:1000" });
     const joined = args.join(" ");
     assert.match(joined, /--name orun-x /);
     assert.match(joined, /--label io\.orun\.exec-id=e1 --label io\.orun\.job-id=a@b\.c --label io\.orun\.owner=o1/);
-    assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --workdir \/workspace --entrypoint sh img:1 -c /);
+    assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --volume \/rec\/s:\/__orun\/scripts:ro --workdir \/workspace --entrypoint sh img:1 -c /);
     assert.ok(!args.includes("--rm"), "never --rm: its exit status is wrong on podman");
   });
 
@@ -115,11 +117,5 @@ describe("docker container pieces", () => {
     assert.equal(exec.cliEnv.DOCKER_HOST, "unix:///run/engine.sock", "the CLI still talks to the host's engine");
     assert.equal(exec.cliEnv.PATH, "/usr/bin");
     assert.throws(() => stepExec({ container: "c", workdir: "/workspace", env: { "A=B": "1" }, hostEnv: {}, command: ["true"] }), /invalid environment variable name/);
-  });
-
-  it("runs scripts with sh -c, bash on request, and refuses other shells", () => {
-    assert.deepEqual(shellCommand(undefined, "echo"), ["sh", "-c", "echo"]);
-    assert.deepEqual(shellCommand("bash", "echo"), ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", "echo"]);
-    assert.throws(() => shellCommand("pwsh", "echo"), /shell "pwsh" is not supported by the docker runner/);
   });
 });

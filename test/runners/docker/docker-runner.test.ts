@@ -1,7 +1,7 @@
 // The docker runner against a real Docker-API engine (podman's socket in CI).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, readFile, stat, mkdir } from "node:fs/promises";
+import { chmod, readFile, readdir, stat, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createDockerRunner } from "../../../src/runners/docker/index.js";
 import type { Runner } from "../../../src/runners/runner.js";
@@ -78,6 +78,26 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     } finally {
       delete process.env.ORUN_DOCKER_TEST_HOST_ONLY;
     }
+  });
+
+  it("honours shell: through a script file mounted read-only into the container", async () => {
+    const job = planJob("web@dev.shell", [
+      { run: "false\necho unreachable", shell: "sh" },
+      { run: "echo from-file", shell: "cat {0}" },
+      { run: "echo x", shell: "pwsh-nope" },
+    ]);
+    const run = runContext(workspace.dir, [job]);
+    const jobCtx = jobContext(run, job);
+    await runner.startJob!(jobCtx);
+    const strict = await runner.runStep(stepContext(jobCtx, 0));
+    assert.equal(strict.exitCode, 1, "sh -e stops at the first failing command");
+    assert.doesNotMatch(strict.output, /unreachable/);
+    const custom = await runner.runStep(stepContext(jobCtx, 1));
+    assert.equal(custom.output.trim(), "echo from-file");
+    const unknown = await runner.runStep(stepContext(jobCtx, 2));
+    assert.match(unknown.error ?? "", /unsupported shell "pwsh-nope"/);
+    await runner.finishJob!(jobCtx, { failed: true });
+    assert.deepEqual(await readdir(path.join(run.scratchDir, "docker")), [], "script folders go with their container");
   });
 
   it("propagates exit statuses and stops at the failing step", async () => {
