@@ -1,6 +1,7 @@
 // Stage 1 of the planner: find intent.yaml, read it, discover component
 // manifests and resolve composition packages into one LoadedWorkspace.
-// Everything is validated against the shipped JSON Schemas on the way in.
+// Everything is validated against the shipped JSON Schemas on the way in;
+// every error names file, line and field.
 
 import type { Component, Intent } from "../../model/intent.js";
 import type { CompositionRegistry } from "../../model/composition.js";
@@ -19,7 +20,7 @@ export interface LoadedWorkspace {
   /** Absolute directory of the intent file: relative paths and `.orun/` live here. */
   rootDir: string;
   intent: Intent;
-  /** Inline and discovered components, sorted by name; each says where it came from (`source`, `origin`). */
+  /** Inline and discovered components, sorted by name; each says where it came from (`source`, `sourcePath`, `origin`). */
   components: Component[];
   compositions: CompositionRegistry;
   /** The lock-file records of every resolved source, declaration order. */
@@ -27,4 +28,6 @@ export interface LoadedWorkspace {
 }
 
 export { loadWorkspace } from "./workspace.js";
-export { writeCompositionLock } from "./lock.js";
+export { writeCompositionLock, compositionLockText } from "./lock.js";
+export { locateIntent } from "./locate.js";
+export { hashDirectory } from "./compositions/digest.js";

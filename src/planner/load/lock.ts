@@ -1,6 +1,38 @@
+// `.orun/compositions.lock.yaml`: a record of which composition package
+// content (digest) a plan was compiled from. Written atomically; never read
+// back for resolution.
+
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { stringify } from "yaml";
 import type { LoadedWorkspace } from "./index.js";
 
-/** Writes `<rootDir>/.orun/compositions.lock.yaml` atomically; returns its path. */
+export const LOCK_API_VERSION = "sourceplane.io/v1alpha1";
+
+export function compositionLockText(ws: Pick<LoadedWorkspace, "sources">): string {
+  const sources = ws.sources.map((s) => {
+    const entry: Record<string, unknown> = { name: s.name, kind: s.kind };
+    if (s.ref) entry.ref = s.ref;
+    if (s.path) entry.path = s.path;
+    entry.resolvedDigest = s.resolvedDigest;
+    if (s.exports && s.exports.length > 0) entry.exports = [...s.exports].sort();
+    return entry;
+  });
+  return stringify({ apiVersion: LOCK_API_VERSION, kind: "CompositionLock", sources }, { indent: 4, lineWidth: 0 });
+}
+
+/** Writes `<rootDir>/.orun/compositions.lock.yaml` atomically (temp file + rename); returns its path. */
 export async function writeCompositionLock(ws: Pick<LoadedWorkspace, "rootDir" | "sources">): Promise<string> {
-  throw new Error(`not ready: ${ws.rootDir}`);
+  const dir = path.join(ws.rootDir, ".orun");
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, "compositions.lock.yaml");
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await fs.writeFile(tmp, compositionLockText(ws));
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  return file;
 }

@@ -1,0 +1,46 @@
+// Content digests of composition sources (v2.3 `hashDirectory`): SHA-256 over
+// `<relative/path>\n<bytes>\n` for every regular file, sorted by path bytes.
+// Archives are hashed as the archive file's bytes.
+
+import { createHash } from "node:crypto";
+import { createReadStream, promises as fs } from "node:fs";
+import path from "node:path";
+import { OrunError } from "../../../util/errors.js";
+
+/** Every regular file below root as a forward-slash relative path, byte-sorted. Symlinks are refused. */
+export async function listPackageFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      const rel = path.relative(root, abs).split(path.sep).join("/");
+      if (e.isSymbolicLink()) throw new OrunError(`symlinks are not supported in composition packages: ${rel}`, { location: { file: abs } });
+      if (e.isDirectory()) await walk(abs);
+      else if (e.isFile()) out.push(rel);
+    }
+  };
+  await walk(root);
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+async function feedFile(hash: ReturnType<typeof createHash>, file: string): Promise<void> {
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+}
+
+/** `sha256:<hex>` of a directory tree. */
+export async function hashDirectory(root: string): Promise<string> {
+  const hash = createHash("sha256");
+  for (const rel of await listPackageFiles(root)) {
+    hash.update(`${rel}\n`);
+    await feedFile(hash, path.join(root, rel));
+    hash.update("\n");
+  }
+  return `sha256:${hash.digest("hex")}`;
+}
+
+/** `sha256:<hex>` of one file's bytes. */
+export async function hashFile(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  await feedFile(hash, file);
+  return `sha256:${hash.digest("hex")}`;
+}

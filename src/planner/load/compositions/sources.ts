@@ -1,0 +1,126 @@
+// Resolving `compositions.sources` entries to package directories with a
+// content digest: `dir` (read in place), `archive` (tar.gz extracted into
+// `<intent dir>/.orun/cache/compositions/<digest>/`), `oci` (not yet).
+
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { Composition, ResolvedCompositionSource } from "../../../model/composition.js";
+import type { CompositionSourceSpec } from "../../../model/intent.js";
+import type { CompositionSourceRecord } from "../../../model/plan.js";
+import { OrunError } from "../../../util/errors.js";
+import { errorAtOrigin } from "../yaml.js";
+import { extractArchive } from "./archive.js";
+import { hashDirectory, hashFile } from "./digest.js";
+import { DocumentCache, loadComposition } from "./documents.js";
+import { readPackageManifest } from "./package.js";
+
+export interface SourceContext {
+  /** Intent directory: relative source paths and `.orun/` are resolved from here. */
+  rootDir: string;
+}
+
+/** Shows a path relative to the intent directory when inside it, else absolute. */
+export function displayPath(rootDir: string, abs: string): string {
+  const rel = path.relative(rootDir, abs);
+  if (rel === "") return ".";
+  if (rel.startsWith("..") || path.isAbsolute(rel)) return abs;
+  return rel.split(path.sep).join("/");
+}
+
+async function statOrFail(abs: string, spec: CompositionSourceSpec, what: string): Promise<import("node:fs").Stats> {
+  try {
+    return await fs.stat(abs);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name}: cannot access ${what} ${spec.path} (${code})`);
+  }
+}
+
+/** Locates the package content of one source and computes its digest. */
+async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Promise<{ dir: string; digest: string }> {
+  switch (spec.kind) {
+    case "dir": {
+      const abs = path.resolve(ctx.rootDir, spec.path!);
+      const stat = await statOrFail(abs, spec, "directory");
+      if (!stat.isDirectory()) throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name} path is not a directory: ${spec.path}`);
+      let digest: string;
+      try {
+        digest = await hashDirectory(abs);
+      } catch (err) {
+        throw errorAtOrigin(spec.origin, "path", `failed to hash composition source ${spec.name}: ${(err as Error).message}`);
+      }
+      return { dir: abs, digest };
+    }
+    case "archive": {
+      const abs = path.resolve(ctx.rootDir, spec.path!);
+      const stat = await statOrFail(abs, spec, "archive");
+      if (stat.isDirectory()) throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name} archive path is a directory: ${spec.path}`);
+      const digest = await hashFile(abs);
+      checkPin(spec, digest);
+      const dest = path.join(ctx.rootDir, ".orun", "cache", "compositions", digest.replace(/^sha256:/, ""));
+      try {
+        await extractArchive(abs, dest);
+      } catch (err) {
+        throw errorAtOrigin(spec.origin, "path", `failed to extract composition archive ${spec.name}: ${(err as Error).message}`);
+      }
+      return { dir: dest, digest };
+    }
+    case "oci":
+      throw errorAtOrigin(spec.origin, "kind", `oci composition sources are not supported yet (source ${spec.name}, ref ${spec.ref}); use a dir or archive source`);
+    default:
+      throw errorAtOrigin(spec.origin, "kind", `unsupported composition source kind "${String(spec.kind)}" for source ${spec.name}`);
+  }
+}
+
+function checkPin(spec: CompositionSourceSpec, digest: string): void {
+  if (spec.digest && spec.digest !== digest) {
+    throw errorAtOrigin(spec.origin, "digest", `composition source ${spec.name} digest mismatch: expected ${spec.digest}, got ${digest}`);
+  }
+}
+
+/** Resolves one source: content, manifest, and every exported composition. */
+export async function resolveSource(spec: CompositionSourceSpec, ctx: SourceContext): Promise<ResolvedCompositionSource> {
+  const { dir, digest } = await materialize(spec, ctx);
+  if (spec.kind === "dir") checkPin(spec, digest);
+  const display = (abs: string): string => displayPath(ctx.rootDir, abs);
+  const manifest = await readPackageManifest(dir, spec.name, display);
+  const cache = new DocumentCache(display);
+  const exports: Record<string, Composition> = {};
+  for (const exp of manifest.exports) {
+    const file = path.join(dir, ...exp.path.split("/"));
+    exports[exp.name] = await loadComposition(cache, file, exp.name, {
+      sourceName: spec.name,
+      sourceKind: spec.kind,
+      packageName: manifest.name,
+      display,
+    });
+  }
+  // Key order = lock file / plan order: name, kind, ref, path, resolvedDigest, exports.
+  const record = { name: spec.name, kind: spec.kind } as CompositionSourceRecord;
+  if (spec.ref) record.ref = spec.ref;
+  if (spec.path) record.path = spec.path;
+  record.resolvedDigest = digest;
+  const names = Object.keys(exports).sort();
+  if (names.length > 0) record.exports = names;
+  const resolved: ResolvedCompositionSource = {
+    record,
+    rootDir: dir,
+    packageName: manifest.name,
+    intentPresets: manifest.intentPresets,
+    exports,
+  };
+  if (manifest.version !== undefined) resolved.packageVersion = manifest.version;
+  return resolved;
+}
+
+/** Every declared source, in declaration order. */
+export async function resolveSources(specs: readonly CompositionSourceSpec[], ctx: SourceContext, intentFile: string): Promise<ResolvedCompositionSource[]> {
+  if (specs.length === 0) {
+    throw new OrunError("intent does not declare compositions: add compositions.sources (a dir or archive composition package)", {
+      location: { file: intentFile, line: 1 },
+    });
+  }
+  const out: ResolvedCompositionSource[] = [];
+  for (const spec of specs) out.push(await resolveSource(spec, ctx));
+  return out;
+}
