@@ -1,8 +1,70 @@
-import type { Runner } from "./runner.js";
+// The local runner: each `run:` step through `sh -c` on the host (or the
+// step's `shell:`), in the step's working directory, with the host
+// environment underneath the environment orun declares for the step.
+import { mkdir, stat, writeFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Runner, StepContext, StepResult } from "./runner.js";
+import { isUseStep } from "./runner.js";
 import type { RunnerOptions } from "./registry.js";
-import { OrunError } from "../util/errors.js";
+import { runProcess } from "./process/run-process.js";
+import { resolveShell, withScriptPath } from "./process/shell.js";
+import { errorMessage } from "../util/errors.js";
 
-// Placeholder until the local runner lands.
-export function createLocalRunner(_options: RunnerOptions): Runner {
-  throw new OrunError("the local runner is not available in this build");
+export function createLocalRunner(_options: RunnerOptions = {}): Runner {
+  const host = hostEnv();
+  return {
+    name: "local",
+    async runStep(ctx: StepContext): Promise<StepResult> {
+      const { step, stepKey } = ctx;
+      if (isUseStep(step)) {
+        return failure(`step "${stepKey}" uses GitHub Actions syntax (${step.use!.trim()}); rerun with --gha or --runner github-actions`);
+      }
+      try {
+        const info = await stat(ctx.cwd);
+        if (!info.isDirectory()) return failure(`working directory ${ctx.cwd} is not a directory`);
+      } catch {
+        return failure(`working directory ${ctx.cwd} does not exist`);
+      }
+      let invocation;
+      try {
+        invocation = resolveShell(step.shell, step.run ?? "", `job ${ctx.job.job.id} step ${stepKey}`);
+      } catch (err) {
+        return failure(errorMessage(err));
+      }
+      let scriptPath: string | undefined;
+      if (invocation.scriptExtension) {
+        const dir = path.join(ctx.job.run.scratchDir, "scripts");
+        await mkdir(dir, { recursive: true });
+        scriptPath = path.join(dir, `${randomBytes(6).toString("hex")}${invocation.scriptExtension}`);
+        const script = step.run ?? "";
+        await writeFile(scriptPath, script.endsWith("\n") ? script : `${script}\n`, { mode: 0o700 });
+        invocation = withScriptPath(invocation, scriptPath);
+      }
+      try {
+        const outcome = await runProcess({
+          command: invocation.command,
+          args: invocation.args,
+          cwd: ctx.cwd,
+          env: { ...host, ...ctx.env },
+          timeoutMs: ctx.timeoutMs,
+          signal: ctx.signal,
+          onOutput: ctx.onOutput,
+        });
+        return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut };
+      } finally {
+        if (scriptPath) await rm(scriptPath, { force: true });
+      }
+    },
+  };
+}
+
+function hostEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+function failure(error: string): StepResult {
+  return { exitCode: null, output: "", error };
 }

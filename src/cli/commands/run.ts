@@ -1,5 +1,297 @@
-import type { Command } from "commander";
+// `orun run`, `orun status`, `orun logs`, `orun gc`: thin adapters from
+// command-line flags to the runtime (src/runtime). Remote state plugs in by
+// passing `hooks` to executePlan (see RunCommandOptions / runCommand).
+import { Command, Option } from "commander";
+import path from "node:path";
+import type { ExecutionHooks } from "../../runtime/hooks.js";
+import { OrunError } from "../../util/errors.js";
 
-export function registerRunCommands(_program: Command): void {
-  // Filled in by the run work.
+export interface RunCommandOptions {
+  plan?: string;
+  intent?: string;
+  dryRun?: boolean;
+  runner?: string;
+  gha?: boolean;
+  concurrency?: number;
+  execId?: string;
+  job?: string;
+  retry?: boolean;
+  component?: string[];
+  env?: string[];
+  workdir?: string;
+  approve?: boolean;
+  verbose?: boolean;
+  json?: boolean;
+  background?: boolean;
+  /** Runner-specific options (e.g. docker `pull`), forwarded untouched. */
+  runnerOptions?: Record<string, string | undefined>;
+}
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command("run")
+    .description("Execute a plan (compiled fresh from intent.yaml unless a plan is named); --dry-run previews it")
+    .argument("[plan-or-component]", "plan file, stored plan (latest, name, checksum prefix) or component name")
+    .option("-p, --plan <ref>", "plan to run (same forms as the argument)")
+    .option("-i, --intent <path>", "path to intent.yaml")
+    .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
+    .option("--runner <name>", "execution backend: local, docker or github-actions")
+    .option("--gha", "use the github-actions runner")
+    .option("--concurrency <n>", "jobs run at once (1 = strictly sequential); default from the plan", parsePositiveInt)
+    .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)")
+    .option("--job <id>", "run only this job (component@env.job or component.env.job)")
+    .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp())
+    .option("--retry", "with --job: clear the job's recorded state and run it again")
+    .option("--component <name>", "only jobs of this component (repeatable)", collect, [])
+    .option("-e, --env <name>", "only jobs of this environment (repeatable, comma lists allowed)", collect, [])
+    .option("--workdir <dir>", "run every job in this directory instead of its own path")
+    .option("--approve", "allow jobs whose policies require approval")
+    .option("-v, --verbose", "stream full step output")
+    .option("--json", "print a machine-readable summary instead of the live view")
+    .option("--background", "run detached; follow with orun status --watch / orun logs --follow")
+    .addOption(new Option("--bg", "alias of --background").hideHelp())
+    .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean }) => {
+      process.exitCode = await runCommand(ref, { ...opts, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
+    });
+
+  program
+    .command("status")
+    .description("Show an execution's progress from its record")
+    .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)")
+    .option("--exec-id <id>", "execution (default: latest; prefixes accepted)")
+    .option("-w, --watch", "refresh until the run finishes")
+    .option("--interval <duration>", "refresh interval for --watch", "1s")
+    .option("--json", "print {execID, meta, state} as JSON")
+    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean }) => {
+      process.exitCode = await statusCommand(opts);
+    });
+
+  program
+    .command("logs")
+    .description("Print step logs from an execution record")
+    .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)")
+    .option("--exec-id <id>", "execution (default: latest; prefixes accepted)")
+    .option("--job <id>", "only this job (either ID form, or a substring)")
+    .option("--step <key>", "only this step")
+    .option("--failed", "only failed steps")
+    .option("-f, --follow", "keep printing new output until the run finishes")
+    .action(async (opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean }) => {
+      process.exitCode = await logsCommand(opts);
+    });
+
+  program
+    .command("gc")
+    .description("Remove old execution records")
+    .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)")
+    .option("--keep <n>", "newest executions to keep", parseNonNegativeInt, 10)
+    .option("--max-age <days>", "remove executions older than this many days", parseNonNegativeInt, 30)
+    .option("--all", "remove every finished execution (same as --keep 0)")
+    .option("--dry-run", "list what would be removed")
+    .action(async (opts: { intent?: string; keep: number; maxAge: number; all?: boolean; dryRun?: boolean }) => {
+      process.exitCode = await gcCommand(opts);
+    });
+}
+
+/** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
+export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
+  const { resolveRunner } = await import("../../runtime/runner-resolution.js");
+  const { resolveRunPlan } = await import("../../runtime/plan-source.js");
+  const { validateExecId, generateExecId } = await import("../../runtime/ids.js");
+  const { BACKGROUND_CHILD_ENV, startBackground } = await import("../../runtime/background.js");
+  const { ExecutionStore } = await import("../../runtime/records/store.js");
+
+  const env = process.env;
+  // Flag conflicts first: they need no plan.
+  if (opts.gha && opts.runner && opts.runner.trim().toLowerCase() !== "github-actions") {
+    throw new OrunError(`--gha cannot be combined with --runner "${opts.runner}"`);
+  }
+  if (opts.retry && !opts.job) throw new OrunError("--retry requires --job");
+  if (opts.background && opts.dryRun) throw new OrunError("--background cannot be combined with --dry-run");
+  const execId = opts.execId ? validateExecId(opts.execId, "--exec-id") : env.ORUN_EXEC_ID ? validateExecId(env.ORUN_EXEC_ID, "ORUN_EXEC_ID") : undefined;
+
+  const cwd = process.cwd();
+  const envFilter = splitList(opts.env);
+  const resolved = await resolveRunPlan({ cwd, ref: ref ?? opts.plan ?? env.ORUN_PLAN_ID, intentPath: opts.intent, envs: envFilter.length ? envFilter : undefined });
+  const store = new ExecutionStore(resolved.storeDir);
+
+  if (!opts.dryRun) {
+    const migrated = await store.migrateLegacy();
+    if (migrated && !opts.json) process.stdout.write(`✓ Migrated legacy .orun-state.json to .orun/executions/${migrated}\n`);
+  }
+
+  const runner = resolveRunner({ gha: opts.gha, runner: opts.runner }, env, resolved.plan);
+
+  // Workspace: intent root, else the plan's recorded workDir, else cwd. Under
+  // github-actions with no --workdir and no intent root, GITHUB_WORKSPACE.
+  let workspaceDir = resolved.intentRoot ?? (resolved.plan.metadata?.workDir ? path.resolve(cwd, resolved.plan.metadata.workDir) : cwd);
+  if (!resolved.intentRoot && runner.name === "github-actions" && !opts.workdir && env.GITHUB_WORKSPACE) workspaceDir = env.GITHUB_WORKSPACE;
+
+  if (resolved.plan.jobs.length === 0) {
+    process.stdout.write(opts.json ? `${JSON.stringify({ status: "completed", counts: { total: 0 }, jobs: [] }, null, 2)}\n` : "✓ no jobs to run\n");
+    return 0;
+  }
+
+  if (opts.background && !env[BACKGROUND_CHILD_ENV]) {
+    const id = execId ?? generateExecId(resolved.plan.metadata?.name);
+    const bg = await startBackground(store, id, process.argv.slice(2), cwd);
+    process.stdout.write(
+      [
+        "✓ background run started",
+        `  exec-id: ${id}`,
+        `  pid:     ${bg.pid}`,
+        `  log:     ${bg.logFile}`,
+        "",
+        `  track:  orun status --exec-id ${id} --watch`,
+        `  logs:   orun logs   --exec-id ${id} --follow`,
+        "",
+      ].join("\n"),
+    );
+    return 0;
+  }
+
+  const { executePlan } = await import("../../runtime/execute.js");
+  const { createRenderer } = await import("../../runtime/output/index.js");
+  const renderer = createRenderer({ json: opts.json, verbose: opts.verbose });
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await executePlan({
+      plan: resolved.plan,
+      storeDir: resolved.storeDir,
+      workspaceDir,
+      workdirOverride: opts.workdir ? path.resolve(cwd, opts.workdir) : undefined,
+      runner,
+      runnerOptions: opts.runnerOptions,
+      concurrency: opts.concurrency,
+      execId,
+      job: opts.job,
+      retry: opts.retry,
+      components: opts.component,
+      environments: envFilter,
+      approve: opts.approve,
+      dryRun: opts.dryRun,
+      trigger: env[BACKGROUND_CHILD_ENV] ? "background" : "cli",
+      hooks: extra.hooks,
+      renderer,
+      signal: abort.signal,
+    });
+    return result.exitCode;
+  } finally {
+    renderer.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function openStore(intent: string | undefined): Promise<import("../../runtime/records/store.js").ExecutionStore> {
+  const { locateIntentRoot } = await import("../../runtime/plan-source.js");
+  const { ExecutionStore } = await import("../../runtime/records/store.js");
+  return new ExecutionStore((await locateIntentRoot(process.cwd(), intent)) ?? process.cwd());
+}
+
+export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean }): Promise<number> {
+  const { readSnapshot, renderStatus, snapshotJson, isFinished } = await import("../../runtime/status.js");
+  const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
+  const { parseDuration } = await import("../../runtime/duration.js");
+  const store = await openStore(opts.intent);
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration(opts.interval);
+  } catch (err) {
+    throw new OrunError(`invalid --interval ${JSON.stringify(opts.interval)}: ${(err as Error).message}`);
+  }
+  if (intervalMs < 200) intervalMs = 1000;
+  const caps = detectTerminal(process.stdout);
+  const colors = palette(caps.color);
+  const resolveId = async (): Promise<string | undefined> => store.resolve(opts.execId);
+  let execId = await resolveId();
+  if (!execId && !opts.watch) {
+    process.stdout.write(opts.json ? "null\n" : "No runs yet.\n\n  Start one with: orun run\n");
+    return 0;
+  }
+  let last = "";
+  for (;;) {
+    execId ??= await resolveId();
+    if (execId) {
+      const snapshot = await readSnapshot(store, execId);
+      const text = opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors);
+      if (!opts.watch) {
+        process.stdout.write(text);
+        return 0;
+      }
+      if (caps.live) process.stdout.write(`\x1b[H\x1b[J${text}`);
+      else if (text !== last) process.stdout.write(text);
+      last = text;
+      if (isFinished(snapshot)) return snapshot.meta?.status === "failed" || snapshot.interrupted ? 1 : 0;
+    } else if (!last) {
+      process.stdout.write("Waiting for a run...\n");
+      last = "waiting";
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean }): Promise<number> {
+  const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
+  const { readSnapshot, isFinished } = await import("../../runtime/status.js");
+  const store = await openStore(opts.intent);
+  const execId = await store.resolve(opts.execId);
+  if (!execId) {
+    process.stdout.write("No runs yet.\n");
+    return 0;
+  }
+  const filter = { job: opts.job, step: opts.step, failed: opts.failed };
+  const write = (text: string): void => void process.stdout.write(text);
+  if (opts.follow) {
+    await followLogs(store, execId, filter, write, async () => isFinished(await readSnapshot(store, execId)));
+    return 0;
+  }
+  const entries = await listLogs(store, execId, filter);
+  if (entries.length === 0) {
+    process.stdout.write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
+    return 0;
+  }
+  await printLogs(entries, write);
+  return 0;
+}
+
+export async function gcCommand(opts: { intent?: string; keep: number; maxAge: number; all?: boolean; dryRun?: boolean }): Promise<number> {
+  const { collectGarbage } = await import("../../runtime/gc.js");
+  const store = await openStore(opts.intent);
+  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays: opts.maxAge, dryRun: opts.dryRun ?? false });
+  if (result.removed.length === 0) {
+    process.stdout.write("Nothing to clean up.\n");
+  } else {
+    for (const id of result.removed) process.stdout.write(`  ${opts.dryRun ? "Would remove" : "Removed"} ${id}\n`);
+    process.stdout.write(`\n${opts.dryRun ? "Would remove" : "Removed"} ${result.removed.length} execution${result.removed.length === 1 ? "" : "s"}\n`);
+  }
+  for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
+  return 0;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function splitList(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(",")).map((value) => value.trim()).filter(Boolean);
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
+  return n;
+}
+
+function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new OrunError(`invalid number "${value}": expected a whole number ≥ 0`);
+  return n;
 }

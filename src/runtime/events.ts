@@ -1,0 +1,103 @@
+// One typed event stream describes a run; the terminal views, the live TTY
+// region and the --json summary are all renderers of it.
+import type { Plan, PlanJob, PlanStep } from "../model/plan.js";
+import type { RunnerChoice } from "./runner-resolution.js";
+
+export interface StepPreview {
+  key: string;
+  phase: "pre" | "main" | "post";
+  order?: number;
+  kind: "run" | "use";
+  command: string;
+  cwd: string;
+  shell?: string;
+  retries: number;
+  timeout?: string;
+  onFailure?: string;
+}
+
+export interface JobPreview {
+  job: PlanJob;
+  dir: string;
+  retries: number;
+  timeout?: string;
+  steps: StepPreview[];
+  /** Why this job would not run (approval, gate), if known up front. */
+  note?: string;
+}
+
+export interface RunCounts {
+  total: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  blocked: number;
+  cached: number;
+}
+
+export interface JobSummary {
+  id: string;
+  component: string;
+  environment: string;
+  name: string;
+  /** `planned` only in dry-run summaries. */
+  status: "completed" | "failed" | "skipped" | "blocked" | "cached" | "planned";
+  durationMs?: number;
+  error?: string;
+  failedStep?: string;
+  reason?: string;
+}
+
+export interface RunSummary {
+  execId: string;
+  planId: string;
+  planName: string;
+  runner: string;
+  status: "completed" | "failed" | "canceled";
+  dryRun: boolean;
+  startedAt: string;
+  durationMs: number;
+  concurrency: number;
+  counts: RunCounts;
+  jobs: JobSummary[];
+  recordDir?: string;
+}
+
+export type RunEvent =
+  | {
+      type: "run-start";
+      plan: Plan;
+      execId: string;
+      runner: RunnerChoice;
+      concurrency: number;
+      failFast: boolean;
+      jobs: readonly PlanJob[];
+      resumed: number;
+      target?: string;
+    }
+  | { type: "dry-run"; plan: Plan; runner: RunnerChoice; concurrency: number; failFast: boolean; workspaceDir: string; jobs: JobPreview[] }
+  | { type: "notice"; message: string }
+  | { type: "job-start"; job: PlanJob }
+  | { type: "job-cached"; job: PlanJob }
+  | { type: "step-start"; job: PlanJob; step: PlanStep; stepKey: string; index: number; total: number; cwd: string; attempt: number; attempts: number }
+  | { type: "step-output"; job: PlanJob; stepKey: string; chunk: string }
+  | { type: "step-retry"; job: PlanJob; stepKey: string; attempt: number; attempts: number; error: string }
+  | {
+      type: "step-end";
+      job: PlanJob;
+      stepKey: string;
+      status: "completed" | "failed" | "skipped";
+      durationMs: number;
+      error?: string;
+      output: string;
+      continuing?: boolean;
+    }
+  | { type: "job-end"; job: PlanJob; status: "completed" | "failed"; durationMs: number; error?: string; failedStep?: string; output: string }
+  | { type: "job-not-run"; job: PlanJob; status: "skipped" | "blocked"; reason: string }
+  | { type: "run-end"; summary: RunSummary };
+
+export interface Renderer {
+  handle(event: RunEvent): void;
+  /** Stop timers, restore the terminal. */
+  close(): void;
+}

@@ -1,0 +1,399 @@
+// The runtime's entry point: run (or preview) a plan through a runner,
+// recording everything under .orun/executions/<exec-id>/. The CLI builds the
+// options; remote state plugs in through `hooks`.
+import { mkdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
+import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
+import { createRunner, type RunnerOptions } from "../runners/registry.js";
+import { OrunError, errorMessage } from "../util/errors.js";
+import type { ExecutionHooks } from "./hooks.js";
+import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary } from "./events.js";
+import type { RunnerChoice } from "./runner-resolution.js";
+import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
+import { schedule, type JobOutcome } from "./scheduler.js";
+import { ExecutionStore, type RunMetadata } from "./records/store.js";
+import { emptyState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { acquireExecLock } from "./records/lock.js";
+import { generateExecId } from "./ids.js";
+import { GateEvaluator } from "./gates.js";
+import { attemptsFor, executeJob, nowStamp, timeoutFor } from "./job-executor.js";
+import { orderSteps, phaseOf, stepKeys } from "./steps.js";
+import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
+import { parseDuration } from "./duration.js";
+
+export interface ExecuteOptions {
+  plan: Plan;
+  /** Directory holding `.orun/` (the intent root, else the current directory). */
+  storeDir: string;
+  /** Absolute workspace root jobs resolve their paths against. */
+  workspaceDir: string;
+  /** --workdir (or GITHUB_WORKSPACE under github-actions): every job runs there. */
+  workdirOverride?: string;
+  runner: RunnerChoice;
+  runnerOptions?: RunnerOptions;
+  /** --concurrency; 0/undefined = the plan's execution.concurrency. */
+  concurrency?: number;
+  /** Validated --exec-id / ORUN_EXEC_ID; generated when absent. */
+  execId?: string;
+  /** --job (either ID form). */
+  job?: string;
+  retry?: boolean;
+  components?: string[];
+  environments?: string[];
+  approve?: boolean;
+  dryRun?: boolean;
+  trigger?: "cli" | "background";
+  hooks?: ExecutionHooks;
+  renderer: Renderer;
+  /** Aborted on Ctrl-C / SIGTERM: running steps are killed, nothing new starts. */
+  signal?: AbortSignal;
+  /** Overrides for tests and benchmarks. */
+  stateWriteIntervalMs?: number;
+}
+
+export interface ExecuteResult {
+  summary: RunSummary;
+  exitCode: number;
+}
+
+interface Selection {
+  ordered: PlanJob[];
+  selected: PlanJob[];
+  target?: PlanJob;
+}
+
+export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
+  const plan = canonicalizePlan(options.plan);
+  const selection = selectJobs(plan, options);
+  const concurrency = effectiveConcurrency(options.concurrency, plan);
+  const failFast = plan.execution?.failFast ?? false;
+  const checksum = planChecksum(plan);
+  const planId = planShortId({ metadata: { ...plan.metadata, checksum } });
+  const workdir: WorkdirOptions = { workspaceDir: path.resolve(options.workspaceDir), override: options.workdirOverride };
+  const emit = (event: RunEvent): void => options.renderer.handle(event);
+
+  if (options.dryRun) return dryRun(plan, selection, options, { concurrency, failFast, workdir, planId, emit });
+
+  const store = new ExecutionStore(options.storeDir);
+  const execId = options.execId ?? generateExecId(plan.metadata?.name);
+  const execDir = store.execDir(execId);
+  await mkdir(path.join(execDir, "logs"), { recursive: true });
+  const lock = await acquireExecLock(store.lockFile(execId), execId);
+  let runner: Runner | undefined;
+  let runContext: RunContext | undefined;
+  let writer: StateWriter | undefined;
+  const startedMs = Date.now();
+  try {
+    const state = await loadState(store, execId, checksum, plan);
+    const retried = prepareResume(state, selection, options);
+    writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
+    if (retried || !existsSync(store.stateFile(execId))) writer.schedule();
+    await writer.flush();
+    await store.pointLatest(execId);
+
+    const previous = await store.readMetadata(execId).catch(() => undefined);
+    const meta: RunMetadata = {
+      execId,
+      planId,
+      planName: plan.metadata?.name ?? "",
+      planChecksum: checksum,
+      ...(plan.metadata?.revision ? { revision: plan.metadata.revision } : {}),
+      startedAt: previous?.startedAt ?? nowStamp(),
+      status: "running",
+      trigger: options.trigger ?? "cli",
+      user: userName(),
+      runner: options.runner.name,
+      dryRun: false,
+      pid: process.pid,
+      jobTotal: plan.jobs.length,
+      jobDone: 0,
+      jobFailed: 0,
+    };
+    await store.writeMetadata(meta);
+
+    runner = await createRunner(options.runner.name, options.runnerOptions ?? {});
+    runContext = {
+      plan,
+      execId,
+      workspaceDir: workdir.override ? path.resolve(workdir.override) : workdir.workspaceDir,
+      scratchDir: path.join(execDir, "tmp"),
+      options: options.runnerOptions ?? {},
+    };
+
+    const satisfied = new Set<string>();
+    const unsatisfiable = new Map<string, string>();
+    const toRun: PlanJob[] = [];
+    const summaries = new Map<string, JobSummary>();
+    let resumed = 0;
+    const selectedIds = new Set(selection.selected.map((job) => job.id));
+    for (const job of selection.ordered) {
+      const done = state.jobs[job.id]?.status === "completed";
+      if (done) satisfied.add(job.id);
+      else if (!selectedIds.has(job.id)) unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
+    }
+    for (const job of selection.selected) {
+      if (state.jobs[job.id]?.status === "completed") {
+        resumed++;
+        summaries.set(job.id, summarize(job, "cached"));
+      } else toRun.push(job);
+    }
+    if (selection.target && !options.hooks?.managesDependencies) {
+      const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
+      if (missing.length) {
+        throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
+          hint: `run them first, e.g. orun run --exec-id ${execId}`,
+        });
+      }
+    }
+
+    emit({ type: "run-start", plan, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id });
+    for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
+
+    const abort = new AbortController();
+    const onOuterAbort = (): void => abort.abort();
+    options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+    if (options.signal?.aborted) abort.abort();
+
+    if (toRun.length > 0) {
+      try {
+        await runner.prepare?.(runContext);
+      } catch (err) {
+        throw new OrunError(`prepare runner ${options.runner.name}: ${errorMessage(err)}`);
+      }
+    }
+
+    const gates = new GateEvaluator(plan, store, execId, state);
+    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal };
+    const notRun = (job: PlanJob, status: "skipped" | "blocked", reason: string): void => {
+      state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
+      writer!.schedule();
+      summaries.set(job.id, { ...summarize(job, status), reason });
+      emit({ type: "job-not-run", job, status, reason });
+    };
+
+    await schedule({
+      jobs: toRun,
+      concurrency,
+      failFast,
+      satisfied,
+      unsatisfiable,
+      ignoreDependencies: options.hooks?.managesDependencies,
+      signal: abort.signal,
+      notRun: (job, reason) => notRun(job, "skipped", reason),
+      run: async (job): Promise<JobOutcome> => {
+        const blocked = await gates.check(job, { approve: options.approve ?? false });
+        if (blocked) {
+          notRun(job, "blocked", blocked);
+          return "blocked";
+        }
+        if (options.hooks?.beforeJob) {
+          const decision = await options.hooks.beforeJob(job, abort.signal);
+          if (decision.action === "skip") {
+            state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
+            writer!.schedule();
+            summaries.set(job.id, { ...summarize(job, "cached"), reason: decision.reason });
+            emit({ type: "job-cached", job });
+            return "completed";
+          }
+          if (decision.action === "skipped") {
+            notRun(job, "skipped", decision.reason);
+            return "blocked";
+          }
+        }
+        const started = Date.now();
+        const result = await executeJob({ ...deps, emit }, job);
+        summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
+        await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
+        return result.status;
+      },
+    });
+    options.signal?.removeEventListener("abort", onOuterAbort);
+
+    const canceled = abort.signal.aborted;
+    const jobs = selection.selected.map((job) => summaries.get(job.id) ?? { ...summarize(job, "skipped"), reason: "not run" });
+    const counts = {
+      total: jobs.length,
+      succeeded: jobs.filter((j) => j.status === "completed").length,
+      failed: jobs.filter((j) => j.status === "failed").length,
+      skipped: jobs.filter((j) => j.status === "skipped").length,
+      blocked: jobs.filter((j) => j.status === "blocked").length,
+      cached: jobs.filter((j) => j.status === "cached").length,
+    };
+    const ok = counts.succeeded + counts.cached === counts.total;
+    const summary: RunSummary = {
+      execId,
+      planId,
+      planName: plan.metadata?.name ?? "",
+      runner: options.runner.name,
+      status: canceled ? "canceled" : ok ? "completed" : "failed",
+      dryRun: false,
+      startedAt: meta.startedAt,
+      durationMs: Date.now() - startedMs,
+      concurrency,
+      counts,
+      jobs,
+      recordDir: execDir,
+    };
+
+    await writer.flush();
+    const all = Object.values(state.jobs);
+    await store.writeMetadata({
+      ...meta,
+      status: summary.status === "completed" ? "completed" : "failed",
+      finishedAt: nowStamp(),
+      jobDone: all.filter((j) => j.status === "completed").length,
+      jobFailed: all.filter((j) => j.status === "failed").length,
+      jobSkipped: all.filter((j) => j.status === "skipped").length,
+      jobBlocked: all.filter((j) => j.status === "blocked").length,
+    });
+    emit({ type: "run-end", summary });
+    return { summary, exitCode: canceled ? 130 : ok ? 0 : 1 };
+  } catch (err) {
+    // Record what we know; a failed flush must not hide the original error.
+    await writer?.flush().catch(() => undefined);
+    const meta = await store.readMetadata(execId).catch(() => undefined);
+    if (meta && meta.status === "running") await store.writeMetadata({ ...meta, status: "failed", finishedAt: nowStamp() }).catch(() => undefined);
+    throw err;
+  } finally {
+    try {
+      if (runner && runContext) await runner.cleanup?.(runContext);
+    } finally {
+      await options.hooks?.close?.();
+      if (runContext) await rm(runContext.scratchDir, { recursive: true, force: true }).catch(() => undefined);
+      await lock.release();
+    }
+  }
+}
+
+function selectJobs(plan: Plan, options: ExecuteOptions): Selection {
+  const ordered = orderJobs(plan.jobs);
+  let selected = ordered;
+  if (options.components?.length) selected = selected.filter((job) => matchesAny(options.components!, job.component));
+  if (options.environments?.length) selected = selected.filter((job) => matchesAny(options.environments!, job.environment));
+  if (options.retry && !options.job) throw new OrunError("--retry requires --job");
+  if (!options.job) return { ordered, selected };
+  const wanted = canonicalJobId(options.job);
+  const target = selected.find((job) => job.id === wanted);
+  if (!target) {
+    const close = ordered.filter((job) => job.id.includes(options.job!.trim())).map((job) => job.id).slice(0, 5);
+    throw new OrunError(`job not found: ${options.job}`, { hint: close.length ? `did you mean ${close.join(", ")}?` : "list jobs with orun get jobs" });
+  }
+  return { ordered, selected: [target], target };
+}
+
+/** Exact names, or `prefix*`. */
+function matchesAny(patterns: readonly string[], value: string): boolean {
+  return patterns.some((pattern) => (pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : pattern === value));
+}
+
+function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
+  if (flag !== undefined && flag > 0) return Math.floor(flag);
+  const fromPlan = Number(plan.execution?.concurrency ?? 0);
+  return fromPlan > 0 ? Math.floor(fromPlan) : 1;
+}
+
+async function loadState(store: ExecutionStore, execId: string, checksum: string, plan: Plan): Promise<ExecState> {
+  const file = store.stateFile(execId);
+  const state = await readStateFile(file);
+  if (!state) return emptyState(execId, checksum);
+  state.execId = execId;
+  if (state.planChecksum && state.planChecksum !== checksum) {
+    throw new OrunError(
+      `execution ${execId} belongs to plan ${state.planChecksum.replace(/^sha256-/, "").slice(0, 12)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with, or use a new --exec-id`,
+      { location: { file, field: "planChecksum" } },
+    );
+  }
+  state.planChecksum = checksum;
+  return state;
+}
+
+/** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */
+function prepareResume(state: ExecState, selection: Selection, options: ExecuteOptions): boolean {
+  let changed = false;
+  for (const job of Object.values(state.jobs)) {
+    if (job.status === "running") {
+      job.status = "pending";
+      job.lastError = "interrupted: the previous run stopped while this job was running";
+      changed = true;
+    }
+  }
+  if (options.retry && selection.target && state.jobs[selection.target.id]) {
+    delete state.jobs[selection.target.id];
+    changed = true;
+  }
+  return changed;
+}
+
+function summarize(job: PlanJob, status: JobSummary["status"]): JobSummary {
+  return { id: job.id, component: job.component, environment: job.environment, name: job.name, status };
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+interface DryRunContext {
+  concurrency: number;
+  failFast: boolean;
+  workdir: WorkdirOptions;
+  planId: string;
+  emit(event: RunEvent): void;
+}
+
+function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): ExecuteResult {
+  const jobs: JobPreview[] = selection.selected.map((job) => {
+    const dir = jobDir(job, ctx.workdir);
+    const ordered = orderSteps(job.steps);
+    const keys = stepKeys(ordered);
+    const notes: string[] = [];
+    if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
+    for (const gate of job.gates ?? []) notes.push(`gated: ${gate.component} must have succeeded in ${gate.environment} for this revision`);
+    if (options.runner.name === "local" && ordered.some(isUseStep)) notes.push("has use: steps — the local runner will refuse them; rerun with --gha or --runner github-actions");
+    const steps = ordered.map((step, i) => {
+      const timeout = timeoutFor(job, step);
+      if (timeout !== undefined) {
+        try {
+          parseDuration(timeout);
+        } catch {
+          notes.push(`step ${keys[i]}: invalid timeout "${timeout}"`);
+        }
+      }
+      return {
+        key: keys[i]!,
+        phase: phaseOf(step),
+        order: step.order,
+        kind: isUseStep(step) ? ("use" as const) : ("run" as const),
+        command: isUseStep(step) ? step.use!.trim() : (step.run ?? ""),
+        cwd: stepDir(dir, step),
+        shell: step.shell,
+        retries: attemptsFor(job, step) - 1,
+        timeout,
+        onFailure: step.onFailure,
+      };
+    });
+    return { job, dir, retries: Math.max(0, Number(job.retries ?? 0)), timeout: job.timeout, steps, note: notes.join("; ") || undefined };
+  });
+  ctx.emit({ type: "dry-run", plan, runner: options.runner, concurrency: ctx.concurrency, failFast: ctx.failFast, workspaceDir: ctx.workdir.override ?? ctx.workdir.workspaceDir, jobs });
+  const summary: RunSummary = {
+    execId: "",
+    planId: ctx.planId,
+    planName: plan.metadata?.name ?? "",
+    runner: options.runner.name,
+    status: "completed",
+    dryRun: true,
+    startedAt: nowStamp(),
+    durationMs: 0,
+    concurrency: ctx.concurrency,
+    counts: { total: jobs.length, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0 },
+    jobs: jobs.map((preview) => summarize(preview.job, "planned")),
+  };
+  ctx.emit({ type: "run-end", summary });
+  return { summary, exitCode: 0 };
+}

@@ -1,0 +1,67 @@
+// Run-time admission of a job: policies that require approval (decision 5)
+// and environment-promotion gates (decision 8). A gate is satisfied by
+// evidence in local execution history: an execution of a plan compiled from
+// the same source revision in which every job of the gate's component in
+// the gate's environment completed.
+import { parseJobId, requiresApproval, type Plan, type PlanJob, type PromotionGate } from "../model/plan.js";
+import type { ExecutionStore } from "./records/store.js";
+import { readStateFile, type ExecState } from "./records/state.js";
+
+export interface Admission {
+  approve: boolean;
+}
+
+export class GateEvaluator {
+  private history: Promise<{ revision?: string; state: ExecState }[]> | undefined;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly store: ExecutionStore,
+    private readonly currentExecId: string,
+    private readonly currentState: ExecState,
+  ) {}
+
+  /** Undefined when the job may run, otherwise the reason it is blocked. */
+  async check(job: PlanJob, admission: Admission): Promise<string | undefined> {
+    if (requiresApproval(job) && !admission.approve) return "policy requireApproval: rerun with --approve to run this job";
+    for (const gate of job.gates ?? []) {
+      const reason = await this.checkGate(gate);
+      if (reason) return reason;
+    }
+    return undefined;
+  }
+
+  private async checkGate(gate: PromotionGate): Promise<string | undefined> {
+    const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
+    if ((gate.condition ?? "success") !== "success") return `${what} (unsupported condition "${gate.condition}")`;
+    const revision = this.plan.metadata.revision;
+    if (!revision) return `${what} for the same revision, but the plan records no source revision`;
+    const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
+    for (const { state } of sameRevision) if (componentSucceeded(state, gate)) return undefined;
+    return `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded)`;
+  }
+
+  private loadHistory(): Promise<{ revision?: string; state: ExecState }[]> {
+    this.history ??= (async () => {
+      const out: { revision?: string; state: ExecState }[] = [];
+      for (const entry of await this.store.list()) {
+        if (entry.execId === this.currentExecId || !entry.meta?.revision) continue;
+        const state = await readStateFile(this.store.stateFile(entry.execId)).catch(() => undefined);
+        if (state) out.push({ revision: entry.meta.revision, state });
+      }
+      return out;
+    })();
+    return this.history;
+  }
+}
+
+function componentSucceeded(state: ExecState, gate: PromotionGate): boolean {
+  let seen = 0;
+  for (const [id, job] of Object.entries(state.jobs)) {
+    const parts = parseJobId(id);
+    if (!parts || parts.component !== gate.component || parts.environment !== gate.environment) continue;
+    if (job.status !== "completed") return false;
+    seen++;
+  }
+  return seen > 0;
+}

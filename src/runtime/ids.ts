@@ -1,0 +1,43 @@
+// Execution IDs and the mapping of job/step IDs to file names. Everything
+// that becomes a path segment goes through here, so a hostile ID (`../../x`,
+// `a/b`, `..`) can never leave the execution folder.
+import { randomBytes } from "node:crypto";
+import { OrunError } from "../util/errors.js";
+
+const EXEC_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** `<name>-<YYYYMMDD>-<6 hex>`; name lower-cased, unsafe characters folded to `-`. */
+export function generateExecId(planName: string | undefined, now = new Date()): string {
+  const name =
+    (planName ?? "")
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[-._]+|[-._]+$/g, "")
+      .slice(0, 30)
+      .replace(/[-._]+$/, "") || "run";
+  const date = `${now.getFullYear()}${String(now.getMonth() + 1).padStart(2, "0")}${String(now.getDate()).padStart(2, "0")}`;
+  return `${name}-${date}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Accepts a user-supplied exec ID (`--exec-id`, ORUN_EXEC_ID) only if it is one safe path segment. */
+export function validateExecId(id: string, source: string): string {
+  const trimmed = id.trim();
+  if (!EXEC_ID.test(trimmed) || trimmed === "latest" || /^\.+$/.test(trimmed)) {
+    throw new OrunError(
+      `invalid exec id "${id}" from ${source}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..')`,
+    );
+  }
+  return trimmed;
+}
+
+/**
+ * A job or step ID as a single file-name segment: `/`, `\`, `:` and other
+ * unsafe characters become `_`; names made only of dots get a prefix. The
+ * mapping is deterministic so `orun logs` finds what `orun run` wrote.
+ */
+export function safeSegment(id: string): string {
+  let out = id.replace(/[^A-Za-z0-9@._+=-]/g, "_");
+  if (out === "" || /^\.+$/.test(out)) out = `_${out}`;
+  if (out.length > 180) out = out.slice(0, 180);
+  return out;
+}

@@ -1,0 +1,178 @@
+// Runs one job: its steps in phase order with retries, timeouts and
+// onFailure, recording every transition in the execution state and
+// streaming output to the step log, the hooks and the renderer.
+import type { PlanJob, PlanStep } from "../model/plan.js";
+import type { JobContext, Runner, RunContext } from "../runners/runner.js";
+import type { ExecutionHooks } from "./hooks.js";
+import type { RunEvent } from "./events.js";
+import type { ExecState, JobState, StateWriter } from "./records/state.js";
+import type { ExecutionStore } from "./records/store.js";
+import { StepLog } from "./records/logs.js";
+import { orderSteps, phaseOf, stepKeys } from "./steps.js";
+import { stepEnv, type RuntimeIds } from "./step-env.js";
+import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
+import { parseDuration } from "./duration.js";
+import { errorMessage } from "../util/errors.js";
+
+export interface JobExecutorDeps {
+  runner: Runner;
+  runContext: RunContext;
+  ids: RuntimeIds;
+  state: ExecState;
+  writer: StateWriter;
+  store: ExecutionStore;
+  workdir: WorkdirOptions;
+  hooks?: ExecutionHooks;
+  emit(event: RunEvent): void;
+  /** Cancels everything (Ctrl-C). */
+  signal: AbortSignal;
+}
+
+export interface JobRunResult {
+  status: "completed" | "failed";
+  error?: string;
+  failedStep?: string;
+}
+
+export function nowStamp(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Attempts for a step: its own `retry` when > 0, else the job's `retries`, plus the first try. */
+export function attemptsFor(job: PlanJob, step: PlanStep): number {
+  const stepRetry = Number(step.retry ?? 0);
+  const retries = stepRetry > 0 ? stepRetry : Math.max(0, Number(job.retries ?? 0));
+  return (Number.isFinite(retries) ? Math.floor(retries) : 0) + 1;
+}
+
+export function timeoutFor(job: PlanJob, step: PlanStep): string | undefined {
+  const value = (step.timeout ?? "").trim() || (job.timeout ?? "").trim();
+  return value === "" ? undefined : value;
+}
+
+export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<JobRunResult> {
+  const started = Date.now();
+  const steps = orderSteps(job.steps);
+  const keys = stepKeys(steps);
+  const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, "pending" as const])) };
+  deps.state.jobs[job.id] = jobState;
+  deps.writer.schedule();
+  deps.emit({ type: "job-start", job });
+
+  const jobCtx: JobContext = { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
+  const outputs: string[] = [];
+  let fatal: { error: string; step?: string } | undefined;
+  let firstFailure: { error: string; step?: string } | undefined;
+
+  try {
+    await deps.runner.startJob?.(jobCtx);
+  } catch (err) {
+    fatal = firstFailure = { error: `start job: ${errorMessage(err)}` };
+  }
+
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const key = keys[i]!;
+    // After a fatal failure only post steps (clean-up) still run.
+    if ((fatal && phaseOf(step) !== "post") || deps.signal.aborted) {
+      jobState.steps[key] = "skipped";
+      continue;
+    }
+    const outcome = await runStep(deps, jobCtx, step, key, i, steps.length);
+    if (outcome.output) outputs.push(outcome.output);
+    if (outcome.error === undefined) continue;
+    const failure = { error: `step ${key}: ${outcome.error}`, step: key };
+    firstFailure ??= failure;
+    if ((step.onFailure ?? "").trim().toLowerCase() !== "continue") fatal ??= failure;
+  }
+
+  try {
+    const finish = await deps.runner.finishJob?.(jobCtx, { failed: firstFailure !== undefined });
+    if (finish?.output) outputs.push(finish.output);
+    if (finish?.error) firstFailure ??= { error: `job finalizer: ${finish.error}` };
+  } catch (err) {
+    firstFailure ??= { error: `job finalizer: ${errorMessage(err)}` };
+  }
+
+  const status = firstFailure ? "failed" : "completed";
+  jobState.status = status;
+  jobState.finishedAt = nowStamp();
+  if (firstFailure) jobState.lastError = firstFailure.error;
+  deps.writer.schedule();
+  deps.emit({ type: "job-end", job, status, durationMs: Date.now() - started, error: firstFailure?.error, failedStep: firstFailure?.step, output: outputs.join("\n") });
+  return { status, error: firstFailure?.error, failedStep: firstFailure?.step };
+}
+
+async function runStep(
+  deps: JobExecutorDeps,
+  jobCtx: JobContext,
+  step: PlanStep,
+  key: string,
+  index: number,
+  total: number,
+): Promise<{ error?: string; output: string }> {
+  const { job } = jobCtx;
+  const jobState = deps.state.jobs[job.id]!;
+  jobState.steps[key] = "running";
+  const cwd = stepDir(jobCtx.jobDir, step);
+  const attempts = attemptsFor(job, step);
+  const timeoutText = timeoutFor(job, step);
+  const started = Date.now();
+  const log = new StepLog(deps.store.stepLogFile(deps.ids.execId, job.id, key));
+
+  const end = async (error: string | undefined, output: string): Promise<{ error?: string; output: string }> => {
+    await log.close();
+    jobState.steps[key] = error === undefined ? "completed" : "failed";
+    deps.writer.schedule();
+    const continuing = error !== undefined && (step.onFailure ?? "").trim().toLowerCase() === "continue";
+    deps.emit({ type: "step-end", job, stepKey: key, status: error === undefined ? "completed" : "failed", durationMs: Date.now() - started, error, output, continuing });
+    await deps.hooks?.onStepFinished?.(job, key, output, error !== undefined);
+    return { error, output };
+  };
+
+  let timeoutMs: number | undefined;
+  if (timeoutText !== undefined) {
+    try {
+      timeoutMs = parseDuration(timeoutText);
+    } catch (err) {
+      return end(`invalid timeout "${timeoutText}" for job ${job.id} step ${key}: ${errorMessage(err)} (use Go durations such as 300ms, 15m, 1h30m)`, "");
+    }
+  }
+
+  let last: { error?: string; output: string } = { output: "" };
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) {
+      deps.emit({ type: "step-retry", job, stepKey: key, attempt, attempts, error: last.error ?? "" });
+      log.retryMarker(attempt, attempts);
+    }
+    deps.emit({ type: "step-start", job, step, stepKey: key, index, total, cwd, attempt, attempts });
+    const attemptAbort = new AbortController();
+    const forward = (): void => attemptAbort.abort();
+    deps.signal.addEventListener("abort", forward, { once: true });
+    try {
+      const result = await deps.runner.runStep({
+        job: jobCtx,
+        step,
+        stepKey: key,
+        cwd,
+        env: stepEnv(deps.ids, job, step),
+        timeoutMs,
+        signal: attemptAbort.signal,
+        onOutput: (chunk) => {
+          log.write(chunk);
+          deps.hooks?.onStepOutput?.(job, key, chunk);
+          deps.emit({ type: "step-output", job, stepKey: key, chunk });
+        },
+      });
+      last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, "") };
+      // Runners that return output without streaming it still get it logged.
+      if (result.output && !log.hasOutput) log.write(result.output);
+    } catch (err) {
+      last = { error: errorMessage(err), output: "" };
+    } finally {
+      deps.signal.removeEventListener("abort", forward);
+    }
+    if (last.error === undefined || deps.signal.aborted) break;
+  }
+  return end(last.error, last.output);
+}

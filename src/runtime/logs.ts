@@ -1,0 +1,108 @@
+// `orun logs`: step logs of an execution record, optionally filtered by job
+// and step, optionally followed while the run is still going.
+import { readdir, readFile, open } from "node:fs/promises";
+import path from "node:path";
+import { canonicalJobId } from "../model/plan.js";
+import { safeSegment } from "./ids.js";
+import type { ExecutionStore } from "./records/store.js";
+import { readStateFile } from "./records/state.js";
+
+export interface LogEntry {
+  jobId: string;
+  stepKey: string;
+  file: string;
+  status: string;
+}
+
+export interface LogFilter {
+  job?: string;
+  step?: string;
+  failed?: boolean;
+}
+
+/** Every step log on disk, in job then file order, with IDs recovered from state where possible. */
+export async function listLogs(store: ExecutionStore, execId: string, filter: LogFilter = {}): Promise<LogEntry[]> {
+  const state = await readStateFile(store.stateFile(execId)).catch(() => undefined);
+  const jobBySegment = new Map<string, string>();
+  for (const id of Object.keys(state?.jobs ?? {})) jobBySegment.set(safeSegment(id), id);
+  const logsDir = store.logsDir(execId);
+  const jobDirs = (await readdir(logsDir).catch(() => [] as string[])).sort();
+  const wantedJob = filter.job ? safeSegment(canonicalJobId(filter.job)) : undefined;
+  const out: LogEntry[] = [];
+  for (const dir of jobDirs) {
+    if (wantedJob && dir !== wantedJob && !dir.includes(safeSegment(filter.job!))) continue;
+    const jobId = jobBySegment.get(dir) ?? dir;
+    const jobState = state?.jobs[jobId];
+    const stepBySegment = new Map(Object.keys(jobState?.steps ?? {}).map((key) => [safeSegment(key), key]));
+    const files = (await readdir(path.join(logsDir, dir)).catch(() => [] as string[])).filter((f) => f.endsWith(".log")).sort();
+    for (const file of files) {
+      const segment = file.slice(0, -4);
+      const stepKey = stepBySegment.get(segment) ?? segment;
+      if (filter.step && segment !== safeSegment(filter.step) && !stepKey.includes(filter.step)) continue;
+      const status = jobState?.steps[stepKey] ?? jobState?.status ?? "completed";
+      if (filter.failed && status !== "failed") continue;
+      out.push({ jobId, stepKey, file: path.join(logsDir, dir, file), status });
+    }
+  }
+  return out;
+}
+
+export async function printLogs(entries: LogEntry[], write: (text: string) => void): Promise<void> {
+  for (const entry of entries) {
+    write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
+    const text = await readFile(entry.file, "utf8").catch(() => "");
+    write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
+  }
+}
+
+/**
+ * Follows the logs of a running execution: prints what exists, then new
+ * bytes of existing files and new files as they appear, until `isDone()`
+ * reports the run finished (then drains once more).
+ */
+export async function followLogs(
+  store: ExecutionStore,
+  execId: string,
+  filter: LogFilter,
+  write: (text: string) => void,
+  isDone: () => Promise<boolean>,
+  options: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const offsets = new Map<string, number>();
+  let current = "";
+  const drain = async (): Promise<void> => {
+    for (const entry of await listLogs(store, execId, filter)) {
+      const offset = offsets.get(entry.file) ?? 0;
+      const handle = await open(entry.file, "r").catch(() => undefined);
+      if (!handle) continue;
+      try {
+        const { size } = await handle.stat();
+        if (size < offset) offsets.set(entry.file, 0); // rewritten by a retry of the run
+        const from = Math.min(offset, size);
+        if (size === from) {
+          if (!offsets.has(entry.file)) offsets.set(entry.file, 0);
+          continue;
+        }
+        const buffer = Buffer.alloc(size - from);
+        await handle.read(buffer, 0, buffer.length, from);
+        offsets.set(entry.file, size);
+        const key = `${entry.jobId} › ${entry.stepKey}`;
+        if (key !== current) {
+          current = key;
+          write(`── ${key}\n`);
+        }
+        write(buffer.toString("utf8"));
+      } finally {
+        await handle.close();
+      }
+    }
+  };
+  const interval = options.intervalMs ?? 200;
+  for (;;) {
+    const done = await isDone();
+    await drain();
+    if (done || options.signal?.aborted) break;
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+

@@ -1,0 +1,22 @@
+// Picks the view for a run: JSON summary, live TTY region, or plain lines.
+import type { Renderer } from "../events.js";
+import { JsonRenderer } from "./json.js";
+import { LiveRenderer } from "./live.js";
+import { TextRenderer } from "./text.js";
+import { detectTerminal, palette } from "./terminal.js";
+
+export interface OutputOptions {
+  json?: boolean;
+  verbose?: boolean;
+  stream?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createRenderer(options: OutputOptions = {}): Renderer {
+  const stream = options.stream ?? process.stdout;
+  if (options.json) return new JsonRenderer((text) => stream.write(text));
+  const caps = detectTerminal(stream, options.env);
+  const colors = palette(caps.color);
+  if (caps.live && !options.verbose) return new LiveRenderer(stream, colors, false);
+  return new TextRenderer({ verbose: options.verbose ?? false, palette: colors, writeLine: (line) => stream.write(`${line}\n`) });
+}

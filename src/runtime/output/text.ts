@@ -1,0 +1,241 @@
+// Line-oriented view of a run, for pipes, CI logs and (under the live
+// region) terminals. Sequential runs group results under component /
+// environment headers; concurrent runs prefix every result line with
+// `component·environment/job` (seed: "Concurrent output").
+import type { PlanJob } from "../../model/plan.js";
+import type { JobPreview, Renderer, RunEvent, RunSummary } from "../events.js";
+import { formatDuration } from "../duration.js";
+import type { Palette } from "./terminal.js";
+
+export interface TextOptions {
+  verbose: boolean;
+  palette: Palette;
+  /** Where persistent lines go. */
+  writeLine(line: string): void;
+}
+
+export function jobLabel(job: PlanJob): string {
+  return `${job.component}·${job.environment}/${job.name || job.id}`;
+}
+
+const MAX_FAILURE_LINES = 8;
+
+export class TextRenderer implements Renderer {
+  private concurrent = false;
+  private lastGroup: string | undefined;
+  private execId = "";
+  private readonly partial = new Map<string, string>();
+
+  constructor(private readonly options: TextOptions) {}
+
+  handle(event: RunEvent): void {
+    const p = this.options.palette;
+    const out = (line: string): void => this.options.writeLine(line);
+    switch (event.type) {
+      case "notice":
+        out(event.message);
+        break;
+      case "dry-run":
+        this.dryRun(event);
+        break;
+      case "run-start": {
+        this.concurrent = event.concurrency > 1;
+        this.execId = event.execId;
+        const components = new Set(event.jobs.map((job) => job.component)).size;
+        out("");
+        out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}`);
+        out(`  Run: ${event.execId}${event.target ? `  ·  Target: ${event.target}` : ""}`);
+        const scope = [
+          plural(components, "component"),
+          plural(event.jobs.length, "job"),
+          event.concurrency > 1 ? `${event.concurrency}× parallel` : "sequential",
+          event.runner.name,
+          ...(event.failFast ? ["fail-fast"] : []),
+          ...(event.resumed ? [`${event.resumed} already completed`] : []),
+        ];
+        out(`  Scope: ${scope.join(" · ")}`);
+        break;
+      }
+      case "job-start":
+        this.groupHeader(event.job);
+        if (this.options.verbose) out(`${this.indent()}${p.cyan("▶")} ${this.label(event.job)}`);
+        break;
+      case "job-cached":
+        this.groupHeader(event.job);
+        out(`${this.indent()}${p.dim("⚡")} ${this.label(event.job)}  ${p.dim("already completed")}`);
+        break;
+      case "step-start":
+        if (this.options.verbose) {
+          const attempt = event.attempts > 1 ? `  attempt ${event.attempt}/${event.attempts}` : "";
+          out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${event.stepKey} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${event.cwd}`)}`);
+        }
+        break;
+      case "step-output":
+        if (this.options.verbose) this.streamOutput(event.job, event.stepKey, event.chunk);
+        break;
+      case "step-retry":
+        out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${event.stepKey}  retrying attempt ${event.attempt}/${event.attempts} after: ${event.error}`);
+        break;
+      case "step-end":
+        if (this.options.verbose) {
+          this.flushPartial(event.job, event.stepKey);
+          const mark = event.status === "completed" ? p.green("✓") : p.red("✗");
+          out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${event.stepKey}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${event.error}` : ""}`);
+        }
+        if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${event.stepKey} failed (${event.error}); continuing (onFailure: continue)`);
+        break;
+      case "job-end":
+        this.jobEnd(event);
+        break;
+      case "job-not-run":
+        this.groupHeader(event.job);
+        out(`${this.indent()}${event.status === "blocked" ? p.yellow("⊘") : p.dim("○")} ${this.label(event.job)}  ${event.status} · ${event.reason}`);
+        break;
+      case "run-end":
+        this.summary(event.summary);
+        break;
+    }
+  }
+
+  close(): void {
+    // nothing buffered beyond partial verbose lines, flushed at step end
+  }
+
+  private indent(): string {
+    return this.concurrent ? "  " : "    ";
+  }
+
+  private label(job: PlanJob): string {
+    return this.concurrent ? jobLabel(job) : job.name || job.id;
+  }
+
+  private prefix(job: PlanJob): string {
+    return this.concurrent ? `${jobLabel(job)} › ` : "";
+  }
+
+  private groupHeader(job: PlanJob): void {
+    if (this.concurrent) return;
+    const group = `${job.component}\u0000${job.environment}`;
+    if (group === this.lastGroup) return;
+    this.lastGroup = group;
+    this.options.writeLine("");
+    this.options.writeLine(`  ${this.options.palette.bold(job.component)}  ·  ${job.environment}`);
+  }
+
+  private streamOutput(job: PlanJob, stepKey: string, chunk: string): void {
+    const key = `${job.id}\u0000${stepKey}`;
+    const text = (this.partial.get(key) ?? "") + chunk;
+    const lines = text.split("\n");
+    this.partial.set(key, lines.pop() ?? "");
+    for (const line of lines) this.options.writeLine(`${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}${line}`);
+  }
+
+  private flushPartial(job: PlanJob, stepKey: string): void {
+    const key = `${job.id}\u0000${stepKey}`;
+    const rest = this.partial.get(key);
+    this.partial.delete(key);
+    if (rest) this.options.writeLine(`${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}${rest}`);
+  }
+
+  private jobEnd(event: Extract<RunEvent, { type: "job-end" }>): void {
+    const p = this.options.palette;
+    const out = (line: string): void => this.options.writeLine(line);
+    const duration = p.dim(formatDuration(event.durationMs));
+    if (event.status === "completed") {
+      out(`${this.indent()}${p.green("✓")} ${this.label(event.job)}  ${duration}`);
+      return;
+    }
+    out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  failed`);
+    const pad = `${this.indent()}   `;
+    if (event.failedStep) out(`${pad}step  ${event.failedStep}`);
+    if (event.error) out(`${pad}error ${event.error.replace(/^step [^:]+: /, "")}`);
+    const hint = hintFor(event.error ?? "");
+    if (hint) out(`${pad}hint  ${hint}`);
+    if (!this.options.verbose) {
+      const lines = event.output.split("\n").filter((line) => line.trim() !== "");
+      const shown = lines.slice(-MAX_FAILURE_LINES);
+      if (lines.length > shown.length) out(`${pad}${p.dim(`… ${lines.length - shown.length} earlier line(s)`)}`);
+      for (const line of shown) out(`${pad}${p.dim("│")} ${line}`);
+    }
+    out(`${pad}logs  orun logs --exec-id ${this.execId} --job ${event.job.id}`);
+  }
+
+  private summary(summary: RunSummary): void {
+    const p = this.options.palette;
+    const out = (line: string): void => this.options.writeLine(line);
+    out("");
+    if (summary.dryRun) {
+      out(`${p.cyan("◌")} Preview ready: ${plural(summary.counts.total, "job")} selected, nothing executed`);
+      return;
+    }
+    const took = formatDuration(summary.durationMs);
+    if (summary.status === "completed") out(`${p.green("✓")} Done in ${took}`);
+    else if (summary.status === "canceled") out(`${p.red("✕")} Canceled after ${took}`);
+    else out(`${p.red("✗")} Failed in ${took}`);
+    const c = summary.counts;
+    const parts = [
+      c.succeeded && `${c.succeeded} succeeded`,
+      c.failed && `${c.failed} failed`,
+      c.skipped && `${c.skipped} skipped`,
+      c.blocked && `${c.blocked} blocked`,
+      c.cached && `${c.cached} already completed`,
+    ].filter(Boolean);
+    out(`  ${parts.join(" · ") || "no jobs run"}`);
+    out("");
+    out(`  status  orun status --exec-id ${summary.execId}`);
+    out(`  logs    orun logs --exec-id ${summary.execId}`);
+    if (summary.status !== "completed") out(`  resume  orun run --exec-id ${summary.execId}`);
+  }
+
+  private dryRun(event: Extract<RunEvent, { type: "dry-run" }>): void {
+    const p = this.options.palette;
+    const out = (line: string): void => this.options.writeLine(line);
+    const components = new Set(event.jobs.map((preview) => preview.job.component)).size;
+    out("");
+    out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}  ${p.dim("(dry-run: nothing will be executed)")}`);
+    const scope = [plural(components, "component"), plural(event.jobs.length, "job"), event.concurrency > 1 ? `${event.concurrency}× parallel` : "sequential"];
+    if (event.failFast) scope.push("fail-fast");
+    out(`  Scope:     ${scope.join(" · ")}`);
+    out(`  Runner:    ${event.runner.name} (${event.runner.source})`);
+    out(`  Workspace: ${event.workspaceDir}`);
+    event.jobs.forEach((preview, index) => this.previewJob(preview, index));
+  }
+
+  private previewJob(preview: JobPreview, index: number): void {
+    const p = this.options.palette;
+    const out = (line: string): void => this.options.writeLine(line);
+    const { job } = preview;
+    out("");
+    out(`  ${index + 1}. ${p.bold(job.id)}`);
+    out(`     workdir  ${preview.dir}`);
+    out(`     needs    ${job.dependsOn?.length ? job.dependsOn.join(", ") : "—"}`);
+    out(`     retries  ${preview.retries}  ·  timeout ${preview.timeout ?? "none"}`);
+    const width = Math.max(...preview.steps.map((step) => step.key.length), 4);
+    preview.steps.forEach((step, i) => {
+      const extras = [
+        step.retries ? `retry ${step.retries}` : "",
+        step.timeout ? `timeout ${step.timeout}` : "",
+        step.onFailure ? `onFailure ${step.onFailure}` : "",
+        step.shell ? `shell ${step.shell}` : "",
+        step.cwd !== preview.dir ? `cwd ${step.cwd}` : "",
+      ].filter(Boolean);
+      const command = step.command.split("\n")[0]! + (step.command.includes("\n") ? " …" : "");
+      out(`     ${i === 0 ? "steps" : "     "}    ${step.phase.padEnd(4)} ${step.key.padEnd(width)}  ${step.kind}: ${command}${extras.length ? `  [${extras.join(" · ")}]` : ""}`);
+    });
+    if (preview.steps.length === 0) out("     steps    (none)");
+    if (preview.note) out(`     note     ${p.yellow(preview.note)}`);
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function hintFor(error: string): string | undefined {
+  const text = error.toLowerCase();
+  if (text.includes("timed out")) return "the step exceeded its timeout; raise step.timeout or job.timeout if it legitimately takes longer";
+  if (text.includes("no such file or directory") || text.includes("does not exist")) return "a path was not found from the step's working directory; check the component path or set --workdir";
+  if (text.includes("executable file not found") || text.includes("command not found") || text.includes("exit status 127")) return "a required command is not available in this runner environment";
+  if (text.includes("permission denied") || text.includes("exit status 126")) return "permission denied; check executable permissions";
+  return undefined;
+}

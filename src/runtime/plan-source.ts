@@ -1,0 +1,69 @@
+// Which plan `orun run` executes: a stored plan (`latest`, name, checksum
+// prefix), a plan file, a component name (compiled fresh, scoped to it and
+// its dependencies), or — with no reference — a fresh plan of the whole
+// intent, saved as `.orun/plans/latest.json`. The planner is imported
+// lazily so running a plan file never loads it.
+import path from "node:path";
+import type { Plan } from "../model/plan.js";
+import { OrunError } from "../util/errors.js";
+
+export interface PlanSourceOptions {
+  cwd: string;
+  /** Positional ref, else --plan, else ORUN_PLAN_ID. */
+  ref?: string;
+  intentPath?: string;
+  envs?: string[];
+}
+
+export interface ResolvedPlan {
+  plan: Plan;
+  /** Directory that holds `.orun/` (intent root, else cwd). */
+  storeDir: string;
+  /** Directory of intent.yaml when one was found. */
+  intentRoot?: string;
+  /** For messages: `plan file x`, `stored plan latest`, `fresh plan`. */
+  source: string;
+}
+
+export async function locateIntentRoot(cwd: string, intentPath?: string): Promise<string | undefined> {
+  const { locateIntent } = await import("../planner/load/locate.js");
+  try {
+    return path.dirname(await locateIntent({ cwd, intentPath }));
+  } catch (err) {
+    if (intentPath) throw err;
+    return undefined;
+  }
+}
+
+export async function resolveRunPlan(options: PlanSourceOptions): Promise<ResolvedPlan> {
+  const intentRoot = await locateIntentRoot(options.cwd, options.intentPath);
+  const storeDir = intentRoot ?? path.resolve(options.cwd);
+  const ref = options.ref?.trim();
+  if (ref) {
+    const store = await import("../plan/store.js");
+    let file: string | undefined;
+    try {
+      file = await store.resolvePlanRef(storeDir, ref);
+    } catch (err) {
+      if (!intentRoot || !(err instanceof OrunError) || !/^plan not found|^no plan found/.test(err.message)) throw err;
+    }
+    if (file) return { plan: await store.loadPlanFile(file), storeDir, intentRoot, source: `plan ${path.relative(options.cwd, file) || file}` };
+    // Not a stored plan or a file: a component name.
+    return { ...(await compileFresh(options, storeDir, [ref])), intentRoot, source: `fresh plan for component ${ref}` };
+  }
+  if (!intentRoot) {
+    throw new OrunError(`no intent.yaml found from ${options.cwd} and no plan given`, {
+      hint: "run from an orun repository, pass -i/--intent, or name a plan: orun run <plan.json|plan-id|latest>",
+    });
+  }
+  return { ...(await compileFresh(options, storeDir, undefined)), intentRoot, source: "fresh plan" };
+}
+
+async function compileFresh(options: PlanSourceOptions, storeDir: string, components: string[] | undefined): Promise<{ plan: Plan; storeDir: string }> {
+  const { compilePlan } = await import("../planner/compile.js");
+  const { savePlan } = await import("../plan/store.js");
+  const result = await compilePlan({ cwd: options.cwd, intentPath: options.intentPath, envs: options.envs, components });
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  await savePlan(storeDir, result.plan);
+  return { plan: result.plan, storeDir };
+}

@@ -1,0 +1,39 @@
+// Raw step output streamed into logs/<job>/<step>.log as it arrives, so
+// `orun logs --follow` can tail a running step. Files are created lazily: a
+// silent step leaves no file (and costs no I/O).
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import path from "node:path";
+
+export class StepLog {
+  private stream: WriteStream | undefined;
+  private bytes = 0;
+
+  constructor(private readonly file: string) {}
+
+  get hasOutput(): boolean {
+    return this.bytes > 0;
+  }
+
+  write(chunk: string): void {
+    if (chunk === "") return;
+    if (!this.stream) {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      this.stream = createWriteStream(this.file, { flags: "w" });
+      this.stream.on("error", () => undefined); // a full disk must not crash the run; the step result still counts
+    }
+    this.bytes += chunk.length;
+    this.stream.write(chunk);
+  }
+
+  /** Marks the start of another attempt in the same file. */
+  retryMarker(attempt: number, attempts: number): void {
+    if (this.bytes > 0) this.write(`\n↻ retry ${attempt}/${attempts}\n`);
+  }
+
+  close(): Promise<void> {
+    const stream = this.stream;
+    if (!stream) return Promise.resolve();
+    this.stream = undefined;
+    return new Promise((resolve) => stream.end(resolve));
+  }
+}

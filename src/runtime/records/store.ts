@@ -1,0 +1,183 @@
+// The execution record store: `.orun/executions/<exec-id>/` with
+// metadata.json, state.json and logs/<job>/<step>.log, plus the `latest`
+// symlink. Finding, creating and migrating records lives here; what goes
+// into them is decided by the runtime.
+import { mkdir, readdir, readFile, rename, rm, symlink, copyFile, lstat, readlink } from "node:fs/promises";
+import path from "node:path";
+import { OrunError, errorMessage } from "../../util/errors.js";
+import { safeSegment } from "../ids.js";
+import { toJson, writeFileAtomic } from "../fs-atomic.js";
+import { parseState, serializeState } from "./state.js";
+
+export type RunStatus = "running" | "completed" | "failed";
+
+export interface RunMetadata {
+  execId: string;
+  planId: string;
+  planName: string;
+  planChecksum?: string;
+  /** Source revision of the plan (promotion-gate evidence). */
+  revision?: string;
+  startedAt: string;
+  finishedAt?: string;
+  status: RunStatus;
+  trigger: "cli" | "background";
+  user: string;
+  runner?: string;
+  dryRun: false;
+  pid?: number;
+  jobTotal: number;
+  jobDone: number;
+  jobFailed: number;
+  jobSkipped?: number;
+  jobBlocked?: number;
+  links?: { label: string; url: string; jobId?: string; stepId?: string }[];
+}
+
+export class ExecutionStore {
+  /** `<root>/.orun` */
+  readonly orunDir: string;
+  readonly executionsDir: string;
+
+  constructor(readonly rootDir: string) {
+    this.orunDir = path.join(rootDir, ".orun");
+    this.executionsDir = path.join(this.orunDir, "executions");
+  }
+
+  execDir(execId: string): string {
+    return path.join(this.executionsDir, execId);
+  }
+  stateFile(execId: string): string {
+    return path.join(this.execDir(execId), "state.json");
+  }
+  metadataFile(execId: string): string {
+    return path.join(this.execDir(execId), "metadata.json");
+  }
+  lockFile(execId: string): string {
+    return path.join(this.execDir(execId), ".lock");
+  }
+  logsDir(execId: string): string {
+    return path.join(this.execDir(execId), "logs");
+  }
+  jobLogDir(execId: string, jobId: string): string {
+    return path.join(this.logsDir(execId), safeSegment(jobId));
+  }
+  stepLogFile(execId: string, jobId: string, stepKey: string): string {
+    return path.join(this.jobLogDir(execId, jobId), `${safeSegment(stepKey)}.log`);
+  }
+
+  async create(execId: string): Promise<string> {
+    const dir = this.execDir(execId);
+    await mkdir(path.join(dir, "logs"), { recursive: true });
+    await this.pointLatest(execId);
+    return dir;
+  }
+
+  /** Repoints `executions/latest` (a relative symlink) atomically. */
+  async pointLatest(execId: string): Promise<void> {
+    const link = path.join(this.executionsDir, "latest");
+    const tmp = `${link}.${process.pid}.tmp`;
+    await rm(tmp, { force: true });
+    await symlink(execId, tmp);
+    await rename(tmp, link);
+  }
+
+  async latestId(): Promise<string | undefined> {
+    try {
+      const target = await readlink(path.join(this.executionsDir, "latest"));
+      const id = path.basename(target);
+      if (await exists(this.execDir(id))) return id;
+    } catch {
+      // no symlink: fall back to the newest record
+    }
+    const all = await this.list();
+    return all[0]?.execId;
+  }
+
+  /** All executions, newest first (by startedAt, then name). */
+  async list(): Promise<{ execId: string; meta?: RunMetadata; startedAt?: string }[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.executionsDir);
+    } catch {
+      return [];
+    }
+    const out: { execId: string; meta?: RunMetadata; startedAt?: string }[] = [];
+    for (const name of names) {
+      if (name === "latest" || name.endsWith(".tmp")) continue;
+      const info = await lstat(this.execDir(name)).catch(() => undefined);
+      if (!info?.isDirectory()) continue;
+      const meta = await this.readMetadata(name).catch(() => undefined);
+      out.push({ execId: name, meta, startedAt: meta?.startedAt ?? info.mtime.toISOString() });
+    }
+    out.sort((a, b) => (b.startedAt ?? "").localeCompare(a.startedAt ?? "") || b.execId.localeCompare(a.execId));
+    return out;
+  }
+
+  /** `latest`/empty → latest; exact ID; else the first ID with that prefix. */
+  async resolve(ref: string | undefined): Promise<string | undefined> {
+    const wanted = (ref ?? "").trim();
+    if (wanted === "" || wanted === "latest") return this.latestId();
+    if (wanted.includes("/") || wanted.includes("\\") || wanted.startsWith(".")) throw new OrunError(`execution not found: ${wanted}`);
+    if (await exists(this.execDir(wanted))) return wanted;
+    const match = (await this.list()).map((e) => e.execId).sort().find((id) => id.startsWith(wanted));
+    if (!match) throw new OrunError(`execution not found: ${wanted}`);
+    return match;
+  }
+
+  async readMetadata(execId: string): Promise<RunMetadata | undefined> {
+    const file = this.metadataFile(execId);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      return JSON.parse(text) as RunMetadata;
+    } catch (err) {
+      throw new OrunError(`corrupt execution metadata: ${errorMessage(err)}`, { location: { file } });
+    }
+  }
+
+  async writeMetadata(meta: RunMetadata): Promise<void> {
+    await writeFileAtomic(this.metadataFile(meta.execId), toJson(meta));
+  }
+
+  /**
+   * Moves a pre-v0.10 `<root>/.orun-state.json` into
+   * `executions/migrated-<YYYYMMDD-HHMMSS>/state.json`. The legacy file is
+   * validated first and removed only after the copy is in place.
+   */
+  async migrateLegacy(now = new Date()): Promise<string | undefined> {
+    const legacy = path.join(this.rootDir, ".orun-state.json");
+    if (!(await exists(legacy))) return undefined;
+    const text = await readFile(legacy, "utf8");
+    const state = parseState(text, legacy);
+    const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+    let execId = `migrated-${stamp}`;
+    for (let n = 2; await exists(this.execDir(execId)); n++) execId = `migrated-${stamp}-${n}`;
+    const dir = this.execDir(execId);
+    await mkdir(path.join(dir, "logs"), { recursive: true });
+    // Rewrite execId to the folder name; statuses are kept verbatim.
+    state.execId = execId;
+    await copyFile(legacy, path.join(dir, "legacy-orun-state.json"));
+    await writeFileAtomic(path.join(dir, "state.json"), serializeState(state));
+    await rm(legacy);
+    await this.pointLatest(execId);
+    return execId;
+  }
+}
+
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}

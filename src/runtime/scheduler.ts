@@ -1,0 +1,150 @@
+// The ready-queue DAG scheduler (product decision 6). A job starts as soon
+// as all its dependencies succeeded and a concurrency slot is free — no
+// waves. A failed (or blocked) job makes its transitive dependents
+// `skipped` with the reason; failFast stops starting new jobs while running
+// ones finish. It owns no I/O: callers supply how to run a job and are told
+// about jobs that will not run.
+import type { PlanJob } from "../model/plan.js";
+import { MinHeap } from "./min-heap.js";
+
+export type JobOutcome = "completed" | "failed" | "blocked";
+
+export interface ScheduleRequest {
+  /** Jobs to consider, in topological order. */
+  jobs: readonly PlanJob[];
+  concurrency: number;
+  failFast: boolean;
+  /** Dependencies already satisfied (completed earlier in this execution, or outside the selection but completed). */
+  satisfied: ReadonlySet<string>;
+  /** Dependencies that will not be satisfied in this run, with the reason (outside the selection and not completed). */
+  unsatisfiable?: ReadonlyMap<string, string>;
+  /** When true, dependency order is enforced elsewhere (remote hooks): every job is ready at once. */
+  ignoreDependencies?: boolean;
+  run(job: PlanJob): Promise<JobOutcome>;
+  /** A job that will not run in this execution. */
+  notRun(job: PlanJob, reason: string): void;
+  /** Set when the run is being cancelled: nothing new starts. */
+  signal?: AbortSignal;
+}
+
+export interface ScheduleResult {
+  completed: number;
+  failed: number;
+  blocked: number;
+  notRun: number;
+}
+
+export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
+  const concurrency = Math.max(1, Math.floor(request.concurrency) || 1);
+  const byId = new Map(request.jobs.map((job) => [job.id, job]));
+  const unmet = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const ready = new MinHeap<string>((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const result: ScheduleResult = { completed: 0, failed: 0, blocked: 0, notRun: 0 };
+  const finished = new Set<string>();
+  const notRunReasons = new Map<string, string>();
+  let running = 0;
+  let stopReason: string | undefined;
+
+  const markNotRun = (id: string, reason: string): void => {
+    if (finished.has(id)) return;
+    finished.add(id);
+    notRunReasons.set(id, reason);
+    result.notRun++;
+    request.notRun(byId.get(id)!, reason);
+  };
+  // Transitive dependents of `id` will never run.
+  const skipDependents = (id: string, reason: string): void => {
+    const stack = [...(dependents.get(id) ?? [])];
+    while (stack.length) {
+      const next = stack.pop()!;
+      if (finished.has(next)) continue;
+      markNotRun(next, reason);
+      stack.push(...(dependents.get(next) ?? []));
+    }
+  };
+
+  const deferredSkips: [string, string][] = [];
+  for (const job of request.jobs) {
+    let count = 0;
+    if (!request.ignoreDependencies) {
+      for (const dep of new Set(job.dependsOn ?? [])) {
+        if (byId.has(dep)) {
+          let list = dependents.get(dep);
+          if (!list) dependents.set(dep, (list = []));
+          list.push(job.id);
+          count++;
+        } else if (!request.satisfied.has(dep)) {
+          deferredSkips.push([job.id, request.unsatisfiable?.get(dep) ?? `dependency ${dep} has not completed in this execution`]);
+        }
+      }
+    }
+    unmet.set(job.id, count);
+  }
+  for (const [id, reason] of deferredSkips) {
+    markNotRun(id, reason);
+    skipDependents(id, `dependency ${id} did not run`);
+  }
+  for (const job of request.jobs) if (unmet.get(job.id) === 0 && !finished.has(job.id)) ready.push(job.id);
+
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      stopReason ??= "run canceled";
+    };
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+
+    const settleIfDone = (): void => {
+      if (running > 0) return;
+      if (ready.size > 0 && stopReason === undefined) return;
+      // Whatever never became ready or was never started is recorded with a reason.
+      for (const job of request.jobs) if (!finished.has(job.id)) markNotRun(job.id, stopReason ?? "dependencies did not complete");
+      request.signal?.removeEventListener("abort", onAbort);
+      resolve(result);
+    };
+
+    const complete = (id: string, outcome: JobOutcome): void => {
+      running--;
+      finished.add(id);
+      if (outcome === "completed") {
+        result.completed++;
+        for (const next of dependents.get(id) ?? []) {
+          const left = unmet.get(next)! - 1;
+          unmet.set(next, left);
+          if (left === 0 && !finished.has(next)) ready.push(next);
+        }
+      } else {
+        if (outcome === "failed") result.failed++;
+        else result.blocked++;
+        skipDependents(id, `dependency ${id} ${outcome === "failed" ? "failed" : "was blocked"}`);
+        if (outcome === "failed" && request.failFast) stopReason ??= `not started: fail-fast after ${id} failed`;
+      }
+      pump();
+    };
+
+    const pump = (): void => {
+      while (running < concurrency && ready.size > 0 && stopReason === undefined) {
+        const id = ready.pop()!;
+        if (finished.has(id)) continue;
+        running++;
+        let promise: Promise<JobOutcome>;
+        try {
+          promise = request.run(byId.get(id)!);
+        } catch (err) {
+          promise = Promise.reject(err);
+        }
+        promise.then(
+          (outcome) => complete(id, outcome),
+          (err: unknown) => {
+            stopReason ??= "run aborted";
+            running--;
+            finished.add(id);
+            reject(err);
+          },
+        );
+      }
+      settleIfDone();
+    };
+    if (request.signal?.aborted) onAbort();
+    pump();
+  });
+}

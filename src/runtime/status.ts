@@ -1,0 +1,95 @@
+// `orun status`: one execution record rendered for people (or as JSON).
+import { canonicalJobId, parseJobId } from "../model/plan.js";
+import { formatDuration } from "./duration.js";
+import { isAlive } from "./records/lock.js";
+import { readStateFile, type ExecState, type JobState } from "./records/state.js";
+import type { ExecutionStore, RunMetadata } from "./records/store.js";
+import type { Palette } from "./output/terminal.js";
+
+export interface ExecutionSnapshot {
+  execId: string;
+  meta?: RunMetadata;
+  state?: ExecState;
+  /** True when metadata says running but the recorded pid is gone (crashed or killed). */
+  interrupted: boolean;
+}
+
+export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
+  const meta = await store.readMetadata(execId);
+  const state = await readStateFile(store.stateFile(execId));
+  const interrupted = meta?.status === "running" && meta.pid !== undefined && !isAlive(meta.pid);
+  return { execId, meta, state, interrupted };
+}
+
+export function isFinished(snapshot: ExecutionSnapshot): boolean {
+  return snapshot.interrupted || (snapshot.meta !== undefined && snapshot.meta.status !== "running");
+}
+
+/** `{execID, meta, state}` (meta omitted when missing), as v2.3 prints it. */
+export function snapshotJson(snapshot: ExecutionSnapshot): string {
+  return `${JSON.stringify({ execID: snapshot.execId, ...(snapshot.meta ? { meta: snapshot.meta } : {}), state: snapshot.state ?? null, ...(snapshot.interrupted ? { interrupted: true } : {}) }, null, 2)}\n`;
+}
+
+const ICON: Record<JobState["status"], string> = { completed: "✓", failed: "✗", running: "●", pending: "○", skipped: "○", blocked: "⊘" };
+const RANK: Record<JobState["status"], number> = { failed: 0, running: 1, blocked: 2, pending: 3, skipped: 4, completed: 5 };
+
+export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now()): string {
+  const { meta, state } = snapshot;
+  const lines: string[] = [""];
+  const status = snapshot.interrupted ? "interrupted" : (meta?.status ?? "unknown");
+  const started = meta?.startedAt ? Date.parse(meta.startedAt) : NaN;
+  const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
+  const duration = Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : "—";
+  lines.push(`${p.bold("▲ orun")} ${meta?.planName || "plan"}`);
+  lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
+  const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, parts: parseJobId(id) }));
+  const count = (s: JobState["status"]): number => jobs.filter((j) => j.job.status === s).length;
+  const total = Math.max(meta?.jobTotal ?? 0, jobs.length);
+  const counts = [
+    `${p.green("✓")} ${count("completed")} completed`,
+    `● ${count("running")} running`,
+    `${p.red("✗")} ${count("failed")} failed`,
+    ...(count("skipped") ? [`○ ${count("skipped")} skipped`] : []),
+    ...(count("blocked") ? [`${p.yellow("⊘")} ${count("blocked")} blocked`] : []),
+  ];
+  lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
+  const done = count("completed") + count("failed") + count("skipped") + count("blocked");
+  const pct = total ? Math.floor((done * 100) / total) : 0;
+  const filled = Math.round((pct / 100) * 32);
+  lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);
+  if (snapshot.interrupted) lines.push(`  ${p.yellow("!")} the run (pid ${meta?.pid}) is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);
+
+  jobs.sort(
+    (a, b) =>
+      (a.parts?.component ?? a.id).localeCompare(b.parts?.component ?? b.id) ||
+      (a.parts?.environment ?? "").localeCompare(b.parts?.environment ?? "") ||
+      RANK[a.job.status] - RANK[b.job.status] ||
+      a.id.localeCompare(b.id),
+  );
+  let group = "";
+  for (const { id, job, parts } of jobs) {
+    const key = parts ? `${parts.component}  ·  ${parts.environment}` : "jobs";
+    if (key !== group) {
+      group = key;
+      lines.push("", `  ${p.bold(key)}`);
+    }
+    const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
+    const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === "running" ? now : NaN;
+    const took = Number.isFinite(started) && Number.isFinite(ended) ? `  ${p.dim(formatDuration(ended - started))}` : "";
+    const detail = job.status === "failed" ? `  ${job.lastError ?? ""}` : job.reason ? `  ${job.status} · ${job.reason}` : "";
+    const stepsDone = Object.values(job.steps).filter((s) => s === "completed").length;
+    const progress = job.status === "running" ? `  [${stepsDone}/${Object.keys(job.steps).length}]` : "";
+    lines.push(`    ${icon(job.status, p)} ${parts?.job ?? id}${took}${progress}${detail}`);
+  }
+  lines.push("", `  Logs: orun logs --exec-id ${snapshot.execId}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function icon(status: JobState["status"], p: Palette): string {
+  const glyph = ICON[status];
+  return status === "completed" ? p.green(glyph) : status === "failed" ? p.red(glyph) : status === "blocked" ? p.yellow(glyph) : glyph;
+}
+
+function colorStatus(status: string, p: Palette): string {
+  return status === "completed" ? p.green(status) : status === "failed" || status === "interrupted" ? p.red(status) : status;
+}

@@ -1,0 +1,33 @@
+// The environment orun declares for a step (runners add the host env
+// underneath when they want it): ORUN_* runtime variables, then job env,
+// then step env — later wins, so a plan may override an injected value.
+import type { PlanJob, PlanStep } from "../model/plan.js";
+import { RUNNER_CONTEXT, type RunnerName } from "../runners/runner.js";
+
+export interface RuntimeIds {
+  runner: RunnerName;
+  planId: string;
+  execId: string;
+}
+
+export function stepEnv(ids: RuntimeIds, job: PlanJob, step: PlanStep): Record<string, string> {
+  const env: Record<string, string> = {
+    ORUN_CONTEXT: RUNNER_CONTEXT[ids.runner],
+    ORUN_RUNNER: ids.runner,
+    ORUN_PLAN_ID: ids.planId,
+    ORUN_EXEC_ID: ids.execId,
+    ORUN_JOB_ID: job.id,
+    ORUN_JOB_RUN_ID: `${ids.planId}:${ids.execId}:${job.id}`,
+    ORUN_COMPONENT: job.component,
+    ORUN_ENVIRONMENT: job.environment,
+  };
+  if (job.uid) env.ORUN_JOB_UID = job.uid;
+  for (const [key, value] of Object.entries(job.env ?? {})) env[key] = stringify(value);
+  for (const [key, value] of Object.entries(step.env ?? {})) env[key] = stringify(value);
+  return env;
+}
+
+function stringify(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
