@@ -150,7 +150,7 @@ function processEnv(state: JobState, env: Record<string, string>, extra: Record<
 }
 
 function actionName(state: JobState, base: string): string {
-  const clean = base.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "") || "action";
+  const clean = base.replace(/[^A-Za-z0-9_]+/g, "_") || "action";
   const n = (state.actionNames.get(clean) ?? 0) + 1;
   state.actionNames.set(clean, n);
   return n === 1 ? clean : `${clean}_${n}`;
@@ -339,7 +339,7 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
       throw new Error(`action ${uses}: ${file} not found in ${action.dir} (${meta.file})`);
     });
   }
-  if (runs.pre && evaluateCondition(runs.preIf, expressionScope(scope, env), "always()")) {
+  if (runs.pre && evaluateCondition(runs.preIf, expressionScope({ ...scope, inputs }, env), "always()")) {
     const pre = await runWithCommands(state, io, node, [script(runs.pre)], cwd, nodeEnv);
     saved = { ...saved, ...pre.state };
     if (pre.error) return { outputs: pre.outputs, exitCode: pre.exitCode, error: `pre: ${pre.error}`, timedOut: pre.timedOut };

@@ -1,0 +1,133 @@
+// Drives the github-actions runner directly, the way the scheduler does:
+// prepare → startJob → runStep… → finishJob → cleanup, with real temp dirs.
+import { cp, mkdtemp, mkdir, rm, symlink } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Plan, PlanJob, PlanStep } from "../../../src/model/plan.js";
+import type { JobContext, RunContext, StepResult } from "../../../src/runners/runner.js";
+import { createGithubActionsRunner, type GithubActionsRunner, type GithubActionsRunnerOptions } from "../../../src/runners/github-actions/index.js";
+import { PROJECT_ROOT } from "../../support/cli.js";
+
+export const ACTIONS_SRC = path.join(PROJECT_ROOT, "test/runners/github-actions/actions");
+
+export async function tempDir(prefix: string, base = os.tmpdir()): Promise<string> {
+  return mkdtemp(path.join(base, `orun-gha-${prefix}-`));
+}
+
+/** A workspace holding copies of the test actions under ./actions, with node_modules resolvable. */
+export async function makeWorkspace(): Promise<string> {
+  const ws = await tempDir("ws");
+  await cp(ACTIONS_SRC, path.join(ws, "actions"), { recursive: true });
+  await symlink(path.join(PROJECT_ROOT, "node_modules"), path.join(ws, "node_modules"), "dir");
+  return ws;
+}
+
+export function makePlan(jobs: PlanJob[]): Plan {
+  return {
+    apiVersion: "orun.io/v1",
+    kind: "Plan",
+    metadata: { name: "gha-test", checksum: "sha256-0123456789abcdef" },
+    execution: { concurrency: 4, failFast: false },
+    spec: {},
+    jobs,
+  };
+}
+
+export function makeJob(id: string, steps: Partial<PlanStep>[], env: Record<string, string> = {}): PlanJob {
+  const [component, rest] = id.split("@");
+  const [environment, name] = rest.split(".");
+  return {
+    id,
+    name,
+    component,
+    environment,
+    env,
+    steps: steps.map((s, i) => ({ id: s.id ?? `step-${i + 1}`, phase: "main", ...s })),
+  };
+}
+
+export interface Harness {
+  runner: GithubActionsRunner;
+  run: RunContext;
+  workspace: string;
+  scratch: string;
+  dispose(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  runner?: GithubActionsRunnerOptions;
+  actionsCache?: string;
+  hostEnv?: NodeJS.ProcessEnv;
+  scratchBase?: string;
+  workspace?: string;
+}
+
+export async function makeHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const workspace = options.workspace ?? (await makeWorkspace());
+  const scratch = await tempDir("scratch", options.scratchBase);
+  const cacheRoot = options.actionsCache ?? (await tempDir("cache"));
+  const hostEnv = { ...process.env, ...options.hostEnv };
+  for (const key of Object.keys(hostEnv)) if (key.startsWith("GITHUB_") || key === "ACTIONS_STEP_DEBUG") delete hostEnv[key];
+  Object.assign(hostEnv, options.hostEnv);
+  const runner = createGithubActionsRunner({ ...options.runner, actionsCache: cacheRoot }, hostEnv);
+  const run: RunContext = { plan: makePlan([]), execId: "gha-test-1", workspaceDir: workspace, scratchDir: scratch, options: {} };
+  await runner.prepare(run);
+  return {
+    runner,
+    run,
+    workspace,
+    scratch,
+    async dispose() {
+      await runner.cleanup(run);
+      await rm(scratch, { recursive: true, force: true });
+      if (!options.workspace) await rm(workspace, { recursive: true, force: true });
+      if (!options.actionsCache) await rm(cacheRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface JobRun {
+  steps: StepResult[];
+  finish: StepResult | void;
+  live: string;
+  job: JobContext;
+}
+
+/** Runs every step of a job in order (stopping at the first failure) and finishes it. */
+export async function runJob(h: Harness, job: PlanJob, options: { timeoutMs?: number; jobDir?: string; stopOnFailure?: boolean } = {}): Promise<JobRun> {
+  const jobDir = options.jobDir ?? path.join(h.workspace, job.path ?? "");
+  await mkdir(jobDir, { recursive: true });
+  const controller = new AbortController();
+  const jobCtx: JobContext = { run: h.run, job, jobDir, signal: controller.signal };
+  let live = "";
+  const steps: StepResult[] = [];
+  await h.runner.startJob(jobCtx);
+  let failed = false;
+  for (const step of job.steps) {
+    const env = {
+      ...job.env,
+      ORUN_RUNNER: "github-actions",
+      ORUN_CONTEXT: "ci",
+      ORUN_JOB_ID: job.id,
+      ORUN_EXEC_ID: h.run.execId,
+      ...step.env,
+    };
+    const result = await h.runner.runStep({
+      job: jobCtx,
+      step,
+      stepKey: step.id || step.name || step.use || "unnamed-step",
+      cwd: path.resolve(jobDir, step["working-directory"] && !step["working-directory"].includes("${{") ? step["working-directory"] : "."),
+      env,
+      timeoutMs: options.timeoutMs,
+      signal: controller.signal,
+      onOutput: (chunk) => (live += chunk),
+    });
+    steps.push(result);
+    if (result.error) {
+      failed = true;
+      if (options.stopOnFailure !== false) break;
+    }
+  }
+  const finish = await h.runner.finishJob(jobCtx, { failed });
+  return { steps, finish, live, job: jobCtx };
+}
