@@ -1,5 +1,5 @@
 // Job logs: POST replaces (the v2 behaviour) or, with `?append=true`,
-// appends; both are capped per job. GET returns the bytes as text/plain.
+// appends (`&offset=N` makes a retried append safe); both are capped per job. GET returns the bytes as text/plain.
 import { HttpError, notFound, readBody, sendJson, sendText } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { logKey } from "../views.js";
@@ -15,8 +15,12 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   const { maxLogBytes } = ctx.backend.settings;
   const content = await readBody(ctx.req, maxLogBytes);
   const mode = ctx.url.searchParams.get("append") === "true" ? "append" : "replace";
+  const offsetParam = ctx.url.searchParams.get("offset");
+  const offset = offsetParam === null ? undefined : Number(offsetParam);
+  if (offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new HttpError(400, "INVALID_REQUEST", "offset must be a non-negative integer");
   const { namespace } = ctx.caller;
-  const outcome = await ctx.backend.store.writeLog(namespace, ctx.params.runId, ctx.params.jobId, content, mode, maxLogBytes);
+  const outcome = await ctx.backend.store.writeLog(namespace, ctx.params.runId, ctx.params.jobId, content, { mode, maxBytes: maxLogBytes, offset });
+  if ("conflict" in outcome) throw new HttpError(409, "CONFLICT", `Log of ${ctx.params.jobId} has ${outcome.bytes} bytes, append expected offset ${offset}`);
   if ("tooLarge" in outcome) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${ctx.params.jobId} would exceed the ${maxLogBytes}-byte cap`);
   sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, ctx.params.runId, ctx.params.jobId), bytes: outcome.bytes });
 }

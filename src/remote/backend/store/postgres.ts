@@ -8,7 +8,7 @@ import type { Mutation, RunState } from "../coordinator.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
-import type { NewRun, Store } from "./types.js";
+import { planLogWrite, type LogWriteResult, type NewRun, type Store } from "./types.js";
 
 const CHANNEL = "orun_run_changed";
 /** Serialises migrations of concurrently starting replicas. */
@@ -177,14 +177,15 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       });
     },
 
-    async writeLog(namespace, runId, jobId, content, mode, maxBytes) {
-      return tx(async (c) => {
+    async writeLog(namespace, runId, jobId, content, options) {
+      return tx(async (c): Promise<LogWriteResult> => {
         // Lock the log row (or its absence, via the run row) so concurrent appends add up correctly.
         await c.query("SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE", [namespace, runId]);
         const cur = await c.query<{ n: number }>("SELECT octet_length(content) AS n FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
-        const bytes = (mode === "append" ? Number(cur.rows[0]?.n ?? 0) : 0) + content.length;
-        if (bytes > maxBytes) return { tooLarge: true as const, bytes };
-        const merge = mode === "append" ? "logs.content || excluded.content" : "excluded.content";
+        const plan = planLogWrite(Number(cur.rows[0]?.n ?? 0), content.length, options);
+        if (!plan.write) return plan.result;
+        const { bytes } = plan;
+        const merge = options.mode === "append" ? "logs.content || excluded.content" : "excluded.content";
         await c.query(
           `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = ${merge}, updated_at = excluded.updated_at`,

@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import type { JobRecord, Mutation, RunState } from "../coordinator.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
-import type { NewRun, Store, TokenRecord } from "./types.js";
+import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
 export function openSqliteStore(file: string): Store {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -107,13 +107,14 @@ export function openSqliteStore(file: string): Store {
       }).immediate();
     },
 
-    async writeLog(namespace, runId, jobId, content, mode, maxBytes) {
-      return db.transaction(() => {
+    async writeLog(namespace, runId, jobId, content, options) {
+      return db.transaction((): LogWriteResult => {
         const current = db.prepare<[string, string, string], { n: number }>("SELECT length(content) AS n FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId)?.n ?? 0;
-        const bytes = (mode === "append" ? current : 0) + content.length;
-        if (bytes > maxBytes) return { tooLarge: true as const, bytes };
+        const plan = planLogWrite(current, content.length, options);
+        if (!plan.write) return plan.result;
+        const { bytes } = plan;
         const now = new Date().toISOString();
-        if (mode === "append") {
+        if (options.mode === "append") {
           db.prepare(
             `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = logs.content || excluded.content, updated_at = excluded.updated_at`,

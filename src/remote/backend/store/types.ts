@@ -12,6 +12,25 @@ export interface NewRun {
   planJson: string;
 }
 
+export interface LogWrite {
+  mode: "append" | "replace";
+  maxBytes: number;
+  offset?: number;
+}
+
+export type LogWriteResult = { bytes: number } | { tooLarge: true; bytes: number } | { conflict: true; bytes: number };
+
+/** Shared append/replace decision of both stores, given the current size. */
+export function planLogWrite(current: number, length: number, options: LogWrite): { write: false; result: LogWriteResult } | { write: true; bytes: number } {
+  if (options.mode === "append" && options.offset !== undefined && options.offset !== current) {
+    if (options.offset + length === current) return { write: false, result: { bytes: current } };
+    return { write: false, result: { conflict: true, bytes: current } };
+  }
+  const bytes = (options.mode === "append" ? current : 0) + length;
+  if (bytes > options.maxBytes) return { write: false, result: { tooLarge: true, bytes } };
+  return { write: true, bytes };
+}
+
 export interface TokenRecord {
   id: string;
   namespace: string;
@@ -34,8 +53,13 @@ export interface Store {
   /** Deletes runs (with jobs and logs) last updated before `before`; returns how many. */
   deleteRunsUpdatedBefore(before: string): Promise<number>;
 
-  /** Appends to (or replaces) a job's log, refusing to grow it beyond maxBytes. */
-  writeLog(namespace: string, runId: string, jobId: string, content: Buffer, mode: "append" | "replace", maxBytes: number): Promise<{ bytes: number } | { tooLarge: true; bytes: number }>;
+  /**
+   * Appends to (or replaces) a job's log, refusing to grow it beyond maxBytes.
+   * An append may name the offset it expects to write at: a retried append
+   * that already landed is then acknowledged without writing it twice, and a
+   * gap is refused (`conflict`).
+   */
+  writeLog(namespace: string, runId: string, jobId: string, content: Buffer, options: LogWrite): Promise<LogWriteResult>;
   readLog(namespace: string, runId: string, jobId: string): Promise<Buffer | undefined>;
 
   insertToken(token: TokenRecord & { hash: string }): Promise<void>;

@@ -1,0 +1,181 @@
+// HTTP client for the orun backend. Every call retries while the backend is
+// unreachable or overloaded (a restarting backend must not fail a run):
+// network errors and 5xx with exponential back-off, 429 after the server's
+// `Retry-After`. Calls are safe to repeat: the server makes update
+// idempotent and appends carry their offset.
+import type {
+  ClaimResponse,
+  CreateRunRequest,
+  CreateRunResponse,
+  ErrorBody,
+  HeartbeatResponse,
+  JobView,
+  RunView,
+  RunnableResponse,
+} from "./protocol.js";
+import type { TokenSource } from "./oidc-token.js";
+import { OrunError } from "../util/errors.js";
+import { VERSION } from "../version.js";
+
+export class BackendError extends OrunError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(`${message} (${code})`, { hint });
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  auth: TokenSource;
+  /** Total time a call keeps retrying an unreachable/overloaded backend. */
+  retryBudgetMs?: number;
+  /** Per-request timeout (long-polls add their wait). */
+  requestTimeoutMs?: number;
+}
+
+interface RequestOptions {
+  method?: "GET" | "POST";
+  body?: unknown;
+  raw?: string;
+  query?: Record<string, string | number | undefined>;
+  /** Extra time the server may hold the request (long-poll). */
+  holdMs?: number;
+  /** Statuses returned to the caller instead of thrown. */
+  accept?: number[];
+}
+
+export class BackendClient {
+  readonly baseUrl: string;
+  private readonly retryBudgetMs: number;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.retryBudgetMs = options.retryBudgetMs ?? Number(process.env.ORUN_BACKEND_RETRY_MS ?? 120_000);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  createRun(body: CreateRunRequest): Promise<CreateRunResponse> {
+    return this.json("/v1/runs", { method: "POST", body });
+  }
+
+  /** Accepts both the flat and the `{run: …}` shape. */
+  async getRun(runId: string): Promise<RunView> {
+    const body = await this.json<RunView & { run?: RunView }>(`/v1/runs/${seg(runId)}`);
+    return body.run ?? body;
+  }
+
+  async listJobs(runId: string): Promise<JobView[]> {
+    return (await this.json<{ jobs: JobView[] }>(`/v1/runs/${seg(runId)}/jobs`)).jobs;
+  }
+
+  runnable(runId: string, options: { job?: string; waitMs?: number } = {}): Promise<RunnableResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/runnable`, { query: { job: options.job, waitMs: options.waitMs }, holdMs: options.waitMs });
+  }
+
+  claim(runId: string, jobId: string, runnerId: string): Promise<ClaimResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body: { runnerId } });
+  }
+
+  update(runId: string, jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string }): Promise<{ ok: boolean }> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body });
+  }
+
+  heartbeat(runId: string, jobId: string, runnerId: string): Promise<HeartbeatResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId } });
+  }
+
+  /** Appends at `offset` (a retry of a landed append is acknowledged, not duplicated). */
+  async appendLog(runId: string, jobId: string, content: string, offset: number): Promise<{ bytes: number }> {
+    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset } });
+  }
+
+  async replaceLog(runId: string, jobId: string, content: string): Promise<{ bytes: number }> {
+    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content });
+  }
+
+  /** A missing log reads as "" (like v2). */
+  async readLog(runId: string, jobId: string): Promise<string> {
+    const res = await this.request(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { accept: [404] });
+    return res.status === 404 ? "" : await res.text();
+  }
+
+  private async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const res = await this.request(path, options);
+    return (await res.json()) as T;
+  }
+
+  private async request(path: string, options: RequestOptions): Promise<Response> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const deadline = Date.now() + this.retryBudgetMs;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response | undefined;
+      let failure: string;
+      try {
+        const headers: Record<string, string> = {
+          Authorization: `Bearer ${await this.options.auth.token()}`,
+          "User-Agent": `orun-cli/${VERSION}`,
+          Accept: "application/json",
+        };
+        let body: string | undefined;
+        if (options.raw !== undefined) {
+          headers["Content-Type"] = "text/plain; charset=utf-8";
+          body = options.raw;
+        } else if (options.body !== undefined) {
+          headers["Content-Type"] = "application/json";
+          body = JSON.stringify(options.body);
+        }
+        res = await fetch(url, { method: options.method ?? "GET", headers, body, signal: AbortSignal.timeout(this.requestTimeoutMs + (options.holdMs ?? 0)) });
+        if (res.ok || options.accept?.includes(res.status)) return res;
+        const error = await readError(res);
+        if (res.status !== 429 && res.status < 500) throw toBackendError(res.status, error);
+        failure = `${error.error} (${error.code})`;
+      } catch (err) {
+        if (err instanceof OrunError) throw err;
+        failure = describeNetworkError(err);
+      }
+      const retryAfterS = Number(res?.headers.get("retry-after"));
+      const delay = res?.status === 429 && retryAfterS > 0 ? retryAfterS * 1000 : Math.min(250 * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
+      if (Date.now() + delay > deadline) {
+        throw new OrunError(`orun backend at ${this.baseUrl} is unavailable: ${failure}`, { hint: `gave up after ${attempt} attempts` });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Path segments: encodeURIComponent, so `comp@env.job` and hostile IDs stay one segment. */
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+async function readError(res: Response): Promise<ErrorBody> {
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody>;
+    if (typeof body.error === "string") return { error: body.error, code: body.code ?? (`HTTP_${res.status}` as ErrorBody["code"]) };
+  } catch {
+    // not an error envelope
+  }
+  return { error: text.trim().slice(0, 200) || res.statusText, code: `HTTP_${res.status}` as ErrorBody["code"] };
+}
+
+function toBackendError(status: number, error: ErrorBody): BackendError {
+  if (status === 401 || status === 403) {
+    return new BackendError(status, error.code, `authentication failed: ${error.error}`, "in GitHub Actions add `permissions: id-token: write`; outside GitHub Actions set ORUN_TOKEN");
+  }
+  return new BackendError(status, error.code, error.error);
+}
+
+function describeNetworkError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,67 @@
+// Credentials the CLI presents to the backend, in the seed's order:
+// 1. GitHub Actions OIDC (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN set; audience
+//    `orun`), cached until a minute before it expires;
+// 2. ORUN_TOKEN, a backend-issued token, sent verbatim.
+import { decodeJwt } from "jose";
+import { OrunError } from "../util/errors.js";
+
+export interface TokenSource {
+  readonly kind: "oidc" | "token";
+  token(): Promise<string>;
+}
+
+export const OIDC_AUDIENCE = "orun";
+
+export function resolveTokenSource(env: NodeJS.ProcessEnv = process.env): TokenSource {
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (url && requestToken) return new GithubOidcTokenSource(url, requestToken);
+  if (env.ORUN_TOKEN?.trim()) {
+    const token = env.ORUN_TOKEN.trim();
+    return { kind: "token", token: async () => token };
+  }
+  throw new OrunError("no credentials for the orun backend", {
+    hint: "in GitHub Actions add `permissions: id-token: write` so orun can fetch an OIDC token; elsewhere set ORUN_TOKEN (create one with `orun backend token create --namespace owner/repo`)",
+  });
+}
+
+export class GithubOidcTokenSource implements TokenSource {
+  readonly kind = "oidc";
+  private cached?: { value: string; refreshAt: number };
+  private pending?: Promise<string>;
+
+  constructor(
+    private readonly requestUrl: string,
+    private readonly requestToken: string,
+    private readonly audience = OIDC_AUDIENCE,
+  ) {}
+
+  async token(): Promise<string> {
+    if (this.cached && Date.now() < this.cached.refreshAt) return this.cached.value;
+    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const url = new URL(this.requestUrl);
+    url.searchParams.set("audience", this.audience);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { Authorization: `Bearer ${this.requestToken}`, Accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      throw new OrunError(`cannot fetch a GitHub Actions OIDC token from ${url.origin}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!res.ok) throw new OrunError(`GitHub Actions OIDC token request failed: HTTP ${res.status}`, { hint: "does the workflow have `permissions: id-token: write`?" });
+    const body = (await res.json().catch(() => ({}))) as { value?: unknown };
+    if (typeof body.value !== "string" || !body.value) throw new OrunError("GitHub Actions OIDC token response has no `value`");
+    let exp: number | undefined;
+    try {
+      exp = decodeJwt(body.value).exp;
+    } catch {
+      exp = undefined;
+    }
+    // Refresh a minute before expiry; tokens without exp are refetched every time.
+    this.cached = { value: body.value, refreshAt: exp ? exp * 1000 - 60_000 : 0 };
+    return body.value;
+  }
+}

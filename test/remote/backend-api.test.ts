@@ -1,0 +1,328 @@
+// The backend's HTTP API and claim semantics (40-remote-state.md §1, §2, §7
+// with decision 9's fixes), over real HTTP on loopback, on SQLite and on
+// PostgreSQL.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "./helpers.js";
+import { sweepOnce } from "../../src/remote/backend/sweeper.js";
+
+const LEASE_MS = 400;
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`backend API on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let backend: TestBackend;
+    let token: string;
+    let otherToken: string;
+    let url: string;
+    let n = 0;
+    const newRunId = () => `run-${++n}-${Date.now()}`;
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, t: string | undefined = token) => api<T>(url, t, method, path, body);
+    const create = async (edges: Record<string, string[]>, runId = newRunId()) => {
+      const res = await call("POST", "/v1/runs", { plan: planOf(edges), runId });
+      assert.equal(res.status, 201, res.text);
+      return runId;
+    };
+    const claim = (runId: string, jobId: string, runnerId: string) => call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/claim`, { runnerId });
+    const update = (runId: string, jobId: string, runnerId: string, status: string, error?: string) =>
+      call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/update`, { runnerId, status, error });
+    const jobsOf = async (runId: string) => {
+      const res = await call<{ jobs: { jobId: string; status: string; lastError: string | null; runnerId: string | null }[] }>("GET", `/v1/runs/${runId}/jobs`);
+      return Object.fromEntries(res.body.jobs.map((j) => [j.jobId, j]));
+    };
+
+    before(async () => {
+      db = await testDatabase(kind);
+      if (!db) return;
+      backend = await startTestBackend(db.url, { leaseMs: LEASE_MS, sweepIntervalMs: 100, rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
+      url = backend.url;
+      token = await tokenFor(backend.store, "acme/widgets");
+      otherToken = await tokenFor(backend.store, "evil/repo");
+    });
+    after(async () => {
+      await backend?.stop();
+      await db?.cleanup();
+    });
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+
+    maybe("creates a run (201), joins it with the same checksum (200) and refuses another checksum (409)", async () => {
+      const runId = newRunId();
+      const first = await call("POST", "/v1/runs", { plan: planOf({ a: [] }), runId });
+      assert.equal(first.status, 201);
+      assert.equal(first.body.runId, runId);
+      assert.equal(first.body.status, "running");
+      const again = await call("POST", "/v1/runs", { plan: planOf({ a: [] }), runId });
+      assert.equal(again.status, 200);
+      assert.equal(again.body.joined, true);
+      assert.equal(again.body.createdAt, first.body.createdAt, "join reports the original createdAt");
+      const other = await call("POST", "/v1/runs", { plan: planOf({ a: [] }, "ffffffffffff"), runId });
+      assert.equal(other.status, 409);
+      assert.equal(other.body.code, "CONFLICT");
+      const generated = await call("POST", "/v1/runs", { plan: planOf({ a: [] }) });
+      assert.equal(generated.status, 201);
+      assert.match(String(generated.body.runId), /^[0-9a-f-]{36}$/);
+    });
+
+    maybe("rejects invalid plans and bodies with 400 naming the problem", async () => {
+      const cases: [unknown, RegExp][] = [
+        [{ plan: { checksum: "x", jobs: [{ jobId: "a" }, { jobId: "a" }] } }, /Duplicate jobId: a/],
+        [{ plan: planOf({ a: ["missing"] }) }, /depends on unknown job missing/],
+        [{ plan: planOf({ a: ["b"], b: ["a"] }) }, /cycle/i],
+        [{ plan: { checksum: "x" } }, /Missing or invalid plan/],
+        [{ plan: planOf({ a: [] }), runId: "" }, /Missing runId/],
+        [{ plan: planOf({ a: [] }), runId: "../../etc" }, /Invalid runId/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await call("POST", "/v1/runs", body);
+        assert.equal(res.status, 400, JSON.stringify(body));
+        assert.equal(res.body.code, "INVALID_REQUEST");
+        assert.match(String(res.body.error), message);
+      }
+      const notJson = await call("POST", "/v1/runs", "{nope");
+      assert.equal(notJson.status, 400);
+      assert.match(String(notJson.body.error), /Invalid JSON/);
+      const mismatch = await call("POST", "/v1/runs", { plan: planOf({ a: [] }), namespaceId: "someone/else" });
+      assert.equal(mismatch.status, 403);
+    });
+
+    maybe("GET run returns one shape: top-level fields and the same under `run`", async () => {
+      const runId = await create({ "web@dev.deploy": [] });
+      const res = await call<Record<string, unknown> & { run: Record<string, unknown> }>("GET", `/v1/runs/${runId}`);
+      assert.equal(res.status, 200);
+      assert.equal(res.body.runId, runId);
+      assert.equal(res.body.jobTotal, 1);
+      assert.deepEqual({ ...res.body, run: undefined }, { ...res.body.run, run: undefined });
+      assert.equal((await call("GET", "/v1/runs/nope")).status, 404);
+    });
+
+    maybe("claims: no deps → claimed; pending dep → depsWaiting; running → not re-entrant; done → currentStatus", async () => {
+      const runId = await create({ a: [], b: ["a"] });
+      const waiting = await claim(runId, "b", "r1");
+      assert.deepEqual([waiting.status, waiting.body.claimed, waiting.body.depsWaiting, waiting.body.currentStatus], [200, false, true, "pending"]);
+      const claimed = await claim(runId, "a", "r1");
+      assert.equal(claimed.body.claimed, true);
+      assert.equal(claimed.body.leaseMs, LEASE_MS);
+      const jobs = await jobsOf(runId);
+      assert.equal(jobs.a.status, "running");
+      assert.equal(jobs.a.runnerId, "r1");
+      for (const runner of ["r1", "r2"]) {
+        const again = await claim(runId, "a", runner);
+        assert.deepEqual([again.body.claimed, again.body.currentStatus], [false, "running"]);
+      }
+      assert.equal((await update(runId, "a", "r1", "success")).status, 200);
+      const done = await claim(runId, "a", "r2");
+      assert.deepEqual([done.body.claimed, done.body.currentStatus], [false, "success"]);
+      assert.equal((await claim(runId, "b", "r2")).body.claimed, true);
+      assert.equal((await claim(runId, "zzz", "r2")).status, 404);
+      assert.equal((await claim("never-created", "a", "r2")).status, 404);
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/b/claim`, {})).status, 400);
+    });
+
+    maybe("exactly one of 25 concurrent claims wins", async () => {
+      const runId = await create({ a: [] });
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => claim(runId, "a", `racer-${i}`)));
+      assert.ok(results.every((r) => r.status === 200));
+      const winners = results.filter((r) => r.body.claimed === true);
+      assert.equal(winners.length, 1);
+      const owner = (await jobsOf(runId)).a.runnerId;
+      assert.equal(owner, `racer-${results.indexOf(winners[0])}`);
+    });
+
+    maybe("update: non-owner and pending refused, same-owner repeat idempotent, other status 400", async () => {
+      const runId = await create({ a: [], b: [] });
+      const pending = await update(runId, "a", "r1", "success");
+      assert.equal(pending.status, 400);
+      assert.match(String(pending.body.error), /not running/);
+      await claim(runId, "a", "r1");
+      const stranger = await update(runId, "a", "r2", "success");
+      assert.equal(stranger.status, 400);
+      assert.match(String(stranger.body.error), /does not own/);
+      assert.equal((await update(runId, "a", "r1", "skipped")).status, 400);
+      assert.equal((await update(runId, "a", "r1", "success")).status, 200);
+      assert.equal((await update(runId, "a", "r1", "success")).status, 200, "a retried update is idempotent");
+      assert.equal((await update(runId, "a", "r1", "failed")).status, 400, "but cannot flip a finished job");
+    });
+
+    maybe("a failure marks all transitive dependents skipped; their claims are depsBlocked; run ends failed", async () => {
+      const runId = await create({ a: [], b: ["a"], c: ["b"], d: [] });
+      await claim(runId, "a", "r1");
+      await update(runId, "a", "r1", "failed", "step deploy: exit status 3");
+      const jobs = await jobsOf(runId);
+      assert.equal(jobs.a.status, "failed");
+      assert.equal(jobs.a.lastError, "step deploy: exit status 3");
+      assert.equal(jobs.b.status, "skipped");
+      assert.match(String(jobs.b.lastError), /dependency a failed/);
+      assert.equal(jobs.c.status, "skipped", "grandchildren are terminal too (v2 left them waiting forever)");
+      const blocked = await claim(runId, "c", "r2");
+      assert.equal(blocked.body.claimed, false);
+      assert.equal(blocked.body.depsBlocked, true);
+      assert.match(String(blocked.body.reason), /a failed/);
+      let run = await call("GET", `/v1/runs/${runId}`);
+      assert.equal(run.body.status, "running", "an independent job is still pending");
+      await claim(runId, "d", "r3");
+      await update(runId, "d", "r3", "success");
+      run = await call("GET", `/v1/runs/${runId}`);
+      assert.deepEqual([run.body.status, run.body.jobFailed, run.body.jobSkipped, run.body.jobDone], ["failed", 1, 2, 1]);
+      assert.ok(run.body.finishedAt);
+    });
+
+    maybe("all jobs succeeding completes the run; runnable lists claimable jobs in plan order", async () => {
+      const runId = newRunId();
+      const plan = { checksum: "c", jobs: [{ jobId: "z" }, { jobId: "b", deps: ["z"] }, { jobId: "10" }] };
+      assert.equal((await call("POST", "/v1/runs", { plan, runId })).status, 201);
+      assert.deepEqual((await call("GET", `/v1/runs/${runId}/runnable`)).body.jobs, ["z", "10"]);
+      for (const job of ["z", "10", "b"]) {
+        assert.equal((await claim(runId, job, "r")).body.claimed, true, job);
+        await update(runId, job, "r", "success");
+      }
+      const run = await call("GET", `/v1/runs/${runId}`);
+      assert.equal(run.body.status, "completed");
+      assert.equal(run.body.jobDone, 3);
+    });
+
+    maybe("long-poll: a waiting dependent is woken within milliseconds of its dependency finishing", async () => {
+      const runId = await create({ a: [], b: ["a"] });
+      await claim(runId, "a", "r1");
+      const started = Date.now();
+      const poll = call<{ jobs: string[]; job: { status: string } }>("GET", `/v1/runs/${runId}/runnable?job=b&waitMs=10000`);
+      await new Promise((r) => setTimeout(r, 300));
+      const finishedAt = Date.now();
+      await update(runId, "a", "r1", "success");
+      const res = await poll;
+      const wokeAfter = Date.now() - finishedAt;
+      assert.ok(finishedAt - started >= 300, "the poll was held while a was running");
+      assert.deepEqual(res.body.jobs, ["b"]);
+      assert.equal(res.body.job.status, "pending");
+      assert.ok(wokeAfter < 1000, `woken ${wokeAfter} ms after the update`);
+      const bounded = Date.now();
+      const idle = await call("GET", `/v1/runs/${runId}/runnable?job=b&waitMs=5000`);
+      assert.ok(Date.now() - bounded < 1000, "an actionable job answers at once");
+      assert.deepEqual(idle.body.jobs, ["b"]);
+    });
+
+    maybe("heartbeats extend the lease; without them another runner takes over and the old owner is told to abort", async () => {
+      const runId = await create({ a: [] });
+      await claim(runId, "a", "r1");
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, LEASE_MS / 3));
+        const beat = await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" });
+        assert.deepEqual(beat.body, { ok: true });
+      }
+      assert.equal((await claim(runId, "a", "r2")).body.claimed, false, "a heartbeating owner keeps the job");
+      await new Promise((r) => setTimeout(r, LEASE_MS + 150));
+      const takeover = await claim(runId, "a", "r2");
+      assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
+      assert.deepEqual((await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" })).body, { ok: false, abort: true });
+      assert.match(String((await update(runId, "a", "r1", "success")).body.error), /does not own/);
+      assert.equal((await update(runId, "a", "r2", "success")).status, 200);
+    });
+
+    maybe("the sweeper returns abandoned jobs to pending so they are runnable again", async () => {
+      const runId = await create({ a: [] });
+      await claim(runId, "a", "dead-runner");
+      const res = await call<{ jobs: string[]; job: { status: string; lastError: string } }>("GET", `/v1/runs/${runId}/runnable?job=a&waitMs=5000`);
+      assert.equal(res.body.job.status, "pending");
+      assert.match(res.body.job.lastError, /lease expired \(runner dead-runner/);
+      assert.deepEqual(res.body.jobs, ["a"]);
+      const again = await claim(runId, "a", "r2");
+      assert.deepEqual([again.body.claimed, again.body.takeover], [true, true]);
+    });
+
+    maybe("logs: append at offsets (retries deduplicated, gaps refused), replace, size cap, text/plain read-back", async () => {
+      const runId = await create({ "web@dev.deploy": [] });
+      const path = `/v1/runs/${runId}/logs/${enc("web@dev.deploy")}`;
+      assert.equal((await call("GET", path)).status, 404);
+      assert.equal((await call("POST", `${path}?append=true&offset=0`, "=== build ===\nok\n")).status, 200);
+      assert.equal((await call("POST", `${path}?append=true&offset=0`, "=== build ===\nok\n")).status, 200, "a retry of a landed append");
+      const second = await call("POST", `${path}?append=true&offset=17`, "=== test ===\n");
+      assert.equal(second.body.bytes, 30);
+      assert.equal((await call("POST", `${path}?append=true&offset=99`, "gap")).status, 409);
+      const read = await fetch(url + path, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(read.headers.get("content-type"), "text/plain; charset=utf-8");
+      assert.equal(await read.text(), "=== build ===\nok\n=== test ===\n");
+      const job = (await jobsOf(runId))["web@dev.deploy"] as unknown as { logRef: string };
+      assert.equal(job.logRef, `acme/widgets/runs/${runId}/logs/web@dev.deploy.log`);
+      assert.equal((await call("POST", path, "replaced")).status, 200);
+      assert.equal((await call("GET", path)).text, "replaced");
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/nojob`, "x")).status, 404);
+    });
+
+    maybe("namespaces are isolated: another namespace's run, jobs and logs are 404", async () => {
+      const runId = await create({ a: [] });
+      await call("POST", `/v1/runs/${runId}/logs/a`, "secret output");
+      for (const path of [`/v1/runs/${runId}`, `/v1/runs/${runId}/jobs`, `/v1/runs/${runId}/logs/a`, `/v1/runs/${runId}/runnable`]) {
+        assert.equal((await call("GET", path, undefined, otherToken)).status, 404, path);
+      }
+      assert.equal((await claim(runId, "a", "x")).status, 200);
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "evil" }, otherToken)).status, 404);
+      // The same run ID in the other namespace is a different run.
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf({ a: [] }, "000000000000"), runId }, otherToken)).status, 201);
+    });
+
+    maybe("protocol edges: CORS preflight, health, 404/405, missing auth, percent-encoded and malformed IDs", async () => {
+      const pre = await fetch(`${url}/v1/runs`, { method: "OPTIONS" });
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+      assert.deepEqual((await call("GET", "/", undefined, "")).body, { status: "ok", service: "orun-api" });
+      assert.equal((await call("GET", "/v2/nothing")).status, 404);
+      const wrong = await call("DELETE", "/v1/runs");
+      assert.deepEqual([wrong.status, wrong.body.code], [405, "INVALID_REQUEST"]);
+      const anon = await call("GET", "/v1/runs/x", undefined, "");
+      assert.deepEqual([anon.status, anon.body.code], [401, "UNAUTHORIZED"]);
+      const runId = await create({ "foundation@dev.smoke": [] });
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/foundation@dev.smoke/claim`, { runnerId: "raw" })).body.claimed, true);
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/foundation%40dev.smoke/claim`, { runnerId: "enc" })).body.currentStatus, "running");
+      assert.equal((await call("GET", `/v1/runs/${runId}/jobs/%E0%A4%A/status`)).status, 400);
+    });
+
+    maybe("retention deletes runs idle past the retention period, with their jobs and logs", async () => {
+      const runId = await create({ a: [] });
+      await call("POST", `/v1/runs/${runId}/logs/a`, "old");
+      const ctx = { store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 60_000), leaseMs: LEASE_MS }) };
+      const { deleted } = await sweepOnce(ctx, 30_000);
+      assert.ok(deleted >= 1);
+      assert.equal((await call("GET", `/v1/runs/${runId}`)).status, 404);
+      assert.equal(await backend.store.readLog("acme/widgets", runId, "a"), undefined);
+    });
+  });
+}
+
+describe("backend limits", () => {
+  let db: TestDatabase | undefined;
+  let backend: TestBackend;
+  before(async () => {
+    db = await testDatabase("sqlite");
+    backend = await startTestBackend(db!.url, { rateLimit: { capacity: 5, refillPerSecond: 2 }, maxLogBytes: 64 });
+  });
+  after(async () => {
+    await backend?.stop();
+    await db?.cleanup();
+  });
+
+  it("rate-limits per namespace with Retry-After, without charging rejected credentials", async () => {
+    const token = await tokenFor(backend.store, "busy/repo");
+    const quiet = await tokenFor(backend.store, "quiet/repo");
+    for (let i = 0; i < 10; i++) assert.equal((await api(backend.url, "orun_forged", "GET", "/v1/runs/x")).status, 401);
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await api(backend.url, token, "GET", "/v1/runs/x")).status);
+    assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429]);
+    const limited = await api(backend.url, token, "GET", "/v1/runs/x");
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.code, "RATE_LIMITED");
+    assert.equal(limited.headers.get("retry-after"), "1");
+    assert.equal(limited.headers.get("x-ratelimit-remaining"), "0");
+    assert.equal((await api(backend.url, quiet, "GET", "/v1/runs/x")).status, 404, "other namespaces are unaffected");
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 404, "tokens refill");
+  });
+
+  it("caps a job's log and a request body", async () => {
+    const token = await tokenFor(backend.store, "logs/repo");
+    await api(backend.url, token, "POST", "/v1/runs", { plan: planOf({ a: [] }), runId: "r" });
+    assert.equal((await api(backend.url, token, "POST", "/v1/runs/r/logs/a?append=true", "x".repeat(60))).status, 200);
+    const over = await api(backend.url, token, "POST", "/v1/runs/r/logs/a?append=true", "y".repeat(10));
+    assert.deepEqual([over.status, over.body.code], [413, "PAYLOAD_TOO_LARGE"]);
+    assert.equal((await api(backend.url, token, "GET", "/v1/runs/r/logs/a")).text, "x".repeat(60), "the stored log is intact");
+    assert.equal((await api(backend.url, token, "POST", "/v1/runs/r/logs/a", "z".repeat(65))).status, 413);
+  });
+});

@@ -1,0 +1,92 @@
+// Shared set-up for the remote-state tests: a real backend on loopback over a
+// real store (SQLite file in a temp dir, or a fresh PostgreSQL schema).
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { startBackend, type BackendOptions, type RunningBackend } from "../../src/remote/backend/server.js";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import type { Store } from "../../src/remote/backend/store/types.js";
+import { createToken } from "../../src/remote/backend/auth/tokens.js";
+import type { BackendPlan } from "../../src/remote/protocol.js";
+import { freshSchema } from "../support/postgres.js";
+
+export type StoreKind = "sqlite" | "postgres";
+
+export interface TestDatabase {
+  url: string;
+  cleanup(): Promise<void>;
+}
+
+/** undefined when the store is unavailable here (PostgreSQL missing outside CI). */
+export async function testDatabase(kind: StoreKind): Promise<TestDatabase | undefined> {
+  if (kind === "sqlite") {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-backend-"));
+    return { url: `sqlite:${path.join(dir, "backend.db")}`, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+  }
+  const schema = await freshSchema();
+  return schema && { url: schema.url, cleanup: schema.drop };
+}
+
+export interface TestBackend extends RunningBackend {
+  store: Store;
+  /** Stops the server and closes its store (the database stays). */
+  stop(): Promise<void>;
+}
+
+export async function startTestBackend(database: string, options: Partial<BackendOptions> = {}): Promise<TestBackend> {
+  const store = await openStore(database);
+  const running = await startBackend({ store, log: () => undefined, ...options });
+  return {
+    ...running,
+    store,
+    async stop() {
+      await running.close();
+      await store.close();
+    },
+  };
+}
+
+export async function tokenFor(store: Store, namespace: string): Promise<string> {
+  return (await createToken(store, namespace)).token;
+}
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** One raw HTTP call (no client retries): what the tests assert on. */
+export async function api<T = Record<string, unknown>>(
+  baseUrl: string,
+  token: string | undefined,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload: string | undefined;
+  if (typeof body === "string") payload = body;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(baseUrl + urlPath, { method, headers, body: payload });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+/** A backend plan from `id: [deps]` pairs, in the given order. */
+export function planOf(edges: Record<string, string[]>, checksum = "abc123def456"): BackendPlan {
+  return { checksum, version: "sourceplane.io/v1", jobs: Object.entries(edges).map(([jobId, deps]) => ({ jobId, component: jobId.split("@")[0], deps, steps: [] })) };
+}
+
+export const enc = encodeURIComponent;
