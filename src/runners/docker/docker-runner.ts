@@ -39,6 +39,8 @@ export class DockerRunner implements Runner {
   /** Containers being created or alive (name → host scripts dir), so cleanup() finds every one. */
   private readonly live = new Map<string, string>();
   private closing = false;
+  /** Container removals started by finishJob and still running. */
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(
     private readonly config: DockerRunnerConfig,
@@ -129,12 +131,23 @@ export class DockerRunner implements Runner {
     return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
   }
 
-  async finishJob(job: JobContext): Promise<void> {
-    await this.dropContainer(job);
+  finishJob(job: JobContext): Promise<void> {
+    // Removal takes a few hundred ms on podman; dependents need not wait for
+    // it. cleanup() (and settled()) wait for every removal started here.
+    const removal = this.dropContainer(job);
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
+    return Promise.resolve();
+  }
+
+  /** Resolves once every container removal started so far has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.removals]);
   }
 
   async cleanup(): Promise<void> {
     this.closing = true;
+    await this.settled();
     const names = new Set(this.live.keys());
     // Containers whose creation was in flight when the run was interrupted.
     for (const name of await this.engine.containersWithLabel(`${LABEL_OWNER}=${this.owner}`).catch(() => [])) names.add(name);

@@ -79,6 +79,12 @@ export async function runJob(runner: Runner, job: JobContext): Promise<StepResul
     }
   } finally {
     await runner.finishJob?.(job, { failed });
+    await settle(runner);
   }
   return results;
+}
+
+/** Waits for the docker runner's background container removals, so assertions see them. */
+export async function settle(runner: Runner): Promise<void> {
+  await (runner as Runner & { settled?: () => Promise<void> }).settled?.();
 }

@@ -6,7 +6,7 @@ import path from "node:path";
 import { createDockerRunner } from "../../../src/runners/docker/index.js";
 import type { Runner } from "../../../src/runners/runner.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
-import { jobContext, planJob, runContext, runJob, stepContext, tempWorkspace } from "./contexts.js";
+import { jobContext, planJob, runContext, runJob, settle, stepContext, tempWorkspace } from "./contexts.js";
 
 const availability = await provideContainerEngine();
 
@@ -97,6 +97,7 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     const unknown = await runner.runStep(stepContext(jobCtx, 2));
     assert.match(unknown.error ?? "", /unsupported shell "pwsh-nope"/);
     await runner.finishJob!(jobCtx, { failed: true });
+    await settle(runner);
     assert.deepEqual(await readdir(path.join(run.scratchDir, "docker")), [], "script folders go with their container");
   });
 
@@ -173,6 +174,7 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     const retry = await runner.runStep(stepContext(jobCtx, 1));
     assert.equal(retry.output.trim(), "retried");
     await runner.finishJob!(jobCtx, { failed: true });
+    await settle(runner);
     assert.deepEqual(await containersOf(run.execId), []);
   });
 
