@@ -1,0 +1,118 @@
+// Authentication against a local OIDC issuer the test starts (its own RSA
+// keys, discovery and JWKS endpoints), and backend-issued tokens.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { SignJWT, generateKeyPair } from "jose";
+import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { api, planOf, startTestBackend, testDatabase, type TestBackend, type TestDatabase } from "./helpers.js";
+import { createToken, hashToken } from "../../src/remote/backend/auth/tokens.js";
+import { GithubOidcTokenSource, resolveTokenSource } from "../../src/remote/oidc-token.js";
+import { BackendClient } from "../../src/remote/client.js";
+
+describe("backend authentication", () => {
+  let issuer: LocalOidcIssuer;
+  let db: TestDatabase;
+  let backend: TestBackend;
+  const get = (token: string, path = "/v1/runs/r1") => api(backend.url, token, "GET", path);
+
+  before(async () => {
+    issuer = await startOidcIssuer();
+    db = (await testDatabase("sqlite"))!;
+    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer, jwksCooldownMs: 0 } });
+    const token = await issuer.sign("acme/widgets");
+    assert.equal((await api(backend.url, token, "POST", "/v1/runs", { plan: planOf({ a: [] }), runId: "r1" })).status, 201);
+  });
+  after(async () => {
+    await backend?.stop();
+    await issuer?.close();
+    await db?.cleanup();
+  });
+
+  it("accepts a valid GitHub Actions OIDC token and scopes it to its repository", async () => {
+    const res = await get(await issuer.sign("Acme/Widgets"));
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body.namespace, { namespaceId: "acme/widgets", namespaceSlug: "acme/widgets" });
+    assert.equal(res.body.actor, "octocat", "the run's default actor is the token's actor");
+  });
+
+  it("accepts an audience array that contains orun", async () => {
+    assert.equal((await get(await issuer.sign("acme/widgets", { claims: { aud: ["other", "orun"] } }))).status, 200);
+  });
+
+  it("rejects forged and unsuitable OIDC tokens with 401", async () => {
+    const { privateKey: strangerKey } = await generateKeyPair("RS256");
+    const now = Math.floor(Date.now() / 1000);
+    const good = await issuer.sign("acme/widgets");
+    const [h, p] = good.split(".");
+    const cases: [string, string, RegExp][] = [
+      ["wrong audience", await issuer.sign("acme/widgets", { claims: { aud: "sts.amazonaws.com" } }), /aud/],
+      ["wrong issuer", await issuer.sign("acme/widgets", { claims: { iss: "https://evil.example" } }), /iss/],
+      ["expired", await issuer.sign("acme/widgets", { claims: { exp: now - 5, iat: now - 600 } }), /expired/i],
+      ["issued in the future", await issuer.sign("acme/widgets", { claims: { iat: now + 3600, nbf: undefined } }), /iat|future/],
+      ["bad signature", `${h}.${p}.${Buffer.from("forged").toString("base64url")}`, /signature/i],
+      ["signed by another key under our kid", await issuer.sign("acme/widgets", { key: strangerKey }), /signature/i],
+      ["unknown key id", await issuer.sign("acme/widgets", { key: strangerKey, kid: "nobody" }), /Unknown key/],
+      ["alg none", `${Buffer.from(JSON.stringify({ alg: "none", kid: "key-1" })).toString("base64url")}.${p}.`, /algorithm/i],
+      ["HS256", await new SignJWT({ repository: "acme/widgets" }).setProtectedHeader({ alg: "HS256", kid: "key-1" }).sign(new TextEncoder().encode("x".repeat(32))), /algorithm/i],
+      ["missing repository claims", await issuer.sign("acme/widgets", { claims: { repository: undefined } }), /repository/],
+      ["non-string repository_id", await issuer.sign("acme/widgets", { claims: { repository_id: 1234 } }), /repository_id/],
+      ["missing actor", await issuer.sign("acme/widgets", { claims: { actor: "" } }), /actor/],
+      ["not a JWT", "definitely-not-a-jwt", /Malformed/],
+    ];
+    for (const [name, token, message] of cases) {
+      const res = await get(token);
+      assert.equal(res.status, 401, `${name}: ${res.text}`);
+      assert.equal(res.body.code, "UNAUTHORIZED", name);
+      assert.match(String(res.body.error), message, name);
+    }
+  });
+
+  it("a valid token for another repository cannot see this run (404)", async () => {
+    const res = await get(await issuer.sign("acme/other"));
+    assert.equal(res.status, 404);
+  });
+
+  it("caches the JWKS and refetches it when a token names a new key (rotation)", async () => {
+    const before = issuer.jwksFetches();
+    for (let i = 0; i < 3; i++) assert.equal((await get(await issuer.sign("acme/widgets"))).status, 200);
+    assert.equal(issuer.jwksFetches(), before, "cached keys are reused");
+    await issuer.rotate();
+    assert.equal((await get(await issuer.sign("acme/widgets"))).status, 200, "a token signed with the rotated key verifies");
+    assert.equal(issuer.jwksFetches(), before + 1);
+  });
+
+  it("ORUN_TOKEN: valid → its namespace; other namespace → 404; revoked → 401; unknown → 401; stored only hashed", async () => {
+    const { token, record } = await createToken(backend.store, "Acme/Widgets", "laptop");
+    assert.match(token, /^orun_/);
+    assert.equal((await get(token)).status, 200);
+    const stored = await backend.store.findTokenByHash(hashToken(token));
+    assert.equal(stored?.id, record.id);
+    assert.ok(!JSON.stringify(await backend.store.listTokens()).includes(token), "the secret is not stored");
+    const other = await createToken(backend.store, "someone/else");
+    assert.equal((await get(other.token)).status, 404);
+    assert.equal(await backend.store.revokeToken(record.id, new Date().toISOString()), true);
+    const revoked = await get(token);
+    assert.deepEqual([revoked.status, revoked.body.code], [401, "UNAUTHORIZED"]);
+    assert.equal((await get(`${token}x`)).status, 401);
+  });
+
+  it("CLI side: fetches an OIDC token with audience orun from ACTIONS_ID_TOKEN_REQUEST_URL, caches it, and the backend accepts it", async () => {
+    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets&audience=wrong`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken, ORUN_TOKEN: "orun_ignored" };
+    const source = resolveTokenSource(env);
+    assert.equal(source.kind, "oidc", "OIDC wins over ORUN_TOKEN");
+    const client = new BackendClient({ baseUrl: backend.url, auth: source });
+    const requestsBefore = issuer.tokenRequests();
+    const run = await client.getRun("r1");
+    assert.equal(run.runId, "r1");
+    await client.listJobs("r1");
+    assert.equal(issuer.tokenRequests() - requestsBefore, 1, "one token for several calls");
+    await assert.rejects(new GithubOidcTokenSource(issuer.tokenRequestUrl, "wrong").token(), /OIDC token request failed: HTTP 401/);
+    assert.equal(resolveTokenSource({ ORUN_TOKEN: " orun_abc " }).kind, "token");
+    assert.throws(() => resolveTokenSource({}), /no credentials.*id-token: write.*ORUN_TOKEN/s);
+  });
+
+  it("CLI side: a 401 is a clear authentication error, not retried", async () => {
+    const client = new BackendClient({ baseUrl: backend.url, auth: { kind: "token", token: async () => "orun_bogus" } });
+    await assert.rejects(client.getRun("r1"), /authentication failed: Invalid or revoked token.*ORUN_TOKEN/s);
+  });
+});
