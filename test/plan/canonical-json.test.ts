@@ -4,75 +4,13 @@ import { createHash } from "node:crypto";
 import type { Plan } from "../../src/model/plan.js";
 import { encodeGoJson, goJsonString, compareUtf8 } from "../../src/plan/canonical-json.js";
 import { encodePlanCompact, encodePlanJson, encodePlanYaml, planShape, decodePlan } from "../../src/plan/format.js";
+import { goldenPlan } from "./golden.js";
 import { jobDisplayName, jobUid, stampPlan, computePlanChecksum, checksumPayload, verifyPlanChecksum } from "../../src/plan/checksum.js";
 
 // Spec 12 §4.6: bytes produced by orun v2.3's Go renderer for a fixed plan.
 const GOLDEN_COMPACT = "{\"apiVersion\":\"orun.io/v1\",\"kind\":\"Plan\",\"metadata\":{\"name\":\"demo\",\"generatedAt\":\"2026-01-01T00:00:00Z\"},\"execution\":{\"concurrency\":4,\"failFast\":true},\"spec\":{\"jobBindings\":{\"helm\":\"helm-jobs\"}},\"jobs\":[{\"id\":\"db.dev.deploy\",\"name\":\"deploy\",\"component\":\"db\",\"environment\":\"dev\",\"composition\":\"helm\",\"jobRegistry\":\"helm-jobs\",\"job\":\"deploy\",\"path\":\"./\",\"steps\":[{\"id\":\"migrate\",\"name\":\"migrate\",\"phase\":\"main\",\"run\":\"run-migrations --env dev\"}],\"timeout\":\"10m\",\"retries\":2},{\"id\":\"api.dev.deploy\",\"name\":\"deploy\",\"component\":\"api\",\"environment\":\"dev\",\"composition\":\"helm\",\"profile\":\"helm.default\",\"profileSource\":\"composition-default\",\"jobRegistry\":\"helm-jobs\",\"job\":\"deploy\",\"path\":\"services/api\",\"steps\":[{\"id\":\"checkout\",\"name\":\"checkout\",\"phase\":\"pre\",\"order\":1,\"run\":\"git fetch\"},{\"id\":\"deploy\",\"name\":\"deploy\",\"phase\":\"main\",\"run\":\"helm upgrade api ./chart --namespace dev\",\"with\":{\"a\":2,\"z\":\"1\"}},{\"id\":\"step-3\",\"phase\":\"post\",\"use\":\"actions/cache@v4\"}],\"dependsOn\":[\"db.dev.deploy\"],\"timeout\":\"10m\",\"env\":{\"A\":\"\\u003cb\\u003e\\u0026\",\"REGION\":\"eu-west-1\"},\"labels\":{\"team\":\"core\"},\"parameters\":{\"ratio\":1.5,\"replicas\":2}},{\"id\":\"api.prod.deploy\",\"name\":\"deploy\",\"component\":\"api\",\"environment\":\"prod\",\"composition\":\"helm\",\"profile\":\"helm.release\",\"profileSource\":\"subscription-rule\",\"profileRuleTriggerRef\":\"release-tag\",\"jobRegistry\":\"helm-jobs\",\"job\":\"deploy\",\"path\":\"services/api\",\"steps\":[{\"id\":\"deploy\",\"name\":\"deploy\",\"phase\":\"main\",\"run\":\"helm upgrade api ./chart --namespace prod\"}],\"gates\":[{\"type\":\"environment-promotion\",\"environment\":\"dev\",\"component\":\"api\",\"condition\":\"success\",\"match\":{\"revision\":\"source\"}}]}]}";
 const GOLDEN_SHA = "c7806e6a6b2966e3ab335dad6be1993be9430ac8d2719cf206a366efefcca767";
 const GOLDEN_PRETTY = "{\n  \"apiVersion\": \"orun.io/v1\",\n  \"kind\": \"Plan\",\n  \"metadata\": {\n    \"name\": \"demo\",\n    \"generatedAt\": \"2026-01-01T00:00:00Z\",\n    \"checksum\": \"sha256-c7806e6a6b2966e3ab335dad6be1993be9430ac8d2719cf206a366efefcca767\"\n  },\n  \"execution\": {\n    \"concurrency\": 4,\n    \"failFast\": true\n  },\n  \"spec\": {\n    \"jobBindings\": {\n      \"helm\": \"helm-jobs\"\n    }\n  },\n  \"jobs\": [\n    {\n      \"id\": \"db.dev.deploy\",\n      \"uid\": \"job_c7806e6_59180bb4f2c9\",\n      \"displayName\": \"Deploy\",\n      \"checkName\": \"db \u00b7 dev \u00b7 Deploy\",\n      \"name\": \"deploy\",\n      \"component\": \"db\",\n      \"environment\": \"dev\",\n      \"composition\": \"helm\",\n      \"jobRegistry\": \"helm-jobs\",\n      \"job\": \"deploy\",\n      \"path\": \"./\",\n      \"steps\": [\n        {\n          \"id\": \"migrate\",\n          \"name\": \"migrate\",\n          \"phase\": \"main\",\n          \"run\": \"run-migrations --env dev\"\n        }\n      ],\n      \"timeout\": \"10m\",\n      \"retries\": 2\n    },\n    {\n      \"id\": \"api.dev.deploy\",\n      \"uid\": \"job_c7806e6_ac8d62ce822e\",\n      \"displayName\": \"Deploy\",\n      \"checkName\": \"api \u00b7 dev \u00b7 Deploy\",\n      \"name\": \"deploy\",\n      \"component\": \"api\",\n      \"environment\": \"dev\",\n      \"composition\": \"helm\",\n      \"profile\": \"helm.default\",\n      \"profileSource\": \"composition-default\",\n      \"jobRegistry\": \"helm-jobs\",\n      \"job\": \"deploy\",\n      \"path\": \"services/api\",\n      \"steps\": [\n        {\n          \"id\": \"checkout\",\n          \"name\": \"checkout\",\n          \"phase\": \"pre\",\n          \"order\": 1,\n          \"run\": \"git fetch\"\n        },\n        {\n          \"id\": \"deploy\",\n          \"name\": \"deploy\",\n          \"phase\": \"main\",\n          \"run\": \"helm upgrade api ./chart --namespace dev\",\n          \"with\": {\n            \"a\": 2,\n            \"z\": \"1\"\n          }\n        },\n        {\n          \"id\": \"step-3\",\n          \"phase\": \"post\",\n          \"use\": \"actions/cache@v4\"\n        }\n      ],\n      \"dependsOn\": [\n        \"db.dev.deploy\"\n      ],\n      \"timeout\": \"10m\",\n      \"env\": {\n        \"A\": \"\\u003cb\\u003e\\u0026\",\n        \"REGION\": \"eu-west-1\"\n      },\n      \"labels\": {\n        \"team\": \"core\"\n      },\n      \"parameters\": {\n        \"ratio\": 1.5,\n        \"replicas\": 2\n      }\n    },\n    {\n      \"id\": \"api.prod.deploy\",\n      \"uid\": \"job_c7806e6_fb91dbfa5d8e\",\n      \"displayName\": \"Deploy\",\n      \"checkName\": \"api \u00b7 prod \u00b7 Deploy\",\n      \"name\": \"deploy\",\n      \"component\": \"api\",\n      \"environment\": \"prod\",\n      \"composition\": \"helm\",\n      \"profile\": \"helm.release\",\n      \"profileSource\": \"subscription-rule\",\n      \"profileRuleTriggerRef\": \"release-tag\",\n      \"jobRegistry\": \"helm-jobs\",\n      \"job\": \"deploy\",\n      \"path\": \"services/api\",\n      \"steps\": [\n        {\n          \"id\": \"deploy\",\n          \"name\": \"deploy\",\n          \"phase\": \"main\",\n          \"run\": \"helm upgrade api ./chart --namespace prod\"\n        }\n      ],\n      \"gates\": [\n        {\n          \"type\": \"environment-promotion\",\n          \"environment\": \"dev\",\n          \"component\": \"api\",\n          \"condition\": \"success\",\n          \"match\": {\n            \"revision\": \"source\"\n          }\n        }\n      ]\n    }\n  ]\n}";
-
-/** The golden plan, written with keys deliberately out of order (the serialiser must restore Go's order). */
-function goldenPlan(): Plan {
-  return {
-    jobs: [
-      {
-        retries: 2,
-        timeout: "10m",
-        steps: [{ run: "run-migrations --env dev", phase: "main", name: "migrate", id: "migrate" }],
-        path: "./",
-        job: "deploy",
-        jobRegistry: "helm-jobs",
-        composition: "helm",
-        environment: "dev",
-        component: "db",
-        name: "deploy",
-        id: "db.dev.deploy",
-      },
-      {
-        parameters: { replicas: 2, ratio: 1.5 },
-        labels: { team: "core" },
-        env: { REGION: "eu-west-1", A: "<b>&" },
-        timeout: "10m",
-        dependsOn: ["db.dev.deploy"],
-        steps: [
-          { id: "checkout", name: "checkout", phase: "pre", order: 1, run: "git fetch" },
-          { with: { z: "1", a: 2 }, run: "helm upgrade api ./chart --namespace dev", phase: "main", name: "deploy", id: "deploy" },
-          { use: "actions/cache@v4", phase: "post", id: "step-3" },
-        ],
-        path: "services/api",
-        job: "deploy",
-        jobRegistry: "helm-jobs",
-        profileSource: "composition-default",
-        profile: "helm.default",
-        composition: "helm",
-        environment: "dev",
-        component: "api",
-        name: "deploy",
-        id: "api.dev.deploy",
-      },
-      {
-        gates: [{ match: { revision: "source" }, condition: "success", component: "api", environment: "dev", type: "environment-promotion" }],
-        steps: [{ id: "deploy", name: "deploy", phase: "main", run: "helm upgrade api ./chart --namespace prod" }],
-        path: "services/api",
-        job: "deploy",
-        jobRegistry: "helm-jobs",
-        profileRuleTriggerRef: "release-tag",
-        profileSource: "subscription-rule",
-        profile: "helm.release",
-        composition: "helm",
-        environment: "prod",
-        component: "api",
-        name: "deploy",
-        id: "api.prod.deploy",
-      },
-    ],
-    spec: { jobBindings: { helm: "helm-jobs" } },
-    execution: { failFast: true, concurrency: 4 },
-    metadata: { generatedAt: "2026-01-01T00:00:00Z", name: "demo" },
-    kind: "Plan",
-    apiVersion: "orun.io/v1",
-  };
-}
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");

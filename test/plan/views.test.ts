@@ -1,0 +1,44 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { renderPlanView } from "../../src/plan/views.js";
+import { stampPlan } from "../../src/plan/checksum.js";
+import { goldenPlan } from "./golden.js";
+
+// Exact outputs of orun v2.3 for the golden-vector plan (spec 12 §5.3), as printed by
+// `orun plan --view ...`: "\n" + view + "\n".
+const EXPECTED: Record<string, string> = {
+  "--view dag": "\n\nComponent graph\n├─ api\n│  ├─ dev [helm.default]\n│  │  └─ default · 10m\n│  │     ├─ (depends on) db.dev.deploy\n│  │     ├─ checkout\n│  │     ├─ deploy\n│  │     └─ \n│  └─ prod [helm.release via release-tag]\n│     └─ release\n│        └─ deploy\n\n└─ db\n   └─ dev\n      └─ deploy · 10m (retry:2x)\n         └─ migrate\n\n\n  components   2\n  jobs         3\n\n",
+  "--view dag:long": "\n\nComponent graph\n├─ api\n│  ├─ dev [helm.default]\n│  │  └─ default · 10m\n│  │     ├─ (depends on) db.dev.deploy\n│  │     ├─ checkout\n│  │     │  run: git fetch\n│  │     ├─ deploy\n│  │     │  run: helm upgrade api ./chart --namespace dev\n│  │     └─ \n│  └─ prod [helm.release via release-tag]\n│     └─ release\n│        └─ deploy\n│           run: helm upgrade api ./chart --namespace prod\n\n└─ db\n   └─ dev\n      └─ deploy · 10m (retry:2x)\n         └─ migrate\n            run: run-migrations --env dev\n\n\n  components   2\n  jobs         3\n\n",
+  "--view dependencies": "\n┌──────────────────────────────────────────────────────────┐\n│ plan view: dependencies                                  │\n├──────────────────────────────────────────────────────────┤\n│ plan:  demo\n│ jobs:  3\n└──────────────────────────────────────────────────────────┘\n\nDependency graph\n├─ deploy (api/dev)\n  └─ depends-on: db.dev.deploy\n\n├─ deploy (api/prod)\n   └─ no dependencies\n\n└─ deploy (db/dev)\n   └─ no dependencies\n\n\n  jobs         3\n\n",
+  "--view component=api": "\n┌──────────────────────────────────────────────────────────┐\n│ plan view: component                                     │\n├──────────────────────────────────────────────────────────┤\n│ plan:  api [helm]\n│ jobs:  2\n└──────────────────────────────────────────────────────────┘\n\nEnvironment breakdown\n├─ dev (1 jobs)\n│  └─ deploy\n│     registry: helm-jobs\n│     job: deploy\n│     timeout: 10m\n│     dependencies:\n│       - db.dev.deploy\n│     steps:\n│       ├─ checkout\n│             run: git fetch\n│       ├─ deploy\n│             run: helm upgrade api ./chart --namespace dev\n│       └─ \n│             use: actions/cache@v4\n\n├─ prod (1 jobs)\n│  └─ deploy\n│     registry: helm-jobs\n│     job: deploy\n│     steps:\n│       └─ deploy\n│             run: helm upgrade api ./chart --namespace prod\n\n\n  jobs         2\n\n",
+  "--view component=nope": "\n┌──────────────────────────────────────────────────────────┐\n│ plan view: component                                     │\n├──────────────────────────────────────────────────────────┤\n│ component: nope\n│ no jobs found\n└──────────────────────────────────────────────────────────┘\n"
+};
+
+const printed = (view: string, long = false): string => `\n${renderPlanView(stampPlan(goldenPlan()), view, { long })}\n`;
+
+test("--view dag prints the component graph", () => {
+  assert.equal(printed("dag"), EXPECTED["--view dag"]);
+});
+
+test("--view dag:long (and dag with --long) adds the run commands", () => {
+  assert.equal(printed("dag:long"), EXPECTED["--view dag:long"]);
+  assert.equal(printed("dag", true), EXPECTED["--view dag:long"]);
+});
+
+test("--view dependencies lists each job's dependencies", () => {
+  assert.equal(printed("dependencies"), EXPECTED["--view dependencies"]);
+});
+
+test("--view component=NAME breaks a component down by environment", () => {
+  assert.equal(printed("component=api"), EXPECTED["--view component=api"]);
+});
+
+test("--view component=NAME for an unknown component prints the empty panel", () => {
+  assert.equal(printed("component=nope"), EXPECTED["--view component=nope"]);
+});
+
+test("an unknown view falls back to dag; an empty plan prints the empty dag panel", () => {
+  assert.equal(printed("whatever"), EXPECTED["--view dag"]);
+  const empty = { ...goldenPlan(), jobs: [] };
+  assert.match(renderPlanView(empty, "dag"), /│ plan view: dag {43}│\n├─+┤\n│ no jobs in plan\n└─+┘$/);
+});

@@ -1,0 +1,160 @@
+// Test repositories for the compiler: real files in a temp dir, built from
+// small YAML snippets. `baseRepo()` is the spec's fixture "S" (10-planner §5):
+// a dir source `./comps` with a profile-less `svc` type and a `tf` type with
+// execution profiles.
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export type Files = Record<string, string>;
+
+const created: string[] = [];
+
+/** Writes `files` (relative path → text) into a fresh temp dir, in the given order. */
+export async function writeRepo(files: Files, order?: string[]): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-plan-"));
+  created.push(dir);
+  for (const rel of order ?? Object.keys(files)) {
+    const file = path.join(dir, rel);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, files[rel]!);
+  }
+  return dir;
+}
+
+/** Removes every repo written so far (call from `after`). */
+export async function cleanupRepos(): Promise<void> {
+  await Promise.all(created.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })));
+}
+
+export const STACK = `apiVersion: orun.io/v1
+kind: Stack
+metadata:
+  name: test-stack
+  version: 0.1.0
+`;
+
+export const SVC = `apiVersion: sourceplane.io/v1alpha1
+kind: Composition
+metadata:
+  name: svc
+spec:
+  type: svc
+  defaultJob: deploy
+  parameterSchema:
+    type: object
+    properties:
+      parameters:
+        type: object
+        properties:
+          replicas:
+            type: integer
+            default: 1
+  jobs:
+    - name: deploy
+      runsOn: ubuntu-latest
+      timeout: 10m
+      retries: 2
+      steps:
+        - id: the-id
+          name: main-step
+          run: "echo deploy {{.orun.component.name}} to {{.orun.environment.name}} r={{.parameters.replicas}}"
+        - name: post-step
+          phase: post
+          run: echo post
+        - name: pre-b
+          phase: pre
+          order: 2
+          run: echo pre-b
+        - name: pre-a
+          phase: pre
+          order: 1
+          run: echo pre-a
+          with:
+            num: 5
+            tmpl: "{{.orun.job.id}}"
+    - name: other
+      steps:
+        - run: echo other
+`;
+
+export const TF = `apiVersion: sourceplane.io/v1alpha1
+kind: Composition
+metadata:
+  name: tf
+spec:
+  type: tf
+  defaultJob: plan
+  defaultProfile: verify
+  parameterSchema:
+    type: object
+  jobs:
+    - name: plan
+      steps:
+        - name: init
+          capability: tf.init
+          run: terraform init
+        - name: plan
+          capability: tf.plan
+          run: terraform plan
+        - name: apply
+          capability: tf.apply
+          run: terraform apply
+        - name: always
+          run: echo always
+    - name: drift
+      steps:
+        - name: d1
+          run: "echo drift {{.orun.profile.name}}"
+  executionProfiles:
+    verify:
+      jobs:
+        plan:
+          includeCapabilities: [tf.init, tf.plan]
+    apply:
+      policies:
+        requireApproval: true
+      jobs:
+        plan:
+          stepsEnabled: [init, apply]
+          stepOverrides:
+            apply:
+              run: terraform apply -auto-approve
+        drift:
+          stepsEnabled: [d1]
+`;
+
+export const HEADER = `apiVersion: sourceplane.io/v1
+kind: Intent
+metadata:
+  name: s-test
+compositions:
+  sources:
+    - name: local
+      kind: dir
+      path: ./comps
+`;
+
+/** Fixture S with `body` appended to the intent header (environments, components, ...). */
+export function baseRepo(body: string, extra: Files = {}): Files {
+  return {
+    "intent.yaml": HEADER + body,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": SVC,
+    "comps/tf/compositions.yaml": TF,
+    ...extra,
+  };
+}
+
+/** Environments dev, staging, prod selecting every component (no subscriptions needed). */
+export const THREE_ENVS = `environments:
+  dev:
+    selectors:
+      components: ["*"]
+  staging:
+    selectors:
+      components: ["*"]
+  prod:
+    selectors:
+      components: ["*"]
+`;
