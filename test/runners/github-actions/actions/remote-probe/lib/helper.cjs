@@ -1,0 +1,1 @@
+console.log("helper from", require("node:path").basename(__dirname));

@@ -1,0 +1,170 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile, readdir, stat, writeFile, cp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { GitHubApiTwin } from "../../support/github-api.js";
+import { ACTIONS_SRC, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
+
+/** A loopback port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("github-actions runner: remote actions", () => {
+  let api: GitHubApiTwin;
+  let cacheRoot: string;
+  let probeSha: string;
+  let monoSha: string;
+
+  before(async () => {
+    api = await new GitHubApiTwin().start();
+    cacheRoot = await tempDir("shared-cache");
+    probeSha = await api.publishDir("acme", "probe", "v1", path.join(ACTIONS_SRC, "remote-probe"));
+    const mono = await tempDir("mono");
+    await cp(path.join(ACTIONS_SRC, "remote-probe"), path.join(mono, "tools/probe"), { recursive: true });
+    await writeFile(path.join(mono, "README.md"), "monorepo root\n");
+    monoSha = await api.publishDir("acme", "mono", "release/v2", mono);
+    await rm(mono, { recursive: true, force: true });
+  });
+  after(async () => {
+    await api.close();
+    await rm(cacheRoot, { recursive: true, force: true });
+  });
+
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ GITHUB_API_URL: api.url, ...extra });
+
+  it("resolves a ref once for N concurrent jobs, downloads once, and hard-links each job's copy", async () => {
+    api.commitDelayMs = 150;
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env({ GITHUB_TOKEN: "ghs_twintoken" }) });
+    try {
+      const before = api.requests.length;
+      const jobs = ["a", "b", "c", "d"].map((n) => makeJob(`svc-${n}@dev.remote`, [{ id: "probe", use: "acme/probe@v1" }, { id: "echo", run: "echo inode=${{ steps.probe.outputs.inode }}" }]));
+      const runs = await Promise.all(jobs.map((job) => runJob(h, job)));
+      const made = api.requests.slice(before);
+      assert.equal(made.filter((r) => r.path.includes("/commits/")).length, 1, "one ref lookup for 4 jobs");
+      assert.equal(made.filter((r) => r.path.includes("/tarball/")).length, 1, "one download for 4 jobs");
+      assert.ok(made.every((r) => r.authorization === "Bearer ghs_twintoken"), "GITHUB_TOKEN sent as a bearer token");
+      const cached = path.join(cacheRoot, "acme/probe", probeSha, "file.txt");
+      const cacheInode = String((await stat(cached)).ino);
+      for (const r of runs) {
+        assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+        assert.match(r.steps[0].output, /original content\nhelper from lib/);
+        assert.equal(r.steps[0].outputs?.inode, cacheInode, "job copy is a hard link of the cache");
+        assert.equal(r.steps[1].output, `inode=${cacheInode}`);
+      }
+      assert.equal((await readFile(path.join(cacheRoot, "acme/probe/refs/v1"), "utf8")).trim(), probeSha);
+      assert.equal(h.runner.cache.apiRequests, 2);
+    } finally {
+      api.commitDelayMs = 0;
+      await h.dispose();
+    }
+  });
+
+  it("serves a second run from the disk tier with zero API calls, and a job's writes leave the cache intact", async () => {
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env() });
+    try {
+      const before = api.requests.length;
+      const r = await runJob(h, makeJob("svc@dev.writer", [{ id: "probe", use: "acme/probe@v1", with: { modify: "true" } }]));
+      assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+      assert.match(r.steps[0].output, /changed content/);
+      assert.equal(api.requests.length, before, "no API request at all");
+      const cacheDir = path.join(cacheRoot, "acme/probe", probeSha);
+      assert.equal(await readFile(path.join(cacheDir, "file.txt"), "utf8"), "original content\n");
+      assert.equal(await readFile(path.join(cacheDir, "delete-me.txt"), "utf8"), "bye\n");
+      assert.deepEqual((await readdir(cacheDir)).sort(), ["action.yml", "delete-me.txt", "file.txt", "lib"]);
+      // Cache files are read-only, so nothing can edit them in place by accident.
+      assert.equal((await stat(path.join(cacheDir, "file.txt"))).mode & 0o222, 0);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("copies instead of hard-linking when the job folder is on another file system", async () => {
+    const shmDev = (await stat("/dev/shm").catch(() => undefined))?.dev;
+    const cacheDev = (await stat(cacheRoot)).dev;
+    const crossFs = shmDev !== undefined && shmDev !== cacheDev;
+    // /dev/shm is a tmpfs here; where it is not a separate device, force the copy path instead.
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env(), scratchBase: crossFs ? "/dev/shm" : undefined, runner: crossFs ? {} : { actionsLink: "copy" } });
+    try {
+      const r = await runJob(h, makeJob("svc@dev.xfs", [{ id: "probe", use: "acme/probe@v1" }]));
+      assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+      const cacheInode = String((await stat(path.join(cacheRoot, "acme/probe", probeSha, "file.txt"))).ino);
+      assert.notEqual(r.steps[0].outputs?.inode, cacheInode);
+      assert.match(r.steps[0].output, /original content/);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("forced copy mode copies on the same file system", async () => {
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env({ ORUN_ACTIONS_LINK: "copy" }) });
+    try {
+      const r = await runJob(h, makeJob("svc@dev.copy", [{ id: "probe", use: "acme/probe@v1" }]));
+      const cacheInode = String((await stat(path.join(cacheRoot, "acme/probe", probeSha, "file.txt"))).ino);
+      assert.notEqual(r.steps[0].outputs?.inode, cacheInode);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("runs an action from a repository sub-path and a ref containing a slash", async () => {
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env() });
+    try {
+      const r = await runJob(h, makeJob("svc@dev.mono", [{ id: "probe", use: "acme/mono/tools/probe@release/v2" }]));
+      assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+      assert.match(r.steps[0].output, /original content\nhelper from lib/);
+      assert.equal((await readFile(path.join(cacheRoot, "acme/mono/refs/release_v2"), "utf8")).trim(), monoSha);
+      assert.equal(await readFile(path.join(cacheRoot, "acme/mono", monoSha, "README.md"), "utf8"), "monorepo root\n");
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("fails clearly for an unknown ref and an unreachable API, leaving nothing behind", async () => {
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env() });
+    const port = await closedPort();
+    const down = await makeHarness({ hostEnv: { GITHUB_API_URL: `http://127.0.0.1:${port}` } });
+    try {
+      const r = await runJob(h, makeJob("svc@dev.unknown", [{ id: "x", use: "acme/probe@v404" }]));
+      assert.match(r.steps[0].error ?? "", /resolve acme\/probe@v404: .*\/repos\/acme\/probe\/commits\/v404 answered 404/);
+      const r2 = await runJob(down, makeJob("svc@dev.down", [{ id: "x", use: "acme/probe@v1" }]));
+      assert.match(r2.steps[0].error ?? "", /resolve acme\/probe@v1: cannot reach http:\/\/127\.0\.0\.1:\d+\/repos\/acme\/probe\/commits\/v1: ECONNREFUSED/);
+      assert.equal(r2.finish, undefined);
+    } finally {
+      await h.dispose();
+      await down.dispose();
+    }
+  });
+
+  for (const [label, entries, pattern] of [
+    ["a `../` path", [{ path: "acme-evil-1/action.yml", content: "name: x\nruns:\n  using: node20\n  main: a.js\n" }, { path: "acme-evil-1/../../escaped.txt", content: "pwned" }], /unsafe action tarball: path "acme-evil-1\/\.\.\/\.\.\/escaped\.txt" leaves the archive root/],
+    ["an absolute path", [{ path: "/tmp/orun-absolute-escape.txt", content: "pwned" }], /unsafe action tarball: absolute path/],
+    ["an escaping symlink", [{ path: "acme-evil-1/", type: "Directory" }, { path: "acme-evil-1/link", type: "SymbolicLink", linkpath: "../../../etc" }], /symlink "acme-evil-1\/link" -> "..\/..\/..\/etc" points outside the action/],
+  ] as const) {
+    it(`rejects a tarball with ${label}`, async () => {
+      const root = await tempDir("evil-root");
+      const cache = path.join(root, "cache");
+      await mkdir(cache);
+      const repo = `evil-${label.replace(/\W+/g, "-")}`;
+      api.publishRaw("acme", repo, "v1", entries.map((e) => ({ ...e })));
+      const h = await makeHarness({ actionsCache: cache, hostEnv: env() });
+      try {
+        const r = await runJob(h, makeJob("svc@dev.evil", [{ id: "x", use: `acme/${repo}@v1` }]));
+        assert.match(r.steps[0].error ?? "", pattern);
+        assert.deepEqual(await readdir(root), ["cache"], "nothing written next to the cache");
+        const repoDir = path.join(cache, "acme", repo);
+        assert.deepEqual(await readdir(repoDir), ["refs"], "no content dir, no leftovers");
+        await assert.rejects(stat("/tmp/orun-absolute-escape.txt"));
+      } finally {
+        await h.dispose();
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+  }
+});
