@@ -150,7 +150,7 @@ function typeText(type: unknown): string {
   };
   const list = String(type).split(",");
   if (list.length === 1) return names[list[0]!] ?? list[0]!;
-  return `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
+  return `${names[list[0]!]?.split(" ")[0] ?? "a"} ${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
 }
 
 function describeValue(value: unknown): string {
