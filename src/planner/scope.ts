@@ -1,0 +1,129 @@
+// Context-aware scoping: `orun run` and `orun get jobs` started inside a
+// component's folder work on that component and what it depends on, as if
+// `--component <it>` had been given; `--all` turns this off. A plan records
+// the component set it was made for (`metadata.scope`), so running it from a
+// folder with a different scope warns instead of silently doing other work.
+
+import { readFile, realpath } from "node:fs/promises";
+import path from "node:path";
+import { parse } from "yaml";
+import type { Plan, PlanMetadata } from "../model/plan.js";
+
+export const MANIFEST_NAMES = ["component.yaml", "component.yml"] as const;
+
+export interface ComponentContext {
+  /** The component's name (component.yaml `metadata.name`). */
+  name: string;
+  /** Absolute path of its manifest. */
+  manifest: string;
+}
+
+/**
+ * Walks up from `cwd` to `intentRoot` (inclusive) and returns the first
+ * component manifest that names a component. Outside the intent root there is
+ * no context. Unreadable or nameless manifests are passed over.
+ */
+export async function findComponentContext(cwd: string, intentRoot: string): Promise<ComponentContext | undefined> {
+  const root = await realpath(intentRoot).catch(() => path.resolve(intentRoot));
+  let dir = await realpath(cwd).catch(() => path.resolve(cwd));
+  if (!isInside(dir, root)) return undefined;
+  for (;;) {
+    for (const file of MANIFEST_NAMES) {
+      const name = await manifestName(path.join(dir, file));
+      if (name) return { name, manifest: path.join(dir, file) };
+    }
+    if (dir === root) return undefined;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+async function manifestName(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const doc = parse(text) as { metadata?: { name?: unknown } } | null;
+    const name = doc?.metadata?.name;
+    return typeof name === "string" && name.trim() ? name.trim() : undefined;
+  } catch {
+    // The planner reports a broken manifest properly; scoping just doesn't apply.
+    return undefined;
+  }
+}
+
+function isInside(dir: string, root: string): boolean {
+  const rel = path.relative(root, dir);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** A component as scoping sees it: its name and the components it depends on. */
+export interface ScopeComponent {
+  name: string;
+  dependsOn: readonly { component: string }[];
+}
+
+/** The component and its transitive dependencies (by component name, any environment), sorted. */
+export function componentClosure(name: string, components: readonly ScopeComponent[]): string[] {
+  const byName = new Map(components.map((c) => [c.name, c]));
+  const seen = new Set([name]);
+  const queue = [name];
+  while (queue.length > 0) {
+    for (const dep of byName.get(queue.shift()!)?.dependsOn ?? []) {
+      if (!seen.has(dep.component) && byName.has(dep.component)) {
+        seen.add(dep.component);
+        queue.push(dep.component);
+      }
+    }
+  }
+  return [...seen].sort();
+}
+
+export type PlanScopeRecord = NonNullable<PlanMetadata["scope"]>;
+
+export interface CwdScopeOptions {
+  cwd: string;
+  intentRoot: string;
+  components: readonly ScopeComponent[];
+  /** `--all` */
+  all?: boolean;
+  /** `--component` given explicitly: it wins over the folder. */
+  explicitComponents?: readonly string[];
+}
+
+/** The scope implied by the working directory, or undefined when none applies. */
+export async function resolveCwdScope(options: CwdScopeOptions): Promise<PlanScopeRecord | undefined> {
+  if (options.all || (options.explicitComponents?.length ?? 0) > 0) return undefined;
+  const context = await findComponentContext(options.cwd, options.intentRoot);
+  if (!context || !options.components.some((c) => c.name === context.name)) return undefined;
+  return { detectedComponent: context.name, components: componentClosure(context.name, options.components) };
+}
+
+/** Banner for stderr: `context: auto-scoped to component api (+ 1 dependency: lib)` and the `--all` hint. */
+export function scopeBanner(scope: PlanScopeRecord): string {
+  const name = scope.detectedComponent ?? scope.components.join(", ");
+  const deps = scope.components.filter((c) => c !== scope.detectedComponent);
+  const extra = deps.length ? ` (+ ${deps.length} ${deps.length === 1 ? "dependency" : "dependencies"}: ${deps.join(", ")})` : "";
+  return `context: auto-scoped to component ${name}${extra}\nhint: pass --all to include all components\n`;
+}
+
+/** A warning when a plan made for one component set is run under another; undefined when they agree. */
+export function scopeMismatchWarning(plan: Pick<Plan, "metadata">, current: PlanScopeRecord | undefined): string | undefined {
+  const recorded = plan.metadata.scope;
+  if (!recorded || !current) return undefined;
+  const a = [...recorded.components].sort();
+  const b = [...current.components].sort();
+  if (a.length === b.length && a.every((c, i) => c === b[i])) return undefined;
+  return `warning: plan was generated for [${a.join(", ")}] but current scope is [${b.join(", ")}]\n`;
+}
+
+/** The jobs of a plan that belong to the scope (for `orun get jobs`). */
+export function jobsInScope<J extends { component: string }>(jobs: readonly J[], scope: PlanScopeRecord | undefined): J[] {
+  if (!scope) return [...jobs];
+  const keep = new Set(scope.components);
+  return jobs.filter((job) => keep.has(job.component));
+}
