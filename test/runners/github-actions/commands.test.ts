@@ -1,0 +1,84 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { parseKeyValueFile, isProtectedEnvKey } from "../../../src/runners/github-actions/file-commands.js";
+import { CommandProcessor, LineSplitter, parseCommandLine, unescapeCommandValue } from "../../../src/runners/github-actions/workflow-commands.js";
+import { Masker } from "../../../src/runners/github-actions/masker.js";
+import { parseActionRef } from "../../../src/runners/github-actions/action-ref.js";
+import { parseActionMetadata } from "../../../src/runners/github-actions/action-metadata.js";
+
+describe("github-actions workflow commands", () => {
+  it("parses names, properties and escaped values", () => {
+    assert.deepEqual(parseCommandLine("::warning file=a%2Cb.js,line=3::msg%0Anext"), { name: "warning", properties: { file: "a,b.js", line: "3" }, message: "msg\nnext" });
+    assert.equal(parseCommandLine("not ::a command::"), undefined);
+    assert.equal(parseCommandLine("::no-end"), undefined);
+    assert.equal(unescapeCommandValue("AQ%2F%2FWf%3D%3D %25 %3A"), "AQ//Wf== % :");
+  });
+
+  it("captures the legacy command block and masks what add-mask registers", () => {
+    const masker = new Masker();
+    const p = new CommandProcessor(masker);
+    const lines = ["::group::g", "::debug::d", "::add-mask::secret", "::set-output name=result::done", "::save-state name=token::secret", "::add-path::/tmp/bin", "::set-env name=GREETING::hello", "visible output", "a secret here", "::endgroup::"];
+    const shown = lines.map((l) => p.line(l)).filter((l) => l !== undefined);
+    assert.deepEqual(shown, ["▸ g", "visible output", "a *** here"]);
+    assert.deepEqual(p.effects, { outputs: { result: "done" }, state: { token: "secret" }, env: { GREETING: "hello" }, paths: ["/tmp/bin"] });
+  });
+
+  it("masks multi-line secrets line by line and longest first", () => {
+    const m = new Masker();
+    m.add("abc");
+    m.add("abcdef");
+    m.add("line-one\nline-two");
+    assert.equal(m.mask("x abcdef y abc line-two"), "x *** y *** ***");
+    m.add("   ");
+    assert.equal(m.size, 5);
+  });
+
+  it("splits streams into lines and flushes the remainder", () => {
+    const got: string[] = [];
+    const s = new LineSplitter((l) => got.push(l));
+    s.push("a\nb");
+    s.push("c\n");
+    s.push("tail");
+    s.flush();
+    assert.deepEqual(got, ["a", "bc", "tail"]);
+  });
+});
+
+describe("github-actions file commands", () => {
+  it("parses KEY=VALUE and heredocs byte-exact, with BOM and CRLF", () => {
+    assert.deepEqual(parseKeyValueFile("\uFEFFFOO=bar\r\nMULTI<<EOF\nline1\nline2\nEOF\nB64=a+b/c==\n\nEMPTY=\n", "GITHUB_ENV"), { FOO: "bar", MULTI: "line1\nline2", B64: "a+b/c==", EMPTY: "" });
+  });
+
+  it("names the file and line of malformed content", () => {
+    assert.throws(() => parseKeyValueFile("OK=1\nbroken\n", "GITHUB_OUTPUT"), /GITHUB_OUTPUT line 2: invalid file-command assignment "broken"/);
+    assert.throws(() => parseKeyValueFile("K<<EOF\nno end\n", "GITHUB_ENV"), /GITHUB_ENV line 1: matching delimiter "EOF" not found/);
+    assert.throws(() => parseKeyValueFile("<<EOF\nEOF\n", "GITHUB_ENV"), /invalid heredoc assignment/);
+  });
+
+  it("protects runner-owned variables", () => {
+    for (const key of ["GITHUB_SHA", "runner_temp", "ORUN_JOB_ID", "node_options"]) assert.equal(isProtectedEnvKey(key), true, key);
+    assert.equal(isProtectedEnvKey("OK"), false);
+  });
+});
+
+describe("github-actions action references and metadata", () => {
+  it("parses local, remote and docker references and rejects the rest", () => {
+    assert.deepEqual(parseActionRef("./tools/x"), { kind: "local", path: "./tools/x" });
+    assert.deepEqual(parseActionRef("actions/setup-node@v4"), { kind: "remote", owner: "actions", repo: "setup-node", path: "", ref: "v4" });
+    assert.deepEqual(parseActionRef("github/codeql-action/init@v3"), { kind: "remote", owner: "github", repo: "codeql-action", path: "init", ref: "v3" });
+    assert.deepEqual(parseActionRef("docker://alpine:3"), { kind: "docker-image", image: "alpine:3" });
+    for (const bad of ["actions/setup-node", "a/../b@v1", "owner/repo/../../x@v1", "just-a-name@v1"]) assert.throws(() => parseActionRef(bad), /unsupported action reference/, bad);
+  });
+
+  it("reports metadata errors with file, line and field", () => {
+    const parse = (text: string) => parseActionMetadata(text, "/a/action.yml", "/a");
+    assert.throws(() => parse("name: x\nruns:\n  using: node20\n"), /\/a\/action\.yml:3 \(runs\.main\): is required for a node20 action/);
+    assert.throws(() => parse("name: x\n"), /\/a\/action\.yml:1 \(runs\): is required/);
+    assert.throws(() => parse("runs:\n  using: composite\n  steps:\n    - name: both\n      run: x\n      uses: ./y\n"), /action\.yml:4 \(runs\.steps\.0\): needs exactly one of run or uses/);
+    assert.throws(() => parse("inputs: [1]\nruns: {using: composite, steps: []}\n"), /action\.yml:1 \(inputs\): must be a mapping/);
+    assert.throws(() => parse("name: a\nname: b\n"), /invalid YAML/);
+    const meta = parse("inputs:\n  n:\n    required: true\n    default: 3\nruns:\n  using: NODE20\n  main: x.js\n  post-if: failure()\n");
+    assert.deepEqual(meta.inputs.n, { description: undefined, required: true, default: "3" });
+    assert.deepEqual(meta.runs, { using: "node", version: "node20", main: "x.js", pre: undefined, post: undefined, preIf: undefined, postIf: "failure()" });
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { evaluateCondition, interpolate, splitTemplate, type ExpressionScope } from "../../../src/runners/github-actions/expressions.js";
+
+function scope(overrides: Partial<ExpressionScope["status"]> = {}): ExpressionScope {
+  return {
+    contexts: {
+      github: { ref: "refs/heads/main", event_name: "push", event: { commits: [{ id: "a" }, { id: "b" }] } },
+      env: { NAME: "World", COUNT: "3" },
+      steps: { build: { outputs: { ok: "true", list: "x" }, outcome: "success", conclusion: "success" } },
+      inputs: { flag: "false" },
+      secrets: {},
+      matrix: null,
+    },
+    status: { failed: false, cancelled: false, ...overrides },
+  };
+}
+
+describe("github-actions expressions", () => {
+  it("interpolates expressions inside text with GitHub's functions and case-insensitive lookups", () => {
+    const s = scope();
+    assert.equal(interpolate("Hello ${{ env.NAME }}!", s), "Hello World!");
+    assert.equal(interpolate("${{ ENV.name }}/${{ github.REF }}", s), "World/refs/heads/main");
+    assert.equal(interpolate("${{ format('{0}-{1}', env.NAME, 2) }}", s), "World-2");
+    assert.equal(interpolate("${{ startsWith(github.ref, 'refs/heads/') && 'branch' || 'tag' }}", s), "branch");
+    assert.equal(interpolate("${{ toJSON(github.event.commits.*.id) }}", s), '[\n  "a",\n  "b"\n]');
+    assert.equal(interpolate("n=${{ fromJSON(env.COUNT) > 2 }}", s), "n=true");
+    assert.equal(interpolate("[${{ secrets.MISSING }}]", s), "[]");
+    assert.equal(interpolate("${{ github.event.commits }}", s), '[{"id":"a"},{"id":"b"}]');
+    assert.equal(interpolate("no expressions here", s), "no expressions here");
+  });
+
+  it("finds the end of an expression even with }} inside a string literal", () => {
+    assert.deepEqual(splitTemplate("a ${{ 'x}}y' }} b"), [{ literal: "a " }, { expression: " 'x}}y' " }, { literal: " b" }]);
+    assert.equal(interpolate("${{ 'it''s }}' }}", scope()), "it's }}");
+  });
+
+  it("reports unknown contexts, syntax errors and unclosed expressions clearly", () => {
+    assert.throws(() => interpolate("${{ nope.x }}", scope()), /invalid expression \$\{\{ nope\.x \}\}/);
+    assert.throws(() => interpolate("${{ env.NAME == }}", scope()), /invalid expression/);
+    assert.throws(() => interpolate("${{ env.NAME", scope()), /missing closing \}\}/);
+  });
+
+  it("evaluates if: with an implicit success() unless a status function is used", () => {
+    assert.equal(evaluateCondition("steps.build.outputs.ok == 'true'", scope()), true);
+    assert.equal(evaluateCondition("${{ steps.build.outputs.ok == 'TRUE' }}", scope()), true, "string comparison ignores case");
+    assert.equal(evaluateCondition("${{ inputs.flag == 'true' }}", scope()), false);
+    assert.equal(evaluateCondition("true", scope({ failed: true })), false, "implicit success() after a failure");
+    assert.equal(evaluateCondition("failure()", scope({ failed: true })), true);
+    assert.equal(evaluateCondition("always() && env.NAME == 'world'", scope({ failed: true })), true);
+    assert.equal(evaluateCondition("cancelled()", scope({ cancelled: true })), true);
+    assert.equal(evaluateCondition(undefined, scope({ failed: true })), false);
+    assert.equal(evaluateCondition(undefined, scope({ failed: true }), "always()"), true);
+    assert.equal(evaluateCondition("", scope()), true);
+    assert.equal(evaluateCondition(false, scope()), false);
+  });
+});
