@@ -1,0 +1,120 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { discoverManifests, normalizeRoots } from "../../../src/planner/load/components.js";
+import { load, loadError, makeRepo, repoS, HEADER, STACK, SVC, TF } from "./helpers.js";
+
+const manifest = (name: string, spec = "type: svc"): string =>
+  `apiVersion: sourceplane.io/v1\nkind: Component\nmetadata:\n  name: ${name}\nspec:\n  ${spec.split("\n").join("\n  ")}\n`;
+
+test("component manifests are discovered under the roots, skipping .git, .orun and node_modules", async () => {
+  const dir = await repoS(`discovery: {roots: [apps/, ./infra/../infra, "", libs]}\n`, {
+    "apps/api/component.yaml": manifest("api"),
+    "apps/web/component.yml": manifest("web"),
+    "apps/web/node_modules/dep/component.yaml": manifest("dep"),
+    "apps/.orun/cache/component.yaml": manifest("cached"),
+    "apps/.hidden/component.yaml": manifest("hidden"),
+    "infra/net/component.yaml": manifest("net"),
+    "libs/.git/component.yaml": manifest("gitdir"),
+    "other/component.yaml": manifest("outside"),
+  });
+  const ws = await load(dir);
+  assert.deepEqual(
+    ws.components.map((c) => [c.name, c.path, c.sourcePath, c.source]),
+    [
+      ["api", "apps/api", "apps/api/component.yaml", "discovered"],
+      ["hidden", "apps/.hidden", "apps/.hidden/component.yaml", "discovered"],
+      ["net", "infra/net", "infra/net/component.yaml", "discovered"],
+      ["web", "apps/web", "apps/web/component.yml", "discovered"],
+    ],
+  );
+  assert.deepEqual(normalizeRoots(["apps/", "./infra/../infra", "", " libs ", "apps"]), ["apps", "infra", "libs"]);
+  assert.deepEqual(normalizeRoots([]), ["."]);
+});
+
+test("discovery order does not depend on the order files were created", async () => {
+  const names = ["zeta", "alpha", "mid", "beta", "omega"];
+  const forward: Record<string, string> = {};
+  for (const n of names) forward[`apps/${n}/component.yaml`] = manifest(n);
+  const backward: Record<string, string> = {};
+  for (const n of [...names].reverse()) backward[`apps/${n}/component.yaml`] = manifest(n);
+  const a = await makeRepo({ "x": "", ...forward });
+  const b = await makeRepo({ "x": "", ...backward });
+  const la = await discoverManifests(a, ["."], "intent.yaml");
+  const lb = await discoverManifests(b, ["."], "intent.yaml");
+  assert.deepEqual(la, lb);
+  assert.deepEqual(la, ["apps/alpha/component.yaml", "apps/beta/component.yaml", "apps/mid/component.yaml", "apps/omega/component.yaml", "apps/zeta/component.yaml"]);
+});
+
+test("symlinked directories are not followed during discovery", async () => {
+  const dir = await repoS(`discovery: {roots: [apps]}\n`, { "apps/real/component.yaml": manifest("real"), "elsewhere/x/component.yaml": manifest("x") });
+  await fs.symlink(path.join(dir, "elsewhere"), path.join(dir, "apps/link"));
+  const ws = await load(dir);
+  assert.deepEqual(ws.components.map((c) => c.name), ["real"]);
+});
+
+test("a manifest next to intent.yaml gets path ./, and discovered env and compositionRef are kept", async () => {
+  const dir = await repoS("", {
+    "component.yaml": manifest("root", "type: svc\nenv: {QUEUE: jobs}\ncompositionRef: {source: local}"),
+  });
+  const [c] = (await load(dir)).components;
+  assert.equal(c!.path, "./");
+  assert.deepEqual(c!.env, { QUEUE: "jobs" });
+  assert.deepEqual(c!.compositionRef, { source: "local" });
+  assert.equal(c!.origin.file, "component.yaml");
+  assert.equal(c!.origin.lineOf("env.QUEUE"), 7);
+});
+
+test("component manifests must be kind Component with metadata.name and a spec.type", async () => {
+  await loadError(await repoS("", { "a/component.yaml": manifest("a").replace("kind: Component", "kind: Componnet") }), 'a/component.yaml:2: kind: must be "Component" (got "Componnet")');
+  await loadError(await repoS("", { "a/component.yaml": "kind: Component\nmetadata: {}\nspec: {type: svc}\n" }), "a/component.yaml:2: metadata.name: is required");
+  await loadError(await repoS("", { "a/component.yaml": "kind: Component\nmetadata: {name: a}\nspec: {domain: x}\n" }), "a/component.yaml:3: spec.type: is required");
+  await loadError(await repoS("", { "a/component.yaml": "kind: Component\nmetadata: {name: a}\nspec: {type: svc, inputs: {}}\n" }), 'spec.inputs: unknown key "inputs"');
+  await loadError(await repoS("", { "a/component.yaml": "kind: Component\nmetadata: {name: a\nspec: {}\n" }), /^a\/component\.yaml:\d+:\d+: invalid YAML/);
+});
+
+test("subscriptions are strings or objects with a name", async () => {
+  await loadError(
+    await repoS("", { "a/component.yaml": manifest("a", "type: svc\nsubscribe:\n  environments:\n    - profile: verify") }),
+    "a/component.yaml:9: spec.subscribe.environments[0].name: is required",
+  );
+  await loadError(
+    await repoS("", { "a/component.yaml": manifest("a", "type: svc\nsubscribe:\n  environments:\n    - [dev, prod]") }),
+    "spec.subscribe.environments[0]: must be a mapping (got a list)",
+  );
+});
+
+test("duplicate component names are errors naming both places", async () => {
+  await loadError(
+    await repoS(`components:\n  - {name: a, type: svc}\n  - {name: a, type: tf}\n`),
+    "intent.yaml:8: duplicate component name: a (also defined at intent.yaml:7)",
+  );
+  await loadError(
+    await repoS(`components:\n  - {name: api, type: svc}\n`, { "apps/api/component.yaml": manifest("api") }),
+    /^apps\/api\/component\.yaml:\d+: duplicate component name: api \(also defined at intent\.yaml:7\)/,
+  );
+  await loadError(
+    await repoS("", { "apps/one/component.yaml": manifest("api"), "apps/two/component.yml": manifest("api") }),
+    /^apps\/two\/component\.yml:\d+: duplicate component name: api \(also defined at apps\/one\/component\.yaml:\d+\)/,
+  );
+});
+
+test("discovery roots must exist and be directories", async () => {
+  await loadError(await repoS(`discovery: {roots: [missing]}\n`), "discovery root missing does not exist");
+  await loadError(await repoS(`discovery: {roots: [file.txt]}\n`, { "file.txt": "" }), "discovery root is not a directory: file.txt");
+});
+
+test("components come back sorted by name, inline and discovered together", async () => {
+  const dir = await makeRepo({
+    "intent.yaml": `${HEADER}components:\n  - {name: zed, type: svc}\n  - {name: beta, type: tf}\n`,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": SVC,
+    "comps/tf/compositions.yaml": TF,
+    "x/alpha/component.yaml": manifest("alpha"),
+    "x/mike/component.yaml": manifest("mike", "type: tf"),
+  });
+  const ws = await load(dir);
+  assert.deepEqual(ws.components.map((c) => `${c.name}:${c.source}`), ["alpha:discovered", "beta:inline", "mike:discovered", "zed:inline"]);
+  assert.equal(ws.compositions.componentBindings.mike, "local:tf");
+});

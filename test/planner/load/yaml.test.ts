@@ -1,0 +1,63 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseYamlText, originAt, formatField, splitField } from "../../../src/planner/load/yaml.js";
+import { loadError, repoS, makeRepo } from "./helpers.js";
+
+test("a YAML syntax error names file:line:col", async () => {
+  const dir = await repoS(`environments:\n  dev: [1\n  prod: {}\n`);
+  await loadError(dir, /^intent\.yaml:8:\d+: invalid YAML: /);
+  const indent = await repoS(`environments:\n  dev: {}\n prod: {}\n`);
+  await loadError(indent, /^intent\.yaml:8:\d+: invalid YAML: /);
+});
+
+test("duplicate keys are errors naming the key and its line", async () => {
+  const dir = await repoS(`environments:\n  dev: {}\n  dev: {}\n`);
+  await loadError(dir, "intent.yaml:8:3: invalid YAML: duplicate key: dev");
+});
+
+test("intent.yaml must be one non-empty document", async () => {
+  await loadError(await makeRepo({ "intent.yaml": "" }), "intent.yaml:1: file is empty");
+  await loadError(await makeRepo({ "intent.yaml": "# just a comment\n" }), "file is empty");
+  await loadError(await repoS(`---\nkind: Other\n`), "intent.yaml:6: expected a single YAML document");
+  await loadError(await makeRepo({ "intent.yaml": "- a\n- b\n" }), "must be a mapping (got a list)");
+});
+
+test("unresolved aliases and alias bombs are refused with the file named", async () => {
+  await loadError(await repoS(`env: {A: *nothing}\n`), /^intent\.yaml:\d+(:\d+)?: invalid YAML/);
+  let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (let i = 1; i < 8; i++) bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]\n`;
+  const docs = (): unknown => parseYamlText(bomb, "bomb.yaml", "/tmp/bomb.yaml");
+  assert.throws(docs, /bomb\.yaml:\d+: invalid YAML: .*alias/i);
+});
+
+test("origins give the line of any field below an object, or the closest existing ancestor", () => {
+  const [yd] = parseYamlText("a:\n  b:\n    - x: 1\n      y: 2\n  c: 3\n", "f.yaml", "/f.yaml");
+  const o = originAt(yd!, ["a"]);
+  assert.equal(o.line, 1);
+  assert.equal(o.lineOf("b[0].y"), 4);
+  assert.equal(o.lineOf(["b", 0, "x"]), 3);
+  assert.equal(o.lineOf("c"), 5);
+  assert.equal(o.lineOf("b[0].missing"), 3, "absent field: nearest existing ancestor");
+  assert.deepEqual(o.at("b[0].y"), { file: "f.yaml", line: 4, field: "a.b[0].y" });
+  assert.equal(formatField(["x", 0, "y"]), "x[0].y");
+  assert.deepEqual(splitField("x[0].y"), ["x", 0, "y"]);
+});
+
+test("numbers and booleans in string maps keep their source text", async () => {
+  const dir = await repoS(`environments: {dev: {env: {A: 1.0, B: 0x10, C: true, D: 007}}}\n`);
+  const { load } = await import("./helpers.js");
+  const ws = await load(dir);
+  assert.deepEqual(ws.intent.environments.dev!.env, { A: "1.0", B: "0x10", C: "true", D: "007" });
+});
+
+test("a large intent with thousands of components loads and points at the right lines", async () => {
+  const n = 3000;
+  let body = "components:\n";
+  for (let i = 0; i < n; i++) body += `  - name: c${i}\n    type: svc\n`;
+  const dir = await repoS(body);
+  const { load } = await import("./helpers.js");
+  const ws = await load(dir);
+  assert.equal(ws.components.length, n);
+  const last = ws.components.find((c) => c.name === `c${n - 1}`)!;
+  assert.equal(last.origin.line, 7 + 2 * (n - 1));
+});
