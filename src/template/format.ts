@@ -1,0 +1,397 @@
+// Go's fmt package, as far as templates need it: %v printing of values
+// (`[a b]`, `map[a:1 b:2]`, `<nil>`, shortest floats), Sprint/Sprintln and
+// Sprintf with flags, width, precision, argument indexes and Go's `%!` error forms.
+
+import { isInt, isMap, sortedKeys, typeName } from "./values.js";
+
+interface Flags {
+  minus: boolean;
+  plus: boolean;
+  sharp: boolean;
+  space: boolean;
+  zero: boolean;
+  width?: number;
+  prec?: number;
+}
+
+const NO_FLAGS: Flags = { minus: false, plus: false, sharp: false, space: false, zero: false };
+
+/** `%v` of a value, as fmt.Sprint prints one operand. */
+export function formatValue(v: unknown): string {
+  switch (typeof v) {
+    case "string":
+      return v;
+    case "number":
+      return isInt(v) ? formatIntDecimal(v) : formatFloat(v, "g", -1, NO_FLAGS);
+    case "boolean":
+      return v ? "true" : "false";
+  }
+  return formatArg(v, "v", NO_FLAGS);
+}
+
+function formatIntDecimal(v: number): string {
+  return Math.abs(v) < 1e21 ? String(v === 0 ? 0 : v) : BigInt(v).toString();
+}
+
+
+/** fmt.Sprint: operands are separated by a space when neither side is a string. */
+export function sprint(args: unknown[]): string {
+  let out = "";
+  let prevString = false;
+  args.forEach((arg, i) => {
+    const isString = typeof arg === "string";
+    if (i > 0 && !isString && !prevString) out += " ";
+    out += formatValue(arg);
+    prevString = isString;
+  });
+  return out;
+}
+
+/** fmt.Sprintln: operands always separated by spaces, newline appended. */
+export function sprintln(args: unknown[]): string {
+  return `${args.map(formatValue).join(" ")}\n`;
+}
+
+export function sprintf(format: string, args: unknown[]): string {
+  let out = "";
+  let argNum = 0;
+  let reordered = false;
+  let i = 0;
+  const n = format.length;
+  while (i < n) {
+    const pct = format.indexOf("%", i);
+    if (pct < 0) {
+      out += format.slice(i);
+      break;
+    }
+    out += format.slice(i, pct);
+    i = pct + 1;
+    const f: Flags = { minus: false, plus: false, sharp: false, space: false, zero: false };
+    for (; i < n; i++) {
+      const c = format[i];
+      if (c === "#") f.sharp = true;
+      else if (c === "0") f.zero = !f.minus;
+      else if (c === "+") f.plus = true;
+      else if (c === "-") {
+        f.minus = true;
+        f.zero = false;
+      } else if (c === " ") f.space = true;
+      else break;
+    }
+    let badIndex = false;
+    const argIndex = (): void => {
+      if (format[i] !== "[") return;
+      reordered = true;
+      const close = format.indexOf("]", i);
+      const idx = close < 0 ? NaN : Number(format.slice(i + 1, close));
+      if (!Number.isInteger(idx) || idx < 1 || idx > args.length) {
+        badIndex = true;
+        i = close < 0 ? n : close + 1;
+        return;
+      }
+      argNum = idx - 1;
+      i = close + 1;
+    };
+    const number = (): number | undefined => {
+      if (format[i] === "*") {
+        i++;
+        const v = args[argNum++];
+        return isInt(v) ? v : undefined;
+      }
+      const start = i;
+      while (i < n && format[i] >= "0" && format[i] <= "9") i++;
+      return i > start ? Number(format.slice(start, i)) : undefined;
+    };
+    argIndex();
+    const width = number();
+    if (width !== undefined) {
+      if (width < 0) {
+        f.minus = true;
+        f.zero = false;
+      }
+      f.width = Math.abs(width);
+    }
+    if (format[i] === ".") {
+      i++;
+      argIndex();
+      f.prec = number() ?? 0;
+      if (f.prec < 0) f.prec = undefined;
+    }
+    argIndex();
+    if (i >= n) {
+      out += "%!(NOVERB)";
+      break;
+    }
+    const verb = String.fromCodePoint(format.codePointAt(i) ?? 0);
+    i += verb.length;
+    if (verb === "%") {
+      out += "%";
+      continue;
+    }
+    if (badIndex) {
+      out += `%!${verb}(BADINDEX)`;
+      continue;
+    }
+    if (argNum >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    out += formatArg(args[argNum++], verb, f);
+  }
+  if (!reordered && argNum < args.length) {
+    out += `%!(EXTRA ${args
+      .slice(argNum)
+      .map((a) => (a === null || a === undefined ? "<nil>" : `${typeName(a)}=${formatValue(a)}`))
+      .join(", ")})`;
+  }
+  return out;
+}
+
+function badVerb(verb: string, v: unknown): string {
+  if (v === null || v === undefined) return `%!${verb}(<nil>)`;
+  return `%!${verb}(${typeName(v)}=${formatValue(v)})`;
+}
+
+function runeCount(s: string): number {
+  let count = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) count++;
+  }
+  return count;
+}
+
+function pad(s: string, f: Flags, zeroOk = false): string {
+  if (f.width === undefined) return s;
+  const missing = f.width - runeCount(s);
+  if (missing <= 0) return s;
+  if (f.minus) return s + " ".repeat(missing);
+  if (f.zero && zeroOk) {
+    const sign = /^[+\- ]/.test(s) ? s[0] : "";
+    return sign + "0".repeat(missing) + s.slice(sign.length);
+  }
+  return " ".repeat(missing) + s;
+}
+
+function formatArg(v: unknown, verb: string, f: Flags): string {
+  if (verb === "T") return pad(typeName(v), f);
+  if (v === null || v === undefined) return verb === "v" ? pad("<nil>", f) : badVerb(verb, v);
+  switch (typeof v) {
+    case "boolean":
+      return verb === "v" || verb === "t" ? pad(v ? "true" : "false", f) : badVerb(verb, v);
+    case "number":
+      return isInt(v) ? formatInteger(v, verb, f) : formatFloatVerb(v, verb, f);
+    case "bigint":
+      return formatInteger(Number(v), verb, f);
+    case "string":
+      return formatString(v, verb, f);
+    case "function":
+      return verb === "v" ? pad("func", f) : badVerb(verb, v);
+  }
+  if (Array.isArray(v)) {
+    if (f.sharp && verb === "v") return `[]interface {}{${v.map((e) => goSyntax(e)).join(", ")}}`;
+    return `[${v.map((e) => formatArg(e, verb, f)).join(" ")}]`;
+  }
+  if (isMap(v)) {
+    if (f.sharp && verb === "v") return goSyntax(v);
+    return `map[${sortedKeys(v)
+      .map((k) => `${formatArg(k, verb, f)}:${formatArg(v[k], verb, f)}`)
+      .join(" ")}]`;
+  }
+  return badVerb(verb, v);
+}
+
+/** `%#v`: Go syntax. */
+function goSyntax(v: unknown): string {
+  if (v === null || v === undefined) return "interface {}(nil)";
+  if (typeof v === "string") return quote(v);
+  if (Array.isArray(v)) return `[]interface {}{${v.map(goSyntax).join(", ")}}`;
+  if (isMap(v)) return `map[string]interface {}{${sortedKeys(v).map((k) => `${quote(k)}:${goSyntax(v[k])}`).join(", ")}}`;
+  return formatValue(v);
+}
+
+function formatString(s: string, verb: string, f: Flags): string {
+  switch (verb) {
+    case "v":
+    case "s":
+      return pad(f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s, f, true);
+    case "q":
+      return pad(quote(f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s), f);
+    case "x":
+    case "X": {
+      let hex = Buffer.from(s, "utf8").toString("hex");
+      if (verb === "X") hex = hex.toUpperCase();
+      if (f.sharp) hex = (verb === "X" ? "0X" : "0x") + hex;
+      return pad(hex, f);
+    }
+  }
+  return badVerb(verb, s);
+}
+
+function formatInteger(v: number, verb: string, f: Flags): string {
+  const negative = v < 0;
+  const abs = Math.abs(v);
+  let digits: string;
+  let prefix = "";
+  switch (verb) {
+    case "v":
+    case "d":
+      digits = formatIntDecimal(abs);
+      break;
+    case "b":
+      digits = abs.toString(2);
+      if (f.sharp) prefix = "0b";
+      break;
+    case "o":
+    case "O":
+      digits = abs.toString(8);
+      if (verb === "O") prefix = "0o";
+      else if (f.sharp) prefix = "0";
+      break;
+    case "x":
+    case "X":
+      digits = abs.toString(16);
+      if (verb === "X") digits = digits.toUpperCase();
+      if (f.sharp) prefix = verb === "X" ? "0X" : "0x";
+      break;
+    case "c":
+      return pad(v >= 0 && v <= 0x10ffff ? String.fromCodePoint(v) : "\ufffd", f);
+    case "q":
+      return pad(quoteRune(v), f);
+    case "U": {
+      const u = `U+${abs.toString(16).toUpperCase().padStart(4, "0")}`;
+      return pad(f.sharp && v <= 0x10ffff ? `${u} '${String.fromCodePoint(v)}'` : u, f);
+    }
+    case "e":
+    case "E":
+    case "f":
+    case "F":
+    case "g":
+    case "G":
+      // Lenient on purpose: YAML `2.0` reaches us as the integer 2, so floats verbs accept ints.
+      return formatFloatVerb(v, verb, f);
+    default:
+      return badVerb(verb, v);
+  }
+  if (f.prec !== undefined) {
+    if (f.prec === 0 && abs === 0) digits = "";
+    else digits = digits.padStart(f.prec, "0");
+  } else if (f.zero && f.width !== undefined && !f.minus) {
+    const signWidth = negative || f.plus || f.space ? 1 : 0;
+    digits = digits.padStart(f.width - signWidth - prefix.length, "0");
+  }
+  const sign = negative ? "-" : f.plus ? "+" : f.space ? " " : "";
+  return pad(sign + prefix + digits, { ...f, zero: false });
+}
+
+function formatFloatVerb(v: number, verb: string, f: Flags): string {
+  switch (verb) {
+    case "v":
+    case "g":
+    case "G":
+      return pad(formatFloat(v, verb === "G" ? "G" : "g", f.prec ?? -1, f), f, true);
+    case "e":
+    case "E":
+    case "f":
+    case "F":
+      return pad(formatFloat(v, verb, f.prec ?? 6, f), f, true);
+  }
+  return badVerb(verb, v);
+}
+
+/** Decimal digits (no trailing zeros) and decimal-point position of |v|, rounded to `prec` significant digits (-1: shortest). */
+function decimalDigits(v: number, prec: number): { digits: string; dp: number } {
+  const e = prec < 0 ? Math.abs(v).toExponential() : Math.abs(v).toExponential(Math.max(prec, 1) - 1);
+  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(e);
+  if (!m) return { digits: "0", dp: 1 };
+  const digits = (m[1] + (m[2] ?? "")).replace(/0+$/, "") || "0";
+  return { digits, dp: Number(m[3]) + 1 };
+}
+
+function exponentForm(digits: string, dp: number, decimals: number, e: string): string {
+  let s = digits[0];
+  if (decimals > 0) s += `.${digits.slice(1, decimals + 1).padEnd(decimals, "0")}`;
+  const exp = digits === "0" ? 0 : dp - 1;
+  return `${s}${e}${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+}
+
+function fixedForm(digits: string, dp: number, decimals: number): string {
+  let s = dp > 0 ? digits.slice(0, dp).padEnd(dp, "0") : "0";
+  if (decimals > 0) {
+    s += ".";
+    for (let i = 0; i < decimals; i++) {
+      const j = dp + i;
+      s += j >= 0 && j < digits.length ? digits[j] : "0";
+    }
+  }
+  return s;
+}
+
+/** strconv.FormatFloat plus fmt's sign flags. Verbs: e E f F g G (g with prec -1 is %v). */
+export function formatFloat(v: number, verb: string, prec: number, f: Flags): string {
+  let body: string;
+  if (Number.isNaN(v)) return f.plus ? "+NaN" : f.space ? " NaN" : "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? (f.space && !f.plus ? " Inf" : "+Inf") : "-Inf";
+  const negative = v < 0 || Object.is(v, -0);
+  switch (verb) {
+    case "e":
+    case "E": {
+      const { digits, dp } = decimalDigits(v, prec + 1);
+      body = exponentForm(digits, dp, prec, verb);
+      break;
+    }
+    case "f":
+    case "F":
+      if (Math.abs(v) < 1e21) {
+        body = Math.abs(v).toFixed(prec);
+      } else {
+        const { digits, dp } = decimalDigits(v, -1);
+        body = fixedForm(digits, dp, prec);
+      }
+      break;
+    default: {
+      const shortest = prec < 0;
+      const { digits, dp } = decimalDigits(v, shortest ? -1 : prec === 0 ? 1 : prec);
+      let p = shortest ? digits.length : prec === 0 ? 1 : prec;
+      let eprec = p;
+      if (eprec > digits.length && digits.length >= dp) eprec = digits.length;
+      if (shortest) eprec = 6;
+      const exp = dp - 1;
+      if (v !== 0 && (exp < -4 || exp >= eprec)) {
+        if (p > digits.length) p = digits.length;
+        body = exponentForm(digits, dp, p - 1, verb === "G" ? "E" : "e");
+      } else {
+        if (p > dp) p = digits.length;
+        body = v === 0 ? "0" : fixedForm(digits, dp, Math.max(p - dp, 0));
+      }
+    }
+  }
+  return (negative ? "-" : f.plus ? "+" : f.space ? " " : "") + body;
+}
+
+/** strconv.Quote: a double-quoted Go string literal. */
+export function quote(s: string): string {
+  let out = '"';
+  for (const ch of s) out += escapeRune(ch, '"');
+  return `${out}"`;
+}
+
+function quoteRune(cp: number): string {
+  if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
+  return `'${escapeRune(String.fromCodePoint(cp), "'")}'`;
+}
+
+const NAMED: Record<string, string> = { "\x07": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v", "\\": "\\\\" };
+const NON_PRINTABLE = /^[\p{C}\p{Z}]$/u;
+
+function escapeRune(ch: string, q: string): string {
+  if (ch === q) return `\\${q}`;
+  if (ch in NAMED) return NAMED[ch];
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp >= 0x20 && cp < 0x7f) return ch;
+  if (cp < 0x20 || cp === 0x7f) return `\\x${cp.toString(16).padStart(2, "0")}`;
+  if (ch !== " " && NON_PRINTABLE.test(ch)) {
+    return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+  }
+  return ch;
+}

@@ -1,0 +1,109 @@
+// Go text/template for step fields (`run`, `use`, `with`, `env`, ...).
+//
+// Supported: text and actions, `{{-`/`-}}` trim markers, comments, field chains,
+// `$` and variables (`:=`, `=`), pipelines, parenthesised pipelines, Go literals,
+// if/else if/else, range (slices, maps in sorted key order, integers; break,
+// continue, else), with/else with, define/template/block and the builtins
+// and or not len index slice print printf println eq ne lt le gt ge html js
+// urlquery call. Values print as Go's fmt prints them (`[a b]`, `map[a:1]`).
+//
+// Deliberate differences from Go (product decision 4):
+// - A missing map key is an error (TemplateError kind "missing-key", with the
+//   key path) when it is printed, passed to a function, compared or ranged
+//   over. In a truth test (if, else if, with, and, or, not) it is simply false,
+//   so `{{if .parameters.optional}}...{{end}}` works. `<no value>` is never output.
+// - Printing nil (a key whose value is null) is an error of the same kind.
+// - Numbers are JavaScript numbers: an integral value is an int, any other a
+//   float64; ints and floats compare with each other and float verbs accept ints.
+//
+// GitHub Actions expressions pass through untouched: a `{{` immediately preceded
+// by `$` is literal text up to the first `}}` outside a single-quoted string
+// (GitHub's '...' literals, '' escaping a quote). So
+// `echo ${{ github.sha }} {{ .orun.component.name }}` renders only the second.
+
+import type { TemplateTree } from "./ast.js";
+import { TemplateError, TemplateFailure, toTemplateError } from "./errors.js";
+import { execute } from "./exec.js";
+import { parse } from "./parser.js";
+
+export { TemplateError } from "./errors.js";
+export type { TemplateErrorKind } from "./errors.js";
+
+export interface RenderOptions {
+  /** Name used in error messages (`template: NAME:line:col: ...`). Default "template". */
+  name?: string;
+}
+
+const DEFAULT_NAME = "template";
+
+/** A parsed template, reusable for any data. */
+export class Template {
+  constructor(
+    readonly name: string,
+    readonly source: string,
+    private readonly tree: TemplateTree | undefined,
+  ) {}
+
+  /** True when the source has actions; without them execute() returns the source. */
+  get hasActions(): boolean {
+    return this.tree !== undefined;
+  }
+
+  execute(data: unknown): string {
+    if (!this.tree) return this.source;
+    try {
+      return execute(this.tree, data);
+    } catch (err) {
+      if (err instanceof TemplateFailure) throw toTemplateError(err, this.source, this.name);
+      if (err instanceof RangeError && /call stack/i.test(err.message)) {
+        throw new TemplateError(`template: ${this.name}: template nesting too deep`, {
+          kind: "exec",
+          templateName: this.name,
+          line: 1,
+          column: 1,
+          reason: "template nesting too deep",
+        });
+      }
+      throw err;
+    }
+  }
+}
+
+// Parsed trees (or the parse failure) by source text. Names only matter for
+// messages, so one parse serves every component that shares a step's text.
+const MAX_CACHE_ENTRIES = 10_000;
+const cache = new Map<string, TemplateTree | TemplateFailure>();
+
+function compile(source: string): TemplateTree | TemplateFailure {
+  let entry = cache.get(source);
+  if (entry === undefined) {
+    try {
+      entry = parse(source);
+    } catch (err) {
+      if (!(err instanceof TemplateFailure)) throw err;
+      entry = err;
+    }
+    if (cache.size >= MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(source, entry);
+  }
+  return entry;
+}
+
+/** Parses `source` (cached by text). Throws TemplateError (kind "parse") naming line and column. */
+export function parseTemplate(source: string, name: string = DEFAULT_NAME): Template {
+  if (!source.includes("{{")) return new Template(name, source, undefined);
+  const entry = compile(source);
+  if (entry instanceof TemplateFailure) throw toTemplateError(entry, source, name);
+  return new Template(name, source, entry);
+}
+
+/** Renders `source` with `data` as the dot. Throws TemplateError on parse or execution errors. */
+export function renderTemplate(source: string, data: unknown, options: RenderOptions = {}): string {
+  if (!source.includes("{{")) return source;
+  return parseTemplate(source, options.name ?? DEFAULT_NAME).execute(data);
+}
+
+/** Forgets cached parses (tests and long-lived processes). */
+export function clearTemplateCache(): void {
+  cache.clear();
+}
