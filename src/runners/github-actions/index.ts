@@ -2,6 +2,7 @@
 // does (run: scripts with GitHub's shells, use: node and composite actions,
 // `${{ }}` expressions, workflow and file commands, post hooks at job end).
 // One instance serves one run; each job gets its own state (job-state.ts).
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
@@ -126,6 +127,11 @@ export class GithubActionsRunner implements Runner {
     return { io, dispose: () => clearTimeout(timer) };
   }
 
+  /**
+   * Runs post hooks (reverse order) and hands back the job's step summary
+   * (GITHUB_STEP_SUMMARY) as `outputs.summary`, since the run's scratch
+   * space does not outlive the run.
+   */
   async finishJob(job: JobContext, outcome: { failed: boolean }): Promise<StepResult | void> {
     const pending = this.jobs.get(job.job.id);
     if (!pending) return;
@@ -133,12 +139,22 @@ export class GithubActionsRunner implements Runner {
     const state = await pending.catch(() => undefined);
     if (!state) return;
     try {
-      if (state.posts.length === 0) return;
       const lines: string[] = [];
-      const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => lines.push(line));
-      const errors = await runPostHooks(state, io, outcome.failed || state.failed);
-      dispose();
-      return { exitCode: errors.length ? 1 : 0, output: lines.join("\n"), error: errors.length ? errors.join("; ") : undefined };
+      let errors: string[] = [];
+      if (state.posts.length) {
+        const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => lines.push(line));
+        errors = await runPostHooks(state, io, outcome.failed || state.failed);
+        dispose();
+      }
+      const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
+      if (summary.trim()) lines.push("▸ Job summary", summary.replace(/\n+$/, ""));
+      if (!lines.length && !errors.length) return;
+      return {
+        exitCode: errors.length ? 1 : 0,
+        output: lines.join("\n"),
+        error: errors.length ? errors.join("; ") : undefined,
+        outputs: summary.trim() ? { summary } : {},
+      };
     } finally {
       await removeJobTemp(state);
     }

@@ -201,6 +201,8 @@ describe("github-actions runner: run steps", () => {
     assert.equal(r.steps[1].error, undefined);
     const summary = await readFile(jobSummaryPath(h.scratch, "web@dev.summary"), "utf8");
     assert.equal(summary, "### Build ok\n- second\n");
+    assert.deepEqual(r.finish && r.finish.outputs, { summary: "### Build ok\n- second\n" }, "finishJob hands the summary back");
+    assert.equal(r.finish && r.finish.output, "▸ Job summary\n### Build ok\n- second");
   });
 });
 
