@@ -5,6 +5,8 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Plan, PlanJob } from "../../src/model/plan.js";
+import { runOrun } from "../support/cli.js";
 
 export type Files = Record<string, string>;
 
@@ -158,3 +160,36 @@ export const THREE_ENVS = `environments:
     selectors:
       components: ["*"]
 `;
+
+export interface PlanRun {
+  dir: string;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The written plan (`-o plan.json`), when the command succeeded. */
+  plan?: Plan;
+}
+
+/** Writes the repo, runs `orun plan -o plan.json <args>` in it and reads the plan back. */
+export async function planRepo(files: Files, args: string[] = []): Promise<PlanRun> {
+  const dir = await writeRepo(files);
+  const result = await runOrun(["plan", "-o", "plan.json", ...args], { cwd: dir });
+  let plan: Plan | undefined;
+  if (result.code === 0) plan = JSON.parse(await fs.readFile(path.join(dir, "plan.json"), "utf8")) as Plan;
+  return { dir, ...result, plan };
+}
+
+export function jobIds(plan: Plan | undefined): string[] {
+  return (plan?.jobs ?? []).map((j) => j.id).sort();
+}
+
+export function job(plan: Plan | undefined, id: string): PlanJob {
+  const found = plan?.jobs.find((j) => j.id === id);
+  if (!found) throw new Error(`job ${id} not in plan: ${jobIds(plan).join(", ")}`);
+  return found;
+}
+
+/** Every edge of the plan as `dependent -> dependency`, sorted. */
+export function edges(plan: Plan | undefined): string[] {
+  return (plan?.jobs ?? []).flatMap((j) => (j.dependsOn ?? []).map((d) => `${j.id} -> ${d}`)).sort();
+}
