@@ -46,6 +46,8 @@ interface RequestOptions {
   holdMs?: number;
   /** Statuses returned to the caller instead of thrown. */
   accept?: number[];
+  /** Cancels the request and its retries. */
+  signal?: AbortSignal;
 }
 
 export class BackendClient {
@@ -73,8 +75,8 @@ export class BackendClient {
     return (await this.json<{ jobs: JobView[] }>(`/v1/runs/${seg(runId)}/jobs`)).jobs;
   }
 
-  runnable(runId: string, options: { job?: string; waitMs?: number } = {}): Promise<RunnableResponse> {
-    return this.json(`/v1/runs/${seg(runId)}/runnable`, { query: { job: options.job, waitMs: options.waitMs }, holdMs: options.waitMs });
+  runnable(runId: string, options: { job?: string; waitMs?: number; signal?: AbortSignal } = {}): Promise<RunnableResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/runnable`, { query: { job: options.job, waitMs: options.waitMs }, holdMs: options.waitMs, signal: options.signal });
   }
 
   claim(runId: string, jobId: string, runnerId: string): Promise<ClaimResponse> {
@@ -114,6 +116,7 @@ export class BackendClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const deadline = Date.now() + this.retryBudgetMs;
     for (let attempt = 1; ; attempt++) {
+      if (options.signal?.aborted) throw new OrunError("cancelled");
       let res: Response | undefined;
       let failure: string;
       try {
@@ -130,7 +133,7 @@ export class BackendClient {
           headers["Content-Type"] = "application/json";
           body = JSON.stringify(options.body);
         }
-        res = await fetch(url, { method: options.method ?? "GET", headers, body, signal: AbortSignal.timeout(this.requestTimeoutMs + (options.holdMs ?? 0)) });
+        res = await fetch(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(options.signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
         if (res.ok || options.accept?.includes(res.status)) return res;
         const error = await readError(res);
         if (res.status !== 429 && res.status < 500) throw toBackendError(res.status, error);
@@ -147,6 +150,11 @@ export class BackendClient {
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
 /** Path segments: encodeURIComponent, so `comp@env.job` and hostile IDs stay one segment. */

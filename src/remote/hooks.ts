@@ -1,0 +1,161 @@
+// Remote state as execution hooks (src/runtime/hooks.ts): before a job runs,
+// claim it from the backend — waiting (long-poll) while its dependencies or
+// another runner's attempt are unfinished; while it runs, heartbeat and
+// append each step's output to the job's remote log; afterwards, report the
+// outcome. Messages follow v2 (40-remote-state.md §4.5).
+import type { Plan, PlanJob } from "../model/plan.js";
+import { canonicalJobId } from "../model/plan.js";
+import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
+import { OrunError, errorMessage } from "../util/errors.js";
+import type { BackendClient } from "./client.js";
+import { backendPlan } from "./plan-payload.js";
+
+export interface RemoteHooksOptions {
+  client: BackendClient;
+  plan: Plan;
+  runId: string;
+  runnerId: string;
+  /**
+   * `job`: one `--job` per process; the backend alone decides readiness.
+   * `plan`: whole plan or `--env` slice; local order as usual, the backend
+   * decides who runs each job.
+   */
+  mode: "job" | "plan";
+  /** Longest wait for dependencies or another runner (v2: 30 min). */
+  waitTimeoutMs?: number;
+  /** How long one long-poll is held by the server. */
+  longPollMs?: number;
+  triggerType?: string;
+  actor?: string;
+  /** Progress messages (stderr by default, so --json stdout stays clean). */
+  say?: (line: string) => void;
+}
+
+interface ActiveJob {
+  timer: NodeJS.Timeout;
+  logBytes: number;
+  /** Serialises log appends of one job (offsets must be sequential). */
+  logChain: Promise<void>;
+  superseded: boolean;
+}
+
+export class RemoteHooks implements ExecutionHooks {
+  readonly managesDependencies: boolean;
+  private run?: Promise<void>;
+  private readonly active = new Map<string, ActiveJob>();
+  private readonly say: (line: string) => void;
+
+  constructor(private readonly options: RemoteHooksOptions) {
+    this.managesDependencies = options.mode === "job";
+    this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
+  }
+
+  /** Creates the run, or joins it when another runner already did (same plan checksum). */
+  ensureRun(): Promise<void> {
+    this.run ??= (async () => {
+      const { client, plan, runId } = this.options;
+      await client.createRun({ plan: backendPlan(plan), runId, triggerType: this.options.triggerType, actor: this.options.actor });
+    })();
+    return this.run;
+  }
+
+  async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
+    await this.ensureRun();
+    const { client, runId, runnerId } = this.options;
+    const id = canonicalJobId(job.id);
+    const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
+    const deadline = Date.now() + waitTimeoutMs;
+    let announced = "";
+    for (;;) {
+      if (signal.aborted) throw new OrunError("cancelled");
+      const claim = await client.claim(runId, id, runnerId);
+      if (claim.claimed) {
+        if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
+        this.startHeartbeat(id, claim.leaseMs ?? 120_000);
+        return { action: "run" };
+      }
+      if (claim.currentStatus === "success") {
+        this.say(`✓ job ${id} already completed by another runner`);
+        return { action: "skip", reason: "already completed by another runner" };
+      }
+      if (claim.depsBlocked || claim.currentStatus === "skipped") {
+        const reason = `upstream dependencies are blocked or failed (${claim.reason ?? "an upstream job failed"})`;
+        this.say(`✕ job ${id} will not run: ${reason}`);
+        return { action: "skipped", reason };
+      }
+      if (claim.currentStatus === "failed") {
+        const reason = `already failed on another runner${claim.reason ? `: ${claim.reason}` : ""}`;
+        this.say(`✕ job ${id} ${reason}`);
+        return { action: "skipped", reason };
+      }
+      const message = claim.depsWaiting ? `○ waiting for dependencies of ${id}...` : `● job ${id} is running on another runner, waiting...`;
+      if (message !== announced) this.say(message);
+      announced = message;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new OrunError(`dependency wait timeout (${Math.round(waitTimeoutMs / 1000)}s) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
+      }
+      await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal });
+    }
+  }
+
+  private startHeartbeat(jobId: string, leaseMs: number): void {
+    const { client, runId, runnerId } = this.options;
+    const entry: ActiveJob = {
+      logBytes: 0,
+      logChain: Promise.resolve(),
+      superseded: false,
+      // A quarter of the lease leaves room for a couple of lost beats.
+      timer: setInterval(() => {
+        client.heartbeat(runId, jobId, runnerId).then(
+          (res) => {
+            if (res.abort && !entry.superseded) {
+              entry.superseded = true;
+              this.say(`! job ${jobId}: the backend handed this job to another runner (lease expired); its result here will be refused`);
+            }
+          },
+          (err) => this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`),
+        );
+      }, Math.max(50, Math.floor(leaseMs / 4))),
+    };
+    entry.timer.unref();
+    this.active.set(jobId, entry);
+  }
+
+  onStepFinished(job: PlanJob, stepKey: string, output: string): Promise<void> {
+    const entry = this.active.get(canonicalJobId(job.id));
+    if (!entry || output.trim() === "") return Promise.resolve();
+    const chunk = `=== ${stepKey} ===\n${output}${output.endsWith("\n") ? "" : "\n"}`;
+    const { client, runId } = this.options;
+    entry.logChain = entry.logChain.then(async () => {
+      try {
+        entry.logBytes = (await client.appendLog(runId, canonicalJobId(job.id), chunk, entry.logBytes)).bytes;
+      } catch (err) {
+        // Logs are best effort: a full or unreachable log store must not fail the job.
+        this.say(`! log upload for ${job.id} failed: ${errorMessage(err)}`);
+      }
+    });
+    return entry.logChain;
+  }
+
+  async afterJob(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void> {
+    const id = canonicalJobId(job.id);
+    const entry = this.active.get(id);
+    if (!entry) return;
+    clearInterval(entry.timer);
+    await entry.logChain;
+    this.active.delete(id);
+    const { client, runId, runnerId } = this.options;
+    try {
+      await client.update(runId, id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}) });
+    } catch (err) {
+      if (!entry.superseded) throw err;
+      this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const entry of this.active.values()) clearInterval(entry.timer);
+    this.active.clear();
+  }
+}

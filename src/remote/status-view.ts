@@ -1,0 +1,96 @@
+// `orun status --remote-state` and `orun logs --remote-state` output, built
+// from the backend's run and jobs (40-remote-state.md §4.9, §4.10).
+import type { JobView, RunView } from "./protocol.js";
+
+const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
+
+/** v2's status vocabulary: a successful job reads `completed`. */
+function cliJobStatus(status: string): string {
+  return status === "success" ? "completed" : status;
+}
+
+export function statusJson(run: RunView, jobs: JobView[]): string {
+  const state = {
+    execId: run.runId,
+    planChecksum: run.planChecksum,
+    jobs: Object.fromEntries(
+      jobs.map((j) => [
+        j.jobId,
+        {
+          status: cliJobStatus(j.status),
+          ...(j.startedAt ? { startedAt: j.startedAt } : {}),
+          ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
+          ...(j.heartbeatAt ? { heartbeatAt: j.heartbeatAt } : {}),
+          ...(j.runnerId ? { runnerId: j.runnerId } : {}),
+          steps: {},
+          ...(j.lastError ? { lastError: j.lastError } : {}),
+        },
+      ]),
+    ),
+  };
+  const meta = {
+    execId: run.runId,
+    planId: run.planChecksum,
+    planName: "",
+    startedAt: run.createdAt,
+    ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+    status: run.status,
+    trigger: run.triggerType,
+    user: run.actor ?? "",
+    dryRun: run.dryRun,
+    jobTotal: run.jobTotal,
+    jobDone: run.jobDone,
+    jobFailed: run.jobFailed,
+    jobSkipped: run.jobSkipped,
+  };
+  return `${JSON.stringify({ execID: run.runId, meta, state }, null, 2)}\n`;
+}
+
+export function statusText(run: RunView, jobs: JobView[], backendUrl: string): string {
+  const count = (s: string) => jobs.filter((j) => j.status === s).length;
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
+  const lines = [
+    `▲ orun remote run ${run.runId}`,
+    `Plan: ${run.planChecksum} · Run: ${run.runId} · State: ${run.status} · Duration: ${formatMs(end - Date.parse(run.createdAt))}`,
+    `Backend: ${backendUrl}`,
+    `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
+      (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
+      (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
+    progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
+    "",
+  ];
+  const width = Math.max(0, ...jobs.map((j) => j.jobId.length));
+  for (const job of jobs) {
+    const took = job.startedAt ? formatMs((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) : "";
+    const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? job.lastError : "";
+    lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${detail}`.trimEnd());
+  }
+  lines.push("", `Logs: orun logs --remote-state --exec-id ${run.runId}`, "");
+  return lines.join("\n");
+}
+
+export function logsText(run: RunView, entries: { job: JobView; log: string }[]): string {
+  const out: string[] = [`${run.runId}  ${run.status}  ${run.jobDone}/${run.jobTotal} succeeded${run.jobFailed ? `, ${run.jobFailed} failed` : ""}`, ""];
+  for (const { job, log } of entries) {
+    out.push(`${ICON[job.status] ?? "?"} ${job.jobId} (${job.status}${job.runnerId ? ` on ${job.runnerId}` : ""})`);
+    out.push(log.endsWith("\n") ? log : `${log}\n`);
+  }
+  return out.join("\n");
+}
+
+export function isRunFinished(run: RunView): boolean {
+  return run.status === "completed" || run.status === "failed" || run.status === "cancelled";
+}
+
+function progressBar(fraction: number): string {
+  const cells = 32;
+  const done = Math.round(fraction * cells);
+  return `${"█".repeat(done)}${"░".repeat(cells - done)} ${Math.round(fraction * 100)}%`;
+}
+
+function formatMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "";
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
