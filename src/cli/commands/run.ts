@@ -25,7 +25,13 @@ export interface RunCommandOptions {
   background?: boolean;
   /** Runner-specific options (e.g. docker `pull`), forwarded untouched. */
   runnerOptions?: Record<string, string | undefined>;
+  /** Remote state (src/remote): --remote-state, --backend-url. */
+  remoteState?: boolean;
+  backendUrl?: string;
 }
+
+const REMOTE_STATE_HELP = "coordinate through the orun backend (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
+const BACKEND_URL_HELP = "backend URL (default: ORUN_BACKEND_URL, else intent execution.state.backendUrl)";
 
 export function registerRunCommands(program: Command): void {
   program
@@ -49,6 +55,8 @@ export function registerRunCommands(program: Command): void {
     .option("-v, --verbose", "stream full step output")
     .option("--json", "print a machine-readable summary instead of the live view")
     .option("--background", "run detached; follow with orun status --watch / orun logs --follow")
+    .option("--remote-state", REMOTE_STATE_HELP)
+    .option("--backend-url <url>", BACKEND_URL_HELP)
     .addOption(new Option("--bg", "alias of --background").hideHelp())
     .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean }) => {
       process.exitCode = await runCommand(ref, { ...opts, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
@@ -62,6 +70,8 @@ export function registerRunCommands(program: Command): void {
     .option("-w, --watch", "refresh until the run finishes")
     .option("--interval <duration>", "refresh interval for --watch", "1s")
     .option("--json", "print {execID, meta, state} as JSON")
+    .option("--remote-state", REMOTE_STATE_HELP)
+    .option("--backend-url <url>", BACKEND_URL_HELP)
     .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean }) => {
       process.exitCode = await statusCommand(opts);
     });
@@ -75,6 +85,8 @@ export function registerRunCommands(program: Command): void {
     .option("--step <key>", "only this step")
     .option("--failed", "only failed steps")
     .option("-f, --follow", "keep printing new output until the run finishes")
+    .option("--remote-state", REMOTE_STATE_HELP)
+    .option("--backend-url <url>", BACKEND_URL_HELP)
     .action(async (opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean }) => {
       process.exitCode = await logsCommand(opts);
     });
@@ -149,6 +161,8 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     return 0;
   }
 
+  const remote = extra.hooks || opts.dryRun ? undefined : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
+
   const { executePlan } = await import("../../runtime/execute.js");
   const { createRenderer } = await import("../../runtime/output/index.js");
   const renderer = createRenderer({ json: opts.json, verbose: opts.verbose });
@@ -170,7 +184,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
       runner,
       runnerOptions: opts.runnerOptions,
       concurrency: opts.concurrency,
-      execId,
+      execId: remote?.execId ?? execId,
       job: opts.job,
       retry: opts.retry,
       components: opts.component,
@@ -178,7 +192,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
       approve: opts.approve,
       dryRun: opts.dryRun,
       trigger: env[BACKGROUND_CHILD_ENV] ? "background" : "cli",
-      hooks: extra.hooks,
+      hooks: extra.hooks ?? remote?.hooks,
       renderer,
       signal: abort.signal,
     });
@@ -196,7 +210,7 @@ async function openStore(intent: string | undefined): Promise<import("../../runt
   return new ExecutionStore((await locateIntentRoot(process.cwd(), intent)) ?? process.cwd());
 }
 
-export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean }): Promise<number> {
+export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
@@ -208,6 +222,8 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     throw new OrunError(`invalid --interval ${JSON.stringify(opts.interval)}: ${(err as Error).message}`);
   }
   if (intervalMs < 200) intervalMs = 1000;
+  const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
+  if (remote !== undefined) return remote;
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
   const resolveId = async (): Promise<string | undefined> => store.resolve(opts.execId);
@@ -238,7 +254,9 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   }
 }
 
-export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean }): Promise<number> {
+export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
+  const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
+  if (remote !== undefined) return remote;
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
   const { readSnapshot, isFinished } = await import("../../runtime/status.js");
   const store = await openStore(opts.intent);
