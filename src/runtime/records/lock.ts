@@ -2,7 +2,7 @@
 // owner's pid and host. A lock whose pid no longer exists on this host is
 // stale (the owner crashed) and is taken over.
 import { open, readFile, rm, stat } from "node:fs/promises";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { OrunError } from "../../util/errors.js";
 
@@ -62,11 +62,17 @@ async function readOwner(file: string): Promise<{ pid?: number; host?: string } 
   }
 }
 
+/** True when `pid` exists and is not a zombie (an unreaped dead process is not an owner). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no procfs: trust kill(0)
   }
 }

@@ -1,0 +1,122 @@
+// Scheduler + local runner throughput: DAGs of 1,000 no-op jobs (a chain, a
+// wide fan-out, ten layers) run by the built CLI at concurrency 1 and 8,
+// beside `make -j1` / `make -j8` running the same DAG (a generated Makefile
+// with `true` recipes) in the same run. Prints wall times and orun/make
+// ratios; target ≤ 1.5× make at concurrency 8.
+// Run alone: node dist/bench/scheduler.js
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanJob } from "../src/model/plan.js";
+
+const JOBS = 1000;
+const ORUN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/cli/bin.js");
+
+type Shape = "chain" | "fan-out" | "layered";
+
+export interface SchedulerBenchRow {
+  shape: Shape;
+  concurrency: number;
+  orunMs: number;
+  makeMs: number;
+  ratio: number;
+}
+
+/** Dependencies of job i for each shape (job names j0000…j0999). */
+function dependencies(shape: Shape, i: number): number[] {
+  if (i === 0) return [];
+  if (shape === "chain") return [i - 1];
+  if (shape === "fan-out") return [0];
+  const width = JOBS / 10;
+  const layer = Math.floor(i / width);
+  if (layer === 0) return [];
+  const base = (layer - 1) * width;
+  const offset = i % width;
+  return [base + offset, base + ((offset + 1) % width), base + ((offset * 7 + 3) % width)].filter((v, k, all) => all.indexOf(v) === k);
+}
+
+const name = (i: number): string => `j${String(i).padStart(4, "0")}`;
+
+function makePlan(shape: Shape): Plan {
+  const jobs: PlanJob[] = [];
+  for (let i = 0; i < JOBS; i++) {
+    jobs.push({
+      id: `c${i % 10}@bench.${name(i)}`,
+      name: name(i),
+      component: `c${i % 10}`,
+      environment: "bench",
+      dependsOn: dependencies(shape, i).map((d) => `c${d % 10}@bench.${name(d)}`),
+      steps: [{ id: "noop", phase: "main", run: "true" }],
+    });
+  }
+  return { apiVersion: PLAN_API_VERSION, kind: PLAN_KIND, metadata: { name: `bench-${shape}` }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs };
+}
+
+function makefile(shape: Shape): string {
+  const lines = [".PHONY: all " + Array.from({ length: JOBS }, (_, i) => name(i)).join(" "), `all: ${Array.from({ length: JOBS }, (_, i) => name(i)).join(" ")}`];
+  for (let i = 0; i < JOBS; i++) lines.push(`${name(i)}: ${dependencies(shape, i).map(name).join(" ")}`, "\t@true");
+  return `${lines.join("\n")}\n`;
+}
+
+function timeProcess(command: string, args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve(performance.now() - started);
+    });
+  });
+}
+
+export async function runSchedulerBench(log: (line: string) => void = console.log): Promise<SchedulerBenchRow[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "orun-bench-sched-"));
+  const rows: SchedulerBenchRow[] = [];
+  try {
+    log(`scheduler: ${JOBS} no-op jobs (\`true\`), built CLI vs make, same machine, same run`);
+    log(`  ${"shape".padEnd(8)} ${"conc".padStart(4)} ${"orun".padStart(9)} ${"make".padStart(9)} ${"ratio".padStart(7)}`);
+    for (const shape of ["chain", "fan-out", "layered"] as Shape[]) {
+      const shapeDir = path.join(dir, shape);
+      await import("node:fs/promises").then((fs) => fs.mkdir(shapeDir, { recursive: true }));
+      await writeFile(path.join(shapeDir, "plan.json"), JSON.stringify(makePlan(shape)));
+      await writeFile(path.join(shapeDir, "Makefile"), makefile(shape));
+      for (const concurrency of [1, 8]) {
+        // Warm once (page cache, JIT of node itself), then take the best of 3.
+        const orunTimes: number[] = [];
+        const makeTimes: number[] = [];
+        for (let rep = 0; rep < 3; rep++) {
+          const execId = `bench-${shape}-${concurrency}-${rep}`;
+          orunTimes.push(await timeProcess(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "local", "--concurrency", String(concurrency), "--exec-id", execId, "--json"], shapeDir));
+          makeTimes.push(await timeProcess("make", ["-s", `-j${concurrency}`, "-f", "Makefile", "all"], shapeDir));
+          const state = JSON.parse(await readFile(path.join(shapeDir, ".orun/executions", execId, "state.json"), "utf8")) as { jobs: Record<string, { status: string }> };
+          const done = Object.values(state.jobs).filter((job) => job.status === "completed").length;
+          if (done !== JOBS) throw new Error(`orun completed ${done}/${JOBS} jobs for ${shape}`);
+          await rm(path.join(shapeDir, ".orun"), { recursive: true, force: true });
+        }
+        const row = { shape, concurrency, orunMs: Math.min(...orunTimes), makeMs: Math.min(...makeTimes), ratio: 0 };
+        row.ratio = row.orunMs / row.makeMs;
+        rows.push(row);
+        log(`  ${shape.padEnd(8)} ${String(concurrency).padStart(4)} ${`${row.orunMs.toFixed(0)}ms`.padStart(9)} ${`${row.makeMs.toFixed(0)}ms`.padStart(9)} ${`${row.ratio.toFixed(2)}×`.padStart(7)}`);
+      }
+    }
+    const at8 = rows.filter((row) => row.concurrency === 8);
+    const worst = Math.max(...at8.map((row) => row.ratio));
+    log(`  worst ratio at concurrency 8: ${worst.toFixed(2)}× make -j8 (target ≤ 1.50×) ${worst <= 1.5 ? "✓" : "✗"}`);
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  runSchedulerBench().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

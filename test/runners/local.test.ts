@@ -1,0 +1,112 @@
+// The local runner through its Runner API, with real processes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { createLocalRunner } from "../../src/runners/local.js";
+import type { RunContext, StepContext } from "../../src/runners/runner.js";
+import type { PlanStep } from "../../src/model/plan.js";
+import { isAlive } from "../../src/runtime/records/lock.js";
+import { makePlan, removeDir, tempDir } from "../runtime/helpers.js";
+
+function stepContext(dir: string, step: Partial<PlanStep>, extra: Partial<StepContext> = {}): StepContext {
+  const plan = makePlan([{ id: "api@dev.build", steps: [step] }]);
+  const run: RunContext = { plan, execId: "e1", workspaceDir: dir, scratchDir: path.join(dir, ".scratch"), options: {} };
+  const fullStep = plan.jobs[0]!.steps[0]!;
+  return {
+    job: { run, job: plan.jobs[0]!, jobDir: dir, signal: new AbortController().signal },
+    step: fullStep,
+    stepKey: fullStep.id,
+    cwd: dir,
+    env: {},
+    signal: new AbortController().signal,
+    onOutput: () => undefined,
+    ...extra,
+  };
+}
+
+test("runs `sh -c` in the step directory with host env under the declared env, capturing stdout+stderr", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  await mkdir(path.join(dir, "sub"));
+  process.env.ORUN_TEST_HOST_ONLY = "from-host";
+  t.after(() => delete process.env.ORUN_TEST_HOST_ONLY);
+  const runner = createLocalRunner();
+  const chunks: string[] = [];
+  const result = await runner.runStep(
+    stepContext(dir, { run: 'pwd; echo "$ORUN_TEST_HOST_ONLY $DECLARED"; echo oops >&2' }, {
+      cwd: path.join(dir, "sub"),
+      env: { DECLARED: "declared" },
+      onOutput: (chunk) => chunks.push(chunk),
+    }),
+  );
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.error, undefined);
+  const lines = result.output.trim().split("\n");
+  assert.equal(await import("node:fs/promises").then((fs) => fs.realpath(lines[0]!)), await import("node:fs/promises").then((fs) => fs.realpath(path.join(dir, "sub"))));
+  assert.equal(lines[1], "from-host declared");
+  assert.ok(lines.includes("oops"));
+  assert.equal(chunks.join(""), result.output);
+});
+
+test("a non-zero exit is reported as `exit status N`", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const result = await createLocalRunner().runStep(stepContext(dir, { run: "echo bad; exit 3" }));
+  assert.equal(result.exitCode, 3);
+  assert.equal(result.error, "exit status 3");
+  assert.equal(result.output.trim(), "bad");
+});
+
+test("a use: step fails fast and points at --gha / --runner github-actions", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const result = await createLocalRunner().runStep(stepContext(dir, { id: "setup-demo", use: "azure/setup-helm@v4.3.0" }));
+  assert.match(result.error!, /uses GitHub Actions syntax \(azure\/setup-helm@v4\.3\.0\); rerun with --gha or --runner github-actions/);
+});
+
+test("shell: bash runs the script with bash -e semantics; an unknown shell is a clear error", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const runner = createLocalRunner();
+  const bash = await runner.runStep(stepContext(dir, { shell: "bash", run: 'echo "bash=${BASH_VERSION:+yes}"\nfalse\necho not-reached' }));
+  assert.equal(bash.error, "exit status 1");
+  assert.match(bash.output, /bash=yes/);
+  assert.doesNotMatch(bash.output, /not-reached/);
+  const custom = await runner.runStep(stepContext(dir, { shell: "sh -e {0}", run: "echo custom-ok" }));
+  assert.equal(custom.output.trim(), "custom-ok");
+  const unknown = await runner.runStep(stepContext(dir, { shell: "fish", run: "echo hi" }));
+  assert.match(unknown.error!, /unsupported shell "fish" for job api@dev.build step s1/);
+});
+
+test("a timeout kills the whole process group, background children included", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const pidFile = path.join(dir, "bg.pid");
+  const started = Date.now();
+  const result = await createLocalRunner().runStep(stepContext(dir, { run: `sleep 30 & echo $! > ${pidFile}; wait` }, { timeoutMs: 300 }));
+  assert.equal(result.timedOut, true);
+  assert.equal(result.error, "timed out after 300ms");
+  assert.ok(Date.now() - started < 10_000);
+  const bgPid = Number((await readFile(pidFile, "utf8")).trim());
+  // The group was SIGKILLed; give the kernel a moment to reap.
+  for (let i = 0; i < 50 && isAlive(bgPid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(isAlive(bgPid), false, "background sleep must be gone");
+});
+
+test("an abort signal cancels the running step", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const abort = new AbortController();
+  const pending = createLocalRunner().runStep(stepContext(dir, { run: "sleep 30" }, { signal: abort.signal }));
+  setTimeout(() => abort.abort(), 100);
+  const result = await pending;
+  assert.equal(result.error, "canceled");
+});
+
+test("a missing working directory is reported as such, not as a missing shell", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const result = await createLocalRunner().runStep(stepContext(dir, { run: "true" }, { cwd: path.join(dir, "nope") }));
+  assert.match(result.error!, /working directory .*nope does not exist/);
+});

@@ -1,0 +1,68 @@
+// Shared helpers for runtime and `orun run` tests: plans written as real
+// files in fresh temp directories.
+import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanJob, type PlanStep } from "../../src/model/plan.js";
+
+export interface JobSpec extends Partial<Omit<PlanJob, "steps">> {
+  id: string;
+  steps: (Partial<PlanStep> & { run?: string })[];
+}
+
+/** Builds a plan; job fields default from the `component@env.name` ID. */
+export function makePlan(jobs: JobSpec[], options: { name?: string; concurrency?: number; failFast?: boolean; revision?: string } = {}): Plan {
+  return {
+    apiVersion: PLAN_API_VERSION,
+    kind: PLAN_KIND,
+    metadata: { name: options.name ?? "test", ...(options.revision ? { revision: options.revision } : {}) },
+    execution: { concurrency: options.concurrency ?? 1, failFast: options.failFast ?? false },
+    spec: {},
+    jobs: jobs.map((spec) => {
+      const at = spec.id.indexOf("@");
+      const dot = spec.id.indexOf(".", at);
+      const component = at > 0 ? spec.id.slice(0, at) : "comp";
+      const environment = at > 0 && dot > at ? spec.id.slice(at + 1, dot) : "dev";
+      const name = dot > 0 ? spec.id.slice(dot + 1) : spec.id;
+      return {
+        name,
+        component,
+        environment,
+        ...spec,
+        steps: spec.steps.map((step, i) => ({ id: `s${i + 1}`, phase: "main" as const, ...step })),
+      } as PlanJob;
+    }),
+  };
+}
+
+export async function tempDir(prefix = "orun-rt-"): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export async function writePlan(dir: string, plan: Plan, file = "plan.json"): Promise<string> {
+  const target = path.join(dir, file);
+  await writeFile(target, JSON.stringify(plan, null, 2));
+  return target;
+}
+
+export async function readJson<T = unknown>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, "utf8")) as T;
+}
+
+export async function readLines(file: string): Promise<string[]> {
+  try {
+    return (await readFile(file, "utf8")).split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+export interface StateFile {
+  execId: string;
+  planChecksum: string;
+  jobs: Record<string, { status: string; steps: Record<string, string>; lastError?: string; reason?: string; startedAt?: string; finishedAt?: string }>;
+}

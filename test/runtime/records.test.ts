@@ -1,0 +1,104 @@
+// Execution records on a real file system: atomic coalesced state writes,
+// corrupt files, the exec lock, legacy migration.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile, readdir, writeFile, readlink } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { ExecutionStore } from "../../src/runtime/records/store.js";
+import { StateWriter, emptyState, readStateFile } from "../../src/runtime/records/state.js";
+import { acquireExecLock } from "../../src/runtime/records/lock.js";
+import { collectGarbage } from "../../src/runtime/gc.js";
+import { readJson, removeDir, tempDir } from "./helpers.js";
+
+test("StateWriter coalesces bursts into few atomic writes and flush() persists the latest state", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, "state.json");
+  const state = emptyState("e1", "sha256-x");
+  const writer = new StateWriter(file, state, 20);
+  for (let i = 0; i < 500; i++) {
+    state.jobs[`c@dev.j${i}`] = { status: "completed", steps: { s: "completed" } };
+    writer.schedule();
+  }
+  await writer.flush();
+  assert.ok(writer.writes < 10, `writes: ${writer.writes}`);
+  const saved = await readJson<{ jobs: Record<string, unknown> }>(file);
+  assert.equal(Object.keys(saved.jobs).length, 500);
+  // No temp files left behind.
+  assert.deepEqual(await readdir(dir), ["state.json"]);
+});
+
+test("a corrupt state.json is a clear error naming the file, and is left untouched", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, "state.json");
+  await writeFile(file, '{"jobs": {"a@dev.x": {"status": "completed"');
+  await assert.rejects(readStateFile(file), (err: Error) => err.message.includes(file) && /corrupt execution state/.test(err.message));
+  await writeFile(file, '{"jobs": {"a@dev.x": {"status": "exploded", "steps": {}}}}');
+  await assert.rejects(readStateFile(file), /jobs\.a@dev\.x\.status.*unknown status "exploded"/);
+  assert.equal(await readFile(file, "utf8"), '{"jobs": {"a@dev.x": {"status": "exploded", "steps": {}}}}');
+});
+
+test("the exec lock refuses a second owner while the first is alive and takes over a stale one", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const lock = await acquireExecLock(file, "e1");
+  await assert.rejects(acquireExecLock(file, "e1"), /execution e1 is already running \(pid \d+\)/);
+  await lock.release();
+
+  // A lock left by a process that no longer exists is stale.
+  const dead = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => dead.on("exit", resolve));
+  const os = await import("node:os");
+  await writeFile(file, JSON.stringify({ pid: dead.pid, host: os.hostname() }));
+  const taken = await acquireExecLock(file, "e1");
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
+  await taken.release();
+});
+
+test("legacy .orun-state.json is migrated into executions/migrated-*/ with canonical IDs and latest repointed", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const legacy = { execId: "old", planChecksum: "sha256-abc", jobs: { "api.dev.build": { status: "completed", steps: { compile: "completed" } } } };
+  await writeFile(path.join(dir, ".orun-state.json"), JSON.stringify(legacy));
+  const store = new ExecutionStore(dir);
+  const id = await store.migrateLegacy(new Date(2024, 0, 2, 3, 4, 5));
+  assert.equal(id, "migrated-20240102-030405");
+  const state = await readJson<{ execId: string; jobs: Record<string, { status: string }> }>(store.stateFile(id!));
+  assert.equal(state.execId, id);
+  assert.equal(state.jobs["api@dev.build"]?.status, "completed");
+  assert.equal(await readlink(path.join(store.executionsDir, "latest")), id);
+  await assert.rejects(readFile(path.join(dir, ".orun-state.json")), /ENOENT/);
+  assert.equal(await store.migrateLegacy(), undefined, "nothing left to migrate");
+});
+
+test("a corrupt legacy state file is refused and kept", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  await writeFile(path.join(dir, ".orun-state.json"), "not json");
+  await assert.rejects(new ExecutionStore(dir).migrateLegacy(), /\.orun-state\.json.*corrupt execution state/);
+  assert.equal(await readFile(path.join(dir, ".orun-state.json"), "utf8"), "not json");
+});
+
+test("gc keeps the newest N, removes the rest and repoints latest", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  for (let i = 1; i <= 4; i++) {
+    const id = `run-${i}`;
+    await mkdir(store.execDir(id), { recursive: true });
+    await store.writeMetadata({
+      execId: id, planId: "p", planName: "n", startedAt: `2026-01-0${i}T00:00:00Z`, status: "completed",
+      trigger: "cli", user: "u", dryRun: false, jobTotal: 0, jobDone: 0, jobFailed: 0,
+    });
+  }
+  await store.pointLatest("run-1");
+  const preview = await collectGarbage(store, { keep: 2, maxAgeDays: 100_000, dryRun: true });
+  assert.deepEqual(preview.removed, ["run-2", "run-1"]);
+  assert.equal((await readdir(store.executionsDir)).length, 5, "dry-run removes nothing");
+  await collectGarbage(store, { keep: 2, maxAgeDays: 100_000, dryRun: false });
+  assert.deepEqual((await readdir(store.executionsDir)).sort(), ["latest", "run-3", "run-4"]);
+  assert.equal(await readlink(path.join(store.executionsDir, "latest")), "run-4");
+});

@@ -1,0 +1,165 @@
+// The ready-queue scheduler on its own: jobs are promises the test resolves,
+// so ordering is observed exactly, with no processes and no sleeps.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { schedule, type JobOutcome } from "../../src/runtime/scheduler.js";
+import { orderJobs } from "../../src/runtime/graph.js";
+import { makePlan } from "./helpers.js";
+import type { PlanJob } from "../../src/model/plan.js";
+
+interface Harness {
+  started: string[];
+  notRun: Map<string, string>;
+  finish(id: string, outcome?: JobOutcome): void;
+  /** Resolves once `id` has started. */
+  whenStarted(id: string): Promise<void>;
+  inFlight(): number;
+  maxInFlight: number;
+  done: Promise<unknown>;
+}
+
+function harness(jobs: PlanJob[], options: { concurrency: number; failFast?: boolean; satisfied?: string[] }): Harness {
+  const resolvers = new Map<string, (o: JobOutcome) => void>();
+  const waiters = new Map<string, () => void>();
+  const h: Harness = {
+    started: [],
+    notRun: new Map(),
+    maxInFlight: 0,
+    finish(id, outcome = "completed") {
+      const resolve = resolvers.get(id);
+      assert.ok(resolve, `${id} is not running`);
+      resolvers.delete(id);
+      resolve(outcome);
+    },
+    whenStarted(id) {
+      if (h.started.includes(id)) return Promise.resolve();
+      return new Promise((resolve) => waiters.set(id, resolve));
+    },
+    inFlight: () => resolvers.size,
+    done: Promise.resolve(),
+  };
+  h.done = schedule({
+    jobs: options.satisfied ? jobs : orderJobs(jobs),
+    concurrency: options.concurrency,
+    failFast: options.failFast ?? false,
+    satisfied: new Set(options.satisfied ?? []),
+    notRun: (job, reason) => h.notRun.set(job.id, reason),
+    run: (job) =>
+      new Promise<JobOutcome>((resolve) => {
+        h.started.push(job.id);
+        resolvers.set(job.id, resolve);
+        h.maxInFlight = Math.max(h.maxInFlight, resolvers.size);
+        waiters.get(job.id)?.();
+      }),
+  });
+  return h;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test("a dependent starts as soon as its own dependency finishes, while an unrelated slow job still runs (no waves)", async () => {
+  const plan = makePlan([
+    { id: "a@dev.slow", steps: [] },
+    { id: "b@dev.fast", steps: [] },
+    { id: "b@dev.next", dependsOn: ["b@dev.fast"], steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 2 });
+  await h.whenStarted("a@dev.slow");
+  await h.whenStarted("b@dev.fast");
+  h.finish("b@dev.fast");
+  await h.whenStarted("b@dev.next");
+  assert.ok(h.started.includes("a@dev.slow") && h.inFlight() === 2, "slow job still running while the dependent runs");
+  h.finish("b@dev.next");
+  h.finish("a@dev.slow");
+  const result = await h.done;
+  assert.deepEqual(result, { completed: 3, failed: 0, blocked: 0, notRun: 0 });
+});
+
+test("never more jobs in flight than the concurrency limit", async () => {
+  const plan = makePlan(Array.from({ length: 10 }, (_, i) => ({ id: `c@dev.j${i}`, steps: [] })));
+  const h = harness(plan.jobs, { concurrency: 3 });
+  const finished = new Set<string>();
+  while (finished.size < 10) {
+    await tick();
+    assert.ok(h.inFlight() <= 3, `in flight: ${h.inFlight()}`);
+    const running = h.started.find((id) => !finished.has(id))!;
+    finished.add(running);
+    h.finish(running);
+  }
+  await h.done;
+  assert.equal(h.maxInFlight, 3);
+  assert.equal(h.started.length, 10);
+});
+
+test("concurrency 1 runs the smallest ready job ID first (b, a, c→a, aa gives a, aa, b, c)", async () => {
+  const plan = makePlan([
+    { id: "x@e.b", steps: [] },
+    { id: "x@e.a", steps: [] },
+    { id: "x@e.c", dependsOn: ["x@e.a"], steps: [] },
+    { id: "x@e.aa", steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 1 });
+  for (const id of ["x@e.a", "x@e.aa", "x@e.b", "x@e.c"]) {
+    await h.whenStarted(id);
+    assert.equal(h.inFlight(), 1);
+    h.finish(id);
+  }
+  await h.done;
+  assert.deepEqual(h.started, ["x@e.a", "x@e.aa", "x@e.b", "x@e.c"]);
+});
+
+test("dependents of a failed job are skipped transitively, with the reason; independent jobs still run", async () => {
+  const plan = makePlan([
+    { id: "a@dev.build", steps: [] },
+    { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [] },
+    { id: "a@dev.smoke", dependsOn: ["a@dev.deploy"], steps: [] },
+    { id: "b@dev.build", steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 1 });
+  await h.whenStarted("a@dev.build");
+  h.finish("a@dev.build", "failed");
+  await h.whenStarted("b@dev.build");
+  h.finish("b@dev.build");
+  const result = await h.done;
+  assert.deepEqual(result, { completed: 1, failed: 1, blocked: 0, notRun: 2 });
+  assert.equal(h.notRun.get("a@dev.deploy"), "dependency a@dev.build failed");
+  assert.equal(h.notRun.get("a@dev.smoke"), "dependency a@dev.build failed");
+});
+
+test("failFast stops starting new jobs but lets running ones finish", async () => {
+  const plan = makePlan([
+    { id: "c@dev.a", steps: [] },
+    { id: "c@dev.b", steps: [] },
+    { id: "c@dev.c", steps: [] },
+    { id: "c@dev.d", steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 2, failFast: true });
+  await h.whenStarted("c@dev.a");
+  await h.whenStarted("c@dev.b");
+  h.finish("c@dev.a", "failed");
+  await tick();
+  assert.deepEqual(h.started, ["c@dev.a", "c@dev.b"], "nothing new starts after the failure");
+  h.finish("c@dev.b");
+  const result = await h.done;
+  assert.deepEqual(result, { completed: 1, failed: 1, blocked: 0, notRun: 2 });
+  assert.match(h.notRun.get("c@dev.c")!, /fail-fast after c@dev.a failed/);
+});
+
+test("a blocked job skips its dependents; dependencies completed earlier count as satisfied", async () => {
+  const plan = makePlan([
+    { id: "p@prod.deploy", steps: [] },
+    { id: "p@prod.verify", dependsOn: ["p@prod.deploy"], steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 4 });
+  await h.whenStarted("p@prod.deploy");
+  h.finish("p@prod.deploy", "blocked");
+  await h.done;
+  assert.equal(h.notRun.get("p@prod.verify"), "dependency p@prod.deploy was blocked");
+
+  // A dependency outside the scheduled set that already completed is satisfied.
+  const only = plan.jobs.filter((job) => job.id === "p@prod.verify");
+  const h2 = harness(only, { concurrency: 1, satisfied: ["p@prod.deploy"] });
+  await h2.whenStarted("p@prod.verify");
+  h2.finish("p@prod.verify");
+  assert.deepEqual(await h2.done, { completed: 1, failed: 0, blocked: 0, notRun: 0 });
+});
