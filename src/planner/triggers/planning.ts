@@ -1,69 +1,182 @@
-// CI-driven planning in one call, for the compiler: the trigger (if any)
-// decides the environments and the scope; a `changed` scope (from the trigger
-// or `--changed`) decides the components. The compiler applies the two
-// filters; everything it needs to report lands in the result.
+// CI-driven planning around the compiler. Before compiling: intent presets
+// are merged, trigger checks run, the trigger (if any) picks environments and
+// scope, and a `changed` scope (from the trigger, `--changed` or a change
+// flag) collects the changed files. While compiling, the compiler's
+// selectComponents hook turns those files into the component set. After:
+// the plan records the trigger and the scope, and the CLI prints the banner
+// and the `--explain` text.
 
-import { detectChangedComponents, type ChangeComponent, type ChangedScope, type ChangeOptions } from "../changes/index.js";
+import { loadWorkspace } from "../load/index.js";
+import { compilePlan, type CompileOptions, type CompileResult } from "../compile.js";
+import type { InstanceMap } from "../expand.js";
+import { mergeParameters } from "../materialize.js";
+import type { NormalizedIntent } from "../normalize.js";
+import {
+  collectChanges,
+  explainChanges,
+  parseIntentImpact,
+  selectChangedComponents,
+  splitFileList,
+  type ChangeComponent,
+  type ChangeOptions,
+  type ChangeSelection,
+  type ChangeSet,
+  type IntentImpact,
+} from "../changes/index.js";
 import type { PlanTriggerInfo } from "../../model/plan.js";
 import { buildTriggerContext, type TriggerFlags } from "./context.js";
+import { triggerInfo } from "./info.js";
 import { resolveTriggers } from "./resolve.js";
 import type { TriggerIntent, TriggerResolution } from "./types.js";
-import { triggerInfo } from "./info.js";
+import { prepareCiWorkspace } from "./workspace.js";
 
 export interface CiPlanningFlags extends TriggerFlags, ChangeOptions {
   /** `--changed` */
   changed?: boolean;
-  /** `-e/--env`: with a trigger it narrows the activated environments (exact names). */
-  env?: string;
+  /** `--explain`: print why the plan covers what it covers (stderr). */
+  explain?: boolean;
 }
 
-export interface CiPlanningInput {
-  intent: TriggerIntent;
-  components: readonly ChangeComponent[];
-  flags: CiPlanningFlags;
-  cwd: string;
-  /** Absolute intent.yaml path. */
-  intentFile: string;
-  env?: NodeJS.ProcessEnv;
+/** True when any trigger or change flag was given (so `orun run` must compile a fresh, scoped plan). */
+export function ciFlagsGiven(flags: CiPlanningFlags): boolean {
+  return Boolean(
+    flags.trigger !== undefined ||
+      flags.fromCi !== undefined ||
+      flags.eventFile !== undefined ||
+      flags.changed ||
+      flags.base ||
+      flags.head ||
+      splitFileList(flags.files).length ||
+      flags.uncommitted ||
+      flags.untracked,
+  );
 }
 
-export interface CiPlanning {
+/** What the trigger and the change flags decided, before compiling. */
+export interface CiScope {
   trigger?: TriggerResolution;
-  /** For `metadata.trigger`. */
-  triggerInfo?: PlanTriggerInfo;
-  /** Environments to keep (trigger-activated); undefined = no environment filter from triggers. */
-  environments?: string[];
-  /** True when `--env` was consumed by the trigger and must not be applied again. */
-  envFlagConsumed: boolean;
-  /** Changed-mode result; undefined when not in changed mode. */
-  changed?: ChangedScope;
-  /** Components to keep (changed + dependencies); undefined = no component filter from changes. */
-  components?: string[];
+  changedMode: boolean;
+  /** The changed files (changed mode only). */
+  set?: ChangeSet;
+  intentImpact: IntentImpact;
 }
 
-export async function resolveCiPlanning(input: CiPlanningInput): Promise<CiPlanning> {
-  const { flags } = input;
-  const context = await buildTriggerContext(flags, { cwd: input.cwd, env: input.env });
-  const trigger = resolveTriggers(input.intent, context, { envFilter: flags.env });
-  const changedMode = flags.changed === true || trigger?.scope === "changed";
-  if (!changedMode) {
-    return {
-      ...(trigger ? { trigger, triggerInfo: triggerInfo(trigger), environments: trigger.activeEnvironments } : {}),
-      envFlagConsumed: trigger !== undefined,
+/** Resolves the trigger and, in changed mode, collects the changed files. */
+export async function resolveCiScope(
+  intent: TriggerIntent,
+  flags: CiPlanningFlags,
+  context: { cwd: string; intentFile: string; env?: NodeJS.ProcessEnv; envFilter?: string },
+): Promise<CiScope> {
+  const env = context.env ?? process.env;
+  const intentImpact = parseIntentImpact(flags.intentImpact);
+  const trigger = resolveTriggers(intent, await buildTriggerContext(flags, { cwd: context.cwd, env }), context.envFilter ? { envFilter: context.envFilter } : {});
+  const explicitChange = Boolean(flags.base || flags.head || splitFileList(flags.files).length || flags.uncommitted || flags.untracked);
+  const changedMode = flags.changed === true || trigger?.scope === "changed" || (trigger === undefined && explicitChange);
+  if (!changedMode) return { ...(trigger ? { trigger } : {}), changedMode, intentImpact };
+  // Explicit change flags win; otherwise the refs the CI event carried (a named trigger has none).
+  const fromEvent: ChangeOptions = trigger?.base ? { base: trigger.base, ...(trigger.head ? { head: trigger.head } : {}) } : {};
+  const set = await collectChanges(explicitChange ? flags : { ...flags, ...fromEvent }, { cwd: context.cwd, intentFile: context.intentFile, env });
+  return { ...(trigger ? { trigger } : {}), changedMode, set, intentImpact };
+}
+
+export interface CiCompileResult extends CompileResult {
+  trigger?: TriggerResolution;
+  changes?: { set: ChangeSet; selection: ChangeSelection };
+  /** `mode: changed-only` in the summary. */
+  changedOnly: boolean;
+  /** Lines for stderr: the CI detection banner, and with `--explain` the explanation. */
+  report: string;
+}
+
+/**
+ * Compiles with triggers and change detection applied. Without CI flags this
+ * is compilePlan plus presets. `detectedComponent` records a working-directory
+ * scope in `metadata.scope`.
+ */
+export async function compileForCi(
+  options: CompileOptions & { detectedComponent?: string },
+  flags: CiPlanningFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CiCompileResult> {
+  const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath }));
+  const workspace = await prepareCiWorkspace(loaded);
+  const envFilter = (options.envs ?? []).join(",");
+  const { trigger, changedMode, set, intentImpact } = await resolveCiScope(workspace.intent, flags, { cwd: options.cwd, intentFile: workspace.intentFile, env, envFilter });
+  let selection: ChangeSelection | undefined;
+  const selectComponents = set
+    ? (instances: InstanceMap, normalized: NormalizedIntent): ReadonlySet<string> => {
+        selection = selectChangedComponents({
+          components: changeComponents(instances, normalized),
+          changedFiles: set!.changedFiles,
+          intentFile: set!.intentFile,
+          intentDiff: set!.intentDiff,
+          intentImpact,
+        });
+        return new Set(selection.components);
+      }
+    : undefined;
+
+  const result = await compilePlan({
+    ...options,
+    workspace,
+    // With a trigger, --env narrowed the activated environments already.
+    envs: trigger ? undefined : options.envs,
+    ...(trigger ? { trigger: { info: triggerInfoFor(trigger, set), matchedBindings: trigger.matchedBindings, activeEnvironments: trigger.activeEnvironments } } : {}),
+    ...(selectComponents ? { selectComponents } : {}),
+  });
+
+  const scoped = (options.components?.length ?? 0) > 0 || changedMode || options.detectedComponent !== undefined;
+  if (scoped) {
+    result.plan.metadata.scope = {
+      ...(options.detectedComponent ? { detectedComponent: options.detectedComponent } : {}),
+      components: result.stats.components,
     };
   }
-  // Explicit change flags win; otherwise the refs the CI event carried.
-  const explicit = Boolean(flags.base || flags.head || flags.files?.length || flags.uncommitted || flags.untracked);
-  const options: ChangeOptions = explicit
-    ? flags
-    : { ...flags, ...(trigger?.base ? { base: trigger.base } : {}), ...(trigger?.base && trigger.head ? { head: trigger.head } : {}) };
-  const changed = await detectChangedComponents(options, { cwd: input.cwd, intentFile: input.intentFile, env: input.env }, input.components);
-  const source = changed.set.source;
-  const refs = source.kind === "refs" ? { base: source.base, head: source.head } : {};
+
+  let report = set ? set.notes.map((n) => `${n}\n`).join("") : "";
+  if (flags.explain) {
+    if (trigger) report += explainTrigger(trigger);
+    if (set && selection) report += explainChanges(set, selection, result.workspace.components.length);
+    if (!trigger && !set) report += "scope: full plan (no trigger, no change detection)\n";
+  }
   return {
-    ...(trigger ? { trigger, triggerInfo: triggerInfo(trigger, refs), environments: trigger.activeEnvironments } : {}),
-    envFlagConsumed: trigger !== undefined,
-    changed,
-    components: changed.selection.components,
+    ...result,
+    ...(trigger ? { trigger } : {}),
+    ...(set && selection ? { changes: { set, selection } } : {}),
+    changedOnly: changedMode,
+    report,
   };
+}
+
+/** The trigger record, with the refs the change set was actually computed from. */
+export function triggerInfoFor(trigger: TriggerResolution, set: ChangeSet | undefined): PlanTriggerInfo {
+  const source = set?.source;
+  return triggerInfo(trigger, source?.kind === "refs" ? { base: source.base, head: source.head } : {});
+}
+
+/** Change detection's view of the components: per-instance working paths, manifests, dependencies, watches. */
+export function changeComponents(instances: InstanceMap, normalized: NormalizedIntent): ChangeComponent[] {
+  const paths = new Map<string, Set<string>>();
+  for (const list of instances.values()) {
+    for (const instance of list) {
+      const name = instance.component.name;
+      if (!paths.has(name)) paths.set(name, new Set());
+      paths.get(name)!.add(mergeParameters(instance).path);
+    }
+  }
+  return normalized.components.map((component) => ({
+    name: component.name,
+    paths: [...(paths.get(component.name) ?? (component.path ? [component.path] : []))],
+    ...(component.sourcePath ? { sourcePath: component.sourcePath } : {}),
+    dependsOn: (component.dependsOn ?? []).map((d) => d.component),
+    watches: component.change?.watches ?? [],
+  }));
+}
+
+export function explainTrigger(trigger: TriggerResolution): string {
+  const what = trigger.mode === "named-trigger" ? `named trigger ${trigger.matchedBindings[0]}` : `${trigger.provider} event ${trigger.event}${trigger.action ? ` (${trigger.action})` : ""}`;
+  const lines = [`trigger: ${what}; matched ${trigger.matchedBindings.join(", ")}; scope ${trigger.scope}`];
+  lines.push("environments:");
+  for (const env of trigger.activeEnvironments) lines.push(`  ${env}  activated by ${trigger.activatedBy[env]!.join(", ")}`);
+  return `${lines.join("\n")}\n`;
 }

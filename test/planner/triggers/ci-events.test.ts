@@ -5,8 +5,8 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { resolveCiPlanning, type BindingLike, type CiPlanningFlags, type TriggerIntent } from "../../../src/planner/triggers/index.js";
-import type { ChangeComponent } from "../../../src/planner/changes/index.js";
+import { resolveCiScope, triggerInfoFor, type BindingLike, type CiPlanningFlags, type TriggerIntent } from "../../../src/planner/triggers/index.js";
+import { selectChangedComponents, type ChangeComponent } from "../../../src/planner/changes/index.js";
 import { GitRepo, tempDir } from "../changes/git-repo.js";
 
 const bind = (on: Partial<BindingLike["on"]> & { event: string }, plan: BindingLike["plan"]): BindingLike => ({
@@ -37,6 +37,20 @@ const COMPONENTS: ChangeComponent[] = [
   { name: "docs", paths: ["docs"], sourcePath: "docs/component.yaml", dependsOn: [], watches: ["environments"] },
 ];
 
+/** What a plan would cover: the trigger's environments and, in changed scope, the selected components. */
+async function planIn(dir: string, flags: CiPlanningFlags & { env?: string }) {
+  const scope = await resolveCiScope(INTENT, flags, { cwd: dir, intentFile: path.join(dir, "intent.yaml"), env: {}, ...(flags.env ? { envFilter: flags.env } : {}) });
+  const selection = scope.set
+    ? selectChangedComponents({ components: COMPONENTS, changedFiles: scope.set.changedFiles, intentFile: scope.set.intentFile, intentDiff: scope.set.intentDiff, intentImpact: scope.intentImpact })
+    : undefined;
+  return {
+    environments: scope.trigger?.activeEnvironments,
+    components: selection?.components,
+    selection,
+    triggerInfo: scope.trigger ? triggerInfoFor(scope.trigger, scope.set) : undefined,
+  };
+}
+
 describe("CI-driven planning against a real repository", () => {
   let repo: GitRepo;
   let events: string;
@@ -45,8 +59,7 @@ describe("CI-driven planning against a real repository", () => {
   let mainBefore: string;
   let mainAfter: string;
 
-  const plan = (flags: CiPlanningFlags, env: NodeJS.ProcessEnv = {}) =>
-    resolveCiPlanning({ intent: INTENT, components: COMPONENTS, flags, cwd: repo.dir, intentFile: repo.path("intent.yaml"), env });
+  const plan = (flags: CiPlanningFlags & { env?: string }) => planIn(repo.dir, flags);
   const event = (name: string, payload: unknown): string => {
     const file = path.join(events, name);
     writeFileSync(file, JSON.stringify(payload));
@@ -88,9 +101,9 @@ describe("CI-driven planning against a real repository", () => {
     const result = await plan({ fromCi: "github", eventFile: file });
     assert.deepEqual(result.environments, ["development"]);
     assert.deepEqual(result.components, ["api", "network", "web"]);
-    assert.deepEqual(result.changed?.selection.reasons.web, [{ kind: "files", files: ["apps/web/index.html"] }]);
+    assert.deepEqual(result.selection?.reasons.web, [{ kind: "files", files: ["apps/web/index.html"] }]);
     // The merge base is v1: main's own api change is not part of the PR, api is only a dependency.
-    assert.deepEqual(result.changed?.selection.reasons.api, [{ kind: "dependency", of: ["web"] }]);
+    assert.deepEqual(result.selection?.reasons.api, [{ kind: "dependency", of: ["web"] }]);
     assert.deepEqual(result.triggerInfo, {
       mode: "event-file",
       provider: "github",
@@ -110,7 +123,7 @@ describe("CI-driven planning against a real repository", () => {
     const result = await plan({ fromCi: "github", eventFile: file });
     assert.deepEqual(result.environments, ["staging"]);
     assert.deepEqual(result.components, ["api", "network"]);
-    assert.deepEqual(result.changed?.selection.unownedFiles, ["README.md"]);
+    assert.deepEqual(result.selection?.unownedFiles, ["README.md"]);
     assert.equal(result.triggerInfo?.scope, "changed");
     assert.deepEqual([result.triggerInfo?.base, result.triggerInfo?.head], [mainBefore, mainAfter]);
   });
@@ -120,7 +133,7 @@ describe("CI-driven planning against a real repository", () => {
     const result = await plan({ fromCi: "github", eventFile: file });
     assert.deepEqual(result.environments, ["production"]);
     assert.equal(result.components, undefined, "full scope keeps every component");
-    assert.equal(result.changed, undefined);
+    assert.equal(result.selection, undefined);
     assert.deepEqual(result.triggerInfo?.matchedBindings, ["github-tag-release"]);
     assert.equal(result.triggerInfo?.scope, "full");
   });
@@ -148,13 +161,15 @@ describe("CI-driven planning against a real repository", () => {
     const changed = await plan({ changed: true, base: "v1.0.0", head: "feature/web" });
     assert.deepEqual([changed.environments, changed.components, changed.triggerInfo], [undefined, ["api", "network", "web"], undefined]);
     const nothing = await plan({});
-    assert.deepEqual(nothing, { envFlagConsumed: false });
+    assert.deepEqual(nothing, { environments: undefined, components: undefined, selection: undefined, triggerInfo: undefined });
+    const implied = await plan({ files: ["apps/api/index.ts"] });
+    assert.deepEqual(implied.components, ["api", "network"], "a change flag alone means changed mode");
   });
 
-  test("--env narrows the trigger's environments and is consumed", async () => {
+  test("--env narrows the trigger's environments", async () => {
     await assert.rejects(plan({ trigger: "github-tag-release", env: "staging" }), /environment staging is not activated by trigger github-tag-release/);
     const ok = await plan({ trigger: "github-tag-release", env: "production" });
-    assert.deepEqual([ok.environments, ok.envFlagConsumed], [["production"], true]);
+    assert.deepEqual(ok.environments, ["production"]);
   });
 
   test("bad input: unknown trigger, malformed event file, a ref that does not exist, not a git repository", async () => {
@@ -167,10 +182,7 @@ describe("CI-driven planning against a real repository", () => {
     const notRepo = tempDir("orun-norepo-");
     try {
       writeFileSync(path.join(notRepo, "intent.yaml"), "{}\n");
-      await assert.rejects(
-        resolveCiPlanning({ intent: INTENT, components: COMPONENTS, flags: { trigger: "github-push-main" }, cwd: notRepo, intentFile: path.join(notRepo, "intent.yaml"), env: {} }),
-        /is not inside a git repository/,
-      );
+      await assert.rejects(planIn(notRepo, { trigger: "github-push-main" }), /is not inside a git repository/);
     } finally {
       rmSync(notRepo, { recursive: true, force: true });
     }
