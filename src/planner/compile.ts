@@ -16,6 +16,7 @@ import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
 import { materializeJob } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
+import { prepareCiWorkspace } from "./triggers/workspace.js";
 import { validateComponentParameters } from "./validate/index.js";
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -174,7 +175,9 @@ export function gitRevision(dir: string): string | undefined {
 
 /** Loads the intent (unless given) and compiles it. `orun plan`, `orun validate` and `orun run` use this. */
 export async function compilePlan(options: CompileOptions): Promise<CompileResult> {
-  const workspace = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath }));
+  const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath }));
+  // Intent presets merged and trigger references checked before normalize (src/planner/triggers/workspace.ts).
+  const workspace = await prepareCiWorkspace(loaded);
   const revision = options.revision === undefined ? gitRevision(workspace.rootDir) : (options.revision ?? undefined);
   return compileWorkspace(workspace, { ...options, revision });
 }
