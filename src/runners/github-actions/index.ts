@@ -14,6 +14,8 @@ import { executeStep, expressionScope, runPostHooks, type Scope, type StepIO } f
 
 export { jobSummaryPath } from "./job-state.js";
 
+const MAX_KEPT = 1024 * 1024;
+
 export interface GithubActionsRunnerOptions extends RunnerOptions {
   /** Root of the shared remote-action cache (default $ORUN_ACTIONS_CACHE or ~/.orun/actions). */
   actionsCache?: string;
@@ -61,9 +63,13 @@ export class GithubActionsRunner implements Runner {
   }
 
   async runStep(ctx: StepContext): Promise<StepResult> {
+    // The full stream goes to onOutput (and the step log); the result keeps the last MAX_KEPT characters.
     const lines: string[] = [];
+    let kept = 0;
     const emit = (line: string): void => {
       lines.push(line);
+      kept += line.length + 1;
+      while (kept > MAX_KEPT && lines.length > 1) kept -= lines.shift()!.length + 1;
       ctx.onOutput(`${line}\n`);
     };
     let state: JobState;

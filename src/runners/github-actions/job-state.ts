@@ -108,6 +108,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
   for (const [key, value] of Object.entries(hostEnv)) {
     if (value !== undefined && !HOST_ONLY.test(key) && !FILE_COMMAND_VARS.includes(key)) baseEnv[key] = value;
   }
+  const debug = hostEnv.ACTIONS_STEP_DEBUG === "true" || hostEnv.RUNNER_DEBUG === "1";
   const npmPrefix = path.join(home, ".npm-global");
   Object.assign(baseEnv, githubEnv(github), {
     HOME: home,
@@ -120,6 +121,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     RUNNER_WORKSPACE: path.dirname(workspace),
     RUNNER_TRACKING_ID: `orun_${randomBytes(8).toString("hex")}`,
     RUNNER_PERFLOG: "/dev/null",
+    ...(debug ? { RUNNER_DEBUG: "1" } : {}),
     npm_config_prefix: npmPrefix,
     PATH: [path.join(npmPrefix, "bin"), hostEnv.PATH ?? ""].filter(Boolean).join(path.delimiter),
   });
@@ -135,7 +137,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     steps: {},
     posts: [],
     github,
-    runner: { os: runnerOs(), arch: runnerArch(), name: "orun", temp, tool_cache: toolCacheDir(), environment: "self-hosted", debug: hostEnv.ACTIONS_STEP_DEBUG === "true" ? "1" : "" },
+    runner: { os: runnerOs(), arch: runnerArch(), name: "orun", temp, tool_cache: toolCacheDir(), environment: "self-hosted", debug: debug ? "1" : "" },
     secrets,
     actionCopies: new Map(),
     actionNames: new Map(),

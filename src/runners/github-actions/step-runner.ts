@@ -10,6 +10,7 @@ import { formatRemoteRef, parseActionRef } from "./action-ref.js";
 import { evaluateCondition, interpolate, type ContextValue, type ExpressionScope } from "./expressions.js";
 import { createFileCommands, fileCommandEnv, isProtectedEnvKey, readFileCommands } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
+import { hashFilesFunction } from "./hash-files.js";
 import { nextId, type JobState, type PostHook, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { resolveShell } from "./shell.js";
@@ -90,6 +91,7 @@ export function expressionScope(scope: Scope, env: Record<string, string>): Expr
       strategy: null,
     },
     status: { failed: scope.failed, cancelled: false },
+    functions: new Map([["hashfiles", hashFilesFunction(String(github.workspace ?? ""))]]),
   };
 }
 

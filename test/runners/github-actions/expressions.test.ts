@@ -55,3 +55,31 @@ describe("github-actions expressions", () => {
     assert.equal(evaluateCondition(false, scope()), false);
   });
 });
+
+describe("github-actions hashFiles()", () => {
+  it("hashes matching workspace files like GitHub (sorted, sha256 of sha256s, ! excludes, '' when none)", async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+    const { createHash } = await import("node:crypto");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { hashFiles } = await import("../../../src/runners/github-actions/hash-files.js");
+    const ws = await mkdtemp(path.join(os.tmpdir(), "orun-gha-hash-"));
+    try {
+      await mkdir(path.join(ws, "a/b"), { recursive: true });
+      await mkdir(path.join(ws, ".orun"), { recursive: true });
+      await writeFile(path.join(ws, "package-lock.json"), "root");
+      await writeFile(path.join(ws, "a/b/package-lock.json"), "nested");
+      await writeFile(path.join(ws, ".orun/package-lock.json"), "ignored");
+      const sha = (s: string): Buffer => createHash("sha256").update(s).digest();
+      const expected = createHash("sha256").update(sha("nested")).update(sha("root")).digest("hex");
+      assert.equal(hashFiles(ws, ["**/package-lock.json"]), expected);
+      assert.equal(hashFiles(ws, ["**/package-lock.json", "!a/**"]), createHash("sha256").update(sha("root")).digest("hex"));
+      assert.equal(hashFiles(ws, ["**/*.nothing"]), "");
+      const s = scope();
+      s.functions = new Map([["hashfiles", (await import("../../../src/runners/github-actions/hash-files.js")).hashFilesFunction(ws)]]);
+      assert.equal(interpolate("key-${{ hashFiles('**/package-lock.json') }}", s), `key-${expected}`);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+});
