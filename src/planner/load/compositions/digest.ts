@@ -14,7 +14,7 @@ export async function listPackageFiles(root: string): Promise<string[]> {
     for (const e of await fs.readdir(dir, { withFileTypes: true })) {
       const abs = path.join(dir, e.name);
       const rel = path.relative(root, abs).split(path.sep).join("/");
-      if (e.isSymbolicLink()) throw new OrunError(`symlinks are not supported in composition packages: ${rel}`, { location: { file: abs } });
+      if (e.isSymbolicLink()) throw new OrunError(`symlinks are not supported in composition packages: ${rel}`);
       if (e.isDirectory()) await walk(abs);
       else if (e.isFile()) out.push(rel);
     }

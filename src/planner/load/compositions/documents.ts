@@ -36,7 +36,10 @@ export class DocumentCache {
   private readonly files = new Map<string, Promise<YamlDoc[] | undefined>>();
   constructor(private readonly display: (abs: string) => string) {}
 
-  /** All documents of a file, each validated against its kind's schema; undefined when the file does not exist. */
+  /**
+   * All documents of a file (each of a known kind; validated against its kind's
+   * schema when picked, see `validated`); undefined when the file does not exist.
+   */
   read(abs: string): Promise<YamlDoc[] | undefined> {
     let p = this.files.get(abs);
     if (!p) {
@@ -68,7 +71,7 @@ function nameOf(yd: YamlDoc): string | undefined {
   return typeof n === "string" ? n : undefined;
 }
 
-/** Every document of a composition file must be one of the four kinds, and valid for it. */
+/** Every document of a composition file must be one of the four kinds. */
 function checkKind(yd: YamlDoc): void {
   if (yd.value === null || yd.value === undefined) return; // an empty document between `---` separators
   const kind = kindOf(yd);
@@ -77,7 +80,12 @@ function checkKind(yd: YamlDoc): void {
     const hint = kind === undefined ? "" : didYouMean(kind, kinds);
     throw errorAt(yd, ["kind"], `${kind === undefined ? "missing kind" : `unknown kind "${kind}"`}${hint}; expected one of ${kinds.join(", ")}`);
   }
-  validateDocument(yd, KIND_SCHEMAS[kind as DocKind]);
+}
+
+/** A picked document, validated against its kind's schema. */
+function validated(yd: YamlDoc): YamlDoc {
+  validateDocument(yd, KIND_SCHEMAS[kindOf(yd) as DocKind]);
+  return yd;
 }
 
 async function findDocument(
@@ -89,11 +97,11 @@ async function findDocument(
 ): Promise<YamlDoc | undefined> {
   const match = (yd: YamlDoc): boolean => kindOf(yd) === kind && nameOf(yd) === name;
   const local = sameFile.find(match);
-  if (local) return local;
+  if (local) return validated(local);
   for (const file of candidates) {
     const docs = await cache.read(file);
     const found = docs?.find(match);
-    if (found) return found;
+    if (found) return validated(found);
   }
   return undefined;
 }
@@ -109,6 +117,7 @@ export async function loadComposition(cache: DocumentCache, file: string, export
   if (!yd) {
     throw new OrunError(`${prefix} must have kind Composition`, { location: { file: shown, line: 1 } });
   }
+  validated(yd);
   const v = obj(yd.value);
   const meta = obj(v.metadata);
   const spec = obj(v.spec);
