@@ -43,6 +43,8 @@ export function registerRunCommands(program: Command): void {
     .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
     .option("--runner <name>", "execution backend: local, docker or github-actions")
     .option("--gha", "use the github-actions runner")
+    .option("--pull <policy>", "docker runner: pull job images always, missing (default) or never (env ORUN_DOCKER_PULL)")
+    .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE)")
     .option("--concurrency <n>", "jobs run at once (1 = strictly sequential); default from the plan", parsePositiveInt)
     .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)")
     .option("--job <id>", "run only this job (component@env.job or component.env.job)")
@@ -58,8 +60,9 @@ export function registerRunCommands(program: Command): void {
     .option("--remote-state", REMOTE_STATE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
     .addOption(new Option("--bg", "alias of --background").hideHelp())
-    .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean }) => {
-      process.exitCode = await runCommand(ref, { ...opts, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
+    .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
+      const runnerOptions = { ...opts.runnerOptions, pull: opts.pull, dockerImage: opts.dockerImage };
+      process.exitCode = await runCommand(ref, { ...opts, runnerOptions, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
     });
 
   program
