@@ -1,0 +1,168 @@
+// Distributed execution for real: `orun run --job … --remote-state`
+// processes coordinated by a backend on loopback (40-remote-state.md §6).
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { FIXTURES_DIR } from "../support/cli.js";
+import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
+import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan } from "./processes.js";
+
+const FIXTURE = path.join(FIXTURES_DIR, "remote-state-matrix");
+
+describe("distributed runs through the backend", () => {
+  let dir: string;
+  let db: TestDatabase;
+  let backend: TestBackend;
+  let issuer: LocalOidcIssuer;
+  let token: string;
+  let runs = 0;
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ...extra });
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-distributed-"));
+    issuer = await startOidcIssuer();
+    db = (await testDatabase("sqlite"))!;
+    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 1500, sweepIntervalMs: 200 });
+    token = await tokenFor(backend.store, "acme/widgets");
+  });
+  after(async () => {
+    killAllChildren();
+    await backend?.stop();
+    await issuer?.close();
+    await db?.cleanup();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("the §6 local harness on the remote-state-matrix fixture: duplicate claim, dependency wait, status and logs from another process", { skip: !existsSync(FIXTURE) && "fixtures absent" }, async () => {
+    const { compilePlan } = await import("../../src/planner/compile.js");
+    const { plan } = await compilePlan({ cwd: FIXTURE });
+    assert.equal(plan.execution.state?.mode, "remote", "the fixture's intent turns remote state on");
+    const planFile = path.join(dir, "matrix-plan.json");
+    await fs.writeFile(planFile, JSON.stringify(plan));
+    const execId = `local-${Date.now()}-harness`;
+    // Runners authenticate with GitHub Actions OIDC, fetched from the local issuer like on a GHA runner.
+    const gha = env({ ORUN_TOKEN: "", ORUN_EXEC_ID: execId, ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken });
+    const run = (job: string) => spawnOrun(["run", planFile, "--job", job, "--backend-url", backend.url, "--verbose"], { cwd: dir, env: gha });
+    const c = run("api@dev.smoke");
+    const a = run("foundation@dev.smoke");
+    const b = run("foundation@dev.smoke");
+    const [ra, rb, rc] = await Promise.all([a.done, b.done, c.done]);
+    for (const [name, r] of [["A", ra], ["B", rb], ["C", rc]] as const) assert.equal(r.code, 0, `${name} exit code\n${r.output}`);
+    const smokes = [ra, rb].map((r) => countMatches(r.output, /=== SMOKE: foundation@dev\.smoke/));
+    assert.deepEqual([...smokes].sort(), [0, 2], `exactly one of A and B ran foundation@dev.smoke's two steps: ${smokes}`);
+    const loser = smokes[0] === 0 ? ra : rb;
+    assert.match(loser.output, /already completed by another runner|is running on another runner/);
+    assert.ok(countMatches(rc.output, /=== SMOKE: api@dev\.smoke/) >= 1, rc.output);
+    assert.match(rc.output, /waiting for dependencies of api@dev\.smoke/);
+
+    // Verify from a separate process, with a backend-issued token for the same repository.
+    const status = spawnOrun(["status", "--remote-state", "--exec-id", execId, "--json"], { cwd: dir, env: env() });
+    const sr = await status.done;
+    assert.equal(sr.code, 0, sr.output);
+    const json = JSON.parse(sr.output) as { execID: string; state: { jobs: Record<string, { status: string }> } };
+    assert.equal(json.execID, execId);
+    assert.equal(json.state.jobs["foundation@dev.smoke"].status, "completed");
+    assert.equal(json.state.jobs["api@dev.smoke"].status, "completed");
+    assert.equal(json.state.jobs["web@dev.smoke"].status, "pending");
+    const logs = await spawnOrun(["logs", "--remote-state", "--exec-id", execId, "--job", "foundation@dev.smoke"], { cwd: dir, env: env() }).done;
+    assert.equal(logs.code, 0);
+    assert.match(logs.output, /=== SMOKE: foundation@dev\.smoke validate ===/);
+    assert.match(logs.output, /=== SMOKE: foundation@dev\.smoke apply ===/);
+  });
+
+  it("a failed job makes its dependents' waiting runners exit promptly with a clear message", async () => {
+    const gate = path.join(dir, "fail-gate");
+    const planFile = await writePlan(dir, "failing", [
+      { id: "db@dev.migrate", run: `while [ ! -f ${gate} ]; do sleep 0.05; done; echo migrating; exit 3` },
+      { id: "api@dev.deploy", deps: ["db@dev.migrate"], run: "echo should-not-run" },
+      { id: "web@dev.deploy", deps: ["api@dev.deploy"], run: "echo should-not-run" },
+    ]);
+    const e = env({ ORUN_EXEC_ID: `fail-${++runs}` });
+    const waiters = ["api@dev.deploy", "web@dev.deploy"].map((job) => spawnOrun(["run", planFile, "--job", job, "--remote-state"], { cwd: dir, env: e }));
+    const failing = spawnOrun(["run", planFile, "--job", "db@dev.migrate", "--remote-state"], { cwd: dir, env: e });
+    await waitFor(() => waiters.every((w) => /waiting for dependencies/.test(w.output())), 15_000, "both dependents wait");
+    await fs.writeFile(gate, "");
+    const rf = await failing.done;
+    assert.equal(rf.code, 1, rf.output);
+    for (const w of waiters) {
+      const r = await w.done;
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, /upstream dependencies are blocked or failed \(dependency .*db@dev\.migrate failed/);
+      assert.doesNotMatch(r.output, /should-not-run/);
+      assert.ok(r.exitedAt - rf.exitedAt < 3000, `a dependent exited ${r.exitedAt - rf.exitedAt} ms after the failure`);
+    }
+  });
+
+  it("a runner killed with SIGKILL mid-job loses its lease and a waiting runner takes the job over", async () => {
+    const marker = path.join(dir, "kill-marker");
+    const pidFile = path.join(dir, "kill-step.pid");
+    const result = path.join(dir, "kill-result");
+    const planFile = await writePlan(dir, "killed", [
+      { id: "svc@dev.deploy", run: `if [ -f ${marker} ]; then echo finished-by-second >> ${result}; else touch ${marker}; echo $$ > ${pidFile}; exec sleep 60; fi` },
+    ]);
+    const e = env({ ORUN_EXEC_ID: `kill-${++runs}` });
+    const first = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: e });
+    await waitFor(() => existsSync(pidFile), 15_000, "the first runner started the step");
+    const second = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: e });
+    await waitFor(() => /running on another runner/.test(second.output()), 15_000, "the second runner waits");
+    first.child.kill("SIGKILL");
+    process.kill(Number((await fs.readFile(pidFile, "utf8")).trim()), "SIGKILL");
+    await first.done;
+    const r = await second.done;
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /taking over job svc@dev\.deploy from a previous runner/);
+    assert.equal(await fs.readFile(result, "utf8"), "finished-by-second\n");
+    const job = (await backend.store.getRun("acme/widgets", `kill-${runs}`))!.jobs[0];
+    assert.deepEqual([job.status, job.attempts], ["success", 2]);
+  });
+});
+
+describe("a backend restarted mid-run", () => {
+  let dir: string;
+  let db: TestDatabase;
+  after(async () => {
+    killAllChildren();
+    await db?.cleanup();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("the run still completes: runners retry through the outage and resume", async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-restart-"));
+    db = (await testDatabase("sqlite"))!;
+    let server = await startBackendProcess(db.url);
+    const token = (await spawnOrun(["backend", "token", "create", "--namespace", "acme/widgets", "--database", db.url]).done).output.split("\n")[0].trim();
+    const gate = path.join(dir, "go");
+    const order = path.join(dir, "order");
+    const planFile = await writePlan(dir, "restart", [
+      { id: "a@dev.build", run: `echo a-started >> ${order}; while [ ! -f ${gate} ]; do sleep 0.05; done; echo a >> ${order}` },
+      { id: "b@dev.deploy", deps: ["a@dev.build"], run: `echo b >> ${order}` },
+    ]);
+    const e = { ORUN_TOKEN: token, ORUN_BACKEND_URL: server.url, ORUN_EXEC_ID: "restart-1", ORUN_BACKEND_RETRY_MS: "60000" };
+    const b = spawnOrun(["run", planFile, "--job", "b@dev.deploy", "--remote-state"], { cwd: dir, env: e });
+    const a = spawnOrun(["run", planFile, "--job", "a@dev.build", "--remote-state"], { cwd: dir, env: e });
+    await waitFor(() => existsSync(order) && /waiting for dependencies/.test(b.output()), 15_000, "a running and b waiting");
+    await server.stop("SIGKILL");
+    await fs.writeFile(gate, "");
+    await new Promise((r) => setTimeout(r, 500));
+    server = await startBackendProcess(db.url, [], server.port);
+    const [ra, rb] = await Promise.all([a.done, b.done]);
+    assert.equal(ra.code, 0, ra.output);
+    assert.equal(rb.code, 0, rb.output);
+    assert.equal(await fs.readFile(order, "utf8"), "a-started\na\nb\n");
+    const status = await spawnOrun(["status", "--remote-state", "--exec-id", "restart-1", "--json"], { cwd: dir, env: e }).done;
+    assert.equal(JSON.parse(status.output).meta.status, "completed");
+    await server.stop();
+  });
+});
+
+export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
