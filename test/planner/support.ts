@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
+import { compilePlan, type CompileOptions, type CompileResult } from "../../src/planner/compile.js";
 
 export type Files = Record<string, string>;
 
@@ -192,4 +193,10 @@ export function job(plan: Plan | undefined, id: string): PlanJob {
 /** Every edge of the plan as `dependent -> dependency`, sorted. */
 export function edges(plan: Plan | undefined): string[] {
   return (plan?.jobs ?? []).flatMap((j) => (j.dependsOn ?? []).map((d) => `${j.id} -> ${d}`)).sort();
+}
+
+/** Writes the repo and compiles it in-process with the real loader. */
+export async function compileRepo(files: Files, options: Omit<CompileOptions, "cwd"> = {}): Promise<CompileResult & { dir: string }> {
+  const dir = await writeRepo(files);
+  return { dir, ...(await compilePlan({ cwd: dir, revision: null, now: new Date("2026-01-01T00:00:00Z"), ...options })) };
 }
