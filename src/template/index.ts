@@ -103,6 +103,11 @@ export function renderTemplate(source: string, data: unknown, options: RenderOpt
   return parseTemplate(source, options.name ?? DEFAULT_NAME).execute(data);
 }
 
+/** Number of distinct sources parsed and cached. */
+export function templateCacheSize(): number {
+  return cache.size;
+}
+
 /** Forgets cached parses (tests and long-lived processes). */
 export function clearTemplateCache(): void {
   cache.clear();
