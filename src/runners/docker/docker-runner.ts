@@ -1,7 +1,8 @@
 // The docker runner: one container per job, created from the job's image with
 // the workspace bind-mounted at /workspace and kept alive between steps; each
-// step is a `docker exec … sh -c <run>` inside it, so files and processes'
-// side effects outside the workspace persist for the job's later steps. Exit
+// step is a `docker exec … sh -c <run>` inside it, so whatever a step changes
+// in the container (tools installed, files outside /workspace) is there for
+// the job's later steps. Exit
 // statuses come from `docker exec`, which reads the exec's own exit code and
 // is right on Docker and podman alike (unlike `docker run --rm`, see
 // ../shared/notes/container-engine.md). Containers are removed at job end,

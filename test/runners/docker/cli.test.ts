@@ -1,0 +1,156 @@
+// `orun run --runner docker` end to end: the built binary, a real engine, real
+// execution records. Resume must behave exactly as with the local runner.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { setTimeout as delay } from "node:timers/promises";
+import path from "node:path";
+import { PLAN_API_VERSION, PLAN_KIND, type Plan } from "../../../src/model/plan.js";
+import { ORUN_BIN, runOrun } from "../../support/cli.js";
+import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
+import { planJob, tempWorkspace } from "./contexts.js";
+
+const availability = await provideContainerEngine();
+
+/** A builds and counts its runs; B (after A) fails until ./allow exists. */
+function resumePlan(): Plan {
+  return {
+    apiVersion: PLAN_API_VERSION,
+    kind: PLAN_KIND,
+    metadata: { name: "docker-resume" },
+    execution: { concurrency: 2, failFast: false },
+    spec: {},
+    jobs: [
+      planJob("api@dev.build", [{ id: "count", run: 'echo "$ORUN_RUNNER/$ORUN_CONTEXT" >> a.count' }]),
+      planJob("api@dev.test", [{ id: "gate", run: "test -e allow || exit 4" }, { id: "after", run: "echo ran >> b.count" }], {
+        dependsOn: ["api@dev.build"],
+      }),
+    ],
+  };
+}
+
+interface StateFile {
+  jobs: Record<string, { status: string; steps: Record<string, string>; lastError?: string }>;
+}
+
+async function readState(workspace: string, execId: string): Promise<StateFile> {
+  return JSON.parse(await readFile(path.join(workspace, ".orun/executions", execId, "state.json"), "utf8")) as StateFile;
+}
+
+describe("orun run --runner docker", { skip: availability.skip }, () => {
+  const engine = availability.engine!;
+  const env = () => ({ ...engine.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" });
+  let workspaces: Array<{ dir: string; remove: () => Promise<void> }> = [];
+
+  const workspaceWithPlan = async (plan: Plan): Promise<string> => {
+    const workspace = await tempWorkspace("orun-docker-cli-");
+    workspaces.push(workspace);
+    await writeFile(path.join(workspace.dir, "plan.json"), JSON.stringify(plan, null, 2));
+    return workspace.dir;
+  };
+
+  before(() => {
+    workspaces = [];
+  });
+  after(async () => {
+    await Promise.all(workspaces.map((workspace) => workspace.remove()));
+  });
+
+  /** Fails once, resumes with the same exec ID; returns what the steps recorded. */
+  const failThenResume = async (runnerArgs: string[], runnerEnv: NodeJS.ProcessEnv) => {
+    const dir = await workspaceWithPlan(resumePlan());
+    const execId = "resume-1";
+    const first = await runOrun(["run", "plan.json", ...runnerArgs, "--exec-id", execId], { cwd: dir, env: runnerEnv });
+    assert.notEqual(first.code, 0, `first run must fail: ${first.stdout}${first.stderr}`);
+    const failed = await readState(dir, execId);
+    assert.equal(failed.jobs["api@dev.build"]?.status, "completed");
+    assert.equal(failed.jobs["api@dev.test"]?.status, "failed");
+    assert.match(failed.jobs["api@dev.test"]?.lastError ?? "", /exit status 4/);
+
+    await writeFile(path.join(dir, "allow"), "");
+    const second = await runOrun(["run", "plan.json", ...runnerArgs, "--exec-id", execId], { cwd: dir, env: runnerEnv });
+    assert.equal(second.code, 0, `${second.stdout}${second.stderr}`);
+    const resumed = await readState(dir, execId);
+    return {
+      aCount: await readFile(path.join(dir, "a.count"), "utf8"),
+      bCount: await readFile(path.join(dir, "b.count"), "utf8"),
+      statuses: Object.fromEntries(Object.entries(resumed.jobs).map(([id, job]) => [id, job.status])),
+    };
+  };
+
+  it("resumes a failed execution exactly like the local runner", async () => {
+    const viaDocker = await failThenResume(["--runner", "docker"], env());
+    const viaLocal = await failThenResume(["--runner", "local"], env());
+    assert.equal(viaDocker.aCount, "docker/container\n", "the completed job is not re-run on resume");
+    assert.equal(viaLocal.aCount, "local/local\n");
+    assert.equal(viaDocker.bCount, "ran\n");
+    assert.deepEqual(viaDocker.statuses, viaLocal.statuses);
+    assert.deepEqual(viaDocker.statuses, { "api@dev.build": "completed", "api@dev.test": "completed" });
+    const leftovers = await docker(engine, ["ps", "--all", "--filter", "label=io.orun.exec-id=resume-1", "--format", "{{.Names}}"]);
+    assert.equal(leftovers.stdout.trim(), "", "no container outlives the run");
+  });
+
+  it("is selected by ORUN_RUNNER=docker and takes --docker-image/--pull flags", async () => {
+    const dir = await workspaceWithPlan({
+      ...resumePlan(),
+      jobs: [planJob("web@dev.where", [{ run: 'echo "$ORUN_CONTEXT" > where.txt; cat /etc/hostname >> where.txt' }], { runsOn: "ubuntu-22.04" })],
+    });
+    const result = await runOrun(["run", "plan.json", "--docker-image", TEST_IMAGE, "--pull", "never"], { cwd: dir, env: { ...engine.env, ORUN_RUNNER: "docker" } });
+    assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+    const [context, hostname] = (await readFile(path.join(dir, "where.txt"), "utf8")).split("\n");
+    assert.equal(context, "container");
+    assert.notEqual(hostname, (await readFile("/etc/hostname", "utf8").catch(() => "")).trim());
+  });
+
+  it("removes running jobs' containers on Ctrl-C", async () => {
+    const dir = await workspaceWithPlan({
+      ...resumePlan(),
+      jobs: ["a", "b"].map((name) => planJob(`api@dev.${name}`, [{ id: "wait", run: `touch started-${name}; sleep 60` }])),
+    });
+    const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "docker", "--exec-id", "ctrl-c"], {
+      cwd: dir,
+      env: env(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      // Both jobs are inside their containers once their files exist.
+      const deadline = Date.now() + 60_000;
+      while (!(existsSync(path.join(dir, "started-a")) && existsSync(path.join(dir, "started-b")))) {
+        assert.ok(Date.now() < deadline, `jobs never started: ${output}`);
+        await delay(100);
+      }
+      const running = await docker(engine, ["ps", "--filter", "label=io.orun.exec-id=ctrl-c", "--format", "{{.Names}}"]);
+      assert.equal(running.stdout.trim().split("\n").length, 2, "one container per job");
+      child.kill("SIGINT");
+      const code = await exited;
+      assert.notEqual(code, 0, output);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    const leftovers = await docker(engine, ["ps", "--all", "--filter", "label=io.orun.exec-id=ctrl-c", "--format", "{{.Names}}"]);
+    assert.equal(leftovers.stdout.trim(), "", "containers removed after Ctrl-C");
+    const state = await readState(dir, "ctrl-c");
+    assert.match(state.jobs["api@dev.a"]?.lastError ?? "", /canceled/);
+  });
+
+  it("fails the job naming the image when it is missing under --pull never", async () => {
+    const dir = await workspaceWithPlan({ ...resumePlan(), jobs: [planJob("web@dev.img", [{ run: "true" }], { runsOn: "localhost/orun-absent:1" })] });
+    const result = await runOrun(["run", "plan.json", "--runner", "docker", "--pull", "never"], { cwd: dir, env: engine.env });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stdout + result.stderr, /localhost\/orun-absent:1 is not present locally/);
+  });
+
+  it("reports an unreachable engine clearly", async () => {
+    const dir = await workspaceWithPlan(resumePlan());
+    const dead = `unix://${path.join(dir, "no-engine.sock")}`;
+    const result = await runOrun(["run", "plan.json", "--runner", "docker"], { cwd: dir, env: { ...env(), DOCKER_HOST: dead } });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, new RegExp(`no container engine reachable at ${dead.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+  });
+});
