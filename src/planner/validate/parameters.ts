@@ -56,7 +56,8 @@ export function compileComponentSchema(schema: ComponentSchema): ValidateFunctio
   } catch (cause) {
     const reason =
       cause instanceof MissingRefError ? `external schema reference not supported: ${cause.missingRef}` : (cause as Error).message;
-    throw new OrunError(`invalid parameter schema: ${reason}`, { location: schema.origin.at(), cause });
+    const at = schema.origin.at();
+    throw new OrunError(`${at.field ? `${at.field}: ` : ""}invalid parameter schema: ${reason}`, { location: { file: at.file, line: at.line }, cause });
   }
   validators.set(schema.schema, fn);
   return fn;
