@@ -127,3 +127,31 @@ export function jobsInScope<J extends { component: string }>(jobs: readonly J[],
   const keep = new Set(scope.components);
   return jobs.filter((job) => keep.has(job.component));
 }
+
+/**
+ * The working-directory scope for `orun run` / `orun get jobs`: finds the
+ * intent, then the component folder you stand in, and only then loads the
+ * workspace for the dependency closure (a plain repository-root run costs
+ * nothing). Undefined when `--all`/`--component` was given or no component applies.
+ */
+export async function detectCwdScope(options: { cwd: string; intentPath?: string; all?: boolean; explicitComponents?: readonly string[] }): Promise<PlanScopeRecord | undefined> {
+  if (options.all || (options.explicitComponents?.length ?? 0) > 0) return undefined;
+  const { locateIntent, loadWorkspace } = await import("./load/index.js");
+  let intentFile: string;
+  try {
+    intentFile = await locateIntent({ cwd: options.cwd, intentPath: options.intentPath });
+  } catch {
+    return undefined;
+  }
+  const context = await findComponentContext(options.cwd, path.dirname(intentFile));
+  if (!context) return undefined;
+  let components: readonly ScopeComponent[];
+  try {
+    components = (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath })).components;
+  } catch {
+    // A broken intent is reported by whatever compiles it; scope to the component alone.
+    return { detectedComponent: context.name, components: [context.name] };
+  }
+  if (!components.some((c) => c.name === context.name)) return undefined;
+  return { detectedComponent: context.name, components: componentClosure(context.name, components) };
+}

@@ -73,7 +73,7 @@ async function readEventFile(absolute: string, shown: string): Promise<Record<st
 /** Line/column of a JSON.parse error (`... at position N`), for the error location. */
 function jsonErrorPosition(text: string, message: string): { line?: number; column?: number } {
   const match = /position (\d+)/.exec(message);
-  if (!match) return text.trim() === "" ? { line: 1 } : {};
+  if (!match) return { line: text.trimEnd().split("\n").length };
   const offset = Math.min(Number(match[1]), text.length);
   const before = text.slice(0, offset);
   const line = before.split("\n").length;
