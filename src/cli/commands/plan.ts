@@ -20,6 +20,8 @@ import {
 } from "../../plan/summary.js";
 import { renderPlanView } from "../../plan/views.js";
 import { compilePlan } from "../../planner/compile.js";
+import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
+import { compileForCi } from "../../planner/triggers/index.js";
 import { loadWorkspace, locateIntent, writeCompositionLock, type LoadedWorkspace } from "../../planner/load/index.js";
 import { errorMessage, OrunError } from "../../util/errors.js";
 
@@ -70,6 +72,18 @@ interface PlanFlags {
   view?: string;
   long?: boolean;
   all?: boolean;
+  /** Triggers and change detection (src/planner/triggers/planning.ts). */
+  changed?: boolean;
+  base?: string;
+  head?: string;
+  files?: string[];
+  uncommitted?: boolean;
+  untracked?: boolean;
+  explain?: boolean;
+  intentImpact?: string;
+  trigger?: string;
+  fromCi?: string;
+  eventFile?: string;
 }
 
 function registerPlan(program: Command): void {
@@ -86,11 +100,23 @@ function registerPlan(program: Command): void {
     .option("-v, --view <view>", "print a view: dag, dag:long, dependencies, component=NAME")
     .option("--long", "with --view dag: show each step's run command")
     .option("--all", "accepted for compatibility (plan never scopes to the working directory)")
+    .option("--changed", "plan only components changed between --base and --head (plus their dependencies)")
+    .option("--base <ref>", "git ref to compare from (default: main, or detected from CI)")
+    .option("--head <ref>", "git ref to compare to (default: the working tree)")
+    .option("--files <list>", "changed files instead of git (comma list; repeatable)", collect)
+    .option("--uncommitted", "changed = staged and unstaged edits of tracked files")
+    .option("--untracked", "changed = untracked files")
+    .option("--explain", "print why each environment and component is in the plan (stderr)")
+    .option("--intent-impact <mode>", "what an intent.yaml change selects: all, watch (components' change.watches) or none", "watch")
+    .option("--trigger <name>", "plan as the named automation.triggerBindings entry would (simulate CI locally)")
+    .option("--from-ci <provider>", "plan for a CI event (github)")
+    .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
     .action(async (component: string | undefined, flags: PlanFlags) => {
       const format = outputFormat(flags.format);
       if (flags.name !== undefined) assertPlanName(flags.name);
       const components = [...(flags.component ?? []), ...(component ? [component] : [])];
-      const result = await compilePlan({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name });
+      const result = await compileForCi({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name }, flags);
+      process.stderr.write(result.report);
       for (const warning of result.warnings) warn(warning);
       let file: string | undefined;
       if (flags.output) {
@@ -109,6 +135,7 @@ function registerPlan(program: Command): void {
             environments: result.stats.environments.length,
             jobs: result.stats.jobs,
             planId: planShortId(result.plan),
+            changedOnly: result.changedOnly,
             name: flags.name,
             file,
           },
@@ -164,7 +191,7 @@ function registerGet(program: Command): void {
     .option("-o, --output <format>", "json or wide")
     .option("--view <view>", "tree, compact or table")
     .option("--all", "do not scope to the component in the working directory")
-    .action(async (flags: { intent?: string; plan?: string; output?: string; view?: string }) => {
+    .action(async (flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }) => {
       let loaded;
       try {
         loaded = await loadPlanRef(await storeRoot(flags.intent), flags.plan);
@@ -176,12 +203,16 @@ function registerGet(program: Command): void {
         throw err;
       }
       const { plan } = loaded;
+      // Inside a component folder: that component and its dependencies (--all: everything).
+      const scope = await detectCwdScope({ cwd: process.cwd(), intentPath: flags.intent, all: flags.all });
+      const jobs = jobsInScope(plan.jobs, scope);
       if (flags.output === "json") {
-        out(`${encodeGoJson(plan.jobs, arrayOf(jobShape), "  ")}\n`);
+        out(`${encodeGoJson(jobs, arrayOf(jobShape), "  ")}\n`);
         return;
       }
+      if (scope) process.stderr.write(scopeBanner(scope));
       const view: JobsView = flags.output === "wide" || flags.view === "table" ? "table" : flags.view === "compact" ? "compact" : "tree";
-      out(renderJobs(plan, plan.jobs, view));
+      out(renderJobs(plan, jobs, view));
     });
 }
 
