@@ -100,7 +100,10 @@ export function parseTemplate(source: string, name: string = DEFAULT_NAME): Temp
 /** Renders `source` with `data` as the dot. Throws TemplateError on parse or execution errors. */
 export function renderTemplate(source: string, data: unknown, options: RenderOptions = {}): string {
   if (!source.includes("{{")) return source;
-  return parseTemplate(source, options.name ?? DEFAULT_NAME).execute(data);
+  const name = options.name ?? DEFAULT_NAME;
+  const entry = compile(source);
+  if (entry instanceof TemplateFailure) throw toTemplateError(entry, source, name);
+  return new Template(name, source, entry).execute(data);
 }
 
 /** Number of distinct sources parsed and cached. */

@@ -41,9 +41,8 @@ export function hasKey(map: GoMap, key: string): boolean {
 
 /** Map keys in Go's printing and ranging order (sorted). */
 export function sortedKeys(map: GoMap): string[] {
-  return Object.keys(map)
-    .filter((k) => map[k] !== undefined)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = Object.keys(map).sort();
+  return keys.some((k) => map[k] === undefined) ? keys.filter((k) => map[k] !== undefined) : keys;
 }
 
 /** Go's template truth: false, 0, "", nil, empty slice or map (and a missing key) are false. */
