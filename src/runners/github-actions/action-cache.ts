@@ -6,6 +6,7 @@
 // Cache layout (root = $ORUN_ACTIONS_CACHE or ~/.orun/actions):
 //   <root>/<owner>/<repo>/refs/<slug(ref)>   40-hex SHA
 //   <root>/<owner>/<repo>/<sha>/             unpacked repository (read-only)
+//   <root>/<owner>/<repo>/<sha>.ready        written once the tree is complete
 import { randomBytes } from "node:crypto";
 import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -106,6 +107,7 @@ export class ActionCache {
       await makeReadOnly(tmp);
       try {
         await rename(tmp, dir);
+        await writeFile(readyMarker(dir), `${sha}\n`);
       } catch (err) {
         // Another process unpacked the same commit first: use theirs.
         if (!(await isDir(dir))) throw err;
@@ -118,13 +120,44 @@ export class ActionCache {
   }
 
   /**
+   * Puts the repository at `sha` into `target` for one job (see
+   * materialize). A cached tree found modified since it was unpacked (a
+   * file written in place through a hard link) is discarded and fetched
+   * again, so one job's writes never reach the next job.
+   */
+  async checkout(endpoint: ApiEndpoint, owner: string, repo: string, sha: string, target: string): Promise<LinkMode> {
+    for (let attempt = 0; ; attempt++) {
+      const content = await this.ensureContent(endpoint, owner, repo, sha);
+      try {
+        return await this.materialize(content, target, await readyTime(content));
+      } catch (err) {
+        if (!(err instanceof TaintedCacheError) || attempt > 0) throw err;
+        await this.discard(owner, repo, sha, content);
+      }
+    }
+  }
+
+  private async discard(owner: string, repo: string, sha: string, dir: string): Promise<void> {
+    this.contents.delete(`${owner}/${repo}@${sha}`);
+    const trash = `${dir}.trash-${randomBytes(4).toString("hex")}`;
+    try {
+      await rename(dir, trash);
+    } catch {
+      return; // someone else discarded it already
+    }
+    await rm(readyMarker(dir), { force: true });
+    await rmTree(trash);
+  }
+
+  /**
    * Gives a job its own copy of a cached tree: directories recreated,
    * symlinks recreated, regular files hard-linked (or copied across file
-   * systems). Returns how files were placed.
+   * systems). Returns how files were placed. With `unchangedSince`, a file
+   * modified after that time fails with TaintedCacheError.
    */
-  async materialize(source: string, target: string): Promise<LinkMode> {
+  async materialize(source: string, target: string, unchangedSince?: number): Promise<LinkMode> {
     const tmp = `${target}.tmp-${randomBytes(4).toString("hex")}`;
-    const state = { mode: (this.forceCopy ? "copy" : "hardlink") as LinkMode };
+    const state = { mode: (this.forceCopy ? "copy" : "hardlink") as LinkMode, unchangedSince };
     try {
       await copyTree(source, tmp, state);
       await rename(tmp, target);
@@ -136,7 +169,23 @@ export class ActionCache {
   }
 }
 
-async function copyTree(source: string, target: string, state: { mode: LinkMode }): Promise<void> {
+export class TaintedCacheError extends Error {}
+
+function readyMarker(dir: string): string {
+  return `${dir}.ready`;
+}
+
+/** When the cached tree was completed; undefined for trees without a marker. */
+async function readyTime(dir: string): Promise<number | undefined> {
+  return (await stat(readyMarker(dir)).catch(() => undefined))?.mtimeMs;
+}
+
+interface CopyState {
+  mode: LinkMode;
+  unchangedSince?: number;
+}
+
+async function copyTree(source: string, target: string, state: CopyState): Promise<void> {
   await mkdir(target, { mode: 0o755 });
   for (const entry of await readdir(source, { withFileTypes: true })) {
     const from = path.join(source, entry.name);
@@ -144,6 +193,9 @@ async function copyTree(source: string, target: string, state: { mode: LinkMode 
     if (entry.isDirectory()) await copyTree(from, to, state);
     else if (entry.isSymbolicLink()) await symlink(await readlink(from), to);
     else if (entry.isFile()) {
+      if (state.unchangedSince !== undefined && (await lstat(from)).mtimeMs > state.unchangedSince + 1) {
+        throw new TaintedCacheError(`cached action file ${from} was modified after it was unpacked`);
+      }
       if (state.mode === "hardlink") {
         try {
           await link(from, to);

@@ -272,10 +272,9 @@ async function locateAction(uses: string, scope: Scope, io: StepIO, env: Record<
   let copy = state.actionCopies.get(copyKey);
   if (!copy) {
     copy = (async () => {
-      const content = await io.cache.ensureContent(endpoint, ref.owner, ref.repo, sha);
       const target = path.join(state.temp, "actions", `${ref.owner}_${ref.repo}-${sha.slice(0, 12)}`);
       await mkdir(path.dirname(target), { recursive: true });
-      await io.cache.materialize(content, target);
+      await io.cache.checkout(endpoint, ref.owner, ref.repo, sha, target);
       return target;
     })();
     state.actionCopies.set(copyKey, copy);

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, readdir, stat, writeFile, cp, rm } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile, cp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -80,6 +80,25 @@ describe("github-actions runner: remote actions", () => {
       assert.deepEqual((await readdir(cacheDir)).sort(), ["action.yml", "delete-me.txt", "file.txt", "lib"]);
       // Cache files are read-only, so nothing can edit them in place by accident.
       assert.equal((await stat(path.join(cacheDir, "file.txt"))).mode & 0o222, 0);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("discards and re-fetches a cached tree that was modified in place through a hard link", async () => {
+    const cached = path.join(cacheRoot, "acme/probe", probeSha, "file.txt");
+    // What an in-place write through a job's hard link (possible as root) does to the shared file.
+    await chmod(cached, 0o644);
+    await appendFile(cached, "tampered\n");
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env() });
+    try {
+      const downloads = api.count("tarball");
+      const r = await runJob(h, makeJob("svc@dev.after-tamper", [{ id: "probe", use: "acme/probe@v1" }]));
+      assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+      assert.doesNotMatch(r.steps[0].output, /tampered/);
+      assert.equal(api.count("tarball"), downloads + 1, "fetched again");
+      assert.equal(await readFile(cached, "utf8"), "original content\n");
+      assert.deepEqual((await readdir(path.join(cacheRoot, "acme/probe"))).sort(), [probeSha, `${probeSha}.ready`, "refs"]);
     } finally {
       await h.dispose();
     }
