@@ -164,7 +164,8 @@ async function runScript(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const script = interpolate(spec.run ?? "", exprScope);
   const cwd = resolveCwd(spec, scope, exprScope);
   await ensureDir(cwd, "working directory");
-  const extra = { GITHUB_ACTION: actionName(state, "__run"), GITHUB_ACTION_PATH: scope.action?.path ?? "" };
+  const extra: Record<string, string> = { GITHUB_ACTION: actionName(state, "__run") };
+  if (scope.action) extra.GITHUB_ACTION_PATH = scope.action.path;
   const procEnv = processEnv(state, env, extra);
   const scriptsDir = path.join(state.temp, "scripts");
   await mkdir(scriptsDir, { recursive: true });

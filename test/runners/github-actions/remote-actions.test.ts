@@ -145,6 +145,21 @@ describe("github-actions runner: remote actions", () => {
     }
   });
 
+  it("runs a remote node action, pinned by SHA without any ref lookup", async () => {
+    const sha = await api.publishDir("acme", "hello", "v3", path.join(ACTIONS_SRC, "hello-node"));
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env() });
+    try {
+      const commits = api.count("commits");
+      const r = await runJob(h, makeJob("svc@dev.node", [{ id: "n", use: `acme/hello@${sha.toUpperCase()}`, with: { label: "remote" } }, { id: "m", run: "echo ${{ steps.n.outputs.legacy }}" }]));
+      assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+      assert.equal(r.steps[0].outputs?.label, "remote");
+      assert.equal(r.steps[1].output, "remote-legacy");
+      assert.equal(api.count("commits"), commits, "a full SHA needs no lookup");
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("fails clearly for an unknown ref and an unreachable API, leaving nothing behind", async () => {
     const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env() });
     const port = await closedPort();

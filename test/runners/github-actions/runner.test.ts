@@ -293,6 +293,35 @@ describe("github-actions runner: actions", () => {
     assert.match(r.steps[1].output, new RegExp(`cwd=${h.workspace}`), "node actions run in the job's working directory");
   });
 
+  it("uses local actions in place and reads action.yaml", async () => {
+    const r = await runJob(h, makeJob("web@dev.yaml", [{ id: "y", use: "./actions/yaml-ext" }]));
+    assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+    assert.equal(r.steps[0].outputs?.where, path.join(h.workspace, "actions/yaml-ext"));
+    assert.equal(r.steps[0].output, `node ${process.version}`);
+  });
+
+  it("stops a running action when the job is cancelled", async () => {
+    const controller = new AbortController();
+    const { mkdir } = await import("node:fs/promises");
+    const jobDir = path.join(h.workspace, "cancel");
+    await mkdir(jobDir, { recursive: true });
+    const job = makeJob("web@dev.cancel", [{ id: "wait", run: "echo waiting > started.txt; sleep 60" }]);
+    const jobCtx = { run: h.run, job, jobDir, signal: controller.signal };
+    await h.runner.startJob(jobCtx);
+    const pending = h.runner.runStep({ job: jobCtx, step: job.steps[0], stepKey: "wait", cwd: jobDir, env: {}, signal: controller.signal, onOutput: () => undefined });
+    // Cancel once the step has provably started (it wrote its file).
+    for (let i = 0; i < 200; i++) {
+      if (await stat(path.join(jobDir, "started.txt")).catch(() => undefined)) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const started = Date.now();
+    controller.abort();
+    const result = await pending;
+    assert.equal(result.error, "canceled");
+    assert.ok(Date.now() - started < 5000);
+    await h.runner.finishJob(jobCtx, { failed: true });
+  });
+
   it("reports bad actions as clear step failures", async () => {
     const cases: [string, RegExp][] = [
       ["./actions/malformed", /actions\/malformed\/action\.yml:\d+: invalid YAML/],
