@@ -118,3 +118,14 @@ test("components come back sorted by name, inline and discovered together", asyn
   assert.deepEqual(ws.components.map((c) => `${c.name}:${c.source}`), ["alpha:discovered", "beta:inline", "mike:discovered", "zed:inline"]);
   assert.equal(ws.compositions.componentBindings.mike, "local:tf");
 });
+
+test("inline components need a name and a type; change.watches takes only known sections", async () => {
+  await loadError(await repoS(`components:\n  - {type: svc}\n`), "intent.yaml:7: components[0].name: is required");
+  await loadError(
+    await repoS(`components:\n  - {name: a, type: svc, change: {watches: [environments, triggers]}}\n`),
+    'components[0].change.watches[1]: must be one of automation, compositions, discovery, env, environments, execution, groups (got "triggers")',
+  );
+  const ok = await load(await repoS(`components:\n  - {name: a, type: svc, change: {watches: [groups]}, enabled: false}\n`));
+  assert.deepEqual(ok.components[0]!.change.watches, ["groups"]);
+  assert.equal(ok.components[0]!.enabled, false);
+});
