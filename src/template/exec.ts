@@ -248,7 +248,7 @@ class State {
       case "chain":
         return this.evalChain(dot, dotPath, first, cmd.args, final);
       case "identifier":
-        return this.evalFunction(dot, dotPath, first, cmd.args.slice(1), final);
+        return this.evalFunction(dot, dotPath, first, cmd, cmd.args.slice(1), final);
       case "variable":
         return this.evalVariable(first, cmd.args, final);
       case "pipe":
@@ -281,7 +281,7 @@ class State {
       case "pipe":
         return this.evalPipeline(dot, dotPath, arg);
       case "identifier":
-        return this.evalFunction(dot, dotPath, arg, [], NO_FINAL);
+        return this.evalFunction(dot, dotPath, arg, arg, [], NO_FINAL);
       case "chain":
         return this.evalChain(dot, dotPath, arg, [arg], NO_FINAL);
       case "bool":
@@ -329,7 +329,8 @@ class State {
     return receiver;
   }
 
-  private evalFunction(dot: unknown, dotPath: string, ident: IdentifierNode, argNodes: ArgNode[], final: Final): unknown {
+  /** `call` is the whole command (the context Go names for "error calling" failures), or the bare identifier. */
+  private evalFunction(dot: unknown, dotPath: string, ident: IdentifierNode, call: CommandNode | IdentifierNode, argNodes: ArgNode[], final: Final): unknown {
     const name = ident.name;
     const fn = BUILTINS.get(name);
     if (!fn) this.fail(`${JSON.stringify(name)} is not a defined function`, ident);
@@ -354,7 +355,10 @@ class State {
     try {
       return fn.call(values, { argPaths, pos: ident.pos });
     } catch (err) {
-      if (err instanceof FunctionError) this.fail(err.plain ? err.message : `error calling ${name}: ${err.message}`, ident);
+      if (err instanceof FunctionError) {
+        if (err.plain) this.fail(err.message, argNodes[0] ?? call);
+        this.fail(`error calling ${name}: ${err.message}`, call);
+      }
       throw err;
     }
   }

@@ -87,7 +87,9 @@ const rows: Row[] = [
   ["range over an int", "{{range 3}}{{.}}{{end}}", "012"],
   ["dot is restored after range", "{{range .parameters.tags}}{{end}}{{.parameters.name}}", "api"],
   ["nested ranges", "{{range $a := .parameters.tags}}{{range $.parameters.tags}}{{$a}}{{.}} {{end}}{{end}}", "aa ab ba bb "],
-  ["range over list of maps", "{{range .parameters.nested.k}}<{{.}}>{{end}}", "<1><two>"],
+  ["range over a mixed list", "{{range .parameters.nested.k}}<{{.}}>{{end}}", "<1><two>"],
+  ["range assigning to outer variables keeps the last pair", '{{$i := 0}}{{$v := ""}}{{range $i, $v = .parameters.tags}}{{end}}{{$i}}{{$v}}', "1b"],
+  ["variables declared in a range body are per iteration", "{{range .parameters.tags}}{{$x := .}}{{$x}}{{end}}", "ab"],
 
   // with
   ["with sets dot", "{{with .orun.component}}{{.name}}/{{.type}}{{end}}", "web-app/turbo-package"],
