@@ -63,9 +63,7 @@ export function resolveJobImage(runsOn: string | undefined, defaultImage?: strin
   if (defaultImage) return defaultImage;
   const mapped = LABEL_IMAGES[label];
   if (mapped) return mapped;
-  throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`, {
-    location: { field: "runsOn" },
-  });
+  throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`);
 }
 
 /** The `--user` value for the job container, or undefined for the image's default user. */

@@ -199,8 +199,12 @@ export class DockerRunner implements Runner {
   private async createContainer(job: JobContext): Promise<JobContainer> {
     if (this.closing) throw new OrunError("docker runner: the run is shutting down");
     const info = await this.ensureEngine();
-    const image = resolveJobImage(job.job.runsOn, this.config.defaultImage);
-    if (!image) throw new OrunError(`docker runner: job ${job.job.id} has no image (runsOn is empty)`);
+    let image: string;
+    try {
+      image = resolveJobImage(job.job.runsOn, this.config.defaultImage);
+    } catch (err) {
+      throw new OrunError(`docker runner: job ${job.job.id}: ${errorMessage(err)}`);
+    }
     await this.ensureImage(image, job.signal);
 
     const name = containerName(job.run.execId, job.job.id);

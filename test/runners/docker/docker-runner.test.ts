@@ -134,6 +134,13 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.deepEqual(await containersOf(run.execId), []);
   });
 
+  it("refuses a non-Linux runner label without a default image, naming the job", async () => {
+    const plain = createDockerRunner({ pull: "never" }, engine.env);
+    const job = planJob("web@dev.mac", [{ run: "true" }], { runsOn: "macos-latest" });
+    const run = runContext(workspace.dir, [job]);
+    await assert.rejects(plain.startJob!(jobContext(run, job)), /^OrunError: docker runner: job web@dev\.mac: runsOn "macos-latest" has no Linux container image/);
+  });
+
   it("tries to pull a missing image under --pull missing and reports the failure", async () => {
     const unreachable = "localhost:1/orun/none:1";
     const pulling = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "missing" }, engine.env);
