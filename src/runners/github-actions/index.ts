@@ -64,12 +64,17 @@ export class GithubActionsRunner implements Runner {
 
   async runStep(ctx: StepContext): Promise<StepResult> {
     // The full stream goes to onOutput (and the step log); the result keeps the last MAX_KEPT characters.
-    const lines: string[] = [];
+    let lines: string[] = [];
+    let first = 0;
     let kept = 0;
     const emit = (line: string): void => {
       lines.push(line);
       kept += line.length + 1;
-      while (kept > MAX_KEPT && lines.length > 1) kept -= lines.shift()!.length + 1;
+      while (kept > MAX_KEPT && lines.length - first > 1) kept -= lines[first++]!.length + 1;
+      if (first > 4096) {
+        lines = lines.slice(first);
+        first = 0;
+      }
       ctx.onOutput(`${line}\n`);
     };
     let state: JobState;
@@ -112,7 +117,7 @@ export class GithubActionsRunner implements Runner {
     );
     dispose();
     state.failed = scope.failed;
-    const output = lines.join("\n").replace(/\n+$/, "");
+    const output = lines.slice(first).join("\n").replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {} };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
   }
