@@ -20,10 +20,11 @@ IMAGE_REVISION=2
 CONF=/etc/containers/orun-containers.conf
 STATE_DIR=${TMPDIR:-/tmp}
 
+apt_updated=""
 apt_install() {
   log "installing $*"
-  $SUDO apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >&2
+  [ -n "$apt_updated" ] || { $SUDO apt-get update -qq >&2; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >&2
 }
 
 if ! command -v docker >/dev/null 2>&1; then
@@ -36,7 +37,7 @@ if ! command -v docker >/dev/null 2>&1; then
     $SUDO chmod +x /usr/sbin/policy-rc.d
     policy_created=1
   fi
-  apt_install docker.io
+  apt_install --no-install-recommends docker.io
   [ -n "$policy_created" ] && $SUDO rm -f /usr/sbin/policy-rc.d
   command -v docker >/dev/null 2>&1 || die "the docker CLI is still missing after installing docker.io"
 fi
@@ -50,7 +51,7 @@ else
     export DOCKER_HOST=unix://$SOCK
     if ! docker info >/dev/null 2>&1; then
       if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1; then
-        apt_install podman runc busybox-static uidmap slirp4netns fuse-overlayfs
+        apt_install podman runc busybox-static
       fi
       # A config of our own (CONTAINERS_CONF) instead of rewriting the system's.
       $SUDO mkdir -p /etc/containers
