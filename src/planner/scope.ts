@@ -155,3 +155,22 @@ export async function detectCwdScope(options: { cwd: string; intentPath?: string
   if (!components.some((c) => c.name === context.name)) return undefined;
   return { detectedComponent: context.name, components: componentClosure(context.name, components) };
 }
+
+/**
+ * `orun run`'s working-directory scope: the component filter to run with
+ * (undefined = no scoping) and the banner/warning lines for stderr.
+ */
+export async function runScope(options: {
+  cwd: string;
+  intentPath?: string;
+  all?: boolean;
+  explicitComponents?: readonly string[];
+  plan: Pick<Plan, "metadata">;
+  /** `--json`: no banner (the warning still goes to stderr). */
+  quiet?: boolean;
+}): Promise<{ components?: string[]; messages: string }> {
+  const scope = await detectCwdScope(options);
+  if (!scope) return { messages: "" };
+  const warning = scopeMismatchWarning(options.plan, scope) ?? "";
+  return { components: scope.components, messages: `${options.quiet ? "" : scopeBanner(scope)}${warning}` };
+}

@@ -7,6 +7,6 @@ export { matchPattern, matchAnyPattern } from "./glob.js";
 export { matchBinding, resolveTriggers, type ResolveOptions } from "./resolve.js";
 export { profileRuleProblems, selectProfileRule, triggerRefProblems, validateTriggers, type ProfileRuleComponent } from "./validate.js";
 export { triggerInfo } from "./info.js";
-export { ciFlagsGiven, compileForCi, resolveCiScope, triggerInfoFor, type CiCompileResult, type CiPlanningFlags, type CiScope } from "./planning.js";
+export { ciFlagsGiven, compileForCi, compileRunPlan, resolveCiScope, triggerInfoFor, type CiCompileResult, type CiPlanningFlags, type CiScope } from "./planning.js";
 export { prepareCiWorkspace } from "./workspace.js";
 export type * from "./types.js";

@@ -180,3 +180,23 @@ export function explainTrigger(trigger: TriggerResolution): string {
   for (const env of trigger.activeEnvironments) lines.push(`  ${env}  activated by ${trigger.activatedBy[env]!.join(", ")}`);
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * `orun run` with trigger or change flags: compile a fresh, scoped plan, store
+ * it (`.orun/plans/`, latest) like `orun plan` would, and hand it to the runtime.
+ */
+export async function compileRunPlan(options: {
+  cwd: string;
+  intentPath?: string;
+  envs?: readonly string[];
+  components?: readonly string[];
+  flags: CiPlanningFlags;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ plan: CiCompileResult["plan"]; storeDir: string; intentRoot: string; source: string; report: string }> {
+  const { savePlan } = await import("../../plan/store.js");
+  const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, envs: options.envs, components: options.components }, options.flags, options.env);
+  for (const warning of result.warnings) result.report += `⚠ warning: ${warning}\n`;
+  await savePlan(result.workspace.rootDir, result.plan);
+  const what = result.trigger ? `trigger ${result.trigger.matchedBindings.join(", ")}` : "changed components";
+  return { plan: result.plan, storeDir: result.workspace.rootDir, intentRoot: result.workspace.rootDir, source: `fresh plan (${what})`, report: result.report };
+}
