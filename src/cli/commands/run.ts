@@ -3,10 +3,13 @@
 // passing `hooks` to executePlan (see RunCommandOptions / runCommand).
 import { Command, Option } from "commander";
 import path from "node:path";
+import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError } from "../../util/errors.js";
 
-export interface RunCommandOptions {
+/** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
+export interface RunCommandOptions extends CiPlanningFlags {
+  all?: boolean;
   plan?: string;
   intent?: string;
   dryRun?: boolean;
@@ -59,6 +62,18 @@ export function registerRunCommands(program: Command): void {
     .option("--background", "run detached; follow with orun status --watch / orun logs --follow")
     .option("--remote-state", REMOTE_STATE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
+    .option("--all", "run every component, not just the one whose folder you are in (and its dependencies)")
+    .option("--changed", "run a fresh plan of the components changed between --base and --head (plus dependencies)")
+    .option("--base <ref>", "git ref to compare from (default: main, or detected from CI)")
+    .option("--head <ref>", "git ref to compare to (default: the working tree)")
+    .option("--files <list>", "changed files instead of git (comma list; repeatable)", collect, [])
+    .option("--uncommitted", "changed = staged and unstaged edits of tracked files")
+    .option("--untracked", "changed = untracked files")
+    .option("--explain", "print why each environment and component is in the plan (stderr)")
+    .option("--intent-impact <mode>", "what an intent.yaml change selects: all, watch or none", "watch")
+    .option("--trigger <name>", "run a fresh plan as the named trigger binding would")
+    .option("--from-ci <provider>", "run a fresh plan for a CI event (github)")
+    .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
     .addOption(new Option("--bg", "alias of --background").hideHelp())
     .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
       const runnerOptions = { ...opts.runnerOptions, pull: opts.pull, dockerImage: opts.dockerImage };
@@ -107,10 +122,22 @@ export function registerRunCommands(program: Command): void {
     });
 }
 
+/** The plan to run: trigger/change flags compile a fresh scoped plan (src/planner/triggers), else resolveRunPlan. */
+async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts: RunCommandOptions, envFilter: string[]) {
+  const { ciFlagsGiven, compileRunPlan } = await import("../../planner/triggers/index.js");
+  if (!ciFlagsGiven(opts)) {
+    const { resolveRunPlan } = await import("../../runtime/plan-source.js");
+    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun });
+  }
+  if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
+  const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, envs: envFilter, flags: opts });
+  process.stderr.write(fresh.report);
+  return fresh;
+}
+
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
 export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
   const { resolveRunner } = await import("../../runtime/runner-resolution.js");
-  const { resolveRunPlan } = await import("../../runtime/plan-source.js");
   const { validateExecId, generateExecId } = await import("../../runtime/ids.js");
   const { BACKGROUND_CHILD_ENV, startBackground } = await import("../../runtime/background.js");
   const { ExecutionStore } = await import("../../runtime/records/store.js");
@@ -126,7 +153,8 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
 
   const cwd = process.cwd();
   const envFilter = splitList(opts.env);
-  const resolved = await resolveRunPlan({ cwd, ref: ref ?? opts.plan ?? env.ORUN_PLAN_ID, intentPath: opts.intent, envs: envFilter.length ? envFilter : undefined });
+  const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
+  const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter);
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
@@ -140,6 +168,11 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   // github-actions with no --workdir and no intent root, GITHUB_WORKSPACE.
   let workspaceDir = resolved.intentRoot ?? (resolved.plan.metadata?.workDir ? path.resolve(cwd, resolved.plan.metadata.workDir) : cwd);
   if (!resolved.intentRoot && runner.name === "github-actions" && !opts.workdir && env.GITHUB_WORKSPACE) workspaceDir = env.GITHUB_WORKSPACE;
+
+  // Inside a component folder: that component and its dependencies, unless --all/--component (src/planner/scope.ts).
+  const { runScope } = await import("../../planner/scope.js");
+  const scoped = await runScope({ cwd, intentPath: opts.intent, all: opts.all, explicitComponents: opts.component, plan: resolved.plan, quiet: opts.json });
+  process.stderr.write(scoped.messages);
 
   if (resolved.plan.jobs.length === 0) {
     process.stdout.write(opts.json ? `${JSON.stringify({ status: "completed", counts: { total: 0 }, jobs: [] }, null, 2)}\n` : "✓ no jobs to run\n");
@@ -190,7 +223,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
       execId: remote?.execId ?? execId,
       job: opts.job,
       retry: opts.retry,
-      components: opts.component,
+      components: scoped.components ?? opts.component,
       environments: envFilter,
       approve: opts.approve,
       dryRun: opts.dryRun,
