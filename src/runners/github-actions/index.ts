@@ -2,6 +2,14 @@
 // does (run: scripts with GitHub's shells, use: node and composite actions,
 // `${{ }}` expressions, workflow and file commands, post hooks at job end).
 // One instance serves one run; each job gets its own state (job-state.ts).
+//
+// Module map: step-runner.ts (run/uses dispatch, node + composite actions,
+// post hooks) · expressions.ts + hash-files.ts (`${{ }}`) ·
+// workflow-commands.ts + masker.ts (`::cmd::` lines, secret masking) ·
+// file-commands.ts (GITHUB_ENV/OUTPUT/PATH/STATE/STEP_SUMMARY) · shell.ts ·
+// process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) ·
+// action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
+// github-context.ts (github context, GITHUB_* variables).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
