@@ -67,6 +67,7 @@ export type RunEvent =
   | {
       type: "run-start";
       plan: Plan;
+      planId: string;
       execId: string;
       runner: RunnerChoice;
       concurrency: number;

@@ -149,7 +149,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       }
     }
 
-    emit({ type: "run-start", plan, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id });
+    emit({ type: "run-start", plan, planId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id });
     for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
 
     const abort = new AbortController();

@@ -13,6 +13,8 @@ export interface PlanSourceOptions {
   ref?: string;
   intentPath?: string;
   envs?: string[];
+  /** Preview only: a freshly compiled plan is not saved. */
+  dryRun?: boolean;
 }
 
 export interface ResolvedPlan {
@@ -64,6 +66,6 @@ async function compileFresh(options: PlanSourceOptions, storeDir: string, compon
   const { savePlan } = await import("../plan/store.js");
   const result = await compilePlan({ cwd: options.cwd, intentPath: options.intentPath, envs: options.envs, components });
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  await savePlan(storeDir, result.plan);
+  if (!options.dryRun) await savePlan(storeDir, result.plan);
   return { plan: result.plan, storeDir };
 }

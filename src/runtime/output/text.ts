@@ -44,7 +44,7 @@ export class TextRenderer implements Renderer {
         const components = new Set(event.jobs.map((job) => job.component)).size;
         out("");
         out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}`);
-        out(`  Run: ${event.execId}${event.target ? `  ·  Target: ${event.target}` : ""}`);
+        out(`  Plan: ${event.planId}  ·  Run: ${event.execId}${event.target ? `  ·  Target: ${event.target}` : ""}`);
         const scope = [
           plural(components, "component"),
           plural(event.jobs.length, "job"),
