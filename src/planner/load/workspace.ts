@@ -10,6 +10,37 @@ import { decodeIntent } from "./intent.js";
 import { locateIntent } from "./locate.js";
 import { readSingleDocument } from "./yaml.js";
 
+/**
+ * Maps with at most `limit` calls in flight; results keep the input order, and the
+ * error of the earliest failing input wins, so output never depends on timing.
+ */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  const errors: unknown[] = new Array<unknown>(items.length);
+  let failed = false;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (err) {
+        errors[i] = err;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) {
+    // Inputs before the first failure may not have run yet: finish them so the earliest error is reported.
+    for (let i = 0; i < items.length; i++) {
+      if (errors[i] !== undefined) throw errors[i];
+      if (results[i] === undefined) results[i] = await fn(items[i]!);
+    }
+  }
+  return results;
+}
+
 export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<LoadedWorkspace> {
   const intentFile = await locateIntent(options);
   const rootDir = path.dirname(intentFile);
@@ -17,8 +48,7 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
   const intent = decodeIntent(await readSingleDocument(intentFile, shownIntent));
 
   const manifests = await discoverManifests(rootDir, intent.discovery.roots, shownIntent);
-  const discovered = [];
-  for (const rel of manifests) discovered.push(await loadManifest(rootDir, rel));
+  const discovered = await mapLimit(manifests, 32, (rel) => loadManifest(rootDir, rel));
   const components = mergeComponents(intent.components, discovered);
 
   const sources = await resolveSources(intent.compositions.sources, { rootDir }, shownIntent);
