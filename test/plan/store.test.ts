@@ -1,0 +1,121 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Plan } from "../../src/model/plan.js";
+import { stampPlan } from "../../src/plan/checksum.js";
+import { encodePlanJson, encodePlanYaml } from "../../src/plan/format.js";
+import { listStoredPlans, loadPlanFile, loadPlanRef, plansDir, resolvePlanRef, savePlan, writePlanFile } from "../../src/plan/store.js";
+import { goldenPlan } from "./golden.js";
+
+let root = "";
+before(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), "orun-store-"));
+});
+after(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function freshRoot(name: string): Promise<string> {
+  const dir = path.join(root, name);
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+test("savePlan writes <id>.json, latest.json and <name>.json with identical bytes, atomically", async () => {
+  const dir = await freshRoot("save");
+  const plan = stampPlan(goldenPlan());
+  const saved = await savePlan(dir, plan, { name: "nightly" });
+  assert.equal(saved.id, plan.metadata.checksum!.slice(7, 19));
+  const files = (await fs.readdir(plansDir(dir))).sort();
+  assert.deepEqual(files, [`${saved.id}.json`, "latest.json", "nightly.json"], "no temp files left behind");
+  const texts = await Promise.all(files.map((f) => fs.readFile(path.join(plansDir(dir), f), "utf8")));
+  assert.ok(texts.every((t) => t === encodePlanJson(plan)));
+  assert.ok(!texts[0]!.endsWith("\n"));
+  await fs.access(path.join(dir, ".orun", "executions"));
+});
+
+test("plansDir accepts the store root, its .orun directory or the plans directory", () => {
+  assert.equal(plansDir("/r"), path.resolve("/r/.orun/plans"));
+  assert.equal(plansDir("/r/.orun"), path.resolve("/r/.orun/plans"));
+  assert.equal(plansDir("/r/.orun/plans"), path.resolve("/r/.orun/plans"));
+});
+
+test("resolvePlanRef: latest, full ID, name, unique prefix, file path; clear errors otherwise", async () => {
+  const dir = await freshRoot("resolve");
+  await assert.rejects(resolvePlanRef(dir, undefined), { message: "no plan found; run 'orun plan' first" });
+  const first = stampPlan(goldenPlan());
+  const other = goldenPlan();
+  other.metadata.name = "second";
+  const second = stampPlan(other);
+  const a = await savePlan(dir, first, { name: "release" });
+  const b = await savePlan(dir, second);
+  const pd = plansDir(dir);
+  assert.equal(await resolvePlanRef(dir, "latest"), path.join(pd, "latest.json"));
+  assert.equal(await resolvePlanRef(dir, ""), path.join(pd, "latest.json"));
+  assert.equal(await resolvePlanRef(dir, a.id), path.join(pd, `${a.id}.json`));
+  assert.equal(await resolvePlanRef(dir, "release"), path.join(pd, "release.json"));
+  assert.equal(await resolvePlanRef(dir, b.id.slice(0, 6)), path.join(pd, `${b.id}.json`));
+  assert.equal(await resolvePlanRef(dir, "rel"), path.join(pd, "release.json"));
+  const outside = path.join(dir, "elsewhere.json");
+  await writePlanFile(outside, first);
+  assert.equal(await resolvePlanRef(dir, outside), outside);
+  await assert.rejects(resolvePlanRef(dir, "zzz"), { message: "plan not found: zzz" });
+  // path-like refs never reach outside the store unless they name an existing file
+  await assert.rejects(resolvePlanRef(dir, "../no/such/plan"), { message: "plan not found: ../no/such/plan" });
+  await assert.rejects(resolvePlanRef(dir, ".hidden"), { message: "plan not found: .hidden" });
+  const { plan } = await loadPlanRef(dir, "release");
+  assert.equal(plan.metadata.checksum, first.metadata.checksum);
+});
+
+test("loadPlanFile canonicalises v2 dotted job IDs (decision 1) and reads YAML plans", async () => {
+  const dir = await freshRoot("load");
+  const plan = stampPlan(goldenPlan());
+  const jsonFile = path.join(dir, "v2.json");
+  await fs.writeFile(jsonFile, encodePlanJson(plan));
+  const loaded = await loadPlanFile(jsonFile);
+  assert.deepEqual(loaded.jobs.map((j) => j.id), ["db@dev.deploy", "api@dev.deploy", "api@prod.deploy"]);
+  assert.deepEqual(loaded.jobs[1]!.dependsOn, ["db@dev.deploy"]);
+  const yamlFile = path.join(dir, "plan.yaml");
+  await fs.writeFile(yamlFile, encodePlanYaml(plan));
+  const fromYaml = await loadPlanFile(yamlFile);
+  assert.deepEqual(fromYaml.jobs.map((j) => j.id), loaded.jobs.map((j) => j.id));
+  assert.equal(fromYaml.jobs[1]!.steps[1]!.with!.a, 2);
+});
+
+test("corrupt or hostile plan files are refused with the file and field named", async () => {
+  const dir = await freshRoot("corrupt");
+  const write = async (name: string, text: string): Promise<string> => {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, text);
+    return file;
+  };
+  await assert.rejects(loadPlanFile(await write("trunc.json", '{"apiVersion": "orun.io/v1", "kind": "Pl')), /trunc\.json: failed to parse plan/);
+  await assert.rejects(loadPlanFile(await write("kind.json", '{"apiVersion":"orun.io/v1","kind":"Other","metadata":{},"jobs":[]}')), /kind\.json \(kind\): invalid plan/);
+  const base = JSON.parse(encodePlanJson(stampPlan(goldenPlan()))) as Plan;
+  const dangling = structuredClone(base);
+  dangling.jobs[1]!.dependsOn = ["ghost.dev.deploy"];
+  await assert.rejects(loadPlanFile(await write("dangling.json", JSON.stringify(dangling))), /dangling\.json \(jobs\[1\]\.dependsOn\): invalid plan: unknown job ghost@dev\.deploy/);
+  const duplicate = structuredClone(base);
+  duplicate.jobs[2]!.id = "db@dev.deploy";
+  await assert.rejects(loadPlanFile(await write("dup.json", JSON.stringify(duplicate))), /duplicate job ID db@dev\.deploy/);
+  const noSteps = structuredClone(base) as unknown as { jobs: Record<string, unknown>[] };
+  delete noSteps.jobs[0]!.steps;
+  await assert.rejects(loadPlanFile(await write("nosteps.json", JSON.stringify(noSteps))), /jobs\[0\]\.steps/);
+  await assert.rejects(loadPlanFile(path.join(dir, "missing.json")), /missing\.json: failed to read plan/);
+});
+
+test("listStoredPlans reports v2.3's Name/Path/Checksum/Jobs/CreatedAt fields in file-name order", async () => {
+  const dir = await freshRoot("list");
+  assert.deepEqual(await listStoredPlans(dir), []);
+  const plan = stampPlan(goldenPlan());
+  const { id } = await savePlan(dir, plan, { name: "a-name" });
+  await fs.writeFile(path.join(plansDir(dir), "broken.json"), "{");
+  const entries = await listStoredPlans(dir);
+  assert.deepEqual(entries.map((e) => e.Name), [id, "a-name", "broken", "latest"].sort());
+  const latest = entries.find((e) => e.Name === "latest")!;
+  assert.equal(latest.Checksum, id);
+  assert.equal(latest.Jobs, 3);
+  assert.equal(entries.find((e) => e.Name === "broken")!.Checksum, "");
+});
