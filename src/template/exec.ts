@@ -13,6 +13,10 @@ import { Missing, hasKey, isInt, isMap, isNil, sortedKeys, truth, typeName } fro
 /** Go allows 100000 nested template calls; JavaScript's stack does not. */
 export const MAX_TEMPLATE_DEPTH = 1000;
 
+/** A step field never legitimately needs this much: stop runaway templates (nested ranges) early. */
+export const MAX_OUTPUT_LENGTH = 64 * 1024 * 1024;
+export const MAX_RANGE_ITERATIONS = 10_000_000;
+
 const enum Signal {
   None,
   Break,
@@ -59,6 +63,7 @@ class State {
   out = "";
   private vars: Variable[];
   private depth = 0;
+  private iterations = 0;
   /** Name of the `define`d template being executed, if not the main body. */
   private executing: string | undefined;
 
@@ -156,6 +161,8 @@ class State {
     let stop = false;
     const iteration = (key: unknown, elem: unknown, elemPath: string): void => {
       ran = true;
+      if (++this.iterations > MAX_RANGE_ITERATIONS) this.fail(`range iterations exceed ${MAX_RANGE_ITERATIONS}`, node);
+      if (this.out.length > MAX_OUTPUT_LENGTH) this.fail(`output exceeds ${MAX_OUTPUT_LENGTH} characters`, node);
       const decl = pipe.decl;
       if (decl.length > 0) {
         // One variable gets the element; two get key/index and element.

@@ -55,7 +55,7 @@ export class Template {
       return execute(this.tree, data);
     } catch (err) {
       if (err instanceof TemplateFailure) throw toTemplateError(err, this.source, this.name);
-      if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      if (isStackOverflow(err)) {
         throw new TemplateError(`template: ${this.name}: template nesting too deep`, {
           kind: "exec",
           templateName: this.name,
@@ -69,6 +69,10 @@ export class Template {
   }
 }
 
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
+}
+
 // Parsed trees (or the parse failure) by source text. Names only matter for
 // messages, so one parse serves every component that shares a step's text.
 const MAX_CACHE_ENTRIES = 10_000;
@@ -80,8 +84,9 @@ function compile(source: string): TemplateTree | TemplateFailure {
     try {
       entry = parse(source);
     } catch (err) {
-      if (!(err instanceof TemplateFailure)) throw err;
-      entry = err;
+      if (isStackOverflow(err)) entry = new TemplateFailure("parse", "template nesting too deep", 0);
+      else if (err instanceof TemplateFailure) entry = err;
+      else throw err;
     }
     if (cache.size >= MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
     cache.set(source, entry);

@@ -130,3 +130,17 @@ test("error: nothing is written before an execution error surfaces", () => {
   // renderTemplate returns a string or throws: no partial output can leak.
   assert.throws(() => renderTemplate("partial {{ .parameters.name }} {{ .parameters.nope }}", stepData()), TemplateError);
 });
+
+test("error: hostile nesting is a parse error, not a crash", () => {
+  const err = renderError("{{" + "(".repeat(20000) + "1" + ")".repeat(20000) + "}}");
+  assert.equal(err.kind, "parse");
+  assert.equal(err.message, "template: t:1:1: template nesting too deep");
+});
+
+test("error: runaway output from nested ranges is stopped", () => {
+  const started = process.hrtime.bigint();
+  const err = renderError("{{range 1000}}{{range 1000}}{{range 1000}}" + "x".repeat(4096) + "{{end}}{{end}}{{end}}");
+  assert.equal(err.kind, "exec");
+  assert.match(err.message, /output exceeds 67108864 characters$/);
+  assert.ok(process.hrtime.bigint() - started < 30_000_000_000n, "stopped long before a billion iterations");
+});
