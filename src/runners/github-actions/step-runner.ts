@@ -332,6 +332,7 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
     return runComposite(meta, runs.steps, spec, scope, io, env, inputs, action);
   }
   const cwd = scope.cwd;
+  await ensureDir(cwd, "working directory");
   const nodeEnv = processEnv(state, env, { ...inputEnv(inputs), ...actionEnv });
   let saved: Record<string, string> = {};
   const node = process.execPath;
