@@ -152,23 +152,26 @@ class State {
   }
 
   private walkRange(dot: unknown, dotPath: string, node: BranchNode): Signal {
-    const mark = this.vars.length;
+    const base = this.vars.length;
     const pipe = node.pipe;
+    const decl = pipe.decl;
     const value = this.evalCommands(dot, dotPath, pipe);
     if (value instanceof Missing) this.missing(value);
     const path = describePipe({ ...pipe, decl: [] }, dotPath, this.vars);
+    // As in Go, declared variables first hold the whole collection (visible in {{else}}),
+    // then each iteration sets them: one variable gets the element, two get key and element.
+    for (const variable of decl) this.bind(variable, value, path, pipe.isAssign);
+    const mark = this.vars.length;
     let ran = false;
     let stop = false;
     const iteration = (key: unknown, elem: unknown, elemPath: string): void => {
       ran = true;
       if (++this.iterations > MAX_RANGE_ITERATIONS) this.fail(`range iterations exceed ${MAX_RANGE_ITERATIONS}`, node);
       if (this.out.length > MAX_OUTPUT_LENGTH) this.fail(`output exceeds ${MAX_OUTPUT_LENGTH} characters`, node);
-      const decl = pipe.decl;
-      if (decl.length > 0) {
-        // One variable gets the element; two get key/index and element.
-        const first = decl.length > 1 ? key : elem;
-        this.bind(decl[0], first, decl.length > 1 ? decl[0].idents[0] : elemPath, pipe.isAssign);
-        if (decl.length > 1) this.bind(decl[1], elem, elemPath, pipe.isAssign);
+      if (decl.length === 1) this.bind(decl[0], elem, elemPath, true);
+      if (decl.length === 2) {
+        this.bind(decl[0], key, decl[0].idents[0], true);
+        this.bind(decl[1], elem, elemPath, true);
       }
       const signal = this.walkList(elem, elemPath, node.list);
       this.vars.length = mark;
@@ -182,14 +185,15 @@ class State {
         iteration(key, value[key], `${path}.${key}`);
       }
     } else if (isInt(value)) {
-      if (pipe.decl.length > 1) this.fail(`can't use ${value} to iterate over more than one variable`, node);
+      if (decl.length > 1) this.fail(`can't use ${value} to iterate over more than one variable`, node);
       for (let i = 0; i < value && !stop; i++) iteration(i, i, String(i));
     } else if (!isNil(value)) {
       this.fail(`range can't iterate over ${formatValue(value)}`, pipe);
     }
-    this.vars.length = mark;
-    if (!ran && node.elseList) return this.walkList(dot, dotPath, node.elseList);
-    return Signal.None;
+    let signal = Signal.None;
+    if (!ran && node.elseList) signal = this.walkList(dot, dotPath, node.elseList);
+    this.vars.length = base;
+    return signal;
   }
 
   private bind(variable: VariableNode, value: unknown, path: string, isAssign: boolean): void {

@@ -89,6 +89,7 @@ const rows: Row[] = [
   ["nested ranges", "{{range $a := .parameters.tags}}{{range $.parameters.tags}}{{$a}}{{.}} {{end}}{{end}}", "aa ab ba bb "],
   ["range over a mixed list", "{{range .parameters.nested.k}}<{{.}}>{{end}}", "<1><two>"],
   ["range assigning to outer variables keeps the last pair", '{{$i := 0}}{{$v := ""}}{{range $i, $v = .parameters.tags}}{{end}}{{$i}}{{$v}}', "1b"],
+  ["range variables hold the collection in the else branch", "{{range $i, $v := .parameters.empty}}x{{else}}{{len $v}}{{end}}", "0"],
   ["variables declared in a range body are per iteration", "{{range .parameters.tags}}{{$x := .}}{{$x}}{{end}}", "ab"],
 
   // with
