@@ -11,6 +11,9 @@ export const LABEL_EXEC_ID = "io.orun.exec-id";
 export const LABEL_JOB_ID = "io.orun.job-id";
 /** Identifies the runner instance that owns a container, for cleanup after Ctrl-C. */
 export const LABEL_OWNER = "io.orun.owner";
+/** Host and pid of the orun process that owns a container: orphans of a crashed run are found by them. */
+export const LABEL_HOST = "io.orun.host";
+export const LABEL_PID = "io.orun.pid";
 
 /** Keeps the container alive between steps; steps arrive through `docker exec`. */
 const KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
@@ -51,6 +54,8 @@ export interface ContainerSpec {
   execId: string;
   jobId: string;
   owner: string;
+  host: string;
+  pid: number;
   user?: string;
 }
 
@@ -61,6 +66,8 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--label", `${LABEL_EXEC_ID}=${spec.execId}`,
     "--label", `${LABEL_JOB_ID}=${spec.jobId}`,
     "--label", `${LABEL_OWNER}=${spec.owner}`,
+    "--label", `${LABEL_HOST}=${spec.host}`,
+    "--label", `${LABEL_PID}=${spec.pid}`,
     // The image was pulled (or refused) by the runner's pull policy already.
     "--pull", "never",
     ...(spec.user ? ["--user", spec.user] : []),
@@ -110,4 +117,15 @@ export function stepExec(options: {
     }
   }
   return { args: ["exec", "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
+}
+
+/** Whether a process of this host is alive (a pid we may not signal is alive too). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -18,7 +18,8 @@ import { runProcess } from "../process/run-process.js";
 import { resolveShell, withScriptPath } from "../process/shell.js";
 import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
-import { CONTAINER_SCRIPTS, LABEL_OWNER, containerName, containerPath, createContainerArgs, stepExec } from "./container.js";
+import os from "node:os";
+import { CONTAINER_SCRIPTS, LABEL_HOST, LABEL_OWNER, LABEL_PID, containerName, processAlive, containerPath, createContainerArgs, stepExec } from "./container.js";
 
 interface JobContainer {
   name: string;
@@ -55,6 +56,18 @@ export class DockerRunner implements Runner {
       throw new OrunError(`docker runner: workspace ${run.workspaceDir} is not a directory`);
     }
     await this.ensureEngine();
+    await this.removeOrphans();
+  }
+
+  /**
+   * Containers left by an orun process of this host that died without its
+   * cleanup (SIGKILL, power loss) would keep running forever: remove them.
+   * Containers of live orun processes (other runs, remote-state runners) stay.
+   */
+  private async removeOrphans(): Promise<void> {
+    const mine = await this.engine.containersWithLabelValue(`${LABEL_HOST}=${os.hostname()}`, LABEL_PID).catch(() => []);
+    const orphans = mine.filter((container) => !processAlive(Number(container.value))).map((container) => container.name);
+    await this.engine.remove(orphans).catch((err: unknown) => warn(`could not remove orphaned containers ${orphans.join(", ")}: ${errorMessage(err)}`));
   }
 
   async startJob(job: JobContext): Promise<void> {
@@ -219,6 +232,8 @@ export class DockerRunner implements Runner {
       execId: job.run.execId,
       jobId: job.job.id,
       owner: this.owner,
+      host: os.hostname(),
+      pid: process.pid,
       user,
     });
     this.live.set(name, scriptsDir);

@@ -102,6 +102,19 @@ export class DockerEngine {
     return result.code === 0 && result.stdout.trim() === "true";
   }
 
+  /** Containers carrying a label, with the value of another label of theirs. */
+  async containersWithLabelValue(label: string, valueOf: string): Promise<Array<{ name: string; value: string }>> {
+    const result = await this.cli(["ps", "--all", "--filter", `label=${label}`, "--format", `{{.Names}}\t{{.Label "${valueOf}"}}`]);
+    if (result.code !== 0) return [];
+    return result.stdout
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => {
+        const [name = "", value = ""] = line.split("\t");
+        return { name: name.trim(), value: value.trim() };
+      });
+  }
+
   /** Names of containers (running or not) carrying a label. */
   async containersWithLabel(label: string): Promise<string[]> {
     const result = await this.cli(["ps", "--all", "--quiet", "--filter", `label=${label}`, "--format", "{{.Names}}"]);

@@ -139,6 +139,32 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
     assert.match(state.jobs["api@dev.a"]?.lastError ?? "", /canceled/);
   });
 
+  it("resumes after orun was killed with SIGKILL, removing the container it orphaned", async () => {
+    const dir = await workspaceWithPlan({
+      ...resumePlan(),
+      jobs: [planJob("api@dev.crash", [{ id: "work", run: "if [ -e second ]; then echo resumed > result; else touch started; sleep 60; fi" }])],
+    });
+    const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "docker", "--exec-id", "crash-1"], { cwd: dir, env: env(), stdio: "ignore" });
+    const exited = new Promise((resolve) => child.on("close", resolve));
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(path.join(dir, "started"))) {
+      assert.ok(Date.now() < deadline, "the job never started");
+      await delay(100);
+    }
+    child.kill("SIGKILL");
+    await exited;
+    const orphaned = await docker(engine, ["ps", "--all", "--filter", "label=io.orun.exec-id=crash-1", "--format", "{{.Names}}"]);
+    assert.equal(orphaned.stdout.trim().split("\n").filter(Boolean).length, 1, "SIGKILL leaves the job's container behind");
+
+    await writeFile(path.join(dir, "second"), "");
+    const resumed = await runOrun(["run", "plan.json", "--runner", "docker", "--exec-id", "crash-1"], { cwd: dir, env: env() });
+    assert.equal(resumed.code, 0, `${resumed.stdout}${resumed.stderr}`);
+    assert.equal(await readFile(path.join(dir, "result"), "utf8"), "resumed\n");
+    assert.equal((await readState(dir, "crash-1")).jobs["api@dev.crash"]?.status, "completed");
+    const leftovers = await docker(engine, ["ps", "--all", "--filter", "label=io.orun.exec-id=crash-1", "--format", "{{.Names}}"]);
+    assert.equal(leftovers.stdout.trim(), "", "the orphan was removed by the next run");
+  });
+
   it("fails the job naming the image when it is missing under --pull never", async () => {
     const dir = await workspaceWithPlan({ ...resumePlan(), jobs: [planJob("web@dev.img", [{ run: "true" }], { runsOn: "localhost/orun-absent:1" })] });
     const result = await runOrun(["run", "plan.json", "--runner", "docker", "--pull", "never"], { cwd: dir, env: engine.env });

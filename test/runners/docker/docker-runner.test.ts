@@ -3,6 +3,8 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, readFile, readdir, stat, mkdir } from "node:fs/promises";
 import path from "node:path";
+import os from "node:os";
+import { spawnSync } from "node:child_process";
 import { createDockerRunner } from "../../../src/runners/docker/index.js";
 import type { Runner } from "../../../src/runners/runner.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
@@ -216,6 +218,29 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     const result = await running;
     assert.notEqual(result.error, undefined);
     assert.deepEqual(await containersOf(run.execId), []);
+  });
+
+  it("removes containers orphaned by a dead orun process of this host, and only those", async () => {
+    // A pid that certainly ended: a process that has exited.
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    const deadPid = Number(gone.stdout);
+    const make = async (name: string, pid: number) => {
+      const result = await docker(engine, [
+        "run", "--detach", "--name", name, "--label", `io.orun.host=${os.hostname()}`, "--label", `io.orun.pid=${pid}`,
+        "--label", "io.orun.exec-id=orphans", TEST_IMAGE, "sleep", "600",
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+    };
+    const suffix = Date.now().toString(36);
+    await make(`orun-orphan-dead-${suffix}`, deadPid);
+    await make(`orun-orphan-live-${suffix}`, process.pid);
+    try {
+      const fresh = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, engine.env);
+      await fresh.prepare!(runContext(workspace.dir, []));
+      assert.deepEqual(await containersOf("orphans"), [`orun-orphan-live-${suffix}`]);
+    } finally {
+      await docker(engine, ["rm", "--force", `orun-orphan-dead-${suffix}`, `orun-orphan-live-${suffix}`]);
+    }
   });
 
   it("rejects use: steps like the local runner", async () => {
