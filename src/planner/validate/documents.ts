@@ -166,7 +166,7 @@ function describeValue(value: unknown): string {
 
 function patternText(pattern: string): string {
   if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9_-]")) return "must start with a letter or digit and contain only letters, digits, '-' and '_'";
-  if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9._-]")) return "must start with a letter or digit and contain only letters, digits, '.', '-' and '_'";
+  if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9._-]")) return "must start with a letter or digit and contain only letters, digits, '.', '-' and '_' (no path separators)";
   if (pattern.startsWith("^[A-Za-z_]")) return "must be an environment variable name (letters, digits and '_')";
   if (pattern.startsWith("^([0-9]")) return "must be a duration such as 30s, 10m or 1h30m";
   if (pattern.startsWith("^sha256:")) return "must be sha256:<64 lowercase hex digits>";

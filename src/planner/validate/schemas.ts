@@ -12,6 +12,9 @@ export const SCHEMA_BASE_URL = "https://orun.dev/schemas/";
 const IDENT = "^[A-Za-z0-9][A-Za-z0-9_-]*$";
 const JOB_NAME = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 const ENV_KEY = "^[A-Za-z_][A-Za-z0-9_]*$";
+// Document references become file names (`jobs/<name>.yaml`): no path separators, no leading dot.
+const REF_NAME = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+const refObject: Schema = { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", pattern: REF_NAME } } };
 
 const str: Schema = { type: "string" };
 const nonEmpty: Schema = { type: "string", minLength: 1 };
@@ -469,7 +472,7 @@ export const compositionDocSchema: Schema = documentSchema(
       defaultJob: str,
       defaultProfile: str,
       parameterSchema: { type: "object", description: "JSON Schema for {name, type, parameters, inputs, domain, labels}." },
-      schemaRef: { type: "object", additionalProperties: false, required: ["name"], properties: { name: nonEmpty } },
+      schemaRef: refObject,
       jobs: {
         type: "array",
         items: {
@@ -478,7 +481,7 @@ export const compositionDocSchema: Schema = documentSchema(
           required: ["name"],
           properties: {
             name: { type: "string", pattern: JOB_NAME },
-            templateRef: { type: "object", additionalProperties: false, required: ["name"], properties: { name: nonEmpty } },
+            templateRef: refObject,
             ...jobFields,
           },
         },
@@ -492,7 +495,7 @@ export const compositionDocSchema: Schema = documentSchema(
           required: ["name"],
           properties: {
             name: nonEmpty,
-            profileRef: { type: "object", additionalProperties: false, required: ["name"], properties: { name: nonEmpty } },
+            profileRef: refObject,
           },
         },
       },

@@ -255,6 +255,10 @@ test("missing split-kind documents are named with the directory searched", async
   await loadError(await makeRepo({ ...files, "comps/x/schema.yaml": SCHEMA_DOC.replace("x-schema", "other") }), 'comps/x/composition.yaml:6: spec.schemaRef.name: ComponentSchema "x-schema" not found in comps/x');
   await loadError(await makeRepo({ ...files, "comps/x/jobs/x-validate.yaml": "" }), 'spec.jobs[0].templateRef.name: failed to resolve jobs for composition x from source local: JobTemplate "x-validate" not found in comps/x');
   await loadError(await makeRepo({ ...files, "comps/x/profiles/x-quick.yaml": PROFILE_DOC.replace("kind: ExecutionProfile", "kind: JobTemplate").replace(/spec:[\s\S]*/, "spec: {}\n") }), 'ExecutionProfile "x-quick" not found in comps/x');
+  await loadError(
+    await makeRepo({ ...files, "comps/x/composition.yaml": SPLIT.replace("{name: x-validate}", "{name: ../../../outside}"), "outside.yaml": JOB_DOC }),
+    "comps/x/composition.yaml:11: spec.jobs[0].templateRef.name: must start with a letter or digit and contain only letters, digits, '.', '-' and '_' (no path separators)",
+  );
   await loadError(await makeRepo({ ...files, "comps/x/jobs/x-validate.yaml": JOB_DOC.replace("runsOn", "runOn") }), 'comps/x/jobs/x-validate.yaml:5: spec.runOn: unknown key "runOn" (did you mean `runsOn`?)');
 });
 
