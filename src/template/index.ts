@@ -15,6 +15,8 @@
 // - Printing nil (a key whose value is null) is an error of the same kind.
 // - Numbers are JavaScript numbers: an integral value is an int, any other a
 //   float64; ints and floats compare with each other and float verbs accept ints.
+// - Stricter: a dangling pipe (`{{ .x | }}`) is a parse error; error messages
+//   carry line:column and name the concrete type (`in type string`).
 //
 // GitHub Actions expressions pass through untouched: a `{{` immediately preceded
 // by `$` is literal text up to the first `}}` outside a single-quoted string
@@ -44,7 +46,7 @@ export class Template {
     private readonly tree: TemplateTree | undefined,
   ) {}
 
-  /** True when the source has actions; without them execute() returns the source. */
+  /** False when the source has no `{{` at all: execute() then returns it as is. */
   get hasActions(): boolean {
     return this.tree !== undefined;
   }
