@@ -317,6 +317,11 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const action = await locateAction(uses, scope, io, env);
   const meta = await loadActionMetadata(action.dir);
   const inputs = resolveInputs(meta, spec.with, exprScope);
+  const declared = Object.keys(meta.inputs).map((k) => k.toLowerCase());
+  const unexpected = Object.keys(spec.with ?? {}).filter((k) => !declared.includes(k.toLowerCase()));
+  if (unexpected.length) {
+    io.emit(`warning: unexpected input(s) ${unexpected.map((k) => `'${k}'`).join(", ")} for ${meta.name}; valid inputs are [${Object.keys(meta.inputs).map((k) => `'${k}'`).join(", ")}]`);
+  }
   const actionEnv = {
     GITHUB_ACTION: actionName(state, spec.name || action.label),
     GITHUB_ACTION_PATH: action.dir,

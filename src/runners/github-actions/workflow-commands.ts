@@ -101,6 +101,8 @@ export class CommandProcessor {
         return this.masker.mask(`▸ ${message}`);
       case "endgroup":
       case "echo":
+      case "add-matcher":
+      case "remove-matcher":
         return undefined;
       case "debug":
         return this.options.debug ? this.masker.mask(`debug: ${message}`) : undefined;

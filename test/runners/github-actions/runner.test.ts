@@ -281,7 +281,7 @@ describe("github-actions runner: actions", () => {
       h,
       makeJob("web@dev.nested", [
         { id: "n", use: "./actions/nested", with: { label: "L1" } },
-        { id: "direct", use: "./actions/hello-node", with: { label: "L2", "my input": "spaced" } },
+        { id: "direct", use: "./actions/hello-node", with: { label: "L2", "my input": "spaced", extra: "x" } },
       ]),
     );
     assert.equal(r.steps[0].error, undefined, r.steps[0].output);
@@ -290,6 +290,7 @@ describe("github-actions runner: actions", () => {
     assert.equal(r.steps[1].outputs?.multi, "line one\nline two");
     assert.equal(r.steps[1].outputs?.legacy, "L2-legacy");
     assert.match(r.steps[1].output, /label=L2 space=spaced/);
+    assert.match(r.steps[1].output, /warning: unexpected input\(s\) 'extra' for hello-node; valid inputs are \['label', 'my input'\]/);
     assert.match(r.steps[1].output, new RegExp(`cwd=${h.workspace}`), "node actions run in the job's working directory");
   });
 
