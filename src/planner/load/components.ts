@@ -5,7 +5,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { withOrigin, type ChangeWatch, type Component, type ComponentDependency, type ProfileRule, type Subscription } from "../../model/intent.js";
-import { OrunError } from "../../util/errors.js";
+import { OrunError, type SourceLocation } from "../../util/errors.js";
 import { validateDocument } from "../validate/documents.js";
 import { checkReservedEnv, freeMap, list, obj, optString, stringMap, steps, strings, type Obj } from "./decode.js";
 import { originAt, readSingleDocument, type PathSegment, type YamlDoc } from "./yaml.js";
@@ -104,7 +104,8 @@ export function byteOrder(a: string, b: string): number {
  * manifest paths relative to rootDir with forward slashes, sorted byte-wise, so the
  * result never depends on the order the file system lists entries.
  */
-export async function discoverManifests(rootDir: string, roots: readonly string[], intentFile: string): Promise<string[]> {
+export async function discoverManifests(rootDir: string, roots: readonly string[], where: SourceLocation | string): Promise<string[]> {
+  const location: SourceLocation = typeof where === "string" ? { file: where, field: "discovery.roots" } : where;
   const found = new Set<string>();
   for (const root of normalizeRoots(roots)) {
     const abs = path.join(rootDir, root.replace(/^\/+/, ""));
@@ -112,10 +113,10 @@ export async function discoverManifests(rootDir: string, roots: readonly string[
     try {
       stat = await fs.stat(abs);
     } catch (cause) {
-      throw new OrunError(`discovery root ${root} does not exist (${abs})`, { location: { file: intentFile, field: "discovery.roots" }, cause });
+      throw new OrunError(`discovery root ${root} does not exist (${abs})`, { location, cause });
     }
     if (!stat.isDirectory()) {
-      throw new OrunError(`discovery root is not a directory: ${root}`, { location: { file: intentFile, field: "discovery.roots" } });
+      throw new OrunError(`discovery root is not a directory: ${root}`, { location });
     }
     await walk(abs, rootDir, found);
   }

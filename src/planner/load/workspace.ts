@@ -47,7 +47,7 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
   const shownIntent = displayPath(rootDir, intentFile);
   const intent = decodeIntent(await readSingleDocument(intentFile, shownIntent));
 
-  const manifests = await discoverManifests(rootDir, intent.discovery.roots, shownIntent);
+  const manifests = await discoverManifests(rootDir, intent.discovery.roots, intent.origin.at("discovery.roots"));
   const discovered = await mapLimit(manifests, 32, (rel) => loadManifest(rootDir, rel));
   const components = mergeComponents(intent.components, discovered);
 
