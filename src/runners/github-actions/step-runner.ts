@@ -11,7 +11,7 @@ import { evaluateCondition, interpolate, type ContextValue, type ExpressionScope
 import { createFileCommands, fileCommandEnv, isProtectedEnvKey, readFileCommands } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
-import { nextId, type JobState, type PostHook, type StepRecord } from "./job-state.js";
+import { nextId, type JobState, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { resolveShell } from "./shell.js";
 import { CommandProcessor } from "./workflow-commands.js";
@@ -123,7 +123,10 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
     conclusion: failed && !continueOnError ? "failure" : "success",
   };
   if (failed && !continueOnError) scope.failed = true;
-  if (failed && continueOnError) return { ...outcome, error: undefined, exitCode: 0 };
+  if (failed && continueOnError) {
+    io.emit(`warning: step ${spec.key} failed and continues (continue-on-error): ${outcome.error}`);
+    return { ...outcome, error: undefined, exitCode: 0 };
+  }
   return outcome;
 }
 
@@ -445,5 +448,3 @@ export async function runPostHooks(state: JobState, io: StepIO, jobFailed: boole
   state.posts = [];
   return errors;
 }
-
-export type { PostHook };
