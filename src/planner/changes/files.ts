@@ -194,6 +194,7 @@ function toPosix(p: string): string {
   return p.split(path.sep).join("/");
 }
 
+/** orun's own state (`.orun/` next to intent.yaml: plans, executions, caches) is never a change. */
 function tidy(files: string[]): string[] {
-  return [...new Set(files.map(normalizePath).filter((f) => f !== ""))].sort();
+  return [...new Set(files.map(normalizePath).filter((f) => f !== "" && f !== ".orun" && !f.startsWith(".orun/")))].sort();
 }

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { describe, inferGithubEventName, isObject, normalizeGithubEvent } from "./github.js";
+import { jsonErrorOffset, lineColumn } from "./json-position.js";
 import type { TriggerContext } from "./types.js";
 
 export interface TriggerFlags {
@@ -61,8 +62,10 @@ async function readEventFile(absolute: string, shown: string): Promise<Record<st
   try {
     payload = JSON.parse(text);
   } catch (err) {
-    const { line, column } = jsonErrorPosition(text, errorMessage(err));
-    throw new OrunError(`malformed event file: not valid JSON (${errorMessage(err)})`, { location: { file: shown, line, column }, cause: err });
+    const offset = jsonErrorOffset(text);
+    const at = offset === undefined ? {} : lineColumn(text, offset);
+    const reason = offset === undefined ? errorMessage(err).replace(/\s+/g, " ") : describeOffset(text, offset);
+    throw new OrunError(`malformed event file: not valid JSON (${reason})`, { location: { file: shown, ...at }, cause: err });
   }
   if (!isObject(payload)) {
     throw new OrunError(`malformed event file: expected a JSON object, got ${describe(payload)}`, { location: { file: shown } });
@@ -70,12 +73,7 @@ async function readEventFile(absolute: string, shown: string): Promise<Record<st
   return payload;
 }
 
-/** Line/column of a JSON.parse error (`... at position N`), for the error location. */
-function jsonErrorPosition(text: string, message: string): { line?: number; column?: number } {
-  const match = /position (\d+)/.exec(message);
-  if (!match) return { line: text.trimEnd().split("\n").length };
-  const offset = Math.min(Number(match[1]), text.length);
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, column: offset - before.lastIndexOf("\n") };
+function describeOffset(text: string, offset: number): string {
+  if (offset >= text.length) return "unexpected end of input";
+  return `unexpected ${JSON.stringify(text[offset])}`;
 }

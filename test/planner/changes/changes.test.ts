@@ -141,8 +141,8 @@ describe("change detection in a real git repository", () => {
     }
   });
 
-  test("--untracked sees new files but not ignored ones", async () => {
-    repo.write({ "apps/web/new.ts": "new\n", "apps/lib/debug.log": "ignored\n" });
+  test("--untracked sees new files but not ignored ones, nor orun's own .orun/ state", async () => {
+    repo.write({ "apps/web/new.ts": "new\n", "apps/lib/debug.log": "ignored\n", ".orun/plans/latest.json": "{}\n" });
     try {
       const { selection } = await detectChangedComponents({ untracked: true }, ctx(), COMPONENTS);
       assert.deepEqual(selection.changedFiles, ["apps/web/new.ts"]);

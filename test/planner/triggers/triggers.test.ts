@@ -18,6 +18,7 @@ import {
   type TriggerIntent,
 } from "../../../src/planner/triggers/index.js";
 import { tempDir } from "../changes/git-repo.js";
+import { jsonErrorOffset } from "../../../src/planner/triggers/json-position.js";
 
 function binding(on: Partial<BindingLike["on"]> & { event: string }, plan: BindingLike["plan"] = {}): BindingLike {
   return { on: { provider: "github", actions: [], branches: [], baseBranches: [], tags: [], ...on }, plan };
@@ -134,7 +135,7 @@ describe("trigger context from flags", () => {
     eventFile("broken.json", '{\n  "action": "opened",\n  "pull_request": {\n}}}\n');
     await assert.rejects(
       buildTriggerContext({ fromCi: "github", eventFile: "broken.json" }, { cwd: dir, env: {} }),
-      (err: Error) => /^broken\.json:4:\d+: malformed event file: not valid JSON/.test(err.message),
+      (err: Error) => /^broken\.json:4:3: malformed event file: not valid JSON \(unexpected "}"\)/.test(err.message),
     );
     eventFile("array.json", "[1, 2]");
     await assert.rejects(buildTriggerContext({ fromCi: "github", eventFile: "array.json" }, { cwd: dir, env: {} }), /array\.json: malformed event file: expected a JSON object, got an array/);
@@ -146,7 +147,7 @@ describe("trigger context from flags", () => {
     eventFile("badref.json", { ref: 42, before: "a", after: "b" });
     await assert.rejects(buildTriggerContext({ fromCi: "github", eventFile: "badref.json" }, { cwd: dir, env: {} }), /badref\.json \(ref\): expected a string, got number 42/);
     eventFile("empty.json", "");
-    await assert.rejects(buildTriggerContext({ fromCi: "github", eventFile: "empty.json" }, { cwd: dir, env: {} }), /empty\.json:1: malformed event file/);
+    await assert.rejects(buildTriggerContext({ fromCi: "github", eventFile: "empty.json" }, { cwd: dir, env: {} }), /empty\.json:1:1: malformed event file: not valid JSON \(unexpected end of input\)/);
   });
 });
 
@@ -244,4 +245,26 @@ describe("static trigger checks", () => {
     assert.equal(selectProfileRule(rules, ["c"]), undefined);
     assert.equal(selectProfileRule(rules, []), undefined);
   });
+});
+
+test("JSON error positions agree with JSON.parse on what is valid", () => {
+  const valid = ['{"a": [1, -2.5e3, true, false, null, "x\\u00e9\\n"], "b": {}}', "[]", ' "s" ', "0", '{"a":{"b":[{}]}}'];
+  for (const text of valid) {
+    JSON.parse(text);
+    assert.equal(jsonErrorOffset(text), undefined, text);
+  }
+  const invalid: [string, number][] = [
+    ['{"a": 1,}', 8],
+    ['{"a" 1}', 5],
+    ["[1 2]", 3],
+    ['{"a": tru}', 6],
+    ['"abc', 4],
+    ["01", 1],
+    ['{"a": 1} x', 9],
+    ["", 0],
+  ];
+  for (const [text, offset] of invalid) {
+    assert.throws(() => JSON.parse(text));
+    assert.equal(jsonErrorOffset(text), offset, text);
+  }
 });
