@@ -3,7 +3,7 @@
 // node tree and a LineCounter, and `originAt` turns a field path into an
 // Origin (see src/model/intent.ts).
 
-import { promises as fs } from "node:fs";
+import { readFileSync } from "node:fs";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import type { FieldPath, Origin } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
@@ -56,7 +56,9 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
 export async function readYamlFile(absPath: string, file: string): Promise<YamlDoc[]> {
   let text: string;
   try {
-    text = await fs.readFile(absPath, "utf8");
+    // Small files: a synchronous read is several times cheaper than fs.promises.readFile
+    // (no thread-pool round trips), which matters with thousands of component manifests.
+    text = readFileSync(absPath, "utf8");
   } catch (cause) {
     throw new OrunError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { location: { file }, cause });
   }
