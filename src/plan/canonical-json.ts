@@ -53,9 +53,12 @@ function isEmpty(value: unknown): boolean {
   return false;
 }
 
-/** Byte-wise (UTF-8) comparison, which for strings equals code-point order. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Byte-wise (UTF-8) comparison, i.e. code-point order (UTF-16 order differs only around surrogates). */
 export function compareUtf8(a: string, b: string): number {
   if (a === b) return 0;
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   const ai = a[Symbol.iterator]();
   const bi = b[Symbol.iterator]();
   for (;;) {
@@ -102,8 +105,7 @@ export function toNode(value: unknown, shape: Shape = anyShape): Node {
     case "string":
       return { kind: "string", value };
     case "number":
-      if (!Number.isFinite(value)) throw new TypeError(`json: unsupported value: ${value}`);
-      return { kind: "number", value };
+      return { kind: "number", value: finite(value) };
     case "bigint":
       return { kind: "number", value: Number(value) };
     case "boolean":
@@ -117,57 +119,116 @@ export function toNode(value: unknown, shape: Shape = anyShape): Node {
   }
 }
 
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
 /** A JSON string literal the way Go writes it (HTML-safe escaping). */
 export function goJsonString(value: string): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const json = JSON.stringify(value);
+  return HTML_UNSAFE.test(value) ? json.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
 }
 
-function writeNode(node: Node, indent: string, depth: number, out: string[]): void {
-  switch (node.kind) {
-    case "string":
-      out.push(goJsonString(node.value));
-      return;
-    case "number":
-      // Go's float formatting for JSON is the ES6 algorithm; integers print plainly.
-      out.push(Object.is(node.value, -0) ? "0" : String(node.value));
-      return;
-    case "boolean":
-      out.push(node.value ? "true" : "false");
-      return;
-    case "null":
-      out.push("null");
-      return;
-    case "array":
-    case "object": {
-      const [open, close] = node.kind === "array" ? ["[", "]"] : ["{", "}"];
-      const count = node.kind === "array" ? node.items.length : node.entries.length;
-      out.push(open);
-      if (count === 0) {
-        out.push(close);
-        return;
-      }
-      const inner = indent ? `\n${indent.repeat(depth + 1)}` : "";
-      for (let i = 0; i < count; i++) {
-        if (i > 0) out.push(",");
-        out.push(inner);
-        if (node.kind === "array") {
-          writeNode(node.items[i]!, indent, depth + 1, out);
-        } else {
-          const [key, child] = node.entries[i]!;
-          out.push(goJsonString(key), indent ? ": " : ":");
-          writeNode(child, indent, depth + 1, out);
-        }
-      }
-      if (indent) out.push(`\n${indent.repeat(depth)}`);
-      out.push(close);
+function finite(value: number): number {
+  if (!Number.isFinite(value)) throw new TypeError(`json: unsupported value: ${value}`);
+  return value;
+}
+
+/** Go's float formatting for JSON is the ES6 algorithm; integers print plainly. */
+function goNumber(value: number): string {
+  return Object.is(finite(value), -0) ? "0" : String(value);
+}
+
+/** Writes one value as Go marshals it, straight into a string (plans can be large). */
+class GoJsonWriter {
+  out = "";
+  private readonly pads: string[] = [];
+  private readonly colon: string;
+
+  constructor(private readonly indent: string) {
+    this.colon = indent ? ": " : ":";
+  }
+
+  private newline(depth: number): string {
+    if (!this.indent) return "";
+    return (this.pads[depth] ??= `\n${this.indent.repeat(depth)}`);
+  }
+
+  value(value: unknown, shape: Shape, depth: number): void {
+    if (value === undefined || value === null) {
+      this.out += "null";
       return;
     }
+    if (shape.kind === "struct") return this.struct(value as Record<string, unknown>, shape.fields, depth);
+    if (shape.kind === "map") return this.map(value as Record<string, unknown>, shape.value, depth);
+    if (Array.isArray(value)) return this.array(value, shape.kind === "array" ? shape.item : anyShape, depth);
+    switch (typeof value) {
+      case "string":
+        this.out += goJsonString(value);
+        return;
+      case "number":
+        this.out += goNumber(value);
+        return;
+      case "bigint":
+        this.out += value.toString();
+        return;
+      case "boolean":
+        this.out += value ? "true" : "false";
+        return;
+      case "object":
+        if (value instanceof Date) {
+          this.out += goJsonString(value.toISOString().replace(/\.000Z$/, "Z"));
+          return;
+        }
+        return this.map(value as Record<string, unknown>, anyShape, depth);
+      default:
+        throw new TypeError(`json: unsupported type: ${typeof value}`);
+    }
+  }
+
+  private struct(record: Record<string, unknown>, fields: readonly Field[], depth: number): void {
+    let first = true;
+    this.out += "{";
+    for (const field of fields) {
+      const v = record[field.key];
+      if (v === undefined || (field.omitEmpty && isEmpty(v))) continue;
+      this.out += `${first ? "" : ","}${this.newline(depth + 1)}"${field.key}"${this.colon}`;
+      first = false;
+      this.value(v, field.shape, depth + 1);
+    }
+    this.out += first ? "}" : `${this.newline(depth)}}`;
+  }
+
+  private array(items: readonly unknown[], item: Shape, depth: number): void {
+    if (items.length === 0) {
+      this.out += "[]";
+      return;
+    }
+    this.out += "[";
+    for (let i = 0; i < items.length; i++) {
+      this.out += i ? `,${this.newline(depth + 1)}` : this.newline(depth + 1);
+      this.value(items[i], item, depth + 1);
+    }
+    this.out += `${this.newline(depth)}]`;
+  }
+
+  private map(record: Record<string, unknown>, valueShape: Shape, depth: number): void {
+    const keys = sortedKeys(record);
+    let first = true;
+    this.out += "{";
+    for (const key of keys) {
+      const v = record[key];
+      if (v === undefined) continue;
+      this.out += `${first ? "" : ","}${this.newline(depth + 1)}${goJsonString(key)}${this.colon}`;
+      first = false;
+      this.value(v, valueShape, depth + 1);
+    }
+    this.out += first ? "}" : `${this.newline(depth)}}`;
   }
 }
 
 /** Go json.Marshal (indent "") or json.MarshalIndent(v, "", indent). No trailing newline. */
 export function encodeGoJson(value: unknown, shape: Shape = anyShape, indent = ""): string {
-  const out: string[] = [];
-  writeNode(toNode(value, shape), indent, 0, out);
-  return out.join("");
+  const writer = new GoJsonWriter(indent);
+  writer.value(value, shape, 0);
+  return writer.out;
 }

@@ -7,8 +7,9 @@
 // job uid/displayName/checkName, spec.compositionSources, metadata.trigger,
 // metadata.scope, metadata.workDir and metadata.revision.
 import { createHash } from "node:crypto";
-import type { Plan, PlanJob } from "../model/plan.js";
-import { encodePlanCompact } from "./format.js";
+import type { Plan } from "../model/plan.js";
+import { encodeGoJson } from "./canonical-json.js";
+import { hashedPlanShape } from "./format.js";
 
 export const CHECKSUM_PREFIX = "sha256-";
 
@@ -16,17 +17,9 @@ function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** The plan as it is hashed. */
-export function checksumSubject(plan: Plan): Plan {
-  const { checksum: _c, generatedAt: _g, trigger: _t, scope: _s, workDir: _w, revision: _r, ...metadata } = plan.metadata;
-  const { compositionSources: _cs, ...spec } = plan.spec;
-  const jobs = plan.jobs.map(({ uid: _u, displayName: _d, checkName: _k, ...job }) => job as PlanJob);
-  return { ...plan, metadata, spec, jobs };
-}
-
-/** The exact bytes that are hashed. */
+/** The exact bytes that are hashed: compact Go-JSON of the plan's content (see hashedPlanShape). */
 export function checksumPayload(plan: Plan): string {
-  return encodePlanCompact(checksumSubject(plan));
+  return encodeGoJson({ ...plan, jobs: plan.jobs ?? [] }, hashedPlanShape);
 }
 
 /** `sha256-<64 hex>` of the plan's content. */

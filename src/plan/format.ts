@@ -2,7 +2,7 @@
 // struct order, spec 12 §4) and the readers for both formats.
 import { Document, Pair, parse as parseYaml, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import type { Plan } from "../model/plan.js";
-import { anyShape, arrayOf, encodeGoJson, mapOf, struct, toNode, type Node } from "./canonical-json.js";
+import { anyShape, arrayOf, encodeGoJson, mapOf, struct, toNode, type Node, type Shape } from "./canonical-json.js";
 
 const stringMap = mapOf();
 
@@ -92,7 +92,30 @@ export const planShape = struct(
   ["jobs", arrayOf(jobShape)],
 );
 
-/** Compact Go-JSON (what the checksum hashes). */
+function omitFields(shape: Shape, keys: readonly string[], nested: Record<string, Shape> = {}): Shape {
+  if (shape.kind !== "struct") return shape;
+  const fields = shape.fields.filter((f) => !keys.includes(f.key)).map((f) => (nested[f.key] ? { ...f, shape: nested[f.key]! } : f));
+  return { kind: "struct", fields };
+}
+
+function fieldShape(shape: Shape, key: string): Shape {
+  const field = shape.kind === "struct" ? shape.fields.find((f) => f.key === key) : undefined;
+  if (!field) throw new Error(`no field ${key}`);
+  return field.shape;
+}
+
+/**
+ * The plan as the checksum sees it (decision 2): without generatedAt, the checksum
+ * itself, the job identity fields and the where/when context (compositionSources,
+ * trigger, scope, workDir, revision).
+ */
+export const hashedPlanShape = omitFields(planShape, [], {
+  metadata: omitFields(fieldShape(planShape, "metadata"), ["generatedAt", "checksum", "scope", "trigger", "workDir", "revision"]),
+  spec: omitFields(fieldShape(planShape, "spec"), ["compositionSources"]),
+  jobs: arrayOf(omitFields(jobShape, ["uid", "displayName", "checkName"])),
+});
+
+/** Compact Go-JSON of the whole plan (json.Marshal). */
 export function encodePlanCompact(plan: Plan): string {
   return encodeGoJson({ ...plan, jobs: plan.jobs ?? [] }, planShape);
 }

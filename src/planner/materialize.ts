@@ -42,11 +42,25 @@ export interface MergedParameters {
   path: string;
 }
 
+interface DefaultsLayer {
+  values: FreeMap;
+  path?: string;
+}
+
+const EMPTY_LAYER: DefaultsLayer = { values: {} };
+/** Split layers, cached: one environment/group layer is shared by many components. */
+const splitLayers = new WeakMap<FreeMap, DefaultsLayer>();
+
 /** Splits a defaults layer into its parameters and its `path` default. */
-function defaultsLayer(layer: FreeMap | undefined): { values: FreeMap; path?: string } {
-  if (!layer) return { values: {} };
-  const { path, ...values } = layer;
-  return { values, path: typeof path === "string" && path !== "" ? path : undefined };
+function defaultsLayer(layer: FreeMap | undefined): DefaultsLayer {
+  if (!layer) return EMPTY_LAYER;
+  let split = splitLayers.get(layer);
+  if (!split) {
+    const { path, ...values } = layer;
+    split = { values, path: typeof path === "string" && path !== "" ? path : undefined };
+    splitLayers.set(layer, split);
+  }
+  return split;
 }
 
 export function mergeParameters(instance: Instance, schemaDefaults: FreeMap = {}): MergedParameters {
