@@ -4,11 +4,14 @@
 
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { withOrigin, type ChangeWatch, type Component, type ComponentDependency, type ProfileRule, type Subscription } from "../../model/intent.js";
+import { withOrigin, type ChangeWatch, type Origin, type Component, type ComponentDependency, type ProfileRule, type Subscription } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
 import { validateDocument } from "../validate/documents.js";
 import { checkReservedEnv, freeMap, list, obj, optString, stringMap, steps, strings, type Obj } from "./decode.js";
 import { originAt, readSingleDocument, type PathSegment, type YamlDoc } from "./yaml.js";
+
+/** Where each component's name is written (metadata.name of a manifest, `name` of an inline entry). */
+const nameOrigins = new WeakMap<Component, Origin>();
 
 /** Directories never walked for manifests. */
 export const SKIPPED_DIRS = new Set([".git", ".orun", "node_modules"]);
@@ -58,6 +61,7 @@ export function decodeComponentBody(yd: YamlDoc, bodyPath: readonly PathSegment[
   component.source = options.source;
   if (options.sourcePath !== undefined) component.sourcePath = options.sourcePath;
   const result = withOrigin(component as unknown as Component, originAt(yd, bodyPath));
+  nameOrigins.set(result, originAt(yd, options.source === "inline" ? [...bodyPath, "name"] : ["metadata", "name"]));
   checkReservedEnv(yd, at("env"), result.env, `component ${result.name} root env`);
   subscriptions.forEach((s, i) => checkReservedEnv(yd, at("subscribe", "environments", i, "env"), s.env, `component ${result.name} subscription ${s.name} env`));
   return result;
@@ -168,9 +172,10 @@ export function mergeComponents(inline: readonly Component[], discovered: readon
   for (const c of [...inline, ...discovered]) {
     const prior = byName.get(c.name);
     if (prior) {
-      const first = `${prior.origin.file}:${prior.origin.line}`;
-      throw new OrunError(`duplicate component name: ${c.name} (also defined at ${first})`, {
-        location: { file: c.origin.file, line: c.origin.lineOf(c.source === "inline" ? "name" : []) },
+      const here = nameOrigins.get(c) ?? c.origin;
+      const there = nameOrigins.get(prior) ?? prior.origin;
+      throw new OrunError(`duplicate component name: ${c.name} (also defined at ${there.file}:${there.line})`, {
+        location: { file: here.file, line: here.line },
       });
     }
     byName.set(c.name, c);

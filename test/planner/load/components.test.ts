@@ -92,11 +92,11 @@ test("duplicate component names are errors naming both places", async () => {
   );
   await loadError(
     await repoS(`components:\n  - {name: api, type: svc}\n`, { "apps/api/component.yaml": manifest("api") }),
-    /^apps\/api\/component\.yaml:\d+: duplicate component name: api \(also defined at intent\.yaml:7\)/,
+    /^apps\/api\/component\.yaml:4: duplicate component name: api \(also defined at intent\.yaml:7\)/,
   );
   await loadError(
     await repoS("", { "apps/one/component.yaml": manifest("api"), "apps/two/component.yml": manifest("api") }),
-    /^apps\/two\/component\.yml:\d+: duplicate component name: api \(also defined at apps\/one\/component\.yaml:\d+\)/,
+    "apps/two/component.yml:4: duplicate component name: api (also defined at apps/one/component.yaml:4)",
   );
 });
 
