@@ -3,7 +3,7 @@
 // node tree and a LineCounter, and `originAt` turns a field path into an
 // Origin (see src/model/intent.ts).
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import type { FieldPath, Origin } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
@@ -23,6 +23,9 @@ export interface YamlDoc {
   /** Plain JS value of the document (YAML 1.2 core schema: `on`/`yes` stay strings). */
   readonly value: unknown;
 }
+
+/** Input files are small by nature; a cap keeps a stray huge file from exhausting memory. */
+export const MAX_YAML_BYTES = 16 * 1024 * 1024;
 
 // Bounds aliases so a crafted file ("billion laughs") cannot blow up memory.
 const MAX_ALIAS_COUNT = 1000;
@@ -58,8 +61,13 @@ export async function readYamlFile(absPath: string, file: string): Promise<YamlD
   try {
     // Small files: a synchronous read is several times cheaper than fs.promises.readFile
     // (no thread-pool round trips), which matters with thousands of component manifests.
+    const size = statSync(absPath).size;
+    if (size > MAX_YAML_BYTES) {
+      throw new OrunError(`file is too large (${size} bytes; orun reads YAML files up to ${MAX_YAML_BYTES} bytes)`, { location: { file } });
+    }
     text = readFileSync(absPath, "utf8");
   } catch (cause) {
+    if (cause instanceof OrunError) throw cause;
     throw new OrunError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { location: { file }, cause });
   }
   return parseYamlText(text, file, absPath);

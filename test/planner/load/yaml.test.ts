@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import path from "node:path";
 import { parseYamlText, originAt, formatField, splitField } from "../../../src/planner/load/yaml.js";
 import { loadError, repoS, makeRepo } from "./helpers.js";
 
@@ -28,6 +30,13 @@ test("unresolved aliases and alias bombs are refused with the file named", async
   for (let i = 1; i < 8; i++) bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]\n`;
   const docs = (): unknown => parseYamlText(bomb, "bomb.yaml", "/tmp/bomb.yaml");
   assert.throws(docs, /bomb\.yaml:\d+: invalid YAML: .*alias/i);
+});
+
+test("absurd nesting and oversized files are refused with the file named", async () => {
+  assert.throws(() => parseYamlText(`a: ${"[".repeat(50000)}${"]".repeat(50000)}\n`, "deep.yaml", "/deep.yaml"), /^OrunError: deep\.yaml:1:\d+: invalid YAML: /);
+  const dir = await repoS("", { "apps/big/component.yaml": "" });
+  await fs.truncate(path.join(dir, "apps/big/component.yaml"), 17 * 1024 * 1024);
+  await loadError(dir, "apps/big/component.yaml: file is too large (17825792 bytes; orun reads YAML files up to 16777216 bytes)");
 });
 
 test("origins give the line of any field below an object, or the closest existing ancestor", () => {
