@@ -35,6 +35,30 @@ interface StateFile {
   jobs: Record<string, { status: string; steps: Record<string, string>; lastError?: string }>;
 }
 
+/** Starts `orun <args>` in the background; `until` waits for files the steps create. */
+function startOrun(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [ORUN_BIN, ...args], { cwd, env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  let done = false;
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code) => {
+      done = true;
+      resolve(code);
+    }),
+  );
+  const until = async (files: string[]): Promise<void> => {
+    const deadline = Date.now() + 90_000;
+    while (!files.every((file) => existsSync(path.join(cwd, file)))) {
+      assert.ok(!done, `orun exited before ${files.join(", ")} appeared: ${output}`);
+      assert.ok(Date.now() < deadline, `${files.join(", ")} never appeared: ${output}`);
+      await delay(100);
+    }
+  };
+  return { child, exited, until, output: () => output };
+}
+
 async function readState(workspace: string, execId: string): Promise<StateFile> {
   return JSON.parse(await readFile(path.join(workspace, ".orun/executions", execId, "state.json"), "utf8")) as StateFile;
 }
@@ -55,6 +79,12 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
     workspaces = [];
   });
   after(async () => {
+    // Leftovers only exist when a test failed half-way; don't leak them into the engine.
+    for (const execId of ["resume-1", "ctrl-c", "crash-1"]) {
+      const names = await docker(engine, ["ps", "--all", "--quiet", "--filter", `label=io.orun.exec-id=${execId}`]);
+      const ids = names.stdout.split("\n").filter(Boolean);
+      if (ids.length) await docker(engine, ["rm", "--force", ...ids]);
+    }
     await Promise.all(workspaces.map((workspace) => workspace.remove()));
   });
 
@@ -109,29 +139,17 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
       ...resumePlan(),
       jobs: ["a", "b"].map((name) => planJob(`api@dev.${name}`, [{ id: "wait", run: `touch started-${name}; sleep 60` }])),
     });
-    const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "docker", "--exec-id", "ctrl-c"], {
-      cwd: dir,
-      env: env(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const orun = startOrun(["run", "plan.json", "--runner", "docker", "--exec-id", "ctrl-c"], dir, env());
     try {
       // Both jobs are inside their containers once their files exist.
-      const deadline = Date.now() + 60_000;
-      while (!(existsSync(path.join(dir, "started-a")) && existsSync(path.join(dir, "started-b")))) {
-        assert.ok(Date.now() < deadline, `jobs never started: ${output}`);
-        await delay(100);
-      }
+      await orun.until(["started-a", "started-b"]);
       const running = await docker(engine, ["ps", "--filter", "label=io.orun.exec-id=ctrl-c", "--format", "{{.Names}}"]);
       assert.equal(running.stdout.trim().split("\n").length, 2, "one container per job");
-      child.kill("SIGINT");
-      const code = await exited;
-      assert.notEqual(code, 0, output);
+      orun.child.kill("SIGINT");
+      const code = await orun.exited;
+      assert.notEqual(code, 0, orun.output());
     } finally {
-      child.kill("SIGKILL");
+      orun.child.kill("SIGKILL");
     }
     const leftovers = await docker(engine, ["ps", "--all", "--filter", "label=io.orun.exec-id=ctrl-c", "--format", "{{.Names}}"]);
     assert.equal(leftovers.stdout.trim(), "", "containers removed after Ctrl-C");
@@ -144,18 +162,13 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
       ...resumePlan(),
       jobs: [planJob("api@dev.crash", [{ id: "work", run: "if [ -e second ]; then echo resumed > result; else touch started; sleep 60; fi" }])],
     });
-    const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "docker", "--exec-id", "crash-1"], { cwd: dir, env: env(), stdio: "ignore" });
-    const exited = new Promise((resolve) => child.on("close", resolve));
-    const deadline = Date.now() + 60_000;
-    while (!existsSync(path.join(dir, "started"))) {
-      assert.ok(Date.now() < deadline, "the job never started");
-      await delay(100);
-    }
+    const orun = startOrun(["run", "plan.json", "--runner", "docker", "--exec-id", "crash-1"], dir, env());
+    await orun.until(["started"]);
     const running = await docker(engine, ["ps", "--all", "--filter", "label=io.orun.exec-id=crash-1", "--format", "{{.Names}}"]);
     assert.equal(running.stdout.trim().split("\n").filter(Boolean).length, 1, "the job runs in its container");
     // SIGKILL: no cleanup runs, the container is orphaned (any later docker run on this host removes it).
-    child.kill("SIGKILL");
-    await exited;
+    orun.child.kill("SIGKILL");
+    await orun.exited;
 
     await writeFile(path.join(dir, "second"), "");
     const resumed = await runOrun(["run", "plan.json", "--runner", "docker", "--exec-id", "crash-1"], { cwd: dir, env: env() });
