@@ -50,9 +50,32 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
       throw new OrunError(`invalid YAML: ${(cause as Error).message}`, { location: { file, line }, cause });
     }
-    out.push({ file, absPath, index, doc, lineCounter, value });
+    const yd: YamlDoc = { file, absPath, index, doc, lineCounter, value };
+    const bad = findProtoKey(value, []);
+    if (bad) throw errorAt(yd, bad, "the key __proto__ is not allowed");
+    out.push(yd);
   });
   return out;
+}
+
+/**
+ * `__proto__` as a map key would, once copied into a plain object, replace
+ * that object's prototype instead of adding a key: refuse it outright.
+ */
+function findProtoKey(value: unknown, path: PathSegment[]): PathSegment[] | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findProtoKey(value[i], [...path, i]);
+      if (found) return found;
+    }
+  } else if (value && typeof value === "object") {
+    for (const key of Object.keys(value)) {
+      if (key === "__proto__") return [...path, key];
+      const found = findProtoKey((value as Record<string, unknown>)[key], [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** Reads and parses a YAML file; read failures become OrunErrors naming the file. */

@@ -39,6 +39,11 @@ test("absurd nesting and oversized files are refused with the file named", async
   await loadError(dir, "apps/big/component.yaml: file is too large (17825792 bytes; orun reads YAML files up to 16777216 bytes)");
 });
 
+test("a __proto__ key is refused wherever it appears", async () => {
+  await loadError(await repoS(`environments:\n  dev:\n    parameterDefaults:\n      __proto__: {x: 1}\n`), "intent.yaml:9: environments.dev.parameterDefaults.__proto__: the key __proto__ is not allowed");
+  assert.equal(({} as Record<string, unknown>).x, undefined);
+});
+
 test("origins give the line of any field below an object, or the closest existing ancestor", () => {
   const [yd] = parseYamlText("a:\n  b:\n    - x: 1\n      y: 2\n  c: 3\n", "f.yaml", "/f.yaml");
   const o = originAt(yd!, ["a"]);
