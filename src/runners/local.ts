@@ -3,28 +3,60 @@
 // environment underneath the environment orun declares for the step.
 import { mkdir, stat, writeFile, rm } from "node:fs/promises";
 import path from "node:path";
+import { availableParallelism } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Runner, StepContext, StepResult } from "./runner.js";
 import { isUseStep } from "./runner.js";
 import type { RunnerOptions } from "./registry.js";
-import { runProcess } from "./process/run-process.js";
+import { runProcess, type ProcessOutcome, type ProcessRequest } from "./process/run-process.js";
+import { SpawnerPool } from "./process/spawner-pool.js";
 import { resolveShell, withScriptPath } from "./process/shell.js";
 import { errorMessage } from "../util/errors.js";
 
+/**
+ * Plans with at least this many run steps spawn through helper processes
+ * (spawner-pool.ts); small plans spawn directly. ORUN_LOCAL_SPAWNER=pool|direct
+ * forces either.
+ */
+const POOL_MIN_STEPS = 24;
+
 export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   const host = hostEnv();
+  let pool: SpawnerPool | undefined;
+  // Directories seen to exist (a step may create one a later step uses; only hits are cached).
+  const knownDirs = new Set<string>();
+  const spawnStep = (request: ProcessRequest): Promise<ProcessOutcome> =>
+    pool ? pool.run({ ...request, env: request.env }, { inheritEnv: true }) : runProcess({ ...request, env: { ...host, ...request.env } });
   return {
     name: "local",
+    async prepare(run) {
+      const mode = (process.env.ORUN_LOCAL_SPAWNER ?? "auto").trim().toLowerCase();
+      const steps = run.plan.jobs.reduce((n, job) => n + job.steps.length, 0);
+      if (mode === "direct" || (mode !== "pool" && steps < POOL_MIN_STEPS)) return;
+      try {
+        pool = await SpawnerPool.start(Math.min(4, Math.max(2, availableParallelism())));
+      } catch {
+        pool = undefined; // helpers unavailable: spawn directly
+      }
+    },
+    cleanup() {
+      pool?.close();
+      pool = undefined;
+      return Promise.resolve();
+    },
     async runStep(ctx: StepContext): Promise<StepResult> {
       const { step, stepKey } = ctx;
       if (isUseStep(step)) {
         return failure(`step "${stepKey}" uses GitHub Actions syntax (${step.use!.trim()}); rerun with --gha or --runner github-actions`);
       }
-      try {
-        const info = await stat(ctx.cwd);
-        if (!info.isDirectory()) return failure(`working directory ${ctx.cwd} is not a directory`);
-      } catch {
-        return failure(`working directory ${ctx.cwd} does not exist`);
+      if (!knownDirs.has(ctx.cwd)) {
+        try {
+          const info = await stat(ctx.cwd);
+          if (!info.isDirectory()) return failure(`working directory ${ctx.cwd} is not a directory`);
+          knownDirs.add(ctx.cwd);
+        } catch {
+          return failure(`working directory ${ctx.cwd} does not exist`);
+        }
       }
       let invocation;
       try {
@@ -42,11 +74,11 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
         invocation = withScriptPath(invocation, scriptPath);
       }
       try {
-        const outcome = await runProcess({
+        const outcome = await spawnStep({
           command: invocation.command,
           args: invocation.args,
           cwd: ctx.cwd,
-          env: { ...host, ...ctx.env },
+          env: ctx.env,
           timeoutMs: ctx.timeoutMs,
           signal: ctx.signal,
           onOutput: ctx.onOutput,

@@ -1,13 +1,32 @@
 // The local runner through its Runner API, with real processes.
-import { test } from "node:test";
+import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createLocalRunner } from "../../src/runners/local.js";
-import type { RunContext, StepContext } from "../../src/runners/runner.js";
+import type { Runner, RunContext, StepContext } from "../../src/runners/runner.js";
 import type { PlanStep } from "../../src/model/plan.js";
 import { isAlive } from "../../src/runtime/records/lock.js";
 import { makePlan, removeDir, tempDir } from "../runtime/helpers.js";
+
+/** Runners under test: direct spawns, and the helper-process pool (spawner-pool.ts). */
+const MODES = ["direct", "pool"] as const;
+let currentMode: (typeof MODES)[number] = "direct";
+const opened: Runner[] = [];
+
+async function localRunner(): Promise<Runner> {
+  const runner = createLocalRunner();
+  const saved = process.env.ORUN_LOCAL_SPAWNER;
+  process.env.ORUN_LOCAL_SPAWNER = currentMode;
+  try {
+    await runner.prepare?.({ plan: makePlan([]), execId: "e1", workspaceDir: "/", scratchDir: "/tmp", options: {} });
+  } finally {
+    if (saved === undefined) delete process.env.ORUN_LOCAL_SPAWNER;
+    else process.env.ORUN_LOCAL_SPAWNER = saved;
+  }
+  opened.push(runner);
+  return runner;
+}
 
 function stepContext(dir: string, step: Partial<PlanStep>, extra: Partial<StepContext> = {}): StepContext {
   const plan = makePlan([{ id: "api@dev.build", steps: [step] }]);
@@ -25,88 +44,99 @@ function stepContext(dir: string, step: Partial<PlanStep>, extra: Partial<StepCo
   };
 }
 
-test("runs `sh -c` in the step directory with host env under the declared env, capturing stdout+stderr", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  await mkdir(path.join(dir, "sub"));
-  process.env.ORUN_TEST_HOST_ONLY = "from-host";
-  t.after(() => delete process.env.ORUN_TEST_HOST_ONLY);
-  const runner = createLocalRunner();
-  const chunks: string[] = [];
-  const result = await runner.runStep(
-    stepContext(dir, { run: 'pwd; echo "$ORUN_TEST_HOST_ONLY $DECLARED"; echo oops >&2' }, {
-      cwd: path.join(dir, "sub"),
-      env: { DECLARED: "declared" },
-      onOutput: (chunk) => chunks.push(chunk),
-    }),
-  );
-  assert.equal(result.exitCode, 0);
-  assert.equal(result.error, undefined);
-  const lines = result.output.trim().split("\n");
-  assert.equal(await import("node:fs/promises").then((fs) => fs.realpath(lines[0]!)), await import("node:fs/promises").then((fs) => fs.realpath(path.join(dir, "sub"))));
-  assert.equal(lines[1], "from-host declared");
-  assert.ok(lines.includes("oops"));
-  assert.equal(chunks.join(""), result.output);
-});
+for (const mode of MODES) {
+  describe(`local runner (${mode} spawns)`, () => {
+    before(() => {
+      currentMode = mode;
+    });
+    after(async () => {
+      for (const runner of opened.splice(0)) await runner.cleanup?.({ plan: makePlan([]), execId: "e1", workspaceDir: "/", scratchDir: "/tmp", options: {} });
+    });
 
-test("a non-zero exit is reported as `exit status N`", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const result = await createLocalRunner().runStep(stepContext(dir, { run: "echo bad; exit 3" }));
-  assert.equal(result.exitCode, 3);
-  assert.equal(result.error, "exit status 3");
-  assert.equal(result.output.trim(), "bad");
-});
+  test("runs `sh -c` in the step directory with host env under the declared env, capturing stdout+stderr", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    await mkdir(path.join(dir, "sub"));
+    process.env.ORUN_TEST_HOST_ONLY = "from-host";
+    t.after(() => delete process.env.ORUN_TEST_HOST_ONLY);
+    const runner = await localRunner();
+    const chunks: string[] = [];
+    const result = await runner.runStep(
+      stepContext(dir, { run: 'pwd; echo "$ORUN_TEST_HOST_ONLY $DECLARED"; echo oops >&2' }, {
+        cwd: path.join(dir, "sub"),
+        env: { DECLARED: "declared" },
+        onOutput: (chunk) => chunks.push(chunk),
+      }),
+    );
+    assert.equal(result.exitCode, 0);
+    assert.equal(result.error, undefined);
+    const lines = result.output.trim().split("\n");
+    assert.equal(await import("node:fs/promises").then((fs) => fs.realpath(lines[0]!)), await import("node:fs/promises").then((fs) => fs.realpath(path.join(dir, "sub"))));
+    assert.equal(lines[1], "from-host declared");
+    assert.ok(lines.includes("oops"));
+    assert.equal(chunks.join(""), result.output);
+  });
 
-test("a use: step fails fast and points at --gha / --runner github-actions", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const result = await createLocalRunner().runStep(stepContext(dir, { id: "setup-demo", use: "azure/setup-helm@v4.3.0" }));
-  assert.match(result.error!, /uses GitHub Actions syntax \(azure\/setup-helm@v4\.3\.0\); rerun with --gha or --runner github-actions/);
-});
+  test("a non-zero exit is reported as `exit status N`", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const result = await (await localRunner()).runStep(stepContext(dir, { run: "echo bad; exit 3" }));
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.error, "exit status 3");
+    assert.equal(result.output.trim(), "bad");
+  });
 
-test("shell: bash runs the script with bash -e semantics; an unknown shell is a clear error", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const runner = createLocalRunner();
-  const bash = await runner.runStep(stepContext(dir, { shell: "bash", run: 'echo "bash=${BASH_VERSION:+yes}"\nfalse\necho not-reached' }));
-  assert.equal(bash.error, "exit status 1");
-  assert.match(bash.output, /bash=yes/);
-  assert.doesNotMatch(bash.output, /not-reached/);
-  const custom = await runner.runStep(stepContext(dir, { shell: "sh -e {0}", run: "echo custom-ok" }));
-  assert.equal(custom.output.trim(), "custom-ok");
-  const unknown = await runner.runStep(stepContext(dir, { shell: "fish", run: "echo hi" }));
-  assert.match(unknown.error!, /unsupported shell "fish" for job api@dev.build step s1/);
-});
+  test("a use: step fails fast and points at --gha / --runner github-actions", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const result = await (await localRunner()).runStep(stepContext(dir, { id: "setup-demo", use: "azure/setup-helm@v4.3.0" }));
+    assert.match(result.error!, /uses GitHub Actions syntax \(azure\/setup-helm@v4\.3\.0\); rerun with --gha or --runner github-actions/);
+  });
 
-test("a timeout kills the whole process group, background children included", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const pidFile = path.join(dir, "bg.pid");
-  const started = Date.now();
-  const result = await createLocalRunner().runStep(stepContext(dir, { run: `sleep 30 & echo $! > ${pidFile}; wait` }, { timeoutMs: 300 }));
-  assert.equal(result.timedOut, true);
-  assert.equal(result.error, "timed out after 300ms");
-  assert.ok(Date.now() - started < 10_000);
-  const bgPid = Number((await readFile(pidFile, "utf8")).trim());
-  // The group was SIGKILLed; give the kernel a moment to reap.
-  for (let i = 0; i < 50 && isAlive(bgPid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(isAlive(bgPid), false, "background sleep must be gone");
-});
+  test("shell: bash runs the script with bash -e semantics; an unknown shell is a clear error", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const runner = await localRunner();
+    const bash = await runner.runStep(stepContext(dir, { shell: "bash", run: 'echo "bash=${BASH_VERSION:+yes}"\nfalse\necho not-reached' }));
+    assert.equal(bash.error, "exit status 1");
+    assert.match(bash.output, /bash=yes/);
+    assert.doesNotMatch(bash.output, /not-reached/);
+    const custom = await runner.runStep(stepContext(dir, { shell: "sh -e {0}", run: "echo custom-ok" }));
+    assert.equal(custom.output.trim(), "custom-ok");
+    const unknown = await runner.runStep(stepContext(dir, { shell: "fish", run: "echo hi" }));
+    assert.match(unknown.error!, /unsupported shell "fish" for job api@dev.build step s1/);
+  });
 
-test("an abort signal cancels the running step", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const abort = new AbortController();
-  const pending = createLocalRunner().runStep(stepContext(dir, { run: "sleep 30" }, { signal: abort.signal }));
-  setTimeout(() => abort.abort(), 100);
-  const result = await pending;
-  assert.equal(result.error, "canceled");
-});
+  test("a timeout kills the whole process group, background children included", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const pidFile = path.join(dir, "bg.pid");
+    const started = Date.now();
+    const result = await (await localRunner()).runStep(stepContext(dir, { run: `sleep 30 & echo $! > ${pidFile}; wait` }, { timeoutMs: 300 }));
+    assert.equal(result.timedOut, true);
+    assert.equal(result.error, "timed out after 300ms");
+    assert.ok(Date.now() - started < 10_000);
+    const bgPid = Number((await readFile(pidFile, "utf8")).trim());
+    // The group was SIGKILLed; give the kernel a moment to reap.
+    for (let i = 0; i < 50 && isAlive(bgPid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(isAlive(bgPid), false, "background sleep must be gone");
+  });
 
-test("a missing working directory is reported as such, not as a missing shell", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const result = await createLocalRunner().runStep(stepContext(dir, { run: "true" }, { cwd: path.join(dir, "nope") }));
-  assert.match(result.error!, /working directory .*nope does not exist/);
-});
+  test("an abort signal cancels the running step", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const abort = new AbortController();
+    const pending = (await localRunner()).runStep(stepContext(dir, { run: "sleep 30" }, { signal: abort.signal }));
+    setTimeout(() => abort.abort(), 100);
+    const result = await pending;
+    assert.equal(result.error, "canceled");
+  });
+
+  test("a missing working directory is reported as such, not as a missing shell", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const result = await (await localRunner()).runStep(stepContext(dir, { run: "true" }, { cwd: path.join(dir, "nope") }));
+    assert.match(result.error!, /working directory .*nope does not exist/);
+  });
+  });
+}

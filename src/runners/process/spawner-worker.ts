@@ -1,0 +1,41 @@
+// Entry point of a spawner helper process (see spawner-pool.ts). It runs
+// processes on behalf of the orun process and streams their output back
+// over IPC. A small helper forks far faster than the orun process, whose
+// fork cost grows with its memory.
+import { runProcess, type ProcessRequest } from "./run-process.js";
+import type { WorkerMessage, WorkerRequest } from "./spawner-protocol.js";
+
+const running = new Map<number, AbortController>();
+
+function send(message: WorkerMessage): void {
+  if (process.connected) process.send!(message);
+}
+
+process.on("message", (message: WorkerRequest) => {
+  if (message.type === "abort") {
+    running.get(message.id)?.abort();
+    return;
+  }
+  const abort = new AbortController();
+  running.set(message.id, abort);
+  const request: ProcessRequest = {
+    ...message.request,
+    env: message.inheritEnv ? { ...(process.env as Record<string, string>), ...message.request.env } : message.request.env,
+    signal: abort.signal,
+    onOutput: (chunk) => send({ type: "output", id: message.id, chunk }),
+  };
+  runProcess(request).then(
+    (outcome) => {
+      running.delete(message.id);
+      send({ type: "done", id: message.id, outcome });
+    },
+    (err: unknown) => {
+      running.delete(message.id);
+      send({ type: "done", id: message.id, outcome: { exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, error: String(err) } });
+    },
+  );
+});
+
+// The orun process went away: stop taking work. Steps already started keep
+// the semantics of a direct spawn (their process groups outlive the parent).
+process.on("disconnect", () => process.exit(0));
