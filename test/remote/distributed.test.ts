@@ -97,6 +97,28 @@ describe("distributed runs through the backend", () => {
     }
   });
 
+  it("--env fan-out runners and a whole-plan runner share one run: each job executes once, in order", async () => {
+    const ledger = path.join(dir, "fanout-ledger");
+    const jobs = ["dev", "stage"].flatMap((envName) => [
+      { id: `foundation@${envName}.smoke`, run: `echo foundation@${envName} >> ${ledger}; sleep 0.2` },
+      { id: `api@${envName}.smoke`, deps: [`foundation@${envName}.smoke`], run: `echo api@${envName} >> ${ledger}; sleep 0.2` },
+      { id: `web@${envName}.smoke`, deps: [`api@${envName}.smoke`], run: `echo web@${envName} >> ${ledger}` },
+    ]);
+    const planFile = await writePlan(dir, "fanout", jobs);
+    const e = env({ ORUN_EXEC_ID: `env-fanout-${++runs}`, ORUN_REMOTE_STATE: "true" });
+    const runners = [["--env", "dev"], ["--env", "stage"], []].map((extra) => spawnOrun(["run", planFile, ...extra], { cwd: dir, env: e }));
+    const results = await Promise.all(runners.map((r) => r.done));
+    for (const r of results) assert.equal(r.code, 0, r.output);
+    const lines = (await fs.readFile(ledger, "utf8")).trim().split("\n");
+    assert.deepEqual([...lines].sort(), ["api@dev", "api@stage", "foundation@dev", "foundation@stage", "web@dev", "web@stage"], "every job ran exactly once");
+    for (const envName of ["dev", "stage"]) {
+      const order = ["foundation", "api", "web"].map((c) => lines.indexOf(`${c}@${envName}`));
+      assert.deepEqual(order, [...order].sort((x, y) => x - y), `${envName} ran in dependency order`);
+    }
+    const run = await backend.store.getRun("acme/widgets", `env-fanout-${runs}`);
+    assert.equal(run?.run.status, "completed");
+  });
+
   it("a runner killed with SIGKILL mid-job loses its lease and a waiting runner takes the job over", async () => {
     const marker = path.join(dir, "kill-marker");
     const pidFile = path.join(dir, "kill-step.pid");
@@ -122,12 +144,12 @@ describe("distributed runs through the backend", () => {
 });
 
 describe("a backend restarted mid-run", () => {
-  let dir: string;
+  let dir: string | undefined;
   let db: TestDatabase;
   after(async () => {
     killAllChildren();
     await db?.cleanup();
-    await fs.rm(dir, { recursive: true, force: true });
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
   it("the run still completes: runners retry through the outage and resume", async () => {
@@ -137,13 +159,14 @@ describe("a backend restarted mid-run", () => {
     const token = (await spawnOrun(["backend", "token", "create", "--namespace", "acme/widgets", "--database", db.url]).done).output.split("\n")[0].trim();
     const gate = path.join(dir, "go");
     const order = path.join(dir, "order");
-    const planFile = await writePlan(dir, "restart", [
+    const cwd = dir;
+    const planFile = await writePlan(cwd, "restart", [
       { id: "a@dev.build", run: `echo a-started >> ${order}; while [ ! -f ${gate} ]; do sleep 0.05; done; echo a >> ${order}` },
       { id: "b@dev.deploy", deps: ["a@dev.build"], run: `echo b >> ${order}` },
     ]);
     const e = { ORUN_TOKEN: token, ORUN_BACKEND_URL: server.url, ORUN_EXEC_ID: "restart-1", ORUN_BACKEND_RETRY_MS: "60000" };
-    const b = spawnOrun(["run", planFile, "--job", "b@dev.deploy", "--remote-state"], { cwd: dir, env: e });
-    const a = spawnOrun(["run", planFile, "--job", "a@dev.build", "--remote-state"], { cwd: dir, env: e });
+    const b = spawnOrun(["run", planFile, "--job", "b@dev.deploy", "--remote-state"], { cwd, env: e });
+    const a = spawnOrun(["run", planFile, "--job", "a@dev.build", "--remote-state"], { cwd, env: e });
     await waitFor(() => existsSync(order) && /waiting for dependencies/.test(b.output()), 15_000, "a running and b waiting");
     await server.stop("SIGKILL");
     await fs.writeFile(gate, "");
@@ -153,7 +176,7 @@ describe("a backend restarted mid-run", () => {
     assert.equal(ra.code, 0, ra.output);
     assert.equal(rb.code, 0, rb.output);
     assert.equal(await fs.readFile(order, "utf8"), "a-started\na\nb\n");
-    const status = await spawnOrun(["status", "--remote-state", "--exec-id", "restart-1", "--json"], { cwd: dir, env: e }).done;
+    const status = await spawnOrun(["status", "--remote-state", "--exec-id", "restart-1", "--json"], { cwd, env: e }).done;
     assert.equal(JSON.parse(status.output).meta.status, "completed");
     await server.stop();
   });

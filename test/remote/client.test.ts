@@ -1,0 +1,98 @@
+// The CLI side without the backend: run IDs, activation settings, and the
+// client's retry behaviour against a scripted local HTTP server.
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, describe, it } from "node:test";
+import { BackendClient } from "../../src/remote/client.js";
+import { deriveRunId, deriveRunnerId } from "../../src/remote/run-id.js";
+import { remoteEnabled, resolveBackendUrl } from "../../src/remote/settings.js";
+import { parseDuration } from "../../src/remote/duration.js";
+
+describe("run and runner IDs", () => {
+  it("uses --exec-id, then ORUN_EXEC_ID, then the GitHub run, else a local ID", () => {
+    assert.equal(deriveRunId("x", { ORUN_EXEC_ID: "y" }), "x");
+    assert.equal(deriveRunId(undefined, { ORUN_EXEC_ID: "y" }), "y");
+    assert.equal(deriveRunId(undefined, { GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "99887766", GITHUB_RUN_ATTEMPT: "2" }), "gha_99887766_2");
+    assert.equal(deriveRunId(undefined, { GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "99887766" }), "gha_99887766_1");
+    assert.match(deriveRunId(undefined, {}), /^local_[0-9a-f]+_[0-9a-f]{6}$/);
+  });
+
+  it("gives every matrix leg its own runner ID under the v2 prefix", () => {
+    const env = { GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "5", GITHUB_RUN_ATTEMPT: "1", GITHUB_JOB: "run-one-job-per-runner" };
+    const a = deriveRunnerId(env);
+    assert.match(a, /^gha-5-1-run-one-job-per-runner-[0-9a-f]{8}$/);
+    assert.notEqual(a, deriveRunnerId(env));
+  });
+});
+
+describe("remote-state settings", () => {
+  it("activates from the flag, ORUN_REMOTE_STATE=true (any case) or intent mode remote", () => {
+    assert.equal(remoteEnabled({ remoteState: true }, {}, undefined), true);
+    assert.equal(remoteEnabled({}, { ORUN_REMOTE_STATE: "TRUE" }, undefined), true);
+    assert.equal(remoteEnabled({}, { ORUN_REMOTE_STATE: "1" }, undefined), false);
+    assert.equal(remoteEnabled({}, {}, { mode: "Remote" }), true);
+    assert.equal(remoteEnabled({}, {}, { mode: "local" }), false);
+  });
+
+  it("resolves the URL flag > env > intent, and explains a missing or bad one", () => {
+    assert.equal(resolveBackendUrl({ backendUrl: "http://a" }, { ORUN_BACKEND_URL: "http://b" }, { backendUrl: "http://c" }), "http://a");
+    assert.equal(resolveBackendUrl({}, { ORUN_BACKEND_URL: "http://b" }, { backendUrl: "http://c" }), "http://b");
+    assert.equal(resolveBackendUrl({}, {}, { backendUrl: "http://c" }), "http://c");
+    assert.throws(() => resolveBackendUrl({}, {}, undefined), /--remote-state requires --backend-url or ORUN_BACKEND_URL/);
+    assert.throws(() => resolveBackendUrl({ backendUrl: "ftp://x" }, {}, undefined), /invalid backend URL "ftp:\/\/x"/);
+  });
+
+  it("parses backend durations and rejects nonsense naming the flag", () => {
+    assert.equal(parseDuration("1h30m", "--retention"), 5_400_000);
+    assert.equal(parseDuration("250ms", "--lease-timeout"), 250);
+    assert.throws(() => parseDuration("soon", "--retention"), /--retention: invalid duration "soon"/);
+  });
+});
+
+describe("backend client retries", () => {
+  const servers: http.Server[] = [];
+  after(() => servers.forEach((s) => s.close()));
+  const serve = async (handler: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void) => {
+    let n = 0;
+    const server = http.createServer((req, res) => handler(req, res, ++n));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const auth = { kind: "token" as const, token: async () => "orun_t" };
+
+  it("waits out 429 Retry-After and retries 5xx, sending auth and user agent", async () => {
+    const seen: { at: number; auth?: string; ua?: string }[] = [];
+    const url = await serve((req, res, n) => {
+      seen.push({ at: Date.now(), auth: req.headers.authorization, ua: req.headers["user-agent"] });
+      if (n === 1) return res.writeHead(429, { "Retry-After": "1", "Content-Type": "application/json" }).end('{"error":"Rate limit exceeded","code":"RATE_LIMITED"}');
+      if (n === 2) return res.writeHead(503).end("busy");
+      res.writeHead(200, { "Content-Type": "application/json" }).end('{"claimed":true}');
+    });
+    const claim = await new BackendClient({ baseUrl: url, auth }).claim("r", "a@dev.x", "me");
+    assert.equal(claim.claimed, true);
+    assert.equal(seen.length, 3);
+    assert.ok(seen[1].at - seen[0].at >= 950, "Retry-After honoured");
+    assert.equal(seen[0].auth, "Bearer orun_t");
+    assert.match(seen[0].ua ?? "", /^orun-cli\//);
+  });
+
+  it("does not retry client errors; reads a missing log as empty; gives up on a dead backend within its budget", async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls++;
+      res.writeHead(404, { "Content-Type": "application/json" }).end('{"error":"Run not found","code":"NOT_FOUND"}');
+    });
+    const client = new BackendClient({ baseUrl: url, auth });
+    await assert.rejects(client.getRun("nope"), /Run not found \(NOT_FOUND\)/);
+    assert.equal(calls, 1);
+    assert.equal(await client.readLog("r", "j"), "");
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const dead = new BackendClient({ baseUrl: `http://127.0.0.1:${port}`, auth, retryBudgetMs: 600 });
+    await assert.rejects(dead.getRun("x"), /orun backend at http:\/\/127\.0\.0\.1:\d+ is unavailable: ECONNREFUSED/);
+  });
+});
