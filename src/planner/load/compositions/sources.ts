@@ -2,7 +2,8 @@
 // content digest: `dir` (read in place), `archive` (tar.gz extracted into
 // `<intent dir>/.orun/cache/compositions/<digest>/`), `oci` (not yet).
 
-import { promises as fs } from "node:fs";
+import { constants as fsConstants, promises as fs } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Composition, ResolvedCompositionSource } from "../../../model/composition.js";
 import type { CompositionSourceSpec } from "../../../model/intent.js";
@@ -57,18 +58,35 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
       if (stat.isDirectory()) throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name} archive path is a directory: ${spec.path}`);
       const digest = await hashFile(abs);
       checkPin(spec, digest);
-      const dest = path.join(ctx.rootDir, ".orun", "cache", "compositions", digest.replace(/^sha256:/, ""));
       try {
+        const dest = path.join(await cacheRoot(ctx.rootDir), digest.replace(/^sha256:/, ""));
         await extractArchive(abs, dest);
+        return { dir: dest, digest };
       } catch (err) {
         throw errorAtOrigin(spec.origin, "path", `failed to extract composition archive ${spec.name}: ${(err as Error).message}`);
       }
-      return { dir: dest, digest };
     }
     case "oci":
       throw errorAtOrigin(spec.origin, "kind", `oci composition sources are not supported yet (source ${spec.name}, ref ${spec.ref}); use a dir or archive source`);
     default:
       throw errorAtOrigin(spec.origin, "kind", `unsupported composition source kind "${String(spec.kind)}" for source ${spec.name}`);
+  }
+}
+
+/**
+ * Where extracted archives live: `<intent dir>/.orun/cache/compositions`, or a
+ * per-user temp directory when the repository is read-only.
+ */
+async function cacheRoot(rootDir: string): Promise<string> {
+  const preferred = path.join(rootDir, ".orun", "cache", "compositions");
+  try {
+    await fs.mkdir(preferred, { recursive: true });
+    await fs.access(preferred, fsConstants.W_OK);
+    return preferred;
+  } catch {
+    const fallback = path.join(os.tmpdir(), `orun-${os.userInfo().uid}`, "cache", "compositions");
+    await fs.mkdir(fallback, { recursive: true });
+    return fallback;
   }
 }
 
