@@ -26,6 +26,8 @@ export interface CompileBenchRow {
   rssMb: number;
   /** (CPU time per component) / (CPU time per component at the baseline size) */
   growth: number;
+  /** The same against the previous size (10× more components: 1.00× = linear). */
+  stepGrowth: number;
 }
 
 interface ChildResult {
@@ -75,17 +77,19 @@ function runChild(dir: string): Promise<ChildResult> {
 
 export async function runCompileBench(sizes: number[] = SIZES, log: (line: string) => void = console.log): Promise<CompileBenchRow[]> {
   const rows: CompileBenchRow[] = [];
-  log(`  ${"components".padStart(10)} ${"jobs".padStart(7)} ${"load".padStart(9)} ${"compile".padStart(9)} ${"wall".padStart(9)} ${"cpu".padStart(9)} ${"peak RSS".padStart(10)} ${"growth".padStart(7)}`);
+  log(`  ${"components".padStart(10)} ${"jobs".padStart(7)} ${"load".padStart(9)} ${"compile".padStart(9)} ${"wall".padStart(9)} ${"cpu".padStart(9)} ${"peak RSS".padStart(10)} ${"growth".padStart(7)} ${"vs prev".padStart(8)}`);
   for (const components of sizes) {
     const dir = await generateMonorepo(components);
     try {
       const r = await runChild(dir);
       const base = rows[0];
+      const prev = rows.at(-1);
       const growth = base ? r.cpuMs / components / (base.cpuMs / base.components) : 1;
-      const row = { components, ...r, growth };
+      const stepGrowth = prev ? r.cpuMs / components / (prev.cpuMs / prev.components) : 1;
+      const row = { components, ...r, growth, stepGrowth };
       rows.push(row);
       log(
-        `  ${String(components).padStart(10)} ${String(r.jobs).padStart(7)} ${`${r.loadMs.toFixed(0)}ms`.padStart(9)} ${`${r.compileMs.toFixed(0)}ms`.padStart(9)} ${`${r.totalMs.toFixed(0)}ms`.padStart(9)} ${`${r.cpuMs.toFixed(0)}ms`.padStart(9)} ${`${r.rssMb.toFixed(0)}MB`.padStart(10)} ${`${growth.toFixed(2)}×`.padStart(7)}`,
+        `  ${String(components).padStart(10)} ${String(r.jobs).padStart(7)} ${`${r.loadMs.toFixed(0)}ms`.padStart(9)} ${`${r.compileMs.toFixed(0)}ms`.padStart(9)} ${`${r.totalMs.toFixed(0)}ms`.padStart(9)} ${`${r.cpuMs.toFixed(0)}ms`.padStart(9)} ${`${r.rssMb.toFixed(0)}MB`.padStart(10)} ${`${growth.toFixed(2)}×`.padStart(7)} ${`${stepGrowth.toFixed(2)}×`.padStart(8)}`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -98,7 +102,7 @@ export async function runCompileBench(sizes: number[] = SIZES, log: (line: strin
       `  ${TARGET.components} × 5: ${target.totalMs.toFixed(0)}ms wall, ${target.cpuMs.toFixed(0)}ms cpu (target ≤ ${TARGET.ms}ms), ${target.rssMb.toFixed(0)}MB (target ≤ ${TARGET.rssMb}MB) ${ok ? "✓" : "✗"}`,
     );
   }
-  log("  growth = CPU time per component relative to the smallest size (1.00× = linear)");
+  log("  growth = CPU time per component relative to the smallest size; vs prev = relative to the previous size (1.00× = linear)");
   return rows;
 }
 

@@ -138,14 +138,36 @@ function goNumber(value: number): string {
   return Object.is(finite(value), -0) ? "0" : String(value);
 }
 
-/** Writes one value as Go marshals it, straight into a string (plans can be large). */
+const CHUNK = 1 << 16;
+
+/**
+ * Writes one value as Go marshals it, in chunks of about 64K characters handed to
+ * `flush` (a hash, a buffer list): plans can be large, and one string built from
+ * millions of small pieces costs far more memory than the text itself.
+ */
 class GoJsonWriter {
-  out = "";
+  private out = "";
   private readonly pads: string[] = [];
   private readonly colon: string;
 
-  constructor(private readonly indent: string) {
+  constructor(
+    private readonly indent: string,
+    private readonly flush: (chunk: string) => void,
+  ) {
     this.colon = indent ? ": " : ":";
+  }
+
+  private emit(text: string): void {
+    this.out += text;
+    if (this.out.length >= CHUNK) {
+      this.flush(this.out);
+      this.out = "";
+    }
+  }
+
+  end(): void {
+    if (this.out) this.flush(this.out);
+    this.out = "";
   }
 
   private newline(depth: number): string {
@@ -155,7 +177,7 @@ class GoJsonWriter {
 
   value(value: unknown, shape: Shape, depth: number): void {
     if (value === undefined || value === null) {
-      this.out += "null";
+      this.emit("null");
       return;
     }
     if (shape.kind === "struct") return this.struct(value as Record<string, unknown>, shape.fields, depth);
@@ -163,20 +185,20 @@ class GoJsonWriter {
     if (Array.isArray(value)) return this.array(value, shape.kind === "array" ? shape.item : anyShape, depth);
     switch (typeof value) {
       case "string":
-        this.out += goJsonString(value);
+        this.emit(goJsonString(value));
         return;
       case "number":
-        this.out += goNumber(value);
+        this.emit(goNumber(value));
         return;
       case "bigint":
-        this.out += value.toString();
+        this.emit(value.toString());
         return;
       case "boolean":
-        this.out += value ? "true" : "false";
+        this.emit(value ? "true" : "false");
         return;
       case "object":
         if (value instanceof Date) {
-          this.out += goJsonString(value.toISOString().replace(/\.000Z$/, "Z"));
+          this.emit(goJsonString(value.toISOString().replace(/\.000Z$/, "Z")));
           return;
         }
         return this.map(value as Record<string, unknown>, anyShape, depth);
@@ -187,48 +209,71 @@ class GoJsonWriter {
 
   private struct(record: Record<string, unknown>, fields: readonly Field[], depth: number): void {
     let first = true;
-    this.out += "{";
+    this.emit("{");
     for (const field of fields) {
       const v = record[field.key];
       if (v === undefined || (field.omitEmpty && isEmpty(v))) continue;
-      this.out += `${first ? "" : ","}${this.newline(depth + 1)}"${field.key}"${this.colon}`;
+      this.emit(`${first ? "" : ","}${this.newline(depth + 1)}"${field.key}"${this.colon}`);
       first = false;
       this.value(v, field.shape, depth + 1);
     }
-    this.out += first ? "}" : `${this.newline(depth)}}`;
+    this.emit(first ? "}" : `${this.newline(depth)}}`);
   }
 
   private array(items: readonly unknown[], item: Shape, depth: number): void {
     if (items.length === 0) {
-      this.out += "[]";
+      this.emit("[]");
       return;
     }
-    this.out += "[";
+    this.emit("[");
     for (let i = 0; i < items.length; i++) {
-      this.out += i ? `,${this.newline(depth + 1)}` : this.newline(depth + 1);
+      this.emit(i ? `,${this.newline(depth + 1)}` : this.newline(depth + 1));
       this.value(items[i], item, depth + 1);
     }
-    this.out += `${this.newline(depth)}]`;
+    this.emit(`${this.newline(depth)}]`);
   }
 
   private map(record: Record<string, unknown>, valueShape: Shape, depth: number): void {
     const keys = sortedKeys(record);
     let first = true;
-    this.out += "{";
+    this.emit("{");
     for (const key of keys) {
       const v = record[key];
       if (v === undefined) continue;
-      this.out += `${first ? "" : ","}${this.newline(depth + 1)}${goJsonString(key)}${this.colon}`;
+      this.emit(`${first ? "" : ","}${this.newline(depth + 1)}${goJsonString(key)}${this.colon}`);
       first = false;
       this.value(v, valueShape, depth + 1);
     }
-    this.out += first ? "}" : `${this.newline(depth)}}`;
+    this.emit(first ? "}" : `${this.newline(depth)}}`);
   }
+}
+
+/** Streams Go-JSON of `value` to `flush` in chunks. */
+export function writeGoJson(value: unknown, shape: Shape, indent: string, flush: (chunk: string) => void): void {
+  const writer = new GoJsonWriter(indent, flush);
+  writer.value(value, shape, 0);
+  writer.end();
+}
+
+/** Go json.Marshal (indent "") or json.MarshalIndent(v, "", indent) as UTF-8 bytes. No trailing newline. */
+export function encodeGoJsonBuffer(value: unknown, shape: Shape = anyShape, indent = ""): Buffer {
+  const parts: Buffer[] = [];
+  writeGoJson(value, shape, indent, (chunk) => parts.push(Buffer.from(chunk, "utf8")));
+  return Buffer.concat(parts);
 }
 
 /** Go json.Marshal (indent "") or json.MarshalIndent(v, "", indent). No trailing newline. */
 export function encodeGoJson(value: unknown, shape: Shape = anyShape, indent = ""): string {
-  const writer = new GoJsonWriter(indent);
-  writer.value(value, shape, 0);
-  return writer.out;
+  let only: string | undefined;
+  const parts: Buffer[] = [];
+  writeGoJson(value, shape, indent, (chunk) => {
+    if (only === undefined && parts.length === 0) {
+      only = chunk;
+      return;
+    }
+    if (only !== undefined) parts.push(Buffer.from(only, "utf8"));
+    only = undefined;
+    parts.push(Buffer.from(chunk, "utf8"));
+  });
+  return parts.length > 0 ? Buffer.concat(parts).toString("utf8") : (only ?? "");
 }

@@ -8,7 +8,7 @@
 // metadata.scope, metadata.workDir and metadata.revision.
 import { createHash } from "node:crypto";
 import type { Plan } from "../model/plan.js";
-import { encodeGoJson } from "./canonical-json.js";
+import { encodeGoJson, writeGoJson } from "./canonical-json.js";
 import { hashedPlanShape } from "./format.js";
 
 export const CHECKSUM_PREFIX = "sha256-";
@@ -22,9 +22,11 @@ export function checksumPayload(plan: Plan): string {
   return encodeGoJson({ ...plan, jobs: plan.jobs ?? [] }, hashedPlanShape);
 }
 
-/** `sha256-<64 hex>` of the plan's content. */
+/** `sha256-<64 hex>` of the plan's content (the payload is streamed into the hash). */
 export function computePlanChecksum(plan: Plan): string {
-  return CHECKSUM_PREFIX + sha256Hex(checksumPayload(plan));
+  const hash = createHash("sha256");
+  writeGoJson({ ...plan, jobs: plan.jobs ?? [] }, hashedPlanShape, "", (chunk) => hash.update(chunk, "utf8"));
+  return CHECKSUM_PREFIX + hash.digest("hex");
 }
 
 /** `deploy-app` → `Deploy app`. */

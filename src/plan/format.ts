@@ -2,7 +2,7 @@
 // struct order, spec 12 §4) and the readers for both formats.
 import { Document, Pair, parse as parseYaml, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import type { Plan } from "../model/plan.js";
-import { anyShape, arrayOf, encodeGoJson, mapOf, struct, toNode, type Node, type Shape } from "./canonical-json.js";
+import { anyShape, arrayOf, encodeGoJson, encodeGoJsonBuffer, mapOf, struct, toNode, type Node, type Shape } from "./canonical-json.js";
 
 const stringMap = mapOf();
 
@@ -123,6 +123,11 @@ export function encodePlanCompact(plan: Plan): string {
 /** The stored form: Go MarshalIndent with two spaces, no trailing newline. */
 export function encodePlanJson(plan: Plan): string {
   return encodeGoJson({ ...plan, jobs: plan.jobs ?? [] }, planShape, "  ");
+}
+
+/** encodePlanJson as UTF-8 bytes (what the store writes; cheaper for large plans). */
+export function encodePlanJsonBuffer(plan: Plan): Buffer {
+  return encodeGoJsonBuffer({ ...plan, jobs: plan.jobs ?? [] }, planShape, "  ");
 }
 
 function yamlNode(node: Node, doc: Document): unknown {

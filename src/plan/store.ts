@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { decodePlan, encodePlanJson, encodePlanYaml } from "./format.js";
+import { decodePlan, encodePlanJsonBuffer, encodePlanYaml } from "./format.js";
 
 export const LATEST_PLAN = "latest";
 
@@ -21,7 +21,7 @@ export function plansDir(storeDir: string): string {
 }
 
 /** Writes `data` to `file` atomically (same-directory temp file, then rename). */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
@@ -55,7 +55,7 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
   const dir = plansDir(storeDir);
   await fs.mkdir(dir, { recursive: true });
   await fs.mkdir(path.join(path.dirname(dir), "executions"), { recursive: true });
-  const text = encodePlanJson(plan);
+  const text = encodePlanJsonBuffer(plan);
   const names = [id, LATEST_PLAN, ...(options.name ? [options.name] : [])];
   const files = names.map((n) => path.join(dir, `${n}.json`));
   for (const file of files) await writeFileAtomic(file, text);
@@ -65,7 +65,7 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
 /** `-o FILE`: YAML for `.yaml`/`.yml`, JSON otherwise (or as `format` says). */
 export async function writePlanFile(file: string, plan: Plan, format?: "json" | "yaml"): Promise<void> {
   const asYaml = format ? format === "yaml" : /\.ya?ml$/i.test(file);
-  await writeFileAtomic(file, asYaml ? encodePlanYaml(plan) : encodePlanJson(plan));
+  await writeFileAtomic(file, asYaml ? encodePlanYaml(plan) : encodePlanJsonBuffer(plan));
 }
 
 async function isFile(p: string): Promise<boolean> {
