@@ -223,7 +223,7 @@ test("working-directory is joined once onto the job path; --workdir overrides ev
 test("dry-run previews order, directories, runner, retries, timeouts and phases, and writes nothing", async (t) => {
   const dir = await setup(t, [
     { id: "api@dev.deploy", path: "services/api", dependsOn: ["api@dev.build"], timeout: "10m", steps: [{ id: "ship", run: "touch shipped" }] },
-    { id: "api@dev.build", retries: 2, steps: [{ id: "checkout", phase: "pre", run: "touch x" }, { id: "compile", run: "touch y", timeout: "5m" }, { id: "report", phase: "post", run: "touch z" }] },
+    { id: "api@dev.build", retries: 2, steps: [{ id: "checkout", phase: "pre", run: "touch x" }, { id: "compile", run: "touch y", timeout: "5m", retry: 3 }, { id: "report", phase: "post", run: "touch z" }] },
   ], { concurrency: 4, failFast: true });
   const before = (await readdir(dir)).sort();
   const result = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir });
@@ -237,7 +237,7 @@ test("dry-run previews order, directories, runner, retries, timeouts and phases,
   assert.match(out, /timeout 10m/);
   assert.match(out, /pre {2}checkout/);
   assert.match(out, /post report/);
-  assert.match(out, /compile .*\[retry 2 · timeout 5m\]/);
+  assert.match(out, /compile .*\[retry 3 · timeout 5m\]/);
   assert.match(out, /4× parallel · fail-fast/);
 });
 

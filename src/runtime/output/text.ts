@@ -212,14 +212,16 @@ export class TextRenderer implements Renderer {
     out(`     retries  ${preview.retries}  ·  timeout ${preview.timeout ?? "none"}`);
     const width = Math.max(...preview.steps.map((step) => step.key.length), 4);
     preview.steps.forEach((step, i) => {
+      // Only what differs from the job's defaults.
       const extras = [
-        step.retries ? `retry ${step.retries}` : "",
-        step.timeout ? `timeout ${step.timeout}` : "",
-        step.onFailure ? `onFailure ${step.onFailure}` : "",
+        step.retries !== preview.retries ? `retry ${step.retries}` : "",
+        step.timeout && step.timeout !== preview.timeout ? `timeout ${step.timeout}` : "",
+        step.onFailure && step.onFailure.trim().toLowerCase() !== "stop" ? `onFailure ${step.onFailure}` : "",
         step.shell ? `shell ${step.shell}` : "",
         step.cwd !== preview.dir ? `cwd ${step.cwd}` : "",
       ].filter(Boolean);
-      const command = step.command.split("\n")[0]! + (step.command.includes("\n") ? " …" : "");
+      const lines = step.command.split("\n").filter((line) => line.trim() !== "");
+      const command = (lines[0] ?? "").trim() + (lines.length > 1 ? " …" : "");
       out(`     ${i === 0 ? "steps" : "     "}    ${step.phase.padEnd(4)} ${step.key.padEnd(width)}  ${step.kind}: ${command}${extras.length ? `  [${extras.join(" · ")}]` : ""}`);
     });
     if (preview.steps.length === 0) out("     steps    (none)");
