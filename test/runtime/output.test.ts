@@ -1,0 +1,98 @@
+// Renderers of the run event stream: colour rules, the live TTY region,
+// and the text view's two layouts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { detectTerminal, palette } from "../../src/runtime/output/terminal.js";
+import { createRenderer } from "../../src/runtime/output/index.js";
+import { TextRenderer } from "../../src/runtime/output/text.js";
+import type { RunEvent } from "../../src/runtime/events.js";
+import { makePlan } from "./helpers.js";
+
+const ESC = "\u001b[";
+
+function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
+  const stream = { isTTY, columns: 80, text: "", write(chunk: string) { stream.text += chunk; return true; } };
+  return stream as unknown as NodeJS.WriteStream & { text: string };
+}
+
+test("colour: NO_COLOR / ORUN_NO_COLOR / TERM=dumb turn it off, CLICOLOR_FORCE turns it on, pipes get none", () => {
+  assert.equal(detectTerminal(fakeStream(true), {}).color, true);
+  assert.equal(detectTerminal(fakeStream(true), { NO_COLOR: "1" }).color, false);
+  assert.equal(detectTerminal(fakeStream(true), { ORUN_NO_COLOR: "1" }).color, false);
+  assert.equal(detectTerminal(fakeStream(true), { TERM: "dumb" }).color, false);
+  assert.equal(detectTerminal(fakeStream(false), {}).color, false);
+  assert.equal(detectTerminal(fakeStream(false), { CLICOLOR_FORCE: "1", NO_COLOR: "1" }).color, true);
+  assert.equal(detectTerminal(fakeStream(true), { CI: "true" }).live, false);
+  assert.equal(detectTerminal(fakeStream(true), { CI: "false" }).live, true);
+  assert.equal(detectTerminal(fakeStream(false), {}).live, false);
+});
+
+const plan = makePlan([
+  { id: "api@dev.build", steps: [{ run: "true" }] },
+  { id: "web@prod.deploy", steps: [{ run: "true" }] },
+]);
+const [build, deploy] = plan.jobs as [typeof plan.jobs[0], typeof plan.jobs[0]];
+const runner = { name: "local" as const, source: "default" as const };
+const summary = {
+  execId: "e1", planId: "abc", planName: "test", runner: "local", status: "completed" as const, dryRun: false,
+  startedAt: "", durationMs: 1200, concurrency: 2,
+  counts: { total: 2, succeeded: 2, failed: 0, skipped: 0, blocked: 0, cached: 0 }, jobs: [],
+};
+
+function events(concurrency: number): RunEvent[] {
+  return [
+    { type: "run-start", plan, planId: "abc", execId: "e1", runner, concurrency, failFast: false, jobs: plan.jobs, resumed: 0 },
+    { type: "job-start", job: build },
+    { type: "step-start", job: build, step: build.steps[0]!, stepKey: "s1", index: 0, total: 1, cwd: "/w", attempt: 1, attempts: 1 },
+    { type: "step-output", job: build, stepKey: "s1", chunk: "hello\nwor" },
+    { type: "step-output", job: build, stepKey: "s1", chunk: "ld\n" },
+    { type: "step-end", job: build, stepKey: "s1", status: "completed", durationMs: 10, output: "hello\nworld" },
+    { type: "job-end", job: build, status: "completed", durationMs: 10, output: "hello\nworld" },
+    { type: "job-start", job: deploy },
+    { type: "job-end", job: deploy, status: "failed", durationMs: 300, error: "step s1: exit status 1", failedStep: "s1", output: "boom" },
+    { type: "run-end", summary },
+  ];
+}
+
+test("the live region redraws on a TTY and leaves only persistent lines behind", async () => {
+  const stream = fakeStream(true);
+  const renderer = createRenderer({ stream, env: { TERM: "xterm" } });
+  const list = events(2);
+  for (const event of list.slice(0, 3)) renderer.handle(event);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let the 120 ms redraw timer tick
+  assert.ok(stream.text.includes("api·dev/build"), "running job shown in the region");
+  assert.ok(stream.text.includes(`${ESC}`), "ANSI redraw on a TTY");
+  for (const event of list.slice(3)) renderer.handle(event);
+  renderer.close();
+  assert.match(stream.text, /✓.*api·dev\/build/);
+  assert.match(stream.text, /Done in 1\.2s/);
+  assert.ok(!stream.text.includes("hello"), "step output only with --verbose");
+});
+
+test("text view: sequential groups under headers, concurrent prefixes; verbose streams whole lines", () => {
+  const lines: string[] = [];
+  const sequential = new TextRenderer({ verbose: true, palette: palette(false), writeLine: (line) => lines.push(line) });
+  for (const event of events(1)) sequential.handle(event);
+  assert.ok(lines.includes("  api  ·  dev"));
+  assert.ok(lines.includes("  web  ·  prod"));
+  assert.ok(lines.some((line) => /^ {4}✓ build {2}0\.0s$/.test(line)));
+  assert.ok(lines.some((line) => line.endsWith("│ hello")) && lines.some((line) => line.endsWith("│ world")));
+  assert.ok(lines.some((line) => line.includes("logs  orun logs --exec-id e1 --job web@prod.deploy")));
+
+  const concurrent: string[] = [];
+  const text = new TextRenderer({ verbose: false, palette: palette(false), writeLine: (line) => concurrent.push(line) });
+  for (const event of events(2)) text.handle(event);
+  assert.ok(concurrent.some((line) => /^ {2}✓ api·dev\/build {2}0\.0s$/.test(line)));
+  assert.ok(concurrent.some((line) => /^ {2}✗ web·prod\/deploy {2}0\.3s {2}failed$/.test(line)));
+  assert.ok(!concurrent.some((line) => line.includes("  api  ·  dev")), "no group headers under concurrency");
+  assert.ok(concurrent.some((line) => line.includes("│ boom")), "failure output shown without --verbose");
+});
+
+test("--json prints a single parseable summary and nothing else", () => {
+  const stream = fakeStream(false);
+  const renderer = createRenderer({ json: true, stream });
+  for (const event of events(2)) renderer.handle(event);
+  const parsed = JSON.parse(stream.text) as { execId: string; counts: { succeeded: number } };
+  assert.equal(parsed.execId, "e1");
+  assert.equal(parsed.counts.succeeded, 2);
+});
