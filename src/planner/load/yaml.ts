@@ -51,27 +51,29 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       throw new OrunError(`invalid YAML: ${(cause as Error).message}`, { location: { file, line }, cause });
     }
     const yd: YamlDoc = { file, absPath, index, doc, lineCounter, value };
-    const bad = findProtoKey(value, []);
-    if (bad) throw errorAt(yd, bad, "the key __proto__ is not allowed");
+    const bad = findUnrepresentable(value, []);
+    if (bad) throw errorAt(yd, bad.path, bad.message);
     out.push(yd);
   });
   return out;
 }
 
 /**
- * `__proto__` as a map key would, once copied into a plain object, replace
- * that object's prototype instead of adding a key: refuse it outright.
+ * Values no plan can hold, with where they are: a `__proto__` map key (once copied
+ * into a plain object it would replace that object's prototype instead of adding
+ * a key) and `.inf`/`.nan` (JSON has no such numbers).
  */
-function findProtoKey(value: unknown, path: PathSegment[]): PathSegment[] | undefined {
+function findUnrepresentable(value: unknown, path: PathSegment[]): { path: PathSegment[]; message: string } | undefined {
+  if (typeof value === "number" && !Number.isFinite(value)) return { path, message: `${String(value)} cannot be represented in a plan (JSON has no such number)` };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findProtoKey(value[i], [...path, i]);
+      const found = findUnrepresentable(value[i], [...path, i]);
       if (found) return found;
     }
   } else if (value && typeof value === "object") {
     for (const key of Object.keys(value)) {
-      if (key === "__proto__") return [...path, key];
-      const found = findProtoKey((value as Record<string, unknown>)[key], [...path, key]);
+      if (key === "__proto__") return { path: [...path, key], message: "the key __proto__ is not allowed" };
+      const found = findUnrepresentable((value as Record<string, unknown>)[key], [...path, key]);
       if (found) return found;
     }
   }

@@ -44,6 +44,11 @@ test("a __proto__ key is refused wherever it appears", async () => {
   assert.equal(({} as Record<string, unknown>).x, undefined);
 });
 
+test(".inf and .nan are refused: a plan is JSON", async () => {
+  await loadError(await repoS(`components:\n  - name: a\n    type: svc\n    parameters: {limit: .inf}\n`), "intent.yaml:9: components[0].parameters.limit: Infinity cannot be represented in a plan");
+  await loadError(await repoS(`components:\n  - {name: a, type: svc, parameters: {l: [1, .NaN]}}\n`), "components[0].parameters.l[1]: NaN cannot be represented in a plan");
+});
+
 test("origins give the line of any field below an object, or the closest existing ancestor", () => {
   const [yd] = parseYamlText("a:\n  b:\n    - x: 1\n      y: 2\n  c: 3\n", "f.yaml", "/f.yaml");
   const o = originAt(yd!, ["a"]);
