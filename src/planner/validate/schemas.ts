@@ -229,11 +229,11 @@ export const intentSchema: Schema = withDefs(
           properties: { source: nonEmpty, preset: nonEmpty },
         },
       },
-      env: { $ref: "#/definitions/envMap" },
+      env: { $ref: "#/definitions/envMap", description: "Root env for every job (lowest of the four env layers)." },
       discovery: {
         type: "object",
         additionalProperties: false,
-        properties: { roots: strList },
+        properties: { roots: { ...strList, description: "Directories (relative to intent.yaml) searched for component.yaml files. Default [\".\"]." } },
       },
       compositions: {
         type: "object",
@@ -261,13 +261,19 @@ export const intentSchema: Schema = withDefs(
           },
         },
       },
-      groups: { type: "object", propertyNames: { pattern: IDENT }, additionalProperties: { $ref: "#/definitions/group" } },
+      groups: {
+        description: "Groups by name; a component joins one with `domain: <name>` and gets its parameter defaults and policies.",
+        type: "object",
+        propertyNames: { pattern: IDENT },
+        additionalProperties: { $ref: "#/definitions/group" },
+      },
       environments: {
+        description: "Environments by name (dev, staging, production, ...): each one instantiates the components it selects.",
         type: "object",
         propertyNames: { pattern: IDENT },
         additionalProperties: { $ref: "#/definitions/environment" },
       },
-      components: { type: "array", items: { $ref: "#/definitions/inlineComponent" } },
+      components: { description: "Inline components (besides discovered component.yaml files).", type: "array", items: { $ref: "#/definitions/inlineComponent" } },
       execution: {
         type: "object",
         additionalProperties: false,
@@ -276,8 +282,8 @@ export const intentSchema: Schema = withDefs(
             type: "object",
             additionalProperties: false,
             properties: {
-              mode: { enum: ["local", "remote"] },
-              backendUrl: { type: "string", format: "uri" },
+              mode: { enum: ["local", "remote"], description: "remote: orun run/status/logs use the backend at backendUrl." },
+              backendUrl: { type: "string", format: "uri", description: "URL of the orun backend (orun backend serve)." },
             },
           },
         },
@@ -370,10 +376,16 @@ export const intentSchema: Schema = withDefs(
                 additionalProperties: false,
                 required: ["environment"],
                 properties: {
-                  environment: nonEmpty,
-                  strategy: { enum: ["same-component", "environment-barrier"] },
+                  environment: { ...nonEmpty, description: "The environment that must succeed first." },
+                  strategy: {
+                    enum: ["same-component", "environment-barrier"],
+                    description: "same-component (default): each component waits for itself there; environment-barrier: for every component there.",
+                  },
                   condition: { enum: ["success"] },
-                  satisfy: { enum: ["same-plan", "previous-success", "same-plan-or-previous-success"] },
+                  satisfy: {
+                    enum: ["same-plan", "previous-success", "same-plan-or-previous-success"],
+                    description: "Edges inside one plan, a run-time gate on earlier success, or either (default).",
+                  },
                   match: {
                     type: "object",
                     additionalProperties: false,
