@@ -341,6 +341,8 @@ describe("orun run with change flags and working-directory scoping", () => {
     assert.doesNotMatch(all.stderr, /auto-scoped/);
     assert.match(all.stdout, /web@dev\.deploy/);
 
+    const full = await runOrun(["plan"], { cwd: repo.dir, env });
+    assert.equal(full.code, 0, full.stderr);
     const jobs = await runOrun(["get", "jobs", "-o", "json"], { cwd: api, env });
     assert.deepEqual((JSON.parse(jobs.stdout) as { id: string }[]).map((j) => j.id.split("@")[0]).sort(), ["api", "api", "api", "network", "network", "network"]);
     const allJobs = await runOrun(["get", "jobs", "-o", "json", "--all"], { cwd: api, env });
