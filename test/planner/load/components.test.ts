@@ -129,3 +129,23 @@ test("inline components need a name and a type; change.watches takes only known 
   assert.deepEqual(ok.components[0]!.change.watches, ["groups"]);
   assert.equal(ok.components[0]!.enabled, false);
 });
+
+test("the whole loaded workspace is identical however the repository's files were created", async () => {
+  const files: Record<string, string> = {
+    "intent.yaml": `${HEADER}discovery: {roots: [apps, libs]}\nenvironments: {dev: {}, prod: {}}\ncomponents: [{name: inline-a, type: tf}]\n`,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": SVC,
+    "comps/tf/compositions.yaml": TF,
+  };
+  for (const n of ["web", "api", "worker", "db"]) files[`apps/${n}/component.yaml`] = manifest(n, `type: svc\ndependsOn: [{component: lib}]`);
+  files["libs/lib/component.yml"] = manifest("lib", "type: tf");
+  const entries = Object.entries(files);
+  const a = await makeRepo(Object.fromEntries(entries));
+  const b = await makeRepo(Object.fromEntries([...entries].reverse()));
+  const snapshot = async (dir: string): Promise<string> => {
+    const ws = await load(dir);
+    const view = { intent: ws.intent, components: ws.components, sources: ws.sources, types: Object.keys(ws.compositions.byType), bindings: ws.compositions.componentBindings };
+    return JSON.stringify(view, (key, value: unknown) => (key === "dir" ? undefined : value));
+  };
+  assert.equal(await snapshot(a), await snapshot(b));
+});

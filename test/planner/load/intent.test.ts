@@ -170,6 +170,10 @@ environments: {dev: {activation: {triggerRefs: [push-mian]}}}
     'intent.yaml:7: environments.dev.activation.triggerRefs[0]: unknown trigger binding "push-mian" (did you mean `push-main`?)',
   );
   await loadError(
+    await repoS(`automation: {triggerBindings: {pr: {on: {provider: github, event: push}}}}\nenvironments: {dev: {activation: {triggerRefs: [pr, pr]}}}\n`),
+    'intent.yaml:7: environments.dev.activation.triggerRefs[1]: duplicate triggerRef "pr"',
+  );
+  await loadError(
     await repoS(`automation: {triggerBindings: {pr: {on: {provider: github}}}}\n`),
     "automation.triggerBindings.pr.on.event: is required",
   );
