@@ -105,13 +105,8 @@ export async function compileForCi(
   let selection: ChangeSelection | undefined;
   const selectComponents = set
     ? (instances: InstanceMap, normalized: NormalizedIntent): ReadonlySet<string> => {
-        selection = selectChangedComponents({
-          components: changeComponents(instances, normalized),
-          changedFiles: set!.changedFiles,
-          intentFile: set!.intentFile,
-          intentDiff: set!.intentDiff,
-          intentImpact,
-        });
+        const { changedFiles, intentFile, intentDiff } = set;
+        selection = selectChangedComponents({ components: changeComponents(instances, normalized), changedFiles, intentFile, intentDiff, intentImpact });
         return new Set(selection.components);
       }
     : undefined;
