@@ -116,14 +116,20 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const schemaDefaults = validateParameters(normalized, workspace);
   const warnings = subscriptionWarnings(normalized);
 
-  let instances = expandInstances(normalized);
-  instances = filterEnvironments(instances, splitList(options.envs), options.trigger?.activeEnvironments);
+  const expanded = expandInstances(normalized);
+  const applies = new Set<string>();
+  for (const [env, list] of expanded) for (const i of list) applies.add(`${i.component.name}@${env}`);
+  let instances = filterEnvironments(expanded, splitList(options.envs), options.trigger?.activeEnvironments);
   instances = filterComponents(instances, splitList(options.components), normalized);
   const selected = options.selectComponents?.(instances, normalized);
   if (selected) instances = keepComponents(instances, selected, false);
 
   const jobs = bindJobs(instances, workspace.compositions, { matchedTriggers: options.trigger?.matchedBindings });
-  const graph = resolveGraph(jobs, { normalized, activeEnvironments: [...instances.keys()] });
+  const graph = resolveGraph(jobs, {
+    normalized,
+    activeEnvironments: [...instances.keys()],
+    appliesIn: (component, environment) => applies.has(`${component}@${environment}`),
+  });
   const jobBindings: Record<string, string> = {};
   for (const [type, registry] of Object.entries(registryJobBindings(workspace.compositions))) if (registry) jobBindings[type] = registry;
   const byId = new Map(jobs.map((j) => [j.id, j]));

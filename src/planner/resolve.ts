@@ -10,9 +10,10 @@
 //    gates"; v2.3 silently emitted nothing here);
 //  - F not in the plan, satisfy previous-success / same-plan-or-previous-success → a gate;
 //  - F not in the plan, satisfy same-plan → an error.
+// A component that never runs in F gets neither edges nor gates from F.
 // Gates are evaluated at run time against the recorded evidence (decision 8).
 import type { PromotionGate } from "../model/plan.js";
-import { OrunError } from "../util/errors.js";
+import { OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
 import type { NormalizedIntent } from "./normalize.js";
 
@@ -28,6 +29,11 @@ export interface ResolveContext {
   normalized: NormalizedIntent;
   /** Environments present in the plan (after filtering). */
   activeEnvironments: readonly string[];
+  /**
+   * Whether a component applies to an environment at all (before filtering). A gate
+   * on an environment the component never runs in could never be satisfied, so none is added.
+   */
+  appliesIn?: (component: string, environment: string) => boolean;
 }
 
 const instanceKey = (component: string, environment: string): string => `${component}@${environment}`;
@@ -106,6 +112,7 @@ function promotion(jobs: readonly BoundJob[], ctx: ResolveContext, edges: Map<st
       }
       for (const id of envJobs) {
         const job = jobsById.get(id)!;
+        if (ctx.appliesIn && !ctx.appliesIn(job.instance.component.name, dep.environment)) continue;
         gates.get(id)!.push({
           type: "environment-promotion",
           environment: dep.environment,
@@ -118,8 +125,8 @@ function promotion(jobs: readonly BoundJob[], ctx: ResolveContext, edges: Map<st
   }
 }
 
-/** DFS over sorted IDs; throws with the cycle path (`a → b → a`). */
-export function assertAcyclic(dependsOn: ReadonlyMap<string, readonly string[]>): void {
+/** DFS over sorted IDs; throws with the cycle path (`a → b → a`), located by `locate(first job of the cycle)`. */
+export function assertAcyclic(dependsOn: ReadonlyMap<string, readonly string[]>, locate?: (id: string) => SourceLocation | undefined): void {
   const state = new Map<string, 1 | 2>();
   const stack: string[] = [];
   const visit = (root: string): void => {
@@ -140,7 +147,7 @@ export function assertAcyclic(dependsOn: ReadonlyMap<string, readonly string[]>)
       const s = state.get(dep);
       if (s === 1) {
         const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        throw new OrunError(`cycle detected in job dependencies: ${cycle.join(" → ")}`);
+        throw new OrunError(`cycle detected in job dependencies: ${cycle.join(" → ")}`, { location: locate?.(dep) });
       }
       if (s === undefined && dependsOn.has(dep)) {
         state.set(dep, 1);
@@ -231,7 +238,8 @@ export function resolveGraph(jobs: readonly BoundJob[], ctx: ResolveContext): Re
   promotion(jobs, ctx, edges, gates);
   const dependsOn = new Map<string, string[]>();
   for (const [id, set] of edges) dependsOn.set(id, [...set].sort());
-  assertAcyclic(dependsOn);
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  assertAcyclic(dependsOn, (id) => byId.get(id)?.instance.component.origin?.at("dependsOn"));
   return { order: topologicalOrder(dependsOn), dependsOn, gates };
 }
 

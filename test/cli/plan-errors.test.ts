@@ -96,7 +96,7 @@ const cases: Case[] = [
     files: baseRepo(
       `${DEV}components:\n  - name: a\n    type: svc\n    dependsOn:\n      - component: b\n  - name: b\n    type: svc\n    dependsOn:\n      - component: a\n`,
     ),
-    expect: [/cycle detected in job dependencies: a@dev\.deploy → b@dev\.deploy → a@dev\.deploy/],
+    expect: [/cycle detected in job dependencies: a@dev\.deploy → b@dev\.deploy → a@dev\.deploy/, /intent\.yaml:\d+/],
   },
   {
     name: "a component depending on itself is a cycle",

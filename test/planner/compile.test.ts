@@ -385,6 +385,24 @@ components:
     assert.equal(job(plan, "api@staging.deploy").gates, undefined);
   });
 
+  test("no gate for a component that never runs in the upstream environment", async () => {
+    const repo = baseRepo(`environments:
+  staging: {}
+  prod:
+    promotion: { dependsOn: [{ environment: staging }] }
+components:
+  - name: web
+    type: svc
+    subscribe: { environments: [staging, prod] }
+  - name: prod-only
+    type: svc
+    subscribe: { environments: [prod] }
+`);
+    const { plan } = await compileRepo(repo, { envs: ["prod"] });
+    assert.equal(job(plan, "prod-only@prod.deploy").gates, undefined);
+    assert.deepEqual(job(plan, "web@prod.deploy").gates?.map((g) => `${g.component}@${g.environment}`), ["web@staging"]);
+  });
+
   test("satisfy previous-success always gates, even with the upstream environment in the plan (case 25, documented behaviour)", async () => {
     const promotion = "    promotion:\n      dependsOn:\n        - environment: dev\n          satisfy: previous-success\n";
     const full = await compileRepo(promotionRepo(promotion, "  - name: a\n    type: svc\n"), { envs: ["dev", "prod"] });
