@@ -75,6 +75,11 @@ test("an archive source behaves like the dir it was made from; its digest is the
   assert.equal(again.sources[0]!.resolvedDigest, `sha256:${hex}`);
   await fs.writeFile(path.join(dir, "intent.yaml"), HEADER.replace("{name: local, kind: dir, path: ./comps}", `{name: local, kind: archive, path: pkg.tgz, digest: "sha256:${"0".repeat(64)}"}`) + A);
   await loadError(dir, `intent.yaml:5: compositions.sources[0].digest: composition source local digest mismatch: expected sha256:${"0".repeat(64)}, got sha256:${hex}`);
+  // Errors inside an archive name the file within the archive.
+  await fs.writeFile(path.join(dir, "comps/svc/compositions.yaml"), SVC.replace("runsOn:", "runOn:"));
+  await tar.c({ gzip: true, file: path.join(dir, "bad.tgz"), cwd: path.join(dir, "comps"), portable: true }, ["stack.yaml", "svc", "tf"]);
+  await fs.writeFile(path.join(dir, "intent.yaml"), HEADER.replace("{name: local, kind: dir, path: ./comps}", "{name: local, kind: archive, path: bad.tgz}") + A);
+  await loadError(dir, 'bad.tgz!/svc/compositions.yaml:10: spec.jobs[0].runOn: unknown key "runOn" (did you mean `runsOn`?)');
 });
 
 test("hostile archives are refused before anything is written", async () => {

@@ -100,7 +100,11 @@ function checkPin(spec: CompositionSourceSpec, digest: string): void {
 export async function resolveSource(spec: CompositionSourceSpec, ctx: SourceContext): Promise<ResolvedCompositionSource> {
   const { dir, digest } = await materialize(spec, ctx);
   if (spec.kind === "dir") checkPin(spec, digest);
-  const display = (abs: string): string => displayPath(ctx.rootDir, abs);
+  // Files of an extracted archive are named inside the archive (`pkg.tgz!/svc/compositions.yaml`), not in the cache.
+  const display =
+    spec.kind === "archive"
+      ? (abs: string): string => `${spec.path}!/${path.relative(dir, abs).split(path.sep).join("/")}`
+      : (abs: string): string => displayPath(ctx.rootDir, abs);
   const manifest = await readPackageManifest(dir, spec.name, display);
   const cache = new DocumentCache(display);
   const exports: Record<string, Composition> = {};
