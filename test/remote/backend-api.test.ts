@@ -278,7 +278,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     maybe("retention deletes runs idle past the retention period, with their jobs and logs", async () => {
       const runId = await create({ a: [] });
       await call("POST", `/v1/runs/${runId}/logs/a`, "old");
-      const ctx = { store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 60_000), leaseMs: LEASE_MS }) };
+      const ctx = { store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 60_000), leaseMs: LEASE_MS }) };
       const { deleted } = await sweepOnce(ctx, 30_000);
       assert.ok(deleted >= 1);
       assert.equal((await call("GET", `/v1/runs/${runId}`)).status, 404);
@@ -324,5 +324,38 @@ describe("backend limits", () => {
     assert.deepEqual([over.status, over.body.code], [413, "PAYLOAD_TOO_LARGE"]);
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/r/logs/a")).text, "x".repeat(60), "the stored log is intact");
     assert.equal((await api(backend.url, token, "POST", "/v1/runs/r/logs/a", "z".repeat(65))).status, 413);
+  });
+});
+
+describe("two backend replicas on one PostgreSQL database", () => {
+  let db: TestDatabase | undefined;
+  const replicas: TestBackend[] = [];
+  before(async () => {
+    db = await testDatabase("postgres");
+    if (!db) return;
+    // Started together: concurrent migrations must not trip over each other.
+    // A long re-check period: only LISTEN/NOTIFY can wake the second replica quickly.
+    replicas.push(...(await Promise.all([startTestBackend(db.url, { longPollRecheckMs: 60_000 }), startTestBackend(db.url, { longPollRecheckMs: 60_000 })])));
+  });
+  after(async () => {
+    for (const r of replicas) await r.stop();
+    await db?.cleanup();
+  });
+
+  it("claims stay atomic across replicas and a long-poll on one replica wakes on an update through the other", async (t) => {
+    if (!db) return t.skip("PostgreSQL unavailable");
+    const [one, two] = replicas;
+    const token = await tokenFor(one.store, "acme/replicas");
+    await api(one.url, token, "POST", "/v1/runs", { plan: planOf({ a: [], b: ["a"] }), runId: "rep" });
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => api(i % 2 ? two.url : one.url, token, "POST", "/v1/runs/rep/jobs/a/claim", { runnerId: `r${i}` })));
+    assert.equal(claims.filter((c) => c.body.claimed === true).length, 1);
+    const winner = `r${claims.findIndex((c) => c.body.claimed === true)}`;
+    const poll = api<{ jobs: string[] }>(two.url, token, "GET", "/v1/runs/rep/runnable?job=b&waitMs=10000");
+    await new Promise((r) => setTimeout(r, 200));
+    const updatedAt = Date.now();
+    assert.equal((await api(one.url, token, "POST", "/v1/runs/rep/jobs/a/update", { runnerId: winner, status: "success" })).status, 200);
+    assert.deepEqual((await poll).body.jobs, ["b"]);
+    const woke = Date.now() - updatedAt;
+    assert.ok(woke < 5000, `replica two woke ${woke} ms after replica one's update (LISTEN/NOTIFY; its re-check is 60 s)`);
   });
 });

@@ -62,14 +62,18 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       let waited = 0;
       let alreadyDone = 0;
       const worker = async (slot: number) => {
-        while (next < launches.length) {
+        while (next < launches.length && failures.length === 0) {
           const job = launches[next++];
           const backendUrl = servers[slot % servers.length].url;
           const r = await spawnOrun(["run", planFile, "--job", job, "--remote-state", "--json"], {
             cwd: dir,
-            env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: backendUrl, ORUN_EXEC_ID: execId },
+            env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: backendUrl, ORUN_EXEC_ID: execId, ORUN_REMOTE_WAIT_TIMEOUT_MS: "240000" },
           }).done;
-          if (r.code !== 0) failures.push(`${job}: exit ${r.code}\n${r.output}`);
+          if (r.code !== 0 && failures.length === 0) {
+            // One failure strands its dependents' runners: stop everything and report it.
+            failures.push(`${job}: exit ${r.code}\n${r.output}`);
+            killAllChildren();
+          }
           if (/waiting for dependencies/.test(r.output)) waited++;
           if (/already completed by another runner|running on another runner/.test(r.output)) alreadyDone++;
         }

@@ -15,6 +15,12 @@ export interface BackendSettings {
   leaseMs: number;
   /** Longest a `/runnable?waitMs=` long-poll is held open. */
   maxLongPollMs: number;
+  /**
+   * A held long-poll re-checks this often even without a change event
+   * (lease expiry; writers the store cannot observe, e.g. another process on
+   * the same SQLite file).
+   */
+  longPollRecheckMs: number;
   /** Cap on one job's stored log. */
   maxLogBytes: number;
   /** Cap on JSON request bodies (plans). */

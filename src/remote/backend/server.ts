@@ -54,6 +54,7 @@ function route(path: string, methods: Record<string, Handler>) {
 export const DEFAULT_SETTINGS: BackendSettings = {
   leaseMs: 120_000,
   maxLongPollMs: 30_000,
+  longPollRecheckMs: 250,
   maxLogBytes: 10 * 1024 * 1024,
   maxJsonBytes: 16 * 1024 * 1024,
 };
@@ -62,6 +63,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const settings: BackendSettings = {
     leaseMs: options.leaseMs ?? DEFAULT_SETTINGS.leaseMs,
     maxLongPollMs: options.maxLongPollMs ?? DEFAULT_SETTINGS.maxLongPollMs,
+    longPollRecheckMs: options.longPollRecheckMs ?? DEFAULT_SETTINGS.longPollRecheckMs,
     maxLogBytes: options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
   };

@@ -82,7 +82,7 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
       if (outcome.ready || left <= 0 || gone) return outcome.body;
       if (dirty) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, RECHECK_MS));
+        const timer = setTimeout(resolve, Math.min(left, ctx.backend.settings.longPollRecheckMs));
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -95,9 +95,6 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
     ctx.res.off("close", onClose);
   }
 }
-
-/** Fallback re-check period of a long-poll (lease expiry, other-process writers). */
-const RECHECK_MS = 250;
 
 export async function claim(ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
