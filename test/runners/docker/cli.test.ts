@@ -122,13 +122,24 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
     assert.equal(leftovers.stdout.trim(), "", "no container outlives the run");
   });
 
-  it("is selected by ORUN_RUNNER=docker and takes --docker-image/--pull flags", async () => {
+  it("is selected by ORUN_RUNNER=docker, takes --docker-image/--pull and keeps the host env out", async () => {
     const dir = await workspaceWithPlan({
       ...resumePlan(),
-      jobs: [planJob("web@dev.where", [{ run: 'echo "$ORUN_CONTEXT" > where.txt; cat /etc/hostname >> where.txt' }], { runsOn: "ubuntu-22.04" })],
+      jobs: [
+        planJob("web@dev.where", [{ run: 'echo "$ORUN_CONTEXT" > where.txt; cat /etc/hostname >> where.txt; env > env.txt', env: { DECLARED: "yes" } }], {
+          runsOn: "ubuntu-22.04",
+        }),
+      ],
     });
-    const result = await runOrun(["run", "plan.json", "--docker-image", TEST_IMAGE, "--pull", "never"], { cwd: dir, env: { ...engine.env, ORUN_RUNNER: "docker" } });
+    const result = await runOrun(["run", "plan.json", "--docker-image", TEST_IMAGE, "--pull", "never"], {
+      cwd: dir,
+      env: { ...engine.env, ORUN_RUNNER: "docker", ORUN_DOCKER_TEST_HOST_ONLY: "host-secret" },
+    });
     assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+    const stepEnv = await readFile(path.join(dir, "env.txt"), "utf8");
+    assert.match(stepEnv, /^DECLARED=yes$/m);
+    assert.match(stepEnv, /^ORUN_JOB_ID=web@dev\.where$/m);
+    assert.doesNotMatch(stepEnv, /host-secret/, "the host environment never reaches the container");
     const [context, hostname] = (await readFile(path.join(dir, "where.txt"), "utf8")).split("\n");
     assert.equal(context, "container");
     assert.notEqual(hostname, (await readFile("/etc/hostname", "utf8").catch(() => "")).trim());
