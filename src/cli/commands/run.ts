@@ -171,7 +171,10 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
 
   // Inside a component folder: that component and its dependencies, unless --all/--component (src/planner/scope.ts).
   const { runScope } = await import("../../planner/scope.js");
-  const scoped = await runScope({ cwd, intentPath: opts.intent, all: opts.all, explicitComponents: opts.component, plan: resolved.plan, quiet: opts.json });
+  // `orun run <component>` names its scope explicitly, like --component.
+  const namedComponent = planRef && resolved.source.startsWith("fresh plan for component") ? [planRef] : [];
+  const explicitComponents = [...(opts.component ?? []), ...namedComponent];
+  const scoped = await runScope({ cwd, intentPath: opts.intent, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
   process.stderr.write(scoped.messages);
 
   if (resolved.plan.jobs.length === 0) {
