@@ -341,6 +341,11 @@ describe("orun run with change flags and working-directory scoping", () => {
     assert.doesNotMatch(all.stderr, /auto-scoped/);
     assert.match(all.stdout, /web@dev\.deploy/);
 
+    const named = await runOrun(["run", "web", "--dry-run", "-e", "dev"], { cwd: api, env });
+    assert.equal(named.code, 0, named.stderr);
+    assert.doesNotMatch(named.stderr, /auto-scoped/, "a component named on the command line wins over the folder");
+    assert.match(named.stdout, /web@dev\.deploy/);
+
     const full = await runOrun(["plan"], { cwd: repo.dir, env });
     assert.equal(full.code, 0, full.stderr);
     const jobs = await runOrun(["get", "jobs", "-o", "json"], { cwd: api, env });
