@@ -5,7 +5,7 @@
 // own `overrides.steps`. Also merges the job's policies.
 import type { Composition, ExecutionProfile, JobTemplate, StepOverride } from "../model/composition.js";
 import { compositionFor, type CompositionRegistry } from "../model/composition.js";
-import type { FreeMap, StepSpec } from "../model/intent.js";
+import { withOrigin, type FreeMap, type StepSpec } from "../model/intent.js";
 import { formatJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import type { Instance, InstanceMap } from "./expand.js";
@@ -84,13 +84,15 @@ export function resolveProfile(instance: Instance, composition: Composition, mat
 
 const stepKey = (step: StepSpec): string => step.id || step.name || "";
 
+/** A profile's stepOverrides entry: non-empty run/with/env replace the step's (maps wholesale). */
 function applyStepOverride(step: StepSpec, patch: StepOverride | undefined): StepSpec {
   if (!patch) return step;
-  const result: StepSpec = Object.create(Object.getPrototypeOf(step) as object | null, Object.getOwnPropertyDescriptors(step)) as StepSpec;
-  if (patch.run) result.run = patch.run;
-  if (patch.with && Object.keys(patch.with).length > 0) result.with = patch.with;
-  if (patch.env && Object.keys(patch.env).length > 0) result.env = patch.env;
-  return result;
+  const fields: Omit<StepSpec, "origin"> = { ...step };
+  if (patch.run) fields.run = patch.run;
+  if (patch.with && Object.keys(patch.with).length > 0) fields.with = patch.with;
+  if (patch.env && Object.keys(patch.env).length > 0) fields.env = patch.env;
+  // Keep pointing at the step's own file and line for error messages.
+  return step.origin ? withOrigin(fields, step.origin) : (fields as StepSpec);
 }
 
 /** Component `overrides.steps`: same name replaces the step in place, a new name is appended. */
