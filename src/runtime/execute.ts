@@ -255,7 +255,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Record what we know; a failed flush must not hide the original error.
     await writer?.flush().catch(() => undefined);
     const meta = await store.readMetadata(execId).catch(() => undefined);
-    if (meta && meta.status === "running") await store.writeMetadata({ ...meta, status: "failed", finishedAt: nowStamp() }).catch(() => undefined);
+    // Only a record this process marked running is closed; another run's record is left as it was.
+    if (meta?.status === "running" && meta.pid === process.pid) await store.writeMetadata({ ...meta, status: "failed", finishedAt: nowStamp() }).catch(() => undefined);
     throw err;
   } finally {
     try {
