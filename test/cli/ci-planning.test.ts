@@ -388,3 +388,65 @@ describe("the v2.3 example repository", { skip: !existsSync(SHARED_DIR) }, () =>
     }
   });
 });
+
+describe("intent presets through orun plan", () => {
+  test("a Stack's preset supplies bindings, activation and env; the repository's values win", async () => {
+    const dir = tempDir("orun-ci-presets-");
+    try {
+      const fs = await import("node:fs");
+      const files: Record<string, string> = {
+        "intent.yaml": [
+          "apiVersion: sourceplane.io/v1",
+          "kind: Intent",
+          "metadata: {name: preset-shop}",
+          "compositions:",
+          "  sources:",
+          "    - {name: platform, kind: dir, path: ./comps}",
+          "extends:",
+          "  - {source: platform, preset: standard}",
+          "env: {OWNER: repo}",
+          "environments:",
+          "  dev:",
+          "    selectors: {components: [\"*\"]}",
+          "components:",
+          "  - {name: a, type: svc}",
+          "",
+        ].join("\n"),
+        "comps/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata: {name: platform, version: 1.0.0}\nspec:\n  intentPresets:\n    - {name: standard, path: presets/standard.yaml}\n",
+        "comps/svc/compositions.yaml": SVC,
+        "comps/presets/standard.yaml": [
+          "apiVersion: sourceplane.io/v1",
+          "kind: IntentPreset",
+          "metadata: {name: standard}",
+          "spec:",
+          "  env: {OWNER: platform, ORG: acme}",
+          "  automation:",
+          "    triggerBindings:",
+          "      pr: {on: {provider: github, event: pull_request}, plan: {scope: full}}",
+          "  environments:",
+          "    dev:",
+          "      activation: {triggerRefs: [pr]}",
+          "    prod:",
+          "      selectors: {components: [\"*\"]}",
+          "",
+        ].join("\n"),
+      };
+      for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      }
+      const full = await runOrun(["plan", "-o", path.join(dir, "full.json")], { cwd: dir });
+      assert.equal(full.code, 0, full.stderr);
+      const fullPlan = JSON.parse(readFileSync(path.join(dir, "full.json"), "utf8")) as Plan;
+      assert.deepEqual(jobIds(fullPlan), ["a@dev.deploy", "a@prod.deploy"], "the preset's prod environment is planned");
+      assert.deepEqual(fullPlan.jobs[0]!.env, { ORG: "acme", OWNER: "repo" });
+      const pr = await runOrun(["plan", "--trigger", "pr", "-o", path.join(dir, "pr.json")], { cwd: dir });
+      assert.equal(pr.code, 0, pr.stderr);
+      const prPlan = JSON.parse(readFileSync(path.join(dir, "pr.json"), "utf8")) as Plan;
+      assert.deepEqual(jobIds(prPlan), ["a@dev.deploy"]);
+      assert.deepEqual(prPlan.metadata.trigger?.activeEnvironments, ["dev"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
