@@ -19,24 +19,26 @@ export interface ComponentContext {
 }
 
 /**
- * Walks up from `cwd` to `intentRoot` (inclusive) and returns the first
- * component manifest that names a component. Outside the intent root there is
- * no context. Unreadable or nameless manifests are passed over.
+ * Walks up from `cwd` towards `intentRoot` and returns the first component
+ * manifest that names a component. The intent root itself gives no context
+ * (standing there means "the whole repository", even when a component lives
+ * there too), nor does anywhere outside it. Unreadable or nameless manifests
+ * are passed over.
  */
 export async function findComponentContext(cwd: string, intentRoot: string): Promise<ComponentContext | undefined> {
   const root = await realpath(intentRoot).catch(() => path.resolve(intentRoot));
   let dir = await realpath(cwd).catch(() => path.resolve(cwd));
   if (!isInside(dir, root)) return undefined;
-  for (;;) {
+  while (dir !== root) {
     for (const file of MANIFEST_NAMES) {
       const name = await manifestName(path.join(dir, file));
       if (name) return { name, manifest: path.join(dir, file) };
     }
-    if (dir === root) return undefined;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
   }
+  return undefined;
 }
 
 async function manifestName(file: string): Promise<string | undefined> {

@@ -18,6 +18,7 @@ const files: Record<string, string> = {
   "apps/web/nameless/deep/.keep": "",
   "apps/broken/component.yaml": "metadata: [\n",
   "docs/.keep": "",
+  "component.yaml": "metadata: {name: root-component}\n",
 };
 for (const [rel, text] of Object.entries(files)) {
   mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -38,7 +39,7 @@ describe("finding the component you stand in", () => {
     assert.equal((await findComponentContext(at("apps/web"), root))?.name, "web", "component.yml works too");
     assert.equal((await findComponentContext(at("apps/web/nameless/deep"), root))?.name, "web", "a manifest without a name is passed over");
     assert.equal(await findComponentContext(at("apps/broken"), root), undefined, "a broken manifest gives no context");
-    assert.equal(await findComponentContext(at("docs"), root), undefined);
+    assert.equal(await findComponentContext(at("docs"), root), undefined, "the root component does not scope its whole repository");
     assert.equal(await findComponentContext(root, root), undefined);
     assert.equal(await findComponentContext(path.dirname(root), root), undefined, "outside the intent root there is no context");
   });
