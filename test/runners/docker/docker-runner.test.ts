@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { chmod, readFile, readdir, stat, mkdir } from "node:fs/promises";
 import path from "node:path";
 import os from "node:os";
+import { existsSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 import { spawnSync } from "node:child_process";
 import { createDockerRunner } from "../../../src/runners/docker/index.js";
 import type { Runner } from "../../../src/runners/runner.js";
@@ -182,6 +184,23 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     await runner.finishJob!(jobCtx, { failed: true });
     await settle(runner);
     assert.deepEqual(await containersOf(run.execId), []);
+  });
+
+  it("reports a container removed from under a step instead of a bogus exit status", async () => {
+    const job = planJob("web@dev.vanish", [{ run: "touch vanish-started; sleep 60" }]);
+    const run = runContext(workspace.dir, [job]);
+    const jobCtx = jobContext(run, job);
+    await runner.startJob!(jobCtx);
+    const step = runner.runStep(stepContext(jobCtx, 0));
+    for (let waited = 0; !existsSync(path.join(workspace.dir, "vanish-started")); waited += 50) {
+      assert.ok(waited < 60_000, "the step never started");
+      await delay(50);
+    }
+    const [name] = await containersOf(run.execId);
+    await docker(engine, ["rm", "--force", name!]);
+    const result = await step;
+    assert.match(result.error ?? "", new RegExp(`container ${name} stopped unexpectedly`));
+    await runner.finishJob!(jobCtx, { failed: true });
   });
 
   it("runs concurrent jobs in separate containers at the same time", async () => {
