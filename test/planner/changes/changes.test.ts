@@ -192,6 +192,8 @@ describe("change detection in a real git repository", () => {
   test("a ref that does not exist is a clear error naming the ref", async () => {
     await assert.rejects(detectChangedComponents({ base: "no-such-branch" }, ctx(), COMPONENTS), /base ref "no-such-branch" does not exist in .*fetch-depth/s);
     await assert.rejects(detectChangedComponents({ base: "main", head: "nope/missing" }, ctx(), COMPONENTS), /head ref "nope\/missing" does not exist/);
+    // A ref that looks like a git option is never passed to git as one.
+    await assert.rejects(detectChangedComponents({ base: "--output=/tmp/orun-pwned" }, ctx(), COMPONENTS), /base ref "--output=\/tmp\/orun-pwned" does not exist/);
   });
 
   test("flag conflicts and bad values are errors", async () => {
