@@ -122,8 +122,13 @@ export function toNode(value: unknown, shape: Shape = anyShape): Node {
 const HTML_UNSAFE = /[<>&\u2028\u2029]/;
 const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
 
+/** Anything that JSON or Go's HTML-safe encoding would escape (controls, quotes, <>&, U+2028/9, surrogates). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+
 /** A JSON string literal the way Go writes it (HTML-safe escaping). */
 export function goJsonString(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
   const json = JSON.stringify(value);
   return HTML_UNSAFE.test(value) ? json.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : json;
 }

@@ -95,3 +95,11 @@ test("YAML output keeps the JSON key names and order and reads back to the same 
   const back = decodePlan(yaml, "plan.yaml") as Plan;
   assert.equal(encodePlanCompact(back), GOLDEN_COMPACT);
 });
+
+test("the fast path for plain strings agrees with full escaping on every special character class", () => {
+  const samples = ["plain text", 'a"b', "c\\d", "\u0001\u001f", "<x>&", "é ü", "\u2028\u2029", "\ud83d\ude00", "\ud800 lone", "tab\tnew\nline", "\u007f"];
+  for (const s of samples) {
+    const reference = JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    assert.equal(goJsonString(s), reference, JSON.stringify(s));
+  }
+});
