@@ -207,7 +207,7 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     // Each job announces itself, then waits for the other's file: both can
     // only succeed when they overlap.
     const rendezvous = (self: string, other: string) =>
-      `cat /etc/hostname > /workspace/host-${self}; touch /workspace/ready-${self}; i=0; while [ ! -e /workspace/ready-${other} ]; do i=$((i+1)); [ $i -gt 300 ] && exit 9; sleep 0.1; done`;
+      `cat /etc/hostname > /workspace/host-${self}; touch /workspace/ready-${self}; i=0; while [ ! -e /workspace/ready-${other} ]; do i=$((i+1)); [ $i -gt 900 ] && exit 9; sleep 0.1; done`;
     const a = planJob("api@dev.a", [{ run: rendezvous("a", "b") }]);
     const b = planJob("api@dev.b", [{ run: rendezvous("b", "a") }]);
     const run = runContext(workspace.dir, [a, b]);
