@@ -1,7 +1,7 @@
 // Hooks let a state backend take part in scheduling without the scheduler
 // knowing about it. Local runs use none; remote state (src/remote) implements
 // them to claim jobs from the backend, heartbeat and upload logs.
-import type { PlanJob } from "../model/plan.js";
+import type { PlanJob, PromotionGate } from "../model/plan.js";
 
 export type BeforeJobDecision =
   /** Execute the job here. */
@@ -21,6 +21,12 @@ export interface ExecutionHooks {
   afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
   onStepFinished?(job: PlanJob, stepKey: string, output: string, failed: boolean): Promise<void>;
+  /**
+   * Promotion-gate evidence kept elsewhere (remote state: the backend's runs
+   * of the same source revision, decision 8). True when satisfied; false when
+   * this source has no evidence — then local execution history decides.
+   */
+  gateSatisfied?(gate: PromotionGate, revision: string): Promise<boolean>;
   /** Called once when the run ends, success or not. */
   close?(): Promise<void>;
 }
