@@ -93,3 +93,36 @@ function icon(status: JobState["status"], p: Palette): string {
 function colorStatus(status: string, p: Palette): string {
   return status === "completed" ? p.green(status) : status === "failed" || status === "interrupted" ? p.red(status) : status;
 }
+
+/** `orun status --all`: one line per execution, running first, then newest first. */
+export async function renderExecutionList(store: ExecutionStore, p: Palette, now = Date.now()): Promise<string> {
+  const entries = await store.list();
+  if (entries.length === 0) return "No runs yet.\n\n  Start one with: orun run\n";
+  const rows = await Promise.all(entries.map((entry) => readSnapshot(store, entry.execId).catch(() => ({ execId: entry.execId, interrupted: false }) as ExecutionSnapshot)));
+  rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
+  const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(28)}AGE`];
+  for (const row of rows) {
+    const status = row.interrupted ? "interrupted" : (row.meta?.status ?? "unknown");
+    const jobs = Object.values(row.state?.jobs ?? {});
+    const done = jobs.filter((j) => j.status === "completed").length;
+    const failed = jobs.filter((j) => j.status === "failed").length;
+    const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
+    const glyph = status === "completed" ? p.green("✓") : status === "running" ? "●" : status === "unknown" ? "?" : p.red("✗");
+    lines.push(
+      `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(`${done} succeeded · ${failed} failed`, 27)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function fit(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+}
+
+function age(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return "now";
+  if (minutes < 60) return `${minutes}m`;
+  if (minutes < 24 * 60) return `${Math.floor(minutes / 60)}h`;
+  return `${Math.floor(minutes / 1440)}d`;
+}

@@ -196,6 +196,9 @@ test("status, logs and gc read the records", async (t) => {
   const json = JSON.parse((await runOrun(["status", "--json", "--exec-id", "fir"], { cwd: dir })).stdout) as Record<string, unknown>;
   assert.deepEqual(Object.keys(json), ["execID", "meta", "state"]);
   assert.equal(json.execID, "first");
+  const all = await runOrun(["status", "--all"], { cwd: dir });
+  assert.match(all.stdout, /^✗ second +failed +test +1 succeeded · 1 failed +now$/m);
+  assert.match(all.stdout, /^✗ first +failed /m);
   const missing = await runOrun(["status", "--exec-id", "nope"], { cwd: dir });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /✕ execution not found: nope/);

@@ -88,9 +88,10 @@ export function registerRunCommands(program: Command): void {
     .option("-w, --watch", "refresh until the run finishes")
     .option("--interval <duration>", "refresh interval for --watch", "1s")
     .option("--json", "print {execID, meta, state} as JSON")
+    .option("--all", "list every execution")
     .option("--remote-state", REMOTE_STATE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
-    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean }) => {
+    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean }) => {
       process.exitCode = await statusCommand(opts);
     });
 
@@ -249,8 +250,8 @@ async function openStore(intent: string | undefined): Promise<import("../../runt
   return new ExecutionStore((await locateIntentRoot(process.cwd(), intent)) ?? process.cwd());
 }
 
-export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
-  const { readSnapshot, renderStatus, snapshotJson, isFinished } = await import("../../runtime/status.js");
+export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
+  const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
   const store = await openStore(opts.intent);
@@ -265,6 +266,10 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   if (remote !== undefined) return remote;
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
+  if (opts.all) {
+    process.stdout.write(await renderExecutionList(store, colors));
+    return 0;
+  }
   const resolveId = async (): Promise<string | undefined> => store.resolve(opts.execId);
   let execId = await resolveId();
   if (!execId && !opts.watch) {
