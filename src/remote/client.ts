@@ -8,6 +8,7 @@ import type {
   CreateRunRequest,
   CreateRunResponse,
   ErrorBody,
+  EvidenceResponse,
   HeartbeatResponse,
   JobView,
   RunView,
@@ -98,6 +99,10 @@ export class BackendClient {
 
   async replaceLog(runId: string, jobId: string, content: string): Promise<{ bytes: number }> {
     return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content });
+  }
+
+  evidence(query: { component: string; environment: string; revision: string }): Promise<EvidenceResponse> {
+    return this.json("/v1/evidence", { query });
   }
 
   /** A missing log reads as "" (like v2). */

@@ -3,7 +3,7 @@
 // another runner's attempt are unfinished; while it runs, heartbeat and
 // append each step's output to the job's remote log; afterwards, report the
 // outcome. Messages follow v2 (40-remote-state.md §4.5).
-import type { Plan, PlanJob } from "../model/plan.js";
+import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
@@ -152,6 +152,12 @@ export class RemoteHooks implements ExecutionHooks {
       if (!entry.superseded) throw err;
       this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
     }
+  }
+
+  /** Promotion-gate evidence from the backend: any run of this repository at the same revision. */
+  async gateSatisfied(gate: PromotionGate, revision: string): Promise<boolean> {
+    const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision });
+    return res.satisfied;
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ export function backendPlan(plan: Plan): BackendPlan {
     checksum: planShortId({ metadata: { ...plan.metadata, checksum: planChecksum(plan) } }),
     version: "sourceplane.io/v1",
     createdAt: new Date().toISOString(),
+    ...(plan.metadata.revision ? { revision: plan.metadata.revision } : {}),
     jobs: plan.jobs.map((job) => ({
       jobId: canonicalJobId(job.id),
       component: job.component,

@@ -9,6 +9,8 @@ export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["success", "failed",
 /** The plan as registered with the backend (POST /v1/runs body `plan`). */
 export interface BackendPlan {
   checksum: string;
+  /** Source revision (git HEAD) the plan was compiled from, for promotion-gate evidence. */
+  revision?: string;
   version?: string;
   createdAt?: string;
   jobs: BackendPlanJob[];
@@ -103,6 +105,13 @@ export interface RunnableResponse {
   jobs: string[];
   /** With `?job=`: that job's current state, so a waiting runner knows what changed. */
   job?: JobView;
+}
+
+/** GET /v1/evidence?component=&environment=&revision= */
+export interface EvidenceResponse {
+  satisfied: boolean;
+  /** The run that provides the evidence. */
+  runId?: string;
 }
 
 export interface ErrorBody {

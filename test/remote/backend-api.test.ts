@@ -5,6 +5,29 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "./helpers.js";
 import { sweepOnce } from "../../src/remote/backend/sweeper.js";
+import Database from "better-sqlite3";
+import pg from "pg";
+
+async function listMigrations(url: string): Promise<number[]> {
+  if (url.startsWith("sqlite:")) {
+    const db = new Database(url.slice("sqlite:".length), { readonly: true });
+    try {
+      return db.prepare<[], { version: number }>("SELECT version FROM schema_migrations ORDER BY version").all().map((r) => r.version);
+    } finally {
+      db.close();
+    }
+  }
+  const u = new URL(url);
+  const schema = u.searchParams.get("schema");
+  u.searchParams.delete("schema");
+  const client = new pg.Client({ connectionString: u.toString() });
+  await client.connect();
+  try {
+    return (await client.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows.map((r) => Number(r.version));
+  } finally {
+    await client.end();
+  }
+}
 
 const LEASE_MS = 400;
 
@@ -273,6 +296,32 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("POST", `/v1/runs/${runId}/jobs/foundation@dev.smoke/claim`, { runnerId: "raw" })).body.claimed, true);
       assert.equal((await call("POST", `/v1/runs/${runId}/jobs/foundation%40dev.smoke/claim`, { runnerId: "enc" })).body.currentStatus, "running");
       assert.equal((await call("GET", `/v1/runs/${runId}/jobs/%E0%A4%A/status`)).status, 400);
+    });
+
+    maybe("promotion-gate evidence: a component succeeded in an environment at a revision in some run", async () => {
+      const runId = newRunId();
+      const plan = { ...planOf({ "api@dev.build": [], "api@dev.test": ["api@dev.build"], "api@stage.build": [] }), revision: "rev-1" };
+      assert.equal((await call("POST", "/v1/runs", { plan, runId })).status, 201);
+      const ask = async (component: string, environment: string, revision = "rev-1") =>
+        (await call("GET", `/v1/evidence?component=${component}&environment=${environment}&revision=${revision}`)).body;
+      await claim(runId, "api@dev.build", "r");
+      await update(runId, "api@dev.build", "r", "success");
+      assert.deepEqual(await ask("api", "dev"), { satisfied: false }, "one job of api in dev is still pending");
+      await claim(runId, "api@dev.test", "r");
+      await update(runId, "api@dev.test", "r", "success");
+      assert.deepEqual(await ask("api", "dev"), { satisfied: true, runId });
+      assert.deepEqual(await ask("api", "dev", "rev-2"), { satisfied: false }, "another revision");
+      assert.deepEqual(await ask("api", "stage"), { satisfied: false });
+      assert.deepEqual((await call("GET", "/v1/evidence?component=api&environment=dev&revision=rev-1", undefined, otherToken)).body, { satisfied: false }, "another namespace");
+      assert.equal((await call("GET", "/v1/evidence?component=api")).status, 400);
+    });
+
+    maybe("migrations are versioned and applied once", async () => {
+      const { openStore } = await import("../../src/remote/backend/store/index.js");
+      const again = await openStore(db!.url);
+      await again.close();
+      const applied = await listMigrations(db!.url);
+      assert.deepEqual(applied, [1, 2]);
     });
 
     maybe("retention deletes runs idle past the retention period, with their jobs and logs", async () => {

@@ -34,6 +34,8 @@ export interface RunRecord {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** Source revision the plan was compiled from: promotion-gate evidence. */
+  revision: string | null;
 }
 
 export interface RunState {

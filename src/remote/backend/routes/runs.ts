@@ -32,6 +32,7 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
     createdAt: now,
     updatedAt: now,
     finishedAt: null,
+    revision: typeof plan.revision === "string" && plan.revision ? plan.revision : null,
   };
   const outcome = await backend.store.createRun({ run, jobs, planJson: JSON.stringify(plan) });
   if (outcome.created) {
@@ -49,4 +50,12 @@ export async function getRun({ res, params, caller, backend }: RequestContext): 
   if (!state) throw notFound("Run not found");
   const view = runView(state);
   sendJson(res, 200, { ...view, run: view });
+}
+
+/** Promotion-gate evidence (decision 8): did `component` succeed in `environment` at `revision` in some run of this namespace? */
+export async function evidence({ res, url, caller, backend }: RequestContext): Promise<void> {
+  const [component, environment, revision] = ["component", "environment", "revision"].map((k) => url.searchParams.get(k) ?? "");
+  if (!component || !environment || !revision) throw badRequest("component, environment and revision are required");
+  const runId = await backend.store.componentSucceededAt(caller.namespace, revision, component, environment);
+  sendJson(res, 200, runId ? { satisfied: true, runId } : { satisfied: false });
 }

@@ -60,8 +60,26 @@ CREATE TABLE tokens (
 );
 `;
 
+const REVISION = `
+ALTER TABLE runs ADD COLUMN revision TEXT;
+CREATE INDEX runs_revision ON runs (namespace, revision);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
+  { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;
+
+/**
+ * A run at `revision` in which every job of component $3 in one environment
+ * (job IDs starting `component@environment.`) succeeded. Parameters:
+ * $1 namespace, $2 revision, $3/$5 the ID prefix, $4/$6 its length.
+ */
+export const EVIDENCE_SQL = `
+SELECT r.run_id FROM runs r
+WHERE r.namespace = $1 AND r.revision = $2
+  AND EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $4) = $3)
+  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $6) = $5 AND j.status <> 'success')
+ORDER BY r.updated_at DESC LIMIT 1`;

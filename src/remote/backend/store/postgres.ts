@@ -5,7 +5,7 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import type { Mutation, RunState } from "../coordinator.js";
-import { MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
+import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store } from "./types.js";
@@ -103,8 +103,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async createRun({ run, jobs, planJson }: NewRun) {
       return tx(async (c) => {
         const inserted = await c.query(
-          `INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (namespace, run_id) DO NOTHING`,
-          [run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun, run.createdAt, run.updatedAt, run.finishedAt, planJson],
+          `INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (namespace, run_id) DO NOTHING`,
+          [run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun, run.createdAt, run.updatedAt, run.finishedAt, run.revision, planJson],
         );
         if (inserted.rowCount === 0) {
           const existing = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2`, [run.namespace, run.runId]);
@@ -175,6 +175,12 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         await c.query(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`, [before]);
         return (await c.query("DELETE FROM runs WHERE updated_at < $1", [before])).rowCount ?? 0;
       });
+    },
+
+    async componentSucceededAt(namespace, revision, component, environment) {
+      const prefix = `${component}@${environment}.`;
+      const rows = await query<{ run_id: string }>(EVIDENCE_SQL, [namespace, revision, prefix, prefix.length, prefix, prefix.length]);
+      return rows[0]?.run_id;
     },
 
     async writeLog(namespace, runId, jobId, content, options) {

@@ -13,6 +13,7 @@ export interface RunRow {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  revision: string | null;
 }
 
 export interface JobRow {
@@ -30,7 +31,7 @@ export interface JobRow {
   log_bytes: number | string | null;
 }
 
-export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at";
+export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision";
 
 export function runFromRow(row: RunRow): RunRecord {
   return {
@@ -44,6 +45,7 @@ export function runFromRow(row: RunRow): RunRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    revision: row.revision ?? null,
   };
 }
 

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { JobRecord, Mutation, RunState } from "../coordinator.js";
-import { MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
+import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
@@ -62,8 +62,8 @@ export function openSqliteStore(file: string): Store {
       const result = db.transaction(() => {
         const existing = s().run.get(run.namespace, run.runId);
         if (existing) return { created: false as const, existing: runFromRow(existing) };
-        db.prepare(`INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun ? 1 : 0, run.createdAt, run.updatedAt, run.finishedAt, planJson,
+        db.prepare(`INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun ? 1 : 0, run.createdAt, run.updatedAt, run.finishedAt, run.revision, planJson,
         );
         const insert = db.prepare(`INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`);
         for (const job of jobs) insert.run(run.namespace, run.runId, job.jobId, job.position, job.component, JSON.stringify(job.deps), job.status);
@@ -105,6 +105,15 @@ export function openSqliteStore(file: string): Store {
         db.prepare(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`).run(before);
         return db.prepare("DELETE FROM runs WHERE updated_at < ?").run(before).changes;
       }).immediate();
+    },
+
+    async componentSucceededAt(namespace, revision, component, environment) {
+      const prefix = `${component}@${environment}.`;
+      const params: unknown[] = [namespace, revision, prefix, prefix.length, prefix, prefix.length];
+      // The query is written with PostgreSQL's $N; SQLite binds `?` in text order.
+      const order = [...EVIDENCE_SQL.matchAll(/\$(\d)/g)].map((m) => params[Number(m[1]) - 1]);
+      const row = db.prepare<unknown[], { run_id: string }>(EVIDENCE_SQL.replace(/\$\d/g, "?")).get(...order);
+      return row?.run_id;
     },
 
     async writeLog(namespace, runId, jobId, content, options) {

@@ -52,6 +52,8 @@ export interface Store {
   runsWithStaleLeases(before: string): Promise<{ namespace: string; runId: string }[]>;
   /** Deletes runs (with jobs and logs) last updated before `before`; returns how many. */
   deleteRunsUpdatedBefore(before: string): Promise<number>;
+  /** A run at `revision` where every job of `component` in `environment` succeeded (promotion-gate evidence). */
+  componentSucceededAt(namespace: string, revision: string, component: string, environment: string): Promise<string | undefined>;
 
   /**
    * Appends to (or replaces) a job's log, refusing to grow it beyond maxBytes.
