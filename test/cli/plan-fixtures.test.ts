@@ -31,6 +31,15 @@ async function plan(cwd: string, args: string[] = []): Promise<{ plan: Plan; std
   return { plan: JSON.parse(text) as Plan, stdout: result.stdout, text };
 }
 
+async function makeWritable(dir: string): Promise<void> {
+  await fs.chmod(dir, 0o755);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) await makeWritable(p);
+    else await fs.chmod(p, 0o644);
+  }
+}
+
 function assertTopological(p: Plan): void {
   const position = new Map(p.jobs.map((j, i) => [j.id, i]));
   for (const j of p.jobs) for (const d of j.dependsOn ?? []) assert.ok(position.get(d)! < position.get(j.id)!, `${d} must come before ${j.id}`);
@@ -286,6 +295,7 @@ describe("remote-state-matrix example", { skip }, () => {
   test("the seed's CI workflow: plan --name … --all, then get plans -o json gives .Name and .Checksum", async () => {
     const copy = path.join(tmp, "matrix");
     await fs.cp(MATRIX_DIR, copy, { recursive: true });
+    await makeWritable(copy); // the shared fixtures are read-only; the copy must take a .orun store
     const planned = await runOrun(["plan", "--name", "remote-state-e2e", "--all"], { cwd: copy });
     assert.equal(planned.code, 0, planned.stderr);
     const id = /│ plan: ([0-9a-f]{12})/.exec(planned.stdout)![1]!;
