@@ -165,7 +165,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       }
     }
 
-    const gates = new GateEvaluator(plan, store, execId, state);
+    const gates = new GateEvaluator(plan, store, execId, state, options.hooks);
     const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal };
     const notRun = (job: PlanJob, status: "skipped" | "blocked", reason: string): void => {
       state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };

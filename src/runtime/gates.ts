@@ -5,6 +5,7 @@
 // the gate's environment completed.
 import { parseJobId, requiresApproval, type Plan, type PlanJob, type PromotionGate } from "../model/plan.js";
 import type { ExecutionStore } from "./records/store.js";
+import type { ExecutionHooks } from "./hooks.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 
 export interface Admission {
@@ -19,6 +20,8 @@ export class GateEvaluator {
     private readonly store: ExecutionStore,
     private readonly currentExecId: string,
     private readonly currentState: ExecState,
+    /** Remote state may hold the evidence (the backend's runs); local history is consulted otherwise. */
+    private readonly hooks?: ExecutionHooks,
   ) {}
 
   /** Undefined when the job may run, otherwise the reason it is blocked. */
@@ -36,6 +39,7 @@ export class GateEvaluator {
     if ((gate.condition ?? "success") !== "success") return `${what} (unsupported condition "${gate.condition}")`;
     const revision = this.plan.metadata.revision;
     if (!revision) return `${what} for the same revision, but the plan records no source revision`;
+    if (this.hooks?.gateSatisfied && (await this.hooks.gateSatisfied(gate, revision))) return undefined;
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
     for (const { state } of sameRevision) if (componentSucceeded(state, gate)) return undefined;
     return `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded)`;

@@ -102,3 +102,28 @@ test("gc keeps the newest N, removes the rest and repoints latest", async (t) =>
   assert.deepEqual((await readdir(store.executionsDir)).sort(), ["latest", "run-3", "run-4"]);
   assert.equal(await readlink(path.join(store.executionsDir, "latest")), "run-4");
 });
+
+test("promotion gates: remote evidence (hooks.gateSatisfied) opens a gate; otherwise local history decides", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const { GateEvaluator } = await import("../../src/runtime/gates.js");
+  const { makePlan } = await import("./helpers.js");
+  const gate = { type: "environment-promotion" as const, environment: "staging", component: "web", condition: "success", match: { revision: "source" } };
+  const plan = makePlan([{ id: "web@prod.deploy", gates: [gate], steps: [] }], { revision: "abc123" });
+  const store = new ExecutionStore(dir);
+  const asked: string[] = [];
+  const remote = new GateEvaluator(plan, store, "e1", emptyState("e1", "x"), {
+    gateSatisfied: (g, revision) => {
+      asked.push(`${g.component}@${g.environment}:${revision}`);
+      return Promise.resolve(true);
+    },
+  });
+  assert.equal(await remote.check(plan.jobs[0]!, { approve: false }), undefined);
+  assert.deepEqual(asked, ["web@staging:abc123"]);
+  const local = new GateEvaluator(plan, store, "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(false) });
+  assert.match((await local.check(plan.jobs[0]!, { approve: false }))!, /promotion gate: web must have succeeded in staging at revision abc123/);
+  // The current execution's own success counts as evidence too.
+  const current = emptyState("e1", "x");
+  current.jobs["web@staging.deploy"] = { status: "completed", steps: {} };
+  assert.equal(await new GateEvaluator(plan, store, "e1", current).check(plan.jobs[0]!, { approve: false }), undefined);
+});
