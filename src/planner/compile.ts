@@ -118,7 +118,19 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
 
   const expanded = expandInstances(normalized);
   const applies = new Set<string>();
-  for (const [env, list] of expanded) for (const i of list) applies.add(`${i.component.name}@${env}`);
+  const planned = new Set<string>();
+  for (const [env, list] of expanded) {
+    for (const i of list) {
+      applies.add(`${i.component.name}@${env}`);
+      planned.add(i.component.name);
+    }
+  }
+  for (const component of normalized.components) {
+    if (!planned.has(component.name) && normalized.environments.length > 0) {
+      const where = component.origin ? `${component.origin.file}:${component.origin.line}: ` : "";
+      warnings.push(`${where}component ${component.name} applies to no environment (no matching subscription or environment selector)`);
+    }
+  }
   let instances = filterEnvironments(expanded, splitList(options.envs), options.trigger?.activeEnvironments);
   instances = filterComponents(instances, splitList(options.components), normalized);
   const selected = options.selectComponents?.(instances, normalized);

@@ -458,6 +458,13 @@ components:
     assert.match(warnings[0]!, /component a subscribes to "prdo", which matches no environment/);
   });
 
+  test("a component that applies to no environment is reported as a warning", async () => {
+    const { warnings, plan } = await compileRepo(baseRepo(`environments:\n  dev: {}\ncomponents:\n  - name: a\n    type: svc\n    subscribe:\n      environments: [dev]\n  - name: lonely\n    type: svc\n`));
+    assert.deepEqual(jobIds(plan), ["a@dev.deploy"]);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^intent\.yaml:\d+: component lonely applies to no environment/);
+  });
+
   test("enabled: false removes the component (decision 5)", async () => {
     const { plan, stats } = await compileRepo(baseRepo(`${THREE_ENVS}components:\n  - name: a\n    type: svc\n    enabled: false\n  - name: b\n    type: svc\n`));
     assert.deepEqual(jobIds(plan), ["b@dev.deploy", "b@prod.deploy", "b@staging.deploy"]);
