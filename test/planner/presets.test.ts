@@ -181,6 +181,20 @@ describe("intent presets (extends)", () => {
     assert.equal(await applyIntentPresets(ws.intent, ws.compositions.sources, ws.rootDir), ws.intent);
   });
 
+  test("a repo environment may name a trigger binding that only a preset provides", async () => {
+    const dir = workspace("preset-binding", "extends:\n  - {source: local, preset: base}");
+    const intentFile = path.join(dir, "intent.yaml");
+    const text = intent("extends:\n  - {source: local, preset: base}").replace(
+      "    selectors: {components: [\"*\"]}\ncomponents:",
+      "    selectors: {components: [\"*\"]}\n    activation: {triggerRefs: [push-main]}\ncomponents:",
+    );
+    assert.notEqual(text, intent("extends:\n  - {source: local, preset: base}"));
+    writeFileSync(intentFile, text);
+    const merged = await load(dir);
+    assert.ok(merged.environments.dev.activation.triggerRefs.includes("push-main"));
+    assert.ok("push-main" in merged.automation.triggerBindings);
+  });
+
   test("an unpublished preset names the intent line and lists what is available", async () => {
     const dir = workspace("third", "extends:\n  - {source: local, preset: base}\n  - {source: local, preset: third}");
     await assert.rejects(load(dir), (err: Error) => {

@@ -154,7 +154,8 @@ function checkReferences(yd: YamlDoc, intent: Intent): void {
     const seenRefs = new Set<string>();
     env.activation.triggerRefs.forEach((ref, i) => {
       const p = [...base, "activation", "triggerRefs", i];
-      if (!(ref in intent.automation.triggerBindings)) {
+      // Presets (`extends`) may provide bindings; those refs are re-checked after the merge (src/planner/presets.ts).
+      if (intent.extends.length === 0 && !(ref in intent.automation.triggerBindings)) {
         throw errorAt(yd, p, `unknown trigger binding "${ref}"${didYouMean(ref, Object.keys(intent.automation.triggerBindings))}`);
       }
       if (seenRefs.has(ref)) throw errorAt(yd, p, `duplicate triggerRef "${ref}"`);
