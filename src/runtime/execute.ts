@@ -94,7 +94,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     await writer.flush();
     await store.pointLatest(execId);
 
-    const previous = await store.readMetadata(execId).catch(() => undefined);
+    const previous = await store.readMetadata(execId);
     const meta: RunMetadata = {
       execId,
       planId,

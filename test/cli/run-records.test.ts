@@ -138,9 +138,18 @@ test("a corrupt state.json is reported with its path and never overwritten", asy
   assert.equal(result.code, 1);
   assert.match(result.stderr, /executions\/bad\/state\.json: corrupt execution state/);
   assert.equal(await readFile(stateFile(dir, "bad"), "utf8"), '{"jobs": {');
+  // Same for metadata.json.
+  await writeFile(stateFile(dir, "bad"), (await readFile(stateFile(dir, "bad"), "utf8")).replace('{"jobs": {', '{"jobs": {}}'));
+  const metaFile = path.join(dir, ".orun/executions/bad/metadata.json");
+  await writeFile(metaFile, "{ broken");
+  const meta = await runOrun(["run", "plan.json", "--exec-id", "bad"], { cwd: dir });
+  assert.equal(meta.code, 1);
+  assert.match(meta.stderr, /metadata\.json: corrupt execution metadata/);
+  assert.equal(await readFile(metaFile, "utf8"), "{ broken");
+  await writeFile(stateFile(dir, "bad"), '{"jobs": {');
   const status = await runOrun(["status", "--exec-id", "bad"], { cwd: dir });
   assert.equal(status.code, 1);
-  assert.match(status.stderr, /corrupt execution state/);
+  assert.match(status.stderr, /corrupt execution (state|metadata)/);
 });
 
 test("a legacy .orun-state.json is migrated on the first run", async (t) => {
