@@ -117,6 +117,11 @@ describe("distributed runs through the backend", () => {
     }
     const run = await backend.store.getRun("acme/widgets", `env-fanout-${runs}`);
     assert.equal(run?.run.status, "completed");
+    // --watch stops by itself once the run is finished (v2's never did).
+    const watch = await spawnOrun(["status", "--watch", "--interval", "200ms"], { cwd: dir, env: e }).done;
+    assert.equal(watch.code, 0, watch.output);
+    assert.match(watch.output, /State: completed/);
+    assert.match(watch.output, /✓ 6 succeeded/);
   });
 
   it("a runner killed with SIGKILL mid-job loses its lease and a waiting runner takes the job over", async () => {
