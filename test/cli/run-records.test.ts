@@ -266,24 +266,32 @@ test("--background detaches, records pid and run.log, and status --watch follows
   assert.match(bad.stderr, /--background cannot be combined with --dry-run/);
 });
 
-test("Ctrl-C (SIGINT) kills running steps, records them, skips the rest and exits 130", async (t) => {
-  const dir = await setup(t, [
-    { id: "a@dev.long", steps: [{ run: "sleep 30 & echo $! > bg.pid; touch a.started; wait" }] },
-    { id: "a@dev.next", dependsOn: ["a@dev.long"], steps: [{ run: "touch next.ran" }] },
-  ]);
-  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "intr"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  await until(async () => existsSync(path.join(dir, "a.started")), "the long step to start");
-  child.kill("SIGINT");
-  assert.equal(await exited, 130);
-  const s = await readJson<StateFile>(stateFile(dir, "intr"));
-  assert.equal(s.jobs["a@dev.long"]!.status, "failed");
-  assert.equal(s.jobs["a@dev.long"]!.lastError, "step s1: canceled");
-  assert.equal(s.jobs["a@dev.next"]!.status, "skipped");
-  assert.ok(!existsSync(path.join(dir, "next.ran")));
-  const meta = await readJson<{ status: string; finishedAt?: string }>(path.join(dir, ".orun/executions/intr/metadata.json"));
-  assert.equal(meta.status, "failed");
-  const { isAlive } = await import("../../src/runtime/records/lock.js");
-  const pid = Number((await readFile(path.join(dir, "bg.pid"), "utf8")).trim());
-  await until(async () => !isAlive(pid), "the step's background process to die", 5000);
-});
+for (const spawner of ["direct", "pool"]) {
+  test(`Ctrl-C to the terminal's process group kills running steps, records them, skips the rest and exits 130 (${spawner} spawns)`, async (t) => {
+    const dir = await setup(t, [
+      { id: "a@dev.long", steps: [{ run: "sleep 30 & echo $! > bg.pid; touch a.started; wait" }] },
+      { id: "a@dev.next", dependsOn: ["a@dev.long"], steps: [{ run: "touch next.ran" }] },
+    ]);
+    // Like a terminal: orun leads its own process group and Ctrl-C signals the whole group.
+    const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "intr"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", ORUN_LOCAL_SPAWNER: spawner },
+      stdio: "ignore",
+      detached: true,
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await until(async () => existsSync(path.join(dir, "a.started")), "the long step to start");
+    process.kill(-child.pid!, "SIGINT");
+    assert.equal(await exited, 130);
+    const s = await readJson<StateFile>(stateFile(dir, "intr"));
+    assert.equal(s.jobs["a@dev.long"]!.status, "failed");
+    assert.equal(s.jobs["a@dev.long"]!.lastError, "step s1: canceled");
+    assert.equal(s.jobs["a@dev.next"]!.status, "skipped");
+    assert.ok(!existsSync(path.join(dir, "next.ran")));
+    const meta = await readJson<{ status: string }>(path.join(dir, ".orun/executions/intr/metadata.json"));
+    assert.equal(meta.status, "failed");
+    const { isAlive } = await import("../../src/runtime/records/lock.js");
+    const pid = Number((await readFile(path.join(dir, "bg.pid"), "utf8")).trim());
+    await until(async () => !isAlive(pid), "the step's background process to die", 5000);
+  });
+}

@@ -36,6 +36,11 @@ process.on("message", (message: WorkerRequest) => {
   );
 });
 
+// Ctrl-C in a terminal signals the whole foreground process group, helpers
+// included. The orun process handles it (aborting running steps through us),
+// so a helper must not die before it has killed its steps.
+process.on("SIGINT", () => undefined);
+
 // The orun process went away: stop taking work. Steps already started keep
 // the semantics of a direct spawn (their process groups outlive the parent).
 process.on("disconnect", () => process.exit(0));
