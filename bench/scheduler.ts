@@ -61,10 +61,10 @@ function makefile(shape: Shape): string {
   return `${lines.join("\n")}\n`;
 }
 
-function timeProcess(command: string, args: string[], cwd: string): Promise<number> {
+function timeProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1", ...env } });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
@@ -105,6 +105,11 @@ export async function runSchedulerBench(log: (line: string) => void = console.lo
         log(`  ${shape.padEnd(8)} ${String(concurrency).padStart(4)} ${`${row.orunMs.toFixed(0)}ms`.padStart(9)} ${`${row.makeMs.toFixed(0)}ms`.padStart(9)} ${`${row.ratio.toFixed(2)}×`.padStart(7)}`);
       }
     }
+    // Reference: the same fan-out spawned directly from the orun process (no helper processes).
+    const fanOut = path.join(dir, "fan-out");
+    const direct = await timeProcess(process.execPath, [ORUN_BIN, "run", "plan.json", "--concurrency", "8", "--exec-id", "bench-direct", "--json"], fanOut, { ORUN_LOCAL_SPAWNER: "direct" });
+    const pooled = rows.find((row) => row.shape === "fan-out" && row.concurrency === 8)!;
+    log(`  reference: fan-out at 8 with direct spawns ${direct.toFixed(0)}ms vs helper spawns ${pooled.orunMs.toFixed(0)}ms (${(direct / pooled.orunMs).toFixed(2)}× faster with helpers)`);
     const at8 = rows.filter((row) => row.concurrency === 8);
     const worst = Math.max(...at8.map((row) => row.ratio));
     log(`  worst ratio at concurrency 8: ${worst.toFixed(2)}× make -j8 (target ≤ 1.50×) ${worst <= 1.5 ? "✓" : "✗"}`);
