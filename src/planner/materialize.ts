@@ -30,10 +30,14 @@ export function interpolate(value: string, vars: { environment: string; componen
     .trim();
 }
 
+/** Interpolates the top-level string values of a freshly merged map, in place. */
 function interpolateTopLevel<T>(values: Record<string, T>, vars: Parameters<typeof interpolate>[1]): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(values)) out[k] = (typeof v === "string" ? interpolate(v, vars) : v) as T;
-  return out;
+  for (const k of Object.keys(values)) {
+    const v = values[k];
+    if (typeof v === "string" && v.includes("{{")) values[k] = interpolate(v, vars) as T;
+    else if (typeof v === "string" && v !== v.trim()) values[k] = v.trim() as T;
+  }
+  return values;
 }
 
 export interface MergedParameters {
