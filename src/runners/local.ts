@@ -26,7 +26,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   // Directories seen to exist (a step may create one a later step uses; only hits are cached).
   const knownDirs = new Set<string>();
   const spawnStep = (request: ProcessRequest): Promise<ProcessOutcome> =>
-    pool ? pool.run({ ...request, env: request.env }, { inheritEnv: true }) : runProcess({ ...request, env: { ...host, ...request.env } });
+    pool?.alive ? pool.run(request, { inheritEnv: true }) : runProcess({ ...request, env: { ...host, ...request.env } });
   return {
     name: "local",
     async prepare(run) {

@@ -55,6 +55,11 @@ export class SpawnerPool {
     return new SpawnerPool(helpers);
   }
 
+  /** False once every helper has exited; callers then spawn directly. */
+  get alive(): boolean {
+    return this.helpers.some((helper) => !helper.dead);
+  }
+
   run(request: ProcessRequest, options: { inheritEnv: boolean }): Promise<ProcessOutcome> {
     const helper = this.helpers.filter((h) => !h.dead).sort((a, b) => a.outstanding - b.outstanding)[0];
     if (!helper) return Promise.resolve(failed("spawner helpers exited"));
