@@ -56,6 +56,12 @@ describe("plan storage, get and describe", () => {
     assert.deepEqual(jobs.map((j) => j.id), ["api@dev.deploy", "api@prod.deploy", "web@dev.deploy", "web@prod.deploy"]);
     assert.deepEqual(jobs.find((j) => j.id === "web@prod.deploy")!.dependsOn, ["api@prod.deploy", "web@dev.deploy"]);
 
+    const id = JSON.parse(await fs.readFile(path.join(dir, ".orun", "plans", "latest.json"), "utf8")).metadata.checksum.slice(7, 19) as string;
+    const byPrefix = await runOrun(["get", "jobs", "--plan", id.slice(0, 5), "-o", "json"], { cwd: dir });
+    assert.equal(byPrefix.stdout, json.stdout, "--plan accepts an ID prefix");
+    const slashForm = await runOrun(["describe", `plan/${id}`], { cwd: dir });
+    assert.match(slashForm.stdout, new RegExp(`Plan ID: {6}${id}\n`));
+
     const tree = await runOrun(["get", "jobs"], { cwd: dir });
     assert.match(tree.stdout, /^PLAN: s-test \([0-9a-f]{7}\) · 4 jobs\n\napi\n {2}dev\n {4}○ deploy {25}pending\n {2}prod\n/);
     const wide = await runOrun(["get", "jobs", "-o", "wide"], { cwd: dir });
