@@ -118,7 +118,7 @@ async function runStep(
   const attempts = attemptsFor(job, step);
   const timeoutText = timeoutFor(job, step);
   const started = Date.now();
-  const log = new StepLog(deps.store.stepLogFile(deps.ids.execId, job.id, key));
+  const log = new StepLog(() => deps.store.stepLogFile(deps.ids.execId, job.id, key));
 
   const end = async (error: string | undefined, output: string): Promise<{ error?: string; output: string }> => {
     await log.close();

@@ -8,7 +8,8 @@ export class StepLog {
   private stream: WriteStream | undefined;
   private bytes = 0;
 
-  constructor(private readonly file: string) {}
+  /** `file` is resolved only when the step first writes output (most steps in big runs are silent). */
+  constructor(private readonly file: string | (() => string)) {}
 
   get hasOutput(): boolean {
     return this.bytes > 0;
@@ -17,8 +18,9 @@ export class StepLog {
   write(chunk: string): void {
     if (chunk === "") return;
     if (!this.stream) {
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      this.stream = createWriteStream(this.file, { flags: "w" });
+      const file = typeof this.file === "string" ? this.file : this.file();
+      mkdirSync(path.dirname(file), { recursive: true });
+      this.stream = createWriteStream(file, { flags: "w" });
       this.stream.on("error", () => undefined); // a full disk must not crash the run; the step result still counts
     }
     this.bytes += chunk.length;
