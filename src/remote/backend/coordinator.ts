@@ -40,16 +40,29 @@ export interface RunRecord {
 
 export interface RunState {
   run: RunRecord;
+  /**
+   * The run's jobs in plan order. Mutations get only the jobs their scope
+   * names (see MutationScope), so a claim on a 10,000-job run reads a handful
+   * of rows.
+   */
   jobs: JobRecord[];
 }
 
-/** What a mutation changed: the stores write exactly these rows. */
+/** Which jobs a mutation needs loaded. */
+export type MutationScope =
+  /** These jobs, and with `deps` also their direct dependencies. */
+  | { jobIds: string[]; deps?: boolean }
+  /** Jobs in this status. */
+  | { status: JobStatus }
+  | "all";
+
+/** What a mutation changed: the stores write exactly these rows, then re-derive the run's status. */
 export interface Mutation<T> {
   result: T;
   changedJobs: JobRecord[];
-  /** Set when the run row changed. */
-  run?: RunRecord;
 }
+
+export type StatusCounts = Partial<Record<JobStatus, number>>;
 
 export class CoordinatorError extends Error {
   constructor(
@@ -133,22 +146,29 @@ export function runnableJobs(state: RunState): string[] {
   return state.jobs.filter((j) => j.status === "pending" && j.deps.every((d) => status.get(d) === "success")).map((j) => j.jobId);
 }
 
-/** Run status derived from its jobs; `cancelled` is sticky. */
-export function deriveRunStatus(current: RunStatus, jobs: JobRecord[]): RunStatus {
+/**
+ * Run status derived from how many jobs are in each status (the stores count
+ * them after writing a mutation): finished once every job is terminal,
+ * `failed` if any failed; `cancelled` is sticky.
+ */
+export function deriveRunStatus(current: RunStatus, counts: StatusCounts): RunStatus {
   if (current === "cancelled") return current;
-  if (jobs.length > 0 && jobs.every((j) => TERMINAL_JOB_STATUSES.includes(j.status))) {
-    return jobs.some((j) => j.status === "failed" || j.status === "skipped") ? "failed" : "completed";
-  }
+  const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+  const terminal = TERMINAL_JOB_STATUSES.reduce((a, s) => a + (counts[s] ?? 0), 0);
+  if (total > 0 && terminal === total) return (counts.failed ?? 0) + (counts.skipped ?? 0) > 0 ? "failed" : "completed";
   return "running";
 }
 
-function finishMutation<T>(state: RunState, result: T, changed: JobRecord[], now: Date): Mutation<T> {
-  if (changed.length === 0) return { result, changedJobs: [] };
+/** The run row after a mutation, given the new status counts. */
+export function nextRunRecord(run: RunRecord, counts: StatusCounts, now: Date): RunRecord {
   const iso = now.toISOString();
-  const status = deriveRunStatus(state.run.status, state.jobs);
+  const status = deriveRunStatus(run.status, counts);
   const finished = status === "completed" || status === "failed";
-  const run: RunRecord = { ...state.run, status, updatedAt: iso, finishedAt: finished ? (state.run.finishedAt ?? iso) : null };
-  return { result, changedJobs: changed, run };
+  return { ...run, status, updatedAt: iso, finishedAt: finished ? (run.finishedAt ?? iso) : null };
+}
+
+function finishMutation<T>(result: T, changed: JobRecord[]): Mutation<T> {
+  return { result, changedJobs: changed };
 }
 
 export function claimJob(state: RunState, jobId: string, runnerId: string, clock: Clock): Mutation<ClaimResponse> {
@@ -164,7 +184,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
     job.attempts += 1;
     const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs };
     if (takeover) result.takeover = true;
-    return finishMutation(state, result, [job], clock.now);
+    return finishMutation(result, [job]);
   };
   switch (job.status) {
     case "pending": {
@@ -209,7 +229,7 @@ export function updateJob(state: RunState, jobId: string, runnerId: string, stat
   job.lastError = status === "failed" ? (error ?? "failed") : null;
   const changed = [job];
   if (status === "failed") changed.push(...skipDependents(state, jobId, iso));
-  return finishMutation(state, { ok: true }, changed, clock.now);
+  return finishMutation({ ok: true }, changed);
 }
 
 function skipDependents(state: RunState, failedId: string, iso: string): JobRecord[] {
@@ -238,7 +258,7 @@ export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<st
     job.runnerId = null;
     job.heartbeatAt = null;
   }
-  return finishMutation(state, released.map((j) => j.jobId), released, clock.now);
+  return finishMutation(released.map((j) => j.jobId), released);
 }
 
 export function isJobActionable(job: JobRecord, state: RunState, clock: Clock): boolean {

@@ -15,7 +15,7 @@ export async function sweepOnce(backend: BackendContext, retentionMs: number): P
   const staleBefore = new Date(clock.now.getTime() - clock.leaseMs).toISOString();
   let released = 0;
   for (const { namespace, runId } of await backend.store.runsWithStaleLeases(staleBefore)) {
-    released += (await backend.store.mutateRun(namespace, runId, (state) => releaseExpiredLeases(state, backend.clock())))?.length ?? 0;
+    released += (await backend.store.mutateRun(namespace, runId, { status: "running" }, (state) => releaseExpiredLeases(state, backend.clock())))?.length ?? 0;
   }
   const deleted = await backend.store.deleteRunsUpdatedBefore(new Date(clock.now.getTime() - retentionMs).toISOString());
   return { released, deleted };

@@ -2,7 +2,7 @@
 // heartbeat. Every mutation is one coordinator function applied atomically
 // by the store (see store/types.ts).
 import type { RunnableResponse } from "../../protocol.js";
-import { CoordinatorError, claimJob, heartbeatJob, isJobActionable, runnableJobs, updateJob, type Mutation, type RunState } from "../coordinator.js";
+import { CoordinatorError, claimJob, heartbeatJob, isJobActionable, runnableJobs, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { jobView } from "../views.js";
@@ -13,9 +13,9 @@ async function loadRun(ctx: RequestContext): Promise<RunState> {
   return state;
 }
 
-async function mutate<T>(ctx: RequestContext, fn: (state: RunState) => Mutation<T>): Promise<T> {
+async function mutate<T>(ctx: RequestContext, scope: MutationScope, fn: (state: RunState) => Mutation<T>): Promise<T> {
   try {
-    const result = await ctx.backend.store.mutateRun(ctx.caller.namespace, ctx.params.runId, fn);
+    const result = await ctx.backend.store.mutateRun(ctx.caller.namespace, ctx.params.runId, scope, fn);
     if (result === undefined) throw notFound("Run not found");
     return result;
   } catch (err) {
@@ -100,7 +100,7 @@ export async function claim(ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
   const runnerId = checkId("runnerId", body.runnerId);
   const clock = ctx.backend.clock();
-  sendJson(ctx.res, 200, await mutate(ctx, (state) => claimJob(state, ctx.params.jobId, runnerId, clock)));
+  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId], deps: true }, (state) => claimJob(state, ctx.params.jobId, runnerId, clock)));
 }
 
 export async function update(ctx: RequestContext): Promise<void> {
@@ -110,13 +110,13 @@ export async function update(ctx: RequestContext): Promise<void> {
   const status = body.status;
   const error = typeof body.error === "string" ? body.error.slice(0, 4000) : undefined;
   const clock = ctx.backend.clock();
-  sendJson(ctx.res, 200, await mutate(ctx, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock)));
+  sendJson(ctx.res, 200, await mutate(ctx, status === "failed" ? "all" : { jobIds: [ctx.params.jobId] }, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock)));
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
   const runnerId = checkId("runnerId", body.runnerId);
   const clock = ctx.backend.clock();
-  sendJson(ctx.res, 200, await mutate(ctx, (state) => heartbeatJob(state, ctx.params.jobId, runnerId, clock)));
+  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId] }, (state) => heartbeatJob(state, ctx.params.jobId, runnerId, clock)));
 }
 

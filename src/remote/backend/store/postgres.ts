@@ -4,7 +4,7 @@
 // long-polling runners connected to any replica.
 import { EventEmitter } from "node:events";
 import pg from "pg";
-import type { Mutation, RunState } from "../coordinator.js";
+import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState, type StatusCounts } from "../coordinator.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
@@ -79,6 +79,18 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     return { run: runFromRow(run.rows[0]), jobs: jobs.rows.map(jobFromRow) };
   }
 
+  async function loadScope(c: pg.ClientBase, namespace: string, runId: string, scope: MutationScope): Promise<JobRecord[]> {
+    const base = "SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = $1 AND j.run_id = $2";
+    if (scope === "all") return (await c.query<JobRow>(`${base} ORDER BY j.position`, [namespace, runId])).rows.map(jobFromRow);
+    if ("status" in scope) return (await c.query<JobRow>(`${base} AND j.status = $3 ORDER BY j.position`, [namespace, runId, scope.status])).rows.map(jobFromRow);
+    const byIds = async (ids: string[]) => (await c.query<JobRow>(`${base} AND j.job_id = ANY($3::text[]) ORDER BY j.position`, [namespace, runId, ids])).rows.map(jobFromRow);
+    const jobs = await byIds(scope.jobIds);
+    if (!scope.deps) return jobs;
+    const have = new Set(jobs.map((j) => j.jobId));
+    const deps = [...new Set(jobs.flatMap((j) => j.deps))].filter((d) => !have.has(d));
+    return deps.length ? [...jobs, ...(await byIds(deps))] : jobs;
+  }
+
   const store: Store = {
     kind: "postgres",
     async migrate() {
@@ -137,11 +149,13 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       }
     },
 
-    async mutateRun<T>(namespace: string, runId: string, fn: (state: RunState) => Mutation<T>) {
+    async mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>) {
       return tx(async (c) => {
-        const state = await loadState(c, namespace, runId, true);
-        if (!state) return undefined;
-        const mutation = fn(state);
+        // The run row's lock serialises every mutation of this run across replicas.
+        const runRow = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE`, [namespace, runId]);
+        if (runRow.rowCount === 0) return undefined;
+        const run = runFromRow(runRow.rows[0]);
+        const mutation = fn({ run, jobs: await loadScope(c, namespace, runId, scope) });
         for (const job of mutation.changedJobs) {
           const p = jobParams(namespace, runId, job);
           await c.query(
@@ -150,12 +164,13 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
             [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts],
           );
         }
-        if (mutation.run) {
-          await c.query("UPDATE runs SET status = $3, updated_at = $4, finished_at = $5 WHERE namespace = $1 AND run_id = $2", [
-            namespace, runId, mutation.run.status, mutation.run.updatedAt, mutation.run.finishedAt,
-          ]);
+        if (mutation.changedJobs.length > 0) {
+          const counted = await c.query<{ status: string; n: string }>("SELECT status, COUNT(*) AS n FROM jobs WHERE namespace = $1 AND run_id = $2 GROUP BY status", [namespace, runId]);
+          const counts: StatusCounts = Object.fromEntries(counted.rows.map((r) => [r.status, Number(r.n)]));
+          const next = nextRunRecord(run, counts, new Date());
+          await c.query("UPDATE runs SET status = $3, updated_at = $4, finished_at = $5 WHERE namespace = $1 AND run_id = $2", [namespace, runId, next.status, next.updatedAt, next.finishedAt]);
+          await notify(c, namespace, runId);
         }
-        if (mutation.changedJobs.length > 0) await notify(c, namespace, runId);
         return mutation.result;
       });
     },

@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { JobRecord, Mutation, RunState } from "../coordinator.js";
+import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState, type StatusCounts } from "../coordinator.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -35,6 +35,11 @@ export function openSqliteStore(file: string): Store {
        WHERE namespace = @namespace AND run_id = @runId AND job_id = @jobId`,
     ),
     updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
+    jobsById: db.prepare<[string, string, string], JobRow>(
+      `SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.job_id IN (SELECT value FROM json_each(?)) ORDER BY j.position`,
+    ),
+    jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
+    counts: db.prepare<[string, string], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM jobs WHERE namespace = ? AND run_id = ? GROUP BY status`),
   });
   const s = () => (stmts ??= prepare());
 
@@ -42,6 +47,16 @@ export function openSqliteStore(file: string): Store {
     const row = s().run.get(namespace, runId);
     if (!row) return undefined;
     return { run: runFromRow(row), jobs: s().jobs.all(namespace, runId).map(jobFromRow) };
+  };
+
+  const loadScope = (namespace: string, runId: string, scope: MutationScope): JobRecord[] => {
+    if (scope === "all") return s().jobs.all(namespace, runId).map(jobFromRow);
+    if ("status" in scope) return s().jobsByStatus.all(namespace, runId, scope.status).map(jobFromRow);
+    const jobs = s().jobsById.all(namespace, runId, JSON.stringify(scope.jobIds)).map(jobFromRow);
+    if (!scope.deps) return jobs;
+    const have = new Set(jobs.map((j) => j.jobId));
+    const deps = [...new Set(jobs.flatMap((j) => j.deps))].filter((d) => !have.has(d));
+    return deps.length ? [...jobs, ...s().jobsById.all(namespace, runId, JSON.stringify(deps)).map(jobFromRow)] : jobs;
   };
 
   const store: Store = {
@@ -77,13 +92,18 @@ export function openSqliteStore(file: string): Store {
       return load(namespace, runId);
     },
 
-    async mutateRun<T>(namespace: string, runId: string, fn: (state: RunState) => Mutation<T>) {
+    async mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>) {
       const outcome = db.transaction(() => {
-        const state = load(namespace, runId);
-        if (!state) return undefined;
-        const mutation = fn(state);
+        const row = s().run.get(namespace, runId);
+        if (!row) return undefined;
+        const run = runFromRow(row);
+        const mutation = fn({ run, jobs: loadScope(namespace, runId, scope) });
         for (const job of mutation.changedJobs) s().updateJob.run(jobParams(namespace, runId, job));
-        if (mutation.run) s().updateRun.run({ namespace, runId, status: mutation.run.status, updatedAt: mutation.run.updatedAt, finishedAt: mutation.run.finishedAt });
+        if (mutation.changedJobs.length > 0) {
+          const counts: StatusCounts = Object.fromEntries(s().counts.all(namespace, runId).map((c) => [c.status, c.n]));
+          const next = nextRunRecord(run, counts, new Date());
+          s().updateRun.run({ namespace, runId, status: next.status, updatedAt: next.updatedAt, finishedAt: next.finishedAt });
+        }
         return mutation;
       }).immediate();
       if (!outcome) return undefined;

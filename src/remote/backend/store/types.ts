@@ -4,7 +4,7 @@
 // in SQLite, `SELECT … FOR UPDATE` on the run row in PostgreSQL), applies one
 // pure coordinator function and writes the changed rows in the same
 // transaction — that is what keeps claims atomic across processes.
-import type { JobRecord, Mutation, RunRecord, RunState } from "../coordinator.js";
+import type { JobRecord, Mutation, MutationScope, RunRecord, RunState } from "../coordinator.js";
 
 export interface NewRun {
   run: RunRecord;
@@ -46,8 +46,12 @@ export interface Store {
   /** Inserts the run unless (namespace, runId) exists; returns the existing run's record then. */
   createRun(input: NewRun): Promise<{ created: true } | { created: false; existing: RunRecord }>;
   getRun(namespace: string, runId: string): Promise<RunState | undefined>;
-  /** Runs `fn` on the locked state and persists its changes; undefined when the run does not exist. */
-  mutateRun<T>(namespace: string, runId: string, fn: (state: RunState) => Mutation<T>): Promise<T | undefined>;
+  /**
+   * Runs `fn` on the locked run with the jobs `scope` names, writes the jobs
+   * it changed and re-derives the run's status from all its jobs, in one
+   * transaction. Undefined when the run does not exist.
+   */
+  mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>): Promise<T | undefined>;
   /** Runs that have a running job whose heartbeat is older than `before` (candidates for the sweeper). */
   runsWithStaleLeases(before: string): Promise<{ namespace: string; runId: string }[]>;
   /** Deletes runs (with jobs and logs) last updated before `before`; returns how many. */
