@@ -90,6 +90,17 @@ describe("plan storage, get and describe", () => {
     assert.match(badRef.stderr, /^✕ plan not found: zzzz/);
   });
 
+  test("get jobs shows each job's status from the latest run of that plan", async () => {
+    const dir = await writeRepo(baseRepo(`environments:\n  dev:\n    selectors: { components: ["*"] }\ncomponents:\n  - name: a\n    type: svc\n  - name: b\n    type: svc\n    dependsOn: [{ component: a }]\n`));
+    assert.equal((await runOrun(["plan"], { cwd: dir })).code, 0);
+    const before = await runOrun(["get", "jobs", "--view", "compact"], { cwd: dir });
+    assert.equal(before.stdout, "○  a                        dev          deploy\n○  b                        dev          deploy\n");
+    const run = await runOrun(["run", "--runner", "local"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const after = await runOrun(["get", "jobs", "-o", "wide"], { cwd: dir });
+    assert.match(after.stdout, /✓ a@dev\.deploy {37}a {18}dev {12}completed\n✓ b@dev\.deploy/);
+  });
+
   test("without any plan: get plans says so, get jobs says so and exits 0, describe fails", async () => {
     const dir = await writeRepo(baseRepo(BODY));
     const plans = await runOrun(["get", "plans", "-o", "json"], { cwd: dir });

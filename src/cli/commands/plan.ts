@@ -23,6 +23,8 @@ import { compilePlan } from "../../planner/compile.js";
 import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
 import { compileForCi } from "../../planner/triggers/index.js";
 import { loadWorkspace, locateIntent, writeCompositionLock, type LoadedWorkspace } from "../../planner/load/index.js";
+import { ExecutionStore } from "../../runtime/records/store.js";
+import { readStateFile } from "../../runtime/records/state.js";
 import { errorMessage, OrunError } from "../../util/errors.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -212,8 +214,22 @@ function registerGet(program: Command): void {
       }
       if (scope) process.stderr.write(scopeBanner(scope));
       const view: JobsView = flags.output === "wide" || flags.view === "table" ? "table" : flags.view === "compact" ? "compact" : "tree";
-      out(renderJobs(plan, jobs, view));
+      const statuses = await latestStatuses(await storeRoot(flags.intent), plan.metadata.checksum);
+      out(renderJobs(plan, jobs, view, (job) => statuses.get(job.id) ?? "pending"));
     });
+}
+
+/** Job statuses from the latest execution of this plan (empty when it never ran or the record is unreadable). */
+async function latestStatuses(root: string, checksum: string | undefined): Promise<Map<string, string>> {
+  try {
+    const store = new ExecutionStore(root);
+    const execId = await store.latestId();
+    const state = execId ? await readStateFile(store.stateFile(execId)) : undefined;
+    if (!state || state.planChecksum !== checksum) return new Map();
+    return new Map(Object.entries(state.jobs).map(([id, job]) => [id, job.status]));
+  } catch {
+    return new Map();
+  }
 }
 
 function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
