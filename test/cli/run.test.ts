@@ -239,6 +239,13 @@ test("dry-run previews order, directories, runner, retries, timeouts and phases,
   assert.match(out, /post report/);
   assert.match(out, /compile .*\[retry 3 · timeout 5m\]/);
   assert.match(out, /4× parallel · fail-fast/);
+
+  const json = await runOrun(["run", "plan.json", "--dry-run", "--json"], { cwd: dir });
+  const preview = (JSON.parse(json.stdout) as { dryRun: boolean; preview: { id: string; workdir: string; steps: { key: string; phase: string; timeout?: string; retries: number }[] }[] });
+  assert.equal(preview.dryRun, true);
+  assert.deepEqual(preview.preview.map((job) => job.id), ["api@dev.build", "api@dev.deploy"]);
+  assert.deepEqual(preview.preview[0]!.steps.map((step) => `${step.phase}:${step.key}:${step.retries}:${step.timeout ?? "-"}`), ["pre:checkout:2:-", "main:compile:3:5m", "post:report:2:-"]);
+  assert.deepEqual((await readdir(dir)).sort(), before);
 });
 
 test("runner resolution: --gha with another --runner, unknown runners and use: steps under local are clear errors", async (t) => {

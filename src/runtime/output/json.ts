@@ -1,10 +1,19 @@
-// --json: nothing but one machine-readable summary on stdout at the end.
-import type { Renderer, RunEvent } from "../events.js";
+// --json: nothing but one machine-readable summary on stdout at the end
+// (for --dry-run, with the full preview: order, directories, steps).
+import type { JobPreview, Renderer, RunEvent } from "../events.js";
 
 export class JsonRenderer implements Renderer {
+  private preview: JobPreview[] | undefined;
+  private runner: { name: string; source: string } | undefined;
+
   constructor(private readonly write: (text: string) => void) {}
 
   handle(event: RunEvent): void {
+    if (event.type === "dry-run") {
+      this.preview = event.jobs;
+      this.runner = event.runner;
+      return;
+    }
     if (event.type !== "run-end") return;
     const { summary } = event;
     this.write(
@@ -14,6 +23,7 @@ export class JsonRenderer implements Renderer {
           planId: summary.planId,
           planName: summary.planName,
           runner: summary.runner,
+          ...(this.runner ? { runnerSource: this.runner.source } : {}),
           status: summary.status,
           dryRun: summary.dryRun,
           startedAt: summary.startedAt,
@@ -22,6 +32,19 @@ export class JsonRenderer implements Renderer {
           counts: summary.counts,
           jobs: summary.jobs,
           recordDir: summary.recordDir,
+          ...(this.preview
+            ? {
+                preview: this.preview.map((p) => ({
+                  id: p.job.id,
+                  dependsOn: p.job.dependsOn ?? [],
+                  workdir: p.dir,
+                  retries: p.retries,
+                  timeout: p.timeout,
+                  note: p.note,
+                  steps: p.steps,
+                })),
+              }
+            : {}),
         },
         null,
         2,
