@@ -200,7 +200,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           }
           if (decision.action === "skipped") {
             notRun(job, "skipped", decision.reason);
-            return "blocked";
+            return "skipped";
           }
         }
         const started = Date.now();

@@ -7,7 +7,7 @@
 import type { PlanJob } from "../model/plan.js";
 import { MinHeap } from "./min-heap.js";
 
-export type JobOutcome = "completed" | "failed" | "blocked";
+export type JobOutcome = "completed" | "failed" | "blocked" | "skipped";
 
 export interface ScheduleRequest {
   /** Jobs to consider, in topological order. */
@@ -114,8 +114,9 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         }
       } else {
         if (outcome === "failed") result.failed++;
-        else result.blocked++;
-        skipDependents(id, `dependency ${id} ${outcome === "failed" ? "failed" : "was blocked"}`);
+        else if (outcome === "blocked") result.blocked++;
+        else result.notRun++;
+        skipDependents(id, `dependency ${id} ${outcome === "failed" ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
         if (outcome === "failed" && request.failFast) stopReason ??= `not started: fail-fast after ${id} failed`;
       }
       pump();

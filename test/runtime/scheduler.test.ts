@@ -163,3 +163,15 @@ test("a blocked job skips its dependents; dependencies completed earlier count a
   h2.finish("p@prod.verify");
   assert.deepEqual(await h2.done, { completed: 1, failed: 0, blocked: 0, notRun: 0 });
 });
+
+test("a job reported skipped (e.g. by remote state) skips its dependents with that reason", async () => {
+  const plan = makePlan([
+    { id: "r@dev.up", steps: [] },
+    { id: "r@dev.down", dependsOn: ["r@dev.up"], steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 2 });
+  await h.whenStarted("r@dev.up");
+  h.finish("r@dev.up", "skipped");
+  assert.deepEqual(await h.done, { completed: 0, failed: 0, blocked: 0, notRun: 2 });
+  assert.equal(h.notRun.get("r@dev.down"), "dependency r@dev.up was skipped");
+});
