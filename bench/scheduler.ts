@@ -110,6 +110,10 @@ export async function runSchedulerBench(log: (line: string) => void = console.lo
     const direct = await timeProcess(process.execPath, [ORUN_BIN, "run", "plan.json", "--concurrency", "8", "--exec-id", "bench-direct", "--json"], fanOut, { ORUN_LOCAL_SPAWNER: "direct" });
     const pooled = rows.find((row) => row.shape === "fan-out" && row.concurrency === 8)!;
     log(`  reference: fan-out at 8 with direct spawns ${direct.toFixed(0)}ms vs helper spawns ${pooled.orunMs.toFixed(0)}ms (${(direct / pooled.orunMs).toFixed(2)}× faster with helpers)`);
+    // Floor: the seed runs every step through `sh -c`, while make execs `true` directly.
+    // xargs -P8 running 1,000 `sh -c true` (no DAG, no bookkeeping) shows what the shell alone costs.
+    const floor = await timeProcess("sh", ["-c", `seq ${JOBS} | xargs -P8 -I{} sh -c true`], dir);
+    log(`  reference: ${JOBS} × \`sh -c true\` via xargs -P8 ${floor.toFixed(0)}ms = ${(floor / pooled.makeMs).toFixed(2)}× make -j8 (the cost of sh -c alone)`);
     const at8 = rows.filter((row) => row.concurrency === 8);
     const worst = Math.max(...at8.map((row) => row.ratio));
     log(`  worst ratio at concurrency 8: ${worst.toFixed(2)}× make -j8 (target ≤ 1.50×) ${worst <= 1.5 ? "✓" : "✗"}`);
