@@ -1,4 +1,5 @@
-// Remote-state benchmarks on a real backend over loopback HTTP:
+// Remote-state benchmarks on a real backend (`orun backend serve`, its own
+// process) over loopback HTTP:
 // - dependency-done → dependent-start latency (p50/p99): a runner long-polls
 //   for its job while the dependency's runner reports success;
 // - claim+complete throughput with N concurrent workers.
@@ -6,16 +7,41 @@
 // authenticated HTTP round trip (latency) and bare requests/s (throughput),
 // the floor any coordination protocol over HTTP pays.
 // Targets: p50 ≤ 100 ms; ≥ 1,000 cycles/s on SQLite.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { startBackend } from "../src/remote/backend/server.js";
 import { openStore } from "../src/remote/backend/store/index.js";
 import { createToken } from "../src/remote/backend/auth/tokens.js";
+
+const ORUN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/cli/bin.js");
+
+/** Starts `orun backend serve` on a free port; resolves with its URL and a stop function. */
+async function serveBackend(database: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [ORUN_BIN, "backend", "serve", "--port", "0", "--database", database, "--rate-limit", "1000000000/1000000000"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    void exited.then(() => reject(new Error(`orun backend serve exited: ${out}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
 
 const CHAIN = 200;
 const THROUGHPUT_JOBS = 3000;
@@ -59,8 +85,9 @@ export async function runRemoteBench(): Promise<RemoteBenchResult[]> {
 
 async function benchStore(name: string, database: string): Promise<RemoteBenchResult> {
   const store = await openStore(database);
-  const backend = await startBackend({ store, rateLimit: { capacity: 1e9, refillPerSecond: 1e9 }, log: () => undefined });
   const { token } = await createToken(store, "bench/remote");
+  await store.close();
+  const backend = await serveBackend(database);
   const call = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(backend.url + p, {
       method,
@@ -129,8 +156,7 @@ async function benchStore(name: string, database: string): Promise<RemoteBenchRe
     }
     return { store: name, latencyP50Ms, latencyP99Ms, roundTripP50Ms, cyclesPerSecond, bareRequestsPerSecond };
   } finally {
-    await backend.close();
-    await store.close();
+    await backend.stop();
   }
 }
 

@@ -3,7 +3,6 @@
 // inside a locked transaction, call one of these, and persist what changed,
 // so the rules live here once for SQLite and PostgreSQL alike.
 import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus } from "../protocol.js";
-import { TERMINAL_JOB_STATUSES } from "../protocol.js";
 
 export interface JobRecord {
   jobId: string;
@@ -62,7 +61,13 @@ export interface Mutation<T> {
   changedJobs: JobRecord[];
 }
 
-export type StatusCounts = Partial<Record<JobStatus, number>>;
+/** What the run's status depends on, answered by the store with two index lookups. */
+export interface JobTally {
+  /** Some job is pending or running. */
+  unfinished: boolean;
+  /** Some job failed or was skipped. */
+  failed: boolean;
+}
 
 export class CoordinatorError extends Error {
   constructor(
@@ -147,22 +152,20 @@ export function runnableJobs(state: RunState): string[] {
 }
 
 /**
- * Run status derived from how many jobs are in each status (the stores count
- * them after writing a mutation): finished once every job is terminal,
- * `failed` if any failed; `cancelled` is sticky.
+ * Run status derived from its jobs (the stores tally them after writing a
+ * mutation): finished once every job is terminal, `failed` if any failed or
+ * was skipped; `cancelled` is sticky.
  */
-export function deriveRunStatus(current: RunStatus, counts: StatusCounts): RunStatus {
+export function deriveRunStatus(current: RunStatus, tally: JobTally): RunStatus {
   if (current === "cancelled") return current;
-  const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-  const terminal = TERMINAL_JOB_STATUSES.reduce((a, s) => a + (counts[s] ?? 0), 0);
-  if (total > 0 && terminal === total) return (counts.failed ?? 0) + (counts.skipped ?? 0) > 0 ? "failed" : "completed";
-  return "running";
+  if (tally.unfinished) return "running";
+  return tally.failed ? "failed" : "completed";
 }
 
-/** The run row after a mutation, given the new status counts. */
-export function nextRunRecord(run: RunRecord, counts: StatusCounts, now: Date): RunRecord {
+/** The run row after a mutation, given the new tally of its jobs. */
+export function nextRunRecord(run: RunRecord, tally: JobTally, now: Date): RunRecord {
   const iso = now.toISOString();
-  const status = deriveRunStatus(run.status, counts);
+  const status = deriveRunStatus(run.status, tally);
   const finished = status === "completed" || status === "failed";
   return { ...run, status, updatedAt: iso, finishedAt: finished ? (run.finishedAt ?? iso) : null };
 }

@@ -65,9 +65,12 @@ ALTER TABLE runs ADD COLUMN revision TEXT;
 CREATE INDEX runs_revision ON runs (namespace, revision);
 `;
 
+const JOBS_BY_STATUS = `CREATE INDEX jobs_run_status ON jobs (namespace, run_id, status);`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
+  { version: 3, name: "jobs by run and status: O(log n) run-status tally", sqlite: JOBS_BY_STATUS, postgres: JOBS_BY_STATUS },
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;
@@ -83,3 +86,9 @@ WHERE r.namespace = $1 AND r.revision = $2
   AND EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $4) = $3)
   AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $6) = $5 AND j.status <> 'success')
 ORDER BY r.updated_at DESC LIMIT 1`;
+
+/** The run-status tally (see coordinator JobTally): two index seeks. $1 namespace, $2 run. */
+export const TALLY_SQL = `
+SELECT
+  EXISTS (SELECT 1 FROM jobs WHERE namespace = $1 AND run_id = $2 AND status IN ('pending', 'running')) AS unfinished,
+  EXISTS (SELECT 1 FROM jobs WHERE namespace = $1 AND run_id = $2 AND status IN ('failed', 'skipped')) AS failed`;

@@ -4,8 +4,8 @@
 // long-polling runners connected to any replica.
 import { EventEmitter } from "node:events";
 import pg from "pg";
-import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState, type StatusCounts } from "../coordinator.js";
-import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
+import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store } from "./types.js";
@@ -165,9 +165,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           );
         }
         if (mutation.changedJobs.length > 0) {
-          const counted = await c.query<{ status: string; n: string }>("SELECT status, COUNT(*) AS n FROM jobs WHERE namespace = $1 AND run_id = $2 GROUP BY status", [namespace, runId]);
-          const counts: StatusCounts = Object.fromEntries(counted.rows.map((r) => [r.status, Number(r.n)]));
-          const next = nextRunRecord(run, counts, new Date());
+          const tally = (await c.query<{ unfinished: boolean; failed: boolean }>(TALLY_SQL, [namespace, runId])).rows[0];
+          const next = nextRunRecord(run, { unfinished: tally.unfinished, failed: tally.failed }, new Date());
           await c.query("UPDATE runs SET status = $3, updated_at = $4, finished_at = $5 WHERE namespace = $1 AND run_id = $2", [namespace, runId, next.status, next.updatedAt, next.finishedAt]);
           await notify(c, namespace, runId);
         }

@@ -6,8 +6,8 @@ import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState, type StatusCounts } from "../coordinator.js";
-import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE } from "./migrations.js";
+import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
@@ -39,7 +39,7 @@ export function openSqliteStore(file: string): Store {
       `SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.job_id IN (SELECT value FROM json_each(?)) ORDER BY j.position`,
     ),
     jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
-    counts: db.prepare<[string, string], { status: string; n: number }>(`SELECT status, COUNT(*) AS n FROM jobs WHERE namespace = ? AND run_id = ? GROUP BY status`),
+    tally: db.prepare<{ ns: string; run: string }, { unfinished: number; failed: number }>(TALLY_SQL.replace(/\$1/g, "@ns").replace(/\$2/g, "@run")),
   });
   const s = () => (stmts ??= prepare());
 
@@ -100,8 +100,8 @@ export function openSqliteStore(file: string): Store {
         const mutation = fn({ run, jobs: loadScope(namespace, runId, scope) });
         for (const job of mutation.changedJobs) s().updateJob.run(jobParams(namespace, runId, job));
         if (mutation.changedJobs.length > 0) {
-          const counts: StatusCounts = Object.fromEntries(s().counts.all(namespace, runId).map((c) => [c.status, c.n]));
-          const next = nextRunRecord(run, counts, new Date());
+          const tally = s().tally.get({ ns: namespace, run: runId });
+          const next = nextRunRecord(run, { unfinished: Boolean(tally?.unfinished), failed: Boolean(tally?.failed) }, new Date());
           s().updateRun.run({ namespace, runId, status: next.status, updatedAt: next.updatedAt, finishedAt: next.finishedAt });
         }
         return mutation;
