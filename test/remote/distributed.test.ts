@@ -26,7 +26,7 @@ describe("distributed runs through the backend", () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-distributed-"));
     issuer = await startOidcIssuer();
     db = (await testDatabase("sqlite"))!;
-    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 1500, sweepIntervalMs: 200 });
+    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 3000, sweepIntervalMs: 200 });
     token = await tokenFor(backend.store, "acme/widgets");
   });
   after(async () => {
