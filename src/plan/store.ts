@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { OrunError, errorMessage } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs-atomic.js";
 import { decodePlan, encodePlanJsonBuffer, encodePlanYaml } from "./format.js";
 
 export const LATEST_PLAN = "latest";
@@ -18,19 +19,6 @@ export function plansDir(storeDir: string): string {
   if (base === "plans") return path.resolve(storeDir);
   if (base === ".orun") return path.resolve(storeDir, "plans");
   return path.resolve(storeDir, ".orun", "plans");
-}
-
-/** Writes `data` to `file` atomically (same-directory temp file, then rename). */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
-  try {
-    await fs.writeFile(temp, data);
-    await fs.rename(temp, file);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw err;
-  }
 }
 
 const PLAN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -65,6 +53,7 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
 /** `-o FILE`: YAML for `.yaml`/`.yml`, JSON otherwise (or as `format` says). */
 export async function writePlanFile(file: string, plan: Plan, format?: "json" | "yaml"): Promise<void> {
   const asYaml = format ? format === "yaml" : /\.ya?ml$/i.test(file);
+  await fs.mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, asYaml ? encodePlanYaml(plan) : encodePlanJsonBuffer(plan));
 }
 

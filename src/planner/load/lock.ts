@@ -5,6 +5,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
+import { writeFileAtomic } from "../../util/fs-atomic.js";
 import type { LoadedWorkspace } from "./index.js";
 
 export const LOCK_API_VERSION = "sourceplane.io/v1alpha1";
@@ -26,13 +27,6 @@ export async function writeCompositionLock(ws: Pick<LoadedWorkspace, "rootDir" |
   const dir = path.join(ws.rootDir, ".orun");
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, "compositions.lock.yaml");
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await fs.writeFile(tmp, compositionLockText(ws));
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, compositionLockText(ws));
   return file;
 }

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { writeFileAtomic } from "../../util/fs-atomic.js";
 import { downloadTarball, fetchCommitSha, type ApiEndpoint } from "./github-api.js";
 import { extractTarball } from "./tarball.js";
 
@@ -76,7 +77,8 @@ export class ActionCache {
     }
     this.apiRequests++;
     const sha = await fetchCommitSha(endpoint, owner, repo, ref);
-    await writeAtomic(refFile, `${sha}\n`);
+    await mkdir(path.dirname(refFile), { recursive: true });
+    await writeFileAtomic(refFile, `${sha}\n`);
     return sha;
   }
 
@@ -234,11 +236,4 @@ async function isDir(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function writeAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${randomBytes(4).toString("hex")}`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }
