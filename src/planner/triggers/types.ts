@@ -3,6 +3,7 @@
 // what the bindings made of it (resolution → plan `metadata.trigger`).
 
 import type { Environment, TriggerBinding } from "../../model/intent.js";
+import type { PlanTriggerInfo } from "../../model/plan.js";
 
 /** The parts of a trigger binding the resolver reads (tests build these without origins). */
 export type BindingLike = Pick<TriggerBinding, "on" | "plan"> & Partial<Pick<TriggerBinding, "origin" | "description">>;
@@ -45,22 +46,11 @@ export type TriggerContext =
       payload: Record<string, unknown>;
     };
 
-export type PlanScope = "full" | "changed";
+export type PlanScope = PlanTriggerInfo["scope"];
 
-/** What the trigger bindings decided for one plan. */
-export interface TriggerResolution {
-  mode: "named-trigger" | "event-file";
-  provider?: string;
-  event?: string;
-  action?: string;
-  /** Binding names that matched, sorted. */
-  matchedBindings: string[];
-  /** Environments to plan, sorted. */
-  activeEnvironments: string[];
-  /** environment → the matched bindings that activated it (sorted). */
-  activatedBy: Record<string, string[]>;
-  scope: PlanScope;
-  /** Refs to compare in changed scope (event mode: from the payload). */
-  base?: string;
-  head?: string;
-}
+/**
+ * What the trigger bindings decided for one plan: the plan's `metadata.trigger`
+ * record, always with `activatedBy`. Bindings and environments are sorted;
+ * `base`/`head` are the refs to compare in changed scope (event mode: from the payload).
+ */
+export type TriggerResolution = PlanTriggerInfo & { activatedBy: Record<string, string[]> };
