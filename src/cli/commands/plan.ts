@@ -1,92 +1,12 @@
 // `orun plan`, `orun validate`, `orun get plans|jobs`, `orun describe plan|job`
-// and `orun compositions`: the compile side of the CLI.
-import path from "node:path";
+// and `orun compositions`: the compile side of the CLI. Registration only —
+// flags and help text; each action imports ./plan-actions.js when it runs, so
+// `orun --version`, `orun run <plan-file>` or `orun status` never load the planner.
 import type { Command } from "commander";
-import { compositionFor } from "../../model/composition.js";
-import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
-import { arrayOf, encodeGoJson } from "../../plan/canonical-json.js";
-import { jobShape } from "../../plan/format.js";
-import { listStoredPlans, loadPlanRef, savePlan, writePlanFile, assertPlanName } from "../../plan/store.js";
-import {
-  colorEnabled,
-  renderDescribeJob,
-  renderDescribePlan,
-  renderJobs,
-  renderPlansTable,
-  renderPlanSummary,
-  styles,
-  NO_PLANS,
-  type JobsView,
-} from "../../plan/summary.js";
-import { renderPlanView } from "../../plan/views.js";
-import { compilePlan } from "../../planner/compile.js";
-import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
-import { compileForCi } from "../../planner/triggers/index.js";
-import { loadWorkspace, locateIntent, writeCompositionLock, type LoadedWorkspace } from "../../planner/load/index.js";
-import { ExecutionStore } from "../../runtime/records/store.js";
-import { readStateFile } from "../../runtime/records/state.js";
-import { errorMessage, OrunError } from "../../util/errors.js";
+import type { PlanFlags } from "./plan-actions.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-function out(text: string): void {
-  process.stdout.write(text);
-}
-
-function warn(message: string): void {
-  process.stderr.write(`⚠ warning: ${message}\n`);
-}
-
-/** The directory holding `.orun/`: the intent's directory, else the working directory. */
-async function storeRoot(intentPath: string | undefined): Promise<string> {
-  try {
-    return path.dirname(await locateIntent({ cwd: process.cwd(), intentPath }));
-  } catch (err) {
-    if (intentPath) throw err;
-    return process.cwd();
-  }
-}
-
-async function writeLock(workspace: LoadedWorkspace): Promise<string | undefined> {
-  try {
-    return await writeCompositionLock(workspace);
-  } catch (err) {
-    warn(`failed to write composition lock file: ${errorMessage(err)}`);
-    return undefined;
-  }
-}
-
-function outputFormat(format: string | undefined): "json" | "yaml" | undefined {
-  if (format === undefined) return undefined;
-  const f = format.toLowerCase();
-  if (f === "json") return "json";
-  if (f === "yaml" || f === "yml") return "yaml";
-  throw new OrunError(`unsupported plan format "${format}" (use json or yaml)`, { location: { field: "--format" } });
-}
-
-interface PlanFlags {
-  intent?: string;
-  output?: string;
-  format?: string;
-  name?: string;
-  env?: string[];
-  component?: string[];
-  view?: string;
-  long?: boolean;
-  all?: boolean;
-  /** Triggers and change detection (src/planner/triggers/planning.ts). */
-  changed?: boolean;
-  base?: string;
-  head?: string;
-  files?: string[];
-  uncommitted?: boolean;
-  untracked?: boolean;
-  explain?: boolean;
-  intentImpact?: string;
-  trigger?: string;
-  fromCi?: string;
-  eventFile?: string;
-}
+const actions = () => import("./plan-actions.js");
 
 function registerPlan(program: Command): void {
   program
@@ -113,39 +33,7 @@ function registerPlan(program: Command): void {
     .option("--trigger <name>", "plan as the named automation.triggerBindings entry would (simulate CI locally)")
     .option("--from-ci <provider>", "plan for a CI event (github)")
     .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
-    .action(async (component: string | undefined, flags: PlanFlags) => {
-      const format = outputFormat(flags.format);
-      if (flags.name !== undefined) assertPlanName(flags.name);
-      const components = [...(flags.component ?? []), ...(component ? [component] : [])];
-      const result = await compileForCi({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name }, flags);
-      process.stderr.write(result.report);
-      for (const warning of result.warnings) warn(warning);
-      let file: string | undefined;
-      if (flags.output) {
-        // -o writes only that file: the store and the lock file are left alone.
-        await writePlanFile(path.resolve(flags.output), result.plan, format);
-        file = flags.output;
-      } else {
-        await writeLock(result.workspace);
-        await savePlan(result.workspace.rootDir, result.plan, { name: flags.name });
-      }
-      const s = styles(colorEnabled());
-      out(
-        renderPlanSummary(
-          {
-            components: result.stats.components,
-            environments: result.stats.environments.length,
-            jobs: result.stats.jobs,
-            planId: planShortId(result.plan),
-            changedOnly: result.changedOnly,
-            name: flags.name,
-            file,
-          },
-          s,
-        ),
-      );
-      if (flags.view !== undefined) out(`\n${renderPlanView(result.plan, flags.view, { long: flags.long })}\n`);
-    });
+    .action(async (component: string | undefined, flags: PlanFlags) => (await actions()).planAction(component, flags));
 }
 
 function registerValidate(program: Command): void {
@@ -153,15 +41,7 @@ function registerValidate(program: Command): void {
     .command("validate")
     .description("Check intent, components, compositions and templates without writing a plan")
     .option("-i, --intent <file>", "intent file")
-    .action(async (flags: { intent?: string }) => {
-      out("□ Validating intent...\n");
-      const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
-      out("✓ Intent is valid\n");
-      out("□ Compiling plan...\n");
-      const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null });
-      for (const warning of result.warnings) warn(warning);
-      out(`✓ All validation passed (${result.stats.components.length} components, ${result.stats.jobs} jobs)\n`);
-    });
+    .action(async (flags: { intent?: string }) => (await actions()).validateAction(flags));
 }
 
 function registerGet(program: Command): void {
@@ -172,18 +52,7 @@ function registerGet(program: Command): void {
     .description("List stored plans")
     .option("-i, --intent <file>", "intent file")
     .option("-o, --output <format>", "json")
-    .action(async (flags: { intent?: string; output?: string }) => {
-      const entries = await listStoredPlans(await storeRoot(flags.intent));
-      if (entries.length === 0) {
-        out(NO_PLANS);
-        return;
-      }
-      if (flags.output === "json") {
-        out(`${JSON.stringify(entries.map(({ mtime: _m, ...e }) => e), null, 2)}\n`);
-        return;
-      }
-      out(renderPlansTable(entries, new Date(), styles(colorEnabled())));
-    });
+    .action(async (flags: { intent?: string; output?: string }) => (await actions()).getPlansAction(flags));
   get
     .command("jobs")
     .alias("job")
@@ -193,48 +62,7 @@ function registerGet(program: Command): void {
     .option("-o, --output <format>", "json or wide")
     .option("--view <view>", "tree, compact or table")
     .option("--all", "do not scope to the component in the working directory")
-    .action(async (flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }) => {
-      let loaded;
-      try {
-        loaded = await loadPlanRef(await storeRoot(flags.intent), flags.plan);
-      } catch (err) {
-        if (err instanceof OrunError && /^(no plan found|plan not found)/.test(err.message)) {
-          out("No jobs found.\n\n  Generate a plan first:  orun plan\n");
-          return;
-        }
-        throw err;
-      }
-      const { plan } = loaded;
-      // Inside a component folder: that component and its dependencies (--all: everything).
-      const scope = await detectCwdScope({ cwd: process.cwd(), intentPath: flags.intent, all: flags.all });
-      const jobs = jobsInScope(plan.jobs, scope);
-      if (flags.output === "json") {
-        out(`${encodeGoJson(jobs, arrayOf(jobShape), "  ")}\n`);
-        return;
-      }
-      if (scope) process.stderr.write(scopeBanner(scope));
-      const view: JobsView = flags.output === "wide" || flags.view === "table" ? "table" : flags.view === "compact" ? "compact" : "tree";
-      const statuses = await latestStatuses(await storeRoot(flags.intent), plan.metadata.checksum);
-      out(renderJobs(plan, jobs, view, (job) => statuses.get(job.id) ?? "pending"));
-    });
-}
-
-/** Job statuses from the latest execution of this plan (empty when it never ran or the record is unreadable). */
-async function latestStatuses(root: string, checksum: string | undefined): Promise<Map<string, string>> {
-  try {
-    const store = new ExecutionStore(root);
-    const execId = await store.latestId();
-    const state = execId ? await readStateFile(store.stateFile(execId)) : undefined;
-    if (!state || state.planChecksum !== checksum) return new Map();
-    return new Map(Object.entries(state.jobs).map(([id, job]) => [id, job.status]));
-  } catch {
-    return new Map();
-  }
-}
-
-function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
-  const wanted = canonicalJobId(ref);
-  return jobs.find((j) => j.id === wanted) ?? jobs.find((j) => j.id.startsWith(ref) || j.id.startsWith(wanted));
+    .action(async (flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }) => (await actions()).getJobsAction(flags));
 }
 
 function registerDescribe(program: Command): void {
@@ -244,48 +72,7 @@ function registerDescribe(program: Command): void {
     .argument("<kind>", "plan, plan/<ref>, job or job/<id>")
     .argument("[ref]", "plan reference or job ID")
     .option("-i, --intent <file>", "intent file")
-    .action(async (kindArg: string, refArg: string | undefined, flags: { intent?: string }) => {
-      const [kind, inlineRef] = kindArg.includes("/") ? [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)] : [kindArg, undefined];
-      const ref = inlineRef ?? refArg;
-      const root = await storeRoot(flags.intent);
-      if (kind === "plan" || kind === "plans") {
-        out(renderDescribePlan((await loadPlanRef(root, ref)).plan));
-        return;
-      }
-      if (kind === "job" || kind === "jobs") {
-        if (!ref) throw new OrunError("describe job needs a job ID (component@environment.job)");
-        const { plan } = await loadPlanRef(root, undefined);
-        const job = findJob(plan.jobs, ref);
-        if (!job) throw new OrunError(`job not found: ${ref}`);
-        out(renderDescribeJob(job));
-        return;
-      }
-      throw new OrunError(`unknown resource type "${kind}" (use plan or job)`);
-    });
-}
-
-function describeComposition(workspace: LoadedWorkspace, type: string): string {
-  const composition = workspace.compositions.byType[type];
-  if (!composition) throw new OrunError(`composition not found: ${type}`);
-  let text = `\nComposition: ${composition.type}\n${"─".repeat(60)}\n`;
-  text += `Source:         ${composition.sourceName} (${composition.sourceKind})\n`;
-  text += `Registry:       ${composition.jobRegistryName}\n`;
-  if (composition.description) text += `Description:    ${composition.description}\n`;
-  text += `Default job:    ${composition.defaultJob}\n`;
-  if (composition.defaultProfile) text += `Default profile: ${composition.defaultProfile}\n`;
-  text += "\nJobs\n";
-  for (const job of composition.jobs) {
-    text += `  ├─ ${job.name} (${job.steps.length} steps)${job.runsOn ? ` · ${job.runsOn}` : ""}\n`;
-    for (const step of job.steps) text += `  │    - ${step.name || step.id || "(unnamed)"}${step.capability ? ` [${step.capability}]` : ""}${step.phase && step.phase !== "main" ? ` (${step.phase})` : ""}\n`;
-  }
-  const profiles = Object.keys(composition.profiles).sort();
-  if (profiles.length > 0) {
-    text += "\nProfiles\n";
-    for (const name of profiles) text += `  ├─ ${name}: ${Object.keys(composition.profiles[name]!.jobs).sort().join(", ")}\n`;
-  }
-  const users = workspace.components.filter((c) => compositionFor(workspace.compositions, c)?.key === composition.key).map((c) => c.name);
-  if (users.length > 0) text += `\nComponents (${users.length}): ${users.join(", ")}\n`;
-  return text;
+    .action(async (kindArg: string, refArg: string | undefined, flags: { intent?: string }) => (await actions()).describeAction(kindArg, refArg, flags));
 }
 
 function registerCompositions(program: Command): void {
@@ -295,29 +82,7 @@ function registerCompositions(program: Command): void {
     .argument("[action]", "a composition type to describe, `list [type]`, or `lock`")
     .argument("[type]", "composition type (with list)")
     .option("-i, --intent <file>", "intent file")
-    .action(async (action: string | undefined, type: string | undefined, flags: { intent?: string }) => {
-      const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
-      if (action === "lock" || action === "pull") {
-        const file = await writeCompositionLock(workspace);
-        out(`✓ Wrote composition lock: ${path.relative(process.cwd(), file) || file}\n\nResolved sources:\n`);
-        for (const source of workspace.sources) {
-          out(`  ├─ ${source.name} (${source.kind}) ${source.resolvedDigest}${source.exports?.length ? ` · ${source.exports.join(", ")}` : ""}\n`);
-        }
-        return;
-      }
-      const wanted = action === "list" ? type : action;
-      if (wanted) {
-        out(describeComposition(workspace, wanted));
-        return;
-      }
-      const types = Object.keys(workspace.compositions.byType).sort();
-      out(`${"TYPE".padEnd(32)} ${"SOURCE".padEnd(24)} ${"JOBS".padEnd(5)} PROFILES\n`);
-      for (const t of types) {
-        const c = workspace.compositions.byType[t]!;
-        out(`${t.padEnd(32)} ${c.sourceName.padEnd(24)} ${String(c.jobs.length).padEnd(5)} ${Object.keys(c.profiles).sort().join(", ")}\n`);
-      }
-      out(`\n${types.length} composition type(s)\n`);
-    });
+    .action(async (action: string | undefined, type: string | undefined, flags: { intent?: string }) => (await actions()).compositionsAction(action, type, flags));
 }
 
 export function registerPlanCommands(program: Command): void {

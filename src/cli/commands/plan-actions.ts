@@ -1,0 +1,255 @@
+// What `orun plan`, `validate`, `get`, `describe` and `compositions` do. The
+// commands are registered in ./plan.ts, which imports this module only when
+// one of them runs, so the planner, schemas and template engine stay unloaded
+// for every other command.
+import path from "node:path";
+import { compositionFor } from "../../model/composition.js";
+import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
+import { arrayOf, encodeGoJson } from "../../plan/canonical-json.js";
+import { jobShape } from "../../plan/format.js";
+import { listStoredPlans, loadPlanRef, savePlan, writePlanFile, assertPlanName } from "../../plan/store.js";
+import {
+  colorEnabled,
+  renderDescribeJob,
+  renderDescribePlan,
+  renderJobs,
+  renderPlansTable,
+  renderPlanSummary,
+  styles,
+  NO_PLANS,
+  type JobsView,
+} from "../../plan/summary.js";
+import { renderPlanView } from "../../plan/views.js";
+import { compilePlan } from "../../planner/compile.js";
+import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
+import { compileForCi } from "../../planner/triggers/index.js";
+import { loadWorkspace, locateIntent, writeCompositionLock, type LoadedWorkspace } from "../../planner/load/index.js";
+import { ExecutionStore } from "../../runtime/records/store.js";
+import { readStateFile } from "../../runtime/records/state.js";
+import { errorMessage, OrunError } from "../../util/errors.js";
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+function warn(message: string): void {
+  process.stderr.write(`⚠ warning: ${message}\n`);
+}
+
+/** The directory holding `.orun/`: the intent's directory, else the working directory. */
+async function storeRoot(intentPath: string | undefined): Promise<string> {
+  try {
+    return path.dirname(await locateIntent({ cwd: process.cwd(), intentPath }));
+  } catch (err) {
+    if (intentPath) throw err;
+    return process.cwd();
+  }
+}
+
+async function writeLock(workspace: LoadedWorkspace): Promise<string | undefined> {
+  try {
+    return await writeCompositionLock(workspace);
+  } catch (err) {
+    warn(`failed to write composition lock file: ${errorMessage(err)}`);
+    return undefined;
+  }
+}
+
+function outputFormat(format: string | undefined): "json" | "yaml" | undefined {
+  if (format === undefined) return undefined;
+  const f = format.toLowerCase();
+  if (f === "json") return "json";
+  if (f === "yaml" || f === "yml") return "yaml";
+  throw new OrunError(`unsupported plan format "${format}" (use json or yaml)`, { location: { field: "--format" } });
+}
+
+export interface PlanFlags {
+  intent?: string;
+  output?: string;
+  format?: string;
+  name?: string;
+  env?: string[];
+  component?: string[];
+  view?: string;
+  long?: boolean;
+  all?: boolean;
+  /** Triggers and change detection (src/planner/triggers/planning.ts). */
+  changed?: boolean;
+  base?: string;
+  head?: string;
+  files?: string[];
+  uncommitted?: boolean;
+  untracked?: boolean;
+  explain?: boolean;
+  intentImpact?: string;
+  trigger?: string;
+  fromCi?: string;
+  eventFile?: string;
+}
+
+export async function planAction(component: string | undefined, flags: PlanFlags): Promise<void> {
+  const format = outputFormat(flags.format);
+  if (flags.name !== undefined) assertPlanName(flags.name);
+  const components = [...(flags.component ?? []), ...(component ? [component] : [])];
+  const result = await compileForCi({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name }, flags);
+  process.stderr.write(result.report);
+  for (const warning of result.warnings) warn(warning);
+  let file: string | undefined;
+  if (flags.output) {
+    // -o writes only that file: the store and the lock file are left alone.
+    await writePlanFile(path.resolve(flags.output), result.plan, format);
+    file = flags.output;
+  } else {
+    await writeLock(result.workspace);
+    await savePlan(result.workspace.rootDir, result.plan, { name: flags.name });
+  }
+  const s = styles(colorEnabled());
+  out(
+    renderPlanSummary(
+      {
+        components: result.stats.components,
+        environments: result.stats.environments.length,
+        jobs: result.stats.jobs,
+        planId: planShortId(result.plan),
+        changedOnly: result.changedOnly,
+        name: flags.name,
+        file,
+      },
+      s,
+    ),
+  );
+  if (flags.view !== undefined) out(`\n${renderPlanView(result.plan, flags.view, { long: flags.long })}\n`);
+}
+
+export async function validateAction(flags: { intent?: string }): Promise<void> {
+  out("□ Validating intent...\n");
+  const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
+  out("✓ Intent is valid\n");
+  out("□ Compiling plan...\n");
+  const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null });
+  for (const warning of result.warnings) warn(warning);
+  out(`✓ All validation passed (${result.stats.components.length} components, ${result.stats.jobs} jobs)\n`);
+}
+
+export async function getPlansAction(flags: { intent?: string; output?: string }): Promise<void> {
+  const entries = await listStoredPlans(await storeRoot(flags.intent));
+  if (entries.length === 0) {
+    out(NO_PLANS);
+    return;
+  }
+  if (flags.output === "json") {
+    out(`${JSON.stringify(entries.map(({ mtime: _m, ...e }) => e), null, 2)}\n`);
+    return;
+  }
+  out(renderPlansTable(entries, new Date(), styles(colorEnabled())));
+}
+
+export async function getJobsAction(flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }): Promise<void> {
+  let loaded;
+  try {
+    loaded = await loadPlanRef(await storeRoot(flags.intent), flags.plan);
+  } catch (err) {
+    if (err instanceof OrunError && /^(no plan found|plan not found)/.test(err.message)) {
+      out("No jobs found.\n\n  Generate a plan first:  orun plan\n");
+      return;
+    }
+    throw err;
+  }
+  const { plan } = loaded;
+  // Inside a component folder: that component and its dependencies (--all: everything).
+  const scope = await detectCwdScope({ cwd: process.cwd(), intentPath: flags.intent, all: flags.all });
+  const jobs = jobsInScope(plan.jobs, scope);
+  if (flags.output === "json") {
+    out(`${encodeGoJson(jobs, arrayOf(jobShape), "  ")}\n`);
+    return;
+  }
+  if (scope) process.stderr.write(scopeBanner(scope));
+  const view: JobsView = flags.output === "wide" || flags.view === "table" ? "table" : flags.view === "compact" ? "compact" : "tree";
+  const statuses = await latestStatuses(await storeRoot(flags.intent), plan.metadata.checksum);
+  out(renderJobs(plan, jobs, view, (job) => statuses.get(job.id) ?? "pending"));
+}
+
+/** Job statuses from the latest execution of this plan (empty when it never ran or the record is unreadable). */
+async function latestStatuses(root: string, checksum: string | undefined): Promise<Map<string, string>> {
+  try {
+    const store = new ExecutionStore(root);
+    const execId = await store.latestId();
+    const state = execId ? await readStateFile(store.stateFile(execId)) : undefined;
+    if (!state || state.planChecksum !== checksum) return new Map();
+    return new Map(Object.entries(state.jobs).map(([id, job]) => [id, job.status]));
+  } catch {
+    return new Map();
+  }
+}
+
+function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
+  const wanted = canonicalJobId(ref);
+  return jobs.find((j) => j.id === wanted) ?? jobs.find((j) => j.id.startsWith(ref) || j.id.startsWith(wanted));
+}
+
+export async function describeAction(kindArg: string, refArg: string | undefined, flags: { intent?: string }): Promise<void> {
+  const [kind, inlineRef] = kindArg.includes("/") ? [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)] : [kindArg, undefined];
+  const ref = inlineRef ?? refArg;
+  const root = await storeRoot(flags.intent);
+  if (kind === "plan" || kind === "plans") {
+    out(renderDescribePlan((await loadPlanRef(root, ref)).plan));
+    return;
+  }
+  if (kind === "job" || kind === "jobs") {
+    if (!ref) throw new OrunError("describe job needs a job ID (component@environment.job)");
+    const { plan } = await loadPlanRef(root, undefined);
+    const job = findJob(plan.jobs, ref);
+    if (!job) throw new OrunError(`job not found: ${ref}`);
+    out(renderDescribeJob(job));
+    return;
+  }
+  throw new OrunError(`unknown resource type "${kind}" (use plan or job)`);
+}
+
+function describeComposition(workspace: LoadedWorkspace, type: string): string {
+  const composition = workspace.compositions.byType[type];
+  if (!composition) throw new OrunError(`composition not found: ${type}`);
+  let text = `\nComposition: ${composition.type}\n${"─".repeat(60)}\n`;
+  text += `Source:         ${composition.sourceName} (${composition.sourceKind})\n`;
+  text += `Registry:       ${composition.jobRegistryName}\n`;
+  if (composition.description) text += `Description:    ${composition.description}\n`;
+  text += `Default job:    ${composition.defaultJob}\n`;
+  if (composition.defaultProfile) text += `Default profile: ${composition.defaultProfile}\n`;
+  text += "\nJobs\n";
+  for (const job of composition.jobs) {
+    text += `  ├─ ${job.name} (${job.steps.length} steps)${job.runsOn ? ` · ${job.runsOn}` : ""}\n`;
+    for (const step of job.steps) text += `  │    - ${step.name || step.id || "(unnamed)"}${step.capability ? ` [${step.capability}]` : ""}${step.phase && step.phase !== "main" ? ` (${step.phase})` : ""}\n`;
+  }
+  const profiles = Object.keys(composition.profiles).sort();
+  if (profiles.length > 0) {
+    text += "\nProfiles\n";
+    for (const name of profiles) text += `  ├─ ${name}: ${Object.keys(composition.profiles[name]!.jobs).sort().join(", ")}\n`;
+  }
+  const users = workspace.components.filter((c) => compositionFor(workspace.compositions, c)?.key === composition.key).map((c) => c.name);
+  if (users.length > 0) text += `\nComponents (${users.length}): ${users.join(", ")}\n`;
+  return text;
+}
+
+export async function compositionsAction(action: string | undefined, type: string | undefined, flags: { intent?: string }): Promise<void> {
+  const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
+  if (action === "lock" || action === "pull") {
+    const file = await writeCompositionLock(workspace);
+    out(`✓ Wrote composition lock: ${path.relative(process.cwd(), file) || file}\n\nResolved sources:\n`);
+    for (const source of workspace.sources) {
+      out(`  ├─ ${source.name} (${source.kind}) ${source.resolvedDigest}${source.exports?.length ? ` · ${source.exports.join(", ")}` : ""}\n`);
+    }
+    return;
+  }
+  const wanted = action === "list" ? type : action;
+  if (wanted) {
+    out(describeComposition(workspace, wanted));
+    return;
+  }
+  const types = Object.keys(workspace.compositions.byType).sort();
+  out(`${"TYPE".padEnd(32)} ${"SOURCE".padEnd(24)} ${"JOBS".padEnd(5)} PROFILES\n`);
+  for (const t of types) {
+    const c = workspace.compositions.byType[t]!;
+    out(`${t.padEnd(32)} ${c.sourceName.padEnd(24)} ${String(c.jobs.length).padEnd(5)} ${Object.keys(c.profiles).sort().join(", ")}\n`);
+  }
+  out(`\n${types.length} composition type(s)\n`);
+}
