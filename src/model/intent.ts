@@ -183,7 +183,9 @@ export interface StepSpec {
   readonly origin: Origin;
 }
 
-export type ChangeWatch = "automation" | "compositions" | "discovery" | "env" | "environments" | "execution" | "groups";
+/** Intent sections a component may watch (`change.watches`). */
+export const CHANGE_WATCHES = ["automation", "compositions", "discovery", "env", "environments", "execution", "groups"] as const;
+export type ChangeWatch = (typeof CHANGE_WATCHES)[number];
 
 /** A component: an inline `components[]` entry or the `spec` of a component.yaml (named by metadata.name). */
 export interface Component {

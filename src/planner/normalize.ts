@@ -13,6 +13,7 @@ import type {
   PromotionStrategy,
   StringMap,
 } from "../model/intent.js";
+import { CHANGE_WATCHES } from "../model/intent.js";
 import { OrunError, type SourceLocation } from "../util/errors.js";
 
 export interface NormalizedPromotion {
@@ -49,8 +50,6 @@ export interface NormalizedIntent {
   disabled: Set<string>;
 }
 
-const VALID_WATCHES = ["automation", "compositions", "discovery", "env", "environments", "execution", "groups"];
-
 function fail(message: string, location?: SourceLocation): OrunError {
   return new OrunError(`failed to normalize intent: ${message}`, { location });
 }
@@ -79,8 +78,8 @@ function normalizeComponents(components: Component[]): { enabled: Component[]; d
     if (!component.type) throw fail(`component ${component.name} must have a type`, component.origin?.at("type"));
     checkEnvKeys(component.env ?? {}, `component ${component.name} root env`, (k) => component.origin?.at(["env", k]));
     for (const [i, watch] of (component.change?.watches ?? []).entries()) {
-      if (!VALID_WATCHES.includes(watch)) {
-        throw fail(`component ${component.name}: invalid change.watches value "${watch}" (valid: ${VALID_WATCHES.join(", ")})`, component.origin?.at(["change", "watches", i]));
+      if (!(CHANGE_WATCHES as readonly string[]).includes(watch)) {
+        throw fail(`component ${component.name}: invalid change.watches value "${watch}" (valid: ${CHANGE_WATCHES.join(", ")})`, component.origin?.at(["change", "watches", i]));
       }
     }
     for (const sub of component.subscribe?.environments ?? []) {

@@ -6,9 +6,6 @@
 import { parse } from "yaml";
 import { isDeepStrictEqual } from "node:util";
 
-/** Sections a component may watch (`change.watches`). */
-export const WATCHABLE_SECTIONS = ["automation", "compositions", "discovery", "env", "environments", "execution", "groups"] as const;
-
 /** Keys that describe the document rather than configure anything. */
 const IGNORED_KEYS = new Set(["apiVersion", "kind", "metadata", "components"]);
 
@@ -48,11 +45,6 @@ export function diffIntentData(before: Record<string, unknown>, after: Record<st
   }
   for (const name of beforeComponents.keys()) if (!afterComponents.has(name)) removed.push(name);
   return { changedSections, components: { added: added.sort(), modified: modified.sort(), removed: removed.sort() } };
-}
-
-export function isEmptyDiff(diff: IntentDiff): boolean {
-  const c = diff.components;
-  return !diff.unreadable && diff.changedSections.length === 0 && c.added.length + c.modified.length + c.removed.length === 0;
 }
 
 function parseIntent(text: string | undefined): { value: Record<string, unknown> } | { error: string } {

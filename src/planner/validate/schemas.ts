@@ -3,6 +3,7 @@
 // `node dist/src/planner/validate/emit-schemas.js`; a test keeps the two in
 // sync. Each emitted schema is self-contained (its own `definitions`) so an
 // editor needs no network to resolve references.
+import { CHANGE_WATCHES } from "../../model/intent.js";
 
 type Schema = Record<string, unknown>;
 
@@ -149,7 +150,7 @@ function componentBodyProperties(): Record<string, Schema> {
       properties: {
         watches: {
           type: "array",
-          items: { enum: ["automation", "compositions", "discovery", "env", "environments", "execution", "groups"] },
+          items: { enum: [...CHANGE_WATCHES] },
         },
       },
     },
