@@ -11,7 +11,6 @@
 // action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
 // github-context.ts (github context, GITHUB_* variables).
 import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
 import { ActionCache, defaultCacheRoot } from "./action-cache.js";
@@ -187,9 +186,4 @@ export class GithubActionsRunner implements Runner {
       if (state) await removeJobTemp(state);
     }
   }
-}
-
-/** Where the runner keeps per-job folders inside the run's scratch space. */
-export function githubActionsScratch(scratchDir: string): string {
-  return path.join(scratchDir, "github-actions");
 }
