@@ -66,6 +66,7 @@ export class RemoteHooks implements ExecutionHooks {
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
     const deadline = Date.now() + waitTimeoutMs;
     let announced = "";
+    let pollDelay = 500;
     for (;;) {
       if (signal.aborted) throw new OrunError("cancelled");
       const claim = await client.claim(runId, id, runnerId);
@@ -95,7 +96,13 @@ export class RemoteHooks implements ExecutionHooks {
       if (left <= 0) {
         throw new OrunError(`dependency wait timeout (${Math.round(waitTimeoutMs / 1000)}s) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
       }
-      await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal });
+      const res = await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal });
+      // A backend without long-poll (v2) answers at once and says nothing
+      // about the job: poll it with back-off instead of hammering it.
+      if (!res.job && !res.jobs.includes(id)) {
+        await sleep(Math.min(pollDelay, Math.max(0, deadline - Date.now())), signal);
+        pollDelay = Math.min(pollDelay * 2, 15_000);
+      }
     }
   }
 
@@ -164,4 +171,16 @@ export class RemoteHooks implements ExecutionHooks {
     for (const entry of this.active.values()) clearInterval(entry.timer);
     this.active.clear();
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }

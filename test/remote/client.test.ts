@@ -96,3 +96,45 @@ describe("backend client retries", () => {
     await assert.rejects(dead.getRun("x"), /orun backend at http:\/\/127\.0\.0\.1:\d+ is unavailable: ECONNREFUSED/);
   });
 });
+
+describe("remote hooks against a backend without long-poll (v2)", () => {
+  it("polls /runnable with back-off until the claim succeeds, then reports the result", async () => {
+    const { RemoteHooks } = await import("../../src/remote/hooks.js");
+    const calls: { path: string; at: number; body: string }[] = [];
+    let claims = 0;
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        calls.push({ path, at: Date.now(), body });
+        const send = (value: unknown) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(value));
+        if (path === "/v1/runs") return send({ runId: "r", status: "running", createdAt: "" });
+        if (path.endsWith("/claim")) return send(++claims < 3 ? { claimed: false, currentStatus: "pending", depsWaiting: true } : { claimed: true });
+        if (path.endsWith("/runnable")) return send({ jobs: [] }); // v2: immediate, no `job`
+        send({ ok: true });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const job = { id: "api@dev.deploy", name: "deploy", component: "api", environment: "dev", dependsOn: ["db@dev.migrate"], steps: [] };
+      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "sha256-abc" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
+      const lines: string[] = [];
+      const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
+      const decision = await hooks.beforeJob(job, new AbortController().signal);
+      assert.deepEqual(decision, { action: "run" });
+      assert.deepEqual(lines, ["○ waiting for dependencies of api@dev.deploy..."]);
+      const polls = calls.filter((c) => c.path.endsWith("/runnable"));
+      assert.equal(polls.length, 2);
+      const claimTimes = calls.filter((c) => c.path.endsWith("/claim")).map((c) => c.at);
+      assert.ok(claimTimes[1] - claimTimes[0] >= 450, "first back-off ≈ 500 ms");
+      assert.ok(claimTimes[2] - claimTimes[1] >= 950, "then doubled");
+      await hooks.afterJob(job, { status: "failed", error: "step main: exit status 3" });
+      assert.deepEqual(JSON.parse(calls.at(-1)!.body), { runnerId: "me", status: "failed", error: "step main: exit status 3" });
+      await hooks.close();
+    } finally {
+      server.close();
+    }
+  });
+});
