@@ -243,7 +243,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     maybe("the sweeper returns abandoned jobs to pending so they are runnable again", async () => {
       const runId = await create({ a: [] });
       await claim(runId, "a", "dead-runner");
-      const res = await call<{ jobs: string[]; job: { status: string; lastError: string } }>("GET", `/v1/runs/${runId}/runnable?job=a&waitMs=5000`);
+      // The long-poll first wakes when the lease is stale, then when the sweeper has released the job.
+      let res = await call<{ jobs: string[]; job: { status: string; lastError: string } }>("GET", `/v1/runs/${runId}/runnable?job=a&waitMs=5000`);
+      for (let i = 0; i < 20 && res.body.job.status !== "pending"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        res = await call("GET", `/v1/runs/${runId}/runnable?job=a&waitMs=5000`);
+      }
       assert.equal(res.body.job.status, "pending");
       assert.match(res.body.job.lastError, /lease expired \(runner dead-runner/);
       assert.deepEqual(res.body.jobs, ["a"]);

@@ -84,7 +84,7 @@ describe("distributed runs through the backend", () => {
     const e = env({ ORUN_EXEC_ID: `fail-${++runs}` });
     const waiters = ["api@dev.deploy", "web@dev.deploy"].map((job) => spawnOrun(["run", planFile, "--job", job, "--remote-state"], { cwd: dir, env: e }));
     const failing = spawnOrun(["run", planFile, "--job", "db@dev.migrate", "--remote-state"], { cwd: dir, env: e });
-    await waitFor(() => waiters.every((w) => /waiting for dependencies/.test(w.output())), 15_000, "both dependents wait");
+    await waitFor(() => waiters.every((w) => /waiting for dependencies/.test(w.output())), 60_000, "both dependents wait");
     await fs.writeFile(gate, "");
     const rf = await failing.done;
     assert.equal(rf.code, 1, rf.output);
@@ -133,9 +133,9 @@ describe("distributed runs through the backend", () => {
     ]);
     const e = env({ ORUN_EXEC_ID: `kill-${++runs}` });
     const first = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: e });
-    await waitFor(() => existsSync(pidFile), 15_000, "the first runner started the step");
+    await waitFor(() => existsSync(pidFile), 60_000, "the first runner started the step");
     const second = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: e });
-    await waitFor(() => /running on another runner/.test(second.output()), 15_000, "the second runner waits");
+    await waitFor(() => /running on another runner/.test(second.output()), 60_000, "the second runner waits");
     first.child.kill("SIGKILL");
     process.kill(Number((await fs.readFile(pidFile, "utf8")).trim()), "SIGKILL");
     await first.done;
@@ -172,7 +172,7 @@ describe("a backend restarted mid-run", () => {
     const e = { ORUN_TOKEN: token, ORUN_BACKEND_URL: server.url, ORUN_EXEC_ID: "restart-1", ORUN_BACKEND_RETRY_MS: "60000" };
     const b = spawnOrun(["run", planFile, "--job", "b@dev.deploy", "--remote-state"], { cwd, env: e });
     const a = spawnOrun(["run", planFile, "--job", "a@dev.build", "--remote-state"], { cwd, env: e });
-    await waitFor(() => existsSync(order) && /waiting for dependencies/.test(b.output()), 15_000, "a running and b waiting");
+    await waitFor(() => existsSync(order) && /waiting for dependencies/.test(b.output()), 60_000, "a running and b waiting");
     await server.stop("SIGKILL");
     await fs.writeFile(gate, "");
     await new Promise((r) => setTimeout(r, 500));

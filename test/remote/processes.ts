@@ -49,7 +49,7 @@ export interface BackendProcess {
 export async function startBackendProcess(database: string, extraArgs: string[] = [], port = 0, env: NodeJS.ProcessEnv = {}): Promise<BackendProcess> {
   const proc = spawnOrun(["backend", "serve", "--port", String(port), "--database", database, ...extraArgs], { env });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`backend did not start: ${proc.output()}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`backend did not start: ${proc.output()}`)), 90_000);
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(proc.output());
       if (m) {
