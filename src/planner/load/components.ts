@@ -5,7 +5,9 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { withOrigin, type ChangeWatch, type Origin, type Component, type ComponentDependency, type ProfileRule, type Subscription } from "../../model/intent.js";
+import { compareUtf8 } from "../../plan/canonical-json.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
+import { MANIFEST_NAMES } from "../scope.js";
 import { validateDocument } from "../validate/documents.js";
 import { checkReservedEnv, freeMap, list, obj, optString, stringMap, steps, strings, type Obj } from "./decode.js";
 import { originAt, readSingleDocument, type PathSegment, type YamlDoc } from "./yaml.js";
@@ -15,7 +17,7 @@ const nameOrigins = new WeakMap<Component, Origin>();
 
 /** Directories never walked for manifests. */
 export const SKIPPED_DIRS = new Set([".git", ".orun", "node_modules"]);
-const MANIFEST_NAMES = new Set(["component.yaml", "component.yml"]);
+const MANIFEST_FILES: ReadonlySet<string> = new Set(MANIFEST_NAMES);
 
 interface BodyOptions {
   name: string;
@@ -96,11 +98,7 @@ export function normalizeRoots(roots: readonly string[]): string[] {
     const norm = path.posix.normalize(trimmed.replace(/\\/g, "/")).replace(/\/+$/, "") || ".";
     cleaned.add(norm);
   }
-  return cleaned.size ? [...cleaned].sort(byteOrder) : ["."];
-}
-
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return cleaned.size ? [...cleaned].sort(compareUtf8) : ["."];
 }
 
 /**
@@ -124,7 +122,7 @@ export async function discoverManifests(rootDir: string, roots: readonly string[
     }
     await walk(abs, rootDir, found);
   }
-  return [...found].sort(byteOrder);
+  return [...found].sort(compareUtf8);
 }
 
 async function walk(dir: string, rootDir: string, found: Set<string>): Promise<void> {
@@ -138,7 +136,7 @@ async function walk(dir: string, rootDir: string, found: Set<string>): Promise<v
     if (e.isDirectory()) {
       // Symlinked directories report isSymbolicLink(), not isDirectory(): they are not followed.
       if (!SKIPPED_DIRS.has(e.name)) await walk(path.join(dir, e.name), rootDir, found);
-    } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_NAMES.has(e.name)) {
+    } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_FILES.has(e.name)) {
       found.add(toSlash(path.relative(rootDir, path.join(dir, e.name))));
     }
   }
@@ -180,5 +178,5 @@ export function mergeComponents(inline: readonly Component[], discovered: readon
     }
     byName.set(c.name, c);
   }
-  return [...byName.values()].sort((a, b) => byteOrder(a.name, b.name));
+  return [...byName.values()].sort((a, b) => compareUtf8(a.name, b.name));
 }
