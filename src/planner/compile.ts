@@ -21,13 +21,6 @@ import { validateComponentParameters } from "./validate/index.js";
 
 export const DEFAULT_CONCURRENCY = 4;
 
-/** What a trigger decided (issue 6 computes it): active environments, matched bindings, the metadata record. */
-export interface CompileTrigger {
-  info: PlanTriggerInfo;
-  matchedBindings: readonly string[];
-  activeEnvironments: readonly string[];
-}
-
 export interface CompileOptions {
   cwd: string;
   intentPath?: string;
@@ -39,8 +32,11 @@ export interface CompileOptions {
   name?: string;
   /** Clock for metadata.generatedAt. */
   now?: Date;
-  /** Trigger outcome: replaces the --env filter and drives profileRules. */
-  trigger?: CompileTrigger;
+  /**
+   * What a trigger decided, as recorded in `metadata.trigger`: its active
+   * environments replace the --env filter, its matched bindings drive profileRules.
+   */
+  trigger?: PlanTriggerInfo;
   /**
    * Extra scoping after the env/component filters (e.g. changed files): returns the
    * component names to keep, or undefined to keep everything. Environments left
@@ -169,7 +165,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   };
   const plan = stampPlan(unstamped);
   if (workspace.sources.length) plan.spec.compositionSources = workspace.sources;
-  if (options.trigger) plan.metadata.trigger = options.trigger.info;
+  if (options.trigger) plan.metadata.trigger = options.trigger;
   const workDir = path.relative(options.cwd, workspace.rootDir).split(path.sep).join("/") || ".";
   if (!workDir.startsWith("..") && !path.isAbsolute(workDir)) plan.metadata.workDir = workDir;
   if (options.revision) plan.metadata.revision = options.revision;

@@ -116,7 +116,7 @@ export async function compileForCi(
     workspace,
     // With a trigger, --env narrowed the activated environments already.
     envs: trigger ? undefined : options.envs,
-    ...(trigger ? { trigger: { info: triggerInfoFor(trigger, set), matchedBindings: trigger.matchedBindings, activeEnvironments: trigger.activeEnvironments } } : {}),
+    ...(trigger ? { trigger: triggerInfoFor(trigger, set) } : {}),
     ...(selectComponents ? { selectComponents } : {}),
   });
 
