@@ -1,7 +1,6 @@
 // `orun backend serve` and `orun backend token create|revoke|list`.
 import type { Command } from "commander";
 import { OrunError } from "../../util/errors.js";
-import { parseDuration } from "../../remote/duration.js";
 
 const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db";
 
@@ -34,6 +33,7 @@ export function registerBackendCommands(program: Command): void {
     .action(async (opts: Record<string, string>) => {
       const { openStore, redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
       const { startBackend } = await import("../../remote/backend/server.js");
+      const { parseDuration } = await import("../../remote/duration.js");
       const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
       if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
       const port = positiveInt(opts.port, "--port");

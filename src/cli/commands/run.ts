@@ -125,15 +125,37 @@ export function registerRunCommands(program: Command): void {
 
 /** The plan to run: trigger/change flags compile a fresh scoped plan (src/planner/triggers), else resolveRunPlan. */
 async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts: RunCommandOptions, envFilter: string[]) {
-  const { ciFlagsGiven, compileRunPlan } = await import("../../planner/triggers/index.js");
-  if (!ciFlagsGiven(opts)) {
+  if (!(anyCiFlag(opts) && (await import("../../planner/triggers/index.js")).ciFlagsGiven(opts))) {
     const { resolveRunPlan } = await import("../../runtime/plan-source.js");
     return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun });
   }
+  const { compileRunPlan } = await import("../../planner/triggers/index.js");
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
   const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, envs: envFilter, flags: opts });
   process.stderr.write(fresh.report);
   return fresh;
+}
+
+/**
+ * Cheap pre-check before loading the trigger planner: false when no trigger or
+ * change flag was given at all (ciFlagsGiven decides what a given flag means).
+ */
+function anyCiFlag(opts: RunCommandOptions): boolean {
+  const values = [opts.trigger, opts.fromCi, opts.eventFile, opts.changed, opts.base, opts.head, opts.uncommitted, opts.untracked];
+  return values.some((value) => value !== undefined && value !== false) || (opts.files?.length ?? 0) > 0;
+}
+
+/**
+ * Whether remote state may be on, checked before loading src/remote/cli.js
+ * (HTTP client, OIDC/JWT code): it needs --remote-state, ORUN_REMOTE_STATE, or
+ * an `execution.state` setting in the plan or intent. True when unsure; the
+ * remote module then decides.
+ */
+async function remoteMayBeOn(flags: { remoteState?: boolean }, env: NodeJS.ProcessEnv, intentRoot: string | undefined, planState?: unknown): Promise<boolean> {
+  if (flags.remoteState || env.ORUN_REMOTE_STATE !== undefined || planState !== undefined) return true;
+  if (!intentRoot) return false;
+  const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
+  return remoteEnabled(flags, env, await readIntentStateConfig(intentRoot));
 }
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
@@ -171,11 +193,14 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   if (!resolved.intentRoot && runner.name === "github-actions" && !opts.workdir && env.GITHUB_WORKSPACE) workspaceDir = env.GITHUB_WORKSPACE;
 
   // Inside a component folder: that component and its dependencies, unless --all/--component (src/planner/scope.ts).
-  const { runScope } = await import("../../planner/scope.js");
   // `orun run <component>` names its scope explicitly, like --component.
   const namedComponent = planRef && resolved.source.startsWith("fresh plan for component") ? [planRef] : [];
   const explicitComponents = [...(opts.component ?? []), ...namedComponent];
-  const scoped = await runScope({ cwd, intentPath: opts.intent, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
+  // Without an intent (a plan file run elsewhere) or with an explicit scope there is nothing to detect.
+  const scoped =
+    resolved.intentRoot === undefined || opts.all || explicitComponents.length > 0
+      ? { components: undefined, messages: "" }
+      : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
   process.stderr.write(scoped.messages);
 
   if (resolved.plan.jobs.length === 0) {
@@ -201,7 +226,10 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     return 0;
   }
 
-  const remote = extra.hooks || opts.dryRun ? undefined : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
+  const remote =
+    extra.hooks || opts.dryRun || !(await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state))
+      ? undefined
+      : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
 
   const { executePlan } = await import("../../runtime/execute.js");
   const { createRenderer } = await import("../../runtime/output/index.js");
@@ -244,17 +272,22 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   }
 }
 
-async function openStore(intent: string | undefined): Promise<import("../../runtime/records/store.js").ExecutionStore> {
+async function intentRootOf(intent: string | undefined): Promise<string | undefined> {
   const { locateIntentRoot } = await import("../../runtime/plan-source.js");
+  return locateIntentRoot(process.cwd(), intent);
+}
+
+async function openStore(intent: string | undefined, intentRoot?: string): Promise<import("../../runtime/records/store.js").ExecutionStore> {
   const { ExecutionStore } = await import("../../runtime/records/store.js");
-  return new ExecutionStore((await locateIntentRoot(process.cwd(), intent)) ?? process.cwd());
+  return new ExecutionStore(intentRoot ?? (await intentRootOf(intent)) ?? process.cwd());
 }
 
 export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
-  const store = await openStore(opts.intent);
+  const intentRoot = await intentRootOf(opts.intent);
+  const store = await openStore(opts.intent, intentRoot);
   let intervalMs: number;
   try {
     intervalMs = parseDuration(opts.interval);
@@ -262,8 +295,10 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     throw new OrunError(`invalid --interval ${JSON.stringify(opts.interval)}: ${(err as Error).message}`);
   }
   if (intervalMs < 200) intervalMs = 1000;
-  const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
-  if (remote !== undefined) return remote;
+  if (await remoteMayBeOn(opts, process.env, intentRoot)) {
+    const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
+    if (remote !== undefined) return remote;
+  }
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
   if (opts.all) {
@@ -299,11 +334,14 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
 }
 
 export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
-  const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
-  if (remote !== undefined) return remote;
+  const intentRoot = await intentRootOf(opts.intent);
+  if (await remoteMayBeOn(opts, process.env, intentRoot)) {
+    const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
+    if (remote !== undefined) return remote;
+  }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
   const { readSnapshot, isFinished } = await import("../../runtime/status.js");
-  const store = await openStore(opts.intent);
+  const store = await openStore(opts.intent, intentRoot);
   const execId = await store.resolve(opts.execId);
   if (!execId) {
     process.stdout.write("No runs yet.\n");
