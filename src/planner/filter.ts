@@ -6,38 +6,10 @@
 import { OrunError } from "../util/errors.js";
 import { matchesPattern, type InstanceMap } from "./expand.js";
 import type { NormalizedIntent } from "./normalize.js";
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The closest candidate (case-insensitive edit distance ≤ max(2, len/2)), first in sorted order on ties. */
-export function suggest(input: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const limit = Math.max(2, Math.floor(input.length / 2));
-  for (const candidate of [...candidates].sort()) {
-    const d = levenshtein(input.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= limit ? best : undefined;
-}
+import { suggestName } from "./validate/did-you-mean.js";
 
 function noMatch(kind: "environment" | "component", input: string, available: readonly string[], field: string): OrunError {
-  const suggestion = suggest(input, available);
+  const suggestion = suggestName(input, available);
   let message = `no ${kind} matched "${input}"`;
   if (suggestion) message += `\n\ndid you mean:\n  ${suggestion}`;
   message += `\n\navailable ${kind}s:\n${[...available].sort().map((a) => `  ${a}\n`).join("")}`;

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assertAcyclic, topologicalOrder } from "../../src/planner/resolve.js";
-import { suggest, splitList } from "../../src/planner/filter.js";
+import { splitList } from "../../src/planner/filter.js";
+import { suggestName as suggest } from "../../src/planner/validate/did-you-mean.js";
 import { matchesPattern } from "../../src/planner/expand.js";
 
 function graph(entries: [string, string[]][]): Map<string, string[]> {

@@ -4,6 +4,7 @@
 // Pure: the context was built (and the event file read) by context.ts.
 
 import { OrunError } from "../../util/errors.js";
+import { suggestName } from "../validate/did-you-mean.js";
 import { matchAnyPattern } from "./glob.js";
 import { resolveDotPath } from "./github.js";
 import type { BindingLike, NormalizedEvent, PlanScope, TriggerContext, TriggerIntent, TriggerResolution } from "./types.js";
@@ -35,7 +36,7 @@ function resolveNamed(intent: TriggerIntent, name: string, options: ResolveOptio
   const binding = bindings[name];
   if (!binding) {
     const names = Object.keys(bindings).sort();
-    const suggestion = closest(name, names);
+    const suggestion = suggestName(name, names);
     throw new OrunError(`trigger binding "${name}" was not found in automation.triggerBindings`, {
       location: { field: "--trigger" },
       hint: [suggestion ? `did you mean "${suggestion}"?` : "", names.length ? `available: ${names.join(", ")}` : "the intent declares no trigger bindings"]
@@ -147,31 +148,4 @@ function pick(record: Record<string, string[]>, keys: string[]): Record<string, 
 
 function defined<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
-}
-
-/** Case-insensitive Levenshtein suggestion within max(2, len/2), as for `--env`. */
-export function closest(input: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = levenshtein(input.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  // A suggestion must keep part of what was typed: "x" is not a typo of "pr".
-  return best !== undefined && bestDistance < input.length && bestDistance <= Math.max(2, Math.floor(input.length / 2)) ? best : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -5,7 +5,7 @@
 
 import type { Origin } from "../../model/intent.js";
 import { OrunError, formatLocation } from "../../util/errors.js";
-import { closest } from "./resolve.js";
+import { suggestName } from "../validate/did-you-mean.js";
 import type { TriggerIntent } from "./types.js";
 
 interface RuleLike {
@@ -79,6 +79,6 @@ function where(origin: Origin | undefined, field?: string): string {
 }
 
 function suggest(input: string, names: readonly string[]): string {
-  const hit = closest(input, [...names].sort());
+  const hit = suggestName(input, names);
   return hit ? ` (did you mean "${hit}"?)` : "";
 }
