@@ -99,10 +99,20 @@ export interface CwdScopeOptions {
 
 /** The scope implied by the working directory, or undefined when none applies. */
 export async function resolveCwdScope(options: CwdScopeOptions): Promise<PlanScopeRecord | undefined> {
-  if (options.all || (options.explicitComponents?.length ?? 0) > 0) return undefined;
+  if (scopingOff(options)) return undefined;
   const context = await findComponentContext(options.cwd, options.intentRoot);
-  if (!context || !options.components.some((c) => c.name === context.name)) return undefined;
-  return { detectedComponent: context.name, components: componentClosure(context.name, options.components) };
+  return context && scopeOf(context.name, options.components);
+}
+
+/** `--all` or an explicit `--component` switches working-directory scoping off. */
+function scopingOff(options: { all?: boolean; explicitComponents?: readonly string[] }): boolean {
+  return Boolean(options.all) || (options.explicitComponents?.length ?? 0) > 0;
+}
+
+/** The detected component and its dependency closure; undefined when the intent does not know it. */
+function scopeOf(name: string, components: readonly ScopeComponent[]): PlanScopeRecord | undefined {
+  if (!components.some((c) => c.name === name)) return undefined;
+  return { detectedComponent: name, components: componentClosure(name, components) };
 }
 
 /** Banner for stderr: `context: auto-scoped to component api (+ 1 dependency: lib)` and the `--all` hint. */
@@ -137,7 +147,7 @@ export function jobsInScope<J extends { component: string }>(jobs: readonly J[],
  * nothing). Undefined when `--all`/`--component` was given or no component applies.
  */
 export async function detectCwdScope(options: { cwd: string; intentPath?: string; all?: boolean; explicitComponents?: readonly string[] }): Promise<PlanScopeRecord | undefined> {
-  if (options.all || (options.explicitComponents?.length ?? 0) > 0) return undefined;
+  if (scopingOff(options)) return undefined;
   const { locateIntent, loadWorkspace } = await import("./load/index.js");
   let intentFile: string;
   try {
@@ -154,8 +164,7 @@ export async function detectCwdScope(options: { cwd: string; intentPath?: string
     // A broken intent is reported by whatever compiles it; scope to the component alone.
     return { detectedComponent: context.name, components: [context.name] };
   }
-  if (!components.some((c) => c.name === context.name)) return undefined;
-  return { detectedComponent: context.name, components: componentClosure(context.name, components) };
+  return scopeOf(context.name, components);
 }
 
 /**
