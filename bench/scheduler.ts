@@ -1,8 +1,11 @@
 // Scheduler + local runner throughput: DAGs of 1,000 no-op jobs (a chain, a
 // wide fan-out, ten layers) run by the built CLI at concurrency 1 and 8,
 // beside `make -j1` / `make -j8` running the same DAG (a generated Makefile
-// with `true` recipes) in the same run. Prints wall times and orun/make
-// ratios; target ≤ 1.5× make at concurrency 8.
+// with `true` recipes) in the same run. Each cell is the median of 3 runs,
+// orun and make alternating so both see the same machine load; the load
+// average is printed with the figures because on a shared 2-core machine it
+// moves every number. Prints wall times and orun/make ratios; target ≤ 1.5×
+// make at concurrency 8.
 // Run alone: node dist/bench/scheduler.js
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
@@ -13,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanJob } from "../src/model/plan.js";
 
 const JOBS = 1000;
+const REPS = 3;
 const ORUN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/cli/bin.js");
 
 type Shape = "chain" | "fan-out" | "layered";
@@ -20,10 +24,16 @@ type Shape = "chain" | "fan-out" | "layered";
 export interface SchedulerBenchRow {
   shape: Shape;
   concurrency: number;
+  /** Medians of REPS runs. */
   orunMs: number;
   makeMs: number;
   ratio: number;
+  /** 1-minute load average when the cell finished. */
+  load: number;
 }
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const loadText = (): string => os.loadavg().map((v) => v.toFixed(1)).join(" / ");
 
 /** Dependencies of job i for each shape (job names j0000…j0999). */
 function dependencies(shape: Shape, i: number): number[] {
@@ -79,18 +89,19 @@ export async function runSchedulerBench(log: (line: string) => void = console.lo
   const dir = await mkdtemp(path.join(os.tmpdir(), "orun-bench-sched-"));
   const rows: SchedulerBenchRow[] = [];
   try {
-    log(`scheduler: ${JOBS} no-op jobs (\`true\`), built CLI vs make, same machine, same run`);
-    log(`  ${"shape".padEnd(8)} ${"conc".padStart(4)} ${"orun".padStart(9)} ${"make".padStart(9)} ${"ratio".padStart(7)}`);
+    log(`scheduler: ${JOBS} no-op jobs (\`true\`), built CLI vs make, same machine, same run; median of ${REPS}`);
+    log(`  machine: ${os.cpus().length} CPUs, load average ${loadText()} (1 / 5 / 15 min) at start`);
+    log(`  ${"shape".padEnd(8)} ${"conc".padStart(4)} ${"orun".padStart(9)} ${"make".padStart(9)} ${"ratio".padStart(7)} ${"load".padStart(6)}`);
     for (const shape of ["chain", "fan-out", "layered"] as Shape[]) {
       const shapeDir = path.join(dir, shape);
       await import("node:fs/promises").then((fs) => fs.mkdir(shapeDir, { recursive: true }));
       await writeFile(path.join(shapeDir, "plan.json"), JSON.stringify(makePlan(shape)));
       await writeFile(path.join(shapeDir, "Makefile"), makefile(shape));
       for (const concurrency of [1, 8]) {
-        // Warm once (page cache, JIT of node itself), then take the best of 3.
+        // Alternate orun and make so a change in machine load hits both; the median resists one-off stalls.
         const orunTimes: number[] = [];
         const makeTimes: number[] = [];
-        for (let rep = 0; rep < 3; rep++) {
+        for (let rep = 0; rep < REPS; rep++) {
           const execId = `bench-${shape}-${concurrency}-${rep}`;
           orunTimes.push(await timeProcess(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "local", "--concurrency", String(concurrency), "--exec-id", execId, "--json"], shapeDir));
           makeTimes.push(await timeProcess("make", ["-s", `-j${concurrency}`, "-f", "Makefile", "all"], shapeDir));
@@ -99,24 +110,35 @@ export async function runSchedulerBench(log: (line: string) => void = console.lo
           if (done !== JOBS) throw new Error(`orun completed ${done}/${JOBS} jobs for ${shape}`);
           await rm(path.join(shapeDir, ".orun"), { recursive: true, force: true });
         }
-        const row = { shape, concurrency, orunMs: Math.min(...orunTimes), makeMs: Math.min(...makeTimes), ratio: 0 };
+        const row = { shape, concurrency, orunMs: median(orunTimes), makeMs: median(makeTimes), ratio: 0, load: os.loadavg()[0]! };
         row.ratio = row.orunMs / row.makeMs;
         rows.push(row);
-        log(`  ${shape.padEnd(8)} ${String(concurrency).padStart(4)} ${`${row.orunMs.toFixed(0)}ms`.padStart(9)} ${`${row.makeMs.toFixed(0)}ms`.padStart(9)} ${`${row.ratio.toFixed(2)}×`.padStart(7)}`);
+        log(
+          `  ${shape.padEnd(8)} ${String(concurrency).padStart(4)} ${`${row.orunMs.toFixed(0)}ms`.padStart(9)} ${`${row.makeMs.toFixed(0)}ms`.padStart(9)} ${`${row.ratio.toFixed(2)}×`.padStart(7)} ${row.load.toFixed(1).padStart(6)}`,
+        );
       }
     }
     // Reference: the same fan-out spawned directly from the orun process (no helper processes).
     const fanOut = path.join(dir, "fan-out");
-    const direct = await timeProcess(process.execPath, [ORUN_BIN, "run", "plan.json", "--concurrency", "8", "--exec-id", "bench-direct", "--json"], fanOut, { ORUN_LOCAL_SPAWNER: "direct" });
+    const directTimes: number[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      const execId = `bench-direct-${rep}`;
+      directTimes.push(await timeProcess(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "local", "--concurrency", "8", "--exec-id", execId, "--json"], fanOut, { ORUN_LOCAL_SPAWNER: "direct" }));
+      await rm(path.join(fanOut, ".orun"), { recursive: true, force: true });
+    }
+    const direct = median(directTimes);
     const pooled = rows.find((row) => row.shape === "fan-out" && row.concurrency === 8)!;
     log(`  reference: fan-out at 8 with direct spawns ${direct.toFixed(0)}ms vs helper spawns ${pooled.orunMs.toFixed(0)}ms (${(direct / pooled.orunMs).toFixed(2)}× faster with helpers)`);
     // Floor: the seed runs every step through `sh -c`, while make execs `true` directly.
     // xargs -P8 running 1,000 `sh -c true` (no DAG, no bookkeeping) shows what the shell alone costs.
-    const floor = await timeProcess("sh", ["-c", `seq ${JOBS} | xargs -P8 -I{} sh -c true`], dir);
+    const floorTimes: number[] = [];
+    for (let rep = 0; rep < REPS; rep++) floorTimes.push(await timeProcess("sh", ["-c", `seq ${JOBS} | xargs -P8 -I{} sh -c true`], dir));
+    const floor = median(floorTimes);
     log(`  reference: ${JOBS} × \`sh -c true\` via xargs -P8 ${floor.toFixed(0)}ms = ${(floor / pooled.makeMs).toFixed(2)}× make -j8 (the cost of sh -c alone)`);
     const at8 = rows.filter((row) => row.concurrency === 8);
     const worst = Math.max(...at8.map((row) => row.ratio));
     log(`  worst ratio at concurrency 8: ${worst.toFixed(2)}× make -j8 (target ≤ 1.50×) ${worst <= 1.5 ? "✓" : "✗"}`);
+    log(`  load average ${loadText()} at end`);
     return rows;
   } finally {
     await rm(dir, { recursive: true, force: true });
