@@ -1,6 +1,7 @@
 // Stage 2: normalize. Applies the defaults every later stage relies on and
-// rejects what cannot be planned: reserved ORUN_ env keys, duplicate or
-// nameless components, bad promotion dependencies and promotion cycles.
+// rejects what cannot be planned: duplicate or nameless components, bad
+// promotion dependencies and promotion cycles. (Reserved ORUN_ env keys and
+// change.watches values were refused by the loader, with the line.)
 // `enabled: false` removes a component here (decision 5; v2.3 ignored it).
 import type {
   Component,
@@ -13,7 +14,6 @@ import type {
   PromotionStrategy,
   StringMap,
 } from "../model/intent.js";
-import { CHANGE_WATCHES } from "../model/intent.js";
 import { OrunError, type SourceLocation } from "../util/errors.js";
 
 export interface NormalizedPromotion {
@@ -54,12 +54,6 @@ function fail(message: string, location?: SourceLocation): OrunError {
   return new OrunError(`failed to normalize intent: ${message}`, { location });
 }
 
-function checkEnvKeys(env: StringMap, context: string, location: (key: string) => SourceLocation | undefined): void {
-  for (const key of Object.keys(env).sort()) {
-    if (key.toUpperCase().startsWith("ORUN_")) throw fail(`${context}: env key "${key}" uses reserved ORUN_ prefix`, location(key));
-  }
-}
-
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -76,15 +70,6 @@ function normalizeComponents(components: Component[]): { enabled: Component[]; d
     }
     seen.set(component.name, component);
     if (!component.type) throw fail(`component ${component.name} must have a type`, component.origin?.at("type"));
-    checkEnvKeys(component.env ?? {}, `component ${component.name} root env`, (k) => component.origin?.at(["env", k]));
-    for (const [i, watch] of (component.change?.watches ?? []).entries()) {
-      if (!(CHANGE_WATCHES as readonly string[]).includes(watch)) {
-        throw fail(`component ${component.name}: invalid change.watches value "${watch}" (valid: ${CHANGE_WATCHES.join(", ")})`, component.origin?.at(["change", "watches", i]));
-      }
-    }
-    for (const sub of component.subscribe?.environments ?? []) {
-      checkEnvKeys(sub.env ?? {}, `component ${component.name} subscription ${sub.name} env`, (k) => sub.origin?.at(["env", k]));
-    }
     if (component.enabled === false) disabled.add(component.name);
   }
   const enabled = [...seen.values()].filter((c) => !disabled.has(c.name)).sort((a, b) => compareNames(a.name, b.name));
@@ -129,14 +114,12 @@ function checkPromotionCycles(environments: NormalizedEnvironment[], byName: Map
 
 export function normalizeIntent(intent: Intent, components: Component[]): NormalizedIntent {
   const rootEnv = intent.env ?? {};
-  checkEnvKeys(rootEnv, "intent root env", (k) => intent.origin?.at(["env", k]));
   const { enabled, disabled } = normalizeComponents(components);
 
   const names = Object.keys(intent.environments ?? {}).sort(compareNames);
   const known = new Set(names);
   const environments = names.map((name): NormalizedEnvironment => {
     const env = intent.environments[name]!;
-    checkEnvKeys(env.env ?? {}, `environment ${name} env`, (k) => env.origin?.at(["env", k]));
     return {
       name,
       selectors: { components: env.selectors?.components ?? [], domains: env.selectors?.domains ?? [] },
