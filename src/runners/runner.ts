@@ -20,6 +20,10 @@ export interface RunContext {
   scratchDir: string;
   /** Runner options from the CLI (e.g. docker --pull). */
   options: Record<string, string | undefined>;
+  /** Jobs this run will execute (a subset of plan.jobs with --job, filters or resume), when known. */
+  jobs?: readonly PlanJob[];
+  /** Jobs run at once, when known. */
+  concurrency?: number;
 }
 
 export interface JobContext {
