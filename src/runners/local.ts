@@ -14,11 +14,21 @@ import { resolveShell, withScriptPath } from "./process/shell.js";
 import { errorMessage } from "../util/errors.js";
 
 /**
- * Plans with at least this many run steps spawn through helper processes
- * (spawner-pool.ts); small plans spawn directly. ORUN_LOCAL_SPAWNER=pool|direct
+ * Runs with at least this many steps to execute spawn through helper processes
+ * (spawner-pool.ts); small runs spawn directly, since starting a helper costs
+ * about as much as a couple of dozen direct spawns. ORUN_LOCAL_SPAWNER=pool|direct
  * forces either.
  */
 const POOL_MIN_STEPS = 24;
+
+/**
+ * Helpers to start: one per core (2–4), but never more than the jobs that run
+ * at once — a helper blocks while it forks, so more helpers than cores only
+ * add start-up cost, and more than the concurrency sit idle.
+ */
+function spawnerCount(cores: number, concurrency: number | undefined): number {
+  return Math.max(1, Math.min(4, Math.max(2, cores), concurrency ?? Infinity));
+}
 
 export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   const host = hostEnv();
@@ -31,10 +41,10 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
     name: "local",
     async prepare(run) {
       const mode = (process.env.ORUN_LOCAL_SPAWNER ?? "auto").trim().toLowerCase();
-      const steps = run.plan.jobs.reduce((n, job) => n + job.steps.length, 0);
+      const steps = (run.jobs ?? run.plan.jobs).reduce((n, job) => n + job.steps.length, 0);
       if (mode === "direct" || (mode !== "pool" && steps < POOL_MIN_STEPS)) return;
       try {
-        pool = await SpawnerPool.start(Math.min(4, Math.max(2, availableParallelism())));
+        pool = await SpawnerPool.start(spawnerCount(availableParallelism(), run.concurrency));
       } catch {
         pool = undefined; // helpers unavailable: spawn directly
       }

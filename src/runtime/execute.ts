@@ -158,6 +158,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (options.signal?.aborted) abort.abort();
 
     if (toRun.length > 0) {
+      runContext.jobs = toRun;
+      runContext.concurrency = concurrency;
       try {
         await runner.prepare?.(runContext);
       } catch (err) {
