@@ -6,17 +6,13 @@
 import { Ajv, MissingRefError, type AnySchema, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
 import type { ComponentSchema } from "../../model/composition.js";
 import type { FreeMap, Origin, StringMap } from "../../model/intent.js";
 import { OrunError } from "../../util/errors.js";
 import type { PathSegment } from "../load/yaml.js";
-import { describeErrors, problemsError } from "./documents.js";
+import { addFormats, describeErrors, problemsError } from "./documents.js";
 
 type AnyAjv = Ajv | Ajv2019 | Ajv2020;
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
-  ajv: AnyAjv,
-) => AnyAjv;
 
 const OPTIONS = { allErrors: true, useDefaults: true, strict: false, verbose: true } as const;
 const instances = new Map<string, AnyAjv>();
