@@ -6,6 +6,9 @@ import { runProcess, type ProcessRequest } from "./run-process.js";
 import type { WorkerMessage, WorkerRequest } from "./spawner-protocol.js";
 
 const running = new Map<number, AbortController>();
+// The helper's environment never changes: copy it once, not per step (every
+// read of process.env goes through the C++ environment).
+const baseEnv = { ...process.env } as Record<string, string>;
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send!(message);
@@ -20,7 +23,7 @@ process.on("message", (message: WorkerRequest) => {
   running.set(message.id, abort);
   const request: ProcessRequest = {
     ...message.request,
-    env: message.inheritEnv ? { ...(process.env as Record<string, string>), ...message.request.env } : message.request.env,
+    env: message.inheritEnv ? { ...baseEnv, ...message.request.env } : message.request.env,
     signal: abort.signal,
     onOutput: (chunk) => send({ type: "output", id: message.id, chunk }),
   };
