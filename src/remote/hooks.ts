@@ -41,6 +41,8 @@ interface ActiveJob {
 
 export class RemoteHooks implements ExecutionHooks {
   readonly managesDependencies: boolean;
+  /** The backend's claim waits for dependencies that other runners execute. */
+  readonly awaitsExternalDependencies = true;
   private run?: Promise<void>;
   private readonly active = new Map<string, ActiveJob>();
   private readonly say: (line: string) => void;

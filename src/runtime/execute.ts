@@ -131,7 +131,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const selectedIds = new Set(selection.selected.map((job) => job.id));
     for (const job of selection.ordered) {
       const done = state.jobs[job.id]?.status === "completed";
-      if (done) satisfied.add(job.id);
+      // Remote state waits for jobs outside the selection in its claim (beforeJob).
+      if (done || (!selectedIds.has(job.id) && options.hooks?.awaitsExternalDependencies)) satisfied.add(job.id);
       else if (!selectedIds.has(job.id)) unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
     }
     for (const job of selection.selected) {

@@ -17,6 +17,12 @@ export interface ExecutionHooks {
    * block until the job is claimable), not by local state.
    */
   readonly managesDependencies?: boolean;
+  /**
+   * When true, dependencies outside this run's selection (another
+   * environment in `--env` fan-out, running on another machine) are awaited
+   * through beforeJob instead of being reported as never satisfiable.
+   */
+  readonly awaitsExternalDependencies?: boolean;
   beforeJob?(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision>;
   afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;

@@ -124,6 +124,23 @@ describe("distributed runs through the backend", () => {
     assert.match(watch.output, /✓ 6 succeeded/);
   });
 
+  it("--env fan-out across promotion: the stage runner waits for the dev runner's jobs it depends on", async () => {
+    const ledger = path.join(dir, "promotion-ledger");
+    const planFile = await writePlan(dir, "promotion", [
+      { id: "api@dev.deploy", run: `echo api@dev >> ${ledger}; sleep 0.3` },
+      { id: "api@stage.deploy", deps: ["api@dev.deploy"], run: `echo api@stage >> ${ledger}` },
+    ]);
+    const e = env({ ORUN_EXEC_ID: `env-promotion-${++runs}`, ORUN_REMOTE_STATE: "true" });
+    // The stage runner starts first: its dependency lives in another runner's slice of the plan.
+    const stage = spawnOrun(["run", planFile, "--env", "stage"], { cwd: dir, env: e });
+    await waitFor(() => /waiting for dependencies of api@stage\.deploy/.test(stage.output()), 60_000, "the stage runner waits for dev");
+    const dev = spawnOrun(["run", planFile, "--env", "dev"], { cwd: dir, env: e });
+    const [rs, rd] = await Promise.all([stage.done, dev.done]);
+    assert.equal(rd.code, 0, rd.output);
+    assert.equal(rs.code, 0, rs.output);
+    assert.equal(await fs.readFile(ledger, "utf8"), "api@dev\napi@stage\n");
+  });
+
   it("a runner killed with SIGKILL mid-job loses its lease and a waiting runner takes the job over", async () => {
     const marker = path.join(dir, "kill-marker");
     const pidFile = path.join(dir, "kill-step.pid");
