@@ -1,7 +1,7 @@
 // Execution IDs and the mapping of job/step IDs to file names. Everything
 // that becomes a path segment goes through here, so a hostile ID (`../../x`,
 // `a/b`, `..`) can never leave the execution folder.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { OrunError } from "../util/errors.js";
 
 const EXEC_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -32,12 +32,16 @@ export function validateExecId(id: string, source: string): string {
 
 /**
  * A job or step ID as a single file-name segment: `/`, `\`, `:` and other
- * unsafe characters become `_`; names made only of dots get a prefix. The
- * mapping is deterministic so `orun logs` finds what `orun run` wrote.
+ * unsafe characters become `_`; names made only of dots get a prefix; altered
+ * names get a hash suffix. The mapping is deterministic and one-to-one so
+ * `orun logs` finds what `orun run` wrote.
  */
 export function safeSegment(id: string): string {
   let out = id.replace(/[^A-Za-z0-9@._+=-]/g, "_");
   if (out === "" || /^\.+$/.test(out)) out = `_${out}`;
   if (out.length > 180) out = out.slice(0, 180);
+  // Folding is lossy (`a/b` and `a_b` would share one file): a name that had to
+  // change carries a short hash of the original, so distinct IDs never collide.
+  if (out !== id) out = `${out}~${createHash("sha256").update(id).digest("hex").slice(0, 8)}`;
   return out;
 }

@@ -29,7 +29,11 @@ test("job and step IDs map to file names that cannot leave their folder", () => 
     assert.equal(path.dirname(path.join("/root/logs", segment)), "/root/logs", hostile);
   }
   assert.equal(safeSegment("web-app@production.deploy"), "web-app@production.deploy");
-  assert.equal(safeSegment("actions/setup-node@v4"), "actions_setup-node@v4");
+  assert.match(safeSegment("actions/setup-node@v4"), /^actions_setup-node@v4~[0-9a-f]{8}$/);
+  // Folding must not make two IDs share one log file.
+  assert.notEqual(safeSegment("a/b"), safeSegment("a_b"));
+  assert.notEqual(safeSegment("a:b"), safeSegment("a/b"));
+  assert.equal(safeSegment("a/b"), safeSegment("a/b"));
 });
 
 test("Go durations", () => {
