@@ -1,6 +1,6 @@
 // The job graph of a plan: canonical IDs, validation (unknown dependencies,
 // cycles) and a deterministic topological order (smallest ready ID first).
-import { createHash } from "node:crypto";
+import { computePlanChecksum } from "../plan/checksum.js";
 import { canonicalJobId, type Plan, type PlanJob } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { MinHeap } from "./min-heap.js";
@@ -67,9 +67,7 @@ function findCycle(jobs: readonly PlanJob[], indegree: Map<string, number>): str
   return [...path.slice(seen.get(current)!), current].reverse();
 }
 
-/** `sha256-<hex>`: the plan's own checksum, or one computed the same way for hand-written plans that lack it. */
+/** `sha256-<hex>`: the plan's own checksum, or the canonical one for hand-written plans that lack it. */
 export function planChecksum(plan: Plan): string {
-  if (plan.metadata?.checksum) return plan.metadata.checksum;
-  const { generatedAt: _ignored, ...metadata } = plan.metadata ?? { name: "" };
-  return `sha256-${createHash("sha256").update(JSON.stringify({ ...plan, metadata })).digest("hex")}`;
+  return plan.metadata?.checksum || computePlanChecksum({ ...plan, metadata: plan.metadata ?? { name: "" } });
 }
