@@ -1,18 +1,19 @@
-// Go-style durations for backend flags: `300ms`, `30s`, `5m`, `1h30m`, `24h`.
+// Durations for backend flags: Go durations (`300ms`, `30s`, `5m`, `1h30m`),
+// plus whole days (`7d`, for retention) and bare milliseconds.
+import { parseDuration as parseGoDuration } from "../runtime/duration.js";
 import { OrunError } from "../util/errors.js";
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseDuration(text: string, field: string): number {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(trimmed); m; m = re.exec(trimmed)) {
-    total += Number(m[1]) * UNITS[m[2]];
-    consumed = re.lastIndex;
+  const days = /^(\d+(?:\.\d+)?)d$/.exec(trimmed);
+  if (days) return Math.round(Number(days[1]) * 86_400_000);
+  let ms: number;
+  try {
+    ms = parseGoDuration(trimmed);
+  } catch {
+    ms = Number.NaN;
   }
-  if (consumed === 0 || consumed !== trimmed.length) throw new OrunError(`${field}: invalid duration "${text}" (use e.g. 500ms, 30s, 5m, 24h)`);
-  return Math.round(total);
+  if (!Number.isFinite(ms) || ms < 0) throw new OrunError(`${field}: invalid duration "${text}" (use e.g. 500ms, 30s, 5m, 24h, 7d)`);
+  return Math.round(ms);
 }

@@ -47,6 +47,9 @@ describe("remote-state settings", () => {
     assert.equal(parseDuration("1h30m", "--retention"), 5_400_000);
     assert.equal(parseDuration("250ms", "--lease-timeout"), 250);
     assert.throws(() => parseDuration("soon", "--retention"), /--retention: invalid duration "soon"/);
+    assert.equal(parseDuration("7d", "--retention"), 7 * 86_400_000);
+    assert.equal(parseDuration("1.5h", "--retention"), 5_400_000);
+    assert.throws(() => parseDuration("-5m", "--lease-timeout"), /--lease-timeout: invalid duration "-5m"/);
   });
 });
 
