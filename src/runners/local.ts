@@ -5,6 +5,7 @@ import { mkdir, stat, writeFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { availableParallelism } from "node:os";
 import { randomBytes } from "node:crypto";
+import type { PlanJob } from "../model/plan.js";
 import type { Runner, StepContext, StepResult } from "./runner.js";
 import { isUseStep } from "./runner.js";
 import type { RunnerOptions } from "./registry.js";
@@ -14,11 +15,12 @@ import { resolveShell, withScriptPath } from "./process/shell.js";
 import { errorMessage } from "../util/errors.js";
 
 /**
- * Runs of at least this many steps at concurrency > 1 spawn through helper
+ * Runs of at least this many steps that can run more than one job at once
+ * (concurrency > 1 and a DAG wider than a chain) spawn through helper
  * processes (spawner-pool.ts); others spawn directly. Measured on 2 cores
  * (fan-out, concurrency 8): direct wins below ~200 steps (the helpers' start-up
  * outweighs the cheaper forks), helpers win from ~400 (1,000 steps: 1.4 s vs
- * 1.9 s). At concurrency 1 direct spawns win at every size: there is nothing
+ * 1.9 s). Without parallelism direct spawns win at every size: there is nothing
  * to fork in parallel, and the IPC hop sits on every step's path (1,000-job
  * chain: 2.0 s vs 2.3 s). ORUN_LOCAL_SPAWNER=pool|direct forces either.
  */
@@ -33,6 +35,26 @@ function spawnerCount(cores: number, concurrency: number | undefined): number {
   return Math.max(1, Math.min(4, Math.max(2, cores), concurrency ?? Infinity));
 }
 
+/**
+ * An upper bound on how many jobs can run at once: the most jobs at one depth
+ * of the DAG (a chain is 1 however high the concurrency). Jobs come in
+ * dependency order; a dependency outside the run counts as depth 0.
+ */
+function widestLevel(jobs: readonly PlanJob[]): number {
+  const depth = new Map<string, number>();
+  const width = new Map<number, number>();
+  let widest = 0;
+  for (const job of jobs) {
+    let d = 0;
+    for (const dep of job.dependsOn ?? []) d = Math.max(d, (depth.get(dep) ?? -1) + 1);
+    depth.set(job.id, d);
+    const n = (width.get(d) ?? 0) + 1;
+    width.set(d, n);
+    widest = Math.max(widest, n);
+  }
+  return widest;
+}
+
 export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   const host = hostEnv();
   let pool: SpawnerPool | undefined;
@@ -44,11 +66,12 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
     name: "local",
     async prepare(run) {
       const mode = (process.env.ORUN_LOCAL_SPAWNER ?? "auto").trim().toLowerCase();
-      const steps = (run.jobs ?? run.plan.jobs).reduce((n, job) => n + job.steps.length, 0);
-      const parallel = (run.concurrency ?? 2) > 1;
-      if (mode === "direct" || (mode !== "pool" && (steps < POOL_MIN_STEPS || !parallel))) return;
+      const jobs = run.jobs ?? run.plan.jobs;
+      const steps = jobs.reduce((n, job) => n + job.steps.length, 0);
+      const parallel = Math.min(run.concurrency ?? Infinity, widestLevel(jobs));
+      if (mode === "direct" || (mode !== "pool" && (steps < POOL_MIN_STEPS || parallel <= 1))) return;
       try {
-        pool = await SpawnerPool.start(spawnerCount(availableParallelism(), run.concurrency));
+        pool = await SpawnerPool.start(spawnerCount(availableParallelism(), parallel));
       } catch {
         pool = undefined; // helpers unavailable: spawn directly
       }
