@@ -277,9 +277,10 @@ async function intentRootOf(intent: string | undefined): Promise<string | undefi
   return locateIntentRoot(process.cwd(), intent);
 }
 
-async function openStore(intent: string | undefined, intentRoot?: string): Promise<import("../../runtime/records/store.js").ExecutionStore> {
+/** The execution records of the intent at `intentRoot`, else of the working directory. */
+async function storeAt(intentRoot: string | undefined): Promise<import("../../runtime/records/store.js").ExecutionStore> {
   const { ExecutionStore } = await import("../../runtime/records/store.js");
-  return new ExecutionStore(intentRoot ?? (await intentRootOf(intent)) ?? process.cwd());
+  return new ExecutionStore(intentRoot ?? process.cwd());
 }
 
 export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
@@ -287,7 +288,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
   const intentRoot = await intentRootOf(opts.intent);
-  const store = await openStore(opts.intent, intentRoot);
+  const store = await storeAt(intentRoot);
   let intervalMs: number;
   try {
     intervalMs = parseDuration(opts.interval);
@@ -341,7 +342,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
   const { readSnapshot, isFinished } = await import("../../runtime/status.js");
-  const store = await openStore(opts.intent, intentRoot);
+  const store = await storeAt(intentRoot);
   const execId = await store.resolve(opts.execId);
   if (!execId) {
     process.stdout.write("No runs yet.\n");
@@ -364,7 +365,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
 
 export async function gcCommand(opts: { intent?: string; keep: number; maxAge: number; all?: boolean; dryRun?: boolean }): Promise<number> {
   const { collectGarbage } = await import("../../runtime/gc.js");
-  const store = await openStore(opts.intent);
+  const store = await storeAt(await intentRootOf(opts.intent));
   const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays: opts.maxAge, dryRun: opts.dryRun ?? false });
   if (result.removed.length === 0) {
     process.stdout.write("Nothing to clean up.\n");
