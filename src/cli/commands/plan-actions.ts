@@ -1,7 +1,8 @@
 // What `orun plan`, `validate`, `get`, `describe` and `compositions` do. The
 // commands are registered in ./plan.ts, which imports this module only when
 // one of them runs, so the planner, schemas and template engine stay unloaded
-// for every other command.
+// for every other command. The compile stages load inside the actions that
+// compile, so `get` and `describe` (which read stored plans) skip them too.
 import path from "node:path";
 import { compositionFor } from "../../model/composition.js";
 import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
@@ -20,10 +21,9 @@ import {
   type JobsView,
 } from "../../plan/summary.js";
 import { renderPlanView } from "../../plan/views.js";
-import { compilePlan } from "../../planner/compile.js";
 import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
-import { compileForCi } from "../../planner/triggers/index.js";
-import { loadWorkspace, locateIntent, writeCompositionLock, type LoadedWorkspace } from "../../planner/load/index.js";
+import { locateIntent } from "../../planner/load/locate.js";
+import type { LoadedWorkspace } from "../../planner/load/index.js";
 import { ExecutionStore } from "../../runtime/records/store.js";
 import { readStateFile } from "../../runtime/records/state.js";
 import { errorMessage, OrunError } from "../../util/errors.js";
@@ -48,6 +48,7 @@ async function storeRoot(intentPath: string | undefined): Promise<string> {
 
 async function writeLock(workspace: LoadedWorkspace): Promise<string | undefined> {
   try {
+    const { writeCompositionLock } = await import("../../planner/load/index.js");
     return await writeCompositionLock(workspace);
   } catch (err) {
     warn(`failed to write composition lock file: ${errorMessage(err)}`);
@@ -91,6 +92,7 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   const format = outputFormat(flags.format);
   if (flags.name !== undefined) assertPlanName(flags.name);
   const components = [...(flags.component ?? []), ...(component ? [component] : [])];
+  const { compileForCi } = await import("../../planner/triggers/index.js");
   const result = await compileForCi({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name }, flags);
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
@@ -123,6 +125,8 @@ export async function planAction(component: string | undefined, flags: PlanFlags
 
 export async function validateAction(flags: { intent?: string }): Promise<void> {
   out("□ Validating intent...\n");
+  const { loadWorkspace } = await import("../../planner/load/index.js");
+  const { compilePlan } = await import("../../planner/compile.js");
   const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
   out("✓ Intent is valid\n");
   out("□ Compiling plan...\n");
@@ -231,6 +235,7 @@ function describeComposition(workspace: LoadedWorkspace, type: string): string {
 }
 
 export async function compositionsAction(action: string | undefined, type: string | undefined, flags: { intent?: string }): Promise<void> {
+  const { loadWorkspace, writeCompositionLock } = await import("../../planner/load/index.js");
   const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
   if (action === "lock" || action === "pull") {
     const file = await writeCompositionLock(workspace);
