@@ -45,7 +45,9 @@ export function resolveShell(shell: string | undefined, scriptPath: (ext: string
   // A custom shell is a command line; without {0} the script path goes last.
   const words = known?.words ?? name.split(/\s+/).filter(Boolean);
   const extension = known?.ext ?? ".sh";
-  const [program, ...rest] = words;
+  const [first, ...rest] = words;
+  // GitHub's template says `python`; many Linux machines only have `python3`.
+  const program = name === "python" && !which(first!, pathValue) && which("python3", pathValue) ? "python3" : first!;
   const file = scriptPath(extension);
   const args = words.some((w) => w.includes("{0}")) ? rest.map((a) => a.replaceAll("{0}", file)) : [...rest, file];
   const resolved = which(program, pathValue);
