@@ -1,7 +1,7 @@
 // The local runner through its Runner API, with real processes.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createLocalRunner } from "../../src/runners/local.js";
 import type { Runner, RunContext, StepContext } from "../../src/runners/runner.js";
@@ -130,6 +130,20 @@ for (const mode of MODES) {
     setTimeout(() => abort.abort(), 100);
     const result = await pending;
     assert.equal(result.error, "canceled");
+  });
+
+  test("output of a running step reaches onOutput while it runs", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const go = path.join(dir, "go");
+    // The step prints "second" only once the test has seen "first" live (gives up after ~10 s).
+    const run = `echo first; i=0; while [ ! -f '${go}' ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -f '${go}' ] && echo second`;
+    const onOutput = (chunk: string): void => {
+      if (chunk.includes("first")) void writeFile(go, "");
+    };
+    const result = await (await localRunner()).runStep(stepContext(dir, { run }, { onOutput }));
+    assert.equal(result.exitCode, 0, result.output);
+    assert.equal(result.output, "first\nsecond\n");
   });
 
   test("a missing working directory is reported as such, not as a missing shell", async (t) => {

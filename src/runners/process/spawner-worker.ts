@@ -2,6 +2,7 @@
 // processes on behalf of the orun process and streams their output back
 // over IPC. A small helper forks far faster than the orun process, whose
 // fork cost grows with its memory.
+import { tmpdir } from "node:os";
 import { runProcess, type ProcessRequest } from "./run-process.js";
 import type { WorkerMessage, WorkerRequest } from "./spawner-protocol.js";
 
@@ -9,6 +10,9 @@ const running = new Map<number, AbortController>();
 // The helper's environment never changes: copy it once, not per step (every
 // read of process.env goes through the C++ environment).
 const baseEnv = { ...process.env } as Record<string, string>;
+// Output goes through a temp file per step, not pipes: a spawn without pipe
+// and stream objects costs the helper markedly less (see run-process.ts).
+const outputDir = tmpdir();
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send!(message);
@@ -25,6 +29,7 @@ process.on("message", (message: WorkerRequest) => {
     ...message.request,
     env: message.inheritEnv ? { ...baseEnv, ...message.request.env } : message.request.env,
     signal: abort.signal,
+    outputDir,
     onOutput: (chunk) => send({ type: "output", id: message.id, chunk }),
   };
   runProcess(request).then(
