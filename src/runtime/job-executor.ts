@@ -1,6 +1,8 @@
 // Runs one job: its steps in phase order with retries, timeouts and
 // onFailure, recording every transition in the execution state and
 // streaming output to the step log, the hooks and the renderer.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import type { PlanJob, PlanStep } from "../model/plan.js";
 import type { JobContext, Runner, RunContext } from "../runners/runner.js";
 import type { ExecutionHooks } from "./hooks.js";
@@ -13,6 +15,7 @@ import { stepEnv, type RuntimeIds } from "./step-env.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
 import { errorMessage } from "../util/errors.js";
+import { writeFileAtomic } from "../util/fs-atomic.js";
 
 export interface JobExecutorDeps {
   runner: Runner;
@@ -89,6 +92,13 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
   try {
     const finish = await deps.runner.finishJob?.(jobCtx, { failed: firstFailure !== undefined });
     if (finish?.output) outputs.push(finish.output);
+    // The runner's scratch space is removed at run end; the summary belongs in the record.
+    const summary = finish?.outputs?.summary;
+    if (summary?.trim()) {
+      const file = deps.store.jobSummaryFile(deps.ids.execId, job.id);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, summary);
+    }
     if (finish?.error) firstFailure ??= { error: `job finalizer: ${finish.error}` };
   } catch (err) {
     firstFailure ??= { error: `job finalizer: ${errorMessage(err)}` };

@@ -9,6 +9,9 @@ import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState } from "./state.js";
 
+/** File-name segment of a job summary in logs/<job>/ (never produced by safeSegment for a step key). */
+export const JOB_SUMMARY_SEGMENT = "~summary";
+
 export type RunStatus = "running" | "completed" | "failed";
 
 export interface RunMetadata {
@@ -64,6 +67,10 @@ export class ExecutionStore {
   }
   stepLogFile(execId: string, jobId: string, stepKey: string): string {
     return path.join(this.jobLogDir(execId, jobId), `${safeSegment(stepKey)}.log`);
+  }
+  /** The job's step summary (GITHUB_STEP_SUMMARY); `~` keeps it apart from every step's file name. */
+  jobSummaryFile(execId: string, jobId: string): string {
+    return path.join(this.jobLogDir(execId, jobId), `${JOB_SUMMARY_SEGMENT}.log`);
   }
 
   async create(execId: string): Promise<string> {

@@ -27,6 +27,32 @@ describe("orun run with the github-actions runner", () => {
 
   const env = (): NodeJS.ProcessEnv => ({ GITHUB_API_URL: api.url, ORUN_ACTIONS_CACHE: cache, GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "", ORUN_SECRET_API_KEY: "k-998877" });
 
+  it("keeps the job's step summary (GITHUB_STEP_SUMMARY) in the execution record, shown by orun logs", async () => {
+    const plan = {
+      apiVersion: "orun.io/v1",
+      kind: "Plan",
+      metadata: { name: "gha-summary" },
+      execution: { concurrency: 1, failFast: true },
+      spec: {},
+      jobs: [
+        {
+          id: "docs@dev.report",
+          name: "report",
+          component: "docs",
+          environment: "dev",
+          steps: [{ id: "write", phase: "main", run: 'echo "### Coverage 93%" >> "$GITHUB_STEP_SUMMARY"' }],
+        },
+      ],
+    };
+    await writeFile(path.join(ws, "summary-plan.json"), JSON.stringify(plan));
+    const r = await runOrun(["run", "summary-plan.json", "--runner", "github-actions", "--exec-id", "gha-summary-1"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const logs = await runOrun(["logs", "--exec-id", "gha-summary-1", "--job", "docs@dev.report"], { cwd: ws, env: env() });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /docs@dev\.report › job summary/);
+    assert.match(logs.stdout, /### Coverage 93%/);
+  });
+
   it("auto-selects the runner for use: steps and runs 4 jobs in parallel with prefixed output and no env leakage", async () => {
     const names = ["a", "b", "c", "d", "e"];
     const plan = {
