@@ -3,82 +3,33 @@
 // environment underneath the environment orun declares for the step.
 import { mkdir, stat, writeFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { availableParallelism } from "node:os";
 import { randomBytes } from "node:crypto";
-import type { PlanJob } from "../model/plan.js";
 import type { Runner, StepContext, StepResult } from "./runner.js";
 import { isUseStep } from "./runner.js";
 import type { RunnerOptions } from "./registry.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "./process/run-process.js";
-import { SpawnerPool } from "./process/spawner-pool.js";
+import { NativeSpawner } from "./process/native-spawner.js";
 import { resolveShell, withScriptPath } from "./process/shell.js";
 import { errorMessage } from "../util/errors.js";
 
-/**
- * Runs of at least this many steps that can run more than one job at once
- * (concurrency > 1 and a DAG wider than a chain) spawn through helper
- * processes (spawner-pool.ts); others spawn directly. Measured on 2 cores
- * (fan-out, concurrency 8): direct wins below ~200 steps (the helpers' start-up
- * outweighs the cheaper forks), helpers win from ~400 (1,000 steps: 1.4 s vs
- * 1.9 s). Without parallelism direct spawns win at every size: there is nothing
- * to fork in parallel, and the IPC hop sits on every step's path (1,000-job
- * chain: 2.0 s vs 2.3 s). ORUN_LOCAL_SPAWNER=pool|direct forces either.
- */
-const POOL_MIN_STEPS = 250;
-
-/**
- * Helpers to start: one per core (2–4), but never more than the jobs that run
- * at once — a helper blocks while it forks, so more helpers than cores only
- * add start-up cost, and more than the concurrency sit idle.
- */
-function spawnerCount(cores: number, concurrency: number | undefined): number {
-  return Math.max(1, Math.min(4, Math.max(2, cores), concurrency ?? Infinity));
-}
-
-/**
- * An upper bound on how many jobs can run at once: the most jobs at one depth
- * of the DAG (a chain is 1 however high the concurrency). Jobs come in
- * dependency order; a dependency outside the run counts as depth 0.
- */
-function widestLevel(jobs: readonly PlanJob[]): number {
-  const depth = new Map<string, number>();
-  const width = new Map<number, number>();
-  let widest = 0;
-  for (const job of jobs) {
-    let d = 0;
-    for (const dep of job.dependsOn ?? []) d = Math.max(d, (depth.get(dep) ?? -1) + 1);
-    depth.set(job.id, d);
-    const n = (width.get(d) ?? 0) + 1;
-    width.set(d, n);
-    widest = Math.max(widest, n);
-  }
-  return widest;
-}
-
 export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   const host = hostEnv();
-  let pool: SpawnerPool | undefined;
+  // Steps start through the native helper when it was built (see native-spawner.ts);
+  // ORUN_LOCAL_SPAWNER=direct spawns from this process instead.
+  let spawner: NativeSpawner | undefined;
   // Directories seen to exist (a step may create one a later step uses; only hits are cached).
   const knownDirs = new Set<string>();
   const spawnStep = (request: ProcessRequest): Promise<ProcessOutcome> =>
-    pool?.alive ? pool.run(request, { inheritEnv: true }) : runProcess({ ...request, env: { ...host, ...request.env } });
+    spawner?.alive ? spawner.run(request, { inheritEnv: true }) : runProcess({ ...request, env: { ...host, ...request.env } });
   return {
     name: "local",
-    async prepare(run) {
+    async prepare() {
       const mode = (process.env.ORUN_LOCAL_SPAWNER ?? "auto").trim().toLowerCase();
-      const jobs = run.jobs ?? run.plan.jobs;
-      const steps = jobs.reduce((n, job) => n + job.steps.length, 0);
-      const parallel = Math.min(run.concurrency ?? Infinity, widestLevel(jobs));
-      if (mode === "direct" || (mode !== "pool" && (steps < POOL_MIN_STEPS || parallel <= 1))) return;
-      try {
-        pool = await SpawnerPool.start(spawnerCount(availableParallelism(), parallel));
-      } catch {
-        pool = undefined; // helpers unavailable: spawn directly
-      }
+      if (mode !== "direct") spawner = await NativeSpawner.start();
     },
     cleanup() {
-      pool?.close();
-      pool = undefined;
+      spawner?.close();
+      spawner = undefined;
       return Promise.resolve();
     },
     async runStep(ctx: StepContext): Promise<StepResult> {

@@ -266,7 +266,7 @@ test("--background detaches, records pid and run.log, and status --watch follows
   assert.match(bad.stderr, /--background cannot be combined with --dry-run/);
 });
 
-for (const spawner of ["direct", "pool"]) {
+for (const spawner of ["direct", "native"]) {
   test(`Ctrl-C to the terminal's process group kills running steps, records them, skips the rest and exits 130 (${spawner} spawns)`, async (t) => {
     const dir = await setup(t, [
       { id: "a@dev.long", steps: [{ run: "sleep 30 & echo $! > bg.pid; touch a.started; wait" }] },

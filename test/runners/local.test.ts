@@ -9,8 +9,8 @@ import type { PlanStep } from "../../src/model/plan.js";
 import { isAlive } from "../../src/runtime/records/lock.js";
 import { makePlan, removeDir, tempDir } from "../runtime/helpers.js";
 
-/** Runners under test: direct spawns, and the helper-process pool (spawner-pool.ts). */
-const MODES = ["direct", "pool"] as const;
+/** Runners under test: direct spawns, and the native spawn helper (native-spawner.ts). */
+const MODES = ["direct", "native"] as const;
 let currentMode: (typeof MODES)[number] = "direct";
 const opened: Runner[] = [];
 

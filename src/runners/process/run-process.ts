@@ -1,13 +1,11 @@
 // Runs one command in its own process group with combined stdout+stderr,
 // a timeout and an abort signal. On timeout or abort the WHOLE group is
 // killed (SIGTERM, then SIGKILL after a grace period), so `sh -c "sleep 9 &
-// wait"` cannot leave orphans behind. Output is captured through pipes, or
-// (outputDir, used by the spawner helpers) through an unlinked temp file,
-// which spares a spawn its pipe and stream objects. Reusable by every runner
-// that spawns host processes.
+// wait"` cannot leave orphans behind. runProcess spawns directly from this
+// process (Node's child_process, output through pipes); native-spawner.ts
+// starts processes through a small helper with the same supervision.
+// Reusable by every runner that spawns host processes.
 import { spawn } from "node:child_process";
-import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
 
 export interface ProcessRequest {
@@ -21,13 +19,6 @@ export interface ProcessRequest {
   onOutput?: (chunk: string) => void;
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs?: number;
-  /**
-   * Capture output through an unlinked temp file in this directory instead of
-   * pipes: no pipe or stream objects per spawn (the spawner helpers' hot
-   * path). Output of a step still running after LIVE_AFTER_MS is tailed to
-   * onOutput as it grows; the rest is read once the process exits.
-   */
-  outputDir?: string;
 }
 
 export interface ProcessOutcome {
@@ -44,88 +35,12 @@ export interface ProcessOutcome {
 /** Output kept in memory per process; the full stream still goes to onOutput (and the log file). */
 const MAX_CAPTURE = 1024 * 1024;
 
-/** A file-captured step that runs longer than this gets its output tailed live. */
-const LIVE_AFTER_MS = 200;
-const TAIL_INTERVAL_MS = 100;
-
-let fileSeq = 0;
-
-/** Output captured in an unlinked file: the child writes through the fd, we pread from it. */
-class FileCapture {
-  readonly fd: number;
-  private position = 0;
-  private readonly decoder = new StringDecoder("utf8");
-  private readonly buffer = Buffer.allocUnsafe(64 * 1024);
-
-  constructor(dir: string) {
-    const file = `${dir}/orun-out-${process.pid}-${++fileSeq}`;
-    this.fd = openSync(file, "w+", 0o600);
-    unlinkSync(file); // nothing to clean up, even if this process dies
-  }
-
-  /** New output since the last read, or "" when there is none. */
-  read(): string {
-    if (fstatSync(this.fd).size <= this.position) return "";
-    let text = "";
-    for (;;) {
-      const n = readSync(this.fd, this.buffer, 0, this.buffer.length, this.position);
-      if (n <= 0) break;
-      this.position += n;
-      text += this.decoder.write(this.buffer.subarray(0, n));
-    }
-    return text;
-  }
-
-  close(): string {
-    const text = this.read() + this.decoder.end();
-    closeSync(this.fd);
-    return text;
-  }
-}
-
 export function runProcess(request: ProcessRequest): Promise<ProcessOutcome> {
-  return request.outputDir !== undefined ? runWithFile(request, request.outputDir) : runWithPipes(request);
-}
-
-function runWithFile(request: ProcessRequest, dir: string): Promise<ProcessOutcome> {
-  let capture: FileCapture;
-  try {
-    capture = new FileCapture(dir);
-  } catch {
-    return runWithPipes(request);
-  }
-  return new Promise((resolve) => {
-    const output = new OutputBuffer(request.onOutput);
-    let child;
-    try {
-      child = spawn(request.command, request.args, {
-        cwd: request.cwd,
-        env: request.env,
-        detached: true,
-        stdio: ["ignore", capture.fd, capture.fd],
-      });
-    } catch (err) {
-      capture.close();
-      throw err;
-    }
-    let tail: NodeJS.Timeout | undefined;
-    const live = request.onOutput
-      ? setTimeout(() => {
-          tail = setInterval(() => output.collect(capture.read()), TAIL_INTERVAL_MS);
-        }, LIVE_AFTER_MS)
-      : undefined;
-    const control = superviseGroup(child, request, output, (outcome) => {
-      clearTimeout(live);
-      clearInterval(tail);
-      output.collect(capture.close());
-      return outcome;
-    }, resolve);
-    child.on("exit", (code, sig) => control.finish(exitResult(code, sig)));
-  });
+  return runWithPipes(request);
 }
 
 /** Combined output kept in memory (capped), every chunk forwarded to onOutput. */
-class OutputBuffer {
+export class OutputBuffer {
   text = "";
   truncated = false;
   constructor(private readonly onOutput?: (chunk: string) => void) {}
@@ -146,33 +61,44 @@ class OutputBuffer {
   }
 }
 
-type BaseOutcome = Omit<ProcessOutcome, "output" | "timedOut" | "aborted">;
+export type BaseOutcome = Omit<ProcessOutcome, "output" | "timedOut" | "aborted">;
 
-function exitResult(code: number | null, sig: NodeJS.Signals | null): BaseOutcome {
+export function exitResult(code: number | null, sig: NodeJS.Signals | null): BaseOutcome {
   return { exitCode: code, exitSignal: sig, error: code === 0 ? undefined : code !== null ? `exit status ${code}` : `signal: ${sig}` };
 }
 
+/** Where a supervised process stands; its pid may arrive after supervision starts. */
+export interface GroupControl {
+  /** The process (and group leader) started; a kill requested before this is delivered now. */
+  started(pid: number): void;
+  finish(outcome: BaseOutcome): void;
+}
+
 /**
- * Timeout, abort and spawn-error handling shared by both capture modes: on
- * timeout or abort the whole process group gets SIGTERM, then SIGKILL.
- * `beforeFinish` runs once, before the outcome is resolved.
+ * Timeout and abort handling shared by every way of spawning: on timeout or
+ * abort the whole process group gets SIGTERM, then SIGKILL. `beforeFinish`
+ * runs once, before the outcome is resolved.
  */
-function superviseGroup(
-  child: ReturnType<typeof spawn>,
+export function superviseGroup(
   request: ProcessRequest,
   output: OutputBuffer,
   beforeFinish: (outcome: BaseOutcome) => BaseOutcome,
   resolve: (outcome: ProcessOutcome) => void,
-): { finish(outcome: BaseOutcome): void } {
+): GroupControl {
+  let pid: number | undefined;
   let timedOut = false;
   let aborted = false;
   let settled = false;
+  let pendingSignal: NodeJS.Signals | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
   const killGroup = (sig: NodeJS.Signals): void => {
-    if (child.pid === undefined) return;
+    if (pid === undefined) {
+      pendingSignal = sig;
+      return;
+    }
     try {
-      process.kill(-child.pid, sig);
+      process.kill(-pid, sig);
     } catch {
       // group already gone
     }
@@ -199,9 +125,10 @@ function superviseGroup(
     else if (aborted) error = "canceled";
     resolve({ ...outcome, output: output.final(), timedOut, aborted, error });
   };
-  child.on("error", (err: NodeJS.ErrnoException) => {
-    finish({ exitCode: null, exitSignal: null, error: err.code === "ENOENT" ? `${request.command}: executable file not found in PATH` : err.message });
-  });
+  const started = (startedPid: number): void => {
+    pid = startedPid;
+    if (pendingSignal && !settled) killGroup(pendingSignal);
+  };
   if (request.timeoutMs !== undefined && request.timeoutMs > 0) {
     timeoutTimer = setTimeout(() => {
       timedOut = true;
@@ -212,7 +139,12 @@ function superviseGroup(
     if (request.signal.aborted) onAbort();
     else request.signal.addEventListener("abort", onAbort, { once: true });
   }
-  return { finish };
+  return { started, finish };
+}
+
+/** The error text for a process that could not be started. */
+export function spawnError(command: string, code: string | undefined, message: string): BaseOutcome {
+  return { exitCode: null, exitSignal: null, error: code === "ENOENT" ? `${command}: executable file not found in PATH` : message };
 }
 
 function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
@@ -227,7 +159,9 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
     const collect = (data: Buffer): void => output.collect(data.toString("utf8"));
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
-    const control = superviseGroup(child, request, output, (outcome) => outcome, resolve);
+    const control = superviseGroup(request, output, (outcome) => outcome, resolve);
+    if (child.pid !== undefined) control.started(child.pid);
+    child.on("error", (err: NodeJS.ErrnoException) => control.finish(spawnError(request.command, err.code, err.message)));
     child.on("exit", (code, sig) => {
       const result = exitResult(code, sig);
       // Give the pipes a moment to drain; a daemonised grandchild holding

@@ -1,0 +1,164 @@
+// The native spawn helper (native/orun-spawn.c through native-spawner.ts)
+// with real processes: the same outcomes as a direct spawn, live output,
+// process groups killed on timeout and abort, clear start errors, no temp
+// files left behind, and no unsupervised steps when the helper dies.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { NativeSpawner, nativeSpawnerPath } from "../../src/runners/process/native-spawner.js";
+import type { ProcessRequest } from "../../src/runners/process/run-process.js";
+import { isAlive } from "../../src/runtime/records/lock.js";
+import { removeDir, tempDir } from "../runtime/helpers.js";
+
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+/** A helper whose temp files go to a fresh directory, closed after the test. */
+async function setup(t: { after(fn: () => Promise<void> | void): void }): Promise<{ spawner: NativeSpawner; dir: string; outDir: string }> {
+  assert.ok(nativeSpawnerPath(), "dist/native/orun-spawn must be built (npm run build)");
+  const dir = await tempDir();
+  const outDir = path.join(dir, "out");
+  await mkdir(outDir);
+  const spawner = await NativeSpawner.start(outDir);
+  assert.ok(spawner);
+  t.after(async () => {
+    spawner.close();
+    await removeDir(dir);
+  });
+  return { spawner, dir, outDir };
+}
+
+const sh = (script: string, dir: string, extra: Partial<ProcessRequest> = {}): ProcessRequest => ({ command: "sh", args: ["-c", script], cwd: dir, env, ...extra });
+
+async function waitUntil(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 250 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(check(), `timed out waiting for ${what}`);
+}
+
+test("native spawner: combined stdout+stderr in order, exit status, cwd, and no temp file left", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  const chunks: string[] = [];
+  const outcome = await spawner.run(sh("echo out; echo err >&2; pwd; printf 'ünï'; exit 4", dir, { onOutput: (c) => chunks.push(c) }), { inheritEnv: false });
+  assert.equal(outcome.exitCode, 4);
+  assert.equal(outcome.exitSignal, null);
+  assert.equal(outcome.error, "exit status 4");
+  assert.equal(outcome.output, `out\nerr\n${dir}\nünï`);
+  assert.equal(chunks.join(""), outcome.output);
+  assert.deepEqual(await readdir(outDir), []);
+});
+
+test("native spawner: the request env overlays the inherited environment, or replaces it", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const script = 'echo "home=${HOME:-unset} a=$A empty=[$EMPTY]"';
+  const inherited = await spawner.run(sh(script, dir, { env: { A: "x=y", EMPTY: "" } }), { inheritEnv: true });
+  assert.equal(inherited.output, `home=${process.env.HOME} a=x=y empty=[]\n`);
+  const overridden = await spawner.run(sh('echo "$HOME"', dir, { env: { HOME: "/elsewhere" } }), { inheritEnv: true });
+  assert.equal(overridden.output, "/elsewhere\n");
+  const alone = await spawner.run(sh(script, dir, { env: { PATH: env.PATH, A: "1" } }), { inheritEnv: false });
+  assert.equal(alone.output, "home=unset a=1 empty=[]\n");
+});
+
+test("native spawner: a command is looked up in the step's PATH", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const bin = path.join(dir, "bin");
+  await mkdir(bin);
+  await writeFile(path.join(bin, "orun-test-tool"), "#!/bin/sh\necho tool ran\n", { mode: 0o755 });
+  const outcome = await spawner.run({ command: "orun-test-tool", args: [], cwd: dir, env: { PATH: `${bin}:${env.PATH}` } }, { inheritEnv: false });
+  assert.equal(outcome.exitCode, 0, outcome.error);
+  assert.equal(outcome.output, "tool ran\n");
+});
+
+test("native spawner: each process leads its own process group", async (t) => {
+  const { spawner, dir } = await setup(t);
+  // /proc/<pid>/stat after the command name: state, ppid, pgrp, session.
+  const outcome = await spawner.run(sh('echo $$; cut -d")" -f2 /proc/$$/stat', dir), { inheritEnv: false });
+  const [pid, stat] = outcome.output.trim().split("\n");
+  const fields = stat!.trim().split(" ");
+  assert.equal(fields[2], pid, "process group is the step's own pid");
+  assert.equal(fields[3], pid, "session is the step's own pid");
+});
+
+test("native spawner: output of a running step reaches onOutput before the step ends", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const go = path.join(dir, "go");
+  const script = `echo first; i=0; while [ ! -f '${go}' ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -f '${go}' ] && echo second`;
+  const outcome = await spawner.run(
+    sh(script, dir, {
+      onOutput: (chunk) => {
+        if (chunk.includes("first")) void writeFile(go, "");
+      },
+    }),
+    { inheritEnv: false },
+  );
+  assert.equal(outcome.exitCode, 0, outcome.output);
+  assert.equal(outcome.output, "first\nsecond\n");
+});
+
+test("native spawner: a timeout kills the whole process group", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const pidFile = path.join(dir, "bg.pid");
+  const outcome = await spawner.run(sh(`sleep 30 & echo $! > '${pidFile}'; wait`, dir, { timeoutMs: 300 }), { inheritEnv: false });
+  assert.equal(outcome.timedOut, true);
+  assert.equal(outcome.error, "timed out after 300ms");
+  const bgPid = Number((await readFile(pidFile, "utf8")).trim());
+  await waitUntil(() => !isAlive(bgPid), "the background sleep to die");
+});
+
+test("native spawner: abort before and after start; a step killed by a signal reports it", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const early = new AbortController();
+  early.abort();
+  const before = await spawner.run(sh(`touch '${path.join(dir, "ran")}'; sleep 30`, dir, { signal: early.signal }), { inheritEnv: false });
+  assert.equal(before.aborted, true);
+  assert.equal(before.error, "canceled");
+  const late = new AbortController();
+  const running = spawner.run(sh(`touch '${path.join(dir, "started")}'; sleep 30`, dir, { signal: late.signal }), { inheritEnv: false });
+  await waitUntil(() => existsSync(path.join(dir, "started")), "the step to start");
+  late.abort();
+  assert.equal((await running).error, "canceled");
+  // The helper ignores SIGINT (Ctrl-C is orun's to handle); steps must not inherit that.
+  const interrupted = await spawner.run(sh("kill -INT $$; sleep 5", dir), { inheritEnv: false });
+  assert.equal(interrupted.exitCode, null);
+  assert.equal(interrupted.exitSignal, "SIGINT");
+  assert.equal(interrupted.error, "signal: SIGINT");
+});
+
+test("native spawner: a missing command or working directory is a clear error, not a crash", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  const missing = await spawner.run({ command: "orun-no-such-command", args: [], cwd: dir, env }, { inheritEnv: false });
+  assert.equal(missing.exitCode, null);
+  assert.equal(missing.error, "orun-no-such-command: executable file not found in PATH");
+  const noDir = await spawner.run(sh("true", path.join(dir, "gone")), { inheritEnv: false });
+  assert.equal(noDir.error, `cannot start sh in ${path.join(dir, "gone")}: ENOENT`);
+  const nul = await spawner.run(sh("true", dir, { env: { BAD: "a\0b" } }), { inheritEnv: false });
+  assert.match(nul.error ?? "", /must not contain NUL bytes/);
+  // The helper still works after errors, and left no temp files.
+  assert.equal((await spawner.run(sh("echo ok", dir), { inheritEnv: false })).output, "ok\n");
+  assert.deepEqual(await readdir(outDir), []);
+});
+
+test("native spawner: many concurrent processes each get their own outcome", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => spawner.run(sh(`echo ${i}; exit ${i % 7}`, dir), { inheritEnv: false })));
+  outcomes.forEach((outcome, i) => {
+    assert.equal(outcome.output, `${i}\n`);
+    assert.equal(outcome.exitCode, i % 7);
+  });
+});
+
+test("native spawner: if the helper dies, running steps are killed and reported, and it is no longer used", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const pidFile = path.join(dir, "step.pid");
+  const running = spawner.run(sh(`echo $$ > '${pidFile}'; sleep 30`, dir), { inheritEnv: false });
+  await waitUntil(() => existsSync(pidFile), "the step to start");
+  const stepPid = Number((await readFile(pidFile, "utf8")).trim());
+  const helperPid = (spawner as unknown as { child: { pid: number } }).child.pid;
+  process.kill(helperPid, "SIGKILL");
+  const outcome = await running;
+  assert.equal(outcome.error, "spawner helper exited unexpectedly");
+  assert.equal(spawner.alive, false);
+  await waitUntil(() => !isAlive(stepPid), "the orphaned step to be killed");
+  const after = await spawner.run(sh("true", dir), { inheritEnv: false });
+  assert.equal(after.error, "spawner helper exited");
+});
