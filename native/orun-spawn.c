@@ -14,11 +14,17 @@
  *   environment, "0": use env alone), argc, argv[0..argc), envc, env[0..envc)
  * Replies (helper → stdout), one line each:
  *   S <id> <pid>          started; pid is also the process group (setsid)
- *   X <id> <code> <sig>   ended: exit code (-1 if signalled) and signal (0)
+ *   X <id> <code> <sig> <bytes>
+ *                         ended: exit code (-1 if signalled), signal (0) and
+ *                         the size of its output
  *   E <id> <errno> <at>   could not start: at 0 the command was not found
  *                         (or not executable) in PATH, at 1 posix_spawn
  *                         failed (for example a missing working directory)
- * The output path must exist; the child appends stdout and stderr to it.
+ * The helper creates the output file (stdout and stderr both go to it) and
+ * removes it again when the process wrote nothing or could not start;
+ * otherwise the reader removes it. Start replies are held back up to
+ * START_DELAY_MS unless an end reply goes out first: a short step then
+ * costs the orun process one wake-up, not two.
  * stdin EOF (the orun process closed or died): exit at once. Started steps
  * keep running, as they would after a direct spawn, in their own groups.
  */
@@ -35,13 +41,18 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
+#define START_DELAY_MS 20
+
 struct child {
   pid_t pid;
+  int out;
   char id[32];
+  char path[4096];
 };
 
 static struct child *children;
@@ -49,6 +60,9 @@ static size_t nchildren, capchildren;
 
 static char outbuf[64 * 1024];
 static size_t outlen;
+/* Whether outbuf holds an end reply (flush now) and when held start replies are due. */
+static int urgent;
+static struct timespec due;
 
 static void flush_out(void) {
   size_t off = 0;
@@ -61,24 +75,40 @@ static void flush_out(void) {
     off += (size_t)n;
   }
   outlen = 0;
+  urgent = 0;
 }
 
-static void reply(const char *fmt, const char *id, long a, long b) {
-  char line[128];
-  int n = snprintf(line, sizeof line, fmt, id, a, b);
+static long ms_until(const struct timespec *t) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long ms = (t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+  return ms < 0 ? 0 : ms;
+}
+
+static void reply(const char *fmt, const char *id, long a, long b, long c) {
+  char line[160];
+  int n = snprintf(line, sizeof line, fmt, id, a, b, c);
   if (n < 0 || (size_t)n >= sizeof line) return;
   if (outlen + (size_t)n > sizeof outbuf) flush_out();
+  if (outlen == 0 && line[0] == 'S') {
+    clock_gettime(CLOCK_MONOTONIC, &due);
+    due.tv_nsec += START_DELAY_MS * 1000000L;
+    if (due.tv_nsec >= 1000000000L) due.tv_sec++, due.tv_nsec -= 1000000000L;
+  }
+  if (line[0] != 'S') urgent = 1;
   memcpy(outbuf + outlen, line, (size_t)n);
   outlen += (size_t)n;
 }
 
-static void track(pid_t pid, const char *id) {
+static void track(pid_t pid, int out, const char *path, const char *id) {
   if (nchildren == capchildren) {
     capchildren = capchildren ? capchildren * 2 : 64;
     children = realloc(children, capchildren * sizeof *children);
     if (!children) _exit(70);
   }
   children[nchildren].pid = pid;
+  children[nchildren].out = out;
+  snprintf(children[nchildren].path, sizeof children[nchildren].path, "%s", path);
   snprintf(children[nchildren].id, sizeof children[nchildren].id, "%s", id);
   nchildren++;
 }
@@ -89,8 +119,13 @@ static void reap(void) {
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     for (size_t i = 0; i < nchildren; i++) {
       if (children[i].pid != pid) continue;
-      if (WIFEXITED(status)) reply("X %s %ld %ld\n", children[i].id, WEXITSTATUS(status), 0);
-      else reply("X %s %ld %ld\n", children[i].id, -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+      struct child *c = &children[i];
+      struct stat st;
+      long bytes = fstat(c->out, &st) == 0 ? (long)st.st_size : 0;
+      close(c->out);
+      if (bytes == 0) unlink(c->path);
+      if (WIFEXITED(status)) reply("X %s %ld %ld %ld\n", c->id, WEXITSTATUS(status), 0, bytes);
+      else reply("X %s %ld %ld %ld\n", c->id, -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, bytes);
       children[i] = children[--nchildren];
       break;
     }
@@ -140,16 +175,16 @@ static void spawn_one(char **fields, size_t nfields) {
   const char *id = fields[0], *cwd = fields[1], *out = fields[2];
   int inherit = fields[3][0] == '1';
   size_t argc = strtoul(fields[4], NULL, 10);
-  if (5 + argc >= nfields) { reply("E %s %ld %ld\n", id, EINVAL, 1); return; }
+  if (5 + argc >= nfields) { reply("E %s %ld %ld\n", id, EINVAL, 1, 0); return; }
   char **argv = &fields[5];
   size_t envc = strtoul(fields[5 + argc], NULL, 10);
-  if (6 + argc + envc > nfields) { reply("E %s %ld %ld\n", id, EINVAL, 1); return; }
+  if (6 + argc + envc > nfields) { reply("E %s %ld %ld\n", id, EINVAL, 1, 0); return; }
   char **overrides = &fields[6 + argc];
 
   size_t nbase = 0;
   if (inherit) while (environ[nbase]) nbase++;
   char **envp = malloc((nbase + envc + 1) * sizeof *envp);
-  if (!envp) { reply("E %s %ld %ld\n", id, ENOMEM, 1); return; }
+  if (!envp) { reply("E %s %ld %ld\n", id, ENOMEM, 1, 0); return; }
   size_t n = 0;
   for (size_t i = 0; i < nbase; i++) {
     int overridden = 0;
@@ -166,9 +201,13 @@ static void spawn_one(char **fields, size_t nfields) {
   argv[argc] = NULL;
 
   pid_t pid = 0;
-  int at = 0;
+  int at = 0, fd = -1;
   if (err == 0) {
     at = 1;
+    fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) err = errno;
+  }
+  if (err == 0) {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none, dfl;
@@ -178,8 +217,8 @@ static void spawn_one(char **fields, size_t nfields) {
     sigaddset(&dfl, SIGPIPE);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out, O_WRONLY | O_APPEND, 0);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, fd, STDERR_FILENO);
     posix_spawn_file_actions_addchdir_np(&fa, cwd);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
@@ -192,11 +231,15 @@ static void spawn_one(char **fields, size_t nfields) {
   argv[argc] = saved;
   free(envp);
   if (err != 0) {
-    reply("E %s %ld %ld\n", id, err, at);
+    if (fd >= 0) {
+      close(fd);
+      unlink(out);
+    }
+    reply("E %s %ld %ld\n", id, err, at, 0);
     return;
   }
-  track(pid, id);
-  reply("S %s %ld %ld\n", id, pid, 0);
+  track(pid, fd, out, id);
+  reply("S %s %ld\n", id, pid, 0, 0);
 }
 
 static char *inbuf;
@@ -238,7 +281,7 @@ int main(void) {
 
   for (;;) {
     struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    if (poll(fds, 2, outlen > 0 ? (int)ms_until(&due) : -1) < 0) {
       if (errno == EINTR) continue;
       return 72;
     }
@@ -263,6 +306,6 @@ int main(void) {
     }
     /* A child may have ended while we were spawning: reap before replying. */
     reap();
-    flush_out();
+    if (urgent || (outlen > 0 && ms_until(&due) == 0)) flush_out();
   }
 }

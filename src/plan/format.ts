@@ -1,8 +1,8 @@
-// plan.json / plan.yaml encoding: the plan's field order (orun v2.3's Go
-// struct order, spec 12 §4) and the readers for both formats.
-import { Document, Pair, parse as parseYaml, Scalar, YAMLMap, YAMLSeq } from "yaml";
+// plan.json encoding: the plan's field order (orun v2.3's Go struct order,
+// spec 12 §4), and the reader for plan files in either format. YAML output
+// lives in format-yaml.ts.
 import type { Plan } from "../model/plan.js";
-import { anyShape, arrayOf, encodeGoJson, encodeGoJsonBuffer, mapOf, struct, toNode, type Node, type Shape } from "./canonical-json.js";
+import { anyShape, arrayOf, encodeGoJson, encodeGoJsonBuffer, mapOf, struct, type Shape } from "./canonical-json.js";
 
 const stringMap = mapOf();
 
@@ -130,34 +130,12 @@ export function encodePlanJsonBuffer(plan: Plan): Buffer {
   return encodeGoJsonBuffer({ ...plan, jobs: plan.jobs ?? [] }, planShape, "  ");
 }
 
-function yamlNode(node: Node, doc: Document): unknown {
-  switch (node.kind) {
-    case "object": {
-      const map = new YAMLMap();
-      for (const [key, child] of node.entries) map.items.push(new Pair(new Scalar(key), yamlNode(child, doc)));
-      return map;
-    }
-    case "array": {
-      const seq = new YAMLSeq();
-      for (const item of node.items) seq.items.push(yamlNode(item, doc));
-      return seq;
-    }
-    case "null":
-      return new Scalar(null);
-    default:
-      return new Scalar(node.value);
-  }
-}
-
-/** YAML with the same key names and order as the JSON (4-space indent like yaml.v3). */
-export function encodePlanYaml(plan: Plan): string {
-  const doc = new Document();
-  doc.contents = yamlNode(toNode({ ...plan, jobs: plan.jobs ?? [] }, planShape), doc) as YAMLMap;
-  return doc.toString({ indent: 4, lineWidth: 0 });
-}
-
-/** Parses a plan file's text (JSON, falling back to YAML; `.yaml`/`.yml` names go straight to YAML). */
-export function decodePlan(text: string, fileName = ""): unknown {
+/**
+ * Parses a plan file's text (JSON, falling back to YAML; `.yaml`/`.yml` names
+ * go straight to YAML). The YAML library is loaded only for YAML plans: a run
+ * of a plan.json must not pay for it at start-up.
+ */
+export async function decodePlan(text: string, fileName = ""): Promise<unknown> {
   if (!/\.ya?ml$/i.test(fileName)) {
     try {
       return JSON.parse(text);
@@ -165,7 +143,7 @@ export function decodePlan(text: string, fileName = ""): unknown {
       if (/^\s*[[{]/.test(text)) throw err;
     }
   }
-  const value: unknown = parseYaml(text);
-  return value;
+  const { parse } = await import("yaml");
+  return parse(text) as unknown;
 }
 

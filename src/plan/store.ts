@@ -6,7 +6,7 @@ import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs-atomic.js";
-import { decodePlan, encodePlanJsonBuffer, encodePlanYaml } from "./format.js";
+import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 
 export const LATEST_PLAN = "latest";
 
@@ -54,7 +54,7 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
 export async function writePlanFile(file: string, plan: Plan, format?: "json" | "yaml"): Promise<void> {
   const asYaml = format ? format === "yaml" : /\.ya?ml$/i.test(file);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, asYaml ? encodePlanYaml(plan) : encodePlanJsonBuffer(plan));
+  await writeFileAtomic(file, asYaml ? (await import("./format-yaml.js")).encodePlanYaml(plan) : encodePlanJsonBuffer(plan));
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -151,7 +151,7 @@ export async function loadPlanFile(file: string): Promise<Plan> {
   }
   let decoded: unknown;
   try {
-    decoded = decodePlan(text, file);
+    decoded = await decodePlan(text, file);
   } catch (err) {
     throw new OrunError(`failed to parse plan: ${errorMessage(err)}`, { location: { file } });
   }

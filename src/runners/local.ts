@@ -23,9 +23,13 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
     spawner?.alive ? spawner.run(request, { inheritEnv: true }) : runProcess({ ...request, env: { ...host, ...request.env } });
   return {
     name: "local",
-    async prepare() {
+    async prepare(run) {
       const mode = (process.env.ORUN_LOCAL_SPAWNER ?? "auto").trim().toLowerCase();
-      if (mode !== "direct") spawner = await NativeSpawner.start();
+      if (mode === "direct") return;
+      // Step output passes through files in the run's scratch space (removed at run end).
+      const outputDir = path.join(run.scratchDir, "output");
+      await mkdir(outputDir, { recursive: true });
+      spawner = await NativeSpawner.start(outputDir);
     },
     cleanup() {
       spawner?.close();

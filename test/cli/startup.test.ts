@@ -23,7 +23,7 @@ export async function load(url, context, next) {
  * What a lean command must not load: compile stages, schemas, templates,
  * triggers, remote and their libraries (finding intent.yaml, load/locate.js, is fine).
  */
-const HEAVY = [/\/src\/planner\/(?!load\/locate\.js$)/, /\/src\/template\//, /\/src\/remote\//, /\/src\/plan\/(views|summary)\.js$/, /\/node_modules\/(ajv|ajv-formats|jose|tar|pg|better-sqlite3|@actions)\//];
+const HEAVY = [/\/src\/planner\/(?!load\/locate\.js$)/, /\/src\/template\//, /\/src\/remote\//, /\/src\/plan\/(views|summary)\.js$/, /\/node_modules\/(ajv|ajv-formats|jose|tar|pg|better-sqlite3|@actions|yaml)\//];
 
 describe("CLI start-up loads only what the command needs", () => {
   let dir: string;

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Plan } from "../../src/model/plan.js";
 import { encodeGoJson, goJsonString, compareUtf8 } from "../../src/plan/canonical-json.js";
-import { encodePlanCompact, encodePlanJson, encodePlanYaml, planShape, decodePlan } from "../../src/plan/format.js";
+import { encodePlanCompact, encodePlanJson, planShape, decodePlan } from "../../src/plan/format.js";
+import { encodePlanYaml } from "../../src/plan/format-yaml.js";
 import { goldenPlan } from "./golden.js";
 import { jobDisplayName, jobUid, stampPlan, computePlanChecksum, checksumPayload, verifyPlanChecksum } from "../../src/plan/checksum.js";
 
@@ -87,12 +88,12 @@ test("displayName: dashes become spaces and the first letter is upper-cased", ()
   assert.equal(jobDisplayName("verify-deploy"), "Verify deploy");
 });
 
-test("YAML output keeps the JSON key names and order and reads back to the same plan", () => {
+test("YAML output keeps the JSON key names and order and reads back to the same plan", async () => {
   const plan = goldenPlan();
   const yaml = encodePlanYaml(plan);
   assert.match(yaml, /^apiVersion: orun.io\/v1\nkind: Plan\nmetadata:\n {4}name: demo\n/);
   assert.ok(yaml.indexOf("    - id: db.dev.deploy") > 0, "sequences indented under their key, 4 spaces");
-  const back = decodePlan(yaml, "plan.yaml") as Plan;
+  const back = (await decodePlan(yaml, "plan.yaml")) as Plan;
   assert.equal(encodePlanCompact(back), GOLDEN_COMPACT);
 });
 

@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
 import { stampPlan } from "../../src/plan/checksum.js";
-import { encodePlanJson, encodePlanYaml } from "../../src/plan/format.js";
+import { encodePlanJson } from "../../src/plan/format.js";
+import { encodePlanYaml } from "../../src/plan/format-yaml.js";
 import { listStoredPlans, loadPlanFile, loadPlanRef, plansDir, resolvePlanRef, savePlan, writePlanFile } from "../../src/plan/store.js";
 import { goldenPlan } from "./golden.js";
 

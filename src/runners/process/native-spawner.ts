@@ -5,9 +5,9 @@
 // (process groups, timeouts, abort, combined output) is runProcess's: the
 // helper only starts processes and reports their pid and end.
 //
-// Output goes to a temp file the child appends to; this process reads it
-// when the step ends, and tails it while a step runs longer than
-// LIVE_AFTER_MS. The file is unlinked once the child has it open.
+// Output goes to a file the helper creates for each process; this process
+// reads it when the process ends (the helper reports its size and removes it
+// when empty) and tails it while a process runs longer than LIVE_AFTER_MS.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
@@ -34,50 +34,50 @@ const TAIL_INTERVAL_MS = 100;
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, num]) => [num, name as NodeJS.Signals]));
 
-let fileSeq = 0;
-
-/** Output captured in a file: the child appends through its own descriptor, we pread from ours. */
-class FileCapture {
-  readonly path: string;
-  private readonly fd: number;
-  private linked = true;
+/**
+ * A step's output file, created by the helper. Read while the step runs
+ * (live tail) and once when it ends; the helper removes it when empty.
+ */
+class OutputFile {
+  private fd: number | undefined;
   private position = 0;
   private readonly decoder = new StringDecoder("utf8");
-  private readonly buffer = Buffer.allocUnsafe(64 * 1024);
 
-  constructor(dir: string) {
-    this.path = `${dir}/orun-out-${process.pid}-${++fileSeq}`;
-    this.fd = openSync(this.path, "w+", 0o600);
-  }
+  constructor(readonly path: string) {}
 
-  /** The child has the file open (or never will): its name is no longer needed. */
-  unlink(): void {
-    if (!this.linked) return;
-    this.linked = false;
-    try {
-      unlinkSync(this.path);
-    } catch {
-      // already gone
-    }
-  }
-
-  /** New output since the last read, or "" when there is none. */
+  /** New output since the last read ("" when none, or when the file is not there yet). */
   read(): string {
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(this.path, "r");
+      } catch {
+        return "";
+      }
+    }
     if (fstatSync(this.fd).size <= this.position) return "";
+    const buffer = Buffer.allocUnsafe(64 * 1024);
     let text = "";
     for (;;) {
-      const n = readSync(this.fd, this.buffer, 0, this.buffer.length, this.position);
+      const n = readSync(this.fd, buffer, 0, buffer.length, this.position);
       if (n <= 0) break;
       this.position += n;
-      text += this.decoder.write(this.buffer.subarray(0, n));
+      text += this.decoder.write(buffer.subarray(0, n));
     }
     return text;
   }
 
-  close(): string {
-    this.unlink();
-    const text = this.read() + this.decoder.end();
-    closeSync(this.fd);
+  /** The rest of the output, then the file is gone; `bytes` is its size when the step ended. */
+  finish(bytes: number): string {
+    let text = "";
+    if (bytes > 0) {
+      text = this.read() + this.decoder.end();
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // already gone
+      }
+    }
+    if (this.fd !== undefined) closeSync(this.fd);
     return text;
   }
 }
@@ -86,7 +86,9 @@ interface Pending {
   command: string;
   cwd: string;
   control: GroupControl;
-  capture: FileCapture;
+  output: OutputFile;
+  /** Output bytes the helper reported at the end (0: it removed the empty file). */
+  bytes: number;
   pid?: number;
 }
 
@@ -114,7 +116,7 @@ export class NativeSpawner {
     this.idle();
   }
 
-  /** Starts the helper; undefined when it is not built or cannot start. */
+  /** Starts the helper, with output files in `outputDir` (which must exist); undefined when it is not built or cannot start. */
   static async start(outputDir: string = tmpdir()): Promise<NativeSpawner | undefined> {
     const helper = nativeSpawnerPath();
     if (!helper) return undefined;
@@ -149,35 +151,30 @@ export class NativeSpawner {
         resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, error });
         return;
       }
-      let capture: FileCapture;
-      try {
-        capture = new FileCapture(this.outputDir);
-      } catch (err) {
-        resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, error: `cannot capture output: ${String(err)}` });
-        return;
-      }
       const id = this.nextId++;
-      fields[1] = capture.path;
+      const file = new OutputFile(`${this.outputDir}/orun-out-${process.pid}-${id}`);
+      fields[1] = file.path;
       const output = new OutputBuffer(request.onOutput);
       let tail: NodeJS.Timeout | undefined;
       const live = request.onOutput
         ? setTimeout(() => {
-            tail = setInterval(() => output.collect(capture.read()), TAIL_INTERVAL_MS);
+            tail = setInterval(() => output.collect(file.read()), TAIL_INTERVAL_MS);
           }, LIVE_AFTER_MS)
         : undefined;
-      const control = superviseGroup(
+      const entry: Pending = { command: request.command, cwd: request.cwd, output: file, bytes: 0, control: undefined! };
+      entry.control = superviseGroup(
         request,
         output,
         (outcome) => {
           clearTimeout(live);
           clearInterval(tail);
-          output.collect(capture.close());
+          output.collect(file.finish(entry.bytes));
           return outcome;
         },
         resolve,
       );
       if (this.pending.size === 0) this.busy();
-      this.pending.set(id, { command: request.command, cwd: request.cwd, control, capture });
+      this.pending.set(id, entry);
       this.child.stdin!.write(frame(String(id), fields));
     });
   }
@@ -194,16 +191,16 @@ export class NativeSpawner {
   }
 
   private onReply(line: string): void {
-    const [kind, idText, a, b] = line.split(" ");
+    const [kind, idText, a, b, bytes] = line.split(" ");
     const id = Number(idText);
     const entry = this.pending.get(id);
     if (!entry) return;
     if (kind === "S") {
       entry.pid = Number(a);
-      entry.capture.unlink();
       entry.control.started(entry.pid);
       return;
     }
+    if (kind === "X") entry.bytes = Number(bytes);
     this.settle(id, entry, kind === "X" ? ended(Number(a), Number(b)) : notStarted(entry, Number(a), b === "0"));
   }
 
@@ -225,6 +222,7 @@ export class NativeSpawner {
           // already gone
         }
       }
+      entry.bytes = 1; // unknown: read whatever is there, and remove the file
       this.settle(id, entry, { exitCode: null, exitSignal: null, error: "spawner helper exited unexpectedly" });
     }
   }
