@@ -17,9 +17,11 @@
  *   X <id> <code> <sig> <bytes>
  *                         ended: exit code (-1 if signalled), signal (0) and
  *                         the size of its output
- *   E <id> <errno> <at>   could not start: at 0 the command was not found
- *                         (or not executable) in PATH, at 1 posix_spawn
- *                         failed (for example a missing working directory)
+ *   E <id> <errno> <at> <text>
+ *                         could not start: at 0 the command was not found
+ *                         (or not executable) in PATH, at 1 creating the
+ *                         output file or posix_spawn failed (for example a
+ *                         missing working directory); text is strerror's
  * The helper creates the output file (stdout and stderr both go to it) and
  * removes it again when the process wrote nothing or could not start;
  * otherwise the reader removes it. Start replies are held back up to
@@ -86,7 +88,7 @@ static long ms_until(const struct timespec *t) {
 }
 
 static void reply(const char *fmt, const char *id, long a, long b, long c) {
-  char line[160];
+  char line[256];
   int n = snprintf(line, sizeof line, fmt, id, a, b, c);
   if (n < 0 || (size_t)n >= sizeof line) return;
   if (outlen + (size_t)n > sizeof outbuf) flush_out();
@@ -145,21 +147,27 @@ static int same_key(const char *a, const char *b) {
   return (*a == '=' || *a == 0) && (*b == '=' || *b == 0);
 }
 
-/* Resolves a command name through PATH as execvp would, but with the step's PATH. */
-static int resolve(const char *cmd, const char *path, char *out, size_t outsz) {
+/*
+ * Resolves a command name through the step's PATH as execvp would after
+ * changing into cwd: relative and empty entries are relative to cwd.
+ * Returns 0, ENOENT, EACCES or ENAMETOOLONG.
+ */
+static int resolve(const char *cmd, const char *path, const char *cwd, char *out, size_t outsz) {
+  int n;
   if (strchr(cmd, '/')) {
-    snprintf(out, outsz, "%s", cmd);
-    return 0;
+    n = cmd[0] == '/' ? snprintf(out, outsz, "%s", cmd) : snprintf(out, outsz, "%s/%s", cwd, cmd);
+    return n < 0 || (size_t)n >= outsz ? ENAMETOOLONG : 0;
   }
   if (!path) path = "/usr/local/bin:/usr/bin:/bin";
   int err = ENOENT;
   for (const char *p = path;; p++) {
     const char *end = strchr(p, ':');
     size_t len = end ? (size_t)(end - p) : strlen(p);
-    if (len == 0) snprintf(out, outsz, "%s", cmd); /* empty entry: current directory */
-    else snprintf(out, outsz, "%.*s/%s", (int)len, p, cmd);
+    if (len == 0) n = snprintf(out, outsz, "%s/%s", cwd, cmd);
+    else if (p[0] == '/') n = snprintf(out, outsz, "%.*s/%s", (int)len, p, cmd);
+    else n = snprintf(out, outsz, "%s/%.*s/%s", cwd, (int)len, p, cmd);
     struct stat st;
-    if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (n > 0 && (size_t)n < outsz && stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
       if (access(out, X_OK) == 0) return 0;
       err = EACCES;
     }
@@ -169,22 +177,53 @@ static int resolve(const char *cmd, const char *path, char *out, size_t outsz) {
   return err;
 }
 
+static int spawn_file(pid_t *pid, const char *file, int fd, const char *cwd, char **argv, char **envp) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, dfl;
+  sigemptyset(&none);
+  sigemptyset(&dfl);
+  sigaddset(&dfl, SIGINT); /* ignored by this helper; steps get the default */
+  sigaddset(&dfl, SIGPIPE);
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&fa, fd, STDERR_FILENO);
+  posix_spawn_file_actions_addchdir_np(&fa, cwd);
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &dfl);
+  int err = posix_spawn(pid, file, &fa, &attr, argv, envp);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&fa);
+  return err;
+}
+
+/* An error reply: errno, where it happened, and its text (the rest of the line). */
+static void fail(const char *id, int err, int at) {
+  char text[200];
+  snprintf(text, sizeof text, "E %s %d %d %s\n", id, err, at, strerror(err));
+  reply("%s", text, 0, 0, 0);
+}
+
 static void spawn_one(char **fields, size_t nfields) {
   /* id, cwd, out, inherit, argc, argv..., envc, env... */
-  if (nfields < 6) return;
-  const char *id = fields[0], *cwd = fields[1], *out = fields[2];
+  const char *id = nfields > 0 ? fields[0] : "0";
+  if (nfields < 7) { fail(id, EINVAL, 1); return; }
+  const char *cwd = fields[1], *out = fields[2];
   int inherit = fields[3][0] == '1';
   size_t argc = strtoul(fields[4], NULL, 10);
-  if (5 + argc >= nfields) { reply("E %s %ld %ld\n", id, EINVAL, 1, 0); return; }
+  if (argc == 0 || argc > nfields - 6) { fail(id, EINVAL, 1); return; }
   char **argv = &fields[5];
   size_t envc = strtoul(fields[5 + argc], NULL, 10);
-  if (6 + argc + envc > nfields) { reply("E %s %ld %ld\n", id, EINVAL, 1, 0); return; }
+  if (envc > nfields - 6 - argc) { fail(id, EINVAL, 1); return; }
   char **overrides = &fields[6 + argc];
 
   size_t nbase = 0;
   if (inherit) while (environ[nbase]) nbase++;
   char **envp = malloc((nbase + envc + 1) * sizeof *envp);
-  if (!envp) { reply("E %s %ld %ld\n", id, ENOMEM, 1, 0); return; }
+  if (!envp) { fail(id, ENOMEM, 1); return; }
   size_t n = 0;
   for (size_t i = 0; i < nbase; i++) {
     int overridden = 0;
@@ -195,47 +234,40 @@ static void spawn_one(char **fields, size_t nfields) {
   envp[n] = NULL;
 
   char file[4096];
-  int err = resolve(argv[0], env_get(envp, "PATH"), file, sizeof file);
-  /* argv must be NULL-terminated: the count field after it is overwritten for the call. */
-  char *saved = argv[argc];
-  argv[argc] = NULL;
-
-  pid_t pid = 0;
+  int err = resolve(argv[0], env_get(envp, "PATH"), cwd, file, sizeof file);
   int at = 0, fd = -1;
+  pid_t pid = 0;
   if (err == 0) {
     at = 1;
-    fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+    fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) err = errno;
   }
   if (err == 0) {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGINT);  /* ignored by this helper; steps get the default */
-    sigaddset(&dfl, SIGPIPE);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, fd, STDERR_FILENO);
-    posix_spawn_file_actions_addchdir_np(&fa, cwd);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &dfl);
-    err = posix_spawn(&pid, file, &fa, &attr, argv, envp);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
+    /* argv must be NULL-terminated: the count field after it is overwritten for the call. */
+    char *saved = argv[argc];
+    argv[argc] = NULL;
+    err = spawn_file(&pid, file, fd, cwd, argv, envp);
+    if (err == ENOEXEC) {
+      /* As execvp does: a file without a recognised header is a shell script. */
+      char **script = malloc((argc + 2) * sizeof *script);
+      if (!script) err = ENOMEM;
+      else {
+        script[0] = "/bin/sh";
+        script[1] = file;
+        for (size_t i = 1; i <= argc; i++) script[i + 1] = argv[i];
+        err = spawn_file(&pid, "/bin/sh", fd, cwd, script, envp);
+        free(script);
+      }
+    }
+    argv[argc] = saved;
   }
-  argv[argc] = saved;
   free(envp);
   if (err != 0) {
     if (fd >= 0) {
       close(fd);
       unlink(out);
     }
-    reply("E %s %ld %ld\n", id, err, at, 0);
+    fail(id, err, at);
     return;
   }
   track(pid, fd, out, id);
@@ -253,6 +285,11 @@ static void drain_frames(void) {
     uint32_t len = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
     if (inlen - off - 4 < len) break;
     char *payload = inbuf + off + 4;
+    if (len == 0 || payload[len - 1] != 0) {
+      /* Not a frame this protocol produces: the sender is broken. */
+      fprintf(stderr, "orun-spawn: malformed request frame\n");
+      _exit(74);
+    }
     size_t nfields = 0;
     for (uint32_t i = 0; i < len; i++) nfields += payload[i] == 0;
     char **fields = malloc((nfields + 1) * sizeof *fields);

@@ -29,7 +29,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
       // Step output passes through files in the run's scratch space (removed at run end).
       const outputDir = path.join(run.scratchDir, "output");
       await mkdir(outputDir, { recursive: true });
-      spawner = await NativeSpawner.start(outputDir);
+      spawner = await NativeSpawner.start(outputDir, host);
     },
     cleanup() {
       spawner?.close();

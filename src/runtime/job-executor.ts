@@ -37,8 +37,17 @@ export interface JobRunResult {
   failedStep?: string;
 }
 
+let stampSecond = NaN;
+let stampText = "";
+
+/** The current time in whole seconds, RFC 3339 (`2026-01-02T03:04:05Z`); formatted once per second. */
 export function nowStamp(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    stampText = new Date(second * 1000).toISOString().replace(".000Z", "Z");
+  }
+  return stampText;
 }
 
 /** Attempts for a step: its own `retry` when > 0, else the job's `retries`, plus the first try. */
@@ -156,9 +165,6 @@ async function runStep(
       log.retryMarker(attempt, attempts);
     }
     deps.emit({ type: "step-start", job, step, stepKey: key, index, total, cwd, attempt, attempts });
-    const attemptAbort = new AbortController();
-    const forward = (): void => attemptAbort.abort();
-    deps.signal.addEventListener("abort", forward, { once: true });
     try {
       const result = await deps.runner.runStep({
         job: jobCtx,
@@ -167,7 +173,7 @@ async function runStep(
         cwd,
         env: stepEnv(deps.ids, job, step),
         timeoutMs,
-        signal: attemptAbort.signal,
+        signal: deps.signal,
         onOutput: (chunk) => {
           log.write(chunk);
           deps.hooks?.onStepOutput?.(job, key, chunk);
@@ -179,8 +185,6 @@ async function runStep(
       if (result.output && !log.hasOutput) log.write(result.output);
     } catch (err) {
       last = { error: errorMessage(err), output: "" };
-    } finally {
-      deps.signal.removeEventListener("abort", forward);
     }
     if (last.error === undefined || deps.signal.aborted) break;
   }

@@ -4,7 +4,7 @@
 // files left behind, and no unsupervised steps when the helper dies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { NativeSpawner, nativeSpawnerPath } from "../../src/runners/process/native-spawner.js";
@@ -59,14 +59,22 @@ test("native spawner: the request env overlays the inherited environment, or rep
   assert.equal(alone.output, "home=unset a=1 empty=[]\n");
 });
 
-test("native spawner: a command is looked up in the step's PATH", async (t) => {
+test("native spawner: commands are looked up like execvp after entering the step directory", async (t) => {
   const { spawner, dir } = await setup(t);
   const bin = path.join(dir, "bin");
   await mkdir(bin);
-  await writeFile(path.join(bin, "orun-test-tool"), "#!/bin/sh\necho tool ran\n", { mode: 0o755 });
-  const outcome = await spawner.run({ command: "orun-test-tool", args: [], cwd: dir, env: { PATH: `${bin}:${env.PATH}` } }, { inheritEnv: false });
-  assert.equal(outcome.exitCode, 0, outcome.error);
-  assert.equal(outcome.output, "tool ran\n");
+  await writeFile(path.join(bin, "orun-test-tool"), "#!/bin/sh\necho tool ran \"$@\"\n", { mode: 0o755 });
+  // No #! line: execvp runs it with /bin/sh.
+  await writeFile(path.join(bin, "orun-plain-script"), "echo plain script $1\n", { mode: 0o755 });
+  const run = (command: string, pathValue: string, args: string[] = []) => spawner.run({ command, args, cwd: dir, env: { PATH: pathValue } }, { inheritEnv: false });
+  const absolute = await run("orun-test-tool", `${bin}:${env.PATH}`, ["a b"]);
+  assert.equal(absolute.output, "tool ran a b\n", absolute.error);
+  const relative = await run("orun-test-tool", `bin:${env.PATH}`);
+  assert.equal(relative.output, "tool ran\n", relative.error);
+  const plain = await run("orun-plain-script", `${bin}:${env.PATH}`, ["x"]);
+  assert.equal(plain.output, "plain script x\n", plain.error);
+  const dotSlash = await run("./bin/orun-test-tool", "/nonexistent");
+  assert.equal(dotSlash.output, "tool ran\n", dotSlash.error);
 });
 
 test("native spawner: each process leads its own process group", async (t) => {
@@ -130,12 +138,37 @@ test("native spawner: a missing command or working directory is a clear error, n
   assert.equal(missing.exitCode, null);
   assert.equal(missing.error, "orun-no-such-command: executable file not found in PATH");
   const noDir = await spawner.run(sh("true", path.join(dir, "gone")), { inheritEnv: false });
-  assert.equal(noDir.error, `cannot start sh in ${path.join(dir, "gone")}: ENOENT`);
+  assert.equal(noDir.error, `cannot start sh: working directory ${path.join(dir, "gone")} does not exist`);
+  await writeFile(path.join(dir, "not-executable"), "echo hi\n", { mode: 0o644 });
+  const denied = await spawner.run({ command: "./not-executable", args: [], cwd: dir, env }, { inheritEnv: false });
+  assert.equal(denied.error, "cannot start ./not-executable: permission denied");
   const nul = await spawner.run(sh("true", dir, { env: { BAD: "a\0b" } }), { inheritEnv: false });
   assert.match(nul.error ?? "", /must not contain NUL bytes/);
   // The helper still works after errors, and left no temp files.
   assert.equal((await spawner.run(sh("echo ok", dir), { inheritEnv: false })).output, "ok\n");
   assert.deepEqual(await readdir(outDir), []);
+});
+
+test("native spawner: output larger than the in-memory cap is streamed in full and truncated in memory", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  let streamed = 0;
+  // 8 MB of output: more than the 1 MB kept in memory and more than one read's worth.
+  const outcome = await spawner.run(sh("head -c 8388608 /dev/zero | tr '\\0' x", dir, { onOutput: (chunk) => (streamed += chunk.length) }), { inheritEnv: false });
+  assert.equal(outcome.exitCode, 0, outcome.error);
+  assert.equal(streamed, 8 * 1024 * 1024);
+  assert.ok(outcome.output.endsWith("[output truncated]"));
+  assert.ok(outcome.output.length < 2 * 1024 * 1024);
+  assert.deepEqual(await readdir(outDir), []);
+});
+
+test("native spawner: a step flooding its output still times out", async (t) => {
+  const { spawner, dir } = await setup(t);
+  let streamed = 0;
+  const started = Date.now();
+  const outcome = await spawner.run(sh("yes", dir, { timeoutMs: 1000, killGraceMs: 200, onOutput: (chunk) => (streamed += chunk.length) }), { inheritEnv: false });
+  assert.equal(outcome.timedOut, true);
+  assert.ok(Date.now() - started < 10_000, "the timeout fired while output kept coming");
+  assert.ok(streamed > 0);
 });
 
 test("native spawner: many concurrent processes each get their own outcome", async (t) => {
@@ -161,4 +194,25 @@ test("native spawner: if the helper dies, running steps are killed and reported,
   await waitUntil(() => !isAlive(stepPid), "the orphaned step to be killed");
   const after = await spawner.run(sh("true", dir), { inheritEnv: false });
   assert.equal(after.error, "spawner helper exited");
+});
+
+test("native spawner: a step whose start reply was still held back when the helper died is found and killed", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const pidFile = path.join(dir, "step.pid");
+  const running = spawner.run(sh(`echo $$ > '${pidFile}'; exec sleep 30`, dir), { inheritEnv: false });
+  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"), "the step to start");
+  // Start replies are held up to 20 ms: kill the helper before it sends this one.
+  process.kill((spawner as unknown as { child: { pid: number } }).child.pid, "SIGKILL");
+  const stepPid = Number(readFileSync(pidFile, "utf8").trim());
+  assert.equal((await running).error, "spawner helper exited unexpectedly");
+  await waitUntil(() => !isAlive(stepPid), "the step to be killed");
+});
+
+test("native spawner: the helper refuses a malformed request and orun reports it instead of hanging", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const running = spawner.run(sh("sleep 30", dir), { inheritEnv: false });
+  // A frame without its final NUL byte: not something this protocol produces.
+  (spawner as unknown as { child: { stdin: NodeJS.WritableStream } }).child.stdin.write(Buffer.from([3, 0, 0, 0, 0x41, 0x42, 0x43]));
+  assert.equal((await running).error, "spawner helper exited unexpectedly");
+  assert.equal(spawner.alive, false);
 });

@@ -9,11 +9,10 @@
 // reads it when the process ends (the helper reports its size and removes it
 // when empty) and tails it while a process runs longer than LIVE_AFTER_MS.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readlinkSync, readSync, unlinkSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
-import { getSystemErrorName } from "node:util";
 import {
   OutputBuffer,
   exitResult,
@@ -34,6 +33,9 @@ const TAIL_INTERVAL_MS = 100;
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, num]) => [num, name as NodeJS.Signals]));
 
+/** Output read per call: a step that writes faster than we read cannot stall the event loop or exhaust memory. */
+const READ_LIMIT = 4 * 1024 * 1024;
+
 /**
  * A step's output file, created by the helper. Read while the step runs
  * (live tail) and once when it ends; the helper removes it when empty.
@@ -42,35 +44,39 @@ class OutputFile {
   private fd: number | undefined;
   private position = 0;
   private readonly decoder = new StringDecoder("utf8");
+  private buffer: Buffer | undefined;
 
   constructor(readonly path: string) {}
 
-  /** New output since the last read ("" when none, or when the file is not there yet). */
-  read(): string {
+  /**
+   * Passes new output to `sink` in chunks, up to `limit` bytes (and never
+   * beyond the size the file had when the read began). Returns whether
+   * output was left unread.
+   */
+  read(sink: (text: string) => void, limit = READ_LIMIT): boolean {
     if (this.fd === undefined) {
       try {
         this.fd = openSync(this.path, "r");
       } catch {
-        return "";
+        return false; // not created yet, or already removed
       }
     }
-    if (fstatSync(this.fd).size <= this.position) return "";
-    const buffer = Buffer.allocUnsafe(64 * 1024);
-    let text = "";
-    for (;;) {
-      const n = readSync(this.fd, buffer, 0, buffer.length, this.position);
+    const end = Math.min(fstatSync(this.fd).size, this.position + limit);
+    this.buffer ??= Buffer.allocUnsafe(64 * 1024);
+    while (this.position < end) {
+      const n = readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, end - this.position), this.position);
       if (n <= 0) break;
       this.position += n;
-      text += this.decoder.write(buffer.subarray(0, n));
+      sink(this.decoder.write(this.buffer.subarray(0, n)));
     }
-    return text;
+    return fstatSync(this.fd).size > this.position;
   }
 
-  /** The rest of the output, then the file is gone; `bytes` is its size when the step ended. */
-  finish(bytes: number): string {
-    let text = "";
+  /** The rest of the output (`bytes`: its size when the process ended; 0 = the helper removed the file), then the file is gone. */
+  finish(bytes: number, sink: (text: string) => void): void {
     if (bytes > 0) {
-      text = this.read() + this.decoder.end();
+      this.read(sink, Infinity);
+      sink(this.decoder.end());
       try {
         unlinkSync(this.path);
       } catch {
@@ -78,7 +84,6 @@ class OutputFile {
       }
     }
     if (this.fd !== undefined) closeSync(this.fd);
-    return text;
   }
 }
 
@@ -86,7 +91,11 @@ interface Pending {
   command: string;
   cwd: string;
   control: GroupControl;
-  output: OutputFile;
+  file: OutputFile;
+  output: OutputBuffer;
+  /** Whether anyone wants output while the process runs (then it is tailed after LIVE_AFTER_MS). */
+  live: boolean;
+  startedAt: number;
   /** Output bytes the helper reported at the end (0: it removed the empty file). */
   bytes: number;
   pid?: number;
@@ -102,6 +111,8 @@ export class NativeSpawner {
   private nextId = 1;
   private partialLine = "";
   private dead = false;
+  /** One timer tails the output of every long-running process (cheaper than a timer per process). */
+  private tail: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -109,18 +120,23 @@ export class NativeSpawner {
   ) {
     child.stdout!.setEncoding("latin1");
     child.stdout!.on("data", (text: string) => this.onData(text));
-    // Its output ending means it is gone (its exit event may come later: the process handle is unref'd).
-    child.stdout!.on("close", () => this.onHelperExit());
-    child.on("exit", () => this.onHelperExit());
-    child.stdin!.on("error", () => this.onHelperExit());
+    // Exit or a broken pipe: no new work. Processes still pending are dealt with once
+    // its output has been read to the end (end replies may still be in the pipe).
+    child.on("exit", () => (this.dead = true));
+    child.stdin!.on("error", () => (this.dead = true));
+    child.stdout!.on("close", () => this.onHelperGone());
     this.idle();
   }
 
-  /** Starts the helper, with output files in `outputDir` (which must exist); undefined when it is not built or cannot start. */
-  static async start(outputDir: string = tmpdir()): Promise<NativeSpawner | undefined> {
+  /**
+   * Starts the helper, with output files in `outputDir` (which must exist)
+   * and `baseEnv` as the environment inheritEnv requests overlay; undefined
+   * when it is not built or cannot start.
+   */
+  static async start(outputDir: string = tmpdir(), baseEnv: NodeJS.ProcessEnv = process.env): Promise<NativeSpawner | undefined> {
     const helper = nativeSpawnerPath();
     if (!helper) return undefined;
-    const child = spawn(helper, [], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(helper, [], { stdio: ["pipe", "pipe", "inherit"], env: baseEnv });
     const started = await new Promise<boolean>((resolve) => {
       child.once("spawn", () => resolve(true));
       child.once("error", () => resolve(false));
@@ -137,8 +153,8 @@ export class NativeSpawner {
 
   /**
    * Runs one process. With inheritEnv the request's env overlays the
-   * environment this process had when the helper started; otherwise it is
-   * the whole environment.
+   * helper's base environment (see start); otherwise it is the whole
+   * environment.
    */
   run(request: ProcessRequest, options: { inheritEnv: boolean }): Promise<ProcessOutcome> {
     return new Promise((resolve) => {
@@ -155,31 +171,24 @@ export class NativeSpawner {
       const file = new OutputFile(`${this.outputDir}/orun-out-${process.pid}-${id}`);
       fields[1] = file.path;
       const output = new OutputBuffer(request.onOutput);
-      let tail: NodeJS.Timeout | undefined;
-      const live = request.onOutput
-        ? setTimeout(() => {
-            tail = setInterval(() => output.collect(file.read()), TAIL_INTERVAL_MS);
-          }, LIVE_AFTER_MS)
-        : undefined;
-      const entry: Pending = { command: request.command, cwd: request.cwd, output: file, bytes: 0, control: undefined! };
+      const entry: Pending = { command: request.command, cwd: request.cwd, file, bytes: 0, output, live: request.onOutput !== undefined, startedAt: Date.now(), control: undefined! };
       entry.control = superviseGroup(
         request,
         output,
         (outcome) => {
-          clearTimeout(live);
-          clearInterval(tail);
-          output.collect(file.finish(entry.bytes));
+          file.finish(entry.bytes, (text) => output.collect(text));
           return outcome;
         },
         resolve,
       );
       if (this.pending.size === 0) this.busy();
       this.pending.set(id, entry);
+      this.tail ??= setInterval(() => this.tailLive(), TAIL_INTERVAL_MS);
       this.child.stdin!.write(frame(String(id), fields));
     });
   }
 
-  /** Closes the helper's input; it exits, leaving started processes to run out. */
+  /** Closes the helper's input and it exits; call when nothing is running (a process still running is then killed). */
   close(): void {
     this.child.stdin!.end();
   }
@@ -200,8 +209,12 @@ export class NativeSpawner {
       entry.control.started(entry.pid);
       return;
     }
-    if (kind === "X") entry.bytes = Number(bytes);
-    this.settle(id, entry, kind === "X" ? ended(Number(a), Number(b)) : notStarted(entry, Number(a), b === "0"));
+    if (kind === "X") {
+      entry.bytes = Number(bytes);
+      this.settle(id, entry, ended(Number(a), Number(b)));
+    } else {
+      this.settle(id, entry, notStarted(entry, b === "0", line.split(" ").slice(4).join(" ") || `errno ${a}`));
+    }
   }
 
   private settle(id: number, entry: Pending, outcome: BaseOutcome): void {
@@ -210,18 +223,20 @@ export class NativeSpawner {
     entry.control.finish(outcome);
   }
 
-  private onHelperExit(): void {
-    if (this.dead) return;
+  private tailLive(): void {
+    const due = Date.now() - LIVE_AFTER_MS;
+    for (const entry of this.pending.values()) {
+      if (entry.live && entry.startedAt <= due) entry.file.read((text) => entry.output.collect(text));
+    }
+  }
+
+  private onHelperGone(): void {
     this.dead = true;
-    // We can no longer learn how started processes end: stop them rather than leave them unsupervised.
+    // We can no longer learn how started processes end: stop them rather than leave them
+    // unsupervised. A start reply may still have been held back: then find the process by its output file.
     for (const [id, entry] of this.pending) {
-      if (entry.pid !== undefined) {
-        try {
-          process.kill(-entry.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+      const pid = entry.pid ?? processWritingTo(entry.file.path);
+      if (pid !== undefined) killGroupOrProcess(pid);
       entry.bytes = 1; // unknown: read whatever is there, and remove the file
       this.settle(id, entry, { exitCode: null, exitSignal: null, error: "spawner helper exited unexpectedly" });
     }
@@ -233,6 +248,8 @@ export class NativeSpawner {
   }
 
   private idle(): void {
+    clearInterval(this.tail);
+    this.tail = undefined;
     (this.child.stdout as { unref?: () => void } | null)?.unref?.();
     (this.child.stdin as { unref?: () => void } | null)?.unref?.();
   }
@@ -242,15 +259,45 @@ function ended(code: number, signal: number): BaseOutcome {
   return code >= 0 ? exitResult(code, null) : exitResult(null, SIGNAL_NAMES.get(signal) ?? null);
 }
 
-function notStarted(entry: Pending, errno: number, lookingUpCommand: boolean): BaseOutcome {
-  let name: string;
-  try {
-    name = getSystemErrorName(-errno);
-  } catch {
-    name = `errno ${errno}`;
+/** An error reply: `text` is the helper's strerror text. */
+function notStarted(entry: Pending, lookingUpCommand: boolean, text: string): BaseOutcome {
+  if (lookingUpCommand) {
+    const missing = /no such file/i.test(text);
+    return spawnError(entry.command, missing ? "ENOENT" : undefined, `${entry.command}: ${text.toLowerCase()}`);
   }
-  if (lookingUpCommand) return spawnError(entry.command, name, `${entry.command}: ${name}`);
-  return { exitCode: null, exitSignal: null, error: `cannot start ${entry.command} in ${entry.cwd}: ${name}` };
+  const why = existsSync(entry.cwd) ? text.toLowerCase() : `working directory ${entry.cwd} does not exist`;
+  return { exitCode: null, exitSignal: null, error: `cannot start ${entry.command}: ${why}` };
+}
+
+/** The process whose stdout is `file` (Linux /proc), if any. */
+function processWritingTo(file: string): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const target = readlinkSync(`/proc/${name}/fd/1`);
+      if (target === file || target === `${file} (deleted)`) return Number(name);
+    } catch {
+      // gone, or not ours to inspect
+    }
+  }
+  return undefined;
+}
+
+function killGroupOrProcess(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, "SIGKILL");
+      return;
+    } catch {
+      // not a group leader (or gone): try the process itself
+    }
+  }
 }
 
 /** One request: a 4-byte little-endian length, then NUL-terminated strings (see orun-spawn.c). */
