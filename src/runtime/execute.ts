@@ -77,6 +77,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
 
   if (options.dryRun) return dryRun(plan, selection, options, { concurrency, failFast, workdir, planId, emit });
 
+  // The runner's code loads while the record is opened.
+  const runnerReady = createRunner(options.runner.name, options.runnerOptions ?? {});
+  runnerReady.catch(() => undefined); // awaited below; a failure surfaces there
   const store = new ExecutionStore(options.storeDir);
   const execId = options.execId ?? generateExecId(plan.metadata?.name);
   const execDir = store.execDir(execId);
@@ -91,9 +94,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const retried = prepareResume(state, selection, options);
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
     if (retried || !existsSync(store.stateFile(execId))) writer.schedule();
-    await writer.flush();
-    await store.pointLatest(execId);
-
     const previous = await store.readMetadata(execId);
     const meta: RunMetadata = {
       execId,
@@ -112,9 +112,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       jobDone: 0,
       jobFailed: 0,
     };
-    await store.writeMetadata(meta);
+    // Independent files: written together (each write is fsynced).
+    await Promise.all([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta)]);
 
-    runner = await createRunner(options.runner.name, options.runnerOptions ?? {});
+    runner = await runnerReady;
     runContext = {
       plan,
       execId,

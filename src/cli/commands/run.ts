@@ -160,10 +160,17 @@ async function remoteMayBeOn(flags: { remoteState?: boolean }, env: NodeJS.Proce
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
 export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
-  const { resolveRunner } = await import("../../runtime/runner-resolution.js");
-  const { validateExecId, generateExecId } = await import("../../runtime/ids.js");
-  const { BACKGROUND_CHILD_ENV, startBackground } = await import("../../runtime/background.js");
-  const { ExecutionStore } = await import("../../runtime/records/store.js");
+  // Load the run path's modules together, not one await at a time (each lazy import is a round trip
+  // through the module loader); the executor's are fetched meanwhile and awaited when needed.
+  const executorModules = Promise.all([import("../../runtime/execute.js"), import("../../runtime/output/index.js")]);
+  executorModules.catch(() => undefined); // awaited below; a failure surfaces there
+  const [{ resolveRunner }, { validateExecId, generateExecId }, { BACKGROUND_CHILD_ENV, startBackground }, { ExecutionStore }] = await Promise.all([
+    import("../../runtime/runner-resolution.js"),
+    import("../../runtime/ids.js"),
+    import("../../runtime/background.js"),
+    import("../../runtime/records/store.js"),
+    import("../../runtime/plan-source.js"),
+  ]);
 
   const env = process.env;
   // Flag conflicts first: they need no plan.
@@ -231,8 +238,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
       ? undefined
       : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
 
-  const { executePlan } = await import("../../runtime/execute.js");
-  const { createRenderer } = await import("../../runtime/output/index.js");
+  const [{ executePlan }, { createRenderer }] = await executorModules;
   const renderer = createRenderer({ json: opts.json, verbose: opts.verbose });
   const abort = new AbortController();
   let interrupts = 0;
