@@ -52,6 +52,8 @@ extern char **environ;
 struct child {
   pid_t pid;
   int out;
+  int ended;  /* reaped and reported; its output file still to be closed (and removed when empty) */
+  long bytes;
   char id[32];
   char path[4096];
 };
@@ -109,6 +111,7 @@ static void track(pid_t pid, int out, const char *path, const char *id) {
   }
   children[nchildren].pid = pid;
   children[nchildren].out = out;
+  children[nchildren].ended = 0;
   snprintf(children[nchildren].path, sizeof children[nchildren].path, "%s", path);
   snprintf(children[nchildren].id, sizeof children[nchildren].id, "%s", id);
   nchildren++;
@@ -119,17 +122,29 @@ static void reap(void) {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     for (size_t i = 0; i < nchildren; i++) {
-      if (children[i].pid != pid) continue;
       struct child *c = &children[i];
+      if (c->pid != pid || c->ended) continue;
       struct stat st;
-      long bytes = fstat(c->out, &st) == 0 ? (long)st.st_size : 0;
-      close(c->out);
-      if (bytes == 0) unlink(c->path);
-      if (WIFEXITED(status)) reply("X %s %ld %ld %ld\n", c->id, WEXITSTATUS(status), 0, bytes);
-      else reply("X %s %ld %ld %ld\n", c->id, -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, bytes);
-      children[i] = children[--nchildren];
+      c->bytes = fstat(c->out, &st) == 0 ? (long)st.st_size : 0;
+      c->ended = 1;
+      if (WIFEXITED(status)) reply("X %s %ld %ld %ld\n", c->id, WEXITSTATUS(status), 0, c->bytes);
+      else reply("X %s %ld %ld %ld\n", c->id, -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, c->bytes);
       break;
     }
+  }
+}
+
+/* After the end replies went out (the reader is waiting for them): close output files, remove empty ones. */
+static void clean_up_ended(void) {
+  for (size_t i = 0; i < nchildren;) {
+    struct child *c = &children[i];
+    if (!c->ended) {
+      i++;
+      continue;
+    }
+    close(c->out);
+    if (c->bytes == 0) unlink(c->path);
+    children[i] = children[--nchildren];
   }
 }
 
@@ -365,5 +380,6 @@ int main(void) {
     /* A child may have ended while we were spawning: reap before replying. */
     reap();
     if (urgent || (outlen > 0 && ms_until(&due) == 0)) flush_out();
+    if (outlen == 0) clean_up_ended();
   }
 }
