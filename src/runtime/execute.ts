@@ -3,6 +3,7 @@
 // options; remote state plugs in through `hooks`.
 import { mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { setMaxListeners } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
@@ -155,6 +156,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
 
     const abort = new AbortController();
+    // Every running step listens for cancellation: at high concurrency that is more than EventTarget's
+    // default of 10 listeners, which is not a leak.
+    setMaxListeners(0, abort.signal);
     const onOuterAbort = (): void => abort.abort();
     options.signal?.addEventListener("abort", onOuterAbort, { once: true });
     if (options.signal?.aborted) abort.abort();
