@@ -1,15 +1,15 @@
 // The local runner: each `run:` step through `sh -c` on the host (or the
 // step's `shell:`), in the step's working directory, with the host
 // environment underneath the environment orun declares for the step.
-import { mkdir, stat, writeFile, rm } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import type { Runner, StepContext, StepResult } from "./runner.js";
 import { isUseStep } from "./runner.js";
 import type { RunnerOptions } from "./registry.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "./process/run-process.js";
 import { NativeSpawner } from "./process/native-spawner.js";
-import { resolveShell, withScriptPath } from "./process/shell.js";
+import { locateShell, resolveShell, withScriptPath, type ShellCommand } from "./process/shell.js";
+import { withScriptFile } from "./process/script-file.js";
 import { errorMessage } from "../util/errors.js";
 
 export function createLocalRunner(_options: RunnerOptions = {}): Runner {
@@ -50,25 +50,18 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
           return failure(`working directory ${ctx.cwd} does not exist`);
         }
       }
-      let invocation;
+      let invocation: ShellCommand;
       try {
-        invocation = resolveShell(step.shell, step.run ?? "", `job ${ctx.job.job.id} step ${stepKey}`);
+        invocation = resolveShell(step.shell, step.run ?? "", `job ${ctx.job.job.id} step ${stepKey}`, "sh -c");
       } catch (err) {
         return failure(errorMessage(err));
       }
-      let scriptPath: string | undefined;
-      if (invocation.scriptExtension) {
-        const dir = path.join(ctx.job.run.scratchDir, "scripts");
-        await mkdir(dir, { recursive: true });
-        scriptPath = path.join(dir, `${randomBytes(6).toString("hex")}${invocation.scriptExtension}`);
-        const script = step.run ?? "";
-        await writeFile(scriptPath, script.endsWith("\n") ? script : `${script}\n`, { mode: 0o700 });
-        invocation = withScriptPath(invocation, scriptPath);
-      }
-      try {
+      // `shell: python` runs python3 where only that is on the step's PATH.
+      if (invocation.fallback !== undefined) invocation = locateShell(invocation, ctx.env.PATH ?? host.PATH) ?? invocation;
+      const run = async (command: ShellCommand): Promise<StepResult> => {
         const outcome = await spawnStep({
-          command: invocation.command,
-          args: invocation.args,
+          command: command.command,
+          args: command.args,
           cwd: ctx.cwd,
           env: ctx.env,
           timeoutMs: ctx.timeoutMs,
@@ -76,9 +69,10 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
           onOutput: ctx.onOutput,
         });
         return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut };
-      } finally {
-        if (scriptPath) await rm(scriptPath, { force: true });
-      }
+      };
+      if (invocation.scriptExtension === undefined) return run(invocation);
+      const scripts = { dir: path.join(ctx.job.run.scratchDir, "scripts"), extension: invocation.scriptExtension, mode: 0o700 };
+      return withScriptFile(step.run ?? "", scripts, (file) => run(withScriptPath(invocation, file)));
     },
   };
 }

@@ -1,7 +1,7 @@
 // The local runner through its Runner API, with real processes.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createLocalRunner } from "../../src/runners/local.js";
 import type { Runner, RunContext, StepContext } from "../../src/runners/runner.js";
@@ -105,6 +105,20 @@ for (const mode of MODES) {
     assert.equal(custom.output.trim(), "custom-ok");
     const unknown = await runner.runStep(stepContext(dir, { shell: "fish", run: "echo hi" }));
     assert.match(unknown.error!, /unsupported shell "fish" for job api@dev.build step s1/);
+  });
+
+  test("shell: python runs python3 where only that is on the step's PATH; the script file goes afterwards", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const bin = path.join(dir, "bin");
+    await mkdir(bin);
+    // A stand-in python3 made of shell builtins only (PATH holds nothing else).
+    await writeFile(path.join(bin, "python3"), '#!/bin/sh\necho "python3 ran $1"\nwhile IFS= read -r line; do echo "$line"; done < "$1"\n', { mode: 0o755 });
+    const result = await (await localRunner()).runStep(stepContext(dir, { shell: "python", run: "print('hi')" }, { env: { PATH: bin } }));
+    assert.equal(result.error, undefined, result.output);
+    assert.match(result.output, /^python3 ran \S*\/\.scratch\/scripts\/[0-9a-f]{12}\.py$/m);
+    assert.match(result.output, /^print\('hi'\)$/m);
+    assert.deepEqual(await readdir(path.join(dir, ".scratch", "scripts")), []);
   });
 
   test("a timeout kills the whole process group, background children included", async (t) => {

@@ -8,14 +8,15 @@
 // ../shared/notes/container-engine.md). Containers are removed at job end,
 // after a timeout or cancellation, and on cleanup (Ctrl-C).
 import { existsSync, rmSync, statSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import { isUseStep } from "../runner.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { runProcess } from "../process/run-process.js";
-import { resolveShell, withScriptPath } from "../process/shell.js";
+import { fallbackInShell, resolveShell, withScriptPath, type ShellCommand } from "../process/shell.js";
+import { withScriptFile } from "../process/script-file.js";
 import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
@@ -84,29 +85,26 @@ export class DockerRunner implements Runner {
     if (!existsSync(step.cwd)) return failure(`working directory ${step.cwd} does not exist`);
 
     let container: JobContainer;
-    let command: string[];
-    let scriptFile: string | undefined;
+    let shell: ShellCommand;
     try {
-      let invocation = resolveShell(step.step.shell, step.step.run ?? "", `job ${job.job.id} step ${step.stepKey}`);
+      // The fallback (`python` → `python3`) is chosen on the container's PATH.
+      shell = fallbackInShell(resolveShell(step.step.shell, step.step.run ?? "", `job ${job.job.id} step ${step.stepKey}`, "sh -c"));
       // Normally created by startJob; recreated here after a timeout removed it.
       container = await this.containerFor(job);
-      if (invocation.scriptExtension) {
-        // Shells that take a script file (`bash`, `python`, `perl {0}`…) read
-        // it from the container's read-only script mount.
-        const fileName = `${randomBytes(6).toString("hex")}${invocation.scriptExtension}`;
-        scriptFile = path.join(container.scriptsDir, fileName);
-        const script = step.step.run ?? "";
-        await writeFile(scriptFile, script.endsWith("\n") ? script : `${script}\n`, { mode: 0o644 });
-        invocation = withScriptPath(invocation, path.posix.join(CONTAINER_SCRIPTS, fileName));
-      }
-      command = [invocation.command, ...invocation.args];
     } catch (err) {
       return failure(errorMessage(err));
     }
+    if (shell.scriptExtension === undefined) return this.exec(step, container, workdir, [shell.command, ...shell.args]);
+    // Shells that take a script file (`bash`, `python`, `perl {0}`…) read it
+    // from the container's read-only script mount.
+    const scripts = { dir: container.scriptsDir, extension: shell.scriptExtension, mode: 0o644 };
     try {
-      return await this.exec(step, container, workdir, command);
-    } finally {
-      if (scriptFile) await rm(scriptFile, { force: true });
+      return await withScriptFile(step.step.run ?? "", scripts, (file) => {
+        const inContainer = withScriptPath(shell, path.posix.join(CONTAINER_SCRIPTS, path.basename(file)));
+        return this.exec(step, container, workdir, [inContainer.command, ...inContainer.args]);
+      });
+    } catch (err) {
+      return failure(errorMessage(err));
     }
   }
 

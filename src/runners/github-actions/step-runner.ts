@@ -2,7 +2,7 @@
 // shell, `uses:` actions of kind node or composite (composite children go
 // through this same function), with expressions, workflow commands and file
 // commands. A scope is one level of steps: the job, or a composite action.
-import { appendFile, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { ActionCache } from "./action-cache.js";
 import { loadActionMetadata, type ActionMetadata, type CompositeStep } from "./action-metadata.js";
@@ -11,9 +11,10 @@ import { evaluateCondition, interpolate, type ContextValue, type ExpressionScope
 import { createFileCommands, fileCommandEnv, isProtectedEnvKey, readFileCommands } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
-import { nextId, type JobState, type StepRecord } from "./job-state.js";
+import type { JobState, StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
-import { resolveShell } from "./shell.js";
+import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
+import { withScriptFile } from "../process/script-file.js";
 import { CommandProcessor } from "./workflow-commands.js";
 
 export interface StepSpec {
@@ -170,12 +171,15 @@ async function runScript(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const extra: Record<string, string> = { GITHUB_ACTION: actionName(state, "__run") };
   if (scope.action) extra.GITHUB_ACTION_PATH = scope.action.path;
   const procEnv = processEnv(state, env, extra);
-  const scriptsDir = path.join(state.temp, "scripts");
-  await mkdir(scriptsDir, { recursive: true });
-  let scriptFile = "";
-  const shell = resolveShell(spec.shell ? interpolate(spec.shell, exprScope) : undefined, (ext) => (scriptFile = path.join(scriptsDir, `${nextId(state)}${ext}`)), procEnv.PATH);
-  await writeFile(scriptFile, script.endsWith("\n") ? script : `${script}\n`, { mode: 0o755 });
-  const result = await runWithCommands(state, io, shell.program, shell.args, cwd, procEnv);
+  const shell = resolveShell(spec.shell ? interpolate(spec.shell, exprScope) : undefined, script, `step ${spec.key}`, "bash-or-sh");
+  // Like GitHub's runner: the shell is looked up on the step's PATH first.
+  const located = locateShell(shell, procEnv.PATH);
+  if (!located) throw new Error(shellNotFound(shell));
+  const scripts = { dir: path.join(state.temp, "scripts"), extension: located.scriptExtension ?? ".sh", mode: 0o755 };
+  const result = await withScriptFile(script, scripts, (file) => {
+    const command = withScriptPath(located, file);
+    return runWithCommands(state, io, command.command, command.args, cwd, procEnv);
+  });
   return { outputs: result.outputs, exitCode: result.exitCode, error: result.error, timedOut: result.timedOut };
 }
 

@@ -12,21 +12,27 @@ describe("github-actions runner: run steps", () => {
   });
   after(async () => h.dispose());
 
-  it("runs bash with -eo pipefail by default and honours sh and custom shells", async () => {
+  it("runs GitHub's default `bash -e {0}` (no pipefail) without shell:, and `shell: bash` with -eo pipefail", async () => {
     const r = await runJob(
       h,
       makeJob("web@dev.shells", [
-        { id: "bash", run: 'echo "shell=$BASH opts=$-"; set -o | grep pipefail; echo piped-ok' },
-        { id: "pipefail", run: "false | true\necho not-reached" },
+        { id: "default", run: 'echo "shell=$BASH opts=$-"; set -o | grep pipefail; false | true; echo piped-ok' },
+        { id: "errexit", run: "false\necho not-reached" },
+        { id: "bash", shell: "bash", run: 'set -o | grep pipefail; echo "script=$0"' },
+        { id: "pipefail", shell: "bash", run: "false | true\necho not-reached" },
       ]),
       { stopOnFailure: false },
     );
     assert.match(r.steps[0].output, /shell=\S*bash opts=\S*e/);
-    assert.match(r.steps[0].output, /pipefail\s+on/);
+    assert.match(r.steps[0].output, /pipefail\s+off/);
     assert.match(r.steps[0].output, /piped-ok/);
     assert.equal(r.steps[1].exitCode, 1);
-    assert.equal(r.steps[1].error, "exit status 1");
     assert.doesNotMatch(r.steps[1].output, /not-reached/);
+    assert.match(r.steps[2].output, /pipefail\s+on/);
+    assert.match(r.steps[2].output, /script=\S+\.sh$/m);
+    assert.equal(r.steps[3].exitCode, 1);
+    assert.equal(r.steps[3].error, "exit status 1");
+    assert.doesNotMatch(r.steps[3].output, /not-reached/);
 
     const r2 = await runJob(
       h,
