@@ -1,7 +1,7 @@
 // The docker runner against a real Docker-API engine (podman's socket in CI).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, readFile, readdir, stat, mkdir } from "node:fs/promises";
+import { chmod, readFile, readdir, stat, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import os from "node:os";
 import { existsSync } from "node:fs";
@@ -86,7 +86,11 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
       { run: "false\necho unreachable", shell: "sh" },
       { run: "echo from-file", shell: "cat {0}" },
       { run: "echo x", shell: "pwsh-nope" },
+      // The image has no python: a stand-in python3 on the step's PATH shows the fallback is chosen in the container.
+      { run: "print('hi')", shell: "python", env: { PATH: "/workspace/shell-bin:/bin" } },
     ]);
+    await mkdir(path.join(workspace.dir, "shell-bin"), { recursive: true });
+    await writeFile(path.join(workspace.dir, "shell-bin/python3"), '#!/bin/sh\necho "python3 ran $1"\ncat "$1"\n', { mode: 0o755 });
     const run = runContext(workspace.dir, [job]);
     const jobCtx = jobContext(run, job);
     await runner.startJob!(jobCtx);
@@ -97,6 +101,10 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.equal(custom.output.trim(), "echo from-file");
     const unknown = await runner.runStep(stepContext(jobCtx, 2));
     assert.match(unknown.error ?? "", /unsupported shell "pwsh-nope"/);
+    const python = await runner.runStep(stepContext(jobCtx, 3));
+    assert.equal(python.error, undefined, python.output);
+    assert.match(python.output, /^python3 ran \/__orun\/scripts\/[0-9a-f]{12}\.py$/m);
+    assert.match(python.output, /^print\('hi'\)$/m);
     await runner.finishJob!(jobCtx, { failed: true });
     await settle(runner);
     assert.deepEqual(await readdir(path.join(run.scratchDir, "docker")), [], "script folders go with their container");
