@@ -49,7 +49,6 @@ export interface JobState {
   actionCopies: Map<string, Promise<string>>;
   actionNames: Map<string, number>;
   failed: boolean;
-  counter: number;
 }
 
 /** Folder name for a job: readable, safe for any ID, unique per ID. */
@@ -142,17 +141,11 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     actionCopies: new Map(),
     actionNames: new Map(),
     failed: false,
-    counter: 0,
   };
 }
 
 export async function removeJobTemp(state: JobState): Promise<void> {
   await rm(state.temp, { recursive: true, force: true }).catch(() => undefined);
-}
-
-export function nextId(state: JobState): string {
-  state.counter++;
-  return `${String(state.counter).padStart(3, "0")}-${randomBytes(3).toString("hex")}`;
 }
 
 
