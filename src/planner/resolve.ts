@@ -12,6 +12,7 @@
 //  - F not in the plan, satisfy same-plan → an error.
 // A component that never runs in F gets neither edges nor gates from F.
 // Gates are evaluated at run time against the recorded evidence (decision 8).
+import { findCycle, indexNodes, orderDag } from "../model/dag.js";
 import type { PromotionGate } from "../model/plan.js";
 import { OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
@@ -125,112 +126,25 @@ function promotion(jobs: readonly BoundJob[], ctx: ResolveContext, edges: Map<st
   }
 }
 
-/** DFS over sorted IDs; throws with the cycle path (`a → b → a`), located by `locate(first job of the cycle)`. */
+/** Throws with the cycle path (`a → b → a`, each job depending on the next), located by `locate(first job of the cycle)`. */
 export function assertAcyclic(dependsOn: ReadonlyMap<string, readonly string[]>, locate?: (id: string) => SourceLocation | undefined): void {
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (root: string): void => {
-    // Iterative DFS so very deep chains cannot overflow the call stack.
-    const frames: { id: string; next: number }[] = [{ id: root, next: 0 }];
-    state.set(root, 1);
-    stack.push(root);
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1]!;
-      const deps = dependsOn.get(frame.id) ?? [];
-      if (frame.next >= deps.length) {
-        frames.pop();
-        stack.pop();
-        state.set(frame.id, 2);
-        continue;
-      }
-      const dep = deps[frame.next++]!;
-      const s = state.get(dep);
-      if (s === 1) {
-        const cycle = [...stack.slice(stack.indexOf(dep)), dep];
-        throw new OrunError(`cycle detected in job dependencies: ${cycle.join(" → ")}`, { location: locate?.(dep) });
-      }
-      if (s === undefined && dependsOn.has(dep)) {
-        state.set(dep, 1);
-        stack.push(dep);
-        frames.push({ id: dep, next: 0 });
-      }
-    }
-  };
-  for (const id of [...dependsOn.keys()].sort()) if (!state.has(id)) visit(id);
+  const cycle = findCycle([...dependsOn.keys()].sort(), (id) => dependsOn.get(id));
+  if (cycle) throw new OrunError(`cycle detected in job dependencies: ${cycle.join(" → ")}`, { location: locate?.(cycle[0]!) });
 }
 
-/** Binary min-heap of strings (code-unit order; job IDs are compared the same way everywhere). */
-class MinHeap {
-  private items: string[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(value: string): void {
-    const a = this.items;
-    a.push(value);
-    let i = a.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (a[parent]! <= value) break;
-      a[i] = a[parent]!;
-      i = parent;
-    }
-    a[i] = value;
-  }
-  pop(): string {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= a.length) break;
-        const r = l + 1;
-        const child = r < a.length && a[r]! < a[l]! ? r : l;
-        if (a[child]! >= last) break;
-        a[i] = a[child]!;
-        i = child;
-      }
-      a[i] = last;
-    }
-    return top;
-  }
-}
-
-/** Kahn's algorithm; among ready jobs the lexicographically smallest ID goes first. */
+/** Job IDs in topological order; among ready jobs the lexicographically smallest ID goes first. */
 export function topologicalOrder(dependsOn: ReadonlyMap<string, readonly string[]>): string[] {
-  const inDegree = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
-  for (const [id, deps] of dependsOn) {
-    inDegree.set(id, deps.length);
-    for (const dep of deps) {
-      const list = dependents.get(dep);
-      if (list) list.push(id);
-      else dependents.set(dep, [id]);
-    }
-  }
-  const ready = new MinHeap();
-  for (const [id, degree] of inDegree) if (degree === 0) ready.push(id);
-  const order: string[] = [];
-  while (ready.size > 0) {
-    const id = ready.pop();
-    order.push(id);
-    for (const dependent of dependents.get(id) ?? []) {
-      const left = inDegree.get(dependent)! - 1;
-      inDegree.set(dependent, left);
-      if (left === 0) ready.push(dependent);
-    }
-  }
-  if (order.length !== dependsOn.size) throw new OrunError("topological sort failed: possible cycle detected");
+  const { order, unordered } = orderDag(dependsOn.keys(), (id) => dependsOn.get(id));
+  if (unordered.length > 0) throw new OrunError("topological sort failed: possible cycle detected");
   return order;
 }
 
 export function resolveGraph(jobs: readonly BoundJob[], ctx: ResolveContext): ResolvedGraph {
   const edges = new Map<string, Set<string>>();
   const gates = new Map<string, PromotionGate[]>();
+  const index = indexNodes(jobs, (job) => job.id);
+  if ("duplicate" in index) throw new OrunError(`failed to plan jobs: duplicate job ID ${index.duplicate.id}`);
   for (const job of jobs) {
-    if (edges.has(job.id)) throw new OrunError(`failed to plan jobs: duplicate job ID ${job.id}`);
     edges.set(job.id, new Set());
     gates.set(job.id, []);
   }
@@ -238,8 +152,12 @@ export function resolveGraph(jobs: readonly BoundJob[], ctx: ResolveContext): Re
   promotion(jobs, ctx, edges, gates);
   const dependsOn = new Map<string, string[]>();
   for (const [id, set] of edges) dependsOn.set(id, [...set].sort());
-  const byId = new Map(jobs.map((j) => [j.id, j]));
-  assertAcyclic(dependsOn, (id) => byId.get(id)?.instance.component.origin?.at("dependsOn"));
-  return { order: topologicalOrder(dependsOn), dependsOn, gates };
+  const { order, unordered } = orderDag(dependsOn.keys(), (id) => dependsOn.get(id));
+  if (unordered.length > 0) {
+    // Only a failed ordering pays for the search that names the cycle.
+    assertAcyclic(dependsOn, (id) => index.byId.get(id)?.instance.component.origin?.at("dependsOn"));
+    throw new OrunError("topological sort failed: possible cycle detected");
+  }
+  return { order, dependsOn, gates };
 }
 

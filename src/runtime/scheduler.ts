@@ -4,8 +4,8 @@
 // `skipped` with the reason; failFast stops starting new jobs while running
 // ones finish. It owns no I/O: callers supply how to run a job and are told
 // about jobs that will not run.
+import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
-import { MinHeap } from "./min-heap.js";
 
 export type JobOutcome = "completed" | "failed" | "blocked" | "skipped";
 
@@ -39,7 +39,9 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   const byId = new Map(request.jobs.map((job) => [job.id, job]));
   const unmet = new Map<string, number>();
   const dependents = new Map<string, string[]>();
-  const ready = new MinHeap<string>((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Unmet counts are live run state (only a completed job releases its dependents), not a
+  // static ordering, so they live here; ready jobs start smallest ID first, as the plan orders them.
+  const ready = new ReadyQueue();
   const result: ScheduleResult = { completed: 0, failed: 0, blocked: 0, notRun: 0 };
   const finished = new Set<string>();
   const notRunReasons = new Map<string, string>();

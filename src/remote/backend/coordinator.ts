@@ -2,6 +2,7 @@
 // (40-remote-state.md §2 with decision 9's fixes). Stores load a run's state
 // inside a locked transaction, call one of these, and persist what changed,
 // so the rules live here once for SQLite and PostgreSQL alike.
+import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js";
 import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus } from "../protocol.js";
 
 export interface JobRecord {
@@ -89,21 +90,25 @@ export function initialJobs(plan: BackendPlan): JobRecord[] {
   if (!plan || typeof plan !== "object" || typeof plan.checksum !== "string" || !plan.checksum || !Array.isArray(plan.jobs)) {
     throw new CoordinatorError(400, "Missing or invalid plan");
   }
-  const seen = new Set<string>();
-  for (const [i, job] of plan.jobs.entries()) {
+  // Each job's shape is checked as the DAG module reaches it, so the first problem in plan order is the one reported.
+  const index = indexNodes(plan.jobs, (job, i) => {
     if (!job || typeof job.jobId !== "string" || job.jobId.trim() === "") throw new CoordinatorError(400, `plan.jobs[${i}].jobId must be a non-empty string`);
-    if (seen.has(job.jobId)) throw new CoordinatorError(400, `Duplicate jobId: ${job.jobId}`);
-    seen.add(job.jobId);
-  }
-  for (const [i, job] of plan.jobs.entries()) {
-    if (job.deps !== undefined && (!Array.isArray(job.deps) || job.deps.some((d) => typeof d !== "string"))) {
-      throw new CoordinatorError(400, `plan.jobs[${i}].deps must be an array of job IDs`);
-    }
-    for (const dep of job.deps ?? []) {
-      if (!seen.has(dep)) throw new CoordinatorError(400, `Job ${job.jobId} depends on unknown job ${dep}`);
-    }
-  }
-  assertAcyclic(plan.jobs.map((j) => ({ id: j.jobId, deps: j.deps ?? [] })));
+    return job.jobId;
+  });
+  if ("duplicate" in index) throw new CoordinatorError(400, `Duplicate jobId: ${index.duplicate.id}`);
+  const unknown = findUnknownDependency(
+    plan.jobs,
+    (job, i) => {
+      if (job.deps !== undefined && (!Array.isArray(job.deps) || job.deps.some((d) => typeof d !== "string"))) {
+        throw new CoordinatorError(400, `plan.jobs[${i}].deps must be an array of job IDs`);
+      }
+      return job.deps ?? [];
+    },
+    index.byId,
+  );
+  if (unknown) throw new CoordinatorError(400, `Job ${unknown.node.jobId} depends on unknown job ${unknown.dependency}`);
+  const cycle = findCycle(index.byId.keys(), (id) => index.byId.get(id)?.deps ?? []);
+  if (cycle) throw new CoordinatorError(400, `Dependency cycle: ${cycle.join(" -> ")}`);
   return plan.jobs.map((job, position) => ({
     jobId: job.jobId,
     position,
@@ -118,19 +123,6 @@ export function initialJobs(plan: BackendPlan): JobRecord[] {
     attempts: 0,
     logBytes: 0,
   }));
-}
-
-function assertAcyclic(nodes: { id: string; deps: string[] }[]): void {
-  const deps = new Map(nodes.map((n) => [n.id, n.deps]));
-  const state = new Map<string, 1 | 2>();
-  const visit = (id: string, trail: string[]): void => {
-    if (state.get(id) === 2) return;
-    if (state.get(id) === 1) throw new CoordinatorError(400, `Dependency cycle: ${[...trail.slice(trail.indexOf(id)), id].join(" -> ")}`);
-    state.set(id, 1);
-    for (const d of deps.get(id) ?? []) visit(d, [...trail, id]);
-    state.set(id, 2);
-  };
-  for (const n of nodes) visit(n.id, []);
 }
 
 export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
