@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,11 +49,16 @@
 extern char **environ;
 
 #define START_DELAY_MS 20
+#define LINGER_MS 250
+#define LINGER_POLL_MS 10
 
 struct child {
   pid_t pid;
   int out;
-  int ended;  /* reaped and reported; its output file still to be closed (and removed when empty) */
+  int reaped;  /* the process itself has exited (status holds how) */
+  int status;
+  struct timespec linger_until; /* while its group still has members: wait for them until then */
+  int ended;   /* reported; its output file still to be closed (and removed when empty) */
   long bytes;
   char id[32];
   char path[4096];
@@ -112,26 +118,58 @@ static void track(pid_t pid, int out, const char *path, const char *id) {
   children[nchildren].pid = pid;
   children[nchildren].out = out;
   children[nchildren].ended = 0;
+  children[nchildren].reaped = 0;
   snprintf(children[nchildren].path, sizeof children[nchildren].path, "%s", path);
   snprintf(children[nchildren].id, sizeof children[nchildren].id, "%s", id);
   nchildren++;
 }
 
+static void report_end(struct child *c) {
+  struct stat st;
+  c->bytes = fstat(c->out, &st) == 0 ? (long)st.st_size : 0;
+  c->ended = 1;
+  if (WIFEXITED(c->status)) reply("X %s %ld %ld %ld\n", c->id, WEXITSTATUS(c->status), 0, c->bytes);
+  else reply("X %s %ld %ld %ld\n", c->id, -1, WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0, c->bytes);
+}
+
+/*
+ * A step's end is reported once its process has exited and nothing else is
+ * left in its process group, or LINGER_MS later: output that the step's
+ * background processes write just after it exits is still captured (as a
+ * pipe reader waiting a moment for EOF would), and a daemon it left behind
+ * delays the step only briefly.
+ */
 static void reap(void) {
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     for (size_t i = 0; i < nchildren; i++) {
       struct child *c = &children[i];
-      if (c->pid != pid || c->ended) continue;
-      struct stat st;
-      c->bytes = fstat(c->out, &st) == 0 ? (long)st.st_size : 0;
-      c->ended = 1;
-      if (WIFEXITED(status)) reply("X %s %ld %ld %ld\n", c->id, WEXITSTATUS(status), 0, c->bytes);
-      else reply("X %s %ld %ld %ld\n", c->id, -1, WIFSIGNALED(status) ? WTERMSIG(status) : 0, c->bytes);
+      if (c->pid != pid || c->reaped) continue;
+      c->reaped = 1;
+      c->status = status;
+      if (kill(-c->pid, 0) == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &c->linger_until);
+        c->linger_until.tv_nsec += LINGER_MS * 1000000L;
+        while (c->linger_until.tv_nsec >= 1000000000L) c->linger_until.tv_sec++, c->linger_until.tv_nsec -= 1000000000L;
+      } else {
+        report_end(c);
+      }
       break;
     }
   }
+}
+
+/* Reports lingering steps whose group has emptied or whose wait is over; returns how many still linger. */
+static int settle_lingering(void) {
+  int lingering = 0;
+  for (size_t i = 0; i < nchildren; i++) {
+    struct child *c = &children[i];
+    if (!c->reaped || c->ended) continue;
+    if (kill(-c->pid, 0) != 0 || ms_until(&c->linger_until) == 0) report_end(c);
+    else lingering++;
+  }
+  return lingering;
 }
 
 /* After the end replies went out (the reader is waiting for them): close output files, remove empty ones. */
@@ -348,13 +386,19 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &chld, NULL);
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 71;
+  /* Processes a step leaves behind become our children when their parent exits, so they are
+     reaped promptly (zombies would keep a step's process group alive; see reap). */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   /* Ctrl-C reaches the whole foreground group; orun decides what to stop. */
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
 
+  int lingering = 0;
   for (;;) {
     struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
-    if (poll(fds, 2, outlen > 0 ? (int)ms_until(&due) : -1) < 0) {
+    int timeout = outlen > 0 ? (int)ms_until(&due) : -1;
+    if (lingering && (timeout < 0 || timeout > LINGER_POLL_MS)) timeout = LINGER_POLL_MS;
+    if (poll(fds, 2, timeout) < 0) {
       if (errno == EINTR) continue;
       return 72;
     }
@@ -379,6 +423,7 @@ int main(void) {
     }
     /* A child may have ended while we were spawning: reap before replying. */
     reap();
+    lingering = settle_lingering();
     if (urgent || (outlen > 0 && ms_until(&due) == 0)) flush_out();
     if (outlen == 0) clean_up_ended();
   }

@@ -174,6 +174,27 @@ test("native spawner: a step flooding its output still times out", async (t) => 
   assert.ok(streamed > 0);
 });
 
+test("native spawner: output a step's background process writes just after the step exits is kept; a daemon delays it only briefly", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  const late = await spawner.run(sh("echo early; (sleep 0.1; echo late) &", dir), { inheritEnv: false });
+  assert.equal(late.exitCode, 0, late.error);
+  assert.equal(late.output, "early\nlate\n");
+  const pidFile = path.join(dir, "daemon.pid");
+  const started = Date.now();
+  const daemon = await spawner.run(sh(`sleep 30 & echo $! > '${pidFile}'; echo done`, dir), { inheritEnv: false });
+  const daemonPid = Number(readFileSync(pidFile, "utf8").trim());
+  t.after(() => {
+    if (isAlive(daemonPid)) process.kill(daemonPid, "SIGKILL");
+  });
+  assert.equal(daemon.exitCode, 0, daemon.error);
+  assert.equal(daemon.output, "done\n");
+  assert.ok(Date.now() - started < 5000, "the step ended although its background sleep still runs");
+  assert.ok(isAlive(daemonPid), "orun does not kill what a successful step leaves running");
+  process.kill(daemonPid, "SIGKILL");
+  await waitUntil(() => !isAlive(daemonPid), "the sleep to die");
+  assert.deepEqual(await readdir(outDir), []);
+});
+
 test("native spawner: many concurrent processes each get their own outcome", async (t) => {
   const { spawner, dir } = await setup(t);
   const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => spawner.run(sh(`echo ${i}; exit ${i % 7}`, dir), { inheritEnv: false })));
