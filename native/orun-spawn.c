@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -54,7 +53,8 @@ extern char **environ;
 
 struct child {
   pid_t pid;
-  int out;
+  int out;     /* read-only descriptor of its output file (or the write one when it could not be reopened) */
+  int leases;  /* whether `out` is read-only, so writers_remain can ask the kernel */
   int reaped;  /* the process itself has exited (status holds how) */
   int status;
   struct timespec linger_until; /* while its group still has members: wait for them until then */
@@ -109,7 +109,7 @@ static void reply(const char *fmt, const char *id, long a, long b, long c) {
   outlen += (size_t)n;
 }
 
-static void track(pid_t pid, int out, const char *path, const char *id) {
+static void track(pid_t pid, int out, int leases, const char *path, const char *id) {
   if (nchildren == capchildren) {
     capchildren = capchildren ? capchildren * 2 : 64;
     children = realloc(children, capchildren * sizeof *children);
@@ -117,6 +117,7 @@ static void track(pid_t pid, int out, const char *path, const char *id) {
   }
   children[nchildren].pid = pid;
   children[nchildren].out = out;
+  children[nchildren].leases = leases;
   children[nchildren].ended = 0;
   children[nchildren].reaped = 0;
   snprintf(children[nchildren].path, sizeof children[nchildren].path, "%s", path);
@@ -133,11 +134,25 @@ static void report_end(struct child *c) {
 }
 
 /*
- * A step's end is reported once its process has exited and nothing else is
- * left in its process group, or LINGER_MS later: output that the step's
- * background processes write just after it exits is still captured (as a
- * pipe reader waiting a moment for EOF would), and a daemon it left behind
- * delays the step only briefly.
+ * Whether a process other than us still has the step's output file open for
+ * writing. A read lease can only be taken on a file nobody writes to, so the
+ * kernel answers without scanning /proc; the lease is dropped at once.
+ */
+static int writers_remain(struct child *c) {
+  if (!c->leases) return 0;
+  if (fcntl(c->out, F_SETLEASE, F_RDLCK) == 0) {
+    fcntl(c->out, F_SETLEASE, F_UNLCK);
+    return 0;
+  }
+  return errno == EAGAIN;
+}
+
+/*
+ * A step's end is reported once its process has exited and no other process
+ * (a background job it started) still holds its output, or LINGER_MS later:
+ * what those processes write just after the step exits is still captured, as
+ * a pipe reader waiting a moment for end-of-file would capture it. Background
+ * processes with their output redirected elsewhere do not delay the step.
  */
 static void reap(void) {
   int status;
@@ -148,7 +163,7 @@ static void reap(void) {
       if (c->pid != pid || c->reaped) continue;
       c->reaped = 1;
       c->status = status;
-      if (kill(-c->pid, 0) == 0) {
+      if (writers_remain(c)) {
         clock_gettime(CLOCK_MONOTONIC, &c->linger_until);
         c->linger_until.tv_nsec += LINGER_MS * 1000000L;
         while (c->linger_until.tv_nsec >= 1000000000L) c->linger_until.tv_sec++, c->linger_until.tv_nsec -= 1000000000L;
@@ -160,13 +175,13 @@ static void reap(void) {
   }
 }
 
-/* Reports lingering steps whose group has emptied or whose wait is over; returns how many still linger. */
+/* Reports lingering steps whose output is no longer held or whose wait is over; returns how many still linger. */
 static int settle_lingering(void) {
   int lingering = 0;
   for (size_t i = 0; i < nchildren; i++) {
     struct child *c = &children[i];
     if (!c->reaped || c->ended) continue;
-    if (kill(-c->pid, 0) != 0 || ms_until(&c->linger_until) == 0) report_end(c);
+    if (!writers_remain(c) || ms_until(&c->linger_until) == 0) report_end(c);
     else lingering++;
   }
   return lingering;
@@ -250,6 +265,7 @@ static int spawn_file(pid_t *pid, const char *file, int fd, const char *cwd, cha
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGINT, &dfl, NULL);
     sigaction(SIGPIPE, &dfl, NULL);
+    sigaction(SIGIO, &dfl, NULL);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     int in = open("/dev/null", O_RDONLY);
@@ -344,7 +360,12 @@ static void spawn_one(char **fields, size_t nfields) {
     fail(id, err, at);
     return;
   }
-  track(pid, fd, out, id);
+  /* Keep a read-only descriptor (for the size and the lease test); the child has its own copies. */
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  int rfd = open(self, O_RDONLY | O_CLOEXEC);
+  if (rfd >= 0) close(fd);
+  track(pid, rfd >= 0 ? rfd : fd, rfd >= 0, out, id);
   reply("S %s %ld\n", id, pid, 0, 0);
 }
 
@@ -386,12 +407,10 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &chld, NULL);
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 71;
-  /* Processes a step leaves behind become our children when their parent exits, so they are
-     reaped promptly (zombies would keep a step's process group alive; see reap). */
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
   /* Ctrl-C reaches the whole foreground group; orun decides what to stop. */
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGIO, SIG_IGN); /* a lease break (see writers_remain) must not kill us */
 
   int lingering = 0;
   for (;;) {

@@ -50,7 +50,10 @@ export interface StepContext {
   env: Record<string, string>;
   /** Milliseconds before the step must be killed; undefined = no limit. */
   timeoutMs?: number;
-  /** Aborts this attempt (timeout or cancellation); runners must kill what they started. */
+  /**
+   * Aborted when the run is cancelled (Ctrl-C, SIGTERM); runners must kill what they started. It is the
+   * run's signal, shared by every step (remove listeners when the step ends); timeouts are `timeoutMs`.
+   */
   signal: AbortSignal;
   /** Live output, already combined stdout+stderr, for --verbose and `orun logs --follow`. */
   onOutput: (chunk: string) => void;

@@ -113,8 +113,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       jobDone: 0,
       jobFailed: 0,
     };
-    // Independent files: written together (each write is fsynced).
-    await Promise.all([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta)]);
+    // Independent files, written together; all have landed (or failed) before a failure is handled,
+    // so the clean-up below never races a "running" metadata write.
+    await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta)]);
 
     runner = await runnerReady;
     runContext = {
@@ -405,4 +406,10 @@ function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: 
   };
   ctx.emit({ type: "run-end", summary });
   return { summary, exitCode: 0 };
+}
+
+/** Waits for every promise, then throws the first failure (Promise.all would throw while others still run). */
+async function settleAll(promises: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(promises)).find((result) => result.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }

@@ -174,6 +174,16 @@ test("native spawner: a step flooding its output still times out", async (t) => 
   assert.ok(streamed > 0);
 });
 
+test("native spawner: a background process that does not hold the step's output does not delay the step's end", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const marker = path.join(dir, "bg-finished");
+  // Its output goes elsewhere: the step ends when its shell does, not when the background job does.
+  const outcome = await spawner.run(sh(`(exec >/dev/null 2>&1; sleep 0.3; touch '${marker}') & echo done`, dir), { inheritEnv: false });
+  assert.equal(outcome.output, "done\n");
+  assert.equal(existsSync(marker), false, "the step's end waited for its background job");
+  await waitUntil(() => existsSync(marker), "the background job to finish");
+});
+
 test("native spawner: output a step's background process writes just after the step exits is kept; a daemon delays it only briefly", async (t) => {
   const { spawner, dir, outDir } = await setup(t);
   const late = await spawner.run(sh("echo early; (sleep 0.1; echo late) &", dir), { inheritEnv: false });

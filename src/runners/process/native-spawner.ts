@@ -1,7 +1,7 @@
 // Starts processes through orun-spawn (native/orun-spawn.c), a tiny helper
-// that spawns with posix_spawn. Node's child_process forks the whole orun
+// that spawns with vfork. Node's child_process forks the whole orun
 // process for every spawn, which costs more CPU than a no-op step itself;
-// the helper's vfork-style spawn costs a fraction of that. The supervision
+// the helper's spawn costs a fraction of that. The supervision
 // (process groups, timeouts, abort, combined output) is runProcess's: the
 // helper only starts processes and reports their pid and end.
 //
