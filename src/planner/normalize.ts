@@ -1,7 +1,8 @@
 // Stage 2: normalize. Applies the defaults every later stage relies on and
-// rejects what cannot be planned: duplicate or nameless components, bad
-// promotion dependencies and promotion cycles. (Reserved ORUN_ env keys and
-// change.watches values were refused by the loader, with the line.)
+// rejects what cannot be planned: duplicate or nameless components and bad
+// promotion dependencies. (Reserved ORUN_ env keys, change.watches values and
+// promotion cycles were refused by the loader, with the line; merging presets
+// cannot create a cycle, see checkPromotionCycles in load/intent.ts.)
 // `enabled: false` removes a component here (decision 5; v2.3 ignored it).
 import type {
   Component,
@@ -91,27 +92,6 @@ function normalizePromotion(envName: string, dep: PromotionDependency, known: Se
   };
 }
 
-/** Three-colour DFS from each env (sorted), following promotion deps in declared order. */
-function checkPromotionCycles(environments: NormalizedEnvironment[], byName: Map<string, NormalizedEnvironment>): void {
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (name: string): void => {
-    state.set(name, "visiting");
-    stack.push(name);
-    for (const dep of byName.get(name)?.promotion ?? []) {
-      const s = state.get(dep.environment);
-      if (s === "visiting") {
-        const cycle = [...stack.slice(stack.indexOf(dep.environment)), dep.environment];
-        throw fail(`promotion dependency cycle detected: ${cycle.join(" → ")}`, dep.origin?.at("environment"));
-      }
-      if (s === undefined) visit(dep.environment);
-    }
-    stack.pop();
-    state.set(name, "done");
-  };
-  for (const env of environments) if (!state.has(env.name)) visit(env.name);
-}
-
 export function normalizeIntent(intent: Intent, components: Component[]): NormalizedIntent {
   const rootEnv = intent.env ?? {};
   const { enabled, disabled } = normalizeComponents(components);
@@ -131,7 +111,6 @@ export function normalizeIntent(intent: Intent, components: Component[]): Normal
     };
   });
   const environmentsByName = new Map(environments.map((e) => [e.name, e]));
-  checkPromotionCycles(environments, environmentsByName);
 
   return {
     intent,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { loadWorkspace } from "../../src/planner/load/index.js";
+import { compilePlan } from "../../src/planner/compile.js";
 import { applyIntentPresets } from "../../src/planner/presets.js";
 import { tempDir } from "./changes/git-repo.js";
 
@@ -201,6 +202,45 @@ describe("intent presets (extends)", () => {
       assert.match(err.message, /^intent\.yaml:9: extends\[1\]\.preset: source "local" does not publish preset "third"; available: \[base dangling escape extra-key second wrong-kind\]/);
       return true;
     });
+  });
+
+  test("a preset's own promotion cycle is refused in the preset file", async () => {
+    const dir = workspace("preset-cycle", "extends:\n  - {source: local, preset: dangling}", {
+      "comps/presets/dangling.yaml": "kind: IntentPreset\nspec:\n  environments:\n    x: {promotion: {dependsOn: [{environment: y}]}}\n    y: {promotion: {dependsOn: [{environment: x}]}}\n",
+    });
+    await assert.rejects(load(dir), (err: Error) => {
+      assert.equal(err.message, "comps/presets/dangling.yaml:5: environments.y.promotion.dependsOn: promotion dependency cycle detected: x → y → x");
+      return true;
+    });
+  });
+
+  test("promotion edges of the repository and a preset never combine into a cycle", async () => {
+    // Naively joined, repo dev → qa and preset qa → dev would be a cycle; each environment keeps one side's edges.
+    const repo = intent("extends:\n  - {source: local, preset: dangling}").replace(
+      '    selectors: {components: ["*"]}\ncomponents:',
+      '    selectors: {components: ["*"]}\n    promotion: {dependsOn: [{environment: qa}]}\n  qa:\n    selectors: {components: ["*"]}\ncomponents:',
+    );
+    const dir = workspace("promotion-merge", "", {
+      "intent.yaml": repo,
+      "comps/presets/dangling.yaml":
+        "kind: IntentPreset\nspec:\n  environments:\n    dev: {}\n    qa: {promotion: {dependsOn: [{environment: dev}]}}\n    uat: {selectors: {components: [\"*\"]}, promotion: {dependsOn: [{environment: qa}]}}\n",
+    });
+    const merged = await load(dir);
+    const edges = Object.values(merged.environments).map((e) => [e.name, e.promotion.dependsOn.map((d) => d.environment)]);
+    assert.deepEqual(edges, [
+      ["dev", ["qa"]],
+      ["qa", []],
+      ["uat", ["qa"]],
+    ]);
+    const { plan } = await compilePlan({ cwd: dir, revision: null });
+    assert.deepEqual(
+      plan.jobs.map((j) => [j.id, j.dependsOn ?? []]),
+      [
+        ["a@qa.deploy", []],
+        ["a@dev.deploy", ["a@qa.deploy"]],
+        ["a@uat.deploy", ["a@qa.deploy"]],
+      ],
+    );
   });
 
   test("bad preset files: wrong kind, unsupported keys, a path leaving the source, a dangling trigger ref", async () => {

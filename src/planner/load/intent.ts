@@ -14,6 +14,7 @@ import {
   type StringMap,
   type TriggerBinding,
 } from "../../model/intent.js";
+import { findCycle } from "../../model/dag.js";
 import { validateDocument } from "../validate/documents.js";
 import { didYouMean } from "../validate/did-you-mean.js";
 import { decodeComponentBody } from "./components.js";
@@ -215,23 +216,27 @@ function checkReferences(yd: YamlDoc, intent: Intent): void {
   });
 }
 
-/** Promotion edges must form a DAG: `promotion dependency cycle detected: a → b → a`. */
+/**
+ * Promotion edges must form a DAG: `promotion dependency cycle detected: a → b → a`,
+ * located at the `promotion.dependsOn` of the environment whose dependency closes
+ * the loop. Roots are the sorted names, dependencies followed as declared (spec 11
+ * §1.9). Every dependency names another environment of this document (checked
+ * above), so the search sees the whole graph.
+ *
+ * This is the only promotion cycle check: every intent and every preset passes
+ * through here, and merging presets (src/planner/presets.ts) cannot close a
+ * cycle: a repository environment keeps its own edges, which name repository
+ * environments; an environment only a preset provides keeps that preset's edges,
+ * which name environments the same preset declares, taken from that preset or
+ * an earlier one. Along any merged cycle the providing preset could only move
+ * earlier, so the whole cycle would lie in one preset, which was refused here.
+ */
 function checkPromotionCycles(yd: YamlDoc, intent: Intent): void {
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (name: string): void => {
-    state.set(name, "visiting");
-    stack.push(name);
-    for (const dep of intent.environments[name]!.promotion.dependsOn) {
-      const s = state.get(dep.environment);
-      if (s === "visiting") {
-        const cycle = [...stack.slice(stack.indexOf(dep.environment)), dep.environment];
-        throw errorAt(yd, ["environments", name, "promotion", "dependsOn"], `promotion dependency cycle detected: ${cycle.join(" → ")}`);
-      }
-      if (s === undefined) visit(dep.environment);
-    }
-    stack.pop();
-    state.set(name, "done");
-  };
-  for (const name of Object.keys(intent.environments).sort()) if (!state.has(name)) visit(name);
+  const cycle = findCycle(Object.keys(intent.environments).sort(), (name) =>
+    intent.environments[name]?.promotion.dependsOn.map((dep) => dep.environment),
+  );
+  if (cycle) {
+    const closing = cycle[cycle.length - 2]!;
+    throw errorAt(yd, ["environments", closing, "promotion", "dependsOn"], `promotion dependency cycle detected: ${cycle.join(" → ")}`);
+  }
 }

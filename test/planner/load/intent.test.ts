@@ -162,6 +162,35 @@ test("promotion dependencies must name another existing environment, without cyc
   );
 });
 
+test("a promotion cycle is named from the first sorted root and located at the dependsOn that closes it", async () => {
+  // Roots prod, qa, staging: prod → staging; staging's first dependency (qa) is a dead end, its second closes the loop.
+  const message = await loadError(
+    await repoS(`environments:
+  prod:
+    promotion:
+      dependsOn:
+        - environment: staging
+  qa: {}
+  staging:
+    promotion:
+      dependsOn:
+        - environment: qa
+        - environment: prod
+`),
+  );
+  assert.equal(message, "intent.yaml:14: environments.staging.promotion.dependsOn: promotion dependency cycle detected: prod → staging → prod");
+  // Of two cycles, the one the search meets first; the declared order of dependencies decides.
+  const two = await loadError(
+    await repoS(`environments:
+  a: {promotion: {dependsOn: [{environment: c}, {environment: b}]}}
+  b: {promotion: {dependsOn: [{environment: a}]}}
+  c: {promotion: {dependsOn: [{environment: d}]}}
+  d: {promotion: {dependsOn: [{environment: c}]}}
+`),
+  );
+  assert.equal(two, "intent.yaml:10: environments.d.promotion.dependsOn: promotion dependency cycle detected: c → d → c");
+});
+
 test("activation triggerRefs must name declared trigger bindings", async () => {
   await loadError(
     await repoS(`automation: {triggerBindings: {push-main: {on: {provider: github, event: push}}}}
