@@ -4,6 +4,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
+import { findUnknownDependency, indexNodes } from "../model/dag.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
@@ -105,6 +106,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** One job's shape (`where` is its field, `jobs[i]`), with its ID and dependencies canonicalised. */
+function parseJob(raw: unknown, file: string, where: string): PlanJob {
+  if (!isRecord(raw)) throw invalid(file, where, "must be an object");
+  if (typeof raw.id !== "string" || raw.id === "") throw invalid(file, `${where}.id`, "must be a non-empty string");
+  if (!Array.isArray(raw.steps)) throw invalid(file, `${where}.steps`, "must be an array");
+  raw.steps.forEach((step, s) => {
+    if (!isRecord(step) || typeof step.id !== "string") throw invalid(file, `${where}.steps[${s}].id`, "must be a string");
+  });
+  if (raw.dependsOn !== undefined && (!Array.isArray(raw.dependsOn) || raw.dependsOn.some((d) => typeof d !== "string"))) {
+    throw invalid(file, `${where}.dependsOn`, "must be an array of job IDs");
+  }
+  const job = { ...raw, id: canonicalJobId(raw.id) } as unknown as PlanJob;
+  if (job.dependsOn) job.dependsOn = job.dependsOn.map(canonicalJobId);
+  return job;
+}
+
 /** Checks the structure a runner relies on and canonicalises job IDs (v2 dotted IDs are accepted). */
 export function parsePlan(value: unknown, file: string): Plan {
   if (!isRecord(value)) throw invalid(file, "", "expected a JSON/YAML object");
@@ -112,30 +129,19 @@ export function parsePlan(value: unknown, file: string): Plan {
   if (value.kind !== PLAN_KIND) throw invalid(file, "kind", `expected "${PLAN_KIND}", got ${JSON.stringify(value.kind)}`);
   if (!isRecord(value.metadata)) throw invalid(file, "metadata", "must be an object");
   if (!Array.isArray(value.jobs)) throw invalid(file, "jobs", "must be an array");
-  const seen = new Set<string>();
-  const jobs = value.jobs.map((raw, i): PlanJob => {
-    const where = `jobs[${i}]`;
-    if (!isRecord(raw)) throw invalid(file, where, "must be an object");
-    if (typeof raw.id !== "string" || raw.id === "") throw invalid(file, `${where}.id`, "must be a non-empty string");
-    if (!Array.isArray(raw.steps)) throw invalid(file, `${where}.steps`, "must be an array");
-    raw.steps.forEach((step, s) => {
-      if (!isRecord(step) || typeof step.id !== "string") throw invalid(file, `${where}.steps[${s}].id`, "must be a string");
-    });
-    if (raw.dependsOn !== undefined && (!Array.isArray(raw.dependsOn) || raw.dependsOn.some((d) => typeof d !== "string"))) {
-      throw invalid(file, `${where}.dependsOn`, "must be an array of job IDs");
-    }
-    const id = canonicalJobId(raw.id);
-    if (seen.has(id)) throw invalid(file, `${where}.id`, `duplicate job ID ${id}`);
-    seen.add(id);
-    const job = { ...raw, id } as unknown as PlanJob;
-    if (job.dependsOn) job.dependsOn = job.dependsOn.map(canonicalJobId);
-    return job;
+  // Each job is checked and canonicalised as it is indexed, so the first problem in file order is the one reported.
+  const jobs: PlanJob[] = [];
+  const indexed = indexNodes(value.jobs, (raw, i) => {
+    const job = parseJob(raw, file, `jobs[${i}]`);
+    jobs.push(job);
+    return job.id;
   });
-  for (const [i, job] of jobs.entries()) {
-    for (const dep of job.dependsOn ?? []) {
-      if (!seen.has(dep)) throw invalid(file, `jobs[${i}].dependsOn`, `unknown job ${dep}`);
-    }
+  if ("duplicate" in indexed) {
+    const { id, index } = indexed.duplicate;
+    throw invalid(file, `jobs[${index}].id`, `duplicate job ID ${id}`);
   }
+  const unknown = findUnknownDependency(jobs, (job) => job.dependsOn ?? [], indexed.byId);
+  if (unknown) throw invalid(file, `jobs[${unknown.index}].dependsOn`, `unknown job ${unknown.dependency}`);
   const execution = isRecord(value.execution) ? value.execution : { concurrency: 4, failFast: true };
   const spec = isRecord(value.spec) ? value.spec : {};
   return { ...(value as unknown as Plan), execution: execution as unknown as Plan["execution"], spec, jobs };

@@ -7,7 +7,7 @@ import type { Plan } from "../../src/model/plan.js";
 import { stampPlan } from "../../src/plan/checksum.js";
 import { encodePlanJson } from "../../src/plan/format.js";
 import { encodePlanYaml } from "../../src/plan/format-yaml.js";
-import { listStoredPlans, loadPlanFile, loadPlanRef, plansDir, resolvePlanRef, savePlan, writePlanFile } from "../../src/plan/store.js";
+import { listStoredPlans, loadPlanFile, loadPlanRef, parsePlan, plansDir, resolvePlanRef, savePlan, writePlanFile } from "../../src/plan/store.js";
 import { goldenPlan } from "./golden.js";
 
 let root = "";
@@ -105,6 +105,40 @@ test("corrupt or hostile plan files are refused with the file and field named", 
   delete noSteps.jobs[0]!.steps;
   await assert.rejects(loadPlanFile(await write("nosteps.json", JSON.stringify(noSteps))), /jobs\[0\]\.steps/);
   await assert.rejects(loadPlanFile(path.join(dir, "missing.json")), /missing\.json: failed to read plan/);
+});
+
+test("parsePlan names the first structural problem in file order, comparing canonical job IDs", () => {
+  const job = (id: unknown, dependsOn?: unknown): Record<string, unknown> => ({ id, steps: [], ...(dependsOn === undefined ? {} : { dependsOn }) });
+  const plan = (...jobs: unknown[]): unknown => ({ apiVersion: "orun.io/v1", kind: "Plan", metadata: {}, jobs });
+  const problem = (value: unknown): string => {
+    try {
+      parsePlan(value, "p.json");
+    } catch (err) {
+      return (err as Error).message;
+    }
+    assert.fail("expected parsePlan to refuse the plan");
+  };
+  // The dotted v2 form and the canonical form are the same job.
+  assert.equal(problem(plan(job("db@dev.deploy"), job("db.dev.deploy"))), "p.json (jobs[1].id): invalid plan: duplicate job ID db@dev.deploy");
+  // A duplicate before a malformed job is reported first, and the other way round.
+  assert.equal(problem(plan(job("a@dev.x"), job("a@dev.x"), job(""))), "p.json (jobs[1].id): invalid plan: duplicate job ID a@dev.x");
+  assert.equal(problem(plan(job("a@dev.x"), job(7), job("a@dev.x"))), "p.json (jobs[1].id): invalid plan: must be a non-empty string");
+  // Shape problems of any job come before unknown dependencies of an earlier one.
+  assert.equal(problem(plan(job("a@dev.x", ["ghost@dev.x"]), { id: "b@dev.x" })), "p.json (jobs[1].steps): invalid plan: must be an array");
+  // The first unknown dependency: jobs in order, then each job's list in order.
+  assert.equal(
+    problem(plan(job("a@dev.x"), job("b@dev.x", ["a.dev.x", "ghost.dev.x", "other@dev.x"]), job("c@dev.x", ["nope@dev.x"]))),
+    "p.json (jobs[1].dependsOn): invalid plan: unknown job ghost@dev.x",
+  );
+  // Dependencies may name jobs later in the file; dotted IDs come back canonical.
+  const parsed = parsePlan(plan(job("b.dev.x", ["a.dev.x"]), job("a@dev.x")), "p.json");
+  assert.deepEqual(
+    parsed.jobs.map((j) => [j.id, j.dependsOn]),
+    [
+      ["b@dev.x", ["a@dev.x"]],
+      ["a@dev.x", undefined],
+    ],
+  );
 });
 
 test("listStoredPlans reports v2.3's Name/Path/Checksum/Jobs/CreatedAt fields in file-name order", async () => {
