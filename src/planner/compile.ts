@@ -2,13 +2,13 @@
 // filter → bind → resolve → materialize → checksum. `compileWorkspace` is the
 // pure part (no I/O: same workspace and options, same plan); `compilePlan`
 // adds the edges: loading files and reading the git revision.
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { compositionFor, jobBindings as registryJobBindings } from "../model/composition.js";
 import type { FreeMap } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
 import { stampPlan } from "../plan/checksum.js";
 import { OrunError } from "../util/errors.js";
+import { headCommit } from "../util/git.js";
 import { bindJobs } from "./bind.js";
 import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
 import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
@@ -180,18 +180,11 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   };
 }
 
-/** `git rev-parse HEAD` in the intent directory; undefined outside a repository. */
-export function gitRevision(dir: string): string | undefined {
-  const result = spawnSync("git", ["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  const sha = result.status === 0 ? result.stdout.trim() : "";
-  return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
-}
-
 /** Loads the intent (unless given) and compiles it. `orun plan`, `orun validate` and `orun run` use this. */
 export async function compilePlan(options: CompileOptions): Promise<CompileResult> {
   const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath }));
   // Intent presets merged and trigger references checked before normalize (src/planner/triggers/workspace.ts).
   const workspace = await prepareCiWorkspace(loaded);
-  const revision = options.revision === undefined ? gitRevision(workspace.rootDir) : (options.revision ?? undefined);
+  const revision = options.revision === undefined ? await headCommit(workspace.rootDir) : (options.revision ?? undefined);
   return compileWorkspace(workspace, { ...options, revision });
 }

@@ -3,26 +3,15 @@
 // missing repository or ref is an error: a silently empty change set would
 // make CI skip work it should do.
 
-import { execFile } from "node:child_process";
 import { realpath } from "node:fs/promises";
 import { OrunError } from "../../util/errors.js";
+import { runGit, type GitResult } from "../../util/git.js";
 
-export interface GitResult {
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-export function git(cwd: string, args: readonly string[]): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    execFile("git", ["-C", cwd, ...args], { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" } }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === "ENOENT") {
-        reject(new OrunError("change detection needs git, but `git` was not found on PATH"));
-        return;
-      }
-      resolve({ ok: !err, stdout, stderr });
-    });
-  });
+/** runGit, with git missing from PATH an error: change detection cannot work without it. */
+async function git(cwd: string, args: readonly string[]): Promise<GitResult> {
+  const result = await runGit(cwd, args);
+  if (result.missing) throw new OrunError("change detection needs git, but `git` was not found on PATH");
+  return result;
 }
 
 /** Absolute, symlink-resolved top level of the repository containing `dir`. */

@@ -1,9 +1,9 @@
 // The `github` context and the GITHUB_* / RUNNER_* variables a real runner
 // provides, derived from the workspace's git checkout and the host env
 // (values already set by a real GitHub runner win).
-import { execFile } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
+import { gitOutput } from "../../util/git.js";
 import { DEFAULT_API_URL } from "./github-api.js";
 
 export interface RepoInfo {
@@ -13,10 +13,9 @@ export interface RepoInfo {
   sha: string;
 }
 
-function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve) => {
-    execFile("git", ["-C", cwd, ...args], { timeout: 5000 }, (err, stdout) => resolve(err ? "" : stdout.trim()));
-  });
+/** A git value of the checkout, "" when git cannot say (no repository, no remote, git not installed). */
+async function git(cwd: string, args: string[]): Promise<string> {
+  return (await gitOutput(cwd, args, { timeoutMs: 5000 })) ?? "";
 }
 
 /** `git@github.com:o/r.git`, `https://github.com/o/r(.git)` → `o/r`. */
