@@ -225,11 +225,13 @@ function checkReferences(yd: YamlDoc, intent: Intent): void {
  *
  * This is the only promotion cycle check: every intent and every preset passes
  * through here, and merging presets (src/planner/presets.ts) cannot close a
- * cycle: a repository environment keeps its own edges, which name repository
- * environments; an environment only a preset provides keeps that preset's edges,
- * which name environments the same preset declares, taken from that preset or
- * an earlier one. Along any merged cycle the providing preset could only move
- * earlier, so the whole cycle would lie in one preset, which was refused here.
+ * cycle. Repository environments keep their own edges, which name only
+ * repository environments, so a cycle through one lies in the repository. An
+ * environment only presets provide takes the first such preset's edges, which
+ * name environments of that preset, each provided by the repository, that
+ * preset or an earlier one. Around a cycle of preset-provided environments the
+ * provider can thus only stay or move earlier, so it stays: the cycle lies in
+ * one preset, which was refused here.
  */
 function checkPromotionCycles(yd: YamlDoc, intent: Intent): void {
   const cycle = findCycle(Object.keys(intent.environments).sort(), (name) =>
