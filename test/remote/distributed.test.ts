@@ -26,7 +26,9 @@ describe("distributed runs through the backend", () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-distributed-"));
     issuer = await startOidcIssuer();
     db = (await testDatabase("sqlite"))!;
-    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 3000, sweepIntervalMs: 200 });
+    // 6 s leases (heartbeat every 1.5 s): short enough for the SIGKILL take-over test, long enough that a runner
+    // stalled by a loaded 2-core CI machine keeps its job.
+    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 6000, sweepIntervalMs: 200 });
     token = await tokenFor(backend.store, "acme/widgets");
   });
   after(async () => {
