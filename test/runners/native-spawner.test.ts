@@ -178,7 +178,7 @@ test("native spawner: a background process that does not hold the step's output 
   const { spawner, dir } = await setup(t);
   const marker = path.join(dir, "bg-finished");
   // Its output goes elsewhere: the step ends when its shell does, not when the background job does.
-  const outcome = await spawner.run(sh(`(exec >/dev/null 2>&1; sleep 0.3; touch '${marker}') & echo done`, dir), { inheritEnv: false });
+  const outcome = await spawner.run(sh(`(exec >/dev/null 2>&1; sleep 1; touch '${marker}') & echo done`, dir), { inheritEnv: false });
   assert.equal(outcome.output, "done\n");
   assert.equal(existsSync(marker), false, "the step's end waited for its background job");
   await waitUntil(() => existsSync(marker), "the background job to finish");
