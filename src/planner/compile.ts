@@ -47,6 +47,34 @@ export interface CompileOptions {
   workspace?: LoadedWorkspace;
   /** Git revision to record; by default read from the intent repository (null: none). */
   revision?: string | null;
+  /** Observer of the compile stages (`--debug`); compiling is the same with or without it. */
+  trace?: CompileTrace;
+}
+
+/** The stages of compileWorkspace, in order. */
+export type CompileStage = "normalize" | "validate" | "expand" | "filter" | "bind" | "resolve" | "materialize" | "checksum";
+
+/** Told when each stage starts and when it is done, with a one-line summary of its result. */
+export interface CompileTrace {
+  start(stage: CompileStage): void;
+  done(stage: CompileStage, summary: string): void;
+}
+
+const plural = (n: number, word: string, words = `${word}s`): string => `${n} ${n === 1 ? word : words}`;
+
+/** Runs one stage, telling the trace (if any); summaries are only computed when traced. */
+function runStage<T>(trace: CompileTrace | undefined, stage: CompileStage, run: () => T, summary: (result: T) => string): T {
+  if (!trace) return run();
+  trace.start(stage);
+  const result = run();
+  trace.done(stage, summary(result));
+  return result;
+}
+
+function countInstances(instances: InstanceMap): number {
+  let n = 0;
+  for (const list of instances.values()) n += list.length;
+  return n;
 }
 
 export interface CompileStats {
@@ -108,11 +136,14 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
 
 /** The pure compiler: a loaded workspace in, a stamped plan out. */
 export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<CompileOptions, "workspace"> & { revision?: string | null }): CompileResult {
-  const normalized = normalizeIntent(workspace.intent, workspace.components);
-  const schemaDefaults = validateParameters(normalized, workspace);
+  const trace = options.trace;
+  const normalized = runStage(trace, "normalize", () => normalizeIntent(workspace.intent, workspace.components), (n) =>
+    `${plural(n.environments.length, "environment")}, ${plural(n.components.length, "component")}${n.disabled.size ? ` (${n.disabled.size} disabled)` : ""}`,
+  );
+  const schemaDefaults = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
   const warnings = subscriptionWarnings(normalized);
 
-  const expanded = expandInstances(normalized);
+  const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
   const applies = new Set<string>();
   const planned = new Set<string>();
   for (const [env, list] of expanded) {
@@ -127,22 +158,40 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
       warnings.push(`${where}component ${component.name} applies to no environment (no matching subscription or environment selector)`);
     }
   }
-  let instances = filterEnvironments(expanded, splitList(options.envs), options.trigger?.activeEnvironments);
-  instances = filterComponents(instances, splitList(options.components), normalized);
-  const selected = options.selectComponents?.(instances, normalized);
-  if (selected) instances = keepComponents(instances, selected, false);
+  const instances = runStage(
+    trace,
+    "filter",
+    () => {
+      let kept = filterEnvironments(expanded, splitList(options.envs), options.trigger?.activeEnvironments);
+      kept = filterComponents(kept, splitList(options.components), normalized);
+      const selected = options.selectComponents?.(kept, normalized);
+      return selected ? keepComponents(kept, selected, false) : kept;
+    },
+    (m) => `${plural(countInstances(m), "instance")} in scope (${[...m.keys()].join(", ") || "no environments"})`,
+  );
 
-  const jobs = bindJobs(instances, workspace.compositions, { matchedTriggers: options.trigger?.matchedBindings });
-  const graph = resolveGraph(jobs, {
-    normalized,
-    activeEnvironments: [...instances.keys()],
-    appliesIn: (component, environment) => applies.has(`${component}@${environment}`),
-  });
+  const jobs = runStage(trace, "bind", () => bindJobs(instances, workspace.compositions, { matchedTriggers: options.trigger?.matchedBindings }), (j) => plural(j.length, "job"));
+  const graph = runStage(
+    trace,
+    "resolve",
+    () =>
+      resolveGraph(jobs, {
+        normalized,
+        activeEnvironments: [...instances.keys()],
+        appliesIn: (component, environment) => applies.has(`${component}@${environment}`),
+      }),
+    (g) => `${plural([...g.dependsOn.values()].reduce((n, deps) => n + deps.length, 0), "dependency edge")}, ${plural([...g.gates.values()].reduce((n, gates) => n + gates.length, 0), "promotion gate")}`,
+  );
   const jobBindings: Record<string, string> = {};
   for (const [type, registry] of Object.entries(registryJobBindings(workspace.compositions))) if (registry) jobBindings[type] = registry;
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const materializeCtx = { rootEnv: normalized.env, jobBindings, schemaDefaults };
-  const planJobs = graph.order.map((id) => materializeJob(byId.get(id)!, { dependsOn: graph.dependsOn.get(id)!, gates: graph.gates.get(id)! }, materializeCtx));
+  const planJobs = runStage(
+    trace,
+    "materialize",
+    () => graph.order.map((id) => materializeJob(byId.get(id)!, { dependsOn: graph.dependsOn.get(id)!, gates: graph.gates.get(id)! }, materializeCtx)),
+    (list) => `${plural(list.length, "job")}, ${plural(list.reduce((n, j) => n + j.steps.length, 0), "step")}`,
+  );
 
   const meta = workspace.intent.metadata ?? {};
   const state = workspace.intent.execution?.state;
@@ -163,7 +212,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     spec: Object.keys(jobBindings).length ? { jobBindings } : {},
     jobs: planJobs,
   };
-  const plan = stampPlan(unstamped);
+  const plan = runStage(trace, "checksum", () => stampPlan(unstamped), (p) => p.metadata.checksum ?? "");
   if (workspace.sources.length) plan.spec.compositionSources = workspace.sources;
   if (options.trigger) plan.metadata.trigger = options.trigger;
   const workDir = path.relative(options.cwd, workspace.rootDir).split(path.sep).join("/") || ".";
