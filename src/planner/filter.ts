@@ -8,7 +8,8 @@ import { matchesPattern, type InstanceMap } from "./expand.js";
 import type { NormalizedIntent } from "./normalize.js";
 import { suggestName } from "./validate/did-you-mean.js";
 
-function noMatch(kind: "environment" | "component", input: string, available: readonly string[], field: string): OrunError {
+/** `no component matched "x"`, with v2.3's did-you-mean and the available names (also used by `orun get components NAME`). */
+export function noMatch(kind: "environment" | "component", input: string, available: readonly string[], field: string): OrunError {
   const suggestion = suggestName(input, available);
   let message = `no ${kind} matched "${input}"`;
   if (suggestion) message += `\n\ndid you mean:\n  ${suggestion}`;
