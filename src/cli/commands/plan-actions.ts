@@ -25,6 +25,7 @@ import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js
 import { locateIntent } from "../../planner/load/locate.js";
 import type { LoadedWorkspace } from "../../planner/load/index.js";
 import { ExecutionStore } from "../../runtime/records/store.js";
+import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.js";
 import { readStateFile } from "../../runtime/records/state.js";
 import { errorMessage, OrunError } from "../../util/errors.js";
 
@@ -86,6 +87,8 @@ export interface PlanFlags {
   trigger?: string;
   fromCi?: string;
   eventFile?: string;
+  /** Stage lines and a job dump on stdout (./compile-debug.ts). */
+  debug?: boolean;
 }
 
 export async function planAction(component: string | undefined, flags: PlanFlags): Promise<void> {
@@ -93,7 +96,8 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   if (flags.name !== undefined) assertPlanName(flags.name);
   const components = [...(flags.component ?? []), ...(component ? [component] : [])];
   const { compileForCi } = await import("../../planner/triggers/index.js");
-  const result = await compileForCi({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name }, flags);
+  const debug = flags.debug ? { workspace: await loadWorkspaceTraced(out, { cwd: process.cwd(), intentPath: flags.intent }), trace: debugTrace(out) } : {};
+  const result = await compileForCi({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name, ...debug }, flags);
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
   let file: string | undefined;
@@ -121,16 +125,18 @@ export async function planAction(component: string | undefined, flags: PlanFlags
     ),
   );
   if (flags.view !== undefined) out(`\n${renderPlanView(result.plan, flags.view, { long: flags.long })}\n`);
+  if (flags.debug) out(renderJobDump(result.plan));
 }
 
-export async function validateAction(flags: { intent?: string }): Promise<void> {
+export async function validateAction(flags: { intent?: string; debug?: boolean }): Promise<void> {
   out("□ Validating intent...\n");
   const { loadWorkspace } = await import("../../planner/load/index.js");
   const { compilePlan } = await import("../../planner/compile.js");
-  const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
+  const options = { cwd: process.cwd(), intentPath: flags.intent };
+  const workspace = flags.debug ? await loadWorkspaceTraced(out, options) : await loadWorkspace(options);
   out("✓ Intent is valid\n");
   out("□ Compiling plan...\n");
-  const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null });
+  const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null, ...(flags.debug ? { trace: debugTrace(out) } : {}) });
   for (const warning of result.warnings) warn(warning);
   out(`✓ All validation passed (${result.stats.components.length} components, ${result.stats.jobs} jobs)\n`);
 }

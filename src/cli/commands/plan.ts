@@ -1,12 +1,15 @@
-// `orun plan`, `orun validate`, `orun get plans|jobs`, `orun describe plan|job`
-// and `orun compositions`: the compile side of the CLI. Registration only —
-// flags and help text; each action imports ./plan-actions.js when it runs, so
+// `orun plan`, `orun validate`, `orun get plans|jobs|components|environments`,
+// `orun component`, `orun describe plan|job` and `orun compositions`: the
+// compile side of the CLI. Registration only — flags and help text; each
+// action imports ./plan-actions.js (or ./get-actions.js) when it runs, so
 // `orun --version`, `orun run <plan-file>` or `orun status` never load the planner.
 import type { Command } from "commander";
+import type { GetComponentsFlags } from "./get-actions.js";
 import type { PlanFlags } from "./plan-actions.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const actions = () => import("./plan-actions.js");
+const getActions = () => import("./get-actions.js");
 
 function registerPlan(program: Command): void {
   program
@@ -33,6 +36,7 @@ function registerPlan(program: Command): void {
     .option("--trigger <name>", "plan as the named automation.triggerBindings entry would (simulate CI locally)")
     .option("--from-ci <provider>", "plan for a CI event (github)")
     .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
+    .option("--debug", "print each compile stage as it runs and a dump of the compiled jobs")
     .action(async (component: string | undefined, flags: PlanFlags) => (await actions()).planAction(component, flags));
 }
 
@@ -41,11 +45,23 @@ function registerValidate(program: Command): void {
     .command("validate")
     .description("Check intent, components, compositions and templates without writing a plan")
     .option("-i, --intent <file>", "intent file")
-    .action(async (flags: { intent?: string }) => (await actions()).validateAction(flags));
+    .option("--debug", "print each compile stage as it runs")
+    .action(async (flags: { intent?: string; debug?: boolean }) => (await actions()).validateAction(flags));
+}
+
+/** `get components [name]` and its top-level alias `component [name]`. */
+function componentsCommand(command: Command): Command {
+  return command
+    .argument("[name]", "only this component (or prefix*)")
+    .option("-i, --intent <file>", "intent file")
+    .option("-l, --long", "also show each component's path, manifest, domain and dependencies")
+    .option("-o, --output <format>", "json")
+    .option("--all", "do not scope to the component in the working directory")
+    .action(async (name: string | undefined, flags: GetComponentsFlags) => (await getActions()).getComponentsAction(name, flags));
 }
 
 function registerGet(program: Command): void {
-  const get = program.command("get").description("List stored plans or the jobs of a plan");
+  const get = program.command("get").description("List stored plans, the jobs of a plan, or the intent's components and environments");
   get
     .command("plans")
     .alias("plan")
@@ -63,6 +79,19 @@ function registerGet(program: Command): void {
     .option("--view <view>", "tree, compact or table")
     .option("--all", "do not scope to the component in the working directory")
     .action(async (flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }) => (await actions()).getJobsAction(flags));
+  componentsCommand(get.command("components").alias("component").description("List the intent's components: type and the environments each applies to"));
+  get
+    .command("environments")
+    .alias("environment")
+    .alias("envs")
+    .description("List the intent's environments: promotion, triggers, components and policies")
+    .option("-i, --intent <file>", "intent file")
+    .option("-o, --output <format>", "json: the intent's environments map as written")
+    .action(async (flags: { intent?: string; output?: string }) => (await getActions()).getEnvironmentsAction(flags));
+}
+
+function registerComponent(program: Command): void {
+  componentsCommand(program.command("component").description("List the intent's components (same as `orun get components`)"));
 }
 
 function registerDescribe(program: Command): void {
@@ -89,6 +118,7 @@ export function registerPlanCommands(program: Command): void {
   registerPlan(program);
   registerValidate(program);
   registerGet(program);
+  registerComponent(program);
   registerDescribe(program);
   registerCompositions(program);
 }

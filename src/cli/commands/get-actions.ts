@@ -1,0 +1,129 @@
+// What `orun get components` (alias `orun component [name]`) and `orun get
+// environments` do: read the intent as `orun plan` sees it (loaded, presets
+// merged, normalized) and list it, without compiling or writing anything.
+// Loaded by ./plan.ts only when one of them runs.
+import type { Component, Environment } from "../../model/intent.js";
+import { colorEnabled, styles } from "../../plan/summary.js";
+import { appliesTo, matchesPattern } from "../../planner/expand.js";
+import { noMatch } from "../../planner/filter.js";
+import { loadWorkspace, type LoadedWorkspace } from "../../planner/load/index.js";
+import { normalizeIntent, type NormalizedIntent } from "../../planner/normalize.js";
+import { resolveCwdScope, scopeBanner } from "../../planner/scope.js";
+import { prepareCiWorkspace } from "../../planner/triggers/workspace.js";
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** The intent as the compiler sees it: discovered components, presets merged, defaults applied. */
+async function loadIntentView(intentPath: string | undefined): Promise<{ workspace: LoadedWorkspace; normalized: NormalizedIntent }> {
+  const workspace = await prepareCiWorkspace(await loadWorkspace({ cwd: process.cwd(), intentPath }));
+  return { workspace, normalized: normalizeIntent(workspace.intent, workspace.components) };
+}
+
+export interface ComponentRow {
+  name: string;
+  type: string;
+  domain?: string;
+  /** false for `enabled: false` (never planned). */
+  enabled: boolean;
+  /** Sorted names of the environments it applies to (none when disabled). */
+  environments: string[];
+  path?: string;
+  source: Component["source"];
+  /** component.yaml path relative to the intent directory (discovered components). */
+  manifest?: string;
+  dependsOn: { component: string; environment?: string }[];
+}
+
+function componentRow(component: Component, normalized: NormalizedIntent): ComponentRow {
+  const enabled = !normalized.disabled.has(component.name);
+  return {
+    name: component.name,
+    type: component.type,
+    ...(component.domain ? { domain: component.domain } : {}),
+    enabled,
+    environments: enabled ? normalized.environments.filter((env) => appliesTo(component, env)).map((env) => env.name) : [],
+    ...(component.path ? { path: component.path } : {}),
+    source: component.source,
+    ...(component.sourcePath ? { manifest: component.sourcePath } : {}),
+    dependsOn: component.dependsOn.map((d) => ({ component: d.component, ...(d.environment ? { environment: d.environment } : {}) })),
+  };
+}
+
+export interface GetComponentsFlags {
+  intent?: string;
+  long?: boolean;
+  all?: boolean;
+  output?: string;
+}
+
+export async function getComponentsAction(name: string | undefined, flags: GetComponentsFlags): Promise<void> {
+  const { workspace, normalized } = await loadIntentView(flags.intent);
+  const all = [...workspace.components].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let chosen = all;
+  if (name !== undefined) {
+    chosen = all.filter((c) => matchesPattern(name, c.name));
+    if (chosen.length === 0) throw noMatch("component", name, all.map((c) => c.name), "");
+  } else {
+    // Inside a component folder: that component and its dependencies, as `get jobs` does (--all: everything).
+    const scope = await resolveCwdScope({ cwd: process.cwd(), intentRoot: workspace.rootDir, components: workspace.components, all: flags.all });
+    if (scope) {
+      const keep = new Set(scope.components);
+      chosen = all.filter((c) => keep.has(c.name));
+      if (flags.output !== "json") process.stderr.write(scopeBanner(scope));
+    }
+  }
+  const rows = chosen.map((c) => componentRow(c, normalized));
+  if (flags.output === "json") {
+    out(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  out(renderComponents(rows, Boolean(flags.long), styles(colorEnabled())));
+}
+
+export function renderComponents(rows: readonly ComponentRow[], long: boolean, s = styles(false)): string {
+  let text = `${plural(rows.length, "component")}\n`;
+  for (const row of rows) {
+    const envs = !row.enabled ? "(disabled: enabled: false)" : row.environments.length ? row.environments.join(",") : "(no environment)";
+    const mark = row.enabled ? s.green("✓") : "○";
+    text += `  ${mark} ${row.name.padEnd(24)} ${row.type.padEnd(28)} ${envs}\n`;
+    if (!long) continue;
+    text += `      path:       ${row.path ?? "./"}\n`;
+    text += `      defined in: ${row.manifest ?? "intent.yaml (inline)"}\n`;
+    if (row.domain) text += `      domain:     ${row.domain}\n`;
+    const deps = row.dependsOn.map((d) => (d.environment ? `${d.component}@${d.environment}` : d.component));
+    text += `      depends on: ${deps.length ? deps.join(", ") : "-"}\n`;
+  }
+  return text;
+}
+
+export async function getEnvironmentsAction(flags: { intent?: string; output?: string }): Promise<void> {
+  const { workspace, normalized } = await loadIntentView(flags.intent);
+  if (flags.output === "json") {
+    // The intent's environments map as written (presets merged), before normalize's defaults.
+    out(`${JSON.stringify(workspace.intent.environments, null, 2)}\n`);
+    return;
+  }
+  out(renderEnvironments(workspace.intent.environments, normalized));
+}
+
+/** `k=v` pairs, sorted by key; nested values as JSON. */
+function briefMap(map: Record<string, unknown>): string {
+  const keys = Object.keys(map).sort();
+  return keys.length ? keys.map((k) => `${k}=${typeof map[k] === "object" && map[k] !== null ? JSON.stringify(map[k]) : String(map[k])}`).join(",") : "-";
+}
+
+export function renderEnvironments(raw: Record<string, Environment>, normalized: NormalizedIntent): string {
+  const rows = normalized.environments.map((env) => {
+    const promotion = env.promotion.map((p) => (p.strategy === "same-component" ? p.environment : `${p.environment} (${p.strategy})`));
+    const count = normalized.components.filter((c) => appliesTo(c, env)).length;
+    return [env.name, promotion.join(", ") || "-", (raw[env.name]?.activation.triggerRefs ?? []).join(",") || "-", String(count), briefMap(env.policies)];
+  });
+  const header = ["NAME", "PROMOTES FROM", "TRIGGERS", "COMPONENTS", "POLICIES"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("   ")}\n`;
+  return `${line(header)}${rows.map(line).join("")}\n${plural(rows.length, "environment")}\n`;
+}
