@@ -1,0 +1,288 @@
+// `orun get components` / `orun component`, `orun get environments` and
+// `--debug` for `plan` and `validate`, through the real binary: on the v2.3
+// platform example read in place (15 components, 5 environments, 38 jobs;
+// nothing is written there: plans go to a temp file with -o) and on temp
+// repositories for the edge and error cases.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Plan } from "../../src/model/plan.js";
+import { FIXTURES_DIR, runOrun } from "../support/cli.js";
+import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+
+const skip = existsSync(FIXTURES_DIR) ? false : "shared fixtures are absent";
+let tmp = "";
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), "orun-get-commands-"));
+});
+after(async () => {
+  await cleanupRepos();
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+});
+
+const ok = (r: { code: number | null; stderr: string }): void => assert.equal(r.code, 0, r.stderr);
+
+describe("orun get components on the platform example", { skip }, () => {
+  test("lists every component sorted by name with its type and the environments the plan gives it", async () => {
+    const list = await runOrun(["get", "components"], { cwd: FIXTURES_DIR });
+    ok(list);
+    const lines = list.stdout.split("\n");
+    assert.equal(lines[0], "15 components");
+    assert.equal(lines.length, 17, "header, 15 rows and the final newline");
+    assert.equal(lines.at(-1), "");
+    assert.ok(lines.includes("  ✓ network-foundation       terraform                    development,production,staging"));
+    assert.ok(lines.includes("  ✓ web-console-pages        cloudflare-pages-turbo       preview,production,staging"));
+    const names = lines.slice(1, -1).map((l) => /^ {2}✓ (\S+) +/.exec(l)![1]!);
+    assert.deepEqual(names, [...names].sort());
+
+    // Cross-check against the compiled plan: each component's environments are exactly those of its jobs.
+    const file = path.join(tmp, "example-plan.json");
+    ok(await runOrun(["plan", "-o", file], { cwd: FIXTURES_DIR }));
+    const plan = JSON.parse(await fs.readFile(file, "utf8")) as Plan;
+    const fromPlan = new Map<string, Set<string>>();
+    for (const job of plan.jobs) fromPlan.set(job.component, (fromPlan.get(job.component) ?? new Set()).add(job.environment));
+    for (const line of lines.slice(1, -1)) {
+      const [, name, envs] = /^ {2}✓ (\S+) +\S+ +(\S+)$/.exec(line)!;
+      assert.equal(envs, [...fromPlan.get(name!)!].sort().join(","), name);
+    }
+    assert.equal(fromPlan.size, 15);
+
+    const alias = await runOrun(["component"], { cwd: FIXTURES_DIR });
+    assert.equal(alias.stdout, list.stdout, "orun component is the same command");
+  });
+
+  test("a name shows only that component; -l adds path, manifest, domain and dependencies", async () => {
+    const one = await runOrun(["component", "cluster-addons", "-l"], { cwd: FIXTURES_DIR });
+    ok(one);
+    assert.equal(
+      one.stdout,
+      "1 component\n" +
+        "  ✓ cluster-addons           terraform                    development,production,staging\n" +
+        "      path:       infra/infra-2\n" +
+        "      defined in: infra/infra-2/component.yaml\n" +
+        "      domain:     platform-foundation\n" +
+        "      depends on: network-foundation\n",
+    );
+  });
+
+  test("an unknown name fails with did-you-mean and the available components", async () => {
+    const r = await runOrun(["get", "components", "api-edge-workr"], { cwd: FIXTURES_DIR });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^✕ no component matched "api-edge-workr"\n\ndid you mean:\n {2}api-edge-worker\n\navailable components:\n {2}admin-console-pages-git\n/);
+  });
+
+  test("inside a component folder it lists that component (banner on stderr); --all lists all", async () => {
+    const cwd = path.join(FIXTURES_DIR, "apps", "api-edge");
+    const scoped = await runOrun(["get", "components"], { cwd });
+    ok(scoped);
+    assert.match(scoped.stdout, /^1 component\n {2}✓ api-edge-worker {10}cloudflare-worker-turbo {6}dev,production,staging\n$/);
+    assert.match(scoped.stderr, /^context: auto-scoped to component api-edge-worker\nhint: pass --all to include all components\n$/);
+    const all = await runOrun(["get", "components", "--all"], { cwd });
+    assert.match(all.stdout, /^15 components\n/);
+    assert.equal(all.stderr, "");
+  });
+
+  test("-o json: one object per component", async () => {
+    const r = await runOrun(["get", "components", "-o", "json"], { cwd: FIXTURES_DIR });
+    ok(r);
+    const rows = JSON.parse(r.stdout) as { name: string; type: string; environments: string[]; manifest?: string; dependsOn: { component: string }[] }[];
+    assert.equal(rows.length, 15);
+    const net = rows.find((c) => c.name === "commerce-checkout-chart")!;
+    assert.equal(net.type, "helm-chart");
+    assert.deepEqual(net.environments, ["development", "production"]);
+    assert.deepEqual(net.dependsOn, [{ component: "commerce-checkout-values" }]);
+  });
+});
+
+describe("orun get environments on the platform example", { skip }, () => {
+  test("a table: promotion, triggers, how many components apply, policies", async () => {
+    const r = await runOrun(["get", "environments"], { cwd: FIXTURES_DIR });
+    ok(r);
+    const lines = r.stdout.split("\n");
+    assert.match(lines[0]!, /^NAME {10}PROMOTES FROM {3}TRIGGERS {14}COMPONENTS {3}POLICIES$/);
+    assert.deepEqual(lines.slice(1, 6).map((l) => l.split(/ +/)[0]), ["dev", "development", "preview", "production", "staging"]);
+    assert.ok(lines.includes("production    -               github-tag-release    13           requireApproval=true"));
+    assert.ok(lines.includes("development   -               github-pull-request   8            requireApproval=false"));
+    assert.match(r.stdout, /\n\n5 environments\n$/);
+  });
+
+  test("-o json: the intent's environments map", async () => {
+    const r = await runOrun(["get", "environments", "-o", "json"], { cwd: FIXTURES_DIR });
+    ok(r);
+    const envs = JSON.parse(r.stdout) as Record<string, { policies: Record<string, unknown>; activation: { triggerRefs: string[] }; parameterDefaults: Record<string, Record<string, unknown>> }>;
+    assert.deepEqual(Object.keys(envs).sort(), ["dev", "development", "preview", "production", "staging"]);
+    assert.deepEqual(envs.staging!.policies, { requireApproval: "true" });
+    assert.deepEqual(envs.staging!.activation.triggerRefs, ["github-push-main"]);
+    assert.deepEqual(envs.preview!.parameterDefaults["*"], { lane: "verify", namespacePrefix: "preview-" });
+  });
+});
+
+describe("--debug on the platform example", { skip }, () => {
+  const STAGES = [
+    "Loading intent",
+    "Normalizing intent",
+    "Validating component parameters",
+    "Expanding components × environments",
+    "Applying environment and component filters",
+    "Binding jobs to compositions",
+    "Resolving dependencies and promotion",
+    "Materializing steps",
+    "Computing checksum",
+  ];
+
+  test("orun plan --debug: each stage started and finished, the summary, then the job dump", async () => {
+    const file = path.join(tmp, "debug-plan.json");
+    const r = await runOrun(["plan", "--debug", "-o", file], { cwd: FIXTURES_DIR });
+    ok(r);
+    const plan = JSON.parse(await fs.readFile(file, "utf8")) as Plan;
+    const lines = r.stdout.split("\n");
+    // □ stage / ✓ summary pairs, in pipeline order, before the summary box.
+    assert.deepEqual(lines.slice(0, STAGES.length * 2).filter((_, i) => i % 2 === 0), STAGES.map((s) => `□ ${s}...`));
+    assert.ok(lines.slice(0, STAGES.length * 2).filter((_, i) => i % 2 === 1).every((l) => l.startsWith("✓ ")));
+    assert.equal(lines[1], "✓ intent.yaml: 15 components (15 discovered), 5 environments, 1 composition source, 11 composition types");
+    assert.ok(lines.includes("✓ 38 jobs, " + `${plan.jobs.reduce((n, j) => n + j.steps.length, 0)} steps`));
+    assert.equal(lines[STAGES.length * 2 - 1], `✓ ${plan.metadata.checksum}`);
+    assert.equal(lines[STAGES.length * 2 + 1], "  │ 15 components × 5 envs → 38 jobs");
+    const dump = r.stdout.slice(r.stdout.indexOf("\nJobs (38):\n"));
+    assert.equal(dump.split("\n").filter((l) => l.startsWith("  ")).length, 38);
+    assert.match(dump, /\n {2}cluster-addons@development\.validate \(6 steps\) → network-foundation@development\.validate\n/);
+    assert.match(dump, /\n {2}network-foundation@development\.validate \(6 steps\)\n/);
+    // The plan is the same as without --debug (apart from generatedAt).
+    const plainFile = path.join(tmp, "plain-plan.json");
+    const plain = await runOrun(["plan", "-o", plainFile], { cwd: FIXTURES_DIR });
+    assert.doesNotMatch(plain.stdout, /□|Jobs \(/);
+    assert.equal((JSON.parse(await fs.readFile(plainFile, "utf8")) as Plan).metadata.checksum, plan.metadata.checksum);
+  });
+
+  test("orun validate --debug: the validate lines with the stages between them", async () => {
+    const r = await runOrun(["validate", "--debug"], { cwd: FIXTURES_DIR });
+    ok(r);
+    const lines = r.stdout.split("\n");
+    assert.deepEqual(lines.slice(0, 5), [
+      "□ Validating intent...",
+      "□ Loading intent...",
+      "✓ intent.yaml: 15 components (15 discovered), 5 environments, 1 composition source, 11 composition types",
+      "✓ Intent is valid",
+      "□ Compiling plan...",
+    ]);
+    assert.deepEqual(lines.filter((l) => l.startsWith("□ ")).slice(3), STAGES.slice(1).map((s) => `□ ${s}...`));
+    assert.equal(lines.at(-2), "✓ All validation passed (15 components, 38 jobs)");
+  });
+});
+
+const BODY = `environments:
+  dev:
+    selectors: { components: ["*"] }
+  staging:
+    selectors: { components: ["*"] }
+    policies: { requireApproval: "true", owner: platform }
+    promotion:
+      dependsOn: [{ environment: dev }]
+  prod:
+    selectors: { components: ["api"] }
+    promotion:
+      dependsOn: [{ environment: staging, strategy: environment-barrier }]
+components:
+  - name: api
+    type: svc
+  - name: old
+    type: svc
+    enabled: false
+  - name: sub
+    type: tf
+    subscribe:
+      environments: [dev, nowhere]
+`;
+
+const WEB = `apiVersion: sourceplane.io/v1
+kind: Component
+metadata:
+  name: web
+spec:
+  type: svc
+  subscribe:
+    environments: [qa]
+  dependsOn:
+    - component: api
+      environment: prod
+`;
+
+describe("orun get components / environments on a temp repository", () => {
+  test("disabled components, inline and discovered, no matching environment, environment-pinned dependencies", async () => {
+    const dir = await writeRepo(baseRepo(BODY, { "apps/web/component.yaml": WEB }));
+    const r = await runOrun(["get", "components", "-l"], { cwd: dir });
+    ok(r);
+    assert.equal(
+      r.stdout,
+      "4 components\n" +
+        `  ✓ ${"api".padEnd(24)} ${"svc".padEnd(28)} dev,prod,staging\n` +
+        "      path:       ./\n      defined in: intent.yaml (inline)\n      depends on: -\n" +
+        `  ○ ${"old".padEnd(24)} ${"svc".padEnd(28)} (disabled: enabled: false)\n` +
+        "      path:       ./\n      defined in: intent.yaml (inline)\n      depends on: -\n" +
+        `  ✓ ${"sub".padEnd(24)} ${"tf".padEnd(28)} dev\n` +
+        "      path:       ./\n      defined in: intent.yaml (inline)\n      depends on: -\n" +
+        `  ✓ ${"web".padEnd(24)} ${"svc".padEnd(28)} (no environment)\n` +
+        "      path:       apps/web\n      defined in: apps/web/component.yaml\n      depends on: api@prod\n",
+    );
+    await assert.rejects(fs.access(path.join(dir, ".orun")), "listing writes nothing");
+  });
+
+  test("environments: promotion (with strategy), policies k=v; -o json keeps the map as written (no defaults)", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const table = await runOrun(["get", "environments"], { cwd: dir });
+    ok(table);
+    assert.equal(
+      table.stdout,
+      "NAME      PROMOTES FROM                   TRIGGERS   COMPONENTS   POLICIES\n" +
+        "dev       -                               -          2            -\n" +
+        "prod      staging (environment-barrier)   -          1            -\n" +
+        "staging   dev                             -          1            owner=platform,requireApproval=true\n" +
+        "\n3 environments\n",
+    );
+    const json = await runOrun(["get", "environments", "-o", "json"], { cwd: dir });
+    ok(json);
+    const envs = JSON.parse(json.stdout) as Record<string, { promotion: { dependsOn: Record<string, unknown>[] }; policies: Record<string, unknown> }>;
+    assert.deepEqual(Object.keys(envs), ["dev", "prod", "staging"]);
+    assert.deepEqual(envs.staging!.promotion.dependsOn, [{ environment: "dev" }], "normalize's defaults are not filled in");
+    assert.deepEqual(envs.staging!.policies, { requireApproval: "true", owner: "platform" });
+  });
+
+  test("bad input: the error names file and line, exit 1, nothing written", async () => {
+    const broken = await writeRepo(baseRepo("environments:\n  dev: [\n"));
+    for (const args of [["get", "components"], ["get", "environments"], ["get", "environments", "-o", "json"], ["component", "x"]]) {
+      const r = await runOrun(args, { cwd: broken });
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, /^✕ intent\.yaml:1[0-9]/, `${args.join(" ")}: ${r.stderr}`);
+    }
+    const badPromotion = await writeRepo(baseRepo("environments:\n  dev:\n    promotion:\n      dependsOn: [{ environment: nope }]\n"));
+    const r = await runOrun(["get", "environments"], { cwd: badPromotion });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^✕ intent\.yaml:13.*promotion dependency references non-existent environment "nope"/);
+    const badName = await writeRepo(baseRepo("components:\n  - name: x\n    type: nosuch\n"));
+    const unknownType = await runOrun(["get", "components"], { cwd: badName });
+    assert.equal(unknownType.code, 1);
+    assert.match(unknownType.stderr, /^✕ intent\.yaml:1[0-9].*component type not found: nosuch/);
+    for (const dir of [broken, badPromotion, badName]) await assert.rejects(fs.access(path.join(dir, ".orun")));
+  });
+
+  test("plan --debug stops at the failing stage and writes no plan", async () => {
+    const dir = await writeRepo(baseRepo(`${BODY}  - name: bad\n    type: svc\n    parameters: { replicas: many }\n`));
+    const r = await runOrun(["plan", "--debug"], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /\n□ Validating component parameters\.\.\.\n$/, "the last stage line names where it failed");
+    assert.match(r.stderr, /intent\.yaml:\d+.*component bad failed validation against type svc/);
+    await assert.rejects(fs.access(path.join(dir, ".orun", "plans")));
+  });
+
+  test("help lists the new commands and flags", async () => {
+    const get = await runOrun(["get", "--help"]);
+    assert.match(get.stdout, /components\|component \[options\] \[name\]/);
+    assert.match(get.stdout, /environments\|environment \[options\]/);
+    assert.match((await runOrun(["plan", "--help"])).stdout, /--debug/);
+    assert.match((await runOrun(["validate", "--help"])).stdout, /--debug/);
+  });
+});
