@@ -58,7 +58,7 @@ describe("CLI start-up loads only what the command needs", () => {
     return { code, modules: (await readFile(log, "utf8")).split("\n").filter(Boolean), stderr };
   }
 
-  for (const args of [["--version"], ["--help"], ["run", "--help"], ["run", "plan.json", "--exec-id", "lean-1", "--json"], ["status"], ["logs"], ["gc", "--dry-run"]]) {
+  for (const args of [["--version"], ["--help"], ["run", "--help"], ["component", "--help"], ["get", "components", "--help"], ["run", "plan.json", "--exec-id", "lean-1", "--json"], ["status"], ["logs"], ["gc", "--dry-run"]]) {
     it(`orun ${args.join(" ")}`, async () => {
       const { code, modules, stderr } = await modulesLoadedBy(args);
       assert.equal(code, 0, stderr);
