@@ -81,6 +81,16 @@ export class DockerEngine {
     }
   }
 
+  /** `docker build -q -f <file> <context>`; returns the built image's ID. */
+  async build(file: string, context: string, signal?: AbortSignal): Promise<string> {
+    const result = await this.cli(["build", "--quiet", "--file", file, context], { timeoutMs: PULL_TIMEOUT_MS, signal });
+    const id = lastLine(result.stdout);
+    if (result.code !== 0 || id === "") {
+      throw new OrunError(`failed to build ${file}: ${lastLine(result.stderr) || `exit status ${result.code}`}`);
+    }
+    return id;
+  }
+
   /** Creates and starts a detached container; returns its ID. */
   async runDetached(args: string[], signal?: AbortSignal): Promise<string> {
     const result = await this.cli(["run", "--detach", ...args], { signal });
