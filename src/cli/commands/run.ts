@@ -113,13 +113,16 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("gc")
-    .description("Remove old execution records")
+    .description("Remove old execution records (and, with --actions, unused cached remote actions)")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)")
     .option("--keep <n>", "newest executions to keep", parseNonNegativeInt, 10)
-    .option("--max-age <days>", "remove executions older than this many days", parseNonNegativeInt, 30)
+    .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
+    .option("--keep-days <n>", "same as --max-age <n> days", parseNonNegativeInt)
     .option("--all", "remove every finished execution (same as --keep 0)")
+    .option("--actions", "also remove cached remote actions unused for longer than --max-age, their refs, stale partial downloads and locks ($ORUN_ACTIONS_CACHE or ~/.orun/actions)")
+    .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
     .option("--dry-run", "list what would be removed")
-    .action(async (opts: { intent?: string; keep: number; maxAge: number; all?: boolean; dryRun?: boolean }) => {
+    .action(async (opts: GcCommandOptions) => {
       process.exitCode = await gcCommand(opts);
     });
 }
@@ -376,18 +379,71 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   return 0;
 }
 
-export async function gcCommand(opts: { intent?: string; keep: number; maxAge: number; all?: boolean; dryRun?: boolean }): Promise<number> {
+export interface GcCommandOptions {
+  intent?: string;
+  keep: number;
+  /** Days (fractions allowed); see parseAgeDays. */
+  maxAge?: number;
+  keepDays?: number;
+  all?: boolean;
+  dryRun?: boolean;
+  actions?: boolean;
+  actionsShared?: boolean;
+}
+
+export async function gcCommand(opts: GcCommandOptions): Promise<number> {
+  if (opts.maxAge !== undefined && opts.keepDays !== undefined && opts.maxAge !== opts.keepDays) {
+    throw new OrunError("--max-age and --keep-days both set the age limit: give only one");
+  }
+  if (opts.actionsShared && !opts.actions) throw new OrunError("--actions-shared needs --actions");
+  const maxAgeDays = opts.maxAge ?? opts.keepDays ?? 30;
+  const verb = opts.dryRun ? "Would remove" : "Removed";
   const { collectGarbage } = await import("../../runtime/gc.js");
   const store = await storeAt(await intentRootOf(opts.intent));
-  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays: opts.maxAge, dryRun: opts.dryRun ?? false });
-  if (result.removed.length === 0) {
-    process.stdout.write("Nothing to clean up.\n");
-  } else {
-    for (const id of result.removed) process.stdout.write(`  ${opts.dryRun ? "Would remove" : "Removed"} ${id}\n`);
-    process.stdout.write(`\n${opts.dryRun ? "Would remove" : "Removed"} ${result.removed.length} execution${result.removed.length === 1 ? "" : "s"}\n`);
+  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false });
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (!opts.actions) {
+    if (result.removed.length === 0) {
+      process.stdout.write("Nothing to clean up.\n");
+    } else {
+      for (const id of result.removed) process.stdout.write(`  ${verb} ${id}\n`);
+      process.stdout.write(`\n${verb} ${plural(result.removed.length, "execution")}\n`);
+    }
+    for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
+    return 0;
+  }
+
+  const { pruneActionCache, formatBytes } = await import("../../runners/github-actions/action-cache-gc.js");
+  const { defaultCacheRoot } = await import("../../runners/github-actions/action-cache.js");
+  const root = defaultCacheRoot();
+  const pruned = await pruneActionCache({ root, maxAgeMs: maxAgeDays * 86_400_000, dryRun: opts.dryRun ?? false, includeShared: opts.actionsShared ?? false });
+  for (const id of result.removed) process.stdout.write(`  ${verb} ${id}\n`);
+  for (const entry of pruned.removed) {
+    const what = entry.kind === "version" ? `action ${entry.detail}` : entry.kind === "ref" ? `ref ${entry.path}${entry.detail ? ` (→ ${entry.detail.slice(0, 12)})` : ""}` : `${CACHE_KIND_LABEL[entry.kind]} ${entry.path}`;
+    process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
   }
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
+  for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
+  if (result.removed.length === 0 && pruned.removed.length === 0) {
+    process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
+    return 0;
+  }
+  process.stdout.write("\n");
+  if (result.removed.length > 0) process.stdout.write(`${verb} ${plural(result.removed.length, "execution")}\n`);
+  if (pruned.removed.length > 0) {
+    process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
+  }
   return 0;
+}
+
+const CACHE_KIND_LABEL = { version: "action", ref: "ref", temp: "stale partial download", lock: "stale lock", marker: "orphan marker", shared: "shared tool cache" } as const;
+
+/** `--max-age`: a number of days, or a number with a unit (`30d`, `2w`, `12h`, `90m`); returns days. */
+function parseAgeDays(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(m|h|d|w)?$/.exec(value.trim());
+  if (!match) throw new OrunError(`invalid --max-age "${value}": expected days (30) or a number with a unit m, h, d or w (30d, 12h)`);
+  const minutes = { m: 1, h: 60, d: 1440, w: 10_080 }[(match[2] ?? "d") as "m" | "h" | "d" | "w"];
+  return (Number(match[1]) * minutes) / 1440;
 }
 
 function collect(value: string, previous: string[]): string[] {

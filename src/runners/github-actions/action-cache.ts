@@ -7,8 +7,11 @@
 //   <root>/<owner>/<repo>/refs/<slug(ref)>   40-hex SHA
 //   <root>/<owner>/<repo>/<sha>/             unpacked repository (read-only)
 //   <root>/<owner>/<repo>/<sha>.ready        written once the tree is complete
+//   <root>/<owner>/<repo>/<sha>.last-used    touched when a job materializes <sha>
+//                                            (`orun gc --actions` ages versions by it;
+//                                            see action-cache-gc.ts)
 import { randomBytes } from "node:crypto";
-import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { writeFileAtomic } from "../../util/fs-atomic.js";
@@ -130,17 +133,25 @@ export class ActionCache {
   async checkout(endpoint: ApiEndpoint, owner: string, repo: string, sha: string, target: string): Promise<LinkMode> {
     for (let attempt = 0; ; attempt++) {
       const content = await this.ensureContent(endpoint, owner, repo, sha);
+      await markUsed(content);
       try {
         return await this.materialize(content, target, await readyTime(content));
       } catch (err) {
-        if (!(err instanceof TaintedCacheError) || attempt > 0) throw err;
-        await this.discard(owner, repo, sha, content);
+        if (attempt > 0) throw err;
+        if (err instanceof TaintedCacheError) await this.discard(owner, repo, sha, content);
+        else if (!(await isDir(content))) this.forget(owner, repo, sha, content); // pruned by `orun gc --actions` meanwhile: fetch again
+        else throw err;
       }
     }
   }
 
-  private async discard(owner: string, repo: string, sha: string, dir: string): Promise<void> {
+  private forget(owner: string, repo: string, sha: string, dir: string): void {
     this.contents.delete(`${owner}/${repo}@${sha}`);
+    stamped.delete(dir);
+  }
+
+  private async discard(owner: string, repo: string, sha: string, dir: string): Promise<void> {
+    this.forget(owner, repo, sha, dir);
     const trash = `${dir}.trash-${randomBytes(4).toString("hex")}`;
     try {
       await rename(dir, trash);
@@ -175,6 +186,36 @@ export class TaintedCacheError extends Error {}
 
 function readyMarker(dir: string): string {
   return `${dir}.ready`;
+}
+
+/** The stamp whose mtime says when a job last used the cached version at `dir`. */
+export function lastUsedStamp(dir: string): string {
+  return `${dir}.last-used`;
+}
+
+/** Versions this process has stamped already: one touch per version per process keeps it cheap. */
+const stamped = new Map<string, Promise<void>>();
+
+/**
+ * Touches `dir`'s last-used stamp before a job copies from it, so a
+ * concurrent `orun gc --actions` sees the version as fresh and keeps it.
+ */
+function markUsed(dir: string): Promise<void> {
+  let pending = stamped.get(dir);
+  if (!pending) {
+    pending = touch(lastUsedStamp(dir));
+    stamped.set(dir, pending);
+  }
+  return pending;
+}
+
+async function touch(stamp: string): Promise<void> {
+  const now = new Date();
+  try {
+    await utimes(stamp, now, now);
+  } catch {
+    await writeFile(stamp, "").catch(() => undefined); // a missing stamp only makes gc fall back to the .ready time
+  }
 }
 
 /** When the cached tree was completed; undefined for trees without a marker. */
