@@ -26,7 +26,20 @@ export interface CompositeStep {
 export type ActionRuns =
   | { using: "node"; version: string; main: string; pre?: string; post?: string; preIf?: string; postIf?: string }
   | { using: "composite"; steps: CompositeStep[] }
-  | { using: "docker"; image: string };
+  | DockerRuns;
+
+/** `runs:` of a docker container action; every string may hold `${{ }}` expressions. */
+export interface DockerRuns {
+  using: "docker";
+  image: string;
+  env: Record<string, string>;
+  entrypoint?: string;
+  preEntrypoint?: string;
+  postEntrypoint?: string;
+  preIf?: string;
+  postIf?: string;
+  args: string[];
+}
 
 export interface ActionMetadata {
   file: string;
@@ -117,11 +130,42 @@ export function parseActionMetadata(text: string, file: string, dir: string): Ac
     const steps = (runs.steps as unknown[]).map((s, i) => checkCompositeStep(s, i, fail));
     parsedRuns = { using: "composite", steps };
   } else if (using === "docker") {
-    parsedRuns = { using: "docker", image: typeof runs.image === "string" ? runs.image : "" };
+    parsedRuns = checkDockerRuns(runs, fail);
   } else {
     return fail(["runs", "using"], `unsupported action runtime "${runs.using}" (supported: ${[...NODE_RUNTIMES, "composite", "docker"].join(", ")})`);
   }
   return { file, dir, name: typeof root.name === "string" ? root.name : path.basename(dir), inputs, outputs, runs: parsedRuns };
+}
+
+function checkDockerRuns(runs: Record<string, unknown>, fail: (p: (string | number)[], m: string) => never): DockerRuns {
+  if (typeof runs.image !== "string" || !runs.image.trim()) return fail(["runs", "image"], "is required for a docker action (docker://image, a Dockerfile in the action, or an image name)");
+  const opt = (k: string): string | undefined => {
+    const v = runs[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "string" && typeof v !== "boolean") fail(["runs", k], "must be a string");
+    return String(v);
+  };
+  const env: Record<string, string> = {};
+  if (runs.env !== undefined && runs.env !== null) {
+    if (!isObject(runs.env)) fail(["runs", "env"], "must be a mapping");
+    for (const [key, value] of Object.entries(runs.env as object)) env[key] = value === null || value === undefined ? "" : scalarString(value);
+  }
+  let args: string[] = [];
+  if (runs.args !== undefined && runs.args !== null) {
+    if (!Array.isArray(runs.args)) fail(["runs", "args"], "must be a list");
+    args = (runs.args as unknown[]).map((a) => (a === null || a === undefined ? "" : scalarString(a)));
+  }
+  return {
+    using: "docker",
+    image: runs.image.trim(),
+    env,
+    entrypoint: opt("entrypoint"),
+    preEntrypoint: opt("pre-entrypoint"),
+    postEntrypoint: opt("post-entrypoint"),
+    preIf: opt("pre-if"),
+    postIf: opt("post-if"),
+    args,
+  };
 }
 
 function checkCompositeStep(raw: unknown, index: number, fail: (p: (string | number)[], m: string) => never): CompositeStep {

@@ -18,7 +18,7 @@ export function parseActionRef(uses: string): ActionRef {
       return { kind: "remote", owner, repo, path: parts.join("/"), ref };
     }
   }
-  throw new Error(`unsupported action reference "${value}"; expected ./path, or owner/repo[/path]@ref`);
+  throw new Error(`unsupported action reference "${value}"; expected ./path, docker://image, or owner/repo[/path]@ref`);
 }
 
 export function formatRemoteRef(ref: { owner: string; repo: string; path: string; ref: string }): string {

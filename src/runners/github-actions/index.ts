@@ -1,10 +1,11 @@
 // The github-actions runner: runs plan steps the way a GitHub Actions runner
-// does (run: scripts with GitHub's shells, use: node and composite actions,
+// does (run: scripts with GitHub's shells, use: node, composite and docker actions,
 // `${{ }}` expressions, workflow and file commands, post hooks at job end).
 // One instance serves one run; each job gets its own state (job-state.ts).
 //
 // Module map: step-runner.ts (run/uses dispatch, node + composite actions,
-// post hooks) · expressions.ts + hash-files.ts (`${{ }}`) ·
+// post hooks) · command-run.ts (one process with file + workflow commands) ·
+// docker-action.ts (docker container actions, docker:// steps) · expressions.ts + hash-files.ts (`${{ }}`) ·
 // workflow-commands.ts + masker.ts (`::cmd::` lines, secret masking) ·
 // file-commands.ts (GITHUB_ENV/OUTPUT/PATH/STATE/STEP_SUMMARY) · shell.ts ·
 // process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) ·
@@ -16,6 +17,7 @@ import type { RunnerOptions } from "../registry.js";
 import { ActionCache, defaultCacheRoot } from "./action-cache.js";
 import { interpolate } from "./expressions.js";
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
+import { ContainerActions } from "./docker-action.js";
 import { createJobState, removeJobTemp, type JobState } from "./job-state.js";
 import { executeStep, expressionScope, runPostHooks, type Scope, type StepIO } from "./step-runner.js";
 
@@ -37,6 +39,7 @@ export function createGithubActionsRunner(options: GithubActionsRunnerOptions = 
 export class GithubActionsRunner implements Runner {
   readonly name = "github-actions" as const;
   readonly cache: ActionCache;
+  private readonly containers: ContainerActions;
   private readonly jobs = new Map<string, Promise<JobState>>();
   private repo?: Promise<RepoInfo>;
 
@@ -48,6 +51,7 @@ export class GithubActionsRunner implements Runner {
       root: options.actionsCache ?? defaultCacheRoot(hostEnv),
       forceCopy: (options.actionsLink ?? hostEnv.ORUN_ACTIONS_LINK) === "copy",
     });
+    this.containers = new ContainerActions(hostEnv);
   }
 
   async prepare(run: RunContext): Promise<void> {
@@ -140,6 +144,7 @@ export class GithubActionsRunner implements Runner {
       timeoutMs: ctx.timeoutMs,
       emit,
       cache: this.cache,
+      containers: this.containers,
       debug: state.runner.debug === "1",
     };
     return { io, dispose: () => clearTimeout(timer) };
@@ -179,6 +184,7 @@ export class GithubActionsRunner implements Runner {
   }
 
   async cleanup(_run: RunContext): Promise<void> {
+    await this.containers.cleanup();
     const left = [...this.jobs.values()];
     this.jobs.clear();
     for (const pending of left) {

@@ -11,6 +11,7 @@ import type { ContextValue } from "./expressions.js";
 import { buildGithubContext, githubEnv, runnerArch, runnerOs, toolCacheDir, type RepoInfo } from "./github-context.js";
 import { Masker } from "./masker.js";
 import type { ActionMetadata } from "./action-metadata.js";
+import type { ContainerCall } from "./docker-action.js";
 
 export interface StepRecord {
   outputs: Record<string, string>;
@@ -27,6 +28,8 @@ export interface PostHook {
   env: Record<string, string>;
   state: Record<string, string>;
   cwd: string;
+  /** A docker action's post-entrypoint (instead of a node script). */
+  container?: ContainerCall;
 }
 
 export interface JobState {

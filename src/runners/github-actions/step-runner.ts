@@ -2,20 +2,21 @@
 // shell, `uses:` actions of kind node or composite (composite children go
 // through this same function), with expressions, workflow commands and file
 // commands. A scope is one level of steps: the job, or a composite action.
-import { appendFile, mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { ActionCache } from "./action-cache.js";
-import { loadActionMetadata, type ActionMetadata, type CompositeStep } from "./action-metadata.js";
+import { loadActionMetadata, type ActionMetadata, type CompositeStep, type DockerRuns } from "./action-metadata.js";
 import { formatRemoteRef, parseActionRef } from "./action-ref.js";
 import { evaluateCondition, interpolate, type ContextValue, type ExpressionScope } from "./expressions.js";
-import { createFileCommands, fileCommandEnv, isProtectedEnvKey, readFileCommands } from "./file-commands.js";
+import { runWithFileCommands, type CommandRun } from "./command-run.js";
+import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall } from "./docker-action.js";
+import { fileCommandEnv } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
 import type { JobState, StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
 import { withScriptFile } from "../process/script-file.js";
-import { CommandProcessor } from "./workflow-commands.js";
 
 export interface StepSpec {
   /** Key in the `steps` context. */
@@ -56,6 +57,8 @@ export interface StepIO {
   timeoutMs?: number;
   emit: (line: string) => void;
   cache: ActionCache;
+  /** Engine, images and containers for docker container actions and docker:// steps. */
+  containers: ContainerActions;
   debug: boolean;
 }
 
@@ -183,57 +186,11 @@ async function runScript(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   return { outputs: result.outputs, exitCode: result.exitCode, error: result.error, timedOut: result.timedOut };
 }
 
-interface CommandRun {
-  exitCode: number | null;
-  error?: string;
-  timedOut?: boolean;
-  outputs: Record<string, string>;
-  state: Record<string, string>;
-}
-
-/** Spawns a process with fresh file-command files and applies what it reports to the job. */
-async function runWithCommands(state: JobState, io: StepIO, program: string, args: string[], cwd: string, env: Record<string, string>): Promise<CommandRun> {
-  const files = await createFileCommands(path.join(state.temp, "file_commands"));
-  const processor = new CommandProcessor(state.masker, { debug: io.debug });
-  const outcome = await spawnProcess({
-    command: program,
-    args,
-    cwd,
-    env: { ...env, ...fileCommandEnv(files) },
-    signal: io.signal,
-    onLine: (line) => {
-      const text = processor.line(line);
-      if (text !== undefined) io.emit(text);
-    },
-  });
-  let error = outcome.error;
-  let timedOut = outcome.timedOut;
-  if (outcome.error === "canceled" && io.timedOut()) {
-    timedOut = true;
-    error = `command timed out after ${formatSeconds(io.timeoutMs ?? 0)}`;
-  }
-  const effects = processor.effects;
-  let fromFiles: Awaited<ReturnType<typeof readFileCommands>> = { env: {}, outputs: {}, state: {}, paths: [], summary: "" };
-  try {
-    fromFiles = await readFileCommands(files);
-  } catch (err) {
-    error ??= err instanceof Error ? err.message : String(err);
-  }
-  await rm(path.dirname(files.env), { recursive: true, force: true });
-  for (const [key, value] of Object.entries({ ...fromFiles.env, ...effects.env })) {
-    if (isProtectedEnvKey(key)) io.emit(`warning: ${key} cannot be set through GITHUB_ENV (reserved by the runner)`);
-    else state.exportedEnv[key] = value;
-  }
-  state.extraPath.push(...fromFiles.paths, ...effects.paths);
-  if (fromFiles.summary.trim() !== "") {
-    const text = state.masker.mask(fromFiles.summary);
-    await appendFile(state.summaryFile, text.endsWith("\n") ? text : `${text}\n`);
-  }
-  return { exitCode: outcome.exitCode, error, timedOut, outputs: { ...effects.outputs, ...fromFiles.outputs }, state: { ...effects.state, ...fromFiles.state } };
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+/** Spawns a host process with fresh file-command files and applies what it reports to the job. */
+function runWithCommands(state: JobState, io: StepIO, program: string, args: string[], cwd: string, env: Record<string, string>): Promise<CommandRun> {
+  return runWithFileCommands(state, io, (files, onLine) =>
+    spawnProcess({ command: program, args, cwd, env: { ...env, ...fileCommandEnv(files) }, signal: io.signal, onLine }),
+  );
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -263,9 +220,7 @@ interface ResolvedAction {
 
 async function locateAction(uses: string, scope: Scope, io: StepIO, env: Record<string, string>): Promise<ResolvedAction> {
   const ref = parseActionRef(uses);
-  if (ref.kind === "docker-image") {
-    throw new Error(`docker container actions are not supported by the github-actions runner yet (${uses}); use a run: step or a node/composite action`);
-  }
+  if (ref.kind === "docker-image") throw new Error(`${uses} is a container image, not an action folder`);
   if (ref.kind === "local") {
     const dir = path.resolve(io.workspaceDir, ref.path);
     const rel = path.relative(io.workspaceDir, dir);
@@ -321,6 +276,8 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const exprScope = expressionScope(scope, env);
   const uses = interpolate(spec.uses ?? "", exprScope).trim();
   if (!uses) throw new Error("step has neither run nor use");
+  const ref = parseActionRef(uses);
+  if (ref.kind === "docker-image") return runImageStep(ref.image, uses, spec, scope, io, env);
   const action = await locateAction(uses, scope, io, env);
   const meta = await loadActionMetadata(action.dir);
   const inputs = resolveInputs(meta, spec.with, exprScope);
@@ -337,7 +294,7 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   };
   const runs = meta.runs;
   if (runs.using === "docker") {
-    throw new Error(`action ${uses} is a docker container action, which the github-actions runner cannot host yet (${meta.file})`);
+    return runDockerAction(meta, runs, { uses, spec, scope, io, env, inputs, action, actionEnv });
   }
   if (runs.using === "composite") {
     if (scope.depth >= MAX_COMPOSITE_DEPTH) throw new Error(`composite actions nested deeper than ${MAX_COMPOSITE_DEPTH} levels at ${uses}`);
@@ -365,6 +322,82 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
     state.posts.push({ owner, action: meta, script: script(runs.post), condition: runs.postIf, env: nodeEnv, state: saved, cwd });
   }
   const main = await runWithCommands(state, io, node, [script(runs.main)], cwd, { ...nodeEnv, ...stateEnv(saved) });
+  const post = state.posts.find((p) => p.owner === owner);
+  if (post) post.state = { ...saved, ...main.state };
+  return { outputs: main.outputs, exitCode: main.exitCode, error: main.error, timedOut: main.timedOut };
+}
+
+/**
+ * The step environment a container receives: the host's PATH and HOME mean
+ * nothing inside an image, so PATH goes in only when the job or step declares it.
+ */
+function containerStepEnv(spec: StepSpec, scope: Scope, env: Record<string, string>): Record<string, string> {
+  const result = { ...env };
+  const declared = (values: Record<string, unknown> | undefined): boolean => values !== undefined && Object.prototype.hasOwnProperty.call(values, "PATH");
+  if (!declared(spec.env) && !declared(scope.env)) delete result.PATH;
+  return result;
+}
+
+/** `uses: docker://image`: the image's own entrypoint, `with.args` as its arguments. */
+async function runImageStep(image: string, uses: string, spec: StepSpec, scope: Scope, io: StepIO, env: Record<string, string>): Promise<StepOutcome> {
+  const { state } = scope;
+  const exprScope = expressionScope(scope, env);
+  const withValues: Record<string, string> = {};
+  let args: string[] = [];
+  let entrypoint: string | undefined;
+  for (const [key, value] of Object.entries(spec.with ?? {})) {
+    if (key === "args") args = Array.isArray(value) ? value.map((v) => interpolate(scalar(v), exprScope)) : splitArgs(interpolate(scalar(value), exprScope));
+    else if (key === "entrypoint") entrypoint = interpolate(scalar(value), exprScope).trim() || undefined;
+    else withValues[key] = interpolate(scalar(value), exprScope);
+  }
+  const call: ContainerCall = {
+    uses,
+    image: { kind: "pull", image: image.trim() },
+    entrypoint,
+    args,
+    env: { ...containerStepEnv(spec, scope, env), ...inputEnv(withValues), GITHUB_ACTION: actionName(state, spec.name || "docker") },
+  };
+  const result = await io.containers.run(call, state, io);
+  return { outputs: result.outputs, exitCode: result.exitCode, error: result.error, timedOut: result.timedOut };
+}
+
+interface ActionInvocation {
+  uses: string;
+  spec: StepSpec;
+  scope: Scope;
+  io: StepIO;
+  env: Record<string, string>;
+  inputs: Record<string, string>;
+  action: ResolvedAction;
+  actionEnv: Record<string, string>;
+}
+
+/** `runs.using: docker`: pre-entrypoint, then the entrypoint; post-entrypoint becomes a post hook. */
+async function runDockerAction(meta: ActionMetadata, runs: DockerRuns, call: ActionInvocation): Promise<StepOutcome> {
+  const { uses, spec, scope, io, env, inputs, action } = call;
+  const { state } = scope;
+  const exprScope = expressionScope({ ...scope, inputs }, env);
+  const runsEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(runs.env)) runsEnv[key] = interpolate(value, exprScope);
+  const base: ContainerCall = {
+    uses,
+    image: await actionImageSource(interpolate(runs.image, exprScope), action.dir),
+    args: runs.args.map((arg) => interpolate(arg, exprScope)),
+    env: { ...containerStepEnv(spec, scope, env), ...inputEnv(inputs), ...call.actionEnv, ...runsEnv },
+    actionDir: action.dir,
+  };
+  let saved: Record<string, string> = {};
+  if (runs.preEntrypoint && evaluateCondition(runs.preIf, exprScope, "always()")) {
+    const pre = await io.containers.run({ ...base, entrypoint: runs.preEntrypoint }, state, io);
+    saved = { ...saved, ...pre.state };
+    if (pre.error) return { outputs: pre.outputs, exitCode: pre.exitCode, error: `pre: ${pre.error}`, timedOut: pre.timedOut };
+  }
+  const owner = `${scope.owner}${spec.key}`;
+  if (runs.postEntrypoint) {
+    state.posts = state.posts.filter((p) => p.owner !== owner);
+    state.posts.push({ owner, action: meta, script: "", condition: runs.postIf, env: {}, state: saved, cwd: scope.cwd, container: { ...base, entrypoint: runs.postEntrypoint } });
+  }
+  const main = await io.containers.run({ ...base, entrypoint: runs.entrypoint, env: { ...base.env, ...stateEnv(saved) } }, state, io);
   const post = state.posts.find((p) => p.owner === owner);
   if (post) post.state = { ...saved, ...main.state };
   return { outputs: main.outputs, exitCode: main.exitCode, error: main.error, timedOut: main.timedOut };
@@ -446,7 +479,9 @@ export async function runPostHooks(state: JobState, io: StepIO, jobFailed: boole
     }
     if (!run) continue;
     io.emit(`▸ Post ${hook.action.name}`);
-    const result = await runWithCommands(state, io, process.execPath, [hook.script], hook.cwd, { ...hook.env, ...stateEnv(hook.state) });
+    const result = hook.container
+      ? await io.containers.run({ ...hook.container, env: { ...hook.container.env, ...stateEnv(hook.state) } }, state, io).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
+      : await runWithCommands(state, io, process.execPath, [hook.script], hook.cwd, { ...hook.env, ...stateEnv(hook.state) });
     if (result.error) errors.push(`post ${hook.action.name}: ${state.masker.mask(result.error)}`);
   }
   state.posts = [];

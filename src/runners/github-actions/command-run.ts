@@ -1,0 +1,70 @@
+// One process of a step (a script, a node action, a container), seen the way
+// GitHub's runner sees it: fresh file-command files before it starts, its
+// output lines through workflow-command handling and masking, and what it
+// reported (env, PATH, outputs, state, summary) applied to the job after it.
+import { appendFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { createFileCommands, isProtectedEnvKey, readFileCommands, type FileCommandPaths } from "./file-commands.js";
+import type { JobState } from "./job-state.js";
+import type { SpawnOutcome } from "./process.js";
+import { CommandProcessor } from "./workflow-commands.js";
+
+export interface CommandRun {
+  exitCode: number | null;
+  error?: string;
+  timedOut?: boolean;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+}
+
+export interface CommandIO {
+  signal: AbortSignal;
+  timedOut: () => boolean;
+  timeoutMs?: number;
+  emit: (line: string) => void;
+  debug: boolean;
+}
+
+/** Starts the process with its file-command files and a line sink; resolves when it has ended. */
+export type Launch = (files: FileCommandPaths, onLine: (line: string) => void) => Promise<SpawnOutcome>;
+
+export function fileCommandRoot(state: JobState): string {
+  return path.join(state.temp, "file_commands");
+}
+
+export async function runWithFileCommands(state: JobState, io: CommandIO, launch: Launch): Promise<CommandRun> {
+  const files = await createFileCommands(fileCommandRoot(state));
+  const processor = new CommandProcessor(state.masker, { debug: io.debug });
+  const outcome = await launch(files, (line) => {
+    const text = processor.line(line);
+    if (text !== undefined) io.emit(text);
+  });
+  let error = outcome.error;
+  let timedOut = outcome.timedOut;
+  if (outcome.error === "canceled" && io.timedOut()) {
+    timedOut = true;
+    error = `command timed out after ${formatSeconds(io.timeoutMs ?? 0)}`;
+  }
+  const effects = processor.effects;
+  let fromFiles: Awaited<ReturnType<typeof readFileCommands>> = { env: {}, outputs: {}, state: {}, paths: [], summary: "" };
+  try {
+    fromFiles = await readFileCommands(files);
+  } catch (err) {
+    error ??= err instanceof Error ? err.message : String(err);
+  }
+  await rm(path.dirname(files.env), { recursive: true, force: true });
+  for (const [key, value] of Object.entries({ ...fromFiles.env, ...effects.env })) {
+    if (isProtectedEnvKey(key)) io.emit(`warning: ${key} cannot be set through GITHUB_ENV (reserved by the runner)`);
+    else state.exportedEnv[key] = value;
+  }
+  state.extraPath.push(...fromFiles.paths, ...effects.paths);
+  if (fromFiles.summary.trim() !== "") {
+    const text = state.masker.mask(fromFiles.summary);
+    await appendFile(state.summaryFile, text.endsWith("\n") ? text : `${text}\n`);
+  }
+  return { exitCode: outcome.exitCode, error, timedOut, outputs: { ...effects.outputs, ...fromFiles.outputs }, state: { ...effects.state, ...fromFiles.state } };
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
