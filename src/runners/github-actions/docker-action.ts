@@ -215,6 +215,7 @@ export class ContainerActions {
         // The container's own status (see the header on podman's `--rm`).
         const inspected = await this.engine.cli(["container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name]);
         const [status, code] = inspected.stdout.trim().split(" ");
+        if (inspected.code === 0 && status === "created") return { ...outcome, error: `the container did not start: ${await this.startFailure(name, outcome.error)}` };
         if (inspected.code !== 0 || status !== "exited" || code === undefined || !/^\d+$/.test(code)) return outcome;
         const exitCode = Number(code);
         return { exitCode, timedOut: false, error: exitCode === 0 ? undefined : `exit status ${exitCode}` };
@@ -224,6 +225,20 @@ export class ContainerActions {
         this.live.delete(name);
       }
     });
+  }
+
+  /**
+   * Why a container never started (a missing entrypoint, say). podman's
+   * attach then reports only "unable to upgrade to tcp"; starting the created
+   * container once more, detached, makes the engine say what is wrong.
+   */
+  private async startFailure(name: string, fallback: string | undefined): Promise<string> {
+    const retry = await this.engine.cli(["start", name]).catch(() => undefined);
+    const reason = retry?.stderr
+      .split("\n")
+      .map((line) => line.trim().replace(/^Error( response from daemon)?:\s*/, ""))
+      .find((line) => line !== "");
+    return reason || fallback || "no reason given by the engine";
   }
 
   /** Removes containers still alive (a run interrupted mid-step). */

@@ -152,7 +152,7 @@ describe("github-actions runner: docker container actions on a real engine", { s
     assert.deepEqual(await containersOfJob(job.id), []);
   });
 
-  it("names the image or Dockerfile when a pull or build fails", async () => {
+  it("names the image, Dockerfile or entrypoint when a pull, build or start fails", async () => {
     const uses = await writeAction(h.workspace, "badbuild", {
       "action.yml": "name: badbuild\nruns:\n  using: docker\n  image: build/Dockerfile\n",
     });
@@ -163,11 +163,15 @@ describe("github-actions runner: docker container actions on a real engine", { s
       makeJob("web@dev.docker-bad", [
         { id: "pull", use: "docker://localhost:1/orun-no-such-image:1" },
         { id: "build", use: uses },
+        { id: "entry", use: `docker://${TEST_IMAGE}`, with: { entrypoint: "/no/such/entrypoint" } },
       ]),
       { stopOnFailure: false },
     );
     assert.match(r.steps[0].error ?? "", /docker container action docker:\/\/localhost:1\/orun-no-such-image:1: failed to pull image localhost:1\/orun-no-such-image:1: \S/);
     assert.match(r.steps[1].error ?? "", /docker container action \.\/docker-actions\/badbuild: failed to build \S+\/docker-actions\/badbuild\/build\/Dockerfile: \S/);
+    assert.match(r.steps[2].error ?? "", /^the container did not start: .*\/no\/such\/entrypoint/);
+    assert.notEqual(r.steps[2].exitCode, 0);
+    assert.deepEqual(await containersOfJob("web@dev.docker-bad"), []);
   });
 });
 
