@@ -98,7 +98,7 @@ describe("github-actions runner: remote actions", () => {
       assert.doesNotMatch(r.steps[0].output, /tampered/);
       assert.equal(api.count("tarball"), downloads + 1, "fetched again");
       assert.equal(await readFile(cached, "utf8"), "original content\n");
-      assert.deepEqual((await readdir(path.join(cacheRoot, "acme/probe"))).sort(), [probeSha, `${probeSha}.ready`, "refs"]);
+      assert.deepEqual((await readdir(path.join(cacheRoot, "acme/probe"))).sort(), [probeSha, `${probeSha}.last-used`, `${probeSha}.ready`, "refs"], "no trash left; the last-used stamp of orun gc --actions");
     } finally {
       await h.dispose();
     }
