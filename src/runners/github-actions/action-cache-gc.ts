@@ -6,7 +6,7 @@
 // `shared/` (tool caches) is left alone unless asked.
 //
 // Safety with concurrent runs: a version whose `<sha>.lock` is younger than
-// an hour is never touched. Removal takes that lock itself, re-reads the
+// an hour, or that a job used within the hour, is never touched. Removal takes that lock itself, re-reads the
 // stamp under it (a job stamps before it copies) and renames the tree away in
 // one step, so a reader sees either the whole tree or none; a job that loses
 // the race fetches the version again (ActionCache.checkout).
@@ -81,11 +81,16 @@ async function pruneRepo(ctx: Ctx, repoDir: string): Promise<void> {
     const dir = path.join(repoDir, sha);
     const info = await lstat(dir).catch(() => undefined);
     if (!info?.isDirectory()) continue;
+    const used = await lastUse(dir, info);
+    if (used >= ctx.cutoff) continue;
     if (await lockHeld(ctx, dir)) {
-      if ((await lastUse(dir, info)) < ctx.cutoff) ctx.result.kept.push({ path: rel(ctx, dir), reason: "locked" });
+      ctx.result.kept.push({ path: rel(ctx, dir), reason: "locked" });
       continue;
     }
-    if ((await lastUse(dir, info)) >= ctx.cutoff) continue;
+    if (recentlyUsed(ctx, used)) {
+      ctx.result.kept.push({ path: rel(ctx, dir), reason: "in use" });
+      continue;
+    }
     const bytes = await treeSize(dir);
     if (!ctx.dryRun && !(await removeVersion(ctx, dir))) continue;
     removedShas.add(sha);
@@ -150,7 +155,8 @@ async function removeVersion(ctx: Ctx, dir: string): Promise<boolean> {
     await handle.close();
     const info = await lstat(dir).catch(() => undefined);
     if (!info?.isDirectory()) return false;
-    if ((await lastUse(dir, info)) >= ctx.cutoff) {
+    const used = await lastUse(dir, info);
+    if (used >= ctx.cutoff || recentlyUsed(ctx, used)) {
       ctx.result.kept.push({ path: rel(ctx, dir), reason: "in use" });
       return false;
     }
@@ -186,6 +192,11 @@ async function removeEntry(ctx: Ctx, kind: PrunedKind, full: string, detail?: st
   const bytes = await treeSize(full);
   if (!ctx.dryRun) await removeTree(full);
   ctx.result.removed.push({ kind, path: rel(ctx, full), bytes, ...(detail ? { detail } : {}) });
+}
+
+/** Used within the hour: a run may be copying it right now, whatever the age limit (e.g. --max-age 0). */
+function recentlyUsed(ctx: Ctx, used: number): boolean {
+  return ctx.now - used < STALE_MS;
 }
 
 /** A lock younger than an hour belongs to a live download or removal. */

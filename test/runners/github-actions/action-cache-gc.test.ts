@@ -138,6 +138,16 @@ describe("action cache gc", () => {
     assert.deepEqual(result.removed.map((e) => e.kind).sort(), ["lock", "version"]);
   });
 
+  it("keeps a version used within the hour even with a zero age limit", async () => {
+    const cache = await freshRoot("zero");
+    const justUsed = await cachedVersion(cache, "acme/setup", sha("a"), 10 * 60_000);
+    const hourAgo = await cachedVersion(cache, "acme/setup", sha("b"), 2 * HOUR);
+    const result = await pruneActionCache({ root: cache, maxAgeMs: 0, dryRun: false });
+    assert.ok(existsSync(path.join(justUsed, "action.yml")));
+    assert.equal(existsSync(hourAgo), false);
+    assert.deepEqual(result.kept, [{ path: `acme/setup/${sha("a")}`, reason: "in use" }]);
+  });
+
   it("removes partial downloads and locks older than an hour, keeps fresh ones", async () => {
     const cache = await freshRoot("temps");
     const repoDir = path.join(cache, "acme/setup");
