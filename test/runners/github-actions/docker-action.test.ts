@@ -3,8 +3,9 @@
 // written into a temp workspace and the busybox test image.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { runOrun } from "../../support/cli.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
 import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
 
@@ -175,9 +176,51 @@ describe("github-actions runner: docker container actions on a real engine", { s
   });
 });
 
+describe("orun run with docker container actions (built binary)", { skip: availability.skip }, () => {
+  it("auto-selects the github-actions runner, feeds a container's output to a later step and logs masked output", async () => {
+    const engine = availability.engine!;
+    const ws = await tempDir("docker-cli");
+    const plan = {
+      apiVersion: "orun.io/v1",
+      kind: "Plan",
+      metadata: { name: "docker-cli" },
+      execution: { concurrency: 1, failFast: true },
+      spec: {},
+      jobs: [
+        {
+          id: "app@dev.build",
+          name: "build",
+          component: "app",
+          environment: "dev",
+          steps: [
+            { id: "image", phase: "main", use: `docker://${TEST_IMAGE}`, with: { args: ["sh", "-c", 'echo "::add-mask::tok-4455"; echo "token tok-4455"; echo "tag=v9" >> "$GITHUB_OUTPUT"'] } },
+            { id: "use", phase: "main", run: 'echo "tag is ${{ steps.image.outputs.tag }}"' },
+          ],
+        },
+      ],
+    };
+    try {
+      await writeFile(path.join(ws, "plan.json"), JSON.stringify(plan));
+      const env = { DOCKER_HOST: engine.dockerHost || undefined, GITHUB_ACTIONS: "", ORUN_RUNNER: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache") };
+      const r = await runOrun(["run", "plan.json", "--exec-id", "docker-cli-1", "--verbose"], { cwd: ws, env, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /token \*\*\*/);
+      assert.match(r.stdout, /tag is v9/);
+      assert.doesNotMatch(r.stdout + r.stderr, /tok-4455/);
+      const logs = await runOrun(["logs", "--exec-id", "docker-cli-1", "--job", "app@dev.build"], { cwd: ws, env });
+      assert.equal(logs.code, 0, logs.stderr);
+      assert.match(logs.stdout, /token \*\*\*/);
+      assert.doesNotMatch(logs.stdout, /tok-4455/);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("github-actions runner: docker container actions without an engine", () => {
   it("fails the step with a clear message naming DOCKER_HOST", async () => {
-    const dead = path.join(await tempDir("dead"), "no-engine.sock");
+    const deadDir = await tempDir("dead");
+    const dead = path.join(deadDir, "no-engine.sock");
     const h = await makeHarness({ hostEnv: { DOCKER_HOST: `unix://${dead}` } });
     try {
       const r = await runJob(h, makeJob("web@dev.no-engine", [{ id: "x", use: "docker://localhost/orun-test:latest", with: { args: "true" } }]));
@@ -185,6 +228,7 @@ describe("github-actions runner: docker container actions without an engine", ()
       assert.match(r.steps[0].error ?? "", /^docker container action docker:\/\/localhost\/orun-test:latest needs a container engine: .+ \(set DOCKER_HOST\)$/);
     } finally {
       await h.dispose();
+      await rm(deadDir, { recursive: true, force: true });
     }
   });
 });
