@@ -424,16 +424,17 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   }
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
+  const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
   if (result.removed.length === 0 && pruned.removed.length === 0) {
     process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
-    return 0;
+    return failed;
   }
   process.stdout.write("\n");
   if (result.removed.length > 0) process.stdout.write(`${verb} ${plural(result.removed.length, "execution")}\n`);
   if (pruned.removed.length > 0) {
     process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
   }
-  return 0;
+  return failed;
 }
 
 const CACHE_KIND_LABEL = { version: "action", ref: "ref", temp: "stale partial download", lock: "stale lock", marker: "orphan marker", shared: "shared tool cache" } as const;

@@ -42,7 +42,7 @@ export interface PrunedEntry {
 
 export interface PruneResult {
   removed: PrunedEntry[];
-  /** Old versions left in place, with why (`locked`, `in use`). */
+  /** Old entries left in place, with why (`locked`, `in use`, `not removed: <error>`). */
   kept: { path: string; reason: string }[];
   bytesFreed: number;
 }
@@ -161,10 +161,16 @@ async function removeVersion(ctx: Ctx, dir: string): Promise<boolean> {
       return false;
     }
     const trash = `${dir}.trash-${randomBytes(4).toString("hex")}`;
-    await rename(dir, trash);
+    try {
+      await rename(dir, trash);
+    } catch (err) {
+      ctx.result.kept.push({ path: rel(ctx, dir), reason: `not removed: ${(err as Error).message}` });
+      return false;
+    }
     await rm(`${dir}.ready`, { force: true });
     await rm(lastUsedStamp(dir), { force: true });
-    await removeTree(trash);
+    // Out of the cache's sight already; a trash dir that resists goes in a later pass as a stale leftover.
+    await removeTree(trash).catch(() => undefined);
     return true;
   } finally {
     await rm(lock, { force: true });
@@ -190,7 +196,14 @@ async function pruneShared(ctx: Ctx, sharedDir: string): Promise<void> {
 
 async function removeEntry(ctx: Ctx, kind: PrunedKind, full: string, detail?: string): Promise<void> {
   const bytes = await treeSize(full);
-  if (!ctx.dryRun) await removeTree(full);
+  if (!ctx.dryRun) {
+    try {
+      await removeTree(full);
+    } catch (err) {
+      ctx.result.kept.push({ path: rel(ctx, full), reason: `not removed: ${(err as Error).message}` });
+      return;
+    }
+  }
   ctx.result.removed.push({ kind, path: rel(ctx, full), bytes, ...(detail ? { detail } : {}) });
 }
 
