@@ -125,12 +125,12 @@ export class ContainerActions {
     this.engine = new DockerEngine(hostEnv);
   }
 
+  /** Probed once per runner instance: a missing engine fails every container step at once, not after a timeout each. */
   private async ensureEngine(uses: string): Promise<void> {
     this.probe ??= this.engine.probe().then(() => undefined);
     try {
       await this.probe;
     } catch (err) {
-      this.probe = undefined;
       const why = errorMessage(err).replace(/^docker runner: /, "");
       throw new Error(`docker container action ${uses} needs a container engine: ${why} (set DOCKER_HOST)`);
     }
