@@ -19,7 +19,12 @@ import { interpolate } from "./expressions.js";
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { createJobState, removeJobTemp, type JobState } from "./job-state.js";
-import { executeStep, expressionScope, runPostHooks, type Scope, type StepIO } from "./step-runner.js";
+import { executeStep, expressionScope, runPostHooks, runPreHook, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
+import { isUseStep } from "../runner.js";
+import { planShortId, type PlanStep } from "../../model/plan.js";
+import { orderSteps, stepKeys } from "../../runtime/steps.js";
+import { stepEnv } from "../../runtime/step-env.js";
+import { stepDir } from "../../runtime/workdir.js";
 
 export { jobSummaryPath } from "./job-state.js";
 
@@ -60,7 +65,34 @@ export class GithubActionsRunner implements Runner {
   }
 
   async startJob(job: JobContext): Promise<void> {
-    await this.jobState(job);
+    const state = await this.jobState(job);
+    await this.runPreHooks(job, state);
+  }
+
+  /**
+   * GitHub runs every action's pre at job start, in step order, before any
+   * main. Each pre's output is kept for its step (runStep shows it first).
+   * Actions nested in composites are not hoisted (GitHub does not either).
+   */
+  private async runPreHooks(job: JobContext, state: JobState): Promise<void> {
+    const steps = orderSteps(job.job.steps);
+    const keys = stepKeys(steps);
+    const ids = { runner: this.name, planId: planShortId(job.run.plan), execId: job.run.execId };
+    for (const [i, step] of steps.entries()) {
+      if (!isUseStep(step) || (step.run ?? "").trim() !== "") continue;
+      const key = step.id || keys[i]!;
+      const output: string[] = [];
+      const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => output.push(line));
+      try {
+        const scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
+        await runPreHook(preSpec(step, key), scope, io);
+      } catch (err) {
+        throw new Error(state.masker.mask(`pre of step ${key} (${step.use}): ${err instanceof Error ? err.message : String(err)}`));
+      } finally {
+        dispose();
+        if (output.length) state.preOutput.set(key, [`▸ Pre ${step.name || key}`, ...output]);
+      }
+    }
   }
 
   private jobState(job: JobContext): Promise<JobState> {
@@ -94,25 +126,23 @@ export class GithubActionsRunner implements Runner {
     } catch (err) {
       return { exitCode: null, output: "", error: `github-actions runner: cannot set up job ${ctx.job.job.id}: ${err instanceof Error ? err.message : String(err)}` };
     }
-    const { io, dispose } = this.stepIO(ctx, state, emit);
     const step = ctx.step;
-    const stepEnvKeys = new Set(Object.keys(step.env ?? {}));
-    const jobEnv: Record<string, string> = {};
-    for (const [key, value] of Object.entries(ctx.env)) if (!stepEnvKeys.has(key)) jobEnv[key] = value;
-    for (const key of stepEnvKeys) if (ctx.job.job.env?.[key] !== undefined) jobEnv[key] = ctx.job.job.env[key];
-    const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: state.failed, depth: 0, baseDir: ctx.job.jobDir, cwd: ctx.cwd, owner: "" };
+    const key = step.id || ctx.stepKey;
+    // A pre that ran at job start is shown first, as GitHub shows "Pre <step>" before the mains.
+    const pre = state.preOutput.get(key);
+    state.preOutput.delete(key);
+    for (const line of pre ?? []) emit(state.masker.mask(line));
+    let scope: Scope;
     try {
-      // Job-level values may use expressions too (with the job env itself as `env`).
-      const exprScope = expressionScope(scope, jobEnv);
-      for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);
+      scope = jobScope(state, ctx.job, step, ctx.env, ctx.cwd);
     } catch (err) {
-      dispose();
-      return { exitCode: null, output: "", error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
+      return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
     }
+    const { io, dispose } = this.stepIO(ctx, state, emit);
     const loose = step as typeof step & { if?: string | boolean; "continue-on-error"?: boolean | string };
     const outcome = await executeStep(
       {
-        key: step.id || ctx.stepKey,
+        key,
         name: step.name,
         run: step.run,
         uses: step.use,
@@ -162,7 +192,9 @@ export class GithubActionsRunner implements Runner {
     const state = await pending.catch(() => undefined);
     if (!state) return;
     try {
-      const lines: string[] = [];
+      // Pres of steps that never ran (the job failed first) still show their output.
+      const lines: string[] = [...state.preOutput.values()].flat().map((line) => state.masker.mask(line));
+      state.preOutput.clear();
       let errors: string[] = [];
       if (state.posts.length) {
         const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => lines.push(line));
@@ -192,4 +224,25 @@ export class GithubActionsRunner implements Runner {
       if (state) await removeJobTemp(state);
     }
   }
+}
+
+/**
+ * The scope of a job-level step: the env orun declares for it, minus the
+ * step's own `env:` (which the step evaluates itself), with expressions
+ * evaluated against the job env. Throws for a bad job-env expression.
+ */
+function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Record<string, string>, cwd: string): Scope {
+  const stepEnvKeys = new Set(Object.keys(step.env ?? {}));
+  const jobEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(declared)) if (!stepEnvKeys.has(key)) jobEnv[key] = value;
+  for (const key of stepEnvKeys) if (job.job.env?.[key] !== undefined) jobEnv[key] = String(job.job.env[key]);
+  const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: state.failed, depth: 0, baseDir: job.jobDir, cwd, owner: "" };
+  // Job-level values may use expressions too (with the job env itself as `env`).
+  const exprScope = expressionScope(scope, jobEnv);
+  for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);
+  return scope;
+}
+
+function preSpec(step: PlanStep, key: string): StepSpec {
+  return { key, name: step.name, uses: step.use, with: step.with, env: step.env, workingDirectory: step["working-directory"] };
 }

@@ -32,6 +32,14 @@ export interface PostHook {
   container?: ContainerCall;
 }
 
+/** A job-level step's action `pre` that ran at job start (GitHub hoists them). */
+export interface HoistedPre {
+  /** GITHUB_ACTION of the step, shared by its pre, main and post. */
+  actionName: string;
+  /** What the pre saved (GITHUB_STATE), handed to main and post as STATE_*. */
+  state: Record<string, string>;
+}
+
 export interface JobState {
   jobId: string;
   /** `<scratch>/<job>`: kept after the job (summary.md). */
@@ -45,6 +53,10 @@ export interface JobState {
   masker: Masker;
   steps: Record<string, StepRecord>;
   posts: PostHook[];
+  /** Pres run at job start, by step key. */
+  pres: Map<string, HoistedPre>;
+  /** Output of those pres not yet shown: it leads the step's own output (or the job finalizer's). */
+  preOutput: Map<string, string[]>;
   github: Record<string, unknown>;
   runner: Record<string, ContextValue>;
   secrets: Record<string, string>;
@@ -138,6 +150,8 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     masker,
     steps: {},
     posts: [],
+    pres: new Map(),
+    preOutput: new Map(),
     github,
     runner: { os: runnerOs(), arch: runnerArch(), name: "orun", temp, tool_cache: toolCacheDir(), environment: "self-hosted", debug: debug ? "1" : "" },
     secrets,

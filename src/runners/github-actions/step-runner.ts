@@ -13,7 +13,7 @@ import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall
 import { fileCommandEnv } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
-import type { JobState, StepRecord } from "./job-state.js";
+import type { HoistedPre, JobState, StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
 import { withScriptFile } from "../process/script-file.js";
@@ -111,9 +111,7 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
       scope.steps[spec.key] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
       return { outputs: {}, exitCode: 0, skipped: true };
     }
-    const stepEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(spec.env ?? {})) stepEnv[k] = interpolate(scalar(v), baseScope);
-    const env = { ...baseEnv, ...stepEnv };
+    const env = withStepEnv(spec, baseEnv, baseScope);
     outcome = spec.run !== undefined && spec.run.trim() !== "" ? await runScript(spec, scope, io, env) : await runAction(spec, scope, io, env);
   } catch (err) {
     outcome = { outputs: {}, exitCode: null, error: err instanceof Error ? err.message : String(err) };
@@ -132,6 +130,13 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
     return { ...outcome, error: undefined, exitCode: 0 };
   }
   return outcome;
+}
+
+/** The scope's env plus the step's own `env:` (evaluated in that scope). */
+function withStepEnv(spec: StepSpec, baseEnv: Record<string, string>, baseScope: ExpressionScope): Record<string, string> {
+  const stepEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.env ?? {})) stepEnv[k] = interpolate(scalar(v), baseScope);
+  return { ...baseEnv, ...stepEnv };
 }
 
 function scalar(value: unknown): string {
@@ -271,6 +276,83 @@ function stateEnv(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [`STATE_${k}`, v]));
 }
 
+/** A `uses:` action found and read, with its inputs as they evaluate in `env`. */
+interface PreparedAction {
+  uses: string;
+  action: ResolvedAction;
+  meta: ActionMetadata;
+  exprScope: ExpressionScope;
+}
+
+async function prepareAction(uses: string, scope: Scope, io: StepIO, env: Record<string, string>, exprScope: ExpressionScope): Promise<PreparedAction> {
+  const action = await locateAction(uses, scope, io, env);
+  const meta = await loadActionMetadata(action.dir);
+  return { uses, action, meta, exprScope };
+}
+
+function actionEnvFor(action: ResolvedAction, name: string): Record<string, string> {
+  return { GITHUB_ACTION: name, GITHUB_ACTION_PATH: action.dir, GITHUB_ACTION_REPOSITORY: action.repository, GITHUB_ACTION_REF: action.ref };
+}
+
+async function checkScripts(uses: string, action: ResolvedAction, meta: ActionMetadata, files: (string | undefined)[]): Promise<void> {
+  for (const file of files) {
+    if (file) await stat(path.resolve(action.dir, file)).catch(() => {
+      throw new Error(`action ${uses}: ${file} not found in ${action.dir} (${meta.file})`);
+    });
+  }
+}
+
+/**
+ * Runs the `pre` of a job-level step's action at job start, as GitHub's runner
+ * does (node `runs.pre` under `pre-if`, docker `runs.pre-entrypoint`), and
+ * records it in `state.pres` so the step's main does not run it again and gets
+ * its saved state. Returns false when there is nothing to hoist: a `run:` step,
+ * a docker:// step, a composite (GitHub runs no nested pres at job start), an
+ * action without pre, or one that cannot be resolved yet (its main reports why).
+ * Throws when the pre (or evaluating its inputs and condition) fails.
+ */
+export async function runPreHook(spec: StepSpec, scope: Scope, io: StepIO): Promise<boolean> {
+  const { state } = scope;
+  if (spec.run !== undefined && spec.run.trim() !== "") return false;
+  let prepared: PreparedAction;
+  let env: Record<string, string>;
+  try {
+    const baseEnv = { ...scope.env, ...state.exportedEnv };
+    env = withStepEnv(spec, baseEnv, expressionScope(scope, baseEnv));
+    const exprScope = expressionScope(scope, env);
+    const uses = interpolate(spec.uses ?? "", exprScope).trim();
+    if (!uses || parseActionRef(uses).kind === "docker-image") return false;
+    prepared = await prepareAction(uses, scope, io, env, exprScope);
+  } catch {
+    return false;
+  }
+  const { uses, action, meta, exprScope } = prepared;
+  const runs = meta.runs;
+  if (runs.using === "composite") return false;
+  if (runs.using === "docker" ? !runs.preEntrypoint : !runs.pre) return false;
+  const hoisted: HoistedPre = { actionName: actionName(state, spec.name || action.label), state: {} };
+  state.pres.set(spec.key, hoisted);
+  const inputs = resolveInputs(meta, spec.with, exprScope);
+  const call: ActionInvocation = { uses, spec, scope, io, env, inputs, action, actionEnv: actionEnvFor(action, hoisted.actionName) };
+  if (runs.using === "docker") {
+    const { base, exprScope: inputScope } = await dockerCall(runs, call);
+    if (!evaluateCondition(runs.preIf, inputScope, "always()")) return true;
+    const pre = await io.containers.run({ ...base, entrypoint: runs.preEntrypoint }, state, io);
+    hoisted.state = pre.state;
+    if (pre.error) throw new Error(pre.error);
+    return true;
+  }
+  await checkScripts(uses, action, meta, [runs.pre]);
+  if (!evaluateCondition(runs.preIf, expressionScope({ ...scope, inputs }, env), "always()")) return true;
+  const cwd = scope.cwd;
+  await ensureDir(cwd, "working directory");
+  const nodeEnv = processEnv(state, env, { ...inputEnv(inputs), ...call.actionEnv });
+  const pre = await runWithCommands(state, io, process.execPath, [path.resolve(action.dir, runs.pre!)], cwd, nodeEnv);
+  hoisted.state = pre.state;
+  if (pre.error) throw new Error(pre.error);
+  return true;
+}
+
 async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<string, string>): Promise<StepOutcome> {
   const { state } = scope;
   const exprScope = expressionScope(scope, env);
@@ -278,23 +360,19 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   if (!uses) throw new Error("step has neither run nor use");
   const ref = parseActionRef(uses);
   if (ref.kind === "docker-image") return runImageStep(ref.image, uses, spec, scope, io, env);
-  const action = await locateAction(uses, scope, io, env);
-  const meta = await loadActionMetadata(action.dir);
+  const { action, meta } = await prepareAction(uses, scope, io, env, exprScope);
   const inputs = resolveInputs(meta, spec.with, exprScope);
   const declared = Object.keys(meta.inputs).map((k) => k.toLowerCase());
   const unexpected = Object.keys(spec.with ?? {}).filter((k) => !declared.includes(k.toLowerCase()));
   if (unexpected.length) {
     io.emit(`warning: unexpected input(s) ${unexpected.map((k) => `'${k}'`).join(", ")} for ${meta.name}; valid inputs are [${Object.keys(meta.inputs).map((k) => `'${k}'`).join(", ")}]`);
   }
-  const actionEnv = {
-    GITHUB_ACTION: actionName(state, spec.name || action.label),
-    GITHUB_ACTION_PATH: action.dir,
-    GITHUB_ACTION_REPOSITORY: action.repository,
-    GITHUB_ACTION_REF: action.ref,
-  };
+  // A job-level step whose pre ran at job start: same GITHUB_ACTION, its saved state, no second pre.
+  const hoisted = scope.depth === 0 ? state.pres.get(spec.key) : undefined;
+  const actionEnv = actionEnvFor(action, hoisted?.actionName ?? actionName(state, spec.name || action.label));
   const runs = meta.runs;
   if (runs.using === "docker") {
-    return runDockerAction(meta, runs, { uses, spec, scope, io, env, inputs, action, actionEnv });
+    return runDockerAction(meta, runs, { uses, spec, scope, io, env, inputs, action, actionEnv }, hoisted);
   }
   if (runs.using === "composite") {
     if (scope.depth >= MAX_COMPOSITE_DEPTH) throw new Error(`composite actions nested deeper than ${MAX_COMPOSITE_DEPTH} levels at ${uses}`);
@@ -303,15 +381,12 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const cwd = scope.cwd;
   await ensureDir(cwd, "working directory");
   const nodeEnv = processEnv(state, env, { ...inputEnv(inputs), ...actionEnv });
-  let saved: Record<string, string> = {};
+  let saved: Record<string, string> = { ...hoisted?.state };
   const node = process.execPath;
   const script = (file: string): string => path.resolve(action.dir, file);
-  for (const file of [runs.pre, runs.main, runs.post]) {
-    if (file) await stat(script(file)).catch(() => {
-      throw new Error(`action ${uses}: ${file} not found in ${action.dir} (${meta.file})`);
-    });
-  }
-  if (runs.pre && evaluateCondition(runs.preIf, expressionScope({ ...scope, inputs }, env), "always()")) {
+  await checkScripts(uses, action, meta, [hoisted ? undefined : runs.pre, runs.main, runs.post]);
+  // Nested (composite) steps still run their pre right before their main, as on GitHub.
+  if (!hoisted && runs.pre && evaluateCondition(runs.preIf, expressionScope({ ...scope, inputs }, env), "always()")) {
     const pre = await runWithCommands(state, io, node, [script(runs.pre)], cwd, nodeEnv);
     saved = { ...saved, ...pre.state };
     if (pre.error) return { outputs: pre.outputs, exitCode: pre.exitCode, error: `pre: ${pre.error}`, timedOut: pre.timedOut };
@@ -372,10 +447,9 @@ interface ActionInvocation {
   actionEnv: Record<string, string>;
 }
 
-/** `runs.using: docker`: pre-entrypoint, then the entrypoint; post-entrypoint becomes a post hook. */
-async function runDockerAction(meta: ActionMetadata, runs: DockerRuns, call: ActionInvocation): Promise<StepOutcome> {
-  const { uses, spec, scope, io, env, inputs, action } = call;
-  const { state } = scope;
+/** The container call shared by a docker action's entrypoints, and the scope (with inputs) its values evaluate in. */
+async function dockerCall(runs: DockerRuns, call: ActionInvocation): Promise<{ base: ContainerCall; exprScope: ExpressionScope }> {
+  const { uses, spec, scope, env, inputs, action } = call;
   const exprScope = expressionScope({ ...scope, inputs }, env);
   const runsEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(runs.env)) runsEnv[key] = interpolate(value, exprScope);
@@ -386,8 +460,16 @@ async function runDockerAction(meta: ActionMetadata, runs: DockerRuns, call: Act
     env: { ...containerStepEnv(spec, scope, env), ...inputEnv(inputs), ...call.actionEnv, ...runsEnv },
     actionDir: action.dir,
   };
-  let saved: Record<string, string> = {};
-  if (runs.preEntrypoint && evaluateCondition(runs.preIf, exprScope, "always()")) {
+  return { base, exprScope };
+}
+
+/** `runs.using: docker`: pre-entrypoint (unless hoisted to job start), then the entrypoint; post-entrypoint becomes a post hook. */
+async function runDockerAction(meta: ActionMetadata, runs: DockerRuns, call: ActionInvocation, hoisted?: HoistedPre): Promise<StepOutcome> {
+  const { spec, scope, io } = call;
+  const { state } = scope;
+  const { base, exprScope } = await dockerCall(runs, call);
+  let saved: Record<string, string> = { ...hoisted?.state };
+  if (!hoisted && runs.preEntrypoint && evaluateCondition(runs.preIf, exprScope, "always()")) {
     const pre = await io.containers.run({ ...base, entrypoint: runs.preEntrypoint }, state, io);
     saved = { ...saved, ...pre.state };
     if (pre.error) return { outputs: pre.outputs, exitCode: pre.exitCode, error: `pre: ${pre.error}`, timedOut: pre.timedOut };
