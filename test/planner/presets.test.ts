@@ -126,6 +126,9 @@ function workspace(name: string, extendsBlock: string, presetFiles: Record<strin
     "comps/presets/base.yaml": BASE,
     "comps/presets/second.yaml": SECOND,
     "outside.yaml": "kind: IntentPreset\nspec: {}\n",
+    // The base preset's discovery roots: searched, so they must exist.
+    "apps/.keep": "",
+    "services/.keep": "",
     ...presetFiles,
   };
   for (const [rel, text] of Object.entries(files)) {

@@ -1,9 +1,14 @@
 // loadWorkspace: locate → read intent → discover components → resolve
-// composition packages → bind components to compositions.
+// composition packages → discover under the roots intent presets add → bind
+// components to compositions.
 
 import path from "node:path";
 import type { LoadedWorkspace, LoadWorkspaceOptions } from "./index.js";
-import { discoverManifests, loadManifest, mergeComponents } from "./components.js";
+import type { ResolvedCompositionSource } from "../../model/composition.js";
+import type { Intent } from "../../model/intent.js";
+import { compareUtf8 } from "../../plan/canonical-json.js";
+import { loadIntentPreset } from "../presets.js";
+import { discoverManifests, loadManifest, mergeComponents, normalizeRoots } from "./components.js";
 import { buildRegistry } from "./compositions/registry.js";
 import { displayPath, resolveSources } from "./compositions/sources.js";
 import { decodeIntent } from "./intent.js";
@@ -49,9 +54,17 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
 
   const manifests = await discoverManifests(rootDir, intent.discovery.roots, intent.origin.at("discovery.roots"));
   const discovered = await mapLimit(manifests, 32, (rel) => loadManifest(rootDir, rel));
-  const components = mergeComponents(intent.components, discovered);
+  let components = mergeComponents(intent.components, discovered);
 
   const sources = await resolveSources(intent.compositions.sources, { rootDir }, shownIntent);
+  const known = new Set(manifests);
+  const extra = (await presetManifests(rootDir, intent, sources)).filter((rel) => !known.has(rel));
+  if (extra.length > 0) {
+    const more = await mapLimit(extra, 32, (rel) => loadManifest(rootDir, rel));
+    // Path order over every root, as if the preset roots had been written in intent.yaml.
+    const all = [...discovered, ...more].sort((a, b) => compareUtf8(a.sourcePath ?? "", b.sourcePath ?? ""));
+    components = mergeComponents(intent.components, all);
+  }
   const compositions = buildRegistry(intent.compositions, sources, components);
   return {
     intentFile,
@@ -61,4 +74,26 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
     compositions,
     sources: sources.map((s) => s.record),
   };
+}
+
+/**
+ * Manifests under the discovery roots that intent presets (`extends`) add. v2.3
+ * merged presets only after discovery, so their roots found nothing; here they
+ * are searched like the intent's own (same walk, same errors, located at the
+ * preset's `spec.discovery.roots`). The presets themselves are merged into the
+ * intent later (src/planner/triggers/workspace.ts), as before.
+ */
+async function presetManifests(rootDir: string, intent: Intent, sources: readonly ResolvedCompositionSource[]): Promise<string[]> {
+  const searched = new Set(normalizeRoots(intent.discovery.roots));
+  const found: string[] = [];
+  for (const ref of intent.extends) {
+    const preset = await loadIntentPreset(ref, sources, rootDir);
+    const declared = preset.spec.discovery.roots.filter((root) => root.trim() !== "");
+    // normalizeRoots turns "none" into ["."]: a preset without roots adds none.
+    const fresh = declared.length === 0 ? [] : normalizeRoots(declared).filter((root) => !searched.has(root));
+    if (fresh.length === 0) continue;
+    for (const root of fresh) searched.add(root);
+    found.push(...(await discoverManifests(rootDir, fresh, { file: preset.file, field: "spec.discovery.roots" })));
+  }
+  return [...new Set(found)];
 }
