@@ -3,11 +3,17 @@
 // line to a marker file, so the file proves the order.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanJob } from "../../../src/model/plan.js";
 import type { JobContext } from "../../../src/runners/runner.js";
+import { runOrun } from "../../support/cli.js";
+import { TEST_IMAGE, provideContainerEngine } from "../../support/container-engine.js";
 import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
+
+const availability = await provideContainerEngine();
+
+const NODE_RUNS = "  using: node20\n  pre: pre.cjs\n  main: main.cjs\n  post: post.cjs\n";
 
 // Appends "<phase> <INPUT_TAG> state=<STATE_token>" to $MARKER; pre saves token=<tag>-tok.
 function hookScript(phase: string, extra = ""): string {
@@ -16,6 +22,12 @@ const tag = process.env.INPUT_TAG;
 fs.appendFileSync(process.env.MARKER, \`${phase} \${tag} state=\${process.env.STATE_token ?? "none"}\\n\`);
 console.log(\`${phase} output of \${tag}\`);
 ${extra}`;
+}
+
+async function writeActions(ws: string): Promise<void> {
+  await writeAction(ws, "hooked", NODE_RUNS);
+  await writeAction(ws, "conditional", `${NODE_RUNS}  pre-if: \${{ inputs.run-pre == 'yes' }}\n`);
+  await writeAction(ws, "failing", NODE_RUNS, `${hookScript("pre")}\nconsole.log("about to fail");\nprocess.exit(3);\n`);
 }
 
 async function writeAction(ws: string, name: string, runs: string, pre = hookScript("pre", 'fs.appendFileSync(process.env.GITHUB_STATE, `token=${tag}-tok\\n`);')): Promise<void> {
@@ -30,7 +42,6 @@ async function writeAction(ws: string, name: string, runs: string, pre = hookScr
   await writeFile(path.join(dir, "post.cjs"), hookScript("post"));
 }
 
-const NODE_RUNS = "  using: node20\n  pre: pre.cjs\n  main: main.cjs\n  post: post.cjs\n";
 
 describe("github-actions runner: pre hooks at job start", () => {
   let h: Harness;
@@ -40,9 +51,7 @@ describe("github-actions runner: pre hooks at job start", () => {
 
   before(async () => {
     ws = await tempDir("pre-ws");
-    await writeAction(ws, "hooked", NODE_RUNS);
-    await writeAction(ws, "conditional", `${NODE_RUNS}  pre-if: \${{ inputs.run-pre == 'yes' }}\n`);
-    await writeAction(ws, "failing", NODE_RUNS, `${hookScript("pre")}\nconsole.log("about to fail");\nprocess.exit(3);\n`);
+    await writeActions(ws);
     const composite = path.join(ws, "actions", "wrapper");
     await mkdir(composite, { recursive: true });
     await writeFile(
@@ -171,5 +180,84 @@ describe("github-actions runner: pre hooks at job start", () => {
       ]),
     );
     assert.deepEqual((await markerLines()).slice(0, 4), ["pre first state=none", "main first state=first-tok", "pre nested state=none", "main nested state=nested-tok"]);
+  });
+});
+
+describe("orun run: a failing pre fails the job at start (built binary)", () => {
+  it("records the job failed naming step and action, runs no main step, and shows the pres' output", async () => {
+    const ws = await tempDir("pre-cli");
+    try {
+      await writeActions(ws);
+      const marker = path.join(ws, "marker.txt");
+      const plan = {
+        apiVersion: "orun.io/v1",
+        kind: "Plan",
+        metadata: { name: "pre-cli" },
+        execution: { concurrency: 1, failFast: true },
+        spec: {},
+        jobs: [
+          {
+            id: "app@dev.build",
+            name: "build",
+            component: "app",
+            environment: "dev",
+            env: { MARKER: marker },
+            steps: [
+              { id: "script", phase: "main", run: 'echo "main script" >> "$MARKER"' },
+              { id: "ok", phase: "main", use: "./actions/hooked", with: { tag: "ok" } },
+              { id: "bad", phase: "main", use: "./actions/failing", with: { tag: "bad" } },
+            ],
+          },
+        ],
+      };
+      await writeFile(path.join(ws, "plan.json"), JSON.stringify(plan));
+      const env = { GITHUB_ACTIONS: "", ORUN_RUNNER: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache") };
+      const r = await runOrun(["run", "plan.json", "--exec-id", "pre-cli-1"], { cwd: ws, env, timeoutMs: 60_000 });
+      assert.notEqual(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, /start job: pre of step bad \(\.\/actions\/failing\): exit status 3/);
+      assert.deepEqual((await readFile(marker, "utf8")).split("\n").filter(Boolean), ["pre ok state=none", "pre bad state=none"], "no main step ran");
+      // The step never ran: its pre's output comes with the job's (finalizer) output.
+      assert.match(r.stdout, /▸ Pre bad\n.*pre output of bad\n.*about to fail/);
+      const status = await runOrun(["status", "--exec-id", "pre-cli-1"], { cwd: ws, env });
+      assert.match(status.stdout, /start job: pre of step bad \(\.\/actions\/failing\): exit status 3/);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("github-actions runner: docker action pre-entrypoint at job start", { skip: availability.skip }, () => {
+  it("runs a docker action's pre-entrypoint with the node pres, before any main", async () => {
+    const engine = availability.engine!;
+    const ws = await tempDir("pre-docker");
+    const h = await makeHarness({ workspace: ws, hostEnv: engine.env });
+    try {
+      await writeActions(ws);
+      const dir = path.join(ws, "actions", "boxed");
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        path.join(dir, "action.yml"),
+        `name: boxed\nruns:\n  using: docker\n  image: docker://${TEST_IMAGE}\n  pre-entrypoint: /github/action/pre.sh\n  entrypoint: /github/action/main.sh\n`,
+      );
+      await writeFile(path.join(dir, "pre.sh"), '#!/bin/sh\necho "pre boxed" >> /github/workspace/marker.txt\necho "token=box-tok" >> "$GITHUB_STATE"\n');
+      await writeFile(path.join(dir, "main.sh"), '#!/bin/sh\necho "main boxed state=$STATE_token" >> /github/workspace/marker.txt\n');
+      await chmod(path.join(dir, "pre.sh"), 0o755);
+      await chmod(path.join(dir, "main.sh"), 0o755);
+      const marker = path.join(ws, "marker.txt");
+      const r = await runJob(
+        h,
+        makeJob("web@dev.boxed", [{ id: "boxed", use: "./actions/boxed" }, { id: "node", use: "./actions/hooked", with: { tag: "node" } }], { MARKER: marker }),
+      );
+      assert.deepEqual(r.steps.map((s) => s.error), [undefined, undefined]);
+      assert.deepEqual((await readFile(marker, "utf8")).split("\n").filter(Boolean).slice(0, 4), [
+        "pre boxed",
+        "pre node state=none",
+        "main boxed state=box-tok",
+        "main node state=node-tok",
+      ]);
+    } finally {
+      await h.dispose();
+      await rm(ws, { recursive: true, force: true });
+    }
   });
 });
