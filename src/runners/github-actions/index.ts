@@ -1,10 +1,11 @@
 // The github-actions runner: runs plan steps the way a GitHub Actions runner
 // does (run: scripts with GitHub's shells, use: node, composite and docker actions,
-// `${{ }}` expressions, workflow and file commands, post hooks at job end).
+// `${{ }}` expressions, workflow and file commands, action pre hooks at job
+// start, post hooks at job end).
 // One instance serves one run; each job gets its own state (job-state.ts).
 //
 // Module map: step-runner.ts (run/uses dispatch, node + composite actions,
-// post hooks) · command-run.ts (one process with file + workflow commands) ·
+// pre and post hooks) · command-run.ts (one process with file + workflow commands) ·
 // docker-action.ts (docker container actions, docker:// steps) · expressions.ts + hash-files.ts (`${{ }}`) ·
 // workflow-commands.ts + masker.ts (`::cmd::` lines, secret masking) ·
 // file-commands.ts (GITHUB_ENV/OUTPUT/PATH/STATE/STEP_SUMMARY) · shell.ts ·
