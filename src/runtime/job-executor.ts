@@ -101,13 +101,10 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
   try {
     const finish = await deps.runner.finishJob?.(jobCtx, { failed: firstFailure !== undefined });
     if (finish?.output) outputs.push(finish.output);
-    // The runner's scratch space is removed at run end; the summary belongs in the record.
+    // The runner's scratch space is removed at run end: what it printed and the summary belong in the record.
+    if (finish?.output?.trim()) await writeJobLog(deps.store.jobFinishFile(deps.ids.execId, job.id), finish.output);
     const summary = finish?.outputs?.summary;
-    if (summary?.trim()) {
-      const file = deps.store.jobSummaryFile(deps.ids.execId, job.id);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, summary);
-    }
+    if (summary?.trim()) await writeJobLog(deps.store.jobSummaryFile(deps.ids.execId, job.id), summary);
     if (finish?.error) firstFailure ??= { error: `job finalizer: ${finish.error}` };
   } catch (err) {
     firstFailure ??= { error: `job finalizer: ${errorMessage(err)}` };
@@ -189,4 +186,9 @@ async function runStep(
     if (last.error === undefined || deps.signal.aborted) break;
   }
   return end(last.error, last.output);
+}
+
+async function writeJobLog(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, text.endsWith("\n") ? text : `${text}\n`);
 }

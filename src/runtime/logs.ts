@@ -4,7 +4,7 @@ import { readdir, readFile, open } from "node:fs/promises";
 import path from "node:path";
 import { canonicalJobId } from "../model/plan.js";
 import { safeSegment } from "./ids.js";
-import { JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
+import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
 import { readStateFile } from "./records/state.js";
 
 export interface LogEntry {
@@ -37,7 +37,7 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     const files = (await readdir(path.join(logsDir, dir)).catch(() => [] as string[])).filter((f) => f.endsWith(".log")).sort();
     for (const file of files) {
       const segment = file.slice(0, -4);
-      const stepKey = segment === JOB_SUMMARY_SEGMENT ? "job summary" : (stepBySegment.get(segment) ?? segment);
+      const stepKey = segment === JOB_SUMMARY_SEGMENT ? "job summary" : segment === JOB_FINISH_SEGMENT ? "job finish" : (stepBySegment.get(segment) ?? segment);
       if (filter.step && segment !== safeSegment(filter.step) && !stepKey.includes(filter.step)) continue;
       const status = jobState?.steps[stepKey] ?? jobState?.status ?? "completed";
       if (filter.failed && status !== "failed") continue;

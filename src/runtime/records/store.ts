@@ -11,6 +11,8 @@ import { parseState, serializeState } from "./state.js";
 
 /** File-name segment of a job summary in logs/<job>/ (never produced by safeSegment for a step key). */
 export const JOB_SUMMARY_SEGMENT = "~summary";
+/** File-name segment of what the runner printed when it finished the job (post hooks), in logs/<job>/. */
+export const JOB_FINISH_SEGMENT = "~finish";
 
 export type RunStatus = "running" | "completed" | "failed";
 
@@ -67,6 +69,10 @@ export class ExecutionStore {
   }
   stepLogFile(execId: string, jobId: string, stepKey: string): string {
     return path.join(this.jobLogDir(execId, jobId), `${safeSegment(stepKey)}.log`);
+  }
+  /** Output of the runner's job finalizer (post hooks, output of steps that never ran). */
+  jobFinishFile(execId: string, jobId: string): string {
+    return path.join(this.jobLogDir(execId, jobId), `${JOB_FINISH_SEGMENT}.log`);
   }
   /** The job's step summary (GITHUB_STEP_SUMMARY); `~` keeps it apart from every step's file name. */
   jobSummaryFile(execId: string, jobId: string): string {

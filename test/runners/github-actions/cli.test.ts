@@ -27,7 +27,7 @@ describe("orun run with the github-actions runner", () => {
 
   const env = (): NodeJS.ProcessEnv => ({ GITHUB_API_URL: api.url, ORUN_ACTIONS_CACHE: cache, GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "", ORUN_SECRET_API_KEY: "k-998877" });
 
-  it("keeps the job's step summary (GITHUB_STEP_SUMMARY) in the execution record, shown by orun logs", async () => {
+  it("keeps the job's step summary (GITHUB_STEP_SUMMARY) and its post hooks' output in the execution record, shown by orun logs", async () => {
     const plan = {
       apiVersion: "orun.io/v1",
       kind: "Plan",
@@ -40,7 +40,11 @@ describe("orun run with the github-actions runner", () => {
           name: "report",
           component: "docs",
           environment: "dev",
-          steps: [{ id: "write", phase: "main", run: 'echo "### Coverage 93%" >> "$GITHUB_STEP_SUMMARY"' }],
+          steps: [
+            { id: "write", phase: "main", run: 'echo "### Coverage 93%" >> "$GITHUB_STEP_SUMMARY"' },
+            // A node action whose post hook runs when the job finishes.
+            { id: "greet", phase: "main", use: "./actions/toolkit", with: { who: "logs" } },
+          ],
         },
       ],
     };
@@ -51,6 +55,7 @@ describe("orun run with the github-actions runner", () => {
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /docs@dev\.report › job summary/);
     assert.match(logs.stdout, /### Coverage 93%/);
+    assert.match(logs.stdout, /docs@dev\.report › job finish[^\n]*\n[\s\S]*post: started=/, "the post hook's output is in the record");
   });
 
   it("auto-selects the runner for use: steps and runs 4 jobs in parallel with prefixed output and no env leakage", async () => {
