@@ -21,6 +21,18 @@ CONF=/etc/containers/orun-containers.conf
 STATE_DIR=${TMPDIR:-/tmp}
 
 apt_updated=""
+# Starts our podman service on $SOCK and waits until it answers.
+start_podman_service() {
+  $SUDO rm -f "$SOCK"   # a stale socket from a service that died
+  log "starting podman system service on $SOCK"
+  CONTAINERS_CONF=$CONF nohup podman system service --time=0 "unix://$SOCK" >"$STATE_DIR/orun-podman.log" 2>&1 &
+  echo $! >"$STATE_DIR/orun-podman.pid"
+  for _ in $(seq 1 100); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  docker info >/dev/null 2>&1 || { tail -n 20 "$STATE_DIR/orun-podman.log" >&2 || true; die "podman did not start serving $SOCK"; }
+}
 apt_install() {
   log "installing $*"
   [ -n "$apt_updated" ] || { $SUDO apt-get update -qq >&2; apt_updated=1; }
@@ -64,15 +76,7 @@ runtime = "runc"            # crun fails here: "cgroups in hybrid mode not suppo
 cgroup_manager = "cgroupfs" # no systemd
 events_logger = "file"
 CONF
-      $SUDO rm -f "$SOCK"   # a stale socket from a service that died
-      log "starting podman system service on $SOCK"
-      CONTAINERS_CONF=$CONF nohup podman system service --time=0 "unix://$SOCK" >"$STATE_DIR/orun-podman.log" 2>&1 &
-      echo $! >"$STATE_DIR/orun-podman.pid"
-      for _ in $(seq 1 100); do
-        docker info >/dev/null 2>&1 && break
-        sleep 0.2
-      done
-      docker info >/dev/null 2>&1 || { tail -n 20 "$STATE_DIR/orun-podman.log" >&2 || true; die "podman did not start serving $SOCK"; }
+      start_podman_service
     fi
   fi
 fi
@@ -102,5 +106,17 @@ if [ "$revision" != "$IMAGE_REVISION" ]; then
   rm -rf "$work"
   revision=$(docker image inspect -f '{{ index .Config.Labels "io.orun.test-image" }}' "$IMAGE")
   [ "$revision" = "$IMAGE_REVISION" ] || die "imported $IMAGE but it lacks its revision label"
+fi
+# A service can answer `docker info` and still be wedged (every attach fails with "unable to upgrade to
+# tcp"): check that a container really runs, and restart our own service once when it does not.
+if ! docker run --rm "$IMAGE" true >/dev/null 2>&1; then
+  if [ "${DOCKER_HOST:-}" = "unix://$SOCK" ]; then
+    log "the engine on $SOCK does not run containers; restarting it"
+    pkill -f "podman system service --time=0 unix://$SOCK" >/dev/null 2>&1 || true
+    for _ in $(seq 1 50); do pgrep -f "podman system service --time=0 unix://$SOCK" >/dev/null || break; sleep 0.1; done
+    start_podman_service
+  fi
+  why=$(docker run --rm "$IMAGE" true 2>&1 | tail -n 1) || true
+  docker run --rm "$IMAGE" true >/dev/null 2>&1 || die "the engine cannot run containers: $why"
 fi
 echo "${DOCKER_HOST:-}"
