@@ -10,18 +10,7 @@ import { compilePlan } from "../../src/planner/compile.js";
 import { detectCwdScope } from "../../src/planner/scope.js";
 import { runOrun } from "../support/cli.js";
 import { tempDir } from "./changes/git-repo.js";
-
-const COMPOSITION = `apiVersion: sourceplane.io/v1
-kind: Composition
-metadata: {name: svc}
-spec:
-  type: svc
-  defaultJob: deploy
-  parameterSchema: {type: object}
-  jobs:
-    - name: deploy
-      steps: [{name: main-step, run: echo deploy}]
-`;
+import { MINIMAL_SVC } from "./load/helpers.js";
 
 const STACK = `apiVersion: orun.io/v1
 kind: Stack
@@ -64,7 +53,7 @@ function repo(name: string, files: Record<string, string>): string {
   const dir = path.join(root, name);
   const all: Record<string, string> = {
     "comps/stack.yaml": STACK,
-    "comps/svc/compositions.yaml": COMPOSITION,
+    "comps/svc/compositions.yaml": MINIMAL_SVC,
     "comps/presets/platform.yaml": PLATFORM_PRESET,
     ...files,
   };

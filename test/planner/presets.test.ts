@@ -6,19 +6,7 @@ import { loadWorkspace } from "../../src/planner/load/index.js";
 import { compilePlan } from "../../src/planner/compile.js";
 import { applyIntentPresets } from "../../src/planner/presets.js";
 import { tempDir } from "./changes/git-repo.js";
-
-const COMPOSITION = `apiVersion: sourceplane.io/v1
-kind: Composition
-metadata: {name: svc}
-spec:
-  type: svc
-  defaultJob: deploy
-  parameterSchema: {type: object}
-  jobs:
-    - name: deploy
-      steps:
-        - {name: main-step, run: echo deploy}
-`;
+import { MINIMAL_SVC } from "./load/helpers.js";
 
 const STACK = `apiVersion: orun.io/v1
 kind: Stack
@@ -122,7 +110,7 @@ function workspace(name: string, extendsBlock: string, presetFiles: Record<strin
   const files: Record<string, string> = {
     "intent.yaml": intent(extendsBlock),
     "comps/stack.yaml": STACK,
-    "comps/svc/compositions.yaml": COMPOSITION,
+    "comps/svc/compositions.yaml": MINIMAL_SVC,
     "comps/presets/base.yaml": BASE,
     "comps/presets/second.yaml": SECOND,
     "outside.yaml": "kind: IntentPreset\nspec: {}\n",

@@ -26,6 +26,19 @@ export async function makeRepo(files: Record<string, string>, options: { git?: b
 
 export const STACK = "apiVersion: orun.io/v1\nkind: Stack\nmetadata: {name: test-stack, version: 0.1.0}\n";
 
+/** The smallest svc composition: one `deploy` job with one step (for tests about intent, presets and discovery). */
+export const MINIMAL_SVC = `apiVersion: sourceplane.io/v1
+kind: Composition
+metadata: {name: svc}
+spec:
+  type: svc
+  defaultJob: deploy
+  parameterSchema: {type: object}
+  jobs:
+    - name: deploy
+      steps: [{name: main-step, run: echo deploy}]
+`;
+
 /** Spec fixture "S" (10-planner §5): a dir source ./comps exporting svc (inline) and tf (inline, with profiles). */
 export const SVC = `apiVersion: sourceplane.io/v1alpha1
 kind: Composition

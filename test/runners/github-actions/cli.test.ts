@@ -6,7 +6,7 @@ import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../../support/cli.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
-import { ACTIONS_SRC, makeWorkspace, tempDir } from "./helpers.js";
+import { ACTIONS_SRC, makeJob, makePlan, makeWorkspace, tempDir } from "./helpers.js";
 
 describe("orun run with the github-actions runner", () => {
   let api: GitHubApiTwin;
@@ -28,26 +28,16 @@ describe("orun run with the github-actions runner", () => {
   const env = (): NodeJS.ProcessEnv => ({ GITHUB_API_URL: api.url, ORUN_ACTIONS_CACHE: cache, GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "", ORUN_SECRET_API_KEY: "k-998877" });
 
   it("keeps the job's step summary (GITHUB_STEP_SUMMARY) and its post hooks' output in the execution record, shown by orun logs", async () => {
-    const plan = {
-      apiVersion: "orun.io/v1",
-      kind: "Plan",
-      metadata: { name: "gha-summary" },
-      execution: { concurrency: 1, failFast: true },
-      spec: {},
-      jobs: [
-        {
-          id: "docs@dev.report",
-          name: "report",
-          component: "docs",
-          environment: "dev",
-          steps: [
-            { id: "write", phase: "main", run: 'echo "### Coverage 93%" >> "$GITHUB_STEP_SUMMARY"' },
-            // A node action whose post hook runs when the job finishes.
-            { id: "greet", phase: "main", use: "./actions/toolkit", with: { who: "logs" } },
-          ],
-        },
+    const plan = makePlan(
+      [
+        makeJob("docs@dev.report", [
+          { id: "write", run: 'echo "### Coverage 93%" >> "$GITHUB_STEP_SUMMARY"' },
+          // A node action whose post hook runs when the job finishes.
+          { id: "greet", use: "./actions/toolkit", with: { who: "logs" } },
+        ]),
       ],
-    };
+      "gha-summary",
+    );
     await writeFile(path.join(ws, "summary-plan.json"), JSON.stringify(plan));
     const r = await runOrun(["run", "summary-plan.json", "--runner", "github-actions", "--exec-id", "gha-summary-1"], { cwd: ws, env: env(), timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../../support/cli.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
-import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
+import { makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
 
 const availability = await provideContainerEngine();
 
@@ -180,25 +180,15 @@ describe("orun run with docker container actions (built binary)", { skip: availa
   it("auto-selects the github-actions runner, feeds a container's output to a later step and logs masked output", async () => {
     const engine = availability.engine!;
     const ws = await tempDir("docker-cli");
-    const plan = {
-      apiVersion: "orun.io/v1",
-      kind: "Plan",
-      metadata: { name: "docker-cli" },
-      execution: { concurrency: 1, failFast: true },
-      spec: {},
-      jobs: [
-        {
-          id: "app@dev.build",
-          name: "build",
-          component: "app",
-          environment: "dev",
-          steps: [
-            { id: "image", phase: "main", use: `docker://${TEST_IMAGE}`, with: { args: ["sh", "-c", 'echo "::add-mask::tok-4455"; echo "token tok-4455"; echo "tag=v9" >> "$GITHUB_OUTPUT"'] } },
-            { id: "use", phase: "main", run: 'echo "tag is ${{ steps.image.outputs.tag }}"' },
-          ],
-        },
+    const plan = makePlan(
+      [
+        makeJob("app@dev.build", [
+          { id: "image", use: `docker://${TEST_IMAGE}`, with: { args: ["sh", "-c", 'echo "::add-mask::tok-4455"; echo "token tok-4455"; echo "tag=v9" >> "$GITHUB_OUTPUT"'] } },
+          { id: "use", run: 'echo "tag is ${{ steps.image.outputs.tag }}"' },
+        ]),
       ],
-    };
+      "docker-cli",
+    );
     try {
       await writeFile(path.join(ws, "plan.json"), JSON.stringify(plan));
       const env = { DOCKER_HOST: engine.dockerHost || undefined, GITHUB_ACTIONS: "", ORUN_RUNNER: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache") };

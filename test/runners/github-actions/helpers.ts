@@ -22,11 +22,11 @@ export async function makeWorkspace(): Promise<string> {
   return ws;
 }
 
-export function makePlan(jobs: PlanJob[]): Plan {
+export function makePlan(jobs: PlanJob[], name = "gha-test"): Plan {
   return {
     apiVersion: "orun.io/v1",
     kind: "Plan",
-    metadata: { name: "gha-test", checksum: "sha256-0123456789abcdef" },
+    metadata: { name, checksum: "sha256-0123456789abcdef" },
     execution: { concurrency: 4, failFast: false },
     spec: {},
     jobs,

@@ -9,7 +9,7 @@ import type { PlanJob } from "../../../src/model/plan.js";
 import type { JobContext } from "../../../src/runners/runner.js";
 import { runOrun } from "../../support/cli.js";
 import { TEST_IMAGE, provideContainerEngine } from "../../support/container-engine.js";
-import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
+import { makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
 
 const availability = await provideContainerEngine();
 
@@ -189,27 +189,20 @@ describe("orun run: a failing pre fails the job at start (built binary)", () => 
     try {
       await writeActions(ws);
       const marker = path.join(ws, "marker.txt");
-      const plan = {
-        apiVersion: "orun.io/v1",
-        kind: "Plan",
-        metadata: { name: "pre-cli" },
-        execution: { concurrency: 1, failFast: true },
-        spec: {},
-        jobs: [
-          {
-            id: "app@dev.build",
-            name: "build",
-            component: "app",
-            environment: "dev",
-            env: { MARKER: marker },
-            steps: [
-              { id: "script", phase: "main", run: 'echo "main script" >> "$MARKER"' },
-              { id: "ok", phase: "main", use: "./actions/hooked", with: { tag: "ok" } },
-              { id: "bad", phase: "main", use: "./actions/failing", with: { tag: "bad" } },
+      const plan = makePlan(
+        [
+          makeJob(
+            "app@dev.build",
+            [
+              { id: "script", run: 'echo "main script" >> "$MARKER"' },
+              { id: "ok", use: "./actions/hooked", with: { tag: "ok" } },
+              { id: "bad", use: "./actions/failing", with: { tag: "bad" } },
             ],
-          },
+            { MARKER: marker },
+          ),
         ],
-      };
+        "pre-cli",
+      );
       await writeFile(path.join(ws, "plan.json"), JSON.stringify(plan));
       const env = { GITHUB_ACTIONS: "", ORUN_RUNNER: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache") };
       const r = await runOrun(["run", "plan.json", "--exec-id", "pre-cli-1"], { cwd: ws, env, timeoutMs: 60_000 });
