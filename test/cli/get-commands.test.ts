@@ -10,7 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
 import { FIXTURES_DIR, runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, THREE_ENVS, writeRepo } from "../planner/support.js";
+import { GitRepo } from "../planner/changes/git-repo.js";
 
 const skip = existsSync(FIXTURES_DIR) ? false : "shared fixtures are absent";
 let tmp = "";
@@ -284,5 +285,77 @@ describe("orun get components / environments on a temp repository", () => {
     assert.match(get.stdout, /environments\|environment \[options\]/);
     assert.match((await runOrun(["plan", "--help"])).stdout, /--debug/);
     assert.match((await runOrun(["validate", "--help"])).stdout, /--debug/);
+  });
+});
+
+describe("orun component with change flags: the components `orun plan --changed` would plan", () => {
+  test("on the platform example: --files selects the changed component and its dependencies, like plan --files", { skip }, async () => {
+    const changed = "infra/infra-2/main.tf";
+    const r = await runOrun(["component", "--files", changed, "-l"], { cwd: FIXTURES_DIR });
+    ok(r);
+    assert.equal(r.stderr, "changes: files given with --files\n");
+    const lines = r.stdout.split("\n");
+    assert.equal(lines[0], "2 components");
+    assert.ok(lines.includes(`      selected:   changed: ${changed}`), r.stdout);
+    assert.ok(lines.includes("      selected:   dependency of cluster-addons"), r.stdout);
+    const listed = lines.filter((l) => l.startsWith("  ✓ ")).map((l) => l.split(/ +/)[2]);
+    assert.deepEqual(listed, ["cluster-addons", "network-foundation"]);
+
+    // The same set as the components of the plan `plan --files` compiles.
+    const file = path.join(tmp, "changed-plan.json");
+    ok(await runOrun(["plan", "--files", changed, "-o", file], { cwd: FIXTURES_DIR }));
+    const plan = JSON.parse(await fs.readFile(file, "utf8")) as Plan;
+    assert.deepEqual([...new Set(plan.jobs.map((j) => j.component))].sort(), listed);
+
+    const json = await runOrun(["get", "components", "--files", changed, "-o", "json"], { cwd: FIXTURES_DIR });
+    ok(json);
+    assert.equal(json.stderr, "", "json output prints nothing on stderr");
+    const rows = JSON.parse(json.stdout) as { name: string; changed: string[] }[];
+    assert.deepEqual(
+      rows.map((row) => [row.name, row.changed]),
+      [
+        ["cluster-addons", [`changed: ${changed}`]],
+        ["network-foundation", ["dependency of cluster-addons"]],
+      ],
+    );
+
+    const none = await runOrun(["component", "--files", "README.md", "--explain"], { cwd: FIXTURES_DIR });
+    ok(none);
+    assert.equal(none.stdout, "0 components\n");
+    assert.match(none.stderr, /^changes: files given with --files\nchanged files \(1\):\n {2}README\.md\nselected components \(0 of 15\):\nfiles outside every component \(1\):\n {2}README\.md\n$/);
+  });
+
+  test("in a git repository: --changed against main, --uncommitted, a name filter, and bad flag combinations", async () => {
+    const web = "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata:\n  name: web\nspec:\n  type: svc\n  dependsOn:\n    - component: api\n";
+    const api = "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata:\n  name: api\nspec:\n  type: svc\n";
+    const repo = GitRepo.create(baseRepo(`${THREE_ENVS}discovery:\n  roots: [apps/]\n`, { "apps/web/component.yaml": web, "apps/web/index.html": "<p>1</p>\n", "apps/api/component.yaml": api, "apps/api/main.go": "package main\n" }));
+    try {
+      repo.commit("initial");
+      repo.git("checkout", "-q", "-b", "feature");
+      repo.commit("web only", { "apps/web/index.html": "<p>2</p>\n" });
+
+      const names = (stdout: string): string[] => stdout.split("\n").filter((l) => l.startsWith("  ✓ ")).map((l) => l.split(/ +/)[2]!);
+      const vsMain = await runOrun(["component", "--changed"], { cwd: repo.dir });
+      ok(vsMain);
+      assert.deepEqual(names(vsMain.stdout), ["api", "web"], "web changed; api is its dependency");
+      assert.match(vsMain.stderr, /^changes: base main \([0-9a-f]{7}\) → the working tree/);
+
+      assert.deepEqual(names((await runOrun(["component", "--changed", "--base", "main", "--head", "HEAD", "api"], { cwd: repo.dir })).stdout), ["api"]);
+      const clean = await runOrun(["component", "--uncommitted"], { cwd: repo.dir });
+      ok(clean);
+      assert.equal(clean.stdout, "0 components\n", "nothing uncommitted yet");
+      repo.write({ "apps/api/main.go": "package main // edited\n" });
+      assert.deepEqual(names((await runOrun(["component", "--uncommitted"], { cwd: repo.dir })).stdout), ["api"]);
+
+      const conflict = await runOrun(["component", "--files", "a", "--base", "main"], { cwd: repo.dir });
+      assert.equal(conflict.code, 1);
+      assert.match(conflict.stderr, /--files conflicts with --uncommitted, --untracked, --base, and --head/);
+      const impact = await runOrun(["component", "--changed", "--intent-impact", "some"], { cwd: repo.dir });
+      assert.equal(impact.code, 1);
+      assert.match(impact.stderr, /invalid --intent-impact "some" \(valid: all, watch, none\)/);
+      await assert.rejects(fs.access(path.join(repo.dir, ".orun")), "listing writes nothing");
+    } finally {
+      repo.remove();
+    }
   });
 });

@@ -1,14 +1,17 @@
 // What `orun get components` (alias `orun component [name]`) and `orun get
 // environments` do: read the intent as `orun plan` sees it (loaded, presets
 // merged, normalized) and list it, without compiling or writing anything.
-// Loaded by ./plan.ts only when one of them runs.
+// With change flags (`--changed`, `--files`, …) the component list is the one
+// `orun plan --changed` would plan. Loaded by ./plan.ts only when one of them runs.
 import type { Component, Environment } from "../../model/intent.js";
 import { colorEnabled, styles } from "../../plan/summary.js";
-import { appliesTo, matchesPattern } from "../../planner/expand.js";
+import { collectChanges, describeReason, describeSource, explainChanges, parseIntentImpact, type ChangeOptions } from "../../planner/changes/index.js";
+import { appliesTo, expandInstances, matchesPattern } from "../../planner/expand.js";
 import { noMatch } from "../../planner/filter.js";
 import { loadWorkspace, type LoadedWorkspace } from "../../planner/load/index.js";
 import { normalizeIntent, type NormalizedIntent } from "../../planner/normalize.js";
 import { resolveCwdScope, scopeBanner } from "../../planner/scope.js";
+import { ciFlagsGiven, selectChanged } from "../../planner/triggers/planning.js";
 import { prepareCiWorkspace } from "../../planner/triggers/workspace.js";
 
 function out(text: string): void {
@@ -36,6 +39,8 @@ export interface ComponentRow {
   /** component.yaml path relative to the intent directory (discovered components). */
   manifest?: string;
   dependsOn: { component: string; environment?: string }[];
+  /** With change flags: why the component is selected (changed files, a watched intent section, a dependency…). */
+  changed?: string[];
 }
 
 function componentRow(component: Component, normalized: NormalizedIntent): ComponentRow {
@@ -53,11 +58,14 @@ function componentRow(component: Component, normalized: NormalizedIntent): Compo
   };
 }
 
-export interface GetComponentsFlags {
+export interface GetComponentsFlags extends ChangeOptions {
   intent?: string;
   long?: boolean;
   all?: boolean;
   output?: string;
+  changed?: boolean;
+  /** With change flags: print what was compared and why each component is selected (stderr). */
+  explain?: boolean;
 }
 
 export async function getComponentsAction(name: string | undefined, flags: GetComponentsFlags): Promise<void> {
@@ -76,7 +84,19 @@ export async function getComponentsAction(name: string | undefined, flags: GetCo
       if (flags.output !== "json") process.stderr.write(scopeBanner(scope));
     }
   }
-  const rows = chosen.map((c) => componentRow(c, normalized));
+  let reasons: Record<string, string[]> | undefined;
+  if (ciFlagsGiven(flags)) {
+    // The same selection `orun plan --changed` makes: changed components plus their dependencies.
+    const set = await collectChanges(flags, { cwd: process.cwd(), intentFile: workspace.intentFile, env: process.env });
+    const selection = selectChanged(set, expandInstances(normalized), normalized, parseIntentImpact(flags.intentImpact));
+    reasons = Object.fromEntries(Object.entries(selection.reasons).map(([component, list]) => [component, list.map(describeReason)]));
+    chosen = chosen.filter((c) => selection.components.includes(c.name));
+    if (flags.output !== "json") {
+      for (const note of set.notes) process.stderr.write(`${note}\n`);
+      process.stderr.write(flags.explain ? explainChanges(set, selection, workspace.components.length) : `changes: ${describeSource(set.source)}\n`);
+    }
+  }
+  const rows = chosen.map((c) => ({ ...componentRow(c, normalized), ...(reasons ? { changed: reasons[c.name] ?? [] } : {}) }));
   if (flags.output === "json") {
     out(`${JSON.stringify(rows, null, 2)}\n`);
     return;
@@ -96,6 +116,7 @@ export function renderComponents(rows: readonly ComponentRow[], long: boolean, s
     if (row.domain) text += `      domain:     ${row.domain}\n`;
     const deps = row.dependsOn.map((d) => (d.environment ? `${d.component}@${d.environment}` : d.component));
     text += `      depends on: ${deps.length ? deps.join(", ") : "-"}\n`;
+    if (row.changed) text += `      selected:   ${row.changed.join("; ")}\n`;
   }
   return text;
 }

@@ -57,6 +57,14 @@ function componentsCommand(command: Command): Command {
     .option("-l, --long", "also show each component's path, manifest, domain and dependencies")
     .option("-o, --output <format>", "json")
     .option("--all", "do not scope to the component in the working directory")
+    .option("--changed", "only components `orun plan --changed` would plan: changed between --base and --head, plus their dependencies")
+    .option("--base <ref>", "git ref to compare from (default: main, or detected from CI)")
+    .option("--head <ref>", "git ref to compare to (default: the working tree)")
+    .option("--files <list>", "changed files instead of git (comma list; repeatable)", collect)
+    .option("--uncommitted", "changed = staged and unstaged edits of tracked files")
+    .option("--untracked", "changed = untracked files")
+    .option("--intent-impact <mode>", "what an intent.yaml change selects: all, watch (components' change.watches) or none", "watch")
+    .option("--explain", "with change flags: print what was compared and why each component is selected (stderr)")
     .action(async (name: string | undefined, flags: GetComponentsFlags) => (await getActions()).getComponentsAction(name, flags));
 }
 

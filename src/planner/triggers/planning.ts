@@ -105,8 +105,7 @@ export async function compileForCi(
   let selection: ChangeSelection | undefined;
   const selectComponents = set
     ? (instances: InstanceMap, normalized: NormalizedIntent): ReadonlySet<string> => {
-        const { changedFiles, intentFile, intentDiff } = set;
-        selection = selectChangedComponents({ components: changeComponents(instances, normalized), changedFiles, intentFile, intentDiff, intentImpact });
+        selection = selectChanged(set, instances, normalized, intentImpact);
         return new Set(selection.components);
       }
     : undefined;
@@ -147,6 +146,12 @@ export async function compileForCi(
 export function triggerInfoFor(trigger: TriggerResolution, set: ChangeSet | undefined): PlanTriggerInfo {
   const source = set?.source;
   return triggerInfo(trigger, source?.kind === "refs" ? { base: source.base, head: source.head } : {});
+}
+
+/** The components a change set selects among the expanded instances (changed ones plus their dependencies). */
+export function selectChanged(set: ChangeSet, instances: InstanceMap, normalized: NormalizedIntent, intentImpact: IntentImpact): ChangeSelection {
+  const { changedFiles, intentFile, intentDiff } = set;
+  return selectChangedComponents({ components: changeComponents(instances, normalized), changedFiles, intentFile, intentDiff, intentImpact });
 }
 
 /** Change detection's view of the components: per-instance working paths, manifests, dependencies, watches. */
