@@ -75,6 +75,13 @@ function makefile(shape: Shape): string {
   return `${lines.join("\n")}\n`;
 }
 
+async function repeat(run: (rep: number) => Promise<number>): Promise<number[]> {
+  const times: number[] = [];
+  for (let rep = 0; rep < REPS; rep++) times.push(await run(rep));
+  return times;
+}
+
+/** Wall time of one process; an `undefined` env value removes that variable. */
 function timeProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -153,6 +160,22 @@ export async function runSchedulerBench(log: (line: string) => void = console.lo
     }
     const startup = median(oneTimes);
     log(`  reference: a 1-job plan (start-up and records) ${startup.toFixed(0)}ms; with the sh -c floor above: ${(startup + floor).toFixed(0)}ms = ${((startup + floor) / pooled.makeMs).toFixed(2)}× make -j8 before any per-job overhead`);
+    // Node's own start-up, paid by every orun process: on machines that set NODE_EXTRA_CA_CERTS, Node 20 reads and
+    // parses that CA bundle at every start, before any orun code runs (this sandbox sets it).
+    const nodeStart = median(await repeat(() => timeProcess(process.execPath, ["-e", "0"], dir)));
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      const bare = median(await repeat(() => timeProcess(process.execPath, ["-e", "0"], dir, { NODE_EXTRA_CA_CERTS: undefined })));
+      const fanOutBare = median(
+        await repeat(async (rep) => {
+          const ms = await timeProcess(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "local", "--concurrency", "8", "--exec-id", `bench-bare-${rep}`, "--json"], fanOut, { NODE_EXTRA_CA_CERTS: undefined });
+          await rm(path.join(fanOut, ".orun"), { recursive: true, force: true });
+          return ms;
+        }),
+      );
+      log(`  reference: \`node -e 0\` ${nodeStart.toFixed(0)}ms here, ${bare.toFixed(0)}ms without NODE_EXTRA_CA_CERTS (set on this machine; Node reads the bundle at every start); fan-out at 8 without it ${fanOutBare.toFixed(0)}ms = ${(fanOutBare / pooled.makeMs).toFixed(2)}× make -j8`);
+    } else {
+      log(`  reference: \`node -e 0\` ${nodeStart.toFixed(0)}ms (Node's own start-up, included in every orun figure)`);
+    }
     const at8 = rows.filter((row) => row.concurrency === 8);
     const worst = Math.max(...at8.map((row) => row.ratio));
     log(`  worst ratio at concurrency 8: ${worst.toFixed(2)}× make -j8 (target ≤ 1.50×) ${worst <= 1.5 ? "✓" : "✗"}`);
