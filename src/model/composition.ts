@@ -84,7 +84,7 @@ export interface Composition {
   /** Source the composition comes from. */
   sourceName: string;
   sourceKind: CompositionSourceRecord["kind"];
-  /** Package metadata.name (Stack or CompositionPackage): the plan's `jobRegistry` / jobBindings value. */
+  /** Package metadata.name (Stack or CompositionPackage; a legacy JobRegistry's own metadata.name): the plan's `jobRegistry` / jobBindings value. */
   jobRegistryName: string;
   /** Absolute directory of the composition document (its split-kind references resolve from here). */
   dir: string;
@@ -106,11 +106,11 @@ export interface ResolvedCompositionSource {
 }
 
 export interface CompositionRegistry {
-  /** Resolved sources in declaration order. */
+  /** Resolved sources in declaration order; the legacy --config-dir source (`legacy-config-dir`), if any, last. */
   sources: ResolvedCompositionSource[];
   /** Composition key → composition, for every export of every source. */
   byKey: Record<string, Composition>;
-  /** Composition type → the globally selected composition (bindings, single exporter, precedence). */
+  /** Composition type → the globally selected composition (bindings, single exporter, precedence; else the legacy registry's). */
   byType: Record<string, Composition>;
   /** Component name → key of the composition it compiles with (compositionRef, else its type). */
   componentBindings: Record<string, string>;

@@ -24,6 +24,8 @@ export const DEFAULT_CONCURRENCY = 4;
 export interface CompileOptions {
   cwd: string;
   intentPath?: string;
+  /** `-c/--config-dir`: legacy composition registry (default: ORUN_CONFIG_DIR); see LoadWorkspaceOptions. */
+  configDir?: string;
   /** `-e/--env`: names or `prefix*`, comma lists allowed. */
   envs?: readonly string[];
   /** `--component` / positional: names or `prefix*`; their transitive dependencies come along. */
@@ -231,7 +233,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
 
 /** Loads the intent (unless given) and compiles it. `orun plan`, `orun validate` and `orun run` use this. */
 export async function compilePlan(options: CompileOptions): Promise<CompileResult> {
-  const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath }));
+  const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir }));
   // Intent presets merged and trigger references checked before normalize (src/planner/triggers/workspace.ts).
   const workspace = await prepareCiWorkspace(loaded);
   const revision = options.revision === undefined ? await headCommit(workspace.rootDir) : (options.revision ?? undefined);

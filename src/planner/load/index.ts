@@ -12,6 +12,11 @@ export interface LoadWorkspaceOptions {
   cwd: string;
   /** `-i/--intent`: explicit intent file (relative to cwd). */
   intentPath?: string;
+  /**
+   * `-c/--config-dir`: legacy composition registry (a dir or `*` glob, relative to cwd);
+   * when undefined, a non-empty ORUN_CONFIG_DIR is used; an empty string means none.
+   */
+  configDir?: string;
 }
 
 export interface LoadedWorkspace {
@@ -23,7 +28,7 @@ export interface LoadedWorkspace {
   /** Inline and discovered components, sorted by name; each says where it came from (`source`, `sourcePath`, `origin`). */
   components: Component[];
   compositions: CompositionRegistry;
-  /** The lock-file records of every resolved source, declaration order. */
+  /** The lock-file records of every resolved source, declaration order (the legacy --config-dir source last). */
   sources: CompositionSourceRecord[];
 }
 
@@ -31,3 +36,5 @@ export { loadWorkspace } from "./workspace.js";
 export { writeCompositionLock, compositionLockText } from "./lock.js";
 export { locateIntent } from "./locate.js";
 export { hashDirectory } from "./compositions/digest.js";
+export { configDirFrom, resolveLegacyRegistry, LEGACY_SOURCE_NAME } from "./compositions/legacy.js";
+export { legacyOnlyRegistry } from "./compositions/registry.js";

@@ -1,5 +1,5 @@
 // loadWorkspace: locate → read intent → discover components → resolve
-// composition packages → discover under the roots intent presets add → bind
+// composition packages (and the legacy --config-dir registry) → discover under the roots intent presets add → bind
 // components to compositions.
 
 import path from "node:path";
@@ -9,6 +9,7 @@ import type { Intent } from "../../model/intent.js";
 import { compareUtf8 } from "../../plan/canonical-json.js";
 import { loadIntentPreset } from "../presets.js";
 import { discoverManifests, loadManifest, mergeComponents, normalizeRoots } from "./components.js";
+import { configDirFrom, resolveLegacyRegistry } from "./compositions/legacy.js";
 import { buildRegistry } from "./compositions/registry.js";
 import { displayPath, resolveSources } from "./compositions/sources.js";
 import { decodeIntent } from "./intent.js";
@@ -56,7 +57,9 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
   const discovered = await mapLimit(manifests, 32, (rel) => loadManifest(rootDir, rel));
   let components = mergeComponents(intent.components, discovered);
 
-  const sources = await resolveSources(intent.compositions.sources, { rootDir }, shownIntent);
+  const configDir = configDirFrom(options.configDir);
+  const legacy = configDir ? await resolveLegacyRegistry(configDir, { cwd: options.cwd, display: (abs) => displayPath(rootDir, abs) }) : undefined;
+  const sources = await resolveSources(intent.compositions.sources, { rootDir }, shownIntent, legacy !== undefined);
   const known = new Set(manifests);
   const extra = (await presetManifests(rootDir, intent, sources)).filter((rel) => !known.has(rel));
   if (extra.length > 0) {
@@ -65,14 +68,14 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
     const all = [...discovered, ...more].sort((a, b) => compareUtf8(a.sourcePath ?? "", b.sourcePath ?? ""));
     components = mergeComponents(intent.components, all);
   }
-  const compositions = buildRegistry(intent.compositions, sources, components);
+  const compositions = buildRegistry(intent.compositions, sources, components, legacy);
   return {
     intentFile,
     rootDir,
     intent,
     components,
     compositions,
-    sources: sources.map((s) => s.record),
+    sources: compositions.sources.map((s) => s.record),
   };
 }
 

@@ -1,6 +1,7 @@
 // Content digests of composition sources (v2.3 `hashDirectory`): SHA-256 over
 // `<relative/path>\n<bytes>\n` for every regular file, sorted by path bytes.
-// Archives are hashed as the archive file's bytes.
+// Archives are hashed as the archive file's bytes; a legacy --config-dir as
+// all its roots in one stream.
 
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
@@ -27,13 +28,31 @@ async function feedFile(hash: ReturnType<typeof createHash>, file: string): Prom
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
 }
 
-/** `sha256:<hex>` of a directory tree. */
-export async function hashDirectory(root: string): Promise<string> {
-  const hash = createHash("sha256");
+/** Feeds a directory tree's hash stream (`<rel>\n<bytes>\n` per file) into `hash`. */
+async function feedDirectory(hash: ReturnType<typeof createHash>, root: string): Promise<void> {
   for (const rel of await listPackageFiles(root)) {
     hash.update(`${rel}\n`);
     await feedFile(hash, path.join(root, rel));
     hash.update("\n");
+  }
+}
+
+/** `sha256:<hex>` of a directory tree. */
+export async function hashDirectory(root: string): Promise<string> {
+  const hash = createHash("sha256");
+  await feedDirectory(hash, root);
+  return `sha256:${hash.digest("hex")}`;
+}
+
+/**
+ * `sha256:<hex>` of several trees in one stream (v2.3 `hashDirectories`, the
+ * legacy --config-dir digest): per root, `<root as shown>\n` then its tree.
+ */
+export async function hashDirectories(roots: readonly { shown: string; abs: string }[]): Promise<string> {
+  const hash = createHash("sha256");
+  for (const root of roots) {
+    hash.update(`${root.shown}\n`);
+    await feedDirectory(hash, root.abs);
   }
   return `sha256:${hash.digest("hex")}`;
 }

@@ -157,7 +157,7 @@ export async function loadComposition(cache: DocumentCache, file: string, export
     const name = String(entry.name);
     if (jobNames.has(name)) throw errorAt(yd, s("jobs", i, "name"), `composition ${exportName} has duplicate job name "${name}"`);
     jobNames.add(name);
-    jobs.push(await loadJob(cache, yd, docs, dir, exportName, i, entry, ctx));
+    jobs.push(await loadJob(cache, yd, docs, dir, exportName, s("jobs", i), entry, ctx));
   }
   for (const job of jobs) checkStepIds(job, exportName);
   if (!jobNames.has(defaultJob)) {
@@ -214,17 +214,17 @@ export async function loadComposition(cache: DocumentCache, file: string, export
 
 const JOB_STRING_FIELDS = ["description", "runsOn", "timeout"] as const;
 
-async function loadJob(
+/** One job entry (written at `at` in `yd`), merged over its JobTemplate when it has a `templateRef`. */
+export async function loadJob(
   cache: DocumentCache,
   yd: YamlDoc,
   docs: readonly YamlDoc[],
   dir: string,
   exportName: string,
-  index: number,
+  at: PathSegment[],
   entry: Obj,
   ctx: CompositionContext,
 ): Promise<JobTemplate> {
-  const at: PathSegment[] = ["spec", "jobs", index];
   let base: Obj = {};
   let baseDoc: YamlDoc | undefined;
   let templateRef: string | undefined;
@@ -271,7 +271,8 @@ export function stepKey(step: Pick<StepSpec, "id" | "name">): string {
   return step.id ?? step.name ?? "";
 }
 
-function checkStepIds(job: JobTemplate, exportName: string): void {
+/** Step ids (else names) must be unique inside a job. */
+export function checkStepIds(job: JobTemplate, exportName: string): void {
   const seen = new Set<string>();
   for (const step of job.steps) {
     const key = stepKey(step);

@@ -1,6 +1,7 @@
 // Which composition each type and each component compiles with: a type's
 // composition comes from a resolution binding, its only exporter, or the
-// precedence order; a component may pin a source with `compositionRef`.
+// precedence order, else the legacy --config-dir registry; a component may
+// pin a declared source with `compositionRef`.
 
 import type { Composition, CompositionRegistry, ResolvedCompositionSource } from "../../../model/composition.js";
 import type { Component, CompositionsConfig } from "../../../model/intent.js";
@@ -50,11 +51,29 @@ function selectTypes(config: CompositionsConfig, sources: readonly ResolvedCompo
   return out;
 }
 
-/** Builds the registry and binds every enabled component to its composition. */
-export function buildRegistry(config: CompositionsConfig, sources: readonly ResolvedCompositionSource[], components: readonly Component[]): CompositionRegistry {
+/** Declared selections first; the legacy --config-dir registry only fills in types no declared source exports. */
+function withLegacyFallback(selected: Record<string, Composition>, legacy: ResolvedCompositionSource | undefined): Record<string, Composition> {
+  if (!legacy) return selected;
+  const merged: Record<string, Composition> = { ...legacy.exports, ...selected };
+  const out: Record<string, Composition> = {};
+  for (const type of Object.keys(merged).sort()) out[type] = merged[type]!;
+  return out;
+}
+
+/**
+ * Builds the registry and binds every enabled component to its composition.
+ * `legacy` is the --config-dir registry: a fallback, outside precedence and bindings.
+ */
+export function buildRegistry(
+  config: CompositionsConfig,
+  sources: readonly ResolvedCompositionSource[],
+  components: readonly Component[],
+  legacy?: ResolvedCompositionSource,
+): CompositionRegistry {
+  const all = legacy ? [...sources, legacy] : [...sources];
   const byKey: Record<string, Composition> = {};
-  for (const s of sources) for (const comp of Object.values(s.exports)) byKey[comp.key] = comp;
-  const byType = selectTypes(config, sources);
+  for (const s of all) for (const comp of Object.values(s.exports)) byKey[comp.key] = comp;
+  const byType = withLegacyFallback(selectTypes(config, sources), legacy);
   const declared = new Map(sources.map((s) => [s.record.name, s]));
   const componentBindings: Record<string, string> = {};
   for (const c of components) {
@@ -88,5 +107,12 @@ export function buildRegistry(config: CompositionsConfig, sources: readonly Reso
     }
     componentBindings[c.name] = comp.key;
   }
-  return { sources: [...sources], byKey, byType, componentBindings };
+  return { sources: all, byKey, byType, componentBindings };
+}
+
+/** The registry of a legacy --config-dir alone (`orun compositions` without an intent). */
+export function legacyOnlyRegistry(legacy: ResolvedCompositionSource): CompositionRegistry {
+  const byKey: Record<string, Composition> = {};
+  for (const comp of Object.values(legacy.exports)) byKey[comp.key] = comp;
+  return { sources: [legacy], byKey, byType: withLegacyFallback({}, legacy), componentBindings: {} };
 }

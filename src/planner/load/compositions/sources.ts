@@ -135,11 +135,20 @@ export async function resolveSource(spec: CompositionSourceSpec, ctx: SourceCont
   return resolved;
 }
 
-/** Every declared source, in declaration order. */
-export async function resolveSources(specs: readonly CompositionSourceSpec[], ctx: SourceContext, intentFile: string): Promise<ResolvedCompositionSource[]> {
-  if (specs.length === 0) {
-    throw new OrunError("intent does not declare compositions: add compositions.sources (a dir or archive composition package)", {
+/**
+ * Every declared source, in declaration order. No sources is an error unless a
+ * legacy --config-dir registry stands in (`hasLegacy`).
+ */
+export async function resolveSources(
+  specs: readonly CompositionSourceSpec[],
+  ctx: SourceContext,
+  intentFile: string,
+  hasLegacy = false,
+): Promise<ResolvedCompositionSource[]> {
+  if (specs.length === 0 && !hasLegacy) {
+    throw new OrunError("intent does not declare compositions and no legacy --config-dir fallback was provided", {
       location: { file: intentFile, line: 1 },
+      hint: "add compositions.sources (a dir or archive composition package) to the intent, or pass -c/--config-dir (or set ORUN_CONFIG_DIR) to a legacy job registry directory",
     });
   }
   const out: ResolvedCompositionSource[] = [];
