@@ -32,6 +32,8 @@ export interface RunCommandOptions extends CiPlanningFlags {
   /** Remote state (src/remote): --remote-state, --backend-url. */
   remoteState?: boolean;
   backendUrl?: string;
+  /** `-c/--config-dir`: legacy composition registry for a fresh compile (handed on as ORUN_CONFIG_DIR). */
+  configDir?: string;
 }
 
 const REMOTE_STATE_HELP = "coordinate through the orun backend (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
@@ -44,6 +46,7 @@ export function registerRunCommands(program: Command): void {
     .argument("[plan-or-component]", "plan file, stored plan (latest, name, checksum prefix) or component name")
     .option("-p, --plan <ref>", "plan to run (same forms as the argument)")
     .option("-i, --intent <path>", "path to intent.yaml")
+    .option("-c, --config-dir <path>", "legacy composition registry (<type>/job.yaml + schema.yaml; `*` globs allowed) for a fresh compile (env ORUN_CONFIG_DIR)")
     .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
     .option("--runner <name>", "execution backend: local, docker or github-actions")
     .option("--gha", "use the github-actions runner")
@@ -77,6 +80,8 @@ export function registerRunCommands(program: Command): void {
     .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
     .addOption(new Option("--bg", "alias of --background").hideHelp())
     .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
+      // Every fresh compile (plan source, trigger planning, scoping) loads through loadWorkspace, which reads ORUN_CONFIG_DIR.
+      if (opts.configDir) process.env.ORUN_CONFIG_DIR = opts.configDir;
       const runnerOptions = { ...opts.runnerOptions, pull: opts.pull, dockerImage: opts.dockerImage };
       process.exitCode = await runCommand(ref, { ...opts, runnerOptions, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
     });
