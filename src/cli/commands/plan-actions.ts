@@ -67,6 +67,8 @@ function outputFormat(format: string | undefined): "json" | "yaml" | undefined {
 
 export interface PlanFlags {
   intent?: string;
+  /** `-c/--config-dir`: legacy composition registry (default: ORUN_CONFIG_DIR). */
+  configDir?: string;
   output?: string;
   format?: string;
   name?: string;
@@ -96,8 +98,11 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   if (flags.name !== undefined) assertPlanName(flags.name);
   const components = [...(flags.component ?? []), ...(component ? [component] : [])];
   const { compileForCi } = await import("../../planner/triggers/index.js");
-  const debug = flags.debug ? { workspace: await loadWorkspaceTraced(out, { cwd: process.cwd(), intentPath: flags.intent }), trace: debugTrace(out) } : {};
-  const result = await compileForCi({ cwd: process.cwd(), intentPath: flags.intent, envs: flags.env, components, name: flags.name, ...debug }, flags);
+  const loadOptions = { cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir };
+  let preloaded = {};
+  if (flags.debug) preloaded = { workspace: await loadWorkspaceTraced(out, loadOptions), trace: debugTrace(out) };
+  else if (flags.configDir !== undefined) preloaded = { workspace: await (await import("../../planner/load/index.js")).loadWorkspace(loadOptions) };
+  const result = await compileForCi({ ...loadOptions, envs: flags.env, components, name: flags.name, ...preloaded }, flags);
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
   let file: string | undefined;
@@ -216,7 +221,7 @@ export async function describeAction(kindArg: string, refArg: string | undefined
   throw new OrunError(`unknown resource type "${kind}" (use plan or job)`);
 }
 
-function describeComposition(workspace: LoadedWorkspace, type: string): string {
+function describeComposition(workspace: CompositionsView, type: string): string {
   const composition = workspace.compositions.byType[type];
   if (!composition) throw new OrunError(`composition not found: ${type}`);
   let text = `\nComposition: ${composition.type}\n${"─".repeat(60)}\n`;
@@ -240,10 +245,33 @@ function describeComposition(workspace: LoadedWorkspace, type: string): string {
   return text;
 }
 
-export async function compositionsAction(action: string | undefined, type: string | undefined, flags: { intent?: string }): Promise<void> {
-  const { loadWorkspace, writeCompositionLock } = await import("../../planner/load/index.js");
-  const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent });
+/** What `orun compositions` lists from: a loaded workspace, or the legacy --config-dir registry alone. */
+type CompositionsView = Pick<LoadedWorkspace, "compositions" | "components">;
+
+/**
+ * The workspace; when no intent can be found but a --config-dir (or ORUN_CONFIG_DIR)
+ * is given, its legacy registry alone (v2.3 listed --config-dir types when the intent failed to load).
+ */
+async function compositionsView(flags: { intent?: string; configDir?: string }): Promise<CompositionsView> {
+  const load = await import("../../planner/load/index.js");
+  const cwd = process.cwd();
+  const configDir = load.configDirFrom(flags.configDir);
+  if (configDir) {
+    try {
+      await locateIntent({ cwd, intentPath: flags.intent });
+    } catch {
+      const legacy = await load.resolveLegacyRegistry(configDir, { cwd, display: (abs) => path.relative(cwd, abs) || "." });
+      return { compositions: load.legacyOnlyRegistry(legacy), components: [] };
+    }
+  }
+  return load.loadWorkspace({ cwd, intentPath: flags.intent, configDir: flags.configDir });
+}
+
+export async function compositionsAction(action: string | undefined, type: string | undefined, flags: { intent?: string; configDir?: string }): Promise<void> {
   if (action === "lock" || action === "pull") {
+    // The lock file lives next to the intent: no fallback here.
+    const { loadWorkspace, writeCompositionLock } = await import("../../planner/load/index.js");
+    const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir });
     const file = await writeCompositionLock(workspace);
     out(`✓ Wrote composition lock: ${path.relative(process.cwd(), file) || file}\n\nResolved sources:\n`);
     for (const source of workspace.sources) {
@@ -251,6 +279,7 @@ export async function compositionsAction(action: string | undefined, type: strin
     }
     return;
   }
+  const workspace = await compositionsView(flags);
   const wanted = action === "list" ? type : action;
   if (wanted) {
     out(describeComposition(workspace, wanted));
