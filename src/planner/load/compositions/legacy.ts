@@ -96,11 +96,10 @@ async function isDirectory(abs: string): Promise<boolean> {
 /** Expands a `*` glob segment by segment (Go filepath.Glob semantics: `*` does not cross `/`); matches are sorted. */
 async function expandGlob(pattern: string, cwd: string): Promise<LegacyRoot[]> {
   const absolute = path.isAbsolute(pattern);
-  const segments = cleaned(pattern).split("/").filter((s, i) => s !== "" || (i === 0 && absolute));
+  const segments = cleaned(pattern).split("/").filter((s) => s !== "");
   let found: LegacyRoot[] = [{ abs: absolute ? path.parse(path.resolve(pattern)).root : cwd, shown: absolute ? "/" : "" }];
   const join = (shown: string, seg: string): string => (shown === "" ? seg : shown.endsWith("/") ? shown + seg : `${shown}/${seg}`);
   for (const seg of segments) {
-    if (seg === "") continue;
     const next: LegacyRoot[] = [];
     if (!/[*?[]/.test(seg)) {
       for (const f of found) next.push({ abs: path.join(f.abs, seg), shown: join(f.shown, seg) });
