@@ -175,7 +175,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     }
 
     const gates = new GateEvaluator(plan, store, execId, state, options.hooks);
-    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal };
+    // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
+    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined };
     const notRun = (job: PlanJob, status: "skipped" | "blocked", reason: string): void => {
       state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
       writer!.schedule();
@@ -216,7 +217,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         const result = await executeJob({ ...deps, emit }, job);
         summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
         await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
-        return result.status;
+        return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
       },
     });
     options.signal?.removeEventListener("abort", onOuterAbort);

@@ -1,7 +1,7 @@
 // Runs one job: its steps in phase order with retries, timeouts and
 // onFailure, recording every transition in the execution state and
 // streaming output to the step log, the hooks and the renderer.
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { PlanJob, PlanStep } from "../model/plan.js";
 import type { JobContext, Runner, RunContext } from "../runners/runner.js";
@@ -29,12 +29,17 @@ export interface JobExecutorDeps {
   emit(event: RunEvent): void;
   /** Cancels everything (Ctrl-C). */
   signal: AbortSignal;
+  /** Remove the job's logs from earlier attempts before it starts (a resumed or retried record). */
+  clearLogs?: boolean;
 }
 
 export interface JobRunResult {
   status: "completed" | "failed";
+  /** The error that stopped the job, else the last tolerated (`onFailure: continue`) one. */
   error?: string;
   failedStep?: string;
+  /** False when only `onFailure: continue` steps failed: the job is failed but does not trigger failFast. */
+  fatal: boolean;
 }
 
 let stampSecond = NaN;
@@ -64,6 +69,7 @@ export function timeoutFor(job: PlanJob, step: PlanStep): string | undefined {
 
 export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<JobRunResult> {
   const started = Date.now();
+  if (deps.clearLogs) await rm(deps.store.jobLogDir(deps.ids.execId, job.id), { recursive: true, force: true });
   const steps = orderSteps(job.steps);
   const keys = stepKeys(steps);
   const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, "pending" as const])) };
@@ -73,13 +79,14 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
 
   const jobCtx: JobContext = { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
   const outputs: string[] = [];
+  // `fatal` stopped the job; `lastFailure` is the latest failure of any kind (spec: each step error sets lastError).
   let fatal: { error: string; step?: string } | undefined;
-  let firstFailure: { error: string; step?: string } | undefined;
+  let lastFailure: { error: string; step?: string } | undefined;
 
   try {
     await deps.runner.startJob?.(jobCtx);
   } catch (err) {
-    fatal = firstFailure = { error: `start job: ${errorMessage(err)}` };
+    fatal = lastFailure = { error: `start job: ${errorMessage(err)}` };
   }
 
   for (let i = 0; i < steps.length; i++) {
@@ -94,29 +101,31 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
     if (outcome.output) outputs.push(outcome.output);
     if (outcome.error === undefined) continue;
     const failure = { error: `step ${key}: ${outcome.error}`, step: key };
-    firstFailure ??= failure;
+    lastFailure = failure;
     if ((step.onFailure ?? "").trim().toLowerCase() !== "continue") fatal ??= failure;
   }
 
   try {
-    const finish = await deps.runner.finishJob?.(jobCtx, { failed: firstFailure !== undefined });
+    const finish = await deps.runner.finishJob?.(jobCtx, { failed: lastFailure !== undefined });
     if (finish?.output) outputs.push(finish.output);
     // The runner's scratch space is removed at run end: what it printed and the summary belong in the record.
     if (finish?.output?.trim()) await writeJobLog(deps.store.jobFinishFile(deps.ids.execId, job.id), finish.output);
     const summary = finish?.outputs?.summary;
     if (summary?.trim()) await writeJobLog(deps.store.jobSummaryFile(deps.ids.execId, job.id), summary);
-    if (finish?.error) firstFailure ??= { error: `job finalizer: ${finish.error}` };
+    if (finish?.error) fatal ??= lastFailure = { error: `job finalizer: ${finish.error}` };
   } catch (err) {
-    firstFailure ??= { error: `job finalizer: ${errorMessage(err)}` };
+    fatal ??= lastFailure = { error: `job finalizer: ${errorMessage(err)}` };
   }
 
-  const status = firstFailure ? "failed" : "completed";
+  // A later failing post step must not hide the failure that stopped the job.
+  const reported = fatal ?? lastFailure;
+  const status = reported ? "failed" : "completed";
   jobState.status = status;
   jobState.finishedAt = nowStamp();
-  if (firstFailure) jobState.lastError = firstFailure.error;
+  if (reported) jobState.lastError = reported.error;
   deps.writer.schedule();
-  deps.emit({ type: "job-end", job, status, durationMs: Date.now() - started, error: firstFailure?.error, failedStep: firstFailure?.step, output: outputs.join("\n") });
-  return { status, error: firstFailure?.error, failedStep: firstFailure?.step };
+  deps.emit({ type: "job-end", job, status, durationMs: Date.now() - started, error: reported?.error, failedStep: reported?.step, output: outputs.join("\n") });
+  return { status, error: reported?.error, failedStep: reported?.step, fatal: fatal !== undefined };
 }
 
 async function runStep(

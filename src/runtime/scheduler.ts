@@ -7,7 +7,8 @@
 import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
 
-export type JobOutcome = "completed" | "failed" | "blocked" | "skipped";
+/** `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast. */
+export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "blocked" | "skipped";
 
 export interface ScheduleRequest {
   /** Jobs to consider, in topological order. */
@@ -115,10 +116,11 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
           if (left === 0 && !finished.has(next)) ready.push(next);
         }
       } else {
-        if (outcome === "failed") result.failed++;
+        const failed = outcome === "failed" || outcome === "failed-tolerated";
+        if (failed) result.failed++;
         else if (outcome === "blocked") result.blocked++;
         else result.notRun++;
-        skipDependents(id, `dependency ${id} ${outcome === "failed" ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
+        skipDependents(id, `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
         if (outcome === "failed" && request.failFast) stopReason ??= `not started: fail-fast after ${id} failed`;
       }
       pump();

@@ -1,0 +1,85 @@
+// How `orun run` reports and reacts to failures (spec 20 §3.5, case 31): the
+// error that stopped a job is the one recorded, a job that failed only
+// through `onFailure: continue` steps does not trigger failFast, and a job
+// that runs again in a resumed record starts with empty logs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+
+async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
+  const dir = await tempDir("orun-cli-failures-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan(jobs, options));
+  return dir;
+}
+
+const state = (dir: string, execId: string): Promise<StateFile> => readJson<StateFile>(path.join(dir, ".orun/executions", execId, "state.json"));
+
+test("the step that stopped the job is its error, not an earlier tolerated failure", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.x", steps: [{ id: "lint", run: "exit 2", onFailure: "continue" }, { id: "deploy", run: "echo deploying; exit 7" }, { id: "never", run: "true" }] },
+  ]);
+  const result = await runOrun(["run", "plan.json", "--exec-id", "last"], { cwd: dir });
+  assert.equal(result.code, 1);
+  const job = (await state(dir, "last")).jobs["a@dev.x"]!;
+  assert.equal(job.lastError, "step deploy: exit status 7");
+  assert.deepEqual(job.steps, { deploy: "failed", lint: "failed", never: "skipped" });
+  assert.match(result.stdout, /step +deploy\n +error exit status 7\n/, "the failure block names deploy");
+  assert.match(result.stdout, /lint failed \(exit status 2\); continuing/);
+
+  const json = await runOrun(["run", "plan.json", "--exec-id", "last-json", "--json"], { cwd: dir });
+  const summary = JSON.parse(json.stdout) as { jobs: { id: string; error?: string; failedStep?: string }[] };
+  assert.equal(summary.jobs[0]!.error, "step deploy: exit status 7");
+  assert.equal(summary.jobs[0]!.failedStep, "deploy");
+});
+
+test("a job that failed only through onFailure: continue steps is failed but does not trigger failFast", async (t) => {
+  const dir = await setup(
+    t,
+    [
+      { id: "a@dev.x", steps: [{ id: "flaky", run: "exit 4", onFailure: "continue" }, { id: "after", run: "touch after.ran" }] },
+      { id: "a@dev.y", dependsOn: ["a@dev.x"], steps: [{ run: "touch dependent.ran" }] },
+      { id: "b@dev.z", steps: [{ run: "touch z.ran" }] },
+    ],
+    { failFast: true, concurrency: 1 },
+  );
+  const result = await runOrun(["run", "plan.json", "--exec-id", "tolerated"], { cwd: dir });
+  assert.equal(result.code, 1, "a failed job still fails the run");
+  assert.ok(existsSync(path.join(dir, "after.ran")));
+  assert.ok(existsSync(path.join(dir, "z.ran")), "fail-fast was not triggered: the independent job ran");
+  assert.ok(!existsSync(path.join(dir, "dependent.ran")));
+  const s = await state(dir, "tolerated");
+  assert.equal(s.jobs["a@dev.x"]!.status, "failed");
+  assert.equal(s.jobs["a@dev.x"]!.lastError, "step flaky: exit status 4");
+  assert.equal(s.jobs["a@dev.y"]!.status, "skipped");
+  assert.equal(s.jobs["a@dev.y"]!.reason, "dependency a@dev.x failed");
+  assert.equal(s.jobs["b@dev.z"]!.status, "completed");
+
+  // The same plan with a fatal failure does stop the run (the control case).
+  const fatal = await setup(t, [{ id: "a@dev.x", steps: [{ run: "exit 4" }] }, { id: "b@dev.z", steps: [{ run: "touch z.ran" }] }], { failFast: true, concurrency: 1 });
+  assert.equal((await runOrun(["run", "plan.json"], { cwd: fatal })).code, 1);
+  assert.ok(!existsSync(path.join(fatal, "z.ran")));
+});
+
+test("a job that runs again in a resumed record (or with --job --retry) starts with empty logs", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.x", steps: [{ id: "s", run: "if [ ! -f flag ]; then echo OLD-FAILURE-OUTPUT; exit 1; fi" }] }]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "again"], { cwd: dir })).code, 1);
+  assert.match((await runOrun(["logs", "--exec-id", "again"], { cwd: dir })).stdout, /OLD-FAILURE-OUTPUT/);
+
+  await writeFile(path.join(dir, "flag"), "");
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "again"], { cwd: dir });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  const logs = await runOrun(["logs", "--exec-id", "again"], { cwd: dir });
+  assert.doesNotMatch(logs.stdout, /OLD-FAILURE-OUTPUT/, "the silent successful attempt shows no output of the failed one");
+
+  // --job --retry of a completed job: the same.
+  const loud = await setup(t, [{ id: "a@dev.x", steps: [{ id: "s", run: "if [ ! -f quiet ]; then echo FIRST-RUN; fi" }] }]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r"], { cwd: loud })).code, 0);
+  await writeFile(path.join(loud, "quiet"), "");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r", "--job", "a@dev.x", "--retry"], { cwd: loud })).code, 0);
+  assert.doesNotMatch((await runOrun(["logs", "--exec-id", "r"], { cwd: loud })).stdout, /FIRST-RUN/);
+});
