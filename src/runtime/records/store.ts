@@ -1,9 +1,11 @@
 // The execution record store: `.orun/executions/<exec-id>/` with
-// metadata.json, state.json and logs/<job>/<step>.log, plus the `latest`
-// symlink. Finding, creating and migrating records lives here; what goes
+// manifest.json (the plan), metadata.json, state.json and
+// logs/<job>/<step>.log, plus the `latest` symlink. Finding, creating and migrating records lives here; what goes
 // into them is decided by the runtime.
 import { mkdir, readdir, readFile, rename, rm, symlink, copyFile, lstat, readlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
+import type { Plan } from "../../model/plan.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
@@ -44,9 +46,13 @@ export class ExecutionStore {
   readonly orunDir: string;
   readonly executionsDir: string;
 
-  constructor(readonly rootDir: string) {
+  /** Where the store reports problems it works around (stderr unless given). */
+  private readonly warn: (message: string) => void;
+
+  constructor(readonly rootDir: string, options: { warn?: (message: string) => void } = {}) {
     this.orunDir = path.join(rootDir, ".orun");
     this.executionsDir = path.join(this.orunDir, "executions");
+    this.warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
   }
 
   execDir(execId: string): string {
@@ -58,8 +64,16 @@ export class ExecutionStore {
   metadataFile(execId: string): string {
     return path.join(this.execDir(execId), "metadata.json");
   }
+  /** The plan this execution runs, rewritten at the start of every run. */
+  manifestFile(execId: string): string {
+    return path.join(this.execDir(execId), "manifest.json");
+  }
   lockFile(execId: string): string {
     return path.join(this.execDir(execId), ".lock");
+  }
+  /** `--background` only: the detached child's pid. */
+  pidFile(execId: string): string {
+    return path.join(this.execDir(execId), "pid");
   }
   logsDir(execId: string): string {
     return path.join(this.execDir(execId), "logs");
@@ -86,13 +100,41 @@ export class ExecutionStore {
     return dir;
   }
 
-  /** Repoints `executions/latest` (a relative symlink) atomically. */
+  /**
+   * Repoints `executions/latest` (a relative symlink) atomically. Something else in its place (a
+   * directory or file, e.g. after an artifact or cache round-trip dereferenced the link) may be a copied
+   * record: it is left alone with a warning, and readers fall back to the newest record.
+   */
   async pointLatest(execId: string): Promise<void> {
     const link = path.join(this.executionsDir, "latest");
-    const tmp = `${link}.${process.pid}.tmp`;
-    await rm(tmp, { force: true });
-    await symlink(execId, tmp);
-    await rename(tmp, link);
+    const existing = await lstat(link).catch(() => undefined);
+    if (existing && !existing.isSymbolicLink()) {
+      this.warnLatestBlocked(link, existing.isDirectory() ? "a directory" : "not a symlink");
+      return;
+    }
+    const tmp = `${link}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await symlink(execId, tmp);
+      await rename(tmp, link);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      // Replaced by a directory or file between the check and the rename.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EISDIR" || code === "ENOTDIR" || code === "ENOTEMPTY" || code === "EEXIST") this.warnLatestBlocked(link, "not a symlink");
+      else throw err;
+    }
+  }
+
+  private warnedLatest = false;
+  private warnLatestBlocked(link: string, what: string): void {
+    if (this.warnedLatest) return;
+    this.warnedLatest = true;
+    this.warn(`${link} is ${what}, so it was not repointed; it is left as it is (it may be a copied record): move it away to restore the latest-run pointer`);
+  }
+
+  /** Writes the plan as manifest.json (2-space JSON), atomically. */
+  async writeManifest(execId: string, plan: Plan): Promise<void> {
+    await writeFileAtomic(this.manifestFile(execId), toJson(plan));
   }
 
   async latestId(): Promise<string | undefined> {
