@@ -1,65 +1,150 @@
-// One `orun run` per execution at a time: an exclusive lock file holding the
-// owner's pid and host. A lock whose pid no longer exists on this host is
-// stale (the owner crashed) and is taken over.
-import { open, readFile, rm, stat } from "node:fs/promises";
+// One `orun run` per execution at a time: an exclusive lock file naming its
+// owner (pid, host, and the process's start time so a reused pid is not
+// mistaken for the owner). Node has no flock, so:
+// - a free lock is created atomically with its content (link(2) of a
+//   finished temp file: it fails when the lock exists, and nobody ever reads
+//   a half-written lock);
+// - a stale lock (its owner is gone) is taken over only under an exclusive
+//   takeover guard `<lock>.takeover`: its holder re-reads the lock and, if it
+//   is still stale, renames its own lock over it. Everyone else starts over
+//   and then finds a live owner.
+// A `--background` parent takes the lock and hands it to its child.
+import { link, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { OrunError } from "../../util/errors.js";
 
 export interface ExecLock {
   release(): Promise<void>;
   releaseSync(): void;
+  /**
+   * Names another (already running) process as the owner, keeping the lock held throughout.
+   * Used by `--background`: the parent's lock passes to its child without a free moment.
+   */
+  handOver(pid: number): Promise<void>;
 }
 
-export async function acquireExecLock(file: string, execId: string): Promise<ExecLock> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(file, "wx", 0o600);
-      await handle.writeFile(JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
-      await handle.close();
-      let released = false;
-      return {
-        async release() {
-          if (released) return;
-          released = true;
-          await rm(file, { force: true });
-        },
-        releaseSync() {
-          if (released) return;
-          released = true;
-          rmSync(file, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+/** What a lock file says about its owner. Older orun versions wrote only pid, host and since. */
+export interface LockOwner {
+  pid?: number;
+  host?: string;
+  /** The owner's start time in clock ticks after boot (/proc/<pid>/stat field 22). */
+  startTime?: number;
+  /** /proc/sys/kernel/random/boot_id when the lock was written. */
+  bootId?: string;
+  since?: string;
+  /** Set by a `--background` parent: its child may adopt the lock. */
+  handoff?: boolean;
+}
+
+/** A takeover guard older than this belongs to a process that died holding it. */
+const GUARD_STALE_MS = 5_000;
+/** How long a lock that cannot be parsed is presumed to be in the middle of being written (older orun). */
+const UNREADABLE_GRACE_MS = 2_000;
+const ACQUIRE_DEADLINE_MS = 15_000;
+
+export async function acquireExecLock(file: string, execId: string, options: { handoff?: boolean } = {}): Promise<ExecLock> {
+  const me = currentOwner(options.handoff);
+  const deadline = Date.now() + ACQUIRE_DEADLINE_MS;
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) {
+      if (Date.now() > deadline) throw new OrunError(`could not lock execution ${execId}: the lock file keeps changing`, { location: { file } });
+      await pause(attempt);
     }
-    const owner = await readOwner(file);
-    if (owner && owner.host === os.hostname() && owner.pid !== undefined && isAlive(owner.pid)) {
-      throw new OrunError(`execution ${execId} is already running (pid ${owner.pid}); wait for it or use another --exec-id`, {
-        location: { file },
-      });
+    if (await createExclusive(file, me)) return heldLock(file);
+
+    const read = await readOwner(file);
+    if (read.kind === "missing") continue; // released meanwhile
+    if (read.kind === "unreadable") {
+      if (read.ageMs < UNREADABLE_GRACE_MS) continue;
+    } else {
+      const owner = read.owner;
+      // The lock was handed to this process, or is being handed to it by its --background parent.
+      if (isSelf(owner) || (owner.handoff === true && owner.pid === process.ppid && owner.host === os.hostname())) {
+        await replace(file, me);
+        return heldLock(file);
+      }
+      if (owner.host !== undefined && owner.host !== os.hostname()) {
+        throw new OrunError(`execution ${execId} is locked by ${owner.host} (pid ${owner.pid ?? "?"}); remove the lock file if that run is gone`, {
+          location: { file },
+        });
+      }
+      if (ownerAlive(owner)) {
+        throw new OrunError(`execution ${execId} is already running (pid ${owner.pid ?? "?"}); wait for it or use another --exec-id`, {
+          location: { file },
+        });
+      }
     }
-    if (owner && owner.host !== undefined && owner.host !== os.hostname()) {
-      throw new OrunError(`execution ${execId} is locked by ${owner.host} (pid ${owner.pid ?? "?"}); remove the lock file if that run is gone`, {
-        location: { file },
-      });
-    }
-    // Stale: the owner died without releasing. Remove and retry.
-    await rm(file, { force: true });
+    // Stale: its owner died without releasing. Only the holder of the takeover guard may replace it.
+    if (await takeOverStale(file, read.text, me)) return heldLock(file);
   }
-  throw new OrunError(`could not lock execution ${execId}`, { location: { file } });
 }
 
-async function readOwner(file: string): Promise<{ pid?: number; host?: string } | undefined> {
+type ReadResult = { kind: "missing" } | { kind: "unreadable"; text: string; ageMs: number } | { kind: "owner"; text: string; owner: LockOwner };
+
+async function readOwner(file: string): Promise<ReadResult> {
+  let text: string;
   try {
-    const data = JSON.parse(await readFile(file, "utf8")) as { pid?: unknown; host?: unknown };
-    return { pid: typeof data.pid === "number" ? data.pid : undefined, host: typeof data.host === "string" ? data.host : undefined };
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
+    throw err;
+  }
+  const owner = parseOwner(text);
+  if (owner) return { kind: "owner", text, owner };
+  const info = await stat(file).catch(() => undefined);
+  return { kind: "unreadable", text, ageMs: info ? Date.now() - info.mtimeMs : Infinity };
+}
+
+/** The owner a lock file names, or undefined when it is not a lock (garbage, half-written). */
+export function parseOwner(text: string): LockOwner | undefined {
+  let data: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
+    data = parsed as Record<string, unknown>;
   } catch {
-    // Half-written by a process acquiring it right now, or garbage left by a crash.
-    const info = await stat(file).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs < 2000) return { pid: process.pid === 1 ? 2 : 1, host: os.hostname() };
     return undefined;
   }
+  const pid = Number.isSafeInteger(data.pid) && (data.pid as number) > 0 ? (data.pid as number) : undefined;
+  if (pid === undefined) return undefined;
+  return {
+    pid,
+    host: typeof data.host === "string" ? data.host : undefined,
+    startTime: Number.isSafeInteger(data.startTime) ? (data.startTime as number) : undefined,
+    bootId: typeof data.bootId === "string" ? data.bootId : undefined,
+    since: typeof data.since === "string" ? data.since : undefined,
+    handoff: data.handoff === true ? true : undefined,
+  };
+}
+
+/** The lock file's owner, when it names a live process on this host (gc and status use this). */
+export async function liveLockOwner(file: string): Promise<LockOwner | undefined> {
+  const read = await readOwner(file).catch(() => ({ kind: "missing" }) as const);
+  if (read.kind === "unreadable") return read.ageMs < UNREADABLE_GRACE_MS ? {} : undefined;
+  if (read.kind !== "owner") return undefined;
+  // Another host's run cannot be checked from here: presume it alive.
+  if (read.owner.host !== undefined && read.owner.host !== os.hostname()) return read.owner;
+  return ownerAlive(read.owner) ? read.owner : undefined;
+}
+
+/**
+ * True when the process a lock names is still the one that wrote it: the pid exists, is not a zombie,
+ * and (when recorded) has the same start time and boot. Locks from older versions carry only `since`:
+ * a process that started after it cannot have written it.
+ */
+export function ownerAlive(owner: LockOwner): boolean {
+  if (owner.pid === undefined || !isAlive(owner.pid)) return false;
+  const boot = bootId();
+  if (owner.bootId !== undefined && boot !== undefined && owner.bootId !== boot) return false;
+  const started = processStartTicks(owner.pid);
+  if (started === undefined) return true; // no procfs: kill(0) is all we know
+  if (owner.startTime !== undefined) return owner.startTime === started;
+  const since = owner.since === undefined ? NaN : Date.parse(owner.since);
+  const startedAtMs = ticksToEpochMs(started);
+  if (Number.isFinite(since) && startedAtMs !== undefined && startedAtMs > since + 1_000) return false;
+  return true;
 }
 
 /** True when `pid` exists and is not a zombie (an unreaped dead process is not an owner). */
@@ -69,10 +154,198 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+  const fields = statFields(pid);
+  return fields === undefined || fields[0] !== "Z"; // no procfs: trust kill(0)
+}
+
+/** /proc/<pid>/stat from field 3 (state) on; the command name may contain spaces and parentheses. */
+function statFields(pid: number): string[] | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
   } catch {
-    return true; // no procfs: trust kill(0)
+    return undefined;
   }
+}
+
+/** A process's start time in clock ticks after boot (field 22), or undefined without procfs. */
+export function processStartTicks(pid: number): number | undefined {
+  const value = Number(statFields(pid)?.[19]);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+let cachedBootId: string | undefined | null = null;
+function bootId(): string | undefined {
+  if (cachedBootId === null) {
+    try {
+      cachedBootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined;
+    } catch {
+      cachedBootId = undefined;
+    }
+  }
+  return cachedBootId;
+}
+
+let cachedClock: { bootMs: number; msPerTick: number } | undefined | null = null;
+/**
+ * Wall-clock start of a process from its tick count: boot time (/proc/stat btime) plus ticks at
+ * USER_HZ (100 on Linux). Checked against this process's own start; undefined when they disagree.
+ */
+function ticksToEpochMs(ticks: number): number | undefined {
+  if (cachedClock === null) {
+    cachedClock = undefined;
+    try {
+      const btime = Number(/^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1]);
+      const own = processStartTicks(process.pid);
+      const clock = { bootMs: btime * 1000, msPerTick: 10 };
+      const ownStart = Date.now() - process.uptime() * 1000;
+      if (Number.isFinite(btime) && own !== undefined && Math.abs(clock.bootMs + own * clock.msPerTick - ownStart) < 2_000) cachedClock = clock;
+    } catch {
+      // no procfs
+    }
+  }
+  return cachedClock ? cachedClock.bootMs + ticks * cachedClock.msPerTick : undefined;
+}
+
+function currentOwner(handoff?: boolean): LockOwner {
+  return ownerFor(process.pid, handoff);
+}
+
+function ownerFor(pid: number, handoff?: boolean): LockOwner {
+  const startTime = processStartTicks(pid);
+  const boot = bootId();
+  return {
+    pid,
+    host: os.hostname(),
+    ...(startTime !== undefined ? { startTime } : {}),
+    ...(boot !== undefined ? { bootId: boot } : {}),
+    since: new Date().toISOString(),
+    ...(handoff ? { handoff: true } : {}),
+  };
+}
+
+/** A lock handed to this very process by its `--background` parent. */
+function isSelf(owner: LockOwner): boolean {
+  if (owner.handoff !== true || owner.pid !== process.pid || owner.host !== os.hostname()) return false;
+  return owner.startTime === undefined || owner.startTime === processStartTicks(process.pid);
+}
+
+function tempSibling(file: string): string {
+  return `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
+/** Creates the lock with its full content, failing (false) when it exists. */
+async function createExclusive(file: string, owner: LockOwner): Promise<boolean> {
+  const tmp = tempSibling(file);
+  await writeFile(tmp, JSON.stringify(owner), { mode: 0o600 });
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") return createWithOpen(file, owner);
+    throw err;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** For file systems without hard links: O_EXCL create, then write (readers allow for the gap). */
+async function createWithOpen(file: string, owner: LockOwner): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, "wx", 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(JSON.stringify(owner));
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** Writes the lock atomically over whatever is there (only for a lock this process may take). */
+async function replace(file: string, owner: LockOwner): Promise<void> {
+  const tmp = tempSibling(file);
+  try {
+    await writeFile(tmp, JSON.stringify(owner), { mode: 0o600 });
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Replaces a stale lock whose content was `seen`, if this process wins the takeover guard and the lock
+ * still holds exactly that content. False means: start over.
+ */
+async function takeOverStale(file: string, seen: string, me: LockOwner): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  if (!(await createExclusive(guard, me))) {
+    await clearStaleGuard(guard);
+    return false;
+  }
+  try {
+    const now = await readFile(file, "utf8").catch(() => undefined);
+    if (now !== seen) return false; // released, or replaced by a live owner meanwhile
+    await replace(file, me);
+    return true;
+  } finally {
+    await rm(guard, { force: true });
+  }
+}
+
+/**
+ * Removes a guard left by a process that died holding it. The guard is moved aside first and checked:
+ * if what was moved is not the dead holder's guard (a new holder created one in between), it goes back.
+ */
+async function clearStaleGuard(guard: string): Promise<void> {
+  const seen = await readFile(guard, "utf8").catch(() => undefined);
+  const info = await stat(guard).catch(() => undefined);
+  if (seen === undefined || !info) return;
+  const holder = parseOwner(seen);
+  const stale = Date.now() - info.mtimeMs > GUARD_STALE_MS || (holder !== undefined && !ownerAlive(holder));
+  if (!stale) return;
+  const aside = tempSibling(guard);
+  try {
+    await rename(guard, aside);
+  } catch {
+    return; // someone else cleared it
+  }
+  const moved = await readFile(aside, "utf8").catch(() => undefined);
+  if (moved !== seen) await link(aside, guard).catch(() => undefined);
+  await rm(aside, { force: true });
+}
+
+function heldLock(file: string): ExecLock {
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await rm(file, { force: true });
+    },
+    releaseSync() {
+      if (released) return;
+      released = true;
+      rmSync(file, { force: true });
+    },
+    async handOver(pid: number) {
+      released = true; // the new owner releases it
+      // The child may have adopted it already (and even finished): then it is no longer ours to write.
+      const current = parseOwner(await readFile(file, "utf8").catch(() => ""));
+      if (current?.pid === process.pid) await replace(file, ownerFor(pid, true));
+    },
+  };
+}
+
+/** Short randomized back-off so racing processes do not retry in lockstep. */
+function pause(attempt: number): Promise<void> {
+  const ms = Math.min(50, 2 + attempt * 3) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
