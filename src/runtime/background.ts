@@ -1,9 +1,14 @@
-// `orun run --background`: the parent creates the execution record, then
-// re-executes this binary detached with the same arguments (minus
-// --background, with the pinned --exec-id), output going to run.log.
+// `orun run --background`: the parent locks and creates the execution record,
+// then re-executes this binary detached with the same arguments (minus
+// --background, with the pinned --exec-id), output going to run.log. The
+// lock passes from parent to child without ever being free, so neither a
+// second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
-import { openSync, closeSync, writeFileSync } from "node:fs";
+import { openSync, closeSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { acquireExecLock } from "./records/lock.js";
+import { writeFileAtomic } from "./fs-atomic.js";
 import type { ExecutionStore } from "./records/store.js";
 
 export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
@@ -29,22 +34,38 @@ export interface BackgroundRun {
   logFile: string;
 }
 
+/** Refuses (OrunError, nothing written) when a live run holds the exec-id's lock. */
 export async function startBackground(store: ExecutionStore, execId: string, cliArgs: readonly string[], cwd: string): Promise<BackgroundRun> {
-  const dir = await store.create(execId);
+  const dir = store.execDir(execId);
+  await mkdir(path.join(dir, "logs"), { recursive: true });
+  // Held until the child owns it: the child adopts a lock its parent marked for hand-off.
+  const lock = await acquireExecLock(store.lockFile(execId), execId, { handoff: true });
+  let pid: number;
   const logFile = path.join(dir, "run.log");
-  const fd = openSync(logFile, "a");
   try {
-    const child = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
-      cwd,
-      detached: true,
-      stdio: ["ignore", fd, fd],
-      env: { ...process.env, [BACKGROUND_CHILD_ENV]: "1", ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1" },
-    });
-    child.unref();
-    const pid = child.pid ?? 0;
-    writeFileSync(path.join(dir, "pid"), `${pid}\n`);
-    return { pid, logFile };
-  } finally {
-    closeSync(fd);
+    await store.create(execId);
+    const fd = openSync(logFile, "a");
+    try {
+      const child = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
+        cwd,
+        detached: true,
+        stdio: ["ignore", fd, fd],
+        env: { ...process.env, [BACKGROUND_CHILD_ENV]: "1", ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1" },
+      });
+      if (child.pid === undefined) {
+        // spawn failed synchronously enough to have no pid: the error event says why.
+        throw await new Promise<Error>((resolve) => child.once("error", resolve));
+      }
+      child.unref();
+      pid = child.pid;
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    await lock.release();
+    throw err;
   }
+  await lock.handOver(pid);
+  await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
+  return { pid, logFile };
 }
