@@ -1,10 +1,15 @@
 // `orun gc`: remove old execution records. The newest `keep` records that
-// are younger than `maxAgeDays` stay; a record whose run is still alive is
-// never removed.
-import { rm, readlink } from "node:fs/promises";
+// are younger than `maxAgeDays` stay. A record that may belong to a live run
+// is never removed: its lock names a live owner, its `pid` file (background
+// runs) names a live process, its metadata says running with a live pid, or
+// it was created moments ago and has no metadata yet (a run starting up).
+// Removal itself holds the record's lock, so no run can start on it midway.
+import { readFile, readlink, rename, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { isAlive } from "./records/lock.js";
-import type { ExecutionStore } from "./records/store.js";
+import { acquireExecLock, isAlive, liveLockOwner } from "./records/lock.js";
+import type { ExecutionStore, RunMetadata } from "./records/store.js";
+import { OrunError } from "../util/errors.js";
 
 export interface GcOptions {
   keep: number;
@@ -18,24 +23,30 @@ export interface GcResult {
   keptRunning: string[];
 }
 
+/** A record younger than this without metadata is a run starting (e.g. a --background hand-off). */
+export const STARTING_GRACE_MS = 60_000;
+
 export async function collectGarbage(store: ExecutionStore, options: GcOptions): Promise<GcResult> {
   const now = options.now ?? Date.now();
   const cutoff = now - options.maxAgeDays * 86_400_000;
   const entries = await store.list();
-  const removed: string[] = [];
+  const candidates: string[] = [];
   const keptRunning: string[] = [];
   for (const [index, entry] of entries.entries()) {
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
     if (index < options.keep && young) continue;
-    if (entry.meta?.status === "running" && entry.meta.pid !== undefined && isAlive(entry.meta.pid)) {
-      keptRunning.push(entry.execId);
-      continue;
-    }
-    removed.push(entry.execId);
+    if (await mayBeRunning(store, entry.execId, entry.meta, now)) keptRunning.push(entry.execId);
+    else candidates.push(entry.execId);
   }
-  if (options.dryRun) return { removed, keptRunning };
-  for (const id of removed) await rm(store.execDir(id), { recursive: true, force: true });
+  if (options.dryRun) return { removed: candidates, keptRunning };
+
+  const removed: string[] = [];
+  for (const id of candidates) {
+    const outcome = await removeRecord(store, id);
+    if (outcome === "removed") removed.push(id);
+    else if (outcome === "locked") keptRunning.push(id);
+  }
   // Keep `latest` pointing at something that exists.
   const link = path.join(store.executionsDir, "latest");
   const target = await readlink(link).catch(() => undefined);
@@ -45,4 +56,37 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     else await rm(link, { force: true });
   }
   return { removed, keptRunning };
+}
+
+async function mayBeRunning(store: ExecutionStore, execId: string, meta: RunMetadata | undefined, now: number): Promise<boolean> {
+  if (meta?.status === "running" && meta.pid !== undefined && isAlive(meta.pid)) return true;
+  if (await liveLockOwner(store.lockFile(execId))) return true;
+  const pid = Number((await readFile(store.pidFile(execId), "utf8").catch(() => "")).trim());
+  if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) return true;
+  if (meta === undefined) {
+    const info = await stat(store.execDir(execId)).catch(() => undefined);
+    // Birth time where the file system records it, else the last change of its entries.
+    const created = info ? (info.birthtimeMs > 0 ? info.birthtimeMs : info.mtimeMs) : 0;
+    if (now - created < STARTING_GRACE_MS) return true;
+  }
+  return false;
+}
+
+/**
+ * Takes the record's lock (refused: a run owns it, keep it), moves the directory aside under a name
+ * readers skip, then deletes it. A run starting on the same exec-id meanwhile gets a fresh directory.
+ */
+async function removeRecord(store: ExecutionStore, execId: string): Promise<"removed" | "locked" | "gone"> {
+  const dir = store.execDir(execId);
+  try {
+    await acquireExecLock(store.lockFile(execId), execId);
+  } catch (err) {
+    if (err instanceof OrunError) return "locked";
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone";
+    throw err;
+  }
+  const aside = path.join(store.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}.gc.tmp`);
+  await rename(dir, aside);
+  await rm(aside, { recursive: true, force: true });
+  return "removed";
 }
