@@ -115,7 +115,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     };
     // Independent files, written together; all have landed (or failed) before a failure is handled,
     // so the clean-up below never races a "running" metadata write.
-    await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta)]);
+    await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
 
     runner = await runnerReady;
     runContext = {
