@@ -27,8 +27,11 @@
  * otherwise the reader removes it. Start replies are held back up to
  * START_DELAY_MS unless an end reply goes out first: a short step then
  * costs the orun process one wake-up, not two.
- * stdin EOF (the orun process closed or died): exit at once. Started steps
- * keep running, as they would after a direct spawn, in their own groups.
+ * stdin EOF, or replies that cannot be written: the orun process is gone
+ * (exited or killed). Nobody supervises the running steps any more and a
+ * resumed run would start them again beside the survivors, so their groups
+ * get SIGTERM, then SIGKILL after KILL_GRACE_MS (as on a timeout), and the
+ * helper exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,6 +53,7 @@ extern char **environ;
 #define START_DELAY_MS 20
 #define LINGER_MS 250
 #define LINGER_POLL_MS 10
+#define KILL_GRACE_MS 2000
 
 struct child {
   pid_t pid;
@@ -66,6 +70,9 @@ struct child {
 
 static struct child *children;
 static size_t nchildren, capchildren;
+static int sfd = -1; /* signalfd for SIGCHLD */
+
+static void abandon_steps(void);
 
 static char outbuf[64 * 1024];
 static size_t outlen;
@@ -79,7 +86,8 @@ static void flush_out(void) {
     ssize_t n = write(STDOUT_FILENO, outbuf + off, outlen - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      _exit(0); /* orun went away */
+      outlen = 0;
+      abandon_steps(); /* orun went away */
     }
     off += (size_t)n;
   }
@@ -187,6 +195,48 @@ static int settle_lingering(void) {
   return lingering;
 }
 
+/* Reaps without replying (nobody reads replies any more); returns how many steps are still running. */
+static size_t reap_quietly(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+    for (size_t i = 0; i < nchildren; i++)
+      if (children[i].pid == pid) children[i].reaped = 1;
+  size_t running = 0;
+  for (size_t i = 0; i < nchildren; i++) running += !children[i].reaped;
+  return running;
+}
+
+/*
+ * Only groups whose leader is not reaped yet are signalled: until it is
+ * reaped its pid (the group id) cannot belong to anyone else.
+ */
+static void signal_running(int sig) {
+  for (size_t i = 0; i < nchildren; i++)
+    if (!children[i].reaped) kill(-children[i].pid, sig);
+}
+
+static void abandon_steps(void) {
+  if (reap_quietly() > 0) {
+    signal_running(SIGTERM);
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += KILL_GRACE_MS / 1000;
+    while (reap_quietly() > 0 && ms_until(&until) > 0) {
+      struct pollfd fd = {sfd, POLLIN, 0};
+      if (poll(&fd, 1, (int)ms_until(&until)) > 0) {
+        struct signalfd_siginfo info;
+        while (read(sfd, &info, sizeof info) > 0) {}
+      }
+    }
+    signal_running(SIGKILL);
+    reap_quietly();
+  }
+  for (size_t i = 0; i < nchildren; i++)
+    unlink(children[i].path); /* nobody will read them */
+  _exit(0);
+}
+
 /* After the end replies went out (the reader is waiting for them): close output files, remove empty ones. */
 static void clean_up_ended(void) {
   for (size_t i = 0; i < nchildren;) {
@@ -266,6 +316,7 @@ static int spawn_file(pid_t *pid, const char *file, int fd, const char *cwd, cha
     sigaction(SIGINT, &dfl, NULL);
     sigaction(SIGPIPE, &dfl, NULL);
     sigaction(SIGIO, &dfl, NULL);
+    sigaction(SIGHUP, &dfl, NULL);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     int in = open("/dev/null", O_RDONLY);
@@ -405,10 +456,11 @@ int main(void) {
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
-  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 71;
-  /* Ctrl-C reaches the whole foreground group; orun decides what to stop. */
+  /* Ctrl-C and a closing terminal reach the whole foreground group; orun decides what to stop. */
   signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGIO, SIG_IGN); /* a lease break (see writers_remain) must not kill us */
 
@@ -433,7 +485,10 @@ int main(void) {
         if (!inbuf) return 70;
       }
       ssize_t n = read(STDIN_FILENO, inbuf + inlen, incap - inlen);
-      if (n == 0) { flush_out(); return 0; }
+      if (n == 0) {
+        flush_out();
+        abandon_steps();
+      }
       if (n < 0 && errno != EINTR && errno != EAGAIN) return 73;
       if (n > 0) {
         inlen += (size_t)n;

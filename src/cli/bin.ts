@@ -1,13 +1,8 @@
 #!/usr/bin/env node
+import { handleClosedOutput } from "./closed-output.js";
 import { main } from "./main.js";
 
-// `orun logs | head` closes our stdout early: that is the reader's choice, not a crash.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
+handleClosedOutput();
 
 main(process.argv).then(
   (code) => {

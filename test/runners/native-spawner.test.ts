@@ -85,7 +85,7 @@ test("native spawner: each process leads its own process group", async (t) => {
   const fields = stat!.trim().split(" ");
   assert.equal(fields[2], pid, "process group is the step's own pid");
   assert.equal(fields[3], pid, "session is the step's own pid");
-  // Nothing ignored or blocked: the helper's own dispositions (SIGINT, SIGPIPE ignored; SIGCHLD blocked) are not
+  // Nothing ignored or blocked: the helper's own dispositions (SIGINT, SIGHUP, SIGPIPE ignored; SIGCHLD blocked) are not
   // inherited. grep reads its own status after exec (masks and ignored signals survive exec); reading the
   // shell's instead would race with dash blocking all signals while it waits for a child.
   const signals = await spawner.run(sh("exec grep -E '^Sig(Ign|Blk)' /proc/self/status", dir), { inheritEnv: false });

@@ -7,6 +7,7 @@ import { setFlagsFromString } from "node:v8";
 import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError } from "../../util/errors.js";
+import { keepRunningWhenOutputCloses } from "../closed-output.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -262,8 +263,10 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     if (interrupts > 1) process.exit(130);
     abort.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // A closed terminal (SIGHUP) cancels like Ctrl-C: steps are killed and the record says canceled.
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const signal of signals) process.on(signal, onSignal);
+  keepRunningWhenOutputCloses();
   try {
     const result = await executePlan({
       plan: resolved.plan,
@@ -288,8 +291,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     return result.exitCode;
   } finally {
     renderer.close();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
   }
 }
 
