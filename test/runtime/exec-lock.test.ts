@@ -1,0 +1,202 @@
+// The exec-id lock against real processes: many racing for one stale lock,
+// pid reuse (a live pid with another start time), legacy locks, stale
+// takeover guards, and a live owner in another process.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { readFile, readdir, utimes, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { acquireExecLock, processStartTicks } from "../../src/runtime/records/lock.js";
+import { removeDir, tempDir } from "./helpers.js";
+
+const LOCK_MODULE = new URL("../../src/runtime/records/lock.js", import.meta.url).href;
+
+/**
+ * A process that loads the lock module, says READY, waits for a start timestamp on stdin (the
+ * barrier), spins until then, tries the lock and says ACQUIRED or REFUSED; it holds a won lock until
+ * its stdin closes.
+ */
+const RACER = `
+import { acquireExecLock } from ${JSON.stringify(LOCK_MODULE)};
+const file = process.argv[1];
+process.stdout.write("READY\\n");
+let input = "";
+let started = false;
+process.stdin.on("data", async (chunk) => {
+  input += chunk;
+  if (started || !input.includes("\\n")) return;
+  started = true;
+  const at = Number(input.trim());
+  while (Date.now() < at) {}
+  try {
+    const lock = await acquireExecLock(file, "S");
+    process.stdout.write("ACQUIRED\\n");
+    process.stdin.on("end", async () => { await lock.release(); process.exit(0); });
+  } catch (err) {
+    process.stdout.write("REFUSED " + err.message + "\\n");
+    process.exit(0);
+  }
+});
+`;
+
+interface Racer {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+function startRacer(file: string): Racer {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", RACER, file]);
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return { child, out: () => out, exited };
+}
+
+async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A pid that existed and is now gone (exited and reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => child.on("exit", resolve));
+  return child.pid!;
+}
+
+test("eight processes racing for one stale lock on a shared start time: exactly one owns it, every trial", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const dead = await deadPid();
+  for (let trial = 0; trial < 3; trial++) {
+    await writeFile(file, JSON.stringify({ pid: dead, host: os.hostname(), since: new Date().toISOString() }));
+    const racers = Array.from({ length: 8 }, () => startRacer(file));
+    t.after(() => racers.forEach((r) => r.child.kill()));
+    await until(() => racers.every((r) => r.out().includes("READY")), "all racers to load");
+    const startAt = String(Date.now() + 150);
+    for (const racer of racers) racer.child.stdin.write(`${startAt}\n`);
+    await until(() => racers.every((r) => /ACQUIRED|REFUSED/.test(r.out())), "every racer to decide");
+
+    const winners = racers.filter((r) => r.out().includes("ACQUIRED"));
+    assert.equal(winners.length, 1, `trial ${trial}: ${racers.map((r) => r.out().trim()).join(" | ")}`);
+    const winner = winners[0]!;
+    for (const loser of racers.filter((r) => r !== winner)) assert.match(loser.out(), new RegExp(`REFUSED .*execution S is already running \\(pid ${winner.child.pid}\\)`));
+    const owner = JSON.parse(await readFile(file, "utf8")) as { pid: number; startTime?: number };
+    assert.equal(owner.pid, winner.child.pid);
+    assert.equal(owner.startTime, processStartTicks(winner.child.pid!));
+
+    for (const racer of racers) racer.child.stdin.end();
+    await Promise.all(racers.map((r) => r.exited));
+    assert.deepEqual(await readdir(dir), [], "released, with no guard or temp file left");
+  }
+});
+
+test("a lock naming a live pid with another start time (a reused pid) is taken over", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const sleeper = spawn("sleep", ["30"]);
+  t.after(() => sleeper.kill());
+  await new Promise((resolve) => sleeper.once("spawn", resolve));
+  const realStart = processStartTicks(sleeper.pid!);
+  assert.ok(realStart !== undefined, "procfs gives the start time");
+
+  for (const pid of [1, sleeper.pid!]) {
+    const start = processStartTicks(pid)!;
+    await writeFile(file, JSON.stringify({ pid, host: os.hostname(), startTime: start + 1 }));
+    const lock = await acquireExecLock(file, "reuse");
+    assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid, `pid ${pid}`);
+    await lock.release();
+  }
+
+  // Same pid and start time: that process is the owner.
+  await writeFile(file, JSON.stringify({ pid: sleeper.pid, host: os.hostname(), startTime: realStart }));
+  await assert.rejects(acquireExecLock(file, "reuse"), new RegExp(`execution reuse is already running \\(pid ${sleeper.pid}\\)`));
+  // A lock from another boot names a process that is gone, whatever the pid is now.
+  await writeFile(file, JSON.stringify({ pid: sleeper.pid, host: os.hostname(), startTime: realStart, bootId: "00000000-0000-0000-0000-000000000000" }));
+  await (await acquireExecLock(file, "reuse")).release();
+});
+
+test("a lock from an older orun (pid, host, since) is stale when its pid started after it was written", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const sleeper = spawn("sleep", ["30"]);
+  t.after(() => sleeper.kill());
+  await new Promise((resolve) => sleeper.once("spawn", resolve));
+
+  await writeFile(file, JSON.stringify({ pid: sleeper.pid, host: os.hostname(), since: new Date(Date.now() - 3_600_000).toISOString() }));
+  await (await acquireExecLock(file, "legacy")).release();
+
+  await writeFile(file, JSON.stringify({ pid: sleeper.pid, host: os.hostname(), since: new Date(Date.now() + 5_000).toISOString() }));
+  await assert.rejects(acquireExecLock(file, "legacy"), /already running/);
+  // Nothing recorded but pid and host: kill(0) decides, as before.
+  await writeFile(file, JSON.stringify({ pid: sleeper.pid, host: os.hostname() }));
+  await assert.rejects(acquireExecLock(file, "legacy"), /already running/);
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, sleeper.pid, "a refused attempt leaves the lock as it was");
+});
+
+test("a live owner in another process is refused; another host's lock is refused; garbage and a dead guard holder are not obstacles", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const holder = startRacer(file);
+  t.after(() => holder.child.kill());
+  await until(() => holder.out().includes("READY"), "holder to load");
+  holder.child.stdin.write(`${Date.now()}\n`);
+  await until(() => holder.out().includes("ACQUIRED"), "holder to lock");
+  await assert.rejects(acquireExecLock(file, "live"), new RegExp(`execution live is already running \\(pid ${holder.child.pid}\\)`));
+  holder.child.stdin.end();
+  assert.equal(await holder.exited, 0);
+  assert.ok(!existsSync(file), "released by its owner");
+
+  await writeFile(file, JSON.stringify({ pid: 4242, host: "some-other-machine" }));
+  await assert.rejects(acquireExecLock(file, "far"), /execution far is locked by some-other-machine \(pid 4242\)/);
+
+  // Unparseable and old: left by a crash, taken over.
+  await writeFile(file, "{not json");
+  const old = new Date(Date.now() - 60_000);
+  await utimes(file, old, old);
+  await (await acquireExecLock(file, "junk")).release();
+
+  // A takeover guard whose holder died does not block the takeover forever.
+  const dead = await deadPid();
+  await writeFile(file, JSON.stringify({ pid: dead, host: os.hostname() }));
+  await writeFile(`${file}.takeover`, JSON.stringify({ pid: dead, host: os.hostname() }));
+  const lock = await acquireExecLock(file, "guard");
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
+  await lock.release();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test("a lock handed over names the new owner, which adopts it; nobody else can take it meanwhile", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const lock = await acquireExecLock(file, "bg", { handoff: true });
+  const heir = startRacer(file);
+  t.after(() => heir.child.kill());
+  await until(() => heir.out().includes("READY"), "heir to load");
+  await lock.handOver(heir.child.pid!);
+  const handed = JSON.parse(await readFile(file, "utf8")) as { pid: number; handoff?: boolean };
+  assert.equal(handed.pid, heir.child.pid);
+  // This process no longer owns it, and the heir is alive: refused here.
+  await assert.rejects(acquireExecLock(file, "bg"), new RegExp(`already running \\(pid ${heir.child.pid}\\)`));
+  await lock.release(); // a no-op after the hand-off
+  assert.ok(existsSync(file));
+  heir.child.stdin.write(`${Date.now()}\n`);
+  await until(() => /ACQUIRED|REFUSED/.test(heir.out()), "heir to adopt");
+  assert.match(heir.out(), /ACQUIRED/);
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { handoff?: boolean }).handoff, undefined, "adopted as its own");
+  heir.child.stdin.end();
+  await heir.exited;
+  assert.ok(!existsSync(file));
+});
