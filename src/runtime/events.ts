@@ -2,6 +2,7 @@
 // region and the --json summary are all renderers of it.
 import type { Plan, PlanJob, PlanStep } from "../model/plan.js";
 import type { RunnerChoice } from "./runner-resolution.js";
+import type { RunLink } from "./links.js";
 
 export interface StepPreview {
   key: string;
@@ -60,6 +61,8 @@ export interface RunSummary {
   concurrency: number;
   counts: RunCounts;
   jobs: JobSummary[];
+  /** URLs the steps printed, labelled (links.ts). */
+  links?: RunLink[];
   recordDir?: string;
 }
 

@@ -24,6 +24,7 @@ import { attemptsFor, executeJob, nowStamp, timeoutFor } from "./job-executor.js
 import { orderSteps, phaseOf, stepKeys } from "./steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
+import { LinkCollector, type RunLink } from "./links.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -74,7 +75,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const checksum = planChecksum(plan);
   const planId = planShortId({ metadata: { ...plan.metadata, checksum } });
   const workdir: WorkdirOptions = { workspaceDir: path.resolve(options.workspaceDir), override: options.workdirOverride };
-  const emit = (event: RunEvent): void => options.renderer.handle(event);
+  const links = new LinkCollector();
+  const emit = (event: RunEvent): void => {
+    links.observe(event);
+    options.renderer.handle(event);
+  };
 
   if (options.dryRun) return dryRun(plan, selection, options, { concurrency, failFast, workdir, planId, emit });
 
@@ -245,6 +250,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       concurrency,
       counts,
       jobs,
+      links: links.list(),
       recordDir: execDir,
     };
 
@@ -258,6 +264,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       jobFailed: all.filter((j) => j.status === "failed").length,
       jobSkipped: all.filter((j) => j.status === "skipped").length,
       jobBlocked: all.filter((j) => j.status === "blocked").length,
+      // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
+      ...recordLinks(previous?.links, summary.links),
     });
     emit({ type: "run-end", summary });
     return { summary, exitCode: canceled ? 130 : ok ? 0 : 1 };
@@ -336,6 +344,13 @@ function prepareResume(state: ExecState, selection: Selection, options: ExecuteO
     changed = true;
   }
   return changed;
+}
+
+/** Earlier links, then this run's (a URL printed again takes its new label and step); omitted when none. */
+function recordLinks(earlier: readonly RunLink[] = [], current: readonly RunLink[] = []): { links?: RunLink[] } {
+  const byUrl = new Map<string, RunLink>();
+  for (const link of [...earlier, ...current]) byUrl.set(link.url, link);
+  return byUrl.size ? { links: [...byUrl.values()] } : {};
 }
 
 function summarize(job: PlanJob, status: JobSummary["status"]): JobSummary {

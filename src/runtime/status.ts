@@ -57,6 +57,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const pct = total ? Math.floor((done * 100) / total) : 0;
   const filled = Math.round((pct / 100) * 32);
   lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);
+  for (const link of meta?.links ?? []) lines.push(`  ${link.label} ${p.cyan(link.url)}`);
   if (snapshot.interrupted) lines.push(`  ${p.yellow("!")} the run (pid ${meta?.pid}) is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);
 
   jobs.sort(

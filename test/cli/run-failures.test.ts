@@ -83,3 +83,27 @@ test("a job that runs again in a resumed record (or with --job --retry) starts w
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r", "--job", "a@dev.x", "--retry"], { cwd: loud })).code, 0);
   assert.doesNotMatch((await runOrun(["logs", "--exec-id", "r"], { cwd: loud })).stdout, /FIRST-RUN/);
 });
+
+test("links the steps print are in the summary, --json, metadata.json and orun status; deduplicated; the record keeps earlier runs' links", async (t) => {
+  const dir = await setup(t, [
+    { id: "web@dev.deploy", steps: [{ id: "deploy", run: "echo 'Preview URL: https://pr-1.example.dev'; echo 'again https://pr-1.example.dev'" }] },
+    { id: "api@dev.deploy", steps: [{ id: "up", run: "echo 'API - https://api.example.dev/v1.'; test -f ok" }] },
+  ]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "l"], { cwd: dir });
+  assert.equal(first.code, 1);
+  // In the order the steps printed them (api's job runs first: ready jobs start smallest ID first).
+  assert.match(first.stdout, /\n {2}1 succeeded · 1 failed\n {2}API https:\/\/api\.example\.dev\/v1\n {2}Preview URL https:\/\/pr-1\.example\.dev\n\n/);
+  const meta = await readJson<{ links?: unknown[] }>(path.join(dir, ".orun/executions/l/metadata.json"));
+  assert.deepEqual(meta.links, [
+    { label: "API", url: "https://api.example.dev/v1", jobId: "api@dev.deploy", stepId: "up" },
+    { label: "Preview URL", url: "https://pr-1.example.dev", jobId: "web@dev.deploy", stepId: "deploy" },
+  ]);
+  assert.match((await runOrun(["status", "--exec-id", "l"], { cwd: dir })).stdout, /Progress: .*\n {2}API https:\/\/api\.example\.dev\/v1\n {2}Preview URL https:\/\/pr-1\.example\.dev\n/);
+
+  // The resume re-runs only the failed job: its summary has that job's link, the record still has both.
+  await writeFile(path.join(dir, "ok"), "");
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "l", "--json"], { cwd: dir });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual((JSON.parse(resumed.stdout) as { links: unknown[] }).links, [{ label: "API", url: "https://api.example.dev/v1", jobId: "api@dev.deploy", stepId: "up" }]);
+  assert.deepEqual((await readJson<{ links?: { url: string }[] }>(path.join(dir, ".orun/executions/l/metadata.json"))).links?.map((l) => l.url), ["https://api.example.dev/v1", "https://pr-1.example.dev"]);
+});

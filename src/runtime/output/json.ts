@@ -31,6 +31,7 @@ export class JsonRenderer implements Renderer {
           concurrency: summary.concurrency,
           counts: summary.counts,
           jobs: summary.jobs,
+          links: summary.links ?? [],
           recordDir: summary.recordDir,
           ...(this.preview
             ? {

@@ -181,6 +181,7 @@ export class TextRenderer implements Renderer {
       c.cached && `${c.cached} already completed`,
     ].filter(Boolean);
     out(`  ${parts.join(" · ") || "no jobs run"}`);
+    for (const link of summary.links ?? []) out(`  ${link.label} ${p.cyan(link.url)}`);
     out("");
     out(`  status  orun status --exec-id ${summary.execId}`);
     out(`  logs    orun logs --exec-id ${summary.execId}`);
