@@ -1,0 +1,75 @@
+// `orun gc` keeps every record a live run may own, against real processes:
+// a lock held by a live owner, a background `pid` file naming a live
+// process, a record just created without metadata. Stale ones go.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, readdir, readlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ExecutionStore, type RunMetadata } from "../../src/runtime/records/store.js";
+import { collectGarbage, STARTING_GRACE_MS } from "../../src/runtime/gc.js";
+import { processStartTicks } from "../../src/runtime/records/lock.js";
+import { makePlan, removeDir, tempDir } from "./helpers.js";
+
+function meta(execId: string, startedAt: string, extra: Partial<RunMetadata> = {}): RunMetadata {
+  return { execId, planId: "p", planName: "n", startedAt, status: "completed", trigger: "cli", user: "u", dryRun: false, jobTotal: 0, jobDone: 0, jobFailed: 0, ...extra };
+}
+
+async function record(store: ExecutionStore, execId: string, startedAt?: string): Promise<void> {
+  await mkdir(store.logsDir(execId), { recursive: true });
+  if (startedAt) await store.writeMetadata(meta(execId, startedAt));
+}
+
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => child.on("exit", resolve));
+  return child.pid!;
+}
+
+test("gc keeps records owned by a live lock holder, a live background pid or a run starting up; removes stale ones", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  const sleeper = spawn("sleep", ["30"]);
+  t.after(() => sleeper.kill());
+  await new Promise((resolve) => sleeper.once("spawn", resolve));
+  const live = { pid: sleeper.pid, host: os.hostname(), startTime: processStartTicks(sleeper.pid!) };
+  const dead = await deadPid();
+
+  await record(store, "locked-live", "2020-01-01T00:00:00Z");
+  await writeFile(store.lockFile("locked-live"), JSON.stringify(live));
+  await record(store, "bg-live", "2020-01-01T00:00:00Z");
+  await writeFile(store.pidFile("bg-live"), `${sleeper.pid}\n`);
+  await record(store, "starting"); // no metadata yet, created just now
+  await record(store, "locked-stale", "2020-01-01T00:00:00Z");
+  await writeFile(store.lockFile("locked-stale"), JSON.stringify({ pid: dead, host: os.hostname() }));
+  await record(store, "bg-dead", "2020-01-01T00:00:00Z");
+  await writeFile(store.pidFile("bg-dead"), `${dead}\n`);
+  await record(store, "reused-pid", "2020-01-01T00:00:00Z");
+  await writeFile(store.lockFile("reused-pid"), JSON.stringify({ ...live, startTime: live.startTime! + 1 }));
+  await store.writeManifest("reused-pid", makePlan([]));
+  await store.pointLatest("locked-stale");
+
+  const preview = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: true });
+  assert.deepEqual(preview.removed.sort(), ["bg-dead", "locked-stale", "reused-pid"]);
+  assert.deepEqual(preview.keptRunning.sort(), ["bg-live", "locked-live", "starting"]);
+  assert.equal((await readdir(store.executionsDir)).length, 7, "dry-run removes nothing");
+
+  const result = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
+  assert.deepEqual(result.removed.sort(), ["bg-dead", "locked-stale", "reused-pid"]);
+  assert.deepEqual(result.keptRunning.sort(), ["bg-live", "locked-live", "starting"]);
+  assert.deepEqual((await readdir(store.executionsDir)).sort(), ["bg-live", "latest", "locked-live", "starting"], "no trash left behind");
+  assert.deepEqual((await readdir(store.execDir("locked-live"))).sort(), [".lock", "logs", "metadata.json"], "a kept record is untouched");
+  assert.ok(["bg-live", "locked-live", "starting"].includes(await readlink(path.join(store.executionsDir, "latest"))), "latest repointed to a survivor");
+
+  // Once the grace for a starting run has passed, a record that never got metadata is garbage.
+  const later = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false, now: Date.now() + STARTING_GRACE_MS + 1_000 });
+  assert.deepEqual(later.removed, ["starting"]);
+
+  sleeper.kill();
+  await new Promise((resolve) => sleeper.once("exit", resolve));
+  const after = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
+  assert.deepEqual(after.removed.sort(), ["bg-live", "locked-live"], "their process is gone");
+  assert.deepEqual(await readdir(store.executionsDir), []);
+});
