@@ -74,7 +74,10 @@ export function compareUtf8(a: string, b: string): number {
 
 /** Sorted keys, Go map order. */
 export function sortedKeys(obj: object): string[] {
-  return Object.keys(obj).sort(compareUtf8);
+  const keys = Object.keys(obj);
+  // Without surrogates, the default sort (UTF-16 order) is code-point order.
+  for (const key of keys) if (SURROGATE.test(key)) return keys.sort(compareUtf8);
+  return keys.sort();
 }
 
 export function toNode(value: unknown, shape: Shape = anyShape): Node {
@@ -145,6 +148,76 @@ function goNumber(value: number): string {
 
 const CHUNK = 1 << 16;
 
+/** Thrown by plainCopy for a value JSON.stringify would not write as Go does. */
+const NOT_PLAIN = Symbol("not plain");
+
+/**
+ * A copy of `value` whose own keys are in Go's output order (struct fields as
+ * declared, omitempty applied; map keys sorted), so that JSON.stringify writes
+ * Go's compact bytes. Throws NOT_PLAIN where it would not: keys starting with a
+ * digit (JS puts integer-like keys first), `__proto__`, non-finite numbers,
+ * bigints, Dates and other non-plain objects, functions, shapes that don't fit.
+ */
+function plainCopy(value: unknown, shape: Shape): unknown {
+  if (value === undefined || value === null) return null;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) throw NOT_PLAIN;
+      return value;
+    case "object":
+      break;
+    default:
+      throw NOT_PLAIN;
+  }
+  if (Array.isArray(value)) {
+    if (shape.kind !== "array" && shape.kind !== "any") throw NOT_PLAIN;
+    const item = shape.kind === "array" ? shape.item : anyShape;
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = plainCopy(value[i], item);
+    return copy;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || shape.kind === "array") throw NOT_PLAIN;
+  const record = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  if (shape.kind === "struct") {
+    for (const field of shape.fields) {
+      const v = record[field.key];
+      if (v === undefined || (field.omitEmpty && isEmpty(v))) continue;
+      copy[field.key] = plainCopy(v, field.shape);
+    }
+    return copy;
+  }
+  const valueShape = shape.kind === "map" ? shape.value : anyShape;
+  for (const key of sortedKeys(record)) {
+    const v = record[key];
+    if (v === undefined) continue;
+    const first = key.charCodeAt(0);
+    if ((first >= 48 && first <= 57) || key === "__proto__") throw NOT_PLAIN;
+    copy[key] = plainCopy(v, valueShape);
+  }
+  return copy;
+}
+
+/**
+ * Compact Go-JSON of `value` through the engine's JSON.stringify (several times
+ * faster than writing it piece by piece, which matters for checksums at run
+ * start), or undefined when only the general writer gets the bytes right.
+ */
+function compactViaStringify(value: unknown, shape: Shape): string | undefined {
+  let text: string;
+  try {
+    text = JSON.stringify(plainCopy(value, shape));
+  } catch (err) {
+    if (err === NOT_PLAIN) return undefined;
+    throw err;
+  }
+  return HTML_UNSAFE.test(text) ? text.replace(HTML_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : text;
+}
+
 /**
  * Writes one value as Go marshals it, in chunks of about 64K characters handed to
  * `flush` (a hash, a buffer list): plans can be large, and one string built from
@@ -181,6 +254,14 @@ class GoJsonWriter {
   }
 
   value(value: unknown, shape: Shape, depth: number): void {
+    // Compact output: each top-level field, and each item of a top-level array (a job), in one piece.
+    if (!this.indent && (depth === 2 || (depth === 1 && !Array.isArray(value)))) {
+      const text = compactViaStringify(value, shape);
+      if (text !== undefined) {
+        this.emit(text);
+        return;
+      }
+    }
     if (value === undefined || value === null) {
       this.emit("null");
       return;

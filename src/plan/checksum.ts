@@ -7,9 +7,10 @@
 // job uid/displayName/checkName, spec.compositionSources, metadata.trigger,
 // metadata.scope, metadata.workDir and metadata.revision.
 import { createHash } from "node:crypto";
-import type { Plan } from "../model/plan.js";
-import { encodeGoJson, writeGoJson } from "./canonical-json.js";
-import { hashedPlanShape } from "./format.js";
+import type { Plan, PlanMetadata } from "../model/plan.js";
+import { OrunError } from "../util/errors.js";
+import { encodeGoJson, writeGoJson, type Shape } from "./canonical-json.js";
+import { hashedPlanShape, v2HashedPlanShape } from "./format.js";
 
 export const CHECKSUM_PREFIX = "sha256-";
 
@@ -22,11 +23,55 @@ export function checksumPayload(plan: Plan): string {
   return encodeGoJson({ ...plan, jobs: plan.jobs ?? [] }, hashedPlanShape);
 }
 
+function checksumOf(plan: Plan, shape: Shape): string {
+  const hash = createHash("sha256");
+  writeGoJson({ ...plan, jobs: plan.jobs ?? [] }, shape, "", (chunk) => hash.update(chunk, "utf8"));
+  return CHECKSUM_PREFIX + hash.digest("hex");
+}
+
 /** `sha256-<64 hex>` of the plan's content (the payload is streamed into the hash). */
 export function computePlanChecksum(plan: Plan): string {
-  const hash = createHash("sha256");
-  writeGoJson({ ...plan, jobs: plan.jobs ?? [] }, hashedPlanShape, "", (chunk) => hash.update(chunk, "utf8"));
-  return CHECKSUM_PREFIX + hash.digest("hex");
+  return checksumOf(plan, hashedPlanShape);
+}
+
+/**
+ * Plans whose recorded checksum was checked against their content, keyed by
+ * their metadata object (shared by the copies the runtime makes of the plan),
+ * so a 1,000-job plan is hashed once per run, not at load and again at start.
+ */
+const verified = new WeakMap<PlanMetadata, string>();
+
+function checksumMismatch(recorded: string, actual: string, file?: string): OrunError {
+  return new OrunError(`plan content does not match its checksum: metadata.checksum is ${recorded}, the content hashes to ${actual}`, {
+    location: { file, field: "metadata.checksum" },
+    hint: "the plan was edited after `orun plan` wrote it; run `orun plan` again, or remove metadata.checksum to run it as a hand-written plan",
+  });
+}
+
+/**
+ * Refuses a plan (as read from `file`, job IDs as written there) whose
+ * metadata.checksum does not match its content. A plan file orun v2.3 wrote
+ * verifies too: its checksum also covers generatedAt. Without a checksum the
+ * plan is hand-written and is checksummed when it runs.
+ */
+export function verifyRecordedChecksum(plan: Plan, file: string): void {
+  const recorded = plan.metadata.checksum;
+  if (!recorded) return;
+  const actual = computePlanChecksum(plan);
+  if (actual !== recorded && checksumOf(plan, v2HashedPlanShape) !== recorded) throw checksumMismatch(recorded, actual, file);
+  verified.set(plan.metadata, recorded);
+}
+
+/**
+ * The checksum a run records: the plan's own once verified (at load, or here
+ * against its content), else that of its content (a hand-written plan).
+ */
+export function runChecksum(plan: Plan): string {
+  const recorded = plan.metadata?.checksum;
+  if (recorded && verified.get(plan.metadata) === recorded) return recorded;
+  const actual = computePlanChecksum({ ...plan, metadata: plan.metadata ?? { name: "" } });
+  if (recorded && recorded !== actual) throw checksumMismatch(recorded, actual);
+  return actual;
 }
 
 /** `deploy-app` → `Deploy app`. */

@@ -115,6 +115,14 @@ export const hashedPlanShape = omitFields(planShape, [], {
   jobs: arrayOf(omitFields(jobShape, ["uid", "displayName", "checkName"])),
 });
 
+/**
+ * The plan as orun v2.3 hashed it (spec 12 §4.4): the same, except that
+ * generatedAt is part of it. Used only to recognise plan files v2.3 wrote.
+ */
+export const v2HashedPlanShape = omitFields(hashedPlanShape, [], {
+  metadata: omitFields(fieldShape(planShape, "metadata"), ["checksum", "scope", "trigger", "workDir", "revision"]),
+});
+
 /** Compact Go-JSON of the whole plan (json.Marshal). */
 export function encodePlanCompact(plan: Plan): string {
   return encodeGoJson({ ...plan, jobs: plan.jobs ?? [] }, planShape);

@@ -8,6 +8,8 @@ import { findUnknownDependency, indexNodes } from "../model/dag.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
+import { verifyRecordedChecksum } from "./checksum.js";
+import { invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
 
 export const LATEST_PLAN = "latest";
 
@@ -98,37 +100,25 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   throw new OrunError(`plan not found: ${wanted}`);
 }
 
-function invalid(file: string, field: string, problem: string): OrunError {
-  return new OrunError(`invalid plan: ${problem}`, { location: { file, field } });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** One job's shape (`where` is its field, `jobs[i]`), with its ID and dependencies canonicalised. */
+/** One job, type-checked (validate.ts), with its ID and dependencies canonicalised. */
 function parseJob(raw: unknown, file: string, where: string): PlanJob {
-  if (!isRecord(raw)) throw invalid(file, where, "must be an object");
-  if (typeof raw.id !== "string" || raw.id === "") throw invalid(file, `${where}.id`, "must be a non-empty string");
-  if (!Array.isArray(raw.steps)) throw invalid(file, `${where}.steps`, "must be an array");
-  raw.steps.forEach((step, s) => {
-    if (!isRecord(step) || typeof step.id !== "string") throw invalid(file, `${where}.steps[${s}].id`, "must be a string");
-  });
-  if (raw.dependsOn !== undefined && (!Array.isArray(raw.dependsOn) || raw.dependsOn.some((d) => typeof d !== "string"))) {
-    throw invalid(file, `${where}.dependsOn`, "must be an array of job IDs");
-  }
-  const job = { ...raw, id: canonicalJobId(raw.id) } as unknown as PlanJob;
+  validateJob(raw, file, where);
+  const job = { ...raw, id: canonicalJobId(raw.id as string) } as unknown as PlanJob;
   if (job.dependsOn) job.dependsOn = job.dependsOn.map(canonicalJobId);
   return job;
 }
 
-/** Checks the structure a runner relies on and canonicalises job IDs (v2 dotted IDs are accepted). */
+/**
+ * Checks the structure and the type of every field a runner relies on
+ * (validate.ts) and canonicalises job IDs (v2 dotted IDs are accepted).
+ */
 export function parsePlan(value: unknown, file: string): Plan {
-  if (!isRecord(value)) throw invalid(file, "", "expected a JSON/YAML object");
-  if (value.apiVersion !== PLAN_API_VERSION) throw invalid(file, "apiVersion", `expected "${PLAN_API_VERSION}", got ${JSON.stringify(value.apiVersion)}`);
-  if (value.kind !== PLAN_KIND) throw invalid(file, "kind", `expected "${PLAN_KIND}", got ${JSON.stringify(value.kind)}`);
-  if (!isRecord(value.metadata)) throw invalid(file, "metadata", "must be an object");
-  if (!Array.isArray(value.jobs)) throw invalid(file, "jobs", "must be an array");
+  if (!isRecord(value)) throw invalidPlan(file, "", "expected a JSON/YAML object");
+  if (value.apiVersion !== PLAN_API_VERSION) throw invalidPlan(file, "apiVersion", `expected "${PLAN_API_VERSION}", got ${JSON.stringify(value.apiVersion)}`);
+  if (value.kind !== PLAN_KIND) throw invalidPlan(file, "kind", `expected "${PLAN_KIND}", got ${JSON.stringify(value.kind)}`);
+  if (!isRecord(value.metadata)) throw invalidPlan(file, "metadata", "must be an object");
+  if (!Array.isArray(value.jobs)) throw invalidPlan(file, "jobs", "must be an array");
+  validatePlanHeader(value, file);
   // Each job is checked and canonicalised as it is indexed, so the first problem in file order is the one reported.
   const jobs: PlanJob[] = [];
   const indexed = indexNodes(value.jobs, (raw, i) => {
@@ -138,17 +128,25 @@ export function parsePlan(value: unknown, file: string): Plan {
   });
   if ("duplicate" in indexed) {
     const { id, index } = indexed.duplicate;
-    throw invalid(file, `jobs[${index}].id`, `duplicate job ID ${id}`);
+    throw invalidPlan(file, `jobs[${index}].id`, `duplicate job ID ${id}`);
   }
   const unknown = findUnknownDependency(jobs, (job) => job.dependsOn ?? [], indexed.byId);
-  if (unknown) throw invalid(file, `jobs[${unknown.index}].dependsOn`, `unknown job ${unknown.dependency}`);
+  if (unknown) throw invalidPlan(file, `jobs[${unknown.index}].dependsOn`, `unknown job ${unknown.dependency}`);
   const execution = isRecord(value.execution) ? value.execution : { concurrency: 4, failFast: true };
   const spec = isRecord(value.spec) ? value.spec : {};
   return { ...(value as unknown as Plan), execution: execution as unknown as Plan["execution"], spec, jobs };
 }
 
+export interface LoadPlanOptions {
+  /**
+   * For running: a plan that carries metadata.checksum must match its content
+   * (decision 7, seed: immutable checksummed plans); see verifyRecordedChecksum.
+   */
+  verifyChecksum?: boolean;
+}
+
 /** Reads a plan file (JSON, or YAML by extension / as a fallback). */
-export async function loadPlanFile(file: string): Promise<Plan> {
+export async function loadPlanFile(file: string, options: LoadPlanOptions = {}): Promise<Plan> {
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
@@ -161,7 +159,10 @@ export async function loadPlanFile(file: string): Promise<Plan> {
   } catch (err) {
     throw new OrunError(`failed to parse plan: ${errorMessage(err)}`, { location: { file } });
   }
-  return parsePlan(decoded, file);
+  const plan = parsePlan(decoded, file);
+  // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.
+  if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file);
+  return plan;
 }
 
 /** resolvePlanRef + loadPlanFile. */

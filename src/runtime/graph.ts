@@ -1,6 +1,6 @@
 // The job graph of a plan: canonical IDs, validation (unknown dependencies,
 // cycles) and a deterministic topological order (smallest ready ID first).
-import { computePlanChecksum } from "../plan/checksum.js";
+import { runChecksum } from "../plan/checksum.js";
 import { findCycle, findUnknownDependency, indexNodes, orderDag } from "../model/dag.js";
 import { canonicalJobId, type Plan, type PlanJob } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
@@ -40,7 +40,11 @@ function nameCycle(byId: ReadonlyMap<string, PlanJob>, unordered: readonly strin
   return cycle!.reverse();
 }
 
-/** `sha256-<hex>`: the plan's own checksum, or the canonical one for hand-written plans that lack it. */
+/**
+ * `sha256-<hex>` the run records: the plan's own checksum once verified against
+ * its content (plan files are verified when loaded), or the canonical one for
+ * hand-written plans that lack it. A checksum that does not match is refused.
+ */
 export function planChecksum(plan: Plan): string {
-  return plan.metadata?.checksum || computePlanChecksum({ ...plan, metadata: plan.metadata ?? { name: "" } });
+  return runChecksum(plan);
 }

@@ -1,8 +1,10 @@
 // Which plan `orun run` executes: a stored plan (`latest`, name, checksum
 // prefix), a plan file, a component name (compiled fresh, scoped to it and
 // its dependencies), or — with no reference — a fresh plan of the whole
-// intent, saved as `.orun/plans/latest.json`. The planner is imported
-// lazily so running a plan file never loads it.
+// intent, saved as `.orun/plans/latest.json`. A plan file is type-checked
+// and its recorded checksum verified as it loads, before anything is
+// recorded. The planner is imported lazily so running a plan file never
+// loads it.
 import path from "node:path";
 import type { Plan } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
@@ -49,7 +51,7 @@ export async function resolveRunPlan(options: PlanSourceOptions): Promise<Resolv
     } catch (err) {
       if (!intentRoot || !(err instanceof OrunError) || !/^plan not found|^no plan found/.test(err.message)) throw err;
     }
-    if (file) return { plan: await store.loadPlanFile(file), storeDir, intentRoot, source: `plan ${path.relative(options.cwd, file) || file}` };
+    if (file) return { plan: await store.loadPlanFile(file, { verifyChecksum: true }), storeDir, intentRoot, source: `plan ${path.relative(options.cwd, file) || file}` };
     // Not a stored plan or a file: a component name.
     return { ...(await compileFresh(options, storeDir, [ref])), intentRoot, source: `fresh plan for component ${ref}` };
   }

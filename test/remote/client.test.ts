@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { BackendClient } from "../../src/remote/client.js";
+import { computePlanChecksum } from "../../src/plan/checksum.js";
 import { deriveRunId, deriveRunnerId } from "../../src/remote/run-id.js";
 import { remoteEnabled, resolveBackendUrl } from "../../src/remote/settings.js";
 import { parseDuration } from "../../src/remote/duration.js";
@@ -122,7 +123,8 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
     try {
       const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const job = { id: "api@dev.deploy", name: "deploy", component: "api", environment: "dev", dependsOn: ["db@dev.migrate"], steps: [] };
-      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "sha256-abc" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
+      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
+      plan.metadata.checksum = computePlanChecksum(plan);
       const lines: string[] = [];
       const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
       const decision = await hooks.beforeJob(job, new AbortController().signal);

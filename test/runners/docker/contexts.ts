@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanJob, type PlanStep } from "../../../src/model/plan.js";
+import { computePlanChecksum } from "../../../src/plan/checksum.js";
 import type { JobContext, RunContext, StepContext, StepResult, Runner } from "../../../src/runners/runner.js";
 
 export async function tempWorkspace(prefix = "orun-docker-"): Promise<{ dir: string; remove: () => Promise<void> }> {
@@ -28,11 +29,12 @@ export function runContext(workspaceDir: string, jobs: PlanJob[], execId = `test
   const plan: Plan = {
     apiVersion: PLAN_API_VERSION,
     kind: PLAN_KIND,
-    metadata: { name: "docker-test", checksum: "sha256-0123456789abcdef" },
+    metadata: { name: "docker-test" },
     execution: { concurrency: 2, failFast: false },
     spec: {},
     jobs,
   };
+  plan.metadata.checksum = computePlanChecksum(plan);
   return { plan, execId, workspaceDir, scratchDir: path.join(workspaceDir, ".orun-scratch"), options: {} };
 }
 

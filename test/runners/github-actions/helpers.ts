@@ -4,6 +4,7 @@ import { cp, mkdtemp, mkdir, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Plan, PlanJob, PlanStep } from "../../../src/model/plan.js";
+import { computePlanChecksum } from "../../../src/plan/checksum.js";
 import type { JobContext, RunContext, StepResult } from "../../../src/runners/runner.js";
 import { createGithubActionsRunner, type GithubActionsRunner, type GithubActionsRunnerOptions } from "../../../src/runners/github-actions/index.js";
 import { PROJECT_ROOT } from "../../support/cli.js";
@@ -23,14 +24,16 @@ export async function makeWorkspace(): Promise<string> {
 }
 
 export function makePlan(jobs: PlanJob[], name = "gha-test"): Plan {
-  return {
+  const plan: Plan = {
     apiVersion: "orun.io/v1",
     kind: "Plan",
-    metadata: { name, checksum: "sha256-0123456789abcdef" },
+    metadata: { name },
     execution: { concurrency: 4, failFast: false },
     spec: {},
     jobs,
   };
+  plan.metadata.checksum = computePlanChecksum(plan);
+  return plan;
 }
 
 export function makeJob(id: string, steps: Partial<PlanStep>[], env: Record<string, string> = {}): PlanJob {
