@@ -181,13 +181,24 @@ test("a lock handed over names the new owner, which adopts it; nobody else can t
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   const file = path.join(dir, ".lock");
+  // A child of an ordinary owner (say an `orun run` inside a step) gets no lock.
+  const plain = await acquireExecLock(file, "bg");
+  const nested = startRacer(file);
+  t.after(() => nested.child.kill());
+  await until(() => nested.out().includes("READY"), "nested process to load");
+  nested.child.stdin.write(`${Date.now()}\n`);
+  await until(() => /ACQUIRED|REFUSED/.test(nested.out()), "nested process to decide");
+  assert.match(nested.out(), new RegExp(`REFUSED .*already running \\(pid ${process.pid}\\)`));
+  await plain.release();
+
   const lock = await acquireExecLock(file, "bg", { handoff: true });
   const heir = startRacer(file);
   t.after(() => heir.child.kill());
   await until(() => heir.out().includes("READY"), "heir to load");
   await lock.handOver(heir.child.pid!);
-  const handed = JSON.parse(await readFile(file, "utf8")) as { pid: number; handoff?: boolean };
+  const handed = JSON.parse(await readFile(file, "utf8")) as { pid: number; handoffTo?: number };
   assert.equal(handed.pid, heir.child.pid);
+  assert.equal(handed.handoffTo, heir.child.pid);
   // This process no longer owns it, and the heir is alive: refused here.
   await assert.rejects(acquireExecLock(file, "bg"), new RegExp(`already running \\(pid ${heir.child.pid}\\)`));
   await lock.release(); // a no-op after the hand-off
@@ -195,7 +206,9 @@ test("a lock handed over names the new owner, which adopts it; nobody else can t
   heir.child.stdin.write(`${Date.now()}\n`);
   await until(() => /ACQUIRED|REFUSED/.test(heir.out()), "heir to adopt");
   assert.match(heir.out(), /ACQUIRED/);
-  assert.equal((JSON.parse(await readFile(file, "utf8")) as { handoff?: boolean }).handoff, undefined, "adopted as its own");
+  const adopted = JSON.parse(await readFile(file, "utf8")) as { pid: number; handoffTo?: number };
+  assert.equal(adopted.pid, heir.child.pid);
+  assert.equal(adopted.handoffTo, undefined, "adopted as its own");
   heir.child.stdin.end();
   await heir.exited;
   assert.ok(!existsSync(file));

@@ -34,8 +34,10 @@ export interface LockOwner {
   /** /proc/sys/kernel/random/boot_id when the lock was written. */
   bootId?: string;
   since?: string;
-  /** Set by a `--background` parent: its child may adopt the lock. */
+  /** Set by a `--background` parent on its own lock: its child may adopt it. */
   handoff?: boolean;
+  /** Set when the lock was handed to the process it names, which adopts it. */
+  handoffTo?: number;
 }
 
 /** A takeover guard older than this belongs to a process that died holding it. */
@@ -116,6 +118,7 @@ export function parseOwner(text: string): LockOwner | undefined {
     bootId: typeof data.bootId === "string" ? data.bootId : undefined,
     since: typeof data.since === "string" ? data.since : undefined,
     handoff: data.handoff === true ? true : undefined,
+    handoffTo: Number.isSafeInteger(data.handoffTo) ? (data.handoffTo as number) : undefined,
   };
 }
 
@@ -211,7 +214,7 @@ function currentOwner(handoff?: boolean): LockOwner {
   return ownerFor(process.pid, handoff);
 }
 
-function ownerFor(pid: number, handoff?: boolean): LockOwner {
+function ownerFor(pid: number, handoff?: boolean, handoffTo?: number): LockOwner {
   const startTime = processStartTicks(pid);
   const boot = bootId();
   return {
@@ -221,12 +224,13 @@ function ownerFor(pid: number, handoff?: boolean): LockOwner {
     ...(boot !== undefined ? { bootId: boot } : {}),
     since: new Date().toISOString(),
     ...(handoff ? { handoff: true } : {}),
+    ...(handoffTo !== undefined ? { handoffTo } : {}),
   };
 }
 
 /** A lock handed to this very process by its `--background` parent. */
 function isSelf(owner: LockOwner): boolean {
-  if (owner.handoff !== true || owner.pid !== process.pid || owner.host !== os.hostname()) return false;
+  if (owner.handoffTo !== process.pid || owner.pid !== process.pid || owner.host !== os.hostname()) return false;
   return owner.startTime === undefined || owner.startTime === processStartTicks(process.pid);
 }
 
@@ -339,7 +343,7 @@ function heldLock(file: string): ExecLock {
       released = true; // the new owner releases it
       // The child may have adopted it already (and even finished): then it is no longer ours to write.
       const current = parseOwner(await readFile(file, "utf8").catch(() => ""));
-      if (current?.pid === process.pid) await replace(file, ownerFor(pid, true));
+      if (current?.pid === process.pid) await replace(file, ownerFor(pid, false, pid));
     },
   };
 }
