@@ -4,7 +4,7 @@
 // runs) names a live process, its metadata says running with a live pid, or
 // it was created moments ago and has no metadata yet (a run starting up).
 // Removal itself holds the record's lock, so no run can start on it midway.
-import { readFile, readlink, rename, rm, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { acquireExecLock, isAlive, liveLockOwner } from "./records/lock.js";
@@ -47,6 +47,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (outcome === "removed") removed.push(id);
     else if (outcome === "locked") keptRunning.push(id);
   }
+  await sweepLeftovers(store, now);
   // Keep `latest` pointing at something that exists.
   const link = path.join(store.executionsDir, "latest");
   const target = await readlink(link).catch(() => undefined);
@@ -70,6 +71,21 @@ async function mayBeRunning(store: ExecutionStore, execId: string, meta: RunMeta
     if (now - created < STARTING_GRACE_MS) return true;
   }
   return false;
+}
+
+/**
+ * Removes what interrupted writers left in executions/ a while ago: `latest.<pid>[.<hex>].tmp` symlinks
+ * and directories an interrupted gc had moved aside. Nothing else (a real directory may be a record).
+ */
+async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void> {
+  const names = await readdir(store.executionsDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const full = path.join(store.executionsDir, name);
+    const info = await lstat(full).catch(() => undefined);
+    if (!info || now - info.mtimeMs < STARTING_GRACE_MS) continue;
+    if (/^latest\.\d+(\.[0-9a-f]{8})?\.tmp$/.test(name) && info.isSymbolicLink()) await rm(full, { force: true });
+    else if (/\.\d+\.[0-9a-f]{8}\.gc\.tmp$/.test(name) && info.isDirectory()) await rm(full, { recursive: true, force: true });
+  }
 }
 
 /**

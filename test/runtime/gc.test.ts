@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ExecutionStore, type RunMetadata } from "../../src/runtime/records/store.js";
@@ -63,13 +63,18 @@ test("gc keeps records owned by a live lock holder, a live background pid or a r
   assert.deepEqual((await readdir(store.execDir("locked-live"))).sort(), [".lock", "logs", "metadata.json"], "a kept record is untouched");
   assert.ok(["bg-live", "locked-live", "starting"].includes(await readlink(path.join(store.executionsDir, "latest"))), "latest repointed to a survivor");
 
-  // Once the grace for a starting run has passed, a record that never got metadata is garbage.
+  // Once the grace for a starting run has passed, a record that never got metadata is garbage, and so
+  // are an interrupted pointer swap's temp link and an interrupted gc's moved-aside directory.
+  await symlink("bg-live", path.join(store.executionsDir, "latest.4242.tmp"));
+  await mkdir(path.join(store.executionsDir, "old-run.4242.0badc0de.gc.tmp", "logs"), { recursive: true });
+  await mkdir(path.join(store.executionsDir, "mine.tmp"));
   const later = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false, now: Date.now() + STARTING_GRACE_MS + 1_000 });
   assert.deepEqual(later.removed, ["starting"]);
+  assert.deepEqual((await readdir(store.executionsDir)).sort(), ["bg-live", "latest", "locked-live", "mine.tmp"], "only orun's own leftovers are swept");
 
   sleeper.kill();
   await new Promise((resolve) => sleeper.once("exit", resolve));
   const after = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
   assert.deepEqual(after.removed.sort(), ["bg-live", "locked-live"], "their process is gone");
-  assert.deepEqual(await readdir(store.executionsDir), []);
+  assert.deepEqual(await readdir(store.executionsDir), ["mine.tmp"]);
 });
