@@ -32,140 +32,134 @@ function shown(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** Checks one object's fields; `where` is its path (`jobs[2]`), absent fields are fine unless required. */
-class FieldChecker {
-  constructor(
-    private readonly file: string,
-    private readonly record: Fields,
-    private readonly where: string,
-  ) {}
+/** Checks a present field's value; throws naming `field` (the value's path) when it is wrong. */
+type Check = (value: unknown, field: string, file: string) => void;
 
-  path(key: string): string {
-    return this.where ? `${this.where}.${key}` : key;
-  }
+function fail(file: string, field: string, problem: string, value: unknown): never {
+  throw invalidPlan(file, field, `${problem}, got ${shown(value)}`);
+}
 
-  fail(key: string, problem: string): never {
-    throw invalidPlan(this.file, this.path(key), `${problem}, got ${shown(this.record[key])}`);
-  }
+const string: Check = (value, field, file) => {
+  if (typeof value !== "string") fail(file, field, "must be a string", value);
+};
 
-  string(...keys: string[]): this {
-    for (const key of keys) {
-      const value = this.record[key];
-      if (value !== undefined && typeof value !== "string") this.fail(key, "must be a string");
+const boolean: Check = (value, field, file) => {
+  if (typeof value !== "boolean") fail(file, field, "must be true or false", value);
+};
+
+const number: Check = (value, field, file) => {
+  if (typeof value !== "number" || !Number.isFinite(value)) fail(file, field, "must be a number", value);
+};
+
+function integer(min: number): Check {
+  return (value, field, file) => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(file, field, `must be a whole number ≥ ${min}`, value);
+  };
+}
+
+/** One of `allowed`, compared trimmed and case-insensitively as the runtime does; "" means the default. */
+function oneOf(...allowed: string[]): Check {
+  const wanted = `must be ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`;
+  return (value, field, file) => {
+    if (typeof value !== "string" || (value.trim() !== "" && !allowed.includes(value.trim().toLowerCase()))) fail(file, field, wanted, value);
+  };
+}
+
+const map: Check = (value, field, file) => {
+  if (!isRecord(value)) fail(file, field, "must be a map", value);
+};
+
+/** A map of strings (`scalars`: or numbers/booleans, which the runtime passes on as text). */
+function mapOf(values: "strings" | "scalars"): Check {
+  const wanted = values === "strings" ? "must be a string" : "must be a string, number or boolean";
+  return (value, field, file) => {
+    if (!isRecord(value)) fail(file, field, "must be a map", value);
+    for (const key in value) {
+      const item = value[key];
+      if (typeof item === "string") continue;
+      if (values === "scalars" && (typeof item === "boolean" || (typeof item === "number" && Number.isFinite(item)))) continue;
+      fail(file, `${field}.${key}`, wanted, item);
     }
-    return this;
-  }
+  };
+}
 
-  boolean(key: string): this {
-    const value = this.record[key];
-    if (value !== undefined && typeof value !== "boolean") this.fail(key, "must be true or false");
-    return this;
-  }
+function arrayOf(what: string, item: Check): Check {
+  return (value, field, file) => {
+    if (!Array.isArray(value)) fail(file, field, `must be an array of ${what}`, value);
+    for (let i = 0; i < value.length; i++) item(value[i], `${field}[${i}]`, file);
+  };
+}
 
-  number(key: string): this {
-    const value = this.record[key];
-    if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value))) this.fail(key, "must be a number");
-    return this;
-  }
+/** An object whose listed fields are checked (others are not the runtime's concern). */
+function record(fields: Record<string, Check>): Check {
+  const checks = new Map(Object.entries(fields));
+  return (value, field, file) => {
+    if (!isRecord(value)) fail(file, field, "must be a map", value);
+    checkFields(value, checks, field, file);
+  };
+}
 
-  integer(key: string, min: number): this {
-    const value = this.record[key];
-    if (value !== undefined && (typeof value !== "number" || !Number.isInteger(value) || value < min)) {
-      this.fail(key, min === 0 ? "must be a whole number ≥ 0" : `must be a whole number ≥ ${min}`);
-    }
-    return this;
-  }
-
-  /** One of `allowed`, compared trimmed and case-insensitively as the runtime does; "" means the default. */
-  oneOf(key: string, allowed: readonly string[]): this {
-    const value = this.record[key];
-    if (value === undefined) return this;
-    if (typeof value !== "string" || (value.trim() !== "" && !allowed.includes(value.trim().toLowerCase()))) {
-      this.fail(key, `must be ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`);
-    }
-    return this;
-  }
-
-  object(key: string): this {
-    const value = this.record[key];
-    if (value !== undefined && !isRecord(value)) this.fail(key, "must be a map");
-    return this;
-  }
-
-  /** A map whose values are strings (`scalars`: or numbers/booleans, which the runtime prints as text). */
-  map(key: string, values: "strings" | "scalars"): this {
-    const value = this.record[key];
-    if (value === undefined) return this;
-    if (!isRecord(value)) this.fail(key, "must be a map");
-    for (const name in value) {
-      const item = value[name];
-      const ok = typeof item === "string" || (values === "scalars" && (typeof item === "boolean" || (typeof item === "number" && Number.isFinite(item))));
-      if (!ok) new FieldChecker(this.file, value, this.path(key)).fail(name, values === "strings" ? "must be a string" : "must be a string, number or boolean");
-    }
-    return this;
-  }
-
-  stringArray(key: string, what: string): this {
-    const value = this.record[key];
-    if (value === undefined) return this;
-    if (!Array.isArray(value)) this.fail(key, `must be an array of ${what}`);
-    for (let i = 0; i < value.length; i++) {
-      if (typeof value[i] !== "string") throw invalidPlan(this.file, `${this.path(key)}[${i}]`, `must be a string, got ${shown(value[i])}`);
-    }
-    return this;
+/** Only the fields present are visited: most of a job's possible fields are usually absent. */
+function checkFields(value: Fields, checks: ReadonlyMap<string, Check>, where: string, file: string): void {
+  for (const key in value) {
+    const check = checks.get(key);
+    const item = value[key];
+    if (check !== undefined && item !== undefined) check(item, where ? `${where}.${key}` : key, file);
   }
 }
 
-const PHASES = ["pre", "main", "post"] as const;
-const ON_FAILURE = ["continue", "stop"] as const;
+const PLAN_FIELDS = new Map<string, Check>([
+  [
+    "metadata",
+    record({
+      ...Object.fromEntries(["name", "description", "namespace", "generatedAt", "checksum", "workDir", "revision"].map((key) => [key, string])),
+      scope: record({ detectedComponent: string, components: arrayOf("component names", string) }),
+    }),
+  ],
+  ["execution", record({ concurrency: integer(1), failFast: boolean, stateFile: string, state: record({ mode: string, backendUrl: string }) })],
+  ["spec", map],
+]);
+
+const JOB_FIELDS = new Map<string, Check>([
+  ...["uid", "displayName", "checkName", "name", "component", "environment", "runsOn", "path", "timeout"].map((key): [string, Check] => [key, string]),
+  ["dependsOn", arrayOf("job IDs", string)],
+  ["retries", integer(0)],
+  ["env", mapOf("scalars")],
+  ["policies", mapOf("strings")],
+  [
+    "gates",
+    arrayOf("promotion gates", record({ type: string, environment: string, component: string, condition: string, match: record({ revision: string }) })),
+  ],
+]);
+
+const STEP_FIELDS = new Map<string, Check>([
+  ...["name", "run", "use", "shell", "working-directory", "timeout"].map((key): [string, Check] => [key, string]),
+  ["phase", oneOf("pre", "main", "post")],
+  ["order", number],
+  ["retry", integer(0)],
+  ["onFailure", oneOf("continue", "stop")],
+  ["with", map],
+  ["env", mapOf("scalars")],
+]);
 
 /** metadata (the caller has checked it is an object), execution and spec. */
 export function validatePlanHeader(plan: Fields, file: string): void {
-  const metadata = plan.metadata as Fields;
-  new FieldChecker(file, metadata, "metadata").string("name", "description", "namespace", "generatedAt", "checksum", "workDir", "revision").object("scope");
-  if (isRecord(metadata.scope)) new FieldChecker(file, metadata.scope, "metadata.scope").string("detectedComponent").stringArray("components", "component names");
-  new FieldChecker(file, plan, "").object("execution").object("spec");
-  if (isRecord(plan.execution)) {
-    new FieldChecker(file, plan.execution, "execution").integer("concurrency", 1).boolean("failFast").string("stateFile").object("state");
-    if (isRecord(plan.execution.state)) new FieldChecker(file, plan.execution.state, "execution.state").string("mode", "backendUrl");
-  }
+  checkFields(plan, PLAN_FIELDS, "", file);
 }
 
 /**
- * One job (`where` = `jobs[i]`): its ID, steps and dependencies first (the
- * structure scheduling needs), then every field a runner reads.
+ * One job (`where` = `jobs[i]`): its ID and steps first (the structure
+ * scheduling needs), then every field a runner reads, then its steps.
  */
 export function validateJob(raw: unknown, file: string, where: string): asserts raw is Fields {
   if (!isRecord(raw)) throw invalidPlan(file, where, "must be an object");
   if (typeof raw.id !== "string" || raw.id === "") throw invalidPlan(file, `${where}.id`, "must be a non-empty string");
   if (!Array.isArray(raw.steps)) throw invalidPlan(file, `${where}.steps`, "must be an array");
-  new FieldChecker(file, raw, where)
-    .stringArray("dependsOn", "job IDs")
-    .string("uid", "displayName", "checkName", "name", "component", "environment", "runsOn", "path", "timeout")
-    .integer("retries", 0)
-    .map("env", "scalars")
-    .map("policies", "strings");
-  const gates = raw.gates;
-  if (gates !== undefined) {
-    if (!Array.isArray(gates)) throw invalidPlan(file, `${where}.gates`, `must be an array, got ${shown(gates)}`);
-    gates.forEach((gate, g) => {
-      if (!isRecord(gate)) throw invalidPlan(file, `${where}.gates[${g}]`, `must be an object, got ${shown(gate)}`);
-      new FieldChecker(file, gate, `${where}.gates[${g}]`).string("type", "environment", "component", "condition").object("match");
-      if (isRecord(gate.match)) new FieldChecker(file, gate.match, `${where}.gates[${g}].match`).string("revision");
-    });
-  }
+  checkFields(raw, JOB_FIELDS, where, file);
   const steps = raw.steps;
-  for (let s = 0; s < steps.length; s++) validateStep(steps[s], file, `${where}.steps[${s}]`);
-}
-
-function validateStep(raw: unknown, file: string, where: string): void {
-  if (!isRecord(raw) || typeof raw.id !== "string") throw invalidPlan(file, `${where}.id`, "must be a string");
-  new FieldChecker(file, raw, where)
-    .string("name", "run", "use", "shell", "working-directory", "timeout")
-    .oneOf("phase", PHASES)
-    .number("order")
-    .integer("retry", 0)
-    .oneOf("onFailure", ON_FAILURE)
-    .object("with")
-    .map("env", "scalars");
+  for (let s = 0; s < steps.length; s++) {
+    const step: unknown = steps[s];
+    if (!isRecord(step) || typeof step.id !== "string") throw invalidPlan(file, `${where}.steps[${s}].id`, "must be a string");
+    checkFields(step, STEP_FIELDS, `${where}.steps[${s}]`, file);
+  }
 }
