@@ -1,7 +1,7 @@
 // `orun status`: one execution record rendered for people (or as JSON).
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { formatDuration } from "./duration.js";
-import { isAlive } from "./records/lock.js";
+import { liveLockOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import type { ExecutionStore, RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
@@ -10,14 +10,15 @@ export interface ExecutionSnapshot {
   execId: string;
   meta?: RunMetadata;
   state?: ExecState;
-  /** True when metadata says running but the recorded pid is gone (crashed or killed). */
+  /** True when metadata says running but no live process holds the record's lock (crashed or killed). */
   interrupted: boolean;
 }
 
 export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
-  const interrupted = meta?.status === "running" && meta.pid !== undefined && !isAlive(meta.pid);
+  // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
+  const interrupted = meta?.status === "running" && (await liveLockOwner(store.lockFile(execId))) === undefined;
   return { execId, meta, state, interrupted };
 }
 

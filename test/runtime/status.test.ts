@@ -1,0 +1,28 @@
+// `orun status` calls a run interrupted when no live process holds its record's lock — judged by the lock's
+// pid and process start time, so a pid reused after a crash (or a container restart) does not pass for the run.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { ExecutionStore } from "../../src/runtime/records/store.js";
+import { acquireExecLock } from "../../src/runtime/records/lock.js";
+import { readSnapshot } from "../../src/runtime/status.js";
+import { removeDir, tempDir } from "./helpers.js";
+
+test("status: running with a live lock owner; interrupted without a lock, or when the lock's pid was reused", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  await mkdir(store.execDir("x"), { recursive: true });
+  await store.writeMetadata({ execId: "x", planId: "p", planName: "n", startedAt: "2026-01-01T00:00:00Z", status: "running", trigger: "cli", user: "me", dryRun: false, pid: 1, jobTotal: 1, jobDone: 0, jobFailed: 0 });
+
+  assert.equal((await readSnapshot(store, "x")).interrupted, true, "no lock: nobody is running it (pid 1 being alive does not count)");
+
+  const lock = await acquireExecLock(store.lockFile("x"), "x");
+  assert.equal((await readSnapshot(store, "x")).interrupted, false, "a live owner holds the lock");
+  await lock.release();
+
+  // A lock left by a crash whose pid now belongs to another process (pid 1, started long before `since`).
+  await writeFile(store.lockFile("x"), JSON.stringify({ pid: 1, host: os.hostname(), startTime: 1, since: new Date().toISOString() }));
+  assert.equal((await readSnapshot(store, "x")).interrupted, true);
+});
