@@ -6,6 +6,10 @@
 // compiled rather than what it does are not hashed either: the checksum itself,
 // job uid/displayName/checkName, spec.compositionSources, metadata.trigger,
 // metadata.scope, metadata.workDir and metadata.revision.
+//
+// A recorded checksum is never trusted (decision 7): a plan loaded to run is
+// verified against its content, and a run records a checksum only once it
+// matches (verifyRecordedChecksum, runChecksum).
 import { createHash } from "node:crypto";
 import type { Plan, PlanMetadata } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
