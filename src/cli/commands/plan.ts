@@ -8,6 +8,7 @@ import type { GetComponentsFlags } from "./get-actions.js";
 import type { PlanFlags } from "./plan-actions.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const CONFIG_DIR_HELP = "legacy composition registry: <type>/job.yaml (JobRegistry) + schema.yaml per type; `*` globs allowed (env ORUN_CONFIG_DIR)";
 const actions = () => import("./plan-actions.js");
 const getActions = () => import("./get-actions.js");
 
@@ -17,6 +18,7 @@ function registerPlan(program: Command): void {
     .description("Compile intent.yaml into a checksummed plan (.orun/plans/<id>.json)")
     .argument("[component]", "plan only this component (and its dependencies)")
     .option("-i, --intent <file>", "intent file (default: intent.yaml found walking up from the working directory)")
+    .option("-c, --config-dir <path>", CONFIG_DIR_HELP)
     .option("-o, --output <file>", "write the plan to this file instead of the store (.yaml/.yml → YAML)")
     .option("-f, --format <format>", "format for --output: json or yaml (default: by extension)")
     .option("--name <name>", "also store the plan as .orun/plans/<name>.json")
@@ -119,7 +121,10 @@ function registerCompositions(program: Command): void {
     .argument("[action]", "a composition type to describe, `list [type]`, or `lock`")
     .argument("[type]", "composition type (with list)")
     .option("-i, --intent <file>", "intent file")
-    .action(async (action: string | undefined, type: string | undefined, flags: { intent?: string }) => (await actions()).compositionsAction(action, type, flags));
+    .option("-c, --config-dir <path>", `${CONFIG_DIR_HELP}; listed alone when no intent is found`)
+    .action(async (action: string | undefined, type: string | undefined, flags: { intent?: string; configDir?: string }) =>
+      (await actions()).compositionsAction(action, type, flags),
+    );
 }
 
 export function registerPlanCommands(program: Command): void {
