@@ -118,7 +118,7 @@ describe("orun compositions -c", () => {
     assert.match(helm.stdout, /Components \(1\): web\n/);
 
     // No intent anywhere: the registry alone answers; without -c the missing intent is the error.
-    const bare = await writeRepo(legacyTree());
+    const bare = await writeRepo({ ".git/HEAD": "ref: refs/heads/main\n", ...legacyTree() }); // .git: the intent search stops here
     const alone = await runOrun(["compositions", "list", "-c", CONFIG], { cwd: bare, env: NO_ENV });
     assert.equal(alone.code, 0, alone.stderr);
     assert.match(alone.stdout, /^helm +legacy-config-dir +2 /m);
