@@ -146,7 +146,7 @@ export function jobsInScope<J extends { component: string }>(jobs: readonly J[],
  * workspace for the dependency closure (a plain repository-root run costs
  * nothing). Undefined when `--all`/`--component` was given or no component applies.
  */
-export async function detectCwdScope(options: { cwd: string; intentPath?: string; all?: boolean; explicitComponents?: readonly string[] }): Promise<PlanScopeRecord | undefined> {
+export async function detectCwdScope(options: { cwd: string; intentPath?: string; configDir?: string; all?: boolean; explicitComponents?: readonly string[] }): Promise<PlanScopeRecord | undefined> {
   if (scopingOff(options)) return undefined;
   const { locateIntent, loadWorkspace } = await import("./load/index.js");
   let intentFile: string;
@@ -159,7 +159,7 @@ export async function detectCwdScope(options: { cwd: string; intentPath?: string
   if (!context) return undefined;
   let components: readonly ScopeComponent[];
   try {
-    components = (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath })).components;
+    components = (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir })).components;
   } catch {
     // A broken intent is reported by whatever compiles it; scope to the component alone.
     return { detectedComponent: context.name, components: [context.name] };
@@ -174,6 +174,7 @@ export async function detectCwdScope(options: { cwd: string; intentPath?: string
 export async function runScope(options: {
   cwd: string;
   intentPath?: string;
+  configDir?: string;
   all?: boolean;
   explicitComponents?: readonly string[];
   plan: Pick<Plan, "metadata">;

@@ -14,6 +14,8 @@ export interface PlanSourceOptions {
   /** Positional ref, else --plan, else ORUN_PLAN_ID. */
   ref?: string;
   intentPath?: string;
+  /** -c/--config-dir: legacy composition registry for a fresh compile (else ORUN_CONFIG_DIR). */
+  configDir?: string;
   envs?: string[];
   /** Preview only: a freshly compiled plan is not saved. */
   dryRun?: boolean;
@@ -66,7 +68,7 @@ export async function resolveRunPlan(options: PlanSourceOptions): Promise<Resolv
 async function compileFresh(options: PlanSourceOptions, storeDir: string, components: string[] | undefined): Promise<{ plan: Plan; storeDir: string }> {
   const { compilePlan } = await import("../planner/compile.js");
   const { savePlan } = await import("../plan/store.js");
-  const result = await compilePlan({ cwd: options.cwd, intentPath: options.intentPath, envs: options.envs, components });
+  const result = await compilePlan({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components });
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
   if (!options.dryRun) await savePlan(storeDir, result.plan);
   return { plan: result.plan, storeDir };

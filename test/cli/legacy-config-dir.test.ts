@@ -101,6 +101,15 @@ describe("orun run -c", () => {
     assert.match(res.stdout, /1\. web@dev\.deploy/);
     assert.ok(res.stdout.includes(`run: ${HELM_COMMAND}`), res.stdout);
   });
+
+  test("orun component and get environments take -c too", async () => {
+    const dir = await writeRepo({ "intent.yaml": LEGACY_INTENT, ...legacyTree() });
+    const components = await runOrun(["component", "-c", CONFIG], { cwd: dir, env: NO_ENV });
+    assert.equal(components.code, 0, components.stderr);
+    assert.match(components.stdout, /^1 component\n {2}✓ web +helm +dev\n$/);
+    assert.equal((await runOrun(["component"], { cwd: dir, env: NO_ENV })).code, 1, "without -c the intent has no compositions");
+    assert.equal((await runOrun(["get", "environments", "-c", CONFIG], { cwd: dir, env: NO_ENV })).code, 0);
+  });
 });
 
 describe("orun compositions -c", () => {

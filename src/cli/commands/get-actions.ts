@@ -21,8 +21,8 @@ function out(text: string): void {
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** The intent as the compiler sees it: discovered components, presets merged, defaults applied. */
-async function loadIntentView(intentPath: string | undefined): Promise<{ workspace: LoadedWorkspace; normalized: NormalizedIntent }> {
-  const workspace = await prepareCiWorkspace(await loadWorkspace({ cwd: process.cwd(), intentPath }));
+async function loadIntentView(intentPath: string | undefined, configDir: string | undefined): Promise<{ workspace: LoadedWorkspace; normalized: NormalizedIntent }> {
+  const workspace = await prepareCiWorkspace(await loadWorkspace({ cwd: process.cwd(), intentPath, configDir }));
   return { workspace, normalized: normalizeIntent(workspace.intent, workspace.components) };
 }
 
@@ -60,6 +60,7 @@ function componentRow(component: Component, normalized: NormalizedIntent): Compo
 
 export interface GetComponentsFlags extends ChangeOptions {
   intent?: string;
+  configDir?: string;
   long?: boolean;
   all?: boolean;
   output?: string;
@@ -69,7 +70,7 @@ export interface GetComponentsFlags extends ChangeOptions {
 }
 
 export async function getComponentsAction(name: string | undefined, flags: GetComponentsFlags): Promise<void> {
-  const { workspace, normalized } = await loadIntentView(flags.intent);
+  const { workspace, normalized } = await loadIntentView(flags.intent, flags.configDir);
   const all = [...workspace.components].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let chosen = all;
   if (name !== undefined) {
@@ -121,8 +122,8 @@ export function renderComponents(rows: readonly ComponentRow[], long: boolean, s
   return text;
 }
 
-export async function getEnvironmentsAction(flags: { intent?: string; output?: string }): Promise<void> {
-  const { workspace, normalized } = await loadIntentView(flags.intent);
+export async function getEnvironmentsAction(flags: { intent?: string; configDir?: string; output?: string }): Promise<void> {
+  const { workspace, normalized } = await loadIntentView(flags.intent, flags.configDir);
   if (flags.output === "json") {
     // The intent's environments map as written (presets merged), before normalize's defaults.
     out(`${JSON.stringify(workspace.intent.environments, null, 2)}\n`);

@@ -56,6 +56,7 @@ function componentsCommand(command: Command): Command {
   return command
     .argument("[name]", "only this component (or prefix*)")
     .option("-i, --intent <file>", "intent file")
+    .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)")
     .option("-l, --long", "also show each component's path, manifest, domain and dependencies")
     .option("-o, --output <format>", "json")
     .option("--all", "do not scope to the component in the working directory")
@@ -96,8 +97,9 @@ function registerGet(program: Command): void {
     .alias("envs")
     .description("List the intent's environments: promotion, triggers, components and policies")
     .option("-i, --intent <file>", "intent file")
+    .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)")
     .option("-o, --output <format>", "json: the intent's environments map as written")
-    .action(async (flags: { intent?: string; output?: string }) => (await getActions()).getEnvironmentsAction(flags));
+    .action(async (flags: { intent?: string; configDir?: string; output?: string }) => (await getActions()).getEnvironmentsAction(flags));
 }
 
 function registerComponent(program: Command): void {

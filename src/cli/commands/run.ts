@@ -33,7 +33,7 @@ export interface RunCommandOptions extends CiPlanningFlags {
   /** Remote state (src/remote): --remote-state, --backend-url. */
   remoteState?: boolean;
   backendUrl?: string;
-  /** `-c/--config-dir`: legacy composition registry for a fresh compile (handed on as ORUN_CONFIG_DIR). */
+  /** `-c/--config-dir`: legacy composition registry for a fresh compile (else ORUN_CONFIG_DIR). */
   configDir?: string;
 }
 
@@ -81,8 +81,6 @@ export function registerRunCommands(program: Command): void {
     .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
     .addOption(new Option("--bg", "alias of --background").hideHelp())
     .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
-      // Every fresh compile (plan source, trigger planning, scoping) loads through loadWorkspace, which reads ORUN_CONFIG_DIR.
-      if (opts.configDir) process.env.ORUN_CONFIG_DIR = opts.configDir;
       const runnerOptions = { ...opts.runnerOptions, pull: opts.pull, dockerImage: opts.dockerImage };
       process.exitCode = await runCommand(ref, { ...opts, runnerOptions, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
     });
@@ -137,11 +135,11 @@ export function registerRunCommands(program: Command): void {
 async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts: RunCommandOptions, envFilter: string[]) {
   if (!(anyCiFlag(opts) && (await import("../../planner/triggers/index.js")).ciFlagsGiven(opts))) {
     const { resolveRunPlan } = await import("../../runtime/plan-source.js");
-    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun });
+    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun });
   }
   const { compileRunPlan } = await import("../../planner/triggers/index.js");
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
-  const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, envs: envFilter, flags: opts });
+  const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter, flags: opts });
   process.stderr.write(fresh.report);
   return fresh;
 }
@@ -217,7 +215,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   const scoped =
     resolved.intentRoot === undefined || opts.all || explicitComponents.length > 0
       ? { components: undefined, messages: "" }
-      : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
+      : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
   process.stderr.write(scoped.messages);
 
   if (resolved.plan.jobs.length === 0) {

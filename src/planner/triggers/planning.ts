@@ -98,7 +98,7 @@ export async function compileForCi(
   flags: CiPlanningFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<CiCompileResult> {
-  const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath }));
+  const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir }));
   const workspace = await prepareCiWorkspace(loaded);
   const envFilter = (options.envs ?? []).join(",");
   const { trigger, changedMode, set, intentImpact } = await resolveCiScope(workspace.intent, flags, { cwd: options.cwd, intentFile: workspace.intentFile, env, envFilter });
@@ -188,13 +188,14 @@ export function explainTrigger(trigger: TriggerResolution): string {
 export async function compileRunPlan(options: {
   cwd: string;
   intentPath?: string;
+  configDir?: string;
   envs?: readonly string[];
   components?: readonly string[];
   flags: CiPlanningFlags;
   env?: NodeJS.ProcessEnv;
 }): Promise<{ plan: CiCompileResult["plan"]; storeDir: string; intentRoot: string; source: string; report: string }> {
   const { savePlan } = await import("../../plan/store.js");
-  const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, envs: options.envs, components: options.components }, options.flags, options.env);
+  const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components: options.components }, options.flags, options.env);
   for (const warning of result.warnings) result.report += `⚠ warning: ${warning}\n`;
   await savePlan(result.workspace.rootDir, result.plan);
   const what = result.trigger ? `trigger ${result.trigger.matchedBindings.join(", ")}` : "changed components";
