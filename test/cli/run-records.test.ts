@@ -67,7 +67,7 @@ test("resume after the orun process is SIGKILLed mid-run re-runs no completed jo
   assert.match(interrupted.stdout, /State: interrupted/);
   assert.match(interrupted.stdout, /resume with: orun run --exec-id crash/);
 
-  // Let the orphaned step finish, then resume.
+  // The killed run's step was stopped with it; the resumed c waits for this file too.
   await writeFile(path.join(dir, "release"), "");
   const resumed = await runOrun(["run", "plan.json", "--exec-id", "crash"], { cwd: dir });
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);

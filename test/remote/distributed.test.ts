@@ -10,6 +10,7 @@ import { FIXTURES_DIR } from "../support/cli.js";
 import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
 import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan } from "./processes.js";
+import { isAlive } from "../../src/runtime/records/lock.js";
 
 const FIXTURE = path.join(FIXTURES_DIR, "remote-state-matrix");
 
@@ -156,8 +157,10 @@ describe("distributed runs through the backend", () => {
     const second = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: e });
     await waitFor(() => /running on another runner/.test(second.output()), 60_000, "the second runner waits");
     first.child.kill("SIGKILL");
-    process.kill(Number((await fs.readFile(pidFile, "utf8")).trim()), "SIGKILL");
     await first.done;
+    // Its spawn helper stops the killed runner's step too: nothing of it runs beside the takeover.
+    const stepPid = Number((await fs.readFile(pidFile, "utf8")).trim());
+    await waitFor(() => !isAlive(stepPid), 10_000, "the killed runner's step to be stopped");
     const r = await second.done;
     assert.equal(r.code, 0, r.output);
     assert.match(r.output, /taking over job svc@dev\.deploy from a previous runner/);
