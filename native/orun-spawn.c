@@ -29,9 +29,8 @@
  * costs the orun process one wake-up, not two.
  * stdin EOF, or replies that cannot be written: the orun process is gone
  * (exited or killed). Nobody supervises the running steps any more and a
- * resumed run would start them again beside the survivors, so their groups
- * get SIGTERM, then SIGKILL after KILL_GRACE_MS (as on a timeout), and the
- * helper exits.
+ * resumed run would start them again beside the survivors, so the groups of
+ * steps that have not ended are killed (SIGKILL) and the helper exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,7 +52,6 @@ extern char **environ;
 #define START_DELAY_MS 20
 #define LINGER_MS 250
 #define LINGER_POLL_MS 10
-#define KILL_GRACE_MS 2000
 
 struct child {
   pid_t pid;
@@ -70,9 +68,8 @@ struct child {
 
 static struct child *children;
 static size_t nchildren, capchildren;
-static int sfd = -1; /* signalfd for SIGCHLD */
 
-static void abandon_steps(void);
+static void abandon_steps(void) __attribute__((noreturn));
 
 static char outbuf[64 * 1024];
 static size_t outlen;
@@ -195,45 +192,21 @@ static int settle_lingering(void) {
   return lingering;
 }
 
-/* Reaps without replying (nobody reads replies any more); returns how many steps are still running. */
-static size_t reap_quietly(void) {
-  int status;
-  pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-    for (size_t i = 0; i < nchildren; i++)
-      if (children[i].pid == pid) children[i].reaped = 1;
-  size_t running = 0;
-  for (size_t i = 0; i < nchildren; i++) running += !children[i].reaped;
-  return running;
-}
-
 /*
- * Only groups whose leader is not reaped yet are signalled: until it is
- * reaped its pid (the group id) cannot belong to anyone else.
+ * orun is gone without having stopped these steps (it was killed or
+ * crashed: on SIGINT/SIGTERM/SIGHUP it stops them itself, gracefully). A
+ * graceful stop would have nobody to wait for it while a resumed run may
+ * already be starting the same steps, so every step that has not ended —
+ * its whole group, also when the leader already exited and other members
+ * still run — is killed outright. A group id stays reserved while the group
+ * has members, so the kill cannot reach anyone else.
  */
-static void signal_running(int sig) {
-  for (size_t i = 0; i < nchildren; i++)
-    if (!children[i].reaped) kill(-children[i].pid, sig);
-}
-
 static void abandon_steps(void) {
-  if (reap_quietly() > 0) {
-    signal_running(SIGTERM);
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += KILL_GRACE_MS / 1000;
-    while (reap_quietly() > 0 && ms_until(&until) > 0) {
-      struct pollfd fd = {sfd, POLLIN, 0};
-      if (poll(&fd, 1, (int)ms_until(&until)) > 0) {
-        struct signalfd_siginfo info;
-        while (read(sfd, &info, sizeof info) > 0) {}
-      }
-    }
-    signal_running(SIGKILL);
-    reap_quietly();
-  }
+  for (size_t i = 0; i < nchildren; i++)
+    if (!children[i].ended) kill(-children[i].pid, SIGKILL);
   for (size_t i = 0; i < nchildren; i++)
     unlink(children[i].path); /* nobody will read them */
+  while (waitpid(-1, NULL, WNOHANG) > 0) {}
   _exit(0);
 }
 
@@ -456,7 +429,7 @@ int main(void) {
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
-  sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 71;
   /* Ctrl-C and a closing terminal reach the whole foreground group; orun decides what to stop. */
   signal(SIGINT, SIG_IGN);

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, runOrun, type CliResult } from "../support/cli.js";
 import { makePlan, readJson, readLines, removeDir, tempDir, writePlan, type JobSpec } from "../runtime/helpers.js";
+import { until, deadPid } from "../support/wait.js";
 
 async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
   const dir = await tempDir("orun-cli-robust-");
@@ -19,20 +20,6 @@ async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[
 }
 
 const waitFor = (file: string): string => `i=0; while [ ! -f ${file} ]; do sleep 0.01; i=$((i+1)); if [ $i -gt 3000 ]; then exit 9; fi; done`;
-
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""]);
-  await new Promise((resolve) => child.on("exit", resolve));
-  return child.pid!;
-}
 
 function isRunning(pid: number): boolean {
   try {

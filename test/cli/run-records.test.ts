@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { makePlan, readJson, readLines, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { until } from "../support/wait.js";
 
 async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
   const dir = await tempDir("orun-cli-rec-");
@@ -19,16 +20,6 @@ async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[
 
 const stateFile = (dir: string, execId: string): string => path.join(dir, ".orun/executions", execId, "state.json");
 const waitFor = (file: string): string => `i=0; while [ ! -f ${file} ]; do sleep 0.01; i=$((i+1)); if [ $i -gt 2000 ]; then exit 9; fi; done`;
-
-/** Polls until `check` holds (bounded); the condition is observed, not assumed after a sleep. */
-async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function startOrun(args: string[], cwd: string): ChildProcess {
   return spawn(process.execPath, [ORUN_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });

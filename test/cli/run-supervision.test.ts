@@ -11,8 +11,8 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { isAlive } from "../../src/runtime/records/lock.js";
 import { makePlan, readJson, readLines, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { groupAlive, until } from "../support/wait.js";
 
 async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
   const dir = await tempDir("orun-cli-supervision-");
@@ -21,44 +21,48 @@ async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[
   return dir;
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-// The step records its shell's pid, then outlives any test unless it is killed; once `quick` exists it is short.
-const LONG_STEP = 'echo "start $$" >> runs; if [ ! -f quick ]; then echo $$ > step.pid; sleep 30; fi; echo "end $$" >> runs';
+// The step records its shell's pid (its process group), leaves a TERM-immune child in its group and would
+// log a clean-up line on SIGTERM; it outlives any test unless killed. Once `quick` exists it is short.
+const LONG_STEP = [
+  'echo "start $$" >> runs',
+  "if [ ! -f quick ]; then",
+  "  trap 'sleep 0.3; echo \"term $$\" >> runs; exit 1' TERM",
+  '  (trap "" TERM; exec sleep 30) &',
+  "  echo $$ > step.pid",
+  "  sleep 30 & wait",
+  "fi",
+  'echo "end $$" >> runs',
+].join("\n");
 
 for (const signal of ["SIGKILL", "SIGHUP"] as const) {
-  test(`${signal} to orun mid-step: the step's process group goes with it${signal === "SIGHUP" ? " and the run is recorded canceled" : "; a resume runs the step once more, alone"}`, async (t) => {
+  test(`${signal} to orun mid-step: the step's whole process group goes with it${signal === "SIGHUP" ? " (gracefully) and the run is recorded failed" : "; a resume runs the step once more, alone"}`, async (t) => {
     const dir = await setup(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: LONG_STEP }] }]);
     const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "x"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
     const exited = new Promise((resolve) => child.on("exit", resolve));
-    await until(() => existsSync(path.join(dir, "step.pid")) && readFile(path.join(dir, "step.pid"), "utf8").then((text) => text.trim() !== ""), "the step to start");
-    const stepPid = Number((await readFile(path.join(dir, "step.pid"), "utf8")).trim());
-    assert.ok(isAlive(stepPid));
+    const pidFile = path.join(dir, "step.pid");
+    await until(async () => existsSync(pidFile) && (await readFile(pidFile, "utf8")).trim() !== "", "the step to start");
+    const group = Number((await readFile(pidFile, "utf8")).trim());
+    assert.ok(groupAlive(group));
     child.kill(signal);
     await exited;
-    await until(() => !isAlive(stepPid), `step ${stepPid} to be stopped`, 10_000);
+    await until(() => !groupAlive(group), `every process of step group ${group} to be stopped`, 10_000);
     const meta = await readJson<{ status: string }>(path.join(dir, ".orun/executions/x/metadata.json"));
     if (signal === "SIGHUP") {
-      assert.equal(meta.status, "failed", "a canceled run is not left running");
-      const status = await runOrun(["status", "--exec-id", "x", "--json"], { cwd: dir });
-      assert.match(status.stdout, /"status": "(canceled|failed)"/);
+      // Canceled like Ctrl-C: the step got SIGTERM and its clean-up ran; the record is finished.
+      assert.equal(meta.status, "failed");
+      assert.deepEqual((await readLines(path.join(dir, "runs"))).map((l) => l.split(" ")[0]), ["start", "term"]);
+      assert.match((await runOrun(["status", "--exec-id", "x"], { cwd: dir })).stdout, /State: failed/);
       return;
     }
     assert.equal(meta.status, "running", "SIGKILL leaves no chance to finish the record");
-    // Resume: the step runs again (quickly now), and the killed attempt never gets to write its end.
+    // Resume at once: the step runs again (quickly now); the killed attempt was killed outright (no clean-up
+    // line that could land beside the new attempt) and never writes its end.
     await writeFile(path.join(dir, "quick"), "");
     const resumed = await runOrun(["run", "plan.json", "--exec-id", "x"], { cwd: dir });
     assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // a surviving TERM trap would have written by now
     const lines = await readLines(path.join(dir, "runs"));
-    assert.equal(lines.length, 3, lines.join(" | "));
-    assert.deepEqual(lines.map((l) => l.split(" ")[0]), ["start", "start", "end"]);
+    assert.deepEqual(lines.map((l) => l.split(" ")[0]), ["start", "start", "end"], lines.join(" | "));
     assert.equal(lines[2], lines[1]!.replace("start", "end"), "only the resumed attempt ended");
   });
 }
@@ -66,17 +70,22 @@ for (const signal of ["SIGKILL", "SIGHUP"] as const) {
 test("orun run | head: the run goes on without its reader, completes its record and keeps its exit status", async (t) => {
   const jobs: JobSpec[] = [
     { id: "a@dev.x", steps: [{ run: "echo x >> runs" }] },
-    { id: "a@dev.y", dependsOn: ["a@dev.x"], steps: [{ run: "echo y1 >> runs" }, { run: "sleep 0.3; echo y2 >> runs" }] },
+    // Prints only after the test has closed its end of the pipe: orun's writes then fail with EPIPE.
+    { id: "a@dev.y", dependsOn: ["a@dev.x"], steps: [{ run: "echo y1 >> runs" }, { run: "while [ ! -f closed ]; do sleep 0.01; done; echo y2 >> runs; echo printed-after-close" }] },
     { id: "c@dev.w", steps: [{ run: "echo w >> runs; exit 3" }] },
   ];
   const dir = await setup(t, jobs, { concurrency: 2 });
   const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "piped", "--verbose"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   // Read the first chunk, then close our end like `head -1` does.
-  child.stdout.once("data", () => child.stdout.destroy());
+  child.stdout.once("data", () => {
+    child.stdout.destroy();
+    void writeFile(path.join(dir, "closed"), "");
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   assert.equal(code, 1, `a failed job still fails the run: ${stderr}`);
+  assert.equal(stderr, "", "nothing on stderr: a closed stdout is not an error");
   assert.deepEqual((await readLines(path.join(dir, "runs"))).sort(), ["w", "x", "y1", "y2"]);
   const state = await readJson<StateFile>(path.join(dir, ".orun/executions/piped/state.json"));
   assert.deepEqual(

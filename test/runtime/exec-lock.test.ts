@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { acquireExecLock, processStartTicks } from "../../src/runtime/records/lock.js";
 import { removeDir, tempDir } from "./helpers.js";
+import { until, deadPid } from "../support/wait.js";
 
 const LOCK_MODULE = new URL("../../src/runtime/records/lock.js", import.meta.url).href;
 
@@ -54,21 +55,6 @@ function startRacer(file: string): Racer {
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   return { child, out: () => out, exited };
-}
-
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** A pid that existed and is now gone (exited and reaped). */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""]);
-  await new Promise((resolve) => child.on("exit", resolve));
-  return child.pid!;
 }
 
 test("eight processes racing for one stale lock on a shared start time: exactly one owns it, every trial", async (t) => {

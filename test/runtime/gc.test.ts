@@ -11,6 +11,7 @@ import { ExecutionStore, type RunMetadata } from "../../src/runtime/records/stor
 import { collectGarbage, STARTING_GRACE_MS } from "../../src/runtime/gc.js";
 import { processStartTicks } from "../../src/runtime/records/lock.js";
 import { makePlan, removeDir, tempDir } from "./helpers.js";
+import { deadPid } from "../support/wait.js";
 
 function meta(execId: string, startedAt: string, extra: Partial<RunMetadata> = {}): RunMetadata {
   return { execId, planId: "p", planName: "n", startedAt, status: "completed", trigger: "cli", user: "u", dryRun: false, jobTotal: 0, jobDone: 0, jobFailed: 0, ...extra };
@@ -19,12 +20,6 @@ function meta(execId: string, startedAt: string, extra: Partial<RunMetadata> = {
 async function record(store: ExecutionStore, execId: string, startedAt?: string): Promise<void> {
   await mkdir(store.logsDir(execId), { recursive: true });
   if (startedAt) await store.writeMetadata(meta(execId, startedAt));
-}
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""]);
-  await new Promise((resolve) => child.on("exit", resolve));
-  return child.pid!;
 }
 
 test("gc keeps records owned by a live lock holder, a live background pid or a run starting up; removes stale ones", async (t) => {
