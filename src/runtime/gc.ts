@@ -1,13 +1,12 @@
 // `orun gc`: remove old execution records. The newest `keep` records that
 // are younger than `maxAgeDays` stay. A record that may belong to a live run
-// is never removed: its lock names a live owner, its `pid` file (background
-// runs) names a live process, its metadata says running with a live pid, or
-// it was created moments ago and has no metadata yet (a run starting up).
+// is never removed: its lock names a live owner (pid and start time), or it
+// was created moments ago and has no metadata yet (a run starting up).
 // Removal itself holds the record's lock, so no run can start on it midway.
-import { lstat, readdir, readFile, readlink, rename, rm, stat } from "node:fs/promises";
+import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { acquireExecLock, isAlive, liveLockOwner } from "./records/lock.js";
+import { acquireExecLock, liveLockOwner } from "./records/lock.js";
 import type { ExecutionStore, RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 
@@ -59,11 +58,13 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   return { removed, keptRunning };
 }
 
+/**
+ * A run (foreground, or a --background child after the hand-off) holds its record's lock for its whole
+ * life, and the lock knows the owner's start time: a bare pid (metadata, the `pid` file) may have been
+ * reused long after the run ended, so only the lock decides — plus a grace for a record being created.
+ */
 async function mayBeRunning(store: ExecutionStore, execId: string, meta: RunMetadata | undefined, now: number): Promise<boolean> {
-  if (meta?.status === "running" && meta.pid !== undefined && isAlive(meta.pid)) return true;
   if (await liveLockOwner(store.lockFile(execId))) return true;
-  const pid = Number((await readFile(store.pidFile(execId), "utf8").catch(() => "")).trim());
-  if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) return true;
   if (meta === undefined) {
     const info = await stat(store.execDir(execId)).catch(() => undefined);
     // Birth time where the file system records it, else the last change of its entries.

@@ -1,6 +1,6 @@
 // `orun gc` keeps every record a live run may own, against real processes:
-// a lock held by a live owner, a background `pid` file naming a live
-// process, a record just created without metadata. Stale ones go.
+// a lock held by a live owner, a record just created without metadata. A
+// bare live pid (pid file, metadata) is no owner: pids are reused. Stale ones go.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -22,7 +22,7 @@ async function record(store: ExecutionStore, execId: string, startedAt?: string)
   if (startedAt) await store.writeMetadata(meta(execId, startedAt));
 }
 
-test("gc keeps records owned by a live lock holder, a live background pid or a run starting up; removes stale ones", async (t) => {
+test("gc keeps records whose lock has a live owner or that are starting up; a bare live pid (pid file, metadata) is no owner", async (t) => {
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   const store = new ExecutionStore(dir);
@@ -34,6 +34,7 @@ test("gc keeps records owned by a live lock holder, a live background pid or a r
 
   await record(store, "locked-live", "2020-01-01T00:00:00Z");
   await writeFile(store.lockFile("locked-live"), JSON.stringify(live));
+  // A finished background run whose pid was reused: its pid file names a live process, the lock is gone.
   await record(store, "bg-live", "2020-01-01T00:00:00Z");
   await writeFile(store.pidFile("bg-live"), `${sleeper.pid}\n`);
   await record(store, "starting"); // no metadata yet, created just now
@@ -47,29 +48,29 @@ test("gc keeps records owned by a live lock holder, a live background pid or a r
   await store.pointLatest("locked-stale");
 
   const preview = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: true });
-  assert.deepEqual(preview.removed.sort(), ["bg-dead", "locked-stale", "reused-pid"]);
-  assert.deepEqual(preview.keptRunning.sort(), ["bg-live", "locked-live", "starting"]);
+  assert.deepEqual(preview.removed.sort(), ["bg-dead", "bg-live", "locked-stale", "reused-pid"]);
+  assert.deepEqual(preview.keptRunning.sort(), ["locked-live", "starting"]);
   assert.equal((await readdir(store.executionsDir)).length, 7, "dry-run removes nothing");
 
   const result = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
-  assert.deepEqual(result.removed.sort(), ["bg-dead", "locked-stale", "reused-pid"]);
-  assert.deepEqual(result.keptRunning.sort(), ["bg-live", "locked-live", "starting"]);
-  assert.deepEqual((await readdir(store.executionsDir)).sort(), ["bg-live", "latest", "locked-live", "starting"], "no trash left behind");
+  assert.deepEqual(result.removed.sort(), ["bg-dead", "bg-live", "locked-stale", "reused-pid"]);
+  assert.deepEqual(result.keptRunning.sort(), ["locked-live", "starting"]);
+  assert.deepEqual((await readdir(store.executionsDir)).sort(), ["latest", "locked-live", "starting"], "no trash left behind");
   assert.deepEqual((await readdir(store.execDir("locked-live"))).sort(), [".lock", "logs", "metadata.json"], "a kept record is untouched");
-  assert.ok(["bg-live", "locked-live", "starting"].includes(await readlink(path.join(store.executionsDir, "latest"))), "latest repointed to a survivor");
+  assert.ok(["locked-live", "starting"].includes(await readlink(path.join(store.executionsDir, "latest"))), "latest repointed to a survivor");
 
   // Once the grace for a starting run has passed, a record that never got metadata is garbage, and so
   // are an interrupted pointer swap's temp link and an interrupted gc's moved-aside directory.
-  await symlink("bg-live", path.join(store.executionsDir, "latest.4242.tmp"));
+  await symlink("locked-live", path.join(store.executionsDir, "latest.4242.tmp"));
   await mkdir(path.join(store.executionsDir, "old-run.4242.0badc0de.gc.tmp", "logs"), { recursive: true });
   await mkdir(path.join(store.executionsDir, "mine.tmp"));
   const later = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false, now: Date.now() + STARTING_GRACE_MS + 1_000 });
   assert.deepEqual(later.removed, ["starting"]);
-  assert.deepEqual((await readdir(store.executionsDir)).sort(), ["bg-live", "latest", "locked-live", "mine.tmp"], "only orun's own leftovers are swept");
+  assert.deepEqual((await readdir(store.executionsDir)).sort(), ["latest", "locked-live", "mine.tmp"], "only orun's own leftovers are swept");
 
   sleeper.kill();
   await new Promise((resolve) => sleeper.once("exit", resolve));
   const after = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
-  assert.deepEqual(after.removed.sort(), ["bg-live", "locked-live"], "their process is gone");
+  assert.deepEqual(after.removed, ["locked-live"], "its owner is gone");
   assert.deepEqual(await readdir(store.executionsDir), ["mine.tmp"]);
 });
