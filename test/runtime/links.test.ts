@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { extractLinks } from "../../src/runtime/links.js";
+import { extractLinks, LinkCollector, MAX_LINKS } from "../../src/runtime/links.js";
 
 test("extractLinks: the text before a URL is its label; trailing ':' and ' -' go, long labels are cut, none → Link", () => {
   assert.deepEqual(
@@ -30,4 +30,19 @@ test("extractLinks: colour codes and sentence punctuation are not part of a URL;
   ]);
   assert.deepEqual(extractLinks("no links here, not even http:// alone"), []);
   assert.deepEqual(extractLinks(""), []);
+});
+
+test("a URL with credentials is never a link; a run keeps at most MAX_LINKS distinct links, the first ones", () => {
+  assert.deepEqual(extractLinks("origin\thttps://x-access-token:ghs_SECRET@github.com/o/r.git (fetch)\nsite: https://ok.example.dev"), [{ label: "site", url: "https://ok.example.dev" }]);
+  assert.deepEqual(extractLinks("https://user@host.example.dev/x"), []);
+
+  const collector = new LinkCollector();
+  const job = { id: "a@dev.x", name: "x", component: "a", environment: "dev", steps: [] };
+  const output = Array.from({ length: MAX_LINKS + 5 }, (_, i) => `GET https://cdn.example.dev/asset${i}`).join("\n");
+  collector.observe({ type: "step-end", job, stepKey: "s", status: "completed", durationMs: 1, output });
+  collector.observe({ type: "step-end", job, stepKey: "t", status: "completed", durationMs: 1, output: "late: https://late.example.dev" });
+  const links = collector.list();
+  assert.equal(links.length, MAX_LINKS);
+  assert.equal(links[0]!.url, "https://cdn.example.dev/asset0");
+  assert.ok(!links.some((l) => l.url === "https://late.example.dev"));
 });
