@@ -25,7 +25,7 @@ export function debugTrace(write: (text: string) => void): CompileTrace {
 }
 
 /** Loads the workspace between `□ Loading intent...` and a `✓` line saying what was found. */
-export async function loadWorkspaceTraced(write: (text: string) => void, options: { cwd: string; intentPath?: string }): Promise<LoadedWorkspace> {
+export async function loadWorkspaceTraced(write: (text: string) => void, options: { cwd: string; intentPath?: string; configDir?: string }): Promise<LoadedWorkspace> {
   write("□ Loading intent...\n");
   const { loadWorkspace } = await import("../../planner/load/index.js");
   const workspace = await loadWorkspace(options);

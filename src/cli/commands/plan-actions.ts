@@ -99,9 +99,7 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   const components = [...(flags.component ?? []), ...(component ? [component] : [])];
   const { compileForCi } = await import("../../planner/triggers/index.js");
   const loadOptions = { cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir };
-  let preloaded = {};
-  if (flags.debug) preloaded = { workspace: await loadWorkspaceTraced(out, loadOptions), trace: debugTrace(out) };
-  else if (flags.configDir !== undefined) preloaded = { workspace: await (await import("../../planner/load/index.js")).loadWorkspace(loadOptions) };
+  const preloaded = flags.debug ? { workspace: await loadWorkspaceTraced(out, loadOptions), trace: debugTrace(out) } : {};
   const result = await compileForCi({ ...loadOptions, envs: flags.env, components, name: flags.name, ...preloaded }, flags);
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
