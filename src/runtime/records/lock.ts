@@ -54,7 +54,7 @@ export async function acquireExecLock(file: string, execId: string, options: { h
       if (Date.now() > deadline) throw new OrunError(`could not lock execution ${execId}: the lock file keeps changing`, { location: { file } });
       await pause(attempt);
     }
-    if (await createExclusive(file, me)) return heldLock(file);
+    if (await createExclusive(file, me)) return heldLock(file, me);
 
     const read = await readOwner(file);
     if (read.kind === "missing") continue; // released meanwhile
@@ -64,8 +64,8 @@ export async function acquireExecLock(file: string, execId: string, options: { h
       const owner = read.owner;
       // The lock was handed to this process, or is being handed to it by its --background parent.
       if (isSelf(owner) || (owner.handoff === true && owner.pid === process.ppid && owner.host === os.hostname())) {
-        await replace(file, me);
-        return heldLock(file);
+        if ((await replaceUnderGuard(file, read.text, me)) === "replaced") return heldLock(file, me);
+        continue;
       }
       if (owner.host !== undefined && owner.host !== os.hostname()) {
         throw new OrunError(`execution ${execId} is locked by ${owner.host} (pid ${owner.pid ?? "?"}); remove the lock file if that run is gone`, {
@@ -79,7 +79,7 @@ export async function acquireExecLock(file: string, execId: string, options: { h
       }
     }
     // Stale: its owner died without releasing. Only the holder of the takeover guard may replace it.
-    if (await takeOverStale(file, read.text, me)) return heldLock(file);
+    if ((await replaceUnderGuard(file, read.text, me)) === "replaced") return heldLock(file, me);
   }
 }
 
@@ -285,20 +285,21 @@ async function replace(file: string, owner: LockOwner): Promise<void> {
 }
 
 /**
- * Replaces a stale lock whose content was `seen`, if this process wins the takeover guard and the lock
- * still holds exactly that content. False means: start over.
+ * Replaces the lock with `next` if it still holds exactly `seen`, while holding the takeover guard: every
+ * change of an existing lock (a stale takeover, a child adopting its parent's lock, the parent handing it
+ * over) goes through here, so no two of them interleave. `busy`: another process holds the guard.
  */
-async function takeOverStale(file: string, seen: string, me: LockOwner): Promise<boolean> {
+async function replaceUnderGuard(file: string, seen: string, next: LockOwner): Promise<"replaced" | "changed" | "busy"> {
   const guard = `${file}.takeover`;
-  if (!(await createExclusive(guard, me))) {
+  if (!(await createExclusive(guard, currentOwner()))) {
     await clearStaleGuard(guard);
-    return false;
+    return "busy";
   }
   try {
     const now = await readFile(file, "utf8").catch(() => undefined);
-    if (now !== seen) return false; // released, or replaced by a live owner meanwhile
-    await replace(file, me);
-    return true;
+    if (now !== seen) return "changed"; // released, or replaced by a live owner meanwhile
+    await replace(file, next);
+    return "replaced";
   } finally {
     await rm(guard, { force: true });
   }
@@ -326,7 +327,8 @@ async function clearStaleGuard(guard: string): Promise<void> {
   await rm(aside, { force: true });
 }
 
-function heldLock(file: string): ExecLock {
+function heldLock(file: string, owner: LockOwner): ExecLock {
+  const written = JSON.stringify(owner);
   let released = false;
   return {
     async release() {
@@ -342,8 +344,10 @@ function heldLock(file: string): ExecLock {
     async handOver(pid: number) {
       released = true; // the new owner releases it
       // The child may have adopted it already (and even finished): then it is no longer ours to write.
-      const current = parseOwner(await readFile(file, "utf8").catch(() => ""));
-      if (current?.pid === process.pid) await replace(file, ownerFor(pid, false, pid));
+      for (let attempt = 0; attempt < 200; attempt++) {
+        if ((await replaceUnderGuard(file, written, ownerFor(pid, false, pid))) !== "busy") return;
+        await pause(attempt);
+      }
     },
   };
 }
