@@ -431,7 +431,13 @@ int main(void) {
   sigprocmask(SIG_BLOCK, &chld, NULL);
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) return 71;
-  /* Ctrl-C and a closing terminal reach the whole foreground group; orun decides what to stop. */
+  /*
+   * A session of our own: a kill aimed at orun's whole process group (`kill -9 -PGID`, a CI job being
+   * stopped, `timeout -s KILL`) must not take the helper along, or nobody would be left to stop the
+   * steps (each in its own session) — the helper outlives orun just long enough to kill them.
+   */
+  setsid();
+  /* Ctrl-C and a closing terminal are orun's to handle; it tells the helper what to stop. */
   signal(SIGINT, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);

@@ -51,9 +51,10 @@ const number: Check = (value, field, file) => {
   if (typeof value !== "number" || !Number.isFinite(value)) fail(file, field, "must be a number", value);
 };
 
-function integer(min: number): Check {
+function integer(min = -Infinity): Check {
+  const wanted = min === -Infinity ? "must be a whole number" : `must be a whole number ≥ ${min}`;
   return (value, field, file) => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(file, field, `must be a whole number ≥ ${min}`, value);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min) fail(file, field, wanted, value);
   };
 }
 
@@ -116,7 +117,8 @@ const PLAN_FIELDS = new Map<string, Check>([
       scope: record({ detectedComponent: string, components: arrayOf("component names", string) }),
     }),
   ],
-  ["execution", record({ concurrency: integer(1), failFast: boolean, stateFile: string, state: record({ mode: string, backendUrl: string }) })],
+  // concurrency ≤ 0 means 1 (as v2.3's runner clamps it).
+  ["execution", record({ concurrency: integer(), failFast: boolean, stateFile: string, state: record({ mode: string, backendUrl: string }) })],
   ["spec", map],
 ]);
 
@@ -133,7 +135,7 @@ const JOB_FIELDS = new Map<string, Check>([
 ]);
 
 const STEP_FIELDS = new Map<string, Check>([
-  ...["name", "run", "use", "shell", "working-directory", "timeout"].map((key): [string, Check] => [key, string]),
+  ...["id", "name", "run", "use", "shell", "working-directory", "timeout"].map((key): [string, Check] => [key, string]),
   ["phase", oneOf("pre", "main", "post")],
   ["order", number],
   ["retry", integer(0)],
@@ -159,7 +161,8 @@ export function validateJob(raw: unknown, file: string, where: string): asserts 
   const steps = raw.steps;
   for (let s = 0; s < steps.length; s++) {
     const step: unknown = steps[s];
-    if (!isRecord(step) || typeof step.id !== "string") throw invalidPlan(file, `${where}.steps[${s}].id`, "must be a string");
+    if (!isRecord(step)) throw invalidPlan(file, `${where}.steps[${s}]`, "must be an object");
+    // `id` may be absent: the step key is then its name or use (spec 20 §3.5).
     checkFields(step, STEP_FIELDS, `${where}.steps[${s}]`, file);
   }
 }

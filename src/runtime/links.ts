@@ -53,19 +53,47 @@ export function extractLinks(output: string): { label: string; url: string }[] {
   return links;
 }
 
-/** Collects the links of a run from its step-end events: the first MAX_LINKS distinct URLs. */
+/** A line longer than this without a newline keeps only its tail while it streams. */
+const MAX_PENDING_LINE = 64 * 1024;
+
+/**
+ * Collects the links of a run — the first MAX_LINKS distinct URLs — from the output as it streams, so a
+ * link printed after a long log still counts (the output a step-end carries is capped); runners that
+ * return their output only at the end are read from the step-end.
+ */
 export class LinkCollector {
   private readonly byUrl = new Map<string, RunLink>();
+  /** Per streaming step: the unfinished last line. */
+  private readonly pending = new Map<string, string>();
 
   observe(event: RunEvent): void {
-    if (event.type !== "step-end" || !event.output) return;
-    for (const link of extractLinks(event.output)) {
-      if (this.byUrl.size >= MAX_LINKS) return;
-      if (!this.byUrl.has(link.url)) this.byUrl.set(link.url, { ...link, jobId: event.job.id, stepId: event.stepKey });
+    if (this.byUrl.size >= MAX_LINKS) return;
+    if (event.type === "step-output") {
+      const key = `${event.job.id}\n${event.stepKey}`;
+      const text = (this.pending.get(key) ?? "") + event.chunk;
+      const cut = text.lastIndexOf("\n");
+      const rest = cut < 0 ? text : text.slice(cut + 1);
+      this.pending.set(key, rest.length > MAX_PENDING_LINE ? rest.slice(-4096) : rest);
+      if (cut >= 0) this.add(extractLinks(text.slice(0, cut)), event.job.id, event.stepKey);
+    } else if (event.type === "step-end") {
+      const key = `${event.job.id}\n${event.stepKey}`;
+      const rest = this.pending.get(key);
+      if (rest === undefined) this.add(extractLinks(event.output), event.job.id, event.stepKey);
+      else {
+        this.pending.delete(key);
+        this.add(extractLinks(rest), event.job.id, event.stepKey);
+      }
     }
   }
 
   list(): RunLink[] {
     return [...this.byUrl.values()];
+  }
+
+  private add(links: readonly { label: string; url: string }[], jobId: string, stepId: string): void {
+    for (const link of links) {
+      if (this.byUrl.size >= MAX_LINKS) return;
+      if (!this.byUrl.has(link.url)) this.byUrl.set(link.url, { ...link, jobId, stepId });
+    }
   }
 }

@@ -102,13 +102,16 @@ describe("orun run -c", () => {
     assert.ok(res.stdout.includes(`run: ${HELM_COMMAND}`), res.stdout);
   });
 
-  test("orun component and get environments take -c too", async () => {
+  test("orun component, get environments and validate take -c too", async () => {
     const dir = await writeRepo({ "intent.yaml": LEGACY_INTENT, ...legacyTree() });
     const components = await runOrun(["component", "-c", CONFIG], { cwd: dir, env: NO_ENV });
     assert.equal(components.code, 0, components.stderr);
     assert.match(components.stdout, /^1 component\n {2}✓ web +helm +dev\n$/);
     assert.equal((await runOrun(["component"], { cwd: dir, env: NO_ENV })).code, 1, "without -c the intent has no compositions");
     assert.equal((await runOrun(["get", "environments", "-c", CONFIG], { cwd: dir, env: NO_ENV })).code, 0);
+    const validate = await runOrun(["validate", "-c", CONFIG], { cwd: dir, env: NO_ENV });
+    assert.equal(validate.code, 0, validate.stderr);
+    assert.match(validate.stdout, /✓ All validation passed \(1 components, 1 jobs\)/);
   });
 });
 

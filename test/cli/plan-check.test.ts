@@ -50,8 +50,8 @@ type Mutation = (plan: Record<string, any>) => void; // eslint-disable-line @typ
 
 // [field the error names, the bad value, what the message says]
 const BAD_VALUES: [string, Mutation, RegExp][] = [
-  ["execution.concurrency", (p) => (p.execution.concurrency = "four"), /must be a whole number ≥ 1, got "four"/],
-  ["execution.concurrency", (p) => (p.execution.concurrency = 0), /must be a whole number ≥ 1, got number 0/],
+  ["execution.concurrency", (p) => (p.execution.concurrency = "four"), /must be a whole number, got "four"/],
+  ["execution.concurrency", (p) => (p.execution.concurrency = 1.5), /must be a whole number, got number 1\.5/],
   ["execution.failFast", (p) => (p.execution.failFast = "no"), /must be true or false, got "no"/],
   ["execution", (p) => (p.execution = "fast"), /must be a map/],
   ["metadata.workDir", (p) => (p.metadata.workDir = 5), /must be a string, got number 5/],

@@ -107,3 +107,10 @@ test("links the steps print are in the summary, --json, metadata.json and orun s
   assert.deepEqual((JSON.parse(resumed.stdout) as { links: unknown[] }).links, [{ label: "API", url: "https://api.example.dev/v1", jobId: "api@dev.deploy", stepId: "up" }]);
   assert.deepEqual((await readJson<{ links?: { url: string }[] }>(path.join(dir, ".orun/executions/l/metadata.json"))).links?.map((l) => l.url), ["https://api.example.dev/v1", "https://pr-1.example.dev"]);
 });
+
+test("a link printed after more than a megabyte of output is still collected", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.x", steps: [{ id: "s", run: "seq 1 300000; echo 'Preview URL: https://late.example.dev/1'" }] }]);
+  const result = await runOrun(["run", "plan.json", "--exec-id", "big", "--json"], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual((JSON.parse(result.stdout) as { links: { url: string }[] }).links.map((l) => l.url), ["https://late.example.dev/1"]);
+});

@@ -98,3 +98,17 @@ test("orun run | head: the run goes on without its reader, completes its record 
   );
   assert.equal((await readJson<{ status: string }>(path.join(dir, ".orun/executions/piped/metadata.json"))).status, "failed");
 });
+
+test("SIGKILL to orun's whole process group (a CI job being stopped): the helper is not in it and still stops the steps", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: LONG_STEP }] }]);
+  // detached: orun leads its own process group, as under a job runner that kills the group.
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "g"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore", detached: true });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const pidFile = path.join(dir, "step.pid");
+  await until(async () => existsSync(pidFile) && (await readFile(pidFile, "utf8")).trim() !== "", "the step to start");
+  const group = Number((await readFile(pidFile, "utf8")).trim());
+  process.kill(-child.pid!, "SIGKILL");
+  await exited;
+  await until(() => !groupAlive(group), `every process of step group ${group} to be stopped`, 10_000);
+  assert.deepEqual((await readLines(path.join(dir, "runs"))).map((l) => l.split(" ")[0]), ["start"]);
+});

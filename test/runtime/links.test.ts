@@ -46,3 +46,22 @@ test("a URL with credentials is never a link; a run keeps at most MAX_LINKS dist
   assert.equal(links[0]!.url, "https://cdn.example.dev/asset0");
   assert.ok(!links.some((l) => l.url === "https://late.example.dev"));
 });
+
+test("links are read from the output as it streams: a URL split across chunks, and one after more output than a step-end keeps", () => {
+  const collector = new LinkCollector();
+  const job = { id: "a@dev.x", name: "x", component: "a", environment: "dev", steps: [] };
+  const chunk = (text: string): void => collector.observe({ type: "step-output", job, stepKey: "s", chunk: text });
+  chunk("building\nPreview URL: https://pr-");
+  chunk("7.example.dev\nlog ");
+  chunk("line\nDocs: https://docs.example.dev"); // no final newline
+  collector.observe({ type: "step-end", job, stepKey: "s", status: "completed", durationMs: 1, output: "(capped: links are not taken from here)" });
+  collector.observe({ type: "step-end", job, stepKey: "t", status: "completed", durationMs: 1, output: "Returned at the end: https://end.example.dev" });
+  assert.deepEqual(
+    collector.list().map((l) => [l.label, l.url, l.stepId]),
+    [
+      ["Preview URL", "https://pr-7.example.dev", "s"],
+      ["Docs", "https://docs.example.dev", "s"],
+      ["Returned at the end", "https://end.example.dev", "t"],
+    ],
+  );
+});

@@ -131,11 +131,11 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   if (flags.debug) out(renderJobDump(result.plan));
 }
 
-export async function validateAction(flags: { intent?: string; debug?: boolean }): Promise<void> {
+export async function validateAction(flags: { intent?: string; configDir?: string; debug?: boolean }): Promise<void> {
   out("□ Validating intent...\n");
   const { loadWorkspace } = await import("../../planner/load/index.js");
   const { compilePlan } = await import("../../planner/compile.js");
-  const options = { cwd: process.cwd(), intentPath: flags.intent };
+  const options = { cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir };
   const workspace = flags.debug ? await loadWorkspaceTraced(out, options) : await loadWorkspace(options);
   out("✓ Intent is valid\n");
   out("□ Compiling plan...\n");

@@ -47,8 +47,9 @@ function registerValidate(program: Command): void {
     .command("validate")
     .description("Check intent, components, compositions and templates without writing a plan")
     .option("-i, --intent <file>", "intent file")
+    .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)")
     .option("--debug", "print each compile stage as it runs")
-    .action(async (flags: { intent?: string; debug?: boolean }) => (await actions()).validateAction(flags));
+    .action(async (flags: { intent?: string; configDir?: string; debug?: boolean }) => (await actions()).validateAction(flags));
 }
 
 /** `get components [name]` and its top-level alias `component [name]`. */

@@ -139,7 +139,7 @@ async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts:
   }
   const { compileRunPlan } = await import("../../planner/triggers/index.js");
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
-  const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter, flags: opts });
+  const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter, flags: opts, dryRun: opts.dryRun });
   process.stderr.write(fresh.report);
   return fresh;
 }
@@ -181,6 +181,10 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   ]);
 
   const env = process.env;
+  // Set by a --background parent for this process only: the steps must not inherit it, or an
+  // `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
+  const backgroundChild = env[BACKGROUND_CHILD_ENV] !== undefined;
+  delete env[BACKGROUND_CHILD_ENV];
   // Flag conflicts first: they need no plan.
   if (opts.gha && opts.runner && opts.runner.trim().toLowerCase() !== "github-actions") {
     throw new OrunError(`--gha cannot be combined with --runner "${opts.runner}"`);
@@ -223,7 +227,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     return 0;
   }
 
-  if (opts.background && !env[BACKGROUND_CHILD_ENV]) {
+  if (opts.background && !backgroundChild) {
     const id = execId ?? generateExecId(resolved.plan.metadata?.name);
     const bg = await startBackground(store, id, process.argv.slice(2), cwd);
     process.stdout.write(
@@ -281,7 +285,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
       environments: envFilter,
       approve: opts.approve,
       dryRun: opts.dryRun,
-      trigger: env[BACKGROUND_CHILD_ENV] ? "background" : "cli",
+      trigger: backgroundChild ? "background" : "cli",
       hooks: extra.hooks ?? remote?.hooks,
       renderer,
       signal: abort.signal,

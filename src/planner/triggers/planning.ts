@@ -183,7 +183,7 @@ export function explainTrigger(trigger: TriggerResolution): string {
 
 /**
  * `orun run` with trigger or change flags: compile a fresh, scoped plan, store
- * it (`.orun/plans/`, latest) like `orun plan` would, and hand it to the runtime.
+ * it (`.orun/plans/`, latest; not for --dry-run) like `orun plan` would, and hand it to the runtime.
  */
 export async function compileRunPlan(options: {
   cwd: string;
@@ -193,11 +193,13 @@ export async function compileRunPlan(options: {
   components?: readonly string[];
   flags: CiPlanningFlags;
   env?: NodeJS.ProcessEnv;
+  /** `--dry-run` writes nothing: the plan is not stored. */
+  dryRun?: boolean;
 }): Promise<{ plan: CiCompileResult["plan"]; storeDir: string; intentRoot: string; source: string; report: string }> {
   const { savePlan } = await import("../../plan/store.js");
   const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components: options.components }, options.flags, options.env);
   for (const warning of result.warnings) result.report += `⚠ warning: ${warning}\n`;
-  await savePlan(result.workspace.rootDir, result.plan);
+  if (!options.dryRun) await savePlan(result.workspace.rootDir, result.plan);
   const what = result.trigger ? `trigger ${result.trigger.matchedBindings.join(", ")}` : "changed components";
   return { plan: result.plan, storeDir: result.workspace.rootDir, intentRoot: result.workspace.rootDir, source: `fresh plan (${what})`, report: result.report };
 }

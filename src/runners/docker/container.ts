@@ -3,6 +3,7 @@
 // invocation of one step. Kept free of I/O so each rule is unit-tested.
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { isAlive } from "../../runtime/records/lock.js";
 
 export const CONTAINER_WORKSPACE = "/workspace";
 /** Read-only mount of the job's script files (steps whose `shell:` takes a `{0}` file). */
@@ -119,13 +120,7 @@ export function stepExec(options: {
   return { args: ["exec", "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
 }
 
-/** Whether a process of this host is alive (a pid we may not signal is alive too). */
+/** Whether a process of this host is alive: a zombie (killed, not yet reaped) is not. */
 export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
 }

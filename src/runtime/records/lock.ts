@@ -9,11 +9,11 @@
 //   is still stale, renames its own lock over it. Everyone else starts over
 //   and then finds a live owner.
 // A `--background` parent takes the lock and hands it to its child.
-import { link, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, lstat, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import { OrunError } from "../../util/errors.js";
+import { OrunError, errorMessage } from "../../util/errors.js";
 
 export interface ExecLock {
   release(): Promise<void>;
@@ -90,8 +90,12 @@ async function readOwner(file: string): Promise<ReadResult> {
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const entry = await lstat(file).catch(() => undefined);
+    if (code === "ENOENT" && !entry) return { kind: "missing" };
+    // A directory, a dangling symlink or an unreadable file where the lock belongs: never guess, never delete it.
+    const what = entry?.isDirectory() ? "a directory" : entry?.isSymbolicLink() ? "a symbolic link" : `unreadable (${code ?? errorMessage(err)})`;
+    throw new OrunError(`the execution lock is ${what}, not a lock file; remove it if no run is using this execution`, { location: { file } });
   }
   const owner = parseOwner(text);
   if (owner) return { kind: "owner", text, owner };

@@ -119,3 +119,22 @@ describe("docker container pieces", () => {
     assert.throws(() => stepExec({ container: "c", workdir: "/workspace", env: { "A=B": "1" }, hostEnv: {}, command: ["true"] }), /invalid environment variable name/);
   });
 });
+
+describe("processAlive (orphaned containers' owners)", () => {
+  it("a killed orun that is still a zombie (not reaped) is not alive; a running process is", async () => {
+    const { spawn } = await import("node:child_process");
+    const { processAlive } = await import("../../../src/runners/docker/container.js");
+    // `sleep 0.05` ends under a parent (`exec sleep 5`) that never reaps it: a zombie for 5 s.
+    const parent = spawn("sh", ["-c", "sleep 0.05 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()))));
+      assert.equal(processAlive(parent.pid!), true);
+      const deadline = Date.now() + 5_000;
+      while (processAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(processAlive(pid), false);
+      assert.doesNotThrow(() => process.kill(pid, 0), "it is a zombie: the pid still exists");
+    } finally {
+      parent.kill();
+    }
+  });
+});
