@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { acquireExecLock, processStartTicks } from "../../src/runtime/records/lock.js";
 import { removeDir, tempDir } from "./helpers.js";
-import { until, deadPid } from "../support/wait.js";
+import { until, deadPid, liveSleeper } from "../support/wait.js";
 
 const LOCK_MODULE = new URL("../../src/runtime/records/lock.js", import.meta.url).href;
 
@@ -89,9 +89,7 @@ test("a lock naming a live pid with another start time (a reused pid) is taken o
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   const file = path.join(dir, ".lock");
-  const sleeper = spawn("sleep", ["30"]);
-  t.after(() => sleeper.kill());
-  await new Promise((resolve) => sleeper.once("spawn", resolve));
+  const sleeper = await liveSleeper(t);
   const realStart = processStartTicks(sleeper.pid!);
   assert.ok(realStart !== undefined, "procfs gives the start time");
 
@@ -115,9 +113,7 @@ test("a lock from an older orun (pid, host, since) is stale when its pid started
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   const file = path.join(dir, ".lock");
-  const sleeper = spawn("sleep", ["30"]);
-  t.after(() => sleeper.kill());
-  await new Promise((resolve) => sleeper.once("spawn", resolve));
+  const sleeper = await liveSleeper(t);
 
   await writeFile(file, JSON.stringify({ pid: sleeper.pid, host: os.hostname(), since: new Date(Date.now() - 3_600_000).toISOString() }));
   await (await acquireExecLock(file, "legacy")).release();

@@ -3,7 +3,6 @@
 // bare live pid (pid file, metadata) is no owner: pids are reused. Stale ones go.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdir, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -11,7 +10,7 @@ import { ExecutionStore, type RunMetadata } from "../../src/runtime/records/stor
 import { collectGarbage, STARTING_GRACE_MS } from "../../src/runtime/gc.js";
 import { processStartTicks } from "../../src/runtime/records/lock.js";
 import { makePlan, removeDir, tempDir } from "./helpers.js";
-import { deadPid } from "../support/wait.js";
+import { deadPid, liveSleeper } from "../support/wait.js";
 
 function meta(execId: string, startedAt: string, extra: Partial<RunMetadata> = {}): RunMetadata {
   return { execId, planId: "p", planName: "n", startedAt, status: "completed", trigger: "cli", user: "u", dryRun: false, jobTotal: 0, jobDone: 0, jobFailed: 0, ...extra };
@@ -26,9 +25,7 @@ test("gc keeps records whose lock has a live owner or that are starting up; a ba
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   const store = new ExecutionStore(dir);
-  const sleeper = spawn("sleep", ["30"]);
-  t.after(() => sleeper.kill());
-  await new Promise((resolve) => sleeper.once("spawn", resolve));
+  const sleeper = await liveSleeper(t);
   const live = { pid: sleeper.pid, host: os.hostname(), startTime: processStartTicks(sleeper.pid!) };
   const dead = await deadPid();
 

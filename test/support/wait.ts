@@ -1,5 +1,5 @@
 // Waiting on real processes in tests: conditions are observed, never assumed after a sleep.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 /** Polls until `check` holds; fails naming `what` after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -25,4 +25,12 @@ export function groupAlive(pgid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** A live process (`sleep 30`) to name in locks and records; killed when the test ends. */
+export async function liveSleeper(t: { after(fn: () => void): void }): Promise<ChildProcess & { pid: number }> {
+  const sleeper = spawn("sleep", ["30"]);
+  t.after(() => sleeper.kill());
+  await new Promise((resolve) => sleeper.once("spawn", resolve));
+  return sleeper as ChildProcess & { pid: number };
 }
