@@ -127,4 +127,5 @@ export type ErrorCode =
   | "CONFLICT"
   | "PAYLOAD_TOO_LARGE"
   | "RATE_LIMITED"
+  | "UNAVAILABLE"
   | "INTERNAL_ERROR";

@@ -115,4 +115,22 @@ describe("backend authentication", () => {
     const client = new BackendClient({ baseUrl: backend.url, auth: { kind: "token", token: async () => "orun_bogus" } });
     await assert.rejects(client.getRun("r1"), /authentication failed: Invalid or revoked token.*ORUN_TOKEN/s);
   });
+
+  it("an unreachable issuer is a retryable 503, not a 401 for a valid token", async () => {
+    // A backend that has not fetched the issuer's keys yet, with the issuer gone.
+    const gone = await startOidcIssuer();
+    const token = await gone.sign("acme/widgets");
+    const fresh = await startTestBackend(db.url, { oidc: { issuer: gone.issuer, jwksCooldownMs: 0 } });
+    try {
+      await gone.close();
+      const res = await api(fresh.url, token, "GET", "/v1/runs/r1");
+      assert.equal(res.status, 503, res.text);
+      assert.equal(res.body.code, "UNAVAILABLE");
+      assert.match(String(res.body.error), /cannot reach the OIDC issuer/);
+      // A forged token is still a 401 while the issuer is up.
+      assert.equal((await get(`${(await issuer.sign("acme/widgets")).slice(0, -4)}AAAA`)).status, 401);
+    } finally {
+      await fresh.stop();
+    }
+  });
 });

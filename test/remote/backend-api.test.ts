@@ -94,6 +94,8 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         [{ plan: { checksum: "x" } }, /Missing or invalid plan/],
         [{ plan: planOf({ a: [] }), runId: "" }, /Missing runId/],
         [{ plan: planOf({ a: [] }), runId: "../../etc" }, /Invalid runId/],
+        [{ plan: planOf({ a: [] }), runId: ".." }, /Invalid runId: "\.\." cannot be used in a URL path/],
+        [{ plan: { checksum: "x", jobs: [{ jobId: "." }] } }, /Invalid jobId: "\." cannot be used in a URL path/],
       ];
       for (const [body, message] of cases) {
         const res = await call("POST", "/v1/runs", body);
@@ -277,6 +279,20 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("POST", path, "replaced")).status, 200);
       assert.equal((await call("GET", path)).text, "replaced");
       assert.equal((await call("POST", `/v1/runs/${runId}/logs/nojob`, "x")).status, 404);
+    });
+
+    maybe("logs: appends count bytes, not characters (non-ASCII output keeps appending)", async () => {
+      const runId = await create({ a: [] });
+      const path = `/v1/runs/${runId}/logs/a`;
+      const chunk = "héllo ✓ wörld\n"; // 18 bytes, 14 characters
+      let offset = 0;
+      for (let i = 1; i <= 4; i++) {
+        const res = await call("POST", `${path}?append=true&offset=${offset}`, chunk);
+        assert.equal(res.status, 200, `append ${i}: ${JSON.stringify(res.body)}`);
+        offset = res.body.bytes as number;
+        assert.equal(offset, 18 * i);
+      }
+      assert.equal((await call("GET", path)).text, chunk.repeat(4));
     });
 
     maybe("namespaces are isolated: another namespace's run, jobs and logs are 404", async () => {

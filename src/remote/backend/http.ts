@@ -68,5 +68,7 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
 export function checkId(kind: "runId" | "jobId" | "runnerId", value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") throw badRequest(`Missing ${kind}`);
   if (value.length > 256 || /[/\\]/.test(value) || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
+  // URL normalisation drops `.` and `..` path segments: such an ID could be stored but never addressed.
+  if (value === "." || value === "..") throw badRequest(`Invalid ${kind}: "${value}" cannot be used in a URL path`);
   return value;
 }

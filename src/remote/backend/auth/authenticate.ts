@@ -5,7 +5,7 @@ import type { IncomingMessage } from "node:http";
 import type { Caller } from "../context.js";
 import { HttpError } from "../http.js";
 import type { Store } from "../store/types.js";
-import { AuthError, type OidcVerifier } from "./oidc.js";
+import { AuthError, IssuerUnavailable, type OidcVerifier } from "./oidc.js";
 import { looksLikeBackendToken, verifyToken } from "./tokens.js";
 
 export async function authenticate(req: IncomingMessage, store: Store, oidc: OidcVerifier): Promise<Caller> {
@@ -24,6 +24,8 @@ export async function authenticate(req: IncomingMessage, store: Store, oidc: Oid
     return { kind: "oidc", namespace: identity.namespace, actor: identity.actor };
   } catch (err) {
     if (err instanceof AuthError) throw unauthorized(err.message);
+    // Runners retry 5xx: a short issuer outage must not fail a run as if its token were bad.
+    if (err instanceof IssuerUnavailable) throw new HttpError(503, "UNAVAILABLE", err.message);
     throw err;
   }
 }

@@ -26,6 +26,8 @@ export interface OidcIdentity {
 }
 
 export class AuthError extends Error {}
+/** The issuer (discovery document or keys) could not be reached: not the token's fault, so retryable. */
+export class IssuerUnavailable extends Error {}
 
 export class OidcVerifier {
   readonly issuer: string;
@@ -41,8 +43,13 @@ export class OidcVerifier {
   private keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     this.jwks ??= (async () => {
       const url = `${this.issuer}/.well-known/openid-configuration`;
-      const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) throw new AuthError(`cannot fetch OIDC discovery document ${url}: HTTP ${res.status}`);
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      } catch (err) {
+        throw new IssuerUnavailable(`cannot reach the OIDC issuer at ${url}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (!res.ok) throw new IssuerUnavailable(`cannot fetch OIDC discovery document ${url}: HTTP ${res.status}`);
       const doc = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
       if (typeof doc.jwks_uri !== "string") throw new AuthError(`OIDC discovery document ${url} has no jwks_uri`);
       return createRemoteJWKSet(new URL(doc.jwks_uri), {
@@ -68,6 +75,10 @@ export class OidcVerifier {
     try {
       ({ payload } = await jwtVerify(token, await this.keySet(), { algorithms: ["RS256"], issuer: this.issuer, audience: this.audience, requiredClaims: ["exp", "iat"] }));
     } catch (err) {
+      if (err instanceof IssuerUnavailable) throw err;
+      if (err instanceof joseErrors.JWKSTimeout) throw new IssuerUnavailable("Timed out fetching the issuer's keys");
+      // Anything that is not a verdict on the token (e.g. `fetch failed` for the key set) is the issuer's outage.
+      if (!(err instanceof joseErrors.JOSEError) && !(err instanceof AuthError)) throw new IssuerUnavailable(`Cannot reach the issuer's keys: ${err instanceof Error ? err.message : String(err)}`);
       throw new AuthError(describeJoseError(err));
     }
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + IAT_SKEW_S) throw new AuthError("JWT issued in the future (iat)");

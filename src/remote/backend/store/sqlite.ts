@@ -23,7 +23,7 @@ export function openSqliteStore(file: string): Store {
   const selectRun = () => db.prepare<[string, string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = ? AND run_id = ?`);
   const selectJobs = () =>
     db.prepare<[string, string], JobRow>(
-      `SELECT j.*, length(l.content) AS log_bytes FROM jobs j LEFT JOIN logs l ON l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id
+      `SELECT j.*, length(CAST(l.content AS BLOB)) AS log_bytes FROM jobs j LEFT JOIN logs l ON l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id
        WHERE j.namespace = ? AND j.run_id = ? ORDER BY j.position`,
     );
   let stmts: ReturnType<typeof prepare> | undefined;
@@ -137,8 +137,9 @@ export function openSqliteStore(file: string): Store {
     },
 
     async writeLog(namespace, runId, jobId, content, options) {
+      // Logs are bytes: SQLite's `||` yields TEXT and length() of TEXT counts characters, so both are cast to BLOB.
       return db.transaction((): LogWriteResult => {
-        const current = db.prepare<[string, string, string], { n: number }>("SELECT length(content) AS n FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId)?.n ?? 0;
+        const current = db.prepare<[string, string, string], { n: number }>("SELECT length(CAST(content AS BLOB)) AS n FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId)?.n ?? 0;
         const plan = planLogWrite(current, content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
@@ -146,7 +147,7 @@ export function openSqliteStore(file: string): Store {
         if (options.mode === "append") {
           db.prepare(
             `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = logs.content || excluded.content, updated_at = excluded.updated_at`,
+             ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = CAST(logs.content || excluded.content AS BLOB), updated_at = excluded.updated_at`,
           ).run(namespace, runId, jobId, content, now);
         } else {
           db.prepare(
