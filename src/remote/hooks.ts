@@ -36,7 +36,10 @@ interface ActiveJob {
   logBytes: number;
   /** Serialises log appends of one job (offsets must be sequential). */
   logChain: Promise<void>;
+  /** The backend handed the job to another runner (our lease expired). */
   superseded: boolean;
+  /** Aborted when superseded: the executor stops the job's steps. */
+  stop: AbortController;
 }
 
 export class RemoteHooks implements ExecutionHooks {
@@ -74,8 +77,8 @@ export class RemoteHooks implements ExecutionHooks {
       const claim = await client.claim(runId, id, runnerId);
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
-        this.startHeartbeat(id, claim.leaseMs ?? 120_000);
-        return { action: "run" };
+        const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
+        return { action: "run", stop: entry.stop.signal };
       }
       if (claim.currentStatus === "success") {
         this.say(`✓ job ${id} already completed by another runner`);
@@ -108,19 +111,22 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  private startHeartbeat(jobId: string, leaseMs: number): void {
+  private startHeartbeat(jobId: string, leaseMs: number): ActiveJob {
     const { client, runId, runnerId } = this.options;
     const entry: ActiveJob = {
       logBytes: 0,
       logChain: Promise.resolve(),
       superseded: false,
+      stop: new AbortController(),
       // A quarter of the lease leaves room for a couple of lost beats.
       timer: setInterval(() => {
         client.heartbeat(runId, jobId, runnerId).then(
           (res) => {
             if (res.abort && !entry.superseded) {
               entry.superseded = true;
-              this.say(`! job ${jobId}: the backend handed this job to another runner (lease expired); its result here will be refused`);
+              // Another runner may run it now: this one stops the job instead of running it a second time.
+              this.say(`! job ${jobId}: the backend handed this job to another runner (lease expired); stopping it here`);
+              entry.stop.abort();
             }
           },
           (err) => this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`),
@@ -129,6 +135,7 @@ export class RemoteHooks implements ExecutionHooks {
     };
     entry.timer.unref();
     this.active.set(jobId, entry);
+    return entry;
   }
 
   onStepFinished(job: PlanJob, stepKey: string, output: string): Promise<void> {

@@ -204,8 +204,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           notRun(job, "blocked", blocked);
           return "blocked";
         }
+        let stop: AbortSignal | undefined;
         if (options.hooks?.beforeJob) {
           const decision = await options.hooks.beforeJob(job, abort.signal);
+          if (decision.action === "run") stop = decision.stop;
           if (decision.action === "skip") {
             state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
             writer!.schedule();
@@ -219,7 +221,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           }
         }
         const started = Date.now();
-        const result = await executeJob({ ...deps, emit }, job);
+        const result = await executeJob({ ...deps, emit, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job);
         summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
         await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
         return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;

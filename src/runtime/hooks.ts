@@ -4,8 +4,8 @@
 import type { PlanJob, PromotionGate } from "../model/plan.js";
 
 export type BeforeJobDecision =
-  /** Execute the job here. */
-  | { action: "run" }
+  /** Execute the job here; `stop` aborts it midway (e.g. its lease was handed to another runner). */
+  | { action: "run"; stop?: AbortSignal }
   /** Already completed elsewhere (e.g. by another runner): count it as done. */
   | { action: "skip"; reason: string }
   /** Will never run (e.g. an upstream job failed on another machine). */

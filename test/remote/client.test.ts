@@ -128,7 +128,8 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
       const lines: string[] = [];
       const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
       const decision = await hooks.beforeJob(job, new AbortController().signal);
-      assert.deepEqual(decision, { action: "run" });
+      assert.equal(decision.action, "run");
+      assert.equal(decision.action === "run" && decision.stop?.aborted, false, "a stop signal, not aborted while the lease holds");
       assert.deepEqual(lines, ["○ waiting for dependencies of api@dev.deploy..."]);
       const polls = calls.filter((c) => c.path.endsWith("/runnable"));
       assert.equal(polls.length, 2);

@@ -170,6 +170,40 @@ describe("distributed runs through the backend", () => {
   });
 });
 
+describe("a runner that loses its lease while alive", () => {
+  let dir: string;
+  let db: TestDatabase;
+  let backend: TestBackend;
+  after(async () => {
+    killAllChildren();
+    await backend?.stop();
+    await db?.cleanup();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("stops the job's steps when the backend hands the job on, and exits non-zero (its result is refused)", async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-lease-lost-"));
+    db = (await testDatabase("sqlite"))!;
+    backend = await startTestBackend(db.url, { leaseMs: 1500, sweepIntervalMs: 100 });
+    const token = await tokenFor(backend.store, "acme/widgets");
+    const marker = path.join(dir, "after-stall");
+    const pidFile = path.join(dir, "runner-step.pid");
+    const planFile = await writePlan(dir, "lease", [{ id: "svc@dev.deploy", run: `echo $$ > ${pidFile}; sleep 8; echo ran-on >> ${marker}` }]);
+    const runner = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: "lease-1" } });
+    await waitFor(() => existsSync(pidFile), 60_000, "the step to start");
+    // Freeze the runner (not its step): no heartbeats, so the backend sweeps the lease and releases the job.
+    process.kill(runner.child.pid!, "SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    process.kill(runner.child.pid!, "SIGCONT");
+    const r = await runner.done;
+    assert.notEqual(r.code, 0, r.output);
+    assert.match(r.output, /handed this job to another runner \(lease expired\); stopping it here/);
+    assert.ok(!existsSync(marker), "the step was stopped, not run to its end");
+    const job = (await backend.store.getRun("acme/widgets", "lease-1"))!.jobs[0];
+    assert.notEqual(job.status, "success", "the backend never recorded the superseded runner's result");
+  });
+});
+
 describe("a backend restarted mid-run", () => {
   let dir: string | undefined;
   let db: TestDatabase;
