@@ -238,9 +238,13 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         assert.deepEqual(beat.body, { ok: true });
       }
       assert.equal((await claim(runId, "a", "r2")).body.claimed, false, "a heartbeating owner keeps the job");
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0`, "r1's partial output\n")).status, 200);
       await new Promise((r) => setTimeout(r, LEASE_MS + 150));
       const takeover = await claim(runId, "a", "r2");
       assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
+      // The new attempt's log starts empty: r2 appends from 0 and only its output is the job's log.
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0`, "r2 output\n")).status, 200);
+      assert.equal((await call("GET", `/v1/runs/${runId}/logs/a`)).text, "r2 output\n");
       assert.deepEqual((await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" })).body, { ok: false, abort: true });
       assert.match(String((await update(runId, "a", "r1", "success")).body.error), /does not own/);
       assert.equal((await update(runId, "a", "r2", "success")).status, 200);
