@@ -61,6 +61,8 @@ export interface RunSummary {
   concurrency: number;
   counts: RunCounts;
   jobs: JobSummary[];
+  /** Under remote state: the backend's run ID (see run-start). */
+  remoteRunId?: string;
   /** URLs the steps printed, labelled (links.ts). */
   links?: RunLink[];
   recordDir?: string;
@@ -78,6 +80,8 @@ export type RunEvent =
       jobs: readonly PlanJob[];
       resumed: number;
       target?: string;
+      /** Under remote state: the backend's run ID, which `orun status`/`logs` take (execId is the local record's). */
+      remoteRunId?: string;
     }
   | { type: "dry-run"; plan: Plan; runner: RunnerChoice; concurrency: number; failFast: boolean; workspaceDir: string; jobs: JobPreview[] }
   | { type: "notice"; message: string }

@@ -54,6 +54,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Overrides for tests and benchmarks. */
   stateWriteIntervalMs?: number;
+  /** Under remote state: the backend's run ID, shown in the hints (`orun status --remote-state --exec-id …`). */
+  remoteRunId?: string;
 }
 
 export interface ExecuteResult {
@@ -158,7 +160,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       }
     }
 
-    emit({ type: "run-start", plan, planId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id });
+    emit({ type: "run-start", plan, planId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
     for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
 
     const abort = new AbortController();
@@ -253,6 +255,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       counts,
       jobs,
       links: links.list(),
+      ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
       recordDir: execDir,
     };
 

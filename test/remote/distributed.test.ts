@@ -199,6 +199,9 @@ describe("a runner that loses its lease while alive", () => {
     assert.notEqual(r.code, 0, r.output);
     assert.match(r.output, /handed this job to another runner \(lease expired\); stopping it here/);
     assert.ok(!existsSync(marker), "the step was stopped, not run to its end");
+    // The hints name the backend's run, not the local record.
+    assert.match(r.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
+    assert.match(r.output, /resume {2}orun run --exec-id lease-1 --remote-state\n/);
     const job = (await backend.store.getRun("acme/widgets", "lease-1"))!.jobs[0];
     assert.notEqual(job.status, "success", "the backend never recorded the superseded runner's result");
   });

@@ -279,6 +279,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
       runnerOptions: opts.runnerOptions,
       concurrency: opts.concurrency,
       execId: remote?.execId ?? execId,
+      remoteRunId: remote?.runId,
       job: opts.job,
       retry: opts.retry,
       components: scoped.components ?? opts.component,

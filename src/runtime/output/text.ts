@@ -40,7 +40,8 @@ export class TextRenderer implements Renderer {
         break;
       case "run-start": {
         this.concurrent = event.concurrency > 1;
-        this.execId = event.execId;
+        // The hints name what `orun status`/`logs` take: under remote state, the backend's run.
+        this.execId = event.remoteRunId ? `${event.remoteRunId} --remote-state` : event.execId;
         const components = new Set(event.jobs.map((job) => job.component)).size;
         out("");
         out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}`);
@@ -183,9 +184,10 @@ export class TextRenderer implements Renderer {
     out(`  ${parts.join(" · ") || "no jobs run"}`);
     for (const link of summary.links ?? []) out(`  ${link.label} ${p.cyan(link.url)}`);
     out("");
-    out(`  status  orun status --exec-id ${summary.execId}`);
-    out(`  logs    orun logs --exec-id ${summary.execId}`);
-    if (summary.status !== "completed") out(`  resume  orun run --exec-id ${summary.execId}`);
+    const id = summary.remoteRunId ? `${summary.remoteRunId} --remote-state` : summary.execId;
+    out(`  status  orun status --exec-id ${id}`);
+    out(`  logs    orun logs --exec-id ${id}`);
+    if (summary.status !== "completed") out(`  resume  orun run --exec-id ${id}`);
   }
 
   private dryRun(event: Extract<RunEvent, { type: "dry-run" }>): void {
