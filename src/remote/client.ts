@@ -92,9 +92,12 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId } });
   }
 
-  /** Appends at `offset` (a retry of a landed append is acknowledged, not duplicated). */
-  async appendLog(runId: string, jobId: string, content: string, offset: number): Promise<{ bytes: number }> {
-    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset } });
+  /**
+   * Appends at `offset` (a retry of a landed append is acknowledged, not duplicated), as `runnerId`:
+   * refused once the job is no longer that runner's.
+   */
+  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string): Promise<{ bytes: number }> {
+    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset, runnerId } });
   }
 
   async replaceLog(runId: string, jobId: string, content: string): Promise<{ bytes: number }> {

@@ -145,7 +145,7 @@ export class RemoteHooks implements ExecutionHooks {
     const { client, runId } = this.options;
     entry.logChain = entry.logChain.then(async () => {
       try {
-        entry.logBytes = (await client.appendLog(runId, canonicalJobId(job.id), chunk, entry.logBytes)).bytes;
+        entry.logBytes = (await client.appendLog(runId, canonicalJobId(job.id), chunk, entry.logBytes, this.options.runnerId)).bytes;
       } catch (err) {
         // Logs are best effort: a full or unreachable log store must not fail the job.
         this.say(`! log upload for ${job.id} failed: ${errorMessage(err)}`);

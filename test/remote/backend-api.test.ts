@@ -242,8 +242,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       await new Promise((r) => setTimeout(r, LEASE_MS + 150));
       const takeover = await claim(runId, "a", "r2");
       assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
-      // The new attempt's log starts empty: r2 appends from 0 and only its output is the job's log.
-      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0`, "r2 output\n")).status, 200);
+      // The new attempt's log starts empty: r2 appends from 0 and only its output is the job's log;
+      // r1, superseded, can no longer write into it.
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r2`, "r2 output\n")).status, 200);
+      const late = await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=10&runnerId=r1`, "r1 late\n");
+      assert.equal(late.status, 409);
+      assert.match(String(late.body.error), /not running on runner r1 \(running on r2\)/);
       assert.equal((await call("GET", `/v1/runs/${runId}/logs/a`)).text, "r2 output\n");
       assert.deepEqual((await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" })).body, { ok: false, abort: true });
       assert.match(String((await update(runId, "a", "r1", "success")).body.error), /does not own/);

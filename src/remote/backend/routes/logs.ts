@@ -4,14 +4,23 @@ import { HttpError, notFound, readBody, sendJson, sendText } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { logKey } from "../views.js";
 
-async function assertJobExists(ctx: RequestContext): Promise<void> {
+/**
+ * The job must exist; with `?runnerId=` (what orun runners send) it must also still be that runner's:
+ * a runner whose lease was handed on cannot write into the new attempt's log.
+ */
+async function assertWritable(ctx: RequestContext): Promise<void> {
   const state = await ctx.backend.store.getRun(ctx.caller.namespace, ctx.params.runId);
   if (!state) throw notFound("Run not found");
-  if (!state.jobs.some((j) => j.jobId === ctx.params.jobId)) throw notFound("Job not found");
+  const job = state.jobs.find((j) => j.jobId === ctx.params.jobId);
+  if (!job) throw notFound("Job not found");
+  const runnerId = ctx.url.searchParams.get("runnerId");
+  if (runnerId !== null && (job.status !== "running" || job.runnerId !== runnerId)) {
+    throw new HttpError(409, "CONFLICT", `Job ${job.jobId} is not running on runner ${runnerId} (${job.status}${job.runnerId ? ` on ${job.runnerId}` : ""}): its log belongs to the current attempt`);
+  }
 }
 
 export async function uploadLog(ctx: RequestContext): Promise<void> {
-  await assertJobExists(ctx);
+  await assertWritable(ctx);
   const { maxLogBytes } = ctx.backend.settings;
   const content = await readBody(ctx.req, maxLogBytes);
   const mode = ctx.url.searchParams.get("append") === "true" ? "append" : "replace";
