@@ -195,3 +195,9 @@ test("a lock handed over names the new owner, which adopts it; nobody else can t
   await heir.exited;
   assert.ok(!existsSync(file));
 });
+
+test("a record removed while a run starts (orun gc) is a clear error, not a raw ENOENT", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  await assert.rejects(acquireExecLock(path.join(dir, "gone", ".lock"), "gone"), (err: Error) => /execution gone was removed while this run was starting/.test(err.message) && !/ENOENT/.test(err.message));
+});

@@ -47,6 +47,18 @@ const UNREADABLE_GRACE_MS = 2_000;
 const ACQUIRE_DEADLINE_MS = 15_000;
 
 export async function acquireExecLock(file: string, execId: string, options: { handoff?: boolean } = {}): Promise<ExecLock> {
+  try {
+    return await acquire(file, execId, options);
+  } catch (err) {
+    // The record's folder vanished under us: `orun gc` removed it while this run was starting.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new OrunError(`execution ${execId} was removed while this run was starting (orun gc?); run it again`, { location: { file } });
+    }
+    throw err;
+  }
+}
+
+async function acquire(file: string, execId: string, options: { handoff?: boolean }): Promise<ExecLock> {
   const me = currentOwner(options.handoff);
   const deadline = Date.now() + ACQUIRE_DEADLINE_MS;
   for (let attempt = 0; ; attempt++) {
