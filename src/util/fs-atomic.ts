@@ -6,14 +6,15 @@ import { open, rename, rm } from "node:fs/promises";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 
-function tempSibling(file: string): string {
+/** A unique temp name next to `file` (same directory, so a rename or link onto `file` stays on one file system). */
+export function tempSibling(file: string): string {
   return `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
 }
 
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, content: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
   const tmp = tempSibling(file);
   try {
-    const handle = await open(tmp, "w", 0o644);
+    const handle = await open(tmp, "w", options.mode ?? 0o644);
     try {
       await handle.writeFile(content);
       await handle.sync();

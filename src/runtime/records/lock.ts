@@ -11,7 +11,7 @@
 // A `--background` parent takes the lock and hands it to its child.
 import { link, lstat, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { tempSibling, writeFileAtomic } from "../../util/fs-atomic.js";
 import os from "node:os";
 import { OrunError, errorMessage } from "../../util/errors.js";
 
@@ -250,10 +250,6 @@ function isSelf(owner: LockOwner): boolean {
   return owner.startTime === undefined || owner.startTime === processStartTicks(process.pid);
 }
 
-function tempSibling(file: string): string {
-  return `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-}
-
 /** Creates the lock with its full content, failing (false) when it exists. */
 async function createExclusive(file: string, owner: LockOwner): Promise<boolean> {
   const tmp = tempSibling(file);
@@ -289,15 +285,8 @@ async function createWithOpen(file: string, owner: LockOwner): Promise<boolean> 
 }
 
 /** Writes the lock atomically over whatever is there (only for a lock this process may take). */
-async function replace(file: string, owner: LockOwner): Promise<void> {
-  const tmp = tempSibling(file);
-  try {
-    await writeFile(tmp, JSON.stringify(owner), { mode: 0o600 });
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+function replace(file: string, owner: LockOwner): Promise<void> {
+  return writeFileAtomic(file, JSON.stringify(owner), { mode: 0o600 });
 }
 
 /**
