@@ -98,8 +98,9 @@ async function removeRecord(store: ExecutionStore, execId: string): Promise<"rem
   try {
     await acquireExecLock(store.lockFile(execId), execId);
   } catch (err) {
+    // Removed meanwhile (the lock reports a vanished record as an OrunError too), else a run owns it.
+    if (!(await lstat(dir).catch(() => undefined))) return "gone";
     if (err instanceof OrunError) return "locked";
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "gone";
     throw err;
   }
   const aside = path.join(store.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}.gc.tmp`);
