@@ -3,11 +3,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { SignJWT, generateKeyPair } from "jose";
-import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { api, planOf, startTestBackend, testDatabase, type TestBackend, type TestDatabase } from "./helpers.js";
 import { createToken, hashToken } from "../../src/remote/backend/auth/tokens.js";
 import { GithubOidcTokenSource, resolveTokenSource } from "../../src/remote/oidc-token.js";
 import { BackendClient } from "../../src/remote/client.js";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import { runOrun } from "../support/cli.js";
 
 describe("backend authentication", () => {
   let issuer: LocalOidcIssuer;
@@ -31,7 +33,7 @@ describe("backend authentication", () => {
   it("accepts a valid GitHub Actions OIDC token and scopes it to its repository", async () => {
     const res = await get(await issuer.sign("Acme/Widgets"));
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.body.namespace, { namespaceId: "acme/widgets", namespaceSlug: "acme/widgets" });
+    assert.deepEqual(res.body.namespace, { namespaceId: repositoryIdFor("acme/widgets"), namespaceSlug: "Acme/Widgets" }, "the namespace is the repository ID; the name is display only");
     assert.equal(res.body.actor, "octocat", "the run's default actor is the token's actor");
   });
 
@@ -56,6 +58,7 @@ describe("backend authentication", () => {
       ["HS256", await new SignJWT({ repository: "acme/widgets" }).setProtectedHeader({ alg: "HS256", kid: "key-1" }).sign(new TextEncoder().encode("x".repeat(32))), /algorithm/i],
       ["missing repository claims", await issuer.sign("acme/widgets", { claims: { repository: undefined } }), /repository/],
       ["non-string repository_id", await issuer.sign("acme/widgets", { claims: { repository_id: 1234 } }), /repository_id/],
+      ["non-numeric repository_id", await issuer.sign("acme/widgets", { claims: { repository_id: "acme/widgets" } }), /repository_id/],
       ["missing actor", await issuer.sign("acme/widgets", { claims: { actor: "" } }), /actor/],
       ["not a JWT", "definitely-not-a-jwt", /Malformed/],
     ];
@@ -72,6 +75,18 @@ describe("backend authentication", () => {
     assert.equal(res.status, 404);
   });
 
+  it("the namespace is the repository ID: a renamed repository keeps its runs, a new one under the old name gets none", async () => {
+    const id = repositoryIdFor("acme/widgets");
+    const renamed = await get(await issuer.sign("acme/gadgets", { claims: { repository_id: id } }));
+    assert.equal(renamed.status, 200, renamed.text);
+    assert.deepEqual(renamed.body.namespace, { namespaceId: id, namespaceSlug: "acme/gadgets" });
+    const impostor = await issuer.sign("acme/widgets", { claims: { repository_id: "987654321" } });
+    assert.equal((await get(impostor)).status, 404, "the old name does not open the old runs");
+    assert.equal((await api(backend.url, impostor, "POST", "/v1/runs", { plan: planOf({ a: [] }), runId: "r1", namespaceId: id })).status, 403);
+    // Put the directory back the way the other tests expect: acme/widgets last seen with its own ID.
+    assert.equal((await get(await issuer.sign("acme/widgets"))).status, 200);
+  });
+
   it("caches the JWKS and refetches it when a token names a new key (rotation)", async () => {
     const before = issuer.jwksFetches();
     for (let i = 0; i < 3; i++) assert.equal((await get(await issuer.sign("acme/widgets"))).status, 200);
@@ -82,18 +97,46 @@ describe("backend authentication", () => {
   });
 
   it("ORUN_TOKEN: valid → its namespace; other namespace → 404; revoked → 401; unknown → 401; stored only hashed", async () => {
-    const { token, record } = await createToken(backend.store, "Acme/Widgets", "laptop");
+    const { token, record } = await createToken(backend.store, repositoryIdFor("acme/widgets"), "laptop");
     assert.match(token, /^orun_/);
     assert.equal((await get(token)).status, 200);
     const stored = await backend.store.findTokenByHash(hashToken(token));
     assert.equal(stored?.id, record.id);
     assert.ok(!JSON.stringify(await backend.store.listTokens()).includes(token), "the secret is not stored");
-    const other = await createToken(backend.store, "someone/else");
+    const other = await createToken(backend.store, "local:someone/else");
+    assert.equal(other.record.namespace, "local:someone/else");
     assert.equal((await get(other.token)).status, 404);
     assert.equal(await backend.store.revokeToken(record.id, new Date().toISOString()), true);
     const revoked = await get(token);
     assert.deepEqual([revoked.status, revoked.body.code], [401, "UNAUTHORIZED"]);
     assert.equal((await get(`${token}x`)).status, 401);
+  });
+
+  it("ORUN_TOKEN namespaces: a repository ID works before any OIDC run; unknown or ambiguous names are refused", async () => {
+    const byId = await createToken(backend.store, repositoryIdFor("acme/widgets"));
+    assert.equal((await get(byId.token)).status, 200);
+    const owned = await api(backend.url, byId.token, "GET", "/v1/runs/r1");
+    assert.equal((owned.body.namespace as { namespaceSlug: string }).namespaceSlug, "acme/widgets", "the token's view names the repository as OIDC last saw it");
+    await assert.rejects(createToken(backend.store, "nobody/here"), (err: Error & { hint?: string }) => {
+      assert.match(err.message, /nobody\/here: no GitHub Actions run of this repository has reached this backend/);
+      assert.match(String(err.hint), /gh api repos\/nobody\/here --jq \.id.*local:nobody\/here/);
+      return true;
+    });
+    await backend.store.recordNamespace({ id: "111", slug: "acme/Twice", lastSeenAt: "2026-01-01T00:00:00.000Z" });
+    await backend.store.recordNamespace({ id: "222", slug: "acme/twice", lastSeenAt: "2026-02-01T00:00:00.000Z" });
+    await assert.rejects(createToken(backend.store, "ACME/twice"), /several repositories have had this name \(222 .*, 111 .*\); pass the repository ID/);
+    for (const bad of ["acme", "acme/../x", "local:", "local:acme", "0123", "a b/c"]) await assert.rejects(createToken(backend.store, bad), /--namespace/, bad);
+  });
+
+  it("a token from before repository IDs keeps its own runs and reaches nothing else", async () => {
+    // Tokens created before migration 4 are scoped to a lower-case owner/repo.
+    const legacy = "orun_legacy-token-for-acme-widgets";
+    await backend.store.insertToken({ id: "tok_legacy", hash: hashToken(legacy), namespace: "acme/widgets", description: null, createdAt: "2026-01-01T00:00:00.000Z", revokedAt: null });
+    assert.equal((await get(legacy)).status, 404, "the ID namespace's runs are not reachable by name");
+    assert.equal((await api(backend.url, legacy, "POST", "/v1/runs", { plan: planOf({ a: [] }), runId: "r-legacy" })).status, 201);
+    const own = await get(legacy, "/v1/runs/r-legacy");
+    assert.deepEqual(own.body.namespace, { namespaceId: "acme/widgets", namespaceSlug: "acme/widgets" });
+    assert.equal((await get(await issuer.sign("acme/widgets"), "/v1/runs/r-legacy")).status, 404, "and OIDC callers do not reach the name namespace");
   });
 
   it("CLI side: fetches an OIDC token with audience orun from ACTIONS_ID_TOKEN_REQUEST_URL, caches it, and the backend accepts it", async () => {
@@ -132,5 +175,39 @@ describe("backend authentication", () => {
     } finally {
       await fresh.stop();
     }
+  });
+});
+
+describe("orun backend token (CLI)", () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = (await testDatabase("sqlite"))!;
+  });
+  after(async () => {
+    await db?.cleanup();
+  });
+
+  it("scopes tokens to repository IDs: resolves a seen owner/repo, explains an unknown one, lists IDs with names", async () => {
+    const unknown = await runOrun(["backend", "token", "create", "--namespace", "acme/widgets", "--database", db.url]);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /acme\/widgets: no GitHub Actions run of this repository has reached this backend yet/);
+    assert.match(unknown.stderr, /gh api repos\/acme\/widgets --jq \.id/);
+    const store = await openStore(db.url);
+    try {
+      await store.recordNamespace({ id: "4242", slug: "Acme/Widgets", lastSeenAt: new Date().toISOString() });
+    } finally {
+      await store.close();
+    }
+    const created = await runOrun(["backend", "token", "create", "--namespace", "acme/widgets", "--json", "--database", db.url]);
+    assert.equal(created.code, 0, created.stderr);
+    const json = JSON.parse(created.stdout) as { token: string; namespace: string; namespaceSlug: string };
+    assert.deepEqual([json.namespace, json.namespaceSlug], ["4242", "Acme/Widgets"]);
+    assert.match(json.token, /^orun_/);
+    const local = await runOrun(["backend", "token", "create", "--namespace", "local:Team/App", "--database", db.url]);
+    assert.equal(local.code, 0, local.stderr);
+    assert.match(local.stderr, /created token tok_\w+ for local:team\/app \(Team\/App\)/);
+    const list = await runOrun(["backend", "token", "list", "--database", db.url]);
+    assert.match(list.stdout, /\t4242 \(Acme\/Widgets\)\tactive/);
+    assert.match(list.stdout, /\tlocal:team\/app\tactive/);
   });
 });

@@ -7,6 +7,7 @@ import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreK
 import { sweepOnce } from "../../src/remote/backend/sweeper.js";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { repositoryIdFor } from "../support/oidc-issuer.js";
 
 async function listMigrations(url: string): Promise<number[]> {
   if (url.startsWith("sqlite:")) {
@@ -283,7 +284,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(read.headers.get("content-type"), "text/plain; charset=utf-8");
       assert.equal(await read.text(), "=== build ===\nok\n=== test ===\n");
       const job = (await jobsOf(runId))["web@dev.deploy"] as unknown as { logRef: string };
-      assert.equal(job.logRef, `acme/widgets/runs/${runId}/logs/web@dev.deploy.log`);
+      assert.equal(job.logRef, `${repositoryIdFor("acme/widgets")}/runs/${runId}/logs/web@dev.deploy.log`);
       assert.equal((await call("POST", path, "replaced")).status, 200);
       assert.equal((await call("GET", path)).text, "replaced");
       assert.equal((await call("POST", `/v1/runs/${runId}/logs/nojob`, "x")).status, 404);
@@ -354,7 +355,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const again = await openStore(db!.url);
       await again.close();
       const applied = await listMigrations(db!.url);
-      assert.deepEqual(applied, [1, 2, 3]);
+      assert.deepEqual(applied, [1, 2, 3, 4]);
     });
 
     maybe("retention deletes runs idle past the retention period, with their jobs and logs", async () => {

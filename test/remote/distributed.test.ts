@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FIXTURES_DIR } from "../support/cli.js";
-import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
 import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan } from "./processes.js";
 import { isAlive } from "../../src/runtime/records/lock.js";
@@ -118,7 +118,7 @@ describe("distributed runs through the backend", () => {
       const order = ["foundation", "api", "web"].map((c) => lines.indexOf(`${c}@${envName}`));
       assert.deepEqual(order, [...order].sort((x, y) => x - y), `${envName} ran in dependency order`);
     }
-    const run = await backend.store.getRun("acme/widgets", `env-fanout-${runs}`);
+    const run = await backend.store.getRun(repositoryIdFor("acme/widgets"), `env-fanout-${runs}`);
     assert.equal(run?.run.status, "completed");
     // --watch stops by itself once the run is finished (v2's never did).
     const watch = await spawnOrun(["status", "--watch", "--interval", "200ms"], { cwd: dir, env: e }).done;
@@ -165,7 +165,7 @@ describe("distributed runs through the backend", () => {
     assert.equal(r.code, 0, r.output);
     assert.match(r.output, /taking over job svc@dev\.deploy from a previous runner/);
     assert.equal(await fs.readFile(result, "utf8"), "finished-by-second\n");
-    const job = (await backend.store.getRun("acme/widgets", `kill-${runs}`))!.jobs[0];
+    const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), `kill-${runs}`))!.jobs[0];
     assert.deepEqual([job.status, job.attempts], ["success", 2]);
   });
 });
@@ -202,7 +202,7 @@ describe("a runner that loses its lease while alive", () => {
     // The hints name the backend's run, not the local record.
     assert.match(r.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
     assert.match(r.output, /resume {2}orun run --exec-id lease-1 --remote-state\n/);
-    const job = (await backend.store.getRun("acme/widgets", "lease-1"))!.jobs[0];
+    const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), "lease-1"))!.jobs[0];
     assert.notEqual(job.status, "success", "the backend never recorded the superseded runner's result");
   });
 });
@@ -220,7 +220,7 @@ describe("a backend restarted mid-run", () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-restart-"));
     db = (await testDatabase("sqlite"))!;
     let server = await startBackendProcess(db.url);
-    const token = (await spawnOrun(["backend", "token", "create", "--namespace", "acme/widgets", "--database", db.url]).done).output.split("\n")[0].trim();
+    const token = (await spawnOrun(["backend", "token", "create", "--namespace", "local:acme/widgets", "--database", db.url]).done).output.split("\n")[0].trim();
     const gate = path.join(dir, "go");
     const order = path.join(dir, "order");
     const cwd = dir;

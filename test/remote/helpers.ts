@@ -9,6 +9,7 @@ import type { Store } from "../../src/remote/backend/store/types.js";
 import { createToken } from "../../src/remote/backend/auth/tokens.js";
 import type { BackendPlan } from "../../src/remote/protocol.js";
 import { freshSchema } from "../support/postgres.js";
+import { repositoryIdFor } from "../support/oidc-issuer.js";
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -46,8 +47,9 @@ export async function startTestBackend(database: string, options: Partial<Backen
   };
 }
 
-export async function tokenFor(store: Store, namespace: string): Promise<string> {
-  return (await createToken(store, namespace)).token;
+/** A backend token for repository `repo` (owner/name): scoped to the ID the local OIDC issuer gives that repository. */
+export async function tokenFor(store: Store, repo: string): Promise<string> {
+  return (await createToken(store, repositoryIdFor(repo))).token;
 }
 
 export interface ApiResponse<T = Record<string, unknown>> {

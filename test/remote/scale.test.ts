@@ -45,7 +45,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       dir = await fs.mkdtemp(path.join(os.tmpdir(), `orun-scale-${kind}-`));
       const replicas = kind === "postgres" ? 2 : 1;
       for (let i = 0; i < replicas; i++) servers.push(await startBackendProcess(db.url, ["--rate-limit", "100000/100000"]));
-      const token = (await spawnOrun(["backend", "token", "create", "--namespace", "acme/scale", "--database", db.url]).done).output.split("\n")[0].trim();
+      const token = (await spawnOrun(["backend", "token", "create", "--namespace", "local:acme/scale", "--database", db.url]).done).output.split("\n")[0].trim();
       const ledger = path.join(dir, "ledger");
       const dag = randomDag(JOBS);
       const planFile = await writePlan(dir, "scale", dag.map((j) => ({ ...j, run: `echo ${j.id} >> ${ledger}` })));

@@ -4,6 +4,7 @@
 // `ACTIONS_ID_TOKEN_REQUEST_URL` points at.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createHash } from "node:crypto";
 import { SignJWT, exportJWK, generateKeyPair, type JWK, type JWTPayload, type CryptoKey } from "jose";
 
 export interface IssuedClaims extends JWTPayload {
@@ -12,6 +13,15 @@ export interface IssuedClaims extends JWTPayload {
   repository_owner?: string;
   repository_owner_id?: string;
   actor?: string;
+}
+
+/**
+ * The repository ID this issuer puts in tokens for `repo` unless a test
+ * overrides it: stable per name (GitHub names are case-insensitive), distinct
+ * between names, like GitHub's own numeric IDs.
+ */
+export function repositoryIdFor(repo: string): string {
+  return String(1_000_000 + (createHash("sha256").update(repo.toLowerCase()).digest().readUInt32BE(0) % 900_000_000));
 }
 
 export interface LocalOidcIssuer {
@@ -81,7 +91,7 @@ export async function startOidcIssuer(): Promise<LocalOidcIssuer> {
         nbf: now,
         exp: now + (overrides.expiresInS ?? 300),
         repository: repo,
-        repository_id: String(1000 + repo.length),
+        repository_id: repositoryIdFor(repo),
         repository_owner: owner,
         repository_owner_id: "42",
         actor: "octocat",

@@ -67,18 +67,21 @@ export function registerBackendCommands(program: Command): void {
   token
     .command("create")
     .description("Create a token scoped to one namespace; it is printed once and stored hashed")
-    .requiredOption("--namespace <owner/repo>", "repository the token may act for")
+    .requiredOption(
+      "--namespace <repo>",
+      "what the token may act for: a GitHub repository ID, owner/repo of a repository whose GitHub Actions runs reached this backend, or local:<owner/repo> for CI without GitHub",
+    )
     .option("--description <text>", "who or what uses the token")
     .option("--database <url>", DATABASE_HELP)
-    .option("--json", "print {id, token, namespace} as JSON")
+    .option("--json", "print {id, token, namespace, namespaceSlug} as JSON")
     .action(async (opts: { namespace: string; description?: string; database?: string; json?: boolean }) => {
-      const { isValidNamespace, createToken } = await import("../../remote/backend/auth/tokens.js");
-      if (!isValidNamespace(opts.namespace)) throw new OrunError(`--namespace "${opts.namespace}": expected owner/repo`);
+      const { createToken } = await import("../../remote/backend/auth/tokens.js");
       await withStore(opts.database, async (store) => {
-        const { token: secret, record } = await createToken(store, opts.namespace, opts.description);
-        if (opts.json) process.stdout.write(`${JSON.stringify({ id: record.id, token: secret, namespace: record.namespace }, null, 2)}\n`);
+        const { token: secret, record, slug } = await createToken(store, opts.namespace, opts.description);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ id: record.id, token: secret, namespace: record.namespace, namespaceSlug: slug }, null, 2)}\n`);
         else process.stdout.write(`${secret}\n`);
-        process.stderr.write(`created token ${record.id} for ${record.namespace}; it is shown only once (revoke with: orun backend token revoke ${record.id})\n`);
+        const named = slug && slug !== record.namespace ? `${record.namespace} (${slug})` : record.namespace;
+        process.stderr.write(`created token ${record.id} for ${named}; it is shown only once (revoke with: orun backend token revoke ${record.id})\n`);
       });
     });
   token
@@ -97,8 +100,14 @@ export function registerBackendCommands(program: Command): void {
     .option("--database <url>", DATABASE_HELP)
     .action(async (opts: { database?: string }) => {
       await withStore(opts.database, async (store) => {
+        const { LOCAL_PREFIX, isRepositoryId } = await import("../../remote/backend/auth/namespaces.js");
         for (const t of await store.listTokens()) {
-          process.stdout.write(`${t.id}\t${t.namespace}\t${t.revokedAt ? `revoked ${t.revokedAt}` : "active"}\t${t.description ?? ""}\n`);
+          let named = t.namespace;
+          if (isRepositoryId(t.namespace)) {
+            const slug = (await store.namespaceById(t.namespace))?.slug;
+            if (slug) named += ` (${slug})`;
+          } else if (!t.namespace.startsWith(LOCAL_PREFIX)) named += " (name-scoped, from before repository IDs: re-create it)";
+          process.stdout.write(`${t.id}\t${named}\t${t.revokedAt ? `revoked ${t.revokedAt}` : "active"}\t${t.description ?? ""}\n`);
         }
       });
     });

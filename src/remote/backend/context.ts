@@ -5,8 +5,10 @@ import type { Store } from "./store/types.js";
 
 export interface Caller {
   kind: "oidc" | "token";
-  /** `owner/repo`, lower-case: the isolation boundary. */
+  /** The isolation boundary: a GitHub repository ID, `local:<name>`, or a pre-ID token's `owner/repo` (auth/namespaces.ts). */
   namespace: string;
+  /** `owner/repo` for display ("" when unknown). */
+  namespaceSlug: string;
   actor: string | null;
 }
 

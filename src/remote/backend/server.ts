@@ -3,6 +3,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { authenticate } from "./auth/authenticate.js";
+import { NamespaceDirectory } from "./auth/namespaces.js";
 import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
 import type { BackendContext, BackendSettings, RequestContext } from "./context.js";
 import { CORS_HEADERS, HttpError, sendError, sendJson } from "./http.js";
@@ -70,6 +71,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   };
   const backend: BackendContext = { store: options.store, settings, clock: () => ({ now: new Date(), leaseMs: settings.leaseMs }) };
   const oidc = new OidcVerifier(options.oidc);
+  const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
 
@@ -102,7 +104,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
         throw new HttpError(400, "INVALID_REQUEST", `Malformed percent-encoding in ${key}`);
       }
     });
-    const caller = await authenticate(req, backend.store, oidc);
+    const caller = await authenticate(req, backend.store, oidc, namespaces);
     const allowance = limiter.take(caller.namespace);
     if (!allowance.ok) {
       throw new HttpError(429, "RATE_LIMITED", "Rate limit exceeded", {

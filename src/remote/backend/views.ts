@@ -2,12 +2,13 @@
 import type { JobView, RunView } from "../protocol.js";
 import type { JobRecord, RunState } from "./coordinator.js";
 
-export function runView(state: RunState): RunView {
+/** `namespaceSlug` is the caller's name for the run's namespace (they are always the same namespace). */
+export function runView(state: RunState, namespaceSlug: string): RunView {
   const count = (status: JobRecord["status"]) => state.jobs.filter((j) => j.status === status).length;
   const { run } = state;
   return {
     runId: run.runId,
-    namespace: { namespaceId: run.namespace, namespaceSlug: run.namespace },
+    namespace: { namespaceId: run.namespace, namespaceSlug },
     status: run.status,
     planChecksum: run.planChecksum,
     triggerType: run.triggerType,

@@ -1,14 +1,15 @@
 // Who is calling: a GitHub Actions OIDC token or a backend-issued token
 // (decision 9: both are accepted on every route). Either way the caller gets
-// exactly one namespace.
+// exactly one namespace (auth/namespaces.ts).
 import type { IncomingMessage } from "node:http";
 import type { Caller } from "../context.js";
 import { HttpError } from "../http.js";
 import type { Store } from "../store/types.js";
+import type { NamespaceDirectory } from "./namespaces.js";
 import { AuthError, IssuerUnavailable, type OidcVerifier } from "./oidc.js";
 import { looksLikeBackendToken, verifyToken } from "./tokens.js";
 
-export async function authenticate(req: IncomingMessage, store: Store, oidc: OidcVerifier): Promise<Caller> {
+export async function authenticate(req: IncomingMessage, store: Store, oidc: OidcVerifier, namespaces: NamespaceDirectory): Promise<Caller> {
   const header = req.headers.authorization;
   if (!header) throw unauthorized("Missing authorization header");
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -17,11 +18,12 @@ export async function authenticate(req: IncomingMessage, store: Store, oidc: Oid
   if (looksLikeBackendToken(token)) {
     const record = await verifyToken(store, token);
     if (!record) throw unauthorized("Invalid or revoked token");
-    return { kind: "token", namespace: record.namespace, actor: record.description };
+    return { kind: "token", namespace: record.namespace, namespaceSlug: await namespaces.slugOf(record.namespace), actor: record.description };
   }
   try {
     const identity = await oidc.verify(token);
-    return { kind: "oidc", namespace: identity.namespace, actor: identity.actor };
+    await namespaces.seen(identity.repositoryId, identity.repository);
+    return { kind: "oidc", namespace: identity.repositoryId, namespaceSlug: identity.repository, actor: identity.actor };
   } catch (err) {
     if (err instanceof AuthError) throw unauthorized(err.message);
     // Runners retry 5xx: a short issuer outage must not fail a run as if its token were bad.

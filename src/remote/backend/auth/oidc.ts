@@ -1,7 +1,8 @@
 // GitHub Actions OIDC verification (40-remote-state.md §3.2) with jose: RS256
 // only, keys from the issuer's discovery document (cached; refetched when a
 // token names an unknown key id), audience and issuer checked, exp/iat
-// checked, namespace taken from the repository claims.
+// checked, namespace taken from the repository claims: the immutable
+// `repository_id`, with `repository` (owner/name) for display.
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 
 export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
@@ -20,8 +21,10 @@ export interface OidcOptions {
 }
 
 export interface OidcIdentity {
-  namespace: string;
+  /** The repository ID: the namespace, unchanged when the repository is renamed or its name reused. */
   repositoryId: string;
+  /** `owner/name` as the token spells it. */
+  repository: string;
   actor: string;
 }
 
@@ -88,7 +91,9 @@ export class OidcVerifier {
     }
     const repository = String(payload.repository);
     if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new AuthError("Invalid claim: repository must be owner/name");
-    return { namespace: repository.toLowerCase(), repositoryId: String(payload.repository_id), actor: String(payload.actor) };
+    const repositoryId = String(payload.repository_id);
+    if (!/^[1-9][0-9]{0,19}$/.test(repositoryId)) throw new AuthError("Invalid claim: repository_id must be a positive integer");
+    return { repositoryId, repository, actor: String(payload.actor) };
   }
 }
 

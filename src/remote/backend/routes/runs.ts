@@ -11,7 +11,7 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
   const plan = body.plan as BackendPlan | undefined;
   if (!plan || typeof plan !== "object" || !plan.checksum || !Array.isArray(plan.jobs)) throw badRequest("Missing or invalid plan");
   const runId = body.runId === undefined ? randomUUID() : checkId("runId", body.runId);
-  if (body.namespaceId !== undefined && String(body.namespaceId).toLowerCase() !== caller.namespace) throw new HttpError(403, "FORBIDDEN", "Namespace mismatch");
+  if (body.namespaceId !== undefined && String(body.namespaceId).trim().toLowerCase() !== caller.namespace.toLowerCase()) throw new HttpError(403, "FORBIDDEN", "Namespace mismatch");
   let jobs;
   try {
     jobs = initialJobs(plan);
@@ -48,7 +48,7 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
 export async function getRun({ res, params, caller, backend }: RequestContext): Promise<void> {
   const state = await backend.store.getRun(caller.namespace, params.runId);
   if (!state) throw notFound("Run not found");
-  const view = runView(state);
+  const view = runView(state, caller.namespaceSlug);
   sendJson(res, 200, { ...view, run: view });
 }
 

@@ -67,10 +67,24 @@ CREATE INDEX runs_revision ON runs (namespace, revision);
 
 const JOBS_BY_STATUS = `CREATE INDEX jobs_run_status ON jobs (namespace, run_id, status);`;
 
+// Namespaces are keyed by the immutable GitHub repository ID (spec 40 §3.2); the
+// name is display only and follows renames. Rows written before this migration
+// keep their name-keyed namespace: numeric IDs and `local:` names never collide
+// with it, so those runs stay with the tokens that created them.
+const NAMESPACES = `
+CREATE TABLE namespaces (
+  namespace_id   TEXT PRIMARY KEY,
+  namespace_slug TEXT NOT NULL,
+  last_seen_at   TEXT NOT NULL
+);
+CREATE INDEX namespaces_slug ON namespaces (lower(namespace_slug));
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
   { version: 3, name: "jobs by run and status: O(log n) run-status tally", sqlite: JOBS_BY_STATUS, postgres: JOBS_BY_STATUS },
+  { version: 4, name: "namespaces: repository ID → latest repository name", sqlite: NAMESPACES, postgres: NAMESPACES },
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;

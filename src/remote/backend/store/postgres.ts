@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
-import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
+import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store } from "./types.js";
 
@@ -218,6 +218,22 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async readLog(namespace, runId, jobId) {
       const rows = await query<{ content: Buffer }>("SELECT content FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
       return rows[0]?.content;
+    },
+
+    async recordNamespace({ id, slug, lastSeenAt }) {
+      await query(
+        `INSERT INTO namespaces (namespace_id, namespace_slug, last_seen_at) VALUES ($1, $2, $3)
+         ON CONFLICT (namespace_id) DO UPDATE SET namespace_slug = excluded.namespace_slug, last_seen_at = excluded.last_seen_at`,
+        [id, slug, lastSeenAt],
+      );
+    },
+    async namespaceById(id) {
+      const rows = await query<NamespaceRow>("SELECT namespace_id, namespace_slug, last_seen_at FROM namespaces WHERE namespace_id = $1", [id]);
+      return rows[0] ? namespaceFromRow(rows[0]) : undefined;
+    },
+    async namespacesBySlug(slug) {
+      const rows = await query<NamespaceRow>("SELECT namespace_id, namespace_slug, last_seen_at FROM namespaces WHERE lower(namespace_slug) = lower($1) ORDER BY last_seen_at DESC", [slug]);
+      return rows.map(namespaceFromRow);
     },
 
     async insertToken(token) {

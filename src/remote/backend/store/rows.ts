@@ -1,5 +1,6 @@
 // Row ↔ record mapping shared by the SQLite and PostgreSQL stores.
 import type { JobRecord, RunRecord } from "../coordinator.js";
+import type { NamespaceRecord } from "./types.js";
 import type { JobStatus, RunStatus } from "../../protocol.js";
 
 export interface RunRow {
@@ -64,4 +65,14 @@ export function jobFromRow(row: JobRow): JobRecord {
     attempts: Number(row.attempts),
     logBytes: Number(row.log_bytes ?? 0),
   };
+}
+
+export interface NamespaceRow {
+  namespace_id: string;
+  namespace_slug: string;
+  last_seen_at: string;
+}
+
+export function namespaceFromRow(row: NamespaceRow): NamespaceRecord {
+  return { id: row.namespace_id, slug: row.namespace_slug, lastSeenAt: row.last_seen_at };
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
-import { RUN_COLUMNS, jobFromRow, runFromRow, type JobRow, type RunRow } from "./rows.js";
+import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
 export function openSqliteStore(file: string): Store {
@@ -162,6 +162,23 @@ export function openSqliteStore(file: string): Store {
     async readLog(namespace, runId, jobId) {
       const row = db.prepare<[string, string, string], { content: Buffer }>("SELECT content FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId);
       return row ? Buffer.from(row.content) : undefined;
+    },
+
+    async recordNamespace({ id, slug, lastSeenAt }) {
+      db.prepare(
+        `INSERT INTO namespaces (namespace_id, namespace_slug, last_seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (namespace_id) DO UPDATE SET namespace_slug = excluded.namespace_slug, last_seen_at = excluded.last_seen_at`,
+      ).run(id, slug, lastSeenAt);
+    },
+    async namespaceById(id) {
+      const row = db.prepare<[string], NamespaceRow>("SELECT namespace_id, namespace_slug, last_seen_at FROM namespaces WHERE namespace_id = ?").get(id);
+      return row ? namespaceFromRow(row) : undefined;
+    },
+    async namespacesBySlug(slug) {
+      return db
+        .prepare<[string], NamespaceRow>("SELECT namespace_id, namespace_slug, last_seen_at FROM namespaces WHERE lower(namespace_slug) = lower(?) ORDER BY last_seen_at DESC")
+        .all(slug)
+        .map(namespaceFromRow);
     },
 
     async insertToken(token) {

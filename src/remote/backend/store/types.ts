@@ -39,6 +39,13 @@ export interface TokenRecord {
   revokedAt: string | null;
 }
 
+/** A namespace seen in a GitHub Actions OIDC token: its repository ID and the latest name it came with. */
+export interface NamespaceRecord {
+  id: string;
+  slug: string;
+  lastSeenAt: string;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Applies pending migrations (idempotent, safe with concurrent replicas). */
@@ -67,6 +74,12 @@ export interface Store {
    */
   writeLog(namespace: string, runId: string, jobId: string, content: Buffer, options: LogWrite): Promise<LogWriteResult>;
   readLog(namespace: string, runId: string, jobId: string): Promise<Buffer | undefined>;
+
+  /** Records (or refreshes) the name a namespace was last seen with. */
+  recordNamespace(record: NamespaceRecord): Promise<void>;
+  namespaceById(id: string): Promise<NamespaceRecord | undefined>;
+  /** Namespaces last seen with this name, case-insensitively, most recent first (a name can pass between repositories). */
+  namespacesBySlug(slug: string): Promise<NamespaceRecord[]>;
 
   insertToken(token: TokenRecord & { hash: string }): Promise<void>;
   findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
