@@ -69,6 +69,8 @@ export interface StepResult {
   timedOut?: boolean;
   /** Named outputs the step produced (github-actions `steps.<id>.outputs`). */
   outputs?: Record<string, string>;
+  /** The step did not run (its github-actions `if:` was false): recorded and shown as skipped, not completed. */
+  skipped?: boolean;
 }
 
 export interface Runner {
