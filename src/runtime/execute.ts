@@ -84,6 +84,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   };
 
   if (options.dryRun) return dryRun(plan, selection, options, { concurrency, failFast, workdir, planId, emit });
+  refuseUseSteps(options.runner.name, selection.selected);
 
   // The runner's code loads while the record is opened.
   const runnerReady = createRunner(options.runner.name, options.runnerOptions ?? {});
@@ -378,6 +379,29 @@ interface DryRunContext {
   emit(event: RunEvent): void;
 }
 
+function runsUseSteps(runner: string): boolean {
+  return runner === "github-actions";
+}
+
+/**
+ * The seed: "If a step contains use:, the local executor fails fast and asks you to rerun with --gha or
+ * --runner github-actions" — before any job runs, not when the step is reached after others did their work.
+ */
+function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
+  if (runsUseSteps(runner)) return;
+  const uses = jobs.flatMap((job) => {
+    const ordered = orderSteps(job.steps);
+    const keys = stepKeys(ordered);
+    return ordered.flatMap((step, i) => (isUseStep(step) ? [{ job: job.id, step: keys[i]!, use: step.use!.trim() }] : []));
+  });
+  if (uses.length === 0) return;
+  const first = uses[0]!;
+  const more = uses.length > 1 ? ` (and ${uses.length - 1} more use: step${uses.length > 2 ? "s" : ""})` : "";
+  throw new OrunError(`the ${runner} runner cannot run GitHub Actions steps: job ${first.job} step ${first.step} uses ${first.use}${more}`, {
+    hint: "rerun with --gha or --runner github-actions",
+  });
+}
+
 function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): ExecuteResult {
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
@@ -386,7 +410,7 @@ function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: 
     const notes: string[] = [];
     if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
     for (const gate of job.gates ?? []) notes.push(`gated: ${gate.component} must have succeeded in ${gate.environment} for this revision`);
-    if (options.runner.name === "local" && ordered.some(isUseStep)) notes.push("has use: steps — the local runner will refuse them; rerun with --gha or --runner github-actions");
+    if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
     const steps = ordered.map((step, i) => {
       const timeout = timeoutFor(job, step);
       if (timeout !== undefined) {

@@ -259,10 +259,14 @@ test("runner resolution: --gha with another --runner, unknown runners and use: s
   // A use: step auto-selects github-actions in the preview...
   const auto = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir, env: { GITHUB_ACTIONS: "" } });
   assert.match(auto.stdout, /Runner: {4}github-actions \(plan use: step\)/);
-  // ...and an explicit local runner refuses it.
+  // ...and an explicit local or docker runner refuses it before anything runs (the seed's "fails fast").
   const local = await runOrun(["run", "plan.json", "--runner", "local", "--exec-id", "uses"], { cwd: dir });
   assert.equal(local.code, 1);
-  assert.match(local.stdout, /rerun with --gha or --runner github-actions/);
+  assert.match(local.stderr, /✕ the local runner cannot run GitHub Actions steps: job api@dev\.helm step setup-helm uses azure\/setup-helm@v4\.3\.0/);
+  assert.match(local.stderr, /rerun with --gha or --runner github-actions/);
+  assert.equal(existsSync(path.join(dir, ".orun/executions/uses")), false, "no record: nothing ran");
+  const docker = await runOrun(["run", "plan.json", "--runner", "docker", "--dry-run"], { cwd: dir });
+  assert.match(docker.stdout, /the docker runner will refuse them; rerun with --gha/);
   const retry = await runOrun(["run", "plan.json", "--retry"], { cwd: dir });
   assert.match(retry.stderr, /✕ --retry requires --job/);
   const badId = await runOrun(["run", "plan.json", "--exec-id", "../escape"], { cwd: dir });

@@ -51,7 +51,7 @@ export function registerRunCommands(program: Command): void {
     .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
     .option("--runner <name>", "execution backend: local, docker or github-actions")
     .option("--gha", "use the github-actions runner")
-    .option("--pull <policy>", "docker runner: pull job images always, missing (default) or never (env ORUN_DOCKER_PULL)")
+    .option("--pull <policy>", "docker runner: pull each job image once per run (always, the default), only when missing, or never (env ORUN_DOCKER_PULL)")
     .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE)")
     .option("--concurrency <n>", "jobs run at once (1 = strictly sequential); default from the plan", parsePositiveInt)
     .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)")

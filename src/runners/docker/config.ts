@@ -36,7 +36,7 @@ const LABEL_IMAGES: Record<string, string> = {
 const NON_LINUX_LABEL = /^(windows|macos)(-|$)/;
 
 export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv): DockerRunnerConfig {
-  const pullText = (options.pull ?? env.ORUN_DOCKER_PULL ?? "missing").trim().toLowerCase();
+  const pullText = (options.pull ?? env.ORUN_DOCKER_PULL ?? "always").trim().toLowerCase();
   if (!(PULL_POLICIES as readonly string[]).includes(pullText)) {
     throw new OrunError(`invalid --pull value "${pullText}" (expected one of: ${PULL_POLICIES.join(", ")})`);
   }

@@ -186,7 +186,15 @@ export class DockerRunner implements Runner {
 
   private async provideImage(image: string, signal: AbortSignal): Promise<void> {
     const { pull } = this.config;
-    if (pull === "always") return this.engine.pull(image, signal);
+    if (pull === "always") {
+      try {
+        return await this.engine.pull(image, signal);
+      } catch (err) {
+        // Offline, or an image built or imported on this machine: say how to run what is already here.
+        if (signal.aborted || !(err instanceof OrunError) || !(await this.engine.imageExists(image, signal).catch(() => false))) throw err;
+        throw new OrunError(err.message, { hint: `${image} exists locally: run it without pulling with --pull missing (or ORUN_DOCKER_PULL=missing)` });
+      }
+    }
     if (await this.engine.imageExists(image, signal)) return;
     if (pull === "never") {
       throw new OrunError(`docker runner: image ${image} is not present locally and --pull is "never" (pull it first, or use --pull missing)`);

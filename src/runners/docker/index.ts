@@ -9,7 +9,7 @@ export { parseDockerConfig, resolveJobImage, resolveContainerUser } from "./conf
 
 /**
  * Options: `pull` (always|missing|never; env ORUN_DOCKER_PULL, default
- * missing), `dockerImage` (image for jobs without an explicit image; env
+ * always: the seed's runner "pulls the job image", once per image per run), `dockerImage` (image for jobs without an explicit image; env
  * ORUN_DOCKER_IMAGE), `dockerUser` (auto|image|<uid[:gid]>; env ORUN_DOCKER_USER).
  */
 export function createDockerRunner(options: RunnerOptions, hostEnv: NodeJS.ProcessEnv = process.env): Runner {

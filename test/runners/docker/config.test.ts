@@ -31,7 +31,7 @@ describe("docker image resolution", () => {
 
 describe("docker runner options", () => {
   it("reads flags first, then ORUN_DOCKER_* variables, with defaults", () => {
-    assert.deepEqual(parseDockerConfig({}, {}), { pull: "missing", defaultImage: undefined, user: { kind: "auto" } });
+    assert.deepEqual(parseDockerConfig({}, {}), { pull: "always", defaultImage: undefined, user: { kind: "auto" } }, "the seed's docker runner pulls the job image");
     assert.deepEqual(parseDockerConfig({}, { ORUN_DOCKER_PULL: "never", ORUN_DOCKER_IMAGE: "img:1", ORUN_DOCKER_USER: "image" }), {
       pull: "never",
       defaultImage: "img:1",

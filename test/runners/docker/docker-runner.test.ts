@@ -150,6 +150,18 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     await assert.rejects(plain.startJob!(jobContext(run, job)), /^OrunError: docker runner: job web@dev\.mac: runsOn "macos-latest" has no Linux container image/);
   });
 
+  it("pulls the job image by default, and when that fails for an image that exists locally says how to use it", async () => {
+    const run = runContext(workspace.dir, []);
+    const pulling = createDockerRunner({ dockerImage: TEST_IMAGE }, engine.env);
+    const job = planJob("web@dev.always", [{ run: "true" }]);
+    await assert.rejects(pulling.startJob!(jobContext(run, job)), (err: Error) => {
+      assert.ok(err.message.startsWith(`docker runner: failed to pull image ${TEST_IMAGE}: `), err.message);
+      assert.match(err.message, /exists locally: run it without pulling with --pull missing/);
+      return true;
+    });
+    await pulling.cleanup?.(run);
+  });
+
   it("tries to pull a missing image under --pull missing and reports the failure", async () => {
     const unreachable = "localhost:1/orun/none:1";
     const pulling = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "missing" }, engine.env);
