@@ -47,6 +47,37 @@ export function toolCacheDir(): string {
   return path.join(os.homedir() || os.tmpdir(), ".orun", "tool-cache");
 }
 
+const DEFAULT_SERVER_URL = "https://github.com";
+
+/**
+ * server_url, api_url and graphql_url as GitHub derives them: values set
+ * explicitly win; otherwise the API follows the server — api.github.com for
+ * github.com, api.<host> for GHE.com (data residency), <server>/api/v3 (and
+ * <server>/api/graphql) for GitHub Enterprise Server.
+ */
+export function githubUrls(env: Record<string, string | undefined>): { server_url: string; api_url: string; graphql_url: string } {
+  const server = (env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL).replace(/\/+$/, "");
+  let host = "";
+  try {
+    host = new URL(server).hostname.toLowerCase();
+  } catch {
+    // not a URL: treated like an enterprise server, whose API lives under it
+  }
+  let api: string;
+  let graphql: string;
+  if (host === "github.com" || host === "www.github.com") {
+    [api, graphql] = [DEFAULT_API_URL, `${DEFAULT_API_URL}/graphql`];
+  } else if (host.endsWith(".ghe.com")) {
+    const origin = `https://api.${host}`;
+    [api, graphql] = [origin, `${origin}/graphql`];
+  } else {
+    [api, graphql] = [`${server}/api/v3`, `${server}/api/graphql`];
+  }
+  const explicitApi = env.GITHUB_API_URL?.replace(/\/+$/, "");
+  if (explicitApi) graphql = explicitApi.endsWith("/api/v3") ? `${explicitApi.slice(0, -"/v3".length)}/graphql` : `${explicitApi}/graphql`;
+  return { server_url: server, api_url: explicitApi || api, graphql_url: env.GITHUB_GRAPHQL_URL || graphql };
+}
+
 export interface GithubContextInput {
   repo: RepoInfo;
   env: Record<string, string | undefined>;
@@ -79,9 +110,7 @@ export function buildGithubContext(input: GithubContextInput): Record<string, st
     event_path: input.eventPath,
     job: input.jobId,
     workspace: input.workspace,
-    server_url: env.GITHUB_SERVER_URL || "https://github.com",
-    api_url: env.GITHUB_API_URL || DEFAULT_API_URL,
-    graphql_url: env.GITHUB_GRAPHQL_URL || `${(env.GITHUB_API_URL || DEFAULT_API_URL).replace(/\/+$/, "")}/graphql`,
+    ...githubUrls(env),
     token: env.GITHUB_TOKEN ?? "",
     base_ref: env.GITHUB_BASE_REF ?? "",
     head_ref: env.GITHUB_HEAD_REF ?? "",
