@@ -99,6 +99,19 @@ export function expressionScope(scope: Scope, env: Record<string, string>): Expr
   };
 }
 
+/**
+ * Whether a step runs: its `if:` (with GitHub's implicit `success() &&`); a
+ * step without one runs only while its scope has not failed, i.e. `success()`
+ * — so a composite stops at its first failing child, while its `if: always()`
+ * and `if: failure()` children still run. Job-level steps without `if:` are
+ * the runtime's call: it already stops a job at its first fatal failure, and
+ * runs `onFailure: continue` successors and post-phase clean-up steps on purpose.
+ */
+function shouldRun(spec: StepSpec, scope: Scope, exprScope: ExpressionScope): boolean {
+  if (spec.if === undefined && scope.depth === 0) return true;
+  return evaluateCondition(spec.if, exprScope);
+}
+
 /** Runs a step in a scope, records it in `steps`, and never throws for step-level problems. */
 export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Promise<StepOutcome> {
   const { state } = scope;
@@ -107,7 +120,7 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
     const baseEnv = { ...scope.env, ...state.exportedEnv };
     const baseScope = expressionScope(scope, baseEnv);
     baseScope.status.cancelled = io.signal.aborted;
-    if (spec.if !== undefined && !evaluateCondition(spec.if, baseScope)) {
+    if (!shouldRun(spec, scope, baseScope)) {
       scope.steps[spec.key] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
       return { outputs: {}, exitCode: 0, skipped: true };
     }
