@@ -1,12 +1,18 @@
 // The shipped GitHub Actions workflow must fit this repository: its intent
-// directory exists and its environment fan-out covers the plan's environments.
+// directory exists and its environment fan-out covers the plan's environments;
+// and the seed's matrix steps work on that directory against a real backend.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { compilePlan } from "../../src/planner/compile.js";
+import { createToken } from "../../src/remote/backend/auth/tokens.js";
+import { startTestBackend, testDatabase } from "../remote/helpers.js";
+import { killAllChildren, spawnOrun } from "../remote/processes.js";
 
 interface Workflow {
   env: Record<string, string>;
@@ -20,4 +26,46 @@ test("examples/github-actions/remote-state-matrix.yml runs an intent directory o
   const { plan } = await compilePlan({ cwd: workdir, now: new Date(0) });
   const environments = [...new Set(plan.jobs.map((job) => job.environment))].sort();
   assert.deepEqual([...(workflow.jobs["run-env-fanout"].strategy?.matrix?.env_name ?? [])].sort(), environments);
+});
+
+test("the seed's matrix steps run examples/remote-state-matrix through a backend: one leg per job, then an environment fan-out", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "orun-rsm-example-"));
+  const db = (await testDatabase("sqlite"))!;
+  const backend = await startTestBackend(db.url, { leaseMs: 10_000 });
+  t.after(async () => {
+    killAllChildren();
+    await backend.stop();
+    await db.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await cp(path.join(PROJECT_ROOT, "examples/remote-state-matrix"), dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  const token = (await createToken(backend.store, "local:acme/remote-state-matrix")).token;
+  const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "" };
+
+  // The plan job: `orun plan --name remote-state-e2e --all`, then the plan ID from `orun get plans -o json`.
+  assert.equal((await spawnOrun(["plan", "--name", "remote-state-e2e", "--all"], { cwd: dir }).done).code, 0);
+  const plans = JSON.parse((await spawnOrun(["get", "plans", "-o", "json"], { cwd: dir }).done).output) as { Name: string; Checksum: string }[];
+  const planId = plans.find((p) => p.Name === "remote-state-e2e")!.Checksum;
+  const jobs = (JSON.parse((await spawnOrun(["get", "jobs", "--plan", planId, "--all", "-o", "json"], { cwd: dir }).done).output) as { id: string }[]).map((j) => j.id);
+  assert.deepEqual(jobs.sort(), ["api@dev.smoke", "api@stage.smoke", "foundation@dev.smoke", "foundation@stage.smoke", "web@dev.smoke", "web@stage.smoke"]);
+
+  // The matrix: one `orun run <plan_id> --job <id> --remote-state --backend-url … --gha --verbose` per job, all at once,
+  // dependents first, so the backend's DAG order is what holds them back.
+  const legs = [...jobs].reverse().map((job) =>
+    spawnOrun(["run", planId, "--job", job, "--remote-state", "--backend-url", backend.url, "--gha", "--verbose"], { cwd: dir, env: { ...env, ORUN_EXEC_ID: "gha-1-1-matrix" } }),
+  );
+  for (const leg of legs) {
+    const result = await leg.done;
+    assert.equal(result.code, 0, result.output);
+  }
+  const status = JSON.parse((await spawnOrun(["status", "--remote-state", "--exec-id", "gha-1-1-matrix", "--json"], { cwd: dir, env }).done).output) as { state: { jobs: Record<string, { status: string }> } };
+  assert.deepEqual(Object.values(status.state.jobs).map((j) => j.status), jobs.map(() => "completed"));
+  const logs = await spawnOrun(["logs", "--remote-state", "--exec-id", "gha-1-1-matrix", "--job", "foundation@dev.smoke"], { cwd: dir, env }).done;
+  assert.match(logs.output, /foundation@dev on \S+ as runner github-actions, run gha-1-1-matrix/);
+
+  // The environment fan-out: `--env dev` and `--env stage` share another run.
+  const slices = ["dev", "stage"].map((name) => spawnOrun(["run", planId, "--env", name, "--remote-state", "--gha"], { cwd: dir, env: { ...env, ORUN_EXEC_ID: "gha-1-1-env" } }));
+  for (const slice of slices) assert.equal((await slice.done).code, 0);
+  const envStatus = JSON.parse((await spawnOrun(["status", "--remote-state", "--exec-id", "gha-1-1-env", "--json"], { cwd: dir, env }).done).output) as { state: { jobs: Record<string, { status: string }> } };
+  assert.equal(Object.values(envStatus.state.jobs).filter((j) => j.status === "completed").length, 6);
 });
