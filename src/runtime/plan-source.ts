@@ -9,6 +9,9 @@ import path from "node:path";
 import type { Plan } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 
+/** What `orun plan` prints as a plan ID (a checksum prefix), or a full `sha256-…` checksum. */
+const PLAN_ID = /^(sha256-)?[0-9a-f]{6,64}$/;
+
 export interface PlanSourceOptions {
   cwd: string;
   /** Positional ref, else --plan, else ORUN_PLAN_ID. */
@@ -55,7 +58,15 @@ export async function resolveRunPlan(options: PlanSourceOptions): Promise<Resolv
     }
     if (file) return { plan: await store.loadPlanFile(file, { verifyChecksum: true }), storeDir, intentRoot, source: `plan ${path.relative(options.cwd, file) || file}` };
     // Not a stored plan or a file: a component name.
-    return { ...(await compileFresh(options, storeDir, [ref])), intentRoot, source: `fresh plan for component ${ref}` };
+    try {
+      return { ...(await compileFresh(options, storeDir, [ref])), intentRoot, source: `fresh plan for component ${ref}` };
+    } catch (err) {
+      // A plan ID compiled on another machine (a matrix leg without the plan job's .orun/plans) is no component.
+      if (!PLAN_ID.test(ref) || !(err instanceof OrunError) || !/no component matched/.test(err.message)) throw err;
+      throw new OrunError(`no stored plan matches "${ref}" (in ${path.join(storeDir, ".orun", "plans")}) and no component has that name`, {
+        hint: "a plan ID from another machine needs that plan here: copy its .orun/plans (e.g. actions/upload-artifact in the plan job, download-artifact in each leg), or run `orun plan` here first",
+      });
+    }
   }
   if (!intentRoot) {
     throw new OrunError(`no intent.yaml found from ${options.cwd} and no plan given`, {

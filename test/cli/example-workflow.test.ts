@@ -69,3 +69,15 @@ test("the seed's matrix steps run examples/remote-state-matrix through a backend
   const envStatus = JSON.parse((await spawnOrun(["status", "--remote-state", "--exec-id", "gha-1-1-env", "--json"], { cwd: dir, env }).done).output) as { state: { jobs: Record<string, { status: string }> } };
   assert.equal(Object.values(envStatus.state.jobs).filter((j) => j.status === "completed").length, 6);
 });
+
+test("a matrix leg without the plan job's .orun/plans is told to bring the plan, not that no component matched", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "orun-rsm-noplan-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await cp(path.join(PROJECT_ROOT, "examples/remote-state-matrix"), dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  const leg = await spawnOrun(["run", "77d618ffcad2", "--job", "foundation@dev.smoke"], { cwd: dir }).done;
+  assert.equal(leg.code, 1);
+  assert.match(leg.output, /✕ no stored plan matches "77d618ffcad2" \(in .*\.orun\/plans\) and no component has that name/);
+  assert.match(leg.output, /copy its \.orun\/plans \(e\.g\. actions\/upload-artifact/);
+  // A real component name still compiles a fresh plan for it.
+  assert.equal((await spawnOrun(["run", "foundation", "--env", "dev"], { cwd: dir }).done).code, 0);
+});
