@@ -188,6 +188,8 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       if (blocked) return { result: { claimed: false, currentStatus: "pending", depsBlocked: true, reason: `dependency ${blocked} ${byId.get(blocked)?.status}` }, changedJobs: [] };
       const waiting = job.deps.filter((d) => byId.get(d)?.status !== "success");
       if (waiting.length > 0) return { result: { claimed: false, currentStatus: "pending", depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` }, changedJobs: [] };
+      // Its own swept job, untouched since: the runner is back, nothing was handed on.
+      if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       // A pending job that was claimed before lost its runner (swept lease).
       return take(job.attempts > 0);
     }
@@ -201,11 +203,31 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
   }
 }
 
+/**
+ * The owner's heartbeat extends its lease. A runner that stalled past its lease
+ * gets its job back if nobody claimed it since (the sweeper keeps the last
+ * runnerId on the released job); only a runner whose job was handed on is told to abort.
+ */
 export function heartbeatJob(state: RunState, jobId: string, runnerId: string, clock: Clock): Mutation<HeartbeatResponse> {
   const job = findJob(state, jobId);
-  if (job.status !== "running" || job.runnerId !== runnerId) return { result: { ok: false, abort: true }, changedJobs: [] };
-  job.heartbeatAt = clock.now.toISOString();
-  return { result: { ok: true }, changedJobs: [job] };
+  if (!isHeldBy(job, runnerId)) return { result: { ok: false, abort: true }, changedJobs: [] };
+  return { result: { ok: true }, changedJobs: [retake(job, clock.now.toISOString())] };
+}
+
+/** The job is this runner's: running on it, or released by the sweeper and not claimed by anyone since. */
+function isHeldBy(job: JobRecord, runnerId: string): boolean {
+  return job.runnerId === runnerId && (job.status === "running" || job.status === "pending");
+}
+
+/** The holder keeps (or gets back) its job: running, fresh heartbeat; no new attempt. */
+function retake(job: JobRecord, iso: string): JobRecord {
+  if (job.status === "pending") {
+    job.status = "running";
+    job.lastError = null;
+    job.finishedAt = null;
+  }
+  job.heartbeatAt = iso;
+  return job;
 }
 
 /**
@@ -216,7 +238,9 @@ export function heartbeatJob(state: RunState, jobId: string, runnerId: string, c
 export function updateJob(state: RunState, jobId: string, runnerId: string, status: "success" | "failed", error: string | undefined, clock: Clock): Mutation<{ ok: true }> {
   const job = findJob(state, jobId);
   if (job.status === status && job.runnerId === runnerId) return { result: { ok: true }, changedJobs: [] };
-  if (job.status !== "running") throw new CoordinatorError(400, `Job is not running (current: ${job.status})`);
+  // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile.
+  const resumed = job.status === "pending" && job.runnerId === runnerId;
+  if (job.status !== "running" && !resumed) throw new CoordinatorError(400, `Job is not running (current: ${job.status})`);
   if (job.runnerId !== runnerId) throw new CoordinatorError(400, "Runner does not own this job");
   const iso = clock.now.toISOString();
   job.status = status;
@@ -244,13 +268,16 @@ function skipDependents(state: RunState, failedId: string, iso: string): JobReco
   return skipped;
 }
 
-/** Sweeper: abandoned jobs go back to pending so a waiting runner can take them over. */
+/**
+ * Sweeper: abandoned jobs go back to pending so a waiting runner can take them
+ * over. The runnerId stays: if that runner was only stalled and nobody claimed
+ * the job since, its heartbeat or update takes the job back (heartbeatJob).
+ */
 export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<string[]> {
   const released = state.jobs.filter((j) => isLeaseExpired(j, clock));
   for (const job of released) {
     job.lastError = `lease expired (runner ${job.runnerId} stopped heartbeating)`;
     job.status = "pending";
-    job.runnerId = null;
     job.heartbeatAt = null;
   }
   return finishMutation(released.map((j) => j.jobId), released);

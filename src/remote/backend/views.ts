@@ -35,7 +35,8 @@ export function jobView(namespace: string, runId: string, job: JobRecord): JobVi
     component: job.component,
     status: job.status,
     deps: job.deps,
-    runnerId: job.runnerId,
+    // A released (pending) job keeps its last runner internally (coordinator releaseExpiredLeases), but nobody runs it.
+    runnerId: job.status === "pending" ? null : job.runnerId,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     lastError: job.lastError,

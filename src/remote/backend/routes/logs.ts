@@ -14,8 +14,10 @@ async function assertWritable(ctx: RequestContext): Promise<void> {
   const job = state.jobs.find((j) => j.jobId === ctx.params.jobId);
   if (!job) throw notFound("Job not found");
   const runnerId = ctx.url.searchParams.get("runnerId");
-  if (runnerId !== null && (job.status !== "running" || job.runnerId !== runnerId)) {
-    throw new HttpError(409, "CONFLICT", `Job ${job.jobId} is not running on runner ${runnerId} (${job.status}${job.runnerId ? ` on ${job.runnerId}` : ""}): its log belongs to the current attempt`);
+  // A pending job that still names this runner was released from it (lease expired) and claimed by nobody since: still its attempt.
+  if (runnerId !== null && (!["running", "pending"].includes(job.status) || job.runnerId !== runnerId)) {
+    const owner = job.status !== "pending" && job.runnerId ? ` on ${job.runnerId}` : "";
+    throw new HttpError(409, "CONFLICT", `Job ${job.jobId} is not running on runner ${runnerId} (${job.status}${owner}): its log belongs to the current attempt`);
   }
 }
 

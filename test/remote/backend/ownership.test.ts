@@ -1,0 +1,111 @@
+// Who holds a job, over real HTTP on loopback, on SQLite and PostgreSQL: a
+// runner that stalled past its lease gets its job back when nobody took it
+// over; a repeated claim by the holder is the same claim; the holder may
+// report a job it did not start as skipped.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
+
+const LEASE_MS = 60_000;
+
+interface JobBody {
+  jobId: string;
+  status: string;
+  runnerId: string | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`job ownership on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let backend: TestBackend;
+    let token: string;
+    let n = 0;
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(backend.url, token, method, path, body);
+    const create = async (edges: Record<string, string[]>) => {
+      const runId = `own-${++n}-${Date.now()}`;
+      const res = await call("POST", "/v1/runs", { plan: planOf(edges), runId });
+      assert.equal(res.status, 201, res.text);
+      return runId;
+    };
+    const claim = (runId: string, jobId: string, runnerId: string) => call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/claim`, { runnerId });
+    const beat = (runId: string, jobId: string, runnerId: string) => call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/heartbeat`, { runnerId });
+    const update = (runId: string, jobId: string, runnerId: string, status: string, error?: string) => call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/update`, { runnerId, status, error });
+    const job = async (runId: string, jobId: string) => (await call<JobBody>("GET", `/v1/runs/${runId}/jobs/${enc(jobId)}/status`)).body;
+    /** Runs the sweeper as if the lease of every running job had expired (a clock one lease ahead). */
+    const sweepExpired = async () => {
+      const ahead = { now: new Date(Date.now() + LEASE_MS + 1000), leaseMs: LEASE_MS };
+      const { released } = await sweepOnce({ store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ahead }, 365 * 86_400_000);
+      assert.ok(released >= 1, "the sweeper released the stalled runner's job");
+    };
+
+    before(async () => {
+      db = await testDatabase(kind);
+      if (!db) return;
+      // The real sweeper stays out of the way: the tests sweep with a clock of their own.
+      backend = await startTestBackend(db.url, { leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000, rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
+      token = await tokenFor(backend.store, "acme/ownership");
+    });
+    after(async () => {
+      await backend?.stop();
+      await db?.cleanup();
+    });
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+
+    maybe("a stalled runner whose released job nobody claimed gets it back on its next heartbeat, and its result counts", async () => {
+      const runId = await create({ a: [], b: ["a"] });
+      assert.equal((await claim(runId, "a", "r1")).body.claimed, true);
+      await sweepExpired();
+      const released = await job(runId, "a");
+      assert.deepEqual([released.status, released.runnerId], ["pending", null], "released: nobody runs it now");
+      assert.match(String(released.lastError), /lease expired \(runner r1/);
+      // The runner resumes: its log, heartbeat and result are still its own attempt.
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r1`, "output\n")).status, 200);
+      assert.deepEqual((await beat(runId, "a", "r1")).body, { ok: true });
+      const back = await job(runId, "a");
+      assert.deepEqual([back.status, back.runnerId, back.attempts, back.lastError], ["running", "r1", 1, null]);
+      assert.deepEqual((await claim(runId, "a", "r2")).body.claimed, false, "and it is not up for takeover again");
+      assert.equal((await update(runId, "a", "r1", "success")).status, 200);
+      assert.equal((await job(runId, "a")).status, "success");
+      assert.equal((await call("GET", `/v1/runs/${runId}/logs/a`)).text, "output\n");
+    });
+
+    maybe("a stalled runner may report its result straight away (no heartbeat first)", async () => {
+      const runId = await create({ a: [] });
+      await claim(runId, "a", "r1");
+      await sweepExpired();
+      const res = await update(runId, "a", "r1", "failed", "step main: exit status 1");
+      assert.equal(res.status, 200, res.text);
+      const done = await job(runId, "a");
+      assert.deepEqual([done.status, done.runnerId, done.lastError], ["failed", "r1", "step main: exit status 1"]);
+      assert.equal((await call("GET", `/v1/runs/${runId}`)).body.status, "failed");
+    });
+
+    maybe("once another runner claimed the released job, the stalled one is told to abort and its result is refused", async () => {
+      const runId = await create({ a: [] });
+      await claim(runId, "a", "r1");
+      await sweepExpired();
+      const takeover = await claim(runId, "a", "r2");
+      assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
+      assert.deepEqual((await beat(runId, "a", "r1")).body, { ok: false, abort: true });
+      assert.match(String((await update(runId, "a", "r1", "success")).body.error), /does not own/);
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r1`, "late\n")).status, 409);
+      const current = await job(runId, "a");
+      assert.deepEqual([current.status, current.runnerId, current.attempts], ["running", "r2", 2]);
+      assert.equal((await update(runId, "a", "r2", "success")).status, 200);
+    });
+
+    maybe("the released job's own runner claiming it again takes it back as the same attempt", async () => {
+      const runId = await create({ a: [] });
+      await claim(runId, "a", "r1");
+      await sweepExpired();
+      const again = await claim(runId, "a", "r1");
+      assert.equal(again.body.claimed, true);
+      assert.equal(again.body.takeover, undefined);
+      const back = await job(runId, "a");
+      assert.deepEqual([back.status, back.runnerId, back.attempts], ["running", "r1", 1]);
+    });
+  });
+}
