@@ -1,9 +1,11 @@
 // `orun gc --actions`: prune the remote-action cache (layout in
-// action-cache.ts). A version `<owner>/<repo>/<sha>/` goes once no job has
+// action-cache.ts). A version `[@<server>/]<owner>/<repo>/<sha>/` goes once no job has
 // used it for `maxAgeMs` (its `.last-used` stamp, else its `.ready` marker,
 // else the directory itself), together with its markers and the ref files
 // that point at it. Partial downloads and locks go once older than an hour.
-// `shared/` (tool caches) is left alone unless asked.
+// `shared/` (tool caches) is left alone unless asked. Folders of the layout
+// before server namespaces and lower-cased names (e.g. `ACME/Tool/`) are
+// plain `<owner>/<repo>` folders no run reads any more: they age out alike.
 //
 // Safety with concurrent runs: a version whose `<sha>.lock` is younger than
 // an hour, or that a job used within the hour, is never touched. Removal takes that lock itself, re-reads the
@@ -14,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { chmod, lstat, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { lastUsedStamp } from "./action-cache.js";
+import { SERVER_PREFIX, lastUsedStamp } from "./action-cache.js";
 
 /** Locks and partial downloads older than this are leftovers of a dead process. */
 export const STALE_MS = 3_600_000;
@@ -55,10 +57,7 @@ export async function pruneActionCache(options: PruneOptions): Promise<PruneResu
   const root = path.resolve(options.root);
   const now = options.now ?? Date.now();
   const ctx: Ctx = { root, now, cutoff: now - options.maxAgeMs, dryRun: options.dryRun, result: { removed: [], kept: [], bytesFreed: 0 } };
-  for (const owner of await subdirs(root)) {
-    if (owner === "shared") continue;
-    for (const repo of await subdirs(path.join(root, owner))) await pruneRepo(ctx, path.join(root, owner, repo));
-  }
+  for (const repoDir of await repoDirs(root)) await pruneRepo(ctx, repoDir);
   if (options.includeShared) await pruneShared(ctx, path.join(root, "shared"));
   ctx.result.bytesFreed = ctx.result.removed.reduce((sum, entry) => sum + entry.bytes, 0);
   return ctx.result;
@@ -267,6 +266,18 @@ async function makeWritable(full: string): Promise<void> {
   if (!info?.isDirectory()) return;
   await chmod(full, (info.mode & 0o777) | 0o700).catch(() => undefined);
   for (const entry of await readdir(full).catch(() => [] as string[])) await makeWritable(path.join(full, entry));
+}
+
+/** Every `<owner>/<repo>` folder: api.github.com's under the root, other servers' under `@<server>/`. */
+async function repoDirs(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of await subdirs(root)) {
+    if (name === "shared") continue;
+    const top = path.join(root, name);
+    const owners = name.startsWith(SERVER_PREFIX) ? (await subdirs(top)).map((owner) => path.join(top, owner)) : [top];
+    for (const ownerDir of owners) for (const repo of await subdirs(ownerDir)) found.push(path.join(ownerDir, repo));
+  }
+  return found;
 }
 
 async function subdirs(dir: string): Promise<string[]> {

@@ -3,13 +3,18 @@
 // unpacked once into a read-only shared cache, and a per-job copy made of
 // hard links (a byte copy when the job's folder is on another file system).
 //
-// Cache layout (root = $ORUN_ACTIONS_CACHE or ~/.orun/actions):
-//   <root>/<owner>/<repo>/refs/<slug(ref)>   40-hex SHA
-//   <root>/<owner>/<repo>/<sha>/             unpacked repository (read-only)
-//   <root>/<owner>/<repo>/<sha>.ready        written once the tree is complete
-//   <root>/<owner>/<repo>/<sha>.last-used    touched when a job materializes <sha>
-//                                            (`orun gc --actions` ages versions by it;
-//                                            see action-cache-gc.ts)
+// Cache layout (root = $ORUN_ACTIONS_CACHE or ~/.orun/actions), one folder
+// per repository, <repoDir> = <root>/[<@server>/]<owner>/<repo> (see repoCacheDir):
+//   <repoDir>/refs/<slug(ref)>   40-hex SHA
+//   <repoDir>/<sha>/             unpacked repository (read-only)
+//   <repoDir>/<sha>.ready        written once the tree is complete
+//   <repoDir>/<sha>.last-used    touched when a job materializes <sha>
+//                                (`orun gc --actions` ages versions by it;
+//                                see action-cache-gc.ts)
+// Actions from api.github.com sit directly under the root; those of any other
+// API server (GitHub Enterprise, a local twin) under "@<host>", so one
+// server's `acme/tool@v1` is never served for another's. Owner and repository
+// are lower-cased: GitHub's names are case-insensitive.
 import { randomBytes } from "node:crypto";
 import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -38,6 +43,37 @@ function refSlug(ref: string): string {
   return ref.replace(/[^A-Za-z0-9._-]+/g, "_");
 }
 
+/** Marks a server folder; never part of an owner name (see action-ref.ts). */
+export const SERVER_PREFIX = "@";
+
+/**
+ * The cache folder of an API server: "" for api.github.com (the seed's
+ * `~/.orun/actions/<owner>/<repo>` layout), else "@<host>[_<port>][_<path>]",
+ * e.g. `@ghe.example.com_api_v3`.
+ */
+export function serverNamespace(apiUrl: string): string {
+  let where = apiUrl.trim();
+  try {
+    const url = new URL(where);
+    const route = url.pathname.replace(/\/+$/, "");
+    if (url.host === "api.github.com" && !route) return "";
+    where = `${url.host}${route}`;
+  } catch {
+    // not a URL (fetch will say so): still kept apart from every other server
+  }
+  return SERVER_PREFIX + where.replace(/[^A-Za-z0-9.-]+/g, "_");
+}
+
+/** Where `owner/repo` from the API at `apiUrl` is cached. */
+export function repoCacheDir(root: string, apiUrl: string, owner: string, repo: string): string {
+  return path.join(path.resolve(root), serverNamespace(apiUrl), owner.toLowerCase(), repo.toLowerCase());
+}
+
+/** The in-memory key of one repository of one server. */
+function repoKey(endpoint: ApiEndpoint, owner: string, repo: string): string {
+  return `${serverNamespace(endpoint.apiUrl)} ${owner.toLowerCase()}/${repo.toLowerCase()}`;
+}
+
 export class ActionCache {
   readonly root: string;
   private readonly forceCopy: boolean;
@@ -51,14 +87,14 @@ export class ActionCache {
     this.forceCopy = options.forceCopy ?? false;
   }
 
-  private repoDir(owner: string, repo: string): string {
-    return path.join(this.root, owner, repo);
+  private repoDir(endpoint: ApiEndpoint, owner: string, repo: string): string {
+    return repoCacheDir(this.root, endpoint.apiUrl, owner, repo);
   }
 
   /** Ref → SHA. Concurrent callers for the same ref share one lookup. */
   resolveSha(endpoint: ApiEndpoint, owner: string, repo: string, ref: string): Promise<string> {
     if (SHA.test(ref)) return Promise.resolve(ref.toLowerCase());
-    const key = `${endpoint.apiUrl} ${owner}/${repo}@${ref}`;
+    const key = `${repoKey(endpoint, owner, repo)}@${ref}`;
     let pending = this.shas.get(key);
     if (!pending) {
       pending = this.lookupSha(endpoint, owner, repo, ref);
@@ -70,11 +106,12 @@ export class ActionCache {
   }
 
   private async lookupSha(endpoint: ApiEndpoint, owner: string, repo: string, ref: string): Promise<string> {
-    const refFile = path.join(this.repoDir(owner, repo), "refs", refSlug(ref));
+    const repoDir = this.repoDir(endpoint, owner, repo);
+    const refFile = path.join(repoDir, "refs", refSlug(ref));
     try {
       const sha = (await readFile(refFile, "utf8")).trim().toLowerCase();
       // Trust the disk tier only while the content it points to is cached too.
-      if (SHA.test(sha) && (await isDir(path.join(this.repoDir(owner, repo), sha)))) return sha;
+      if (SHA.test(sha) && (await isDir(path.join(repoDir, sha)))) return sha;
     } catch {
       // not cached on disk
     }
@@ -87,7 +124,7 @@ export class ActionCache {
 
   /** Makes sure the repository at `sha` is unpacked in the cache; returns its directory. */
   ensureContent(endpoint: ApiEndpoint, owner: string, repo: string, sha: string): Promise<string> {
-    const key = `${owner}/${repo}@${sha}`;
+    const key = `${repoKey(endpoint, owner, repo)}@${sha}`;
     let pending = this.contents.get(key);
     if (!pending) {
       pending = this.fetchContent(endpoint, owner, repo, sha);
@@ -98,7 +135,7 @@ export class ActionCache {
   }
 
   private async fetchContent(endpoint: ApiEndpoint, owner: string, repo: string, sha: string): Promise<string> {
-    const repoDir = this.repoDir(owner, repo);
+    const repoDir = this.repoDir(endpoint, owner, repo);
     const dir = path.join(repoDir, sha);
     if (await isDir(dir)) return dir;
     await mkdir(repoDir, { recursive: true });
@@ -138,20 +175,20 @@ export class ActionCache {
         return await this.materialize(content, target, await readyTime(content));
       } catch (err) {
         if (attempt > 0) throw err;
-        if (err instanceof TaintedCacheError) await this.discard(owner, repo, sha, content);
-        else if (!(await isDir(content))) this.forget(owner, repo, sha, content); // pruned by `orun gc --actions` meanwhile: fetch again
+        if (err instanceof TaintedCacheError) await this.discard(endpoint, owner, repo, sha, content);
+        else if (!(await isDir(content))) this.forget(endpoint, owner, repo, sha, content); // pruned by `orun gc --actions` meanwhile: fetch again
         else throw err;
       }
     }
   }
 
-  private forget(owner: string, repo: string, sha: string, dir: string): void {
-    this.contents.delete(`${owner}/${repo}@${sha}`);
+  private forget(endpoint: ApiEndpoint, owner: string, repo: string, sha: string, dir: string): void {
+    this.contents.delete(`${repoKey(endpoint, owner, repo)}@${sha}`);
     stamped.delete(dir);
   }
 
-  private async discard(owner: string, repo: string, sha: string, dir: string): Promise<void> {
-    this.forget(owner, repo, sha, dir);
+  private async discard(endpoint: ApiEndpoint, owner: string, repo: string, sha: string, dir: string): Promise<void> {
+    this.forget(endpoint, owner, repo, sha, dir);
     const trash = `${dir}.trash-${randomBytes(4).toString("hex")}`;
     try {
       await rename(dir, trash);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { chmod, cp, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ActionCache, lastUsedStamp } from "../../../src/runners/github-actions/action-cache.js";
+import { ActionCache, lastUsedStamp, repoCacheDir, serverNamespace } from "../../../src/runners/github-actions/action-cache.js";
 import { formatBytes, pruneActionCache } from "../../../src/runners/github-actions/action-cache-gc.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { ACTIONS_SRC, tempDir } from "./helpers.js";
@@ -96,6 +96,23 @@ describe("action cache gc", () => {
 
     const again = await pruneActionCache({ root: cache, maxAgeMs: 30 * DAY, dryRun: false });
     assert.deepEqual(again.removed, [], "a second pass finds nothing");
+  });
+
+  it("prunes other API servers' versions under @<server>/ and the older layout's mixed-case folders alike", async () => {
+    const cache = await freshRoot("servers");
+    const ghe = "@ghe.example.com_api_v3/acme/tool";
+    const oldGhe = await cachedVersion(cache, ghe, sha("a"), 40 * DAY);
+    const oldGheRef = await refFile(cache, ghe, "v1", sha("a"), 40 * DAY);
+    const recentGhe = await cachedVersion(cache, ghe, sha("b"), 1 * DAY);
+    const oldMixedCase = await cachedVersion(cache, "ACME/Tool", sha("c"), 40 * DAY);
+    const recentGithub = await cachedVersion(cache, "acme/tool", sha("d"), 1 * DAY);
+
+    const result = await pruneActionCache({ root: cache, maxAgeMs: 30 * DAY, dryRun: false });
+    const versions = result.removed.filter((e) => e.kind === "version").map((e) => e.detail).sort();
+    assert.deepEqual(versions, [`${ghe}@${sha("a")}`, `ACME/Tool@${sha("c")}`]);
+    assert.deepEqual(result.removed.filter((e) => e.kind === "ref").map((e) => e.path), [`${ghe}/refs/v1`]);
+    for (const gone of [oldGhe, `${oldGhe}.ready`, oldGheRef, oldMixedCase]) assert.equal(existsSync(gone), false, gone);
+    for (const kept of [path.join(recentGhe, "action.yml"), path.join(recentGithub, "action.yml")]) assert.ok(existsSync(kept), kept);
   });
 
   it("dry-run lists exactly what a real run removes and touches nothing", async () => {
@@ -226,7 +243,7 @@ describe("action cache gc with a running cache", () => {
   async function seeded(): Promise<{ repo: string; commit: string; dir: string }> {
     const repo = `probe${++n}`;
     const commit = await api.publishDir("acme", repo, "v1", path.join(ACTIONS_SRC, "remote-probe"));
-    const dir = path.join(root, "cache/acme", repo, commit);
+    const dir = path.join(repoCacheDir(path.join(root, "cache"), api.url, "acme", repo), commit);
     await cp(path.join(ACTIONS_SRC, "remote-probe"), dir, { recursive: true });
     // Files older than the .ready marker, as when unpacked (newer would mean "modified in place").
     for (const name of await listTree(dir)) await age(path.join(dir, name), 41 * DAY);
@@ -265,7 +282,7 @@ describe("action cache gc with a running cache", () => {
     await cache.checkout(endpoint(), "acme", repo, commit, target(`${repo}-1`));
     // Everything counts as old for a gc that thinks it is 60 days later.
     const result = await pruneActionCache({ root: path.join(root, "cache"), maxAgeMs: 30 * DAY, dryRun: false, now: Date.now() + 60 * DAY });
-    assert.ok(result.removed.some((e) => e.detail === `acme/${repo}@${commit}`));
+    assert.ok(result.removed.some((e) => e.detail === `${serverNamespace(api.url)}/acme/${repo}@${commit}`));
     assert.equal(existsSync(dir), false);
 
     const downloads = api.count("tarball");
@@ -289,7 +306,7 @@ describe("action cache gc with a running cache", () => {
         assert.equal(await readFile(path.join(copy, "file.txt"), "utf8"), "original content\n");
       }
       // No trash, lock or temp left behind by either side.
-      const leftovers = (await readdir(path.join(cacheRoot, "acme", repo))).filter((name) => /trash|lock|tmp/.test(name));
+      const leftovers = (await readdir(repoCacheDir(cacheRoot, api.url, "acme", repo))).filter((name) => /trash|lock|tmp/.test(name));
       assert.deepEqual(leftovers, []);
     }
   });

@@ -4,10 +4,11 @@
 // behind a reverse proxy where an enterprise server's `/api/v3` prefix is needed.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cp, rm, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { repoCacheDir, serverNamespace } from "../../../src/runners/github-actions/action-cache.js";
 import { githubUrls } from "../../../src/runners/github-actions/github-context.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { ACTIONS_SRC, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
@@ -100,6 +101,75 @@ describe("github-actions runner: where remote actions come from", () => {
       } finally {
         await h.dispose();
       }
+    });
+  });
+
+  describe("with two API servers and one cache", () => {
+    let a: GitHubApiTwin;
+    let b: GitHubApiTwin;
+    let cacheRoot: string;
+    before(async () => {
+      [a, b] = await Promise.all([new GitHubApiTwin().start(), new GitHubApiTwin().start()]);
+      cacheRoot = await tempDir("sources-cache");
+      for (const [twin, text] of [[a, "from server A"], [b, "from server B"]] as const) {
+        const src = await probeSaying(text);
+        await twin.publishDir("acme", "tool", "v1", src);
+        await twin.publishDir("Acme", "NodeAct", "v1", src);
+        await rm(src, { recursive: true, force: true });
+      }
+    });
+    after(async () => {
+      await Promise.all([a.close(), b.close()]);
+      await rm(cacheRoot, { recursive: true, force: true });
+    });
+
+    /** Ref lookups and downloads each server answered so far. */
+    const requests = (): string[] => [a, b].map((twin) => `${twin.count("commits")} lookups, ${twin.count("tarball")} downloads`);
+    async function runWith(twin: GitHubApiTwin, uses: string[]): Promise<string[]> {
+      const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: { GITHUB_API_URL: twin.url } });
+      try {
+        const runs = await Promise.all(uses.map((use, i) => runJob(h, makeJob(`svc-${i}@dev.tool`, [{ id: "probe", use }]))));
+        return runs.map((r) => {
+          assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+          return r.steps[0].output.split("\n")[0];
+        });
+      } finally {
+        await h.dispose();
+      }
+    }
+
+    it("never serves one server's cached action for another's", async () => {
+      assert.deepEqual(await runWith(a, ["acme/tool@v1"]), ["from server A"]);
+      assert.deepEqual(requests()[1], "0 lookups, 0 downloads");
+      assert.deepEqual(await runWith(b, ["acme/tool@v1"]), ["from server B"]);
+      assert.equal(requests()[1], "1 lookups, 1 downloads", "server B asked for the ref and the tarball");
+      const seen = requests();
+      assert.deepEqual(await runWith(a, ["acme/tool@v1"]), ["from server A"], "server A's copy still cached");
+      assert.deepEqual(requests(), seen, "both now served from disk");
+      const [dirA, dirB] = [repoCacheDir(cacheRoot, a.url, "acme", "tool"), repoCacheDir(cacheRoot, b.url, "acme", "tool")];
+      assert.notEqual(dirA, dirB);
+      assert.notEqual((await readFile(path.join(dirA, "refs/v1"), "utf8")).trim(), (await readFile(path.join(dirB, "refs/v1"), "utf8")).trim());
+      assert.equal(path.relative(cacheRoot, dirA), path.join(`@127.0.0.1_${new URL(a.url).port}`, "acme", "tool"));
+    });
+
+    it("keeps api.github.com's actions at <root>/<owner>/<repo>, other servers under @<host>", () => {
+      assert.equal(serverNamespace("https://api.github.com"), "");
+      assert.equal(serverNamespace("https://api.github.com/"), "");
+      assert.equal(serverNamespace("https://GHE.example.com/api/v3/"), "@ghe.example.com_api_v3");
+      assert.equal(serverNamespace("http://127.0.0.1:8080"), "@127.0.0.1_8080");
+      assert.equal(repoCacheDir("/c", "https://api.github.com", "Actions", "Setup-Node"), path.join("/c", "actions", "setup-node"));
+    });
+
+    it("caches and downloads owner/repo once whatever its letter case", async () => {
+      const [lookups, downloads] = [a.count("commits"), a.count("tarball")];
+      const outputs = await runWith(a, ["Acme/NodeAct@v1", "acme/nodeact@v1", "ACME/NODEACT@v1"]);
+      assert.deepEqual(outputs, ["from server A", "from server A", "from server A"]);
+      assert.deepEqual([a.count("commits") - lookups, a.count("tarball") - downloads], [1, 1], "one ref lookup and one download for three spellings");
+      const seen = requests();
+      assert.deepEqual(await runWith(a, ["aCmE/nOdEaCt@v1"]), ["from server A"]);
+      assert.deepEqual(requests(), seen, "another spelling in a later run is served from disk");
+      assert.deepEqual(await readdir(path.join(cacheRoot, serverNamespace(a.url))), ["acme"]);
+      assert.deepEqual((await readdir(path.join(cacheRoot, serverNamespace(a.url), "acme"))).sort(), ["nodeact", "tool"]);
     });
   });
 });

@@ -4,6 +4,7 @@ import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile, cp, rm } 
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { ACTIONS_SRC, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
 
@@ -37,6 +38,8 @@ describe("github-actions runner: remote actions", () => {
     await rm(cacheRoot, { recursive: true, force: true });
   });
 
+  /** Where the twin's acme/<repo> is cached (see action-sources.test.ts for the layout). */
+  const repoDir = (repo: string): string => repoCacheDir(cacheRoot, api.url, "acme", repo);
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ GITHUB_API_URL: api.url, ...extra });
 
   it("resolves a ref once for N concurrent jobs, downloads once, and hard-links each job's copy", async () => {
@@ -50,7 +53,7 @@ describe("github-actions runner: remote actions", () => {
       assert.equal(made.filter((r) => r.path.includes("/commits/")).length, 1, "one ref lookup for 4 jobs");
       assert.equal(made.filter((r) => r.path.includes("/tarball/")).length, 1, "one download for 4 jobs");
       assert.ok(made.every((r) => r.authorization === "Bearer ghs_twintoken"), "GITHUB_TOKEN sent as a bearer token");
-      const cached = path.join(cacheRoot, "acme/probe", probeSha, "file.txt");
+      const cached = path.join(repoDir("probe"), probeSha, "file.txt");
       const cacheInode = String((await stat(cached)).ino);
       for (const r of runs) {
         assert.equal(r.steps[0].error, undefined, r.steps[0].output);
@@ -58,7 +61,7 @@ describe("github-actions runner: remote actions", () => {
         assert.equal(r.steps[0].outputs?.inode, cacheInode, "job copy is a hard link of the cache");
         assert.equal(r.steps[1].output, `inode=${cacheInode}`);
       }
-      assert.equal((await readFile(path.join(cacheRoot, "acme/probe/refs/v1"), "utf8")).trim(), probeSha);
+      assert.equal((await readFile(path.join(repoDir("probe"), "refs/v1"), "utf8")).trim(), probeSha);
       assert.equal(h.runner.cache.apiRequests, 2);
     } finally {
       api.commitDelayMs = 0;
@@ -74,7 +77,7 @@ describe("github-actions runner: remote actions", () => {
       assert.equal(r.steps[0].error, undefined, r.steps[0].output);
       assert.match(r.steps[0].output, /changed content/);
       assert.equal(api.requests.length, before, "no API request at all");
-      const cacheDir = path.join(cacheRoot, "acme/probe", probeSha);
+      const cacheDir = path.join(repoDir("probe"), probeSha);
       assert.equal(await readFile(path.join(cacheDir, "file.txt"), "utf8"), "original content\n");
       assert.equal(await readFile(path.join(cacheDir, "delete-me.txt"), "utf8"), "bye\n");
       assert.deepEqual((await readdir(cacheDir)).sort(), ["action.yml", "delete-me.txt", "file.txt", "lib"]);
@@ -86,7 +89,7 @@ describe("github-actions runner: remote actions", () => {
   });
 
   it("discards and re-fetches a cached tree that was modified in place through a hard link", async () => {
-    const cached = path.join(cacheRoot, "acme/probe", probeSha, "file.txt");
+    const cached = path.join(repoDir("probe"), probeSha, "file.txt");
     // What an in-place write through a job's hard link (possible as root) does to the shared file.
     await chmod(cached, 0o644);
     await appendFile(cached, "tampered\n");
@@ -98,7 +101,7 @@ describe("github-actions runner: remote actions", () => {
       assert.doesNotMatch(r.steps[0].output, /tampered/);
       assert.equal(api.count("tarball"), downloads + 1, "fetched again");
       assert.equal(await readFile(cached, "utf8"), "original content\n");
-      assert.deepEqual((await readdir(path.join(cacheRoot, "acme/probe"))).sort(), [probeSha, `${probeSha}.last-used`, `${probeSha}.ready`, "refs"], "no trash left; the last-used stamp of orun gc --actions");
+      assert.deepEqual((await readdir(repoDir("probe"))).sort(), [probeSha, `${probeSha}.last-used`, `${probeSha}.ready`, "refs"], "no trash left; the last-used stamp of orun gc --actions");
     } finally {
       await h.dispose();
     }
@@ -113,7 +116,7 @@ describe("github-actions runner: remote actions", () => {
     try {
       const r = await runJob(h, makeJob("svc@dev.xfs", [{ id: "probe", use: "acme/probe@v1" }]));
       assert.equal(r.steps[0].error, undefined, r.steps[0].output);
-      const cacheInode = String((await stat(path.join(cacheRoot, "acme/probe", probeSha, "file.txt"))).ino);
+      const cacheInode = String((await stat(path.join(repoDir("probe"), probeSha, "file.txt"))).ino);
       assert.notEqual(r.steps[0].outputs?.inode, cacheInode);
       assert.match(r.steps[0].output, /original content/);
     } finally {
@@ -125,7 +128,7 @@ describe("github-actions runner: remote actions", () => {
     const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env({ ORUN_ACTIONS_LINK: "copy" }) });
     try {
       const r = await runJob(h, makeJob("svc@dev.copy", [{ id: "probe", use: "acme/probe@v1" }]));
-      const cacheInode = String((await stat(path.join(cacheRoot, "acme/probe", probeSha, "file.txt"))).ino);
+      const cacheInode = String((await stat(path.join(repoDir("probe"), probeSha, "file.txt"))).ino);
       assert.notEqual(r.steps[0].outputs?.inode, cacheInode);
     } finally {
       await h.dispose();
@@ -138,8 +141,8 @@ describe("github-actions runner: remote actions", () => {
       const r = await runJob(h, makeJob("svc@dev.mono", [{ id: "probe", use: "acme/mono/tools/probe@release/v2" }]));
       assert.equal(r.steps[0].error, undefined, r.steps[0].output);
       assert.match(r.steps[0].output, /original content\nhelper from lib/);
-      assert.equal((await readFile(path.join(cacheRoot, "acme/mono/refs/release_v2"), "utf8")).trim(), monoSha);
-      assert.equal(await readFile(path.join(cacheRoot, "acme/mono", monoSha, "README.md"), "utf8"), "monorepo root\n");
+      assert.equal((await readFile(path.join(repoDir("mono"), "refs/release_v2"), "utf8")).trim(), monoSha);
+      assert.equal(await readFile(path.join(repoDir("mono"), monoSha, "README.md"), "utf8"), "monorepo root\n");
     } finally {
       await h.dispose();
     }
@@ -192,7 +195,7 @@ describe("github-actions runner: remote actions", () => {
         const r = await runJob(h, makeJob("svc@dev.evil", [{ id: "x", use: `acme/${repo}@v1` }]));
         assert.match(r.steps[0].error ?? "", pattern);
         assert.deepEqual(await readdir(root), ["cache"], "nothing written next to the cache");
-        const repoDir = path.join(cache, "acme", repo);
+        const repoDir = repoCacheDir(cache, api.url, "acme", repo);
         assert.deepEqual(await readdir(repoDir), ["refs"], "no content dir, no leftovers");
         await assert.rejects(stat("/tmp/orun-absolute-escape.txt"));
       } finally {
