@@ -19,7 +19,7 @@ import { ActionCache, defaultCacheRoot } from "./action-cache.js";
 import { interpolate } from "./expressions.js";
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
-import { createJobState, removeJobTemp, type JobState } from "./job-state.js";
+import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { isUseStep } from "../runner.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
@@ -88,6 +88,7 @@ export class GithubActionsRunner implements Runner {
         const scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
         await runPreHook(preSpec(step, key), scope, io);
       } catch (err) {
+        state.failedSteps.add(`pre ${key}`);
         throw new Error(state.masker.mask(`pre of step ${key} (${step.use}): ${err instanceof Error ? err.message : String(err)}`));
       } finally {
         dispose();
@@ -133,10 +134,13 @@ export class GithubActionsRunner implements Runner {
     const pre = state.preOutput.get(key);
     state.preOutput.delete(key);
     for (const line of pre ?? []) emit(state.masker.mask(line));
+    // A retry replaces the step's earlier attempt: only its final result counts for job.status and failure().
+    state.failedSteps.delete(key);
     let scope: Scope;
     try {
       scope = jobScope(state, ctx.job, step, ctx.env, ctx.cwd);
     } catch (err) {
+      state.failedSteps.add(key);
       return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
     }
     const { io, dispose } = this.stepIO(ctx, state, emit);
@@ -158,7 +162,7 @@ export class GithubActionsRunner implements Runner {
       io,
     );
     dispose();
-    state.failed = scope.failed;
+    if (outcome.error !== undefined) state.failedSteps.add(key);
     const output = lines.slice(first).join("\n").replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {} };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
@@ -199,7 +203,7 @@ export class GithubActionsRunner implements Runner {
       let errors: string[] = [];
       if (state.posts.length) {
         const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => lines.push(line));
-        errors = await runPostHooks(state, io, outcome.failed || state.failed);
+        errors = await runPostHooks(state, io, outcome.failed || jobFailed(state));
         dispose();
       }
       const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
@@ -237,7 +241,7 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
   const jobEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(declared)) if (!stepEnvKeys.has(key)) jobEnv[key] = value;
   for (const key of stepEnvKeys) if (job.job.env?.[key] !== undefined) jobEnv[key] = String(job.job.env[key]);
-  const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: state.failed, depth: 0, baseDir: job.jobDir, cwd, owner: "" };
+  const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: jobFailed(state), depth: 0, baseDir: job.jobDir, cwd, owner: "" };
   // Job-level values may use expressions too (with the job env itself as `env`).
   const exprScope = expressionScope(scope, jobEnv);
   for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);

@@ -63,7 +63,17 @@ export interface JobState {
   /** Remote action copies made for this job, by `owner/repo@sha`. */
   actionCopies: Map<string, Promise<string>>;
   actionNames: Map<string, number>;
-  failed: boolean;
+  /**
+   * Keys of the job-level steps (and pres) whose latest result is a failure.
+   * A retried step that then succeeds leaves this set, so only final results
+   * make `job.status` / `failure()` fail.
+   */
+  failedSteps: Set<string>;
+}
+
+/** Has the job failed so far (some step's final result is a failure)? */
+export function jobFailed(state: JobState): boolean {
+  return state.failedSteps.size > 0;
 }
 
 /** Folder name for a job: readable, safe for any ID, unique per ID. */
@@ -157,7 +167,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     secrets,
     actionCopies: new Map(),
     actionNames: new Map(),
-    failed: false,
+    failedSteps: new Set(),
   };
 }
 

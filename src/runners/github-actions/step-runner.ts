@@ -13,7 +13,7 @@ import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall
 import { fileCommandEnv } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
-import type { HoistedPre, JobState, StepRecord } from "./job-state.js";
+import { jobFailed, type HoistedPre, type JobState, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
 import { withScriptFile } from "../process/script-file.js";
@@ -87,7 +87,7 @@ export function expressionScope(scope: Scope, env: Record<string, string>): Expr
       inputs: scope.inputs,
       steps: scope.steps as unknown as ContextValue,
       runner: state.runner,
-      job: { status: scope.failed || state.failed ? "failure" : "success", container: {}, services: {} },
+      job: { status: scope.failed || jobFailed(state) ? "failure" : "success", container: {}, services: {} },
       secrets: state.secrets,
       vars: {},
       needs: {},

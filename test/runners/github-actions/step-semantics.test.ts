@@ -5,9 +5,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { makeHarness, makeJob, runJob, type Harness } from "./helpers.js";
+import type { PlanStep } from "../../../src/model/plan.js";
+import { runOrun } from "../../support/cli.js";
+import { makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
 
 /** Writes `<workspace>/<dir>/action.yml` (and any extra files) and returns `./<dir>`. */
 async function writeAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
@@ -94,5 +96,59 @@ runs:
     assert.equal(r.steps[1].error, undefined);
     assert.ok(existsSync(path.join(jobDir, "CLEANED")));
     assert.ok(!existsSync(path.join(jobDir, "GUARDED")), "an explicit if: success() still sees the failure");
+  });
+});
+
+/** A node action whose post (under `post-if`) appends `post <tag> ok` to POSTS in the job directory. */
+async function writePostAction(ws: string, dir: string, postIf: string, post = "require('node:fs').appendFileSync('POSTS', `post ${process.env.INPUT_TAG} ok\\n`);"): Promise<string> {
+  const root = path.join(ws, dir);
+  await mkdir(root, { recursive: true });
+  await writeFile(
+    path.join(root, "action.yml"),
+    `name: ${path.basename(dir)}\ninputs:\n  tag:\n    default: x\nruns:\n  using: node20\n  main: main.cjs\n  post: post.cjs\n  post-if: ${postIf}\n`,
+  );
+  await writeFile(path.join(root, "main.cjs"), "console.log(`main ${process.env.INPUT_TAG}`);\n");
+  await writeFile(path.join(root, "post.cjs"), `${post}\n`);
+  return `./${dir}`;
+}
+
+/** Writes `<name>-plan.json`: one job `app@dev.<name>` working in `<ws>/<name>` (returned). */
+async function writePlan(ws: string, name: string, steps: Partial<PlanStep>[]): Promise<string> {
+  const job = makeJob(`app@dev.${name}`, steps);
+  job.path = name;
+  await mkdir(path.join(ws, name), { recursive: true });
+  await writeFile(path.join(ws, `${name}-plan.json`), JSON.stringify(makePlan([job])));
+  return path.join(ws, name);
+}
+
+describe("orun run --gha: step results across retries, cancels and the record", () => {
+  let ws: string;
+  let cache: string;
+  before(async () => {
+    ws = await tempDir("semantics-ws");
+    cache = await tempDir("semantics-cache");
+  });
+  after(async () => {
+    await rm(ws, { recursive: true, force: true });
+    await rm(cache, { recursive: true, force: true });
+  });
+  const env = (): NodeJS.ProcessEnv => ({ ORUN_ACTIONS_CACHE: cache, GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "" });
+
+  it("a step that succeeds on retry counts as succeeded: failure() steps skip, job.status is success, post-if: success() posts run", async () => {
+    const save = await writePostAction(ws, "acts/save", "success()");
+    const flaky = 'n=$(cat COUNT 2>/dev/null || echo 0); n=$((n+1)); echo $n > COUNT; echo "attempt $n"; [ "$n" -ge 2 ]';
+    const onFailure = { id: "on-failure", if: "failure()", run: "touch FAILURE_RAN" };
+    const dir = await writePlan(ws, "retry", [
+      { id: "cache", use: save, with: { tag: "cache" } },
+      { id: "flaky", run: flaky, retry: 1 },
+      onFailure,
+      { id: "status", run: 'echo "${{ job.status }}" > STATUS' },
+    ]);
+    const r = await runOrun(["run", "retry-plan.json", "--gha", "--exec-id", "retry-1"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await readFile(path.join(dir, "COUNT"), "utf8"), "2\n");
+    assert.ok(!existsSync(path.join(dir, "FAILURE_RAN")), "if: failure() is false once the retry succeeded");
+    assert.equal(await readFile(path.join(dir, "STATUS"), "utf8"), "success\n");
+    assert.equal(await readFile(path.join(dir, "POSTS"), "utf8"), "post cache ok\n", "the post-if: success() post ran");
   });
 });
