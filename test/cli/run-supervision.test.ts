@@ -67,6 +67,20 @@ for (const signal of ["SIGKILL", "SIGHUP"] as const) {
   });
 }
 
+test("SIGKILL to orun mid-step under --gha (the seed's matrix runner): the step's process group goes too", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: LONG_STEP }] }]);
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "g", "--gha"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "" }, stdio: "ignore" });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const pidFile = path.join(dir, "step.pid");
+  await until(async () => existsSync(pidFile) && (await readFile(pidFile, "utf8")).trim() !== "", "the step to start");
+  const group = Number((await readFile(pidFile, "utf8")).trim());
+  assert.ok(groupAlive(group));
+  child.kill("SIGKILL");
+  await exited;
+  await until(() => !groupAlive(group), `every process of step group ${group} to be stopped`, 10_000);
+  assert.deepEqual((await readLines(path.join(dir, "runs"))).map((l) => l.split(" ")[0]), ["start"], "killed outright: no clean-up line, no end");
+});
+
 test("orun run | head: the run goes on without its reader, completes its record and keeps its exit status", async (t) => {
   const jobs: JobSpec[] = [
     { id: "a@dev.x", steps: [{ run: "echo x >> runs" }] },

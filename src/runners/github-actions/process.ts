@@ -1,8 +1,17 @@
-// Runs one script/action process through the shared process helper
-// (process group, abort, kill escalation) and turns its output stream into
-// lines for the workflow-command processor: nothing is shown or kept
-// before a whole line has been through command handling and masking.
-import { runProcess } from "../process/run-process.js";
+// Runs one script/action process and turns its output stream into lines for
+// the workflow-command processor: nothing is shown or kept before a whole
+// line has been through command handling and masking.
+//
+// Processes start through the native spawn helper when it was built (as the
+// local runner's steps do): when orun dies without stopping them (SIGKILL, a
+// crash), the helper kills them, so a remote-state takeover or a resume never
+// runs a job beside a survivor of the dead runner. Without the helper (or
+// with ORUN_LOCAL_SPAWNER=direct) they start from this process.
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { NativeSpawner } from "../process/native-spawner.js";
+import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process/run-process.js";
 import { LineSplitter } from "./workflow-commands.js";
 
 export interface SpawnRequest {
@@ -24,7 +33,7 @@ export interface SpawnOutcome {
 
 export async function spawnProcess(request: SpawnRequest): Promise<SpawnOutcome> {
   const lines = new LineSplitter(request.onLine);
-  const outcome = await runProcess({
+  const outcome = await start({
     command: request.command,
     args: request.args,
     cwd: request.cwd,
@@ -34,4 +43,23 @@ export async function spawnProcess(request: SpawnRequest): Promise<SpawnOutcome>
   });
   lines.flush();
   return { exitCode: outcome.exitCode, timedOut: outcome.timedOut, error: outcome.error };
+}
+
+let spawner: Promise<NativeSpawner | undefined> | undefined;
+
+/** One helper for the whole orun process, started on first use; it exits with orun (its input closes). */
+function sharedSpawner(): Promise<NativeSpawner | undefined> {
+  spawner ??= (async () => {
+    if ((process.env.ORUN_LOCAL_SPAWNER ?? "").trim().toLowerCase() === "direct") return undefined;
+    const outputDir = mkdtempSync(path.join(os.tmpdir(), "orun-gha-out-"));
+    process.once("exit", () => rmSync(outputDir, { recursive: true, force: true }));
+    return NativeSpawner.start(outputDir, {});
+  })().catch(() => undefined);
+  return spawner;
+}
+
+async function start(request: ProcessRequest): Promise<ProcessOutcome> {
+  const helper = await sharedSpawner();
+  // The request's env is the process's whole environment (the runner builds it), not an overlay.
+  return helper?.alive ? helper.run(request, { inheritEnv: false }) : runProcess(request);
 }
