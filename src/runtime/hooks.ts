@@ -28,9 +28,16 @@ export interface ExecutionHooks {
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
   onStepFinished?(job: PlanJob, stepKey: string, output: string, failed: boolean): Promise<void>;
   /**
+   * A job this execution will not run: `blocked` by an approval policy or a
+   * promotion gate (after beforeJob admitted it), or `skipped` (a dependency
+   * failed, fail-fast, cancellation). Fire and forget: the hooks report it
+   * in the background and close() waits for the reports.
+   */
+  onJobNotRun?(job: PlanJob, status: "skipped" | "blocked", reason: string): void;
+  /**
    * Promotion-gate evidence kept elsewhere (remote state: the backend's runs
-   * of the same source revision, decision 8). True when satisfied; false when
-   * this source has no evidence — then local execution history decides.
+   * of the same source revision, decision 8). When present it alone decides:
+   * local execution history is not consulted.
    */
   gateSatisfied?(gate: PromotionGate, revision: string): Promise<boolean>;
   /** Called once when the run ends, success or not. */
