@@ -121,7 +121,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("GET", "/v1/runs/nope")).status, 404);
     });
 
-    maybe("claims: no deps → claimed; pending dep → depsWaiting; running → not re-entrant; done → currentStatus", async () => {
+    maybe("claims: no deps → claimed; pending dep → depsWaiting; running → the holder's repeat succeeds, others wait; done → currentStatus", async () => {
       const runId = await create({ a: [], b: ["a"] });
       const waiting = await claim(runId, "b", "r1");
       assert.deepEqual([waiting.status, waiting.body.claimed, waiting.body.depsWaiting, waiting.body.currentStatus], [200, false, true, "pending"]);
@@ -131,10 +131,10 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const jobs = await jobsOf(runId);
       assert.equal(jobs.a.status, "running");
       assert.equal(jobs.a.runnerId, "r1");
-      for (const runner of ["r1", "r2"]) {
-        const again = await claim(runId, "a", runner);
-        assert.deepEqual([again.body.claimed, again.body.currentStatus], [false, "running"]);
-      }
+      const repeated = await claim(runId, "a", "r1");
+      assert.deepEqual([repeated.body.claimed, repeated.body.takeover], [true, undefined], "a retried claim by the holder is the same claim");
+      const other = await claim(runId, "a", "r2");
+      assert.deepEqual([other.body.claimed, other.body.currentStatus], [false, "running"]);
       assert.equal((await update(runId, "a", "r1", "success")).status, 200);
       const done = await claim(runId, "a", "r2");
       assert.deepEqual([done.body.claimed, done.body.currentStatus], [false, "success"]);

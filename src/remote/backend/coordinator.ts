@@ -194,6 +194,8 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       return take(job.attempts > 0);
     }
     case "running":
+      // A repeated claim by the holder (its first answer was lost and it retried): the same claim, not a second attempt.
+      if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       if (isLeaseExpired(job, clock)) return take(true);
       return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}` }, changedJobs: [] };
     case "skipped":

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
 import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
+import { repositoryIdFor } from "../../support/oidc-issuer.js";
 
 const LEASE_MS = 60_000;
 
@@ -95,6 +96,29 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const current = await job(runId, "a");
       assert.deepEqual([current.status, current.runnerId, current.attempts], ["running", "r2", 2]);
       assert.equal((await update(runId, "a", "r2", "success")).status, 200);
+    });
+
+    maybe("a repeated claim by the holder succeeds without counting a second attempt, even past its lease", async () => {
+      const runId = await create({ a: [] });
+      assert.equal((await claim(runId, "a", "r1")).body.claimed, true);
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r1`, "kept\n")).status, 200);
+      for (let i = 0; i < 2; i++) {
+        const again = await claim(runId, "a", "r1");
+        assert.deepEqual([again.status, again.body.claimed, again.body.takeover, again.body.leaseMs], [200, true, undefined, LEASE_MS], again.text);
+      }
+      assert.deepEqual([(await job(runId, "a")).attempts, (await job(runId, "a")).runnerId], [1, "r1"]);
+      // Its lease ran out but the sweeper has not run yet: still its own claim, not a takeover that would reset its log.
+      const late = await backend.store.mutateRun(repositoryIdFor("acme/ownership"), runId, "all", (state) => {
+        state.jobs[0]!.heartbeatAt = new Date(Date.now() - 2 * LEASE_MS).toISOString();
+        return { result: true, changedJobs: [state.jobs[0]!] };
+      });
+      assert.equal(late, true);
+      const again = await claim(runId, "a", "r1");
+      assert.deepEqual([again.body.claimed, again.body.takeover], [true, undefined]);
+      const held = await job(runId, "a");
+      assert.deepEqual([held.status, held.attempts], ["running", 1]);
+      assert.equal((await call("GET", `/v1/runs/${runId}/logs/a`)).text, "kept\n");
+      assert.equal((await claim(runId, "a", "r2")).body.claimed, false, "the repeat refreshed its lease");
     });
 
     maybe("the released job's own runner claiming it again takes it back as the same attempt", async () => {
