@@ -90,9 +90,14 @@ export interface ClaimResponse {
   leaseMs?: number;
 }
 
+/** Terminal statuses a job's owner may report. */
+export type UpdateStatus = "success" | "failed" | "skipped";
+
 export interface UpdateRequest {
   runnerId: string;
-  status: "success" | "failed";
+  /** `skipped`: the owner decided not to run the job (e.g. fail-fast); its pending dependents are skipped too. */
+  status: UpdateStatus;
+  /** Why it failed or was skipped. */
   error?: string;
 }
 

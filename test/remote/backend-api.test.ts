@@ -163,7 +163,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const stranger = await update(runId, "a", "r2", "success");
       assert.equal(stranger.status, 400);
       assert.match(String(stranger.body.error), /does not own/);
-      assert.equal((await update(runId, "a", "r1", "skipped")).status, 400);
+      const unknown = await update(runId, "a", "r1", "cancelled");
+      assert.equal(unknown.status, 400);
+      assert.match(String(unknown.body.error), /'success', 'failed' or 'skipped'/);
       assert.equal((await update(runId, "a", "r1", "success")).status, 200);
       assert.equal((await update(runId, "a", "r1", "success")).status, 200, "a retried update is idempotent");
       assert.equal((await update(runId, "a", "r1", "failed")).status, 400, "but cannot flip a finished job");

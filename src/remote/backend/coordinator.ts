@@ -3,7 +3,7 @@
 // inside a locked transaction, call one of these, and persist what changed,
 // so the rules live here once for SQLite and PostgreSQL alike.
 import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js";
-import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus } from "../protocol.js";
+import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus, UpdateStatus } from "../protocol.js";
 
 export interface JobRecord {
   jobId: string;
@@ -234,10 +234,11 @@ function retake(job: JobRecord, iso: string): JobRecord {
 
 /**
  * Terminal update by the owner. Repeating the same terminal status is
- * idempotent (a retried request after a lost response). A failure marks every
- * pending transitive dependent `skipped`, so their runners stop waiting.
+ * idempotent (a retried request after a lost response). A failure, or a job
+ * its runner decided not to run (`skipped`), marks every pending transitive
+ * dependent `skipped`, so their runners stop waiting.
  */
-export function updateJob(state: RunState, jobId: string, runnerId: string, status: "success" | "failed", error: string | undefined, clock: Clock): Mutation<{ ok: true }> {
+export function updateJob(state: RunState, jobId: string, runnerId: string, status: UpdateStatus, error: string | undefined, clock: Clock): Mutation<{ ok: true }> {
   const job = findJob(state, jobId);
   if (job.status === status && job.runnerId === runnerId) return { result: { ok: true }, changedJobs: [] };
   // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile.
@@ -247,22 +248,23 @@ export function updateJob(state: RunState, jobId: string, runnerId: string, stat
   const iso = clock.now.toISOString();
   job.status = status;
   job.finishedAt = iso;
-  job.lastError = status === "failed" ? (error ?? "failed") : null;
+  job.lastError = status === "success" ? null : (error ?? status);
   const changed = [job];
-  if (status === "failed") changed.push(...skipDependents(state, jobId, iso));
+  if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
   return finishMutation({ ok: true }, changed);
 }
 
-function skipDependents(state: RunState, failedId: string, iso: string): JobRecord[] {
+/** Skips every pending transitive dependent of `originId`, which ended `outcome` (failed or skipped). */
+function skipDependents(state: RunState, originId: string, outcome: "failed" | "skipped", iso: string): JobRecord[] {
   const skipped: JobRecord[] = [];
-  const queue = [failedId];
+  const queue = [originId];
   while (queue.length > 0) {
     const cause = queue.shift() as string;
     for (const dependent of state.jobs) {
       if (dependent.status !== "pending" || !dependent.deps.includes(cause)) continue;
       dependent.status = "skipped";
       dependent.finishedAt = iso;
-      dependent.lastError = cause === failedId ? `dependency ${failedId} failed` : `dependency ${cause} skipped (upstream ${failedId} failed)`;
+      dependent.lastError = cause === originId ? `dependency ${originId} ${outcome}` : `dependency ${cause} skipped (upstream ${originId} ${outcome})`;
       skipped.push(dependent);
       queue.push(dependent.jobId);
     }

@@ -131,5 +131,26 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const back = await job(runId, "a");
       assert.deepEqual([back.status, back.runnerId, back.attempts], ["running", "r1", 1]);
     });
+    maybe("the holder reports a job it decided not to run as skipped: its pending dependents are skipped and the run finishes", async () => {
+      const runId = await create({ a: [], b: ["a"], c: ["b"], d: [] });
+      assert.equal((await update(runId, "a", "r1", "skipped", "not started")).status, 400, "only a claimed job can be reported");
+      await claim(runId, "a", "r1");
+      assert.match(String((await update(runId, "a", "r2", "skipped")).body.error), /does not own/);
+      const reason = "not started: fail-fast (job x@dev.build failed)";
+      const res = await update(runId, "a", "r1", "skipped", reason);
+      assert.equal(res.status, 200, res.text);
+      assert.equal((await update(runId, "a", "r1", "skipped", reason)).status, 200, "a retried report is idempotent");
+      assert.deepEqual([(await job(runId, "a")).status, (await job(runId, "a")).lastError], ["skipped", reason]);
+      assert.deepEqual([(await job(runId, "b")).status, (await job(runId, "b")).lastError], ["skipped", "dependency a skipped"]);
+      assert.deepEqual([(await job(runId, "c")).status, (await job(runId, "c")).lastError], ["skipped", "dependency b skipped (upstream a skipped)"]);
+      const blocked = await claim(runId, "c", "r3");
+      assert.deepEqual([blocked.body.claimed, blocked.body.depsBlocked], [false, true]);
+      assert.equal((await call("GET", `/v1/runs/${runId}`)).body.status, "running", "d is still to run");
+      await claim(runId, "d", "r4");
+      await update(runId, "d", "r4", "success");
+      const run = (await call("GET", `/v1/runs/${runId}`)).body;
+      assert.deepEqual([run.status, run.jobSkipped, run.jobDone], ["failed", 3, 1], "finished: every job is terminal");
+      assert.ok(run.finishedAt);
+    });
   });
 }

@@ -112,11 +112,13 @@ export async function claim(ctx: RequestContext): Promise<void> {
 export async function update(ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
   const runnerId = checkId("runnerId", body.runnerId);
-  if (body.status !== "success" && body.status !== "failed") throw badRequest("status must be 'success' or 'failed'");
   const status = body.status;
+  if (status !== "success" && status !== "failed" && status !== "skipped") throw badRequest("status must be 'success', 'failed' or 'skipped'");
   const error = typeof body.error === "string" ? body.error.slice(0, 4000) : undefined;
   const clock = ctx.backend.clock();
-  sendJson(ctx.res, 200, await mutate(ctx, status === "failed" ? "all" : { jobIds: [ctx.params.jobId] }, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock)));
+  // Failed and skipped jobs skip their dependents: those need every job loaded.
+  const scope: MutationScope = status === "success" ? { jobIds: [ctx.params.jobId] } : "all";
+  sendJson(ctx.res, 200, await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock)));
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {
