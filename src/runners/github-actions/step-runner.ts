@@ -7,7 +7,7 @@ import path from "node:path";
 import { ActionCache } from "./action-cache.js";
 import { loadActionMetadata, type ActionMetadata, type CompositeStep, type DockerRuns } from "./action-metadata.js";
 import { formatRemoteRef, parseActionRef } from "./action-ref.js";
-import { evaluateCondition, interpolate, type ContextValue, type ExpressionScope } from "./expressions.js";
+import { evaluate, evaluateCondition, interpolate, splitTemplate, stringify, type ContextValue, type ExpressionScope } from "./expressions.js";
 import { runWithFileCommands, type CommandRun } from "./command-run.js";
 import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall } from "./docker-action.js";
 import { fileCommandEnv } from "./file-commands.js";
@@ -112,12 +112,34 @@ function shouldRun(spec: StepSpec, scope: Scope, exprScope: ExpressionScope): bo
   return evaluateCondition(spec.if, exprScope);
 }
 
+/**
+ * `continue-on-error`: a boolean, or an expression that comes out true or
+ * false (`${{ inputs.optional == 'yes' }}`, `${{ inputs.allow-failure }}`).
+ * Throws for anything else, naming the field.
+ */
+export function continuesOnError(value: boolean | string | undefined, exprScope: ExpressionScope): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "boolean") return value;
+  const text = String(value).trim();
+  let result: string;
+  try {
+    const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(text);
+    const expression = whole && splitTemplate(text).length === 1 ? whole[1]! : undefined;
+    result = (expression !== undefined ? stringify(evaluate(expression, exprScope)) : interpolate(text, exprScope)).trim();
+  } catch (err) {
+    throw new Error(`continue-on-error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (result.toLowerCase() === "true") return true;
+  if (result.toLowerCase() === "false" || result === "") return false;
+  throw new Error(`continue-on-error: ${JSON.stringify(text)} must be true or false, got ${JSON.stringify(result)}`);
+}
+
 /** Runs a step in a scope, records it in `steps`, and never throws for step-level problems. */
 export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Promise<StepOutcome> {
   const { state } = scope;
   let outcome: StepOutcome;
+  const baseEnv = { ...scope.env, ...state.exportedEnv };
   try {
-    const baseEnv = { ...scope.env, ...state.exportedEnv };
     const baseScope = expressionScope(scope, baseEnv);
     baseScope.status.cancelled = io.signal.aborted;
     if (!shouldRun(spec, scope, baseScope)) {
@@ -129,9 +151,17 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
   } catch (err) {
     outcome = { outputs: {}, exitCode: null, error: err instanceof Error ? err.message : String(err) };
   }
+  let continueOnError = false;
+  // Like GitHub, continue-on-error is evaluated once the step has failed, in the scope the step ran in.
+  if (outcome.error !== undefined) {
+    try {
+      continueOnError = continuesOnError(spec.continueOnError, expressionScope(scope, baseEnv));
+    } catch (err) {
+      outcome.error = `${outcome.error}; ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
   if (outcome.error) outcome.error = state.masker.mask(outcome.error);
   const failed = outcome.error !== undefined;
-  const continueOnError = spec.continueOnError === true || String(spec.continueOnError).trim() === "true";
   scope.steps[spec.key] = {
     outputs: outcome.outputs,
     outcome: failed ? "failure" : "success",

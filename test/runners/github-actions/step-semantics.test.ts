@@ -80,6 +80,48 @@ runs:
     assert.ok(existsSync(path.join(nestedDir, "ALWAYS")));
   });
 
+  it("evaluates a composite child's continue-on-error expression; a value that is not true/false fails the step naming the field", async () => {
+    const use = await writeAction(
+      h,
+      "acts/optional",
+      `name: optional
+inputs:
+  optional:
+    default: "no"
+  allow:
+    default: "false"
+runs:
+  using: composite
+  steps:
+    - id: risky
+      run: exit 5
+      shell: bash
+      continue-on-error: \${{ inputs.optional == 'yes' }}
+    - id: loose
+      run: exit 6
+      shell: bash
+      continue-on-error: \${{ inputs.allow }}
+    - run: echo "risky=\${{ steps.risky.outcome }}/\${{ steps.risky.conclusion }} loose=\${{ steps.loose.conclusion }}" >> TRACE
+      shell: bash
+`,
+    );
+    const jobDir = path.join(h.workspace, "optional-job");
+    const r = await runJob(
+      h,
+      makeJob("web@dev.optional", [
+        { id: "yes", use, with: { optional: "yes", allow: "True" } },
+        { id: "no", use, with: { optional: "no" } },
+        { id: "bad", use, with: { optional: "yes", allow: "maybe" } },
+      ]),
+      { jobDir, stopOnFailure: false },
+    );
+    assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+    assert.match(r.steps[0].output, /warning: step risky failed and continues \(continue-on-error\): exit status 5/);
+    assert.match(r.steps[1].error ?? "", /optional › risky: exit status 5$/);
+    assert.match(r.steps[2].error ?? "", /optional › loose: exit status 6; continue-on-error: "\$\{\{ inputs\.allow \}\}" must be true or false, got "maybe"$/);
+    assert.equal(await readFile(path.join(jobDir, "TRACE"), "utf8"), "risky=failure/success loose=success\n", "only the first call got past its failing steps");
+  });
+
   it("runs a job-level step without if: when the runtime runs it after a failure (onFailure: continue, post-phase clean-up)", async () => {
     const jobDir = path.join(h.workspace, "job-level");
     const guarded = { id: "guarded", if: "success()", run: "touch GUARDED" };
