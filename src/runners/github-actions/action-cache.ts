@@ -2,6 +2,10 @@
 // single-flight, on-disk ref files, the GitHub API), the tarball of that SHA
 // unpacked once into a read-only shared cache, and a per-job copy made of
 // hard links (a byte copy when the job's folder is on another file system).
+// Hard links are only as safe as the read-only bits: a process those bits do
+// not stop (root; file systems that ignore modes) would write through a link
+// into the cache and every other job's copy, so there each job gets a copy
+// (a reflink where the file system can, else bytes).
 //
 // Cache layout (root = $ORUN_ACTIONS_CACHE or ~/.orun/actions), one folder
 // per repository, <repoDir> = <root>/[<@server>/]<owner>/<repo> (see repoCacheDir):
@@ -16,7 +20,8 @@
 // server's `acme/tool@v1` is never served for another's. Owner and repository
 // are lower-cased: GitHub's names are case-insensitive.
 import { randomBytes } from "node:crypto";
-import { chmod, copyFile, link, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, copyFile, link, lstat, mkdir, open, readFile, readdir, readlink, rename, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { writeFileAtomic } from "../../util/fs-atomic.js";
@@ -79,6 +84,7 @@ export class ActionCache {
   private readonly forceCopy: boolean;
   private readonly shas = new Map<string, Promise<string>>();
   private readonly contents = new Map<string, Promise<string>>();
+  private linksSafe?: Promise<boolean>;
   /** Requests made to the API by this instance (resolve + download). */
   apiRequests = 0;
 
@@ -207,7 +213,8 @@ export class ActionCache {
    */
   async materialize(source: string, target: string, unchangedSince?: number): Promise<LinkMode> {
     const tmp = `${target}.tmp-${randomBytes(4).toString("hex")}`;
-    const state = { mode: (this.forceCopy ? "copy" : "hardlink") as LinkMode, unchangedSince };
+    const link = !this.forceCopy && (await this.hardLinksSafe());
+    const state = { mode: (link ? "hardlink" : "copy") as LinkMode, unchangedSince };
     try {
       await copyTree(source, tmp, state);
       await rename(tmp, target);
@@ -216,6 +223,37 @@ export class ActionCache {
       throw err;
     }
     return state.mode;
+  }
+
+  /** Whether read-only bits stop this process writing the cache's files (asked once per cache). */
+  hardLinksSafe(): Promise<boolean> {
+    this.linksSafe ??= readOnlyEnforced(this.root);
+    return this.linksSafe;
+  }
+}
+
+/**
+ * Tries to open a fresh read-only file in `dir` for writing: root (or
+ * CAP_DAC_OVERRIDE) and file systems that ignore modes succeed, and then a
+ * hard link is no protection. Anything inconclusive counts as unsafe.
+ */
+async function readOnlyEnforced(dir: string): Promise<boolean> {
+  if (process.getuid?.() === 0) return false;
+  const probe = path.join(dir, `.tmp-probe-${process.pid}-${randomBytes(4).toString("hex")}`);
+  let made = false;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(probe, "");
+    await chmod(probe, 0o444);
+    made = true;
+    await (await open(probe, "r+")).close();
+    return false;
+  } catch (err) {
+    // Only the write-open's refusal proves the bits hold; a probe that could not be made proves nothing.
+    const code = (err as NodeJS.ErrnoException).code;
+    return made && (code === "EACCES" || code === "EPERM");
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
   }
 }
 
@@ -287,7 +325,9 @@ async function copyTree(source: string, target: string, state: CopyState): Promi
           state.mode = "copy";
         }
       }
-      await copyFile(from, to);
+      // The copy is the job's own: writable, as the job's files are on GitHub.
+      await copyFile(from, to, constants.COPYFILE_FICLONE);
+      await chmod(to, ((await lstat(to)).mode & 0o777) | 0o200);
     }
   }
 }

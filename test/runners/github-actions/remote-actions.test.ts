@@ -1,11 +1,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile, cp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
+import { until } from "../../support/wait.js";
 import { ACTIONS_SRC, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
 
 /** A loopback port nobody listens on. */
@@ -42,7 +45,7 @@ describe("github-actions runner: remote actions", () => {
   const repoDir = (repo: string): string => repoCacheDir(cacheRoot, api.url, "acme", repo);
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ GITHUB_API_URL: api.url, ...extra });
 
-  it("resolves a ref once for N concurrent jobs, downloads once, and hard-links each job's copy", async () => {
+  it("resolves a ref once for N concurrent jobs, downloads once, and hard-links each job's copy where that is safe", async () => {
     api.commitDelayMs = 150;
     const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env({ GITHUB_TOKEN: "ghs_twintoken" }) });
     try {
@@ -55,12 +58,17 @@ describe("github-actions runner: remote actions", () => {
       assert.ok(made.every((r) => r.authorization === "Bearer ghs_twintoken"), "GITHUB_TOKEN sent as a bearer token");
       const cached = path.join(repoDir("probe"), probeSha, "file.txt");
       const cacheInode = String((await stat(cached)).ino);
+      // Read-only bits do not stop root: there every job gets a copy (see the in-place write test below).
+      const linked = await h.runner.cache.hardLinksSafe();
+      assert.equal(linked, process.getuid?.() !== 0);
       for (const r of runs) {
         assert.equal(r.steps[0].error, undefined, r.steps[0].output);
         assert.match(r.steps[0].output, /original content\nhelper from lib/);
-        assert.equal(r.steps[0].outputs?.inode, cacheInode, "job copy is a hard link of the cache");
-        assert.equal(r.steps[1].output, `inode=${cacheInode}`);
+        if (linked) assert.equal(r.steps[0].outputs?.inode, cacheInode, "job copy is a hard link of the cache");
+        else assert.notEqual(r.steps[0].outputs?.inode, cacheInode, "job copy is a copy, not a link");
+        assert.equal(r.steps[1].output, `inode=${r.steps[0].outputs?.inode}`);
       }
+      if (!linked) assert.equal((await stat(cached)).nlink, 1, "no job holds a link to the cached file");
       assert.equal((await readFile(path.join(repoDir("probe"), "refs/v1"), "utf8")).trim(), probeSha);
       assert.equal(h.runner.cache.apiRequests, 2);
     } finally {
@@ -85,6 +93,64 @@ describe("github-actions runner: remote actions", () => {
       assert.equal((await stat(path.join(cacheDir, "file.txt"))).mode & 0o222, 0);
     } finally {
       await h.dispose();
+    }
+  });
+
+  it("a job writing into its action's files in place changes neither the cache nor another job's copy", async () => {
+    const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: env() });
+    const signals = await tempDir("signals");
+    const [readerReady, go] = [path.join(signals, "reader-ready"), path.join(signals, "go")];
+    // The reader takes its copy, waits while the writer appends to its own, then reads its copy again.
+    const reader = runJob(h, makeJob("svc@dev.reader", [
+      { id: "probe", use: "acme/probe@v1" },
+      { id: "wait", run: `touch ${readerReady}; until [ -f ${go} ]; do sleep 0.02; done` },
+      { id: "read", run: 'cat "${{ steps.probe.outputs.dir }}/file.txt"' },
+    ]));
+    try {
+      await until(() => existsSync(readerReady), "the reader job's copy");
+      const writer = await runJob(h, makeJob("svc@dev.in-place", [{ id: "probe", use: "acme/probe@v1", with: { append: "written by the writer job" } }]));
+      await writeFile(go, "");
+      const read = await reader;
+      assert.equal(writer.steps[0].error, undefined, writer.steps[0].output);
+      assert.match(writer.steps[0].output, /original content\nwritten by the writer job$/, "the writer changed its own copy");
+      assert.equal(read.steps[2].error, undefined, read.steps[2].output);
+      assert.equal(read.steps[2].output, "original content", "the reader's copy is untouched");
+      const cached = path.join(repoDir("probe"), probeSha, "file.txt");
+      assert.equal(await readFile(cached, "utf8"), "original content\n", "the cache is untouched");
+    } finally {
+      await writeFile(go, "");
+      await reader;
+      await h.dispose();
+      await rm(signals, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps hard links for a user whom read-only bits stop (as nobody when the tests run as root)", async () => {
+    const base = await tempDir("non-root");
+    try {
+      await chmod(base, 0o777);
+      const cacheModule = new URL("../../../src/runners/github-actions/action-cache.js", import.meta.url).href;
+      const script = `
+        import { appendFile, chmod, mkdir, stat, writeFile } from "node:fs/promises";
+        import path from "node:path";
+        import { ActionCache } from ${JSON.stringify(cacheModule)};
+        const base = process.argv[1];
+        const cache = new ActionCache({ root: path.join(base, "cache") });
+        const tree = path.join(base, "cache", "tree");
+        await mkdir(tree, { recursive: true });
+        await writeFile(path.join(tree, "file.txt"), "original\\n");
+        await chmod(path.join(tree, "file.txt"), 0o444);
+        const mode = await cache.materialize(tree, path.join(base, "job"));
+        const [cached, copy] = await Promise.all([stat(path.join(tree, "file.txt")), stat(path.join(base, "job", "file.txt"))]);
+        const refused = await appendFile(path.join(base, "job", "file.txt"), "x").then(() => "written", (err) => err.code);
+        console.log(JSON.stringify({ safe: await cache.hardLinksSafe(), mode, sameInode: cached.ino === copy.ino, refused }));
+      `;
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script, base], { ...asNobody, encoding: "utf8", timeout: 30_000 });
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), { safe: true, mode: "hardlink", sameInode: true, refused: "EACCES" });
+    } finally {
+      await rm(base, { recursive: true, force: true });
     }
   });
 
