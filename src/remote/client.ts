@@ -84,7 +84,8 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body: { runnerId } });
   }
 
-  update(runId: string, jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string }): Promise<{ ok: boolean }> {
+  /** `skipped`: a job this runner did not start (fail-fast, cancellation); backends before it answer 400. */
+  update(runId: string, jobId: string, body: { runnerId: string; status: "success" | "failed" | "skipped"; error?: string }): Promise<{ ok: boolean }> {
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body });
   }
 

@@ -2,12 +2,14 @@
 // claim it from the backend — waiting (long-poll) while its dependencies or
 // another runner's attempt are unfinished; while it runs, heartbeat and
 // append each step's output to the job's remote log; afterwards, report the
-// outcome. Messages follow v2 (40-remote-state.md §4.5).
+// outcome. A job this runner decides not to run
+// (blocked, fail-fast, cancelled) is reported too, so the run still finishes
+// and waiting runners stop. Messages follow v2 (40-remote-state.md §4.5).
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import type { BackendClient } from "./client.js";
+import { BackendError, type BackendClient } from "./client.js";
 import { backendPlan } from "./plan-payload.js";
 
 export interface RemoteHooksOptions {
@@ -48,6 +50,10 @@ export class RemoteHooks implements ExecutionHooks {
   readonly awaitsExternalDependencies = true;
   private run?: Promise<void>;
   private readonly active = new Map<string, ActiveJob>();
+  /** Jobs the backend already settled elsewhere (done, failed, skipped): nothing to report about them. */
+  private readonly settled = new Set<string>();
+  /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */
+  private reports: Promise<void> = Promise.resolve();
   private readonly say: (line: string) => void;
 
   constructor(private readonly options: RemoteHooksOptions) {
@@ -66,8 +72,14 @@ export class RemoteHooks implements ExecutionHooks {
 
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
     await this.ensureRun();
-    const { client, runId, runnerId } = this.options;
     const id = canonicalJobId(job.id);
+    const decision = await this.admit(id, signal);
+    if (decision.action !== "run") this.settled.add(id);
+    return decision;
+  }
+
+  private async admit(id: string, signal: AbortSignal): Promise<BeforeJobDecision> {
+    const { client, runId, runnerId } = this.options;
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
     const deadline = Date.now() + waitTimeoutMs;
     let announced = "";
@@ -170,6 +182,44 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
+  /**
+   * A job this runner will not run. One it holds (claimed, then blocked by approval or a gate) is
+   * reported `failed` ("blocked: …"), so its dependents become `skipped`. One it never started
+   * (fail-fast, cancellation) is claimed when claimable and reported `skipped`. A job another
+   * runner owns, that is finished, or that cannot start yet is left alone.
+   */
+  onJobNotRun(job: PlanJob, status: "skipped" | "blocked", reason: string): void {
+    const id = canonicalJobId(job.id);
+    if (this.settled.has(id)) return;
+    this.reports = this.reports
+      .then(() => this.reportNotRun(id, status, reason))
+      .catch((err: unknown) => this.say(`! could not report ${id} as not run to the backend: ${errorMessage(err)}`));
+  }
+
+  private async reportNotRun(id: string, status: "skipped" | "blocked", reason: string): Promise<void> {
+    await this.ensureRun();
+    const { client, runId, runnerId } = this.options;
+    const entry = this.active.get(id);
+    if (entry) {
+      clearInterval(entry.timer);
+      await entry.logChain;
+      this.active.delete(id);
+    } else if (!(await client.claim(runId, id, runnerId)).claimed) {
+      return;
+    }
+    if (status === "blocked") {
+      await client.update(runId, id, { runnerId, status: "failed", error: `blocked: ${reason}` });
+      return;
+    }
+    try {
+      await client.update(runId, id, { runnerId, status: "skipped", error: reason });
+    } catch (err) {
+      // A backend that knows only success/failed (400): failed also ends the job and skips its dependents.
+      if (!(err instanceof BackendError && err.status === 400)) throw err;
+      await client.update(runId, id, { runnerId, status: "failed", error: reason });
+    }
+  }
+
   /** Promotion-gate evidence from the backend: any run of this repository at the same revision. */
   async gateSatisfied(gate: PromotionGate, revision: string): Promise<boolean> {
     const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision });
@@ -177,6 +227,7 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   async close(): Promise<void> {
+    await this.reports;
     for (const entry of this.active.values()) clearInterval(entry.timer);
     this.active.clear();
   }

@@ -190,6 +190,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       writer!.schedule();
       summaries.set(job.id, { ...summarize(job, status), reason });
       emit({ type: "job-not-run", job, status, reason });
+      // Remote state reports it, so the backend's run still finishes and other runners stop waiting.
+      options.hooks?.onJobNotRun?.(job, status, reason);
     };
 
     await schedule({
@@ -202,11 +204,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       signal: abort.signal,
       notRun: (job, reason) => notRun(job, "skipped", reason),
       run: async (job): Promise<JobOutcome> => {
-        const blocked = await gates.check(job, { approve: options.approve ?? false });
-        if (blocked) {
-          notRun(job, "blocked", blocked);
-          return "blocked";
-        }
+        // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
+        // done), then approval and gates: a blocked job is then this runner's to report.
         let stop: AbortSignal | undefined;
         if (options.hooks?.beforeJob) {
           const decision = await options.hooks.beforeJob(job, abort.signal);
@@ -222,6 +221,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
             notRun(job, "skipped", decision.reason);
             return "skipped";
           }
+        }
+        const blocked = await gates.check(job, { approve: options.approve ?? false });
+        if (blocked) {
+          notRun(job, "blocked", blocked);
+          return "blocked";
         }
         const started = Date.now();
         const result = await executeJob({ ...deps, emit, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job);

@@ -144,3 +144,48 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
     }
   });
 });
+
+describe("remote hooks report jobs they do not run", () => {
+  const job = (id: string) => {
+    const [component, rest] = id.split("@");
+    const [environment, name] = rest.split(".");
+    return { id, name, component, environment, dependsOn: [], steps: [] };
+  };
+
+  it("claims a job it did not start and reports it skipped, falling back to failed on a backend that refuses skipped; leaves another runner's job alone", async () => {
+    const { RemoteHooks } = await import("../../src/remote/hooks.js");
+    const calls: { path: string; body: Record<string, unknown> }[] = [];
+    const server = http.createServer((req, res) => {
+      let raw = "";
+      req.on("data", (d: Buffer) => (raw += d.toString()));
+      req.on("end", () => {
+        const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+        const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+        calls.push({ path, body });
+        const send = (status: number, value: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(value));
+        if (path === "/v1/runs") return send(201, { runId: "r", status: "running", createdAt: "" });
+        if (path.endsWith("/claim")) return send(200, path.includes("b@dev.x") ? { claimed: false, currentStatus: "running" } : { claimed: true });
+        if (path.endsWith("/update") && body.status === "skipped") return send(400, { error: "status must be 'success' or 'failed'", code: "INVALID_REQUEST" });
+        send(200, { ok: true });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const jobs = [job("a@dev.x"), job("b@dev.x")];
+      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs };
+      plan.metadata.checksum = computePlanChecksum(plan);
+      const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "plan", say: () => undefined });
+      hooks.onJobNotRun(jobs[0], "skipped", "not started: fail-fast after z@dev.x failed");
+      hooks.onJobNotRun(jobs[1], "skipped", "not started: fail-fast after z@dev.x failed");
+      await hooks.close();
+      assert.deepEqual(
+        calls.map((c) => `${c.path} ${c.body.status ?? ""}`),
+        ["/v1/runs ", "/v1/runs/r/jobs/a@dev.x/claim ", "/v1/runs/r/jobs/a@dev.x/update skipped", "/v1/runs/r/jobs/a@dev.x/update failed", "/v1/runs/r/jobs/b@dev.x/claim "],
+      );
+      assert.deepEqual(calls[3].body, { runnerId: "me", status: "failed", error: "not started: fail-fast after z@dev.x failed" });
+    } finally {
+      server.close();
+    }
+  });
+});

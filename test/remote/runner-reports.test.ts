@@ -1,0 +1,170 @@
+// What a remote runner tells the backend about jobs it does not run, how it
+// treats a log over the backend's cap, which credentials it presents, where
+// promotion-gate evidence comes from in remote mode, and how Ctrl-C ends a
+// wait: real `orun run --remote-state` processes against a real backend on
+// loopback (its OIDC issuer the suite's local stand-in for GitHub's).
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Plan, PlanJob, PromotionGate } from "../../src/model/plan.js";
+import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, type OrunProcess } from "./processes.js";
+
+const NS = repositoryIdFor("acme/widgets");
+const LOG_CAP = 4096;
+const AUDIENCE = "orun-staging";
+
+interface JobSpec {
+  id: string;
+  deps?: string[];
+  steps: string[];
+  policies?: Record<string, string>;
+  gates?: PromotionGate[];
+}
+
+async function writePlan(dir: string, name: string, jobs: JobSpec[], options: { failFast?: boolean; concurrency?: number; revision?: string } = {}): Promise<string> {
+  const planJobs: PlanJob[] = jobs.map((j) => {
+    const [component, rest] = j.id.split("@");
+    const [environment, jobName] = rest.split(".");
+    return {
+      id: j.id,
+      name: jobName,
+      component,
+      environment,
+      dependsOn: j.deps ?? [],
+      steps: j.steps.map((run, i) => ({ id: `s${i + 1}`, phase: "main", run })),
+      ...(j.policies ? { policies: j.policies } : {}),
+      ...(j.gates ? { gates: j.gates } : {}),
+    };
+  });
+  const plan: Plan = {
+    apiVersion: "orun.io/v1",
+    kind: "Plan",
+    metadata: { name, ...(options.revision ? { revision: options.revision } : {}) },
+    execution: { concurrency: options.concurrency ?? 4, failFast: options.failFast ?? false },
+    spec: {},
+    jobs: planJobs,
+  };
+  const file = path.join(dir, `${name}.json`);
+  await fs.writeFile(file, JSON.stringify(plan, null, 2));
+  return file;
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The process's exit, or a failure naming what did not end (the process is killed). */
+async function exitWithin(proc: OrunProcess, ms: number, what: string): Promise<Awaited<OrunProcess["done"]>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      proc.child.kill("SIGKILL");
+      reject(new Error(`${what} did not exit within ${ms} ms:\n${proc.output()}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([proc.done, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe("remote runners report what they do not run, cap logs, and authenticate as configured", () => {
+  let dir: string;
+  let db: TestDatabase;
+  let backend: TestBackend;
+  let issuer: LocalOidcIssuer;
+  let token: string;
+  let runs = 0;
+  // No OIDC variables of the machine running the tests leak in: these runners use ORUN_TOKEN unless a test says otherwise.
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+    ORUN_TOKEN: token,
+    ORUN_BACKEND_URL: backend.url,
+    GITHUB_ACTIONS: "",
+    ACTIONS_ID_TOKEN_REQUEST_URL: "",
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: "",
+    ORUN_REMOTE_WAIT_TIMEOUT_MS: "60000",
+    ...extra,
+  });
+  const jobsOf = async (runId: string) => new Map((await backend.store.getRun(NS, runId))!.jobs.map((j) => [j.jobId, j]));
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-reports-"));
+    issuer = await startOidcIssuer();
+    db = (await testDatabase("sqlite"))!;
+    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer, audience: AUDIENCE }, maxLogBytes: LOG_CAP, sweepIntervalMs: 200 });
+    token = await tokenFor(backend.store, "acme/widgets");
+  });
+  after(async () => {
+    killAllChildren();
+    await backend?.stop();
+    await issuer?.close();
+    await db?.cleanup();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("a job blocked by requireApproval is claimed and reported failed (the run is created even though it is the first job), so a waiting dependent exits at once", async () => {
+    const planFile = await writePlan(dir, "approval", [
+      { id: "api@prod.deploy", policies: { requireApproval: "true" }, steps: ["echo deployed-without-approval"] },
+      { id: "smoke@prod.check", deps: ["api@prod.deploy"], steps: ["echo smoke-should-not-run"] },
+    ]);
+    const runId = `approval-${++runs}`;
+    const e = env({ ORUN_EXEC_ID: runId });
+    const blocked = await exitWithin(spawnOrun(["run", planFile, "--job", "api@prod.deploy", "--remote-state"], { cwd: dir, env: e }), 60_000, "the blocked runner");
+    assert.equal(blocked.code, 1, blocked.output);
+    assert.doesNotMatch(blocked.output, /deployed-without-approval/);
+    const state = await backend.store.getRun(NS, runId);
+    assert.ok(state, "the run exists on the backend");
+    const jobs = await jobsOf(runId);
+    assert.equal(jobs.get("api@prod.deploy")!.status, "failed");
+    assert.match(jobs.get("api@prod.deploy")!.lastError ?? "", /^blocked: policy requireApproval/);
+    assert.equal(jobs.get("smoke@prod.check")!.status, "skipped", "its dependent is terminal too");
+    assert.equal(state.run.status, "failed", "the run is finished");
+    const waiter = await exitWithin(spawnOrun(["run", planFile, "--job", "smoke@prod.check", "--remote-state"], { cwd: dir, env: e }), 30_000, "the dependent's runner");
+    assert.equal(waiter.code, 1, waiter.output);
+    assert.match(waiter.output, /upstream dependencies are blocked or failed \(dependency api@prod\.deploy/);
+    assert.doesNotMatch(waiter.output, /smoke-should-not-run/);
+  });
+
+  it("fail-fast: jobs a whole-plan runner does not start are reported, the run finishes, waiting runners and status --watch end", async () => {
+    const ledger = path.join(dir, "failfast-ledger");
+    const planFile = await writePlan(
+      dir,
+      "failfast",
+      [
+        { id: "a@dev.build", steps: [`echo a >> ${ledger}; exit 3`] },
+        { id: "b@dev.build", steps: [`echo b >> ${ledger}`] },
+        { id: "c@dev.deploy", deps: ["b@dev.build"], steps: [`echo c >> ${ledger}`] },
+      ],
+      { failFast: true, concurrency: 1 },
+    );
+    const runId = `failfast-${++runs}`;
+    const e = env({ ORUN_EXEC_ID: runId });
+    const waiter = spawnOrun(["run", planFile, "--job", "c@dev.deploy", "--remote-state"], { cwd: dir, env: e });
+    await waitFor(() => /waiting for dependencies of c@dev\.deploy/.test(waiter.output()), 60_000, "the c runner waits");
+    const whole = await exitWithin(spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env: e }), 60_000, "the whole-plan runner");
+    assert.equal(whole.code, 1, whole.output);
+    const w = await exitWithin(waiter, 20_000, "the runner waiting for c's dependency");
+    assert.equal(w.code, 1, w.output);
+    assert.match(w.output, /upstream dependencies are blocked or failed/);
+    assert.equal(await fs.readFile(ledger, "utf8"), "a\n", "only a ran");
+    const jobs = await jobsOf(runId);
+    const b = jobs.get("b@dev.build")!;
+    // `skipped` where the backend takes it, else `failed` (a backend that only knows success/failed).
+    assert.ok(["skipped", "failed"].includes(b.status), b.status);
+    assert.match(b.lastError ?? "", /fail-fast after a@dev\.build failed/);
+    assert.equal(jobs.get("c@dev.deploy")!.status, "skipped");
+    const watch = await exitWithin(spawnOrun(["status", "--remote-state", "--watch", "--interval", "200ms"], { cwd: dir, env: e }), 20_000, "status --watch");
+    assert.equal(watch.code, 1, watch.output);
+    assert.match(watch.output, /State: failed/);
+  });
+
+});
