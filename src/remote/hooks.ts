@@ -73,9 +73,17 @@ export class RemoteHooks implements ExecutionHooks {
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
     await this.ensureRun();
     const id = canonicalJobId(job.id);
-    const decision = await this.admit(id, signal);
-    if (decision.action !== "run") this.settled.add(id);
-    return decision;
+    try {
+      const decision = await this.admit(id, signal);
+      if (decision.action !== "run") this.settled.add(id);
+      return decision;
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      // Ctrl-C while waiting: the job is not run here, and the run ends as cancelled (exit 130).
+      const reason = "cancelled while waiting for dependencies";
+      this.say(`✕ job ${id}: ${reason}`);
+      return { action: "skipped", reason };
+    }
   }
 
   private async admit(id: string, signal: AbortSignal): Promise<BeforeJobDecision> {

@@ -167,4 +167,20 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     assert.match(watch.output, /State: failed/);
   });
 
+  it("Ctrl-C while waiting for dependencies exits 130 saying it was cancelled, and leaves the unclaimable job alone", async () => {
+    const planFile = await writePlan(dir, "interrupt", [
+      { id: "a@dev.build", steps: ["true"] },
+      { id: "b@dev.deploy", deps: ["a@dev.build"], steps: ["echo b-should-not-run"] },
+    ]);
+    const runId = `interrupt-${++runs}`;
+    const waiter = spawnOrun(["run", planFile, "--job", "b@dev.deploy", "--remote-state"], { cwd: dir, env: env({ ORUN_EXEC_ID: runId }) });
+    await waitFor(() => /waiting for dependencies of b@dev\.deploy/.test(waiter.output()), 60_000, "the runner waits");
+    waiter.child.kill("SIGINT");
+    const r = await exitWithin(waiter, 20_000, "the interrupted runner");
+    assert.equal(r.code, 130, r.output);
+    assert.match(r.output, /cancelled while waiting for dependencies/);
+    assert.doesNotMatch(r.output, /b-should-not-run/);
+    assert.equal((await jobsOf(runId)).get("b@dev.deploy")!.status, "pending");
+  });
+
 });
