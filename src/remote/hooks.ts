@@ -1,8 +1,8 @@
 // Remote state as execution hooks (src/runtime/hooks.ts): before a job runs,
 // claim it from the backend — waiting (long-poll) while its dependencies or
 // another runner's attempt are unfinished; while it runs, heartbeat and
-// append each step's output to the job's remote log; afterwards, report the
-// outcome. A job this runner decides not to run
+// append each step's output to the job's remote log (up to the backend's
+// cap); afterwards, report the outcome. A job this runner decides not to run
 // (blocked, fail-fast, cancelled) is reported too, so the run still finishes
 // and waiting runners stop. Messages follow v2 (40-remote-state.md §4.5).
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
@@ -35,7 +35,11 @@ export interface RemoteHooksOptions {
 
 interface ActiveJob {
   timer: NodeJS.Timeout;
+  /** Bytes of the job's log the backend holds (the next append's offset). */
   logBytes: number;
+  /** The log reached the backend's cap: nothing more is uploaded; `droppedBytes` counts what was not. */
+  truncated: boolean;
+  droppedBytes: number;
   /** Serialises log appends of one job (offsets must be sequential). */
   logChain: Promise<void>;
   /** The backend handed the job to another runner (our lease expired). */
@@ -135,6 +139,8 @@ export class RemoteHooks implements ExecutionHooks {
     const { client, runId, runnerId } = this.options;
     const entry: ActiveJob = {
       logBytes: 0,
+      truncated: false,
+      droppedBytes: 0,
       logChain: Promise.resolve(),
       superseded: false,
       stop: new AbortController(),
@@ -159,19 +165,57 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   onStepFinished(job: PlanJob, stepKey: string, output: string): Promise<void> {
-    const entry = this.active.get(canonicalJobId(job.id));
+    const id = canonicalJobId(job.id);
+    const entry = this.active.get(id);
     if (!entry || output.trim() === "") return Promise.resolve();
     const chunk = `=== ${stepKey} ===\n${output}${output.endsWith("\n") ? "" : "\n"}`;
-    const { client, runId } = this.options;
     entry.logChain = entry.logChain.then(async () => {
+      if (entry.truncated) {
+        entry.droppedBytes += Buffer.byteLength(chunk);
+        return;
+      }
       try {
-        entry.logBytes = (await client.appendLog(runId, canonicalJobId(job.id), chunk, entry.logBytes, this.options.runnerId)).bytes;
+        entry.logBytes = (await this.append(id, chunk, entry.logBytes)).bytes;
       } catch (err) {
-        // Logs are best effort: a full or unreachable log store must not fail the job.
-        this.say(`! log upload for ${job.id} failed: ${errorMessage(err)}`);
+        if (err instanceof BackendError && err.status === 413) return this.appendTruncated(entry, id, stepKey, Buffer.from(chunk), err);
+        // Logs are best effort: an unreachable log store must not fail the job.
+        this.say(`! log upload for ${id} failed: ${errorMessage(err)}`);
       }
     });
     return entry.logChain;
+  }
+
+  private append(jobId: string, content: string, offset: number): Promise<{ bytes: number }> {
+    const { client, runId, runnerId } = this.options;
+    return client.appendLog(runId, jobId, content, offset, runnerId);
+  }
+
+  /**
+   * The step's output would take the job's log over the backend's cap: upload
+   * the part that fits and a one-line marker saying how much was dropped, then
+   * stop uploading this job's log. What the backend already holds stays.
+   */
+  private async appendTruncated(entry: ActiveJob, jobId: string, stepKey: string, chunk: Buffer, refusal: BackendError): Promise<void> {
+    entry.truncated = true;
+    // The backend names its cap in the refusal; without it, halve until something fits.
+    const cap = Number(/(\d+)[- ]byte/.exec(refusal.message)?.[1]) || undefined;
+    let room = cap !== undefined ? cap - entry.logBytes : Math.floor(chunk.length / 2);
+    for (let attempt = 0; attempt < 16; attempt++) {
+      const piece = truncatedPiece(chunk, room, stepKey, cap);
+      if (!piece) break;
+      try {
+        entry.logBytes = (await this.append(jobId, piece.text, entry.logBytes)).bytes;
+        entry.droppedBytes += piece.dropped;
+        return;
+      } catch (err) {
+        if (!(err instanceof BackendError && err.status === 413)) {
+          this.say(`! log upload for ${jobId} failed: ${errorMessage(err)}`);
+          break;
+        }
+        room = Math.floor(room / 2);
+      }
+    }
+    entry.droppedBytes += chunk.length;
   }
 
   async afterJob(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void> {
@@ -181,6 +225,7 @@ export class RemoteHooks implements ExecutionHooks {
     clearInterval(entry.timer);
     await entry.logChain;
     this.active.delete(id);
+    if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
     const { client, runId, runnerId } = this.options;
     try {
       await client.update(runId, id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}) });
@@ -239,6 +284,25 @@ export class RemoteHooks implements ExecutionHooks {
     for (const entry of this.active.values()) clearInterval(entry.timer);
     this.active.clear();
   }
+}
+
+/**
+ * The start of `chunk` that fits in `room` bytes together with a marker line
+ * saying how much was dropped: cut after a line when one ends close to the
+ * limit, else at a character boundary. Undefined when not even the marker fits.
+ */
+function truncatedPiece(chunk: Buffer, room: number, stepKey: string, cap: number | undefined): { text: string; dropped: number } | undefined {
+  const marker = (dropped: number) =>
+    `[orun] log truncated at the backend's ${cap !== undefined ? `${cap}-byte ` : ""}cap: ${dropped} bytes of step ${stepKey} dropped; later output of this job is not uploaded\n`;
+  // Room for the longest marker, plus a newline ending a cut line.
+  const limit = Math.min(room - Buffer.byteLength(marker(chunk.length)) - 1, chunk.length - 1);
+  if (limit < 0) return undefined;
+  let keep = limit;
+  const lineEnd = keep > 0 ? chunk.lastIndexOf(0x0a, keep - 1) : -1;
+  if (lineEnd >= 0 && keep - (lineEnd + 1) <= 1024) keep = lineEnd + 1;
+  else while (keep > 0 && (chunk[keep]! & 0xc0) === 0x80) keep--;
+  const kept = chunk.subarray(0, keep).toString("utf8");
+  return { text: `${kept}${keep > 0 && chunk[keep - 1] !== 0x0a ? "\n" : ""}${marker(chunk.length - keep)}`, dropped: chunk.length - keep };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

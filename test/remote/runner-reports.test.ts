@@ -183,4 +183,36 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     assert.equal((await jobsOf(runId)).get("b@dev.deploy")!.status, "pending");
   });
 
+  it("a log over the backend's cap keeps what fits and ends with a truncation marker; later steps are not uploaded; the job still succeeds", async () => {
+    const planFile = await writePlan(dir, "biglog", [
+      // 20 lines of 100 bytes, then 100 lines, then a step that would not fit.
+      { id: "a@dev.logs", steps: [`for i in $(seq 20); do printf '%099d\\n' $i; done`, `for i in $(seq 100); do printf 'x%098d\\n' $i; done`, "echo third-step"] },
+      // A first step alone over the cap.
+      { id: "b@dev.logs", steps: [`for i in $(seq 100); do printf 'y%098d\\n' $i; done`] },
+    ]);
+    const runId = `biglog-${++runs}`;
+    const e = env({ ORUN_EXEC_ID: runId });
+    const r = await exitWithin(spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env: e }), 60_000, "the runner");
+    assert.equal(r.code, 0, r.output);
+    const jobs = await jobsOf(runId);
+    assert.deepEqual([jobs.get("a@dev.logs")!.status, jobs.get("b@dev.logs")!.status], ["success", "success"]);
+    const a = (await backend.store.readLog(NS, runId, "a@dev.logs"))!.toString("utf8");
+    assert.ok(Buffer.byteLength(a) <= LOG_CAP, `${Buffer.byteLength(a)} bytes`);
+    assert.ok(a.startsWith(`=== s1 ===\n${Array.from({ length: 20 }, (_v, i) => `${String(i + 1).padStart(99, "0")}\n`).join("")}`), "the first step's output is whole");
+    assert.match(a, /=== s2 ===\nx0{97}1\n/, "the second step starts");
+    const marker = /\n\[orun\] log truncated at the backend's 4096-byte cap: (\d+) bytes of step s2 dropped; later output of this job is not uploaded\n$/.exec(a);
+    assert.ok(marker, `ends with the marker:\n${a.slice(-300)}`);
+    const s2Total = Buffer.byteLength("=== s2 ===\n") + 100 * 100;
+    const s2Kept = Buffer.byteLength(a.slice(a.indexOf("=== s2 ==="), a.lastIndexOf("[orun] log truncated")));
+    assert.equal(Number(marker[1]), s2Total - s2Kept, "the marker counts the dropped bytes");
+    assert.doesNotMatch(a, /third-step/);
+    assert.match(r.output, /log of a@dev\.logs truncated/);
+    const b = (await backend.store.readLog(NS, runId, "b@dev.logs"))!.toString("utf8");
+    assert.match(b, /^=== s1 ===\ny0{97}1\n/);
+    assert.match(b, /log truncated at the backend's 4096-byte cap: \d+ bytes of step s1 dropped/);
+    const logs = await exitWithin(spawnOrun(["logs", "--remote-state", "--exec-id", runId, "--job", "b@dev.logs"], { cwd: dir, env: e }), 30_000, "orun logs");
+    assert.equal(logs.code, 0, logs.output);
+    assert.match(logs.output, /y0{97}1/);
+  });
+
 });
