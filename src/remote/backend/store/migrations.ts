@@ -80,11 +80,29 @@ CREATE TABLE namespaces (
 CREATE INDEX namespaces_slug ON namespaces (lower(namespace_slug));
 `;
 
+// Each job's log size in bytes, maintained by every log write: run reads,
+// appends and long-poll re-checks read it instead of measuring every log
+// (which loaded every log in full). Backfilled from the logs stored so far.
+const LOG_BYTES = (type: string, backfill: string) => `
+ALTER TABLE jobs ADD COLUMN log_bytes ${type} NOT NULL DEFAULT 0;
+${backfill};
+`;
+const LOG_BYTES_SQLITE = LOG_BYTES(
+  "INTEGER",
+  `UPDATE jobs SET log_bytes = (SELECT length(CAST(l.content AS BLOB)) FROM logs l WHERE l.namespace = jobs.namespace AND l.run_id = jobs.run_id AND l.job_id = jobs.job_id)
+   WHERE EXISTS (SELECT 1 FROM logs l WHERE l.namespace = jobs.namespace AND l.run_id = jobs.run_id AND l.job_id = jobs.job_id)`,
+);
+const LOG_BYTES_POSTGRES = LOG_BYTES(
+  "BIGINT",
+  "UPDATE jobs j SET log_bytes = octet_length(l.content) FROM logs l WHERE l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id",
+);
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
   { version: 3, name: "jobs by run and status: O(log n) run-status tally", sqlite: JOBS_BY_STATUS, postgres: JOBS_BY_STATUS },
   { version: 4, name: "namespaces: repository ID → latest repository name", sqlite: NAMESPACES, postgres: NAMESPACES },
+  { version: 5, name: "jobs.log_bytes: each log's size kept, not measured on every read", sqlite: LOG_BYTES_SQLITE, postgres: LOG_BYTES_POSTGRES },
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;

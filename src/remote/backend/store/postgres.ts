@@ -71,16 +71,12 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   async function loadState(client: pg.ClientBase, namespace: string, runId: string, lock: boolean): Promise<RunState | undefined> {
     const run = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2${lock ? " FOR UPDATE" : ""}`, [namespace, runId]);
     if (run.rowCount === 0) return undefined;
-    const jobs = await client.query<JobRow>(
-      `SELECT j.*, octet_length(l.content) AS log_bytes FROM jobs j LEFT JOIN logs l ON l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id
-       WHERE j.namespace = $1 AND j.run_id = $2 ORDER BY j.position`,
-      [namespace, runId],
-    );
+    const jobs = await client.query<JobRow>("SELECT j.* FROM jobs j WHERE j.namespace = $1 AND j.run_id = $2 ORDER BY j.position", [namespace, runId]);
     return { run: runFromRow(run.rows[0]), jobs: jobs.rows.map(jobFromRow) };
   }
 
   async function loadScope(c: pg.ClientBase, namespace: string, runId: string, scope: MutationScope): Promise<JobRecord[]> {
-    const base = "SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = $1 AND j.run_id = $2";
+    const base = "SELECT j.* FROM jobs j WHERE j.namespace = $1 AND j.run_id = $2";
     if (scope === "all") return (await c.query<JobRow>(`${base} ORDER BY j.position`, [namespace, runId])).rows.map(jobFromRow);
     if ("status" in scope) return (await c.query<JobRow>(`${base} AND j.status = $3 ORDER BY j.position`, [namespace, runId, scope.status])).rows.map(jobFromRow);
     const byIds = async (ids: string[]) => (await c.query<JobRow>(`${base} AND j.job_id = ANY($3::text[]) ORDER BY j.position`, [namespace, runId, ids])).rows.map(jobFromRow);
@@ -201,7 +197,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       return tx(async (c): Promise<LogWriteResult> => {
         // Lock the log row (or its absence, via the run row) so concurrent appends add up correctly.
         await c.query("SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE", [namespace, runId]);
-        const cur = await c.query<{ n: number }>("SELECT octet_length(content) AS n FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
+        // jobs.log_bytes is kept by every write: octet_length() would detoast (read) the whole log.
+        const cur = await c.query<{ n: string }>("SELECT log_bytes AS n FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
         const plan = planLogWrite(Number(cur.rows[0]?.n ?? 0), content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
@@ -211,6 +208,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
            ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = ${merge}, updated_at = excluded.updated_at`,
           [namespace, runId, jobId, content, new Date().toISOString()],
         );
+        await c.query("UPDATE jobs SET log_bytes = $4 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId, bytes]);
         return { bytes };
       });
     },

@@ -21,11 +21,7 @@ export function openSqliteStore(file: string): Store {
   events.setMaxListeners(0);
 
   const selectRun = () => db.prepare<[string, string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = ? AND run_id = ?`);
-  const selectJobs = () =>
-    db.prepare<[string, string], JobRow>(
-      `SELECT j.*, length(CAST(l.content AS BLOB)) AS log_bytes FROM jobs j LEFT JOIN logs l ON l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id
-       WHERE j.namespace = ? AND j.run_id = ? ORDER BY j.position`,
-    );
+  const selectJobs = () => db.prepare<[string, string], JobRow>(`SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? ORDER BY j.position`);
   let stmts: ReturnType<typeof prepare> | undefined;
   const prepare = () => ({
     run: selectRun(),
@@ -36,9 +32,9 @@ export function openSqliteStore(file: string): Store {
     ),
     updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
     jobsById: db.prepare<[string, string, string], JobRow>(
-      `SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.job_id IN (SELECT value FROM json_each(?)) ORDER BY j.position`,
+      `SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.job_id IN (SELECT value FROM json_each(?)) ORDER BY j.position`,
     ),
-    jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.*, 0 AS log_bytes FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
+    jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
     tally: db.prepare<{ ns: string; run: string }, { unfinished: number; failed: number }>(TALLY_SQL.replace(/\$1/g, "@ns").replace(/\$2/g, "@run")),
   });
   const s = () => (stmts ??= prepare());
@@ -137,9 +133,10 @@ export function openSqliteStore(file: string): Store {
     },
 
     async writeLog(namespace, runId, jobId, content, options) {
-      // Logs are bytes: SQLite's `||` yields TEXT and length() of TEXT counts characters, so both are cast to BLOB.
+      // Logs are bytes: SQLite's `||` yields TEXT, so the merged content is cast back to BLOB.
+      // The size comes from jobs.log_bytes (kept by every write), never from measuring the log.
       return db.transaction((): LogWriteResult => {
-        const current = db.prepare<[string, string, string], { n: number }>("SELECT length(CAST(content AS BLOB)) AS n FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId)?.n ?? 0;
+        const current = db.prepare<[string, string, string], { n: number }>("SELECT log_bytes AS n FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId)?.n ?? 0;
         const plan = planLogWrite(current, content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
@@ -155,6 +152,7 @@ export function openSqliteStore(file: string): Store {
              ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`,
           ).run(namespace, runId, jobId, content, now);
         }
+        db.prepare("UPDATE jobs SET log_bytes = ? WHERE namespace = ? AND run_id = ? AND job_id = ?").run(bytes, namespace, runId, jobId);
         return { bytes };
       }).immediate();
     },
