@@ -1,8 +1,9 @@
 // HTTP client for the orun backend. Every call retries while the backend is
 // unreachable or overloaded (a restarting backend must not fail a run):
 // network errors and 5xx with exponential back-off, 429 after the server's
-// `Retry-After`. Calls are safe to repeat: the server makes update
-// idempotent and appends carry their offset.
+// `Retry-After`; a token request that fails transiently is retried a few
+// times too. Calls are safe to repeat: the server makes update idempotent
+// and appends carry their offset.
 import type {
   ClaimResponse,
   CreateRunRequest,
@@ -14,7 +15,7 @@ import type {
   RunView,
   RunnableResponse,
 } from "./protocol.js";
-import type { TokenSource } from "./oidc-token.js";
+import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
 import { VERSION } from "../version.js";
 
@@ -28,6 +29,9 @@ export class BackendError extends OrunError {
     super(`${message} (${code})`, { hint });
   }
 }
+
+/** Attempts at a token that fails transiently (GitHub's token endpoint having a bad moment) before giving up. */
+const TOKEN_ATTEMPTS = 6;
 
 export interface ClientOptions {
   baseUrl: string;
@@ -124,13 +128,24 @@ export class BackendClient {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const deadline = Date.now() + this.retryBudgetMs;
+    let tokenFailures = 0;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw new OrunError("cancelled");
       let res: Response | undefined;
       let failure: string;
+      let token: string;
+      try {
+        token = await this.options.auth.token();
+      } catch (err) {
+        if (!(err instanceof TokenRequestError && err.transient)) throw err;
+        const delay = backoff(attempt);
+        if (++tokenFailures >= TOKEN_ATTEMPTS || Date.now() + delay > deadline) throw new OrunError(err.message, { hint: `gave up after ${tokenFailures} attempts` });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
       try {
         const headers: Record<string, string> = {
-          Authorization: `Bearer ${await this.options.auth.token()}`,
+          Authorization: `Bearer ${token}`,
           "User-Agent": `orun-cli/${VERSION}`,
           Accept: "application/json",
         };
@@ -152,13 +167,18 @@ export class BackendClient {
         failure = describeNetworkError(err);
       }
       const retryAfterS = Number(res?.headers.get("retry-after"));
-      const delay = res?.status === 429 && retryAfterS > 0 ? retryAfterS * 1000 : Math.min(250 * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
+      const delay = res?.status === 429 && retryAfterS > 0 ? retryAfterS * 1000 : backoff(attempt);
       if (Date.now() + delay > deadline) {
         throw new OrunError(`orun backend at ${this.baseUrl} is unavailable: ${failure}`, { hint: `gave up after ${attempt} attempts` });
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
+}
+
+/** Exponential back-off with jitter: 250 ms doubling to 5 s, each scaled by 0.5–1. */
+function backoff(attempt: number): number {
+  return Math.min(250 * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
 }
 
 function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {

@@ -1,6 +1,7 @@
 // Credentials the CLI presents to the backend, in the seed's order:
-// 1. GitHub Actions OIDC (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN set; audience
-//    `orun`), cached until a minute before it expires;
+// 1. GitHub Actions OIDC — only when GITHUB_ACTIONS=true and the token request
+//    variables are set (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN); audience
+//    ORUN_OIDC_AUDIENCE, default `orun`; cached until a minute before it expires;
 // 2. ORUN_TOKEN, a backend-issued token, sent verbatim.
 import { decodeJwt } from "jose";
 import { OrunError } from "../util/errors.js";
@@ -12,16 +13,30 @@ export interface TokenSource {
 
 export const OIDC_AUDIENCE = "orun";
 
+/** A token request that failed; `transient` (network error, 429, 5xx) means trying again may work. */
+export class TokenRequestError extends OrunError {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    hint?: string,
+  ) {
+    super(message, { hint });
+  }
+}
+
 export function resolveTokenSource(env: NodeJS.ProcessEnv = process.env): TokenSource {
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  if (url && requestToken) return new GithubOidcTokenSource(url, requestToken);
+  if (env.GITHUB_ACTIONS === "true" && url && requestToken) return new GithubOidcTokenSource(url, requestToken, env.ORUN_OIDC_AUDIENCE?.trim() || OIDC_AUDIENCE);
   if (env.ORUN_TOKEN?.trim()) {
     const token = env.ORUN_TOKEN.trim();
     return { kind: "token", token: async () => token };
   }
   throw new OrunError("no credentials for the orun backend", {
-    hint: "in GitHub Actions add `permissions: id-token: write` so orun can fetch an OIDC token; elsewhere set ORUN_TOKEN (create one with `orun backend token create --namespace owner/repo`)",
+    hint:
+      url && requestToken && env.GITHUB_ACTIONS !== "true"
+        ? "GitHub Actions OIDC variables are set but GITHUB_ACTIONS is not `true`, so they are not used; set ORUN_TOKEN (create one with `orun backend token create --namespace owner/repo`)"
+        : "in GitHub Actions add `permissions: id-token: write` so orun can fetch an OIDC token; elsewhere set ORUN_TOKEN (create one with `orun backend token create --namespace owner/repo`)",
   });
 }
 
@@ -36,6 +51,7 @@ export class GithubOidcTokenSource implements TokenSource {
     private readonly audience = OIDC_AUDIENCE,
   ) {}
 
+  /** A failed request throws TokenRequestError; the backend client retries the transient ones. */
   async token(): Promise<string> {
     if (this.cached && Date.now() < this.cached.refreshAt) return this.cached.value;
     this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
@@ -49,11 +65,16 @@ export class GithubOidcTokenSource implements TokenSource {
     try {
       res = await fetch(url, { headers: { Authorization: `Bearer ${this.requestToken}`, Accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      throw new OrunError(`cannot fetch a GitHub Actions OIDC token from ${url.origin}: ${err instanceof Error ? err.message : String(err)}`);
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      throw new TokenRequestError(`cannot fetch a GitHub Actions OIDC token from ${url.origin}: ${cause ?? (err instanceof Error ? err.message : String(err))}`, true);
     }
-    if (!res.ok) throw new OrunError(`GitHub Actions OIDC token request failed: HTTP ${res.status}`, { hint: "does the workflow have `permissions: id-token: write`?" });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      const transient = res.status === 429 || res.status >= 500;
+      throw new TokenRequestError(`GitHub Actions OIDC token request failed: HTTP ${res.status}`, transient, transient ? undefined : "does the workflow have `permissions: id-token: write`?");
+    }
     const body = (await res.json().catch(() => ({}))) as { value?: unknown };
-    if (typeof body.value !== "string" || !body.value) throw new OrunError("GitHub Actions OIDC token response has no `value`");
+    if (typeof body.value !== "string" || !body.value) throw new TokenRequestError("GitHub Actions OIDC token response has no `value`", false);
     let exp: number | undefined;
     try {
       exp = decodeJwt(body.value).exp;

@@ -8,6 +8,7 @@ import { BackendClient } from "../../src/remote/client.js";
 import { computePlanChecksum } from "../../src/plan/checksum.js";
 import { deriveRunId, deriveRunnerId } from "../../src/remote/run-id.js";
 import { remoteEnabled, resolveBackendUrl } from "../../src/remote/settings.js";
+import { resolveTokenSource } from "../../src/remote/oidc-token.js";
 import { parseDuration } from "../../src/remote/duration.js";
 
 describe("run and runner IDs", () => {
@@ -139,6 +140,51 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
       await hooks.afterJob(job, { status: "failed", error: "step main: exit status 3" });
       assert.deepEqual(JSON.parse(calls.at(-1)!.body), { runnerId: "me", status: "failed", error: "step main: exit status 3" });
       await hooks.close();
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("credentials", () => {
+  const oidcVars = { ACTIONS_ID_TOKEN_REQUEST_URL: "http://127.0.0.1:9/token", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "req" };
+
+  it("uses GitHub Actions OIDC only when GITHUB_ACTIONS=true, else ORUN_TOKEN; explains stray OIDC variables", () => {
+    assert.equal(resolveTokenSource({ ...oidcVars, GITHUB_ACTIONS: "true", ORUN_TOKEN: "t" }).kind, "oidc");
+    assert.equal(resolveTokenSource({ ...oidcVars, ORUN_TOKEN: "t" }).kind, "token");
+    assert.equal(resolveTokenSource({ ...oidcVars, GITHUB_ACTIONS: "false", ORUN_TOKEN: "t" }).kind, "token");
+    assert.throws(() => resolveTokenSource(oidcVars), /no credentials for the orun backend .*GITHUB_ACTIONS is not `true`/);
+  });
+
+  it("asks for the audience in ORUN_OIDC_AUDIENCE (default orun) and retries a token endpoint failing transiently, not a refusal", async () => {
+    const seen: string[] = [];
+    let failFirst = 0;
+    let status = 503;
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname === "/token") {
+        seen.push(url.searchParams.get("audience") ?? "");
+        if (failFirst-- > 0) return void res.writeHead(status).end("nope");
+        return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ value: `tok-${seen.length}` }));
+      }
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ auth: req.headers.authorization }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const vars = { GITHUB_ACTIONS: "true", ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/token?audience=other`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "req" };
+      await resolveTokenSource(vars).token();
+      await resolveTokenSource({ ...vars, ORUN_OIDC_AUDIENCE: "orun-staging" }).token();
+      assert.deepEqual(seen, ["orun", "orun-staging"]);
+      failFirst = 2;
+      const client = new BackendClient({ baseUrl: base, auth: resolveTokenSource(vars), retryBudgetMs: 30_000 });
+      assert.deepEqual(await client.getRun("r"), { auth: "Bearer tok-5" }, "a third token request, after two 503s, authenticates the call");
+      failFirst = 1;
+      status = 403;
+      const refused = new BackendClient({ baseUrl: base, auth: resolveTokenSource(vars), retryBudgetMs: 30_000 });
+      const before = seen.length;
+      await assert.rejects(refused.getRun("r"), /OIDC token request failed: HTTP 403/);
+      assert.equal(seen.length - before, 1, "a refusal is not retried");
     } finally {
       server.close();
     }

@@ -21,7 +21,8 @@ describe("distributed runs through the backend", () => {
   let issuer: LocalOidcIssuer;
   let token: string;
   let runs = 0;
-  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ...extra });
+  // OIDC variables of a CI machine running the tests must not replace ORUN_TOKEN (only GITHUB_ACTIONS=true turns them on).
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ...extra });
 
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-distributed-"));
@@ -48,7 +49,7 @@ describe("distributed runs through the backend", () => {
     await fs.writeFile(planFile, JSON.stringify(plan));
     const execId = `local-${Date.now()}-harness`;
     // Runners authenticate with GitHub Actions OIDC, fetched from the local issuer like on a GHA runner.
-    const gha = env({ ORUN_TOKEN: "", ORUN_EXEC_ID: execId, ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken });
+    const gha = env({ ORUN_TOKEN: "", ORUN_EXEC_ID: execId, GITHUB_ACTIONS: "true", ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken });
     const run = (job: string) => spawnOrun(["run", planFile, "--job", job, "--backend-url", backend.url, "--verbose"], { cwd: dir, env: gha });
     const c = run("api@dev.smoke");
     const a = run("foundation@dev.smoke");

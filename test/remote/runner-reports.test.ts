@@ -5,6 +5,8 @@
 // loopback (its OIDC issuer the suite's local stand-in for GitHub's).
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -213,6 +215,50 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     const logs = await exitWithin(spawnOrun(["logs", "--remote-state", "--exec-id", runId, "--job", "b@dev.logs"], { cwd: dir, env: e }), 30_000, "orun logs");
     assert.equal(logs.code, 0, logs.output);
     assert.match(logs.output, /y0{97}1/);
+  });
+
+  it("uses GitHub OIDC only when GITHUB_ACTIONS=true, with ORUN_OIDC_AUDIENCE, retrying a token request that fails transiently", async () => {
+    // The token endpoint fails twice (GitHub having a bad moment), then answers from the local issuer.
+    let requests = 0;
+    const audiences: string[] = [];
+    const flaky = http.createServer((req, res) => {
+      requests++;
+      if (requests <= 2) return void res.writeHead(503).end("unavailable");
+      const url = new URL(req.url ?? "/", "http://x");
+      audiences.push(url.searchParams.get("audience") ?? "");
+      void fetch(`${issuer.tokenRequestUrl}${url.search}`, { headers: { Authorization: req.headers.authorization ?? "" } }).then(async (upstream) => {
+        res.writeHead(upstream.status, { "Content-Type": "application/json" }).end(await upstream.text());
+      });
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
+    try {
+      const tokenUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/token?repo=acme/widgets`;
+      const planFile = await writePlan(dir, "auth", [{ id: "a@dev.build", steps: ["echo built"] }]);
+      const runId = `auth-${++runs}`;
+      const oidc = { ACTIONS_ID_TOKEN_REQUEST_URL: tokenUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken };
+      const gha = await exitWithin(
+        spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env: env({ ...oidc, ORUN_TOKEN: "", GITHUB_ACTIONS: "true", ORUN_OIDC_AUDIENCE: AUDIENCE, ORUN_EXEC_ID: runId }) }),
+        60_000,
+        "the OIDC runner",
+      );
+      assert.equal(gha.code, 0, gha.output);
+      assert.ok(requests >= 3, `token requests: ${requests}`);
+      assert.ok(audiences.length > 0 && audiences.every((a) => a === AUDIENCE), `audiences asked for: ${audiences.join(", ")}`);
+      assert.equal((await jobsOf(runId)).get("a@dev.build")!.status, "success");
+
+      // Outside GitHub Actions, OIDC variables left in the environment do not shadow ORUN_TOKEN.
+      const before = requests;
+      const local = await exitWithin(
+        spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env: env({ ...oidc, ORUN_EXEC_ID: `auth-${++runs}` }) }),
+        60_000,
+        "the ORUN_TOKEN runner",
+      );
+      assert.equal(local.code, 0, local.output);
+      assert.equal(requests, before, "no OIDC token was requested");
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
   });
 
 });
