@@ -2,7 +2,8 @@
 // and environment-promotion gates (decision 8). A gate is satisfied by
 // evidence in local execution history: an execution of a plan compiled from
 // the same source revision in which every job of the gate's component in
-// the gate's environment completed.
+// the gate's environment completed. In remote mode the backend's runs are
+// the evidence instead (hooks.gateSatisfied), never local history.
 import { parseJobId, requiresApproval, type Plan, type PlanJob, type PromotionGate } from "../model/plan.js";
 import type { ExecutionStore } from "./records/store.js";
 import type { ExecutionHooks } from "./hooks.js";
@@ -20,7 +21,7 @@ export class GateEvaluator {
     private readonly store: ExecutionStore,
     private readonly currentExecId: string,
     private readonly currentState: ExecState,
-    /** Remote state may hold the evidence (the backend's runs); local history is consulted otherwise. */
+    /** Remote state holds the evidence (the backend's runs); local history is consulted only without it. */
     private readonly hooks?: ExecutionHooks,
   ) {}
 
@@ -39,7 +40,12 @@ export class GateEvaluator {
     if ((gate.condition ?? "success") !== "success") return `${what} (unsupported condition "${gate.condition}")`;
     const revision = this.plan.metadata.revision;
     if (!revision) return `${what} for the same revision, but the plan records no source revision`;
-    if (this.hooks?.gateSatisfied && (await this.hooks.gateSatisfied(gate, revision))) return undefined;
+    // Remote state: the backend's evidence alone decides (decision 8); this machine's history may be
+    // of runs the backend never saw.
+    if (this.hooks?.gateSatisfied) {
+      if (await this.hooks.gateSatisfied(gate, revision)) return undefined;
+      return `${what} at revision ${revision.slice(0, 12)} (no successful run recorded by the backend)`;
+    }
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
     for (const { state } of sameRevision) if (componentSucceeded(state, gate)) return undefined;
     return `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded)`;

@@ -261,4 +261,36 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     }
   });
 
+  it("in remote mode only the backend's evidence opens a promotion gate, not local execution history", async () => {
+    const ledger = path.join(dir, "gate-ledger");
+    const gate: PromotionGate = { type: "environment-promotion", environment: "staging", component: "api", condition: "success", match: { revision: "source" } };
+    const planFile = await writePlan(
+      dir,
+      "gated",
+      [
+        { id: "api@staging.deploy", steps: [`echo staging >> ${ledger}`] },
+        { id: "api@prod.deploy", gates: [gate], steps: [`echo prod >> ${ledger}`] },
+      ],
+      { revision: "0123456789abcdef0123456789abcdef01234567" },
+    );
+    // Staging succeeded locally: local history has the evidence, the backend does not.
+    const localRun = await exitWithin(spawnOrun(["run", planFile, "--env", "staging"], { cwd: dir, env: env({ ORUN_REMOTE_STATE: "" }) }), 60_000, "the local staging run");
+    assert.equal(localRun.code, 0, localRun.output);
+    const runId = `gated-${++runs}`;
+    const prod = await exitWithin(spawnOrun(["run", planFile, "--env", "prod", "--remote-state"], { cwd: dir, env: env({ ORUN_EXEC_ID: runId }) }), 60_000, "the remote prod run");
+    assert.equal(prod.code, 1, prod.output);
+    assert.match(prod.output, /promotion gate: api must have succeeded in staging/);
+    assert.equal(await fs.readFile(ledger, "utf8"), "staging\n", "prod did not run");
+    const job = (await jobsOf(runId)).get("api@prod.deploy")!;
+    assert.equal(job.status, "failed");
+    assert.match(job.lastError ?? "", /^blocked: promotion gate: api must have succeeded in staging/);
+
+    // With staging recorded by the backend (another run, same revision), prod runs.
+    const e = env({ ORUN_EXEC_ID: `gated-${++runs}` });
+    const staging = await exitWithin(spawnOrun(["run", planFile, "--env", "staging", "--remote-state"], { cwd: dir, env: e }), 60_000, "the remote staging run");
+    assert.equal(staging.code, 0, staging.output);
+    const prod2 = await exitWithin(spawnOrun(["run", planFile, "--env", "prod", "--remote-state"], { cwd: dir, env: env({ ORUN_EXEC_ID: `gated-${++runs}` }) }), 60_000, "the second remote prod run");
+    assert.equal(prod2.code, 0, prod2.output);
+    assert.equal(await fs.readFile(ledger, "utf8"), "staging\nstaging\nprod\n");
+  });
 });
