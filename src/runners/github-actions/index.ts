@@ -26,16 +26,21 @@ import { planShortId, type PlanStep } from "../../model/plan.js";
 import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
 import { stepDir } from "../../runtime/workdir.js";
+import { parseDuration } from "../../runtime/duration.js";
 
 export { jobSummaryPath } from "./job-state.js";
 
 const MAX_KEPT = 1024 * 1024;
+/** How long post hooks may still run after the job was cancelled (GitHub runs posts on cancel too). */
+const DEFAULT_POST_GRACE = "60s";
 
 export interface GithubActionsRunnerOptions extends RunnerOptions {
   /** Root of the shared remote-action cache (default $ORUN_ACTIONS_CACHE or ~/.orun/actions). */
   actionsCache?: string;
   /** "copy" forces byte copies of cached actions instead of hard links. */
   actionsLink?: string;
+  /** Time post hooks still get once the job is cancelled (Go duration, default 60s). */
+  postGrace?: string;
 }
 
 export function createGithubActionsRunner(options: GithubActionsRunnerOptions = {}, hostEnv: NodeJS.ProcessEnv = process.env): GithubActionsRunner {
@@ -48,6 +53,11 @@ export class GithubActionsRunner implements Runner {
   private readonly containers: ContainerActions;
   private readonly jobs = new Map<string, Promise<JobState>>();
   private repo?: Promise<RepoInfo>;
+  private readonly postGraceMs: number;
+  /** Aborted when this process exits (a second Ctrl-C): post hooks still running are stopped. */
+  private readonly exiting = new AbortController();
+  private exitWatchers = 0;
+  private readonly onExit = (): void => this.exiting.abort();
 
   constructor(
     options: GithubActionsRunnerOptions,
@@ -58,6 +68,12 @@ export class GithubActionsRunner implements Runner {
       forceCopy: (options.actionsLink ?? hostEnv.ORUN_ACTIONS_LINK) === "copy",
     });
     this.containers = new ContainerActions(hostEnv);
+    const grace = options.postGrace ?? DEFAULT_POST_GRACE;
+    try {
+      this.postGraceMs = parseDuration(grace);
+    } catch (err) {
+      throw new Error(`github-actions runner: invalid post grace ${JSON.stringify(grace)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async prepare(run: RunContext): Promise<void> {
@@ -83,7 +99,7 @@ export class GithubActionsRunner implements Runner {
       if (!isUseStep(step) || (step.run ?? "").trim() !== "") continue;
       const key = step.id || keys[i]!;
       const output: string[] = [];
-      const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => output.push(line));
+      const { io, dispose } = this.stepIO(job, [job.signal], undefined, state, (line) => output.push(line));
       try {
         const scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
         await runPreHook(preSpec(step, key), scope, io);
@@ -143,7 +159,7 @@ export class GithubActionsRunner implements Runner {
       state.failedSteps.add(key);
       return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
     }
-    const { io, dispose } = this.stepIO(ctx, state, emit);
+    const { io, dispose } = this.stepIO(ctx.job, [ctx.signal, ctx.job.signal], ctx.timeoutMs, state, emit);
     const loose = step as typeof step & { if?: string | boolean; "continue-on-error"?: boolean | string };
     const outcome = await executeStep(
       {
@@ -168,21 +184,48 @@ export class GithubActionsRunner implements Runner {
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
   }
 
-  private stepIO(ctx: Pick<StepContext, "signal" | "timeoutMs" | "job">, state: JobState, emit: (line: string) => void): { io: StepIO; dispose: () => void } {
+  /** What a step (or a pre or post hook) runs with: stopped by any of `signals`, or by its timeout. */
+  private stepIO(job: JobContext, signals: AbortSignal[], timeoutMs: number | undefined, state: JobState, emit: (line: string) => void): { io: StepIO; dispose: () => void } {
     const timeout = new AbortController();
-    const timer = ctx.timeoutMs !== undefined && ctx.timeoutMs > 0 ? setTimeout(() => timeout.abort(), ctx.timeoutMs) : undefined;
-    const signal = AbortSignal.any([ctx.signal, ctx.job.signal, timeout.signal]);
+    const timer = timeoutMs !== undefined && timeoutMs > 0 ? setTimeout(() => timeout.abort(), timeoutMs) : undefined;
+    const signal = AbortSignal.any([...signals, timeout.signal]);
     const io: StepIO = {
-      workspaceDir: ctx.job.run.workspaceDir,
+      workspaceDir: job.run.workspaceDir,
       signal,
       timedOut: () => timeout.signal.aborted,
-      timeoutMs: ctx.timeoutMs,
+      timeoutMs,
       emit,
       cache: this.cache,
       containers: this.containers,
       debug: state.runner.debug === "1",
     };
     return { io, dispose: () => clearTimeout(timer) };
+  }
+
+  /**
+   * The signal post hooks run under. GitHub runs posts after a cancel too, so
+   * the job's (already aborted) signal must not stop them: they get
+   * `postGrace` from the cancel, and orun exiting — a second Ctrl-C or
+   * SIGTERM makes it exit at once — stops the one still running.
+   */
+  private postSignal(job: JobContext): { signal: AbortSignal; dispose: () => void } {
+    const grace = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const startGrace = (): void => {
+      timer = setTimeout(() => grace.abort(), this.postGraceMs);
+    };
+    if (job.signal.aborted) startGrace();
+    else job.signal.addEventListener("abort", startGrace, { once: true });
+    // One exit listener for all jobs finishing at once (no listener per job).
+    if (this.exitWatchers++ === 0) process.on("exit", this.onExit);
+    return {
+      signal: AbortSignal.any([grace.signal, this.exiting.signal]),
+      dispose: () => {
+        clearTimeout(timer);
+        job.signal.removeEventListener("abort", startGrace);
+        if (--this.exitWatchers === 0) process.off("exit", this.onExit);
+      },
+    };
   }
 
   /**
@@ -202,9 +245,14 @@ export class GithubActionsRunner implements Runner {
       state.preOutput.clear();
       let errors: string[] = [];
       if (state.posts.length) {
-        const { io, dispose } = this.stepIO({ signal: job.signal, job, timeoutMs: undefined }, state, (line) => lines.push(line));
-        errors = await runPostHooks(state, io, outcome.failed || jobFailed(state));
-        dispose();
+        const posts = this.postSignal(job);
+        const { io, dispose } = this.stepIO(job, [posts.signal], undefined, state, (line) => lines.push(line));
+        try {
+          errors = await runPostHooks(state, io, { failed: outcome.failed || jobFailed(state), cancelled: job.signal.aborted });
+        } finally {
+          dispose();
+          posts.dispose();
+        }
       }
       const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
       if (summary.trim()) lines.push("▸ Job summary", summary.replace(/\n+$/, ""));

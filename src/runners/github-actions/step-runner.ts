@@ -590,19 +590,28 @@ async function runComposite(
   return { outputs, exitCode: firstError ? exitCode ?? 1 : 0, error: firstError, timedOut };
 }
 
-/** Runs the post hooks of a job, last registered first. */
-export async function runPostHooks(state: JobState, io: StepIO, jobFailed: boolean): Promise<string[]> {
+/**
+ * Runs the post hooks of a job, last registered first, under `post-if`
+ * (default `always()`): `job` says whether the job failed or was cancelled.
+ */
+export async function runPostHooks(state: JobState, io: StepIO, job: { failed: boolean; cancelled: boolean }): Promise<string[]> {
   const errors: string[] = [];
   for (const hook of [...state.posts].reverse()) {
-    const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: jobFailed, depth: 0, baseDir: hook.cwd, cwd: hook.cwd, owner: "" };
+    const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: job.failed, depth: 0, baseDir: hook.cwd, cwd: hook.cwd, owner: "" };
     let run: boolean;
     try {
-      run = evaluateCondition(hook.condition, expressionScope(scope, {}), "always()");
+      const exprScope = expressionScope(scope, {});
+      exprScope.status.cancelled = job.cancelled;
+      run = evaluateCondition(hook.condition, exprScope, "always()");
     } catch (err) {
       errors.push(`post ${hook.action.name}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
     if (!run) continue;
+    if (io.signal.aborted) {
+      errors.push(`post ${hook.action.name}: not run, the job was cancelled and its posts' grace period is over`);
+      continue;
+    }
     io.emit(`▸ Post ${hook.action.name}`);
     const result = hook.container
       ? await io.containers.run({ ...hook.container, env: { ...hook.container.env, ...stateEnv(hook.state) } }, state, io).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))

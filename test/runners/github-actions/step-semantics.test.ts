@@ -8,7 +8,10 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanStep } from "../../../src/model/plan.js";
-import { runOrun } from "../../support/cli.js";
+import { ExecutionStore } from "../../../src/runtime/records/store.js";
+import { spawn } from "node:child_process";
+import { ORUN_BIN, runOrun } from "../../support/cli.js";
+import { groupAlive, until } from "../../support/wait.js";
 import { makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
 
 /** Writes `<workspace>/<dir>/action.yml` (and any extra files) and returns `./<dir>`. */
@@ -141,17 +144,74 @@ runs:
   });
 });
 
-/** A node action whose post (under `post-if`) appends `post <tag> ok` to POSTS in the job directory. */
-async function writePostAction(ws: string, dir: string, postIf: string, post = "require('node:fs').appendFileSync('POSTS', `post ${process.env.INPUT_TAG} ok\\n`);"): Promise<string> {
+const APPEND_POST = "require('node:fs').appendFileSync('POSTS', `post ${process.env.INPUT_TAG} ok\\n`);";
+/** Writes its pid to POST_PID, then would write POST_DONE after 30 s. */
+const SLOW_POST = "const fs = require('node:fs'); fs.writeFileSync('POST_PID', String(process.pid)); setTimeout(() => fs.writeFileSync('POST_DONE', ''), 30000);";
+
+/** A node action whose post (under `post-if`, none = GitHub's default) appends `post <tag> ok` to POSTS in the job directory. */
+async function writePostAction(ws: string, dir: string, postIf: string | undefined, post = APPEND_POST): Promise<string> {
   const root = path.join(ws, dir);
   await mkdir(root, { recursive: true });
   await writeFile(
     path.join(root, "action.yml"),
-    `name: ${path.basename(dir)}\ninputs:\n  tag:\n    default: x\nruns:\n  using: node20\n  main: main.cjs\n  post: post.cjs\n  post-if: ${postIf}\n`,
+    `name: ${path.basename(dir)}\ninputs:\n  tag:\n    default: x\nruns:\n  using: node20\n  main: main.cjs\n  post: post.cjs\n${postIf ? `  post-if: ${postIf}\n` : ""}`,
   );
   await writeFile(path.join(root, "main.cjs"), "console.log(`main ${process.env.INPUT_TAG}`);\n");
   await writeFile(path.join(root, "post.cjs"), `${post}\n`);
   return `./${dir}`;
+}
+
+describe("github-actions runner: post hooks after a cancel", () => {
+  it("gives posts of a cancelled job a bounded grace period (postGrace), then stops them; later posts are not started", async (t) => {
+    const h = await makeHarness({ runner: { postGrace: "300ms" } });
+    t.after(() => h.dispose());
+    const first = await writePostAction(h.workspace, "acts/first", undefined, APPEND_POST);
+    const slow = await writePostAction(h.workspace, "acts/slow", undefined, SLOW_POST);
+    const jobDir = path.join(h.workspace, "grace");
+    await mkdir(jobDir, { recursive: true });
+    const job = makeJob("web@dev.grace", [
+      { id: "first", use: first, with: { tag: "first" } },
+      { id: "slow", use: slow },
+    ]);
+    const controller = new AbortController();
+    const jobCtx = { run: h.run, job, jobDir, signal: controller.signal };
+    await h.runner.startJob(jobCtx);
+    for (const step of job.steps) {
+      const result = await h.runner.runStep({ job: jobCtx, step, stepKey: step.id!, cwd: jobDir, env: {}, signal: controller.signal, onOutput: () => undefined });
+      assert.equal(result.error, undefined, result.output);
+    }
+    controller.abort();
+    const started = Date.now();
+    const finish = await h.runner.finishJob(jobCtx, { failed: false });
+    assert.ok(Date.now() - started < 10_000, "the grace period bounds the posts");
+    const postPid = Number(await readFile(path.join(jobDir, "POST_PID"), "utf8"));
+    t.after(() => killGroup(postPid));
+    assert.ok(!groupAlive(postPid), "the slow post was stopped");
+    assert.ok(finish);
+    assert.match(finish.error ?? "", /^post slow: canceled; post first: not run, the job was cancelled and its posts' grace period is over$/);
+    assert.match(finish.output, /▸ Post slow/);
+    assert.ok(!existsSync(path.join(jobDir, "POSTS")));
+  });
+
+  it("rejects an invalid postGrace", async () => {
+    const { createGithubActionsRunner } = await import("../../../src/runners/github-actions/index.js");
+    assert.throws(() => createGithubActionsRunner({ postGrace: "soon" }), /invalid post grace "soon"/);
+  });
+});
+
+/** Starts `orun` (the built binary) without waiting for it, so a test can signal it. */
+function startOrun(args: string[], cwd: string, env: NodeJS.ProcessEnv): { pid: number; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [ORUN_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: "ignore", detached: true });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { pid: child.pid!, exited };
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Writes `<name>-plan.json`: one job `app@dev.<name>` working in `<ws>/<name>` (returned). */
@@ -192,5 +252,43 @@ describe("orun run --gha: step results across retries, cancels and the record", 
     assert.ok(!existsSync(path.join(dir, "FAILURE_RAN")), "if: failure() is false once the retry succeeded");
     assert.equal(await readFile(path.join(dir, "STATUS"), "utf8"), "success\n");
     assert.equal(await readFile(path.join(dir, "POSTS"), "utf8"), "post cache ok\n", "the post-if: success() post ran");
+  });
+  it("runs post hooks after Ctrl-C: post-if default always() and cancelled() posts run, success() ones do not", async () => {
+    const always = await writePostAction(ws, "acts/always", undefined);
+    const save = await writePostAction(ws, "acts/save-cancel", "success()");
+    const onCancel = await writePostAction(ws, "acts/on-cancel", "cancelled()");
+    const dir = await writePlan(ws, "cancel", [
+      { id: "always", use: always, with: { tag: "always" } },
+      { id: "save", use: save, with: { tag: "save" } },
+      { id: "on-cancel", use: onCancel, with: { tag: "cancel" } },
+      { id: "wait", run: "touch STARTED; sleep 30" },
+    ]);
+    const orun = startOrun(["run", "cancel-plan.json", "--gha", "--exec-id", "cancel-1"], ws, env());
+    await until(() => existsSync(path.join(dir, "STARTED")), "the long step to start");
+    process.kill(orun.pid, "SIGINT");
+    assert.equal(await orun.exited, 130);
+    assert.equal(await readFile(path.join(dir, "POSTS"), "utf8"), "post cancel ok\npost always ok\n", "last registered first; the success() post skipped");
+    const finish = await readFile(new ExecutionStore(ws).jobFinishFile("cancel-1", "app@dev.cancel"), "utf8");
+    assert.match(finish, /▸ Post on-cancel\n▸ Post always/);
+  });
+
+  it("a second Ctrl-C stops a post hook still running after the first", async (t) => {
+    const slow = await writePostAction(ws, "acts/slow-post", undefined, SLOW_POST);
+    const dir = await writePlan(ws, "twice", [
+      { id: "slow", use: slow },
+      { id: "wait", run: "touch STARTED; sleep 30" },
+    ]);
+    const orun = startOrun(["run", "twice-plan.json", "--gha", "--exec-id", "twice-1"], ws, env());
+    t.after(() => killGroup(orun.pid));
+    await until(() => existsSync(path.join(dir, "STARTED")), "the long step to start");
+    process.kill(orun.pid, "SIGINT");
+    await until(() => existsSync(path.join(dir, "POST_PID")), "the post hook to start after the cancel");
+    const postPid = Number(await readFile(path.join(dir, "POST_PID"), "utf8"));
+    t.after(() => killGroup(postPid));
+    assert.ok(groupAlive(postPid), "the post is running");
+    process.kill(orun.pid, "SIGINT");
+    assert.equal(await orun.exited, 130);
+    await until(() => !groupAlive(postPid), "the post hook to be stopped", 5000);
+    assert.ok(!existsSync(path.join(dir, "POST_DONE")));
   });
 });
