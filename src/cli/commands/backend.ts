@@ -8,6 +8,18 @@ function database(value: string | undefined): string | undefined {
   return value ?? process.env.ORUN_BACKEND_DATABASE ?? undefined;
 }
 
+/** Repeatable list flags: each occurrence may also hold comma-separated values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Flag values, else the environment variable's (comma-separated). */
+function listSetting(flag: string[], envName: string): string[] {
+  if (flag.length > 0) return flag;
+  const env = process.env[envName]?.trim();
+  return env ? [env] : [];
+}
+
 function positiveInt(value: string, field: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
@@ -25,15 +37,19 @@ export function registerBackendCommands(program: Command): void {
     .option("--database <url>", DATABASE_HELP)
     .option("--oidc-issuer <url>", "OIDC issuer trusted for runner tokens", process.env.ORUN_OIDC_ISSUER ?? "https://token.actions.githubusercontent.com")
     .option("--oidc-audience <aud>", "required token audience", "orun")
+    .option("--allow-owner <owner[,owner...]>", "accept OIDC tokens only from repositories of these GitHub owners (env ORUN_BACKEND_ALLOW_OWNERS)", collect, [])
+    .option("--allow-repo <owner/repo[,...]>", "accept OIDC tokens only from these repositories (env ORUN_BACKEND_ALLOW_REPOS)", collect, [])
     .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner", "2m")
     .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept", "15s")
     .option("--retention <duration>", "delete runs not updated for this long", "24h")
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
-    .action(async (opts: Record<string, string>) => {
+    .action(async (opts: Record<string, string> & { allowOwner: string[]; allowRepo: string[] }) => {
       const { openStore, redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
       const { startBackend } = await import("../../remote/backend/server.js");
       const { parseDuration } = await import("../../remote/duration.js");
+      const { parseAllowList, describeAllowList } = await import("../../remote/backend/auth/allow-list.js");
+      const allow = parseAllowList(listSetting(opts.allowOwner, "ORUN_BACKEND_ALLOW_OWNERS"), listSetting(opts.allowRepo, "ORUN_BACKEND_ALLOW_REPOS"));
       const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
       if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
       const port = positiveInt(opts.port, "--port");
@@ -50,10 +66,13 @@ export function registerBackendCommands(program: Command): void {
         port,
         host: opts.host,
         oidc: { issuer: opts.oidcIssuer, audience: opts.oidcAudience },
+        allow,
         rateLimit: { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) },
         ...settings,
       });
       process.stdout.write(`orun backend listening on ${running.url} (database ${redact(db)}, OIDC issuer ${opts.oidcIssuer})\n`);
+      if (allow) process.stdout.write(`accepting OIDC tokens from: ${describeAllowList(allow)}\n`);
+      else process.stderr.write("⚠ warning: no --allow-owner or --allow-repo: OIDC tokens from every GitHub repository are accepted (each gets its own namespace)\n");
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);

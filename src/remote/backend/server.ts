@@ -2,6 +2,7 @@
 // match route → authenticate → rate-limit per namespace → handler.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { AllowList } from "./auth/allow-list.js";
 import { authenticate } from "./auth/authenticate.js";
 import { NamespaceDirectory } from "./auth/namespaces.js";
 import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
@@ -19,6 +20,8 @@ export interface BackendOptions extends Partial<BackendSettings> {
   port?: number;
   host?: string;
   oidc?: OidcOptions;
+  /** Repositories whose OIDC tokens are accepted; undefined accepts every repository. */
+  allow?: AllowList;
   rateLimit?: RateLimitOptions;
   sweepIntervalMs?: number;
   retentionMs?: number;
@@ -104,7 +107,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
         throw new HttpError(400, "INVALID_REQUEST", `Malformed percent-encoding in ${key}`);
       }
     });
-    const caller = await authenticate(req, backend.store, oidc, namespaces);
+    const caller = await authenticate(req, backend.store, oidc, namespaces, options.allow);
     const allowance = limiter.take(caller.namespace);
     if (!allowance.ok) {
       throw new HttpError(429, "RATE_LIMITED", "Rate limit exceeded", {

@@ -5,11 +5,13 @@ import type { IncomingMessage } from "node:http";
 import type { Caller } from "../context.js";
 import { HttpError } from "../http.js";
 import type { Store } from "../store/types.js";
+import { isAllowed, type AllowList } from "./allow-list.js";
 import type { NamespaceDirectory } from "./namespaces.js";
 import { AuthError, IssuerUnavailable, type OidcVerifier } from "./oidc.js";
 import { looksLikeBackendToken, verifyToken } from "./tokens.js";
 
-export async function authenticate(req: IncomingMessage, store: Store, oidc: OidcVerifier, namespaces: NamespaceDirectory): Promise<Caller> {
+/** `allow`: the repositories whose OIDC tokens are accepted (undefined: all); backend tokens are not subject to it. */
+export async function authenticate(req: IncomingMessage, store: Store, oidc: OidcVerifier, namespaces: NamespaceDirectory, allow?: AllowList): Promise<Caller> {
   const header = req.headers.authorization;
   if (!header) throw unauthorized("Missing authorization header");
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -20,16 +22,19 @@ export async function authenticate(req: IncomingMessage, store: Store, oidc: Oid
     if (!record) throw unauthorized("Invalid or revoked token");
     return { kind: "token", namespace: record.namespace, namespaceSlug: await namespaces.slugOf(record.namespace), actor: record.description };
   }
+  let identity;
   try {
-    const identity = await oidc.verify(token);
-    await namespaces.seen(identity.repositoryId, identity.repository);
-    return { kind: "oidc", namespace: identity.repositoryId, namespaceSlug: identity.repository, actor: identity.actor };
+    identity = await oidc.verify(token);
   } catch (err) {
     if (err instanceof AuthError) throw unauthorized(err.message);
     // Runners retry 5xx: a short issuer outage must not fail a run as if its token were bad.
     if (err instanceof IssuerUnavailable) throw new HttpError(503, "UNAVAILABLE", err.message);
     throw err;
   }
+  // A genuine token, but from a repository this backend does not serve: not recorded, no run created.
+  if (!isAllowed(allow, identity)) throw new HttpError(403, "FORBIDDEN", `Repository ${identity.repository} is not allowed to use this backend (see its --allow-owner / --allow-repo)`);
+  await namespaces.seen(identity.repositoryId, identity.repository);
+  return { kind: "oidc", namespace: identity.repositoryId, namespaceSlug: identity.repository, actor: identity.actor };
 }
 
 function unauthorized(message: string): HttpError {

@@ -25,6 +25,8 @@ export interface OidcIdentity {
   repositoryId: string;
   /** `owner/name` as the token spells it. */
   repository: string;
+  /** The `repository_owner` claim (user or organization). */
+  repositoryOwner: string;
   actor: string;
 }
 
@@ -93,7 +95,7 @@ export class OidcVerifier {
     if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new AuthError("Invalid claim: repository must be owner/name");
     const repositoryId = String(payload.repository_id);
     if (!/^[1-9][0-9]{0,19}$/.test(repositoryId)) throw new AuthError("Invalid claim: repository_id must be a positive integer");
-    return { repositoryId, repository, actor: String(payload.actor) };
+    return { repositoryId, repository, repositoryOwner: String(payload.repository_owner), actor: String(payload.actor) };
   }
 }
 

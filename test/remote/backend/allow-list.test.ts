@@ -1,0 +1,103 @@
+// `orun backend serve --allow-owner/--allow-repo`: only listed GitHub
+// repositories' OIDC tokens are accepted (the local OIDC issuer signs genuine
+// tokens for any repository, as GitHub does); backend tokens are unaffected.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startOidcIssuer, repositoryIdFor, type LocalOidcIssuer } from "../../support/oidc-issuer.js";
+import { runOrun } from "../../support/cli.js";
+import { api, planOf, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "../helpers.js";
+import { killAllChildren, startBackendProcess } from "../processes.js";
+import { until } from "../../support/wait.js";
+import { parseAllowList } from "../../../src/remote/backend/auth/allow-list.js";
+
+describe("repository allow-list", () => {
+  let issuer: LocalOidcIssuer;
+  let db: TestDatabase;
+  let backend: TestBackend;
+
+  before(async () => {
+    issuer = await startOidcIssuer();
+    db = (await testDatabase("sqlite"))!;
+    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, allow: parseAllowList(["Acme"], ["octo-org/Special,solo/app"]) });
+  });
+  after(async () => {
+    await backend?.stop();
+    await issuer?.close();
+    await db?.cleanup();
+  });
+
+  it("accepts listed owners' and repositories' tokens, case-insensitively", async () => {
+    for (const [repo, owner] of [["acme/widgets", "acme"], ["ACME/Gadgets", "ACME"], ["octo-org/special", "octo-org"], ["Solo/App", "Solo"]]) {
+      const token = await issuer.sign(repo, { claims: { repository_owner: owner } });
+      const res = await api(backend.url, token, "POST", "/v1/runs", { plan: planOf({ a: [] }), runId: `r-${repo.replace("/", "-")}` });
+      assert.equal(res.status, 201, `${repo}: ${res.text}`);
+    }
+  });
+
+  it("refuses a genuine token from any other repository with 403 naming it, and records nothing of it", async () => {
+    for (const [repo, owner] of [["octo-org/other", "octo-org"], ["evil/acme", "evil"], ["acme-corp/widgets", "acme-corp"]]) {
+      const token = await issuer.sign(repo, { claims: { repository_owner: owner } });
+      for (const [method, path, body] of [["POST", "/v1/runs", { plan: planOf({ a: [] }), runId: "x" }], ["GET", "/v1/runs/x"]] as const) {
+        const res = await api(backend.url, token, method, path, body);
+        assert.deepEqual([res.status, res.body.code], [403, "FORBIDDEN"], `${repo} ${method} ${path}`);
+        assert.match(String(res.body.error), new RegExp(`Repository ${repo} is not allowed`));
+      }
+      assert.equal(await backend.store.namespaceById(repositoryIdFor(repo)), undefined, `${repo} was not recorded`);
+    }
+    // The owner claim decides --allow-owner: a repository named acme/… owned by someone else is not acme's.
+    const spoofed = await issuer.sign("acme/widgets", { claims: { repository_owner: "mallory", repository_id: "555" } });
+    assert.equal((await api(backend.url, spoofed, "GET", "/v1/runs/x")).status, 403);
+  });
+
+  it("leaves backend tokens alone: an admin created them for their namespace", async () => {
+    const token = await tokenFor(backend.store, "stranger/repo");
+    assert.equal((await api(backend.url, token, "POST", "/v1/runs", { plan: planOf({ a: [] }), runId: "by-token" })).status, 201);
+  });
+
+  it("rejects malformed entries naming the flag", () => {
+    assert.throws(() => parseAllowList(["acme/widgets"], []), /--allow-owner .*"acme\/widgets" is not a GitHub user or organization name/);
+    assert.throws(() => parseAllowList([], ["acme"]), /--allow-repo .*"acme" is not owner\/repo/);
+    assert.equal(parseAllowList([" , "], []), undefined, "nothing listed: everyone");
+  });
+});
+
+describe("orun backend serve: allow-list flags", () => {
+  let issuer: LocalOidcIssuer;
+  let db: TestDatabase;
+  before(async () => {
+    issuer = await startOidcIssuer();
+    db = (await testDatabase("sqlite"))!;
+  });
+  after(async () => {
+    killAllChildren();
+    await issuer?.close();
+    await db?.cleanup();
+  });
+
+  it("ORUN_BACKEND_ALLOW_OWNERS restricts the served API; without a list it warns at start-up that every repository is accepted", async () => {
+    const restricted = await startBackendProcess(db.url, ["--oidc-issuer", issuer.issuer], 0, { ORUN_BACKEND_ALLOW_OWNERS: "acme", ORUN_BACKEND_ALLOW_REPOS: "" });
+    try {
+      assert.equal((await api(restricted.url, await issuer.sign("acme/widgets"), "GET", "/v1/runs/none")).status, 404);
+      const other = await api(restricted.url, await issuer.sign("other/widgets"), "GET", "/v1/runs/none");
+      assert.deepEqual([other.status, other.body.code], [403, "FORBIDDEN"]);
+      assert.match(restricted.proc.output(), /accepting OIDC tokens from: acme\/\*/);
+      assert.doesNotMatch(restricted.proc.output(), /warning/);
+    } finally {
+      await restricted.stop();
+    }
+    const open = await startBackendProcess(db.url, ["--oidc-issuer", issuer.issuer], 0, { ORUN_BACKEND_ALLOW_OWNERS: "", ORUN_BACKEND_ALLOW_REPOS: "" });
+    try {
+      assert.equal((await api(open.url, await issuer.sign("other/widgets"), "GET", "/v1/runs/none")).status, 404);
+      const warning = /warning: no --allow-owner or --allow-repo: OIDC tokens from every GitHub repository are accepted/;
+      await until(() => warning.test(open.proc.output()), "the start-up warning", 10_000);
+    } finally {
+      await open.stop();
+    }
+  });
+
+  it("a malformed --allow-repo stops start-up with an error naming the flag", async () => {
+    const res = await runOrun(["backend", "serve", "--port", "0", "--database", db.url, "--allow-repo", "acme/widgets,not-a-repo"], { timeoutMs: 30_000 });
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /--allow-repo .*"not-a-repo" is not owner\/repo/);
+  });
+});
