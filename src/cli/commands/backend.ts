@@ -20,6 +20,24 @@ function listSetting(flag: string[], envName: string): string[] {
   return env ? [env] : [];
 }
 
+/**
+ * Floors for the timing flags: a lease shorter than a few heartbeats hands
+ * healthy jobs to other runners (0 did so at once); a 0 sweep interval spins;
+ * a retention shorter than a minute deletes runs still in progress.
+ */
+const MINIMUMS = {
+  "--lease-timeout": { ms: 5_000, text: "5s" },
+  "--sweep-interval": { ms: 100, text: "100ms" },
+  "--retention": { ms: 60_000, text: "1m" },
+} as const;
+
+function durationFlag(value: string, flag: keyof typeof MINIMUMS, parse: (text: string, field: string) => number): number {
+  const ms = parse(value, flag);
+  const min = MINIMUMS[flag];
+  if (ms < min.ms) throw new OrunError(`${flag} ${value}: must be at least ${min.text}`);
+  return ms;
+}
+
 function positiveInt(value: string, field: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
@@ -39,9 +57,9 @@ export function registerBackendCommands(program: Command): void {
     .option("--oidc-audience <aud>", "required token audience", "orun")
     .option("--allow-owner <owner[,owner...]>", "accept OIDC tokens only from repositories of these GitHub owners (env ORUN_BACKEND_ALLOW_OWNERS)", collect, [])
     .option("--allow-repo <owner/repo[,...]>", "accept OIDC tokens only from these repositories (env ORUN_BACKEND_ALLOW_REPOS)", collect, [])
-    .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner", "2m")
-    .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept", "15s")
-    .option("--retention <duration>", "delete runs not updated for this long", "24h")
+    .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner (at least 5s)", "2m")
+    .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept (at least 100ms)", "15s")
+    .option("--retention <duration>", "delete runs not updated for this long (at least 1m)", "24h")
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
     .action(async (opts: Record<string, string> & { allowOwner: string[]; allowRepo: string[] }) => {
@@ -54,9 +72,9 @@ export function registerBackendCommands(program: Command): void {
       if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
       const port = positiveInt(opts.port, "--port");
       const settings = {
-        leaseMs: parseDuration(opts.leaseTimeout, "--lease-timeout"),
-        sweepIntervalMs: parseDuration(opts.sweepInterval, "--sweep-interval"),
-        retentionMs: parseDuration(opts.retention, "--retention"),
+        leaseMs: durationFlag(opts.leaseTimeout, "--lease-timeout", parseDuration),
+        sweepIntervalMs: durationFlag(opts.sweepInterval, "--sweep-interval", parseDuration),
+        retentionMs: durationFlag(opts.retention, "--retention", parseDuration),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
       };
       const db = database(opts.database) ?? DEFAULT_DATABASE;

@@ -1,0 +1,45 @@
+// `orun backend serve` timing flags: values that would break coordination
+// (a 0 lease hands a healthy job to a duplicate runner at once; a 0 sweep
+// interval spins) are refused before anything starts, naming the flag.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { runOrun } from "../../support/cli.js";
+import { testDatabase, type TestDatabase } from "../helpers.js";
+import { killAllChildren, startBackendProcess } from "../processes.js";
+
+describe("orun backend serve: timing flags", () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = (await testDatabase("sqlite"))!;
+  });
+  after(async () => {
+    killAllChildren();
+    await db?.cleanup();
+  });
+
+  it("refuses a lease, sweep interval or retention below its minimum, naming the flag", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--lease-timeout", "0"], /--lease-timeout 0: must be at least 5s/],
+      [["--lease-timeout", "4999ms"], /--lease-timeout 4999ms: must be at least 5s/],
+      [["--sweep-interval", "0"], /--sweep-interval 0: must be at least 100ms/],
+      [["--sweep-interval", "50ms"], /--sweep-interval 50ms: must be at least 100ms/],
+      [["--retention", "0s"], /--retention 0s: must be at least 1m/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runOrun(["backend", "serve", "--port", "0", "--database", db.url, ...args], { timeoutMs: 30_000 })));
+    results.forEach((res, i) => {
+      const [args, message] = cases[i]!;
+      assert.equal(res.code, 1, `${args.join(" ")}: exits on its own with an error (${res.stdout}${res.stderr})`);
+      assert.match(res.stderr, message);
+      assert.doesNotMatch(res.stdout, /listening/);
+    });
+  });
+
+  it("starts with the minimums themselves", async () => {
+    const server = await startBackendProcess(db.url, ["--lease-timeout", "5s", "--sweep-interval", "100ms", "--retention", "1m"]);
+    try {
+      assert.equal((await fetch(`${server.url}/`)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
