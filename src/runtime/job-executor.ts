@@ -145,12 +145,14 @@ async function runStep(
   const started = Date.now();
   const log = new StepLog(() => deps.store.stepLogFile(deps.ids.execId, job.id, key));
 
-  const end = async (error: string | undefined, output: string): Promise<{ error?: string; output: string }> => {
+  const end = async (error: string | undefined, output: string, skipped = false): Promise<{ error?: string; output: string }> => {
     await log.close();
-    jobState.steps[key] = error === undefined ? "completed" : "failed";
+    // A step the runner did not run (github-actions `if:` false) is skipped, not completed.
+    const status = error !== undefined ? "failed" : skipped ? "skipped" : "completed";
+    jobState.steps[key] = status;
     deps.writer.schedule();
     const continuing = error !== undefined && (step.onFailure ?? "").trim().toLowerCase() === "continue";
-    deps.emit({ type: "step-end", job, stepKey: key, status: error === undefined ? "completed" : "failed", durationMs: Date.now() - started, error, output, continuing });
+    deps.emit({ type: "step-end", job, stepKey: key, status, durationMs: Date.now() - started, error, output, continuing });
     await deps.hooks?.onStepFinished?.(job, key, output, error !== undefined);
     return { error, output };
   };
@@ -164,7 +166,7 @@ async function runStep(
     }
   }
 
-  let last: { error?: string; output: string } = { output: "" };
+  let last: { error?: string; output: string; skipped?: boolean } = { output: "" };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (attempt > 1) {
       deps.emit({ type: "step-retry", job, stepKey: key, attempt, attempts, error: last.error ?? "" });
@@ -186,7 +188,7 @@ async function runStep(
           deps.emit({ type: "step-output", job, stepKey: key, chunk });
         },
       });
-      last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, "") };
+      last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, ""), skipped: result.skipped };
       // Runners that return output without streaming it still get it logged.
       if (result.output && !log.hasOutput) log.write(result.output);
     } catch (err) {
@@ -194,7 +196,7 @@ async function runStep(
     }
     if (last.error === undefined || deps.signal.aborted) break;
   }
-  return end(last.error, last.output);
+  return end(last.error, last.output, last.skipped === true);
 }
 
 async function writeJobLog(file: string, text: string): Promise<void> {

@@ -180,7 +180,7 @@ export class GithubActionsRunner implements Runner {
     dispose();
     if (outcome.error !== undefined) state.failedSteps.add(key);
     const output = lines.slice(first).join("\n").replace(/\n+$/, "");
-    if (outcome.skipped) return { exitCode: 0, output, outputs: {} };
+    if (outcome.skipped) return { exitCode: 0, output, outputs: {}, skipped: true };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
   }
 

@@ -80,8 +80,12 @@ export class TextRenderer implements Renderer {
       case "step-end":
         if (this.options.verbose) {
           this.flushPartial(event.job, event.stepKey);
-          const mark = event.status === "completed" ? p.green("✓") : p.red("✗");
-          out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${event.stepKey}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${event.error}` : ""}`);
+          if (event.status === "skipped") {
+            out(`${this.indent()}  ${p.dim("↷")} ${this.prefix(event.job)}${event.stepKey}  ${p.dim("skipped")}`);
+          } else {
+            const mark = event.status === "completed" ? p.green("✓") : p.red("✗");
+            out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${event.stepKey}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${event.error}` : ""}`);
+          }
         }
         if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${event.stepKey} failed (${event.error}); continuing (onFailure: continue)`);
         break;

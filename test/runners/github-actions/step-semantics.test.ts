@@ -253,6 +253,21 @@ describe("orun run --gha: step results across retries, cancels and the record", 
     assert.equal(await readFile(path.join(dir, "STATUS"), "utf8"), "success\n");
     assert.equal(await readFile(path.join(dir, "POSTS"), "utf8"), "post cache ok\n", "the post-if: success() post ran");
   });
+  it("records and shows a job-level step skipped by its if: as skipped, not completed", async () => {
+    const ghost = { id: "ghost", if: "false", run: "touch GHOST" };
+    const recover = { id: "recover", if: "${{ failure() }}", run: "touch RECOVER" };
+    const dir = await writePlan(ws, "skips", [{ id: "first", run: "echo one" }, ghost, recover, { id: "last", run: "echo last" }]);
+    const r = await runOrun(["run", "skips-plan.json", "--gha", "--verbose", "--exec-id", "skips-1"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(!existsSync(path.join(dir, "GHOST")) && !existsSync(path.join(dir, "RECOVER")));
+    const state = JSON.parse(await readFile(new ExecutionStore(ws).stateFile("skips-1"), "utf8")) as { jobs: Record<string, { status: string; steps: Record<string, string> }> };
+    assert.deepEqual(state.jobs["app@dev.skips"], { ...state.jobs["app@dev.skips"], status: "completed", steps: { first: "completed", ghost: "skipped", recover: "skipped", last: "completed" } });
+    assert.match(r.stdout, /↷ \S+ › ghost {2}skipped/);
+    assert.match(r.stdout, /↷ \S+ › recover {2}skipped/);
+    assert.match(r.stdout, /✓ \S+ › first /);
+    assert.doesNotMatch(r.stdout, /✓ \S+ › (ghost|recover)/);
+  });
+
   it("runs post hooks after Ctrl-C: post-if default always() and cancelled() posts run, success() ones do not", async () => {
     const always = await writePostAction(ws, "acts/always", undefined);
     const save = await writePostAction(ws, "acts/save-cancel", "success()");
