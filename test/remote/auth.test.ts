@@ -140,7 +140,7 @@ describe("backend authentication", () => {
   });
 
   it("CLI side: fetches an OIDC token with audience orun from ACTIONS_ID_TOKEN_REQUEST_URL, caches it, and the backend accepts it", async () => {
-    const env = { ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets&audience=wrong`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken, ORUN_TOKEN: "orun_ignored" };
+    const env = { GITHUB_ACTIONS: "true", ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets&audience=wrong`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken, ORUN_TOKEN: "orun_ignored" };
     const source = resolveTokenSource(env);
     assert.equal(source.kind, "oidc", "OIDC wins over ORUN_TOKEN");
     const client = new BackendClient({ baseUrl: backend.url, auth: source });
