@@ -171,10 +171,17 @@ describe("distributed runs through the backend", () => {
   });
 });
 
-describe("a runner that loses its lease while alive", () => {
+describe("a runner that stalls past its lease while alive", () => {
   let dir: string;
   let db: TestDatabase;
   let backend: TestBackend;
+  let e: NodeJS.ProcessEnv;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-lease-lost-"));
+    db = (await testDatabase("sqlite"))!;
+    backend = await startTestBackend(db.url, { leaseMs: 1500, sweepIntervalMs: 100 });
+    e = { ORUN_TOKEN: await tokenFor(backend.store, "acme/widgets"), ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "" };
+  });
   after(async () => {
     killAllChildren();
     await backend?.stop();
@@ -182,29 +189,48 @@ describe("a runner that loses its lease while alive", () => {
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it("stops the job's steps when the backend hands the job on, and exits non-zero (its result is refused)", async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-lease-lost-"));
-    db = (await testDatabase("sqlite"))!;
-    backend = await startTestBackend(db.url, { leaseMs: 1500, sweepIntervalMs: 100 });
-    const token = await tokenFor(backend.store, "acme/widgets");
-    const marker = path.join(dir, "after-stall");
+  it("stops the job's steps when the backend hands the job to another runner, and exits non-zero (its result is refused)", async () => {
+    const marker = path.join(dir, "finished");
     const pidFile = path.join(dir, "runner-step.pid");
-    const planFile = await writePlan(dir, "lease", [{ id: "svc@dev.deploy", run: `echo $$ > ${pidFile}; sleep 8; echo ran-on >> ${marker}` }]);
-    const runner = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: "lease-1" } });
+    const planFile = await writePlan(dir, "lease", [{ id: "svc@dev.deploy", run: `echo $$ > ${pidFile}; sleep 8; echo finished >> ${marker}` }]);
+    const env = { ...e, ORUN_EXEC_ID: "lease-1" };
+    const first = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env });
     await waitFor(() => existsSync(pidFile), 60_000, "the step to start");
-    // Freeze the runner (not its step): no heartbeats, so the backend sweeps the lease and releases the job.
+    // Freeze the runner (not its step): no heartbeats, so its lease expires and a second runner takes the job over.
+    process.kill(first.child.pid!, "SIGSTOP");
+    const second = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env });
+    try {
+      await waitFor(() => /taking over job svc@dev\.deploy from a previous runner/.test(second.output()), 60_000, "the second runner takes the job over");
+    } finally {
+      process.kill(first.child.pid!, "SIGCONT");
+    }
+    const [r1, r2] = await Promise.all([first.done, second.done]);
+    assert.notEqual(r1.code, 0, r1.output);
+    assert.match(r1.output, /handed this job to another runner \(lease expired\); stopping it here/);
+    assert.equal(r2.code, 0, r2.output);
+    assert.equal(await fs.readFile(marker, "utf8"), "finished\n", "the first runner's step was stopped, the second one's ran to its end");
+    // The hints name the backend's run, not the local record.
+    assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
+    assert.match(r1.output, /resume {2}orun run --exec-id lease-1 --remote-state\n/);
+    const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), "lease-1"))!.jobs[0];
+    assert.deepEqual([job.status, job.attempts], ["success", 2], "the backend recorded the second runner's result");
+  });
+
+  it("gets its job back when nobody claimed it meanwhile, and finishes it", async () => {
+    const marker = path.join(dir, "resumed-finished");
+    const pidFile = path.join(dir, "resumed-step.pid");
+    const planFile = await writePlan(dir, "lease-back", [{ id: "svc@dev.deploy", run: `echo $$ > ${pidFile}; sleep 5; echo finished >> ${marker}` }]);
+    const runner = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: { ...e, ORUN_EXEC_ID: "lease-2" } });
+    await waitFor(() => existsSync(pidFile), 60_000, "the step to start");
     process.kill(runner.child.pid!, "SIGSTOP");
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     process.kill(runner.child.pid!, "SIGCONT");
     const r = await runner.done;
-    assert.notEqual(r.code, 0, r.output);
-    assert.match(r.output, /handed this job to another runner \(lease expired\); stopping it here/);
-    assert.ok(!existsSync(marker), "the step was stopped, not run to its end");
-    // The hints name the backend's run, not the local record.
-    assert.match(r.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
-    assert.match(r.output, /resume {2}orun run --exec-id lease-1 --remote-state\n/);
-    const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), "lease-1"))!.jobs[0];
-    assert.notEqual(job.status, "success", "the backend never recorded the superseded runner's result");
+    assert.equal(r.code, 0, r.output);
+    assert.doesNotMatch(r.output, /handed this job to another runner/);
+    assert.equal(await fs.readFile(marker, "utf8"), "finished\n");
+    const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), "lease-2"))!.jobs[0];
+    assert.deepEqual([job.status, job.attempts], ["success", 1]);
   });
 });
 
