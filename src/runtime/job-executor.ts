@@ -42,6 +42,13 @@ export interface JobRunResult {
   fatal: boolean;
 }
 
+/**
+ * Step key under which the runner's job-finish output (post hooks) is streamed
+ * to renderers after the job's steps: --verbose shows it as the
+ * `post-job logs` block (spec 20 §6.4), as it does each step's output.
+ */
+export const POST_JOB_LOGS = "post-job logs";
+
 let stampSecond = NaN;
 let stampText = "";
 
@@ -109,7 +116,10 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
     const finish = await deps.runner.finishJob?.(jobCtx, { failed: lastFailure !== undefined });
     if (finish?.output) outputs.push(finish.output);
     // The runner's scratch space is removed at run end: what it printed and the summary belong in the record.
-    if (finish?.output?.trim()) await writeJobLog(deps.store.jobFinishFile(deps.ids.execId, job.id), finish.output);
+    if (finish?.output?.trim()) {
+      await writeJobLog(deps.store.jobFinishFile(deps.ids.execId, job.id), finish.output);
+      deps.emit({ type: "step-output", job, stepKey: POST_JOB_LOGS, chunk: `${finish.output.replace(/\n+$/, "")}\n` });
+    }
     const summary = finish?.outputs?.summary;
     if (summary?.trim()) await writeJobLog(deps.store.jobSummaryFile(deps.ids.execId, job.id), summary);
     if (finish?.error) fatal ??= lastFailure = { error: `job finalizer: ${finish.error}` };

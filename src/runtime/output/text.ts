@@ -5,6 +5,7 @@
 import type { PlanJob } from "../../model/plan.js";
 import type { JobPreview, Renderer, RunEvent, RunSummary } from "../events.js";
 import { formatDuration } from "../duration.js";
+import { POST_JOB_LOGS } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 
 export interface TextOptions {
@@ -72,7 +73,11 @@ export class TextRenderer implements Renderer {
         }
         break;
       case "step-output":
-        if (this.options.verbose) this.streamOutput(event.job, event.stepKey, event.chunk);
+        if (!this.options.verbose) break;
+        // The job's finish output (post hooks) comes whole, after its steps: a titled block of its own.
+        if (event.stepKey === POST_JOB_LOGS) out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${POST_JOB_LOGS}`);
+        this.streamOutput(event.job, event.stepKey, event.chunk);
+        if (event.stepKey === POST_JOB_LOGS) this.flushPartial(event.job, event.stepKey);
         break;
       case "step-retry":
         out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${event.stepKey}  retrying attempt ${event.attempt}/${event.attempts} after: ${event.error}`);

@@ -268,6 +268,17 @@ describe("orun run --gha: step results across retries, cancels and the record", 
     assert.doesNotMatch(r.stdout, /✓ \S+ › (ghost|recover)/);
   });
 
+  it("shows post hooks' output under --verbose when the job succeeds (the post-job logs block)", async () => {
+    const greet = await writePostAction(ws, "acts/greet-post", undefined, "console.log(`post says ${process.env.INPUT_TAG}`);");
+    await writePlan(ws, "verbose", [{ id: "greet", use: greet, with: { tag: "bye" } }]);
+    const verbose = await runOrun(["run", "verbose-plan.json", "--gha", "--verbose"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(verbose.code, 0, verbose.stdout + verbose.stderr);
+    assert.match(verbose.stdout, /✓ \S+ › greet [^\n]*\n\s+● \S+ › post-job logs\n\s+│ \S+ › ▸ Post greet-post\n\s+│ \S+ › post says bye\n\s+✓ app·dev\/verbose/);
+    const quiet = await runOrun(["run", "verbose-plan.json", "--gha"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
+    assert.doesNotMatch(quiet.stdout, /post says|post-job logs/, "without --verbose a successful job's post output stays in the record");
+  });
+
   it("runs post hooks after Ctrl-C: post-if default always() and cancelled() posts run, success() ones do not", async () => {
     const always = await writePostAction(ws, "acts/always", undefined);
     const save = await writePostAction(ws, "acts/save-cancel", "success()");
