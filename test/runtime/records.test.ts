@@ -103,7 +103,7 @@ test("gc keeps the newest N, removes the rest and repoints latest", async (t) =>
   assert.equal(await readlink(path.join(store.executionsDir, "latest")), "run-4");
 });
 
-test("promotion gates: remote evidence (hooks.gateSatisfied) opens a gate; otherwise local history decides", async (t) => {
+test("promotion gates: where a hook gives evidence (remote mode) it alone decides; without one, local history and this execution decide", async (t) => {
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   const { GateEvaluator } = await import("../../src/runtime/gates.js");
@@ -120,8 +120,8 @@ test("promotion gates: remote evidence (hooks.gateSatisfied) opens a gate; other
   });
   assert.equal(await remote.check(plan.jobs[0]!, { approve: false }), undefined);
   assert.deepEqual(asked, ["web@staging:abc123"]);
-  const local = new GateEvaluator(plan, store, "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(false) });
-  assert.match((await local.check(plan.jobs[0]!, { approve: false }))!, /promotion gate: web must have succeeded in staging at revision abc123/);
+  const refused = new GateEvaluator(plan, store, "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(false) });
+  assert.match((await refused.check(plan.jobs[0]!, { approve: false }))!, /promotion gate: web must have succeeded in staging at revision abc123/);
   // The current execution's own success counts as evidence too.
   const current = emptyState("e1", "x");
   current.jobs["web@staging.deploy"] = { status: "completed", steps: {} };
