@@ -27,6 +27,7 @@ import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
 import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";
+import { OrunError } from "../../util/errors.js";
 
 export { jobSummaryPath } from "./job-state.js";
 
@@ -72,7 +73,7 @@ export class GithubActionsRunner implements Runner {
     try {
       this.postGraceMs = parseDuration(grace);
     } catch (err) {
-      throw new Error(`github-actions runner: invalid post grace ${JSON.stringify(grace)}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new OrunError(`github-actions runner: invalid post grace ${JSON.stringify(grace)}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
