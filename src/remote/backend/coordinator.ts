@@ -60,6 +60,11 @@ export type MutationScope =
 export interface Mutation<T> {
   result: T;
   changedJobs: JobRecord[];
+  /**
+   * Jobs whose stored logs the store deletes in the same transaction: a takeover's
+   * new attempt starts with no log, and no write of the previous runner can land in between.
+   */
+  clearLogs?: string[];
 }
 
 /** What the run's status depends on, answered by the store with two index lookups. */
@@ -178,8 +183,10 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
     job.lastError = null;
     job.attempts += 1;
     const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs };
-    if (takeover) result.takeover = true;
-    return finishMutation(result, [job]);
+    if (!takeover) return finishMutation(result, [job]);
+    // What the previous runner left (a partial attempt) must not pass for this attempt's output.
+    result.takeover = true;
+    return { ...finishMutation(result, [job]), clearLogs: [jobId] };
   };
   switch (job.status) {
     case "pending": {
@@ -216,8 +223,11 @@ export function heartbeatJob(state: RunState, jobId: string, runnerId: string, c
   return { result: { ok: true }, changedJobs: [retake(job, clock.now.toISOString())] };
 }
 
-/** The job is this runner's: running on it, or released by the sweeper and not claimed by anyone since. */
-function isHeldBy(job: JobRecord, runnerId: string): boolean {
+/**
+ * The job is this runner's: running on it, or released by the sweeper and not claimed by anyone since.
+ * Heartbeats and log writes (checked by the stores inside the write's transaction) follow this one rule.
+ */
+export function isHeldBy(job: Pick<JobRecord, "status" | "runnerId">, runnerId: string): boolean {
   return job.runnerId === runnerId && (job.status === "running" || job.status === "pending");
 }
 

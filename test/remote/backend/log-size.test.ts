@@ -8,6 +8,7 @@ import pg from "pg";
 import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../../../src/remote/backend/store/migrations.js";
 import { openStore } from "../../../src/remote/backend/store/index.js";
+import { claimJob, type Clock } from "../../../src/remote/backend/coordinator.js";
 import { repositoryIdFor } from "../../support/oidc-issuer.js";
 
 /** Runs SQL against the test database directly (not through the store), returning rows. */
@@ -85,7 +86,10 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await backend.store.getRun(ns, runId))?.jobs[1]?.logBytes, 4242);
       await sql(db!.url, "UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [ns, runId, "other"]);
       // A takeover starts the log afresh, size included.
-      await backend.store.writeLog(ns, runId, "web@dev.deploy", Buffer.alloc(0), { mode: "replace", maxBytes: 1024 });
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("web@dev.deploy")}/claim`, { runnerId: "r1" })).body.claimed, true);
+      const expired: Clock = { now: new Date(Date.now() + 3_600_000), leaseMs: 1 };
+      const takeover = await backend.store.mutateRun(ns, runId, { jobIds: ["web@dev.deploy"], deps: true }, (s) => claimJob(s, "web@dev.deploy", "r2", expired));
+      assert.equal(takeover?.takeover, true);
       assert.equal(await storedSize(db!.url, ns, runId, "web@dev.deploy"), 0);
       assert.equal((await call("POST", `${path}?append=true&offset=0`, chunk)).body.bytes, bytes);
     });

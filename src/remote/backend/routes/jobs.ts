@@ -100,13 +100,8 @@ export async function claim(ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
   const runnerId = checkId("runnerId", body.runnerId);
   const clock = ctx.backend.clock();
-  const claimed = await mutate(ctx, { jobIds: [ctx.params.jobId], deps: true }, (state) => claimJob(state, ctx.params.jobId, runnerId, clock));
-  // A takeover starts the job's log afresh: the new owner appends from offset 0, and what the previous
-  // runner left (a partial attempt) must not pass for this attempt's output.
-  if (claimed.claimed && claimed.takeover) {
-    await ctx.backend.store.writeLog(ctx.caller.namespace, ctx.params.runId, ctx.params.jobId, Buffer.alloc(0), { mode: "replace", maxBytes: Number.MAX_SAFE_INTEGER });
-  }
-  sendJson(ctx.res, 200, claimed);
+  // A takeover also deletes the job's log in the claim's transaction (claimJob's clearLogs): the new owner appends from offset 0.
+  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId], deps: true }, (state) => claimJob(state, ctx.params.jobId, runnerId, clock)));
 }
 
 export async function update(ctx: RequestContext): Promise<void> {

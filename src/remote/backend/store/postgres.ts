@@ -5,6 +5,7 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
@@ -160,6 +161,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
             [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts],
           );
         }
+        for (const jobId of mutation.clearLogs ?? []) {
+          await c.query("DELETE FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
+          await c.query("UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
+        }
         if (mutation.changedJobs.length > 0) {
           const tally = (await c.query<{ unfinished: boolean; failed: boolean }>(TALLY_SQL, [namespace, runId])).rows[0];
           const next = nextRunRecord(run, { unfinished: tally.unfinished, failed: tally.failed }, new Date());
@@ -195,11 +200,17 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
     async writeLog(namespace, runId, jobId, content, options) {
       return tx(async (c): Promise<LogWriteResult> => {
-        // Lock the log row (or its absence, via the run row) so concurrent appends add up correctly.
-        await c.query("SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE", [namespace, runId]);
+        // The run row's lock (the one claims take) serialises this write with concurrent appends and with a
+        // takeover, so the ownership check and the write are one step.
+        const run = await c.query("SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE", [namespace, runId]);
+        if (run.rowCount === 0) return { notFound: "run" };
         // jobs.log_bytes is kept by every write: octet_length() would detoast (read) the whole log.
-        const cur = await c.query<{ n: string }>("SELECT log_bytes AS n FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
-        const plan = planLogWrite(Number(cur.rows[0]?.n ?? 0), content.length, options);
+        const cur = await c.query<{ status: JobStatus; runner_id: string | null; n: string }>(
+          "SELECT status, runner_id, log_bytes AS n FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3",
+          [namespace, runId, jobId],
+        );
+        const job = cur.rows[0];
+        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n) }, content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
         const merge = options.mode === "append" ? "logs.content || excluded.content" : "excluded.content";

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -35,6 +36,11 @@ export function openSqliteStore(file: string): Store {
       `SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.job_id IN (SELECT value FROM json_each(?)) ORDER BY j.position`,
     ),
     jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
+    logTarget: db.prepare<[string, string, string], { status: JobStatus; runner_id: string | null; log_bytes: number }>(
+      "SELECT status, runner_id, log_bytes FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?",
+    ),
+    clearLog: db.prepare<[string, string, string]>("DELETE FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?"),
+    clearLogBytes: db.prepare<[string, string, string]>("UPDATE jobs SET log_bytes = 0 WHERE namespace = ? AND run_id = ? AND job_id = ?"),
     tally: db.prepare<{ ns: string; run: string }, { unfinished: number; failed: number }>(TALLY_SQL.replace(/\$1/g, "@ns").replace(/\$2/g, "@run")),
   });
   const s = () => (stmts ??= prepare());
@@ -95,6 +101,10 @@ export function openSqliteStore(file: string): Store {
         const run = runFromRow(row);
         const mutation = fn({ run, jobs: loadScope(namespace, runId, scope) });
         for (const job of mutation.changedJobs) s().updateJob.run(jobParams(namespace, runId, job));
+        for (const jobId of mutation.clearLogs ?? []) {
+          s().clearLog.run(namespace, runId, jobId);
+          s().clearLogBytes.run(namespace, runId, jobId);
+        }
         if (mutation.changedJobs.length > 0) {
           const tally = s().tally.get({ ns: namespace, run: runId });
           const next = nextRunRecord(run, { unfinished: Boolean(tally?.unfinished), failed: Boolean(tally?.failed) }, new Date());
@@ -136,8 +146,10 @@ export function openSqliteStore(file: string): Store {
       // Logs are bytes: SQLite's `||` yields TEXT, so the merged content is cast back to BLOB.
       // The size comes from jobs.log_bytes (kept by every write), never from measuring the log.
       return db.transaction((): LogWriteResult => {
-        const current = db.prepare<[string, string, string], { n: number }>("SELECT log_bytes AS n FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId)?.n ?? 0;
-        const plan = planLogWrite(current, content.length, options);
+        // Inside the write transaction: no claim (takeover) can land between the ownership check and the write.
+        if (!s().run.get(namespace, runId)) return { notFound: "run" };
+        const job = s().logTarget.get(namespace, runId, jobId);
+        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes }, content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
         const now = new Date().toISOString();

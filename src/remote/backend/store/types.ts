@@ -4,7 +4,8 @@
 // in SQLite, `SELECT … FOR UPDATE` on the run row in PostgreSQL), applies one
 // pure coordinator function and writes the changed rows in the same
 // transaction — that is what keeps claims atomic across processes.
-import type { JobRecord, Mutation, MutationScope, RunRecord, RunState } from "../coordinator.js";
+import { isHeldBy, type JobRecord, type Mutation, type MutationScope, type RunRecord, type RunState } from "../coordinator.js";
+import type { JobStatus } from "../../protocol.js";
 
 export interface NewRun {
   run: RunRecord;
@@ -16,12 +17,29 @@ export interface LogWrite {
   mode: "append" | "replace";
   maxBytes: number;
   offset?: number;
+  /**
+   * The writing runner: the job must be held by it (coordinator isHeldBy), checked
+   * inside the write's transaction so a takeover cannot slip in between check and write.
+   * Without it, only the job's existence is checked.
+   */
+  runnerId?: string;
 }
 
-export type LogWriteResult = { bytes: number } | { tooLarge: true; bytes: number } | { conflict: true; bytes: number };
+export type LogWriteResult =
+  | { bytes: number }
+  | { tooLarge: true; bytes: number }
+  | { conflict: true; bytes: number }
+  | { notFound: "run" | "job" }
+  | { notHeld: true; status: JobStatus; runnerId: string | null };
 
-/** Shared append/replace decision of both stores, given the current size. */
-export function planLogWrite(current: number, length: number, options: LogWrite): { write: false; result: LogWriteResult } | { write: true; bytes: number } {
+/** What a log write needs to know of its job, read under the write's lock. */
+export type LogTarget = Pick<JobRecord, "status" | "runnerId" | "logBytes">;
+
+/** Shared ownership and append/replace decision of both stores, given the locked job row. */
+export function planLogWrite(job: LogTarget | undefined, length: number, options: LogWrite): { write: false; result: LogWriteResult } | { write: true; bytes: number } {
+  if (!job) return { write: false, result: { notFound: "job" } };
+  if (options.runnerId !== undefined && !isHeldBy(job, options.runnerId)) return { write: false, result: { notHeld: true, status: job.status, runnerId: job.runnerId } };
+  const current = job.logBytes;
   if (options.mode === "append" && options.offset !== undefined && options.offset !== current) {
     if (options.offset + length === current) return { write: false, result: { bytes: current } };
     return { write: false, result: { conflict: true, bytes: current } };
@@ -55,8 +73,9 @@ export interface Store {
   getRun(namespace: string, runId: string): Promise<RunState | undefined>;
   /**
    * Runs `fn` on the locked run with the jobs `scope` names, writes the jobs
-   * it changed and re-derives the run's status from all its jobs, in one
-   * transaction. Undefined when the run does not exist.
+   * it changed, deletes the logs it clears (`clearLogs`) and re-derives the
+   * run's status from all its jobs, in one transaction. Undefined when the run
+   * does not exist.
    */
   mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>): Promise<T | undefined>;
   /** Runs that have a running job whose heartbeat is older than `before` (candidates for the sweeper). */
@@ -70,7 +89,9 @@ export interface Store {
    * Appends to (or replaces) a job's log, refusing to grow it beyond maxBytes.
    * An append may name the offset it expects to write at: a retried append
    * that already landed is then acknowledged without writing it twice, and a
-   * gap is refused (`conflict`).
+   * gap is refused (`conflict`). With `runnerId`, a job not held by that runner
+   * is refused (`notHeld`) under the same lock as claims, so the check and
+   * the write are one step.
    */
   writeLog(namespace: string, runId: string, jobId: string, content: Buffer, options: LogWrite): Promise<LogWriteResult>;
   readLog(namespace: string, runId: string, jobId: string): Promise<Buffer | undefined>;

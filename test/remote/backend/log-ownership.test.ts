@@ -1,0 +1,159 @@
+// Who may write a job's log, on SQLite and PostgreSQL: the ownership check is
+// made inside the log write's transaction and a takeover deletes the old log
+// inside the claim's, so a stalled runner's in-flight upload can never land in
+// the new attempt's log, whatever the order of the racing requests.
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, describe, it } from "node:test";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type ApiResponse, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { claimJob, releaseExpiredLeases, type Clock } from "../../../src/remote/backend/coordinator.js";
+import type { LogWrite } from "../../../src/remote/backend/store/types.js";
+import { repositoryIdFor } from "../../support/oidc-issuer.js";
+
+const LEASE_MS = 60_000;
+const REPO = "acme/log-ownership";
+/** A clock one lease ahead: every running job's lease has expired. */
+const ahead = (): Clock => ({ now: new Date(Date.now() + LEASE_MS + 1000), leaseMs: LEASE_MS });
+const append = (runnerId: string, offset = 0): LogWrite => ({ mode: "append", maxBytes: 1 << 20, offset, runnerId });
+
+/**
+ * A log append whose body arrives in two parts: the headers and the first part go out at once
+ * (`Expect: 100-continue`: the server answers 100 once it handles the request), the rest when `finish` is called.
+ */
+function slowAppend(url: string, token: string, body: string): { started: Promise<void>; finish(): void; response: Promise<ApiResponse> } {
+  let finish!: () => void;
+  let started!: () => void;
+  const startedP = new Promise<void>((resolve) => (started = resolve));
+  const response = new Promise<ApiResponse>((resolve, reject) => {
+    const req = http.request(url, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(body), Expect: "100-continue" },
+    });
+    req.on("continue", () => {
+      req.write(body.slice(0, 5), () => started());
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: new Headers(), body: JSON.parse(text) as Record<string, unknown>, text }));
+    });
+    req.on("error", reject);
+    finish = () => req.end(body.slice(5));
+  });
+  return { started: startedP, finish: () => finish(), response };
+}
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`log ownership on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let backend: TestBackend;
+    let token: string;
+    let n = 0;
+    const ns = repositoryIdFor(REPO);
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(backend.url, token, method, path, body);
+    const create = async (edges: Record<string, string[]>) => {
+      const runId = `logown-${++n}-${Date.now()}`;
+      const res = await call("POST", "/v1/runs", { plan: planOf(edges), runId });
+      assert.equal(res.status, 201, res.text);
+      return runId;
+    };
+    const claim = (runId: string, jobId: string, runnerId: string, clock?: Clock) =>
+      backend.store.mutateRun(ns, runId, { jobIds: [jobId], deps: true }, (state) => claimJob(state, jobId, runnerId, clock ?? { now: new Date(), leaseMs: LEASE_MS }));
+    const sweep = (runId: string) => backend.store.mutateRun(ns, runId, { status: "running" }, (state) => releaseExpiredLeases(state, ahead()));
+    const logOf = async (runId: string, jobId: string) => (await backend.store.readLog(ns, runId, jobId))?.toString("utf8");
+    const sizeOf = async (runId: string, jobId: string) => (await backend.store.getRun(ns, runId))?.jobs.find((j) => j.jobId === jobId)?.logBytes;
+
+    before(async () => {
+      db = await testDatabase(kind);
+      if (!db) return;
+      // The real sweeper stays out of the way: the tests sweep with a clock of their own.
+      backend = await startTestBackend(db.url, { leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000, rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
+      token = await tokenFor(backend.store, REPO);
+    });
+    after(async () => {
+      await backend?.stop();
+      await db?.cleanup();
+    });
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+
+    maybe("a stalled runner's append whose body completes after a takeover is refused; the new owner's log starts empty and is kept", async () => {
+      const runId = await create({ a: [] });
+      assert.equal((await claim(runId, "a", "r1"))?.claimed, true);
+      assert.deepEqual(await sweep(runId), ["a"]);
+      // r1 (stalled, released, nobody claimed it yet) starts an append; its body is still arriving.
+      const stale = slowAppend(`${backend.url}/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r1`, token, "=== s1 ===\nSTALE OUTPUT FROM r1\n");
+      await stale.started;
+      const takeover = await call("POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "r2" });
+      assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
+      stale.finish();
+      const refused = await stale.response;
+      assert.deepEqual([refused.status, refused.body.code], [409, "CONFLICT"], refused.text);
+      assert.match(String(refused.body.error), /Job a is not running on runner r1 \(running on r2\)/);
+      const own = await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r2`, "=== s1 ===\nr2 output\n");
+      assert.equal(own.status, 200, own.text);
+      assert.equal((await call("GET", `/v1/runs/${runId}/logs/a`)).text, "=== s1 ===\nr2 output\n");
+    });
+
+    maybe("in the store, a write checked after a takeover is refused, and one that landed before it is deleted by the claim", async () => {
+      const runId = await create({ a: [] });
+      await claim(runId, "a", "r1");
+      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r1 part 1\n"), append("r1")), { bytes: 10 });
+      // Lease expired but not swept: a takeover straight away deletes r1's log in the claim's transaction.
+      assert.deepEqual(await claim(runId, "a", "r2", ahead()), { claimed: true, leaseMs: LEASE_MS, takeover: true });
+      assert.equal(await logOf(runId, "a"), undefined, "the takeover deleted the previous attempt's log");
+      assert.equal(await sizeOf(runId, "a"), 0);
+      // r1 carries on, at the offset it knows and at 0: neither lands.
+      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r1 part 2\n"), append("r1", 10)), { notHeld: true, status: "running", runnerId: "r2" });
+      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r1 again\n"), { mode: "replace", maxBytes: 1 << 20, runnerId: "r1" }), {
+        notHeld: true,
+        status: "running",
+        runnerId: "r2",
+      });
+      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r2\n"), append("r2")), { bytes: 3 });
+      assert.equal(await logOf(runId, "a"), "r2\n");
+      // Once the job is finished nobody appends to it any more.
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/a/update`, { runnerId: "r2", status: "success" })).status, 200);
+      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("late\n"), append("r2", 3)), { notHeld: true, status: "success", runnerId: "r2" });
+      assert.equal(await logOf(runId, "a"), "r2\n");
+    });
+
+    maybe("a write and a takeover racing in any order never leave the stalled runner's output in the log", async () => {
+      for (let i = 0; i < 8; i++) {
+        const runId = await create({ a: [] });
+        await claim(runId, "a", "r1");
+        const [write, taken] = await Promise.all([backend.store.writeLog(ns, runId, "a", Buffer.from("stale\n"), append("r1")), claim(runId, "a", "r2", ahead())]);
+        assert.equal(taken?.takeover, true);
+        // Either it landed first (and the takeover deleted it) or it came second and was refused.
+        assert.ok("bytes" in write || "notHeld" in write, JSON.stringify(write));
+        assert.equal(await logOf(runId, "a"), undefined, `round ${i}: ${JSON.stringify(write)}`);
+        assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("fresh\n"), append("r2")), { bytes: 6 });
+      }
+    });
+
+    maybe("the runner a stalled job was released from may still write while nobody claimed it; another runner may not", async () => {
+      const runId = await create({ a: [], b: [] });
+      await claim(runId, "a", "r1");
+      await sweep(runId);
+      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("x"), append("r3")), { notHeld: true, status: "pending", runnerId: "r1" });
+      const other = await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r3`, "x");
+      assert.equal(other.status, 409);
+      assert.match(String(other.body.error), /Job a is not running on runner r3 \(pending\)/, "a released job names no owner");
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r1`, "resumed\n")).status, 200);
+      // A job never claimed is nobody's.
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/b?append=true&offset=0&runnerId=r1`, "x")).status, 409);
+      assert.equal(await logOf(runId, "b"), undefined);
+    });
+
+    maybe("an unknown run or job is 404 whether or not the writer names itself", async () => {
+      const runId = await create({ a: [] });
+      for (const query of ["", "?append=true&offset=0&runnerId=r1"]) {
+        const noRun = await call("POST", `/v1/runs/nope-${n}/logs/a${query}`, "x");
+        assert.deepEqual([noRun.status, noRun.body.error], [404, "Run not found"]);
+        const noJob = await call("POST", `/v1/runs/${runId}/logs/${enc("ghost@dev.job")}${query}`, "x");
+        assert.deepEqual([noJob.status, noJob.body.error], [404, "Job not found"]);
+      }
+      assert.deepEqual(await backend.store.writeLog(ns, `nope-${n}`, "a", Buffer.from("x"), append("r1")), { notFound: "run" });
+    });
+  });
+}
