@@ -53,6 +53,8 @@ interface RequestOptions {
   accept?: number[];
   /** Cancels the request and its retries. */
   signal?: AbortSignal;
+  /** How long retries may go on (default: the client's retry budget). */
+  budgetMs?: number;
 }
 
 export class BackendClient {
@@ -88,13 +90,14 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body: { runnerId } });
   }
 
-  /** `skipped`: a job this runner did not start (fail-fast, cancellation); backends before it answer 400. */
+  /** `skipped` is accepted from the job's owner by this backend; backends before it answer 400. */
   update(runId: string, jobId: string, body: { runnerId: string; status: "success" | "failed" | "skipped"; error?: string }): Promise<{ ok: boolean }> {
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body });
   }
 
-  heartbeat(runId: string, jobId: string, runnerId: string): Promise<HeartbeatResponse> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId } });
+  /** `budgetMs`: give up retrying after this long (the next beat is due then anyway). */
+  heartbeat(runId: string, jobId: string, runnerId: string, options: { budgetMs?: number } = {}): Promise<HeartbeatResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId }, budgetMs: options.budgetMs });
   }
 
   /**
@@ -127,7 +130,7 @@ export class BackendClient {
   private async request(path: string, options: RequestOptions): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const deadline = Date.now() + this.retryBudgetMs;
+    const deadline = Date.now() + (options.budgetMs ?? this.retryBudgetMs);
     let tokenFailures = 0;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw new OrunError("cancelled");

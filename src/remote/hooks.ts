@@ -83,8 +83,10 @@ export class RemoteHooks implements ExecutionHooks {
       return decision;
     } catch (err) {
       if (!signal.aborted) throw err;
-      // Ctrl-C while waiting: the job is not run here, and the run ends as cancelled (exit 130).
-      const reason = "cancelled while waiting for dependencies";
+      // Stopped while waiting — Ctrl-C (the run ends as cancelled, exit 130) or this run's fail-fast (the
+      // executor's admission signal carries the reason): the job is not run here and stays for other runners.
+      this.settled.add(id);
+      const reason = typeof signal.reason === "string" ? signal.reason : "cancelled while waiting for dependencies";
       this.say(`✕ job ${id}: ${reason}`);
       return { action: "skipped", reason };
     }
@@ -146,18 +148,28 @@ export class RemoteHooks implements ExecutionHooks {
       stop: new AbortController(),
       // A quarter of the lease leaves room for a couple of lost beats.
       timer: setInterval(() => {
-        client.heartbeat(runId, jobId, runnerId).then(
+        const sent = Date.now();
+        client.heartbeat(runId, jobId, runnerId, { budgetMs: Math.max(50, Math.floor(leaseMs / 4)) }).then(
           (res) => {
-            if (res.abort && !entry.superseded) {
-              entry.superseded = true;
-              // Another runner may run it now: this one stops the job instead of running it a second time.
-              this.say(`! job ${jobId}: the backend handed this job to another runner (lease expired); stopping it here`);
-              entry.stop.abort();
-            }
+            if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
+            lastBeat = Math.max(lastBeat, sent);
           },
-          (err) => this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`),
+          (err) => {
+            this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`);
+            // Out of touch for a whole lease: the backend may already have handed the job on. Stop rather than
+            // risk running it twice.
+            if (Date.now() - lastBeat > leaseMs) supersede(`no heartbeat reached the backend for ${Math.round(leaseMs / 1000)}s (its lease)`);
+          },
         );
       }, Math.max(50, Math.floor(leaseMs / 4))),
+    };
+    let lastBeat = Date.now();
+    const supersede = (why: string): void => {
+      if (entry.superseded) return;
+      entry.superseded = true;
+      // Another runner may run it now: this one stops the job instead of running it a second time.
+      this.say(`! job ${jobId}: ${why}; stopping it here`);
+      entry.stop.abort();
     };
     entry.timer.unref();
     this.active.set(jobId, entry);
@@ -230,47 +242,36 @@ export class RemoteHooks implements ExecutionHooks {
     try {
       await client.update(runId, id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}) });
     } catch (err) {
-      if (!entry.superseded) throw err;
+      // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
+      // other runner's result counts. Anything else is a real failure of this run.
+      if (!entry.superseded && !(err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message))) throw err;
       this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
     }
   }
 
   /**
    * A job this runner will not run. One it holds (claimed, then blocked by approval or a gate) is
-   * reported `failed` ("blocked: …"), so its dependents become `skipped`. One it never started
-   * (fail-fast, cancellation) is claimed when claimable and reported `skipped`. A job another
-   * runner owns, that is finished, or that cannot start yet is left alone.
+   * reported `failed` ("blocked: …"), so its dependents become `skipped` and their runners stop
+   * waiting. A job it never claimed — not started because of fail-fast or Ctrl-C — is left pending
+   * for the other runners of the run: this runner's stop is not theirs to share.
    */
   onJobNotRun(job: PlanJob, status: "skipped" | "blocked", reason: string): void {
     const id = canonicalJobId(job.id);
-    if (this.settled.has(id)) return;
+    if (status !== "blocked" || this.settled.has(id) || !this.active.has(id)) return;
     this.reports = this.reports
-      .then(() => this.reportNotRun(id, status, reason))
-      .catch((err: unknown) => this.say(`! could not report ${id} as not run to the backend: ${errorMessage(err)}`));
+      .then(() => this.reportBlocked(id, reason))
+      .catch((err: unknown) => this.say(`! could not report ${id} as blocked to the backend: ${errorMessage(err)}`));
   }
 
-  private async reportNotRun(id: string, status: "skipped" | "blocked", reason: string): Promise<void> {
-    await this.ensureRun();
-    const { client, runId, runnerId } = this.options;
+  private async reportBlocked(id: string, reason: string): Promise<void> {
     const entry = this.active.get(id);
-    if (entry) {
-      clearInterval(entry.timer);
-      await entry.logChain;
-      this.active.delete(id);
-    } else if (!(await client.claim(runId, id, runnerId)).claimed) {
-      return;
-    }
-    if (status === "blocked") {
-      await client.update(runId, id, { runnerId, status: "failed", error: `blocked: ${reason}` });
-      return;
-    }
-    try {
-      await client.update(runId, id, { runnerId, status: "skipped", error: reason });
-    } catch (err) {
-      // A backend that knows only success/failed (400): failed also ends the job and skips its dependents.
-      if (!(err instanceof BackendError && err.status === 400)) throw err;
-      await client.update(runId, id, { runnerId, status: "failed", error: reason });
-    }
+    if (!entry) return;
+    clearInterval(entry.timer);
+    await entry.logChain;
+    this.active.delete(id);
+    const { client, runId, runnerId } = this.options;
+    await client.update(runId, id, { runnerId, status: "failed", error: `blocked: ${reason}` });
+    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; to run it, start a new run (another --exec-id) once it may run`);
   }
 
   /** Promotion-gate evidence from the backend: any run of this repository at the same revision. */

@@ -183,6 +183,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     }
 
     const gates = new GateEvaluator(plan, store, execId, state, options.hooks);
+    const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined };
     const notRun = (job: PlanJob, status: "skipped" | "blocked", reason: string): void => {
@@ -203,12 +204,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       ignoreDependencies: options.hooks?.managesDependencies,
       signal: abort.signal,
       notRun: (job, reason) => notRun(job, "skipped", reason),
+      onFailFast: (reason) => admission.abort(reason),
       run: async (job): Promise<JobOutcome> => {
         // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
         // done), then approval and gates: a blocked job is then this runner's to report.
         let stop: AbortSignal | undefined;
         if (options.hooks?.beforeJob) {
-          const decision = await options.hooks.beforeJob(job, abort.signal);
+          // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
+          const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]));
           if (decision.action === "run") stop = decision.stop;
           if (decision.action === "skip") {
             state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };

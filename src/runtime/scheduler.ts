@@ -26,6 +26,8 @@ export interface ScheduleRequest {
   notRun(job: PlanJob, reason: string): void;
   /** Set when the run is being cancelled: nothing new starts. */
   signal?: AbortSignal;
+  /** failFast tripped: nothing new starts (a job still being admitted may want to stop waiting). */
+  onFailFast?(reason: string): void;
 }
 
 export interface ScheduleResult {
@@ -121,7 +123,10 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         else if (outcome === "blocked") result.blocked++;
         else result.notRun++;
         skipDependents(id, `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
-        if (outcome === "failed" && request.failFast) stopReason ??= `not started: fail-fast after ${id} failed`;
+        if (outcome === "failed" && request.failFast && stopReason === undefined) {
+          stopReason = `not started: fail-fast after ${id} failed`;
+          request.onFailFast?.(stopReason);
+        }
       }
       pump();
     };

@@ -198,7 +198,7 @@ describe("remote hooks report jobs they do not run", () => {
     return { id, name, component, environment, dependsOn: [], steps: [] };
   };
 
-  it("claims a job it did not start and reports it skipped, falling back to failed on a backend that refuses skipped; leaves another runner's job alone", async () => {
+  it("reports a job it holds and will not run (blocked) as failed; leaves a job it never claimed (fail-fast, Ctrl-C) to the other runners", async () => {
     const { RemoteHooks } = await import("../../src/remote/hooks.js");
     const calls: { path: string; body: Record<string, unknown> }[] = [];
     const server = http.createServer((req, res) => {
@@ -222,14 +222,16 @@ describe("remote hooks report jobs they do not run", () => {
       const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs };
       plan.metadata.checksum = computePlanChecksum(plan);
       const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "plan", say: () => undefined });
-      hooks.onJobNotRun(jobs[0], "skipped", "not started: fail-fast after z@dev.x failed");
+      assert.equal((await hooks.beforeJob(jobs[0], new AbortController().signal)).action, "run");
+      hooks.onJobNotRun(jobs[0], "blocked", "policy requireApproval: rerun with --approve");
       hooks.onJobNotRun(jobs[1], "skipped", "not started: fail-fast after z@dev.x failed");
       await hooks.close();
       assert.deepEqual(
         calls.map((c) => `${c.path} ${c.body.status ?? ""}`),
-        ["/v1/runs ", "/v1/runs/r/jobs/a@dev.x/claim ", "/v1/runs/r/jobs/a@dev.x/update skipped", "/v1/runs/r/jobs/a@dev.x/update failed", "/v1/runs/r/jobs/b@dev.x/claim "],
+        ["/v1/runs ", "/v1/runs/r/jobs/a@dev.x/claim ", "/v1/runs/r/jobs/a@dev.x/update failed"],
+        "nothing about b: this runner never claimed it",
       );
-      assert.deepEqual(calls[3].body, { runnerId: "me", status: "failed", error: "not started: fail-fast after z@dev.x failed" });
+      assert.deepEqual(calls[2].body, { runnerId: "me", status: "failed", error: "blocked: policy requireApproval: rerun with --approve" });
     } finally {
       server.close();
     }

@@ -4,6 +4,7 @@
 // wait: real `orun run --remote-state` processes against a real backend on
 // loopback (its OIDC issuer the suite's local stand-in for GitHub's).
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -136,7 +137,7 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     assert.doesNotMatch(waiter.output, /smoke-should-not-run/);
   });
 
-  it("fail-fast: jobs a whole-plan runner does not start are reported, the run finishes, waiting runners and status --watch end", async () => {
+  it("fail-fast stops only this runner: the jobs it did not start stay pending, and other runners run them", async () => {
     const ledger = path.join(dir, "failfast-ledger");
     const planFile = await writePlan(
       dir,
@@ -154,19 +155,69 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     await waitFor(() => /waiting for dependencies of c@dev\.deploy/.test(waiter.output()), 60_000, "the c runner waits");
     const whole = await exitWithin(spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env: e }), 60_000, "the whole-plan runner");
     assert.equal(whole.code, 1, whole.output);
-    const w = await exitWithin(waiter, 20_000, "the runner waiting for c's dependency");
-    assert.equal(w.code, 1, w.output);
-    assert.match(w.output, /upstream dependencies are blocked or failed/);
-    assert.equal(await fs.readFile(ledger, "utf8"), "a\n", "only a ran");
-    const jobs = await jobsOf(runId);
-    const b = jobs.get("b@dev.build")!;
-    // `skipped` where the backend takes it, else `failed` (a backend that only knows success/failed).
-    assert.ok(["skipped", "failed"].includes(b.status), b.status);
-    assert.match(b.lastError ?? "", /fail-fast after a@dev\.build failed/);
-    assert.equal(jobs.get("c@dev.deploy")!.status, "skipped");
-    const watch = await exitWithin(spawnOrun(["status", "--remote-state", "--watch", "--interval", "200ms"], { cwd: dir, env: e }), 20_000, "status --watch");
-    assert.equal(watch.code, 1, watch.output);
-    assert.match(watch.output, /State: failed/);
+    assert.equal(await fs.readFile(ledger, "utf8"), "a\n", "the whole-plan runner stopped after a");
+    assert.equal((await jobsOf(runId)).get("b@dev.build")!.status, "pending", "b is not taken from the other runners");
+    // Another runner (a matrix leg) runs b; the waiting c runner then runs c.
+    const leg = await exitWithin(spawnOrun(["run", planFile, "--job", "b@dev.build", "--remote-state"], { cwd: dir, env: e }), 60_000, "the b leg");
+    assert.equal(leg.code, 0, leg.output);
+    const w = await exitWithin(waiter, 60_000, "the c runner");
+    assert.equal(w.code, 0, w.output);
+    assert.equal(await fs.readFile(ledger, "utf8"), "a\nb\nc\n");
+  });
+
+  it("fail-fast also ends a wait for admission in the same runner: the waiting job does not start later", async () => {
+    const ledger = path.join(dir, "admission-ledger");
+    const gate = path.join(dir, "admission-gate");
+    const planFile = await writePlan(
+      dir,
+      "admission",
+      [
+        { id: "a@dev.x", steps: [`while [ ! -f ${gate} ]; do sleep 0.05; done; echo a >> ${ledger}`] },
+        { id: "b@stage.y", steps: [`echo b >> ${ledger}; exit 1`] },
+        { id: "c@stage.z", deps: ["a@dev.x"], steps: [`echo c >> ${ledger}`] },
+      ],
+      { failFast: true, concurrency: 2 },
+    );
+    const runId = `admission-${++runs}`;
+    const e = env({ ORUN_EXEC_ID: runId });
+    const dev = spawnOrun(["run", planFile, "--env", "dev", "--remote-state"], { cwd: dir, env: e });
+    // The dev runner holds a (waiting on the gate file) before the stage runner starts.
+    for (let i = 0; (await backend.store.getRun(NS, runId))?.jobs.find((j) => j.jobId === "a@dev.x")?.status !== "running"; i++) {
+      assert.ok(i < 600, `a is running on the dev runner: ${dev.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const stage = await exitWithin(spawnOrun(["run", planFile, "--env", "stage", "--remote-state"], { cwd: dir, env: e }), 60_000, "the stage runner");
+    assert.equal(stage.code, 1, stage.output);
+    assert.match(stage.output, /✕ job c@stage\.z: not started: fail-fast after b@stage\.y failed/);
+    await fs.writeFile(gate, "");
+    assert.equal((await exitWithin(dev, 60_000, "the dev runner")).code, 0);
+    assert.equal((await fs.readFile(ledger, "utf8")).includes("c"), false, "c never ran");
+    assert.equal((await jobsOf(runId)).get("c@stage.z")!.status, "pending");
+  });
+
+  it("a runner cut off from the backend for a whole lease stops its job (another runner may have taken it over)", async () => {
+    const ownDb = (await testDatabase("sqlite"))!;
+    const own = await startTestBackend(ownDb.url, { leaseMs: 2000, sweepIntervalMs: 200 });
+    let stopped = false;
+    try {
+      const ownToken = await tokenFor(own.store, "acme/widgets");
+      const marker = path.join(dir, "cutoff-started");
+      const planFile = await writePlan(dir, "cutoff", [{ id: "a@dev.long", steps: [`echo started > ${marker}; sleep 30; echo finished`] }]);
+      const runner = spawnOrun(["run", planFile, "--job", "a@dev.long", "--remote-state"], {
+        cwd: dir,
+        env: env({ ORUN_TOKEN: ownToken, ORUN_BACKEND_URL: own.url, ORUN_EXEC_ID: `cutoff-${++runs}`, ORUN_BACKEND_RETRY_MS: "1500" }),
+      });
+      await waitFor(() => existsSync(marker), 60_000, "the job to start");
+      await own.stop();
+      stopped = true;
+      const r = await exitWithin(runner, 25_000, "the cut-off runner");
+      assert.notEqual(r.code, 0, r.output);
+      assert.match(r.output, /job a@dev\.long: no heartbeat reached the backend for 2s \(its lease\); stopping it here/);
+      assert.doesNotMatch(r.output, /finished/);
+    } finally {
+      if (!stopped) await own.stop();
+      await ownDb.cleanup();
+    }
   });
 
   it("Ctrl-C while waiting for dependencies exits 130 saying it was cancelled, and leaves the unclaimable job alone", async () => {
