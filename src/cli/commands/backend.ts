@@ -38,6 +38,10 @@ function durationFlag(value: string, flag: keyof typeof MINIMUMS, parse: (text: 
   return ms;
 }
 
+/** Start-up advice: names in the allow-list can be taken over, IDs cannot. */
+const ID_ADVICE =
+  "hint: a GitHub name can be registered by someone else after a rename or deletion; allow by ID instead: --allow-owner id:<repository_owner_id> / --allow-repo id:<repository_id> (e.g. gh api repos/OWNER/REPO --jq '.owner.id, .id')";
+
 function positiveInt(value: string, field: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
@@ -55,8 +59,18 @@ export function registerBackendCommands(program: Command): void {
     .option("--database <url>", DATABASE_HELP)
     .option("--oidc-issuer <url>", "OIDC issuer trusted for runner tokens", process.env.ORUN_OIDC_ISSUER ?? "https://token.actions.githubusercontent.com")
     .option("--oidc-audience <aud>", "required token audience", "orun")
-    .option("--allow-owner <owner[,owner...]>", "accept OIDC tokens only from repositories of these GitHub owners (env ORUN_BACKEND_ALLOW_OWNERS)", collect, [])
-    .option("--allow-repo <owner/repo[,...]>", "accept OIDC tokens only from these repositories (env ORUN_BACKEND_ALLOW_REPOS)", collect, [])
+    .option(
+      "--allow-owner <id:N|owner[,...]>",
+      "accept OIDC tokens only from repositories of these GitHub owners; prefer id:<repository_owner_id> (immutable) to a name, which someone else can register after a rename (env ORUN_BACKEND_ALLOW_OWNERS)",
+      collect,
+      [],
+    )
+    .option(
+      "--allow-repo <id:N|owner/repo[,...]>",
+      "accept OIDC tokens only from these repositories; prefer id:<repository_id> (immutable) to owner/repo, which can be re-created after a rename (env ORUN_BACKEND_ALLOW_REPOS)",
+      collect,
+      [],
+    )
     .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner (at least 5s)", "2m")
     .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept (at least 100ms)", "15s")
     .option("--retention <duration>", "delete runs not updated for this long (at least 1m)", "24h")
@@ -66,7 +80,7 @@ export function registerBackendCommands(program: Command): void {
       const { openStore, redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
       const { startBackend } = await import("../../remote/backend/server.js");
       const { parseDuration } = await import("../../remote/duration.js");
-      const { parseAllowList, describeAllowList } = await import("../../remote/backend/auth/allow-list.js");
+      const { parseAllowList, describeAllowList, namedEntries } = await import("../../remote/backend/auth/allow-list.js");
       const allow = parseAllowList(listSetting(opts.allowOwner, "ORUN_BACKEND_ALLOW_OWNERS"), listSetting(opts.allowRepo, "ORUN_BACKEND_ALLOW_REPOS"));
       const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
       if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
@@ -89,8 +103,14 @@ export function registerBackendCommands(program: Command): void {
         ...settings,
       });
       process.stdout.write(`orun backend listening on ${running.url} (database ${redact(db)}, OIDC issuer ${opts.oidcIssuer})\n`);
-      if (allow) process.stdout.write(`accepting OIDC tokens from: ${describeAllowList(allow)}\n`);
-      else process.stderr.write("⚠ warning: no --allow-owner or --allow-repo: OIDC tokens from every GitHub repository are accepted (each gets its own namespace)\n");
+      if (allow) {
+        process.stdout.write(`accepting OIDC tokens from: ${describeAllowList(allow)}\n`);
+        const named = namedEntries(allow);
+        if (named.length > 0) process.stdout.write(`${ID_ADVICE} (given by name: ${named.join(", ")})\n`);
+      } else {
+        process.stderr.write("⚠ warning: no --allow-owner or --allow-repo: OIDC tokens from every GitHub repository are accepted (each gets its own namespace)\n");
+        process.stderr.write(`${ID_ADVICE}\n`);
+      }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);

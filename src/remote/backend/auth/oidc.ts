@@ -2,7 +2,8 @@
 // only, keys from the issuer's discovery document (cached; refetched when a
 // token names an unknown key id), audience and issuer checked, exp/iat
 // checked, namespace taken from the repository claims: the immutable
-// `repository_id`, with `repository` (owner/name) for display.
+// `repository_id`, with `repository` (owner/name) for display; the owner's
+// name and immutable ID serve the allow-list.
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 
 export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
@@ -27,6 +28,8 @@ export interface OidcIdentity {
   repository: string;
   /** The `repository_owner` claim (user or organization). */
   repositoryOwner: string;
+  /** The `repository_owner_id` claim: the owner's immutable ID. */
+  repositoryOwnerId: string;
   actor: string;
 }
 
@@ -95,7 +98,9 @@ export class OidcVerifier {
     if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new AuthError("Invalid claim: repository must be owner/name");
     const repositoryId = String(payload.repository_id);
     if (!/^[1-9][0-9]{0,19}$/.test(repositoryId)) throw new AuthError("Invalid claim: repository_id must be a positive integer");
-    return { repositoryId, repository, repositoryOwner: String(payload.repository_owner), actor: String(payload.actor) };
+    const repositoryOwnerId = String(payload.repository_owner_id);
+    if (!/^[1-9][0-9]{0,19}$/.test(repositoryOwnerId)) throw new AuthError("Invalid claim: repository_owner_id must be a positive integer");
+    return { repositoryId, repository, repositoryOwner: String(payload.repository_owner), repositoryOwnerId, actor: String(payload.actor) };
   }
 }
 
