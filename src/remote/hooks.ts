@@ -11,6 +11,7 @@ import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, type BackendClient } from "./client.js";
 import { backendPlan } from "./plan-payload.js";
+import { JOB_HANDED_ON } from "../runners/runner.js";
 
 export interface RemoteHooksOptions {
   client: BackendClient;
@@ -169,7 +170,7 @@ export class RemoteHooks implements ExecutionHooks {
       entry.superseded = true;
       // Another runner may run it now: this one stops the job instead of running it a second time.
       this.say(`! job ${jobId}: ${why}; stopping it here`);
-      entry.stop.abort();
+      entry.stop.abort(JOB_HANDED_ON);
     };
     entry.timer.unref();
     this.active.set(jobId, entry);

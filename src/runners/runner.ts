@@ -86,6 +86,12 @@ export interface Runner {
   cleanup?(run: RunContext): Promise<void>;
 }
 
+/**
+ * The abort reason of a job's signal when remote state handed the job to another runner (this runner's
+ * lease was lost): runners stop everything for it, post hooks included, since the job runs elsewhere now.
+ */
+export const JOB_HANDED_ON = "job handed to another runner";
+
 export function isUseStep(step: PlanStep): boolean {
   return typeof step.use === "string" && step.use.trim() !== "";
 }

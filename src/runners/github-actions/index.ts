@@ -21,7 +21,7 @@ import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
-import { isUseStep } from "../runner.js";
+import { JOB_HANDED_ON, isUseStep } from "../runner.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
 import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
@@ -213,7 +213,9 @@ export class GithubActionsRunner implements Runner {
     const grace = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const startGrace = (): void => {
-      timer = setTimeout(() => grace.abort(), this.postGraceMs);
+      // Handed to another runner: the job's clean-up is the new owner's now, and must not race it.
+      if (job.signal.reason === JOB_HANDED_ON) grace.abort(JOB_HANDED_ON);
+      else timer = setTimeout(() => grace.abort(), this.postGraceMs);
     };
     if (job.signal.aborted) startGrace();
     else job.signal.addEventListener("abort", startGrace, { once: true });

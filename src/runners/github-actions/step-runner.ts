@@ -15,6 +15,7 @@ import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
 import { jobFailed, type HoistedPre, type JobState, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
+import { JOB_HANDED_ON } from "../runner.js";
 import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
 import { withScriptFile } from "../process/script-file.js";
 
@@ -609,7 +610,8 @@ export async function runPostHooks(state: JobState, io: StepIO, job: { failed: b
     }
     if (!run) continue;
     if (io.signal.aborted) {
-      errors.push(`post ${hook.action.name}: not run, the job was cancelled and its posts' grace period is over`);
+      const why = io.signal.reason === JOB_HANDED_ON ? "the job was handed to another runner" : "the job was cancelled and its posts' grace period is over";
+      errors.push(`post ${hook.action.name}: not run, ${why}`);
       continue;
     }
     io.emit(`▸ Post ${hook.action.name}`);

@@ -193,6 +193,27 @@ describe("github-actions runner: post hooks after a cancel", () => {
     assert.ok(!existsSync(path.join(jobDir, "POSTS")));
   });
 
+  it("runs no post hooks for a job handed to another runner (remote state): its clean-up is the new owner's", async (t) => {
+    const { JOB_HANDED_ON } = await import("../../../src/runners/runner.js");
+    const h = await makeHarness({ runner: { postGrace: "30s" } });
+    t.after(() => h.dispose());
+    const first = await writePostAction(h.workspace, "acts/handed", undefined, APPEND_POST);
+    const jobDir = path.join(h.workspace, "handed");
+    await mkdir(jobDir, { recursive: true });
+    const job = makeJob("web@dev.handed", [{ id: "first", use: first, with: { tag: "first" } }]);
+    const controller = new AbortController();
+    const jobCtx = { run: h.run, job, jobDir, signal: controller.signal };
+    await h.runner.startJob(jobCtx);
+    const result = await h.runner.runStep({ job: jobCtx, step: job.steps[0]!, stepKey: "first", cwd: jobDir, env: {}, signal: controller.signal, onOutput: () => undefined });
+    assert.equal(result.error, undefined, result.output);
+    controller.abort(JOB_HANDED_ON);
+    const started = Date.now();
+    const finish = await h.runner.finishJob(jobCtx, { failed: false });
+    assert.ok(Date.now() - started < 5_000, "no grace period to wait out");
+    assert.match(finish?.error ?? "", /^post handed: not run, the job was handed to another runner$/);
+    assert.ok(!existsSync(path.join(jobDir, "POSTS")), "the post did not run");
+  });
+
   it("rejects an invalid postGrace", async () => {
     const { createGithubActionsRunner } = await import("../../../src/runners/github-actions/index.js");
     assert.throws(() => createGithubActionsRunner({ postGrace: "soon" }), /invalid post grace "soon"/);
