@@ -185,7 +185,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const gates = new GateEvaluator(plan, store, execId, state, options.hooks);
     const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
-    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined };
+    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined };
     const notRun = (job: PlanJob, status: "skipped" | "blocked", reason: string): void => {
       state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
       writer!.schedule();

@@ -7,17 +7,21 @@ import { RUNNER_CONTEXT, type RunnerName } from "../runners/runner.js";
 export interface RuntimeIds {
   runner: RunnerName;
   planId: string;
+  /** The local execution record. */
   execId: string;
+  /** The run several runners share under remote state (the ID the user pinned): what steps see as ORUN_EXEC_ID. */
+  runId?: string;
 }
 
 export function stepEnv(ids: RuntimeIds, job: PlanJob, step: PlanStep): Record<string, string> {
+  const execId = ids.runId ?? ids.execId;
   const env: Record<string, string> = {
     ORUN_CONTEXT: RUNNER_CONTEXT[ids.runner],
     ORUN_RUNNER: ids.runner,
     ORUN_PLAN_ID: ids.planId,
-    ORUN_EXEC_ID: ids.execId,
+    ORUN_EXEC_ID: execId,
     ORUN_JOB_ID: job.id,
-    ORUN_JOB_RUN_ID: `${ids.planId}:${ids.execId}:${job.id}`,
+    ORUN_JOB_RUN_ID: `${ids.planId}:${execId}:${job.id}`,
     ORUN_COMPONENT: job.component,
     ORUN_ENVIRONMENT: job.environment,
   };

@@ -20,6 +20,7 @@ export class JsonRenderer implements Renderer {
       `${JSON.stringify(
         {
           execId: summary.execId || undefined,
+          ...(summary.remoteRunId ? { remoteRunId: summary.remoteRunId } : {}),
           planId: summary.planId,
           planName: summary.planName,
           runner: summary.runner,
