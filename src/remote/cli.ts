@@ -11,6 +11,7 @@ import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
 import { isRunFinished, logsText, statusJson, statusText } from "./status-view.js";
+import type { JobView, RunView } from "./protocol.js";
 
 export interface RemoteRunSetup {
   hooks: RemoteHooks;
@@ -88,24 +89,64 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
   }
 }
 
-/** `orun logs --remote-state [--job X] [--failed]`; undefined when remote state is off. */
-export async function remoteLogs(opts: ReadOptions & { job?: string; failed?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+/**
+ * `orun logs --remote-state [--job X] [--step S] [--failed] [--follow]`; undefined when remote state
+ * is off. A job's remote log is its steps' output, each under a `=== <step> ===` line (hooks.ts).
+ */
+export async function remoteLogs(
+  opts: ReadOptions & { job?: string; step?: string; failed?: boolean; follow?: boolean; pollMs?: number },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number | undefined> {
   const reader = await remoteReader(opts, env);
   if (!reader) return undefined;
   const { client, runId } = reader;
-  const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
   const wanted = opts.job ? [opts.job, canonicalJobId(opts.job)] : undefined;
-  const selected = jobs.filter((j) => (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
-  const entries: { job: (typeof jobs)[number]; log: string }[] = [];
-  for (const job of selected) {
-    if (!job.logRef) continue;
-    const log = await client.readLog(runId, job.jobId);
-    if (log.trim()) entries.push({ job, log });
-  }
-  if (entries.length === 0) {
-    process.stdout.write(opts.job || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
+  const read = async (): Promise<{ run: RunView; entries: { job: JobView; log: string }[] }> => {
+    const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
+    const selected = jobs.filter((j) => (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
+    const entries: { job: JobView; log: string }[] = [];
+    for (const job of selected) {
+      if (!job.logRef) continue;
+      const log = stepSections(await client.readLog(runId, job.jobId), opts.step);
+      if (log.trim()) entries.push({ job, log });
+    }
+    return { run, entries };
+  };
+  if (!opts.follow) {
+    const { run, entries } = await read();
+    if (entries.length === 0) {
+      process.stdout.write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
+      return 0;
+    }
+    process.stdout.write(logsText(run, entries));
     return 0;
   }
-  process.stdout.write(logsText(run, entries));
-  return 0;
+  // Follow: print what each job's log gains until the run is finished (then one last read).
+  const shown = new Map<string, number>();
+  for (;;) {
+    const { run, entries } = await read();
+    for (const { job, log } of entries) {
+      const seen = shown.get(job.jobId);
+      if (seen === undefined) process.stdout.write(`── ${job.jobId}\n`);
+      // A takeover restarts a job's log: show the new one from its start.
+      const from = seen !== undefined && log.length >= seen ? seen : 0;
+      if (log.length > from) process.stdout.write(log.slice(from));
+      shown.set(job.jobId, log.length);
+    }
+    if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
+  }
+}
+
+/** The sections of a remote job log for one step (by key, or part of it), or the whole log. */
+export function stepSections(log: string, step: string | undefined): string {
+  if (!step) return log;
+  const out: string[] = [];
+  let keep = false;
+  for (const line of log.split(/(?<=\n)/)) {
+    const header = /^=== (.+) ===\n?$/.exec(line);
+    if (header) keep = header[1] === step || header[1]!.includes(step);
+    if (keep) out.push(line);
+  }
+  return out.join("");
 }

@@ -220,6 +220,29 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     }
   });
 
+  it("orun logs --remote-state --step shows one step's section, and --follow prints each step's output once as it lands, until the run ends", async () => {
+    const gate = path.join(dir, "follow-gate");
+    const planFile = await writePlan(dir, "follow", [{ id: "a@dev.logs", steps: ["echo first-step-output", `while [ ! -f ${gate} ]; do sleep 0.05; done; echo second-step-output`] }]);
+    const runId = `follow-${++runs}`;
+    const e = env({ ORUN_EXEC_ID: runId });
+    const leg = spawnOrun(["run", planFile, "--job", "a@dev.logs", "--remote-state"], { cwd: dir, env: e });
+    for (let i = 0; !(await backend.store.readLog(NS, runId, "a@dev.logs"))?.toString().includes("first-step-output"); i++) {
+      assert.ok(i < 600, `the first step's log reaches the backend: ${leg.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const follow = spawnOrun(["logs", "--remote-state", "--follow"], { cwd: dir, env: e });
+    await waitFor(() => follow.output().includes("first-step-output"), 30_000, "follow shows the first step");
+    await fs.writeFile(gate, "");
+    assert.equal((await exitWithin(leg, 60_000, "the leg")).code, 0);
+    const followed = await exitWithin(follow, 30_000, "logs --follow");
+    assert.equal(followed.code, 0, followed.output);
+    assert.equal(followed.output.split("first-step-output").length - 1, 1, followed.output);
+    assert.equal(followed.output.split("second-step-output").length - 1, 1, followed.output);
+    const one = await exitWithin(spawnOrun(["logs", "--remote-state", "--step", "s2"], { cwd: dir, env: e }), 30_000, "logs --step");
+    assert.match(one.output, /=== s2 ===\nsecond-step-output/);
+    assert.doesNotMatch(one.output, /first-step-output/);
+  });
+
   it("Ctrl-C while waiting for dependencies exits 130 saying it was cancelled, and leaves the unclaimable job alone", async () => {
     const planFile = await writePlan(dir, "interrupt", [
       { id: "a@dev.build", steps: ["true"] },
