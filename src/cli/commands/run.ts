@@ -249,6 +249,12 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     extra.hooks || opts.dryRun || !(await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state))
       ? undefined
       : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
+  if (remote && opts.retry) {
+    // The backend keeps a failed job failed (its dependents were skipped on every runner): no local reset can reopen it.
+    throw new OrunError(`--retry does not apply under remote state: job ${opts.job} keeps its result in remote run ${remote.runId}`, {
+      hint: "run it again in a new run (another --exec-id / ORUN_EXEC_ID), or retry it locally without --remote-state",
+    });
+  }
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
   // V8 optimizes a function once it has run a budget of bytecode. At the default budget the runtime's

@@ -196,7 +196,8 @@ export class TextRenderer implements Renderer {
     const id = summary.remoteRunId ? `${summary.remoteRunId} --remote-state` : summary.execId;
     out(`  status  orun status --exec-id ${id}`);
     out(`  logs    orun logs --exec-id ${id}`);
-    if (summary.status !== "completed") out(`  resume  orun run --exec-id ${id}`);
+    // A remote run keeps failed jobs failed for every runner: going again means a new run.
+    if (summary.status !== "completed") out(summary.remoteRunId ? "  again   start a new run (another --exec-id) with the same plan" : `  resume  orun run --exec-id ${id}`);
   }
 
   private dryRun(event: Extract<RunEvent, { type: "dry-run" }>): void {
