@@ -7,8 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FIXTURES_DIR } from "../support/cli.js";
-import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
-import { startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
+import { repositoryIdFor, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { startRemoteTestbed, startTestBackend, testDatabase, tokenFor, type RemoteTestbed, type TestBackend, type TestDatabase } from "./helpers.js";
 import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan } from "./processes.js";
 import { isAlive } from "../../src/runtime/records/lock.js";
 
@@ -16,7 +16,6 @@ const FIXTURE = path.join(FIXTURES_DIR, "remote-state-matrix");
 
 describe("distributed runs through the backend", () => {
   let dir: string;
-  let db: TestDatabase;
   let backend: TestBackend;
   let issuer: LocalOidcIssuer;
   let token: string;
@@ -24,22 +23,14 @@ describe("distributed runs through the backend", () => {
   // OIDC variables of a CI machine running the tests must not replace ORUN_TOKEN (only GITHUB_ACTIONS=true turns them on).
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ...extra });
 
+  let bed: RemoteTestbed | undefined;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-distributed-"));
-    issuer = await startOidcIssuer();
-    db = (await testDatabase("sqlite"))!;
     // 6 s leases (heartbeat every 1.5 s): short enough for the SIGKILL take-over test, long enough that a runner
     // stalled by a loaded 2-core CI machine keeps its job.
-    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 6000, sweepIntervalMs: 200 });
-    token = await tokenFor(backend.store, "acme/widgets");
+    bed = await startRemoteTestbed("orun-distributed-", (local) => ({ oidc: { issuer: local.issuer }, leaseMs: 6000, sweepIntervalMs: 200 }));
+    ({ dir, backend, issuer, token } = bed);
   });
-  after(async () => {
-    killAllChildren();
-    await backend?.stop();
-    await issuer?.close();
-    await db?.cleanup();
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  after(() => bed?.close());
 
   it("the §6 local harness on the remote-state-matrix fixture: duplicate claim, dependency wait, status and logs from another process", { skip: !existsSync(FIXTURE) && "fixtures absent" }, async () => {
     const { compilePlan } = await import("../../src/planner/compile.js");

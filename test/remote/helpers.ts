@@ -9,7 +9,8 @@ import type { Store } from "../../src/remote/backend/store/types.js";
 import { createToken } from "../../src/remote/backend/auth/tokens.js";
 import type { BackendPlan } from "../../src/remote/protocol.js";
 import { freshSchema } from "../support/postgres.js";
-import { repositoryIdFor } from "../support/oidc-issuer.js";
+import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { killAllChildren } from "./processes.js";
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -43,6 +44,40 @@ export async function startTestBackend(database: string, options: Partial<Backen
     async stop() {
       await running.close();
       await store.close();
+    },
+  };
+}
+
+export interface RemoteTestbed {
+  dir: string;
+  db: TestDatabase;
+  backend: TestBackend;
+  issuer: LocalOidcIssuer;
+  /** A backend token for acme/widgets. */
+  token: string;
+  /** Kills runners still going, stops the backend and the issuer, removes the database and the directory. */
+  close(): Promise<void>;
+}
+
+/** What the distributed tests share: a temp dir, the local OIDC issuer, a backend on a fresh SQLite file and a token. */
+export async function startRemoteTestbed(prefix: string, options: (issuer: LocalOidcIssuer) => Partial<BackendOptions>): Promise<RemoteTestbed> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const issuer = await startOidcIssuer();
+  const db = (await testDatabase("sqlite"))!;
+  const backend = await startTestBackend(db.url, options(issuer));
+  const token = await tokenFor(backend.store, "acme/widgets");
+  return {
+    dir,
+    db,
+    backend,
+    issuer,
+    token,
+    async close() {
+      killAllChildren();
+      await backend.stop();
+      await issuer.close();
+      await db.cleanup();
+      await fs.rm(dir, { recursive: true, force: true });
     },
   };
 }

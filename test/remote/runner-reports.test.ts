@@ -8,13 +8,12 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Plan, PlanJob, PromotionGate } from "../../src/model/plan.js";
-import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
-import { startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, type OrunProcess } from "./processes.js";
+import { repositoryIdFor, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { startRemoteTestbed, startTestBackend, testDatabase, tokenFor, type RemoteTestbed, type TestBackend } from "./helpers.js";
+import { spawnOrun, type OrunProcess } from "./processes.js";
 
 const NS = repositoryIdFor("acme/widgets");
 const LOG_CAP = 4096;
@@ -82,7 +81,6 @@ async function exitWithin(proc: OrunProcess, ms: number, what: string): Promise<
 
 describe("remote runners report what they do not run, cap logs, and authenticate as configured", () => {
   let dir: string;
-  let db: TestDatabase;
   let backend: TestBackend;
   let issuer: LocalOidcIssuer;
   let token: string;
@@ -99,20 +97,12 @@ describe("remote runners report what they do not run, cap logs, and authenticate
   });
   const jobsOf = async (runId: string) => new Map((await backend.store.getRun(NS, runId))!.jobs.map((j) => [j.jobId, j]));
 
+  let bed: RemoteTestbed | undefined;
   before(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-reports-"));
-    issuer = await startOidcIssuer();
-    db = (await testDatabase("sqlite"))!;
-    backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer, audience: AUDIENCE }, maxLogBytes: LOG_CAP, sweepIntervalMs: 200 });
-    token = await tokenFor(backend.store, "acme/widgets");
+    bed = await startRemoteTestbed("orun-reports-", (local) => ({ oidc: { issuer: local.issuer, audience: AUDIENCE }, maxLogBytes: LOG_CAP, sweepIntervalMs: 200 }));
+    ({ dir, backend, issuer, token } = bed);
   });
-  after(async () => {
-    killAllChildren();
-    await backend?.stop();
-    await issuer?.close();
-    await db?.cleanup();
-    await fs.rm(dir, { recursive: true, force: true });
-  });
+  after(() => bed?.close());
 
   it("a job blocked by requireApproval is claimed and reported failed (the run is created even though it is the first job), so a waiting dependent exits at once", async () => {
     const planFile = await writePlan(dir, "approval", [
