@@ -6,7 +6,7 @@
 import type { Composition, ExecutionProfile, JobTemplate, StepOverride } from "../model/composition.js";
 import { compositionFor, type CompositionRegistry } from "../model/composition.js";
 import { withOrigin, type FreeMap, type StepSpec } from "../model/intent.js";
-import { formatJobId } from "../model/plan.js";
+import { formatJobId, requiresApproval } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import type { Instance, InstanceMap } from "./expand.js";
 
@@ -32,7 +32,7 @@ export interface BoundJob {
   /** Selected steps (profile filter, stepOverrides, component overrides), declaration order. */
   steps: StepSpec[];
   profile: BoundProfile;
-  /** group → environment → profile, later wins; values as strings. */
+  /** group → environment → profile, later wins (a profile cannot drop requireApproval); values as strings. */
   policies: Record<string, string>;
 }
 
@@ -144,13 +144,26 @@ function mergePolicies(...layers: (FreeMap | undefined)[]): Record<string, strin
   return merged;
 }
 
+/**
+ * group → environment → profile, later wins, except that a profile may only add
+ * or tighten `requireApproval`: an environment (or group) that demands approval
+ * keeps demanding it whatever the composition's profile says (spec 11 §1.5:
+ * policies cannot be overridden from below the environment).
+ */
+export function jobPolicies(group: FreeMap | undefined, environment: FreeMap | undefined, profile: FreeMap | undefined): Record<string, string> {
+  const platform = mergePolicies(group, environment);
+  const merged = mergePolicies(platform, profile);
+  if (requiresApproval({ policies: platform }) && !requiresApproval({ policies: merged })) merged.requireApproval = platform.requireApproval!;
+  return merged;
+}
+
 export function bindInstance(instance: Instance, registry: CompositionRegistry, options: BindOptions = {}): BoundJob[] {
   const composition = compositionFor(registry, instance.component);
   if (!composition) {
     throw new OrunError(`failed to resolve compositions: component type not found: ${instance.component.type}`, { location: instance.component.origin?.at("type") });
   }
   const profile = resolveProfile(instance, composition, options.matchedTriggers ?? []);
-  const policies = mergePolicies(instance.group?.policies, instance.environment.policies, profile.profile?.policies);
+  const policies = jobPolicies(instance.group?.policies, instance.environment.policies, profile.profile?.policies);
   return selectJobs(instance, composition, profile).map(({ template, steps }) => ({
     id: formatJobId({ component: instance.component.name, environment: instance.environment.name, job: template.name }),
     name: template.name,
