@@ -25,11 +25,24 @@ export function plansDir(storeDir: string): string {
 }
 
 const PLAN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Plan IDs (and the prefixes `orun run`/`--plan` accept) are lowercase hex. */
+const PLAN_ID_LIKE = /^[0-9a-f]+$/i;
 
-/** A `--name` must be a plain file name: no separators, no `..`. */
+/**
+ * A `--name` must be a plain file name (no separators, no `..`) that cannot
+ * collide with the store's own files: `<name>.json` must never overwrite a
+ * plan's `<id>.json` or `latest.json`, and a hex name would shadow ID prefixes.
+ * Case-insensitive, for case-insensitive file systems.
+ */
 export function assertPlanName(name: string): void {
+  const field = { location: { field: "--name" } };
   if (!PLAN_NAME.test(name) || name.includes("..")) {
-    throw new OrunError(`invalid plan name "${name}": use letters, digits, ".", "_" and "-" (no path separators)`, { location: { field: "--name" } });
+    throw new OrunError(`invalid plan name "${name}": use letters, digits, ".", "_" and "-" (no path separators)`, field);
+  }
+  const stem = name.replace(/\.json$/i, "");
+  if (stem.toLowerCase() === LATEST_PLAN) throw new OrunError(`invalid plan name "${name}": "${LATEST_PLAN}" is reserved for the most recent plan`, field);
+  if (PLAN_ID_LIKE.test(stem)) {
+    throw new OrunError(`invalid plan name "${name}": a name made only of hex digits looks like a plan ID (it would replace or shadow stored plans); add a letter outside a-f, e.g. "plan-${stem}"`, field);
   }
 }
 

