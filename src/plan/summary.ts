@@ -31,6 +31,7 @@ export interface PlanSummaryInput {
   jobs: number;
   planId: string;
   name?: string;
+  /** `-o FILE`: the plan was written only there, so the hints run that file. */
   file?: string;
   changedOnly?: boolean;
 }
@@ -50,10 +51,17 @@ export function renderPlanSummary(input: PlanSummaryInput, s: Styles = styles(fa
   let out = `\n${lines.join("\n")}\n`;
   if (input.jobs > 0) {
     out += "\n";
-    if (input.planId) out += `  ${s.dim("→")} orun run ${input.planId}\n`;
-    if (input.name) out += `  ${s.dim("→")} orun run ${input.name}\n`;
+    // With -o only that file was written: the ID and the name resolve to nothing in the store.
+    const refs = input.file ? [shellWord(input.file)] : [input.planId, input.name].filter((r): r is string => Boolean(r));
+    for (const ref of refs) out += `  ${s.dim("→")} orun run ${ref}\n`;
   }
   return out;
+}
+
+/** The path as one shell word, so the hint can be pasted as it is. */
+function shellWord(file: string): string {
+  const text = file.startsWith("-") ? `./${file}` : file;
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 function age(from: Date, now: Date): string {

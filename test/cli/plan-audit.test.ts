@@ -48,3 +48,19 @@ describe("orun plan --name cannot collide with the store's own files", () => {
     assert.match(named.stdout, /→ orun run nightly-2024\n/);
   });
 });
+
+describe("orun plan -o FILE: the next-step hints run the file that was written", () => {
+  test("no hint names the ID or --name (nothing was stored); `orun run <file>` as printed works", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const r = await runOrun(["plan", "-e", "dev", "-o", "out/p.json", "--name", "foo"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const hints = [...r.stdout.matchAll(/→ orun run (.+)\n/g)].map((m) => m[1]!);
+    assert.deepEqual(hints, ["out/p.json"]);
+    assert.match(r.stdout, /│ name: foo\n {2}│ plan: [0-9a-f]{12}\n {2}│ file: out\/p\.json\n/, "name, ID and file are still reported");
+    const run = await runOrun(["run", ...hints], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const spaced = await runOrun(["plan", "-e", "dev", "-o", "my plans/it's.yaml"], { cwd: dir });
+    assert.equal(spaced.code, 0, spaced.stderr);
+    assert.match(spaced.stdout, /→ orun run 'my plans\/it'\\''s\.yaml'\n$/, "a path with spaces or quotes is one shell word");
+  });
+});
