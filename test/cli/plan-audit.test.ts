@@ -64,3 +64,26 @@ describe("orun plan -o FILE: the next-step hints run the file that was written",
     assert.match(spaced.stdout, /→ orun run 'my plans\/it'\\''s\.yaml'\n$/, "a path with spaces or quotes is one shell word");
   });
 });
+
+describe("orun describe job accepts the dotted form, prefixes included (decision 1)", () => {
+  test("api.dev, api.dev.deploy, api.prod.dep and job/api.prod find the same jobs as their @ forms", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    assert.equal((await runOrun(["plan"], { cwd: dir })).code, 0);
+    const cases: [string[], string][] = [
+      [["job", "api.dev"], "api@dev.deploy"],
+      [["job", "api@dev"], "api@dev.deploy"],
+      [["job", "api.dev.deploy"], "api@dev.deploy"],
+      [["job", "api.prod.dep"], "api@prod.deploy"],
+      [["job/api.prod"], "api@prod.deploy"],
+      [["job", "api.p"], "api@prod.deploy"],
+    ];
+    for (const [args, id] of cases) {
+      const r = await runOrun(["describe", ...args], { cwd: dir });
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`^\\nJob: ${id.replace(".", "\\.")}\\n`), args.join(" "));
+    }
+    const missing = await runOrun(["describe", "job", "api.qa"], { cwd: dir });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^✕ job not found: api\.qa\n/);
+  });
+});

@@ -195,9 +195,16 @@ async function latestStatuses(root: string, checksum: string | undefined): Promi
   }
 }
 
-function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
-  const wanted = canonicalJobId(ref);
-  return jobs.find((j) => j.id === wanted) ?? jobs.find((j) => j.id.startsWith(ref) || j.id.startsWith(wanted));
+/**
+ * The job whose ID equals `ref`, else the first (plan order) whose ID starts
+ * with it. Either form is accepted (decision 1): a dotted ref or prefix
+ * (`api.dev`, `api.dev.dep`) reads as `api@dev`, `api@dev.dep`.
+ */
+export function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
+  const trimmed = ref.trim();
+  const wanted = canonicalJobId(trimmed);
+  const prefix = trimmed.includes("@") ? trimmed : trimmed.replace(".", "@");
+  return jobs.find((j) => j.id === wanted) ?? jobs.find((j) => j.id.startsWith(trimmed) || j.id.startsWith(prefix));
 }
 
 export async function describeAction(kindArg: string, refArg: string | undefined, flags: { intent?: string }): Promise<void> {
