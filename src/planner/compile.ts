@@ -4,7 +4,6 @@
 // adds the edges: loading files and reading the git revision.
 import path from "node:path";
 import { compositionFor, jobBindings as registryJobBindings } from "../model/composition.js";
-import type { FreeMap } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
 import { stampPlan } from "../plan/checksum.js";
 import { OrunError } from "../util/errors.js";
@@ -13,7 +12,7 @@ import { bindJobs } from "./bind.js";
 import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
 import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
 import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
-import { materializeJob } from "./materialize.js";
+import { materializeJob, mergeParameters, parameterSource, type MergedParameters } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
@@ -99,27 +98,40 @@ export function formatGeneratedAt(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Validates every component's own parameters against its composition; returns the schema defaults per component. */
-function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorkspace): Map<string, FreeMap> {
-  const defaults = new Map<string, FreeMap>();
+/**
+ * Validates the merged parameters of every component instance (schema defaults →
+ * environment and group parameterDefaults → component → subscription) against the
+ * composition's schema (decision 3), before any filter, so `orun validate` checks
+ * every environment. Returns them per `component@environment` with schema
+ * defaults filled in. Errors name where the offending value was written.
+ */
+function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorkspace): Map<string, MergedParameters> {
   for (const component of normalized.components) {
-    const composition = compositionFor(workspace.compositions, component);
-    if (!composition) {
+    if (!compositionFor(workspace.compositions, component)) {
       throw new OrunError(`failed to resolve compositions: component type not found: ${component.type}`, { location: component.origin?.at("type") });
     }
-    const raw = component.parameters ?? {};
-    const filled = validateComponentParameters(raw, composition.schema, {
-      component: component.name,
-      type: component.type,
-      domain: component.domain,
-      labels: component.labels,
-      origin: component.origin,
-    });
-    const added: FreeMap = {};
-    for (const key of Object.keys(filled)) if (!(key in raw)) added[key] = filled[key];
-    if (Object.keys(added).length > 0) defaults.set(component.name, added);
   }
-  return defaults;
+  const merged = new Map<string, MergedParameters>();
+  for (const [envName, list] of expandInstances(normalized)) {
+    for (const instance of list) {
+      const { component } = instance;
+      const composition = compositionFor(workspace.compositions, component)!;
+      const { parameters, path } = mergeParameters(instance);
+      const filled = validateComponentParameters(parameters, composition.schema, {
+        component: component.name,
+        type: component.type,
+        domain: component.domain,
+        labels: component.labels,
+        environment: envName,
+        origin: component.origin,
+        locateParameter: (key) => parameterSource(instance, key)?.at,
+        // `"*"` defaults go to every type: a type whose schema does not know the key ignores it.
+        toleratesUnknown: (key) => parameterSource(instance, key)?.wildcard === true,
+      });
+      merged.set(`${component.name}@${envName}`, { parameters: filled, path });
+    }
+  }
+  return merged;
 }
 
 function subscriptionWarnings(normalized: NormalizedIntent): string[] {
@@ -142,7 +154,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const normalized = runStage(trace, "normalize", () => normalizeIntent(workspace.intent, workspace.components), (n) =>
     `${plural(n.environments.length, "environment")}, ${plural(n.components.length, "component")}${n.disabled.size ? ` (${n.disabled.size} disabled)` : ""}`,
   );
-  const schemaDefaults = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
+  const parameters = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
   const warnings = subscriptionWarnings(normalized);
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
@@ -187,7 +199,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const jobBindings: Record<string, string> = {};
   for (const [type, registry] of Object.entries(registryJobBindings(workspace.compositions))) if (registry) jobBindings[type] = registry;
   const byId = new Map(jobs.map((j) => [j.id, j]));
-  const materializeCtx = { rootEnv: normalized.env, jobBindings, schemaDefaults };
+  const materializeCtx = { rootEnv: normalized.env, jobBindings, parameters };
   const planJobs = runStage(
     trace,
     "materialize",

@@ -14,7 +14,7 @@
 import type { FreeMap, StepSpec, StringMap } from "../model/intent.js";
 import type { PlanJob, PlanStep, PromotionGate, StepPhase } from "../model/plan.js";
 import { renderTemplate, TemplateError } from "../template/index.js";
-import { errorMessage, OrunError } from "../util/errors.js";
+import { errorMessage, OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
 import type { Instance } from "./expand.js";
 
@@ -67,23 +67,51 @@ function defaultsLayer(layer: FreeMap | undefined): DefaultsLayer {
   return split;
 }
 
-export function mergeParameters(instance: Instance, schemaDefaults: FreeMap = {}): MergedParameters {
+/** One parameter layer and where each of its keys is written (for error messages). */
+interface ParameterLayer {
+  values: FreeMap;
+  at: (key: string) => SourceLocation | undefined;
+  /** A `"*"` parameterDefaults layer: broadcast to every composition type. */
+  wildcard?: boolean;
+}
+
+/** The parameter layers of an instance, earliest first (schema defaults excluded). */
+function parameterLayers(instance: Instance): { layers: ParameterLayer[]; pathDefault?: string } {
   const { component, environment, group, subscription } = instance;
   const type = component.type;
   const envStar = defaultsLayer(environment.parameterDefaults["*"]);
   const envType = defaultsLayer(environment.parameterDefaults[type]);
   const groupStar = defaultsLayer(group?.parameterDefaults?.["*"]);
   const groupType = defaultsLayer(group?.parameterDefaults?.[type]);
-  const merged: FreeMap = {
-    ...schemaDefaults,
-    ...envStar.values,
-    ...envType.values,
-    ...groupStar.values,
-    ...groupType.values,
-    ...(component.parameters ?? {}),
-    ...(subscription?.parameters ?? {}),
-  };
-  const pathDefault = component.path || groupType.path || groupStar.path || envType.path || envStar.path;
+  const layers: ParameterLayer[] = [
+    { values: envStar.values, at: (k) => environment.origin?.at(["parameterDefaults", "*", k]), wildcard: true },
+    { values: envType.values, at: (k) => environment.origin?.at(["parameterDefaults", type, k]) },
+    { values: groupStar.values, at: (k) => group?.origin?.at(["parameterDefaults", "*", k]), wildcard: true },
+    { values: groupType.values, at: (k) => group?.origin?.at(["parameterDefaults", type, k]) },
+    { values: component.parameters ?? {}, at: (k) => component.origin?.at(["parameters", k]) },
+    { values: subscription?.parameters ?? {}, at: (k) => subscription?.origin?.at(["parameters", k]) },
+  ];
+  return { layers, pathDefault: component.path || groupType.path || groupStar.path || envType.path || envStar.path };
+}
+
+/**
+ * Where the merged value of a top-level parameter was written (the last layer
+ * setting it) and whether that was a `"*"` default; undefined when no layer sets
+ * it (a missing or schema-default value).
+ */
+export function parameterSource(instance: Instance, key: string): { at?: SourceLocation; wildcard: boolean } | undefined {
+  const { layers } = parameterLayers(instance);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i]!;
+    if (key in layer.values) return { at: layer.at(key), wildcard: layer.wildcard === true };
+  }
+  return undefined;
+}
+
+export function mergeParameters(instance: Instance, schemaDefaults: FreeMap = {}): MergedParameters {
+  const { layers, pathDefault } = parameterLayers(instance);
+  const merged: FreeMap = { ...schemaDefaults };
+  for (const layer of layers) Object.assign(merged, layer.values);
   if (pathDefault) merged.path = pathDefault;
   const parameters = interpolateTopLevel(merged, vars(instance));
   if (!("path" in parameters)) return { parameters, path: "./" };
@@ -202,8 +230,8 @@ export function renderSteps(job: BoundJob, data: TemplateData): PlanStep[] {
 export interface MaterializeContext {
   rootEnv: StringMap;
   jobBindings: Record<string, string>;
-  /** component name → its schema-default parameters (filled by validation). */
-  schemaDefaults: Map<string, FreeMap>;
+  /** `component@environment` → its merged, validated parameters (schema defaults filled in). */
+  parameters: ReadonlyMap<string, MergedParameters>;
 }
 
 function nonEmpty<T extends object>(value: T | undefined): T | undefined {
@@ -212,7 +240,7 @@ function nonEmpty<T extends object>(value: T | undefined): T | undefined {
 
 export function materializeJob(job: BoundJob, graph: { dependsOn: string[]; gates: PromotionGate[] }, ctx: MaterializeContext): PlanJob {
   const { component, environment } = job.instance;
-  const { parameters, path } = mergeParameters(job.instance, ctx.schemaDefaults.get(component.name));
+  const { parameters, path } = ctx.parameters.get(`${component.name}@${environment.name}`) ?? mergeParameters(job.instance);
   const env = mergeEnv(job.instance, ctx.rootEnv);
   const steps = renderSteps(job, templateData(job, parameters, env));
   const planJob: PlanJob = {

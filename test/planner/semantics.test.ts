@@ -90,3 +90,137 @@ components:
     assert.equal(job(tight.plan, "net@dev.plan").policies?.requireApproval, "true");
   });
 });
+
+/** A composition whose parameters need `chart` and type `replicas`. */
+const STRICT_SVC = `kind: Composition
+metadata: {name: svc}
+spec:
+  type: svc
+  defaultJob: deploy
+  parameterSchema:
+    type: object
+    properties:
+      parameters:
+        type: object
+        required: [chart]
+        properties:
+          chart: {type: string}
+          replicas: {type: integer, default: 1}
+  jobs:
+    - name: deploy
+      steps:
+        - {name: main-step, run: "echo {{.parameters.chart}} r={{.parameters.replicas}}"}
+`;
+
+describe("merged parameters are validated per instance", () => {
+  test("a required parameter supplied by an environment's parameterDefaults is accepted; schema defaults still fill in", async () => {
+    const { plan } = await compileRepo(
+      baseRepo(
+        `environments:
+  dev:
+    selectors: {components: ["*"]}
+    parameterDefaults:
+      svc: {chart: from-env}
+components:
+  - {name: api, type: svc}
+`,
+        { "comps/svc/compositions.yaml": STRICT_SVC },
+      ),
+    );
+    assert.deepEqual(job(plan, "api@dev.deploy").parameters, { chart: "from-env", replicas: 1 });
+    assert.equal(job(plan, "api@dev.deploy").steps[0]!.run, "echo from-env r=1");
+  });
+
+  test("an environment default that breaks the schema is refused at its own line", async () => {
+    const err = await compileError(
+      baseRepo(
+        `environments:
+  dev:
+    selectors: {components: ["*"]}
+  prod:
+    selectors: {components: ["*"]}
+    parameterDefaults:
+      "*":
+        replicas: many
+components:
+  - {name: api, type: svc, parameters: {chart: c}}
+`,
+        { "comps/svc/compositions.yaml": STRICT_SVC },
+      ),
+    );
+    assert.equal(err.location?.file, "intent.yaml");
+    assert.equal(err.location?.line, 17);
+    assert.match(err.message, /component api failed validation against type svc: parameters\.replicas: must be an integer \(got string "many"\) \(environment prod\)/);
+  });
+
+  test("a subscription's parameters and a group's defaults are validated too; a missing required parameter names the environment", async () => {
+    const sub = await compileError(
+      baseRepo(
+        `environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - name: api
+    type: svc
+    parameters: {chart: c}
+    subscribe:
+      environments:
+        - name: dev
+          parameters: {replicas: "3"}
+`,
+        { "comps/svc/compositions.yaml": STRICT_SVC },
+      ),
+    );
+    assert.equal(sub.location?.line, 20);
+    assert.match(sub.message, /parameters\.replicas: must be an integer .*\(environment dev\)/);
+    const group = await compileError(
+      baseRepo(
+        `groups:
+  core:
+    parameterDefaults:
+      svc: {replicas: true}
+environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - {name: api, type: svc, domain: core, parameters: {chart: c}}
+`,
+        { "comps/svc/compositions.yaml": STRICT_SVC },
+      ),
+    );
+    assert.equal(group.location?.line, 13);
+    const missing = await compileError(
+      baseRepo(
+        `environments:
+  dev:
+    selectors: {components: ["*"]}
+    parameterDefaults:
+      svc: {chart: c}
+  prod:
+    selectors: {components: ["*"]}
+components:
+  - {name: api, type: svc}
+`,
+        { "comps/svc/compositions.yaml": STRICT_SVC },
+      ),
+    );
+    assert.match(missing.message, /component api failed validation against type svc: parameters\.chart: is required \(environment prod\)/);
+  });
+
+  test('"*" defaults unknown to a closed schema are ignored (they go to every type); a type-specific unknown key is an error', async () => {
+    const closed = STRICT_SVC.replace("required: [chart]", "required: [chart]\n        additionalProperties: false");
+    const body = (typeKey: string): string => `environments:
+  dev:
+    selectors: {components: ["*"]}
+    parameterDefaults:
+      "${typeKey}": {lane: dry-run}
+components:
+  - {name: api, type: svc, parameters: {chart: c}}
+`;
+    const { plan } = await compileRepo(baseRepo(body("*"), { "comps/svc/compositions.yaml": closed }));
+    assert.deepEqual(job(plan, "api@dev.deploy").parameters, { chart: "c", lane: "dry-run", replicas: 1 });
+    const err = await compileError(baseRepo(body("svc"), { "comps/svc/compositions.yaml": closed }));
+    assert.equal(err.location?.line, 14);
+    assert.match(err.message, /parameters\.lane: unknown key "lane"/);
+  });
+});

@@ -47,12 +47,12 @@ export function validateDocument(yd: YamlDoc, schema: SchemaName, basePath: read
 }
 
 /** Builds one OrunError out of located problems: the first is the headline, the rest follow indented. */
-export function problemsError(problems: Problem[], prefix = ""): OrunError {
+export function problemsError(problems: Problem[], prefix = "", suffix = ""): OrunError {
   const [first, ...rest] = problems;
   if (!first) return new OrunError(`${prefix}validation failed`);
   const lines = rest.slice(0, 9).map((p) => `\n  ${p.file}:${p.line}: ${p.field ? `${p.field}: ` : ""}${p.message}`);
   if (rest.length > 9) lines.push(`\n  … and ${rest.length - 9} more`);
-  return new OrunError(`${prefix}${first.field ? `${first.field}: ` : ""}${first.message}${lines.join("")}`, {
+  return new OrunError(`${prefix}${first.field ? `${first.field}: ` : ""}${first.message}${suffix}${lines.join("")}`, {
     location: { file: first.file, line: first.line },
   });
 }

@@ -3,12 +3,12 @@
 // labels }` (v2.3's shape; `inputs` is the same object as `parameters`), and
 // its `default`s fill in missing parameters (ajv useDefaults).
 
-import { Ajv, MissingRefError, type AnySchema, type ValidateFunction } from "ajv";
+import { Ajv, MissingRefError, type AnySchema, type ErrorObject, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ComponentSchema } from "../../model/composition.js";
 import type { FreeMap, Origin, StringMap } from "../../model/intent.js";
-import { OrunError } from "../../util/errors.js";
+import { OrunError, type SourceLocation } from "../../util/errors.js";
 import type { PathSegment } from "../load/yaml.js";
 import { addFormats, describeErrors, problemsError } from "./documents.js";
 
@@ -68,6 +68,21 @@ export interface ParameterContext {
   environment?: string;
   /** The component's origin: errors point at its `parameters` fields. */
   origin?: Origin;
+  /**
+   * Where a merged top-level parameter was written (an environment's or group's
+   * parameterDefaults, a subscription), when not in the component's `parameters`.
+   */
+  locateParameter?: (key: string) => SourceLocation | undefined;
+  /** Top-level parameters an `additionalProperties`/`unevaluatedProperties: false` schema does not reject. */
+  toleratesUnknown?: (key: string) => boolean;
+}
+
+/** An "unknown key" error about a top-level parameter the context tolerates. */
+function tolerated(err: ErrorObject, where: ParameterContext): boolean {
+  if (!where.toleratesUnknown || (err.instancePath !== "/parameters" && err.instancePath !== "/inputs")) return false;
+  const params = err.params as { additionalProperty?: string; unevaluatedProperty?: string };
+  const key = err.keyword === "additionalProperties" ? params.additionalProperty : err.keyword === "unevaluatedProperties" ? params.unevaluatedProperty : undefined;
+  return key !== undefined && where.toleratesUnknown(key);
 }
 
 /**
@@ -87,18 +102,22 @@ export function validateComponentParameters(params: FreeMap, componentSchema: Co
     labels: where.labels ?? {},
   };
   if (fn(subject)) return parameters;
+  const errors = (fn.errors ?? []).filter((err) => !tolerated(err, where));
+  if (errors.length === 0) return parameters;
   const locate = (path: PathSegment[]): { file: string; line: number } => {
     const origin = where.origin;
     if (!origin) return { file: componentSchema.origin.file, line: componentSchema.origin.line };
     const [head, ...rest] = path;
+    const source = (head === "inputs" || head === "parameters") && rest.length > 0 ? where.locateParameter?.(String(rest[0])) : undefined;
+    if (source?.file !== undefined && source.line !== undefined) return { file: source.file, line: source.line };
     const field = head === "inputs" || head === "parameters" ? ["parameters", ...rest] : head === undefined ? [] : [head];
     return { file: origin.file, line: origin.lineOf(field) };
   };
-  const problems = describeErrors(fn.errors ?? [], subject, locate).map((p) => ({
+  const problems = describeErrors(errors, subject, locate).map((p) => ({
     ...p,
     field: p.field.replace(/^inputs\b/, "parameters"),
   }));
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.field === p.field && q.message === p.message) === i);
-  const context = `component ${where.component}${where.environment ? ` (environment ${where.environment})` : ""} failed validation against type ${where.type}: `;
-  throw problemsError(unique, context);
+  // The environment goes last: parameters are merged per environment, the component is what is wrong.
+  throw problemsError(unique, `component ${where.component} failed validation against type ${where.type}: `, where.environment ? ` (environment ${where.environment})` : "");
 }

@@ -51,7 +51,7 @@ test("a violation names the component file, the parameter's line and the paramet
   );
   assert.throws(
     () => validateComponentParameters({}, SVC, { ...where, environment: "prod" }),
-    /apps\/api\/component\.yaml:5: component api \(environment prod\) failed validation against type svc: parameters\.chart: is required/,
+    /apps\/api\/component\.yaml:5: component api failed validation against type svc: parameters\.chart: is required \(environment prod\)/,
   );
   assert.throws(() => validateComponentParameters({ chart: "c", chrat: 1 }, SVC, where), /parameters\.chrat: unknown key "chrat" \(did you mean `chart`\?\)/);
   assert.throws(() => validateComponentParameters({ chart: "c" }, SVC, { ...where, type: "helm" }), /type: must be "svc" \(got "helm"\)/);
