@@ -1,7 +1,7 @@
 // plan.yaml encoding: the same key names and order as plan.json (format.ts).
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import type { Plan } from "../model/plan.js";
-import { toNode, type Node } from "./canonical-json.js";
+import { anyShape, toNode, type Node, type Shape } from "./canonical-json.js";
 import { planShape } from "./format.js";
 
 function yamlNode(node: Node, doc: Document): unknown {
@@ -23,9 +23,14 @@ function yamlNode(node: Node, doc: Document): unknown {
   }
 }
 
-/** YAML with the same key names and order as the JSON (4-space indent like yaml.v3). */
-export function encodePlanYaml(plan: Plan): string {
+/** Any value as YAML, keys in the order the shape gives (as the JSON output), 4-space indent like yaml.v3. */
+export function encodeShapedYaml(value: unknown, shape: Shape = anyShape): string {
   const doc = new Document();
-  doc.contents = yamlNode(toNode({ ...plan, jobs: plan.jobs ?? [] }, planShape), doc) as YAMLMap;
+  doc.contents = yamlNode(toNode(value, shape), doc) as YAMLMap;
   return doc.toString({ indent: 4, lineWidth: 0 });
+}
+
+/** YAML with the same key names and order as the JSON. */
+export function encodePlanYaml(plan: Plan): string {
+  return encodeShapedYaml({ ...plan, jobs: plan.jobs ?? [] }, planShape);
 }

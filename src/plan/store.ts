@@ -193,7 +193,12 @@ export interface StoredPlanEntry {
   Jobs: number;
   CreatedAt: string;
   mtime: Date;
+  /** Why the file is not a readable plan (it is listed as unreadable, never as a ready 0-job plan). */
+  unreadable?: string;
 }
+
+/** The `get plans` fields as v2.3 prints them (`-o json|yaml`): Go field names, in struct order. */
+export const STORED_PLAN_FIELDS = ["Name", "Path", "Checksum", "Jobs", "CreatedAt"] as const;
 
 /** Every `*.json` in the plans directory, by file name (v2.3 `get plans` fields). */
 export async function listStoredPlans(storeDir: string, displayRoot?: string): Promise<StoredPlanEntry[]> {
@@ -216,12 +221,14 @@ export async function listStoredPlans(storeDir: string, displayRoot?: string): P
     if (!stat.isFile()) continue;
     let checksum = "";
     let jobs = 0;
+    let unreadable: string | undefined;
     try {
-      const plan = JSON.parse(await fs.readFile(file, "utf8")) as Partial<Plan>;
-      checksum = (plan.metadata?.checksum ?? "").replace(/^sha256-/, "").slice(0, 12);
-      jobs = Array.isArray(plan.jobs) ? plan.jobs.length : 0;
-    } catch {
-      checksum = "";
+      // The same checks `orun run` makes, so a listed "ready" plan is one that can run.
+      const plan = parsePlan(JSON.parse(await fs.readFile(file, "utf8")), file);
+      checksum = planShortId(plan);
+      jobs = plan.jobs.length;
+    } catch (err) {
+      unreadable = errorMessage(err);
     }
     result.push({
       Name: entry.slice(0, -".json".length),
@@ -230,6 +237,7 @@ export async function listStoredPlans(storeDir: string, displayRoot?: string): P
       Jobs: jobs,
       CreatedAt: stat.mtime.toISOString(),
       mtime: stat.mtime,
+      ...(unreadable !== undefined ? { unreadable } : {}),
     });
   }
   return result;

@@ -77,9 +77,13 @@ export const NO_PLANS = "No plans yet.\n\n  Generate one with:  orun plan\n";
 export function renderPlansTable(entries: StoredPlanEntry[], now: Date, s: Styles = styles(false)): string {
   if (entries.length === 0) return `${s.dim("No plans yet.")}\n\n  Generate one with:  orun plan\n`;
   let out = `${"REVISION".padEnd(14)}  ${"JOBS".padEnd(6)}  ${"AGE".padEnd(8)}  STATUS\n`;
-  for (const e of entries) out += `${e.Name.padEnd(14)}  ${String(e.Jobs).padEnd(6)}  ${age(e.mtime, now).padEnd(8)}  ${s.green("● ready")}\n`;
+  for (const e of entries) {
+    const [jobs, status] = e.unreadable === undefined ? [String(e.Jobs), s.green("● ready")] : ["-", `✗ unreadable (${e.Path})`];
+    out += `${e.Name.padEnd(14)}  ${jobs.padEnd(6)}  ${age(e.mtime, now).padEnd(8)}  ${status}\n`;
+  }
   const latest = entries.find((e) => e.Name === "latest");
-  out += `\n${s.dim(`${entries.length} revision(s)${latest ? ` · latest: ${latest.Checksum}` : ""}`)}\n`;
+  const latestText = latest ? ` · latest: ${latest.unreadable === undefined ? latest.Checksum : "unreadable"}` : "";
+  out += `\n${s.dim(`${entries.length} revision(s)${latestText}`)}\n`;
   return out;
 }
 

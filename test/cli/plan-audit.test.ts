@@ -6,6 +6,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { runOrun } from "../support/cli.js";
 import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
 
@@ -85,5 +86,67 @@ describe("orun describe job accepts the dotted form, prefixes included (decision
     const missing = await runOrun(["describe", "job", "api.qa"], { cwd: dir });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^✕ job not found: api\.qa\n/);
+  });
+});
+
+describe("get -o and --view accept only the formats and views they support", () => {
+  test("-o yaml prints YAML of the same data as -o json; -o table is the default text", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    assert.equal((await runOrun(["plan"], { cwd: dir })).code, 0);
+    for (const what of ["plans", "jobs", "components", "environments"]) {
+      const [json, yamlOut, table, text] = await Promise.all(
+        [["-o", "json"], ["-o", "yaml"], ["-o", "table"], []].map((args) => runOrun(["get", what, ...args], { cwd: dir })),
+      );
+      for (const r of [json, yamlOut, table, text]) assert.equal(r!.code, 0, `get ${what}: ${r!.stderr}`);
+      assert.deepEqual(parseYaml(yamlOut!.stdout), JSON.parse(json!.stdout), `get ${what} -o yaml`);
+      assert.notEqual(yamlOut!.stdout, text!.stdout);
+      assert.equal(table!.stdout, text!.stdout, `get ${what} -o table`);
+    }
+  });
+
+  test("an unknown -o or --view value is a usage error naming the flag and the allowed values", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    assert.equal((await runOrun(["plan"], { cwd: dir })).code, 0);
+    const cases: [string[], RegExp][] = [
+      [["get", "plans", "-o", "xml"], /'-o, --output <format>' argument 'xml' is invalid\. Allowed choices are json, yaml, table\./],
+      [["get", "jobs", "-o", "xml"], /'-o, --output <format>' argument 'xml' is invalid\. Allowed choices are json, yaml, wide, table\./],
+      [["get", "components", "-o", "yml"], /'-o, --output <format>' argument 'yml' is invalid\. Allowed choices are json, yaml, table\./],
+      [["component", "-o", "csv"], /'-o, --output <format>' argument 'csv' is invalid/],
+      [["get", "environments", "-o", "wide"], /'-o, --output <format>' argument 'wide' is invalid\. Allowed choices are json, yaml, table\./],
+      [["get", "jobs", "--view", "bogus"], /'--view <view>' argument 'bogus' is invalid\. Allowed choices are tree, compact, table\./],
+      [["plan", "--view", "bogus"], /'-v, --view <view>' argument 'bogus' is invalid\. use dag, dag:long, dependencies or component=NAME\./],
+      [["plan", "-v", "component="], /argument 'component=' is invalid/],
+    ];
+    const before = (await fs.readdir(path.join(dir, ".orun", "plans"))).sort();
+    for (const [args, message] of cases) {
+      const r = await runOrun(args, { cwd: dir });
+      assert.notEqual(r.code, 0, args.join(" "));
+      assert.equal(r.stdout, "", args.join(" "));
+      assert.match(r.stderr, message, args.join(" "));
+    }
+    assert.deepEqual((await fs.readdir(path.join(dir, ".orun", "plans"))).sort(), before, "a refused plan --view writes nothing");
+    const view = await runOrun(["plan", "-v", "component=api"], { cwd: dir });
+    assert.equal(view.code, 0, view.stderr);
+    assert.match(view.stdout, /plan view: component/);
+  });
+
+  test("get plans shows an unparsable latest.json as unreadable (with the file and a warning), never as a ready 0-job plan", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    assert.equal((await runOrun(["plan"], { cwd: dir })).code, 0);
+    const latest = path.join(dir, ".orun", "plans", "latest.json");
+    for (const corrupt of ["{not json", JSON.stringify({ apiVersion: "orun.io/v1", kind: "Plan", metadata: {}, jobs: "many" })]) {
+      await fs.writeFile(latest, corrupt);
+      const r = await runOrun(["get", "plans"], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /\nlatest {10}- {7}now {7}✗ unreadable \(.*latest\.json\)\n/);
+      assert.doesNotMatch(r.stdout, /latest .*● ready/);
+      assert.match(r.stdout, /[0-9a-f]{12} {4}2 {7}now {7}● ready\n/, "the readable plan is still listed");
+      assert.match(r.stdout, /2 revision\(s\) · latest: unreadable\n$/);
+      assert.match(r.stderr, /⚠ warning: unreadable plan file .*latest\.json: /);
+      const json = await runOrun(["get", "plans", "-o", "json"], { cwd: dir });
+      const rows = JSON.parse(json.stdout) as { Name: string; Checksum: string }[];
+      assert.equal(rows.find((row) => row.Name === "latest")!.Checksum, "");
+      assert.match(json.stderr, /unreadable plan file/);
+    }
   });
 });

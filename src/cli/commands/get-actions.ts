@@ -4,6 +4,7 @@
 // With change flags (`--changed`, `--files`, …) the component list is the one
 // `orun plan --changed` would plan. Loaded by ./plan.ts only when one of them runs.
 import type { Component, Environment } from "../../model/intent.js";
+import { encodeShapedYaml } from "../../plan/format-yaml.js";
 import { colorEnabled, styles } from "../../plan/summary.js";
 import { collectChanges, describeReason, describeSource, explainChanges, parseIntentImpact, type ChangeOptions } from "../../planner/changes/index.js";
 import { appliesTo, expandInstances, matchesPattern } from "../../planner/expand.js";
@@ -71,6 +72,8 @@ export interface GetComponentsFlags extends ChangeOptions {
 
 export async function getComponentsAction(name: string | undefined, flags: GetComponentsFlags): Promise<void> {
   const { workspace, normalized } = await loadIntentView(flags.intent, flags.configDir);
+  // json/yaml are for machines: banners and change notes stay off stderr.
+  const machine = flags.output === "json" || flags.output === "yaml";
   const all = [...workspace.components].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let chosen = all;
   if (name !== undefined) {
@@ -82,7 +85,7 @@ export async function getComponentsAction(name: string | undefined, flags: GetCo
     if (scope) {
       const keep = new Set(scope.components);
       chosen = all.filter((c) => keep.has(c.name));
-      if (flags.output !== "json") process.stderr.write(scopeBanner(scope));
+      if (!machine) process.stderr.write(scopeBanner(scope));
     }
   }
   let reasons: Record<string, string[]> | undefined;
@@ -92,14 +95,14 @@ export async function getComponentsAction(name: string | undefined, flags: GetCo
     const selection = selectChanged(set, expandInstances(normalized), normalized, parseIntentImpact(flags.intentImpact));
     reasons = Object.fromEntries(Object.entries(selection.reasons).map(([component, list]) => [component, list.map(describeReason)]));
     chosen = chosen.filter((c) => selection.components.includes(c.name));
-    if (flags.output !== "json") {
+    if (!machine) {
       for (const note of set.notes) process.stderr.write(`${note}\n`);
       process.stderr.write(flags.explain ? explainChanges(set, selection, workspace.components.length) : `changes: ${describeSource(set.source)}\n`);
     }
   }
   const rows = chosen.map((c) => ({ ...componentRow(c, normalized), ...(reasons ? { changed: reasons[c.name] ?? [] } : {}) }));
-  if (flags.output === "json") {
-    out(`${JSON.stringify(rows, null, 2)}\n`);
+  if (machine) {
+    out(flags.output === "json" ? `${JSON.stringify(rows, null, 2)}\n` : encodeShapedYaml(rows));
     return;
   }
   out(renderComponents(rows, Boolean(flags.long), styles(colorEnabled())));
@@ -124,9 +127,10 @@ export function renderComponents(rows: readonly ComponentRow[], long: boolean, s
 
 export async function getEnvironmentsAction(flags: { intent?: string; configDir?: string; output?: string }): Promise<void> {
   const { workspace, normalized } = await loadIntentView(flags.intent, flags.configDir);
-  if (flags.output === "json") {
+  if (flags.output === "json" || flags.output === "yaml") {
     // The intent's environments map as written (presets merged), before normalize's defaults.
-    out(`${JSON.stringify(workspace.intent.environments, null, 2)}\n`);
+    const map = workspace.intent.environments;
+    out(flags.output === "json" ? `${JSON.stringify(map, null, 2)}\n` : encodeShapedYaml(map));
     return;
   }
   out(renderEnvironments(workspace.intent.environments, normalized));

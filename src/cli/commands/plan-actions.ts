@@ -6,9 +6,9 @@
 import path from "node:path";
 import { compositionFor } from "../../model/composition.js";
 import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
-import { arrayOf, encodeGoJson } from "../../plan/canonical-json.js";
+import { arrayOf, encodeGoJson, struct, type Shape } from "../../plan/canonical-json.js";
 import { jobShape } from "../../plan/format.js";
-import { listStoredPlans, loadPlanRef, savePlan, writePlanFile, assertPlanName } from "../../plan/store.js";
+import { listStoredPlans, loadPlanRef, savePlan, writePlanFile, assertPlanName, STORED_PLAN_FIELDS } from "../../plan/store.js";
 import {
   colorEnabled,
   renderDescribeJob,
@@ -150,11 +150,18 @@ export async function getPlansAction(flags: { intent?: string; output?: string }
     out(NO_PLANS);
     return;
   }
-  if (flags.output === "json") {
-    out(`${JSON.stringify(entries.map(({ mtime: _m, ...e }) => e), null, 2)}\n`);
+  for (const e of entries) if (e.unreadable !== undefined) warn(`unreadable plan file ${e.Path}: ${e.unreadable}`);
+  if (flags.output === "json" || flags.output === "yaml") {
+    // v2.3's shape: Go field names; an unreadable file keeps Checksum "" and Jobs 0 (and the warning above).
+    const rows = entries.map((e) => Object.fromEntries(STORED_PLAN_FIELDS.map((k) => [k, e[k]])));
+    out(flags.output === "json" ? `${JSON.stringify(rows, null, 2)}\n` : await encodeYaml(rows, arrayOf(struct(...STORED_PLAN_FIELDS))));
     return;
   }
   out(renderPlansTable(entries, new Date(), styles(colorEnabled())));
+}
+
+async function encodeYaml(value: unknown, shape: Shape): Promise<string> {
+  return (await import("../../plan/format-yaml.js")).encodeShapedYaml(value, shape);
 }
 
 export async function getJobsAction(flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }): Promise<void> {
@@ -174,6 +181,10 @@ export async function getJobsAction(flags: { intent?: string; plan?: string; out
   const jobs = jobsInScope(plan.jobs, scope);
   if (flags.output === "json") {
     out(`${encodeGoJson(jobs, arrayOf(jobShape), "  ")}\n`);
+    return;
+  }
+  if (flags.output === "yaml") {
+    out(await encodeYaml(jobs, arrayOf(jobShape)));
     return;
   }
   if (scope) process.stderr.write(scopeBanner(scope));

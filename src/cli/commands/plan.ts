@@ -3,11 +3,20 @@
 // compile side of the CLI. Registration only — flags and help text; each
 // action imports ./plan-actions.js (or ./get-actions.js) when it runs, so
 // `orun --version`, `orun run <plan-file>` or `orun status` never load the planner.
-import type { Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import type { GetComponentsFlags } from "./get-actions.js";
 import type { PlanFlags } from "./plan-actions.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `-o/--output <format>` limited to `formats`: any other value is a usage error naming the flag and the choices. */
+const outputOption = (formats: string[], help: string): Option => new Option("-o, --output <format>", help).choices(formats);
+
+/** `plan -v/--view`: dag, dag:long, dependencies or component=NAME (v2.3 showed the dag for anything else). */
+function planView(value: string): string {
+  if (["dag", "dag:long", "dependencies"].includes(value) || /^component=./.test(value)) return value;
+  throw new InvalidArgumentError("use dag, dag:long, dependencies or component=NAME.");
+}
 const CONFIG_DIR_HELP = "legacy composition registry: <type>/job.yaml (JobRegistry) + schema.yaml per type; `*` globs allowed (env ORUN_CONFIG_DIR)";
 const actions = () => import("./plan-actions.js");
 const getActions = () => import("./get-actions.js");
@@ -24,7 +33,7 @@ function registerPlan(program: Command): void {
     .option("--name <name>", "also store the plan as .orun/plans/<name>.json")
     .option("-e, --env <list>", "environments to plan (comma list; prefix* matches)", collect)
     .option("--component <name>", "component to plan, with its dependencies (repeatable; prefix* matches)", collect)
-    .option("-v, --view <view>", "print a view: dag, dag:long, dependencies, component=NAME")
+    .option("-v, --view <view>", "print a view: dag, dag:long, dependencies, component=NAME", planView)
     .option("--long", "with --view dag: show each step's run command")
     .option("--all", "accepted for compatibility (plan never scopes to the working directory)")
     .option("--changed", "plan only components changed between --base and --head (plus their dependencies)")
@@ -59,7 +68,7 @@ function componentsCommand(command: Command): Command {
     .option("-i, --intent <file>", "intent file")
     .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)")
     .option("-l, --long", "also show each component's path, manifest, domain and dependencies")
-    .option("-o, --output <format>", "json")
+    .addOption(outputOption(["json", "yaml", "table"], "json or yaml: the component rows; table: the default text"))
     .option("--all", "do not scope to the component in the working directory")
     .option("--changed", "only components `orun plan --changed` would plan: changed between --base and --head, plus their dependencies")
     .option("--base <ref>", "git ref to compare from (default: main, or detected from CI)")
@@ -79,7 +88,7 @@ function registerGet(program: Command): void {
     .alias("plan")
     .description("List stored plans")
     .option("-i, --intent <file>", "intent file")
-    .option("-o, --output <format>", "json")
+    .addOption(outputOption(["json", "yaml", "table"], "json or yaml: name, path, checksum, jobs and time of each file; table: the default text"))
     .action(async (flags: { intent?: string; output?: string }) => (await actions()).getPlansAction(flags));
   get
     .command("jobs")
@@ -87,8 +96,8 @@ function registerGet(program: Command): void {
     .description("List the jobs of a plan (default: latest)")
     .option("-i, --intent <file>", "intent file")
     .option("--plan <ref>", "plan ID, name, file or ID prefix (default: latest)")
-    .option("-o, --output <format>", "json or wide")
-    .option("--view <view>", "tree, compact or table")
+    .addOption(outputOption(["json", "yaml", "wide", "table"], "json or yaml: the plan's jobs; wide: the table view; table: the default text"))
+    .addOption(new Option("--view <view>", "how the text lists the jobs").choices(["tree", "compact", "table"]))
     .option("--all", "do not scope to the component in the working directory")
     .action(async (flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }) => (await actions()).getJobsAction(flags));
   componentsCommand(get.command("components").alias("component").description("List the intent's components: type and the environments each applies to"));
@@ -99,7 +108,7 @@ function registerGet(program: Command): void {
     .description("List the intent's environments: promotion, triggers, components and policies")
     .option("-i, --intent <file>", "intent file")
     .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)")
-    .option("-o, --output <format>", "json: the intent's environments map as written")
+    .addOption(outputOption(["json", "yaml", "table"], "json or yaml: the intent's environments map as written; table: the default text"))
     .action(async (flags: { intent?: string; configDir?: string; output?: string }) => (await getActions()).getEnvironmentsAction(flags));
 }
 
