@@ -12,7 +12,7 @@ import { bindJobs } from "./bind.js";
 import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
 import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
 import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
-import { materializeJob, mergeParameters, parameterSource, type MergedParameters } from "./materialize.js";
+import { materializeJob, mergeParameters, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
@@ -128,6 +128,12 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
         // `"*"` defaults go to every type: a type whose schema does not know the key ignores it.
         toleratesUnknown: (key) => parameterSource(instance, key)?.wildcard === true,
       });
+      const unsafe = unsafeJobPath(path);
+      if (unsafe) {
+        throw new OrunError(`component ${component.name} (environment ${envName}): job path "${path}" ${unsafe}; a job's path must stay inside the intent root`, {
+          location: pathSource(instance) ?? component.origin?.at("path"),
+        });
+      }
       merged.set(`${component.name}@${envName}`, { parameters: filled, path });
     }
   }

@@ -11,6 +11,7 @@
 // Env layers: intent env → environment env → component env → subscription env.
 // Parameter and env strings only get `{{.environment}}`, `{{.component}}` and
 // `{{.group}}` substituted (other `{{…}}` are dropped, `${{…}}` is kept).
+import { posix } from "node:path";
 import type { FreeMap, StepSpec, StringMap } from "../model/intent.js";
 import type { PlanJob, PlanStep, PromotionGate, StepPhase } from "../model/plan.js";
 import { renderTemplate, TemplateError } from "../template/index.js";
@@ -76,7 +77,7 @@ interface ParameterLayer {
 }
 
 /** The parameter layers of an instance, earliest first (schema defaults excluded). */
-function parameterLayers(instance: Instance): { layers: ParameterLayer[]; pathDefault?: string } {
+function parameterLayers(instance: Instance): { layers: ParameterLayer[]; pathDefault?: string; pathAt?: SourceLocation } {
   const { component, environment, group, subscription } = instance;
   const type = component.type;
   const envStar = defaultsLayer(environment.parameterDefaults["*"]);
@@ -91,7 +92,36 @@ function parameterLayers(instance: Instance): { layers: ParameterLayer[]; pathDe
     { values: component.parameters ?? {}, at: (k) => component.origin?.at(["parameters", k]) },
     { values: subscription?.parameters ?? {}, at: (k) => subscription?.origin?.at(["parameters", k]) },
   ];
-  return { layers, pathDefault: component.path || groupType.path || groupStar.path || envType.path || envStar.path };
+  const pathDefault = component.path || groupType.path || groupStar.path || envType.path || envStar.path;
+  const pathAt =
+    component.path ? component.origin?.at("path")
+    : groupType.path ? group?.origin?.at(["parameterDefaults", type, "path"])
+    : groupStar.path ? group?.origin?.at(["parameterDefaults", "*", "path"])
+    : envType.path ? environment.origin?.at(["parameterDefaults", type, "path"])
+    : environment.origin?.at(["parameterDefaults", "*", "path"]);
+  return { layers, pathDefault, pathAt };
+}
+
+/** Where the instance's working path was written (component `path`, a `path` default or a `path` parameter). */
+export function pathSource(instance: Instance): SourceLocation | undefined {
+  const { layers, pathDefault, pathAt } = parameterLayers(instance);
+  if (pathDefault) return pathAt;
+  for (let i = layers.length - 1; i >= 0; i--) if ("path" in layers[i]!.values) return layers[i]!.at("path");
+  return undefined;
+}
+
+/**
+ * Why a job's working path is refused, or undefined when it stays inside the
+ * intent root: absolute, home-relative and `..`-escaping paths would make the
+ * job run outside the workspace.
+ */
+export function unsafeJobPath(jobPath: string): string | undefined {
+  const slashed = jobPath.replace(/\\/g, "/");
+  if (slashed.startsWith("/") || /^[A-Za-z]:\//.test(slashed)) return "is absolute";
+  if (slashed.startsWith("~")) return "starts with ~ (home directory)";
+  const normalized = posix.normalize(slashed);
+  if (normalized === ".." || normalized.startsWith("../")) return "leaves the intent root";
+  return undefined;
 }
 
 /**

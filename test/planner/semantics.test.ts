@@ -224,3 +224,47 @@ components:
     assert.match(err.message, /parameters\.lane: unknown key "lane"/);
   });
 });
+
+describe("job paths stay inside the intent root", () => {
+  const withPath = (p: string): Files =>
+    baseRepo(`environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - name: api
+    type: svc
+    path: "${p}"
+`);
+
+  for (const [p, why] of [
+    ["../../..", /leaves the intent root/],
+    ["/etc", /is absolute/],
+    ["a/../../b", /leaves the intent root/],
+    ["~/x", /starts with ~/],
+  ] as const) {
+    test(`component path ${p} is refused at its line`, async () => {
+      const err = await compileError(withPath(p));
+      assert.equal(err.location?.file, "intent.yaml");
+      assert.equal(err.location?.line, 16);
+      assert.match(err.message, why);
+      assert.match(err.message, /component api \(environment dev\): job path/);
+    });
+  }
+
+  test("a path default from parameterDefaults is checked too; a path that only wanders inside is fine", async () => {
+    const err = await compileError(
+      baseRepo(`environments:
+  dev:
+    selectors: {components: ["*"]}
+    parameterDefaults:
+      "*": {path: "../{{.component}}"}
+components:
+  - {name: api, type: svc}
+`),
+    );
+    assert.equal(err.location?.line, 14);
+    assert.match(err.message, /job path "\.\.\/api" leaves the intent root/);
+    const { plan } = await compileRepo(withPath("a/../b"));
+    assert.equal(job(plan, "api@dev.deploy").path, "a/../b");
+  });
+});
