@@ -150,3 +150,34 @@ describe("get -o and --view accept only the formats and views they support", () 
     }
   });
 });
+
+describe("orun get environments -o json|yaml: the raw environments map (spec 10 §4)", () => {
+  test("only what the intent writes: no name, no empty defaults, sorted by name", async () => {
+    const dir = await writeRepo(
+      baseRepo(`environments:
+  prod:
+    selectors: { components: ["*"] }
+    policies: { requireApproval: "true" }
+    promotion:
+      dependsOn: [{ environment: dev }]
+  dev:
+    selectors: { components: ["*"] }
+    env: { LEVEL: debug }
+  qa: {}
+components:
+  - name: api
+    type: svc
+`),
+    );
+    const expected = {
+      dev: { selectors: { components: ["*"] }, env: { LEVEL: "debug" } },
+      prod: { selectors: { components: ["*"] }, policies: { requireApproval: "true" }, promotion: { dependsOn: [{ environment: "dev" }] } },
+      qa: {},
+    };
+    const json = await runOrun(["get", "environments", "-o", "json"], { cwd: dir });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stdout, `${JSON.stringify(expected, null, 2)}\n`);
+    const yamlOut = await runOrun(["get", "environments", "-o", "yaml"], { cwd: dir });
+    assert.deepEqual(parseYaml(yamlOut.stdout), expected);
+  });
+});

@@ -128,12 +128,43 @@ export function renderComponents(rows: readonly ComponentRow[], long: boolean, s
 export async function getEnvironmentsAction(flags: { intent?: string; configDir?: string; output?: string }): Promise<void> {
   const { workspace, normalized } = await loadIntentView(flags.intent, flags.configDir);
   if (flags.output === "json" || flags.output === "yaml") {
-    // The intent's environments map as written (presets merged), before normalize's defaults.
-    const map = workspace.intent.environments;
+    const map = rawEnvironments(workspace.intent.environments);
     out(flags.output === "json" ? `${JSON.stringify(map, null, 2)}\n` : encodeShapedYaml(map));
     return;
   }
   out(renderEnvironments(workspace.intent.environments, normalized));
+}
+
+const isBlank = (value: unknown): boolean =>
+  value === undefined || (Array.isArray(value) ? value.length === 0 : typeof value === "object" && value !== null && Object.keys(value).length === 0);
+
+/** `value` without its blank (undefined, [] or {}) keys; undefined when nothing is left. */
+function withoutBlanks(value: Record<string, unknown>): Record<string, unknown> | undefined {
+  const kept = Object.fromEntries(Object.entries(value).filter(([, v]) => !isBlank(v)));
+  return Object.keys(kept).length ? kept : undefined;
+}
+
+/**
+ * The environments map as the intent (with its presets) writes it, before
+ * normalisation (spec 10 §4): keyed and sorted by name, without the decoder's
+ * `name` and its empty defaults (selectors, policies, env, triggerRefs, …).
+ */
+export function rawEnvironments(environments: Record<string, Environment>): Record<string, Record<string, unknown>> {
+  const result: Record<string, Record<string, unknown>> = {};
+  for (const name of Object.keys(environments).sort()) {
+    const env = environments[name]!;
+    result[name] =
+      withoutBlanks({
+        path: env.path,
+        selectors: withoutBlanks(env.selectors),
+        parameterDefaults: env.parameterDefaults,
+        policies: env.policies,
+        env: env.env,
+        activation: withoutBlanks(env.activation),
+        promotion: withoutBlanks(env.promotion),
+      }) ?? {};
+  }
+  return result;
 }
 
 /** `k=v` pairs, sorted by key; nested values as JSON. */
