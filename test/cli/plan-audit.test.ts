@@ -181,3 +181,35 @@ components:
     assert.deepEqual(parseYaml(yamlOut.stdout), expected);
   });
 });
+
+describe("orun compositions list [-l] [-e] (spec 10 §4)", () => {
+  test("-l shows every type in full; -e adds job settings and step commands; both also work on one type", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const long = await runOrun(["compositions", "list", "-l"], { cwd: dir });
+    assert.equal(long.code, 0, long.stderr);
+    assert.doesNotMatch(long.stdout, /^TYPE /m, "no table");
+    const blocks = long.stdout.split(/\nComposition: /).slice(1).map((b) => b.split("\n")[0]);
+    assert.deepEqual(blocks, ["svc", "tf"]);
+    assert.match(long.stdout, /\nParameters\n {2}├─ replicas \(integer\) = 1\n/);
+    assert.match(long.stdout, / {2}├─ deploy \(4 steps\) · ubuntu-latest\n {2}│ {4}- main-step\n/);
+    assert.match(long.stdout, /Default profile: verify\n/);
+    assert.match(long.stdout, /\n2 composition type\(s\)\n$/);
+    assert.doesNotMatch(long.stdout, /run: /, "step commands only with -e");
+
+    const expanded = await runOrun(["compositions", "list", "-l", "-e"], { cwd: dir });
+    assert.equal(expanded.code, 0, expanded.stderr);
+    assert.match(expanded.stdout, / {2}├─ deploy \(4 steps\) · ubuntu-latest\n {2}│ {4}timeout: 10m\n {2}│ {4}retries: 2\n/);
+    assert.match(expanded.stdout, / {2}│ {4}- pre-a \(pre\)\n {2}│ {8}run: echo pre-a\n {2}│ {8}with\.num: 5\n {2}│ {8}with\.tmpl: \{\{\.orun\.job\.id\}\}\n/);
+    assert.match(expanded.stdout, / {2}│ {4}- apply \[tf\.apply\]\n {2}│ {8}run: terraform apply\n/);
+    const alone = await runOrun(["compositions", "list", "-e"], { cwd: dir });
+    assert.equal(alone.stdout, expanded.stdout, "-e implies -l");
+
+    const one = await runOrun(["compositions", "list", "tf", "-e"], { cwd: dir });
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /^\nComposition: tf\n/);
+    assert.doesNotMatch(one.stdout, /Composition: svc/);
+    assert.match(one.stdout, /run: terraform init\n/);
+    const short = await runOrun(["compositions", "list"], { cwd: dir });
+    assert.match(short.stdout, /^TYPE {29}SOURCE/, "without -l: the table");
+  });
+});

@@ -237,7 +237,25 @@ export async function describeAction(kindArg: string, refArg: string | undefined
   throw new OrunError(`unknown resource type "${kind}" (use plan or job)`);
 }
 
-function describeComposition(workspace: CompositionsView, type: string): string {
+/** `name (type) = default` for each field of the type's `parameters` schema, required ones marked. */
+function parameterFields(schema: Record<string, unknown>): string[] {
+  const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const parameters = asRecord(asRecord(schema.properties).parameters);
+  const required = new Set(Array.isArray(parameters.required) ? parameters.required.map(String) : []);
+  return Object.entries(asRecord(parameters.properties)).map(([name, raw]) => {
+    const field = asRecord(raw);
+    const type = Array.isArray(field.type) ? field.type.join("|") : typeof field.type === "string" ? field.type : "any";
+    const def = field.default !== undefined ? ` = ${JSON.stringify(field.default)}` : "";
+    const description = typeof field.description === "string" ? ` — ${field.description}` : "";
+    return `${name} (${type}${required.has(name) ? ", required" : ""})${def}${description}`;
+  });
+}
+
+/**
+ * One composition type in full (`compositions <type>`, each type of `list -l`).
+ * `expandJobs` (-e) adds each job's settings and each step's command.
+ */
+function describeComposition(workspace: CompositionsView, type: string, expandJobs = false): string {
   const composition = workspace.compositions.byType[type];
   if (!composition) throw new OrunError(`composition not found: ${type}`);
   let text = `\nComposition: ${composition.type}\n${"─".repeat(60)}\n`;
@@ -246,10 +264,25 @@ function describeComposition(workspace: CompositionsView, type: string): string 
   if (composition.description) text += `Description:    ${composition.description}\n`;
   text += `Default job:    ${composition.defaultJob}\n`;
   if (composition.defaultProfile) text += `Default profile: ${composition.defaultProfile}\n`;
+  const fields = parameterFields(composition.schema.schema);
+  if (fields.length > 0) text += `\nParameters\n${fields.map((f) => `  ├─ ${f}\n`).join("")}`;
   text += "\nJobs\n";
   for (const job of composition.jobs) {
     text += `  ├─ ${job.name} (${job.steps.length} steps)${job.runsOn ? ` · ${job.runsOn}` : ""}\n`;
-    for (const step of job.steps) text += `  │    - ${step.name || step.id || "(unnamed)"}${step.capability ? ` [${step.capability}]` : ""}${step.phase && step.phase !== "main" ? ` (${step.phase})` : ""}\n`;
+    if (expandJobs) {
+      if (job.description) text += `  │    description: ${job.description}\n`;
+      if (job.timeout) text += `  │    timeout: ${job.timeout}\n`;
+      if (job.retries) text += `  │    retries: ${job.retries}\n`;
+    }
+    for (const step of job.steps) {
+      text += `  │    - ${step.name || step.id || "(unnamed)"}${step.capability ? ` [${step.capability}]` : ""}${step.phase && step.phase !== "main" ? ` (${step.phase})` : ""}\n`;
+      if (!expandJobs) continue;
+      if (step.run) for (const line of step.run.trimEnd().split("\n")) text += `  │        run: ${line}\n`;
+      if (step.use) text += `  │        use: ${step.use}\n`;
+      for (const [key, value] of Object.entries(step.with ?? {})) text += `  │        with.${key}: ${typeof value === "string" ? value : JSON.stringify(value)}\n`;
+      if (step.timeout) text += `  │        timeout: ${step.timeout}\n`;
+      if (step.retry) text += `  │        retry: ${step.retry}\n`;
+    }
   }
   const profiles = Object.keys(composition.profiles).sort();
   if (profiles.length > 0) {
@@ -283,7 +316,16 @@ async function compositionsView(flags: { intent?: string; configDir?: string }):
   return load.loadWorkspace({ cwd, intentPath: flags.intent, configDir: flags.configDir });
 }
 
-export async function compositionsAction(action: string | undefined, type: string | undefined, flags: { intent?: string; configDir?: string }): Promise<void> {
+export interface CompositionsFlags {
+  intent?: string;
+  configDir?: string;
+  /** `-l`: every type in full instead of the table. */
+  long?: boolean;
+  /** `-e`: with each job's settings and step commands (implies -l when listing). */
+  expandJobs?: boolean;
+}
+
+export async function compositionsAction(action: string | undefined, type: string | undefined, flags: CompositionsFlags): Promise<void> {
   if (action === "lock" || action === "pull") {
     // The lock file lives next to the intent: no fallback here.
     const { loadWorkspace, writeCompositionLock } = await import("../../planner/load/index.js");
@@ -297,11 +339,17 @@ export async function compositionsAction(action: string | undefined, type: strin
   }
   const workspace = await compositionsView(flags);
   const wanted = action === "list" ? type : action;
+  const expand = Boolean(flags.expandJobs);
   if (wanted) {
-    out(describeComposition(workspace, wanted));
+    out(describeComposition(workspace, wanted, expand));
     return;
   }
   const types = Object.keys(workspace.compositions.byType).sort();
+  if (flags.long || expand) {
+    for (const t of types) out(describeComposition(workspace, t, expand));
+    out(`\n${types.length} composition type(s)\n`);
+    return;
+  }
   out(`${"TYPE".padEnd(32)} ${"SOURCE".padEnd(24)} ${"JOBS".padEnd(5)} PROFILES\n`);
   for (const t of types) {
     const c = workspace.compositions.byType[t]!;

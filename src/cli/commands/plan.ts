@@ -5,7 +5,7 @@
 // `orun --version`, `orun run <plan-file>` or `orun status` never load the planner.
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { GetComponentsFlags } from "./get-actions.js";
-import type { PlanFlags } from "./plan-actions.js";
+import type { CompositionsFlags, PlanFlags } from "./plan-actions.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -130,11 +130,13 @@ function registerCompositions(program: Command): void {
   program
     .command("compositions")
     .description("List composition types (`compositions [type]`), or write the lock file (`compositions lock`)")
-    .argument("[action]", "a composition type to describe, `list [type]`, or `lock`")
+    .argument("[action]", "a composition type to describe, `list [type] [-l] [-e]`, or `lock`")
     .argument("[type]", "composition type (with list)")
     .option("-i, --intent <file>", "intent file")
     .option("-c, --config-dir <path>", `${CONFIG_DIR_HELP}; listed alone when no intent is found`)
-    .action(async (action: string | undefined, type: string | undefined, flags: { intent?: string; configDir?: string }) =>
+    .option("-l, --long", "list every type in full: source, registry, parameters, jobs and steps, profiles, components")
+    .option("-e, --expand-jobs", "also show each job's settings and each step's run/use/with (implies -l)")
+    .action(async (action: string | undefined, type: string | undefined, flags: CompositionsFlags) =>
       (await actions()).compositionsAction(action, type, flags),
     );
 }
