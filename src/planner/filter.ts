@@ -43,7 +43,16 @@ export function filterEnvironments(instances: InstanceMap, patterns: readonly st
     if (matched.length === 0) throw noMatch("environment", pattern, names, "--env");
     matched.forEach((m) => keep.add(m));
   }
-  return new Map([...instances].filter(([env]) => keep.has(env)));
+  const kept: InstanceMap = new Map([...instances].filter(([env]) => keep.has(env)));
+  if ([...kept.values()].every((list) => list.length === 0) && [...instances.values()].some((list) => list.length > 0)) {
+    // An empty plan would replace the latest one and run nothing: say why instead.
+    const withComponents = names.filter((n) => instances.get(n)!.length > 0);
+    throw new OrunError(
+      `no component matched in environment${keep.size === 1 ? "" : "s"} ${[...keep].sort().join(", ")} (--env "${patterns.join(",")}")\n\nenvironments with components:\n${withComponents.map((n) => `  ${n}\n`).join("")}`,
+      { location: { field: "--env" } },
+    );
+  }
+  return kept;
 }
 
 /** Component names plus everything they depend on, transitively (by name, across environments). */
@@ -79,5 +88,11 @@ export function filterComponents(instances: InstanceMap, patterns: readonly stri
     if (matched.length === 0) throw noMatch("component", pattern, names, "--component");
     matched.forEach((m) => selected.add(m));
   }
-  return keepComponents(instances, withDependencies(selected, normalized), true);
+  const kept = keepComponents(instances, withDependencies(selected, normalized), true);
+  if (kept.size === 0) {
+    // The components exist but apply to none of the selected environments (spec 12 §0 step 11).
+    const applying = new Set([...instances.values()].flatMap((list) => list.map((i) => i.component.name)));
+    throw noMatch("component", patterns.join(", "), applying.size > 0 ? [...applying] : names, "--component");
+  }
+  return kept;
 }

@@ -3,10 +3,13 @@
 // intent root, empty filters refused, step shape and step IDs checked,
 // wildcard subscriptions carrying their settings, every composition template
 // parsed, YAML merge keys, dependsOn conditions and per-source job registries.
+import { promises as fs } from "node:fs";
+import path from "node:path";
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { runOrun } from "../support/cli.js";
 import { OrunError } from "../../src/util/errors.js";
-import { baseRepo, cleanupRepos, compileRepo, job, type Files } from "./support.js";
+import { baseRepo, cleanupRepos, compileRepo, job, writeRepo, type Files } from "./support.js";
 
 after(cleanupRepos);
 
@@ -266,5 +269,47 @@ components:
     assert.match(err.message, /job path "\.\.\/api" leaves the intent root/);
     const { plan } = await compileRepo(withPath("a/../b"));
     assert.equal(job(plan, "api@dev.deploy").path, "a/../b");
+  });
+});
+
+describe("a filter that leaves nothing is an error, not an empty plan", () => {
+  const SPLIT = `environments:
+  dev:
+    selectors: {components: ["api"]}
+  prod:
+    selectors: {components: ["*"]}
+  empty:
+    selectors: {components: ["nothing-*"]}
+components:
+  - {name: api, type: svc}
+  - {name: net, type: tf, subscribe: {environments: [{name: prod}]}}
+`;
+
+  test("--component naming a component that does not apply to the selected environments", async () => {
+    const err = await compileError(baseRepo(SPLIT), { envs: ["dev"], components: ["net"] });
+    assert.match(err.message, /^--component: no component matched "net"/);
+    assert.match(err.message, /available components:\n {2}api\n$/);
+    const ok = await compileRepo(baseRepo(SPLIT), { envs: ["prod"], components: ["net"] });
+    assert.deepEqual(ok.plan.jobs.map((j) => j.id), ["net@prod.plan"]);
+  });
+
+  test("-e selecting only environments without components", async () => {
+    const err = await compileError(baseRepo(SPLIT), { envs: ["empty"] });
+    assert.match(err.message, /^--env: no component matched in environment empty \(--env "empty"\)/);
+    assert.match(err.message, /environments with components:\n {2}dev\n {2}prod\n$/);
+  });
+
+  test("orun plan exits 1 and keeps the latest plan", async () => {
+    const dir = await writeRepo(baseRepo(SPLIT));
+    const first = await runOrun(["plan"], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+    const latest = path.join(dir, ".orun", "plans", "latest.json");
+    const before = await fs.readFile(latest, "utf8");
+    const plans = await fs.readdir(path.dirname(latest));
+    const r = await runOrun(["plan", "-e", "dev", "--component", "net"], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no component matched "net"/);
+    assert.equal(await fs.readFile(latest, "utf8"), before);
+    assert.deepEqual(await fs.readdir(path.dirname(latest)), plans);
   });
 });
