@@ -146,7 +146,7 @@ export function renderComponentView(plan: Plan, component: string): string {
   return out + totals({ jobs: jobs.length });
 }
 
-/** `dag`, `dag:long`, `dependencies`, `component=NAME`; anything else is the dag view. */
+/** `dag`, `dag:long`, `dependencies`, `component=NAME`; anything else is the dag view (as in v2.3; the CLI refuses other values). */
 export function renderPlanView(plan: Plan, view: string, options: { long?: boolean } = {}): string {
   if (view === "dependencies") return renderDependenciesView(plan);
   if (view.startsWith("component=")) return renderComponentView(plan, view.slice("component=".length));
