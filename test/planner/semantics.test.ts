@@ -313,3 +313,51 @@ components:
     assert.deepEqual(await fs.readdir(path.dirname(latest)), plans);
   });
 });
+
+describe("a step has exactly one of run and use", () => {
+  const composition = (steps: string): string => `kind: Composition
+metadata: {name: svc}
+spec:
+  type: svc
+  defaultJob: deploy
+  parameterSchema: {type: object}
+  jobs:
+    - name: deploy
+      steps:
+        - {name: ok, run: echo ok}
+${steps}`;
+  const body = `environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - {name: api, type: svc}
+`;
+
+  test("a composition step with both is refused at its line, naming the step", async () => {
+    const err = await compileError(baseRepo(body, { "comps/svc/compositions.yaml": composition("        - {name: both, run: echo, use: actions/checkout@v4}\n") }));
+    assert.equal(err.location?.file, "comps/svc/compositions.yaml");
+    assert.equal(err.location?.line, 11);
+    assert.match(err.message, /step "both" has both run and use/);
+  });
+
+  test("a composition step with neither is refused; so is a component override step", async () => {
+    const err = await compileError(baseRepo(body, { "comps/svc/compositions.yaml": composition("        - shell: bash\n          env: {A: b}\n") }));
+    assert.equal(err.location?.line, 11);
+    assert.match(err.message, /step #2 has neither run nor use/);
+    const override = await compileError(
+      baseRepo(`environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - name: api
+    type: svc
+    overrides:
+      steps:
+        - {name: extra, env: {A: b}}
+`),
+    );
+    assert.equal(override.location?.file, "intent.yaml");
+    assert.equal(override.location?.line, 18);
+    assert.match(override.message, /step "extra" has neither run nor use/);
+  });
+});

@@ -44,8 +44,18 @@ export function parameterDefaults(value: unknown): Record<string, FreeMap> {
 
 const STEP_STRING_FIELDS = ["id", "name", "capability", "run", "use", "shell", "working-directory", "timeout"] as const;
 
+/** A step runs a shell command (`run`) or an action (`use`): exactly one of them (seed 004). */
+function checkStepAction(yd: YamlDoc, path: readonly PathSegment[], v: Obj): void {
+  const has = (key: string): boolean => v[key] !== undefined && v[key] !== null;
+  const index = path.at(-1);
+  const label = typeof v.name === "string" ? `"${v.name}"` : typeof v.id === "string" ? `"${v.id}"` : typeof index === "number" ? `#${index + 1}` : "";
+  if (has("run") && has("use")) throw errorAt(yd, [...path, "use"], `step ${label} has both run and use: a step runs a shell command (run) or an action (use), not both`);
+  if (!has("run") && !has("use")) throw errorAt(yd, path, `step ${label} has neither run nor use: a step needs a shell command (run) or an action (use)`);
+}
+
 export function step(yd: YamlDoc, path: readonly PathSegment[], value: unknown): StepSpec {
   const v = obj(value);
+  checkStepAction(yd, path, v);
   const out: Record<string, unknown> = {};
   for (const f of STEP_STRING_FIELDS) if (typeof v[f] === "string") out[f] = v[f];
   if (typeof v.phase === "string") out.phase = v.phase;
