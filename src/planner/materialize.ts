@@ -235,10 +235,39 @@ function renderMap<T>(job: BoundJob, step: StepSpec, stepName: string, kind: "wi
   return out;
 }
 
+/**
+ * Step IDs: the step's name, else `step-<position>`. Two steps of one job with the
+ * same name are an error. A generated ID never takes a name used in the job: it
+ * gets a `-2`, `-3`… suffix instead (deterministic, and only where a collision
+ * would otherwise happen, so plans without collisions keep v2.3's IDs).
+ */
+export function stepIds(job: BoundJob, ordered: readonly { step: StepSpec }[]): string[] {
+  const named = new Map<string, StepSpec>();
+  for (const { step } of ordered) {
+    if (!step.name) continue;
+    if (named.has(step.name)) {
+      const first = named.get(step.name)!.origin;
+      const firstAt = first ? ` (first at ${first.file}:${first.line})` : "";
+      throw stepError(job, step, `duplicate step ID "${step.name}" in job ${job.id}${firstAt}: step names must be unique in a job`, "name");
+    }
+    named.set(step.name, step);
+  }
+  const taken = new Set(named.keys());
+  return ordered.map(({ step }, i) => {
+    if (step.name) return step.name;
+    let id = `step-${i + 1}`;
+    for (let n = 2; taken.has(id); n++) id = `step-${i + 1}-${n}`;
+    taken.add(id);
+    return id;
+  });
+}
+
 export function renderSteps(job: BoundJob, data: TemplateData): PlanStep[] {
-  return orderSteps(job).map(({ step, phase }, i): PlanStep => {
+  const ordered = orderSteps(job);
+  const ids = stepIds(job, ordered);
+  return ordered.map(({ step, phase }, i): PlanStep => {
     const stepName = step.name ?? "";
-    const out: PlanStep = { id: stepName || `step-${i + 1}`, phase };
+    const out: PlanStep = { id: ids[i]!, phase };
     if (stepName) out.name = stepName;
     if (step.order) out.order = step.order;
     if (step.run) out.run = render(job, step, stepName, "run", step.run, data);

@@ -361,3 +361,49 @@ components:
     assert.match(override.message, /step "extra" has neither run nor use/);
   });
 });
+
+describe("step IDs are unique in a job", () => {
+  const body = (overrides: string): string => `environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - name: api
+    type: svc
+    overrides:
+      steps:
+${overrides}`;
+  const composition = `kind: Composition
+metadata: {name: svc}
+spec:
+  type: svc
+  defaultJob: deploy
+  parameterSchema: {type: object}
+  jobs:
+    - name: deploy
+      steps:
+        - {run: echo 1}
+        - {run: echo 2}
+        - {name: step-4, run: echo named}
+        - {run: echo 4}
+        - {id: a, name: same, run: echo a}
+`;
+
+  test("a generated ID never takes a step's name (step-4 named, the 4th step unnamed)", async () => {
+    const { plan } = await compileRepo(baseRepo(body("        - {name: extra, run: echo extra}\n"), { "comps/svc/compositions.yaml": composition }));
+    const ids = job(plan, "api@dev.deploy").steps.map((s) => s.id);
+    assert.deepEqual(ids, ["step-1", "step-2", "step-4", "step-4-2", "same", "extra"]);
+  });
+
+  test("two steps with one name in a job are an error naming the job and step", async () => {
+    const twice = await compileError(baseRepo(body("        - {name: extra, run: echo 1}\n        - {name: extra, run: echo 2}\n"), { "comps/svc/compositions.yaml": composition }));
+    assert.equal(twice.location?.file, "intent.yaml");
+    assert.equal(twice.location?.line, 19);
+    assert.match(twice.message, /component api overrides step "extra" twice/);
+    const named = await compileError(
+      baseRepo(body("        - {name: extra, run: echo 1}\n"), { "comps/svc/compositions.yaml": `${composition}        - {id: b, name: same, run: echo b}\n` }),
+    );
+    assert.equal(named.location?.file, "comps/svc/compositions.yaml");
+    assert.equal(named.location?.line, 15);
+    assert.match(named.message, /job api@dev\.deploy: duplicate step ID "same" in job api@dev\.deploy \(first at comps\/svc\/compositions\.yaml:14\)/);
+  });
+});

@@ -10,7 +10,7 @@ import { OrunError, type SourceLocation } from "../../util/errors.js";
 import { MANIFEST_NAMES } from "../scope.js";
 import { validateDocument } from "../validate/documents.js";
 import { checkReservedEnv, freeMap, list, obj, optString, stringMap, steps, strings, type Obj } from "./decode.js";
-import { originAt, readSingleDocument, type PathSegment, type YamlDoc } from "./yaml.js";
+import { errorAt, originAt, readSingleDocument, type PathSegment, type YamlDoc } from "./yaml.js";
 
 /** Where each component's name is written (metadata.name of a manifest, `name` of an inline entry). */
 const nameOrigins = new WeakMap<Component, Origin>();
@@ -55,7 +55,14 @@ export function decodeComponentBody(yd: YamlDoc, bodyPath: readonly PathSegment[
     component.compositionRef = typeof ref.name === "string" ? { source: String(ref.source), name: ref.name } : { source: String(ref.source) };
   }
   component.parameters = freeMap(v.parameters);
-  component.overrides = { steps: steps(yd, at("overrides", "steps"), obj(v.overrides).steps) };
+  const overrideSteps = steps(yd, at("overrides", "steps"), obj(v.overrides).steps);
+  overrideSteps.forEach((st, i) => {
+    // Two overrides with one name would each claim the same step ID in the job.
+    if (st.name !== undefined && overrideSteps.findIndex((o) => o.name === st.name) < i) {
+      throw errorAt(yd, at("overrides", "steps", i, "name"), `component ${options.name} overrides step "${st.name}" twice (step names are step IDs and must be unique in a job)`);
+    }
+  });
+  component.overrides = { steps: overrideSteps };
   component.labels = stringMap(yd, at("labels"), v.labels);
   component.dependsOn = dependsOn;
   component.env = stringMap(yd, at("env"), v.env);
