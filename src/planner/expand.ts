@@ -11,7 +11,7 @@ import type { NormalizedEnvironment, NormalizedIntent } from "./normalize.js";
 export interface Instance {
   component: Component;
   environment: NormalizedEnvironment;
-  /** The subscription named exactly like the environment (pattern subscriptions carry no settings). */
+  /** The subscription whose settings apply here (see subscriptionFor). */
   subscription?: Subscription;
   /** `groups[component.domain]`, when the domain names a group. */
   group?: Group;
@@ -42,6 +42,21 @@ export function appliesTo(component: Component, environment: NormalizedEnvironme
   return domains.length === 0 || matchesAny(domains, component.domain ?? "");
 }
 
+/**
+ * The subscription whose profile, profileRules, parameters and env apply to an
+ * environment: the entry named exactly like it, else the most specific pattern
+ * matching it (the longest `prefix*`, `*` last; the first declared on a tie).
+ * v2.3 only looked at exact names and silently dropped a pattern's settings.
+ */
+export function subscriptionFor(component: Component, environment: string): Subscription | undefined {
+  let best: Subscription | undefined;
+  for (const sub of component.subscribe?.environments ?? []) {
+    if (sub.name === environment) return sub;
+    if (sub.name.endsWith("*") && matchesPattern(sub.name, environment) && (!best || sub.name.length > best.name.length)) best = sub;
+  }
+  return best;
+}
+
 export function expandInstances(normalized: NormalizedIntent): InstanceMap {
   const map: InstanceMap = new Map();
   for (const environment of normalized.environments) {
@@ -51,7 +66,7 @@ export function expandInstances(normalized: NormalizedIntent): InstanceMap {
       instances.push({
         component,
         environment,
-        subscription: component.subscribe?.environments.find((s) => s.name === environment.name),
+        subscription: subscriptionFor(component, environment.name),
         group: component.domain ? normalized.groups[component.domain] : undefined,
       });
     }

@@ -407,3 +407,36 @@ spec:
     assert.match(named.message, /job api@dev\.deploy: duplicate step ID "same" in job api@dev\.deploy \(first at comps\/svc\/compositions\.yaml:14\)/);
   });
 });
+
+describe("wildcard subscriptions carry their settings", () => {
+  test("a pattern's profile, parameters and env apply where it matches; an exact entry wins, then the longest prefix", async () => {
+    const { plan } = await compileRepo(
+      baseRepo(`environments:
+  dev: {selectors: {components: ["*"]}}
+  prod-us: {selectors: {components: ["*"]}}
+  prod-eu: {selectors: {components: ["*"]}}
+components:
+  - name: net
+    type: tf
+    subscribe:
+      environments:
+        - {name: "*", env: {FROM: star}}
+        - {name: "prod-*", profile: apply, parameters: {tier: prod}, env: {FROM: prod-star}}
+        - {name: prod-eu, env: {FROM: exact}}
+`),
+    );
+    const devPlan = job(plan, "net@dev.plan");
+    assert.equal(devPlan.profile, "tf.verify");
+    assert.equal(devPlan.env?.FROM, "star");
+    const us = job(plan, "net@prod-us.plan");
+    assert.equal(us.profile, "tf.apply");
+    assert.equal(us.profileSource, "subscription");
+    assert.deepEqual(us.parameters, { tier: "prod" });
+    assert.equal(us.env?.FROM, "prod-star");
+    assert.ok(plan.jobs.some((j) => j.id === "net@prod-us.drift"), "the apply profile's jobs");
+    const eu = job(plan, "net@prod-eu.plan");
+    assert.equal(eu.profile, "tf.verify");
+    assert.equal(eu.env?.FROM, "exact");
+    assert.equal(eu.parameters, undefined);
+  });
+});
