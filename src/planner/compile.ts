@@ -16,7 +16,7 @@ import { materializeJob, mergeParameters, parameterSource, pathSource, unsafeJob
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
-import { validateComponentParameters } from "./validate/index.js";
+import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -102,8 +102,9 @@ export function formatGeneratedAt(date: Date): string {
  * Validates the merged parameters of every component instance (schema defaults →
  * environment and group parameterDefaults → component → subscription) against the
  * composition's schema (decision 3), before any filter, so `orun validate` checks
- * every environment. Returns them per `component@environment` with schema
- * defaults filled in. Errors name where the offending value was written.
+ * every environment; also parses every step template, selected or not. Returns
+ * the parameters per `component@environment` with schema defaults filled in.
+ * Errors name where the offending value was written.
  */
 function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorkspace): Map<string, MergedParameters> {
   for (const component of normalized.components) {
@@ -111,6 +112,7 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
       throw new OrunError(`failed to resolve compositions: component type not found: ${component.type}`, { location: component.origin?.at("type") });
     }
   }
+  checkStepTemplates(workspace.compositions, normalized.components);
   const merged = new Map<string, MergedParameters>();
   for (const [envName, list] of expandInstances(normalized)) {
     for (const instance of list) {

@@ -440,3 +440,44 @@ components:
     assert.equal(eu.parameters, undefined);
   });
 });
+
+describe("every step template is parsed, selected or not", () => {
+  const body = `environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - {name: api, type: svc}
+`;
+  const tf = (plan: string, override = ""): string => `kind: Composition
+metadata: {name: tf}
+spec:
+  type: tf
+  defaultJob: plan
+  defaultProfile: verify
+  parameterSchema: {type: object}
+  jobs:
+    - name: plan
+      steps:
+        - {name: init, capability: tf.init, run: echo init}
+        - name: apply
+          capability: tf.apply
+          run: "${plan}"
+  executionProfiles:
+    verify: {jobs: {plan: {includeCapabilities: [tf.init]${override}}}}
+`;
+
+  test("a syntax error in a step no component selects is reported with file, line, job, step and field", async () => {
+    const err = await compileError(baseRepo(body, { "comps/tf/compositions.yaml": tf("echo {{ if .parameters.x }}") }));
+    assert.equal(err.location?.file, "comps/tf/compositions.yaml");
+    assert.equal(err.location?.line, 14);
+    assert.match(err.message, /invalid step template: composition tf job plan step apply \(run\): template: tf:apply:run:1:26: unexpected "}}"/);
+  });
+
+  test("profile stepOverrides are parsed too; valid templates pass", async () => {
+    const err = await compileError(baseRepo(body, { "comps/tf/compositions.yaml": tf("echo ok", ", stepOverrides: {apply: {run: 'echo {{ .x '}}") }));
+    assert.equal(err.location?.file, "comps/tf/compositions.yaml");
+    assert.match(err.message, /composition tf profile verify job plan step apply \(run\)/);
+    const { plan } = await compileRepo(baseRepo(body, { "comps/tf/compositions.yaml": tf("echo {{ .parameters.x }}") }));
+    assert.deepEqual(plan.jobs.map((j) => j.id), ["api@dev.deploy"]);
+  });
+});

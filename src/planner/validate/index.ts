@@ -5,3 +5,4 @@ export { validateDocument, describeErrors, problemsError, type Problem } from ".
 export { validateComponentParameters, compileComponentSchema, type ParameterContext } from "./parameters.js";
 export { closestMatch, didYouMean, editDistance } from "./did-you-mean.js";
 export { SCHEMAS, type SchemaName } from "./schemas.js";
+export { checkStepTemplates } from "./templates.js";
