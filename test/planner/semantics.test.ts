@@ -481,3 +481,37 @@ spec:
     assert.deepEqual(plan.jobs.map((j) => j.id), ["api@dev.deploy"]);
   });
 });
+
+describe("YAML merge keys", () => {
+  test("<<: *anchor merges a map (explicit keys win); unknown keys brought in are still errors at the anchor's line", async () => {
+    const { plan } = await compileRepo(
+      baseRepo(`environments:
+  base: &common
+    selectors: {components: ["*"]}
+    env: {TIER: base, SHARED: "1"}
+  dev:
+    <<: *common
+    env: {TIER: dev}
+components:
+  - {name: api, type: svc}
+`),
+    );
+    assert.deepEqual(
+      plan.jobs.map((j) => `${j.id} ${j.env?.TIER ?? ""}`),
+      ["api@base.deploy base", "api@dev.deploy dev"],
+    );
+    const err = await compileError(
+      baseRepo(`environments:
+  dev: &dev
+    selectors: {components: ["*"]}
+    selectorz: {}
+  prod:
+    <<: *dev
+components:
+  - {name: api, type: svc}
+`),
+    );
+    assert.equal(err.location?.line, 13);
+    assert.match(err.message, /unknown key "selectorz"/);
+  });
+});

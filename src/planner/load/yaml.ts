@@ -4,7 +4,7 @@
 // Origin (see src/model/intent.ts).
 
 import { readFileSync, statSync } from "node:fs";
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import type { FieldPath, Origin } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
 
@@ -33,7 +33,8 @@ const MAX_ALIAS_COUNT = 1000;
 /** Parses every document of a YAML text. Syntax errors and duplicate keys name file:line:col. */
 export function parseYamlText(text: string, file: string, absPath: string): YamlDoc[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *anchor`), as yaml.v3 (v2.3) accepts them.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   if (!Array.isArray(docs)) return []; // an EmptyStream: no documents at all
   const out: YamlDoc[] = [];
   docs.forEach((doc, index) => {
@@ -134,7 +135,7 @@ function find(yd: YamlDoc, path: readonly PathSegment[]): Found {
   for (const seg of path) {
     node = resolveAlias(yd.doc, node);
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && keyString(p.key) === String(seg));
+      const pair = findPair(yd.doc, node, String(seg));
       if (!pair) return { node: null, offset };
       offset = (pair.key as Node | null)?.range?.[0] ?? offset;
       node = pair.value;
@@ -148,6 +149,22 @@ function find(yd: YamlDoc, path: readonly PathSegment[]): Found {
     }
   }
   return { node: (resolveAlias(yd.doc, node) as Node | null) ?? null, offset };
+}
+
+/** The entry for `key` in a map: its own, else one brought in by a merge key (`<<: *a` or `<<: [*a, *b]`, first wins). */
+function findPair(doc: Document.Parsed, map: YAMLMap, key: string, depth = 0): Pair | undefined {
+  const own = map.items.find((p) => isPair(p) && keyString(p.key) === key);
+  if (own || depth > 20) return own;
+  for (const p of map.items) {
+    if (!isPair(p) || keyString(p.key) !== "<<") continue;
+    const sources = isSeq(p.value) ? p.value.items : [p.value];
+    for (const source of sources) {
+      const target = resolveAlias(doc, source);
+      const found = isMap(target) ? findPair(doc, target, key, depth + 1) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function keyString(key: unknown): string {
