@@ -515,3 +515,37 @@ components:
     assert.match(err.message, /unknown key "selectorz"/);
   });
 });
+
+describe("dependsOn condition and scope", () => {
+  const body = (dep: string): string => `environments:
+  dev: {selectors: {components: ["*"]}}
+  prod: {selectors: {components: ["*"]}}
+components:
+  - {name: db, type: svc}
+  - name: api
+    type: svc
+    dependsOn:
+      - {component: db, ${dep}}
+`;
+
+  test("condition always/failure is refused at its line (orun only runs a job after its dependencies succeed)", async () => {
+    for (const condition of ["always", "failure"]) {
+      const err = await compileError(baseRepo(body(`condition: ${condition}`)));
+      assert.equal(err.location?.file, "intent.yaml");
+      assert.equal(err.location?.line, 18);
+      assert.match(err.message, new RegExp(`components\\[1\\]\\.dependsOn\\[0\\]\\.condition: must be one of success \\(got "${condition}"\\)`));
+    }
+    const { plan } = await compileRepo(baseRepo(body("condition: success")));
+    assert.deepEqual(job(plan, "api@dev.deploy").dependsOn, ["db@dev.deploy"]);
+  });
+
+  test("a scope contradicting environment is refused; a consistent one plans the edge", async () => {
+    const cross = await compileError(baseRepo(body("scope: cross-environment")));
+    assert.equal(cross.location?.line, 18);
+    assert.match(cross.message, /scope cross-environment needs environment/);
+    const same = await compileError(baseRepo(body("scope: same-environment, environment: dev")));
+    assert.match(same.message, /scope same-environment contradicts environment dev/);
+    const { plan } = await compileRepo(baseRepo(body("scope: cross-environment, environment: dev")));
+    assert.deepEqual(job(plan, "api@prod.deploy").dependsOn, ["db@dev.deploy"]);
+  });
+});

@@ -138,8 +138,14 @@ function componentBodyProperties(): Record<string, Schema> {
         properties: {
           component: nonEmpty,
           environment: nonEmpty,
-          scope: { enum: ["same-environment", "cross-environment"] },
-          condition: { enum: ["success", "always", "failure"] },
+          scope: {
+            enum: ["same-environment", "cross-environment"],
+            description: "same-environment (default): the dependency in this job's environment; cross-environment: in `environment`, which it requires.",
+          },
+          condition: {
+            enum: ["success"],
+            description: "A job waits for its dependency to succeed (the only condition orun runs; `always`/`failure` are refused).",
+          },
         },
       },
     },
