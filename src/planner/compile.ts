@@ -207,7 +207,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const jobBindings: Record<string, string> = {};
   for (const [type, registry] of Object.entries(registryJobBindings(workspace.compositions))) if (registry) jobBindings[type] = registry;
   const byId = new Map(jobs.map((j) => [j.id, j]));
-  const materializeCtx = { rootEnv: normalized.env, jobBindings, parameters };
+  const materializeCtx = { rootEnv: normalized.env, parameters };
   const planJobs = runStage(
     trace,
     "materialize",

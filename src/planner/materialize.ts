@@ -288,7 +288,6 @@ export function renderSteps(job: BoundJob, data: TemplateData): PlanStep[] {
 
 export interface MaterializeContext {
   rootEnv: StringMap;
-  jobBindings: Record<string, string>;
   /** `component@environment` → its merged, validated parameters (schema defaults filled in). */
   parameters: ReadonlyMap<string, MergedParameters>;
 }
@@ -311,7 +310,8 @@ export function materializeJob(job: BoundJob, graph: { dependsOn: string[]; gate
     profile: job.profile.ref,
     profileSource: job.profile.source,
     profileRuleTriggerRef: job.profile.ruleTriggerRef,
-    jobRegistry: ctx.jobBindings[component.type],
+    // The package of the composition this component is bound to (a compositionRef may pick another source than jobBindings[type]).
+    jobRegistry: job.composition.jobRegistryName || undefined,
     job: job.name,
     runsOn: job.template.runsOn,
     path,

@@ -9,7 +9,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
 import { OrunError } from "../../src/util/errors.js";
-import { baseRepo, cleanupRepos, compileRepo, job, writeRepo, type Files } from "./support.js";
+import { baseRepo, cleanupRepos, compileRepo, HEADER, job, STACK, SVC, writeRepo, type Files } from "./support.js";
 
 after(cleanupRepos);
 
@@ -547,5 +547,26 @@ components:
     assert.match(same.message, /scope same-environment contradicts environment dev/);
     const { plan } = await compileRepo(baseRepo(body("scope: cross-environment, environment: dev")));
     assert.deepEqual(job(plan, "api@prod.deploy").dependsOn, ["db@dev.deploy"]);
+  });
+});
+
+describe("jobRegistry follows the composition a component is bound to", () => {
+  test("a compositionRef to another source gives that source's package (spec 10 case 34)", async () => {
+    const { plan } = await compileRepo({
+      "intent.yaml": `${HEADER.replace(/ {4}- name: local\n {6}kind: dir\n {6}path: \.\/comps\n/, "    - {name: core, kind: dir, path: ./core}\n    - {name: overrides, kind: dir, path: ./over}\n")}  resolution: {bindings: {svc: core}}
+environments:
+  dev: {selectors: {components: ["*"]}}
+components:
+  - {name: a, type: svc}
+  - {name: api, type: svc, compositionRef: {source: overrides, name: svc}}
+`,
+      "core/stack.yaml": STACK.replace("test-stack", "core-stack"),
+      "core/svc/compositions.yaml": SVC,
+      "over/stack.yaml": STACK.replace("test-stack", "over-stack"),
+      "over/svc/compositions.yaml": SVC.replace("defaultJob: deploy", "defaultJob: other"),
+    });
+    assert.deepEqual(plan.spec.jobBindings, { svc: "core-stack" });
+    assert.equal(job(plan, "a@dev.deploy").jobRegistry, "core-stack");
+    assert.equal(job(plan, "api@dev.other").jobRegistry, "over-stack");
   });
 });
