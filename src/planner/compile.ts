@@ -112,7 +112,7 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
       throw new OrunError(`failed to resolve compositions: component type not found: ${component.type}`, { location: component.origin?.at("type") });
     }
   }
-  checkStepTemplates(workspace.compositions, normalized.components);
+  checkStepTemplates(workspace.compositions);
   const merged = new Map<string, MergedParameters>();
   for (const [envName, list] of expandInstances(normalized)) {
     for (const instance of list) {

@@ -1,9 +1,10 @@
 // Step templates parsed up front (`orun validate` promises to check them): every
-// step of every loaded composition, its profiles' stepOverrides and components'
-// override steps, whether or not a component selects them. Materialize renders
-// the same texts later from the parse cache, so this costs one parse per text.
+// step of every loaded composition and its profiles' stepOverrides, whether or not
+// a component selects them. (Component override steps are rendered for every
+// instance of their component, so their errors already name the job.) Materialize
+// renders the same texts later from the parse cache: one parse per text.
 import type { CompositionRegistry } from "../../model/composition.js";
-import type { Component, Origin, StepSpec } from "../../model/intent.js";
+import type { Origin, StepSpec } from "../../model/intent.js";
 import { parseTemplate, TemplateError } from "../../template/index.js";
 import { OrunError } from "../../util/errors.js";
 
@@ -38,7 +39,7 @@ function check(texts: [Path, string][], origin: Origin | undefined, base: Path, 
 const stepLabel = (step: StepSpec, index: number): string => step.name || step.id || `#${index + 1}`;
 
 /** Throws an OrunError naming file, line, job, step and field at the first template that does not parse. */
-export function checkStepTemplates(registry: CompositionRegistry, components: readonly Component[]): void {
+export function checkStepTemplates(registry: CompositionRegistry): void {
   for (const composition of Object.values(registry.byKey)) {
     for (const job of composition.jobs) {
       job.steps.forEach((step, i) => check(stepTexts(step), step.origin, [], `composition ${composition.name} job ${job.name} step ${stepLabel(step, i)}`, `${composition.type}:${stepLabel(step, i)}`));
@@ -50,8 +51,5 @@ export function checkStepTemplates(registry: CompositionRegistry, components: re
         }
       }
     }
-  }
-  for (const component of components) {
-    (component.overrides?.steps ?? []).forEach((step, i) => check(stepTexts(step), step.origin, [], `component ${component.name} override step ${stepLabel(step, i)}`, `${component.type}:${stepLabel(step, i)}`));
   }
 }
