@@ -626,6 +626,31 @@ export const compositionPackageSchema: Schema = {
   },
 };
 
+/**
+ * An intent preset (`kind: IntentPreset`, published by a composition source and named in an intent's `extends`):
+ * its `spec` carries the intent's env, discovery, automation, environments and groups, with the intent's rules.
+ */
+const intentProperties = (intentSchema.properties ?? {}) as Record<string, Schema>;
+export const intentPresetSchema: Schema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: `${SCHEMA_BASE_URL}intent-preset.schema.json`,
+  title: "orun intent preset (kind: IntentPreset)",
+  type: "object",
+  additionalProperties: false,
+  required: ["kind"],
+  properties: {
+    apiVersion: str,
+    kind: { const: "IntentPreset" },
+    metadata: { type: "object", properties: { name: str, description: str } },
+    spec: {
+      type: "object",
+      additionalProperties: false,
+      properties: Object.fromEntries(["env", "discovery", "automation", "environments", "groups"].map((key) => [key, intentProperties[key]!])),
+    },
+  },
+  definitions: intentSchema.definitions,
+};
+
 /** Schema name → schema; the file written is `schemas/<name>.schema.json`. */
 export const SCHEMAS = {
   intent: intentSchema,
@@ -636,6 +661,7 @@ export const SCHEMAS = {
   "execution-profile": executionProfileSchema,
   stack: stackSchema,
   "composition-package": compositionPackageSchema,
+  "intent-preset": intentPresetSchema,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;

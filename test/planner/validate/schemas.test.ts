@@ -42,6 +42,7 @@ const KIND_TO_SCHEMA: Record<string, string> = {
   ExecutionProfile: "execution-profile",
   Stack: "stack",
   CompositionPackage: "composition-package",
+  IntentPreset: "intent-preset",
 };
 
 async function yamlFiles(dir: string): Promise<string[]> {
@@ -77,4 +78,23 @@ test("the shipped JSON files compile standalone and accept every document of the
 
 test("the shipped JSON files accept every document of our bundled example", async () => {
   assert.equal(await validateTree(path.join(PROJECT_ROOT, "examples/platform")), 10);
+});
+
+test("intent-preset.schema.json accepts a preset's spec as the intent does, and only the keys a preset may carry", async () => {
+  const ajv = addFormats(new Ajv({ strict: true, allErrors: true, strictTypes: false, strictRequired: false }));
+  const validate = ajv.compile(JSON.parse(await fs.readFile(path.join(SCHEMA_DIR, "intent-preset.schema.json"), "utf8")) as object);
+  const preset = {
+    apiVersion: "sourceplane.io/v1",
+    kind: "IntentPreset",
+    metadata: { name: "platform-defaults" },
+    spec: {
+      env: { ORG: "acme" },
+      discovery: { roots: ["services"] },
+      environments: { staging: { promotion: { dependsOn: [{ environment: "dev" }] } } },
+      groups: { platform: { policies: { owner: "platform-team" } } },
+    },
+  };
+  assert.equal(validate(preset), true, JSON.stringify(validate.errors));
+  assert.equal(validate({ ...preset, spec: { ...preset.spec, components: [] } }), false, "components belong to the intent, not a preset");
+  assert.equal(validate({ ...preset, kind: "Intent" }), false);
 });
