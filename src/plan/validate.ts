@@ -109,11 +109,25 @@ function checkFields(value: Fields, checks: ReadonlyMap<string, Check>, where: s
   }
 }
 
+/**
+ * `metadata.workDir` (the intent folder relative to where `orun plan` ran, spec 12 §4.1) is not covered by the
+ * checksum, yet a plan file run outside its intent runs there: only a relative path inside that folder is
+ * something `orun plan` writes, so anything else (absolute, `..`, `~`) is an edited plan moving the steps.
+ */
+const workDir: Check = (value, field, file) => {
+  string(value, field, file);
+  const text = value as string;
+  if (text.startsWith("/") || text.startsWith("~") || /^[A-Za-z]:/.test(text) || text.split(/[\\/]/).includes("..")) {
+    fail(file, field, "must be a relative path that stays in the plan's folder (orun plan never writes another)", value);
+  }
+};
+
 const PLAN_FIELDS = new Map<string, Check>([
   [
     "metadata",
     record({
-      ...Object.fromEntries(["name", "description", "namespace", "generatedAt", "checksum", "workDir", "revision"].map((key) => [key, string])),
+      ...Object.fromEntries(["name", "description", "namespace", "generatedAt", "checksum", "revision"].map((key) => [key, string])),
+      workDir,
       scope: record({ detectedComponent: string, components: arrayOf("component names", string) }),
     }),
   ],

@@ -55,6 +55,10 @@ const BAD_VALUES: [string, Mutation, RegExp][] = [
   ["execution.failFast", (p) => (p.execution.failFast = "no"), /must be true or false, got "no"/],
   ["execution", (p) => (p.execution = "fast"), /must be a map/],
   ["metadata.workDir", (p) => (p.metadata.workDir = 5), /must be a string, got number 5/],
+  // Not hashed, yet it moves where a plan file's steps run: only what `orun plan` writes is accepted.
+  ["metadata.workDir", (p) => (p.metadata.workDir = "/usr"), /must be a relative path that stays in the plan's folder/],
+  ["metadata.workDir", (p) => (p.metadata.workDir = "../.."), /must be a relative path that stays in the plan's folder/],
+  ["metadata.workDir", (p) => (p.metadata.workDir = "infra/../../x"), /must be a relative path that stays in the plan's folder/],
   ["jobs[0].timeout", (p) => (p.jobs[0].timeout = 30), /must be a string, got number 30/],
   ["jobs[0].retries", (p) => (p.jobs[0].retries = -1), /must be a whole number ≥ 0, got number -1/],
   ["jobs[0].retries", (p) => (p.jobs[0].retries = 1.5), /must be a whole number ≥ 0/],
