@@ -79,7 +79,8 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === "running" ? now : NaN;
     const took = Number.isFinite(started) && Number.isFinite(ended) ? `  ${p.dim(formatDuration(ended - started))}` : "";
     const detail = job.status === "failed" ? `  ${job.lastError ?? ""}` : job.reason ? `  ${job.status} · ${job.reason}` : "";
-    const stepsDone = Object.values(job.steps).filter((s) => s === "completed").length;
+    // Done = no longer to run: a step skipped by its `if:` or failed with onFailure: continue counts too.
+    const stepsDone = Object.values(job.steps).filter((s) => s !== "pending" && s !== "running").length;
     const progress = job.status === "running" ? `  [${stepsDone}/${Object.keys(job.steps).length}]` : "";
     lines.push(`    ${icon(job.status, p)} ${parts?.job ?? id}${took}${progress}${detail}`);
   }

@@ -6,7 +6,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { ExecutionStore } from "../../src/runtime/records/store.js";
 import { acquireExecLock } from "../../src/runtime/records/lock.js";
-import { readSnapshot } from "../../src/runtime/status.js";
+import { readSnapshot, renderStatus } from "../../src/runtime/status.js";
+import { palette } from "../../src/runtime/output/terminal.js";
 import { removeDir, tempDir } from "./helpers.js";
 
 test("status: running with a live lock owner; interrupted without a lock, or when the lock's pid was reused", async (t) => {
@@ -25,4 +26,18 @@ test("status: running with a live lock owner; interrupted without a lock, or whe
   // A lock left by a crash whose pid now belongs to another process (pid 1, started long before `since`).
   await writeFile(store.lockFile("x"), JSON.stringify({ pid: 1, host: os.hostname(), startTime: 1, since: new Date().toISOString() }));
   assert.equal((await readSnapshot(store, "x")).interrupted, true);
+});
+
+test("status: a running job's [done/total] counts every step no longer to run (completed, skipped, failed and continued)", () => {
+  const text = renderStatus(
+    {
+      execId: "x",
+      interrupted: false,
+      meta: { execId: "x", planId: "p", planName: "n", startedAt: "2026-01-01T00:00:00Z", status: "running", trigger: "cli", user: "me", dryRun: false, pid: 1, jobTotal: 1, jobDone: 0, jobFailed: 0 },
+      state: { execId: "x", planChecksum: "c", jobs: { "api@dev.build": { status: "running", startedAt: "2026-01-01T00:00:00Z", steps: { a: "completed", b: "skipped", c: "failed", d: "running", e: "pending" } } } },
+    },
+    palette(false),
+    Date.parse("2026-01-01T00:00:05Z"),
+  );
+  assert.match(text, /\[3\/5\]/);
 });
