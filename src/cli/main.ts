@@ -19,10 +19,35 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Spec 10 §1.1: `-i/--intent`, `-c/--config-dir` and `--all` are global flags, so `orun -i x plan` means
+ * `orun plan -i x`. Leading ones move behind the command (before a `--`); the command still decides
+ * whether it takes them.
+ */
+export function hoistGlobalFlags(argv: readonly string[]): string[] {
+  const [node = "", script = "", ...rest] = argv;
+  const moved: string[] = [];
+  let i = 0;
+  while (i < rest.length) {
+    const arg = rest[i]!;
+    if ((arg === "-i" || arg === "--intent" || arg === "-c" || arg === "--config-dir") && i + 1 < rest.length) {
+      moved.push(arg, rest[i + 1]!);
+      i += 2;
+    } else if (arg === "--all" || /^--(intent|config-dir)=/.test(arg)) {
+      moved.push(arg);
+      i++;
+    } else break;
+  }
+  if (moved.length === 0) return [...argv];
+  const remaining = rest.slice(i);
+  const end = remaining.includes("--") ? remaining.indexOf("--") : remaining.length;
+  return [node, script, ...remaining.slice(0, end), ...moved, ...remaining.slice(end)];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(hoistGlobalFlags(argv));
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
