@@ -114,11 +114,13 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
   }
   checkStepTemplates(workspace.compositions);
   const merged = new Map<string, MergedParameters>();
+  const instanced = new Set<string>();
   for (const [envName, list] of expandInstances(normalized)) {
     for (const instance of list) {
       const { component } = instance;
+      instanced.add(component.name);
       const composition = compositionFor(workspace.compositions, component)!;
-      const { parameters, path } = mergeParameters(instance);
+      const { parameters, path: layeredPath } = mergeParameters(instance);
       const filled = validateComponentParameters(parameters, composition.schema, {
         component: component.name,
         type: component.type,
@@ -130,6 +132,11 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
         // `"*"` defaults go to every type: a type whose schema does not know the key ignores it.
         toleratesUnknown: (key) => parameterSource(instance, key)?.wildcard === true,
       });
+      // `path` is the job's working path, not a parameter: a schema default for it applies only when no layer
+      // set one (as the layers override schema defaults), and it never stays among the parameters.
+      const schemaPath = filled.path;
+      delete filled.path;
+      const path = pathSource(instance) === undefined && typeof schemaPath === "string" ? schemaPath : layeredPath;
       const unsafe = unsafeJobPath(path);
       if (unsafe) {
         throw new OrunError(`component ${component.name} (environment ${envName}): job path "${path}" ${unsafe}; a job's path must stay inside the intent root`, {
@@ -138,6 +145,19 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
       }
       merged.set(`${component.name}@${envName}`, { parameters: filled, path });
     }
+  }
+  // A component in no environment (warned about) still has its own parameters checked.
+  for (const component of normalized.components) {
+    if (instanced.has(component.name)) continue;
+    const { path: _path, ...own } = (component.parameters ?? {}) as Record<string, unknown>;
+    validateComponentParameters(own, compositionFor(workspace.compositions, component)!.schema, {
+      component: component.name,
+      type: component.type,
+      domain: component.domain,
+      labels: component.labels,
+      origin: component.origin,
+      locateParameter: (key) => component.origin?.at(["parameters", key]),
+    });
   }
   return merged;
 }

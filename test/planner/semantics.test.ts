@@ -570,3 +570,38 @@ components:
     assert.equal(job(plan, "api@dev.other").jobRegistry, "over-stack");
   });
 });
+
+describe("review follow-ups: schema path defaults and components in no environment", () => {
+  const withPathDefault = (dflt: string) =>
+    SVC.replace("          replicas:\n            type: integer\n            default: 1", `          replicas:\n            type: integer\n            default: 1\n          path:\n            type: string\n            default: ${dflt}`);
+
+  test("a schema default for path is the job's path when no layer sets one (and is not a parameter); a layer still wins", async () => {
+    const body = `environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - {name: api, type: svc}
+  - {name: web, type: svc, parameters: {path: services/web}}
+`;
+    const { plan } = await compileRepo(baseRepo(body, { "comps/svc/compositions.yaml": withPathDefault("services/default") }));
+    const api = plan.jobs.find((j) => j.id.startsWith("api@"))!;
+    const web = plan.jobs.find((j) => j.id.startsWith("web@"))!;
+    assert.equal(api.path, "services/default");
+    assert.equal((api.parameters as Record<string, unknown> | undefined)?.path, undefined);
+    assert.equal(web.path, "services/web");
+    const err = await compileError(baseRepo(body.replace("parameters: {path: services/web}", "parameters: {replicas: 2}"), { "comps/svc/compositions.yaml": withPathDefault("../outside") }));
+    assert.match(err.message, /job path "\.\.\/outside" leaves the intent root/);
+  });
+
+  test("a component that applies to no environment still has its own parameters validated", async () => {
+    const body = `environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - {name: api, type: svc}
+  - {name: lonely, type: svc, parameters: {replicas: "many"}, subscribe: {environments: [prod]}}
+`;
+    const err = await compileError(baseRepo(body));
+    assert.match(err.message, /component lonely failed validation against type svc: parameters\.replicas/);
+  });
+});
