@@ -104,6 +104,8 @@ export class RemoteHooks implements ExecutionHooks {
       const claim = await client.claim(runId, id, runnerId);
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
+        // Claimed while this runner was being stopped (fail-fast): it is this runner's now, and nobody else may run it.
+        if (signal.aborted) this.say(`● job ${id} was claimed just before this runner stopped starting jobs; running it`);
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
         return { action: "run", stop: entry.stop.signal };
       }
@@ -140,6 +142,7 @@ export class RemoteHooks implements ExecutionHooks {
 
   private startHeartbeat(jobId: string, leaseMs: number): ActiveJob {
     const { client, runId, runnerId } = this.options;
+    const interval = Math.max(50, Math.floor(leaseMs / 4));
     const entry: ActiveJob = {
       logBytes: 0,
       truncated: false,
@@ -150,21 +153,23 @@ export class RemoteHooks implements ExecutionHooks {
       // A quarter of the lease leaves room for a couple of lost beats.
       timer: setInterval(() => {
         const sent = Date.now();
-        client.heartbeat(runId, jobId, runnerId, { budgetMs: Math.max(50, Math.floor(leaseMs / 4)) }).then(
+        // A late tick means this process itself was stalled (suspended, overloaded): ask the backend first — it
+        // may give the job back. Ticks on time without answers for most of the lease mean the backend is out of
+        // reach and may hand the job on within one more beat: stop it here rather than risk running it twice.
+        const late = sent - lastTick > interval * 1.5;
+        lastTick = sent;
+        if (!late && sent - lastBeat > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
+        client.heartbeat(runId, jobId, runnerId, { budgetMs: interval }).then(
           (res) => {
             if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
             lastBeat = Math.max(lastBeat, sent);
           },
-          (err) => {
-            this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`);
-            // Out of touch for a whole lease: the backend may already have handed the job on. Stop rather than
-            // risk running it twice.
-            if (Date.now() - lastBeat > leaseMs) supersede(`no heartbeat reached the backend for ${Math.round(leaseMs / 1000)}s (its lease)`);
-          },
+          (err) => this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`),
         );
-      }, Math.max(50, Math.floor(leaseMs / 4))),
+      }, interval),
     };
     let lastBeat = Date.now();
+    let lastTick = lastBeat;
     const supersede = (why: string): void => {
       if (entry.superseded) return;
       entry.superseded = true;

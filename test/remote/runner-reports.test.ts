@@ -202,7 +202,7 @@ describe("remote runners report what they do not run, cap logs, and authenticate
       stopped = true;
       const r = await exitWithin(runner, 25_000, "the cut-off runner");
       assert.notEqual(r.code, 0, r.output);
-      assert.match(r.output, /job a@dev\.long: no heartbeat reached the backend for 2s \(its lease\); stopping it here/);
+      assert.match(r.output, /job a@dev\.long: no heartbeat reached the backend within its lease \(2s\); stopping it here/);
       assert.doesNotMatch(r.output, /finished/);
     } finally {
       if (!stopped) await own.stop();
