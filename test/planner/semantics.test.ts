@@ -539,14 +539,13 @@ components:
     assert.deepEqual(job(plan, "api@dev.deploy").dependsOn, ["db@dev.deploy"]);
   });
 
-  test("a scope contradicting environment is refused; a consistent one plans the edge", async () => {
-    const cross = await compileError(baseRepo(body("scope: cross-environment")));
-    assert.equal(cross.location?.line, 18);
-    assert.match(cross.message, /scope cross-environment needs environment/);
-    const same = await compileError(baseRepo(body("scope: same-environment, environment: dev")));
-    assert.match(same.message, /scope same-environment contradicts environment dev/);
+  test("environment decides the edge whatever scope says (spec 11: scope is defaulted, otherwise unused), as in v2.3", async () => {
     const { plan } = await compileRepo(baseRepo(body("scope: cross-environment, environment: dev")));
     assert.deepEqual(job(plan, "api@prod.deploy").dependsOn, ["db@dev.deploy"]);
+    const same = await compileRepo(baseRepo(body("scope: same-environment, environment: dev")));
+    assert.deepEqual(job(same.plan, "api@prod.deploy").dependsOn, ["db@dev.deploy"], "an explicit environment wins");
+    const cross = await compileRepo(baseRepo(body("scope: cross-environment")));
+    assert.deepEqual(job(cross.plan, "api@prod.deploy").dependsOn, ["db@prod.deploy"], "no environment: the same one");
   });
 });
 

@@ -38,13 +38,8 @@ export function decodeComponentBody(yd: YamlDoc, bodyPath: readonly PathSegment[
     if (typeof o.environment === "string") dep.environment = o.environment;
     if (typeof o.scope === "string") dep.scope = o.scope;
     if (typeof o.condition === "string") dep.condition = o.condition;
-    // `scope` only documents what `environment` decides; a contradiction is a mistake, not a choice.
-    if (dep.scope === "cross-environment" && dep.environment === undefined) {
-      throw errorAt(yd, at("dependsOn", i, "scope"), `scope cross-environment needs environment (the environment ${String(o.component)} runs in)`);
-    }
-    if (dep.scope === "same-environment" && dep.environment !== undefined) {
-      throw errorAt(yd, at("dependsOn", i, "scope"), `scope same-environment contradicts environment ${String(dep.environment)} (use scope cross-environment, or drop environment)`);
-    }
+    // `scope` only documents what `environment` decides (spec 11: defaulted, otherwise unused): v2.3 intents
+    // whose scope disagrees with it plan as v2.3 planned them, by `environment`.
     return withOrigin(dep as unknown as ComponentDependency, originAt(yd, at("dependsOn", i)));
   });
   const component: Obj = {
