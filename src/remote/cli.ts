@@ -122,16 +122,17 @@ export async function remoteLogs(
     return 0;
   }
   // Follow: print what each job's log gains until the run is finished (then one last read).
-  const shown = new Map<string, number>();
+  const shown = new Map<string, string>();
   for (;;) {
     const { run, entries } = await read();
     for (const { job, log } of entries) {
       const seen = shown.get(job.jobId);
       if (seen === undefined) process.stdout.write(`── ${job.jobId}\n`);
-      // A takeover restarts a job's log: show the new one from its start.
-      const from = seen !== undefined && log.length >= seen ? seen : 0;
+      // A takeover restarts a job's log: one that no longer begins with what was shown is shown from its start.
+      const from = seen !== undefined && log.startsWith(seen) ? seen.length : 0;
+      if (seen !== undefined && from === 0) process.stdout.write(`── ${job.jobId} (its log restarted: another runner took the job over)\n`);
       if (log.length > from) process.stdout.write(log.slice(from));
-      shown.set(job.jobId, log.length);
+      shown.set(job.jobId, log);
     }
     if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
