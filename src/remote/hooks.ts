@@ -2,9 +2,10 @@
 // claim it from the backend — waiting (long-poll) while its dependencies or
 // another runner's attempt are unfinished; while it runs, heartbeat and
 // append each step's output to the job's remote log (up to the backend's
-// cap); afterwards, report the outcome. A job this runner decides not to run
-// (blocked, fail-fast, cancelled) is reported too, so the run still finishes
-// and waiting runners stop. Messages follow v2 (40-remote-state.md §4.5).
+// cap); afterwards, report the outcome. A job it holds but may not run
+// (approval, a gate) is reported failed so its dependents end and their
+// runners stop; jobs it never claimed are left to the run's other runners.
+// Messages follow v2 (40-remote-state.md §4.5).
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
@@ -55,8 +56,6 @@ export class RemoteHooks implements ExecutionHooks {
   readonly awaitsExternalDependencies = true;
   private run?: Promise<void>;
   private readonly active = new Map<string, ActiveJob>();
-  /** Jobs the backend already settled elsewhere (done, failed, skipped): nothing to report about them. */
-  private readonly settled = new Set<string>();
   /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */
   private reports: Promise<void> = Promise.resolve();
   private readonly say: (line: string) => void;
@@ -79,14 +78,11 @@ export class RemoteHooks implements ExecutionHooks {
     await this.ensureRun();
     const id = canonicalJobId(job.id);
     try {
-      const decision = await this.admit(id, signal);
-      if (decision.action !== "run") this.settled.add(id);
-      return decision;
+      return await this.admit(id, signal);
     } catch (err) {
       if (!signal.aborted) throw err;
       // Stopped while waiting — Ctrl-C (the run ends as cancelled, exit 130) or this run's fail-fast (the
       // executor's admission signal carries the reason): the job is not run here and stays for other runners.
-      this.settled.add(id);
       const reason = typeof signal.reason === "string" ? signal.reason : "cancelled while waiting for dependencies";
       this.say(`✕ job ${id}: ${reason}`);
       return { action: "skipped", reason };
@@ -263,7 +259,8 @@ export class RemoteHooks implements ExecutionHooks {
    */
   onJobNotRun(job: PlanJob, status: "skipped" | "blocked", reason: string): void {
     const id = canonicalJobId(job.id);
-    if (status !== "blocked" || this.settled.has(id) || !this.active.has(id)) return;
+    // Only a held job is this runner's to report (one the backend settled or another runner holds is never active here).
+    if (status !== "blocked" || !this.active.has(id)) return;
     this.reports = this.reports
       .then(() => this.reportBlocked(id, reason))
       .catch((err: unknown) => this.say(`! could not report ${id} as blocked to the backend: ${errorMessage(err)}`));

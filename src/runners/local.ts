@@ -7,7 +7,7 @@ import type { Runner, StepContext, StepResult } from "./runner.js";
 import { isUseStep } from "./runner.js";
 import type { RunnerOptions } from "./registry.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "./process/run-process.js";
-import { NativeSpawner } from "./process/native-spawner.js";
+import { NativeSpawner, nativeSpawnerWanted } from "./process/native-spawner.js";
 import { locateShell, resolveShell, withScriptPath, type ShellCommand } from "./process/shell.js";
 import { withScriptFile } from "./process/script-file.js";
 import { errorMessage } from "../util/errors.js";
@@ -24,8 +24,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   return {
     name: "local",
     async prepare(run) {
-      const mode = (process.env.ORUN_LOCAL_SPAWNER ?? "auto").trim().toLowerCase();
-      if (mode === "direct") return;
+      if (!nativeSpawnerWanted()) return;
       // Step output passes through files in the run's scratch space (removed at run end).
       const outputDir = path.join(run.scratchDir, "output");
       await mkdir(outputDir, { recursive: true });

@@ -395,13 +395,13 @@ function runsUseSteps(runner: string): boolean {
  * --runner github-actions" — before any job runs, not when the step is reached after others did their work.
  */
 function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
-  if (runsUseSteps(runner)) return;
+  // Only an offending plan pays for ordering and keying its steps: this runs at every run's start.
+  if (runsUseSteps(runner) || !jobs.some((job) => job.steps.some(isUseStep))) return;
   const uses = jobs.flatMap((job) => {
     const ordered = orderSteps(job.steps);
     const keys = stepKeys(ordered);
     return ordered.flatMap((step, i) => (isUseStep(step) ? [{ job: job.id, step: keys[i]!, use: step.use!.trim() }] : []));
   });
-  if (uses.length === 0) return;
   const first = uses[0]!;
   const more = uses.length > 1 ? ` (and ${uses.length - 1} more use: step${uses.length > 2 ? "s" : ""})` : "";
   throw new OrunError(`the ${runner} runner cannot run GitHub Actions steps: job ${first.job} step ${first.step} uses ${first.use}${more}`, {

@@ -8,8 +8,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
-import { OrunError } from "../../src/util/errors.js";
-import { baseRepo, cleanupRepos, compileRepo, HEADER, job, STACK, SVC, writeRepo, type Files } from "./support.js";
+import { baseRepo, cleanupRepos, compileError, compileRepo, HEADER, job, STACK, SVC, writeRepo, type Files } from "./support.js";
 
 after(cleanupRepos);
 
@@ -30,16 +29,6 @@ spec:
     verify: {jobs: {plan: {includeCapabilities: [tf.init]}}}
     apply: {policies: {requireApproval: false, extra: "x"}, jobs: {plan: {stepsEnabled: [init, apply]}}}
 `;
-
-export async function compileError(files: Files, options: Parameters<typeof compileRepo>[1] = {}): Promise<OrunError> {
-  try {
-    await compileRepo(files, options);
-  } catch (err) {
-    assert.ok(err instanceof OrunError, `expected an OrunError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail("compiling succeeded");
-}
 
 describe("policies", () => {
   test("a profile cannot switch off the environment's requireApproval, but may add other policies", async () => {

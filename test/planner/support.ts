@@ -7,7 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
+import assert from "node:assert/strict";
 import { compilePlan, type CompileOptions, type CompileResult } from "../../src/planner/compile.js";
+import { OrunError } from "../../src/util/errors.js";
 
 export type Files = Record<string, string>;
 
@@ -196,6 +198,17 @@ export function edges(plan: Plan | undefined): string[] {
 }
 
 /** Writes the repo and compiles it in-process with the real loader. */
+/** The OrunError compiling `files` fails with (the test fails when it compiles, or throws anything else). */
+export async function compileError(files: Files, options: Omit<CompileOptions, "cwd"> = {}): Promise<OrunError> {
+  try {
+    await compileRepo(files, options);
+  } catch (err) {
+    assert.ok(err instanceof OrunError, `expected an OrunError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail("compiling succeeded");
+}
+
 export async function compileRepo(files: Files, options: Omit<CompileOptions, "cwd"> = {}): Promise<CompileResult & { dir: string }> {
   const dir = await writeRepo(files);
   return { dir, ...(await compilePlan({ cwd: dir, revision: null, now: new Date("2026-01-01T00:00:00Z"), ...options })) };

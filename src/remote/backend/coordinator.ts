@@ -196,7 +196,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       const waiting = job.deps.filter((d) => byId.get(d)?.status !== "success");
       if (waiting.length > 0) return { result: { claimed: false, currentStatus: "pending", depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` }, changedJobs: [] };
       // Its own swept job, untouched since: the runner is back, nothing was handed on.
-      if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
+      if (isHeldBy(job, runnerId)) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       // A pending job that was claimed before lost its runner (swept lease).
       return take(job.attempts > 0);
     }
@@ -252,9 +252,9 @@ export function updateJob(state: RunState, jobId: string, runnerId: string, stat
   const job = findJob(state, jobId);
   if (job.status === status && job.runnerId === runnerId) return { result: { ok: true }, changedJobs: [] };
   // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile.
-  const resumed = job.status === "pending" && job.runnerId === runnerId;
-  if (job.status !== "running" && !resumed) throw new CoordinatorError(400, `Job is not running (current: ${job.status})`);
-  if (job.runnerId !== runnerId) throw new CoordinatorError(400, "Runner does not own this job");
+  if (!isHeldBy(job, runnerId)) {
+    throw new CoordinatorError(400, job.status === "running" ? "Runner does not own this job" : `Job is not running (current: ${job.status})`);
+  }
   const iso = clock.now.toISOString();
   job.status = status;
   job.finishedAt = iso;

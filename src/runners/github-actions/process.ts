@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { NativeSpawner } from "../process/native-spawner.js";
+import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process/run-process.js";
 import { LineSplitter } from "./workflow-commands.js";
 
@@ -50,7 +50,7 @@ let spawner: Promise<NativeSpawner | undefined> | undefined;
 /** One helper for the whole orun process, started on first use; it exits with orun (its input closes). */
 function sharedSpawner(): Promise<NativeSpawner | undefined> {
   spawner ??= (async () => {
-    if ((process.env.ORUN_LOCAL_SPAWNER ?? "").trim().toLowerCase() === "direct") return undefined;
+    if (!nativeSpawnerWanted()) return undefined;
     const outputDir = mkdtempSync(path.join(os.tmpdir(), "orun-gha-out-"));
     process.once("exit", () => rmSync(outputDir, { recursive: true, force: true }));
     return NativeSpawner.start(outputDir, {});

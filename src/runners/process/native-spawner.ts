@@ -101,6 +101,11 @@ interface Pending {
   pid?: number;
 }
 
+/** False under ORUN_LOCAL_SPAWNER=direct: steps then spawn from the orun process itself. */
+export function nativeSpawnerWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.ORUN_LOCAL_SPAWNER ?? "").trim().toLowerCase() !== "direct";
+}
+
 /** The helper's path when it was built, else undefined (callers then spawn directly). */
 export function nativeSpawnerPath(): string | undefined {
   return existsSync(HELPER) ? HELPER : undefined;
