@@ -8,8 +8,21 @@ test("orun --version prints the package version", async () => {
   assert.match(result.stdout, /^\d+\.\d+\.\d+/);
 });
 
-test("an unknown command exits non-zero with a message", async () => {
+// Spec 20 §1: every error is `✕ <message>` on stderr with exit code 1 — usage errors too.
+test("an unknown command exits 1 with a ✕ message", async () => {
   const result = await runOrun(["frobnicate"]);
-  assert.notEqual(result.code, 0);
-  assert.match(result.stderr, /unknown command/i);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^✕ unknown command 'frobnicate'/);
+});
+
+test("usage errors (unknown option, missing value or argument) exit 1 with a ✕ message", async () => {
+  for (const [args, message] of [
+    [["run", "--bogus"], /^✕ unknown option '--bogus'/],
+    [["run", "--concurrency"], /^✕ option '--concurrency <n>' argument missing/],
+    [["describe"], /^✕ missing required argument 'kind'/],
+  ] as const) {
+    const result = await runOrun([...args]);
+    assert.equal(result.code, 1, args.join(" "));
+    assert.match(result.stderr, message);
+  }
 });

@@ -12,6 +12,8 @@ export function buildProgram(): Command {
     .description("Compile declarative intent into a checksummed plan DAG and run it")
     .version(VERSION)
     .showSuggestionAfterError(true)
+    // Spec 20 §1: every error is `✕ <message>` on stderr with exit code 1, usage errors included.
+    .configureOutput({ outputError: (text, write) => write(`✕ ${text.replace(/^error: /, "")}`) })
     .exitOverride();
   registerPlanCommands(program);
   registerRunCommands(program);
@@ -51,8 +53,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help/version exit 0; usage errors were already printed by commander.
-      return err.exitCode === 0 ? 0 : 2;
+      // help/version exit 0; usage errors were already printed by commander (as `✕ …`).
+      return err.exitCode === 0 ? 0 : 1;
     }
     process.stderr.write(`✕ ${errorMessage(err)}\n`);
     if (process.env.ORUN_DEBUG && err instanceof Error && !(err instanceof OrunError)) process.stderr.write(`${err.stack}\n`);
