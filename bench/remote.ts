@@ -7,6 +7,10 @@
 // authenticated HTTP round trip (latency) and bare requests/s (throughput),
 // the floor any coordination protocol over HTTP pays.
 // Targets: p50 ≤ 100 ms; ≥ 1,000 cycles/s on SQLite.
+// `runRemoteLogBench`: a 10-byte log append to a job whose log already holds
+// 1 MiB and 8 MiB, against the same append to an empty log (its cost must not
+// grow with the log), and a follower's read of the last bytes of an 8 MiB log
+// (`?offset=`) against reading the whole log.
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
@@ -57,35 +61,40 @@ export interface RemoteBenchResult {
 }
 
 export async function runRemoteBench(): Promise<RemoteBenchResult[]> {
-  const results: RemoteBenchResult[] = [];
+  return onEachStore(benchStore);
+}
+
+/** Runs `bench` on a fresh SQLite file, then (when available) a fresh PostgreSQL schema. */
+async function onEachStore<T>(bench: (name: string, database: string) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-bench-remote-"));
   try {
-    results.push(await benchStore("sqlite", `sqlite:${path.join(dir, "bench.db")}`));
+    results.push(await bench("sqlite", `sqlite:${path.join(dir, "bench.db")}`));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
   const pgUrl = await postgresUrl();
-  if (pgUrl) {
-    const schema = `orun_bench_${randomBytes(4).toString("hex")}`;
-    const url = new URL(pgUrl);
-    url.searchParams.set("schema", schema);
-    try {
-      results.push(await benchStore("postgres", url.toString()));
-    } finally {
-      const client = new pg.Client({ connectionString: pgUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
-  } else {
+  if (!pgUrl) {
     console.log("  postgres: skipped (no ORUN_TEST_POSTGRES_URL and scripts/setup-postgres.sh failed)");
+    return results;
+  }
+  const schema = `orun_bench_${randomBytes(4).toString("hex")}`;
+  const url = new URL(pgUrl);
+  url.searchParams.set("schema", schema);
+  try {
+    results.push(await bench("postgres", url.toString()));
+  } finally {
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
   }
   return results;
 }
 
 async function benchStore(name: string, database: string): Promise<RemoteBenchResult> {
   const store = await openStore(database);
-  const { token } = await createToken(store, "bench/remote");
+  const { token } = await createToken(store, "local:bench/remote");
   await store.close();
   const backend = await serveBackend(database);
   const call = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
@@ -155,6 +164,85 @@ async function benchStore(name: string, database: string): Promise<RemoteBenchRe
       );
     }
     return { store: name, latencyP50Ms, latencyP99Ms, roundTripP50Ms, cyclesPerSecond, bareRequestsPerSecond };
+  } finally {
+    await backend.stop();
+  }
+}
+
+const LOG_SIZES_MIB = [1, 8];
+const APPENDS = 60;
+const FILL_CHUNK = 256 * 1024;
+
+export interface RemoteLogBenchResult {
+  store: string;
+  /** Median ms of a 10-byte append to an empty log (the baseline) and to logs of each size in MiB. */
+  appendEmptyMs: number;
+  appendMs: Record<number, number>;
+  /** Median ms to read an 8 MiB log whole, and only its last 10 bytes by offset. */
+  readWholeMs: number;
+  readTailMs: number;
+  tailBytes: number;
+}
+
+export async function runRemoteLogBench(): Promise<RemoteLogBenchResult[]> {
+  return onEachStore(benchLogs);
+}
+
+async function benchLogs(name: string, database: string): Promise<RemoteLogBenchResult> {
+  const store = await openStore(database);
+  const { token } = await createToken(store, "local:bench/logs");
+  await store.close();
+  const backend = await serveBackend(database);
+  const request = async (method: string, p: string, body?: string): Promise<Response> => {
+    const res = await fetch(backend.url + p, { method, headers: { Authorization: `Bearer ${token}` }, body });
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  try {
+    const jobs = ["empty", ...LOG_SIZES_MIB.map((mib) => `log${mib}m`)];
+    const created = await request("POST", "/v1/runs", JSON.stringify({ runId: "logs", plan: { checksum: "l", jobs: jobs.map((jobId) => ({ jobId })) } }));
+    await created.arrayBuffer();
+    const size = new Map(jobs.map((j) => [j, 0]));
+    const append = async (job: string, content: string): Promise<number> => {
+      const t = performance.now();
+      const res = await request("POST", `/v1/runs/logs/logs/${job}?append=true&offset=${size.get(job)}`, content);
+      const { bytes } = (await res.json()) as { bytes: number };
+      size.set(job, bytes);
+      return performance.now() - t;
+    };
+    // Fill as a chatty job would: the log grows in 256 KiB step outputs.
+    const fill = ("0123456789abcdef".repeat(4) + "\n").repeat(FILL_CHUNK / 65 + 1).slice(0, FILL_CHUNK);
+    for (const mib of LOG_SIZES_MIB) for (let i = 0; i < (mib * 1024 * 1024) / FILL_CHUNK; i++) await append(`log${mib}m`, fill);
+    const tiny = "step done\n";
+    const timings = new Map<string, number[]>(jobs.map((j) => [j, []]));
+    // Interleaved, so drift in machine load hits every log size alike.
+    for (let i = 0; i < APPENDS; i++) for (const job of jobs) timings.get(job)!.push(await append(job, tiny));
+    const appendEmptyMs = percentile(timings.get("empty")!, 50);
+    const appendMs: Record<number, number> = {};
+    console.log(`  ${name}: 10-byte append to an empty log (baseline): p50 ${appendEmptyMs.toFixed(2)} ms over ${APPENDS}`);
+    for (const mib of LOG_SIZES_MIB) {
+      appendMs[mib] = percentile(timings.get(`log${mib}m`)!, 50);
+      console.log(`  ${name}: 10-byte append to a ${mib} MiB log: p50 ${appendMs[mib].toFixed(2)} ms (${(appendMs[mib] / appendEmptyMs).toFixed(2)}× the baseline)`);
+    }
+    const big = `log${LOG_SIZES_MIB[LOG_SIZES_MIB.length - 1]}m`;
+    const whole: number[] = [];
+    const tail: number[] = [];
+    let tailBytes = 0;
+    for (let i = 0; i < 20; i++) {
+      let t = performance.now();
+      await (await request("GET", `/v1/runs/logs/logs/${big}`)).arrayBuffer();
+      whole.push(performance.now() - t);
+      t = performance.now();
+      tailBytes = (await (await request("GET", `/v1/runs/logs/logs/${big}?offset=${size.get(big)! - 10}`)).arrayBuffer()).byteLength;
+      tail.push(performance.now() - t);
+    }
+    const readWholeMs = percentile(whole, 50);
+    const readTailMs = percentile(tail, 50);
+    console.log(
+      `  ${name}: follower poll of a ${LOG_SIZES_MIB[LOG_SIZES_MIB.length - 1]} MiB log: last 10 bytes by ?offset= p50 ${readTailMs.toFixed(2)} ms, ${tailBytes} bytes; ` +
+        `whole log (baseline) p50 ${readWholeMs.toFixed(2)} ms, ${size.get(big)} bytes`,
+    );
+    return { store: name, appendEmptyMs, appendMs, readWholeMs, readTailMs, tailBytes };
   } finally {
     await backend.stop();
   }
