@@ -3,6 +3,7 @@
 // one of them runs, so the planner, schemas and template engine stay unloaded
 // for every other command. The compile stages load inside the actions that
 // compile, so `get` and `describe` (which read stored plans) skip them too.
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { compositionFor } from "../../model/composition.js";
 import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
@@ -57,6 +58,48 @@ async function writeLock(workspace: LoadedWorkspace): Promise<string | undefined
   }
 }
 
+/** A file-system failure as a user reads it: what went wrong, without Node's temp-file paths. */
+function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const reasons: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    EEXIST: "a part of the path is a file, not a directory",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on device",
+  };
+  return (code && reasons[code]) ?? errorMessage(err);
+}
+
+/**
+ * Runs a write of `what` to `target`, turning a raw file-system error (which
+ * names a temp file) into an OrunError naming the target (and the flag that chose it).
+ */
+async function writing<T>(what: string, target: string, field: string | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof OrunError) throw err;
+    throw new OrunError(`cannot write ${what} ${target}: ${fsReason(err)}`, { ...(field ? { location: { field } } : {}), cause: err });
+  }
+}
+
+/** `-o FILE` must name a file: a directory is refused before anything is compiled. */
+async function assertOutputFile(file: string): Promise<void> {
+  const stat = await fs.stat(path.resolve(file)).catch(() => undefined);
+  if (stat?.isDirectory()) {
+    throw new OrunError(`${file} is a directory; name the plan file, e.g. ${path.join(file, "plan.json")}`, { location: { field: "--output" } });
+  }
+}
+
+/** A path for messages: relative to the working directory when inside it. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}
+
 function outputFormat(format: string | undefined): "json" | "yaml" | undefined {
   if (format === undefined) return undefined;
   const f = format.toLowerCase();
@@ -96,6 +139,7 @@ export interface PlanFlags {
 export async function planAction(component: string | undefined, flags: PlanFlags): Promise<void> {
   const format = outputFormat(flags.format);
   if (flags.name !== undefined) assertPlanName(flags.name);
+  if (flags.output) await assertOutputFile(flags.output);
   const components = [...(flags.component ?? []), ...(component ? [component] : [])];
   const { compileForCi } = await import("../../planner/triggers/index.js");
   const loadOptions = { cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir };
@@ -106,11 +150,12 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   let file: string | undefined;
   if (flags.output) {
     // -o writes only that file: the store and the lock file are left alone.
-    await writePlanFile(path.resolve(flags.output), result.plan, format);
+    await writing("the plan to", flags.output, "--output", () => writePlanFile(path.resolve(flags.output!), result.plan, format));
     file = flags.output;
   } else {
     await writeLock(result.workspace);
-    await savePlan(result.workspace.rootDir, result.plan, { name: flags.name });
+    const plans = path.join(result.workspace.rootDir, ".orun", "plans");
+    await writing("the plan to", shown(plans), undefined, () => savePlan(result.workspace.rootDir, result.plan, { name: flags.name }));
   }
   const s = styles(colorEnabled());
   out(
@@ -169,7 +214,9 @@ export async function getJobsAction(flags: { intent?: string; plan?: string; out
   try {
     loaded = await loadPlanRef(await storeRoot(flags.intent), flags.plan);
   } catch (err) {
-    if (err instanceof OrunError && /^(no plan found|plan not found)/.test(err.message)) {
+    // No plan yet (and none asked for): say how to make one. A plan asked for by --plan that does not exist is an error.
+    const defaultPlan = flags.plan === undefined || flags.plan.trim() === "" || flags.plan.trim() === "latest";
+    if (defaultPlan && err instanceof OrunError && /^no plan found/.test(err.message)) {
       out("No jobs found.\n\n  Generate a plan first:  orun plan\n");
       return;
     }
@@ -330,7 +377,9 @@ export async function compositionsAction(action: string | undefined, type: strin
     // The lock file lives next to the intent: no fallback here.
     const { loadWorkspace, writeCompositionLock } = await import("../../planner/load/index.js");
     const workspace = await loadWorkspace({ cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir });
-    const file = await writeCompositionLock(workspace);
+    const file = await writing("the composition lock file to", shown(path.join(workspace.rootDir, ".orun", "compositions.lock.yaml")), undefined, () =>
+      writeCompositionLock(workspace),
+    );
     out(`✓ Wrote composition lock: ${path.relative(process.cwd(), file) || file}\n\nResolved sources:\n`);
     for (const source of workspace.sources) {
       out(`  ├─ ${source.name} (${source.kind}) ${source.resolvedDigest}${source.exports?.length ? ` · ${source.exports.join(", ")}` : ""}\n`);

@@ -1,0 +1,68 @@
+// A newcomer's mistakes with the compile-side commands, through the real
+// binary on a copy of the bundled example: each is `✕ <message>` naming the
+// flag or path, exit 1, and leaves what was recorded before untouched.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { PROJECT_ROOT, runOrun } from "../support/cli.js";
+
+const created: string[] = [];
+after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true }))));
+
+/** A fresh copy of examples/platform (without any .orun/ or dist/ of the checkout). */
+async function exampleCopy(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "orun-newcomer-"));
+  created.push(dir);
+  await cp(path.join(PROJECT_ROOT, "examples/platform"), dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  return dir;
+}
+
+describe("orun plan -o and the plan store", () => {
+  test("-o naming an existing directory is refused up front, naming --output, and writes nothing", async () => {
+    const dir = await exampleCopy();
+    await mkdir(path.join(dir, "out"));
+    const result = await runOrun(["plan", "-o", "out"], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, /^✕ --output: out is a directory; name the plan file, e.g. out\/plan\.json\n$/);
+    assert.deepEqual(await readdir(path.join(dir, "out")), []);
+    assert.ok(!(await readdir(dir)).some((f) => f.endsWith(".tmp")), "no temp file is left beside it");
+  });
+
+  test("a plan store that cannot be written names .orun/plans and the reason, not a temp file", async () => {
+    const dir = await exampleCopy();
+    // A file where the plans directory belongs (what a permission problem also looks like to a root user).
+    await mkdir(path.join(dir, ".orun"));
+    await writeFile(path.join(dir, ".orun/plans"), "not a directory\n");
+    const result = await runOrun(["plan"], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, /✕ cannot write the plan to \.orun\/plans: a part of the path is a file, not a directory\n$/);
+    assert.doesNotMatch(result.stderr, /\.tmp|EEXIST|ENOTDIR/);
+    assert.equal(await readFile(path.join(dir, ".orun/plans"), "utf8"), "not a directory\n");
+  });
+});
+
+describe("orun get jobs --plan", () => {
+  let dir: string;
+  before(async () => {
+    dir = await exampleCopy();
+    const plan = await runOrun(["plan", "--name", "release"], { cwd: dir });
+    assert.equal(plan.code, 0, plan.stderr);
+  });
+
+  test("a --plan that does not exist is an error naming it (as describe plan and run say), not an empty listing", async () => {
+    const result = await runOrun(["get", "jobs", "--plan", "relase", "-o", "json"], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr, "✕ plan not found: relase\n");
+  });
+
+  test("a --plan that exists (name, ID prefix or latest) still lists its jobs", async () => {
+    for (const ref of ["release", "latest"]) {
+      const result = await runOrun(["get", "jobs", "--plan", ref, "-o", "json"], { cwd: dir });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal((JSON.parse(result.stdout) as unknown[]).length, 10);
+    }
+  });
+});
