@@ -6,6 +6,7 @@
 // starts processes through a small helper with the same supervision.
 // Reusable by every runner that spawns host processes.
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
 
 export interface ProcessRequest {
@@ -156,9 +157,12 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const collect = (data: Buffer): void => output.collect(data.toString("utf8"));
-    child.stdout.on("data", collect);
-    child.stderr.on("data", collect);
+    // One decoder per stream: a character split between two reads stays whole.
+    for (const stream of [child.stdout, child.stderr]) {
+      const decoder = new StringDecoder("utf8");
+      stream.on("data", (data: Buffer) => output.collect(decoder.write(data)));
+      stream.on("end", () => output.collect(decoder.end()));
+    }
     const control = superviseGroup(request, output, (outcome) => outcome, resolve);
     if (child.pid !== undefined) control.started(child.pid);
     child.on("error", (err: NodeJS.ErrnoException) => control.finish(spawnError(request.command, err.code, err.message)));
