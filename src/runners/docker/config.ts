@@ -41,8 +41,8 @@ export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv
     throw new OrunError(`invalid --pull value "${pullText}" (expected one of: ${PULL_POLICIES.join(", ")})`);
   }
   const defaultImage = (options.dockerImage ?? options.image ?? env.ORUN_DOCKER_IMAGE)?.trim() || undefined;
-  if (defaultImage !== undefined && /\s/.test(defaultImage)) {
-    throw new OrunError(`invalid --docker-image "${defaultImage}": an image reference has no spaces`);
+  if (defaultImage !== undefined && !isImageReference(defaultImage)) {
+    throw new OrunError(`invalid --docker-image "${defaultImage}": an image reference has no spaces and does not start with "-"`);
   }
   const userText = (options.dockerUser ?? env.ORUN_DOCKER_USER ?? "auto").trim();
   const user: UserMode =
@@ -59,11 +59,24 @@ export function resolveJobImage(runsOn: string | undefined, defaultImage?: strin
   const value = (runsOn ?? "").trim();
   const label = value.toLowerCase();
   const isLabel = label in LABEL_IMAGES || NON_LINUX_LABEL.test(label);
-  if (!isLabel) return value;
+  if (!isLabel) {
+    if (!isImageReference(value)) {
+      throw new OrunError(`runsOn "${value}" is not a container image reference (no spaces, no leading "-")`);
+    }
+    return value;
+  }
   if (defaultImage) return defaultImage;
   const mapped = LABEL_IMAGES[label];
   if (mapped) return mapped;
   throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`);
+}
+
+/**
+ * The engine judges the rest of the syntax; these are refused here because
+ * the docker CLI would read them as options (`--help`, `-v/:/host`) or split them.
+ */
+function isImageReference(text: string): boolean {
+  return text !== "" && !text.startsWith("-") && !/[\s\0]/.test(text);
 }
 
 /** The `--user` value for the job container, or undefined for the image's default user. */

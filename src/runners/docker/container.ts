@@ -81,8 +81,19 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
   ];
 }
 
-/** Variables that steer the docker CLI itself; a step's value for them must not reach the CLI process. */
-const CLI_SENSITIVE = /^(DOCKER_|PATH$|HOME$|HTTPS?_PROXY$|NO_PROXY$|XDG_)/i;
+/**
+ * Variables that steer the docker CLI process on the host — the CLI itself
+ * (DOCKER_*, BUILDX_*, config dirs), its Go runtime (GODEBUG, GOMAXPROCS…),
+ * TLS roots, proxies, resolver, time zone, temp dir, and the dynamic loader
+ * and libc of a dynamically linked CLI (LD_PRELOAD, GLIBC_TUNABLES…). A
+ * step's value for them goes inline, so it reaches only the container.
+ */
+const CLI_SENSITIVE = new RegExp(
+  "^(?:DOCKER_|BUILDX_|BUILDKIT_|NOTARY_|XDG_|LD_|MALLOC_|SSL_CERT_|GO(?:DEBUG|GC|MAXPROCS|MEMLIMIT|TRACEBACK|RACE|COVERDIR)$" +
+    "|(?:PATH|HOME|TMPDIR|TZ|ZONEINFO|GLIBC_TUNABLES|GCONV_PATH|LOCPATH|NLSPATH|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|REQUEST_METHOD)$" +
+    "|(?:HTTPS?|NO|ALL)_PROXY$)",
+  "i",
+);
 
 export interface StepExec {
   /** `docker` arguments. */
@@ -110,6 +121,7 @@ export function stepExec(options: {
   for (const key of Object.keys(options.env).sort()) {
     if (key === "" || key.includes("=") || key.includes("\0")) throw new Error(`invalid environment variable name ${JSON.stringify(key)}`);
     const value = options.env[key]!;
+    if (value.includes("\0")) throw new Error(`environment variable ${key}: its value contains a NUL byte, which no process environment can carry`);
     if (CLI_SENSITIVE.test(key)) {
       envArgs.push("--env", `${key}=${value}`);
     } else {

@@ -20,7 +20,8 @@ import { withScriptFile } from "../process/script-file.js";
 import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
-import { CONTAINER_SCRIPTS, LABEL_HOST, LABEL_OWNER, LABEL_PID, containerName, processAlive, containerPath, createContainerArgs, stepExec } from "./container.js";
+import { CONTAINER_SCRIPTS, LABEL_HOST, LABEL_OWNER, LABEL_PID, containerName, processAlive, createContainerArgs, stepExec } from "./container.js";
+import { stepWorkdir } from "./workdir.js";
 
 interface JobContainer {
   name: string;
@@ -80,9 +81,9 @@ export class DockerRunner implements Runner {
     if (isUseStep(step.step)) {
       return failure(`step "${step.stepKey}" uses GitHub Actions syntax (${step.step.use!.trim()}); rerun with --gha or --runner github-actions`);
     }
-    const workdir = containerPath(job.run.workspaceDir, step.cwd);
-    if (workdir === undefined) return failure(`working directory ${step.cwd} is outside the mounted workspace ${job.run.workspaceDir}`);
-    if (!existsSync(step.cwd)) return failure(`working directory ${step.cwd} does not exist`);
+    const place = stepWorkdir(job.run.workspaceDir, step.cwd);
+    if (place.error !== undefined) return failure(place.error);
+    const { workdir } = place;
 
     let container: JobContainer;
     let shell: ShellCommand;
@@ -186,20 +187,24 @@ export class DockerRunner implements Runner {
 
   private async provideImage(image: string, signal: AbortSignal): Promise<void> {
     const { pull } = this.config;
-    if (pull === "always") {
-      try {
-        return await this.engine.pull(image, signal);
-      } catch (err) {
-        // Offline, or an image built or imported on this machine: say how to run what is already here.
-        if (signal.aborted || !(err instanceof OrunError) || !(await this.engine.imageExists(image, signal).catch(() => false))) throw err;
-        throw new OrunError(err.message, { hint: `${image} exists locally: run it without pulling with --pull missing (or ORUN_DOCKER_PULL=missing)` });
+    if (pull !== "always") {
+      if (await this.engine.imageExists(image, signal)) return;
+      if (pull === "never") {
+        throw new OrunError(`docker runner: image ${image} is not present locally and --pull is "never" (pull it first, or use --pull missing)`);
       }
     }
-    if (await this.engine.imageExists(image, signal)) return;
-    if (pull === "never") {
-      throw new OrunError(`docker runner: image ${image} is not present locally and --pull is "never" (pull it first, or use --pull missing)`);
+    try {
+      await this.engine.pull(image, signal);
+    } catch (err) {
+      if (signal.aborted || !(err instanceof OrunError)) throw err;
+      // Offline, or an image built or imported on this machine: say how to run what is already here.
+      if (pull === "always" && (await this.engine.imageExists(image, signal).catch(() => false))) {
+        throw new OrunError(err.message, { hint: `${image} exists locally: run it without pulling with --pull missing (or ORUN_DOCKER_PULL=missing)` });
+      }
+      throw new OrunError(err.message, {
+        hint: "docker image could not be pulled: set the job's runsOn to a container image this engine can pull (or pass --docker-image for jobs without one)",
+      });
     }
-    await this.engine.pull(image, signal);
   }
 
   private containerFor(job: JobContext): Promise<JobContainer> {

@@ -29,6 +29,18 @@ describe("docker image resolution", () => {
   });
 });
 
+describe("docker image references", () => {
+  it("refuses a runsOn or --docker-image that the docker CLI would read as options", () => {
+    // Regression: runsOn "--help" made `docker pull --help` "succeed" and `docker run … --help` start nothing.
+    assert.throws(() => resolveJobImage("--help"), /runsOn "--help" is not a container image reference/);
+    assert.throws(() => resolveJobImage(" -v/:/host "), /runsOn "-v\/:\/host" is not a container image reference/);
+    assert.throws(() => resolveJobImage("my image:1"), /runsOn "my image:1" is not a container image reference/);
+    assert.throws(() => parseDockerConfig({ dockerImage: "--privileged" }, {}), /invalid --docker-image "--privileged"/);
+    assert.throws(() => parseDockerConfig({}, { ORUN_DOCKER_IMAGE: "-x" }), /invalid --docker-image "-x"/);
+    assert.equal(resolveJobImage("registry.example:5000/team/app@sha256:abc"), "registry.example:5000/team/app@sha256:abc");
+  });
+});
+
 describe("docker runner options", () => {
   it("reads flags first, then ORUN_DOCKER_* variables, with defaults", () => {
     assert.deepEqual(parseDockerConfig({}, {}), { pull: "always", defaultImage: undefined, user: { kind: "auto" } }, "the seed's docker runner pulls the job image");
@@ -117,6 +129,25 @@ describe("docker container pieces", () => {
     assert.equal(exec.cliEnv.DOCKER_HOST, "unix:///run/engine.sock", "the CLI still talks to the host's engine");
     assert.equal(exec.cliEnv.PATH, "/usr/bin");
     assert.throws(() => stepExec({ container: "c", workdir: "/workspace", env: { "A=B": "1" }, hostEnv: {}, command: ["true"] }), /invalid environment variable name/);
+  });
+
+  it("gives variables that steer the host's docker CLI, its Go runtime or its loader inline, never through the CLI's environment", () => {
+    const steering = ["GODEBUG", "GOMAXPROCS", "GOGC", "GOTRACEBACK", "SSL_CERT_FILE", "SSL_CERT_DIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "GLIBC_TUNABLES", "TMPDIR", "TZ", "ZONEINFO", "ALL_PROXY", "http_proxy", "BUILDX_CONFIG", "XDG_CONFIG_HOME"];
+    const env = Object.fromEntries(steering.map((key) => [key, `step-${key}`]));
+    const exec = stepExec({ container: "c", workdir: "/workspace", env: { ...env, GOOGLE_PROJECT: "p" }, hostEnv: { TZ: "UTC" }, command: ["true"] });
+    for (const key of steering) {
+      assert.ok(exec.args.includes(`${key}=step-${key}`), `${key} is given inline`);
+      assert.notEqual(exec.cliEnv[key], `step-${key}`, `${key} does not reach the CLI's environment`);
+    }
+    assert.equal(exec.cliEnv.TZ, "UTC");
+    assert.equal(exec.cliEnv.GOOGLE_PROJECT, "p", "other names are still forwarded by name");
+  });
+
+  it("refuses a variable value with a NUL byte, naming the variable", () => {
+    assert.throws(
+      () => stepExec({ container: "c", workdir: "/workspace", env: { TOKEN: "a\0b" }, hostEnv: {}, command: ["true"] }),
+      /environment variable TOKEN: its value contains a NUL byte, which no process environment can carry/,
+    );
   });
 });
 

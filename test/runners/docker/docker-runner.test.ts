@@ -1,7 +1,7 @@
 // The docker runner against a real Docker-API engine (podman's socket in CI).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, readFile, readdir, stat, mkdir, writeFile } from "node:fs/promises";
+import { chmod, readFile, readdir, stat, mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import os from "node:os";
 import { existsSync } from "node:fs";
@@ -277,6 +277,76 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     } finally {
       await docker(engine, ["rm", "--force", `orun-orphan-dead-${suffix}`, `orun-orphan-live-${suffix}`]);
     }
+  });
+
+  it("keeps step variables away from the docker CLI on the host (GODEBUG, loader and TLS variables)", async () => {
+    // Regression: a step's GODEBUG reached the host's docker CLI process, whose
+    // Go runtime then traced itself into the step's output.
+    const job = planJob("web@dev.cli-env", [{ run: 'printf "<%s|%s>" "$GODEBUG" "$SSL_CERT_DIR"', env: { GODEBUG: "inittrace=1", SSL_CERT_DIR: "/nowhere" } }]);
+    const run = runContext(workspace.dir, [job]);
+    const [result] = await runJob(runner, jobContext(run, job));
+    assert.equal(result?.exitCode, 0, result?.output);
+    assert.equal(result?.output, "<inittrace=1|/nowhere>", "the container sees the values; the CLI's runtime does not");
+  });
+
+  it("refuses a working directory that leaves the workspace through a symbolic link", async () => {
+    // Regression: host paths were mapped lexically, so <ws>/etc-link (→ /etc) ran the step in the
+    // container's /etc, and a link to a sibling folder failed as "exit status 127".
+    const outside = await tempWorkspace("orun-docker-outside-");
+    try {
+      await mkdir(path.join(workspace.dir, "links/real/deep"), { recursive: true });
+      await symlink("/etc", path.join(workspace.dir, "links/etc-link"));
+      await symlink(outside.dir, path.join(workspace.dir, "links/sibling-link"));
+      // An absolute link to a folder inside the workspace is followed to where that folder is mounted.
+      await symlink(path.join(workspace.dir, "links/real"), path.join(workspace.dir, "links/inside-link"));
+      const job = planJob("web@dev.links", [
+        { run: "pwd", "working-directory": "etc-link" },
+        { run: "pwd", "working-directory": "sibling-link" },
+        { run: "pwd", "working-directory": "inside-link/deep" },
+      ], { path: "links" });
+      const run = runContext(workspace.dir, [job]);
+      const jobCtx = jobContext(run, job);
+      await runner.startJob!(jobCtx);
+      const etc = await runner.runStep(stepContext(jobCtx, 0));
+      assert.match(etc.error ?? "", /working directory .*links\/etc-link \(a link to \/etc\) is outside the mounted workspace/);
+      assert.equal(etc.output, "", "nothing ran");
+      const sibling = await runner.runStep(stepContext(jobCtx, 1));
+      assert.match(sibling.error ?? "", /links\/sibling-link \(a link to .*orun-docker-outside-.*\) is outside the mounted workspace/);
+      const inside = await runner.runStep(stepContext(jobCtx, 2));
+      assert.equal(inside.error, undefined, inside.output);
+      assert.equal(inside.output.trim(), "/workspace/links/real/deep");
+      await runner.finishJob!(jobCtx, { failed: true });
+    } finally {
+      await outside.remove();
+    }
+  });
+
+  it("keeps multi-byte characters whole wherever the engine splits the output", async () => {
+    // Regression: every chunk was decoded on its own, so a character split between two
+    // reads (the docker CLI copies in 32 KiB blocks) became two U+FFFD.
+    const line = "ab日本語✓é\n";
+    const job = planJob("web@dev.utf8", [{ run: `i=0; while [ $i -lt 20000 ]; do printf 'ab日本語✓é\\n'; i=$((i+1)); done > /tmp/u.txt; cat /tmp/u.txt` }]);
+    const run = runContext(workspace.dir, [job]);
+    const chunks: string[] = [];
+    const jobCtx = jobContext(run, job);
+    await runner.startJob!(jobCtx);
+    const result = await runner.runStep(stepContext(jobCtx, 0, { onOutput: (chunk) => chunks.push(chunk) }));
+    await runner.finishJob!(jobCtx, { failed: false });
+    assert.equal(result.exitCode, 0, result.error);
+    assert.ok(!result.output.includes("\uFFFD"), "no replacement characters in the captured output");
+    assert.equal(result.output, line.repeat(20000));
+    assert.equal(chunks.join(""), line.repeat(20000), "nor in the live output that feeds the logs");
+  });
+
+  it("says how to fix a job image that cannot be pulled", async () => {
+    const unreachable = "localhost:1/orun/absent:1";
+    const pulling = createDockerRunner({ pull: "missing" }, engine.env);
+    const job = planJob("web@dev.nopull", [{ run: "true" }], { runsOn: unreachable });
+    const run = runContext(workspace.dir, [job]);
+    await assert.rejects(pulling.startJob!(jobContext(run, job)), (err: Error) => {
+      assert.match(err.message, /failed to pull image localhost:1\/orun\/absent:1: .*\(docker image could not be pulled: set the job's runsOn to a container image this engine can pull/);
+      return true;
+    });
   });
 
   it("rejects use: steps like the local runner", async () => {
