@@ -1,21 +1,21 @@
 // `orun backend serve` and `orun backend token create|revoke|list`.
 import type { Command } from "commander";
-import { OrunError } from "../../util/errors.js";
+import { OrunError, errorMessage } from "../../util/errors.js";
 
-const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db";
+const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db (env ORUN_BACKEND_DATABASE)";
 
 function database(value: string | undefined): string | undefined {
   return value ?? process.env.ORUN_BACKEND_DATABASE ?? undefined;
 }
 
-/** Repeatable list flags: each occurrence may also hold comma-separated values. */
-function collect(value: string, previous: string[]): string[] {
+/** Repeatable list flags: each occurrence may also hold comma-separated values. No default, so --help shows none. */
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
 /** Flag values, else the environment variable's (comma-separated). */
-function listSetting(flag: string[], envName: string): string[] {
-  if (flag.length > 0) return flag;
+function listSetting(flag: string[] | undefined, envName: string): string[] {
+  if (flag && flag.length > 0) return flag;
   const env = process.env[envName]?.trim();
   return env ? [env] : [];
 }
@@ -48,6 +48,48 @@ function positiveInt(value: string, field: string): number {
   return n;
 }
 
+function portNumber(value: string): number {
+  const n = positiveInt(value, "--port");
+  if (n > 65535) throw new OrunError(`--port: expected a port number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** An issuer orun cannot fetch keys from would answer every OIDC runner with a retryable 503, forever: refuse it at start-up. */
+function issuerUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new OrunError(`--oidc-issuer: expected an https:// URL (http:// for a local test issuer), got "${value}"`);
+  }
+  return value;
+}
+
+/** Why `listen` failed, naming the flag to change. */
+function listenError(err: unknown, host: string, port: number): OrunError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const where = `cannot listen on ${host}:${port}`;
+  if (code === "EADDRINUSE") return new OrunError(`--port: ${where}: the address is already in use (another orun backend?); pick another --port`);
+  if (code === "EACCES") return new OrunError(`--port: ${where}: permission denied (ports below 1024 need privileges)`);
+  const reason = code === "ENOTFOUND" || code === "EAI_AGAIN" ? "no such host" : code === "EADDRNOTAVAIL" ? "the address is not one of this machine's" : errorMessage(err);
+  return new OrunError(`--host: ${where}: ${reason}`);
+}
+
+/** Opens the database; a file that is not one (or any other failure the store did not word) names the database. */
+async function openDatabase(db: string | undefined): Promise<import("../../remote/backend/store/types.js").Store> {
+  const { openStore, redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+  const url = db ?? DEFAULT_DATABASE;
+  try {
+    return await openStore(url);
+  } catch (err) {
+    if (err instanceof OrunError) throw err;
+    throw new OrunError(`cannot open database ${redact(url)}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 export function registerBackendCommands(program: Command): void {
   const backend = program.command("backend").description("The orun remote-state backend (shared job claims, status and logs)");
 
@@ -57,52 +99,58 @@ export function registerBackendCommands(program: Command): void {
     .option("--port <port>", "port to listen on", "8787")
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--database <url>", DATABASE_HELP)
-    .option("--oidc-issuer <url>", "OIDC issuer trusted for runner tokens", process.env.ORUN_OIDC_ISSUER ?? "https://token.actions.githubusercontent.com")
+    .option("--oidc-issuer <url>", "OIDC issuer trusted for runner tokens (env ORUN_OIDC_ISSUER)", process.env.ORUN_OIDC_ISSUER ?? "https://token.actions.githubusercontent.com")
     .option("--oidc-audience <aud>", "required token audience", "orun")
     .option(
       "--allow-owner <id:N|owner[,...]>",
       "accept OIDC tokens only from repositories of these GitHub owners; prefer id:<repository_owner_id> (immutable) to a name, which someone else can register after a rename (env ORUN_BACKEND_ALLOW_OWNERS)",
       collect,
-      [],
     )
     .option(
       "--allow-repo <id:N|owner/repo[,...]>",
       "accept OIDC tokens only from these repositories; prefer id:<repository_id> (immutable) to owner/repo, which can be re-created after a rename (env ORUN_BACKEND_ALLOW_REPOS)",
       collect,
-      [],
     )
     .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner (at least 5s)", "2m")
     .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept (at least 100ms)", "15s")
     .option("--retention <duration>", "delete runs not updated for this long (at least 1m)", "24h")
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
-    .action(async (opts: Record<string, string> & { allowOwner: string[]; allowRepo: string[] }) => {
-      const { openStore, redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+    .action(async (opts: Record<string, string> & { allowOwner?: string[]; allowRepo?: string[] }) => {
+      const { redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
       const { startBackend } = await import("../../remote/backend/server.js");
       const { parseDuration } = await import("../../remote/duration.js");
       const { parseAllowList, describeAllowList, namedEntries } = await import("../../remote/backend/auth/allow-list.js");
       const allow = parseAllowList(listSetting(opts.allowOwner, "ORUN_BACKEND_ALLOW_OWNERS"), listSetting(opts.allowRepo, "ORUN_BACKEND_ALLOW_REPOS"));
       const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
       if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
-      const port = positiveInt(opts.port, "--port");
+      const port = portNumber(opts.port);
+      const issuer = issuerUrl(opts.oidcIssuer);
       const settings = {
         leaseMs: durationFlag(opts.leaseTimeout, "--lease-timeout", parseDuration),
         sweepIntervalMs: durationFlag(opts.sweepInterval, "--sweep-interval", parseDuration),
         retentionMs: durationFlag(opts.retention, "--retention", parseDuration),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
       };
+      if (settings.maxLogBytes < 1) throw new OrunError(`--max-log-size: expected at least 1 byte, got "${opts.maxLogSize}"`);
       const db = database(opts.database) ?? DEFAULT_DATABASE;
-      const store = await openStore(db);
-      const running = await startBackend({
-        store,
-        port,
-        host: opts.host,
-        oidc: { issuer: opts.oidcIssuer, audience: opts.oidcAudience },
-        allow,
-        rateLimit: { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) },
-        ...settings,
-      });
-      process.stdout.write(`orun backend listening on ${running.url} (database ${redact(db)}, OIDC issuer ${opts.oidcIssuer})\n`);
+      const store = await openDatabase(db);
+      let running: Awaited<ReturnType<typeof startBackend>>;
+      try {
+        running = await startBackend({
+          store,
+          port,
+          host: opts.host,
+          oidc: { issuer, audience: opts.oidcAudience },
+          allow,
+          rateLimit: { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) },
+          ...settings,
+        });
+      } catch (err) {
+        await store.close().catch(() => undefined);
+        throw err instanceof OrunError ? err : listenError(err, opts.host, port);
+      }
+      process.stdout.write(`orun backend listening on ${running.url} (database ${redact(db)}, OIDC issuer ${issuer})\n`);
       if (allow) {
         process.stdout.write(`accepting OIDC tokens from: ${describeAllowList(allow)}\n`);
         const named = namedEntries(allow);
@@ -158,7 +206,9 @@ export function registerBackendCommands(program: Command): void {
     .action(async (opts: { database?: string }) => {
       await withStore(opts.database, async (store) => {
         const { LOCAL_PREFIX, isRepositoryId } = await import("../../remote/backend/auth/namespaces.js");
-        for (const t of await store.listTokens()) {
+        const tokens = await store.listTokens();
+        if (tokens.length === 0) process.stderr.write("no tokens (create one with: orun backend token create --namespace local:<owner/repo>)\n");
+        for (const t of tokens) {
           let named = t.namespace;
           if (isRepositoryId(t.namespace)) {
             const slug = (await store.namespaceById(t.namespace))?.slug;
@@ -171,8 +221,7 @@ export function registerBackendCommands(program: Command): void {
 }
 
 async function withStore(db: string | undefined, fn: (store: import("../../remote/backend/store/types.js").Store) => Promise<void>): Promise<void> {
-  const { openStore } = await import("../../remote/backend/store/index.js");
-  const store = await openStore(database(db));
+  const store = await openDatabase(database(db));
   try {
     await fn(store);
   } finally {

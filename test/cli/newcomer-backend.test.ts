@@ -1,0 +1,94 @@
+// `orun backend serve|token` with the values a newcomer gets wrong: each is
+// refused before the server starts, with `✕ <message>` naming the flag (or
+// the database), exit 1 — never a raw Node error, never a server that starts
+// and then cannot do its job.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+
+const created: string[] = [];
+after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true }))));
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "orun-newcomer-backend-"));
+  created.push(dir);
+  return dir;
+}
+
+/** `backend serve` with a temp SQLite database; a server that wrongly starts is killed by the timeout and fails the exit-code check. */
+async function serve(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const dir = await tempDir();
+  return runOrun(["backend", "serve", "--database", `sqlite:${path.join(dir, "b.db")}`, ...args], { cwd: dir, timeoutMs: 15_000 });
+}
+
+test("serve refuses a port outside 0-65535, naming --port", async () => {
+  const result = await serve(["--port", "99999"]);
+  assert.equal(result.code, 1, result.stdout);
+  assert.equal(result.stderr, '✕ --port: expected a port number from 0 to 65535, got "99999"\n');
+});
+
+test("serve refuses an --oidc-issuer that is not an http(s) URL (every OIDC runner would get 503s forever)", async () => {
+  for (const issuer of ["notaurl", "ftp://issuer.example"]) {
+    const result = await serve(["--port", "0", "--oidc-issuer", issuer]);
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, new RegExp(`^✕ --oidc-issuer: expected an https:// URL \\(http:// for a local test issuer\\), got "${issuer.replace(/[.:/]/g, "\\$&")}"\\n$`));
+    assert.equal(result.stdout, "");
+  }
+});
+
+test("serve refuses --max-log-size 0 (every log upload would be refused)", async () => {
+  const result = await serve(["--port", "0", "--max-log-size", "0"]);
+  assert.equal(result.code, 1, result.stdout);
+  assert.equal(result.stderr, '✕ --max-log-size: expected at least 1 byte, got "0"\n');
+});
+
+test("serve on a port already in use names --port and says so, instead of Node's listen error", async (t) => {
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+  const port = (busy.address() as net.AddressInfo).port;
+  const result = await serve(["--port", String(port)]);
+  assert.equal(result.code, 1, result.stdout);
+  assert.equal(result.stderr, `✕ --port: cannot listen on 127.0.0.1:${port}: the address is already in use (another orun backend?); pick another --port\n`);
+});
+
+test("serve on an address that is not this machine's names --host", async () => {
+  const result = await serve(["--port", "0", "--host", "999.1.1.1"]);
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, /^✕ --host: cannot listen on 999\.1\.1\.1:0: /);
+  assert.doesNotMatch(result.stderr, /getaddrinfo/);
+});
+
+test("token commands on a file that is not a database name the database and leave the file alone", async () => {
+  const dir = await tempDir();
+  const file = path.join(dir, "backend.db");
+  await writeFile(file, "garbage, not SQLite\n".repeat(50));
+  for (const args of [["list"], ["create", "--namespace", "local:acme/app"]]) {
+    const result = await runOrun(["backend", "token", ...args, "--database", `sqlite:${file}`], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, new RegExp(`^✕ cannot open database sqlite:${file.replace(/[.]/g, "\\.")}: file is not a database\\n$`));
+  }
+  assert.equal(await readFile(file, "utf8"), "garbage, not SQLite\n".repeat(50));
+});
+
+test("token list with no tokens says so on stderr (stdout stays empty for scripts)", async () => {
+  const dir = await tempDir();
+  const result = await runOrun(["backend", "token", "list", "--database", `sqlite:${path.join(dir, "b.db")}`], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "");
+  assert.equal(result.stderr, "no tokens (create one with: orun backend token create --namespace local:<owner/repo>)\n");
+});
+
+test("serve --help shows no '(default: [])' for the allow-lists and names the environment variables", async () => {
+  const result = await runOrun(["backend", "serve", "--help"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(result.stdout, /default: \[\]/);
+  const flat = result.stdout.replace(/\s+/g, " ");
+  assert.match(flat, /env ORUN_BACKEND_DATABASE/);
+  assert.match(flat, /env ORUN_OIDC_ISSUER/);
+});
