@@ -19,12 +19,16 @@ export function generateExecId(planName: string | undefined, now = new Date()): 
   return `${name}-${date}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Accepts a user-supplied exec ID (`--exec-id`, ORUN_EXEC_ID) only if it is one safe path segment. */
+/**
+ * Accepts a user-supplied exec ID (`--exec-id`, ORUN_EXEC_ID) only if it is one safe path segment. Names
+ * ending in `.tmp` are orun's own temporary entries in executions/ (listings skip them, gc sweeps some),
+ * so a record by such a name would be invisible to status and gc, or removed by gc under a live run.
+ */
 export function validateExecId(id: string, source: string): string {
   const trimmed = id.trim();
-  if (!EXEC_ID.test(trimmed) || trimmed === "latest" || /^\.+$/.test(trimmed)) {
+  if (!EXEC_ID.test(trimmed) || trimmed === "latest" || /^\.+$/.test(trimmed) || trimmed.toLowerCase().endsWith(".tmp")) {
     throw new OrunError(
-      `invalid exec id "${id}" from ${source}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..')`,
+      `invalid exec id "${id}" from ${source}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..', not ending in .tmp)`,
     );
   }
   return trimmed;
