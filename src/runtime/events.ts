@@ -34,6 +34,8 @@ export interface RunCounts {
   skipped: number;
   blocked: number;
   cached: number;
+  /** Not run: a dependency is outside this run (component/environment scope) and has not completed. */
+  waiting: number;
 }
 
 export interface JobSummary {
@@ -42,7 +44,7 @@ export interface JobSummary {
   environment: string;
   name: string;
   /** `planned` only in dry-run summaries. */
-  status: "completed" | "failed" | "skipped" | "blocked" | "cached" | "planned";
+  status: "completed" | "failed" | "skipped" | "blocked" | "waiting" | "cached" | "planned";
   durationMs?: number;
   error?: string;
   failedStep?: string;
@@ -101,7 +103,7 @@ export type RunEvent =
       continuing?: boolean;
     }
   | { type: "job-end"; job: PlanJob; status: "completed" | "failed"; durationMs: number; error?: string; failedStep?: string; output: string }
-  | { type: "job-not-run"; job: PlanJob; status: "skipped" | "blocked"; reason: string }
+  | { type: "job-not-run"; job: PlanJob; status: "skipped" | "blocked" | "waiting"; reason: string }
   | { type: "run-end"; summary: RunSummary };
 
 export interface Renderer {

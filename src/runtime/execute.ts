@@ -186,13 +186,15 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined };
-    const notRun = (job: PlanJob, status: "skipped" | "blocked", reason: string): void => {
-      state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
+    const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string): void => {
+      if (status !== "waiting") state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
+      // A waiting job is still to run in this execution; what an earlier run recorded for it stays.
+      else state.jobs[job.id] ??= { status: "pending", steps: {}, reason };
       writer!.schedule();
       summaries.set(job.id, { ...summarize(job, status), reason });
       emit({ type: "job-not-run", job, status, reason });
       // Remote state reports it, so the backend's run still finishes and other runners stop waiting.
-      options.hooks?.onJobNotRun?.(job, status, reason);
+      options.hooks?.onJobNotRun?.(job, status === "waiting" ? "skipped" : status, reason);
     };
 
     await schedule({
@@ -203,7 +205,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       unsatisfiable,
       ignoreDependencies: options.hooks?.managesDependencies,
       signal: abort.signal,
-      notRun: (job, reason) => notRun(job, "skipped", reason),
+      notRun: (job, reason, kind) => notRun(job, kind, reason),
       onFailFast: (reason) => admission.abort(reason),
       run: async (job): Promise<JobOutcome> => {
         // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
@@ -248,8 +250,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       skipped: jobs.filter((j) => j.status === "skipped").length,
       blocked: jobs.filter((j) => j.status === "blocked").length,
       cached: jobs.filter((j) => j.status === "cached").length,
+      waiting: jobs.filter((j) => j.status === "waiting").length,
     };
-    const ok = counts.succeeded + counts.cached === counts.total;
+    // Jobs waiting on dependencies outside this run (a component or environment scope) are no failure.
+    const ok = counts.succeeded + counts.cached + counts.waiting === counts.total;
     const summary: RunSummary = {
       execId,
       planId,
@@ -453,7 +457,7 @@ function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: 
     startedAt: nowStamp(),
     durationMs: 0,
     concurrency: ctx.concurrency,
-    counts: { total: jobs.length, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0 },
+    counts: { total: jobs.length, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0 },
     jobs: jobs.map((preview) => summarize(preview.job, "planned")),
   };
   ctx.emit({ type: "run-end", summary });

@@ -2,8 +2,9 @@
 // as all its dependencies succeeded and a concurrency slot is free — no
 // waves. A failed (or blocked) job makes its transitive dependents
 // `skipped` with the reason; failFast stops starting new jobs while running
-// ones finish. It owns no I/O: callers supply how to run a job and are told
-// about jobs that will not run.
+// ones finish. A job whose dependency is outside this run (a component or
+// environment filter) and not completed waits, as do its dependents. It owns
+// no I/O: callers supply how to run a job and are told about jobs that will not run.
 import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
 
@@ -22,13 +23,18 @@ export interface ScheduleRequest {
   /** When true, dependency order is enforced elsewhere (remote hooks): every job is ready at once. */
   ignoreDependencies?: boolean;
   run(job: PlanJob): Promise<JobOutcome>;
-  /** A job that will not run in this execution. */
-  notRun(job: PlanJob, reason: string): void;
+  /**
+   * A job that will not run in this execution: `skipped` (a dependency failed, was blocked or skipped; fail-fast;
+   * cancel) or `waiting` (a dependency is outside this run and has not completed; nothing failed).
+   */
+  notRun(job: PlanJob, reason: string, kind: NotRunKind): void;
   /** Set when the run is being cancelled: nothing new starts. */
   signal?: AbortSignal;
   /** failFast tripped: nothing new starts (a job still being admitted may want to stop waiting). */
   onFailFast?(reason: string): void;
 }
+
+export type NotRunKind = "skipped" | "waiting";
 
 export interface ScheduleResult {
   completed: number;
@@ -51,20 +57,20 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   let running = 0;
   let stopReason: string | undefined;
 
-  const markNotRun = (id: string, reason: string): void => {
+  const markNotRun = (id: string, reason: string, kind: NotRunKind = "skipped"): void => {
     if (finished.has(id)) return;
     finished.add(id);
     notRunReasons.set(id, reason);
     result.notRun++;
-    request.notRun(byId.get(id)!, reason);
+    request.notRun(byId.get(id)!, reason, kind);
   };
   // Transitive dependents of `id` will never run.
-  const skipDependents = (id: string, reason: string): void => {
+  const skipDependents = (id: string, reason: string, kind: NotRunKind = "skipped"): void => {
     const stack = [...(dependents.get(id) ?? [])];
     while (stack.length) {
       const next = stack.pop()!;
       if (finished.has(next)) continue;
-      markNotRun(next, reason);
+      markNotRun(next, reason, kind);
       stack.push(...(dependents.get(next) ?? []));
     }
   };
@@ -87,8 +93,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
     unmet.set(job.id, count);
   }
   for (const [id, reason] of deferredSkips) {
-    markNotRun(id, reason);
-    skipDependents(id, `dependency ${id} did not run`);
+    markNotRun(id, reason, "waiting");
+    skipDependents(id, `dependency ${id} is waiting`, "waiting");
   }
   for (const job of request.jobs) if (unmet.get(job.id) === 0 && !finished.has(job.id)) ready.push(job.id);
 

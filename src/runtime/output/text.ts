@@ -188,6 +188,7 @@ export class TextRenderer implements Renderer {
       c.failed && `${c.failed} failed`,
       c.skipped && `${c.skipped} skipped`,
       c.blocked && `${c.blocked} blocked`,
+      c.waiting && `${c.waiting} waiting`,
       c.cached && `${c.cached} already completed`,
     ].filter(Boolean);
     out(`  ${parts.join(" · ") || "no jobs run"}`);

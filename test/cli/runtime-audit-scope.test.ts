@@ -1,0 +1,70 @@
+// Runtime audit: jobs whose dependencies lie outside the run (a --component / --env / working-folder
+// scope) wait instead of failing the run (decision 6: non-zero exit when a job failed). Real processes,
+// real files in temp dirs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec } from "../runtime/helpers.js";
+
+async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan(jobs, options));
+  return dir;
+}
+
+const record = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+
+test("jobs whose dependencies are outside the run (component/env scope) wait: the run succeeds when nothing failed", async (t) => {
+  const dir = await setup(
+    t,
+    [
+      { id: "lib@dev.build", steps: [{ run: "echo lib >> runs" }] },
+      { id: "site@dev.build", steps: [{ run: "echo site >> runs" }] },
+      { id: "api@dev.build", dependsOn: ["lib@dev.build"], steps: [{ run: "echo api >> runs" }] },
+      // Environment barrier: api's next environment waits for every dev job, site included.
+      { id: "api@prod.build", dependsOn: ["api@dev.build", "site@dev.build"], steps: [{ run: "echo api-prod >> runs" }] },
+      { id: "api@prod.smoke", dependsOn: ["api@prod.build"], steps: [{ run: "echo smoke >> runs" }] },
+    ],
+    { concurrency: 2 },
+  );
+  const run = await runOrun(["run", "plan.json", "--exec-id", "scoped", "--component", "api", "--component", "lib", "--json"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const summary = JSON.parse(run.stdout) as { status: string; counts: Record<string, number>; jobs: { id: string; status: string; reason?: string }[] };
+  assert.equal(summary.status, "completed");
+  assert.equal(summary.counts.succeeded, 2);
+  assert.equal(summary.counts.waiting, 2);
+  assert.equal(summary.counts.failed, 0);
+  assert.equal(summary.counts.skipped, 0);
+  const waiting = summary.jobs.filter((job) => job.status === "waiting").map((job) => job.id);
+  assert.deepEqual(waiting.sort(), ["api@prod.build", "api@prod.smoke"]);
+  assert.match(summary.jobs.find((job) => job.id === "api@prod.build")!.reason ?? "", /site@dev\.build/);
+  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean).sort(), ["api", "lib"]);
+  const meta = await readJson<{ status: string }>(record(dir, "scoped", "metadata.json"));
+  assert.equal(meta.status, "completed");
+
+  const text = await runOrun(["run", "plan.json", "--exec-id", "scoped-text", "--component", "api", "--component", "lib"], { cwd: dir });
+  assert.equal(text.code, 0, text.stdout + text.stderr);
+  assert.match(text.stdout, /✓ Done in/);
+  assert.match(text.stdout, /2 succeeded · 2 waiting/);
+  assert.match(text.stdout, /api·prod\/build {2}waiting · dependency site@dev\.build is not part of this run/);
+
+  // Resuming the same execution with the whole plan runs what waited, and only that.
+  await writeFile(path.join(dir, "runs"), "");
+  const all = await runOrun(["run", "plan.json", "--exec-id", "scoped"], { cwd: dir });
+  assert.equal(all.code, 0, all.stdout + all.stderr);
+  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean).sort(), ["api-prod", "site", "smoke"]);
+
+  // A real failure still fails the run, waiting jobs or not.
+  const failing = await setup(t, [
+    { id: "lib@dev.build", steps: [{ run: "exit 1" }] },
+    { id: "api@dev.build", steps: [{ run: "true" }] },
+    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "web@dev.build", steps: [{ run: "true" }] },
+  ]);
+  const failed = await runOrun(["run", "plan.json", "--component", "lib", "--component", "api"], { cwd: failing });
+  assert.equal(failed.code, 1);
+  assert.match(failed.stdout, /1 succeeded · 1 failed · 1 waiting/);
+});
