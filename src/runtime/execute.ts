@@ -92,14 +92,29 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const store = new ExecutionStore(options.storeDir);
   const execId = options.execId ?? generateExecId(plan.metadata?.name);
   const execDir = store.execDir(execId);
+  const newRecord = !existsSync(execDir);
   await mkdir(path.join(execDir, "logs"), { recursive: true });
   const lock = await acquireExecLock(store.lockFile(execId), execId);
   let runner: Runner | undefined;
   let runContext: RunContext | undefined;
   let writer: StateWriter | undefined;
+  let loadedState: ExecState | undefined;
+  // Until the record is first written, a refusal leaves it exactly as it was (a new one is removed).
+  let recordWritten = false;
   const startedMs = Date.now();
   try {
     const state = await loadState(store, execId, checksum, plan);
+    loadedState = state;
+    const { satisfied, unsatisfiable } = dependencyStatus(state, selection, options, execId);
+    // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
+    if (selection.target && !options.hooks?.managesDependencies) {
+      const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
+      if (missing.length) {
+        throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
+          hint: `run them first, e.g. orun run --exec-id ${execId}`,
+        });
+      }
+    }
     const retried = prepareResume(state, selection, options);
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
     if (retried || !existsSync(store.stateFile(execId))) writer.schedule();
@@ -123,6 +138,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     };
     // Independent files, written together; all have landed (or failed) before a failure is handled,
     // so the clean-up below never races a "running" metadata write.
+    recordWritten = true;
     await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
 
     runner = await runnerReady;
@@ -134,31 +150,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       options: options.runnerOptions ?? {},
     };
 
-    const satisfied = new Set<string>();
-    const unsatisfiable = new Map<string, string>();
     const toRun: PlanJob[] = [];
     const summaries = new Map<string, JobSummary>();
     let resumed = 0;
-    const selectedIds = new Set(selection.selected.map((job) => job.id));
-    for (const job of selection.ordered) {
-      const done = state.jobs[job.id]?.status === "completed";
-      // Remote state waits for jobs outside the selection in its claim (beforeJob).
-      if (done || (!selectedIds.has(job.id) && options.hooks?.awaitsExternalDependencies)) satisfied.add(job.id);
-      else if (!selectedIds.has(job.id)) unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
-    }
     for (const job of selection.selected) {
       if (state.jobs[job.id]?.status === "completed") {
         resumed++;
         summaries.set(job.id, summarize(job, "cached"));
       } else toRun.push(job);
-    }
-    if (selection.target && !options.hooks?.managesDependencies) {
-      const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
-      if (missing.length) {
-        throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run them first, e.g. orun run --exec-id ${execId}`,
-        });
-      }
     }
 
     emit({ type: "run-start", plan, planId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
@@ -272,26 +271,30 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     };
 
     await writer.flush();
-    const all = Object.values(state.jobs);
     await store.writeMetadata({
       ...meta,
       status: summary.status === "completed" ? "completed" : "failed",
       finishedAt: nowStamp(),
-      jobDone: all.filter((j) => j.status === "completed").length,
-      jobFailed: all.filter((j) => j.status === "failed").length,
-      jobSkipped: all.filter((j) => j.status === "skipped").length,
-      jobBlocked: all.filter((j) => j.status === "blocked").length,
+      ...jobCounts(state),
       // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
       ...recordLinks(previous?.links, summary.links),
     });
     emit({ type: "run-end", summary });
     return { summary, exitCode: canceled ? 130 : ok ? 0 : 1 };
   } catch (err) {
+    if (!recordWritten) {
+      // Refused before the record was touched: an existing one stays as it was, a new one goes.
+      if (newRecord) await rm(execDir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
     // Record what we know; a failed flush must not hide the original error.
     await writer?.flush().catch(() => undefined);
     const meta = await store.readMetadata(execId).catch(() => undefined);
     // Only a record this process marked running is closed; another run's record is left as it was.
-    if (meta?.status === "running" && meta.pid === process.pid) await store.writeMetadata({ ...meta, status: "failed", finishedAt: nowStamp() }).catch(() => undefined);
+    if (meta?.status === "running" && meta.pid === process.pid) {
+      const closed = { ...meta, status: "failed" as const, finishedAt: nowStamp(), error: errorMessage(err), ...(loadedState ? jobCounts(loadedState) : {}) };
+      await store.writeMetadata(closed).catch(() => undefined);
+    }
     throw err;
   } finally {
     try {
@@ -361,6 +364,35 @@ function prepareResume(state: ExecState, selection: Selection, options: ExecuteO
     changed = true;
   }
   return changed;
+}
+
+/**
+ * Dependencies of the selected jobs: satisfied (completed in this execution, or outside the selection
+ * under remote state, whose claims wait for them) or unsatisfiable in this run (outside the selection and
+ * not completed), with the reason.
+ */
+function dependencyStatus(state: ExecState, selection: Selection, options: ExecuteOptions, execId: string): { satisfied: Set<string>; unsatisfiable: Map<string, string> } {
+  const satisfied = new Set<string>();
+  const unsatisfiable = new Map<string, string>();
+  const selectedIds = new Set(selection.selected.map((job) => job.id));
+  for (const job of selection.ordered) {
+    const done = state.jobs[job.id]?.status === "completed";
+    // Remote state waits for jobs outside the selection in its claim (beforeJob).
+    if (done || (!selectedIds.has(job.id) && options.hooks?.awaitsExternalDependencies)) satisfied.add(job.id);
+    else if (!selectedIds.has(job.id)) unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
+  }
+  return { satisfied, unsatisfiable };
+}
+
+/** The record's job counts, from its state. */
+function jobCounts(state: ExecState): Pick<RunMetadata, "jobDone" | "jobFailed" | "jobSkipped" | "jobBlocked"> {
+  const all = Object.values(state.jobs);
+  return {
+    jobDone: all.filter((j) => j.status === "completed").length,
+    jobFailed: all.filter((j) => j.status === "failed").length,
+    jobSkipped: all.filter((j) => j.status === "skipped").length,
+    jobBlocked: all.filter((j) => j.status === "blocked").length,
+  };
 }
 
 /** Earlier links, then this run's (a URL printed again takes its new label and step); omitted when none. */

@@ -39,6 +39,8 @@ export interface RunMetadata {
   jobSkipped?: number;
   jobBlocked?: number;
   links?: { label: string; url: string; jobId?: string; stepId?: string }[];
+  /** Why the run stopped before finishing its jobs (a runner that could not start, a plan refused…). */
+  error?: string;
 }
 
 export class ExecutionStore {

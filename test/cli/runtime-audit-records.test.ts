@@ -1,0 +1,50 @@
+// Runtime audit: a refused `orun run` leaves the execution record as it was ("bad input … never loses or
+// corrupts recorded state"). Real processes, real files in temp dirs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readFile, readlink } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+
+async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan(jobs));
+  return dir;
+}
+
+const record = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+
+test("a refused --job (dependencies not completed) leaves the record exactly as it was, --retry included", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.one", steps: [{ run: "echo a" }] },
+    { id: "b@dev.two", dependsOn: ["a@dev.one"], steps: [{ run: "exit 1" }] },
+    { id: "c@dev.three", dependsOn: ["b@dev.two"], steps: [{ run: "echo c" }] },
+  ]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "keep"], { cwd: dir });
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  // Another execution becomes latest: a refused command must not repoint it.
+  const other = await runOrun(["run", "plan.json", "--exec-id", "other", "--job", "a@dev.one"], { cwd: dir });
+  assert.equal(other.code, 0, other.stdout + other.stderr);
+  const files = ["state.json", "metadata.json"].map((name) => record(dir, "keep", name));
+  const before = await Promise.all(files.map((file) => readFile(file, "utf8")));
+
+  for (const args of [["--job", "c.dev.three", "--retry"], ["--job", "c@dev.three"]]) {
+    const refused = await runOrun(["run", "plan.json", "--exec-id", "keep", ...args], { cwd: dir });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /cannot run c@dev\.three: dependencies not completed \(b@dev\.two\)/);
+    assert.deepEqual(await Promise.all(files.map((file) => readFile(file, "utf8"))), before, `${args.join(" ")} changed the record`);
+  }
+  assert.equal(await readlink(path.join(dir, ".orun/executions/latest")), "other");
+  const state = await readJson<StateFile>(files[0]!);
+  assert.equal(state.jobs["c@dev.three"]?.status, "skipped", "c's record survives the refused retry");
+
+  // A refused --job on a new exec-id leaves no failed record behind either.
+  const fresh = await runOrun(["run", "plan.json", "--exec-id", "fresh", "--job", "c@dev.three"], { cwd: dir });
+  assert.equal(fresh.code, 1);
+  assert.equal(existsSync(record(dir, "fresh", "metadata.json")), false, "no metadata for a run that never started");
+  const list = await runOrun(["status", "--all"], { cwd: dir });
+  assert.doesNotMatch(list.stdout, /fresh/);
+});
