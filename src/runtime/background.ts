@@ -4,13 +4,15 @@
 // lock passes from parent to child without ever being free, so neither a
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
-import { openSync, closeSync } from "node:fs";
+import { openSync, closeSync, existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { acquireExecLock } from "./records/lock.js";
-import { writeFileAtomic } from "./fs-atomic.js";
-import type { ExecutionStore } from "./records/store.js";
+import { toJson, writeFileAtomic } from "./fs-atomic.js";
+import type { ExecutionStore, RunMetadata } from "./records/store.js";
 
+/** Set for the detached child only; its value is the execution record's folder. */
 export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
 
 /** Arguments for the child: drop --background/--bg and any --exec-id, then pin ours. */
@@ -50,7 +52,7 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
         cwd,
         detached: true,
         stdio: ["ignore", fd, fd],
-        env: { ...process.env, [BACKGROUND_CHILD_ENV]: "1", ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1" },
+        env: { ...process.env, [BACKGROUND_CHILD_ENV]: dir, ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1" },
       });
       if (child.pid === undefined) {
         // spawn failed synchronously enough to have no pid: the error event says why.
@@ -68,4 +70,41 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
   await lock.handOver(pid);
   await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
   return { pid, logFile };
+}
+
+/**
+ * The detached child failed before its run wrote the record's metadata (the plan no longer compiles, the
+ * runner refuses it, …): nobody is watching its terminal, so the record says so — `orun status` shows the
+ * error and `status --watch` / `logs --follow` end instead of waiting for a run that never starts. A record
+ * that already has metadata is left to the run that wrote it.
+ */
+export async function recordBackgroundFailure(recordDir: string, execId: string, error: string): Promise<void> {
+  const file = path.join(recordDir, "metadata.json");
+  if (path.basename(recordDir) !== execId || existsSync(file)) return;
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const meta: RunMetadata = {
+    execId,
+    planId: "",
+    planName: "",
+    startedAt: now,
+    finishedAt: now,
+    status: "failed",
+    trigger: "background",
+    user: userName(),
+    dryRun: false,
+    pid: process.pid,
+    jobTotal: 0,
+    jobDone: 0,
+    jobFailed: 0,
+    error,
+  };
+  await writeFileAtomic(file, toJson(meta)).catch(() => undefined);
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
 }

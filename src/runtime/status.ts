@@ -1,4 +1,5 @@
 // `orun status`: one execution record rendered for people (or as JSON).
+import { readFile } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { formatDuration } from "./duration.js";
 import { liveLockOwner } from "./records/lock.js";
@@ -10,16 +11,24 @@ export interface ExecutionSnapshot {
   execId: string;
   meta?: RunMetadata;
   state?: ExecState;
-  /** True when metadata says running but no live process holds the record's lock (crashed or killed). */
+  /**
+   * True when no live process holds the record's lock although its run has not finished: metadata says
+   * running, or a --background child (pid file) died before writing any metadata.
+   */
   interrupted: boolean;
+  /** The process that ran (or was to run) it, from metadata or the --background pid file. */
+  pid?: number;
 }
 
 export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
+  // A --background parent writes the pid file once the lock names its child, before the child writes metadata.
+  const backgroundPid = meta ? undefined : await readFile(store.pidFile(execId), "utf8").then((text) => Number.parseInt(text, 10), () => undefined);
+  const unfinished = meta?.status === "running" || (backgroundPid !== undefined && Number.isSafeInteger(backgroundPid));
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
-  const interrupted = meta?.status === "running" && (await liveLockOwner(store.lockFile(execId))) === undefined;
-  return { execId, meta, state, interrupted };
+  const interrupted = unfinished && (await liveLockOwner(store.lockFile(execId))) === undefined;
+  return { execId, meta, state, interrupted, pid: meta?.pid ?? backgroundPid };
 }
 
 export function isFinished(snapshot: ExecutionSnapshot): boolean {
@@ -31,8 +40,11 @@ export function snapshotJson(snapshot: ExecutionSnapshot): string {
   return `${JSON.stringify({ execID: snapshot.execId, ...(snapshot.meta ? { meta: snapshot.meta } : {}), state: snapshot.state ?? null, ...(snapshot.interrupted ? { interrupted: true } : {}) }, null, 2)}\n`;
 }
 
+/** A job's status as shown: `interrupted` is a `running` job of a run that is no longer alive. */
+type ShownStatus = JobState["status"] | "interrupted";
+
 const ICON: Record<JobState["status"], string> = { completed: "✓", failed: "✗", running: "●", pending: "○", skipped: "○", blocked: "⊘" };
-const RANK: Record<JobState["status"], number> = { failed: 0, running: 1, blocked: 2, pending: 3, skipped: 4, completed: 5 };
+const RANK: Record<ShownStatus, number> = { failed: 0, interrupted: 1, running: 1, blocked: 2, pending: 3, skipped: 4, completed: 5 };
 
 export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now()): string {
   const { meta, state } = snapshot;
@@ -43,37 +55,49 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const duration = Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : "—";
   lines.push(`${p.bold("▲ orun")} ${meta?.planName || "plan"}`);
   lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
-  const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, parts: parseJobId(id) }));
-  const count = (s: JobState["status"]): number => jobs.filter((j) => j.job.status === s).length;
+  // A dead run's `running` jobs are not running: they stopped with it (and run again on resume).
+  const shown = (job: JobState): ShownStatus => (snapshot.interrupted && job.status === "running" ? "interrupted" : job.status);
+  const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
+  const count = (s: ShownStatus): number => jobs.filter((j) => j.status === s).length;
   const total = Math.max(meta?.jobTotal ?? 0, jobs.length);
   const counts = [
     `${p.green("✓")} ${count("completed")} completed`,
     `● ${count("running")} running`,
     `${p.red("✗")} ${count("failed")} failed`,
+    ...(count("interrupted") ? [`${p.yellow("!")} ${count("interrupted")} interrupted`] : []),
     ...(count("skipped") ? [`○ ${count("skipped")} skipped`] : []),
     ...(count("blocked") ? [`${p.yellow("⊘")} ${count("blocked")} blocked`] : []),
+    ...(count("pending") ? [`○ ${count("pending")} pending`] : []),
   ];
   lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
   const done = count("completed") + count("failed") + count("skipped") + count("blocked");
   const pct = total ? Math.floor((done * 100) / total) : 0;
   const filled = Math.round((pct / 100) * 32);
   lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);
+  if (meta?.error) lines.push(`  ${p.red("Error:")} ${meta.error}`);
   for (const link of meta?.links ?? []) lines.push(`  ${link.label} ${p.cyan(link.url)}`);
-  if (snapshot.interrupted) lines.push(`  ${p.yellow("!")} the run (pid ${meta?.pid}) is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);
+  if (snapshot.interrupted) {
+    const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
+    lines.push(`  ${p.yellow("!")} ${who} is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);
+  }
 
   jobs.sort(
     (a, b) =>
       (a.parts?.component ?? a.id).localeCompare(b.parts?.component ?? b.id) ||
       (a.parts?.environment ?? "").localeCompare(b.parts?.environment ?? "") ||
-      RANK[a.job.status] - RANK[b.job.status] ||
+      RANK[a.status] - RANK[b.status] ||
       a.id.localeCompare(b.id),
   );
   let group = "";
-  for (const { id, job, parts } of jobs) {
+  for (const { id, job, status, parts } of jobs) {
     const key = parts ? `${parts.component}  ·  ${parts.environment}` : "jobs";
     if (key !== group) {
       group = key;
       lines.push("", `  ${p.bold(key)}`);
+    }
+    if (status === "interrupted") {
+      lines.push(`    ${p.yellow("!")} ${parts?.job ?? id}  interrupted`);
+      continue;
     }
     const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
     const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === "running" ? now : NaN;

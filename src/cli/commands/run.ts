@@ -6,7 +6,7 @@ import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
-import { OrunError } from "../../util/errors.js";
+import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses } from "../closed-output.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
@@ -168,11 +168,27 @@ async function remoteMayBeOn(flags: { remoteState?: boolean }, env: NodeJS.Proce
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
 export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
+  const { BACKGROUND_CHILD_ENV, recordBackgroundFailure } = await import("../../runtime/background.js");
+  // Set by a --background parent (to the record's folder) for this process only: the steps must not inherit
+  // it, or an `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
+  const backgroundRecord = process.env[BACKGROUND_CHILD_ENV];
+  delete process.env[BACKGROUND_CHILD_ENV];
+  if (backgroundRecord === undefined) return runPlan(ref, opts, extra, false);
+  try {
+    return await runPlan(ref, opts, extra, true);
+  } catch (err) {
+    const execId = opts.execId ?? process.env.ORUN_EXEC_ID;
+    if (execId) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
+    throw err;
+  }
+}
+
+async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks }, backgroundChild: boolean): Promise<number> {
   // Load the run path's modules together, not one await at a time (each lazy import is a round trip
   // through the module loader); the executor's are fetched meanwhile and awaited when needed.
   const executorModules = Promise.all([import("../../runtime/execute.js"), import("../../runtime/output/index.js")]);
   executorModules.catch(() => undefined); // awaited below; a failure surfaces there
-  const [{ resolveRunner }, { validateExecId, generateExecId }, { BACKGROUND_CHILD_ENV, startBackground }, { ExecutionStore }] = await Promise.all([
+  const [{ resolveRunner }, { validateExecId, generateExecId }, { startBackground }, { ExecutionStore }] = await Promise.all([
     import("../../runtime/runner-resolution.js"),
     import("../../runtime/ids.js"),
     import("../../runtime/background.js"),
@@ -181,10 +197,6 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   ]);
 
   const env = process.env;
-  // Set by a --background parent for this process only: the steps must not inherit it, or an
-  // `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
-  const backgroundChild = env[BACKGROUND_CHILD_ENV] !== undefined;
-  delete env[BACKGROUND_CHILD_ENV];
   // Flag conflicts first: they need no plan.
   if (opts.gha && opts.runner && opts.runner.trim().toLowerCase() !== "github-actions") {
     throw new OrunError(`--gha cannot be combined with --runner "${opts.runner}"`);

@@ -1,0 +1,44 @@
+// Runtime audit: `orun status` of a run that died (SIGKILL) shows what it left running as interrupted.
+// Real processes, real files in temp dirs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { until } from "../support/wait.js";
+
+async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan(jobs));
+  return dir;
+}
+
+const record = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+
+test("status of an interrupted run shows the jobs it left running as interrupted, not running", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.one", steps: [{ run: "echo a" }] },
+    { id: "b@dev.two", dependsOn: ["a@dev.one"], steps: [{ run: "touch b.started; sleep 30" }] },
+  ]);
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "crash"], { cwd: dir, stdio: "ignore" });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(async () => {
+    if (!existsSync(path.join(dir, "b.started"))) return false;
+    try {
+      return (await readJson<StateFile>(record(dir, "crash", "state.json"))).jobs["b@dev.two"]?.status === "running";
+    } catch {
+      return false;
+    }
+  }, "job b to be recorded running");
+  child.kill("SIGKILL");
+  await exited;
+  const status = await runOrun(["status", "--exec-id", "crash"], { cwd: dir });
+  assert.match(status.stdout, /State: interrupted/);
+  assert.match(status.stdout, /● 0 running/);
+  assert.match(status.stdout, /! 1 interrupted/);
+  assert.match(status.stdout, /! two {2}interrupted/);
+});
