@@ -66,3 +66,27 @@ describe("orun get jobs --plan", () => {
     }
   });
 });
+
+describe("orun plan -e / --component with a value naming nothing", () => {
+  // `orun plan -e "$TARGET"` with TARGET unset planned every environment, production included.
+  test("is refused naming the flag, and no plan is stored", async () => {
+    const dir = await exampleCopy();
+    for (const args of [["-e", ""], ["-e", " , "], ["--component", ""], ["-e", "dev", "--component", ","]]) {
+      const result = await runOrun(["plan", ...args], { cwd: dir });
+      assert.equal(result.code, 1, `${args.join(" ")}: ${result.stdout}`);
+      const flag = args.includes("--component") ? "--component <name>" : "-e, --env <list>";
+      assert.equal(result.stderr, `✕ option '${flag}' argument '${args.at(-1)}' is invalid. it names nothing; leave the flag out to plan everything.\n`);
+    }
+    const empty = await runOrun(["plan", ""], { cwd: dir });
+    assert.equal(empty.code, 1, empty.stdout);
+    assert.equal(empty.stderr, "✕ the component argument is empty; leave it out to plan every component\n");
+    await assert.rejects(readdir(path.join(dir, ".orun/plans")), { code: "ENOENT" });
+  });
+
+  test("a list with one real name in it still plans just that", async () => {
+    const dir = await exampleCopy();
+    const result = await runOrun(["plan", "-e", "dev,", "--component", "api"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /2 components × 1 envs → 2 jobs/);
+  });
+});

@@ -4,10 +4,20 @@
 // action imports ./plan-actions.js (or ./get-actions.js) when it runs, so
 // `orun --version`, `orun run <plan-file>` or `orun status` never load the planner.
 import { InvalidArgumentError, Option, type Command } from "commander";
+import { OrunError } from "../../util/errors.js";
 import type { GetComponentsFlags } from "./get-actions.js";
 import type { CompositionsFlags, PlanFlags } from "./plan-actions.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * `-e` / `--component`: repeatable, comma lists. A value naming nothing (`-e ""`, `-e ,`) is refused: an unset
+ * variable (`-e "$TARGET"`) must not quietly mean every environment or component.
+ */
+const collectNames = (value: string, previous: string[] = []): string[] => {
+  if (!value.split(",").some((item) => item.trim())) throw new InvalidArgumentError("it names nothing; leave the flag out to plan everything.");
+  return [...previous, value];
+};
 
 /** `-o/--output <format>` limited to `formats`: any other value is a usage error naming the flag and the choices. */
 const outputOption = (formats: string[], help: string): Option => new Option("-o, --output <format>", help).choices(formats);
@@ -31,8 +41,8 @@ function registerPlan(program: Command): void {
     .option("-o, --output <file>", "write the plan to this file instead of the store (.yaml/.yml → YAML)")
     .option("-f, --format <format>", "format for --output: json or yaml (default: by extension)")
     .option("--name <name>", "also store the plan as .orun/plans/<name>.json")
-    .option("-e, --env <list>", "environments to plan (comma list; prefix* matches)", collect)
-    .option("--component <name>", "component to plan, with its dependencies (repeatable; prefix* matches)", collect)
+    .option("-e, --env <list>", "environments to plan (comma list; prefix* matches)", collectNames)
+    .option("--component <name>", "component to plan, with its dependencies (repeatable; prefix* matches)", collectNames)
     .option("-v, --view <view>", "print a view: dag, dag:long, dependencies, component=NAME", planView)
     .option("--long", "with --view dag: show each step's run command")
     .option("--all", "accepted for compatibility (plan never scopes to the working directory)")
@@ -48,7 +58,10 @@ function registerPlan(program: Command): void {
     .option("--from-ci <provider>", "plan for a CI event (github)")
     .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
     .option("--debug", "print each compile stage as it runs and a dump of the compiled jobs")
-    .action(async (component: string | undefined, flags: PlanFlags) => (await actions()).planAction(component, flags));
+    .action(async (component: string | undefined, flags: PlanFlags) => {
+      if (component !== undefined && !component.trim()) throw new OrunError("the component argument is empty; leave it out to plan every component");
+      return (await actions()).planAction(component, flags);
+    });
 }
 
 function registerValidate(program: Command): void {
