@@ -249,16 +249,17 @@ export class DockerRunner implements Runner {
     });
     this.live.set(name, scriptsDir);
     try {
-      await this.engine.runDetached(args, job.signal);
+      await this.engine.runDetached(args);
     } catch (err) {
       await this.engine.remove([name]).catch(() => undefined);
       this.forget(name);
       throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${errorMessage(err)}`);
     }
-    if (this.closing) {
-      // cleanup() ran while the container was being created.
-      await this.engine.remove([name]).catch(() => undefined);
-      throw new OrunError("docker runner: the run is shutting down");
+    if (this.closing || job.signal.aborted) {
+      // Canceled, or cleanup() ran, while the container was being created.
+      await this.engine.remove([name]).catch((err: unknown) => warn(`could not remove container ${name}: ${errorMessage(err)}`));
+      this.forget(name);
+      throw new OrunError(this.closing ? "docker runner: the run is shutting down" : "docker runner: canceled");
     }
     return { name, image, scriptsDir };
   }

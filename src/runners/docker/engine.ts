@@ -3,7 +3,7 @@
 // podman's Docker-compatible socket, so the runner never speaks the HTTP API
 // itself. Every call gets the host environment (for those settings); step
 // environments never reach this module.
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { OrunError } from "../../util/errors.js";
 
 export interface CliResult {
@@ -32,30 +32,54 @@ export class DockerEngine {
     return "the docker CLI's default (unix:///var/run/docker.sock unless a context is active)";
   }
 
-  /** Runs `docker <args>` and captures its output; rejects only when the CLI cannot be started. */
+  /**
+   * Runs `docker <args>` and captures its output; rejects only when the CLI
+   * cannot be started or the call is canceled. The CLI gets its own process
+   * group: a terminal's Ctrl-C goes to orun's group, and orun decides what to
+   * stop (a `docker run` interrupted mid-request leaves its container behind,
+   * and podman sometimes a half-created one that breaks `docker ps -a`).
+   */
   cli(args: string[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<CliResult> {
+    const timeoutMs = options.timeoutMs ?? CONTROL_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      execFile(
-        "docker",
-        args,
-        { env: this.hostEnv, timeout: options.timeoutMs ?? CONTROL_TIMEOUT_MS, killSignal: "SIGKILL", signal: options.signal, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          const err = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-          if (err?.code === "ENOENT") {
-            reject(new OrunError("docker runner: the docker CLI was not found on PATH (install it, or run scripts/setup-container-engine.sh)"));
-            return;
-          }
-          if (err?.name === "AbortError") {
-            reject(new OrunError("docker runner: canceled"));
-            return;
-          }
-          if (err?.killed) {
-            resolve({ code: -1, stdout, stderr: `${stderr}\ndocker ${args[0]} did not finish within ${Math.round((options.timeoutMs ?? CONTROL_TIMEOUT_MS) / 1000)}s` });
-            return;
-          }
-          resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
-        },
-      );
+      if (options.signal?.aborted) {
+        reject(new OrunError("docker runner: canceled"));
+        return;
+      }
+      const child = spawn("docker", args, { env: this.hostEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+      child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+      let timedOut = false;
+      const kill = (): void => {
+        child.kill("SIGKILL");
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, timeoutMs);
+      options.signal?.addEventListener("abort", kill, { once: true });
+      const settle = (): void => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", kill);
+      };
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        settle();
+        reject(
+          new OrunError(
+            err.code === "ENOENT"
+              ? "docker runner: the docker CLI was not found on PATH (install it, or run scripts/setup-container-engine.sh)"
+              : `docker runner: could not run the docker CLI: ${err.message}`,
+          ),
+        );
+      });
+      child.on("close", (code) => {
+        settle();
+        if (options.signal?.aborted) reject(new OrunError("docker runner: canceled"));
+        else if (timedOut) resolve({ code: -1, stdout, stderr: `${stderr}\ndocker ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)}s` });
+        else resolve({ code: code ?? 1, stdout, stderr });
+      });
     });
   }
 
@@ -91,9 +115,13 @@ export class DockerEngine {
     return id;
   }
 
-  /** Creates and starts a detached container; returns its ID. */
-  async runDetached(args: string[], signal?: AbortSignal): Promise<string> {
-    const result = await this.cli(["run", "--detach", ...args], { signal });
+  /**
+   * Creates and starts a detached container; returns its ID. Never aborted
+   * half-way: an engine finishes a creation whose client went away, after
+   * the caller's clean-up has looked for the container.
+   */
+  async runDetached(args: string[]): Promise<string> {
+    const result = await this.cli(["run", "--detach", ...args]);
     if (result.code !== 0) throw new Error(lastLine(result.stderr) || `exit status ${result.code}`);
     return result.stdout.trim();
   }

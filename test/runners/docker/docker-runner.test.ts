@@ -349,6 +349,58 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     });
   });
 
+  it("lets a container creation in flight finish on Ctrl-C and removes the container, instead of leaking it", async () => {
+    // Regression: Ctrl-C killed `docker run --detach` mid-request; the engine still created the
+    // container after the runner's `docker rm` had found nothing, and it outlived the run (podman
+    // even kept a half-created one that broke `docker ps -a`). This docker stand-in hands the
+    // request to the real CLI in the background, as an engine finishes a request whose client died.
+    const bin = await tempWorkspace("orun-docker-bin-");
+    const job = planJob("web@dev.create-abort", [{ run: "true" }]);
+    const run = runContext(workspace.dir, [job]);
+    try {
+      const real = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8", env: engine.env }).stdout.trim();
+      await writeFile(
+        path.join(bin.dir, "docker"),
+        [
+          "#!/bin/sh",
+          'if [ "$1" = run ]; then',
+          '  read -r _ _ _ _ pgrp _ < /proc/$$/stat; echo "$pgrp" > "$MARKS/pgrp"',
+          '  touch "$MARKS/create-started"',
+          '  ( sleep 0.3; "$REAL_DOCKER" "$@"; status=$?; touch "$MARKS/create-done"; exit $status ) &',
+          "  wait $!",
+          "  exit $?",
+          "fi",
+          'exec "$REAL_DOCKER" "$@"',
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const hostEnv = { ...engine.env, PATH: `${bin.dir}:${engine.env.PATH ?? ""}`, REAL_DOCKER: real, MARKS: bin.dir };
+      const own = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, hostEnv);
+      const controller = new AbortController();
+      const starting = own.startJob!(jobContext(run, job, controller.signal));
+      for (let waited = 0; !existsSync(path.join(bin.dir, "create-started")); waited += 20) {
+        assert.ok(waited < 30_000, "docker run never started");
+        await delay(20);
+      }
+      controller.abort();
+      await assert.rejects(starting, /canceled|shutting down/);
+      await own.cleanup!(run);
+      for (let waited = 0; !existsSync(path.join(bin.dir, "create-done")); waited += 20) {
+        assert.ok(waited < 30_000, "the engine never finished the creation");
+        await delay(20);
+      }
+      assert.deepEqual(await containersOf(run.execId), [], "no container outlives the canceled run");
+      // A terminal's Ctrl-C signals orun's whole process group: the CLI must be outside it.
+      const ownGroup = (await readFile("/proc/self/stat", "utf8")).split(") ")[1]!.split(" ")[2];
+      assert.notEqual((await readFile(path.join(bin.dir, "pgrp"), "utf8")).trim(), ownGroup, "docker runs in a process group of its own");
+    } finally {
+      const leaked = await containersOf(run.execId).catch(() => []);
+      if (leaked.length) await docker(engine, ["rm", "--force", ...leaked]);
+      await bin.remove();
+    }
+  });
+
   it("rejects use: steps like the local runner", async () => {
     const job = planJob("web@dev.gha", [{ name: "setup", use: "actions/setup-node@v4" }]);
     const run = runContext(workspace.dir, [job]);
