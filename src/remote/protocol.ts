@@ -76,7 +76,17 @@ export interface JobView {
   heartbeatAt: string | null;
   attempts: number;
   logRef: string | null;
+  /** Bytes of the job's stored log (sent by this backend, not by v2's): a follower reads a log only when it grew or restarted. */
+  logBytes?: number;
 }
+
+/**
+ * `GET /v1/runs/:runId/logs/:jobId?offset=N` answers with the log's bytes from N on (none past its end)
+ * and these headers: the log's whole size, and the job's attempt it belongs to (a takeover restarts the
+ * log and changes the attempt). Without `offset` the answer is v2's (the whole log, no such headers).
+ */
+export const LOG_SIZE_HEADER = "X-Orun-Log-Size";
+export const LOG_ATTEMPT_HEADER = "X-Orun-Log-Attempt";
 
 export interface ClaimResponse {
   claimed: boolean;

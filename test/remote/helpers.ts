@@ -3,6 +3,8 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
 import { startBackend, type BackendOptions, type RunningBackend } from "../../src/remote/backend/server.js";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import type { Store } from "../../src/remote/backend/store/types.js";
@@ -127,3 +129,27 @@ export function planOf(edges: Record<string, string[]>, checksum = "abc123def456
 }
 
 export const enc = encodeURIComponent;
+
+/** Runs SQL against a test database directly (not through the store), returning rows; `$N` parameters in both dialects. */
+export async function sql<R>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
+  if (url.startsWith("sqlite:")) {
+    const db = new Database(url.slice("sqlite:".length));
+    try {
+      const stmt = db.prepare(text.replace(/\$\d+/g, "?"));
+      return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as R[];
+    } finally {
+      db.close();
+    }
+  }
+  const u = new URL(url);
+  const schema = u.searchParams.get("schema");
+  u.searchParams.delete("schema");
+  const client = new pg.Client({ connectionString: u.toString(), ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  await client.connect();
+  try {
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    return (await client.query(text, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}

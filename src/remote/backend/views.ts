@@ -43,5 +43,6 @@ export function jobView(namespace: string, runId: string, job: JobRecord): JobVi
     heartbeatAt: job.heartbeatAt,
     attempts: job.attempts,
     logRef: job.logBytes > 0 ? logKey(namespace, runId, job.jobId) : null,
+    logBytes: job.logBytes,
   };
 }

@@ -3,37 +3,11 @@
 // it. Real SQLite files and real PostgreSQL schemas.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import Database from "better-sqlite3";
-import pg from "pg";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../../../src/remote/backend/store/migrations.js";
 import { openStore } from "../../../src/remote/backend/store/index.js";
 import { claimJob, type Clock } from "../../../src/remote/backend/coordinator.js";
 import { repositoryIdFor } from "../../support/oidc-issuer.js";
-
-/** Runs SQL against the test database directly (not through the store), returning rows. */
-async function sql<R>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
-  if (url.startsWith("sqlite:")) {
-    const db = new Database(url.slice("sqlite:".length));
-    try {
-      const stmt = db.prepare(text.replace(/\$\d+/g, "?"));
-      return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as R[];
-    } finally {
-      db.close();
-    }
-  }
-  const u = new URL(url);
-  const schema = u.searchParams.get("schema");
-  u.searchParams.delete("schema");
-  const client = new pg.Client({ connectionString: u.toString(), ...(schema ? { options: `-c search_path=${schema}` } : {}) });
-  await client.connect();
-  try {
-    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    return (await client.query(text, params)).rows as R[];
-  } finally {
-    await client.end();
-  }
-}
 
 const storedSize = async (url: string, ns: string, runId: string, jobId: string) =>
   Number((await sql<{ n: number | string }>(url, "SELECT log_bytes AS n FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [ns, runId, jobId]))[0]?.n);
@@ -122,7 +96,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
           await store.close();
         }
         const applied = await sql<{ version: number }>(old.url, "SELECT version FROM schema_migrations ORDER BY version");
-        assert.deepEqual(applied.map((r) => Number(r.version)), [1, 2, 3, 4, 5]);
+        assert.deepEqual(applied.map((r) => Number(r.version)), [1, 2, 3, 4, 5, 6]);
       } finally {
         await old.cleanup();
       }

@@ -1,8 +1,21 @@
 // Job logs: POST replaces (the v2 behaviour) or, with `?append=true`,
-// appends (`&offset=N` makes a retried append safe); both are capped per job. GET returns the bytes as text/plain.
-import { HttpError, notFound, readBody, sendJson, sendText } from "../http.js";
+// appends (`&offset=N` makes a retried append safe); both are capped per job.
+// GET returns the bytes as text/plain: the whole log (v2), or with `?offset=N`
+// only the bytes from N on, with the log's size and attempt in headers (a
+// follower's poll downloads what the log gained, not the log again).
+import { CORS_HEADERS, HttpError, notFound, readBody, sendJson, sendText } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { logKey } from "../views.js";
+import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "../../protocol.js";
+
+/** `?offset=`: absent → undefined; otherwise a non-negative integer (400 if not). */
+function offsetParam(ctx: RequestContext): number | undefined {
+  const raw = ctx.url.searchParams.get("offset");
+  if (raw === null) return undefined;
+  const offset = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(offset)) throw new HttpError(400, "INVALID_REQUEST", "offset must be a non-negative integer");
+  return offset;
+}
 
 /**
  * With `?runnerId=` (what orun runners send) the job must still be that runner's: a runner whose
@@ -13,9 +26,7 @@ import { logKey } from "../views.js";
 export async function uploadLog(ctx: RequestContext): Promise<void> {
   const { maxLogBytes } = ctx.backend.settings;
   const mode = ctx.url.searchParams.get("append") === "true" ? "append" : "replace";
-  const offsetParam = ctx.url.searchParams.get("offset");
-  const offset = offsetParam === null ? undefined : Number(offsetParam);
-  if (offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new HttpError(400, "INVALID_REQUEST", "offset must be a non-negative integer");
+  const offset = offsetParam(ctx);
   const runnerId = ctx.url.searchParams.get("runnerId") ?? undefined;
   const content = await readBody(ctx.req, maxLogBytes);
   const { namespace } = ctx.caller;
@@ -32,7 +43,25 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
 }
 
 export async function readLog(ctx: RequestContext): Promise<void> {
-  const log = await ctx.backend.store.readLog(ctx.caller.namespace, ctx.params.runId, ctx.params.jobId);
-  if (!log) throw notFound("Log not found");
-  sendText(ctx.res, 200, log);
+  const { namespace } = ctx.caller;
+  const { runId, jobId } = ctx.params;
+  const offset = offsetParam(ctx);
+  if (offset === undefined) {
+    const log = await ctx.backend.store.readLog(namespace, runId, jobId);
+    if (!log) throw notFound("Log not found");
+    sendText(ctx.res, 200, log);
+    return;
+  }
+  // A ranged read answers for any job of the run, logged or not yet (size 0): followers poll before output lands.
+  const range = await ctx.backend.store.readLogFrom(namespace, runId, jobId, offset);
+  if ("notFound" in range) throw notFound(range.notFound === "run" ? "Run not found" : "Job not found");
+  ctx.res.writeHead(200, {
+    ...CORS_HEADERS,
+    "Access-Control-Expose-Headers": `${LOG_SIZE_HEADER}, ${LOG_ATTEMPT_HEADER}`,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": range.content.length,
+    [LOG_SIZE_HEADER]: range.size,
+    [LOG_ATTEMPT_HEADER]: range.attempt,
+  });
+  ctx.res.end(range.content);
 }

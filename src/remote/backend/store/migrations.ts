@@ -97,12 +97,36 @@ const LOG_BYTES_POSTGRES = LOG_BYTES(
   "UPDATE jobs j SET log_bytes = octet_length(l.content) FROM logs l WHERE l.namespace = j.namespace AND l.run_id = j.run_id AND l.job_id = j.job_id",
 );
 
+// Logs as append-only chunks keyed by the byte offset they start at: an append
+// adds (or, while the last chunk is small, extends) one bounded row instead of
+// rewriting the job's whole log, and a read from offset N seeks to the chunk
+// holding N. Each stored log becomes the chunk at offset 0, byte for byte
+// (empty ones too: an empty log still reads as 200 with no bytes).
+const LOG_CHUNKS = (blob: string, offset: string, length: string) => `
+CREATE TABLE log_chunks (
+  namespace   TEXT NOT NULL,
+  run_id      TEXT NOT NULL,
+  job_id      TEXT NOT NULL,
+  byte_offset ${offset} NOT NULL,
+  content     ${blob} NOT NULL,
+  PRIMARY KEY (namespace, run_id, job_id, byte_offset)
+);
+INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) SELECT namespace, run_id, job_id, 0, ${length} FROM logs;
+DROP TABLE logs;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
   { version: 3, name: "jobs by run and status: O(log n) run-status tally", sqlite: JOBS_BY_STATUS, postgres: JOBS_BY_STATUS },
   { version: 4, name: "namespaces: repository ID → latest repository name", sqlite: NAMESPACES, postgres: NAMESPACES },
   { version: 5, name: "jobs.log_bytes: each log's size kept, not measured on every read", sqlite: LOG_BYTES_SQLITE, postgres: LOG_BYTES_POSTGRES },
+  {
+    version: 6,
+    name: "log_chunks: logs appended chunk by chunk and read from an offset, not rewritten whole",
+    sqlite: LOG_CHUNKS("BLOB", "INTEGER", "CAST(content AS BLOB)"),
+    postgres: LOG_CHUNKS("BYTEA", "BIGINT", "content"),
+  },
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;

@@ -9,11 +9,21 @@ import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
+import { appendTarget } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store } from "./types.js";
 
 const CHANNEL = "orun_run_changed";
 /** Serialises migrations of concurrently starting replicas. */
 const MIGRATION_LOCK = 7_242_001;
+
+/**
+ * A job's log chunks from the one holding byte $4 (the last starting at or before it) on, the first
+ * cut at $4: $1 namespace, $2 run, $3 job, $4 offset. Callers add ORDER BY byte_offset.
+ */
+const CHUNKS_FROM = `
+SELECT byte_offset, CASE WHEN byte_offset < $4::bigint THEN substr(content, ($4::bigint - byte_offset + 1)::int) ELSE content END AS content
+FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3
+  AND byte_offset >= coalesce((SELECT max(m.byte_offset) FROM log_chunks m WHERE m.namespace = $1 AND m.run_id = $2 AND m.job_id = $3 AND m.byte_offset <= $4::bigint), 0)`;
 
 export interface PostgresStoreOptions {
   /** Schema to use (created if missing); tests give each test its own. */
@@ -162,7 +172,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           );
         }
         for (const jobId of mutation.clearLogs ?? []) {
-          await c.query("DELETE FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
+          await c.query("DELETE FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
           await c.query("UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
         }
         if (mutation.changedJobs.length > 0) {
@@ -186,7 +196,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async deleteRunsUpdatedBefore(before) {
       return tx(async (c) => {
         const where = "SELECT namespace, run_id FROM runs WHERE updated_at < $1";
-        await c.query(`DELETE FROM logs WHERE (namespace, run_id) IN (${where})`, [before]);
+        await c.query(`DELETE FROM log_chunks WHERE (namespace, run_id) IN (${where})`, [before]);
         await c.query(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`, [before]);
         return (await c.query("DELETE FROM runs WHERE updated_at < $1", [before])).rowCount ?? 0;
       });
@@ -213,20 +223,43 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n) }, content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
-        const merge = options.mode === "append" ? "logs.content || excluded.content" : "excluded.content";
-        await c.query(
-          `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = ${merge}, updated_at = excluded.updated_at`,
-          [namespace, runId, jobId, content, new Date().toISOString()],
-        );
-        await c.query("UPDATE jobs SET log_bytes = $4 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId, bytes]);
+        const key = [namespace, runId, jobId];
+        if (options.mode === "replace") {
+          await c.query("DELETE FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", key);
+          await c.query("INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES ($1, $2, $3, 0, $4)", [...key, content]);
+        } else {
+          const last = (await c.query<{ start: string | null }>("SELECT max(byte_offset) AS start FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", key)).rows[0]?.start;
+          const target = appendTarget(last == null ? undefined : { start: Number(last) }, bytes - content.length, content.length);
+          if (target && "insert" in target) {
+            await c.query("INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES ($1, $2, $3, $4, $5)", [...key, target.insert, content]);
+          } else if (target) {
+            await c.query("UPDATE log_chunks SET content = content || $5 WHERE namespace = $1 AND run_id = $2 AND job_id = $3 AND byte_offset = $4", [...key, target.extend, content]);
+          }
+        }
+        await c.query("UPDATE jobs SET log_bytes = $4 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [...key, bytes]);
         return { bytes };
       });
     },
 
     async readLog(namespace, runId, jobId) {
-      const rows = await query<{ content: Buffer }>("SELECT content FROM logs WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
-      return rows[0]?.content;
+      const rows = await query<{ content: Buffer }>(`${CHUNKS_FROM} ORDER BY byte_offset`, [namespace, runId, jobId, 0]);
+      return rows.length ? Buffer.concat(rows.map((r) => r.content)) : undefined;
+    },
+
+    async readLogFrom(namespace, runId, jobId, offset) {
+      // One statement, one snapshot: the size, the attempt and the bytes agree.
+      const rows = await query<{ attempts: number; log_bytes: string; content: Buffer | null }>(
+        `SELECT j.attempts, j.log_bytes, c.content FROM jobs j
+         LEFT JOIN LATERAL (${CHUNKS_FROM} AND $4::bigint < j.log_bytes) c ON true
+         WHERE j.namespace = $1 AND j.run_id = $2 AND j.job_id = $3 ORDER BY c.byte_offset`,
+        [namespace, runId, jobId, offset],
+      );
+      if (rows.length === 0) {
+        const run = await query("SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2", [namespace, runId]);
+        return { notFound: run.length ? "job" : "run" };
+      }
+      const content = Buffer.concat(rows.flatMap((r) => (r.content ? [r.content] : [])));
+      return { content, size: Number(rows[0].log_bytes), attempt: Number(rows[0].attempts) };
     },
 
     async recordNamespace({ id, slug, lastSeenAt }) {

@@ -10,6 +10,7 @@ import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type 
 import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
+import { appendTarget } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
 export function openSqliteStore(file: string): Store {
@@ -39,7 +40,22 @@ export function openSqliteStore(file: string): Store {
     logTarget: db.prepare<[string, string, string], { status: JobStatus; runner_id: string | null; log_bytes: number }>(
       "SELECT status, runner_id, log_bytes FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?",
     ),
-    clearLog: db.prepare<[string, string, string]>("DELETE FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?"),
+    clearLog: db.prepare<[string, string, string]>("DELETE FROM log_chunks WHERE namespace = ? AND run_id = ? AND job_id = ?"),
+    insertChunk: db.prepare<[string, string, string, number, Buffer]>("INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES (?, ?, ?, ?, ?)"),
+    // `||` yields TEXT in SQLite; the bytes are kept as they are and cast back to BLOB.
+    extendChunk: db.prepare<[Buffer, string, string, string, number]>(
+      "UPDATE log_chunks SET content = CAST(content || ? AS BLOB) WHERE namespace = ? AND run_id = ? AND job_id = ? AND byte_offset = ?",
+    ),
+    tailChunk: db.prepare<[string, string, string], { start: number | null }>("SELECT max(byte_offset) AS start FROM log_chunks WHERE namespace = ? AND run_id = ? AND job_id = ?"),
+    setLogBytes: db.prepare<[number, string, string, string]>("UPDATE jobs SET log_bytes = ? WHERE namespace = ? AND run_id = ? AND job_id = ?"),
+    logState: db.prepare<[string, string, string], { attempts: number; log_bytes: number }>("SELECT attempts, log_bytes FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?"),
+    // From the chunk holding byte @from (the last one starting at or before it) on, the first cut at @from.
+    chunksFrom: db.prepare<{ ns: string; run: string; job: string; from: number }, { content: Buffer }>(
+      `SELECT CASE WHEN byte_offset < @from THEN substr(content, @from - byte_offset + 1) ELSE content END AS content
+       FROM log_chunks WHERE namespace = @ns AND run_id = @run AND job_id = @job
+         AND byte_offset >= coalesce((SELECT max(byte_offset) FROM log_chunks WHERE namespace = @ns AND run_id = @run AND job_id = @job AND byte_offset <= @from), 0)
+       ORDER BY byte_offset`,
+    ),
     clearLogBytes: db.prepare<[string, string, string]>("UPDATE jobs SET log_bytes = 0 WHERE namespace = ? AND run_id = ? AND job_id = ?"),
     tally: db.prepare<{ ns: string; run: string }, { unfinished: number; failed: number }>(TALLY_SQL.replace(/\$1/g, "@ns").replace(/\$2/g, "@run")),
   });
@@ -127,7 +143,7 @@ export function openSqliteStore(file: string): Store {
     async deleteRunsUpdatedBefore(before) {
       return db.transaction(() => {
         const where = "SELECT namespace, run_id FROM runs WHERE updated_at < ?";
-        db.prepare(`DELETE FROM logs WHERE (namespace, run_id) IN (${where})`).run(before);
+        db.prepare(`DELETE FROM log_chunks WHERE (namespace, run_id) IN (${where})`).run(before);
         db.prepare(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`).run(before);
         return db.prepare("DELETE FROM runs WHERE updated_at < ?").run(before).changes;
       }).immediate();
@@ -143,7 +159,6 @@ export function openSqliteStore(file: string): Store {
     },
 
     async writeLog(namespace, runId, jobId, content, options) {
-      // Logs are bytes: SQLite's `||` yields TEXT, so the merged content is cast back to BLOB.
       // The size comes from jobs.log_bytes (kept by every write), never from measuring the log.
       return db.transaction((): LogWriteResult => {
         // Inside the write transaction: no claim (takeover) can land between the ownership check and the write.
@@ -152,26 +167,34 @@ export function openSqliteStore(file: string): Store {
         const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes }, content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
-        const now = new Date().toISOString();
-        if (options.mode === "append") {
-          db.prepare(
-            `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = CAST(logs.content || excluded.content AS BLOB), updated_at = excluded.updated_at`,
-          ).run(namespace, runId, jobId, content, now);
+        if (options.mode === "replace") {
+          s().clearLog.run(namespace, runId, jobId);
+          s().insertChunk.run(namespace, runId, jobId, 0, content);
         } else {
-          db.prepare(
-            `INSERT INTO logs (namespace, run_id, job_id, content, updated_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (namespace, run_id, job_id) DO UPDATE SET content = excluded.content, updated_at = excluded.updated_at`,
-          ).run(namespace, runId, jobId, content, now);
+          const last = s().tailChunk.get(namespace, runId, jobId)?.start;
+          const target = appendTarget(last == null ? undefined : { start: Number(last) }, bytes - content.length, content.length);
+          if (target && "insert" in target) s().insertChunk.run(namespace, runId, jobId, target.insert, content);
+          else if (target) s().extendChunk.run(content, namespace, runId, jobId, target.extend);
         }
-        db.prepare("UPDATE jobs SET log_bytes = ? WHERE namespace = ? AND run_id = ? AND job_id = ?").run(bytes, namespace, runId, jobId);
+        s().setLogBytes.run(bytes, namespace, runId, jobId);
         return { bytes };
       }).immediate();
     },
 
     async readLog(namespace, runId, jobId) {
-      const row = db.prepare<[string, string, string], { content: Buffer }>("SELECT content FROM logs WHERE namespace = ? AND run_id = ? AND job_id = ?").get(namespace, runId, jobId);
-      return row ? Buffer.from(row.content) : undefined;
+      const chunks = s().chunksFrom.all({ ns: namespace, run: runId, job: jobId, from: 0 });
+      return chunks.length ? Buffer.concat(chunks.map((c) => c.content)) : undefined;
+    },
+
+    async readLogFrom(namespace, runId, jobId, offset) {
+      // One read transaction: the size, the attempt and the bytes come from the same snapshot.
+      return db.transaction(() => {
+        const job = s().logState.get(namespace, runId, jobId);
+        if (!job) return { notFound: s().run.get(namespace, runId) ? ("job" as const) : ("run" as const) };
+        const size = Number(job.log_bytes);
+        const chunks = offset < size ? s().chunksFrom.all({ ns: namespace, run: runId, job: jobId, from: offset }) : [];
+        return { content: Buffer.concat(chunks.map((c) => c.content)), size, attempt: Number(job.attempts) };
+      })();
     },
 
     async recordNamespace({ id, slug, lastSeenAt }) {

@@ -6,6 +6,9 @@
 // transaction — that is what keeps claims atomic across processes.
 import { isHeldBy, type JobRecord, type Mutation, type MutationScope, type RunRecord, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
+import type { LogRange } from "./log-chunks.js";
+
+export type { LogRange } from "./log-chunks.js";
 
 export interface NewRun {
   run: RunRecord;
@@ -94,7 +97,14 @@ export interface Store {
    * the write are one step.
    */
   writeLog(namespace: string, runId: string, jobId: string, content: Buffer, options: LogWrite): Promise<LogWriteResult>;
+  /** The whole log; undefined when the job has none (never written, or cleared by a takeover). */
   readLog(namespace: string, runId: string, jobId: string): Promise<Buffer | undefined>;
+  /**
+   * The log's bytes from `offset` on (none when `offset` is at or past its end), with its size and the
+   * job's attempt, all from one snapshot, so a follower can tell a grown log from a restarted one.
+   * A job without a log reads as size 0.
+   */
+  readLogFrom(namespace: string, runId: string, jobId: string, offset: number): Promise<LogRange | { notFound: "run" | "job" }>;
 
   /** Records (or refreshes) the name a namespace was last seen with. */
   recordNamespace(record: NamespaceRecord): Promise<void>;
