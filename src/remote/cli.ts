@@ -2,6 +2,7 @@
 // `status` and `logs` call these when remote state is on (flags, env, or
 // intent `execution.state`), otherwise they return undefined.
 import { randomBytes } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
@@ -11,7 +12,7 @@ import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
 import { isRunFinished, logsText, statusJson, statusText } from "./status-view.js";
-import type { JobView, RunView } from "./protocol.js";
+import type { JobView } from "./protocol.js";
 
 export interface RemoteRunSetup {
   hooks: RemoteHooks;
@@ -101,19 +102,14 @@ export async function remoteLogs(
   if (!reader) return undefined;
   const { client, runId } = reader;
   const wanted = opts.job ? [opts.job, canonicalJobId(opts.job)] : undefined;
-  const read = async (): Promise<{ run: RunView; entries: { job: JobView; log: string }[] }> => {
+  const select = (jobs: JobView[]) => jobs.filter((j) => j.logRef && (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
+  if (!opts.follow) {
     const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
-    const selected = jobs.filter((j) => (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
     const entries: { job: JobView; log: string }[] = [];
-    for (const job of selected) {
-      if (!job.logRef) continue;
+    for (const job of select(jobs)) {
       const log = stepSections(await client.readLog(runId, job.jobId), opts.step);
       if (log.trim()) entries.push({ job, log });
     }
-    return { run, entries };
-  };
-  if (!opts.follow) {
-    const { run, entries } = await read();
     if (entries.length === 0) {
       process.stdout.write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
       return 0;
@@ -122,32 +118,121 @@ export async function remoteLogs(
     return 0;
   }
   // Follow: print what each job's log gains until the run is finished (then one last read).
-  const shown = new Map<string, string>();
+  const followed = new Map<string, FollowedLog>();
+  // Output of several jobs interleaves by whole lines, each stretch under its job's name.
+  let printing: string | undefined;
+  const print = (jobId: string, text: string) => {
+    if (!text) return;
+    process.stdout.write(printing === jobId ? text : `── ${jobId}\n${text}`);
+    printing = jobId;
+  };
   for (;;) {
-    const { run, entries } = await read();
-    for (const { job, log } of entries) {
-      const seen = shown.get(job.jobId);
-      if (seen === undefined) process.stdout.write(`── ${job.jobId}\n`);
-      // A takeover restarts a job's log: one that no longer begins with what was shown is shown from its start.
-      const from = seen !== undefined && log.startsWith(seen) ? seen.length : 0;
-      if (seen !== undefined && from === 0) process.stdout.write(`── ${job.jobId} (its log restarted: another runner took the job over)\n`);
-      if (log.length > from) process.stdout.write(log.slice(from));
-      shown.set(job.jobId, log);
+    // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
+    const run = await client.getRun(runId);
+    for (const job of select(await client.listJobs(runId))) {
+      let log = followed.get(job.jobId);
+      if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step)));
+      const { restarted, text } = await log.poll(client, runId, job);
+      if (restarted && log.shown) {
+        process.stdout.write(`── ${job.jobId} (its log restarted: another runner took the job over)\n`);
+        printing = job.jobId;
+      }
+      print(job.jobId, text);
     }
-    if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
+    if (isRunFinished(run)) {
+      for (const [jobId, log] of followed) print(jobId, log.end());
+      return run.status === "completed" ? 0 : 1;
+    }
     await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
+  }
+}
+
+/**
+ * What `orun logs --remote-state --follow` has read of one job's log. Each poll reads only the bytes
+ * past those already read (`?offset=`), and none when the job listing says the log has not changed.
+ * A takeover restarts the log under a new attempt: it is then read again from its start. (From a
+ * backend that does not tell the attempt, a log shorter than what was read is taken as restarted.)
+ * Text is handed out by whole lines (a line still being written, or a character split between two
+ * appends, waits for the rest).
+ */
+class FollowedLog {
+  /** Bytes read so far (the next read's offset), and the attempt they belong to. */
+  private offset = 0;
+  private attempt: number | undefined;
+  /** Some of this log was handed out. */
+  shown = false;
+  private decoder = new StringDecoder("utf8");
+  private partial = "";
+  private filter: StepFilter | undefined;
+
+  constructor(private readonly step: string | undefined) {
+    this.filter = step ? new StepFilter(step) : undefined;
+  }
+
+  async poll(client: BackendClient, runId: string, job: JobView): Promise<{ restarted: boolean; text: string }> {
+    const unchanged = job.logBytes !== undefined && job.attempts === this.attempt && job.logBytes <= this.offset;
+    if (this.attempt !== undefined && unchanged) return { restarted: false, text: "" };
+    let slice = await client.readLogFrom(runId, job.jobId, this.offset);
+    const restarted = slice.attempt !== undefined && this.attempt !== undefined ? slice.attempt !== this.attempt : slice.size < this.offset;
+    if (restarted) {
+      if (this.offset > 0) slice = await client.readLogFrom(runId, job.jobId, 0);
+      this.offset = 0;
+      this.decoder = new StringDecoder("utf8");
+      this.partial = "";
+      this.filter = this.step ? new StepFilter(this.step) : undefined;
+    }
+    this.offset += slice.content.length;
+    this.attempt = slice.attempt;
+    const text = this.partial + this.decoder.write(slice.content);
+    const cut = text.lastIndexOf("\n") + 1;
+    this.partial = text.slice(cut);
+    return { restarted, text: this.hand(text.slice(0, cut)) };
+  }
+
+  /** What was held back, at the end: a last line without a newline. */
+  end(): string {
+    const rest = this.partial + this.decoder.end();
+    this.partial = "";
+    return this.hand(this.filter ? this.filter.push(rest) + this.filter.flush() : rest, false);
+  }
+
+  private hand(text: string, filter = true): string {
+    const out = filter && this.filter ? this.filter.push(text) : text;
+    if (out) this.shown = true;
+    return out;
   }
 }
 
 /** The sections of a remote job log for one step (by key, or part of it), or the whole log. */
 export function stepSections(log: string, step: string | undefined): string {
   if (!step) return log;
-  const out: string[] = [];
-  let keep = false;
-  for (const line of log.split(/(?<=\n)/)) {
-    const header = /^=== (.+) ===\n?$/.exec(line);
-    if (header) keep = header[1] === step || header[1]!.includes(step);
-    if (keep) out.push(line);
+  const filter = new StepFilter(step);
+  return filter.push(log) + filter.flush();
+}
+
+/** One step's sections (`=== <step> ===` and what follows) of a log fed piece by piece: only whole lines are judged. */
+class StepFilter {
+  private partial = "";
+  private keep = false;
+
+  constructor(private readonly step: string) {}
+
+  push(text: string): string {
+    const lines = (this.partial + text).split(/(?<=\n)/);
+    this.partial = lines[lines.length - 1]!.endsWith("\n") ? "" : lines.pop()!;
+    return lines.filter((line) => this.take(line)).join("");
   }
-  return out.join("");
+
+  /** The last line, which has no newline. */
+  flush(): string {
+    const rest = this.partial;
+    this.partial = "";
+    return rest && this.take(rest) ? rest : "";
+  }
+
+  private take(line: string): boolean {
+    const header = /^=== (.+) ===\n?$/.exec(line);
+    if (header) this.keep = header[1] === this.step || header[1]!.includes(this.step);
+    return this.keep;
+  }
 }

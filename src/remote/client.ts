@@ -15,6 +15,7 @@ import type {
   RunView,
   RunnableResponse,
 } from "./protocol.js";
+import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "./protocol.js";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
 import { VERSION } from "../version.js";
@@ -28,6 +29,15 @@ export class BackendError extends OrunError {
   ) {
     super(`${message} (${code})`, { hint });
   }
+}
+
+/** A ranged log read (BackendClient.readLogFrom). */
+export interface LogSlice {
+  content: Buffer;
+  /** The log's whole size in bytes. */
+  size: number;
+  /** The job's attempt the log belongs to; undefined from a backend that does not say (v2). */
+  attempt?: number;
 }
 
 /** Attempts at a token that fails transiently (GitHub's token endpoint having a bad moment) before giving up. */
@@ -120,6 +130,21 @@ export class BackendClient {
   async readLog(runId: string, jobId: string): Promise<string> {
     const res = await this.request(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { accept: [404] });
     return res.status === 404 ? "" : await res.text();
+  }
+
+  /**
+   * The log's bytes from `offset` on, its whole size and (from this backend) the attempt it belongs to.
+   * A backend that ignores `offset` (v2) sends the whole log: it is cut here, and `attempt` is undefined.
+   * A missing log (or job) reads as empty.
+   */
+  async readLogFrom(runId: string, jobId: string, offset: number): Promise<LogSlice> {
+    const res = await this.request(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { query: { offset }, accept: [404] });
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.status === 404) return { content: Buffer.alloc(0), size: 0 };
+    const size = res.headers.get(LOG_SIZE_HEADER);
+    if (size === null) return { content: body.subarray(Math.min(offset, body.length)), size: body.length };
+    const attempt = res.headers.get(LOG_ATTEMPT_HEADER);
+    return { content: body, size: Number(size), attempt: attempt === null ? undefined : Number(attempt) };
   }
 
   private async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
