@@ -115,10 +115,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         });
       }
     }
+    // Read before anything is written: corrupt metadata refuses the run with the record untouched.
+    const previous = await store.readMetadata(execId);
     const retried = prepareResume(state, selection, options);
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
     if (retried || !existsSync(store.stateFile(execId))) writer.schedule();
-    const previous = await store.readMetadata(execId);
     const meta: RunMetadata = {
       execId,
       planId,

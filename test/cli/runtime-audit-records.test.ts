@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, readlink } from "node:fs/promises";
+import { readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
@@ -47,4 +47,19 @@ test("a refused --job (dependencies not completed) leaves the record exactly as 
   assert.equal(existsSync(record(dir, "fresh", "metadata.json")), false, "no metadata for a run that never started");
   const list = await runOrun(["status", "--all"], { cwd: dir });
   assert.doesNotMatch(list.stdout, /fresh/);
+});
+
+test("corrupt metadata.json refuses the resume by name and leaves state.json untouched (a crashed job stays recorded running)", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a" }] }]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "meta"], { cwd: dir });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  // What a crash mid-job leaves in state.json (resume turns it back to pending), and a torn metadata file.
+  const stateText = (await readFile(record(dir, "meta", "state.json"), "utf8")).replace('"completed"', '"running"');
+  await writeFile(record(dir, "meta", "state.json"), stateText);
+  await writeFile(record(dir, "meta", "metadata.json"), '{"execId": "meta", "status": ');
+  const refused = await runOrun(["run", "plan.json", "--exec-id", "meta"], { cwd: dir });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /metadata\.json.*corrupt execution metadata/);
+  assert.equal(await readFile(record(dir, "meta", "state.json"), "utf8"), stateText);
+  assert.equal(await readFile(record(dir, "meta", "metadata.json"), "utf8"), '{"execId": "meta", "status": ');
 });
