@@ -63,3 +63,15 @@ test("corrupt metadata.json refuses the resume by name and leaves state.json unt
   assert.equal(await readFile(record(dir, "meta", "state.json"), "utf8"), stateText);
   assert.equal(await readFile(record(dir, "meta", "metadata.json"), "utf8"), '{"execId": "meta", "status": ');
 });
+
+test("--workdir that is not a directory is a usage error naming the flag, before any record is made", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a" }] }]);
+  for (const [workdir, why] of [["missing", /--workdir .*missing: no such directory/], ["plan.json", /--workdir .*plan\.json: not a directory/]] as const) {
+    const refused = await runOrun(["run", "plan.json", "--workdir", workdir], { cwd: dir });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, why);
+  }
+  assert.equal(existsSync(path.join(dir, ".orun/executions")), false, "no execution recorded");
+  const ok = await runOrun(["run", "plan.json", "--workdir", "."], { cwd: dir });
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+});

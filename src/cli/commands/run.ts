@@ -217,6 +217,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 
   const runner = resolveRunner({ gha: opts.gha, runner: opts.runner }, env, resolved.plan);
+  const workdirOverride = opts.workdir ? await existingDirectory(path.resolve(cwd, opts.workdir), "--workdir") : undefined;
 
   // Workspace: intent root, else the plan's recorded workDir, else cwd. Under
   // github-actions with no --workdir and no intent root, GITHUB_WORKSPACE.
@@ -292,7 +293,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       plan: resolved.plan,
       storeDir: resolved.storeDir,
       workspaceDir,
-      workdirOverride: opts.workdir ? path.resolve(cwd, opts.workdir) : undefined,
+      workdirOverride,
       runner,
       runnerOptions: opts.runnerOptions,
       concurrency: opts.concurrency,
@@ -314,6 +315,15 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     renderer.close();
     for (const signal of signals) process.off(signal, onSignal);
   }
+}
+
+/** A flag naming a directory every job runs in: refused up front (before a record is made) unless it is one. */
+async function existingDirectory(dir: string, flag: string): Promise<string> {
+  const { stat } = await import("node:fs/promises");
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new OrunError(`${flag} ${dir}: no such directory`);
+  if (!info.isDirectory()) throw new OrunError(`${flag} ${dir}: not a directory`);
+  return dir;
 }
 
 async function intentRootOf(intent: string | undefined): Promise<string | undefined> {
