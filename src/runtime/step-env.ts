@@ -1,6 +1,8 @@
 // The environment orun declares for a step (runners add the host env
-// underneath when they want it): ORUN_* runtime variables, then job env,
-// then step env — later wins, so a plan may override an injected value.
+// underneath when they want it), later wins (spec 20 §5): the run's ORUN_*
+// variables, job env, the job's identity (ORUN_JOB_*, ORUN_COMPONENT,
+// ORUN_ENVIRONMENT: an environment- or job-wide env block cannot mislabel
+// jobs), then step env — a step may still override any of them.
 import type { PlanJob, PlanStep } from "../model/plan.js";
 import { RUNNER_CONTEXT, type RunnerName } from "../runners/runner.js";
 
@@ -20,13 +22,13 @@ export function stepEnv(ids: RuntimeIds, job: PlanJob, step: PlanStep): Record<s
     ORUN_RUNNER: ids.runner,
     ORUN_PLAN_ID: ids.planId,
     ORUN_EXEC_ID: execId,
-    ORUN_JOB_ID: job.id,
-    ORUN_JOB_RUN_ID: `${ids.planId}:${execId}:${job.id}`,
-    ORUN_COMPONENT: job.component,
-    ORUN_ENVIRONMENT: job.environment,
   };
-  if (job.uid) env.ORUN_JOB_UID = job.uid;
   for (const [key, value] of Object.entries(job.env ?? {})) env[key] = stringify(value);
+  env.ORUN_JOB_ID = job.id;
+  env.ORUN_JOB_RUN_ID = `${ids.planId}:${execId}:${job.id}`;
+  env.ORUN_COMPONENT = job.component;
+  env.ORUN_ENVIRONMENT = job.environment;
+  if (job.uid) env.ORUN_JOB_UID = job.uid;
   for (const [key, value] of Object.entries(step.env ?? {})) env[key] = stringify(value);
   return env;
 }
