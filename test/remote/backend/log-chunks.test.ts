@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../../../src/remote/backend/store/migrations.js";
-import { CHUNK_EXTEND_LIMIT } from "../../../src/remote/backend/store/log-chunks.js";
+import { CHUNK_EXTEND_LIMIT, CHUNK_MAX, planAppend } from "../../../src/remote/backend/store/log-chunks.js";
 import { openStore } from "../../../src/remote/backend/store/index.js";
 import type { LogWrite } from "../../../src/remote/backend/store/types.js";
 import { claimJob, type Clock } from "../../../src/remote/backend/coordinator.js";
@@ -24,6 +24,30 @@ interface ChunkRow {
   start: number;
   length: number;
 }
+
+describe("where an append's bytes go (planAppend)", () => {
+  const bytes = (n: number) => Buffer.alloc(n, 0x61);
+  const shape = (writes: ReturnType<typeof planAppend>) => writes.map((w) => [w.op, w.start, w.content.length]);
+
+  it("extends a small last chunk, starts a new one past the limit, and splits a large append into bounded chunks", () => {
+    assert.deepEqual(shape(planAppend({ start: 100 }, 150, bytes(10))), [["extend", 100, 10]]);
+    assert.deepEqual(shape(planAppend({ start: 100 }, 100 + CHUNK_EXTEND_LIMIT, bytes(1))), [["insert", 100 + CHUNK_EXTEND_LIMIT, 1]]);
+    assert.deepEqual(shape(planAppend(undefined, 0, bytes(2 * CHUNK_MAX + 1))), [
+      ["insert", 0, CHUNK_MAX],
+      ["insert", CHUNK_MAX, CHUNK_MAX],
+      ["insert", 2 * CHUNK_MAX, 1],
+    ]);
+  });
+
+  it("fills an empty last chunk first (no second chunk at its offset); an empty append writes nothing unless the log has no chunk", () => {
+    assert.deepEqual(shape(planAppend({ start: 7 }, 7, bytes(CHUNK_MAX + 5))), [
+      ["extend", 7, CHUNK_MAX],
+      ["insert", 7 + CHUNK_MAX, 5],
+    ]);
+    assert.deepEqual(shape(planAppend({ start: 7 }, 9, bytes(0))), []);
+    assert.deepEqual(shape(planAppend(undefined, 0, bytes(0))), [["insert", 0, 0]]);
+  });
+});
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`chunked job logs on ${kind}`, () => {
@@ -75,6 +99,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         Buffer.from("héllo ✓ wörld 🚀\n"),
         ...Array.from({ length: 200 }, (_, i) => Buffer.from(`line ${i} ${"x".repeat(i % 97)}\n`)), // a line at a time: extends small chunks
         randomBytes(3 * CHUNK_EXTEND_LIMIT),
+        randomBytes(2 * CHUNK_MAX + 123), // split into chunks of at most CHUNK_MAX
         Buffer.alloc(0),
         HOSTILE,
       ];
@@ -102,7 +127,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       let end = 0;
       for (const row of rows) {
         assert.equal(row.start, end, "chunks are contiguous");
-        assert.ok(row.length > 0 && row.length <= 3 * CHUNK_EXTEND_LIMIT, `chunk at ${row.start} is bounded: ${row.length}`);
+        assert.ok(row.length > 0 && row.length <= CHUNK_MAX, `chunk at ${row.start} is bounded: ${row.length}`);
         end += row.length;
       }
       assert.equal(end, expected.length);

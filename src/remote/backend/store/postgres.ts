@@ -9,7 +9,7 @@ import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
-import { appendTarget } from "./log-chunks.js";
+import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store } from "./types.js";
 
 const CHANNEL = "orun_run_changed";
@@ -224,17 +224,19 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         if (!plan.write) return plan.result;
         const { bytes } = plan;
         const key = [namespace, runId, jobId];
-        if (options.mode === "replace") {
-          await c.query("DELETE FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", key);
-          await c.query("INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES ($1, $2, $3, 0, $4)", [...key, content]);
-        } else {
-          const last = (await c.query<{ start: string | null }>("SELECT max(byte_offset) AS start FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", key)).rows[0]?.start;
-          const target = appendTarget(last == null ? undefined : { start: Number(last) }, bytes - content.length, content.length);
-          if (target && "insert" in target) {
-            await c.query("INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES ($1, $2, $3, $4, $5)", [...key, target.insert, content]);
-          } else if (target) {
-            await c.query("UPDATE log_chunks SET content = content || $5 WHERE namespace = $1 AND run_id = $2 AND job_id = $3 AND byte_offset = $4", [...key, target.extend, content]);
-          }
+        let last: string | null = null;
+        if (options.mode === "replace") await c.query("DELETE FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", key);
+        else last = (await c.query<{ start: string | null }>("SELECT max(byte_offset) AS start FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", key)).rows[0]?.start ?? null;
+        const writes = planAppend(last === null ? undefined : { start: Number(last) }, bytes - content.length, content);
+        for (const w of writes.filter((x) => x.op === "extend")) {
+          await c.query("UPDATE log_chunks SET content = content || $5 WHERE namespace = $1 AND run_id = $2 AND job_id = $3 AND byte_offset = $4", [...key, w.start, w.content]);
+        }
+        const inserts = writes.filter((x) => x.op === "insert");
+        if (inserts.length > 0) {
+          await c.query(
+            "INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) SELECT $1, $2, $3, o, c FROM unnest($4::bigint[], $5::bytea[]) AS t(o, c)",
+            [...key, inserts.map((w) => w.start), inserts.map((w) => w.content)],
+          );
         }
         await c.query("UPDATE jobs SET log_bytes = $4 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [...key, bytes]);
         return { bytes };

@@ -10,7 +10,7 @@ import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type 
 import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
-import { appendTarget } from "./log-chunks.js";
+import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
 export function openSqliteStore(file: string): Store {
@@ -167,14 +167,11 @@ export function openSqliteStore(file: string): Store {
         const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes }, content.length, options);
         if (!plan.write) return plan.result;
         const { bytes } = plan;
-        if (options.mode === "replace") {
-          s().clearLog.run(namespace, runId, jobId);
-          s().insertChunk.run(namespace, runId, jobId, 0, content);
-        } else {
-          const last = s().tailChunk.get(namespace, runId, jobId)?.start;
-          const target = appendTarget(last == null ? undefined : { start: Number(last) }, bytes - content.length, content.length);
-          if (target && "insert" in target) s().insertChunk.run(namespace, runId, jobId, target.insert, content);
-          else if (target) s().extendChunk.run(content, namespace, runId, jobId, target.extend);
+        if (options.mode === "replace") s().clearLog.run(namespace, runId, jobId);
+        const last = options.mode === "append" ? s().tailChunk.get(namespace, runId, jobId)?.start : null;
+        for (const w of planAppend(last == null ? undefined : { start: Number(last) }, bytes - content.length, content)) {
+          if (w.op === "insert") s().insertChunk.run(namespace, runId, jobId, w.start, w.content);
+          else s().extendChunk.run(w.content, namespace, runId, jobId, w.start);
         }
         s().setLogBytes.run(bytes, namespace, runId, jobId);
         return { bytes };
