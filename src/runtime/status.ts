@@ -67,7 +67,8 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     ...(count("interrupted") ? [`${p.yellow("!")} ${count("interrupted")} interrupted`] : []),
     ...(count("skipped") ? [`○ ${count("skipped")} skipped`] : []),
     ...(count("blocked") ? [`${p.yellow("⊘")} ${count("blocked")} blocked`] : []),
-    ...(count("pending") ? [`○ ${count("pending")} pending`] : []),
+    // A pending job is one this execution has still to run: it waits on a dependency outside the last run.
+    ...(count("pending") ? [`○ ${count("pending")} waiting`] : []),
   ];
   lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
   const done = count("completed") + count("failed") + count("skipped") + count("blocked");
@@ -102,7 +103,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
     const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === "running" ? now : NaN;
     const took = Number.isFinite(started) && Number.isFinite(ended) ? `  ${p.dim(formatDuration(ended - started))}` : "";
-    const detail = job.status === "failed" ? `  ${job.lastError ?? ""}` : job.reason ? `  ${job.status} · ${job.reason}` : "";
+    const detail = job.status === "failed" ? `  ${job.lastError ?? ""}` : job.reason ? `  ${job.status === "pending" ? "waiting" : job.status} · ${job.reason}` : "";
     // Done = no longer to run: a step skipped by its `if:` or failed with onFailure: continue counts too.
     const stepsDone = Object.values(job.steps).filter((s) => s !== "pending" && s !== "running").length;
     const progress = job.status === "running" ? `  [${stepsDone}/${Object.keys(job.steps).length}]` : "";

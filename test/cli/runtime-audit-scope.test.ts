@@ -68,3 +68,17 @@ test("jobs whose dependencies are outside the run (component/env scope) wait: th
   assert.equal(failed.code, 1);
   assert.match(failed.stdout, /1 succeeded · 1 failed · 1 waiting/);
 });
+
+test("orun status of a run with waiting jobs says waiting, with the reason", async (t) => {
+  const dir = await setup(t, [
+    { id: "api@dev.build", steps: [{ run: "true" }] },
+    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "web@dev.build", steps: [{ run: "true" }] },
+  ]);
+  const run = await runOrun(["run", "plan.json", "--exec-id", "w", "--component", "api"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const status = await runOrun(["status", "--exec-id", "w"], { cwd: dir });
+  assert.match(status.stdout, /State: completed/);
+  assert.match(status.stdout, /○ 1 waiting/);
+  assert.match(status.stdout, /○ build {2}waiting · dependency web@dev\.build is not part of this run/);
+});
