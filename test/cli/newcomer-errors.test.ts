@@ -41,6 +41,22 @@ describe("orun plan -o and the plan store", () => {
     assert.doesNotMatch(result.stderr, /\.tmp|EEXIST|ENOTDIR/);
     assert.equal(await readFile(path.join(dir, ".orun/plans"), "utf8"), "not a directory\n");
   });
+
+  test("when .orun itself is a file, the lock file warning and the error both say why in words", async () => {
+    const dir = await exampleCopy();
+    await writeFile(path.join(dir, ".orun"), "a file\n");
+    const result = await runOrun(["plan"], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(
+      result.stderr,
+      "⚠ warning: cannot write the composition lock file .orun/compositions.lock.yaml: a part of the path is a file, not a directory\n" +
+        "✕ cannot write the plan to .orun/plans: a part of the path is not a directory\n",
+    );
+    const lock = await runOrun(["compositions", "lock"], { cwd: dir });
+    assert.equal(lock.code, 1, lock.stdout);
+    assert.equal(lock.stderr, "✕ cannot write the composition lock file to .orun/compositions.lock.yaml: a part of the path is a file, not a directory\n");
+    assert.equal(await readFile(path.join(dir, ".orun"), "utf8"), "a file\n");
+  });
 });
 
 describe("orun get jobs --plan", () => {

@@ -53,7 +53,7 @@ async function writeLock(workspace: LoadedWorkspace): Promise<string | undefined
     const { writeCompositionLock } = await import("../../planner/load/index.js");
     return await writeCompositionLock(workspace);
   } catch (err) {
-    warn(`failed to write composition lock file: ${errorMessage(err)}`);
+    warn(`cannot write the composition lock file ${shown(path.join(workspace.rootDir, ".orun", "compositions.lock.yaml"))}: ${fsReason(err)}`);
     return undefined;
   }
 }
