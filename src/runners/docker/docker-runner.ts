@@ -38,6 +38,8 @@ export class DockerRunner implements Runner {
   private engineInfo?: Promise<EngineInfo>;
   /** One pull (or presence check) per image per run, shared by concurrent jobs. */
   private readonly images = new Map<string, Promise<void>>();
+  /** Stops shared pulls; only cleanup() aborts it, since no one job's cancellation may stop another's image. */
+  private readonly pulls = new AbortController();
   /** The job's container, or its creation in flight. */
   private readonly containers = new Map<JobContext, Promise<JobContainer>>();
   /** Containers being created or alive (name → host scripts dir), so cleanup() finds every one. */
@@ -160,6 +162,7 @@ export class DockerRunner implements Runner {
 
   async cleanup(): Promise<void> {
     this.closing = true;
+    this.pulls.abort();
     await this.settled();
     const names = new Set(this.live.keys());
     // Containers whose creation was in flight when the run was interrupted.
@@ -174,15 +177,16 @@ export class DockerRunner implements Runner {
     return this.engineInfo;
   }
 
+  /** The job's image, ready; a canceled job stops waiting, the pull goes on for the others. */
   private ensureImage(image: string, signal: AbortSignal): Promise<void> {
     let ready = this.images.get(image);
     if (!ready) {
-      ready = this.provideImage(image, signal);
+      ready = this.provideImage(image, this.pulls.signal);
       this.images.set(image, ready);
       // A failed or canceled pull may be retried by a later job.
       ready.catch(() => this.images.delete(image));
     }
-    return ready;
+    return unlessAborted(ready, signal);
   }
 
   private async provideImage(image: string, signal: AbortSignal): Promise<void> {
@@ -284,6 +288,15 @@ export class DockerRunner implements Runner {
     this.live.delete(name);
     if (scriptsDir) rmSync(scriptsDir, { recursive: true, force: true });
   }
+}
+
+function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new OrunError("docker runner: canceled"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function failure(error: string): StepResult {

@@ -401,6 +401,43 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     }
   });
 
+  it("does not let one job's cancellation stop an image pull another job is waiting for", async () => {
+    // Regression: the pull shared by the jobs of a run took the first job's signal, so a job handed
+    // to another runner (remote state) or canceled mid-pull failed every job waiting on that image.
+    const bin = await tempWorkspace("orun-docker-bin-");
+    try {
+      const real = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8", env: engine.env }).stdout.trim();
+      // A pull that takes a moment and then finds the (local) image up to date.
+      await writeFile(
+        path.join(bin.dir, "docker"),
+        ["#!/bin/sh", 'if [ "$1" = pull ]; then touch "$MARKS/pull-started"; sleep 1; exit 0; fi', 'exec "$REAL_DOCKER" "$@"', ""].join("\n"),
+        { mode: 0o755 },
+      );
+      const hostEnv = { ...engine.env, PATH: `${bin.dir}:${engine.env.PATH ?? ""}`, REAL_DOCKER: real, MARKS: bin.dir };
+      const own = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "always" }, hostEnv);
+      const a = planJob("web@dev.pull-a", [{ run: "true" }]);
+      const b = planJob("web@dev.pull-b", [{ run: "echo b ran" }]);
+      const run = runContext(workspace.dir, [a, b]);
+      const handedOn = new AbortController();
+      const startA = own.startJob!(jobContext(run, a, handedOn.signal));
+      const jobB = jobContext(run, b);
+      const resultB = runJob(own, jobB);
+      for (let waited = 0; !existsSync(path.join(bin.dir, "pull-started")); waited += 20) {
+        assert.ok(waited < 30_000, "the pull never started");
+        await delay(20);
+      }
+      handedOn.abort();
+      await assert.rejects(startA, /canceled/, "the canceled job stops waiting at once");
+      const [stepB] = await resultB;
+      assert.equal(stepB?.error, undefined, stepB?.output);
+      assert.equal(stepB?.output.trim(), "b ran");
+      await own.cleanup!(run);
+      assert.deepEqual(await containersOf(run.execId), []);
+    } finally {
+      await bin.remove();
+    }
+  });
+
   it("rejects use: steps like the local runner", async () => {
     const job = planJob("web@dev.gha", [{ name: "setup", use: "actions/setup-node@v4" }]);
     const run = runContext(workspace.dir, [job]);
