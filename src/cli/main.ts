@@ -7,6 +7,20 @@ import { registerRunCommands } from "./commands/run.js";
 import { registerBackendCommands } from "./commands/backend.js";
 import { VERSION } from "../version.js";
 
+/** `orun --help`: the global flags (hoisted by hoistGlobalFlags, so not commander options) and a first session. */
+const GLOBAL_HELP = `
+Global options (also accepted before the command):
+  -i, --intent <file>      intent file (default: intent.yaml found walking up from the working directory)
+  -c, --config-dir <path>  legacy composition registry (env ORUN_CONFIG_DIR)
+  --all                    do not scope to the component folder you are in
+
+Examples (in a folder with an intent.yaml, e.g. examples/platform):
+  orun plan -v dag         compile .orun/plans/<id>.json and show the job DAG
+  orun run --dry-run       preview job order, working directories, runner and step phases
+  orun run                 compile a fresh plan and run it with the local runner
+  orun status              the latest run's jobs; orun logs prints their output
+`;
+
 export function buildProgram(): Command {
   const program = new Command("orun")
     .description("Compile declarative intent into a checksummed plan DAG and run it")
@@ -14,7 +28,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     // Spec 20 §1: every error is `✕ <message>` on stderr with exit code 1, usage errors included.
     .configureOutput({ outputError: (text, write) => write(`✕ ${text.replace(/^error: /, "")}`) })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText("after", GLOBAL_HELP);
   registerPlanCommands(program);
   registerRunCommands(program);
   registerBackendCommands(program);
