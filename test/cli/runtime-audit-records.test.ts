@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, readlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
@@ -74,4 +74,14 @@ test("--workdir that is not a directory is a usage error naming the flag, before
   assert.equal(existsSync(path.join(dir, ".orun/executions")), false, "no execution recorded");
   const ok = await runOrun(["run", "plan.json", "--workdir", "."], { cwd: dir });
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+});
+
+test("a legacy .orun-state.json that cannot be read (a directory) is named in the error, and nothing is migrated or run", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a > ran" }] }]);
+  await mkdir(path.join(dir, ".orun-state.json"));
+  const refused = await runOrun(["run", "plan.json"], { cwd: dir });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /\.orun-state\.json: cannot read the legacy state file to migrate it: EISDIR/);
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+  assert.equal(existsSync(path.join(dir, ".orun/executions")), false);
 });

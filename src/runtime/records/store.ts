@@ -209,7 +209,12 @@ export class ExecutionStore {
   async migrateLegacy(now = new Date()): Promise<string | undefined> {
     const legacy = path.join(this.rootDir, ".orun-state.json");
     if (!(await exists(legacy))) return undefined;
-    const text = await readFile(legacy, "utf8");
+    const text = await readFile(legacy, "utf8").catch((err: unknown) => {
+      throw new OrunError(`cannot read the legacy state file to migrate it: ${errorMessage(err)}`, {
+        location: { file: legacy },
+        hint: "move it aside to run without migrating it",
+      });
+    });
     const state = parseState(text, legacy);
     const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
     let execId = `migrated-${stamp}`;
