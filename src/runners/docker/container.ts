@@ -84,13 +84,14 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
 /**
  * Variables that steer the docker CLI process on the host — the CLI itself
  * (DOCKER_*, BUILDX_*, config dirs), its Go runtime (GODEBUG, GOMAXPROCS…),
- * TLS roots, proxies, resolver, time zone, temp dir, and the dynamic loader
- * and libc of a dynamically linked CLI (LD_PRELOAD, GLIBC_TUNABLES…). A
- * step's value for them goes inline, so it reaches only the container.
+ * TLS roots, proxies, resolver, ssh agent (ssh:// hosts), time zone, temp
+ * dir, and the dynamic loader and libc of a dynamically linked CLI
+ * (LD_PRELOAD, GLIBC_TUNABLES…). A step's value for them goes inline, so it
+ * reaches only the container.
  */
 const CLI_SENSITIVE = new RegExp(
   "^(?:DOCKER_|BUILDX_|BUILDKIT_|NOTARY_|XDG_|LD_|MALLOC_|SSL_CERT_|GO(?:DEBUG|GC|MAXPROCS|MEMLIMIT|TRACEBACK|RACE|COVERDIR)$" +
-    "|(?:PATH|HOME|TMPDIR|TZ|ZONEINFO|GLIBC_TUNABLES|GCONV_PATH|LOCPATH|NLSPATH|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|REQUEST_METHOD)$" +
+    "|(?:PATH|HOME|TMPDIR|TZ|ZONEINFO|GLIBC_TUNABLES|GCONV_PATH|LOCPATH|NLSPATH|HOSTALIASES|LOCALDOMAIN|RES_OPTIONS|REQUEST_METHOD|SSH_AUTH_SOCK)$" +
     "|(?:HTTPS?|NO|ALL)_PROXY$)",
   "i",
 );

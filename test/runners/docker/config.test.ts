@@ -132,7 +132,7 @@ describe("docker container pieces", () => {
   });
 
   it("gives variables that steer the host's docker CLI, its Go runtime or its loader inline, never through the CLI's environment", () => {
-    const steering = ["GODEBUG", "GOMAXPROCS", "GOGC", "GOTRACEBACK", "SSL_CERT_FILE", "SSL_CERT_DIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "GLIBC_TUNABLES", "TMPDIR", "TZ", "ZONEINFO", "ALL_PROXY", "http_proxy", "BUILDX_CONFIG", "XDG_CONFIG_HOME"];
+    const steering = ["GODEBUG", "GOMAXPROCS", "GOGC", "GOTRACEBACK", "SSL_CERT_FILE", "SSL_CERT_DIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "GLIBC_TUNABLES", "TMPDIR", "TZ", "ZONEINFO", "ALL_PROXY", "http_proxy", "BUILDX_CONFIG", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
     const env = Object.fromEntries(steering.map((key) => [key, `step-${key}`]));
     const exec = stepExec({ container: "c", workdir: "/workspace", env: { ...env, GOOGLE_PROJECT: "p" }, hostEnv: { TZ: "UTC" }, command: ["true"] });
     for (const key of steering) {
