@@ -132,8 +132,9 @@ export async function remoteLogs(
     for (const job of select(await client.listJobs(runId))) {
       let log = followed.get(job.jobId);
       if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step)));
+      const shown = log.shown;
       const { restarted, text } = await log.poll(client, runId, job);
-      if (restarted && log.shown) {
+      if (restarted && shown) {
         process.stdout.write(`── ${job.jobId} (its log restarted: another runner took the job over)\n`);
         printing = job.jobId;
       }

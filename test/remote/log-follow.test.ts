@@ -106,7 +106,7 @@ describe("orun logs --remote-state --follow", () => {
       cwd: dir,
       env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: proxy.url, ORUN_EXEC_ID: runId, GITHUB_ACTIONS: "", ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "" },
     });
-    const readOf = (job: string) => proxy.exchanges.some((e) => e.url.includes(`/logs/${enc(job)}?`));
+    const readOf = (job: string) => proxy.exchanges.some((e) => new URL(e.url, proxy.url).pathname.endsWith(`/logs/${enc(job)}`));
     await until(() => follower.output().includes("first-piece") && readOf("b@dev.build"), "the follower shows a's log and reads b's", follower);
     assert.doesNotMatch(follower.output(), /rocket/, "a line still being written waits for its end");
     await write("b@dev.build", "r1", rocket.subarray(9));
@@ -151,6 +151,30 @@ describe("orun logs --remote-state --follow", () => {
     const logged = firstAttempt + rocket.length + Buffer.byteLength("=== s1 ===\nretry-output\n");
     // Each byte once; the restart may read the new attempt's log twice (once at the old offset, then from 0).
     assert.ok(downloaded >= logged && downloaded <= logged + Buffer.byteLength("=== s1 ===\nretry-output\n"), `downloaded ${downloaded} bytes for ${logged} logged`);
+  });
+
+  it("--step follows one step's sections across appends, and prints a last line without a newline when the run ends", async () => {
+    const runId = "follow-step";
+    const call = (method: string, p: string, body?: unknown) => api(backend.url, token, method, p, body);
+    assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.build": [] }), runId })).status, 201);
+    assert.equal((await call("POST", `/v1/runs/${runId}/jobs/a%40dev.build/claim`, { runnerId: "r1" })).body.claimed, true);
+    let offset = 0;
+    const write = async (text: string) => {
+      const res = await call("POST", `/v1/runs/${runId}/logs/a%40dev.build?append=true&offset=${offset}&runnerId=r1`, text);
+      assert.equal(res.status, 200, res.text);
+      offset = res.body.bytes as number;
+    };
+    await write("=== s1 ===\nbuild-output\n=== s2 ===\ntest-out");
+    const follower = spawnOrun(["logs", "--remote-state", "--follow", "--step", "s2"], {
+      cwd: dir,
+      env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: runId, GITHUB_ACTIONS: "", ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "" },
+    });
+    await until(() => follower.output().includes("=== s2 ===\n"), "the follower shows the step's header", follower);
+    await write("put-done\n=== s3 ===\nlint-output\n=== s2 ===\nno newline at the end");
+    assert.equal((await call("POST", `/v1/runs/${runId}/jobs/a%40dev.build/update`, { runnerId: "r1", status: "success" })).status, 200);
+    const { code, output } = await follower.done;
+    assert.equal(code, 0, output);
+    assert.equal(output, "── a@dev.build\n=== s2 ===\ntest-output-done\n=== s2 ===\nno newline at the end");
   });
 
   it("against a backend that ignores ?offset= (v2), the client cuts the whole log itself and reports no attempt", async () => {
