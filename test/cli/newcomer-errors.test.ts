@@ -106,3 +106,20 @@ describe("orun plan -e / --component with a value naming nothing", () => {
     assert.match(result.stdout, /2 components × 1 envs → 2 jobs/);
   });
 });
+
+describe("orun describe job <prefix>", () => {
+  // api-gw@… sorts before api@… ('-' < '@'), so "first ID starting with api" was api-gw's job.
+  test("a component or component.env prefix means that component (and environment), not a longer name sharing it", async () => {
+    const dir = await exampleCopy();
+    await mkdir(path.join(dir, "services/api-gw"));
+    const manifest = await readFile(path.join(dir, "services/api/component.yaml"), "utf8");
+    await writeFile(path.join(dir, "services/api-gw/component.yaml"), manifest.replace(/name: api$/m, "name: api-gw"));
+    await writeFile(path.join(dir, "services/api-gw/main.txt"), "gateway\n");
+    assert.equal((await runOrun(["plan"], { cwd: dir })).code, 0);
+    for (const [ref, id] of [["api", "api@dev.build"], ["api.dev", "api@dev.build"], ["api@staging", "api@staging.build"], ["api-g", "api-gw@dev.build"], ["api-gw.prod", "api-gw@production.build"]]) {
+      const result = await runOrun(["describe", "job", ref!], { cwd: dir });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`^\\nJob: ${id!.replace(/\./g, "\\.")}\\n`), ref);
+    }
+  });
+});

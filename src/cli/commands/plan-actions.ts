@@ -255,14 +255,21 @@ async function latestStatuses(root: string, checksum: string | undefined): Promi
 
 /**
  * The job whose ID equals `ref`, else the first (plan order) whose ID starts
- * with it. Either form is accepted (decision 1): a dotted ref or prefix
- * (`api.dev`, `api.dev.dep`) reads as `api@dev`, `api@dev.dep`.
+ * with it — preferring a prefix that ends at a part boundary, so `api` finds
+ * `api@dev.build` and not `api-gw@dev.build` (which sorts first). Either form
+ * is accepted (decision 1): a dotted ref or prefix (`api.dev`, `api.dev.dep`)
+ * reads as `api@dev`, `api@dev.dep`.
  */
 export function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
   const trimmed = ref.trim();
   const wanted = canonicalJobId(trimmed);
   const prefix = trimmed.includes("@") ? trimmed : trimmed.replace(".", "@");
-  return jobs.find((j) => j.id === wanted) ?? jobs.find((j) => j.id.startsWith(trimmed) || j.id.startsWith(prefix));
+  const whole = (id: string, p: string): boolean => id.startsWith(p) && (id.length === p.length || id[p.length] === "@" || id[p.length] === ".");
+  return (
+    jobs.find((j) => j.id === wanted) ??
+    jobs.find((j) => whole(j.id, trimmed) || whole(j.id, prefix)) ??
+    jobs.find((j) => j.id.startsWith(trimmed) || j.id.startsWith(prefix))
+  );
 }
 
 export async function describeAction(kindArg: string, refArg: string | undefined, flags: { intent?: string }): Promise<void> {
