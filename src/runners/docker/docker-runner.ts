@@ -69,7 +69,10 @@ export class DockerRunner implements Runner {
    * Containers of live orun processes (other runs, remote-state runners) stay.
    */
   private async removeOrphans(): Promise<void> {
-    const mine = await this.engine.containersWithLabelValue(`${LABEL_HOST}=${os.hostname()}`, LABEL_PID).catch(() => []);
+    const mine = await this.engine.containersWithLabelValue(`${LABEL_HOST}=${os.hostname()}`, LABEL_PID).catch((err: unknown) => {
+      warn(`could not look for containers left by crashed runs: ${errorMessage(err)}`);
+      return [];
+    });
     const orphans = mine.filter((container) => !processAlive(Number(container.value))).map((container) => container.name);
     await this.engine.remove(orphans).catch((err: unknown) => warn(`could not remove orphaned containers ${orphans.join(", ")}: ${errorMessage(err)}`));
   }
@@ -166,7 +169,11 @@ export class DockerRunner implements Runner {
     await this.settled();
     const names = new Set(this.live.keys());
     // Containers whose creation was in flight when the run was interrupted.
-    for (const name of await this.engine.containersWithLabel(`${LABEL_OWNER}=${this.owner}`).catch(() => [])) names.add(name);
+    const started = await this.engine.containersWithLabel(`${LABEL_OWNER}=${this.owner}`).catch((err: unknown) => {
+      warn(`could not list this run's containers (${errorMessage(err)}); removing the ones it knows of`);
+      return [];
+    });
+    for (const name of started) names.add(name);
     this.containers.clear();
     await this.engine.remove([...names]).catch((err: unknown) => warn(`could not remove containers ${[...names].join(", ")}: ${errorMessage(err)}`));
     for (const name of names) this.forget(name);

@@ -140,10 +140,10 @@ export class DockerEngine {
     return result.code === 0 && result.stdout.trim() === "true";
   }
 
-  /** Containers carrying a label, with the value of another label of theirs. */
+  /** Containers carrying a label, with the value of another label of theirs; throws when the engine cannot list them. */
   async containersWithLabelValue(label: string, valueOf: string): Promise<Array<{ name: string; value: string }>> {
     const result = await this.cli(["ps", "--all", "--filter", `label=${label}`, "--format", `{{.Names}}\t{{.Label "${valueOf}"}}`]);
-    if (result.code !== 0) return [];
+    if (result.code !== 0) throw new Error(`docker ps failed: ${lastLine(result.stderr) || `exit status ${result.code}`}`);
     return result.stdout
       .split("\n")
       .filter((line) => line.trim() !== "")
@@ -153,10 +153,10 @@ export class DockerEngine {
       });
   }
 
-  /** Names of containers (running or not) carrying a label. */
+  /** Names of containers (running or not) carrying a label; throws when the engine cannot list them. */
   async containersWithLabel(label: string): Promise<string[]> {
     const result = await this.cli(["ps", "--all", "--quiet", "--filter", `label=${label}`, "--format", "{{.Names}}"]);
-    if (result.code !== 0) return [];
+    if (result.code !== 0) throw new Error(`docker ps failed: ${lastLine(result.stderr) || `exit status ${result.code}`}`);
     return result.stdout.split("\n").map((line) => line.trim()).filter(Boolean);
   }
 }

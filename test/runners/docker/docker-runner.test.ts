@@ -438,6 +438,40 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     }
   });
 
+  it("warns when the engine cannot list containers, and still removes the ones it started", async () => {
+    // Regression: a failing `docker ps` (podman with a half-created container answers every listing
+    // with "container not known") made the orphan sweep and cleanup's listing silently do nothing.
+    const bin = await tempWorkspace("orun-docker-bin-");
+    const warnings: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    try {
+      const real = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8", env: engine.env }).stdout.trim();
+      await writeFile(
+        path.join(bin.dir, "docker"),
+        ["#!/bin/sh", 'if [ "$1" = ps ]; then echo "Error response from daemon: container not known" >&2; exit 1; fi', 'exec "$REAL_DOCKER" "$@"', ""].join("\n"),
+        { mode: 0o755 },
+      );
+      const own = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, PATH: `${bin.dir}:${engine.env.PATH ?? ""}`, REAL_DOCKER: real });
+      const job = planJob("web@dev.no-ps", [{ run: "sleep 60" }]);
+      const run = runContext(workspace.dir, [job]);
+      process.stderr.write = ((chunk: string | Uint8Array) => {
+        warnings.push(String(chunk));
+        return true;
+      }) as typeof process.stderr.write;
+      await own.prepare!(run);
+      await own.startJob!(jobContext(run, job));
+      await own.cleanup!(run);
+      process.stderr.write = write;
+      const text = warnings.join("");
+      assert.match(text, /warning: docker runner: could not look for containers left by crashed runs: docker ps failed: Error response from daemon: container not known/);
+      assert.match(text, /warning: docker runner: could not list this run's containers \(docker ps failed: .*\); removing the ones it knows of/);
+      assert.deepEqual(await containersOf(run.execId), [], "the started container is removed by name");
+    } finally {
+      process.stderr.write = write;
+      await bin.remove();
+    }
+  });
+
   it("rejects use: steps like the local runner", async () => {
     const job = planJob("web@dev.gha", [{ name: "setup", use: "actions/setup-node@v4" }]);
     const run = runContext(workspace.dir, [job]);
