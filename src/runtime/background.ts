@@ -4,13 +4,13 @@
 // lock passes from parent to child without ever being free, so neither a
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
-import { openSync, closeSync, existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { openSync, closeSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { acquireExecLock } from "./records/lock.js";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
-import type { ExecutionStore, RunMetadata } from "./records/store.js";
+import { pendingBackgroundPid, type ExecutionStore, type RunMetadata } from "./records/store.js";
 
 /** Set for the detached child only; its value is the execution record's folder. */
 export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
@@ -74,28 +74,38 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
 
 /**
  * The detached child failed before its run wrote the record's metadata (the plan no longer compiles, the
- * runner refuses it, …): nobody is watching its terminal, so the record says so — `orun status` shows the
- * error and `status --watch` / `logs --follow` end instead of waiting for a run that never starts. A record
- * that already has metadata is left to the run that wrote it.
+ * runner refuses it, a --job whose dependencies are not done…): nobody is watching its terminal, so the
+ * record says so — `orun status` shows the error and `status --watch` / `logs --follow` end instead of
+ * waiting for a run that never starts. Metadata this child's run wrote is left as that run closed it.
  */
 export async function recordBackgroundFailure(recordDir: string, execId: string, error: string): Promise<void> {
+  if (path.basename(recordDir) !== execId) return;
   const file = path.join(recordDir, "metadata.json");
-  if (path.basename(recordDir) !== execId || existsSync(file)) return;
+  // An earlier run of this execution (resumed in the background) keeps its plan and counts; this attempt failed.
+  const text = await readFile(file, "utf8").catch(() => undefined);
+  let earlier: RunMetadata | undefined;
+  try {
+    earlier = text === undefined ? undefined : (JSON.parse(text) as RunMetadata);
+  } catch {
+    return; // a corrupt file is evidence for the user, not something to write over
+  }
+  if (earlier && (await pendingBackgroundPid(recordDir)) === undefined) return;
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const meta: RunMetadata = {
-    execId,
     planId: "",
     planName: "",
-    startedAt: now,
+    jobTotal: 0,
+    jobDone: 0,
+    jobFailed: 0,
+    ...earlier,
+    execId,
+    startedAt: earlier?.startedAt ?? now,
     finishedAt: now,
     status: "failed",
     trigger: "background",
     user: userName(),
     dryRun: false,
     pid: process.pid,
-    jobTotal: 0,
-    jobDone: 0,
-    jobFailed: 0,
     error,
   };
   await writeFileAtomic(file, toJson(meta)).catch(() => undefined);

@@ -1,10 +1,9 @@
 // `orun status`: one execution record rendered for people (or as JSON).
-import { readFile } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { formatDuration } from "./duration.js";
 import { liveLockOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
-import type { ExecutionStore, RunMetadata } from "./records/store.js";
+import { pendingBackgroundPid, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 
 export interface ExecutionSnapshot {
@@ -13,26 +12,29 @@ export interface ExecutionSnapshot {
   state?: ExecState;
   /**
    * True when no live process holds the record's lock although its run has not finished: metadata says
-   * running, or a --background child (pid file) died before writing any metadata.
+   * running, or a --background child died before its run wrote metadata.
    */
   interrupted: boolean;
-  /** The process that ran (or was to run) it, from metadata or the --background pid file. */
+  /** A --background child is starting: the metadata (if any) is an earlier run's. */
+  starting?: boolean;
+  /** The process that ran (or is to run) it, from metadata or the --background pid file. */
   pid?: number;
 }
 
 export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
-  // A --background parent writes the pid file once the lock names its child, before the child writes metadata.
-  const backgroundPid = meta ? undefined : await readFile(store.pidFile(execId), "utf8").then((text) => Number.parseInt(text, 10), () => undefined);
-  const unfinished = meta?.status === "running" || (backgroundPid !== undefined && Number.isSafeInteger(backgroundPid));
+  const backgroundPid = await pendingBackgroundPid(store.execDir(execId));
+  const unfinished = meta?.status === "running" || backgroundPid !== undefined;
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   const interrupted = unfinished && (await liveLockOwner(store.lockFile(execId))) === undefined;
-  return { execId, meta, state, interrupted, pid: meta?.pid ?? backgroundPid };
+  const starting = backgroundPid !== undefined && !interrupted;
+  return { execId, meta, state, interrupted, ...(starting ? { starting } : {}), pid: backgroundPid ?? meta?.pid };
 }
 
 export function isFinished(snapshot: ExecutionSnapshot): boolean {
-  return snapshot.interrupted || (snapshot.meta !== undefined && snapshot.meta.status !== "running");
+  if (snapshot.interrupted) return true;
+  return !snapshot.starting && snapshot.meta !== undefined && snapshot.meta.status !== "running";
 }
 
 /** `{execID, meta, state}` (meta omitted when missing), as v2.3 prints it. */
@@ -49,7 +51,7 @@ const RANK: Record<ShownStatus, number> = { failed: 0, interrupted: 1, running: 
 export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now()): string {
   const { meta, state } = snapshot;
   const lines: string[] = [""];
-  const status = snapshot.interrupted ? "interrupted" : (meta?.status ?? "unknown");
+  const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : (meta?.status ?? "unknown");
   const started = meta?.startedAt ? Date.parse(meta.startedAt) : NaN;
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
   const duration = Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : "—";

@@ -2,7 +2,7 @@
 // --watch` and `orun logs --follow`, and says why. Real processes, real files in temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
@@ -59,4 +59,43 @@ test("a --background record whose child died before writing metadata reads as in
   assert.equal(watch.code, 1, "watch ends");
   const follow = await runOrun(["logs", "--exec-id", "died", "--follow"], { cwd: dir, timeoutMs: 15_000 });
   assert.equal(follow.code, 0, "logs --follow ends");
+});
+
+/** Preloaded into the --background parent and so its child: the child (only) starts 1.5 s late. */
+async function slowChildStart(dir: string): Promise<NodeJS.ProcessEnv> {
+  const file = path.join(dir, "slow-child.cjs");
+  await writeFile(file, 'if (process.env.ORUN_BACKGROUND_CHILD) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);\n');
+  return { NODE_OPTIONS: `--require ${file}` };
+}
+
+test("status --watch on a finished execution resumed with --background waits for the new run instead of exiting on the old result", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo ran >> runs" }] }]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "again"], { cwd: dir });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const started = await runOrun(["run", "plan.json", "--background", "--exec-id", "again", "--job", "a@dev.one", "--retry"], { cwd: dir, env: await slowChildStart(dir) });
+  assert.equal(started.code, 0, started.stdout + started.stderr);
+  const watch = await runOrun(["status", "--exec-id", "again", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 20_000 });
+  assert.equal(watch.code, 0, watch.stdout + watch.stderr);
+  assert.match(watch.stdout, /State: starting/, "the old result is shown as the new run starts");
+  assert.equal((await readFile(path.join(dir, "runs"), "utf8")).trim().split("\n").length, 2, "watch ended after the retried job ran");
+});
+
+test("a --background resume refused by the child (dependencies not completed) records the failure on the execution", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.one", steps: [{ run: "true" }] },
+    { id: "b@dev.two", dependsOn: ["a@dev.one"], steps: [{ run: "true" }] },
+  ]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "part", "--component", "a"], { cwd: dir });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const state = await readFile(record(dir, "part", "state.json"), "utf8");
+  await writeFile(record(dir, "part", "state.json"), state.replace('"completed"', '"failed"'));
+  const started = await runOrun(["run", "plan.json", "--background", "--exec-id", "part", "--job", "b@dev.two"], { cwd: dir });
+  assert.equal(started.code, 0, started.stdout + started.stderr);
+  const watch = await runOrun(["status", "--exec-id", "part", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 20_000 });
+  assert.equal(watch.code, 1, watch.stdout + watch.stderr);
+  assert.match(watch.stdout, /Error: cannot run b@dev\.two: dependencies not completed \(a@dev\.one\)/);
+  const meta = await readJson<{ status: string; planName: string; trigger: string }>(record(dir, "part", "metadata.json"));
+  assert.equal(meta.status, "failed");
+  assert.equal(meta.planName, "test", "what the earlier run recorded is kept");
+  assert.equal(meta.trigger, "background");
 });

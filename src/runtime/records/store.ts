@@ -2,7 +2,7 @@
 // manifest.json (the plan), metadata.json, state.json and
 // logs/<job>/<step>.log, plus the `latest` symlink. Finding, creating and migrating records lives here; what goes
 // into them is decided by the runtime.
-import { mkdir, readdir, readFile, rename, rm, symlink, copyFile, lstat, readlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, symlink, copyFile, lstat, readlink, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Plan } from "../../model/plan.js";
@@ -229,6 +229,19 @@ export class ExecutionStore {
     await this.pointLatest(execId);
     return execId;
   }
+}
+
+/**
+ * The pid of a `--background` child that has not yet written the record's metadata: the parent writes the
+ * `pid` file once the child owns the lock, and the child's run rewrites metadata.json when it starts. Until
+ * then, metadata is missing or older than the pid file (that of an earlier run of the same execution).
+ */
+export async function pendingBackgroundPid(execDir: string): Promise<number | undefined> {
+  const pidFile = path.join(execDir, "pid");
+  const [pidInfo, metaInfo] = await Promise.all([stat(pidFile).catch(() => undefined), stat(path.join(execDir, "metadata.json")).catch(() => undefined)]);
+  if (!pidInfo || (metaInfo && metaInfo.mtimeMs >= pidInfo.mtimeMs)) return undefined;
+  const pid = Number.parseInt(await readFile(pidFile, "utf8").catch(() => ""), 10);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 export async function exists(file: string): Promise<boolean> {
