@@ -30,6 +30,14 @@ describe("orun plan -o and the plan store", () => {
     assert.ok(!(await readdir(dir)).some((f) => f.endsWith(".tmp")), "no temp file is left beside it");
   });
 
+  test("-f without -o is refused (the store keeps JSON), naming --format; nothing is stored", async () => {
+    const dir = await exampleCopy();
+    const result = await runOrun(["plan", "-f", "yaml"], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.stderr, "✕ --format: applies to -o/--output FILE only (stored plans are JSON); add -o plan.yaml\n");
+    await assert.rejects(readdir(path.join(dir, ".orun")), { code: "ENOENT" });
+  });
+
   test("a plan store that cannot be written names .orun/plans and the reason, not a temp file", async () => {
     const dir = await exampleCopy();
     // A file where the plans directory belongs (what a permission problem also looks like to a root user).
