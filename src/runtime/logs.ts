@@ -70,6 +70,13 @@ export async function followLogs(
 ): Promise<void> {
   const offsets = new Map<string, number>();
   let current = "";
+  // Output is copied as it arrives, partial lines included: a header or the end starts a fresh line.
+  let atLineStart = true;
+  const emit = (text: string): void => {
+    if (text === "") return;
+    write(text);
+    atLineStart = text.endsWith("\n");
+  };
   const drain = async (): Promise<void> => {
     for (const entry of await listLogs(store, execId, filter)) {
       const offset = offsets.get(entry.file) ?? 0;
@@ -89,9 +96,10 @@ export async function followLogs(
         const key = `${entry.jobId} › ${entry.stepKey}`;
         if (key !== current) {
           current = key;
-          write(`── ${key}\n`);
+          if (!atLineStart) emit("\n");
+          emit(`── ${key}\n`);
         }
-        write(buffer.toString("utf8"));
+        emit(buffer.toString("utf8"));
       } finally {
         await handle.close();
       }
@@ -104,5 +112,6 @@ export async function followLogs(
     if (done || options.signal?.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
+  if (!atLineStart) write("\n");
 }
 

@@ -1,0 +1,18 @@
+// Runtime audit: `orun logs` output framing. Real processes, real files in temp dirs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { runOrun } from "../support/cli.js";
+import { makePlan, removeDir, tempDir, writePlan } from "../runtime/helpers.js";
+
+test("logs --follow starts each header on its own line and ends with a newline when a step's output does not", async (t) => {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "a@dev.one", steps: [{ run: "printf abc" }, { run: "printf def" }] }]));
+  const run = await runOrun(["run", "plan.json", "--exec-id", "nl"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const follow = await runOrun(["logs", "--exec-id", "nl", "--follow"], { cwd: dir });
+  assert.equal(follow.code, 0, follow.stderr);
+  assert.equal(follow.stdout, "── a@dev.one › s1\nabc\n── a@dev.one › s2\ndef\n");
+  const plain = await runOrun(["logs", "--exec-id", "nl"], { cwd: dir });
+  assert.equal(plain.stdout, "── a@dev.one › s1  (completed)\nabc\n── a@dev.one › s2  (completed)\ndef\n");
+});
