@@ -99,3 +99,26 @@ test("a --background resume refused by the child (dependencies not completed) re
   assert.equal(meta.planName, "test", "what the earlier run recorded is kept");
   assert.equal(meta.trigger, "background");
 });
+
+test("run --background --json prints a JSON object (exec ID, pid, log), and the run's own JSON summary lands in run.log", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a" }] }]);
+  const started = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgjson"], { cwd: dir });
+  assert.equal(started.code, 0, started.stdout + started.stderr);
+  const out = JSON.parse(started.stdout) as { execId: string; status: string; pid: number; log: string };
+  assert.equal(out.execId, "bgjson");
+  assert.equal(out.status, "started");
+  assert.ok(Number.isInteger(out.pid));
+  assert.equal(out.log, record(dir, "bgjson", "run.log"));
+  // The summary is printed last, after the record is closed: wait for it whole.
+  let summary: { execId?: string; status?: string } = {};
+  await until(async () => {
+    try {
+      summary = JSON.parse(await readFile(out.log, "utf8")) as typeof summary;
+      return true;
+    } catch {
+      return false;
+    }
+  }, "the background run's JSON summary in run.log");
+  assert.equal(summary.execId, "bgjson");
+  assert.equal(summary.status, "completed");
+});

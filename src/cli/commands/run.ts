@@ -243,6 +243,11 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   if (opts.background && !backgroundChild) {
     const id = execId ?? generateExecId(resolved.plan.metadata?.name);
     const bg = await startBackground(store, id, process.argv.slice(2), cwd);
+    if (opts.json) {
+      // The run's own --json summary goes to run.log when it ends; this says where to find it.
+      process.stdout.write(`${JSON.stringify({ execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, recordDir: store.execDir(id) }, null, 2)}\n`);
+      return 0;
+    }
     process.stdout.write(
       [
         "✓ background run started",
