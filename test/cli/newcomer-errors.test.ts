@@ -38,6 +38,16 @@ describe("orun plan -o and the plan store", () => {
     await assert.rejects(readdir(path.join(dir, ".orun")), { code: "ENOENT" });
   });
 
+  test("--name with -o: a warning says the name is not stored and which file to run", async () => {
+    const dir = await exampleCopy();
+    const result = await runOrun(["plan", "-o", "out.json", "--name", "nightly"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "⚠ warning: --name nightly is not stored with -o (only out.json is written); run it with: orun run out.json\n");
+    assert.doesNotMatch(result.stdout, /orun run nightly/);
+    assert.match(result.stdout, /│ file: out\.json\n\n {2}→ orun run out\.json\n/);
+    await assert.rejects(readdir(path.join(dir, ".orun")), { code: "ENOENT" });
+  });
+
   test("a plan store that cannot be written names .orun/plans and the reason, not a temp file", async () => {
     const dir = await exampleCopy();
     // A file where the plans directory belongs (what a permission problem also looks like to a root user).

@@ -154,6 +154,8 @@ export async function planAction(component: string | undefined, flags: PlanFlags
     // -o writes only that file: the store and the lock file are left alone.
     await writing("the plan to", flags.output, "--output", () => writePlanFile(path.resolve(flags.output!), result.plan, format));
     file = flags.output;
+    // The summary still reports the name (v2.3 did), but `orun run <name>` would find nothing.
+    if (flags.name !== undefined) warn(`--name ${flags.name} is not stored with -o (only ${flags.output} is written); run it with: orun run ${flags.output}`);
   } else {
     await writeLock(result.workspace);
     const plans = path.join(result.workspace.rootDir, ".orun", "plans");
