@@ -317,6 +317,10 @@ function selectJobs(plan: Plan, options: ExecuteOptions): Selection {
   if (!options.job) return { ordered, selected };
   const wanted = canonicalJobId(options.job);
   const target = selected.find((job) => job.id === wanted);
+  if (!target && ordered.some((job) => job.id === wanted)) {
+    const filters = [...(options.components ?? []).map((c) => `--component ${c}`), ...(options.environments ?? []).map((e) => `--env ${e}`)];
+    throw new OrunError(`job ${wanted} is not among the jobs selected by ${filters.join(" ") || "the filters"}`, { hint: "drop the filters that exclude it" });
+  }
   if (!target) {
     const close = ordered.filter((job) => job.id.includes(options.job!.trim())).map((job) => job.id).slice(0, 5);
     throw new OrunError(`job not found: ${options.job}`, { hint: close.length ? `did you mean ${close.join(", ")}?` : "list jobs with orun get jobs" });

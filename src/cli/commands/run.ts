@@ -228,9 +228,10 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // `orun run <component>` names its scope explicitly, like --component.
   const namedComponent = planRef && resolved.source.startsWith("fresh plan for component") ? [planRef] : [];
   const explicitComponents = [...(opts.component ?? []), ...namedComponent];
-  // Without an intent (a plan file run elsewhere) or with an explicit scope there is nothing to detect.
+  // Without an intent (a plan file run elsewhere) or with an explicit scope there is nothing to detect;
+  // --job names its job explicitly, wherever it lives.
   const scoped =
-    resolved.intentRoot === undefined || opts.all || explicitComponents.length > 0
+    resolved.intentRoot === undefined || opts.all || explicitComponents.length > 0 || opts.job
       ? { components: undefined, messages: "" }
       : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
   process.stderr.write(scoped.messages);
