@@ -42,3 +42,11 @@ test("status of an interrupted run shows the jobs it left running as interrupted
   assert.match(status.stdout, /! 1 interrupted/);
   assert.match(status.stdout, /! two {2}interrupted/);
 });
+
+test("status --all names blocked jobs, so a failed run with no failed job says why", async (t) => {
+  const dir = await setup(t, [{ id: "a@prod.deploy", policies: { requireApproval: "true" }, steps: [{ run: "true" }] }]);
+  const run = await runOrun(["run", "plan.json", "--exec-id", "gated"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const list = await runOrun(["status", "--all"], { cwd: dir });
+  assert.match(list.stdout, /gated +failed +test +0 succeeded · 0 failed · 1 blocked +now/);
+});
