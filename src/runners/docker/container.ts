@@ -8,6 +8,8 @@ import { isAlive } from "../../runtime/records/lock.js";
 export const CONTAINER_WORKSPACE = "/workspace";
 /** Read-only mount of the job's script files (steps whose `shell:` takes a `{0}` file). */
 export const CONTAINER_SCRIPTS = "/__orun/scripts";
+/** Writable mount where each step records its process group, so a timeout can stop just that step. */
+export const CONTAINER_RUN = "/__orun/run";
 export const LABEL_EXEC_ID = "io.orun.exec-id";
 export const LABEL_JOB_ID = "io.orun.job-id";
 /** Identifies the runner instance that owns a container, for cleanup after Ctrl-C. */
@@ -52,6 +54,8 @@ export interface ContainerSpec {
   workspaceDir: string;
   /** Host directory holding the job's step scripts. */
   scriptsDir: string;
+  /** Host directory of the steps' process-group files. */
+  runDir: string;
   execId: string;
   jobId: string;
   owner: string;
@@ -74,6 +78,7 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     ...(spec.user ? ["--user", spec.user] : []),
     ...bindMountArgs(spec.workspaceDir, CONTAINER_WORKSPACE),
     ...bindMountArgs(spec.scriptsDir, CONTAINER_SCRIPTS, true),
+    ...bindMountArgs(spec.runDir, CONTAINER_RUN),
     "--workdir", CONTAINER_WORKSPACE,
     "--entrypoint", "sh",
     spec.image,
@@ -131,6 +136,20 @@ export function stepExec(options: {
     }
   }
   return { args: ["exec", "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
+}
+
+/**
+ * A step command that first records its pid in `pidFile`. The engine starts
+ * every exec'd process as a session and process-group leader, and `exec`
+ * keeps the pid, so the file names the step's process group.
+ */
+export function recordingGroup(command: string[], pidFile: string): string[] {
+  return ["sh", "-c", `{ echo $$ > ${pidFile}; } 2>/dev/null; exec "$@"`, "orun-step", ...command];
+}
+
+/** Kills the process group a step recorded (shell builtins only: `read`, `kill`). */
+export function killGroupCommand(pidFile: string): string[] {
+  return ["sh", "-c", `read -r group < ${pidFile} && [ -n "$group" ] && kill -KILL -"$group"`];
 }
 
 /** Whether a process of this host is alive: a zombie (killed, not yet reaped) is not. */

@@ -2,13 +2,13 @@
 // the workspace bind-mounted at /workspace and kept alive between steps; each
 // step is a `docker exec … sh -c <run>` inside it, so whatever a step changes
 // in the container (tools installed, files outside /workspace) is there for
-// the job's later steps. Exit
-// statuses come from `docker exec`, which reads the exec's own exit code and
-// is right on Docker and podman alike (unlike `docker run --rm`, see
-// ../shared/notes/container-engine.md). Containers are removed at job end,
-// after a timeout or cancellation, and on cleanup (Ctrl-C).
+// the job's later steps — also after a step timed out, since only that step's
+// process group is killed. Exit statuses come from `docker exec`, which reads
+// the exec's own exit code and is right on Docker and podman alike (unlike
+// `docker run --rm`, see ../shared/notes/container-engine.md). Containers are
+// removed at job end, on cancellation, and on cleanup (Ctrl-C).
 import { existsSync, rmSync, statSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
@@ -20,7 +20,19 @@ import { withScriptFile } from "../process/script-file.js";
 import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
-import { CONTAINER_SCRIPTS, LABEL_HOST, LABEL_OWNER, LABEL_PID, containerName, processAlive, createContainerArgs, stepExec } from "./container.js";
+import {
+  CONTAINER_RUN,
+  CONTAINER_SCRIPTS,
+  LABEL_HOST,
+  LABEL_OWNER,
+  LABEL_PID,
+  containerName,
+  createContainerArgs,
+  killGroupCommand,
+  processAlive,
+  recordingGroup,
+  stepExec,
+} from "./container.js";
 import { stepWorkdir } from "./workdir.js";
 
 interface JobContainer {
@@ -28,6 +40,8 @@ interface JobContainer {
   image: string;
   /** Host side of the container's read-only script mount. */
   scriptsDir: string;
+  /** Host side of its process-group mount. */
+  runDir: string;
 }
 
 export class DockerRunner implements Runner {
@@ -42,7 +56,7 @@ export class DockerRunner implements Runner {
   private readonly pulls = new AbortController();
   /** The job's container, or its creation in flight. */
   private readonly containers = new Map<JobContext, Promise<JobContainer>>();
-  /** Containers being created or alive (name → host scripts dir), so cleanup() finds every one. */
+  /** Containers being created or alive (name → host dir of their mounts), so cleanup() finds every one. */
   private readonly live = new Map<string, string>();
   private closing = false;
   /** Container removals started by finishJob and still running. */
@@ -117,9 +131,16 @@ export class DockerRunner implements Runner {
   private async exec(step: StepContext, container: JobContainer, workdir: string, command: string[]): Promise<StepResult> {
     const { job } = step;
     if (step.signal.aborted) return { exitCode: null, output: "", error: "canceled" };
+    const groupFile = `${randomBytes(6).toString("hex")}.pid`;
     let exec;
     try {
-      exec = stepExec({ container: container.name, workdir, env: step.env, hostEnv: this.engine.hostEnv, command });
+      exec = stepExec({
+        container: container.name,
+        workdir,
+        env: step.env,
+        hostEnv: this.engine.hostEnv,
+        command: recordingGroup(command, path.posix.join(CONTAINER_RUN, groupFile)),
+      });
     } catch (err) {
       return failure(errorMessage(err));
     }
@@ -135,11 +156,15 @@ export class DockerRunner implements Runner {
     });
 
     if (outcome.timedOut || outcome.aborted) {
-      // Killing the CLI leaves the step running in the container: remove the
-      // container itself. A later step (a retry) gets a fresh one.
-      await this.dropContainer(job);
+      // Killing the CLI leaves the step running in the container. After a
+      // timeout the job goes on (a retry, onFailure: continue): kill the step's
+      // process group and keep what earlier steps set up. A canceled job ends:
+      // remove the container, as when the step's group cannot be killed.
+      if (outcome.aborted || !(await this.killStepGroup(container, groupFile))) await this.dropContainer(job);
+      rmSync(path.join(container.runDir, groupFile), { force: true });
       return { exitCode: null, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut || undefined };
     }
+    rmSync(path.join(container.runDir, groupFile), { force: true });
     if (outcome.exitCode !== 0 && !(await this.engine.isRunning(container.name))) {
       // Not the step's status: the container went away under it.
       this.containers.delete(job);
@@ -147,6 +172,12 @@ export class DockerRunner implements Runner {
       return { exitCode: outcome.exitCode, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${outcome.error ?? "no exit status"})` };
     }
     return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
+  }
+
+  private async killStepGroup(container: JobContainer, groupFile: string): Promise<boolean> {
+    const kill = ["exec", container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, groupFile))];
+    const result = await this.engine.cli(kill).catch(() => undefined);
+    return result?.code === 0;
   }
 
   finishJob(job: JobContext): Promise<void> {
@@ -243,14 +274,20 @@ export class DockerRunner implements Runner {
     await this.ensureImage(image, job.signal);
 
     const name = containerName(job.run.execId, job.job.id);
-    const scriptsDir = path.join(job.run.scratchDir, "docker", name);
+    const mountsDir = path.join(job.run.scratchDir, "docker", name);
+    const scriptsDir = path.join(mountsDir, "scripts");
+    const runDir = path.join(mountsDir, "run");
     await mkdir(scriptsDir, { recursive: true, mode: 0o755 });
+    await mkdir(runDir, { recursive: true });
+    // Writable by whichever user the steps run as in the container.
+    await chmod(runDir, 0o1777);
     const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
     const args = createContainerArgs({
       name,
       image,
       workspaceDir: job.run.workspaceDir,
       scriptsDir,
+      runDir,
       execId: job.run.execId,
       jobId: job.job.id,
       owner: this.owner,
@@ -258,7 +295,7 @@ export class DockerRunner implements Runner {
       pid: process.pid,
       user,
     });
-    this.live.set(name, scriptsDir);
+    this.live.set(name, mountsDir);
     try {
       await this.engine.runDetached(args);
     } catch (err) {
@@ -272,7 +309,7 @@ export class DockerRunner implements Runner {
       this.forget(name);
       throw new OrunError(this.closing ? "docker runner: the run is shutting down" : "docker runner: canceled");
     }
-    return { name, image, scriptsDir };
+    return { name, image, scriptsDir, runDir };
   }
 
   private async dropContainer(job: JobContext): Promise<void> {
@@ -289,11 +326,11 @@ export class DockerRunner implements Runner {
     }
   }
 
-  /** Drops a removed container from the books, with its script files. */
+  /** Drops a removed container from the books, with its mounted folders. */
   private forget(name: string): void {
-    const scriptsDir = this.live.get(name);
+    const mountsDir = this.live.get(name);
     this.live.delete(name);
-    if (scriptsDir) rmSync(scriptsDir, { recursive: true, force: true });
+    if (mountsDir) rmSync(mountsDir, { recursive: true, force: true });
   }
 }
 

@@ -99,11 +99,11 @@ describe("docker container pieces", () => {
   });
 
   it("creates the job container with labels, mount, workdir and user", () => {
-    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", execId: "e1", jobId: "a@b.c", owner: "o1", host: "box", pid: 42, user: "1000:1000" });
+    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", runDir: "/rec/r", execId: "e1", jobId: "a@b.c", owner: "o1", host: "box", pid: 42, user: "1000:1000" });
     const joined = args.join(" ");
     assert.match(joined, /--name orun-x /);
     assert.match(joined, /--label io\.orun\.exec-id=e1 --label io\.orun\.job-id=a@b\.c --label io\.orun\.owner=o1 --label io\.orun\.host=box --label io\.orun\.pid=42/);
-    assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --volume \/rec\/s:\/__orun\/scripts:ro --workdir \/workspace --entrypoint sh img:1 -c /);
+    assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --volume \/rec\/s:\/__orun\/scripts:ro --volume \/rec\/r:\/__orun\/run --workdir \/workspace --entrypoint sh img:1 -c /);
     assert.ok(!args.includes("--rm"), "never --rm: its exit status is wrong on podman");
   });
 

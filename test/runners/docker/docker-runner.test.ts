@@ -190,22 +190,31 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.equal(info.gid, 2345);
   });
 
-  it("kills and removes the container on timeout, and a retry gets a fresh container", async () => {
-    const job = planJob("web@dev.slow", [{ run: "echo started; sleep 60" }, { run: "echo retried" }]);
+  it("on timeout kills the step's processes but keeps the job's container, so a retry still has what earlier steps set up", async () => {
+    // Regression: a timeout removed the whole container, so a retry (or a later step after
+    // onFailure: continue) ran in a fresh one without the tools the job's earlier steps installed.
+    const job = planJob("web@dev.slow", [
+      { run: "mkdir -p /opt/tool && echo v1 > /opt/tool/version" },
+      { run: "echo started; sleep 60 & sleep 60" },
+      { run: "cat /opt/tool/version; ps" },
+    ]);
     const run = runContext(workspace.dir, [job]);
     const jobCtx = jobContext(run, job);
     await runner.startJob!(jobCtx);
     const [container] = await containersOf(run.execId);
     assert.ok(container, "the container exists while the job runs");
+    assert.equal((await runner.runStep(stepContext(jobCtx, 0))).exitCode, 0);
     const started = Date.now();
-    const result = await runner.runStep(stepContext(jobCtx, 0, { timeoutMs: 1500 }));
+    const result = await runner.runStep(stepContext(jobCtx, 1, { timeoutMs: 1500 }));
     assert.ok(Date.now() - started < 20_000, "the step ended long before its sleep");
     assert.equal(result.timedOut, true);
     assert.match(result.error ?? "", /timed out after 1\.5s/);
     assert.match(result.output, /started/);
-    assert.deepEqual(await containersOf(run.execId), [], "the timed-out container is gone");
-    const retry = await runner.runStep(stepContext(jobCtx, 1));
-    assert.equal(retry.output.trim(), "retried");
+    assert.deepEqual(await containersOf(run.execId), [container], "the job keeps its container");
+    const retry = await runner.runStep(stepContext(jobCtx, 2));
+    assert.equal(retry.exitCode, 0, retry.output);
+    assert.match(retry.output, /^v1$/m, "what the first step installed is still there");
+    assert.doesNotMatch(retry.output, /sleep 60/, "the timed-out step's processes, background ones included, are gone");
     await runner.finishJob!(jobCtx, { failed: true });
     await settle(runner);
     assert.deepEqual(await containersOf(run.execId), []);
