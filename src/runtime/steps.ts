@@ -23,11 +23,13 @@ export function orderSteps(steps: readonly PlanStep[]): PlanStep[] {
 
 /** State key of a step: id || name || use || `step-<n>`; duplicates get `-2`, `-3`… so they never collide. */
 export function stepKeys(steps: readonly PlanStep[]): string[] {
-  const seen = new Map<string, number>();
-  return steps.map((step, index) => {
-    const base = step.id?.trim() || step.name?.trim() || step.use?.trim() || `step-${index + 1}`;
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    return count === 1 ? base : `${base}-${count}`;
+  const bases = steps.map((step, index) => step.id?.trim() || step.name?.trim() || step.use?.trim() || `step-${index + 1}`);
+  const taken = new Set<string>();
+  return bases.map((base) => {
+    let key = base;
+    // A suffixed key never takes another step's own name (`x`, `x`, `x-2` → x, x-3, x-2).
+    for (let n = 2; taken.has(key) || (key !== base && bases.includes(key)); n++) key = `${base}-${n}`;
+    taken.add(key);
+    return key;
   });
 }
