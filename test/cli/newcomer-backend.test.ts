@@ -9,9 +9,13 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
+import { killAllChildren, startBackendProcess } from "../remote/processes.js";
 
 const created: string[] = [];
-after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true }))));
+after(async () => {
+  killAllChildren();
+  await Promise.all(created.map((d) => rm(d, { recursive: true, force: true })));
+});
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "orun-newcomer-backend-"));
@@ -91,4 +95,17 @@ test("serve --help shows no '(default: [])' for the allow-lists and names the en
   const flat = result.stdout.replace(/\s+/g, " ");
   assert.match(flat, /env ORUN_BACKEND_DATABASE/);
   assert.match(flat, /env ORUN_OIDC_ISSUER/);
+});
+
+test("serve refuses an empty --host (Node would bind every interface while the banner said 127.0.0.1)", async () => {
+  const result = await serve(["--port", "0", "--host", ""]);
+  assert.equal(result.code, 1, result.stdout);
+  assert.equal(result.stderr, "✕ --host: empty; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)\n");
+});
+
+test("serve on 0.0.0.0 says it listens on every interface", async () => {
+  const dir = await tempDir();
+  const backend = await startBackendProcess(`sqlite:${path.join(dir, "b.db")}`, ["--host", "0.0.0.0"]);
+  await backend.stop();
+  assert.match(backend.proc.output(), /^orun backend listening on http:\/\/127\.0\.0\.1:\d+ on every interface \(--host 0\.0\.0\.0\) \(database /m);
 });

@@ -125,6 +125,7 @@ export function registerBackendCommands(program: Command): void {
       const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
       if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
       const port = portNumber(opts.port);
+      if (!opts.host.trim()) throw new OrunError("--host: empty; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
       const issuer = issuerUrl(opts.oidcIssuer);
       const settings = {
         leaseMs: durationFlag(opts.leaseTimeout, "--lease-timeout", parseDuration),
@@ -150,7 +151,9 @@ export function registerBackendCommands(program: Command): void {
         await store.close().catch(() => undefined);
         throw err instanceof OrunError ? err : listenError(err, opts.host, port);
       }
-      process.stdout.write(`orun backend listening on ${running.url} (database ${redact(db)}, OIDC issuer ${issuer})\n`);
+      // The URL names 127.0.0.1 for a wildcard bind (what a local client uses): say that every interface is served.
+      const everywhere = ["0.0.0.0", "::", "[::]"].includes(opts.host.trim()) ? ` on every interface (--host ${opts.host.trim()})` : "";
+      process.stdout.write(`orun backend listening on ${running.url}${everywhere} (database ${redact(db)}, OIDC issuer ${issuer})\n`);
       if (allow) {
         process.stdout.write(`accepting OIDC tokens from: ${describeAllowList(allow)}\n`);
         const named = namedEntries(allow);
