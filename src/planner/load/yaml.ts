@@ -62,23 +62,25 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
 /**
  * Values no plan can hold, with where they are: a `__proto__` map key (once copied
  * into a plain object it would replace that object's prototype instead of adding
- * a key) and `.inf`/`.nan` (JSON has no such numbers).
+ * a key), `.inf`/`.nan` (JSON has no such numbers) and an alias inside the node it
+ * names (`a: &x [*x]`: a value that contains itself).
  */
-function findUnrepresentable(value: unknown, path: PathSegment[]): { path: PathSegment[]; message: string } | undefined {
+function findUnrepresentable(value: unknown, path: PathSegment[], enclosing = new Set<object>()): { path: PathSegment[]; message: string } | undefined {
   if (typeof value === "number" && !Number.isFinite(value)) return { path, message: `${String(value)} cannot be represented in a plan (JSON has no such number)` };
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnrepresentable(value[i], [...path, i]);
-      if (found) return found;
-    }
-  } else if (value && typeof value === "object") {
-    for (const key of Object.keys(value)) {
+  if (!value || typeof value !== "object") return undefined;
+  if (enclosing.has(value)) return { path, message: "an alias refers to a node that contains it (the value would contain itself)" };
+  enclosing.add(value);
+  try {
+    const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((item, i) => [i, item]) : Object.entries(value);
+    for (const [key, item] of entries) {
       if (key === "__proto__") return { path: [...path, key], message: "the key __proto__ is not allowed" };
-      const found = findUnrepresentable((value as Record<string, unknown>)[key], [...path, key]);
+      const found = findUnrepresentable(item, [...path, key], enclosing);
       if (found) return found;
     }
+    return undefined;
+  } finally {
+    enclosing.delete(value);
   }
-  return undefined;
 }
 
 /** Reads and parses a YAML file; read failures become OrunErrors naming the file. */

@@ -49,6 +49,14 @@ test(".inf and .nan are refused: a plan is JSON", async () => {
   await loadError(await repoS(`components:\n  - {name: a, type: svc, parameters: {l: [1, .NaN]}}\n`), "components[0].parameters.l[1]: NaN cannot be represented in a plan");
 });
 
+test("an alias inside the node it names is refused, naming where (it used to overflow the stack)", async () => {
+  await loadError(await repoS(`components:\n  - name: a\n    type: svc\n    parameters: {loop: &x [1, *x]}\n`), "intent.yaml:9: components[0].parameters.loop[1]: an alias refers to a node that contains it");
+  await loadError(await repoS(`components:\n  - name: a\n    type: svc\n    parameters: &p {self: *p}\n`), "components[0].parameters.self: an alias refers to a node that contains it");
+  // The same node used twice side by side is fine: only containment is refused.
+  const [yd] = parseYamlText("a: &x [1]\nb: *x\nc: [*x, *x]\n", "f.yaml", "/f.yaml");
+  assert.deepEqual(yd!.value, { a: [1], b: [1], c: [[1], [1]] });
+});
+
 test("origins give the line of any field below an object, or the closest existing ancestor", () => {
   const [yd] = parseYamlText("a:\n  b:\n    - x: 1\n      y: 2\n  c: 3\n", "f.yaml", "/f.yaml");
   const o = originAt(yd!, ["a"]);
