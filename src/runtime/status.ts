@@ -39,7 +39,17 @@ export function isFinished(snapshot: ExecutionSnapshot): boolean {
 
 /** `{execID, meta, state}` (meta omitted when missing), as v2.3 prints it. */
 export function snapshotJson(snapshot: ExecutionSnapshot): string {
-  return `${JSON.stringify({ execID: snapshot.execId, ...(snapshot.meta ? { meta: snapshot.meta } : {}), state: snapshot.state ?? null, ...(snapshot.interrupted ? { interrupted: true } : {}) }, null, 2)}\n`;
+  return `${JSON.stringify(snapshotObject(snapshot), null, 2)}\n`;
+}
+
+function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
+  return {
+    execID: snapshot.execId,
+    ...(snapshot.meta ? { meta: snapshot.meta } : {}),
+    state: snapshot.state ?? null,
+    ...(snapshot.interrupted ? { interrupted: true } : {}),
+    ...(snapshot.starting ? { starting: true } : {}),
+  };
 }
 
 /** A job's status as shown: `interrupted` is a `running` job of a run that is no longer alive. */
@@ -122,6 +132,22 @@ function icon(status: JobState["status"], p: Palette): string {
 
 function colorStatus(status: string, p: Palette): string {
   return status === "completed" ? p.green(status) : status === "failed" || status === "interrupted" ? p.red(status) : status;
+}
+
+/** `orun status --all --json`: every execution as `{execID, meta, state}` (the --json shape), newest first. */
+export async function executionListJson(store: ExecutionStore): Promise<string> {
+  const entries = await store.list();
+  const rows = await Promise.all(
+    entries.map(async ({ execId }) => {
+      try {
+        return snapshotObject(await readSnapshot(store, execId));
+      } catch (err) {
+        // One unreadable record does not hide the others; it says what is wrong with it.
+        return { execID: execId, error: err instanceof Error ? err.message : String(err) };
+      }
+    }),
+  );
+  return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
 /** `orun status --all`: one line per execution, running first, then newest first. */

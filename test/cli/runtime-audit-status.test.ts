@@ -1,9 +1,11 @@
-// Runtime audit: `orun status` of a run that died (SIGKILL) shows what it left running as interrupted.
+// Runtime audit: `orun status` — a run that died (SIGKILL) shows what it left running as interrupted; --all
+// says why a run failed and has a JSON form.
 // Real processes, real files in temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
@@ -49,4 +51,18 @@ test("status --all names blocked jobs, so a failed run with no failed job says w
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const list = await runOrun(["status", "--all"], { cwd: dir });
   assert.match(list.stdout, /gated +failed +test +0 succeeded · 0 failed · 1 blocked +now/);
+});
+
+test("status --all --json lists every execution as {execID, meta, state}; an unreadable one names its error", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "true" }] }]);
+  for (const id of ["one", "two"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  await writeFile(record(dir, "one", "state.json"), "{");
+  const list = await runOrun(["status", "--all", "--json"], { cwd: dir });
+  assert.equal(list.code, 0, list.stderr);
+  const rows = JSON.parse(list.stdout) as { execID: string; meta?: { status: string }; state?: unknown; error?: string }[];
+  assert.deepEqual(rows.map((row) => row.execID).sort(), ["one", "two"]);
+  const two = rows.find((row) => row.execID === "two")!;
+  assert.equal(two.meta?.status, "completed");
+  assert.ok(two.state);
+  assert.match(rows.find((row) => row.execID === "one")!.error ?? "", /state\.json.*corrupt execution state/);
 });

@@ -344,7 +344,7 @@ async function storeAt(intentRoot: string | undefined): Promise<import("../../ru
 }
 
 export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
-  const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList } = await import("../../runtime/status.js");
+  const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
   const intentRoot = await intentRootOf(opts.intent);
@@ -363,7 +363,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
   if (opts.all) {
-    process.stdout.write(await renderExecutionList(store, colors));
+    process.stdout.write(opts.json ? await executionListJson(store) : await renderExecutionList(store, colors));
     return 0;
   }
   const resolveId = async (): Promise<string | undefined> => store.resolve(opts.execId);
