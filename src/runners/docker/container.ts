@@ -147,9 +147,13 @@ export function recordingGroup(command: string[], pidFile: string): string[] {
   return ["sh", "-c", `{ echo $$ > ${pidFile}; } 2>/dev/null; exec "$@"`, "orun-step", ...command];
 }
 
-/** Kills the process group a step recorded (shell builtins only: `read`, `kill`). */
+/**
+ * Kills the process group a step recorded, with shell builtins only. The file
+ * is writable by steps: anything but a plain pid above 1 (`-1` would be every
+ * process) fails, and the caller removes the container instead.
+ */
 export function killGroupCommand(pidFile: string): string[] {
-  return ["sh", "-c", `read -r group < ${pidFile} && [ -n "$group" ] && kill -KILL -"$group"`];
+  return ["sh", "-c", `read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group"`];
 }
 
 /** Whether a process of this host is alive: a zombie (killed, not yet reaped) is not. */
