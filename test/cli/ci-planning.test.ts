@@ -273,6 +273,10 @@ describe("orun plan with triggers and change detection (real git repository)", (
       const files = await plan(["--files", "apps/web/index.html", "-e", "dev"], { cwd: plain });
       assert.equal(files.code, 0, files.stderr);
       assert.deepEqual(jobIds(files.plan!), ["api@dev.deploy", "network@dev.plan", "web@dev.deploy"]);
+      // `--files "$CHANGED"` with nothing changed: no component changed, so nothing is planned (not everything).
+      const none = await plan(["--files", "", "-e", "dev"], { cwd: plain });
+      assert.equal(none.code, 0, none.stderr);
+      assert.deepEqual(jobIds(none.plan!), []);
     } finally {
       rmSync(plain, { recursive: true, force: true });
     }

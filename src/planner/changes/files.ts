@@ -61,7 +61,7 @@ export interface ChangeSet {
 
 /** v2.3's flag rules, with its messages. */
 export function validateChangeOptions(options: ChangeOptions): void {
-  const files = (options.files ?? []).length > 0;
+  const files = filesGiven(options.files);
   if (files && (options.uncommitted || options.untracked || options.base || options.head)) {
     throw new OrunError("--files conflicts with --uncommitted, --untracked, --base, and --head", { location: { field: "--files" } });
   }
@@ -84,6 +84,14 @@ export function parseIntentImpact(value: string | undefined): IntentImpact {
   return impact as IntentImpact;
 }
 
+/**
+ * Whether `--files` was given, even with nothing in it: `--files "$CHANGED"` with nothing changed
+ * means "these files and no others changed" (plan nothing), not "ask git" or "plan everything".
+ */
+export function filesGiven(values: readonly string[] | undefined): boolean {
+  return (values ?? []).length > 0;
+}
+
 /** `--files a,b --files c` → [a, b, c]. */
 export function splitFileList(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
@@ -93,9 +101,8 @@ export async function collectChanges(options: ChangeOptions, context: ChangeEnvi
   validateChangeOptions(options);
   const intentDir = await realpath(path.dirname(context.intentFile));
   const intentFile = path.basename(context.intentFile);
-  const files = splitFileList(options.files);
-
-  if (files.length > 0) {
+  if (filesGiven(options.files)) {
+    const files = splitFileList(options.files);
     const cwd = await realpath(context.cwd);
     const changed = files.map((f) => toPosix(path.relative(intentDir, path.resolve(cwd, f))));
     // What changed inside intent.yaml is unknown without revisions to compare.

@@ -16,7 +16,7 @@ import {
   explainChanges,
   parseIntentImpact,
   selectChangedComponents,
-  splitFileList,
+  filesGiven,
   type ChangeComponent,
   type ChangeOptions,
   type ChangeSelection,
@@ -46,7 +46,7 @@ export function ciFlagsGiven(flags: CiPlanningFlags): boolean {
       flags.changed ||
       flags.base ||
       flags.head ||
-      splitFileList(flags.files).length ||
+      filesGiven(flags.files) ||
       flags.uncommitted ||
       flags.untracked,
   );
@@ -70,7 +70,7 @@ export async function resolveCiScope(
   const env = context.env ?? process.env;
   const intentImpact = parseIntentImpact(flags.intentImpact);
   const trigger = resolveTriggers(intent, await buildTriggerContext(flags, { cwd: context.cwd, env }), context.envFilter ? { envFilter: context.envFilter } : {});
-  const explicitChange = Boolean(flags.base || flags.head || splitFileList(flags.files).length || flags.uncommitted || flags.untracked);
+  const explicitChange = Boolean(flags.base || flags.head || filesGiven(flags.files) || flags.uncommitted || flags.untracked);
   const changedMode = flags.changed === true || trigger?.scope === "changed" || (trigger === undefined && explicitChange);
   if (!changedMode) return { ...(trigger ? { trigger } : {}), changedMode, intentImpact };
   // Explicit change flags win; otherwise the refs the CI event carried (a named trigger has none).
