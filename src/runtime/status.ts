@@ -154,11 +154,14 @@ export async function executionListJson(store: ExecutionStore): Promise<string> 
 export async function renderExecutionList(store: ExecutionStore, p: Palette, now = Date.now()): Promise<string> {
   const entries = await store.list();
   if (entries.length === 0) return "No runs yet.\n\n  Start one with: orun run\n";
-  const rows = await Promise.all(entries.map((entry) => readSnapshot(store, entry.execId).catch(() => ({ execId: entry.execId, interrupted: false }) as ExecutionSnapshot)));
+  // A record whose state or metadata cannot be read is listed as such (orun status --exec-id <it> names the file).
+  const rows = await Promise.all(
+    entries.map((entry) => readSnapshot(store, entry.execId).catch(() => ({ execId: entry.execId, interrupted: false, unreadable: true }) as ExecutionSnapshot & { unreadable?: boolean })),
+  );
   rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
   const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(37)}AGE`];
   for (const row of rows) {
-    const status = row.interrupted ? "interrupted" : (row.meta?.status ?? "unknown");
+    const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : (row.meta?.status ?? "unknown");
     const jobs = Object.values(row.state?.jobs ?? {});
     const done = jobs.filter((j) => j.status === "completed").length;
     const failed = jobs.filter((j) => j.status === "failed").length;
@@ -166,7 +169,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     const blocked = jobs.filter((j) => j.status === "blocked").length;
     const result = `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}`;
     const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
-    const glyph = status === "completed" ? p.green("✓") : status === "running" ? "●" : status === "unknown" ? "?" : p.red("✗");
+    const glyph = status === "completed" ? p.green("✓") : status === "running" ? "●" : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
     lines.push(
       `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(result, 36)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
     );

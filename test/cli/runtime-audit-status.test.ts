@@ -65,4 +65,6 @@ test("status --all --json lists every execution as {execID, meta, state}; an unr
   assert.equal(two.meta?.status, "completed");
   assert.ok(two.state);
   assert.match(rows.find((row) => row.execID === "one")!.error ?? "", /state\.json.*corrupt execution state/);
+  const text = await runOrun(["status", "--all"], { cwd: dir });
+  assert.match(text.stdout, /\? one +unreadable /);
 });
