@@ -102,6 +102,8 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
     // After a fatal failure only post steps (clean-up) still run.
     if ((fatal && phaseOf(step) !== "post") || deps.signal.aborted) {
       jobState.steps[key] = "skipped";
+      // Canceled between steps: the job did not finish, so it must not pass for completed (a resume runs it again).
+      if (deps.signal.aborted) fatal ??= lastFailure = { error: `step ${key}: canceled before it started`, step: key };
       continue;
     }
     const outcome = await runStep(deps, jobCtx, step, key, i, steps.length);
