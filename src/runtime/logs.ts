@@ -28,10 +28,11 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   const logsDir = store.logsDir(execId);
   const jobDirs = (await readdir(logsDir).catch(() => [] as string[])).sort();
   const wantedJob = filter.job ? safeSegment(canonicalJobId(filter.job)) : undefined;
+  const jobNeedles = filter.job ? needlesFor(filter.job) : [];
   const out: LogEntry[] = [];
   for (const dir of jobDirs) {
-    if (wantedJob && dir !== wantedJob && !dir.includes(safeSegment(filter.job!))) continue;
     const jobId = jobBySegment.get(dir) ?? dir;
+    if (wantedJob && dir !== wantedJob && !jobNeedles.some((needle) => jobId.includes(needle))) continue;
     const jobState = state?.jobs[jobId];
     const stepBySegment = new Map(Object.keys(jobState?.steps ?? {}).map((key) => [safeSegment(key), key]));
     const files = (await readdir(path.join(logsDir, dir)).catch(() => [] as string[])).filter((f) => f.endsWith(".log")).sort();
@@ -45,6 +46,17 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     }
   }
   return out;
+}
+
+/**
+ * What a --job substring may be written as: as given, in canonical form, and — for a dotted fragment such
+ * as `api.dev` — with its first dot as the `@` of the canonical ID (decision 1: either form names the same job).
+ */
+function needlesFor(job: string): string[] {
+  const text = job.trim();
+  const needles = new Set([text, canonicalJobId(text)]);
+  if (!text.includes("@") && text.includes(".")) needles.add(text.replace(".", "@"));
+  return [...needles].filter(Boolean);
 }
 
 export async function printLogs(entries: LogEntry[], write: (text: string) => void): Promise<void> {

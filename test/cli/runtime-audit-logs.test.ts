@@ -16,3 +16,16 @@ test("logs --follow starts each header on its own line and ends with a newline w
   const plain = await runOrun(["logs", "--exec-id", "nl"], { cwd: dir });
   assert.equal(plain.stdout, "── a@dev.one › s1  (completed)\nabc\n── a@dev.one › s2  (completed)\ndef\n");
 });
+
+test("logs --job takes a fragment of either ID form (api.dev, api@dev, dev.build)", async (t) => {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "api@dev.build", steps: [{ run: "echo api" }] }, { id: "web@dev.build", steps: [{ run: "echo web" }] }]));
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "frag"], { cwd: dir })).code, 0);
+  const jobsShown = async (job: string): Promise<string[]> =>
+    [...(await runOrun(["logs", "--exec-id", "frag", "--job", job], { cwd: dir })).stdout.matchAll(/^── (\S+) ›/gm)].map((m) => m[1]!);
+  assert.deepEqual(await jobsShown("api.dev"), ["api@dev.build"]);
+  assert.deepEqual(await jobsShown("api@dev"), ["api@dev.build"]);
+  assert.deepEqual(await jobsShown("api.dev.build"), ["api@dev.build"]);
+  assert.deepEqual(await jobsShown("dev.build"), ["api@dev.build", "web@dev.build"]);
+});
