@@ -96,3 +96,14 @@ test("--json prints a single parseable summary and nothing else", () => {
   assert.equal(parsed.execId, "e1");
   assert.equal(parsed.counts.succeeded, 2);
 });
+
+test("live region: jobs already done count once each — resumed ones and ones another runner completed mid-run", () => {
+  const stream = fakeStream(true);
+  const renderer = createRenderer({ stream, env: {} });
+  renderer.handle({ type: "run-start", plan, planId: "abc", execId: "e1", runner, concurrency: 2, failFast: false, jobs: plan.jobs, resumed: 1 });
+  renderer.handle({ type: "job-cached", job: build }); // resumed: completed in an earlier run of this execution
+  assert.match(stream.text.slice(stream.text.lastIndexOf("%")), /1\/2 jobs/);
+  renderer.handle({ type: "job-cached", job: deploy }); // remote state: completed by another runner during this run
+  assert.match(stream.text.slice(stream.text.lastIndexOf("%")), /2\/2 jobs/);
+  renderer.close();
+});

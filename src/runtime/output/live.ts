@@ -30,9 +30,14 @@ export class LiveRenderer implements Renderer {
     switch (event.type) {
       case "run-start":
         this.total = event.jobs.length;
-        this.done = event.resumed;
+        // Jobs already done are counted by their job-cached events: the resumed ones follow run-start, and
+        // under remote state others arrive mid-run (completed by another runner).
+        this.done = 0;
         this.timer = setInterval(() => this.redraw(), 120);
         this.timer.unref();
+        break;
+      case "job-cached":
+        this.done++;
         break;
       case "job-start":
         this.running.set(event.job.id, { job: event.job, step: "starting…", since: Date.now() });
