@@ -18,6 +18,7 @@ import type {
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "./protocol.js";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
+import { formatDuration } from "../runtime/duration.js";
 import { VERSION } from "../version.js";
 
 export class BackendError extends OrunError {
@@ -50,6 +51,8 @@ export interface ClientOptions {
   retryBudgetMs?: number;
   /** Per-request timeout (long-polls add their wait). */
   requestTimeoutMs?: number;
+  /** Told once per outage that requests are being retried (default: a line on stderr). */
+  onRetrying?: (message: string) => void;
 }
 
 interface RequestOptions {
@@ -71,6 +74,8 @@ export class BackendClient {
   readonly baseUrl: string;
   private readonly retryBudgetMs: number;
   private readonly requestTimeoutMs: number;
+  /** Inside an outage that was already announced (see onRetrying). */
+  private retrying = false;
 
   constructor(private readonly options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -186,9 +191,12 @@ export class BackendClient {
           body = JSON.stringify(options.body);
         }
         res = await fetch(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(options.signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
-        if (res.ok || options.accept?.includes(res.status)) return res;
+        if (res.ok || options.accept?.includes(res.status)) {
+          this.retrying = false;
+          return res;
+        }
         const error = await readError(res);
-        if (res.status !== 429 && res.status < 500) throw toBackendError(res.status, error);
+        if (res.status !== 429 && res.status < 500) throw toBackendError(res.status, error, this.options.auth.kind);
         failure = `${error.error} (${error.code})`;
       } catch (err) {
         if (err instanceof OrunError) throw err;
@@ -198,6 +206,12 @@ export class BackendClient {
       const delay = res?.status === 429 && retryAfterS > 0 ? retryAfterS * 1000 : backoff(attempt);
       if (Date.now() + delay > deadline) {
         throw new OrunError(`orun backend at ${this.baseUrl} is unavailable: ${failure}`, { hint: `gave up after ${attempt} attempts` });
+      }
+      // Retries can last minutes: say so once, rather than look hung.
+      if (!this.retrying) {
+        this.retrying = true;
+        const say = this.options.onRetrying ?? ((message: string) => process.stderr.write(`${message}\n`));
+        say(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`);
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
@@ -230,9 +244,13 @@ async function readError(res: Response): Promise<ErrorBody> {
   return { error: text.trim().slice(0, 200) || res.statusText, code: `HTTP_${res.status}` as ErrorBody["code"] };
 }
 
-function toBackendError(status: number, error: ErrorBody): BackendError {
+function toBackendError(status: number, error: ErrorBody, credential: TokenSource["kind"]): BackendError {
   if (status === 401 || status === 403) {
-    return new BackendError(status, error.code, `authentication failed: ${error.error}`, "in GitHub Actions add `permissions: id-token: write`; outside GitHub Actions set ORUN_TOKEN");
+    const hint =
+      credential === "token"
+        ? "ORUN_TOKEN is set but this backend refused it: use a token it issued (`orun backend token list`), not revoked, for the run's namespace"
+        : "the backend refused this workflow's GitHub OIDC token: check its --oidc-audience (ORUN_OIDC_AUDIENCE) and --allow-owner/--allow-repo";
+    return new BackendError(status, error.code, `authentication failed: ${error.error}`, hint);
   }
   return new BackendError(status, error.code, error.error);
 }

@@ -35,8 +35,8 @@ export function resolveTokenSource(env: NodeJS.ProcessEnv = process.env): TokenS
   throw new OrunError("no credentials for the orun backend", {
     hint:
       url && requestToken && env.GITHUB_ACTIONS !== "true"
-        ? "GitHub Actions OIDC variables are set but GITHUB_ACTIONS is not `true`, so they are not used; set ORUN_TOKEN (create one with `orun backend token create --namespace owner/repo`)"
-        : "in GitHub Actions add `permissions: id-token: write` so orun can fetch an OIDC token; elsewhere set ORUN_TOKEN (create one with `orun backend token create --namespace owner/repo`)",
+        ? "GitHub Actions OIDC variables are set but GITHUB_ACTIONS is not `true`, so they are not used; set ORUN_TOKEN (create one with `orun backend token create --namespace local:owner/repo`)"
+        : "in GitHub Actions add `permissions: id-token: write` so orun can fetch an OIDC token; elsewhere set ORUN_TOKEN (create one with `orun backend token create --namespace local:owner/repo`)",
   });
 }
 

@@ -75,7 +75,7 @@ describe("backend client retries", () => {
       if (n === 2) return res.writeHead(503).end("busy");
       res.writeHead(200, { "Content-Type": "application/json" }).end('{"claimed":true}');
     });
-    const claim = await new BackendClient({ baseUrl: url, auth }).claim("r", "a@dev.x", "me");
+    const claim = await new BackendClient({ baseUrl: url, auth, onRetrying: () => undefined }).claim("r", "a@dev.x", "me");
     assert.equal(claim.claimed, true);
     assert.equal(seen.length, 3);
     assert.ok(seen[1].at - seen[0].at >= 950, "Retry-After honoured");
@@ -97,8 +97,41 @@ describe("backend client retries", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const dead = new BackendClient({ baseUrl: `http://127.0.0.1:${port}`, auth, retryBudgetMs: 600 });
+    const said: string[] = [];
+    const dead = new BackendClient({ baseUrl: `http://127.0.0.1:${port}`, auth, retryBudgetMs: 600, onRetrying: (m) => said.push(m) });
     await assert.rejects(dead.getRun("x"), /orun backend at http:\/\/127\.0\.0\.1:\d+ is unavailable: ECONNREFUSED/);
+    // Retries can last minutes (the default budget is 2m): the caller is told once, not left looking hung.
+    assert.equal(said.length, 1, said.join("\n"));
+    assert.match(said[0]!, /^orun backend at http:\/\/127\.0\.0\.1:\d+ is not answering \(.*ECONNREFUSED.*\); retrying for up to 0\.\ds$/);
+  });
+
+  it("announces retrying once per outage: again only after the backend answered in between", async () => {
+    const url = await serve((_req, res, n) => {
+      if (n === 1 || n === 2 || n === 4) return res.writeHead(503).end("busy");
+      res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
+    });
+    const said: string[] = [];
+    const client = new BackendClient({ baseUrl: url, auth, retryBudgetMs: 30_000, onRetrying: (m) => said.push(m) });
+    await client.getRun("r"); // 503, 503, 200: one notice
+    assert.equal(said.length, 1);
+    await client.getRun("r"); // 503, 200: a new outage, a new notice
+    assert.equal(said.length, 2);
+    assert.match(said[1]!, /is not answering \(busy \(HTTP_503\)\); retrying for up to/);
+  });
+
+  it("a refused ORUN_TOKEN says the token was refused (it is set), an OIDC refusal points at audience and allow-lists", async () => {
+    const url = await serve((_req, res) => void res.writeHead(401, { "Content-Type": "application/json" }).end('{"error":"Malformed JWT","code":"UNAUTHORIZED"}'));
+    const hint = (err: unknown): string => (err as { hint?: string }).hint ?? "";
+    await assert.rejects(new BackendClient({ baseUrl: url, auth }).getRun("r"), (err) => {
+      assert.match((err as Error).message, /^authentication failed: Malformed JWT \(UNAUTHORIZED\)/);
+      assert.match(hint(err), /^ORUN_TOKEN is set but this backend refused it/);
+      return true;
+    });
+    const oidc = { kind: "oidc" as const, token: async () => "jwt" };
+    await assert.rejects(new BackendClient({ baseUrl: url, auth: oidc }).getRun("r"), (err) => {
+      assert.match(hint(err), /^the backend refused this workflow's GitHub OIDC token: check its --oidc-audience/);
+      return true;
+    });
   });
 });
 
