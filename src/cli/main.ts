@@ -12,7 +12,7 @@ const GLOBAL_HELP = `
 Global options (also accepted before the command):
   -i, --intent <file>      intent file (default: intent.yaml found walking up from the working directory)
   -c, --config-dir <path>  legacy composition registry (env ORUN_CONFIG_DIR)
-  --all                    do not scope to the component folder you are in
+  --all                    plan, validate, get jobs, run: do not scope to the component folder you are in
 
 Examples (in a folder with an intent.yaml, e.g. examples/platform):
   orun plan -v dag         compile .orun/plans/<id>.json and show the job DAG
@@ -57,6 +57,13 @@ export function hoistGlobalFlags(argv: readonly string[]): string[] {
   }
   if (moved.length === 0) return [...argv];
   const remaining = rest.slice(i);
+  // Their own --all means something else (gc: remove every finished execution; status: list every one).
+  const ownAll = { gc: "removes every finished execution", status: "lists every execution" }[remaining[0] ?? ""];
+  if (ownAll && moved.includes("--all")) {
+    throw new OrunError(`--all before "${remaining[0]}" is the global scope flag, which ${remaining[0]} does not take; its own --all ${ownAll}`, {
+      hint: `write "orun ${remaining[0]} --all" if that is what you mean`,
+    });
+  }
   const end = remaining.includes("--") ? remaining.indexOf("--") : remaining.length;
   return [node, script, ...remaining.slice(0, end), ...moved, ...remaining.slice(end)];
 }

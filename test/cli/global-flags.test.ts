@@ -25,3 +25,13 @@ test("orun -i <intent> validate works from anywhere, like orun validate -i <inte
   const refused = await runOrun(["-i", intent, "backend", "token", "list"], { cwd: os.tmpdir() });
   assert.notEqual(refused.code, 0, "a command without -i still refuses it");
 });
+
+test("a leading --all is refused before gc and status, whose own --all means something else (gc: remove every execution)", async () => {
+  const argv = (...rest: string[]) => ["node", "orun", ...rest];
+  assert.throws(() => hoistGlobalFlags(argv("--all", "gc", "--dry-run")), /--all before "gc" is the global scope flag, which gc does not take; its own --all removes every finished execution/);
+  assert.throws(() => hoistGlobalFlags(argv("-i", "x", "--all", "status")), /its own --all lists every execution/);
+  assert.deepEqual(hoistGlobalFlags(argv("-i", "x", "gc")), argv("gc", "-i", "x"), "other global flags still move");
+  const r = await runOrun(["--all", "gc", "--dry-run"], { cwd: os.tmpdir() });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^✕ --all before "gc"/);
+});
