@@ -30,12 +30,15 @@ describe("orun plan -o and the plan store", () => {
     assert.ok(!(await readdir(dir)).some((f) => f.endsWith(".tmp")), "no temp file is left beside it");
   });
 
-  test("-f without -o is refused (the store keeps JSON), naming --format; nothing is stored", async () => {
+  test("-f yaml without -o is refused (the store keeps JSON), naming --format; nothing is stored; -f json is accepted as in v2.3", async () => {
     const dir = await exampleCopy();
     const result = await runOrun(["plan", "-f", "yaml"], { cwd: dir });
     assert.equal(result.code, 1, result.stdout);
     assert.equal(result.stderr, "✕ --format: applies to -o/--output FILE only (stored plans are JSON); add -o plan.yaml\n");
     await assert.rejects(readdir(path.join(dir, ".orun")), { code: "ENOENT" });
+    const json = await runOrun(["plan", "-f", "json"], { cwd: dir });
+    assert.equal(json.code, 0, json.stderr);
+    assert.ok((await readdir(path.join(dir, ".orun", "plans"))).includes("latest.json"));
   });
 
   test("--name with -o: a warning says the name is not stored and which file to run", async () => {

@@ -138,8 +138,8 @@ export interface PlanFlags {
 
 export async function planAction(component: string | undefined, flags: PlanFlags): Promise<void> {
   const format = outputFormat(flags.format);
-  // The store always keeps JSON: a format without -o would be silently ignored.
-  if (format && !flags.output) throw new OrunError(`applies to -o/--output FILE only (stored plans are JSON); add -o plan.${format}`, { location: { field: "--format" } });
+  // The store always keeps JSON: -f yaml without -o would be silently ignored (-f json is what it does anyway, as in v2.3).
+  if (format === "yaml" && !flags.output) throw new OrunError(`applies to -o/--output FILE only (stored plans are JSON); add -o plan.${format}`, { location: { field: "--format" } });
   if (flags.name !== undefined) assertPlanName(flags.name);
   if (flags.output) await assertOutputFile(flags.output);
   const components = [...(flags.component ?? []), ...(component ? [component] : [])];
