@@ -59,6 +59,8 @@ export class DockerRunner implements Runner {
   /** Containers being created or alive (name → host dir of their mounts), so cleanup() finds every one. */
   private readonly live = new Map<string, string>();
   private closing = false;
+  /** Whether any container creation was started (else cleanup has nothing to look for). */
+  private creating = false;
   /** Container removals started by finishJob and still running. */
   private readonly removals = new Set<Promise<void>>();
 
@@ -199,11 +201,14 @@ export class DockerRunner implements Runner {
     this.pulls.abort();
     await this.settled();
     const names = new Set(this.live.keys());
-    // Containers whose creation was in flight when the run was interrupted.
-    const started = await this.engine.containersWithLabel(`${LABEL_OWNER}=${this.owner}`).catch((err: unknown) => {
-      warn(`could not list this run's containers (${errorMessage(err)}); removing the ones it knows of`);
-      return [];
-    });
+    // Containers whose creation was in flight when the run was interrupted (none when no creation started,
+    // e.g. the engine was unreachable: then there is nothing to list, nor to warn about).
+    const started = !this.creating
+      ? []
+      : await this.engine.containersWithLabel(`${LABEL_OWNER}=${this.owner}`).catch((err: unknown) => {
+          warn(`could not list this run's containers (${errorMessage(err)}); removing the ones it knows of`);
+          return [];
+        });
     for (const name of started) names.add(name);
     this.containers.clear();
     await this.engine.remove([...names]).catch((err: unknown) => warn(`could not remove containers ${[...names].join(", ")}: ${errorMessage(err)}`));
@@ -296,6 +301,7 @@ export class DockerRunner implements Runner {
       user,
     });
     this.live.set(name, mountsDir);
+    this.creating = true;
     try {
       await this.engine.runDetached(args);
     } catch (err) {
