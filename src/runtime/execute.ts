@@ -345,8 +345,11 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
   if (!state) return emptyState(execId, checksum);
   state.execId = execId;
   if (state.planChecksum && state.planChecksum !== checksum) {
+    // The record keeps the plan it ran (manifest.json): name it, so resuming is one command away.
+    const manifest = store.manifestFile(execId);
+    const recorded = existsSync(manifest) ? ` (orun run ${path.relative(process.cwd(), manifest) || manifest} --exec-id ${execId})` : "";
     throw new OrunError(
-      `execution ${execId} belongs to plan ${state.planChecksum.replace(/^sha256-/, "").slice(0, 12)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with, or use a new --exec-id`,
+      `execution ${execId} belongs to plan ${state.planChecksum.replace(/^sha256-/, "").slice(0, 12)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
       { location: { file, field: "planChecksum" } },
     );
   }

@@ -5,6 +5,7 @@
 // and its recorded checksum verified as it loads, before anything is
 // recorded. The planner is imported lazily so running a plan file never
 // loads it.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
@@ -22,6 +23,8 @@ export interface PlanSourceOptions {
   envs?: string[];
   /** Preview only: a freshly compiled plan is not saved. */
   dryRun?: boolean;
+  /** --exec-id / ORUN_EXEC_ID: without a plan or an intent, the execution's recorded plan is resumed. */
+  execId?: string;
 }
 
 export interface ResolvedPlan {
@@ -66,6 +69,14 @@ export async function resolveRunPlan(options: PlanSourceOptions): Promise<Resolv
       throw new OrunError(`no stored plan matches "${ref}" (in ${path.join(storeDir, ".orun", "plans")}) and no component has that name`, {
         hint: "a plan ID from another machine needs that plan here: copy its .orun/plans (e.g. actions/upload-artifact in the plan job, download-artifact in each leg), or run `orun plan` here first",
       });
+    }
+  }
+  if (!intentRoot && options.execId) {
+    // `orun run --exec-id X` (the resume hint) after a plan-file run: the plan the execution recorded.
+    const manifest = path.join(storeDir, ".orun", "executions", options.execId, "manifest.json");
+    if (existsSync(manifest)) {
+      const store = await import("../plan/store.js");
+      return { plan: await store.loadPlanFile(manifest, { verifyChecksum: true }), storeDir, source: `plan of execution ${options.execId}` };
     }
   }
   if (!intentRoot) {

@@ -85,3 +85,28 @@ test("a legacy .orun-state.json that cannot be read (a directory) is named in th
   assert.equal(existsSync(path.join(dir, "ran")), false);
   assert.equal(existsSync(path.join(dir, ".orun/executions")), false);
 });
+
+test("the resume hint works after a plan-file run: orun run --exec-id X resumes the plan the execution recorded", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.one", steps: [{ run: "echo a >> runs" }] },
+    { id: "b@dev.two", dependsOn: ["a@dev.one"], steps: [{ run: "test -f ok && echo b >> runs" }] },
+  ]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "hint"], { cwd: dir });
+  assert.equal(first.code, 1);
+  assert.match(first.stdout, /resume {2}orun run --exec-id hint/);
+  await writeFile(path.join(dir, "ok"), "");
+  const resumed = await runOrun(["run", "--exec-id", "hint"], { cwd: dir });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.equal(await readFile(path.join(dir, "runs"), "utf8"), "a\nb\n", "a ran once, b on the resume");
+  const viaEnv = await runOrun(["run"], { cwd: dir, env: { ORUN_EXEC_ID: "hint" } });
+  assert.equal(viaEnv.code, 0, viaEnv.stdout + viaEnv.stderr);
+  assert.match(viaEnv.stdout, /2 already completed/);
+
+  // Another plan on that execution is refused with the command that resumes it.
+  await writePlan(dir, makePlan([{ id: "c@dev.three", steps: [{ run: "true" }] }]), "other.json");
+  const other = await runOrun(["run", "other.json", "--exec-id", "hint"], { cwd: dir });
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /resume it with the plan it was started with \(orun run \.orun\/executions\/hint\/manifest\.json --exec-id hint\)/);
+  const byManifest = await runOrun(["run", ".orun/executions/hint/manifest.json", "--exec-id", "hint"], { cwd: dir });
+  assert.equal(byManifest.code, 0, byManifest.stdout + byManifest.stderr);
+});

@@ -132,10 +132,10 @@ export function registerRunCommands(program: Command): void {
 }
 
 /** The plan to run: trigger/change flags compile a fresh scoped plan (src/planner/triggers), else resolveRunPlan. */
-async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts: RunCommandOptions, envFilter: string[]) {
+async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts: RunCommandOptions, envFilter: string[], execId: string | undefined) {
   if (!(anyCiFlag(opts) && (await import("../../planner/triggers/index.js")).ciFlagsGiven(opts))) {
     const { resolveRunPlan } = await import("../../runtime/plan-source.js");
-    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun });
+    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun, execId });
   }
   const { compileRunPlan } = await import("../../planner/triggers/index.js");
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
@@ -208,7 +208,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   const cwd = process.cwd();
   const envFilter = splitList(opts.env);
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
-  const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter);
+  const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
