@@ -80,9 +80,10 @@ test("a legacy .orun-state.json that cannot be read (a directory) is named in th
   const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a > ran" }] }]);
   await mkdir(path.join(dir, ".orun-state.json"));
   const refused = await runOrun(["run", "plan.json"], { cwd: dir });
-  assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /\.orun-state\.json: cannot read the legacy state file to migrate it: EISDIR/);
-  assert.equal(existsSync(path.join(dir, "ran")), false);
+  const said = refused.stdout + refused.stderr;
+  assert.equal(refused.code, 1, said);
+  assert.match(refused.stderr, /\.orun-state\.json: cannot read the legacy state file to migrate it: EISDIR/, said);
+  assert.equal(existsSync(path.join(dir, "ran")), false, said);
   assert.equal(existsSync(path.join(dir, ".orun/executions")), false);
 });
 
