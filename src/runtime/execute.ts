@@ -207,6 +207,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       signal: abort.signal,
       notRun: (job, reason, kind) => notRun(job, kind, reason),
       onFailFast: (reason) => admission.abort(reason),
+      // A job that could not be run or recorded (e.g. remote state refusing its result) ends the run: nothing
+      // new starts, jobs still waiting for admission stop, running ones finish before the record is closed.
+      onError: (err) => admission.abort(err),
       run: async (job): Promise<JobOutcome> => {
         // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
         // done), then approval and gates: a blocked job is then this runner's to report.

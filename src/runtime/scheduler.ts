@@ -32,6 +32,11 @@ export interface ScheduleRequest {
   signal?: AbortSignal;
   /** failFast tripped: nothing new starts (a job still being admitted may want to stop waiting). */
   onFailFast?(reason: string): void;
+  /**
+   * A job's `run` threw: nothing new starts and the schedule rejects with that error once the jobs still
+   * running have settled (the caller may cancel them here), so no job outlives the schedule.
+   */
+  onError?(err: unknown): void;
 }
 
 export type NotRunKind = "skipped" | "waiting";
@@ -56,6 +61,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   const notRunReasons = new Map<string, string>();
   let running = 0;
   let stopReason: string | undefined;
+  let failure: { err: unknown } | undefined;
 
   const markNotRun = (id: string, reason: string, kind: NotRunKind = "skipped"): void => {
     if (finished.has(id)) return;
@@ -110,7 +116,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       // Whatever never became ready or was never started is recorded with a reason.
       for (const job of request.jobs) if (!finished.has(job.id)) markNotRun(job.id, stopReason ?? "dependencies did not complete");
       request.signal?.removeEventListener("abort", onAbort);
-      resolve(result);
+      if (failure) reject(failure.err);
+      else resolve(result);
     };
 
     const complete = (id: string, outcome: JobOutcome): void => {
@@ -154,7 +161,11 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
             stopReason ??= "run aborted";
             running--;
             finished.add(id);
-            reject(err);
+            if (!failure) {
+              failure = { err };
+              request.onError?.(err);
+            }
+            settleIfDone();
           },
         );
       }

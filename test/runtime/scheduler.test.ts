@@ -175,3 +175,34 @@ test("a job reported skipped (e.g. by remote state) skips its dependents with th
   assert.deepEqual(await h.done, { completed: 0, failed: 0, blocked: 0, notRun: 2 });
   assert.equal(h.notRun.get("r@dev.down"), "dependency r@dev.up was skipped");
 });
+
+test("a job whose run throws ends the schedule only after the jobs still running have settled", async () => {
+  const plan = makePlan([
+    { id: "a@dev.boom", steps: [] },
+    { id: "b@dev.slow", steps: [] },
+    { id: "c@dev.later", steps: [] },
+  ]);
+  const errors: unknown[] = [];
+  let releaseSlow!: (outcome: JobOutcome) => void;
+  let settled = false;
+  const notRun = new Map<string, string>();
+  const done = schedule({
+    jobs: orderJobs(plan.jobs),
+    concurrency: 2,
+    failFast: false,
+    satisfied: new Set(),
+    notRun: (job, reason) => notRun.set(job.id, reason),
+    onError: (err) => errors.push(err),
+    run: (job) => {
+      if (job.id === "a@dev.boom") return Promise.reject(new Error("result not recorded"));
+      return new Promise<JobOutcome>((resolve) => (releaseSlow = resolve));
+    },
+  }).finally(() => (settled = true));
+  await tick();
+  await tick();
+  assert.equal(errors.length, 1, "the caller hears of the error at once");
+  assert.equal(settled, false, "b is still running: the schedule has not ended");
+  releaseSlow("completed");
+  await assert.rejects(done, /result not recorded/);
+  assert.equal(notRun.get("c@dev.later"), "run aborted", "nothing new started after the error");
+});
