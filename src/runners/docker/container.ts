@@ -3,7 +3,7 @@
 // invocation of one step. Kept free of I/O so each rule is unit-tested.
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { isAlive } from "../../runtime/records/lock.js";
+import { isAlive, processStartTicks } from "../../runtime/records/lock.js";
 
 export const CONTAINER_WORKSPACE = "/workspace";
 /** Read-only mount of the job's script files (steps whose `shell:` takes a `{0}` file). */
@@ -14,7 +14,11 @@ export const LABEL_EXEC_ID = "io.orun.exec-id";
 export const LABEL_JOB_ID = "io.orun.job-id";
 /** Identifies the runner instance that owns a container, for cleanup after Ctrl-C. */
 export const LABEL_OWNER = "io.orun.owner";
-/** Host and pid of the orun process that owns a container: orphans of a crashed run are found by them. */
+/**
+ * Host and pid of the orun process that owns a container (`<pid>@<start ticks>` where procfs tells the
+ * process's start, so a pid reused by another process does not keep an orphan alive): orphans of a
+ * crashed run are found by them.
+ */
 export const LABEL_HOST = "io.orun.host";
 export const LABEL_PID = "io.orun.pid";
 
@@ -61,6 +65,8 @@ export interface ContainerSpec {
   owner: string;
   host: string;
   pid: number;
+  /** The owner's start time (processStartTicks), when known. */
+  pidStart?: number;
   user?: string;
 }
 
@@ -72,7 +78,7 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--label", `${LABEL_JOB_ID}=${spec.jobId}`,
     "--label", `${LABEL_OWNER}=${spec.owner}`,
     "--label", `${LABEL_HOST}=${spec.host}`,
-    "--label", `${LABEL_PID}=${spec.pid}`,
+    "--label", `${LABEL_PID}=${spec.pid}${spec.pidStart !== undefined ? `@${spec.pidStart}` : ""}`,
     // The image was pulled (or refused) by the runner's pull policy already.
     "--pull", "never",
     ...(spec.user ? ["--user", spec.user] : []),
@@ -154,6 +160,16 @@ export function recordingGroup(command: string[], pidFile: string): string[] {
  */
 export function killGroupCommand(pidFile: string): string[] {
   return ["sh", "-c", `read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group"`];
+}
+
+/** Whether the orun process a container's LABEL_PID names still runs: the same pid started at the same time. */
+export function ownerAlive(label: string): boolean {
+  const [pidText = "", startText] = label.split("@");
+  const pid = Number(pidText);
+  if (!processAlive(pid)) return false;
+  if (startText === undefined) return true; // labelled before start times were recorded
+  const started = processStartTicks(pid);
+  return started === undefined || String(started) === startText;
 }
 
 /** Whether a process of this host is alive: a zombie (killed, not yet reaped) is not. */

@@ -29,11 +29,12 @@ import {
   containerName,
   createContainerArgs,
   killGroupCommand,
-  processAlive,
+  ownerAlive,
   recordingGroup,
   stepExec,
 } from "./container.js";
 import { stepWorkdir } from "./workdir.js";
+import { processStartTicks } from "../../runtime/records/lock.js";
 
 interface JobContainer {
   name: string;
@@ -89,7 +90,7 @@ export class DockerRunner implements Runner {
       warn(`could not look for containers left by crashed runs: ${errorMessage(err)}`);
       return [];
     });
-    const orphans = mine.filter((container) => !processAlive(Number(container.value))).map((container) => container.name);
+    const orphans = mine.filter((container) => !ownerAlive(container.value)).map((container) => container.name);
     await this.engine.remove(orphans).catch((err: unknown) => warn(`could not remove orphaned containers ${orphans.join(", ")}: ${errorMessage(err)}`));
   }
 
@@ -298,6 +299,7 @@ export class DockerRunner implements Runner {
       owner: this.owner,
       host: os.hostname(),
       pid: process.pid,
+      pidStart: processStartTicks(process.pid),
       user,
     });
     this.live.set(name, mountsDir);

@@ -151,6 +151,21 @@ describe("docker container pieces", () => {
   });
 });
 
+describe("ownerAlive (a container's io.orun.pid label)", () => {
+  it("labels the owner as pid@start, and a reused pid (another start time) is not the owner", async () => {
+    const { ownerAlive } = await import("../../../src/runners/docker/container.js");
+    const { processStartTicks } = await import("../../../src/runtime/records/lock.js");
+    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", runDir: "/rec/r", execId: "e1", jobId: "a@b.c", owner: "o1", host: "box", pid: 42, pidStart: 777 });
+    assert.ok(args.includes("io.orun.pid=42@777"));
+    const start = processStartTicks(process.pid);
+    assert.ok(start !== undefined, "procfs gives this process's start time");
+    assert.equal(ownerAlive(`${process.pid}@${start}`), true);
+    assert.equal(ownerAlive(`${process.pid}@${start! + 1}`), false, "same pid, another process: the container is an orphan");
+    assert.equal(ownerAlive(String(process.pid)), true, "labels from before start times: the pid alone decides");
+    assert.equal(ownerAlive("not-a-pid"), false);
+  });
+});
+
 describe("processAlive (orphaned containers' owners)", () => {
   it("a killed orun that is still a zombie (not reaped) is not alive; a running process is", async () => {
     const { spawn } = await import("node:child_process");
