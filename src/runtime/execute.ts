@@ -331,6 +331,20 @@ function selectJobs(plan: Plan, options: ExecuteOptions): Selection {
   return { ordered, selected: [target], target };
 }
 
+/**
+ * `--component` / `--env` values the user typed that match no job of the plan, as warnings: a typo would
+ * otherwise run nothing and look like success. Not an error: a CI matrix runs one plan per environment, and a
+ * plan of what changed may have nothing for some of them.
+ */
+export function unmatchedFilterWarnings(plan: Plan, filters: { components?: readonly string[]; environments?: readonly string[] }): string[] {
+  const check = (flag: string, values: readonly string[] | undefined, of: (job: PlanJob) => string): string[] => {
+    const known = [...new Set(plan.jobs.map(of))].sort();
+    const unmatched = (values ?? []).filter((value) => !known.some((name) => matchesAny([value], name)));
+    return unmatched.length ? [`${flag} ${unmatched.join(", ")} matches no job of the plan (it has ${known.join(", ") || "no jobs"})`] : [];
+  };
+  return [...check("--component", filters.components, (job) => job.component), ...check("--env", filters.environments, (job) => job.environment)];
+}
+
 /** Exact names, or `prefix*`. */
 function matchesAny(patterns: readonly string[], value: string): boolean {
   return patterns.some((pattern) => (pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : pattern === value));

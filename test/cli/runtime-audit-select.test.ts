@@ -30,3 +30,20 @@ test("--job excluded by an explicit --component/--env says which filter excludes
   const unknown = await runOrun(["run", "plan.json", "--job", "c@dev.one"], { cwd: dir });
   assert.match(unknown.stderr, /job not found: c@dev\.one/);
 });
+
+test("a --component/--env value that matches no job of the plan is named in a warning (a typo no longer passes silently)", async (t) => {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "api@dev.one", steps: [{ run: "true" }] }, { id: "web@prod.two", steps: [{ run: "true" }] }]));
+  const env = await runOrun(["run", "plan.json", "--env", "prodution"], { cwd: dir });
+  assert.match(env.stderr, /warning: --env prodution matches no job of the plan \(it has dev, prod\)/);
+  assert.match(env.stdout, /no jobs run/);
+  const component = await runOrun(["run", "plan.json", "--component", "api", "--component", "wbe"], { cwd: dir });
+  assert.equal(component.code, 0, component.stdout + component.stderr);
+  assert.match(component.stderr, /warning: --component wbe matches no job of the plan \(it has api, web\)/);
+  assert.match(component.stdout, /1 succeeded/);
+  const prefix = await runOrun(["run", "plan.json", "--component", "w*", "-e", "prod"], { cwd: dir });
+  assert.equal(prefix.code, 0, prefix.stdout + prefix.stderr);
+  assert.doesNotMatch(prefix.stderr, /warning/);
+  assert.match(prefix.stdout, /1 succeeded/);
+});

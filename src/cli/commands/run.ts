@@ -236,6 +236,13 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
   process.stderr.write(scoped.messages);
 
+  // Only what the user typed: a working-folder scope may name a dependency without jobs in this plan.
+  if (resolved.plan.jobs.length > 0) {
+    for (const warning of (await executorModules)[0].unmatchedFilterWarnings(resolved.plan, { components: opts.component, environments: envFilter })) {
+      process.stderr.write(`warning: ${warning}\n`);
+    }
+  }
+
   if (resolved.plan.jobs.length === 0) {
     process.stdout.write(opts.json ? `${JSON.stringify({ status: "completed", counts: { total: 0 }, jobs: [] }, null, 2)}\n` : "✓ no jobs to run\n");
     return 0;
