@@ -471,11 +471,15 @@ function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
 }
 
 function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): ExecuteResult {
+  const selectedIds = new Set(selection.selected.map((job) => job.id));
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
     const ordered = orderSteps(job.steps);
     const keys = stepKeys(ordered);
     const notes: string[] = [];
+    const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
+    // Without --job; with it, the run refuses unless they completed (a preview reads no record).
+    if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
     if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
     for (const gate of job.gates ?? []) notes.push(`gated: ${gate.component} must have succeeded in ${gate.environment} for this revision`);
     if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);

@@ -82,3 +82,16 @@ test("orun status of a run with waiting jobs says waiting, with the reason", asy
   assert.match(status.stdout, /○ 1 waiting/);
   assert.match(status.stdout, /○ build {2}waiting · dependency web@dev\.build is not part of this run/);
 });
+
+test("dry-run says which selected jobs would wait on a dependency outside the run", async (t) => {
+  const dir = await setup(t, [
+    { id: "api@dev.build", steps: [{ run: "true" }] },
+    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "web@dev.build", steps: [{ run: "true" }] },
+  ]);
+  const preview = await runOrun(["run", "plan.json", "--dry-run", "--component", "api"], { cwd: dir });
+  assert.equal(preview.code, 0, preview.stdout + preview.stderr);
+  assert.match(preview.stdout, /api@prod\.build[\s\S]*note +waits unless web@dev\.build completed earlier in the execution \(not part of this run\)/);
+  const all = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir });
+  assert.doesNotMatch(all.stdout, /waits unless/);
+});
