@@ -16,39 +16,67 @@ export interface ParsedCommand {
   message: string;
 }
 
-const ESCAPES: Record<string, string> = {
-  "%25": "%",
-  "%0D": "\r",
-  "%0A": "\n",
-  "%3A": ":",
-  "%2C": ",",
-  "%2B": "+",
-  "%2F": "/",
-  "%3D": "=",
-  "%20": " ",
-};
+/**
+ * The commands GitHub's runner knows (ActionCommandManager). A `::name::` line
+ * with any other name is not a command there: it is printed as it is, so
+ * output such as `::std::vector<int> v;` is never mangled.
+ */
+const KNOWN_COMMANDS = new Set([
+  "add-mask",
+  "add-matcher",
+  "remove-matcher",
+  "echo",
+  "debug",
+  "error",
+  "warning",
+  "notice",
+  "group",
+  "endgroup",
+  "set-output",
+  "set-env",
+  "add-path",
+  "save-state",
+  "stop-commands",
+]);
+
+/**
+ * Percent escapes as GitHub's runner decodes them (ActionCommand): a message
+ * only knows `%25`, `%0D` and `%0A`; a property value also `%3A` and `%2C`.
+ * Anything else stays as written (a URL's `%2F` in an output is data).
+ */
+const DATA_ESCAPES: Record<string, string> = { "%25": "%", "%0D": "\r", "%0A": "\n" };
+const PROPERTY_ESCAPES: Record<string, string> = { ...DATA_ESCAPES, "%3A": ":", "%2C": "," };
 
 export function unescapeCommandValue(value: string): string {
-  return value.replace(/%(25|0D|0A|3A|2C|2B|2F|3D|20)/gi, (m) => ESCAPES[m.toUpperCase()] ?? m);
+  return value.replace(/%(25|0D|0A)/gi, (m) => DATA_ESCAPES[m.toUpperCase()] ?? m);
 }
 
-/** Parses one line; undefined when it is not a workflow command. */
-export function parseCommandLine(line: string): ParsedCommand | undefined {
-  if (!line.startsWith("::")) return undefined;
-  const end = line.indexOf("::", 2);
+export function unescapeCommandProperty(value: string): string {
+  return value.replace(/%(25|0D|0A|3A|2C)/gi, (m) => PROPERTY_ESCAPES[m.toUpperCase()] ?? m);
+}
+
+/**
+ * Parses one line as GitHub's runner does (TryParseV2): leading whitespace is
+ * ignored, the name is case-insensitive, property names too (kept lower-case
+ * here). Undefined when the line is not a command, or names one not in `known`.
+ */
+export function parseCommandLine(line: string, known: ReadonlySet<string> = KNOWN_COMMANDS): ParsedCommand | undefined {
+  const text = line.trimStart();
+  if (!text.startsWith("::")) return undefined;
+  const end = text.indexOf("::", 2);
   if (end < 0) return undefined;
-  const header = line.slice(2, end);
+  const header = text.slice(2, end);
   const space = header.indexOf(" ");
-  const name = (space < 0 ? header : header.slice(0, space)).trim().toLowerCase();
-  if (!name) return undefined;
+  const name = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  if (!name || !known.has(name)) return undefined;
   const properties: Record<string, string> = {};
   if (space >= 0) {
-    for (const pair of header.slice(space + 1).split(",")) {
+    for (const pair of header.slice(space + 1).trim().split(",")) {
       const eq = pair.indexOf("=");
-      if (eq > 0) properties[pair.slice(0, eq).trim()] = unescapeCommandValue(pair.slice(eq + 1));
+      if (eq > 0 && eq < pair.length - 1) properties[pair.slice(0, eq).trim().toLowerCase()] = unescapeCommandProperty(pair.slice(eq + 1));
     }
   }
-  return { name, properties, message: unescapeCommandValue(line.slice(end + 2)) };
+  return { name, properties, message: unescapeCommandValue(text.slice(end + 2)) };
 }
 
 /** Handles the command stream of one process. Feed it whole lines. */
@@ -65,7 +93,8 @@ export class CommandProcessor {
   line(raw: string): string | undefined {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (this.stopToken !== undefined) {
-      if (line === `::${this.stopToken}::`) {
+      // Only the token resumes (as a command name, any case); everything else is plain output.
+      if (parseCommandLine(line, new Set([this.stopToken])) !== undefined) {
         this.stopToken = undefined;
         return undefined;
       }
@@ -95,7 +124,7 @@ export class CommandProcessor {
         if (message.trim()) this.effects.paths.push(message.trim());
         return undefined;
       case "stop-commands":
-        if (message) this.stopToken = message;
+        if (message) this.stopToken = message.toLowerCase();
         return undefined;
       case "group":
         return this.masker.mask(`▸ ${message}`);
@@ -114,7 +143,7 @@ export class CommandProcessor {
         return this.masker.mask(`${name}: ${title}${message}${where}`);
       }
       default:
-        return message ? this.masker.mask(message) : undefined;
+        return undefined;
     }
   }
 }

@@ -11,7 +11,19 @@ describe("github-actions workflow commands", () => {
     assert.deepEqual(parseCommandLine("::warning file=a%2Cb.js,line=3::msg%0Anext"), { name: "warning", properties: { file: "a,b.js", line: "3" }, message: "msg\nnext" });
     assert.equal(parseCommandLine("not ::a command::"), undefined);
     assert.equal(parseCommandLine("::no-end"), undefined);
-    assert.equal(unescapeCommandValue("AQ%2F%2FWf%3D%3D %25 %3A"), "AQ//Wf== % :");
+    // GitHub's runner decodes %25, %0D and %0A in a message, and %3A and %2C too in a property value: nothing else.
+    assert.equal(unescapeCommandValue("a%2Fb%3Dc%20d %25 %3A %0d"), "a%2Fb%3Dc%20d % %3A \r");
+    assert.deepEqual(parseCommandLine("::set-output name=u%3Av::https%3A%2F%2Fx%2Fq%3Fa%3D1%2C2"), { name: "set-output", properties: { name: "u:v" }, message: "https%3A%2F%2Fx%2Fq%3Fa%3D1%2C2" });
+  });
+
+  it("reads commands as GitHub's runner does: indented, any case, known names only", () => {
+    assert.deepEqual(parseCommandLine("   ::Add-Mask::s3cr3t"), { name: "add-mask", properties: {}, message: "s3cr3t" });
+    assert.deepEqual(parseCommandLine("::SET-OUTPUT NAME=x::v"), { name: "set-output", properties: { name: "x" }, message: "v" });
+    assert.equal(parseCommandLine("::std::vector<int> v;"), undefined, "not a command GitHub knows");
+    const masker = new Masker();
+    const p = new CommandProcessor(masker);
+    const shown = ["  ::add-mask::indented-secret", "see indented-secret", "::std::vector<int> v;", "::stop-commands::TOK-1", "::warning::not a command now", "::tok-1::", "::warning::again"].map((l) => p.line(l));
+    assert.deepEqual(shown, [undefined, "see ***", "::std::vector<int> v;", undefined, "::warning::not a command now", undefined, "warning: again"]);
   });
 
   it("captures the legacy command block and masks what add-mask registers", () => {

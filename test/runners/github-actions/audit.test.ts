@@ -1,0 +1,65 @@
+// End to end through the built CLI (`orun run --gha`, a real process): the
+// github-actions runner's behaviour where it must match GitHub's own runner —
+// workflow commands as GitHub parses them, and what reaches the record.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { PlanStep } from "../../../src/model/plan.js";
+import { runOrun } from "../../support/cli.js";
+import { makeJob, makePlan, tempDir } from "./helpers.js";
+
+describe("orun run --gha: GitHub runner parity", () => {
+  let ws: string;
+  let cache: string;
+  before(async () => {
+    ws = await tempDir("audit-ws");
+    cache = await tempDir("audit-cache");
+  });
+  after(async () => {
+    await rm(ws, { recursive: true, force: true });
+    await rm(cache, { recursive: true, force: true });
+  });
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ORUN_ACTIONS_CACHE: cache, GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "", ...extra });
+
+  /** Writes `<name>-plan.json` with one job `app@dev.<name>` working in `<ws>/<name>` (returned). */
+  async function writePlan(name: string, steps: Partial<PlanStep>[]): Promise<string> {
+    const job = makeJob(`app@dev.${name}`, steps);
+    job.path = name;
+    await mkdir(path.join(ws, name), { recursive: true });
+    await writeFile(path.join(ws, `${name}-plan.json`), JSON.stringify(makePlan([job])));
+    return path.join(ws, name);
+  }
+
+  async function recordText(execId: string): Promise<string> {
+    const logs = path.join(ws, ".orun", "executions", execId, "logs");
+    let text = "";
+    for (const dir of await readdir(logs)) for (const file of await readdir(path.join(logs, dir))) text += await readFile(path.join(logs, dir, file), "utf8");
+    return text;
+  }
+
+  it("reads workflow commands as GitHub does: indented add-mask hides the value, unknown ::names:: print as written, only %25/%0D/%0A decode", async () => {
+    const dir = await writePlan("commands", [
+      {
+        id: "emit",
+        run: [
+          "echo '  ::add-mask::indented-secret-77'",
+          "echo 'token indented-secret-77'",
+          "echo '::std::vector<int> v;'",
+          "echo '::set-output name=url::https://x.test/a%2Fb?q=1%2C2%25'",
+          "echo '::SET-OUTPUT NAME=upper::yes'",
+        ].join("\n"),
+      },
+      { id: "use", run: 'printf "%s|%s" "${{ steps.emit.outputs.url }}" "${{ steps.emit.outputs.upper }}" > OUT' },
+    ]);
+    const r = await runOrun(["run", "commands-plan.json", "--gha", "--verbose", "--exec-id", "commands-1"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await readFile(path.join(dir, "OUT"), "utf8"), "https://x.test/a%2Fb?q=1%2C2%|yes");
+    const record = await recordText("commands-1");
+    for (const text of [r.stdout + r.stderr, record]) {
+      assert.doesNotMatch(text, /indented-secret-77/);
+      assert.match(text, /token \*\*\*/);
+      assert.match(text, /::std::vector<int> v;/);
+    }
+  });
+});
