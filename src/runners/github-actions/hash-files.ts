@@ -1,5 +1,6 @@
 // hashFiles(pattern, ...) as GitHub computes it: the files under the
-// workspace matching the patterns (`!` excludes), sorted by path, each
+// workspace matching the patterns (`!` excludes; a folder stands for the files
+// below it), sorted by path, each
 // hashed with SHA-256, and the digests hashed again; '' when nothing matches.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
@@ -29,7 +30,12 @@ export function hashFiles(workspace: string, patterns: string[]): string {
   const include = patterns.filter((p) => p.trim() && !p.trim().startsWith("!")).map((p) => p.trim());
   const exclude = patterns.filter((p) => p.trim().startsWith("!")).map((p) => p.trim().slice(1));
   const toRelative = (p: string): string => (path.isAbsolute(p) ? path.relative(workspace, p) : p).replace(/^\.\//, "");
-  const matches = (file: string, globs: string[]): boolean => globs.some((g) => minimatch(file, toRelative(g), { dot: true }));
+  // As @actions/glob (implicitDescendants): a pattern naming a folder matches every file below it, in includes and excludes alike.
+  const matches = (file: string, globs: string[]): boolean =>
+    globs.some((g) => {
+      const glob = toRelative(g).replace(/\/+$/, "");
+      return minimatch(file, glob, { dot: true }) || (!glob.endsWith("**") && minimatch(file, `${glob}/**`, { dot: true }));
+    });
   const selected = listFiles(workspace)
     .map((f) => path.relative(workspace, f).split(path.sep).join("/"))
     .filter((rel) => matches(rel, include) && !matches(rel, exclude))

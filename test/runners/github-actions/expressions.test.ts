@@ -75,6 +75,10 @@ describe("github-actions hashFiles()", () => {
       assert.equal(hashFiles(ws, ["**/package-lock.json"]), expected);
       assert.equal(hashFiles(ws, ["**/package-lock.json", "!a/**"]), createHash("sha256").update(sha("root")).digest("hex"));
       assert.equal(hashFiles(ws, ["**/*.nothing"]), "");
+      // A folder pattern covers the files below it, as @actions/glob's implicit descendants do; in excludes too.
+      assert.equal(hashFiles(ws, ["a"]), createHash("sha256").update(sha("nested")).digest("hex"));
+      assert.equal(hashFiles(ws, ["a/b/", "package-lock.json"]), expected);
+      assert.equal(hashFiles(ws, ["**/package-lock.json", "!a"]), createHash("sha256").update(sha("root")).digest("hex"));
       const s = scope();
       s.functions = new Map([["hashfiles", (await import("../../../src/runners/github-actions/hash-files.js")).hashFilesFunction(ws)]]);
       assert.equal(interpolate("key-${{ hashFiles('**/package-lock.json') }}", s), `key-${expected}`);
