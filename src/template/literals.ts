@@ -65,6 +65,12 @@ export function unquoteString(literal: string): string | undefined {
 
 /** The code point of a character constant such as 'a' or '\n'. */
 export function parseCharConstant(literal: string): number | undefined {
+  // In a rune literal \xNN and \NNN are the code point itself (strconv.UnquoteChar), not a UTF-8 byte.
+  const byteEscape = /^'\\(?:x([0-9a-fA-F]{2})|([0-7]{3}))'$/.exec(literal);
+  if (byteEscape) {
+    const value = byteEscape[1] !== undefined ? parseInt(byteEscape[1], 16) : parseInt(byteEscape[2], 8);
+    return value > 255 ? undefined : value;
+  }
   const decoded = decodeEscapes(literal.slice(1, -1), "'");
   if (decoded === undefined) return undefined;
   const chars = [...decoded];
@@ -82,26 +88,49 @@ const HEX_FLOAT = /^([+-]?)0[xX]_?([0-9a-fA-F_]*)(?:\.([0-9a-fA-F_]*))?[pP]([+-]
 export function parseNumber(text: string): { value: number } | { error: string } {
   if (text.endsWith("i")) return { error: `complex number ${JSON.stringify(text)} is not supported` };
   const plain = text.replace(/_/g, "");
-  if (DEC_INT.test(text)) return { value: Number(plain) };
-  if (LEGACY_OCT.test(text)) return { value: signed(plain, parseInt(plain.replace(/^[+-]?0/, ""), 8)) };
+  if (DEC_INT.test(text)) return integer(text, BigInt(plain.replace(/^\+/, "")));
+  if (LEGACY_OCT.test(text)) return integer(text, signedBig(plain, BigInt(`0o${plain.replace(/^[+-]?0/, "")}`)));
   const prefixed = PREFIXED_INT.exec(text);
   if (prefixed) {
     const [, sign, , hex, , oct, , bin] = prefixed;
     const digits = (hex ?? oct ?? bin).replace(/_/g, "");
-    const value = parseInt(digits, hex !== undefined ? 16 : oct !== undefined ? 8 : 2);
-    return { value: sign === "-" ? -value : value };
+    const value = BigInt(`0${hex !== undefined ? "x" : oct !== undefined ? "o" : "b"}${digits}`);
+    return integer(text, sign === "-" ? -value : value);
   }
-  if (DEC_FLOAT.test(text) && /[0-9]/.test(text)) return { value: Number(plain) };
+  // Go reads 09 as an octal literal with a bad digit.
+  if (/^[+-]?0[0-9_]*$/.test(text)) return { error: `illegal number syntax: ${JSON.stringify(text)}` };
+  if (DEC_FLOAT.test(text) && /[0-9]/.test(text)) return finite(text, Number(plain));
   const hexFloat = HEX_FLOAT.exec(text);
   if (hexFloat && /[0-9a-fA-F]/.test(hexFloat[2] + (hexFloat[3] ?? ""))) {
     const [, sign, whole, frac = "", exp] = hexFloat;
     const mantissa = parseInt((whole + frac).replace(/_/g, "") || "0", 16) / 16 ** frac.replace(/_/g, "").length;
     const value = mantissa * 2 ** Number(exp.replace(/_/g, ""));
-    return { value: sign === "-" ? -value : value };
+    return finite(text, sign === "-" ? -value : value);
   }
   return { error: `illegal number syntax: ${JSON.stringify(text)}` };
 }
 
-function signed(text: string, magnitude: number): number {
+function signedBig(text: string, magnitude: bigint): bigint {
   return text.startsWith("-") ? -magnitude : magnitude;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * An integer literal is a Go int (64 bits): beyond that Go refuses it. Within
+ * it, one that a JavaScript number cannot hold exactly (beyond 2^53) is refused
+ * too rather than printed as a different number.
+ */
+function integer(text: string, value: bigint): { value: number } | { error: string } {
+  if (value < INT64_MIN || value > INT64_MAX) return { error: `${text} overflows int` };
+  if (value < BigInt(Number.MIN_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return { error: `integer ${text} is beyond 2^53, which orun cannot represent exactly` };
+  }
+  return { value: Number(value) };
+}
+
+/** strconv.ParseFloat refuses a literal out of float64 range (1e400). */
+function finite(text: string, value: number): { value: number } | { error: string } {
+  return Number.isFinite(value) ? { value } : { error: `illegal number syntax: ${JSON.stringify(text)}` };
 }
