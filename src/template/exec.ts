@@ -16,6 +16,8 @@ export const MAX_TEMPLATE_DEPTH = 1000;
 /** A step field never legitimately needs this much: stop runaway templates (nested ranges) early. */
 export const MAX_OUTPUT_LENGTH = 64 * 1024 * 1024;
 export const MAX_RANGE_ITERATIONS = 10_000_000;
+/** Templates calling each other twice per level run 2^depth calls: stop them long before that hangs. */
+export const MAX_TEMPLATE_CALLS = 1_000_000;
 
 const enum Signal {
   None,
@@ -64,6 +66,7 @@ class State {
   private vars: Variable[];
   private depth = 0;
   private iterations = 0;
+  private templateCalls = 0;
   /** Name of the `define`d template being executed, if not the main body. */
   private executing: string | undefined;
 
@@ -212,6 +215,8 @@ class State {
     const body = this.tree.defines.get(node.name);
     if (!body) this.fail(`template ${JSON.stringify(node.name)} not defined`, node);
     if (this.depth >= MAX_TEMPLATE_DEPTH) this.fail(`exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`, node);
+    if (++this.templateCalls > MAX_TEMPLATE_CALLS) this.fail(`template calls exceed ${MAX_TEMPLATE_CALLS}`, node);
+    if (this.out.length > MAX_OUTPUT_LENGTH) this.fail(`output exceeds ${MAX_OUTPUT_LENGTH} characters`, node);
     const newDot = node.pipe ? this.evalPipeline(dot, dotPath, node.pipe) : null;
     const newPath = node.pipe ? describePipe(node.pipe, dotPath, this.vars) : "";
     const { vars, executing } = this;
