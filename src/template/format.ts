@@ -92,18 +92,31 @@ export function sprintf(format: string, args: unknown[]): string {
       argNum = idx - 1;
       i = close + 1;
     };
-    const number = (): number | undefined => {
+    // fmt's parsenum/intFromArg: a width or precision beyond a million is refused
+    // (a literal one swallows the rest of the format: %!(NOVERB)), as is a `*`
+    // argument that is not an int (%!(BADWIDTH), %!(BADPREC)).
+    const number = (bad: string): number | undefined => {
       if (format[i] === "*") {
         i++;
-        const v = args[argNum++];
-        return isInt(v) ? v : undefined;
+        let v: unknown;
+        if (argNum < args.length) v = args[argNum++];
+        if (isInt(v) && !tooLarge(v)) return v;
+        out += bad;
+        return undefined;
       }
+      let num = 0;
       const start = i;
-      while (i < n && format[i] >= "0" && format[i] <= "9") i++;
-      return i > start ? Number(format.slice(start, i)) : undefined;
+      for (; i < n && format[i] >= "0" && format[i] <= "9"; i++) {
+        if (tooLarge(num)) {
+          i = n;
+          return undefined;
+        }
+        num = num * 10 + Number(format[i]);
+      }
+      return i > start ? num : undefined;
     };
     argIndex();
-    const width = number();
+    const width = number("%!(BADWIDTH)");
     if (width !== undefined) {
       if (width < 0) {
         f.minus = true;
@@ -111,11 +124,13 @@ export function sprintf(format: string, args: unknown[]): string {
       }
       f.width = Math.abs(width);
     }
-    if (format[i] === ".") {
+    if (i + 1 < n && format[i] === ".") {
       i++;
       argIndex();
-      f.prec = number() ?? 0;
-      if (f.prec < 0) f.prec = undefined;
+      const star = format[i] === "*";
+      const prec = number("%!(BADPREC)");
+      if (prec !== undefined && prec < 0) out += "%!(BADPREC)";
+      else if (prec !== undefined || !star) f.prec = prec ?? 0;
     }
     argIndex();
     if (i >= n) {
@@ -145,6 +160,10 @@ export function sprintf(format: string, args: unknown[]): string {
       .join(", ")})`;
   }
   return out;
+}
+
+function tooLarge(x: number): boolean {
+  return x > 1e6 || x < -1e6;
 }
 
 function badVerb(verb: string, v: unknown): string {
@@ -215,8 +234,12 @@ function formatString(s: string, verb: string, f: Flags): string {
     case "v":
     case "s":
       return pad(f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s, f, true);
-    case "q":
-      return pad(quote(f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s), f);
+    case "q": {
+      const t = f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s;
+      // %#q: a raw string when it can be one; %+q: ASCII only.
+      if (f.sharp && canBackquote(t)) return pad(`\`${t}\``, f);
+      return pad(quote(t, f.plus), f);
+    }
     case "x":
     case "X": {
       let hex = Buffer.from(s, "utf8").toString("hex");
@@ -257,7 +280,7 @@ function formatInteger(v: number, verb: string, f: Flags): string {
     case "c":
       return pad(v >= 0 && v <= 0x10ffff ? String.fromCodePoint(v) : "\ufffd", f);
     case "q":
-      return pad(quoteRune(v), f);
+      return pad(quoteRune(v, f.plus), f);
     case "U": {
       const u = `U+${abs.toString(16).toUpperCase().padStart(4, "0")}`;
       return pad(f.sharp && v <= 0x10ffff ? `${u} '${String.fromCodePoint(v)}'` : u, f);
@@ -299,11 +322,58 @@ function formatFloatVerb(v: number, verb: string, f: Flags): string {
   return badVerb(verb, v);
 }
 
-/** Decimal digits (no trailing zeros) and decimal-point position of |v|, rounded to `prec` significant digits (-1: shortest). */
-function decimalDigits(v: number, prec: number): { digits: string; dp: number } {
-  const e = prec < 0 ? Math.abs(v).toExponential() : Math.abs(v).toExponential(Math.max(prec, 1) - 1);
-  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(e);
-  if (!m) return { digits: "0", dp: 1 };
+interface Decimal {
+  /** Significant digits, no trailing zeros ("0" for zero). */
+  digits: string;
+  /** Position of the decimal point: |v| = 0.DIGITS × 10^dp. */
+  dp: number;
+}
+
+const ZERO: Decimal = { digits: "0", dp: 1 };
+
+/** The exact decimal expansion of |v| (a float64 is m × 2^e, which always has a finite one). */
+function exactDecimal(v: number): Decimal {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (biased !== 0) mant |= 1n << 52n;
+  if (mant === 0n) return ZERO;
+  const exp = (biased === 0 ? 1 : biased) - 1075;
+  // m × 2^-k = m × 5^k / 10^k
+  const text = exp >= 0 ? (mant << BigInt(exp)).toString() : (mant * 5n ** BigInt(-exp)).toString();
+  return { digits: text.replace(/0+$/, ""), dp: exp >= 0 ? text.length : text.length + exp };
+}
+
+/** Rounds to `nd` significant digits like strconv: to nearest, an exact half to even. */
+function roundDecimal(d: Decimal, nd: number): Decimal {
+  if (nd >= d.digits.length) return d;
+  if (nd < 0) return ZERO;
+  const next = d.digits.charCodeAt(nd) - 48;
+  const halfway = next === 5 && nd + 1 === d.digits.length;
+  const up = halfway ? nd > 0 && (d.digits.charCodeAt(nd - 1) - 48) % 2 === 1 : next >= 5;
+  let kept = d.digits.slice(0, nd);
+  let dp = d.dp;
+  if (up) {
+    let i = nd - 1;
+    while (i >= 0 && kept[i] === "9") i--;
+    if (i < 0) {
+      kept = "1";
+      dp++;
+    } else {
+      kept = kept.slice(0, i) + String.fromCharCode(kept.charCodeAt(i) + 1);
+    }
+  }
+  kept = kept.replace(/0+$/, "");
+  return kept ? { digits: kept, dp } : ZERO;
+}
+
+/** Digits of |v|: the shortest that read back as v (prec -1), or correctly rounded to `prec` significant digits. */
+function decimalDigits(v: number, prec: number): Decimal {
+  if (prec >= 0) return roundDecimal(exactDecimal(v), Math.max(prec, 1));
+  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(Math.abs(v).toExponential());
+  if (!m) return ZERO;
   const digits = (m[1] + (m[2] ?? "")).replace(/0+$/, "") || "0";
   return { digits, dp: Number(m[3]) + 1 };
 }
@@ -316,15 +386,10 @@ function exponentForm(digits: string, dp: number, decimals: number, e: string): 
 }
 
 function fixedForm(digits: string, dp: number, decimals: number): string {
-  let s = dp > 0 ? digits.slice(0, dp).padEnd(dp, "0") : "0";
-  if (decimals > 0) {
-    s += ".";
-    for (let i = 0; i < decimals; i++) {
-      const j = dp + i;
-      s += j >= 0 && j < digits.length ? digits[j] : "0";
-    }
-  }
-  return s;
+  const whole = dp > 0 ? digits.slice(0, dp).padEnd(dp, "0") : "0";
+  if (decimals <= 0) return whole;
+  const frac = dp >= 0 ? digits.slice(dp) : "0".repeat(-dp) + digits;
+  return `${whole}.${frac.slice(0, decimals).padEnd(decimals, "0")}`;
 }
 
 /** strconv.FormatFloat plus fmt's sign flags. Verbs: e E f F g G (g with prec -1 is %v). */
@@ -341,14 +406,12 @@ export function formatFloat(v: number, verb: string, prec: number, f: Flags): st
       break;
     }
     case "f":
-    case "F":
-      if (Math.abs(v) < 1e21) {
-        body = Math.abs(v).toFixed(prec);
-      } else {
-        const { digits, dp } = decimalDigits(v, -1);
-        body = fixedForm(digits, dp, prec);
-      }
+    case "F": {
+      const exact = exactDecimal(v);
+      const { digits, dp } = roundDecimal(exact, exact.dp + prec);
+      body = fixedForm(digits, dp, prec);
       break;
+    }
     default: {
       const shortest = prec < 0;
       const { digits, dp } = decimalDigits(v, shortest ? -1 : prec === 0 ? 1 : prec);
@@ -369,28 +432,34 @@ export function formatFloat(v: number, verb: string, prec: number, f: Flags): st
   return (negative ? "-" : f.plus ? "+" : f.space ? " " : "") + body;
 }
 
-/** strconv.Quote: a double-quoted Go string literal. */
-export function quote(s: string): string {
+/** strconv.Quote (QuoteToASCII when `ascii`): a double-quoted Go string literal. */
+export function quote(s: string, ascii = false): string {
   let out = '"';
-  for (const ch of s) out += escapeRune(ch, '"');
+  for (const ch of s) out += escapeRune(ch, '"', ascii);
   return `${out}"`;
 }
 
-function quoteRune(cp: number): string {
+function quoteRune(cp: number, ascii: boolean): string {
   if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
-  return `'${escapeRune(String.fromCodePoint(cp), "'")}'`;
+  return `'${escapeRune(String.fromCodePoint(cp), "'", ascii)}'`;
+}
+
+/** strconv.CanBackquote: no backquote, no control character but tab, no BOM. */
+function canBackquote(s: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return !/[`\x00-\x08\x0a-\x1f\x7f\ufeff]/.test(s);
 }
 
 const NAMED: Record<string, string> = { "\x07": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v", "\\": "\\\\" };
 const NON_PRINTABLE = /^[\p{C}\p{Z}]$/u;
 
-function escapeRune(ch: string, q: string): string {
+function escapeRune(ch: string, q: string, ascii = false): string {
   if (ch === q) return `\\${q}`;
   if (ch in NAMED) return NAMED[ch];
   const cp = ch.codePointAt(0) ?? 0;
   if (cp >= 0x20 && cp < 0x7f) return ch;
   if (cp < 0x20 || cp === 0x7f) return `\\x${cp.toString(16).padStart(2, "0")}`;
-  if (ch !== " " && NON_PRINTABLE.test(ch)) {
+  if (ascii || (ch !== " " && NON_PRINTABLE.test(ch))) {
     return cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
   }
   return ch;

@@ -1,0 +1,115 @@
+// Audit of the template engine against Go's text/template and fmt. Each row
+// is a case the engine got wrong, with what Go prints (or refuses) for it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { renderTemplate, TemplateError } from "../../src/template/index.js";
+import { stepData } from "./data.js";
+
+type Row = [template: string, expected: string];
+
+function rendersAs(rows: Row[]): void {
+  for (const [template, expected] of rows) {
+    assert.equal(renderTemplate(template, stepData()), expected, template);
+  }
+}
+
+function refused(template: string, reason: RegExp | string, kind: TemplateError["kind"] = "parse"): TemplateError {
+  let error: unknown;
+  try {
+    const out = renderTemplate(template, stepData(), { name: "t" });
+    assert.fail(`${template}: expected an error, got ${JSON.stringify(out)}`);
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof TemplateError, `${template}: ${String(error)}`);
+  assert.equal(error.kind, kind, template);
+  if (typeof reason === "string") assert.equal(error.reason, reason, template);
+  else assert.match(error.reason, reason, template);
+  return error;
+}
+
+test("printf rounds an exact half to even, as strconv does", () => {
+  rendersAs([
+    ['{{printf "%.0f %.0f %.0f %.0f" 0.5 1.5 2.5 3.5}}', "0 2 2 4"],
+    ['{{printf "%.1f %.2f %.2f" 0.25 1.125 1.375}}', "0.2 1.12 1.38"],
+    ['{{printf "%.1e %.0e" 1.25 2.5}}', "1.2e+00 2e+00"],
+    ['{{printf "%.2g %.1g" 2.25 0.25}}', "2.2 0.2"],
+    // not exact halves (the binary value is just above or below): plain rounding
+    ['{{printf "%.1f %.2f %.3e" 0.35 2.675 1.0005}}', "0.3 2.67 1.000e+00"],
+    ['{{printf "%5.1f|%.0f|%.1f" -0.05 9.5 9.96}}', " -0.1|10|10.0"],
+  ]);
+});
+
+test("printf precision beyond 100 digits prints the exact decimal expansion", () => {
+  rendersAs([
+    ['{{printf "%.60f" 0.1}}', "0.100000000000000005551115123125782702118158340454101562500000"],
+    ['{{printf "%.120f" 1.5 | len}}', "122"],
+    ['{{printf "%.110e" 0.1}}', "1.00000000000000005551115123125782702118158340454101562500000000000000000000000000000000000000000000000000000000e-01"],
+    ['{{printf "%.105g" 0.5}}', "0.5"],
+    ['{{printf "%.3f" 1e300 | len}}', "305"],
+  ]);
+});
+
+test("printf widths and precisions: Go's limits and %!(BADWIDTH)/%!(BADPREC)", () => {
+  rendersAs([
+    // a literal width past a million swallows the rest of the format
+    ['{{printf "%999999999999d|" 1}}', "%!(NOVERB)%!(EXTRA int=1)"],
+    ['{{printf "%.99999999999f" 1.5}}', "%!(NOVERB)%!(EXTRA float64=1.5)"],
+    ['{{printf "%*d|%-*d|%*d|" 4 1 3 2 -3 7}}', "   1|2  |7  |"],
+    ['{{printf "%*d|" "x" 5}}', "%!(BADWIDTH)5|"],
+    ['{{printf "%*d|" 10000000 5}}', "%!(BADWIDTH)5|"],
+    ['{{printf "%.*f|" 2 3.14159}}', "3.14|"],
+    ['{{printf "%.*f|" "x" 2.5}}', "%!(BADPREC)2.500000|"],
+    ['{{printf "%.*f|" -1 2.5}}', "%!(BADPREC)2.500000|"],
+    ['{{printf "%*d"}}', "%!(BADWIDTH)%!d(MISSING)"],
+  ]);
+  assert.equal(renderTemplate('{{printf "%9999999d" 1}}', {}).length, 9999999);
+});
+
+test("printf %+q quotes to ASCII and %#q prints a raw string when it can", () => {
+  rendersAs([
+    ['{{printf "%+q" "héllo ☺"}}', '"h\\u00e9llo \\u263a"'],
+    ['{{printf "%+q" "\\U0001F600"}}', '"\\U0001f600"'],
+    ['{{printf "%+q" 233}}', "'\\u00e9'"],
+    ['{{printf "%#q" "a \\"b\\""}}', '`a "b"`'],
+    ['{{printf "%#q" "a`b"}}', '"a`b"'],
+    ['{{printf "%#q" "line\\n"}}', '"line\\n"'],
+    ['{{printf "%#q" "tab\\tok"}}', "`tab\tok`"],
+    ['{{printf "%q" "héllo"}}', '"héllo"'],
+  ]);
+});
+
+test("character constants: \\xNN and \\NNN are the code point itself, as in a Go rune literal", () => {
+  rendersAs([
+    ["{{'\\x80'}} {{'\\377'}} {{'\\x41'}} {{'\\101'}} {{'\\u00e9'}}", "128 255 65 65 233"],
+    ["{{printf \"%c\" '\\xe9'}}", "é"],
+  ]);
+  refused("{{'\\400'}}", "malformed character constant: '\\400'");
+});
+
+test("number literals Go refuses, or that would print as another number, are refused", () => {
+  refused("{{09}}", 'illegal number syntax: "09"');
+  refused("{{-0_8}}", 'illegal number syntax: "-0_8"');
+  refused("{{99999999999999999999}}", "99999999999999999999 overflows int");
+  refused("{{0x10000000000000000}}", "0x10000000000000000 overflows int");
+  refused("{{1e400}}", 'illegal number syntax: "1e400"');
+  // within int64 but not exactly a JavaScript number: refusing beats printing 9007199254740992
+  refused("{{9007199254740993}}", /^integer 9007199254740993 is beyond 2\^53/);
+  rendersAs([
+    ["{{9007199254740991}} {{-9007199254740991}} {{0x1F}} {{-0b101}} {{0o_17}} {{1_000}}", "9007199254740991 -9007199254740991 31 -5 15 1000"],
+    ["{{1e3}} {{1.5e300}} {{0x1.8p1}} {{08.5}}", "1000 1.5e+300 3 8.5"],
+  ]);
+});
+
+test("templates that call each other twice per level stop instead of running 2^n calls", () => {
+  const explode =
+    '{{define "a"}}{{if .}}{{template "a" (slice . 1)}}{{template "a" (slice . 1)}}{{end}}{{end}}' +
+    '{{template "a" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}';
+  const error = refused(explode, "template calls exceed 1000000", "exec");
+  assert.match(error.message, /^template: t:1:\d+: executing "a" at <\{\{template "a"/);
+  // a big page of text per call stops at the output limit, not at an out-of-memory crash
+  const page = "x".repeat(200_000);
+  refused(`{{define "p"}}${page}{{if .}}{{template "p" (slice . 1)}}{{template "p" (slice . 1)}}{{end}}{{end}}{{template "p" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}`, /^output exceeds \d+ characters$/, "exec");
+  // an honest recursion still works
+  assert.equal(renderTemplate('{{define "r"}}{{if .}}{{len .}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" "abcd"}}', {}), "4321");
+});
