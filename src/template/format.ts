@@ -195,6 +195,7 @@ function pad(s: string, f: Flags, zeroOk = false): string {
 function formatArg(v: unknown, verb: string, f: Flags): string {
   if (verb === "T") return pad(typeName(v), f);
   if (v === null || v === undefined) return verb === "v" ? pad("<nil>", f) : badVerb(verb, v);
+  if (verb === "v" && f.sharp && typeof v === "string") return pad(quote(v), f);
   switch (typeof v) {
     case "boolean":
       return verb === "v" || verb === "t" ? pad(v ? "true" : "false", f) : badVerb(verb, v);
@@ -242,10 +243,14 @@ function formatString(s: string, verb: string, f: Flags): string {
     }
     case "x":
     case "X": {
-      let hex = Buffer.from(s, "utf8").toString("hex");
-      if (verb === "X") hex = hex.toUpperCase();
-      if (f.sharp) hex = (verb === "X" ? "0X" : "0x") + hex;
-      return pad(hex, f);
+      // fmtSbx: precision counts bytes; space separates them, # prefixes 0x (each byte's with a space).
+      let bytes = Buffer.from(s, "utf8");
+      if (f.prec !== undefined && f.prec < bytes.length) bytes = bytes.subarray(0, f.prec);
+      if (bytes.length === 0) return pad("", f);
+      let hex = [...bytes].map((b) => b.toString(16).padStart(2, "0"));
+      if (verb === "X") hex = hex.map((h) => h.toUpperCase());
+      const prefix = f.sharp ? (verb === "X" ? "0X" : "0x") : "";
+      return pad(prefix + hex.join(f.space ? ` ${prefix}` : ""), f);
     }
   }
   return badVerb(verb, s);
