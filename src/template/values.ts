@@ -39,9 +39,29 @@ export function hasKey(map: GoMap, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(map, key) && map[key] !== undefined;
 }
 
-/** Map keys in Go's printing and ranging order (sorted). */
+/** UTF-16 code unit remapped so that comparing units orders strings by code point (as Go compares UTF-8 bytes). */
+function codePointOrder(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  return unit >= 0xe000 ? unit - 0x800 : unit;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointOrder(x) - codePointOrder(y);
+  }
+  return a.length - b.length;
+}
+
+// eslint-disable-next-line no-control-regex
+const BELOW_SURROGATES = /^[\u0000-\ud7ff]*$/;
+
+/** Map keys in Go's printing and ranging order: sorted by bytes (code points), not UTF-16 units. */
 export function sortedKeys(map: GoMap): string[] {
-  const keys = Object.keys(map).sort();
+  let keys = Object.keys(map);
+  keys = keys.every((k) => BELOW_SURROGATES.test(k)) ? keys.sort() : keys.sort(compareCodePoints);
   return keys.some((k) => map[k] === undefined) ? keys.filter((k) => map[k] !== undefined) : keys;
 }
 
