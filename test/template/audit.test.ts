@@ -113,3 +113,18 @@ test("templates that call each other twice per level stop instead of running 2^n
   // an honest recursion still works
   assert.equal(renderTemplate('{{define "r"}}{{if .}}{{len .}}{{template "r" (slice . 1)}}{{end}}{{end}}{{template "r" "abcd"}}', {}), "4321");
 });
+
+test("printf %x on strings takes the space and # flags and a precision in bytes; %#v quotes a string", () => {
+  rendersAs([
+    ['{{printf "% x|%# x|% #X|%.1x|%#x|%5x|" "hi" "hi" "hi" "hi" "hi" "a"}}', "68 69|0x68 0x69|0X68 0X69|68|0x6869|   61|"],
+    ['{{printf "% x|%.2x|" "é" "héllo"}}', "c3 a9|68c3|"],
+    ['{{printf "%#v|%#v|%#v" "a\\"b" .parameters.tags 3}}', '"a\\"b"|[]interface {}{"a", "b"}|3'],
+  ]);
+});
+
+test("map keys print and range in byte order (code points), not UTF-16 order", () => {
+  // U+FFFF is EF BF BF in UTF-8 and sorts before U+1F600 (F0 9F 98 80); in UTF-16 the surrogate D83D comes first.
+  const data = { m: { "\uffff": 1, "\u{1F600}": 2, a: 3, "\ue000": 4, "\ud7ff": 5 } };
+  assert.equal(renderTemplate("{{range $k, $v := .m}}{{$v}}{{end}}", data), "35412");
+  assert.equal(renderTemplate("{{.m}}", data), "map[a:3 \ud7ff:5 \ue000:4 \uffff:1 \u{1F600}:2]");
+});
