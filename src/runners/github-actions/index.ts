@@ -20,7 +20,7 @@ import { interpolate } from "./expressions.js";
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
-import { executeStep, expressionScope, runPostHooks, runPreHook, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
+import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
 import { orderSteps, stepKeys } from "../../runtime/steps.js";
@@ -160,8 +160,17 @@ export class GithubActionsRunner implements Runner {
       state.failedSteps.add(key);
       return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
     }
-    const { io, dispose } = this.stepIO(ctx.job, [ctx.signal, ctx.job.signal], ctx.timeoutMs, state, emit);
-    const loose = step as typeof step & { if?: string | boolean; "continue-on-error"?: boolean | string };
+    const loose = step as typeof step & { if?: string | boolean; "continue-on-error"?: boolean | string; "timeout-minutes"?: number | string };
+    // GitHub's step `timeout-minutes` (a plan written for this runner may carry it), within orun's own step timeout.
+    let timeoutMs = ctx.timeoutMs;
+    try {
+      const own = timeoutMinutesMs(loose["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv }));
+      if (own !== undefined) timeoutMs = timeoutMs !== undefined && timeoutMs > 0 ? Math.min(timeoutMs, own) : own;
+    } catch (err) {
+      state.failedSteps.add(key);
+      return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`) };
+    }
+    const { io, dispose } = this.stepIO(ctx.job, [ctx.signal, ctx.job.signal], timeoutMs, state, emit);
     const outcome = await executeStep(
       {
         key,

@@ -135,6 +135,24 @@ export function continuesOnError(value: boolean | string | undefined, exprScope:
   throw new Error(`continue-on-error: ${JSON.stringify(text)} must be true or false, got ${JSON.stringify(result)}`);
 }
 
+/**
+ * A step's `timeout-minutes` in milliseconds: a positive number, or an
+ * expression that comes out as one (`${{ inputs.minutes }}`); undefined when
+ * unset. Throws for anything else, naming the field.
+ */
+export function timeoutMinutesMs(value: unknown, exprScope: ExpressionScope): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  let text: string;
+  try {
+    text = typeof value === "number" ? String(value) : interpolate(String(value), exprScope).trim();
+  } catch (err) {
+    throw new Error(`timeout-minutes: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const minutes = Number(text);
+  if (text === "" || !Number.isFinite(minutes) || minutes <= 0) throw new Error(`timeout-minutes: ${JSON.stringify(String(value))} must be a positive number of minutes`);
+  return Math.round(minutes * 60_000);
+}
+
 /** Runs a step in a scope, records it in `steps`, and never throws for step-level problems. */
 export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Promise<StepOutcome> {
   const { state } = scope;

@@ -3,6 +3,7 @@
 // workflow commands as GitHub parses them, and what reaches the record.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanStep } from "../../../src/model/plan.js";
@@ -37,6 +38,22 @@ describe("orun run --gha: GitHub runner parity", () => {
     for (const dir of await readdir(logs)) for (const file of await readdir(path.join(logs, dir))) text += await readFile(path.join(logs, dir, file), "utf8");
     return text;
   }
+
+  it("honours a step's timeout-minutes (a number or an expression) and refuses a value that is not a positive number, naming the field", async () => {
+    const dir = await writePlan("timeouts", [
+      { id: "slow", run: "touch STARTED; sleep 20; touch FINISHED", "timeout-minutes": 0.01, onFailure: "continue" } as Partial<PlanStep>,
+      { id: "by-expression", run: "sleep 20; touch FINISHED2", "timeout-minutes": "${{ 0.01 }}", onFailure: "continue" } as Partial<PlanStep>,
+      { id: "bad", run: "touch BAD_RAN", "timeout-minutes": "soon" } as Partial<PlanStep>,
+    ]);
+    const r = await runOrun(["run", "timeouts-plan.json", "--gha", "--exec-id", "timeouts-1"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const out = r.stdout + r.stderr;
+    assert.match(out, /slow[^\n]*timed out after 0\.6s/);
+    assert.match(out, /by-expression[^\n]*timed out after 0\.6s/);
+    assert.match(out, /timeout-minutes: "soon" must be a positive number of minutes/);
+    assert.ok(existsSync(path.join(dir, "STARTED")));
+    for (const file of ["FINISHED", "FINISHED2", "BAD_RAN"]) assert.ok(!existsSync(path.join(dir, file)), `${file} must not exist`);
+  });
 
   it("reads workflow commands as GitHub does: indented add-mask hides the value, unknown ::names:: print as written, only %25/%0D/%0A decode", async () => {
     const dir = await writePlan("commands", [
