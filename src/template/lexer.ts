@@ -227,7 +227,7 @@ export function lex(src: string): Token[] {
             emit(ch === "$" ? "variable" : "dot", start, pos);
             continue;
           }
-          while (isAlphaNumeric(src[pos])) pos++;
+          pos = endOfWord(pos);
           if (!atTerminator()) return fail(`bad character ${unicodeName(src.codePointAt(pos) ?? 0)}`, start);
           emit(ch === "$" ? "variable" : "field", start, pos);
           continue;
@@ -249,13 +249,7 @@ export function lex(src: string): Token[] {
         continue;
       }
       if (isAlphaNumeric(ch) || (ch >= "\ud800" && ch <= "\udbff" && isAlphaNumeric(String.fromCodePoint(src.codePointAt(start) ?? 0)))) {
-        pos = start;
-        while (pos < src.length) {
-          const cp = src.codePointAt(pos) ?? 0;
-          const s = String.fromCodePoint(cp);
-          if (!isAlphaNumeric(s)) break;
-          pos += s.length;
-        }
+        pos = endOfWord(start);
         const word = src.slice(start, pos);
         if (!atTerminator()) return fail(`bad character ${unicodeName(src.codePointAt(pos) ?? 0)}`, pos);
         if (KEYWORDS.has(word)) emit("keyword", start, pos);
@@ -273,6 +267,23 @@ export function lex(src: string): Token[] {
     }
   }
   return tokens;
+
+  /** End of the letters, digits and underscores at `from`, by code point (a letter may lie outside the BMP). */
+  function endOfWord(from: number): number {
+    let at = from;
+    while (at < src.length) {
+      const c = src.charCodeAt(at);
+      if (c < 128) {
+        if (!isAlphaNumeric(src[at])) break;
+        at++;
+        continue;
+      }
+      const ch = String.fromCodePoint(src.codePointAt(at) ?? 0);
+      if (!isAlphaNumeric(ch)) break;
+      at += ch.length;
+    }
+    return at;
+  }
 
   function atTerminator(): boolean {
     const ch = src[pos];
