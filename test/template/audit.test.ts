@@ -128,3 +128,10 @@ test("map keys print and range in byte order (code points), not UTF-16 order", (
   assert.equal(renderTemplate("{{range $k, $v := .m}}{{$v}}{{end}}", data), "35412");
   assert.equal(renderTemplate("{{.m}}", data), "map[a:3 \ud7ff:5 \ue000:4 \uffff:1 \u{1F600}:2]");
 });
+
+test("field and variable names may hold letters outside the BMP, as Go's unicode.IsLetter allows", () => {
+  const data = { m: { "\u{1D4B3}": "x", "a\u{1D4B3}b": "y" } };
+  assert.equal(renderTemplate("{{.m.\u{1D4B3}}}{{.m.a\u{1D4B3}b}}{{$\u{1D4B3} := 1}}{{$\u{1D4B3}}}", data), "xy1");
+  // an emoji is not a letter
+  assert.throws(() => renderTemplate("{{.m.\u{1F600}}}", data), /bad character U\+1F600/);
+});
