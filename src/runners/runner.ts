@@ -80,6 +80,14 @@ export interface Runner {
   /** Before a job's first step (e.g. create the job container). */
   startJob?(job: JobContext): Promise<void>;
   runStep(step: StepContext): Promise<StepResult>;
+  /**
+   * Whether a step is still handed to runStep after an earlier step failed the
+   * job (otherwise only post-phase steps are). github-actions answers true for
+   * an `if:` that calls a status function (`always()`, `failure()`,
+   * `!cancelled()`…): runStep then evaluates it and runs or skips the step,
+   * as GitHub does. Optional; absent means false.
+   */
+  runsAfterFailure?(step: PlanStep): boolean;
   /** After the job's last step, even after failure (post hooks, container removal). */
   finishJob?(job: JobContext, outcome: { failed: boolean }): Promise<StepResult | void>;
   /** Once per run at the end, also after Ctrl-C. */
