@@ -138,6 +138,22 @@ export function evaluateCondition(condition: string | boolean | undefined, scope
   return truthy(evaluate(expr, scope));
 }
 
+/**
+ * Does an `if:` call a status function (`always()`, `failure()`, …)? Such a
+ * step is still considered after a failure; any other waits on an implicit `success()`.
+ */
+export function conditionChecksStatus(condition: string | boolean | undefined): boolean {
+  if (typeof condition !== "string") return false;
+  const text = condition.trim();
+  const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(text);
+  try {
+    if (whole && splitTemplate(text).length === 1) return usesStatusFunction(whole[1]!);
+  } catch {
+    return false;
+  }
+  return !hasExpression(text) && usesStatusFunction(text);
+}
+
 function usesStatusFunction(expression: string): boolean {
   try {
     const tokens = new Lexer(expression).lex().tokens;

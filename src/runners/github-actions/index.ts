@@ -16,7 +16,7 @@ import { readFile } from "node:fs/promises";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
 import { ActionCache, defaultCacheRoot } from "./action-cache.js";
-import { interpolate } from "./expressions.js";
+import { conditionChecksStatus, interpolate } from "./expressions.js";
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
@@ -192,6 +192,11 @@ export class GithubActionsRunner implements Runner {
     const output = lines.slice(first).join("\n").replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {}, skipped: true };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
+  }
+
+  /** A step whose `if:` calls a status function decides for itself after a failure (`if: failure()` clean-up). */
+  runsAfterFailure(step: PlanStep): boolean {
+    return conditionChecksStatus((step as PlanStep & { if?: string | boolean }).if);
   }
 
   /** What a step (or a pre or post hook) runs with: stopped by any of `signals`, or by its timeout. */

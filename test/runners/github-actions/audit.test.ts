@@ -8,7 +8,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanStep } from "../../../src/model/plan.js";
 import { runOrun } from "../../support/cli.js";
-import { makeJob, makePlan, tempDir } from "./helpers.js";
+import { makeHarness, makeJob, makePlan, runJob, tempDir } from "./helpers.js";
 
 describe("orun run --gha: GitHub runner parity", () => {
   let ws: string;
@@ -77,6 +77,32 @@ describe("orun run --gha: GitHub runner parity", () => {
       assert.doesNotMatch(text, /indented-secret-77/);
       assert.match(text, /token \*\*\*/);
       assert.match(text, /::std::vector<int> v;/);
+    }
+  });
+});
+
+describe("github-actions runner: steps after a failure", () => {
+  it("asks to run a step whose if: calls a status function after a failure, and then runs or skips it by that if:", async () => {
+    const h = await makeHarness();
+    try {
+      const ask = (value: unknown): boolean => h.runner.runsAfterFailure({ id: "s", phase: "main", run: "true", if: value } as PlanStep);
+      for (const yes of ["always()", "${{ failure() }}", "!cancelled()", "success() || failure()", " ${{ always() && github.job != '' }} "]) assert.equal(ask(yes), true, yes);
+      for (const no of [undefined, true, "github.job != ''", "${{ github.job }} == 'x'", "'always()'"]) assert.equal(ask(no), false, String(no));
+      // The job as the runtime runs it once runsAfterFailure says yes: each if: decides.
+      const job = makeJob("app@dev.after", [
+        { id: "build", run: "echo building; exit 3" },
+        { id: "on-failure", if: "failure()", run: 'echo "failed=${{ steps.build.outcome }}" > FAILURE_RAN' },
+        { id: "only-success", if: "success()", run: "touch SUCCESS_RAN" },
+        { id: "always", if: "${{ always() }}", run: 'echo "${{ job.status }}" > ALWAYS_RAN' },
+      ] as Partial<PlanStep>[]);
+      const r = await runJob(h, job, { stopOnFailure: false });
+      assert.match(r.steps[0]!.error ?? "", /exit status 3/);
+      assert.equal(await readFile(path.join(h.workspace, "FAILURE_RAN"), "utf8"), "failed=failure\n");
+      assert.equal(r.steps[2]!.skipped, true);
+      assert.ok(!existsSync(path.join(h.workspace, "SUCCESS_RAN")));
+      assert.equal(await readFile(path.join(h.workspace, "ALWAYS_RAN"), "utf8"), "failure\n");
+    } finally {
+      await h.dispose();
     }
   });
 });
