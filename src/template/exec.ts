@@ -128,7 +128,7 @@ class State {
 
   private print(value: unknown, node: Node & { pipe: PipeNode }, dotPath: string): void {
     if (typeof value === "string") {
-      this.out += value;
+      this.append(value, node);
       return;
     }
     if (value instanceof Missing) this.missing(value);
@@ -137,7 +137,12 @@ class State {
       throw new TemplateFailure("missing-key", `${path || "."} is null: nothing to print`, node.pos, nodeToString(node.pipe), this.executing, path || ".");
     }
     if (typeof value === "function") this.fail(`can't print ${nodeToString(node.pipe)} of type func`, node);
-    this.out += formatValue(value);
+    this.append(formatValue(value), node);
+  }
+
+  private append(text: string, node: Node): void {
+    if (this.out.length + text.length > MAX_OUTPUT_LENGTH) this.fail(`output exceeds ${MAX_OUTPUT_LENGTH} characters`, node);
+    this.out += text;
   }
 
   private walkIfOrWith(dot: unknown, dotPath: string, node: BranchNode): Signal {

@@ -57,18 +57,18 @@ export class Template {
       return execute(this.tree, data);
     } catch (err) {
       if (err instanceof TemplateFailure) throw toTemplateError(err, this.source, this.name);
-      if (isStackOverflow(err)) {
-        throw new TemplateError(`template: ${this.name}: template nesting too deep`, {
-          kind: "exec",
-          templateName: this.name,
-          line: 1,
-          column: 1,
-          reason: "template nesting too deep",
-        });
+      const reason = isStackOverflow(err) ? "template nesting too deep" : isStringTooLong(err) ? "output too large" : undefined;
+      if (reason) {
+        throw new TemplateError(`template: ${this.name}: ${reason}`, { kind: "exec", templateName: this.name, line: 1, column: 1, reason });
       }
       throw err;
     }
   }
+}
+
+/** A value built past V8's string limit (e.g. print of many widest printf results). */
+function isStringTooLong(err: unknown): boolean {
+  return err instanceof RangeError && /invalid string length/i.test(err.message);
 }
 
 function isStackOverflow(err: unknown): boolean {
