@@ -34,6 +34,20 @@ function formatIntDecimal(v: number): string {
 }
 
 
+/** print/printf/println stop building a result past this many characters (each verb is limited to ~10^7 by Go's width rules, not their sum). */
+export const MAX_FORMATTED_LENGTH = 64 * 1024 * 1024;
+
+/** Thrown when a formatted result would exceed MAX_FORMATTED_LENGTH. */
+export class FormattedTooLong extends Error {
+  constructor() {
+    super(`result exceeds ${MAX_FORMATTED_LENGTH} characters`);
+  }
+}
+
+function checkLength(s: string): void {
+  if (s.length > MAX_FORMATTED_LENGTH) throw new FormattedTooLong();
+}
+
 /** fmt.Sprint: operands are separated by a space when neither side is a string. */
 export function sprint(args: unknown[]): string {
   let out = "";
@@ -42,6 +56,7 @@ export function sprint(args: unknown[]): string {
     const isString = typeof arg === "string";
     if (i > 0 && !isString && !prevString) out += " ";
     out += formatValue(arg);
+    checkLength(out);
     prevString = isString;
   });
   return out;
@@ -49,7 +64,12 @@ export function sprint(args: unknown[]): string {
 
 /** fmt.Sprintln: operands always separated by spaces, newline appended. */
 export function sprintln(args: unknown[]): string {
-  return `${args.map(formatValue).join(" ")}\n`;
+  let out = "";
+  args.forEach((arg, i) => {
+    out += (i > 0 ? " " : "") + formatValue(arg);
+    checkLength(out);
+  });
+  return `${out}\n`;
 }
 
 export function sprintf(format: string, args: unknown[]): string {
@@ -152,6 +172,7 @@ export function sprintf(format: string, args: unknown[]): string {
       continue;
     }
     out += formatArg(args[argNum++], verb, f);
+    checkLength(out);
   }
   if (!reordered && argNum < args.length) {
     out += `%!(EXTRA ${args

@@ -2,7 +2,7 @@
 // `or` short-circuit, so the executor evaluates them itself; they are listed
 // here for arity and for the parser's "function not defined" check.
 
-import { sprint, sprintf, sprintln, formatValue } from "./format.js";
+import { FormattedTooLong, sprint, sprintf, sprintln, formatValue } from "./format.js";
 import { Missing, byteLength, hasKey, isInt, isMap, isNil, truth, typeName } from "./values.js";
 
 /** A failure inside a function; the executor reports `error calling NAME: message` unless `plain`. */
@@ -40,12 +40,12 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ["len", fixed(1, ([v]) => length(v))],
   ["index", variadic(1, (args, ctx) => index(args[0], args.slice(1), ctx))],
   ["slice", variadic(1, (args) => slice(args[0], args.slice(1)))],
-  ["print", variadic(0, (args) => sprint(args))],
-  ["printf", variadic(1, (args) => printf(args))],
-  ["println", variadic(0, (args) => sprintln(args))],
-  ["html", variadic(0, (args) => htmlEscape(stringOfArgs(args)))],
-  ["js", variadic(0, (args) => jsEscape(stringOfArgs(args)))],
-  ["urlquery", variadic(0, (args) => queryEscape(stringOfArgs(args)))],
+  ["print", variadic(0, (args) => bounded(() => sprint(args)))],
+  ["printf", variadic(1, (args) => bounded(() => printf(args)))],
+  ["println", variadic(0, (args) => bounded(() => sprintln(args)))],
+  ["html", variadic(0, (args) => htmlEscape(bounded(() => stringOfArgs(args))))],
+  ["js", variadic(0, (args) => jsEscape(bounded(() => stringOfArgs(args))))],
+  ["urlquery", variadic(0, (args) => queryEscape(bounded(() => stringOfArgs(args))))],
   ["eq", variadic(1, (args) => eq(args[0], args.slice(1)))],
   ["ne", fixed(2, ([a, b]) => !eq(a, [b]))],
   ["lt", fixed(2, ([a, b]) => lt(a, b))],
@@ -54,6 +54,16 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ["ge", fixed(2, ([a, b]) => !lt(a, b))],
   ["call", variadic(1, (args) => call(args[0], args.slice(1)))],
 ]);
+
+/** Runs a formatter, reporting a runaway result as the function's error. */
+function bounded(format: () => string): string {
+  try {
+    return format();
+  } catch (err) {
+    if (err instanceof FormattedTooLong) throw new FunctionError(err.message);
+    throw err;
+  }
+}
 
 export function isBuiltinFunction(name: string): boolean {
   return BUILTINS.has(name);
