@@ -135,3 +135,14 @@ test("field and variable names may hold letters outside the BMP, as Go's unicode
   // an emoji is not a letter
   assert.throws(() => renderTemplate("{{.m.\u{1F600}}}", data), /bad character U\+1F600/);
 });
+
+test("runaway output from printf widths stops at the output limit with a template error", () => {
+  // each %9999999d is within Go's width limit; together they pass the 64 MiB output limit
+  const many = '{{printf "%9999999d" 1}}'.repeat(8);
+  refused(many, /^output exceeds \d+ characters$/, "exec");
+  // and inside one print/printf/html call, the result is refused before it is built past the limit
+  const args = ' (printf "%9999999d" 1)'.repeat(8);
+  refused(`{{print${args}}}`, /^error calling print: result exceeds \d+ characters$/, "exec");
+  refused(`{{html${args}}}`, /^error calling html: result exceeds \d+ characters$/, "exec");
+  refused(`{{printf "${"%s".repeat(8)}"${args}}}`, /^error calling printf: result exceeds \d+ characters$/, "exec");
+});
