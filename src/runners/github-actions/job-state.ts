@@ -88,7 +88,22 @@ export function jobSummaryPath(scratchDir: string, jobId: string): string {
 }
 
 const HOST_ONLY = /^(INPUT_|STATE_)/;
-const FILE_COMMAND_VARS = ["GITHUB_ENV", "ORUN_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"];
+/**
+ * Variables the runner sets per step (or leaves unset): the host's values — an
+ * outer GitHub step running orun, from inside an action perhaps — must not leak in.
+ */
+const PER_STEP_VARS = [
+  "GITHUB_ENV",
+  "ORUN_ENV",
+  "GITHUB_OUTPUT",
+  "GITHUB_PATH",
+  "GITHUB_STATE",
+  "GITHUB_STEP_SUMMARY",
+  "GITHUB_ACTION",
+  "GITHUB_ACTION_PATH",
+  "GITHUB_ACTION_REPOSITORY",
+  "GITHUB_ACTION_REF",
+];
 
 export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: NodeJS.ProcessEnv): Promise<JobState> {
   const jobId = job.job.id;
@@ -130,7 +145,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
 
   const baseEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(hostEnv)) {
-    if (value !== undefined && !HOST_ONLY.test(key) && !FILE_COMMAND_VARS.includes(key)) baseEnv[key] = value;
+    if (value !== undefined && !HOST_ONLY.test(key) && !PER_STEP_VARS.includes(key)) baseEnv[key] = value;
   }
   const debug = hostEnv.ACTIONS_STEP_DEBUG === "true" || hostEnv.RUNNER_DEBUG === "1";
   const npmPrefix = path.join(home, ".npm-global");

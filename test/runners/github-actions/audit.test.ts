@@ -55,6 +55,16 @@ describe("orun run --gha: GitHub runner parity", () => {
     for (const file of ["FINISHED", "FINISHED2", "BAD_RAN"]) assert.ok(!existsSync(path.join(dir, file)), `${file} must not exist`);
   });
 
+  it("never hands a step the outer GitHub step's GITHUB_ACTION_PATH/REPOSITORY/REF (orun run from inside an action)", async () => {
+    const dir = await writePlan("outer", [
+      { id: "show", run: 'echo "path=[$GITHUB_ACTION_PATH] repo=[$GITHUB_ACTION_REPOSITORY] ref=[$GITHUB_ACTION_REF] action=[$GITHUB_ACTION]" > OUT' },
+    ]);
+    const outer = { GITHUB_ACTION_PATH: "/outer/action", GITHUB_ACTION_REPOSITORY: "outer/orun-action", GITHUB_ACTION_REF: "v9", GITHUB_ACTION: "__outer" };
+    const r = await runOrun(["run", "outer-plan.json", "--gha"], { cwd: ws, env: env(outer), timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await readFile(path.join(dir, "OUT"), "utf8"), "path=[] repo=[] ref=[] action=[__run]\n");
+  });
+
   it("reads workflow commands as GitHub does: indented add-mask hides the value, unknown ::names:: print as written, only %25/%0D/%0A decode", async () => {
     const dir = await writePlan("commands", [
       {
