@@ -7,7 +7,7 @@ import type { ArgNode, BranchNode, ChainNode, CommandNode, FieldNode, Identifier
 import { nodeToString } from "./ast.js";
 import { TemplateFailure } from "./errors.js";
 import { formatValue } from "./format.js";
-import { BUILTINS, FunctionError } from "./functions.js";
+import { BUILTINS, FunctionError, type Builtin } from "./functions.js";
 import { Missing, hasKey, isInt, isMap, isNil, sortedKeys, truth, typeName } from "./values.js";
 
 /** Go allows 100000 nested template calls; JavaScript's stack does not. */
@@ -364,12 +364,12 @@ class State {
       const stopOn = name === "or";
       let value: unknown;
       for (const arg of argNodes) {
-        value = this.evalArg(dot, dotPath, arg);
+        value = this.evalBuiltinArg(dot, dotPath, arg, fn, argNodes[0]);
         if (truth(value) === stopOn) return value;
       }
       return final === NO_FINAL ? value : final;
     }
-    const values = argNodes.map((arg) => this.evalArg(dot, dotPath, arg));
+    const values = argNodes.map((arg) => this.evalBuiltinArg(dot, dotPath, arg, fn, argNodes[0]));
     if (final !== NO_FINAL) values.push(final);
     if (name !== "not") for (const v of values) if (v instanceof Missing) this.missing(v);
     const argPaths = name === "index" ? [argNodes.length > 0 ? this.pathOf(dot, dotPath, argNodes[0]) : "(pipeline)"] : [];
@@ -382,6 +382,15 @@ class State {
       }
       throw err;
     }
+  }
+
+  /** Go passes most builtins' arguments as reflect.Value, which a nil literal cannot be (`{{eq .x nil}}` fails). */
+  private evalBuiltinArg(dot: unknown, dotPath: string, arg: ArgNode, fn: Builtin, firstArg: ArgNode | undefined): unknown {
+    if (arg.type === "nil") {
+      if (!fn.takesAny) this.fail("cannot assign nil to reflect.Value", arg);
+      if (fn === BUILTINS.get("printf") && arg === firstArg) this.fail("cannot assign nil to string", arg);
+    }
+    return this.evalArg(dot, dotPath, arg);
   }
 
   private pathOf(_dot: unknown, dotPath: string, arg: ArgNode): string {

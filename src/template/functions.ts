@@ -28,10 +28,13 @@ export interface Builtin {
   variadic: boolean;
   /** Absent for and/or, which the executor evaluates lazily. */
   call?: (args: unknown[], ctx: CallContext) => unknown;
+  /** Go declares the arguments `...any`, so a nil literal is allowed (print nil); the others take reflect.Value. */
+  takesAny: boolean;
 }
 
-const fixed = (arity: number, call?: Builtin["call"]): Builtin => ({ arity, variadic: false, call });
-const variadic = (arity: number, call?: Builtin["call"]): Builtin => ({ arity, variadic: true, call });
+const fixed = (arity: number, call?: Builtin["call"]): Builtin => ({ arity, variadic: false, call, takesAny: false });
+const variadic = (arity: number, call?: Builtin["call"]): Builtin => ({ arity, variadic: true, call, takesAny: false });
+const variadicAny = (arity: number, call: Builtin["call"]): Builtin => ({ arity, variadic: true, call, takesAny: true });
 
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ["and", variadic(1)],
@@ -40,12 +43,12 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ["len", fixed(1, ([v]) => length(v))],
   ["index", variadic(1, (args, ctx) => index(args[0], args.slice(1), ctx))],
   ["slice", variadic(1, (args) => slice(args[0], args.slice(1)))],
-  ["print", variadic(0, (args) => bounded(() => sprint(args)))],
-  ["printf", variadic(1, (args) => bounded(() => printf(args)))],
-  ["println", variadic(0, (args) => bounded(() => sprintln(args)))],
-  ["html", variadic(0, (args) => htmlEscape(bounded(() => stringOfArgs(args))))],
-  ["js", variadic(0, (args) => jsEscape(bounded(() => stringOfArgs(args))))],
-  ["urlquery", variadic(0, (args) => queryEscape(bounded(() => stringOfArgs(args))))],
+  ["print", variadicAny(0, (args) => bounded(() => sprint(args)))],
+  ["printf", variadicAny(1, (args) => bounded(() => printf(args)))],
+  ["println", variadicAny(0, (args) => bounded(() => sprintln(args)))],
+  ["html", variadicAny(0, (args) => htmlEscape(bounded(() => stringOfArgs(args))))],
+  ["js", variadicAny(0, (args) => jsEscape(bounded(() => stringOfArgs(args))))],
+  ["urlquery", variadicAny(0, (args) => queryEscape(bounded(() => stringOfArgs(args))))],
   ["eq", variadic(1, (args) => eq(args[0], args.slice(1)))],
   ["ne", fixed(2, ([a, b]) => !eq(a, [b]))],
   ["lt", fixed(2, ([a, b]) => lt(a, b))],
