@@ -146,3 +146,18 @@ test("runaway output from printf widths stops at the output limit with a templat
   refused(`{{html${args}}}`, /^error calling html: result exceeds \d+ characters$/, "exec");
   refused(`{{printf "${"%s".repeat(8)}"${args}}}`, /^error calling printf: result exceeds \d+ characters$/, "exec");
 });
+
+test("a nil literal is refused where Go's builtin takes reflect.Value (all but print, printf's arguments, println, html, js, urlquery)", () => {
+  for (const template of ["{{eq .parameters.nothing nil}}", "{{not nil}}", "{{len nil}}", "{{index nil 0}}", "{{and 1 nil}}", "{{ne nil 1}}", "{{slice nil}}"]) {
+    const error = refused(template, "cannot assign nil to reflect.Value", "exec");
+    assert.match(error.message, /executing "t" at <nil>: cannot assign nil to reflect\.Value$/, template);
+  }
+  refused("{{printf nil}}", "cannot assign nil to string", "exec");
+  // and/or stop before reaching it, as in Go
+  rendersAs([
+    ["{{or 1 nil}} {{and 0 nil}}", "1 0"],
+    ['{{print nil}} {{printf "%v" nil}} {{println nil}}{{html nil}} {{js nil}} {{urlquery nil}}', "<nil> <nil> <nil>\n&lt;nil&gt; \\u003Cnil\\u003E %3Cnil%3E"],
+    // a null value (not the literal) compares as before
+    ["{{eq .parameters.nothing .parameters.nothing}} {{eq .parameters.nothing 1}}", "true false"],
+  ]);
+});
