@@ -15,8 +15,20 @@
 // - Printing nil (a key whose value is null) is an error of the same kind.
 // - Numbers are JavaScript numbers: an integral value is an int, any other a
 //   float64; ints and floats compare with each other and float verbs accept ints.
+//   So `{{printf "%T" 2.0}}` is int and `{{printf "%d" 2.0}}` prints 2; -0.0 prints 0.
+//   An integer literal beyond 2^53 is refused (Go would print it exactly; a
+//   JavaScript number cannot hold it); complex literals (`1i`) are refused.
 // - Stricter: a dangling pipe (`{{ .x | }}`) is a parse error; error messages
-//   carry line:column and name the concrete type (`in type string`).
+//   carry line:column and name the concrete type (`in type string`). Columns are
+//   1-based characters, for editors (Go prints none in parse errors and a
+//   0-based byte offset in execution errors); the `<...>` context is cut at 40
+//   characters.
+// - Hostile input stops with an error instead of hanging or exhausting memory:
+//   1000 nested template calls (Go: 100000), 1,000,000 template calls,
+//   10,000,000 range iterations, 64 MiB of output or of one print/printf result.
+//   printf keeps Go's own limits (a width or precision above 10^6 in the format
+//   is %!(NOVERB), from an argument %!(BADWIDTH)/%!(BADPREC)).
+// - printf's %x/%X/%b of a float (hexadecimal and binary float forms) print %!x(float64=...).
 //
 // GitHub Actions expressions pass through untouched: a `{{` immediately preceded
 // by `$` is literal text up to the first `}}` outside a single-quoted string
