@@ -105,7 +105,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   try {
     const state = await loadState(store, execId, checksum, plan);
     loadedState = state;
-    const { satisfied, unsatisfiable } = dependencyStatus(state, selection, options, execId);
+    const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
     // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
     if (selection.target && !options.hooks?.managesDependencies) {
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
@@ -203,6 +203,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       failFast,
       satisfied,
       unsatisfiable,
+      failedOutside,
       ignoreDependencies: options.hooks?.managesDependencies,
       signal: abort.signal,
       notRun: (job, reason, kind) => notRun(job, kind, reason),
@@ -393,20 +394,29 @@ function prepareResume(state: ExecState, selection: Selection, options: ExecuteO
 
 /**
  * Dependencies of the selected jobs: satisfied (completed in this execution, or outside the selection
- * under remote state, whose claims wait for them) or unsatisfiable in this run (outside the selection and
- * not completed), with the reason.
+ * under remote state, whose claims wait for them); outside the selection and failed, skipped or blocked
+ * in this execution (their dependents are skipped); or outside and not yet run (their dependents wait).
  */
-function dependencyStatus(state: ExecState, selection: Selection, options: ExecuteOptions, execId: string): { satisfied: Set<string>; unsatisfiable: Map<string, string> } {
+function dependencyStatus(
+  state: ExecState,
+  selection: Selection,
+  options: ExecuteOptions,
+  execId: string,
+): { satisfied: Set<string>; unsatisfiable: Map<string, string>; failedOutside: Map<string, string> } {
   const satisfied = new Set<string>();
   const unsatisfiable = new Map<string, string>();
+  const failedOutside = new Map<string, string>();
   const selectedIds = new Set(selection.selected.map((job) => job.id));
   for (const job of selection.ordered) {
-    const done = state.jobs[job.id]?.status === "completed";
+    const status = state.jobs[job.id]?.status;
     // Remote state waits for jobs outside the selection in its claim (beforeJob).
-    if (done || (!selectedIds.has(job.id) && options.hooks?.awaitsExternalDependencies)) satisfied.add(job.id);
-    else if (!selectedIds.has(job.id)) unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
+    if (status === "completed" || (!selectedIds.has(job.id) && options.hooks?.awaitsExternalDependencies)) satisfied.add(job.id);
+    else if (selectedIds.has(job.id)) continue;
+    else if (status === "failed" || status === "skipped" || status === "blocked") {
+      failedOutside.set(job.id, `dependency ${job.id} ${status === "failed" ? "failed" : `was ${status}`} in execution ${execId}`);
+    } else unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
   }
-  return { satisfied, unsatisfiable };
+  return { satisfied, unsatisfiable, failedOutside };
 }
 
 /** The record's job counts, from its state. */

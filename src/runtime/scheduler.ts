@@ -3,8 +3,10 @@
 // waves. A failed (or blocked) job makes its transitive dependents
 // `skipped` with the reason; failFast stops starting new jobs while running
 // ones finish. A job whose dependency is outside this run (a component or
-// environment filter) and not completed waits, as do its dependents. It owns
-// no I/O: callers supply how to run a job and are told about jobs that will not run.
+// environment filter) and not completed waits, as do its dependents — unless
+// that dependency failed (then it is skipped) or a dependency inside the run
+// fails meanwhile. It owns no I/O: callers supply how to run a job and are
+// told about jobs that will not run.
 import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
 
@@ -18,8 +20,10 @@ export interface ScheduleRequest {
   failFast: boolean;
   /** Dependencies already satisfied (completed earlier in this execution, or outside the selection but completed). */
   satisfied: ReadonlySet<string>;
-  /** Dependencies that will not be satisfied in this run, with the reason (outside the selection and not completed). */
+  /** Dependencies outside the selection that have not completed (nor failed): their dependents wait, with this reason. */
   unsatisfiable?: ReadonlyMap<string, string>;
+  /** Dependencies outside the selection that failed, were skipped or blocked: their dependents are skipped, with this reason. */
+  failedOutside?: ReadonlyMap<string, string>;
   /** When true, dependency order is enforced elsewhere (remote hooks): every job is ready at once. */
   ignoreDependencies?: boolean;
   run(job: PlanJob): Promise<JobOutcome>;
@@ -81,6 +85,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
     }
   };
 
+  // Jobs waiting on a dependency outside the run: never ready, told apart from skipped ones once the run ends.
+  const waitingOn = new Map<string, string>();
   const deferredSkips: [string, string][] = [];
   for (const job of request.jobs) {
     let count = 0;
@@ -91,18 +97,35 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
           if (!list) dependents.set(dep, (list = []));
           list.push(job.id);
           count++;
+        } else if (request.failedOutside?.has(dep)) {
+          deferredSkips.push([job.id, request.failedOutside.get(dep)!]);
         } else if (!request.satisfied.has(dep)) {
-          deferredSkips.push([job.id, request.unsatisfiable?.get(dep) ?? `dependency ${dep} has not completed in this execution`]);
+          count++;
+          if (!waitingOn.has(job.id)) waitingOn.set(job.id, request.unsatisfiable?.get(dep) ?? `dependency ${dep} has not completed in this execution`);
         }
       }
     }
     unmet.set(job.id, count);
   }
   for (const [id, reason] of deferredSkips) {
-    markNotRun(id, reason, "waiting");
-    skipDependents(id, `dependency ${id} is waiting`, "waiting");
+    markNotRun(id, reason);
+    skipDependents(id, `dependency ${id} was skipped`);
   }
   for (const job of request.jobs) if (unmet.get(job.id) === 0 && !finished.has(job.id)) ready.push(job.id);
+
+  /** At the end: a job still waiting on an outside dependency (itself or through one of its own) waits; anything else left was skipped. */
+  const markLeftovers = (): void => {
+    const waiting = new Set<string>();
+    for (const job of request.jobs) {
+      if (finished.has(job.id)) continue;
+      const through = (job.dependsOn ?? []).find((dep) => waiting.has(dep));
+      const reason = waitingOn.get(job.id) ?? (through !== undefined ? `dependency ${through} is waiting` : undefined);
+      if (reason !== undefined) {
+        waiting.add(job.id);
+        markNotRun(job.id, reason, "waiting");
+      } else markNotRun(job.id, stopReason ?? "dependencies did not complete");
+    }
+  };
 
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
@@ -114,7 +137,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       if (running > 0) return;
       if (ready.size > 0 && stopReason === undefined) return;
       // Whatever never became ready or was never started is recorded with a reason.
-      for (const job of request.jobs) if (!finished.has(job.id)) markNotRun(job.id, stopReason ?? "dependencies did not complete");
+      markLeftovers();
       request.signal?.removeEventListener("abort", onAbort);
       if (failure) reject(failure.err);
       else resolve(result);

@@ -95,3 +95,38 @@ test("dry-run says which selected jobs would wait on a dependency outside the ru
   const all = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir });
   assert.doesNotMatch(all.stdout, /waits unless/);
 });
+
+test("a dependency outside the run that FAILED in this execution skips its dependents and fails the run (it is not 'waiting')", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.one", steps: [{ run: "exit 1" }] },
+    { id: "b@prod.two", dependsOn: ["a@dev.one"], steps: [{ run: "echo two >> runs" }] },
+  ]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "y"], { cwd: dir });
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  // Production alone after a failed dev: nothing may go green.
+  const prod = await runOrun(["run", "plan.json", "--exec-id", "y", "--env", "prod", "--json"], { cwd: dir });
+  assert.equal(prod.code, 1, prod.stdout + prod.stderr);
+  const summary = JSON.parse(prod.stdout) as { status: string; counts: Record<string, number>; jobs: { id: string; status: string; reason?: string }[] };
+  assert.equal(summary.counts.waiting, 0);
+  const two = summary.jobs.find((job) => job.id === "b@prod.two")!;
+  assert.equal(two.status, "skipped");
+  assert.equal(two.reason, "dependency a@dev.one failed in execution y");
+  assert.equal((await readJson<{ status: string }>(record(dir, "y", "metadata.json"))).status, "failed");
+  await assert.rejects(readFile(path.join(dir, "runs"), "utf8"), { code: "ENOENT" });
+});
+
+test("a job waiting on a dependency outside the run is skipped when a dependency inside the run fails", async (t) => {
+  const dir = await setup(t, [
+    { id: "api@dev.build", steps: [{ run: "exit 1" }] },
+    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "web@dev.build", steps: [{ run: "true" }] },
+  ]);
+  const run = await runOrun(["run", "plan.json", "--component", "api", "--json"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const summary = JSON.parse(run.stdout) as { counts: Record<string, number>; jobs: { id: string; status: string; reason?: string }[] };
+  assert.deepEqual(summary.jobs.map((job) => [job.id, job.status, job.reason ?? ""]).sort(), [
+    ["api@dev.build", "failed", ""],
+    ["api@prod.build", "skipped", "dependency api@dev.build failed"],
+  ]);
+  assert.equal(summary.counts.waiting, 0);
+});
