@@ -5,12 +5,12 @@
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { acquireExecLock } from "./records/lock.js";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
-import { pendingBackgroundPid, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { BACKGROUND_ERROR_FILE, pendingBackgroundPid, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 
 /** Set for the detached child only; its value is the execution record's folder. */
 export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
@@ -34,10 +34,12 @@ export function backgroundChildArgs(args: readonly string[], execId: string): st
 export interface BackgroundRun {
   pid: number;
   logFile: string;
+  /** With summaryFile: where the child's standard output (its --json summary) goes, apart from run.log's messages. */
+  summaryFile?: string;
 }
 
 /** Refuses (OrunError, nothing written) when a live run holds the exec-id's lock. */
-export async function startBackground(store: ExecutionStore, execId: string, cliArgs: readonly string[], cwd: string): Promise<BackgroundRun> {
+export async function startBackground(store: ExecutionStore, execId: string, cliArgs: readonly string[], cwd: string, options: { summaryFile?: string } = {}): Promise<BackgroundRun> {
   const dir = store.execDir(execId);
   await mkdir(path.join(dir, "logs"), { recursive: true });
   // Held until the child owns it: the child adopts a lock its parent marked for hand-off.
@@ -46,12 +48,16 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
   const logFile = path.join(dir, "run.log");
   try {
     await store.create(execId);
+    // An earlier child's start-up failure is not this one's.
+    await rm(path.join(dir, BACKGROUND_ERROR_FILE), { force: true });
     const fd = openSync(logFile, "a");
+    // A --json summary must stay parseable: warnings (stderr) go to run.log, the summary to its own file.
+    const out = options.summaryFile ? openSync(path.join(dir, options.summaryFile), "w") : fd;
     try {
       const child = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
         cwd,
         detached: true,
-        stdio: ["ignore", fd, fd],
+        stdio: ["ignore", out, fd],
         env: { ...process.env, [BACKGROUND_CHILD_ENV]: dir, ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1" },
       });
       if (child.pid === undefined) {
@@ -62,6 +68,7 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
       pid = child.pid;
     } finally {
       closeSync(fd);
+      if (out !== fd) closeSync(out);
     }
   } catch (err) {
     await lock.release();
@@ -69,37 +76,36 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
   }
   await lock.handOver(pid);
   await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
-  return { pid, logFile };
+  return { pid, logFile, ...(options.summaryFile ? { summaryFile: path.join(dir, options.summaryFile) } : {}) };
 }
 
 /**
  * The detached child failed before its run wrote the record's metadata (the plan no longer compiles, the
  * runner refuses it, a --job whose dependencies are not done…): nobody is watching its terminal, so the
  * record says so — `orun status` shows the error and `status --watch` / `logs --follow` end instead of
- * waiting for a run that never starts. Metadata this child's run wrote is left as that run closed it.
+ * waiting for a run that never starts. A new record gets failed metadata; an earlier run's metadata (a
+ * resume in the background) is left exactly as that run closed it, and the failure goes beside it
+ * (BACKGROUND_ERROR_FILE), as a refused foreground resume leaves the record untouched.
  */
 export async function recordBackgroundFailure(recordDir: string, execId: string, error: string): Promise<void> {
   if (path.basename(recordDir) !== execId) return;
   const file = path.join(recordDir, "metadata.json");
-  // An earlier run of this execution (resumed in the background) keeps its plan and counts; this attempt failed.
-  const text = await readFile(file, "utf8").catch(() => undefined);
-  let earlier: RunMetadata | undefined;
-  try {
-    earlier = text === undefined ? undefined : (JSON.parse(text) as RunMetadata);
-  } catch {
-    return; // a corrupt file is evidence for the user, not something to write over
-  }
-  if (earlier && (await pendingBackgroundPid(recordDir)) === undefined) return;
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  if ((await readFile(file, "utf8").catch(() => undefined)) !== undefined) {
+    // This child's own run wrote metadata (and closed it), or an earlier run's is there to keep.
+    if ((await pendingBackgroundPid(recordDir)) === undefined) return;
+    const failure: BackgroundError = { pid: process.pid, error, at: now };
+    await writeFileAtomic(path.join(recordDir, BACKGROUND_ERROR_FILE), toJson(failure)).catch(() => undefined);
+    return;
+  }
   const meta: RunMetadata = {
     planId: "",
     planName: "",
     jobTotal: 0,
     jobDone: 0,
     jobFailed: 0,
-    ...earlier,
     execId,
-    startedAt: earlier?.startedAt ?? now,
+    startedAt: now,
     finishedAt: now,
     status: "failed",
     trigger: "background",

@@ -1,9 +1,9 @@
 // `orun status`: one execution record rendered for people (or as JSON).
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { formatDuration } from "./duration.js";
-import { liveLockOwner } from "./records/lock.js";
+import { isAlive, liveLockOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
-import { pendingBackgroundPid, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { backgroundFailure, pendingBackgroundPid, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 
 export interface ExecutionSnapshot {
@@ -17,6 +17,8 @@ export interface ExecutionSnapshot {
   interrupted: boolean;
   /** A --background child is starting: the metadata (if any) is an earlier run's. */
   starting?: boolean;
+  /** The latest --background child failed before its run started: the metadata (if any) is an earlier run's. */
+  backgroundError?: BackgroundError;
   /** The process that ran (or is to run) it, from metadata or the --background pid file. */
   pid?: number;
 }
@@ -25,15 +27,25 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
   const backgroundPid = await pendingBackgroundPid(store.execDir(execId));
+  const backgroundError = backgroundPid === undefined ? await backgroundFailure(store.execDir(execId)) : undefined;
   const unfinished = meta?.status === "running" || backgroundPid !== undefined;
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
-  const interrupted = unfinished && (await liveLockOwner(store.lockFile(execId))) === undefined;
+  // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
+  const interrupted = unfinished && (await liveLockOwner(store.lockFile(execId))) === undefined && !(backgroundPid !== undefined && isAlive(backgroundPid));
   const starting = backgroundPid !== undefined && !interrupted;
-  return { execId, meta, state, interrupted, ...(starting ? { starting } : {}), pid: backgroundPid ?? meta?.pid };
+  return {
+    execId,
+    meta,
+    state,
+    interrupted,
+    ...(starting ? { starting } : {}),
+    ...(backgroundError ? { backgroundError } : {}),
+    pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid,
+  };
 }
 
 export function isFinished(snapshot: ExecutionSnapshot): boolean {
-  if (snapshot.interrupted) return true;
+  if (snapshot.interrupted || snapshot.backgroundError) return true;
   return !snapshot.starting && snapshot.meta !== undefined && snapshot.meta.status !== "running";
 }
 
@@ -49,6 +61,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     state: snapshot.state ?? null,
     ...(snapshot.interrupted ? { interrupted: true } : {}),
     ...(snapshot.starting ? { starting: true } : {}),
+    ...(snapshot.backgroundError ? { backgroundError: snapshot.backgroundError } : {}),
   };
 }
 
@@ -61,7 +74,7 @@ const RANK: Record<ShownStatus, number> = { failed: 0, interrupted: 1, running: 
 export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now()): string {
   const { meta, state } = snapshot;
   const lines: string[] = [""];
-  const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : (meta?.status ?? "unknown");
+  const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : snapshot.backgroundError ? "failed" : (meta?.status ?? "unknown");
   const started = meta?.startedAt ? Date.parse(meta.startedAt) : NaN;
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
   const duration = Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : "—";
@@ -87,7 +100,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const pct = total ? Math.floor((done * 100) / total) : 0;
   const filled = Math.round((pct / 100) * 32);
   lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);
-  if (meta?.error) lines.push(`  ${p.red("Error:")} ${meta.error}`);
+  if (snapshot.backgroundError) {
+    lines.push(`  ${p.red("Error:")} ${snapshot.backgroundError.error}`);
+    lines.push(`  (a --background run that did not start, ${snapshot.backgroundError.at}; the jobs below are from the run before it)`);
+  } else if (meta?.error) lines.push(`  ${p.red("Error:")} ${meta.error}`);
   for (const link of meta?.links ?? []) lines.push(`  ${link.label} ${p.cyan(link.url)}`);
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
@@ -161,7 +177,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
   const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(37)}AGE`];
   for (const row of rows) {
-    const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : (row.meta?.status ?? "unknown");
+    const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : row.starting ? "starting" : row.backgroundError ? "failed" : (row.meta?.status ?? "unknown");
     const jobs = Object.values(row.state?.jobs ?? {});
     const done = jobs.filter((j) => j.status === "completed").length;
     const failed = jobs.filter((j) => j.status === "failed").length;

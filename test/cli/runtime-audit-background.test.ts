@@ -89,36 +89,63 @@ test("a --background resume refused by the child (dependencies not completed) re
   assert.equal(first.code, 0, first.stdout + first.stderr);
   const state = await readFile(record(dir, "part", "state.json"), "utf8");
   await writeFile(record(dir, "part", "state.json"), state.replace('"completed"', '"failed"'));
+  const metadataBefore = await readFile(record(dir, "part", "metadata.json"), "utf8");
   const started = await runOrun(["run", "plan.json", "--background", "--exec-id", "part", "--job", "b@dev.two"], { cwd: dir });
   assert.equal(started.code, 0, started.stdout + started.stderr);
   const watch = await runOrun(["status", "--exec-id", "part", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 20_000 });
   assert.equal(watch.code, 1, watch.stdout + watch.stderr);
+  assert.match(watch.stdout, /State: failed/);
   assert.match(watch.stdout, /Error: cannot run b@dev\.two: dependencies not completed \(a@dev\.one\)/);
-  const meta = await readJson<{ status: string; planName: string; trigger: string }>(record(dir, "part", "metadata.json"));
-  assert.equal(meta.status, "failed");
-  assert.equal(meta.planName, "test", "what the earlier run recorded is kept");
-  assert.equal(meta.trigger, "background");
+  // As a refused foreground resume, the refused background one leaves the earlier run's metadata as it was:
+  // the failure is recorded beside it.
+  assert.equal(await readFile(record(dir, "part", "metadata.json"), "utf8"), metadataBefore);
+  const failure = await readJson<{ error: string; pid: number }>(record(dir, "part", "background-error.json"));
+  assert.match(failure.error, /^cannot run b@dev\.two: dependencies not completed \(a@dev\.one\)/);
+  const json = await runOrun(["status", "--exec-id", "part", "--json"], { cwd: dir });
+  assert.equal((JSON.parse(json.stdout) as { backgroundError?: { error: string } }).backgroundError?.error, failure.error);
+
+  // The next background start is not that failure: it runs, and the record is its own again.
+  await writeFile(record(dir, "part", "state.json"), state);
+  const again = await runOrun(["run", "plan.json", "--background", "--exec-id", "part", "--job", "b@dev.two"], { cwd: dir });
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  const done = await runOrun(["status", "--exec-id", "part", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 20_000 });
+  assert.equal(done.code, 0, done.stdout + done.stderr);
+  assert.doesNotMatch(done.stdout, /Error:/);
 });
 
-test("run --background --json prints a JSON object (exec ID, pid, log), and the run's own JSON summary lands in run.log", async (t) => {
+test("run --background --json prints a JSON object (exec ID, pid, log, summary); the run's JSON summary lands in summary.json, its messages in run.log", async (t) => {
   const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a" }] }]);
   const started = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgjson"], { cwd: dir });
   assert.equal(started.code, 0, started.stdout + started.stderr);
-  const out = JSON.parse(started.stdout) as { execId: string; status: string; pid: number; log: string };
+  const out = JSON.parse(started.stdout) as { execId: string; status: string; pid: number; log: string; summary: string };
   assert.equal(out.execId, "bgjson");
   assert.equal(out.status, "started");
   assert.ok(Number.isInteger(out.pid));
   assert.equal(out.log, record(dir, "bgjson", "run.log"));
+  assert.equal(out.summary, record(dir, "bgjson", "summary.json"));
   // The summary is printed last, after the record is closed: wait for it whole.
   let summary: { execId?: string; status?: string } = {};
   await until(async () => {
     try {
-      summary = JSON.parse(await readFile(out.log, "utf8")) as typeof summary;
+      summary = JSON.parse(await readFile(out.summary, "utf8")) as typeof summary;
       return true;
     } catch {
       return false;
     }
-  }, "the background run's JSON summary in run.log");
+  }, "the background run's JSON summary in summary.json");
   assert.equal(summary.execId, "bgjson");
   assert.equal(summary.status, "completed");
+
+  // The child's warnings go to run.log and leave the summary parseable.
+  const warned = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgwarn", "--component", "nomatch"], { cwd: dir });
+  assert.equal(warned.code, 0, warned.stdout + warned.stderr);
+  const warnedOut = JSON.parse(warned.stdout) as { summary: string; log: string };
+  await until(async () => {
+    try {
+      return (JSON.parse(await readFile(warnedOut.summary, "utf8")) as { execId?: string }).execId === "bgwarn";
+    } catch {
+      return false;
+    }
+  }, "the warned run's JSON summary");
+  assert.match(await readFile(warnedOut.log, "utf8"), /warning: .*nomatch/);
 });

@@ -250,10 +250,11 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
   if (opts.background && !backgroundChild) {
     const id = execId ?? generateExecId(resolved.plan.metadata?.name);
-    const bg = await startBackground(store, id, process.argv.slice(2), cwd);
+    const bg = await startBackground(store, id, process.argv.slice(2), cwd, opts.json ? { summaryFile: "summary.json" } : {});
     if (opts.json) {
-      // The run's own --json summary goes to run.log when it ends; this says where to find it.
-      process.stdout.write(`${JSON.stringify({ execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, recordDir: store.execDir(id) }, null, 2)}\n`);
+      // The run's own --json summary goes to summary.json when it ends (its messages to run.log); this says where.
+      const started = { execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, summary: bg.summaryFile, recordDir: store.execDir(id) };
+      process.stdout.write(`${JSON.stringify(started, null, 2)}\n`);
       return 0;
     }
     process.stdout.write(
@@ -392,7 +393,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
       if (caps.live) process.stdout.write(`\x1b[H\x1b[J${text}`);
       else if (text !== last) process.stdout.write(text);
       last = text;
-      if (isFinished(snapshot)) return snapshot.meta?.status === "failed" || snapshot.interrupted ? 1 : 0;
+      if (isFinished(snapshot)) return snapshot.meta?.status === "failed" || snapshot.interrupted || snapshot.backgroundError ? 1 : 0;
     } else if (!last) {
       process.stdout.write("Waiting for a run...\n");
       last = "waiting";

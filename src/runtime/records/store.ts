@@ -231,17 +231,42 @@ export class ExecutionStore {
   }
 }
 
+/** Written beside an earlier run's metadata (never into it) when a `--background` child fails before its run starts. */
+export const BACKGROUND_ERROR_FILE = "background-error.json";
+
+export interface BackgroundError {
+  pid: number;
+  error: string;
+  at: string;
+}
+
 /**
  * The pid of a `--background` child that has not yet written the record's metadata: the parent writes the
  * `pid` file once the child owns the lock, and the child's run rewrites metadata.json when it starts. Until
- * then, metadata is missing or older than the pid file (that of an earlier run of the same execution).
+ * then, metadata is missing or older than the pid file (that of an earlier run of the same execution), and
+ * no start-up failure of that child is on record (BACKGROUND_ERROR_FILE).
  */
 export async function pendingBackgroundPid(execDir: string): Promise<number | undefined> {
   const pidFile = path.join(execDir, "pid");
-  const [pidInfo, metaInfo] = await Promise.all([stat(pidFile).catch(() => undefined), stat(path.join(execDir, "metadata.json")).catch(() => undefined)]);
-  if (!pidInfo || (metaInfo && metaInfo.mtimeMs >= pidInfo.mtimeMs)) return undefined;
+  const [pidInfo, metaInfo, errorInfo] = await Promise.all(
+    [pidFile, path.join(execDir, "metadata.json"), path.join(execDir, BACKGROUND_ERROR_FILE)].map((file) => stat(file).catch(() => undefined)),
+  );
+  if (!pidInfo || (metaInfo && metaInfo.mtimeMs >= pidInfo.mtimeMs) || (errorInfo && errorInfo.mtimeMs >= pidInfo.mtimeMs)) return undefined;
   const pid = Number.parseInt(await readFile(pidFile, "utf8").catch(() => ""), 10);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** The start-up failure of the latest `--background` child, when its run never wrote metadata. */
+export async function backgroundFailure(execDir: string): Promise<BackgroundError | undefined> {
+  const file = path.join(execDir, BACKGROUND_ERROR_FILE);
+  const [errorInfo, metaInfo] = await Promise.all([stat(file).catch(() => undefined), stat(path.join(execDir, "metadata.json")).catch(() => undefined)]);
+  if (!errorInfo || (metaInfo && metaInfo.mtimeMs > errorInfo.mtimeMs)) return undefined;
+  try {
+    const value = JSON.parse(await readFile(file, "utf8")) as Partial<BackgroundError>;
+    return typeof value.error === "string" ? { pid: Number(value.pid), error: value.error, at: String(value.at ?? "") } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function exists(file: string): Promise<boolean> {
