@@ -281,35 +281,36 @@ function formatInteger(v: number, verb: string, f: Flags): string {
   const negative = v < 0;
   const abs = Math.abs(v);
   let digits: string;
-  let prefix = "";
+  let base = 10;
   switch (verb) {
     case "v":
     case "d":
       digits = formatIntDecimal(abs);
       break;
     case "b":
+      base = 2;
       digits = abs.toString(2);
-      if (f.sharp) prefix = "0b";
       break;
     case "o":
     case "O":
+      base = 8;
       digits = abs.toString(8);
-      if (verb === "O") prefix = "0o";
-      else if (f.sharp) prefix = "0";
       break;
     case "x":
     case "X":
+      base = 16;
       digits = abs.toString(16);
       if (verb === "X") digits = digits.toUpperCase();
-      if (f.sharp) prefix = verb === "X" ? "0X" : "0x";
       break;
     case "c":
-      return pad(v >= 0 && v <= 0x10ffff ? String.fromCodePoint(v) : "\ufffd", f);
+      return pad(isValidRune(v) ? String.fromCodePoint(v) : "\ufffd", f);
     case "q":
       return pad(quoteRune(v, f.plus), f);
     case "U": {
       const u = `U+${abs.toString(16).toUpperCase().padStart(4, "0")}`;
-      return pad(f.sharp && v <= 0x10ffff ? `${u} '${String.fromCodePoint(v)}'` : u, f);
+      // strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space
+      const printable = isValidRune(v) && (v === 0x20 || !NON_PRINTABLE.test(String.fromCodePoint(v)));
+      return pad(f.sharp && printable ? `${u} '${String.fromCodePoint(v)}'` : u, f);
     }
     case "e":
     case "E":
@@ -322,15 +323,29 @@ function formatInteger(v: number, verb: string, f: Flags): string {
     default:
       return badVerb(verb, v);
   }
+  // fmt.fmtInteger: a precision, or else a zero flag with a width, asks for leading
+  // zeros; the zero flag's count leaves room for a sign but not for the 0x prefix.
+  let prec = 0;
   if (f.prec !== undefined) {
-    if (f.prec === 0 && abs === 0) digits = "";
-    else digits = digits.padStart(f.prec, "0");
+    if (f.prec === 0 && abs === 0) return pad("", { ...f, zero: false });
+    prec = f.prec;
   } else if (f.zero && f.width !== undefined && !f.minus) {
-    const signWidth = negative || f.plus || f.space ? 1 : 0;
-    digits = digits.padStart(f.width - signWidth - prefix.length, "0");
+    prec = f.width - (negative || f.plus || f.space ? 1 : 0);
   }
+  digits = digits.padStart(prec, "0");
+  let prefix = "";
+  if (f.sharp) {
+    if (base === 2) prefix = "0b";
+    else if (base === 8 && digits[0] !== "0") prefix = "0";
+    else if (base === 16) prefix = verb === "X" ? "0X" : "0x";
+  }
+  if (verb === "O") prefix = `0o${prefix}`;
   const sign = negative ? "-" : f.plus ? "+" : f.space ? " " : "";
   return pad(sign + prefix + digits, { ...f, zero: false });
+}
+
+function isValidRune(cp: number): boolean {
+  return cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
 }
 
 function formatFloatVerb(v: number, verb: string, f: Flags): string {
