@@ -161,3 +161,20 @@ test("a nil literal is refused where Go's builtin takes reflect.Value (all but p
     ["{{eq .parameters.nothing .parameters.nothing}} {{eq .parameters.nothing 1}}", "true false"],
   ]);
 });
+
+test("printf integer prefixes and zero padding follow fmt.fmtInteger", () => {
+  rendersAs([
+    // the zero flag pads the digits to the width, then the 0x prefix is added (Go prints 10 characters)
+    ['{{printf "%#08x|%08x|%#x|%-#8x|" 255 255 0 255}}', "0x000000ff|000000ff|0x0|0xff    |"],
+    // %#o adds a leading 0 only when the digits do not already start with one
+    ['{{printf "%#o|%#o|%#.3o|%O|%#O|" 0 8 8 8 8}}', "0|010|010|0o10|0o010|"],
+    ['{{printf "%08b|%#b|%+08d|% 08d|%08d|" 5 0 7 7 -7}}', "00000101|0b0|+0000007| 0000007|-0000007|"],
+    // precision 0 and value 0 print nothing but the padding
+    ['{{printf "[%.0d|%5.0d|%#5.0x]" 0 0 0}}', "[|     |     ]"],
+  ]);
+});
+
+test("printf %#U adds the character only when it is printable; %c of a surrogate or negative value is U+FFFD", () => {
+  rendersAs([['{{printf "%#U|%#U|%#U|%#U" 10 32 128512 173}}', "U+000A|U+0020 ' '|U+1F600 '\u{1F600}'|U+00AD"]]);
+  rendersAs([['{{printf "%c|%c|%c" 55296 -5 1114112}}', "\ufffd|\ufffd|\ufffd"]]);
+});
