@@ -64,7 +64,13 @@ export function lineAndColumn(source: string, pos: number): { line: number; colu
     line++;
     lineStart = i + 1;
   }
-  return { line, column: pos - lineStart + 1 };
+  // Characters, not UTF-16 units: a character outside the BMP counts once.
+  let column = pos - lineStart + 1;
+  for (let i = lineStart; i < pos - 1; i++) {
+    const c = source.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) column--;
+  }
+  return { line, column };
 }
 
 export function toTemplateError(failure: TemplateFailure, source: string, name: string): TemplateError {
