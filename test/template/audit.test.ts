@@ -178,3 +178,10 @@ test("printf %#U adds the character only when it is printable; %c of a surrogate
   rendersAs([['{{printf "%#U|%#U|%#U|%#U" 10 32 128512 173}}', "U+000A|U+0020 ' '|U+1F600 '\u{1F600}'|U+00AD"]]);
   rendersAs([['{{printf "%c|%c|%c" 55296 -5 1114112}}', "\ufffd|\ufffd|\ufffd"]]);
 });
+
+test("error columns count characters: one outside the BMP counts once", () => {
+  const error = refused("\u{1F600}\u{1F600} {{ .parameters.nope }}", 'map has no entry for key "nope"', "missing-key");
+  assert.equal(error.column, 7);
+  assert.match(error.message, /^template: t:1:7: /);
+  assert.equal(refused("é\u{1F600}{{ 1x }}", 'bad number syntax: "1x"').column, 6);
+});
