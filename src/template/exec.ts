@@ -372,7 +372,10 @@ class State {
     const values = argNodes.map((arg) => this.evalBuiltinArg(dot, dotPath, arg, fn, argNodes[0]));
     if (final !== NO_FINAL) values.push(final);
     if (name !== "not") for (const v of values) if (v instanceof Missing) this.missing(v);
-    const argPaths = name === "index" ? [argNodes.length > 0 ? this.pathOf(dot, dotPath, argNodes[0]) : "(pipeline)"] : [];
+    let argPaths: string[] = [];
+    if (name === "index") argPaths = [argNodes.length > 0 ? this.pathOf(dot, dotPath, argNodes[0]) : "(pipeline)"];
+    // Go 1.21+ names the callee as written: "non-function .x of type int".
+    if (name === "call") argPaths = [argNodes.length > 0 ? nodeToString(argNodes[0]) : `<${typeName(final)} Value>`];
     try {
       return fn.call(values, { argPaths, pos: ident.pos });
     } catch (err) {

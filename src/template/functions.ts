@@ -55,7 +55,7 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ["le", fixed(2, ([a, b]) => lt(a, b) || eq(a, [b]))],
   ["gt", fixed(2, ([a, b]) => !(lt(a, b) || eq(a, [b])))],
   ["ge", fixed(2, ([a, b]) => !lt(a, b))],
-  ["call", variadic(1, (args) => call(args[0], args.slice(1)))],
+  ["call", variadic(1, (args, ctx) => call(ctx.argPaths[0] ?? "", args[0], args.slice(1)))],
 ]);
 
 /** Runs a formatter, reporting a runaway result as the function's error. */
@@ -187,8 +187,9 @@ function lt(a: unknown, b: unknown): boolean {
   return (a as number | string) < (b as number | string);
 }
 
-function call(fn: unknown, args: unknown[]): unknown {
-  if (typeof fn !== "function") throw new FunctionError(`non-function of type ${typeName(fn)}`);
+function call(name: string, fn: unknown, args: unknown[]): unknown {
+  if (isNil(fn)) throw new FunctionError("call of nil");
+  if (typeof fn !== "function") throw new FunctionError(`non-function ${name} of type ${typeName(fn)}`);
   try {
     return (fn as (...a: unknown[]) => unknown)(...args);
   } catch (err) {
