@@ -185,3 +185,10 @@ test("error columns count characters: one outside the BMP counts once", () => {
   assert.match(error.message, /^template: t:1:7: /);
   assert.equal(refused("é\u{1F600}{{ 1x }}", 'bad number syntax: "1x"').column, 6);
 });
+
+test("call names its callee as Go 1.21+ does, and a nil one is 'call of nil'", () => {
+  const error = refused("{{call .parameters.replicas 1}}", "error calling call: non-function .parameters.replicas of type int", "exec");
+  assert.match(error.message, /executing "t" at <call \.parameters\.replicas 1>: error calling call: non-function/);
+  refused("{{call .parameters.nothing}}", "error calling call: call of nil", "exec");
+  refused('{{"x" | call}}', "error calling call: non-function <string Value> of type string", "exec");
+});
