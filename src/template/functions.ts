@@ -3,7 +3,7 @@
 // here for arity and for the parser's "function not defined" check.
 
 import { FormattedTooLong, sprint, sprintf, sprintln, formatValue } from "./format.js";
-import { Missing, byteLength, hasKey, isInt, isMap, isNil, truth, typeName } from "./values.js";
+import { Missing, byteLength, compareCodePoints, hasKey, isInt, isMap, isNil, truth, typeName } from "./values.js";
 
 /** A failure inside a function; the executor reports `error calling NAME: message` unless `plain`. */
 export class FunctionError extends Error {
@@ -184,7 +184,8 @@ function lt(a: unknown, b: unknown): boolean {
   if (ka === undefined || ka === "nil" || kb === undefined || kb === "nil") throw new FunctionError("invalid type for comparison");
   if (ka !== kb) throw new FunctionError("incompatible types for comparison");
   if (ka === "bool") throw new FunctionError("invalid type for comparison");
-  return (a as number | string) < (b as number | string);
+  if (ka === "string") return compareCodePoints(a as string, b as string) < 0;
+  return (a as number) < (b as number);
 }
 
 function call(name: string, fn: unknown, args: unknown[]): unknown {

@@ -45,7 +45,8 @@ function codePointOrder(unit: number): number {
   return unit >= 0xe000 ? unit - 0x800 : unit;
 }
 
-function compareCodePoints(a: string, b: string): number {
+/** Orders strings as Go does (by UTF-8 bytes, that is by code point). */
+export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
