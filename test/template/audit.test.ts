@@ -192,3 +192,9 @@ test("call names its callee as Go 1.21+ does, and a nil one is 'call of nil'", (
   refused("{{call .parameters.nothing}}", "error calling call: call of nil", "exec");
   refused('{{"x" | call}}', "error calling call: non-function <string Value> of type string", "exec");
 });
+
+test("lt/le/gt/ge order strings by bytes (code points) as Go does", () => {
+  const data = { a: "\uffff", b: "\u{1F600}" };
+  assert.equal(renderTemplate("{{lt .a .b}} {{gt .a .b}} {{le .b .a}} {{ge .b .a}}", data), "true false false true");
+  assert.equal(renderTemplate('{{lt "a" "b"}} {{lt "b" "a"}} {{lt "ab" "abc"}} {{le "é" "é"}}', {}), "true false true true");
+});
