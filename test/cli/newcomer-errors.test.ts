@@ -112,7 +112,7 @@ describe("orun plan -e / --component with a value naming nothing", () => {
       const result = await runOrun(["plan", ...args], { cwd: dir });
       assert.equal(result.code, 1, `${args.join(" ")}: ${result.stdout}`);
       const flag = args.includes("--component") ? "--component <name>" : "-e, --env <list>";
-      assert.equal(result.stderr, `✕ option '${flag}' argument '${args.at(-1)}' is invalid. it names nothing; leave the flag out to plan everything.\n`);
+      assert.equal(result.stderr, `✕ option '${flag}' argument '${args.at(-1)}' is invalid. it names nothing; leave the flag out to select everything.\n`);
     }
     const empty = await runOrun(["plan", ""], { cwd: dir });
     assert.equal(empty.code, 1, empty.stdout);

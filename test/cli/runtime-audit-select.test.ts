@@ -47,3 +47,26 @@ test("a --component/--env value that matches no job of the plan is named in a wa
   assert.doesNotMatch(prefix.stderr, /warning/);
   assert.match(prefix.stdout, /1 succeeded/);
 });
+
+test("orun run refuses flag values that name nothing — an unset CI variable must not run the whole plan", async (t) => {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "a@dev.one", steps: [{ run: "echo dev >> ran" }] }, { id: "a@production.one", steps: [{ run: "echo prod >> ran" }] }]));
+  const cases: [string[], string][] = [
+    [["-e", ""], "-e, --env <name>"],
+    [["-e", ","], "-e, --env <name>"],
+    [["--component", " "], "--component <name>"],
+    [["--job", ""], "--job <id>"],
+    [["--job-id", ""], "--job-id <id>"],
+    [["--exec-id", ""], "--exec-id <id>"],
+    [["--runner", ""], "--runner <name>"],
+    [["-p", ""], "-p, --plan <ref>"],
+  ];
+  for (const [args, flag] of cases) {
+    const result = await runOrun(["run", "plan.json", ...args], { cwd: dir });
+    assert.equal(result.code, 1, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`^✕ option '${flag.replace(/[-[\]]/g, "\\$&")}' argument '${args.at(-1)}' is invalid\\. it (names nothing|is empty)`), args.join(" "));
+  }
+  const ran = await import("node:fs/promises").then((fs) => fs.readFile(path.join(dir, "ran"), "utf8").catch(() => ""));
+  assert.equal(ran, "", "nothing ran");
+});

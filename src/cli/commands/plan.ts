@@ -5,19 +5,10 @@
 // `orun --version`, `orun run <plan-file>` or `orun status` never load the planner.
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { OrunError } from "../../util/errors.js";
+import { collect, collectNames } from "../option-values.js";
 import type { GetComponentsFlags } from "./get-actions.js";
 import type { CompositionsFlags, PlanFlags } from "./plan-actions.js";
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/**
- * `-e` / `--component`: repeatable, comma lists. A value naming nothing (`-e ""`, `-e ,`) is refused: an unset
- * variable (`-e "$TARGET"`) must not quietly mean every environment or component.
- */
-const collectNames = (value: string, previous: string[] = []): string[] => {
-  if (!value.split(",").some((item) => item.trim())) throw new InvalidArgumentError("it names nothing; leave the flag out to plan everything.");
-  return [...previous, value];
-};
 
 /** `-o/--output <format>` limited to `formats`: any other value is a usage error naming the flag and the choices. */
 const outputOption = (formats: string[], help: string): Option => new Option("-o, --output <format>", help).choices(formats);

@@ -8,6 +8,7 @@ import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses } from "../closed-output.js";
+import { collect, collectNames, nonEmpty } from "../option-values.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -45,21 +46,21 @@ export function registerRunCommands(program: Command): void {
     .command("run")
     .description("Execute a plan (compiled fresh from intent.yaml unless a plan is named); --dry-run previews it")
     .argument("[plan-or-component]", "plan file, stored plan (latest, name, checksum prefix) or component name")
-    .option("-p, --plan <ref>", "plan to run (same forms as the argument)")
+    .option("-p, --plan <ref>", "plan to run (same forms as the argument)", nonEmpty)
     .option("-i, --intent <path>", "path to intent.yaml")
     .option("-c, --config-dir <path>", "legacy composition registry (<type>/job.yaml + schema.yaml; `*` globs allowed) for a fresh compile (env ORUN_CONFIG_DIR)")
     .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
-    .option("--runner <name>", "execution backend: local, docker or github-actions")
+    .option("--runner <name>", "execution backend: local, docker or github-actions", nonEmpty)
     .option("--gha", "use the github-actions runner")
     .option("--pull <policy>", "docker runner: pull each job image once per run (always, the default), only when missing, or never (env ORUN_DOCKER_PULL)")
     .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE)")
     .option("--concurrency <n>", "jobs run at once (1 = strictly sequential); default from the plan", parsePositiveInt)
-    .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)")
-    .option("--job <id>", "run only this job (component@env.job or component.env.job)")
-    .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp())
+    .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)", nonEmpty)
+    .option("--job <id>", "run only this job (component@env.job or component.env.job)", nonEmpty)
+    .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp().argParser(nonEmpty))
     .option("--retry", "with --job: clear the job's recorded state and run it again")
-    .option("--component <name>", "only jobs of this component (repeatable)", collect, [])
-    .option("-e, --env <name>", "only jobs of this environment (repeatable, comma lists allowed)", collect, [])
+    .option("--component <name>", "only jobs of this component (repeatable)", collectNames, [])
+    .option("-e, --env <name>", "only jobs of this environment (repeatable, comma lists allowed)", collectNames, [])
     .option("--workdir <dir>", "run every job in this directory instead of its own path")
     .option("--approve", "allow jobs whose policies require approval")
     .option("-v, --verbose", "stream full step output")
@@ -497,10 +498,6 @@ function parseAgeDays(value: string): number {
   if (!match) throw new OrunError(`invalid --max-age "${value}": expected days (30) or a number with a unit m, h, d or w (30d, 12h)`);
   const minutes = { m: 1, h: 60, d: 1440, w: 10_080 }[(match[2] ?? "d") as "m" | "h" | "d" | "w"];
   return (Number(match[1]) * minutes) / 1440;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function splitList(values: string[] | undefined): string[] {
