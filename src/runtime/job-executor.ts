@@ -99,8 +99,9 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const key = keys[i]!;
-    // After a fatal failure only post steps (clean-up) still run.
-    if ((fatal && phaseOf(step) !== "post") || deps.signal.aborted) {
+    // After a fatal failure only post steps (clean-up) still run, and steps whose condition the runner
+    // evaluates against the failure (github-actions `if: always()` / `failure()`).
+    if ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || deps.signal.aborted) {
       jobState.steps[key] = "skipped";
       // Canceled between steps: the job did not finish, so it must not pass for completed (a resume runs it again).
       if (deps.signal.aborted) fatal ??= lastFailure = { error: `step ${key}: canceled before it started`, step: key };

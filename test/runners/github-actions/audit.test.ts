@@ -39,6 +39,24 @@ describe("orun run --gha: GitHub runner parity", () => {
     return text;
   }
 
+  it("after a failed step, runs the steps whose if: asks for it (always(), failure()) and skips the rest, as GitHub does", async () => {
+    const dir = await writePlan("after-failure", [
+      { id: "fails", run: "exit 3" },
+      { id: "plain", run: "touch PLAIN" },
+      { id: "always", run: "touch ALWAYS", if: "always()" } as Partial<PlanStep>,
+      { id: "on-failure", run: "touch FAILURE", if: "${{ failure() }}" } as Partial<PlanStep>,
+      { id: "on-success", run: "touch SUCCESS", if: "success()" } as Partial<PlanStep>,
+    ]);
+    const r = await runOrun(["run", "after-failure-plan.json", "--gha", "--exec-id", "after-failure-1", "--json"], { cwd: ws, env: env(), timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    for (const file of ["ALWAYS", "FAILURE"]) assert.ok(existsSync(path.join(dir, file)), `${file} must exist`);
+    for (const file of ["PLAIN", "SUCCESS"]) assert.ok(!existsSync(path.join(dir, file)), `${file} must not exist`);
+    const state = JSON.parse(await readFile(path.join(ws, ".orun/executions/after-failure-1/state.json"), "utf8")) as { jobs: Record<string, { status: string; lastError?: string }> };
+    const job = Object.values(state.jobs)[0]!;
+    assert.equal(job.status, "failed");
+    assert.match(job.lastError ?? "", /^step fails: exit status 3/);
+  });
+
   it("honours a step's timeout-minutes (a number or an expression) and refuses a value that is not a positive number, naming the field", async () => {
     const dir = await writePlan("timeouts", [
       { id: "slow", run: "touch STARTED; sleep 20; touch FINISHED", "timeout-minutes": 0.01, onFailure: "continue" } as Partial<PlanStep>,
