@@ -349,18 +349,50 @@ function isValidRune(cp: number): boolean {
 }
 
 function formatFloatVerb(v: number, verb: string, f: Flags): string {
+  let text: string;
   switch (verb) {
     case "v":
     case "g":
     case "G":
-      return pad(formatFloat(v, verb === "G" ? "G" : "g", f.prec ?? -1, f), f, true);
+      text = formatFloat(v, verb === "G" ? "G" : "g", f.prec ?? -1, f);
+      break;
     case "e":
     case "E":
     case "f":
     case "F":
-      return pad(formatFloat(v, verb, f.prec ?? 6, f), f, true);
+      text = formatFloat(v, verb, f.prec ?? 6, f);
+      break;
+    default:
+      return badVerb(verb, v);
   }
-  return badVerb(verb, v);
+  // %#v is Go syntax (sharpV), not the # flag.
+  if (f.sharp && verb !== "v") text = keepDecimalPoint(text, verb, f.prec ?? -1);
+  return pad(text, f, true);
+}
+
+/** The # flag (fmt.fmtFloat): always a decimal point, and %g keeps its trailing zeros. */
+function keepDecimalPoint(text: string, verb: string, prec: number): string {
+  const sign = /^[+\- ]/.test(text) ? text[0] : "";
+  let num = text.slice(sign.length);
+  let tail = "";
+  const e = num.search(/[eE]/);
+  if (e >= 0) {
+    tail = num.slice(e);
+    num = num.slice(0, e);
+  }
+  let digits = verb === "g" || verb === "G" ? (prec === -1 ? 6 : prec) : 0;
+  let sawNonzero = false;
+  for (const c of num) {
+    if (c === ".") continue;
+    if (c !== "0") sawNonzero = true;
+    if (sawNonzero) digits--;
+  }
+  if (!num.includes(".")) {
+    if (num === "0") digits--;
+    num += ".";
+  }
+  if (digits > 0) num += "0".repeat(digits);
+  return sign + num + tail;
 }
 
 interface Decimal {
