@@ -198,3 +198,11 @@ test("lt/le/gt/ge order strings by bytes (code points) as Go does", () => {
   assert.equal(renderTemplate("{{lt .a .b}} {{gt .a .b}} {{le .b .a}} {{ge .b .a}}", data), "true false false true");
   assert.equal(renderTemplate('{{lt "a" "b"}} {{lt "b" "a"}} {{lt "ab" "abc"}} {{le "é" "é"}}', {}), "true false true true");
 });
+
+test("printf # flag on floats keeps the decimal point and %g's trailing zeros", () => {
+  rendersAs([
+    ['{{printf "%#.0f|%#.0e|%#.3g|%#.3g|%#g|%#g|%#g" 2.5 1.0 0 1.0 1.5 0.0001 1e6}}', "2.|1.e+00|0.00|1.00|1.50000|0.000100000|1.00000e+06"],
+    // without a precision Go starts from the shortest digits, so nothing is added past six
+    ['{{printf "%#g|%#v|%+#010.2g" 246.256903 1.5 3.0}}', "246.256903|1.5|+0000003.0"],
+  ]);
+});
