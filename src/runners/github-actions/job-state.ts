@@ -87,7 +87,9 @@ export function jobSummaryPath(scratchDir: string, jobId: string): string {
   return path.join(scratchDir, "github-actions", jobFolderName(jobId), "summary.md");
 }
 
-const HOST_ONLY = /^(INPUT_|STATE_)/;
+// ORUN_SECRET_<NAME> is the secrets context: as on GitHub, a secret reaches a step (or a third-party
+// action) only where an expression maps it (`env: { KEY: ${{ secrets.KEY }} }`), never through the environment.
+const HOST_ONLY = /^(INPUT_|STATE_|ORUN_SECRET_)/;
 /**
  * Variables the runner sets per step (or leaves unset): the host's values — an
  * outer GitHub step running orun, from inside an action perhaps — must not leak in.

@@ -186,8 +186,9 @@ describe("github-actions runner: run steps", () => {
   it("masks secrets and never prints them, with unset secrets empty", async () => {
     const hs = await makeHarness({ hostEnv: { GITHUB_TOKEN: "ghs_supersecret", ORUN_SECRET_DEPLOY_KEY: "dk-12345" } });
     try {
-      const r = await runJob(hs, makeJob("web@dev.secrets", [{ id: "s", run: 'echo "t=${{ secrets.GITHUB_TOKEN }} d=${{ secrets.DEPLOY_KEY }} u=[${{ secrets.UNSET }}] env=$GITHUB_TOKEN"' }]));
-      assert.equal(r.steps[0].output, "t=*** d=*** u=[] env=***");
+      const r = await runJob(hs, makeJob("web@dev.secrets", [{ id: "s", run: 'echo "t=${{ secrets.GITHUB_TOKEN }} d=${{ secrets.DEPLOY_KEY }} u=[${{ secrets.UNSET }}] env=$GITHUB_TOKEN raw=[$ORUN_SECRET_DEPLOY_KEY]"' }]));
+      // ORUN_SECRET_* is the secrets context, not environment: steps and actions get a secret only where it is mapped.
+      assert.equal(r.steps[0].output, "t=*** d=*** u=[] env=*** raw=[]");
       assert.doesNotMatch(r.live, /supersecret|dk-12345/);
     } finally {
       await hs.dispose();
