@@ -362,12 +362,81 @@ function formatFloatVerb(v: number, verb: string, f: Flags): string {
     case "F":
       text = formatFloat(v, verb, f.prec ?? 6, f);
       break;
+    case "x":
+    case "X":
+      text = signOf(v, f) + hexFloat(v, f.prec ?? -1, verb === "X");
+      break;
+    case "b":
+      text = signOf(v, f) + binaryFloat(v);
+      break;
     default:
       return badVerb(verb, v);
   }
   // %#v is Go syntax (sharpV), not the # flag.
-  if (f.sharp && verb !== "v") text = keepDecimalPoint(text, verb, f.prec ?? -1);
+  if (f.sharp && verb !== "v" && verb !== "b") text = keepDecimalPoint(text, verb, f.prec ?? -1);
   return pad(text, f, true);
+}
+
+function signOf(v: number, f: Flags): string {
+  return v < 0 || Object.is(v, -0) ? "-" : f.plus ? "+" : f.space ? " " : "";
+}
+
+/** |v| as mant × 2^(exp-52), mant with the implicit leading bit (strconv's float64 decomposition). */
+function floatParts(v: number): { mant: bigint; exp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(v));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  let mant = bits & ((1n << 52n) - 1n);
+  if (biased !== 0) mant |= 1n << 52n;
+  return { mant, exp: (biased === 0 ? 1 : biased) - 1023 };
+}
+
+/** strconv's %b: decimal mantissa, binary exponent (4503599627370496p-52 for 1). */
+function binaryFloat(v: number): string {
+  const { mant, exp } = floatParts(v);
+  const e = exp - 52;
+  return `${mant}p${e >= 0 ? "+" : ""}${e}`;
+}
+
+const UINT64 = (1n << 64n) - 1n;
+
+/** strconv's fmtX: 0x1.8p+01 for 3; `prec` hex digits (rounded half to even), or the fewest (-1). */
+function hexFloat(v: number, prec: number, upper: boolean): string {
+  let { mant, exp } = floatParts(v);
+  if (mant === 0n) exp = 0;
+  // Put the leading 1 at bit 60.
+  mant <<= 8n;
+  while (mant !== 0n && (mant & (1n << 60n)) === 0n) {
+    mant <<= 1n;
+    exp--;
+  }
+  if (prec >= 0 && prec < 15) {
+    const shift = BigInt(prec * 4);
+    const extra = (mant << shift) & ((1n << 60n) - 1n);
+    mant >>= 60n - shift;
+    if ((extra | (mant & 1n)) > 1n << 59n) mant++;
+    mant <<= 60n - shift;
+    if ((mant & (1n << 61n)) !== 0n) {
+      mant >>= 1n;
+      exp++;
+    }
+  }
+  const digit = (): string => {
+    const d = Number((mant >> 60n) & 15n).toString(16);
+    mant = (mant << 4n) & UINT64;
+    return upper ? d.toUpperCase() : d;
+  };
+  let out = `0${upper ? "X" : "x"}${Number((mant >> 60n) & 1n)}`;
+  mant = (mant << 4n) & UINT64;
+  if (prec < 0 && mant !== 0n) {
+    out += ".";
+    while (mant !== 0n) out += digit();
+  } else if (prec > 0) {
+    out += ".";
+    for (let i = 0; i < prec; i++) out += digit();
+  }
+  return `${out}${upper ? "P" : "p"}${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
 }
 
 /** The # flag (fmt.fmtFloat): always a decimal point, and %g keeps its trailing zeros. */
@@ -375,12 +444,13 @@ function keepDecimalPoint(text: string, verb: string, prec: number): string {
   const sign = /^[+\- ]/.test(text) ? text[0] : "";
   let num = text.slice(sign.length);
   let tail = "";
-  const e = num.search(/[eE]/);
+  // the exponent: p in the hex forms (where e is a digit), e otherwise
+  const e = num.search(verb === "x" || verb === "X" ? /[pP]/ : /[eE]/);
   if (e >= 0) {
     tail = num.slice(e);
     num = num.slice(0, e);
   }
-  let digits = verb === "g" || verb === "G" ? (prec === -1 ? 6 : prec) : 0;
+  let digits = verb === "g" || verb === "G" || verb === "x" ? (prec === -1 ? 6 : prec) : 0;
   let sawNonzero = false;
   for (const c of num) {
     if (c === ".") continue;

@@ -28,7 +28,6 @@
 //   10,000,000 range iterations, 64 MiB of output or of one print/printf result.
 //   printf keeps Go's own limits (a width or precision above 10^6 in the format
 //   is %!(NOVERB), from an argument %!(BADWIDTH)/%!(BADPREC)).
-// - printf's %x/%X/%b of a float (hexadecimal and binary float forms) print %!x(float64=...).
 //
 // GitHub Actions expressions pass through untouched: a `{{` immediately preceded
 // by `$` is literal text up to the first `}}` outside a single-quoted string
