@@ -206,3 +206,12 @@ test("printf # flag on floats keeps the decimal point and %g's trailing zeros", 
     ['{{printf "%#g|%#v|%+#010.2g" 246.256903 1.5 3.0}}', "246.256903|1.5|+0000003.0"],
   ]);
 });
+
+test("printf %x/%X/%b of a float print strconv's hexadecimal and binary forms", () => {
+  rendersAs([
+    ['{{printf "%x|%X|%x|%x|%x" 1.5 3.25 0.1 -1e-300 5e-324}}', "0x1.8p+00|0X1.AP+01|0x1.999999999999ap-04|-0x1.56e1fc2f8f359p-997|0x1p-1074"],
+    // a precision rounds the hex digits, half to even
+    ['{{printf "%.0x|%.0x|%.3x|%10.2x|%#.0x|%+x" 1.5 2.5 0.1 0.1 1.5 1.5}}', "0x1p+01|0x1p+01|0x1.99ap-04|0x1.9ap-04|0x1.p+01|+0x1.8p+00"],
+    ['{{printf "%b|%b" 1.5 0.1}}', "6755399441055744p-52|7205759403792794p-56"],
+  ]);
+});
