@@ -201,16 +201,19 @@ function runeCount(s: string): number {
   return count;
 }
 
-function pad(s: string, f: Flags, zeroOk = false): string {
+/**
+ * fmt's pad: to the width in characters; the 0 flag pads with zeros on the left
+ * for every verb that does not turn it off (Go pads strings too: %05s of "ab" is
+ * 000ab). A number's sign goes before the zeros when `signed`.
+ */
+function pad(s: string, f: Flags, signed = false): string {
   if (f.width === undefined) return s;
   const missing = f.width - runeCount(s);
   if (missing <= 0) return s;
   if (f.minus) return s + " ".repeat(missing);
-  if (f.zero && zeroOk) {
-    const sign = /^[+\- ]/.test(s) ? s[0] : "";
-    return sign + "0".repeat(missing) + s.slice(sign.length);
-  }
-  return " ".repeat(missing) + s;
+  if (!f.zero) return " ".repeat(missing) + s;
+  const sign = signed && /^[+\- ]/.test(s) ? s[0] : "";
+  return sign + "0".repeat(missing) + s.slice(sign.length);
 }
 
 function formatArg(v: unknown, verb: string, f: Flags): string {
@@ -255,7 +258,7 @@ function formatString(s: string, verb: string, f: Flags): string {
   switch (verb) {
     case "v":
     case "s":
-      return pad(f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s, f, true);
+      return pad(f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s, f);
     case "q": {
       const t = f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s;
       // %#q: a raw string when it can be one; %+q: ASCII only.
@@ -310,7 +313,7 @@ function formatInteger(v: number, verb: string, f: Flags): string {
       const u = `U+${abs.toString(16).toUpperCase().padStart(4, "0")}`;
       // strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space
       const printable = isValidRune(v) && (v === 0x20 || !NON_PRINTABLE.test(String.fromCodePoint(v)));
-      return pad(f.sharp && printable ? `${u} '${String.fromCodePoint(v)}'` : u, f);
+      return pad(f.sharp && printable ? `${u} '${String.fromCodePoint(v)}'` : u, { ...f, zero: false });
     }
     case "e":
     case "E":
