@@ -215,3 +215,10 @@ test("printf %x/%X/%b of a float print strconv's hexadecimal and binary forms", 
     ['{{printf "%b|%b" 1.5 0.1}}', "6755399441055744p-52|7205759403792794p-56"],
   ]);
 });
+
+test("printf's 0 flag pads every verb with zeros on the left, as fmt.writePadding does (not %U or integers with a precision)", () => {
+  rendersAs([
+    ['{{printf "%05s|%05q|%05t|%05v|%06v|%05c|%05x|%07U|%-05s|" "ab" "a" true "-a" nil 65 "a" 65 "ab"}}', '000ab|00"a"|0true|000-a|0<nil>|0000A|00061| U+0041|ab   |'],
+    ['{{printf "%06.2f|%06.2f|%+06.1f|% 06.1f|%08.3d|%05v" -2.5 2.5 2.5 2.5 7 .parameters.tags}}', "-02.50|002.50|+002.5| 002.5|     007|[0000a 0000b]"],
+  ]);
+});
