@@ -8,14 +8,10 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { makePlan, readJson, type JobSpec, type StateFile, planDir } from "../runtime/helpers.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
-  const dir = await tempDir("orun-cli-failures-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs, options));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-cli-failures-");
 
 const state = (dir: string, execId: string): Promise<StateFile> => readJson<StateFile>(path.join(dir, ".orun/executions", execId, "state.json"));
 

@@ -9,15 +9,10 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, runOrun, type CliResult } from "../support/cli.js";
-import { makePlan, readJson, readLines, removeDir, tempDir, writePlan, type JobSpec } from "../runtime/helpers.js";
+import { makePlan, readJson, readLines, removeDir, writePlan, type JobSpec, planDir } from "../runtime/helpers.js";
 import { until, deadPid } from "../support/wait.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
-  const dir = await tempDir("orun-cli-robust-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs, { name: "robust" }));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> => planDir(t, jobs, { name: "robust" }, "orun-cli-robust-");
 
 const waitFor = (file: string): string => `i=0; while [ ! -f ${file} ]; do sleep 0.01; i=$((i+1)); if [ $i -gt 3000 ]; then exit 9; fi; done`;
 

@@ -8,15 +8,11 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { makePlan, readJson, readLines, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { makePlan, readJson, readLines, writePlan, type JobSpec, type StateFile, planDir } from "../runtime/helpers.js";
 import { until } from "../support/wait.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
-  const dir = await tempDir("orun-cli-rec-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs, options));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-cli-rec-");
 
 const stateFile = (dir: string, execId: string): string => path.join(dir, ".orun/executions", execId, "state.json");
 const waitFor = (file: string): string => `i=0; while [ ! -f ${file} ]; do sleep 0.01; i=$((i+1)); if [ $i -gt 2000 ]; then exit 9; fi; done`;

@@ -11,15 +11,11 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { makePlan, readJson, readLines, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { makePlan, readJson, readLines, type JobSpec, type StateFile, planDir } from "../runtime/helpers.js";
 import { groupAlive, until } from "../support/wait.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
-  const dir = await tempDir("orun-cli-supervision-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs, options));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-cli-supervision-");
 
 // The step records its shell's pid (its process group), leaves a TERM-immune child in its group and would
 // log a clean-up line on SIGTERM; it outlives any test unless killed. Once `quick` exists it is short.

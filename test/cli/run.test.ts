@@ -6,14 +6,10 @@ import { readdir, readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { makePlan, readJson, readLines, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { makePlan, readJson, readLines, type JobSpec, type StateFile, planDir } from "../runtime/helpers.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
-  const dir = await tempDir("orun-cli-run-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs, options));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-cli-run-");
 
 async function state(dir: string, execId: string): Promise<StateFile> {
   return readJson<StateFile>(path.join(dir, ".orun/executions", execId, "state.json"));

@@ -6,17 +6,13 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec } from "../runtime/helpers.js";
+import { makePlan, readJson, removeDir, tempDir, type JobSpec, planDir, recordFile } from "../runtime/helpers.js";
 import { deadPid, until } from "../support/wait.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
-  const dir = await tempDir("orun-audit-rt-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-audit-rt-");
 
-const record = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+const record = recordFile;
 
 test("a --background run whose child fails before it starts is recorded failed: status says why, --watch and logs --follow end", async (t) => {
   // The local runner refuses use: steps before any job runs, in the detached child.

@@ -5,14 +5,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { makePlan, removeDir, tempDir, writePlan, type JobSpec } from "../runtime/helpers.js";
+import { makePlan, type JobSpec, planDir } from "../runtime/helpers.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
-  const dir = await tempDir("orun-audit-rt-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-audit-rt-");
 
 test("exec IDs that collide with orun's temporary names (*.tmp) are refused up front", async (t) => {
   const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a" }] }]);

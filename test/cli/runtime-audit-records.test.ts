@@ -6,16 +6,12 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { makePlan, readJson, writePlan, type JobSpec, type StateFile, planDir, recordFile } from "../runtime/helpers.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
-  const dir = await tempDir("orun-audit-rt-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-audit-rt-");
 
-const record = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+const record = recordFile;
 
 test("a refused --job (dependencies not completed) leaves the record exactly as it was, --retry included", async (t) => {
   const dir = await setup(t, [

@@ -6,16 +6,12 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec } from "../runtime/helpers.js";
+import { makePlan, readJson, type JobSpec, planDir, recordFile } from "../runtime/helpers.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> {
-  const dir = await tempDir("orun-audit-rt-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs, options));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-audit-rt-");
 
-const record = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+const record = recordFile;
 
 test("jobs whose dependencies are outside the run (component/env scope) wait: the run succeeds when nothing failed", async (t) => {
   const dir = await setup(

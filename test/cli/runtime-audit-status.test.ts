@@ -8,17 +8,13 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { makePlan, readJson, removeDir, tempDir, writePlan, type JobSpec, type StateFile } from "../runtime/helpers.js";
+import { makePlan, readJson, type JobSpec, type StateFile, planDir, recordFile } from "../runtime/helpers.js";
 import { until } from "../support/wait.js";
 
-async function setup(t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[]): Promise<string> {
-  const dir = await tempDir("orun-audit-rt-");
-  t.after(() => removeDir(dir));
-  await writePlan(dir, makePlan(jobs));
-  return dir;
-}
+const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
+  planDir(t, jobs, options, "orun-audit-rt-");
 
-const record = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+const record = recordFile;
 
 test("status of an interrupted run shows the jobs it left running as interrupted, not running", async (t) => {
   const dir = await setup(t, [

@@ -43,6 +43,22 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** A temporary folder (removed when the test ends) holding plan.json with `jobs`: where a CLI test runs orun. */
+export async function planDir(
+  t: { after(fn: () => Promise<void>): void },
+  jobs: JobSpec[],
+  options: Parameters<typeof makePlan>[1] = {},
+  prefix = "orun-cli-",
+): Promise<string> {
+  const dir = await tempDir(prefix);
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan(jobs, options));
+  return dir;
+}
+
+/** A file of an execution record under `dir`. */
+export const recordFile = (dir: string, execId: string, file: string): string => path.join(dir, ".orun/executions", execId, file);
+
 export async function writePlan(dir: string, plan: Plan, file = "plan.json"): Promise<string> {
   const target = path.join(dir, file);
   await writeFile(target, JSON.stringify(plan, null, 2));
