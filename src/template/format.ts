@@ -203,8 +203,8 @@ function runeCount(s: string): number {
 
 /**
  * fmt's pad: to the width in characters; the 0 flag pads with zeros on the left
- * for every verb that does not turn it off (Go pads strings too: %05s of "ab" is
- * 000ab). A number's sign goes before the zeros when `signed`.
+ * unless the verb turns it off (strings, %U, integers with a precision). A
+ * number's sign goes before the zeros when `signed`.
  */
 function pad(s: string, f: Flags, signed = false): string {
   if (f.width === undefined) return s;
@@ -254,7 +254,9 @@ function goSyntax(v: unknown): string {
   return formatValue(v);
 }
 
-function formatString(s: string, verb: string, f: Flags): string {
+function formatString(s: string, verb: string, flags: Flags): string {
+  // Go's 0 flag is "ignored for strings, byte slices and byte arrays" (fmt docs).
+  const f = flags.zero ? { ...flags, zero: false } : flags;
   switch (verb) {
     case "v":
     case "s":
