@@ -216,9 +216,10 @@ test("printf %x/%X/%b of a float print strconv's hexadecimal and binary forms", 
   ]);
 });
 
-test("printf's 0 flag pads every verb with zeros on the left, as fmt.writePadding does (not %U or integers with a precision)", () => {
+test("printf's 0 flag: zeros for numbers (after the sign), booleans, <nil> and characters; ignored for strings, as Go's fmt documents", () => {
   rendersAs([
-    ['{{printf "%05s|%05q|%05t|%05v|%06v|%05c|%05x|%07U|%-05s|" "ab" "a" true "-a" nil 65 "a" 65 "ab"}}', '000ab|00"a"|0true|000-a|0<nil>|0000A|00061| U+0041|ab   |'],
-    ['{{printf "%06.2f|%06.2f|%+06.1f|% 06.1f|%08.3d|%05v" -2.5 2.5 2.5 2.5 7 .parameters.tags}}', "-02.50|002.50|+002.5| 002.5|     007|[0000a 0000b]"],
+    ['{{printf "%05s|%05q|%05x|%05v|%05v|%-05s|" "ab" "a" "a" "-a" .parameters.tags "ab"}}', '   ab|  "a"|   61|   -a|[    a     b]|ab   |'],
+    ['{{printf "%05t|%06v|%05c|%07U|" true nil 65 65}}', "0true|0<nil>|0000A| U+0041|"],
+    ['{{printf "%06.2f|%06.2f|%+06.1f|% 06.1f|%08.3d|%05v" -2.5 2.5 2.5 2.5 7 .parameters.nums}}', "-02.50|002.50|+002.5| 002.5|     007|[00001 00002 00003 00004]"],
   ]);
 });
