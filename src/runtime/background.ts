@@ -6,11 +6,10 @@
 import { spawn } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { acquireExecLock } from "./records/lock.js";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
-import { BACKGROUND_ERROR_FILE, pendingBackgroundPid, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { BACKGROUND_ERROR_FILE, pendingBackgroundPid, recordUser, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 
 /** Set for the detached child only; its value is the execution record's folder. */
 export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
@@ -109,18 +108,10 @@ export async function recordBackgroundFailure(recordDir: string, execId: string,
     finishedAt: now,
     status: "failed",
     trigger: "background",
-    user: userName(),
+    user: recordUser(),
     dryRun: false,
     pid: process.pid,
     error,
   };
   await writeFileAtomic(file, toJson(meta)).catch(() => undefined);
-}
-
-function userName(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? "unknown";
-  }
 }

@@ -4,7 +4,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { setMaxListeners } from "node:events";
-import os from "node:os";
 import path from "node:path";
 import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
 import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
@@ -15,7 +14,7 @@ import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary } from "./e
 import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { schedule, type JobOutcome } from "./scheduler.js";
-import { ExecutionStore, type RunMetadata } from "./records/store.js";
+import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
 import { emptyState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { acquireExecLock } from "./records/lock.js";
 import { generateExecId } from "./ids.js";
@@ -129,7 +128,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
       trigger: options.trigger ?? "cli",
-      user: userName(),
+      user: recordUser(),
       runner: options.runner.name,
       dryRun: false,
       pid: process.pid,
@@ -441,13 +440,6 @@ function summarize(job: PlanJob, status: JobSummary["status"]): JobSummary {
   return { id: job.id, component: job.component, environment: job.environment, name: job.name, status };
 }
 
-function userName(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? "unknown";
-  }
-}
 
 interface DryRunContext {
   concurrency: number;

@@ -5,6 +5,7 @@
 import { mkdir, readdir, readFile, rename, rm, symlink, copyFile, lstat, readlink, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import os from "node:os";
 import type { Plan } from "../../model/plan.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { safeSegment } from "../ids.js";
@@ -41,6 +42,15 @@ export interface RunMetadata {
   links?: { label: string; url: string; jobId?: string; stepId?: string }[];
   /** Why the run stopped before finishing its jobs (a runner that could not start, a plan refused…). */
   error?: string;
+}
+
+/** The `user` a record names: the account running orun. */
+export function recordUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
 }
 
 export class ExecutionStore {
