@@ -18,6 +18,9 @@
 //   So `{{printf "%T" 2.0}}` is int and `{{printf "%d" 2.0}}` prints 2; -0.0 prints 0.
 //   An integer literal beyond 2^53 is refused (Go would print it exactly; a
 //   JavaScript number cannot hold it); complex literals (`1i`) are refused.
+// - Strings are JavaScript (UTF-16) strings: len, index and slice count UTF-8
+//   bytes as Go does, but a byte sequence that is not UTF-8 (slice inside a
+//   character, "\xff") becomes U+FFFD where Go would output the raw bytes.
 // - Stricter: a dangling pipe (`{{ .x | }}`) is a parse error; error messages
 //   carry line:column and name the concrete type (`in type string`). Columns are
 //   1-based characters, for editors (Go prints none in parse errors and a
