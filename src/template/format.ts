@@ -98,19 +98,27 @@ export function sprintf(format: string, args: unknown[]): string {
       } else if (c === " ") f.space = true;
       else break;
     }
-    let badIndex = false;
+    // fmt's argNumber: an explicit [n] argument index; a bad one prints %!v(BADINDEX).
+    let goodArgNum = true;
+    let afterIndex = false;
     const argIndex = (): void => {
+      afterIndex = false;
       if (format[i] !== "[") return;
       reordered = true;
-      const close = format.indexOf("]", i);
-      const idx = close < 0 ? NaN : Number(format.slice(i + 1, close));
-      if (!Number.isInteger(idx) || idx < 1 || idx > args.length) {
-        badIndex = true;
-        i = close < 0 ? n : close + 1;
-        return;
+      let wid = 1;
+      let index = -1;
+      let ok = false;
+      const close = n - i >= 3 ? format.indexOf("]", i + 1) : -1;
+      if (close >= 0) {
+        wid = close - i + 1;
+        const digits = format.slice(i + 1, close);
+        ok = /^[0-9]{1,7}$/.test(digits);
+        if (ok) index = Number(digits) - 1;
       }
-      argNum = idx - 1;
-      i = close + 1;
+      i += wid;
+      afterIndex = ok;
+      if (ok && index >= 0 && index < args.length) argNum = index;
+      else goodArgNum = false;
     };
     // fmt's parsenum/intFromArg: a width or precision beyond a million is refused
     // (a literal one swallows the rest of the format: %!(NOVERB)), as is a `*`
@@ -136,7 +144,10 @@ export function sprintf(format: string, args: unknown[]): string {
       return i > start ? num : undefined;
     };
     argIndex();
+    const widthStar = format[i] === "*";
     const width = number("%!(BADWIDTH)");
+    if (widthStar) afterIndex = false;
+    else if (afterIndex && width !== undefined) goodArgNum = false; // "%[3]2d"
     if (width !== undefined) {
       if (width < 0) {
         f.minus = true;
@@ -146,13 +157,15 @@ export function sprintf(format: string, args: unknown[]): string {
     }
     if (i + 1 < n && format[i] === ".") {
       i++;
+      if (afterIndex) goodArgNum = false; // "%[3].2d"
       argIndex();
       const star = format[i] === "*";
       const prec = number("%!(BADPREC)");
+      if (star) afterIndex = false;
       if (prec !== undefined && prec < 0) out += "%!(BADPREC)";
       else if (prec !== undefined || !star) f.prec = prec ?? 0;
     }
-    argIndex();
+    if (!afterIndex) argIndex();
     if (i >= n) {
       out += "%!(NOVERB)";
       break;
@@ -163,7 +176,7 @@ export function sprintf(format: string, args: unknown[]): string {
       out += "%";
       continue;
     }
-    if (badIndex) {
+    if (!goodArgNum) {
       out += `%!${verb}(BADINDEX)`;
       continue;
     }
