@@ -223,3 +223,15 @@ test("printf's 0 flag: zeros for numbers (after the sign), booleans, <nil> and c
     ['{{printf "%06.2f|%06.2f|%+06.1f|% 06.1f|%08.3d|%05v" -2.5 2.5 2.5 2.5 7 .parameters.nums}}', "-02.50|002.50|+002.5| 002.5|     007|[00001 00002 00003 00004]"],
   ]);
 });
+
+test("printf explicit argument indexes follow fmt's argNumber, including Go's documented examples", () => {
+  rendersAs([
+    ['{{printf "%[2]d %[1]d" 11 22}}', "22 11"],
+    // the fmt documentation's examples
+    ['{{printf "%[2]*[1]d" 12 2}}|{{printf "%[3]*.[2]*[1]f" 12.0 2 6}}|{{printf "%d %d %#[1]x %#x" 16 17}}', "12| 12.00|16 17 0x10 0x11"],
+    // a width or precision right after an index is a bad index: %[3]2d, %[3].2d
+    ['{{printf "%[1]2d|%[1].2f|%[x]d|%[0]d|%[9]d|%[d" 1 2}}', "%!d(BADINDEX)|%!f(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)"],
+    // an unclosed [ looks for the next ] anywhere in the format, as Go's parseArgNumber does
+    ['{{printf "%[d|%[2]d" 1 2}}', "%!d(BADINDEX)"],
+  ]);
+});
