@@ -154,7 +154,9 @@ export class RemoteHooks implements ExecutionHooks {
         // reach and may hand the job on within one more beat: stop it here rather than risk running it twice.
         const late = sent - lastTick > interval * 1.5;
         lastTick = sent;
-        if (!late && sent - lastBeat > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
+        // After a stall the lease is judged from this tick's question: its answer may take a beat or two.
+        if (late) since = Math.max(since, sent);
+        if (!late && sent - Math.max(lastBeat, since) > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
         client.heartbeat(runId, jobId, runnerId, { budgetMs: interval }).then(
           (res) => {
             if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
@@ -166,6 +168,7 @@ export class RemoteHooks implements ExecutionHooks {
     };
     let lastBeat = Date.now();
     let lastTick = lastBeat;
+    let since = lastBeat;
     const supersede = (why: string): void => {
       if (entry.superseded) return;
       entry.superseded = true;

@@ -270,3 +270,50 @@ describe("remote hooks report jobs they do not run", () => {
     }
   });
 });
+
+describe("remote hooks' lease watchdog after a stall", () => {
+  it("judges the lease from the late tick's question: a slow answer after a stall does not stop the job", async () => {
+    const { RemoteHooks } = await import("../../src/remote/hooks.js");
+    let beats = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        const send = (status: number, value: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(value));
+        if (path === "/v1/runs") return send(201, { runId: "r", status: "running", createdAt: "" });
+        // A 1 s lease: the runner beats every 250 ms, and the backend takes 300 ms to answer each beat.
+        if (path.endsWith("/claim")) return send(200, { claimed: true, leaseMs: 1000 });
+        if (path.endsWith("/heartbeat")) {
+          beats++;
+          return void setTimeout(() => send(200, { ok: true }), 300);
+        }
+        send(200, { ok: true });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const said: string[] = [];
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const jobs = [{ id: "a@dev.x", name: "x", component: "a", environment: "dev", dependsOn: [], steps: [] }];
+      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs };
+      plan.metadata.checksum = computePlanChecksum(plan);
+      const auth = { kind: "token" as const, token: async () => "orun_t" };
+      const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth, onRetrying: () => undefined }), plan, runId: "r", runnerId: "me", mode: "plan", say: (m) => said.push(m) });
+      const decision = await hooks.beforeJob(jobs[0], new AbortController().signal);
+      assert.equal(decision.action, "run");
+      const stop = (decision as { stop: AbortSignal }).stop;
+      // This process stalls for longer than the lease (as a suspended or overloaded runner does).
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        // busy: no timer runs
+      }
+      // The late tick asks the backend; its answer takes 300 ms, longer than one beat.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      assert.equal(stop.aborted, false, said.join("\n"));
+      assert.ok(beats >= 2, `heartbeats went on (${beats})`);
+      await hooks.close();
+    } finally {
+      server.close();
+    }
+  });
+});
