@@ -70,3 +70,18 @@ test("orun run refuses flag values that name nothing — an unset CI variable mu
   const ran = await import("node:fs/promises").then((fs) => fs.readFile(path.join(dir, "ran"), "utf8").catch(() => ""));
   assert.equal(ran, "", "nothing ran");
 });
+
+test("orun run \"\" (an unset plan-ID variable) is refused; --component takes comma lists like -e", async (t) => {
+  const dir = await tempDir("orun-audit-rt-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "a@dev.one", steps: [{ run: "echo a >> ran" }] }, { id: "b@dev.one", steps: [{ run: "echo b >> ran" }] }, { id: "c@dev.one", steps: [{ run: "echo c >> ran" }] }]));
+  for (const ref of ["", "  "]) {
+    const result = await runOrun(["run", ref, "--dry-run"], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.stderr, "✕ the plan or component argument is empty; leave it out to run a fresh plan of the intent\n");
+  }
+  const both = await runOrun(["run", "plan.json", "--component", "a,b"], { cwd: dir });
+  assert.equal(both.code, 0, both.stdout + both.stderr);
+  const ran = await import("node:fs/promises").then((fs) => fs.readFile(path.join(dir, "ran"), "utf8"));
+  assert.deepEqual(ran.trim().split("\n").sort(), ["a", "b"]);
+});

@@ -59,7 +59,7 @@ export function registerRunCommands(program: Command): void {
     .option("--job <id>", "run only this job (component@env.job or component.env.job)", nonEmpty)
     .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp().argParser(nonEmpty))
     .option("--retry", "with --job: clear the job's recorded state and run it again")
-    .option("--component <name>", "only jobs of this component (repeatable)", collectNames, [])
+    .option("--component <name>", "only jobs of this component (repeatable, comma lists allowed)", collectNames, [])
     .option("-e, --env <name>", "only jobs of this environment (repeatable, comma lists allowed)", collectNames, [])
     .option("--workdir <dir>", "run every job in this directory instead of its own path")
     .option("--approve", "allow jobs whose policies require approval")
@@ -169,7 +169,7 @@ async function remoteMayBeOn(flags: { remoteState?: boolean }, env: NodeJS.Proce
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
 export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
-  const { BACKGROUND_CHILD_ENV, recordBackgroundFailure } = await import("../../runtime/background.js");
+  const { BACKGROUND_CHILD_ENV, publishSummary, recordBackgroundFailure } = await import("../../runtime/background.js");
   // Set by a --background parent (to the record's folder) for this process only: the steps must not inherit
   // it, or an `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
   const backgroundRecord = process.env[BACKGROUND_CHILD_ENV];
@@ -181,6 +181,8 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     const execId = opts.execId ?? process.env.ORUN_EXEC_ID;
     if (execId) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
     throw err;
+  } finally {
+    if (opts.json) await publishSummary(backgroundRecord);
   }
 }
 
@@ -208,6 +210,9 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
   const cwd = process.cwd();
   const envFilter = splitList(opts.env);
+  const componentFilter = splitList(opts.component);
+  // An empty argument (an unset CI variable: `orun run "$PLAN_ID"`) must not mean "a fresh plan of everything".
+  if (ref !== undefined && !ref.trim()) throw new OrunError("the plan or component argument is empty; leave it out to run a fresh plan of the intent");
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
   const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
   const store = new ExecutionStore(resolved.storeDir);
@@ -228,7 +233,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // Inside a component folder: that component and its dependencies, unless --all/--component (src/planner/scope.ts).
   // `orun run <component>` names its scope explicitly, like --component.
   const namedComponent = planRef && resolved.source.startsWith("fresh plan for component") ? [planRef] : [];
-  const explicitComponents = [...(opts.component ?? []), ...namedComponent];
+  const explicitComponents = [...componentFilter, ...namedComponent];
   // Without an intent (a plan file run elsewhere) or with an explicit scope there is nothing to detect;
   // --job names its job explicitly, wherever it lives.
   const scoped =
@@ -239,7 +244,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
   // Only what the user typed: a working-folder scope may name a dependency without jobs in this plan.
   if (resolved.plan.jobs.length > 0) {
-    for (const warning of (await executorModules)[0].unmatchedFilterWarnings(resolved.plan, { components: opts.component, environments: envFilter })) {
+    for (const warning of (await executorModules)[0].unmatchedFilterWarnings(resolved.plan, { components: componentFilter, environments: envFilter })) {
       process.stderr.write(`warning: ${warning}\n`);
     }
   }
@@ -251,7 +256,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
   if (opts.background && !backgroundChild) {
     const id = execId ?? generateExecId(resolved.plan.metadata?.name);
-    const bg = await startBackground(store, id, process.argv.slice(2), cwd, opts.json ? { summaryFile: "summary.json" } : {});
+    const bg = await startBackground(store, id, process.argv.slice(2), cwd, { json: opts.json });
     if (opts.json) {
       // The run's own --json summary goes to summary.json when it ends (its messages to run.log); this says where.
       const started = { execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, summary: bg.summaryFile, recordDir: store.execDir(id) };
@@ -316,7 +321,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       remoteRunId: remote?.runId,
       job: opts.job,
       retry: opts.retry,
-      components: scoped.components ?? opts.component,
+      components: scoped.components ?? componentFilter,
       environments: envFilter,
       approve: opts.approve,
       dryRun: opts.dryRun,
