@@ -158,6 +158,18 @@ export function canonicalJobId(id: string): string {
   return parts ? formatJobId(parts) : id.trim();
 }
 
+/**
+ * What a job-ID fragment (`orun logs --job api.dev`) may be written as: as given, in canonical form, and — for
+ * a dotted fragment such as `api.dev` — with its first dot as the `@` of the canonical ID (decision 1: either
+ * form names the same job).
+ */
+export function jobIdFragments(fragment: string): string[] {
+  const text = fragment.trim();
+  const needles = new Set([text, canonicalJobId(text)]);
+  if (!text.includes("@") && text.includes(".")) needles.add(text.replace(".", "@"));
+  return [...needles].filter(Boolean);
+}
+
 /** Short plan ID: the first 12 hex characters of the checksum digest. */
 export function planShortId(plan: Pick<Plan, "metadata">): string {
   const checksum = plan.metadata.checksum ?? "";

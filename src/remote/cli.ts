@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
-import { canonicalJobId } from "../model/plan.js";
+import { jobIdFragments } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { BackendClient } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
@@ -101,7 +101,7 @@ export async function remoteLogs(
   const reader = await remoteReader(opts, env);
   if (!reader) return undefined;
   const { client, runId } = reader;
-  const wanted = opts.job ? [opts.job, canonicalJobId(opts.job)] : undefined;
+  const wanted = opts.job ? jobIdFragments(opts.job) : undefined;
   const select = (jobs: JobView[]) => jobs.filter((j) => j.logRef && (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
   if (!opts.follow) {
     const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);

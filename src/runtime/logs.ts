@@ -2,7 +2,7 @@
 // and step, optionally followed while the run is still going.
 import { readdir, readFile, open } from "node:fs/promises";
 import path from "node:path";
-import { canonicalJobId } from "../model/plan.js";
+import { canonicalJobId, jobIdFragments } from "../model/plan.js";
 import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
 import { readStateFile } from "./records/state.js";
@@ -28,7 +28,7 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   const logsDir = store.logsDir(execId);
   const jobDirs = (await readdir(logsDir).catch(() => [] as string[])).sort();
   const wantedJob = filter.job ? safeSegment(canonicalJobId(filter.job)) : undefined;
-  const jobNeedles = filter.job ? needlesFor(filter.job) : [];
+  const jobNeedles = filter.job ? jobIdFragments(filter.job) : [];
   const out: LogEntry[] = [];
   for (const dir of jobDirs) {
     const jobId = jobBySegment.get(dir) ?? dir;
@@ -46,17 +46,6 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     }
   }
   return out;
-}
-
-/**
- * What a --job substring may be written as: as given, in canonical form, and — for a dotted fragment such
- * as `api.dev` — with its first dot as the `@` of the canonical ID (decision 1: either form names the same job).
- */
-function needlesFor(job: string): string[] {
-  const text = job.trim();
-  const needles = new Set([text, canonicalJobId(text)]);
-  if (!text.includes("@") && text.includes(".")) needles.add(text.replace(".", "@"));
-  return [...needles].filter(Boolean);
 }
 
 export async function printLogs(entries: LogEntry[], write: (text: string) => void): Promise<void> {

@@ -62,6 +62,9 @@ test("the seed's matrix steps run examples/remote-state-matrix through a backend
   assert.deepEqual(Object.values(status.state.jobs).map((j) => j.status), jobs.map(() => "completed"));
   const logs = await spawnOrun(["logs", "--remote-state", "--exec-id", "gha-1-1-matrix", "--job", "foundation@dev.smoke"], { cwd: dir, env }).done;
   assert.match(logs.output, /foundation@dev on \S+ as runner github-actions, run gha-1-1-matrix$/m, "steps see the shared run ID as ORUN_EXEC_ID");
+  // Decision 1: the dotted form names the same jobs, remote logs included.
+  const dotted = await spawnOrun(["logs", "--remote-state", "--exec-id", "gha-1-1-matrix", "--job", "foundation.dev"], { cwd: dir, env }).done;
+  assert.match(dotted.output, /foundation@dev on \S+ as runner github-actions/);
 
   // The environment fan-out: `--env dev` and `--env stage` share another run.
   const slices = ["dev", "stage"].map((name) => spawnOrun(["run", planId, "--env", name, "--remote-state", "--gha"], { cwd: dir, env: { ...env, ORUN_EXEC_ID: "gha-1-1-env" } }));
