@@ -5,7 +5,7 @@
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { acquireExecLock } from "./records/lock.js";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
@@ -33,12 +33,12 @@ export function backgroundChildArgs(args: readonly string[], execId: string): st
 export interface BackgroundRun {
   pid: number;
   logFile: string;
-  /** With summaryFile: where the child's standard output (its --json summary) goes, apart from run.log's messages. */
+  /** With --json: where the run's JSON summary ends up (its messages go to run.log). */
   summaryFile?: string;
 }
 
 /** Refuses (OrunError, nothing written) when a live run holds the exec-id's lock. */
-export async function startBackground(store: ExecutionStore, execId: string, cliArgs: readonly string[], cwd: string, options: { summaryFile?: string } = {}): Promise<BackgroundRun> {
+export async function startBackground(store: ExecutionStore, execId: string, cliArgs: readonly string[], cwd: string, options: { json?: boolean } = {}): Promise<BackgroundRun> {
   const dir = store.execDir(execId);
   await mkdir(path.join(dir, "logs"), { recursive: true });
   // Held until the child owns it: the child adopts a lock its parent marked for hand-off.
@@ -50,8 +50,9 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
     // An earlier child's start-up failure is not this one's.
     await rm(path.join(dir, BACKGROUND_ERROR_FILE), { force: true });
     const fd = openSync(logFile, "a");
-    // A --json summary must stay parseable: warnings (stderr) go to run.log, the summary to its own file.
-    const out = options.summaryFile ? openSync(path.join(dir, options.summaryFile), "w") : fd;
+    // A --json summary must stay parseable: warnings (stderr) go to run.log, the summary to its own file —
+    // written beside it and put in place when the run ends (publishSummary), so a refused start keeps the last one.
+    const out = options.json ? openSync(path.join(dir, `${SUMMARY_FILE}${PARTIAL}`), "w") : fd;
     try {
       const child = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
         cwd,
@@ -75,7 +76,22 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
   }
   await lock.handOver(pid);
   await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
-  return { pid, logFile, ...(options.summaryFile ? { summaryFile: path.join(dir, options.summaryFile) } : {}) };
+  return { pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}) };
+}
+
+const PARTIAL = ".partial";
+/** Where a `--background --json` run's summary ends up in its record. */
+export const SUMMARY_FILE = "summary.json";
+
+/**
+ * In the detached child as it ends: what it printed (its --json summary, see startBackground) replaces the
+ * record's previous summary; a child that printed nothing (refused before its run) leaves that in place.
+ */
+export async function publishSummary(recordDir: string): Promise<void> {
+  const partial = path.join(recordDir, `${SUMMARY_FILE}${PARTIAL}`);
+  const printed = (await stat(partial).catch(() => undefined))?.size ?? 0;
+  if (printed > 0) await rename(partial, path.join(recordDir, SUMMARY_FILE)).catch(() => undefined);
+  else await rm(partial, { force: true });
 }
 
 /**

@@ -2,7 +2,7 @@
 // --watch` and `orun logs --follow`, and says why. Real processes, real files in temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
@@ -131,6 +131,14 @@ test("run --background --json prints a JSON object (exec ID, pid, log, summary);
   }, "the background run's JSON summary in summary.json");
   assert.equal(summary.execId, "bgjson");
   assert.equal(summary.status, "completed");
+  const kept = await readFile(out.summary, "utf8");
+
+  // A later start that is refused (a job that does not exist) prints no summary: the last one stays whole.
+  const refused = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgjson", "--job", "a@dev.nope"], { cwd: dir });
+  assert.equal(refused.code, 0, refused.stdout + refused.stderr);
+  await until(async () => (await readFile(record(dir, "bgjson", "background-error.json"), "utf8").catch(() => "")) !== "", "the refused child's error");
+  await until(async () => !(await readdir(record(dir, "bgjson", ""))).includes("summary.json.partial"), "the refused child to clean up");
+  assert.equal(await readFile(out.summary, "utf8"), kept);
 
   // The child's warnings go to run.log and leave the summary parseable.
   const warned = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgwarn", "--component", "nomatch"], { cwd: dir });
