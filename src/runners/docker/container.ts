@@ -78,7 +78,7 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--label", `${LABEL_JOB_ID}=${spec.jobId}`,
     "--label", `${LABEL_OWNER}=${spec.owner}`,
     "--label", `${LABEL_HOST}=${spec.host}`,
-    "--label", `${LABEL_PID}=${spec.pid}${spec.pidStart !== undefined ? `@${spec.pidStart}` : ""}`,
+    "--label", `${LABEL_PID}=${ownerLabelValue(spec.pid, spec.pidStart)}`,
     // The image was pulled (or refused) by the runner's pull policy already.
     "--pull", "never",
     ...(spec.user ? ["--user", spec.user] : []),
@@ -160,6 +160,11 @@ export function recordingGroup(command: string[], pidFile: string): string[] {
  */
 export function killGroupCommand(pidFile: string): string[] {
   return ["sh", "-c", `read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group"`];
+}
+
+/** LABEL_PID's value: `<pid>@<start ticks>`, or the pid alone where the start is unknown. */
+export function ownerLabelValue(pid: number, start: number | undefined = processStartTicks(pid)): string {
+  return start !== undefined ? `${pid}@${start}` : String(pid);
 }
 
 /** Whether the orun process a container's LABEL_PID names still runs: the same pid started at the same time. */

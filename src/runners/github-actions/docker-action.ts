@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DockerEngine } from "../docker/engine.js";
-import { LABEL_HOST, LABEL_JOB_ID, LABEL_OWNER, LABEL_PID, bindMountArgs, containerName } from "../docker/container.js";
+import { LABEL_HOST, LABEL_JOB_ID, LABEL_OWNER, LABEL_PID, bindMountArgs, containerName, ownerLabelValue } from "../docker/container.js";
 import { errorMessage } from "../../util/errors.js";
 import { fileCommandRoot, runWithFileCommands, type CommandIO, type CommandRun } from "./command-run.js";
 import { fileCommandEnv, type FileCommandPaths } from "./file-commands.js";
@@ -194,7 +194,7 @@ export class ContainerActions {
         "--label", `${LABEL_OWNER}=${this.owner}`,
         "--label", `${LABEL_JOB_ID}=${state.jobId}`,
         "--label", `${LABEL_HOST}=${os.hostname()}`,
-        "--label", `${LABEL_PID}=${process.pid}`,
+        "--label", `${LABEL_PID}=${ownerLabelValue(process.pid)}`,
         "--pull", "never",
         ...bindMountArgs(workspace, GITHUB_WORKSPACE_DIR),
         ...bindMountArgs(fileCommandRoot(state), GITHUB_FILE_COMMANDS_DIR),

@@ -42,17 +42,18 @@ const KNOWN_COMMANDS = new Set([
 /**
  * Percent escapes as GitHub's runner decodes them (ActionCommand): a message
  * only knows `%25`, `%0D` and `%0A`; a property value also `%3A` and `%2C`.
- * Anything else stays as written (a URL's `%2F` in an output is data).
+ * Anything else stays as written (a URL's `%2F` in an output is data), and so
+ * does a lower-case `%0a`: the runner's String.Replace is ordinal.
  */
 const DATA_ESCAPES: Record<string, string> = { "%25": "%", "%0D": "\r", "%0A": "\n" };
 const PROPERTY_ESCAPES: Record<string, string> = { ...DATA_ESCAPES, "%3A": ":", "%2C": "," };
 
 export function unescapeCommandValue(value: string): string {
-  return value.replace(/%(25|0D|0A)/gi, (m) => DATA_ESCAPES[m.toUpperCase()] ?? m);
+  return value.replace(/%(25|0D|0A)/g, (m) => DATA_ESCAPES[m]!);
 }
 
 export function unescapeCommandProperty(value: string): string {
-  return value.replace(/%(25|0D|0A|3A|2C)/gi, (m) => PROPERTY_ESCAPES[m.toUpperCase()] ?? m);
+  return value.replace(/%(25|0D|0A|3A|2C)/g, (m) => PROPERTY_ESCAPES[m]!);
 }
 
 /**

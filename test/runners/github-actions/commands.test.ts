@@ -12,7 +12,9 @@ describe("github-actions workflow commands", () => {
     assert.equal(parseCommandLine("not ::a command::"), undefined);
     assert.equal(parseCommandLine("::no-end"), undefined);
     // GitHub's runner decodes %25, %0D and %0A in a message, and %3A and %2C too in a property value: nothing else.
-    assert.equal(unescapeCommandValue("a%2Fb%3Dc%20d %25 %3A %0d"), "a%2Fb%3Dc%20d % %3A \r");
+    assert.equal(unescapeCommandValue("a%2Fb%3Dc%20d %25 %3A %0D"), "a%2Fb%3Dc%20d % %3A \r");
+    // Case-sensitive, as the runner's ordinal String.Replace: a lower-case escape is data.
+    assert.equal(unescapeCommandValue("%0a%0d%2c"), "%0a%0d%2c");
     assert.deepEqual(parseCommandLine("::set-output name=u%3Av::https%3A%2F%2Fx%2Fq%3Fa%3D1%2C2"), { name: "set-output", properties: { name: "u:v" }, message: "https%3A%2F%2Fx%2Fq%3Fa%3D1%2C2" });
   });
 
