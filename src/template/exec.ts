@@ -18,6 +18,13 @@ export const MAX_OUTPUT_LENGTH = 64 * 1024 * 1024;
 export const MAX_RANGE_ITERATIONS = 10_000_000;
 /** Templates calling each other twice per level run 2^depth calls: stop them long before that hangs. */
 export const MAX_TEMPLATE_CALLS = 1_000_000;
+/**
+ * Strings the functions of one render may build in all (kept in variables, they are never printed, so the
+ * output limit does not see them): a recursion holding a large printf result per level would exhaust memory.
+ */
+export const MAX_PRODUCED_LENGTH = 2 * MAX_OUTPUT_LENGTH;
+/** Wall time of one render: costly function calls repeated in a range must end with an error, not run for hours. */
+export const MAX_RENDER_MS = 30_000;
 
 const enum Signal {
   None,
@@ -67,6 +74,9 @@ class State {
   private depth = 0;
   private iterations = 0;
   private templateCalls = 0;
+  /** Characters of the strings function calls returned so far (MAX_PRODUCED_LENGTH). */
+  private produced = 0;
+  private readonly deadline = Date.now() + MAX_RENDER_MS;
   /** Name of the `define`d template being executed, if not the main body. */
   private executing: string | undefined;
 
@@ -175,6 +185,7 @@ class State {
     const iteration = (key: unknown, elem: unknown, elemPath: string): void => {
       ran = true;
       if (++this.iterations > MAX_RANGE_ITERATIONS) this.fail(`range iterations exceed ${MAX_RANGE_ITERATIONS}`, node);
+      if ((this.iterations & 0x3ff) === 0 && Date.now() > this.deadline) this.fail(`rendering took longer than ${MAX_RENDER_MS / 1000}s`, node);
       if (this.out.length > MAX_OUTPUT_LENGTH) this.fail(`output exceeds ${MAX_OUTPUT_LENGTH} characters`, node);
       if (decl.length === 1) this.bind(decl[0], elem, elemPath, true);
       if (decl.length === 2) {
@@ -376,8 +387,13 @@ class State {
     if (name === "index") argPaths = [argNodes.length > 0 ? this.pathOf(dot, dotPath, argNodes[0]) : "(pipeline)"];
     // Go 1.21+ names the callee as written: "non-function .x of type int".
     if (name === "call") argPaths = [argNodes.length > 0 ? nodeToString(argNodes[0]) : `<${typeName(final)} Value>`];
+    if (Date.now() > this.deadline) this.fail(`rendering took longer than ${MAX_RENDER_MS / 1000}s`, call);
     try {
-      return fn.call(values, { argPaths, pos: ident.pos });
+      const result = fn.call(values, { argPaths, pos: ident.pos });
+      if (typeof result === "string" && (this.produced += result.length) > MAX_PRODUCED_LENGTH) {
+        this.fail(`function results exceed ${MAX_PRODUCED_LENGTH} characters in all`, call);
+      }
+      return result;
     } catch (err) {
       if (err instanceof FunctionError) {
         if (err.plain) this.fail(err.message, argNodes[0] ?? call);

@@ -44,8 +44,9 @@ export class FormattedTooLong extends Error {
   }
 }
 
-function checkLength(s: string): void {
-  if (s.length > MAX_FORMATTED_LENGTH) throw new FormattedTooLong();
+/** `length`: a result's size known before it is built (refused without building it). */
+function checkLength(s: string, length = s.length): void {
+  if (length > MAX_FORMATTED_LENGTH) throw new FormattedTooLong();
 }
 
 /** fmt.Sprint: operands are separated by a space when neither side is a string. */
@@ -273,9 +274,9 @@ function formatString(s: string, verb: string, flags: Flags): string {
   switch (verb) {
     case "v":
     case "s":
-      return pad(f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s, f);
+      return pad(f.prec !== undefined ? firstRunes(s, f.prec) : s, f);
     case "q": {
-      const t = f.prec !== undefined ? [...s].slice(0, f.prec).join("") : s;
+      const t = f.prec !== undefined ? firstRunes(s, f.prec) : s;
       // %#q: a raw string when it can be one; %+q: ASCII only.
       if (f.sharp && canBackquote(t)) return pad(`\`${t}\``, f);
       return pad(quote(t, f.plus), f);
@@ -286,10 +287,15 @@ function formatString(s: string, verb: string, flags: Flags): string {
       let bytes = Buffer.from(s, "utf8");
       if (f.prec !== undefined && f.prec < bytes.length) bytes = bytes.subarray(0, f.prec);
       if (bytes.length === 0) return pad("", f);
-      let hex = [...bytes].map((b) => b.toString(16).padStart(2, "0"));
-      if (verb === "X") hex = hex.map((h) => h.toUpperCase());
       const prefix = f.sharp ? (verb === "X" ? "0X" : "0x") : "";
-      return pad(prefix + hex.join(f.space ? ` ${prefix}` : ""), f);
+      // Refused before it is built: two digits a byte, plus separators and prefixes.
+      checkLength("", bytes.length * (2 + (f.space ? 1 + prefix.length : 0)) + prefix.length);
+      const digits = bytes.toString("hex");
+      const hex = verb === "X" ? digits.toUpperCase() : digits;
+      if (!f.space) return pad(prefix + hex, f);
+      const pairs: string[] = [];
+      for (let i = 0; i < hex.length; i += 2) pairs.push(hex.slice(i, i + 2));
+      return pad(prefix + pairs.join(` ${prefix}`), f);
     }
   }
   return badVerb(verb, s);
@@ -452,7 +458,10 @@ function hexFloat(v: number, prec: number, upper: boolean): string {
     while (mant !== 0n) out += digit();
   } else if (prec > 0) {
     out += ".";
-    for (let i = 0; i < prec; i++) out += digit();
+    let i = 0;
+    for (; i < prec && mant !== 0n; i++) out += digit();
+    // The rest are zeros (a long precision must not cost a BigInt shift per digit).
+    out += "0".repeat(prec - i);
   }
   return `${out}${upper ? "P" : "p"}${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
 }
@@ -595,9 +604,22 @@ export function formatFloat(v: number, verb: string, prec: number, f: Flags): st
 
 /** strconv.Quote (QuoteToASCII when `ascii`): a double-quoted Go string literal. */
 export function quote(s: string, ascii = false): string {
-  let out = '"';
-  for (const ch of s) out += escapeRune(ch, '"', ascii);
-  return `${out}"`;
+  checkLength(s, s.length + 2); // at least the string and its quotes
+  // Printable ASCII without a quote or backslash is its own literal (no rune-by-rune pass over a long string).
+  if (!/[^\x20-\x7e]|["\\]/.test(s)) return `"${s}"`;
+  const parts: string[] = ['"'];
+  for (const ch of s) parts.push(escapeRune(ch, '"', ascii));
+  parts.push('"');
+  const out = parts.join("");
+  checkLength(out);
+  return out;
+}
+
+/** The first `n` runes (code points) of `s`, without spreading the whole string. */
+function firstRunes(s: string, n: number): string {
+  let end = 0;
+  for (let count = 0; count < n && end < s.length; count++) end += (s.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
+  return s.slice(0, end);
 }
 
 function quoteRune(cp: number, ascii: boolean): string {

@@ -235,3 +235,18 @@ test("printf explicit argument indexes follow fmt's argNumber, including Go's do
     ['{{printf "%[d|%[2]d" 1 2}}', "%!d(BADINDEX)"],
   ]);
 });
+
+test("strings kept in variables count too: a recursion holding a large printf result per level ends with an error, not out of memory", () => {
+  const recursion = '{{define "a"}}{{$x := printf "%q" .}}{{template "a" .}}{{end}}{{template "a" (printf "%9999999d" 1)}}';
+  refused(recursion, /function results exceed 134217728 characters in all/, "exec");
+  // A long precision costs no work per digit beyond the value's own: refused by the same budget at once.
+  refused('{{range 100}}{{$x := printf "%.9999999x" 1.5}}{{end}}done', /function results exceed 134217728 characters in all/, "exec");
+  assert.equal(renderTemplate('{{printf "%.20x" 1.5}}', {}), "0x1.80000000000000000000p+00");
+});
+
+test("%x of a long string is refused before it is built; %.Ns takes the first N runes without spreading the string", () => {
+  const doubling = '{{$a := "€€€€€€€€"}}' + '{{$a = printf "%s%s" $a $a}}'.repeat(22);
+  refused(`${doubling}{{$x := printf "%x" $a}}`, /result exceeds 67108864 characters/, "exec");
+  assert.equal(renderTemplate(`${doubling}{{printf "%.2s|% x|%#x" $a "ab" "ab"}}`, {}), "€€|61 62|0x6162");
+  assert.equal(renderTemplate('{{printf "%.1s%.3q" "😀x" "a😀bc"}}', {}), '😀"a😀b"');
+});
