@@ -14,6 +14,19 @@ const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], opt
 
 const record = recordFile;
 
+/** Waits until the --background child named in the record's pid file has exited: until then it may still write into the record. */
+async function childExited(dir: string, execId: string): Promise<void> {
+  const pid = Number((await readFile(record(dir, execId, "pid"), "utf8")).trim());
+  await until(() => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, `the background child ${pid} to exit`);
+}
+
 test("a --background run whose child fails before it starts is recorded failed: status says why, --watch and logs --follow end", async (t) => {
   // The local runner refuses use: steps before any job runs, in the detached child.
   const dir = await setup(t, [{ id: "a@dev.one", steps: [{ use: "actions/checkout@v4" }] }]);
@@ -37,6 +50,7 @@ test("a --background run whose child fails before it starts is recorded failed: 
   assert.equal(watch.code, 1, "watch ends on a failed run");
   const follow = await runOrun(["logs", "--exec-id", "bg", "--follow"], { cwd: dir, timeoutMs: 15_000 });
   assert.equal(follow.code, 0, "logs --follow ends");
+  await childExited(dir, "bg");
 });
 
 test("a --background record whose child died before writing metadata reads as interrupted, and --watch ends", async (t) => {
@@ -74,6 +88,7 @@ test("status --watch on a finished execution resumed with --background waits for
   assert.equal(watch.code, 0, watch.stdout + watch.stderr);
   assert.match(watch.stdout, /State: starting/, "the old result is shown as the new run starts");
   assert.equal((await readFile(path.join(dir, "runs"), "utf8")).trim().split("\n").length, 2, "watch ended after the retried job ran");
+  await childExited(dir, "again");
 });
 
 test("a --background resume refused by the child (dependencies not completed) records the failure on the execution", async (t) => {
@@ -107,6 +122,7 @@ test("a --background resume refused by the child (dependencies not completed) re
   const done = await runOrun(["status", "--exec-id", "part", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 20_000 });
   assert.equal(done.code, 0, done.stdout + done.stderr);
   assert.doesNotMatch(done.stdout, /Error:/);
+  await childExited(dir, "part");
 });
 
 test("run --background --json prints a JSON object (exec ID, pid, log, summary); the run's JSON summary lands in summary.json, its messages in run.log", async (t) => {
@@ -139,6 +155,7 @@ test("run --background --json prints a JSON object (exec ID, pid, log, summary);
   await until(async () => (await readFile(record(dir, "bgjson", "background-error.json"), "utf8").catch(() => "")) !== "", "the refused child's error");
   await until(async () => !(await readdir(record(dir, "bgjson", ""))).includes("summary.json.partial"), "the refused child to clean up");
   assert.equal(await readFile(out.summary, "utf8"), kept);
+  await childExited(dir, "bgjson");
 
   // The child's warnings go to run.log and leave the summary parseable.
   const warned = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgwarn", "--component", "nomatch"], { cwd: dir });
@@ -152,4 +169,5 @@ test("run --background --json prints a JSON object (exec ID, pid, log, summary);
     }
   }, "the warned run's JSON summary");
   assert.match(await readFile(warnedOut.log, "utf8"), /warning: .*nomatch/);
+  await childExited(dir, "bgwarn");
 });
