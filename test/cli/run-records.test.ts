@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { makePlan, readJson, readLines, writePlan, type JobSpec, type StateFile, planDir } from "../runtime/helpers.js";
-import { until } from "../support/wait.js";
+import { processGone, until } from "../support/wait.js";
 
 const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
   planDir(t, jobs, options, "orun-cli-rec-");
@@ -249,6 +249,9 @@ test("--background detaches, records pid and run.log, and status --watch follows
   assert.ok(existsSync(path.join(dir, "bg.out")));
   assert.match(await readFile(path.join(recordDir, "run.log"), "utf8"), /Done in/);
   assert.equal((await readJson<{ trigger: string }>(path.join(recordDir, "metadata.json"))).trigger, "background");
+  // The child may still be writing into the record after its summary: its folder goes only once it has exited.
+  const childPid = Number((await readFile(path.join(recordDir, "pid"), "utf8")).trim());
+  await until(() => processGone(childPid), "the background child to exit");
   const bad = await runOrun(["run", "plan.json", "--background", "--dry-run"], { cwd: dir });
   assert.match(bad.stderr, /--background cannot be combined with --dry-run/);
 });

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { makePlan, readJson, removeDir, tempDir, type JobSpec, planDir, recordFile } from "../runtime/helpers.js";
-import { deadPid, until } from "../support/wait.js";
+import { deadPid, processGone, until } from "../support/wait.js";
 
 const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
   planDir(t, jobs, options, "orun-audit-rt-");
@@ -17,14 +17,7 @@ const record = recordFile;
 /** Waits until the --background child named in the record's pid file has exited: until then it may still write into the record. */
 async function childExited(dir: string, execId: string): Promise<void> {
   const pid = Number((await readFile(record(dir, execId, "pid"), "utf8")).trim());
-  await until(() => {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }, `the background child ${pid} to exit`);
+  await until(() => processGone(pid), `the background child ${pid} to exit`);
 }
 
 test("a --background run whose child fails before it starts is recorded failed: status says why, --watch and logs --follow end", async (t) => {

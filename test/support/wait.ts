@@ -17,6 +17,16 @@ export async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
+/** True once process `pid` is gone (a detached child, reaped by init). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
 /** True while any process is left in process group `pgid`. */
 export function groupAlive(pgid: number): boolean {
   try {
