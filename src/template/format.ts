@@ -503,14 +503,10 @@ const ZERO: Decimal = { digits: "0", dp: 1 };
 
 /** The exact decimal expansion of |v| (a float64 is m × 2^e, which always has a finite one). */
 function exactDecimal(v: number): Decimal {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, Math.abs(v));
-  const bits = view.getBigUint64(0);
-  const biased = Number(bits >> 52n);
-  let mant = bits & ((1n << 52n) - 1n);
-  if (biased !== 0) mant |= 1n << 52n;
+  const parts = floatParts(v);
+  const mant = parts.mant;
   if (mant === 0n) return ZERO;
-  const exp = (biased === 0 ? 1 : biased) - 1075;
+  const exp = parts.exp - 52;
   // m × 2^-k = m × 5^k / 10^k
   const text = exp >= 0 ? (mant << BigInt(exp)).toString() : (mant * 5n ** BigInt(-exp)).toString();
   return { digits: text.replace(/0+$/, ""), dp: exp >= 0 ? text.length : text.length + exp };
