@@ -84,6 +84,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const shown = (job: JobState): ShownStatus => (snapshot.interrupted && job.status === "running" ? "interrupted" : job.status);
   const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
   const count = (s: ShownStatus): number => jobs.filter((j) => j.status === s).length;
+  const waiting = jobs.filter((j) => j.status === "pending" && j.job.reason).length;
   const total = Math.max(meta?.jobTotal ?? 0, jobs.length);
   const counts = [
     `${p.green("✓")} ${count("completed")} completed`,
@@ -92,8 +93,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     ...(count("interrupted") ? [`${p.yellow("!")} ${count("interrupted")} interrupted`] : []),
     ...(count("skipped") ? [`○ ${count("skipped")} skipped`] : []),
     ...(count("blocked") ? [`${p.yellow("⊘")} ${count("blocked")} blocked`] : []),
-    // A pending job is one this execution has still to run: it waits on a dependency outside the last run.
-    ...(count("pending") ? [`○ ${count("pending")} waiting`] : []),
+    // A pending job is one this execution has still to run: with a reason it waits on a dependency outside the
+    // last run; without one a crash left it to run again.
+    ...(waiting ? [`○ ${waiting} waiting`] : []),
+    ...(count("pending") - waiting ? [`○ ${count("pending") - waiting} pending`] : []),
   ];
   lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
   const done = count("completed") + count("failed") + count("skipped") + count("blocked");
@@ -131,7 +134,14 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
     const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === "running" ? now : NaN;
     const took = Number.isFinite(started) && Number.isFinite(ended) ? `  ${p.dim(formatDuration(ended - started))}` : "";
-    const detail = job.status === "failed" ? `  ${job.lastError ?? ""}` : job.reason ? `  ${job.status === "pending" ? "waiting" : job.status} · ${job.reason}` : "";
+    const detail =
+      job.status === "failed"
+        ? `  ${job.lastError ?? ""}`
+        : job.reason
+          ? `  ${job.status === "pending" ? "waiting" : job.status} · ${job.reason}`
+          : job.status === "pending" && job.lastError
+            ? `  pending · ${job.lastError}`
+            : "";
     // Done = no longer to run: a step skipped by its `if:` or failed with onFailure: continue counts too.
     const stepsDone = Object.values(job.steps).filter((s) => s !== "pending" && s !== "running").length;
     const progress = job.status === "running" ? `  [${stepsDone}/${Object.keys(job.steps).length}]` : "";

@@ -61,6 +61,9 @@ test("orun run refuses flag values that name nothing — an unset CI variable mu
     [["--exec-id", ""], "--exec-id <id>"],
     [["--runner", ""], "--runner <name>"],
     [["-p", ""], "-p, --plan <ref>"],
+    [["-i", ""], "-i, --intent <path>"],
+    [["-c", ""], "-c, --config-dir <path>"],
+    [["--docker-image", ""], "--docker-image <image>"],
   ];
   for (const [args, flag] of cases) {
     const result = await runOrun(["run", "plan.json", ...args], { cwd: dir });
@@ -69,6 +72,9 @@ test("orun run refuses flag values that name nothing — an unset CI variable mu
   }
   const ran = await import("node:fs/promises").then((fs) => fs.readFile(path.join(dir, "ran"), "utf8").catch(() => ""));
   assert.equal(ran, "", "nothing ran");
+  const plan = await runOrun(["plan", "-i", ""], { cwd: dir });
+  assert.equal(plan.code, 1);
+  assert.match(plan.stderr, /^✕ option '-i, --intent <file>' argument '' is invalid\. it is empty/);
 });
 
 test("orun run \"\" (an unset plan-ID variable) is refused; --component takes comma lists like -e", async (t) => {

@@ -41,3 +41,25 @@ test("status: a running job's [done/total] counts every step no longer to run (c
   );
   assert.match(text, /\[3\/5\]/);
 });
+
+test("status: a pending job with a reason is waiting (a dependency outside the last run); one a crash left to run again is pending, with why", () => {
+  const text = renderStatus(
+    {
+      execId: "x",
+      interrupted: false,
+      meta: { execId: "x", planId: "p", planName: "n", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:05Z", status: "completed", trigger: "cli", user: "me", dryRun: false, pid: 1, jobTotal: 2, jobDone: 0, jobFailed: 0 },
+      state: {
+        execId: "x",
+        planChecksum: "c",
+        jobs: {
+          "api@prod.build": { status: "pending", steps: {}, reason: "dependency web@dev.build is not part of this run" },
+          "api@dev.build": { status: "pending", steps: {}, lastError: "interrupted: the previous run stopped while this job was running" },
+        },
+      },
+    },
+    palette(false),
+  );
+  assert.match(text, /○ 1 waiting {2}· {2}○ 1 pending/);
+  assert.match(text, /build {2}waiting · dependency web@dev\.build is not part of this run/);
+  assert.match(text, /build {2}pending · interrupted: the previous run stopped while this job was running/);
+});
