@@ -5,11 +5,11 @@
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
 import { openSync, closeSync } from "node:fs";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { acquireExecLock } from "./records/lock.js";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
-import { BACKGROUND_ERROR_FILE, pendingBackgroundPid, recordUser, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { BACKGROUND_ERROR_FILE, exists, pendingBackgroundPid, recordUser, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 
 /** Set for the detached child only; its value is the execution record's folder. */
 export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
@@ -106,7 +106,7 @@ export async function recordBackgroundFailure(recordDir: string, execId: string,
   if (path.basename(recordDir) !== execId) return;
   const file = path.join(recordDir, "metadata.json");
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  if ((await readFile(file, "utf8").catch(() => undefined)) !== undefined) {
+  if (await exists(file)) {
     // This child's own run wrote metadata (and closed it), or an earlier run's is there to keep.
     if ((await pendingBackgroundPid(recordDir)) === undefined) return;
     const failure: BackgroundError = { pid: process.pid, error, at: now };
