@@ -11,12 +11,21 @@
  * Protocol (stdin → helper): frames of a 4-byte little-endian payload length
  * followed by NUL-terminated strings:
  *   id, cwd, output path, inherit ("1": overlay env on the helper's own
- *   environment, "0": use env alone), argc, argv[0..argc), envc, env[0..envc)
+ *   environment, "0": use env alone), opens, waits, argc, argv[0..argc),
+ *   envc, env[0..envc)
+ * or a control frame `L`, n: close latch n.
+ * Latches hand a job's successor over without a round trip through orun
+ * (numbers from 1; 0 = none). A process started with `opens` n opens latch
+ * n when it exits 0; a request with `waits` n is held until latch n opens
+ * and is then started at once, or answered `N` when orun closes the latch
+ * first (the job it waited for failed, or the run stopped). A closed latch
+ * stays closed; an open one stays open.
  * Replies (helper → stdout), one line each:
  *   S <id> <pid>          started; pid is also the process group (setsid)
  *   X <id> <code> <sig> <bytes>
  *                         ended: exit code (-1 if signalled), signal (0) and
  *                         the size of its output
+ *   N <id>                not started: its latch was closed
  *   E <id> <errno> <at> <text>
  *                         could not start: at 0 the command was not found
  *                         (or not executable) in PATH, at 1 creating the
@@ -62,6 +71,7 @@ struct child {
   struct timespec linger_until; /* while its group still has members: wait for them until then */
   int ended;   /* reported; its output file still to be closed (and removed when empty) */
   long bytes;
+  unsigned long opens; /* latch opened when it exits 0 (0: none) */
   char id[32];
   char path[4096];
 };
@@ -114,7 +124,7 @@ static void reply(const char *fmt, const char *id, long a, long b, long c) {
   outlen += (size_t)n;
 }
 
-static void track(pid_t pid, int out, int leases, const char *path, const char *id) {
+static void track(pid_t pid, int out, int leases, const char *path, const char *id, unsigned long opens) {
   if (nchildren == capchildren) {
     capchildren = capchildren ? capchildren * 2 : 64;
     children = realloc(children, capchildren * sizeof *children);
@@ -125,15 +135,46 @@ static void track(pid_t pid, int out, int leases, const char *path, const char *
   children[nchildren].leases = leases;
   children[nchildren].ended = 0;
   children[nchildren].reaped = 0;
+  children[nchildren].opens = opens;
   snprintf(children[nchildren].path, sizeof children[nchildren].path, "%s", path);
   snprintf(children[nchildren].id, sizeof children[nchildren].id, "%s", id);
   nchildren++;
+}
+
+enum { LATCH_PENDING, LATCH_OPEN, LATCH_CLOSED };
+static unsigned char *latches; /* state by latch number */
+static size_t nlatches;
+/* Requests held until their latch opens: a copy of each frame's payload. */
+struct waiter {
+  unsigned long latch;
+  char *payload;
+  uint32_t len;
+};
+static struct waiter *waiters;
+static size_t nwaiters, capwaiters;
+static int latch_moved; /* a latch opened or closed since waiters were last looked at */
+
+static int latch_state(unsigned long n) { return n < nlatches ? latches[n] : LATCH_PENDING; }
+
+static void set_latch(unsigned long n, int state) {
+  if (n == 0 || latch_state(n) != LATCH_PENDING) return;
+  if (n >= nlatches) {
+    size_t cap = nlatches ? nlatches : 1024;
+    while (cap <= n) cap *= 2;
+    latches = realloc(latches, cap);
+    if (!latches) _exit(70);
+    memset(latches + nlatches, LATCH_PENDING, cap - nlatches);
+    nlatches = cap;
+  }
+  latches[n] = (unsigned char)state;
+  latch_moved = 1;
 }
 
 static void report_end(struct child *c) {
   struct stat st;
   c->bytes = fstat(c->out, &st) == 0 ? (long)st.st_size : 0;
   c->ended = 1;
+  if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0) set_latch(c->opens, LATCH_OPEN);
   if (WIFEXITED(c->status)) reply("X %s %ld %ld %ld\n", c->id, WEXITSTATUS(c->status), 0, c->bytes);
   else reply("X %s %ld %ld %ld\n", c->id, -1, WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0, c->bytes);
 }
@@ -324,18 +365,64 @@ static void fail(const char *id, int err, int at) {
   reply("%s", text, 0, 0, 0);
 }
 
-static void spawn_one(char **fields, size_t nfields) {
-  /* id, cwd, out, inherit, argc, argv..., envc, env... */
+/* Holds a request until its latch opens; false when out of memory. */
+static int park(unsigned long latch, const char *payload, uint32_t len) {
+  if (nwaiters == capwaiters) {
+    capwaiters = capwaiters ? capwaiters * 2 : 16;
+    waiters = realloc(waiters, capwaiters * sizeof *waiters);
+    if (!waiters) _exit(70);
+  }
+  char *copy = malloc(len);
+  if (!copy) return 0;
+  memcpy(copy, payload, len);
+  waiters[nwaiters++] = (struct waiter){latch, copy, len};
+  return 1;
+}
+
+static void handle_frame(char *payload, uint32_t len);
+
+/* Starts the requests whose latch opened and answers those whose latch closed, in arrival order. */
+static void release_waiters(void) {
+  while (latch_moved) {
+    latch_moved = 0;
+    for (size_t i = 0; i < nwaiters;) {
+      struct waiter w = waiters[i];
+      int state = latch_state(w.latch);
+      if (state == LATCH_PENDING) {
+        i++;
+        continue;
+      }
+      memmove(&waiters[i], &waiters[i + 1], (nwaiters - i - 1) * sizeof *waiters);
+      nwaiters--;
+      if (state == LATCH_OPEN) handle_frame(w.payload, w.len); /* may open latches itself: the loop goes round again */
+      else reply("N %s\n", w.payload, 0, 0, 0);
+      free(w.payload);
+    }
+  }
+}
+
+static void spawn_one(char **fields, size_t nfields, const char *payload, uint32_t len) {
+  /* id, cwd, out, inherit, opens, waits, argc, argv..., envc, env... */
   const char *id = nfields > 0 ? fields[0] : "0";
-  if (nfields < 7) { fail(id, EINVAL, 1); return; }
+  if (nfields < 9) { fail(id, EINVAL, 1); return; }
   const char *cwd = fields[1], *out = fields[2];
   int inherit = fields[3][0] == '1';
-  size_t argc = strtoul(fields[4], NULL, 10);
-  if (argc == 0 || argc > nfields - 6) { fail(id, EINVAL, 1); return; }
-  char **argv = &fields[5];
-  size_t envc = strtoul(fields[5 + argc], NULL, 10);
-  if (envc > nfields - 6 - argc) { fail(id, EINVAL, 1); return; }
-  char **overrides = &fields[6 + argc];
+  unsigned long opens = strtoul(fields[4], NULL, 10), waits = strtoul(fields[5], NULL, 10);
+  size_t argc = strtoul(fields[6], NULL, 10);
+  if (argc == 0 || argc > nfields - 8) { fail(id, EINVAL, 1); return; }
+  char **argv = &fields[7];
+  size_t envc = strtoul(fields[7 + argc], NULL, 10);
+  if (envc > nfields - 8 - argc) { fail(id, EINVAL, 1); return; }
+  char **overrides = &fields[8 + argc];
+  int latch = latch_state(waits);
+  if (waits != 0 && latch == LATCH_CLOSED) {
+    reply("N %s\n", id, 0, 0, 0);
+    return;
+  }
+  if (waits != 0 && latch == LATCH_PENDING) {
+    if (!park(waits, payload, len)) fail(id, ENOMEM, 1);
+    return;
+  }
 
   size_t nbase = 0;
   if (inherit) while (environ[nbase]) nbase++;
@@ -389,12 +476,26 @@ static void spawn_one(char **fields, size_t nfields) {
   snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
   int rfd = open(self, O_RDONLY | O_CLOEXEC);
   if (rfd >= 0) close(fd);
-  track(pid, rfd >= 0 ? rfd : fd, rfd >= 0, out, id);
+  track(pid, rfd >= 0 ? rfd : fd, rfd >= 0, out, id, opens);
   reply("S %s %ld\n", id, pid, 0, 0);
 }
 
 static char *inbuf;
 static size_t inlen, incap;
+
+/* One frame's payload: a request, or a control frame (`L`, n: close latch n). */
+static void handle_frame(char *payload, uint32_t len) {
+  size_t nfields = 0;
+  for (uint32_t i = 0; i < len; i++) nfields += payload[i] == 0;
+  char **fields = malloc((nfields + 1) * sizeof *fields);
+  if (!fields) _exit(70);
+  size_t k = 0;
+  for (uint32_t i = 0; i < len; i += (uint32_t)strlen(payload + i) + 1) fields[k++] = payload + i;
+  fields[k] = NULL;
+  if (k == 2 && strcmp(fields[0], "L") == 0) set_latch(strtoul(fields[1], NULL, 10), LATCH_CLOSED);
+  else spawn_one(fields, k, payload, len);
+  free(fields);
+}
 
 /* Handles every complete frame in the input buffer. */
 static void drain_frames(void) {
@@ -409,15 +510,7 @@ static void drain_frames(void) {
       fprintf(stderr, "orun-spawn: malformed request frame\n");
       _exit(74);
     }
-    size_t nfields = 0;
-    for (uint32_t i = 0; i < len; i++) nfields += payload[i] == 0;
-    char **fields = malloc((nfields + 1) * sizeof *fields);
-    if (!fields) _exit(70);
-    size_t k = 0;
-    for (uint32_t i = 0; i < len; i += (uint32_t)strlen(payload + i) + 1) fields[k++] = payload + i;
-    fields[k] = NULL;
-    spawn_one(fields, k);
-    free(fields);
+    handle_frame(payload, len);
     off += 4 + len;
   }
   memmove(inbuf, inbuf + off, inlen - off);
@@ -477,6 +570,7 @@ int main(void) {
     /* A child may have ended while we were spawning: reap before replying. */
     reap();
     lingering = settle_lingering();
+    release_waiters();
     if (urgent || (outlen > 0 && ms_until(&due) == 0)) flush_out();
     if (outlen == 0) clean_up_ended();
   }

@@ -5,6 +5,11 @@
 // (process groups, timeouts, abort, combined output) is runProcess's: the
 // helper only starts processes and reports their pid and end.
 //
+// Hand-off: a request may wait on a latch that another process opens when
+// it exits 0. The helper then starts it the moment that process ends,
+// without waiting for this process to hear of the end and answer (see
+// Runner.handOff).
+//
 // Output goes to a file the helper creates for each process; this process
 // reads it when the process ends (the helper reports its size and removes it
 // when empty) and tails it while a process runs longer than LIVE_AFTER_MS.
@@ -99,6 +104,22 @@ interface Pending {
   /** Output bytes the helper reported at the end (0: it removed the empty file). */
   bytes: number;
   pid?: number;
+  /** Not yet supervised: the helper holds it until a latch opens (supervision — timeout, abort — starts with the process). */
+  held?: { request: ProcessRequest; resolve: (outcome: ProcessOutcome) => void; onStart?: () => void };
+}
+
+export interface SpawnOptions {
+  /** The request's env overlays the helper's base environment (see start); otherwise it is the whole environment. */
+  inheritEnv: boolean;
+  /** A latch (from newLatch) opened when this process exits 0. */
+  opens?: number;
+  /**
+   * Start only when this latch opens; the outcome is `notStarted` when it is closed first. Timeout and abort
+   * apply from the start.
+   */
+  waits?: number;
+  /** Called when a waiting request's process starts. */
+  onStart?: () => void;
 }
 
 /** False under ORUN_LOCAL_SPAWNER=direct: steps then spawn from the orun process itself. */
@@ -115,6 +136,7 @@ export class NativeSpawner {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private partialLine = "";
+  private nextLatch = 1;
   private dead = false;
   /** One timer tails the output of every long-running process (cheaper than a timer per process). */
   private tail: NodeJS.Timeout | undefined;
@@ -156,20 +178,28 @@ export class NativeSpawner {
     return !this.dead;
   }
 
-  /**
-   * Runs one process. With inheritEnv the request's env overlays the
-   * helper's base environment (see start); otherwise it is the whole
-   * environment.
-   */
-  run(request: ProcessRequest, options: { inheritEnv: boolean }): Promise<ProcessOutcome> {
+  /** A new latch for SpawnOptions.opens/waits. */
+  newLatch(): number {
+    return this.nextLatch++;
+  }
+
+  /** Closes a latch that has not opened: requests waiting on it end `notStarted`. */
+  closeLatch(latch: number): void {
+    if (!this.dead) this.child.stdin!.write(frame("L", [String(latch)]));
+  }
+
+  /** Runs one process (see SpawnOptions). */
+  run(request: ProcessRequest, options: SpawnOptions): Promise<ProcessOutcome> {
     return new Promise((resolve) => {
-      const fields = [request.cwd, "", options.inheritEnv ? "1" : "0", String(request.args.length + 1), request.command, ...request.args];
+      const latches = [String(options.opens ?? 0), String(options.waits ?? 0)];
+      const fields = [request.cwd, "", options.inheritEnv ? "1" : "0", ...latches, String(request.args.length + 1), request.command, ...request.args];
       const env = Object.entries(request.env).map(([key, value]) => `${key}=${value}`);
       fields.push(String(env.length), ...env);
       const bad = fields.find((field) => field.includes("\0"));
       if (bad !== undefined || this.dead) {
         const error = bad !== undefined ? `${request.command}: arguments and environment must not contain NUL bytes` : "spawner helper exited";
-        resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, error });
+        // A request that was to wait is simply not started: the caller starts it its own way later.
+        resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, ...(options.waits && bad === undefined ? { notStarted: true } : { error }) });
         return;
       }
       const id = this.nextId++;
@@ -177,15 +207,8 @@ export class NativeSpawner {
       fields[1] = file.path;
       const output = new OutputBuffer(request.onOutput);
       const entry: Pending = { command: request.command, cwd: request.cwd, file, bytes: 0, output, live: request.onOutput !== undefined, startedAt: Date.now(), control: undefined! };
-      entry.control = superviseGroup(
-        request,
-        output,
-        (outcome) => {
-          file.finish(entry.bytes, (text) => output.collect(text));
-          return outcome;
-        },
-        resolve,
-      );
+      entry.held = { request, resolve, onStart: options.onStart };
+      if (!options.waits) this.superviseHeld(entry);
       if (this.pending.size === 0) this.busy();
       this.pending.set(id, entry);
       this.tail ??= setInterval(() => this.tailLive(), TAIL_INTERVAL_MS);
@@ -211,15 +234,36 @@ export class NativeSpawner {
     if (!entry) return;
     if (kind === "S") {
       entry.pid = Number(a);
+      const held = entry.held;
+      if (held) {
+        this.superviseHeld(entry);
+        held.onStart?.();
+      }
       entry.control.started(entry.pid);
       return;
     }
+    if (kind === "N") {
+      // Its latch closed: nothing ran.
+      this.pending.delete(id);
+      if (this.pending.size === 0) this.idle();
+      entry.held?.resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, notStarted: true });
+      return;
+    }
+    // Its latch opened but the process could not start: an outcome like any request's.
+    if (entry.held) this.superviseHeld(entry);
     if (kind === "X") {
       entry.bytes = Number(bytes);
       this.settle(id, entry, ended(Number(a), Number(b)));
     } else {
       this.settle(id, entry, notStarted(entry, b === "0", line.split(" ").slice(4).join(" ") || `errno ${a}`));
     }
+  }
+
+  private superviseHeld(entry: Pending): void {
+    const { request, resolve } = entry.held!;
+    entry.held = undefined;
+    entry.startedAt = Date.now();
+    entry.control = superviseGroup(request, entry.output, (outcome) => (entry.file.finish(entry.bytes, (text) => entry.output.collect(text)), outcome), resolve);
   }
 
   private settle(id: number, entry: Pending, outcome: BaseOutcome): void {
@@ -231,7 +275,7 @@ export class NativeSpawner {
   private tailLive(): void {
     const due = Date.now() - LIVE_AFTER_MS;
     for (const entry of this.pending.values()) {
-      if (entry.live && entry.startedAt <= due) entry.file.read((text) => entry.output.collect(text));
+      if (entry.live && !entry.held && entry.startedAt <= due) entry.file.read((text) => entry.output.collect(text));
     }
   }
 
@@ -240,6 +284,11 @@ export class NativeSpawner {
     // We can no longer learn how started processes end: stop them rather than leave them
     // unsupervised. A start reply may still have been held back: then find the process by its output file.
     for (const [id, entry] of this.pending) {
+      if (entry.held) {
+        this.pending.delete(id);
+        entry.held.resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, notStarted: true });
+        continue;
+      }
       const pid = entry.pid ?? processWritingTo(entry.file.path);
       if (pid !== undefined) killGroupOrProcess(pid);
       entry.bytes = 1; // unknown: read whatever is there, and remove the file

@@ -31,6 +31,8 @@ export interface ProcessOutcome {
   aborted: boolean;
   /** `exit status 3`, `timed out after 2s`, `signal: SIGKILL`, `canceled`, or a spawn error; undefined on success. */
   error?: string;
+  /** A request held for a latch that closed: nothing ran (see native-spawner.ts). */
+  notStarted?: boolean;
 }
 
 /** Output kept in memory per process; the full stream still goes to onOutput (and the log file). */

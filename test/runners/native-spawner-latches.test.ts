@@ -1,0 +1,122 @@
+// Hand-off latches in the native spawn helper, with real processes: a request
+// waiting on a latch starts the moment the process that opens it exits 0 —
+// even while this process is too busy to answer — and never starts when the
+// latch is closed first.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { NativeSpawner, nativeSpawnerPath } from "../../src/runners/process/native-spawner.js";
+import type { ProcessRequest } from "../../src/runners/process/run-process.js";
+import { removeDir, tempDir } from "../runtime/helpers.js";
+
+const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+const sh = (script: string, dir: string, extra: Partial<ProcessRequest> = {}): ProcessRequest => ({ command: "sh", args: ["-c", script], cwd: dir, env, ...extra });
+
+async function setup(t: { after(fn: () => Promise<void> | void): void }): Promise<{ spawner: NativeSpawner; dir: string; outDir: string }> {
+  assert.ok(nativeSpawnerPath(), "dist/native/orun-spawn must be built (npm run build)");
+  const dir = await tempDir();
+  const outDir = path.join(dir, "out");
+  await mkdir(outDir);
+  const spawner = await NativeSpawner.start(outDir);
+  assert.ok(spawner);
+  t.after(async () => {
+    spawner.close();
+    await removeDir(dir);
+  });
+  return { spawner, dir, outDir };
+}
+
+/** Blocks this process's event loop (nothing here can answer the helper meanwhile). */
+function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+const nanos = async (file: string): Promise<number> => Number((await readFile(file, "utf8")).trim()) / 1e6;
+
+test("latch: a waiting request starts when the opener exits 0, without a round trip through this process", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  const latch = spawner.newLatch();
+  let started = false;
+  const opener = spawner.run(sh("sleep 0.2; date +%s%N > opener-end", dir), { inheritEnv: false, opens: latch });
+  const waiter = spawner.run(sh("date +%s%N > waiter-start; echo waited", dir), { inheritEnv: false, waits: latch, onStart: () => (started = true) });
+  // This process is deaf for 1 s: the helper alone must start the waiter once the opener ends.
+  blockFor(1000);
+  const [first, second] = await Promise.all([opener, waiter]);
+  assert.equal(first.exitCode, 0);
+  assert.equal(second.exitCode, 0);
+  assert.equal(second.output, "waited\n");
+  assert.equal(second.notStarted, undefined);
+  assert.ok(started, "onStart is called when the held process starts");
+  const gap = (await nanos(path.join(dir, "waiter-start"))) - (await nanos(path.join(dir, "opener-end")));
+  assert.ok(gap >= 0 && gap < 500, `the waiter started ${gap.toFixed(0)} ms after the opener ended (this process was blocked for 1,000 ms)`);
+  assert.deepEqual(await readdir(outDir), []);
+});
+
+test("latch: a failing opener leaves the waiter held; closing the latch ends it not started", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  let started = false;
+  const opener = await spawner.run(sh("exit 3", dir), { inheritEnv: false, opens: latch });
+  assert.equal(opener.exitCode, 3);
+  const waiter = spawner.run(sh("touch ran", dir), { inheritEnv: false, waits: latch, onStart: () => (started = true) });
+  // A second opener that succeeds opens it (a retried step): only then would the waiter start. Close it first.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+  spawner.closeLatch(latch);
+  const outcome = await waiter;
+  assert.equal(outcome.notStarted, true);
+  assert.equal(outcome.exitCode, null);
+  assert.equal(outcome.error, undefined);
+  assert.equal(started, false);
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+  // Closed stays closed: a later success does not open it, and a late waiter is answered at once.
+  await spawner.run(sh("true", dir), { inheritEnv: false, opens: latch });
+  const late = await spawner.run(sh("touch late", dir), { inheritEnv: false, waits: latch });
+  assert.equal(late.notStarted, true);
+  assert.equal(existsSync(path.join(dir, "late")), false);
+});
+
+test("latch: a retried opener that succeeds opens it; a request for an open latch starts at once", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  const waiter = spawner.run(sh("echo second", dir), { inheritEnv: false, waits: latch });
+  assert.equal((await spawner.run(sh("exit 1", dir), { inheritEnv: false, opens: latch })).exitCode, 1);
+  assert.equal((await spawner.run(sh("true", dir), { inheritEnv: false, opens: latch })).exitCode, 0);
+  assert.equal((await waiter).output, "second\n");
+  const again = await spawner.run(sh("echo again", dir), { inheritEnv: false, waits: latch });
+  assert.equal(again.output, "again\n");
+  // Closing an open latch changes nothing.
+  spawner.closeLatch(latch);
+  assert.equal((await spawner.run(sh("echo still", dir), { inheritEnv: false, waits: latch })).output, "still\n");
+});
+
+test("latch: a held request's timeout counts from its start, and a start error is its outcome", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  const opener = spawner.run(sh("sleep 0.6", dir), { inheritEnv: false, opens: latch });
+  const waiter = spawner.run(sh("sleep 0.2; echo done", dir, { timeoutMs: 500 }), { inheritEnv: false, waits: latch });
+  assert.equal((await opener).exitCode, 0);
+  const outcome = await waiter;
+  assert.equal(outcome.timedOut, false, "held for 600 ms behind the opener, it ran 200 ms of its 500 ms");
+  assert.equal(outcome.output, "done\n");
+
+  const second = spawner.newLatch();
+  const missing = spawner.run(sh("true", path.join(dir, "gone")), { inheritEnv: false, waits: second });
+  await spawner.run(sh("true", dir), { inheritEnv: false, opens: second });
+  const failed = await missing;
+  assert.equal(failed.notStarted, undefined);
+  assert.match(failed.error ?? "", /working directory .*gone does not exist/);
+});
+
+test("latch: several requests wait on one latch and all start when it opens", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  const waiters = [1, 2, 3].map((n) => spawner.run(sh(`echo ${n} >> order`, dir), { inheritEnv: false, waits: latch }));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(existsSync(path.join(dir, "order")), false);
+  await spawner.run(sh("true", dir), { inheritEnv: false, opens: latch });
+  for (const outcome of await Promise.all(waiters)) assert.equal(outcome.exitCode, 0);
+  assert.deepEqual((await readFile(path.join(dir, "order"), "utf8")).split("\n").filter(Boolean).sort(), ["1", "2", "3"]);
+});
