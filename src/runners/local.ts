@@ -3,7 +3,7 @@
 // environment underneath the environment orun declares for the step.
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Runner, StepContext, StepResult } from "./runner.js";
+import type { HandOff, Runner, StepContext, StepResult } from "./runner.js";
 import { isUseStep } from "./runner.js";
 import type { RunnerOptions } from "./registry.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "./process/run-process.js";
@@ -19,10 +19,19 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   let spawner: NativeSpawner | undefined;
   // Directories seen to exist (a step may create one a later step uses; only hits are cached).
   const knownDirs = new Set<string>();
-  const spawnStep = (request: ProcessRequest): Promise<ProcessOutcome> =>
-    spawner?.alive ? spawner.run(request, { inheritEnv: true }) : runProcess({ ...request, env: { ...host, ...request.env } });
+  const spawnStep = (request: ProcessRequest, ctx: StepContext): Promise<ProcessOutcome> =>
+    spawner?.alive
+      ? spawner.run(request, { inheritEnv: true, opens: ctx.opensLatch, waits: ctx.waitsFor?.latch, onStart: ctx.waitsFor?.onStart })
+      : runProcess({ ...request, env: { ...host, ...request.env } });
+  const handOff: HandOff = {
+    newLatch: () => spawner!.newLatch(),
+    closeLatch: (latch) => spawner?.closeLatch(latch),
+  };
   return {
     name: "local",
+    get handOff() {
+      return spawner?.alive ? handOff : undefined;
+    },
     async prepare(run) {
       if (!nativeSpawnerWanted()) return;
       // Step output passes through files in the run's scratch space (removed at run end).
@@ -37,6 +46,9 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
     },
     async runStep(ctx: StepContext): Promise<StepResult> {
       const { step, stepKey } = ctx;
+      // A handed-over step starts in the helper, or not at all: with the helper gone, or a working directory
+      // not yet seen (the job it waits for may create it), it runs the ordinary way once released.
+      if (ctx.waitsFor && (!spawner?.alive || !knownDirs.has(ctx.cwd))) return { exitCode: null, output: "", notStarted: true };
       if (isUseStep(step)) {
         return failure(`step "${stepKey}" uses GitHub Actions syntax (${step.use!.trim()}); rerun with --gha or --runner github-actions`);
       }
@@ -66,7 +78,8 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
           timeoutMs: ctx.timeoutMs,
           signal: ctx.signal,
           onOutput: ctx.onOutput,
-        });
+        }, ctx);
+        if (outcome.notStarted) return { exitCode: null, output: "", notStarted: true };
         return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut };
       };
       if (invocation.scriptExtension === undefined) return run(invocation);

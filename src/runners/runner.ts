@@ -57,6 +57,13 @@ export interface StepContext {
   signal: AbortSignal;
   /** Live output, already combined stdout+stderr, for --verbose and `orun logs --follow`. */
   onOutput: (chunk: string) => void;
+  /** Hand-off (see Runner.handOff): a latch to open when the step's process exits 0. */
+  opensLatch?: number;
+  /**
+   * Hand-off: start the step only when this latch opens, calling onStart when its process starts; a latch
+   * closed first gives `notStarted`.
+   */
+  waitsFor?: { latch: number; onStart(): void };
 }
 
 export interface StepResult {
@@ -71,6 +78,15 @@ export interface StepResult {
   outputs?: Record<string, string>;
   /** The step did not run (its github-actions `if:` was false): recorded and shown as skipped, not completed. */
   skipped?: boolean;
+  /** A `waitsFor` step that did not start: its latch closed, or the runner could not hold it (run it again without). */
+  notStarted?: boolean;
+}
+
+/** Latches for the hand-off (Runner.handOff), numbered by the runner. */
+export interface HandOff {
+  newLatch(): number;
+  /** Closes a latch that has not opened: steps waiting on it end `notStarted`. */
+  closeLatch(latch: number): void;
 }
 
 export interface Runner {
@@ -88,6 +104,12 @@ export interface Runner {
    * as GitHub does. Optional; absent means false.
    */
   runsAfterFailure?(step: PlanStep): boolean;
+  /**
+   * Present while the runner can hand a job over: start its first step the moment the step its dependency
+   * ends with exits 0 (StepContext.opensLatch / waitsFor), without a round trip through the scheduler. This
+   * is what keeps a chain of short jobs as fast as `make`. The local runner has it while its spawn helper runs.
+   */
+  readonly handOff?: HandOff;
   /** After the job's last step, even after failure (post hooks, container removal). */
   finishJob?(job: JobContext, outcome: { failed: boolean }): Promise<StepResult | void>;
   /** Once per run at the end, also after Ctrl-C. */

@@ -19,7 +19,7 @@ import { emptyState, readStateFile, StateWriter, type ExecState } from "./record
 import { acquireExecLock } from "./records/lock.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator } from "./gates.js";
-import { attemptsFor, executeJob, nowStamp, timeoutFor } from "./job-executor.js";
+import { JobLatches, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
 import { orderSteps, phaseOf, stepKeys } from "./steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
@@ -184,7 +184,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const gates = new GateEvaluator(plan, store, execId, state, options.hooks);
     const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
-    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined };
+    // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
+    const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff) : undefined;
+    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string): void => {
       if (status !== "waiting") state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
       // A waiting job is still to run in this execution; what an earlier run recorded for it stays.
@@ -194,6 +196,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       emit({ type: "job-not-run", job, status, reason });
       // Remote state reports it, so the backend's run still finishes and other runners stop waiting.
       options.hooks?.onJobNotRun?.(job, status === "waiting" ? "skipped" : status, reason);
+    };
+
+    const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep): Promise<JobOutcome> => {
+      const started = Date.now();
+      const result = await executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight);
+      summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
+      await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
+      return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 
     await schedule({
@@ -235,12 +245,27 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           notRun(job, "blocked", blocked);
           return "blocked";
         }
-        const started = Date.now();
-        const result = await executeJob({ ...deps, emit, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job);
-        summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
-        await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
-        return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
+        return executeAndSummarize(job, stop);
       },
+      handOff: latches
+        ? (job, after) => {
+            const inflight = handOverFirstStep(deps, job, after);
+            if (!inflight) return undefined;
+            return {
+              settle: async (go) => {
+                if (!go) {
+                  inflight.withdraw();
+                  await inflight.result;
+                  if (!inflight.started()) {
+                    latches.close(job.id);
+                    return undefined;
+                  }
+                }
+                return executeAndSummarize(job, undefined, inflight);
+              },
+            };
+          }
+        : undefined,
     });
     options.signal?.removeEventListener("abort", onOuterAbort);
 

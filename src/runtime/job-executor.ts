@@ -3,8 +3,8 @@
 // streaming output to the step log, the hooks and the renderer.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { PlanJob, PlanStep } from "../model/plan.js";
-import type { JobContext, Runner, RunContext } from "../runners/runner.js";
+import { requiresApproval, type PlanJob, type PlanStep } from "../model/plan.js";
+import type { HandOff, JobContext, Runner, RunContext, StepResult } from "../runners/runner.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { RunEvent } from "./events.js";
 import type { ExecState, JobState, StateWriter } from "./records/state.js";
@@ -31,6 +31,43 @@ export interface JobExecutorDeps {
   signal: AbortSignal;
   /** Remove the job's logs from earlier attempts before it starts (a resumed or retried record). */
   clearLogs?: boolean;
+  /** Set when jobs may be handed over (Runner.handOff; not under remote state, whose hooks admit each job). */
+  latches?: JobLatches;
+}
+
+/**
+ * The hand-off latch of each job that is running or handed over: it opens when the job's last step exits 0
+ * with nothing failed before it, which starts the job handed over to wait for it (see handOverFirstStep).
+ */
+export class JobLatches {
+  private readonly byJob = new Map<string, number>();
+  constructor(readonly handOff: HandOff) {}
+
+  of(jobId: string): number {
+    let latch = this.byJob.get(jobId);
+    if (latch === undefined) this.byJob.set(jobId, (latch = this.handOff.newLatch()));
+    return latch;
+  }
+
+  /** The job ended: a step still waiting on its latch never starts. */
+  close(jobId: string): void {
+    const latch = this.byJob.get(jobId);
+    if (latch === undefined) return;
+    this.byJob.delete(jobId);
+    this.handOff.closeLatch(latch);
+  }
+}
+
+/** A job's first step handed to the runner before the job it waits for has ended (see handOverFirstStep). */
+export interface InFlightStep {
+  jobCtx: JobContext;
+  result: Promise<StepResult>;
+  /** Whether its process started: then it ran, whatever the scheduler decides. */
+  started(): boolean;
+  /** Output so far goes to `sink`, and from now on straight to it. */
+  attach(sink: (chunk: string) => void): void;
+  /** The job it waited for will not count as succeeded: the step must not start (it may have already). */
+  withdraw(): void;
 }
 
 export interface JobRunResult {
@@ -74,7 +111,66 @@ export function timeoutFor(job: PlanJob, step: PlanStep): string | undefined {
   return value === "" ? undefined : value;
 }
 
-export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<JobRunResult> {
+/**
+ * Hands `job` over: its first step goes to the runner now, to start the moment `after` (running, and `job`'s
+ * only dependency left) succeeds — the runner's spawn helper starts it without a round trip through this
+ * process, as make starts the next target. Nothing is recorded until the scheduler confirms that `after`
+ * completed and executeJob takes the step over. Undefined when the job cannot be handed over: the runner
+ * lacks the hand-off or has per-job set-up, or the job has gates or approval to check first.
+ */
+export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: PlanJob): InFlightStep | undefined {
+  const { runner, latches } = deps;
+  if (!latches || !runner.handOff || runner.startJob || runner.finishJob || deps.signal.aborted) return undefined;
+  if ((job.gates ?? []).length > 0 || requiresApproval(job) || job.steps.length === 0) return undefined;
+  const steps = orderSteps(job.steps);
+  const step = steps[0]!;
+  const key = stepKeys(steps)[0]!;
+  let timeoutMs: number | undefined;
+  try {
+    const text = timeoutFor(job, step);
+    timeoutMs = text === undefined ? undefined : parseDuration(text);
+  } catch {
+    return undefined; // executeJob reports it
+  }
+  const awaited = latches.of(after.id);
+  const jobCtx: JobContext = { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
+  let started = false;
+  let sink: ((chunk: string) => void) | undefined;
+  const early: string[] = [];
+  const result = runner.runStep({
+    job: jobCtx,
+    step,
+    stepKey: key,
+    cwd: stepDir(jobCtx.jobDir, step),
+    env: stepEnv(deps.ids, job, step),
+    timeoutMs,
+    signal: deps.signal,
+    onOutput: (chunk) => (sink ? sink(chunk) : early.push(chunk)),
+    opensLatch: steps.length === 1 ? latches.of(job.id) : undefined,
+    waitsFor: { latch: awaited, onStart: () => (started = true) },
+  });
+  return {
+    jobCtx,
+    result: result.catch((err: unknown) => ({ exitCode: null, output: "", error: errorMessage(err) })),
+    started: () => started,
+    attach(next) {
+      sink = next;
+      for (const chunk of early.splice(0)) next(chunk);
+    },
+    withdraw: () => runner.handOff?.closeLatch(awaited),
+  };
+}
+
+/** Runs `job`; `inflight` is its first step when the job was handed over (handOverFirstStep). */
+export async function executeJob(deps: JobExecutorDeps, job: PlanJob, inflight?: InFlightStep): Promise<JobRunResult> {
+  try {
+    return await runJob(deps, job, inflight);
+  } finally {
+    deps.latches?.close(job.id);
+  }
+}
+
+async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightStep | undefined): Promise<JobRunResult> {
   const started = Date.now();
   if (deps.clearLogs) await rm(deps.store.jobLogDir(deps.ids.execId, job.id), { recursive: true, force: true });
   const steps = orderSteps(job.steps);
@@ -84,7 +180,7 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
   deps.writer.schedule();
   deps.emit({ type: "job-start", job });
 
-  const jobCtx: JobContext = { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
+  const jobCtx: JobContext = inflight?.jobCtx ?? { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
   const outputs: string[] = [];
   // `fatal` stopped the job; `lastFailure` is the latest failure of any kind (spec: each step error sets lastError).
   let fatal: { error: string; step?: string } | undefined;
@@ -101,13 +197,18 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob): Promise<J
     const key = keys[i]!;
     // After a fatal failure only post steps (clean-up) still run, and steps whose condition the runner
     // evaluates against the failure (github-actions `if: always()` / `failure()`).
-    if ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || deps.signal.aborted) {
+    // A handed-over first step that already started is under way: it ends as the cancel leaves it.
+    const underWay = i === 0 && inflight?.started() === true;
+    if ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || (deps.signal.aborted && !underWay)) {
       jobState.steps[key] = "skipped";
       // Canceled between steps: the job did not finish, so it must not pass for completed (a resume runs it again).
       if (deps.signal.aborted) fatal ??= lastFailure = { error: `step ${key}: canceled before it started`, step: key };
       continue;
     }
-    const outcome = await runStep(deps, jobCtx, step, key, i, steps.length);
+    // The last step opens the job's latch (a job handed over to wait for this one then starts) — unless
+    // something failed already, since then the job will not succeed however the step ends.
+    const opensLatch = i === steps.length - 1 && lastFailure === undefined && deps.latches ? deps.latches.of(job.id) : undefined;
+    const outcome = await runStep(deps, jobCtx, step, key, i, steps.length, opensLatch, i === 0 ? inflight : undefined);
     if (outcome.output) outputs.push(outcome.output);
     if (outcome.error === undefined) continue;
     const failure = { error: `step ${key}: ${outcome.error}`, step: key };
@@ -148,6 +249,8 @@ async function runStep(
   key: string,
   index: number,
   total: number,
+  opensLatch: number | undefined,
+  inflight: InFlightStep | undefined,
 ): Promise<{ error?: string; output: string }> {
   const { job } = jobCtx;
   const jobState = deps.state.jobs[job.id]!;
@@ -186,21 +289,20 @@ async function runStep(
       log.retryMarker(attempt, attempts);
     }
     deps.emit({ type: "step-start", job, step, stepKey: key, index, total, cwd, attempt, attempts });
+    const onOutput = (chunk: string): void => {
+      log.write(chunk);
+      deps.hooks?.onStepOutput?.(job, key, chunk);
+      deps.emit({ type: "step-output", job, stepKey: key, chunk });
+    };
     try {
-      const result = await deps.runner.runStep({
-        job: jobCtx,
-        step,
-        stepKey: key,
-        cwd,
-        env: stepEnv(deps.ids, job, step),
-        timeoutMs,
-        signal: deps.signal,
-        onOutput: (chunk) => {
-          log.write(chunk);
-          deps.hooks?.onStepOutput?.(job, key, chunk);
-          deps.emit({ type: "step-output", job, stepKey: key, chunk });
-        },
-      });
+      let result: StepResult | undefined;
+      // A handed-over first attempt is already under way (or never started: then it runs now).
+      if (attempt === 1 && inflight) {
+        inflight.attach(onOutput);
+        result = await inflight.result;
+        if (result.notStarted) result = undefined;
+      }
+      result ??= await deps.runner.runStep({ job: jobCtx, step, stepKey: key, cwd, env: stepEnv(deps.ids, job, step), timeoutMs, signal: deps.signal, onOutput, opensLatch });
       last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, ""), skipped: result.skipped };
       // Runners that return output without streaming it still get it logged.
       if (result.output && !log.hasOutput) log.write(result.output);

@@ -7,6 +7,12 @@
 // that dependency failed (then it is skipped) or a dependency inside the run
 // fails meanwhile. It owns no I/O: callers supply how to run a job and are
 // told about jobs that will not run.
+//
+// Hand-off: while a job runs, the one job that waits only for it may be
+// handed over (request.handOff) to start the moment it succeeds, before the
+// scheduler hears of it; the scheduler confirms or withdraws the job when
+// its dependency ends. A chain of short jobs then costs no round trip per
+// job, as under make.
 import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
 
@@ -41,6 +47,20 @@ export interface ScheduleRequest {
    * running have settled (the caller may cancel them here), so no job outlives the schedule.
    */
   onError?(err: unknown): void;
+  /**
+   * Optional: hand `job` over to start the moment `after` succeeds (`after` is running and is the one
+   * dependency `job` still waits for). Undefined when `job` cannot be handed over; it then starts as usual.
+   */
+  handOff?(job: PlanJob, after: PlanJob): HandOffTicket | undefined;
+}
+
+export interface HandOffTicket {
+  /**
+   * The verdict once `after` has ended or the run stops. `go` (`after` completed; the job takes its slot):
+   * resolves with the job's outcome, as run() does. Not `go`: resolves undefined when the job never started
+   * (it is then treated as any job that does not run), or with its outcome when it had started already.
+   */
+  settle(go: boolean): Promise<JobOutcome | undefined>;
 }
 
 export type NotRunKind = "skipped" | "waiting";
@@ -64,11 +84,22 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   const finished = new Set<string>();
   const notRunReasons = new Map<string, string>();
   let running = 0;
+  /** Started and not finished (a dependency of a job that may be handed over). */
+  const active = new Set<string>();
+  /** Handed-over jobs awaiting the verdict, and how many verdicts are still being carried out. */
+  const tickets = new Map<string, HandOffTicket>();
+  const handedOverAfter = new Set<string>();
+  const notHandedOver = new Set<string>();
+  let settling = 0;
   let stopReason: string | undefined;
   let failure: { err: unknown } | undefined;
 
+  // Set inside the promise below (it needs the schedule's callbacks); markNotRun calls it for handed-over jobs.
+  let release: (id: string, go: boolean, reason?: string) => void = () => undefined;
   const markNotRun = (id: string, reason: string, kind: NotRunKind = "skipped"): void => {
     if (finished.has(id)) return;
+    // Handed over: withdrawn now, marked once it is known not to have started.
+    if (tickets.has(id)) return release(id, false, reason);
     finished.add(id);
     notRunReasons.set(id, reason);
     result.notRun++;
@@ -128,13 +159,16 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   };
 
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      stopReason ??= "run canceled";
+    // Nothing new starts; jobs handed over are withdrawn.
+    const stop = (reason: string): void => {
+      stopReason ??= reason;
+      for (const id of [...tickets.keys()]) release(id, false);
     };
+    const onAbort = (): void => stop("run canceled");
     request.signal?.addEventListener("abort", onAbort, { once: true });
 
     const settleIfDone = (): void => {
-      if (running > 0) return;
+      if (running > 0 || tickets.size > 0 || settling > 0) return;
       if (ready.size > 0 && stopReason === undefined) return;
       // Whatever never became ready or was never started is recorded with a reason.
       markLeftovers();
@@ -143,15 +177,85 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       else resolve(result);
     };
 
+    const started = (id: string, promise: Promise<JobOutcome>): void => {
+      active.add(id);
+      promise.then(
+        (outcome) => complete(id, outcome),
+        (err: unknown) => {
+          stop("run aborted");
+          running--;
+          active.delete(id);
+          finished.add(id);
+          if (!failure) {
+            failure = { err };
+            request.onError?.(err);
+          }
+          settleIfDone();
+        },
+      );
+    };
+
+    // A job waiting only for a running one is handed over to start when that one succeeds — unless ready
+    // jobs are queued (they would lose their turn to it) or that job already has one handed over.
+    const considerHandOff = (id: string): void => {
+      if (!request.handOff || stopReason !== undefined || ready.size > 0 || unmet.get(id) !== 1) return;
+      if (finished.has(id) || tickets.has(id) || notHandedOver.has(id)) return;
+      const after = byId.get(id)!.dependsOn?.find((dep) => active.has(dep));
+      if (after === undefined || handedOverAfter.has(after)) return;
+      const ticket = request.handOff(byId.get(id)!, byId.get(after)!);
+      if (!ticket) notHandedOver.add(id);
+      else {
+        tickets.set(id, ticket);
+        handedOverAfter.add(after);
+      }
+    };
+    const considerDependents = (id: string): void => {
+      for (const next of dependents.get(id) ?? []) considerHandOff(next);
+    };
+
+    release = (id, go, reason) => {
+      const ticket = tickets.get(id)!;
+      tickets.delete(id);
+      settling++;
+      if (go) running++;
+      const verdict = ticket.settle(go);
+      if (go) started(id, verdict.then((outcome) => outcome ?? "skipped"));
+      verdict.then(
+        (outcome) => {
+          settling--;
+          if (go) return; // `started` carries it on
+          if (outcome === undefined) {
+            markNotRun(id, reason ?? stopReason ?? "dependencies did not complete");
+            skipDependents(id, `dependency ${id} was skipped`);
+            settleIfDone();
+          } else {
+            // It had started before the withdrawal reached it: it ran, and counts as it ended.
+            running++;
+            started(id, Promise.resolve(outcome));
+          }
+        },
+        () => {
+          settling--;
+          settleIfDone(); // `started` reports the error when `go`; otherwise the job never ran
+        },
+      );
+      if (go) considerDependents(id);
+    };
+
     const complete = (id: string, outcome: JobOutcome): void => {
       running--;
+      active.delete(id);
+      handedOverAfter.delete(id);
       finished.add(id);
       if (outcome === "completed") {
         result.completed++;
         for (const next of dependents.get(id) ?? []) {
           const left = unmet.get(next)! - 1;
           unmet.set(next, left);
-          if (left === 0 && !finished.has(next)) ready.push(next);
+          if (left !== 0 || finished.has(next)) continue;
+          if (!tickets.has(next)) ready.push(next);
+          else if (stopReason === undefined) release(next, true);
+          else release(next, false);
         }
       } else {
         const failed = outcome === "failed" || outcome === "failed-tolerated";
@@ -160,14 +264,17 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         else result.notRun++;
         skipDependents(id, `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
         if (outcome === "failed" && request.failFast && stopReason === undefined) {
-          stopReason = `not started: fail-fast after ${id} failed`;
-          request.onFailFast?.(stopReason);
+          stop(`not started: fail-fast after ${id} failed`);
+          request.onFailFast?.(stopReason!);
         }
       }
       pump();
+      // Jobs one step from ready may now be handed over.
+      if (outcome === "completed") for (const next of dependents.get(id) ?? []) considerHandOff(next);
     };
 
     const pump = (): void => {
+      const startedNow: string[] = [];
       while (running < concurrency && ready.size > 0 && stopReason === undefined) {
         const id = ready.pop()!;
         if (finished.has(id)) continue;
@@ -178,20 +285,10 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         } catch (err) {
           promise = Promise.reject(err);
         }
-        promise.then(
-          (outcome) => complete(id, outcome),
-          (err: unknown) => {
-            stopReason ??= "run aborted";
-            running--;
-            finished.add(id);
-            if (!failure) {
-              failure = { err };
-              request.onError?.(err);
-            }
-            settleIfDone();
-          },
-        );
+        started(id, promise);
+        startedNow.push(id);
       }
+      for (const id of startedNow) considerDependents(id);
       settleIfDone();
     };
     if (request.signal?.aborted) onAbort();
