@@ -40,21 +40,33 @@ export interface JobExecutorDeps {
  * with nothing failed before it, which starts the job handed over to wait for it (see handOverFirstStep).
  */
 export class JobLatches {
-  private readonly byJob = new Map<string, number>();
+  private readonly byJob = new Map<string, { latch: number; awaited: boolean }>();
   constructor(readonly handOff: HandOff) {}
 
+  /** The job's latch, opened by its last step. */
   of(jobId: string): number {
-    let latch = this.byJob.get(jobId);
-    if (latch === undefined) this.byJob.set(jobId, (latch = this.handOff.newLatch()));
-    return latch;
+    return this.entry(jobId).latch;
   }
 
-  /** The job ended: a step still waiting on its latch never starts. */
+  /** The job's latch, for a step to wait on. */
+  awaited(jobId: string): number {
+    const entry = this.entry(jobId);
+    entry.awaited = true;
+    return entry.latch;
+  }
+
+  /** The job ended: a step still waiting on its latch never starts (only latches waited on need telling the runner). */
   close(jobId: string): void {
-    const latch = this.byJob.get(jobId);
-    if (latch === undefined) return;
+    const entry = this.byJob.get(jobId);
+    if (!entry) return;
     this.byJob.delete(jobId);
-    this.handOff.closeLatch(latch);
+    if (entry.awaited) this.handOff.closeLatch(entry.latch);
+  }
+
+  private entry(jobId: string): { latch: number; awaited: boolean } {
+    let entry = this.byJob.get(jobId);
+    if (!entry) this.byJob.set(jobId, (entry = { latch: this.handOff.newLatch(), awaited: false }));
+    return entry;
   }
 }
 
@@ -132,7 +144,7 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
   } catch {
     return undefined; // executeJob reports it
   }
-  const awaited = latches.of(after.id);
+  const awaited = latches.awaited(after.id);
   const jobCtx: JobContext = { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
   let started = false;
   let sink: ((chunk: string) => void) | undefined;

@@ -137,6 +137,7 @@ export class NativeSpawner {
   private nextId = 1;
   private partialLine = "";
   private nextLatch = 1;
+  private outgoing: Buffer[] = [];
   private dead = false;
   /** One timer tails the output of every long-running process (cheaper than a timer per process). */
   private tail: NodeJS.Timeout | undefined;
@@ -185,7 +186,7 @@ export class NativeSpawner {
 
   /** Closes a latch that has not opened: requests waiting on it end `notStarted`. */
   closeLatch(latch: number): void {
-    if (!this.dead) this.child.stdin!.write(frame("L", [String(latch)]));
+    if (!this.dead) this.send(frame("L", [String(latch)]));
   }
 
   /** Runs one process (see SpawnOptions). */
@@ -212,13 +213,29 @@ export class NativeSpawner {
       if (this.pending.size === 0) this.busy();
       this.pending.set(id, entry);
       this.tail ??= setInterval(() => this.tailLive(), TAIL_INTERVAL_MS);
-      this.child.stdin!.write(frame(String(id), fields));
+      this.send(frame(String(id), fields));
     });
   }
 
   /** Closes the helper's input and it exits; call when nothing is running (a process still running is then killed). */
   close(): void {
+    this.flush();
     this.child.stdin!.end();
+  }
+
+  /**
+   * Frames go out together at the end of the current turn: the jobs one batch of end replies lets start cost
+   * the helper one read, and this process one write, instead of one each.
+   */
+  private send(buffer: Buffer): void {
+    if (this.outgoing.push(buffer) === 1) process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    if (this.outgoing.length === 0) return;
+    const buffers = this.outgoing;
+    this.outgoing = [];
+    if (!this.dead) this.child.stdin!.write(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers));
   }
 
   private onData(text: string): void {
