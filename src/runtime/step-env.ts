@@ -37,3 +37,16 @@ function stringify(value: unknown): string {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
+
+/**
+ * An `orun run` inside a step is a run of its own, not a resume of the run it is part of: the step's
+ * ORUN_EXEC_ID and ORUN_PLAN_ID came from that run (ORUN_JOB_RUN_ID, which only orun sets, names the same
+ * ones), so they are removed from `env`. Values a user set (a CI workflow pinning ORUN_EXEC_ID) stay.
+ */
+export function dropInheritedRunIds(env: NodeJS.ProcessEnv): void {
+  const jobRunId = env.ORUN_JOB_RUN_ID;
+  if (!jobRunId) return;
+  const [planId, execId] = jobRunId.split(":");
+  if (env.ORUN_EXEC_ID !== undefined && env.ORUN_EXEC_ID === execId) delete env.ORUN_EXEC_ID;
+  if (env.ORUN_PLAN_ID !== undefined && env.ORUN_PLAN_ID === planId) delete env.ORUN_PLAN_ID;
+}

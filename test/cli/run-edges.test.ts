@@ -41,6 +41,24 @@ test("a --background run's steps do not inherit its marker: a nested --backgroun
   assert.match(log, /background run started/);
 });
 
+test("an orun run inside a step is a run of its own: it neither resumes the step's execution nor reruns its plan", async (t) => {
+  const dir = await tempDir("orun-cli-edges-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "i@dev.j", steps: [{ run: 'echo "$ORUN_EXEC_ID" > inner.exec' }] }], { name: "inner" }), "inner.json");
+  const orun = `${JSON.stringify(process.execPath)} ${JSON.stringify(ORUN_BIN)}`;
+  // In the same workspace: the outer run holds its record's lock, so sharing its exec id would fail the step.
+  await writePlan(dir, makePlan([{ id: "o@dev.j", steps: [{ run: `${orun} run inner.json --json > inner.json.out` }] }]));
+  const outer = await runOrun(["run", "plan.json", "--exec-id", "outer"], { cwd: dir });
+  assert.equal(outer.code, 0, outer.stdout + outer.stderr);
+  const innerExec = (await readFile(path.join(dir, "inner.exec"), "utf8")).trim();
+  assert.match(innerExec, /^inner-\d{8}-[0-9a-f]{6}$/, "a fresh exec id of the inner plan");
+  assert.equal((JSON.parse(await readFile(path.join(dir, "inner.json.out"), "utf8")) as { status: string }).status, "completed");
+  // A value the user set (CI pinning the run) is still honoured.
+  const pinned = await runOrun(["run", "inner.json"], { cwd: dir, env: { ORUN_EXEC_ID: "pinned", ORUN_JOB_RUN_ID: "abc:other:x@y.z" } });
+  assert.equal(pinned.code, 0, pinned.stderr);
+  assert.equal((await readFile(path.join(dir, "inner.exec"), "utf8")).trim(), "pinned");
+});
+
 test("plans the spec accepts load: a step without id (keyed by its name), execution.concurrency 0 (one at a time)", async (t) => {
   const dir = await tempDir("orun-cli-edges-");
   t.after(() => removeDir(dir));

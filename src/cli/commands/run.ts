@@ -174,6 +174,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   // it, or an `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
   const backgroundRecord = process.env[BACKGROUND_CHILD_ENV];
   delete process.env[BACKGROUND_CHILD_ENV];
+  (await import("../../runtime/step-env.js")).dropInheritedRunIds(process.env);
   if (backgroundRecord === undefined) return runPlan(ref, opts, extra, false);
   try {
     return await runPlan(ref, opts, extra, true);
