@@ -164,12 +164,12 @@ function colorStatus(status: string, p: Palette): string {
 export async function executionListJson(store: ExecutionStore): Promise<string> {
   const entries = await store.list();
   const rows = await Promise.all(
-    entries.map(async ({ execId }) => {
+    entries.map(async ({ execId, meta }) => {
       try {
         return snapshotObject(await readSnapshot(store, execId));
       } catch (err) {
-        // One unreadable record does not hide the others; it says what is wrong with it.
-        return { execID: execId, error: err instanceof Error ? err.message : String(err) };
+        // One unreadable record does not hide the others; it says what is wrong with it (and what is still readable).
+        return { execID: execId, ...(meta ? { meta } : {}), error: err instanceof Error ? err.message : String(err) };
       }
     }),
   );
@@ -180,9 +180,12 @@ export async function executionListJson(store: ExecutionStore): Promise<string> 
 export async function renderExecutionList(store: ExecutionStore, p: Palette, now = Date.now()): Promise<string> {
   const entries = await store.list();
   if (entries.length === 0) return "No runs yet.\n\n  Start one with: orun run\n";
-  // A record whose state or metadata cannot be read is listed as such (orun status --exec-id <it> names the file).
+  // A record whose state or metadata cannot be read is listed as such, with what metadata is still readable
+  // (orun status --exec-id <it> names the file).
   const rows = await Promise.all(
-    entries.map((entry) => readSnapshot(store, entry.execId).catch(() => ({ execId: entry.execId, interrupted: false, unreadable: true }) as ExecutionSnapshot & { unreadable?: boolean })),
+    entries.map((entry) =>
+      readSnapshot(store, entry.execId).catch(() => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: true }) as ExecutionSnapshot & { unreadable?: boolean }),
+    ),
   );
   rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
   const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(37)}AGE`];
@@ -193,7 +196,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     const failed = jobs.filter((j) => j.status === "failed").length;
     // A run can fail with no job failed (blocked by a gate or approval): say what stopped it.
     const blocked = jobs.filter((j) => j.status === "blocked").length;
-    const result = `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}`;
+    const result = "unreadable" in row ? `${row.meta ? "state.json" : "metadata.json"} unreadable` : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}`;
     const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
     const glyph = status === "completed" ? p.green("✓") : status === "running" ? "●" : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
     lines.push(

@@ -60,7 +60,9 @@ test("status --all --json lists every execution as {execID, meta, state}; an unr
   const two = rows.find((row) => row.execID === "two")!;
   assert.equal(two.meta?.status, "completed");
   assert.ok(two.state);
-  assert.match(rows.find((row) => row.execID === "one")!.error ?? "", /state\.json.*corrupt execution state/);
+  const one = rows.find((row) => row.execID === "one")!;
+  assert.match(one.error ?? "", /state\.json.*corrupt execution state/);
+  assert.equal(one.meta?.status, "completed", "the metadata that is still readable is shown");
   const text = await runOrun(["status", "--all"], { cwd: dir });
-  assert.match(text.stdout, /\? one +unreadable /);
+  assert.match(text.stdout, /\? one +unreadable +test +state\.json unreadable +now/);
 });
