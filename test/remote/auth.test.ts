@@ -60,6 +60,7 @@ describe("backend authentication", () => {
       ["non-string repository_id", await issuer.sign("acme/widgets", { claims: { repository_id: 1234 } }), /repository_id/],
       ["non-numeric repository_id", await issuer.sign("acme/widgets", { claims: { repository_id: "acme/widgets" } }), /repository_id/],
       ["missing actor", await issuer.sign("acme/widgets", { claims: { actor: "" } }), /actor/],
+      ["control character in actor", await issuer.sign("acme/widgets", { claims: { actor: "octo\u0000cat" } }), /actor/],
       ["not a JWT", "definitely-not-a-jwt", /Malformed/],
     ];
     for (const [name, token, message] of cases) {

@@ -64,10 +64,28 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   return value as Record<string, unknown>;
 }
 
+/** A C0 control character or DEL. */
+export function hasControlChar(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Text the backend stores or queries with (a plan's checksum, an actor, a run or job ID named in a URL):
+ * no control characters. No stored ID has one (checkId), and PostgreSQL text cannot hold NUL at all.
+ */
+export function checkText(field: string, value: string): string {
+  if (hasControlChar(value)) throw badRequest(`Invalid ${field}: control characters are not allowed`);
+  return value;
+}
+
 /** Run and job IDs become database keys and log names: printable, no `/`, bounded. */
 export function checkId(kind: "runId" | "jobId" | "runnerId", value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") throw badRequest(`Missing ${kind}`);
-  if (value.length > 256 || /[/\\]/.test(value) || [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
+  if (value.length > 256 || /[/\\]/.test(value) || hasControlChar(value)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
   // URL normalisation drops `.` and `..` path segments: such an ID could be stored but never addressed.
   if (value === "." || value === "..") throw badRequest(`Invalid ${kind}: "${value}" cannot be used in a URL path`);
   return value;

@@ -7,7 +7,7 @@ import { authenticate } from "./auth/authenticate.js";
 import { NamespaceDirectory } from "./auth/namespaces.js";
 import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
 import type { BackendContext, BackendSettings, RequestContext } from "./context.js";
-import { CORS_HEADERS, HttpError, sendError, sendJson } from "./http.js";
+import { CORS_HEADERS, HttpError, checkText, sendError, sendJson } from "./http.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import { claim, heartbeat, jobStatus, listJobs, runnable, update } from "./routes/jobs.js";
 import { readLog, uploadLog } from "./routes/logs.js";
@@ -106,6 +106,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
       } catch {
         throw new HttpError(400, "INVALID_REQUEST", `Malformed percent-encoding in ${key}`);
       }
+      checkText(key, params[key]);
     });
     const caller = await authenticate(req, backend.store, oidc, namespaces, options.allow);
     const allowance = limiter.take(caller.namespace);

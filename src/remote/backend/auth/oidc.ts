@@ -4,6 +4,7 @@
 // checked, namespace taken from the repository claims: the immutable
 // `repository_id`, with `repository` (owner/name) for display; the owner's
 // name and immutable ID serve the allow-list.
+import { hasControlChar } from "../http.js";
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 
 export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
@@ -92,7 +93,8 @@ export class OidcVerifier {
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + IAT_SKEW_S) throw new AuthError("JWT issued in the future (iat)");
     for (const claim of REQUIRED_CLAIMS) {
       const value = payload[claim];
-      if (typeof value !== "string" || value.trim() === "") throw new AuthError(`Missing or invalid claim: ${claim}`);
+      // Control characters never appear in GitHub's claims; they would reach the store with the namespace or actor.
+      if (typeof value !== "string" || value.trim() === "" || hasControlChar(value)) throw new AuthError(`Missing or invalid claim: ${claim}`);
     }
     const repository = String(payload.repository);
     if (!/^[^/\s]+\/[^/\s]+$/.test(repository)) throw new AuthError("Invalid claim: repository must be owner/name");

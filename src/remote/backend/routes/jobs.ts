@@ -109,7 +109,8 @@ export async function update(ctx: RequestContext): Promise<void> {
   const runnerId = checkId("runnerId", body.runnerId);
   const status = body.status;
   if (status !== "success" && status !== "failed" && status !== "skipped") throw badRequest("status must be 'success', 'failed' or 'skipped'");
-  const error = typeof body.error === "string" ? body.error.slice(0, 4000) : undefined;
+  // A step's error may quote its output: a NUL (which PostgreSQL text cannot hold) is replaced, not refused.
+  const error = typeof body.error === "string" ? body.error.slice(0, 4000).replaceAll("\u0000", "\uFFFD") : undefined;
   const clock = ctx.backend.clock();
   // Failed and skipped jobs skip their dependents: those need every job loaded.
   const scope: MutationScope = status === "success" ? { jobIds: [ctx.params.jobId] } : "all";

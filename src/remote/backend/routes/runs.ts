@@ -1,7 +1,7 @@
 // POST /v1/runs (create or join) and GET /v1/runs/:runId.
 import type { BackendPlan, CreateRunResponse } from "../../protocol.js";
 import { CoordinatorError, initialJobs, type RunRecord } from "../coordinator.js";
-import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
+import { HttpError, badRequest, checkId, checkText, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { runView } from "../views.js";
 import { randomUUID } from "node:crypto";
@@ -20,6 +20,12 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
     throw err;
   }
   for (const job of jobs) checkId("jobId", job.jobId);
+  const text = (field: string, value: unknown) => (typeof value === "string" ? checkText(field, value) : value);
+  text("plan.checksum", plan.checksum);
+  text("plan.revision", plan.revision);
+  text("actor", body.actor);
+  text("triggerType", body.triggerType);
+  plan.jobs.forEach((job, i) => text(`plan.jobs[${i}].component`, job?.component));
   const now = backend.clock().now.toISOString();
   const run: RunRecord = {
     namespace: caller.namespace,
@@ -56,6 +62,9 @@ export async function getRun({ res, params, caller, backend }: RequestContext): 
 export async function evidence({ res, url, caller, backend }: RequestContext): Promise<void> {
   const [component, environment, revision] = ["component", "environment", "revision"].map((k) => url.searchParams.get(k) ?? "");
   if (!component || !environment || !revision) throw badRequest("component, environment and revision are required");
+  checkText("component", component);
+  checkText("environment", environment);
+  checkText("revision", revision);
   const runId = await backend.store.componentSucceededAt(caller.namespace, revision, component, environment);
   sendJson(res, 200, runId ? { satisfied: true, runId } : { satisfied: false });
 }

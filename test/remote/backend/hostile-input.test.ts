@@ -1,0 +1,71 @@
+// Hostile strings reaching the store, on SQLite and PostgreSQL: a NUL or
+// another control character in a URL's run or job ID, in a plan's fields, in
+// an update's error text or in evidence parameters is a 400 naming the field
+// (PostgreSQL text cannot hold NUL: it used to surface as a 500), and the
+// run it aimed at keeps working.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+
+const NUL = "\u0000";
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`hostile strings on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let backend: TestBackend;
+    let token: string;
+    before(async () => {
+      db = await testDatabase(kind);
+      if (!db) return;
+      backend = await startTestBackend(db.url, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
+      token = await tokenFor(backend.store, "acme/hostile");
+    });
+    after(async () => {
+      await backend?.stop();
+      await db?.cleanup();
+    });
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+    const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+
+    maybe("control characters in URL IDs, plan fields, update errors and evidence queries are 400s naming the field, never 500s", async () => {
+      const runId = `hostile-${Date.now()}`;
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [], "b@dev.x": ["a@dev.x"] }), runId })).status, 201);
+      const refused: [string, string, unknown, RegExp][] = [
+        ["GET", `/v1/runs/${enc(`x${NUL}`)}`, undefined, /runId/],
+        ["GET", `/v1/runs/${enc(`x${NUL}`)}/jobs`, undefined, /runId/],
+        ["GET", `/v1/runs/${runId}/jobs/${enc(`a${NUL}`)}/status`, undefined, /jobId/],
+        ["GET", `/v1/runs/${enc(`x\u001b[2J`)}/logs/a`, undefined, /runId/],
+        ["GET", `/v1/runs/${runId}/logs/${enc(`a${NUL}`)}?offset=0`, undefined, /jobId/],
+        ["POST", `/v1/runs/${runId}/logs/${enc(`a${NUL}`)}`, "text", /jobId/],
+        ["POST", `/v1/runs/${enc(`x${NUL}`)}/jobs/a/claim`, { runnerId: "r1" }, /runId/],
+        ["POST", `/v1/runs/${runId}/jobs/${enc(`a${NUL}`)}/claim`, { runnerId: "r1" }, /jobId/],
+        ["POST", `/v1/runs/${runId}/jobs/${enc(`a${NUL}`)}/heartbeat`, { runnerId: "r1" }, /jobId/],
+        ["GET", `/v1/evidence?component=${enc(`a${NUL}`)}&environment=dev&revision=abc`, undefined, /component/],
+        ["POST", "/v1/runs", { plan: { ...planOf({ a: [] }), checksum: `abc${NUL}` } }, /checksum/],
+        ["POST", "/v1/runs", { plan: { ...planOf({ a: [] }), revision: `r${NUL}` } }, /revision/],
+        ["POST", "/v1/runs", { plan: { checksum: "abc", jobs: [{ jobId: "a", component: `c${NUL}` }] } }, /plan\.jobs\[0\]\.component/],
+        ["POST", "/v1/runs", { plan: planOf({ a: [] }), actor: `me${NUL}` }, /actor/],
+        ["POST", "/v1/runs", { plan: planOf({ a: [] }), triggerType: `ci${NUL}` }, /triggerType/],
+      ];
+      for (const [method, path, body, field] of refused) {
+        const res = await call(method, path, body);
+        assert.equal(res.status, 400, `${method} ${JSON.stringify(path)} ${JSON.stringify(body)}: ${res.text}`);
+        assert.equal(res.body.code, "INVALID_REQUEST");
+        assert.match(String(res.body.error), field);
+      }
+
+      // The run is untouched and still works: a failure's error text with a NUL in it is recorded (NUL replaced), not refused.
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r1" })).body.claimed, true);
+      const failed = await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/update`, { runnerId: "r1", status: "failed", error: `step main: output ${NUL}here` });
+      assert.equal(failed.status, 200, failed.text);
+      const jobs = (await call("GET", `/v1/runs/${runId}/jobs`)).body as unknown as { jobs: { jobId: string; status: string; lastError: string }[] };
+      assert.deepEqual(
+        jobs.jobs.map((j) => [j.jobId, j.status, j.lastError]),
+        [
+          ["a@dev.x", "failed", "step main: output \uFFFDhere"],
+          ["b@dev.x", "skipped", "dependency a@dev.x failed"],
+        ],
+      );
+    });
+  });
+}
