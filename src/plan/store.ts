@@ -81,10 +81,21 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
+/** A stored plan's own file stem: the first 12 hex digits of its checksum. */
+const STORED_ID = /^[0-9a-f]{12}$/;
+/**
+ * What may abbreviate a plan ID: 4 or more lowercase hex digits, or a whole
+ * checksum (`sha256-<hex>`, or its hex). Shorter prefixes, and prefixes of
+ * names, are not references: `orun run api` (component api) must not run a
+ * stored plan named `api-nightly`, nor `orun run db` a plan whose ID starts "db".
+ */
+const ID_PREFIX = /^(?:sha256-)?([0-9a-f]{4,64})$/;
+
 /**
  * Finds a plan file: "" or `latest` → latest.json; an existing file path;
- * `<ref>.json` in the store (a name or a 12-hex ID); else the first stored plan
- * (by file name, `latest` excluded) whose name starts with `ref`.
+ * `<ref>.json` in the store (a name or a 12-hex ID); else the one stored plan
+ * whose ID starts with `ref` (4+ hex digits, or the full checksum). A prefix
+ * shared by several stored plans is refused rather than resolved to one of them.
  */
 export async function resolvePlanRef(storeDir: string, ref: string | undefined): Promise<string> {
   const dir = plansDir(storeDir);
@@ -99,18 +110,34 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   if (/[/\\]/.test(wanted) || wanted.startsWith(".")) throw new OrunError(`plan not found: ${wanted}`);
   const named = path.join(dir, `${wanted}.json`);
   if (await isFile(named)) return named;
+  const hex = ID_PREFIX.exec(wanted)?.[1];
+  if (hex === undefined) throw new OrunError(`plan not found: ${wanted}`);
+  const prefix = hex.slice(0, 12);
   let entries: string[] = [];
   try {
     entries = (await fs.readdir(dir)).sort();
   } catch {
     entries = [];
   }
-  for (const entry of entries) {
-    if (!entry.endsWith(".json")) continue;
-    const stem = entry.slice(0, -".json".length);
-    if (stem !== LATEST_PLAN && stem.startsWith(wanted)) return path.join(dir, entry);
+  const ids = entries.map((entry) => entry.replace(/\.json$/, "")).filter((stem) => STORED_ID.test(stem) && stem.startsWith(prefix));
+  if (ids.length === 1 && hex.length > 12 && !(await checksumStartsWith(path.join(dir, `${ids[0]}.json`), `sha256-${hex}`))) {
+    throw new OrunError(`plan not found: ${wanted}`);
+  }
+  if (ids.length === 1) return path.join(dir, `${ids[0]}.json`);
+  if (ids.length > 1) {
+    throw new OrunError(`plan ID prefix ${wanted} is ambiguous: it matches ${ids.join(", ")}`, { hint: "give more digits of the plan ID" });
   }
   throw new OrunError(`plan not found: ${wanted}`);
+}
+
+/** Whether a stored plan's recorded checksum continues the way a longer-than-ID reference says. */
+async function checksumStartsWith(file: string, prefix: string): Promise<boolean> {
+  try {
+    const checksum = (JSON.parse(await fs.readFile(file, "utf8")) as { metadata?: { checksum?: unknown } }).metadata?.checksum;
+    return typeof checksum === "string" && checksum.startsWith(prefix);
+  } catch {
+    return false;
+  }
 }
 
 /** One job, type-checked (validate.ts), with its ID and dependencies canonicalised. */

@@ -58,7 +58,15 @@ test("resolvePlanRef: latest, full ID, name, unique prefix, file path; clear err
   assert.equal(await resolvePlanRef(dir, a.id), path.join(pd, `${a.id}.json`));
   assert.equal(await resolvePlanRef(dir, "release"), path.join(pd, "release.json"));
   assert.equal(await resolvePlanRef(dir, b.id.slice(0, 6)), path.join(pd, `${b.id}.json`));
-  assert.equal(await resolvePlanRef(dir, "rel"), path.join(pd, "release.json"));
+  assert.equal(await resolvePlanRef(dir, b.id.slice(0, 4)), path.join(pd, `${b.id}.json`));
+  assert.equal(await resolvePlanRef(dir, second.metadata.checksum!), path.join(pd, `${b.id}.json`), "the full sha256- checksum");
+  assert.equal(await resolvePlanRef(dir, second.metadata.checksum!.replace("sha256-", "")), path.join(pd, `${b.id}.json`));
+  const wrongTail = `${second.metadata.checksum!.slice(0, -1)}${second.metadata.checksum!.endsWith("0") ? "1" : "0"}`;
+  await assert.rejects(resolvePlanRef(dir, wrongTail), { message: `plan not found: ${wrongTail}` }, "a checksum differing after the ID is another plan");
+  // A name is matched whole: its prefix is no reference (it may be a component's name: `orun run rel`).
+  await assert.rejects(resolvePlanRef(dir, "rel"), { message: "plan not found: rel" });
+  // Fewer than 4 hex digits are no reference either (`orun run db` means component db).
+  await assert.rejects(resolvePlanRef(dir, b.id.slice(0, 3)), { message: `plan not found: ${b.id.slice(0, 3)}` });
   const outside = path.join(dir, "elsewhere.json");
   await writePlanFile(outside, first);
   assert.equal(await resolvePlanRef(dir, outside), outside);
@@ -68,6 +76,17 @@ test("resolvePlanRef: latest, full ID, name, unique prefix, file path; clear err
   await assert.rejects(resolvePlanRef(dir, ".hidden"), { message: "plan not found: .hidden" });
   const { plan } = await loadPlanRef(dir, "release");
   assert.equal(plan.metadata.checksum, first.metadata.checksum);
+});
+
+test("resolvePlanRef refuses an ID prefix shared by several stored plans instead of taking the first", async () => {
+  const dir = await freshRoot("ambiguous");
+  const pd = plansDir(dir);
+  await fs.mkdir(pd, { recursive: true });
+  const plan = stampPlan(goldenPlan());
+  const text = await fs.readFile(path.join(pd, `${(await savePlan(dir, plan)).id}.json`));
+  for (const id of ["abcd11111111", "abcd22222222"]) await fs.writeFile(path.join(pd, `${id}.json`), text);
+  await assert.rejects(resolvePlanRef(dir, "abcd"), { message: /^plan ID prefix abcd is ambiguous: it matches abcd11111111, abcd22222222/ });
+  assert.equal(await resolvePlanRef(dir, "abcd2"), path.join(pd, "abcd22222222.json"));
 });
 
 test("loadPlanFile canonicalises v2 dotted job IDs (decision 1) and reads YAML plans", async () => {
