@@ -67,13 +67,14 @@ export function selectChangedComponents(input: ChangeSelectionInput): ChangeSele
     reasons.set(name, [...(reasons.get(name) ?? []), reason]);
   };
   const owned = new Set<string>();
+  const fileSet = new Set(files);
 
   for (const component of input.components) {
     const roots = [...new Set(component.paths.map(normalizePath))].filter((p) => p !== "" && p !== "." && !p.startsWith("../"));
     const manifest = component.sourcePath ? normalizePath(component.sourcePath) : undefined;
-    const hits = files.filter((file) => roots.some((root) => file === root || file.startsWith(`${root}/`)));
+    const hits = filesUnder(files, fileSet, roots);
     hits.forEach((file) => owned.add(file));
-    if (manifest && files.includes(manifest)) {
+    if (manifest && fileSet.has(manifest)) {
       owned.add(manifest);
       add(component.name, { kind: "manifest", file: manifest });
     }
@@ -131,6 +132,33 @@ function closeOverDependencies(components: readonly ChangeComponent[], reasons: 
   for (const [dep, of] of dependents) {
     reasons.set(dep, [...(reasons.get(dep) ?? []), { kind: "dependency", of: [...of].sort() }]);
   }
+}
+
+/**
+ * The files (sorted, as `.sort()` orders them) equal to a root or under it.
+ * Files under `root/` are one contiguous run of the sorted list, found by
+ * binary search: a selection costs components × log(files), not
+ * components × files (thousands of components and changed files in a big PR).
+ */
+function filesUnder(sorted: readonly string[], all: ReadonlySet<string>, roots: readonly string[]): string[] {
+  const hits = new Set<string>();
+  for (const root of roots) {
+    if (all.has(root)) hits.add(root);
+    const prefix = `${root}/`;
+    for (let i = lowerBound(sorted, prefix); i < sorted.length && sorted[i]!.startsWith(prefix); i++) hits.add(sorted[i]!);
+  }
+  return [...hits].sort();
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** `./apps/api/` → `apps/api`; forward slashes. */

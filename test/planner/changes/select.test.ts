@@ -19,6 +19,17 @@ test("a component changes when any of its per-environment paths is touched; nest
   assert.deepEqual(s.components, ["inner", "outer", "svc"]);
 });
 
+test("a component's files are exactly those under its roots, whatever sorts between them (binary-searched runs of the sorted list)", () => {
+  // "a-b/…", "a.txt" and "a0" sort between "a" and "a/…" or right after them; "a" itself is a file here too.
+  const changedFiles = ["a", "a/x", "a/y/z", "a-b/x", "a.txt", "a0/x", "ab/x", "b/a/x", "z/a", "a/", "./a/w"];
+  const components = [comp("a", ["a", "b/a"]), comp("ab", ["ab"]), comp("a-b", ["a-b"]), comp("zz", ["zz"])];
+  const s = selectChangedComponents({ components, changedFiles, intentFile: "intent.yaml" });
+  assert.deepEqual(s.components, ["a", "a-b", "ab"]);
+  assert.deepEqual(s.reasons.a, [{ kind: "files", files: ["a", "a/w", "a/x", "a/y/z", "b/a/x"] }]);
+  assert.deepEqual(s.reasons["a-b"], [{ kind: "files", files: ["a-b/x"] }]);
+  assert.deepEqual(s.unownedFiles, ["a.txt", "a0/x", "z/a"]);
+});
+
 test("dependencies are closed transitively and record every selected dependent; cycles and unknown names are harmless", () => {
   const components = [
     comp("a", ["a"], { dependsOn: ["b", "ghost"] }),
