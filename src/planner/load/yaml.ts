@@ -34,7 +34,7 @@ const MAX_ALIAS_COUNT = 1000;
 export function parseYamlText(text: string, file: string, absPath: string): YamlDoc[] {
   const lineCounter = new LineCounter();
   // merge: YAML merge keys (`<<: *anchor`), as yaml.v3 (v2.3) accepts them.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey, merge: true });
   if (!Array.isArray(docs)) return []; // an EmptyStream: no documents at all
   const out: YamlDoc[] = [];
   docs.forEach((doc, index) => {
@@ -57,6 +57,20 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
     out.push(yd);
   });
   return out;
+}
+
+/**
+ * Two map keys are duplicates when they name the same field once read: `1` and
+ * `"1"`, `true` and `"true"`, `~` and `""` all become one key of a plain object,
+ * and the later would silently replace the earlier (yaml.v3 compares the key
+ * text too, so v2.3 refused these).
+ */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (isScalar(a) && isScalar(b) && keyText(a.value) === keyText(b.value));
+}
+
+function keyText(value: unknown): string {
+  return value === null || value === undefined ? "" : String(value);
 }
 
 /**

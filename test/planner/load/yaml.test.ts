@@ -17,6 +17,20 @@ test("duplicate keys are errors naming the key and its line", async () => {
   await loadError(dir, "intent.yaml:8:3: invalid YAML: duplicate key: dev");
 });
 
+test("keys that become one field once read (1 and \"1\", true and \"true\", ~ and \"\") are duplicates, not a silent overwrite", () => {
+  const cases: [string, string][] = [
+    ['labels: {1: a, "1": b}\n', "1:16"],
+    ["parameters:\n  true: x\n  'true': y\n", "3:3"],
+    ['m: {~: a, "": b}\n', "1:11"],
+    ["m: {1.0: a, 1: b}\n", "1:13"],
+  ];
+  for (const [text, at] of cases) {
+    assert.throws(() => parseYamlText(text, "c.yaml", "/c.yaml"), new RegExp(`^OrunError: c\\.yaml:${at}: invalid YAML: duplicate key: `), text);
+  }
+  // Keys that stay distinct still load.
+  assert.deepEqual(parseYamlText('m: {1: a, "01": b, "true ": c}\n', "c.yaml", "/c.yaml")[0]!.value, { m: { 1: "a", "01": "b", "true ": "c" } });
+});
+
 test("intent.yaml must be one non-empty document", async () => {
   await loadError(await makeRepo({ "intent.yaml": "" }), "intent.yaml:1: file is empty");
   await loadError(await makeRepo({ "intent.yaml": "# just a comment\n" }), "file is empty");
