@@ -8,6 +8,7 @@ import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import type { Plan, PlanMetadata } from "../model/plan.js";
+import { decodeText } from "./load/yaml.js";
 
 export const MANIFEST_NAMES = ["component.yaml", "component.yml"] as const;
 
@@ -44,7 +45,7 @@ export async function findComponentContext(cwd: string, intentRoot: string): Pro
 async function manifestName(file: string): Promise<string | undefined> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = decodeText(await readFile(file), file);
   } catch {
     return undefined;
   }

@@ -4,10 +4,26 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { FIXTURES_DIR, runOrun } from "../support/cli.js";
 import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
 
-after(cleanupRepos);
+const copies: string[] = [];
+after(async () => {
+  await cleanupRepos();
+  await Promise.all(copies.map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+/** A copy of the v2.3 example repository to modify (the fixture itself is read-only). */
+async function fixtureCopy(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-plan-inputs-"));
+  copies.push(dir);
+  await fs.cp(FIXTURES_DIR, dir, { recursive: true, filter: (src) => !/[/\\]\.orun$/.test(src) });
+  return dir;
+}
+
+const planIdOf = (stdout: string): string => /│ plan: ([0-9a-f]{12})\n/.exec(stdout)![1]!;
 
 describe("map keys that collide once read", () => {
   test("labels {1: a, \"1\": b} is a duplicate-key error at its line, not a plan with one label silently dropped", async () => {
@@ -24,5 +40,43 @@ components:
     assert.equal(r.code, 1, r.stdout);
     assert.equal(r.stderr, '✕ intent.yaml:15:25: invalid YAML: duplicate key: "1"\n');
     await assert.rejects(fs.access(path.join(dir, ".orun", "plans", "latest.json")), "no plan was stored");
+  });
+});
+
+describe("YAML files in UTF-16 (what Windows PowerShell's > writes)", { skip: !existsSync(FIXTURES_DIR) && "no /work/shared fixtures" }, () => {
+  test("intent.yaml in UTF-16BE and a component.yaml in UTF-16LE, each with a byte-order mark, plan as their UTF-8 originals", async () => {
+    const dir = await fixtureCopy();
+    const utf8 = await runOrun(["plan", "-o", "utf8.json"], { cwd: dir });
+    assert.equal(utf8.code, 0, utf8.stderr);
+    const manifest = path.join(dir, "infra/infra-1/component.yaml");
+    await fs.writeFile(manifest, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(await fs.readFile(manifest, "utf8"), "utf16le")]));
+    const intent = path.join(dir, "intent.yaml");
+    await fs.writeFile(intent, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(await fs.readFile(intent, "utf8"), "utf16le").swap16()]));
+    const utf16 = await runOrun(["plan", "-o", "utf16.json"], { cwd: dir });
+    assert.equal(utf16.code, 0, utf16.stderr);
+    assert.equal(planIdOf(utf16.stdout), planIdOf(utf8.stdout));
+  });
+
+  test("without a byte-order mark, or in Latin-1, the file is refused by name (it was a 'must be a mapping' error quoting the whole garbled file)", async () => {
+    const dir = await fixtureCopy();
+    const manifest = path.join(dir, "infra/infra-1/component.yaml");
+    const text = await fs.readFile(manifest, "utf8");
+    await fs.writeFile(manifest, Buffer.from(text, "utf16le"));
+    const noBom = await runOrun(["plan"], { cwd: dir });
+    assert.equal(noBom.code, 1, noBom.stdout);
+    assert.equal(noBom.stderr, "✕ infra/infra-1/component.yaml:1: contains a NUL character: save it as UTF-8 (UTF-16 needs a byte-order mark)\n");
+    await fs.writeFile(manifest, Buffer.from(`${text}# caf\u00e9\n`, "latin1"));
+    const latin1 = await runOrun(["plan"], { cwd: dir });
+    assert.equal(latin1.code, 1, latin1.stdout);
+    assert.equal(latin1.stderr, "✕ infra/infra-1/component.yaml: is not UTF-8 text: save it as UTF-8 (or UTF-16 with a byte-order mark)\n");
+  });
+});
+
+describe("schema errors quote a long offending value briefly", () => {
+  test("a 5,000-character string where a mapping belongs is shown cut to 80 characters", async () => {
+    const dir = await writeRepo(baseRepo(`environments:\n  dev: ${"x".repeat(5000)}\n`));
+    const r = await runOrun(["plan"], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /^✕ intent\.yaml:11: environments\.dev: must be a mapping \(got string "x{76}…\)\n$/);
   });
 });

@@ -107,12 +107,40 @@ export async function readYamlFile(absPath: string, file: string): Promise<YamlD
     if (size > MAX_YAML_BYTES) {
       throw new OrunError(`file is too large (${size} bytes; orun reads YAML files up to ${MAX_YAML_BYTES} bytes)`, { location: { file } });
     }
-    text = readFileSync(absPath, "utf8");
+    text = decodeText(readFileSync(absPath), file);
   } catch (cause) {
     if (cause instanceof OrunError) throw cause;
     throw new OrunError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { location: { file }, cause });
   }
   return parseYamlText(text, file, absPath);
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * YAML text as YAML (and yaml.v3) reads it: UTF-8, or UTF-16 with a byte-order
+ * mark (what Windows PowerShell's `>` writes). Anything else is refused naming
+ * the file, rather than parsed into a garbled value.
+ */
+export function decodeText(bytes: Buffer, file: string): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const body = Buffer.from(bytes.subarray(2));
+    if (body.length % 2 !== 0) throw new OrunError("is not valid UTF-16 text (an odd number of bytes)", { location: { file } });
+    return body.swap16().toString("utf16le");
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new OrunError("is not UTF-8 text: save it as UTF-8 (or UTF-16 with a byte-order mark)", { location: { file } });
+  }
+  const nul = text.indexOf("\0");
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split("\n").length;
+    throw new OrunError("contains a NUL character: save it as UTF-8 (UTF-16 needs a byte-order mark)", { location: { file, line } });
+  }
+  return text;
 }
 
 /** Reads a file that must hold exactly one YAML document (intent.yaml, component.yaml, stack.yaml). */

@@ -93,22 +93,22 @@ export function describeErrors(
           message = "is required";
           break;
         case "enum":
-          message = `must be one of ${(params.allowedValues as unknown[]).map(String).join(", ")} (got ${JSON.stringify(err.data)})`;
+          message = `must be one of ${(params.allowedValues as unknown[]).map(String).join(", ")} (got ${shown(err.data)})`;
           break;
         case "const":
-          message = `must be ${JSON.stringify(params.allowedValue)} (got ${JSON.stringify(err.data)})`;
+          message = `must be ${JSON.stringify(params.allowedValue)} (got ${shown(err.data)})`;
           break;
         case "type":
           message = `must be ${typeText(params.type)} (got ${describeValue(err.data)})`;
           break;
         case "pattern":
-          message = `${patternText(String(params.pattern))} (got ${JSON.stringify(err.data)})`;
+          message = `${patternText(String(params.pattern))} (got ${shown(err.data)})`;
           break;
         case "minLength":
           message = params.limit === 1 ? "must not be empty" : (err.message ?? "is too short");
           break;
         case "format":
-          message = `must be a valid ${String(params.format).toUpperCase()} (got ${JSON.stringify(err.data)})`;
+          message = `must be a valid ${String(params.format).toUpperCase()} (got ${shown(err.data)})`;
           break;
         default:
           message = err.message ?? `violates ${err.keyword}`;
@@ -161,7 +161,13 @@ function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${shown(value)}`;
+}
+
+/** A value quoted in a message, cut short: the whole of a long string buries the message. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 function patternText(pattern: string): string {
