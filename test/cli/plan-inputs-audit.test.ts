@@ -80,3 +80,29 @@ describe("schema errors quote a long offending value briefly", () => {
     assert.match(r.stderr, /^✕ intent\.yaml:11: environments\.dev: must be a mapping \(got string "x{76}…\)\n$/);
   });
 });
+
+describe("a composition package that holds the intent's own folder (source path: .)", () => {
+  test("its digest ignores .orun/ and .git/: plans stay byte-identical after orun plan and orun run, and the run's latest symlink is no 'symlink in package' error", async () => {
+    const files = baseRepo(`environments:
+  dev: { selectors: { components: ["*"] } }
+components:
+  - name: a
+    type: svc
+`);
+    const root: Record<string, string> = { "intent.yaml": files["intent.yaml"]!.replace("path: ./comps", "path: .") };
+    for (const [rel, text] of Object.entries(files)) if (rel.startsWith("comps/")) root[rel.slice("comps/".length)] = text;
+    const dir = await writeRepo(root);
+    const out = await writeRepo({}); // plan files go elsewhere: in the package they would be package content
+    const first = await runOrun(["plan", "-o", path.join(out, "first.json")], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+    await fs.mkdir(path.join(dir, ".git", "refs"), { recursive: true });
+    await fs.writeFile(path.join(dir, ".git", "HEAD"), "ref: refs/heads/main\n");
+    const run = await runOrun(["run"], { cwd: dir });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.ok((await fs.lstat(path.join(dir, ".orun", "executions", "latest"))).isSymbolicLink(), "the run left its latest symlink");
+    const again = await runOrun(["plan", "-o", path.join(out, "again.json")], { cwd: dir });
+    assert.equal(again.code, 0, again.stderr);
+    const bytes = async (name: string): Promise<string> => (await fs.readFile(path.join(out, name), "utf8")).replace(/"generatedAt": "[^"]*"/, "");
+    assert.equal(await bytes("again.json"), await bytes("first.json"));
+  });
+});

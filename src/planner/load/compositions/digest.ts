@@ -1,5 +1,6 @@
 // Content digests of composition sources (v2.3 `hashDirectory`): SHA-256 over
-// `<relative/path>\n<bytes>\n` for every regular file, sorted by path bytes.
+// `<relative/path>\n<bytes>\n` for every regular file, sorted by path bytes
+// (outside `.orun/` and `.git/` folders, which v2.3 hashed too).
 // Archives are hashed as the archive file's bytes; a legacy --config-dir as
 // all its roots in one stream.
 
@@ -7,6 +8,15 @@ import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { OrunError } from "../../../util/errors.js";
+
+/**
+ * Directories that are never package content: orun's own state (plans, execution
+ * records and logs, the archive cache) and git's. A package that is, or holds,
+ * the intent's folder (`path: .`) would otherwise get a new digest after every
+ * `orun plan` or commit: plan bytes would change with nothing changed, and a
+ * `digest:` pin could never hold.
+ */
+const NOT_CONTENT = new Set([".orun", ".git"]);
 
 /** Every regular file below root as a forward-slash relative path, byte-sorted. Symlinks are refused. */
 export async function listPackageFiles(root: string): Promise<string[]> {
@@ -16,6 +26,7 @@ export async function listPackageFiles(root: string): Promise<string[]> {
       const abs = path.join(dir, e.name);
       const rel = path.relative(root, abs).split(path.sep).join("/");
       if (e.isSymbolicLink()) throw new OrunError(`symlinks are not supported in composition packages: ${rel}`);
+      if (e.isDirectory() && NOT_CONTENT.has(e.name)) continue;
       if (e.isDirectory()) await walk(abs);
       else if (e.isFile()) out.push(rel);
     }
