@@ -106,3 +106,36 @@ components:
     assert.equal(await bytes("again.json"), await bytes("first.json"));
   });
 });
+
+describe("a stack without spec.compositions at the intent's folder, next to an archive source", () => {
+  test("the archive extracted under .orun/cache is not discovered as the stack's own exports (a duplicate-export error)", async () => {
+    const files = baseRepo("");
+    const root: Record<string, string> = {};
+    for (const [rel, text] of Object.entries(files)) if (rel.startsWith("comps/")) root[rel.slice("comps/".length)] = text;
+    const pkgDir = await writeRepo({ "stack.yaml": files["comps/stack.yaml"]!.replace("test-stack", "archived"), "other/compositions.yaml": files["comps/svc/compositions.yaml"]!.replace(/\bsvc\b/g, "other") });
+    const tar = await import("tar");
+    const dir = await writeRepo({
+      ...root,
+      "intent.yaml": `apiVersion: sourceplane.io/v1
+kind: Intent
+metadata:
+  name: s-test
+compositions:
+  sources:
+    - { name: here, kind: dir, path: . }
+    - { name: packed, kind: archive, path: ./packed.tgz }
+environments:
+  dev: { selectors: { components: ["*"] } }
+components:
+  - { name: a, type: svc }
+  - { name: b, type: other }
+`,
+    });
+    await tar.c({ gzip: true, file: path.join(dir, "packed.tgz"), cwd: pkgDir }, ["stack.yaml", "other"]);
+    for (const round of [1, 2]) {
+      const r = await runOrun(["plan", "-o", path.join(pkgDir, `plan-${round}.json`)], { cwd: dir });
+      assert.equal(r.code, 0, `round ${round}: ${r.stderr}`);
+      assert.match(r.stdout, /2 components × 1 envs → 2 jobs/);
+    }
+  });
+});

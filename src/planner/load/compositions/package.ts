@@ -26,7 +26,9 @@ export interface PackageManifest {
   file: string;
 }
 
-const SKIPPED = new Set([".git", "node_modules"]);
+// `.orun/` holds orun's state, extracted archive packages included: their
+// compositions.yaml files are another source's, not this package's exports.
+const SKIPPED = new Set([".git", ".orun", "node_modules"]);
 const COMPOSITION_FILES = new Set(["compositions.yaml", "composition.yaml"]);
 
 async function isFile(p: string): Promise<boolean> {
