@@ -3,8 +3,10 @@
 // pure part (no I/O: same workspace and options, same plan); `compilePlan`
 // adds the edges: loading files and reading the git revision.
 import path from "node:path";
-import { compositionFor, jobBindings as registryJobBindings } from "../model/composition.js";
+import { compositionFor, jobBindings as registryJobBindings, type CompositionRegistry } from "../model/composition.js";
+import type { Origin } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
+import { compareUtf8 } from "../plan/canonical-json.js";
 import { stampPlan } from "../plan/checksum.js";
 import { OrunError } from "../util/errors.js";
 import { headCommit } from "../util/git.js";
@@ -16,6 +18,7 @@ import { materializeJob, mergeParameters, parameterSource, pathSource, unsafeJob
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
+import { didYouMean } from "./validate/did-you-mean.js";
 import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -176,6 +179,26 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
+/**
+ * parameterDefaults keys are composition types (or `*`): a key no source
+ * exports — most often a misspelt type — would apply to nothing, silently.
+ */
+function parameterDefaultsWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
+  const types = new Set([...Object.keys(registry.byType), ...Object.values(registry.byKey).map((c) => c.type)]);
+  const warnings: string[] = [];
+  const check = (owner: { parameterDefaults?: Record<string, unknown>; origin?: Origin }, what: string): void => {
+    for (const key of Object.keys(owner.parameterDefaults ?? {}).sort()) {
+      if (key === "*" || types.has(key)) continue;
+      const at = owner.origin?.at(["parameterDefaults", key]);
+      const where = at?.file ? `${at.file}:${at.line}: ` : "";
+      warnings.push(`${where}${what} parameterDefaults.${key}: no composition type ${key}${didYouMean(key, types)}, so these defaults apply to nothing`);
+    }
+  };
+  for (const env of normalized.environments) check(env, `environment ${env.name}`);
+  for (const [name, group] of Object.entries(normalized.groups).sort(([a], [b]) => compareUtf8(a, b))) check(group, `group ${name}`);
+  return warnings;
+}
+
 /** The pure compiler: a loaded workspace in, a stamped plan out. */
 export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<CompileOptions, "workspace"> & { revision?: string | null }): CompileResult {
   const trace = options.trace;
@@ -183,7 +206,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     `${plural(n.environments.length, "environment")}, ${plural(n.components.length, "component")}${n.disabled.size ? ` (${n.disabled.size} disabled)` : ""}`,
   );
   const parameters = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
-  const warnings = subscriptionWarnings(normalized);
+  const warnings = [...subscriptionWarnings(normalized), ...parameterDefaultsWarnings(normalized, workspace.compositions)];
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
   const applies = new Set<string>();

@@ -139,3 +139,32 @@ components:
     }
   });
 });
+
+describe("parameterDefaults keyed by a type no source exports", () => {
+  test("a misspelt type is named in a warning with its line and a did-you-mean (the defaults silently applied to nothing)", async () => {
+    const dir = await writeRepo(
+      baseRepo(`groups:
+  core: { parameterDefaults: { svcc: { replicas: 4 }, "*": { region: eu } } }
+environments:
+  dev:
+    selectors: { components: ["*"] }
+    parameterDefaults:
+      sv: { replicas: 3 }
+      tf: {}
+      helm: { chart: x }
+components:
+  - { name: a, type: svc, domain: core }
+`),
+    );
+    for (const command of ["plan", "validate"]) {
+      const r = await runOrun([command], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const warnings = r.stderr.split("\n").filter((l) => l.startsWith("⚠"));
+      assert.deepEqual(warnings, [
+        "⚠ warning: intent.yaml:18: environment dev parameterDefaults.helm: no composition type helm, so these defaults apply to nothing",
+        "⚠ warning: intent.yaml:16: environment dev parameterDefaults.sv: no composition type sv (did you mean `svc`?), so these defaults apply to nothing",
+        "⚠ warning: intent.yaml:11: group core parameterDefaults.svcc: no composition type svcc (did you mean `svc`?), so these defaults apply to nothing",
+      ], command);
+    }
+  });
+});
