@@ -179,6 +179,21 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
+/** An environment selecting a component by a name no component has (a typo) selects nothing, silently. */
+function selectorWarnings(normalized: NormalizedIntent): string[] {
+  const names = new Set(normalized.components.map((c) => c.name));
+  const warnings: string[] = [];
+  for (const env of normalized.environments) {
+    env.selectors.components.forEach((selector, i) => {
+      if (selector.includes("*") || names.has(selector)) return;
+      const at = env.origin?.at(["selectors", "components", i]);
+      const where = at?.file ? `${at.file}:${at.line}: ` : "";
+      warnings.push(`${where}environment ${env.name} selects component "${selector}", but no component has that name${didYouMean(selector, names)}`);
+    });
+  }
+  return warnings;
+}
+
 /**
  * parameterDefaults keys are composition types (or `*`): a key no source
  * exports — most often a misspelt type — would apply to nothing, silently.
@@ -206,7 +221,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     `${plural(n.environments.length, "environment")}, ${plural(n.components.length, "component")}${n.disabled.size ? ` (${n.disabled.size} disabled)` : ""}`,
   );
   const parameters = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
-  const warnings = [...subscriptionWarnings(normalized), ...parameterDefaultsWarnings(normalized, workspace.compositions)];
+  const warnings = [...subscriptionWarnings(normalized), ...selectorWarnings(normalized), ...parameterDefaultsWarnings(normalized, workspace.compositions)];
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
   const applies = new Set<string>();

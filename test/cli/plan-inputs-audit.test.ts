@@ -168,3 +168,24 @@ components:
     }
   });
 });
+
+describe("an environment selector naming no component", () => {
+  test("is named in a warning with its line and a did-you-mean; patterns and existing names are not", async () => {
+    const dir = await writeRepo(
+      baseRepo(`environments:
+  dev:
+    selectors:
+      components: [api, wbe, "w*", nothing-like-it]
+components:
+  - { name: api, type: svc }
+  - { name: web, type: svc }
+`),
+    );
+    const r = await runOrun(["plan"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stderr.split("\n").filter((l) => l.startsWith("⚠")), [
+      '⚠ warning: intent.yaml:13: environment dev selects component "wbe", but no component has that name (did you mean `web`?)',
+      '⚠ warning: intent.yaml:13: environment dev selects component "nothing-like-it", but no component has that name',
+    ]);
+  });
+});
