@@ -172,7 +172,8 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
     for (const sub of component.subscribe?.environments ?? []) {
       if (!envNames.some((e) => matchesPattern(sub.name, e))) {
         const where = sub.origin ? `${sub.origin.file}:${sub.origin.line}: ` : "";
-        warnings.push(`${where}component ${component.name} subscribes to "${sub.name}", which matches no environment`);
+        const hint = sub.name.includes("*") ? "" : didYouMean(sub.name, envNames);
+        warnings.push(`${where}component ${component.name} subscribes to "${sub.name}", which matches no environment${hint}`);
       }
     }
   }

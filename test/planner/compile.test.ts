@@ -453,9 +453,10 @@ components:
   });
 
   test("a subscription matching no environment is reported as a warning", async () => {
-    const { warnings } = await compileRepo(baseRepo(`environments:\n  dev: {}\ncomponents:\n  - name: a\n    type: svc\n    subscribe:\n      environments: [dev, prdo]\n`));
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /component a subscribes to "prdo", which matches no environment/);
+    const { warnings } = await compileRepo(baseRepo(`environments:\n  dev: {}\n  prod: {}\ncomponents:\n  - name: a\n    type: svc\n    subscribe:\n      environments: [dev, prdo, "qa-*"]\n`));
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0]!, /component a subscribes to "prdo", which matches no environment \(did you mean `prod`\?\)$/);
+    assert.match(warnings[1]!, /component a subscribes to "qa-\*", which matches no environment$/);
   });
 
   test("a component that applies to no environment is reported as a warning", async () => {
