@@ -199,7 +199,16 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
   try {
     decoded = await decodePlan(text, file);
   } catch (err) {
-    throw new OrunError(`failed to parse plan: ${errorMessage(err)}`, { location: { file } });
+    // JSON.parse says "at position N": name the line and column instead, as every other error does.
+    const message = errorMessage(err);
+    const position = /at position (\d+)/.exec(message);
+    if (position) {
+      const before = text.slice(0, Number(position[1]));
+      const line = before.split("\n").length;
+      const column = before.length - before.lastIndexOf("\n");
+      throw new OrunError(`failed to parse plan: ${message.replace(/ at position \d+.*$/s, "")}`, { location: { file, line, column } });
+    }
+    throw new OrunError(`failed to parse plan: ${message}`, { location: { file } });
   }
   const plan = parsePlan(decoded, file);
   // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.

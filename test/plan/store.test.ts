@@ -111,7 +111,13 @@ test("corrupt or hostile plan files are refused with the file and field named", 
     await fs.writeFile(file, text);
     return file;
   };
-  await assert.rejects(loadPlanFile(await write("trunc.json", '{"apiVersion": "orun.io/v1", "kind": "Pl')), /trunc\.json: failed to parse plan/);
+  await assert.rejects(loadPlanFile(await write("trunc.json", '{"apiVersion": "orun.io/v1", "kind": "Pl')), /trunc\.json:1:41: failed to parse plan: Unterminated string in JSON$/);
+  // JSON.parse's "at position N" becomes the file's line and column.
+  await assert.rejects(loadPlanFile(await write("comma.json", '{\n  "apiVersion": "orun.io/v1",\n  "kind": "Plan",,\n}')), (err: Error) => {
+    assert.match(err.message, /comma\.json:3:18: failed to parse plan: Expected double-quoted property name in JSON$/);
+    assert.doesNotMatch(err.message, /position/);
+    return true;
+  });
   await assert.rejects(loadPlanFile(await write("kind.json", '{"apiVersion":"orun.io/v1","kind":"Other","metadata":{},"jobs":[]}')), /kind\.json \(kind\): invalid plan/);
   const base = JSON.parse(encodePlanJson(stampPlan(goldenPlan()))) as Plan;
   const dangling = structuredClone(base);
