@@ -129,6 +129,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/**
+ * Refuses a database a newer backend has migrated further than this one knows: its writes would
+ * follow a schema it was not written for (replicas are upgraded together, never downgraded).
+ */
+export function checkSchemaNotNewer(applied: Iterable<number>): void {
+  const known = Math.max(...MIGRATIONS.map((m) => m.version));
+  const unknown = [...applied].filter((v) => v > known).sort((a, b) => a - b);
+  if (unknown.length > 0) {
+    throw new Error(`its schema is at version ${unknown[unknown.length - 1]}, newer than this orun backend knows (${known}): run the orun version that migrated it, or a newer one`);
+  }
+}
+
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;
 
 /**

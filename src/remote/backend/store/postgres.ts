@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
+import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -110,6 +110,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         }
         await c.query(MIGRATIONS_TABLE);
         const applied = new Set((await c.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)));
+        checkSchemaNotNewer(applied);
         for (const m of MIGRATIONS) {
           if (applied.has(m.version)) continue;
           await c.query(m.postgres);

@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL } from "./migrations.js";
+import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -83,6 +83,7 @@ export function openSqliteStore(file: string): Store {
       db.exec(MIGRATIONS_TABLE);
       db.transaction(() => {
         const applied = new Set(db.prepare<[], { version: number }>("SELECT version FROM schema_migrations").all().map((r) => r.version));
+        checkSchemaNotNewer(applied);
         for (const m of MIGRATIONS) {
           if (applied.has(m.version)) continue;
           db.exec(m.sqlite);
