@@ -1,6 +1,8 @@
 // Authentication against a local OIDC issuer the test starts (its own RSA
 // keys, discovery and JWKS endpoints), and backend-issued tokens.
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { SignJWT, generateKeyPair } from "jose";
 import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
@@ -175,6 +177,43 @@ describe("backend authentication", () => {
       assert.equal((await get(`${(await issuer.sign("acme/widgets")).slice(0, -4)}AAAA`)).status, 401);
     } finally {
       await fresh.stop();
+    }
+  });
+});
+
+describe("backend authentication while the issuer's key endpoint fails", () => {
+  it("a JWKS answering 5xx or garbage is a retryable 503 for a valid token, and the token is accepted once the keys are back", async () => {
+    const issuer = await startOidcIssuer();
+    let jwks: "error" | "garbage" | "ok" = "error";
+    // An issuer whose discovery document answers but whose key set fails (GitHub having a bad moment), keys served by the local issuer.
+    const front = http.createServer((req, res) => {
+      const send = (status: number, body: string) => res.writeHead(status, { "Content-Type": "application/json" }).end(body);
+      if (req.url === "/.well-known/openid-configuration") return send(200, JSON.stringify({ issuer: frontUrl, jwks_uri: `${frontUrl}/keys` }));
+      if (jwks === "error") return send(502, JSON.stringify({ message: "bad gateway" }));
+      if (jwks === "garbage") return send(200, "<html>maintenance</html>");
+      void fetch(`${issuer.issuer}/.well-known/jwks`).then(async (r) => send(r.status, await r.text()));
+    });
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    const db = (await testDatabase("sqlite"))!;
+    const backend = await startTestBackend(db.url, { oidc: { issuer: frontUrl, jwksCooldownMs: 0 } });
+    try {
+      const token = await issuer.sign("acme/widgets", { claims: { iss: frontUrl } });
+      for (const state of ["error", "garbage"] as const) {
+        jwks = state;
+        const res = await api(backend.url, token, "GET", "/v1/runs/r1");
+        assert.equal(res.status, 503, `${state}: ${res.text}`);
+        assert.equal(res.body.code, "UNAVAILABLE", state);
+      }
+      jwks = "ok";
+      const res = await api(backend.url, token, "GET", "/v1/runs/r1");
+      assert.equal(res.status, 404, `the token is verified once the keys are back (the run does not exist): ${res.text}`);
+    } finally {
+      await backend.stop();
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await issuer.close();
+      await db.cleanup();
     }
   });
 });

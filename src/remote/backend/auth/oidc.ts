@@ -86,6 +86,11 @@ export class OidcVerifier {
     } catch (err) {
       if (err instanceof IssuerUnavailable) throw err;
       if (err instanceof joseErrors.JWKSTimeout) throw new IssuerUnavailable("Timed out fetching the issuer's keys");
+      // jose's generic error (no more specific class) and a malformed key set both come from fetching the keys:
+      // a key endpoint answering 5xx or a proxy's HTML page is the issuer's trouble, not a verdict on the token.
+      if (err instanceof joseErrors.JWKSInvalid || (err instanceof joseErrors.JOSEError && err.code === joseErrors.JOSEError.code)) {
+        throw new IssuerUnavailable(`Cannot fetch the issuer's keys: ${err.message}`);
+      }
       // Anything that is not a verdict on the token (e.g. `fetch failed` for the key set) is the issuer's outage.
       if (!(err instanceof joseErrors.JOSEError) && !(err instanceof AuthError)) throw new IssuerUnavailable(`Cannot reach the issuer's keys: ${err instanceof Error ? err.message : String(err)}`);
       throw new AuthError(describeJoseError(err));
