@@ -189,3 +189,29 @@ components:
     ]);
   });
 });
+
+describe("orun plan -e ENV COMPONENT where the component is not in ENV", () => {
+  test("is refused naming the component and the environments, instead of a plan of its dependencies alone", async () => {
+    const dir = await writeRepo(
+      baseRepo(`environments:
+  dev: {}
+  prod: {}
+components:
+  - { name: db, type: svc, subscribe: { environments: [dev, prod] } }
+  - { name: web, type: svc, subscribe: { environments: [prod] }, dependsOn: [{ component: db }] }
+  - { name: api, type: svc, subscribe: { environments: [dev, prod] } }
+`),
+    );
+    for (const args of [["-e", "dev", "web"], ["-e", "dev", "--component", "api", "--component", "web"]]) {
+      const r = await runOrun(["plan", ...args], { cwd: dir });
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stdout}`);
+      assert.equal(r.stderr, '✕ --component: component web (--component "web") applies to none of the planned environments (dev) (drop -e/--env, or name an environment the component is planned in (orun get components lists them))\n');
+    }
+    await assert.rejects(fs.access(path.join(dir, ".orun", "plans", "latest.json")), "no plan was stored");
+    // In an environment where it is planned, it comes with its dependency.
+    const ok = await runOrun(["plan", "-e", "prod", "web", "-o", "p.json"], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    const jobs = (JSON.parse(await fs.readFile(path.join(dir, "p.json"), "utf8")) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
+    assert.deepEqual(jobs.sort(), ["db@prod.deploy", "web@prod.deploy"]);
+  });
+});
