@@ -123,6 +123,19 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true });
  * the file, rather than parsed into a garbled value.
  */
 export function decodeText(bytes: Buffer, file: string): string {
+  return lineBreaks(decodeBytes(bytes, file));
+}
+
+/**
+ * A lone CR is a line break in YAML (and to yaml.v3) but not to the yaml
+ * package, which kept it in the value (`stack: network\r` at the end of a
+ * file without a final LF) or failed on old Mac line endings.
+ */
+function lineBreaks(text: string): string {
+  return text.includes("\r") ? text.replace(/\r(?!\n)/g, "\n") : text;
+}
+
+function decodeBytes(bytes: Buffer, file: string): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
   if (bytes[0] === 0xfe && bytes[1] === 0xff) {
     const body = Buffer.from(bytes.subarray(2));

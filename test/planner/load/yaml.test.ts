@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { parseYamlText, originAt, formatField, splitField } from "../../../src/planner/load/yaml.js";
+import { decodeText, parseYamlText, originAt, formatField, splitField } from "../../../src/planner/load/yaml.js";
 import { loadError, repoS, makeRepo } from "./helpers.js";
 
 test("a YAML syntax error names file:line:col", async () => {
@@ -29,6 +29,12 @@ test("keys that become one field once read (1 and \"1\", true and \"true\", ~ an
   }
   // Keys that stay distinct still load.
   assert.deepEqual(parseYamlText('m: {1: a, "01": b, "true ": c}\n', "c.yaml", "/c.yaml")[0]!.value, { m: { 1: "a", "01": "b", "true ": "c" } });
+});
+
+test("a lone CR is a line break, as YAML says: a file ending in CR without LF, and old Mac line endings", () => {
+  assert.equal(decodeText(Buffer.from("a: b\r"), "c.yaml"), "a: b\n");
+  assert.equal(decodeText(Buffer.from("a: b\r\nc: |\r  x\r  y\r"), "c.yaml"), "a: b\r\nc: |\n  x\n  y\n");
+  assert.deepEqual(parseYamlText(decodeText(Buffer.from("a: b\rc: |\r  x\r  y\r"), "c.yaml"), "c.yaml", "/c.yaml")[0]!.value, { a: "b", c: "x\ny\n" });
 });
 
 test("intent.yaml must be one non-empty document", async () => {
