@@ -5,6 +5,7 @@
 
 import type { Origin } from "../../model/intent.js";
 import { OrunError, formatLocation } from "../../util/errors.js";
+import { compareUtf8 } from "../../plan/canonical-json.js";
 import { suggestName } from "../validate/did-you-mean.js";
 import type { TriggerIntent } from "./types.js";
 
@@ -28,7 +29,7 @@ export interface ProfileRuleComponent {
 export function profileRuleProblems(components: readonly ProfileRuleComponent[], bindingNames: readonly string[]): string[] {
   const known = new Set(bindingNames);
   const problems: string[] = [];
-  for (const component of [...components].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const component of [...components].sort((a, b) => compareUtf8(a.name, b.name))) {
     for (const sub of component.subscribe.environments) {
       if (sub.profileRules.length === 0) continue;
       const prefix = `${where(sub.origin, "profileRules")}component "${component.name}" subscription "${sub.name}"`;
