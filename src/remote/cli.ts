@@ -10,7 +10,7 @@ import { BackendClient } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
-import { readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
+import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
 import { isRunFinished, logsText, statusJson, statusText } from "./status-view.js";
 import type { JobView } from "./protocol.js";
 
@@ -40,7 +40,7 @@ export async function remoteRunSetup(
     mode: flags.job ? "job" : "plan",
     triggerType: env.GITHUB_ACTIONS === "true" ? "ci" : "local",
     actor: env.GITHUB_ACTOR || undefined,
-    waitTimeoutMs: env.ORUN_REMOTE_WAIT_TIMEOUT_MS ? Number(env.ORUN_REMOTE_WAIT_TIMEOUT_MS) : undefined,
+    waitTimeoutMs: envMilliseconds(env, "ORUN_REMOTE_WAIT_TIMEOUT_MS"),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";

@@ -20,6 +20,7 @@ import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { VERSION } from "../version.js";
+import { envMilliseconds } from "./settings.js";
 
 export class BackendError extends OrunError {
   constructor(
@@ -79,7 +80,7 @@ export class BackendClient {
 
   constructor(private readonly options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
-    this.retryBudgetMs = options.retryBudgetMs ?? Number(process.env.ORUN_BACKEND_RETRY_MS ?? 120_000);
+    this.retryBudgetMs = options.retryBudgetMs ?? envMilliseconds(process.env, "ORUN_BACKEND_RETRY_MS") ?? 120_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 

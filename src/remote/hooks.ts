@@ -13,6 +13,7 @@ import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, type BackendClient } from "./client.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
+import { formatDuration } from "../runtime/duration.js";
 
 export interface RemoteHooksOptions {
   client: BackendClient;
@@ -124,7 +125,7 @@ export class RemoteHooks implements ExecutionHooks {
       announced = message;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new OrunError(`dependency wait timeout (${Math.round(waitTimeoutMs / 1000)}s) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
+        throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
       }
       const res = await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal });
       // A backend without long-poll (v2) answers at once and says nothing

@@ -35,6 +35,14 @@ export function resolveBackendUrl(flags: RemoteFlags, env: NodeJS.ProcessEnv, co
   return url;
 }
 
+/** A tuning variable in milliseconds (e.g. ORUN_REMOTE_WAIT_TIMEOUT_MS): undefined when unset, refused when not a number. */
+export function envMilliseconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw)) throw new OrunError(`${name}: expected a number of milliseconds, got "${env[name]}"`);
+  return Number(raw);
+}
+
 /** `execution.state` of the intent at `intentRoot` (status/logs have no plan to read it from). */
 export async function readIntentStateConfig(intentRoot: string | undefined): Promise<StateConfig | undefined> {
   if (!intentRoot) return undefined;

@@ -258,6 +258,25 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     assert.equal((await jobsOf(runId)).get("b@dev.deploy")!.status, "pending");
   });
 
+  it("a dependency that never finishes ends the wait at the wait timeout with v2's message (a Go duration), exit 1; a malformed timeout variable is refused naming it", async () => {
+    const planFile = await writePlan(dir, "wait-timeout", [
+      { id: "a@dev.build", steps: ["true"] },
+      { id: "b@dev.deploy", deps: ["a@dev.build"], steps: ["echo b-should-not-run"] },
+    ]);
+    const runId = `wait-timeout-${++runs}`;
+    const r = await exitWithin(spawnOrun(["run", planFile, "--job", "b@dev.deploy", "--remote-state"], { cwd: dir, env: env({ ORUN_EXEC_ID: runId, ORUN_REMOTE_WAIT_TIMEOUT_MS: "1500" }) }), 30_000, "the waiting runner");
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /✕ dependency wait timeout \(1\.5s\) exceeded for b@dev\.deploy: waiting for a@dev\.build/);
+    assert.doesNotMatch(r.output, /b-should-not-run/);
+    assert.equal((await jobsOf(runId)).get("b@dev.deploy")!.status, "pending");
+    for (const [name, value] of [["ORUN_REMOTE_WAIT_TIMEOUT_MS", "soon"], ["ORUN_BACKEND_RETRY_MS", "-5"]]) {
+      const bad = await exitWithin(spawnOrun(["run", planFile, "--job", "b@dev.deploy", "--remote-state"], { cwd: dir, env: env({ ORUN_EXEC_ID: `bad-env-${++runs}`, [name]: value }) }), 30_000, name);
+      assert.equal(bad.code, 1, bad.output);
+      assert.match(bad.output, new RegExp(`✕ ${name}: expected a number of milliseconds, got "${value}"`));
+      assert.doesNotMatch(bad.output, /waiting for dependencies/);
+    }
+  });
+
   it("a log over the backend's cap keeps what fits and ends with a truncation marker; later steps are not uploaded; the job still succeeds", async () => {
     const planFile = await writePlan(dir, "biglog", [
       // 20 lines of 100 bytes, then 100 lines, then a step that would not fit.
