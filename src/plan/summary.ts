@@ -105,13 +105,19 @@ export function renderJobs(plan: Plan, jobs: PlanJob[], view: JobsView, status: 
     return jobs.map((job) => `${icon(status(job))}  ${job.component.padEnd(24)} ${job.environment.padEnd(12)} ${shortJobName(job)}\n`).join("");
   }
   let out = `PLAN: ${plan.metadata.name} (${planShortId(plan).slice(0, 7)}) · ${jobs.length} jobs\n\n`;
-  const components = [...new Set(jobs.map((j) => j.component))].sort(compareUtf8);
-  for (const component of components) {
+  // Grouped in one pass (component → environment → jobs in plan order): a filter per component was
+  // quadratic, seconds for a plan of 20,000 jobs.
+  const tree = new Map<string, Map<string, PlanJob[]>>();
+  for (const job of jobs) {
+    const envs = tree.get(job.component) ?? tree.set(job.component, new Map()).get(job.component)!;
+    (envs.get(job.environment) ?? envs.set(job.environment, []).get(job.environment)!).push(job);
+  }
+  for (const component of [...tree.keys()].sort(compareUtf8)) {
     out += `${component}\n`;
-    const own = jobs.filter((j) => j.component === component);
-    for (const env of [...new Set(own.map((j) => j.environment))].sort(compareUtf8)) {
+    const envs = tree.get(component)!;
+    for (const env of [...envs.keys()].sort(compareUtf8)) {
       out += `  ${env}\n`;
-      for (const job of own.filter((j) => j.environment === env)) {
+      for (const job of envs.get(env)!) {
         const st = status(job);
         out += `    ${icon(st)} ${shortJobName(job).padEnd(30)} ${st}\n`;
       }
