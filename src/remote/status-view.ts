@@ -62,11 +62,25 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string): s
   const width = Math.max(0, ...jobs.map((j) => j.jobId.length));
   for (const job of jobs) {
     const took = job.startedAt ? formatMs((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) : "";
-    const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? job.lastError : "";
+    const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : "";
     lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${detail}`.trimEnd());
   }
   lines.push("", `Logs: orun logs --remote-state --exec-id ${run.runId}`, "");
   return lines.join("\n");
+}
+
+// Terminal escape sequences (CSI, OSC, two-character) and every other control character but tab.
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
+/**
+ * A runner's error text as one table cell: its first line, without escape sequences or control
+ * characters (another runner's text must not drive the reader's terminal), `…` when it had more.
+ */
+function oneLine(text: string): string {
+  const [first = "", ...rest] = text.split("\n");
+  const line = first.replaceAll("\t", " ").replace(CONTROLS, "").trimEnd();
+  return rest.some((l) => l.trim()) ? `${line} …` : line;
 }
 
 export function logsText(run: RunView, entries: { job: JobView; log: string }[]): string {

@@ -1,0 +1,43 @@
+// `orun status --remote-state` as text, from a real CLI process against a real
+// backend: one line per job whatever a runner sent as the job's error (several
+// lines, terminal escape sequences), so the table stays readable and another
+// runner's text cannot drive the reader's terminal.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
+import { spawnOrun } from "./processes.js";
+
+describe("orun status --remote-state (text)", () => {
+  let db: TestDatabase;
+  let backend: TestBackend;
+  let token: string;
+  before(async () => {
+    db = (await testDatabase("sqlite"))!;
+    backend = await startTestBackend(db.url);
+    token = await tokenFor(backend.store, "acme/status-text");
+  });
+  after(async () => {
+    await backend?.stop();
+    await db?.cleanup();
+  });
+
+  it("shows a job's error on its own line: the first line only, control characters and escape sequences removed", async () => {
+    const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+    const runId = `status-text-${Date.now()}`;
+    assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [], "b@dev.x": ["a@dev.x"], "c@dev.y": [] }), runId })).status, 201);
+    assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r1" })).body.claimed, true);
+    const error = "step main: \u001b]0;owned\u0007\u001b[31mboom\u001b[0m\tnow\nsecond line\u001b[2J\nthird line";
+    assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/update`, { runnerId: "r1", status: "failed", error })).status, 200);
+
+    const r = await spawnOrun(["status", "--remote-state", "--exec-id", runId], { env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "" } }).done;
+    assert.equal(r.code, 0, r.output);
+    const controls = [...r.output].filter((ch) => ch !== "\n" && (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f));
+    assert.deepEqual(controls, [], "no control character but newlines reaches the terminal");
+    const a = r.output.split("\n").filter((l) => /^\s+\S+ a@dev\.x /.test(l));
+    assert.equal(a.length, 1, r.output);
+    assert.match(a[0], /✗ a@dev\.x\s+failed\s+\S*\s+step main: boom now …$/);
+    assert.ok(!/second line|third line/.test(r.output), r.output);
+    assert.match(r.output, /⊘ b@dev\.x\s+skipped\s+dependency a@dev\.x failed\n/);
+    assert.match(r.output, /○ c@dev\.y\s+pending\n/);
+  });
+});
