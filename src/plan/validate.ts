@@ -28,7 +28,11 @@ function shown(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "string") {
+    // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal's CSI) are escaped too.
+    const quoted = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    return quoted.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  }
   return `${typeof value} ${String(value)}`;
 }
 
@@ -41,6 +45,23 @@ function fail(file: string, field: string, problem: string, value: unknown): nev
 
 const string: Check = (value, field, file) => {
   if (typeof value !== "string") fail(file, field, "must be a string", value);
+};
+
+/**
+ * Names and IDs are printed to terminals and used as record keys: a control
+ * character (an ANSI escape, a newline) in one can only come from an edited or
+ * hostile plan file, and would rewrite what `orun describe`/`run` show.
+ */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
+const label: Check = (value, field, file) => {
+  string(value, field, file);
+  if (hasControlCharacter(value as string)) fail(file, field, "must not contain control characters", value);
 };
 
 const boolean: Check = (value, field, file) => {
@@ -137,19 +158,21 @@ const PLAN_FIELDS = new Map<string, Check>([
 ]);
 
 const JOB_FIELDS = new Map<string, Check>([
-  ...["uid", "displayName", "checkName", "name", "component", "environment", "runsOn", "path", "timeout"].map((key): [string, Check] => [key, string]),
-  ["dependsOn", arrayOf("job IDs", string)],
+  ...["runsOn", "path", "timeout"].map((key): [string, Check] => [key, string]),
+  ...["uid", "displayName", "checkName", "name", "component", "environment"].map((key): [string, Check] => [key, label]),
+  ["dependsOn", arrayOf("job IDs", label)],
   ["retries", integer(0)],
   ["env", mapOf("scalars")],
   ["policies", mapOf("strings")],
   [
     "gates",
-    arrayOf("promotion gates", record({ type: string, environment: string, component: string, condition: string, match: record({ revision: string }) })),
+    arrayOf("promotion gates", record({ type: string, environment: label, component: label, condition: string, match: record({ revision: string }) })),
   ],
 ]);
 
 const STEP_FIELDS = new Map<string, Check>([
-  ...["id", "name", "run", "use", "shell", "working-directory", "timeout"].map((key): [string, Check] => [key, string]),
+  ...["run", "use", "shell", "working-directory", "timeout"].map((key): [string, Check] => [key, string]),
+  ...["id", "name"].map((key): [string, Check] => [key, label]),
   ["phase", oneOf("pre", "main", "post")],
   ["order", number],
   ["retry", integer(0)],
@@ -170,6 +193,7 @@ export function validatePlanHeader(plan: Fields, file: string): void {
 export function validateJob(raw: unknown, file: string, where: string): asserts raw is Fields {
   if (!isRecord(raw)) throw invalidPlan(file, where, "must be an object");
   if (typeof raw.id !== "string" || raw.id === "") throw invalidPlan(file, `${where}.id`, "must be a non-empty string");
+  label(raw.id, `${where}.id`, file);
   if (!Array.isArray(raw.steps)) throw invalidPlan(file, `${where}.steps`, "must be an array");
   checkFields(raw, JOB_FIELDS, where, file);
   const steps = raw.steps;

@@ -7,6 +7,7 @@ import type { Plan } from "../../src/model/plan.js";
 import { stampPlan } from "../../src/plan/checksum.js";
 import { encodePlanJson } from "../../src/plan/format.js";
 import { encodePlanYaml } from "../../src/plan/format-yaml.js";
+import { hasControlCharacter } from "../../src/plan/validate.js";
 import { assertPlanName, listStoredPlans, loadPlanFile, loadPlanRef, parsePlan, plansDir, resolvePlanRef, savePlan, writePlanFile } from "../../src/plan/store.js";
 import { goldenPlan } from "./golden.js";
 
@@ -130,6 +131,27 @@ test("corrupt or hostile plan files are refused with the file and field named", 
   delete noSteps.jobs[0]!.steps;
   await assert.rejects(loadPlanFile(await write("nosteps.json", JSON.stringify(noSteps))), /jobs\[0\]\.steps/);
   await assert.rejects(loadPlanFile(path.join(dir, "missing.json")), /missing\.json: failed to read plan/);
+  // Control characters in names and IDs (an ANSI escape, a newline) would rewrite what describe/run print.
+  const hostile: [string, (p: Plan) => void][] = [
+    ["jobs[0].id", (p) => void (p.jobs[0]!.id = "db@dev.deploy\u001b[2J")],
+    ["jobs[1].dependsOn[0]", (p) => void (p.jobs[1]!.dependsOn = ["db@dev.deploy\nforged"])],
+    ["jobs[0].component", (p) => void (p.jobs[0]!.component = "db\r")],
+    ["jobs[0].steps[0].name", (p) => void (p.jobs[0]!.steps[0]!.name = "step\u009b31m")],
+  ];
+  for (const [field, edit] of hostile) {
+    const plan = structuredClone(base);
+    edit(plan);
+    delete plan.metadata.checksum;
+    await assert.rejects(loadPlanFile(await write("control.json", JSON.stringify(plan))), (err: Error) => {
+      assert.ok(err.message.includes(`control.json (${field}): invalid plan: must not contain control characters, got "`), err.message);
+      assert.ok(!hasControlCharacter(err.message.replace(/\n/g, "")), "the message itself carries no control character");
+      return true;
+    });
+  }
+  const multiline = structuredClone(base);
+  multiline.jobs[0]!.steps[0]!.run = "echo one\necho two\t";
+  delete multiline.metadata.checksum;
+  await loadPlanFile(await write("multiline.json", JSON.stringify(multiline)));
 });
 
 test("parsePlan names the first structural problem in file order, comparing canonical job IDs", () => {
