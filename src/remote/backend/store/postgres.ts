@@ -42,24 +42,49 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   events.setMaxListeners(0);
   let listener: pg.Client | undefined;
   let closed = false;
+  /** migrate() opened the first listener: later failures to listen are retried, not thrown. */
+  let started = false;
+  let listenFailures = 0;
 
   const channel = schema ? `${CHANNEL}_${schema}`.slice(0, 63) : CHANNEL;
 
+  /**
+   * Keeps one connection LISTENing. When it drops (the database restarted or was unreachable), it is
+   * re-opened with back-off for as long as it takes: without it, long-polls would only wake at their
+   * slow re-check. The first connection's failure is start-up's (migrate) to report.
+   */
   async function listen(): Promise<void> {
     if (closed) return;
     const client = new pg.Client({ connectionString: cleanUrl });
-    client.on("error", () => {
-      listener = undefined;
-      setTimeout(() => void listen().catch(() => undefined), 500).unref();
-    });
+    let lost = false;
+    const reconnect = () => {
+      if (lost || closed) return;
+      lost = true;
+      if (listener === client) listener = undefined;
+      void client.end().catch(() => undefined);
+      setTimeout(() => void listen().catch(() => undefined), Math.min(250 * 2 ** listenFailures++, 5_000)).unref();
+    };
+    client.on("error", reconnect);
+    client.on("end", reconnect);
     client.on("notification", (msg) => {
       const [namespace, runId] = JSON.parse(msg.payload ?? "[]") as [string, string];
       if (namespace && runId) events.emit("changed", namespace, runId);
     });
-    await client.connect();
-    await client.query(`LISTEN ${quoteIdent(channel)}`);
-    if (closed) await client.end();
-    else listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch (err) {
+      if (!started) throw err;
+      reconnect();
+      return;
+    }
+    if (closed) {
+      lost = true;
+      await client.end();
+      return;
+    }
+    listener = client;
+    listenFailures = 0;
   }
 
   async function tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -118,6 +143,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         }
       });
       if (!listener) await listen();
+      started = true;
     },
 
     async createRun({ run, jobs, planJson }: NewRun) {
