@@ -377,7 +377,7 @@ describe("backend limits", () => {
   let backend: TestBackend;
   before(async () => {
     db = await testDatabase("sqlite");
-    backend = await startTestBackend(db!.url, { rateLimit: { capacity: 5, refillPerSecond: 2 }, maxLogBytes: 64 });
+    backend = await startTestBackend(db!.url, { rateLimit: { capacity: 5, refillPerSecond: 0.5 }, maxLogBytes: 64 });
   });
   after(async () => {
     await backend?.stop();
@@ -394,10 +394,11 @@ describe("backend limits", () => {
     const limited = await api(backend.url, token, "GET", "/v1/runs/x");
     assert.equal(limited.status, 429);
     assert.equal(limited.body.code, "RATE_LIMITED");
-    assert.equal(limited.headers.get("retry-after"), "1");
+    // A token every 2 s: slow enough that a loaded machine's six requests cannot refill one (it flaked at 2/s).
+    assert.equal(limited.headers.get("retry-after"), "2");
     assert.equal(limited.headers.get("x-ratelimit-remaining"), "0");
     assert.equal((await api(backend.url, quiet, "GET", "/v1/runs/x")).status, 404, "other namespaces are unaffected");
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 2100));
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 404, "tokens refill");
   });
 
