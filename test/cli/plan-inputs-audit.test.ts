@@ -215,3 +215,33 @@ components:
     assert.deepEqual(jobs.sort(), ["db@prod.deploy", "web@prod.deploy"]);
   });
 });
+
+describe("a step name with a control character", () => {
+  test("is refused when compiling, naming the file, line and field — orun plan wrote a plan that orun run then refused", async () => {
+    const files = baseRepo(`environments:
+  dev: { selectors: { components: ["*"] } }
+components:
+  - name: a
+    type: svc
+`);
+    files["comps/svc/compositions.yaml"] = files["comps/svc/compositions.yaml"]!.replace("        - name: post-step", '        - name: "post\\tstep"');
+    const dir = await writeRepo(files);
+    const r = await runOrun(["plan"], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stderr, '✕ comps/svc/compositions.yaml:26: spec.jobs[0].steps[1].name: step name "post\\tstep" contains a control character (a tab, newline or escape)\n');
+    const override = await writeRepo(
+      baseRepo(`environments:
+  dev: { selectors: { components: ["*"] } }
+components:
+  - name: a
+    type: svc
+    overrides:
+      steps:
+        - { name: "x\\u001b[2Jy", run: echo x }
+`),
+    );
+    const o = await runOrun(["plan"], { cwd: override });
+    assert.equal(o.code, 1, o.stdout);
+    assert.match(o.stderr, /^✕ intent\.yaml:17: components\[0\]\.overrides\.steps\[0\]\.name: step name "x\\u001b\[2Jy" contains a control character/);
+  });
+});

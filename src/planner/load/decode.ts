@@ -2,6 +2,7 @@
 // trust the shapes the schema already checked and attach origins.
 
 import { withOrigin, type FreeMap, type StepSpec, type StringMap } from "../../model/intent.js";
+import { hasControlCharacter } from "../../plan/validate.js";
 import { errorAt, originAt, scalarSourceAt, type PathSegment, type YamlDoc } from "./yaml.js";
 
 export type Obj = Record<string, unknown>;
@@ -56,6 +57,13 @@ function checkStepAction(yd: YamlDoc, path: readonly PathSegment[], v: Obj): voi
 export function step(yd: YamlDoc, path: readonly PathSegment[], value: unknown): StepSpec {
   const v = obj(value);
   checkStepAction(yd, path, v);
+  // A step's id or name becomes its ID in the plan, printed and used as a record key: a plan file with a
+  // control character there is refused when it is run (src/plan/validate.ts), so it is refused here first.
+  for (const key of ["id", "name"] as const) {
+    if (typeof v[key] === "string" && hasControlCharacter(v[key])) {
+      throw errorAt(yd, [...path, key], `step ${key} ${JSON.stringify(v[key])} contains a control character (a tab, newline or escape)`);
+    }
+  }
   const out: Record<string, unknown> = {};
   for (const f of STEP_STRING_FIELDS) if (typeof v[f] === "string") out[f] = v[f];
   if (typeof v.phase === "string") out.phase = v.phase;
