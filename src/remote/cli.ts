@@ -27,7 +27,7 @@ export async function remoteRunSetup(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
   const config: StateConfig | undefined = resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot));
-  if (!remoteEnabled(flags, env, config)) return undefined;
+  if (!remoteEnabled(flags, env, config)) return warnIgnoredUrl(flags);
   const baseUrl = resolveBackendUrl(flags, env, config);
   const runId = deriveRunId(flags.execId, env);
   const runnerId = deriveRunnerId(env);
@@ -47,6 +47,14 @@ export async function remoteRunSetup(
   return { hooks, runId, execId: `${safeRunId}.${randomBytes(3).toString("hex")}` };
 }
 
+/** `--backend-url` alone does not turn remote state on (v2's rule): say so rather than run locally in silence. */
+function warnIgnoredUrl(flags: RemoteFlags): undefined {
+  if (flags.backendUrl?.trim()) {
+    process.stderr.write("⚠ --backend-url is ignored: remote state is off (add --remote-state, set ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)\n");
+  }
+  return undefined;
+}
+
 interface ReadOptions extends RemoteFlags {
   intent?: string;
   execId?: string;
@@ -55,7 +63,7 @@ interface ReadOptions extends RemoteFlags {
 async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv): Promise<{ client: BackendClient; runId: string; baseUrl: string } | undefined> {
   const { locateIntentRoot } = await import("../runtime/plan-source.js");
   const config = await readIntentStateConfig(await locateIntentRoot(process.cwd(), opts.intent));
-  if (!remoteEnabled(opts, env, config)) return undefined;
+  if (!remoteEnabled(opts, env, config)) return warnIgnoredUrl(opts);
   const baseUrl = resolveBackendUrl(opts, env, config);
   const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim();
   if (!runId) throw new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID");
