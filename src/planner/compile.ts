@@ -180,6 +180,34 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
+/**
+ * A trigger binding that activates an environment without the environment it
+ * requires same-plan promotion from: planning for that trigger (in CI) always
+ * fails, while a plan or validate without a trigger (every environment) passes.
+ */
+function triggerPromotionWarnings(normalized: NormalizedIntent): string[] {
+  const activatedBy = new Map<string, Set<string>>();
+  for (const [name, env] of Object.entries(normalized.intent.environments ?? {})) {
+    for (const ref of env.activation?.triggerRefs ?? []) (activatedBy.get(ref) ?? activatedBy.set(ref, new Set()).get(ref)!).add(name);
+  }
+  const warnings: string[] = [];
+  for (const binding of [...activatedBy.keys()].sort(compareUtf8)) {
+    const active = activatedBy.get(binding)!;
+    for (const env of normalized.environments) {
+      if (!active.has(env.name)) continue;
+      for (const promotion of env.promotion) {
+        if (promotion.satisfy !== "same-plan" || active.has(promotion.environment)) continue;
+        const at = promotion.origin?.at();
+        const where = at?.file ? `${at.file}:${at.line}: ` : "";
+        warnings.push(
+          `${where}environment ${env.name} requires same-plan promotion from ${promotion.environment}, but trigger binding ${binding} activates ${env.name} without ${promotion.environment}: planning for ${binding} will fail (use satisfy: same-plan-or-previous-success, or activate ${promotion.environment} too)`,
+        );
+      }
+    }
+  }
+  return warnings;
+}
+
 /** An environment selecting a component by a name no component has (a typo) selects nothing, silently. */
 function selectorWarnings(normalized: NormalizedIntent): string[] {
   const names = new Set(normalized.components.map((c) => c.name));
@@ -222,7 +250,12 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     `${plural(n.environments.length, "environment")}, ${plural(n.components.length, "component")}${n.disabled.size ? ` (${n.disabled.size} disabled)` : ""}`,
   );
   const parameters = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
-  const warnings = [...subscriptionWarnings(normalized), ...selectorWarnings(normalized), ...parameterDefaultsWarnings(normalized, workspace.compositions)];
+  const warnings = [
+    ...subscriptionWarnings(normalized),
+    ...selectorWarnings(normalized),
+    ...parameterDefaultsWarnings(normalized, workspace.compositions),
+    ...triggerPromotionWarnings(normalized),
+  ];
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
   const applies = new Set<string>();

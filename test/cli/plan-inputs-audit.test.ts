@@ -245,3 +245,39 @@ components:
     assert.match(o.stderr, /^✕ intent\.yaml:17: components\[0\]\.overrides\.steps\[0\]\.name: step name "x\\u001b\[2Jy" contains a control character/);
   });
 });
+
+describe("a trigger that activates an environment without its same-plan promotion source", () => {
+  test("validate and plan warn at the promotion's line; planning for that trigger fails as the warning says", async () => {
+    const dir = await writeRepo(
+      baseRepo(`automation:
+  triggerBindings:
+    tag:
+      on: { provider: github, event: push, tags: ["v*"] }
+      plan: { scope: full }
+    main:
+      on: { provider: github, event: push, branches: [main] }
+      plan: { scope: full }
+environments:
+  staging:
+    activation: { triggerRefs: [main] }
+  prod:
+    activation: { triggerRefs: [tag, main] }
+    promotion:
+      dependsOn:
+        - { environment: staging, satisfy: same-plan }
+components:
+  - { name: a, type: svc, subscribe: { environments: [staging, prod] } }
+`),
+    );
+    const expected = "⚠ warning: intent.yaml:25: environment prod requires same-plan promotion from staging, but trigger binding tag activates prod without staging: planning for tag will fail (use satisfy: same-plan-or-previous-success, or activate staging too)";
+    for (const command of ["validate", "plan"]) {
+      const r = await runOrun([command], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stderr.split("\n").filter((l) => l.startsWith("⚠")), [expected], command);
+    }
+    const tag = await runOrun(["plan", "--trigger", "tag"], { cwd: dir });
+    assert.equal(tag.code, 1, tag.stdout);
+    assert.match(tag.stderr, /requires same-plan promotion from staging, but staging is not active in this plan/);
+    assert.equal((await runOrun(["plan", "--trigger", "main"], { cwd: dir })).code, 0, "main activates both: no problem");
+  });
+});
