@@ -222,10 +222,19 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
 
     async deleteRunsUpdatedBefore(before) {
       return tx(async (c) => {
-        const where = "SELECT namespace, run_id FROM runs WHERE updated_at < $1";
-        await c.query(`DELETE FROM log_chunks WHERE (namespace, run_id) IN (${where})`, [before]);
-        await c.query(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`, [before]);
-        return (await c.query("DELETE FROM runs WHERE updated_at < $1", [before])).rowCount ?? 0;
+        // The expired runs' rows are locked first, as every mutation locks its run before its jobs: a run
+        // touched meanwhile no longer qualifies once its lock is released and is kept whole (deleting its
+        // jobs first left a touched run without them). Ordered, so sweeping replicas cannot deadlock.
+        const expired = await c.query<{ namespace: string; run_id: string }>(
+          "SELECT namespace, run_id FROM runs WHERE updated_at < $1 ORDER BY namespace, run_id FOR UPDATE",
+          [before],
+        );
+        if (expired.rows.length === 0) return 0;
+        const keys = [expired.rows.map((r) => r.namespace), expired.rows.map((r) => r.run_id)];
+        const these = "(namespace, run_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))";
+        await c.query(`DELETE FROM log_chunks WHERE ${these}`, keys);
+        await c.query(`DELETE FROM jobs WHERE ${these}`, keys);
+        return (await c.query(`DELETE FROM runs WHERE ${these}`, keys)).rowCount ?? 0;
       });
     },
 
