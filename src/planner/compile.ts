@@ -186,10 +186,7 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
  * fails, while a plan or validate without a trigger (every environment) passes.
  */
 function triggerPromotionWarnings(normalized: NormalizedIntent): string[] {
-  const activatedBy = new Map<string, Set<string>>();
-  for (const [name, env] of Object.entries(normalized.intent.environments ?? {})) {
-    for (const ref of env.activation?.triggerRefs ?? []) (activatedBy.get(ref) ?? activatedBy.set(ref, new Set()).get(ref)!).add(name);
-  }
+  const activatedBy = environmentsByTrigger(normalized);
   const warnings: string[] = [];
   for (const binding of [...activatedBy.keys()].sort(compareUtf8)) {
     const active = activatedBy.get(binding)!;
@@ -202,6 +199,45 @@ function triggerPromotionWarnings(normalized: NormalizedIntent): string[] {
         warnings.push(
           `${where}environment ${env.name} requires same-plan promotion from ${promotion.environment}, but trigger binding ${binding} activates ${env.name} without ${promotion.environment}: planning for ${binding} will fail (use satisfy: same-plan-or-previous-success, or activate ${promotion.environment} too)`,
         );
+      }
+    }
+  }
+  return warnings;
+}
+
+/** Trigger binding → the environments whose activation.triggerRefs name it. */
+function environmentsByTrigger(normalized: NormalizedIntent): Map<string, Set<string>> {
+  const activatedBy = new Map<string, Set<string>>();
+  for (const [name, env] of Object.entries(normalized.intent.environments ?? {})) {
+    for (const ref of env.activation?.triggerRefs ?? []) (activatedBy.get(ref) ?? activatedBy.set(ref, new Set()).get(ref)!).add(name);
+  }
+  return activatedBy;
+}
+
+/**
+ * The same for a component's cross-environment dependency: a trigger that
+ * activates the component's environment but not its dependency's makes every
+ * plan for that trigger fail (dependency not found).
+ */
+function triggerDependencyWarnings(normalized: NormalizedIntent, expanded: InstanceMap): string[] {
+  const activatedBy = environmentsByTrigger(normalized);
+  const warnings: string[] = [];
+  for (const binding of [...activatedBy.keys()].sort(compareUtf8)) {
+    const active = activatedBy.get(binding)!;
+    const seen = new Set<string>();
+    for (const [env, instances] of [...expanded].sort(([a], [b]) => compareUtf8(a, b))) {
+      if (!active.has(env)) continue;
+      for (const { component } of instances) {
+        component.dependsOn.forEach((dep, i) => {
+          const target = dep.environment;
+          if (!target || active.has(target) || seen.has(`${component.name}:${i}`)) return;
+          seen.add(`${component.name}:${i}`);
+          const at = component.origin?.at(["dependsOn", i]);
+          const where = at?.file ? `${at.file}:${at.line}: ` : "";
+          warnings.push(
+            `${where}component ${component.name} depends on ${dep.component} in environment ${target}, but trigger binding ${binding} activates ${env} without ${target}: planning for ${binding} will fail (activate ${target} for ${binding} too)`,
+          );
+        });
       }
     }
   }
@@ -266,6 +302,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
       planned.add(i.component.name);
     }
   }
+  warnings.push(...triggerDependencyWarnings(normalized, expanded));
   for (const component of normalized.components) {
     if (!planned.has(component.name) && normalized.environments.length > 0) {
       const where = component.origin ? `${component.origin.file}:${component.origin.line}: ` : "";

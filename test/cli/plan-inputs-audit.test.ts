@@ -281,3 +281,38 @@ components:
     assert.equal((await runOrun(["plan", "--trigger", "main"], { cwd: dir })).code, 0, "main activates both: no problem");
   });
 });
+
+describe("a trigger that activates a component's environment without its cross-environment dependency's", () => {
+  test("plan warns at the dependency's line, once per binding and dependency", async () => {
+    const dir = await writeRepo(
+      baseRepo(`automation:
+  triggerBindings:
+    tag:
+      on: { provider: github, event: push, tags: ["v*"] }
+      plan: { scope: full }
+environments:
+  shared: {}
+  prod:
+    activation: { triggerRefs: [tag] }
+  prod-eu:
+    activation: { triggerRefs: [tag] }
+components:
+  - name: db
+    type: svc
+    subscribe: { environments: [shared] }
+  - name: api
+    type: svc
+    subscribe: { environments: [prod, prod-eu] }
+    dependsOn: [{ component: db, environment: shared }]
+`),
+    );
+    const r = await runOrun(["plan"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stderr.split("\n").filter((l) => l.startsWith("⚠")), [
+      "⚠ warning: intent.yaml:28: component api depends on db in environment shared, but trigger binding tag activates prod without shared: planning for tag will fail (activate shared for tag too)",
+    ]);
+    const tag = await runOrun(["plan", "--trigger", "tag"], { cwd: dir });
+    assert.equal(tag.code, 1, tag.stdout);
+    assert.match(tag.stderr, /dependency not found: api@prod depends on db@shared/);
+  });
+});
