@@ -155,7 +155,16 @@ export class BackendClient {
 
   private async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const res = await this.request(path, options);
-    return (await res.json()) as T;
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // A wrong URL, or a proxy's sign-in page in front of the backend: say which, not "Unexpected token '<'".
+      const type = res.headers.get("content-type")?.split(";")[0] || "no content type";
+      throw new OrunError(`the server at ${this.baseUrl} is not an orun backend: ${options.method ?? "GET"} ${new URL(res.url).pathname} answered HTTP ${res.status} ${type}, not JSON`, {
+        hint: "is --backend-url / ORUN_BACKEND_URL the orun backend's address?",
+      });
+    }
   }
 
   private async request(path: string, options: RequestOptions): Promise<Response> {

@@ -10,6 +10,7 @@ import { deriveRunId, deriveRunnerId } from "../../src/remote/run-id.js";
 import { remoteEnabled, resolveBackendUrl } from "../../src/remote/settings.js";
 import { resolveTokenSource } from "../../src/remote/oidc-token.js";
 import { parseDuration } from "../../src/remote/duration.js";
+import { runOrun } from "../support/cli.js";
 
 describe("run and runner IDs", () => {
   it("uses --exec-id, then ORUN_EXEC_ID, then the GitHub run, else a local ID", () => {
@@ -103,6 +104,19 @@ describe("backend client retries", () => {
     // Retries can last minutes (the default budget is 2m): the caller is told once, not left looking hung.
     assert.equal(said.length, 1, said.join("\n"));
     assert.match(said[0]!, /^orun backend at http:\/\/127\.0\.0\.1:\d+ is not answering \(.*ECONNREFUSED.*\); retrying for up to 0\.\ds$/);
+  });
+
+  it("a server that is not an orun backend (an HTML page with 200) is named as such, in the client and the CLI, not a JSON parse error", async () => {
+    const url = await serve((_req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end("<html>sign in</html>"));
+    const client = new BackendClient({ baseUrl: url, auth });
+    await assert.rejects(client.claim("r", "a@dev.x", "me"), (err: Error) => {
+      assert.match(err.message, /^the server at http:\/\/127\.0\.0\.1:\d+ is not an orun backend: POST \/v1\/runs\/r\/jobs\/a%40dev\.x\/claim answered HTTP 200 text\/html, not JSON/);
+      return true;
+    });
+    const cli = await runOrun(["status", "--remote-state", "--backend-url", url, "--exec-id", "r1"], { env: { ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "" } });
+    assert.equal(cli.code, 1, cli.stderr);
+    assert.match(cli.stderr, /✕ the server at http:\/\/127\.0\.0\.1:\d+ is not an orun backend: GET \/v1\/runs\/r1 answered HTTP 200 text\/html, not JSON \(is --backend-url \/ ORUN_BACKEND_URL the orun backend's address\?\)/);
+    assert.doesNotMatch(cli.stderr, /Unexpected token/);
   });
 
   it("announces retrying once per outage: again only after the backend answered in between", async () => {
