@@ -92,10 +92,11 @@ const STORED_ID = /^[0-9a-f]{12}$/;
 const ID_PREFIX = /^(?:sha256-)?([0-9a-f]{4,64})$/;
 
 /**
- * Finds a plan file: "" or `latest` → latest.json; an existing file path;
- * `<ref>.json` in the store (a name or a 12-hex ID); else the one stored plan
- * whose ID starts with `ref` (4+ hex digits, or the full checksum). A prefix
- * shared by several stored plans is refused rather than resolved to one of them.
+ * Finds a plan file: "" or `latest` → latest.json; an existing file named as a
+ * path (`./p`, `out/p.json`) or with a plan extension (`p.json`, `p.yaml`);
+ * `<ref>.json` in the store (a name or a 12-hex ID); the one stored plan whose
+ * ID starts with `ref` (4+ hex digits, or the full checksum: a prefix several
+ * stored plans share is refused); else a bare-named file here that reads like a plan.
  */
 export async function resolvePlanRef(storeDir: string, ref: string | undefined): Promise<string> {
   const dir = plansDir(storeDir);
@@ -105,13 +106,15 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
     if (await isFile(latest)) return latest;
     throw new OrunError("no plan found; run 'orun plan' first");
   }
-  if (await isFile(path.resolve(wanted))) return path.resolve(wanted);
+  const asFile = path.resolve(wanted);
+  const pathLike = /[/\\]/.test(wanted) || wanted.startsWith(".");
+  if ((pathLike || PLAN_FILE.test(wanted)) && (await isFile(asFile))) return asFile;
   // Below here the ref names a file inside the store: refuse anything path-like.
-  if (/[/\\]/.test(wanted) || wanted.startsWith(".")) throw new OrunError(`plan not found: ${wanted}`);
+  if (pathLike) throw new OrunError(`plan not found: ${wanted}`);
   const named = path.join(dir, `${wanted}.json`);
   if (await isFile(named)) return named;
   const hex = ID_PREFIX.exec(wanted)?.[1];
-  if (hex === undefined) throw new OrunError(`plan not found: ${wanted}`);
+  if (hex === undefined) return bareFile(asFile, wanted);
   const prefix = hex.slice(0, 12);
   let entries: string[] = [];
   try {
@@ -127,7 +130,36 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   if (ids.length > 1) {
     throw new OrunError(`plan ID prefix ${wanted} is ambiguous: it matches ${ids.join(", ")}`, { hint: "give more digits of the plan ID" });
   }
+  return bareFile(asFile, wanted);
+}
+
+const PLAN_FILE = /\.(json|ya?ml)$/i;
+
+/**
+ * A bare word that names no stored plan may still be a plan file in the working
+ * directory (`orun run myplan`), but only when it reads like one: `orun run api`
+ * next to an `api` binary or script (built in the repository root) means
+ * component api, not "failed to parse plan" over the binary's bytes.
+ */
+async function bareFile(file: string, wanted: string): Promise<string> {
+  if ((await isFile(file)) && (await looksLikePlan(file))) return file;
   throw new OrunError(`plan not found: ${wanted}`);
+}
+
+async function looksLikePlan(file: string): Promise<boolean> {
+  let head: string;
+  try {
+    const handle = await fs.open(file, "r");
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, 0);
+      head = buffer.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+  return head.trimStart().replace(/^\uFEFF/, "").startsWith("{") || /^kind:\s*["']?Plan["']?\s*$/m.test(head);
 }
 
 /** Whether a stored plan's recorded checksum continues the way a longer-than-ID reference says. */

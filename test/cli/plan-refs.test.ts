@@ -72,3 +72,20 @@ describe("plan ID prefixes", () => {
     }
   });
 });
+
+describe("a file in the working directory named like a component", () => {
+  test("orun run api next to an api binary or script runs component api; a bare-named plan file still runs", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    for (const content of [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]), Buffer.from("#!/bin/sh\necho api\n")]) {
+      await fs.writeFile(path.join(dir, "api"), content, { mode: 0o755 });
+      const run = await runOrun(["run", "api", "--dry-run"], { cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /Scope: +1 component · 2 jobs/, run.stdout);
+    }
+    const planned = await runOrun(["plan", "-o", "myplan"], { cwd: dir });
+    assert.equal(planned.code, 0, planned.stderr);
+    const described = await runOrun(["describe", "plan", "myplan"], { cwd: dir });
+    assert.equal(described.code, 0, described.stderr);
+    assert.match(described.stdout, /Jobs: +4\n/);
+  });
+});
