@@ -172,6 +172,7 @@ export class BackendClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const deadline = Date.now() + (options.budgetMs ?? this.retryBudgetMs);
     let tokenFailures = 0;
+    let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw new OrunError("cancelled");
       let res: Response | undefined;
@@ -206,6 +207,13 @@ export class BackendClient {
           return res;
         }
         const error = await readError(res);
+        // A cached short-lived token refused (expired on the backend's clock, or signed with a key the issuer
+        // has rotated out): fetch a fresh one and try once more before calling it an authentication failure.
+        if (res.status === 401 && this.options.auth.invalidate && !refreshedToken) {
+          refreshedToken = true;
+          this.options.auth.invalidate();
+          continue;
+        }
         if (res.status !== 429 && res.status < 500) throw toBackendError(res.status, error, this.options.auth.kind);
         failure = `${error.error} (${error.code})`;
       } catch (err) {

@@ -9,6 +9,8 @@ import { OrunError } from "../util/errors.js";
 export interface TokenSource {
   readonly kind: "oidc" | "token";
   token(): Promise<string>;
+  /** Forgets a cached token the backend refused, so the next token() fetches a fresh one (short-lived tokens only). */
+  invalidate?(): void;
 }
 
 export const OIDC_AUDIENCE = "orun";
@@ -50,6 +52,10 @@ export class GithubOidcTokenSource implements TokenSource {
     private readonly requestToken: string,
     private readonly audience = OIDC_AUDIENCE,
   ) {}
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
 
   /** A failed request throws TokenRequestError; the backend client retries the transient ones. */
   async token(): Promise<string> {

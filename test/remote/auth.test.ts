@@ -162,6 +162,28 @@ describe("backend authentication", () => {
     await assert.rejects(client.getRun("r1"), /authentication failed: Invalid or revoked token.*ORUN_TOKEN/s);
   });
 
+  it("CLI side: an OIDC token refused with 401 (the issuer rotated its key since it was cached) is fetched afresh once and the request retried", async () => {
+    const own = await startOidcIssuer();
+    // Keys are not kept: each verification reads the issuer's current key set, which after a rotation lacks the old key.
+    const fresh = await startTestBackend(db.url, { oidc: { issuer: own.issuer, jwksCooldownMs: 0, jwksMaxAgeMs: 0 } });
+    try {
+      const client = new BackendClient({ baseUrl: fresh.url, auth: new GithubOidcTokenSource(`${own.tokenRequestUrl}?repo=acme/rotating`, own.requestToken) });
+      assert.equal((await client.createRun({ plan: planOf({ a: [] }), runId: "rotating-1" })).runId, "rotating-1");
+      assert.equal(own.tokenRequests(), 1);
+      await own.rotate();
+      // The cached token names the old key, which the backend no longer finds: 401, then one fresh token.
+      assert.equal((await client.getRun("rotating-1")).runId, "rotating-1");
+      assert.equal(own.tokenRequests(), 2);
+      // A token that is refused again is an authentication error, not a loop.
+      const refused = new BackendClient({ baseUrl: fresh.url, auth: new GithubOidcTokenSource(`${own.tokenRequestUrl}?repo=acme/rotating`, own.requestToken, "not-orun") });
+      await assert.rejects(refused.getRun("rotating-1"), /authentication failed: Invalid claim aud/);
+      assert.equal(own.tokenRequests(), 4, "the refused token was fetched afresh once, then the refusal reported");
+    } finally {
+      await fresh.stop();
+      await own.close();
+    }
+  });
+
   it("an unreachable issuer is a retryable 503, not a 401 for a valid token", async () => {
     // A backend that has not fetched the issuer's keys yet, with the issuer gone.
     const gone = await startOidcIssuer();
