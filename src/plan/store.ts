@@ -9,7 +9,7 @@ import { OrunError, errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
-import { invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
+import { hasControlCharacter, invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
 
 export const LATEST_PLAN = "latest";
 
@@ -240,7 +240,11 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
       const column = before.length - before.lastIndexOf("\n");
       throw new OrunError(`failed to parse plan: ${message.replace(/ at position \d+.*$/s, "")}`, { location: { file, line, column } });
     }
-    throw new OrunError(`failed to parse plan: ${message}`, { location: { file } });
+    // The parser's own excerpt of the file is left out: a binary or hostile file would reach the terminal.
+    const printable = (text: string): string => [...text].map((c) => (hasControlCharacter(c) ? "?" : c)).join("");
+    const yaml = /^(.*?) at line (\d+), column (\d+)/.exec(message);
+    if (yaml) throw new OrunError(`failed to parse plan: ${printable(yaml[1]!)}`, { location: { file, line: Number(yaml[2]), column: Number(yaml[3]) } });
+    throw new OrunError(`failed to parse plan: ${printable(message.split("\n")[0]!)}`, { location: { file } });
   }
   const plan = parsePlan(decoded, file);
   // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.

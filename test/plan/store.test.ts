@@ -119,6 +119,12 @@ test("corrupt or hostile plan files are refused with the file and field named", 
     assert.doesNotMatch(err.message, /position/);
     return true;
   });
+  // A file that is not a plan at all (a binary): the YAML error's line and column, none of the file's bytes.
+  await assert.rejects(loadPlanFile(await write("binary", "\u007fELF\u0002\u0001\u0001\u0000\u0000: x: y\n\u001b[2J")), (err: Error) => {
+    assert.match(err.message, /binary:1:\d+: failed to parse plan: [^\n]+$/);
+    assert.ok(!hasControlCharacter(err.message), err.message);
+    return true;
+  });
   await assert.rejects(loadPlanFile(await write("kind.json", '{"apiVersion":"orun.io/v1","kind":"Other","metadata":{},"jobs":[]}')), /kind\.json \(kind\): invalid plan/);
   const base = JSON.parse(encodePlanJson(stampPlan(goldenPlan()))) as Plan;
   const dangling = structuredClone(base);
