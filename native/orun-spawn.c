@@ -13,10 +13,13 @@
  *   id, cwd, output path, inherit ("1": overlay env on the helper's own
  *   environment, "0": use env alone), opens, waits, argc, argv[0..argc),
  *   envc, env[0..envc)
- * or a control frame `L`, n: close latch n.
+ * or a control frame: `L`, n: close latch n; `W`, id: withdraw the held request id
+ * (answered `N` if it was still held).
  * Latches hand a job's successor over without a round trip through orun
  * (numbers from 1; 0 = none). A process started with `opens` n opens latch
- * n when it exits 0; a request with `waits` n is held until latch n opens
+ * n when it exits 0 (orun closes it first when it stops the process: input is
+ * read before children are reaped, so a close sent before the signal wins
+ * over the exit it causes); a request with `waits` n is held until latch n opens
  * and is then started at once, or answered `N` when orun closes the latch
  * first (the job it waited for failed, or the run stopped). A closed latch
  * stays closed; an open one stays open.
@@ -153,6 +156,26 @@ struct waiter {
 static struct waiter *waiters;
 static size_t nwaiters, capwaiters;
 static int latch_moved; /* a latch opened or closed since waiters were last looked at */
+/* Latches whose process exited 0, opened once the input read so far has been handled (see open_latches). */
+static unsigned long *to_open;
+static size_t nto_open, capto_open;
+
+/* orun numbers latches from 1, one per job: anything beyond is a broken sender, not a table to grow. */
+#define MAX_LATCH (1UL << 24)
+
+static void malformed(void) __attribute__((noreturn));
+static void malformed(void) {
+  fprintf(stderr, "orun-spawn: malformed request frame\n");
+  _exit(74);
+}
+
+static unsigned long parse_latch(const char *text) {
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul(text, &end, 10);
+  if (errno != 0 || end == text || *end != 0 || text[0] == '-' || n > MAX_LATCH) malformed();
+  return n;
+}
 
 static int latch_state(unsigned long n) { return n < nlatches ? latches[n] : LATCH_PENDING; }
 
@@ -171,10 +194,15 @@ static void set_latch(unsigned long n, int state) {
 }
 
 static void report_end(struct child *c) {
+  if (nto_open == capto_open) {
+    capto_open = capto_open ? capto_open * 2 : 64;
+    to_open = realloc(to_open, capto_open * sizeof *to_open);
+    if (!to_open) _exit(70);
+  }
   struct stat st;
   c->bytes = fstat(c->out, &st) == 0 ? (long)st.st_size : 0;
   c->ended = 1;
-  if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0) set_latch(c->opens, LATCH_OPEN);
+  if (WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0 && c->opens != 0) to_open[nto_open++] = c->opens;
   if (WIFEXITED(c->status)) reply("X %s %ld %ld %ld\n", c->id, WEXITSTATUS(c->status), 0, c->bytes);
   else reply("X %s %ld %ld %ld\n", c->id, -1, WIFSIGNALED(c->status) ? WTERMSIG(c->status) : 0, c->bytes);
 }
@@ -381,6 +409,19 @@ static int park(unsigned long latch, const char *payload, uint32_t len) {
 
 static void handle_frame(char *payload, uint32_t len);
 
+/* Drops the held request `id` (its payload starts with the id), answering N; nothing if it is not held. */
+static void withdraw(const char *id) {
+  for (size_t i = 0; i < nwaiters; i++) {
+    if (strcmp(waiters[i].payload, id) != 0) continue;
+    char *payload = waiters[i].payload;
+    memmove(&waiters[i], &waiters[i + 1], (nwaiters - i - 1) * sizeof *waiters);
+    nwaiters--;
+    reply("N %s\n", payload, 0, 0, 0);
+    free(payload);
+    return;
+  }
+}
+
 /* Starts the requests whose latch opened and answers those whose latch closed, in arrival order. */
 static void release_waiters(void) {
   while (latch_moved) {
@@ -407,7 +448,7 @@ static void spawn_one(char **fields, size_t nfields, const char *payload, uint32
   if (nfields < 9) { fail(id, EINVAL, 1); return; }
   const char *cwd = fields[1], *out = fields[2];
   int inherit = fields[3][0] == '1';
-  unsigned long opens = strtoul(fields[4], NULL, 10), waits = strtoul(fields[5], NULL, 10);
+  unsigned long opens = parse_latch(fields[4]), waits = parse_latch(fields[5]);
   size_t argc = strtoul(fields[6], NULL, 10);
   if (argc == 0 || argc > nfields - 8) { fail(id, EINVAL, 1); return; }
   char **argv = &fields[7];
@@ -492,7 +533,8 @@ static void handle_frame(char *payload, uint32_t len) {
   size_t k = 0;
   for (uint32_t i = 0; i < len; i += (uint32_t)strlen(payload + i) + 1) fields[k++] = payload + i;
   fields[k] = NULL;
-  if (k == 2 && strcmp(fields[0], "L") == 0) set_latch(strtoul(fields[1], NULL, 10), LATCH_CLOSED);
+  if (k == 2 && strcmp(fields[0], "L") == 0) set_latch(parse_latch(fields[1]), LATCH_CLOSED);
+  else if (k == 2 && strcmp(fields[0], "W") == 0) withdraw(fields[1]);
   else spawn_one(fields, k, payload, len);
   free(fields);
 }
@@ -505,16 +547,44 @@ static void drain_frames(void) {
     uint32_t len = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
     if (inlen - off - 4 < len) break;
     char *payload = inbuf + off + 4;
-    if (len == 0 || payload[len - 1] != 0) {
-      /* Not a frame this protocol produces: the sender is broken. */
-      fprintf(stderr, "orun-spawn: malformed request frame\n");
-      _exit(74);
-    }
+    /* Not a frame this protocol produces: the sender is broken. */
+    if (len == 0 || payload[len - 1] != 0) malformed();
     handle_frame(payload, len);
     off += 4 + len;
   }
   memmove(inbuf, inbuf + off, inlen - off);
   inlen -= off;
+}
+
+/* Reads what orun wrote and handles every complete frame; EOF means orun is gone. */
+static void read_input(void) {
+  if (incap - inlen < 65536) {
+    incap = incap ? incap * 2 : 131072;
+    inbuf = realloc(inbuf, incap);
+    if (!inbuf) _exit(70);
+  }
+  ssize_t n = read(STDIN_FILENO, inbuf + inlen, incap - inlen);
+  if (n == 0) {
+    flush_out();
+    abandon_steps();
+  }
+  if (n < 0 && errno != EINTR && errno != EAGAIN) _exit(73);
+  if (n > 0) {
+    inlen += (size_t)n;
+    drain_frames();
+  }
+}
+
+/*
+ * Opens the latches of processes that exited 0 — after handling input orun wrote meanwhile: it closes a
+ * latch before it signals a process it stops, and that process may exit 0 on the signal.
+ */
+static void open_latches(void) {
+  if (nto_open == 0) return;
+  struct pollfd in = {STDIN_FILENO, POLLIN, 0};
+  while (poll(&in, 1, 0) > 0 && (in.revents & (POLLIN | POLLHUP))) read_input();
+  for (size_t i = 0; i < nto_open; i++) set_latch(to_open[i], LATCH_OPEN);
+  nto_open = 0;
 }
 
 int main(void) {
@@ -545,31 +615,17 @@ int main(void) {
       if (errno == EINTR) continue;
       return 72;
     }
+    /* Input first: a latch closed before a stop signal must be seen before the exit that signal caused. */
+    if (fds[0].revents & (POLLIN | POLLHUP)) read_input();
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo info;
       while (read(sfd, &info, sizeof info) > 0) {}
       reap();
     }
-    if (fds[0].revents & (POLLIN | POLLHUP)) {
-      if (incap - inlen < 65536) {
-        incap = incap ? incap * 2 : 131072;
-        inbuf = realloc(inbuf, incap);
-        if (!inbuf) return 70;
-      }
-      ssize_t n = read(STDIN_FILENO, inbuf + inlen, incap - inlen);
-      if (n == 0) {
-        flush_out();
-        abandon_steps();
-      }
-      if (n < 0 && errno != EINTR && errno != EAGAIN) return 73;
-      if (n > 0) {
-        inlen += (size_t)n;
-        drain_frames();
-      }
-    }
     /* A child may have ended while we were spawning: reap before replying. */
     reap();
     lingering = settle_lingering();
+    open_latches();
     release_waiters();
     if (urgent || (outlen > 0 && ms_until(&due) == 0)) flush_out();
     if (outlen == 0) clean_up_ended();

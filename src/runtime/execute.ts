@@ -253,15 +253,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
             if (!inflight) return undefined;
             return {
               settle: async (go) => {
-                if (!go) {
-                  inflight.withdraw();
-                  await inflight.result;
-                  if (!inflight.started()) {
-                    latches.close(job.id);
-                    return undefined;
-                  }
-                }
-                return executeAndSummarize(job, undefined, inflight);
+                // Its dependency has ended: a step still held never starts on that latch (confirmed, it then
+                // runs the ordinary way).
+                inflight.withdraw();
+                if (go) return executeAndSummarize(job, undefined, inflight);
+                // Not to run. If it started anyway (its dependency exited 0 on the signal that stopped it, or a
+                // stop crossed the start), it is stopped and counts as not run, like the rest of its kind.
+                inflight.cancel();
+                await inflight.result;
+                latches.close(job.id);
+                return undefined;
               },
             };
           }

@@ -41,6 +41,8 @@ export interface JobExecutorDeps {
  */
 export class JobLatches {
   private readonly byJob = new Map<string, { latch: number; awaited: boolean }>();
+  /** Jobs whose execution ended: their latch will never open (the scheduler may not have heard yet). */
+  private readonly ended = new Set<string>();
   constructor(readonly handOff: HandOff) {}
 
   /** The job's latch, opened by its last step. */
@@ -48,8 +50,9 @@ export class JobLatches {
     return this.entry(jobId).latch;
   }
 
-  /** The job's latch, for a step to wait on. */
-  awaited(jobId: string): number {
+  /** The job's latch, for a step to wait on; undefined once the job has ended (nothing would open it). */
+  awaited(jobId: string): number | undefined {
+    if (this.ended.has(jobId)) return undefined;
     const entry = this.entry(jobId);
     entry.awaited = true;
     return entry.latch;
@@ -57,6 +60,7 @@ export class JobLatches {
 
   /** The job ended: a step still waiting on its latch never starts (only latches waited on need telling the runner). */
   close(jobId: string): void {
+    this.ended.add(jobId);
     const entry = this.byJob.get(jobId);
     if (!entry) return;
     this.byJob.delete(jobId);
@@ -78,8 +82,13 @@ export interface InFlightStep {
   started(): boolean;
   /** Output so far goes to `sink`, and from now on straight to it. */
   attach(sink: (chunk: string) => void): void;
-  /** The job it waited for will not count as succeeded: the step must not start (it may have already). */
+  /**
+   * The job it waited for has ended: a step still held on its latch is answered `notStarted` (then it runs
+   * the ordinary way once confirmed, or not at all).
+   */
   withdraw(): void;
+  /** Stops the step if it started (it runs for a job whose dependency did not complete). */
+  cancel(): void;
 }
 
 export interface JobRunResult {
@@ -145,8 +154,10 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
     return undefined; // executeJob reports it
   }
   const awaited = latches.awaited(after.id);
+  if (awaited === undefined) return undefined;
   const jobCtx: JobContext = { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
   let started = false;
+  const stop = new AbortController();
   let sink: ((chunk: string) => void) | undefined;
   const early: string[] = [];
   const result = runner.runStep({
@@ -156,7 +167,7 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
     cwd: stepDir(jobCtx.jobDir, step),
     env: stepEnv(deps.ids, job, step),
     timeoutMs,
-    signal: deps.signal,
+    signal: AbortSignal.any([deps.signal, stop.signal]),
     onOutput: (chunk) => (sink ? sink(chunk) : early.push(chunk)),
     opensLatch: steps.length === 1 ? latches.of(job.id) : undefined,
     waitsFor: { latch: awaited, onStart: () => (started = true) },
@@ -170,6 +181,7 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
       for (const chunk of early.splice(0)) next(chunk);
     },
     withdraw: () => runner.handOff?.closeLatch(awaited),
+    cancel: () => stop.abort(),
   };
 }
 

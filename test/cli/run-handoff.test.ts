@@ -122,10 +122,49 @@ test("hand-off: fail-fast elsewhere withdraws the job handed over; it never star
   assert.match(saved.jobs["a@dev.deploy"]?.reason ?? "", /fail-fast after a@dev\.lint failed/);
 });
 
+test("hand-off: a dependency that times out never lets the job handed over start, though it exits 0 on the stop signal", async (t) => {
+  const dir = await planDir(t, [
+    WARM,
+    // A graceful-shutdown handler: SIGTERM ends the step with status 0, but the step timed out.
+    { id: "a@dev.build", dependsOn: ["a@dev.warm"], steps: [{ run: "trap 'exit 0' TERM; sleep 5 & wait", timeout: "1s" }] },
+    { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [{ run: "echo first >> deployed" }, { run: "echo second >> deployed" }] },
+    { id: "a@dev.verify", dependsOn: ["a@dev.deploy"], steps: [{ run: "touch verified" }] },
+  ]);
+  const { exited } = startOrun(dir);
+  assert.equal(await exited, 1);
+  assert.equal(existsSync(path.join(dir, "deployed")), false, "deploy never ran");
+  const saved = await state(dir);
+  assert.match(saved.jobs["a@dev.build"]?.lastError ?? "", /timed out after 1s/);
+  assert.equal(saved.jobs["a@dev.deploy"]?.status, "skipped");
+  assert.equal(saved.jobs["a@dev.deploy"]?.reason, "dependency a@dev.build failed");
+  assert.equal((await readJson<{ jobDone: number }>(recordFile(dir, "x", "metadata.json"))).jobDone, 1);
+});
+
+test("hand-off: a job waiting on two that end together (orun busy meanwhile) still runs, once", async (t) => {
+  const dir = await planDir(
+    t,
+    [
+      WARM,
+      { id: "a@dev.x", dependsOn: ["a@dev.warm"], steps: [{ run: "touch x-started; sleep 0.3" }] },
+      { id: "a@dev.d", dependsOn: ["a@dev.warm"], steps: [{ run: "touch d-started; sleep 0.3" }] },
+      { id: "a@dev.s", dependsOn: ["a@dev.x", "a@dev.d"], steps: [{ run: "echo ran >> s-ran" }] },
+    ],
+    { concurrency: 2 },
+  );
+  // Stopped while both end, orun hears of both ends at once: the hand-off must not wait on a job that has ended.
+  const code = await runStopped(dir, "x-started", async () => {
+    await until(() => existsSync(path.join(dir, "d-started")), "d to start");
+    await pause(600);
+  });
+  assert.equal(code, 0);
+  assert.deepEqual((await readFile(path.join(dir, "s-ran"), "utf8")).split("\n").filter(Boolean), ["ran"]);
+});
+
 test("hand-off: Ctrl-C while a job is handed over: it never starts, and is recorded skipped", async (t) => {
   const dir = await planDir(t, [
     WARM,
-    { id: "a@dev.build", dependsOn: ["a@dev.warm"], steps: [{ run: "touch build-started; sleep 0.5; exit 0" }] },
+    // Exits 0 on Ctrl-C's SIGTERM: only the withdrawal keeps deploy from starting.
+    { id: "a@dev.build", dependsOn: ["a@dev.warm"], steps: [{ run: "touch build-started; trap 'exit 0' TERM; sleep 5 & wait" }] },
     { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [{ run: "touch deployed" }] },
   ]);
   const { child, exited } = startOrun(dir);

@@ -3,6 +3,7 @@
 // even while this process is too busy to answer — and never starts when the
 // latch is closed first.
 import { test } from "node:test";
+import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir } from "node:fs/promises";
@@ -119,4 +120,47 @@ test("latch: several requests wait on one latch and all start when it opens", as
   await spawner.run(sh("true", dir), { inheritEnv: false, opens: latch });
   for (const outcome of await Promise.all(waiters)) assert.equal(outcome.exitCode, 0);
   assert.deepEqual((await readFile(path.join(dir, "order"), "utf8")).split("\n").filter(Boolean).sort(), ["1", "2", "3"]);
+});
+
+test("latch: a held request canceled before its latch opens never starts", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  const abort = new AbortController();
+  const waiter = spawner.run(sh("touch ran", dir, { signal: abort.signal }), { inheritEnv: false, waits: latch });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  abort.abort();
+  const outcome = await waiter;
+  assert.equal(outcome.notStarted, true);
+  // Opening the latch afterwards starts nothing.
+  await spawner.run(sh("true", dir), { inheritEnv: false, opens: latch });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+});
+
+test("latch: a process stopped by its timeout does not open its latch, even when it exits 0 on SIGTERM", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  const stopped = spawner.run(sh("trap 'exit 0' TERM; sleep 5 & wait", dir, { timeoutMs: 300 }), { inheritEnv: false, opens: latch });
+  const waiter = spawner.run(sh("touch ran", dir), { inheritEnv: false, waits: latch });
+  const outcome = await stopped;
+  assert.equal(outcome.timedOut, true);
+  assert.equal((await waiter).notStarted, true);
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+});
+
+test("latch: a frame with an impossible latch number is refused as malformed (the helper exits 74 at once)", async () => {
+  const helper = nativeSpawnerPath();
+  assert.ok(helper);
+  for (const latch of ["18446744073709551615", "-1", "99999999999", "1x"]) {
+    const child = spawn(helper, [], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const payload = Buffer.from(`L\0${latch}\0`);
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(payload.length, 0);
+    child.stdin.write(Buffer.concat([header, payload]));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    assert.equal(code, 74, `latch ${latch}`);
+    assert.match(stderr, /malformed request frame/);
+  }
 });

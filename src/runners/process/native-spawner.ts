@@ -106,6 +106,8 @@ interface Pending {
   pid?: number;
   /** Not yet supervised: the helper holds it until a latch opens (supervision — timeout, abort — starts with the process). */
   held?: { request: ProcessRequest; resolve: (outcome: ProcessOutcome) => void; onStart?: () => void };
+  /** Stops listening for a cancel of the held request. */
+  dropAbort?: () => void;
 }
 
 export interface SpawnOptions {
@@ -189,6 +191,12 @@ export class NativeSpawner {
     if (!this.dead) this.send(frame("L", [String(latch)]));
   }
 
+  /** closeLatch, written before this returns (what was queued goes first). */
+  private closeLatchNow(latch: number): void {
+    this.closeLatch(latch);
+    this.flush();
+  }
+
   /** Runs one process (see SpawnOptions). */
   run(request: ProcessRequest, options: SpawnOptions): Promise<ProcessOutcome> {
     return new Promise((resolve) => {
@@ -208,8 +216,30 @@ export class NativeSpawner {
       fields[1] = file.path;
       const output = new OutputBuffer(request.onOutput);
       const entry: Pending = { command: request.command, cwd: request.cwd, file, bytes: 0, output, live: request.onOutput !== undefined, startedAt: Date.now(), control: undefined! };
-      entry.held = { request, resolve, onStart: options.onStart };
+      // A process being stopped (timeout, cancel) must not open its latch even if it exits 0 on SIGTERM: the
+      // latch is closed before the first signal, and the helper reads its input before it reaps.
+      const { opens } = options;
+      const supervised = opens
+        ? {
+            ...request,
+            beforeTerminate: () => {
+              request.beforeTerminate?.();
+              this.closeLatchNow(opens);
+            },
+          }
+        : request;
+      entry.held = { request: supervised, resolve, onStart: options.onStart };
       if (!options.waits) this.superviseHeld(entry);
+      else if (request.signal) {
+        // Canceled while held: the helper drops the request (answering N), unless it has just started it.
+        const signal = request.signal;
+        const onAbort = (): void => {
+          if (entry.held) this.send(frame("W", [String(id)]));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        entry.dropAbort = () => signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) queueMicrotask(onAbort);
+      }
       if (this.pending.size === 0) this.busy();
       this.pending.set(id, entry);
       this.tail ??= setInterval(() => this.tailLive(), TAIL_INTERVAL_MS);
@@ -260,7 +290,8 @@ export class NativeSpawner {
       return;
     }
     if (kind === "N") {
-      // Its latch closed: nothing ran.
+      // Its latch closed (or it was withdrawn): nothing ran.
+      entry.dropAbort?.();
       this.pending.delete(id);
       if (this.pending.size === 0) this.idle();
       entry.held?.resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, notStarted: true });
@@ -279,6 +310,7 @@ export class NativeSpawner {
   private superviseHeld(entry: Pending): void {
     const { request, resolve } = entry.held!;
     entry.held = undefined;
+    entry.dropAbort?.();
     entry.startedAt = Date.now();
     entry.control = superviseGroup(request, entry.output, (outcome) => (entry.file.finish(entry.bytes, (text) => entry.output.collect(text)), outcome), resolve);
   }
@@ -303,6 +335,8 @@ export class NativeSpawner {
     for (const [id, entry] of this.pending) {
       if (entry.held) {
         this.pending.delete(id);
+        if (this.pending.size === 0) this.idle();
+        entry.dropAbort?.();
         entry.held.resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, notStarted: true });
         continue;
       }

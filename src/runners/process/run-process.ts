@@ -20,6 +20,8 @@ export interface ProcessRequest {
   onOutput?: (chunk: string) => void;
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /** Called once, just before a timeout or abort first signals the process group. */
+  beforeTerminate?: () => void;
 }
 
 export interface ProcessOutcome {
@@ -107,6 +109,7 @@ export function superviseGroup(
     }
   };
   const terminate = (): void => {
+    if (!killTimer) request.beforeTerminate?.();
     killGroup("SIGTERM");
     killTimer ??= setTimeout(() => killGroup("SIGKILL"), request.killGraceMs ?? 2000);
   };
