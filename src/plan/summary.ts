@@ -31,7 +31,7 @@ export interface PlanSummaryInput {
   jobs: number;
   planId: string;
   name?: string;
-  /** `-o FILE`: the plan was written only there, so the hints run that file. */
+  /** `-o FILE`: the plan was written only there, so the hints run that file (`-`: stdout, no hint). */
   file?: string;
   changedOnly?: boolean;
 }
@@ -47,9 +47,9 @@ export function renderPlanSummary(input: PlanSummaryInput, s: Styles = styles(fa
   if (input.changedOnly) lines.push(`  ${bar} mode: changed-only`);
   if (input.name) lines.push(`  ${bar} name: ${input.name}`);
   if (input.planId) lines.push(`  ${bar} plan: ${s.cyan(input.planId)}`);
-  if (input.file) lines.push(`  ${bar} file: ${input.file}`);
+  if (input.file) lines.push(`  ${bar} file: ${input.file === "-" ? "stdout" : input.file}`);
   let out = `\n${lines.join("\n")}\n`;
-  if (input.jobs > 0) {
+  if (input.jobs > 0 && input.file !== "-") {
     out += "\n";
     // With -o only that file was written: the ID and the name resolve to nothing in the store.
     const refs = input.file ? [shellWord(input.file)] : [input.planId, input.name].filter((r): r is string => Boolean(r));

@@ -131,6 +131,24 @@ describe("plan storage, get and describe", () => {
   });
 });
 
+describe("plan to stdout", () => {
+  test("-o - writes the plan to stdout alone (JSON, or YAML with -f yaml), the summary to stderr, and stores nothing", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const run = await runOrun(["plan", "-o", "-"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const plan = JSON.parse(run.stdout) as Plan;
+    assert.equal(plan.jobs.length, 4);
+    assert.match(run.stderr, /│ file: stdout\n/);
+    assert.doesNotMatch(run.stderr, /orun run/, "no hint to run a file that does not exist");
+    await assert.rejects(fs.access(path.join(dir, "-")));
+    await assert.rejects(fs.access(path.join(dir, ".orun", "plans")));
+    const yaml = await runOrun(["plan", "-o", "-", "-f", "yaml"], { cwd: dir });
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.match(yaml.stdout, /^apiVersion: orun\.io\/v1\nkind: Plan\n/);
+    assert.match(yaml.stdout, new RegExp(`checksum: ${plan.metadata.checksum}`));
+  });
+});
+
 describe("determinism (decision 2)", () => {
   test("the same inputs written in a different file order give byte-identical plans apart from generatedAt", async () => {
     const files: Files = baseRepo(`discovery:\n  roots: [apps, libs]\n${BODY.slice(0, BODY.indexOf("\ncomponents:\n") + 1)}`, {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { compositionFor } from "../../model/composition.js";
 import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
 import { arrayOf, encodeGoJson, struct, type Shape } from "../../plan/canonical-json.js";
-import { jobShape } from "../../plan/format.js";
+import { encodePlanJsonBuffer, jobShape } from "../../plan/format.js";
 import { listStoredPlans, loadPlanRef, savePlan, writePlanFile, assertPlanName, STORED_PLAN_FIELDS } from "../../plan/store.js";
 import {
   colorEnabled,
@@ -30,8 +30,11 @@ import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.
 import { readStateFile } from "../../runtime/records/state.js";
 import { errorMessage, OrunError } from "../../util/errors.js";
 
+/** Where people-facing output goes: stdout, or stderr while stdout carries the plan itself (`-o -`). */
+let humanOutput: NodeJS.WriteStream = process.stdout;
+
 function out(text: string): void {
-  process.stdout.write(text);
+  humanOutput.write(text);
 }
 
 function warn(message: string): void {
@@ -141,7 +144,10 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   // The store always keeps JSON: -f yaml without -o would be silently ignored (-f json is what it does anyway, as in v2.3).
   if (format === "yaml" && !flags.output) throw new OrunError(`applies to -o/--output FILE only (stored plans are JSON); add -o plan.${format}`, { location: { field: "--format" } });
   if (flags.name !== undefined) assertPlanName(flags.name);
-  if (flags.output) await assertOutputFile(flags.output);
+  // `-o -`: the plan on stdout (for a pipe), the summary on stderr.
+  const toStdout = flags.output === "-";
+  if (toStdout) humanOutput = process.stderr;
+  else if (flags.output) await assertOutputFile(flags.output);
   const components = [...(flags.component ?? []), ...(component ? [component] : [])];
   const { compileForCi } = await import("../../planner/triggers/index.js");
   const loadOptions = { cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir };
@@ -150,7 +156,12 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
   let file: string | undefined;
-  if (flags.output) {
+  if (toStdout) {
+    const text = format === "yaml" ? (await import("../../plan/format-yaml.js")).encodePlanYaml(result.plan) : encodePlanJsonBuffer(result.plan);
+    await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+    file = "-";
+    if (flags.name !== undefined) warn(`--name ${flags.name} is not stored with -o - (the plan went to stdout only)`);
+  } else if (flags.output) {
     // -o writes only that file: the store and the lock file are left alone.
     await writing("the plan to", flags.output, "--output", () => writePlanFile(path.resolve(flags.output!), result.plan, format));
     file = flags.output;
