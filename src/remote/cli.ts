@@ -110,7 +110,10 @@ export async function remoteLogs(
   if (!reader) return undefined;
   const { client, runId } = reader;
   const wanted = opts.job ? jobIdFragments(opts.job) : undefined;
-  const select = (jobs: JobView[]) => jobs.filter((j) => j.logRef && (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
+  // This backend names a job's log (logRef) once it has one; a v2 backend reports logRef null even then and no
+  // size, so there every job's log is asked for (a missing one reads as empty).
+  const mayHaveLog = (j: JobView) => Boolean(j.logRef) || j.logBytes === undefined;
+  const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
   if (!opts.follow) {
     const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
     const entries: { job: JobView; log: string }[] = [];

@@ -177,6 +177,35 @@ describe("orun logs --remote-state --follow", () => {
     assert.equal(output, "── a@dev.build\n=== s2 ===\ntest-output-done\n=== s2 ===\nno newline at the end");
   });
 
+  it("orun logs and status against a v2 backend (wrapped run, jobs with logRef null, no log sizes) read the jobs' logs anyway", async () => {
+    const at = "2026-01-01T00:00:00.000Z";
+    const job = (jobId: string, status: string) => ({ jobId, component: jobId.split("@")[0], status, deps: [], runnerId: "gha-1-1-run", startedAt: at, finishedAt: at, lastError: null, heartbeatAt: at, logRef: null });
+    const v2 = http.createServer((req, res) => {
+      const json = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+      const url = decodeURIComponent(req.url ?? "");
+      if (url === "/v1/runs/v2-run") {
+        return json(200, { run: { runId: "v2-run", namespace: { namespaceId: "1", namespaceSlug: "" }, status: "failed", planChecksum: "abc123def456", createdAt: at, updatedAt: at, jobTotal: 2, jobDone: 1, jobFailed: 1 } });
+      }
+      if (url === "/v1/runs/v2-run/jobs") return json(200, { jobs: [job("a@dev.x", "success"), job("b@dev.x", "failed")] });
+      if (url === "/v1/runs/v2-run/logs/a@dev.x") return res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" }).end("=== main ===\nhello from a\n");
+      json(404, { error: "Log not found", code: "NOT_FOUND" });
+    });
+    await new Promise<void>((resolve) => v2.listen(0, "127.0.0.1", resolve));
+    try {
+      const e = { ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "", ORUN_BACKEND_URL: `http://127.0.0.1:${(v2.address() as AddressInfo).port}` };
+      const logs = await spawnOrun(["logs", "--remote-state", "--exec-id", "v2-run"], { env: e }).done;
+      assert.equal(logs.code, 0, logs.output);
+      assert.match(logs.output, /✓ a@dev\.x \(success on gha-1-1-run\)\n=== main ===\nhello from a\n/);
+      assert.doesNotMatch(logs.output, /No logs/);
+      const status = await spawnOrun(["status", "--remote-state", "--exec-id", "v2-run"], { env: e }).done;
+      assert.equal(status.code, 0, status.output);
+      assert.match(status.output, /State: failed/);
+      assert.match(status.output, /✗ b@dev\.x\s+failed/);
+    } finally {
+      await new Promise((resolve) => v2.close(resolve));
+    }
+  });
+
   it("against a backend that ignores ?offset= (v2), the client cuts the whole log itself and reports no attempt", async () => {
     const v2 = http.createServer((req, res) => {
       res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
