@@ -45,6 +45,11 @@ interface ActiveJob {
   droppedBytes: number;
   /** Serialises log appends of one job (offsets must be sequential). */
   logChain: Promise<void>;
+  /**
+   * The job's whole log so far, kept only against a v2 backend: it replaces the log on every upload and
+   * answers without a size, so each step uploads everything (v2's own way) instead of appending.
+   */
+  wholeLog?: string;
   /** The backend handed the job to another runner (our lease expired). */
   superseded: boolean;
   /** Aborted when superseded: the executor stops the job's steps. */
@@ -193,7 +198,15 @@ export class RemoteHooks implements ExecutionHooks {
         return;
       }
       try {
-        entry.logBytes = (await this.append(id, chunk, entry.logBytes)).bytes;
+        if (entry.wholeLog !== undefined) {
+          entry.wholeLog += chunk;
+          await this.options.client.replaceLog(this.options.runId, id, entry.wholeLog);
+          return;
+        }
+        const { bytes } = await this.append(id, chunk, entry.logBytes);
+        // No size in the answer: a v2 backend, which stored this chunk as the whole log.
+        if (typeof bytes !== "number") entry.wholeLog = chunk;
+        else entry.logBytes = bytes;
       } catch (err) {
         if (err instanceof BackendError && err.status === 413) return this.appendTruncated(entry, id, stepKey, Buffer.from(chunk), err);
         // Logs are best effort: an unreachable log store must not fail the job.

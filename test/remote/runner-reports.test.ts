@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Plan, PlanJob, PromotionGate } from "../../src/model/plan.js";
@@ -384,5 +385,47 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     const prod2 = await exitWithin(spawnOrun(["run", planFile, "--env", "prod", "--remote-state"], { cwd: dir, env: env({ ORUN_EXEC_ID: `gated-${++runs}` }) }), 60_000, "the second remote prod run");
     assert.equal(prod2.code, 0, prod2.output);
     assert.equal(await fs.readFile(ledger, "utf8"), "staging\nstaging\nprod\n");
+  });
+});
+
+describe("a remote runner against a v2 backend", () => {
+  it("keeps every step's output in the job's log: v2 replaces the log on each upload (no appends, no sizes), so the runner uploads the whole log so far", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-v2-logs-"));
+    // The v2 protocol as the live backend speaks it: log POSTs replace the log and answer {ok, logRef} without a size.
+    const logs = new Map<string, string>();
+    const updates: unknown[] = [];
+    const v2 = http.createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => (body += c));
+      req.on("end", () => {
+        const json = (status: number, value: unknown) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(value));
+        const url = new URL(req.url ?? "/", "http://v2");
+        const p = decodeURIComponent(url.pathname);
+        if (req.method === "POST" && p === "/v1/runs") return json(201, { runId: "v2-run", status: "running", createdAt: new Date().toISOString() });
+        if (p.endsWith("/claim")) return json(200, { claimed: true });
+        if (p.endsWith("/heartbeat")) return json(200, { ok: true });
+        if (p.endsWith("/update")) return (updates.push(JSON.parse(body)), json(200, { ok: true }));
+        const log = /^\/v1\/runs\/v2-run\/logs\/(.+)$/.exec(p);
+        if (log && req.method === "POST") return (logs.set(log[1]!, body), json(200, { ok: true, logRef: `1/runs/v2-run/logs/${log[1]}.log` }));
+        json(404, { error: "Not found", code: "NOT_FOUND" });
+      });
+    });
+    await new Promise<void>((resolve) => v2.listen(0, "127.0.0.1", resolve));
+    try {
+      const planFile = await writePlan(dir, "v2-logs", [{ id: "a@dev.x", steps: ["echo first-step-output", "echo second-step-output", "echo third-step-output"] }]);
+      const url = `http://127.0.0.1:${(v2.address() as AddressInfo).port}`;
+      const r = await exitWithin(
+        spawnOrun(["run", planFile, "--job", "a@dev.x", "--remote-state"], { cwd: dir, env: { ORUN_TOKEN: "orun_t", ORUN_BACKEND_URL: url, ORUN_EXEC_ID: "v2-run", GITHUB_ACTIONS: "" } }),
+        60_000,
+        "the runner",
+      );
+      assert.equal(r.code, 0, r.output);
+      assert.deepEqual(updates, [{ runnerId: (updates[0] as { runnerId: string }).runnerId, status: "success" }]);
+      assert.equal(logs.get("a@dev.x"), "=== s1 ===\nfirst-step-output\n=== s2 ===\nsecond-step-output\n=== s3 ===\nthird-step-output\n");
+    } finally {
+      await new Promise((resolve) => v2.close(resolve));
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
