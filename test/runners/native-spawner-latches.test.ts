@@ -6,28 +6,10 @@ import { test } from "node:test";
 import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
-import { NativeSpawner, nativeSpawnerPath } from "../../src/runners/process/native-spawner.js";
-import type { ProcessRequest } from "../../src/runners/process/run-process.js";
-import { removeDir, tempDir } from "../runtime/helpers.js";
-
-const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-const sh = (script: string, dir: string, extra: Partial<ProcessRequest> = {}): ProcessRequest => ({ command: "sh", args: ["-c", script], cwd: dir, env, ...extra });
-
-async function setup(t: { after(fn: () => Promise<void> | void): void }): Promise<{ spawner: NativeSpawner; dir: string; outDir: string }> {
-  assert.ok(nativeSpawnerPath(), "dist/native/orun-spawn must be built (npm run build)");
-  const dir = await tempDir();
-  const outDir = path.join(dir, "out");
-  await mkdir(outDir);
-  const spawner = await NativeSpawner.start(outDir);
-  assert.ok(spawner);
-  t.after(async () => {
-    spawner.close();
-    await removeDir(dir);
-  });
-  return { spawner, dir, outDir };
-}
+import { nativeSpawnerPath } from "../../src/runners/process/native-spawner.js";
+import { setup, sh } from "./native-spawner-support.js";
 
 /** Blocks this process's event loop (nothing here can answer the helper meanwhile). */
 function blockFor(ms: number): void {

@@ -7,29 +7,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { NativeSpawner, nativeSpawnerPath } from "../../src/runners/process/native-spawner.js";
-import type { ProcessRequest } from "../../src/runners/process/run-process.js";
 import { isAlive } from "../../src/runtime/records/lock.js";
-import { removeDir, tempDir } from "../runtime/helpers.js";
-
-const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-
-/** A helper whose temp files go to a fresh directory, closed after the test. */
-async function setup(t: { after(fn: () => Promise<void> | void): void }): Promise<{ spawner: NativeSpawner; dir: string; outDir: string }> {
-  assert.ok(nativeSpawnerPath(), "dist/native/orun-spawn must be built (npm run build)");
-  const dir = await tempDir();
-  const outDir = path.join(dir, "out");
-  await mkdir(outDir);
-  const spawner = await NativeSpawner.start(outDir);
-  assert.ok(spawner);
-  t.after(async () => {
-    spawner.close();
-    await removeDir(dir);
-  });
-  return { spawner, dir, outDir };
-}
-
-const sh = (script: string, dir: string, extra: Partial<ProcessRequest> = {}): ProcessRequest => ({ command: "sh", args: ["-c", script], cwd: dir, env, ...extra });
+import { env, setup, sh } from "./native-spawner-support.js";
 
 async function waitUntil(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 250 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
