@@ -357,17 +357,31 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const again = await openStore(db!.url);
       await again.close();
       const applied = await listMigrations(db!.url);
-      assert.deepEqual(applied, [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7]);
     });
 
-    maybe("retention deletes runs idle past the retention period, with their jobs and logs", async () => {
+    maybe("retention deletes runs idle past the retention period, with their jobs and logs — but not their promotion-gate evidence", async () => {
       const runId = await create({ a: [] });
       await call("POST", `/v1/runs/${runId}/logs/a`, "old");
+      // A run where web succeeded in qa at rev-9 (and db failed there): a promotion days later still needs it.
+      const gated = newRunId();
+      const plan = { ...planOf({ "web@qa.build": [], "web@qa.test": ["web@qa.build"], "db@qa.migrate": [] }), revision: "rev-9" };
+      assert.equal((await call("POST", "/v1/runs", { plan, runId: gated })).status, 201);
+      for (const [job, status] of [["web@qa.build", "success"], ["web@qa.test", "success"], ["db@qa.migrate", "failed"]]) {
+        await claim(gated, job!, "r");
+        await update(gated, job!, "r", status!);
+      }
+      const ask = async (component: string) => (await call("GET", `/v1/evidence?component=${component}&environment=qa&revision=rev-9`)).body;
+      assert.deepEqual(await ask("web"), { satisfied: true, runId: gated });
       const ctx = { store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 60_000), leaseMs: LEASE_MS }) };
       const { deleted } = await sweepOnce(ctx, 30_000);
       assert.ok(deleted >= 1);
       assert.equal((await call("GET", `/v1/runs/${runId}`)).status, 404);
       assert.equal(await backend.store.readLog("acme/widgets", runId, "a"), undefined);
+      assert.equal((await call("GET", `/v1/runs/${gated}`)).status, 404);
+      assert.deepEqual(await ask("web"), { satisfied: true, runId: gated }, "the evidence outlives its run");
+      assert.deepEqual(await ask("db"), { satisfied: false }, "a component that failed left none");
+      assert.deepEqual((await call("GET", "/v1/evidence?component=web&environment=qa&revision=rev-9", undefined, otherToken)).body, { satisfied: false }, "another namespace");
     });
   });
 }

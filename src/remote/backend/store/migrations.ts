@@ -1,6 +1,7 @@
 // Versioned schema migrations, applied in order on start by both stores and
 // recorded in `schema_migrations`. Never edit a released migration: append a
 // new version. Timestamps are ISO-8601 text in both dialects (they sort).
+import { parseJobId } from "../../../model/plan.js";
 
 export interface Migration {
   version: number;
@@ -115,6 +116,20 @@ INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) SELECT 
 DROP TABLE logs;
 `;
 
+// Promotion-gate evidence outlives its run: retention deletes idle runs, and a promotion may come days later.
+// One row per component and environment that fully succeeded at a revision (the latest such run).
+const EVIDENCE = `
+CREATE TABLE evidence (
+  namespace   TEXT NOT NULL,
+  revision    TEXT NOT NULL,
+  component   TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  run_id      TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (namespace, revision, component, environment)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -127,7 +142,49 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: LOG_CHUNKS("BLOB", "INTEGER", "CAST(content AS BLOB)"),
     postgres: LOG_CHUNKS("BYTEA", "BIGINT", "content"),
   },
+  { version: 7, name: "evidence: promotion-gate evidence kept when retention deletes its run", sqlite: EVIDENCE, postgres: EVIDENCE },
 ];
+
+/** Jobs of runs about to be deleted: $1 the retention cut-off (runs.updated_at before it), runs with a revision only. */
+export const EXPIRING_JOBS_SQL = `
+SELECT r.namespace, r.run_id, r.revision, r.updated_at, j.job_id, j.status FROM runs r
+JOIN jobs j ON j.namespace = r.namespace AND j.run_id = r.run_id
+WHERE r.updated_at < $1 AND r.revision IS NOT NULL`;
+
+/** Evidence kept from a deleted run: $1 namespace, $2 revision, $3 component, $4 environment. */
+export const KEPT_EVIDENCE_SQL = `SELECT run_id FROM evidence WHERE namespace = $1 AND revision = $2 AND component = $3 AND environment = $4`;
+
+/** Records (or moves to a later run) one piece of evidence: $1–$4 as above, $5 run, $6 the run's last update. */
+export const KEEP_EVIDENCE_SQL = `
+INSERT INTO evidence (namespace, revision, component, environment, run_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (namespace, revision, component, environment) DO UPDATE SET run_id = excluded.run_id, recorded_at = excluded.recorded_at
+WHERE excluded.recorded_at > evidence.recorded_at`;
+
+export interface ExpiringJob {
+  namespace: string;
+  run_id: string;
+  revision: string;
+  updated_at: string;
+  job_id: string;
+  status: string;
+}
+
+/**
+ * The evidence in runs about to be deleted: per run, each component and environment all of whose jobs
+ * succeeded (as EVIDENCE_SQL judges a live run). Rows for KEEP_EVIDENCE_SQL.
+ */
+export function evidenceOf(jobs: readonly ExpiringJob[]): [string, string, string, string, string, string][] {
+  const groups = new Map<string, { row: [string, string, string, string, string, string]; ok: boolean }>();
+  for (const job of jobs) {
+    const parts = parseJobId(job.job_id);
+    if (!parts) continue;
+    const key = JSON.stringify([job.namespace, job.run_id, parts.component, parts.environment]);
+    const group = groups.get(key) ?? { row: [job.namespace, job.revision, parts.component, parts.environment, job.run_id, job.updated_at], ok: true };
+    group.ok &&= job.status === "success";
+    groups.set(key, group);
+  }
+  return [...groups.values()].filter((g) => g.ok).map((g) => g.row);
+}
 
 /**
  * Refuses a database a newer backend has migrated further than this one knows: its writes would

@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -143,6 +143,9 @@ export function openSqliteStore(file: string): Store {
 
     async deleteRunsUpdatedBefore(before) {
       return db.transaction(() => {
+        // Their promotion-gate evidence stays (see migration 7).
+        const keep = db.prepare(positional(KEEP_EVIDENCE_SQL));
+        for (const row of evidenceOf(db.prepare<[string], ExpiringJob>(positional(EXPIRING_JOBS_SQL)).all(before))) keep.run(...row);
         const where = "SELECT namespace, run_id FROM runs WHERE updated_at < ?";
         db.prepare(`DELETE FROM log_chunks WHERE (namespace, run_id) IN (${where})`).run(before);
         db.prepare(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`).run(before);
@@ -156,7 +159,9 @@ export function openSqliteStore(file: string): Store {
       // The query is written with PostgreSQL's $N; SQLite binds `?` in text order.
       const order = [...EVIDENCE_SQL.matchAll(/\$(\d)/g)].map((m) => params[Number(m[1]) - 1]);
       const row = db.prepare<unknown[], { run_id: string }>(EVIDENCE_SQL.replace(/\$\d/g, "?")).get(...order);
-      return row?.run_id;
+      if (row) return row.run_id;
+      // From a run retention has deleted.
+      return db.prepare<unknown[], { run_id: string }>(positional(KEPT_EVIDENCE_SQL)).get(namespace, revision, component, environment)?.run_id;
     },
 
     async writeLog(namespace, runId, jobId, content, options) {
@@ -254,4 +259,9 @@ interface TokenRow {
 
 export function tokenFromRow(row: TokenRow): TokenRecord {
   return { id: row.id, namespace: row.namespace, description: row.description, createdAt: row.created_at, revokedAt: row.revoked_at };
+}
+
+/** SQL written with PostgreSQL's $1…$N, each used once and in order, for SQLite's `?`. */
+function positional(text: string): string {
+  return text.replace(/\$\d+/g, "?");
 }
