@@ -34,16 +34,17 @@ for (const signal of ["SIGKILL", "SIGHUP"] as const) {
   test(`${signal} to orun mid-step: the step's whole process group goes with it${signal === "SIGHUP" ? " (gracefully) and the run is recorded failed" : "; a resume runs the step once more, alone"}`, async (t) => {
     const dir = await setup(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: LONG_STEP }] }]);
     const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "x"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
-    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const pidFile = path.join(dir, "step.pid");
     await until(async () => existsSync(pidFile) && (await readFile(pidFile, "utf8")).trim() !== "", "the step to start");
     const group = Number((await readFile(pidFile, "utf8")).trim());
     assert.ok(groupAlive(group));
     child.kill(signal);
-    await exited;
+    const code = await exited;
     await until(() => !groupAlive(group), `every process of step group ${group} to be stopped`, 10_000);
     const meta = await readJson<{ status: string }>(path.join(dir, ".orun/executions/x/metadata.json"));
     if (signal === "SIGHUP") {
+      assert.equal(code, 129, "128 + SIGHUP, as a shell reports it");
       // Canceled like Ctrl-C: the step got SIGTERM and its clean-up ran; the record is finished.
       assert.equal(meta.status, "failed");
       assert.deepEqual((await readLines(path.join(dir, "runs"))).map((l) => l.split(" ")[0]), ["start", "term"]);

@@ -3,6 +3,7 @@
 // passing `hooks` to executePlan (see RunCommandOptions / runCommand).
 import { Command, Option } from "commander";
 import path from "node:path";
+import { constants as osConstants } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
@@ -300,9 +301,12 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   const renderer = createRenderer({ json: opts.json, verbose: opts.verbose });
   const abort = new AbortController();
   let interrupts = 0;
-  const onSignal = (): void => {
+  // A run stopped by a signal exits 128 + its number, as shells report it (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
+  let stoppedBy = 130;
+  const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
+    if (interrupts === 1) stoppedBy = 128 + (osConstants.signals[signal] ?? 2);
+    if (interrupts > 1) process.exit(stoppedBy);
     abort.abort();
   };
   // A closed terminal (SIGHUP) cancels like Ctrl-C: steps are killed and the record says canceled.
@@ -331,7 +335,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       renderer,
       signal: abort.signal,
     });
-    return result.exitCode;
+    return result.exitCode === 130 && abort.signal.aborted ? stoppedBy : result.exitCode;
   } finally {
     renderer.close();
     for (const signal of signals) process.off(signal, onSignal);
