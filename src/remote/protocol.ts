@@ -93,6 +93,8 @@ export interface ClaimResponse {
   takeover?: boolean;
   currentStatus?: JobStatus;
   depsWaiting?: boolean;
+  /** With depsWaiting: dependencies whose runner stopped (lease expired) and that no runner has taken over since. */
+  depsAbandoned?: string[];
   depsBlocked?: boolean;
   /** Why the job cannot run (e.g. `dependency a@dev.x failed`). */
   reason?: string;

@@ -352,6 +352,21 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("GET", "/v1/evidence?component=api")).status, 400);
     });
 
+    maybe("a dependency whose runner stopped and that nobody has taken over is named to the jobs waiting for it", async () => {
+      const runId = await create({ a: [], b: ["a"] });
+      assert.equal((await claim(runId, "a", "gone")).body.claimed, true);
+      const waiting = (await claim(runId, "b", "waiter")).body;
+      assert.equal(waiting.depsWaiting, true);
+      assert.equal(waiting.depsAbandoned, undefined, "a is running: an ordinary wait");
+      // The sweeper releases a's lease: its runner stopped heartbeating.
+      const ctx = { store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 10 * LEASE_MS), leaseMs: LEASE_MS }) };
+      assert.ok((await sweepOnce(ctx, 24 * 3600_000)).released >= 1);
+      const abandoned = (await claim(runId, "b", "waiter")).body;
+      assert.deepEqual([abandoned.depsWaiting, abandoned.depsAbandoned], [true, ["a"]]);
+      assert.equal((await claim(runId, "a", "rescuer")).body.claimed, true);
+      assert.equal((await claim(runId, "b", "waiter")).body.depsAbandoned, undefined, "taken over: an ordinary wait again");
+    });
+
     maybe("migrations are versioned and applied once", async () => {
       const { openStore } = await import("../../src/remote/backend/store/index.js");
       const again = await openStore(db!.url);

@@ -149,6 +149,45 @@ describe("backend client retries", () => {
   });
 });
 
+describe("remote hooks: a dependency nobody runs", () => {
+  it("says once that a dependency's runner stopped and nobody has taken it over, beside the usual wait line", async () => {
+    const { RemoteHooks } = await import("../../src/remote/hooks.js");
+    let claims = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        const send = (value: unknown) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(value));
+        if (path.endsWith("/claim")) {
+          claims++;
+          if (claims === 1) return send({ claimed: false, currentStatus: "pending", depsWaiting: true });
+          if (claims <= 3) return send({ claimed: false, currentStatus: "pending", depsWaiting: true, depsAbandoned: ["db@dev.migrate"] });
+          return send({ claimed: true });
+        }
+        if (path.endsWith("/runnable")) return send({ jobs: [] });
+        send({ ok: true });
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const job = { id: "api@dev.deploy", name: "deploy", component: "api", environment: "dev", dependsOn: ["db@dev.migrate"], steps: [] };
+      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
+      plan.metadata.checksum = computePlanChecksum(plan);
+      const lines: string[] = [];
+      const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
+      assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+      assert.deepEqual(lines, [
+        "○ waiting for dependencies of api@dev.deploy...",
+        "! db@dev.migrate: its runner stopped (lease expired) and no runner has taken it over; re-run that job (orun run --job <id> --remote-state)",
+      ]);
+      await hooks.close();
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("remote hooks against a backend without long-poll (v2)", () => {
   it("polls /runnable with back-off until the claim succeeds, then reports the result", async () => {
     const { RemoteHooks } = await import("../../src/remote/hooks.js");

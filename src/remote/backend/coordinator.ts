@@ -194,7 +194,12 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       const blocked = job.deps.find((d) => ["failed", "skipped"].includes(byId.get(d)?.status ?? ""));
       if (blocked) return { result: { claimed: false, currentStatus: "pending", depsBlocked: true, reason: `dependency ${blocked} ${byId.get(blocked)?.status}` }, changedJobs: [] };
       const waiting = job.deps.filter((d) => byId.get(d)?.status !== "success");
-      if (waiting.length > 0) return { result: { claimed: false, currentStatus: "pending", depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` }, changedJobs: [] };
+      if (waiting.length > 0) {
+        // Claimed once and pending again: the sweeper released it from a runner that stopped heartbeating.
+        const abandoned = waiting.filter((d) => byId.get(d)?.status === "pending" && (byId.get(d)?.attempts ?? 0) > 0);
+        const result = { claimed: false, currentStatus: "pending" as const, depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` };
+        return { result: abandoned.length > 0 ? { ...result, depsAbandoned: abandoned } : result, changedJobs: [] };
+      }
       // Its own swept job, untouched since: the runner is back, nothing was handed on.
       if (isHeldBy(job, runnerId)) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       // A pending job that was claimed before lost its runner (swept lease).
