@@ -1,7 +1,7 @@
 // Versioned schema migrations, applied in order on start by both stores and
 // recorded in `schema_migrations`. Never edit a released migration: append a
 // new version. Timestamps are ISO-8601 text in both dialects (they sort).
-import { parseJobId } from "../../../model/plan.js";
+import { canonicalJobId, parseJobId } from "../../../model/plan.js";
 
 export interface Migration {
   version: number;
@@ -154,11 +154,18 @@ WHERE r.updated_at < $1 AND r.revision IS NOT NULL`;
 /** Evidence kept from a deleted run: $1 namespace, $2 revision, $3 component, $4 environment. */
 export const KEPT_EVIDENCE_SQL = `SELECT run_id FROM evidence WHERE namespace = $1 AND revision = $2 AND component = $3 AND environment = $4`;
 
+const KEEP_EVIDENCE_CONFLICT = `
+ON CONFLICT (namespace, revision, component, environment) DO UPDATE SET run_id = excluded.run_id, recorded_at = excluded.recorded_at
+WHERE excluded.recorded_at > evidence.recorded_at OR (excluded.recorded_at = evidence.recorded_at AND excluded.run_id > evidence.run_id)`;
+
 /** Records (or moves to a later run) one piece of evidence: $1–$4 as above, $5 run, $6 the run's last update. */
 export const KEEP_EVIDENCE_SQL = `
-INSERT INTO evidence (namespace, revision, component, environment, run_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (namespace, revision, component, environment) DO UPDATE SET run_id = excluded.run_id, recorded_at = excluded.recorded_at
-WHERE excluded.recorded_at > evidence.recorded_at`;
+INSERT INTO evidence (namespace, revision, component, environment, run_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)${KEEP_EVIDENCE_CONFLICT}`;
+
+/** KEEP_EVIDENCE_SQL for many rows in one statement (PostgreSQL): $1–$6 are arrays of the six columns, keys distinct. */
+export const KEEP_EVIDENCE_BULK_SQL = `
+INSERT INTO evidence (namespace, revision, component, environment, run_id, recorded_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])${KEEP_EVIDENCE_CONFLICT}`;
 
 export interface ExpiringJob {
   namespace: string;
@@ -169,21 +176,32 @@ export interface ExpiringJob {
   status: string;
 }
 
+export type EvidenceRow = [namespace: string, revision: string, component: string, environment: string, runId: string, recordedAt: string];
+
 /**
  * The evidence in runs about to be deleted: per run, each component and environment all of whose jobs
- * succeeded (as EVIDENCE_SQL judges a live run). Rows for KEEP_EVIDENCE_SQL.
+ * succeeded, as EVIDENCE_SQL judges a live run (job IDs in the `component@environment.job` form only); then
+ * one row per namespace, revision, component and environment — the latest run's — for KEEP_EVIDENCE_SQL.
  */
-export function evidenceOf(jobs: readonly ExpiringJob[]): [string, string, string, string, string, string][] {
-  const groups = new Map<string, { row: [string, string, string, string, string, string]; ok: boolean }>();
+export function evidenceOf(jobs: readonly ExpiringJob[]): EvidenceRow[] {
+  const groups = new Map<string, { row: EvidenceRow; ok: boolean }>();
   for (const job of jobs) {
-    const parts = parseJobId(job.job_id);
+    const parts = job.job_id.includes("@") && canonicalJobId(job.job_id) === job.job_id ? parseJobId(job.job_id) : undefined;
     if (!parts) continue;
     const key = JSON.stringify([job.namespace, job.run_id, parts.component, parts.environment]);
     const group = groups.get(key) ?? { row: [job.namespace, job.revision, parts.component, parts.environment, job.run_id, job.updated_at], ok: true };
     group.ok &&= job.status === "success";
     groups.set(key, group);
   }
-  return [...groups.values()].filter((g) => g.ok).map((g) => g.row);
+  const latest = new Map<string, EvidenceRow>();
+  for (const { row, ok } of groups.values()) {
+    if (!ok) continue;
+    const key = JSON.stringify(row.slice(0, 4));
+    const kept = latest.get(key);
+    // The later run wins; equal times are settled by run ID, so the choice never depends on row order.
+    if (!kept || row[5] > kept[5] || (row[5] === kept[5] && row[4] > kept[4])) latest.set(key, row);
+  }
+  return [...latest.values()];
 }
 
 /**

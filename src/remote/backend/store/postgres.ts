@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -231,7 +231,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         );
         if (expired.rows.length === 0) return 0;
         // Their promotion-gate evidence stays (see migration 7).
-        for (const row of evidenceOf((await c.query<ExpiringJob>(EXPIRING_JOBS_SQL, [before])).rows)) await c.query(KEEP_EVIDENCE_SQL, row);
+        const evidence = evidenceOf((await c.query<ExpiringJob>(EXPIRING_JOBS_SQL, [before])).rows);
+        if (evidence.length > 0) await c.query(KEEP_EVIDENCE_BULK_SQL, [0, 1, 2, 3, 4, 5].map((i) => evidence.map((row) => row[i])));
         const keys = [expired.rows.map((r) => r.namespace), expired.rows.map((r) => r.run_id)];
         const these = "(namespace, run_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))";
         await c.query(`DELETE FROM log_chunks WHERE ${these}`, keys);
