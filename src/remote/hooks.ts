@@ -100,7 +100,7 @@ export class RemoteHooks implements ExecutionHooks {
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
     const deadline = Date.now() + waitTimeoutMs;
     let announced = "";
-    let announcedAbandoned = "";
+    const announcedAbandoned = new Set<string>();
     let pollDelay = 500;
     for (;;) {
       if (signal.aborted) throw new OrunError("cancelled");
@@ -129,12 +129,13 @@ export class RemoteHooks implements ExecutionHooks {
       const message = claim.depsWaiting ? `○ waiting for dependencies of ${id}...` : `● job ${id} is running on another runner, waiting...`;
       if (message !== announced) this.say(message);
       announced = message;
-      // A dependency whose runner died stays pending until some runner claims it: say so, or this looks like any wait.
-      const abandoned = (claim.depsAbandoned ?? []).join(", ");
-      if (abandoned !== announcedAbandoned && abandoned !== "") {
-        this.say(`! ${abandoned}: its runner stopped (lease expired) and no runner has taken it over; re-run that job (orun run --job <id> --remote-state)`);
+      // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this
+      // looks like any wait.
+      for (const dep of claim.depsAbandoned ?? []) {
+        if (announcedAbandoned.has(dep)) continue;
+        announcedAbandoned.add(dep);
+        this.say(`! ${dep}: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: orun run --job ${dep} --exec-id ${runId} --remote-state`);
       }
-      announcedAbandoned = abandoned;
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);

@@ -179,7 +179,7 @@ describe("remote hooks: a dependency nobody runs", () => {
       assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
       assert.deepEqual(lines, [
         "○ waiting for dependencies of api@dev.deploy...",
-        "! db@dev.migrate: its runner stopped (lease expired) and no runner has taken it over; re-run that job (orun run --job <id> --remote-state)",
+        "! db@dev.migrate: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: orun run --job db@dev.migrate --exec-id r --remote-state",
       ]);
       await hooks.close();
     } finally {
