@@ -46,7 +46,10 @@ function stringify(value: unknown): string {
 export function dropInheritedRunIds(env: NodeJS.ProcessEnv): void {
   const jobRunId = env.ORUN_JOB_RUN_ID;
   if (!jobRunId) return;
-  const [planId, execId] = jobRunId.split(":");
-  if (env.ORUN_EXEC_ID !== undefined && env.ORUN_EXEC_ID === execId) delete env.ORUN_EXEC_ID;
-  if (env.ORUN_PLAN_ID !== undefined && env.ORUN_PLAN_ID === planId) delete env.ORUN_PLAN_ID;
+  // `<plan>:<exec>:<job>`; a remote run ID may itself hold a colon, so the pair is matched whole.
+  const { ORUN_PLAN_ID: planId, ORUN_EXEC_ID: execId } = env;
+  if (planId !== undefined && execId !== undefined && jobRunId.startsWith(`${planId}:${execId}:`)) {
+    delete env.ORUN_EXEC_ID;
+    delete env.ORUN_PLAN_ID;
+  }
 }

@@ -57,6 +57,10 @@ test("an orun run inside a step is a run of its own: it neither resumes the step
   const pinned = await runOrun(["run", "inner.json"], { cwd: dir, env: { ORUN_EXEC_ID: "pinned", ORUN_JOB_RUN_ID: "abc:other:x@y.z" } });
   assert.equal(pinned.code, 0, pinned.stderr);
   assert.equal((await readFile(path.join(dir, "inner.exec"), "utf8")).trim(), "pinned");
+  // Under remote state the run ID the step inherits may hold a colon (no local exec id can): still recognised.
+  const remote = await runOrun(["run", "inner.json"], { cwd: dir, env: { ORUN_PLAN_ID: "abc", ORUN_EXEC_ID: "release:42", ORUN_JOB_RUN_ID: "abc:release:42:a@dev.deploy" } });
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.match((await readFile(path.join(dir, "inner.exec"), "utf8")).trim(), /^inner-\d{8}-[0-9a-f]{6}$/);
 });
 
 test("plans the spec accepts load: a step without id (keyed by its name), execution.concurrency 0 (one at a time)", async (t) => {
