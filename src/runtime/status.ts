@@ -184,7 +184,9 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   // (orun status --exec-id <it> names the file).
   const rows = await Promise.all(
     entries.map((entry) =>
-      readSnapshot(store, entry.execId).catch(() => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: true }) as ExecutionSnapshot & { unreadable?: boolean }),
+      readSnapshot(store, entry.execId).catch(
+        (err: unknown) => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: unreadableFile(err) }) as ExecutionSnapshot & { unreadable?: string },
+      ),
     ),
   );
   rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
@@ -196,7 +198,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     const failed = jobs.filter((j) => j.status === "failed").length;
     // A run can fail with no job failed (blocked by a gate or approval): say what stopped it.
     const blocked = jobs.filter((j) => j.status === "blocked").length;
-    const result = "unreadable" in row ? `${row.meta ? "state.json" : "metadata.json"} unreadable` : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}`;
+    const result = "unreadable" in row ? `${row.unreadable} unreadable` : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}`;
     const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
     const glyph = status === "completed" ? p.green("✓") : status === "running" ? "●" : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
     lines.push(
@@ -204,6 +206,12 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The record file an error names (its message does), for the one-line listing. */
+function unreadableFile(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return ["state.json", "metadata.json", "manifest.json"].find((file) => message.includes(file)) ?? "record";
 }
 
 function fit(text: string, width: number): string {

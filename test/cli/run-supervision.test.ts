@@ -30,8 +30,11 @@ const LONG_STEP = [
   'echo "end $$" >> runs',
 ].join("\n");
 
-for (const signal of ["SIGKILL", "SIGHUP"] as const) {
-  test(`${signal} to orun mid-step: the step's whole process group goes with it${signal === "SIGHUP" ? " (gracefully) and the run is recorded failed" : "; a resume runs the step once more, alone"}`, async (t) => {
+/** Exit status of a run stopped gracefully by the signal: 128 + its number, as a shell reports it. */
+const GRACEFUL: Record<string, number> = { SIGHUP: 129, SIGTERM: 143 };
+
+for (const signal of ["SIGKILL", "SIGHUP", "SIGTERM"] as const) {
+  test(`${signal} to orun mid-step: the step's whole process group goes with it${signal !== "SIGKILL" ? ` (gracefully), the run is recorded failed and orun exits ${GRACEFUL[signal]}` : "; a resume runs the step once more, alone"}`, async (t) => {
     const dir = await setup(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: LONG_STEP }] }]);
     const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "x"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -43,8 +46,8 @@ for (const signal of ["SIGKILL", "SIGHUP"] as const) {
     const code = await exited;
     await until(() => !groupAlive(group), `every process of step group ${group} to be stopped`, 10_000);
     const meta = await readJson<{ status: string }>(path.join(dir, ".orun/executions/x/metadata.json"));
-    if (signal === "SIGHUP") {
-      assert.equal(code, 129, "128 + SIGHUP, as a shell reports it");
+    if (signal !== "SIGKILL") {
+      assert.equal(code, GRACEFUL[signal]);
       // Canceled like Ctrl-C: the step got SIGTERM and its clean-up ran; the record is finished.
       assert.equal(meta.status, "failed");
       assert.deepEqual((await readLines(path.join(dir, "runs"))).map((l) => l.split(" ")[0]), ["start", "term"]);

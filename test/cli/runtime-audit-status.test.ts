@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { makePlan, readJson, type JobSpec, type StateFile, planDir, recordFile } from "../runtime/helpers.js";
@@ -65,4 +65,7 @@ test("status --all --json lists every execution as {execID, meta, state}; an unr
   assert.equal(one.meta?.status, "completed", "the metadata that is still readable is shown");
   const text = await runOrun(["status", "--all"], { cwd: dir });
   assert.match(text.stdout, /\? one +unreadable +test +state\.json unreadable +now/);
+  // Metadata gone as well: the file named is still the one that cannot be read.
+  await rm(record(dir, "one", "metadata.json"));
+  assert.match((await runOrun(["status", "--all"], { cwd: dir })).stdout, /\? one +unreadable +— +state\.json unreadable/);
 });
