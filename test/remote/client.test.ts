@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { BackendClient } from "../../src/remote/client.js";
 import { computePlanChecksum } from "../../src/plan/checksum.js";
+import type { Plan, PlanJob } from "../../src/model/plan.js";
+import type { RemoteHooks } from "../../src/remote/hooks.js";
 import { deriveRunId, deriveRunnerId } from "../../src/remote/run-id.js";
 import { remoteEnabled, resolveBackendUrl } from "../../src/remote/settings.js";
 import { resolveTokenSource } from "../../src/remote/oidc-token.js";
@@ -149,71 +151,70 @@ describe("backend client retries", () => {
   });
 });
 
+/**
+ * A fake backend on loopback answering `answer(path, body)` (JSON), and remote hooks for one job of a plan
+ * (api@dev.deploy, waiting for db@dev.migrate) talking to it; the server is closed after `fn`.
+ */
+async function withHooks(
+  answer: (path: string, body: string) => unknown,
+  fn: (ctx: { hooks: RemoteHooks; job: PlanJob; lines: string[] }) => Promise<void>,
+): Promise<void> {
+  const { RemoteHooks } = await import("../../src/remote/hooks.js");
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d.toString()));
+    req.on("end", () => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(answer(new URL(req.url ?? "/", "http://x").pathname, body))));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const job: PlanJob = { id: "api@dev.deploy", name: "deploy", component: "api", environment: "dev", dependsOn: ["db@dev.migrate"], steps: [] };
+    const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
+    plan.metadata.checksum = computePlanChecksum(plan);
+    const lines: string[] = [];
+    const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
+    try {
+      await fn({ hooks, job, lines });
+    } finally {
+      await hooks.close();
+    }
+  } finally {
+    server.close();
+  }
+}
+
 describe("remote hooks: a dependency nobody runs", () => {
   it("says once that a dependency's runner stopped and nobody has taken it over, beside the usual wait line", async () => {
-    const { RemoteHooks } = await import("../../src/remote/hooks.js");
     let claims = 0;
-    const server = http.createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        const path = new URL(req.url ?? "/", "http://x").pathname;
-        const send = (value: unknown) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(value));
-        if (path.endsWith("/claim")) {
-          claims++;
-          if (claims === 1) return send({ claimed: false, currentStatus: "pending", depsWaiting: true });
-          if (claims <= 3) return send({ claimed: false, currentStatus: "pending", depsWaiting: true, depsAbandoned: ["db@dev.migrate"] });
-          return send({ claimed: true });
-        }
-        if (path.endsWith("/runnable")) return send({ jobs: [] });
-        send({ ok: true });
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const job = { id: "api@dev.deploy", name: "deploy", component: "api", environment: "dev", dependsOn: ["db@dev.migrate"], steps: [] };
-      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
-      plan.metadata.checksum = computePlanChecksum(plan);
-      const lines: string[] = [];
-      const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
+    const answer = (path: string): unknown => {
+      if (!path.endsWith("/claim")) return path.endsWith("/runnable") ? { jobs: [] } : { ok: true };
+      claims++;
+      if (claims === 1) return { claimed: false, currentStatus: "pending", depsWaiting: true };
+      if (claims <= 3) return { claimed: false, currentStatus: "pending", depsWaiting: true, depsAbandoned: ["db@dev.migrate"] };
+      return { claimed: true };
+    };
+    await withHooks(answer, async ({ hooks, job, lines }) => {
       assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
       assert.deepEqual(lines, [
         "○ waiting for dependencies of api@dev.deploy...",
         "! db@dev.migrate: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: orun run --job db@dev.migrate --exec-id r --remote-state",
       ]);
-      await hooks.close();
-    } finally {
-      server.close();
-    }
+    });
   });
 });
 
 describe("remote hooks against a backend without long-poll (v2)", () => {
   it("polls /runnable with back-off until the claim succeeds, then reports the result", async () => {
-    const { RemoteHooks } = await import("../../src/remote/hooks.js");
     const calls: { path: string; at: number; body: string }[] = [];
     let claims = 0;
-    const server = http.createServer((req, res) => {
-      let body = "";
-      req.on("data", (d: Buffer) => (body += d.toString()));
-      req.on("end", () => {
-        const path = new URL(req.url ?? "/", "http://x").pathname;
-        calls.push({ path, at: Date.now(), body });
-        const send = (value: unknown) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(value));
-        if (path === "/v1/runs") return send({ runId: "r", status: "running", createdAt: "" });
-        if (path.endsWith("/claim")) return send(++claims < 3 ? { claimed: false, currentStatus: "pending", depsWaiting: true } : { claimed: true });
-        if (path.endsWith("/runnable")) return send({ jobs: [] }); // v2: immediate, no `job`
-        send({ ok: true });
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const job = { id: "api@dev.deploy", name: "deploy", component: "api", environment: "dev", dependsOn: ["db@dev.migrate"], steps: [] };
-      const plan = { apiVersion: "orun.io/v1" as const, kind: "Plan" as const, metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
-      plan.metadata.checksum = computePlanChecksum(plan);
-      const lines: string[] = [];
-      const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "orun_t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
+    const answer = (path: string, body: string): unknown => {
+      calls.push({ path, at: Date.now(), body });
+      if (path === "/v1/runs") return { runId: "r", status: "running", createdAt: "" };
+      if (path.endsWith("/claim")) return ++claims < 3 ? { claimed: false, currentStatus: "pending", depsWaiting: true } : { claimed: true };
+      if (path.endsWith("/runnable")) return { jobs: [] }; // v2: immediate, no `job`
+      return { ok: true };
+    };
+    await withHooks(answer, async ({ hooks, job, lines }) => {
       const decision = await hooks.beforeJob(job, new AbortController().signal);
       assert.equal(decision.action, "run");
       assert.equal(decision.action === "run" && decision.stop?.aborted, false, "a stop signal, not aborted while the lease holds");
@@ -225,10 +226,7 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
       assert.ok(claimTimes[2] - claimTimes[1] >= 950, "then doubled");
       await hooks.afterJob(job, { status: "failed", error: "step main: exit status 3" });
       assert.deepEqual(JSON.parse(calls.at(-1)!.body), { runnerId: "me", status: "failed", error: "step main: exit status 3" });
-      await hooks.close();
-    } finally {
-      server.close();
-    }
+    });
   });
 });
 
