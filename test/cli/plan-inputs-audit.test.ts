@@ -9,6 +9,14 @@ import os from "node:os";
 import { FIXTURES_DIR, runOrun } from "../support/cli.js";
 import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
 
+/** An intent with one component, a, of type svc in dev. */
+const ONE_COMPONENT = `environments:
+  dev: { selectors: { components: ["*"] } }
+components:
+  - name: a
+    type: svc
+`;
+
 const copies: string[] = [];
 after(async () => {
   await cleanupRepos();
@@ -83,12 +91,7 @@ describe("schema errors quote a long offending value briefly", () => {
 
 describe("a composition package that holds the intent's own folder (source path: .)", () => {
   test("its digest ignores .orun/ and .git/: plans stay byte-identical after orun plan and orun run, and the run's latest symlink is no 'symlink in package' error", async () => {
-    const files = baseRepo(`environments:
-  dev: { selectors: { components: ["*"] } }
-components:
-  - name: a
-    type: svc
-`);
+    const files = baseRepo(ONE_COMPONENT);
     const root: Record<string, string> = { "intent.yaml": files["intent.yaml"]!.replace("path: ./comps", "path: .") };
     for (const [rel, text] of Object.entries(files)) if (rel.startsWith("comps/")) root[rel.slice("comps/".length)] = text;
     const dir = await writeRepo(root);
@@ -218,12 +221,7 @@ components:
 
 describe("a step name with a control character", () => {
   test("is refused when compiling, naming the file, line and field — orun plan wrote a plan that orun run then refused", async () => {
-    const files = baseRepo(`environments:
-  dev: { selectors: { components: ["*"] } }
-components:
-  - name: a
-    type: svc
-`);
+    const files = baseRepo(ONE_COMPONENT);
     files["comps/svc/compositions.yaml"] = files["comps/svc/compositions.yaml"]!.replace("        - name: post-step", '        - name: "post\\tstep"');
     const dir = await writeRepo(files);
     const r = await runOrun(["plan"], { cwd: dir });
