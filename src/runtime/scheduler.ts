@@ -195,22 +195,22 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       );
     };
 
-    // A job waiting only for a running one is handed over to start when that one succeeds — unless ready
-    // jobs are queued (they would lose their turn to it) or that job already has one handed over.
-    const considerHandOff = (id: string): void => {
-      if (!request.handOff || stopReason !== undefined || ready.size > 0 || unmet.get(id) !== 1) return;
-      if (finished.has(id) || tickets.has(id) || notHandedOver.has(id)) return;
-      const after = byId.get(id)!.dependsOn?.find((dep) => active.has(dep));
-      if (after === undefined || handedOverAfter.has(after)) return;
-      const ticket = request.handOff(byId.get(id)!, byId.get(after)!);
-      if (!ticket) notHandedOver.add(id);
+    // Of the jobs waiting only for running job `after`, the one the ready queue would start first once it
+    // completes (the smallest ID) is handed over to start then — unless ready jobs are queued (they would lose
+    // their turn) or `after` already has one. So a run starts jobs in the order it would without hand-offs.
+    const considerDependents = (after: string): void => {
+      if (!request.handOff || stopReason !== undefined || ready.size > 0 || !active.has(after) || handedOverAfter.has(after)) return;
+      let first: string | undefined;
+      for (const next of dependents.get(after) ?? []) {
+        if (unmet.get(next) === 1 && !finished.has(next) && !tickets.has(next) && (first === undefined || next < first)) first = next;
+      }
+      if (first === undefined || notHandedOver.has(first)) return;
+      const ticket = request.handOff(byId.get(first)!, byId.get(after)!);
+      if (!ticket) notHandedOver.add(first);
       else {
-        tickets.set(id, ticket);
+        tickets.set(first, ticket);
         handedOverAfter.add(after);
       }
-    };
-    const considerDependents = (id: string): void => {
-      for (const next of dependents.get(id) ?? []) considerHandOff(next);
     };
 
     release = (id, go, reason) => {
@@ -249,14 +249,17 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       finished.add(id);
       if (outcome === "completed") {
         result.completed++;
+        const confirmed: string[] = [];
         for (const next of dependents.get(id) ?? []) {
           const left = unmet.get(next)! - 1;
           unmet.set(next, left);
           if (left !== 0 || finished.has(next)) continue;
-          if (!tickets.has(next)) ready.push(next);
-          else if (stopReason === undefined) release(next, true);
-          else release(next, false);
+          if (tickets.has(next)) confirmed.push(next);
+          else ready.push(next);
         }
+        // Once every job this completion made ready is queued: a confirmed job may hand over its own successor
+        // only if none of them waits.
+        for (const next of confirmed) release(next, stopReason === undefined);
       } else {
         const failed = outcome === "failed" || outcome === "failed-tolerated";
         if (failed) result.failed++;
@@ -269,8 +272,14 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         }
       }
       pump();
-      // Jobs one step from ready may now be handed over.
-      if (outcome === "completed") for (const next of dependents.get(id) ?? []) considerHandOff(next);
+      // Jobs one step from ready may now be handed over to the running job they wait for.
+      if (outcome === "completed") {
+        for (const next of dependents.get(id) ?? []) {
+          if (unmet.get(next) !== 1 || finished.has(next)) continue;
+          const after = byId.get(next)!.dependsOn?.find((dep) => active.has(dep));
+          if (after !== undefined) considerDependents(after);
+        }
+      }
     };
 
     const pump = (): void => {

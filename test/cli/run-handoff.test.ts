@@ -188,3 +188,23 @@ test("hand-off: a job whose working folder the job before it creates runs there"
   assert.equal(await exited, 0);
   assert.equal((await readFile(path.join(dir, "where"), "utf8")).trim(), path.join(dir, "out/site"));
 });
+
+test("hand-off: one job at a time, jobs start in the ready queue's order — a job readied later never jumps ahead", async (t) => {
+  // build's end readies deploy and lint (deploy is handed over); smoke waits only for deploy, but lint was ready
+  // first: lint runs (and fails fast) before smoke would start.
+  const dir = await planDir(
+    t,
+    [
+      WARM,
+      { id: "a@dev.build", dependsOn: ["a@dev.warm"], steps: [{ run: "echo build >> order" }] },
+      { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [{ run: "echo deploy >> order" }] },
+      { id: "a@dev.lint", dependsOn: ["a@dev.build"], steps: [{ run: "echo lint >> order; exit 1" }] },
+      { id: "a@dev.smoke", dependsOn: ["a@dev.deploy"], steps: [{ run: "echo smoke >> order" }] },
+    ],
+    { concurrency: 1, failFast: true },
+  );
+  const { exited } = startOrun(dir);
+  assert.equal(await exited, 1);
+  assert.deepEqual((await readFile(path.join(dir, "order"), "utf8")).split("\n").filter(Boolean), ["build", "deploy", "lint"]);
+  assert.match((await state(dir)).jobs["a@dev.smoke"]?.reason ?? "", /fail-fast after a@dev\.lint failed/);
+});

@@ -174,3 +174,80 @@ test("hand-off: never while ready jobs wait for a slot, at most one job per depe
   assert.deepEqual(declined.started, ["a@dev.one", "a@dev.two"]);
   assert.deepEqual(declined.tickets.map((t) => [t.job, t.after]), [["a@dev.three", "a@dev.two"]]);
 });
+
+/**
+ * One job at a time, each finished as soon as it runs (completed unless `failing` names it): the order jobs
+ * start in — through run() or a confirmed hand-off — and the reasons of those that do not run.
+ */
+async function sequence(specs: JobSpec[], handOff: boolean, failing: ReadonlySet<string>, failFast = false): Promise<{ order: string[]; notRun: Map<string, string> }> {
+  const plan = makePlan(specs);
+  const order: string[] = [];
+  const notRun = new Map<string, string>();
+  const running: ((o: JobOutcome) => void)[] = [];
+  const outcome = (id: string): JobOutcome => (failing.has(id) ? "failed" : "completed");
+  let finished = false;
+  const done = schedule({
+    jobs: orderJobs(plan.jobs),
+    concurrency: 1,
+    failFast,
+    satisfied: new Set(),
+    notRun: (job, reason) => notRun.set(job.id, reason),
+    run: (job) =>
+      new Promise<JobOutcome>((resolve) => {
+        order.push(job.id);
+        running.push(() => resolve(outcome(job.id)));
+      }),
+    handOff: handOff
+      ? (job) => ({
+          settle: (go) =>
+            go
+              ? new Promise<JobOutcome | undefined>((resolve) => {
+                  order.push(job.id);
+                  running.push(() => resolve(outcome(job.id)));
+                })
+              : Promise.resolve(undefined),
+        })
+      : undefined,
+  }).then(() => (finished = true));
+  while (!finished) {
+    await tick();
+    const next = running.shift();
+    assert.ok(next || finished || running.length === 0);
+    next?.("completed");
+  }
+  await done;
+  return { order, notRun };
+}
+
+test("hand-off: at concurrency 1 jobs start in exactly the order they would without it (smallest ready ID first)", async () => {
+  // a's completion readies b and c (b is handed over); d waits only for b — it must not jump ahead of c.
+  const specs: JobSpec[] = [
+    { id: "a@dev.a", steps: [] },
+    { id: "a@dev.b", dependsOn: ["a@dev.a"], steps: [] },
+    { id: "a@dev.c", dependsOn: ["a@dev.a"], steps: [] },
+    { id: "a@dev.d", dependsOn: ["a@dev.b"], steps: [] },
+  ];
+  const plain = await sequence(specs, false, new Set());
+  assert.deepEqual(plain.order, ["a@dev.a", "a@dev.b", "a@dev.c", "a@dev.d"]);
+  assert.deepEqual((await sequence(specs, true, new Set())).order, plain.order);
+});
+
+test("hand-off: random DAGs at concurrency 1, with failures and fail-fast, run and skip the same jobs in the same order", async () => {
+  let seed = 42;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let round = 0; round < 150; round++) {
+    const n = 3 + Math.floor(random() * 14);
+    const specs: JobSpec[] = [];
+    const failing = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const id = `c@dev.j${i}`;
+      specs.push({ id, dependsOn: specs.filter(() => random() < 0.3).map((s) => s.id), steps: [] });
+      if (random() < 0.1) failing.add(id);
+    }
+    const failFast = random() < 0.5;
+    const plain = await sequence(specs, false, failing, failFast);
+    const handed = await sequence(specs, true, failing, failFast);
+    assert.deepEqual(handed.order, plain.order, `round ${round}`);
+    assert.deepEqual([...handed.notRun].sort(), [...plain.notRun].sort(), `round ${round}`);
+  }
+});
