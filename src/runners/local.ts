@@ -48,7 +48,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
       const { step, stepKey } = ctx;
       // A handed-over step starts in the helper, or not at all: with the helper gone, or a working directory
       // not yet seen (the job it waits for may create it), it runs the ordinary way once released.
-      if (ctx.waitsFor && (!spawner?.alive || !knownDirs.has(ctx.cwd))) return { exitCode: null, output: "", notStarted: true };
+      if (ctx.waitsFor && (!spawner?.alive || !knownDirs.has(ctx.cwd))) return NOT_STARTED;
       if (isUseStep(step)) {
         return failure(`step "${stepKey}" uses GitHub Actions syntax (${step.use!.trim()}); rerun with --gha or --runner github-actions`);
       }
@@ -79,7 +79,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
           signal: ctx.signal,
           onOutput: ctx.onOutput,
         }, ctx);
-        if (outcome.notStarted) return { exitCode: null, output: "", notStarted: true };
+        if (outcome.notStarted) return NOT_STARTED;
         return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut };
       };
       if (invocation.scriptExtension === undefined) return run(invocation);
@@ -94,6 +94,9 @@ function hostEnv(): Record<string, string> {
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   return env;
 }
+
+/** A handed-over step that did not start: the executor runs it the ordinary way once its job is confirmed. */
+const NOT_STARTED: StepResult = Object.freeze({ exitCode: null, output: "", notStarted: true });
 
 function failure(error: string): StepResult {
   return { exitCode: null, output: "", error };

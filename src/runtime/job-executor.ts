@@ -155,7 +155,7 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
   }
   const awaited = latches.awaited(after.id);
   if (awaited === undefined) return undefined;
-  const jobCtx: JobContext = { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
+  const jobCtx = jobContext(deps, job);
   let started = false;
   const stop = new AbortController();
   let sink: ((chunk: string) => void) | undefined;
@@ -185,6 +185,10 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
   };
 }
 
+function jobContext(deps: JobExecutorDeps, job: PlanJob): JobContext {
+  return { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
+}
+
 /** Runs `job`; `inflight` is its first step when the job was handed over (handOverFirstStep). */
 export async function executeJob(deps: JobExecutorDeps, job: PlanJob, inflight?: InFlightStep): Promise<JobRunResult> {
   try {
@@ -204,7 +208,7 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   deps.writer.schedule();
   deps.emit({ type: "job-start", job });
 
-  const jobCtx: JobContext = inflight?.jobCtx ?? { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
+  const jobCtx = inflight?.jobCtx ?? jobContext(deps, job);
   const outputs: string[] = [];
   // `fatal` stopped the job; `lastFailure` is the latest failure of any kind (spec: each step error sets lastError).
   let fatal: { error: string; step?: string } | undefined;

@@ -208,7 +208,7 @@ export class NativeSpawner {
       if (bad !== undefined || this.dead) {
         const error = bad !== undefined ? `${request.command}: arguments and environment must not contain NUL bytes` : "spawner helper exited";
         // A request that was to wait is simply not started: the caller starts it its own way later.
-        resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, ...(options.waits && bad === undefined ? { notStarted: true } : { error }) });
+        resolve(options.waits && bad === undefined ? notStartedOutcome() : { exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, error });
         return;
       }
       const id = this.nextId++;
@@ -294,7 +294,7 @@ export class NativeSpawner {
       entry.dropAbort?.();
       this.pending.delete(id);
       if (this.pending.size === 0) this.idle();
-      entry.held?.resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, notStarted: true });
+      entry.held?.resolve(notStartedOutcome());
       return;
     }
     // Its latch opened but the process could not start: an outcome like any request's.
@@ -337,7 +337,7 @@ export class NativeSpawner {
         this.pending.delete(id);
         if (this.pending.size === 0) this.idle();
         entry.dropAbort?.();
-        entry.held.resolve({ exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, notStarted: true });
+        entry.held.resolve(notStartedOutcome());
         continue;
       }
       const pid = entry.pid ?? processWritingTo(entry.file.path);
@@ -358,6 +358,11 @@ export class NativeSpawner {
     (this.child.stdout as { unref?: () => void } | null)?.unref?.();
     (this.child.stdin as { unref?: () => void } | null)?.unref?.();
   }
+}
+
+/** A held request that never started (its latch closed, it was withdrawn, or the helper is gone). */
+function notStartedOutcome(): ProcessOutcome {
+  return { exitCode: null, exitSignal: null, output: "", timedOut: false, aborted: false, notStarted: true };
 }
 
 function ended(code: number, signal: number): BaseOutcome {
