@@ -38,6 +38,18 @@ export function runGit(dir: string, args: readonly string[], options: GitOptions
   });
 }
 
+/** `git show <commit>:<path>` as bytes (a file's encoding is its own); undefined when the file does not exist there. */
+export function gitShowBytes(dir: string, commit: string, repoPath: string): Promise<{ ok: boolean; missing: boolean; bytes: Buffer }> {
+  return new Promise((resolve) => {
+    execFile(
+      "git",
+      ["-C", dir, "show", `${commit}:${repoPath}`],
+      { encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...GIT_ENV } },
+      (err, stdout) => resolve({ ok: !err, missing: (err as NodeJS.ErrnoException | null)?.code === "ENOENT", bytes: stdout }),
+    );
+  });
+}
+
 /** Trimmed stdout of a git command that succeeded; undefined when it failed, timed out or git is not installed. */
 export async function gitOutput(dir: string, args: readonly string[], options: GitOptions = {}): Promise<string | undefined> {
   const result = await runGit(dir, args, options);

@@ -112,10 +112,10 @@ export async function collectChanges(options: ChangeOptions, context: ChangeEnvi
   const repo = await gitToplevel(intentDir);
   const intentInRepo = toPosix(path.relative(repo, path.join(intentDir, intentFile)));
   const fromRepo = (names: string[]): string[] => tidy(names.map((n) => toPosix(path.relative(intentDir, path.join(repo, n)))));
-  const workingIntent = (): Promise<string | undefined> => readFile(path.join(intentDir, intentFile), "utf8").catch(() => undefined);
-  const withDiff = async (set: Omit<ChangeSet, "intentDiff">, before: () => Promise<string | undefined>, after: () => Promise<string | undefined>): Promise<ChangeSet> =>
+  const workingIntent = (): Promise<Buffer | undefined> => readFile(path.join(intentDir, intentFile)).catch(() => undefined);
+  const withDiff = async (set: Omit<ChangeSet, "intentDiff">, before: () => Promise<Buffer | undefined>, after: () => Promise<Buffer | undefined>): Promise<ChangeSet> =>
     set.changedFiles.includes(intentFile) ? { ...set, intentDiff: diffIntentText(await before(), await after()) } : set;
-  const headVersion = async (): Promise<string | undefined> => {
+  const headVersion = async (): Promise<Buffer | undefined> => {
     const head = await gitHead(repo);
     return head ? showFile(repo, head, intentInRepo) : undefined;
   };

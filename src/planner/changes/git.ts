@@ -5,7 +5,7 @@
 
 import { realpath } from "node:fs/promises";
 import { OrunError } from "../../util/errors.js";
-import { runGit, type GitResult } from "../../util/git.js";
+import { gitShowBytes, runGit, type GitResult } from "../../util/git.js";
 
 /** runGit, with git missing from PATH an error: change detection cannot work without it. */
 async function git(cwd: string, args: readonly string[]): Promise<GitResult> {
@@ -73,7 +73,8 @@ export async function untrackedNames(repo: string): Promise<string[]> {
 }
 
 /** A file's content at a commit; undefined when the file does not exist there. */
-export async function showFile(repo: string, commit: string, toplevelPath: string): Promise<string | undefined> {
-  const result = await git(repo, ["show", `${commit}:${toplevelPath}`]);
-  return result.ok ? result.stdout : undefined;
+export async function showFile(repo: string, commit: string, toplevelPath: string): Promise<Buffer | undefined> {
+  const result = await gitShowBytes(repo, commit, toplevelPath);
+  if (result.missing) throw new OrunError("change detection needs git, but `git` was not found on PATH");
+  return result.ok ? result.bytes : undefined;
 }

@@ -5,6 +5,7 @@
 
 import { parse } from "yaml";
 import { isDeepStrictEqual } from "node:util";
+import { decodeText } from "../load/yaml.js";
 
 /** Keys that describe the document rather than configure anything. */
 const IGNORED_KEYS = new Set(["apiVersion", "kind", "metadata", "components"]);
@@ -20,8 +21,11 @@ export interface IntentDiff {
 
 export const EMPTY_DIFF: IntentDiff = { changedSections: [], components: { added: [], modified: [], removed: [] } };
 
-/** Compares two intent.yaml texts; `undefined` text = the file does not exist in that revision. */
-export function diffIntentText(before: string | undefined, after: string | undefined): IntentDiff {
+/**
+ * Compares two intent.yaml versions; `undefined` = the file does not exist in that revision.
+ * Bytes (a file or `git show` output) are decoded as the loader decodes files: UTF-8, or UTF-16 with a BOM.
+ */
+export function diffIntentText(before: string | Uint8Array | undefined, after: string | Uint8Array | undefined): IntentDiff {
   const parsedBefore = parseIntent(before);
   const parsedAfter = parseIntent(after);
   if ("error" in parsedBefore || "error" in parsedAfter) {
@@ -47,9 +51,10 @@ export function diffIntentData(before: Record<string, unknown>, after: Record<st
   return { changedSections, components: { added: added.sort(), modified: modified.sort(), removed: removed.sort() } };
 }
 
-function parseIntent(text: string | undefined): { value: Record<string, unknown> } | { error: string } {
-  if (text === undefined) return { value: {} };
+function parseIntent(content: string | Uint8Array | undefined): { value: Record<string, unknown> } | { error: string } {
+  if (content === undefined) return { value: {} };
   try {
+    const text = typeof content === "string" ? content : decodeText(Buffer.from(content.buffer, content.byteOffset, content.byteLength), "intent.yaml");
     const value: unknown = parse(text, { uniqueKeys: true });
     if (value === null || value === undefined) return { value: {} };
     if (typeof value !== "object" || Array.isArray(value)) return { error: "not a YAML mapping" };

@@ -33,6 +33,9 @@ const COMPONENTS: ChangeComponent[] = [
   { name: "inline-root", paths: ["./"], dependsOn: [], watches: [] },
 ];
 
+/** UTF-16LE with a byte-order mark. */
+const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+
 function baseFiles(): Record<string, string> {
   return {
     "intent.yaml": INTENT,
@@ -66,6 +69,14 @@ describe("change detection in a real git repository", () => {
     repo.git("checkout", "-q", "main");
     repo.git("checkout", "-q", "-b", "feature/inline");
     repo.commit("inline param", { "intent.yaml": INTENT.replace("replicas: 1", "replicas: 3") });
+    repo.git("checkout", "-q", "main");
+    // The same intent saved as UTF-16 (as some Windows editors do), then edited in UTF-16.
+    repo.git("checkout", "-q", "-b", "feature/utf16");
+    writeFileSync(repo.path("intent.yaml"), utf16(INTENT));
+    repo.commit("re-encode intent.yaml");
+    repo.git("checkout", "-q", "-b", "feature/utf16-envs");
+    writeFileSync(repo.path("intent.yaml"), utf16(INTENT.replace("  prod:\n", "  prod:\n    env: {REGION: eu}\n")));
+    repo.commit("change environments in UTF-16");
     repo.git("checkout", "-q", "main");
     repo.git("tag", "v1.0.0", mainSha);
     repo.commit("main moves on", { "apps/web/index.html": "<p>main</p>\n" });
@@ -118,6 +129,17 @@ describe("change detection in a real git repository", () => {
     assert.deepEqual(selection.intentDiff?.changedSections, []);
     assert.deepEqual(selection.components, []);
     assert.match(explanation, /formatting or comments only/);
+  });
+
+  test("intent.yaml in UTF-16 with a byte-order mark is compared as text at both revisions", async () => {
+    const reencoded = await detectChangedComponents({ base: "main", head: "feature/utf16", intentImpact: "all" }, ctx(), COMPONENTS);
+    assert.equal(reencoded.selection.intentDiff?.unreadable, undefined);
+    assert.deepEqual(reencoded.selection.intentDiff?.changedSections, [], "a new encoding is not a change");
+    assert.deepEqual(reencoded.selection.components, []);
+    const edited = await detectChangedComponents({ base: "feature/utf16", head: "feature/utf16-envs" }, ctx(), COMPONENTS);
+    assert.equal(edited.selection.intentDiff?.unreadable, undefined);
+    assert.deepEqual(edited.selection.intentDiff?.changedSections, ["environments"]);
+    assert.deepEqual(edited.selection.components, ["api", "lib", "web"]);
   });
 
   test("a modified inline component in intent.yaml is selected by name", async () => {
