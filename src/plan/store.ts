@@ -62,6 +62,11 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
   const text = encodePlanJsonBuffer(plan);
   const names = [id, LATEST_PLAN, ...(options.name ? [options.name] : [])];
   const files = names.map((n) => path.join(dir, `${n}.json`));
+  // All or nothing: a target that is a folder (or a socket…) is refused before any file is written.
+  for (const file of files) {
+    const stat = await fs.lstat(file).catch(() => undefined);
+    if (stat && !stat.isFile() && !stat.isSymbolicLink()) throw new OrunError(`cannot store the plan: ${file} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; move it away and plan again`);
+  }
   for (const file of files) await writeFileAtomic(file, text);
   return { id, files };
 }

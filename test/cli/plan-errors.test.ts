@@ -3,9 +3,10 @@
 // where there is one, exit code 1, and nothing written.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { baseRepo, cleanupRepos, HEADER, planRepo, STACK, SVC, TF, type Files } from "../planner/support.js";
+import { baseRepo, cleanupRepos, HEADER, planRepo, STACK, SVC, TF, writeRepo, type Files } from "../planner/support.js";
+import { runOrun } from "../support/cli.js";
 
 after(cleanupRepos);
 
@@ -262,6 +263,15 @@ describe("orun plan error cases", { concurrency: 2 }, () => {
       assert.equal(existsSync(path.join(run.dir, ".orun", "plans")), false, "store untouched");
     });
   }
+});
+
+test("a folder where latest.json belongs is refused before any plan file is stored", async () => {
+  const dir = await writeRepo(baseRepo(`${DEV}components:\n  - name: a\n    type: svc\n`));
+  mkdirSync(path.join(dir, ".orun", "plans", "latest.json"), { recursive: true });
+  const run = await runOrun(["plan"], { cwd: dir });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /^✕ cannot store the plan: .*latest\.json is a directory/);
+  assert.deepEqual(readdirSync(path.join(dir, ".orun", "plans")), ["latest.json"], "no <id>.json left behind");
 });
 
 test("a missing intent.yaml is a clear error", async () => {
