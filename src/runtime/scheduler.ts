@@ -57,8 +57,8 @@ export interface ScheduleRequest {
 export interface HandOffTicket {
   /**
    * The verdict once `after` has ended or the run stops. `go` (`after` completed; the job takes its slot):
-   * resolves with the job's outcome, as run() does. Not `go`: resolves undefined when the job never started
-   * (it is then treated as any job that does not run), or with its outcome when it had started already.
+   * resolves with the job's outcome, as run() does. Not `go`: resolves once the job is known not to run
+   * (one that started anyway has been stopped); it is then treated as any job that does not run.
    */
   settle(go: boolean): Promise<JobOutcome | undefined>;
 }
@@ -221,18 +221,12 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       const verdict = ticket.settle(go);
       if (go) started(id, verdict.then((outcome) => outcome ?? "skipped"));
       verdict.then(
-        (outcome) => {
+        () => {
           settling--;
           if (go) return; // `started` carries it on
-          if (outcome === undefined) {
-            markNotRun(id, reason ?? stopReason ?? "dependencies did not complete");
-            skipDependents(id, `dependency ${id} was skipped`);
-            settleIfDone();
-          } else {
-            // It had started before the withdrawal reached it: it ran, and counts as it ended.
-            running++;
-            started(id, Promise.resolve(outcome));
-          }
+          markNotRun(id, reason ?? stopReason ?? "dependencies did not complete");
+          skipDependents(id, `dependency ${id} was skipped`);
+          settleIfDone();
         },
         () => {
           settling--;
