@@ -127,8 +127,13 @@ export interface RunnableResponse {
 /** GET /v1/evidence?component=&environment=&revision= */
 export interface EvidenceResponse {
   satisfied: boolean;
-  /** The run that provides the evidence. */
+  /** The (live) run that provides the evidence. */
   runId?: string;
+  /**
+   * Evidence kept from a run that retention has deleted (no `runId` then): its ID — which a later run may
+   * have reused — and when it last changed. Kept evidence is pruned after the backend's --evidence-retention.
+   */
+  deletedRun?: { runId: string; recordedAt: string };
 }
 
 export interface ErrorBody {

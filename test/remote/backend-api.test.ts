@@ -372,7 +372,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const again = await openStore(db!.url);
       await again.close();
       const applied = await listMigrations(db!.url);
-      assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7, 8]);
     });
 
     maybe("retention deletes runs idle past the retention period, with their jobs and logs — but not their promotion-gate evidence", async () => {
@@ -394,7 +394,8 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("GET", `/v1/runs/${runId}`)).status, 404);
       assert.equal(await backend.store.readLog("acme/widgets", runId, "a"), undefined);
       assert.equal((await call("GET", `/v1/runs/${gated}`)).status, 404);
-      assert.deepEqual(await ask("web"), { satisfied: true, runId: gated }, "the evidence outlives its run");
+      const kept = (await ask("web")) as { satisfied: boolean; deletedRun?: { runId: string; recordedAt: string } };
+      assert.deepEqual([kept.satisfied, kept.deletedRun?.runId], [true, gated], "the evidence outlives its run (named as a deleted run)");
       assert.deepEqual(await ask("db"), { satisfied: false }, "a component that failed left none");
       assert.deepEqual((await call("GET", "/v1/evidence?component=web&environment=qa&revision=rev-9", undefined, otherToken)).body, { satisfied: false }, "another namespace");
     });

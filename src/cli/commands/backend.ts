@@ -114,6 +114,11 @@ export function registerBackendCommands(program: Command): void {
     .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner (at least 5s)", "2m")
     .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept (at least 100ms)", "15s")
     .option("--retention <duration>", "delete runs not updated for this long (at least 1m)", "24h")
+    .option(
+      "--evidence-retention <duration>",
+      "keep the promotion-gate evidence of deleted runs for this long after their last change (at least --retention); a later promotion of that revision is blocked",
+      "90d",
+    )
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
     .action(async (opts: Record<string, string> & { allowOwner?: string[]; allowRepo?: string[] }) => {
@@ -131,8 +136,12 @@ export function registerBackendCommands(program: Command): void {
         leaseMs: durationFlag(opts.leaseTimeout, "--lease-timeout", parseDuration),
         sweepIntervalMs: durationFlag(opts.sweepInterval, "--sweep-interval", parseDuration),
         retentionMs: durationFlag(opts.retention, "--retention", parseDuration),
+        evidenceRetentionMs: parseDuration(opts.evidenceRetention, "--evidence-retention"),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
       };
+      if (settings.evidenceRetentionMs < settings.retentionMs) {
+        throw new OrunError(`--evidence-retention ${opts.evidenceRetention}: must be at least --retention (${opts.retention}), or the evidence of a deleted run would go with it`);
+      }
       if (settings.maxLogBytes < 1) throw new OrunError(`--max-log-size: expected at least 1 byte, got "${opts.maxLogSize}"`);
       const db = database(opts.database) ?? DEFAULT_DATABASE;
       const store = await openDatabase(db);

@@ -25,6 +25,8 @@ export interface BackendOptions extends Partial<BackendSettings> {
   rateLimit?: RateLimitOptions;
   sweepIntervalMs?: number;
   retentionMs?: number;
+  /** Kept promotion-gate evidence older than this is pruned (default 90 days; never less than retentionMs). */
+  evidenceRetentionMs?: number;
   /** Unexpected errors (500s, sweeper failures) go here; default stderr. */
   log?: (message: string) => void;
 }
@@ -120,8 +122,10 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     await handler({ req, res, url, params, caller, backend });
   }
 
-  const stopSweeper = startSweeper(backend, { intervalMs: options.sweepIntervalMs ?? 15_000, retentionMs: options.retentionMs ?? 24 * 3600_000 }, (err) =>
-    log(`orun backend: sweep failed: ${err instanceof Error ? err.message : String(err)}`),
+  const stopSweeper = startSweeper(
+    backend,
+    { intervalMs: options.sweepIntervalMs ?? 15_000, retentionMs: options.retentionMs ?? 24 * 3600_000, evidenceRetentionMs: options.evidenceRetentionMs },
+    (err) => log(`orun backend: sweep failed: ${err instanceof Error ? err.message : String(err)}`),
   );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

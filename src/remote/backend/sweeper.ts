@@ -1,6 +1,8 @@
 // Periodic housekeeping, safe to run on every replica at once: release jobs
-// whose runner stopped heartbeating (so a waiting runner takes them over) and
-// delete runs idle for longer than the retention period.
+// whose runner stopped heartbeating (so a waiting runner takes them over),
+// delete runs idle for longer than the retention period (keeping their
+// promotion-gate evidence) and prune evidence older than its own, longer,
+// retention.
 import { releaseExpiredLeases } from "./coordinator.js";
 import type { BackendContext } from "./context.js";
 
@@ -8,9 +10,14 @@ export interface SweepOptions {
   intervalMs: number;
   /** Runs not updated for this long are deleted with their jobs and logs. */
   retentionMs: number;
+  /** Promotion-gate evidence kept from deleted runs is pruned once its run last changed this long ago. */
+  evidenceRetentionMs?: number;
 }
 
-export async function sweepOnce(backend: BackendContext, retentionMs: number): Promise<{ released: number; deleted: number }> {
+/** Default evidence retention: a promotion of a revision is expected within this long of its success in the gate's environment. */
+export const DEFAULT_EVIDENCE_RETENTION_MS = 90 * 24 * 3600_000;
+
+export async function sweepOnce(backend: BackendContext, retentionMs: number, evidenceRetentionMs = DEFAULT_EVIDENCE_RETENTION_MS): Promise<{ released: number; deleted: number; prunedEvidence: number }> {
   const clock = backend.clock();
   const staleBefore = new Date(clock.now.getTime() - clock.leaseMs).toISOString();
   let released = 0;
@@ -18,7 +25,9 @@ export async function sweepOnce(backend: BackendContext, retentionMs: number): P
     released += (await backend.store.mutateRun(namespace, runId, { status: "running" }, (state) => releaseExpiredLeases(state, backend.clock())))?.length ?? 0;
   }
   const deleted = await backend.store.deleteRunsUpdatedBefore(new Date(clock.now.getTime() - retentionMs).toISOString());
-  return { released, deleted };
+  // A gate whose evidence was pruned blocks its job (the safe side): a promotion that late starts from the gate's environment again.
+  const prunedEvidence = await backend.store.pruneEvidenceBefore(new Date(clock.now.getTime() - Math.max(evidenceRetentionMs, retentionMs)).toISOString());
+  return { released, deleted, prunedEvidence };
 }
 
 export function startSweeper(backend: BackendContext, options: SweepOptions, onError: (err: unknown) => void): () => void {
@@ -26,7 +35,7 @@ export function startSweeper(backend: BackendContext, options: SweepOptions, onE
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepOnce(backend, options.retentionMs)
+    sweepOnce(backend, options.retentionMs, options.evidenceRetentionMs)
       .catch(onError)
       .finally(() => (running = false));
   }, options.intervalMs);

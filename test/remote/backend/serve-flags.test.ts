@@ -24,6 +24,8 @@ describe("orun backend serve: timing flags", () => {
       [["--sweep-interval", "0"], /--sweep-interval 0: must be at least 100ms/],
       [["--sweep-interval", "50ms"], /--sweep-interval 50ms: must be at least 100ms/],
       [["--retention", "0s"], /--retention 0s: must be at least 1m/],
+      [["--retention", "2d", "--evidence-retention", "1d"], /--evidence-retention 1d: must be at least --retention \(2d\)/],
+      [["--evidence-retention", "later"], /--evidence-retention: invalid duration "later"/],
     ];
     const results = await Promise.all(cases.map(([args]) => runOrun(["backend", "serve", "--port", "0", "--database", db.url, ...args], { timeoutMs: 30_000 })));
     results.forEach((res, i) => {

@@ -1,5 +1,5 @@
 // POST /v1/runs (create or join) and GET /v1/runs/:runId.
-import type { BackendPlan, CreateRunResponse } from "../../protocol.js";
+import type { BackendPlan, CreateRunResponse, EvidenceResponse } from "../../protocol.js";
 import { CoordinatorError, initialJobs, type RunRecord } from "../coordinator.js";
 import { HttpError, badRequest, checkId, checkText, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
@@ -65,6 +65,10 @@ export async function evidence({ res, url, caller, backend }: RequestContext): P
   checkText("component", component);
   checkText("environment", environment);
   checkText("revision", revision);
-  const runId = await backend.store.componentSucceededAt(caller.namespace, revision, component, environment);
-  sendJson(res, 200, runId ? { satisfied: true, runId } : { satisfied: false });
+  const found = await backend.store.componentSucceededAt(caller.namespace, revision, component, environment);
+  let answer: EvidenceResponse = { satisfied: false };
+  if (found && "runId" in found) answer = { satisfied: true, runId: found.runId };
+  // Not `runId`: that ID may name a later run now.
+  else if (found) answer = { satisfied: true, deletedRun: { runId: found.deletedRunId, recordedAt: found.recordedAt } };
+  sendJson(res, 200, answer);
 }

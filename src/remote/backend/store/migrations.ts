@@ -130,6 +130,9 @@ CREATE TABLE evidence (
 );
 `;
 
+// Kept evidence is bounded: rows older than --evidence-retention are pruned by age (recorded_at, the run's last change).
+const EVIDENCE_BY_AGE = `CREATE INDEX evidence_recorded_at ON evidence (recorded_at);`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -143,6 +146,7 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: LOG_CHUNKS("BYTEA", "BIGINT", "content"),
   },
   { version: 7, name: "evidence: promotion-gate evidence kept when retention deletes its run", sqlite: EVIDENCE, postgres: EVIDENCE },
+  { version: 8, name: "evidence by age: kept evidence pruned after the evidence retention", sqlite: EVIDENCE_BY_AGE, postgres: EVIDENCE_BY_AGE },
 ];
 
 /** Jobs of runs about to be deleted: $1 the retention cut-off (runs.updated_at before it), runs with a revision only. */
@@ -152,7 +156,10 @@ JOIN jobs j ON j.namespace = r.namespace AND j.run_id = r.run_id
 WHERE r.updated_at < $1 AND r.revision IS NOT NULL`;
 
 /** Evidence kept from a deleted run: $1 namespace, $2 revision, $3 component, $4 environment. */
-export const KEPT_EVIDENCE_SQL = `SELECT run_id FROM evidence WHERE namespace = $1 AND revision = $2 AND component = $3 AND environment = $4`;
+export const KEPT_EVIDENCE_SQL = `SELECT run_id, recorded_at FROM evidence WHERE namespace = $1 AND revision = $2 AND component = $3 AND environment = $4`;
+
+/** Prunes kept evidence recorded before $1 (the evidence retention's cut-off). */
+export const PRUNE_EVIDENCE_SQL = `DELETE FROM evidence WHERE recorded_at < $1`;
 
 const KEEP_EVIDENCE_CONFLICT = `
 ON CONFLICT (namespace, revision, component, environment) DO UPDATE SET run_id = excluded.run_id, recorded_at = excluded.recorded_at

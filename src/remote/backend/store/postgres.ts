@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -244,9 +244,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async componentSucceededAt(namespace, revision, component, environment) {
       const prefix = `${component}@${environment}.`;
       const rows = await query<{ run_id: string }>(EVIDENCE_SQL, [namespace, revision, prefix, prefix.length, prefix, prefix.length]);
-      if (rows[0]) return rows[0].run_id;
+      if (rows[0]) return { runId: rows[0].run_id };
       // From a run retention has deleted.
-      return (await query<{ run_id: string }>(KEPT_EVIDENCE_SQL, [namespace, revision, component, environment]))[0]?.run_id;
+      const kept = (await query<{ run_id: string; recorded_at: string }>(KEPT_EVIDENCE_SQL, [namespace, revision, component, environment]))[0];
+      return kept && { deletedRunId: kept.run_id, recordedAt: kept.recorded_at };
+    },
+
+    async pruneEvidenceBefore(before) {
+      return (await pool.query(PRUNE_EVIDENCE_SQL, [before])).rowCount ?? 0;
     },
 
     async writeLog(namespace, runId, jobId, content, options) {

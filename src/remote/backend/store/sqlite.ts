@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -159,9 +159,14 @@ export function openSqliteStore(file: string): Store {
       // The query is written with PostgreSQL's $N; SQLite binds `?` in text order.
       const order = [...EVIDENCE_SQL.matchAll(/\$(\d)/g)].map((m) => params[Number(m[1]) - 1]);
       const row = db.prepare<unknown[], { run_id: string }>(EVIDENCE_SQL.replace(/\$\d/g, "?")).get(...order);
-      if (row) return row.run_id;
+      if (row) return { runId: row.run_id };
       // From a run retention has deleted.
-      return db.prepare<unknown[], { run_id: string }>(positional(KEPT_EVIDENCE_SQL)).get(namespace, revision, component, environment)?.run_id;
+      const kept = db.prepare<unknown[], { run_id: string; recorded_at: string }>(positional(KEPT_EVIDENCE_SQL)).get(namespace, revision, component, environment);
+      return kept && { deletedRunId: kept.run_id, recordedAt: kept.recorded_at };
+    },
+
+    async pruneEvidenceBefore(before) {
+      return db.prepare(positional(PRUNE_EVIDENCE_SQL)).run(before).changes;
     },
 
     async writeLog(namespace, runId, jobId, content, options) {

@@ -52,6 +52,12 @@ export function planLogWrite(job: LogTarget | undefined, length: number, options
   return { write: true, bytes };
 }
 
+/**
+ * Promotion-gate evidence: a live run of this namespace, or one retention deleted — named with the time it
+ * last changed, since a later run may reuse its ID.
+ */
+export type Evidence = { runId: string } | { deletedRunId: string; recordedAt: string };
+
 export interface TokenRecord {
   id: string;
   namespace: string;
@@ -85,8 +91,13 @@ export interface Store {
   runsWithStaleLeases(before: string): Promise<{ namespace: string; runId: string }[]>;
   /** Deletes runs (with jobs and logs) last updated before `before`; returns how many. */
   deleteRunsUpdatedBefore(before: string): Promise<number>;
-  /** A run at `revision` where every job of `component` in `environment` succeeded (promotion-gate evidence). */
-  componentSucceededAt(namespace: string, revision: string, component: string, environment: string): Promise<string | undefined>;
+  /**
+   * A run at `revision` where every job of `component` in `environment` succeeded (promotion-gate evidence):
+   * a live run, else the evidence kept from a run retention deleted.
+   */
+  componentSucceededAt(namespace: string, revision: string, component: string, environment: string): Promise<Evidence | undefined>;
+  /** Deletes kept evidence recorded before `before` (the evidence retention); returns how many rows. */
+  pruneEvidenceBefore(before: string): Promise<number>;
 
   /**
    * Appends to (or replaces) a job's log, refusing to grow it beyond maxBytes.
