@@ -93,7 +93,10 @@ export interface ClaimResponse {
   takeover?: boolean;
   currentStatus?: JobStatus;
   depsWaiting?: boolean;
-  /** With depsWaiting: dependencies whose runner stopped (lease expired) and that no runner has taken over since. */
+  /**
+   * With depsWaiting: jobs upstream — direct dependencies, or further up through pending ones — whose runner
+   * stopped (lease expired) and that no runner has taken over since.
+   */
   depsAbandoned?: string[];
   depsBlocked?: boolean;
   /** Why the job cannot run (e.g. `dependency a@dev.x failed`). */

@@ -50,8 +50,11 @@ export interface RunState {
 
 /** Which jobs a mutation needs loaded. */
 export type MutationScope =
-  /** These jobs, and with `deps` also their direct dependencies. */
-  | { jobIds: string[]; deps?: boolean }
+  /**
+   * These jobs, and with `deps` also their direct dependencies; with `upstream` too, transitively, the
+   * dependencies of every pending dependency loaded (what a waiting job still waits on, through them).
+   */
+  | { jobIds: string[]; deps?: boolean; upstream?: boolean }
   /** Jobs in this status. */
   | { status: JobStatus }
   | "all";
@@ -130,6 +133,35 @@ export function initialJobs(plan: BackendPlan): JobRecord[] {
   }));
 }
 
+/**
+ * For a store loading an `upstream` scope level by level: the dependencies of the pending jobs just loaded
+ * that are not loaded yet. A job that is not pending waits on nothing: its own dependencies had succeeded.
+ */
+export function pendingUpstream(loaded: readonly JobRecord[], have: Set<string>): string[] {
+  const next = new Set<string>();
+  for (const job of loaded) if (job.status === "pending") for (const dep of job.deps) if (!have.has(dep)) next.add(dep);
+  return [...next];
+}
+
+/**
+ * The jobs upstream of `job` whose runner stopped (lease expired, released by the sweeper) and that nobody
+ * has claimed since: pending again after an attempt. Walked through pending never-claimed dependencies, so
+ * a runner waiting behind a chain (A abandoned → B waits → C waits on B) is told about A too.
+ */
+function abandonedUpstream(job: JobRecord, byId: Map<string, JobRecord>): string[] {
+  const abandoned: string[] = [];
+  const seen = new Set<string>();
+  const queue = [...job.deps];
+  while (queue.length > 0) {
+    const dep = byId.get(queue.shift() as string);
+    if (!dep || seen.has(dep.jobId) || dep.status !== "pending") continue;
+    seen.add(dep.jobId);
+    if (dep.attempts > 0) abandoned.push(dep.jobId);
+    else queue.push(...dep.deps);
+  }
+  return abandoned;
+}
+
 export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
   if (job.status !== "running") return false;
   const beat = job.heartbeatAt ? Date.parse(job.heartbeatAt) : Number.NEGATIVE_INFINITY;
@@ -196,7 +228,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       const waiting = job.deps.filter((d) => byId.get(d)?.status !== "success");
       if (waiting.length > 0) {
         // Claimed once and pending again: the sweeper released it from a runner that stopped heartbeating.
-        const abandoned = waiting.filter((d) => byId.get(d)?.status === "pending" && (byId.get(d)?.attempts ?? 0) > 0);
+        const abandoned = abandonedUpstream(job, byId);
         const result = { claimed: false, currentStatus: "pending" as const, depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` };
         return { result: abandoned.length > 0 ? { ...result, depsAbandoned: abandoned } : result, changedJobs: [] };
       }

@@ -101,7 +101,7 @@ export async function claim(ctx: RequestContext): Promise<void> {
   const runnerId = checkId("runnerId", body.runnerId);
   const clock = ctx.backend.clock();
   // A takeover also deletes the job's log in the claim's transaction (claimJob's clearLogs): the new owner appends from offset 0.
-  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId], deps: true }, (state) => claimJob(state, ctx.params.jobId, runnerId, clock)));
+  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId], deps: true, upstream: true }, (state) => claimJob(state, ctx.params.jobId, runnerId, clock)));
 }
 
 export async function update(ctx: RequestContext): Promise<void> {

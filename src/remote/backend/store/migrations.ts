@@ -133,6 +133,10 @@ CREATE TABLE evidence (
 // Kept evidence is bounded: rows older than --evidence-retention are pruned by age (recorded_at, the run's last change).
 const EVIDENCE_BY_AGE = `CREATE INDEX evidence_recorded_at ON evidence (recorded_at);`;
 
+// Jobs released by the sweeper and not claimed since (pending after an attempt): a claim that waits looks
+// for such a job upstream only when the run has one, which this partial index answers in one seek.
+const RELEASED_JOBS = `CREATE INDEX jobs_released ON jobs (namespace, run_id) WHERE status = 'pending' AND attempts > 0;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -147,6 +151,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 7, name: "evidence: promotion-gate evidence kept when retention deletes its run", sqlite: EVIDENCE, postgres: EVIDENCE },
   { version: 8, name: "evidence by age: kept evidence pruned after the evidence retention", sqlite: EVIDENCE_BY_AGE, postgres: EVIDENCE_BY_AGE },
+  { version: 9, name: "released jobs: a waiting claim names abandoned jobs upstream only when the run has some", sqlite: RELEASED_JOBS, postgres: RELEASED_JOBS },
 ];
 
 /** Jobs of runs about to be deleted: $1 the retention cut-off (runs.updated_at before it), runs with a revision only. */
@@ -157,6 +162,9 @@ WHERE r.updated_at < $1 AND r.revision IS NOT NULL`;
 
 /** Evidence kept from a deleted run: $1 namespace, $2 revision, $3 component, $4 environment. */
 export const KEPT_EVIDENCE_SQL = `SELECT run_id, recorded_at FROM evidence WHERE namespace = $1 AND revision = $2 AND component = $3 AND environment = $4`;
+
+/** Does run $2 of namespace $1 have a job released by the sweeper and not claimed since (see RELEASED_JOBS)? */
+export const HAS_RELEASED_SQL = `SELECT 1 AS one FROM jobs WHERE namespace = $1 AND run_id = $2 AND status = 'pending' AND attempts > 0 LIMIT 1`;
 
 /** Prunes kept evidence recorded before $1 (the evidence retention's cut-off). */
 export const PRUNE_EVIDENCE_SQL = `DELETE FROM evidence WHERE recorded_at < $1`;

@@ -4,9 +4,9 @@
 // long-polling runners connected to any replica.
 import { EventEmitter } from "node:events";
 import pg from "pg";
-import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -120,7 +120,17 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     if (!scope.deps) return jobs;
     const have = new Set(jobs.map((j) => j.jobId));
     const deps = [...new Set(jobs.flatMap((j) => j.deps))].filter((d) => !have.has(d));
-    return deps.length ? [...jobs, ...(await byIds(deps))] : jobs;
+    const loaded = deps.length ? [...jobs, ...(await byIds(deps))] : jobs;
+    if (!scope.upstream || (await c.query(HAS_RELEASED_SQL, [namespace, runId])).rowCount === 0) return loaded;
+    // One query per level, through pending dependencies only.
+    let level = loaded.filter((j) => !have.has(j.jobId));
+    for (const job of loaded) have.add(job.jobId);
+    for (let ids = pendingUpstream(level, have); ids.length > 0; ids = pendingUpstream(level, have)) {
+      level = await byIds(ids);
+      for (const id of [...ids, ...level.map((j) => j.jobId)]) have.add(id);
+      loaded.push(...level);
+    }
+    return loaded;
   }
 
   const store: Store = {

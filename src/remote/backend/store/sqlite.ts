@@ -6,9 +6,9 @@ import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { nextRunRecord, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -57,6 +57,7 @@ export function openSqliteStore(file: string): Store {
        ORDER BY byte_offset`,
     ),
     clearLogBytes: db.prepare<[string, string, string]>("UPDATE jobs SET log_bytes = 0 WHERE namespace = ? AND run_id = ? AND job_id = ?"),
+    hasReleased: db.prepare<[string, string], { one: number }>(positional(HAS_RELEASED_SQL)),
     tally: db.prepare<{ ns: string; run: string }, { unfinished: number; failed: number }>(TALLY_SQL.replace(/\$1/g, "@ns").replace(/\$2/g, "@run")),
   });
   const s = () => (stmts ??= prepare());
@@ -74,7 +75,18 @@ export function openSqliteStore(file: string): Store {
     if (!scope.deps) return jobs;
     const have = new Set(jobs.map((j) => j.jobId));
     const deps = [...new Set(jobs.flatMap((j) => j.deps))].filter((d) => !have.has(d));
-    return deps.length ? [...jobs, ...s().jobsById.all(namespace, runId, JSON.stringify(deps)).map(jobFromRow)] : jobs;
+    const loaded = deps.length ? [...jobs, ...s().jobsById.all(namespace, runId, JSON.stringify(deps)).map(jobFromRow)] : jobs;
+    if (!scope.upstream || !s().hasReleased.get(namespace, runId)) return loaded;
+    // One query per level, through pending dependencies only.
+    let level = loaded.filter((j) => !have.has(j.jobId));
+    for (const job of loaded) have.add(job.jobId);
+    for (let ids = pendingUpstream(level, have); ids.length > 0; ids = pendingUpstream(level, have)) {
+      level = s().jobsById.all(namespace, runId, JSON.stringify(ids)).map(jobFromRow);
+      for (const job of level) have.add(job.jobId);
+      for (const id of ids) have.add(id);
+      loaded.push(...level);
+    }
+    return loaded;
   };
 
   const store: Store = {
