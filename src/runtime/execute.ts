@@ -15,7 +15,7 @@ import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
-import { emptyState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { emptyState, foldedJournal, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { acquireExecLock } from "./records/lock.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator } from "./gates.js";
@@ -118,7 +118,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const previous = await store.readMetadata(execId);
     const retried = prepareResume(state, selection, options);
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
-    if (retried || !existsSync(store.stateFile(execId))) writer.schedule();
+    // Transitions a crashed run journaled go into state.json before the journal starts afresh.
+    if (retried || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.schedule();
     const meta: RunMetadata = {
       execId,
       planId,
@@ -188,10 +189,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff) : undefined;
     const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string): void => {
-      if (status !== "waiting") state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
-      // A waiting job is still to run in this execution; what an earlier run recorded for it stays.
-      else state.jobs[job.id] ??= { status: "pending", steps: {}, reason };
-      writer!.schedule();
+      if (status !== "waiting") {
+        state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
+        writer!.settled(job.id);
+      } else {
+        // A waiting job is still to run in this execution; what an earlier run recorded for it stays.
+        state.jobs[job.id] ??= { status: "pending", steps: {}, reason };
+        writer!.schedule();
+      }
       summaries.set(job.id, { ...summarize(job, status), reason });
       emit({ type: "job-not-run", job, status, reason });
       // Remote state reports it, so the backend's run still finishes and other runners stop waiting.
@@ -201,6 +206,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep): Promise<JobOutcome> => {
       const started = Date.now();
       const result = await executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight);
+      // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
+      writer!.settled(job.id);
       summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
       await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
@@ -230,7 +237,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           if (decision.action === "run") stop = decision.stop;
           if (decision.action === "skip") {
             state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
-            writer!.schedule();
+            writer!.settled(job.id);
             summaries.set(job.id, { ...summarize(job, "cached"), reason: decision.reason });
             emit({ type: "job-cached", job });
             return "completed";

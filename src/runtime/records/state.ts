@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { canonicalJobId } from "../../model/plan.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { toJson, writeFileAtomic, writeFileAtomicSync } from "../fs-atomic.js";
+import { journalFileOf, readJournal, TransitionJournal } from "./journal.js";
 
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "blocked";
 export type StepStatus = "pending" | "running" | "completed" | "failed" | "skipped";
@@ -34,19 +35,34 @@ export function emptyState(execId: string, planChecksum: string): ExecState {
 }
 
 /**
- * Reads and validates a state file. Missing → undefined. Unparsable or
- * wrongly shaped → OrunError naming the file (the file is left untouched).
- * Job IDs in the dotted v2 form are canonicalised.
+ * Reads and validates a state file, with the transitions journaled since it was written (journal.ts)
+ * folded in. Missing (and no journal) → undefined. Unparsable or wrongly shaped → OrunError naming the
+ * file (the file is left untouched). Job IDs in the dotted v2 form are canonicalised.
  */
 export async function readStateFile(file: string): Promise<ExecState | undefined> {
-  let text: string;
+  let text: string | undefined;
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new OrunError(`cannot read execution state: ${errorMessage(err)}`, { location: { file } });
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new OrunError(`cannot read execution state: ${errorMessage(err)}`, { location: { file } });
   }
-  return parseState(text, file);
+  const journal = journalFileOf(file);
+  const entries = await readJournal(journal, (value, field) => parseJob(value, journal, field));
+  if (text === undefined && entries.length === 0) return undefined;
+  const state = text === undefined ? emptyState("", "") : parseState(text, file);
+  if (entries.length > 0) {
+    for (const entry of entries) state.jobs[canonicalJobId(entry.job)] = entry.state;
+    journaled.add(state);
+  }
+  return state;
+}
+
+/** States read with journaled transitions that state.json does not hold yet. */
+const journaled = new WeakSet<ExecState>();
+
+/** True when `state` came with journaled transitions: writing it makes the journal redundant. */
+export function foldedJournal(state: ExecState): boolean {
+  return journaled.has(state);
 }
 
 export function parseState(text: string, file: string): ExecState {
@@ -58,35 +74,39 @@ export function parseState(text: string, file: string): ExecState {
       location: { file },
     });
   }
-  const bad = (field: string, why: string): never => {
-    throw new OrunError(`corrupt execution state: ${why}`, { location: { file, field } });
-  };
-  if (!isRecord(raw)) return bad("(root)", "expected a JSON object");
-  if (raw.jobs !== undefined && !isRecord(raw.jobs)) bad("jobs", "expected an object");
+  if (!isRecord(raw)) return bad(file, "(root)", "expected a JSON object");
+  if (raw.jobs !== undefined && !isRecord(raw.jobs)) bad(file, "jobs", "expected an object");
   const jobs: Record<string, JobState> = {};
-  for (const [id, value] of Object.entries((raw.jobs as Record<string, unknown> | undefined) ?? {})) {
-    if (!isRecord(value)) return bad(`jobs.${id}`, "expected an object");
-    if (!JOB_STATUSES.includes(value.status as JobStatus)) bad(`jobs.${id}.status`, `unknown status ${JSON.stringify(value.status)}`);
-    const steps: Record<string, StepStatus> = {};
-    if (value.steps !== undefined && !isRecord(value.steps)) bad(`jobs.${id}.steps`, "expected an object");
-    for (const [key, status] of Object.entries((value.steps as Record<string, unknown> | undefined) ?? {})) {
-      if (!STEP_STATUSES.includes(status as string)) bad(`jobs.${id}.steps.${key}`, `unknown status ${JSON.stringify(status)}`);
-      steps[key] = status as StepStatus;
-    }
-    const job: JobState = { status: value.status as JobStatus, steps };
-    for (const field of ["startedAt", "finishedAt", "heartbeatAt", "lastError", "reason"] as const) {
-      if (value[field] !== undefined) {
-        if (typeof value[field] !== "string") bad(`jobs.${id}.${field}`, "expected a string");
-        job[field] = value[field] as string;
-      }
-    }
-    jobs[canonicalJobId(id)] = job;
-  }
+  for (const [id, value] of Object.entries((raw.jobs as Record<string, unknown> | undefined) ?? {})) jobs[canonicalJobId(id)] = parseJob(value, file, `jobs.${id}`);
   return {
     execId: typeof raw.execId === "string" ? raw.execId : "",
     planChecksum: typeof raw.planChecksum === "string" ? raw.planChecksum : "",
     jobs,
   };
+}
+
+function bad(file: string, field: string, why: string): never {
+  throw new OrunError(`corrupt execution state: ${why}`, { location: { file, field } });
+}
+
+/** One job's recorded state, validated (`field` names it in errors). */
+function parseJob(value: unknown, file: string, field: string): JobState {
+  if (!isRecord(value)) return bad(file, field, "expected an object");
+  if (!JOB_STATUSES.includes(value.status as JobStatus)) bad(file, `${field}.status`, `unknown status ${JSON.stringify(value.status)}`);
+  const steps: Record<string, StepStatus> = {};
+  if (value.steps !== undefined && !isRecord(value.steps)) bad(file, `${field}.steps`, "expected an object");
+  for (const [key, status] of Object.entries((value.steps as Record<string, unknown> | undefined) ?? {})) {
+    if (!STEP_STATUSES.includes(status as string)) bad(file, `${field}.steps.${key}`, `unknown status ${JSON.stringify(status)}`);
+    steps[key] = status as StepStatus;
+  }
+  const job: JobState = { status: value.status as JobStatus, steps };
+  for (const name of ["startedAt", "finishedAt", "heartbeatAt", "lastError", "reason"] as const) {
+    if (value[name] !== undefined) {
+      if (typeof value[name] !== "string") bad(file, `${field}.${name}`, "expected a string");
+      job[name] = value[name] as string;
+    }
+  }
+  return job;
 }
 
 /** Serialises with sorted job and step keys so files diff cleanly. */
@@ -112,7 +132,10 @@ export function serializeState(state: ExecState): string {
 /**
  * Persists state.json atomically. `schedule()` after every transition;
  * writes are serialised and bursts within the interval coalesce into one
- * write of the latest state. `flush()` waits until the file matches memory.
+ * write of the latest state. `settled(job)` after a job's terminal transition
+ * also journals it at once (journal.ts), so a crash before the next write
+ * cannot lose it. `flush()` waits until the file matches memory, and then
+ * removes the journal.
  */
 export class StateWriter {
   private dirty = false;
@@ -120,6 +143,10 @@ export class StateWriter {
   private timer: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private failure: unknown;
+  private readonly journal: TransitionJournal;
+  /** Journal appends so far, and how many of them the latest state.json write holds. */
+  private journaled = 0;
+  private written = 0;
   writes = 0;
 
   constructor(
@@ -127,12 +154,14 @@ export class StateWriter {
     private readonly state: ExecState,
     /** Minimum gap between writes; undefined = adaptive (20 ms, growing with the number of jobs). */
     private readonly intervalMs?: number,
-  ) {}
+  ) {
+    this.journal = new TransitionJournal(journalFileOf(file));
+  }
 
   /**
    * Serialising the state costs time proportional to its size, so large runs
-   * write less often (1,000 jobs: every 100 ms). A crash loses at most one
-   * interval of transitions; those jobs are re-run on resume.
+   * write less often (1,000 jobs: every 100 ms). Job completions are journaled
+   * meanwhile; a crash loses at most the step-level progress of that interval.
    */
   private interval(): number {
     return this.intervalMs ?? Math.max(20, Math.min(250, Object.keys(this.state.jobs).length / 10));
@@ -148,6 +177,16 @@ export class StateWriter {
     }, wait);
   }
 
+  /** A job reached its terminal status (completed, failed, skipped, blocked): journaled now, written soon. */
+  settled(jobId: string): void {
+    const job = this.state.jobs[jobId];
+    if (job) {
+      this.journal.append(jobId, job);
+      this.journaled++;
+    }
+    this.schedule();
+  }
+
   async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -158,6 +197,9 @@ export class StateWriter {
       else await this.writeNow();
     }
     if (this.failure) throw this.failure;
+    // state.json holds every journaled transition (and whatever a crashed run journaled, folded in when read).
+    if (this.written === this.journaled) this.journal.remove();
+    this.journal.check();
   }
 
   /** Last-resort synchronous write (signal handlers). */
@@ -171,7 +213,11 @@ export class StateWriter {
     this.dirty = false;
     this.lastWrite = Date.now();
     this.writes++;
+    const holds = this.journaled;
     this.writing = writeFileAtomic(this.file, serializeState(this.state))
+      .then(() => {
+        this.written = holds;
+      })
       .catch((err: unknown) => {
         this.failure ??= err;
       })
