@@ -22,8 +22,24 @@ export const LABEL_OWNER = "io.orun.owner";
 export const LABEL_HOST = "io.orun.host";
 export const LABEL_PID = "io.orun.pid";
 
-/** Keeps the container alive between steps; steps arrive through `docker exec`. */
-const KEEPALIVE = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
+/**
+ * A FIFO in the read-only script mount that the orun process owning the container holds open. When that
+ * process ends, however it ends (SIGKILL, a CI job stopped, the OOM killer), the kernel closes its end and
+ * the container's main process reads end-of-file: it exits, which stops every step process in the
+ * container, and the engine removes the container (`--rm`). A killed run leaves nothing running.
+ */
+export const CONTAINER_OWNER_PIPE = `${CONTAINER_SCRIPTS}/.orun-owner`;
+
+/**
+ * The container's main process: keeps the container alive between steps (steps arrive through `docker
+ * exec`) for as long as its owner holds the owner pipe; without a pipe (no mkfifo on the host), until the
+ * container is removed. What a step writes into the pipe is ignored: only end-of-file ends the container.
+ */
+export function keepalive(ownerPipe: boolean): string {
+  const untilRemoved = "while :; do sleep 3600 & wait $!; done";
+  if (!ownerPipe) return `trap 'exit 0' TERM INT; ${untilRemoved}`;
+  return `trap 'exit 0' TERM INT; if [ -p ${CONTAINER_OWNER_PIPE} ]; then while read -r _; do :; done < ${CONTAINER_OWNER_PIPE}; exit 0; fi; ${untilRemoved}`;
+}
 
 /** Docker container names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
 function slug(text: string, max: number): string {
@@ -68,6 +84,8 @@ export interface ContainerSpec {
   /** The owner's start time (processStartTicks), when known. */
   pidStart?: number;
   user?: string;
+  /** Whether scriptsDir holds the owner pipe (CONTAINER_OWNER_PIPE) the owner keeps open. */
+  ownerPipe?: boolean;
 }
 
 /** Arguments after `docker run --detach`. */
@@ -81,6 +99,9 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--label", `${LABEL_PID}=${ownerLabelValue(spec.pid, spec.pidStart)}`,
     // The image was pulled (or refused) by the runner's pull policy already.
     "--pull", "never",
+    // Removed by the engine once its main process ends (its owner died: see keepalive). Step statuses
+    // come from `docker exec`, never from the container's own exit status (wrong under --rm on podman).
+    "--rm",
     ...(spec.user ? ["--user", spec.user] : []),
     ...bindMountArgs(spec.workspaceDir, CONTAINER_WORKSPACE),
     ...bindMountArgs(spec.scriptsDir, CONTAINER_SCRIPTS, true),
@@ -88,7 +109,7 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--workdir", CONTAINER_WORKSPACE,
     "--entrypoint", "sh",
     spec.image,
-    "-c", KEEPALIVE,
+    "-c", keepalive(spec.ownerPipe === true),
   ];
 }
 

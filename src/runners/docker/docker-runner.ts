@@ -6,7 +6,9 @@
 // process group is killed. Exit statuses come from `docker exec`, which reads
 // the exec's own exit code and is right on Docker and podman alike (unlike
 // `docker run --rm`, see ../shared/notes/container-engine.md). Containers are
-// removed at job end, on cancellation, and on cleanup (Ctrl-C).
+// removed at job end, on cancellation, and on cleanup (Ctrl-C); one whose orun
+// process died without its clean-up (SIGKILL) stops and goes by itself, since
+// its main process lives only as long as orun holds its owner pipe.
 import { existsSync, rmSync, statSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -21,6 +23,7 @@ import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
 import {
+  CONTAINER_OWNER_PIPE,
   CONTAINER_RUN,
   CONTAINER_SCRIPTS,
   LABEL_HOST,
@@ -34,6 +37,7 @@ import {
   stepExec,
 } from "./container.js";
 import { stepWorkdir } from "./workdir.js";
+import { closeOwnerPipe, openOwnerPipe } from "./owner-pipe.js";
 import { processStartTicks } from "../../runtime/records/lock.js";
 
 interface JobContainer {
@@ -57,8 +61,8 @@ export class DockerRunner implements Runner {
   private readonly pulls = new AbortController();
   /** The job's container, or its creation in flight. */
   private readonly containers = new Map<JobContext, Promise<JobContainer>>();
-  /** Containers being created or alive (name → host dir of their mounts), so cleanup() finds every one. */
-  private readonly live = new Map<string, string>();
+  /** Containers being created or alive, so cleanup() finds every one: their mounts' host dir and owner pipe. */
+  private readonly live = new Map<string, { mountsDir: string; ownerPipe?: number }>();
   private closing = false;
   /** Whether any container creation was started (else cleanup has nothing to look for). */
   private creating = false;
@@ -287,6 +291,8 @@ export class DockerRunner implements Runner {
     await mkdir(runDir, { recursive: true });
     // Writable by whichever user the steps run as in the container.
     await chmod(runDir, 0o1777);
+    const ownerPipe = await openOwnerPipe(path.join(scriptsDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
+    this.live.set(name, { mountsDir, ownerPipe });
     const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
     const args = createContainerArgs({
       name,
@@ -301,8 +307,8 @@ export class DockerRunner implements Runner {
       pid: process.pid,
       pidStart: processStartTicks(process.pid),
       user,
+      ownerPipe: ownerPipe !== undefined,
     });
-    this.live.set(name, mountsDir);
     this.creating = true;
     try {
       await this.engine.runDetached(args);
@@ -334,11 +340,13 @@ export class DockerRunner implements Runner {
     }
   }
 
-  /** Drops a removed container from the books, with its mounted folders. */
+  /** Drops a removed container from the books, with its owner pipe and mounted folders. */
   private forget(name: string): void {
-    const mountsDir = this.live.get(name);
+    const container = this.live.get(name);
     this.live.delete(name);
-    if (mountsDir) rmSync(mountsDir, { recursive: true, force: true });
+    if (!container) return;
+    closeOwnerPipe(container.ownerPipe);
+    rmSync(container.mountsDir, { recursive: true, force: true });
   }
 }
 

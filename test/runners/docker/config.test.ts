@@ -104,7 +104,13 @@ describe("docker container pieces", () => {
     assert.match(joined, /--name orun-x /);
     assert.match(joined, /--label io\.orun\.exec-id=e1 --label io\.orun\.job-id=a@b\.c --label io\.orun\.owner=o1 --label io\.orun\.host=box --label io\.orun\.pid=42/);
     assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --volume \/rec\/s:\/__orun\/scripts:ro --volume \/rec\/r:\/__orun\/run --workdir \/workspace --entrypoint sh img:1 -c /);
-    assert.ok(!args.includes("--rm"), "never --rm: its exit status is wrong on podman");
+    assert.ok(args.includes("--rm"), "the engine removes a container whose owner died (its status is never read)");
+    assert.doesNotMatch(joined, /\.orun-owner/, "no owner pipe: kept until removed");
+  });
+
+  it("keeps a container with an owner pipe only while the pipe is held open", () => {
+    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", runDir: "/rec/r", execId: "e1", jobId: "a@b.c", owner: "o1", host: "box", pid: 42, ownerPipe: true });
+    assert.match(args.at(-1)!, /while read -r _; do :; done < \/__orun\/scripts\/\.orun-owner; exit 0;/);
   });
 
   it("forwards only declared variables, by name, keeping values out of argv", () => {
