@@ -215,6 +215,10 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   const componentFilter = splitList(opts.component);
   // An empty argument (an unset CI variable: `orun run "$PLAN_ID"`) must not mean "a fresh plan of everything".
   if (ref !== undefined && !ref.trim()) throw new OrunError("the plan or component argument is empty; leave it out to run a fresh plan of the intent");
+  // Likewise ORUN_PLAN_ID set to nothing (`ORUN_PLAN_ID: ${{ needs.plan.outputs.id }}` when the plan job did not set it).
+  if (ref === undefined && opts.plan === undefined && env.ORUN_PLAN_ID !== undefined && !env.ORUN_PLAN_ID.trim()) {
+    throw new OrunError("ORUN_PLAN_ID is set but empty; unset it to run a fresh plan of the intent, or set it to the plan to run");
+  }
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
   const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
   const store = new ExecutionStore(resolved.storeDir);
