@@ -32,7 +32,10 @@ import { OrunError } from "../../util/errors.js";
 export { jobSummaryPath } from "./job-state.js";
 
 const MAX_KEPT = 1024 * 1024;
-/** How long post hooks may still run after the job was cancelled (GitHub runs posts on cancel too). */
+/**
+ * How long `always()`/`cancelled()` steps and post hooks may still run after the job was cancelled (GitHub
+ * runs them on cancel too); ORUN_GHA_CANCEL_GRACE sets it.
+ */
 const DEFAULT_POST_GRACE = "60s";
 
 export interface GithubActionsRunnerOptions extends RunnerOptions {
@@ -40,7 +43,7 @@ export interface GithubActionsRunnerOptions extends RunnerOptions {
   actionsCache?: string;
   /** "copy" forces byte copies of cached actions instead of hard links. */
   actionsLink?: string;
-  /** Time post hooks still get once the job is cancelled (Go duration, default 60s). */
+  /** Time always() steps and post hooks still get once the job is cancelled (Go duration, default 60s; env ORUN_GHA_CANCEL_GRACE). */
   postGrace?: string;
 }
 
@@ -69,7 +72,7 @@ export class GithubActionsRunner implements Runner {
       forceCopy: (options.actionsLink ?? hostEnv.ORUN_ACTIONS_LINK) === "copy",
     });
     this.containers = new ContainerActions(hostEnv);
-    const grace = options.postGrace ?? DEFAULT_POST_GRACE;
+    const grace = options.postGrace ?? (hostEnv.ORUN_GHA_CANCEL_GRACE || DEFAULT_POST_GRACE);
     try {
       this.postGraceMs = parseDuration(grace);
     } catch (err) {
@@ -153,6 +156,7 @@ export class GithubActionsRunner implements Runner {
     for (const line of pre ?? []) emit(state.masker.mask(line));
     // A retry replaces the step's earlier attempt: only its final result counts for job.status and failure().
     state.failedSteps.delete(key);
+    state.ran.add(key);
     let scope: Scope;
     try {
       scope = jobScope(state, ctx.job, step, ctx.env, ctx.cwd);
@@ -160,7 +164,7 @@ export class GithubActionsRunner implements Runner {
       state.failedSteps.add(key);
       return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
     }
-    const loose = step as typeof step & { if?: string | boolean; "continue-on-error"?: boolean | string; "timeout-minutes"?: number | string };
+    const loose = step as LooseStep;
     // GitHub's step `timeout-minutes` (a plan written for this runner may carry it), within orun's own step timeout.
     let timeoutMs = ctx.timeoutMs;
     try {
@@ -171,24 +175,9 @@ export class GithubActionsRunner implements Runner {
       return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`) };
     }
     const { io, dispose } = this.stepIO(ctx.job, [ctx.signal, ctx.job.signal], timeoutMs, state, emit);
-    const outcome = await executeStep(
-      {
-        key,
-        name: step.name,
-        run: step.run,
-        uses: step.use,
-        with: step.with,
-        env: step.env,
-        shell: step.shell,
-        workingDirectory: step["working-directory"],
-        if: loose.if,
-        continueOnError: loose["continue-on-error"],
-      },
-      scope,
-      io,
-    );
+    const outcome = await executeStep(stepSpec(step, key), scope, io);
     dispose();
-    if (outcome.error !== undefined) state.failedSteps.add(key);
+    if (outcome.error !== undefined && !outcome.cancelled) state.failedSteps.add(key);
     const output = lines.slice(first).join("\n").replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {}, skipped: true };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
@@ -260,14 +249,23 @@ export class GithubActionsRunner implements Runner {
       // Pres of steps that never ran (the job failed first) still show their output.
       const lines: string[] = [...state.preOutput.values()].flat().map((line) => state.masker.mask(line));
       state.preOutput.clear();
-      let errors: string[] = [];
-      if (state.posts.length) {
+      const errors: string[] = [];
+      // On GitHub a cancel skips the job's remaining steps except those whose if: still holds (always(),
+      // cancelled()), then runs the posts: the scheduler skipped them all, so they run here, before the posts.
+      const afterCancel = job.signal.aborted && job.signal.reason !== JOB_HANDED_ON ? stepsLeftByCancel(job, state) : [];
+      if (afterCancel.length || state.posts.length) {
         const posts = this.postSignal(job);
-        const { io, dispose } = this.stepIO(job, [posts.signal], undefined, state, (line) => lines.push(line));
         try {
-          errors = await runPostHooks(state, io, { failed: outcome.failed || jobFailed(state), cancelled: job.signal.aborted });
+          errors.push(...(await this.runStepsAfterCancel(job, state, afterCancel, posts.signal, (line) => lines.push(line))));
+          const { io, dispose } = this.stepIO(job, [posts.signal], undefined, state, (line) => lines.push(line));
+          try {
+            // The cancel itself is no failure (post-if: failure() stays false), as on GitHub.
+            const failed = jobFailed(state) || (outcome.failed && !job.signal.aborted);
+            errors.push(...(await runPostHooks(state, io, { failed, cancelled: job.signal.aborted })));
+          } finally {
+            dispose();
+          }
         } finally {
-          dispose();
           posts.dispose();
         }
       }
@@ -283,6 +281,40 @@ export class GithubActionsRunner implements Runner {
     } finally {
       await removeJobTemp(state);
     }
+  }
+
+  /**
+   * Runs the job-level steps a cancel left (see stepsLeftByCancel) whose `if:` holds now that the job is
+   * cancelled, in step order, within the posts' grace period: a hung `always()` step cannot hold orun for
+   * ever. Their output goes to the job's finish log under `▸ <step> (after cancel)`; failures are returned.
+   */
+  private async runStepsAfterCancel(job: JobContext, state: JobState, steps: { step: PlanStep; key: string }[], signal: AbortSignal, emit: (line: string) => void): Promise<string[]> {
+    const errors: string[] = [];
+    const ids = { runner: this.name, planId: planShortId(job.run.plan), execId: job.run.execId };
+    for (const { step, key } of steps) {
+      if (signal.aborted) {
+        errors.push(`step ${key}: not run after the cancel, the grace period is over`);
+        continue;
+      }
+      const loose = step as LooseStep;
+      let scope: Scope;
+      let timeoutMs: number | undefined;
+      try {
+        scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
+        timeoutMs = timeoutMinutesMs(loose["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv }));
+      } catch (err) {
+        errors.push(state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`));
+        continue;
+      }
+      const output: string[] = [];
+      const { io, dispose } = this.stepIO(job, [signal], timeoutMs, state, (line) => output.push(line));
+      const outcome = await executeStep(stepSpec(step, key), scope, io).finally(dispose);
+      if (outcome.skipped) continue;
+      emit(state.masker.mask(`▸ ${step.name || key} (after cancel)`));
+      for (const line of output) emit(line);
+      if (outcome.error !== undefined) errors.push(`step ${key} (after cancel): ${outcome.error}`);
+    }
+    return errors;
   }
 
   async cleanup(_run: RunContext): Promise<void> {
@@ -311,6 +343,37 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
   const exprScope = expressionScope(scope, jobEnv);
   for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);
   return scope;
+}
+
+/** GitHub's step fields a plan written for this runner may carry beyond orun's own. */
+type LooseStep = PlanStep & { if?: string | boolean; "continue-on-error"?: boolean | string; "timeout-minutes"?: number | string };
+
+function stepSpec(step: PlanStep, key: string): StepSpec {
+  const loose = step as LooseStep;
+  return {
+    key,
+    name: step.name,
+    run: step.run,
+    uses: step.use,
+    with: step.with,
+    env: step.env,
+    shell: step.shell,
+    workingDirectory: step["working-directory"],
+    if: loose.if,
+    continueOnError: loose["continue-on-error"],
+  };
+}
+
+/**
+ * The job-level steps the scheduler skipped because of a cancel that may still run: those never handed to
+ * runStep whose `if:` checks the status (`always()`, `cancelled()`); runStep's own `if:` check decides.
+ */
+function stepsLeftByCancel(job: JobContext, state: JobState): { step: PlanStep; key: string }[] {
+  const steps = orderSteps(job.job.steps);
+  const keys = stepKeys(steps);
+  return steps
+    .map((step, i) => ({ step, key: step.id || keys[i]! }))
+    .filter(({ step, key }) => !state.ran.has(key) && conditionChecksStatus((step as LooseStep).if));
 }
 
 function preSpec(step: PlanStep, key: string): StepSpec {

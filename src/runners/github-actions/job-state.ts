@@ -15,8 +15,8 @@ import type { ContainerCall } from "./docker-action.js";
 
 export interface StepRecord {
   outputs: Record<string, string>;
-  outcome: "success" | "failure" | "skipped";
-  conclusion: "success" | "failure" | "skipped";
+  outcome: "success" | "failure" | "cancelled" | "skipped";
+  conclusion: "success" | "failure" | "cancelled" | "skipped";
 }
 
 export interface PostHook {
@@ -69,6 +69,13 @@ export interface JobState {
    * make `job.status` / `failure()` fail.
    */
   failedSteps: Set<string>;
+  /** Keys of the job-level steps handed to runStep (the others were skipped by the scheduler). */
+  ran: Set<string>;
+  /**
+   * The job was cancelled (Ctrl-C, SIGTERM, fail-fast): `cancelled()` is true and `job.status` is
+   * `cancelled` from then on, and a step stopped by it is cancelled, not failed, as on GitHub.
+   */
+  readonly cancelled: boolean;
 }
 
 /** Has the job failed so far (some step's final result is a failure)? */
@@ -185,6 +192,10 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     actionCopies: new Map(),
     actionNames: new Map(),
     failedSteps: new Set(),
+    ran: new Set(),
+    get cancelled() {
+      return job.signal.aborted;
+    },
   };
 }
 

@@ -69,6 +69,8 @@ export interface StepOutcome {
   error?: string;
   timedOut?: boolean;
   skipped?: boolean;
+  /** Stopped by the job's cancel: neither failure() nor job.status count it as a failure. */
+  cancelled?: boolean;
 }
 
 const MAX_COMPOSITE_DEPTH = 10;
@@ -88,14 +90,14 @@ export function expressionScope(scope: Scope, env: Record<string, string>): Expr
       inputs: scope.inputs,
       steps: scope.steps as unknown as ContextValue,
       runner: state.runner,
-      job: { status: scope.failed || jobFailed(state) ? "failure" : "success", container: {}, services: {} },
+      job: { status: state.cancelled ? "cancelled" : scope.failed || jobFailed(state) ? "failure" : "success", container: {}, services: {} },
       secrets: state.secrets,
       vars: {},
       needs: {},
       matrix: null,
       strategy: null,
     },
-    status: { failed: scope.failed, cancelled: false },
+    status: { failed: scope.failed, cancelled: state.cancelled },
     functions: new Map([["hashfiles", hashFilesFunction(String(github.workspace ?? ""))]]),
   };
 }
@@ -160,7 +162,6 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
   const baseEnv = { ...scope.env, ...state.exportedEnv };
   try {
     const baseScope = expressionScope(scope, baseEnv);
-    baseScope.status.cancelled = io.signal.aborted;
     if (!shouldRun(spec, scope, baseScope)) {
       scope.steps[spec.key] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
       return { outputs: {}, exitCode: 0, skipped: true };
@@ -181,12 +182,15 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
   }
   if (outcome.error) outcome.error = state.masker.mask(outcome.error);
   const failed = outcome.error !== undefined;
+  // Stopped by the job's cancel (not its own timeout): cancelled, which failure() does not count, as on GitHub.
+  const cancelled = failed && state.cancelled && !outcome.timedOut;
   scope.steps[spec.key] = {
     outputs: outcome.outputs,
-    outcome: failed ? "failure" : "success",
-    conclusion: failed && !continueOnError ? "failure" : "success",
+    outcome: cancelled ? "cancelled" : failed ? "failure" : "success",
+    conclusion: cancelled ? "cancelled" : failed && !continueOnError ? "failure" : "success",
   };
-  if (failed && !continueOnError) scope.failed = true;
+  if (failed && !continueOnError && !cancelled) scope.failed = true;
+  if (cancelled) return { ...outcome, cancelled: true };
   if (failed && continueOnError) {
     io.emit(`warning: step ${spec.key} failed and continues (continue-on-error): ${outcome.error}`);
     return { ...outcome, error: undefined, exitCode: 0 };
