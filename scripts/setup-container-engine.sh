@@ -21,8 +21,28 @@ CONF=/etc/containers/orun-containers.conf
 STATE_DIR=${TMPDIR:-/tmp}
 
 apt_updated=""
+# Our podman configuration (CONTAINERS_CONF) instead of rewriting the system's.
+write_podman_conf() {
+  $SUDO mkdir -p /etc/containers
+  $SUDO tee "$CONF" >/dev/null <<'CONF'
+[containers]
+default_ulimits = []        # the sandbox refuses setrlimit from the runtime
+netns = "host"              # no CNI networking inside the sandbox
+[engine]
+runtime = "runc"            # crun fails here: "cgroups in hybrid mode not supported"
+cgroup_manager = "cgroupfs" # no systemd
+events_logger = "file"
+# Podman keeps each API exec session (two conmon processes) this long after the process ended, then
+# runs a 'podman container cleanup' for it; the default, 300, mimics Docker's 5 minutes. The docker CLI
+# reads an exec's exit status the moment it ends, and the docker runner runs every step as an exec:
+# with 300 s, a run left hundreds of conmons behind for minutes and their cleanups then loaded the CPU
+# of whatever ran next (benchmarks). 0 is too short: 'docker exec' then fails "no such exec session".
+exit_command_delay = 15
+CONF
+}
 # Starts our podman service on $SOCK and waits until it answers.
 start_podman_service() {
+  write_podman_conf
   $SUDO rm -f "$SOCK"   # a stale socket from a service that died
   log "starting podman system service on $SOCK"
   CONTAINERS_CONF=$CONF nohup podman system service --time=0 "unix://$SOCK" >"$STATE_DIR/orun-podman.log" 2>&1 &
@@ -65,17 +85,6 @@ else
       if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v busybox >/dev/null 2>&1; then
         apt_install podman runc busybox-static
       fi
-      # A config of our own (CONTAINERS_CONF) instead of rewriting the system's.
-      $SUDO mkdir -p /etc/containers
-      $SUDO tee "$CONF" >/dev/null <<'CONF'
-[containers]
-default_ulimits = []        # the sandbox refuses setrlimit from the runtime
-netns = "host"              # no CNI networking inside the sandbox
-[engine]
-runtime = "runc"            # crun fails here: "cgroups in hybrid mode not supported"
-cgroup_manager = "cgroupfs" # no systemd
-events_logger = "file"
-CONF
       start_podman_service
     fi
   fi
@@ -109,14 +118,21 @@ if [ "$revision" != "$IMAGE_REVISION" ]; then
 fi
 # A service can answer `docker info` and still be wedged (every attach fails with "unable to upgrade to
 # tcp"): check that a container really runs, and restart our own service once when it does not.
-if ! docker run --rm "$IMAGE" true >/dev/null 2>&1; then
+# The probe container is removed by name: one that never started (a wedged service) stays 'Created',
+# and --rm removes only containers that ran.
+probe_container() {
+  local name="orun-engine-probe-$$-$RANDOM" out rc=0
+  out=$(docker run --rm --name "$name" "$IMAGE" true 2>&1) || rc=$?
+  docker rm --force "$name" >/dev/null 2>&1 || true
+  [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 1; return 1; }
+}
+if ! probe_container >/dev/null; then
   if [ "${DOCKER_HOST:-}" = "unix://$SOCK" ]; then
     log "the engine on $SOCK does not run containers; restarting it"
     pkill -f "podman system service --time=0 unix://$SOCK" >/dev/null 2>&1 || true
     for _ in $(seq 1 50); do pgrep -f "podman system service --time=0 unix://$SOCK" >/dev/null || break; sleep 0.1; done
     start_podman_service
   fi
-  why=$(docker run --rm "$IMAGE" true 2>&1 | tail -n 1) || true
-  docker run --rm "$IMAGE" true >/dev/null 2>&1 || die "the engine cannot run containers: $why"
+  why=$(probe_container) || die "the engine cannot run containers: $why"
 fi
 echo "${DOCKER_HOST:-}"
