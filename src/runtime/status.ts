@@ -1,9 +1,10 @@
 // `orun status`: one execution record rendered for people (or as JSON).
+import { readFile } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { formatDuration } from "./duration.js";
-import { isAlive, liveLockOwner } from "./records/lock.js";
+import { liveLockOwner, ownerAlive, parseOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
-import { backgroundFailure, pendingBackgroundPid, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { backgroundFailure, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 
 export interface ExecutionSnapshot {
@@ -26,12 +27,14 @@ export interface ExecutionSnapshot {
 export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
-  const backgroundPid = await pendingBackgroundPid(store.execDir(execId));
+  const child = await pendingBackgroundChild(store.execDir(execId));
+  const backgroundPid = child?.pid;
   const backgroundError = backgroundPid === undefined ? await backgroundFailure(store.execDir(execId)) : undefined;
   const unfinished = meta?.status === "running" || backgroundPid !== undefined;
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
-  const interrupted = unfinished && (await liveLockOwner(store.lockFile(execId))) === undefined && !(backgroundPid !== undefined && isAlive(backgroundPid));
+  const interrupted =
+    unfinished && (await liveLockOwner(store.lockFile(execId))) === undefined && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child)));
   const starting = backgroundPid !== undefined && !interrupted;
   return {
     execId,
@@ -42,6 +45,17 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
     ...(backgroundError ? { backgroundError } : {}),
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid,
   };
+}
+
+/**
+ * Whether the --background child named in the pid file still runs: that pid, started before the pid file was
+ * written (the parent writes it after the child started) and, when the lock handed to it names it, with the
+ * lock's start time. A dead child's pid reused by another process must not keep its run "starting" for ever.
+ */
+async function backgroundChildAlive(lockFile: string, child: { pid: number; writtenMs: number }): Promise<boolean> {
+  const lock = parseOwner(await readFile(lockFile, "utf8").catch(() => ""));
+  if (lock?.pid === child.pid && lock.startTime !== undefined && ownerAlive(lock) === false) return false;
+  return ownerAlive({ pid: child.pid, since: new Date(child.writtenMs).toISOString() });
 }
 
 export function isFinished(snapshot: ExecutionSnapshot): boolean {

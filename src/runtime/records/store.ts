@@ -257,13 +257,18 @@ export interface BackgroundError {
  * no start-up failure of that child is on record (BACKGROUND_ERROR_FILE).
  */
 export async function pendingBackgroundPid(execDir: string): Promise<number | undefined> {
+  return (await pendingBackgroundChild(execDir))?.pid;
+}
+
+/** pendingBackgroundPid, with when the pid file was written (the child had started by then). */
+export async function pendingBackgroundChild(execDir: string): Promise<{ pid: number; writtenMs: number } | undefined> {
   const pidFile = path.join(execDir, "pid");
   const [pidInfo, metaInfo, errorInfo] = await Promise.all(
     [pidFile, path.join(execDir, "metadata.json"), path.join(execDir, BACKGROUND_ERROR_FILE)].map((file) => stat(file).catch(() => undefined)),
   );
   if (!pidInfo || (metaInfo && metaInfo.mtimeMs >= pidInfo.mtimeMs) || (errorInfo && errorInfo.mtimeMs >= pidInfo.mtimeMs)) return undefined;
   const pid = Number.parseInt(await readFile(pidFile, "utf8").catch(() => ""), 10);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  return Number.isSafeInteger(pid) && pid > 0 ? { pid, writtenMs: pidInfo.mtimeMs } : undefined;
 }
 
 /** The start-up failure of the latest `--background` child, when its run never wrote metadata. */
