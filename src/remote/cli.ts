@@ -6,6 +6,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
 import { jobIdFragments } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
+import { formatDuration } from "../runtime/duration.js";
 import { BackendClient } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { resolveTokenSource } from "./oidc-token.js";
@@ -70,30 +71,48 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv): Promise<
   return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl };
 }
 
+/** `--watch`: consecutive failed polls before the watcher says the backend is not answering (it keeps polling). */
+export const WATCH_FAILED_POLLS_REPORTED = 3;
+
 /** `orun status --remote-state [--watch] [--json]`; undefined when remote state is off. */
 export async function remoteStatus(opts: ReadOptions & { watch?: boolean; intervalMs: number; json?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   const reader = await remoteReader(opts, env);
   if (!reader) return undefined;
-  const { client, runId, baseUrl } = reader;
+  const { runId, baseUrl } = reader;
+  if (!opts.watch) {
+    const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]);
+    process.stdout.write(opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl));
+    return 0;
+  }
+  // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
+  // is reported after a few polls (not after the client's 2-minute retry budget) and picked up again when back.
+  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs: 0, requestTimeoutMs: Math.max(5_000, opts.intervalMs), onRetrying: () => undefined });
+  const tty = Boolean(process.stdout.isTTY);
+  const draw = (text: string) => process.stdout.write(tty ? `\x1b[H\x1b[J${text}` : text);
+  let frame = "";
+  let failures = 0;
+  let failingSince = 0;
+  let reported: string | undefined;
   for (;;) {
-    let text: string;
-    let finished = false;
-    let failed = false;
     try {
       const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
-      text = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl);
-      finished = isRunFinished(run);
-      failed = run.status === "failed" || run.status === "cancelled";
+      if (reported !== undefined && !tty) process.stdout.write(`Backend ${baseUrl} is answering again.\n`);
+      failures = 0;
+      reported = undefined;
+      frame = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl);
+      draw(frame);
+      if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
-      if (!opts.watch) throw err;
-      text = `Error fetching remote state: ${err instanceof Error ? err.message : String(err)}\n`;
+      if (failures++ === 0) failingSince = Date.now();
+      if (failures >= WATCH_FAILED_POLLS_REPORTED) {
+        const message = err instanceof Error ? err.message : String(err);
+        const line = `Error fetching remote state: ${message} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`;
+        // A terminal redraws the last status with the error under it; a log gets the error once (and again if it changes).
+        if (tty) draw(`${frame}${line}`);
+        else if (message !== reported) process.stdout.write(line);
+        reported = message;
+      }
     }
-    if (!opts.watch) {
-      process.stdout.write(text);
-      return 0;
-    }
-    process.stdout.write(process.stdout.isTTY ? `\x1b[H\x1b[J${text}` : text);
-    if (finished) return failed ? 1 : 0;
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs));
   }
 }
