@@ -159,7 +159,7 @@ export function timeoutMinutesMs(value: unknown, exprScope: ExpressionScope): nu
 export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Promise<StepOutcome> {
   const { state } = scope;
   let outcome: StepOutcome;
-  const baseEnv = { ...scope.env, ...state.exportedEnv };
+  const baseEnv = scopeEnv(scope);
   try {
     const baseScope = expressionScope(scope, baseEnv);
     if (!shouldRun(spec, scope, baseScope)) {
@@ -196,6 +196,16 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
     return { ...outcome, error: undefined, exitCode: 0 };
   }
   return outcome;
+}
+
+/**
+ * The env a step of this scope starts from, layered as GitHub's runner does: at job level what steps
+ * exported (GITHUB_ENV) over the job env — they share one table there, the later write wins; inside a
+ * composite, the calling step's env as it was at the call (job env, exports, its own `env:`) over what has
+ * been exported since, so a child's export of a variable the call set reaches only the steps after the composite.
+ */
+function scopeEnv(scope: Scope): Record<string, string> {
+  return scope.depth === 0 ? { ...scope.env, ...scope.state.exportedEnv } : { ...scope.state.exportedEnv, ...scope.env };
 }
 
 /** The scope's env plus the step's own `env:` (evaluated in that scope). */
@@ -602,7 +612,7 @@ async function runComposite(
     if (io.signal.aborted) break;
   }
   const outputs: Record<string, string> = {};
-  const outScope = expressionScope(child, { ...env, ...scope.state.exportedEnv });
+  const outScope = expressionScope(child, scopeEnv(child));
   for (const [key, out] of Object.entries(meta.outputs)) {
     try {
       outputs[key] = out.value === undefined ? "" : interpolate(out.value, outScope);
