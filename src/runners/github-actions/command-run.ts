@@ -4,7 +4,7 @@
 // reported (env, PATH, outputs, state, summary) applied to the job after it.
 import { appendFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { createFileCommands, isProtectedEnvKey, readFileCommands, type FileCommandPaths } from "./file-commands.js";
+import { createFileCommands, isProtectedEnvKey, readFileCommands, summaryTooLargeMessage, type FileCommandPaths } from "./file-commands.js";
 import type { JobState } from "./job-state.js";
 import type { SpawnOutcome } from "./process.js";
 import { CommandProcessor } from "./workflow-commands.js";
@@ -58,6 +58,7 @@ export async function runWithFileCommands(state: JobState, io: CommandIO, launch
     else state.exportedEnv[key] = value;
   }
   state.extraPath.push(...fromFiles.paths, ...effects.paths);
+  if (fromFiles.summaryTooLarge !== undefined) io.emit(`error: ${summaryTooLargeMessage(fromFiles.summaryTooLarge)}`);
   if (fromFiles.summary.trim() !== "") {
     const text = state.masker.mask(fromFiles.summary);
     await appendFile(state.summaryFile, text.endsWith("\n") ? text : `${text}\n`);

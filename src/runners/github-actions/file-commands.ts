@@ -2,7 +2,7 @@
 // GITHUB_OUTPUT, GITHUB_PATH, GITHUB_STATE and GITHUB_STEP_SUMMARY, created
 // empty before a process starts and read back after it exits.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export interface FileCommandPaths {
@@ -19,6 +19,16 @@ export interface FileCommandResults {
   state: Record<string, string>;
   paths: string[];
   summary: string;
+  /** Bytes of a step summary over SUMMARY_LIMIT: it was not read, and is not kept. */
+  summaryTooLarge?: number;
+}
+
+/** GitHub's cap on one step's GITHUB_STEP_SUMMARY (the runner refuses larger ones). */
+export const SUMMARY_LIMIT = 1024 * 1024;
+
+/** GitHub's error (an annotation; the step's result stands) for a step summary over SUMMARY_LIMIT. */
+export function summaryTooLargeMessage(bytes: number): string {
+  return `$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of ${SUMMARY_LIMIT / 1024}k, got ${Math.floor(bytes / 1024)}k. For more information see: https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-markdown-summary`;
 }
 
 export async function createFileCommands(root: string): Promise<FileCommandPaths> {
@@ -85,8 +95,14 @@ export async function readFileCommands(files: FileCommandPaths): Promise<FileCom
       return "";
     }
   };
-  const [env, output, pathText, state, summary] = await Promise.all([files.env, files.output, files.path, files.state, files.summary].map(read));
+  // A summary over the cap is never read: a step may write gigabytes there.
+  const summarySize = (await stat(files.summary).catch(() => undefined))?.size ?? 0;
+  const tooLarge = summarySize > SUMMARY_LIMIT;
+  const [env, output, pathText, state, summary] = await Promise.all(
+    [files.env, files.output, files.path, files.state, tooLarge ? undefined : files.summary].map((f) => (f === undefined ? Promise.resolve("") : read(f))),
+  );
   return {
+    ...(tooLarge ? { summaryTooLarge: summarySize } : {}),
     env: parseKeyValueFile(env, "GITHUB_ENV"),
     outputs: parseKeyValueFile(output, "GITHUB_OUTPUT"),
     state: parseKeyValueFile(state, "GITHUB_STATE"),

@@ -75,3 +75,37 @@ runs:
     );
   });
 });
+
+describe("github-actions runner: GITHUB_STEP_SUMMARY is capped at 1 MiB per step, as on GitHub", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("a step summary over 1 MiB is dropped with GitHub's error (the step still succeeds); one at the cap and later ones are kept", async () => {
+    const jobDir = path.join(h.workspace, "summary-job");
+    const r = await runJob(
+      h,
+      makeJob("web@dev.summary", [
+        { id: "huge", run: 'echo "# HUGE-START" >> "$GITHUB_STEP_SUMMARY"; head -c 3000000 /dev/zero | tr "\\0" x >> "$GITHUB_STEP_SUMMARY"' },
+        // Exactly 1 MiB (1048576 bytes) is still accepted.
+        { id: "full", run: 'printf "# FULL-START\\n" >> "$GITHUB_STEP_SUMMARY"; head -c 1048563 /dev/zero | tr "\\0" y >> "$GITHUB_STEP_SUMMARY"' },
+        { id: "small", run: 'echo "### small report" >> "$GITHUB_STEP_SUMMARY"' },
+      ]),
+      { jobDir },
+    );
+    assert.deepEqual(
+      r.steps.map((s) => s.error),
+      [undefined, undefined, undefined],
+    );
+    assert.match(
+      r.steps[0].output,
+      /^error: \$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k, got 2929k\. For more information see: https:\/\/docs\.github\.com\/actions\/using-workflows\/workflow-commands-for-github-actions#adding-a-markdown-summary$/m,
+    );
+    assert.doesNotMatch(r.steps[1].output + r.steps[2].output, /upload aborted/);
+    const summary = (r.finish && r.finish.outputs?.summary) ?? "";
+    assert.doesNotMatch(summary, /HUGE-START|xxxx/, "the oversized summary is not kept");
+    assert.match(summary, /^# FULL-START\ny{1048563}\n### small report\n$/);
+  });
+});
