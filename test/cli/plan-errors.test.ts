@@ -214,9 +214,9 @@ const cases: Case[] = [
     expect: [/nowhere/],
   },
   {
-    name: "oci composition sources are not supported yet",
-    files: { "intent.yaml": HEADER.replace("kind: dir\n      path: ./comps", "kind: oci\n      ref: ghcr.io/acme/stack:v1") + DEV },
-    expect: [/oci/i, /not supported/i],
+    name: "an oci composition source whose registry cannot be reached",
+    files: { "intent.yaml": HEADER.replace("kind: dir\n      path: ./comps", "kind: oci\n      ref: 127.0.0.1:65533/acme/stack:v1") + DEV },
+    expect: [/failed to resolve oci composition source \w+: http:\/\/127\.0\.0\.1:65533\/v2\/acme\/stack\/manifests\/v1: .*ECONNREFUSED/],
   },
   {
     name: "a composition whose defaultJob is not one of its jobs",

@@ -308,7 +308,7 @@ export const intentSchema: Schema = withDefs(
         name: { type: "string", minLength: 1, pattern: IDENT },
         kind: { enum: ["dir", "archive", "oci"] },
         path: { ...str, description: "dir/archive: relative to intent.yaml's directory, or absolute." },
-        ref: { ...str, description: "oci: registry reference." },
+        ref: { ...str, description: "oci: registry reference, e.g. ghcr.io/acme/stack:v1 (no host = ghcr.io, no tag = latest, @sha256:… pins)." },
         digest: { type: "string", pattern: "^sha256:[0-9a-f]{64}$" },
         pullPolicy: { enum: ["IfNotPresent", "Always", "Never"] },
         metadata: { $ref: "#/definitions/stringMap" },

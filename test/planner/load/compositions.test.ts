@@ -103,10 +103,10 @@ test("hostile archives are refused before anything is written", async () => {
   await loadError(isDir, "composition source local archive path is a directory: ./comps");
 });
 
-test("oci sources are refused clearly; dir sources must exist, be directories and hold no symlinks", async () => {
+test("a malformed oci reference is refused at its field; dir sources must exist, be directories and hold no symlinks", async () => {
   await loadError(
-    await makeRepo({ "intent.yaml": HEADER.replace("kind: dir, path: ./comps", "kind: oci, ref: ghcr.io/acme/stack:v1") }),
-    "intent.yaml:5: compositions.sources[0].kind: oci composition sources are not supported yet",
+    await makeRepo({ "intent.yaml": HEADER.replace("kind: dir, path: ./comps", "kind: oci, ref: ghcr.io/Acme/Stack:v1") }),
+    'intent.yaml:5: compositions.sources[0].ref: composition source local: invalid oci reference "ghcr.io/Acme/Stack:v1"',
   );
   await loadError(await makeRepo({ "intent.yaml": HEADER }), "compositions.sources[0].path: composition source local: cannot access directory ./comps (ENOENT)");
   await loadError(await makeRepo({ "intent.yaml": HEADER, comps: "file" }), "composition source local path is not a directory: ./comps");

@@ -35,7 +35,9 @@ export async function checkArchiveEntries(file: string): Promise<void> {
 
 /** Extracts into `dest` unless it already holds a package; returns dest. */
 export async function extractArchive(file: string, dest: string): Promise<string> {
-  if (await hasManifest(dest)) return dest;
+  if (await hasPackageManifest(dest)) return dest;
+  // Left by a package without a manifest (reported when it is read): extracted again, so it is reported again.
+  await fs.rm(dest, { recursive: true, force: true });
   await checkArchiveEntries(file);
   await fs.mkdir(path.dirname(dest), { recursive: true });
   const tmp = await fs.mkdtemp(`${dest}.tmp-`);
@@ -52,7 +54,7 @@ export async function extractArchive(file: string, dest: string): Promise<string
       await fs.rename(tmp, dest);
     } catch (err) {
       // Another process extracted the same archive first: its copy is identical.
-      if (!(await hasManifest(dest))) throw err;
+      if (!(await hasPackageManifest(dest))) throw err;
       await fs.rm(tmp, { recursive: true, force: true });
     }
   } catch (err) {
@@ -62,7 +64,8 @@ export async function extractArchive(file: string, dest: string): Promise<string
   return dest;
 }
 
-async function hasManifest(dir: string): Promise<boolean> {
+/** True when `dir` holds a composition package (stack.yaml or orun.yaml): an extracted cache entry is complete. */
+export async function hasPackageManifest(dir: string): Promise<boolean> {
   for (const name of ["stack.yaml", "orun.yaml"]) {
     try {
       if ((await fs.stat(path.join(dir, name))).isFile()) return true;

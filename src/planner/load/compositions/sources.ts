@@ -1,6 +1,7 @@
 // Resolving `compositions.sources` entries to package directories with a
 // content digest: `dir` (read in place), `archive` (tar.gz extracted into
-// `<intent dir>/.orun/cache/compositions/<digest>/`), `oci` (not yet).
+// `<intent dir>/.orun/cache/compositions/<digest>/`), `oci` (pulled from a
+// registry into the same cache, keyed by the manifest digest: oci.ts).
 
 import { constants as fsConstants, promises as fs } from "node:fs";
 import os from "node:os";
@@ -12,6 +13,7 @@ import { OrunError } from "../../../util/errors.js";
 import { errorAtOrigin } from "../yaml.js";
 import { extractArchive } from "./archive.js";
 import { hashDirectory, hashFile } from "./digest.js";
+import { OciStepError, dockerCredentials, parseOciReference, pullPackage, type OciReference } from "./oci.js";
 import { DocumentCache, loadComposition } from "./documents.js";
 import { readPackageManifest } from "./package.js";
 
@@ -66,8 +68,27 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
         throw errorAtOrigin(spec.origin, "path", `failed to extract composition archive ${spec.name}: ${(err as Error).message}`);
       }
     }
-    case "oci":
-      throw errorAtOrigin(spec.origin, "kind", `oci composition sources are not supported yet (source ${spec.name}, ref ${spec.ref}); use a dir or archive source`);
+    case "oci": {
+      let ref: OciReference;
+      try {
+        ref = parseOciReference(spec.ref ?? "");
+      } catch (err) {
+        throw errorAtOrigin(spec.origin, "ref", `composition source ${spec.name}: ${(err as Error).message}`);
+      }
+      try {
+        return await pullPackage(ref, {
+          cacheRoot: await cacheRoot(ctx.rootDir),
+          pin: spec.digest,
+          onPinMismatch: (expected, actual) => {
+            throw errorAtOrigin(spec.origin, "digest", `composition source ${spec.name} digest mismatch: expected ${expected}, got ${actual}`);
+          },
+          credentials: await dockerCredentials(ref.registry),
+        });
+      } catch (err) {
+        if (!(err instanceof OciStepError)) throw err;
+        throw errorAtOrigin(spec.origin, "ref", `failed to ${err.step} oci composition source ${spec.name}: ${err.message}`);
+      }
+    }
     default:
       throw errorAtOrigin(spec.origin, "kind", `unsupported composition source kind "${String(spec.kind)}" for source ${spec.name}`);
   }
@@ -100,10 +121,10 @@ function checkPin(spec: CompositionSourceSpec, digest: string): void {
 export async function resolveSource(spec: CompositionSourceSpec, ctx: SourceContext): Promise<ResolvedCompositionSource> {
   const { dir, digest } = await materialize(spec, ctx);
   if (spec.kind === "dir") checkPin(spec, digest);
-  // Files of an extracted archive are named inside the archive (`pkg.tgz!/svc/compositions.yaml`), not in the cache.
+  // Files of an extracted archive or pulled package are named inside it (`pkg.tgz!/svc/compositions.yaml`), not in the cache.
   const display =
-    spec.kind === "archive"
-      ? (abs: string): string => `${spec.path}!/${path.relative(dir, abs).split(path.sep).join("/")}`
+    spec.kind === "archive" || spec.kind === "oci"
+      ? (abs: string): string => `${spec.kind === "oci" ? spec.ref : spec.path}!/${path.relative(dir, abs).split(path.sep).join("/")}`
       : (abs: string): string => displayPath(ctx.rootDir, abs);
   const manifest = await readPackageManifest(dir, spec.name, display);
   const cache = new DocumentCache(display);
@@ -148,7 +169,7 @@ export async function resolveSources(
   if (specs.length === 0 && !hasLegacy) {
     throw new OrunError("intent does not declare compositions and no legacy --config-dir fallback was provided", {
       location: { file: intentFile, line: 1 },
-      hint: "add compositions.sources (a dir or archive composition package) to the intent, or pass -c/--config-dir (or set ORUN_CONFIG_DIR) to a legacy job registry directory",
+      hint: "add compositions.sources (a dir, archive or oci composition package) to the intent, or pass -c/--config-dir (or set ORUN_CONFIG_DIR) to a legacy job registry directory",
     });
   }
   const out: ResolvedCompositionSource[] = [];
