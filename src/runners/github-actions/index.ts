@@ -19,6 +19,7 @@ import { ActionCache, defaultCacheRoot } from "./action-cache.js";
 import { conditionChecksStatus, interpolate } from "./expressions.js";
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
+import { removeDeadJobFolders } from "./stale-scratch.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
@@ -82,7 +83,8 @@ export class GithubActionsRunner implements Runner {
 
   async prepare(run: RunContext): Promise<void> {
     this.repo = readRepoInfo(run.workspaceDir, this.hostEnv);
-    await this.repo;
+    // Job folders (HOME, file commands, scripts) of runs killed before their clean-up.
+    await Promise.all([this.repo, removeDeadJobFolders(run.scratchDir)]);
   }
 
   async startJob(job: JobContext): Promise<void> {

@@ -7,12 +7,11 @@
 // crash), the helper kills them, so a remote-state takeover or a resume never
 // runs a job beside a survivor of the dead runner. Without the helper (or
 // with ORUN_LOCAL_SPAWNER=direct) they start from this process.
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process/run-process.js";
 import { LineSplitter } from "./workflow-commands.js";
+import { createOutputDir, removeDeadOutputDirs } from "./stale-scratch.js";
 
 export interface SpawnRequest {
   command: string;
@@ -51,8 +50,10 @@ let spawner: Promise<NativeSpawner | undefined> | undefined;
 function sharedSpawner(): Promise<NativeSpawner | undefined> {
   spawner ??= (async () => {
     if (!nativeSpawnerWanted()) return undefined;
-    const outputDir = mkdtempSync(path.join(os.tmpdir(), "orun-gha-out-"));
+    // Named after this process, so a later run removes it if this one is killed before its exit handler runs.
+    const outputDir = createOutputDir();
     process.once("exit", () => rmSync(outputDir, { recursive: true, force: true }));
+    await removeDeadOutputDirs();
     return NativeSpawner.start(outputDir, {});
   })().catch(() => undefined);
   return spawner;

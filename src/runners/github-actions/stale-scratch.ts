@@ -1,0 +1,60 @@
+// Scratch folders of runs that died without cleaning up (orun SIGKILLed, a
+// crash, a lost machine): a later run removes them. Each folder names its
+// owner, so a live run's folder is never touched.
+//
+// - `<tmpdir>/orun-gha-out-<pid>-<start ticks>-XXXXXX`: the spawn helper's raw
+//   step output, one per orun process (removed when it exits normally).
+// - `<record>/tmp/github-actions/`: a run's job folders (HOME, file commands
+//   with what steps exported, scripts, action copies), owned by the run whose
+//   record lock (`.lock`) names a live process.
+import { existsSync, mkdtempSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { isAlive, liveLockOwner, ownerAlive, processStartTicks } from "../../runtime/records/lock.js";
+
+const OUTPUT_PREFIX = "orun-gha-out-";
+const OWNED_OUTPUT = /^orun-gha-out-(\d+)-(\d+|x)-[A-Za-z0-9]+$/;
+
+/** A new output folder for this process, named after it (pid and start time) so others can tell when it is stale. */
+export function createOutputDir(base = os.tmpdir()): string {
+  return mkdtempSync(path.join(base, `${OUTPUT_PREFIX}${process.pid}-${processStartTicks(process.pid) ?? "x"}-`));
+}
+
+/** Removes output folders whose process is gone (older orun versions' unnamed folders are left alone). */
+export async function removeDeadOutputDirs(base = os.tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(base).catch(() => [] as string[]);
+  for (const name of names) {
+    const owner = OWNED_OUTPUT.exec(name);
+    if (!owner) continue;
+    const pid = Number(owner[1]);
+    const alive = owner[2] === "x" ? isAlive(pid) : ownerAlive({ pid, startTime: Number(owner[2]) });
+    if (pid === process.pid || alive) continue;
+    await rm(path.join(base, name), { recursive: true, force: true }).catch(() => undefined);
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * Removes `tmp/github-actions` of the other execution records beside this run's whose run is over (no live
+ * process holds their lock). `scratchDir` is this run's `<executions>/<id>/tmp`; anything else is left alone.
+ */
+export async function removeDeadJobFolders(scratchDir: string): Promise<string[]> {
+  const execDir = path.dirname(scratchDir);
+  const executions = path.dirname(execDir);
+  if (path.basename(scratchDir) !== "tmp" || path.basename(executions) !== "executions") return [];
+  const removed: string[] = [];
+  const names = await readdir(executions).catch(() => [] as string[]);
+  for (const name of names) {
+    const record = path.join(executions, name);
+    if (record === execDir) continue;
+    const folder = path.join(record, "tmp", "github-actions");
+    if (!existsSync(folder)) continue;
+    if (await liveLockOwner(path.join(record, ".lock"))) continue;
+    await rm(folder, { recursive: true, force: true }).catch(() => undefined);
+    removed.push(folder);
+  }
+  return removed;
+}
