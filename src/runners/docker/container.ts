@@ -3,6 +3,7 @@
 // invocation of one step. Kept free of I/O so each rule is unit-tested.
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { readlinkSync } from "node:fs";
 import { isAlive, processStartTicks } from "../../runtime/records/lock.js";
 
 export const CONTAINER_WORKSPACE = "/workspace";
@@ -15,9 +16,10 @@ export const LABEL_JOB_ID = "io.orun.job-id";
 /** Identifies the runner instance that owns a container, for cleanup after Ctrl-C. */
 export const LABEL_OWNER = "io.orun.owner";
 /**
- * Host and pid of the orun process that owns a container (`<pid>@<start ticks>` where procfs tells the
- * process's start, so a pid reused by another process does not keep an orphan alive): orphans of a
- * crashed run are found by them.
+ * Host and pid of the orun process that owns a container (`<pid>@<start ticks>@<pid namespace>` where
+ * procfs tells them: a pid reused by another process does not keep an orphan alive, and a pid of another
+ * pid namespace — an orun in a container sharing the host's name, as with --network host — is not
+ * judged by this one's processes): orphans of a crashed run are found by them.
  */
 export const LABEL_HOST = "io.orun.host";
 export const LABEL_PID = "io.orun.pid";
@@ -183,19 +185,42 @@ export function killGroupCommand(pidFile: string): string[] {
   return ["sh", "-c", `read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group"`];
 }
 
-/** LABEL_PID's value: `<pid>@<start ticks>`, or the pid alone where the start is unknown. */
+/**
+ * LABEL_PID's value: `<pid>@<start ticks>@<pid namespace>` for a process of this pid namespace; the pid
+ * alone where the start is unknown (no procfs).
+ */
 export function ownerLabelValue(pid: number, start: number | undefined = processStartTicks(pid)): string {
-  return start !== undefined ? `${pid}@${start}` : String(pid);
+  if (start === undefined) return String(pid);
+  const namespace = pidNamespace();
+  return namespace !== undefined ? `${pid}@${start}@${namespace}` : `${pid}@${start}`;
 }
 
-/** Whether the orun process a container's LABEL_PID names still runs: the same pid started at the same time. */
+/**
+ * Whether the orun process a container's LABEL_PID names still runs, as far as this process can tell:
+ * the same pid started at the same time. An owner in another pid namespace is out of sight, and taken
+ * to be alive: its containers are never touched from here.
+ */
 export function ownerAlive(label: string): boolean {
-  const [pidText = "", startText] = label.split("@");
+  const [pidText = "", startText, namespace] = label.split("@");
+  if (namespace !== undefined && namespace !== pidNamespace()) return true;
   const pid = Number(pidText);
   if (!processAlive(pid)) return false;
   if (startText === undefined) return true; // labelled before start times were recorded
   const started = processStartTicks(pid);
   return started === undefined || String(started) === startText;
+}
+
+let cachedNamespace: string | undefined | null = null;
+/** This process's pid namespace (`pid:[4026531836]` → `4026531836`); undefined without procfs. */
+export function pidNamespace(): string | undefined {
+  if (cachedNamespace === null) {
+    try {
+      cachedNamespace = /^pid:\[(\d+)\]$/.exec(readlinkSync("/proc/self/ns/pid"))?.[1];
+    } catch {
+      cachedNamespace = undefined;
+    }
+  }
+  return cachedNamespace;
 }
 
 /** Whether a process of this host is alive: a zombie (killed, not yet reaped) is not. */

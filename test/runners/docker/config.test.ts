@@ -162,7 +162,11 @@ describe("ownerAlive (a container's io.orun.pid label)", () => {
     const { ownerAlive } = await import("../../../src/runners/docker/container.js");
     const { processStartTicks } = await import("../../../src/runtime/records/lock.js");
     const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", runDir: "/rec/r", execId: "e1", jobId: "a@b.c", owner: "o1", host: "box", pid: 42, pidStart: 777 });
-    assert.ok(args.includes("io.orun.pid=42@777"));
+    const { pidNamespace } = await import("../../../src/runners/docker/container.js");
+    assert.match(pidNamespace() ?? "", /^\d+$/, "procfs names this process's pid namespace");
+    assert.ok(args.includes(`io.orun.pid=42@777@${pidNamespace()}`));
+    assert.equal(ownerAlive(`999999999@1@${pidNamespace()}`), false, "no such process in this namespace: an orphan");
+    assert.equal(ownerAlive("999999999@1@1"), true, "an owner in another pid namespace is out of sight: never judged dead");
     const start = processStartTicks(process.pid);
     assert.ok(start !== undefined, "procfs gives this process's start time");
     assert.equal(ownerAlive(`${process.pid}@${start}`), true);
