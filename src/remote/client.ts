@@ -98,7 +98,11 @@ export class BackendClient {
     return (await this.json<{ jobs: JobView[] }>(`/v1/runs/${seg(runId)}/jobs`)).jobs;
   }
 
-  runnable(runId: string, options: { job?: string; waitMs?: number; signal?: AbortSignal } = {}): Promise<RunnableResponse> {
+  jobStatus(runId: string, jobId: string): Promise<JobView> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/status`);
+  }
+
+    runnable(runId: string, options: { job?: string; waitMs?: number; signal?: AbortSignal } = {}): Promise<RunnableResponse> {
     return this.json(`/v1/runs/${seg(runId)}/runnable`, { query: { job: options.job, waitMs: options.waitMs }, holdMs: options.waitMs, signal: options.signal });
   }
 

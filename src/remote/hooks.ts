@@ -65,6 +65,8 @@ export class RemoteHooks implements ExecutionHooks {
   /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */
   private reports: Promise<void> = Promise.resolve();
   private readonly say: (line: string) => void;
+  /** The backend answered /v1/evidence with 404 (v2 has no such API): every gate blocks. */
+  private noEvidenceApi = false;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -265,14 +267,30 @@ export class RemoteHooks implements ExecutionHooks {
     await entry.logChain;
     this.active.delete(id);
     if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
-    const { client, runId, runnerId } = this.options;
+    const { runnerId } = this.options;
     try {
-      await client.update(runId, id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}) });
+      await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}) });
     } catch (err) {
       // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
       // other runner's result counts. Anything else is a real failure of this run.
       if (!entry.superseded && !(err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message))) throw err;
       this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
+    }
+  }
+
+  /**
+   * Reports a job's outcome. The client repeats a request whose answer was lost; a v2 backend refuses the
+   * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
+   * The job then reads as this runner's with this status, and the outcome counts as recorded.
+   */
+  private async report(jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string }): Promise<void> {
+    const { client, runId } = this.options;
+    try {
+      await client.update(runId, jobId, body);
+    } catch (err) {
+      if (!(err instanceof BackendError && err.status === 400 && /not running/i.test(err.message))) throw err;
+      const job = await client.jobStatus(runId, jobId).catch(() => undefined);
+      if (job?.status !== body.status || job.runnerId !== body.runnerId) throw err;
     }
   }
 
@@ -297,15 +315,29 @@ export class RemoteHooks implements ExecutionHooks {
     clearInterval(entry.timer);
     await entry.logChain;
     this.active.delete(id);
-    const { client, runId, runnerId } = this.options;
-    await client.update(runId, id, { runnerId, status: "failed", error: `blocked: ${reason}` });
+    const { runId, runnerId } = this.options;
+    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}` });
     this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; to run it, start a new run (another --exec-id) once it may run`);
   }
 
-  /** Promotion-gate evidence from the backend: any run of this repository at the same revision. */
+  /**
+   * Promotion-gate evidence from the backend: any run of this repository at the same revision. A backend
+   * without the evidence API (v2: 404) records none, so the gate blocks its job (decision 8) — said once,
+   * with the reason, instead of failing the whole run on the 404.
+   */
   async gateSatisfied(gate: PromotionGate, revision: string): Promise<boolean> {
-    const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision });
-    return res.satisfied;
+    if (this.noEvidenceApi) return false;
+    try {
+      const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision });
+      return res.satisfied;
+    } catch (err) {
+      if (!(err instanceof BackendError && err.status === 404)) throw err;
+      this.noEvidenceApi = true;
+      this.say(
+        `! promotion gates: the backend at ${this.options.client.baseUrl} keeps no promotion-gate evidence (GET /v1/evidence: ${err.message}; a v2 backend?), so jobs with a gate are blocked in this run; run them against an orun backend (orun backend serve), which records the evidence`,
+      );
+      return false;
+    }
   }
 
   async close(): Promise<void> {
