@@ -2,9 +2,10 @@
 import { readFile } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { formatDuration } from "./duration.js";
+import { OrunError } from "../util/errors.js";
 import { liveLockOwner, ownerAlive, parseOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
-import { backgroundFailure, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 
 export interface ExecutionSnapshot {
@@ -22,6 +23,8 @@ export interface ExecutionSnapshot {
   backgroundError?: BackgroundError;
   /** The process that ran (or is to run) it, from metadata or the --background pid file. */
   pid?: number;
+  /** A live process holds the record's lock (a run, or gc removing it). */
+  locked?: boolean;
 }
 
 export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
@@ -33,14 +36,16 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   const unfinished = meta?.status === "running" || backgroundPid !== undefined;
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
-  const interrupted =
-    unfinished && (await liveLockOwner(store.lockFile(execId))) === undefined && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child)));
+  const locked = (await liveLockOwner(store.lockFile(execId))) !== undefined;
+  const interrupted = unfinished && !locked && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child)));
   const starting = backgroundPid !== undefined && !interrupted;
+  if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
   return {
     execId,
     meta,
     state,
     interrupted,
+    ...(locked ? { locked } : {}),
     ...(starting ? { starting } : {}),
     ...(backgroundError ? { backgroundError } : {}),
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid,
@@ -60,7 +65,11 @@ async function backgroundChildAlive(lockFile: string, child: { pid: number; writ
 
 export function isFinished(snapshot: ExecutionSnapshot): boolean {
   if (snapshot.interrupted || snapshot.backgroundError) return true;
-  return !snapshot.starting && snapshot.meta !== undefined && snapshot.meta.status !== "running";
+  if (snapshot.starting) return false;
+  if (snapshot.meta) return snapshot.meta.status !== "running";
+  // No metadata: a run creating the record holds its lock; without one nothing will ever write it (a
+  // migrated legacy record), and --watch / logs --follow waited for ever.
+  return !snapshot.locked;
 }
 
 /** `{execID, meta, state}` (meta omitted when missing), as v2.3 prints it. */
@@ -225,7 +234,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
 /** The record file an error names (its message does), for the one-line listing. */
 function unreadableFile(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return ["state.json", "metadata.json", "manifest.json"].find((file) => message.includes(file)) ?? "record";
+  return ["state.json", "journal.jsonl", "metadata.json", "manifest.json"].find((file) => message.includes(file)) ?? "record";
 }
 
 function fit(text: string, width: number): string {

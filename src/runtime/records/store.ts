@@ -200,11 +200,13 @@ export class ExecutionStore {
     } catch {
       return undefined;
     }
+    let raw: unknown;
     try {
-      return JSON.parse(text) as RunMetadata;
+      raw = JSON.parse(text);
     } catch (err) {
       throw new OrunError(`corrupt execution metadata: ${errorMessage(err)}`, { location: { file } });
     }
+    return checkMetadata(raw, file);
   }
 
   async writeMetadata(meta: RunMetadata): Promise<void> {
@@ -239,6 +241,32 @@ export class ExecutionStore {
     await this.pointLatest(execId);
     return execId;
   }
+}
+
+const METADATA_STRINGS = ["execId", "planId", "planName", "planChecksum", "revision", "startedAt", "finishedAt", "status", "trigger", "user", "runner", "error"] as const;
+const METADATA_NUMBERS = ["pid", "jobTotal", "jobDone", "jobFailed", "jobSkipped", "jobBlocked"] as const;
+
+/**
+ * metadata.json as read: unknown fields pass (other orun versions), known fields of the wrong type are a
+ * corrupt record named by file and field — status, logs and gc render these fields, and a hand-edited or
+ * damaged file must not crash them (`planName: 5` did, for every record in `status --all`).
+ */
+function checkMetadata(raw: unknown, file: string): RunMetadata {
+  const bad = (field: string, why: string): never => {
+    throw new OrunError(`corrupt execution metadata: ${why}`, { location: { file, field } });
+  };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return bad("(root)", "expected a JSON object");
+  const meta = raw as Record<string, unknown>;
+  for (const field of METADATA_STRINGS) if (meta[field] !== undefined && typeof meta[field] !== "string") bad(field, "expected a string");
+  for (const field of METADATA_NUMBERS) if (meta[field] !== undefined && !Number.isFinite(meta[field])) bad(field, "expected a number");
+  if (meta.links !== undefined) {
+    if (!Array.isArray(meta.links)) bad("links", "expected an array");
+    (meta.links as unknown[]).forEach((link, i) => {
+      const entry = link as Record<string, unknown> | null;
+      if (typeof entry !== "object" || entry === null || typeof entry.label !== "string" || typeof entry.url !== "string") bad(`links[${i}]`, "expected {label, url}");
+    });
+  }
+  return meta as unknown as RunMetadata;
 }
 
 /** Written beside an earlier run's metadata (never into it) when a `--background` child fails before its run starts. */

@@ -1,0 +1,96 @@
+// Records audit (round 2): status, logs and gc on damaged or unusual records through the built CLI —
+// metadata of the wrong shape, a record without metadata (a migrated legacy state file), a record removed
+// while it is watched. Real processes, real files.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+import { liveSleeper, until } from "../support/wait.js";
+import { processStartTicks } from "../../src/runtime/records/lock.js";
+
+const JOBS = [
+  { id: "app@dev.build", steps: [{ run: "echo built" }] },
+  { id: "app@dev.deploy", dependsOn: ["app@dev.build"], steps: [{ run: "echo deployed" }] },
+];
+
+test("metadata.json of the wrong shape is named (file and field) by status, and status --all still lists every other record", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "meta" }, "orun-rec14-");
+  for (const id of ["good", "bad"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  for (const [content, field] of [
+    ['{"execId":"bad","planName":5,"status":"completed"}', "planName"],
+    ['{"execId":"bad","status":"running","links":5}', "links"],
+    ['{"execId":"bad","status":"completed","jobTotal":"x"}', "jobTotal"],
+    ["null", "(root)"],
+    ["[1]", "(root)"],
+  ] as const) {
+    await writeFile(recordFile(dir, "bad", "metadata.json"), content);
+    const status = await runOrun(["status", "--exec-id", "bad"], { cwd: dir });
+    assert.equal(status.code, 1, status.stdout);
+    assert.ok(status.stderr.includes(`metadata.json (${field}): corrupt execution metadata`), status.stderr);
+    assert.doesNotMatch(status.stderr, /is not a function|is not iterable/);
+    const all = await runOrun(["status", "--all"], { cwd: dir });
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /bad\s+unreadable\s+.*metadata\.json unreadable/);
+    assert.match(all.stdout, /good\s+completed/);
+    const json = await runOrun(["status", "--all", "--json"], { cwd: dir });
+    assert.equal(json.code, 0, json.stderr);
+    const rows = JSON.parse(json.stdout) as { execID: string; error?: string }[];
+    assert.match(rows.find((row) => row.execID === "bad")?.error ?? "", /corrupt execution metadata/);
+    // A resume refuses it too, before touching the record.
+    const resume = await runOrun(["run", "plan.json", "--exec-id", "bad"], { cwd: dir });
+    assert.equal(resume.code, 1);
+    assert.match(resume.stderr, /corrupt execution metadata/);
+  }
+});
+
+test("status --watch and logs --follow end on a record without metadata that no run holds (a migrated .orun-state.json)", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "legacy" }, "orun-rec14-");
+  await writeFile(path.join(dir, ".orun-state.json"), JSON.stringify({ execId: "old", planChecksum: "", jobs: { "app.dev.build": { status: "completed", steps: {} } } }));
+  const run = await runOrun(["run", "plan.json", "--exec-id", "now"], { cwd: dir });
+  assert.match(run.stdout, /Migrated legacy \.orun-state\.json to \.orun\/executions\/(migrated-\S+)/);
+  const migrated = /executions\/(migrated-\S+)/.exec(run.stdout)![1]!;
+  const watch = await runOrun(["status", "--exec-id", migrated, "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 10_000 });
+  assert.equal(watch.code, 0, `--watch ended (${watch.code}): ${watch.stderr}`);
+  assert.match(watch.stdout, /✓ build/);
+  const follow = await runOrun(["logs", "--exec-id", migrated, "--follow"], { cwd: dir, timeoutMs: 10_000 });
+  assert.equal(follow.code, 0, `logs --follow ended (${follow.code})`);
+});
+
+/** Starts the built CLI; resolves `seen(text)` once its stdout holds `text`, and `done` with its exit. */
+function started(args: string[], cwd: string): { seen(text: string): Promise<void>; done: Promise<{ code: number | null; stderr: string }> } {
+  const child = spawn(process.execPath, [ORUN_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    }),
+  );
+  return { seen: (text) => until(() => stdout.includes(text), `"${text}" from orun ${args.join(" ")}`), done };
+}
+
+test("status --watch and logs --follow on a record removed meanwhile say so and end, instead of waiting for ever", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "gone" }, "orun-rec14-");
+  // A run holds the record (its lock names a live process), so it is watched until it disappears.
+  const sleeper = await liveSleeper(t);
+  const exec = path.dirname(recordFile(dir, "held", "x"));
+  await mkdir(path.join(exec, "logs/app@dev.build"), { recursive: true });
+  await writeFile(path.join(exec, "logs/app@dev.build/s1.log"), "so far\n");
+  await writeFile(path.join(exec, ".lock"), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), startTime: processStartTicks(sleeper.pid) }));
+  const watch = started(["status", "--exec-id", "held", "--watch", "--interval", "200ms"], dir);
+  const follow = started(["logs", "--exec-id", "held", "--follow"], dir);
+  await Promise.all([watch.seen("Run: held"), follow.seen("so far")]);
+  await rm(exec, { recursive: true, force: true });
+  for (const { code, stderr } of await Promise.all([watch.done, follow.done])) {
+    assert.equal(code, 1);
+    assert.match(stderr, /execution held no longer exists/);
+  }
+});
