@@ -151,6 +151,8 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
   }
   const masker = new Masker();
   for (const value of Object.values(secrets)) masker.add(value);
+  // A real GitHub runner's service tokens (orun running inside a GitHub job) reach steps as on GitHub, masked as there.
+  for (const key of ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]) if (hostEnv[key]) masker.add(hostEnv[key]);
 
   const baseEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(hostEnv)) {

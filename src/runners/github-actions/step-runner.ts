@@ -366,6 +366,20 @@ async function prepareAction(uses: string, scope: Scope, io: StepIO, env: Record
   return { uses, action, meta, exprScope };
 }
 
+/** GitHub's actions that need the runner's cache or artifact service. */
+const SERVICE_ACTIONS = new Set(["actions/cache", "actions/upload-artifact", "actions/download-artifact"]);
+const SERVICE_VARS = ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_RESULTS_URL", "ACTIONS_CACHE_URL"];
+
+/**
+ * orun serves no cache or artifact service: ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL and ACTIONS_CACHE_URL
+ * reach steps only from a real GitHub runner that runs orun. Without them actions/cache warns and misses
+ * (and saves nothing) and artifact actions fail: a notice says why before such an action runs.
+ */
+function missingServiceNotice(repository: string, env: Record<string, string>): string | undefined {
+  if (!SERVICE_ACTIONS.has(repository.toLowerCase()) || SERVICE_VARS.some((key) => env[key])) return undefined;
+  return `notice: orun runs no GitHub cache or artifact service (${SERVICE_VARS.join(", ")} are set only when orun itself runs in a GitHub Actions job): ${repository} will find no cache and save none, and artifact uploads and downloads fail`;
+}
+
 function actionEnvFor(action: ResolvedAction, name: string): Record<string, string> {
   return { GITHUB_ACTION: name, GITHUB_ACTION_PATH: action.dir, GITHUB_ACTION_REPOSITORY: action.repository, GITHUB_ACTION_REF: action.ref };
 }
@@ -437,6 +451,8 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const ref = parseActionRef(uses);
   if (ref.kind === "docker-image") return runImageStep(ref.image, uses, spec, scope, io, env);
   const { action, meta } = await prepareAction(uses, scope, io, env, exprScope);
+  const missing = missingServiceNotice(action.repository, { ...state.baseEnv, ...env });
+  if (missing) io.emit(missing);
   const inputs = resolveInputs(meta, spec.with, exprScope);
   const declared = Object.keys(meta.inputs).map((k) => k.toLowerCase());
   const unexpected = Object.keys(spec.with ?? {}).filter((k) => !declared.includes(k.toLowerCase()));

@@ -2,9 +2,10 @@
 // service variables. The runner drives real processes in real temp folders.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { makeHarness, makeJob, runJob, type Harness } from "./helpers.js";
+import { GitHubApiTwin } from "../../support/github-api.js";
+import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
 
 async function writeAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
   const root = path.join(h.workspace, dir);
@@ -107,5 +108,46 @@ describe("github-actions runner: GITHUB_STEP_SUMMARY is capped at 1 MiB per step
     const summary = (r.finish && r.finish.outputs?.summary) ?? "";
     assert.doesNotMatch(summary, /HUGE-START|xxxx/, "the oversized summary is not kept");
     assert.match(summary, /^# FULL-START\ny{1048563}\n### small report\n$/);
+  });
+});
+
+describe("github-actions runner: GitHub's cache and artifact service variables", () => {
+  let api: GitHubApiTwin;
+  let actionDir: string;
+  before(async () => {
+    api = await new GitHubApiTwin().start();
+    actionDir = await tempDir("fake-cache-action");
+    await writeFile(path.join(actionDir, "action.yml"), "name: cache\nruns:\n  using: node20\n  main: main.cjs\n");
+    await writeFile(path.join(actionDir, "main.cjs"), 'console.log(`cache action ran token=${process.env.ACTIONS_RUNTIME_TOKEN ?? "unset"}`);\n');
+    await api.publishDir("actions", "cache", "v4", actionDir);
+  });
+  after(async () => {
+    await api.close();
+    await rm(actionDir, { recursive: true, force: true });
+  });
+  const probe = 'echo "rt=${ACTIONS_RUNTIME_TOKEN-unset} results=${ACTIONS_RESULTS_URL-unset} cache=${ACTIONS_CACHE_URL-unset} url=${ACTIONS_RUNTIME_URL-unset}"';
+
+  it("outside GitHub they are unset (no fake service to hang on) and actions/cache is preceded by a notice saying why it will miss", async (t) => {
+    const h = await makeHarness({ hostEnv: { GITHUB_API_URL: api.url, ACTIONS_RUNTIME_TOKEN: "", ACTIONS_RESULTS_URL: "", ACTIONS_CACHE_URL: "", ACTIONS_RUNTIME_URL: "" } });
+    t.after(() => h.dispose());
+    const r = await runJob(h, makeJob("web@dev.nocache", [{ id: "probe", run: probe }, { id: "cache", use: "actions/cache@v4" }]));
+    assert.deepEqual(
+      r.steps.map((s) => s.error),
+      [undefined, undefined],
+      r.live,
+    );
+    assert.match(r.steps[0].output, /^rt=(unset)? results=(unset)? cache=(unset)? url=(unset)?$/m);
+    assert.match(
+      r.steps[1].output,
+      /^notice: orun runs no GitHub cache or artifact service \(ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL, ACTIONS_CACHE_URL are set only when orun itself runs in a GitHub Actions job\): actions\/cache will find no cache and save none, and artifact uploads and downloads fail\ncache action ran token=(unset)?$/,
+    );
+  });
+
+  it("inside a GitHub job (the host has them) they reach steps and actions, the runtime token masked, and no notice is shown", async (t) => {
+    const h = await makeHarness({ hostEnv: { GITHUB_API_URL: api.url, ACTIONS_RUNTIME_TOKEN: "rt-secret-0123456789", ACTIONS_RESULTS_URL: "http://127.0.0.1:9/results/", ACTIONS_CACHE_URL: "http://127.0.0.1:9/cache/", ACTIONS_RUNTIME_URL: "http://127.0.0.1:9/runtime/" } });
+    t.after(() => h.dispose());
+    const r = await runJob(h, makeJob("web@dev.oncache", [{ id: "probe", run: probe }, { id: "cache", use: "actions/cache@v4" }]));
+    assert.equal(r.steps[0].output, "rt=*** results=http://127.0.0.1:9/results/ cache=http://127.0.0.1:9/cache/ url=http://127.0.0.1:9/runtime/");
+    assert.equal(r.steps[1].output, "cache action ran token=***");
   });
 });
