@@ -32,15 +32,22 @@ export const LABEL_PID = "io.orun.pid";
  */
 export const CONTAINER_OWNER_PIPE = `${CONTAINER_SCRIPTS}/.orun-owner`;
 
+/** The line the owner writes into its pipe first (OWNER_HELLO): proof the pipe is really shared with it. */
+export const OWNER_HELLO = "orun";
+
 /**
  * The container's main process: keeps the container alive between steps (steps arrive through `docker
- * exec`) for as long as its owner holds the owner pipe; without a pipe (no mkfifo on the host), until the
- * container is removed. What a step writes into the pipe is ignored: only end-of-file ends the container.
+ * exec`) for as long as its owner holds the owner pipe, else until the container is removed. The pipe
+ * counts only once the owner's hello line came through it: a pipe the engine does not share with the
+ * host (a file system of a VM), or one that cannot be opened, never ends the container. Later lines (a
+ * step writing into the pipe) are ignored: only end-of-file ends it.
  */
 export function keepalive(ownerPipe: boolean): string {
   const untilRemoved = "while :; do sleep 3600 & wait $!; done";
   if (!ownerPipe) return `trap 'exit 0' TERM INT; ${untilRemoved}`;
-  return `trap 'exit 0' TERM INT; if [ -p ${CONTAINER_OWNER_PIPE} ]; then while read -r _; do :; done < ${CONTAINER_OWNER_PIPE}; exit 0; fi; ${untilRemoved}`;
+  const pipe = CONTAINER_OWNER_PIPE;
+  // A failed redirection of a compound command is not fatal: the shell goes on to the loop.
+  return `trap 'exit 0' TERM INT; if [ -p ${pipe} ]; then { read -r _ && while read -r _; do :; done && exit 0; } < ${pipe}; fi; ${untilRemoved}`;
 }
 
 /** Docker container names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
