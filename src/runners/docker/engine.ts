@@ -69,7 +69,7 @@ export class DockerEngine {
         reject(
           new OrunError(
             err.code === "ENOENT"
-              ? "docker runner: the docker CLI was not found on PATH (install it, or run scripts/setup-container-engine.sh)"
+              ? "docker runner: the docker CLI was not found on PATH (install Docker, or the docker CLI with an engine it reaches through DOCKER_HOST, such as podman's Docker-compatible socket)"
               : `docker runner: could not run the docker CLI: ${err.message}`,
           ),
         );

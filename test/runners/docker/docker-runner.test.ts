@@ -498,6 +498,20 @@ describe("docker runner without an engine", () => {
     }
   });
 
+  it("says how to get a docker CLI when none is on PATH, pointing at nothing this package does not ship", async () => {
+    const workspace = await tempWorkspace();
+    try {
+      const runner = createDockerRunner({ dockerImage: TEST_IMAGE }, { ...process.env, PATH: workspace.dir });
+      await assert.rejects(runner.prepare!(runContext(workspace.dir, [])), (err: Error) => {
+        assert.match(err.message, /^docker runner: the docker CLI was not found on PATH \(install Docker, or the docker CLI with an engine/);
+        assert.doesNotMatch(err.message, /scripts\//, "the published package has no scripts/setup-container-engine.sh");
+        return true;
+      });
+    } finally {
+      await workspace.remove();
+    }
+  });
+
   it("refuses an unknown --pull policy", () => {
     assert.throws(() => createDockerRunner({ pull: "sometimes" }, {}), /invalid --pull value "sometimes" \(expected one of: always, missing, never\)/);
   });
