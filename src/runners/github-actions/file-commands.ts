@@ -70,8 +70,9 @@ export function parseKeyValueFile(content: string, label: string): Record<string
     const eq = line.indexOf("=");
     const heredoc = line.indexOf("<<");
     if (heredoc >= 0 && (eq < 0 || heredoc < eq)) {
-      const key = line.slice(0, heredoc).trim();
-      const delimiter = line.slice(heredoc + 2).trim();
+      // Taken as written, as GitHub's runner does: `K<<EOF ` ends only at a line `EOF ` (trailing space and all).
+      const key = line.slice(0, heredoc);
+      const delimiter = line.slice(heredoc + 2);
       if (!key || !delimiter) throw new Error(`${label} line ${i + 1}: invalid heredoc assignment "${line}"`);
       const start = i + 1;
       let end = start;

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { GitHubApiTwin } from "../../support/github-api.js";
+import { parseKeyValueFile } from "../../../src/runners/github-actions/file-commands.js";
 import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
 
 async function writeAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
@@ -149,5 +150,13 @@ describe("github-actions runner: GitHub's cache and artifact service variables",
     const r = await runJob(h, makeJob("web@dev.oncache", [{ id: "probe", run: probe }, { id: "cache", use: "actions/cache@v4" }]));
     assert.equal(r.steps[0].output, "rt=*** results=http://127.0.0.1:9/results/ cache=http://127.0.0.1:9/cache/ url=http://127.0.0.1:9/runtime/");
     assert.equal(r.steps[1].output, "cache action ran token=***");
+  });
+});
+
+describe("github-actions file commands: heredoc delimiters taken as written, as GitHub's runner does", () => {
+  it("a delimiter with a trailing space ends only at that exact line; the value never runs past it", () => {
+    assert.deepEqual(parseKeyValueFile("B<<EOF \nx\nEOF \nC=1\n", "GITHUB_ENV"), { B: "x", C: "1" });
+    assert.deepEqual(parseKeyValueFile("M<<DELIM\nOK=injected\nDELIM\n", "GITHUB_ENV"), { M: "OK=injected" });
+    assert.throws(() => parseKeyValueFile("B<<EOF \nx\nEOF\n", "GITHUB_ENV"), /GITHUB_ENV line 1: matching delimiter "EOF " not found for "B"/);
   });
 });
