@@ -207,7 +207,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const started = Date.now();
       const result = await executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight);
       // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
+      // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);
+      writer!.assertJournaled();
       summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
       await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
@@ -238,6 +240,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           if (decision.action === "skip") {
             state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
             writer!.settled(job.id);
+            writer!.assertJournaled();
             summaries.set(job.id, { ...summarize(job, "cached"), reason: decision.reason });
             emit({ type: "job-cached", job });
             return "completed";

@@ -133,3 +133,49 @@ test("a torn last journal line (SIGKILL mid-write) is ignored; a corrupt line is
   assert.deepEqual(await readLines(path.join(dir, "deploys.txt")), ["deployed"], "a refused resume runs nothing");
   assert.equal(await readFile(journal, "utf8"), `not json\n${intact}`, "the journal is left for the user to inspect");
 });
+
+test("a completion that cannot be journaled (the record became unwritable) stops the run: its dependent never starts, the error names the file", async (t) => {
+  const dir = await tempDir("orun-rec14-");
+  t.after(() => removeDir(dir));
+  const journal = recordFile(dir, "W", "journal.jsonl");
+  await writePlan(
+    dir,
+    makePlan([
+      // A directory where the journal goes: the append fails as a full disk would make it fail.
+      { id: "app@prod.deploy", steps: [{ run: `echo deployed >> deploys.txt; mkdir -p ${journal}/x` }] },
+      { id: "app@prod.after", dependsOn: ["app@prod.deploy"], steps: [{ run: "echo after >> after.txt" }] },
+    ]),
+  );
+  const run = await runOrun(["run", "plan.json", "--exec-id", "W"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.ok(run.stderr.includes(`${journal}: cannot write the execution journal`), run.stderr);
+  assert.equal(existsSync(path.join(dir, "after.txt")), false, "nothing starts after a completion the record could not keep");
+  // What state.json holds is still right: the deploy completed.
+  const state = await readJson<StateFile>(recordFile(dir, "W", "state.json"));
+  assert.equal(state.jobs["app@prod.deploy"]?.status, "completed");
+  assert.notEqual(state.jobs["app@prod.after"]?.status, "completed");
+});
+
+test("state.json that cannot be written is named in the run's error, and the journal keeps the completions for the resume", async (t) => {
+  const dir = await tempDir("orun-rec14-");
+  t.after(() => removeDir(dir));
+  const stateFile = recordFile(dir, "S", "state.json");
+  await writePlan(
+    dir,
+    makePlan([
+      // A directory in state.json's place: every later write of it fails.
+      { id: "app@prod.deploy", steps: [{ run: `echo deployed >> deploys.txt; until [ -d ${stateFile} ]; do rm -f ${stateFile}; mkdir -p ${stateFile}/x 2>/dev/null; done` }] },
+      { id: "app@prod.after", dependsOn: ["app@prod.deploy"], steps: [{ run: "echo after >> after.txt" }] },
+    ]),
+  );
+  const run = await runOrun(["run", "plan.json", "--exec-id", "S"], { cwd: dir });
+  assert.notEqual(run.code, 0, run.stdout + run.stderr);
+  assert.ok(run.stderr.includes(`${stateFile}: cannot write execution state`), run.stderr);
+  const journal = await readFile(recordFile(dir, "S", "journal.jsonl"), "utf8");
+  assert.match(journal, /"job":"app@prod\.deploy".*"status":"completed"/);
+  // Put right, the resume runs nothing twice.
+  await removeDir(stateFile);
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "S"], { cwd: dir });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.deepEqual(await readLines(path.join(dir, "deploys.txt")), ["deployed"]);
+});

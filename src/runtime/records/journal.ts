@@ -31,18 +31,23 @@ export class TransitionJournal {
 
   /**
    * Appends synchronously: the line is in the kernel before anything else runs, whatever happens to this
-   * process next. A failing write (a full disk, a read-only record) is kept and reported by `check()`;
-   * state.json still gets the transition.
+   * process next. A failing write (a full disk, an unwritable record) is kept and reported by `check()`;
+   * state.json still gets the transition. False when the line was not written.
    */
-  append(jobId: string, state: JobState): void {
-    if (this.failure !== undefined) return;
+  append(jobId: string, state: JobState): boolean {
+    if (this.failure !== undefined) return false;
     try {
       // Never through a symbolic link planted in the record: that would append to a file outside it.
       this.fd ??= openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
       const line: JournalLine = { job: jobId, state };
-      writeSync(this.fd, `${JSON.stringify(line)}\n`);
+      const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
+      // A short write (the disk filled up) leaves a torn last line, which readers ignore; nothing may follow it.
+      const written = writeSync(this.fd, bytes);
+      if (written !== bytes.length) throw new Error(`short write (${written} of ${bytes.length} bytes): is the disk full?`);
+      return true;
     } catch (err) {
       this.failure = new OrunError(`cannot write the execution journal: ${errorMessage(err)}`, { location: { file: this.file } });
+      return false;
     }
   }
 

@@ -180,11 +180,16 @@ export class StateWriter {
   /** A job reached its terminal status (completed, failed, skipped, blocked): journaled now, written soon. */
   settled(jobId: string): void {
     const job = this.state.jobs[jobId];
-    if (job) {
-      this.journal.append(jobId, job);
-      this.journaled++;
-    }
+    if (job && this.journal.append(jobId, job)) this.journaled++;
     this.schedule();
+  }
+
+  /**
+   * Throws when a transition could not be journaled (a full disk, an unwritable record): a run must then
+   * start nothing more — a crash would run again whatever this run did and could not record.
+   */
+  assertJournaled(): void {
+    this.journal.check();
   }
 
   async flush(): Promise<void> {
@@ -219,7 +224,7 @@ export class StateWriter {
         this.written = holds;
       })
       .catch((err: unknown) => {
-        this.failure ??= err;
+        this.failure ??= new OrunError(`cannot write execution state: ${errorMessage(err)}`, { location: { file: this.file } });
       })
       .finally(() => {
         this.writing = undefined;
