@@ -60,7 +60,7 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
         { id: "on-success", if: "success()", run: log("success") },
         { id: "on-failure", if: "failure()", run: log("failure") },
         { id: "not-cancelled", if: "${{ !cancelled() }}", run: log("not-cancelled") },
-        { id: "cleanup", if: "always()", run: log("always") },
+        { id: "cleanup", if: "always()", run: `${log("always")}; echo "long=\${{ steps.long.outcome }}/\${{ steps.long.conclusion }} plain=\${{ steps.plain.outcome }}" >> ORDER` },
         { id: "on-cancel", if: "${{ cancelled() }}", run: log("cancelled") },
       ]);
       await rm(path.join(ws, "ORDER"), { force: true });
@@ -70,7 +70,7 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
       await until(() => existsSync(path.join(ws, "STARTED")), "the long step to start");
       process.kill(orun.pid, signal);
       assert.equal(await orun.exited, signal === "SIGINT" ? 130 : 143, orun.output());
-      assert.equal(await readFile(path.join(ws, "ORDER"), "utf8"), "always c=true f=false s=cancelled\ncancelled c=true f=false s=cancelled\npost\n");
+      assert.equal(await readFile(path.join(ws, "ORDER"), "utf8"), "always c=true f=false s=cancelled\nlong=cancelled/cancelled plain=skipped\ncancelled c=true f=false s=cancelled\npost\n");
       const finish = await readFile(new ExecutionStore(ws).jobFinishFile(name, jobId), "utf8");
       assert.match(finish, /▸ cleanup \(after cancel\)[\s\S]*▸ on-cancel \(after cancel\)[\s\S]*▸ Post post/);
     });

@@ -158,6 +158,7 @@ export class GithubActionsRunner implements Runner {
     for (const line of pre ?? []) emit(state.masker.mask(line));
     // A retry replaces the step's earlier attempt: only its final result counts for job.status and failure().
     state.failedSteps.delete(key);
+    markSkippedBefore(ctx.job, state, key);
     state.ran.add(key);
     let scope: Scope;
     try {
@@ -299,6 +300,8 @@ export class GithubActionsRunner implements Runner {
         continue;
       }
       const loose = step as LooseStep;
+      markSkippedBefore(job, state, key);
+      state.ran.add(key);
       let scope: Scope;
       let timeoutMs: number | undefined;
       try {
@@ -376,6 +379,20 @@ function stepsLeftByCancel(job: JobContext, state: JobState): { step: PlanStep; 
   return steps
     .map((step, i) => ({ step, key: step.id || keys[i]! }))
     .filter(({ step, key }) => !state.ran.has(key) && conditionChecksStatus((step as LooseStep).if));
+}
+
+/**
+ * Job-level steps before `key` that the scheduler never handed over (an earlier failure or the cancel
+ * skipped them) are `skipped` in the steps context, as on GitHub: `steps.<id>.outcome == 'skipped'`.
+ */
+function markSkippedBefore(job: JobContext, state: JobState, key: string): void {
+  const steps = orderSteps(job.job.steps);
+  const keys = stepKeys(steps);
+  for (const [i, step] of steps.entries()) {
+    const k = step.id || keys[i]!;
+    if (k === key) return;
+    if (!state.ran.has(k) && state.steps[k] === undefined) state.steps[k] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+  }
 }
 
 function preSpec(step: PlanStep, key: string): StepSpec {
