@@ -26,7 +26,12 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   const jobBySegment = new Map<string, string>();
   for (const id of Object.keys(state?.jobs ?? {})) jobBySegment.set(safeSegment(id), id);
   const logsDir = store.logsDir(execId);
-  const jobDirs = (await readdir(logsDir).catch(() => [] as string[])).sort();
+  // Only real folders and files: a symbolic link in a record (copied from elsewhere, or planted) could make
+  // `orun logs` print any file on the machine.
+  const jobDirs = (await readdir(logsDir, { withFileTypes: true }).catch(() => []))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const wantedJob = filter.job ? safeSegment(canonicalJobId(filter.job)) : undefined;
   const jobNeedles = filter.job ? jobIdFragments(filter.job) : [];
   const out: LogEntry[] = [];
@@ -35,7 +40,10 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     if (wantedJob && dir !== wantedJob && !jobNeedles.some((needle) => jobId.includes(needle))) continue;
     const jobState = state?.jobs[jobId];
     const stepBySegment = new Map(Object.keys(jobState?.steps ?? {}).map((key) => [safeSegment(key), key]));
-    const files = (await readdir(path.join(logsDir, dir)).catch(() => [] as string[])).filter((f) => f.endsWith(".log")).sort();
+    const files = (await readdir(path.join(logsDir, dir), { withFileTypes: true }).catch(() => []))
+      .filter((entry) => entry.isFile() && entry.name.endsWith(".log"))
+      .map((entry) => entry.name)
+      .sort();
     for (const file of files) {
       const segment = file.slice(0, -4);
       const stepKey = segment === JOB_SUMMARY_SEGMENT ? "job summary" : segment === JOB_FINISH_SEGMENT ? "job finish" : (stepBySegment.get(segment) ?? segment);

@@ -1,12 +1,13 @@
 // Raw step output streamed into logs/<job>/<step>.log as it arrives, so
 // `orun logs --follow` can tail a running step. Files are created lazily: a
 // silent step leaves no file (and costs no I/O).
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { constants, createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
 import path from "node:path";
 
 export class StepLog {
   private stream: WriteStream | undefined;
   private bytes = 0;
+  private unwritable = false;
 
   /** `file` is resolved only when the step first writes output (most steps in big runs are silent). */
   constructor(private readonly file: string | (() => string)) {}
@@ -18,9 +19,19 @@ export class StepLog {
   write(chunk: string): void {
     if (chunk === "") return;
     if (!this.stream) {
+      if (this.unwritable) return;
       const file = typeof this.file === "string" ? this.file : this.file();
-      mkdirSync(path.dirname(file), { recursive: true });
-      this.stream = createWriteStream(file, { flags: "w" });
+      let fd: number;
+      try {
+        mkdirSync(path.dirname(file), { recursive: true });
+        // Never through a symbolic link left in the record: the step's output would overwrite the file it names.
+        fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+      } catch {
+        // The log cannot be kept (a full disk, a link in its place); the step and its result are unaffected.
+        this.unwritable = true;
+        return;
+      }
+      this.stream = createWriteStream("", { fd });
       this.stream.on("error", () => undefined); // a full disk must not crash the run; the step result still counts
     }
     this.bytes += chunk.length;

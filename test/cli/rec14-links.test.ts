@@ -1,0 +1,37 @@
+// Records audit (round 2): symbolic links inside .orun that point outside the record (a record copied
+// from elsewhere, or planted in a checkout) are neither read by `orun logs` nor written through by a run.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+
+test("orun logs and logs --follow skip log files and job folders that are symbolic links", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "links" }, "orun-rec14-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "L"], { cwd: dir })).code, 0);
+  const secret = path.join(dir, "secret.log");
+  await writeFile(secret, "TOP SECRET\n");
+  await mkdir(path.join(dir, "elsewhere"));
+  await writeFile(path.join(dir, "elsewhere", "s1.log"), "ALSO SECRET\n");
+  await symlink(secret, recordFile(dir, "L", "logs/app@dev.build/stolen.log"));
+  await symlink(path.join(dir, "elsewhere"), recordFile(dir, "L", "logs/evil@dev.job"));
+  for (const args of [["logs", "--exec-id", "L"], ["logs", "--exec-id", "L", "--follow"], ["logs", "--exec-id", "L", "--job", "evil"]]) {
+    const logs = await runOrun(args, { cwd: dir, timeoutMs: 10_000 });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.doesNotMatch(logs.stdout, /SECRET/, args.join(" "));
+  }
+  assert.match((await runOrun(["logs", "--exec-id", "L"], { cwd: dir })).stdout, /built/);
+});
+
+test("a run never writes a step's output through a symbolic link in its log's place", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo overwritten" }] }], { name: "links" }, "orun-rec14-");
+  const precious = path.join(dir, "precious.txt");
+  await writeFile(precious, "keep me\n");
+  // A record folder prepared before the run (no metadata yet), with a link where the step's log goes.
+  await mkdir(recordFile(dir, "W", "logs/app@dev.build"), { recursive: true });
+  await symlink(precious, recordFile(dir, "W", "logs/app@dev.build/s1.log"));
+  const run = await runOrun(["run", "plan.json", "--exec-id", "W"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(await readFile(precious, "utf8"), "keep me\n");
+});
