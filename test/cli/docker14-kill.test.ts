@@ -6,7 +6,7 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import os from "node:os";
 import path from "node:path";
@@ -79,6 +79,9 @@ describe("orun run --runner docker killed with SIGKILL", { skip: availability.sk
     const beats = await readFile(path.join(dir, "beats"), "utf8");
     await delay(500);
     assert.equal(await readFile(path.join(dir, "beats"), "utf8"), beats, "the step stopped beating with its container");
+    // The record holds plain files only: reading a FIFO left there (an artifact upload of .orun/) would block.
+    const entries = await readdir(path.join(dir, ".orun"), { recursive: true, withFileTypes: true });
+    assert.deepEqual(entries.filter((entry) => entry.isFIFO()).map((entry) => entry.name), [], "no FIFO left in the execution record");
 
     // A resume with the local runner: the interrupted job runs again from its first step, and nothing else writes.
     await writeFile(path.join(dir, "second"), "");

@@ -25,12 +25,14 @@ export const LABEL_HOST = "io.orun.host";
 export const LABEL_PID = "io.orun.pid";
 
 /**
- * A FIFO in the read-only script mount that the orun process owning the container holds open. When that
- * process ends, however it ends (SIGKILL, a CI job stopped, the OOM killer), the kernel closes its end and
- * the container's main process reads end-of-file: it exits, which stops every step process in the
- * container, and the engine removes the container (`--rm`). A killed run leaves nothing running.
+ * A FIFO that the orun process owning the container holds open. When that process ends, however it ends
+ * (SIGKILL, a CI job stopped, the OOM killer), the kernel closes its end and the container's main process
+ * reads end-of-file: it exits, which stops every step process in the container, and the engine removes the
+ * container (`--rm`). A killed run leaves nothing running. The container unlinks the FIFO once it holds it
+ * open, so a killed run leaves no FIFO in its execution record either (a tool reading every file there,
+ * such as an artifact upload of .orun/, would block on it for ever).
  */
-export const CONTAINER_OWNER_PIPE = `${CONTAINER_SCRIPTS}/.orun-owner`;
+export const CONTAINER_OWNER_PIPE = `${CONTAINER_RUN}/.orun-owner`;
 
 /** The line the owner writes into its pipe first (OWNER_HELLO): proof the pipe is really shared with it. */
 export const OWNER_HELLO = "orun";
@@ -47,7 +49,8 @@ export function keepalive(ownerPipe: boolean): string {
   if (!ownerPipe) return `trap 'exit 0' TERM INT; ${untilRemoved}`;
   const pipe = CONTAINER_OWNER_PIPE;
   // A failed redirection of a compound command is not fatal: the shell goes on to the loop.
-  return `trap 'exit 0' TERM INT; if [ -p ${pipe} ]; then { read -r _ && while read -r _; do :; done && exit 0; } < ${pipe}; fi; ${untilRemoved}`;
+  const held = `rm -f ${pipe}; while read -r _; do :; done; exit 0`;
+  return `trap 'exit 0' TERM INT; if [ -p ${pipe} ]; then { read -r _ && { ${held}; }; } < ${pipe}; fi; ${untilRemoved}`;
 }
 
 /** Docker container names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
@@ -93,7 +96,7 @@ export interface ContainerSpec {
   /** The owner's start time (processStartTicks), when known. */
   pidStart?: number;
   user?: string;
-  /** Whether scriptsDir holds the owner pipe (CONTAINER_OWNER_PIPE) the owner keeps open. */
+  /** Whether runDir holds the owner pipe (CONTAINER_OWNER_PIPE) the owner keeps open. */
   ownerPipe?: boolean;
 }
 

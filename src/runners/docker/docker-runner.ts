@@ -291,7 +291,7 @@ export class DockerRunner implements Runner {
     await mkdir(runDir, { recursive: true });
     // Writable by whichever user the steps run as in the container.
     await chmod(runDir, 0o1777);
-    const ownerPipe = await openOwnerPipe(path.join(scriptsDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
+    const ownerPipe = await openOwnerPipe(path.join(runDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
     this.live.set(name, { mountsDir, ownerPipe });
     const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
     const args = createContainerArgs({
