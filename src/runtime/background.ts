@@ -4,7 +4,7 @@
 // lock passes from parent to child without ever being free, so neither a
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
-import { openSync, closeSync } from "node:fs";
+import { closeSync, constants, openSync } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { acquireExecLock } from "./records/lock.js";
@@ -49,10 +49,11 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
     await store.create(execId);
     // An earlier child's start-up failure is not this one's.
     await rm(path.join(dir, BACKGROUND_ERROR_FILE), { force: true });
-    const fd = openSync(logFile, "a");
+    // Never through a symbolic link left in the record (it would append to, or truncate, the file it names).
+    const fd = openSync(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
     // A --json summary must stay parseable: warnings (stderr) go to run.log, the summary to its own file —
     // written beside it and put in place when the run ends (publishSummary), so a refused start keeps the last one.
-    const out = options.json ? openSync(path.join(dir, `${SUMMARY_FILE}${PARTIAL}`), "w") : fd;
+    const out = options.json ? openSync(path.join(dir, `${SUMMARY_FILE}${PARTIAL}`), constants.O_WRONLY | constants.O_TRUNC | constants.O_CREAT | constants.O_NOFOLLOW, 0o644) : fd;
     try {
       const child = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
         cwd,

@@ -35,3 +35,15 @@ test("a run never writes a step's output through a symbolic link in its log's pl
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.equal(await readFile(precious, "utf8"), "keep me\n");
 });
+
+test("--background never appends its output through a symbolic link in run.log's place", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "links" }, "orun-rec14-");
+  const precious = path.join(dir, "precious.txt");
+  await writeFile(precious, "keep me\n");
+  await mkdir(recordFile(dir, "B", "logs"), { recursive: true });
+  await symlink(precious, recordFile(dir, "B", "run.log"));
+  const run = await runOrun(["run", "plan.json", "--background", "--exec-id", "B"], { cwd: dir });
+  assert.notEqual(run.code, 0, run.stdout);
+  assert.match(run.stderr, /run\.log/);
+  assert.equal(await readFile(precious, "utf8"), "keep me\n");
+});
