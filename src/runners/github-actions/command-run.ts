@@ -7,7 +7,7 @@ import path from "node:path";
 import { createFileCommands, isProtectedEnvKey, readFileCommands, summaryTooLargeMessage, type FileCommandPaths } from "./file-commands.js";
 import type { JobState } from "./job-state.js";
 import type { SpawnOutcome } from "./process.js";
-import { CommandProcessor } from "./workflow-commands.js";
+import { CommandProcessor, allowsUnsecureCommands } from "./workflow-commands.js";
 
 export interface CommandRun {
   exitCode: number | null;
@@ -32,14 +32,15 @@ export function fileCommandRoot(state: JobState): string {
   return path.join(state.temp, "file_commands");
 }
 
-export async function runWithFileCommands(state: JobState, io: CommandIO, launch: Launch): Promise<CommandRun> {
+/** `env` is the process's environment: it may opt into GitHub's disabled set-env and add-path commands. */
+export async function runWithFileCommands(state: JobState, io: CommandIO, env: Record<string, string>, launch: Launch): Promise<CommandRun> {
   const files = await createFileCommands(fileCommandRoot(state));
-  const processor = new CommandProcessor(state.masker, { debug: io.debug });
+  const processor = new CommandProcessor(state.masker, { debug: io.debug, allowUnsecureCommands: allowsUnsecureCommands(env) });
   const outcome = await launch(files, (line) => {
     const text = processor.line(line);
     if (text !== undefined) io.emit(text);
   });
-  let error = outcome.error;
+  let error = outcome.error ?? processor.failures[0];
   let timedOut = outcome.timedOut;
   if (outcome.error === "canceled" && io.timedOut()) {
     timedOut = true;

@@ -180,7 +180,7 @@ export class ContainerActions {
     const toolCache = state.baseEnv.RUNNER_TOOL_CACHE ?? path.join(state.temp, "toolcache");
     const home = state.baseEnv.HOME ?? path.join(state.temp, "home");
     await Promise.all([toolCache, home, fileCommandRoot(state)].map((dir) => mkdir(dir, { recursive: true })));
-    return runWithFileCommands(state, io, async (files, onLine) => {
+    return runWithFileCommands(state, io, { ...state.baseEnv, ...call.env }, async (files, onLine) => {
       const name = containerName("gha", state.jobId);
       let env: { args: string[]; cliEnv: Record<string, string> };
       try {

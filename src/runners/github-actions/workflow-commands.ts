@@ -83,11 +83,13 @@ export function parseCommandLine(line: string, known: ReadonlySet<string> = KNOW
 /** Handles the command stream of one process. Feed it whole lines. */
 export class CommandProcessor {
   readonly effects: CommandEffects = { outputs: {}, state: {}, env: {}, paths: [] };
+  /** Commands GitHub's runner refuses (set-env, add-path without opting in): each fails the step. */
+  readonly failures: string[] = [];
   private stopToken: string | undefined;
 
   constructor(
     private readonly masker: Masker,
-    private readonly options: { debug?: boolean } = {},
+    private readonly options: { debug?: boolean; allowUnsecureCommands?: boolean } = {},
   ) {}
 
   /** Returns the text to display for this line (already masked), or undefined to hide it. */
@@ -119,9 +121,11 @@ export class CommandProcessor {
         if (properties.name) this.effects.state[properties.name] = message;
         return undefined;
       case "set-env":
+        if (!this.options.allowUnsecureCommands) return this.refuse(cmd);
         if (properties.name) this.effects.env[properties.name] = message;
         return undefined;
       case "add-path":
+        if (!this.options.allowUnsecureCommands) return this.refuse(cmd);
         if (message.trim()) this.effects.paths.push(message.trim());
         return undefined;
       case "stop-commands":
@@ -147,6 +151,26 @@ export class CommandProcessor {
         return undefined;
     }
   }
+
+  /**
+   * GitHub disabled set-env and add-path (CVE-2020-15228: any text a step prints, a pull request title say,
+   * could set LD_PRELOAD or PATH) unless the step's env has ACTIONS_ALLOW_UNSECURE_COMMANDS=true; the step fails.
+   */
+  private refuse(cmd: ParsedCommand): string {
+    const message = `Unable to process command '::${cmd.name}${Object.keys(cmd.properties).length ? ` ${Object.entries(cmd.properties).map(([k, v]) => `${k}=${v}`).join(",")}` : ""}::${cmd.message}' successfully. ${unsecureCommandDisabled(cmd.name)}`;
+    this.failures.push(this.masker.mask(message));
+    return this.masker.mask(`error: ${message}`);
+  }
+}
+
+/** GitHub's runner's message for a disabled command. */
+export function unsecureCommandDisabled(name: string): string {
+  return `The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`. For more information see: https://github.blog/changelog/2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/`;
+}
+
+/** Does a step's environment opt into set-env and add-path (`ACTIONS_ALLOW_UNSECURE_COMMANDS: true`)? */
+export function allowsUnsecureCommands(env: Record<string, string | undefined>): boolean {
+  return /^\s*true\s*$/i.test(env.ACTIONS_ALLOW_UNSECURE_COMMANDS ?? "");
 }
 
 /** Splits a byte stream into lines; the caller flushes the remainder at the end. */
