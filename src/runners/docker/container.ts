@@ -39,18 +39,21 @@ export const OWNER_HELLO = "orun";
 
 /**
  * The container's main process: keeps the container alive between steps (steps arrive through `docker
- * exec`) for as long as its owner holds the owner pipe, else until the container is removed. The pipe
- * counts only once the owner's hello line came through it: a pipe the engine does not share with the
- * host (a file system of a VM), or one that cannot be opened, never ends the container. Later lines (a
- * step writing into the pipe) are ignored: only end-of-file ends it.
+ * exec`) until it is removed, reaping the processes steps leave behind (the loop's `wait`: a killed
+ * background process must not stay a zombie that `kill -0` still finds). A reader in the background ends
+ * it when its owner goes: the pipe counts only once the owner's hello line came through it — a pipe the
+ * engine does not share with the host (a file system of a VM), or one that cannot be opened, never ends
+ * the container. Later lines (a step writing into the pipe) are ignored: only end-of-file ends it.
  */
 export function keepalive(ownerPipe: boolean): string {
+  // TERM reaches pid 1 only because it traps it: the trap comes first.
+  const trap = "trap 'exit 0' TERM INT";
   const untilRemoved = "while :; do sleep 3600 & wait $!; done";
-  if (!ownerPipe) return `trap 'exit 0' TERM INT; ${untilRemoved}`;
+  if (!ownerPipe) return `${trap}; ${untilRemoved}`;
   const pipe = CONTAINER_OWNER_PIPE;
-  // A failed redirection of a compound command is not fatal: the shell goes on to the loop.
-  const held = `rm -f ${pipe}; while read -r _; do :; done; exit 0`;
-  return `trap 'exit 0' TERM INT; if [ -p ${pipe} ]; then { read -r _ && { ${held}; }; } < ${pipe}; fi; ${untilRemoved}`;
+  // A failed redirection only ends the reader.
+  const reader = `( read -r _ || exit 0; rm -f ${pipe}; while read -r _; do :; done; kill -TERM 1 ) < ${pipe} &`;
+  return `${trap}; if [ -p ${pipe} ]; then ${reader} fi; ${untilRemoved}`;
 }
 
 /** Docker container names allow [a-zA-Z0-9][a-zA-Z0-9_.-]*. */

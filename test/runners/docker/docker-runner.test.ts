@@ -132,6 +132,18 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.equal(results[1]?.output, "kept/v1");
   });
 
+  it("reaps what a step leaves behind: a killed background process does not stay a zombie for a later step", async () => {
+    const job = planJob("web@dev.reap", [
+      { run: "sleep 60 >/dev/null 2>&1 & echo $! > /tmp/bg.pid" },
+      // kill -0 finds a zombie: the loop ends only once the container's main process reaped it.
+      { run: 'p=$(cat /tmp/bg.pid); kill "$p"; n=0; while kill -0 "$p" 2>/dev/null; do n=$((n+1)); [ $n -le 100 ] || exit 7; sleep 0.05; done; echo reaped' },
+    ]);
+    const run = runContext(workspace.dir, [job]);
+    const results = await runJob(runner, jobContext(run, job));
+    assert.equal(results[1]?.exitCode, 0, results[1]?.output);
+    assert.equal(results[1]?.output.trim(), "reaped");
+  });
+
   it("fails clearly when the image is missing and --pull is never", async () => {
     const missing = "localhost/orun-missing-image:nope";
     const job = planJob("web@dev.missing", [{ run: "true" }], { runsOn: missing });
