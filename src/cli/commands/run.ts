@@ -121,9 +121,9 @@ export function registerRunCommands(program: Command): void {
     .command("gc")
     .description("Remove old execution records (and, with --actions, unused cached remote actions)")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
-    .option("--keep <n>", "newest executions to keep", parseNonNegativeInt, 10)
+    .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
     .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
-    .option("--keep-days <n>", "same as --max-age <n> days", parseNonNegativeInt)
+    .option("--keep-days <n>", "same as --max-age <n> days", nonNegativeInt("--keep-days"))
     .option("--all", "remove every finished execution (same as --keep 0)")
     .option("--actions", "also remove cached remote actions unused for longer than --max-age, their refs, stale partial downloads and locks ($ORUN_ACTIONS_CACHE or ~/.orun/actions)")
     .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
@@ -524,8 +524,11 @@ function parsePositiveInt(value: string): number {
   return n;
 }
 
-function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new OrunError(`invalid number "${value}": expected a whole number ≥ 0`);
-  return n;
+/** A whole number ≥ 0 for `flag`, named in the error. */
+function nonNegativeInt(flag: string): (value: string) => number {
+  return (value) => {
+    // Digits only: Number("") is 0, and `--keep "$UNSET"` must not mean "keep nothing".
+    if (!/^\s*\d+\s*$/.test(value)) throw new OrunError(`invalid ${flag} "${value}": expected a whole number ≥ 0`);
+    return Number(value);
+  };
 }

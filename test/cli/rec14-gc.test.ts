@@ -1,0 +1,49 @@
+// Records audit (round 2): orun gc through the built CLI — flags that name themselves when wrong (an empty
+// --keep from an unset variable removed every record), and a live run is never removed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+import { until } from "../support/wait.js";
+
+const executions = async (dir: string): Promise<string[]> => (await readdir(path.join(dir, ".orun/executions")).catch(() => [])).filter((name) => name !== "latest").sort();
+
+test("gc refuses a --keep or --keep-days that is empty or not a whole number, naming the flag, and removes nothing", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "true" }] }], { name: "gc" }, "orun-rec14-");
+  for (const id of ["one", "two"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  for (const [flag, value] of [["--keep", ""], ["--keep", " "], ["--keep", "-1"], ["--keep", "1.5"], ["--keep", "abc"], ["--keep-days", ""]] as const) {
+    const gc = await runOrun(["gc", flag, value], { cwd: dir });
+    assert.equal(gc.code, 1, `${flag} "${value}": ${gc.stdout}`);
+    assert.ok(gc.stderr.includes(`invalid ${flag} "${value}"`), gc.stderr);
+  }
+  assert.deepEqual(await executions(dir), ["one", "two"]);
+  const kept = await runOrun(["gc", "--keep", "1"], { cwd: dir });
+  assert.equal(kept.code, 0, kept.stderr);
+  assert.deepEqual(await executions(dir), ["two"]);
+});
+
+test("gc --all while a run is live keeps it (and its lock), and removes it once the run has ended", async (t) => {
+  const release = "release";
+  const dir = await planDir(t, [{ id: "app@dev.wait", steps: [{ run: `touch started; until [ -f ${release} ]; do sleep 0.02; done` }] }], { name: "gc" }, "orun-rec14-");
+  t.after(() => writeFile(path.join(dir, release), "").catch(() => undefined));
+  const running = runOrun(["run", "plan.json", "--exec-id", "live"], { cwd: dir });
+  await until(() => existsSync(path.join(dir, "started")), "the run's step to start");
+  for (const args of [["gc", "--all", "--dry-run"], ["gc", "--all"], ["gc", "--keep", "0", "--max-age", "0"]]) {
+    const gc = await runOrun(args, { cwd: dir });
+    assert.equal(gc.code, 0, gc.stderr);
+    assert.match(gc.stdout, /kept live \(still running\)/, args.join(" "));
+    assert.ok(existsSync(recordFile(dir, "live", ".lock")), "the run's lock is untouched");
+  }
+  await writeFile(path.join(dir, release), "");
+  const run = await running;
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const status = await runOrun(["status", "--exec-id", "live"], { cwd: dir });
+  assert.match(status.stdout, /State: completed/);
+  const gc = await runOrun(["gc", "--all"], { cwd: dir });
+  assert.match(gc.stdout, /Removed live/);
+  assert.deepEqual(await executions(dir), []);
+  assert.equal(existsSync(path.join(dir, ".orun/executions/latest")), false, "latest no longer points at a removed record");
+});
