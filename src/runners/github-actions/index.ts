@@ -194,7 +194,7 @@ export class GithubActionsRunner implements Runner {
   /** What a step (or a pre or post hook) runs with: stopped by any of `signals`, or by its timeout. */
   private stepIO(job: JobContext, signals: AbortSignal[], timeoutMs: number | undefined, state: JobState, emit: (line: string) => void): { io: StepIO; dispose: () => void } {
     const timeout = new AbortController();
-    const timer = timeoutMs !== undefined && timeoutMs > 0 ? setTimeout(() => timeout.abort(), timeoutMs) : undefined;
+    const stopTimer = timeoutMs !== undefined && timeoutMs > 0 ? longTimeout(() => timeout.abort(), timeoutMs) : undefined;
     const signal = AbortSignal.any([...signals, timeout.signal]);
     const io: StepIO = {
       workspaceDir: job.run.workspaceDir,
@@ -206,7 +206,7 @@ export class GithubActionsRunner implements Runner {
       containers: this.containers,
       debug: state.runner.debug === "1",
     };
-    return { io, dispose: () => clearTimeout(timer) };
+    return { io, dispose: () => stopTimer?.() };
   }
 
   /**
@@ -348,6 +348,19 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
   const exprScope = expressionScope(scope, jobEnv);
   for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);
   return scope;
+}
+
+/** Node fires a timer longer than this (about 24.8 days) at once, so longer ones are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** setTimeout for any delay (`timeout-minutes: 50000` must not fire at once); returns its clear function. */
+function longTimeout(fire: () => void, ms: number): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = (left: number): void => {
+    timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fire()), Math.min(left, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
 }
 
 /** GitHub's step fields a plan written for this runner may carry beyond orun's own. */

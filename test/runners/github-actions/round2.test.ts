@@ -160,3 +160,14 @@ describe("github-actions file commands: heredoc delimiters taken as written, as 
     assert.throws(() => parseKeyValueFile("B<<EOF \nx\nEOF\n", "GITHUB_ENV"), /GITHUB_ENV line 1: matching delimiter "EOF " not found for "B"/);
   });
 });
+
+describe("github-actions runner: timeout-minutes beyond Node's timer range", () => {
+  it("a timeout-minutes longer than 24.8 days (50000) does not fire at once", async (t) => {
+    const h = await makeHarness();
+    t.after(() => h.dispose());
+    const long = { id: "long", run: "sleep 0.3; echo finished", "timeout-minutes": 50000 };
+    const r = await runJob(h, makeJob("web@dev.longtimeout", [long]));
+    assert.equal(r.steps[0]!.error, undefined, r.live);
+    assert.equal(r.steps[0]!.output, "finished");
+  });
+});
