@@ -94,3 +94,16 @@ test("status --watch and logs --follow on a record removed meanwhile say so and 
     assert.match(stderr, /execution held no longer exists/);
   }
 });
+
+test("a legacy .orun-state.json that cannot be migrated is named with what helps (fix it or move it aside), and nothing is run", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "legacy" }, "orun-rec14-");
+  for (const content of ["", "{not json", '{"jobs":{"a":{"status":"weird"}}}']) {
+    await writeFile(path.join(dir, ".orun-state.json"), content);
+    const run = await runOrun(["run", "plan.json", "--exec-id", "fresh"], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout);
+    assert.ok(run.stderr.includes(path.join(dir, ".orun-state.json")), run.stderr);
+    assert.doesNotMatch(run.stderr, /another --exec-id/, "another exec-id does not get round it");
+    assert.match(run.stderr, /move it aside/);
+    assert.doesNotMatch(run.stdout, /built|deployed/);
+  }
+});

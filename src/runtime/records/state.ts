@@ -65,12 +65,13 @@ export function foldedJournal(state: ExecState): boolean {
   return journaled.has(state);
 }
 
-export function parseState(text: string, file: string): ExecState {
+/** `advice` follows an invalid-JSON error: what the user can do about the file. */
+export function parseState(text: string, file: string, advice = "fix or delete the file, or start a new run with another --exec-id"): ExecState {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new OrunError(`corrupt execution state (invalid JSON: ${errorMessage(err)}); fix or delete the file, or start a new run with another --exec-id`, {
+    throw new OrunError(`corrupt execution state (invalid JSON: ${errorMessage(err)}); ${advice}`, {
       location: { file },
     });
   }

@@ -10,7 +10,7 @@ import type { Plan } from "../../model/plan.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
-import { parseState, serializeState } from "./state.js";
+import { parseState, serializeState, type ExecState } from "./state.js";
 
 /** File-name segment of a job summary in logs/<job>/ (never produced by safeSegment for a step key). */
 export const JOB_SUMMARY_SEGMENT = "~summary";
@@ -227,7 +227,15 @@ export class ExecutionStore {
         hint: "move it aside to run without migrating it",
       });
     });
-    const state = parseState(text, legacy);
+    // Every run tries the migration, so another --exec-id is no way round a bad legacy file.
+    const advice = "fix it, or move it aside to run without migrating it";
+    let state: ExecState;
+    try {
+      state = parseState(text, legacy, advice);
+    } catch (err) {
+      if (err instanceof OrunError && !err.message.includes(advice)) throw new OrunError(err.message, { hint: advice });
+      throw err;
+    }
     const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
     let execId = `migrated-${stamp}`;
     for (let n = 2; await exists(this.execDir(execId)); n++) execId = `migrated-${stamp}-${n}`;
