@@ -76,6 +76,25 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
     });
   }
 
+  it("an always() step after the cancel keeps its own timeout; the next always() step still runs within the grace", async (t) => {
+    const name = "cancel-timeout";
+    await writePlan(name, [
+      { id: "long", run: "touch STARTED3; sleep 30" },
+      { id: "slow", if: "always()", run: "sleep 60", timeout: "1s" },
+      { id: "next", if: "always()", run: 'echo "slow=${{ steps.slow.outcome }}" > NEXT_RAN' },
+    ]);
+    const orun = startOrun(["run", `${name}.json`, "--gha", "--exec-id", name], ws, { ...env(), ORUN_GHA_CANCEL_GRACE: "30s" });
+    t.after(() => killGroup(orun.pid));
+    await until(() => existsSync(path.join(ws, "STARTED3")), "the long step to start");
+    const started = Date.now();
+    process.kill(orun.pid, "SIGINT");
+    assert.equal(await orun.exited, 130, orun.output());
+    assert.ok(Date.now() - started < 15_000, "the slow step's 1s timeout stopped it, not the 30s grace");
+    assert.equal(await readFile(path.join(ws, "NEXT_RAN"), "utf8"), "slow=failure\n");
+    const finish = await readFile(new ExecutionStore(ws).jobFinishFile(name, "app@dev.cancel-timeout"), "utf8");
+    assert.match(finish, /▸ slow \(after cancel\)[\s\S]*▸ next \(after cancel\)/);
+  });
+
   it("a hung always() step after the cancel is stopped when the grace period ends; orun exits and leaves no process behind", async (t) => {
     const name = "cancel-hung";
     await writePlan(name, [

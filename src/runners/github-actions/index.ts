@@ -28,6 +28,7 @@ import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
 import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";
+import { timeoutFor } from "../../runtime/job-executor.js";
 import { OrunError } from "../../util/errors.js";
 
 export { jobSummaryPath } from "./job-state.js";
@@ -306,7 +307,11 @@ export class GithubActionsRunner implements Runner {
       let timeoutMs: number | undefined;
       try {
         scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
-        timeoutMs = timeoutMinutesMs(loose["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv }));
+        // The step's own limits still hold (orun's timeout, GitHub's timeout-minutes), within the grace.
+        const own = timeoutFor(job.job, step);
+        const limits = [own === undefined ? undefined : parseDuration(own), timeoutMinutesMs(loose["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv }))];
+        const set = limits.filter((ms): ms is number => ms !== undefined && ms > 0);
+        timeoutMs = set.length ? Math.min(...set) : undefined;
       } catch (err) {
         errors.push(state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`));
         continue;
