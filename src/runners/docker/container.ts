@@ -181,12 +181,13 @@ export function stepExec(options: {
 }
 
 /**
- * A step command that first records its pid in `pidFile`. The engine starts
- * every exec'd process as a session and process-group leader, and `exec`
- * keeps the pid, so the file names the step's process group.
+ * A step command that records its process group in `<record>.pid` first (the engine starts every exec'd
+ * process as a session and process-group leader, so `$$` names the step's group) and its exit status
+ * in `<record>.status` last. The status file is how the runner knows the step really ended: the docker
+ * CLI exits 0 when its connection to the engine breaks mid-step.
  */
-export function recordingGroup(command: string[], pidFile: string): string[] {
-  return ["sh", "-c", `{ echo $$ > ${pidFile}; } 2>/dev/null; exec "$@"`, "orun-step", ...command];
+export function recordingGroup(command: string[], record: string): string[] {
+  return ["sh", "-c", `{ echo $$ > ${record}.pid; } 2>/dev/null; "$@"; s=$?; { echo $s > ${record}.status; } 2>/dev/null; exit $s`, "orun-step", ...command];
 }
 
 /**

@@ -9,7 +9,7 @@
 // removed at job end, on cancellation, and on cleanup (Ctrl-C); one whose orun
 // process died without its clean-up (SIGKILL) stops and goes by itself, since
 // its main process lives only as long as orun holds its owner pipe.
-import { existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -138,7 +138,8 @@ export class DockerRunner implements Runner {
   private async exec(step: StepContext, container: JobContainer, workdir: string, command: string[]): Promise<StepResult> {
     const { job } = step;
     if (step.signal.aborted) return { exitCode: null, output: "", error: "canceled" };
-    const groupFile = `${randomBytes(6).toString("hex")}.pid`;
+    // <record>.pid and <record>.status in the run mount (see recordingGroup).
+    const record = randomBytes(6).toString("hex");
     let exec;
     try {
       exec = stepExec({
@@ -146,7 +147,7 @@ export class DockerRunner implements Runner {
         workdir,
         env: step.env,
         hostEnv: this.engine.hostEnv,
-        command: recordingGroup(command, path.posix.join(CONTAINER_RUN, groupFile)),
+        command: recordingGroup(command, path.posix.join(CONTAINER_RUN, record)),
       });
     } catch (err) {
       return failure(errorMessage(err));
@@ -161,28 +162,54 @@ export class DockerRunner implements Runner {
       onOutput: step.onOutput,
       killGraceMs: 1000,
     });
+    const files = { pid: path.join(container.runDir, `${record}.pid`), status: path.join(container.runDir, `${record}.status`) };
+    const forgetRecord = (): void => {
+      rmSync(files.pid, { force: true });
+      rmSync(files.status, { force: true });
+    };
 
     if (outcome.timedOut || outcome.aborted) {
       // Killing the CLI leaves the step running in the container. After a
       // timeout the job goes on (a retry, onFailure: continue): kill the step's
       // process group and keep what earlier steps set up. A canceled job ends:
       // remove the container, as when the step's group cannot be killed.
-      if (outcome.aborted || !(await this.killStepGroup(container, groupFile))) await this.dropContainer(job);
-      rmSync(path.join(container.runDir, groupFile), { force: true });
+      if (outcome.aborted || !(await this.killStepGroup(container, record))) await this.dropContainer(job);
+      forgetRecord();
       return { exitCode: null, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut || undefined };
     }
-    rmSync(path.join(container.runDir, groupFile), { force: true });
-    if (outcome.exitCode !== 0 && !(await this.engine.isRunning(container.name))) {
+    const started = existsSync(files.pid);
+    const status = readStatus(files.status);
+    forgetRecord();
+    if (status !== undefined) {
+      // The step ended by itself: its own status, whatever the CLI made of the end of the stream.
+      return { exitCode: status, output: outcome.output, error: status === 0 ? undefined : `exit status ${status}` };
+    }
+    // 128+n: the step's shell was killed by signal n (its own group, the OOM killer): that is its status.
+    const killed = outcome.exitCode !== null && outcome.exitCode > 128 && outcome.exitCode < 128 + 65;
+    const unfinished = started && !killed;
+    if (outcome.exitCode === 0 && !unfinished) return { exitCode: 0, output: outcome.output };
+    const now = await this.engine.containerState(container.name);
+    const cli = outcome.error ?? "docker exec exited 0";
+    if (now.state === "unknown") {
+      // Not the step's status: the CLI lost the engine (stopped, or its socket went away).
+      return { exitCode: null, output: outcome.output, error: `lost the container engine at ${this.engine.describeHost()} while the step ran (${cli}): ${now.reason}` };
+    }
+    if (now.state === "stopped") {
       // Not the step's status: the container went away under it.
       this.containers.delete(job);
       this.forget(container.name);
-      return { exitCode: outcome.exitCode, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${outcome.error ?? "no exit status"})` };
+      return { exitCode: null, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${cli})` };
+    }
+    if (unfinished) {
+      // The CLI's stream ended before the step did: the step may still run, so stop it.
+      if (!(await this.killStepGroup(container, record))) await this.dropContainer(job);
+      return { exitCode: null, output: outcome.output, error: `lost the connection to the container engine at ${this.engine.describeHost()} while the step ran (${cli} before the step ended)` };
     }
     return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
   }
 
-  private async killStepGroup(container: JobContainer, groupFile: string): Promise<boolean> {
-    const kill = ["exec", container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, groupFile))];
+  private async killStepGroup(container: JobContainer, record: string): Promise<boolean> {
+    const kill = ["exec", container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, `${record}.pid`))];
     const result = await this.engine.cli(kill).catch(() => undefined);
     return result?.code === 0;
   }
@@ -357,6 +384,18 @@ function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> 
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
+}
+
+/** The exit status a step's wrapper recorded, when it got to write one. */
+function readStatus(file: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+  // Step-writable: anything but a plain status counts as none.
+  return /^\d{1,3}$/.test(text) && Number(text) <= 255 ? Number(text) : undefined;
 }
 
 function failure(error: string): StepResult {

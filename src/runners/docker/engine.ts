@@ -135,9 +135,15 @@ export class DockerEngine {
     }
   }
 
-  async isRunning(name: string): Promise<boolean> {
+  /**
+   * Whether a container runs: `running`, `stopped` (or gone), or `unknown` with the reason when the
+   * engine did not answer (it stopped, or the connection to it broke).
+   */
+  async containerState(name: string): Promise<{ state: "running" | "stopped" } | { state: "unknown"; reason: string }> {
     const result = await this.cli(["container", "inspect", "--format", "{{.State.Running}}", name]);
-    return result.code === 0 && result.stdout.trim() === "true";
+    if (result.code === 0) return { state: result.stdout.trim() === "true" ? "running" : "stopped" };
+    if (/no such (container|object)/i.test(result.stderr)) return { state: "stopped" };
+    return { state: "unknown", reason: firstLine(result.stderr) || `exit status ${result.code}` };
   }
 
   /** Containers carrying a label, with the value of another label of theirs; throws when the engine cannot list them. */

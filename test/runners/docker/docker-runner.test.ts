@@ -7,6 +7,7 @@ import os from "node:os";
 import { existsSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { spawnSync } from "node:child_process";
+import net from "node:net";
 import { createDockerRunner } from "../../../src/runners/docker/index.js";
 import type { Runner } from "../../../src/runners/runner.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
@@ -119,6 +120,14 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.equal(results[0]?.error, "exit status 3");
     assert.match(results[0]?.output ?? "", /before/);
     assert.deepEqual(await containersOf(run.execId), [], "removed after a failure too");
+  });
+
+  it("reports a step that killed its own process group by its status, not as a lost engine", async () => {
+    const job = planJob("web@dev.selfkill", [{ run: "echo before; kill -TERM 0; sleep 5" }]);
+    const run = runContext(workspace.dir, [job]);
+    const [result] = await runJob(runner, jobContext(run, job));
+    assert.equal(result?.exitCode, 143, result?.error);
+    assert.equal(result?.error, "exit status 143");
   });
 
   it("keeps files and state outside the workspace between the steps of one job", async () => {
@@ -247,6 +256,51 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     const result = await step;
     assert.match(result.error ?? "", new RegExp(`container ${name} stopped unexpectedly`));
     await runner.finishJob!(jobCtx, { failed: true });
+  });
+
+  it("says the engine was lost, not that the container stopped, when the engine goes away mid-step", async () => {
+    // The engine behind a socket this test can take away: a byte-for-byte proxy to the real one.
+    const engineHost = engine.dockerHost || "unix:///var/run/docker.sock";
+    assert.ok(engineHost.startsWith("unix://"), `a unix socket engine (${engineHost})`);
+    const proxyPath = path.join(workspace.dir, "engine-proxy.sock");
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(engineHost.slice("unix://".length));
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        socket.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
+    const proxied = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, DOCKER_HOST: `unix://${proxyPath}` });
+    const job = planJob("web@dev.lost", [{ run: "touch lost-started; sleep 60" }]);
+    const run = runContext(workspace.dir, [job]);
+    try {
+      const jobCtx = jobContext(run, job);
+      await proxied.prepare!(run);
+      await proxied.startJob!(jobCtx);
+      const step = proxied.runStep(stepContext(jobCtx, 0));
+      for (let waited = 0; !existsSync(path.join(workspace.dir, "lost-started")); waited += 50) {
+        assert.ok(waited < 60_000, "the step never started");
+        await delay(50);
+      }
+      proxy.close();
+      for (const socket of sockets) socket.destroy();
+      const result = await step;
+      assert.match(result.error ?? "", new RegExp(`^lost the container engine at unix://${proxyPath.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} while the step ran`));
+      assert.doesNotMatch(result.error ?? "", /stopped unexpectedly/);
+      await proxied.finishJob!(jobCtx, { failed: true });
+    } finally {
+      proxy.close();
+      await proxied.cleanup!(run);
+    }
+    // The engine could not be told to remove it; its owner let go of it, so it went by itself.
+    for (let waited = 0; (await containersOf(run.execId)).length > 0; waited += 200) {
+      assert.ok(waited < 15_000, "the container outlived its runner");
+      await delay(200);
+    }
   });
 
   it("runs concurrent jobs in separate containers at the same time", async () => {
