@@ -14,6 +14,7 @@ import type {
   JobView,
   RunView,
   RunnableResponse,
+  UpdateRequest,
 } from "./protocol.js";
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "./protocol.js";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
@@ -111,7 +112,7 @@ export class BackendClient {
   }
 
   /** `skipped` is accepted from the job's owner by this backend; backends before it answer 400. */
-  update(runId: string, jobId: string, body: { runnerId: string; status: "success" | "failed" | "skipped"; error?: string }): Promise<{ ok: boolean }> {
+  update(runId: string, jobId: string, body: UpdateRequest): Promise<{ ok: boolean }> {
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body });
   }
 

@@ -14,6 +14,7 @@ import { BackendError, type BackendClient } from "./client.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
+import { orderSteps, stepKeys } from "../runtime/steps.js";
 
 export interface RemoteHooksOptions {
   client: BackendClient;
@@ -54,6 +55,8 @@ interface ActiveJob {
   superseded: boolean;
   /** Aborted when superseded: the executor stops the job's steps. */
   stop: AbortController;
+  /** Keys of the steps that failed (whether the job's failure is only `onFailure: continue` ones). */
+  failedSteps: Set<string>;
 }
 
 export class RemoteHooks implements ExecutionHooks {
@@ -67,6 +70,8 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly say: (line: string) => void;
   /** The backend answered /v1/evidence with 404 (v2 has no such API): every gate blocks. */
   private noEvidenceApi = false;
+  /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
+  private stopped?: string;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -85,6 +90,7 @@ export class RemoteHooks implements ExecutionHooks {
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
     await this.ensureRun();
     const id = canonicalJobId(job.id);
+    if (this.stopped) return { action: "skipped", reason: this.stopped };
     try {
       return await this.admit(id, signal);
     } catch (err) {
@@ -117,6 +123,12 @@ export class RemoteHooks implements ExecutionHooks {
       if (claim.currentStatus === "success") {
         this.say(`✓ job ${id} already completed by another runner`);
         return { action: "skip", reason: "already completed by another runner" };
+      }
+      if (claim.stop) {
+        // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
+        this.stopped = `run stopped by fail-fast (${claim.reason ?? "a job failed"})`;
+        this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${claim.reason?.replace(/^not started: fail-fast after /, "") ?? "a job failed"}; job ${id} and any others not started here will not run`);
+        return { action: "skipped", reason: this.stopped };
       }
       if (claim.depsBlocked || claim.currentStatus === "skipped") {
         const reason = `upstream dependencies are blocked or failed (${claim.reason ?? "an upstream job failed"})`;
@@ -162,6 +174,7 @@ export class RemoteHooks implements ExecutionHooks {
       logChain: Promise.resolve(),
       superseded: false,
       stop: new AbortController(),
+      failedSteps: new Set(),
       // A quarter of the lease leaves room for a couple of lost beats.
       timer: setInterval(() => {
         const sent = Date.now();
@@ -197,9 +210,10 @@ export class RemoteHooks implements ExecutionHooks {
     return entry;
   }
 
-  onStepFinished(job: PlanJob, stepKey: string, output: string): Promise<void> {
+  onStepFinished(job: PlanJob, stepKey: string, output: string, failed = false): Promise<void> {
     const id = canonicalJobId(job.id);
     const entry = this.active.get(id);
+    if (failed) entry?.failedSteps.add(stepKey);
     if (!entry || output.trim() === "") return Promise.resolve();
     const chunk = `=== ${stepKey} ===\n${output}${output.endsWith("\n") ? "" : "\n"}`;
     entry.logChain = entry.logChain.then(async () => {
@@ -269,7 +283,8 @@ export class RemoteHooks implements ExecutionHooks {
     if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
     const { runnerId } = this.options;
     try {
-      await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}) });
+      const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
+      await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}) });
     } catch (err) {
       // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
       // other runner's result counts. Anything else is a real failure of this run.
@@ -283,7 +298,7 @@ export class RemoteHooks implements ExecutionHooks {
    * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
    * The job then reads as this runner's with this status, and the outcome counts as recorded.
    */
-  private async report(jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string }): Promise<void> {
+  private async report(jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string; tolerated?: boolean }): Promise<void> {
     const { client, runId } = this.options;
     try {
       await client.update(runId, jobId, body);
@@ -316,7 +331,8 @@ export class RemoteHooks implements ExecutionHooks {
     await entry.logChain;
     this.active.delete(id);
     const { runId, runnerId } = this.options;
-    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}` });
+    // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.
+    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true });
     this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; to run it, start a new run (another --exec-id) once it may run`);
   }
 
@@ -345,6 +361,17 @@ export class RemoteHooks implements ExecutionHooks {
     for (const entry of this.active.values()) clearInterval(entry.timer);
     this.active.clear();
   }
+}
+
+/**
+ * A failed job whose failure does not trip fail-fast, as the executor judges it: every step that failed is an
+ * `onFailure: continue` one, and the error reported is one of theirs (a start, finalizer or cancel error is not).
+ */
+function failedOnlyTolerably(job: PlanJob, failedSteps: ReadonlySet<string>, error: string | undefined): boolean {
+  if (failedSteps.size === 0 || error === undefined) return false;
+  const steps = orderSteps(job.steps);
+  const continuing = new Set(stepKeys(steps).filter((key, i) => (steps[i]!.onFailure ?? "").trim().toLowerCase() === "continue"));
+  return [...failedSteps].every((key) => continuing.has(key)) && [...continuing].some((key) => failedSteps.has(key) && error.startsWith(`step ${key}: `));
 }
 
 /**

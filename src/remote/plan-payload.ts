@@ -11,6 +11,7 @@ export function backendPlan(plan: Plan): BackendPlan {
     version: "sourceplane.io/v1",
     createdAt: new Date().toISOString(),
     ...(plan.metadata.revision ? { revision: plan.metadata.revision } : {}),
+    ...(plan.execution?.failFast === true ? { failFast: true } : {}),
     jobs: plan.jobs.map((job) => ({
       jobId: canonicalJobId(job.id),
       component: job.component,

@@ -11,6 +11,11 @@ export interface BackendPlan {
   checksum: string;
   /** Source revision (git HEAD) the plan was compiled from, for promotion-gate evidence. */
   revision?: string;
+  /**
+   * The plan's `execution.failFast`: a job failing stops the whole run — every job not started yet is
+   * skipped and claims answer `stop` — on every runner, not only the one where it failed.
+   */
+  failFast?: boolean;
   version?: string;
   createdAt?: string;
   jobs: BackendPlanJob[];
@@ -101,6 +106,11 @@ export interface ClaimResponse {
   depsBlocked?: boolean;
   /** Why the job cannot run (e.g. `dependency a@dev.x failed`). */
   reason?: string;
+  /**
+   * The run stopped starting jobs: its plan is failFast and a job failed, so this one was skipped
+   * (with depsBlocked and currentStatus `skipped`, which v2 runners read as blocked).
+   */
+  stop?: boolean;
   /** Lease length granted with a claim; heartbeat well within it. */
   leaseMs?: number;
 }
@@ -114,6 +124,11 @@ export interface UpdateRequest {
   status: UpdateStatus;
   /** Why it failed or was skipped. */
   error?: string;
+  /**
+   * With `failed`: a failure that does not stop a failFast run — only `onFailure: continue` steps failed,
+   * or the job was blocked (approval, a gate) before it ran. Its dependents are skipped all the same.
+   */
+  tolerated?: boolean;
 }
 
 export interface HeartbeatResponse {

@@ -372,7 +372,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const again = await openStore(db!.url);
       await again.close();
       const applied = await listMigrations(db!.url);
-      assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });
 
     maybe("retention deletes runs idle past the retention period, with their jobs and logs — but not their promotion-gate evidence", async () => {

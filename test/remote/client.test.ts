@@ -315,7 +315,7 @@ describe("remote hooks report jobs they do not run", () => {
         ["/v1/runs ", "/v1/runs/r/jobs/a@dev.x/claim ", "/v1/runs/r/jobs/a@dev.x/update failed"],
         "nothing about b: this runner never claimed it",
       );
-      assert.deepEqual(calls[2].body, { runnerId: "me", status: "failed", error: "blocked: policy requireApproval: rerun with --approve" });
+      assert.deepEqual(calls[2].body, { runnerId: "me", status: "failed", error: "blocked: policy requireApproval: rerun with --approve", tolerated: true }, "a blocked job does not trip fail-fast");
     } finally {
       server.close();
     }

@@ -128,7 +128,7 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     assert.doesNotMatch(waiter.output, /smoke-should-not-run/);
   });
 
-  it("fail-fast stops only this runner: the jobs it did not start stay pending, and other runners run them", async () => {
+  it("fail-fast in one runner stops the run: the jobs it did not start are skipped, and a runner waiting on one exits non-zero", async () => {
     const ledger = path.join(dir, "failfast-ledger");
     const planFile = await writePlan(
       dir,
@@ -147,13 +147,14 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     const whole = await exitWithin(spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env: e }), 60_000, "the whole-plan runner");
     assert.equal(whole.code, 1, whole.output);
     assert.equal(await fs.readFile(ledger, "utf8"), "a\n", "the whole-plan runner stopped after a");
-    assert.equal((await jobsOf(runId)).get("b@dev.build")!.status, "pending", "b is not taken from the other runners");
-    // Another runner (a matrix leg) runs b; the waiting c runner then runs c.
-    const leg = await exitWithin(spawnOrun(["run", planFile, "--job", "b@dev.build", "--remote-state"], { cwd: dir, env: e }), 60_000, "the b leg");
-    assert.equal(leg.code, 0, leg.output);
+    assert.equal((await jobsOf(runId)).get("b@dev.build")!.status, "skipped", "the plan is failFast: the run stops, on every runner");
+    // The waiting c runner stops, and a matrix leg for b started now runs nothing.
     const w = await exitWithin(waiter, 60_000, "the c runner");
-    assert.equal(w.code, 0, w.output);
-    assert.equal(await fs.readFile(ledger, "utf8"), "a\nb\nc\n");
+    assert.equal(w.code, 1, w.output);
+    assert.match(w.output, /✕ remote run failfast-\d+ stopped: its plan is failFast and a@dev\.build failed/);
+    const leg = await exitWithin(spawnOrun(["run", planFile, "--job", "b@dev.build", "--remote-state"], { cwd: dir, env: e }), 60_000, "the b leg");
+    assert.equal(leg.code, 1, leg.output);
+    assert.equal(await fs.readFile(ledger, "utf8"), "a\n");
   });
 
   it("fail-fast also ends a wait for admission in the same runner: the waiting job does not start later", async () => {
@@ -179,11 +180,12 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     }
     const stage = await exitWithin(spawnOrun(["run", planFile, "--env", "stage", "--remote-state"], { cwd: dir, env: e }), 60_000, "the stage runner");
     assert.equal(stage.code, 1, stage.output);
-    assert.match(stage.output, /✕ job c@stage\.z: not started: fail-fast after b@stage\.y failed/);
+    // Stopped by this runner's fail-fast, or by the run's (the backend skipped c): whichever lands first.
+    assert.match(stage.output, /✕ (job c@stage\.z: not started: fail-fast after b@stage\.y failed|remote run admission-\d+ stopped: its plan is failFast and b@stage\.y failed)/);
     await fs.writeFile(gate, "");
     assert.equal((await exitWithin(dev, 60_000, "the dev runner")).code, 0);
     assert.equal((await fs.readFile(ledger, "utf8")).includes("c"), false, "c never ran");
-    assert.equal((await jobsOf(runId)).get("c@stage.z")!.status, "pending");
+    assert.equal((await jobsOf(runId)).get("c@stage.z")!.status, "skipped", "the run stopped: c will not run on any runner");
   });
 
   it("a runner cut off from the backend for a whole lease stops its job (another runner may have taken it over)", async () => {

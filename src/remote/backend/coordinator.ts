@@ -36,6 +36,8 @@ export interface RunRecord {
   finishedAt: string | null;
   /** Source revision the plan was compiled from: promotion-gate evidence. */
   revision: string | null;
+  /** The plan's failFast: a job failing stops the run (every job not started yet is skipped). */
+  failFast?: boolean;
 }
 
 export interface RunState {
@@ -162,6 +164,9 @@ function abandonedUpstream(job: JobRecord, byId: Map<string, JobRecord>): string
   return abandoned;
 }
 
+/** Why a failFast run's jobs were skipped when one failed (followed by `<job> failed`); claims of them answer `stop`. */
+export const FAIL_FAST_SKIP = "not started: fail-fast after ";
+
 export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
   if (job.status !== "running") return false;
   const beat = job.heartbeatAt ? Date.parse(job.heartbeatAt) : Number.NEGATIVE_INFINITY;
@@ -242,8 +247,11 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       if (isLeaseExpired(job, clock)) return take(true);
       return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}` }, changedJobs: [] };
-    case "skipped":
-      return { result: { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: job.lastError ?? "an upstream job failed" }, changedJobs: [] };
+    case "skipped": {
+      const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: job.lastError ?? "an upstream job failed" };
+      // Skipped by the run's fail-fast: no job starts in it any more (a runner stops asking).
+      return { result: job.lastError?.startsWith(FAIL_FAST_SKIP) ? { ...result, stop: true } : result, changedJobs: [] };
+    }
     default:
       return { result: { claimed: false, currentStatus: job.status, ...(job.lastError ? { reason: job.lastError } : {}) }, changedJobs: [] };
   }
@@ -283,9 +291,20 @@ function retake(job: JobRecord, iso: string): JobRecord {
  * Terminal update by the owner. Repeating the same terminal status is
  * idempotent (a retried request after a lost response). A failure, or a job
  * its runner decided not to run (`skipped`), marks every pending transitive
- * dependent `skipped`, so their runners stop waiting.
+ * dependent `skipped`, so their runners stop waiting. In a failFast run a
+ * failure (unless `tolerated`) stops the run: every other job not started
+ * yet is skipped too, so no runner starts another (running ones finish).
+ * `state` must hold all the run's jobs for a failure.
  */
-export function updateJob(state: RunState, jobId: string, runnerId: string, status: UpdateStatus, error: string | undefined, clock: Clock): Mutation<{ ok: true }> {
+export function updateJob(
+  state: RunState,
+  jobId: string,
+  runnerId: string,
+  status: UpdateStatus,
+  error: string | undefined,
+  clock: Clock,
+  options: { tolerated?: boolean } = {},
+): Mutation<{ ok: true }> {
   const job = findJob(state, jobId);
   if (job.status === status && job.runnerId === runnerId) return { result: { ok: true }, changedJobs: [] };
   // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile.
@@ -297,7 +316,15 @@ export function updateJob(state: RunState, jobId: string, runnerId: string, stat
   job.finishedAt = iso;
   job.lastError = status === "success" ? null : (error ?? status);
   const changed = [job];
-  if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
+  if (status === "failed" && state.run.failFast && !options.tolerated) {
+    for (const other of state.jobs) {
+      if (other.status !== "pending") continue;
+      other.status = "skipped";
+      other.finishedAt = iso;
+      other.lastError = `${FAIL_FAST_SKIP}${jobId} failed`;
+      changed.push(other);
+    }
+  } else if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
   return finishMutation({ ok: true }, changed);
 }
 

@@ -114,7 +114,8 @@ export async function update(ctx: RequestContext): Promise<void> {
   const clock = ctx.backend.clock();
   // Failed and skipped jobs skip their dependents: those need every job loaded.
   const scope: MutationScope = status === "success" ? { jobIds: [ctx.params.jobId] } : "all";
-  sendJson(ctx.res, 200, await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock)));
+  const tolerated = body.tolerated === true;
+  sendJson(ctx.res, 200, await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated })));
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {

@@ -39,6 +39,7 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
     updatedAt: now,
     finishedAt: null,
     revision: typeof plan.revision === "string" && plan.revision ? plan.revision : null,
+    failFast: plan.failFast === true,
   };
   const outcome = await backend.store.createRun({ run, jobs, planJson: JSON.stringify(plan) });
   if (outcome.created) {

@@ -137,6 +137,10 @@ const EVIDENCE_BY_AGE = `CREATE INDEX evidence_recorded_at ON evidence (recorded
 // for such a job upstream only when the run has one, which this partial index answers in one seek.
 const RELEASED_JOBS = `CREATE INDEX jobs_released ON jobs (namespace, run_id) WHERE status = 'pending' AND attempts > 0;`;
 
+// The plan's failFast, sent by the runner that creates the run: a job failing in such a run stops it —
+// every job not started yet is skipped, so no runner starts another (runs before it never stop).
+const FAIL_FAST = (bool: string, no: string) => `ALTER TABLE runs ADD COLUMN fail_fast ${bool} NOT NULL DEFAULT ${no};`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -152,6 +156,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: "evidence: promotion-gate evidence kept when retention deletes its run", sqlite: EVIDENCE, postgres: EVIDENCE },
   { version: 8, name: "evidence by age: kept evidence pruned after the evidence retention", sqlite: EVIDENCE_BY_AGE, postgres: EVIDENCE_BY_AGE },
   { version: 9, name: "released jobs: a waiting claim names abandoned jobs upstream only when the run has some", sqlite: RELEASED_JOBS, postgres: RELEASED_JOBS },
+  { version: 10, name: "runs.fail_fast: a failure stops the whole run across runners", sqlite: FAIL_FAST("INTEGER", "0"), postgres: FAIL_FAST("BOOLEAN", "false") },
 ];
 
 /** Jobs of runs about to be deleted: $1 the retention cut-off (runs.updated_at before it), runs with a revision only. */

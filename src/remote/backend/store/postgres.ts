@@ -159,8 +159,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async createRun({ run, jobs, planJson }: NewRun) {
       return tx(async (c) => {
         const inserted = await c.query(
-          `INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (namespace, run_id) DO NOTHING`,
-          [run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun, run.createdAt, run.updatedAt, run.finishedAt, run.revision, planJson],
+          `INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (namespace, run_id) DO NOTHING`,
+          [run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun, run.createdAt, run.updatedAt, run.finishedAt, run.revision, run.failFast ?? false, planJson],
         );
         if (inserted.rowCount === 0) {
           const existing = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2`, [run.namespace, run.runId]);

@@ -15,6 +15,7 @@ export interface RunRow {
   updated_at: string;
   finished_at: string | null;
   revision: string | null;
+  fail_fast: number | boolean;
 }
 
 export interface JobRow {
@@ -32,7 +33,7 @@ export interface JobRow {
   log_bytes: number | string | null;
 }
 
-export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision";
+export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast";
 
 export function runFromRow(row: RunRow): RunRecord {
   return {
@@ -47,6 +48,7 @@ export function runFromRow(row: RunRow): RunRecord {
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
     revision: row.revision ?? null,
+    failFast: Boolean(row.fail_fast),
   };
 }
 

@@ -1,0 +1,85 @@
+// Fail-fast across runners, on both stores: in a run whose plan is failFast
+// (decision 6: failFast stops starting new jobs and lets running ones finish),
+// a failed job stops the whole run — every job not started yet is skipped and
+// its claim answers `stop` — whichever runner it failed on. A failure the
+// runner reports as tolerated (only `onFailure: continue` steps, or a blocked
+// job) skips only its dependents, and a plan without failFast keeps v2's rule.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+
+interface Claim {
+  claimed: boolean;
+  currentStatus?: string;
+  depsBlocked?: boolean;
+  stop?: boolean;
+  reason?: string;
+}
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`fail-fast across runners on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let backend: TestBackend;
+    let token: string;
+    let n = 0;
+    before(async () => {
+      db = await testDatabase(kind);
+      if (!db) return;
+      backend = await startTestBackend(db.url, { sweepIntervalMs: 3600_000 });
+      token = await tokenFor(backend.store, "acme/widgets");
+    });
+    after(async () => {
+      await backend?.stop();
+      await db?.cleanup();
+    });
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(backend.url, token, method, path, body);
+    const create = async (failFast: boolean | undefined) => {
+      const runId = `ff-${++n}-${Date.now()}`;
+      const plan = { ...planOf({ "a@dev.x": [], "b@dev.x": [], "c@dev.x": ["b@dev.x"], "d@dev.x": [] }), ...(failFast === undefined ? {} : { failFast }) };
+      assert.equal((await call("POST", "/v1/runs", { plan, runId })).status, 201);
+      return runId;
+    };
+    const claim = async (runId: string, job: string, runner: string) => (await call<Claim>("POST", `/v1/runs/${runId}/jobs/${enc(job)}/claim`, { runnerId: runner })).body;
+    const update = async (runId: string, job: string, runner: string, status: string, extra: Record<string, unknown> = {}) =>
+      (await call("POST", `/v1/runs/${runId}/jobs/${enc(job)}/update`, { runnerId: runner, status, ...extra })).status;
+    const jobs = async (runId: string) =>
+      Object.fromEntries((await call<{ jobs: { jobId: string; status: string; lastError: string | null }[] }>("GET", `/v1/runs/${runId}/jobs`)).body.jobs.map((j) => [j.jobId, j]));
+
+    it("a failure stops a failFast run: jobs not started are skipped and their claims answer stop; running ones finish", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = await create(true);
+      assert.equal((await claim(runId, "a@dev.x", "r1")).claimed, true);
+      assert.equal((await claim(runId, "b@dev.x", "r2")).claimed, true);
+      assert.equal(await update(runId, "a@dev.x", "r1", "failed", { error: "step main: exit status 3" }), 200);
+
+      const d = await claim(runId, "d@dev.x", "r3");
+      assert.deepEqual(d, { claimed: false, currentStatus: "skipped", depsBlocked: true, stop: true, reason: "not started: fail-fast after a@dev.x failed" });
+      assert.equal((await claim(runId, "c@dev.x", "r4")).stop, true, "a job waiting on a running one will not start either");
+      // b was running: it finishes and its result counts; c (its dependent) stays skipped.
+      assert.equal(await update(runId, "b@dev.x", "r2", "success"), 200);
+      const after = await jobs(runId);
+      assert.deepEqual(Object.fromEntries(Object.entries(after).map(([id, j]) => [id, j.status])), { "a@dev.x": "failed", "b@dev.x": "success", "c@dev.x": "skipped", "d@dev.x": "skipped" });
+      assert.equal(after["c@dev.x"]!.lastError, "not started: fail-fast after a@dev.x failed");
+      assert.equal((await call<{ status: string }>("GET", `/v1/runs/${runId}`)).body.status, "failed", "the run is finished (failed) once its running jobs end");
+    });
+
+    it("a tolerated failure (onFailure: continue, or blocked) skips only its dependents; without failFast a failure stops nothing (v2)", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const tolerant = await create(true);
+      assert.equal((await claim(tolerant, "b@dev.x", "r1")).claimed, true);
+      assert.equal(await update(tolerant, "b@dev.x", "r1", "failed", { error: "step lint: exit status 1", tolerated: true }), 200);
+      const c = await claim(tolerant, "c@dev.x", "r2");
+      assert.deepEqual([c.currentStatus, c.depsBlocked, c.stop, c.reason], ["skipped", true, undefined, "dependency b@dev.x failed"], "skipped as a dependent, not a stop");
+      assert.equal((await claim(tolerant, "d@dev.x", "r3")).claimed, true, "an independent job still starts");
+
+      for (const failFast of [false, undefined]) {
+        const plain = await create(failFast);
+        assert.equal((await claim(plain, "a@dev.x", "r1")).claimed, true);
+        assert.equal(await update(plain, "a@dev.x", "r1", "failed"), 200);
+        assert.equal((await claim(plain, "d@dev.x", "r2")).claimed, true, `failFast ${failFast}: independent jobs still start`);
+        const c2 = await claim(plain, "b@dev.x", "r3");
+        assert.equal(c2.stop, undefined);
+      }
+    });
+  });
+}

@@ -1,0 +1,73 @@
+// Which failures a runner reports as `tolerated` (they do not stop a failFast
+// run, as in a local run): only `onFailure: continue` steps failed. A step
+// without it, a finalizer error, or a failure outside the steps trips
+// fail-fast. Against a scripted backend on loopback, as the runner sends it.
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { BackendClient } from "../../src/remote/client.js";
+import { RemoteHooks } from "../../src/remote/hooks.js";
+import type { Plan, PlanJob } from "../../src/model/plan.js";
+
+describe("remote hooks: tolerated failures", () => {
+  const updates: Record<string, unknown>[] = [];
+  let server: http.Server;
+  let baseUrl: string;
+  before(async () => {
+    server = http.createServer((req, res) => {
+      let raw = "";
+      req.on("data", (d: Buffer) => (raw += d.toString()));
+      req.on("end", () => {
+        const path = new URL(req.url ?? "/", "http://x").pathname;
+        if (path.endsWith("/update")) updates.push(JSON.parse(raw) as Record<string, unknown>);
+        const body = path === "/v1/runs" ? { runId: "r", status: "running", createdAt: "" } : path.endsWith("/claim") ? { claimed: true, leaseMs: 60_000 } : path.includes("/logs/") ? { ok: true, bytes: 1 } : { ok: true };
+        res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  const job: PlanJob = {
+    id: "api@dev.ci",
+    name: "ci",
+    component: "api",
+    environment: "dev",
+    dependsOn: [],
+    steps: [
+      { id: "test", phase: "main", run: "true" },
+      { id: "lint", phase: "pre", run: "false", onFailure: "continue" },
+      { id: "cleanup", phase: "post", run: "true" },
+    ],
+  };
+  const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
+
+  /** Runs one job through the hooks: its steps' outcomes, then the job's result; returns the update sent. */
+  const report = async (failedSteps: string[], error: string) => {
+    const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: () => undefined });
+    assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+    for (const key of ["lint", "test", "cleanup"]) await hooks.onStepFinished(job, key, `${key} output\n`, failedSteps.includes(key));
+    await hooks.afterJob(job, { status: "failed", error });
+    await hooks.close();
+    return updates.at(-1);
+  };
+
+  it("only onFailure: continue steps failed → tolerated", async () => {
+    assert.deepEqual(await report(["lint"], "step lint: exit status 1"), { runnerId: "me", status: "failed", error: "step lint: exit status 1", tolerated: true });
+  });
+
+  it("a step without onFailure: continue, a finalizer error, or a cancel → not tolerated", async () => {
+    for (const [failed, error] of [
+      [["lint", "test"], "step test: exit status 2"],
+      [["test"], "step test: exit status 2"],
+      [["lint"], "job finalizer: docker rm failed"],
+      [[], "step test: canceled before it started"],
+    ] as const) {
+      const sent = await report([...failed], error);
+      assert.equal(sent?.tolerated, undefined, `${failed.join("+")}: ${error}`);
+      assert.equal(sent?.status, "failed");
+    }
+  });
+});
