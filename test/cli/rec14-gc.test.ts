@@ -17,7 +17,7 @@ test("gc refuses a --keep or --keep-days that is empty or not a whole number, na
   for (const [flag, value] of [["--keep", ""], ["--keep", " "], ["--keep", "-1"], ["--keep", "1.5"], ["--keep", "abc"], ["--keep-days", ""]] as const) {
     const gc = await runOrun(["gc", flag, value], { cwd: dir });
     assert.equal(gc.code, 1, `${flag} "${value}": ${gc.stdout}`);
-    assert.ok(gc.stderr.includes(`invalid ${flag} "${value}"`), gc.stderr);
+    assert.ok(gc.stderr.includes(`invalid number "${value}" for ${flag}`), gc.stderr);
   }
   assert.deepEqual(await executions(dir), ["one", "two"]);
   const kept = await runOrun(["gc", "--keep", "1"], { cwd: dir });

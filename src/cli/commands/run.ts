@@ -528,7 +528,7 @@ function parsePositiveInt(value: string): number {
 function nonNegativeInt(flag: string): (value: string) => number {
   return (value) => {
     // Digits only: Number("") is 0, and `--keep "$UNSET"` must not mean "keep nothing".
-    if (!/^\s*\d+\s*$/.test(value)) throw new OrunError(`invalid ${flag} "${value}": expected a whole number ≥ 0`);
+    if (!/^\s*\d+\s*$/.test(value)) throw new OrunError(`invalid number "${value}" for ${flag}: expected a whole number ≥ 0`);
     return Number(value);
   };
 }
