@@ -73,12 +73,21 @@ export function hasControlChar(value: string): boolean {
   return false;
 }
 
+/** Half of a UTF-16 surrogate pair without its other half: JSON can carry one, UTF-8 (every store) cannot. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Not storable as UTF-8: the store would keep U+FFFD instead, so two distinct IDs could become one key. */
+export function hasLoneSurrogate(value: string): boolean {
+  return LONE_SURROGATE.test(value);
+}
+
 /**
  * Text the backend stores or queries with (a plan's checksum, an actor, a run or job ID named in a URL):
  * no control characters. No stored ID has one (checkId), and PostgreSQL text cannot hold NUL at all.
  */
 export function checkText(field: string, value: string): string {
   if (hasControlChar(value)) throw badRequest(`Invalid ${field}: control characters are not allowed`);
+  if (hasLoneSurrogate(value)) throw badRequest(`Invalid ${field}: not valid Unicode (a lone UTF-16 surrogate)`);
   return value;
 }
 
@@ -86,6 +95,7 @@ export function checkText(field: string, value: string): string {
 export function checkId(kind: "runId" | "jobId" | "runnerId", value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") throw badRequest(`Missing ${kind}`);
   if (value.length > 256 || /[/\\]/.test(value) || hasControlChar(value)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
+  if (hasLoneSurrogate(value)) throw badRequest(`Invalid ${kind}: not valid Unicode (a lone UTF-16 surrogate)`);
   // URL normalisation drops `.` and `..` path segments: such an ID could be stored but never addressed.
   if (value === "." || value === "..") throw badRequest(`Invalid ${kind}: "${value}" cannot be used in a URL path`);
   return value;

@@ -67,5 +67,34 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         ],
       );
     });
+
+    maybe("lone UTF-16 surrogates (valid JSON, not storable as UTF-8) in IDs and plan fields are 400s naming the field, never 500s or merged keys", async () => {
+      // Raw JSON text: the escapes reach the server as written.
+      const post = async (json: string) => {
+        const res = await fetch(`${backend.url}/v1/runs`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: json });
+        return { status: res.status, body: (await res.json()) as { error?: string; code?: string } };
+      };
+      const cases: [string, RegExp][] = [
+        // Two distinct job IDs that UTF-8 would turn into one ("x\uFFFD"): a duplicate key (500 on PostgreSQL).
+        ['{"runId":"sur-1","plan":{"checksum":"abc","jobs":[{"jobId":"x\\ud800"},{"jobId":"x\\udc00"}]}}', /jobId/],
+        ['{"runId":"sur-2\\ud800","plan":{"checksum":"abc","jobs":[{"jobId":"a"}]}}', /runId/],
+        ['{"runId":"sur-3","plan":{"checksum":"abc\\udfff","jobs":[{"jobId":"a"}]}}', /checksum/],
+        ['{"runId":"sur-4","plan":{"checksum":"abc","jobs":[{"jobId":"a","component":"c\\ud800"}]}}', /component/],
+        ['{"runId":"sur-5","plan":{"checksum":"abc","jobs":[{"jobId":"a"}]},"actor":"\\ud800"}', /actor/],
+      ];
+      for (const [json, field] of cases) {
+        const res = await post(json);
+        assert.equal(res.status, 400, `${json}: ${JSON.stringify(res.body)}`);
+        assert.match(String(res.body.error), field);
+        assert.match(String(res.body.error), /lone UTF-16 surrogate/);
+      }
+      // A pair is fine (an emoji in a component name).
+      assert.equal((await post('{"runId":"sur-ok","plan":{"checksum":"abc","jobs":[{"jobId":"a","component":"c\\ud83d\\ude00"}]}}')).status, 201);
+      const runId = `sur-${Date.now()}`;
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [] }), runId })).status, 201);
+      const claim = await fetch(`${backend.url}/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: '{"runnerId":"r\\ud800"}' });
+      assert.equal(claim.status, 400);
+      assert.match(await claim.text(), /runnerId/);
+    });
   });
 }
