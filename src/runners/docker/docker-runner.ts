@@ -177,9 +177,24 @@ export class DockerRunner implements Runner {
       forgetRecord();
       return { exitCode: null, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut || undefined };
     }
+    try {
+      return await this.stepResult(job, container, record, files, outcome);
+    } finally {
+      forgetRecord();
+    }
+  }
+
+  /** What a step that ended came to: its own recorded status, or why there is none. */
+  private async stepResult(
+    job: JobContext,
+    container: JobContainer,
+    record: string,
+    files: { pid: string; status: string },
+    outcome: { exitCode: number | null; output: string; error?: string },
+  ): Promise<StepResult> {
     const started = existsSync(files.pid);
-    const status = readStatus(files.status);
-    forgetRecord();
+    // A file system shared through a VM (Docker Desktop) may show the file late: then ask the container.
+    const status = readStatus(files.status) ?? (started ? await this.statusInContainer(container, record) : undefined);
     if (status !== undefined) {
       // The step ended by itself: its own status, whatever the CLI made of the end of the stream.
       return { exitCode: status, output: outcome.output, error: status === 0 ? undefined : `exit status ${status}` };
@@ -206,6 +221,11 @@ export class DockerRunner implements Runner {
       return { exitCode: null, output: outcome.output, error: `lost the connection to the container engine at ${this.engine.describeHost()} while the step ran (${cli} before the step ended)` };
     }
     return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
+  }
+
+  private async statusInContainer(container: JobContainer, record: string): Promise<number | undefined> {
+    const result = await this.engine.cli(["exec", container.name, "cat", path.posix.join(CONTAINER_RUN, `${record}.status`)]).catch(() => undefined);
+    return result?.code === 0 ? parseStatus(result.stdout) : undefined;
   }
 
   private async killStepGroup(container: JobContainer, record: string): Promise<boolean> {
@@ -388,14 +408,17 @@ function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> 
 
 /** The exit status a step's wrapper recorded, when it got to write one. */
 function readStatus(file: string): number | undefined {
-  let text: string;
   try {
-    text = readFileSync(file, "utf8").trim();
+    return parseStatus(readFileSync(file, "utf8"));
   } catch {
     return undefined;
   }
-  // Step-writable: anything but a plain status counts as none.
-  return /^\d{1,3}$/.test(text) && Number(text) <= 255 ? Number(text) : undefined;
+}
+
+/** Step-writable: anything but a plain status counts as none. */
+function parseStatus(text: string): number | undefined {
+  const trimmed = text.trim();
+  return /^\d{1,3}$/.test(trimmed) && Number(trimmed) <= 255 ? Number(trimmed) : undefined;
 }
 
 function failure(error: string): StepResult {

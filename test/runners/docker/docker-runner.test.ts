@@ -258,13 +258,13 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     await runner.finishJob!(jobCtx, { failed: true });
   });
 
-  it("says the engine was lost, not that the container stopped, when the engine goes away mid-step", async () => {
-    // The engine behind a socket this test can take away: a byte-for-byte proxy to the real one.
+  /** The engine behind a socket a test can break: a byte-for-byte proxy to the real one. */
+  const engineProxy = async () => {
     const engineHost = engine.dockerHost || "unix:///var/run/docker.sock";
     assert.ok(engineHost.startsWith("unix://"), `a unix socket engine (${engineHost})`);
-    const proxyPath = path.join(workspace.dir, "engine-proxy.sock");
+    const socketPath = path.join(workspace.dir, `engine-proxy-${Date.now().toString(36)}.sock`);
     const sockets = new Set<net.Socket>();
-    const proxy = net.createServer((client) => {
+    const server = net.createServer((client) => {
       const upstream = net.connect(engineHost.slice("unix://".length));
       for (const socket of [client, upstream]) {
         sockets.add(socket);
@@ -273,34 +273,57 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
-    const proxied = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, DOCKER_HOST: `unix://${proxyPath}` });
-    const job = planJob("web@dev.lost", [{ run: "touch lost-started; sleep 60" }]);
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    const dropConnections = (): void => {
+      for (const socket of sockets) socket.destroy();
+    };
+    return { host: `unix://${socketPath}`, dropConnections, close: () => (server.close(), dropConnections()) };
+  };
+
+  /** Starts a 60 s step through `proxy`, breaks the engine with `breakIt` once it runs, and returns its result. */
+  const stepThroughBrokenEngine = async (id: string, breakIt: (proxy: Awaited<ReturnType<typeof engineProxy>>) => void) => {
+    const proxy = await engineProxy();
+    const proxied = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, DOCKER_HOST: proxy.host });
+    const job = planJob(`web@dev.${id}`, [{ run: `touch ${id}-started; while :; do date +%s%N >> ${id}-beats; sleep 0.1; done` }]);
     const run = runContext(workspace.dir, [job]);
     try {
       const jobCtx = jobContext(run, job);
       await proxied.prepare!(run);
       await proxied.startJob!(jobCtx);
       const step = proxied.runStep(stepContext(jobCtx, 0));
-      for (let waited = 0; !existsSync(path.join(workspace.dir, "lost-started")); waited += 50) {
+      for (let waited = 0; !existsSync(path.join(workspace.dir, `${id}-started`)); waited += 50) {
         assert.ok(waited < 60_000, "the step never started");
         await delay(50);
       }
-      proxy.close();
-      for (const socket of sockets) socket.destroy();
+      breakIt(proxy);
       const result = await step;
-      assert.match(result.error ?? "", new RegExp(`^lost the container engine at unix://${proxyPath.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} while the step ran`));
-      assert.doesNotMatch(result.error ?? "", /stopped unexpectedly/);
+      const beats = await readFile(path.join(workspace.dir, `${id}-beats`), "utf8");
       await proxied.finishJob!(jobCtx, { failed: true });
+      return { result, run, proxy, beats };
     } finally {
       proxy.close();
       await proxied.cleanup!(run);
     }
+  };
+
+  it("says the engine was lost, never that the step succeeded, when the engine goes away mid-step", async () => {
+    // The docker CLI exits 0 when its stream to the engine breaks.
+    const { result, run, proxy } = await stepThroughBrokenEngine("lost", (proxy) => proxy.close());
+    assert.equal(result.exitCode, null);
+    assert.match(result.error ?? "", new RegExp(`^lost the container engine at ${proxy.host.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} while the step ran`));
     // The engine could not be told to remove it; its owner let go of it, so it went by itself.
     for (let waited = 0; (await containersOf(run.execId)).length > 0; waited += 200) {
       assert.ok(waited < 15_000, "the container outlived its runner");
       await delay(200);
     }
+  });
+
+  it("stops a step whose connection to the engine broke, and says so", async () => {
+    const { result, beats } = await stepThroughBrokenEngine("cut", (proxy) => proxy.dropConnections());
+    assert.equal(result.exitCode, null);
+    assert.match(result.error ?? "", /^lost the connection to the container engine at unix:\/\/.* while the step ran/);
+    await delay(500);
+    assert.equal(await readFile(path.join(workspace.dir, "cut-beats"), "utf8"), beats, "the step was stopped, not left running in the container");
   });
 
   it("runs concurrent jobs in separate containers at the same time", async () => {
