@@ -36,13 +36,16 @@ const LABEL_IMAGES: Record<string, string> = {
 const NON_LINUX_LABEL = /^(windows|macos)(-|$)/;
 
 export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv): DockerRunnerConfig {
+  // Errors name where a value came from: a flag, or a variable set long ago in a CI configuration.
+  const pullFrom = options.pull !== undefined ? "--pull" : "ORUN_DOCKER_PULL";
   const pullText = (options.pull ?? env.ORUN_DOCKER_PULL ?? "always").trim().toLowerCase();
   if (!(PULL_POLICIES as readonly string[]).includes(pullText)) {
-    throw new OrunError(`invalid --pull value "${pullText}" (expected one of: ${PULL_POLICIES.join(", ")})`);
+    throw new OrunError(`invalid ${pullFrom} value "${pullText}" (expected one of: ${PULL_POLICIES.join(", ")})`);
   }
+  const imageFrom = (options.dockerImage ?? options.image) !== undefined ? "--docker-image" : "ORUN_DOCKER_IMAGE";
   const defaultImage = (options.dockerImage ?? options.image ?? env.ORUN_DOCKER_IMAGE)?.trim() || undefined;
   if (defaultImage !== undefined && !isImageReference(defaultImage)) {
-    throw new OrunError(`invalid --docker-image "${defaultImage}": an image reference has no spaces and does not start with "-"`);
+    throw new OrunError(`invalid ${imageFrom} "${defaultImage}": an image reference has no spaces and does not start with "-"`);
   }
   const userText = (options.dockerUser ?? env.ORUN_DOCKER_USER ?? "auto").trim();
   const user: UserMode =

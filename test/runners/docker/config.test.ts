@@ -36,7 +36,7 @@ describe("docker image references", () => {
     assert.throws(() => resolveJobImage(" -v/:/host "), /runsOn "-v\/:\/host" is not a container image reference/);
     assert.throws(() => resolveJobImage("my image:1"), /runsOn "my image:1" is not a container image reference/);
     assert.throws(() => parseDockerConfig({ dockerImage: "--privileged" }, {}), /invalid --docker-image "--privileged"/);
-    assert.throws(() => parseDockerConfig({}, { ORUN_DOCKER_IMAGE: "-x" }), /invalid --docker-image "-x"/);
+    assert.throws(() => parseDockerConfig({}, { ORUN_DOCKER_IMAGE: "-x" }), /invalid ORUN_DOCKER_IMAGE "-x"/);
     assert.equal(resolveJobImage("registry.example:5000/team/app@sha256:abc"), "registry.example:5000/team/app@sha256:abc");
   });
 });
@@ -58,7 +58,7 @@ describe("docker runner options", () => {
 
   it("rejects bad values naming the flag", () => {
     assert.throws(() => parseDockerConfig({ pull: "later" }, {}), /invalid --pull value "later"/);
-    assert.throws(() => parseDockerConfig({}, { ORUN_DOCKER_PULL: "x" }), /invalid --pull value "x"/);
+    assert.throws(() => parseDockerConfig({}, { ORUN_DOCKER_PULL: "x" }), /invalid ORUN_DOCKER_PULL value "x"/, "named where it came from");
     assert.throws(() => parseDockerConfig({ dockerImage: "bad image" }, {}), /invalid --docker-image "bad image"/);
   });
 
