@@ -61,6 +61,8 @@ export interface RunView {
   jobFailed: number;
   jobSkipped: number;
   jobRunning: number;
+  /** Why the run stopped starting jobs (`fail-fast after <job> failed`); absent while it has not. */
+  stoppedReason?: string;
 }
 
 /**

@@ -56,6 +56,7 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string): s
     `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
       (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
+    ...(run.stoppedReason ? [`Stopped: ${oneLine(run.stoppedReason)} — no job starts in this run any more`] : []),
     progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
     "",
   ];

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "./helpers.js";
 import { sweepOnce } from "../../src/remote/backend/sweeper.js";
+import { MIGRATIONS } from "../../src/remote/backend/store/migrations.js";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { repositoryIdFor } from "../support/oidc-issuer.js";
@@ -372,7 +373,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const again = await openStore(db!.url);
       await again.close();
       const applied = await listMigrations(db!.url);
-      assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.deepEqual(applied, MIGRATIONS.map((m) => m.version));
     });
 
     maybe("retention deletes runs idle past the retention period, with their jobs and logs — but not their promotion-gate evidence", async () => {

@@ -38,6 +38,8 @@ export interface RunRecord {
   revision: string | null;
   /** The plan's failFast: a job failing stops the run (every job not started yet is skipped). */
   failFast?: boolean;
+  /** Why the run stopped (`fail-fast after <job> failed`): no job starts in it any more. */
+  stoppedReason?: string | null;
 }
 
 export interface RunState {
@@ -70,6 +72,8 @@ export interface Mutation<T> {
    * new attempt starts with no log, and no write of the previous runner can land in between.
    */
   clearLogs?: string[];
+  /** The run stops for this reason (stores record it once: the first reason stays). */
+  stopRun?: string;
 }
 
 /** What the run's status depends on, answered by the store with two index lookups. */
@@ -164,8 +168,6 @@ function abandonedUpstream(job: JobRecord, byId: Map<string, JobRecord>): string
   return abandoned;
 }
 
-/** Why a failFast run's jobs were skipped when one failed (followed by `<job> failed`); claims of them answer `stop`. */
-export const FAIL_FAST_SKIP = "not started: fail-fast after ";
 
 export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
   if (job.status !== "running") return false;
@@ -225,6 +227,13 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
     result.takeover = true;
     return { ...finishMutation(result, [job]), clearLogs: [jobId] };
   };
+  const stopped = state.run.stoppedReason;
+  // A stopped run starts no job: not a pending one, nor one whose runner stopped heartbeating (no takeover).
+  if (stopped && ((job.status === "pending" && !isHeldBy(job, runnerId)) || (job.status === "running" && job.runnerId !== runnerId && isLeaseExpired(job, clock)))) {
+    const status = job.status === "pending" ? "skipped" : "failed";
+    endInStoppedRun(job, stopped, iso);
+    return finishMutation({ claimed: false, currentStatus: status, depsBlocked: true, stop: true, reason: job.lastError ?? stopped }, [job]);
+  }
   switch (job.status) {
     case "pending": {
       const byId = new Map(state.jobs.map((j) => [j.jobId, j]));
@@ -249,8 +258,8 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}` }, changedJobs: [] };
     case "skipped": {
       const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: job.lastError ?? "an upstream job failed" };
-      // Skipped by the run's fail-fast: no job starts in it any more (a runner stops asking).
-      return { result: job.lastError?.startsWith(FAIL_FAST_SKIP) ? { ...result, stop: true } : result, changedJobs: [] };
+      // The run stopped (fail-fast): no job starts in it any more (a runner stops asking).
+      return { result: stopped ? { ...result, stop: true } : result, changedJobs: [] };
     }
     default:
       return { result: { claimed: false, currentStatus: job.status, ...(job.lastError ? { reason: job.lastError } : {}) }, changedJobs: [] };
@@ -317,14 +326,15 @@ export function updateJob(
   job.lastError = status === "success" ? null : (error ?? status);
   const changed = [job];
   if (status === "failed" && state.run.failFast && !options.tolerated) {
+    const reason = state.run.stoppedReason ?? `fail-fast after ${jobId} failed`;
     for (const other of state.jobs) {
       if (other.status !== "pending") continue;
-      other.status = "skipped";
-      other.finishedAt = iso;
-      other.lastError = `${FAIL_FAST_SKIP}${jobId} failed`;
+      endInStoppedRun(other, reason, iso);
       changed.push(other);
     }
-  } else if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
+    return { ...finishMutation({ ok: true }, changed), stopRun: reason };
+  }
+  if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
   return finishMutation({ ok: true }, changed);
 }
 
@@ -347,12 +357,28 @@ function skipDependents(state: RunState, originId: string, outcome: "failed" | "
 }
 
 /**
+ * A job that will not run (or finish) because its run stopped: a pending one is skipped; a running one whose
+ * runner stopped heartbeating fails, since it will not be handed on.
+ */
+function endInStoppedRun(job: JobRecord, reason: string, iso: string): void {
+  job.lastError = job.status === "running" ? `lease expired after the run stopped (${reason}): runner ${job.runnerId} stopped heartbeating, and no runner takes it over` : `not started: ${reason}`;
+  job.status = job.status === "running" ? "failed" : "skipped";
+  job.finishedAt = iso;
+}
+
+/**
  * Sweeper: abandoned jobs go back to pending so a waiting runner can take them
  * over. The runnerId stays: if that runner was only stalled and nobody claimed
  * the job since, its heartbeat or update takes the job back (heartbeatJob).
  */
 export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<string[]> {
   const released = state.jobs.filter((j) => isLeaseExpired(j, clock));
+  const stopped = state.run.stoppedReason;
+  if (stopped) {
+    // Nobody may take it over in a stopped run: it ends here.
+    for (const job of released) endInStoppedRun(job, stopped, clock.now.toISOString());
+    return finishMutation([], released);
+  }
   for (const job of released) {
     job.lastError = `lease expired (runner ${job.runnerId} stopped heartbeating)`;
     job.status = "pending";

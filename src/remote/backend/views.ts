@@ -22,6 +22,7 @@ export function runView(state: RunState, namespaceSlug: string): RunView {
     jobFailed: count("failed"),
     jobSkipped: count("skipped"),
     jobRunning: count("running"),
+    ...(run.stoppedReason ? { stoppedReason: run.stoppedReason } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
 // job) skips only its dependents, and a plan without failFast keeps v2's rule.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
 import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
 
 interface Claim {
@@ -60,7 +61,34 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const after = await jobs(runId);
       assert.deepEqual(Object.fromEntries(Object.entries(after).map(([id, j]) => [id, j.status])), { "a@dev.x": "failed", "b@dev.x": "success", "c@dev.x": "skipped", "d@dev.x": "skipped" });
       assert.equal(after["c@dev.x"]!.lastError, "not started: fail-fast after a@dev.x failed");
-      assert.equal((await call<{ status: string }>("GET", `/v1/runs/${runId}`)).body.status, "failed", "the run is finished (failed) once its running jobs end");
+      const run = (await call<{ status: string; stoppedReason?: string }>("GET", `/v1/runs/${runId}`)).body;
+      assert.deepEqual([run.status, run.stoppedReason], ["failed", "fail-fast after a@dev.x failed"], "the run is finished (failed) once its running jobs end");
+    });
+
+    it("in a stopped run, a job whose runner died is not handed to another runner: a claim or the sweeper ends it failed", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const shortLease = await startTestBackend(db.url, { leaseMs: 200, sweepIntervalMs: 3600_000 });
+      try {
+        const short = (job: string, runner: string) => api<Claim>(shortLease.url, token, "POST", `/v1/runs/${runIdOf}/jobs/${enc(job)}/claim`, { runnerId: runner });
+        const runIdOf = await create(true);
+        for (const [job, runner] of [["a@dev.x", "r1"], ["b@dev.x", "dies"], ["d@dev.x", "dies-too"]] as const) assert.equal((await short(job, runner)).body.claimed, true);
+        assert.equal(await update(runIdOf, "a@dev.x", "r1", "failed"), 200);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        // b's lease expired after the run stopped: a claim does not take it over.
+        const taken = (await short("b@dev.x", "rescuer")).body;
+        assert.deepEqual([taken.claimed, taken.currentStatus, taken.stop], [false, "failed", true]);
+        assert.match(taken.reason ?? "", /^lease expired after the run stopped \(fail-fast after a@dev\.x failed\): runner dies stopped heartbeating/);
+        // d's: the sweeper ends it instead of releasing it for a takeover.
+        const clock = () => ({ now: new Date(Date.now() + 60_000), leaseMs: 200 });
+        const swept = await sweepOnce({ store: backend.store, settings: { leaseMs: 200, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock }, 24 * 3600_000);
+        assert.equal(swept.released, 0, "nothing released for a takeover");
+        const after = await jobs(runIdOf);
+        assert.deepEqual([after["d@dev.x"]!.status, after["c@dev.x"]!.status], ["failed", "skipped"]);
+        assert.equal((await call<{ status: string }>("GET", `/v1/runs/${runIdOf}`)).body.status, "failed", "every job ended: the run is finished");
+        assert.equal((await call<{ ok: boolean; abort?: boolean }>("POST", `/v1/runs/${runIdOf}/jobs/${enc("d@dev.x")}/heartbeat`, { runnerId: "dies-too" })).body.abort, true, "a runner that was only stalled is told to stop");
+      } finally {
+        await shortLease.stop();
+      }
     });
 
     it("a tolerated failure (onFailure: continue, or blocked) skips only its dependents; without failFast a failure stops nothing (v2)", async (t) => {

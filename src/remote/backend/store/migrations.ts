@@ -141,6 +141,10 @@ const RELEASED_JOBS = `CREATE INDEX jobs_released ON jobs (namespace, run_id) WH
 // every job not started yet is skipped, so no runner starts another (runs before it never stop).
 const FAIL_FAST = (bool: string, no: string) => `ALTER TABLE runs ADD COLUMN fail_fast ${bool} NOT NULL DEFAULT ${no};`;
 
+// Why a failFast run stopped (`fail-fast after <job> failed`), set once by the failure that stopped it: from then
+// on no job starts in it — a job released by the sweeper is not handed to another runner either.
+const STOPPED_REASON = `ALTER TABLE runs ADD COLUMN stopped_reason TEXT;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -157,6 +161,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: "evidence by age: kept evidence pruned after the evidence retention", sqlite: EVIDENCE_BY_AGE, postgres: EVIDENCE_BY_AGE },
   { version: 9, name: "released jobs: a waiting claim names abandoned jobs upstream only when the run has some", sqlite: RELEASED_JOBS, postgres: RELEASED_JOBS },
   { version: 10, name: "runs.fail_fast: a failure stops the whole run across runners", sqlite: FAIL_FAST("INTEGER", "0"), postgres: FAIL_FAST("BOOLEAN", "false") },
+  { version: 11, name: "runs.stopped_reason: a stopped run starts no job, nor hands one on", sqlite: STOPPED_REASON, postgres: STOPPED_REASON },
 ];
 
 /** Jobs of runs about to be deleted: $1 the retention cut-off (runs.updated_at before it), runs with a revision only. */
@@ -170,6 +175,9 @@ export const KEPT_EVIDENCE_SQL = `SELECT run_id, recorded_at FROM evidence WHERE
 
 /** Does run $2 of namespace $1 have a job released by the sweeper and not claimed since (see RELEASED_JOBS)? */
 export const HAS_RELEASED_SQL = `SELECT 1 AS one FROM jobs WHERE namespace = $1 AND run_id = $2 AND status = 'pending' AND attempts > 0 LIMIT 1`;
+
+/** Records why ($1) run $3 of namespace $2 stopped, unless it already had. */
+export const STOP_RUN_SQL = `UPDATE runs SET stopped_reason = $1 WHERE namespace = $2 AND run_id = $3 AND stopped_reason IS NULL`;
 
 /** Prunes kept evidence recorded before $1 (the evidence retention's cut-off). */
 export const PRUNE_EVIDENCE_SQL = `DELETE FROM evidence WHERE recorded_at < $1`;

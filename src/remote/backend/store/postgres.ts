@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -159,8 +159,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async createRun({ run, jobs, planJson }: NewRun) {
       return tx(async (c) => {
         const inserted = await c.query(
-          `INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (namespace, run_id) DO NOTHING`,
-          [run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun, run.createdAt, run.updatedAt, run.finishedAt, run.revision, run.failFast ?? false, planJson],
+          `INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (namespace, run_id) DO NOTHING`,
+          [run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun, run.createdAt, run.updatedAt, run.finishedAt, run.revision, run.failFast ?? false, run.stoppedReason ?? null, planJson],
         );
         if (inserted.rowCount === 0) {
           const existing = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2`, [run.namespace, run.runId]);
@@ -208,6 +208,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
             [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts],
           );
         }
+        if (mutation.stopRun) await c.query(STOP_RUN_SQL, [mutation.stopRun, namespace, runId]);
         for (const jobId of mutation.clearLogs ?? []) {
           await c.query("DELETE FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
           await c.query("UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);

@@ -16,6 +16,7 @@ export interface RunRow {
   finished_at: string | null;
   revision: string | null;
   fail_fast: number | boolean;
+  stopped_reason: string | null;
 }
 
 export interface JobRow {
@@ -33,7 +34,7 @@ export interface JobRow {
   log_bytes: number | string | null;
 }
 
-export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast";
+export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
 
 export function runFromRow(row: RunRow): RunRecord {
   return {
@@ -49,6 +50,7 @@ export function runFromRow(row: RunRow): RunRecord {
     finishedAt: row.finished_at,
     revision: row.revision ?? null,
     failFast: Boolean(row.fail_fast),
+    stoppedReason: row.stopped_reason ?? null,
   };
 }
 

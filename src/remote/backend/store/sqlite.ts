@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -108,8 +108,8 @@ export function openSqliteStore(file: string): Store {
       const result = db.transaction(() => {
         const existing = s().run.get(run.namespace, run.runId);
         if (existing) return { created: false as const, existing: runFromRow(existing) };
-        db.prepare(`INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun ? 1 : 0, run.createdAt, run.updatedAt, run.finishedAt, run.revision, run.failFast ? 1 : 0, planJson,
+        db.prepare(`INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun ? 1 : 0, run.createdAt, run.updatedAt, run.finishedAt, run.revision, run.failFast ? 1 : 0, run.stoppedReason ?? null, planJson,
         );
         const insert = db.prepare(`INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`);
         for (const job of jobs) insert.run(run.namespace, run.runId, job.jobId, job.position, job.component, JSON.stringify(job.deps), job.status);
@@ -130,6 +130,7 @@ export function openSqliteStore(file: string): Store {
         const run = runFromRow(row);
         const mutation = fn({ run, jobs: loadScope(namespace, runId, scope) });
         for (const job of mutation.changedJobs) s().updateJob.run(jobParams(namespace, runId, job));
+        if (mutation.stopRun) db.prepare(positional(STOP_RUN_SQL)).run(mutation.stopRun, namespace, runId);
         for (const jobId of mutation.clearLogs ?? []) {
           s().clearLog.run(namespace, runId, jobId);
           s().clearLogBytes.run(namespace, runId, jobId);
