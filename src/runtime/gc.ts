@@ -100,7 +100,8 @@ async function removeRecord(store: ExecutionStore, execId: string): Promise<"rem
   } catch (err) {
     // Removed meanwhile (the lock reports a vanished record as an OrunError too), else a run owns it.
     if (!(await lstat(dir).catch(() => undefined))) return "gone";
-    if (err instanceof OrunError) return "locked";
+    // A lock that could not be written (a full disk) is no run: say so rather than "still running".
+    if (err instanceof OrunError && err.cause === undefined) return "locked";
     throw err;
   }
   const aside = path.join(store.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}.gc.tmp`);

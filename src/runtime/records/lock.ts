@@ -54,6 +54,8 @@ export async function acquireExecLock(file: string, execId: string, options: { h
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
       throw new OrunError(`execution ${execId} was removed while this run was starting (orun gc?); run it again`, { location: { file } });
     }
+    // A full disk or an unwritable record: say which file (a failed write's error names none).
+    if (!(err instanceof OrunError)) throw new OrunError(`could not lock execution ${execId}: ${errorMessage(err)}`, { location: { file }, cause: err });
     throw err;
   }
 }
@@ -253,8 +255,8 @@ function isSelf(owner: LockOwner): boolean {
 /** Creates the lock with its full content, failing (false) when it exists. */
 async function createExclusive(file: string, owner: LockOwner): Promise<boolean> {
   const tmp = tempSibling(file);
-  await writeFile(tmp, JSON.stringify(owner), { mode: 0o600 });
   try {
+    await writeFile(tmp, JSON.stringify(owner), { mode: 0o600 });
     await link(tmp, file);
     return true;
   } catch (err) {
