@@ -173,23 +173,56 @@ export function allowsUnsecureCommands(env: Record<string, string | undefined>):
   return /^\s*true\s*$/i.test(env.ACTIONS_ALLOW_UNSECURE_COMMANDS ?? "");
 }
 
-/** Splits a byte stream into lines; the caller flushes the remainder at the end. */
+/**
+ * The longest line handed on whole. Output without a newline (a progress meter redrawn with \r, a binary
+ * dumped to the terminal) is handed on in pieces of this size, so it costs neither unbounded memory nor
+ * the time of re-scanning it for each chunk. A secret straddling a piece boundary is not masked.
+ */
+export const MAX_LINE = 1024 * 1024;
+
+/** Splits a byte stream into lines (of at most `maxLine` characters); the caller flushes the remainder at the end. */
 export class LineSplitter {
-  private pending = "";
-  constructor(private readonly onLine: (line: string) => void) {}
+  /** The current line so far, in the pieces it arrived in (joined once, when it ends). */
+  private parts: string[] = [];
+  private size = 0;
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly maxLine = MAX_LINE,
+  ) {}
 
   push(chunk: string): void {
-    const text = this.pending + chunk;
-    const lines = text.split("\n");
-    this.pending = lines.pop() ?? "";
-    for (const line of lines) this.onLine(line);
+    let start = 0;
+    for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
+      this.add(chunk.slice(start, nl));
+      this.onLine(this.take());
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.add(chunk.slice(start));
   }
 
   flush(): void {
-    if (this.pending !== "") {
-      const rest = this.pending;
-      this.pending = "";
-      this.onLine(rest);
+    if (this.size > 0) this.onLine(this.take());
+  }
+
+  private add(text: string): void {
+    if (text === "") return;
+    this.parts.push(text);
+    this.size += text.length;
+    while (this.size > this.maxLine) {
+      const line = this.take();
+      this.onLine(line.slice(0, this.maxLine));
+      const rest = line.slice(this.maxLine);
+      if (rest) {
+        this.parts = [rest];
+        this.size = rest.length;
+      }
     }
+  }
+
+  private take(): string {
+    const line = this.parts.length === 1 ? this.parts[0]! : this.parts.join("");
+    this.parts = [];
+    this.size = 0;
+    return line;
   }
 }

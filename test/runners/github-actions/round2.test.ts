@@ -6,6 +6,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { parseKeyValueFile } from "../../../src/runners/github-actions/file-commands.js";
+import { LineSplitter, MAX_LINE } from "../../../src/runners/github-actions/workflow-commands.js";
 import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
 
 async function writeAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
@@ -169,5 +170,29 @@ describe("github-actions runner: timeout-minutes beyond Node's timer range", () 
     const r = await runJob(h, makeJob("web@dev.longtimeout", [long]));
     assert.equal(r.steps[0]!.error, undefined, r.live);
     assert.equal(r.steps[0]!.output, "finished");
+  });
+});
+
+describe("github-actions output lines: bounded, whatever a step prints", () => {
+  it("a line without newline is handed on in pieces of at most maxLine that join back to it; newlines across chunks still split", () => {
+    const got: string[] = [];
+    const s = new LineSplitter((l) => got.push(l), 10);
+    s.push("ab");
+    s.push("cdefghijklmnopq");
+    s.push("rstuvwxyz\nnext ");
+    s.push("line\n\nlast");
+    s.flush();
+    assert.deepEqual(got, ["abcdefghij", "klmnopqrst", "uvwxyz", "next line", "", "last"]);
+    assert.ok(got.every((l) => l.length <= 10));
+  });
+
+  it("orun keeps a step that prints 30 MB without a newline (a progress meter redrawn with \\r) and the lines after it", async (t) => {
+    const h = await makeHarness();
+    t.after(() => h.dispose());
+    const r = await runJob(h, makeJob("web@dev.noline", [{ id: "meter", run: "head -c 30000000 /dev/zero | tr '\\000' '\\r'; echo; echo '::add-mask::after-secret'; echo 'done after-secret'" }]));
+    assert.equal(r.steps[0]!.error, undefined);
+    assert.match(r.steps[0]!.output, /\ndone \*\*\*$/);
+    assert.ok(r.live.length >= 30_000_000, "the whole stream reached the log");
+    assert.ok(r.live.split("\n").every((l) => l.length <= MAX_LINE));
   });
 });
