@@ -38,4 +38,19 @@ describe("orun run --gha: the steps context after failures", () => {
     const state = JSON.parse(await readFile(new ExecutionStore(ws).stateFile("cond-1"), "utf8")) as { jobs: Record<string, { steps: Record<string, string> }> };
     assert.deepEqual(state.jobs["app@dev.cond"]!.steps, { tolerated: "completed", breaks: "failed", "skipped-one": "skipped", report: "completed", "only-if-skipped": "completed" });
   });
+
+  it("a step stopped by its timeout (the job's timeout, or timeout-minutes) fails the job, not cancels it: always() and failure() steps run, cancelled() ones do not", async () => {
+    const job = makeJob("app@dev.timeout", [
+      { id: "slow", run: "sleep 30" },
+      { id: "slower", if: "always()", run: "sleep 30", "timeout-minutes": 0.01 } as Partial<PlanStep>,
+      { id: "after", if: "always()", run: 'echo "c=${{ cancelled() }} f=${{ failure() }} s=${{ job.status }} slow=${{ steps.slow.outcome }} slower=${{ steps.slower.outcome }}" > AFTER_TIMEOUT' } as Partial<PlanStep>,
+      { id: "on-cancel", if: "cancelled()", run: "touch ON_CANCEL" } as Partial<PlanStep>,
+    ]);
+    job.timeout = "1s";
+    await writeFile(path.join(ws, "timeout.json"), JSON.stringify(makePlan([job], "timeout")));
+    const r = await runOrun(["run", "timeout.json", "--gha", "--exec-id", "timeout-1"], { cwd: ws, env, timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(await readFile(path.join(ws, "AFTER_TIMEOUT"), "utf8"), "c=false f=true s=failure slow=failure slower=failure\n");
+    await assert.rejects(readFile(path.join(ws, "ON_CANCEL")));
+  });
 });
