@@ -3,10 +3,11 @@
 // while it is watched. Real processes, real files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
 import { liveSleeper, until } from "../support/wait.js";
@@ -106,4 +107,27 @@ test("a legacy .orun-state.json that cannot be migrated is named with what helps
     assert.match(run.stderr, /move it aside/);
     assert.doesNotMatch(run.stdout, /built|deployed/);
   }
+});
+
+test("logs --follow and status --watch end when the run they follow is SIGKILLed, and status then says interrupted", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.wait", steps: [{ run: "echo $$ > step.pid; echo waiting; exec sleep 30" }] }], { name: "killed" }, "orun-rec14-");
+  t.after(async () => {
+    const pid = Number(await readFile(path.join(dir, "step.pid"), "utf8").catch(() => "0"));
+    if (pid > 0) process.kill(pid, "SIGKILL");
+  });
+  const run = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "K"], { cwd: dir, stdio: "ignore" });
+  const exited = new Promise((resolve) => run.once("exit", resolve));
+  t.after(() => run.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "step.pid")), "the step to start");
+  const follow = started(["logs", "--exec-id", "K", "--follow"], dir);
+  await follow.seen("waiting");
+  const watch = started(["status", "--exec-id", "K", "--watch", "--interval", "200ms"], dir);
+  await watch.seen("State: running");
+  run.kill("SIGKILL");
+  await exited;
+  assert.equal((await follow.done).code, 0);
+  assert.equal((await watch.done).code, 1, "a run that did not finish is no success");
+  const status = await runOrun(["status", "--exec-id", "K"], { cwd: dir });
+  assert.match(status.stdout, /State: interrupted/);
+  assert.match(status.stdout, /resume with: orun run --exec-id K/);
 });
