@@ -4,6 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -25,8 +26,12 @@ describe("orun run --gha after a run was SIGKILLed", () => {
 
     // A live run's folders: its output folder named after a live process, its record locked by it.
     const live = await liveSleeper(t);
-    const liveOut = path.join(tmp, `orun-gha-out-${live.pid}-${processStartTicks(live.pid)}-AbC123`);
+    const host = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8);
+    const liveOut = path.join(tmp, `orun-gha-out-${host}-${live.pid}-${processStartTicks(live.pid)}-AbC123`);
     await mkdir(liveOut);
+    // Another host's folder (a TMPDIR shared with a container): its pid means nothing here.
+    const otherHost = path.join(tmp, "orun-gha-out-00000000-1999999-12-AbC123");
+    await mkdir(otherHost);
     const liveRecord = path.join(ws, ".orun/executions/live-1");
     await mkdir(path.join(liveRecord, "tmp/github-actions/job/tmp"), { recursive: true });
     await writeFile(path.join(liveRecord, ".lock"), JSON.stringify({ pid: live.pid, host: os.hostname(), startTime: processStartTicks(live.pid), since: new Date().toISOString() }));
@@ -36,7 +41,7 @@ describe("orun run --gha after a run was SIGKILLed", () => {
     await until(() => existsSync(path.join(ws, "STARTED")), "the step to start");
     orun.kill("SIGKILL");
     await until(() => processGone(orun.pid!), "orun to die");
-    const deadOut = (await readdir(tmp)).filter((n) => n.startsWith(`orun-gha-out-${orun.pid}-`));
+    const deadOut = (await readdir(tmp)).filter((n) => n.startsWith(`orun-gha-out-${host}-${orun.pid}-`));
     assert.equal(deadOut.length, 1, "the killed run left its raw-output folder");
     const deadJobs = path.join(ws, ".orun/executions/killed-1/tmp/github-actions");
     assert.ok(existsSync(deadJobs), "the killed run left its job folders");
@@ -49,9 +54,9 @@ describe("orun run --gha after a run was SIGKILLed", () => {
     assert.ok(existsSync(liveOut), "a live run's output folder stays");
     assert.ok(existsSync(path.join(liveRecord, "tmp/github-actions/job/tmp")), "a live run's job folders stay");
     assert.deepEqual(
-      (await readdir(tmp)).filter((n) => n.startsWith("orun-gha-out-")),
-      [path.basename(liveOut)],
-      "the new run removed its own output folder at exit",
+      (await readdir(tmp)).filter((n) => n.startsWith("orun-gha-out-")).sort(),
+      [path.basename(otherHost), path.basename(liveOut)].sort(),
+      "the new run removed its own output folder at exit; another host's stays",
     );
   });
 });

@@ -2,11 +2,12 @@
 // crash, a lost machine): a later run removes them. Each folder names its
 // owner, so a live run's folder is never touched.
 //
-// - `<tmpdir>/orun-gha-out-<pid>-<start ticks>-XXXXXX`: the spawn helper's raw
+// - `<tmpdir>/orun-gha-out-<host>-<pid>-<start ticks>-XXXXXX`: the spawn helper's raw
 //   step output, one per orun process (removed when it exits normally).
 // - `<record>/tmp/github-actions/`: a run's job folders (HOME, file commands
 //   with what steps exported, scripts, action copies), owned by the run whose
 //   record lock (`.lock`) names a live process.
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import os from "node:os";
@@ -14,22 +15,28 @@ import path from "node:path";
 import { isAlive, liveLockOwner, ownerAlive, processStartTicks } from "../../runtime/records/lock.js";
 
 const OUTPUT_PREFIX = "orun-gha-out-";
-const OWNED_OUTPUT = /^orun-gha-out-(\d+)-(\d+|x)-[A-Za-z0-9]+$/;
+const OWNED_OUTPUT = /^orun-gha-out-([0-9a-f]{8})-(\d+)-(\d+|x)-[A-Za-z0-9]+$/;
 
-/** A new output folder for this process, named after it (pid and start time) so others can tell when it is stale. */
+/**
+ * This host, in folder names: a TMPDIR shared with another host or container (another pid namespace)
+ * holds folders whose pids mean nothing here, and those are left alone.
+ */
+const HOST = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8);
+
+/** A new output folder for this process, named after it (host, pid, start time) so others can tell when it is stale. */
 export function createOutputDir(base = os.tmpdir()): string {
-  return mkdtempSync(path.join(base, `${OUTPUT_PREFIX}${process.pid}-${processStartTicks(process.pid) ?? "x"}-`));
+  return mkdtempSync(path.join(base, `${OUTPUT_PREFIX}${HOST}-${process.pid}-${processStartTicks(process.pid) ?? "x"}-`));
 }
 
-/** Removes output folders whose process is gone (older orun versions' unnamed folders are left alone). */
+/** Removes this host's output folders whose process is gone (other hosts' and older orun versions' are left alone). */
 export async function removeDeadOutputDirs(base = os.tmpdir()): Promise<string[]> {
   const removed: string[] = [];
   const names = await readdir(base).catch(() => [] as string[]);
   for (const name of names) {
     const owner = OWNED_OUTPUT.exec(name);
-    if (!owner) continue;
-    const pid = Number(owner[1]);
-    const alive = owner[2] === "x" ? isAlive(pid) : ownerAlive({ pid, startTime: Number(owner[2]) });
+    if (!owner || owner[1] !== HOST) continue;
+    const pid = Number(owner[2]);
+    const alive = owner[3] === "x" ? isAlive(pid) : ownerAlive({ pid, startTime: Number(owner[3]) });
     if (pid === process.pid || alive) continue;
     await rm(path.join(base, name), { recursive: true, force: true }).catch(() => undefined);
     removed.push(name);
