@@ -52,6 +52,12 @@ const ROUTES: { pattern: RegExp; keys: string[]; methods: Record<string, Handler
   route("/v1/evidence", { GET: evidence }),
 ];
 
+/** The client went away mid-request: Node's `aborted` (a body cut short) or a reset connection. */
+function clientGone(req: http.IncomingMessage, err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return req.destroyed && (code === "ECONNRESET" || (err instanceof Error && err.message === "aborted"));
+}
+
 function route(path: string, methods: Record<string, Handler>) {
   const keys: string[] = [];
   const pattern = new RegExp(`^${path.replace(/:(\w+)/g, (_m, key: string) => (keys.push(key), "([^/]+)"))}$`);
@@ -83,6 +89,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err);
+      // The client went away mid-request (a runner killed during a log upload): nothing was written, nobody to answer.
+      if (clientGone(req, err)) return void res.destroy();
       log(`orun backend: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (!res.headersSent) sendJson(res, 500, { error: "Internal server error", code: "INTERNAL_ERROR" });
       else res.destroy();
