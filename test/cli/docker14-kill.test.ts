@@ -1,7 +1,8 @@
 // `orun run --runner docker` killed with SIGKILL (no clean-up runs): the job's
 // container must stop at once — it would otherwise go on running the step, and
-// writing to the workspace, next to a resumed run — and a resume with any
-// runner runs the job again from its first step.
+// writing to the workspace, next to a resumed run — a resume with any runner
+// runs the job again from its first step, and the next docker run removes the
+// stopped container.
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -42,7 +43,7 @@ describe("orun run --runner docker killed with SIGKILL", { skip: availability.sk
     const dir = await mkdtemp(path.join(os.tmpdir(), "orun docker14 kill "));
     dirs.push(dir);
     const execId = `d14-kill-${process.pid}`;
-    execIds.push(execId);
+    execIds.push(execId, `${execId}-next`);
     // The first attempt beats until it is stopped; the resumed one (./second exists) finishes.
     const job = {
       id: "api@dev.beat",
@@ -70,10 +71,14 @@ describe("orun run --runner docker killed with SIGKILL", { skip: availability.sk
       await exited;
     }
 
-    // No clean-up ran; the container goes by itself, with the step in it.
-    const gone = Date.now() + 15_000;
-    while ((await containersOf(execId)).length > 0) {
-      assert.ok(Date.now() < gone, "the container of the killed run is still there 15 s after the kill");
+    // No clean-up ran; the container stops by itself, with the step in it.
+    const stopped = Date.now() + 15_000;
+    const running = async (): Promise<string[]> => {
+      const listed = await docker(engine, ["ps", "--filter", `label=io.orun.exec-id=${execId}`, "--format", "{{.Names}}"]);
+      return listed.stdout.split("\n").filter(Boolean);
+    };
+    while ((await running()).length > 0) {
+      assert.ok(Date.now() < stopped, "the container of the killed run still runs 15 s after the kill");
       await delay(200);
     }
     const beats = await readFile(path.join(dir, "beats"), "utf8");
@@ -90,5 +95,9 @@ describe("orun run --runner docker killed with SIGKILL", { skip: availability.sk
     assert.equal(await readFile(path.join(dir, "prepared"), "utf8"), "docker\nlocal\n", "the resumed job starts over");
     assert.equal(await readFile(path.join(dir, "result"), "utf8"), "done\n");
     assert.equal(await readFile(path.join(dir, "beats"), "utf8"), beats);
+    // The next docker run on this host removes the stopped container.
+    const next = await runOrun(["run", "plan.json", "--runner", "docker", "--exec-id", `${execId}-next`], { cwd: dir, env });
+    assert.equal(next.code, 0, `${next.stdout}${next.stderr}`);
+    assert.deepEqual(await containersOf(execId), [], "the killed run's container was removed");
   });
 });

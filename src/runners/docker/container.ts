@@ -27,10 +27,11 @@ export const LABEL_PID = "io.orun.pid";
 /**
  * A FIFO that the orun process owning the container holds open. When that process ends, however it ends
  * (SIGKILL, a CI job stopped, the OOM killer), the kernel closes its end and the container's main process
- * reads end-of-file: it exits, which stops every step process in the container, and the engine removes the
- * container (`--rm`). A killed run leaves nothing running. The container unlinks the FIFO once it holds it
- * open, so a killed run leaves no FIFO in its execution record either (a tool reading every file there,
- * such as an artifact upload of .orun/, would block on it for ever).
+ * reads end-of-file: it exits, which stops every step process in the container. A killed run leaves nothing
+ * running; the stopped container is removed by the next docker run's orphan sweep (not `--rm`: podman
+ * does not remove a container whose start failed, and `docker run --rm` then waits for that for ever).
+ * The container unlinks the FIFO once it holds it open, so a killed run leaves no FIFO in its execution
+ * record either (a tool reading every file there, such as an artifact upload of .orun/, would block on it).
  */
 export const CONTAINER_OWNER_PIPE = `${CONTAINER_RUN}/.orun-owner`;
 
@@ -114,9 +115,6 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--label", `${LABEL_PID}=${ownerLabelValue(spec.pid, spec.pidStart)}`,
     // The image was pulled (or refused) by the runner's pull policy already.
     "--pull", "never",
-    // Removed by the engine once its main process ends (its owner died: see keepalive). Step statuses
-    // come from `docker exec`, never from the container's own exit status (wrong under --rm on podman).
-    "--rm",
     ...(spec.user ? ["--user", spec.user] : []),
     ...bindMountArgs(spec.workspaceDir, CONTAINER_WORKSPACE),
     ...bindMountArgs(spec.scriptsDir, CONTAINER_SCRIPTS, true),

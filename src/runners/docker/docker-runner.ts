@@ -7,8 +7,9 @@
 // the exec's own exit code and is right on Docker and podman alike (unlike
 // `docker run --rm`, see ../shared/notes/container-engine.md). Containers are
 // removed at job end, on cancellation, and on cleanup (Ctrl-C); one whose orun
-// process died without its clean-up (SIGKILL) stops and goes by itself, since
-// its main process lives only as long as orun holds its owner pipe.
+// process died without its clean-up (SIGKILL) stops by itself, since its main
+// process lives only as long as orun holds its owner pipe, and the next docker
+// run removes it.
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";

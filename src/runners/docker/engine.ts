@@ -101,7 +101,7 @@ export class DockerEngine {
   async pull(image: string, signal?: AbortSignal): Promise<void> {
     const result = await this.cli(["pull", image], { timeoutMs: PULL_TIMEOUT_MS, signal });
     if (result.code !== 0) {
-      throw new OrunError(`docker runner: failed to pull image ${image}: ${lastLine(result.stderr) || lastLine(result.stdout) || `exit status ${result.code}`}`);
+      throw new OrunError(`docker runner: failed to pull image ${image}: ${errorLine(result.stderr) || lastLine(result.stdout) || `exit status ${result.code}`}`);
     }
   }
 
@@ -110,7 +110,7 @@ export class DockerEngine {
     const result = await this.cli(["build", "--quiet", "--file", file, context], { timeoutMs: PULL_TIMEOUT_MS, signal });
     const id = lastLine(result.stdout);
     if (result.code !== 0 || id === "") {
-      throw new OrunError(`failed to build ${file}: ${lastLine(result.stderr) || `exit status ${result.code}`}`);
+      throw new OrunError(`failed to build ${file}: ${errorLine(result.stderr) || `exit status ${result.code}`}`);
     }
     return id;
   }
@@ -122,7 +122,7 @@ export class DockerEngine {
    */
   async runDetached(args: string[]): Promise<string> {
     const result = await this.cli(["run", "--detach", ...args]);
-    if (result.code !== 0) throw new Error(lastLine(result.stderr) || `exit status ${result.code}`);
+    if (result.code !== 0) throw new Error(errorLine(result.stderr) || `exit status ${result.code}`);
     return result.stdout.trim();
   }
 
@@ -131,7 +131,7 @@ export class DockerEngine {
     if (names.length === 0) return;
     const result = await this.cli(["rm", "--force", "--volumes", ...names]);
     if (result.code !== 0 && !/no such container/i.test(result.stderr)) {
-      throw new Error(lastLine(result.stderr) || `exit status ${result.code}`);
+      throw new Error(errorLine(result.stderr) || `exit status ${result.code}`);
     }
   }
 
@@ -149,7 +149,7 @@ export class DockerEngine {
   /** Containers carrying a label, with the value of another label of theirs; throws when the engine cannot list them. */
   async containersWithLabelValue(label: string, valueOf: string): Promise<Array<{ name: string; value: string }>> {
     const result = await this.cli(["ps", "--all", "--filter", `label=${label}`, "--format", `{{.Names}}\t{{.Label "${valueOf}"}}`]);
-    if (result.code !== 0) throw new Error(`docker ps failed: ${lastLine(result.stderr) || `exit status ${result.code}`}`);
+    if (result.code !== 0) throw new Error(`docker ps failed: ${errorLine(result.stderr) || `exit status ${result.code}`}`);
     return result.stdout
       .split("\n")
       .filter((line) => line.trim() !== "")
@@ -162,13 +162,22 @@ export class DockerEngine {
   /** Names of containers (running or not) carrying a label; throws when the engine cannot list them. */
   async containersWithLabel(label: string): Promise<string[]> {
     const result = await this.cli(["ps", "--all", "--quiet", "--filter", `label=${label}`, "--format", "{{.Names}}"]);
-    if (result.code !== 0) throw new Error(`docker ps failed: ${lastLine(result.stderr) || `exit status ${result.code}`}`);
+    if (result.code !== 0) throw new Error(`docker ps failed: ${errorLine(result.stderr) || `exit status ${result.code}`}`);
     return result.stdout.split("\n").map((line) => line.trim()).filter(Boolean);
   }
 }
 
 function firstLine(text: string): string {
   return text.split("\n").map((line) => line.trim()).find(Boolean) ?? "";
+}
+
+/**
+ * The reason in the CLI's error output: its last line, leaving out the pointer to `--help` the CLI ends
+ * some errors with ("Run 'docker run --help' for more information") and its "docker: " prefix.
+ */
+function errorLine(text: string): string {
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !/^(Run|See) 'docker [^']*--help'/.test(line));
+  return (lines.pop() ?? "").replace(/^docker: /, "");
 }
 
 function lastLine(text: string): string {

@@ -104,7 +104,7 @@ describe("docker container pieces", () => {
     assert.match(joined, /--name orun-x /);
     assert.match(joined, /--label io\.orun\.exec-id=e1 --label io\.orun\.job-id=a@b\.c --label io\.orun\.owner=o1 --label io\.orun\.host=box --label io\.orun\.pid=42/);
     assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --volume \/rec\/s:\/__orun\/scripts:ro --volume \/rec\/r:\/__orun\/run --workdir \/workspace --entrypoint sh img:1 -c /);
-    assert.ok(args.includes("--rm"), "the engine removes a container whose owner died (its status is never read)");
+    assert.ok(!args.includes("--rm"), "never --rm: podman leaves a container whose start failed, and 'docker run --rm' waits for its removal for ever");
     assert.doesNotMatch(joined, /\.orun-owner/, "no owner pipe: kept until removed");
   });
 

@@ -153,6 +153,22 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.equal(results[1]?.output.trim(), "reaped");
   });
 
+  it("says why a job container could not start (the engine's reason, not the CLI's pointer to --help)", async () => {
+    const job = planJob("web@dev.nouser", [{ run: "true" }]);
+    const run = runContext(workspace.dir, [job]);
+    const strange = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never", dockerUser: "orun-no-such-user" }, engine.env);
+    try {
+      await assert.rejects(strange.startJob!(jobContext(run, job)), (err: Error) => {
+        assert.match(err.message, /^docker runner: could not start a container for job web@dev\.nouser from image \S+: .*orun-no-such-user/);
+        assert.doesNotMatch(err.message, /--help/);
+        return true;
+      });
+    } finally {
+      await strange.cleanup!(run);
+    }
+    assert.deepEqual(await containersOf(run.execId), []);
+  });
+
   it("fails clearly when the image is missing and --pull is never", async () => {
     const missing = "localhost/orun-missing-image:nope";
     const job = planJob("web@dev.missing", [{ run: "true" }], { runsOn: missing });
@@ -311,10 +327,15 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     const { result, run, proxy } = await stepThroughBrokenEngine("lost", (proxy) => proxy.close());
     assert.equal(result.exitCode, null);
     assert.match(result.error ?? "", new RegExp(`^lost the container engine at ${proxy.host.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} while the step ran`));
-    // The engine could not be told to remove it; its owner let go of it, so it went by itself.
-    for (let waited = 0; (await containersOf(run.execId)).length > 0; waited += 200) {
-      assert.ok(waited < 15_000, "the container outlived its runner");
-      await delay(200);
+    // The engine could not be told to remove it; its owner let go of it, so it stopped by itself.
+    const [name] = await containersOf(run.execId);
+    try {
+      for (let waited = 0; (await docker(engine, ["container", "inspect", "--format", "{{.State.Running}}", name!])).stdout.trim() === "true"; waited += 200) {
+        assert.ok(waited < 15_000, "the container runs on after its runner let go of it");
+        await delay(200);
+      }
+    } finally {
+      await docker(engine, ["rm", "--force", name!]);
     }
   });
 
