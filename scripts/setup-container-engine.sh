@@ -118,11 +118,11 @@ if [ "$revision" != "$IMAGE_REVISION" ]; then
 fi
 # A service can answer `docker info` and still be wedged (every attach fails with "unable to upgrade to
 # tcp"): check that a container really runs, and restart our own service once when it does not.
-# The probe container is removed by name: one that never started (a wedged service) stays 'Created',
-# and --rm removes only containers that ran.
+# The probe container is removed by name, and not with --rm: podman 4 leaves a container whose start
+# failed (a wedged service) 'Created', and 'docker run --rm' then waits for its removal for ever.
 probe_container() {
   local name="orun-engine-probe-$$-$RANDOM" out rc=0
-  out=$(docker run --rm --name "$name" "$IMAGE" true 2>&1) || rc=$?
+  out=$(docker run --name "$name" "$IMAGE" true 2>&1) || rc=$?
   docker rm --force "$name" >/dev/null 2>&1 || true
   [ "$rc" = 0 ] || { printf '%s\n' "$out" | tail -n 1; return 1; }
 }
