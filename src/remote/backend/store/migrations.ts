@@ -164,11 +164,18 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: "runs.stopped_reason: a stopped run starts no job, nor hands one on", sqlite: STOPPED_REASON, postgres: STOPPED_REASON },
 ];
 
-/** Jobs of runs about to be deleted: $1 the retention cut-off (runs.updated_at before it), runs with a revision only. */
+/**
+ * Runs `r` that retention deletes, given $1, its cut-off: not updated since — unless a job of theirs is
+ * running. A running job's runner is alive (the sweeper releases a silent one after its lease), and a lease
+ * longer than the retention would let a run go between two heartbeats while its job runs.
+ */
+export const EXPIRED_RUN = `r.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND x.status = 'running')`;
+
+/** Jobs of runs about to be deleted (EXPIRED_RUN), runs with a revision only. */
 export const EXPIRING_JOBS_SQL = `
 SELECT r.namespace, r.run_id, r.revision, r.updated_at, j.job_id, j.status FROM runs r
 JOIN jobs j ON j.namespace = r.namespace AND j.run_id = r.run_id
-WHERE r.updated_at < $1 AND r.revision IS NOT NULL`;
+WHERE ${EXPIRED_RUN} AND r.revision IS NOT NULL`;
 
 /** Evidence kept from a deleted run: $1 namespace, $2 revision, $3 component, $4 environment. */
 export const KEPT_EVIDENCE_SQL = `SELECT run_id, recorded_at FROM evidence WHERE namespace = $1 AND revision = $2 AND component = $3 AND environment = $4`;

@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -237,7 +237,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         // touched meanwhile no longer qualifies once its lock is released and is kept whole (deleting its
         // jobs first left a touched run without them). Ordered, so sweeping replicas cannot deadlock.
         const expired = await c.query<{ namespace: string; run_id: string }>(
-          "SELECT namespace, run_id FROM runs WHERE updated_at < $1 ORDER BY namespace, run_id FOR UPDATE",
+          `SELECT namespace, run_id FROM runs r WHERE ${EXPIRED_RUN} ORDER BY namespace, run_id FOR UPDATE`,
           [before],
         );
         if (expired.rows.length === 0) return 0;
