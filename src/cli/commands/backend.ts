@@ -116,8 +116,7 @@ export function registerBackendCommands(program: Command): void {
     .option("--retention <duration>", "delete runs not updated for this long (at least 1m)", "24h")
     .option(
       "--evidence-retention <duration>",
-      "keep the promotion-gate evidence of deleted runs for this long after their last change (at least --retention); a later promotion of that revision is blocked",
-      "90d",
+      "keep the promotion-gate evidence of deleted runs this long after their last change, at least --retention (default 90d, or --retention if longer); promoting that revision later is blocked by its gate",
     )
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
@@ -136,9 +135,11 @@ export function registerBackendCommands(program: Command): void {
         leaseMs: durationFlag(opts.leaseTimeout, "--lease-timeout", parseDuration),
         sweepIntervalMs: durationFlag(opts.sweepInterval, "--sweep-interval", parseDuration),
         retentionMs: durationFlag(opts.retention, "--retention", parseDuration),
-        evidenceRetentionMs: parseDuration(opts.evidenceRetention, "--evidence-retention"),
+        evidenceRetentionMs: opts.evidenceRetention === undefined ? undefined : parseDuration(opts.evidenceRetention, "--evidence-retention"),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
       };
+      const { DEFAULT_EVIDENCE_RETENTION_MS } = await import("../../remote/backend/sweeper.js");
+      settings.evidenceRetentionMs ??= Math.max(DEFAULT_EVIDENCE_RETENTION_MS, settings.retentionMs);
       if (settings.evidenceRetentionMs < settings.retentionMs) {
         throw new OrunError(`--evidence-retention ${opts.evidenceRetention}: must be at least --retention (${opts.retention}), or the evidence of a deleted run would go with it`);
       }

@@ -36,6 +36,15 @@ describe("orun backend serve: timing flags", () => {
     });
   });
 
+  it("a --retention longer than the default evidence retention raises it instead of refusing to start", async () => {
+    const server = await startBackendProcess(db.url, ["--retention", "200d"]);
+    try {
+      assert.equal((await fetch(`${server.url}/`)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("starts with the minimums themselves", async () => {
     const server = await startBackendProcess(db.url, ["--lease-timeout", "5s", "--sweep-interval", "100ms", "--retention", "1m"]);
     try {
