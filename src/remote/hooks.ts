@@ -112,7 +112,7 @@ export class RemoteHooks implements ExecutionHooks {
     let pollDelay = 500;
     for (;;) {
       if (signal.aborted) throw new OrunError("cancelled");
-      const claim = await client.claim(runId, id, runnerId);
+      const claim = await client.claim(runId, id, runnerId).catch((err: unknown) => this.runGone(err, id));
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
         // Claimed while this runner was being stopped (fail-fast): it is this runner's now, and nobody else may run it.
@@ -154,7 +154,7 @@ export class RemoteHooks implements ExecutionHooks {
       if (left <= 0) {
         throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
       }
-      const res = await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal });
+      const res = await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal }).catch((err: unknown) => this.runGone(err, id));
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
       if (!res.job && !res.jobs.includes(id)) {
@@ -162,6 +162,18 @@ export class RemoteHooks implements ExecutionHooks {
         pollDelay = Math.min(pollDelay * 2, 15_000);
       }
     }
+  }
+
+  /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
+  private runGone(err: unknown, jobId: string): never {
+    if (err instanceof BackendError && err.status === 404 && /run not found/i.test(err.message)) {
+      const { runId, client } = this.options;
+      throw new OrunError(
+        `remote run ${runId} is gone from the backend at ${client.baseUrl} while job ${jobId} waited: deleted by its retention (--retention) after nothing in it changed, or its database was reset`,
+        { hint: "start the run again under a new --exec-id" },
+      );
+    }
+    throw err;
   }
 
   private startHeartbeat(jobId: string, leaseMs: number): ActiveJob {

@@ -13,7 +13,7 @@ import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
 import { spawnOrun } from "./processes.js";
 import { until } from "../support/wait.js";
 
-describe("fail-fast across runners", () => {
+describe("fail-fast across runners, and a run that goes while runners wait", () => {
   let bed: RemoteTestbed | undefined;
   before(async () => {
     bed = await startRemoteTestbed("orun-failfast-", (issuer) => ({ oidc: { issuer: issuer.issuer }, leaseMs: 6000, sweepIntervalMs: 200 }));
@@ -81,5 +81,25 @@ describe("fail-fast across runners", () => {
       "api@dev.deploy": "skipped",
       "web@dev.deploy": "skipped",
     });
+  });
+
+  it("a runner waiting in a run that retention deleted says the run is gone, not 'Run not found'", { timeout: 120_000 }, async () => {
+    const { dir, backend, token } = bed!;
+    const job = (id: string, deps: string[] = []): PlanJob => {
+      const [component, rest] = id.split("@");
+      const [environment, name] = rest.split(".");
+      return { id, name, component, environment, dependsOn: deps, steps: [{ id: "main", phase: "main", run: "echo ran" }] };
+    };
+    const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "gone" }, execution: { concurrency: 1, failFast: false }, spec: {}, jobs: [job("a@dev.x"), job("b@dev.x", ["a@dev.x"])] };
+    const planFile = path.join(dir, "gone.json");
+    await fs.writeFile(planFile, JSON.stringify(plan));
+    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_EXEC_ID: "gone-1" };
+    const waiter = spawnOrun(["run", planFile, "--job", "b@dev.x", "--remote-state"], { cwd: dir, env });
+    await until(() => /waiting for dependencies of b@dev\.x/.test(waiter.output()), "b to wait", 60_000);
+    // Nothing in the run changes (a is never claimed): retention deletes it.
+    assert.ok((await backend.store.deleteRunsUpdatedBefore(new Date(Date.now() + 60_000).toISOString())) >= 1);
+    const r = await waiter.done;
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /✕ remote run gone-1 is gone from the backend at http:\/\/127\.0\.0\.1:\d+ while job b@dev\.x waited: deleted by its retention \(--retention\) after nothing in it changed, or its database was reset \(start the run again under a new --exec-id\)/);
   });
 });
