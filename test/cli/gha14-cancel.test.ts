@@ -76,6 +76,43 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
     });
   }
 
+  it("a composite action run by an always() step after the cancel runs its steps (success() there is the action's own status, as on GitHub)", async (t) => {
+    await mkdir(path.join(ws, "acts/cleanup"), { recursive: true });
+    await writeFile(
+      path.join(ws, "acts/cleanup/action.yml"),
+      [
+        "name: cleanup",
+        "runs:",
+        "  using: composite",
+        "  steps:",
+        "    - run: echo \"plain c=${{ cancelled() }} s=${{ success() }} job=${{ job.status }}\" >> CLEANUP",
+        "      shell: bash",
+        "    - if: success()",
+        "      run: echo explicit-success >> CLEANUP",
+        "      shell: bash",
+        "    - if: cancelled()",
+        "      run: echo on-cancel >> CLEANUP",
+        "      shell: bash",
+        "    - if: failure()",
+        "      run: echo on-failure >> CLEANUP",
+        "      shell: bash",
+        "",
+      ].join("\n"),
+    );
+    const name = "cancel-composite";
+    await writePlan(name, [
+      { id: "long", run: "touch STARTED4; sleep 30" },
+      { id: "cleanup", if: "always()", use: "./acts/cleanup" },
+    ]);
+    await rm(path.join(ws, "CLEANUP"), { force: true });
+    const orun = startOrun(["run", `${name}.json`, "--gha", "--exec-id", name], ws, env());
+    t.after(() => killGroup(orun.pid));
+    await until(() => existsSync(path.join(ws, "STARTED4")), "the long step to start");
+    process.kill(orun.pid, "SIGINT");
+    assert.equal(await orun.exited, 130, orun.output());
+    assert.equal(await readFile(path.join(ws, "CLEANUP"), "utf8"), "plain c=true s=true job=cancelled\nexplicit-success\non-cancel\n");
+  });
+
   it("an always() step after the cancel keeps its own timeout; the next always() step still runs within the grace", async (t) => {
     const name = "cancel-timeout";
     await writePlan(name, [

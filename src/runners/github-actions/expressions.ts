@@ -10,8 +10,11 @@ export type ContextValue = string | number | boolean | null | undefined | Contex
 export interface ExpressionScope {
   /** Context name → plain JSON-like value (github, env, steps, …). */
   contexts: Record<string, ContextValue>;
-  /** Job/step status for success() / failure() / cancelled(). */
-  status: { failed: boolean; cancelled: boolean };
+  /**
+   * Job/step status for success() / failure() / cancelled(). `success` overrides `!failed && !cancelled`:
+   * inside a composite action GitHub's success() is the action's own status, whatever the job's.
+   */
+  status: { failed: boolean; cancelled: boolean; success?: boolean };
   /** Extra functions, e.g. hashFiles. Keys are lower-case names. */
   functions?: Map<string, FunctionDefinition>;
 }
@@ -42,7 +45,7 @@ function statusFunctions(status: ExpressionScope["status"]): FunctionDefinition[
     call: () => new data.BooleanData(result()),
   });
   return [
-    fn("success", () => !status.failed && !status.cancelled),
+    fn("success", () => status.success ?? (!status.failed && !status.cancelled)),
     fn("failure", () => status.failed),
     fn("always", () => true),
     fn("cancelled", () => status.cancelled),

@@ -97,7 +97,8 @@ export function expressionScope(scope: Scope, env: Record<string, string>): Expr
       matrix: null,
       strategy: null,
     },
-    status: { failed: scope.failed, cancelled: state.cancelled },
+    // A composite's steps: success() is the action's own status (GitHub's action_status), not the job's.
+    status: { failed: scope.failed, cancelled: state.cancelled, ...(scope.depth > 0 ? { success: !scope.failed } : {}) },
     functions: new Map([["hashfiles", hashFilesFunction(String(github.workspace ?? ""))]]),
   };
 }
