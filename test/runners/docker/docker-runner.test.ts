@@ -315,6 +315,7 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
       const result = await step;
       const beats = await readFile(path.join(workspace.dir, `${id}-beats`), "utf8");
       await proxied.finishJob!(jobCtx, { failed: true });
+      await settle(proxied);
       return { result, run, proxy, beats };
     } finally {
       proxy.close();
@@ -340,11 +341,12 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
   });
 
   it("stops a step whose connection to the engine broke, and says so", async () => {
-    const { result, beats } = await stepThroughBrokenEngine("cut", (proxy) => proxy.dropConnections());
+    const { result, beats, run } = await stepThroughBrokenEngine("cut", (proxy) => proxy.dropConnections());
     assert.equal(result.exitCode, null);
     assert.match(result.error ?? "", /^lost the connection to the container engine at unix:\/\/.* while the step ran/);
     await delay(500);
     assert.equal(await readFile(path.join(workspace.dir, "cut-beats"), "utf8"), beats, "the step was stopped, not left running in the container");
+    assert.deepEqual(await containersOf(run.execId), [], "the engine still answers: the job's container was removed");
   });
 
   it("runs concurrent jobs in separate containers at the same time", async () => {
