@@ -211,9 +211,9 @@ export class DockerRunner implements Runner {
       return { exitCode: null, output: outcome.output, error: `lost the container engine at ${this.engine.describeHost()} while the step ran (${cli}): ${now.reason}` };
     }
     if (now.state === "stopped") {
-      // Not the step's status: the container went away under it.
-      this.containers.delete(job);
-      this.forget(container.name);
+      // Not the step's status: the container went away under it (removed, or its main process ended).
+      // A stopped one is removed now: its owner lives on, so no sweep would take it.
+      await this.dropContainer(job);
       return { exitCode: null, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${cli})` };
     }
     if (unfinished) {

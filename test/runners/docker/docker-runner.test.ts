@@ -349,6 +349,14 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.deepEqual(await containersOf(run.execId), [], "the engine still answers: the job's container was removed");
   });
 
+  it("removes a job container that stopped under a step, instead of leaving it for as long as orun runs", async () => {
+    const job = planJob("web@dev.stopped", [{ run: "kill -TERM 1; sleep 30" }]);
+    const run = runContext(workspace.dir, [job]);
+    const [result] = await runJob(runner, jobContext(run, job));
+    assert.match(result?.error ?? "", /container orun-\S+ stopped unexpectedly/);
+    assert.deepEqual(await containersOf(run.execId), []);
+  });
+
   it("runs concurrent jobs in separate containers at the same time", async () => {
     // Each job announces itself, then waits for the other's file: both can
     // only succeed when they overlap.
