@@ -70,6 +70,8 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly say: (line: string) => void;
   /** The backend answered /v1/evidence with 404 (v2 has no such API): every gate blocks. */
   private noEvidenceApi = false;
+  /** The plan's ID (short checksum), as `orun run <plan-id>` names it: re-run commands name the same plan. */
+  private planId = "";
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
 
@@ -82,7 +84,9 @@ export class RemoteHooks implements ExecutionHooks {
   ensureRun(): Promise<void> {
     this.run ??= (async () => {
       const { client, plan, runId } = this.options;
-      await client.createRun({ plan: backendPlan(plan), runId, triggerType: this.options.triggerType, actor: this.options.actor });
+      const payload = backendPlan(plan);
+      this.planId = payload.checksum;
+      await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor });
     })();
     return this.run;
   }
@@ -148,7 +152,7 @@ export class RemoteHooks implements ExecutionHooks {
       for (const dep of claim.depsAbandoned ?? []) {
         if (announcedAbandoned.has(dep)) continue;
         announcedAbandoned.add(dep);
-        this.say(`! ${dep}: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: orun run --job ${dep} --exec-id ${runId} --remote-state`);
+        this.say(`! ${dep}: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: orun run ${this.planId} --job ${dep} --exec-id ${runId} --remote-state`);
       }
       const left = deadline - Date.now();
       if (left <= 0) {

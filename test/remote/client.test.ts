@@ -195,10 +195,10 @@ describe("remote hooks: a dependency nobody runs", () => {
     };
     await withHooks(answer, async ({ hooks, job, lines }) => {
       assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
-      assert.deepEqual(lines, [
-        "○ waiting for dependencies of api@dev.deploy...",
-        "! db@dev.migrate: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: orun run --job db@dev.migrate --exec-id r --remote-state",
-      ]);
+      assert.equal(lines.length, 2, lines.join("\n"));
+      assert.equal(lines[0], "○ waiting for dependencies of api@dev.deploy...");
+      // The command names the run's plan by its ID: a fresh compile (another scope) could be another plan.
+      assert.match(lines[1]!, /^! db@dev\.migrate: its runner stopped \(lease expired\) and no runner has taken it over; re-run it in this run: orun run [0-9a-f]{12} --job db@dev\.migrate --exec-id r --remote-state$/);
     });
   });
 });
