@@ -113,6 +113,28 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
     assert.equal(await readFile(path.join(ws, "CLEANUP"), "utf8"), "plain c=true s=true job=cancelled\nexplicit-success\non-cancel\n");
   });
 
+  it("an always() step running when the cancel comes runs on to its end (GitHub re-tests a running step's if:); a plain one is stopped", async (t) => {
+    const name = "cancel-running";
+    const job = makeJob(`app@dev.${name}`, [
+      { id: "fails", run: "exit 1" },
+      { id: "report", if: "always()", run: "touch STARTED5; while [ ! -f GO5 ]; do sleep 0.05; done; echo finished > REPORT_DONE" } as Partial<PlanStep>,
+      { id: "next", if: "always()", run: 'echo "report=${{ steps.report.outcome }}" > NEXT5' } as Partial<PlanStep>,
+    ]);
+    // A second job's plain step, stopped by the cancel: its trap tells the test the cancel has been dealt with.
+    const other = makeJob(`other@dev.${name}`, [{ id: "plain", run: "trap 'touch PLAIN_STOPPED; exit 1' TERM INT; touch PLAIN_STARTED; while true; do sleep 0.05; done" }]);
+    await writeFile(path.join(ws, `${name}.json`), JSON.stringify(makePlan([job, other], name)));
+    const orun = startOrun(["run", `${name}.json`, "--gha", "--exec-id", name], ws, env());
+    t.after(() => killGroup(orun.pid));
+    await until(() => existsSync(path.join(ws, "STARTED5")) && existsSync(path.join(ws, "PLAIN_STARTED")), "both steps to start");
+    process.kill(orun.pid, "SIGINT");
+    await until(() => existsSync(path.join(ws, "PLAIN_STOPPED")), "the plain step to be stopped by the cancel");
+    // The cancel has been dealt with, and the always() step still runs: only now does it get to finish.
+    await writeFile(path.join(ws, "GO5"), "");
+    assert.equal(await orun.exited, 130, orun.output());
+    assert.equal(await readFile(path.join(ws, "REPORT_DONE"), "utf8"), "finished\n");
+    assert.equal(await readFile(path.join(ws, "NEXT5"), "utf8"), "report=success\n");
+  });
+
   it("an always() step after the cancel keeps its own timeout; the next always() step still runs within the grace", async (t) => {
     const name = "cancel-timeout";
     await writePlan(name, [

@@ -16,7 +16,7 @@ import { readFile } from "node:fs/promises";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
 import { ActionCache, defaultCacheRoot } from "./action-cache.js";
-import { conditionChecksStatus, interpolate } from "./expressions.js";
+import { conditionChecksStatus, evaluateCondition, interpolate } from "./expressions.js";
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { removeDeadJobFolders } from "./stale-scratch.js";
@@ -178,13 +178,44 @@ export class GithubActionsRunner implements Runner {
       state.failedSteps.add(key);
       return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`) };
     }
-    const { io, dispose } = this.stepIO(ctx.job, [ctx.signal, ctx.job.signal], timeoutMs, state, emit);
+    const survives = conditionChecksStatus(loose.if) ? this.survivingCancel(ctx, state, scope, loose.if) : undefined;
+    const { io, dispose } = this.stepIO(ctx.job, survives ? survives.signals : [ctx.signal, ctx.job.signal], timeoutMs, state, emit);
     const outcome = await executeStep(stepSpec(step, key), scope, io);
     dispose();
+    survives?.dispose();
     if (outcome.error !== undefined && !outcome.cancelled) state.failedSteps.add(key);
     const output = lines.slice(first).join("\n").replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {}, skipped: true };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
+  }
+
+  /**
+   * What stops a step whose `if:` checks the status: GitHub re-tests a running step's `if:` when its job is
+   * cancelled, and one that still holds (`always()`, `cancelled()`) runs on — within the cancel's grace here.
+   */
+  private survivingCancel(ctx: StepContext, state: JobState, scope: Scope, condition: string | boolean | undefined): { signals: AbortSignal[]; dispose: () => void } {
+    const stop = new AbortController();
+    const grace = this.postSignal(ctx.job, state);
+    const cancel = AbortSignal.any([ctx.signal, ctx.job.signal]);
+    const onCancel = (): void => {
+      let holds = false;
+      try {
+        // Only a cancel of the job itself (state.cancelled: cancelled() is true now) can be outlived.
+        holds = state.cancelled && ctx.job.signal.reason !== JOB_HANDED_ON && evaluateCondition(condition, expressionScope(scope, { ...scope.env, ...state.exportedEnv }));
+      } catch {
+        holds = false;
+      }
+      if (!holds) stop.abort();
+    };
+    if (cancel.aborted) onCancel();
+    else cancel.addEventListener("abort", onCancel, { once: true });
+    return {
+      signals: [stop.signal, grace.signal],
+      dispose: () => {
+        cancel.removeEventListener("abort", onCancel);
+        grace.dispose();
+      },
+    };
   }
 
   /** A step whose `if:` calls a status function decides for itself after a failure (`if: failure()` clean-up). */
@@ -216,13 +247,17 @@ export class GithubActionsRunner implements Runner {
    * `postGrace` from the cancel, and orun exiting — a second Ctrl-C or
    * SIGTERM makes it exit at once — stops the one still running.
    */
-  private postSignal(job: JobContext): { signal: AbortSignal; dispose: () => void } {
+  private postSignal(job: JobContext, state: JobState): { signal: AbortSignal; dispose: () => void } {
     const grace = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const startGrace = (): void => {
       // Handed to another runner: the job's clean-up is the new owner's now, and must not race it.
       if (job.signal.reason === JOB_HANDED_ON) grace.abort(JOB_HANDED_ON);
-      else timer = setTimeout(() => grace.abort(), this.postGraceMs);
+      else {
+        // One grace per cancel: a step that outlived it and the posts after it share the same end.
+        state.graceEndsAt ??= Date.now() + this.postGraceMs;
+        timer = setTimeout(() => grace.abort(), Math.max(0, state.graceEndsAt - Date.now()));
+      }
     };
     if (job.signal.aborted) startGrace();
     else job.signal.addEventListener("abort", startGrace, { once: true });
@@ -258,7 +293,7 @@ export class GithubActionsRunner implements Runner {
       // cancelled()), then runs the posts: the scheduler skipped them all, so they run here, before the posts.
       const afterCancel = job.signal.aborted && job.signal.reason !== JOB_HANDED_ON ? stepsLeftByCancel(job, state) : [];
       if (afterCancel.length || state.posts.length) {
-        const posts = this.postSignal(job);
+        const posts = this.postSignal(job, state);
         try {
           errors.push(...(await this.runStepsAfterCancel(job, state, afterCancel, posts.signal, (line) => lines.push(line))));
           const { io, dispose } = this.stepIO(job, [posts.signal], undefined, state, (line) => lines.push(line));

@@ -76,6 +76,8 @@ export interface JobState {
    * `cancelled` from then on, and a step stopped by it is cancelled, not failed, as on GitHub.
    */
   readonly cancelled: boolean;
+  /** When the cancel's grace period ends (set when the cancel is first seen): steps and posts after it share it. */
+  graceEndsAt?: number;
 }
 
 /** Has the job failed so far (some step's final result is a failure)? */

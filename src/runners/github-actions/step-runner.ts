@@ -184,7 +184,7 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
   if (outcome.error) outcome.error = state.masker.mask(outcome.error);
   const failed = outcome.error !== undefined;
   // Stopped by the job's cancel (not its own timeout): cancelled, which failure() does not count, as on GitHub.
-  const cancelled = failed && state.cancelled && !outcome.timedOut;
+  const cancelled = failed && state.cancelled && io.signal.aborted && !outcome.timedOut;
   scope.steps[spec.key] = {
     outputs: outcome.outputs,
     outcome: cancelled ? "cancelled" : failed ? "failure" : "success",
