@@ -89,9 +89,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const runnerReady = createRunner(options.runner.name, options.runnerOptions ?? {});
   runnerReady.catch(() => undefined); // awaited below; a failure surfaces there
   const store = new ExecutionStore(options.storeDir);
-  const execId = options.execId ?? generateExecId(plan.metadata?.name);
+  // A generated ID gets a folder of its own (claimed here), never an existing record to resume.
+  const execId = options.execId ?? (await store.claimNewExecId(() => generateExecId(plan.metadata?.name)));
   const execDir = store.execDir(execId);
-  const newRecord = !existsSync(execDir);
+  const newRecord = options.execId === undefined || !existsSync(execDir);
   await mkdir(path.join(execDir, "logs"), { recursive: true });
   const lock = await acquireExecLock(store.lockFile(execId), execId);
   let runner: Runner | undefined;

@@ -261,7 +261,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 
   if (opts.background && !backgroundChild) {
-    const id = execId ?? generateExecId(resolved.plan.metadata?.name);
+    const id = execId ?? (await store.claimNewExecId(() => generateExecId(resolved.plan.metadata?.name)));
     const bg = await startBackground(store, id, process.argv.slice(2), cwd, { json: opts.json });
     if (opts.json) {
       // The run's own --json summary goes to summary.json when it ends (its messages to run.log); this says where.

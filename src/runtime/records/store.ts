@@ -105,6 +105,24 @@ export class ExecutionStore {
     return path.join(this.jobLogDir(execId, jobId), `${JOB_SUMMARY_SEGMENT}.log`);
   }
 
+  /**
+   * A generated exec ID whose record folder this process has just created: never an existing record's. A
+   * generated ID that happened to name one (same plan name, same day, same 3 random bytes) would have resumed
+   * it, skipping every job that record completed and reporting success without running them.
+   */
+  async claimNewExecId(generate: () => string): Promise<string> {
+    await mkdir(this.executionsDir, { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      const execId = generate();
+      try {
+        await mkdir(this.execDir(execId));
+        return execId;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw err;
+      }
+    }
+  }
+
   async create(execId: string): Promise<string> {
     const dir = this.execDir(execId);
     await mkdir(path.join(dir, "logs"), { recursive: true });
