@@ -56,9 +56,14 @@ export async function runWithFileCommands(state: JobState, io: CommandIO, env: R
   await rm(path.dirname(files.env), { recursive: true, force: true });
   for (const [key, value] of Object.entries({ ...fromFiles.env, ...effects.env })) {
     if (isProtectedEnvKey(key)) io.emit(`warning: ${key} cannot be set through GITHUB_ENV (reserved by the runner)`);
+    // No process can be given a NUL in its environment: kept, it would fail every later step of the job.
+    else if (key.includes("\0") || value.includes("\0")) error ??= state.masker.mask(`GITHUB_ENV: ${JSON.stringify(key)} has a NUL byte in its ${key.includes("\0") ? "name" : "value"}, which no environment can hold; not set`);
     else state.exportedEnv[key] = value;
   }
-  state.extraPath.push(...fromFiles.paths, ...effects.paths);
+  for (const entry of [...fromFiles.paths, ...effects.paths]) {
+    if (entry.includes("\0")) error ??= state.masker.mask(`GITHUB_PATH: ${JSON.stringify(entry)} has a NUL byte, which no PATH can hold; not added`);
+    else state.extraPath.push(entry);
+  }
   if (fromFiles.summaryTooLarge !== undefined) io.emit(`error: ${summaryTooLargeMessage(fromFiles.summaryTooLarge)}`);
   if (fromFiles.summary.trim() !== "") {
     const text = state.masker.mask(fromFiles.summary);

@@ -196,3 +196,19 @@ describe("github-actions output lines: bounded, whatever a step prints", () => {
     assert.ok(r.live.split("\n").every((l) => l.length <= MAX_LINE));
   });
 });
+
+describe("github-actions file commands: a NUL byte in GITHUB_ENV or GITHUB_PATH", () => {
+  it("fails the step that wrote it, naming the variable, and leaves later steps' environment intact", async (t) => {
+    const h = await makeHarness();
+    t.after(() => h.dispose());
+    const always = { id: "cleanup", if: "always()", run: 'echo "cleanup X=${X-unset} OK=$OK"' };
+    const r = await runJob(
+      h,
+      makeJob("web@dev.nul", [{ id: "writes", run: 'printf "OK=fine\\nX=a\\0b\\n" >> "$GITHUB_ENV"; printf "/opt/a\\0b\\n" >> "$GITHUB_PATH"' }, always]),
+      { stopOnFailure: false },
+    );
+    assert.equal(r.steps[0]!.error, 'GITHUB_ENV: "X" has a NUL byte in its value, which no environment can hold; not set');
+    assert.equal(r.steps[1]!.error, undefined, r.live);
+    assert.equal(r.steps[1]!.output, "cleanup X=unset OK=fine");
+  });
+});
