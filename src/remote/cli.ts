@@ -96,7 +96,7 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
   for (;;) {
     try {
       const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
-      if (reported !== undefined && !tty) process.stdout.write(`Backend ${baseUrl} is answering again.\n`);
+      if (reported !== undefined && !tty) process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
       failures = 0;
       reported = undefined;
       frame = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl);
@@ -107,9 +107,10 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
       if (failures >= WATCH_FAILED_POLLS_REPORTED) {
         const message = err instanceof Error ? err.message : String(err);
         const line = `Error fetching remote state: ${message} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`;
-        // A terminal redraws the last status with the error under it; a log gets the error once (and again if it changes).
+        // A terminal redraws the last status with the error under it; a log gets the error once (and again if it
+        // changes) on stderr, so that stdout stays the frames alone (--json: JSON documents).
         if (tty) draw(`${frame}${line}`);
-        else if (message !== reported) process.stdout.write(line);
+        else if (message !== reported) process.stderr.write(line);
         reported = message;
       }
     }
