@@ -2,7 +2,8 @@
 // GITHUB_OUTPUT, GITHUB_PATH, GITHUB_STATE and GITHUB_STEP_SUMMARY, created
 // empty before a process starts and read back after it exits.
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export interface FileCommandPaths {
@@ -88,30 +89,48 @@ export function parseKeyValueFile(content: string, label: string): Record<string
   return result;
 }
 
+/**
+ * What a file-command file holds. Only a regular file is read: a step may have replaced it with a symlink
+ * to /dev/zero or a FIFO, which would never end (opened non-blocking, so a FIFO cannot hang the open).
+ * A file gone is empty. `limit`: bytes past which it is not read (its size is returned instead).
+ */
+async function readCommandFile(file: string, label: string, limit = Infinity): Promise<{ text: string; tooLarge?: number }> {
+  let handle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { text: "" };
+    throw new Error(`${label}: cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error(`${label}: ${file} is no longer a regular file (the step replaced it); not read`);
+    if (info.size > limit) return { text: "", tooLarge: info.size };
+    return { text: await handle.readFile("utf8") };
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function readFileCommands(files: FileCommandPaths): Promise<FileCommandResults> {
-  const read = async (file: string): Promise<string> => {
-    try {
-      return await readFile(file, "utf8");
-    } catch {
-      return "";
-    }
-  };
   // A summary over the cap is never read: a step may write gigabytes there.
-  const summarySize = (await stat(files.summary).catch(() => undefined))?.size ?? 0;
-  const tooLarge = summarySize > SUMMARY_LIMIT;
-  const [env, output, pathText, state, summary] = await Promise.all(
-    [files.env, files.output, files.path, files.state, tooLarge ? undefined : files.summary].map((f) => (f === undefined ? Promise.resolve("") : read(f))),
-  );
+  const [env, output, pathText, state, summary] = await Promise.all([
+    readCommandFile(files.env, "GITHUB_ENV"),
+    readCommandFile(files.output, "GITHUB_OUTPUT"),
+    readCommandFile(files.path, "GITHUB_PATH"),
+    readCommandFile(files.state, "GITHUB_STATE"),
+    readCommandFile(files.summary, "GITHUB_STEP_SUMMARY", SUMMARY_LIMIT),
+  ]);
   return {
-    ...(tooLarge ? { summaryTooLarge: summarySize } : {}),
-    env: parseKeyValueFile(env, "GITHUB_ENV"),
-    outputs: parseKeyValueFile(output, "GITHUB_OUTPUT"),
-    state: parseKeyValueFile(state, "GITHUB_STATE"),
-    paths: pathText
+    ...(summary.tooLarge !== undefined ? { summaryTooLarge: summary.tooLarge } : {}),
+    env: parseKeyValueFile(env.text, "GITHUB_ENV"),
+    outputs: parseKeyValueFile(output.text, "GITHUB_OUTPUT"),
+    state: parseKeyValueFile(state.text, "GITHUB_STATE"),
+    paths: pathText.text
       .split(/\r?\n/)
       .map((p) => p.trim())
       .filter(Boolean),
-    summary,
+    summary: summary.text,
   };
 }
 

@@ -212,3 +212,22 @@ describe("github-actions file commands: a NUL byte in GITHUB_ENV or GITHUB_PATH"
     assert.equal(r.steps[1]!.output, "cleanup X=unset OK=fine");
   });
 });
+
+describe("github-actions file commands replaced by the step", () => {
+  it("a GITHUB_ENV turned into a FIFO or a summary linked to /dev/zero fails the step naming the file, instead of hanging orun", { timeout: 30_000 }, async (t) => {
+    const h = await makeHarness();
+    t.after(() => h.dispose());
+    const r = await runJob(
+      h,
+      makeJob("web@dev.replaced", [
+        { id: "fifo", run: 'rm "$GITHUB_ENV"; mkfifo "$GITHUB_ENV"' },
+        { id: "zero", run: 'ln -sf /dev/zero "$GITHUB_STEP_SUMMARY"' },
+        { id: "after", run: "echo still fine" },
+      ]),
+      { stopOnFailure: false },
+    );
+    assert.match(r.steps[0]!.error ?? "", /^GITHUB_ENV: \S+ is no longer a regular file \(the step replaced it\); not read$/);
+    assert.match(r.steps[1]!.error ?? "", /^GITHUB_STEP_SUMMARY: \S+ is no longer a regular file/);
+    assert.equal(r.steps[2]!.output, "still fine");
+  });
+});
