@@ -15,7 +15,8 @@ import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
-import { emptyState, foldedJournal, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { journalFileOf } from "./records/journal.js";
 import { acquireExecLock } from "./records/lock.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator } from "./gates.js";
@@ -397,6 +398,14 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
   const file = store.stateFile(execId);
   const state = await readStateFile(file);
   if (!state) return emptyState(execId, checksum);
+  if (journalWithoutState(state)) {
+    // Results of jobs this execution ran, with no record of the plan they ran: neither resumed blindly nor dropped silently.
+    const ids = Object.keys(state.jobs).sort();
+    throw new OrunError(
+      `execution ${execId} has no state.json, but its journal holds the results of ${ids.length} job(s) (${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""}); delete the journal too to start the execution afresh, or use a new --exec-id`,
+      { location: { file: journalFileOf(file) } },
+    );
+  }
   state.execId = execId;
   if (state.planChecksum && state.planChecksum !== checksum) {
     // The record keeps the plan it ran (manifest.json): name it, so resuming is one command away.

@@ -173,9 +173,13 @@ test("state.json that cannot be written is named in the run's error, and the jou
   assert.ok(run.stderr.includes(`${stateFile}: cannot write execution state`), run.stderr);
   const journal = await readFile(recordFile(dir, "S", "journal.jsonl"), "utf8");
   assert.match(journal, /"job":"app@prod\.deploy".*"status":"completed"/);
-  // Put right, the resume runs nothing twice.
+  // With state.json gone, the journal is neither dropped nor resumed blindly: status shows it, a run refuses it.
   await removeDir(stateFile);
-  const resumed = await runOrun(["run", "plan.json", "--exec-id", "S"], { cwd: dir });
-  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
-  assert.deepEqual(await readLines(path.join(dir, "deploys.txt")), ["deployed"]);
+  const status = JSON.parse((await runOrun(["status", "--exec-id", "S", "--json"], { cwd: dir })).stdout) as { state: StateFile };
+  assert.equal(status.state.jobs["app@prod.deploy"]?.status, "completed");
+  const refused = await runOrun(["run", "plan.json", "--exec-id", "S"], { cwd: dir });
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, /journal\.jsonl: execution S has no state\.json, but its journal holds the results of 2 job\(s\) \(app@prod\.after, app@prod\.deploy\)/);
+  assert.deepEqual(await readLines(path.join(dir, "deploys.txt")), ["deployed"], "nothing ran twice");
+  assert.deepEqual(await readLines(path.join(dir, "after.txt")), ["after"]);
 });

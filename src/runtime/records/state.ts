@@ -50,6 +50,9 @@ export async function readStateFile(file: string): Promise<ExecState | undefined
   const entries = await readJournal(journal, (value, field) => parseJob(value, journal, field));
   if (text === undefined && entries.length === 0) return undefined;
   const state = text === undefined ? emptyState("", "") : parseState(text, file);
+  // A run writes state.json before it journals anything: a journal without one outlived a state.json that was
+  // deleted. Readers show what it holds; a run refuses it (journalWithoutState) rather than guess.
+  if (text === undefined) orphaned.add(state);
   if (entries.length > 0) {
     for (const entry of entries) state.jobs[canonicalJobId(entry.job)] = entry.state;
     journaled.add(state);
@@ -59,6 +62,14 @@ export async function readStateFile(file: string): Promise<ExecState | undefined
 
 /** States read with journaled transitions that state.json does not hold yet. */
 const journaled = new WeakSet<ExecState>();
+
+/** States read from a journal alone (state.json missing). */
+const orphaned = new WeakSet<ExecState>();
+
+/** True when `state` came from a journal whose state.json is missing: its plan cannot be verified. */
+export function journalWithoutState(state: ExecState): boolean {
+  return orphaned.has(state);
+}
 
 /** True when `state` came with journaled transitions: writing it makes the journal redundant. */
 export function foldedJournal(state: ExecState): boolean {

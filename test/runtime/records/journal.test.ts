@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { StateWriter, emptyState, foldedJournal, readStateFile } from "../../../src/runtime/records/state.js";
+import { StateWriter, emptyState, foldedJournal, journalWithoutState, readStateFile } from "../../../src/runtime/records/state.js";
 import { JOURNAL_FILE } from "../../../src/runtime/records/journal.js";
 import { removeDir, tempDir } from "../helpers.js";
+import { until } from "../../support/wait.js";
 
 async function setup(t: { after(fn: () => Promise<void>): void }): Promise<{ file: string; journal: string }> {
   const dir = await tempDir("orun-journal-");
@@ -21,7 +22,7 @@ test("a settled job is in the journal at once, before state.json is written; rea
   const writer = new StateWriter(file, state, 60_000);
   state.jobs["a@dev.one"] = { status: "running", steps: { s1: "running" } };
   writer.schedule(); // the first write goes out now; the next waits a minute
-  await new Promise((resolve) => setImmediate(resolve));
+  await until(() => existsSync(file), "the first write");
   state.jobs["a@dev.one"] = { status: "completed", steps: { s1: "completed" }, finishedAt: "2026-01-01T00:00:00Z" };
   writer.settled("a@dev.one");
   assert.match(await readFile(journal, "utf8"), /^\{"job":"a@dev\.one","state":\{"status":"completed"/);
@@ -53,8 +54,14 @@ test("a job settled while state.json is being written is held by a later write b
   assert.deepEqual(Object.keys(saved.jobs).sort(), ["a@dev.one", "a@dev.two"]);
 });
 
-test("a torn last line is ignored, a bad line anywhere else is an error naming file and line, a journal without state.json is read alone", async (t) => {
+test("a torn last line is ignored, a bad line anywhere else is an error naming file and line, a journal without state.json is shown but flagged", async (t) => {
   const { file, journal } = await setup(t);
+  await writeFile(journal, '{"job":"a@dev.one","state":{"status":"completed","steps":{}}}\n');
+  const orphan = (await readStateFile(file))!;
+  assert.equal(orphan.jobs["a@dev.one"]?.status, "completed", "readers show what it holds");
+  assert.ok(journalWithoutState(orphan), "a run refuses it: the plan it ran is unknown");
+  await writeFile(file, JSON.stringify(emptyState("e", "sha256-x")));
+  assert.equal(journalWithoutState((await readStateFile(file))!), false);
   await writeFile(journal, '{"job":"a.dev.one","state":{"status":"completed","steps":{}}}\n{"job":"a@dev.two","state":{"sta');
   const read = (await readStateFile(file))!;
   assert.deepEqual(Object.keys(read.jobs), ["a@dev.one"], "dotted IDs are canonicalised; the torn line is dropped");
