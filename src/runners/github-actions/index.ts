@@ -11,7 +11,8 @@
 // file-commands.ts (GITHUB_ENV/OUTPUT/PATH/STATE/STEP_SUMMARY) · shell.ts ·
 // process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) ·
 // action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
-// github-context.ts (github context, GITHUB_* variables).
+// github-context.ts (github context, GITHUB_* variables) · cancel-grace.ts (what
+// runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs).
 import { readFile } from "node:fs/promises";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
@@ -20,6 +21,7 @@ import { conditionChecksStatus, evaluateCondition, interpolate } from "./express
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { removeDeadJobFolders } from "./stale-scratch.js";
+import { CancelGrace, markSkippedBefore, stepsLeftByCancel, type LooseStep } from "./cancel-grace.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
@@ -59,11 +61,7 @@ export class GithubActionsRunner implements Runner {
   private readonly containers: ContainerActions;
   private readonly jobs = new Map<string, Promise<JobState>>();
   private repo?: Promise<RepoInfo>;
-  private readonly postGraceMs: number;
-  /** Aborted when this process exits (a second Ctrl-C): post hooks still running are stopped. */
-  private readonly exiting = new AbortController();
-  private exitWatchers = 0;
-  private readonly onExit = (): void => this.exiting.abort();
+  private readonly grace: CancelGrace;
 
   constructor(
     options: GithubActionsRunnerOptions,
@@ -76,7 +74,7 @@ export class GithubActionsRunner implements Runner {
     this.containers = new ContainerActions(hostEnv);
     const grace = options.postGrace ?? (hostEnv.ORUN_GHA_CANCEL_GRACE || DEFAULT_POST_GRACE);
     try {
-      this.postGraceMs = parseDuration(grace);
+      this.grace = new CancelGrace(parseDuration(grace));
     } catch (err) {
       throw new OrunError(`github-actions runner: invalid post grace ${JSON.stringify(grace)}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -178,7 +176,10 @@ export class GithubActionsRunner implements Runner {
       state.failedSteps.add(key);
       return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`) };
     }
-    const survives = conditionChecksStatus(loose.if) ? this.survivingCancel(ctx, state, scope, loose.if) : undefined;
+    // A running step whose if: still holds once the job is cancelled (always()) runs on, within the grace.
+    const survives = conditionChecksStatus(loose.if)
+      ? this.grace.survivor(ctx, state, () => evaluateCondition(loose.if, expressionScope(scope, { ...scope.env, ...state.exportedEnv })))
+      : undefined;
     const { io, dispose } = this.stepIO(ctx.job, survives ? survives.signals : [ctx.signal, ctx.job.signal], timeoutMs, state, emit);
     const outcome = await executeStep(stepSpec(step, key), scope, io);
     dispose();
@@ -187,35 +188,6 @@ export class GithubActionsRunner implements Runner {
     const output = lines.slice(first).join("\n").replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {}, skipped: true };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
-  }
-
-  /**
-   * What stops a step whose `if:` checks the status: GitHub re-tests a running step's `if:` when its job is
-   * cancelled, and one that still holds (`always()`, `cancelled()`) runs on — within the cancel's grace here.
-   */
-  private survivingCancel(ctx: StepContext, state: JobState, scope: Scope, condition: string | boolean | undefined): { signals: AbortSignal[]; dispose: () => void } {
-    const stop = new AbortController();
-    const grace = this.postSignal(ctx.job, state);
-    const cancel = AbortSignal.any([ctx.signal, ctx.job.signal]);
-    const onCancel = (): void => {
-      let holds = false;
-      try {
-        // Only a cancel of the job itself (state.cancelled: cancelled() is true now) can be outlived.
-        holds = state.cancelled && ctx.job.signal.reason !== JOB_HANDED_ON && evaluateCondition(condition, expressionScope(scope, { ...scope.env, ...state.exportedEnv }));
-      } catch {
-        holds = false;
-      }
-      if (!holds) stop.abort();
-    };
-    if (cancel.aborted) onCancel();
-    else cancel.addEventListener("abort", onCancel, { once: true });
-    return {
-      signals: [stop.signal, grace.signal],
-      dispose: () => {
-        cancel.removeEventListener("abort", onCancel);
-        grace.dispose();
-      },
-    };
   }
 
   /** A step whose `if:` calls a status function decides for itself after a failure (`if: failure()` clean-up). */
@@ -242,38 +214,6 @@ export class GithubActionsRunner implements Runner {
   }
 
   /**
-   * The signal post hooks run under. GitHub runs posts after a cancel too, so
-   * the job's (already aborted) signal must not stop them: they get
-   * `postGrace` from the cancel, and orun exiting — a second Ctrl-C or
-   * SIGTERM makes it exit at once — stops the one still running.
-   */
-  private postSignal(job: JobContext, state: JobState): { signal: AbortSignal; dispose: () => void } {
-    const grace = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const startGrace = (): void => {
-      // Handed to another runner: the job's clean-up is the new owner's now, and must not race it.
-      if (job.signal.reason === JOB_HANDED_ON) grace.abort(JOB_HANDED_ON);
-      else {
-        // One grace per cancel: a step that outlived it and the posts after it share the same end.
-        state.graceEndsAt ??= Date.now() + this.postGraceMs;
-        timer = setTimeout(() => grace.abort(), Math.max(0, state.graceEndsAt - Date.now()));
-      }
-    };
-    if (job.signal.aborted) startGrace();
-    else job.signal.addEventListener("abort", startGrace, { once: true });
-    // One exit listener for all jobs finishing at once (no listener per job).
-    if (this.exitWatchers++ === 0) process.on("exit", this.onExit);
-    return {
-      signal: AbortSignal.any([grace.signal, this.exiting.signal]),
-      dispose: () => {
-        clearTimeout(timer);
-        job.signal.removeEventListener("abort", startGrace);
-        if (--this.exitWatchers === 0) process.off("exit", this.onExit);
-      },
-    };
-  }
-
-  /**
    * Runs post hooks (reverse order) and hands back the job's step summary
    * (GITHUB_STEP_SUMMARY) as `outputs.summary`, since the run's scratch
    * space does not outlive the run.
@@ -293,7 +233,7 @@ export class GithubActionsRunner implements Runner {
       // cancelled()), then runs the posts: the scheduler skipped them all, so they run here, before the posts.
       const afterCancel = job.signal.aborted && job.signal.reason !== JOB_HANDED_ON ? stepsLeftByCancel(job, state) : [];
       if (afterCancel.length || state.posts.length) {
-        const posts = this.postSignal(job, state);
+        const posts = this.grace.signal(job, state);
         try {
           errors.push(...(await this.runStepsAfterCancel(job, state, afterCancel, posts.signal, (line) => lines.push(line))));
           const { io, dispose } = this.stepIO(job, [posts.signal], undefined, state, (line) => lines.push(line));
@@ -403,9 +343,6 @@ function longTimeout(fire: () => void, ms: number): () => void {
   return () => clearTimeout(timer);
 }
 
-/** GitHub's step fields a plan written for this runner may carry beyond orun's own. */
-type LooseStep = PlanStep & { if?: string | boolean; "continue-on-error"?: boolean | string; "timeout-minutes"?: number | string };
-
 function stepSpec(step: PlanStep, key: string): StepSpec {
   const loose = step as LooseStep;
   return {
@@ -420,32 +357,6 @@ function stepSpec(step: PlanStep, key: string): StepSpec {
     if: loose.if,
     continueOnError: loose["continue-on-error"],
   };
-}
-
-/**
- * The job-level steps the scheduler skipped because of a cancel that may still run: those never handed to
- * runStep whose `if:` checks the status (`always()`, `cancelled()`); runStep's own `if:` check decides.
- */
-function stepsLeftByCancel(job: JobContext, state: JobState): { step: PlanStep; key: string }[] {
-  const steps = orderSteps(job.job.steps);
-  const keys = stepKeys(steps);
-  return steps
-    .map((step, i) => ({ step, key: step.id || keys[i]! }))
-    .filter(({ step, key }) => !state.ran.has(key) && conditionChecksStatus((step as LooseStep).if));
-}
-
-/**
- * Job-level steps before `key` that the scheduler never handed over (an earlier failure or the cancel
- * skipped them) are `skipped` in the steps context, as on GitHub: `steps.<id>.outcome == 'skipped'`.
- */
-function markSkippedBefore(job: JobContext, state: JobState, key: string): void {
-  const steps = orderSteps(job.job.steps);
-  const keys = stepKeys(steps);
-  for (const [i, step] of steps.entries()) {
-    const k = step.id || keys[i]!;
-    if (k === key) return;
-    if (!state.ran.has(k) && state.steps[k] === undefined) state.steps[k] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
-  }
 }
 
 function preSpec(step: PlanStep, key: string): StepSpec {
