@@ -20,7 +20,7 @@ describe("orun run --gha after a run was SIGKILLed", () => {
     const tmp = path.join(ws, "tmpdir");
     await mkdir(tmp);
     t.after(() => rm(ws, { recursive: true, force: true }));
-    const env = { TMPDIR: tmp, GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache"), NO_COLOR: "1" };
+    const env = { TMPDIR: tmp, ORUN_LOCAL_SPAWNER: "", GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache"), NO_COLOR: "1" };
     await writeFile(path.join(ws, "long.json"), JSON.stringify(makePlan([makeJob("app@dev.long", [{ id: "s", run: 'echo "TOKEN=abc" >> "$GITHUB_ENV"; touch STARTED; sleep 30' }])], "long")));
     await writeFile(path.join(ws, "short.json"), JSON.stringify(makePlan([makeJob("app@dev.short", [{ id: "s", run: "echo hi" }])], "short")));
 
