@@ -112,21 +112,34 @@ async function readCommandFile(file: string, label: string, limit = Infinity): P
   }
 }
 
+/**
+ * Past this a GITHUB_ENV/OUTPUT/PATH/STATE file is not read but fails the step: a step writing gigabytes
+ * there (a runaway loop) must not take orun's memory with it. GitHub caps a job's outputs at 1 MB anyway.
+ */
+export const FILE_COMMAND_LIMIT = 64 * 1024 * 1024;
+
+/** A file-command file's text, or an error naming it when it is over FILE_COMMAND_LIMIT. */
+async function readBounded(file: string, label: string): Promise<string> {
+  const { text, tooLarge } = await readCommandFile(file, label, FILE_COMMAND_LIMIT);
+  if (tooLarge !== undefined) throw new Error(`${label}: ${file} holds ${Math.ceil(tooLarge / 1024 / 1024)} MiB; file commands over ${FILE_COMMAND_LIMIT / 1024 / 1024} MiB are not read`);
+  return text;
+}
+
 export async function readFileCommands(files: FileCommandPaths): Promise<FileCommandResults> {
   // A summary over the cap is never read: a step may write gigabytes there.
   const [env, output, pathText, state, summary] = await Promise.all([
-    readCommandFile(files.env, "GITHUB_ENV"),
-    readCommandFile(files.output, "GITHUB_OUTPUT"),
-    readCommandFile(files.path, "GITHUB_PATH"),
-    readCommandFile(files.state, "GITHUB_STATE"),
+    readBounded(files.env, "GITHUB_ENV"),
+    readBounded(files.output, "GITHUB_OUTPUT"),
+    readBounded(files.path, "GITHUB_PATH"),
+    readBounded(files.state, "GITHUB_STATE"),
     readCommandFile(files.summary, "GITHUB_STEP_SUMMARY", SUMMARY_LIMIT),
   ]);
   return {
     ...(summary.tooLarge !== undefined ? { summaryTooLarge: summary.tooLarge } : {}),
-    env: parseKeyValueFile(env.text, "GITHUB_ENV"),
-    outputs: parseKeyValueFile(output.text, "GITHUB_OUTPUT"),
-    state: parseKeyValueFile(state.text, "GITHUB_STATE"),
-    paths: pathText.text
+    env: parseKeyValueFile(env, "GITHUB_ENV"),
+    outputs: parseKeyValueFile(output, "GITHUB_OUTPUT"),
+    state: parseKeyValueFile(state, "GITHUB_STATE"),
+    paths: pathText
       .split(/\r?\n/)
       .map((p) => p.trim())
       .filter(Boolean),

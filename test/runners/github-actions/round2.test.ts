@@ -231,3 +231,20 @@ describe("github-actions file commands replaced by the step", () => {
     assert.equal(r.steps[2]!.output, "still fine");
   });
 });
+
+describe("github-actions file commands: size", () => {
+  it("a GITHUB_OUTPUT over 64 MiB fails the step naming the file and is not read; the next step runs normally", async (t) => {
+    const h = await makeHarness();
+    t.after(() => h.dispose());
+    const r = await runJob(
+      h,
+      makeJob("web@dev.huge-output", [
+        { id: "runaway", run: 'printf "X=" >> "$GITHUB_OUTPUT"; head -c 70000000 /dev/zero | tr "\\000" y >> "$GITHUB_OUTPUT"' },
+        { id: "after", run: "echo fine" },
+      ]),
+      { stopOnFailure: false },
+    );
+    assert.match(r.steps[0]!.error ?? "", /^GITHUB_OUTPUT: \S+ holds 67 MiB; file commands over 64 MiB are not read$/);
+    assert.equal(r.steps[1]!.output, "fine");
+  });
+});
