@@ -130,8 +130,9 @@ export class RemoteHooks implements ExecutionHooks {
       }
       if (claim.stop) {
         // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
-        this.stopped = `run stopped by fail-fast (${claim.reason ?? "a job failed"})`;
-        this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${claim.reason?.replace(/^not started: fail-fast after /, "") ?? "a job failed"}; job ${id} and any others not started here will not run`);
+        const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];
+        this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
+        this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run`);
         return { action: "skipped", reason: this.stopped };
       }
       if (claim.depsBlocked || claim.currentStatus === "skipped") {

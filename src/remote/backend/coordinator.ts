@@ -168,7 +168,6 @@ function abandonedUpstream(job: JobRecord, byId: Map<string, JobRecord>): string
   return abandoned;
 }
 
-
 export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
   if (job.status !== "running") return false;
   const beat = job.heartbeatAt ? Date.parse(job.heartbeatAt) : Number.NEGATIVE_INFINITY;
