@@ -57,6 +57,8 @@ interface ActiveJob {
   stop: AbortController;
   /** Keys of the steps that failed (whether the job's failure is only `onFailure: continue` ones). */
   failedSteps: Set<string>;
+  /** The run's stop signal as beforeJob got it: aborted without a reason of its own by Ctrl-C or SIGTERM. */
+  runSignal?: AbortSignal;
 }
 
 export class RemoteHooks implements ExecutionHooks {
@@ -122,6 +124,7 @@ export class RemoteHooks implements ExecutionHooks {
         // Claimed while this runner was being stopped (fail-fast): it is this runner's now, and nobody else may run it.
         if (signal.aborted) this.say(`● job ${id} was claimed just before this runner stopped starting jobs; running it`);
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
+        entry.runSignal = signal;
         return { action: "run", stop: entry.stop.signal };
       }
       if (claim.currentStatus === "success") {
@@ -300,7 +303,8 @@ export class RemoteHooks implements ExecutionHooks {
     if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
     const { runnerId } = this.options;
     try {
-      const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
+      // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run.
+      const tolerated = result.status === "failed" && (failedOnlyTolerably(job, entry.failedSteps, result.error) || cancelledHere(entry.runSignal));
       await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}) });
     } catch (err) {
       // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
@@ -378,6 +382,11 @@ export class RemoteHooks implements ExecutionHooks {
     for (const entry of this.active.values()) clearInterval(entry.timer);
     this.active.clear();
   }
+}
+
+/** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */
+function cancelledHere(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && (signal.reason as { name?: unknown } | undefined)?.name === "AbortError";
 }
 
 /**

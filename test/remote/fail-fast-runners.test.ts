@@ -83,6 +83,38 @@ describe("fail-fast across runners, and a run that goes while runners wait", () 
     });
   });
 
+  it("Ctrl-C on one runner stops only that runner: its cancelled job does not stop a failFast run", { timeout: 120_000 }, async () => {
+    const { dir, backend, token } = bed!;
+    const file = (name: string) => path.join(dir, name);
+    const job = (id: string, run: string): PlanJob => {
+      const [component, rest] = id.split("@");
+      const [environment, name] = rest.split(".");
+      return { id, name, component, environment, dependsOn: [], steps: [{ id: "main", phase: "main", run }] };
+    };
+    const plan: Plan = {
+      apiVersion: "orun.io/v1",
+      kind: "Plan",
+      metadata: { name: "ctrl-c" },
+      execution: { concurrency: 1, failFast: true },
+      spec: {},
+      jobs: [job("long@dev.x", `touch ${file("long-started")}; sleep 60`), job("later@dev.x", "echo later-ran")],
+    };
+    const planFile = file("ctrl-c.json");
+    await fs.writeFile(planFile, JSON.stringify(plan));
+    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_EXEC_ID: "ctrl-c-1" };
+    const long = spawnOrun(["run", planFile, "--job", "long@dev.x", "--remote-state"], { cwd: dir, env });
+    await until(async () => (await fs.stat(file("long-started")).catch(() => undefined)) !== undefined, "long to start", 60_000);
+    long.child.kill("SIGINT");
+    const rl = await long.done;
+    assert.equal(rl.code, 130, rl.output);
+    const state = await backend.store.getRun((await backend.store.listTokens())[0]!.namespace, "ctrl-c-1");
+    assert.equal(state?.jobs.find((j) => j.jobId === "long@dev.x")?.status, "failed", "the cancelled job is recorded failed");
+    assert.equal(state?.run.stoppedReason, null, "but the run did not stop");
+    const later = await spawnOrun(["run", planFile, "--job", "later@dev.x", "--remote-state", "--verbose"], { cwd: dir, env }).done;
+    assert.equal(later.code, 0, later.output);
+    assert.match(later.output, /later-ran/);
+  });
+
   it("a runner waiting in a run that retention deleted says the run is gone, not 'Run not found'", { timeout: 120_000 }, async () => {
     const { dir, backend, token } = bed!;
     const job = (id: string, deps: string[] = []): PlanJob => {

@@ -45,9 +45,11 @@ describe("remote hooks: tolerated failures", () => {
   const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
 
   /** Runs one job through the hooks: its steps' outcomes, then the job's result; returns the update sent. */
-  const report = async (failedSteps: string[], error: string) => {
+  const report = async (failedSteps: string[], error: string, stop?: (run: AbortController) => void) => {
     const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: () => undefined });
-    assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+    const run = new AbortController();
+    assert.equal((await hooks.beforeJob(job, run.signal)).action, "run");
+    stop?.(run);
     for (const key of ["lint", "test", "cleanup"]) await hooks.onStepFinished(job, key, `${key} output\n`, failedSteps.includes(key));
     await hooks.afterJob(job, { status: "failed", error });
     await hooks.close();
@@ -58,6 +60,11 @@ describe("remote hooks: tolerated failures", () => {
     assert.deepEqual(await report(["lint"], "step lint: exit status 1"), { runnerId: "me", status: "failed", error: "step lint: exit status 1", tolerated: true });
   });
 
+  it("a job cancelled on its runner (Ctrl-C, SIGTERM) → tolerated: it stops that runner, not the run", async () => {
+    const sent = await report(["test"], "step test: signal: terminated", (run) => run.abort());
+    assert.equal(sent?.tolerated, true);
+  });
+
   it("a step without onFailure: continue, a finalizer error, or a cancel → not tolerated", async () => {
     for (const [failed, error] of [
       [["lint", "test"], "step test: exit status 2"],
@@ -65,6 +72,9 @@ describe("remote hooks: tolerated failures", () => {
       [["lint"], "job finalizer: docker rm failed"],
       [[], "step test: canceled before it started"],
     ] as const) {
+      // Local fail-fast stopping admission (a reason of its own) while the job ran is no cancel of the job.
+      const sent2 = await report([...failed], error, (run) => run.abort("not started: fail-fast after z@dev.x failed"));
+      assert.equal(sent2?.tolerated, undefined, `${failed.join("+")}: ${error} (fail-fast elsewhere in this runner)`);
       const sent = await report([...failed], error);
       assert.equal(sent?.tolerated, undefined, `${failed.join("+")}: ${error}`);
       assert.equal(sent?.status, "failed");
