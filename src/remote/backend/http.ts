@@ -94,7 +94,8 @@ export function checkText(field: string, value: string): string {
 /** Run and job IDs become database keys and log names: printable, no `/`, bounded. */
 export function checkId(kind: "runId" | "jobId" | "runnerId", value: unknown): string {
   if (typeof value !== "string" || value.trim() === "") throw badRequest(`Missing ${kind}`);
-  if (value.length > 256 || /[/\\]/.test(value) || hasControlChar(value)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
+  // C1 controls too (U+0080–U+009F): `orun status` prints IDs, and some terminals act on 8-bit CSI.
+  if (value.length > 256 || /[/\\\u0080-\u009f]/.test(value) || hasControlChar(value)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
   if (hasLoneSurrogate(value)) throw badRequest(`Invalid ${kind}: not valid Unicode (a lone UTF-16 surrogate)`);
   // URL normalisation drops `.` and `..` path segments: such an ID could be stored but never addressed.
   if (value === "." || value === "..") throw badRequest(`Invalid ${kind}: "${value}" cannot be used in a URL path`);

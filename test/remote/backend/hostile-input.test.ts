@@ -46,6 +46,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         ["POST", "/v1/runs", { plan: { checksum: "abc", jobs: [{ jobId: "a", component: `c${NUL}` }] } }, /plan\.jobs\[0\]\.component/],
         ["POST", "/v1/runs", { plan: planOf({ a: [] }), actor: `me${NUL}` }, /actor/],
         ["POST", "/v1/runs", { plan: planOf({ a: [] }), triggerType: `ci${NUL}` }, /triggerType/],
+        // An 8-bit CSI (U+009B) in an ID `orun status` prints: some terminals would clear the screen.
+        ["POST", "/v1/runs", { plan: planOf({ "a\u009b2J@dev.x": [] }) }, /jobId/],
+        ["POST", "/v1/runs", { plan: planOf({ a: [] }), runId: "r\u0085" }, /runId/],
       ];
       for (const [method, path, body, field] of refused) {
         const res = await call(method, path, body);
