@@ -30,14 +30,15 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
   const run: RunRecord = {
     namespace: caller.namespace,
     runId,
-    status: "running",
+    // Nothing to run is a finished run (v2 kept an empty run `running` for ever: status --watch never ended).
+    status: jobs.length === 0 ? "completed" : "running",
     planChecksum: String(plan.checksum),
     triggerType: typeof body.triggerType === "string" && body.triggerType ? body.triggerType : "ci",
     actor: typeof body.actor === "string" && body.actor ? body.actor : caller.actor,
     dryRun: Boolean(body.dryRun),
     createdAt: now,
     updatedAt: now,
-    finishedAt: null,
+    finishedAt: jobs.length === 0 ? now : null,
     revision: typeof plan.revision === "string" && plan.revision ? plan.revision : null,
     failFast: plan.failFast === true,
   };
