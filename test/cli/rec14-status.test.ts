@@ -131,3 +131,21 @@ test("logs --follow and status --watch end when the run they follow is SIGKILLed
   assert.match(status.stdout, /State: interrupted/);
   assert.match(status.stdout, /resume with: orun run --exec-id K/);
 });
+
+test("status --watch --json waiting for a first run writes only JSON documents to stdout (the waiting note goes to stderr)", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "first" }, "orun-rec14-");
+  const child = spawn(process.execPath, [ORUN_BIN, "status", "--watch", "--json", "--interval", "200ms"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  t.after(() => child.kill("SIGKILL"));
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+  await until(() => stderr.includes("Waiting for a run"), "the waiting note");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "first"], { cwd: dir })).code, 0);
+  assert.equal(await closed, 0);
+  const documents = stdout.split(/(?<=^\})\n/m).filter((text) => text.trim());
+  assert.ok(documents.length >= 1, stdout);
+  for (const text of documents) JSON.parse(text);
+  assert.equal((JSON.parse(documents.at(-1)!) as { meta: { status: string } }).meta.status, "completed");
+});

@@ -410,7 +410,8 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
       last = text;
       if (isFinished(snapshot)) return snapshot.meta?.status === "failed" || snapshot.interrupted || snapshot.backgroundError ? 1 : 0;
     } else if (!last) {
-      process.stdout.write("Waiting for a run...\n");
+      // Not into a --json stream: what reads it expects JSON documents only.
+      (opts.json ? process.stderr : process.stdout).write("Waiting for a run...\n");
       last = "waiting";
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
