@@ -234,7 +234,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
 /** The record file an error names (its message does), for the one-line listing. */
 function unreadableFile(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return ["state.json", "journal.jsonl", "metadata.json", "manifest.json"].find((file) => message.includes(file)) ?? "record";
+  return ["journal.jsonl", "state.json", "metadata.json", "manifest.json"].find((file) => message.includes(file)) ?? "record";
 }
 
 function fit(text: string, width: number): string {

@@ -126,6 +126,8 @@ test("a torn last journal line (SIGKILL mid-write) is ignored; a corrupt line is
   assert.notEqual(corrupt.code, 0);
   assert.match(corrupt.stderr, /journal\.jsonl/);
   assert.match(corrupt.stderr, /line 1/);
+  const all = await runOrun(["status", "--all"], { cwd: dir });
+  assert.match(all.stdout, /C\s+unreadable\s+.*journal\.jsonl unreadable/);
   await writeFile(path.join(dir, "resume"), "");
   const refused = await runOrun(["run", "plan.json", "--exec-id", "C"], { cwd: dir });
   assert.notEqual(refused.code, 0);
