@@ -24,7 +24,8 @@ export interface FakeRegistry {
   host: string;
   requests: RegistryRequest[];
   /** Stores layers and a manifest under `repository:tag`; returns the manifest digest. */
-  push(repository: string, tag: string, layers: PushedLayer[], options?: { index?: boolean; mediaType?: string }): string;
+  /** `index`: behind an image index; `attestationFirst`: listed after a buildx attestation manifest (platform unknown/unknown). */
+  push(repository: string, tag: string, layers: PushedLayer[], options?: { index?: boolean; attestationFirst?: boolean; mediaType?: string }): string;
   /** Serves these bytes for a blob instead of its content (a corrupted store or a hostile mirror). */
   tamper(digest: string, bytes: Buffer): void;
   close(): Promise<void>;
@@ -32,7 +33,11 @@ export interface FakeRegistry {
 
 const sha256 = (bytes: Buffer): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-export async function startFakeRegistry(options: { credentials?: { username: string; password: string } } = {}): Promise<FakeRegistry> {
+/**
+ * `scheme: "basic"` is a registry (registry:2 with htpasswd, Artifactory) that takes Basic credentials on every
+ * request instead of handing out tokens.
+ */
+export async function startFakeRegistry(options: { credentials?: { username: string; password: string }; scheme?: "bearer" | "basic" } = {}): Promise<FakeRegistry> {
   const blobs = new Map<string, Buffer>();
   const tampered = new Map<string, Buffer>();
   const manifests = new Map<string, { bytes: Buffer; mediaType: string }>();
@@ -71,7 +76,12 @@ export async function startFakeRegistry(options: { credentials?: { username: str
     }
     const match = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url.pathname);
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    if (!bearer || !tokens.has(bearer)) {
+    if (options.scheme === "basic") {
+      const { username, password } = options.credentials ?? { username: "", password: "" };
+      if (req.headers.authorization !== `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`) {
+        return ociError(401, "UNAUTHORIZED", "authentication required", { "www-authenticate": 'Basic realm="fake-registry"' });
+      }
+    } else if (!bearer || !tokens.has(bearer)) {
       const scope = match ? `repository:${match[1]}:pull` : "registry:catalog:*";
       return ociError(401, "UNAUTHORIZED", "authentication required", {
         "www-authenticate": `Bearer realm="http://${host}/token",service="fake-registry",scope="${scope}"`,
@@ -118,7 +128,21 @@ export async function startFakeRegistry(options: { credentials?: { username: str
       if (!pushOptions.index) return store(repository, tag, manifest, mediaType);
       const inner = store(repository, `${tag}-amd64`, manifest, mediaType);
       const size = Buffer.byteLength(JSON.stringify(manifest));
-      const index = { schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [{ mediaType, digest: inner, size, platform: { os: "linux", architecture: "amd64" } }] };
+      const entries: object[] = [{ mediaType, digest: inner, size, platform: { os: "linux", architecture: "amd64" } }];
+      if (pushOptions.attestationFirst) {
+        const statement = Buffer.from('{"_type":"https://in-toto.io/Statement/v0.1"}');
+        blobs.set(sha256(statement), statement);
+        const attestation = { ...manifest, layers: [{ mediaType: "application/vnd.in-toto+json", digest: sha256(statement), size: statement.length }] };
+        const attestationDigest = store(repository, `${tag}-attestation`, attestation, mediaType);
+        entries.unshift({
+          mediaType,
+          digest: attestationDigest,
+          size: Buffer.byteLength(JSON.stringify(attestation)),
+          platform: { os: "unknown", architecture: "unknown" },
+          annotations: { "vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": inner },
+        });
+      }
+      const index = { schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: entries };
       return store(repository, tag, index, "application/vnd.oci.image.index.v1+json");
     },
     tamper(digest, bytes) {

@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import * as tar from "tar";
 import { compositionFor } from "../../../src/model/composition.js";
-import { load, loadError, makeRepo, repoS, HEADER, STACK, SVC } from "./helpers.js";
+import { COMPOSITIONS_CACHE, load, loadError, makeRepo, repoS, HEADER, STACK, SVC } from "./helpers.js";
 import { rawTarGz } from "./tar-writer.js";
 
 const A = `components:\n  - {name: a, type: svc}\n`;
@@ -70,7 +70,8 @@ test("an archive source behaves like the dir it was made from; its digest is the
   const hex = createHash("sha256").update(await fs.readFile(path.join(dir, "pkg.tgz"))).digest("hex");
   assert.deepEqual(ws.sources, [{ name: "local", kind: "archive", path: "pkg.tgz", resolvedDigest: `sha256:${hex}`, exports: ["svc", "tf"] }]);
   assert.equal(ws.compositions.byType.svc!.jobs[0]!.steps.length, 4);
-  assert.ok(existsSync(path.join(dir, ".orun/cache/compositions", hex, "stack.yaml")), "extracted into the content-addressed cache");
+  assert.ok(existsSync(path.join(COMPOSITIONS_CACHE, hex, "stack.yaml")), "extracted into the content-addressed cache");
+  assert.equal(existsSync(path.join(dir, ".orun/cache")), false, "never into the repository");
   const again = await load(dir); // second load reuses the cache
   assert.equal(again.sources[0]!.resolvedDigest, `sha256:${hex}`);
   await fs.writeFile(path.join(dir, "intent.yaml"), HEADER.replace("{name: local, kind: dir, path: ./comps}", `{name: local, kind: archive, path: pkg.tgz, digest: "sha256:${"0".repeat(64)}"}`) + A);
@@ -89,13 +90,16 @@ test("hostile archives are refused before anything is written", async () => {
     ["absolute", [{ name: "stack.yaml", content: STACK }, { name: "/tmp/orun-escaped.yaml", content: "x" }], "archive entry escapes destination: /tmp/orun-escaped.yaml"],
     ["symlink", [{ name: "stack.yaml", content: STACK }, { name: "link", type: "symlink", linkname: "/etc/passwd" }], "links are not supported in composition archives: link"],
     ["hardlink", [{ name: "stack.yaml", content: STACK }, { name: "hard", type: "hardlink", linkname: "stack.yaml" }], "links are not supported in composition archives: hard"],
+    ["bomb", [{ name: "stack.yaml", content: STACK }, { name: "filler.bin", zeros: 65 * 1024 * 1024 }], "the archive unpacks to more than 64 MiB"],
+    ["inodes", [{ name: "stack.yaml", content: STACK }, ...Array.from({ length: 10_000 }, (_, i) => ({ name: `f/${i}`, content: "" }))], "the archive has more than 10000 entries"],
   ];
   for (const [label, entries, message] of cases) {
     const dir = await makeRepo({ "intent.yaml": HEADER.replace("{name: local, kind: dir, path: ./comps}", "{name: local, kind: archive, path: evil.tgz}") });
     await fs.writeFile(path.join(dir, "evil.tgz"), rawTarGz(entries));
     await loadError(dir, `failed to extract composition archive local: ${message}`);
     assert.equal(existsSync(path.join(dir, "escaped.yaml")), false, label);
-    assert.equal(existsSync(path.join(dir, ".orun/cache/compositions")) && (await fs.readdir(path.join(dir, ".orun/cache/compositions"))).length > 0, false, `${label}: nothing cached`);
+    const digest = createHash("sha256").update(rawTarGz(entries)).digest("hex");
+    assert.equal(existsSync(path.join(COMPOSITIONS_CACHE, digest)), false, `${label}: nothing cached`);
   }
   const notTar = await makeRepo({ "intent.yaml": HEADER.replace("kind: dir, path: ./comps", "kind: archive, path: bad.tgz"), "bad.tgz": "not gzip" });
   await loadError(notTar, "failed to extract composition archive local");
@@ -113,6 +117,21 @@ test("a malformed oci reference is refused at its field; dir sources must exist,
   const dir = await repoS("");
   await fs.symlink(path.join(dir, "comps/svc/compositions.yaml"), path.join(dir, "comps/svc/alias.yaml"));
   await loadError(dir, "failed to hash composition source local: symlinks are not supported in composition packages: svc/alias.yaml");
+});
+
+test("an extracted archive's files get plain permissions: no setuid bit, executable only where the archive says", async () => {
+  const dir = await makeRepo({ "intent.yaml": HEADER.replace("{name: local, kind: dir, path: ./comps}", "{name: local, kind: archive, path: pkg.tgz}") + A });
+  const bytes = rawTarGz([
+    { name: "stack.yaml", content: STACK, mode: 0o666 },
+    { name: "svc/", type: "dir", mode: 0o777 },
+    { name: "svc/compositions.yaml", content: SVC, mode: 0o640 },
+    { name: "svc/hook.sh", content: "#!/bin/sh\n", mode: 0o4755 },
+  ]);
+  await fs.writeFile(path.join(dir, "pkg.tgz"), bytes);
+  await load(dir);
+  const root = path.join(COMPOSITIONS_CACHE, createHash("sha256").update(bytes).digest("hex"));
+  const mode = async (rel: string): Promise<string> => ((await fs.stat(path.join(root, rel))).mode & 0o7777).toString(8);
+  assert.deepEqual([await mode("stack.yaml"), await mode("svc"), await mode("svc/compositions.yaml"), await mode("svc/hook.sh")], ["644", "755", "644", "755"]);
 });
 
 test("a dir source's digest follows the v2.3 hashDirectory algorithm and honours a pin", async () => {

@@ -8,8 +8,12 @@ import { loadWorkspace, type LoadedWorkspace } from "../../../src/planner/load/i
 
 const created: string[] = [];
 after(async () => {
-  await Promise.all(created.map((d) => fs.rm(d, { recursive: true, force: true })));
+  await Promise.all([...created, COMPOSITIONS_CACHE].map((d) => fs.rm(d, { recursive: true, force: true })));
 });
+
+/** The package cache of this test process (archive and oci sources extract here, never into ~/.orun). */
+export const COMPOSITIONS_CACHE = await fs.mkdtemp(path.join(os.tmpdir(), "orun-compositions-cache-"));
+process.env.ORUN_COMPOSITIONS_CACHE = COMPOSITIONS_CACHE;
 
 /** Writes `files` (path → content) into a fresh temp dir (with a .git dir so walk-up stops there). */
 export async function makeRepo(files: Record<string, string>, options: { git?: boolean } = {}): Promise<string> {

@@ -8,6 +8,10 @@ export interface RawEntry {
   type?: "file" | "dir" | "symlink" | "hardlink";
   content?: string;
   linkname?: string;
+  /** Permission bits (default 0644, 0755 for folders). */
+  mode?: number;
+  /** A body of this many zero bytes instead of `content` (a large file, cheaply). */
+  zeros?: number;
 }
 
 function header(e: RawEntry, size: number): Buffer {
@@ -15,7 +19,7 @@ function header(e: RawEntry, size: number): Buffer {
   const put = (s: string, off: number, len: number): void => void h.write(s.slice(0, len), off, len, "utf8");
   const octal = (n: number, len: number): string => n.toString(8).padStart(len - 1, "0") + "\0";
   put(e.name, 0, 100);
-  put(octal(e.type === "dir" ? 0o755 : 0o644, 8), 100, 8);
+  put(octal(e.mode ?? (e.type === "dir" ? 0o755 : 0o644), 8), 100, 8);
   put(octal(0, 8), 108, 8);
   put(octal(0, 8), 116, 8);
   put(octal(size, 12), 124, 12);
@@ -34,9 +38,9 @@ function header(e: RawEntry, size: number): Buffer {
 export function rawTarGz(entries: RawEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const e of entries) {
-    const body = Buffer.from(e.type === undefined || e.type === "file" ? (e.content ?? "") : "");
+    const body = e.zeros !== undefined ? Buffer.alloc(e.zeros) : Buffer.from(e.type === undefined || e.type === "file" ? (e.content ?? "") : "");
     parts.push(header(e, body.length), body, Buffer.alloc((512 - (body.length % 512)) % 512, 0));
   }
   parts.push(Buffer.alloc(1024, 0));
-  return gzipSync(Buffer.concat(parts));
+  return gzipSync(Buffer.concat(parts), { level: 1 });
 }

@@ -8,13 +8,13 @@
 
 import { createHash } from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { OrunError, errorMessage } from "../../../util/errors.js";
-import { extractArchive, hasPackageManifest } from "./archive.js";
+import { extractArchive } from "./archive.js";
+import type { CredentialLookup } from "./registry-credentials.js";
 
 /** Layer media types of a composition package, most specific first (spec 11 §3.1); otherwise the first layer. */
 export const PACKAGE_LAYER_TYPES = [
@@ -32,6 +32,8 @@ const ACCEPT_MANIFESTS = Object.values(MANIFEST_TYPES).join(", ");
 
 /** A package is a few YAML files; anything near this size is not one. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const MAX_TOKEN_BYTES = 1024 * 1024;
+const MAX_ERROR_BYTES = 64 * 1024;
 const MAX_LAYER_BYTES = 512 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
 const DOWNLOAD_TIMEOUT_MS = 300_000;
@@ -91,113 +93,129 @@ export function formatOciReference(ref: OciReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ""}${ref.digest ? `@${ref.digest}` : ""}`;
 }
 
-/** Registries on the loopback interface speak plain HTTP (Docker treats them as insecure by default too). */
-function baseUrl(registry: string): string {
+/**
+ * The registry's base URL. Loopback registries speak plain HTTP (Docker treats them as insecure by default
+ * too), and so do the hosts ORUN_INSECURE_REGISTRIES lists (`host[:port]`, comma-separated; Docker's
+ * insecure-registries, oras' --plain-http).
+ */
+export function registryBaseUrl(registry: string, env: NodeJS.ProcessEnv = process.env): string {
   const host = registry.replace(/:\d+$/, "");
   const loopback = host === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "[::1]";
+  const insecure = (env.ORUN_INSECURE_REGISTRIES ?? "").split(",").map((h) => h.trim().toLowerCase()).includes(registry.toLowerCase());
   const endpoint = registry === "docker.io" ? "registry-1.docker.io" : registry;
-  return `${loopback ? "http" : "https"}://${endpoint}`;
-}
-
-export interface RegistryCredentials {
-  username: string;
-  password: string;
+  return `${loopback || insecure ? "http" : "https"}://${endpoint}`;
 }
 
 /**
- * `docker login` credentials for a registry from `$DOCKER_CONFIG/config.json`
- * (default ~/.docker): `auths[<registry>].auth` (base64 user:password) or
- * `username`/`password`. Credential helpers (`credsStore`) are not run.
+ * The challenges of a WWW-Authenticate header (RFC 7235: several may share one header, as `Headers.get`
+ * joins them): each scheme with its parameters.
  */
-export async function dockerCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryCredentials | undefined> {
-  const dir = env.DOCKER_CONFIG || path.join(os.homedir(), ".docker");
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
-  try {
-    config = JSON.parse(await fs.readFile(path.join(dir, "config.json"), "utf8")) as typeof config;
-  } catch {
-    return undefined;
-  }
-  const keys = registry === "docker.io" ? ["docker.io", "https://index.docker.io/v1/", "index.docker.io"] : [registry, `https://${registry}`, `http://${registry}`];
-  for (const key of keys) {
-    const entry = config.auths?.[key];
-    if (!entry) continue;
-    if (entry.username && entry.password) return { username: entry.username, password: entry.password };
-    if (entry.auth) {
-      const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
-      const split = decoded.indexOf(":");
-      if (split > 0) return { username: decoded.slice(0, split), password: decoded.slice(split + 1) };
+export function parseChallenges(header: string): { scheme: string; params: Record<string, string> }[] {
+  const out: { scheme: string; params: Record<string, string> }[] = [];
+  let i = 0;
+  const spaces = (): void => {
+    while (i < header.length && (header[i] === " " || header[i] === "\t")) i++;
+  };
+  while (i < header.length) {
+    while (i < header.length && /[\s,]/.test(header[i]!)) i++;
+    const word = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+/.exec(header.slice(i))?.[0];
+    if (!word) break;
+    i += word.length;
+    spaces();
+    if (header[i] !== "=" || out.length === 0) {
+      out.push({ scheme: word.toLowerCase(), params: {} });
+      continue;
     }
+    i++; // "="
+    spaces();
+    let value = "";
+    if (header[i] === '"') {
+      for (i++; i < header.length && header[i] !== '"'; i++) value += header[i] === "\\" && i + 1 < header.length ? header[++i] : header[i];
+      i++; // closing quote
+    } else {
+      value = /^[^,\s]*/.exec(header.slice(i))![0];
+      i += value.length;
+    }
+    out[out.length - 1]!.params[word.toLowerCase()] = value;
   }
-  return undefined;
-}
-
-/** `Bearer realm="…",service="…",scope="…"` → its parameters. */
-export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
-  const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
-  const params: Record<string, string> = {};
-  if (!match) return { scheme: "", params };
-  for (const m of match[2]!.matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) params[m[1]!.toLowerCase()] = (m[2] ?? m[3] ?? "").replace(/\\(.)/g, "$1");
-  return { scheme: match[1]!.toLowerCase(), params };
+  return out;
 }
 
 interface Descriptor {
   mediaType?: string;
   digest: string;
   size?: number;
+  artifactType?: string;
+  platform?: { os?: string; architecture?: string };
+  annotations?: Record<string, string>;
 }
 
 /** The distribution API of one repository, with the token dance registries such as ghcr.io require. */
 export class RegistryClient {
   private authorization: string | undefined;
+  private readonly base: string;
+  /** Looked up only when the registry asks (a credential helper may prompt, or be slow). */
+  private login: CredentialLookup = { note: "no login was needed" };
 
   constructor(
     private readonly ref: OciReference,
-    private readonly credentials: RegistryCredentials | undefined,
+    private readonly lookupLogin: () => Promise<CredentialLookup>,
     private readonly fetchImpl: typeof fetch = fetch,
-  ) {}
-
-  /** The manifest the reference names: its digest (what the reference pins), media type and parsed body. */
-  async manifest(reference: string): Promise<{ digest: string; mediaType: string; body: Record<string, unknown> }> {
-    const res = await this.get(`/v2/${this.ref.repository}/manifests/${reference}`, ACCEPT_MANIFESTS, REQUEST_TIMEOUT_MS);
-    const bytes = await readLimited(res, MAX_MANIFEST_BYTES, "manifest");
-    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-    if (reference.startsWith("sha256:") && digest !== reference) throw new OrunError(`the registry sent a manifest whose digest is ${digest}, not ${reference}`);
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
-    } catch {
-      throw new OrunError("the manifest is not JSON");
-    }
-    const mediaType = (typeof body.mediaType === "string" ? body.mediaType : undefined) ?? res.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
-    return { digest, mediaType, body };
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.base = registryBaseUrl(ref.registry, env);
   }
 
-  /** Streams a blob into `file`, verifying its size and digest. */
+  /** The manifest a tag or digest names: its digest (what the reference pins), media type and parsed body. */
+  async manifest(reference: string): Promise<{ digest: string; mediaType: string; body: Record<string, unknown> }> {
+    const url = `${this.base}/v2/${this.ref.repository}/manifests/${reference}`;
+    const res = await this.get(url, ACCEPT_MANIFESTS, REQUEST_TIMEOUT_MS);
+    const bytes = await this.body(url, res, MAX_MANIFEST_BYTES, "manifest");
+    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (reference.startsWith("sha256:") && digest !== reference) throw new OrunError(`${url}: the registry sent a manifest whose digest is ${digest}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new OrunError(`${url}: the answer is not a manifest (${res.headers.get("content-type") ?? "no content type"}, not JSON)`);
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new OrunError(`${url}: the answer is not a manifest (not a JSON object)`);
+    const manifest = body as Record<string, unknown>;
+    const mediaType = (typeof manifest.mediaType === "string" ? manifest.mediaType : undefined) ?? res.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
+    return { digest, mediaType, body: manifest };
+  }
+
+  /** Streams a blob into `file`, verifying its size and digest (never reading past the size the manifest gives). */
   async download(blob: Descriptor, file: string): Promise<void> {
+    const url = `${this.base}/v2/${this.ref.repository}/blobs/${blob.digest}`;
     if (!DIGEST.test(blob.digest)) throw new OrunError(`unsupported layer digest "${blob.digest}" (sha256 only)`);
-    if (blob.size !== undefined && blob.size > MAX_LAYER_BYTES) throw new OrunError(`the package layer is ${blob.size} bytes, over the ${MAX_LAYER_BYTES}-byte limit`);
-    const res = await this.get(`/v2/${this.ref.repository}/blobs/${blob.digest}`, "*/*", DOWNLOAD_TIMEOUT_MS);
-    if (!res.body) throw new OrunError("the registry sent an empty blob");
+    if (blob.size !== undefined && blob.size > MAX_LAYER_BYTES) throw new OrunError(`the package layer ${blob.digest} is ${blob.size} bytes, over the ${MAX_LAYER_BYTES}-byte limit`);
+    const limit = blob.size ?? MAX_LAYER_BYTES;
+    const res = await this.get(url, "*/*", DOWNLOAD_TIMEOUT_MS);
+    if (!res.body) throw new OrunError(`${url}: the registry sent an empty blob`);
     const hash = createHash("sha256");
     let size = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
-        if (size > MAX_LAYER_BYTES) return done(new OrunError(`the package layer is over the ${MAX_LAYER_BYTES}-byte limit`));
+        if (size > limit) return done(new OrunError(`${url}: the layer is longer than the ${limit} bytes ${blob.size !== undefined ? "the manifest gives" : "allowed"}`));
         hash.update(chunk);
         done(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), meter, createWriteStream(file));
+    try {
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), meter, createWriteStream(file));
+    } catch (err) {
+      throw err instanceof OrunError ? err : new OrunError(`${url}: ${reasonOf(err)}`);
+    }
     const digest = `sha256:${hash.digest("hex")}`;
     if (digest !== blob.digest) throw new OrunError(`the layer's content has digest ${digest}, not ${blob.digest} as the manifest says`);
     if (blob.size !== undefined && size !== blob.size) throw new OrunError(`the layer is ${size} bytes, not ${blob.size} as the manifest says`);
   }
 
-  private async get(pathname: string, accept: string, timeoutMs: number): Promise<Response> {
-    const url = `${baseUrl(this.ref.registry)}${pathname}`;
+  private async get(url: string, accept: string, timeoutMs: number): Promise<Response> {
     let res = await this.send(url, accept, timeoutMs);
-    if (res.status === 401) {
+    if (res.status === 401 && this.authorization === undefined) {
       const challenge = res.headers.get("www-authenticate");
       await res.body?.cancel();
       if (!challenge) throw new OrunError(`${url}: 401 Unauthorized without a WWW-Authenticate challenge`);
@@ -205,67 +223,119 @@ export class RegistryClient {
       res = await this.send(url, accept, timeoutMs);
     }
     if (!res.ok) {
-      const detail = await registryError(res);
-      const hint = res.status === 401 || res.status === 403 ? " (log in with `docker login " + this.ref.registry + "`: orun reads its credentials)" : "";
-      throw new OrunError(`${url}: ${res.status} ${res.statusText}${detail ? `: ${detail}` : ""}${hint}`);
+      const detail = await errorDetail(res);
+      const refused = res.status === 401 || res.status === 403 ? ` (${this.loginHint()})` : "";
+      throw new OrunError(`${url}: ${res.status} ${res.statusText}${detail ? `: ${detail}` : ""}${refused}`);
     }
     return res;
   }
 
-  private async send(url: string, accept: string, timeoutMs: number): Promise<Response> {
+  private loginHint(): string {
+    return this.login.credentials ? `the registry refused ${this.login.note}` : `${this.login.note}; log in with \`docker login ${this.ref.registry}\``;
+  }
+
+  private async send(url: string | URL, accept: string, timeoutMs: number, authorization = this.authorization): Promise<Response> {
     try {
       return await this.fetchImpl(url, {
-        headers: { accept, ...(this.authorization ? { authorization: this.authorization } : {}) },
+        headers: { accept, ...(authorization ? { authorization } : {}) },
         redirect: "follow",
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      const reason = errorMessage((err as { cause?: unknown }).cause ?? err);
-      // fetch refuses the ports browsers block (6000, 6665–6669, …) with a bare "bad port".
-      throw new OrunError(`${url}: ${reason === "bad port" ? `port ${new URL(url).port} is one fetch refuses to contact; serve the registry on another port` : reason}`);
+      throw new OrunError(`${String(url)}: ${reasonOf(err, url, timeoutMs)}`);
+    }
+  }
+
+  /** A body read with a cap on the stream itself (a chunked answer has no length to check first). */
+  private async body(url: string, res: Response, limit: number, what: string): Promise<Buffer> {
+    try {
+      return await readCapped(res, limit, what);
+    } catch (err) {
+      throw err instanceof OrunError ? new OrunError(`${url}: ${err.message}`) : new OrunError(`${url}: ${reasonOf(err, url, REQUEST_TIMEOUT_MS)}`);
     }
   }
 
   /** Answers a challenge: Basic with the credentials, Bearer with a token from the realm (anonymous without credentials). */
   private async authorize(header: string, timeoutMs: number): Promise<string> {
-    const { scheme, params } = parseChallenge(header);
-    const basic = this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString("base64")}` : undefined;
-    if (scheme === "basic") {
-      if (!basic) throw new OrunError(`${this.ref.registry} requires a login (log in with \`docker login ${this.ref.registry}\`: orun reads its credentials)`);
+    const challenges = parseChallenges(header);
+    this.login = await this.lookupLogin();
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    const basicChallenge = challenges.find((c) => c.scheme === "basic");
+    const credentials = this.login.credentials;
+    const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` : undefined;
+    if (!bearer) {
+      if (!basicChallenge) throw new OrunError(`${this.ref.registry}: unsupported authentication challenge "${header}"`);
+      if (!basic) throw new OrunError(`${this.ref.registry} requires a login (${this.loginHint()})`);
       return basic;
     }
-    if (scheme !== "bearer" || !params.realm) throw new OrunError(`${this.ref.registry}: unsupported authentication challenge "${header}"`);
-    const realm = new URL(params.realm);
-    if (params.service) realm.searchParams.set("service", params.service);
-    realm.searchParams.set("scope", params.scope ?? `repository:${this.ref.repository}:pull`);
-    let res: Response;
+    if (!bearer.params.realm) throw new OrunError(`${this.ref.registry}: a Bearer challenge without a realm: "${header}"`);
+    let realm: URL;
     try {
-      res = await this.fetchImpl(realm, { headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (err) {
-      throw new OrunError(`token from ${realm.origin}${realm.pathname}: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`);
+      realm = new URL(bearer.params.realm, this.base);
+    } catch {
+      throw new OrunError(`${this.ref.registry}: the token realm "${bearer.params.realm}" is not a URL`);
     }
+    // Credentials (even an anonymous token request) never go in clear to a token service of an HTTPS registry.
+    if (this.base.startsWith("https:") && realm.protocol !== "https:") {
+      throw new OrunError(`${this.ref.registry} sends its token requests to ${realm.origin}, which is not HTTPS; refusing to send credentials there`);
+    }
+    if (bearer.params.service) realm.searchParams.set("service", bearer.params.service);
+    realm.searchParams.set("scope", bearer.params.scope ?? `repository:${this.ref.repository}:pull`);
+    const where = `token from ${realm.origin}${realm.pathname}`;
+    const res = await this.send(realm, "application/json", timeoutMs, basic);
     if (!res.ok) {
-      const detail = await registryError(res);
-      throw new OrunError(`token from ${realm.origin}${realm.pathname}: ${res.status} ${res.statusText}${detail ? `: ${detail}` : ""}`);
+      const detail = await errorDetail(res);
+      const refused = res.status === 401 || res.status === 403 ? ` (${this.loginHint()})` : "";
+      throw new OrunError(`${where}: ${res.status} ${res.statusText}${detail ? `: ${detail}` : ""}${refused}`);
     }
-    const body = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
-    const token = typeof body.token === "string" ? body.token : typeof body.access_token === "string" ? body.access_token : undefined;
-    if (!token) throw new OrunError(`token from ${realm.origin}${realm.pathname}: the answer holds no token`);
+    let answer: { token?: unknown; access_token?: unknown } = {};
+    try {
+      answer = JSON.parse((await readCapped(res, MAX_TOKEN_BYTES, "token answer")).toString("utf8")) as typeof answer;
+    } catch (err) {
+      if (err instanceof OrunError) throw new OrunError(`${where}: ${err.message}`);
+    }
+    const token = typeof answer.token === "string" ? answer.token : typeof answer.access_token === "string" ? answer.access_token : undefined;
+    if (!token) throw new OrunError(`${where}: the answer holds no token`);
     return `Bearer ${token}`;
   }
 }
 
-async function readLimited(res: Response, limit: number, what: string): Promise<Buffer> {
-  const length = Number(res.headers.get("content-length") ?? 0);
-  if (length > limit) throw new OrunError(`the ${what} is ${length} bytes, over the ${limit}-byte limit`);
-  const bytes = Buffer.from(await res.arrayBuffer());
-  if (bytes.length > limit) throw new OrunError(`the ${what} is over the ${limit}-byte limit`);
-  return bytes;
+/** What went wrong with a request, in words: fetch hides the cause under "fetch failed". */
+function reasonOf(err: unknown, url?: string | URL, timeoutMs?: number): string {
+  const e = err as { name?: string; cause?: unknown };
+  if (e?.name === "TimeoutError" || (e?.cause as { name?: string } | undefined)?.name === "TimeoutError") return `no answer within ${(timeoutMs ?? 0) / 1000}s`;
+  const reason = errorMessage(e?.cause ?? err);
+  if (reason === "bad port" && url) return `port ${new URL(url).port} is one fetch refuses to contact; serve the registry on another port`;
+  if (/wrong version number|packet length too long/i.test(reason) && url) {
+    const host = new URL(url).host;
+    return `the registry does not speak HTTPS (${reason.split(":").pop()}); if it is a plain-HTTP registry, add ${host} to ORUN_INSECURE_REGISTRIES`;
+  }
+  return reason;
 }
 
-/** The first error of an OCI error body (`{"errors":[{"code","message"}]}`), if any. */
-async function registryError(res: Response): Promise<string> {
-  const text = await res.text().catch(() => "");
+async function readCapped(res: Response, limit: number, what: string): Promise<Buffer> {
+  const length = Number(res.headers.get("content-length") ?? 0);
+  if (length > limit) {
+    await res.body?.cancel();
+    throw new OrunError(`the ${what} is ${length} bytes, over the ${limit}-byte limit`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (!res.body) return Buffer.alloc(0);
+  for await (const chunk of Readable.fromWeb(res.body as WebReadableStream<Uint8Array>)) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      await res.body.cancel().catch(() => undefined);
+      throw new OrunError(`the ${what} is over the ${limit}-byte limit`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The first error of an OCI error body (`{"errors":[{"code","message"}]}`), else the start of the text. */
+async function errorDetail(res: Response): Promise<string> {
+  const text = (await readCapped(res, MAX_ERROR_BYTES, "error body").catch(() => Buffer.alloc(0))).toString("utf8");
   try {
     const first = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors?.[0];
     if (first) return [first.code, first.message].filter(Boolean).join(" ");
@@ -277,13 +347,30 @@ async function registryError(res: Response): Promise<string> {
 
 /** The package layer of a manifest: by media type (PACKAGE_LAYER_TYPES), else the first. */
 export function packageLayer(manifest: Record<string, unknown>): Descriptor {
-  const layers = Array.isArray(manifest.layers) ? (manifest.layers as Descriptor[]).filter((l) => l && typeof l.digest === "string") : [];
+  if (manifest.schemaVersion === 1) throw new OrunError("the manifest is a Docker schema 1 manifest, which orun does not read; push the package as an OCI artifact");
+  // OCI 1.1's short-lived artifact manifest lists `blobs` instead of `layers`.
+  const listed = Array.isArray(manifest.layers) ? manifest.layers : Array.isArray(manifest.blobs) ? manifest.blobs : [];
+  const layers = (listed as Descriptor[]).filter((l) => l && typeof l.digest === "string");
   for (const type of PACKAGE_LAYER_TYPES) {
     const layer = layers.find((l) => l.mediaType === type);
     if (layer) return layer;
   }
-  if (!layers[0]) throw new OrunError("the manifest has no layers");
+  if (!layers[0]) throw new OrunError(`the manifest (${String(manifest.mediaType ?? "no media type")}) lists no layers`);
   return layers[0];
+}
+
+const isIndex = (mediaType: string): boolean => mediaType === MANIFEST_TYPES.ociIndex || mediaType === MANIFEST_TYPES.dockerList;
+
+/**
+ * The manifest of an index that holds the package: one whose artifact type is a composition package, else
+ * the first that is not an attestation (buildx adds those, for platform unknown/unknown).
+ */
+export function packageEntry(index: Record<string, unknown>): Descriptor {
+  const entries = (Array.isArray(index.manifests) ? (index.manifests as Descriptor[]) : []).filter((m) => m && typeof m.digest === "string" && DIGEST.test(m.digest));
+  const attestation = (m: Descriptor): boolean => m.annotations?.["vnd.docker.reference.type"] === "attestation-manifest" || (m.platform?.os === "unknown" && m.platform?.architecture === "unknown");
+  const chosen = entries.find((m) => m.artifactType !== undefined && /orun/.test(m.artifactType)) ?? entries.find((m) => !attestation(m));
+  if (!chosen) throw new OrunError("the image index lists no manifest that could hold the package");
+  return chosen;
 }
 
 export interface PulledPackage {
@@ -294,14 +381,16 @@ export interface PulledPackage {
 }
 
 export interface PullOptions {
-  /** Content-addressed cache root: the package lands in `<cacheRoot>/<digest hex>/`. */
+  /** Content-addressed cache root (cache.ts): the package lands in `<cacheRoot>/<digest hex>/`. */
   cacheRoot: string;
   /** The source's `digest:` pin; checked against the manifest before anything is downloaded. */
   pin?: string;
   /** Names the pin-mismatch error (the caller words it as the spec does). */
   onPinMismatch: (expected: string, actual: string) => never;
-  credentials?: RegistryCredentials;
+  /** Finds the `docker login` to answer the registry's challenge with (registry-credentials.ts). */
+  login?: () => Promise<CredentialLookup>;
   fetch?: typeof fetch;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Step names for error messages: resolve (manifest) failures vs pull (layer) failures. */
@@ -314,36 +403,38 @@ export class OciStepError extends OrunError {
   }
 }
 
-/** Resolves `ref`, then downloads and extracts its package unless the cache has it. */
+/**
+ * Resolves `ref`, then downloads and extracts its package unless the cache has it. A reference pinned
+ * by digest (`@sha256:…`, or the source's `digest:`) whose package is in the cache needs no registry:
+ * the cache holds only verified content (cache.ts).
+ */
 export async function pullPackage(ref: OciReference, options: PullOptions): Promise<PulledPackage> {
-  // Pinned by digest and already extracted: nothing to ask the registry.
-  const pinned = ref.digest ?? (options.pin && DIGEST.test(options.pin) && !ref.tag ? options.pin : undefined);
+  const pinned = ref.digest ?? (options.pin && DIGEST.test(options.pin) ? options.pin : undefined);
   if (pinned) {
     if (options.pin && options.pin !== pinned) options.onPinMismatch(options.pin, pinned);
     const cached = path.join(options.cacheRoot, pinned.slice("sha256:".length));
-    if (await hasPackageManifest(cached)) return { dir: cached, digest: pinned };
+    if (await exists(cached)) return { dir: cached, digest: pinned };
   }
-  const client = new RegistryClient(ref, options.credentials, options.fetch);
+  const client = new RegistryClient(ref, options.login ?? (() => Promise.resolve({ note: "no docker login was looked up" })), options.fetch, options.env);
   let resolved: Awaited<ReturnType<RegistryClient["manifest"]>>;
   let manifest: Record<string, unknown>;
   try {
     resolved = await client.manifest(ref.digest ?? ref.tag!);
     manifest = resolved.body;
-    if (resolved.mediaType === MANIFEST_TYPES.ociIndex || resolved.mediaType === MANIFEST_TYPES.dockerList) {
-      // An index (several platforms): a composition package is platform-neutral, so its first manifest.
-      const first = (Array.isArray(manifest.manifests) ? (manifest.manifests as Descriptor[]) : [])[0];
-      if (!first || typeof first.digest !== "string" || !DIGEST.test(first.digest)) throw new OrunError("the image index lists no manifest");
-      manifest = (await client.manifest(first.digest)).body;
+    if (isIndex(resolved.mediaType)) {
+      // Several manifests (platforms, attestations): the one that holds the package.
+      const inner = await client.manifest(packageEntry(manifest).digest);
+      if (isIndex(inner.mediaType)) throw new OrunError(`the image index ${resolved.digest} lists another index; push the package as a single manifest`);
+      manifest = inner.body;
     }
   } catch (err) {
     throw new OciStepError("resolve", err);
   }
   if (options.pin && options.pin !== resolved.digest) options.onPinMismatch(options.pin, resolved.digest);
   const dest = path.join(options.cacheRoot, resolved.digest.slice("sha256:".length));
-  if (await hasPackageManifest(dest)) return { dir: dest, digest: resolved.digest };
+  if (await exists(dest)) return { dir: dest, digest: resolved.digest };
   try {
     const layer = packageLayer(manifest);
-    await fs.mkdir(options.cacheRoot, { recursive: true });
     const tmp = await fs.mkdtemp(path.join(options.cacheRoot, ".pull-"));
     try {
       const file = path.join(tmp, "layer.tgz");
@@ -356,4 +447,11 @@ export async function pullPackage(ref: OciReference, options: PullOptions): Prom
     throw new OciStepError("pull", err);
   }
   return { dir: dest, digest: resolved.digest };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.lstat(p).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,10 +1,9 @@
 // Resolving `compositions.sources` entries to package directories with a
 // content digest: `dir` (read in place), `archive` (tar.gz extracted into
-// `<intent dir>/.orun/cache/compositions/<digest>/`), `oci` (pulled from a
-// registry into the same cache, keyed by the manifest digest: oci.ts).
+// the user's package cache, cache.ts), `oci` (pulled from a registry into the
+// same cache, keyed by the manifest digest: oci.ts).
 
-import { constants as fsConstants, promises as fs } from "node:fs";
-import os from "node:os";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Composition, ResolvedCompositionSource } from "../../../model/composition.js";
 import type { CompositionSourceSpec } from "../../../model/intent.js";
@@ -12,8 +11,10 @@ import type { CompositionSourceRecord } from "../../../model/plan.js";
 import { OrunError } from "../../../util/errors.js";
 import { errorAtOrigin } from "../yaml.js";
 import { extractArchive } from "./archive.js";
+import { compositionsCache } from "./cache.js";
 import { hashDirectory, hashFile } from "./digest.js";
-import { OciStepError, dockerCredentials, parseOciReference, pullPackage, type OciReference } from "./oci.js";
+import { OciStepError, parseOciReference, pullPackage, type OciReference } from "./oci.js";
+import { dockerCredentials } from "./registry-credentials.js";
 import { DocumentCache, loadComposition } from "./documents.js";
 import { readPackageManifest } from "./package.js";
 
@@ -61,7 +62,7 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
       const digest = await hashFile(abs);
       checkPin(spec, digest);
       try {
-        const dest = path.join(await cacheRoot(ctx.rootDir), digest.replace(/^sha256:/, ""));
+        const dest = path.join(await compositionsCache(), digest.replace(/^sha256:/, ""));
         await extractArchive(abs, dest);
         return { dir: dest, digest };
       } catch (err) {
@@ -77,12 +78,12 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
       }
       try {
         return await pullPackage(ref, {
-          cacheRoot: await cacheRoot(ctx.rootDir),
+          cacheRoot: await compositionsCache(),
           pin: spec.digest,
           onPinMismatch: (expected, actual) => {
             throw errorAtOrigin(spec.origin, "digest", `composition source ${spec.name} digest mismatch: expected ${expected}, got ${actual}`);
           },
-          credentials: await dockerCredentials(ref.registry),
+          login: () => dockerCredentials(ref.registry),
         });
       } catch (err) {
         if (!(err instanceof OciStepError)) throw err;
@@ -91,23 +92,6 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
     }
     default:
       throw errorAtOrigin(spec.origin, "kind", `unsupported composition source kind "${String(spec.kind)}" for source ${spec.name}`);
-  }
-}
-
-/**
- * Where extracted archives live: `<intent dir>/.orun/cache/compositions`, or a
- * per-user temp directory when the repository is read-only.
- */
-async function cacheRoot(rootDir: string): Promise<string> {
-  const preferred = path.join(rootDir, ".orun", "cache", "compositions");
-  try {
-    await fs.mkdir(preferred, { recursive: true });
-    await fs.access(preferred, fsConstants.W_OK);
-    return preferred;
-  } catch {
-    const fallback = path.join(os.tmpdir(), `orun-${os.userInfo().uid}`, "cache", "compositions");
-    await fs.mkdir(fallback, { recursive: true });
-    return fallback;
   }
 }
 
