@@ -121,6 +121,14 @@ for (const mode of MODES) {
     assert.deepEqual(await readdir(path.join(dir, ".scratch", "scripts")), []);
   });
 
+  test("a timeout beyond Node's 24.8-day timer limit does not fire at once", async (t) => {
+    const dir = await tempDir();
+    t.after(() => removeDir(dir));
+    const result = await (await localRunner()).runStep(stepContext(dir, { run: "sleep 0.3; echo fine" }, { timeoutMs: 800 * 3600 * 1000 }));
+    assert.equal(result.error, undefined, result.output);
+    assert.equal(result.output.trim(), "fine");
+  });
+
   test("a timeout kills the whole process group, background children included", async (t) => {
     const dir = await tempDir();
     t.after(() => removeDir(dir));

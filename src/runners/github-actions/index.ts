@@ -32,6 +32,7 @@ import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { timeoutFor } from "../../runtime/job-executor.js";
 import { OrunError } from "../../util/errors.js";
+import { longTimeout } from "../../util/timers.js";
 
 export { jobSummaryPath } from "./job-state.js";
 
@@ -328,19 +329,6 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
   const exprScope = expressionScope(scope, jobEnv);
   for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);
   return scope;
-}
-
-/** Node fires a timer longer than this (about 24.8 days) at once, so longer ones are chained. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** setTimeout for any delay (`timeout-minutes: 50000` must not fire at once); returns its clear function. */
-function longTimeout(fire: () => void, ms: number): () => void {
-  let timer: NodeJS.Timeout;
-  const arm = (left: number): void => {
-    timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fire()), Math.min(left, MAX_TIMER_MS));
-  };
-  arm(ms);
-  return () => clearTimeout(timer);
 }
 
 function stepSpec(step: PlanStep, key: string): StepSpec {

@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
+import { longTimeout } from "../../util/timers.js";
 
 export interface ProcessRequest {
   command: string;
@@ -96,7 +97,7 @@ export function superviseGroup(
   let settled = false;
   let pendingSignal: NodeJS.Signals | undefined;
   let killTimer: NodeJS.Timeout | undefined;
-  let timeoutTimer: NodeJS.Timeout | undefined;
+  let clearTimeoutTimer: (() => void) | undefined;
   const killGroup = (sig: NodeJS.Signals): void => {
     if (pid === undefined) {
       pendingSignal = sig;
@@ -120,7 +121,7 @@ export function superviseGroup(
   const finish = (base: BaseOutcome): void => {
     if (settled) return;
     settled = true;
-    clearTimeout(timeoutTimer);
+    clearTimeoutTimer?.();
     clearTimeout(killTimer);
     request.signal?.removeEventListener("abort", onAbort);
     // Whatever the step left running in its group goes with it.
@@ -136,7 +137,7 @@ export function superviseGroup(
     if (pendingSignal && !settled) killGroup(pendingSignal);
   };
   if (request.timeoutMs !== undefined && request.timeoutMs > 0) {
-    timeoutTimer = setTimeout(() => {
+    clearTimeoutTimer = longTimeout(() => {
       timedOut = true;
       terminate();
     }, request.timeoutMs);
