@@ -302,6 +302,13 @@ export class RemoteHooks implements ExecutionHooks {
     this.active.delete(id);
     if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
     const { runnerId } = this.options;
+    if (entry.superseded && result.status === "failed") {
+      // Stopped here because contact was lost (or the job was handed on): not a failure of its work, which must
+      // not fail the job or stop a failFast run. Left unreported, its lease runs out and the backend releases it,
+      // as for a runner that died; runners waiting for it are told how to run it again.
+      this.say(`! ${id} not reported: this runner stopped it without a verdict; the backend releases it when its lease runs out`);
+      return;
+    }
     try {
       // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run.
       const tolerated = result.status === "failed" && (failedOnlyTolerably(job, entry.failedSteps, result.error) || cancelledHere(entry.runSignal));

@@ -213,6 +213,40 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     }
   });
 
+  it("a job stopped for a lost backend is not reported failed: a failFast run does not stop when the backend returns", async () => {
+    const ownDb = (await testDatabase("sqlite"))!;
+    let own = await startTestBackend(ownDb.url, { leaseMs: 2000, sweepIntervalMs: 200 });
+    const port = Number(new URL(own.url).port);
+    try {
+      const ownToken = await tokenFor(own.store, "acme/widgets");
+      const marker = path.join(dir, "outage-started");
+      const planFile = await writePlan(dir, "outage", [{ id: "a@dev.long", steps: [`echo started > ${marker}; sleep 30`] }, { id: "b@dev.other", steps: ["true"] }], { failFast: true });
+      const runId = `outage-${++runs}`;
+      const runner = spawnOrun(["run", planFile, "--job", "a@dev.long", "--remote-state"], {
+        cwd: dir,
+        env: env({ ORUN_TOKEN: ownToken, ORUN_BACKEND_URL: own.url, ORUN_EXEC_ID: runId, ORUN_BACKEND_RETRY_MS: "8000" }),
+      });
+      await waitFor(() => existsSync(marker), 60_000, "the job to start");
+      await own.stop();
+      await waitFor(() => /stopping it here/.test(runner.output()), 25_000, "the runner to stop its job");
+      own = await startTestBackend(ownDb.url, { leaseMs: 2000, sweepIntervalMs: 200, port });
+      const r = await exitWithin(runner, 30_000, "the cut-off runner");
+      assert.match(r.output, /a@dev\.long not reported: this runner stopped it without a verdict/);
+      const run = await own.store.getRun(NS, runId);
+      assert.equal(run?.run.stoppedReason ?? null, null, "the run did not stop");
+      const a = run?.jobs.find((j) => j.jobId === "a@dev.long");
+      assert.notEqual(a?.status, "failed", `a is not failed: ${JSON.stringify(a)}`);
+      // Its lease runs out and the backend releases it: the job can run again in this run.
+      for (let i = 0; (await own.store.getRun(NS, runId))?.jobs.find((j) => j.jobId === "a@dev.long")?.status !== "pending"; i++) {
+        assert.ok(i < 200, "a is released when its lease runs out");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await own.stop();
+      await ownDb.cleanup();
+    }
+  });
+
   it("orun logs --remote-state --step shows one step's section, and --follow prints each step's output once as it lands, until the run ends", async () => {
     const gate = path.join(dir, "follow-gate");
     const planFile = await writePlan(dir, "follow", [{ id: "a@dev.logs", steps: ["echo first-step-output", `while [ ! -f ${gate} ]; do sleep 0.05; done; echo second-step-output`] }]);
