@@ -26,7 +26,7 @@ export interface CommandIO {
 }
 
 /** Starts the process with its file-command files and a line sink; resolves when it has ended. */
-export type Launch = (files: FileCommandPaths, onLine: (line: string) => void) => Promise<SpawnOutcome>;
+export type Launch = (files: FileCommandPaths, onLine: (line: string, continuation: boolean) => void) => Promise<SpawnOutcome>;
 
 export function fileCommandRoot(state: JobState): string {
   return path.join(state.temp, "file_commands");
@@ -36,8 +36,8 @@ export function fileCommandRoot(state: JobState): string {
 export async function runWithFileCommands(state: JobState, io: CommandIO, env: Record<string, string>, launch: Launch): Promise<CommandRun> {
   const files = await createFileCommands(fileCommandRoot(state));
   const processor = new CommandProcessor(state.masker, { debug: io.debug, allowUnsecureCommands: allowsUnsecureCommands(env) });
-  const outcome = await launch(files, (line) => {
-    const text = processor.line(line);
+  const outcome = await launch(files, (line, continuation) => {
+    const text = processor.line(line, continuation);
     if (text !== undefined) io.emit(text);
   });
   let error = outcome.error ?? processor.failures[0];

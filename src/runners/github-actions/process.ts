@@ -19,8 +19,8 @@ export interface SpawnRequest {
   cwd: string;
   env: Record<string, string>;
   signal: AbortSignal;
-  /** Each output line (stdout and stderr combined). */
-  onLine: (line: string) => void;
+  /** Each output line (stdout and stderr combined); `continuation` for later pieces of a line over 1 MiB. */
+  onLine: (line: string, continuation: boolean) => void;
 }
 
 export interface SpawnOutcome {

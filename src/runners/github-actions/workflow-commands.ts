@@ -93,8 +93,10 @@ export class CommandProcessor {
   ) {}
 
   /** Returns the text to display for this line (already masked), or undefined to hide it. */
-  line(raw: string): string | undefined {
+  /** `continuation`: a later piece of a line too long to take whole (LineSplitter), never a command. */
+  line(raw: string, continuation = false): string | undefined {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (continuation) return this.masker.mask(line);
     if (this.stopToken !== undefined) {
       // Only the token resumes (as a command name, any case); everything else is plain output.
       if (parseCommandLine(line, new Set([this.stopToken])) !== undefined) {
@@ -185,8 +187,10 @@ export class LineSplitter {
   /** The current line so far, in the pieces it arrived in (joined once, when it ends). */
   private parts: string[] = [];
   private size = 0;
+  /** A piece of the current line was handed on already: what follows is its continuation. */
+  private continuing = false;
   constructor(
-    private readonly onLine: (line: string) => void,
+    private readonly onLine: (line: string, continuation: boolean) => void,
     private readonly maxLine = MAX_LINE,
   ) {}
 
@@ -194,14 +198,20 @@ export class LineSplitter {
     let start = 0;
     for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
       this.add(chunk.slice(start, nl));
-      this.onLine(this.take());
+      this.end();
       start = nl + 1;
     }
     if (start < chunk.length) this.add(chunk.slice(start));
   }
 
   flush(): void {
-    if (this.size > 0) this.onLine(this.take());
+    if (this.size > 0) this.end();
+  }
+
+  private end(): void {
+    const continuation = this.continuing;
+    this.continuing = false;
+    this.onLine(this.take(), continuation);
   }
 
   private add(text: string): void {
@@ -210,8 +220,11 @@ export class LineSplitter {
     this.size += text.length;
     while (this.size > this.maxLine) {
       const line = this.take();
-      this.onLine(line.slice(0, this.maxLine));
-      const rest = line.slice(this.maxLine);
+      // Never between the two halves of a surrogate pair.
+      const cut = isHighSurrogate(line.charCodeAt(this.maxLine - 1)) ? this.maxLine - 1 : this.maxLine;
+      this.onLine(line.slice(0, cut), this.continuing);
+      this.continuing = true;
+      const rest = line.slice(cut);
       if (rest) {
         this.parts = [rest];
         this.size = rest.length;
@@ -225,4 +238,8 @@ export class LineSplitter {
     this.size = 0;
     return line;
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -186,6 +186,34 @@ describe("github-actions output lines: bounded, whatever a step prints", () => {
     assert.ok(got.every((l) => l.length <= 10));
   });
 
+  it("later pieces of a long line are continuations, and a piece never ends between the halves of a surrogate pair", () => {
+    const got: [string, boolean][] = [];
+    const s = new LineSplitter((l, continuation) => got.push([l, continuation]), 30);
+    s.push("xxxxxxxxxxxxxxxxxxxx::set-output name=o::INJECTED\n::set-output name=o::real\n");
+    s.push(`${"a".repeat(29)}😀tail\n`);
+    assert.deepEqual(got, [
+      ["xxxxxxxxxxxxxxxxxxxx::set-outp", false],
+      ["ut name=o::INJECTED", true],
+      ["::set-output name=o::real", false],
+      ["a".repeat(29), false],
+      ["😀tail", true],
+    ]);
+  });
+
+  it("text after a 1 MiB piece of a line is never a workflow command (no output, env or mask injection)", async (t) => {
+    const h = await makeHarness();
+    t.after(() => h.dispose());
+    const r = await runJob(
+      h,
+      makeJob("web@dev.injection", [
+        { id: "a", run: `head -c ${MAX_LINE} /dev/zero | tr '\\000' x; echo '::set-output name=o::INJECTED'; echo '::set-output name=p::real'` },
+        { id: "b", run: "echo o=[${{ steps.a.outputs.o }}] p=[${{ steps.a.outputs.p }}]" },
+      ]),
+    );
+    assert.equal(r.steps[0]!.error, undefined);
+    assert.equal(r.steps[1]!.output, "o=[] p=[real]");
+  });
+
   it("orun keeps a step that prints 30 MB without a newline (a progress meter redrawn with \\r) and the lines after it", async (t) => {
     const h = await makeHarness();
     t.after(() => h.dispose());
