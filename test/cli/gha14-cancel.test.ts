@@ -175,5 +175,7 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
     assert.ok(!existsSync(path.join(ws, "AFTER_RAN")), "steps left when the grace is over are not started");
     const finish = await readFile(new ExecutionStore(ws).jobFinishFile(name, "app@dev.cancel-hung"), "utf8");
     assert.match(finish, /▸ hang \(after cancel\)/);
+    // What did not run, or was stopped, is said in the record (the job's own error is the cancel).
+    assert.match(finish, /✗ step after: not run after the cancel, the grace period is over/);
   });
 });

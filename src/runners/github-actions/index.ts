@@ -249,6 +249,8 @@ export class GithubActionsRunner implements Runner {
           posts.dispose();
         }
       }
+      // Said in the finish log too: after a cancel the job's error is the cancel, so these would go unseen.
+      for (const error of errors) lines.push(`✗ ${state.masker.mask(error)}`);
       const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
       if (summary.trim()) lines.push("▸ Job summary", summary.replace(/\n+$/, ""));
       if (!lines.length && !errors.length) return;
