@@ -37,6 +37,8 @@ import { longTimeout } from "../../util/timers.js";
 export { jobSummaryPath } from "./job-state.js";
 
 const MAX_KEPT = 1024 * 1024;
+/** Output is handed to the record and the terminal in pieces of about this size (see runStep). */
+const OUTPUT_BATCH = 64 * 1024;
 /**
  * How long `always()`/`cancelled()` steps and post hooks may still run after the job was cancelled (GitHub
  * runs them on cancel too); ORUN_GHA_CANCEL_GRACE sets it.
@@ -142,8 +144,31 @@ export class GithubActionsRunner implements Runner {
         lines = lines.slice(first);
         first = 0;
       }
-      ctx.onOutput(`${line}\n`);
+      // Handed on in batches: a step printing millions of short lines must not cost a log write per line.
+      pending += `${line}\n`;
+      if (pending.length >= OUTPUT_BATCH) flushOutput();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushOutput);
+      }
     };
+    let pending = "";
+    let flushScheduled = false;
+    const flushOutput = (): void => {
+      flushScheduled = false;
+      if (!pending) return;
+      const chunk = pending;
+      pending = "";
+      ctx.onOutput(chunk);
+    };
+    try {
+      return await this.runStepWith(ctx, emit, () => lines.slice(first).join("\n"));
+    } finally {
+      flushOutput();
+    }
+  }
+
+  private async runStepWith(ctx: StepContext, emit: (line: string) => void, keptOutput: () => string): Promise<StepResult> {
     let state: JobState;
     try {
       state = await this.jobState(ctx.job);
@@ -165,7 +190,7 @@ export class GithubActionsRunner implements Runner {
       scope = jobScope(state, ctx.job, step, ctx.env, ctx.cwd);
     } catch (err) {
       state.failedSteps.add(key);
-      return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
+      return { exitCode: null, output: keptOutput(), error: state.masker.mask(`job env: ${err instanceof Error ? err.message : String(err)}`) };
     }
     const loose = step as LooseStep;
     // GitHub's step `timeout-minutes` (a plan written for this runner may carry it), within orun's own step timeout.
@@ -175,7 +200,7 @@ export class GithubActionsRunner implements Runner {
       if (own !== undefined) timeoutMs = timeoutMs !== undefined && timeoutMs > 0 ? Math.min(timeoutMs, own) : own;
     } catch (err) {
       state.failedSteps.add(key);
-      return { exitCode: null, output: lines.slice(first).join("\n"), error: state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`) };
+      return { exitCode: null, output: keptOutput(), error: state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`) };
     }
     // A running step whose if: still holds once the job is cancelled (always()) runs on, within the grace.
     const survives = conditionChecksStatus(loose.if)
@@ -186,7 +211,7 @@ export class GithubActionsRunner implements Runner {
     dispose();
     survives?.dispose();
     if (outcome.error !== undefined && !outcome.cancelled) state.failedSteps.add(key);
-    const output = lines.slice(first).join("\n").replace(/\n+$/, "");
+    const output = keptOutput().replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {}, skipped: true };
     return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
   }

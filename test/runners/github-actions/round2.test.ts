@@ -200,6 +200,14 @@ describe("github-actions output lines: bounded, whatever a step prints", () => {
     ]);
   });
 
+  it("200,000 short lines reach the record whole and in order (handed on in batches, not a write per line)", async (t) => {
+    const h = await makeHarness();
+    t.after(() => h.dispose());
+    const r = await runJob(h, makeJob("web@dev.manylines", [{ id: "many", run: "seq 1 200000" }]));
+    assert.equal(r.steps[0]!.error, undefined);
+    assert.equal(r.live, `${Array.from({ length: 200_000 }, (_, i) => i + 1).join("\n")}\n`);
+  });
+
   it("text after a 1 MiB piece of a line is never a workflow command (no output, env or mask injection)", async (t) => {
     const h = await makeHarness();
     t.after(() => h.dispose());
