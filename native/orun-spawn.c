@@ -14,7 +14,11 @@
  *   environment, "0": use env alone), opens, waits, argc, argv[0..argc),
  *   envc, env[0..envc)
  * or a control frame: `L`, n: close latch n; `W`, id: withdraw the held request id
- * (answered `N` if it was still held).
+ * (answered `N` if it was still held); `J`, n, path, line: when latch n opens,
+ * append line to the file at path (O_APPEND, never through a symlink) before
+ * any request waiting on it starts — orun's journal of completed jobs, so a
+ * job that started because another ended is never preceded by a crash that
+ * forgets that end.
  * Latches hand a job's successor over without a round trip through orun
  * (numbers from 1; 0 = none). A process started with `opens` n opens latch
  * n when it exits 0 (orun closes it first when it stops the process: input is
@@ -156,6 +160,14 @@ struct waiter {
 static struct waiter *waiters;
 static size_t nwaiters, capwaiters;
 static int latch_moved; /* a latch opened or closed since waiters were last looked at */
+/* Lines to append when a latch opens (`J` frames): a copy of the path and the line. */
+struct journal_entry {
+  unsigned long latch;
+  char *path;
+  char *line;
+};
+static struct journal_entry *journal;
+static size_t njournal, capjournal;
 /* Latches whose process exited 0, opened once the input read so far has been handled (see open_latches). */
 static unsigned long *to_open;
 static size_t nto_open, capto_open;
@@ -179,8 +191,51 @@ static unsigned long parse_latch(const char *text) {
 
 static int latch_state(unsigned long n) { return n < nlatches ? latches[n] : LATCH_PENDING; }
 
+static void append_line(const char *path, const char *line) {
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  size_t len = strlen(line);
+  /* One write: a short one leaves a torn last line, which readers ignore (orun journals the job itself too). */
+  if (write(fd, line, len) != (ssize_t)len) { /* nothing more to do */ }
+  close(fd);
+}
+
+static void add_journal(unsigned long latch, const char *path, const char *line) {
+  if (latch == 0 || latch_state(latch) == LATCH_CLOSED) return;
+  /* Opened already (its exit came before this frame): appended now, before the frames after it start anything. */
+  if (latch_state(latch) == LATCH_OPEN) {
+    append_line(path, line);
+    return;
+  }
+  if (njournal == capjournal) {
+    capjournal = capjournal ? capjournal * 2 : 64;
+    journal = realloc(journal, capjournal * sizeof *journal);
+    if (!journal) _exit(70);
+  }
+  char *p = strdup(path), *l = strdup(line);
+  if (!p || !l) _exit(70);
+  journal[njournal++] = (struct journal_entry){latch, p, l};
+}
+
+/* Appends (opening) or drops (closing) what is to be journaled when latch n opens. */
+static void settle_journal(unsigned long n, int state) {
+  size_t kept = 0;
+  for (size_t i = 0; i < njournal; i++) {
+    struct journal_entry e = journal[i];
+    if (e.latch != n) {
+      journal[kept++] = e;
+      continue;
+    }
+    if (state == LATCH_OPEN) append_line(e.path, e.line);
+    free(e.path);
+    free(e.line);
+  }
+  njournal = kept;
+}
+
 static void set_latch(unsigned long n, int state) {
   if (n == 0 || latch_state(n) != LATCH_PENDING) return;
+  settle_journal(n, state);
   if (n >= nlatches) {
     size_t cap = nlatches ? nlatches : 1024;
     while (cap <= n) cap *= 2;
@@ -535,6 +590,7 @@ static void handle_frame(char *payload, uint32_t len) {
   fields[k] = NULL;
   if (k == 2 && strcmp(fields[0], "L") == 0) set_latch(parse_latch(fields[1]), LATCH_CLOSED);
   else if (k == 2 && strcmp(fields[0], "W") == 0) withdraw(fields[1]);
+  else if (k == 4 && strcmp(fields[0], "J") == 0) add_journal(parse_latch(fields[1]), fields[2], fields[3]);
   else spawn_one(fields, k, payload, len);
   free(fields);
 }

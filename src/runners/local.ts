@@ -26,6 +26,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   const handOff: HandOff = {
     newLatch: () => spawner!.newLatch(),
     closeLatch: (latch) => spawner?.closeLatch(latch),
+    journalOnOpen: (latch, file, line) => spawner?.journalOnOpen(latch, file, line),
   };
   return {
     name: "local",

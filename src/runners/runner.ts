@@ -87,6 +87,11 @@ export interface HandOff {
   newLatch(): number;
   /** Closes a latch that has not opened: steps waiting on it end `notStarted`. */
   closeLatch(latch: number): void;
+  /**
+   * When `latch` opens (at once if it has), `line` is appended to `file` before any step waiting on it starts:
+   * the execution journal records the job that ended before the one it let start (records/journal.ts).
+   */
+  journalOnOpen?(latch: number, file: string, line: string): void;
 }
 
 export interface Runner {

@@ -16,6 +16,7 @@ import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
 import { acquireExecLock } from "./records/lock.js";
 import { generateExecId } from "./ids.js";
@@ -188,7 +189,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
-    const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff) : undefined;
+    const byId = new Map(selection.selected.map((job) => [job.id, job]));
+    // The completion the helper journals when a job's last step exits 0 and lets its successor start.
+    const completion = (jobId: string): { file: string; line: string } => {
+      const job = byId.get(jobId)!;
+      const steps = Object.fromEntries(stepKeys(orderSteps(job.steps)).map((key) => [key, "completed" as const]));
+      return { file: writer!.journalFile, line: journalLine(jobId, { status: "completed", startedAt: state.jobs[jobId]?.startedAt ?? nowStamp(), steps }) };
+    };
+    const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
     const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string): void => {
       if (status !== "waiting") {

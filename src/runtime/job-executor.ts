@@ -43,7 +43,14 @@ export class JobLatches {
   private readonly byJob = new Map<string, { latch: number; awaited: boolean }>();
   /** Jobs whose execution ended: their latch will never open (the scheduler may not have heard yet). */
   private readonly ended = new Set<string>();
-  constructor(readonly handOff: HandOff) {}
+  constructor(
+    readonly handOff: HandOff,
+    /**
+     * The journal line recording the job as completed, and its file: written by the runner when the job's
+     * latch opens, before the job waiting on it starts, so a crash in between cannot make the job run again.
+     */
+    private readonly completion?: (jobId: string) => { file: string; line: string },
+  ) {}
 
   /** The job's latch, opened by its last step. */
   of(jobId: string): number {
@@ -54,6 +61,10 @@ export class JobLatches {
   awaited(jobId: string): number | undefined {
     if (this.ended.has(jobId)) return undefined;
     const entry = this.entry(jobId);
+    if (!entry.awaited && this.completion && this.handOff.journalOnOpen) {
+      const { file, line } = this.completion(jobId);
+      this.handOff.journalOnOpen(entry.latch, file, line);
+    }
     entry.awaited = true;
     return entry.latch;
   }

@@ -208,3 +208,30 @@ test("hand-off: one job at a time, jobs start in the ready queue's order — a j
   assert.deepEqual((await readFile(path.join(dir, "order"), "utf8")).split("\n").filter(Boolean), ["build", "deploy", "lint"]);
   assert.match((await state(dir)).jobs["a@dev.smoke"]?.reason ?? "", /fail-fast after a@dev\.lint failed/);
 });
+
+test("hand-off: orun killed after the helper started a job but before orun heard its dependency ended — resume does not run the dependency again", async (t) => {
+  const dir = await planDir(t, [
+    WARM,
+    { id: "a@dev.deploy", dependsOn: ["a@dev.warm"], steps: [{ run: "echo deployed >> deploys.txt; while [ ! -f go ]; do sleep 0.05; done" }] },
+    { id: "a@dev.after", dependsOn: ["a@dev.deploy"], steps: [{ run: "[ -f resume ] && exit 0; touch after-started; sleep 30" }] },
+  ]);
+  const { child, exited } = startOrun(dir);
+  try {
+    await until(() => existsSync(path.join(dir, "deploys.txt")), "deploy to start");
+    await pause(300); // the hand-off of `after` reaches the helper
+    child.kill("SIGSTOP");
+    await import("node:fs/promises").then((fs) => fs.writeFile(path.join(dir, "go"), ""));
+    // The helper starts `after` the moment deploy exits 0, while orun (stopped) has not heard of it.
+    await until(() => existsSync(path.join(dir, "after-started")), "after to start while orun is stopped", 10_000);
+  } finally {
+    child.kill("SIGKILL");
+  }
+  await exited;
+  await import("node:fs/promises").then((fs) => fs.writeFile(path.join(dir, "resume"), ""));
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "x"], { cwd: dir, env: { NO_COLOR: "1" } });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.equal(await readFile(path.join(dir, "deploys.txt"), "utf8"), "deployed\n", "deploy ran once");
+  const saved = await state(dir);
+  assert.equal(saved.jobs["a@dev.deploy"]?.status, "completed");
+  assert.equal(saved.jobs["a@dev.after"]?.status, "completed");
+});

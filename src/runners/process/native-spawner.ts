@@ -191,6 +191,11 @@ export class NativeSpawner {
     if (!this.dead) this.send(frame("L", [String(latch)]));
   }
 
+  /** See HandOff.journalOnOpen (runner.ts). */
+  journalOnOpen(latch: number, file: string, line: string): void {
+    if (!this.dead) this.send(frame("J", [String(latch), file, line]));
+  }
+
   /** closeLatch, written before this returns (what was queued goes first). */
   private closeLatchNow(latch: number): void {
     this.closeLatch(latch);

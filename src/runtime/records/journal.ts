@@ -23,6 +23,12 @@ interface JournalLine {
   state: JobState;
 }
 
+/** One journal line, newline-terminated (also what the spawn helper appends for a hand-off: HandOff.journalOnOpen). */
+export function journalLine(jobId: string, state: JobState): string {
+  const line: JournalLine = { job: jobId, state };
+  return `${JSON.stringify(line)}\n`;
+}
+
 export class TransitionJournal {
   private fd: number | undefined;
   private failure: unknown;
@@ -39,8 +45,7 @@ export class TransitionJournal {
     try {
       // Never through a symbolic link planted in the record: that would append to a file outside it.
       this.fd ??= openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
-      const line: JournalLine = { job: jobId, state };
-      const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
+      const bytes = Buffer.from(journalLine(jobId, state));
       // A short write (the disk filled up) leaves a torn last line, which readers ignore; nothing may follow it.
       const written = writeSync(this.fd, bytes);
       if (written !== bytes.length) throw new Error(`short write (${written} of ${bytes.length} bytes): is the disk full?`);

@@ -189,6 +189,11 @@ export class StateWriter {
     }, wait);
   }
 
+  /** The journal file (journal.ts): a hand-off has the spawn helper append a completion to it. */
+  get journalFile(): string {
+    return this.journal.file;
+  }
+
   /** A job reached its terminal status (completed, failed, skipped, blocked): journaled now, written soon. */
   settled(jobId: string): void {
     const job = this.state.jobs[jobId];
