@@ -2,7 +2,8 @@
 // from elsewhere, or planted in a checkout) are neither read by `orun logs` nor written through by a run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
@@ -46,4 +47,26 @@ test("--background never appends its output through a symbolic link in run.log's
   assert.notEqual(run.code, 0, run.stdout);
   assert.match(run.stderr, /run\.log/);
   assert.equal(await readFile(precious, "utf8"), "keep me\n");
+});
+
+test("a FIFO or a link where journal.jsonl, state.json or metadata.json belongs is named, never read or waited on", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "links" }, "orun-rec14-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "F"], { cwd: dir })).code, 0);
+  const mkfifo = (file: string): void => void execFileSync("mkfifo", [file]);
+  const cases: [string, () => Promise<void>, RegExp][] = [
+    ["journal.jsonl", async () => mkfifo(recordFile(dir, "F", "journal.jsonl")), /journal\.jsonl: cannot read the execution journal: it is not a regular file/],
+    ["journal.jsonl", () => symlink("/etc/passwd", recordFile(dir, "F", "journal.jsonl")), /journal\.jsonl: cannot read the execution journal: it is a symbolic link/],
+    ["state.json", async () => (await rename(recordFile(dir, "F", "state.json"), recordFile(dir, "F", "state.saved")), mkfifo(recordFile(dir, "F", "state.json"))), /state\.json: cannot read execution state: it is not a regular file/],
+    ["metadata.json", async () => (await rename(recordFile(dir, "F", "metadata.json"), recordFile(dir, "F", "metadata.saved")), mkfifo(recordFile(dir, "F", "metadata.json"))), /metadata\.json: cannot read execution metadata: it is not a regular file/],
+  ];
+  for (const [name, plant, message] of cases) {
+    await plant();
+    for (const args of [["status", "--exec-id", "F"], ["run", "plan.json", "--exec-id", "F"]]) {
+      const r = await runOrun(args, { cwd: dir, timeoutMs: 15_000 });
+      assert.equal(r.code, 1, `${args[0]} with ${name}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, message, `${args[0]} with ${name}`);
+    }
+    await rm(recordFile(dir, "F", name));
+    for (const saved of ["state", "metadata"]) await rename(recordFile(dir, "F", `${saved}.saved`), recordFile(dir, "F", `${saved}.json`)).catch(() => undefined);
+  }
 });

@@ -5,8 +5,8 @@
 // for a killed process (the kernel has the bytes); readers fold the journal over state.json, and the run
 // removes it once state.json holds everything (at its start after folding it in, and at its end).
 import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { readRecordFile } from "./read-record.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import type { JobState } from "./state.js";
 
@@ -84,13 +84,8 @@ export class TransitionJournal {
  * lose a recorded completion.
  */
 export async function readJournal(file: string, validateJob: (value: unknown, field: string) => JobState): Promise<{ job: string; state: JobState }[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw new OrunError(`cannot read the execution journal: ${errorMessage(err)}`, { location: { file } });
-  }
+  const text = await readRecordFile(file, "the execution journal");
+  if (text === undefined) return [];
   const lines = text.split("\n");
   // Text after the last newline is a write that did not finish.
   lines.pop();

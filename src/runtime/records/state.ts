@@ -1,10 +1,10 @@
 // state.json: per-job and per-step status of one execution. The scheduler
 // keeps the authoritative copy in memory; StateWriter persists it atomically,
 // coalescing bursts of transitions into one write.
-import { readFile } from "node:fs/promises";
 import { canonicalJobId } from "../../model/plan.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { toJson, writeFileAtomic, writeFileAtomicSync } from "../fs-atomic.js";
+import { readRecordFile } from "./read-record.js";
 import { journalFileOf, readJournal, TransitionJournal } from "./journal.js";
 
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "blocked";
@@ -40,12 +40,7 @@ export function emptyState(execId: string, planChecksum: string): ExecState {
  * file (the file is left untouched). Job IDs in the dotted v2 form are canonicalised.
  */
 export async function readStateFile(file: string): Promise<ExecState | undefined> {
-  let text: string | undefined;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new OrunError(`cannot read execution state: ${errorMessage(err)}`, { location: { file } });
-  }
+  const text = await readRecordFile(file, "execution state");
   const journal = journalFileOf(file);
   const entries = await readJournal(journal, (value, field) => parseJob(value, journal, field));
   if (text === undefined && entries.length === 0) return undefined;

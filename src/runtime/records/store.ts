@@ -11,6 +11,7 @@ import { OrunError, errorMessage } from "../../util/errors.js";
 import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState, type ExecState } from "./state.js";
+import { readRecordFile } from "./read-record.js";
 
 /** File-name segment of a job summary in logs/<job>/ (never produced by safeSegment for a step key). */
 export const JOB_SUMMARY_SEGMENT = "~summary";
@@ -212,12 +213,15 @@ export class ExecutionStore {
 
   async readMetadata(execId: string): Promise<RunMetadata | undefined> {
     const file = this.metadataFile(execId);
-    let text: string;
+    let text: string | undefined;
     try {
-      text = await readFile(file, "utf8");
-    } catch {
+      text = await readRecordFile(file, "execution metadata");
+    } catch (err) {
+      // A FIFO or a link where metadata.json belongs: named, never read (or waited on).
+      if (err instanceof OrunError && /not a regular file|symbolic link|directory/.test(err.message)) throw err;
       return undefined;
     }
+    if (text === undefined) return undefined;
     let raw: unknown;
     try {
       raw = JSON.parse(text);
