@@ -119,7 +119,7 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("gc")
-    .description("Remove old execution records (and, with --actions, unused cached remote actions)")
+    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age (and, with --actions, unused cached remote actions)")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
     .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
@@ -128,8 +128,8 @@ export function registerRunCommands(program: Command): void {
     .option("--actions", "also remove cached remote actions unused for longer than --max-age, their refs, stale partial downloads and locks ($ORUN_ACTIONS_CACHE or ~/.orun/actions)")
     .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
     .option("--dry-run", "list what would be removed")
-    .action(async (opts: GcCommandOptions) => {
-      process.exitCode = await gcCommand(opts);
+    .action(async (opts: GcCommandOptions, command: Command) => {
+      process.exitCode = await gcCommand({ ...opts, keepGiven: command.getOptionValueSource("keep") === "cli" });
     });
 }
 
@@ -457,9 +457,12 @@ export interface GcCommandOptions {
   dryRun?: boolean;
   actions?: boolean;
   actionsShared?: boolean;
+  /** --keep was typed (not its default). */
+  keepGiven?: boolean;
 }
 
 export async function gcCommand(opts: GcCommandOptions): Promise<number> {
+  if (opts.all && opts.keepGiven) throw new OrunError(`--all removes every finished execution, so --keep ${opts.keep} would be ignored: give only one`);
   if (opts.maxAge !== undefined && opts.keepDays !== undefined && opts.maxAge !== opts.keepDays) {
     throw new OrunError("--max-age and --keep-days both set the age limit: give only one");
   }
