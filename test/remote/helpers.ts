@@ -13,6 +13,7 @@ import type { BackendPlan } from "../../src/remote/protocol.js";
 import { freshSchema } from "../support/postgres.js";
 import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { killAllChildren } from "./processes.js";
+import { after, before } from "node:test";
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -85,6 +86,30 @@ export async function startRemoteTestbed(prefix: string, options: (issuer: Local
 }
 
 /** A backend token for repository `repo` (owner/name): scoped to the ID the local OIDC issuer gives that repository. */
+/** A backend on one store for the enclosing describe block; `db` stays undefined where the store is unavailable (tests then skip). */
+export interface StoreBackend {
+  db: TestDatabase | undefined;
+  backend: TestBackend;
+  /** ORUN_TOKEN of the block's repository. */
+  token: string;
+}
+
+/** Starts a backend on `kind` before the block's tests (with a token for `repo`) and stops it after them. */
+export function backendOnStore(kind: StoreKind, options: Partial<BackendOptions> = {}, repo = "acme/widgets"): StoreBackend {
+  const on = { db: undefined } as StoreBackend;
+  before(async () => {
+    on.db = await testDatabase(kind);
+    if (!on.db) return;
+    on.backend = await startTestBackend(on.db.url, options);
+    on.token = await tokenFor(on.backend.store, repo);
+  });
+  after(async () => {
+    await on.backend?.stop();
+    await on.db?.cleanup();
+  });
+  return on;
+}
+
 export async function tokenFor(store: Store, repo: string): Promise<string> {
   return (await createToken(store, repositoryIdFor(repo))).token;
 }

@@ -3,47 +3,35 @@
 // waits on A → C waits on B. C's claim names A as abandoned too, not only the
 // runner waiting directly on A — or C's runner looks like any wait for 30 min.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
 
 const LEASE_MS = 1000;
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`abandoned jobs upstream on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      backend = await startTestBackend(db.url, { leaseMs: LEASE_MS, sweepIntervalMs: 3600_000 });
-      token = await tokenFor(backend.store, "acme/widgets");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
+    const on = backendOnStore(kind, { leaseMs: LEASE_MS, sweepIntervalMs: 3600_000 }, "acme/widgets");
     const claim = async (runId: string, jobId: string, runnerId: string) =>
-      (await api<{ claimed: boolean; depsWaiting?: boolean; depsAbandoned?: string[] }>(backend.url, token, "POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/claim`, { runnerId })).body;
+      (await api<{ claimed: boolean; depsWaiting?: boolean; depsAbandoned?: string[] }>(on.backend.url, on.token, "POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/claim`, { runnerId })).body;
     /** The sweeper, ten leases from now: every running job whose runner stopped heartbeating is released. */
     const sweepLater = () =>
       sweepOnce(
-        { store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 10 * LEASE_MS), leaseMs: LEASE_MS }) },
+        { store: on.backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 10 * LEASE_MS), leaseMs: LEASE_MS }) },
         24 * 3600_000,
       );
 
     it("names an abandoned job to every runner waiting behind it, directly or through pending jobs", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!on.db) return t.skip("PostgreSQL unavailable");
       const runId = `chain-${Date.now()}`;
       const plan = planOf({ "a@dev.x": [], "b@dev.x": ["a@dev.x"], "c@dev.x": ["b@dev.x"], "d@dev.x": ["c@dev.x"], "e@dev.x": [], "f@dev.x": ["d@dev.x", "e@dev.x"], "g@dev.x": [], "h@dev.x": ["g@dev.x"] });
-      assert.equal((await api(backend.url, token, "POST", "/v1/runs", { plan, runId })).status, 201);
+      assert.equal((await api(on.backend.url, on.token, "POST", "/v1/runs", { plan, runId })).status, 201);
       for (const job of ["a@dev.x", "e@dev.x"]) assert.equal((await claim(runId, job, "died")).claimed, true);
       assert.equal((await claim(runId, "g@dev.x", "alive")).claimed, true);
       assert.equal((await claim(runId, "c@dev.x", "waiter-c")).depsAbandoned, undefined, "a is running: an ordinary wait");
       assert.ok((await sweepLater()).released >= 3);
       // g's runner was only slow: it comes back and keeps its job (nothing upstream of h is abandoned then).
-      assert.equal((await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/${enc("g@dev.x")}/heartbeat`, { runnerId: "alive" })).body.ok, true);
+      assert.equal((await api(on.backend.url, on.token, "POST", `/v1/runs/${runId}/jobs/${enc("g@dev.x")}/heartbeat`, { runnerId: "alive" })).body.ok, true);
 
       assert.deepEqual((await claim(runId, "b@dev.x", "waiter-b")).depsAbandoned, ["a@dev.x"], "direct");
       const c = await claim(runId, "c@dev.x", "waiter-c");

@@ -4,34 +4,22 @@
 // safe side), and it names its run as a deleted one with the time it last
 // changed — the run ID alone may by then name a later run that reused it.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
 import type { BackendContext } from "../../../src/remote/backend/context.js";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
 
 const HOUR = 3600_000;
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`kept promotion-gate evidence on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      backend = await startTestBackend(db.url, { sweepIntervalMs: 3600_000 });
-      token = await tokenFor(backend.store, "acme/widgets");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
+    const on = backendOnStore(kind, { sweepIntervalMs: 3600_000 }, "acme/widgets");
     /** The sweeper as if it ran `hours` from now. */
     const sweepAt = (hours: number, retentionMs: number, evidenceRetentionMs: number) => {
-      const ctx: BackendContext = { store: backend.store, settings: { leaseMs: 60_000, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + hours * HOUR), leaseMs: 60_000 }) };
+      const ctx: BackendContext = { store: on.backend.store, settings: { leaseMs: 60_000, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + hours * HOUR), leaseMs: 60_000 }) };
       return sweepOnce(ctx, retentionMs, evidenceRetentionMs);
     };
-    const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
     const succeed = async (runId: string, revision: string, jobs: string[]) => {
       const created = await call("POST", "/v1/runs", { plan: { ...planOf(Object.fromEntries(jobs.map((j) => [j, []]))), revision }, runId });
       assert.equal(created.status, 201, created.text);
@@ -43,7 +31,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     const ask = async (revision: string) => (await call("GET", `/v1/evidence?component=web&environment=qa&revision=${revision}`)).body;
 
     it("names a deleted run as deleted (its ID now reused by another run), and prunes it after the evidence retention", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!on.db) return t.skip("PostgreSQL unavailable");
       await succeed("gha-7-1", "rev-a", ["web@qa.build"]);
       assert.deepEqual(await ask("rev-a"), { satisfied: true, runId: "gha-7-1" }, "a live run is named by its ID");
 

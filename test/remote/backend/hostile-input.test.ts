@@ -4,28 +4,16 @@
 // (PostgreSQL text cannot hold NUL: it used to surface as a 500), and the
 // run it aimed at keeps working.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
 
 const NUL = "\u0000";
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`hostile strings on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      backend = await startTestBackend(db.url, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
-      token = await tokenFor(backend.store, "acme/hostile");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
-    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
-    const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+    const on = backendOnStore(kind, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } }, "acme/hostile");
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (on.db ? fn() : t.skip("PostgreSQL unavailable")));
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
 
     maybe("control characters in URL IDs, plan fields, update errors and evidence queries are 400s naming the field, never 500s", async () => {
       const runId = `hostile-${Date.now()}`;
@@ -74,7 +62,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     maybe("lone UTF-16 surrogates (valid JSON, not storable as UTF-8) in IDs and plan fields are 400s naming the field, never 500s or merged keys", async () => {
       // Raw JSON text: the escapes reach the server as written.
       const post = async (json: string) => {
-        const res = await fetch(`${backend.url}/v1/runs`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: json });
+        const res = await fetch(`${on.backend.url}/v1/runs`, { method: "POST", headers: { Authorization: `Bearer ${on.token}`, "Content-Type": "application/json" }, body: json });
         return { status: res.status, body: (await res.json()) as { error?: string; code?: string } };
       };
       const cases: [string, RegExp][] = [
@@ -95,7 +83,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await post('{"runId":"sur-ok","plan":{"checksum":"abc","jobs":[{"jobId":"a","component":"c\\ud83d\\ude00"}]}}')).status, 201);
       const runId = `sur-${Date.now()}`;
       assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [] }), runId })).status, 201);
-      const claim = await fetch(`${backend.url}/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: '{"runnerId":"r\\ud800"}' });
+      const claim = await fetch(`${on.backend.url}/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { method: "POST", headers: { Authorization: `Bearer ${on.token}`, "Content-Type": "application/json" }, body: '{"runnerId":"r\\ud800"}' });
       assert.equal(claim.status, 400);
       assert.match(await claim.text(), /runnerId/);
     });

@@ -5,34 +5,22 @@
 // heartbeat and its result met "Run not found". A silent runner's job is
 // released by the sweeper after its lease; then the idle run goes as before.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
 
 const MINUTE = 60_000;
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`retention and running jobs on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      backend = await startTestBackend(db.url, { leaseMs: 10 * MINUTE, sweepIntervalMs: 3600_000 });
-      token = await tokenFor(backend.store, "acme/widgets");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
+    const on = backendOnStore(kind, { leaseMs: 10 * MINUTE, sweepIntervalMs: 3600_000 }, "acme/widgets");
     /** A sweep `minutes` from now with a 10-minute lease and a 1-minute retention. */
     const sweepIn = (minutes: number) =>
-      sweepOnce({ store: backend.store, settings: { leaseMs: 10 * MINUTE, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + minutes * MINUTE), leaseMs: 10 * MINUTE }) }, MINUTE);
+      sweepOnce({ store: on.backend.store, settings: { leaseMs: 10 * MINUTE, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + minutes * MINUTE), leaseMs: 10 * MINUTE }) }, MINUTE);
 
     it("keeps a run with a running job past the retention, and deletes it once idle", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
-      const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
       assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [], "b@dev.x": ["a@dev.x"] }), runId: "long" })).status, 201);
       assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [] }), runId: "idle" })).status, 201);
       assert.equal((await call("POST", `/v1/runs/long/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r" })).body.claimed, true);
