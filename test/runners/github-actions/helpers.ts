@@ -1,6 +1,6 @@
 // Drives the github-actions runner directly, the way the scheduler does:
 // prepare → startJob → runStep… → finishJob → cleanup, with real temp dirs.
-import { cp, mkdtemp, mkdir, rm, symlink } from "node:fs/promises";
+import { cp, mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Plan, PlanJob, PlanStep } from "../../../src/model/plan.js";
@@ -133,4 +133,13 @@ export async function runJob(h: Harness, job: PlanJob, options: { timeoutMs?: nu
   }
   const finish = await h.runner.finishJob(jobCtx, { failed });
   return { steps, finish, live, job: jobCtx };
+}
+
+/** Writes a local action (`action.yml` plus `files`) under the workspace; returns its `uses:` path. */
+export async function writeLocalAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
+  const root = path.join(h.workspace, dir);
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, "action.yml"), yaml);
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(root, name), text);
+  return `./${dir}`;
 }

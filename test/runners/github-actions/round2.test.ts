@@ -2,20 +2,12 @@
 // service variables. The runner drives real processes in real temp folders.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { parseKeyValueFile } from "../../../src/runners/github-actions/file-commands.js";
 import { LineSplitter, MAX_LINE } from "../../../src/runners/github-actions/workflow-commands.js";
-import { makeHarness, makeJob, runJob, tempDir, type Harness } from "./helpers.js";
-
-async function writeAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
-  const root = path.join(h.workspace, dir);
-  await mkdir(root, { recursive: true });
-  await writeFile(path.join(root, "action.yml"), yaml);
-  for (const [name, text] of Object.entries(files)) await writeFile(path.join(root, name), text);
-  return `./${dir}`;
-}
+import { makeHarness, makeJob, runJob, tempDir, writeLocalAction, type Harness } from "./helpers.js";
 
 describe("github-actions runner: env inside composite actions, as GitHub's runner layers it", () => {
   let h: Harness;
@@ -26,7 +18,7 @@ describe("github-actions runner: env inside composite actions, as GitHub's runne
 
   it("the calling step's env (over the job env and GITHUB_ENV as they were at the call) beats GITHUB_ENV; a child's own env beats both", async () => {
     const show = 'echo "$1 J=$J SHARED=$SHARED EXP=$EXP CALL=$CALL CHILD=$CHILD NEW=${NEW:-} ctx=${{ env.CALL }}" >> TRACE';
-    const use = await writeAction(
+    const use = await writeLocalAction(
       h,
       "acts/layers",
       `name: layers

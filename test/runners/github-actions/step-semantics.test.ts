@@ -12,17 +12,9 @@ import { ExecutionStore } from "../../../src/runtime/records/store.js";
 import { spawn } from "node:child_process";
 import { ORUN_BIN, runOrun } from "../../support/cli.js";
 import { groupAlive, until } from "../../support/wait.js";
-import { makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
+import { makeHarness, makeJob, makePlan, runJob, tempDir, writeLocalAction, type Harness } from "./helpers.js";
 
 /** Writes `<workspace>/<dir>/action.yml` (and any extra files) and returns `./<dir>`. */
-async function writeAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
-  const root = path.join(h.workspace, dir);
-  await mkdir(root, { recursive: true });
-  await writeFile(path.join(root, "action.yml"), yaml);
-  for (const [name, text] of Object.entries(files)) await writeFile(path.join(root, name), text);
-  return `./${dir}`;
-}
-
 describe("github-actions runner: step conditions and results", () => {
   let h: Harness;
   before(async () => {
@@ -31,7 +23,7 @@ describe("github-actions runner: step conditions and results", () => {
   after(async () => h.dispose());
 
   it("skips composite steps without if: after a failing child (implicit success()), runs always()/failure() ones", async () => {
-    const use = await writeAction(
+    const use = await writeLocalAction(
       h,
       "acts/deploy",
       `name: deploy
@@ -53,7 +45,7 @@ runs:
       shell: bash
 `,
     );
-    const outer = await writeAction(
+    const outer = await writeLocalAction(
       h,
       "acts/outer",
       `name: outer
@@ -84,7 +76,7 @@ runs:
   });
 
   it("evaluates a composite child's continue-on-error expression; a value that is not true/false fails the step naming the field", async () => {
-    const use = await writeAction(
+    const use = await writeLocalAction(
       h,
       "acts/optional",
       `name: optional
