@@ -1,5 +1,5 @@
 // `orun status`: one execution record rendered for people (or as JSON).
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { formatDuration } from "./duration.js";
 import { OrunError } from "../util/errors.js";
@@ -25,7 +25,12 @@ export interface ExecutionSnapshot {
   pid?: number;
   /** A live process holds the record's lock (a run, or gc removing it). */
   locked?: boolean;
+  /** No metadata, state or lock, but the folder changed moments ago: a run creating its record (not yet locked). */
+  justCreated?: boolean;
 }
+
+/** How long a record folder without metadata or lock may be a run still setting itself up. */
+const CREATING_GRACE_MS = 10_000;
 
 export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
@@ -40,12 +45,16 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   const interrupted = unfinished && !locked && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child)));
   const starting = backgroundPid !== undefined && !interrupted;
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
+  // A migrated legacy record has a state.json; a run that has not taken its lock yet has written nothing.
+  const changed = !meta && !state && !locked ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
+  const justCreated = changed !== undefined && Date.now() - changed < CREATING_GRACE_MS;
   return {
     execId,
     meta,
     state,
     interrupted,
     ...(locked ? { locked } : {}),
+    ...(justCreated ? { justCreated } : {}),
     ...(starting ? { starting } : {}),
     ...(backgroundError ? { backgroundError } : {}),
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid,
@@ -67,9 +76,9 @@ export function isFinished(snapshot: ExecutionSnapshot): boolean {
   if (snapshot.interrupted || snapshot.backgroundError) return true;
   if (snapshot.starting) return false;
   if (snapshot.meta) return snapshot.meta.status !== "running";
-  // No metadata: a run creating the record holds its lock; without one nothing will ever write it (a
-  // migrated legacy record), and --watch / logs --follow waited for ever.
-  return !snapshot.locked;
+  // No metadata: a run creating the record holds its lock (or is about to: the folder is new); without one
+  // nothing will ever write it (a migrated legacy record), and --watch / logs --follow waited for ever.
+  return !snapshot.locked && !snapshot.justCreated;
 }
 
 /** `{execID, meta, state}` (meta omitted when missing), as v2.3 prints it. */

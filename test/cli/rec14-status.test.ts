@@ -149,3 +149,15 @@ test("status --watch --json waiting for a first run writes only JSON documents t
   for (const text of documents) JSON.parse(text);
   assert.equal((JSON.parse(documents.at(-1)!) as { meta: { status: string } }).meta.status, "completed");
 });
+
+test("status --watch on a record folder a run has just made (no lock, metadata or state yet) waits for the run instead of ending", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "fresh" }, "orun-rec14-");
+  await mkdir(recordFile(dir, "fresh", ""), { recursive: true });
+  const watch = started(["status", "--exec-id", "fresh", "--watch", "--interval", "100ms"], dir);
+  let ended = false;
+  void watch.done.then(() => (ended = true));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(ended, false, "still waiting for the run");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "fresh"], { cwd: dir })).code, 0);
+  assert.equal((await watch.done).code, 0);
+});
