@@ -103,6 +103,15 @@ type ShownStatus = JobState["status"] | "interrupted";
 const ICON: Record<JobState["status"], string> = { completed: "✓", failed: "✗", running: "●", pending: "○", skipped: "○", blocked: "⊘" };
 const RANK: Record<ShownStatus, number> = { failed: 0, interrupted: 1, running: 1, blocked: 2, pending: 3, skipped: 4, completed: 5 };
 
+/**
+ * Text from a record, made safe to print: a record may come from anywhere (a CI artifact, a checkout), and an
+ * escape sequence in an error or ID would otherwise drive the terminal. Line breaks become spaces.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+}
+
 export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now()): string {
   const { meta, state } = snapshot;
   const lines: string[] = [""];
@@ -110,7 +119,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const started = meta?.startedAt ? Date.parse(meta.startedAt) : NaN;
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
   const duration = Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : "—";
-  lines.push(`${p.bold("▲ orun")} ${meta?.planName || "plan"}`);
+  lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
   lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
   // A dead run's `running` jobs are not running: they stopped with it (and run again on resume).
   const shown = (job: JobState): ShownStatus => (snapshot.interrupted && job.status === "running" ? "interrupted" : job.status);
@@ -136,10 +145,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const filled = Math.round((pct / 100) * 32);
   lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);
   if (snapshot.backgroundError) {
-    lines.push(`  ${p.red("Error:")} ${snapshot.backgroundError.error}`);
+    lines.push(`  ${p.red("Error:")} ${printable(snapshot.backgroundError.error)}`);
     lines.push(`  (a --background run that did not start, ${snapshot.backgroundError.at}; the jobs below are from the run before it)`);
-  } else if (meta?.error) lines.push(`  ${p.red("Error:")} ${meta.error}`);
-  for (const link of meta?.links ?? []) lines.push(`  ${link.label} ${p.cyan(link.url)}`);
+  } else if (meta?.error) lines.push(`  ${p.red("Error:")} ${printable(meta.error)}`);
+  for (const link of meta?.links ?? []) lines.push(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
     lines.push(`  ${p.yellow("!")} ${who} is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);
@@ -154,13 +163,13 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   );
   let group = "";
   for (const { id, job, status, parts } of jobs) {
-    const key = parts ? `${parts.component}  ·  ${parts.environment}` : "jobs";
+    const key = parts ? printable(`${parts.component}  ·  ${parts.environment}`) : "jobs";
     if (key !== group) {
       group = key;
       lines.push("", `  ${p.bold(key)}`);
     }
     if (status === "interrupted") {
-      lines.push(`    ${p.yellow("!")} ${parts?.job ?? id}  interrupted`);
+      lines.push(`    ${p.yellow("!")} ${printable(parts?.job ?? id)}  interrupted`);
       continue;
     }
     const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
@@ -177,7 +186,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     // Done = no longer to run: a step skipped by its `if:` or failed with onFailure: continue counts too.
     const stepsDone = Object.values(job.steps).filter((s) => s !== "pending" && s !== "running").length;
     const progress = job.status === "running" ? `  [${stepsDone}/${Object.keys(job.steps).length}]` : "";
-    lines.push(`    ${icon(job.status, p)} ${parts?.job ?? id}${took}${progress}${detail}`);
+    lines.push(`    ${icon(job.status, p)} ${printable(parts?.job ?? id)}${took}${progress}${printable(detail)}`);
   }
   lines.push("", `  Logs: orun logs --exec-id ${snapshot.execId}`);
   return `${lines.join("\n")}\n`;
@@ -246,7 +255,8 @@ function unreadableFile(err: unknown): string {
   return ["journal.jsonl", "state.json", "metadata.json", "manifest.json"].find((file) => message.includes(file)) ?? "record";
 }
 
-function fit(text: string, width: number): string {
+function fit(raw: string, width: number): string {
+  const text = printable(raw);
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 

@@ -161,3 +161,23 @@ test("status --watch on a record folder a run has just made (no lock, metadata o
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "fresh"], { cwd: dir })).code, 0);
   assert.equal((await watch.done).code, 0);
 });
+
+test("status never prints control characters from a record (an escape sequence in a planted error, job ID or plan name)", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "exit 3" }] }], { name: "esc" }, "orun-rec14-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "E"], { cwd: dir })).code, 1);
+  const file = recordFile(dir, "E", "state.json");
+  const saved = JSON.parse(await readFile(file, "utf8")) as { jobs: Record<string, { lastError?: string }> };
+  saved.jobs["app@dev.build"]!.lastError = "boom\u001b]0;pwned\u0007\u001b[2J\nsecond line";
+  saved.jobs["app@dev.\u001b[31mred"] = { ...saved.jobs["app@dev.build"]!, lastError: "x" };
+  await writeFile(file, JSON.stringify(saved));
+  const meta = recordFile(dir, "E", "metadata.json");
+  await writeFile(meta, (await readFile(meta, "utf8")).replace('"planName": "esc"', '"planName": "esc\\u001b[5m"'));
+  for (const args of [["status", "--exec-id", "E"], ["status", "--all"]]) {
+    const status = await runOrun(args, { cwd: dir, env: { NO_COLOR: "1" } });
+    assert.equal(status.code, 0, status.stderr);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(status.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, args.join(" "));
+  }
+  const one = await runOrun(["status", "--exec-id", "E"], { cwd: dir, env: { NO_COLOR: "1" } });
+  assert.match(one.stdout, /boom\?\]0;pwned\?\?\[2J second line/);
+});
