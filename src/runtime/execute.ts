@@ -189,12 +189,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
-    const byId = new Map(selection.selected.map((job) => [job.id, job]));
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
-    const completion = (jobId: string): { file: string; line: string } => {
-      const job = byId.get(jobId)!;
+    const completion = (job: PlanJob): { file: string; line: string } => {
       const steps = Object.fromEntries(stepKeys(orderSteps(job.steps)).map((key) => [key, "completed" as const]));
-      return { file: writer!.journalFile, line: journalLine(jobId, { status: "completed", startedAt: state.jobs[jobId]?.startedAt ?? nowStamp(), steps }) };
+      return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
     const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };

@@ -49,7 +49,7 @@ export class JobLatches {
      * The journal line recording the job as completed, and its file: written by the runner when the job's
      * latch opens, before the job waiting on it starts, so a crash in between cannot make the job run again.
      */
-    private readonly completion?: (jobId: string) => { file: string; line: string },
+    private readonly completion?: (job: PlanJob) => { file: string; line: string },
   ) {}
 
   /** The job's latch, opened by its last step. */
@@ -58,11 +58,11 @@ export class JobLatches {
   }
 
   /** The job's latch, for a step to wait on; undefined once the job has ended (nothing would open it). */
-  awaited(jobId: string): number | undefined {
-    if (this.ended.has(jobId)) return undefined;
-    const entry = this.entry(jobId);
+  awaited(job: PlanJob): number | undefined {
+    if (this.ended.has(job.id)) return undefined;
+    const entry = this.entry(job.id);
     if (!entry.awaited && this.completion && this.handOff.journalOnOpen) {
-      const { file, line } = this.completion(jobId);
+      const { file, line } = this.completion(job);
       this.handOff.journalOnOpen(entry.latch, file, line);
     }
     entry.awaited = true;
@@ -164,7 +164,7 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
   } catch {
     return undefined; // executeJob reports it
   }
-  const awaited = latches.awaited(after.id);
+  const awaited = latches.awaited(after);
   if (awaited === undefined) return undefined;
   const jobCtx = jobContext(deps, job);
   let started = false;

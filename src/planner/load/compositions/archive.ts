@@ -83,21 +83,10 @@ export async function extractArchive(file: string, dest: string): Promise<string
   return dest;
 }
 
-async function exists(p: string): Promise<boolean> {
+/** Whether a cache entry (or anything) is at `p`; renamed into place whole, one that exists is complete. */
+export async function exists(p: string): Promise<boolean> {
   return fs.lstat(p).then(
     () => true,
     () => false,
   );
-}
-
-/** True when `dir` holds a composition package (stack.yaml or orun.yaml): an extracted cache entry is complete. */
-export async function hasPackageManifest(dir: string): Promise<boolean> {
-  for (const name of ["stack.yaml", "orun.yaml"]) {
-    try {
-      if ((await fs.stat(path.join(dir, name))).isFile()) return true;
-    } catch {
-      // not there
-    }
-  }
-  return false;
 }

@@ -13,7 +13,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { OrunError, errorMessage } from "../../../util/errors.js";
-import { extractArchive } from "./archive.js";
+import { exists, extractArchive } from "./archive.js";
 import type { CredentialLookup } from "./registry-credentials.js";
 
 /** Layer media types of a composition package, most specific first (spec 11 §3.1); otherwise the first layer. */
@@ -447,11 +447,4 @@ export async function pullPackage(ref: OciReference, options: PullOptions): Prom
     throw new OciStepError("pull", err);
   }
   return { dir: dest, digest: resolved.digest };
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.lstat(p).then(
-    () => true,
-    () => false,
-  );
 }
