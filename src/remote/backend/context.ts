@@ -27,6 +27,11 @@ export interface BackendSettings {
   maxLogBytes: number;
   /** Cap on JSON request bodies (plans). */
   maxJsonBytes: number;
+  /**
+   * A runner's claims and long-polls mark its run in use (retention keeps it) at most this often
+   * (default 30 s; a quarter of the retention when that is shorter).
+   */
+  activityEveryMs?: number;
 }
 
 export interface BackendContext {

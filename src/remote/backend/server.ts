@@ -72,6 +72,9 @@ export const DEFAULT_SETTINGS: BackendSettings = {
   maxJsonBytes: 16 * 1024 * 1024,
 };
 
+/** Runs nothing has happened in (no change, no runner asking) for this long are deleted. */
+export const DEFAULT_RETENTION_MS = 24 * 3600_000;
+
 export async function startBackend(options: BackendOptions): Promise<RunningBackend> {
   const settings: BackendSettings = {
     leaseMs: options.leaseMs ?? DEFAULT_SETTINGS.leaseMs,
@@ -79,6 +82,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     longPollRecheckMs: options.longPollRecheckMs ?? DEFAULT_SETTINGS.longPollRecheckMs,
     maxLogBytes: options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
+    activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),
   };
   const backend: BackendContext = { store: options.store, settings, clock: () => ({ now: new Date(), leaseMs: settings.leaseMs }) };
   const oidc = new OidcVerifier(options.oidc);
@@ -132,7 +136,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
 
   const stopSweeper = startSweeper(
     backend,
-    { intervalMs: options.sweepIntervalMs ?? 15_000, retentionMs: options.retentionMs ?? 24 * 3600_000, evidenceRetentionMs: options.evidenceRetentionMs },
+    { intervalMs: options.sweepIntervalMs ?? 15_000, retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS, evidenceRetentionMs: options.evidenceRetentionMs },
     (err) => log(`orun backend: sweep failed: ${err instanceof Error ? err.message : String(err)}`),
   );
   server.keepAliveTimeout = 65_000;

@@ -24,6 +24,16 @@ async function mutate<T>(ctx: RequestContext, scope: MutationScope, fn: (state: 
   }
 }
 
+/**
+ * A runner asking about its run (a claim, a long-poll while it waits) keeps the run from retention even when
+ * nothing in it changes: written at most once per `activityEveryMs`.
+ */
+async function recordActivity(ctx: RequestContext): Promise<void> {
+  const { store, settings } = ctx.backend;
+  const now = ctx.backend.clock().now;
+  await store.recordActivity(ctx.caller.namespace, ctx.params.runId, now.toISOString(), new Date(now.getTime() - (settings.activityEveryMs ?? 30_000)).toISOString());
+}
+
 export async function listJobs(ctx: RequestContext): Promise<void> {
   const state = await loadRun(ctx);
   sendJson(ctx.res, 200, { jobs: state.jobs.map((j) => jobView(state.run.namespace, state.run.runId, j)) });
@@ -46,6 +56,7 @@ export async function jobStatus(ctx: RequestContext): Promise<void> {
 export async function runnable(ctx: RequestContext): Promise<void> {
   const jobId = ctx.url.searchParams.get("job") ?? undefined;
   const waitMs = Math.min(Math.max(Number(ctx.url.searchParams.get("waitMs") ?? 0) || 0, 0), ctx.backend.settings.maxLongPollMs);
+  await recordActivity(ctx);
   const evaluate = async (): Promise<{ ready: boolean; body: RunnableResponse }> => {
     const state = await loadRun(ctx);
     const jobs = runnableJobs(state);
@@ -99,6 +110,7 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
 export async function claim(ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
   const runnerId = checkId("runnerId", body.runnerId);
+  await recordActivity(ctx);
   const clock = ctx.backend.clock();
   // A takeover also deletes the job's log in the claim's transaction (claimJob's clearLogs): the new owner appends from offset 0.
   sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId], deps: true, upstream: true }, (state) => claimJob(state, ctx.params.jobId, runnerId, clock)));

@@ -145,6 +145,10 @@ const FAIL_FAST = (bool: string, no: string) => `ALTER TABLE runs ADD COLUMN fai
 // on no job starts in it — a job released by the sweeper is not handed to another runner either.
 const STOPPED_REASON = `ALTER TABLE runs ADD COLUMN stopped_reason TEXT;`;
 
+// When a runner last asked about the run (a claim, a long-poll for its job): runners waiting for a dependency
+// change nothing in the run, yet it is in use — retention judges a run idle by this as well as by updated_at.
+const ACTIVE_AT = `ALTER TABLE runs ADD COLUMN active_at TEXT;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -162,14 +166,19 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: "released jobs: a waiting claim names abandoned jobs upstream only when the run has some", sqlite: RELEASED_JOBS, postgres: RELEASED_JOBS },
   { version: 10, name: "runs.fail_fast: a failure stops the whole run across runners", sqlite: FAIL_FAST("INTEGER", "0"), postgres: FAIL_FAST("BOOLEAN", "false") },
   { version: 11, name: "runs.stopped_reason: a stopped run starts no job, nor hands one on", sqlite: STOPPED_REASON, postgres: STOPPED_REASON },
+  { version: 12, name: "runs.active_at: runners waiting in a run keep it from retention", sqlite: ACTIVE_AT, postgres: ACTIVE_AT },
 ];
 
 /**
- * Runs `r` that retention deletes, given $1, its cut-off: not updated since — unless a job of theirs is
+ * Runs `r` that retention deletes, given $1, its cut-off: not updated since, and no runner has asked about
+ * them since (active_at: runners waiting for a dependency change nothing) — unless a job of theirs is
  * running. A running job's runner is alive (the sweeper releases a silent one after its lease), and a lease
  * longer than the retention would let a run go between two heartbeats while its job runs.
  */
-export const EXPIRED_RUN = `r.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND x.status = 'running')`;
+export const EXPIRED_RUN = `r.updated_at < $1 AND (r.active_at IS NULL OR r.active_at < $1) AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND x.status = 'running')`;
+
+/** Records that a runner asked about run $3 of namespace $2 at $1, unless that was recorded after $4 already (one write per while). */
+export const RECORD_ACTIVITY_SQL = `UPDATE runs SET active_at = $1 WHERE namespace = $2 AND run_id = $3 AND (active_at IS NULL OR active_at < $4)`;
 
 /** Jobs of runs about to be deleted (EXPIRED_RUN), runs with a revision only. */
 export const EXPIRING_JOBS_SQL = `

@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -250,6 +250,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         await c.query(`DELETE FROM jobs WHERE ${these}`, keys);
         return (await c.query(`DELETE FROM runs WHERE ${these}`, keys)).rowCount ?? 0;
       });
+    },
+
+    async recordActivity(namespace, runId, at, staleBefore) {
+      await query(RECORD_ACTIVITY_SQL, [at, namespace, runId, staleBefore]);
     },
 
     async componentSucceededAt(namespace, revision, component, environment) {

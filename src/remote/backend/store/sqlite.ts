@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -157,14 +157,20 @@ export function openSqliteStore(file: string): Store {
     async deleteRunsUpdatedBefore(before) {
       return db.transaction(() => {
         // Their promotion-gate evidence stays (see migration 7).
+        // The cut-off is used more than once: bound by name.
+        const named = (text: string) => text.replace(/\$1\b/g, "@before");
         const keep = db.prepare(positional(KEEP_EVIDENCE_SQL));
-        for (const row of evidenceOf(db.prepare<[string], ExpiringJob>(positional(EXPIRING_JOBS_SQL)).all(before))) keep.run(...row);
+        for (const row of evidenceOf(db.prepare<[{ before: string }], ExpiringJob>(named(EXPIRING_JOBS_SQL)).all({ before }))) keep.run(...row);
         // The same runs for each statement: the write transaction keeps other writers out.
-        const where = `SELECT namespace, run_id FROM runs r WHERE ${positional(EXPIRED_RUN)}`;
-        db.prepare(`DELETE FROM log_chunks WHERE (namespace, run_id) IN (${where})`).run(before);
-        db.prepare(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`).run(before);
-        return db.prepare(`DELETE FROM runs WHERE (namespace, run_id) IN (${where})`).run(before).changes;
+        const where = `SELECT namespace, run_id FROM runs r WHERE ${named(EXPIRED_RUN)}`;
+        db.prepare(`DELETE FROM log_chunks WHERE (namespace, run_id) IN (${where})`).run({ before });
+        db.prepare(`DELETE FROM jobs WHERE (namespace, run_id) IN (${where})`).run({ before });
+        return db.prepare(`DELETE FROM runs WHERE (namespace, run_id) IN (${where})`).run({ before }).changes;
       }).immediate();
+    },
+
+    async recordActivity(namespace, runId, at, staleBefore) {
+      db.prepare(positional(RECORD_ACTIVITY_SQL)).run(at, namespace, runId, staleBefore);
     },
 
     async componentSucceededAt(namespace, revision, component, environment) {

@@ -89,7 +89,15 @@ export interface Store {
   mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>): Promise<T | undefined>;
   /** Runs that have a running job whose heartbeat is older than `before` (candidates for the sweeper). */
   runsWithStaleLeases(before: string): Promise<{ namespace: string; runId: string }[]>;
-  /** Deletes runs (with jobs and logs) last updated before `before`; returns how many. */
+  /**
+   * A runner asked about the run at `at` (a claim, a long-poll): recorded unless a time after `staleBefore`
+   * already is, so a busy run costs one write per while. Retention keeps a run runners are waiting in.
+   */
+  recordActivity(namespace: string, runId: string, at: string, staleBefore: string): Promise<void>;
+  /**
+   * Deletes runs (with jobs and logs) last updated and last asked about by a runner before `before`, none of
+   * whose jobs is running; returns how many.
+   */
   deleteRunsUpdatedBefore(before: string): Promise<number>;
   /**
    * A run at `revision` where every job of `component` in `environment` succeeded (promotion-gate evidence):
