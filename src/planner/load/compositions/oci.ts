@@ -8,10 +8,12 @@
 
 import { createHash } from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from "undici";
 import { OrunError, errorMessage } from "../../../util/errors.js";
 import { exists, extractArchive } from "./archive.js";
 import type { CredentialLookup } from "./registry-credentials.js";
@@ -107,6 +109,48 @@ export function registryBaseUrl(registry: string, env: NodeJS.ProcessEnv = proce
 }
 
 /**
+ * fetch through the proxy the environment names: https_proxy/HTTPS_PROXY for HTTPS registries,
+ * http_proxy/HTTP_PROXY for plain-HTTP ones (and for HTTPS when no HTTPS proxy is set), none for the
+ * hosts no_proxy/NO_PROXY lists — as curl, docker and the Go registry clients read them. Node 20's own
+ * fetch ignores these variables, so a user behind a corporate proxy could not pull at all.
+ */
+export function proxyAwareFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
+  // `proxy.corp:3128` without a scheme means http:// (curl, Go's httpproxy).
+  const setting = (name: string): [string, string] | undefined => {
+    for (const key of [name.toLowerCase(), name]) {
+      const value = env[key]?.trim();
+      if (value) return [key, /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`];
+    }
+    return undefined;
+  };
+  const plain = setting("HTTP_PROXY");
+  const https = setting("HTTPS_PROXY");
+  for (const [name, value] of [plain, https].filter((s) => s !== undefined)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      throw new OrunError(`${name} is set to "${redactProxy(value)}", which is not an http:// or https:// proxy URL`);
+    }
+  }
+  // Explicit values (even "") so that only `env` decides, not whatever process.env holds.
+  const dispatcher: Dispatcher = new EnvHttpProxyAgent({
+    httpProxy: plain?.[1] ?? "",
+    httpsProxy: https?.[1] ?? "",
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? "",
+  });
+  return ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+}
+
+/** A proxy URL as shown in messages: its password is not. */
+function redactProxy(value: string): string {
+  return value.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:***@");
+}
+
+/**
  * The challenges of a WWW-Authenticate header (RFC 7235: several may share one header, as `Headers.get`
  * joins them): each scheme with its parameters.
  */
@@ -160,11 +204,14 @@ export class RegistryClient {
   constructor(
     private readonly ref: OciReference,
     private readonly lookupLogin: () => Promise<CredentialLookup>,
-    private readonly fetchImpl: typeof fetch = fetch,
+    fetchImpl?: typeof fetch,
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.base = registryBaseUrl(ref.registry, env);
+    this.fetchImpl = fetchImpl ?? proxyAwareFetch(env);
   }
+
+  private readonly fetchImpl: typeof fetch;
 
   /** The manifest a tag or digest names: its digest (what the reference pins), media type and parsed body. */
   async manifest(reference: string): Promise<{ digest: string; mediaType: string; body: Record<string, unknown> }> {
@@ -304,7 +351,15 @@ export class RegistryClient {
 function reasonOf(err: unknown, url?: string | URL, timeoutMs?: number): string {
   const e = err as { name?: string; cause?: unknown };
   if (e?.name === "TimeoutError" || (e?.cause as { name?: string } | undefined)?.name === "TimeoutError") return `no answer within ${(timeoutMs ?? 0) / 1000}s`;
-  const reason = errorMessage(e?.cause ?? err);
+  // undici nests the real reason (fetch failed → Request was cancelled → the proxy's answer).
+  let inner: unknown = err;
+  while ((inner as { cause?: unknown } | undefined)?.cause !== undefined) inner = (inner as { cause: unknown }).cause;
+  const reason = errorMessage(inner);
+  const proxyStatus = /^Proxy response \((\d+)\) !== 200/.exec(reason)?.[1];
+  if (proxyStatus) {
+    const hint = proxyStatus === "407" ? "; give the proxy's credentials in its URL (http://user:password@host:port)" : "";
+    return `the proxy refused to connect to ${url ? new URL(url).host : "the registry"} (${proxyStatus} ${http.STATUS_CODES[Number(proxyStatus)] ?? ""})${hint}`.replace(" )", ")");
+  }
   if (reason === "bad port" && url) return `port ${new URL(url).port} is one fetch refuses to contact; serve the registry on another port`;
   if (/wrong version number|packet length too long/i.test(reason) && url) {
     const host = new URL(url).host;
@@ -415,10 +470,11 @@ export async function pullPackage(ref: OciReference, options: PullOptions): Prom
     const cached = path.join(options.cacheRoot, pinned.slice("sha256:".length));
     if (await exists(cached)) return { dir: cached, digest: pinned };
   }
-  const client = new RegistryClient(ref, options.login ?? (() => Promise.resolve({ note: "no docker login was looked up" })), options.fetch, options.env);
+  let client: RegistryClient;
   let resolved: Awaited<ReturnType<RegistryClient["manifest"]>>;
   let manifest: Record<string, unknown>;
   try {
+    client = new RegistryClient(ref, options.login ?? (() => Promise.resolve({ note: "no docker login was looked up" })), options.fetch, options.env);
     resolved = await client.manifest(ref.digest ?? ref.tag!);
     manifest = resolved.body;
     if (isIndex(resolved.mediaType)) {
