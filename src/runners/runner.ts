@@ -110,6 +110,14 @@ export interface Runner {
    */
   runsAfterFailure?(step: PlanStep): boolean;
   /**
+   * Whether a step is still handed to runStep after the run was cancelled (Ctrl-C, SIGTERM, fail-fast cancel),
+   * instead of being recorded `skipped`. github-actions answers true for an `if:` that calls a status function
+   * (`always()`, `cancelled()`), as GitHub runs those after a cancel: runStep then evaluates it and runs
+   * (within its grace) or skips the step, and the record says what happened. Optional; absent means false.
+   * The job still ends failed: it was cancelled.
+   */
+  runsAfterCancel?(job: JobContext, step: PlanStep): boolean;
+  /**
    * Present while the runner can hand a job over: start its first step the moment the step its dependency
    * ends with exits 0 (StepContext.opensLatch / waitsFor), without a round trip through the scheduler. This
    * is what keeps a chain of short jobs as fast as `make`. The local runner has it while its spawn helper runs.

@@ -238,7 +238,11 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     // evaluates against the failure (github-actions `if: always()` / `failure()`).
     // A handed-over first step that already started is under way: it ends as the cancel leaves it.
     const underWay = i === 0 && inflight?.started() === true;
-    if ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || (deps.signal.aborted && !underWay)) {
+    // After a cancel the runner may still run a step whose condition holds then (github-actions `if: always()`);
+    // the job stays failed, since it was cancelled.
+    const afterCancel = deps.signal.aborted && !underWay && deps.runner.runsAfterCancel?.(jobCtx, step) === true;
+    if (afterCancel) fatal ??= lastFailure = { error: `canceled before step ${key}` };
+    if (!afterCancel && ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || (deps.signal.aborted && !underWay))) {
       jobState.steps[key] = "skipped";
       // Canceled between steps: the job did not finish, so it must not pass for completed (a resume runs it again).
       if (deps.signal.aborted) fatal ??= lastFailure = { error: `step ${key}: canceled before it started`, step: key };
