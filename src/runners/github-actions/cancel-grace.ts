@@ -8,7 +8,6 @@ import type { JobContext, StepContext } from "../runner.js";
 import { JOB_HANDED_ON } from "../runner.js";
 import type { PlanStep } from "../../model/plan.js";
 import { orderSteps, stepKeys } from "../../runtime/steps.js";
-import { conditionChecksStatus } from "./expressions.js";
 import type { JobState } from "./job-state.js";
 
 /** GitHub's step fields a plan written for this runner may carry beyond orun's own. */
@@ -21,6 +20,16 @@ export class CancelGrace {
   private readonly onExit = (): void => this.exiting.abort();
 
   constructor(private readonly graceMs: number) {}
+
+  /** Has the grace after this job's cancel run out (nothing more may start)? */
+  over(state: JobState): boolean {
+    return state.cancelled && state.graceEndsAt !== undefined && Date.now() >= state.graceEndsAt;
+  }
+
+  /** The grace period, for messages (`60s`). */
+  describe(): string {
+    return this.graceMs % 1000 === 0 ? `${this.graceMs / 1000}s` : `${this.graceMs}ms`;
+  }
 
   /**
    * A signal that stays quiet while the job runs and through the grace after its cancel (the job's own
@@ -87,14 +96,6 @@ export function keyedSteps(job: JobContext): { step: PlanStep; key: string }[] {
   const steps = orderSteps(job.job.steps);
   const keys = stepKeys(steps);
   return steps.map((step, i) => ({ step, key: step.id || keys[i]! }));
-}
-
-/**
- * The job-level steps the scheduler skipped because of a cancel that may still run: those never handed to
- * runStep whose `if:` checks the status (`always()`, `cancelled()`); their own `if:` check decides.
- */
-export function stepsLeftByCancel(job: JobContext, state: JobState): { step: PlanStep; key: string }[] {
-  return keyedSteps(job).filter(({ step, key }) => !state.ran.has(key) && conditionChecksStatus((step as LooseStep).if));
 }
 
 /**

@@ -21,7 +21,7 @@ import { conditionChecksStatus, evaluateCondition, interpolate } from "./express
 import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { removeDeadJobFolders } from "./stale-scratch.js";
-import { CancelGrace, markSkippedBefore, stepsLeftByCancel, type LooseStep } from "./cancel-grace.js";
+import { CancelGrace, markSkippedBefore, type LooseStep } from "./cancel-grace.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
@@ -30,7 +30,6 @@ import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
 import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";
-import { timeoutFor } from "../../runtime/job-executor.js";
 import { OrunError } from "../../util/errors.js";
 import { longTimeout } from "../../util/timers.js";
 
@@ -185,6 +184,12 @@ export class GithubActionsRunner implements Runner {
     state.failedSteps.delete(key);
     markSkippedBefore(ctx.job, state, key);
     state.ran.add(key);
+    if (this.grace.over(state)) {
+      // Handed over after a cancel (runsAfterCancel), but what runs after a cancel has had its time.
+      state.steps[key] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+      emit(`not run after the cancel: the grace period (${this.grace.describe()}) is over`);
+      return { exitCode: 0, output: keptOutput(), outputs: {}, skipped: true };
+    }
     let scope: Scope;
     try {
       scope = jobScope(state, ctx.job, step, ctx.env, ctx.cwd);
@@ -221,6 +226,15 @@ export class GithubActionsRunner implements Runner {
     return conditionChecksStatus((step as PlanStep & { if?: string | boolean }).if);
   }
 
+  /**
+   * On GitHub a cancel skips the job's remaining steps except those whose `if:` still holds (`always()`,
+   * `cancelled()`): such steps are handed to runStep, which runs them within the cancel's grace (or says why
+   * not), so the record has their result and logs like any step's. Not for a job handed to another runner.
+   */
+  runsAfterCancel(job: JobContext, step: PlanStep): boolean {
+    return job.signal.reason !== JOB_HANDED_ON && conditionChecksStatus((step as LooseStep).if);
+  }
+
   /** What a step (or a pre or post hook) runs with: stopped by any of `signals`, or by its timeout. */
   private stepIO(job: JobContext, signals: AbortSignal[], timeoutMs: number | undefined, state: JobState, emit: (line: string) => void): { io: StepIO; dispose: () => void } {
     const timeout = new AbortController();
@@ -255,13 +269,10 @@ export class GithubActionsRunner implements Runner {
       const lines: string[] = [...state.preOutput.values()].flat().map((line) => state.masker.mask(line));
       state.preOutput.clear();
       const errors: string[] = [];
-      // On GitHub a cancel skips the job's remaining steps except those whose if: still holds (always(),
-      // cancelled()), then runs the posts: the scheduler skipped them all, so they run here, before the posts.
-      const afterCancel = job.signal.aborted && job.signal.reason !== JOB_HANDED_ON ? stepsLeftByCancel(job, state) : [];
-      if (afterCancel.length || state.posts.length) {
+      // After a cancel the posts run too, as on GitHub (after the always()/cancelled() steps, see runsAfterCancel).
+      if (state.posts.length) {
         const posts = this.grace.signal(job, state);
         try {
-          errors.push(...(await this.runStepsAfterCancel(job, state, afterCancel, posts.signal, (line) => lines.push(line))));
           const { io, dispose } = this.stepIO(job, [posts.signal], undefined, state, (line) => lines.push(line));
           try {
             // The cancel itself is no failure (post-if: failure() stays false), as on GitHub.
@@ -288,46 +299,6 @@ export class GithubActionsRunner implements Runner {
     } finally {
       await removeJobTemp(state);
     }
-  }
-
-  /**
-   * Runs the job-level steps a cancel left (see stepsLeftByCancel) whose `if:` holds now that the job is
-   * cancelled, in step order, within the posts' grace period: a hung `always()` step cannot hold orun for
-   * ever. Their output goes to the job's finish log under `▸ <step> (after cancel)`; failures are returned.
-   */
-  private async runStepsAfterCancel(job: JobContext, state: JobState, steps: { step: PlanStep; key: string }[], signal: AbortSignal, emit: (line: string) => void): Promise<string[]> {
-    const errors: string[] = [];
-    const ids = { runner: this.name, planId: planShortId(job.run.plan), execId: job.run.execId };
-    for (const { step, key } of steps) {
-      if (signal.aborted) {
-        errors.push(`step ${key}: not run after the cancel, the grace period is over`);
-        continue;
-      }
-      const loose = step as LooseStep;
-      markSkippedBefore(job, state, key);
-      state.ran.add(key);
-      let scope: Scope;
-      let timeoutMs: number | undefined;
-      try {
-        scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
-        // The step's own limits still hold (orun's timeout, GitHub's timeout-minutes), within the grace.
-        const own = timeoutFor(job.job, step);
-        const limits = [own === undefined ? undefined : parseDuration(own), timeoutMinutesMs(loose["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv }))];
-        const set = limits.filter((ms): ms is number => ms !== undefined && ms > 0);
-        timeoutMs = set.length ? Math.min(...set) : undefined;
-      } catch (err) {
-        errors.push(state.masker.mask(`step ${key}: ${err instanceof Error ? err.message : String(err)}`));
-        continue;
-      }
-      const output: string[] = [];
-      const { io, dispose } = this.stepIO(job, [signal], timeoutMs, state, (line) => output.push(line));
-      const outcome = await executeStep(stepSpec(step, key), scope, io).finally(dispose);
-      if (outcome.skipped) continue;
-      emit(state.masker.mask(`▸ ${step.name || key} (after cancel)`));
-      for (const line of output) emit(line);
-      if (outcome.error !== undefined) errors.push(`step ${key} (after cancel): ${outcome.error}`);
-    }
-    return errors;
   }
 
   async cleanup(_run: RunContext): Promise<void> {

@@ -1,5 +1,6 @@
 // Drives the github-actions runner directly, the way the scheduler does:
 // prepare → startJob → runStep… → finishJob → cleanup, with real temp dirs.
+import { spawn } from "node:child_process";
 import { cp, mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -7,7 +8,7 @@ import type { Plan, PlanJob, PlanStep } from "../../../src/model/plan.js";
 import { computePlanChecksum } from "../../../src/plan/checksum.js";
 import type { JobContext, RunContext, StepResult } from "../../../src/runners/runner.js";
 import { createGithubActionsRunner, type GithubActionsRunner, type GithubActionsRunnerOptions } from "../../../src/runners/github-actions/index.js";
-import { PROJECT_ROOT } from "../../support/cli.js";
+import { ORUN_BIN, PROJECT_ROOT } from "../../support/cli.js";
 
 export const ACTIONS_SRC = path.join(PROJECT_ROOT, "test/runners/github-actions/actions");
 
@@ -142,4 +143,26 @@ export async function writeLocalAction(h: Harness, dir: string, yaml: string, fi
   await writeFile(path.join(root, "action.yml"), yaml);
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(root, name), text);
   return `./${dir}`;
+}
+
+/** A built `orun` started as its own process group (so a test can signal it, and kill all it left). */
+export function startOrun(args: string[], cwd: string, env: NodeJS.ProcessEnv): { pid: number; exited: Promise<number | null>; output: () => string; kill: () => void } {
+  const child = spawn(process.execPath, [ORUN_BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const kill = (): void => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  return { pid: child.pid!, exited, output: () => output, kill };
+}
+
+/** The environment for an `orun run --gha` under test: no host GitHub job, a private action cache. */
+export function ghaEnv(ws: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { GITHUB_ACTIONS: "", ORUN_RUNNER: "", GITHUB_TOKEN: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache"), ...extra };
 }
