@@ -28,13 +28,51 @@ export class ExpressionFailure extends Error {
 
 const STATUS_FUNCTIONS = ["success", "failure", "always", "cancelled"];
 
-export function toExpressionData(value: ContextValue): data.ExpressionData {
+/**
+ * Contexts whose keys are case-sensitive. GitHub's runner builds the `env` context as a
+ * CaseSensitiveDictionaryContextData except on Windows (StepsRunner), as the variables themselves are: with
+ * only `FOO` set, `${{ env.foo }}` is empty, and `Foo` and `FOO` are two variables. Every other context is
+ * case-insensitive.
+ */
+const CASE_SENSITIVE_CONTEXTS: ReadonlySet<string> = new Set(process.platform === "win32" ? [] : ["env"]);
+
+/**
+ * A context object for the evaluator, keyed through a Map: the library's Dictionary keys a plain object, so a
+ * key such as `constructor` or `__proto__` (an env variable, a step id, an input) was found on Object's
+ * prototype and lost, and a second key differing only in case was dropped.
+ */
+class ContextDictionary extends data.Dictionary {
+  private readonly index = new Map<string, { key: string; value: data.ExpressionData }>();
+  constructor(private readonly caseSensitive: boolean) {
+    super();
+  }
+  private fold(key: string): string {
+    return this.caseSensitive ? key : key.toLowerCase();
+  }
+  override add(key: string, value: data.ExpressionData): void {
+    const folded = this.fold(key);
+    if (!this.index.has(folded)) this.index.set(folded, { key, value });
+  }
+  override get(key: string): data.ExpressionData | undefined {
+    return this.index.get(this.fold(key))?.value;
+  }
+  override values(): data.ExpressionData[] {
+    return [...this.index.values()].map((entry) => entry.value);
+  }
+  override pairs(): { key: string; value: data.ExpressionData }[] {
+    return [...this.index.values()].map(({ key, value }) => ({ key, value }));
+  }
+}
+
+export function toExpressionData(value: ContextValue, caseSensitive = false): data.ExpressionData {
   if (value === null || value === undefined) return new data.Null();
   if (typeof value === "string") return new data.StringData(value);
   if (typeof value === "number") return new data.NumberData(value);
   if (typeof value === "boolean") return new data.BooleanData(value);
-  if (Array.isArray(value)) return new data.Array(...value.map(toExpressionData));
-  return new data.Dictionary(...Object.entries(value).map(([key, v]) => ({ key, value: toExpressionData(v) })));
+  if (Array.isArray(value)) return new data.Array(...value.map((v) => toExpressionData(v)));
+  const dict = new ContextDictionary(caseSensitive);
+  for (const [key, v] of Object.entries(value)) dict.add(key, toExpressionData(v));
+  return dict;
 }
 
 function statusFunctions(status: ExpressionScope["status"]): FunctionDefinition[] {
@@ -60,7 +98,7 @@ export function evaluate(expression: string, scope: ExpressionScope): data.Expre
     const tokens = new Lexer(expression).lex().tokens;
     const parser = new Parser(tokens, Object.keys(scope.contexts), [...functions.values()]);
     const expr = parser.parse();
-    const context = new data.Dictionary(...Object.entries(scope.contexts).map(([key, v]) => ({ key, value: toExpressionData(v) })));
+    const context = new data.Dictionary(...Object.entries(scope.contexts).map(([key, v]) => ({ key, value: toExpressionData(v, CASE_SENSITIVE_CONTEXTS.has(key)) })));
     return new Evaluator(expr, context, functions).evaluate();
   } catch (err) {
     throw new ExpressionFailure(expression.trim(), err instanceof Error ? err.message : String(err));

@@ -20,7 +20,7 @@ describe("github-actions expressions", () => {
   it("interpolates expressions inside text with GitHub's functions and case-insensitive lookups", () => {
     const s = scope();
     assert.equal(interpolate("Hello ${{ env.NAME }}!", s), "Hello World!");
-    assert.equal(interpolate("${{ ENV.name }}/${{ github.REF }}", s), "World/refs/heads/main");
+    assert.equal(interpolate("${{ ENV.NAME }}/${{ github.REF }}/${{ Steps.BUILD.Outputs.OK }}", s), "World/refs/heads/main/true");
     assert.equal(interpolate("${{ format('{0}-{1}', env.NAME, 2) }}", s), "World-2");
     assert.equal(interpolate("${{ startsWith(github.ref, 'refs/heads/') && 'branch' || 'tag' }}", s), "branch");
     assert.equal(interpolate("${{ toJSON(github.event.commits.*.id) }}", s), '[\n  "a",\n  "b"\n]');
@@ -28,6 +28,17 @@ describe("github-actions expressions", () => {
     assert.equal(interpolate("[${{ secrets.MISSING }}]", s), "[]");
     assert.equal(interpolate("${{ github.event.commits }}", s), '[{"id":"a"},{"id":"b"}]');
     assert.equal(interpolate("no expressions here", s), "no expressions here");
+  });
+
+  it("looks env variables up case-sensitively, as GitHub's Linux runner does; every other context is case-insensitive", { skip: process.platform === "win32" ? "env is case-insensitive on Windows" : undefined }, () => {
+    const s = scope();
+    s.contexts.env = { FOO: "upper", Foo: "mixed", constructor: "ctor" };
+    s.contexts.inputs = { constructor: "in", Flag: "on" };
+    assert.equal(interpolate("[${{ env.foo }}][${{ env.FOO }}][${{ env.Foo }}]", s), "[][upper][mixed]");
+    // Keys named like Object's prototype members are ordinary keys.
+    assert.equal(interpolate("${{ env.constructor }}/${{ inputs.CONSTRUCTOR }}/${{ inputs.flag }}", s), "ctor/in/on");
+    assert.equal(interpolate("${{ toJSON(env) }}", s), '{\n  "FOO": "upper",\n  "Foo": "mixed",\n  "constructor": "ctor"\n}');
+    assert.equal(interpolate("${{ join(env.*, ',') }}", s), "upper,mixed,ctor");
   });
 
   it("finds the end of an expression even with }} inside a string literal", () => {
