@@ -1,25 +1,80 @@
 // The `orun` binary. Each command family registers itself from its own module
 // in ./commands so the CLI reads like the pipeline: plan → run → backend.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help, type Option } from "commander";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { registerPlanCommands } from "./commands/plan.js";
 import { registerRunCommands } from "./commands/run.js";
 import { registerBackendCommands } from "./commands/backend.js";
 import { VERSION } from "../version.js";
 
-/** `orun --help`: the global flags (hoisted by hoistGlobalFlags, so not commander options) and a first session. */
-const GLOBAL_HELP = `
-Global options (also accepted before the command):
-  -i, --intent <file>      intent file (default: intent.yaml found walking up from the working directory)
-  -c, --config-dir <path>  legacy composition registry (env ORUN_CONFIG_DIR)
-  --all                    plan, validate, get jobs, run: do not scope to the component folder you are in
+/** The flags hoistGlobalFlags moves behind the command, as `orun --help` lists them. */
+const GLOBAL_FLAGS = [
+  { flags: "-i, --intent <file>", short: "-i", long: "--intent", help: "intent file (default: intent.yaml found walking up from the working directory)" },
+  { flags: "-c, --config-dir <path>", short: "-c", long: "--config-dir", help: "legacy composition registry (env ORUN_CONFIG_DIR)" },
+  { flags: "--all", long: "--all", help: "do not scope to the component folder you are in" },
+] as const;
 
+const EXAMPLES = `
 Examples (in a folder with an intent.yaml, e.g. examples/platform):
   orun plan -v dag         compile .orun/plans/<id>.json and show the job DAG
   orun run --dry-run       preview job order, working directories, runner and step phases
   orun run                 compile a fresh plan and run it with the local runner
   orun status              the latest run's jobs; orun logs prints their output
+
+Run "orun <command> --help" for a command's flags (e.g. orun run --help, orun get jobs --help).
 `;
+
+/** Every command below `command`, as [path, command] ("get jobs"), depth first. */
+function commandsBelow(command: Command, prefix: string[] = []): [string, Command][] {
+  return command.commands.flatMap((sub) => {
+    const name = [...prefix, sub.name()];
+    return [[name.join(" "), sub] as [string, Command], ...commandsBelow(sub, name)];
+  });
+}
+
+const takes = (command: Command, flag: string): boolean => command.options.some((o) => o.short === flag || o.long === flag);
+
+/**
+ * `orun --help`'s global options, each with the commands that take it — read from the commands
+ * themselves, so the list cannot go stale (it once named validate for --all, which validate refuses).
+ */
+function globalHelp(program: Command): string {
+  const all = commandsBelow(program);
+  const lines = GLOBAL_FLAGS.map((flag) => {
+    const users = all.filter(([, c]) => takes(c, flag.long) && !(flag.long === "--all" && OWN_ALL[c.name()])).map(([name]) => name);
+    return `  ${flag.flags.padEnd(24)} ${flag.help}\n  ${"".padEnd(24)} (${users.join(", ")})`;
+  });
+  return `\nGlobal options (also accepted before the command, by the commands listed):\n${lines.join("\n")}\n${EXAMPLES}`;
+}
+
+/** Commands whose own --all means something else than the global scope flag. */
+const OWN_ALL: Record<string, string> = { gc: "removes every finished execution", status: "lists every execution" };
+
+/**
+ * Words newcomers type that are not commands, with what they most likely want. Commander's own
+ * suggestion goes by spelling alone: it offered `logs` for `orun jobs` and `plan` for `orun plans`.
+ */
+const COMMAND_HINTS: Record<string, string> = {
+  jobs: "orun get jobs",
+  job: "orun get jobs (or orun describe job <id>)",
+  plans: "orun get plans",
+  components: "orun get components",
+  environments: "orun get environments",
+  envs: "orun get environments",
+  env: "orun get environments",
+  list: "orun get plans|jobs|components|environments",
+  ls: "orun get plans|jobs|components|environments",
+  show: "orun describe plan [ref] or orun describe job <id>",
+  exec: "orun run",
+  execute: "orun run",
+  apply: "orun run",
+  start: "orun run",
+  deploy: "orun run",
+  log: "orun logs",
+  version: "orun --version",
+  serve: "orun backend serve",
+  token: "orun backend token create|list|revoke",
+};
 
 export function buildProgram(): Command {
   const program = new Command("orun")
@@ -29,19 +84,26 @@ export function buildProgram(): Command {
     // Spec 20 §1: every error is `✕ <message>` on stderr with exit code 1, usage errors included.
     .configureOutput({ outputError: (text, write) => write(`✕ ${text.replace(/^error: /, "")}`) })
     .exitOverride()
-    .addHelpText("after", GLOBAL_HELP);
+    // Repeatable flags start from [] so the action gets a list: "(default: [])" tells a reader nothing.
+    .configureHelp({ optionDescription: (option) => describeOption(option) });
   registerPlanCommands(program);
   registerRunCommands(program);
   registerBackendCommands(program);
+  program.addHelpText("after", () => globalHelp(program));
   return program;
+}
+
+function describeOption(option: Option): string {
+  const text = new Help().optionDescription(option);
+  return Array.isArray(option.defaultValue) && option.defaultValue.length === 0 ? text.replace(/ \(default: \[\]\)$/, "") : text;
 }
 
 /**
  * Spec 10 §1.1: `-i/--intent`, `-c/--config-dir` and `--all` are global flags, so `orun -i x plan` means
- * `orun plan -i x`. Leading ones move behind the command (before a `--`); the command still decides
- * whether it takes them.
+ * `orun plan -i x`. Leading ones move behind the command (before a `--`). Given the program, a flag the
+ * command does not take is refused naming the commands that do (commander would say only "unknown option").
  */
-export function hoistGlobalFlags(argv: readonly string[]): string[] {
+export function hoistGlobalFlags(argv: readonly string[], program?: Command): string[] {
   const [node = "", script = "", ...rest] = argv;
   const moved: string[] = [];
   let i = 0;
@@ -58,20 +120,55 @@ export function hoistGlobalFlags(argv: readonly string[]): string[] {
   if (moved.length === 0) return [...argv];
   const remaining = rest.slice(i);
   // Their own --all means something else (gc: remove every finished execution; status: list every one).
-  const ownAll = { gc: "removes every finished execution", status: "lists every execution" }[remaining[0] ?? ""];
+  const ownAll = OWN_ALL[remaining[0] ?? ""];
   if (ownAll && moved.includes("--all")) {
     throw new OrunError(`--all before "${remaining[0]}" is the global scope flag, which ${remaining[0]} does not take; its own --all ${ownAll}`, {
       hint: `write "orun ${remaining[0]} --all" if that is what you mean`,
     });
   }
+  if (program) refuseUntakenFlags(program, remaining, moved);
   const end = remaining.includes("--") ? remaining.indexOf("--") : remaining.length;
   return [node, script, ...remaining.slice(0, end), ...moved, ...remaining.slice(end)];
+}
+
+/** The command `words` name (`get jobs`), with its path; undefined for none, or a group such as `get` alone. */
+function commandNamed(program: Command, words: readonly string[]): { command: Command; path: string } | undefined {
+  let command = program;
+  const names: string[] = [];
+  for (const word of words) {
+    const sub = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) break;
+    command = sub;
+    names.push(sub.name());
+  }
+  return command === program || command.commands.length > 0 ? undefined : { command, path: names.join(" ") };
+}
+
+function refuseUntakenFlags(program: Command, remaining: readonly string[], moved: readonly string[]): void {
+  const target = commandNamed(program, remaining);
+  if (!target) return; // no command (or a group): commander reports what is missing
+  for (const arg of moved) {
+    const flag = GLOBAL_FLAGS.find((f) => arg === f.long || ("short" in f && arg === f.short) || arg.startsWith(`${f.long}=`));
+    if (!flag || takes(target.command, flag.long)) continue;
+    const users = commandsBelow(program).filter(([, c]) => takes(c, flag.long) && !(flag.long === "--all" && OWN_ALL[c.name()]));
+    throw new OrunError(`${flag.flags.replace(/ <.*/, "")} is a global flag of ${users.map(([name]) => name).join(", ")}: "orun ${target.path}" does not take it`);
+  }
+}
+
+/** A word that is no command but names what a newcomer most likely wants (see COMMAND_HINTS). */
+function refuseHintedCommand(program: Command, argv: readonly string[]): void {
+  const word = argv[2];
+  if (word === undefined || !Object.hasOwn(COMMAND_HINTS, word)) return;
+  if (program.commands.some((c) => c.name() === word || c.aliases().includes(word))) return;
+  throw new OrunError(`unknown command '${word}'`, { hint: `did you mean ${COMMAND_HINTS[word]}? orun --help lists the commands` });
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(hoistGlobalFlags(argv));
+    const args = hoistGlobalFlags(argv, program);
+    refuseHintedCommand(program, args);
+    await program.parseAsync(args);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

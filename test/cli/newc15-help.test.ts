@@ -1,0 +1,72 @@
+// First contact with the CLI: what `orun --help` says about the global flags
+// is what the commands accept, a global flag put before a command that does
+// not take it says which commands do, and words newcomers type for commands
+// (`orun jobs`, `orun version`) point at the real command.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import os from "node:os";
+import { runOrun } from "../support/cli.js";
+
+/** `orun --help`'s global options: flag → the commands listed as taking it. */
+async function globalFlagUsers(): Promise<Map<string, string[]>> {
+  const help = await runOrun(["--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  const block = help.stdout.slice(help.stdout.indexOf("\nGlobal options"));
+  const users = new Map<string, string[]>();
+  for (const m of block.matchAll(/^ {2}(?:-\w, )?(--[\w-]+).*\n {27}\((.+)\)$/gm)) users.set(m[1]!, m[2]!.split(", "));
+  assert.deepEqual([...users.keys()], ["--intent", "--config-dir", "--all"], block);
+  return users;
+}
+
+test("orun --help lists, for each global flag, commands that all accept it before the command — and validate is not said to take --all", async () => {
+  const users = await globalFlagUsers();
+  assert.ok(!users.get("--all")!.includes("validate"), "validate has no --all");
+  for (const expected of ["run", "get jobs"]) assert.ok(users.get("--all")!.includes(expected), expected);
+  assert.ok(users.get("--config-dir")!.includes("compositions"));
+  for (const [flag, commands] of users) {
+    for (const command of commands) {
+      const args = flag === "--all" ? [flag] : [flag, "x"];
+      const result = await runOrun([...args, ...command.split(" "), "--help"], { cwd: os.tmpdir() });
+      assert.equal(result.code, 0, `orun ${args.join(" ")} ${command} --help: ${result.stderr}`);
+    }
+  }
+});
+
+test("a global flag before a command that does not take it names the commands that do, instead of commander's bare 'unknown option'", async () => {
+  const status = await runOrun(["-c", "registry", "status"], { cwd: os.tmpdir() });
+  assert.equal(status.code, 1);
+  assert.match(status.stderr, /^✕ -c, --config-dir is a global flag of plan, validate, .*compositions.*: "orun status" does not take it\n$/);
+  const validate = await runOrun(["--all", "validate"], { cwd: os.tmpdir() });
+  assert.equal(validate.code, 1);
+  assert.match(validate.stderr, /^✕ --all is a global flag of .*run.*: "orun validate" does not take it\n$/);
+  const jobs = await runOrun(["--intent=x.yaml", "-c", "r", "get", "jobs"], { cwd: os.tmpdir() });
+  assert.match(jobs.stderr, /: "orun get jobs" does not take it/, "through an alias-free subcommand path, after a flag it does take");
+});
+
+test("words newcomers type for commands point at the real one; other typos keep commander's spelling suggestion", async () => {
+  const cases: [string, RegExp][] = [
+    ["jobs", /did you mean orun get jobs\?/], // commander offered `logs`
+    ["plans", /did you mean orun get plans\?/], // commander offered `plan`
+    ["version", /did you mean orun --version\?/],
+    ["exec", /did you mean orun run\?/],
+    ["serve", /did you mean orun backend serve\?/],
+  ];
+  for (const [word, hint] of cases) {
+    const result = await runOrun([word], { cwd: os.tmpdir() });
+    assert.equal(result.code, 1, word);
+    assert.match(result.stderr, new RegExp(`^✕ unknown command '${word}' \\(${hint.source}`), word);
+  }
+  const typo = await runOrun(["lgos"], { cwd: os.tmpdir() });
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /unknown command 'lgos'\n\(Did you mean logs\?\)/);
+});
+
+test("help shows no '(default: [])' for repeatable flags", async () => {
+  for (const command of [["run"], ["plan"], ["get", "components"]]) {
+    const help = await runOrun([...command, "--help"]);
+    assert.equal(help.code, 0);
+    assert.ok(!help.stdout.includes("(default: [])"), `${command.join(" ")} --help:\n${help.stdout}`);
+  }
+  const run = await runOrun(["run", "--help"]);
+  assert.match(run.stdout, /--component <name> +only jobs of this component/, "the flag is still listed");
+});
