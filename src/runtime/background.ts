@@ -5,9 +5,8 @@
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { acquireExecLock } from "./records/lock.js";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
 import { BACKGROUND_ERROR_FILE, exists, pendingBackgroundPid, recordUser, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 
@@ -31,18 +30,29 @@ export function backgroundChildArgs(args: readonly string[], execId: string): st
 }
 
 export interface BackgroundRun {
+  execId: string;
   pid: number;
   logFile: string;
   /** With --json: where the run's JSON summary ends up (its messages go to run.log). */
   summaryFile?: string;
 }
 
-/** Refuses (OrunError, nothing written) when a live run holds the exec-id's lock. */
-export async function startBackground(store: ExecutionStore, execId: string, cliArgs: readonly string[], cwd: string, options: { json?: boolean } = {}): Promise<BackgroundRun> {
-  const dir = store.execDir(execId);
-  await mkdir(path.join(dir, "logs"), { recursive: true });
+/**
+ * Opens the record (`execId`, else a generated one: BackgroundRun.execId) and starts the child on it. Refuses
+ * (OrunError, nothing written) when a live run holds the exec-id's lock.
+ */
+export async function startBackground(
+  store: ExecutionStore,
+  wanted: string | undefined,
+  generate: () => string,
+  cliArgs: readonly string[],
+  cwd: string,
+  options: { json?: boolean } = {},
+): Promise<BackgroundRun> {
   // Held until the child owns it: the child adopts a lock its parent marked for hand-off.
-  const lock = await acquireExecLock(store.lockFile(execId), execId, { handoff: true });
+  const opened = await store.openRecord(wanted, generate, { handoff: true });
+  const { lock, execId } = opened;
+  const dir = store.execDir(execId);
   let pid: number;
   const logFile = path.join(dir, "run.log");
   try {
@@ -72,12 +82,14 @@ export async function startBackground(store: ExecutionStore, execId: string, cli
       if (out !== fd) closeSync(out);
     }
   } catch (err) {
+    // A child that never started leaves no record of its own behind.
+    if (opened.created) await store.discardRecord(execId).catch(() => undefined);
     await lock.release();
     throw err;
   }
   await lock.handOver(pid);
   await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
-  return { pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}) };
+  return { execId, pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}) };
 }
 
 const PARTIAL = ".partial";

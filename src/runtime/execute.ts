@@ -1,7 +1,7 @@
 // The runtime's entry point: run (or preview) a plan through a runner,
 // recording everything under .orun/executions/<exec-id>/. The CLI builds the
 // options; remote state plugs in through `hooks`.
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import path from "node:path";
@@ -18,7 +18,6 @@ import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
-import { acquireExecLock } from "./records/lock.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator } from "./gates.js";
 import { JobLatches, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
@@ -91,12 +90,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const runnerReady = createRunner(options.runner.name, options.runnerOptions ?? {});
   runnerReady.catch(() => undefined); // awaited below; a failure surfaces there
   const store = new ExecutionStore(options.storeDir);
-  // A generated ID gets a folder of its own (claimed here), never an existing record to resume.
-  const execId = options.execId ?? (await store.claimNewExecId(() => generateExecId(plan.metadata?.name)));
+  // A generated ID gets a folder of its own, never an existing record to resume; a new record appears whole, locked.
+  const opened = await store.openRecord(options.execId, () => generateExecId(plan.metadata?.name));
+  const { execId, lock } = opened;
   const execDir = store.execDir(execId);
-  const newRecord = options.execId === undefined || !existsSync(execDir);
-  await mkdir(path.join(execDir, "logs"), { recursive: true });
-  const lock = await acquireExecLock(store.lockFile(execId), execId);
+  const newRecord = opened.created;
   let runner: Runner | undefined;
   let runContext: RunContext | undefined;
   let writer: StateWriter | undefined;
@@ -332,7 +330,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   } catch (err) {
     if (!recordWritten) {
       // Refused before the record was touched: an existing one stays as it was, a new one goes.
-      if (newRecord) await rm(execDir, { recursive: true, force: true }).catch(() => undefined);
+      if (newRecord) await store.discardRecord(execId).catch(() => undefined);
       throw err;
     }
     // Record what we know; a failed flush must not hide the original error.

@@ -7,7 +7,7 @@ import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { acquireExecLock, liveLockOwner } from "./records/lock.js";
-import type { ExecutionStore, RunMetadata } from "./records/store.js";
+import { DISCARDED_SUFFIX, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 
 export interface GcOptions {
@@ -61,11 +61,13 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
 /**
  * A run (foreground, or a --background child after the hand-off) holds its record's lock for its whole
  * life, and the lock knows the owner's start time: a bare pid (metadata, the `pid` file) may have been
- * reused long after the run ended, so only the lock decides — plus a grace for a record being created.
+ * reused long after the run ended, so only the lock decides — plus a grace for a record without metadata or lock
+ * (an older orun made the folder before its lock).
  */
 async function mayBeRunning(store: ExecutionStore, execId: string, meta: RunMetadata | undefined, now: number): Promise<boolean> {
   if (await liveLockOwner(store.lockFile(execId))) return true;
-  if (meta === undefined) {
+  // A record is made whole with its lock (openRecord): a lock whose owner is gone is no run starting up.
+  if (meta === undefined && !(await lstat(store.lockFile(execId)).catch(() => undefined))) {
     const info = await stat(store.execDir(execId)).catch(() => undefined);
     // Birth time where the file system records it, else the last change of its entries.
     const created = info ? (info.birthtimeMs > 0 ? info.birthtimeMs : info.mtimeMs) : 0;
@@ -75,8 +77,9 @@ async function mayBeRunning(store: ExecutionStore, execId: string, meta: RunMeta
 }
 
 /**
- * Removes what interrupted writers left in executions/ a while ago: `latest.<pid>[.<hex>].tmp` symlinks
- * and directories an interrupted gc had moved aside. Nothing else (a real directory may be a record).
+ * Removes what interrupted writers left in executions/ a while ago: `latest.<pid>[.<hex>].tmp` symlinks,
+ * directories an interrupted gc had moved aside (DISCARDED_SUFFIX) and records a killed run was assembling
+ * (ASSEMBLING_SUFFIX). Nothing else (a real directory may be a record).
  */
 async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void> {
   const names = await readdir(store.executionsDir).catch(() => [] as string[]);
@@ -85,7 +88,7 @@ async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void>
     const info = await lstat(full).catch(() => undefined);
     if (!info || now - info.mtimeMs < STARTING_GRACE_MS) continue;
     if (/^latest\.\d+(\.[0-9a-f]{8})?\.tmp$/.test(name) && info.isSymbolicLink()) await rm(full, { force: true });
-    else if (/\.\d+\.[0-9a-f]{8}\.gc\.tmp$/.test(name) && info.isDirectory()) await rm(full, { recursive: true, force: true });
+    else if (/\.\d+\.[0-9a-f]{8}\.(gc|new)\.tmp$/.test(name) && info.isDirectory()) await rm(full, { recursive: true, force: true });
   }
 }
 
@@ -104,7 +107,7 @@ async function removeRecord(store: ExecutionStore, execId: string): Promise<"rem
     if (err instanceof OrunError && err.cause === undefined) return "locked";
     throw err;
   }
-  const aside = path.join(store.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}.gc.tmp`);
+  const aside = path.join(store.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${DISCARDED_SUFFIX}`);
   await rename(dir, aside);
   await rm(aside, { recursive: true, force: true });
   return "removed";

@@ -25,11 +25,14 @@ export interface ExecutionSnapshot {
   pid?: number;
   /** A live process holds the record's lock (a run, or gc removing it). */
   locked?: boolean;
-  /** No metadata, state or lock, but the folder changed moments ago: a run creating its record (not yet locked). */
+  /** No metadata, state or lock, but the folder changed moments ago: perhaps an older orun creating its record. */
   justCreated?: boolean;
 }
 
-/** How long a record folder without metadata or lock may be a run still setting itself up. */
+/**
+ * How long a record folder with neither lock, metadata nor state may be a run still setting itself up. orun
+ * makes a record whole with its lock, so only an older orun's record (or a folder made by hand) is ever seen so.
+ */
 const CREATING_GRACE_MS = 10_000;
 
 export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
@@ -42,11 +45,16 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
   const locked = (await liveLockOwner(store.lockFile(execId))) !== undefined;
-  const interrupted = unfinished && !locked && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child)));
+  // A record appears with its lock (ExecutionStore.openRecord) and keeps it until its run has written metadata:
+  // a lock left by a dead process on a record without metadata is a run killed while it started.
+  const staleLock = !meta && !locked && backgroundPid === undefined ? await deadLockOwner(store.lockFile(execId)) : undefined;
+  const diedStarting = staleLock !== undefined;
+  const interrupted = diedStarting || (unfinished && !locked && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child))));
   const starting = backgroundPid !== undefined && !interrupted;
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
-  // A migrated legacy record has a state.json; a run that has not taken its lock yet has written nothing.
-  const changed = !meta && !state && !locked ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
+  // Safety net for a record folder made without its lock (by an older orun between its mkdir and its lock, or by
+  // hand): empty and new, it may still be a run setting itself up. A migrated legacy record has a state.json.
+  const changed = !meta && !state && !locked && !diedStarting ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
   const justCreated = changed !== undefined && Date.now() - changed < CREATING_GRACE_MS;
   return {
     execId,
@@ -57,8 +65,18 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
     ...(justCreated ? { justCreated } : {}),
     ...(starting ? { starting } : {}),
     ...(backgroundError ? { backgroundError } : {}),
-    pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid,
+    pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
+}
+
+/** The owner a lock file names when that process is gone (the file is there, its owner is not); else undefined. */
+async function deadLockOwner(lockFile: string): Promise<{ pid?: number } | undefined> {
+  const text = await readFile(lockFile, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  const owner = parseOwner(text);
+  // Taken by a run meanwhile (liveLockOwner found none a moment ago); a lock that cannot be parsed and is not being written is stale too.
+  if (owner && ownerAlive(owner)) return undefined;
+  return { pid: owner?.pid };
 }
 
 /**
@@ -112,7 +130,8 @@ function printable(text: string): string {
   return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
 
-export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now()): string {
+/** `detailed`: each job's steps under it, with their status (`orun status --detailed`). */
+export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now(), options: { detailed?: boolean } = {}): string {
   const { meta, state } = snapshot;
   const lines: string[] = [""];
   const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : snapshot.backgroundError ? "failed" : (meta?.status ?? "unknown");
@@ -170,6 +189,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     }
     if (status === "interrupted") {
       lines.push(`    ${p.yellow("!")} ${printable(parts?.job ?? id)}  interrupted`);
+      if (options.detailed) lines.push(...stepLines(job, p, true));
       continue;
     }
     const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
@@ -187,6 +207,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     const stepsDone = Object.values(job.steps).filter((s) => s !== "pending" && s !== "running").length;
     const progress = job.status === "running" ? `  [${stepsDone}/${Object.keys(job.steps).length}]` : "";
     lines.push(`    ${icon(job.status, p)} ${printable(parts?.job ?? id)}${took}${progress}${printable(detail)}`);
+    if (options.detailed) lines.push(...stepLines(job, p, false));
   }
   lines.push("", `  Logs: orun logs --exec-id ${snapshot.execId}`);
   return `${lines.join("\n")}\n`;
@@ -195,6 +216,16 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
 function icon(status: JobState["status"], p: Palette): string {
   const glyph = ICON[status];
   return status === "completed" ? p.green(glyph) : status === "failed" ? p.red(glyph) : status === "blocked" ? p.yellow(glyph) : glyph;
+}
+
+/** `--detailed`: a job's steps by key, each with its icon; a dead run's `running` step shows as interrupted (`!`). */
+function stepLines(job: JobState, p: Palette, interrupted: boolean): string[] {
+  return Object.entries(job.steps)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, step]) => {
+      const glyph = interrupted && step === "running" ? p.yellow("!") : step in ICON ? icon(step as JobState["status"], p) : "?";
+      return `        ${glyph} ${printable(key)}${interrupted && step === "running" ? "  interrupted" : ""}`;
+    });
 }
 
 function colorStatus(status: string, p: Palette): string {

@@ -97,6 +97,17 @@ async function acquire(file: string, execId: string, options: { handoff?: boolea
   }
 }
 
+/**
+ * Locks a record that is still being assembled under a temporary name nobody else reads (see
+ * ExecutionStore.openRecord): the lock is written there, and `place(finalFile)` gives the held lock once the
+ * folder has been renamed into place. Never call `place` when the rename failed: release() removes the file it names.
+ */
+export async function lockAssembledRecord(tempFile: string, options: { handoff?: boolean } = {}): Promise<{ place(finalFile: string): ExecLock }> {
+  const owner = currentOwner(options.handoff);
+  await writeFile(tempFile, JSON.stringify(owner), { mode: 0o600, flag: "wx" });
+  return { place: (finalFile) => heldLock(finalFile, owner) };
+}
+
 type ReadResult = { kind: "missing" } | { kind: "unreadable"; text: string; ageMs: number } | { kind: "owner"; text: string; owner: LockOwner };
 
 async function readOwner(file: string): Promise<ReadResult> {
@@ -338,15 +349,22 @@ function heldLock(file: string, owner: LockOwner): ExecLock {
   const written = JSON.stringify(owner);
   let released = false;
   return {
+    // Only while the file is still this lock: the record may have been discarded and another run's made in its place.
     async release() {
       if (released) return;
       released = true;
-      await rm(file, { force: true });
+      if ((await readFile(file, "utf8").catch(() => undefined)) === written) await rm(file, { force: true });
     },
     releaseSync() {
       if (released) return;
       released = true;
-      rmSync(file, { force: true });
+      let now: string | undefined;
+      try {
+        now = readFileSync(file, "utf8");
+      } catch {
+        return;
+      }
+      if (now === written) rmSync(file, { force: true });
     },
     async handOver(pid: number) {
       released = true; // the new owner releases it

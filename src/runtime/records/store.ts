@@ -12,6 +12,22 @@ import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState, type ExecState } from "./state.js";
 import { readRecordFile } from "./read-record.js";
+import { acquireExecLock, lockAssembledRecord, type ExecLock } from "./lock.js";
+
+/** A new record being assembled in executions/ (openRecord); skipped by readers, swept by gc when left by a crash. */
+export const ASSEMBLING_SUFFIX = ".new.tmp";
+/** A record being removed in executions/ (gc, a refused new run); skipped by readers, swept by gc when left by a crash. */
+export const DISCARDED_SUFFIX = ".gc.tmp";
+
+export interface OpenedRecord {
+  execId: string;
+  lock: ExecLock;
+  /** The record did not exist before this run. */
+  created: boolean;
+}
+
+/** How many candidates an ambiguous exec-id prefix lists. */
+const AMBIGUOUS_SHOWN = 10;
 
 /** File-name segment of a job summary in logs/<job>/ (never produced by safeSegment for a step key). */
 export const JOB_SUMMARY_SEGMENT = "~summary";
@@ -107,21 +123,60 @@ export class ExecutionStore {
   }
 
   /**
-   * A generated exec ID whose record folder this process has just created: never an existing record's. A
-   * generated ID that happened to name one (same plan name, same day, same 3 random bytes) would have resumed
-   * it, skipping every job that record completed and reporting success without running them.
+   * Opens the record a run (or a `--background` parent) writes, holding its lock. An existing record (a
+   * resume) is locked where it is. A new one is assembled under a temporary name that readers skip (its
+   * `logs/` folder and this process's lock) and renamed into place, so a record folder is never visible
+   * without its lock: `status --watch`, `logs --follow` and `gc` once saw a run's bare folder between its
+   * mkdir and its lock, and took it for a finished or abandoned record. A generated ID never resumes an
+   * existing record (same plan name, day and 3 random bytes): it would skip the jobs that record completed.
    */
-  async claimNewExecId(generate: () => string): Promise<string> {
+  async openRecord(execId: string | undefined, generate: () => string, options: { handoff?: boolean } = {}): Promise<OpenedRecord> {
     await mkdir(this.executionsDir, { recursive: true });
     for (let attempt = 0; ; attempt++) {
-      const execId = generate();
+      const id = execId ?? generate();
+      if (!(await exists(this.execDir(id)))) {
+        const lock = await this.assembleRecord(id, options);
+        if (lock) return { execId: id, lock, created: true };
+      }
+      if (attempt >= 100) throw new OrunError(`could not create execution ${id}: its name keeps being taken`, { location: { file: this.execDir(id) } });
+      if (execId === undefined) continue;
       try {
-        await mkdir(this.execDir(execId));
-        return execId;
+        const lock = await acquireExecLock(this.lockFile(id), id, options);
+        await mkdir(this.logsDir(id), { recursive: true });
+        return { execId: id, lock, created: false };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 100) throw err;
+        // Removed (orun gc) between the look and the lock: made afresh on the next round.
+        if (!(await exists(this.execDir(id)))) continue;
+        throw err;
       }
     }
+  }
+
+  /** A new record put in place whole, locked; undefined when a folder of that name appeared meanwhile. */
+  private async assembleRecord(execId: string, options: { handoff?: boolean }): Promise<ExecLock | undefined> {
+    const temp = path.join(this.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${ASSEMBLING_SUFFIX}`);
+    try {
+      await mkdir(path.join(temp, "logs"), { recursive: true });
+      const pending = await lockAssembledRecord(path.join(temp, ".lock"), options);
+      // rename(2) replaces an empty directory: a folder of this name made meanwhile (by hand, or an older orun
+      // still setting its record up) is left to its owner.
+      if (await exists(this.execDir(execId))) return undefined;
+      await rename(temp, this.execDir(execId));
+      return pending.place(this.lockFile(execId));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOTEMPTY" || code === "EEXIST") return undefined;
+      throw err;
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  /** Removes a record this process created and still holds, moved aside first so no reader sees it half-deleted. */
+  async discardRecord(execId: string): Promise<void> {
+    const aside = path.join(this.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${DISCARDED_SUFFIX}`);
+    await rename(this.execDir(execId), aside).catch(() => undefined);
+    await rm(aside, { recursive: true, force: true });
   }
 
   async create(execId: string): Promise<string> {
@@ -200,15 +255,32 @@ export class ExecutionStore {
     return out;
   }
 
-  /** `latest`/empty → latest; exact ID; else the first ID with that prefix. */
+  /**
+   * `latest`/empty → latest; an exact ID; else the one ID with that prefix. A prefix shared by several
+   * executions is refused with the candidates listed (as git does for an ambiguous short SHA): v2 took the
+   * first in name order, so `orun logs --exec-id my-plan-2024` showed whichever run sorted first.
+   */
   async resolve(ref: string | undefined): Promise<string | undefined> {
     const wanted = (ref ?? "").trim();
     if (wanted === "" || wanted === "latest") return this.latestId();
-    if (wanted.includes("/") || wanted.includes("\\") || wanted.startsWith(".")) throw new OrunError(`execution not found: ${wanted}`);
+    // Orun's own temporary entries (a record being assembled or removed) are never a record.
+    if (wanted.includes("/") || wanted.includes("\\") || wanted.startsWith(".") || wanted.endsWith(".tmp")) throw new OrunError(`execution not found: ${wanted}`);
     if (await exists(this.execDir(wanted))) return wanted;
-    const match = (await this.list()).map((e) => e.execId).sort().find((id) => id.startsWith(wanted));
-    if (!match) throw new OrunError(`execution not found: ${wanted}`);
-    return match;
+    const matches = (await this.recordNames()).filter((id) => id.startsWith(wanted)).sort();
+    if (matches.length === 0) throw new OrunError(`execution not found: ${wanted}`);
+    if (matches.length > 1) {
+      const shown = matches.slice(0, AMBIGUOUS_SHOWN);
+      const more = matches.length - shown.length;
+      const list = shown.map((id) => `\n  ${id}`).join("") + (more ? `\n  … and ${more} more` : "");
+      throw new OrunError(`exec-id prefix "${wanted}" is ambiguous (give more of it, or all of it); it matches ${matches.length} executions:${list}`);
+    }
+    return matches[0];
+  }
+
+  /** Names of the record folders (not `latest`, not orun's temporary entries), unordered; reads no record. */
+  private async recordNames(): Promise<string[]> {
+    const entries = await readdir(this.executionsDir, { withFileTypes: true }).catch(() => []);
+    return entries.filter((entry) => entry.isDirectory() && entry.name !== "latest" && !entry.name.endsWith(".tmp")).map((entry) => entry.name);
   }
 
   async readMetadata(execId: string): Promise<RunMetadata | undefined> {
@@ -259,14 +331,31 @@ export class ExecutionStore {
       throw err;
     }
     const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+    await mkdir(this.executionsDir, { recursive: true });
     let execId = `migrated-${stamp}`;
-    for (let n = 2; await exists(this.execDir(execId)); n++) execId = `migrated-${stamp}-${n}`;
-    const dir = this.execDir(execId);
-    await mkdir(path.join(dir, "logs"), { recursive: true });
-    // Rewrite execId to the folder name; statuses are kept verbatim.
-    state.execId = execId;
-    await copyFile(legacy, path.join(dir, "legacy-orun-state.json"));
-    await writeFileAtomic(path.join(dir, "state.json"), serializeState(state));
+    for (let n = 2; ; n++) {
+      if (!(await exists(this.execDir(execId)))) {
+        // Assembled aside and renamed into place, like a run's record: never seen without its state.
+        const temp = path.join(this.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${ASSEMBLING_SUFFIX}`);
+        try {
+          await mkdir(path.join(temp, "logs"), { recursive: true });
+          // Rewrite execId to the folder name; statuses are kept verbatim.
+          state.execId = execId;
+          await copyFile(legacy, path.join(temp, "legacy-orun-state.json"));
+          await writeFileAtomic(path.join(temp, "state.json"), serializeState(state));
+          if (!(await exists(this.execDir(execId)))) {
+            await rename(temp, this.execDir(execId));
+            break;
+          }
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+        } finally {
+          await rm(temp, { recursive: true, force: true });
+        }
+      }
+      execId = `migrated-${stamp}-${n}`;
+    }
     await rm(legacy);
     await this.pointLatest(execId);
     return execId;
