@@ -56,10 +56,21 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   return out;
 }
 
-export async function printLogs(entries: LogEntry[], write: (text: string) => void): Promise<void> {
+/**
+ * `raw`: the logs' text as recorded, without header lines: one log is printed exactly (`orun logs --job X --step Y
+ * --raw > out.txt`); between several, a log that did not end its last line gets a newline, so none are glued.
+ */
+export async function printLogs(entries: LogEntry[], write: (text: string) => void, options: { raw?: boolean } = {}): Promise<void> {
+  let unterminated = false;
   for (const entry of entries) {
-    write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
     const text = await readFile(entry.file, "utf8").catch(() => "");
+    if (options.raw) {
+      if (text === "") continue;
+      write(unterminated ? `\n${text}` : text);
+      unterminated = !text.endsWith("\n");
+      continue;
+    }
+    write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
     write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
   }
 }
@@ -75,7 +86,7 @@ export async function followLogs(
   filter: LogFilter,
   write: (text: string) => void,
   isDone: () => Promise<boolean>,
-  options: { intervalMs?: number; signal?: AbortSignal } = {},
+  options: { intervalMs?: number; signal?: AbortSignal; raw?: boolean } = {},
 ): Promise<void> {
   const offsets = new Map<string, number>();
   let current = "";
@@ -103,7 +114,7 @@ export async function followLogs(
         await handle.read(buffer, 0, buffer.length, from);
         offsets.set(entry.file, size);
         const key = `${entry.jobId} › ${entry.stepKey}`;
-        if (key !== current) {
+        if (key !== current && !options.raw) {
           current = key;
           if (!atLineStart) emit("\n");
           emit(`── ${key}\n`);
@@ -121,6 +132,6 @@ export async function followLogs(
     if (done || options.signal?.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
-  if (!atLineStart) write("\n");
+  if (!atLineStart && !options.raw) write("\n");
 }
 

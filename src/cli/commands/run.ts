@@ -96,25 +96,28 @@ export function registerRunCommands(program: Command): void {
     .option("--interval <duration>", "refresh interval for --watch", "1s")
     .option("--json", "print {execID, meta, state} as JSON")
     .option("--all", "list every execution")
+    .option("--detailed", "also list each job's steps with their status")
     .option("--remote-state", REMOTE_STATE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
-    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean }) => {
+    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; detailed?: boolean }) => {
       process.exitCode = await statusCommand(opts);
     });
 
   program
     .command("logs")
     .description("Print step logs from an execution record")
+    .argument("[refs...]", "run/<exec-id> and/or job/<job-id>: the same as --exec-id and --job")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", "execution (default: latest; prefixes accepted)")
     .option("--job <id>", "only this job (either ID form, or a substring)")
     .option("--step <key>", "only this step")
     .option("--failed", "only failed steps")
+    .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes")
     .option("--remote-state", REMOTE_STATE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
-    .action(async (opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean }) => {
-      process.exitCode = await logsCommand(opts);
+    .action(async (refs: string[], opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean }) => {
+      process.exitCode = await logsCommand({ ...opts, ...logsRefs(refs, opts) });
     });
 
   program
@@ -261,8 +264,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 
   if (opts.background && !backgroundChild) {
-    const id = execId ?? (await store.claimNewExecId(() => generateExecId(resolved.plan.metadata?.name)));
-    const bg = await startBackground(store, id, process.argv.slice(2), cwd, { json: opts.json });
+    const bg = await startBackground(store, execId, () => generateExecId(resolved.plan.metadata?.name), process.argv.slice(2), cwd, { json: opts.json });
+    const id = bg.execId;
     if (opts.json) {
       // The run's own --json summary goes to summary.json when it ends (its messages to run.log); this says where.
       const started = { execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, summary: bg.summaryFile, recordDir: store.execDir(id) };
@@ -366,7 +369,7 @@ async function storeAt(intentRoot: string | undefined): Promise<import("../../ru
   return new ExecutionStore(intentRoot ?? process.cwd());
 }
 
-export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
+export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
@@ -400,7 +403,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     execId ??= await resolveId();
     if (execId) {
       const snapshot = await readSnapshot(store, execId);
-      const text = opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors);
+      const text = opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, Date.now(), { detailed: opts.detailed });
       if (!opts.watch) {
         process.stdout.write(text);
         return 0;
@@ -418,7 +421,28 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   }
 }
 
-export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
+/**
+ * `orun logs run/<exec-id> job/<job-id>` (spec 20 §7.2): the positional forms of --exec-id and --job. Each may be
+ * given once; with its flag too, both must agree.
+ */
+function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { execId?: string; job?: string } {
+  const out = { execId: opts.execId, job: opts.job };
+  const given = { execId: false, job: false };
+  for (const ref of refs) {
+    const match = /^(run|job)\/(.*)$/s.exec(ref);
+    if (!match || !match[2]!.trim()) throw new OrunError(`unexpected argument "${ref}": expected run/<exec-id> or job/<job-id>`);
+    const key = match[1] === "run" ? "execId" : "job";
+    const flag = key === "execId" ? "--exec-id" : "--job";
+    const value = match[2]!.trim();
+    if (given[key]) throw new OrunError(`${match[1]}/<…> was given twice ("${ref}")`);
+    if (out[key] !== undefined && out[key] !== value) throw new OrunError(`"${ref}" and ${flag} ${out[key]} name different ${key === "execId" ? "executions" : "jobs"}: give one`);
+    given[key] = true;
+    out[key] = value;
+  }
+  return out;
+}
+
+export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const intentRoot = await intentRootOf(opts.intent);
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
@@ -435,15 +459,16 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
   const write = (text: string): void => void process.stdout.write(text);
   if (opts.follow) {
-    await followLogs(store, execId, filter, write, async () => isFinished(await readSnapshot(store, execId)));
+    await followLogs(store, execId, filter, write, async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw });
     return 0;
   }
   const entries = await listLogs(store, execId, filter);
   if (entries.length === 0) {
-    process.stdout.write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
+    // Not into --raw output: what reads it expects the logs' bytes only.
+    (opts.raw ? process.stderr : process.stdout).write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
     return 0;
   }
-  await printLogs(entries, write);
+  await printLogs(entries, write, { raw: opts.raw });
   return 0;
 }
 
