@@ -53,6 +53,10 @@ interface ActiveJob {
   wholeLog?: string;
   /** The backend handed the job to another runner (our lease expired). */
   superseded: boolean;
+  /** The backend no longer has the run (retention deleted it, or its database was reset): nothing can be recorded. */
+  runGone?: boolean;
+  /** Stops the job here, saying why (once). */
+  supersede(why: string): void;
   /** Aborted when superseded: the executor stops the job's steps. */
   stop: AbortController;
   /** Keys of the steps that failed (whether the job's failure is only `onFailure: continue` ones). */
@@ -173,15 +177,17 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
-  private runGone(err: unknown, jobId: string): never {
-    if (err instanceof BackendError && err.status === 404 && /run not found/i.test(err.message)) {
-      const { runId, client } = this.options;
-      throw new OrunError(
-        `remote run ${runId} is gone from the backend at ${client.baseUrl} while job ${jobId} waited: deleted by its retention (--retention) after nothing in it changed, or its database was reset`,
-        { hint: "start the run again under a new --exec-id" },
-      );
-    }
+  private runGone(err: unknown, jobId: string, doing: "waited" | "ran" = "waited"): never {
+    if (isRunGone(err)) throw this.goneError(jobId, doing);
     throw err;
+  }
+
+  private goneError(jobId: string, doing: "waited" | "ran"): OrunError {
+    const { runId, client } = this.options;
+    return new OrunError(
+      `remote run ${runId} is gone from the backend at ${client.baseUrl} while job ${jobId} ${doing}: deleted by its retention (--retention) after nothing in it changed, or its database was reset${doing === "ran" ? "; the job's result could not be recorded" : ""}`,
+      { hint: "start the run again under a new --exec-id" },
+    );
   }
 
   private startHeartbeat(jobId: string, leaseMs: number): ActiveJob {
@@ -193,6 +199,7 @@ export class RemoteHooks implements ExecutionHooks {
       droppedBytes: 0,
       logChain: Promise.resolve(),
       superseded: false,
+      supersede: (why) => supersede(why),
       stop: new AbortController(),
       failedSteps: new Set(),
       // A quarter of the lease leaves room for a couple of lost beats.
@@ -211,13 +218,21 @@ export class RemoteHooks implements ExecutionHooks {
             if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
             lastBeat = Math.max(lastBeat, sent);
           },
-          (err) => this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`),
+          (err) => {
+            // Nowhere to report to: stop the job now rather than run it to a result nobody can record.
+            if (isRunGone(err)) return goneWhileRunning();
+            this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`);
+          },
         );
       }, interval),
     };
     let lastBeat = Date.now();
     let lastTick = lastBeat;
     let since = lastBeat;
+    const goneWhileRunning = (): void => {
+      entry.runGone = true;
+      supersede(`remote run ${runId} is gone from the backend (deleted by its retention, or its database was reset)`);
+    };
     const supersede = (why: string): void => {
       if (entry.superseded) return;
       entry.superseded = true;
@@ -253,6 +268,10 @@ export class RemoteHooks implements ExecutionHooks {
         else entry.logBytes = bytes;
       } catch (err) {
         if (err instanceof BackendError && err.status === 413) return this.appendTruncated(entry, id, stepKey, Buffer.from(chunk), err);
+        if (isRunGone(err)) {
+          entry.runGone = true;
+          return entry.supersede(`remote run ${this.options.runId} is gone from the backend (deleted by its retention, or its database was reset)`);
+        }
         // Logs are best effort: an unreachable log store must not fail the job.
         this.say(`! log upload for ${id} failed: ${errorMessage(err)}`);
       }
@@ -302,6 +321,7 @@ export class RemoteHooks implements ExecutionHooks {
     this.active.delete(id);
     if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
     const { runnerId } = this.options;
+    if (entry.runGone) throw this.goneError(id, "ran");
     if (entry.superseded && result.status === "failed") {
       // Stopped here because contact was lost (or the job was handed on): not a failure of its work, which must
       // not fail the job or stop a failFast run. Left unreported, its lease runs out and the backend releases it,
@@ -316,6 +336,7 @@ export class RemoteHooks implements ExecutionHooks {
     } catch (err) {
       // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
       // other runner's result counts. Anything else is a real failure of this run.
+      if (isRunGone(err)) throw this.goneError(id, "ran");
       if (!entry.superseded && !(err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message))) throw err;
       this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
     }
@@ -389,6 +410,11 @@ export class RemoteHooks implements ExecutionHooks {
     for (const entry of this.active.values()) clearInterval(entry.timer);
     this.active.clear();
   }
+}
+
+/** The backend answered that the run does not exist (any more). */
+function isRunGone(err: unknown): boolean {
+  return err instanceof BackendError && err.status === 404 && /run not found/i.test(err.message);
 }
 
 /** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */
