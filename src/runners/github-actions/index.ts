@@ -12,7 +12,8 @@
 // process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) ·
 // action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
 // github-context.ts (github context, GITHUB_* variables) · cancel-grace.ts (what
-// runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs).
+// runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs) ·
+// job-keys.ts (GitHub job keys: defaults.run honoured, container:/services:… refused).
 import { readFile } from "node:fs/promises";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
@@ -23,6 +24,7 @@ import { ContainerActions } from "./docker-action.js";
 import { removeDeadJobFolders } from "./stale-scratch.js";
 import { CancelGrace, markSkippedBefore, type LooseStep } from "./cancel-grace.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
+import { jobRunDefaults, type RunDefaults } from "./job-keys.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
@@ -83,6 +85,8 @@ export class GithubActionsRunner implements Runner {
   }
 
   async prepare(run: RunContext): Promise<void> {
+    // GitHub job keys orun cannot honour (container:, services:…) stop the run before any job starts.
+    for (const job of run.jobs ?? run.plan.jobs) jobRunDefaults(job);
     this.repo = readRepoInfo(run.workspaceDir, this.hostEnv);
     // Job folders (HOME, file commands, scripts) of runs killed before their clean-up.
     await Promise.all([this.repo, removeDeadJobFolders(run.scratchDir)]);
@@ -212,7 +216,7 @@ export class GithubActionsRunner implements Runner {
       ? this.grace.survivor(ctx, state, () => evaluateCondition(loose.if, expressionScope(scope, { ...scope.env, ...state.exportedEnv })))
       : undefined;
     const { io, dispose } = this.stepIO(ctx.job, survives ? survives.signals : [ctx.signal, ctx.job.signal], timeoutMs, state, emit);
-    const outcome = await executeStep(stepSpec(step, key), scope, io);
+    const outcome = await executeStep(stepSpec(step, key, state.runDefaults), scope, io);
     dispose();
     survives?.dispose();
     if (outcome.error !== undefined && !outcome.cancelled) state.failedSteps.add(key);
@@ -329,8 +333,10 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
   return scope;
 }
 
-function stepSpec(step: PlanStep, key: string): StepSpec {
+/** A job-level step as the step runner takes it; a `run:` step without shell or working-directory gets the job's `defaults.run`. */
+function stepSpec(step: PlanStep, key: string, defaults: RunDefaults): StepSpec {
   const loose = step as LooseStep;
+  const runs = (step.run ?? "").trim() !== "";
   return {
     key,
     name: step.name,
@@ -338,8 +344,8 @@ function stepSpec(step: PlanStep, key: string): StepSpec {
     uses: step.use,
     with: step.with,
     env: step.env,
-    shell: step.shell,
-    workingDirectory: step["working-directory"],
+    shell: step.shell || (runs ? defaults.shell : undefined),
+    workingDirectory: step["working-directory"] || (runs ? defaults.workingDirectory : undefined),
     if: loose.if,
     continueOnError: loose["continue-on-error"],
   };

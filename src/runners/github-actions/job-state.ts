@@ -12,6 +12,7 @@ import { buildGithubContext, githubEnv, runnerArch, runnerOs, toolCacheDir, type
 import { Masker } from "./masker.js";
 import type { ActionMetadata } from "./action-metadata.js";
 import type { ContainerCall } from "./docker-action.js";
+import { jobRunDefaults, type RunDefaults } from "./job-keys.js";
 
 export interface StepRecord {
   outputs: Record<string, string>;
@@ -76,6 +77,8 @@ export interface JobState {
    * `cancelled` from then on, and a step stopped by it is cancelled, not failed, as on GitHub.
    */
   readonly cancelled: boolean;
+  /** The job's GitHub `defaults.run` (shell, working-directory) for its `run:` steps. */
+  runDefaults: RunDefaults;
   /** When the cancel's grace period ends (set when the cancel is first seen): steps and posts after it share it. */
   graceEndsAt?: number;
 }
@@ -118,6 +121,7 @@ const PER_STEP_VARS = [
 
 export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: NodeJS.ProcessEnv): Promise<JobState> {
   const jobId = job.job.id;
+  const runDefaults = jobRunDefaults(job.job);
   const folder = path.join(job.run.scratchDir, "github-actions", jobFolderName(jobId));
   const temp = path.join(folder, "tmp");
   await rm(temp, { recursive: true, force: true });
@@ -197,6 +201,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     actionNames: new Map(),
     failedSteps: new Set(),
     ran: new Set(),
+    runDefaults,
     get cancelled() {
       return job.signal.aborted;
     },
