@@ -92,7 +92,13 @@ export class RemoteHooks implements ExecutionHooks {
       const { client, plan, runId } = this.options;
       const payload = backendPlan(plan);
       this.planId = payload.checksum;
-      await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor });
+      const created = await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor });
+      // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
+      if (payload.failFast && created.failFast !== true) {
+        this.say(
+          `! fail-fast: the backend at ${client.baseUrl} does not stop remote run ${runId} across runners (it keeps no fail-fast: a v2 backend?); a job failing on this runner stops only this runner, and the run's other runners keep starting jobs`,
+        );
+      }
     })();
     return this.run;
   }

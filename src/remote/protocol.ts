@@ -43,6 +43,11 @@ export interface CreateRunResponse {
   createdAt: string;
   /** True when this request joined an existing run (HTTP 200 instead of 201). */
   joined?: boolean;
+  /**
+   * The run stops on every runner when a job fails (its plan is failFast). Absent from a v2 backend, which
+   * has no cross-runner fail-fast: a runner there can stop only itself.
+   */
+  failFast?: boolean;
 }
 
 export interface RunView {

@@ -59,6 +59,7 @@ describe("fail-fast across runners, and a run that goes while runners wait", () 
     const rapi = await api.done;
     assert.equal(rapi.code, 1, rapi.output);
     assert.match(rapi.output, /✕ remote run ff-1 stopped: its plan is failFast and db@dev\.migrate failed; job api@dev\.deploy and any others not started here will not run/);
+    assert.doesNotMatch(rapi.output, /does not stop remote run/, "this backend confirms the run is failFast: no v2 caveat");
     assert.ok(rapi.exitedAt - rdb.exitedAt < 10_000, `the waiting runner stopped ${rapi.exitedAt - rdb.exitedAt} ms after the failure`);
 
     // A runner started after the failure starts nothing.

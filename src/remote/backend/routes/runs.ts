@@ -44,13 +44,18 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
   };
   const outcome = await backend.store.createRun({ run, jobs, planJson: JSON.stringify(plan) });
   if (outcome.created) {
-    sendJson(res, 201, { runId, status: run.status, createdAt: now } satisfies CreateRunResponse);
+    sendJson(res, 201, { runId, status: run.status, createdAt: now, failFast: Boolean(run.failFast) } satisfies CreateRunResponse);
     return;
   }
-  if (outcome.existing.planChecksum !== run.planChecksum) {
-    throw new HttpError(409, "CONFLICT", `Run exists with different plan checksum (run ${runId} has ${outcome.existing.planChecksum}, request has ${run.planChecksum})`);
+  const { existing } = outcome;
+  if (existing.planChecksum !== run.planChecksum) {
+    throw new HttpError(409, "CONFLICT", `Run exists with different plan checksum (run ${runId} has ${existing.planChecksum}, request has ${run.planChecksum})`);
   }
-  sendJson(res, 200, { runId, status: outcome.existing.status, createdAt: outcome.existing.createdAt, joined: true } satisfies CreateRunResponse);
+  // The same checksum is the same plan, failFast included (it is hashed): a run registered without it — by a
+  // runner or backend from before fail-fast spanned runners (migration 10) — is failFast from now on.
+  if (run.failFast && !existing.failFast) await backend.store.enableFailFast(caller.namespace, runId);
+  const failFast = Boolean(run.failFast || existing.failFast);
+  sendJson(res, 200, { runId, status: existing.status, createdAt: existing.createdAt, joined: true, failFast } satisfies CreateRunResponse);
 }
 
 export async function getRun({ res, params, caller, backend }: RequestContext): Promise<void> {

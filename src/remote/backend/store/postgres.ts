@@ -193,6 +193,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       }
     },
 
+    async enableFailFast(namespace, runId) {
+      await query("UPDATE runs SET fail_fast = true WHERE namespace = $1 AND run_id = $2", [namespace, runId]);
+    },
+
     async mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>) {
       return tx(async (c) => {
         // The run row's lock serialises every mutation of this run across replicas.

@@ -123,6 +123,10 @@ export function openSqliteStore(file: string): Store {
       return load(namespace, runId);
     },
 
+    async enableFailFast(namespace, runId) {
+      db.prepare("UPDATE runs SET fail_fast = 1 WHERE namespace = ? AND run_id = ?").run(namespace, runId);
+    },
+
     async mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>) {
       const outcome = db.transaction(() => {
         const row = s().run.get(namespace, runId);

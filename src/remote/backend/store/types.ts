@@ -80,6 +80,8 @@ export interface Store {
   /** Inserts the run unless (namespace, runId) exists; returns the existing run's record then. */
   createRun(input: NewRun): Promise<{ created: true } | { created: false; existing: RunRecord }>;
   getRun(namespace: string, runId: string): Promise<RunState | undefined>;
+  /** Makes the run failFast (a run registered before the plan payload said so, joined by a runner that does). */
+  enableFailFast(namespace: string, runId: string): Promise<void>;
   /**
    * Runs `fn` on the locked run with the jobs `scope` names, writes the jobs
    * it changed, deletes the logs it clears (`clearLogs`) and re-derives the

@@ -1,0 +1,34 @@
+// Fail-fast in a run registered before the plan payload said so (runs created
+// before migration 10, or by a runner from before it), on both stores: the
+// plan checksum covers failFast, so a runner joining with the same checksum
+// and failFast makes the run failFast — a failure then stops it on every
+// runner. Before, such a run never stopped across runners, and nothing told
+// the runners. The create/join answer says whether the run is failFast.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`fail-fast of a run joined by a failFast runner on ${kind}`, () => {
+    const on = backendOnStore(kind, { sweepIntervalMs: 3600_000 });
+
+    it("a run registered without failFast becomes failFast when a runner with the same plan joins saying so", async (t) => {
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(on.backend.url, on.token, method, path, body);
+      const plan = planOf({ "a@dev.x": [], "b@dev.x": [] });
+      // The first runner is from before fail-fast spanned runners: its plan payload has no failFast.
+      const created = await call("POST", "/v1/runs", { plan, runId: "old-run" });
+      assert.deepEqual([created.status, created.body.failFast], [201, false]);
+      assert.equal((await call("POST", `/v1/runs/old-run/jobs/${enc("a@dev.x")}/claim`, { runnerId: "old" })).body.claimed, true);
+
+      const joined = await call("POST", "/v1/runs", { plan: { ...plan, failFast: true }, runId: "old-run" });
+      assert.deepEqual([joined.status, joined.body.joined, joined.body.failFast], [200, true, true]);
+      // A later join without it (the old runner again) does not undo it.
+      assert.equal((await call("POST", "/v1/runs", { plan, runId: "old-run" })).body.failFast, true);
+
+      assert.equal((await call("POST", `/v1/runs/old-run/jobs/${enc("a@dev.x")}/update`, { runnerId: "old", status: "failed" })).status, 200);
+      const b = (await call("POST", `/v1/runs/old-run/jobs/${enc("b@dev.x")}/claim`, { runnerId: "new" })).body;
+      assert.deepEqual([b.claimed, b.stop, b.reason], [false, true, "not started: fail-fast after a@dev.x failed"], "the failure stopped the run across runners");
+    });
+  });
+}
