@@ -55,7 +55,7 @@ function parseIntent(content: string | Uint8Array | undefined): { value: Record<
   if (content === undefined) return { value: {} };
   try {
     const text = typeof content === "string" ? content : decodeText(Buffer.from(content.buffer, content.byteOffset, content.byteLength), "intent.yaml");
-    const value: unknown = parse(text, { uniqueKeys: true });
+    const value: unknown = parse(text, { uniqueKeys: true, intAsBigInt: true });
     if (value === null || value === undefined) return { value: {} };
     if (typeof value !== "object" || Array.isArray(value)) return { error: "not a YAML mapping" };
     return { value: value as Record<string, unknown> };

@@ -34,7 +34,8 @@ const MAX_ALIAS_COUNT = 1000;
 export function parseYamlText(text: string, file: string, absPath: string): YamlDoc[] {
   const lineCounter = new LineCounter();
   // merge: YAML merge keys (`<<: *anchor`), as yaml.v3 (v2.3) accepts them.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey, merge: true });
+  // intAsBigInt: an integer beyond 2^53 is seen exactly, so it is refused rather than rounded (findUnrepresentable).
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey, merge: true, intAsBigInt: true });
   if (!Array.isArray(docs)) return []; // an EmptyStream: no documents at all
   const out: YamlDoc[] = [];
   docs.forEach((doc, index) => {
@@ -51,6 +52,7 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
       throw new OrunError(`invalid YAML: ${(cause as Error).message}`, { location: { file, line }, cause });
     }
+    if (typeof value === "bigint") value = unsafeInteger(value) ? value : Number(value); // a document that is one integer
     const yd: YamlDoc = { file, absPath, index, doc, lineCounter, value };
     const bad = findUnrepresentable(value, []);
     if (bad) throw errorAt(yd, bad.path, bad.message);
@@ -77,7 +79,9 @@ function keyText(value: unknown): string {
  * Values no plan can hold, with where they are: a `__proto__` map key (once copied
  * into a plain object it would replace that object's prototype instead of adding
  * a key), `.inf`/`.nan` (JSON has no such numbers) and an alias inside the node it
- * names (`a: &x [*x]`: a value that contains itself).
+ * names (`a: &x [*x]`: a value that contains itself). Integers arrive as bigints
+ * and are made numbers here, in place, when a number holds them exactly; the
+ * others stay bigints for exactIntegers.
  */
 function findUnrepresentable(value: unknown, path: PathSegment[], enclosing = new Set<object>()): { path: PathSegment[]; message: string } | undefined {
   if (typeof value === "number" && !Number.isFinite(value)) return { path, message: `${String(value)} cannot be represented in a plan (JSON has no such number)` };
@@ -90,11 +94,45 @@ function findUnrepresentable(value: unknown, path: PathSegment[], enclosing = ne
       if (key === "__proto__") return { path: [...path, key], message: "the key __proto__ is not allowed" };
       const found = findUnrepresentable(item, [...path, key], enclosing);
       if (found) return found;
+      if (typeof item === "bigint" && !unsafeInteger(item)) (value as Record<PathSegment, unknown>)[key] = Number(item);
     }
     return undefined;
   } finally {
     enclosing.delete(value);
   }
+}
+
+function unsafeInteger(value: bigint): boolean {
+  return value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER);
+}
+
+/**
+ * Integers beyond 2^53 (which a JavaScript number would silently round:
+ * 9007199254740993 became ...992 in plan.json) where the document has them.
+ * Where a string is allowed (`stringAt`: env and label maps, read as their
+ * source text as yaml.v3 does), one becomes its exact source text; anywhere
+ * else it is an error naming the file, line and field. Call once per document,
+ * before its values are used.
+ */
+export function exactIntegers(yd: YamlDoc, stringAt: (path: readonly PathSegment[]) => boolean = () => false): void {
+  const visit = (value: unknown, path: PathSegment[], seen: Set<object>): void => {
+    if (!value || typeof value !== "object" || seen.has(value)) return;
+    seen.add(value);
+    const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((item, i) => [i, item]) : Object.entries(value);
+    for (const [key, item] of entries) {
+      const at = [...path, key];
+      if (typeof item !== "bigint") {
+        visit(item, at, seen);
+        continue;
+      }
+      if (!stringAt(at)) {
+        throw errorAt(yd, at, `the integer ${item} is beyond ±9007199254740991 (2^53 - 1), the largest orun holds exactly; quote it ("${item}") to keep it as a string`);
+      }
+      (value as Record<PathSegment, unknown>)[key] = scalarSourceAt(yd, at) ?? String(item);
+    }
+  };
+  if (typeof yd.value === "bigint") throw errorAt(yd, [], `the integer ${yd.value} is beyond ±9007199254740991 (2^53 - 1), the largest orun holds exactly`);
+  visit(yd.value, [], new Set());
 }
 
 /** Reads and parses a YAML file; read failures become OrunErrors naming the file. */

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { OrunError } from "../../util/errors.js";
-import { formatField, lineAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
+import { exactIntegers, formatField, lineAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
 import { didYouMean } from "./did-you-mean.js";
 import { SCHEMAS, type SchemaName } from "./schemas.js";
 
@@ -40,10 +40,43 @@ export interface Problem {
 
 /** Throws an OrunError listing every schema violation of the document (first one located in the error). */
 export function validateDocument(yd: YamlDoc, schema: SchemaName, basePath: readonly PathSegment[] = []): void {
+  exactIntegers(yd, (path) => allowsString(SCHEMAS[schema], path));
   const fn = validatorFor(schema);
   if (fn(yd.value)) return;
   const problems = describeErrors(fn.errors ?? [], yd.value, (path) => ({ file: yd.file, line: lineAt(yd, [...basePath, ...path]) }), basePath);
   throw problemsError(problems);
+}
+
+type SchemaNode = Record<string, unknown>;
+
+/**
+ * Whether the schema takes a string or a number at `path` (a field of a string
+ * map such as env or labels, which keeps a number's source text). Follows $ref, properties, patternProperties, additionalProperties
+ * and items; anything it cannot follow (a free-form map, a oneOf) is "no".
+ */
+function allowsString(root: SchemaNode, path: readonly PathSegment[]): boolean {
+  const deref = (node: unknown): SchemaNode | undefined => {
+    let n = node as SchemaNode | undefined;
+    for (let i = 0; i < 10 && n && typeof n.$ref === "string"; i++) {
+      const name = /^#\/definitions\/(.+)$/.exec(n.$ref)?.[1];
+      n = name ? ((root.definitions as Record<string, SchemaNode> | undefined)?.[name] ?? undefined) : undefined;
+    }
+    return n && typeof n === "object" ? n : undefined;
+  };
+  let node = deref(root);
+  for (const seg of path) {
+    if (!node) return false;
+    if (typeof seg === "number") {
+      node = deref(node.items);
+      continue;
+    }
+    const own = (node.properties as Record<string, unknown> | undefined)?.[seg];
+    const patterned = Object.entries((node.patternProperties as Record<string, unknown> | undefined) ?? {}).find(([pattern]) => new RegExp(pattern, "u").test(seg))?.[1];
+    node = deref(own ?? patterned ?? (typeof node.additionalProperties === "object" ? node.additionalProperties : undefined));
+  }
+  // Only where numbers are taken too, as their source text (string maps): a `type: string` field refuses 12 as well.
+  const type = node?.type;
+  return Array.isArray(type) && type.includes("string") && type.includes("number");
 }
 
 /** Builds one OrunError out of located problems: the first is the headline, the rest follow indented. */

@@ -17,7 +17,7 @@ import { addFormats, describeErrors, problemsError } from "../../validate/docume
 import { compileComponentSchema } from "../../validate/parameters.js";
 import { compositionDocSchema } from "../../validate/schemas.js";
 import { freeMap, list, obj, optString } from "../decode.js";
-import { errorAt, lineAt, originAt, readSingleDocument, type YamlDoc } from "../yaml.js";
+import { errorAt, exactIntegers, lineAt, originAt, readSingleDocument, type YamlDoc } from "../yaml.js";
 import { hashDirectories } from "./digest.js";
 import { DocumentCache, checkStepIds, loadJob, type CompositionContext } from "./documents.js";
 
@@ -158,6 +158,7 @@ async function firstFile(dir: string, names: readonly string[]): Promise<string 
 
 async function readSchema(file: string, display: (abs: string) => string): Promise<ComponentSchema> {
   const yd = await readSingleDocument(file, display(file));
+  exactIntegers(yd);
   const value = yd.value;
   if (!value || typeof value !== "object" || Array.isArray(value)) {
     throw new OrunError("schema.yaml must be a JSON Schema mapping", { location: { file: yd.file, line: lineAt(yd, []) } });
@@ -176,6 +177,7 @@ async function loadType(dir: string, type: string, ctx: LegacyContext): Promise<
   if (!schemaFile) throw new OrunError(`missing schema.yaml for job registry type ${type} (job at ${shown})`, { location: { file: shown } });
 
   const yd = await readSingleDocument(jobFile, shown);
+  exactIntegers(yd);
   const kind = obj(yd.value).kind;
   if (kind !== "JobRegistry") {
     throw errorAt(
