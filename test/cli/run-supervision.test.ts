@@ -113,6 +113,26 @@ test("orun run | head: the run goes on without its reader, completes its record 
   assert.equal((await readJson<{ status: string }>(path.join(dir, ".orun/executions/piped/metadata.json"))).status, "failed");
 });
 
+test("orun run --verbose | a slow reader: every line arrives, in order, while orun waits for the reader", async (t) => {
+  const dir = await setup(t, [{ id: "a@dev.chatty", steps: [{ id: "print", run: "seq 1 100000" }] }]);
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "slow", "--verbose"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  // The reader takes nothing for a while: the pipe fills (64 KiB) long before the step's ~600 KB are shown.
+  child.stdout.pause();
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  await until(async () => existsSync(path.join(dir, ".orun/executions/slow/logs")), "the step to print");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(code, 0, stderr);
+  const printed = stdout.split("\n").flatMap((line) => /│ (\d+)$/.exec(line)?.[1] ?? []).map(Number);
+  assert.equal(printed.length, 100000);
+  assert.ok(printed.every((n, i) => n === i + 1), "in order, none lost or repeated");
+  assert.match(stdout, /1 succeeded/, "the summary comes after the output");
+});
+
 test("SIGKILL to orun's whole process group (a CI job being stopped): the helper is not in it and still stops the steps", async (t) => {
   const dir = await setup(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: LONG_STEP }] }]);
   // detached: orun leads its own process group, as under a job runner that kills the group.

@@ -88,6 +88,26 @@ test("text view: sequential groups under headers, concurrent prefixes; verbose s
   assert.ok(concurrent.some((line) => line.includes("│ boom")), "failure output shown without --verbose");
 });
 
+test("verbose output: a chunk's lines go out in one write, and a line that never ends is shown in pieces as it grows", () => {
+  const writes: string[] = [];
+  const text = new TextRenderer({ verbose: true, palette: palette(false), writeLine: (line) => writes.push(line) });
+  const [start, stepStart] = events(1);
+  text.handle(start!);
+  text.handle(stepStart!);
+  const before = writes.length;
+  text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: "one\ntwo\nthr" });
+  assert.deepEqual(writes.slice(before), ["      │ one\n      │ two"], "both complete lines, each prefixed, in one write");
+
+  // 200 KiB without a newline (binary output, a progress bar): pieces appear while the step runs.
+  const endless = "x".repeat(200 * 1024);
+  writes.length = 0;
+  for (let at = 0; at < endless.length; at += 10_000) text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: endless.slice(at, at + 10_000) });
+  assert.ok(writes.length >= 3, `shown before the line ends (${writes.length} writes)`);
+  text.handle({ type: "step-end", job: build, stepKey: "s1", status: "completed", durationMs: 10, output: "" });
+  const shown = writes.flatMap((write) => write.split("\n")).filter((line) => line.startsWith("      │ ")).map((line) => line.slice("      │ ".length));
+  assert.equal(shown.join(""), `thr${endless}`, "nothing lost or added");
+});
+
 test("--json prints a single parseable summary and nothing else", () => {
   const stream = fakeStream(false);
   const renderer = createRenderer({ json: true, stream });

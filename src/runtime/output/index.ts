@@ -2,6 +2,7 @@
 import type { Renderer } from "../events.js";
 import { JsonRenderer } from "./json.js";
 import { LiveRenderer } from "./live.js";
+import { pipeWriter } from "./pipe-writer.js";
 import { TextRenderer } from "./text.js";
 import { detectTerminal, palette } from "./terminal.js";
 
@@ -14,9 +15,10 @@ export interface OutputOptions {
 
 export function createRenderer(options: OutputOptions = {}): Renderer {
   const stream = options.stream ?? process.stdout;
-  if (options.json) return new JsonRenderer((text) => stream.write(text));
+  const write = (stream === process.stdout && pipeWriter(1)) || ((text: string) => void stream.write(text));
+  if (options.json) return new JsonRenderer(write);
   const caps = detectTerminal(stream, options.env);
   const colors = palette(caps.color);
   if (caps.live && !options.verbose) return new LiveRenderer(stream, colors, false);
-  return new TextRenderer({ verbose: options.verbose ?? false, palette: colors, writeLine: (line) => stream.write(`${line}\n`) });
+  return new TextRenderer({ verbose: options.verbose ?? false, palette: colors, writeLine: (line) => write(`${line}\n`) });
 }

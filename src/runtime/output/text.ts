@@ -11,7 +11,7 @@ import type { Palette } from "./terminal.js";
 export interface TextOptions {
   verbose: boolean;
   palette: Palette;
-  /** Where persistent lines go. */
+  /** Where persistent lines go (one or more, joined by "\n"; the last line's newline is the writer's). */
   writeLine(line: string): void;
 }
 
@@ -20,6 +20,8 @@ export function jobLabel(job: PlanJob): string {
 }
 
 const MAX_FAILURE_LINES = 8;
+/** Characters of an unterminated verbose line held before a piece of it is shown. */
+const MAX_PARTIAL_LINE = 64 * 1024;
 
 export class TextRenderer implements Renderer {
   private concurrent = false;
@@ -134,10 +136,19 @@ export class TextRenderer implements Renderer {
 
   private streamOutput(job: PlanJob, stepKey: string, chunk: string): void {
     const key = `${job.id}\u0000${stepKey}`;
-    const text = (this.partial.get(key) ?? "") + chunk;
-    const lines = text.split("\n");
-    this.partial.set(key, lines.pop() ?? "");
-    for (const line of lines) this.options.writeLine(`${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}${line}`);
+    const lines = ((this.partial.get(key) ?? "") + chunk).split("\n");
+    let rest = lines.pop() ?? "";
+    // A line that never ends (binary output, a progress bar without newlines) is shown in pieces: held whole,
+    // it would grow without bound and be copied again with every chunk.
+    while (rest.length >= MAX_PARTIAL_LINE) {
+      lines.push(rest.slice(0, MAX_PARTIAL_LINE));
+      rest = rest.slice(MAX_PARTIAL_LINE);
+    }
+    this.partial.set(key, rest);
+    if (lines.length === 0) return;
+    // One write per chunk, not per line: a chatty step's output costs a few system calls, not one a line.
+    const lead = `${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}`;
+    this.options.writeLine(lead + lines.join(`\n${lead}`));
   }
 
   private flushPartial(job: PlanJob, stepKey: string): void {

@@ -1,0 +1,40 @@
+// Writes to a pipe or socket that wait while it is full, as `make` or `cat` do.
+//
+// Node queues what it cannot write to a full pipe in memory, without limit, and
+// a run's output cannot wait for that queue to drain: it arrives from
+// synchronous loops (a finished step's output file is read in one go). Under
+// `orun run --verbose | tee log`, or a CI log collector that reads slowly, a
+// step that printed 200 MB held 3 GB of queued writes. Writing straight to the
+// descriptor, and pausing while the pipe is full, keeps memory bounded and lets
+// the reader set the pace.
+import { fstatSync, writeSync } from "node:fs";
+
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+/** A text writer for `fd` when it is a pipe or socket; undefined otherwise (files and terminals already block). */
+export function pipeWriter(fd: number): ((text: string) => void) | undefined {
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFIFO() && !stat.isSocket()) return undefined;
+  } catch {
+    return undefined;
+  }
+  let readerGone = false;
+  return (text) => {
+    if (readerGone) return;
+    const data = Buffer.from(text, "utf8");
+    for (let done = 0; done < data.length; ) {
+      try {
+        done += writeSync(fd, data, done, data.length - done);
+      } catch (err) {
+        // Node made the descriptor non-blocking: wait a millisecond for the reader.
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") Atomics.wait(nap, 0, 0, 1);
+        else {
+          // EPIPE, EIO: the reader is gone. The run goes on with its output dropped (see cli/closed-output.ts).
+          readerGone = true;
+          return;
+        }
+      }
+    }
+  };
+}
