@@ -2,7 +2,7 @@
 // and step, optionally followed while the run is still going.
 import { readdir, readFile, open } from "node:fs/promises";
 import path from "node:path";
-import { canonicalJobId, jobIdFragments } from "../model/plan.js";
+import { canonicalJobId, jobIdFragments, parseJobId } from "../model/plan.js";
 import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
 import { readStateFile } from "./records/state.js";
@@ -24,7 +24,15 @@ export interface LogFilter {
 export async function listLogs(store: ExecutionStore, execId: string, filter: LogFilter = {}): Promise<LogEntry[]> {
   const state = await readStateFile(store.stateFile(execId)).catch(() => undefined);
   const jobBySegment = new Map<string, string>();
-  for (const id of Object.keys(state?.jobs ?? {})) jobBySegment.set(safeSegment(id), id);
+  const ids = Object.keys(state?.jobs ?? {});
+  // A record written by orun v2 names a job's folder by its dotted ID with only `/`, `\` and `:` replaced; this
+  // orun's own names (set last) win where the two would meet.
+  for (const id of ids) {
+    const parts = parseJobId(id);
+    jobBySegment.set(v2Segment(id), id);
+    if (parts) jobBySegment.set(v2Segment(`${parts.component}.${parts.environment}.${parts.job}`), id);
+  }
+  for (const id of ids) jobBySegment.set(safeSegment(id), id);
   const logsDir = store.logsDir(execId);
   // Only real folders and files: a symbolic link in a record (copied from elsewhere, or planted) could make
   // `orun logs` print any file on the machine.
@@ -39,7 +47,8 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     const jobId = jobBySegment.get(dir) ?? dir;
     if (wantedJob && dir !== wantedJob && !jobNeedles.some((needle) => jobId.includes(needle))) continue;
     const jobState = state?.jobs[jobId];
-    const stepBySegment = new Map(Object.keys(jobState?.steps ?? {}).map((key) => [safeSegment(key), key]));
+    const keys = Object.keys(jobState?.steps ?? {});
+    const stepBySegment = new Map([...keys.map((key) => [v2Segment(key), key] as const), ...keys.map((key) => [safeSegment(key), key] as const)]);
     const files = (await readdir(path.join(logsDir, dir), { withFileTypes: true }).catch(() => []))
       .filter((entry) => entry.isFile() && entry.name.endsWith(".log"))
       .map((entry) => entry.name)
@@ -60,6 +69,11 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
  * `raw`: the logs' text as recorded, without header lines: one log is printed exactly (`orun logs --job X --step Y
  * --raw > out.txt`); between several, a log that did not end its last line gets a newline, so none are glued.
  */
+/** How orun v2 made a job or step ID a file name (spec 20 §4.4): its records are read as they are. */
+function v2Segment(id: string): string {
+  return id.replace(/[/\\:]/g, "_");
+}
+
 export async function printLogs(entries: LogEntry[], write: (text: string) => void, options: { raw?: boolean } = {}): Promise<void> {
   let unterminated = false;
   for (const entry of entries) {

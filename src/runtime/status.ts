@@ -140,8 +140,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const duration = Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : "—";
   lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
   lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
-  // A dead run's `running` jobs are not running: they stopped with it (and run again on resume).
-  const shown = (job: JobState): ShownStatus => (snapshot.interrupted && job.status === "running" ? "interrupted" : job.status);
+  // A dead run's `running` jobs are not running: they stopped with it (and run again on resume). So are those a
+  // finished run left `running` (an older orun closed its record so after a crash or a fail-fast stop).
+  const over = snapshot.interrupted || (meta !== undefined && meta.status !== "running" && !snapshot.starting);
+  const shown = (job: JobState): ShownStatus => (over && job.status === "running" ? "interrupted" : job.status);
   const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
   const count = (s: ShownStatus): number => jobs.filter((j) => j.status === s).length;
   const waiting = jobs.filter((j) => j.status === "pending" && j.job.reason).length;

@@ -137,3 +137,42 @@ test("orun logs run/<id> job/<id> are --exec-id and --job; --raw prints the reco
     assert.match(result.stderr, message);
   }
 });
+
+test("a record written by orun v2 (dotted job IDs, v2 log file names, no lock content, a job left running by a finished run) is shown as it was", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "v2" }, "orun-rec15-");
+  const id = "demo-20260501-a1b2c3";
+  await mkdir(path.dirname(recordFile(dir, id, "logs/api.dev.build/x")), { recursive: true });
+  await mkdir(path.dirname(recordFile(dir, id, "logs/web.dev.build/x")), { recursive: true });
+  const v2meta = { execId: id, planId: "0123456789ab", planName: "demo", startedAt: "2026-05-01T10:00:00Z", finishedAt: "2026-05-01T10:00:05Z", status: "failed", trigger: "cli", user: "alice", dryRun: false, jobTotal: 3, jobDone: 1, jobFailed: 1 };
+  await writeFile(recordFile(dir, id, "metadata.json"), JSON.stringify(v2meta));
+  await writeFile(
+    recordFile(dir, id, "state.json"),
+    JSON.stringify({
+      execId: id,
+      planChecksum: `sha256-${"0".repeat(64)}`,
+      jobs: {
+        "api.dev.build": { status: "failed", steps: { compile: "completed", "test:unit": "failed" }, lastError: "step test:unit: exit status 1" },
+        "web.dev.build": { status: "completed", steps: { build: "completed" } },
+        "web.prod.deploy": { status: "running", heartbeatAt: "2026-05-01T10:00:03Z", steps: {} },
+      },
+    }),
+  );
+  await writeFile(recordFile(dir, id, "logs/api.dev.build/compile.log"), "compiling");
+  await writeFile(recordFile(dir, id, "logs/api.dev.build/test_unit.log"), "FAIL unit");
+  await writeFile(recordFile(dir, id, "logs/web.dev.build/build.log"), "Preview URL: https://x.dev");
+  await writeFile(recordFile(dir, id, ".lock"), ""); // v2's flock file, never removed
+
+  const logs = await runOrun(["logs", "--exec-id", id], { cwd: dir });
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, /── api@dev\.build › test:unit {2}\(failed\)\nFAIL unit\n/, "the v2 folder and file are the job's and step's, with their status");
+  assert.match(logs.stdout, /── api@dev\.build › compile {2}\(completed\)\n/);
+  assert.equal((await runOrun(["logs", "--exec-id", id, "--failed", "--raw"], { cwd: dir })).stdout, "FAIL unit");
+  assert.equal((await runOrun(["logs", "--exec-id", id, "--job", "api@dev.build", "--step", "test:unit", "--raw"], { cwd: dir })).stdout, "FAIL unit");
+
+  const status = await runOrun(["status", "--exec-id", id], { cwd: dir });
+  assert.match(status.stdout, /State: failed/);
+  assert.match(status.stdout, /● 0 running .*! 1 interrupted/, "the finished run's running job is no longer running");
+  assert.match(status.stdout, /! deploy {2}interrupted/);
+  const watched = await runOrun(["status", "--exec-id", id, "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 8_000 });
+  assert.equal(watched.code, 1, "a finished, failed record ends the watch at once");
+});
