@@ -21,6 +21,18 @@ import { readPackageManifest } from "./package.js";
 export interface SourceContext {
   /** Intent directory: relative source paths and `.orun/` are resolved from here. */
   rootDir: string;
+  /**
+   * The package cache (cache.ts), opened on first use. resolveSources shares one
+   * opening among all sources of a compile: opening checks the folder's owner and
+   * mode and sweeps interrupted pulls, once is enough.
+   */
+  cacheRoot?: () => Promise<string>;
+}
+
+/** `open`, called at most once (a failed opening is not retried within the compile). */
+export function once<T>(open: () => Promise<T>): () => Promise<T> {
+  let opened: Promise<T> | undefined;
+  return () => (opened ??= open());
 }
 
 /** Shows a path relative to the intent directory when inside it, else absolute. */
@@ -62,7 +74,7 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
       const digest = await hashFile(abs);
       checkPin(spec, digest);
       try {
-        const dest = path.join(await compositionsCache(), digest.replace(/^sha256:/, ""));
+        const dest = path.join(await cacheRoot(ctx), digest.replace(/^sha256:/, ""));
         await extractArchive(abs, dest);
         return { dir: dest, digest };
       } catch (err) {
@@ -78,7 +90,7 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
       }
       try {
         return await pullPackage(ref, {
-          cacheRoot: await compositionsCache(),
+          cacheRoot: await cacheRoot(ctx),
           pin: spec.digest,
           onPinMismatch: (expected, actual) => {
             throw errorAtOrigin(spec.origin, "digest", `composition source ${spec.name} digest mismatch: expected ${expected}, got ${actual}`);
@@ -93,6 +105,10 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
     default:
       throw errorAtOrigin(spec.origin, "kind", `unsupported composition source kind "${String(spec.kind)}" for source ${spec.name}`);
   }
+}
+
+function cacheRoot(ctx: SourceContext): Promise<string> {
+  return ctx.cacheRoot ? ctx.cacheRoot() : compositionsCache();
 }
 
 function checkPin(spec: CompositionSourceSpec, digest: string): void {
@@ -156,7 +172,8 @@ export async function resolveSources(
       hint: "add compositions.sources (a dir, archive or oci composition package) to the intent, or pass -c/--config-dir (or set ORUN_CONFIG_DIR) to a legacy job registry directory",
     });
   }
+  const shared: SourceContext = { ...ctx, cacheRoot: once(ctx.cacheRoot ?? (() => compositionsCache())) };
   const out: ResolvedCompositionSource[] = [];
-  for (const spec of specs) out.push(await resolveSource(spec, ctx));
+  for (const spec of specs) out.push(await resolveSource(spec, shared));
   return out;
 }
