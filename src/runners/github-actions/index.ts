@@ -13,7 +13,8 @@
 // action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
 // github-context.ts (github context, GITHUB_* variables) · cancel-grace.ts (what
 // runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs) ·
-// job-keys.ts (GitHub job keys: defaults.run honoured, container:/services:… refused).
+// job-keys.ts (GitHub job keys: defaults.run honoured, container:/services:… refused) ·
+// orphans.ts (processes a job left running, killed at its end).
 import { readFile } from "node:fs/promises";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import type { RunnerOptions } from "../registry.js";
@@ -25,6 +26,7 @@ import { removeDeadJobFolders } from "./stale-scratch.js";
 import { CancelGrace, markSkippedBefore, type LooseStep } from "./cancel-grace.js";
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
 import { jobRunDefaults, type RunDefaults } from "./job-keys.js";
+import { killOrphans } from "./orphans.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
@@ -289,6 +291,9 @@ export class GithubActionsRunner implements Runner {
           posts.dispose();
         }
       }
+      // As GitHub's runner ends a job: what its steps left running (`server &`) goes, after the posts.
+      const orphans = killOrphans(state.baseEnv.RUNNER_TRACKING_ID ?? "");
+      if (orphans.length) lines.push("Cleaning up orphan processes", ...orphans.map((o) => state.masker.mask(`Terminate orphan process: pid (${o.pid}) (${o.name})`)));
       // Said in the finish log too: after a cancel the job's error is the cancel, so these would go unseen.
       for (const error of errors) lines.push(`✗ ${state.masker.mask(error)}`);
       const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
