@@ -20,8 +20,13 @@ export interface ExpressionScope {
 }
 
 export class ExpressionFailure extends Error {
-  constructor(expression: string, reason: string) {
-    super(`invalid expression \${{ ${expression} }}: ${reason}`);
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+    /** How the expression is shown: `${{ expression }}` unless the text itself was broken (an unclosed `${{`). */
+    shown = `\${{ ${expression} }}`,
+  ) {
+    super(`invalid expression ${shown}: ${reason}`);
     this.name = "ExpressionFailure";
   }
 }
@@ -142,7 +147,7 @@ export function splitTemplate(text: string): Segment[] {
       }
       i++;
     }
-    if (end < 0) throw new ExpressionFailure(text.slice(start + 3).trim(), "missing closing }}");
+    if (end < 0) throw new ExpressionFailure(text.slice(start + 3).trim(), "no closing }}", JSON.stringify(text.slice(start)));
     if (start > pos) segments.push({ literal: text.slice(pos, start) });
     segments.push({ expression: text.slice(start + 3, end) });
     pos = end + 2;
@@ -175,8 +180,20 @@ export function evaluateCondition(condition: string | boolean | undefined, scope
   const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(expr);
   if (whole && splitTemplate(expr).length === 1) expr = whole[1].trim();
   else if (hasExpression(expr)) expr = `'${interpolate(expr, scope).replace(/'/g, "''")}'`;
+  const written = expr;
   if (!usesStatusFunction(expr)) expr = `${defaultCheck} && (${expr})`;
-  return truthy(evaluate(expr, scope));
+  try {
+    return truthy(evaluate(expr, scope));
+  } catch (err) {
+    if (!(err instanceof ExpressionFailure) || expr === written) throw err;
+    // Reported as written, without the implicit `success() && (…)` around it (whose parse error points at its `)`).
+    try {
+      evaluate(written, scope);
+    } catch (own) {
+      if (own instanceof ExpressionFailure) throw own;
+    }
+    throw new ExpressionFailure(written, err.reason);
+  }
 }
 
 /**

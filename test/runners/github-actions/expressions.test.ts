@@ -49,7 +49,9 @@ describe("github-actions expressions", () => {
   it("reports unknown contexts, syntax errors and unclosed expressions clearly", () => {
     assert.throws(() => interpolate("${{ nope.x }}", scope()), /invalid expression \$\{\{ nope\.x \}\}/);
     assert.throws(() => interpolate("${{ env.NAME == }}", scope()), /invalid expression/);
-    assert.throws(() => interpolate("${{ env.NAME", scope()), /missing closing \}\}/);
+    assert.throws(() => interpolate("x ${{ env.NAME", scope()), /^ExpressionFailure: invalid expression "\$\{\{ env\.NAME": no closing \}\}$/);
+    // An if: is reported as written, not with the implicit success() && (…) around it.
+    assert.throws(() => evaluateCondition("github.ref ==", scope()), (err: Error) => err.message === "invalid expression ${{ github.ref == }}: Unexpected end of expression: '=='");
   });
 
   it("evaluates if: with an implicit success() unless a status function is used", () => {
