@@ -53,6 +53,12 @@ describe("orun run --gha: GitHub job keys", () => {
     assert.equal(await readFile(path.join(ws, "REPORT"), "utf8"), `default ${path.join(ws, "sub")}\nown ${ws}\n`);
   });
 
+  it("a step written with GitHub's uses: fails saying that a plan spells it use:", async () => {
+    const { code, output } = await run("uses-key", [{ id: "act", uses: "./somewhere" } as Partial<PlanStep>], {});
+    assert.notEqual(code, 0, output);
+    assert.match(output, /step has neither run nor use \(GitHub's uses: is spelled use: in an orun plan\)/);
+  });
+
   it("refuses a defaults entry GitHub does not have, naming it", async () => {
     const { code, output } = await run("bad-defaults", [{ id: "s", run: "true" }], { defaults: { run: { shel: "sh" } } });
     assert.notEqual(code, 0, output);

@@ -353,6 +353,7 @@ function stepSpec(step: PlanStep, key: string, defaults: RunDefaults): StepSpec 
     workingDirectory: step["working-directory"] || (runs ? defaults.workingDirectory : undefined),
     if: loose.if,
     continueOnError: loose["continue-on-error"],
+    gitHubUses: (step as PlanStep & { uses?: unknown }).uses,
   };
 }
 

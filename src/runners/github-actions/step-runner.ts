@@ -31,6 +31,8 @@ export interface StepSpec {
   workingDirectory?: string;
   if?: string | boolean;
   continueOnError?: boolean | string;
+  /** A job-level step's `uses:` key: GitHub's spelling of `use:`, named in the error. */
+  gitHubUses?: unknown;
 }
 
 export interface Scope {
@@ -448,7 +450,7 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const { state } = scope;
   const exprScope = expressionScope(scope, env);
   const uses = interpolate(spec.uses ?? "", exprScope).trim();
-  if (!uses) throw new Error("step has neither run nor use");
+  if (!uses) throw new Error(`step has neither run nor use${spec.gitHubUses !== undefined ? " (GitHub's uses: is spelled use: in an orun plan)" : ""}`);
   const ref = parseActionRef(uses);
   if (ref.kind === "docker-image") return runImageStep(ref.image, uses, spec, scope, io, env);
   const { action, meta } = await prepareAction(uses, scope, io, env, exprScope);
