@@ -2,6 +2,7 @@
 // and step, optionally followed while the run is still going.
 import { readdir, readFile, open } from "node:fs/promises";
 import path from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { canonicalJobId, jobIdFragments, parseJobId } from "../model/plan.js";
 import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
@@ -102,7 +103,7 @@ export async function followLogs(
   isDone: () => Promise<boolean>,
   options: { intervalMs?: number; signal?: AbortSignal; raw?: boolean } = {},
 ): Promise<void> {
-  const offsets = new Map<string, number>();
+  const followed = new Map<string, FollowedFile>();
   let current = "";
   // Output is copied as it arrives, partial lines included: a header or the end starts a fresh line.
   let atLineStart = true;
@@ -111,29 +112,40 @@ export async function followLogs(
     write(text);
     atLineStart = text.endsWith("\n");
   };
+  const header = (key: string, note = ""): void => {
+    current = key;
+    if (options.raw) return;
+    if (!atLineStart) emit("\n");
+    emit(`── ${key}${note}\n`);
+  };
   const drain = async (): Promise<void> => {
     for (const entry of await listLogs(store, execId, filter)) {
-      const offset = offsets.get(entry.file) ?? 0;
       const handle = await open(entry.file, "r").catch(() => undefined);
       if (!handle) continue;
       try {
-        const { size } = await handle.stat();
-        if (size < offset) offsets.set(entry.file, 0); // rewritten by a retry of the run
-        const from = Math.min(offset, size);
-        if (size === from) {
-          if (!offsets.has(entry.file)) offsets.set(entry.file, 0);
-          continue;
-        }
-        const buffer = Buffer.alloc(size - from);
-        await handle.read(buffer, 0, buffer.length, from);
-        offsets.set(entry.file, size);
+        const info = await handle.stat();
         const key = `${entry.jobId} › ${entry.stepKey}`;
-        if (key !== current && !options.raw) {
-          current = key;
-          if (!atLineStart) emit("\n");
-          emit(`── ${key}\n`);
+        let file = followed.get(entry.file);
+        // A job that runs again (a resumed or retried execution) starts a new log file in place of the old one;
+        // a log truncated in place starts over too. Either way it is shown again from its start.
+        const replaced = file !== undefined && (file.ino !== info.ino || file.birthtimeMs !== info.birthtimeMs || info.size < file.offset);
+        if (!file || replaced) {
+          if (file?.decoder) emit(file.decoder.end());
+          file = { ino: info.ino, birthtimeMs: info.birthtimeMs, offset: 0 };
+          followed.set(entry.file, file);
+          if (replaced) header(key, "  (written again: the job ran again)");
         }
-        emit(buffer.toString("utf8"));
+        for (let from = file.offset; from < info.size; ) {
+          const buffer = Buffer.alloc(Math.min(info.size - from, FOLLOW_CHUNK));
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+          if (bytesRead === 0) break;
+          if (key !== current) header(key);
+          // A character split between two reads waits for its other bytes.
+          file.decoder ??= new StringDecoder("utf8");
+          emit(file.decoder.write(buffer.subarray(0, bytesRead)));
+          from += bytesRead;
+          file.offset = from;
+        }
       } finally {
         await handle.close();
       }
@@ -146,6 +158,18 @@ export async function followLogs(
     if (done || options.signal?.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
+  for (const file of followed.values()) emit(file.decoder?.end() ?? "");
   if (!atLineStart && !options.raw) write("\n");
 }
+
+/** One log file as `followLogs` has read it: which file it was (a job that runs again makes a new one) and how far. */
+interface FollowedFile {
+  ino: number;
+  birthtimeMs: number;
+  offset: number;
+  decoder?: StringDecoder;
+}
+
+/** `orun logs --follow` reads a log that grew by this much at most at a time. */
+const FOLLOW_CHUNK = 1 << 20;
 
