@@ -278,14 +278,16 @@ export class RegistryClient {
   }
 
   private loginHint(): string {
-    return this.login.credentials ? `the registry refused ${this.login.note}` : `${this.login.note}; log in with \`docker login ${this.ref.registry}\``;
+    return this.login.credentials || this.login.identityToken ? `the registry refused ${this.login.note}` : `${this.login.note}; log in with \`docker login ${this.ref.registry}\``;
   }
 
-  private async send(url: string | URL, accept: string, timeoutMs: number, authorization = this.authorization): Promise<Response> {
+  /** A GET, or a form POST when `form` is given (the refresh-token grant). */
+  private async send(url: string | URL, accept: string, timeoutMs: number, authorization = this.authorization, form?: URLSearchParams): Promise<Response> {
     try {
       return await this.fetchImpl(url, {
-        headers: { accept, ...(authorization ? { authorization } : {}) },
-        redirect: "follow",
+        ...(form ? { method: "POST", body: form.toString() } : {}),
+        headers: { accept, ...(authorization ? { authorization } : {}), ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+        redirect: form ? "error" : "follow",
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -312,6 +314,7 @@ export class RegistryClient {
     const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` : undefined;
     if (!bearer) {
       if (!basicChallenge) throw new OrunError(`${this.ref.registry}: unsupported authentication challenge "${header}"`);
+      if (this.login.identityToken) throw new OrunError(`${this.ref.registry} asks for Basic credentials, but the login is ${this.login.note}, which works only with a token service`);
       if (!basic) throw new OrunError(`${this.ref.registry} requires a login (${this.loginHint()})`);
       return basic;
     }
@@ -326,10 +329,19 @@ export class RegistryClient {
     if (this.base.startsWith("https:") && realm.protocol !== "https:") {
       throw new OrunError(`${this.ref.registry} sends its token requests to ${realm.origin}, which is not HTTPS; refusing to send credentials there`);
     }
-    if (bearer.params.service) realm.searchParams.set("service", bearer.params.service);
-    realm.searchParams.set("scope", bearer.params.scope ?? `repository:${this.ref.repository}:pull`);
+    const service = bearer.params.service;
+    const scope = bearer.params.scope ?? `repository:${this.ref.repository}:pull`;
     const where = `token from ${realm.origin}${realm.pathname}`;
-    const res = await this.send(realm, "application/json", timeoutMs, basic);
+    let res: Response;
+    if (this.login.identityToken) {
+      // OAuth2 refresh-token grant (distribution's token spec, as docker and oras do with an identity token).
+      const form = new URLSearchParams({ grant_type: "refresh_token", ...(service ? { service } : {}), scope, client_id: "orun", refresh_token: this.login.identityToken });
+      res = await this.send(realm, "application/json", timeoutMs, undefined, form);
+    } else {
+      if (service) realm.searchParams.set("service", service);
+      realm.searchParams.set("scope", scope);
+      res = await this.send(realm, "application/json", timeoutMs, basic);
+    }
     if (!res.ok) {
       const detail = await errorDetail(res);
       const refused = res.status === 401 || res.status === 403 ? ` (${this.loginHint()})` : "";

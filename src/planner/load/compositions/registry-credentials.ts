@@ -17,6 +17,12 @@ export interface RegistryCredentials {
 
 export interface CredentialLookup {
   credentials?: RegistryCredentials;
+  /**
+   * An OAuth2 refresh token (`docker login` to Azure Container Registry, Harbor with OIDC, …: the config's
+   * `identitytoken`, or a helper answering user `<token>`), traded at the registry's token service for an
+   * access token (oci.ts).
+   */
+  identityToken?: string;
   /** Where they came from, or why there are none ("no entry for ghcr.io in /home/u/.docker/config.json"). */
   note: string;
 }
@@ -55,7 +61,7 @@ export async function dockerCredentials(registry: string, env: NodeJS.ProcessEnv
   }
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
     if (registryHost(key) !== host || !entry) continue;
-    if (entry.identitytoken) return { note: `${file} holds an identity token for ${host}, which orun cannot use; log in with a user name and password or token` };
+    if (entry.identitytoken) return { identityToken: entry.identitytoken, note: `the identity token for ${host} from ${file}` };
     if (entry.username && entry.password) return { credentials: { username: entry.username, password: entry.password }, note: `user ${entry.username} from ${file}` };
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
@@ -85,7 +91,7 @@ function runHelper(name: string, key: string): Promise<CredentialLookup> {
       }
       try {
         const answer = JSON.parse(out) as { Username?: string; Secret?: string };
-        if (answer.Username === "<token>") return resolve({ note: `${program} holds an identity token for ${key}, which orun cannot use` });
+        if (answer.Username === "<token>" && answer.Secret) return resolve({ identityToken: answer.Secret, note: `the identity token for ${key} from ${program}` });
         if (answer.Username && answer.Secret) return resolve({ credentials: { username: answer.Username, password: answer.Secret }, note: `user ${answer.Username} from ${program}` });
         resolve({ note: `${program} has no login for ${key}` });
       } catch {
