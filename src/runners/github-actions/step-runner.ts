@@ -457,10 +457,12 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const missing = missingServiceNotice(action.repository, { ...state.baseEnv, ...env });
   if (missing) io.emit(missing);
   const inputs = resolveInputs(meta, spec.with, exprScope);
-  const declared = Object.keys(meta.inputs).map((k) => k.toLowerCase());
+  // As GitHub's runner: a container action always accepts entryPoint and args.
+  const valid = [...(meta.runs.using === "docker" ? ["entryPoint", "args"] : []), ...Object.keys(meta.inputs)];
+  const declared = valid.map((k) => k.toLowerCase());
   const unexpected = Object.keys(spec.with ?? {}).filter((k) => !declared.includes(k.toLowerCase()));
   if (unexpected.length) {
-    io.emit(`warning: unexpected input(s) ${unexpected.map((k) => `'${k}'`).join(", ")} for ${meta.name}; valid inputs are [${Object.keys(meta.inputs).map((k) => `'${k}'`).join(", ")}]`);
+    io.emit(`warning: unexpected input(s) ${unexpected.map((k) => `'${k}'`).join(", ")} for ${meta.name}; valid inputs are [${valid.map((k) => `'${k}'`).join(", ")}]`);
   }
   // A job-level step whose pre ran at job start: same GITHUB_ACTION, its saved state, no second pre.
   const hoisted = scope.depth === 0 ? state.pres.get(spec.key) : undefined;

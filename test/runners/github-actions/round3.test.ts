@@ -1,0 +1,20 @@
+// github-actions audit, round 3: what GitHub's runner accepts without a warning. The runner drives real
+// processes in real temp folders.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { makeHarness, makeJob, runJob, writeLocalAction, type Harness } from "./helpers.js";
+
+describe("github-actions runner: inputs a container action always accepts", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness({ hostEnv: { DOCKER_HOST: "unix:///nonexistent/orun-gha15.sock" } });
+  });
+  after(async () => h.dispose());
+
+  it("with: args and entryPoint raise no 'unexpected input' warning for a docker action (GitHub's runner accepts both); others still do", async () => {
+    const use = await writeLocalAction(h, "acts/container", "name: container\ninputs:\n  level: { default: info }\nruns:\n  using: docker\n  image: docker://localhost/orun-gha15-none:latest\n");
+    const r = await runJob(h, makeJob("app@dev.container", [{ id: "c", use, with: { args: "--version", ENTRYPOINT: "/bin/sh", bogus: "1" } }]));
+    // The container itself cannot run here (no engine at DOCKER_HOST): the warnings come first.
+    assert.match(r.live, /warning: unexpected input\(s\) 'bogus' for container; valid inputs are \['entryPoint', 'args', 'level'\]/);
+  });
+});
