@@ -187,6 +187,8 @@ describe("remote hooks: a dependency nobody runs", () => {
   it("says once that a dependency's runner stopped and nobody has taken it over, beside the usual wait line", async () => {
     let claims = 0;
     const answer = (path: string): unknown => {
+      // As this backend answers a failFast plan's create: the run stops across runners.
+      if (path === "/v1/runs") return { runId: "r", status: "running", createdAt: "", failFast: true };
       if (!path.endsWith("/claim")) return path.endsWith("/runnable") ? { jobs: [] } : { ok: true };
       claims++;
       if (claims === 1) return { claimed: false, currentStatus: "pending", depsWaiting: true };
@@ -218,7 +220,9 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
       const decision = await hooks.beforeJob(job, new AbortController().signal);
       assert.equal(decision.action, "run");
       assert.equal(decision.action === "run" && decision.stop?.aborted, false, "a stop signal, not aborted while the lease holds");
-      assert.deepEqual(lines, ["○ waiting for dependencies of api@dev.deploy..."]);
+      assert.equal(lines.length, 2, lines.join("\n"));
+      assert.match(lines[0]!, /^! fail-fast: the backend at http:\/\/127\.0\.0\.1:\d+ does not stop remote run r across runners \(it keeps no fail-fast: a v2 backend\?\)/, "v2 does not confirm fail-fast: said once");
+      assert.equal(lines[1], "○ waiting for dependencies of api@dev.deploy...");
       const polls = calls.filter((c) => c.path.endsWith("/runnable"));
       assert.equal(polls.length, 2);
       const claimTimes = calls.filter((c) => c.path.endsWith("/claim")).map((c) => c.at);
