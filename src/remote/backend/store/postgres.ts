@@ -177,12 +177,17 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       });
     },
 
-    async getRun(namespace, runId) {
+    async getRun(namespace, runId, scope) {
       const client = await pool.connect();
       try {
         // One snapshot for the run and its jobs.
         await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        const state = await loadState(client, namespace, runId, false);
+        let state: RunState | undefined;
+        if (scope === undefined) state = await loadState(client, namespace, runId, false);
+        else {
+          const run = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2`, [namespace, runId]);
+          state = run.rowCount === 0 ? undefined : { run: runFromRow(run.rows[0]), jobs: await loadScope(client, namespace, runId, scope) };
+        }
         await client.query("COMMIT");
         return state;
       } catch (err) {

@@ -119,8 +119,13 @@ export function openSqliteStore(file: string): Store {
       return result;
     },
 
-    async getRun(namespace, runId) {
-      return load(namespace, runId);
+    async getRun(namespace, runId, scope) {
+      if (scope === undefined) return load(namespace, runId);
+      // One read transaction: the run and its jobs from one snapshot.
+      return db.transaction(() => {
+        const row = s().run.get(namespace, runId);
+        return row ? { run: runFromRow(row), jobs: loadScope(namespace, runId, scope) } : undefined;
+      })();
     },
 
     async enableFailFast(namespace, runId) {

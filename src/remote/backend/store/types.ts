@@ -79,7 +79,8 @@ export interface Store {
   migrate(): Promise<void>;
   /** Inserts the run unless (namespace, runId) exists; returns the existing run's record then. */
   createRun(input: NewRun): Promise<{ created: true } | { created: false; existing: RunRecord }>;
-  getRun(namespace: string, runId: string): Promise<RunState | undefined>;
+  /** The run and its jobs (only those `scope` names, when given) from one snapshot, without locking it. */
+  getRun(namespace: string, runId: string, scope?: MutationScope): Promise<RunState | undefined>;
   /** Makes the run failFast (a run registered before the plan payload said so, joined by a runner that does). */
   enableFailFast(namespace: string, runId: string): Promise<void>;
   /**
