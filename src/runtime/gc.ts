@@ -3,10 +3,10 @@
 // is never removed: its lock names a live owner (pid and start time), or it
 // was created moments ago and has no metadata yet (a run starting up).
 // Removal itself holds the record's lock, so no run can start on it midway.
-import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { acquireExecLock, liveLockOwner } from "./records/lock.js";
+import { acquireExecLock, liveLockOwner, parseOwner } from "./records/lock.js";
 import { DISCARDED_SUFFIX, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 
@@ -35,7 +35,9 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
     if (index < options.keep && young) continue;
-    if (await mayBeRunning(store, entry.execId, entry.meta, now)) keptRunning.push(entry.execId);
+    const running = await mayBeRunning(store, entry.execId, entry.meta, now);
+    if (running === "removing") continue; // another gc's
+    if (running) keptRunning.push(entry.execId);
     else candidates.push(entry.execId);
   }
   if (options.dryRun) return { removed: candidates, keptRunning };
@@ -47,12 +49,18 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     else if (outcome === "locked") keptRunning.push(id);
   }
   await sweepLeftovers(store, now);
-  // Keep `latest` pointing at something that exists.
+  // Keep `latest` pointing at something that exists: not at what this gc removed, nor at what is already gone
+  // (removed by hand, or by another gc running at the same time, which also removes what this one meant to keep).
   const link = path.join(store.executionsDir, "latest");
   const target = await readlink(link).catch(() => undefined);
-  if (target !== undefined && removed.includes(path.basename(target))) {
-    const survivor = entries.find((entry) => !removed.includes(entry.execId));
-    if (survivor) await store.pointLatest(survivor.execId);
+  if (target !== undefined && (removed.includes(path.basename(target)) || !(await lstat(store.execDir(path.basename(target))).catch(() => undefined)))) {
+    let survivor: string | undefined;
+    for (const entry of entries) {
+      if (removed.includes(entry.execId) || !(await lstat(store.execDir(entry.execId)).catch(() => undefined))) continue;
+      survivor = entry.execId;
+      break;
+    }
+    if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
   return { removed, keptRunning };
@@ -62,10 +70,11 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
  * A run (foreground, or a --background child after the hand-off) holds its record's lock for its whole
  * life, and the lock knows the owner's start time: a bare pid (metadata, the `pid` file) may have been
  * reused long after the run ended, so only the lock decides — plus a grace for a record without metadata or lock
- * (an older orun made the folder before its lock).
+ * (an older orun made the folder before its lock). `removing`: another gc holds it to remove it.
  */
-async function mayBeRunning(store: ExecutionStore, execId: string, meta: RunMetadata | undefined, now: number): Promise<boolean> {
-  if (await liveLockOwner(store.lockFile(execId))) return true;
+async function mayBeRunning(store: ExecutionStore, execId: string, meta: RunMetadata | undefined, now: number): Promise<boolean | "removing"> {
+  const owner = await liveLockOwner(store.lockFile(execId));
+  if (owner) return owner.purpose === "gc" ? "removing" : true;
   // A record is made whole with its lock (openRecord): a lock whose owner is gone is no run starting up.
   if (meta === undefined && !(await lstat(store.lockFile(execId)).catch(() => undefined))) {
     const info = await stat(store.execDir(execId)).catch(() => undefined);
@@ -99,10 +108,12 @@ async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void>
 async function removeRecord(store: ExecutionStore, execId: string): Promise<"removed" | "locked" | "gone"> {
   const dir = store.execDir(execId);
   try {
-    await acquireExecLock(store.lockFile(execId), execId);
+    await acquireExecLock(store.lockFile(execId), execId, { purpose: "gc" });
   } catch (err) {
-    // Removed meanwhile (the lock reports a vanished record as an OrunError too), else a run owns it.
-    if (!(await lstat(dir).catch(() => undefined))) return "gone";
+    // Removed meanwhile (the lock reports a vanished record as an OrunError too), or being removed by another gc
+    // (it was reported "still running"); else a run owns it.
+    const holder = parseOwner(await readFile(store.lockFile(execId), "utf8").catch(() => ""));
+    if (holder?.purpose === "gc" || !(await lstat(dir).catch(() => undefined))) return "gone";
     // A lock that could not be written (a full disk) is no run: say so rather than "still running".
     if (err instanceof OrunError && err.cause === undefined) return "locked";
     throw err;

@@ -38,6 +38,8 @@ export interface LockOwner {
   handoff?: boolean;
   /** Set when the lock was handed to the process it names, which adopts it. */
   handoffTo?: number;
+  /** Set by `orun gc`, which locks a record only to remove it (another gc then leaves it alone, not "running"). */
+  purpose?: "gc";
 }
 
 /** A takeover guard older than this belongs to a process that died holding it. */
@@ -46,7 +48,7 @@ const GUARD_STALE_MS = 5_000;
 const UNREADABLE_GRACE_MS = 2_000;
 const ACQUIRE_DEADLINE_MS = 15_000;
 
-export async function acquireExecLock(file: string, execId: string, options: { handoff?: boolean } = {}): Promise<ExecLock> {
+export async function acquireExecLock(file: string, execId: string, options: { handoff?: boolean; purpose?: "gc" } = {}): Promise<ExecLock> {
   try {
     return await acquire(file, execId, options);
   } catch (err) {
@@ -60,8 +62,8 @@ export async function acquireExecLock(file: string, execId: string, options: { h
   }
 }
 
-async function acquire(file: string, execId: string, options: { handoff?: boolean }): Promise<ExecLock> {
-  const me = currentOwner(options.handoff);
+async function acquire(file: string, execId: string, options: { handoff?: boolean; purpose?: "gc" }): Promise<ExecLock> {
+  const me = { ...currentOwner(options.handoff), ...(options.purpose ? { purpose: options.purpose } : {}) };
   const deadline = Date.now() + ACQUIRE_DEADLINE_MS;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) {
@@ -148,6 +150,7 @@ export function parseOwner(text: string): LockOwner | undefined {
     since: typeof data.since === "string" ? data.since : undefined,
     handoff: data.handoff === true ? true : undefined,
     handoffTo: Number.isSafeInteger(data.handoffTo) ? (data.handoffTo as number) : undefined,
+    ...(data.purpose === "gc" ? { purpose: "gc" as const } : {}),
   };
 }
 

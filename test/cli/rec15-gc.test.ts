@@ -1,0 +1,58 @@
+// Records audit (round 3): gc with a `latest` link whose record is gone, and several gc processes at once.
+// Real processes, real files.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { cp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+
+const JOBS = [{ id: "app@dev.build", steps: [{ run: "echo built" }] }];
+
+test("gc repoints a latest link whose record was removed by hand to the newest record left (it stayed dangling)", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "latest" }, "orun-rec15-");
+  for (const id of ["one", "two", "three"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  const executions = path.join(dir, ".orun/executions");
+  await rm(path.join(executions, "three"), { recursive: true });
+  const gc = await runOrun(["gc", "--keep", "1"], { cwd: dir });
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.match(gc.stdout, /Removed one\n/);
+  assert.equal(await readlink(path.join(executions, "latest")), "two");
+  // Nothing left to point at: the link goes.
+  await rm(path.join(executions, "two"), { recursive: true });
+  assert.equal((await runOrun(["gc", "--all"], { cwd: dir })).stdout, "Nothing to clean up.\n");
+  assert.deepEqual(await readdir(executions), []);
+});
+
+test("three gc --all at once remove every record exactly once, and none reports another gc's removal as a run 'still running'", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "many" }, "orun-rec15-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "seed"], { cwd: dir })).code, 0);
+  const meta = JSON.parse(await readFile(recordFile(dir, "seed", "metadata.json"), "utf8")) as Record<string, unknown>;
+  const ids = Array.from({ length: 150 }, (_, i) => `r-${String(i).padStart(3, "0")}`);
+  for (const id of ids) {
+    await cp(path.dirname(recordFile(dir, "seed", "x")), path.dirname(recordFile(dir, id, "x")), { recursive: true });
+    await writeFile(recordFile(dir, id, "metadata.json"), JSON.stringify({ ...meta, execId: id }));
+  }
+  const gcs = [1, 2, 3].map(
+    () =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [ORUN_BIN, "gc", "--all"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+      }),
+  );
+  const results = await Promise.all(gcs);
+  const removed: string[] = [];
+  for (const result of results) {
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    assert.doesNotMatch(result.stdout, /still running/);
+    removed.push(...[...result.stdout.matchAll(/^ {2}Removed (\S+)$/gm)].map((m) => m[1]!));
+  }
+  assert.deepEqual(removed.sort(), [...ids, "seed"].sort(), "each record removed by exactly one gc");
+  assert.deepEqual(await readdir(path.join(dir, ".orun/executions")), [], "no record, temp folder or dangling latest left");
+});
