@@ -35,15 +35,22 @@ function commandsBelow(command: Command, prefix: string[] = []): [string, Comman
 const takes = (command: Command, flag: string): boolean => command.options.some((o) => o.short === flag || o.long === flag);
 
 /**
- * `orun --help`'s global options, each with the commands that take it — read from the commands
- * themselves, so the list cannot go stale (it once named validate for --all, which validate refuses).
+ * The commands that take a global flag, in words: read from the commands themselves, so `orun --help`
+ * cannot go stale (it once named validate for --all, which validate refuses). Most take -i, so for a
+ * flag most take the families that do not are named instead ("every command but backend").
  */
+function flagUsers(program: Command, flag: string): string {
+  const leaves = commandsBelow(program).filter(([, c]) => c.commands.length === 0);
+  const users = leaves.filter(([, c]) => takes(c, flag) && !(flag === "--all" && OWN_ALL[c.name()])).map(([name]) => name);
+  if (users.length <= leaves.length / 2) return users.join(", ");
+  const family = (name: string) => name.split(" ")[0]!;
+  const others = leaves.filter(([name]) => !users.includes(name)).map(([name]) => (users.some((u) => family(u) === family(name)) ? name : family(name)));
+  return `every command but ${[...new Set(others)].join(", ")}`;
+}
+
+/** `orun --help`'s global options, each with the commands that take it, and a first session. */
 function globalHelp(program: Command): string {
-  const all = commandsBelow(program);
-  const lines = GLOBAL_FLAGS.map((flag) => {
-    const users = all.filter(([, c]) => takes(c, flag.long) && !(flag.long === "--all" && OWN_ALL[c.name()])).map(([name]) => name);
-    return `  ${flag.flags.padEnd(24)} ${flag.help}\n  ${"".padEnd(24)} (${users.join(", ")})`;
-  });
+  const lines = GLOBAL_FLAGS.map((flag) => `  ${flag.flags.padEnd(24)} ${flag.help}\n  ${"".padEnd(24)} (${flagUsers(program, flag.long)})`);
   return `\nGlobal options (also accepted before the command, by the commands listed):\n${lines.join("\n")}\n${EXAMPLES}`;
 }
 
@@ -150,8 +157,7 @@ function refuseUntakenFlags(program: Command, remaining: readonly string[], move
   for (const arg of moved) {
     const flag = GLOBAL_FLAGS.find((f) => arg === f.long || ("short" in f && arg === f.short) || arg.startsWith(`${f.long}=`));
     if (!flag || takes(target.command, flag.long)) continue;
-    const users = commandsBelow(program).filter(([, c]) => takes(c, flag.long) && !(flag.long === "--all" && OWN_ALL[c.name()]));
-    throw new OrunError(`${flag.flags.replace(/ <.*/, "")} is a global flag of ${users.map(([name]) => name).join(", ")}: "orun ${target.path}" does not take it`);
+    throw new OrunError(`${flag.flags.replace(/ <.*/, "")} is a global flag of ${flagUsers(program, flag.long)}: "orun ${target.path}" does not take it`);
   }
 }
 

@@ -7,14 +7,22 @@ import assert from "node:assert/strict";
 import os from "node:os";
 import { runOrun } from "../support/cli.js";
 
+/** Every command that runs (not a group such as `get`). */
+const LEAF_COMMANDS = ["plan", "validate", "get plans", "get jobs", "get components", "get environments", "component", "describe", "compositions", "run", "status", "logs", "gc", "backend serve", "backend token create", "backend token revoke", "backend token list"];
+
 /** `orun --help`'s global options: flag → the commands listed as taking it. */
 async function globalFlagUsers(): Promise<Map<string, string[]>> {
   const help = await runOrun(["--help"]);
   assert.equal(help.code, 0, help.stderr);
   const block = help.stdout.slice(help.stdout.indexOf("\nGlobal options"));
   const users = new Map<string, string[]>();
-  for (const m of block.matchAll(/^ {2}(?:-\w, )?(--[\w-]+).*\n {27}\((.+)\)$/gm)) users.set(m[1]!, m[2]!.split(", "));
-  assert.deepEqual([...users.keys()], ["--intent", "--config-dir", "--all"], block);
+  for (const m of block.matchAll(/^ {2}(?:-\w, )?(--[\w-]+).*\n {27}\((.+)\)$/gm)) {
+    const every = /^every command but (.+)$/.exec(m[2]!);
+    const but = every?.[1]!.split(", ") ?? [];
+    users.set(m[1]!, every ? LEAF_COMMANDS.filter((c) => !but.some((b) => c === b || c.startsWith(`${b} `))) : m[2]!.split(", "));
+    if (every) users.set(`not ${m[1]!}`, LEAF_COMMANDS.filter((c) => but.some((b) => c === b || c.startsWith(`${b} `))));
+  }
+  assert.deepEqual([...users.keys()].filter((k) => !k.startsWith("not ")), ["--intent", "--config-dir", "--all"], block);
   return users;
 }
 
@@ -23,11 +31,13 @@ test("orun --help lists, for each global flag, commands that all accept it befor
   assert.ok(!users.get("--all")!.includes("validate"), "validate has no --all");
   for (const expected of ["run", "get jobs"]) assert.ok(users.get("--all")!.includes(expected), expected);
   assert.ok(users.get("--config-dir")!.includes("compositions"));
-  for (const [flag, commands] of users) {
+  assert.deepEqual(users.get("not --intent"), ["backend serve", "backend token create", "backend token revoke", "backend token list"], "-i: every command but backend");
+  for (const [key, commands] of users) {
+    const flag = key.replace(/^not /, "");
     for (const command of commands) {
       const args = flag === "--all" ? [flag] : [flag, "x"];
       const result = await runOrun([...args, ...command.split(" "), "--help"], { cwd: os.tmpdir() });
-      assert.equal(result.code, 0, `orun ${args.join(" ")} ${command} --help: ${result.stderr}`);
+      assert.equal(result.code, key.startsWith("not ") ? 1 : 0, `orun ${args.join(" ")} ${command} --help: ${result.stderr}`);
     }
   }
 });
