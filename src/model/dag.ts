@@ -187,3 +187,15 @@ export function findCycle(roots: Iterable<string>, dependsOn: DependsOn): string
   }
   return undefined;
 }
+
+/**
+ * A cycle as `a → b → a` for a message; a long one (thousands of jobs in a
+ * chain closed by one edge) keeps its first and last steps and says how many
+ * were left out, rather than a message of hundreds of kilobytes.
+ */
+export function formatCycle(cycle: readonly string[], max = 12): string {
+  if (cycle.length <= max) return cycle.join(" → ");
+  const head = cycle.slice(0, Math.ceil(max / 2));
+  const tail = cycle.slice(cycle.length - Math.floor(max / 2));
+  return [...head, `… ${cycle.length - head.length - tail.length} more …`, ...tail].join(" → ");
+}

@@ -4,7 +4,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
-import { findCycle, findUnknownDependency, indexNodes } from "../model/dag.js";
+import { findCycle, findUnknownDependency, formatCycle, indexNodes } from "../model/dag.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
@@ -210,7 +210,7 @@ export function parsePlan(value: unknown, file: string): Plan {
   const unknown = findUnknownDependency(jobs, (job) => job.dependsOn ?? [], indexed.byId);
   if (unknown) throw invalidPlan(file, `jobs[${unknown.index}].dependsOn`, `unknown job ${unknown.dependency}`);
   const cycle = findCycle(indexed.byId.keys(), (id) => indexed.byId.get(id)?.dependsOn);
-  if (cycle) throw invalidPlan(file, "jobs", `cycle detected in plan jobs: ${cycle.reverse().join(" → ")}`);
+  if (cycle) throw invalidPlan(file, "jobs", `cycle detected in plan jobs: ${formatCycle(cycle.reverse())}`);
   const execution = isRecord(value.execution) ? value.execution : { concurrency: 4, failFast: true };
   const spec = isRecord(value.spec) ? value.spec : {};
   return { ...(value as unknown as Plan), execution: execution as unknown as Plan["execution"], spec, jobs };

@@ -12,7 +12,7 @@
 //  - F not in the plan, satisfy same-plan → an error.
 // A component that never runs in F gets neither edges nor gates from F.
 // Gates are evaluated at run time against the recorded evidence (decision 8).
-import { findCycle, indexNodes, orderDag } from "../model/dag.js";
+import { findCycle, formatCycle, indexNodes, orderDag } from "../model/dag.js";
 import type { PromotionGate } from "../model/plan.js";
 import { OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
@@ -129,7 +129,7 @@ function promotion(jobs: readonly BoundJob[], ctx: ResolveContext, edges: Map<st
 /** Throws with the cycle path (`a → b → a`, each job depending on the next), located by `locate(first job of the cycle)`. */
 export function assertAcyclic(dependsOn: ReadonlyMap<string, readonly string[]>, locate?: (id: string) => SourceLocation | undefined): void {
   const cycle = findCycle([...dependsOn.keys()].sort(), (id) => dependsOn.get(id));
-  if (cycle) throw new OrunError(`cycle detected in job dependencies: ${cycle.join(" → ")}`, { location: locate?.(cycle[0]!) });
+  if (cycle) throw new OrunError(`cycle detected in job dependencies: ${formatCycle(cycle)}`, { location: locate?.(cycle[0]!) });
 }
 
 /** Job IDs in topological order; among ready jobs the lexicographically smallest ID goes first. */
