@@ -39,6 +39,8 @@ export interface DockerRuns {
   preIf?: string;
   postIf?: string;
   args: string[];
+  /** Whether `runs.args` was given: without it the step's `with.args` are the container's arguments, as on GitHub. */
+  argsGiven: boolean;
 }
 
 export interface ActionMetadata {
@@ -165,6 +167,7 @@ function checkDockerRuns(runs: Record<string, unknown>, fail: (p: (string | numb
     preIf: opt("pre-if"),
     postIf: opt("post-if"),
     args,
+    argsGiven: runs.args !== undefined && runs.args !== null,
   };
 }
 

@@ -345,6 +345,12 @@ function resolveInputs(meta: ActionMetadata, withValues: Record<string, unknown>
   return inputs;
 }
 
+/** An input by name, any case (inputs are case-insensitive on GitHub). */
+function inputNamed(inputs: Record<string, string>, name: string): string | undefined {
+  const key = Object.keys(inputs).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : inputs[key];
+}
+
 export function inputEnv(inputs: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(inputs)) env[`INPUT_${key.replace(/ /g, "_").toUpperCase()}`] = value;
@@ -553,7 +559,8 @@ async function dockerCall(runs: DockerRuns, call: ActionInvocation): Promise<{ b
   const base: ContainerCall = {
     uses,
     image: await actionImageSource(interpolate(runs.image, exprScope), action.dir),
-    args: runs.args.map((arg) => interpolate(arg, exprScope)),
+    // As GitHub's ContainerActionHandler: runs.args when the action gives them, else the step's with.args.
+    args: runs.argsGiven ? runs.args.map((arg) => interpolate(arg, exprScope)) : splitArgs(inputNamed(inputs, "args")),
     env: { ...containerStepEnv(spec, scope, env), ...inputEnv(inputs), ...call.actionEnv, ...runsEnv },
     actionDir: action.dir,
   };
@@ -576,7 +583,9 @@ async function runDockerAction(meta: ActionMetadata, runs: DockerRuns, call: Act
     state.posts = state.posts.filter((p) => p.owner !== owner);
     state.posts.push({ owner, action: meta, script: "", condition: runs.postIf, env: {}, state: saved, cwd: scope.cwd, container: { ...base, entrypoint: runs.postEntrypoint } });
   }
-  const main = await io.containers.run({ ...base, entrypoint: runs.entrypoint, env: { ...base.env, ...stateEnv(saved) } }, state, io);
+  // runs.entrypoint, else the step's with.entryPoint (GitHub's rule for the main entrypoint).
+  const entrypoint = runs.entrypoint ?? (inputNamed(call.inputs, "entryPoint")?.trim() || undefined);
+  const main = await io.containers.run({ ...base, entrypoint, env: { ...base.env, ...stateEnv(saved) } }, state, io);
   const post = state.posts.find((p) => p.owner === owner);
   if (post) post.state = { ...saved, ...main.state };
   return { outputs: main.outputs, exitCode: main.exitCode, error: main.error, timedOut: main.timedOut };

@@ -126,6 +126,23 @@ describe("github-actions runner: docker container actions on a real engine", { s
     assert.equal(r.steps[1].output, "exiting with 3");
   });
 
+  it("an action without runs.args / runs.entrypoint takes the step's with.args and with.entryPoint, as GitHub's runner does; runs.args win", async () => {
+    const bare = await writeAction(h.workspace, "bare", { "action.yml": `name: bare\nruns:\n  using: docker\n  image: docker://${TEST_IMAGE}\n` });
+    const fixed = await writeAction(h.workspace, "fixed", { "action.yml": `name: fixed\nruns:\n  using: docker\n  image: docker://${TEST_IMAGE}\n  entrypoint: /bin/echo\n  args: ['from-runs']\n` });
+    const r = await runJob(
+      h,
+      makeJob("web@dev.docker-with-args", [
+        { id: "bare", use: bare, with: { entryPoint: "/bin/echo", args: "from with" } },
+        { id: "fixed", use: fixed, with: { entrypoint: "/bin/false", args: "ignored" } },
+      ]),
+      { stopOnFailure: false },
+    );
+    assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+    assert.equal(r.steps[0].output, "from with");
+    assert.equal(r.steps[1].error, undefined, r.steps[1].output);
+    assert.equal(r.steps[1].output, "from-runs");
+  });
+
   it("runs docker:// steps with with.args (string split at whitespace, or a list)", async () => {
     const r = await runJob(
       h,
