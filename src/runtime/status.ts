@@ -137,7 +137,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : snapshot.backgroundError ? "failed" : (meta?.status ?? "unknown");
   const started = meta?.startedAt ? Date.parse(meta.startedAt) : NaN;
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
-  const duration = Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : "—";
+  const duration = span(started, finished) ?? "—";
   lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
   lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
   // A dead run's `running` jobs are not running: they stopped with it (and run again on resume). So are those a
@@ -196,7 +196,8 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     }
     const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
     const ended = job.finishedAt ? Date.parse(job.finishedAt) : job.status === "running" ? now : NaN;
-    const took = Number.isFinite(started) && Number.isFinite(ended) ? `  ${p.dim(formatDuration(ended - started))}` : "";
+    const length = span(started, ended);
+    const took = length ? `  ${p.dim(length)}` : "";
     const detail =
       job.status === "failed"
         ? `  ${job.lastError ?? ""}`
@@ -213,6 +214,14 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   }
   lines.push("", `  Logs: orun logs --exec-id ${snapshot.execId}`);
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * How long from `start` to `end` (epoch ms), or undefined when either is unknown or they are the wrong way round: a
+ * record from a machine whose clock was behind (a CI artifact), or a `running` job compared with this machine's clock.
+ */
+function span(start: number, end: number): string | undefined {
+  return Number.isFinite(start) && Number.isFinite(end) && end >= start ? formatDuration(end - start) : undefined;
 }
 
 function icon(status: JobState["status"], p: Palette): string {

@@ -176,3 +176,18 @@ test("a record written by orun v2 (dotted job IDs, v2 log file names, no lock co
   const watched = await runOrun(["status", "--exec-id", id, "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 8_000 });
   assert.equal(watched.code, 1, "a finished, failed record ends the watch at once");
 });
+
+test("a record whose times run backwards (a copy from a machine with a skewed clock) shows no negative duration", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "skew" }, "orun-rec15-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "skew"], { cwd: dir })).code, 0);
+  const meta = JSON.parse(await readFile(recordFile(dir, "skew", "metadata.json"), "utf8")) as Record<string, unknown>;
+  await writeFile(recordFile(dir, "skew", "metadata.json"), JSON.stringify({ ...meta, startedAt: "2030-01-01T00:00:10Z", finishedAt: "2030-01-01T00:00:00Z" }));
+  const state = JSON.parse(await readFile(recordFile(dir, "skew", "state.json"), "utf8")) as { jobs: Record<string, Record<string, unknown>> };
+  state.jobs["app@dev.build"] = { ...state.jobs["app@dev.build"], startedAt: "2030-01-01T00:00:05Z", finishedAt: "2030-01-01T00:00:01Z" };
+  await writeFile(recordFile(dir, "skew", "state.json"), JSON.stringify(state));
+  const status = await runOrun(["status", "--exec-id", "skew"], { cwd: dir });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /Duration: —\n/);
+  assert.match(status.stdout, /✓ build\n/, "no duration for the job either");
+  assert.doesNotMatch(status.stdout, /-\d/);
+});
