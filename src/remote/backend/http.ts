@@ -38,22 +38,23 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: err.message, code: err.code }, err.headers);
 }
 
-/** Reads the whole body, refusing more than `maxBytes` with 413. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** Reads the whole body, refusing more than `maxBytes` with 413 (naming `what` the body is, when given). */
+export async function readBody(req: IncomingMessage, maxBytes: number, what?: string): Promise<Buffer> {
+  const tooLarge = () => new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes${what ? `, the cap on ${what}` : ""}`);
   const declared = Number(req.headers["content-length"] ?? NaN);
-  if (declared > maxBytes) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes`);
+  if (declared > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes`);
+    if (size > maxBytes) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
-export async function readJson(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
-  const raw = await readBody(req, maxBytes);
+export async function readJson(req: IncomingMessage, maxBytes: number, what?: string): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, maxBytes, what);
   let value: unknown;
   try {
     value = JSON.parse(raw.toString("utf8"));
@@ -93,7 +94,9 @@ export function checkText(field: string, value: string): string {
 
 /** Run and job IDs become database keys and log names: printable, no `/`, bounded. */
 export function checkId(kind: "runId" | "jobId" | "runnerId", value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "") throw badRequest(`Missing ${kind}`);
+  if (value === undefined || value === null || value === "") throw badRequest(`Missing ${kind}`);
+  if (typeof value !== "string") throw badRequest(`Invalid ${kind}: must be a string, got ${Array.isArray(value) ? "an array" : typeof value}`);
+  if (value.trim() === "") throw badRequest(`Invalid ${kind}: blank`);
   // C1 controls too (U+0080–U+009F): `orun status` prints IDs, and some terminals act on 8-bit CSI.
   if (value.length > 256 || /[/\\\u0080-\u009f]/.test(value) || hasControlChar(value)) throw badRequest(`Invalid ${kind}: at most 256 printable characters, no slashes`);
   if (hasLoneSurrogate(value)) throw badRequest(`Invalid ${kind}: not valid Unicode (a lone UTF-16 surrogate)`);

@@ -27,6 +27,11 @@ export interface BackendOptions extends Partial<BackendSettings> {
   retentionMs?: number;
   /** Kept promotion-gate evidence older than this is pruned (default 90 days; never less than retentionMs). */
   evidenceRetentionMs?: number;
+  /**
+   * Longest a client may take to send a whole request, headers and body (default 60 s: twice the runner's own
+   * request timeout). A slow-body client (slowloris) held its connection for Node's 5 minutes.
+   */
+  requestTimeoutMs?: number;
   /** Unexpected errors (500s, sweeper failures) go here; default stderr. */
   log?: (message: string) => void;
 }
@@ -90,7 +95,10 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
 
-  const server = http.createServer((req, res) => {
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
+  // Requests past their time get 408 and lose their connection; Node looks for them this often.
+  const timeouts = { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))) };
+  const server = http.createServer(timeouts, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err);
       // The client went away mid-request (a runner killed during a log upload): nothing was written, nobody to answer.

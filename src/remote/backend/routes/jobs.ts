@@ -125,8 +125,15 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
   }
 }
 
+/**
+ * Cap on a claim, update or heartbeat body: a runner ID, a status and an error of at most 4,000 characters.
+ * Without it these took plan-sized bodies (16 MiB), read into memory and parsed, from every caller at once.
+ */
+export const COORDINATION_BODY_BYTES = 64 * 1024;
+
 export async function claim(ctx: RequestContext): Promise<void> {
-  const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
+  const what = "a claim (it holds only runnerId)";
+  const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
   const runnerId = checkId("runnerId", body.runnerId);
   await recordActivity(ctx);
   const clock = ctx.backend.clock();
@@ -146,7 +153,8 @@ export async function claim(ctx: RequestContext): Promise<void> {
 }
 
 export async function update(ctx: RequestContext): Promise<void> {
-  const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
+  const what = "an update (runnerId, status, error)";
+  const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
   const runnerId = checkId("runnerId", body.runnerId);
   const status = body.status;
   if (status !== "success" && status !== "failed" && status !== "skipped") throw badRequest("status must be 'success', 'failed' or 'skipped'");
@@ -160,7 +168,8 @@ export async function update(ctx: RequestContext): Promise<void> {
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {
-  const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes);
+  const what = "a heartbeat (it holds only runnerId)";
+  const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
   const runnerId = checkId("runnerId", body.runnerId);
   const clock = ctx.backend.clock();
   sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId] }, (state) => heartbeatJob(state, ctx.params.jobId, runnerId, clock)));

@@ -7,7 +7,7 @@ import { runView } from "../views.js";
 import { randomUUID } from "node:crypto";
 
 export async function createRun({ req, res, caller, backend }: RequestContext): Promise<void> {
-  const body = await readJson(req, backend.settings.maxJsonBytes);
+  const body = await readJson(req, backend.settings.maxJsonBytes, "a run's plan (see the backend's cap on JSON bodies)");
   const plan = body.plan as BackendPlan | undefined;
   if (!plan || typeof plan !== "object" || !plan.checksum || !Array.isArray(plan.jobs)) throw badRequest("Missing or invalid plan");
   const runId = body.runId === undefined ? randomUUID() : checkId("runId", body.runId);

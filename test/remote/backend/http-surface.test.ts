@@ -1,0 +1,78 @@
+// The backend's HTTP surface against hostile or flaky clients: coordination
+// bodies (claim, update, heartbeat) are capped far below a plan's cap, a
+// runner ID of the wrong type is named as such, a client that sends its body
+// too slowly (slowloris) is cut off with 408 while others are served, and
+// requests repeated after a lost answer — claim, update, log append — count
+// once, on both stores.
+import assert from "node:assert/strict";
+import net from "node:net";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
+
+interface JobRow {
+  jobId: string;
+  status: string;
+  attempts: number;
+  logBytes: number;
+}
+
+/** Sends headers and the first byte of a 100-byte body, then nothing; resolves with the status line the server ends it with. */
+function slowBody(url: string, token: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(new URL(url).port), "127.0.0.1", () => {
+      socket.write(`POST /v1/runs/r/jobs/a%40dev.x/heartbeat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+    });
+    let out = "";
+    socket.on("data", (d: Buffer) => (out += d.toString()));
+    socket.on("close", () => resolve(out.split("\r\n")[0] ?? ""));
+    socket.on("error", () => undefined);
+  });
+}
+
+describe("the HTTP surface against hostile clients", () => {
+  const on = backendOnStore("sqlite", { requestTimeoutMs: 1000 });
+
+  it("refuses a plan-sized claim body, names a runnerId of the wrong type, and cuts off a slow body with 408", async () => {
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+    assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [] }), runId: "r" })).status, 201);
+    const big = await call("POST", `/v1/runs/r/jobs/${enc("a@dev.x")}/claim`, JSON.stringify({ runnerId: "r1", pad: "x".repeat(100 * 1024) }));
+    assert.equal(big.status, 413);
+    assert.equal(big.body.error, "Request body exceeds 65536 bytes, the cap on a claim (it holds only runnerId)");
+    assert.equal((await call("GET", `/v1/runs/r/jobs/${enc("a@dev.x")}/status`)).body.status, "pending", "nothing was claimed");
+    const typed = await call("POST", `/v1/runs/r/jobs/${enc("a@dev.x")}/claim`, { runnerId: 5 });
+    assert.deepEqual([typed.status, typed.body.error], [400, "Invalid runnerId: must be a string, got number"]);
+
+    const started = Date.now();
+    const slow = Array.from({ length: 20 }, () => slowBody(on.backend.url, on.token));
+    assert.equal((await call("GET", "/v1/runs/r")).status, 200, "others are served meanwhile");
+    const lines = await Promise.all(slow);
+    assert.deepEqual(new Set(lines), new Set(["HTTP/1.1 408 Request Timeout"]));
+    assert.ok(Date.now() - started < 10_000, `cut off after the request timeout, not Node's 5 minutes (${Date.now() - started} ms)`);
+  });
+});
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`requests repeated after a lost answer on ${kind}`, () => {
+    const on = backendOnStore(kind);
+
+    it("a repeated claim, update or log append counts once; an append out of order is refused naming the offsets", async (t) => {
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(on.backend.url, on.token, method, path, body);
+      const a = enc("a@dev.x");
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [], "b@dev.x": ["a@dev.x"] }), runId: "again" })).status, 201);
+      for (let i = 0; i < 2; i++) assert.equal((await call("POST", `/v1/runs/again/jobs/${a}/claim`, { runnerId: "r1" })).body.claimed, true, `claim ${i + 1}`);
+      const append = (offset: number, text: string) => call("POST", `/v1/runs/again/logs/${a}?append=true&offset=${offset}&runnerId=r1`, text);
+      for (let i = 0; i < 2; i++) assert.equal((await append(0, "one\n")).body.bytes, 4, `append ${i + 1}`);
+      const gap = await append(10, "three\n");
+      assert.deepEqual([gap.status, gap.body.error], [409, "Log of a@dev.x has 4 bytes, append expected offset 10"]);
+      assert.equal((await append(4, "two\n")).body.bytes, 8);
+      for (let i = 0; i < 2; i++) assert.equal((await call("POST", `/v1/runs/again/jobs/${a}/update`, { runnerId: "r1", status: "success" })).status, 200, `update ${i + 1}`);
+
+      const jobs = (await call<{ jobs: JobRow[] }>("GET", "/v1/runs/again/jobs")).body.jobs;
+      assert.deepEqual(jobs.map((j) => [j.jobId, j.status, j.attempts, j.logBytes]), [["a@dev.x", "success", 1, 8], ["b@dev.x", "pending", 0, 0]]);
+      assert.equal((await call("GET", `/v1/runs/again/logs/${a}`)).text, "one\ntwo\n");
+      const run = (await call<{ jobDone: number; jobTotal: number; status: string }>("GET", "/v1/runs/again")).body;
+      assert.deepEqual([run.jobDone, run.jobTotal, run.status], [1, 2, "running"]);
+    });
+  });
+}
