@@ -161,6 +161,18 @@ function refuseUntakenFlags(program: Command, remaining: readonly string[], move
   }
 }
 
+/**
+ * `orun help get jobs` → `orun get jobs --help`: commander's help command looks one word deep, so it showed
+ * `get`'s help; and `orun help nosuch` printed the whole program's help with exit 1 instead of naming the typo.
+ */
+function helpOfSubcommand(program: Command, argv: readonly string[]): string[] {
+  const [node = "", script = "", first, ...words] = argv;
+  if (first !== "help" || words.length === 0 || words.some((w) => w.startsWith("-"))) return [...argv];
+  // An unknown word goes to commander as the command, which names it and suggests one ("--help" would win).
+  const known = program.commands.some((c) => c.name() === words[0] || c.aliases().includes(words[0]!));
+  return known ? [node, script, ...words, "--help"] : [node, script, ...words];
+}
+
 /** A word that is no command but names what a newcomer most likely wants (see COMMAND_HINTS). */
 function refuseHintedCommand(program: Command, argv: readonly string[]): void {
   const word = argv[2];
@@ -172,7 +184,7 @@ function refuseHintedCommand(program: Command, argv: readonly string[]): void {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
-    const args = hoistGlobalFlags(argv, program);
+    const args = helpOfSubcommand(program, hoistGlobalFlags(argv, program));
     refuseHintedCommand(program, args);
     await program.parseAsync(args);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

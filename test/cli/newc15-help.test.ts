@@ -80,3 +80,17 @@ test("help shows no '(default: [])' for repeatable flags", async () => {
   const run = await runOrun(["run", "--help"]);
   assert.match(run.stdout, /--component <name> +only jobs of this component/, "the flag is still listed");
 });
+
+test("orun help <command> <subcommand> shows that subcommand's help; orun help <typo> names the typo instead of printing everything", async () => {
+  const jobs = await runOrun(["help", "get", "jobs"]);
+  assert.equal(jobs.code, 0, jobs.stderr);
+  assert.match(jobs.stdout, /^Usage: orun get jobs\|job \[options\]/, "was get's help: commander's help command looks one word deep");
+  const create = await runOrun(["help", "backend", "token", "create"]);
+  assert.match(create.stdout, /^Usage: orun backend token create/);
+  const typo = await runOrun(["help", "lgos"]);
+  assert.equal(typo.code, 1);
+  assert.equal(typo.stdout, "", "not the whole program's help");
+  assert.match(typo.stderr, /^✕ unknown command 'lgos'\n\(Did you mean logs\?\)/);
+  const plain = await runOrun(["help", "run"]);
+  assert.match(plain.stdout, /^Usage: orun run \[options\]/);
+});
