@@ -172,9 +172,12 @@ export function interpolate(text: string, scope: ExpressionScope): string {
  * Evaluates an `if:` condition the way GitHub does: an optional `${{ }}`
  * wrapper, and an implicit `success() &&` unless a status function is used.
  */
-export function evaluateCondition(condition: string | boolean | undefined, scope: ExpressionScope, defaultCheck = "success()"): boolean {
+export function evaluateCondition(condition: unknown, scope: ExpressionScope, defaultCheck = "success()"): boolean {
   if (condition === undefined || condition === null) return evaluateCondition(defaultCheck, scope, defaultCheck);
   if (typeof condition === "boolean") return condition;
+  // A number (a plan written as JSON: `"if": 0`) is the expression YAML would have read as text.
+  if (typeof condition === "number") condition = String(condition);
+  if (typeof condition !== "string") throw new Error(`if: must be an expression (text) or true/false, got ${Array.isArray(condition) ? "a list" : `a ${typeof condition}`}`);
   let expr = condition.trim();
   if (expr === "") expr = defaultCheck;
   const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(expr);

@@ -1,7 +1,8 @@
-// github-actions audit, round 3: what GitHub's runner accepts without a warning. The runner drives real
+// github-actions audit, round 3: what GitHub's runner accepts without a warning; if: values that are not text. The runner drives real
 // processes in real temp folders.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { PlanStep } from "../../../src/model/plan.js";
 import { makeHarness, makeJob, runJob, writeLocalAction, type Harness } from "./helpers.js";
 
 describe("github-actions runner: inputs a container action always accepts", () => {
@@ -16,5 +17,33 @@ describe("github-actions runner: inputs a container action always accepts", () =
     const r = await runJob(h, makeJob("app@dev.container", [{ id: "c", use, with: { args: "--version", ENTRYPOINT: "/bin/sh", bogus: "1" } }]));
     // The container itself cannot run here (no engine at DOCKER_HOST): the warnings come first.
     assert.match(r.live, /warning: unexpected input\(s\) 'bogus' for container; valid inputs are \['entryPoint', 'args', 'level'\]/);
+  });
+});
+
+describe("github-actions runner: an if: that is not text, in a plan written as JSON", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("a number is the expression YAML would read (0 skips, 1 runs); a list fails the step naming if:", async () => {
+    const r = await runJob(
+      h,
+      makeJob("app@dev.if-types", [
+        { id: "zero", if: 0, run: "echo zero-ran" },
+        { id: "one", if: 1, run: "echo one-ran" },
+        { id: "list", if: ["x"], run: "echo list-ran" },
+      ] as unknown as Partial<PlanStep>[]),
+      { stopOnFailure: false },
+    );
+    assert.deepEqual(
+      r.steps.map((s) => [s.skipped === true, s.output, s.error]),
+      [
+        [true, "", undefined],
+        [false, "one-ran", undefined],
+        [false, "", "if: must be an expression (text) or true/false, got a list"],
+      ],
+    );
   });
 });
