@@ -13,7 +13,7 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { EnvHttpProxyAgent, fetch as undiciFetch, type Dispatcher } from "undici";
+import { Agent, Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
 import { OrunError, errorMessage } from "../../../util/errors.js";
 import { exists, extractArchive } from "./archive.js";
 import type { CredentialLookup } from "./registry-credentials.js";
@@ -109,9 +109,9 @@ export function registryBaseUrl(registry: string, env: NodeJS.ProcessEnv = proce
 }
 
 /**
- * fetch through the proxy the environment names: https_proxy/HTTPS_PROXY for HTTPS registries,
- * http_proxy/HTTP_PROXY for plain-HTTP ones (and for HTTPS when no HTTPS proxy is set), none for the
- * hosts no_proxy/NO_PROXY lists — as curl, docker and the Go registry clients read them. Node 20's own
+ * fetch through the proxy the environment names, as Go's net/http (orun v2.3, docker, oras) reads it:
+ * https_proxy/HTTPS_PROXY for HTTPS registries, http_proxy/HTTP_PROXY for plain-HTTP ones (neither
+ * stands in for the other), never for loopback hosts or those no_proxy/NO_PROXY lists. Node 20's own
  * fetch ignores these variables, so a user behind a corporate proxy could not pull at all.
  */
 export function proxyAwareFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
@@ -136,13 +136,47 @@ export function proxyAwareFetch(env: NodeJS.ProcessEnv = process.env): typeof fe
       throw new OrunError(`${name} is set to "${redactProxy(value)}", which is not an http:// or https:// proxy URL`);
     }
   }
-  // Explicit values (even "") so that only `env` decides, not whatever process.env holds.
-  const dispatcher: Dispatcher = new EnvHttpProxyAgent({
-    httpProxy: plain?.[1] ?? "",
-    httpsProxy: https?.[1] ?? "",
-    noProxy: env.no_proxy ?? env.NO_PROXY ?? "",
-  });
+  const dispatcher = new ProxyRouter(plain?.[1], https?.[1], env.no_proxy ?? env.NO_PROXY ?? "");
   return ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+}
+
+/**
+ * Picks the way to each origin per request, redirects included (a registry behind the proxy sends
+ * blobs to storage that may not be): direct for loopback hosts and for a scheme without a proxy
+ * setting, else undici's EnvHttpProxyAgent, which applies NO_PROXY.
+ */
+class ProxyRouter extends Dispatcher {
+  private readonly direct = new Agent();
+  private readonly viaProxy: Dispatcher;
+
+  constructor(
+    private readonly httpProxy: string | undefined,
+    private readonly httpsProxy: string | undefined,
+    noProxy: string,
+  ) {
+    super();
+    // Given both proxies explicitly, so that it never reads process.env itself.
+    this.viaProxy = httpProxy || httpsProxy ? new EnvHttpProxyAgent({ httpProxy: httpProxy ?? "", httpsProxy: httpsProxy ?? "", noProxy }) : this.direct;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const origin = new URL(String(options.origin));
+    const proxy = origin.protocol === "https:" ? this.httpsProxy : origin.protocol === "http:" ? this.httpProxy : undefined;
+    return (proxy && !isLoopback(origin.hostname) ? this.viaProxy : this.direct).dispatch(options, handler);
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([this.direct.close(), this.viaProxy === this.direct ? undefined : this.viaProxy.close()]);
+  }
+
+  override async destroy(): Promise<void> {
+    await Promise.all([this.direct.destroy(), this.viaProxy === this.direct ? undefined : this.viaProxy.destroy()]);
+  }
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
 }
 
 /** A proxy URL as shown in messages: its password is not. */
