@@ -47,3 +47,44 @@ describe("github-actions runner: an if: that is not text, in a plan written as J
     );
   });
 });
+
+describe("github-actions runner: composite actions nested three deep", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("inputs (with action.yml defaults, expressions in them) go down and outputs come back up through each level", async () => {
+    const level = (n: number, inner: string): string =>
+      [
+        `name: level${n}`,
+        "inputs:",
+        `  v: { default: "d${n}-\${{ github.event_name }}" }`,
+        `  extra: { default: "e${n}" }`,
+        "outputs:",
+        `  out: { value: "\${{ steps.inner.outputs.out }}|L${n}" }`,
+        "runs:",
+        "  using: composite",
+        "  steps:",
+        "    - id: inner",
+        ...(inner
+          ? [`      uses: ${inner}`, `      with: { v: "\${{ inputs.v }}>${n}" }`]
+          : ["      shell: bash", '      run: echo "out=${{ inputs.v }}/${{ inputs.extra }}" >> "$GITHUB_OUTPUT"']),
+        "",
+      ].join("\n");
+    const three = await writeLocalAction(h, "acts/three", level(3, ""));
+    const two = await writeLocalAction(h, "acts/two", level(2, three));
+    const one = await writeLocalAction(h, "acts/one", level(1, two));
+    const r = await runJob(
+      h,
+      makeJob("app@dev.nested3", [
+        { id: "top", use: one },
+        { id: "given", use: one, with: { V: "mine" } },
+        { id: "show", run: 'echo "${{ steps.top.outputs.out }} ${{ steps.given.outputs.out }}"' },
+      ]),
+    );
+    assert.equal(r.steps[2]!.error, undefined, r.steps[2]!.output);
+    assert.equal(r.steps[2]!.output, "d1-workflow_dispatch>1>2/e3|L3|L2|L1 mine>1>2/e3|L3|L2|L1");
+  });
+});
