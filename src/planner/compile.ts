@@ -14,7 +14,7 @@ import { bindJobs } from "./bind.js";
 import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
 import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
 import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
-import { materializeJob, mergeParameters, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
+import { droppedExpressions, materializeJob, mergeParameters, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
@@ -279,6 +279,45 @@ function parameterDefaultsWarnings(normalized: NormalizedIntent, registry: Compo
   return warnings;
 }
 
+/**
+ * Parameter and env values are not templates (v2.3, spec 12 §1.3): besides
+ * `{{.environment}}`, `{{.component}}` and `{{.group}}`, every `{{…}}` is
+ * removed from them. Someone writing `{{ .orun.component.name }}-assets` there
+ * expects it rendered, so say that it was removed, and where.
+ */
+function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
+  const warnings: string[] = [];
+  const check = (values: Record<string, unknown> | undefined, origin: Origin | undefined, base: (string | number)[]): void => {
+    for (const key of Object.keys(values ?? {}).sort()) {
+      const value = values![key];
+      const dropped = typeof value === "string" ? droppedExpressions(value) : [];
+      if (dropped.length === 0) continue;
+      const at = origin?.at([...base, key]);
+      const where = at?.file ? `${at.file}:${at.line}: ` : "";
+      warnings.push(
+        `${where}${at?.field ?? [...base, key].join(".")}: ${dropped.join(", ")} ${dropped.length > 1 ? "are" : "is"} removed from this value: parameter and env values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)`,
+      );
+    }
+  };
+  check(normalized.intent.env, normalized.intent.origin, ["env"]);
+  for (const env of normalized.environments) {
+    check(env.env, env.origin, ["env"]);
+    for (const type of Object.keys(env.parameterDefaults ?? {}).sort()) check(env.parameterDefaults[type], env.origin, ["parameterDefaults", type]);
+  }
+  for (const [, group] of Object.entries(normalized.groups).sort(([a], [b]) => compareUtf8(a, b))) {
+    for (const type of Object.keys(group.parameterDefaults ?? {}).sort()) check(group.parameterDefaults[type], group.origin, ["parameterDefaults", type]);
+  }
+  for (const component of normalized.components) {
+    check(component.parameters, component.origin, ["parameters"]);
+    check(component.env, component.origin, ["env"]);
+    for (const sub of component.subscribe.environments) {
+      check(sub.parameters, sub.origin, ["parameters"]);
+      check(sub.env, sub.origin, ["env"]);
+    }
+  }
+  return warnings;
+}
+
 /** The pure compiler: a loaded workspace in, a stamped plan out. */
 export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<CompileOptions, "workspace"> & { revision?: string | null }): CompileResult {
   const trace = options.trace;
@@ -291,6 +330,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     ...selectorWarnings(normalized),
     ...parameterDefaultsWarnings(normalized, workspace.compositions),
     ...triggerPromotionWarnings(normalized),
+    ...droppedExpressionWarnings(normalized),
   ];
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);

@@ -31,6 +31,14 @@ export function interpolate(value: string, vars: { environment: string; componen
     .trim();
 }
 
+/** The `{{…}}` expressions interpolate() drops from a value (not `${{…}}`, not the three it substitutes). */
+export function droppedExpressions(value: string): string[] {
+  if (!value.includes("{{")) return [];
+  const out: string[] = [];
+  for (const m of value.replace(LEGACY_KEYS, "").matchAll(LEFTOVER)) if (!m[1]) out.push(m[0]);
+  return out;
+}
+
 /** Interpolates the top-level string values of a freshly merged map, in place. */
 function interpolateTopLevel<T>(values: Record<string, T>, vars: Parameters<typeof interpolate>[1]): Record<string, T> {
   for (const k of Object.keys(values)) {
