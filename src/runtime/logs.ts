@@ -1,6 +1,6 @@
 // `orun logs`: step logs of an execution record, optionally filtered by job
 // and step, optionally followed while the run is still going.
-import { readdir, readFile, open } from "node:fs/promises";
+import { readdir, open } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { canonicalJobId, jobIdFragments, parseJobId } from "../model/plan.js";
@@ -66,27 +66,51 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   return out;
 }
 
-/**
- * `raw`: the logs' text as recorded, without header lines: one log is printed exactly (`orun logs --job X --step Y
- * --raw > out.txt`); between several, a log that did not end its last line gets a newline, so none are glued.
- */
 /** How orun v2 made a job or step ID a file name (spec 20 §4.4): its records are read as they are. */
 function v2Segment(id: string): string {
   return id.replace(/[/\\:]/g, "_");
 }
 
+/**
+ * `raw`: the logs' text as recorded, without header lines: one log is printed exactly (`orun logs --job X --step Y
+ * --raw > out.txt`); between several, a log that did not end its last line gets a newline, so none are glued.
+ * Each log is streamed in pieces: read whole, a log of a gigabyte needed as much memory, and past V8's longest
+ * string (about 1 GiB) `orun logs` failed.
+ */
 export async function printLogs(entries: LogEntry[], write: (text: string) => void, options: { raw?: boolean } = {}): Promise<void> {
   let unterminated = false;
   for (const entry of entries) {
-    const text = await readFile(entry.file, "utf8").catch(() => "");
-    if (options.raw) {
-      if (text === "") continue;
-      write(unterminated ? `\n${text}` : text);
-      unterminated = !text.endsWith("\n");
-      continue;
+    if (!options.raw) write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
+    let started = false;
+    let endsLine = true;
+    await readPieces(entry.file, (text) => {
+      if (text === "") return;
+      if (!started && options.raw && unterminated) write("\n");
+      started = true;
+      write(text);
+      endsLine = text.endsWith("\n");
+    });
+    if (options.raw) unterminated = started ? !endsLine : unterminated;
+    else if (!endsLine) write("\n");
+  }
+}
+
+/** A log's text piece by piece (characters never split between pieces); an unreadable or vanished log reads as empty. */
+async function readPieces(file: string, take: (text: string) => void): Promise<void> {
+  const handle = await open(file, "r").catch(() => undefined);
+  if (!handle) return;
+  try {
+    const decoder = new StringDecoder("utf8");
+    const buffer = Buffer.alloc(FOLLOW_CHUNK);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position).catch(() => ({ bytesRead: 0 }));
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      take(decoder.write(buffer.subarray(0, bytesRead)));
     }
-    write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
-    write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
+    take(decoder.end());
+  } finally {
+    await handle.close();
   }
 }
 
@@ -170,6 +194,6 @@ interface FollowedFile {
   decoder?: StringDecoder;
 }
 
-/** `orun logs --follow` reads a log that grew by this much at most at a time. */
+/** `orun logs` reads a log (and `--follow` what a log gained) this much at most at a time. */
 const FOLLOW_CHUNK = 1 << 20;
 

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -64,4 +65,35 @@ test("logs --follow prints a character split between two reads of a growing log 
   sleeper.kill();
   assert.equal(await follow.done, 0);
   assert.equal(follow.output(), "café ok\n");
+});
+
+test("orun logs streams a large log instead of reading it whole: 64 MB prints byte for byte in a 40 MB heap (it ran out of memory)", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.big", steps: [{ run: "echo small" }] }], { name: "big" }, "orun-rec15-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "big"], { cwd: dir })).code, 0);
+  const line = `${"é".repeat(49)}x\n`; // 100 bytes: characters fall across every 1 MiB boundary
+  const log = Buffer.from(line.repeat(640_000));
+  await writeFile(recordFile(dir, "big", "logs/app@dev.big/s1.log"), log);
+  for (const raw of [false, true]) {
+    const child = spawn(process.execPath, [ORUN_BIN, "logs", "--exec-id", "big", ...(raw ? ["--raw"] : [])], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: "--max-old-space-size=40" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const hash = createHash("sha256");
+    let bytes = 0;
+    let head = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      if (head.length < 200) head += d.subarray(0, 200).toString();
+      hash.update(d);
+      bytes += d.length;
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, stderr.slice(0, 500));
+    const header = raw ? "" : "── app@dev.big › s1  (completed)\n";
+    assert.ok(head.startsWith(`${header}${line}`), head);
+    assert.equal(bytes, Buffer.byteLength(header) + log.length);
+    assert.equal(hash.digest("hex"), createHash("sha256").update(header).update(log).digest("hex"));
+  }
 });
