@@ -4,9 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { cp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
+import { liveSleeper } from "../support/wait.js";
+import { processStartTicks } from "../../src/runtime/records/lock.js";
 
 const JOBS = [{ id: "app@dev.build", steps: [{ run: "echo built" }] }];
 
@@ -55,4 +58,19 @@ test("three gc --all at once remove every record exactly once, and none reports 
   }
   assert.deepEqual(removed.sort(), [...ids, "seed"].sort(), "each record removed by exactly one gc");
   assert.deepEqual(await readdir(path.join(dir, ".orun/executions")), [], "no record, temp folder or dangling latest left");
+});
+
+test("a record another gc is removing: a run on its exec-id says so (not 'already running'), and a second gc leaves it to the first", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "removing" }, "orun-rec15-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "held"], { cwd: dir })).code, 0);
+  const sleeper = await liveSleeper(t);
+  const lock = JSON.stringify({ pid: sleeper.pid, host: os.hostname(), startTime: processStartTicks(sleeper.pid), purpose: "gc" });
+  await writeFile(recordFile(dir, "held", ".lock"), lock);
+  const run = await runOrun(["run", "plan.json", "--exec-id", "held"], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, new RegExp(`execution held is being removed by orun gc \\(pid ${sleeper.pid}\\)`));
+  const gc = await runOrun(["gc", "--all"], { cwd: dir });
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.equal(gc.stdout, "Nothing to clean up.\n");
+  assert.equal(await readFile(recordFile(dir, "held", ".lock"), "utf8"), lock, "the lock is the first gc's still");
 });

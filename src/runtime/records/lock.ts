@@ -88,6 +88,11 @@ async function acquire(file: string, execId: string, options: { handoff?: boolea
           location: { file },
         });
       }
+      if (ownerAlive(owner) && owner.purpose === "gc") {
+        throw new OrunError(`execution ${execId} is being removed by orun gc (pid ${owner.pid ?? "?"}); run it afresh once gc is done, or use another --exec-id`, {
+          location: { file },
+        });
+      }
       if (ownerAlive(owner)) {
         throw new OrunError(`execution ${execId} is already running (pid ${owner.pid ?? "?"}); wait for it or use another --exec-id`, {
           location: { file },
