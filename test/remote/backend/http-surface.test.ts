@@ -3,7 +3,7 @@
 // runner ID of the wrong type is named as such, a client that sends its body
 // too slowly (slowloris) is cut off with 408 while others are served, and
 // requests repeated after a lost answer — claim, update, log append — count
-// once, on both stores.
+// once, on both stores (an append is a repeat only with the same bytes).
 import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
@@ -63,6 +63,8 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       for (let i = 0; i < 2; i++) assert.equal((await call("POST", `/v1/runs/again/jobs/${a}/claim`, { runnerId: "r1" })).body.claimed, true, `claim ${i + 1}`);
       const append = (offset: number, text: string) => call("POST", `/v1/runs/again/logs/${a}?append=true&offset=${offset}&runnerId=r1`, text);
       for (let i = 0; i < 2; i++) assert.equal((await append(0, "one\n")).body.bytes, 4, `append ${i + 1}`);
+      const other = await append(0, "uno\n");
+      assert.deepEqual([other.status, other.body.error], [409, "Log of a@dev.x has 4 bytes, append expected offset 0"], "not a repeat: other bytes of the same length");
       const gap = await append(10, "three\n");
       assert.deepEqual([gap.status, gap.body.error], [409, "Log of a@dev.x has 4 bytes, append expected offset 10"]);
       assert.equal((await append(4, "two\n")).body.bytes, 8);

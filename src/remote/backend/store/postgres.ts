@@ -291,6 +291,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         );
         const job = cur.rows[0];
         const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n) }, content.length, options);
+        if (!plan.write && plan.repeatOf !== undefined) {
+          const stored = Buffer.concat((await c.query<{ content: Buffer }>(`${CHUNKS_FROM} ORDER BY byte_offset`, [namespace, runId, jobId, plan.repeatOf])).rows.map((r) => r.content));
+          return stored.equals(content) ? plan.result : { conflict: true, bytes: Number(job!.n) };
+        }
         if (!plan.write) return plan.result;
         const { bytes } = plan;
         const key = [namespace, runId, jobId];

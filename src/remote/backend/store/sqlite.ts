@@ -205,6 +205,10 @@ export function openSqliteStore(file: string): Store {
         if (!s().run.get(namespace, runId)) return { notFound: "run" };
         const job = s().logTarget.get(namespace, runId, jobId);
         const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes }, content.length, options);
+        if (!plan.write && plan.repeatOf !== undefined) {
+          const stored = Buffer.concat(s().chunksFrom.all({ ns: namespace, run: runId, job: jobId, from: plan.repeatOf }).map((c) => c.content));
+          return stored.equals(content) ? plan.result : { conflict: true, bytes: Number(job!.log_bytes) };
+        }
         if (!plan.write) return plan.result;
         const { bytes } = plan;
         if (options.mode === "replace") s().clearLog.run(namespace, runId, jobId);

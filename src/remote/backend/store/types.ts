@@ -38,13 +38,22 @@ export type LogWriteResult =
 /** What a log write needs to know of its job, read under the write's lock. */
 export type LogTarget = Pick<JobRecord, "status" | "runnerId" | "logBytes">;
 
-/** Shared ownership and append/replace decision of both stores, given the locked job row. */
-export function planLogWrite(job: LogTarget | undefined, length: number, options: LogWrite): { write: false; result: LogWriteResult } | { write: true; bytes: number } {
+/**
+ * Shared ownership and append/replace decision of both stores, given the locked job row. An append that
+ * ends where the log ends is a repeat of one that landed only if it holds the same bytes: `repeatOf` asks
+ * the store to compare them (the store answers `conflict` when they differ).
+ */
+export function planLogWrite(
+  job: LogTarget | undefined,
+  length: number,
+  options: LogWrite,
+): { write: false; result: LogWriteResult; repeatOf?: number } | { write: true; bytes: number } {
   if (!job) return { write: false, result: { notFound: "job" } };
   if (options.runnerId !== undefined && !isHeldBy(job, options.runnerId)) return { write: false, result: { notHeld: true, status: job.status, runnerId: job.runnerId } };
   const current = job.logBytes;
   if (options.mode === "append" && options.offset !== undefined && options.offset !== current) {
-    if (options.offset + length === current) return { write: false, result: { bytes: current } };
+    // Judged by its length alone, another append of the same length at that offset was taken for a repeat and dropped.
+    if (options.offset + length === current) return { write: false, result: { bytes: current }, repeatOf: options.offset };
     return { write: false, result: { conflict: true, bytes: current } };
   }
   const bytes = (options.mode === "append" ? current : 0) + length;
