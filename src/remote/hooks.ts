@@ -268,7 +268,7 @@ export class RemoteHooks implements ExecutionHooks {
           await this.options.client.replaceLog(this.options.runId, id, entry.wholeLog);
           return;
         }
-        const { bytes } = await this.append(id, chunk, entry.logBytes);
+        const { bytes } = await this.appendNext(entry, id, chunk);
         // No size in the answer: a v2 backend, which stored this chunk as the whole log.
         if (typeof bytes !== "number") entry.wholeLog = chunk;
         else entry.logBytes = bytes;
@@ -283,6 +283,23 @@ export class RemoteHooks implements ExecutionHooks {
       }
     });
     return entry.logChain;
+  }
+
+  /**
+   * Appends at the end of the log as this runner last knew it. An append whose answer never came (the client
+   * gave up retrying) may have landed all the same: the backend then refuses the next one as out of order,
+   * naming its size — which only this runner's appends made (the job is its own) — and the append goes there.
+   * Before, every later append of the job met the same refusal and the rest of its log was lost.
+   */
+  private async appendNext(entry: ActiveJob, jobId: string, content: string): Promise<{ bytes: number }> {
+    try {
+      return await this.append(jobId, content, entry.logBytes);
+    } catch (err) {
+      const landed = err instanceof BackendError && err.status === 409 ? /has (\d+) bytes, append expected offset \d+/.exec(err.message) : null;
+      if (!landed) throw err;
+      entry.logBytes = Number(landed[1]);
+      return this.append(jobId, content, entry.logBytes);
+    }
   }
 
   private append(jobId: string, content: string, offset: number): Promise<{ bytes: number }> {
