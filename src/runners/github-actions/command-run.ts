@@ -7,7 +7,7 @@ import path from "node:path";
 import { createFileCommands, isProtectedEnvKey, readFileCommands, summaryTooLargeMessage, type FileCommandPaths } from "./file-commands.js";
 import type { JobState } from "./job-state.js";
 import type { SpawnOutcome } from "./process.js";
-import { CommandProcessor, allowsUnsecureCommands } from "./workflow-commands.js";
+import { CommandProcessor, allowsUnsecureCommands, allowsUnsecureStopTokens } from "./workflow-commands.js";
 
 export interface CommandRun {
   exitCode: number | null;
@@ -35,7 +35,7 @@ export function fileCommandRoot(state: JobState): string {
 /** `env` is the process's environment: it may opt into GitHub's disabled set-env and add-path commands. */
 export async function runWithFileCommands(state: JobState, io: CommandIO, env: Record<string, string>, launch: Launch): Promise<CommandRun> {
   const files = await createFileCommands(fileCommandRoot(state));
-  const processor = new CommandProcessor(state.masker, { debug: io.debug, allowUnsecureCommands: allowsUnsecureCommands(env) });
+  const processor = new CommandProcessor(state.masker, { debug: io.debug, allowUnsecureCommands: allowsUnsecureCommands(env), allowUnsecureStopTokens: allowsUnsecureStopTokens(env) });
   const outcome = await launch(files, (line, continuation) => {
     const text = processor.line(line, continuation);
     if (text !== undefined) io.emit(text);

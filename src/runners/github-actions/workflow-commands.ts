@@ -89,7 +89,7 @@ export class CommandProcessor {
 
   constructor(
     private readonly masker: Masker,
-    private readonly options: { debug?: boolean; allowUnsecureCommands?: boolean } = {},
+    private readonly options: { debug?: boolean; allowUnsecureCommands?: boolean; allowUnsecureStopTokens?: boolean } = {},
   ) {}
 
   /** Returns the text to display for this line (already masked), or undefined to hide it. */
@@ -131,6 +131,10 @@ export class CommandProcessor {
         if (message.trim()) this.effects.paths.push(message.trim());
         return undefined;
       case "stop-commands":
+        // GitHub's runner refuses a token that a command or a stray line resumes with (actions/runner#1371),
+        // failing the step, unless the step opts in; commands go on being processed.
+        if (unsafeStopToken(message) && !this.options.allowUnsecureStopTokens) return this.refuse(cmd, STOP_TOKEN_REFUSED);
+        // An empty token could never resume: ignored.
         if (message) this.stopToken = message.toLowerCase();
         return undefined;
       case "group":
@@ -158,8 +162,8 @@ export class CommandProcessor {
    * GitHub disabled set-env and add-path (CVE-2020-15228: any text a step prints, a pull request title say,
    * could set LD_PRELOAD or PATH) unless the step's env has ACTIONS_ALLOW_UNSECURE_COMMANDS=true; the step fails.
    */
-  private refuse(cmd: ParsedCommand): string {
-    const message = `Unable to process command '::${cmd.name}${Object.keys(cmd.properties).length ? ` ${Object.entries(cmd.properties).map(([k, v]) => `${k}=${v}`).join(",")}` : ""}::${cmd.message}' successfully. ${unsecureCommandDisabled(cmd.name)}`;
+  private refuse(cmd: ParsedCommand, why = unsecureCommandDisabled(cmd.name)): string {
+    const message = `Unable to process command '::${cmd.name}${Object.keys(cmd.properties).length ? ` ${Object.entries(cmd.properties).map(([k, v]) => `${k}=${v}`).join(",")}` : ""}::${cmd.message}' successfully. ${why}`;
     this.failures.push(this.masker.mask(message));
     return this.masker.mask(`error: ${message}`);
   }
@@ -168,6 +172,21 @@ export class CommandProcessor {
 /** GitHub's runner's message for a disabled command. */
 export function unsecureCommandDisabled(name: string): string {
   return `The \`${name}\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`. For more information see: https://github.blog/changelog/2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/`;
+}
+
+/** GitHub's runner's message for a refused stop token. */
+const STOP_TOKEN_REFUSED =
+  "You cannot use a endToken that is an empty string, the string 'pause-logging', or another workflow command. For more information see: https://docs.github.com/actions/learn-github-actions/workflow-commands-for-github-actions#example-stopping-and-starting-workflow-commands or opt into insecure command execution by setting the `ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS` environment variable to `true`.";
+
+/** An empty token, `pause-logging` or a command's name: any line could resume with it (or it resumes on a real command). */
+function unsafeStopToken(token: string): boolean {
+  const name = token.toLowerCase();
+  return name === "" || name === "pause-logging" || KNOWN_COMMANDS.has(name);
+}
+
+/** Does a step's environment opt into stop tokens GitHub refuses (`ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS: true`)? */
+export function allowsUnsecureStopTokens(env: Record<string, string | undefined>): boolean {
+  return /^\s*(true|1)\s*$/i.test(env.ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS ?? "");
 }
 
 /** Does a step's environment opt into set-env and add-path (`ACTIONS_ALLOW_UNSECURE_COMMANDS: true`)? */

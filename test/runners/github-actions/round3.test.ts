@@ -88,3 +88,35 @@ describe("github-actions runner: composite actions nested three deep", () => {
     assert.equal(r.steps[2]!.output, "d1-workflow_dispatch>1>2/e3|L3|L2|L1 mine>1>2/e3|L3|L2|L1");
   });
 });
+
+describe("github-actions runner: stop-commands tokens GitHub's runner refuses", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("a command's name, pause-logging or nothing as the token fails the step and stops nothing (add-mask still masks); the step may opt in", async () => {
+    const script = (token: string): string => `echo "::stop-commands::${token}"; echo "::add-mask::hidden-${token || "empty"}"; echo "shown hidden-${token || "empty"}"`;
+    const r = await runJob(
+      h,
+      makeJob("app@dev.stop-tokens", [
+        { id: "named", run: script("add-mask") },
+        { id: "pause", run: script("pause-logging") },
+        { id: "empty", run: script("") },
+        { id: "random", run: script("f3a9c2e1d0b4") },
+        { id: "opted", env: { ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS: "true" }, run: script("add-mask") },
+      ]),
+      { stopOnFailure: false },
+    );
+    for (const [i, token] of ["add-mask", "pause-logging", ""].entries()) {
+      assert.match(r.steps[i]!.error ?? "", new RegExp(`Unable to process command '::stop-commands::${token}' successfully\\. You cannot use a endToken that is an empty string, the string 'pause-logging', or another workflow command`), token);
+      assert.match(r.steps[i]!.output, /^error: Unable to process command[^\n]*\nshown \*\*\*$/, token);
+    }
+    // A random token stops processing: the add-mask line is printed, not obeyed.
+    assert.equal(r.steps[3]!.error, undefined);
+    assert.equal(r.steps[3]!.output, "::add-mask::hidden-f3a9c2e1d0b4\nshown hidden-f3a9c2e1d0b4");
+    // Opted in: the token is taken (and the add-mask line resumes processing, as on GitHub then).
+    assert.equal(r.steps[4]!.error, undefined);
+  });
+});
