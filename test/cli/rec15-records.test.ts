@@ -191,3 +191,19 @@ test("a record whose times run backwards (a copy from a machine with a skewed cl
   assert.match(status.stdout, /✓ build\n/, "no duration for the job either");
   assert.doesNotMatch(status.stdout, /-\d/);
 });
+
+test("status --all refuses --exec-id, --watch and --detailed, which it ignored in silence", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "all" }, "orun-rec15-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "one"], { cwd: dir })).code, 0);
+  for (const [extra, named] of [
+    [["--exec-id", "one"], "--exec-id"],
+    [["--watch"], "--watch"],
+    [["-w", "--detailed"], "--watch and --detailed"],
+  ] as const) {
+    const result = await runOrun(["status", "--all", ...extra], { cwd: dir, timeoutMs: 10_000 });
+    assert.equal(result.code, 1, extra.join(" "));
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, new RegExp(`--all lists every execution once, so ${named} would be ignored`));
+  }
+  assert.match((await runOrun(["status", "--all"], { cwd: dir })).stdout, /✓ one\s+completed/);
+});

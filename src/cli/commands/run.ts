@@ -373,6 +373,9 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
+  // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
+  const oneExecution = [opts.execId !== undefined && "--exec-id", opts.watch && "--watch", opts.detailed && "--detailed"].filter(Boolean);
+  if (opts.all && oneExecution.length) throw new OrunError(`--all lists every execution once, so ${oneExecution.join(" and ")} would be ignored: give only one`);
   const intentRoot = await intentRootOf(opts.intent);
   const store = await storeAt(intentRoot);
   let intervalMs: number;
