@@ -43,6 +43,20 @@ describe("backend authentication", () => {
     assert.equal((await get(await issuer.sign("acme/widgets", { claims: { aud: ["other", "orun"] } }))).status, 200);
   });
 
+  it("tolerates a minute of clock skew between the issuer and the backend; a refusal for the token's times names the clocks", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    // The issuer's clock 30 s ahead: the token is not valid before its issue time (nbf), which is 30 s ahead here.
+    assert.equal((await get(await issuer.sign("acme/widgets", { claims: { iat: now + 30, nbf: now + 30, exp: now + 330 } }))).status, 200, "a fresh token from an issuer 30 s ahead");
+    // Or 30 s behind: the token expired 10 s ago by this backend's clock, 20 s before its end by the issuer's.
+    assert.equal((await get(await issuer.sign("acme/widgets", { claims: { iat: now - 310, nbf: now - 310, exp: now - 10 } }))).status, 200, "a token at its end from an issuer 30 s behind");
+    const late = await get(await issuer.sign("acme/widgets", { claims: { iat: now - 400, nbf: now - 400, exp: now - 100 } }));
+    assert.equal(late.status, 401);
+    assert.match(String(late.body.error), /^Token expired \(exp \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; this backend's clock: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, 60s of skew tolerated\)$/);
+    const early = await get(await issuer.sign("acme/widgets", { claims: { iat: now + 120, nbf: now + 120, exp: now + 420 } }));
+    assert.equal(early.status, 401);
+    assert.match(String(early.body.error), /this backend's clock: .*, 60s of skew tolerated\)$/);
+  });
+
   it("rejects forged and unsuitable OIDC tokens with 401", async () => {
     const { privateKey: strangerKey } = await generateKeyPair("RS256");
     const now = Math.floor(Date.now() / 1000);
@@ -51,7 +65,7 @@ describe("backend authentication", () => {
     const cases: [string, string, RegExp][] = [
       ["wrong audience", await issuer.sign("acme/widgets", { claims: { aud: "sts.amazonaws.com" } }), /aud/],
       ["wrong issuer", await issuer.sign("acme/widgets", { claims: { iss: "https://evil.example" } }), /iss/],
-      ["expired", await issuer.sign("acme/widgets", { claims: { exp: now - 5, iat: now - 600 } }), /expired/i],
+      ["expired", await issuer.sign("acme/widgets", { claims: { exp: now - 90, iat: now - 600 } }), /expired/i],
       ["issued in the future", await issuer.sign("acme/widgets", { claims: { iat: now + 3600, nbf: undefined } }), /iat|future/],
       ["bad signature", `${h}.${p}.${Buffer.from("forged").toString("base64url")}`, /signature/i],
       ["signed by another key under our kid", await issuer.sign("acme/widgets", { key: strangerKey }), /signature/i],

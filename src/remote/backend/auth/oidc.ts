@@ -10,8 +10,11 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVer
 export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
 export const DEFAULT_AUDIENCE = "orun";
 const REQUIRED_CLAIMS = ["repository", "repository_id", "repository_owner", "repository_owner_id", "actor"] as const;
-/** Tolerated clock skew for `iat` in the future. */
-const IAT_SKEW_S = 60;
+/**
+ * Tolerated clock skew between the issuer and this backend, for `iat` in the future and for `exp` and `nbf`
+ * alike: without it a backend a second behind the issuer refused every fresh token (`nbf` = issue time).
+ */
+const CLOCK_SKEW_S = 60;
 
 export interface OidcOptions {
   issuer?: string;
@@ -82,7 +85,7 @@ export class OidcVerifier {
     if (typeof header.kid !== "string" || !header.kid) throw new AuthError("JWT has no key ID (kid)");
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await this.keySet(), { algorithms: ["RS256"], issuer: this.issuer, audience: this.audience, requiredClaims: ["exp", "iat"] }));
+      ({ payload } = await jwtVerify(token, await this.keySet(), { algorithms: ["RS256"], issuer: this.issuer, audience: this.audience, requiredClaims: ["exp", "iat"], clockTolerance: CLOCK_SKEW_S }));
     } catch (err) {
       if (err instanceof IssuerUnavailable) throw err;
       if (err instanceof joseErrors.JWKSTimeout) throw new IssuerUnavailable("Timed out fetching the issuer's keys");
@@ -95,7 +98,9 @@ export class OidcVerifier {
       if (!(err instanceof joseErrors.JOSEError) && !(err instanceof AuthError)) throw new IssuerUnavailable(`Cannot reach the issuer's keys: ${err instanceof Error ? err.message : String(err)}`);
       throw new AuthError(describeJoseError(err));
     }
-    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + IAT_SKEW_S) throw new AuthError("JWT issued in the future (iat)");
+    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_SKEW_S) {
+      throw new AuthError(`JWT issued in the future (iat ${isoSeconds(payload.iat)}; ${skewNote()})`);
+    }
     for (const claim of REQUIRED_CLAIMS) {
       const value = payload[claim];
       // Control characters never appear in GitHub's claims; they would reach the store with the namespace or actor.
@@ -111,12 +116,21 @@ export class OidcVerifier {
   }
 }
 
+/** Times in refusals, so clock skew between the issuer and this backend can be told from a stale token. */
+function isoSeconds(epochS: number): string {
+  return new Date(epochS * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function skewNote(): string {
+  return `this backend's clock: ${isoSeconds(Date.now() / 1000)}, ${CLOCK_SKEW_S}s of skew tolerated`;
+}
+
 function describeJoseError(err: unknown): string {
   if (err instanceof AuthError) return err.message;
-  if (err instanceof joseErrors.JWTExpired) return "Token expired";
+  if (err instanceof joseErrors.JWTExpired) return typeof err.payload.exp === "number" ? `Token expired (exp ${isoSeconds(err.payload.exp)}; ${skewNote()})` : "Token expired";
   if (err instanceof joseErrors.JWKSNoMatchingKey) return "Unknown key ID";
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "Invalid signature";
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `Invalid claim ${err.claim}: ${err.reason}`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed) return `Invalid claim ${err.claim}: ${err.reason}${err.claim === "nbf" ? ` (${skewNote()})` : ""}`;
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return "Unsupported JWT algorithm (RS256 required)";
   if (err instanceof joseErrors.JWKSTimeout) return "Timed out fetching the issuer's keys";
   if (err instanceof joseErrors.JOSEError) return `Invalid token: ${err.message}`;
