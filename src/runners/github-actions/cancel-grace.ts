@@ -21,9 +21,11 @@ export class CancelGrace {
 
   constructor(private readonly graceMs: number) {}
 
-  /** Has the grace after this job's cancel run out (nothing more may start)? */
+  /** Has the grace after this job's cancel run out (nothing more may start)? Starts it if the cancel is new. */
   over(state: JobState): boolean {
-    return state.cancelled && state.graceEndsAt !== undefined && Date.now() >= state.graceEndsAt;
+    if (!state.cancelled) return false;
+    state.graceEndsAt ??= Date.now() + this.graceMs;
+    return Date.now() >= state.graceEndsAt;
   }
 
   /** The grace period, for messages (`60s`). */
