@@ -17,7 +17,7 @@ export interface ExecutionSnapshot {
    * running, or a --background child died before its run wrote metadata.
    */
   interrupted: boolean;
-  /** A --background child is starting: the metadata (if any) is an earlier run's. */
+  /** A run is starting: a --background child (the metadata, if any, is an earlier run's), or a run holding its new record's lock. */
   starting?: boolean;
   /** The latest --background child failed before its run started: the metadata (if any) is an earlier run's. */
   backgroundError?: BackgroundError;
@@ -44,13 +44,15 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   const unfinished = meta?.status === "running" || backgroundPid !== undefined;
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
-  const locked = (await liveLockOwner(store.lockFile(execId))) !== undefined;
+  const holder = await liveLockOwner(store.lockFile(execId));
+  const locked = holder !== undefined;
   // A record appears with its lock (ExecutionStore.openRecord) and keeps it until its run has written metadata:
   // a lock left by a dead process on a record without metadata is a run killed while it started.
   const staleLock = !meta && !locked && backgroundPid === undefined ? await deadLockOwner(store.lockFile(execId)) : undefined;
   const diedStarting = staleLock !== undefined;
   const interrupted = diedStarting || (unfinished && !locked && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child))));
-  const starting = backgroundPid !== undefined && !interrupted;
+  // A run that holds its new record and has not written metadata yet is starting too (not gc removing it).
+  const starting = (backgroundPid !== undefined && !interrupted) || (!meta && locked && holder.purpose !== "gc");
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
   // Safety net for a record folder made without its lock (by an older orun between its mkdir and its lock, or by
   // hand): empty and new, it may still be a run setting itself up. A migrated legacy record has a state.json.
@@ -283,7 +285,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     const blocked = jobs.filter((j) => j.status === "blocked").length;
     const result = "unreadable" in row ? `${row.unreadable} unreadable` : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}`;
     const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
-    const glyph = status === "completed" ? p.green("✓") : status === "running" ? "●" : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
+    const glyph = status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
     lines.push(
       `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(result, 36)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
     );

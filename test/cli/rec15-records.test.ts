@@ -10,7 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
-import { deadPid } from "../support/wait.js";
+import { deadPid, liveSleeper } from "../support/wait.js";
+import { processStartTicks } from "../../src/runtime/records/lock.js";
 
 const JOBS = [
   { id: "app@dev.build", steps: [{ id: "compile", run: "echo compiled" }, { id: "test", run: "printf 'one\\ntwo'" }] },
@@ -206,4 +207,14 @@ test("status --all refuses --exec-id, --watch and --detailed, which it ignored i
     assert.match(result.stderr, new RegExp(`--all lists every execution once, so ${named} would be ignored`));
   }
   assert.match((await runOrun(["status", "--all"], { cwd: dir })).stdout, /✓ one\s+completed/);
+});
+
+test("a record whose run holds its lock and has not written metadata yet is 'starting' (it read 'unknown', and status --all marked it ✗)", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "start" }, "orun-rec15-");
+  const sleeper = await liveSleeper(t);
+  await mkdir(path.dirname(recordFile(dir, "new-run", "logs/x")), { recursive: true });
+  await writeFile(recordFile(dir, "new-run", ".lock"), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), startTime: processStartTicks(sleeper.pid) }));
+  assert.match((await runOrun(["status", "--exec-id", "new-run"], { cwd: dir })).stdout, /State: starting/);
+  assert.match((await runOrun(["status", "--all"], { cwd: dir })).stdout, /● new-run\s+starting/);
+  assert.equal((JSON.parse((await runOrun(["status", "--exec-id", "new-run", "--json"], { cwd: dir })).stdout) as { starting?: boolean }).starting, true);
 });
