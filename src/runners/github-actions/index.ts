@@ -111,10 +111,15 @@ export class GithubActionsRunner implements Runner {
     for (const [i, step] of steps.entries()) {
       if (!isUseStep(step) || (step.run ?? "").trim() !== "") continue;
       const key = step.id || keys[i]!;
+      let scope: Scope;
+      try {
+        scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
+      } catch {
+        continue; // a broken job env: the step itself fails naming it ("job env: …"), not a pre it may not have
+      }
       const output: string[] = [];
       const { io, dispose } = this.stepIO(job, [job.signal], undefined, state, (line) => output.push(line));
       try {
-        const scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
         await runPreHook(preSpec(step, key), scope, io);
       } catch (err) {
         state.failedSteps.add(`pre ${key}`);
@@ -334,7 +339,13 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
   const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: jobFailed(state), depth: 0, baseDir: job.jobDir, cwd, owner: "" };
   // Job-level values may use expressions too (with the job env itself as `env`).
   const exprScope = expressionScope(scope, jobEnv);
-  for (const [key, value] of Object.entries(jobEnv)) scope.env[key] = interpolate(value, exprScope);
+  for (const [key, value] of Object.entries(jobEnv)) {
+    try {
+      scope.env[key] = interpolate(value, exprScope);
+    } catch (err) {
+      throw new Error(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   return scope;
 }
 

@@ -214,8 +214,17 @@ function scopeEnv(scope: Scope): Record<string, string> {
 /** The scope's env plus the step's own `env:` (evaluated in that scope). */
 function withStepEnv(spec: StepSpec, baseEnv: Record<string, string>, baseScope: ExpressionScope): Record<string, string> {
   const stepEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(spec.env ?? {})) stepEnv[k] = interpolate(scalar(v), baseScope);
+  for (const [k, v] of Object.entries(spec.env ?? {})) stepEnv[k] = interpolateField(`env.${k}`, scalar(v), baseScope);
   return { ...baseEnv, ...stepEnv };
+}
+
+/** interpolate(), with a failure naming the field the text came from (`env.TOKEN: invalid expression …`). */
+function interpolateField(field: string, text: string, exprScope: ExpressionScope): string {
+  try {
+    return interpolate(text, exprScope);
+  } catch (err) {
+    throw new Error(`${field}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function scalar(value: unknown): string {
@@ -335,10 +344,10 @@ async function locateAction(uses: string, scope: Scope, io: StepIO, env: Record<
 
 function resolveInputs(meta: ActionMetadata, withValues: Record<string, unknown> | undefined, exprScope: ExpressionScope): Record<string, string> {
   const inputs: Record<string, string> = {};
-  for (const [key, value] of Object.entries(withValues ?? {})) inputs[key] = interpolate(scalar(value), exprScope);
+  for (const [key, value] of Object.entries(withValues ?? {})) inputs[key] = interpolateField(`with.${key}`, scalar(value), exprScope);
   for (const [key, spec] of Object.entries(meta.inputs)) {
     if (Object.keys(inputs).some((k) => k.toLowerCase() === key.toLowerCase())) continue;
-    if (spec.default !== undefined) inputs[key] = interpolate(spec.default, exprScope);
+    if (spec.default !== undefined) inputs[key] = interpolateField(`default of input ${key} (${meta.file})`, spec.default, exprScope);
     else if (spec.required) throw new Error(`required input "${key}" is missing for action ${meta.name} (${meta.file})`);
     else inputs[key] = "";
   }

@@ -120,3 +120,27 @@ describe("github-actions runner: stop-commands tokens GitHub's runner refuses", 
     assert.equal(r.steps[4]!.error, undefined);
   });
 });
+
+describe("github-actions runner: a broken expression is reported naming the field it is in", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("env.<KEY>, with.<input>, the job env's key — and a broken job env is not blamed on an action's pre", async () => {
+    const use = await writeLocalAction(h, "acts/plain", "name: plain\ninputs:\n  v: { default: d }\nruns:\n  using: composite\n  steps:\n    - run: echo plain\n      shell: bash\n");
+    const r = await runJob(
+      h,
+      makeJob("app@dev.fields", [
+        { id: "env", env: { TOKEN: "${{ nosuch() }}" }, run: "echo never" },
+        { id: "with", use, with: { v: "${{ 1 == }}" } },
+      ]),
+      { stopOnFailure: false },
+    );
+    assert.equal(r.steps[0]!.error, "env.TOKEN: invalid expression ${{ nosuch() }}: Unrecognized function: 'nosuch'");
+    assert.equal(r.steps[1]!.error, "with.v: invalid expression ${{ 1 == }}: Unexpected end of expression: '=='");
+    const broken = await runJob(h, makeJob("app@dev.job-env", [{ id: "act", use }], { J: "${{ bad( }}" }));
+    assert.equal(broken.steps[0]!.error, "job env: J: invalid expression ${{ bad( }}: Unexpected end of expression: '('");
+  });
+});
