@@ -1,6 +1,6 @@
 // The backend's HTTP surface against hostile or flaky clients: coordination
 // bodies (claim, update, heartbeat) are capped far below a plan's cap, a
-// runner ID of the wrong type is named as such, a client that sends its body
+// field of the wrong type is named as such, a client that sends its body
 // too slowly (slowloris) is cut off with 408 while others are served, and
 // requests repeated after a lost answer — claim, update, log append — count
 // once, on both stores (an append is a repeat only with the same bytes).
@@ -41,6 +41,11 @@ describe("the HTTP surface against hostile clients", () => {
     assert.equal((await call("GET", `/v1/runs/r/jobs/${enc("a@dev.x")}/status`)).body.status, "pending", "nothing was claimed");
     const typed = await call("POST", `/v1/runs/r/jobs/${enc("a@dev.x")}/claim`, { runnerId: 5 });
     assert.deepEqual([typed.status, typed.body.error], [400, "Invalid runnerId: must be a string, got number"]);
+
+    const update = (extra: Record<string, unknown>) => call("POST", `/v1/runs/r/jobs/${enc("a@dev.x")}/update`, { runnerId: "r1", status: "failed", ...extra });
+    assert.equal((await update({ tolerated: "yes" })).body.error, "tolerated must be a boolean");
+    assert.equal((await update({ error: { message: "x" } })).body.error, "error must be a string");
+    assert.equal((await call("GET", `/v1/runs/r/runnable?job=${enc("a@dev.x")}&waitMs=soon`)).body.error, "waitMs must be a non-negative integer (milliseconds)");
 
     const started = Date.now();
     const slow = Array.from({ length: 20 }, () => slowBody(on.backend.url, on.token));

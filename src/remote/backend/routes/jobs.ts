@@ -73,7 +73,9 @@ export async function jobStatus(ctx: RequestContext): Promise<void> {
  */
 export async function runnable(ctx: RequestContext): Promise<void> {
   const jobId = ctx.url.searchParams.get("job") ?? undefined;
-  const waitMs = Math.min(Math.max(Number(ctx.url.searchParams.get("waitMs") ?? 0) || 0, 0), ctx.backend.settings.maxLongPollMs);
+  const rawWait = ctx.url.searchParams.get("waitMs");
+  if (rawWait !== null && !/^\d+$/.test(rawWait)) throw badRequest("waitMs must be a non-negative integer (milliseconds)");
+  const waitMs = Math.min(Number(rawWait ?? 0), ctx.backend.settings.maxLongPollMs);
   await recordActivity(ctx);
   const evaluate = async (): Promise<{ ready: boolean; body: RunnableResponse }> => {
     const state = await loadRun(ctx);
@@ -158,6 +160,9 @@ export async function update(ctx: RequestContext): Promise<void> {
   const runnerId = checkId("runnerId", body.runnerId);
   const status = body.status;
   if (status !== "success" && status !== "failed" && status !== "skipped") throw badRequest("status must be 'success', 'failed' or 'skipped'");
+  if (body.error !== undefined && body.error !== null && typeof body.error !== "string") throw badRequest("error must be a string");
+  // A misspelt flag must not pass for `false`: a failure read as not tolerated stops a failFast run.
+  if (body.tolerated !== undefined && typeof body.tolerated !== "boolean") throw badRequest("tolerated must be a boolean");
   // A step's error may quote its output: a NUL (which PostgreSQL text cannot hold) is replaced, not refused.
   const error = typeof body.error === "string" ? body.error.slice(0, 4000).replaceAll("\u0000", "\uFFFD") : undefined;
   const clock = ctx.backend.clock();
