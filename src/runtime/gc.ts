@@ -20,6 +20,8 @@ export interface GcOptions {
 export interface GcResult {
   removed: string[];
   keptRunning: string[];
+  /** Stored plans removed (or, dry-run, to remove): `plans/<id>.json` older than the age limit that nothing refers to. */
+  plans: string[];
 }
 
 /** A record younger than this without metadata is a run starting (e.g. a --background hand-off). */
@@ -40,13 +42,24 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (running) keptRunning.push(entry.execId);
     else candidates.push(entry.execId);
   }
-  if (options.dryRun) return { removed: candidates, keptRunning };
+  // Plans the executions that stay ran are kept (`orun run <plan id>` of a run still on record).
+  const stayingPlans = new Set(entries.filter((entry) => !candidates.includes(entry.execId)).flatMap((entry) => (entry.meta?.planId ? [entry.meta.planId] : [])));
+  const plans = await stalePlans(store, cutoff, stayingPlans);
+  if (options.dryRun) return { removed: candidates, keptRunning, plans };
 
   const removed: string[] = [];
   for (const id of candidates) {
     const outcome = await removeRecord(store, id);
     if (outcome === "removed") removed.push(id);
     else if (outcome === "locked") keptRunning.push(id);
+  }
+  const removedPlans: string[] = [];
+  for (const id of plans) {
+    const file = path.join(store.orunDir, "plans", `${id}.json`);
+    // Saved again since it was looked at (the same plan compiled anew): it stays.
+    if (((await lstat(file).catch(() => undefined))?.mtimeMs ?? Infinity) >= cutoff) continue;
+    await rm(file, { force: true });
+    removedPlans.push(id);
   }
   await sweepLeftovers(store, now);
   // Keep `latest` pointing at something that exists: not at what this gc removed, nor at what is already gone
@@ -63,7 +76,49 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptRunning };
+  return { removed, keptRunning, plans: removedPlans };
+}
+
+/** A stored plan's own file, `plans/<plan id>.json` (spec 20 §7.3: 8 or more lowercase hex characters). */
+const PLAN_FILE = /^([0-9a-f]{8,64})\.json$/;
+
+/**
+ * Stored plans older than `cutoff` that nothing refers to: not the plan of an execution that stays, nor the one
+ * `latest.json` or a named plan (`orun plan --name`) holds. v2 removed every plan file older than 30 days,
+ * whatever referred to it.
+ */
+async function stalePlans(store: ExecutionStore, cutoff: number, held: Set<string>): Promise<string[]> {
+  const dir = path.join(store.orunDir, "plans");
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const kept = new Set(held);
+  for (const name of names) {
+    if (!name.endsWith(".json") || PLAN_FILE.test(name)) continue;
+    const id = await heldPlanId(path.join(dir, name));
+    // A copy that cannot be read may hold any plan: nothing is removed on a guess.
+    if (id === undefined) return [];
+    kept.add(id);
+  }
+  const stale: string[] = [];
+  for (const name of names) {
+    const id = PLAN_FILE.exec(name)?.[1];
+    if (!id || [...kept].some((keep) => keep.startsWith(id) || id.startsWith(keep))) continue;
+    const info = await lstat(path.join(dir, name)).catch(() => undefined);
+    if (info?.isFile() && info.mtimeMs < cutoff) stale.push(id);
+  }
+  return stale.sort();
+}
+
+/** The short ID of the plan a copy (latest.json, a named plan) holds; "" for what is no plan; undefined when unreadable. */
+async function heldPlanId(file: string): Promise<string | undefined> {
+  const info = await lstat(file).catch(() => undefined);
+  if (!info?.isFile()) return "";
+  try {
+    const plan = JSON.parse(await readFile(file, "utf8")) as { metadata?: { checksum?: unknown } } | null;
+    const checksum = plan?.metadata?.checksum;
+    return typeof checksum === "string" ? checksum.replace(/^sha256-/, "").slice(0, 12) : "";
+  } catch {
+    return undefined;
+  }
 }
 
 /**

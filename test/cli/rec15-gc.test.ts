@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, readlink, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
@@ -73,4 +73,36 @@ test("a record another gc is removing: a run on its exec-id says so (not 'alread
   assert.equal(gc.code, 0, gc.stderr);
   assert.equal(gc.stdout, "Nothing to clean up.\n");
   assert.equal(await readFile(recordFile(dir, "held", ".lock"), "utf8"), lock, "the lock is the first gc's still");
+});
+
+test("gc removes stored plans older than --max-age that nothing refers to (spec 20 §7.3), keeping those latest.json, a named plan or a kept execution hold", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "plans" }, "orun-rec15-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "kept"], { cwd: dir })).code, 0);
+  const meta = JSON.parse(await readFile(recordFile(dir, "kept", "metadata.json"), "utf8")) as Record<string, unknown>;
+  await writeFile(recordFile(dir, "kept", "metadata.json"), JSON.stringify({ ...meta, planId: "cccccccccccc" }));
+  const plans = path.join(dir, ".orun/plans");
+  await mkdir(plans, { recursive: true });
+  const plan = (id: string) => JSON.stringify({ metadata: { checksum: `sha256-${id}${"0".repeat(52)}` }, jobs: [] });
+  const old = new Date(Date.now() - 40 * 86_400_000);
+  for (const id of ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc", "dddddddddddd", "eeeeeeeeeeee"]) {
+    await writeFile(path.join(plans, `${id}.json`), plan(id));
+    if (id !== "dddddddddddd") await utimes(path.join(plans, `${id}.json`), old, old);
+  }
+  await writeFile(path.join(plans, "latest.json"), plan("bbbbbbbbbbbb"));
+  await writeFile(path.join(plans, "release.json"), plan("eeeeeeeeeeee"));
+  await utimes(path.join(plans, "release.json"), old, old);
+
+  const dry = await runOrun(["gc", "--dry-run"], { cwd: dir });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(dry.stdout, "  Would remove plan aaaaaaaaaaaa\n\nWould remove 1 stored plan\n");
+  assert.equal((await readdir(plans)).length, 7, "a dry run removes nothing");
+  const gc = await runOrun(["gc"], { cwd: dir });
+  assert.equal(gc.stdout, "  Removed plan aaaaaaaaaaaa\n\nRemoved 1 stored plan\n");
+  assert.deepEqual((await readdir(plans)).sort(), ["bbbbbbbbbbbb.json", "cccccccccccc.json", "dddddddddddd.json", "eeeeeeeeeeee.json", "latest.json", "release.json"]);
+  // Once the execution that ran it is removed too, its plan goes with it.
+  const all = await runOrun(["gc", "--all"], { cwd: dir });
+  assert.equal(all.stdout, "  Removed kept\n  Removed plan cccccccccccc\n\nRemoved 1 execution and 1 stored plan\n");
+  // A copy that cannot be read might hold any plan: nothing is removed on a guess.
+  await writeFile(path.join(plans, "latest.json"), "{not json");
+  assert.equal((await runOrun(["gc", "--all"], { cwd: dir })).stdout, "Nothing to clean up.\n");
 });

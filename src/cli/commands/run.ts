@@ -122,7 +122,7 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("gc")
-    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age (and, with --actions, unused cached remote actions)")
+    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age; stored plans older than --max-age that no kept record, latest.json or named plan holds go too (and, with --actions, unused cached remote actions)")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
     .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
@@ -501,12 +501,15 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   const store = await storeAt(await intentRootOf(opts.intent));
   const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false });
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions and 2 plans".
+  const recordsSummary = [result.removed.length ? plural(result.removed.length, "execution") : "", result.plans.length ? plural(result.plans.length, "stored plan") : ""].filter(Boolean).join(" and ");
   if (!opts.actions) {
-    if (result.removed.length === 0) {
+    if (!recordsSummary) {
       process.stdout.write("Nothing to clean up.\n");
     } else {
       for (const id of result.removed) process.stdout.write(`  ${verb} ${id}\n`);
-      process.stdout.write(`\n${verb} ${plural(result.removed.length, "execution")}\n`);
+      for (const id of result.plans) process.stdout.write(`  ${verb} plan ${id}\n`);
+      process.stdout.write(`\n${verb} ${recordsSummary}\n`);
     }
     for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
     return 0;
@@ -517,6 +520,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   const root = defaultCacheRoot();
   const pruned = await pruneActionCache({ root, maxAgeMs: maxAgeDays * 86_400_000, dryRun: opts.dryRun ?? false, includeShared: opts.actionsShared ?? false });
   for (const id of result.removed) process.stdout.write(`  ${verb} ${id}\n`);
+  for (const id of result.plans) process.stdout.write(`  ${verb} plan ${id}\n`);
   for (const entry of pruned.removed) {
     const what = entry.kind === "version" ? `action ${entry.detail}` : entry.kind === "ref" ? `ref ${entry.path}${entry.detail ? ` (→ ${entry.detail.slice(0, 12)})` : ""}` : `${CACHE_KIND_LABEL[entry.kind]} ${entry.path}`;
     process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
@@ -524,12 +528,12 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
   const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
-  if (result.removed.length === 0 && pruned.removed.length === 0) {
+  if (!recordsSummary && pruned.removed.length === 0) {
     process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
     return failed;
   }
   process.stdout.write("\n");
-  if (result.removed.length > 0) process.stdout.write(`${verb} ${plural(result.removed.length, "execution")}\n`);
+  if (recordsSummary) process.stdout.write(`${verb} ${recordsSummary}\n`);
   if (pruned.removed.length > 0) {
     process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
   }
