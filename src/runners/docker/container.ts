@@ -198,6 +198,23 @@ export function killGroupCommand(pidFile: string): string[] {
 }
 
 /**
+ * Asks after a step that left no status file the host can read (see recordingGroup), with shell builtins
+ * only. It prints one word — `status <n>` when the container has the status, else `running` while a
+ * process of the step's group is alive, `ended` when none is, `unknown` when the group file holds no plain
+ * pid above 1 — since the docker CLI's exit status alone is no proof (it exits 0 when its stream breaks).
+ */
+export function probeStepCommand(record: string): string[] {
+  return [
+    "sh",
+    "-c",
+    `s=$(cat ${record}.status 2>/dev/null) && case $s in ''|*[!0-9]*) ;; *) echo "status $s"; exit 0;; esac; ` +
+      `read -r group < ${record}.pid 2>/dev/null || { echo unknown; exit 0; }; ` +
+      `case $group in ''|*[!0-9]*|0|1) echo unknown; exit 0;; esac; ` +
+      `if kill -0 -"$group" 2>/dev/null; then echo running; else echo ended; fi`,
+  ];
+}
+
+/**
  * LABEL_PID's value: `<pid>@<start ticks>@<pid namespace>` for a process of this pid namespace; the pid
  * alone where the start is unknown (no procfs).
  */

@@ -34,6 +34,7 @@ import {
   createContainerArgs,
   killGroupCommand,
   ownerAlive,
+  probeStepCommand,
   recordingGroup,
   stepExec,
 } from "./container.js";
@@ -165,8 +166,9 @@ export class DockerRunner implements Runner {
     });
     const files = { pid: path.join(container.runDir, `${record}.pid`), status: path.join(container.runDir, `${record}.status`) };
     const forgetRecord = (): void => {
-      rmSync(files.pid, { force: true });
-      rmSync(files.status, { force: true });
+      // Step-writable: either may have been replaced by a folder.
+      rmSync(files.pid, { recursive: true, force: true });
+      rmSync(files.status, { recursive: true, force: true });
     };
 
     if (outcome.timedOut || outcome.aborted) {
@@ -194,16 +196,22 @@ export class DockerRunner implements Runner {
     outcome: { exitCode: number | null; output: string; error?: string },
   ): Promise<StepResult> {
     const started = existsSync(files.pid);
-    // A file system shared through a VM (Docker Desktop) may show the file late: then ask the container.
-    const status = readStatus(files.status) ?? (started ? await this.statusInContainer(container, record) : undefined);
+    let status = readStatus(files.status);
+    // No status though the step started: the CLI's stream may have ended before the step did (a broken
+    // connection: the CLI then exits 0), or the step ended without a status file (a full disk, a step that
+    // removed or replaced it, a file system shared through a VM that shows it late). The container tells.
+    let running = false;
+    if (status === undefined && started) {
+      const probe = await this.probeStep(container, record);
+      if (typeof probe === "number") status = probe;
+      // Unknown counts as running: a step must never pass for ended (a success) without a word from the engine.
+      running = probe === "running" || probe === undefined;
+    }
     if (status !== undefined) {
       // The step ended by itself: its own status, whatever the CLI made of the end of the stream.
       return { exitCode: status, output: outcome.output, error: status === 0 ? undefined : `exit status ${status}` };
     }
-    // 128+n: the step's shell was killed by signal n (its own group, the OOM killer): that is its status.
-    const killed = outcome.exitCode !== null && outcome.exitCode > 128 && outcome.exitCode < 128 + 65;
-    const unfinished = started && !killed;
-    if (outcome.exitCode === 0 && !unfinished) return { exitCode: 0, output: outcome.output };
+    if (outcome.exitCode === 0 && !running) return { exitCode: 0, output: outcome.output };
     const now = await this.engine.containerState(container.name);
     const cli = outcome.error ?? "docker exec exited 0";
     if (now.state === "unknown") {
@@ -216,17 +224,27 @@ export class DockerRunner implements Runner {
       await this.dropContainer(job);
       return { exitCode: null, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${cli})` };
     }
-    if (unfinished) {
-      // The CLI's stream ended before the step did: the step may still run, so stop it.
+    if (running) {
+      // The CLI's stream ended before the step did (or nothing tells it did not): stop the step.
       if (!(await this.killStepGroup(container, record))) await this.dropContainer(job);
       return { exitCode: null, output: outcome.output, error: `lost the connection to the container engine at ${this.engine.describeHost()} while the step ran (${cli} before the step ended)` };
     }
+    // The step ended without recording a status (its shell killed by a signal — its own group, the OOM
+    // killer — or the file could not be written): the exec's status, as the CLI read it from the engine.
     return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
   }
 
-  private async statusInContainer(container: JobContainer, record: string): Promise<number | undefined> {
-    const result = await this.engine.cli(["exec", container.name, "cat", path.posix.join(CONTAINER_RUN, `${record}.status`)]).catch(() => undefined);
-    return result?.code === 0 ? parseStatus(result.stdout) : undefined;
+  /**
+   * Asks the container about a step that left no status file the host can read: its status (a file a VM's
+   * file system shows late), "running" while a process of its group is alive, "ended" when none is, and
+   * undefined when that cannot be told (the engine or the container is gone, or the group file holds no
+   * plain pid).
+   */
+  private async probeStep(container: JobContainer, record: string): Promise<number | "running" | "ended" | undefined> {
+    const result = await this.engine.cli(["exec", container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))]).catch(() => undefined);
+    const answer = result?.code === 0 ? result.stdout.trim() : "";
+    if (answer === "running" || answer === "ended") return answer;
+    return answer.startsWith("status ") ? parseStatus(answer.slice("status ".length)) : undefined;
   }
 
   private async killStepGroup(container: JobContainer, record: string): Promise<boolean> {

@@ -130,6 +130,35 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.equal(result?.error, "exit status 143");
   });
 
+  it("reads a step whose status file could not be written by its exit status, not as a lost connection", async () => {
+    // Regression: a step that ended without its status file (a full disk, a step that removed or replaced
+    // it — here a folder in its place) was taken for one whose engine connection broke mid-step: a success
+    // and an exit 3 both became 'lost the connection to the container engine', and the container was dropped.
+    const blockStatus = 'for f in /__orun/run/*.pid; do mkdir "${f%.pid}.status"; done';
+    const job = planJob("web@dev.nostatus", [
+      { run: `${blockStatus}; echo fine` },
+      { run: `${blockStatus}; echo failing; exit 3` },
+      { run: "echo same container" },
+    ]);
+    const run = runContext(workspace.dir, [job]);
+    const jobCtx = jobContext(run, job);
+    await runner.startJob!(jobCtx);
+    try {
+      const [container] = await containersOf(run.execId);
+      const ok = await runner.runStep(stepContext(jobCtx, 0));
+      assert.equal(ok.error, undefined, ok.output);
+      assert.equal(ok.exitCode, 0);
+      const failed = await runner.runStep(stepContext(jobCtx, 1));
+      assert.equal(failed.exitCode, 3, failed.error);
+      assert.equal(failed.error, "exit status 3");
+      assert.deepEqual(await containersOf(run.execId), [container], "the job keeps its container");
+      assert.equal((await runner.runStep(stepContext(jobCtx, 2))).exitCode, 0);
+    } finally {
+      await runner.finishJob!(jobCtx, { failed: true });
+      await settle(runner);
+    }
+  });
+
   it("keeps files and state outside the workspace between the steps of one job", async () => {
     const job = planJob("web@dev.state", [
       { run: "echo kept > /tmp/state.txt && mkdir -p /opt/tool && echo v1 > /opt/tool/version" },
