@@ -34,6 +34,7 @@ import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
 import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";
+import { timeoutFor } from "../../runtime/job-executor.js";
 import { OrunError } from "../../util/errors.js";
 import { longTimeout } from "../../util/timers.js";
 
@@ -118,7 +119,15 @@ export class GithubActionsRunner implements Runner {
         continue; // a broken job env: the step itself fails naming it ("job env: …"), not a pre it may not have
       }
       const output: string[] = [];
-      const { io, dispose } = this.stepIO(job, [job.signal], undefined, state, (line) => output.push(line));
+      let io: StepIO;
+      let dispose: () => void;
+      try {
+        // The step's time limits hold for its pre too: a hung pre must not hold the job for ever.
+        ({ io, dispose } = this.stepIO(job, [job.signal], preTimeoutMs(job, step, scope, state), state, (line) => output.push(line)));
+      } catch (err) {
+        state.failedSteps.add(`pre ${key}`);
+        throw new Error(state.masker.mask(`pre of step ${key} (${step.use}): ${err instanceof Error ? err.message : String(err)}`));
+      }
       try {
         await runPreHook(preSpec(step, key), scope, io);
       } catch (err) {
@@ -350,6 +359,14 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
 }
 
 /** A job-level step as the step runner takes it; a `run:` step without shell or working-directory gets the job's `defaults.run`. */
+/** The time a job-level step's pre may take: the step's orun timeout (its own, else the job's) and its timeout-minutes. */
+function preTimeoutMs(job: JobContext, step: PlanStep, scope: Scope, state: JobState): number | undefined {
+  const own = timeoutFor(job.job, step);
+  const limits = [own === undefined ? undefined : parseDuration(own), timeoutMinutesMs((step as LooseStep)["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv }))];
+  const set = limits.filter((ms): ms is number => ms !== undefined && ms > 0);
+  return set.length ? Math.min(...set) : undefined;
+}
+
 function stepSpec(step: PlanStep, key: string, defaults: RunDefaults): StepSpec {
   const loose = step as LooseStep;
   const runs = (step.run ?? "").trim() !== "";

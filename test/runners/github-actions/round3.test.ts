@@ -144,3 +144,21 @@ describe("github-actions runner: a broken expression is reported naming the fiel
     assert.equal(broken.steps[0]!.error, "job env: J: invalid expression ${{ bad( }}: Unexpected end of expression: '('");
   });
 });
+
+describe("github-actions runner: an action's pre at job start keeps its step's time limit", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("a hung pre is stopped by the step's timeout and fails the job start naming the step", async () => {
+    const use = await writeLocalAction(h, "acts/hung-pre", "name: hung-pre\nruns:\n  using: node20\n  pre: pre.cjs\n  main: main.cjs\n", {
+      "pre.cjs": 'console.log("pre started"); setInterval(() => {}, 1000);\n',
+      "main.cjs": 'console.log("main");\n',
+    });
+    const started = Date.now();
+    await assert.rejects(runJob(h, makeJob("app@dev.hung-pre", [{ id: "act", use, timeout: "1s" }])), /^Error: pre of step act \(\.\/acts\/hung-pre\): command timed out after 1s$/);
+    assert.ok(Date.now() - started < 15_000, "stopped by the 1s timeout");
+  });
+});
