@@ -7,7 +7,7 @@ import type { Plan } from "../model/plan.js";
 import { jobIdFragments } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
-import { BackendClient } from "./client.js";
+import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
@@ -71,6 +71,11 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv): Promise<
   return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl };
 }
 
+/** A run read before and now not found: said as such, not as a bare 404. */
+function runGone(runId: string, baseUrl: string): OrunError {
+  return new OrunError(`remote run ${runId} is gone from the backend at ${baseUrl}: ${RUN_GONE_CAUSE}`);
+}
+
 /** `--watch`: consecutive failed polls before the watcher says the backend is not answering (it keeps polling). */
 export const WATCH_FAILED_POLLS_REPORTED = 3;
 
@@ -103,6 +108,8 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
       draw(frame);
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
+      // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).
+      if (frame && isRunNotFound(err)) throw runGone(runId, baseUrl);
       if (failures++ === 0) failingSince = Date.now();
       if (failures >= WATCH_FAILED_POLLS_REPORTED) {
         const message = err instanceof Error ? err.message : String(err);
@@ -150,6 +157,7 @@ export async function remoteLogs(
   }
   // Follow: print what each job's log gains until the run is finished (then one last read).
   const followed = new Map<string, FollowedLog>();
+  let seen = false;
   // Output of several jobs interleaves by whole lines, each stretch under its job's name.
   let printing: string | undefined;
   const print = (jobId: string, text: string) => {
@@ -159,8 +167,12 @@ export async function remoteLogs(
   };
   for (;;) {
     // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
-    const run = await client.getRun(runId);
-    for (const job of select(await client.listJobs(runId))) {
+    // Once read, a run that is not found any more has gone: said as such.
+    const gone = (err: unknown) => (isRunNotFound(err) && seen ? runGone(runId, reader.baseUrl) : err);
+    const run = await client.getRun(runId).catch((err: unknown) => Promise.reject(gone(err)));
+    seen = true;
+    const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
+    for (const job of select(jobs)) {
       let log = followed.get(job.jobId);
       if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step)));
       const shown = log.shown;

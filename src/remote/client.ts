@@ -34,6 +34,14 @@ export class BackendError extends OrunError {
   }
 }
 
+/** The backend answered that the run does not exist (any more: retention deleted it, or its database was reset). */
+export function isRunNotFound(err: unknown): boolean {
+  return err instanceof BackendError && err.status === 404 && /run not found/i.test(err.message);
+}
+
+/** What a run the backend no longer has may have gone by. */
+export const RUN_GONE_CAUSE = "deleted by its retention (--retention) after nothing in it changed, or its database was reset";
+
 /** A ranged log read (BackendClient.readLogFrom). */
 export interface LogSlice {
   content: Buffer;

@@ -10,7 +10,7 @@ import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { BackendError, type BackendClient } from "./client.js";
+import { BackendError, RUN_GONE_CAUSE, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -191,7 +191,7 @@ export class RemoteHooks implements ExecutionHooks {
   private goneError(jobId: string, doing: "waited" | "ran"): OrunError {
     const { runId, client } = this.options;
     return new OrunError(
-      `remote run ${runId} is gone from the backend at ${client.baseUrl} while job ${jobId} ${doing}: deleted by its retention (--retention) after nothing in it changed, or its database was reset${doing === "ran" ? "; the job's result could not be recorded" : ""}`,
+      `remote run ${runId} is gone from the backend at ${client.baseUrl} while job ${jobId} ${doing}: ${RUN_GONE_CAUSE}${doing === "ran" ? "; the job's result could not be recorded" : ""}`,
       { hint: "start the run again under a new --exec-id" },
     );
   }
@@ -433,11 +433,6 @@ export class RemoteHooks implements ExecutionHooks {
     for (const entry of this.active.values()) clearInterval(entry.timer);
     this.active.clear();
   }
-}
-
-/** The backend answered that the run does not exist (any more). */
-function isRunGone(err: unknown): boolean {
-  return err instanceof BackendError && err.status === 404 && /run not found/i.test(err.message);
 }
 
 /** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */
