@@ -3,7 +3,7 @@
 // node tree and a LineCounter, and `originAt` turns a field path into an
 // Origin (see src/model/intent.ts).
 
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import type { FieldPath, Origin } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
@@ -141,17 +141,44 @@ export async function readYamlFile(absPath: string, file: string): Promise<YamlD
   try {
     // Small files: a synchronous read is several times cheaper than fs.promises.readFile
     // (no thread-pool round trips), which matters with thousands of component manifests.
-    const size = statSync(absPath).size;
-    if (size > MAX_YAML_BYTES) {
-      throw new OrunError(`file is too large (${size} bytes; orun reads YAML files up to ${MAX_YAML_BYTES} bytes)`, { location: { file } });
-    }
-    text = decodeText(readFileSync(absPath), file);
+    text = decodeText(readRegularFile(absPath, file), file);
   } catch (cause) {
     if (cause instanceof OrunError) throw cause;
     throw new OrunError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { location: { file }, cause });
   }
   return parseYamlText(text, file, absPath);
 }
+
+/**
+ * The bytes of a regular file (a symlink to one is fine: monorepos link shared
+ * manifests). A FIFO or a device in its place (a checkout can hold a symlink
+ * to /dev/zero or to a named pipe) is refused: reading one hung orun plan or
+ * filled memory. O_NONBLOCK keeps the open itself from waiting for a FIFO's writer.
+ */
+function readRegularFile(absPath: string, file: string): Buffer {
+  const fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new OrunError("is not a regular file (a device, FIFO or socket); orun reads YAML only from files", { location: { file } });
+    if (stat.size > MAX_YAML_BYTES) {
+      throw new OrunError(`file is too large (${stat.size} bytes; orun reads YAML files up to ${MAX_YAML_BYTES} bytes)`, { location: { file } });
+    }
+    // Read to the end, not to the size fstat gave: the file may change meanwhile; the cap holds either way.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let n = readSync(fd, scratch, 0, scratch.length, null); n > 0; n = readSync(fd, scratch, 0, scratch.length, null)) {
+      total += n;
+      if (total > MAX_YAML_BYTES) throw new OrunError(`file is too large (over ${MAX_YAML_BYTES} bytes; orun reads YAML files up to that size)`, { location: { file } });
+      chunks.push(Buffer.from(scratch.subarray(0, n)));
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One read buffer for every file (reads are synchronous). */
+const scratch = Buffer.alloc(256 * 1024);
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 

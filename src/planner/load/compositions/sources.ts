@@ -71,6 +71,8 @@ async function materialize(spec: CompositionSourceSpec, ctx: SourceContext): Pro
       const abs = path.resolve(ctx.rootDir, spec.path!);
       const stat = await statOrFail(abs, spec, "archive");
       if (stat.isDirectory()) throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name} archive path is a directory: ${spec.path}`);
+      // A FIFO or a device (a symlink to /dev/zero) would be read for ever.
+      if (!stat.isFile()) throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name} archive path is not a regular file: ${spec.path}`);
       const digest = await hashFile(abs);
       checkPin(spec, digest);
       try {
