@@ -31,6 +31,8 @@ export interface PostHook {
   cwd: string;
   /** A docker action's post-entrypoint (instead of a node script). */
   container?: ContainerCall;
+  /** The time limit of the step that registered it (orun timeout, timeout-minutes), which holds for the post too. */
+  timeoutMs?: number;
 }
 
 /** A job-level step's action `pre` that ran at job start (GitHub hoists them). */

@@ -18,6 +18,7 @@ import { spawnProcess } from "./process.js";
 import { JOB_HANDED_ON } from "../runner.js";
 import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
 import { withScriptFile } from "../process/script-file.js";
+import { longTimeout } from "../../util/timers.js";
 
 export interface StepSpec {
   /** Key in the `steps` context. */
@@ -506,7 +507,7 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const owner = `${scope.owner}${spec.key}`;
   if (runs.post) {
     state.posts = state.posts.filter((p) => p.owner !== owner);
-    state.posts.push({ owner, action: meta, script: script(runs.post), condition: runs.postIf, env: nodeEnv, state: saved, cwd });
+    state.posts.push({ owner, action: meta, script: script(runs.post), condition: runs.postIf, env: nodeEnv, state: saved, cwd, timeoutMs: io.timeoutMs });
   }
   const main = await runWithCommands(state, io, node, [script(runs.main)], cwd, { ...nodeEnv, ...stateEnv(saved) });
   const post = state.posts.find((p) => p.owner === owner);
@@ -590,7 +591,7 @@ async function runDockerAction(meta: ActionMetadata, runs: DockerRuns, call: Act
   const owner = `${scope.owner}${spec.key}`;
   if (runs.postEntrypoint) {
     state.posts = state.posts.filter((p) => p.owner !== owner);
-    state.posts.push({ owner, action: meta, script: "", condition: runs.postIf, env: {}, state: saved, cwd: scope.cwd, container: { ...base, entrypoint: runs.postEntrypoint } });
+    state.posts.push({ owner, action: meta, script: "", condition: runs.postIf, env: {}, state: saved, cwd: scope.cwd, container: { ...base, entrypoint: runs.postEntrypoint }, timeoutMs: io.timeoutMs });
   }
   // runs.entrypoint, else the step's with.entryPoint (GitHub's rule for the main entrypoint).
   const entrypoint = runs.entrypoint ?? (inputNamed(call.inputs, "entryPoint")?.trim() || undefined);
@@ -686,9 +687,14 @@ export async function runPostHooks(state: JobState, io: StepIO, job: { failed: b
       continue;
     }
     io.emit(`▸ Post ${hook.action.name}`);
-    const result = hook.container
-      ? await io.containers.run({ ...hook.container, env: { ...hook.container.env, ...stateEnv(hook.state) } }, state, io).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
-      : await runWithCommands(state, io, process.execPath, [hook.script], hook.cwd, { ...hook.env, ...stateEnv(hook.state) });
+    // The time limit of the step that registered it holds for the post too: a hung post must not hold the job for ever.
+    const timeout = new AbortController();
+    const stopTimer = hook.timeoutMs !== undefined && hook.timeoutMs > 0 ? longTimeout(() => timeout.abort(), hook.timeoutMs) : undefined;
+    const hookIo: StepIO = { ...io, signal: AbortSignal.any([io.signal, timeout.signal]), timedOut: () => timeout.signal.aborted, timeoutMs: hook.timeoutMs };
+    const result = await (hook.container
+      ? io.containers.run({ ...hook.container, env: { ...hook.container.env, ...stateEnv(hook.state) } }, state, hookIo).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
+      : runWithCommands(state, hookIo, process.execPath, [hook.script], hook.cwd, { ...hook.env, ...stateEnv(hook.state) })
+    ).finally(() => stopTimer?.());
     if (result.error) errors.push(`post ${hook.action.name}: ${state.masker.mask(result.error)}`);
   }
   state.posts = [];

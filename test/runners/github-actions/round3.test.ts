@@ -162,3 +162,24 @@ describe("github-actions runner: an action's pre at job start keeps its step's t
     assert.ok(Date.now() - started < 15_000, "stopped by the 1s timeout");
   });
 });
+
+describe("github-actions runner: an action's post at job end keeps its step's time limit", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("a hung post is stopped by the timeout of the step that registered it; the job finalizer says so", async () => {
+    const use = await writeLocalAction(h, "acts/hung-post", "name: hung-post\nruns:\n  using: node20\n  main: main.cjs\n  post: post.cjs\n", {
+      "main.cjs": 'console.log("main");\n',
+      "post.cjs": 'console.log("post started"); setInterval(() => {}, 1000);\n',
+    });
+    const started = Date.now();
+    const r = await runJob(h, makeJob("app@dev.hung-post", [{ id: "act", use }]), { timeoutMs: 1000 });
+    assert.equal(r.steps[0]!.error, undefined, r.steps[0]!.output);
+    assert.equal(r.finish?.error, "post hung-post: command timed out after 1s");
+    assert.match(r.finish?.output ?? "", /▸ Post hung-post\npost started/);
+    assert.ok(Date.now() - started < 15_000, "stopped by the 1s timeout");
+  });
+});
