@@ -1,15 +1,16 @@
 // `orun run`, `orun status`, `orun logs`, `orun gc`: thin adapters from
 // command-line flags to the runtime (src/runtime). Remote state plugs in by
 // passing `hooks` to executePlan (see RunCommandOptions / runCommand).
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import path from "node:path";
 import { constants as osConstants } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
-import { keepRunningWhenOutputCloses } from "../closed-output.js";
+import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, nonEmpty } from "../option-values.js";
+import { RUNNER_NAMES } from "../../runners/registry.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -51,9 +52,9 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml", nonEmpty)
     .option("-c, --config-dir <path>", "legacy composition registry (<type>/job.yaml + schema.yaml; `*` globs allowed) for a fresh compile (env ORUN_CONFIG_DIR)", nonEmpty)
     .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
-    .option("--runner <name>", "execution backend: local, docker or github-actions", nonEmpty)
+    .option("--runner <name>", "execution backend: local, docker or github-actions", oneOf(RUNNER_NAMES))
     .option("--gha", "use the github-actions runner")
-    .option("--pull <policy>", "docker runner: pull each job image once per run (always, the default), only when missing, or never (env ORUN_DOCKER_PULL)")
+    .option("--pull <policy>", "docker runner: pull each job image once per run (always, the default), only when missing, or never (env ORUN_DOCKER_PULL)", oneOf(["always", "missing", "never"]))
     .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE)", nonEmpty)
     .option("--concurrency <n>", "jobs run at once (1 = strictly sequential); default from the plan", parsePositiveInt)
     .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)", nonEmpty)
@@ -77,9 +78,9 @@ export function registerRunCommands(program: Command): void {
     .option("--uncommitted", "changed = staged and unstaged edits of tracked files")
     .option("--untracked", "changed = untracked files")
     .option("--explain", "print why each environment and component is in the plan (stderr)")
-    .option("--intent-impact <mode>", "what an intent.yaml change selects: all, watch or none", "watch")
+    .option("--intent-impact <mode>", "what an intent.yaml change selects: all, watch or none", oneOf(["all", "watch", "none"]), "watch")
     .option("--trigger <name>", "run a fresh plan as the named trigger binding would")
-    .option("--from-ci <provider>", "run a fresh plan for a CI event (github)")
+    .option("--from-ci <provider>", "run a fresh plan for a CI event (github)", oneOf(["github"]))
     .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
     .addOption(new Option("--bg", "alias of --background").hideHelp())
     .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
@@ -212,6 +213,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   if (opts.retry && !opts.job) throw new OrunError("--retry requires --job");
   if (opts.background && opts.dryRun) throw new OrunError("--background cannot be combined with --dry-run");
   const execId = opts.execId ? validateExecId(opts.execId, "--exec-id") : env.ORUN_EXEC_ID ? validateExecId(env.ORUN_EXEC_ID, "ORUN_EXEC_ID") : undefined;
+  // ORUN_RUNNER is read only without --gha/--runner: a bad name in it is refused now, before a plan is compiled.
+  resolveRunner({ gha: opts.gha, runner: opts.runner }, env, undefined);
 
   const cwd = process.cwd();
   const envFilter = splitList(opts.env);
@@ -232,6 +235,9 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 
   const runner = resolveRunner({ gha: opts.gha, runner: opts.runner }, env, resolved.plan);
+  // The docker runner's settings (--pull, --docker-image, ORUN_DOCKER_*) are checked before a record is made:
+  // found when the runner starts, a bad one failed a run that then became `latest` for status and logs.
+  if (runner.name === "docker") (await import("../../runners/docker/config.js")).parseDockerConfig(opts.runnerOptions ?? {}, env);
   const workdirOverride = opts.workdir ? await existingDirectory(path.resolve(cwd, opts.workdir), "--workdir") : undefined;
 
   // Workspace: intent root, else the plan's recorded workDir, else cwd. Under
@@ -460,7 +466,9 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     return 0;
   }
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
-  const write = (text: string): void => void process.stdout.write(text);
+  // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
+  const { pipeWriter } = await import("../../runtime/output/pipe-writer.js");
+  const write = pipeWriter(1, outputClosed) ?? ((text: string): void => void process.stdout.write(text));
   if (opts.follow) {
     await followLogs(store, execId, filter, write, async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw });
     return 0;
@@ -558,6 +566,18 @@ function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
   return n;
+}
+
+/**
+ * A value from a fixed set (trimmed, any case, as the runtime reads it), refused while the flags are parsed:
+ * a bad value found later, by the runner, failed a run whose record then became `latest`.
+ */
+function oneOf(choices: readonly string[]): (value: string) => string {
+  return (value) => {
+    const wanted = nonEmpty(value).trim().toLowerCase();
+    if (choices.includes(wanted)) return wanted;
+    throw new InvalidArgumentError(`expected ${choices.length > 1 ? `one of ${choices.join(", ")}` : choices[0]}.`);
+  };
 }
 
 /** A whole number ≥ 0 for `flag`, named in the error. */
