@@ -3,10 +3,14 @@
 // plan checksum covers failFast, so a runner joining with the same checksum
 // and failFast makes the run failFast — a failure then stops it on every
 // runner. Before, such a run never stopped across runners, and nothing told
-// the runners. The create/join answer says whether the run is failFast.
+// the runners. The create/join answer says whether the run is failFast. A run
+// whose plan JSON kept the failFast its runners sent (to a backend from before
+// migration 10, which ignored it) becomes failFast when the backend migrates.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
+import { initialJobs } from "../../../src/remote/backend/coordinator.js";
+import { openStore } from "../../../src/remote/backend/store/index.js";
+import { api, backendOnStore, enc, planOf, sql, testDatabase, type StoreKind } from "../helpers.js";
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`fail-fast of a run joined by a failFast runner on ${kind}`, () => {
@@ -29,6 +33,36 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("POST", `/v1/runs/old-run/jobs/${enc("a@dev.x")}/update`, { runnerId: "old", status: "failed" })).status, 200);
       const b = (await call("POST", `/v1/runs/old-run/jobs/${enc("b@dev.x")}/claim`, { runnerId: "new" })).body;
       assert.deepEqual([b.claimed, b.stop, b.reason], [false, true, "not started: fail-fast after a@dev.x failed"], "the failure stopped the run across runners");
+    });
+  });
+}
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`fail-fast of runs registered before migration 10 on ${kind}`, () => {
+    it("a running run whose plan JSON says failFast becomes failFast when the backend migrates", async (t) => {
+      const db = await testDatabase(kind);
+      if (!db) return t.skip("PostgreSQL unavailable");
+      try {
+        let store = await openStore(db.url);
+        const ns = "local:acme/widgets";
+        const run = { namespace: ns, status: "running" as const, planChecksum: "abc", triggerType: "ci", actor: null, dryRun: false, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", finishedAt: null, revision: null };
+        // What a backend from before migration 10 stored for runners that sent failFast: the plan JSON only.
+        for (const [runId, failFast, status] of [["sent", true, "running"], ["plain", false, "running"], ["over", true, "completed"]] as const) {
+          const plan = { ...planOf({ "a@dev.x": [] }), ...(failFast ? { failFast } : {}) };
+          await store.createRun({ run: { ...run, runId, status }, jobs: initialJobs(plan), planJson: JSON.stringify(plan) });
+        }
+        await store.close();
+        await sql(db.url, "DELETE FROM schema_migrations WHERE version = 13");
+        store = await openStore(db.url);
+        try {
+          const failFast = async (runId: string) => (await store.getRun(ns, runId))?.run.failFast;
+          assert.deepEqual([await failFast("sent"), await failFast("plain"), await failFast("over")], [true, false, false]);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.cleanup();
+      }
     });
   });
 }

@@ -149,6 +149,11 @@ const STOPPED_REASON = `ALTER TABLE runs ADD COLUMN stopped_reason TEXT;`;
 // change nothing in the run, yet it is in use — retention judges a run idle by this as well as by updated_at.
 const ACTIVE_AT = `ALTER TABLE runs ADD COLUMN active_at TEXT;`;
 
+// Runs still going that a backend from before migration 10 registered for runners that already sent the plan's
+// failFast (the plan JSON kept it; the backend ignored it): they stop across runners too.
+const FAIL_FAST_FROM_PLAN = (condition: string, yes: string) =>
+  `UPDATE runs SET fail_fast = ${yes} WHERE status = 'running' AND stopped_reason IS NULL AND ${condition};`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -167,6 +172,12 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "runs.fail_fast: a failure stops the whole run across runners", sqlite: FAIL_FAST("INTEGER", "0"), postgres: FAIL_FAST("BOOLEAN", "false") },
   { version: 11, name: "runs.stopped_reason: a stopped run starts no job, nor hands one on", sqlite: STOPPED_REASON, postgres: STOPPED_REASON },
   { version: 12, name: "runs.active_at: runners waiting in a run keep it from retention", sqlite: ACTIVE_AT, postgres: ACTIVE_AT },
+  {
+    version: 13,
+    name: "runs.fail_fast from the plan JSON of runs registered before migration 10",
+    sqlite: FAIL_FAST_FROM_PLAN("fail_fast = 0 AND json_valid(plan_json) AND json_extract(plan_json, '$.failFast') = 1", "1"),
+    postgres: FAIL_FAST_FROM_PLAN("NOT fail_fast AND (plan_json::jsonb ->> 'failFast') = 'true'", "true"),
+  },
 ];
 
 /**
