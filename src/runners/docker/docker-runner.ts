@@ -45,6 +45,8 @@ import { processStartTicks } from "../../runtime/records/lock.js";
 interface JobContainer {
   name: string;
   image: string;
+  /** Who steps run as (`docker exec --user`); the container itself runs as WATCHER_USER. */
+  user: string;
   /** Host side of the container's read-only script mount. */
   scriptsDir: string;
   /** Host side of its process-group mount. */
@@ -59,6 +61,7 @@ export class DockerRunner implements Runner {
   private engineInfo?: Promise<EngineInfo>;
   /** One pull (or presence check) per image per run, shared by concurrent jobs. */
   private readonly images = new Map<string, Promise<void>>();
+  private readonly imageUsers = new Map<string, Promise<string>>();
   /** Stops shared pulls; only cleanup() aborts it, since no one job's cancellation may stop another's image. */
   private readonly pulls = new AbortController();
   /** The job's container, or its creation in flight. */
@@ -146,6 +149,7 @@ export class DockerRunner implements Runner {
     try {
       exec = stepExec({
         container: container.name,
+        user: container.user,
         workdir,
         env: step.env,
         hostEnv: this.engine.hostEnv,
@@ -241,14 +245,14 @@ export class DockerRunner implements Runner {
    * plain pid).
    */
   private async probeStep(container: JobContainer, record: string): Promise<number | "running" | "ended" | undefined> {
-    const result = await this.engine.cli(["exec", container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))]).catch(() => undefined);
+    const result = await this.engine.cli(["exec", "--user", container.user, container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))]).catch(() => undefined);
     const answer = result?.code === 0 ? result.stdout.trim() : "";
     if (answer === "running" || answer === "ended") return answer;
     return answer.startsWith("status ") ? parseStatus(answer.slice("status ".length)) : undefined;
   }
 
   private async killStepGroup(container: JobContainer, record: string): Promise<boolean> {
-    const kill = ["exec", container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, `${record}.pid`))];
+    const kill = ["exec", "--user", container.user, container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, `${record}.pid`))];
     const result = await this.engine.cli(kill).catch(() => undefined);
     return result?.code === 0;
   }
@@ -325,6 +329,17 @@ export class DockerRunner implements Runner {
     }
   }
 
+  /** The image's USER ("" for root), looked up once per image. */
+  private imageUser(image: string): Promise<string> {
+    let user = this.imageUsers.get(image);
+    if (!user) {
+      user = this.engine.imageUser(image);
+      this.imageUsers.set(image, user);
+      user.catch(() => this.imageUsers.delete(image));
+    }
+    return user;
+  }
+
   private containerFor(job: JobContext): Promise<JobContainer> {
     let container = this.containers.get(job);
     if (!container) {
@@ -355,11 +370,12 @@ export class DockerRunner implements Runner {
     const runDir = path.join(mountsDir, "run");
     await mkdir(scriptsDir, { recursive: true, mode: 0o755 });
     await mkdir(runDir, { recursive: true });
-    // Writable by whichever user the steps run as in the container.
-    await chmod(runDir, 0o1777);
+    // Writable by whichever user the steps run as, and by WATCHER_USER, which unlinks the owner pipe.
+    await chmod(runDir, 0o777);
     const ownerPipe = await openOwnerPipe(path.join(runDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
     this.live.set(name, { mountsDir, ownerPipe });
-    const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
+    // The image's own user (root when it names none) unless one is configured.
+    const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless) ?? ((await this.imageUser(image)) || "0");
     const args = createContainerArgs({
       name,
       image,
@@ -372,12 +388,13 @@ export class DockerRunner implements Runner {
       host: os.hostname(),
       pid: process.pid,
       pidStart: processStartTicks(process.pid),
-      user,
       ownerPipe: ownerPipe !== undefined,
     });
     this.creating = true;
     try {
       await this.engine.runDetached(args);
+      // A user name the image does not know fails every step: say so now, as a container that cannot start.
+      if (this.config.user.kind === "explicit" && !/^\d+(:\d+)?$/.test(user)) await this.engine.checkUser(name, user);
     } catch (err) {
       await this.engine.remove([name]).catch(() => undefined);
       this.forget(name);
@@ -389,7 +406,7 @@ export class DockerRunner implements Runner {
       this.forget(name);
       throw new OrunError(this.closing ? "docker runner: the run is shutting down" : "docker runner: canceled");
     }
-    return { name, image, scriptsDir, runDir };
+    return { name, image, user, scriptsDir, runDir };
   }
 
   private async dropContainer(job: JobContext): Promise<void> {
