@@ -375,11 +375,31 @@ async function storeAt(intentRoot: string | undefined): Promise<import("../../ru
   return new ExecutionStore(intentRoot ?? process.cwd());
 }
 
+/** Inside a step, ORUN_EXEC_ID names the run the step is part of, perhaps in another repository: not a pin (as for `orun run`). */
+async function dropStepRunIds(): Promise<void> {
+  (await import("../../runtime/step-env.js")).dropInheritedRunIds(process.env);
+}
+
+/**
+ * The execution status and logs read: --exec-id, else ORUN_EXEC_ID (as `orun run` pins it: a CI job that sets
+ * it reads back its own run), else the latest. A prefix is enough; one that matches none names where it came from.
+ */
+async function resolveExecution(store: import("../../runtime/records/store.js").ExecutionStore, flag: string | undefined): Promise<string | undefined> {
+  const fromEnv = flag === undefined ? process.env.ORUN_EXEC_ID?.trim() || undefined : undefined;
+  try {
+    return await store.resolve(flag ?? fromEnv);
+  } catch (err) {
+    if (fromEnv === undefined || !(err instanceof OrunError)) throw err;
+    throw new OrunError(err.message, { location: { field: "ORUN_EXEC_ID" }, hint: "unset it to read the latest run, or pass --exec-id" });
+  }
+}
+
 export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   const { parseDuration } = await import("../../runtime/duration.js");
   // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
+  await dropStepRunIds();
   const oneExecution = [opts.execId !== undefined && "--exec-id", opts.watch && "--watch", opts.detailed && "--detailed"].filter(Boolean);
   if (opts.all && oneExecution.length) throw new OrunError(`--all lists every execution once, so ${oneExecution.join(" and ")} would be ignored: give only one`);
   const intentRoot = await intentRootOf(opts.intent);
@@ -401,7 +421,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     process.stdout.write(opts.json ? await executionListJson(store) : await renderExecutionList(store, colors));
     return 0;
   }
-  const resolveId = async (): Promise<string | undefined> => store.resolve(opts.execId);
+  const resolveId = async (): Promise<string | undefined> => resolveExecution(store, opts.execId);
   let execId = await resolveId();
   if (!execId && !opts.watch) {
     process.stdout.write(opts.json ? "null\n" : "No runs yet.\n\n  Start one with: orun run\n");
@@ -452,6 +472,7 @@ function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { ex
 }
 
 export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
+  await dropStepRunIds();
   const intentRoot = await intentRootOf(opts.intent);
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
@@ -460,7 +481,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
   const { readSnapshot, isFinished } = await import("../../runtime/status.js");
   const store = await storeAt(intentRoot);
-  const execId = await store.resolve(opts.execId);
+  const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
     process.stdout.write("No runs yet.\n");
     return 0;
