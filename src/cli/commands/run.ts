@@ -490,8 +490,10 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
   const { pipeWriter } = await import("../../runtime/output/pipe-writer.js");
   const write = pipeWriter(1, outputClosed) ?? ((text: string): void => void process.stdout.write(text));
+  // What is not a log (a job's error in place of the log it never wrote) goes to stderr under --raw.
+  const note = (text: string): void => void process.stderr.write(text);
   if (opts.follow) {
-    await followLogs(store, execId, filter, write, async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw });
+    await followLogs(store, execId, filter, write, async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note });
     return 0;
   }
   const entries = await listLogs(store, execId, filter);
@@ -500,7 +502,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     (opts.raw ? process.stderr : process.stdout).write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
     return 0;
   }
-  await printLogs(entries, write, { raw: opts.raw });
+  await printLogs(entries, write, { raw: opts.raw, note });
   return 0;
 }
 

@@ -1,0 +1,57 @@
+// Newcomer audit (fuprun15): `orun logs` shows a job that failed before it printed anything by its recorded
+// error (the run's hint sends users to `orun logs --job <id>`), and a job's steps in the order they ran, not
+// alphabetically. Real processes, real files in temp dirs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+
+test("a job that failed before its step printed anything shows its recorded error (plain, --follow; stderr under --raw)", async (t) => {
+  const dir = await planDir(t, [
+    { id: "api@dev.build", path: "nowhere", steps: [{ id: "test", run: "echo never" }] },
+    { id: "web@dev.build", steps: [{ id: "say", run: "echo web" }] },
+  ]);
+  const run = await runOrun(["run", "plan.json", "--exec-id", "f1"], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /orun logs --exec-id f1 --job api@dev\.build/);
+  const error = `error: step test: working directory ${path.join(dir, "nowhere")} does not exist\n`;
+  const job = await runOrun(["logs", "--job", "api@dev.build"], { cwd: dir });
+  assert.equal(job.code, 0, job.stderr);
+  assert.equal(job.stdout, `── api@dev.build › test  (failed, no output)\n${error}`);
+  const all = await runOrun(["logs"], { cwd: dir });
+  assert.equal(all.stdout, `── api@dev.build › test  (failed, no output)\n${error}── web@dev.build › say  (completed)\nweb\n`);
+  assert.equal((await runOrun(["logs", "--failed"], { cwd: dir })).stdout, `── api@dev.build › test  (failed, no output)\n${error}`);
+  assert.equal((await runOrun(["logs", "--job", "api@dev.build", "--step", "other"], { cwd: dir })).stdout, "No logs match.\n");
+  const follow = await runOrun(["logs", "--follow"], { cwd: dir });
+  assert.equal(follow.stdout, `── api@dev.build › test  (failed, no output)\n${error}── web@dev.build › say\nweb\n`);
+  // --raw prints the logs' bytes only: the error goes to stderr.
+  const raw = await runOrun(["logs", "--raw"], { cwd: dir });
+  assert.equal(raw.stdout, "web\n");
+  assert.equal(raw.stderr, `api@dev.build › test: ${error}`);
+});
+
+test("a job's logs come in the order its steps ran (phase, order, declaration), also without the record's plan", async (t) => {
+  // Declared test, compile, report, inputs; run inputs (pre), compile (order 1), test (order 2), report (post).
+  const dir = await planDir(t, [
+    {
+      id: "api@dev.build",
+      steps: [
+        { id: "test", run: "echo test", order: 2 },
+        { id: "compile", run: "echo compile", order: 1 },
+        { id: "report", run: "echo report", phase: "post" },
+        { id: "inputs", run: "echo inputs", phase: "pre" },
+      ],
+    },
+  ]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "o1"], { cwd: dir })).code, 0);
+  const ran = ["inputs", "compile", "test", "report"];
+  const shown = (stdout: string): string[] => [...stdout.matchAll(/^── api@dev\.build › (\S+)/gm)].map((m) => m[1]!);
+  assert.deepEqual(shown((await runOrun(["logs"], { cwd: dir })).stdout), ran);
+  assert.deepEqual(shown((await runOrun(["logs", "--follow"], { cwd: dir })).stdout), ran);
+  assert.equal((await runOrun(["logs", "--raw"], { cwd: dir })).stdout, ran.map((step) => `${step}\n`).join(""));
+  // A record without its plan: the order the logs were written in.
+  await rm(recordFile(dir, "o1", "manifest.json"));
+  assert.deepEqual(shown((await runOrun(["logs"], { cwd: dir })).stdout), ran);
+});
