@@ -363,6 +363,8 @@ export class DockerRunner implements Runner {
       throw new OrunError(`docker runner: job ${job.job.id}: ${errorMessage(err)}`);
     }
     await this.ensureImage(image, job.signal);
+    // Steps run as the configured user, else as the image's own (root when it names none).
+    const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless) ?? ((await this.imageUser(image)) || "0");
 
     const name = containerName(job.run.execId, job.job.id);
     const mountsDir = path.join(job.run.scratchDir, "docker", name);
@@ -374,8 +376,6 @@ export class DockerRunner implements Runner {
     await chmod(runDir, 0o777);
     const ownerPipe = await openOwnerPipe(path.join(runDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
     this.live.set(name, { mountsDir, ownerPipe });
-    // The image's own user (root when it names none) unless one is configured.
-    const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless) ?? ((await this.imageUser(image)) || "0");
     const args = createContainerArgs({
       name,
       image,
