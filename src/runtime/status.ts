@@ -1,7 +1,6 @@
 // `orun status`: one execution record rendered for people (or as JSON).
 import { readFile, stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
-import { formatDuration } from "./duration.js";
 import { OrunError } from "../util/errors.js";
 import { liveLockOwner, ownerAlive, parseOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
@@ -221,9 +220,17 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
 /**
  * How long from `start` to `end` (epoch ms), or undefined when either is unknown or they are the wrong way round: a
  * record from a machine whose clock was behind (a CI artifact), or a `running` job compared with this machine's clock.
+ * Records keep whole seconds (RFC 3339, spec 20 §4.3), so this says whole seconds too: `<1s`, `12s`, `2m5s`, `1h3m`
+ * (tenths, as the live view shows them, would be a precision the record does not have).
  */
 function span(start: number, end: number): string | undefined {
-  return Number.isFinite(start) && Number.isFinite(end) && end >= start ? formatDuration(end - start) : undefined;
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return undefined;
+  const seconds = Math.floor((end - start) / 1000);
+  if (seconds < 1) return "<1s";
+  if (seconds < 60) return `${seconds}s`;
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return hours > 0 ? `${hours}h${minutes}m` : `${minutes}m${seconds % 60}s`;
 }
 
 function icon(status: JobState["status"], p: Palette): string {
