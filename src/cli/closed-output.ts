@@ -18,7 +18,12 @@ export function handleClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (err: NodeJS.ErrnoException) => {
       if (!CLOSED.has(err.code ?? "")) throw err;
-      if (!keepRunning) process.exit(process.exitCode ?? 0);
+      outputClosed();
     });
   }
+}
+
+/** The reader of our output is gone: most commands stop quietly here (a run goes on). */
+export function outputClosed(): void {
+  if (!keepRunning) process.exit(process.exitCode ?? 0);
 }

@@ -11,8 +11,11 @@ import { fstatSync, writeSync } from "node:fs";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
-/** A text writer for `fd` when it is a pipe or socket; undefined otherwise (files and terminals already block). */
-export function pipeWriter(fd: number): ((text: string) => void) | undefined {
+/**
+ * A text writer for `fd` when it is a pipe or socket; undefined otherwise (files and terminals already block).
+ * When the reader goes away (EPIPE, EIO) further text is dropped and `onReaderGone` is called once.
+ */
+export function pipeWriter(fd: number, onReaderGone?: () => void): ((text: string) => void) | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFIFO() && !stat.isSocket()) return undefined;
@@ -30,8 +33,9 @@ export function pipeWriter(fd: number): ((text: string) => void) | undefined {
         // Node made the descriptor non-blocking: wait a millisecond for the reader.
         if ((err as NodeJS.ErrnoException).code === "EAGAIN") Atomics.wait(nap, 0, 0, 1);
         else {
-          // EPIPE, EIO: the reader is gone. The run goes on with its output dropped (see cli/closed-output.ts).
+          // EPIPE, EIO: the reader is gone (see cli/closed-output.ts: a run goes on with its output dropped).
           readerGone = true;
+          onReaderGone?.();
           return;
         }
       }
