@@ -2,7 +2,7 @@
 // ORUN_RUNNER, GITHUB_ACTIONS=true, a `use:` step in the plan, local.
 import type { Plan } from "../model/plan.js";
 import { planHasUseStep, type RunnerName } from "../runners/runner.js";
-import { RUNNER_NAMES } from "../runners/registry.js";
+import { RUNNER_NAMES, runnerHint } from "../runners/registry.js";
 import { OrunError } from "../util/errors.js";
 
 export interface RunnerChoice {
@@ -31,7 +31,7 @@ function normalize(value: string | undefined): string {
 
 function checkName(name: string, source: string): RunnerName {
   if (!(RUNNER_NAMES as readonly string[]).includes(name)) {
-    throw new OrunError(`unsupported runner "${name}" from ${source} (supported: ${[...RUNNER_NAMES].sort().join(", ")})`);
+    throw new OrunError(`unsupported runner "${name}" from ${source} (supported: ${[...RUNNER_NAMES].sort().join(", ")}${runnerHint(name)})`);
   }
   return name as RunnerName;
 }

@@ -10,7 +10,8 @@ import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, nonEmpty } from "../option-values.js";
-import { RUNNER_NAMES } from "../../runners/registry.js";
+import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
+import { parseDuration } from "../../runtime/duration.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -52,7 +53,7 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml", nonEmpty)
     .option("-c, --config-dir <path>", "legacy composition registry (<type>/job.yaml + schema.yaml; `*` globs allowed) for a fresh compile (env ORUN_CONFIG_DIR)", nonEmpty)
     .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
-    .option("--runner <name>", "execution backend: local, docker or github-actions", oneOf(RUNNER_NAMES))
+    .option("--runner <name>", "execution backend: local, docker or github-actions", oneOf(RUNNER_NAMES, suggestRunner))
     .option("--gha", "use the github-actions runner")
     .option("--pull <policy>", "docker runner: pull each job image once per run (always, the default), only when missing, or never (env ORUN_DOCKER_PULL)", oneOf(["always", "missing", "never"]))
     .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE)", nonEmpty)
@@ -94,13 +95,13 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", "execution (default: latest; prefixes accepted)")
     .option("-w, --watch", "refresh until the run finishes")
-    .option("--interval <duration>", "refresh interval for --watch", "1s")
+    .addOption(new Option("--interval <duration>", "refresh interval for --watch (e.g. 500ms, 2s)").argParser(parseInterval).default(1000, "1s"))
     .option("--json", "print {execID, meta, state} as JSON")
     .option("--all", "list every execution")
     .option("--detailed", "also list each job's steps with their status")
     .option("--remote-state", REMOTE_STATE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
-    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; detailed?: boolean }) => {
+    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean }) => {
       process.exitCode = await statusCommand(opts);
     });
 
@@ -227,6 +228,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
   const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
+  if (opts.job) await checkJobInPlan(resolved.plan, opts.job);
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
@@ -355,6 +357,25 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 }
 
+/** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */
+async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: string): Promise<void> {
+  const { canonicalJobId } = await import("../../model/plan.js");
+  const wanted = canonicalJobId(job.trim());
+  const ids = plan.jobs.map((planJob) => planJob.id);
+  if (ids.includes(wanted)) return;
+  const { editDistance } = await import("../../planner/validate/did-you-mean.js");
+  // Within a third of the ID's length (at most 3 edits), as the planner's did-you-mean; then IDs containing it.
+  const limit = Math.min(3, Math.max(1, Math.floor(wanted.length / 3)));
+  const close = ids
+    .map((id) => ({ id, distance: editDistance(wanted.toLowerCase(), id.toLowerCase()) }))
+    .filter((entry) => entry.distance <= limit)
+    .sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id))
+    .map((entry) => entry.id);
+  const containing = ids.filter((id) => id.includes(job.trim()) && !close.includes(id)).sort();
+  const suggestions = [...close, ...containing].slice(0, 5);
+  throw new OrunError(`job not found: ${job}`, { hint: suggestions.length ? `did you mean ${suggestions.join(", ")}?` : "list jobs with orun get jobs" });
+}
+
 /** A flag naming a directory every job runs in: refused up front (before a record is made) unless it is one. */
 async function existingDirectory(dir: string, flag: string): Promise<string> {
   const { stat } = await import("node:fs/promises");
@@ -394,23 +415,17 @@ async function resolveExecution(store: import("../../runtime/records/store.js").
   }
 }
 
-export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: string; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
+export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
-  const { parseDuration } = await import("../../runtime/duration.js");
   // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
   await dropStepRunIds();
   const oneExecution = [opts.execId !== undefined && "--exec-id", opts.watch && "--watch", opts.detailed && "--detailed"].filter(Boolean);
   if (opts.all && oneExecution.length) throw new OrunError(`--all lists every execution once, so ${oneExecution.join(" and ")} would be ignored: give only one`);
   const intentRoot = await intentRootOf(opts.intent);
   const store = await storeAt(intentRoot);
-  let intervalMs: number;
-  try {
-    intervalMs = parseDuration(opts.interval);
-  } catch (err) {
-    throw new OrunError(`invalid --interval ${JSON.stringify(opts.interval)}: ${(err as Error).message}`);
-  }
-  if (intervalMs < 200) intervalMs = 1000;
+  // As v2: under 200 ms (0, a negative duration) is a second.
+  const intervalMs = opts.interval < 200 ? 1000 : opts.interval;
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
     if (remote !== undefined) return remote;
@@ -595,12 +610,23 @@ function parsePositiveInt(value: string): number {
  * A value from a fixed set (trimmed, any case, as the runtime reads it), refused while the flags are parsed:
  * a bad value found later, by the runner, failed a run whose record then became `latest`.
  */
-function oneOf(choices: readonly string[]): (value: string) => string {
+function oneOf(choices: readonly string[], suggest?: (value: string) => string | undefined): (value: string) => string {
   return (value) => {
     const wanted = nonEmpty(value).trim().toLowerCase();
     if (choices.includes(wanted)) return wanted;
-    throw new InvalidArgumentError(`expected ${choices.length > 1 ? `one of ${choices.join(", ")}` : choices[0]}.`);
+    const suggestion = suggest?.(wanted);
+    throw new InvalidArgumentError(`expected ${choices.length > 1 ? `one of ${choices.join(", ")}` : choices[0]}${suggestion ? ` (did you mean ${suggestion}?)` : ""}.`);
   };
+}
+
+/** `status --interval`: a duration with its unit, in milliseconds. */
+function parseInterval(value: string): number {
+  try {
+    return parseDuration(nonEmpty(value));
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
+    throw new InvalidArgumentError("expected a duration with its unit, such as 500ms, 2s or 1m.");
+  }
 }
 
 /** A whole number ≥ 0 for `flag`, named in the error. */
