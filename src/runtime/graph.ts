@@ -1,7 +1,7 @@
 // The job graph of a plan: canonical IDs, validation (unknown dependencies,
 // cycles) and a deterministic topological order (smallest ready ID first).
 import { runChecksum } from "../plan/checksum.js";
-import { findCycle, findUnknownDependency, indexNodes, orderDag } from "../model/dag.js";
+import { findCycle, findUnknownDependency, formatCycle, indexNodes, orderDag } from "../model/dag.js";
 import { canonicalJobId, type Plan, type PlanJob } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 
@@ -26,7 +26,7 @@ export function orderJobs(jobs: readonly PlanJob[]): PlanJob[] {
   const unknown = findUnknownDependency(jobs, (job) => job.dependsOn ?? [], byId);
   if (unknown) throw new OrunError(`job ${unknown.node.id} depends on unknown job ${unknown.dependency}`, { location: { field: `jobs.${unknown.node.id}.dependsOn` } });
   const { order, unordered } = orderDag(byId.keys(), (id) => byId.get(id)?.dependsOn ?? []);
-  if (unordered.length > 0) throw new OrunError(`cycle detected in plan jobs: ${nameCycle(byId, unordered).join(" → ")}`);
+  if (unordered.length > 0) throw new OrunError(`cycle detected in plan jobs: ${formatCycle(nameCycle(byId, unordered))}`);
   return order.map((id) => byId.get(id)!);
 }
 

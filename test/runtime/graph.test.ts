@@ -26,6 +26,19 @@ test("a cycle is reported with its path", () => {
   assert.throws(() => orderJobs(plan.jobs), /cycle detected in plan jobs: (a@dev\.x → b@dev\.x → a@dev\.x|b@dev\.x → a@dev\.x → b@dev\.x)/);
 });
 
+test("a cycle through thousands of jobs is named by its ends and a count, not job by job", () => {
+  const n = 5000;
+  const plan = makePlan(Array.from({ length: n }, (_, i) => ({ id: `c${i}@dev.x`, dependsOn: [`c${(i + 1) % n}@dev.x`], steps: [] })));
+  assert.throws(
+    () => orderJobs(plan.jobs),
+    (err: Error) => {
+      assert.match(err.message, /^cycle detected in plan jobs: c0@dev\.x → .* → … \d+ more … → .* → c0@dev\.x$/);
+      assert.ok(err.message.length < 400, `${err.message.length} characters`);
+      return true;
+    },
+  );
+});
+
 test("an unknown dependency names the job and the missing ID", () => {
   const plan = makePlan([{ id: "a@dev.x", dependsOn: ["ghost@dev.x"], steps: [] }]);
   assert.throws(() => orderJobs(plan.jobs), /job a@dev\.x depends on unknown job ghost@dev\.x/);
