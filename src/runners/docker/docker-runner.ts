@@ -180,12 +180,12 @@ export class DockerRunner implements Runner {
       // timeout the job goes on (a retry, onFailure: continue): kill the step's
       // process group and keep what earlier steps set up. A canceled job ends:
       // remove the container, as when the step's group cannot be killed.
-      if (outcome.aborted || !(await this.killStepGroup(container, record))) await this.dropContainer(job);
+      if (outcome.aborted || !(await this.killStepGroup(container, record, step.signal))) await this.dropContainer(job);
       forgetRecord();
       return { exitCode: null, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut || undefined };
     }
     try {
-      return await this.stepResult(job, container, record, files, outcome);
+      return await this.stepResult(job, container, record, files, outcome, step.signal);
     } finally {
       forgetRecord();
     }
@@ -198,6 +198,7 @@ export class DockerRunner implements Runner {
     record: string,
     files: { pid: string; status: string },
     outcome: { exitCode: number | null; output: string; error?: string },
+    signal: AbortSignal,
   ): Promise<StepResult> {
     const started = existsSync(files.pid);
     let status = readStatus(files.status);
@@ -206,7 +207,7 @@ export class DockerRunner implements Runner {
     // removed or replaced it, a file system shared through a VM that shows it late). The container tells.
     let running = false;
     if (status === undefined && started) {
-      const probe = await this.probeStep(container, record);
+      const probe = await this.probeStep(container, record, signal);
       if (typeof probe === "number") status = probe;
       // Unknown counts as running: a step must never pass for ended (a success) without a word from the engine.
       running = probe === "running" || probe === undefined;
@@ -230,7 +231,7 @@ export class DockerRunner implements Runner {
     }
     if (running) {
       // The CLI's stream ended before the step did (or nothing tells it did not): stop the step.
-      if (!(await this.killStepGroup(container, record))) await this.dropContainer(job);
+      if (!(await this.killStepGroup(container, record, signal))) await this.dropContainer(job);
       return { exitCode: null, output: outcome.output, error: `lost the connection to the container engine at ${this.engine.describeHost()} while the step ran (${cli} before the step ended)` };
     }
     // The step ended without recording a status (its shell killed by a signal — its own group, the OOM
@@ -244,16 +245,21 @@ export class DockerRunner implements Runner {
    * undefined when that cannot be told (the engine or the container is gone, or the group file holds no
    * plain pid).
    */
-  private async probeStep(container: JobContainer, record: string): Promise<number | "running" | "ended" | undefined> {
-    const result = await this.engine.cli(["exec", "--user", container.user, container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))]).catch(() => undefined);
+  private async probeStep(container: JobContainer, record: string, signal: AbortSignal): Promise<number | "running" | "ended" | undefined> {
+    const probe = ["exec", "--user", container.user, container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))];
+    const result = await this.engine.cli(probe, { signal }).catch(() => undefined);
     const answer = result?.code === 0 ? result.stdout.trim() : "";
     if (answer === "running" || answer === "ended") return answer;
     return answer.startsWith("status ") ? parseStatus(answer.slice("status ".length)) : undefined;
   }
 
-  private async killStepGroup(container: JobContainer, record: string): Promise<boolean> {
+  /**
+   * Kills a step's process group; false when that failed or was canceled (Ctrl-C: a slow engine must not
+   * hold the run up for the kill, since the caller then removes the whole container).
+   */
+  private async killStepGroup(container: JobContainer, record: string, signal: AbortSignal): Promise<boolean> {
     const kill = ["exec", "--user", container.user, container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, `${record}.pid`))];
-    const result = await this.engine.cli(kill).catch(() => undefined);
+    const result = await this.engine.cli(kill, { signal }).catch(() => undefined);
     return result?.code === 0;
   }
 

@@ -590,6 +590,42 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     }
   });
 
+  it("does not hold a canceled job up for the kill of a timed-out step that a slow engine has not done yet", async () => {
+    // Regression: after a timeout, the kill of the step's group waited for the engine (up to 60 s) even
+    // once Ctrl-C came: orun exited only when the engine answered. The canceled job drops its container.
+    const bin = await tempWorkspace("orun-docker-bin-");
+    const job = planJob("web@dev.slow-kill", [{ run: "sleep 60" }]);
+    const run = runContext(workspace.dir, [job]);
+    try {
+      const real = spawnSync("sh", ["-c", "command -v docker"], { encoding: "utf8", env: engine.env }).stdout.trim();
+      await writeFile(
+        path.join(bin.dir, "docker"),
+        ["#!/bin/sh", 'case "$*" in *"kill -KILL"*) touch "$MARKS/kill-started"; exec sleep 60;; esac', 'exec "$REAL_DOCKER" "$@"', ""].join("\n"),
+        { mode: 0o755 },
+      );
+      const own = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, PATH: `${bin.dir}:${engine.env.PATH ?? ""}`, REAL_DOCKER: real, MARKS: bin.dir });
+      const controller = new AbortController();
+      const jobCtx = jobContext(run, job, controller.signal);
+      await own.startJob!(jobCtx);
+      const step = own.runStep(stepContext(jobCtx, 0, { timeoutMs: 500, signal: controller.signal }));
+      for (let waited = 0; !existsSync(path.join(bin.dir, "kill-started")); waited += 20) {
+        assert.ok(waited < 30_000, "the timed-out step's kill never started");
+        await delay(20);
+      }
+      const canceled = Date.now();
+      controller.abort();
+      const result = await step;
+      assert.ok(Date.now() - canceled < 15_000, `the step ended ${Date.now() - canceled} ms after the cancel, waiting for the engine`);
+      assert.equal(result.timedOut, true);
+      assert.deepEqual(await containersOf(run.execId), [], "the canceled job's container is removed instead");
+      await own.cleanup!(run);
+    } finally {
+      const leaked = await containersOf(run.execId).catch(() => []);
+      if (leaked.length) await docker(engine, ["rm", "--force", ...leaked]);
+      await bin.remove();
+    }
+  });
+
   it("warns when the engine cannot list containers, and still removes the ones it started", async () => {
     // Regression: a failing `docker ps` (podman with a half-created container answers every listing
     // with "container not known") made the orphan sweep and cleanup's listing silently do nothing.
