@@ -396,6 +396,24 @@ async function storeAt(intentRoot: string | undefined): Promise<import("../../ru
   return new ExecutionStore(intentRoot ?? process.cwd());
 }
 
+/**
+ * Remote state that the environment or intent.yaml turned on needs the run named: status and logs read a run from
+ * the backend, which has no "latest". Said here naming what turned it on — the remote module's message names
+ * --remote-state, which the user may never have typed.
+ */
+async function remoteRunNamed(command: "status" | "logs", opts: { remoteState?: boolean; backendUrl?: string; execId?: string }, intentRoot: string | undefined): Promise<void> {
+  const env = process.env;
+  if (opts.remoteState || opts.execId?.trim() || env.ORUN_EXEC_ID?.trim()) return;
+  const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
+  const config = await readIntentStateConfig(intentRoot);
+  if (!remoteEnabled(opts, env, config)) return;
+  const byEnv = remoteEnabled({}, env, undefined);
+  const why = byEnv ? "ORUN_REMOTE_STATE=true turns remote state on" : `${path.join(intentRoot ?? ".", "intent.yaml")} turns remote state on (execution.state.mode: remote)`;
+  throw new OrunError(`${why}, so orun ${command} reads a run from the backend and needs to know which`, {
+    hint: "name it with --exec-id <run-id> or ORUN_EXEC_ID: the run ID its runners shared",
+  });
+}
+
 /** Inside a step, ORUN_EXEC_ID names the run the step is part of, perhaps in another repository: not a pin (as for `orun run`). */
 async function dropStepRunIds(): Promise<void> {
   (await import("../../runtime/step-env.js")).dropInheritedRunIds(process.env);
@@ -427,6 +445,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   // As v2: under 200 ms (0, a negative duration) is a second.
   const intervalMs = opts.interval < 200 ? 1000 : opts.interval;
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
+    if (!opts.all) await remoteRunNamed("status", opts, intentRoot);
     const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
     if (remote !== undefined) return remote;
   }
@@ -490,6 +509,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   await dropStepRunIds();
   const intentRoot = await intentRootOf(opts.intent);
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
+    await remoteRunNamed("logs", opts, intentRoot);
     const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
     if (remote !== undefined) return remote;
   }
