@@ -1,21 +1,19 @@
 // `orun plan` pulling an oci composition source through an HTTP proxy named by
 // HTTP_PROXY/HTTPS_PROXY/NO_PROXY, as users behind a corporate proxy must. The
-// proxy is a real CONNECT proxy on loopback (what squid and corporate proxies
-// speak for HTTPS); the registry is the faithful local one of test/support,
-// reached under a name only the proxy resolves (registry.test), as a registry
-// outside the corporate network is. Loopback hosts are never proxied (Go's
+// proxy (test/support/connect-proxy) is a real CONNECT proxy on loopback; the
+// registry is the faithful local one of test/support, reached under a name
+// only the proxy resolves (registry.test), as a registry outside the corporate
+// network is. Loopback hosts are never proxied (Go's
 // net/http rule, which orun v2.3 and docker follow): the registry's token
 // service and blob storage, on 127.0.0.1, are contacted directly.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
-import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { startFakeRegistry, type FakeRegistry } from "../support/oci-registry.js";
 import { runOrun } from "../support/cli.js";
+import { startConnectProxy, type ConnectProxy } from "../support/connect-proxy.js";
 import { cleanupRepos, writeRepo } from "../planner/support.js";
 import { rawTarGz } from "../planner/load/tar-writer.js";
 
@@ -37,51 +35,9 @@ spec:
   },
 ]);
 
-interface Proxy {
-  url: string;
-  /** `host:port` of every CONNECT it was asked for, with the Proxy-Authorization sent. */
-  tunnels: { target: string; auth?: string }[];
-  close(): Promise<void>;
-}
-
-/** A CONNECT proxy; with `requireAuth`, only a client sending those credentials gets a tunnel (else 407). */
-async function startProxy(requireAuth?: string): Promise<Proxy> {
-  const tunnels: Proxy["tunnels"] = [];
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((_req, res) => res.writeHead(405).end("CONNECT only"));
-  server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    sockets.add(client);
-    const auth = req.headers["proxy-authorization"];
-    tunnels.push({ target: req.url ?? "", ...(auth ? { auth } : {}) });
-    if (requireAuth && auth !== `Basic ${Buffer.from(requireAuth).toString("base64")}`) {
-      client.end("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 0\r\n\r\n");
-      return;
-    }
-    const [host, port] = (req.url ?? "").split(":");
-    // The proxy's own name resolution: registry.test is the registry, which the client cannot resolve.
-    const upstream = net.connect(Number(port), host === REGISTRY_NAME ? "127.0.0.1" : host!, () => {
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    sockets.add(upstream);
-    const drop = (): void => {
-      upstream.destroy();
-      client.destroy();
-    };
-    upstream.on("error", drop);
-    client.on("error", drop);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    tunnels,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** A CONNECT proxy resolving registry.test (the registry, which the client cannot resolve). */
+function startProxy(requireAuth?: string): Promise<ConnectProxy> {
+  return startConnectProxy({ names: [REGISTRY_NAME], ...(requireAuth ? { requireAuth } : {}) });
 }
 
 const REGISTRY_NAME = "registry.test";

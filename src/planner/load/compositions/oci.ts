@@ -8,13 +8,12 @@
 
 import { createHash } from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { Agent, Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
 import { OrunError, errorMessage } from "../../../util/errors.js";
+import { proxyAwareFetch, proxyRefusal } from "../../../util/proxy-fetch.js";
 import { exists, extractArchive } from "./archive.js";
 import type { CredentialLookup } from "./registry-credentials.js";
 
@@ -106,82 +105,6 @@ export function registryBaseUrl(registry: string, env: NodeJS.ProcessEnv = proce
   const insecure = (env.ORUN_INSECURE_REGISTRIES ?? "").split(",").map((h) => h.trim().toLowerCase()).includes(registry.toLowerCase());
   const endpoint = registry === "docker.io" ? "registry-1.docker.io" : registry;
   return `${loopback || insecure ? "http" : "https"}://${endpoint}`;
-}
-
-/**
- * fetch through the proxy the environment names, as Go's net/http (orun v2.3, docker, oras) reads it:
- * https_proxy/HTTPS_PROXY for HTTPS registries, http_proxy/HTTP_PROXY for plain-HTTP ones (neither
- * stands in for the other), never for loopback hosts or those no_proxy/NO_PROXY lists. Node 20's own
- * fetch ignores these variables, so a user behind a corporate proxy could not pull at all.
- */
-export function proxyAwareFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
-  // `proxy.corp:3128` without a scheme means http:// (curl, Go's httpproxy).
-  const setting = (name: string): [string, string] | undefined => {
-    for (const key of [name.toLowerCase(), name]) {
-      const value = env[key]?.trim();
-      if (value) return [key, /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`];
-    }
-    return undefined;
-  };
-  const plain = setting("HTTP_PROXY");
-  const https = setting("HTTPS_PROXY");
-  for (const [name, value] of [plain, https].filter((s) => s !== undefined)) {
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      throw new OrunError(`${name} is set to "${redactProxy(value)}", which is not an http:// or https:// proxy URL`);
-    }
-  }
-  const dispatcher = new ProxyRouter(plain?.[1], https?.[1], env.no_proxy ?? env.NO_PROXY ?? "");
-  return ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
-}
-
-/**
- * Picks the way to each origin per request, redirects included (a registry behind the proxy sends
- * blobs to storage that may not be): direct for loopback hosts and for a scheme without a proxy
- * setting, else undici's EnvHttpProxyAgent, which applies NO_PROXY.
- */
-class ProxyRouter extends Dispatcher {
-  private readonly direct = new Agent();
-  private readonly viaProxy: Dispatcher;
-
-  constructor(
-    private readonly httpProxy: string | undefined,
-    private readonly httpsProxy: string | undefined,
-    noProxy: string,
-  ) {
-    super();
-    // Given both proxies explicitly, so that it never reads process.env itself.
-    this.viaProxy = httpProxy || httpsProxy ? new EnvHttpProxyAgent({ httpProxy: httpProxy ?? "", httpsProxy: httpsProxy ?? "", noProxy }) : this.direct;
-  }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const origin = new URL(String(options.origin));
-    const proxy = origin.protocol === "https:" ? this.httpsProxy : origin.protocol === "http:" ? this.httpProxy : undefined;
-    return (proxy && !isLoopback(origin.hostname) ? this.viaProxy : this.direct).dispatch(options, handler);
-  }
-
-  override async close(): Promise<void> {
-    await Promise.all([this.direct.close(), this.viaProxy === this.direct ? undefined : this.viaProxy.close()]);
-  }
-
-  override async destroy(): Promise<void> {
-    await Promise.all([this.direct.destroy(), this.viaProxy === this.direct ? undefined : this.viaProxy.destroy()]);
-  }
-}
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
-}
-
-/** A proxy URL as shown in messages: its password is not. */
-function redactProxy(value: string): string {
-  return value.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:***@");
 }
 
 /**
@@ -397,15 +320,12 @@ export class RegistryClient {
 function reasonOf(err: unknown, url?: string | URL, timeoutMs?: number): string {
   const e = err as { name?: string; cause?: unknown };
   if (e?.name === "TimeoutError" || (e?.cause as { name?: string } | undefined)?.name === "TimeoutError") return `no answer within ${(timeoutMs ?? 0) / 1000}s`;
-  // undici nests the real reason (fetch failed → Request was cancelled → the proxy's answer).
+  const refused = proxyRefusal(err, url, "the registry");
+  if (refused) return refused;
+  // undici nests the real reason (fetch failed → Request was cancelled → …).
   let inner: unknown = err;
   while ((inner as { cause?: unknown } | undefined)?.cause !== undefined) inner = (inner as { cause: unknown }).cause;
   const reason = errorMessage(inner);
-  const proxyStatus = /^Proxy response \((\d+)\) !== 200/.exec(reason)?.[1];
-  if (proxyStatus) {
-    const hint = proxyStatus === "407" ? "; give the proxy's credentials in its URL (http://user:password@host:port)" : "";
-    return `the proxy refused to connect to ${url ? new URL(url).host : "the registry"} (${proxyStatus} ${http.STATUS_CODES[Number(proxyStatus)] ?? ""})${hint}`.replace(" )", ")");
-  }
   if (reason === "bad port" && url) return `port ${new URL(url).port} is one fetch refuses to contact; serve the registry on another port`;
   if (/wrong version number|packet length too long/i.test(reason) && url) {
     const host = new URL(url).host;
