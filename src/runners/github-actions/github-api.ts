@@ -1,9 +1,12 @@
 // The two GitHub REST endpoints remote actions need: resolve a ref to a
-// commit SHA, and download the repository tarball of a commit.
+// commit SHA, and download the repository tarball of a commit. Requests go
+// through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY name (src/util/proxy-fetch).
 import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { errorMessage } from "../../util/errors.js";
+import { processProxyFetch, proxyRefusal } from "../../util/proxy-fetch.js";
 
 export const DEFAULT_API_URL = "https://api.github.com";
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -25,12 +28,18 @@ function url(endpoint: ApiEndpoint, route: string): string {
 
 async function request(endpoint: ApiEndpoint, route: string, what: string): Promise<Response> {
   const target = url(endpoint, route);
+  let proxyFetch: typeof fetch;
+  try {
+    proxyFetch = processProxyFetch();
+  } catch (err) {
+    throw new Error(`${what}: ${errorMessage(err)}`);
+  }
   let res: Response;
   try {
-    res = await fetch(target, { headers: headers(endpoint), redirect: "follow", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    res = await proxyFetch(target, { headers: headers(endpoint), redirect: "follow", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+    const reason = proxyRefusal(err, target) ?? cause?.code ?? cause?.message ?? errorMessage(err);
     throw new Error(`${what}: cannot reach ${target}: ${reason}`);
   }
   if (!res.ok) {
