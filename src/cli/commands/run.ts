@@ -42,6 +42,8 @@ export interface RunCommandOptions extends CiPlanningFlags {
 }
 
 const REMOTE_STATE_HELP = "coordinate through the orun backend (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
+const READ_REMOTE_HELP = "read the run from the orun backend instead of this machine's records (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
+const READ_EXEC_ID_HELP = "execution to read (default: ORUN_EXEC_ID, else the latest; prefixes accepted; under remote state, the run ID)";
 const BACKEND_URL_HELP = "backend URL (default: ORUN_BACKEND_URL, else intent execution.state.backendUrl)";
 
 export function registerRunCommands(program: Command): void {
@@ -93,13 +95,13 @@ export function registerRunCommands(program: Command): void {
     .command("status")
     .description("Show an execution's progress from its record")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
-    .option("--exec-id <id>", "execution (default: latest; prefixes accepted)")
+    .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("-w, --watch", "refresh until the run finishes")
     .addOption(new Option("--interval <duration>", "refresh interval for --watch (e.g. 500ms, 2s)").argParser(parseInterval).default(1000, "1s"))
     .option("--json", "print {execID, meta, state} as JSON")
     .option("--all", "list every execution")
     .option("--detailed", "also list each job's steps with their status")
-    .option("--remote-state", REMOTE_STATE_HELP)
+    .option("--remote-state", READ_REMOTE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
     .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean }) => {
       process.exitCode = await statusCommand(opts);
@@ -110,13 +112,13 @@ export function registerRunCommands(program: Command): void {
     .description("Print step logs from an execution record")
     .argument("[refs...]", "run/<exec-id> and/or job/<job-id>: the same as --exec-id and --job")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
-    .option("--exec-id <id>", "execution (default: latest; prefixes accepted)")
+    .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("--job <id>", "only this job (either ID form, or a substring)")
     .option("--step <key>", "only this step")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes")
-    .option("--remote-state", REMOTE_STATE_HELP)
+    .option("--remote-state", READ_REMOTE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
     .action(async (refs: string[], opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean }) => {
       process.exitCode = await logsCommand({ ...opts, ...logsRefs(refs, opts) });
@@ -124,6 +126,7 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("gc")
+    .summary("Remove old execution records and unused stored plans")
     .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age; stored plans older than --max-age that no kept record, latest.json or named plan holds go too (and, with --actions, unused cached remote actions)")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
