@@ -93,21 +93,29 @@ export function redactProxy(value: string): string {
 }
 
 /**
- * A failed fetch the proxy caused, in words (`the proxy refused to connect to host:port (407 …); give
- * the proxy's credentials …`), else undefined. undici nests the proxy's answer under "fetch failed" →
- * "Request was cancelled".
+ * The status a proxy answered a failed fetch's tunnel request with (407: it wants credentials), else
+ * undefined. undici nests it under "fetch failed" → "Request was cancelled".
  */
-export function proxyRefusal(err: unknown, url?: string | URL, server = "the server"): string | undefined {
+export function proxyStatus(err: unknown): number | undefined {
   let inner: unknown = err;
   while ((inner as { cause?: unknown } | undefined)?.cause !== undefined) inner = (inner as { cause: unknown }).cause;
   const status = /^Proxy response \((\d+)\) !== 200/.exec(errorMessage(inner))?.[1];
-  if (!status) return undefined;
-  const hint = status === "407" ? "; give the proxy's credentials in its URL (http://user:password@host:port)" : "";
+  return status ? Number(status) : undefined;
+}
+
+/**
+ * A failed fetch the proxy caused, in words (`the proxy refused to connect to host:port (407 …); give
+ * the proxy's credentials …`), else undefined.
+ */
+export function proxyRefusal(err: unknown, url?: string | URL, server = "the server"): string | undefined {
+  const status = proxyStatus(err);
+  if (status === undefined) return undefined;
+  const hint = status === 407 ? "; give the proxy's credentials in its URL (http://user:password@host:port)" : "";
   let target = server;
   try {
     if (url) target = new URL(url).host;
   } catch {
     // not a URL: keep the generic name
   }
-  return `the proxy refused to connect to ${target} (${status} ${http.STATUS_CODES[Number(status)] ?? ""})${hint}`.replace(" )", ")");
+  return `the proxy refused to connect to ${target} (${status} ${http.STATUS_CODES[status] ?? ""})${hint}`.replace(" )", ")");
 }
