@@ -19,6 +19,7 @@ import type {
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "./protocol.js";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
+import { processProxyFetch, proxyRefusal, proxyStatus } from "../util/proxy-fetch.js";
 import { formatDuration } from "../runtime/duration.js";
 import { VERSION } from "../version.js";
 import { envMilliseconds } from "./settings.js";
@@ -214,7 +215,8 @@ export class BackendClient {
           headers["Content-Type"] = "application/json";
           body = JSON.stringify(options.body);
         }
-        res = await fetch(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(options.signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
+        // Through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY name; a bad setting is an OrunError, not retried.
+        res = await processProxyFetch()(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(options.signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
         if (res.ok || options.accept?.includes(res.status)) {
           this.retrying = false;
           return res;
@@ -231,7 +233,9 @@ export class BackendClient {
         failure = `${error.error} (${error.code})`;
       } catch (err) {
         if (err instanceof OrunError) throw err;
-        failure = describeNetworkError(err);
+        // A proxy that wants credentials will not change its mind: no point retrying for minutes.
+        if (proxyStatus(err) === 407) throw new OrunError(`orun backend at ${this.baseUrl}: ${proxyRefusal(err, url)}`);
+        failure = proxyRefusal(err, url) ?? describeNetworkError(err);
       }
       const retryAfterS = Number(res?.headers.get("retry-after"));
       const delay = res?.status === 429 && retryAfterS > 0 ? retryAfterS * 1000 : backoff(attempt);
