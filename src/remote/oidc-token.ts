@@ -5,6 +5,7 @@
 // 2. ORUN_TOKEN, a backend-issued token, sent verbatim.
 import { decodeJwt } from "jose";
 import { OrunError } from "../util/errors.js";
+import { processProxyFetch, proxyRefusal } from "../util/proxy-fetch.js";
 
 export interface TokenSource {
   readonly kind: "oidc" | "token";
@@ -67,11 +68,13 @@ export class GithubOidcTokenSource implements TokenSource {
   private async fetchToken(): Promise<string> {
     const url = new URL(this.requestUrl);
     url.searchParams.set("audience", this.audience);
+    // Through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY name (a bad setting throws here, an OrunError: not retried).
+    const proxyFetch = processProxyFetch();
     let res: Response;
     try {
-      res = await fetch(url, { headers: { Authorization: `Bearer ${this.requestToken}`, Accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
+      res = await proxyFetch(url, { headers: { Authorization: `Bearer ${this.requestToken}`, Accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      const cause = proxyRefusal(err, url) ?? (err as { cause?: { code?: string } }).cause?.code;
       throw new TokenRequestError(`cannot fetch a GitHub Actions OIDC token from ${url.origin}: ${cause ?? (err instanceof Error ? err.message : String(err))}`, true);
     }
     if (!res.ok) {
