@@ -5,7 +5,8 @@
 // `repository_id`, with `repository` (owner/name) for display; the owner's
 // name and immutable ID serve the allow-list.
 import { hasControlChar } from "../http.js";
-import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
+import { processProxyFetch, proxyRefusal } from "../../../util/proxy-fetch.js";
+import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 
 export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
 export const DEFAULT_AUDIENCE = "orun";
@@ -55,11 +56,13 @@ export class OidcVerifier {
   private keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     this.jwks ??= (async () => {
       const url = `${this.issuer}/.well-known/openid-configuration`;
+      // The discovery document and the keys come through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY name.
+      const proxyFetch = processProxyFetch();
       let res: Response;
       try {
-        res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        res = await proxyFetch(url, { signal: AbortSignal.timeout(10_000) });
       } catch (err) {
-        throw new IssuerUnavailable(`cannot reach the OIDC issuer at ${url}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new IssuerUnavailable(`cannot reach the OIDC issuer at ${url}: ${proxyRefusal(err, url) ?? (err instanceof Error ? err.message : String(err))}`);
       }
       if (!res.ok) throw new IssuerUnavailable(`cannot fetch OIDC discovery document ${url}: HTTP ${res.status}`);
       const doc = (await res.json()) as { jwks_uri?: unknown; issuer?: unknown };
@@ -68,6 +71,7 @@ export class OidcVerifier {
         cooldownDuration: this.options.jwksCooldownMs ?? 30_000,
         cacheMaxAge: this.options.jwksMaxAgeMs ?? 15 * 60_000,
         timeoutDuration: 10_000,
+        [customFetch]: proxyFetch,
       });
     })();
     this.jwks.catch(() => (this.jwks = undefined));
