@@ -2,14 +2,17 @@
 // backend that only the CONNECT proxy HTTP_PROXY names can reach (the backend
 // listens on loopback, reached as backend.test, a name only the proxy
 // resolves), and on a GitHub Actions runner asks the OIDC token service
-// (token.test, likewise) through it.
+// (token.test, likewise) through it; the backend, behind the proxy too, fetches
+// the issuer's discovery document and keys (issuer.test) through it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { startConnectProxy, type ConnectProxy } from "../support/connect-proxy.js";
 import { startRemoteTestbed, type RemoteTestbed } from "../remote/helpers.js";
-import { spawnOrun, writePlan } from "../remote/processes.js";
+import { spawnOrun, startBackendProcess, writePlan } from "../remote/processes.js";
 
 let bed: RemoteTestbed;
 let proxy: ConnectProxy;
@@ -98,5 +101,34 @@ test("without the proxy the backend's name does not resolve; NO_PROXY is honoure
     assert.equal(guarded.tunnels.length, 1, "not retried");
   } finally {
     await guarded.close();
+  }
+});
+
+test("the backend fetches the issuer's discovery document and keys through the proxy", async () => {
+  // The issuer as seen from outside: its discovery document and keys under issuer.test (only the proxy resolves it).
+  const served: string[] = [];
+  const front = http.createServer((req, res) => {
+    served.push(req.url ?? "");
+    const send = (body: unknown): void => void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+    if (req.url === "/.well-known/openid-configuration") return send({ issuer: frontUrl, jwks_uri: `${frontUrl}/keys` });
+    void fetch(`${bed.issuer.issuer}/.well-known/jwks`).then(async (r) => send(await r.json()));
+  });
+  await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+  const frontUrl = `http://issuer.test:${(front.address() as AddressInfo).port}`;
+  const issuerProxy = await startConnectProxy({ names: ["issuer.test"] });
+  const backend = await startBackendProcess(`sqlite:${path.join(bed.dir, "issuer-test.db")}`, ["--oidc-issuer", frontUrl], 0, env({ http_proxy: issuerProxy.url }));
+  try {
+    const token = await bed.issuer.sign("acme/widgets", { claims: { iss: frontUrl } });
+    const res = await fetch(`${backend.url}/v1/runs/nothing-here`, { headers: { Authorization: `Bearer ${token}` } });
+    const body = await res.text();
+    assert.equal(res.status, 404, body);
+    assert.match(body, /run not found/i, "authenticated: the token verified against keys fetched through the proxy");
+    assert.deepEqual(served, ["/.well-known/openid-configuration", "/keys"]);
+    assert.ok(issuerProxy.tunnels.length > 0 && issuerProxy.tunnels.every((t) => t.target === new URL(frontUrl).host));
+  } finally {
+    await backend.stop();
+    await issuerProxy.close();
+    front.closeAllConnections();
+    await new Promise<void>((resolve) => front.close(() => resolve()));
   }
 });
