@@ -84,7 +84,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const settings: BackendSettings = {
     leaseMs: options.leaseMs ?? DEFAULT_SETTINGS.leaseMs,
     maxLongPollMs: options.maxLongPollMs ?? DEFAULT_SETTINGS.maxLongPollMs,
-    longPollRecheckMs: options.longPollRecheckMs ?? DEFAULT_SETTINGS.longPollRecheckMs,
+    // PostgreSQL tells every replica of every change (LISTEN/NOTIFY): its re-check only looks for expired leases.
+    longPollRecheckMs: options.longPollRecheckMs ?? (options.store.kind === "postgres" ? 1_000 : DEFAULT_SETTINGS.longPollRecheckMs),
     maxLogBytes: options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
     activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),

@@ -77,25 +77,44 @@ export async function runnable(ctx: RequestContext): Promise<void> {
   if (rawWait !== null && !/^\d+$/.test(rawWait)) throw badRequest("waitMs must be a non-negative integer (milliseconds)");
   const waitMs = Math.min(Number(rawWait ?? 0), ctx.backend.settings.maxLongPollMs);
   await recordActivity(ctx);
-  const evaluate = async (): Promise<{ ready: boolean; body: RunnableResponse }> => {
-    const state = await loadRun(ctx);
-    const jobs = runnableJobs(state);
-    if (!jobId) return { ready: jobs.length > 0 || state.run.status !== "running", body: { jobs } };
+  const evaluate = async (): Promise<{ ready: boolean; body: () => Promise<RunnableResponse>; watch?: string[] }> => {
+    if (!jobId) {
+      const state = await loadRun(ctx);
+      const jobs = runnableJobs(state);
+      return { ready: jobs.length > 0 || state.run.status !== "running", body: async () => ({ jobs }) };
+    }
+    // Every change of the run wakes every runner waiting in it: each re-check reads its job and that job's
+    // dependencies, not the whole run (50 waiters on a 2,000-job run read 100,000 rows per change).
+    const state = await ctx.backend.store.getRun(ctx.caller.namespace, ctx.params.runId, { jobIds: [jobId], deps: true });
+    if (!state) throw notFound("Run not found");
     const job = state.jobs.find((j) => j.jobId === jobId);
     if (!job) throw notFound("Job not found");
-    return { ready: isJobActionable(job, state, ctx.backend.clock()), body: { jobs, job: jobView(state.run.namespace, state.run.runId, job) } };
+    const view = jobView(state.run.namespace, state.run.runId, job);
+    // The run's runnable jobs (v2's answer) are read once, for the answer.
+    return {
+      ready: isJobActionable(job, state, ctx.backend.clock()),
+      body: async () => ({ jobs: runnableJobs(await loadRun(ctx)), job: view }),
+      watch: [job.jobId, ...job.deps],
+    };
   };
-  const body = waitMs > 0 ? await waitUntilReady(ctx, waitMs, evaluate) : (await evaluate()).body;
+  const body = await (waitMs > 0 ? await waitUntilReady(ctx, waitMs, evaluate) : (await evaluate()).body)();
   sendJson(ctx.res, 200, body);
 }
 
-async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: () => Promise<{ ready: boolean; body: T }>): Promise<T> {
+/**
+ * Holds the request until `evaluate` says ready or the wait ends. A change of the run wakes it when it touched
+ * a job the waiter watches (its job and that job's dependencies), or any job when it watches the whole run.
+ */
+async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: () => Promise<{ ready: boolean; body: T; watch?: readonly string[] }>): Promise<T> {
   const { store } = ctx.backend;
   const deadline = Date.now() + waitMs;
   let wake: (() => void) | undefined;
   let dirty = false;
-  const unsubscribe = store.onRunChanged((ns, runId) => {
+  let watch: Set<string> | undefined;
+  const unsubscribe = store.onRunChanged((ns, runId, jobIds) => {
     if (ns !== ctx.caller.namespace || runId !== ctx.params.runId) return;
+    // 50 runners waiting in a 2,000-job run each re-read on every change: 3 claim+complete cycles a second on PostgreSQL.
+    if (watch && jobIds && !jobIds.some((id) => watch!.has(id))) return;
     dirty = true;
     wake?.();
   });
@@ -109,6 +128,7 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
     for (;;) {
       dirty = false;
       const outcome = await evaluate();
+      watch = outcome.watch && new Set(outcome.watch);
       const left = deadline - Date.now();
       if (outcome.ready || left <= 0 || gone) return outcome.body;
       if (dirty) continue;

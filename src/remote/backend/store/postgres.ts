@@ -67,8 +67,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     client.on("error", reconnect);
     client.on("end", reconnect);
     client.on("notification", (msg) => {
-      const [namespace, runId] = JSON.parse(msg.payload ?? "[]") as [string, string];
-      if (namespace && runId) events.emit("changed", namespace, runId);
+      const [namespace, runId, jobIds] = JSON.parse(msg.payload ?? "[]") as [string, string, string[] | undefined];
+      if (namespace && runId) events.emit("changed", namespace, runId, jobIds);
     });
     try {
       await client.connect();
@@ -102,7 +102,11 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     }
   }
 
-  const notify = (client: pg.PoolClient, namespace: string, runId: string) => client.query("SELECT pg_notify($1, $2)", [channel, JSON.stringify([namespace, runId])]);
+  /** Tells every replica the run changed, naming the jobs while they fit in a notification (8,000 bytes). */
+  const notify = (client: pg.PoolClient, namespace: string, runId: string, jobIds?: string[]) => {
+    const named = jobIds && JSON.stringify([namespace, runId, jobIds]);
+    return client.query("SELECT pg_notify($1, $2)", [channel, named && Buffer.byteLength(named) <= 7_000 ? named : JSON.stringify([namespace, runId])]);
+  };
 
   async function loadState(client: pg.ClientBase, namespace: string, runId: string, lock: boolean): Promise<RunState | undefined> {
     const run = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2${lock ? " FOR UPDATE" : ""}`, [namespace, runId]);
@@ -226,7 +230,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           const tally = (await c.query<{ unfinished: boolean; failed: boolean }>(TALLY_SQL, [namespace, runId])).rows[0];
           const next = nextRunRecord(run, { unfinished: tally.unfinished, failed: tally.failed }, new Date());
           await c.query("UPDATE runs SET status = $3, updated_at = $4, finished_at = $5 WHERE namespace = $1 AND run_id = $2", [namespace, runId, next.status, next.updatedAt, next.finishedAt]);
-          await notify(c, namespace, runId);
+          await notify(c, namespace, runId, mutation.changedJobs.map((j) => j.jobId));
         }
         return mutation.result;
       });

@@ -152,7 +152,7 @@ export function openSqliteStore(file: string): Store {
         return mutation;
       }).immediate();
       if (!outcome) return undefined;
-      if (outcome.changedJobs.length > 0) events.emit("changed", namespace, runId);
+      if (outcome.changedJobs.length > 0) events.emit("changed", namespace, runId, outcome.changedJobs.map((j) => j.jobId));
       return outcome.result;
     },
 

@@ -149,6 +149,7 @@ export interface Store {
   listTokens(): Promise<TokenRecord[]>;
 
   /** Subscribes to "run changed" events, including changes made by other replicas where the store can tell. */
-  onRunChanged(listener: (namespace: string, runId: string) => void): () => void;
+  /** `jobIds`: the jobs the change touched (undefined: the run as a whole, or too many to name). */
+  onRunChanged(listener: (namespace: string, runId: string, jobIds?: readonly string[]) => void): () => void;
   close(): Promise<void>;
 }
