@@ -2,10 +2,11 @@
 // and the form it takes (it said Go's `time: invalid duration`). Real processes, real files in temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { planDir } from "../runtime/helpers.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+import { processGone, until } from "../support/wait.js";
 
 test("--runner and ORUN_RUNNER: a typo or a familiar name suggests the runner", async (t) => {
   const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ run: "true" }] }]);
@@ -45,6 +46,14 @@ test("--job naming no job suggests the closest IDs (either ID form), else those 
   const none = await runOrun(["run", "plan.json", "--job", "zzz@prod.deploy"], { cwd: dir });
   assert.equal(none.stderr, "✕ job not found: zzz@prod.deploy (list jobs with orun get jobs)\n");
   assert.deepEqual(await readdir(path.join(dir, ".orun", "executions")).catch(() => []), [], "nothing recorded");
+  // A --background start leaves it to its child, which records the refusal (with the suggestion) for status.
+  const bg = await runOrun(["run", "plan.json", "--background", "--exec-id", "bg1", "--job", "api@dev.biuld"], { cwd: dir });
+  assert.equal(bg.code, 0, bg.stderr);
+  const pid = Number((await readFile(recordFile(dir, "bg1", "pid"), "utf8")).trim());
+  t.after(() => until(() => processGone(pid), `the background child ${pid} to exit`));
+  await until(async () => (await readFile(recordFile(dir, "bg1", "metadata.json"), "utf8").catch(() => "")).includes('"failed"'), "the child's refusal");
+  const status = await runOrun(["status", "--exec-id", "bg1"], { cwd: dir });
+  assert.match(status.stdout, /Error: job not found: api@dev\.biuld \(did you mean api@dev\.build\?\)/);
 });
 
 test("status --interval takes a duration with its unit; anything else names the flag and the form", async (t) => {

@@ -231,7 +231,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
   const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
-  if (opts.job) await checkJobInPlan(resolved.plan, opts.job);
+  // A --background parent leaves it to its child, which records the refusal for status (as it does its other ones).
+  if (opts.job && !(opts.background && !backgroundChild)) await checkJobInPlan(resolved.plan, opts.job);
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
