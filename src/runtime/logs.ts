@@ -125,7 +125,8 @@ async function inRunOrder<T extends { segment: string; stepKey: string; file: st
     const at = order?.indexOf(log.stepKey) ?? -1;
     return at >= 0 ? at : (order?.length ?? 0);
   };
-  // Without a plan (or for a log the plan does not name), the order the logs were created in.
+  // Without a plan (or for a log the plan does not name), the order the logs were created in (at a step's first
+  // output) — as fine as the kernel's file times, a clock tick: logs begun within one tick go by name.
   const unplaced = logs.filter((log) => rank(log) === (order?.length ?? 0));
   const born = new Map(await Promise.all(unplaced.map(async (log) => [log.file, await createdAt(log.file)] as const)));
   return [...logs].sort((a, b) => rank(a) - rank(b) || (born.get(a.file) ?? 0) - (born.get(b.file) ?? 0) || a.segment.localeCompare(b.segment));

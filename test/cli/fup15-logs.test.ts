@@ -38,10 +38,12 @@ test("a job's logs come in the order its steps ran (phase, order, declaration), 
     {
       id: "api@dev.build",
       steps: [
-        { id: "test", run: "echo test", order: 2 },
-        { id: "compile", run: "echo compile", order: 1 },
-        { id: "report", run: "echo report", phase: "post" },
-        { id: "inputs", run: "echo inputs", phase: "pre" },
+        // Each step's log appears (at its first output) a clock tick or more after the one before: file times
+        // are only as fine as the kernel's tick, and without the plan they are the order there is.
+        { id: "test", run: "sleep 0.05; echo test", order: 2 },
+        { id: "compile", run: "sleep 0.05; echo compile", order: 1 },
+        { id: "report", run: "sleep 0.05; echo report", phase: "post" },
+        { id: "inputs", run: "sleep 0.05; echo inputs", phase: "pre" },
       ],
     },
   ]);
