@@ -69,6 +69,11 @@ export class GithubActionsRunner implements Runner {
   private readonly jobs = new Map<string, Promise<JobState>>();
   private repo?: Promise<RepoInfo>;
   private readonly grace: CancelGrace;
+  /** RUNNER_TRACKING_IDs of the jobs under way: what their steps left running is killed if orun exits first. */
+  private readonly liveJobs = new Set<string>();
+  private readonly killLiveOrphans = (): void => {
+    for (const id of this.liveJobs) killOrphans(id);
+  };
 
   constructor(
     options: GithubActionsRunnerOptions,
@@ -119,19 +124,14 @@ export class GithubActionsRunner implements Runner {
         continue; // a broken job env: the step itself fails naming it ("job env: …"), not a pre it may not have
       }
       const output: string[] = [];
-      let io: StepIO;
-      let dispose: () => void;
+      // The step's time limits hold for its pre too (a hung pre must not hold the job for ever), asked for
+      // only once the action shows a pre.
+      const { io, dispose } = this.stepIO(job, [job.signal], undefined, state, (line) => output.push(line));
       try {
-        // The step's time limits hold for its pre too: a hung pre must not hold the job for ever.
-        ({ io, dispose } = this.stepIO(job, [job.signal], preTimeoutMs(job, step, scope, state), state, (line) => output.push(line)));
+        await runPreHook(preSpec(step, key), scope, io, () => preTimeoutMs(job, step, scope, state));
       } catch (err) {
-        state.failedSteps.add(`pre ${key}`);
-        throw new Error(state.masker.mask(`pre of step ${key} (${step.use}): ${err instanceof Error ? err.message : String(err)}`));
-      }
-      try {
-        await runPreHook(preSpec(step, key), scope, io);
-      } catch (err) {
-        state.failedSteps.add(`pre ${key}`);
+        // A pre stopped by the cancel is no failure (failure() stays false), as on GitHub.
+        if (!state.cancelled || job.signal.reason === JOB_HANDED_ON) state.failedSteps.add(`pre ${key}`);
         throw new Error(state.masker.mask(`pre of step ${key} (${step.use}): ${err instanceof Error ? err.message : String(err)}`));
       } finally {
         dispose();
@@ -144,10 +144,29 @@ export class GithubActionsRunner implements Runner {
     let state = this.jobs.get(job.job.id);
     if (!state) {
       this.repo ??= readRepoInfo(job.run.workspaceDir, this.hostEnv);
-      state = this.repo.then((repo) => createJobState(job, repo, this.hostEnv));
+      state = this.repo.then(async (repo) => {
+        const created = await createJobState(job, repo, this.hostEnv);
+        this.trackJob(created, true);
+        return created;
+      });
       this.jobs.set(job.job.id, state);
     }
     return state;
+  }
+
+  /**
+   * A job's processes die with orun: a second Ctrl-C or any other exit while jobs are under way (process.exit
+   * runs 'exit' listeners) kills what their steps left running, as their end would have. A SIGKILLed orun runs
+   * nothing: those processes stay.
+   */
+  private trackJob(state: JobState, live: boolean): void {
+    const id = state.baseEnv.RUNNER_TRACKING_ID ?? "";
+    if (!id) return;
+    const before = this.liveJobs.size;
+    if (live) this.liveJobs.add(id);
+    else this.liveJobs.delete(id);
+    if (before === 0 && this.liveJobs.size > 0) process.on("exit", this.killLiveOrphans);
+    else if (before > 0 && this.liveJobs.size === 0) process.off("exit", this.killLiveOrphans);
   }
 
   async runStep(ctx: StepContext): Promise<StepResult> {
@@ -295,8 +314,8 @@ export class GithubActionsRunner implements Runner {
         try {
           const { io, dispose } = this.stepIO(job, [posts.signal], undefined, state, (line) => lines.push(line));
           try {
-            // The cancel itself is no failure (post-if: failure() stays false), as on GitHub.
-            const failed = jobFailed(state) || (outcome.failed && !job.signal.aborted);
+            // After a cancel job.status is cancelled: post-if: failure() is false, as on GitHub.
+            const failed = !job.signal.aborted && (jobFailed(state) || outcome.failed);
             errors.push(...(await runPostHooks(state, io, { failed, cancelled: job.signal.aborted })));
           } finally {
             dispose();
@@ -307,6 +326,7 @@ export class GithubActionsRunner implements Runner {
       }
       // As GitHub's runner ends a job: what its steps left running (`server &`) goes, after the posts.
       const orphans = killOrphans(state.baseEnv.RUNNER_TRACKING_ID ?? "");
+      this.trackJob(state, false);
       if (orphans.length) lines.push("Cleaning up orphan processes", ...orphans.map((o) => state.masker.mask(`Terminate orphan process: pid (${o.pid}) (${o.name})`)));
       // Said in the finish log too: after a cancel the job's error is the cancel, so these would go unseen.
       for (const error of errors) lines.push(`✗ ${state.masker.mask(error)}`);
@@ -330,7 +350,11 @@ export class GithubActionsRunner implements Runner {
     this.jobs.clear();
     for (const pending of left) {
       const state = await pending.catch(() => undefined);
-      if (state) await removeJobTemp(state);
+      if (!state) continue;
+      // A job never finished (the run stopped first): what its steps left running goes with it.
+      killOrphans(state.baseEnv.RUNNER_TRACKING_ID ?? "");
+      this.trackJob(state, false);
+      await removeJobTemp(state);
     }
   }
 }
@@ -358,15 +382,30 @@ function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Re
   return scope;
 }
 
-/** A job-level step as the step runner takes it; a `run:` step without shell or working-directory gets the job's `defaults.run`. */
-/** The time a job-level step's pre may take: the step's orun timeout (its own, else the job's) and its timeout-minutes. */
+/**
+ * The time a job-level step's pre may take: the step's orun timeout (its own, else the job's) and its
+ * timeout-minutes. A limit that cannot be read yet (an expression over a later step's output) or is invalid
+ * does not hold for the pre: the step reports it itself when it runs.
+ */
 function preTimeoutMs(job: JobContext, step: PlanStep, scope: Scope, state: JobState): number | undefined {
-  const own = timeoutFor(job.job, step);
-  const limits = [own === undefined ? undefined : parseDuration(own), timeoutMinutesMs((step as LooseStep)["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv }))];
+  const limits = [
+    () => {
+      const own = timeoutFor(job.job, step);
+      return own === undefined ? undefined : parseDuration(own);
+    },
+    () => timeoutMinutesMs((step as LooseStep)["timeout-minutes"], expressionScope(scope, { ...scope.env, ...state.exportedEnv })),
+  ].map((limit) => {
+    try {
+      return limit();
+    } catch {
+      return undefined;
+    }
+  });
   const set = limits.filter((ms): ms is number => ms !== undefined && ms > 0);
   return set.length ? Math.min(...set) : undefined;
 }
 
+/** A job-level step as the step runner takes it; a `run:` step without shell or working-directory gets the job's `defaults.run`. */
 function stepSpec(step: PlanStep, key: string, defaults: RunDefaults): StepSpec {
   const loose = step as LooseStep;
   const runs = (step.run ?? "").trim() !== "";

@@ -101,7 +101,8 @@ export function expressionScope(scope: Scope, env: Record<string, string>): Expr
       strategy: null,
     },
     // A composite's steps: success() is the action's own status (GitHub's action_status), not the job's.
-    status: { failed: scope.failed, cancelled: state.cancelled, ...(scope.depth > 0 ? { success: !scope.failed } : {}) },
+    // At job level a cancel makes job.status cancelled, so failure() is false from then on, as on GitHub.
+    status: { failed: scope.depth > 0 ? scope.failed : scope.failed && !state.cancelled, cancelled: state.cancelled, ...(scope.depth > 0 ? { success: !scope.failed } : {}) },
     functions: new Map([["hashfiles", hashFilesFunction(String(github.workspace ?? ""))]]),
   };
 }
@@ -376,13 +377,15 @@ interface PreparedAction {
   uses: string;
   action: ResolvedAction;
   meta: ActionMetadata;
+  /** The step's env (scope env and its own `env:`), and the expression scope over it. */
+  env: Record<string, string>;
   exprScope: ExpressionScope;
 }
 
 async function prepareAction(uses: string, scope: Scope, io: StepIO, env: Record<string, string>, exprScope: ExpressionScope): Promise<PreparedAction> {
   const action = await locateAction(uses, scope, io, env);
   const meta = await loadActionMetadata(action.dir);
-  return { uses, action, meta, exprScope };
+  return { uses, action, meta, env, exprScope };
 }
 
 /** GitHub's actions that need the runner's cache or artifact service. */
@@ -420,25 +423,36 @@ async function checkScripts(uses: string, action: ResolvedAction, meta: ActionMe
  * action without pre, or one that cannot be resolved yet (its main reports why).
  * Throws when the pre (or evaluating its inputs and condition) fails.
  */
-export async function runPreHook(spec: StepSpec, scope: Scope, io: StepIO): Promise<boolean> {
+export async function runPreHook(spec: StepSpec, scope: Scope, untimed: StepIO, limitMs: () => number | undefined = () => undefined): Promise<boolean> {
   const { state } = scope;
   if (spec.run !== undefined && spec.run.trim() !== "") return false;
   let prepared: PreparedAction;
-  let env: Record<string, string>;
   try {
     const baseEnv = { ...scope.env, ...state.exportedEnv };
-    env = withStepEnv(spec, baseEnv, expressionScope(scope, baseEnv));
+    const env = withStepEnv(spec, baseEnv, expressionScope(scope, baseEnv));
     const exprScope = expressionScope(scope, env);
     const uses = interpolate(spec.uses ?? "", exprScope).trim();
     if (!uses || parseActionRef(uses).kind === "docker-image") return false;
-    prepared = await prepareAction(uses, scope, io, env, exprScope);
+    prepared = await prepareAction(uses, scope, untimed, env, exprScope);
   } catch {
     return false;
   }
-  const { uses, action, meta, exprScope } = prepared;
+  const { meta } = prepared;
   const runs = meta.runs;
   if (runs.using === "composite") return false;
   if (runs.using === "docker" ? !runs.preEntrypoint : !runs.pre) return false;
+  // The step's time limit, asked for only now that there is a pre to limit.
+  const { io, dispose } = withTimeout(untimed, limitMs());
+  try {
+    return await runHoistedPre(spec, scope, io, prepared);
+  } finally {
+    dispose();
+  }
+}
+
+async function runHoistedPre(spec: StepSpec, scope: Scope, io: StepIO, { uses, action, meta, env, exprScope }: PreparedAction): Promise<true> {
+  const { state } = scope;
+  const runs = meta.runs;
   const hoisted: HoistedPre = { actionName: actionName(state, spec.name || action.label), state: {} };
   state.pres.set(spec.key, hoisted);
   const inputs = resolveInputs(meta, spec.with, exprScope);
@@ -451,6 +465,7 @@ export async function runPreHook(spec: StepSpec, scope: Scope, io: StepIO): Prom
     if (pre.error) throw new Error(pre.error);
     return true;
   }
+  if (runs.using === "composite") return true; // never: composites have no hoisted pre (see runPreHook)
   await checkScripts(uses, action, meta, [runs.pre]);
   if (!evaluateCondition(runs.preIf, expressionScope({ ...scope, inputs }, env), "always()")) return true;
   const cwd = scope.cwd;
@@ -688,15 +703,21 @@ export async function runPostHooks(state: JobState, io: StepIO, job: { failed: b
     }
     io.emit(`▸ Post ${hook.action.name}`);
     // The time limit of the step that registered it holds for the post too: a hung post must not hold the job for ever.
-    const timeout = new AbortController();
-    const stopTimer = hook.timeoutMs !== undefined && hook.timeoutMs > 0 ? longTimeout(() => timeout.abort(), hook.timeoutMs) : undefined;
-    const hookIo: StepIO = { ...io, signal: AbortSignal.any([io.signal, timeout.signal]), timedOut: () => timeout.signal.aborted, timeoutMs: hook.timeoutMs };
+    const { io: hookIo, dispose } = withTimeout(io, hook.timeoutMs);
     const result = await (hook.container
       ? io.containers.run({ ...hook.container, env: { ...hook.container.env, ...stateEnv(hook.state) } }, state, hookIo).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
       : runWithCommands(state, hookIo, process.execPath, [hook.script], hook.cwd, { ...hook.env, ...stateEnv(hook.state) })
-    ).finally(() => stopTimer?.());
+    ).finally(dispose);
     if (result.error) errors.push(`post ${hook.action.name}: ${state.masker.mask(result.error)}`);
   }
   state.posts = [];
   return errors;
+}
+
+/** `io` stopped after `timeoutMs` too (none when unset or 0); `dispose` stops the timer. */
+function withTimeout(io: StepIO, timeoutMs: number | undefined): { io: StepIO; dispose: () => void } {
+  if (timeoutMs === undefined || timeoutMs <= 0) return { io, dispose: () => undefined };
+  const timeout = new AbortController();
+  const stopTimer = longTimeout(() => timeout.abort(), timeoutMs);
+  return { io: { ...io, signal: AbortSignal.any([io.signal, timeout.signal]), timedOut: () => timeout.signal.aborted, timeoutMs }, dispose: stopTimer };
 }
