@@ -224,6 +224,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   // `fatal` stopped the job; `lastFailure` is the latest failure of any kind (spec: each step error sets lastError).
   let fatal: { error: string; step?: string } | undefined;
   let lastFailure: { error: string; step?: string } | undefined;
+  /** The step that was running when the run was cancelled, if one was. */
+  let canceledDuring: string | undefined;
 
   try {
     await deps.runner.startJob?.(jobCtx);
@@ -241,7 +243,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     // After a cancel the runner may still run a step whose condition holds then (github-actions `if: always()`);
     // the job stays failed, since it was cancelled.
     const afterCancel = deps.signal.aborted && !underWay && deps.runner.runsAfterCancel?.(jobCtx, step) === true;
-    if (afterCancel) fatal ??= lastFailure = { error: `canceled before step ${key}` };
+    // The record names the step the cancel stopped (or that ran on through it), not this one, which runs now.
+    if (afterCancel) fatal ??= lastFailure = canceledDuring ? { error: `step ${canceledDuring}: canceled while it ran`, step: canceledDuring } : { error: "job canceled" };
     if (!afterCancel && ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || (deps.signal.aborted && !underWay))) {
       jobState.steps[key] = "skipped";
       // Canceled between steps: the job did not finish, so it must not pass for completed (a resume runs it again).
@@ -251,7 +254,9 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     // The last step opens the job's latch (a job handed over to wait for this one then starts) — unless
     // something failed already, since then the job will not succeed however the step ends.
     const opensLatch = i === steps.length - 1 && lastFailure === undefined && deps.latches ? deps.latches.of(job.id) : undefined;
+    const abortedBefore = deps.signal.aborted;
     const outcome = await runStep(deps, jobCtx, step, key, i, steps.length, opensLatch, i === 0 ? inflight : undefined);
+    if (!abortedBefore && deps.signal.aborted) canceledDuring ??= key;
     if (outcome.output) outputs.push(outcome.output);
     if (outcome.error === undefined) continue;
     const failure = { error: `step ${key}: ${outcome.error}`, step: key };
