@@ -39,16 +39,6 @@ export const CONTAINER_OWNER_PIPE = `${CONTAINER_RUN}/.orun-owner`;
 export const OWNER_HELLO = "orun";
 
 /**
- * The user of the container's main process — the keep-alive loop and the owner pipe's reader — by number
- * (`nobody`; an image needs no passwd entry for it). Steps run as their own user (`docker exec --user`): a
- * process of another user cannot open the reader's /proc/<pid>/fd/0 — that takes CAP_SYS_PTRACE, which
- * containers lack by default, root steps included — so no step can reopen the owner pipe for writing and
- * keep the container alive after its orun process died. A step of this very user (an image whose USER is
- * 65534, --docker-user 65534) can, and root steps can still kill the reader or change their uid on purpose.
- */
-export const WATCHER_USER = "65534:65534";
-
-/**
  * The container's main process: keeps the container alive between steps (steps arrive through `docker
  * exec`) until it is removed, reaping the processes steps leave behind (the loop's `wait`: a killed
  * background process must not stay a zombie that `kill -0` still finds). A reader in the background ends
@@ -109,6 +99,7 @@ export interface ContainerSpec {
   pid: number;
   /** The owner's start time (processStartTicks), when known. */
   pidStart?: number;
+  user?: string;
   /** Whether runDir holds the owner pipe (CONTAINER_OWNER_PIPE) the owner keeps open. */
   ownerPipe?: boolean;
 }
@@ -124,12 +115,11 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--label", `${LABEL_PID}=${ownerLabelValue(spec.pid, spec.pidStart)}`,
     // The image was pulled (or refused) by the runner's pull policy already.
     "--pull", "never",
-    "--user", WATCHER_USER,
+    ...(spec.user ? ["--user", spec.user] : []),
     ...bindMountArgs(spec.workspaceDir, CONTAINER_WORKSPACE),
     ...bindMountArgs(spec.scriptsDir, CONTAINER_SCRIPTS, true),
     ...bindMountArgs(spec.runDir, CONTAINER_RUN),
-    // Not the workspace: the engine enters it as WATCHER_USER, which a 0700 workspace keeps out (steps name theirs).
-    "--workdir", "/",
+    "--workdir", CONTAINER_WORKSPACE,
     "--entrypoint", "sh",
     spec.image,
     "-c", keepalive(spec.ownerPipe === true),
@@ -166,8 +156,6 @@ export interface StepExec {
  */
 export function stepExec(options: {
   container: string;
-  /** The steps' user (never the container's own, WATCHER_USER). */
-  user: string;
   workdir: string;
   env: Record<string, string>;
   hostEnv: NodeJS.ProcessEnv;
@@ -187,7 +175,7 @@ export function stepExec(options: {
       envArgs.push("--env", key);
     }
   }
-  return { args: ["exec", "--user", options.user, "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
+  return { args: ["exec", "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
 }
 
 /**

@@ -45,8 +45,6 @@ import { processStartTicks } from "../../runtime/records/lock.js";
 interface JobContainer {
   name: string;
   image: string;
-  /** Who steps run as (`docker exec --user`); the container itself runs as WATCHER_USER. */
-  user: string;
   /** Host side of the container's read-only script mount. */
   scriptsDir: string;
   /** Host side of its process-group mount. */
@@ -61,7 +59,6 @@ export class DockerRunner implements Runner {
   private engineInfo?: Promise<EngineInfo>;
   /** One pull (or presence check) per image per run, shared by concurrent jobs. */
   private readonly images = new Map<string, Promise<void>>();
-  private readonly imageUsers = new Map<string, Promise<string>>();
   /** Stops shared pulls; only cleanup() aborts it, since no one job's cancellation may stop another's image. */
   private readonly pulls = new AbortController();
   /** The job's container, or its creation in flight. */
@@ -149,7 +146,6 @@ export class DockerRunner implements Runner {
     try {
       exec = stepExec({
         container: container.name,
-        user: container.user,
         workdir,
         env: step.env,
         hostEnv: this.engine.hostEnv,
@@ -246,7 +242,7 @@ export class DockerRunner implements Runner {
    * plain pid).
    */
   private async probeStep(container: JobContainer, record: string, signal: AbortSignal): Promise<number | "running" | "ended" | undefined> {
-    const probe = ["exec", "--user", container.user, container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))];
+    const probe = ["exec", container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))];
     const result = await this.engine.cli(probe, { signal }).catch(() => undefined);
     const answer = result?.code === 0 ? result.stdout.trim() : "";
     if (answer === "running" || answer === "ended") return answer;
@@ -258,7 +254,7 @@ export class DockerRunner implements Runner {
    * hold the run up for the kill, since the caller then removes the whole container).
    */
   private async killStepGroup(container: JobContainer, record: string, signal: AbortSignal): Promise<boolean> {
-    const kill = ["exec", "--user", container.user, container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, `${record}.pid`))];
+    const kill = ["exec", container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, `${record}.pid`))];
     const result = await this.engine.cli(kill, { signal }).catch(() => undefined);
     return result?.code === 0;
   }
@@ -335,17 +331,6 @@ export class DockerRunner implements Runner {
     }
   }
 
-  /** The image's USER ("" for root), looked up once per image. */
-  private imageUser(image: string): Promise<string> {
-    let user = this.imageUsers.get(image);
-    if (!user) {
-      user = this.engine.imageUser(image);
-      this.imageUsers.set(image, user);
-      user.catch(() => this.imageUsers.delete(image));
-    }
-    return user;
-  }
-
   private containerFor(job: JobContext): Promise<JobContainer> {
     let container = this.containers.get(job);
     if (!container) {
@@ -369,8 +354,6 @@ export class DockerRunner implements Runner {
       throw new OrunError(`docker runner: job ${job.job.id}: ${errorMessage(err)}`);
     }
     await this.ensureImage(image, job.signal);
-    // Steps run as the configured user, else as the image's own (root when it names none).
-    const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless) ?? ((await this.imageUser(image)) || "0");
 
     const name = containerName(job.run.execId, job.job.id);
     const mountsDir = path.join(job.run.scratchDir, "docker", name);
@@ -378,10 +361,11 @@ export class DockerRunner implements Runner {
     const runDir = path.join(mountsDir, "run");
     await mkdir(scriptsDir, { recursive: true, mode: 0o755 });
     await mkdir(runDir, { recursive: true });
-    // Writable by whichever user the steps run as, and by WATCHER_USER, which unlinks the owner pipe.
-    await chmod(runDir, 0o777);
+    // Writable by whichever user the steps run as in the container.
+    await chmod(runDir, 0o1777);
     const ownerPipe = await openOwnerPipe(path.join(runDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
     this.live.set(name, { mountsDir, ownerPipe });
+    const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
     const args = createContainerArgs({
       name,
       image,
@@ -394,13 +378,12 @@ export class DockerRunner implements Runner {
       host: os.hostname(),
       pid: process.pid,
       pidStart: processStartTicks(process.pid),
+      user,
       ownerPipe: ownerPipe !== undefined,
     });
     this.creating = true;
     try {
       await this.engine.runDetached(args);
-      // A user name the image does not know fails every step: say so now, as a container that cannot start.
-      if (this.config.user.kind === "explicit" && !/^\d+(:\d+)?$/.test(user)) await this.engine.checkUser(name, user);
     } catch (err) {
       await this.engine.remove([name]).catch(() => undefined);
       this.forget(name);
@@ -412,7 +395,7 @@ export class DockerRunner implements Runner {
       this.forget(name);
       throw new OrunError(this.closing ? "docker runner: the run is shutting down" : "docker runner: canceled");
     }
-    return { name, image, user, scriptsDir, runDir };
+    return { name, image, scriptsDir, runDir };
   }
 
   private async dropContainer(job: JobContext): Promise<void> {

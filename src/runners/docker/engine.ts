@@ -115,20 +115,6 @@ export class DockerEngine {
     return id;
   }
 
-  /** The user an image runs its processes as (its USER; "" for root); throws when the engine cannot tell. */
-  async imageUser(image: string): Promise<string> {
-    const result = await this.cli(["image", "inspect", "--format", "{{.Config.User}}", image]);
-    if (result.code !== 0) throw new OrunError(`docker runner: could not inspect image ${image}: ${errorLine(result.stderr) || `exit status ${result.code}`}`);
-    return result.stdout.trim();
-  }
-
-  /** Fails with the engine's reason when `user` cannot run processes in the container (a name its image does not know). */
-  async checkUser(container: string, user: string): Promise<void> {
-    // Detached: podman answers an attached exec of an unknown user with "unable to upgrade to tcp", not why.
-    const result = await this.cli(["exec", "--detach", "--user", user, container, "true"]);
-    if (result.code !== 0) throw new Error(errorLine(result.stderr) || `user ${user}: exit status ${result.code}`);
-  }
-
   /**
    * Creates and starts a detached container; returns its ID. Never aborted
    * half-way: an engine finishes a creation whose client went away, after

@@ -98,12 +98,12 @@ describe("docker container pieces", () => {
     assert.throws(() => bindMountArgs("/tmp/a:b,c", "/workspace"), /contains both ':' and ','/);
   });
 
-  it("creates the job container with labels, mounts, and its main process as nobody (steps name their own user and workdir)", () => {
-    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", runDir: "/rec/r", execId: "e1", jobId: "a@b.c", owner: "o1", host: "box", pid: 42 });
+  it("creates the job container with labels, mount, workdir and user", () => {
+    const args = createContainerArgs({ name: "orun-x", image: "img:1", workspaceDir: "/ws", scriptsDir: "/rec/s", runDir: "/rec/r", execId: "e1", jobId: "a@b.c", owner: "o1", host: "box", pid: 42, user: "1000:1000" });
     const joined = args.join(" ");
     assert.match(joined, /--name orun-x /);
     assert.match(joined, /--label io\.orun\.exec-id=e1 --label io\.orun\.job-id=a@b\.c --label io\.orun\.owner=o1 --label io\.orun\.host=box --label io\.orun\.pid=42/);
-    assert.match(joined, /--user 65534:65534 --volume \/ws:\/workspace --volume \/rec\/s:\/__orun\/scripts:ro --volume \/rec\/r:\/__orun\/run --workdir \/ --entrypoint sh img:1 -c /);
+    assert.match(joined, /--user 1000:1000 --volume \/ws:\/workspace --volume \/rec\/s:\/__orun\/scripts:ro --volume \/rec\/r:\/__orun\/run --workdir \/workspace --entrypoint sh img:1 -c /);
     assert.ok(!args.includes("--rm"), "never --rm: podman leaves a container whose start failed, and 'docker run --rm' waits for its removal for ever");
     assert.doesNotMatch(joined, /\.orun-owner/, "no owner pipe: kept until removed");
   });
@@ -117,14 +117,13 @@ describe("docker container pieces", () => {
   it("forwards only declared variables, by name, keeping values out of argv", () => {
     const exec = stepExec({
       container: "c1",
-      user: "0",
       workdir: "/workspace/svc",
       env: { TOKEN: "s3cret", MULTI: "a\nb", DOCKER_HOST: "tcp://inner:2375", PATH: "/opt/bin:/bin" },
       hostEnv: { DOCKER_HOST: "unix:///run/engine.sock", HOST_ONLY: "x", PATH: "/usr/bin" },
       command: ["sh", "-c", "echo hi"],
     });
     assert.deepEqual(exec.args, [
-      "exec", "--user", "0", "--workdir", "/workspace/svc",
+      "exec", "--workdir", "/workspace/svc",
       "--env", "DOCKER_HOST=tcp://inner:2375",
       "--env", "MULTI",
       "--env", "PATH=/opt/bin:/bin",
@@ -136,13 +135,13 @@ describe("docker container pieces", () => {
     assert.equal(exec.cliEnv.MULTI, "a\nb");
     assert.equal(exec.cliEnv.DOCKER_HOST, "unix:///run/engine.sock", "the CLI still talks to the host's engine");
     assert.equal(exec.cliEnv.PATH, "/usr/bin");
-    assert.throws(() => stepExec({ container: "c", user: "0", workdir: "/workspace", env: { "A=B": "1" }, hostEnv: {}, command: ["true"] }), /invalid environment variable name/);
+    assert.throws(() => stepExec({ container: "c", workdir: "/workspace", env: { "A=B": "1" }, hostEnv: {}, command: ["true"] }), /invalid environment variable name/);
   });
 
   it("gives variables that steer the host's docker CLI, its Go runtime or its loader inline, never through the CLI's environment", () => {
     const steering = ["GODEBUG", "GOMAXPROCS", "GOGC", "GOTRACEBACK", "SSL_CERT_FILE", "SSL_CERT_DIR", "LD_PRELOAD", "LD_LIBRARY_PATH", "GLIBC_TUNABLES", "TMPDIR", "TZ", "ZONEINFO", "ALL_PROXY", "http_proxy", "BUILDX_CONFIG", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK"];
     const env = Object.fromEntries(steering.map((key) => [key, `step-${key}`]));
-    const exec = stepExec({ container: "c", user: "0", workdir: "/workspace", env: { ...env, GOOGLE_PROJECT: "p" }, hostEnv: { TZ: "UTC" }, command: ["true"] });
+    const exec = stepExec({ container: "c", workdir: "/workspace", env: { ...env, GOOGLE_PROJECT: "p" }, hostEnv: { TZ: "UTC" }, command: ["true"] });
     for (const key of steering) {
       assert.ok(exec.args.includes(`${key}=step-${key}`), `${key} is given inline`);
       assert.notEqual(exec.cliEnv[key], `step-${key}`, `${key} does not reach the CLI's environment`);
@@ -153,7 +152,7 @@ describe("docker container pieces", () => {
 
   it("refuses a variable value with a NUL byte, naming the variable", () => {
     assert.throws(
-      () => stepExec({ container: "c", user: "0", workdir: "/workspace", env: { TOKEN: "a\0b" }, hostEnv: {}, command: ["true"] }),
+      () => stepExec({ container: "c", workdir: "/workspace", env: { TOKEN: "a\0b" }, hostEnv: {}, command: ["true"] }),
       /environment variable TOKEN: its value contains a NUL byte, which no process environment can carry/,
     );
   });
