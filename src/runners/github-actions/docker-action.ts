@@ -58,11 +58,58 @@ export async function actionImageSource(image: string, actionDir: string): Promi
   return { kind: "pull", image: value };
 }
 
-/** `with.args` of a docker:// step: a list's items, or a string split at whitespace. */
+/**
+ * `with.args` of a docker:// step or a container action without `runs.args`: a list's items as they are, or
+ * a string split as GitHub's runner has it split. The runner appends the string to its `docker run` command
+ * line, which .NET parses into arguments (ParseArgumentsIntoList): whitespace separates them (line breaks too,
+ * which a YAML block value brings, so a trailing one is not glued to the last argument), double quotes
+ * group (`""` inside quotes is a quote), and backslashes are literal except before a quote (`\"` is a quote,
+ * `\\"` a backslash then a quoting quote). Single quotes are ordinary characters.
+ */
 export function splitArgs(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? v : JSON.stringify(v)));
-  return String(value).split(/\s+/).filter(Boolean);
+  const text = String(value);
+  const args: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
+    if (i === text.length) break;
+    let arg = "";
+    let quoted = false;
+    while (i < text.length) {
+      let slashes = 0;
+      while (text[i] === "\\") {
+        slashes++;
+        i++;
+      }
+      if (slashes > 0) {
+        if (text[i] !== '"') arg += "\\".repeat(slashes);
+        else {
+          arg += "\\".repeat(Math.floor(slashes / 2));
+          if (slashes % 2 === 1) {
+            arg += '"';
+            i++;
+          }
+        }
+        continue;
+      }
+      const c = text[i]!;
+      if (c === '"') {
+        if (quoted && text[i + 1] === '"') {
+          arg += '"';
+          i++;
+        } else quoted = !quoted;
+        i++;
+        continue;
+      }
+      if (!quoted && (c === " " || c === "\t" || c === "\n" || c === "\r")) break;
+      arg += c;
+      i++;
+    }
+    args.push(arg);
+  }
+  return args;
 }
 
 /** Runner-owned variables of the job's base environment; the host's own variables stay outside containers. */

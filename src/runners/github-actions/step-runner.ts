@@ -549,7 +549,7 @@ async function runImageStep(image: string, uses: string, spec: StepSpec, scope: 
   let args: string[] = [];
   let entrypoint: string | undefined;
   for (const [key, value] of Object.entries(spec.with ?? {})) {
-    if (key === "args") args = Array.isArray(value) ? value.map((v) => interpolate(scalar(v), exprScope)) : splitArgs(interpolate(scalar(value), exprScope));
+    if (key === "args") args = Array.isArray(value) ? value.map((v, i) => interpolateField(`with.args[${i}]`, scalar(v), exprScope)) : splitArgs(interpolateField("with.args", scalar(value), exprScope));
     else if (key === "entrypoint") entrypoint = interpolate(scalar(value), exprScope).trim() || undefined;
     else withValues[key] = interpolate(scalar(value), exprScope);
   }
@@ -585,11 +585,19 @@ async function dockerCall(runs: DockerRuns, call: ActionInvocation): Promise<{ b
     uses,
     image: await actionImageSource(interpolate(runs.image, exprScope), action.dir),
     // As GitHub's ContainerActionHandler: runs.args when the action gives them, else the step's with.args.
-    args: runs.argsGiven ? runs.args.map((arg) => interpolate(arg, exprScope)) : splitArgs(inputNamed(inputs, "args")),
+    args: runs.argsGiven ? runs.args.map((arg) => interpolate(arg, exprScope)) : withArgs(spec, inputs, exprScope),
     env: { ...containerStepEnv(spec, scope, env), ...inputEnv(inputs), ...call.actionEnv, ...runsEnv },
     actionDir: action.dir,
   };
   return { base, exprScope };
+}
+
+/** A container action's `with.args`: a YAML list item by item, else the string split as GitHub's runner splits it. */
+function withArgs(spec: StepSpec, inputs: Record<string, string>, exprScope: ExpressionScope): string[] {
+  const key = Object.keys(spec.with ?? {}).find((k) => k.toLowerCase() === "args");
+  const given = key === undefined ? undefined : spec.with![key];
+  if (Array.isArray(given)) return given.map((v, i) => interpolateField(`with.args[${i}]`, scalar(v), exprScope));
+  return splitArgs(inputNamed(inputs, "args"));
 }
 
 /** `runs.using: docker`: pre-entrypoint (unless hoisted to job start), then the entrypoint; post-entrypoint becomes a post hook. */

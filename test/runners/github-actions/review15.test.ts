@@ -6,7 +6,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanStep } from "../../../src/model/plan.js";
 import type { JobContext } from "../../../src/runners/runner.js";
+import { splitArgs } from "../../../src/runners/github-actions/docker-action.js";
+import { TEST_IMAGE, provideContainerEngine } from "../../support/container-engine.js";
 import { makeHarness, makeJob, runJob, writeLocalAction, type Harness } from "./helpers.js";
+
+const availability = await provideContainerEngine();
 
 const MAIN_ONLY = "name: main-only\nruns:\n  using: node20\n  main: main.cjs\n";
 const WITH_PRE = "name: with-pre\nruns:\n  using: node20\n  pre: pre.cjs\n  main: main.cjs\n";
@@ -104,5 +108,47 @@ describe("github-actions runner: failure() after a cancel", () => {
     await h.runner.finishJob(ctx, { failed: true });
     assert.equal(onFailure.skipped, true);
     assert.equal(onCancel.output, "cancelled-ran");
+  });
+});
+
+describe("github-actions runner: with.args split as GitHub's runner splits it (.NET command-line rules)", () => {
+  it("double quotes group words, a backslash-escaped quote is a quote, two quotes inside quotes are one, backslashes elsewhere are literal, single quotes are ordinary", () => {
+    assert.deepEqual(splitArgs('sh -c "echo a b; echo c"'), ["sh", "-c", "echo a b; echo c"]);
+    assert.deepEqual(splitArgs('say "he said \\"hi\\"" x'), ["say", 'he said "hi"', "x"]);
+    assert.deepEqual(splitArgs('"a ""b"" c"'), ['a "b" c']);
+    assert.deepEqual(splitArgs('C:\\dir\\ "tail\\\\" end'), ["C:\\dir\\", "tail\\", "end"]);
+    assert.deepEqual(splitArgs("echo 'a b'"), ["echo", "'a", "b'"]);
+    assert.deepEqual(splitArgs('x "" y'), ["x", "", "y"]);
+    assert.deepEqual(splitArgs("  one\ttwo\nthree\n"), ["one", "two", "three"]);
+    assert.deepEqual(splitArgs(["a b", 1]), ["a b", "1"]);
+  });
+
+  describe("on a real engine", { skip: availability.skip }, () => {
+    let h: Harness;
+    before(async () => {
+      h = await makeHarness({ hostEnv: availability.engine!.env });
+    });
+    after(async () => h.dispose());
+
+    it("a container action without runs.args and a docker:// step get sh, -c and the quoted script as one argument; a list stays as it is", async () => {
+      const bare = await writeLocalAction(h, "acts/bare-container", `name: bare\nruns:\n  using: docker\n  image: docker://${TEST_IMAGE}\n`);
+      const r = await runJob(
+        h,
+        makeJob("web@dev.quoted-args", [
+          { id: "action", use: bare, with: { args: 'sh -c "echo a  b; echo c"' } },
+          { id: "image", use: `docker://${TEST_IMAGE}`, with: { args: `sh -c "printf '%s|' \\"a  b\\" c"` } },
+          { id: "list", use: bare, with: { args: ["sh", "-c", "echo ${{ github.job }} 'x  y'"] } } as unknown as Partial<PlanStep>,
+        ]),
+        { stopOnFailure: false },
+      );
+      assert.deepEqual(
+        r.steps.map((s) => [s.error, s.output]),
+        [
+          [undefined, "a b\nc"],
+          [undefined, "a  b|c|"],
+          [undefined, "web@dev.quoted-args x  y"],
+        ],
+      );
+    });
   });
 });
