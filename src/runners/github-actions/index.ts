@@ -13,7 +13,8 @@
 // action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
 // github-context.ts (github context, GITHUB_* variables) · cancel-grace.ts (what
 // runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs) ·
-// job-keys.ts (GitHub job keys: defaults.run honoured, container:/services:… refused) ·
+// job-keys.ts (GitHub job keys: defaults.run honoured, container:/services:… refused) · settings.ts (what is
+// checked before a run's record is made) ·
 // orphans.ts (processes a job left running, killed at its end).
 import { readFile } from "node:fs/promises";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
@@ -27,6 +28,7 @@ import { CancelGrace, markSkippedBefore, type LooseStep } from "./cancel-grace.j
 import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
 import { jobRunDefaults, type RunDefaults } from "./job-keys.js";
 import { killOrphans } from "./orphans.js";
+import { cancelGraceMs } from "./settings.js";
 import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
@@ -35,7 +37,6 @@ import { stepEnv } from "../../runtime/step-env.js";
 import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { timeoutFor } from "../../runtime/job-executor.js";
-import { OrunError } from "../../util/errors.js";
 import { longTimeout } from "../../util/timers.js";
 
 export { jobSummaryPath } from "./job-state.js";
@@ -43,12 +44,6 @@ export { jobSummaryPath } from "./job-state.js";
 const MAX_KEPT = 1024 * 1024;
 /** Output is handed to the record and the terminal in pieces of about this size (see runStep). */
 const OUTPUT_BATCH = 64 * 1024;
-/**
- * How long `always()`/`cancelled()` steps and post hooks may still run after the job was cancelled (GitHub
- * runs them on cancel too); ORUN_GHA_CANCEL_GRACE sets it.
- */
-const DEFAULT_POST_GRACE = "60s";
-
 export interface GithubActionsRunnerOptions extends RunnerOptions {
   /** Root of the shared remote-action cache (default $ORUN_ACTIONS_CACHE or ~/.orun/actions). */
   actionsCache?: string;
@@ -84,17 +79,13 @@ export class GithubActionsRunner implements Runner {
       forceCopy: (options.actionsLink ?? hostEnv.ORUN_ACTIONS_LINK) === "copy",
     });
     this.containers = new ContainerActions(hostEnv);
-    const grace = options.postGrace ?? (hostEnv.ORUN_GHA_CANCEL_GRACE || DEFAULT_POST_GRACE);
-    try {
-      this.grace = new CancelGrace(parseDuration(grace));
-    } catch (err) {
-      throw new OrunError(`github-actions runner: invalid post grace ${JSON.stringify(grace)}: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    this.grace = new CancelGrace(cancelGraceMs(options, hostEnv));
   }
 
   async prepare(run: RunContext): Promise<void> {
-    // GitHub job keys orun cannot honour (container:, services:…) stop the run before any job starts.
-    for (const job of run.jobs ?? run.plan.jobs) jobRunDefaults(job);
+    // GitHub job keys orun cannot honour (container:, services:…) stop the run before any job starts (the CLI
+    // checks them before the record is made too: checkGithubActionsSettings).
+    for (const job of run.jobs ?? run.plan.jobs) jobRunDefaults(job, `plan ${JSON.stringify(run.plan.metadata?.name ?? "")}`);
     this.repo = readRepoInfo(run.workspaceDir, this.hostEnv);
     // Job folders (HOME, file commands, scripts) of runs killed before their clean-up.
     await Promise.all([this.repo, removeDeadJobFolders(run.scratchDir)]);

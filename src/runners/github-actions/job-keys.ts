@@ -20,17 +20,44 @@ const REFUSED: Record<string, string> = {
   "continue-on-error": "set onFailure: continue on the steps that may fail instead",
 };
 
-/** The job's `defaults.run`; throws an OrunError naming the job and key for GitHub job keys orun cannot honour. */
-export function jobRunDefaults(job: PlanJob): RunDefaults {
+/**
+ * Values of those keys that change nothing on GitHub either: no job container (`container: ""`, what
+ * `container: ${{ matrix.container }}` gives a variant without one), no services, a job-level `if:` that holds,
+ * failures not continued — accepted as written.
+ */
+function isNoOp(key: string, value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  const text = typeof value === "string" ? value.trim().replace(/^\$\{\{\s*(.*?)\s*\}\}$/s, "$1").trim().toLowerCase() : undefined;
+  switch (key) {
+    case "container":
+      return value === false || text === "";
+    case "services":
+    case "strategy":
+      return isRecord(value) && Object.keys(value).length === 0;
+    case "if":
+      return value === true || text === "true";
+    case "continue-on-error":
+      return value === false || text === "false";
+    default:
+      return false;
+  }
+}
+
+/**
+ * The job's `defaults.run`; throws an OrunError naming the job and key for GitHub job keys orun cannot honour
+ * (and `source`, the plan they come from, when given: `plan plan.json`).
+ */
+export function jobRunDefaults(job: PlanJob, source?: string): RunDefaults {
   const loose = job as PlanJob & Record<string, unknown>;
+  const where = source ? ` (${source})` : "";
   for (const [key, why] of Object.entries(REFUSED)) {
-    if (Object.prototype.hasOwnProperty.call(loose, key) && loose[key] !== undefined && loose[key] !== null) {
-      throw new OrunError(`job ${job.id}: "${key}" is not supported by the github-actions runner: ${why}`);
+    if (Object.prototype.hasOwnProperty.call(loose, key) && !isNoOp(key, loose[key])) {
+      throw new OrunError(`job ${job.id}${where}: "${key}" is not supported by the github-actions runner: ${why}`);
     }
   }
   const defaults = loose.defaults;
   if (defaults === undefined || defaults === null) return {};
-  const field = (name: string): string => `job ${job.id}: "defaults${name}"`;
+  const field = (name: string): string => `job ${job.id}${where}: "defaults${name}"`;
   if (!isRecord(defaults)) throw new OrunError(`${field("")} must be an object with a run: entry`);
   for (const key of Object.keys(defaults)) if (key !== "run") throw new OrunError(`${field(`.${key}`)} is not a GitHub job default (only defaults.run is)`);
   const run = defaults.run;

@@ -7,6 +7,7 @@ import path from "node:path";
 import type { PlanStep } from "../../../src/model/plan.js";
 import type { JobContext } from "../../../src/runners/runner.js";
 import { splitArgs } from "../../../src/runners/github-actions/docker-action.js";
+import { cancelGraceMs, checkGithubActionsSettings } from "../../../src/runners/github-actions/settings.js";
 import { TEST_IMAGE, provideContainerEngine } from "../../support/container-engine.js";
 import { makeHarness, makeJob, runJob, writeLocalAction, type Harness } from "./helpers.js";
 
@@ -150,5 +151,22 @@ describe("github-actions runner: with.args split as GitHub's runner splits it (.
         ],
       );
     });
+  });
+});
+
+describe("github-actions runner: settings checked before a run's record is made", () => {
+  it("job keys are refused naming the plan the CLI names; no-op values pass", () => {
+    const job = (keys: Record<string, unknown>) => Object.assign(makeJob("app@dev.keys", [{ id: "s", run: "true" }]), keys);
+    assert.throws(() => checkGithubActionsSettings([job({ services: { db: { image: "postgres" } } })], {}, {}, "plan ci/plan.json"), {
+      message: /^job app@dev\.keys \(plan ci\/plan\.json\): "services" is not supported by the github-actions runner/,
+    });
+    assert.doesNotThrow(() => checkGithubActionsSettings([job({ container: "", services: {}, if: "true", "continue-on-error": "${{ false }}" })], {}, {}));
+  });
+
+  it("the cancel grace names where a bad value came from", () => {
+    assert.equal(cancelGraceMs({}, {}), 60_000);
+    assert.equal(cancelGraceMs({}, { ORUN_GHA_CANCEL_GRACE: "1m30s" }), 90_000);
+    assert.throws(() => cancelGraceMs({}, { ORUN_GHA_CANCEL_GRACE: "banana" }), /ORUN_GHA_CANCEL_GRACE: invalid duration "banana"/);
+    assert.throws(() => cancelGraceMs({ postGrace: "soon" }, {}), /invalid post grace "soon"/);
   });
 });
