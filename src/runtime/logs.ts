@@ -6,17 +6,17 @@ import { StringDecoder } from "node:string_decoder";
 import { canonicalJobId, jobIdFragments, parseJobId, type PlanStep } from "../model/plan.js";
 import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
-import { readStateFile } from "./records/state.js";
+import { readStateFile, type JobState } from "./records/state.js";
 import { readRecordFile } from "./records/read-record.js";
 import { orderSteps, stepKeys } from "./steps.js";
 
 export interface LogEntry {
   jobId: string;
   stepKey: string;
-  /** The log; absent for a failed job that left no log of its failure (`error` says what stopped it). */
+  /** The log; absent for a step that failed with no output, or a job's error no step's log shows. */
   file?: string;
   status: string;
-  /** The job's recorded error, shown in place of the log its failed step never wrote (it failed before any output). */
+  /** The job's recorded error, shown in place of the log never written by the step it names (or by the job). */
   error?: string;
 }
 
@@ -54,9 +54,11 @@ export async function readStepOrder(store: ExecutionStore, execId: string): Prom
 
 /**
  * Every step log on disk, job by job, each job's in the order its steps run (`stepOrder`, else read from the
- * record; without a plan, the order they were written), with IDs recovered from state where possible. A failed
- * job whose failure left no log (it failed before its step printed anything, or before any step ran) gets an
- * entry with its recorded error instead.
+ * record; without a plan, the order they were written), with IDs recovered from state where possible. Where the
+ * record has no log, an entry says what happened instead, in its place in that order: each step recorded failed
+ * that printed nothing (with the job's error when it names that step), the step the job's error names if it left
+ * no log (a cancel before it started), and the job's own error when no step's entry shows it (`start job: …`
+ * first, `job finalizer: …` last, unless the finalizer's log shows it).
  */
 export async function listLogs(store: ExecutionStore, execId: string, filter: LogFilter = {}, options: { stepOrder?: StepOrder } = {}): Promise<LogEntry[]> {
   const state = await readStateFile(store.stateFile(execId)).catch(() => undefined);
@@ -77,13 +79,14 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   const jobDirs = (await readdir(logsDir, { withFileTypes: true }).catch(() => []))
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name);
-  // Failed jobs that wrote no log at all (they failed before any step ran) are listed too.
+  // Jobs with a failure and no log folder at all (they failed before any step printed anything) are listed too.
   const withDir = new Set(jobDirs.map((dir) => jobBySegment.get(dir) ?? dir));
-  const silentFailures = ids.filter((id) => state?.jobs[id]?.status === "failed" && !withDir.has(id)).map((id) => safeSegment(id));
+  const failing = (id: string): boolean => state?.jobs[id]?.status === "failed" || Object.values(state?.jobs[id]?.steps ?? {}).includes("failed");
+  const silentJobs = ids.filter((id) => failing(id) && !withDir.has(id)).map((id) => safeSegment(id));
   const wantedJob = filter.job ? safeSegment(canonicalJobId(filter.job)) : undefined;
   const jobNeedles = filter.job ? jobIdFragments(filter.job) : [];
   const out: LogEntry[] = [];
-  for (const dir of [...jobDirs, ...silentFailures].sort()) {
+  for (const dir of [...jobDirs, ...silentJobs].sort()) {
     const jobId = jobBySegment.get(dir) ?? dir;
     if (wantedJob && dir !== wantedJob && !jobNeedles.some((needle) => jobId.includes(needle))) continue;
     const jobState = state?.jobs[jobId];
@@ -92,44 +95,112 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     const files = (await readdir(path.join(logsDir, dir), { withFileTypes: true }).catch(() => []))
       .filter((entry) => entry.isFile() && entry.name.endsWith(".log"))
       .map((entry) => entry.name);
-    const logs = files.map((file) => {
-      const segment = file.slice(0, -4);
+    const items: RecordItem[] = [];
+    for (const name of files) {
+      const segment = name.slice(0, -4);
+      const file = path.join(logsDir, dir, name);
       const stepKey = segment === JOB_SUMMARY_SEGMENT ? "job summary" : segment === JOB_FINISH_SEGMENT ? "job finish" : (stepBySegment.get(segment) ?? segment);
-      return { segment, stepKey, file: path.join(logsDir, dir, file) };
-    });
-    const jobEntries: LogEntry[] = [];
-    for (const { segment, stepKey, file } of await inRunOrder(logs, stepOrder?.get(canonicalJobId(jobId)))) {
-      if (filter.step && segment !== safeSegment(filter.step) && !stepKey.includes(filter.step)) continue;
-      const status = jobState?.steps[stepKey] ?? jobState?.status ?? "completed";
-      if (filter.failed && status !== "failed") continue;
-      jobEntries.push({ jobId, stepKey, file, status });
+      const status = segment === JOB_FINISH_SEGMENT ? await finalizerOutcome(jobState, file) : (jobState?.steps[stepKey] ?? jobState?.status ?? "completed");
+      const place = segment === JOB_FINISH_SEGMENT ? "finish" : segment === JOB_SUMMARY_SEGMENT ? "summary" : undefined;
+      items.push({ segment, stepKey, file, status, ...(place ? { place } : {}) });
     }
-    out.push(...jobEntries);
-    // A failure with no log of it: the error it was recorded with (`orun run` points at `orun logs --job <id>`).
-    if (jobState?.status === "failed" && jobState.lastError && !logs.some((log) => jobState.steps[log.stepKey] === "failed")) {
-      const stepKey = Object.keys(jobState.steps).find((key) => jobState.steps[key] === "failed") ?? "job";
-      if (!filter.step || stepKey === filter.step || safeSegment(stepKey) === safeSegment(filter.step) || stepKey.includes(filter.step)) {
-        out.push({ jobId, stepKey, status: "failed", error: jobState.lastError });
-      }
+    const stepsLogged = new Set(items.filter((item) => !item.place).map((item) => item.stepKey));
+    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish")));
+    for (const item of await inRunOrder(items, stepOrder?.get(canonicalJobId(jobId)))) {
+      if (filter.step && item.segment !== safeSegment(filter.step) && !item.stepKey.includes(filter.step)) continue;
+      // A step's error is what --failed is for, even on a step the cancel left unstarted (`skipped`).
+      if (filter.failed && item.status !== "failed" && item.error === undefined) continue;
+      out.push({ jobId, stepKey: item.stepKey, file: item.file, status: item.status, ...(item.error !== undefined ? { error: item.error } : {}) });
     }
   }
   return out;
 }
 
-/** A job's logs in the order its steps ran: by `order` (the plan's), else as written; the job's own logs last. */
-async function inRunOrder<T extends { segment: string; stepKey: string; file: string }>(logs: T[], order: string[] | undefined): Promise<T[]> {
-  const jobLogs = [JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT];
-  const rank = (log: T): number => {
-    const own = jobLogs.indexOf(log.segment);
-    if (own >= 0) return Number.MAX_SAFE_INTEGER - jobLogs.length + own;
-    const at = order?.indexOf(log.stepKey) ?? -1;
-    return at >= 0 ? at : (order?.length ?? 0);
+/** A log file, or what stands in for a log the record does not have (no `file`), before it is placed in run order. */
+interface RecordItem {
+  segment: string;
+  stepKey: string;
+  file?: string;
+  status: string;
+  error?: string;
+  /** Where a job's own entry goes (a step's goes by the plan's order): before the steps, or after them. */
+  place?: JobPlace;
+}
+
+/** A job's own entries, in the order they are shown around its steps. */
+const JOB_PLACES = ["start", "error", "finish", "summary"] as const;
+type JobPlace = (typeof JOB_PLACES)[number];
+
+/**
+ * The entries a job's record holds no log for (`logged`: the step keys that have one): every step recorded
+ * failed, the step the job's error names (`step <key>: …`), and the job's own error when it names no step.
+ */
+function withoutLog(jobState: JobState | undefined, logged: Set<string>, finishLogged: boolean): RecordItem[] {
+  if (!jobState) return [];
+  const lastError = jobState.status === "failed" ? jobState.lastError : undefined;
+  const keys = Object.keys(jobState.steps);
+  // The longest key the error starts with: a key may itself hold `: ` (a step named by its `use:`).
+  const named = lastError === undefined ? undefined : keys.filter((key) => lastError.startsWith(`step ${key}: `)).sort((a, b) => b.length - a.length)[0];
+  const items: RecordItem[] = keys
+    .filter((key) => !logged.has(key) && (jobState.steps[key] === "failed" || key === named))
+    .map((key) => ({ segment: safeSegment(key), stepKey: key, status: jobState.steps[key]!, ...(key === named ? { error: lastError } : {}) }));
+  if (lastError === undefined || named !== undefined) return items;
+  if (lastError.startsWith("job finalizer: ")) {
+    // The finalizer's log says what failed in it (the runner prints its errors there).
+    if (!finishLogged) items.push({ segment: JOB_FINISH_SEGMENT, stepKey: "job finish", status: "failed", error: lastError, place: "finish" });
+  } else if (lastError.startsWith("start job: ")) {
+    items.push({ segment: "~start", stepKey: "job start", status: "failed", error: lastError, place: "start" });
+  } else {
+    items.push({ segment: "~job", stepKey: "job", status: "failed", error: lastError, place: "error" });
+  }
+  return items;
+}
+
+/**
+ * How the runner's job finalizer (post hooks) ended, which its log is labelled with: failed when the job's error
+ * is the finalizer's, or — the job having failed first, so its error is another's — when the log shows a post
+ * hook's error (the runner ends such logs with a `✗ <error>` line per failed hook).
+ */
+async function finalizerOutcome(jobState: JobState | undefined, file: string): Promise<string> {
+  if (!jobState || jobState.status !== "failed") return jobState?.status ?? "completed";
+  if (jobState.lastError?.startsWith("job finalizer: ")) return "failed";
+  let failed = false;
+  // The start of the line being read: only a line's start is looked at, however long the line.
+  let head = "";
+  await readPieces(file, (text) => {
+    const parts = text.split("\n");
+    for (let i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        failed ||= head.startsWith(FAILED_HOOK_MARK);
+        head = "";
+      }
+      if (head.length < FAILED_HOOK_MARK.length) head += parts[i]!.slice(0, FAILED_HOOK_MARK.length - head.length);
+    }
+  });
+  return failed || head.startsWith(FAILED_HOOK_MARK) ? "failed" : "completed";
+}
+
+/** How the github-actions runner marks a failed post hook in the job finish log (src/runners/github-actions/index.ts). */
+const FAILED_HOOK_MARK = "✗ ";
+
+/**
+ * A job's entries in the order its steps ran: by `order` (the plan's), else as their logs were written; an error
+ * from starting the job first, the job's other error and its own logs (finalizer, summary) last.
+ */
+async function inRunOrder(items: RecordItem[], order: string[] | undefined): Promise<RecordItem[]> {
+  const unplacedRank = order?.length ?? 0;
+  const rank = (item: RecordItem): number => {
+    if (item.place === "start") return -1;
+    if (item.place) return Number.MAX_SAFE_INTEGER - JOB_PLACES.length + JOB_PLACES.indexOf(item.place);
+    const at = order?.indexOf(item.stepKey) ?? -1;
+    return at >= 0 ? at : unplacedRank;
   };
   // Without a plan (or for a log the plan does not name), the order the logs were created in (at a step's first
-  // output) — as fine as the kernel's file times, a clock tick: logs begun within one tick go by name.
-  const unplaced = logs.filter((log) => rank(log) === (order?.length ?? 0));
-  const born = new Map(await Promise.all(unplaced.map(async (log) => [log.file, await createdAt(log.file)] as const)));
-  return [...logs].sort((a, b) => rank(a) - rank(b) || (born.get(a.file) ?? 0) - (born.get(b.file) ?? 0) || a.segment.localeCompare(b.segment));
+  // output) — as fine as the kernel's file times, a clock tick: logs begun within one tick go by name. An entry
+  // with no log has no such time: it follows the logs.
+  const unplaced = items.filter((item) => rank(item) === unplacedRank);
+  const born = new Map(await Promise.all(unplaced.map(async (item) => [item, item.file === undefined ? Infinity : await createdAt(item.file)] as const)));
+  return [...items].sort((a, b) => rank(a) - rank(b) || (born.get(a) ?? 0) - (born.get(b) ?? 0) || a.segment.localeCompare(b.segment));
 }
 
 /** When a file was made (its change time where the file system keeps no birth time). */
@@ -155,7 +226,7 @@ export async function printLogs(entries: LogEntry[], write: (text: string) => vo
     if (entry.file === undefined) {
       // Not a log: under --raw (the logs' bytes only) it goes to `note` (stderr).
       if (!options.raw) write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status}, no output)\n${errorLine(entry)}`);
-      else options.note?.(`${entry.jobId} › ${entry.stepKey}: ${errorLine(entry)}`);
+      else options.note?.(`${entry.jobId} › ${entry.stepKey}: ${errorLine(entry) || `${entry.status}, no output\n`}`);
       continue;
     }
     if (!options.raw) write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
@@ -173,10 +244,14 @@ export async function printLogs(entries: LogEntry[], write: (text: string) => vo
   }
 }
 
-/** A job's recorded error as printed in place of its log, on one line (control characters shown as `?`). */
+/**
+ * The job's recorded error as printed in place of a log, on one line (control characters shown as `?`); nothing
+ * for a step that failed with no output when the error is another's.
+ */
 function errorLine(entry: LogEntry): string {
+  if (entry.error === undefined) return "";
   // eslint-disable-next-line no-control-regex
-  return `error: ${(entry.error ?? "").replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?")}\n`;
+  return `error: ${entry.error.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?")}\n`;
 }
 
 /** A log's text piece by piece (characters never split between pieces); an unreadable or vanished log reads as empty. */
@@ -234,11 +309,13 @@ export async function followLogs(
     for (const entry of await listLogs(store, execId, filter, { stepOrder })) {
       if (entry.file === undefined) {
         const key = `${entry.jobId} › ${entry.stepKey}`;
-        if (errorsShown.has(key)) continue;
-        errorsShown.add(key);
-        if (options.raw) options.note?.(`${key}: ${errorLine(entry)}`);
+        // Shown once — and again should the job's error turn out to be this step's (it is recorded as the job ends).
+        const shown = `${key}\0${entry.status}\0${entry.error ?? ""}`;
+        if (errorsShown.has(shown)) continue;
+        errorsShown.add(shown);
+        if (options.raw) options.note?.(`${key}: ${errorLine(entry) || `${entry.status}, no output\n`}`);
         else {
-          header(key, "  (failed, no output)");
+          header(key, `  (${entry.status}, no output)`);
           emit(errorLine(entry));
         }
         continue;
