@@ -2,94 +2,239 @@
 // makes (OCI registries, GitHub's API, the backend, the OIDC token service and
 // issuer). Node 20's own fetch ignores HTTP_PROXY/HTTPS_PROXY/NO_PROXY, so a
 // user behind a corporate proxy could reach none of them.
+//
+// The tunnel is opened here (one CONNECT per connection, bounded by a timeout
+// and by the request's signal) rather than by undici's ProxyAgent, which
+// retries a tunnel the proxy drops without limit (thousands a second) and is
+// not cancelled by the request's signal. undici is imported only when a proxy
+// variable is set: every compile loads this module, few use a proxy.
 import http from "node:http";
-import { Agent, Dispatcher, EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
+import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+import type { Dispatcher, buildConnector } from "undici";
 import { OrunError, errorMessage } from "./errors.js";
 
+/** How long a proxy may take to open a tunnel (CONNECT answer and, for https targets, the TLS handshake). */
+const TUNNEL_TIMEOUT_MS = 30_000;
+
 /**
- * A fetch that reads the proxy settings as Go's net/http (orun v2.3, docker, oras) does:
- * https_proxy/HTTPS_PROXY for https URLs, http_proxy/HTTP_PROXY for http ones (neither stands in for
- * the other), lower case first, never for loopback hosts or those no_proxy/NO_PROXY lists. A setting
- * that is not an http(s) URL is an OrunError naming the variable (without its password).
+ * A fetch that reads the proxy settings as Go's net/http (orun v2.3, docker, oras) does
+ * (golang.org/x/net/http/httpproxy FromEnvironment): HTTPS_PROXY/https_proxy for https URLs,
+ * HTTP_PROXY/http_proxy for http ones (neither stands in for the other), the first non-empty of
+ * the upper- and lower-case names, never for loopback hosts or those NO_PROXY/no_proxy lists. A
+ * setting that is not an http(s) URL is an OrunError naming the variable (without its password).
  */
 export function proxyAwareFetch(env: NodeJS.ProcessEnv = process.env): typeof fetch {
-  // `proxy.corp:3128` without a scheme means http:// (curl, Go's httpproxy).
-  const setting = (name: string): [string, string] | undefined => {
-    for (const key of [name.toLowerCase(), name]) {
-      const value = env[key]?.trim();
-      if (value) return [key, /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`];
-    }
-    return undefined;
+  const plain = proxySetting(env, "HTTP_PROXY");
+  const secure = proxySetting(env, "HTTPS_PROXY");
+  if (!plain && !secure) return ((url: string | URL | Request, init?: RequestInit) => globalThis.fetch(url, init)) as typeof fetch;
+  const noProxy = parseNoProxy(firstSet(env, "NO_PROXY")?.[1] ?? "");
+  const proxyFor = (protocol: string, hostname: string, port: string): URL | undefined => {
+    const proxy = protocol === "https:" ? secure : protocol === "http:" ? plain : undefined;
+    return proxy && useProxy(noProxy, hostname, port || (protocol === "https:" ? "443" : "80")) ? proxy : undefined;
   };
-  const plain = setting("HTTP_PROXY");
-  const https = setting("HTTPS_PROXY");
-  for (const [name, value] of [plain, https].filter((s) => s !== undefined)) {
-    let url: URL | undefined;
+  return (async (url: string | URL, init?: RequestInit) => {
+    const undici = await import("undici");
+    const signal = init?.signal ?? undefined;
+    const direct = undici.buildConnector({});
+    // One dispatcher per request, closed when its response is done: nothing outlives the request
+    // to keep the process alive, and its signal reaches every tunnel it opens (redirects included).
+    const agent = new undici.Agent({
+      connect: (options, callback) => {
+        const proxy = proxyFor(options.protocol, options.hostname, String(options.port ?? ""));
+        if (!proxy) return direct(options, callback);
+        openTunnel(proxy, options, signal, callback);
+      },
+    });
     try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
+      const response = await undici.fetch(url, { ...(init as object), dispatcher: agent as Dispatcher });
+      void agent.close().catch(() => undefined);
+      return response;
+    } catch (err) {
+      void agent.destroy().catch(() => undefined);
+      throw err;
     }
-    if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      throw new OrunError(`${name} is set to "${redactProxy(value)}", which is not an http:// or https:// proxy URL`);
-    }
-  }
-  const dispatcher = new ProxyRouter(plain?.[1], https?.[1], env.no_proxy ?? env.NO_PROXY ?? "");
-  return ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+  }) as unknown as typeof fetch;
 }
 
 let shared: typeof fetch | undefined;
 
 /**
- * The proxy-aware fetch of this process's environment, made on first use and shared (one connection
- * pool per process). A bad proxy setting throws on every call, so each caller can say what it was doing.
+ * The proxy-aware fetch of this process's environment, made on first use and shared. A bad proxy
+ * setting throws on every call, so each caller can say what it was doing.
  */
 export function processProxyFetch(): typeof fetch {
   return (shared ??= proxyAwareFetch(process.env));
 }
 
+/** The first non-empty of NAME and name (Go's getEnvAny order), with the variable's name. */
+function firstSet(env: NodeJS.ProcessEnv, name: string): [string, string] | undefined {
+  for (const key of [name, name.toLowerCase()]) {
+    const value = env[key]?.trim();
+    if (value) return [key, value];
+  }
+  return undefined;
+}
+
+/** The proxy URL a variable names; `proxy.corp:3128` without a scheme means http:// (curl, Go). */
+function proxySetting(env: NodeJS.ProcessEnv, name: string): URL | undefined {
+  const found = firstSet(env, name);
+  if (!found) return undefined;
+  const [key, raw] = found;
+  const value = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) {
+    throw new OrunError(`${key} is set to "${redactProxy(value)}", which is not an http:// or https:// proxy URL`);
+  }
+  return url;
+}
+
+type NoProxyRule = { kind: "all" } | { kind: "cidr"; list: net.BlockList } | { kind: "ip"; ip: string; port: string } | { kind: "domain"; suffix: string; exact: boolean; port: string };
+
+/** A NO_PROXY value as Go's httpproxy parses it: `*`, CIDRs, IP literals, host:port, domain suffixes. */
+export function parseNoProxy(value: string): NoProxyRule[] {
+  const rules: NoProxyRule[] = [];
+  for (const entry of value.split(",")) {
+    const p = entry.trim().toLowerCase();
+    if (!p) continue;
+    if (p === "*") return [{ kind: "all" }];
+    const cidr = /^(.+)\/(\d{1,3})$/.exec(p);
+    if (cidr && net.isIP(cidr[1]) && Number(cidr[2]) <= (net.isIP(cidr[1]) === 4 ? 32 : 128)) {
+      const list = new net.BlockList();
+      list.addSubnet(cidr[1], Number(cidr[2]), net.isIP(cidr[1]) === 4 ? "ipv4" : "ipv6");
+      rules.push({ kind: "cidr", list });
+      continue;
+    }
+    let host = p;
+    let port = "";
+    const hostPort = /^\[([^\]]*)\]:(\d*)$/.exec(p) ?? /^([^:]*):(\d*)$/.exec(p);
+    const bracketed = /^\[([^\]]*)\]$/.exec(p);
+    if (hostPort) {
+      [, host, port] = hostPort;
+      if (!host) continue; // no host part: malformed, ignored (Go)
+    } else if (bracketed) {
+      host = bracketed[1];
+    }
+    if (net.isIP(host)) {
+      rules.push({ kind: "ip", ip: canonicalIp(host), port });
+      continue;
+    }
+    if (host.startsWith("*.")) host = host.slice(1);
+    const exact = !host.startsWith(".");
+    const suffix = exact ? `.${host}` : host;
+    if (suffix === ".") continue;
+    rules.push({ kind: "domain", suffix, exact, port });
+  }
+  return rules;
+}
+
+/** Whether a request to host:port goes through the proxy (Go's httpproxy useProxy). */
+export function useProxy(rules: NoProxyRule[], hostname: string, port: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  if (isLoopback(host)) return false;
+  const family = net.isIP(host);
+  for (const rule of rules) {
+    if (rule.kind === "all") return false;
+    if (rule.kind === "cidr" && family && rule.list.check(host, family === 4 ? "ipv4" : "ipv6")) return false;
+    if (rule.kind === "ip" && family && rule.ip === canonicalIp(host) && (!rule.port || rule.port === port)) return false;
+    if (rule.kind === "domain" && (host.endsWith(rule.suffix) || (rule.exact && host === rule.suffix.slice(1))) && (!rule.port || rule.port === port)) return false;
+  }
+  return true;
+}
+
+function canonicalIp(ip: string): string {
+  if (net.isIP(ip) !== 6) return ip;
+  // new URL normalises an IPv6 literal (fd00:0::1 → fd00::1).
+  return new URL(`http://[${ip}]/`).hostname.replace(/^\[|\]$/g, "");
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || (net.isIP(host) === 6 && canonicalIp(host) === "::1");
+}
+
 /**
- * Picks the way to each origin per request, redirects included (a server behind the proxy may redirect
- * to storage that is not): direct for loopback hosts and for a scheme without a proxy setting, else
- * undici's EnvHttpProxyAgent, which applies NO_PROXY.
+ * Opens a connection to options' origin through the proxy: one CONNECT (Proxy-Authorization from the
+ * proxy URL's credentials), then TLS for an https origin. Fails once, with words, when the proxy
+ * refuses, drops or stalls it; the request's signal ends it too.
  */
-class ProxyRouter extends Dispatcher {
-  private readonly direct = new Agent();
-  private readonly viaProxy: Dispatcher;
-
-  constructor(
-    private readonly httpProxy: string | undefined,
-    private readonly httpsProxy: string | undefined,
-    noProxy: string,
-  ) {
-    super();
-    // Given both proxies explicitly, so that it never reads process.env itself.
-    this.viaProxy = httpProxy || httpsProxy ? new EnvHttpProxyAgent({ httpProxy: httpProxy ?? "", httpsProxy: httpsProxy ?? "", noProxy }) : this.direct;
+function openTunnel(proxy: URL, options: buildConnector.Options, signal: AbortSignal | undefined, callback: buildConnector.Callback): void {
+  const host = options.hostname.replace(/^\[|\]$/g, "");
+  const port = String(options.port || (options.protocol === "https:" ? 443 : 80));
+  const target = `${net.isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+  const proxyName = `${proxy.protocol}//${proxy.host}`;
+  let settled = false;
+  let live: net.Socket | undefined;
+  const finish = (err: Error | null, socket?: net.Socket): void => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+    if (settled) return void socket?.destroy();
+    settled = true;
+    if (err) {
+      request.destroy();
+      live?.destroy();
+      callback(err, null);
+    } else callback(null, socket as net.Socket);
+  };
+  const onAbort = (): void => finish(signal?.reason instanceof Error ? signal.reason : new Error("the request was cancelled"));
+  const headers: Record<string, string> = { host: target };
+  if (proxy.username || proxy.password) {
+    const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+    headers["proxy-authorization"] = `Basic ${Buffer.from(credentials).toString("base64")}`;
   }
-
-  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const origin = new URL(String(options.origin));
-    const proxy = origin.protocol === "https:" ? this.httpsProxy : origin.protocol === "http:" ? this.httpProxy : undefined;
-    return (proxy && !isLoopback(origin.hostname) ? this.viaProxy : this.direct).dispatch(options, handler);
-  }
-
-  override async close(): Promise<void> {
-    await Promise.all([this.direct.close(), this.viaProxy === this.direct ? undefined : this.viaProxy.close()]);
-  }
-
-  override async destroy(): Promise<void> {
-    await Promise.all([this.direct.destroy(), this.viaProxy === this.direct ? undefined : this.viaProxy.destroy()]);
-  }
+  const proxyHost = proxy.hostname.replace(/^\[|\]$/g, "");
+  const request = (proxy.protocol === "https:" ? https : http).request({
+    host: proxyHost,
+    port: proxy.port || (proxy.protocol === "https:" ? 443 : 80),
+    method: "CONNECT",
+    path: target,
+    headers,
+    agent: false,
+    // An IP is not a TLS server name (Node warns DEP0123 if given one).
+    ...(proxy.protocol === "https:" && !net.isIP(proxyHost) ? { servername: proxyHost } : {}),
+  });
+  const timer = setTimeout(() => finish(new Error(`the proxy ${proxyName} did not open a tunnel to ${target} within ${TUNNEL_TIMEOUT_MS / 1000}s`)), TUNNEL_TIMEOUT_MS);
+  request.once("connect", (response: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    live = socket;
+    if (response.statusCode !== 200) {
+      socket.destroy();
+      // The wording proxyStatus reads (undici's own, so callers see one form).
+      const refused = new Error(`Proxy response (${response.statusCode}) !== 200 when HTTP Tunneling`);
+      if (headers["proxy-authorization"]) Object.assign(refused, { proxyCredentialsSent: true });
+      return finish(refused);
+    }
+    if (head.length > 0) socket.unshift(head);
+    if (options.protocol !== "https:") return finish(null, socket);
+    const servername = options.servername || (net.isIP(host) ? undefined : host);
+    const secured = tls.connect({ socket, ...(servername ? { servername } : {}), ALPNProtocols: ["http/1.1"] });
+    live = secured;
+    secured.once("secureConnect", () => finish(null, secured));
+    secured.on("error", (err) => finish(err));
+  });
+  request.on("error", (err: NodeJS.ErrnoException) => {
+    const tlsHint = proxy.protocol === "https:" && /wrong version number|ssl3_get_record|packet length too long/i.test(err.message) ? " (it does not speak TLS: is it an http:// proxy?)" : "";
+    const what = err.code === "ECONNRESET" || /socket hang up/.test(err.message) ? "closed the connection on the tunnel request" : `failed the tunnel request (${err.message})`;
+    finish(new Error(`the proxy ${proxyName} ${what} to ${target}${tlsHint}`));
+  });
+  if (signal?.aborted) return onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  request.end();
 }
 
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
-}
-
-/** A proxy URL as shown in messages: its password is not. */
+/** A proxy URL as shown in messages: everything between :// and the host's @ but the user name is not. */
 export function redactProxy(value: string): string {
-  return value.replace(/\/\/([^/@:]*):[^/@]*@/, "//$1:***@");
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value);
+  const rest = scheme ? value.slice(scheme[0].length) : value;
+  const at = rest.lastIndexOf("@");
+  if (at < 0) return value;
+  const userinfo = rest.slice(0, at);
+  const colon = userinfo.indexOf(":");
+  return `${scheme?.[0] ?? ""}${colon >= 0 ? `${userinfo.slice(0, colon)}:` : ""}***${rest.slice(at)}`;
 }
 
 /**
@@ -110,7 +255,11 @@ export function proxyStatus(err: unknown): number | undefined {
 export function proxyRefusal(err: unknown, url?: string | URL, server = "the server"): string | undefined {
   const status = proxyStatus(err);
   if (status === undefined) return undefined;
-  const hint = status === 407 ? "; give the proxy's credentials in its URL (http://user:password@host:port)" : "";
+  let inner: unknown = err;
+  while ((inner as { cause?: unknown } | undefined)?.cause !== undefined) inner = (inner as { cause: unknown }).cause;
+  const sent = (inner as { proxyCredentialsSent?: boolean }).proxyCredentialsSent === true;
+  const hint =
+    status !== 407 ? "" : sent ? "; it did not accept the credentials in the proxy URL" : "; give the proxy's credentials in its URL (http://user:password@host:port)";
   let target = server;
   try {
     if (url) target = new URL(url).host;
