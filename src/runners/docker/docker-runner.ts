@@ -359,9 +359,14 @@ export class DockerRunner implements Runner {
     const mountsDir = path.join(job.run.scratchDir, "docker", name);
     const scriptsDir = path.join(mountsDir, "scripts");
     const runDir = path.join(mountsDir, "run");
-    await mkdir(scriptsDir, { recursive: true, mode: 0o755 });
-    await mkdir(runDir, { recursive: true });
-    // Writable by whichever user the steps run as in the container.
+    // The host side is the orun user's alone: the run folder inside must be writable by whichever user the
+    // steps run as, and other local users must not reach it (to forge a step's status, or to remove the
+    // owner pipe and so keep a killed run's container alive). The engine mounts it as root (or as the
+    // user, rootless), so the container needs no way through this folder. chmod: the umask narrows mkdir's mode.
+    await mkdir(mountsDir, { recursive: true, mode: 0o700 });
+    await chmod(mountsDir, 0o700);
+    await mkdir(scriptsDir, { mode: 0o755 });
+    await mkdir(runDir);
     await chmod(runDir, 0o1777);
     const ownerPipe = await openOwnerPipe(path.join(runDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
     this.live.set(name, { mountsDir, ownerPipe });
