@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseDocument, isMap, type Document } from "yaml";
+import { userRecord } from "./job-state.js";
 
 export interface ActionInput {
   description?: string;
@@ -89,7 +90,7 @@ export function parseActionMetadata(text: string, file: string, dir: string): Ac
   const root: unknown = doc.toJS();
   if (!isObject(root)) return fail([], "must be a mapping with name, inputs, outputs and runs");
 
-  const inputs: Record<string, ActionInput> = {};
+  const inputs = userRecord<ActionInput>();
   if (root.inputs !== undefined && root.inputs !== null) {
     if (!isObject(root.inputs)) fail(["inputs"], "must be a mapping");
     for (const [key, raw] of Object.entries(root.inputs as object)) {
@@ -104,7 +105,7 @@ export function parseActionMetadata(text: string, file: string, dir: string): Ac
     }
   }
 
-  const outputs: ActionMetadata["outputs"] = {};
+  const outputs: ActionMetadata["outputs"] = userRecord();
   if (root.outputs !== undefined && root.outputs !== null) {
     if (!isObject(root.outputs)) fail(["outputs"], "must be a mapping");
     for (const [key, raw] of Object.entries(root.outputs as object)) {
@@ -147,7 +148,7 @@ function checkDockerRuns(runs: Record<string, unknown>, fail: (p: (string | numb
     if (typeof v !== "string" && typeof v !== "boolean") fail(["runs", k], "must be a string");
     return String(v);
   };
-  const env: Record<string, string> = {};
+  const env = userRecord();
   if (runs.env !== undefined && runs.env !== null) {
     if (!isObject(runs.env)) fail(["runs", "env"], "must be a mapping");
     for (const [key, value] of Object.entries(runs.env as object)) env[key] = value === null || value === undefined ? "" : scalarString(value);

@@ -20,6 +20,7 @@ import { fileCommandRoot, runWithFileCommands, type CommandIO, type CommandRun }
 import { fileCommandEnv, type FileCommandPaths } from "./file-commands.js";
 import type { JobState } from "./job-state.js";
 import { spawnProcess } from "./process.js";
+import { userRecord } from "./job-state.js";
 
 export const GITHUB_WORKSPACE_DIR = "/github/workspace";
 export const GITHUB_FILE_COMMANDS_DIR = "/github/file_commands";
@@ -120,7 +121,7 @@ const RUNNER_VARIABLES = /^(GITHUB_|RUNNER_|ACTIONS_)|^CI$/;
  * the paths as the container sees them (GitHub's in-container overrides).
  */
 export function containerEnv(state: JobState, call: ContainerCall, files: FileCommandPaths): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = userRecord();
   for (const [key, value] of Object.entries(state.baseEnv)) if (RUNNER_VARIABLES.test(key)) env[key] = value;
   Object.assign(env, call.env);
   const inContainer = (file: string): string => path.posix.join(GITHUB_FILE_COMMANDS_DIR, ...path.relative(fileCommandRoot(state), file).split(path.sep));
@@ -141,7 +142,7 @@ export function containerEnv(state: JobState, call: ContainerCall, files: FileCo
 const CLI_SENSITIVE = /^(DOCKER_|PATH$|HOME$|HTTPS?_PROXY$|NO_PROXY$|XDG_)/i;
 
 function envArguments(env: Record<string, string>, hostEnv: NodeJS.ProcessEnv): { args: string[]; cliEnv: Record<string, string> } {
-  const cliEnv: Record<string, string> = {};
+  const cliEnv = userRecord();
   for (const [key, value] of Object.entries(hostEnv)) if (value !== undefined) cliEnv[key] = value;
   const args: string[] = [];
   for (const key of Object.keys(env).sort()) {

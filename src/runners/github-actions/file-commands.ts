@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { plainRecord, userRecord } from "./job-state.js";
 
 export interface FileCommandPaths {
   env: string;
@@ -62,7 +63,7 @@ export function fileCommandEnv(files: FileCommandPaths): Record<string, string> 
  * variable name and line number on malformed content.
  */
 export function parseKeyValueFile(content: string, label: string): Record<string, string> {
-  const result: Record<string, string> = {};
+  const result = userRecord();
   const lines = content.replace(/^\uFEFF/, "").split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
   for (let i = 0; i < lines.length; i++) {
@@ -86,7 +87,7 @@ export function parseKeyValueFile(content: string, label: string): Record<string
     if (eq <= 0) throw new Error(`${label} line ${i + 1}: invalid file-command assignment "${line}"`);
     result[line.slice(0, eq)] = line.slice(eq + 1);
   }
-  return result;
+  return plainRecord(result);
 }
 
 /**

@@ -25,7 +25,7 @@ import { readRepoInfo, type RepoInfo } from "./github-context.js";
 import { ContainerActions } from "./docker-action.js";
 import { removeDeadJobFolders } from "./stale-scratch.js";
 import { CancelGrace, markSkippedBefore, type LooseStep } from "./cancel-grace.js";
-import { createJobState, jobFailed, removeJobTemp, type JobState } from "./job-state.js";
+import { createJobState, jobFailed, removeJobTemp, userRecord, type JobState } from "./job-state.js";
 import { jobRunDefaults, type RunDefaults } from "./job-keys.js";
 import { killOrphans } from "./orphans.js";
 import { cancelGraceMs } from "./settings.js";
@@ -357,10 +357,14 @@ export class GithubActionsRunner implements Runner {
  */
 function jobScope(state: JobState, job: JobContext, step: PlanStep, declared: Record<string, string>, cwd: string): Scope {
   const stepEnvKeys = new Set(Object.keys(step.env ?? {}));
-  const jobEnv: Record<string, string> = {};
+  const jobEnv = userRecord();
   for (const [key, value] of Object.entries(declared)) if (!stepEnvKeys.has(key)) jobEnv[key] = value;
   for (const key of stepEnvKeys) if (job.job.env?.[key] !== undefined) jobEnv[key] = String(job.job.env[key]);
-  const scope: Scope = { state, steps: state.steps, inputs: {}, env: {}, failed: jobFailed(state), depth: 0, baseDir: job.jobDir, cwd, owner: "" };
+  // A job env key the declared env lost (`__proto__` assigned to a plain object sets no key): from the job itself.
+  for (const [key, value] of Object.entries(job.job.env ?? {})) {
+    if (!Object.hasOwn(declared, key) && !stepEnvKeys.has(key) && value !== undefined) jobEnv[key] = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value ?? "");
+  }
+  const scope: Scope = { state, steps: state.steps, inputs: {}, env: userRecord(), failed: jobFailed(state), depth: 0, baseDir: job.jobDir, cwd, owner: "" };
   // Job-level values may use expressions too (with the job env itself as `env`).
   const exprScope = expressionScope(scope, jobEnv);
   for (const [key, value] of Object.entries(jobEnv)) {

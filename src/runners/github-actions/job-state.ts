@@ -85,6 +85,19 @@ export interface JobState {
   graceEndsAt?: number;
 }
 
+/**
+ * An empty record for keys users choose (step IDs, variable names, inputs, outputs): without a prototype,
+ * so `__proto__` is a key like any other and not the object's prototype.
+ */
+export function userRecord<T = string>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A plain object with the keys of `record` (`__proto__` too, as an own key): what callers outside the runner get. */
+export function plainRecord<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record));
+}
+
 /** Has the job failed so far (some step's final result is a failure)? */
 export function jobFailed(state: JobState): boolean {
   return state.failedSteps.size > 0;
@@ -152,7 +165,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
   const workspace = hostEnv.GITHUB_WORKSPACE || job.run.workspaceDir;
   const github = buildGithubContext({ repo, env, jobId, workspace, eventPath, event, runId: String(Date.now()) });
 
-  const secrets: Record<string, string> = {};
+  const secrets = userRecord();
   if (hostEnv.GITHUB_TOKEN) secrets.GITHUB_TOKEN = hostEnv.GITHUB_TOKEN;
   for (const [key, value] of Object.entries(hostEnv)) {
     if (key.startsWith("ORUN_SECRET_") && value) secrets[key.slice("ORUN_SECRET_".length)] = value;
@@ -162,7 +175,7 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
   // A real GitHub runner's service tokens (orun running inside a GitHub job) reach steps as on GitHub, masked as there.
   for (const key of ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]) if (hostEnv[key]) masker.add(hostEnv[key]);
 
-  const baseEnv: Record<string, string> = {};
+  const baseEnv = userRecord();
   for (const [key, value] of Object.entries(hostEnv)) {
     if (value !== undefined && !HOST_ONLY.test(key) && !PER_STEP_VARS.includes(key)) baseEnv[key] = value;
   }
@@ -189,10 +202,10 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
     temp,
     summaryFile,
     baseEnv,
-    exportedEnv: {},
+    exportedEnv: userRecord(),
     extraPath: [],
     masker,
-    steps: {},
+    steps: userRecord<StepRecord>(),
     posts: [],
     pres: new Map(),
     preOutput: new Map(),

@@ -13,7 +13,7 @@ import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall
 import { fileCommandEnv } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
-import { jobFailed, type HoistedPre, type JobState, type StepRecord } from "./job-state.js";
+import { jobFailed, plainRecord, userRecord, type HoistedPre, type JobState, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { JOB_HANDED_ON } from "../runner.js";
 import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
@@ -215,7 +215,7 @@ function scopeEnv(scope: Scope): Record<string, string> {
 
 /** The scope's env plus the step's own `env:` (evaluated in that scope). */
 function withStepEnv(spec: StepSpec, baseEnv: Record<string, string>, baseScope: ExpressionScope): Record<string, string> {
-  const stepEnv: Record<string, string> = {};
+  const stepEnv = userRecord();
   for (const [k, v] of Object.entries(spec.env ?? {})) stepEnv[k] = interpolateField(`env.${k}`, scalar(v), baseScope);
   return { ...baseEnv, ...stepEnv };
 }
@@ -345,7 +345,7 @@ async function locateAction(uses: string, scope: Scope, io: StepIO, env: Record<
 }
 
 function resolveInputs(meta: ActionMetadata, withValues: Record<string, unknown> | undefined, exprScope: ExpressionScope): Record<string, string> {
-  const inputs: Record<string, string> = {};
+  const inputs = userRecord();
   for (const [key, value] of Object.entries(withValues ?? {})) inputs[key] = interpolateField(`with.${key}`, scalar(value), exprScope);
   for (const [key, spec] of Object.entries(meta.inputs)) {
     if (Object.keys(inputs).some((k) => k.toLowerCase() === key.toLowerCase())) continue;
@@ -363,7 +363,7 @@ function inputNamed(inputs: Record<string, string>, name: string): string | unde
 }
 
 export function inputEnv(inputs: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = userRecord();
   for (const [key, value] of Object.entries(inputs)) env[`INPUT_${key.replace(/ /g, "_").toUpperCase()}`] = value;
   return env;
 }
@@ -545,7 +545,7 @@ function containerStepEnv(spec: StepSpec, scope: Scope, env: Record<string, stri
 async function runImageStep(image: string, uses: string, spec: StepSpec, scope: Scope, io: StepIO, env: Record<string, string>): Promise<StepOutcome> {
   const { state } = scope;
   const exprScope = expressionScope(scope, env);
-  const withValues: Record<string, string> = {};
+  const withValues = userRecord();
   let args: string[] = [];
   let entrypoint: string | undefined;
   for (const [key, value] of Object.entries(spec.with ?? {})) {
@@ -579,7 +579,7 @@ interface ActionInvocation {
 async function dockerCall(runs: DockerRuns, call: ActionInvocation): Promise<{ base: ContainerCall; exprScope: ExpressionScope }> {
   const { uses, spec, scope, env, inputs, action } = call;
   const exprScope = expressionScope({ ...scope, inputs }, env);
-  const runsEnv: Record<string, string> = {};
+  const runsEnv = userRecord();
   for (const [key, value] of Object.entries(runs.env)) runsEnv[key] = interpolate(value, exprScope);
   const base: ContainerCall = {
     uses,
@@ -636,7 +636,7 @@ async function runComposite(
 ): Promise<StepOutcome> {
   const child: Scope = {
     state: scope.state,
-    steps: {},
+    steps: userRecord<StepRecord>(),
     inputs,
     env,
     action: { path: action.dir, repository: action.repository, ref: action.ref },
@@ -674,7 +674,7 @@ async function runComposite(
     }
     if (io.signal.aborted) break;
   }
-  const outputs: Record<string, string> = {};
+  const outputs = userRecord();
   const outScope = expressionScope(child, scopeEnv(child));
   for (const [key, out] of Object.entries(meta.outputs)) {
     try {
@@ -683,7 +683,7 @@ async function runComposite(
       firstError ??= `output ${key}: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-  return { outputs, exitCode: firstError ? exitCode ?? 1 : 0, error: firstError, timedOut };
+  return { outputs: plainRecord(outputs), exitCode: firstError ? exitCode ?? 1 : 0, error: firstError, timedOut };
 }
 
 /**

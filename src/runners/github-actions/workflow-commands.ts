@@ -2,6 +2,7 @@
 // as the GitHub runner understands them. The processor consumes commands,
 // renders annotations, masks secrets and hands back the text to display.
 import type { Masker } from "./masker.js";
+import { plainRecord, userRecord } from "./job-state.js";
 
 export interface CommandEffects {
   outputs: Record<string, string>;
@@ -70,14 +71,14 @@ export function parseCommandLine(line: string, known: ReadonlySet<string> = KNOW
   const space = header.indexOf(" ");
   const name = (space < 0 ? header : header.slice(0, space)).toLowerCase();
   if (!name || !known.has(name)) return undefined;
-  const properties: Record<string, string> = {};
+  const properties = userRecord();
   if (space >= 0) {
     for (const pair of header.slice(space + 1).trim().split(",")) {
       const eq = pair.indexOf("=");
       if (eq > 0 && eq < pair.length - 1) properties[pair.slice(0, eq).trim().toLowerCase()] = unescapeCommandProperty(pair.slice(eq + 1));
     }
   }
-  return { name, properties, message: unescapeCommandValue(text.slice(end + 2)) };
+  return { name, properties: plainRecord(properties), message: unescapeCommandValue(text.slice(end + 2)) };
 }
 
 /** Handles the command stream of one process. Feed it whole lines. */

@@ -100,7 +100,8 @@ function bad(file: string, field: string, why: string): never {
 function parseJob(value: unknown, file: string, field: string): JobState {
   if (!isRecord(value)) return bad(file, field, "expected an object");
   if (!JOB_STATUSES.includes(value.status as JobStatus)) bad(file, `${field}.status`, `unknown status ${JSON.stringify(value.status)}`);
-  const steps: Record<string, StepStatus> = {};
+  // Step IDs are user keys (`__proto__` too): a record without a prototype keeps each as a key.
+  const steps = Object.create(null) as Record<string, StepStatus>;
   if (value.steps !== undefined && !isRecord(value.steps)) bad(file, `${field}.steps`, "expected an object");
   for (const [key, status] of Object.entries((value.steps as Record<string, unknown> | undefined) ?? {})) {
     if (!STEP_STATUSES.includes(status as string)) bad(file, `${field}.steps.${key}`, `unknown status ${JSON.stringify(status)}`);
@@ -121,7 +122,7 @@ export function serializeState(state: ExecState): string {
   const jobs: Record<string, JobState> = {};
   for (const id of Object.keys(state.jobs).sort()) {
     const job = state.jobs[id]!;
-    const steps: Record<string, StepStatus> = {};
+    const steps = Object.create(null) as Record<string, StepStatus>;
     for (const key of Object.keys(job.steps).sort()) steps[key] = job.steps[key]!;
     jobs[id] = {
       status: job.status,
