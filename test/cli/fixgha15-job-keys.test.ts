@@ -44,7 +44,7 @@ describe("orun run --gha: GitHub job keys with no-op values", () => {
       const name = `refused-${key}`;
       const { code, output, ran } = await run(name, { [key]: value });
       assert.notEqual(code, 0, output);
-      assert.match(output, new RegExp(`job app@dev\\.${name} \\(plan "${name}"\\): "${key}" is not supported by the github-actions runner`));
+      assert.match(output, new RegExp(`job app@dev\\.${name}: "${key}" is not supported by the github-actions runner: .* \\(in plan "${name}"\\)`));
       assert.ok(!ran);
     }
   });

@@ -49,24 +49,24 @@ function isNoOp(key: string, value: unknown): boolean {
  */
 export function jobRunDefaults(job: PlanJob, source?: string): RunDefaults {
   const loose = job as PlanJob & Record<string, unknown>;
-  const where = source ? ` (${source})` : "";
+  const where = source ? ` (in ${source})` : "";
   for (const [key, why] of Object.entries(REFUSED)) {
     if (Object.prototype.hasOwnProperty.call(loose, key) && !isNoOp(key, loose[key])) {
-      throw new OrunError(`job ${job.id}${where}: "${key}" is not supported by the github-actions runner: ${why}`);
+      throw new OrunError(`job ${job.id}: "${key}" is not supported by the github-actions runner: ${why}${where}`);
     }
   }
   const defaults = loose.defaults;
   if (defaults === undefined || defaults === null) return {};
-  const field = (name: string): string => `job ${job.id}${where}: "defaults${name}"`;
-  if (!isRecord(defaults)) throw new OrunError(`${field("")} must be an object with a run: entry`);
-  for (const key of Object.keys(defaults)) if (key !== "run") throw new OrunError(`${field(`.${key}`)} is not a GitHub job default (only defaults.run is)`);
+  const field = (name: string): string => `job ${job.id}: "defaults${name}"`;
+  if (!isRecord(defaults)) throw new OrunError(`${field("")} must be an object with a run: entry${where}`);
+  for (const key of Object.keys(defaults)) if (key !== "run") throw new OrunError(`${field(`.${key}`)} is not a GitHub job default (only defaults.run is)${where}`);
   const run = defaults.run;
   if (run === undefined || run === null) return {};
-  if (!isRecord(run)) throw new OrunError(`${field(".run")} must be an object (shell, working-directory)`);
+  if (!isRecord(run)) throw new OrunError(`${field(".run")} must be an object (shell, working-directory)${where}`);
   const result: RunDefaults = {};
   for (const [key, value] of Object.entries(run)) {
-    if (key !== "shell" && key !== "working-directory") throw new OrunError(`${field(`.run.${key}`)} is not a run default (only shell and working-directory are)`);
-    if (typeof value !== "string" || value.trim() === "") throw new OrunError(`${field(`.run.${key}`)} must be a non-empty string`);
+    if (key !== "shell" && key !== "working-directory") throw new OrunError(`${field(`.run.${key}`)} is not a run default (only shell and working-directory are)${where}`);
+    if (typeof value !== "string" || value.trim() === "") throw new OrunError(`${field(`.run.${key}`)} must be a non-empty string${where}`);
     if (key === "shell") result.shell = value;
     else result.workingDirectory = value;
   }
