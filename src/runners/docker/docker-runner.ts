@@ -10,7 +10,7 @@
 // process died without its clean-up (SIGKILL) stops by itself, since its main
 // process lives only as long as orun holds its owner pipe, and the next docker
 // run removes it.
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -166,9 +166,12 @@ export class DockerRunner implements Runner {
     });
     const files = { pid: path.join(container.runDir, `${record}.pid`), status: path.join(container.runDir, `${record}.status`) };
     const forgetRecord = (): void => {
-      // Step-writable: either may have been replaced by a folder.
-      rmSync(files.pid, { recursive: true, force: true });
-      rmSync(files.status, { recursive: true, force: true });
+      // The container still runs, and its processes may change the run folder at any moment: never
+      // descend into it (a step's process swapping a folder for a link mid-delete would turn a
+      // recursive delete to host files). unlink removes a file or a link, never what a link names, and
+      // fails on a folder a step put there: forget() removes the rest once the container is gone.
+      unlinkQuietly(files.pid);
+      unlinkQuietly(files.status);
     };
 
     if (outcome.timedOut || outcome.aborted) {
@@ -288,8 +291,7 @@ export class DockerRunner implements Runner {
         });
     for (const name of started) names.add(name);
     this.containers.clear();
-    await this.engine.remove([...names]).catch((err: unknown) => warn(`could not remove containers ${[...names].join(", ")}: ${errorMessage(err)}`));
-    for (const name of names) this.forget(name);
+    await this.removeContainers([...names]);
   }
 
   private ensureEngine(): Promise<EngineInfo> {
@@ -390,14 +392,12 @@ export class DockerRunner implements Runner {
     try {
       await this.engine.runDetached(args);
     } catch (err) {
-      await this.engine.remove([name]).catch(() => undefined);
-      this.forget(name);
+      await this.removeContainers([name], true);
       throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${errorMessage(err)}`);
     }
     if (this.closing || job.signal.aborted) {
       // Canceled, or cleanup() ran, while the container was being created.
-      await this.engine.remove([name]).catch((err: unknown) => warn(`could not remove container ${name}: ${errorMessage(err)}`));
-      this.forget(name);
+      await this.removeContainers([name]);
       throw new OrunError(this.closing ? "docker runner: the run is shutting down" : "docker runner: canceled");
     }
     return { name, image, scriptsDir, runDir };
@@ -411,19 +411,43 @@ export class DockerRunner implements Runner {
     if (!container) return;
     try {
       await this.engine.remove([container.name]);
-      this.forget(container.name);
+      this.forget(container.name, true);
     } catch (err) {
+      // Still on the books: cleanup() tries again.
       warn(`could not remove container ${container.name}: ${errorMessage(err)}`);
     }
   }
 
-  /** Drops a removed container from the books, with its owner pipe and mounted folders. */
-  private forget(name: string): void {
+  /**
+   * Removes containers for good, then forgets them. Their mounted folders go only once the engine said
+   * they are removed: a process of a container that still runs could swap a folder for a link in the
+   * middle of the delete. When the removal failed, the owner pipes are still closed (the containers then
+   * stop by themselves) and the folders stay in the execution record.
+   */
+  private async removeContainers(names: string[], quiet = false): Promise<void> {
+    if (names.length === 0) return;
+    try {
+      await this.engine.remove(names);
+    } catch (err) {
+      if (!quiet) warn(`could not remove container${names.length > 1 ? "s" : ""} ${names.join(", ")}: ${errorMessage(err)}`);
+      for (const name of names) this.forget(name, false);
+      return;
+    }
+    for (const name of names) this.forget(name, true);
+  }
+
+  /** Drops a container from the books with its owner pipe, and its mounted folders once it is removed. */
+  private forget(name: string, removed: boolean): void {
     const container = this.live.get(name);
     this.live.delete(name);
     if (!container) return;
     closeOwnerPipe(container.ownerPipe);
-    rmSync(container.mountsDir, { recursive: true, force: true });
+    if (!removed) return;
+    try {
+      rmSync(container.mountsDir, { recursive: true, force: true });
+    } catch {
+      // A file a root step left where this user may not delete it: it stays in the execution record.
+    }
   }
 }
 
@@ -442,6 +466,14 @@ function readStatus(file: string): number | undefined {
     return parseStatus(readFileSync(file, "utf8"));
   } catch {
     return undefined;
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Gone already, or a folder a step left: forget() removes it with the container.
   }
 }
 
