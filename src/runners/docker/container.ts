@@ -194,7 +194,7 @@ export function recordingGroup(command: string[], record: string): string[] {
  * process) fails, and the caller removes the container instead.
  */
 export function killGroupCommand(pidFile: string): string[] {
-  return ["sh", "-c", `read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group"`];
+  return ["sh", "-c", `[ -f ${pidFile} ] && ! [ -h ${pidFile} ] && read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group"`];
 }
 
 /**
@@ -207,8 +207,9 @@ export function probeStepCommand(record: string): string[] {
   return [
     "sh",
     "-c",
-    `s=$(cat ${record}.status 2>/dev/null) && case $s in ''|*[!0-9]*) ;; *) echo "status $s"; exit 0;; esac; ` +
-      `read -r group < ${record}.pid 2>/dev/null || { echo unknown; exit 0; }; ` +
+    // A regular file only, read by one line: a step may have put a FIFO there (cat would wait for ever).
+    `{ [ -f ${record}.status ] && ! [ -h ${record}.status ] && read -r s < ${record}.status; } 2>/dev/null && case $s in ''|*[!0-9]*) ;; *) echo "status $s"; exit 0;; esac; ` +
+      `{ [ -f ${record}.pid ] && ! [ -h ${record}.pid ] && read -r group < ${record}.pid; } 2>/dev/null || { echo unknown; exit 0; }; ` +
       `case $group in ''|*[!0-9]*|0|1) echo unknown; exit 0;; esac; ` +
       `if kill -0 -"$group" 2>/dev/null; then echo running; else echo ended; fi`,
   ];

@@ -10,7 +10,7 @@
 // process died without its clean-up (SIGKILL) stops by itself, since its main
 // process lives only as long as orun holds its owner pipe, and the next docker
 // run removes it.
-import { existsSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -199,7 +199,8 @@ export class DockerRunner implements Runner {
     outcome: { exitCode: number | null; output: string; error?: string },
     signal: AbortSignal,
   ): Promise<StepResult> {
-    const started = existsSync(files.pid);
+    // The entry itself (never what a step's link names).
+    const started = lstatSync(files.pid, { throwIfNoEntry: false }) !== undefined;
     let status = readStatus(files.status);
     // No status though the step started: the CLI's stream may have ended before the step did (a broken
     // connection: the CLI then exits 0), or the step ended without a status file (a full disk, a step that
@@ -460,12 +461,28 @@ function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> 
   });
 }
 
-/** The exit status a step's wrapper recorded, when it got to write one. */
+/** A status is at most "255\n"; a few bytes more tell a longer file from it. */
+const STATUS_BYTES = 8;
+
+/**
+ * The exit status a step's wrapper recorded, when it got to write one. Step-writable: only a regular file
+ * counts, never what a link names, and never more than a few bytes of it — a FIFO would block the open (or
+ * the read) for ever, a link to /dev/zero fill the memory. O_NONBLOCK: a FIFO put there between the lstat
+ * and the open opens at once, and fstat turns it down.
+ */
 function readStatus(file: string): number | undefined {
+  if (lstatSync(file, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
+  let fd: number | undefined;
   try {
-    return parseStatus(readFileSync(file, "utf8"));
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(STATUS_BYTES);
+    const read = readSync(fd, buffer, 0, STATUS_BYTES, 0);
+    return parseStatus(buffer.subarray(0, read).toString("utf8"));
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
