@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanStep } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
@@ -44,6 +44,33 @@ it("a step that failed silently is shown with its error, before the failing post
   const raw = await runOrun(["logs", "--raw"], { cwd: dir });
   assert.equal(raw.stdout, "one\nreporting\n");
   assert.equal(raw.stderr, "app@dev.b › quiet: error: step quiet: exit status 3\n");
+});
+
+it("--follow of a running job shows a silent failure as it happens, and its error once the job records it", async (t) => {
+  const dir = await planDir(t, [
+    {
+      id: "app@dev.b",
+      steps: [
+        { id: "quiet", run: "exit 3" },
+        { id: "report", run: "echo reporting; while [ ! -f GO ]; do sleep 0.02; done", phase: "post" },
+      ],
+    },
+  ]);
+  const run = startOrun(["run", "plan.json", "--exec-id", "live"], dir, {});
+  t.after(() => run.kill());
+  // Followed from when the record shows quiet failed (its error comes with the job's end) and report under way.
+  const quietFailed = async (): Promise<boolean> => (await readFile(recordFile(dir, "live", "state.json"), "utf8").catch(() => "")).includes('"quiet": "failed"');
+  await until(async () => existsSync(recordFile(dir, "live", "logs/app@dev.b/report.log")) && (await quietFailed()), "quiet failed and report's log");
+  const follow = startOrun(["logs", "--exec-id", "live", "--follow"], dir, {});
+  t.after(() => follow.kill());
+  await until(() => follow.output().includes("reporting\n"), "the follower to show report's output");
+  await writeFile(path.join(dir, "GO"), "");
+  assert.equal(await run.exited, 1, run.output());
+  assert.equal(await follow.exited, 0, follow.output());
+  assert.equal(
+    follow.output(),
+    "── app@dev.b › quiet  (failed, no output)\n── app@dev.b › report\nreporting\n── app@dev.b › quiet  (failed, no output)\nerror: step quiet: exit status 3\n",
+  );
 });
 
 it("without the record's plan, a silent failure follows the job's logs (it has no time of its own)", async (t) => {
