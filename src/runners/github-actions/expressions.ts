@@ -177,7 +177,7 @@ export function evaluateCondition(condition: unknown, scope: ExpressionScope, de
   if (typeof condition === "boolean") return condition;
   // A number (a plan written as JSON: `"if": 0`) is the expression YAML would have read as text.
   if (typeof condition === "number") condition = String(condition);
-  if (typeof condition !== "string") throw new Error(`if: must be an expression (text) or true/false, got ${Array.isArray(condition) ? "a list" : `a ${typeof condition}`}`);
+  if (typeof condition !== "string") throw new Error(`if: must be an expression (text) or true/false, got ${Array.isArray(condition) ? "a list" : typeof condition === "object" ? "a mapping" : `a ${typeof condition}`}`);
   let expr = condition.trim();
   if (expr === "") expr = defaultCheck;
   const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(expr);

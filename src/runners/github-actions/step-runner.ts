@@ -117,7 +117,13 @@ export function expressionScope(scope: Scope, env: Record<string, string>): Expr
  */
 function shouldRun(spec: StepSpec, scope: Scope, exprScope: ExpressionScope): boolean {
   if (spec.if === undefined && scope.depth === 0) return true;
-  return evaluateCondition(spec.if, exprScope);
+  try {
+    return evaluateCondition(spec.if, exprScope);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // Named as the other fields are (`env.X: …`); a wrong type already says `if:`.
+    throw new Error(message.startsWith("if:") ? message : `if: ${message}`);
+  }
 }
 
 /**
@@ -237,7 +243,7 @@ function scalar(value: unknown): string {
 
 function resolveCwd(spec: StepSpec, scope: Scope, exprScope: ExpressionScope): string {
   if (spec.workingDirectory === undefined || spec.workingDirectory.trim() === "") return scope.cwd;
-  return path.resolve(scope.baseDir, interpolate(spec.workingDirectory, exprScope));
+  return path.resolve(scope.baseDir, interpolateField("working-directory", spec.workingDirectory, exprScope));
 }
 
 async function ensureDir(dir: string, what: string): Promise<void> {
@@ -263,13 +269,13 @@ function actionName(state: JobState, base: string): string {
 async function runScript(spec: StepSpec, scope: Scope, io: StepIO, env: Record<string, string>): Promise<StepOutcome> {
   const { state } = scope;
   const exprScope = expressionScope(scope, env);
-  const script = interpolate(spec.run ?? "", exprScope);
+  const script = interpolateField("run", spec.run ?? "", exprScope);
   const cwd = resolveCwd(spec, scope, exprScope);
   await ensureDir(cwd, "working directory");
   const extra: Record<string, string> = { GITHUB_ACTION: actionName(state, "__run") };
   if (scope.action) extra.GITHUB_ACTION_PATH = scope.action.path;
   const procEnv = processEnv(state, env, extra);
-  const shell = resolveShell(spec.shell ? interpolate(spec.shell, exprScope) : undefined, script, `step ${spec.key}`, "bash-or-sh");
+  const shell = resolveShell(spec.shell ? interpolateField("shell", spec.shell, exprScope) : undefined, script, `step ${spec.key}`, "bash-or-sh");
   // Like GitHub's runner: the shell is looked up on the step's PATH first.
   const located = locateShell(shell, procEnv.PATH);
   if (!located) throw new Error(shellNotFound(shell));

@@ -170,3 +170,35 @@ describe("github-actions runner: settings checked before a run's record is made"
     assert.throws(() => cancelGraceMs({ postGrace: "soon" }, {}), /invalid post grace "soon"/);
   });
 });
+
+describe("github-actions runner: a broken if: or run: names its field", () => {
+  let h: Harness;
+  before(async () => {
+    h = await makeHarness();
+  });
+  after(async () => h.dispose());
+
+  it("if: of a mapping says so; a broken if:, run:, shell: or working-directory: expression is named like env.* and with.*", async () => {
+    const r = await runJob(
+      h,
+      makeJob("app@dev.fields", [
+        { id: "mapping", if: { a: 1 }, run: "echo ran" },
+        { id: "cond", if: "${{ github.ref == }}", run: "echo ran" },
+        { id: "script", run: "echo ${{ nosuch( }}" },
+        { id: "shell", shell: "${{ 1 == }}", run: "echo ran" },
+        { id: "wd", "working-directory": "${{ 1 == }}", run: "echo ran" },
+      ] as unknown as Partial<PlanStep>[]),
+      { stopOnFailure: false },
+    );
+    assert.deepEqual(
+      r.steps.map((s) => s.error),
+      [
+        "if: must be an expression (text) or true/false, got a mapping",
+        "if: invalid expression ${{ github.ref == }}: Unexpected end of expression: '=='",
+        "run: invalid expression ${{ nosuch( }}: Unexpected end of expression: '('",
+        "shell: invalid expression ${{ 1 == }}: Unexpected end of expression: '=='",
+        "working-directory: invalid expression ${{ 1 == }}: Unexpected end of expression: '=='",
+      ],
+    );
+  });
+});
