@@ -100,13 +100,13 @@ function bad(file: string, field: string, why: string): never {
 function parseJob(value: unknown, file: string, field: string): JobState {
   if (!isRecord(value)) return bad(file, field, "expected an object");
   if (!JOB_STATUSES.includes(value.status as JobStatus)) bad(file, `${field}.status`, `unknown status ${JSON.stringify(value.status)}`);
-  // Step IDs are user keys (`__proto__` too): a record without a prototype keeps each as a key.
-  const steps = Object.create(null) as Record<string, StepStatus>;
   if (value.steps !== undefined && !isRecord(value.steps)) bad(file, `${field}.steps`, "expected an object");
-  for (const [key, status] of Object.entries((value.steps as Record<string, unknown> | undefined) ?? {})) {
+  const entries = Object.entries((value.steps as Record<string, unknown> | undefined) ?? {});
+  for (const [key, status] of entries) {
     if (!STEP_STATUSES.includes(status as string)) bad(file, `${field}.steps.${key}`, `unknown status ${JSON.stringify(status)}`);
-    steps[key] = status as StepStatus;
   }
+  // Step IDs are user keys: fromEntries keeps `__proto__` as a key (assigning it would set the prototype).
+  const steps = Object.fromEntries(entries) as Record<string, StepStatus>;
   const job: JobState = { status: value.status as JobStatus, steps };
   for (const name of ["startedAt", "finishedAt", "heartbeatAt", "lastError", "reason"] as const) {
     if (value[name] !== undefined) {
@@ -122,8 +122,8 @@ export function serializeState(state: ExecState): string {
   const jobs: Record<string, JobState> = {};
   for (const id of Object.keys(state.jobs).sort()) {
     const job = state.jobs[id]!;
-    const steps = Object.create(null) as Record<string, StepStatus>;
-    for (const key of Object.keys(job.steps).sort()) steps[key] = job.steps[key]!;
+    // fromEntries, not assignment: a step ID `__proto__` stays a key.
+    const steps = Object.fromEntries(Object.keys(job.steps).sort().map((key) => [key, job.steps[key]!]));
     jobs[id] = {
       status: job.status,
       ...(job.startedAt ? { startedAt: job.startedAt } : {}),
