@@ -133,6 +133,24 @@ test("orun run --verbose | a slow reader: every line arrives, in order, while or
   assert.match(stdout, /1 succeeded/, "the summary comes after the output");
 });
 
+test("orun run --verbose | a reader that stops: the step's time limit still applies, and the output waits on disk", async (t) => {
+  // ~7 MB of output, then the step would sleep for a minute; its limit is 2 s. Its pid goes to a file.
+  const dir = await setup(t, [{ id: "a@dev.stuck", steps: [{ id: "print", run: "echo $$ > step.pid; seq 1 1000000; sleep 60", timeout: "2s" }] }]);
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "stall", "--verbose"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.pause(); // the reader takes nothing until the step's group is gone
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  await until(async () => existsSync(path.join(dir, "step.pid")) && (await readFile(path.join(dir, "step.pid"), "utf8")).trim() !== "", "the step to start");
+  const group = Number((await readFile(path.join(dir, "step.pid"), "utf8")).trim());
+  await until(() => !groupAlive(group), "the time limit to stop the step while nobody reads orun's output", 20_000);
+  child.stdout.resume();
+  assert.equal(await exited, 1);
+  const printed = stdout.split("\n").flatMap((line) => /│ (\d+)$/.exec(line)?.[1] ?? []).map(Number);
+  assert.equal(printed.length, 1000000, "every line still shown once the reader came back");
+  assert.match(stdout, /timed out after 2s/);
+});
+
 test("SIGKILL to orun's whole process group (a CI job being stopped): the helper is not in it and still stops the steps", async (t) => {
   const dir = await setup(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: LONG_STEP }] }]);
   // detached: orun leads its own process group, as under a job runner that kills the group.

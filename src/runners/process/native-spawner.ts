@@ -28,6 +28,7 @@ import {
   type ProcessOutcome,
   type ProcessRequest,
 } from "./run-process.js";
+import { outputBacklogged, outputDrained } from "../../util/output-pressure.js";
 
 /** Built by scripts/build-native.mjs; absent when no C compiler was found. */
 const HELPER = fileURLToPath(new URL("../../../native/orun-spawn", import.meta.url));
@@ -77,6 +78,11 @@ class OutputFile {
     return fstatSync(this.fd).size > this.position;
   }
 
+  /** Whether more than `limit` bytes of a file that ended at `bytes` are still unread. */
+  moreThan(bytes: number, limit: number): boolean {
+    return bytes - this.position > limit;
+  }
+
   /** The rest of the output (`bytes`: its size when the process ended; 0 = the helper removed the file), then the file is gone. */
   finish(bytes: number, sink: (text: string) => void): void {
     if (bytes > 0) {
@@ -103,6 +109,8 @@ interface Pending {
   startedAt: number;
   /** Output bytes the helper reported at the end (0: it removed the empty file). */
   bytes: number;
+  /** The run's cancel (stops waiting for the console). */
+  signal?: AbortSignal;
   pid?: number;
   /** Not yet supervised: the helper holds it until a latch opens (supervision — timeout, abort — starts with the process). */
   held?: { request: ProcessRequest; resolve: (outcome: ProcessOutcome) => void; onStart?: () => void };
@@ -220,7 +228,7 @@ export class NativeSpawner {
       const file = new OutputFile(`${this.outputDir}/orun-out-${process.pid}-${id}`);
       fields[1] = file.path;
       const output = new OutputBuffer(request.onOutput);
-      const entry: Pending = { command: request.command, cwd: request.cwd, file, bytes: 0, output, live: request.onOutput !== undefined, startedAt: Date.now(), control: undefined! };
+      const entry: Pending = { command: request.command, cwd: request.cwd, file, bytes: 0, output, live: request.onOutput !== undefined, startedAt: Date.now(), signal: request.signal, control: undefined! };
       // A process being stopped (timeout, cancel) must not open its latch even if it exits 0 on SIGTERM: the
       // latch is closed before the first signal, and the helper reads its input before it reaps.
       const { opens } = options;
@@ -306,7 +314,8 @@ export class NativeSpawner {
     if (entry.held) this.superviseHeld(entry);
     if (kind === "X") {
       entry.bytes = Number(bytes);
-      this.settle(id, entry, ended(Number(a), Number(b)));
+      if (entry.live && entry.file.moreThan(entry.bytes, READ_LIMIT)) void this.settleAtConsolePace(id, entry, ended(Number(a), Number(b)));
+      else this.settle(id, entry, ended(Number(a), Number(b)));
     } else {
       this.settle(id, entry, notStarted(entry, b === "0", line.split(" ").slice(4).join(" ") || `errno ${a}`));
     }
@@ -326,8 +335,26 @@ export class NativeSpawner {
     entry.control.finish(outcome);
   }
 
+  /**
+   * A process that ended with much unread output: the rest is read in READ_LIMIT pieces, each once the console
+   * has taken the last (util/output-pressure.ts), so a slow reader of orun's stdout holds the backlog on disk,
+   * not in memory. Its time limit no longer applies; a cancel stops the waiting.
+   */
+  private async settleAtConsolePace(id: number, entry: Pending, outcome: BaseOutcome): Promise<void> {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.idle();
+    entry.control.exited();
+    const sink = (text: string): void => entry.output.collect(text);
+    while (entry.file.read(sink)) {
+      await (outputBacklogged() ? outputDrained(entry.signal) : new Promise<void>((resolve) => setImmediate(resolve)));
+    }
+    entry.control.finish(outcome);
+  }
+
   private tailLive(): void {
     const due = Date.now() - LIVE_AFTER_MS;
+    // While the console is behind, output waits in its files (read once the console has caught up).
+    if (outputBacklogged()) return;
     for (const entry of this.pending.values()) {
       if (entry.live && !entry.held && entry.startedAt <= due) entry.file.read((text) => entry.output.collect(text));
     }

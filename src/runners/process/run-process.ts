@@ -78,6 +78,11 @@ export interface GroupControl {
   /** The process (and group leader) started; a kill requested before this is delivered now. */
   started(pid: number): void;
   finish(outcome: BaseOutcome): void;
+  /**
+   * The process has ended but its output is still being read (at the console's pace): from now on neither its
+   * time limit nor a cancel applies to it (its group may be gone and its pid reused).
+   */
+  exited(): void;
 }
 
 /**
@@ -136,6 +141,14 @@ export function superviseGroup(
     pid = startedPid;
     if (pendingSignal && !settled) killGroup(pendingSignal);
   };
+  const exited = (): void => {
+    clearTimeoutTimer?.();
+    clearTimeoutTimer = undefined;
+    clearTimeout(killTimer);
+    request.signal?.removeEventListener("abort", onAbort);
+    pid = undefined;
+    pendingSignal = undefined;
+  };
   if (request.timeoutMs !== undefined && request.timeoutMs > 0) {
     clearTimeoutTimer = longTimeout(() => {
       timedOut = true;
@@ -146,7 +159,7 @@ export function superviseGroup(
     if (request.signal.aborted) onAbort();
     else request.signal.addEventListener("abort", onAbort, { once: true });
   }
-  return { started, finish };
+  return { started, finish, exited };
 }
 
 /** The error text for a process that could not be started. */

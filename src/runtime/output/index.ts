@@ -2,7 +2,7 @@
 import type { Renderer } from "../events.js";
 import { JsonRenderer } from "./json.js";
 import { LiveRenderer } from "./live.js";
-import { pipeWriter } from "./pipe-writer.js";
+import { setOutputStream } from "../../util/output-pressure.js";
 import { TextRenderer } from "./text.js";
 import { detectTerminal, palette } from "./terminal.js";
 
@@ -15,7 +15,9 @@ export interface OutputOptions {
 
 export function createRenderer(options: OutputOptions = {}): Renderer {
   const stream = options.stream ?? process.stdout;
-  const write = (stream === process.stdout && pipeWriter(1)) || ((text: string) => void stream.write(text));
+  // A slow reader of a pipe makes the local runner read step output at its pace (util/output-pressure.ts).
+  if (stream === process.stdout) setOutputStream(stream);
+  const write = (text: string): void => void stream.write(text);
   if (options.json) return new JsonRenderer(write);
   const caps = detectTerminal(stream, options.env);
   const colors = palette(caps.color);

@@ -1,12 +1,11 @@
 // Writes to a pipe or socket that wait while it is full, as `make` or `cat` do.
 //
-// Node queues what it cannot write to a full pipe in memory, without limit, and
-// a run's output cannot wait for that queue to drain: it arrives from
-// synchronous loops (a finished step's output file is read in one go). Under
-// `orun run --verbose | tee log`, or a CI log collector that reads slowly, a
-// step that printed 200 MB held 3 GB of queued writes. Writing straight to the
-// descriptor, and pausing while the pipe is full, keeps memory bounded and lets
-// the reader set the pace.
+// Node queues what it cannot write to a full pipe in memory, without limit:
+// `orun logs | less` held a 200 MB log in memory behind a reader that had
+// stopped. Writing straight to the descriptor, and pausing while the pipe is
+// full, keeps memory bounded and lets the reader set the pace. Only for
+// commands that do nothing else meanwhile (`orun logs`): the wait blocks the
+// event loop, so `orun run` uses util/output-pressure.ts instead.
 import { fstatSync, writeSync } from "node:fs";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
