@@ -35,6 +35,16 @@ export class BackendError extends OrunError {
   }
 }
 
+/**
+ * The caller's signal stopped a request (Ctrl-C, SIGTERM): not an outage, so never retried or reported as one.
+ * Retry sleeps and a request in flight end at once.
+ */
+export class RequestCancelled extends OrunError {
+  constructor() {
+    super("canceled");
+  }
+}
+
 /** The backend answered that the run does not exist (any more: retention deleted it, or its database was reset). */
 export function isRunNotFound(err: unknown): boolean {
   return err instanceof BackendError && err.status === 404 && /run not found/i.test(err.message);
@@ -94,8 +104,8 @@ export class BackendClient {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  createRun(body: CreateRunRequest): Promise<CreateRunResponse> {
-    return this.json("/v1/runs", { method: "POST", body });
+  createRun(body: CreateRunRequest, options: { signal?: AbortSignal } = {}): Promise<CreateRunResponse> {
+    return this.json("/v1/runs", { method: "POST", body, signal: options.signal });
   }
 
   /** Accepts both the flat and the `{run: …}` shape. */
@@ -116,30 +126,30 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/runnable`, { query: { job: options.job, waitMs: options.waitMs }, holdMs: options.waitMs, signal: options.signal });
   }
 
-  claim(runId: string, jobId: string, runnerId: string): Promise<ClaimResponse> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body: { runnerId } });
+  claim(runId: string, jobId: string, runnerId: string, options: { signal?: AbortSignal } = {}): Promise<ClaimResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body: { runnerId }, signal: options.signal });
   }
 
   /** `skipped` is accepted from the job's owner by this backend; backends before it answer 400. */
-  update(runId: string, jobId: string, body: UpdateRequest): Promise<{ ok: boolean }> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body });
+  update(runId: string, jobId: string, body: UpdateRequest, options: { signal?: AbortSignal } = {}): Promise<{ ok: boolean }> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body, signal: options.signal });
   }
 
   /** `budgetMs`: give up retrying after this long (the next beat is due then anyway). */
-  heartbeat(runId: string, jobId: string, runnerId: string, options: { budgetMs?: number } = {}): Promise<HeartbeatResponse> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId }, budgetMs: options.budgetMs });
+  heartbeat(runId: string, jobId: string, runnerId: string, options: { budgetMs?: number; signal?: AbortSignal } = {}): Promise<HeartbeatResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId }, budgetMs: options.budgetMs, signal: options.signal });
   }
 
   /**
    * Appends at `offset` (a retry of a landed append is acknowledged, not duplicated), as `runnerId`:
    * refused once the job is no longer that runner's.
    */
-  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string): Promise<{ bytes: number }> {
-    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset, runnerId } });
+  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number }> {
+    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset, runnerId }, signal: options.signal });
   }
 
-  async replaceLog(runId: string, jobId: string, content: string): Promise<{ bytes: number }> {
-    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content });
+  async replaceLog(runId: string, jobId: string, content: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number }> {
+    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, signal: options.signal });
   }
 
   evidence(query: { component: string; environment: string; revision: string }): Promise<EvidenceResponse> {
@@ -187,18 +197,19 @@ export class BackendClient {
     const deadline = Date.now() + (options.budgetMs ?? this.retryBudgetMs);
     let tokenFailures = 0;
     let refreshedToken = false;
+    const { signal } = options;
     for (let attempt = 1; ; attempt++) {
-      if (options.signal?.aborted) throw new OrunError("cancelled");
+      if (signal?.aborted) throw new RequestCancelled();
       let res: Response | undefined;
       let failure: string;
       let token: string;
       try {
-        token = await this.options.auth.token();
+        token = await untilAborted(this.options.auth.token(), signal);
       } catch (err) {
         if (!(err instanceof TokenRequestError && err.transient)) throw err;
         const delay = backoff(attempt);
         if (++tokenFailures >= TOKEN_ATTEMPTS || Date.now() + delay > deadline) throw new OrunError(err.message, { hint: `gave up after ${tokenFailures} attempts` });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await pause(delay, signal);
         continue;
       }
       try {
@@ -216,7 +227,7 @@ export class BackendClient {
           body = JSON.stringify(options.body);
         }
         // Through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY name; a bad setting is an OrunError, not retried.
-        res = await processProxyFetch()(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(options.signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
+        res = await processProxyFetch()(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
         if (res.ok || options.accept?.includes(res.status)) {
           this.retrying = false;
           return res;
@@ -233,6 +244,8 @@ export class BackendClient {
         failure = `${error.error} (${error.code})`;
       } catch (err) {
         if (err instanceof OrunError) throw err;
+        // Stopped by the caller (the fetch fails with "This operation was aborted"): a cancel, not an outage.
+        if (signal?.aborted) throw new RequestCancelled();
         // A proxy that wants credentials will not change its mind: no point retrying for minutes.
         if (proxyStatus(err) === 407) throw new OrunError(`orun backend at ${this.baseUrl}: ${proxyRefusal(err, url)}`);
         failure = proxyRefusal(err, url) ?? describeNetworkError(err);
@@ -248,9 +261,45 @@ export class BackendClient {
         const say = this.options.onRetrying ?? ((message: string) => process.stderr.write(`${message}\n`));
         say(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await pause(delay, signal);
     }
   }
+}
+
+/** Waits `ms`; a signal that aborts ends the wait at once with RequestCancelled. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new RequestCancelled());
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", cancel);
+      resolve();
+    }, ms);
+    const cancel = () => {
+      clearTimeout(timer);
+      reject(new RequestCancelled());
+    };
+    signal?.addEventListener("abort", cancel, { once: true });
+  });
+}
+
+/** `promise`, or RequestCancelled as soon as `signal` aborts (what it waits for is left to settle unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new RequestCancelled());
+  return new Promise<T>((resolve, reject) => {
+    const cancel = () => reject(new RequestCancelled());
+    signal.addEventListener("abort", cancel, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", cancel);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", cancel);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 /** Exponential back-off with jitter: 250 ms doubling to 5 s, each scaled by 0.5–1. */

@@ -10,7 +10,7 @@ import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { BackendError, RUN_GONE_CAUSE, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
+import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -63,7 +63,17 @@ interface ActiveJob {
   failedSteps: Set<string>;
   /** The run's stop signal as beforeJob got it: aborted without a reason of its own by Ctrl-C or SIGTERM. */
   runSignal?: AbortSignal;
+  /** Aborts CANCEL_GRACE_MS after the run's stop: log uploads and the result report give up then. */
+  uploads?: AbortSignal;
+  /** Aborted when the job has ended here: a heartbeat still retrying stops. */
+  ended: AbortController;
 }
+
+/**
+ * After Ctrl-C or SIGTERM, how long a stopped job's last log and its result may still take to reach the backend:
+ * a backend that answers gets them, one that does not keep the runner from exiting for its retry budget.
+ */
+const CANCEL_GRACE_MS = 5_000;
 
 export class RemoteHooks implements ExecutionHooks {
   readonly managesDependencies: boolean;
@@ -80,19 +90,25 @@ export class RemoteHooks implements ExecutionHooks {
   private planId = "";
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
+  /** The backend created or joined the run (ensureRun answered). */
+  private registered = false;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
     this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
   }
 
-  /** Creates the run, or joins it when another runner already did (same plan checksum). */
-  ensureRun(): Promise<void> {
+  /**
+   * Creates the run, or joins it when another runner already did (same plan checksum). `signal` (the run's stop,
+   * as the first job's admission got it) ends the attempt, retries included.
+   */
+  ensureRun(signal?: AbortSignal): Promise<void> {
     this.run ??= (async () => {
       const { client, plan, runId } = this.options;
       const payload = backendPlan(plan);
       this.planId = payload.checksum;
-      const created = await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor });
+      const created = await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
+      this.registered = true;
       // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
       if (payload.failFast && created.failFast !== true) {
         this.say(
@@ -104,16 +120,17 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
-    await this.ensureRun();
     const id = canonicalJobId(job.id);
-    if (this.stopped) return { action: "skipped", reason: this.stopped };
     try {
+      await this.ensureRun(signal);
+      if (this.stopped) return { action: "skipped", reason: this.stopped };
       return await this.admit(id, signal);
     } catch (err) {
       if (!signal.aborted) throw err;
       // Stopped while waiting — Ctrl-C (the run ends as cancelled, exit 130) or this run's fail-fast (the
       // executor's admission signal carries the reason): the job is not run here and stays for other runners.
-      const reason = typeof signal.reason === "string" ? signal.reason : "cancelled while waiting for dependencies";
+      const waited = this.registered ? "dependencies" : `the backend at ${this.options.client.baseUrl}`;
+      const reason = typeof signal.reason === "string" ? signal.reason : `cancelled while waiting for ${waited}`;
       this.say(`✕ job ${id}: ${reason}`);
       return { action: "skipped", reason };
     }
@@ -128,13 +145,14 @@ export class RemoteHooks implements ExecutionHooks {
     let pollDelay = 500;
     for (;;) {
       if (signal.aborted) throw new OrunError("cancelled");
-      const claim = await client.claim(runId, id, runnerId).catch((err: unknown) => this.runGone(err, id));
+      const claim = await client.claim(runId, id, runnerId, { signal }).catch((err: unknown) => this.runGone(err, id));
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
         // Claimed while this runner was being stopped (fail-fast): it is this runner's now, and nobody else may run it.
         if (signal.aborted) this.say(`● job ${id} was claimed just before this runner stopped starting jobs; running it`);
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
         entry.runSignal = signal;
+        entry.uploads = graceAfter(signal, CANCEL_GRACE_MS);
         return { action: "run", stop: entry.stop.signal };
       }
       if (claim.currentStatus === "success") {
@@ -207,6 +225,7 @@ export class RemoteHooks implements ExecutionHooks {
       superseded: false,
       supersede: (why) => supersede(why),
       stop: new AbortController(),
+      ended: new AbortController(),
       failedSteps: new Set(),
       // A quarter of the lease leaves room for a couple of lost beats.
       timer: setInterval(() => {
@@ -219,12 +238,13 @@ export class RemoteHooks implements ExecutionHooks {
         // After a stall the lease is judged from this tick's question: its answer may take a beat or two.
         if (late) since = Math.max(since, sent);
         if (!late && sent - Math.max(lastBeat, since) > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
-        client.heartbeat(runId, jobId, runnerId, { budgetMs: interval }).then(
+        client.heartbeat(runId, jobId, runnerId, { budgetMs: interval, signal: entry.ended.signal }).then(
           (res) => {
             if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
             lastBeat = Math.max(lastBeat, sent);
           },
           (err) => {
+            if (err instanceof RequestCancelled) return;
             // Nowhere to report to: stop the job now rather than run it to a result nobody can record.
             if (isRunGone(err)) return goneWhileRunning();
             this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`);
@@ -265,7 +285,7 @@ export class RemoteHooks implements ExecutionHooks {
       try {
         if (entry.wholeLog !== undefined) {
           entry.wholeLog += chunk;
-          await this.options.client.replaceLog(this.options.runId, id, entry.wholeLog);
+          await this.options.client.replaceLog(this.options.runId, id, entry.wholeLog, { signal: entry.uploads });
           return;
         }
         const { bytes } = await this.appendNext(entry, id, chunk);
@@ -279,7 +299,7 @@ export class RemoteHooks implements ExecutionHooks {
           return entry.supersede(`remote run ${this.options.runId} is gone from the backend (deleted by its retention, or its database was reset)`);
         }
         // Logs are best effort: an unreachable log store must not fail the job.
-        this.say(`! log upload for ${id} failed: ${errorMessage(err)}`);
+        this.say(`! log upload for ${id} failed: ${err instanceof RequestCancelled ? cancelledUpload() : errorMessage(err)}`);
       }
     });
     return entry.logChain;
@@ -293,18 +313,18 @@ export class RemoteHooks implements ExecutionHooks {
    */
   private async appendNext(entry: ActiveJob, jobId: string, content: string): Promise<{ bytes: number }> {
     try {
-      return await this.append(jobId, content, entry.logBytes);
+      return await this.append(entry, jobId, content, entry.logBytes);
     } catch (err) {
       const landed = err instanceof BackendError && err.status === 409 ? /has (\d+) bytes, append expected offset \d+/.exec(err.message) : null;
       if (!landed) throw err;
       entry.logBytes = Number(landed[1]);
-      return this.append(jobId, content, entry.logBytes);
+      return this.append(entry, jobId, content, entry.logBytes);
     }
   }
 
-  private append(jobId: string, content: string, offset: number): Promise<{ bytes: number }> {
+  private append(entry: ActiveJob, jobId: string, content: string, offset: number): Promise<{ bytes: number }> {
     const { client, runId, runnerId } = this.options;
-    return client.appendLog(runId, jobId, content, offset, runnerId);
+    return client.appendLog(runId, jobId, content, offset, runnerId, { signal: entry.uploads });
   }
 
   /**
@@ -321,7 +341,7 @@ export class RemoteHooks implements ExecutionHooks {
       const piece = truncatedPiece(chunk, room, stepKey, cap);
       if (!piece) break;
       try {
-        entry.logBytes = (await this.append(jobId, piece.text, entry.logBytes)).bytes;
+        entry.logBytes = (await this.append(entry, jobId, piece.text, entry.logBytes)).bytes;
         entry.droppedBytes += piece.dropped;
         return;
       } catch (err) {
@@ -340,6 +360,7 @@ export class RemoteHooks implements ExecutionHooks {
     const entry = this.active.get(id);
     if (!entry) return;
     clearInterval(entry.timer);
+    entry.ended.abort();
     await entry.logChain;
     this.active.delete(id);
     if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
@@ -355,8 +376,10 @@ export class RemoteHooks implements ExecutionHooks {
     try {
       // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run.
       const tolerated = result.status === "failed" && (failedOnlyTolerably(job, entry.failedSteps, result.error) || cancelledHere(entry.runSignal));
-      await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}) });
+      await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}) }, entry.uploads);
     } catch (err) {
+      // Stopped here and the backend did not take the result in time: its lease runs out and the backend releases it.
+      if (err instanceof RequestCancelled) return this.say(`! result of ${id} not recorded: ${cancelledUpload()}; the backend releases the job when its lease runs out`);
       // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
       // other runner's result counts. Anything else is a real failure of this run.
       if (isRunGone(err)) throw this.goneError(id, "ran");
@@ -370,10 +393,10 @@ export class RemoteHooks implements ExecutionHooks {
    * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
    * The job then reads as this runner's with this status, and the outcome counts as recorded.
    */
-  private async report(jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string; tolerated?: boolean }): Promise<void> {
+  private async report(jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string; tolerated?: boolean }, signal?: AbortSignal): Promise<void> {
     const { client, runId } = this.options;
     try {
-      await client.update(runId, jobId, body);
+      await client.update(runId, jobId, body, { signal });
     } catch (err) {
       if (!(err instanceof BackendError && err.status === 400 && /not running/i.test(err.message))) throw err;
       const job = await client.jobStatus(runId, jobId).catch(() => undefined);
@@ -400,6 +423,7 @@ export class RemoteHooks implements ExecutionHooks {
     const entry = this.active.get(id);
     if (!entry) return;
     clearInterval(entry.timer);
+    entry.ended.abort();
     await entry.logChain;
     this.active.delete(id);
     const { runId, runnerId } = this.options;
@@ -430,7 +454,10 @@ export class RemoteHooks implements ExecutionHooks {
 
   async close(): Promise<void> {
     await this.reports;
-    for (const entry of this.active.values()) clearInterval(entry.timer);
+    for (const entry of this.active.values()) {
+      clearInterval(entry.timer);
+      entry.ended.abort();
+    }
     this.active.clear();
   }
 }
@@ -468,6 +495,20 @@ function truncatedPiece(chunk: Buffer, room: number, stepKey: string, cap: numbe
   else while (keep > 0 && (chunk[keep]! & 0xc0) === 0x80) keep--;
   const kept = chunk.subarray(0, keep).toString("utf8");
   return { text: `${kept}${keep > 0 && chunk[keep - 1] !== 0x0a ? "\n" : ""}${marker(chunk.length - keep)}`, dropped: chunk.length - keep };
+}
+
+/** Said of an upload the run's stop cut short. */
+function cancelledUpload(): string {
+  return `canceled (the backend did not take it within ${formatDuration(CANCEL_GRACE_MS)} of the stop)`;
+}
+
+/** A signal that aborts `ms` after `signal` does (its timer does not keep the process alive). */
+function graceAfter(signal: AbortSignal, ms: number): AbortSignal {
+  const grace = new AbortController();
+  const arm = () => setTimeout(() => grace.abort(), ms).unref();
+  if (signal.aborted) arm();
+  else signal.addEventListener("abort", arm, { once: true });
+  return grace.signal;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
