@@ -20,7 +20,7 @@ describe("orun run --gha: GitHub job keys with no-op values", () => {
     const marker = `RAN-${name}`;
     const job = Object.assign(makeJob(`app@dev.${name}`, [{ id: "s", run: `touch ${marker}` }]), jobKeys);
     await writeFile(path.join(ws, `${name}.json`), JSON.stringify(makePlan([job], name)));
-    const result = await runOrun(["run", `${name}.json`, "--gha"], { cwd: ws, env: ghaEnv(ws, env) });
+    const result = await runOrun(["run", `${name}.json`, "--gha", "--exec-id", name], { cwd: ws, env: ghaEnv(ws, env) });
     return { code: result.code, output: result.stdout + result.stderr, ran: existsSync(path.join(ws, marker)) };
   }
 
@@ -44,8 +44,9 @@ describe("orun run --gha: GitHub job keys with no-op values", () => {
       const name = `refused-${key}`;
       const { code, output, ran } = await run(name, { [key]: value });
       assert.notEqual(code, 0, output);
-      assert.match(output, new RegExp(`job app@dev\\.${name}: "${key}" is not supported by the github-actions runner: .* \\(in plan "${name}"\\)`));
+      assert.match(output, new RegExp(`job app@dev\\.${name}: "${key}" is not supported by the github-actions runner: .* \\(in plan ${name}\\.json\\)`));
       assert.ok(!ran);
+      assert.ok(!existsSync(path.join(ws, ".orun", "executions", name)), "refused before a record is made");
     }
   });
 
@@ -55,5 +56,6 @@ describe("orun run --gha: GitHub job keys with no-op values", () => {
     assert.match(output, /ORUN_GHA_CANCEL_GRACE: invalid duration "banana"/);
     assert.match(output, /Go duration such as 30s/);
     assert.ok(!ran);
+    assert.ok(!existsSync(path.join(ws, ".orun", "executions", "grace")), "refused before a record is made");
   });
 });

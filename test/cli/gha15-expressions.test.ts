@@ -40,6 +40,6 @@ describe("orun run --gha: expressions", () => {
     assert.equal(code, 1);
     const job = state.jobs["app@dev.bad-if"]!;
     assert.deepEqual(job.steps, { guarded: "failed" });
-    assert.equal(job.lastError, "step guarded: invalid expression ${{ github.ref == }}: Unexpected end of expression: '=='");
+    assert.equal(job.lastError, "step guarded: if: invalid expression ${{ github.ref == }}: Unexpected end of expression: '=='");
   });
 });

@@ -244,6 +244,12 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // The docker runner's settings (--pull, --docker-image, ORUN_DOCKER_*) are checked before a record is made:
   // found when the runner starts, a bad one failed a run that then became `latest` for status and logs.
   if (runner.name === "docker") (await import("../../runners/docker/config.js")).parseDockerConfig(opts.runnerOptions ?? {}, env);
+  // So are the github-actions runner's (its cancel grace, the GitHub job keys of the jobs it would run).
+  if (runner.name === "github-actions") {
+    const { canonicalJobId } = await import("../../model/plan.js");
+    const jobs = opts.job ? resolved.plan.jobs.filter((job) => canonicalJobId(job.id) === canonicalJobId(opts.job!.trim())) : resolved.plan.jobs;
+    (await import("../../runners/github-actions/settings.js")).checkGithubActionsSettings(jobs, opts.runnerOptions ?? {}, env, resolved.source);
+  }
   const workdirOverride = opts.workdir ? await existingDirectory(path.resolve(cwd, opts.workdir), "--workdir") : undefined;
 
   // Workspace: intent root, else the plan's recorded workDir, else cwd. Under
