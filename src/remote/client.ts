@@ -332,7 +332,7 @@ function toBackendError(status: number, error: ErrorBody, credential: TokenSourc
   if (status === 401 || status === 403) {
     const hint =
       credential === "token"
-        ? "ORUN_TOKEN is set but this backend refused it: use a token it issued (`orun backend token list`), not revoked, for the run's namespace"
+        ? "ORUN_TOKEN is set but this backend refused it: use a token it issued, not revoked, for the run's namespace (`orun backend token list --database <the database orun backend serve printed at its start>`)"
         : "the backend refused this workflow's GitHub OIDC token: check its --oidc-audience (ORUN_OIDC_AUDIENCE) and --allow-owner/--allow-repo";
     return new BackendError(status, error.code, `authentication failed: ${error.error}`, hint);
   }

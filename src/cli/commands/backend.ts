@@ -1,11 +1,12 @@
 // `orun backend serve` and `orun backend token create|revoke|list`.
+import fs from "node:fs";
 import type { Command } from "commander";
 import { OrunError, errorMessage } from "../../util/errors.js";
 
 const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db (env ORUN_BACKEND_DATABASE)";
 
 function database(value: string | undefined): string | undefined {
-  return value ?? process.env.ORUN_BACKEND_DATABASE ?? undefined;
+  return value ?? (process.env.ORUN_BACKEND_DATABASE?.trim() || undefined);
 }
 
 /** Repeatable list flags: each occurrence may also hold comma-separated values. No default, so --help shows none. */
@@ -80,13 +81,13 @@ function listenError(err: unknown, host: string, port: number): OrunError {
 
 /** Opens the database; a file that is not one (or any other failure the store did not word) names the database. */
 async function openDatabase(db: string | undefined): Promise<import("../../remote/backend/store/types.js").Store> {
-  const { openStore, redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+  const { openStore, describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
   const url = db ?? DEFAULT_DATABASE;
   try {
     return await openStore(url);
   } catch (err) {
     if (err instanceof OrunError) throw err;
-    throw new OrunError(`cannot open database ${redact(url)}: ${errorMessage(err)}`, { cause: err });
+    throw new OrunError(`cannot open database ${describeDatabase(url)}: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -121,7 +122,7 @@ export function registerBackendCommands(program: Command): void {
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
     .action(async (opts: Record<string, string> & { allowOwner?: string[]; allowRepo?: string[] }) => {
-      const { redact, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+      const { describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
       const { startBackend } = await import("../../remote/backend/server.js");
       const { parseDuration } = await import("../../remote/duration.js");
       const { parseAllowList, describeAllowList, namedEntries } = await import("../../remote/backend/auth/allow-list.js");
@@ -163,7 +164,8 @@ export function registerBackendCommands(program: Command): void {
       }
       // The URL names 127.0.0.1 for a wildcard bind (what a local client uses): say that every interface is served.
       const everywhere = ["0.0.0.0", "::", "[::]"].includes(opts.host.trim()) ? ` on every interface (--host ${opts.host.trim()})` : "";
-      process.stdout.write(`orun backend listening on ${running.url}${everywhere} (database ${redact(db)}, OIDC issuer ${issuer})\n`);
+      // The database by its absolute path: the token commands must name the same one (--database) from elsewhere.
+      process.stdout.write(`orun backend listening on ${running.url}${everywhere} (database ${describeDatabase(db)}, OIDC issuer ${issuer})\n`);
       if (allow) {
         process.stdout.write(`accepting OIDC tokens from: ${describeAllowList(allow)}\n`);
         const named = namedEntries(allow);
@@ -233,8 +235,23 @@ export function registerBackendCommands(program: Command): void {
     });
 }
 
+/**
+ * Opens the backend's database for a token command. Unless named (--database, ORUN_BACKEND_DATABASE), it must
+ * exist: run in another folder, the default sqlite:.orun/backend.db would be a new empty database there, holding
+ * tokens the backend never sees (its runners then get "Invalid or revoked token").
+ */
 async function withStore(db: string | undefined, fn: (store: import("../../remote/backend/store/types.js").Store) => Promise<void>): Promise<void> {
-  const store = await openDatabase(database(db));
+  const named = database(db);
+  if (named === undefined) {
+    const { sqliteFile, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+    const file = sqliteFile(DEFAULT_DATABASE)!;
+    if (!fs.existsSync(file)) {
+      throw new OrunError(`no backend database at ${file} (the default, ${DEFAULT_DATABASE}, in this folder): token commands use the database \`orun backend serve\` uses`, {
+        hint: "run them in the folder the backend serves from, or name the database serve printed when it started: --database sqlite:<path> or postgres://…, or ORUN_BACKEND_DATABASE",
+      });
+    }
+  }
+  const store = await openDatabase(named);
   try {
     await fn(store);
   } finally {

@@ -1,5 +1,6 @@
 // `--database` → a store: `sqlite:PATH` (default `sqlite:.orun/backend.db`) or
 // `postgres://…` / `postgresql://…` (optional `?schema=name`).
+import path from "node:path";
 import { OrunError } from "../../../util/errors.js";
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
@@ -10,7 +11,7 @@ export const DEFAULT_DATABASE = "sqlite:.orun/backend.db";
 export async function openStore(database: string = DEFAULT_DATABASE): Promise<Store> {
   let store: Store;
   if (database.startsWith("sqlite:")) {
-    const file = database.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
+    const file = sqlitePath(database);
     if (!file) throw new OrunError(`--database ${database}: missing file path (e.g. sqlite:.orun/backend.db)`);
     store = openSqliteStore(file);
   } else if (/^postgres(ql)?:\/\//.test(database)) {
@@ -25,6 +26,23 @@ export async function openStore(database: string = DEFAULT_DATABASE): Promise<St
     throw new OrunError(`cannot open database ${redact(database)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return store;
+}
+
+/** The file of a `sqlite:PATH` database as given ("" when missing); undefined for any other database. */
+function sqlitePath(database: string): string | undefined {
+  return database.startsWith("sqlite:") ? database.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "") : undefined;
+}
+
+/** The absolute file of a `sqlite:PATH` database (relative to the working directory); undefined for PostgreSQL or `:memory:`. */
+export function sqliteFile(database: string): string | undefined {
+  const file = sqlitePath(database);
+  return file && file !== ":memory:" ? path.resolve(file) : undefined;
+}
+
+/** The database as messages name it: a SQLite file by its absolute path, a URL without its password. */
+export function describeDatabase(database: string): string {
+  const file = sqliteFile(database);
+  return file ? `sqlite:${file}` : redact(database);
 }
 
 /** Hides the password of a database URL in messages. */
