@@ -2,6 +2,7 @@
 // `status` and `logs` call these when remote state is on (flags, env, or
 // intent `execution.state`), otherwise they return undefined.
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
 import { jobIdFragments } from "../model/plan.js";
@@ -61,14 +62,29 @@ interface ReadOptions extends RemoteFlags {
   execId?: string;
 }
 
-async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv): Promise<{ client: BackendClient; runId: string; baseUrl: string } | undefined> {
+async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs"): Promise<{ client: BackendClient; runId: string; baseUrl: string } | undefined> {
   const { locateIntentRoot } = await import("../runtime/plan-source.js");
-  const config = await readIntentStateConfig(await locateIntentRoot(process.cwd(), opts.intent));
+  const intentRoot = await locateIntentRoot(process.cwd(), opts.intent);
+  const config = await readIntentStateConfig(intentRoot);
   if (!remoteEnabled(opts, env, config)) return warnIgnoredUrl(opts);
   const baseUrl = resolveBackendUrl(opts, env, config);
   const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim();
-  if (!runId) throw new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID");
+  if (!runId) throw runNotNamed(command, opts, env, intentRoot);
   return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl };
+}
+
+/**
+ * No run named under remote state: the backend has no "latest" run. The message names what turned remote state
+ * on — the user may never have typed --remote-state (ORUN_REMOTE_STATE, or intent.yaml's execution.state).
+ */
+function runNotNamed(command: "status" | "logs", opts: ReadOptions, env: NodeJS.ProcessEnv, intentRoot: string | undefined): OrunError {
+  if (opts.remoteState) return new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID");
+  const why = remoteEnabled({}, env, undefined)
+    ? "ORUN_REMOTE_STATE=true turns remote state on"
+    : `${path.join(intentRoot ?? ".", "intent.yaml")} turns remote state on (execution.state.mode: remote)`;
+  return new OrunError(`${why}, so orun ${command} reads a run from the backend and needs to know which`, {
+    hint: "name it with --exec-id <run-id> or ORUN_EXEC_ID: the run ID its runners shared",
+  });
 }
 
 /** A run read before and now not found: said as such, not as a bare 404. */
@@ -80,8 +96,15 @@ function runGone(runId: string, baseUrl: string): OrunError {
 export const WATCH_FAILED_POLLS_REPORTED = 3;
 
 /** `orun status --remote-state [--watch] [--json]`; undefined when remote state is off. */
-export async function remoteStatus(opts: ReadOptions & { watch?: boolean; intervalMs: number; json?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
-  const reader = await remoteReader(opts, env);
+export async function remoteStatus(opts: ReadOptions & { watch?: boolean; intervalMs: number; json?: boolean; all?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  if (opts.all && !opts.execId?.trim()) {
+    // The backend keeps no list of runs (v2 neither); every runner also keeps a local record of its part.
+    const { locateIntentRoot } = await import("../runtime/plan-source.js");
+    if (!remoteEnabled(opts, env, await readIntentStateConfig(await locateIntentRoot(process.cwd(), opts.intent)))) return warnIgnoredUrl(opts);
+    process.stderr.write("remote state is on, but the backend lists no runs: --all lists this machine's execution records (read a remote run with --exec-id <run-id>)\n");
+    return undefined;
+  }
+  const reader = await remoteReader(opts, env, "status");
   if (!reader) return undefined;
   const { runId, baseUrl } = reader;
   if (!opts.watch) {
@@ -133,7 +156,7 @@ export async function remoteLogs(
   opts: ReadOptions & { job?: string; step?: string; failed?: boolean; follow?: boolean; pollMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
-  const reader = await remoteReader(opts, env);
+  const reader = await remoteReader(opts, env, "logs");
   if (!reader) return undefined;
   const { client, runId } = reader;
   const wanted = opts.job ? jobIdFragments(opts.job) : undefined;
