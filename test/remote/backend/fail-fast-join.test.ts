@@ -47,16 +47,29 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         const ns = "local:acme/widgets";
         const run = { namespace: ns, status: "running" as const, planChecksum: "abc", triggerType: "ci", actor: null, dryRun: false, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", finishedAt: null, revision: null };
         // What a backend from before migration 10 stored for runners that sent failFast: the plan JSON only.
-        for (const [runId, failFast, status] of [["sent", true, "running"], ["plain", false, "running"], ["over", true, "completed"]] as const) {
-          const plan = { ...planOf({ "a@dev.x": [] }), ...(failFast ? { failFast } : {}) };
-          await store.createRun({ run: { ...run, runId, status }, jobs: initialJobs(plan), planJson: JSON.stringify(plan) });
+        // Plan JSON PostgreSQL's jsonb refuses (a NUL, a lone surrogate in a step's command) or that is not JSON at
+        // all: the migration must neither fail the backend's start-up for such a row nor skip a failFast one it can read.
+        const odd = (text: string) => ({ ...planOf({ "a@dev.x": [] }), jobs: [{ jobId: "a@dev.x", component: "a", deps: [], steps: [{ stepId: "s", uses: "run", with: { run: text } }] }] });
+        const plans: [string, string, "running" | "completed"][] = [
+          ["sent", JSON.stringify({ ...planOf({ "a@dev.x": [] }), failFast: true }), "running"],
+          ["plain", JSON.stringify(planOf({ "a@dev.x": [] })), "running"],
+          ["over", JSON.stringify({ ...planOf({ "a@dev.x": [] }), failFast: true }), "completed"],
+          ["nul", JSON.stringify({ ...odd("printf 'x\u0000y'"), failFast: true }), "running"],
+          ["nul-plain", JSON.stringify({ ...odd("printf 'x\u0000y'"), failFast: false }), "running"],
+          ["surrogate", JSON.stringify({ ...odd("lone \ud800 surrogate"), failFast: true }), "running"],
+          ["broken", '{"failFast":true, "jobs": [', "running"],
+        ];
+        for (const [runId, planJson, status] of plans) {
+          const plan = planOf({ "a@dev.x": [] });
+          await store.createRun({ run: { ...run, runId, status }, jobs: initialJobs(plan), planJson });
         }
         await store.close();
         await sql(db.url, "DELETE FROM schema_migrations WHERE version = 13");
         store = await openStore(db.url);
         try {
           const failFast = async (runId: string) => (await store.getRun(ns, runId))?.run.failFast;
-          assert.deepEqual([await failFast("sent"), await failFast("plain"), await failFast("over")], [true, false, false]);
+          const got = await Promise.all(plans.map(([runId]) => failFast(runId)));
+          assert.deepEqual(got, [true, false, false, true, false, true, false]);
         } finally {
           await store.close();
         }

@@ -3,11 +3,17 @@
 // new version. Timestamps are ISO-8601 text in both dialects (they sort).
 import { canonicalJobId, parseJobId } from "../../../model/plan.js";
 
+/** Runs one statement (`$N` parameters) inside the migration's transaction, returning its rows. */
+export type MigrationQuery = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
 export interface Migration {
   version: number;
   name: string;
   sqlite: string;
+  /** SQL run on PostgreSQL; empty when the migration is done in code only (postgresCode). */
   postgres: string;
+  /** Work done in code on PostgreSQL after its SQL, in the same transaction: for what SQL cannot do safely there. */
+  postgresCode?: (query: MigrationQuery) => Promise<void>;
 }
 
 const TABLES = (blob: string, bool: string) => `
@@ -154,6 +160,30 @@ const ACTIVE_AT = `ALTER TABLE runs ADD COLUMN active_at TEXT;`;
 const FAIL_FAST_FROM_PLAN = (condition: string, yes: string) =>
   `UPDATE runs SET fail_fast = ${yes} WHERE status = 'running' AND stopped_reason IS NULL AND ${condition};`;
 
+/**
+ * FAIL_FAST_FROM_PLAN on PostgreSQL, in code: plan_json::jsonb refuses a NUL (\u0000) or a lone surrogate,
+ * which a plan's step commands may hold (the backend keeps them as sent), and one such row failed the whole
+ * migration — no replica started. JSON.parse reads them; a row that is not JSON at all is left as it is.
+ */
+async function failFastFromPlanPostgres(query: MigrationQuery): Promise<void> {
+  const candidates = await query(
+    `SELECT namespace, run_id, plan_json FROM runs WHERE status = 'running' AND stopped_reason IS NULL AND NOT fail_fast AND strpos(plan_json, '"failFast"') > 0`,
+  );
+  const failFast = candidates.filter((row) => {
+    try {
+      const plan: unknown = JSON.parse(String(row.plan_json));
+      return typeof plan === "object" && plan !== null && (plan as { failFast?: unknown }).failFast === true;
+    } catch {
+      return false;
+    }
+  });
+  if (failFast.length === 0) return;
+  await query(
+    `UPDATE runs r SET fail_fast = true FROM unnest($1::text[], $2::text[]) AS k(namespace, run_id) WHERE r.namespace = k.namespace AND r.run_id = k.run_id`,
+    [failFast.map((row) => row.namespace), failFast.map((row) => row.run_id)],
+  );
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -176,7 +206,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 13,
     name: "runs.fail_fast from the plan JSON of runs registered before migration 10",
     sqlite: FAIL_FAST_FROM_PLAN("fail_fast = 0 AND json_valid(plan_json) AND json_extract(plan_json, '$.failFast') = 1", "1"),
-    postgres: FAIL_FAST_FROM_PLAN("NOT fail_fast AND (plan_json::jsonb ->> 'failFast') = 'true'", "true"),
+    postgres: "",
+    postgresCode: failFastFromPlanPostgres,
   },
 ];
 

@@ -152,7 +152,8 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         checkSchemaNotNewer(applied);
         for (const m of MIGRATIONS) {
           if (applied.has(m.version)) continue;
-          await c.query(m.postgres);
+          if (m.postgres) await c.query(m.postgres);
+          if (m.postgresCode) await m.postgresCode(async (text, params) => (await c.query<Record<string, unknown>>(text, params)).rows);
           await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [m.version, m.name, new Date().toISOString()]);
         }
       });
