@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { makePlan, readJson, removeDir, tempDir, type JobSpec, planDir, recordFile } from "../runtime/helpers.js";
+import { makePlan, readJson, removeDir, tempDir, type JobSpec, planDir, recordFile, writePlan } from "../runtime/helpers.js";
 import { deadPid, processGone, until } from "../support/wait.js";
 
 const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], options: Parameters<typeof makePlan>[1] = {}): Promise<string> =>
@@ -142,8 +142,9 @@ test("run --background --json prints a JSON object (exec ID, pid, log, summary);
   assert.equal(summary.status, "completed");
   const kept = await readFile(out.summary, "utf8");
 
-  // A later start that is refused (a job that does not exist) prints no summary: the last one stays whole.
-  const refused = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgjson", "--job", "a@dev.nope"], { cwd: dir });
+  // A later start that its child refuses (the record belongs to another plan) prints no summary: the last one stays whole.
+  await writePlan(dir, makePlan([{ id: "a@dev.one", steps: [{ run: "echo other" }] }]), "other.json");
+  const refused = await runOrun(["run", "other.json", "--background", "--json", "--exec-id", "bgjson"], { cwd: dir });
   assert.equal(refused.code, 0, refused.stdout + refused.stderr);
   await until(async () => (await readFile(record(dir, "bgjson", "background-error.json"), "utf8").catch(() => "")) !== "", "the refused child's error");
   await until(async () => !(await readdir(record(dir, "bgjson", ""))).includes("summary.json.partial"), "the refused child to clean up");

@@ -231,8 +231,9 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
   const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
-  // A --background parent leaves it to its child, which records the refusal for status (as it does its other ones).
-  if (opts.job && !(opts.background && !backgroundChild)) await checkJobInPlan(resolved.plan, opts.job);
+  // Checked by a --background parent too: left to its child, a typo started "successfully" (exit 0) and left a
+  // failed record that became latest.
+  if (opts.job) await checkJobInPlan(resolved.plan, opts.job);
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
@@ -543,12 +544,22 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   }
   const entries = await listLogs(store, execId, filter);
   if (entries.length === 0) {
+    const filtered = Boolean(opts.job || opts.step || opts.failed);
+    // A run that failed before any job ran (a --background child refused at start) has only its own error to show.
+    const runError = filtered ? undefined : runLevelError(await readSnapshot(store, execId));
     // Not into --raw output: what reads it expects the logs' bytes only.
-    (opts.raw ? process.stderr : process.stdout).write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
+    (opts.raw ? process.stderr : process.stdout).write(runError ? `No logs for this run: it failed before any job ran.\n  Error: ${runError}\n` : filtered ? "No logs match.\n" : "No logs for this run yet.\n");
     return 0;
   }
   await printLogs(entries, write, { raw: opts.raw, note });
   return 0;
+}
+
+/** The error a run recorded for itself (not a job's), made printable on one line: a failed start's or the latest background child's. */
+function runLevelError(snapshot: import("../../runtime/status.js").ExecutionSnapshot): string | undefined {
+  const error = snapshot.backgroundError?.error ?? (snapshot.meta?.status === "failed" ? snapshot.meta.error : undefined);
+  // eslint-disable-next-line no-control-regex
+  return error?.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
 
 export interface GcCommandOptions {
