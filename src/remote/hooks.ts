@@ -428,7 +428,7 @@ export class RemoteHooks implements ExecutionHooks {
     this.active.delete(id);
     const { runId, runnerId } = this.options;
     // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.
-    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true });
+    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry.uploads);
     this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; to run it, start a new run (another --exec-id) once it may run`);
   }
 
