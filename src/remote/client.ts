@@ -16,7 +16,7 @@ import type {
   RunnableResponse,
   UpdateRequest,
 } from "./protocol.js";
-import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "./protocol.js";
+import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER, clipError } from "./protocol.js";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
 import { processProxyFetch, proxyRefusal, proxyStatus } from "../util/proxy-fetch.js";
@@ -130,9 +130,13 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body: { runnerId }, signal: options.signal });
   }
 
-  /** `skipped` is accepted from the job's owner by this backend; backends before it answer 400. */
+  /**
+   * `skipped` is accepted from the job's owner by this backend; backends before it answer 400. The error is
+   * clipped as the backend keeps it: a backend capping update bodies at 64 KiB refused a long one with 413.
+   */
   update(runId: string, jobId: string, body: UpdateRequest, options: { signal?: AbortSignal } = {}): Promise<{ ok: boolean }> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body, signal: options.signal });
+    const sent = typeof body.error === "string" ? { ...body, error: clipError(body.error) } : body;
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body: sent, signal: options.signal });
   }
 
   /** `budgetMs`: give up retrying after this long (the next beat is due then anyway). */

@@ -129,13 +129,21 @@ export interface UpdateRequest {
   runnerId: string;
   /** `skipped`: the owner decided not to run the job (e.g. fail-fast); its pending dependents are skipped too. */
   status: UpdateStatus;
-  /** Why it failed or was skipped. */
+  /** Why it failed or was skipped: at most MAX_ERROR_CHARS characters are kept (clipError). */
   error?: string;
   /**
    * With `failed`: a failure that does not stop a failFast run — only `onFailure: continue` steps failed,
    * or the job was blocked (approval, a gate) before it ran. Its dependents are skipped all the same.
    */
   tolerated?: boolean;
+}
+
+/** A job's error as the backend keeps it: a step's error may quote its output in full (a 70 KB refused command). */
+export const MAX_ERROR_CHARS = 4000;
+
+/** `error` cut to MAX_ERROR_CHARS characters, an ellipsis marking the cut (client and backend cut alike). */
+export function clipError(error: string): string {
+  return error.length <= MAX_ERROR_CHARS ? error : `${error.slice(0, MAX_ERROR_CHARS - 1)}…`;
 }
 
 export interface HeartbeatResponse {

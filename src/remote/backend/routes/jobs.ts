@@ -1,7 +1,7 @@
 // Job coordination: list, status, runnable (with long-poll), claim, update,
 // heartbeat. Every mutation is one coordinator function applied atomically
 // by the store (see store/types.ts).
-import type { RunnableResponse } from "../../protocol.js";
+import { clipError, type RunnableResponse } from "../../protocol.js";
 import { CoordinatorError, claimJob, heartbeatJob, isJobActionable, runnableJobs, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
@@ -148,8 +148,8 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
 }
 
 /**
- * Cap on a claim, update or heartbeat body: a runner ID, a status and an error of at most 4,000 characters.
- * Without it these took plan-sized bodies (16 MiB), read into memory and parsed, from every caller at once.
+ * Cap on a claim or heartbeat body: a runner ID. Without it these took plan-sized bodies (16 MiB), read into
+ * memory and parsed, from every caller at once. An update takes the backend's JSON cap (see update).
  */
 export const COORDINATION_BODY_BYTES = 64 * 1024;
 
@@ -175,8 +175,11 @@ export async function claim(ctx: RequestContext): Promise<void> {
 }
 
 export async function update(ctx: RequestContext): Promise<void> {
-  const what = "an update (runnerId, status, error)";
-  const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
+  const what = "an update (runnerId, status, error; see the backend's cap on JSON bodies)";
+  // Runners before clipError sent a step's error whole (a refused command quoted in full): refused, the job's
+  // result was never recorded and the job stayed running. One update per job: the JSON cap, and only the
+  // error's first MAX_ERROR_CHARS characters are kept.
+  const body = await readJson(ctx.req, ctx.backend.settings.maxJsonBytes, what);
   const runnerId = checkId("runnerId", body.runnerId);
   const status = body.status;
   if (status !== "success" && status !== "failed" && status !== "skipped") throw badRequest("status must be 'success', 'failed' or 'skipped'");
@@ -184,7 +187,7 @@ export async function update(ctx: RequestContext): Promise<void> {
   // A misspelt flag must not pass for `false`: a failure read as not tolerated stops a failFast run.
   if (body.tolerated !== undefined && typeof body.tolerated !== "boolean") throw badRequest("tolerated must be a boolean");
   // A step's error may quote its output: a NUL (which PostgreSQL text cannot hold) is replaced, not refused.
-  const error = typeof body.error === "string" ? body.error.slice(0, 4000).replaceAll("\u0000", "\uFFFD") : undefined;
+  const error = typeof body.error === "string" ? clipError(body.error).replaceAll("\u0000", "\uFFFD") : undefined;
   const clock = ctx.backend.clock();
   // Failed and skipped jobs skip their dependents: those need every job loaded.
   const scope: MutationScope = status === "success" ? { jobIds: [ctx.params.jobId] } : "all";
