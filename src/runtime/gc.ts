@@ -7,7 +7,7 @@ import { lstat, readdir, readFile, readlink, rename, rm, stat } from "node:fs/pr
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { acquireExecLock, liveLockOwner, parseOwner } from "./records/lock.js";
-import { DISCARDED_SUFFIX, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 
 export interface GcOptions {
@@ -22,6 +22,11 @@ export interface GcResult {
   keptRunning: string[];
   /** Stored plans removed (or, dry-run, to remove): `plans/<id>.json` older than the age limit that nothing refers to. */
   plans: string[];
+  /**
+   * Stale stored plans left in place because this run is starting (no metadata of its own yet): it may be about to
+   * load one of them (a --background child reads its plan reference again), and nothing records which yet.
+   */
+  plansHeldFor?: string;
 }
 
 /** A record younger than this without metadata is a run starting (e.g. a --background hand-off). */
@@ -44,8 +49,11 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   }
   // Plans the executions that stay ran are kept (`orun run <plan id>` of a run still on record).
   const stayingPlans = new Set(entries.filter((entry) => !candidates.includes(entry.execId)).flatMap((entry) => (entry.meta?.planId ? [entry.meta.planId] : [])));
-  const plans = await stalePlans(store, cutoff, stayingPlans);
-  if (options.dryRun) return { removed: candidates, keptRunning, plans };
+  const stale = await stalePlans(store, cutoff, stayingPlans);
+  const plansHeldFor = stale.length ? await runStarting(store, entries, now) : undefined;
+  const plans = plansHeldFor ? [] : stale;
+  const held = plansHeldFor ? { plansHeldFor } : {};
+  if (options.dryRun) return { removed: candidates, keptRunning, plans, ...held };
 
   const removed: string[] = [];
   for (const id of candidates) {
@@ -76,7 +84,19 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptRunning, plans: removedPlans };
+  return { removed, keptRunning, plans: removedPlans, ...held };
+}
+
+/**
+ * A run that has not written its own metadata yet (a new record, or a --background child resuming one whose
+ * metadata is an earlier run's) and is alive: the plan it is about to load is recorded nowhere yet.
+ */
+async function runStarting(store: ExecutionStore, entries: Awaited<ReturnType<ExecutionStore["list"]>>, now: number): Promise<string | undefined> {
+  for (const entry of entries) {
+    const ownMetadata = entry.meta !== undefined && (await pendingBackgroundChild(store.execDir(entry.execId))) === undefined;
+    if (!ownMetadata && (await mayBeRunning(store, entry.execId, undefined, now)) === true) return entry.execId;
+  }
+  return undefined;
 }
 
 /** A stored plan's own file, `plans/<plan id>.json` (spec 20 §7.3: 8 or more lowercase hex characters). */

@@ -599,6 +599,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
       process.stdout.write(`\n${verb} ${recordsSummary}\n`);
     }
     for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
+    if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
     return 0;
   }
 
@@ -613,6 +614,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
   }
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
+  if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
   const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
   if (!recordsSummary && pruned.removed.length === 0) {
