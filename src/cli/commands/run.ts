@@ -425,9 +425,20 @@ async function remoteRunNamed(command: "status" | "logs", opts: { remoteState?: 
   });
 }
 
-/** Inside a step, ORUN_EXEC_ID names the run the step is part of, perhaps in another repository: not a pin (as for `orun run`). */
-async function dropStepRunIds(): Promise<void> {
-  (await import("../../runtime/step-env.js")).dropInheritedRunIds(process.env);
+/**
+ * Inside a step, ORUN_EXEC_ID names the run the step is part of (ORUN_JOB_RUN_ID says so): that run is the one to
+ * read when it is this store's, or the backend's under remote state (there the ID is the run ID its runners share).
+ * Only an ID naming no record here — a step of a run in another repository — is dropped, leaving the latest.
+ * Called once remote state is ruled out.
+ */
+async function dropForeignStepRunId(store: import("../../runtime/records/store.js").ExecutionStore): Promise<void> {
+  const inherited = { ...process.env };
+  (await import("../../runtime/step-env.js")).dropInheritedRunIds(inherited);
+  const execId = process.env.ORUN_EXEC_ID;
+  if (inherited.ORUN_EXEC_ID !== undefined || execId === undefined) return;
+  const { lstat } = await import("node:fs/promises");
+  const here = path.basename(execId) === execId && (await lstat(store.execDir(execId)).catch(() => undefined))?.isDirectory();
+  if (!here) delete process.env.ORUN_EXEC_ID;
 }
 
 /**
@@ -448,7 +459,6 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
-  await dropStepRunIds();
   const oneExecution = [opts.execId !== undefined && "--exec-id", opts.watch && "--watch", opts.detailed && "--detailed"].filter(Boolean);
   if (opts.all && oneExecution.length) throw new OrunError(`--all lists every execution once, so ${oneExecution.join(" and ")} would be ignored: give only one`);
   const intentRoot = await intentRootOf(opts.intent);
@@ -460,6 +470,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
     if (remote !== undefined) return remote;
   }
+  await dropForeignStepRunId(store);
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
   if (opts.all) {
@@ -517,7 +528,6 @@ function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { ex
 }
 
 export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
-  await dropStepRunIds();
   const intentRoot = await intentRootOf(opts.intent);
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
     await remoteRunNamed("logs", opts, intentRoot);
@@ -527,6 +537,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
   const { readSnapshot, isFinished } = await import("../../runtime/status.js");
   const store = await storeAt(intentRoot);
+  await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
     process.stdout.write("No runs yet.\n");
