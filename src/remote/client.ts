@@ -3,7 +3,9 @@
 // network errors and 5xx with exponential back-off, 429 after the server's
 // `Retry-After`; a token request that fails transiently is retried a few
 // times too. Calls are safe to repeat: the server makes update idempotent
-// and appends carry their offset.
+// and appends carry their offset. An answer counts once its body has arrived
+// whole: a connection dropped mid-body (a proxy or load balancer hanging up)
+// is a network error, retried like one.
 import type {
   ClaimResponse,
   CreateRunRequest,
@@ -60,6 +62,14 @@ export interface LogSlice {
   size: number;
   /** The job's attempt the log belongs to; undefined from a backend that does not say (v2). */
   attempt?: number;
+}
+
+/** An answer read whole (see BackendClient.request). */
+interface BackendResponse {
+  status: number;
+  headers: Headers;
+  url: string;
+  body: Buffer;
 }
 
 /** Attempts at a token that fails transiently (GitHub's token endpoint having a bad moment) before giving up. */
@@ -163,7 +173,7 @@ export class BackendClient {
   /** A missing log reads as "" (like v2). */
   async readLog(runId: string, jobId: string): Promise<string> {
     const res = await this.request(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { accept: [404] });
-    return res.status === 404 ? "" : await res.text();
+    return res.status === 404 ? "" : res.body.toString("utf8");
   }
 
   /**
@@ -173,7 +183,7 @@ export class BackendClient {
    */
   async readLogFrom(runId: string, jobId: string, offset: number): Promise<LogSlice> {
     const res = await this.request(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { query: { offset }, accept: [404] });
-    const body = Buffer.from(await res.arrayBuffer());
+    const body = res.body;
     if (res.status === 404) return { content: Buffer.alloc(0), size: 0 };
     const size = res.headers.get(LOG_SIZE_HEADER);
     if (size === null) return { content: body.subarray(Math.min(offset, body.length)), size: body.length };
@@ -183,7 +193,7 @@ export class BackendClient {
 
   private async json<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const res = await this.request(path, options);
-    const text = await res.text();
+    const text = res.body.toString("utf8");
     try {
       return JSON.parse(text) as T;
     } catch {
@@ -195,7 +205,8 @@ export class BackendClient {
     }
   }
 
-  private async request(path: string, options: RequestOptions): Promise<Response> {
+  /** The answer, its body read inside the retry loop: a body cut short is retried as the request failing would be. */
+  private async request(path: string, options: RequestOptions): Promise<BackendResponse> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const deadline = Date.now() + (options.budgetMs ?? this.retryBudgetMs);
@@ -233,8 +244,10 @@ export class BackendClient {
         // Through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY name; a bad setting is an OrunError, not retried.
         res = await processProxyFetch()(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
         if (res.ok || options.accept?.includes(res.status)) {
+          // Undici fails the read with a bare "TypeError: terminated" when the connection drops mid-body.
+          const answer: BackendResponse = { status: res.status, headers: res.headers, url: res.url, body: Buffer.from(await res.arrayBuffer()) };
           this.retrying = false;
-          return res;
+          return answer;
         }
         const error = await readError(res);
         // A cached short-lived token refused (expired on the backend's clock, or signed with a key the issuer
@@ -346,6 +359,8 @@ function toBackendError(status: number, error: ErrorBody, credential: TokenSourc
 function describeNetworkError(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    // Undici's bare "terminated": the connection closed after the answer's headers, before its body's end.
+    if (err.message === "terminated") return `the connection closed mid-answer${cause?.message ? ` (${cause.message})` : ""}`;
     return cause?.code ?? cause?.message ?? err.message;
   }
   return String(err);
