@@ -217,9 +217,12 @@ function openTunnel(proxy: URL, options: buildConnector.Options, signal: AbortSi
     secured.on("error", (err) => finish(err));
   });
   request.on("error", (err: NodeJS.ErrnoException) => {
-    const tlsHint = proxy.protocol === "https:" && /wrong version number|ssl3_get_record|packet length too long/i.test(err.message) ? " (it does not speak TLS: is it an http:// proxy?)" : "";
+    // Not the TLS library's words: callers read "wrong version number" as a registry without HTTPS.
+    if (proxy.protocol === "https:" && /wrong version number|packet length too long|http request/i.test(err.message)) {
+      return finish(new Error(`the proxy ${proxyName} does not speak TLS; if it is a plain-HTTP proxy, give it as http://${proxy.host}`));
+    }
     const what = err.code === "ECONNRESET" || /socket hang up/.test(err.message) ? "closed the connection on the tunnel request" : `failed the tunnel request (${err.message})`;
-    finish(new Error(`the proxy ${proxyName} ${what} to ${target}${tlsHint}`));
+    finish(new Error(`the proxy ${proxyName} ${what} to ${target}`));
   });
   if (signal?.aborted) return onAbort();
   signal?.addEventListener("abort", onAbort, { once: true });

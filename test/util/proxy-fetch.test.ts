@@ -233,3 +233,18 @@ test("undici is loaded only when a proxy variable is set", async () => {
     assert.equal(out.trim(), expected, JSON.stringify(env));
   }
 });
+
+test("an https:// proxy URL naming a plain-HTTP proxy says so, not that the server lacks HTTPS", async () => {
+  const proxy = await startConnectProxy();
+  try {
+    const err = await proxyAwareFetch({ https_proxy: proxy.url.replace("http:", "https:") })("https://registry.test/v2/").then(
+      () => assert.fail("fetch succeeded"),
+      (e: unknown) => e,
+    );
+    const message = innermost(err).message;
+    assert.match(message, /the proxy https:\/\/127\.0\.0\.1:\d+ does not speak TLS; if it is a plain-HTTP proxy, give it as http:\/\/127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(message, /wrong version number/);
+  } finally {
+    await proxy.close();
+  }
+});
