@@ -6,7 +6,7 @@ import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { findCycle, findUnknownDependency, formatCycle, indexNodes } from "../model/dag.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { writeFileAtomic } from "../util/fs-atomic.js";
+import { writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
 import { hasControlCharacter, invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
@@ -64,10 +64,11 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
   const files = names.map((n) => path.join(dir, `${n}.json`));
   // All or nothing: a target that is a folder (or a socket…) is refused before any file is written.
   for (const file of files) {
-    const stat = await fs.lstat(file).catch(() => undefined);
-    if (stat && !stat.isFile() && !stat.isSymbolicLink()) throw new OrunError(`cannot store the plan: ${file} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; move it away and plan again`);
+    // Followed through a symlink: the link is written through, so its target must be a file too.
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (stat && !stat.isFile()) throw new OrunError(`cannot store the plan: ${file} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; move it away and plan again`);
   }
-  for (const file of files) await writeFileAtomic(file, text);
+  for (const file of files) await writeTargetFile(file, text);
   return { id, files };
 }
 
@@ -75,7 +76,7 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
 export async function writePlanFile(file: string, plan: Plan, format?: "json" | "yaml"): Promise<void> {
   const asYaml = format ? format === "yaml" : /\.ya?ml$/i.test(file);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await writeFileAtomic(file, asYaml ? (await import("./format-yaml.js")).encodePlanYaml(plan) : encodePlanJsonBuffer(plan));
+  await writeTargetFile(file, asYaml ? (await import("./format-yaml.js")).encodePlanYaml(plan) : encodePlanJsonBuffer(plan));
 }
 
 async function isFile(p: string): Promise<boolean> {

@@ -1,0 +1,38 @@
+// Writing a file a user named (`orun plan -o`, the composition lock): a
+// temp-file + rename keeps a regular file whole, but renamed over a device, a
+// FIFO or a symlink it replaces them — `-o /dev/null` run as root turned the
+// machine's /dev/null into a regular file.
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { writeFileAtomic } from "../util/fs-atomic.js";
+import { OrunError } from "../util/errors.js";
+
+/**
+ * Writes `content` to `file`: in place for a device or FIFO (/dev/null, /dev/stdout, a pipe) and for a
+ * path whose links lead into /dev or /proc; through symlinks (the link stays, its target is written,
+ * created if missing); atomically (temp + rename) for a regular or new file.
+ */
+export async function writeTargetFile(file: string, content: string | Uint8Array): Promise<void> {
+  const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined; // new, or a link to a file not yet there
+    throw err;
+  });
+  if (stat?.isDirectory()) throw new OrunError(`cannot write ${file}: it is a directory`);
+  if (stat && (stat.isCharacterDevice() || stat.isBlockDevice() || stat.isFIFO())) return fs.writeFile(file, content);
+  if (stat && !stat.isFile()) throw new OrunError(`cannot write ${file}: it is not a regular file, a device or a FIFO`);
+  const target = await followLinks(file);
+  if (target === undefined) return fs.writeFile(file, content);
+  await writeFileAtomic(target, content);
+}
+
+/** The path `file`'s symlinks lead to (the file itself when it is none); undefined when they lead into /dev or /proc. */
+async function followLinks(file: string): Promise<string | undefined> {
+  let current = path.resolve(file);
+  for (let hops = 0; hops <= 40; hops++) {
+    if (/^\/(dev|proc)\//.test(current)) return undefined; // magic links (/dev/stdout → /proc/self/fd/1): write through the open file
+    const stat = await fs.lstat(current).catch(() => undefined);
+    if (!stat?.isSymbolicLink()) return current;
+    current = path.resolve(path.dirname(current), await fs.readlink(current));
+  }
+  throw new OrunError(`cannot write ${file}: too many levels of symbolic links`);
+}
