@@ -455,6 +455,27 @@ async function resolveExecution(store: import("../../runtime/records/store.js").
   }
 }
 
+/** Whether `execId` names a record folder of `store` (exactly, not as a prefix). */
+async function isRecordDir(store: import("../../runtime/records/store.js").ExecutionStore, execId: string): Promise<boolean> {
+  const { lstat } = await import("node:fs/promises");
+  return (await lstat(store.execDir(execId)).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/** The ID `status --watch` waits for: a valid exec ID that matched no record (`err` says not found), else undefined. */
+async function notYetRecorded(store: import("../../runtime/records/store.js").ExecutionStore, given: string | undefined, err: unknown): Promise<string | undefined> {
+  const wanted = given?.trim();
+  // The message may carry where the ID came from and a hint around it (resolveExecution).
+  const notFound = `execution not found: ${wanted}`;
+  if (!wanted || !(err instanceof OrunError) || !(err.message.endsWith(notFound) || err.message.includes(`${notFound} (`))) return undefined;
+  const { validateExecId } = await import("../../runtime/ids.js");
+  try {
+    validateExecId(wanted, "--exec-id");
+  } catch {
+    return undefined;
+  }
+  return (await isRecordDir(store, wanted)) ? undefined : wanted;
+}
+
 export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
@@ -477,7 +498,18 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     process.stdout.write(opts.json ? await executionListJson(store) : await renderExecutionList(store, colors));
     return 0;
   }
-  const resolveId = async (): Promise<string | undefined> => resolveExecution(store, opts.execId);
+  // --watch on an exact ID that has no record yet (a CI watcher started just before its run) waits for that record.
+  let awaited: string | undefined;
+  const resolveId = async (): Promise<string | undefined> => {
+    if (awaited !== undefined) return (await isRecordDir(store, awaited)) ? awaited : undefined;
+    try {
+      return await resolveExecution(store, opts.execId);
+    } catch (err) {
+      awaited = opts.watch ? await notYetRecorded(store, opts.execId ?? process.env.ORUN_EXEC_ID, err) : undefined;
+      if (awaited === undefined) throw err;
+      return undefined;
+    }
+  };
   let execId = await resolveId();
   if (!execId && !opts.watch) {
     process.stdout.write(opts.json ? "null\n" : "No runs yet.\n\n  Start one with: orun run\n");
@@ -499,7 +531,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
       if (isFinished(snapshot)) return snapshot.meta?.status === "failed" || snapshot.interrupted || snapshot.backgroundError ? 1 : 0;
     } else if (!last) {
       // Not into a --json stream: what reads it expects JSON documents only.
-      (opts.json ? process.stderr : process.stdout).write("Waiting for a run...\n");
+      (opts.json ? process.stderr : process.stdout).write(awaited !== undefined ? `Waiting for run ${awaited}...\n` : "Waiting for a run...\n");
       last = "waiting";
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
