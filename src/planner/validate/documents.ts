@@ -51,10 +51,12 @@ type SchemaNode = Record<string, unknown>;
 
 /**
  * Whether the schema takes a string or a number at `path` (a field of a string
- * map such as env or labels, which keeps a number's source text). Follows $ref, properties, patternProperties, additionalProperties
- * and items; anything it cannot follow (a free-form map, a oneOf) is "no".
+ * map such as env or labels, which keeps a number's source text). Follows $ref, properties,
+ * patternProperties, additionalProperties and items, into every branch of then/else/allOf/anyOf/oneOf
+ * (subscribe.environments items are `if string then … else subscription`); a branch that takes a string
+ * there is enough, the validation that follows judges the rest. A free-form map is "no".
  */
-function allowsString(root: SchemaNode, path: readonly PathSegment[]): boolean {
+export function allowsString(root: SchemaNode, path: readonly PathSegment[]): boolean {
   const deref = (node: unknown): SchemaNode | undefined => {
     let n = node as SchemaNode | undefined;
     for (let i = 0; i < 10 && n && typeof n.$ref === "string"; i++) {
@@ -63,20 +65,29 @@ function allowsString(root: SchemaNode, path: readonly PathSegment[]): boolean {
     }
     return n && typeof n === "object" ? n : undefined;
   };
-  let node = deref(root);
-  for (const seg of path) {
-    if (!node) return false;
-    if (typeof seg === "number") {
-      node = deref(node.items);
-      continue;
+  // A node and the nodes of its branches, all of which may describe the value.
+  const branches = (node: SchemaNode | undefined, out: SchemaNode[] = [], depth = 0): SchemaNode[] => {
+    if (!node || depth > 10 || out.includes(node)) return out;
+    out.push(node);
+    for (const key of ["then", "else"]) branches(deref(node[key]), out, depth + 1);
+    for (const key of ["allOf", "anyOf", "oneOf"]) {
+      if (Array.isArray(node[key])) for (const item of node[key] as unknown[]) branches(deref(item), out, depth + 1);
     }
+    return out;
+  };
+  const child = (node: SchemaNode, seg: PathSegment): SchemaNode | undefined => {
+    if (typeof seg === "number") return deref(node.items);
     const own = (node.properties as Record<string, unknown> | undefined)?.[seg];
     const patterned = Object.entries((node.patternProperties as Record<string, unknown> | undefined) ?? {}).find(([pattern]) => new RegExp(pattern, "u").test(seg))?.[1];
-    node = deref(own ?? patterned ?? (typeof node.additionalProperties === "object" ? node.additionalProperties : undefined));
+    return deref(own ?? patterned ?? (typeof node.additionalProperties === "object" ? node.additionalProperties : undefined));
+  };
+  let nodes = branches(deref(root));
+  for (const seg of path) {
+    nodes = nodes.flatMap((node) => branches(child(node, seg)));
+    if (nodes.length === 0) return false;
   }
   // Only where numbers are taken too, as their source text (string maps): a `type: string` field refuses 12 as well.
-  const type = node?.type;
-  return Array.isArray(type) && type.includes("string") && type.includes("number");
+  return nodes.some((node) => Array.isArray(node.type) && node.type.includes("string") && node.type.includes("number"));
 }
 
 /** Builds one OrunError out of located problems: the first is the headline, the rest follow indented. */

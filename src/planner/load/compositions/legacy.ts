@@ -13,7 +13,7 @@ import type { Composition, ComponentSchema, JobTemplate, ResolvedCompositionSour
 import { withOrigin } from "../../../model/intent.js";
 import type { CompositionSourceRecord } from "../../../model/plan.js";
 import { OrunError } from "../../../util/errors.js";
-import { addFormats, describeErrors, problemsError } from "../../validate/documents.js";
+import { addFormats, allowsString, describeErrors, problemsError } from "../../validate/documents.js";
 import { compileComponentSchema } from "../../validate/parameters.js";
 import { compositionDocSchema } from "../../validate/schemas.js";
 import { freeMap, list, obj, optString } from "../decode.js";
@@ -37,9 +37,17 @@ export interface LegacyContext {
 // ---- JobRegistry document schema: the JobSpec fields of a Composition's jobs (no templateRef) ----
 
 let validator: ValidateFunction | undefined;
+let registrySchema: Record<string, unknown> | undefined;
 
 function jobRegistryValidator(): ValidateFunction {
   if (validator) return validator;
+  const ajv = addFormats(new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false }));
+  validator = ajv.compile(jobRegistrySchema());
+  return validator;
+}
+
+function jobRegistrySchema(): Record<string, unknown> {
+  if (registrySchema) return registrySchema;
   const compositionSpec = (compositionDocSchema.properties as Record<string, { properties: Record<string, { items: Record<string, unknown> }> }>).spec!;
   const jobItem = structuredClone(compositionSpec.properties.jobs!.items) as { properties: Record<string, unknown> };
   delete jobItem.properties.templateRef;
@@ -61,9 +69,7 @@ function jobRegistryValidator(): ValidateFunction {
     },
     definitions: compositionDocSchema.definitions,
   };
-  const ajv = addFormats(new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false }));
-  validator = ajv.compile(schema);
-  return validator;
+  return (registrySchema = schema);
 }
 
 function validateJobRegistry(yd: YamlDoc): void {
@@ -177,7 +183,8 @@ async function loadType(dir: string, type: string, ctx: LegacyContext): Promise<
   if (!schemaFile) throw new OrunError(`missing schema.yaml for job registry type ${type} (job at ${shown})`, { location: { file: shown } });
 
   const yd = await readSingleDocument(jobFile, shown);
-  exactIntegers(yd);
+  // Step env and labels keep a big integer's source text, as in a Composition (and orun v2.3).
+  exactIntegers(yd, (at) => allowsString(jobRegistrySchema(), at));
   const kind = obj(yd.value).kind;
   if (kind !== "JobRegistry") {
     throw errorAt(
