@@ -6,6 +6,7 @@ import { liveLockOwner, ownerAlive, parseOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
+import type { StepOrder } from "./logs.js";
 
 export interface ExecutionSnapshot {
   execId: string;
@@ -131,8 +132,11 @@ function printable(text: string): string {
   return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
 
-/** `detailed`: each job's steps under it, with their status (`orun status --detailed`). */
-export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now(), options: { detailed?: boolean } = {}): string {
+/**
+ * `detailed`: each job's steps under it, with their status (`orun status --detailed`), in `stepOrder` (the order
+ * they run, as `orun logs` shows them: logs.ts readStepOrder) where the record has its plan, else by key.
+ */
+export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now(), options: { detailed?: boolean; stepOrder?: StepOrder } = {}): string {
   const { meta, state } = snapshot;
   const lines: string[] = [""];
   const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : snapshot.backgroundError ? "failed" : (meta?.status ?? "unknown");
@@ -192,7 +196,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     }
     if (status === "interrupted") {
       lines.push(`    ${p.yellow("!")} ${printable(parts?.job ?? id)}  interrupted`);
-      if (options.detailed) lines.push(...stepLines(job, p, true));
+      if (options.detailed) lines.push(...stepLines(job, p, true, options.stepOrder?.get(id)));
       continue;
     }
     const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
@@ -211,7 +215,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     const stepsDone = Object.values(job.steps).filter((s) => s !== "pending" && s !== "running").length;
     const progress = job.status === "running" ? `  [${stepsDone}/${Object.keys(job.steps).length}]` : "";
     lines.push(`    ${icon(job.status, p)} ${printable(parts?.job ?? id)}${took}${progress}${printable(detail)}`);
-    if (options.detailed) lines.push(...stepLines(job, p, false));
+    if (options.detailed) lines.push(...stepLines(job, p, false, options.stepOrder?.get(id)));
   }
   lines.push("", `  Logs: orun logs --exec-id ${snapshot.execId}`);
   return `${lines.join("\n")}\n`;
@@ -238,10 +242,17 @@ function icon(status: JobState["status"], p: Palette): string {
   return status === "completed" ? p.green(glyph) : status === "failed" ? p.red(glyph) : status === "blocked" ? p.yellow(glyph) : glyph;
 }
 
-/** `--detailed`: a job's steps by key, each with its icon; a dead run's `running` step shows as interrupted (`!`). */
-function stepLines(job: JobState, p: Palette, interrupted: boolean): string[] {
+/**
+ * `--detailed`: a job's steps in run order (`order`: their keys; steps it does not name follow, by key), each with
+ * its icon; a dead run's `running` step shows as interrupted (`!`).
+ */
+function stepLines(job: JobState, p: Palette, interrupted: boolean, order: string[] = []): string[] {
+  const rank = (key: string): number => {
+    const at = order.indexOf(key);
+    return at === -1 ? order.length : at;
+  };
   return Object.entries(job.steps)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([key, step]) => {
       const glyph = interrupted && step === "running" ? p.yellow("!") : step in ICON ? icon(step as JobState["status"], p) : "?";
       return `        ${glyph} ${printable(key)}${interrupted && step === "running" ? "  interrupted" : ""}`;

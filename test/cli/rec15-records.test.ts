@@ -86,14 +86,14 @@ test("a record a dead process left locked before it wrote metadata is interrupte
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "dead-start"], { cwd: dir })).code, 0);
 });
 
-test("status --detailed lists each job's steps with their status; a dead run's running step is shown interrupted", async (t) => {
+test("status --detailed lists each job's steps (in the order they run) with their status; a dead run's running step is shown interrupted", async (t) => {
   const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ id: "compile", run: "true" }, { id: "test", run: "exit 3" }, { id: "publish", run: "true" }] }], { name: "det" }, "orun-rec15-");
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "det"], { cwd: dir })).code, 1);
   const plain = await runOrun(["status", "--exec-id", "det"], { cwd: dir });
   assert.doesNotMatch(plain.stdout, /compile/);
   const detailed = await runOrun(["status", "--exec-id", "det", "--detailed"], { cwd: dir });
   assert.equal(detailed.code, 0, detailed.stderr);
-  assert.match(detailed.stdout, /✗ build .*\n {8}✓ compile\n {8}○ publish\n {8}✗ test\n/);
+  assert.match(detailed.stdout, /✗ build .*\n {8}✓ compile\n {8}✗ test\n {8}○ publish\n/);
   // What a SIGKILLed run leaves: metadata running, the job and its step running, the lock's owner gone.
   const pid = await deadPid();
   const meta = JSON.parse(await readFile(recordFile(dir, "det", "metadata.json"), "utf8")) as Record<string, unknown>;
@@ -103,7 +103,7 @@ test("status --detailed lists each job's steps with their status; a dead run's r
     JSON.stringify({ execId: "det", planChecksum: meta.planChecksum, jobs: { "app@dev.build": { status: "running", steps: { compile: "completed", test: "running", publish: "pending" } } } }),
   );
   const dead = await runOrun(["status", "--exec-id", "det", "--detailed"], { cwd: dir });
-  assert.match(dead.stdout, /! build {2}interrupted\n {8}✓ compile\n {8}○ publish\n {8}! test {2}interrupted\n/, dead.stdout);
+  assert.match(dead.stdout, /! build {2}interrupted\n {8}✓ compile\n {8}! test {2}interrupted\n {8}○ publish\n/, dead.stdout);
 });
 
 test("orun logs run/<id> job/<id> are --exec-id and --job; --raw prints the recorded output only; conflicting or unknown forms are refused", async (t) => {

@@ -516,11 +516,14 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     return 0;
   }
   let last = "";
+  let stepOrder: import("../../runtime/logs.js").StepOrder | undefined;
   for (;;) {
     execId ??= await resolveId();
     if (execId) {
       const snapshot = await readSnapshot(store, execId);
-      const text = opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, Date.now(), { detailed: opts.detailed });
+      // Steps in the order they run, as orun logs shows them (read until found: a record keeps the plan it runs).
+      if (opts.detailed) stepOrder ??= await (await import("../../runtime/logs.js")).readStepOrder(store, execId);
+      const text = opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, Date.now(), { detailed: opts.detailed, stepOrder });
       if (!opts.watch) {
         process.stdout.write(text);
         return 0;
