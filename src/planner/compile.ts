@@ -295,7 +295,7 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
       const at = origin?.at([...base, key]);
       const where = at?.file ? `${at.file}:${at.line}: ` : "";
       warnings.push(
-        `${where}${at?.field ?? [...base, key].join(".")}: ${dropped.join(", ")} ${dropped.length > 1 ? "are" : "is"} removed from this value: parameter and env values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)`,
+        `${where}${at?.field ?? [...base, key].join(".")}: ${dropped.join(", ")} ${dropped.length > 1 ? "are" : "is"} removed from this value: parameter, env and path values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)`,
       );
     }
   };
@@ -308,6 +308,8 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
     for (const type of Object.keys(group.parameterDefaults ?? {}).sort()) check(group.parameterDefaults[type], group.origin, ["parameterDefaults", type]);
   }
   for (const component of normalized.components) {
+    // The working path is interpolated as parameters are (deploy/{{ .orun.environment.name }} became deploy/).
+    check({ path: component.path }, component.origin, []);
     check(component.parameters, component.origin, ["parameters"]);
     check(component.env, component.origin, ["env"]);
     for (const sub of component.subscribe.environments) {

@@ -36,8 +36,21 @@ test("a value that loses a {{…}} expression is kept as v2.3 compiles it, with 
   assert.equal((api as { parameters?: Record<string, unknown> }).parameters?.zone, "-dev");
   const dropped = result.warnings.filter((w) => w.includes("removed from this value"));
   assert.deepEqual(dropped, [
-    'intent.yaml:11: env.ROOT: {{ .orun.plan.name }} is removed from this value: parameter and env values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)',
-    'intent.yaml:16: environments.dev.parameterDefaults.*.zone: {{ .Values.zone }} is removed from this value: parameter and env values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)',
-    'intent.yaml:22: components[0].parameters.bucket: {{ .orun.component.name }} is removed from this value: parameter and env values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)',
+    'intent.yaml:11: env.ROOT: {{ .orun.plan.name }} is removed from this value: parameter, env and path values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)',
+    'intent.yaml:16: environments.dev.parameterDefaults.*.zone: {{ .Values.zone }} is removed from this value: parameter, env and path values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)',
+    'intent.yaml:22: components[0].parameters.bucket: {{ .orun.component.name }} is removed from this value: parameter, env and path values only substitute {{.environment}}, {{.component}} and {{.group}} (step fields are templates)',
   ]);
+});
+
+test("a component's path that loses an expression is warned about too, in intent.yaml and in a component.yaml", async () => {
+  const env = "environments:\n  dev:\n    selectors: {components: [\"*\"]}\n";
+  const result = await compileRepo({
+    ...baseRepo(`${env}components:\n  - name: api\n    type: svc\n    path: "deploy/{{ .orun.environment.name }}"\n`),
+    "svc/web/component.yaml": 'apiVersion: sourceplane.io/v1\nkind: Component\nmetadata:\n  name: web\nspec:\n  type: svc\n  path: "web/{{ .Values.x }}-{{.environment}}"\n',
+  });
+  assert.equal((job(result.plan, "api@dev.deploy") as { path?: string }).path, "deploy/");
+  const dropped = result.warnings.filter((w) => w.includes("removed from this value"));
+  assert.equal(dropped.length, 2, dropped.join("\n"));
+  assert.match(dropped[0]!, /^intent\.yaml:\d+: components\[0\]\.path: \{\{ \.orun\.environment\.name \}\} is removed from this value/);
+  assert.match(dropped[1]!, /^svc\/web\/component\.yaml:7: spec\.path: \{\{ \.Values\.x \}\} is removed from this value/);
 });
