@@ -6,7 +6,7 @@
 import { lstat, readdir, readFile, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { acquireExecLock, liveLockOwner, parseOwner } from "./records/lock.js";
+import { acquireExecLock, foreignLockNote, liveLockOwner, parseOwner } from "./records/lock.js";
 import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 
@@ -20,6 +20,8 @@ export interface GcOptions {
 export interface GcResult {
   removed: string[];
   keptRunning: string[];
+  /** Of keptRunning, those another host's run holds (presumed running), each with what to do if that run is gone. */
+  keptForeign?: Map<string, string>;
   /** Stored plans removed (or, dry-run, to remove): `plans/<id>.json` older than the age limit that nothing refers to. */
   plans: string[];
   /**
@@ -53,7 +55,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const plansHeldFor = stale.length ? await runStarting(store, entries, now) : undefined;
   const plans = plansHeldFor ? [] : stale;
   const held = plansHeldFor ? { plansHeldFor } : {};
-  if (options.dryRun) return { removed: candidates, keptRunning, plans, ...held };
+  if (options.dryRun) return { removed: candidates, keptRunning, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
 
   const removed: string[] = [];
   for (const id of candidates) {
@@ -84,7 +86,18 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptRunning, plans: removedPlans, ...held };
+  return { removed, keptRunning, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+}
+
+/** GcResult.keptForeign for the records kept as running: those whose lock names another host. */
+async function foreignNotes(store: ExecutionStore, kept: string[]): Promise<Pick<GcResult, "keptForeign">> {
+  // A Map: an exec ID may be any name, __proto__ included.
+  const notes = new Map<string, string>();
+  for (const id of kept) {
+    const note = foreignLockNote(await liveLockOwner(store.lockFile(id)), store.lockFile(id));
+    if (note) notes.set(id, note);
+  }
+  return notes.size ? { keptForeign: notes } : {};
 }
 
 /**

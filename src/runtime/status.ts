@@ -2,7 +2,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
-import { liveLockOwner, ownerAlive, parseOwner } from "./records/lock.js";
+import { foreignLockNote, liveLockOwner, ownerAlive, parseOwner } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
@@ -27,6 +27,8 @@ export interface ExecutionSnapshot {
   locked?: boolean;
   /** No metadata, state or lock, but the folder changed moments ago: perhaps an older orun creating its record. */
   justCreated?: boolean;
+  /** Another host's run holds the lock (presumed running: it cannot be checked from here): what to do if it is gone. */
+  foreignLock?: string;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   // hand): empty and new, it may still be a run setting itself up. A migrated legacy record has a state.json.
   const changed = !meta && !state && !locked && !diedStarting ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
   const justCreated = changed !== undefined && Date.now() - changed < CREATING_GRACE_MS;
+  const foreignLock = foreignLockNote(holder, store.lockFile(execId));
   return {
     execId,
     meta,
@@ -67,6 +70,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
     ...(justCreated ? { justCreated } : {}),
     ...(starting ? { starting } : {}),
     ...(backgroundError ? { backgroundError } : {}),
+    ...(foreignLock ? { foreignLock } : {}),
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
 }
@@ -114,6 +118,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     ...(snapshot.interrupted ? { interrupted: true } : {}),
     ...(snapshot.starting ? { starting: true } : {}),
     ...(snapshot.backgroundError ? { backgroundError: snapshot.backgroundError } : {}),
+    ...(snapshot.foreignLock ? { foreignLock: snapshot.foreignLock } : {}),
   };
 }
 
@@ -175,6 +180,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     lines.push(`  (a --background run that did not start, ${snapshot.backgroundError.at}; the jobs below are from the run before it)`);
   } else if (meta?.error) lines.push(`  ${p.red("Error:")} ${printable(meta.error)}`);
   for (const link of meta?.links ?? []) lines.push(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
+  if (snapshot.foreignLock) lines.push(`  ${p.yellow("!")} ${printable(snapshot.foreignLock)}`);
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
     lines.push(`  ${p.yellow("!")} ${who} is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);
@@ -307,6 +313,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     lines.push(
       `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(result, 36)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
     );
+    if (row.foreignLock) lines.push(`    ${p.yellow("!")} ${printable(row.foreignLock)}`);
   }
   return `${lines.join("\n")}\n`;
 }

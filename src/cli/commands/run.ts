@@ -644,7 +644,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
       for (const id of result.plans) process.stdout.write(`  ${verb} plan ${id}\n`);
       process.stdout.write(`\n${verb} ${recordsSummary}\n`);
     }
-    for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
+    for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
     if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
     return 0;
   }
@@ -659,7 +659,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     const what = entry.kind === "version" ? `action ${entry.detail}` : entry.kind === "ref" ? `ref ${entry.path}${entry.detail ? ` (→ ${entry.detail.slice(0, 12)})` : ""}` : `${CACHE_KIND_LABEL[entry.kind]} ${entry.path}`;
     process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
   }
-  for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (still running)\n`);
+  for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
   if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
   const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;

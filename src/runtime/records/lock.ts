@@ -159,6 +159,15 @@ export function parseOwner(text: string): LockOwner | undefined {
   };
 }
 
+/**
+ * What status and gc say of a record another host's run holds: it cannot be checked from here, so it is presumed
+ * running for as long as the lock is there (undefined for a lock of this host).
+ */
+export function foreignLockNote(owner: LockOwner | undefined, file: string): string | undefined {
+  if (owner?.host === undefined || owner.host === os.hostname()) return undefined;
+  return `locked by host ${owner.host} (pid ${owner.pid ?? "?"}); remove ${file} if that run is gone`;
+}
+
 /** The lock file's owner, when it names a live process on this host (gc and status use this). */
 export async function liveLockOwner(file: string): Promise<LockOwner | undefined> {
   const read = await readOwner(file).catch(() => ({ kind: "missing" }) as const);
