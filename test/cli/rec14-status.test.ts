@@ -143,7 +143,7 @@ test("status --watch --json waiting for a first run writes only JSON documents t
   const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
   await until(() => stderr.includes("Waiting for a run"), "the waiting note");
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "first"], { cwd: dir })).code, 0);
-  assert.equal(await closed, 0);
+  assert.equal(await closed, 0, stdout + stderr);
   const documents = stdout.split(/(?<=^\})\n/m).filter((text) => text.trim());
   assert.ok(documents.length >= 1, stdout);
   for (const text of documents) JSON.parse(text);
