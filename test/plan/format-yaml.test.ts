@@ -26,3 +26,17 @@ test("strings YAML 1.1 would read as booleans, numbers, timestamps or merge keys
   assert.match(text, /\n {4}"on": key\n/);
   assert.match(text, /\n {4}k-on: "on"\n/);
 });
+
+test("strings with a tab, DEL, C1 controls, U+0085/U+2028/U+2029, U+FFFF or a lone surrogate are double-quoted with escapes (PyYAML reads them back)", () => {
+  const strings = ["a\tb", "\tlead", "del\x7f", "c1\x9b", "nel\u0085x", "ls\u2028x", "ps\u2029x", "ff\uffff", "fe\ufffe", "lone\ud800x", "multi\nline\u2028", "ok 🚀 emoji", "multi\nline\twith tab", "bell\x07"];
+  for (const s of strings) {
+    const text = encodeShapedYaml({ k: s, list: [s], m: { [s]: 1 } });
+    // Nothing a YAML 1.1 reader refuses or breaks lines at is written raw.
+    // (A block scalar may hold a tab: only a single-line string's tab must be escaped.)
+    assert.doesNotMatch(text, s.includes("\n") ? /[\x7f-\x9f\u2028\u2029\ufffe\uffff]/ : /[\x7f-\x9f\u2028\u2029\ufffe\uffff]|\t/, JSON.stringify(s));
+    assert.deepEqual(parse(text, { version: "1.1" }), { k: s, list: [s], m: { [s]: 1 } }, JSON.stringify(s));
+  }
+  assert.equal(encodeShapedYaml({ k: "ok 🚀 emoji" }), "k: ok 🚀 emoji\n", "a surrogate pair is not a lone surrogate");
+  assert.equal(encodeShapedYaml({ k: "a\tb" }), 'k: "a\\tb"\n');
+  assert.equal(encodeShapedYaml({ k: "ls\u2028x" }), 'k: "ls\\u2028x"\n');
+});
