@@ -25,6 +25,7 @@ import { processProxyFetch, proxyRefusal, proxyStatus } from "../util/proxy-fetc
 import { formatDuration } from "../runtime/duration.js";
 import { VERSION } from "../version.js";
 import { envMilliseconds } from "./settings.js";
+import { permanentFailure } from "./network-errors.js";
 
 export class BackendError extends OrunError {
   constructor(
@@ -265,6 +266,9 @@ export class BackendClient {
         if (signal?.aborted) throw new RequestCancelled();
         // A proxy that wants credentials will not change its mind: no point retrying for minutes.
         if (proxyStatus(err) === 407) throw new OrunError(`orun backend at ${this.baseUrl}: ${proxyRefusal(err, url)}`);
+        // Nor does an untrusted certificate or a port fetch refuses (was: retried for the whole budget).
+        const permanent = permanentFailure(err, url);
+        if (permanent) throw new OrunError(`orun backend at ${this.baseUrl}: ${permanent.message}`, { hint: permanent.hint });
         failure = proxyRefusal(err, url) ?? describeNetworkError(err);
       }
       const retryAfterS = Number(res?.headers.get("retry-after"));

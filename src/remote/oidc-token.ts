@@ -5,7 +5,8 @@
 // 2. ORUN_TOKEN, a backend-issued token, sent verbatim.
 import { decodeJwt } from "jose";
 import { OrunError } from "../util/errors.js";
-import { processProxyFetch, proxyRefusal } from "../util/proxy-fetch.js";
+import { processProxyFetch, proxyRefusal, proxyStatus } from "../util/proxy-fetch.js";
+import { permanentFailure } from "./network-errors.js";
 
 export interface TokenSource {
   readonly kind: "oidc" | "token";
@@ -74,8 +75,13 @@ export class GithubOidcTokenSource implements TokenSource {
     try {
       res = await proxyFetch(url, { headers: { Authorization: `Bearer ${this.requestToken}`, Accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
+      const failed = `cannot fetch a GitHub Actions OIDC token from ${url.origin}`;
+      // A proxy wanting credentials, an untrusted certificate, a refused port: the same on every attempt.
+      if (proxyStatus(err) === 407) throw new TokenRequestError(`${failed}: ${proxyRefusal(err, url)}`, false);
+      const permanent = permanentFailure(err, url);
+      if (permanent) throw new TokenRequestError(`${failed}: ${permanent.message}`, false, permanent.hint);
       const cause = proxyRefusal(err, url) ?? (err as { cause?: { code?: string } }).cause?.code;
-      throw new TokenRequestError(`cannot fetch a GitHub Actions OIDC token from ${url.origin}: ${cause ?? (err instanceof Error ? err.message : String(err))}`, true);
+      throw new TokenRequestError(`${failed}: ${cause ?? (err instanceof Error ? err.message : String(err))}`, true);
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
