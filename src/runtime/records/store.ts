@@ -12,7 +12,7 @@ import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState, type ExecState } from "./state.js";
 import { readRecordFile } from "./read-record.js";
-import { acquireExecLock, lockAssembledRecord, type ExecLock } from "./lock.js";
+import { acquireExecLock, lockAssembledRecord, ownerAlive, type ExecLock } from "./lock.js";
 
 /** A new record being assembled in executions/ (openRecord); skipped by readers, swept by gc when left by a crash. */
 export const ASSEMBLING_SUFFIX = ".new.tmp";
@@ -143,6 +143,7 @@ export class ExecutionStore {
       try {
         const lock = await acquireExecLock(this.lockFile(id), id, options);
         await mkdir(this.logsDir(id), { recursive: true });
+        await sweepDeadWriters(this.execDir(id));
         return { execId: id, lock, created: false };
       } catch (err) {
         // Removed (orun gc) between the look and the lock: made afresh on the next round.
@@ -428,6 +429,24 @@ export async function backgroundFailure(execDir: string): Promise<BackgroundErro
     return typeof value.error === "string" ? { pid: Number(value.pid), error: value.error, at: String(value.at ?? "") } : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Removes the temporary files (`<file>.<pid>.<hex>.tmp`, util/fs-atomic.ts) that writers killed mid-write left in
+ * a record, once its lock is held: nothing else swept them (gc sweeps executions/ only), and they outlived resumes.
+ * A file whose writer may still be alive stays — a --background parent writes the pid file after handing the
+ * lock over; a pid reused by a process started after the file was written is no writer.
+ */
+async function sweepDeadWriters(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^.+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name)?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    const file = path.join(dir, name);
+    const info = await lstat(file).catch(() => undefined);
+    if (!info || info.isDirectory() || ownerAlive({ pid, since: new Date(info.mtimeMs).toISOString() })) continue;
+    await rm(file, { force: true });
   }
 }
 
