@@ -110,9 +110,13 @@ export class RemoteHooks implements ExecutionHooks {
       const created = await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
       this.registered = true;
       // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
+      // An answer without failFast proves nothing: orun backends from before it was answered stop the run too.
       if (payload.failFast && created.failFast !== true) {
+        const stopsOnlyHere = "a job failing on this runner stops only this runner, and the run's other runners keep starting jobs";
         this.say(
-          `! fail-fast: the backend at ${client.baseUrl} does not stop remote run ${runId} across runners (it keeps no fail-fast: a v2 backend?); a job failing on this runner stops only this runner, and the run's other runners keep starting jobs`,
+          created.failFast === false
+            ? `! fail-fast: the backend at ${client.baseUrl} does not stop remote run ${runId} across runners; ${stopsOnlyHere}`
+            : `! fail-fast: the backend at ${client.baseUrl} cannot confirm that it stops remote run ${runId} across runners (a v2 backend does not, an orun backend from before it said so does); if it does not, ${stopsOnlyHere}`,
         );
       }
     })();

@@ -221,7 +221,7 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
       assert.equal(decision.action, "run");
       assert.equal(decision.action === "run" && decision.stop?.aborted, false, "a stop signal, not aborted while the lease holds");
       assert.equal(lines.length, 2, lines.join("\n"));
-      assert.match(lines[0]!, /^! fail-fast: the backend at http:\/\/127\.0\.0\.1:\d+ does not stop remote run r across runners \(it keeps no fail-fast: a v2 backend\?\)/, "v2 does not confirm fail-fast: said once");
+      assert.match(lines[0]!, /^! fail-fast: the backend at http:\/\/127\.0\.0\.1:\d+ cannot confirm that it stops remote run r across runners \(a v2 backend does not, an orun backend from before it said so does\); if it does not, a job failing/, "v2 does not confirm fail-fast: said once");
       assert.equal(lines[1], "○ waiting for dependencies of api@dev.deploy...");
       const polls = calls.filter((c) => c.path.endsWith("/runnable"));
       assert.equal(polls.length, 2);
@@ -231,6 +231,20 @@ describe("remote hooks against a backend without long-poll (v2)", () => {
       await hooks.afterJob(job, { status: "failed", error: "step main: exit status 3" });
       assert.deepEqual(JSON.parse(calls.at(-1)!.body), { runnerId: "me", status: "failed", error: "step main: exit status 3" });
     });
+  });
+});
+
+describe("remote hooks: what the create answer says of fail-fast", () => {
+  it("a backend answering failFast: false does not stop the run across runners; one answering true gets no caveat", async () => {
+    for (const failFast of [false, true]) {
+      const answer = (path: string): unknown => (path === "/v1/runs" ? { runId: "r", status: "running", createdAt: "", failFast } : path.endsWith("/claim") ? { claimed: true } : { ok: true });
+      await withHooks(answer, async ({ hooks, job, lines }) => {
+        assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+        const caveats = lines.filter((l) => l.startsWith("! fail-fast"));
+        if (failFast) assert.deepEqual(caveats, []);
+        else assert.match(caveats.join("\n"), /^! fail-fast: the backend at http:\/\/127\.0\.0\.1:\d+ does not stop remote run r across runners; a job failing on this runner stops only this runner/);
+      });
+    }
   });
 });
 
