@@ -8,7 +8,7 @@ import type { BackendContext } from "./context.js";
 
 export interface SweepOptions {
   intervalMs: number;
-  /** Runs not updated for this long are deleted with their jobs and logs. */
+  /** Runs nothing happened in for this long (no change, no runner asking about them, no job running) are deleted with their jobs and logs. */
   retentionMs: number;
   /** Promotion-gate evidence kept from deleted runs is pruned once its run last changed this long ago. */
   evidenceRetentionMs?: number;
