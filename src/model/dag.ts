@@ -194,7 +194,8 @@ export function findCycle(roots: Iterable<string>, dependsOn: DependsOn): string
  * were left out, rather than a message of hundreds of kilobytes.
  */
 export function formatCycle(cycle: readonly string[], max = 12): string {
-  if (cycle.length <= max) return cycle.join(" → ");
+  // Leaving out a single job would say "… 1 more …" where its name fits.
+  if (cycle.length <= max + 1) return cycle.join(" → ");
   const head = cycle.slice(0, Math.ceil(max / 2));
   const tail = cycle.slice(cycle.length - Math.floor(max / 2));
   return [...head, `… ${cycle.length - head.length - tail.length} more …`, ...tail].join(" → ");

@@ -210,8 +210,11 @@ export function parsePlan(value: unknown, file: string): Plan {
   }
   const unknown = findUnknownDependency(jobs, (job) => job.dependsOn ?? [], indexed.byId);
   if (unknown) throw invalidPlan(file, `jobs[${unknown.index}].dependsOn`, `unknown job ${unknown.dependency}`);
-  const cycle = findCycle(indexed.byId.keys(), (id) => indexed.byId.get(id)?.dependsOn);
-  if (cycle) throw invalidPlan(file, "jobs", `cycle detected in plan jobs: ${formatCycle(cycle.reverse())}`);
+  // Over the canonicalised jobs: the raw ones' dotted dependsOn (db.dev.deploy) named no job, so a cycle among them went unseen here.
+  const parsed = new Map(jobs.map((job) => [job.id, job]));
+  const cycle = findCycle(parsed.keys(), (id) => (parsed.has(id) ? (parsed.get(id)!.dependsOn ?? []) : undefined));
+  // Each job depending on the next, as compile errors say it.
+  if (cycle) throw invalidPlan(file, "jobs", `cycle detected in plan jobs: ${formatCycle(cycle)}`);
   const execution = isRecord(value.execution) ? value.execution : { concurrency: 4, failFast: true };
   const spec = isRecord(value.spec) ? value.spec : {};
   return { ...(value as unknown as Plan), execution: execution as unknown as Plan["execution"], spec, jobs };
