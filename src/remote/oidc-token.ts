@@ -88,7 +88,19 @@ export class GithubOidcTokenSource implements TokenSource {
       const transient = res.status === 429 || res.status >= 500;
       throw new TokenRequestError(`GitHub Actions OIDC token request failed: HTTP ${res.status}`, transient, transient ? undefined : "does the workflow have `permissions: id-token: write`?");
     }
-    const body = (await res.json().catch(() => ({}))) as { value?: unknown };
+    // A connection dropped mid-answer is transient (retried), not a token response without `value`.
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new TokenRequestError(`cannot fetch a GitHub Actions OIDC token from ${url.origin}: the connection closed mid-answer (${err instanceof Error ? err.message : String(err)})`, true);
+    }
+    let body: { value?: unknown };
+    try {
+      body = JSON.parse(text) as { value?: unknown };
+    } catch {
+      body = {};
+    }
     if (typeof body.value !== "string" || !body.value) throw new TokenRequestError("GitHub Actions OIDC token response has no `value`", false);
     let exp: number | undefined;
     try {

@@ -4,12 +4,15 @@
 // backend behind a relay on loopback that cuts the first answer of each kind
 // of call after its headers and 3 body bytes; the repeats count once on the
 // backend. Before, the client read the body outside its retry loop: the run
-// failed with undici's bare "terminated" and the job stayed running.
+// failed with undici's bare "terminated" and the job stayed running. A cut
+// OIDC token answer is a transient failure too (the client retries it), not
+// an answer without a token.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { BackendClient } from "../../src/remote/client.js";
+import { GithubOidcTokenSource, TokenRequestError } from "../../src/remote/oidc-token.js";
 import { api, backendOnStore, enc, planOf, type StoreKind } from "./helpers.js";
 
 interface CuttingRelay {
@@ -96,3 +99,29 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
   });
 }
+
+describe("an OIDC token answer cut after its headers", () => {
+  it("is a transient failure (the client retries it), not a token response without value", async () => {
+    let answers = 0;
+    const server = http.createServer((_req, res) => {
+      const body = JSON.stringify({ value: "the-token" });
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
+      if (++answers > 1) return res.end(body);
+      res.write(body.slice(0, 3));
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const source = new GithubOidcTokenSource(`http://127.0.0.1:${(server.address() as AddressInfo).port}/token`, "request-token");
+      await assert.rejects(source.token(), (err: Error) => {
+        assert.ok(err instanceof TokenRequestError && err.transient, `transient: ${err.message}`);
+        assert.match(err.message, /OIDC token .*: the connection closed mid-answer/);
+        return true;
+      });
+      assert.equal(await source.token(), "the-token");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
