@@ -114,7 +114,12 @@ function unsafeInteger(value: bigint): boolean {
  * else it is an error naming the file, line and field. Call once per document,
  * before its values are used.
  */
-export function exactIntegers(yd: YamlDoc, stringAt: (path: readonly PathSegment[]) => boolean = () => false): void {
+export function exactIntegers(
+  yd: YamlDoc,
+  stringAt: (path: readonly PathSegment[]) => boolean = () => false,
+  /** Whether a string may stand there (a number-only field such as retries gets no "quote it" hint). */
+  quotable: (path: readonly PathSegment[]) => boolean = () => true,
+): void {
   const visit = (value: unknown, path: PathSegment[], seen: Set<object>): void => {
     if (!value || typeof value !== "object" || seen.has(value)) return;
     seen.add(value);
@@ -126,7 +131,9 @@ export function exactIntegers(yd: YamlDoc, stringAt: (path: readonly PathSegment
         continue;
       }
       if (!stringAt(at)) {
-        throw errorAt(yd, at, `the integer ${item} is beyond ±9007199254740991 (2^53 - 1), the largest orun holds exactly; quote it ("${item}") to keep it as a string`);
+        // The hint quotes the source as written (0x20000000000001, not its decimal value).
+        const hint = quotable(at) ? `; quote it ("${scalarSourceAt(yd, at) ?? String(item)}") to keep it as a string` : "";
+        throw errorAt(yd, at, `the integer ${item} is beyond ±9007199254740991 (2^53 - 1), the largest orun holds exactly${hint}`);
       }
       (value as Record<PathSegment, unknown>)[key] = scalarSourceAt(yd, at) ?? String(item);
     }

@@ -40,14 +40,29 @@ export interface Problem {
 
 /** Throws an OrunError listing every schema violation of the document (first one located in the error). */
 export function validateDocument(yd: YamlDoc, schema: SchemaName, basePath: readonly PathSegment[] = []): void {
-  exactIntegers(yd, (path) => allowsString(SCHEMAS[schema], path));
+  const root = SCHEMAS[schema];
+  const checkIntegers = (): void => exactIntegers(yd, (path) => allowsString(root, path), (path) => mayBeString(root, path));
+  // A document that is not a mapping is told so by the schema, not by a big integer inside it.
+  const mapping = yd.value !== null && typeof yd.value === "object" && !Array.isArray(yd.value);
+  if (mapping) checkIntegers();
   const fn = validatorFor(schema);
-  if (fn(yd.value)) return;
-  const problems = describeErrors(fn.errors ?? [], yd.value, (path) => ({ file: yd.file, line: lineAt(yd, [...basePath, ...path]) }), basePath);
+  // (Not a mapping: the schema judges a copy with the big integers as numbers, which messages can print.)
+  const value = mapping ? yd.value : withoutBigints(yd.value);
+  if (fn(value)) {
+    if (!mapping) checkIntegers();
+    return;
+  }
+  const problems = describeErrors(fn.errors ?? [], value, (path) => ({ file: yd.file, line: lineAt(yd, [...basePath, ...path]) }), basePath);
   throw problemsError(problems);
 }
 
 type SchemaNode = Record<string, unknown>;
+
+function withoutBigints(value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (Array.isArray(value)) return value.map(withoutBigints);
+  return value;
+}
 
 /**
  * Whether the schema takes a string or a number at `path` (a field of a string
@@ -57,6 +72,29 @@ type SchemaNode = Record<string, unknown>;
  * there is enough, the validation that follows judges the rest. A free-form map is "no".
  */
 export function allowsString(root: SchemaNode, path: readonly PathSegment[]): boolean {
+  // Only where numbers are taken too, as their source text (string maps): a `type: string` field refuses 12 as well.
+  return (schemaNodesAt(root, path) ?? []).some((node) => Array.isArray(node.type) && node.type.includes("string") && node.type.includes("number"));
+}
+
+/**
+ * Whether a quoted value could stand at `path`: a free-form place (parameters) or a field some branch
+ * of which takes any string. retries, order and a duration such as timeout do not.
+ */
+function mayBeString(root: SchemaNode, path: readonly PathSegment[]): boolean {
+  const nodes = schemaNodesAt(root, path);
+  if (nodes === undefined) return true;
+  return nodes.some((node) => {
+    const type = node.type;
+    const takesString = type === "string" || (Array.isArray(type) && type.includes("string"));
+    return takesString && node.pattern === undefined && node.enum === undefined && node.format === undefined && node.const === undefined;
+  });
+}
+
+/**
+ * The schema nodes (every then/else/allOf/anyOf/oneOf branch) that describe the value at `path`;
+ * undefined where the schema does not describe it (a free-form map, additionalProperties: true).
+ */
+function schemaNodesAt(root: SchemaNode, path: readonly PathSegment[]): SchemaNode[] | undefined {
   const deref = (node: unknown): SchemaNode | undefined => {
     let n = node as SchemaNode | undefined;
     for (let i = 0; i < 10 && n && typeof n.$ref === "string"; i++) {
@@ -84,10 +122,9 @@ export function allowsString(root: SchemaNode, path: readonly PathSegment[]): bo
   let nodes = branches(deref(root));
   for (const seg of path) {
     nodes = nodes.flatMap((node) => branches(child(node, seg)));
-    if (nodes.length === 0) return false;
+    if (nodes.length === 0) return undefined;
   }
-  // Only where numbers are taken too, as their source text (string maps): a `type: string` field refuses 12 as well.
-  return nodes.some((node) => Array.isArray(node.type) && node.type.includes("string") && node.type.includes("number"));
+  return nodes;
 }
 
 /** Builds one OrunError out of located problems: the first is the headline, the rest follow indented. */
