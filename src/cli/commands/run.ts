@@ -584,17 +584,27 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const write = pipeWriter(1, outputClosed) ?? ((text: string): void => void process.stdout.write(text));
   // What is not a log (a job's error in place of the log it never wrote) goes to stderr under --raw.
   const note = (text: string): void => void process.stderr.write(text);
+  const filtered = Boolean(opts.job || opts.step || opts.failed);
+  // A run that failed before any job ran (a --background child refused at start) has only its own error to show;
+  // not into --raw output: what reads it expects the logs' bytes only.
+  const noLogsBecause = (runError: string): void =>
+    void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   if (opts.follow) {
-    await followLogs(store, execId, filter, write, async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note });
+    let printed = false;
+    const seen = (out: (text: string) => void) => (text: string): void => {
+      printed = true;
+      out(text);
+    };
+    await followLogs(store, execId, filter, seen(write), async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note: seen(note) });
+    const runError = printed || filtered ? undefined : runLevelError(await readSnapshot(store, execId));
+    if (runError) noLogsBecause(runError);
     return 0;
   }
   const entries = await listLogs(store, execId, filter);
   if (entries.length === 0) {
-    const filtered = Boolean(opts.job || opts.step || opts.failed);
-    // A run that failed before any job ran (a --background child refused at start) has only its own error to show.
     const runError = filtered ? undefined : runLevelError(await readSnapshot(store, execId));
-    // Not into --raw output: what reads it expects the logs' bytes only.
-    (opts.raw ? process.stderr : process.stdout).write(runError ? `No logs for this run: it failed before any job ran.\n  Error: ${runError}\n` : filtered ? "No logs match.\n" : "No logs for this run yet.\n");
+    if (runError) noLogsBecause(runError);
+    else (opts.raw ? process.stderr : process.stdout).write(filtered ? "No logs match.\n" : "No logs for this run yet.\n");
     return 0;
   }
   await printLogs(entries, write, { raw: opts.raw, note });
