@@ -3,9 +3,11 @@
 // count as a change. Top-level sections (environments, groups, ...) are what
 // `change.watches` subscribes to; inline components are compared by name.
 
-import { parse } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { isDeepStrictEqual } from "node:util";
-import { decodeText } from "../load/yaml.js";
+import { decodeText, type PathSegment } from "../load/yaml.js";
+import { allowsString } from "../validate/documents.js";
+import { SCHEMAS } from "../validate/schemas.js";
 
 /** Keys that describe the document rather than configure anything. */
 const IGNORED_KEYS = new Set(["apiVersion", "kind", "metadata", "components"]);
@@ -55,7 +57,9 @@ function parseIntent(content: string | Uint8Array | undefined): { value: Record<
   if (content === undefined) return { value: {} };
   try {
     const text = typeof content === "string" ? content : decodeText(Buffer.from(content.buffer, content.byteOffset, content.byteLength), "intent.yaml");
-    const value: unknown = parse(text, { uniqueKeys: true, intAsBigInt: true });
+    const doc = parseDocument(text, { uniqueKeys: true, intAsBigInt: true });
+    if (doc.errors.length > 0) throw doc.errors[0];
+    const value = asPlanned(doc, doc.contents, []);
     if (value === null || value === undefined) return { value: {} };
     if (typeof value !== "object" || Array.isArray(value)) return { error: "not a YAML mapping" };
     return { value: value as Record<string, unknown> };
@@ -72,4 +76,28 @@ function componentsByName(list: unknown): Map<string, unknown> {
     out.set(name, entry);
   });
   return out;
+}
+
+/**
+ * The document's data as the planner reads it, so that only what reaches a plan counts as a change:
+ * in a string map (env, labels) a number is its source text (X: 16 → X: 0x10 changes the env), and
+ * elsewhere a number is its value (n: 1 → n: 1.0 changes nothing).
+ */
+function asPlanned(doc: Document, node: unknown, path: PathSegment[], depth = 0): unknown {
+  if (depth > 200) return null;
+  if (isAlias(node)) return asPlanned(doc, node.resolve(doc), path, depth + 1);
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {};
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      Object.defineProperty(out, key, { value: asPlanned(doc, pair.value, [...path, key], depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  if (isSeq(node)) return node.items.map((item, i) => asPlanned(doc, item, [...path, i], depth + 1));
+  if (!isScalar(node)) return null;
+  const value = node.value;
+  if (typeof value !== "number" && typeof value !== "bigint") return value;
+  if (allowsString(SCHEMAS.intent, path)) return node.source ?? String(value);
+  return typeof value === "bigint" && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }

@@ -76,3 +76,12 @@ test("CI ref detection: GitHub PR, zero 'before' SHA, GitLab merge request, no C
   });
   assert.equal(detectCiRefs({}), undefined);
 });
+
+test("intent changes are judged as the plan sees them: 1 → 1.0 in parameters is none, 16 → 0x10 in an env is one (rev15plan #10)", () => {
+  const base = "environments:\n  dev: {}\nenv: {X: 16}\ncomponents:\n  - {name: a, type: svc, parameters: {n: 1}, env: {Y: 2}}\n";
+  const same = diffIntentText(base, base.replace("n: 1}", "n: 1.0}"));
+  assert.deepEqual(same.components.modified, []);
+  assert.deepEqual(diffIntentText(base, base.replace("X: 16", "X: 0x10")).changedSections, ["env"]);
+  assert.deepEqual(diffIntentText(base, base.replace("Y: 2", "Y: 2.0")).components.modified, ["a"]);
+  assert.deepEqual(diffIntentText(base, base.replace("n: 1}", "n: 2}")).components.modified, ["a"]);
+});
