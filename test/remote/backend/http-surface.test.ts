@@ -1,5 +1,5 @@
-// The backend's HTTP surface against hostile or flaky clients: coordination
-// bodies (claim, update, heartbeat) are capped far below a plan's cap, a
+// The backend's HTTP surface against hostile or flaky clients: claim and
+// heartbeat bodies are capped far below a plan's cap (updates: long-error), a
 // field of the wrong type is named as such, a client that sends its body
 // too slowly (slowloris) is cut off with 408 while others are served, and
 // requests repeated after a lost answer — claim, update, log append — count
