@@ -114,7 +114,7 @@ export function registerBackendCommands(program: Command): void {
     )
     .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner (at least 5s)", "2m")
     .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept (at least 100ms)", "15s")
-    .option("--retention <duration>", "delete runs not updated for this long (at least 1m)", "24h")
+    .option("--retention <duration>", "delete runs nothing happened in for this long: no change, no runner asking about them, no job running (at least 1m)", "24h")
     .option(
       "--evidence-retention <duration>",
       "keep the promotion-gate evidence of deleted runs this long after their last change, at least --retention (default 90d, or --retention if longer); promoting that revision later is blocked by its gate",
