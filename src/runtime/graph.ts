@@ -32,12 +32,11 @@ export function orderJobs(jobs: readonly PlanJob[]): PlanJob[] {
 
 /**
  * The cycle met walking from the smallest stuck job to its smallest stuck
- * dependency, written in run order (each job runs before the next).
+ * dependency, each job depending on the next (as the planner and plan files tell a cycle).
  */
 function nameCycle(byId: ReadonlyMap<string, PlanJob>, unordered: readonly string[]): string[] {
   const stuck = new Set(unordered);
-  const cycle = findCycle([...unordered].sort(), (id) => (stuck.has(id) ? (byId.get(id)!.dependsOn ?? []).filter((dep) => stuck.has(dep)).sort() : undefined));
-  return cycle!.reverse();
+  return findCycle([...unordered].sort(), (id) => (stuck.has(id) ? (byId.get(id)!.dependsOn ?? []).filter((dep) => stuck.has(dep)).sort() : undefined))!;
 }
 
 /**
