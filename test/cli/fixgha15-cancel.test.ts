@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanStep } from "../../src/model/plan.js";
-import { processGone, until } from "../support/wait.js";
+import { processEnded, until } from "../support/wait.js";
 import { ghaEnv, makeJob, makePlan, startOrun, tempDir } from "../runners/github-actions/helpers.js";
 
 type Step = Partial<PlanStep> & { if?: string };
@@ -16,16 +16,6 @@ interface Recorded {
   status: string;
   lastError?: string;
   steps: Record<string, string>;
-}
-
-/** Gone, or a zombie no init has reaped yet (it runs nothing). */
-function ended(pid: number): boolean {
-  if (processGone(pid)) return true;
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("Z");
-  } catch {
-    return true;
-  }
 }
 
 describe("orun run --gha: cancelled runs", { skip: process.platform !== "linux" ? "reads /proc" : undefined }, () => {
@@ -77,7 +67,7 @@ describe("orun run --gha: cancelled runs", { skip: process.platform !== "linux" 
     );
     const [bg, setsid] = ["TWICE_BG", "TWICE_SETSID"].map((f) => Number(readFileSync(path.join(ws, f), "utf8").trim()));
     pids.push(bg!, setsid!);
-    await until(() => ended(bg!) && ended(setsid!), "the job's background processes to be killed", 5000);
+    await until(() => processEnded(bg!) && processEnded(setsid!), "the job's background processes to be killed", 5000);
   });
 
   it("an always() step that ran on through the cancel: the record names it as the step the cancel came during, not the next one", async () => {

@@ -3,23 +3,12 @@
 // process started with RUNNER_TRACKING_ID cleared is kept. Real processes; pids are read from files.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ExecutionStore } from "../../src/runtime/records/store.js";
 import { runOrun } from "../support/cli.js";
-import { processGone, until } from "../support/wait.js";
+import { processEnded, until } from "../support/wait.js";
 import { ghaEnv, makeJob, makePlan, tempDir } from "../runners/github-actions/helpers.js";
-
-/** Gone, or a zombie no init has reaped yet (it runs nothing). */
-function ended(pid: number): boolean {
-  if (processGone(pid)) return true;
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("Z");
-  } catch {
-    return true;
-  }
-}
 
 describe("orun run --gha: processes a job leaves running are killed at its end", { skip: process.platform !== "linux" ? "reads /proc" : undefined }, () => {
   let ws: string;
@@ -50,8 +39,8 @@ describe("orun run --gha: processes a job leaves running are killed at its end",
     pids.push(bg!, nohup!, kept!);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(await readFile(path.join(ws, "ALIVE"), "utf8"), "alive\n", "a later step of the job still sees the process");
-    await until(() => ended(bg!) && ended(nohup!), "the job's background processes to be killed", 5000);
-    assert.ok(!ended(kept!), "a process started with RUNNER_TRACKING_ID cleared is kept, as on GitHub");
+    await until(() => processEnded(bg!) && processEnded(nohup!), "the job's background processes to be killed", 5000);
+    assert.ok(!processEnded(kept!), "a process started with RUNNER_TRACKING_ID cleared is kept, as on GitHub");
     const finish = await readFile(new ExecutionStore(ws).jobFinishFile("orphans", "app@dev.serve"), "utf8");
     assert.match(finish, new RegExp(`Cleaning up orphan processes\\nTerminate orphan process: pid \\(${Math.min(bg!, nohup!)}\\) \\(sleep\\)`));
   });

@@ -4,28 +4,15 @@
 // prints what its comments promise.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, PROJECT_ROOT } from "../support/cli.js";
+import { bashScript } from "../support/bash.js";
 
 const created: string[] = [];
 after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true }))));
-
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn("bash", ["-e", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  return new Promise((resolve) =>
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    }),
-  );
-}
 
 test("examples/release-flow/README.md: trigger-scoped plans, a promotion gate, then approval, then the release", async () => {
   const source = path.join(PROJECT_ROOT, "examples/release-flow");
@@ -47,7 +34,7 @@ test("examples/release-flow/README.md: trigger-scoped plans, a promotion gate, t
   const readme = await readFile(path.join(source, "README.md"), "utf8");
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
   assert.equal(blocks.length, 1, "the README shows its commands");
-  const result = await bash(blocks[0]!, repo, env);
+  const result = await bashScript(blocks[0]!, repo, env);
   assert.equal(result.code, 0, result.output);
   const out = result.output;
 

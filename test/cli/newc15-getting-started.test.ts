@@ -6,11 +6,12 @@
 // with its database where `orun backend serve` in that folder keeps it.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, PROJECT_ROOT } from "../support/cli.js";
+import { bashScript } from "../support/bash.js";
 import { killAllChildren, startBackendProcess, type BackendProcess } from "../remote/processes.js";
 
 const created: string[] = [];
@@ -27,20 +28,6 @@ function blocks(page: string): Block[] {
     if (m[1]) return [{ kind: "file", path: m[1], text: m[3]! }];
     return m[2] === "sh" ? [{ kind: "sh", text: m[3]! }] : [];
   });
-}
-
-async function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn("bash", ["-e", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  return new Promise((resolve) =>
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    }),
-  );
 }
 
 test("docs/getting-started.md: its files and commands plan, run, inspect, use an action and share a run through a backend", async () => {
@@ -75,7 +62,7 @@ test("docs/getting-started.md: its files and commands plan, run, inspect, use an
         backend ??= await startBackendProcess(`sqlite:${path.join(repo, ".orun/backend.db")}`);
         script = script.replaceAll("http://127.0.0.1:8787", backend.url);
       }
-      const result = await bash(script, repo, env);
+      const result = await bashScript(script, repo, env);
       output += result.output;
       assert.equal(result.code, 0, `${script}\n---\n${result.output}`);
     }

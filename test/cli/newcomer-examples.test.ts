@@ -5,11 +5,11 @@
 // a free port instead (tests share the machine).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, PROJECT_ROOT } from "../support/cli.js";
+import { bashScript } from "../support/bash.js";
 import { killAllChildren, startBackendProcess } from "../remote/processes.js";
 
 const created: string[] = [];
@@ -47,17 +47,7 @@ async function orunOnPath(): Promise<string> {
 async function bash(script: string, cwd: string, bin: string): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, NO_COLOR: "1" };
   for (const name of ["ORUN_TOKEN", "ORUN_BACKEND_URL", "ORUN_EXEC_ID", "ORUN_REMOTE_STATE", "ORUN_RUNNER", "GITHUB_ACTIONS"]) delete env[name];
-  const child = spawn("bash", ["-e", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  return new Promise((resolve) =>
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    }),
-  );
+  return bashScript(script, cwd, env);
 }
 
 test("examples/platform/README.md: its commands plan, show the DAG and run all 10 jobs", async () => {

@@ -1,5 +1,6 @@
 // Waiting on real processes in tests: conditions are observed, never assumed after a sleep.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 /** Polls until `check` holds; fails naming `what` after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
@@ -24,6 +25,16 @@ export function processGone(pid: number): boolean {
     return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/** True once process `pid` has ended: gone, or a zombie nobody has reaped yet (it runs nothing). Reads /proc. */
+export function processEnded(pid: number): boolean {
+  if (processGone(pid)) return true;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").startsWith("Z");
+  } catch {
+    return true;
   }
 }
 

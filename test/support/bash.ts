@@ -1,0 +1,17 @@
+// Runs a documentation block as a reader would paste it: `bash -e` (each command must succeed), output kept.
+import { spawn } from "node:child_process";
+
+/** Runs `script` with `bash -e -c` in `cwd`; stdout and stderr together; killed after 2 minutes. */
+export function bashScript(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const child = spawn("bash", ["-e", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  return new Promise((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}
