@@ -2,6 +2,7 @@
 // lazily so a local run never loads the docker or github-actions code.
 import type { Runner, RunnerName } from "./runner.js";
 import { OrunError } from "../util/errors.js";
+import { editDistance } from "../util/edit-distance.js";
 
 export const RUNNER_NAMES: readonly RunnerName[] = ["local", "docker", "github-actions"];
 
@@ -15,12 +16,12 @@ const RUNNER_ALIASES: Record<string, RunnerName> = { gha: "github-actions", gith
 
 /**
  * The runner a mistyped or familiar name most likely means (`dokcer` → docker, `gha` → github-actions), if any:
- * a name within two typos. (The planner's did-you-mean is not used: it would load the planner on every start.)
+ * a name within two typos.
  */
 export function suggestRunner(name: string): RunnerName | undefined {
   const typed = name.trim().toLowerCase();
   if (RUNNER_ALIASES[typed]) return RUNNER_ALIASES[typed];
-  const ranked = RUNNER_NAMES.map((runner) => ({ runner, distance: typoDistance(typed, runner) })).sort((a, b) => a.distance - b.distance);
+  const ranked = RUNNER_NAMES.map((runner) => ({ runner, distance: editDistance(typed, runner) })).sort((a, b) => a.distance - b.distance);
   return ranked[0]!.distance <= 2 ? ranked[0]!.runner : undefined;
 }
 
@@ -28,18 +29,6 @@ export function suggestRunner(name: string): RunnerName | undefined {
 export function runnerHint(name: string): string {
   const suggestion = suggestRunner(name);
   return suggestion ? `; did you mean ${suggestion}?` : "";
-}
-
-/** Edits between two words: insertions, deletions, substitutions and swaps of adjacent letters. */
-function typoDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 export async function createRunner(name: string, options: RunnerOptions = {}): Promise<Runner> {

@@ -374,7 +374,7 @@ async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: str
   const wanted = canonicalJobId(job.trim());
   const ids = plan.jobs.map((planJob) => planJob.id);
   if (ids.includes(wanted)) return;
-  const { editDistance } = await import("../../planner/validate/did-you-mean.js");
+  const { editDistance } = await import("../../util/edit-distance.js");
   // Within a third of the ID's length (at most 3 edits), as the planner's did-you-mean; then IDs containing it.
   const limit = Math.min(3, Math.max(1, Math.floor(wanted.length / 3)));
   const close = ids
