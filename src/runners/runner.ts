@@ -57,6 +57,12 @@ export interface StepContext {
   signal: AbortSignal;
   /** Live output, already combined stdout+stderr, for --verbose and `orun logs --follow`. */
   onOutput: (chunk: string) => void;
+  /**
+   * Optional: the output's bytes exactly as the step wrote them, for runners that have them (local). A runner
+   * that calls it passes its output here instead of to onOutput: orun keeps the bytes in the step log as they
+   * are (invalid UTF-8 and binary included) and decodes them for the console.
+   */
+  onOutputBytes?: (chunk: Buffer) => void;
   /** Hand-off (see Runner.handOff): a latch to open when the step's process exits 0. */
   opensLatch?: number;
   /**
