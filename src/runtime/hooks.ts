@@ -37,9 +37,10 @@ export interface ExecutionHooks {
   /**
    * Promotion-gate evidence kept elsewhere (remote state: the backend's runs
    * of the same source revision, decision 8). When present it alone decides:
-   * local execution history is not consulted.
+   * local execution history is not consulted. `signal` is the run's stop (Ctrl-C, SIGTERM): the query then
+   * ends at once, rejecting with an error named "AbortError" (the DOM convention for an aborted operation).
    */
-  gateSatisfied?(gate: PromotionGate, revision: string): Promise<boolean>;
+  gateSatisfied?(gate: PromotionGate, revision: string, signal?: AbortSignal): Promise<boolean>;
   /** Called once when the run ends, success or not. */
   close?(): Promise<void>;
 }
