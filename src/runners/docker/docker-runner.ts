@@ -17,7 +17,8 @@ import { randomBytes } from "node:crypto";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import { isUseStep } from "../runner.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
-import { runProcess } from "../process/run-process.js";
+import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process/run-process.js";
+import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { fallbackInShell, resolveShell, withScriptPath, type ShellCommand } from "../process/shell.js";
 import { withScriptFile } from "../process/script-file.js";
 import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
@@ -70,6 +71,13 @@ export class DockerRunner implements Runner {
   private creating = false;
   /** Container removals started by finishJob and still running. */
   private readonly removals = new Set<Promise<void>>();
+  /**
+   * Starts each step's `docker exec` with its output going to a file, read at the console's pace (see
+   * native-spawner.ts and util/output-pressure.ts): behind a slow reader of orun's stdout the backlog waits
+   * on disk, not in memory. Without the helper (not built, ORUN_LOCAL_SPAWNER=direct) the CLI is spawned
+   * from this process with pipes.
+   */
+  private spawner?: NativeSpawner;
 
   constructor(
     private readonly config: DockerRunnerConfig,
@@ -84,6 +92,17 @@ export class DockerRunner implements Runner {
     }
     await this.ensureEngine();
     await this.removeOrphans();
+    if (nativeSpawnerWanted() && !this.spawner?.alive) {
+      // In the run's scratch space, removed with it.
+      const outputDir = path.join(run.scratchDir, "docker-output");
+      await mkdir(outputDir, { recursive: true, mode: 0o700 });
+      this.spawner = await NativeSpawner.start(outputDir, this.engine.hostEnv);
+    }
+  }
+
+  private spawnCli(request: ProcessRequest): Promise<ProcessOutcome> {
+    // The request's env is the CLI's whole environment (stepExec builds it from the host's).
+    return this.spawner?.alive ? this.spawner.run(request, { inheritEnv: false }) : runProcess(request);
   }
 
   /**
@@ -154,7 +173,7 @@ export class DockerRunner implements Runner {
     } catch (err) {
       return failure(errorMessage(err));
     }
-    const outcome = await runProcess({
+    const outcome = await this.spawnCli({
       command: "docker",
       args: exec.args,
       cwd: job.run.workspaceDir,
@@ -293,6 +312,8 @@ export class DockerRunner implements Runner {
     for (const name of started) names.add(name);
     this.containers.clear();
     await this.removeContainers([...names]);
+    this.spawner?.close();
+    this.spawner = undefined;
   }
 
   private ensureEngine(): Promise<EngineInfo> {
