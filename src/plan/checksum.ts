@@ -5,7 +5,8 @@
 // same checksum. As in v2.3, fields that describe where/when the plan was
 // compiled rather than what it does are not hashed either: the checksum itself,
 // job uid/displayName/checkName, spec.compositionSources, metadata.trigger,
-// metadata.scope, metadata.workDir and metadata.revision.
+// metadata.scope and metadata.workDir. metadata.revision is hashed: promotion
+// gates match on it, so editing it must be caught like editing a step.
 //
 // A recorded checksum is never trusted (decision 7): a plan loaded to run is
 // verified against its content, and a run records a checksum only once it
@@ -14,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { Plan, PlanMetadata } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { encodeGoJson, writeGoJson, type Shape } from "./canonical-json.js";
-import { hashedPlanShape, v2HashedPlanShape } from "./format.js";
+import { hashedPlanShape, unrevisedHashedPlanShape, v2HashedPlanShape } from "./format.js";
 
 export const CHECKSUM_PREFIX = "sha256-";
 
@@ -54,15 +55,30 @@ function checksumMismatch(recorded: string, actual: string, file?: string): Orun
 
 /**
  * Refuses a plan (as read from `file`, job IDs as written there) whose
- * metadata.checksum does not match its content. A plan file orun v2.3 wrote
- * verifies too: its checksum also covers generatedAt. Without a checksum the
- * plan is hand-written and is checksummed when it runs.
+ * metadata.checksum does not match its content. Without a checksum the plan is
+ * hand-written and is checksummed when it runs.
+ *
+ * Older plan files still load: one orun v2.3 wrote (its checksum also covers
+ * generatedAt) and one an earlier build of orun wrote (its checksum leaves out
+ * metadata.revision). Their checksum does not vouch for a revision, so one
+ * they carry is removed from `plan.metadata` (gated jobs are then blocked, and
+ * the run records no promotion evidence) and a warning says so. Without a
+ * revision such a plan hashes, by today's rule, to the checksum it records.
  */
-export function verifyRecordedChecksum(plan: Plan, file: string): void {
+export function verifyRecordedChecksum(plan: Plan, file: string, warn: (message: string) => void = () => {}): void {
   const recorded = plan.metadata.checksum;
   if (!recorded) return;
   const actual = computePlanChecksum(plan);
-  if (actual !== recorded && checksumOf(plan, v2HashedPlanShape) !== recorded) throw checksumMismatch(recorded, actual, file);
+  if (actual !== recorded) {
+    const older = checksumOf(plan, unrevisedHashedPlanShape) === recorded || checksumOf(plan, v2HashedPlanShape) === recorded;
+    if (!older) throw checksumMismatch(recorded, actual, file);
+    if (plan.metadata.revision !== undefined) {
+      warn(
+        `${file}: metadata.revision ${String(plan.metadata.revision).slice(0, 12)} is not covered by the plan's checksum (an older orun wrote it), so it is ignored: promotion gates block and the run records no promotion evidence; run \`orun plan\` again to record the revision`,
+      );
+      delete plan.metadata.revision;
+    }
+  }
   verified.set(plan.metadata, recorded);
 }
 

@@ -107,17 +107,28 @@ function fieldShape(shape: Shape, key: string): Shape {
 /**
  * The plan as the checksum sees it (decision 2): without generatedAt, the checksum
  * itself, the job identity fields and the where/when context (compositionSources,
- * trigger, scope, workDir, revision).
+ * trigger, scope, workDir). metadata.revision IS hashed: promotion gates require
+ * evidence for it and a run records evidence under it, so it decides what the
+ * plan does, and an edited revision must not keep the plan's ID.
  */
 export const hashedPlanShape = omitFields(planShape, [], {
-  metadata: omitFields(fieldShape(planShape, "metadata"), ["generatedAt", "checksum", "scope", "trigger", "workDir", "revision"]),
+  metadata: omitFields(fieldShape(planShape, "metadata"), ["generatedAt", "checksum", "scope", "trigger", "workDir"]),
   spec: omitFields(fieldShape(planShape, "spec"), ["compositionSources"]),
   jobs: arrayOf(omitFields(jobShape, ["uid", "displayName", "checkName"])),
 });
 
 /**
- * The plan as orun v2.3 hashed it (spec 12 §4.4): the same, except that
- * generatedAt is part of it. Used only to recognise plan files v2.3 wrote.
+ * The hash of plans written by earlier builds of orun, before the revision
+ * was hashed: the same without metadata.revision. Such a plan still loads;
+ * its revision, which nothing vouches for, is dropped (see verifyRecordedChecksum).
+ */
+export const unrevisedHashedPlanShape = omitFields(hashedPlanShape, [], {
+  metadata: omitFields(fieldShape(planShape, "metadata"), ["generatedAt", "checksum", "scope", "trigger", "workDir", "revision"]),
+});
+
+/**
+ * The plan as orun v2.3 hashed it (spec 12 §4.4): generatedAt is part of it, and
+ * v2.3 writes no revision. Used only to recognise plan files v2.3 wrote.
  */
 export const v2HashedPlanShape = omitFields(hashedPlanShape, [], {
   metadata: omitFields(fieldShape(planShape, "metadata"), ["checksum", "scope", "trigger", "workDir", "revision"]),

@@ -226,6 +226,8 @@ export interface LoadPlanOptions {
    * (decision 7, seed: immutable checksummed plans); see verifyRecordedChecksum.
    */
   verifyChecksum?: boolean;
+  /** Where verification's warnings go (an older plan's revision ignored); stderr by default. */
+  warn?: (message: string) => void;
 }
 
 /** Reads a plan file (JSON, or YAML by extension / as a fallback). */
@@ -257,7 +259,8 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
   }
   const plan = parsePlan(decoded, file);
   // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.
-  if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file);
+  // It shares metadata with `plan`: a revision the checksum does not cover is removed from both.
+  if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file, options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)));
   return plan;
 }
 

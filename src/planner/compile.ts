@@ -396,6 +396,8 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
       ...(meta.description ? { description: meta.description } : {}),
       ...(meta.namespace ? { namespace: meta.namespace } : {}),
       generatedAt: formatGeneratedAt(options.now ?? new Date()),
+      // Hashed: promotion gates match on it (src/plan/format.ts, hashedPlanShape).
+      ...(options.revision ? { revision: options.revision } : {}),
     },
     execution: {
       concurrency: DEFAULT_CONCURRENCY,
@@ -410,7 +412,6 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   if (options.trigger) plan.metadata.trigger = options.trigger;
   const workDir = path.relative(options.cwd, workspace.rootDir).split(path.sep).join("/") || ".";
   if (!workDir.startsWith("..") && !path.isAbsolute(workDir)) plan.metadata.workDir = workDir;
-  if (options.revision) plan.metadata.revision = options.revision;
 
   const components = new Set<string>();
   for (const list of instances.values()) for (const i of list) components.add(i.component.name);

@@ -190,7 +190,7 @@ describe("metadata.revision", () => {
     const plan = JSON.parse(await fs.readFile(path.join(dir, "plan2.json"), "utf8")) as Plan;
     assert.equal(plan.metadata.revision, head);
     const before = JSON.parse(await fs.readFile(path.join(dir, "plan.json"), "utf8")) as Plan;
-    assert.equal(plan.metadata.checksum, before.metadata.checksum, "the revision is not part of the checksum");
+    assert.notEqual(plan.metadata.checksum, before.metadata.checksum, "the revision is part of the checksum (promotion gates match on it)");
   });
 });
 
