@@ -45,6 +45,8 @@ export class BackendError extends OrunError {
 export class RequestCancelled extends OrunError {
   constructor() {
     super("canceled");
+    // The DOM convention for an aborted operation: callers outside src/remote (the runtime's gate check) know it by this.
+    this.name = "AbortError";
   }
 }
 
@@ -167,8 +169,8 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, signal: options.signal });
   }
 
-  evidence(query: { component: string; environment: string; revision: string }): Promise<EvidenceResponse> {
-    return this.json("/v1/evidence", { query });
+  evidence(query: { component: string; environment: string; revision: string }, options: { signal?: AbortSignal } = {}): Promise<EvidenceResponse> {
+    return this.json("/v1/evidence", { query, signal: options.signal });
   }
 
   /** A missing log reads as "" (like v2). */

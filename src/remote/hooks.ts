@@ -92,6 +92,11 @@ export class RemoteHooks implements ExecutionHooks {
   private stopped?: string;
   /** The backend created or joined the run (ensureRun answered). */
   private registered = false;
+  /**
+   * The run's stop as the last admission got it: a gate query follows its job's admission, and ends with it when
+   * the runtime passes no signal of its own.
+   */
+  private runSignal?: AbortSignal;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -125,6 +130,7 @@ export class RemoteHooks implements ExecutionHooks {
 
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
     const id = canonicalJobId(job.id);
+    this.runSignal = signal;
     try {
       await this.ensureRun(signal);
       if (this.stopped) return { action: "skipped", reason: this.stopped };
@@ -431,6 +437,13 @@ export class RemoteHooks implements ExecutionHooks {
     await entry.logChain;
     this.active.delete(id);
     const { runId, runnerId } = this.options;
+    if (cancelledHere(entry.runSignal)) {
+      // Ctrl-C while its admission (a gate query) was still being decided: canceled on this runner, as a job
+      // canceled while it runs is, and no verdict of the gate's.
+      await this.report(id, { runnerId, status: "failed", error: `canceled on its runner before it started (${reason})`, tolerated: true }, entry.uploads);
+      this.say(`! job ${id} is recorded as canceled (failed) in remote run ${runId}: this runner was stopped before it started`);
+      return;
+    }
     // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.
     await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry.uploads);
     this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; to run it, start a new run (another --exec-id) once it may run`);
@@ -439,12 +452,13 @@ export class RemoteHooks implements ExecutionHooks {
   /**
    * Promotion-gate evidence from the backend: any run of this repository at the same revision. A backend
    * without the evidence API (v2: 404) records none, so the gate blocks its job (decision 8) — said once,
-   * with the reason, instead of failing the whole run on the 404.
+   * with the reason, instead of failing the whole run on the 404. The run's stop ends the query (and its
+   * retries against an overloaded backend) at once, rejecting with RequestCancelled (an AbortError).
    */
-  async gateSatisfied(gate: PromotionGate, revision: string): Promise<boolean> {
+  async gateSatisfied(gate: PromotionGate, revision: string, signal: AbortSignal | undefined = this.runSignal): Promise<boolean> {
     if (this.noEvidenceApi) return false;
     try {
-      const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision });
+      const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision }, { signal });
       return res.satisfied;
     } catch (err) {
       if (!(err instanceof BackendError && err.status === 404)) throw err;

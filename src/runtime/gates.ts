@@ -11,6 +11,8 @@ import { readStateFile, type ExecState } from "./records/state.js";
 
 export interface Admission {
   approve: boolean;
+  /** The run's stop (Ctrl-C, SIGTERM): a remote gate query in flight ends with it. */
+  signal?: AbortSignal;
 }
 
 export class GateEvaluator {
@@ -29,13 +31,13 @@ export class GateEvaluator {
   async check(job: PlanJob, admission: Admission): Promise<string | undefined> {
     if (requiresApproval(job) && !admission.approve) return "policy requireApproval: rerun with --approve to run this job";
     for (const gate of job.gates ?? []) {
-      const reason = await this.checkGate(gate);
+      const reason = await this.checkGate(gate, admission.signal);
       if (reason) return reason;
     }
     return undefined;
   }
 
-  private async checkGate(gate: PromotionGate): Promise<string | undefined> {
+  private async checkGate(gate: PromotionGate, signal: AbortSignal | undefined): Promise<string | undefined> {
     const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
     if ((gate.condition ?? "success") !== "success") return `${what} (unsupported condition "${gate.condition}")`;
     const revision = this.plan.metadata.revision;
@@ -43,7 +45,15 @@ export class GateEvaluator {
     // Remote state: the backend's evidence alone decides (decision 8); this machine's history may be
     // of runs the backend never saw.
     if (this.hooks?.gateSatisfied) {
-      if (await this.hooks.gateSatisfied(gate, revision)) return undefined;
+      let satisfied: boolean;
+      try {
+        satisfied = await this.hooks.gateSatisfied(gate, revision, signal);
+      } catch (err) {
+        // Stopped while asking (Ctrl-C): undecided, so the job is not run; the run ends as canceled.
+        if (signal?.aborted || (err as { name?: unknown } | undefined)?.name === "AbortError") return `${what}: not checked, the run was stopped`;
+        throw err;
+      }
+      if (satisfied) return undefined;
       return `${what} at revision ${revision.slice(0, 12)} (no successful run recorded by the backend)`;
     }
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
