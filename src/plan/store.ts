@@ -284,6 +284,22 @@ export interface StoredPlanEntry {
 /** The `get plans` fields as v2.3 prints them (`-o json|yaml`): Go field names, in struct order. */
 export const STORED_PLAN_FIELDS = ["Name", "Path", "Checksum", "Jobs", "CreatedAt"] as const;
 
+/**
+ * A file time as v2.3's `get plans -o json` prints it (Go time.RFC3339Nano): local
+ * time, nanoseconds without trailing zeros, `Z` or a numeric offset
+ * (`2026-01-01T10:00:00.123456789+01:00`).
+ */
+export function goTimeRfc3339Nano(ns: bigint): string {
+  const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);
+  const nanos = ns - seconds * 1_000_000_000n;
+  const date = new Date(Number(seconds) * 1000);
+  const offset = -date.getTimezoneOffset();
+  const two = (n: number): string => String(n).padStart(2, "0");
+  const fraction = nanos ? `.${String(nanos).padStart(9, "0").replace(/0+$/, "")}` : "";
+  const zone = offset === 0 ? "Z" : `${offset < 0 ? "-" : "+"}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+  return `${String(date.getFullYear()).padStart(4, "0")}-${two(date.getMonth() + 1)}-${two(date.getDate())}T${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}${fraction}${zone}`;
+}
+
 /** Every `*.json` in the plans directory, by file name (v2.3 `get plans` fields). */
 export async function listStoredPlans(storeDir: string, displayRoot?: string): Promise<StoredPlanEntry[]> {
   const dir = plansDir(storeDir);
@@ -298,7 +314,7 @@ export async function listStoredPlans(storeDir: string, displayRoot?: string): P
     const file = path.join(dir, entry);
     let stat;
     try {
-      stat = await fs.stat(file);
+      stat = await fs.stat(file, { bigint: true });
     } catch {
       continue;
     }
@@ -319,7 +335,7 @@ export async function listStoredPlans(storeDir: string, displayRoot?: string): P
       Path: displayRoot ? path.relative(displayRoot, file) || file : file,
       Checksum: checksum,
       Jobs: jobs,
-      CreatedAt: stat.mtime.toISOString(),
+      CreatedAt: goTimeRfc3339Nano(stat.mtimeNs),
       mtime: stat.mtime,
       ...(unreadable !== undefined ? { unreadable } : {}),
     });
