@@ -11,6 +11,7 @@ import { NativeSpawner, nativeSpawnerWanted } from "./process/native-spawner.js"
 import { locateShell, resolveShell, withScriptPath, type ShellCommand } from "./process/shell.js";
 import { withScriptFile } from "./process/script-file.js";
 import { errorMessage } from "../util/errors.js";
+import { envRecord } from "../runtime/step-env.js";
 
 export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   const host = hostEnv();
@@ -79,6 +80,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
           timeoutMs: ctx.timeoutMs,
           signal: ctx.signal,
           onOutput: ctx.onOutput,
+          onOutputBytes: ctx.onOutputBytes,
         }, ctx);
         if (outcome.notStarted) return NOT_STARTED;
         return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut };
@@ -91,7 +93,7 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
 }
 
 function hostEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env = envRecord();
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   return env;
 }

@@ -3,6 +3,7 @@
 // streaming output to the step log, the hooks and the renderer.
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { requiresApproval, type PlanJob, type PlanStep } from "../model/plan.js";
 import type { HandOff, JobContext, Runner, RunContext, StepResult } from "../runners/runner.js";
 import type { ExecutionHooks } from "./hooks.js";
@@ -91,8 +92,8 @@ export interface InFlightStep {
   result: Promise<StepResult>;
   /** Whether its process started: then it ran, whatever the scheduler decides. */
   started(): boolean;
-  /** Output so far goes to `sink`, and from now on straight to it. */
-  attach(sink: (chunk: string) => void): void;
+  /** Output so far goes to `sink`, and from now on straight to it (text, or bytes from StepContext.onOutputBytes). */
+  attach(sink: (chunk: string | Buffer) => void): void;
   /**
    * The job it waited for has ended: a step still held on its latch is answered `notStarted` (then it runs
    * the ordinary way once confirmed, or not at all).
@@ -169,8 +170,8 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
   const jobCtx = jobContext(deps, job);
   let started = false;
   const stop = new AbortController();
-  let sink: ((chunk: string) => void) | undefined;
-  const early: string[] = [];
+  let sink: ((chunk: string | Buffer) => void) | undefined;
+  const early: (string | Buffer)[] = [];
   const result = runner.runStep({
     job: jobCtx,
     step,
@@ -180,6 +181,7 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
     timeoutMs,
     signal: AbortSignal.any([deps.signal, stop.signal]),
     onOutput: (chunk) => (sink ? sink(chunk) : early.push(chunk)),
+    onOutputBytes: (chunk) => (sink ? sink(chunk) : early.push(chunk)),
     opensLatch: steps.length === 1 ? latches.of(job.id) : undefined,
     waitsFor: { latch: awaited, onStart: () => (started = true) },
   });
@@ -337,20 +339,31 @@ async function runStep(
       log.retryMarker(attempt, attempts);
     }
     deps.emit({ type: "step-start", job, step, stepKey: key, index, total, cwd, attempt, attempts });
-    const onOutput = (chunk: string): void => {
-      log.write(chunk);
+    const show = (chunk: string): void => {
+      if (chunk === "") return;
       deps.hooks?.onStepOutput?.(job, key, chunk);
       deps.emit({ type: "step-output", job, stepKey: key, chunk });
+    };
+    const onOutput = (chunk: string): void => {
+      log.write(chunk);
+      show(chunk);
+    };
+    // The log keeps the bytes a runner has as they are; the console and the hooks get them decoded.
+    const decoder = new StringDecoder("utf8");
+    const onOutputBytes = (chunk: Buffer): void => {
+      log.write(chunk);
+      show(decoder.write(chunk));
     };
     try {
       let result: StepResult | undefined;
       // A handed-over first attempt is already under way (or never started: then it runs now).
       if (attempt === 1 && inflight) {
-        inflight.attach(onOutput);
+        inflight.attach((chunk) => (typeof chunk === "string" ? onOutput(chunk) : onOutputBytes(chunk)));
         result = await inflight.result;
         if (result.notStarted) result = undefined;
       }
-      result ??= await deps.runner.runStep({ job: jobCtx, step, stepKey: key, cwd, env: stepEnv(deps.ids, job, step), timeoutMs, signal: deps.signal, onOutput, opensLatch });
+      result ??= await deps.runner.runStep({ job: jobCtx, step, stepKey: key, cwd, env: stepEnv(deps.ids, job, step), timeoutMs, signal: deps.signal, onOutput, onOutputBytes, opensLatch });
+      show(decoder.end());
       last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, ""), skipped: result.skipped };
       // Runners that return output without streaming it still get it logged.
       if (result.output && !log.hasOutput) log.write(result.output);

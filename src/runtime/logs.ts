@@ -167,8 +167,8 @@ async function finalizerOutcome(jobState: JobState | undefined, file: string): P
   let failed = false;
   // The start of the line being read: only a line's start is looked at, however long the line.
   let head = "";
-  await readPieces(file, (text) => {
-    const parts = text.split("\n");
+  await readPieces(file, false, (text) => {
+    const parts = String(text).split("\n");
     for (let i = 0; i < parts.length; i++) {
       if (i > 0) {
         failed ||= head.startsWith(FAILED_HOOK_MARK);
@@ -215,12 +215,12 @@ function v2Segment(id: string): string {
 }
 
 /**
- * `raw`: the logs' text as recorded, without header lines: one log is printed exactly (`orun logs --job X --step Y
+ * `raw`: the logs' bytes as recorded (invalid UTF-8 included), without header lines: one log is printed exactly (`orun logs --job X --step Y
  * --raw > out.txt`); between several, a log that did not end its last line gets a newline, so none are glued.
  * Each log is streamed in pieces: read whole, a log of a gigabyte needed as much memory, and past V8's longest
  * string (about 1 GiB) `orun logs` failed.
  */
-export async function printLogs(entries: LogEntry[], write: (text: string) => void, options: { raw?: boolean; note?: (text: string) => void } = {}): Promise<void> {
+export async function printLogs(entries: LogEntry[], write: (chunk: string | Buffer) => void, options: { raw?: boolean; note?: (text: string) => void } = {}): Promise<void> {
   let unterminated = false;
   for (const entry of entries) {
     if (entry.file === undefined) {
@@ -232,12 +232,12 @@ export async function printLogs(entries: LogEntry[], write: (text: string) => vo
     if (!options.raw) write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
     let started = false;
     let endsLine = true;
-    await readPieces(entry.file, (text) => {
-      if (text === "") return;
+    await readPieces(entry.file, options.raw === true, (piece) => {
+      if (piece.length === 0) return;
       if (!started && options.raw && unterminated) write("\n");
       started = true;
-      write(text);
-      endsLine = text.endsWith("\n");
+      write(piece);
+      endsLine = endsWithNewline(piece);
     });
     if (options.raw) unterminated = started ? !endsLine : unterminated;
     else if (!endsLine) write("\n");
@@ -254,8 +254,15 @@ function errorLine(entry: LogEntry): string {
   return `error: ${entry.error.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?")}\n`;
 }
 
-/** A log's text piece by piece (characters never split between pieces); an unreadable or vanished log reads as empty. */
-async function readPieces(file: string, take: (text: string) => void): Promise<void> {
+function endsWithNewline(piece: string | Buffer): boolean {
+  return typeof piece === "string" ? piece.endsWith("\n") : piece[piece.length - 1] === 0x0a;
+}
+
+/**
+ * A log piece by piece: its bytes as they are when `raw`, else its text (characters never split between
+ * pieces); an unreadable or vanished log reads as empty.
+ */
+async function readPieces(file: string, raw: boolean, take: (piece: string | Buffer) => void): Promise<void> {
   const handle = await open(file, "r").catch(() => undefined);
   if (!handle) return;
   try {
@@ -265,9 +272,11 @@ async function readPieces(file: string, take: (text: string) => void): Promise<v
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, position).catch(() => ({ bytesRead: 0 }));
       if (bytesRead === 0) break;
       position += bytesRead;
-      take(decoder.write(buffer.subarray(0, bytesRead)));
+      const piece = buffer.subarray(0, bytesRead);
+      // Bytes are copied: the writer may still hold them (a stream's queue) when the buffer is read into again.
+      take(raw ? Buffer.from(piece) : decoder.write(piece));
     }
-    take(decoder.end());
+    if (!raw) take(decoder.end());
   } finally {
     await handle.close();
   }
@@ -282,7 +291,7 @@ export async function followLogs(
   store: ExecutionStore,
   execId: string,
   filter: LogFilter,
-  write: (text: string) => void,
+  write: (chunk: string | Buffer) => void,
   isDone: () => Promise<boolean>,
   options: { intervalMs?: number; signal?: AbortSignal; raw?: boolean; note?: (text: string) => void } = {},
 ): Promise<void> {
@@ -290,10 +299,10 @@ export async function followLogs(
   let current = "";
   // Output is copied as it arrives, partial lines included: a header or the end starts a fresh line.
   let atLineStart = true;
-  const emit = (text: string): void => {
-    if (text === "") return;
-    write(text);
-    atLineStart = text.endsWith("\n");
+  const emit = (piece: string | Buffer): void => {
+    if (piece.length === 0) return;
+    write(piece);
+    atLineStart = endsWithNewline(piece);
   };
   const header = (key: string, note = ""): void => {
     current = key;
@@ -331,6 +340,7 @@ export async function followLogs(
         const replaced = file !== undefined && (file.ino !== info.ino || file.birthtimeMs !== info.birthtimeMs || info.size < file.offset);
         if (!file || replaced) {
           if (file?.decoder) emit(file.decoder.end());
+          if (file?.held) emit(file.held);
           file = { ino: info.ino, birthtimeMs: info.birthtimeMs, offset: 0 };
           followed.set(entry.file, file);
           if (replaced) header(key, "  (written again: the job ran again)");
@@ -340,9 +350,17 @@ export async function followLogs(
           const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
           if (bytesRead === 0) break;
           if (key !== current) header(key);
-          // A character split between two reads waits for its other bytes.
-          file.decoder ??= new StringDecoder("utf8");
-          emit(file.decoder.write(buffer.subarray(0, bytesRead)));
+          // --raw copies the bytes as they are; otherwise a character split between two reads waits for its other bytes.
+          if (options.raw) {
+            // Bytes as they are, but a character's first bytes wait for the rest (a terminal shows it whole).
+            const data = file.held ? Buffer.concat([file.held, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+            const whole = data.length - incompleteCharacter(data);
+            emit(data.subarray(0, whole));
+            file.held = whole < data.length ? Buffer.from(data.subarray(whole)) : undefined;
+          } else {
+            file.decoder ??= new StringDecoder("utf8");
+            emit(file.decoder.write(buffer.subarray(0, bytesRead)));
+          }
           from += bytesRead;
           file.offset = from;
         }
@@ -358,7 +376,10 @@ export async function followLogs(
     if (done || options.signal?.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, interval));
   }
-  for (const file of followed.values()) emit(file.decoder?.end() ?? "");
+  for (const file of followed.values()) {
+    emit(file.decoder?.end() ?? "");
+    if (file.held) emit(file.held);
+  }
   if (!atLineStart && !options.raw) write("\n");
 }
 
@@ -368,6 +389,19 @@ interface FollowedFile {
   birthtimeMs: number;
   offset: number;
   decoder?: StringDecoder;
+  /** --raw: the first bytes of a UTF-8 character whose rest the log has not got yet. */
+  held?: Buffer;
+}
+
+/** How many bytes at the end of `data` begin a UTF-8 character that is not complete (0–3). */
+export function incompleteCharacter(data: Buffer): number {
+  for (let back = 1; back <= Math.min(3, data.length); back++) {
+    const byte = data[data.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    const needed = byte >= 0xf0 && byte <= 0xf7 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 && byte <= 0xdf ? 2 : 1;
+    return needed > back && byte >= 0xc0 && byte <= 0xf7 ? back : 0;
+  }
+  return 0;
 }
 
 /** `orun logs` reads a log (and `--follow` what a log gained) this much at most at a time. */

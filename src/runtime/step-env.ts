@@ -15,14 +15,21 @@ export interface RuntimeIds {
   runId?: string;
 }
 
+/**
+ * A null-prototype object: any variable name is an ordinary key. On a plain object `env["__proto__"] = v`
+ * sets the prototype instead (a string is ignored), and the variable was lost.
+ */
+export function envRecord(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
 export function stepEnv(ids: RuntimeIds, job: PlanJob, step: PlanStep): Record<string, string> {
   const execId = ids.runId ?? ids.execId;
-  const env: Record<string, string> = {
-    ORUN_CONTEXT: RUNNER_CONTEXT[ids.runner],
-    ORUN_RUNNER: ids.runner,
-    ORUN_PLAN_ID: ids.planId,
-    ORUN_EXEC_ID: execId,
-  };
+  const env = envRecord();
+  env.ORUN_CONTEXT = RUNNER_CONTEXT[ids.runner];
+  env.ORUN_RUNNER = ids.runner;
+  env.ORUN_PLAN_ID = ids.planId;
+  env.ORUN_EXEC_ID = execId;
   for (const [key, value] of Object.entries(job.env ?? {})) env[key] = stringify(value);
   env.ORUN_JOB_ID = job.id;
   env.ORUN_JOB_RUN_ID = `${ids.planId}:${execId}:${job.id}`;

@@ -581,7 +581,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
   const { pipeWriter } = await import("../../runtime/output/pipe-writer.js");
-  const write = pipeWriter(1, outputClosed) ?? ((text: string): void => void process.stdout.write(text));
+  const write = pipeWriter(1, outputClosed) ?? ((chunk: string | Buffer): void => void process.stdout.write(chunk));
   // What is not a log (a job's error in place of the log it never wrote) goes to stderr under --raw.
   const note = (text: string): void => void process.stderr.write(text);
   const filtered = Boolean(opts.job || opts.step || opts.failed);
@@ -591,9 +591,9 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   if (opts.follow) {
     let printed = false;
-    const seen = (out: (text: string) => void) => (text: string): void => {
+    const seen = <T extends string | Buffer>(out: (chunk: T) => void) => (chunk: T): void => {
       printed = true;
-      out(text);
+      out(chunk);
     };
     await followLogs(store, execId, filter, seen(write), async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note: seen(note) });
     const runError = printed || filtered ? undefined : runLevelError(await readSnapshot(store, execId));

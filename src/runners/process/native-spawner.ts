@@ -59,7 +59,7 @@ class OutputFile {
    * beyond the size the file had when the read began). Returns whether
    * output was left unread.
    */
-  read(sink: (text: string) => void, limit = READ_LIMIT): boolean {
+  read(sink: (text: string, raw?: Buffer) => void, limit = READ_LIMIT): boolean {
     if (this.fd === undefined) {
       try {
         this.fd = openSync(this.path, "r");
@@ -73,7 +73,9 @@ class OutputFile {
       const n = readSync(this.fd, this.buffer, 0, Math.min(this.buffer.length, end - this.position), this.position);
       if (n <= 0) break;
       this.position += n;
-      sink(this.decoder.write(this.buffer.subarray(0, n)));
+      // A copy: the read buffer is reused, and a byte sink may keep the chunk (a handed-over step's early output).
+      const raw = Buffer.from(this.buffer.subarray(0, n));
+      sink(this.decoder.write(raw), raw);
     }
     return fstatSync(this.fd).size > this.position;
   }
@@ -84,7 +86,7 @@ class OutputFile {
   }
 
   /** The rest of the output (`bytes`: its size when the process ended; 0 = the helper removed the file), then the file is gone. */
-  finish(bytes: number, sink: (text: string) => void): void {
+  finish(bytes: number, sink: (text: string, raw?: Buffer) => void): void {
     if (bytes > 0) {
       this.read(sink, Infinity);
       sink(this.decoder.end());
@@ -227,8 +229,9 @@ export class NativeSpawner {
       const id = this.nextId++;
       const file = new OutputFile(`${this.outputDir}/orun-out-${process.pid}-${id}`);
       fields[1] = file.path;
-      const output = new OutputBuffer(request.onOutput);
-      const entry: Pending = { command: request.command, cwd: request.cwd, file, bytes: 0, output, live: request.onOutput !== undefined, startedAt: Date.now(), signal: request.signal, control: undefined! };
+      const output = new OutputBuffer(request.onOutput, request.onOutputBytes);
+      const live = request.onOutput !== undefined || request.onOutputBytes !== undefined;
+      const entry: Pending = { command: request.command, cwd: request.cwd, file, bytes: 0, output, live, startedAt: Date.now(), signal: request.signal, control: undefined! };
       // A process being stopped (timeout, cancel) must not open its latch even if it exits 0 on SIGTERM: the
       // latch is closed before the first signal, and the helper reads its input before it reaps.
       const { opens } = options;
@@ -326,7 +329,7 @@ export class NativeSpawner {
     entry.held = undefined;
     entry.dropAbort?.();
     entry.startedAt = Date.now();
-    entry.control = superviseGroup(request, entry.output, (outcome) => (entry.file.finish(entry.bytes, (text) => entry.output.collect(text)), outcome), resolve);
+    entry.control = superviseGroup(request, entry.output, (outcome) => (entry.file.finish(entry.bytes, (text, raw) => entry.output.collect(text, raw)), outcome), resolve);
   }
 
   private settle(id: number, entry: Pending, outcome: BaseOutcome): void {
@@ -344,7 +347,7 @@ export class NativeSpawner {
     this.pending.delete(id);
     if (this.pending.size === 0) this.idle();
     entry.control.exited();
-    const sink = (text: string): void => entry.output.collect(text);
+    const sink = (text: string, raw?: Buffer): void => entry.output.collect(text, raw);
     while (entry.file.read(sink)) {
       await (outputBacklogged() ? outputDrained(entry.signal) : new Promise<void>((resolve) => setImmediate(resolve)));
     }
@@ -356,7 +359,7 @@ export class NativeSpawner {
     // While the console is behind, output waits in its files (read once the console has caught up).
     if (outputBacklogged()) return;
     for (const entry of this.pending.values()) {
-      if (entry.live && !entry.held && entry.startedAt <= due) entry.file.read((text) => entry.output.collect(text));
+      if (entry.live && !entry.held && entry.startedAt <= due) entry.file.read((text, raw) => entry.output.collect(text, raw));
     }
   }
 

@@ -19,6 +19,8 @@ export interface ProcessRequest {
   timeoutMs?: number;
   signal?: AbortSignal;
   onOutput?: (chunk: string) => void;
+  /** The output's bytes as the process wrote them; when set, streamed output goes here instead of to onOutput. */
+  onOutputBytes?: (chunk: Buffer) => void;
   /** Time between SIGTERM and SIGKILL. */
   killGraceMs?: number;
   /** Called once, just before a timeout or abort first signals the process group. */
@@ -45,21 +47,29 @@ export function runProcess(request: ProcessRequest): Promise<ProcessOutcome> {
   return runWithPipes(request);
 }
 
-/** Combined output kept in memory (capped), every chunk forwarded to onOutput. */
+/**
+ * Combined output kept in memory as text (capped), every chunk forwarded: its bytes to onOutputBytes when
+ * that is set (the step log keeps exactly what the process wrote), else its text to onOutput.
+ */
 export class OutputBuffer {
   text = "";
   truncated = false;
-  constructor(private readonly onOutput?: (chunk: string) => void) {}
+  constructor(
+    private readonly onOutput?: (chunk: string) => void,
+    private readonly onOutputBytes?: (chunk: Buffer) => void,
+  ) {}
 
-  collect(text: string): void {
-    if (text === "") return;
-    if (!this.truncated) {
+  /** `text` is `raw` decoded; `raw` is absent for what a decoder still held at the end (its bytes went before). */
+  collect(text: string, raw?: Buffer): void {
+    if (text !== "" && !this.truncated) {
       if (this.text.length + text.length > MAX_CAPTURE) {
         this.text = (this.text + text).slice(0, MAX_CAPTURE);
         this.truncated = true;
       } else this.text += text;
     }
-    this.onOutput?.(text);
+    if (this.onOutputBytes) {
+      if (raw !== undefined && raw.length > 0) this.onOutputBytes(raw);
+    } else if (text !== "") this.onOutput?.(text);
   }
 
   final(): string {
@@ -169,7 +179,7 @@ export function spawnError(command: string, code: string | undefined, message: s
 
 function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
-    const output = new OutputBuffer(request.onOutput);
+    const output = new OutputBuffer(request.onOutput, request.onOutputBytes);
     const child = spawn(request.command, request.args, {
       cwd: request.cwd,
       env: request.env,
@@ -179,7 +189,7 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
     // One decoder per stream: a character split between two reads stays whole.
     for (const stream of [child.stdout, child.stderr]) {
       const decoder = new StringDecoder("utf8");
-      stream.on("data", (data: Buffer) => output.collect(decoder.write(data)));
+      stream.on("data", (data: Buffer) => output.collect(decoder.write(data), data));
       stream.on("end", () => output.collect(decoder.end()));
     }
     const control = superviseGroup(request, output, (outcome) => outcome, resolve);

@@ -11,10 +11,10 @@ import { fstatSync, writeSync } from "node:fs";
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * A text writer for `fd` when it is a pipe or socket; undefined otherwise (files and terminals already block).
+ * A writer (text as UTF-8, bytes as they are) for `fd` when it is a pipe or socket; undefined otherwise (files and terminals already block).
  * When the reader goes away (EPIPE, EIO) further text is dropped and `onReaderGone` is called once.
  */
-export function pipeWriter(fd: number, onReaderGone?: () => void): ((text: string) => void) | undefined {
+export function pipeWriter(fd: number, onReaderGone?: () => void): ((chunk: string | Buffer) => void) | undefined {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFIFO() && !stat.isSocket()) return undefined;
@@ -22,9 +22,9 @@ export function pipeWriter(fd: number, onReaderGone?: () => void): ((text: strin
     return undefined;
   }
   let readerGone = false;
-  return (text) => {
+  return (chunk) => {
     if (readerGone) return;
-    const data = Buffer.from(text, "utf8");
+    const data = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     for (let done = 0; done < data.length; ) {
       try {
         done += writeSync(fd, data, done, data.length - done);

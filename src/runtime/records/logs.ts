@@ -22,8 +22,9 @@ export class StepLog {
     return this.bytes > 0;
   }
 
-  write(chunk: string): void {
-    if (chunk === "" || this.unwritable) return;
+  /** Text is written as UTF-8; bytes as they are (a step's output exactly as it wrote it). */
+  write(chunk: string | Buffer): void {
+    if (chunk.length === 0 || this.unwritable) return;
     if (this.fd === undefined) {
       const file = typeof this.file === "string" ? this.file : this.file();
       try {
@@ -37,7 +38,7 @@ export class StepLog {
       }
     }
     this.bytes += chunk.length;
-    const data = Buffer.from(chunk, "utf8");
+    const data = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     try {
       for (let done = 0; done < data.length; ) done += writeSync(this.fd, data, done, data.length - done);
     } catch {
