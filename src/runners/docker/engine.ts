@@ -4,6 +4,7 @@
 // itself. Every call gets the host environment (for those settings); step
 // environments never reach this module.
 import { spawn } from "node:child_process";
+import { stat } from "node:fs/promises";
 import { OrunError } from "../../util/errors.js";
 
 export interface CliResult {
@@ -83,14 +84,30 @@ export class DockerEngine {
     });
   }
 
-  /** Fails with a clear error when no engine answers. */
-  async probe(): Promise<EngineInfo> {
+  /** Fails with a clear error when no engine answers. `hostUid`: the invoking user (the process's own by default). */
+  async probe(hostUid: number | undefined = process.getuid?.()): Promise<EngineInfo> {
     const result = await this.cli(["info", "--format", "{{.ServerVersion}}|{{json .SecurityOptions}}"], { timeoutMs: 30_000 });
     const [version = "", security = ""] = result.stdout.trim().split("|");
     if (result.code !== 0 || version === "") {
       throw new OrunError(`docker runner: no container engine reachable at ${this.describeHost()}: ${firstLine(result.stderr) || "no answer"}`);
     }
-    return { serverVersion: version, rootless: security.includes("rootless") };
+    // Rootless Docker says so in its security options, podman 4.4+ too; podman up to 4.3 says it only in a
+    // field of its own the docker CLI does not show. An engine whose unix socket belongs to the (non-root)
+    // invoking user runs as that user (a rootful engine's socket is root's), so its root is that user.
+    // Root on the host needs no answer (see resolveContainerUser).
+    const rootless = security.includes("rootless") || (hostUid !== undefined && hostUid !== 0 && (await this.socketOwner()) === hostUid);
+    return { serverVersion: version, rootless };
+  }
+
+  /** The owner of the unix socket the CLI connects to (DOCKER_HOST, else the active context's); undefined for other transports. */
+  private async socketOwner(): Promise<number | undefined> {
+    let endpoint = this.hostEnv.DOCKER_HOST;
+    if (endpoint === undefined || endpoint === "") {
+      const context = await this.cli(["context", "inspect", "--format", "{{.Endpoints.docker.Host}}"]).catch(() => undefined);
+      endpoint = context?.code === 0 ? context.stdout.trim() : "";
+    }
+    if (!endpoint.startsWith("unix://")) return undefined;
+    return (await stat(endpoint.slice("unix://".length)).catch(() => undefined))?.uid;
   }
 
   async imageExists(image: string, signal?: AbortSignal): Promise<boolean> {

@@ -1,0 +1,97 @@
+// Telling a rootless engine (its root is the invoking user) from a rootful one: the docker runner's
+// default user depends on it (ORUN_DOCKER_USER=auto). Rootless podman up to 4.3 (Debian 12's) does not say
+// so in `docker info`'s security options — only in a field of its own the docker CLI drops — so a
+// non-root user of rootless podman got `--user <uid>:<gid>`: in the engine's user namespace that is a
+// subordinate id, which could not write the workspace (it belongs to the container's root) and would have
+// left files owned by an unknown uid. Checked by hand against a real rootless podman 4.3.1 service:
+// `docker info` shows ["name=seccomp,profile=default"], its /info answer has "Rootless": true.
+// Here a rootless engine is a real engine reached through a socket owned by the invoking user, as the
+// socket of an engine that runs as that user is.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { DockerEngine } from "../../../src/runners/docker/engine.js";
+import { PLAN_API_VERSION, PLAN_KIND, type Plan } from "../../../src/model/plan.js";
+import { ORUN_BIN } from "../../support/cli.js";
+import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
+import { planJob } from "./contexts.js";
+
+const availability = await provideContainerEngine();
+const isRoot = process.getuid?.() === 0;
+/** As root the socket is given to a user id of no one; otherwise it is this user's own. */
+const USER = isRoot ? 4242 : process.getuid!();
+
+describe("docker runner: rootless engine detection", { skip: availability.skip }, () => {
+  const engine = availability.engine!;
+  let dir: string;
+  let proxy: net.Server;
+  let proxyHost: string;
+  const sockets = new Set<net.Socket>();
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "orun-ci16-rootless-"));
+    const endpoint = (await docker(engine, ["context", "inspect", "--format", "{{.Endpoints.docker.Host}}"])).stdout.trim();
+    assert.match(endpoint, /^unix:\/\//, "the test engine is reached through a unix socket");
+    const target = endpoint.slice("unix://".length);
+    // A byte-for-byte relay to the real engine, on a socket owned by USER.
+    // Half-open: the CLI ends its side of an attach once it has sent its input, and reads the output after.
+    proxy = net.createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = net.connect({ path: target, allowHalfOpen: true });
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        socket.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const socketPath = path.join(dir, "engine.sock");
+    await new Promise<void>((resolve) => proxy.listen(socketPath, resolve));
+    if (isRoot) {
+      await chown(socketPath, USER, USER);
+      await chown(dir, USER, USER);
+    }
+    proxyHost = `unix://${socketPath}`;
+  });
+
+  after(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => proxy.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("an engine whose socket belongs to the invoking non-root user is rootless; a socket of another user's is not", async () => {
+    const throughProxy = new DockerEngine({ ...engine.env, DOCKER_HOST: proxyHost });
+    assert.equal((await throughProxy.probe(USER)).rootless, true);
+    assert.equal((await throughProxy.probe(USER + 1)).rootless, false, "someone else's engine");
+    // Root on the host: the container user is the image's whatever the engine is.
+    assert.equal((await throughProxy.probe(0)).rootless, false);
+  });
+
+  it("orun run --runner docker as that user runs the steps as the image's user (container root is the user), not as --user <uid>", { skip: !isRoot && "needs root to run orun as another user" }, async () => {
+    const workspace = path.join(dir, "ws");
+    const plan: Plan = {
+      apiVersion: PLAN_API_VERSION,
+      kind: PLAN_KIND,
+      metadata: { name: "ci16-rootless" },
+      execution: { concurrency: 1, failFast: true },
+      spec: {},
+      jobs: [planJob("a@dev.who", [{ id: "who", run: "echo uid=$(id -u)" }])],
+    };
+    await mkdir(workspace);
+    await writeFile(path.join(workspace, "plan.json"), JSON.stringify(plan));
+    await chown(workspace, USER, USER);
+    await chown(path.join(workspace, "plan.json"), USER, USER);
+    const env = { ...engine.env, DOCKER_HOST: proxyHost, HOME: dir, NO_COLOR: "1", ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
+    const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--runner", "docker", "--verbose", "--exec-id", "who"], { cwd: workspace, env, uid: USER, gid: USER });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, output);
+    assert.match(output, /│ uid=0$/m, "the image's user (root), which a rootless engine maps to the invoking user");
+  });
+});
