@@ -257,7 +257,7 @@ export class BackendClient {
         // has rotated out): fetch a fresh one and try once more before calling it an authentication failure.
         if (res.status === 401 && this.options.auth.invalidate && !refreshedToken) {
           refreshedToken = true;
-          this.options.auth.invalidate();
+          this.options.auth.invalidate(token);
           continue;
         }
         if (res.status !== 429 && res.status < 500) throw toBackendError(res.status, error, this.options.auth.kind);

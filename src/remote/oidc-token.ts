@@ -1,7 +1,8 @@
 // Credentials the CLI presents to the backend, in the seed's order:
 // 1. GitHub Actions OIDC — only when GITHUB_ACTIONS=true and the token request
 //    variables are set (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN); audience
-//    ORUN_OIDC_AUDIENCE, default `orun`; cached until a minute before it expires;
+//    ORUN_OIDC_AUDIENCE, default `orun`; cached until a minute before it expires
+//    (counted from the token's own lifetime, so a skewed clock here does not defeat the cache);
 // 2. ORUN_TOKEN, a backend-issued token, sent verbatim.
 import { decodeJwt } from "jose";
 import { OrunError } from "../util/errors.js";
@@ -11,8 +12,12 @@ import { permanentFailure } from "./network-errors.js";
 export interface TokenSource {
   readonly kind: "oidc" | "token";
   token(): Promise<string>;
-  /** Forgets a cached token the backend refused, so the next token() fetches a fresh one (short-lived tokens only). */
-  invalidate?(): void;
+  /**
+   * Forgets a cached token the backend refused, so the next token() fetches a fresh one (short-lived tokens only).
+   * `refused` is the token the refused request carried: a newer one, fetched meanwhile because a concurrent
+   * request was refused first, is kept.
+   */
+  invalidate?(refused?: string): void;
 }
 
 export const OIDC_AUDIENCE = "orun";
@@ -55,8 +60,9 @@ export class GithubOidcTokenSource implements TokenSource {
     private readonly audience = OIDC_AUDIENCE,
   ) {}
 
-  invalidate(): void {
-    this.cached = undefined;
+  invalidate(refused?: string): void {
+    // Requests in flight when the token went bad are all refused: only the first refusal refetches.
+    if (refused === undefined || this.cached?.value === refused) this.cached = undefined;
   }
 
   /** A failed request throws TokenRequestError; the backend client retries the transient ones. */
@@ -102,14 +108,25 @@ export class GithubOidcTokenSource implements TokenSource {
       body = {};
     }
     if (typeof body.value !== "string" || !body.value) throw new TokenRequestError("GitHub Actions OIDC token response has no `value`", false);
-    let exp: number | undefined;
-    try {
-      exp = decodeJwt(body.value).exp;
-    } catch {
-      exp = undefined;
-    }
-    // Refresh a minute before expiry; tokens without exp are refetched every time.
-    this.cached = { value: body.value, refreshAt: exp ? exp * 1000 - 60_000 : 0 };
+    this.cached = { value: body.value, refreshAt: refreshTime(body.value, Date.now()) };
     return body.value;
   }
+}
+
+/**
+ * When to fetch a fresh token: a minute before it expires (at most halfway through its life), counted on this
+ * machine's clock from when it arrived, for as long as the issuer made it live (`exp - iat`). Measured against
+ * this clock's reading of `exp` instead, a runner whose clock is a few minutes ahead of GitHub's would find every
+ * token stale on arrival and fetch one for each request, into GitHub's rate limit. Without `exp`: never reused.
+ */
+export function refreshTime(token: string, receivedAt: number): number {
+  let claims: { exp?: number; iat?: number };
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    return 0;
+  }
+  if (typeof claims.exp !== "number") return 0;
+  const lifetimeMs = typeof claims.iat === "number" && claims.iat < claims.exp ? (claims.exp - claims.iat) * 1000 : claims.exp * 1000 - receivedAt;
+  return receivedAt + lifetimeMs - Math.min(60_000, lifetimeMs / 2);
 }
