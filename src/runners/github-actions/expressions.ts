@@ -110,6 +110,31 @@ export function evaluate(expression: string, scope: ExpressionScope): data.Expre
   }
 }
 
+/**
+ * A number as GitHub's runner writes it in text (.NET's "G15", the same as Go's %.15G): at most 15
+ * significant digits, and scientific notation below 1E-04 or from 1E+15 on (`1E-05`, `1.23456789012346E+17`).
+ * The library wrote JavaScript's form (`0.00001`, `123456789012345680`, `1e+21`).
+ */
+export function formatNumber(value: number): string {
+  if (value === 0) return "0";
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  const [mantissa = "", exponentText = "0"] = value.toExponential(14).split("e");
+  const exponent = Number(exponentText);
+  const trim = (digits: string): string => (digits.includes(".") ? digits.replace(/0+$/, "").replace(/\.$/, "") : digits);
+  if (exponent < -4 || exponent >= 15) {
+    const magnitude = String(Math.abs(exponent)).padStart(2, "0");
+    return `${trim(mantissa)}E${exponent < 0 ? "-" : "+"}${magnitude}`;
+  }
+  return trim(value.toFixed(Math.max(0, 14 - exponent)));
+}
+
+// Every number the evaluator turns into text — a result, format()'s and join()'s arguments, contains(),
+// startsWith() and endsWith() — goes through NumberData.coerceString.
+data.NumberData.prototype.coerceString = function (this: data.NumberData): string {
+  return formatNumber(this.value);
+};
+
 /** String form used when an expression result lands in text (objects and arrays as JSON). */
 export function stringify(value: data.ExpressionData): string {
   if (value.kind === data.Kind.Null) return "";
