@@ -349,10 +349,10 @@ async function runStep(
       show(chunk);
     };
     // The log keeps the bytes a runner has as they are; the console and the hooks get them decoded.
-    const decoder = new StringDecoder("utf8");
+    let decoder: StringDecoder | undefined; // made when output arrives: most steps are silent
     const onOutputBytes = (chunk: Buffer): void => {
       log.write(chunk);
-      show(decoder.write(chunk));
+      show((decoder ??= new StringDecoder("utf8")).write(chunk));
     };
     try {
       let result: StepResult | undefined;
@@ -363,7 +363,7 @@ async function runStep(
         if (result.notStarted) result = undefined;
       }
       result ??= await deps.runner.runStep({ job: jobCtx, step, stepKey: key, cwd, env: stepEnv(deps.ids, job, step), timeoutMs, signal: deps.signal, onOutput, onOutputBytes, opensLatch });
-      show(decoder.end());
+      if (decoder) show(decoder.end());
       last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, ""), skipped: result.skipped };
       // Runners that return output without streaming it still get it logged.
       if (result.output && !log.hasOutput) log.write(result.output);
