@@ -46,6 +46,10 @@ interface ActiveJob {
   droppedBytes: number;
   /** Serialises log appends of one job (offsets must be sequential). */
   logChain: Promise<void>;
+  /** Output of the job's steps as it streams in, not uploaded yet (see onStepOutput). */
+  streams: Map<string, StepStream>;
+  /** Bytes handed to logChain and not yet uploaded: bounds what a backend slower than the steps costs in memory. */
+  queuedBytes: number;
   /**
    * The job's whole log so far, kept only against a v2 backend: it replaces the log on every upload and
    * answers without a size, so each step uploads everything (v2's own way) instead of appending.
@@ -68,6 +72,24 @@ interface ActiveJob {
   /** Aborted when the job has ended here: a heartbeat still retrying stops. */
   ended: AbortController;
 }
+
+/** A step's streamed output: `text` waits for upload; `started` once its `=== step ===` header went. */
+interface StepStream {
+  text: string;
+  started: boolean;
+  /** The last text queued for upload ended a line (a section ends with one). */
+  endsLine: boolean;
+}
+
+/**
+ * A step's output is uploaded as it streams, in pieces of about this size (and the rest when it ends): the
+ * whole of it reaches the backend, up to the backend's cap, and no more than this waits in memory per step.
+ * The runtime keeps only a step's first MiB for its result, which was all the backend got.
+ */
+const STREAM_PIECE_CHARS = 1024 * 1024;
+
+/** Output queued for upload past this (a backend slower than the steps write) is dropped, saying so in the log. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 /**
  * After Ctrl-C or SIGTERM, how long a stopped job's last log and its result may still take to reach the backend:
@@ -232,6 +254,8 @@ export class RemoteHooks implements ExecutionHooks {
       truncated: false,
       droppedBytes: 0,
       logChain: Promise.resolve(),
+      streams: new Map(),
+      queuedBytes: 0,
       superseded: false,
       supersede: (why) => supersede(why),
       stop: new AbortController(),
@@ -281,12 +305,67 @@ export class RemoteHooks implements ExecutionHooks {
     return entry;
   }
 
+  /** Output as the step writes it: queued, and uploaded in STREAM_PIECE_CHARS pieces. */
+  onStepOutput(job: PlanJob, stepKey: string, chunk: string): void {
+    const id = canonicalJobId(job.id);
+    const entry = this.active.get(id);
+    if (!entry || chunk === "") return;
+    let stream = entry.streams.get(stepKey);
+    if (!stream) entry.streams.set(stepKey, (stream = { text: "", started: false, endsLine: true }));
+    if (entry.truncated) {
+      entry.droppedBytes += Buffer.byteLength(chunk);
+      return;
+    }
+    stream.text += chunk;
+    if (stream.text.length >= STREAM_PIECE_CHARS) this.flushStream(entry, id, stepKey, stream, false);
+  }
+
+  /**
+   * Queues what `stream` holds for upload: under the step's header the first time, ending its section on the
+   * step's last piece. A step whose output is only whitespace uploads nothing (v2 skips it too).
+   */
+  private flushStream(entry: ActiveJob, id: string, stepKey: string, stream: StepStream, last: boolean): void {
+    let text = stream.text;
+    stream.text = "";
+    if (!stream.started) {
+      if (last && text.trim() === "") return;
+      text = `=== ${stepKey} ===\n${text}`;
+      stream.started = true;
+    }
+    if (last && !(text === "" ? stream.endsLine : text.endsWith("\n"))) text += "\n";
+    if (text === "") return;
+    stream.endsLine = text.endsWith("\n");
+    let bytes = Buffer.byteLength(text);
+    if (entry.queuedBytes + bytes > MAX_QUEUED_BYTES) {
+      // The backend takes the log more slowly than the steps write it: say where output is missing.
+      entry.droppedBytes += bytes;
+      text = `${stream.endsLine ? "" : "\n"}[orun] ${bytes} bytes of step ${stepKey} not uploaded: the backend took this log more slowly than the step wrote it\n`;
+      stream.endsLine = true;
+      bytes = Buffer.byteLength(text);
+    }
+    entry.queuedBytes += bytes;
+    const uploaded = (): void => void (entry.queuedBytes -= bytes);
+    this.queueUpload(entry, id, stepKey, text).then(uploaded, uploaded);
+  }
+
   onStepFinished(job: PlanJob, stepKey: string, output: string, failed = false): Promise<void> {
     const id = canonicalJobId(job.id);
     const entry = this.active.get(id);
     if (failed) entry?.failedSteps.add(stepKey);
-    if (!entry || output.trim() === "") return Promise.resolve();
-    const chunk = `=== ${stepKey} ===\n${output}${output.endsWith("\n") ? "" : "\n"}`;
+    if (!entry) return Promise.resolve();
+    const stream = entry.streams.get(stepKey);
+    entry.streams.delete(stepKey);
+    if (stream) {
+      this.flushStream(entry, id, stepKey, stream, true);
+      return entry.logChain;
+    }
+    // A runner that streamed nothing: its result's output is the step's log.
+    if (output.trim() === "") return Promise.resolve();
+    return this.queueUpload(entry, id, stepKey, `=== ${stepKey} ===\n${output}${output.endsWith("\n") ? "" : "\n"}`);
+  }
+
+  /** Appends `chunk` to the job's remote log after what is queued before it. */
+  private queueUpload(entry: ActiveJob, id: string, stepKey: string, chunk: string): Promise<void> {
     entry.logChain = entry.logChain.then(async () => {
       if (entry.truncated) {
         entry.droppedBytes += Buffer.byteLength(chunk);
