@@ -91,13 +91,14 @@ const map: Check = (value, field, file) => {
   if (!isRecord(value)) fail(file, field, "must be a map", value);
 };
 
-/** A map of strings (`scalars`: or numbers/booleans, which the runtime passes on as text). */
-function mapOf(values: "strings" | "scalars"): Check {
-  const wanted = values === "strings" ? "must be a string" : "must be a string, number or boolean";
+/** A map of strings (`scalars`: or numbers/booleans, which the runtime passes on as text; `labels`: strings without control characters). */
+function mapOf(values: "strings" | "scalars" | "labels"): Check {
+  const wanted = values === "scalars" ? "must be a string, number or boolean" : "must be a string";
   return (value, field, file) => {
     if (!isRecord(value)) fail(file, field, "must be a map", value);
     for (const key in value) {
       const item = value[key];
+      if (values === "labels") label(item, `${field}.${key}`, file);
       if (typeof item === "string") continue;
       if (values === "scalars" && (typeof item === "boolean" || (typeof item === "number" && Number.isFinite(item)))) continue;
       fail(file, `${field}.${key}`, wanted, item);
@@ -147,26 +148,37 @@ const PLAN_FIELDS = new Map<string, Check>([
   [
     "metadata",
     record({
-      ...Object.fromEntries(["name", "description", "namespace", "generatedAt", "checksum", "revision"].map((key) => [key, string])),
+      description: string,
+      // Printed by describe, get jobs and run's banner: as labels, no control characters.
+      ...Object.fromEntries(["name", "namespace", "generatedAt", "checksum", "revision"].map((key) => [key, label])),
       workDir,
       scope: record({ detectedComponent: string, components: arrayOf("component names", string) }),
     }),
   ],
   // concurrency ≤ 0 means 1 (as v2.3's runner clamps it).
   ["execution", record({ concurrency: integer(), failFast: boolean, stateFile: string, state: record({ mode: string, backendUrl: string }) })],
-  ["spec", map],
+  [
+    "spec",
+    record({
+      jobBindings: mapOf("labels"),
+      compositionSources: arrayOf("composition sources", record(Object.fromEntries(["name", "kind", "ref", "path", "resolvedDigest"].map((key) => [key, label])))),
+    }),
+  ],
 ]);
 
 const JOB_FIELDS = new Map<string, Check>([
-  ...["runsOn", "path", "timeout"].map((key): [string, Check] => [key, string]),
-  ...["uid", "displayName", "checkName", "name", "component", "environment"].map((key): [string, Check] => [key, label]),
+  ["path", string],
+  // What describe and the runners print about a job.
+  ...["uid", "displayName", "checkName", "name", "component", "environment", "composition", "profile", "profileSource", "profileRuleTriggerRef", "jobRegistry", "job", "runsOn", "timeout"].map(
+    (key): [string, Check] => [key, label],
+  ),
   ["dependsOn", arrayOf("job IDs", label)],
   ["retries", integer(0)],
   ["env", mapOf("scalars")],
   ["policies", mapOf("strings")],
   [
     "gates",
-    arrayOf("promotion gates", record({ type: string, environment: label, component: label, condition: string, match: record({ revision: string }) })),
+    arrayOf("promotion gates", record({ type: label, environment: label, component: label, condition: label, match: record({ revision: label }) })),
   ],
 ]);
 

@@ -7,7 +7,7 @@ import addFormatsModule from "ajv-formats";
 import { OrunError } from "../../util/errors.js";
 import { exactIntegers, formatField, lineAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
 import { didYouMean } from "./did-you-mean.js";
-import { SCHEMAS, type SchemaName } from "./schemas.js";
+import { SCHEMAS, SINGLE_LINE, type SchemaName } from "./schemas.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 export const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as <A>(ajv: A) => A;
@@ -86,7 +86,8 @@ function mayBeString(root: SchemaNode, path: readonly PathSegment[]): boolean {
   return nodes.some((node) => {
     const type = node.type;
     const takesString = type === "string" || (Array.isArray(type) && type.includes("string"));
-    return takesString && node.pattern === undefined && node.enum === undefined && node.format === undefined && node.const === undefined;
+    const anyLine = node.pattern === undefined || node.pattern === SINGLE_LINE;
+    return takesString && anyLine && node.enum === undefined && node.format === undefined && node.const === undefined;
   });
 }
 
@@ -247,11 +248,13 @@ function describeValue(value: unknown): string {
 
 /** A value quoted in a message, cut short: the whole of a long string buries the message. */
 function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal's CSI) are escaped too.
+  const text = (JSON.stringify(value) ?? String(value)).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
 function patternText(pattern: string): string {
+  if (pattern === SINGLE_LINE) return "must not contain control characters (a tab, a line break, an escape sequence)";
   if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9_-]")) return "must start with a letter or digit and contain only letters, digits, '-' and '_'";
   if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9._-]")) return "must start with a letter or digit and contain only letters, digits, '.', '-' and '_' (no path separators)";
   if (pattern.startsWith("^[A-Za-z_]")) return "must be an environment variable name (letters, digits and '_')";

@@ -17,8 +17,15 @@ const ENV_KEY = "^[A-Za-z_][A-Za-z0-9_]*$";
 const REF_NAME = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 const refObject: Schema = { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", pattern: REF_NAME } } };
 
+/**
+ * Names, types and references are printed to terminals and end up in plan
+ * fields `orun run` refuses control characters in (src/plan/validate.ts): an
+ * ANSI escape or a newline in one is refused where it is written.
+ */
+export const SINGLE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
 const str: Schema = { type: "string" };
-const nonEmpty: Schema = { type: "string", minLength: 1 };
+const line: Schema = { type: "string", pattern: SINGLE_LINE };
+const nonEmpty: Schema = { type: "string", minLength: 1, pattern: SINGLE_LINE };
 const strList: Schema = { type: "array", items: str };
 
 const common: Record<string, Schema> = {
@@ -51,8 +58,9 @@ const common: Record<string, Schema> = {
     type: "object",
     additionalProperties: false,
     properties: {
-      id: nonEmpty,
-      name: nonEmpty,
+      // A control character in a step ID or name has its own message (src/planner/load/decode.ts).
+      id: { type: "string", minLength: 1 },
+      name: { type: "string", minLength: 1 },
       capability: str,
       phase: { enum: ["pre", "main", "post"], description: "pre | main | post (default main)" },
       order: { type: "integer", description: "Ascending order inside a phase (default 0)." },
@@ -224,7 +232,7 @@ export const intentSchema: Schema = withDefs(
         properties: {
           name: { type: "string", minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
           description: str,
-          namespace: str,
+          namespace: line,
         },
       },
       extends: {
@@ -418,7 +426,7 @@ export const intentSchema: Schema = withDefs(
 
 const jobFields: Record<string, Schema> = {
   description: str,
-  runsOn: str,
+  runsOn: line,
   timeout: { $ref: "#/definitions/duration" },
   retries: { type: "integer", minimum: 0 },
   labels: { $ref: "#/definitions/stringMap" },

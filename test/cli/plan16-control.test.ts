@@ -1,0 +1,77 @@
+// Control characters (an ANSI escape, a newline, U+009B) in what orun prints
+// about a plan: a plan file carrying one in its name, runsOn, gate or
+// composition source is refused naming the field (it would rewrite what
+// describe and run show), and the compiler refuses one where it is written
+// (intent namespace, a composition's runsOn, any name or reference).
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { Plan } from "../../src/model/plan.js";
+import { runOrun } from "../support/cli.js";
+import { baseRepo, cleanupRepos, HEADER, SVC, writeRepo } from "../planner/support.js";
+
+after(cleanupRepos);
+
+const BODY = `environments:
+  dev:
+    selectors: { components: ["*"] }
+components:
+  - name: api
+    type: svc
+`;
+
+test("a plan file with a control character in a printed field is refused by describe and run, naming the field", async () => {
+  const dir = await writeRepo(baseRepo(BODY));
+  const planned = await runOrun(["plan", "-o", "plan.json"], { cwd: dir });
+  assert.equal(planned.code, 0, planned.stderr);
+  const plan = JSON.parse(await fs.readFile(path.join(dir, "plan.json"), "utf8")) as Plan;
+  delete plan.metadata.checksum; // hand-written: nothing to verify, only the fields
+  const edits: [string, (p: Plan) => void][] = [
+    ["metadata.name", (p) => (p.metadata.name = "demo\u001b[2J")],
+    ["jobs[0].runsOn", (p) => (p.jobs[0]!.runsOn = "ubuntu\u009b31m")],
+    ["jobs[0].profile", (p) => (p.jobs[0]!.profile = "svc.x\nFAKE: line")],
+    ["jobs[0].gates[0].condition", (p) => (p.jobs[0]!.gates = [{ type: "environment-promotion", environment: "dev", component: "api", condition: "success\u001b[8m", match: { revision: "source" } }])],
+    ["spec.compositionSources[0].name", (p) => (p.spec.compositionSources![0]!.name = "local\u0007")],
+    ["spec.jobBindings.svc", (p) => (p.spec.jobBindings = { svc: "s\u001b]0;title\u0007" })],
+  ];
+  for (const [field, edit] of edits) {
+    const copy = structuredClone(plan);
+    edit(copy);
+    await fs.writeFile(path.join(dir, "edited.json"), JSON.stringify(copy));
+    for (const args of [["describe", "plan", "./edited.json"], ["run", "./edited.json", "--dry-run"]]) {
+      const run = await runOrun(args, { cwd: dir });
+      assert.equal(run.code, 1, `${args.join(" ")} with ${field}: ${run.stdout}`);
+      assert.ok(run.stderr.includes(`edited.json (${field}): invalid plan: must not contain control characters`), `${field}: ${run.stderr}`);
+      assert.ok(![..."\u0007\u001b\u009b"].some((c) => (run.stdout + run.stderr).includes(c)), "nothing raw reaches the terminal");
+    }
+  }
+});
+
+test("the compiler refuses a control character in the intent namespace, a composition's runsOn and a name", async () => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    [
+      "namespace",
+      { "intent.yaml": HEADER.replace("  name: s-test\n", '  name: s-test\n  namespace: "team\\e[31m"\n') + BODY },
+      /^✕ intent\.yaml:5: metadata\.namespace: must not contain control characters \(a tab, a line break, an escape sequence\) \(got "team\\u001b\[31m"\)\n$/,
+    ],
+    [
+      "runsOn",
+      { "comps/svc/compositions.yaml": SVC.replace("runsOn: ubuntu-latest", 'runsOn: "ubuntu\\u009blatest"') },
+      /^✕ comps\/svc\/compositions\.yaml:\d+: spec\.jobs\[0\]\.runsOn: must not contain control characters .*\(got "ubuntu\\u009blatest"\)\n$/,
+    ],
+    [
+      "a subscription name",
+      { "intent.yaml": HEADER + BODY + '    subscribe: { environments: ["d\\tev"] }\n' },
+      /^✕ intent\.yaml:\d+: components\[0\]\.subscribe\.environments\[0\]: must not contain control characters .*\(got "d\\tev"\)\n$/,
+    ],
+  ];
+  for (const [what, files, expected] of cases) {
+    const dir = await writeRepo({ ...baseRepo(BODY), ...files });
+    const run = await runOrun(["plan"], { cwd: dir });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, expected, what);
+    const validate = await runOrun(["validate"], { cwd: dir });
+    assert.equal(validate.code, 1, `validate checks it too (${what})`);
+  }
+});
