@@ -87,6 +87,18 @@ function runNotNamed(command: "status" | "logs", opts: ReadOptions, env: NodeJS.
   });
 }
 
+/** A run the backend does not have at the first read: named, with where run IDs come from (was: "Run not found"). */
+function runNotFound(runId: string, baseUrl: string): (err: unknown) => Promise<never> {
+  return (err) =>
+    Promise.reject(
+      isRunNotFound(err)
+        ? new OrunError(`remote run ${runId} not found on the backend at ${baseUrl}`, {
+            hint: "name the run ID its runners printed (remote state: run <id> on …) with --exec-id or ORUN_EXEC_ID; a run nothing happened in for the backend's --retention is deleted",
+          })
+        : err,
+    );
+}
+
 /** A run read before and now not found: said as such, not as a bare 404. */
 function runGone(runId: string, baseUrl: string): OrunError {
   return new OrunError(`remote run ${runId} is gone from the backend at ${baseUrl}: ${RUN_GONE_CAUSE}`);
@@ -108,7 +120,7 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
   if (!reader) return undefined;
   const { runId, baseUrl } = reader;
   if (!opts.watch) {
-    const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]);
+    const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]).catch(runNotFound(runId, baseUrl));
     process.stdout.write(opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl));
     return 0;
   }
@@ -165,7 +177,7 @@ export async function remoteLogs(
   const mayHaveLog = (j: JobView) => Boolean(j.logRef) || j.logBytes === undefined;
   const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
   if (!opts.follow) {
-    const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
+    const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(runId, reader.baseUrl));
     const entries: { job: JobView; log: string }[] = [];
     for (const job of select(jobs)) {
       const log = stepSections(await client.readLog(runId, job.jobId), opts.step);
@@ -192,7 +204,7 @@ export async function remoteLogs(
     // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
     // Once read, a run that is not found any more has gone: said as such.
     const gone = (err: unknown) => (isRunNotFound(err) && seen ? runGone(runId, reader.baseUrl) : err);
-    const run = await client.getRun(runId).catch((err: unknown) => Promise.reject(gone(err)));
+    const run = await client.getRun(runId).catch((err: unknown) => (seen ? Promise.reject(gone(err)) : runNotFound(runId, reader.baseUrl)(err)));
     seen = true;
     const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
     for (const job of select(jobs)) {

@@ -335,8 +335,12 @@ function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
   return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
-/** Path segments: encodeURIComponent, so `comp@env.job` and hostile IDs stay one segment. */
+/**
+ * Path segments: encodeURIComponent, so `comp@env.job` and hostile IDs stay one segment. `.` and `..` (and
+ * their %2E spellings) are dot segments every URL parser removes: `/v1/runs/..` would ask `/v1/` instead.
+ */
 function seg(value: string): string {
+  if (value === "." || value === "..") throw new OrunError(`"${value}" cannot name a run or job: it is not a path segment a URL can carry`, { hint: "use the run ID its runners printed" });
   return encodeURIComponent(value);
 }
 
