@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
 import { longTimeout } from "../../util/timers.js";
+import { orphanGuard } from "./orphan-guard.js";
 
 export interface ProcessRequest {
   command: string;
@@ -180,6 +181,9 @@ export function spawnError(command: string, code: string | undefined, message: s
 function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
     const output = new OutputBuffer(request.onOutput, request.onOutputBytes);
+    // Should orun be killed outright, the guard stops the group (see orphan-guard.ts); started first, so that it
+    // exists by the time the step does. A timed-out or canceled group has had its SIGKILL when it is released.
+    const guard = orphanGuard();
     const child = spawn(request.command, request.args, {
       cwd: request.cwd,
       env: request.env,
@@ -192,7 +196,8 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
       stream.on("data", (data: Buffer) => output.collect(decoder.write(data), data));
       stream.on("end", () => output.collect(decoder.end()));
     }
-    const control = superviseGroup(request, output, (outcome) => outcome, resolve);
+    const release = child.pid !== undefined ? guard(child.pid) : () => undefined;
+    const control = superviseGroup(request, output, (outcome) => (release(), outcome), resolve);
     if (child.pid !== undefined) control.started(child.pid);
     child.on("error", (err: NodeJS.ErrnoException) => control.finish(spawnError(request.command, err.code, err.message)));
     child.on("exit", (code, sig) => {
