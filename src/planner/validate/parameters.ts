@@ -36,6 +36,31 @@ function draftOf(schema: FreeMap): string {
 }
 
 /**
+ * Where a parameter schema breaks the JSON Schema meta-schema (`type: integr`),
+ * so the error names that line and field rather than the whole schema: the
+ * deepest failing place, with what the meta-schema says about it.
+ */
+function schemaProblem(ajv: AnyAjv, body: FreeMap): { path: PathSegment[]; message: string } | undefined {
+  if (ajv.validateSchema(body as AnySchema) !== false || !ajv.errors?.length) return undefined;
+  const errors = ajv.errors;
+  const depth = (e: ErrorObject): number => e.instancePath.split("/").length;
+  const deepest = errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+  // The JSON pointer back to a field path (array items by index), and the value found there.
+  const path: PathSegment[] = [];
+  let value: unknown = body;
+  for (const raw of deepest.instancePath.split("/").slice(1)) {
+    const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    const key: PathSegment = Array.isArray(value) ? Number(segment) : segment;
+    path.push(key);
+    value = value !== null && typeof value === "object" ? (value as Record<string | number, unknown>)[key] : undefined;
+  }
+  const messages = [...new Set(errors.filter((e) => e.instancePath === deepest.instancePath && e.keyword !== "anyOf").map((e) => e.message ?? e.keyword))];
+  // `type` fails three ways at once (enum, array, anyOf); one sentence says it.
+  const text = path.at(-1) === "type" && !Array.isArray(value) ? "must be a JSON Schema type: string, number, integer, boolean, object, array or null" : messages.join(", ");
+  return { path, message: `${text}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}` };
+}
+
+/**
  * Compiles (once per schema object) a component type's parameter schema. Errors name
  * the composition document: an unusable schema is a composition bug, not a component one.
  */
@@ -47,12 +72,14 @@ export function compileComponentSchema(schema: ComponentSchema): ValidateFunctio
   const draft = draftOf(body);
   if (draft === "07" && typeof body.$schema === "string" && !body.$schema.includes("draft-07")) delete body.$schema;
   let fn: ValidateFunction;
+  const ajv = ajvFor(draft);
   try {
-    fn = ajvFor(draft).compile(body as AnySchema);
+    fn = ajv.compile(body as AnySchema);
   } catch (cause) {
+    const invalid = cause instanceof MissingRefError ? undefined : schemaProblem(ajv, body);
     const reason =
-      cause instanceof MissingRefError ? `external schema reference not supported: ${cause.missingRef}` : (cause as Error).message;
-    const at = schema.origin.at();
+      cause instanceof MissingRefError ? `external schema reference not supported: ${cause.missingRef}` : (invalid?.message ?? (cause as Error).message);
+    const at = schema.origin.at(invalid?.path);
     throw new OrunError(`${at.field ? `${at.field}: ` : ""}invalid parameter schema: ${reason}`, { location: { file: at.file, line: at.line }, cause });
   }
   validators.set(schema.schema, fn);

@@ -170,7 +170,7 @@ test("registry errors name the file and line", async () => {
     CONFIG,
     `${tf}/job.yaml:4: jobs[1].name: job registry terraform has duplicate job name "a"`,
   );
-  await legacyError(await makeRepo({ ...base, [`${tf}/schema.yaml`]: "type: 5\n" }), CONFIG, `${tf}/schema.yaml:1: invalid parameter schema`);
+  await legacyError(await makeRepo({ ...base, [`${tf}/schema.yaml`]: "type: 5\n" }), CONFIG, `${tf}/schema.yaml:1: type: invalid parameter schema: must be a JSON Schema type: string, number, integer, boolean, object, array or null (got 5)`);
   await legacyError(await makeRepo({ ...base, [`${tf}/schema.yaml`]: "- a list\n" }), CONFIG, `${tf}/schema.yaml:1: schema.yaml must be a JSON Schema mapping`);
 
   // The same type in two glob matches is ambiguous.
