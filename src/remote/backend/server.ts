@@ -77,6 +77,9 @@ export const DEFAULT_SETTINGS: BackendSettings = {
   maxJsonBytes: 16 * 1024 * 1024,
 };
 
+/** How long close() waits for requests being handled to end before the caller may close the store. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** Runs nothing has happened in (no change, no runner asking) for this long are deleted. */
 export const DEFAULT_RETENTION_MS = 24 * 3600_000;
 
@@ -99,8 +102,11 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
   // Requests past their time get 408 and lose their connection; Node looks for them this often.
   const timeouts = { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))) };
+  // Requests being handled: close() lets them end (a long-poll ends when its connection closes) before the caller
+  // closes the store, which they would otherwise read closed, each logging a stack trace.
+  const inflight = new Set<Promise<void>>();
   const server = http.createServer(timeouts, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    const handled = handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) return sendError(res, err);
       // The client went away mid-request (a runner killed during a log upload): nothing was written, nobody to answer.
       if (clientGone(req, err)) return void res.destroy();
@@ -108,6 +114,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
       if (!res.headersSent) sendJson(res, 500, { error: "Internal server error", code: "INTERNAL_ERROR" });
       else res.destroy();
     });
+    inflight.add(handled);
+    void handled.finally(() => inflight.delete(handled));
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -160,8 +168,13 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     server,
     async close() {
       stopSweeper();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Woken by their closed connections, long-polls end within one re-check; a handler stuck longer is left.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...inflight]), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+      clearTimeout(timer);
+      await closed;
     },
   };
 }
