@@ -26,6 +26,11 @@ export interface ExecutionHooks {
   beforeJob?(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision>;
   afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
+  /**
+   * A step is about to run again (attempt `attempt` of `attempts`): its output so far was an earlier attempt's.
+   * Remote state marks it in the job's log as the local step log does (`↻ retry N/M`).
+   */
+  onStepRetry?(job: PlanJob, stepKey: string, attempt: number, attempts: number): void;
   onStepFinished?(job: PlanJob, stepKey: string, output: string, failed: boolean): Promise<void>;
   /**
    * A job this execution will not run: `blocked` by an approval policy or a
