@@ -38,10 +38,16 @@ import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { timeoutFor } from "../../runtime/job-executor.js";
 import { longTimeout } from "../../util/timers.js";
+import { KeptLines } from "./kept-lines.js";
 
 export { jobSummaryPath } from "./job-state.js";
 
 const MAX_KEPT = 1024 * 1024;
+/**
+ * A job's finish log (its posts' output) is handed back as one string: its first and last this many
+ * characters are kept (see kept-lines.ts).
+ */
+const FINISH_KEPT = 4 * 1024 * 1024;
 /** Output is handed to the record and the terminal in pieces of about this size (see runStep). */
 const OUTPUT_BATCH = 64 * 1024;
 export interface GithubActionsRunnerOptions extends RunnerOptions {
@@ -296,7 +302,8 @@ export class GithubActionsRunner implements Runner {
     if (!state) return;
     try {
       // Pres of steps that never ran (the job failed first) still show their output.
-      const lines: string[] = [...state.preOutput.values()].flat().map((line) => state.masker.mask(line));
+      const lines = new KeptLines(FINISH_KEPT);
+      for (const line of [...state.preOutput.values()].flat()) lines.push(state.masker.mask(line));
       state.preOutput.clear();
       const errors: string[] = [];
       // After a cancel the posts run too, as on GitHub (after the always()/cancelled() steps, see runsAfterCancel).
@@ -318,15 +325,19 @@ export class GithubActionsRunner implements Runner {
       // As GitHub's runner ends a job: what its steps left running (`server &`) goes, after the posts.
       const orphans = killOrphans(state.baseEnv.RUNNER_TRACKING_ID ?? "");
       this.trackJob(state, false);
-      if (orphans.length) lines.push("Cleaning up orphan processes", ...orphans.map((o) => state.masker.mask(`Terminate orphan process: pid (${o.pid}) (${o.name})`)));
+      if (orphans.length) lines.push("Cleaning up orphan processes");
+      for (const o of orphans) lines.push(state.masker.mask(`Terminate orphan process: pid (${o.pid}) (${o.name})`));
       // Said in the finish log too: after a cancel the job's error is the cancel, so these would go unseen.
       for (const error of errors) lines.push(`✗ ${state.masker.mask(error)}`);
       const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
-      if (summary.trim()) lines.push("▸ Job summary", summary.replace(/\n+$/, ""));
+      if (summary.trim()) {
+        lines.push("▸ Job summary");
+        lines.push(summary.replace(/\n+$/, ""));
+      }
       if (!lines.length && !errors.length) return;
       return {
         exitCode: errors.length ? 1 : 0,
-        output: lines.join("\n"),
+        output: lines.lines().join("\n"),
         error: errors.length ? errors.join("; ") : undefined,
         outputs: summary.trim() ? { summary } : {},
       };
