@@ -20,6 +20,10 @@ describe("orun run --gha: a post hook printing a lot", () => {
     await mkdir(action);
     await writeFile(path.join(action, "action.yml"), "name: loud post\nruns:\n  using: node20\n  main: main.js\n  post: post.js\n");
     await writeFile(path.join(action, "main.js"), 'console.log("main ran");\n');
+    const pre = path.join(ws, "loud-pre");
+    await mkdir(pre);
+    await writeFile(path.join(pre, "action.yml"), "name: loud pre\nruns:\n  using: node20\n  pre: post.js\n  main: main.js\n");
+    await writeFile(path.join(pre, "main.js"), 'console.log("main ran");\n');
     await writeFile(
       path.join(action, "post.js"),
       `let i = 1;
@@ -33,6 +37,7 @@ const next = () => {
 next();
 `,
     );
+    await writeFile(path.join(pre, "post.js"), await readFile(path.join(action, "post.js"), "utf8"));
   });
   after(async () => rm(ws, { recursive: true, force: true }));
 
@@ -54,5 +59,21 @@ next();
     const numbered = lines.filter((line) => line.startsWith("post line "));
     assert.equal(numbered.length + Number(marker[1]), LINES, "every line is either kept or counted");
     assert.ok(text.length < 9 * 1024 * 1024, `the finish log holds ${text.length} characters`);
+  });
+
+  it("a pre hook (run at job start, shown with its step) is kept the same way", async () => {
+    await writeFile(path.join(ws, "pre.json"), JSON.stringify(makePlan([makeJob("app@dev.pre", [{ id: "loud", use: "./loud-pre" }])], "ci16-pre")));
+    const result = await runOrun(["run", "pre.json", "--gha", "--exec-id", "pre"], { cwd: ws, env: ghaEnv(ws) });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const logs = path.join(ws, ".orun/executions/pre/logs");
+    const [jobDir] = await readdir(logs);
+    const text = await readFile(path.join(logs, jobDir!, "loud.log"), "utf8");
+    const lines = text.trimEnd().split("\n");
+    assert.equal(lines[0], "▸ Pre loud");
+    assert.equal(lines[1], `post line ${"1".padStart(29, "0")}`);
+    const marker = text.match(/^\[… (\d+) lines \((\d+) characters\) not kept …\]$/m);
+    assert.ok(marker, "the log says what it left out");
+    assert.equal(lines.filter((line) => line.startsWith("post line ")).length + Number(marker[1]), LINES);
+    assert.equal(lines.at(-1), "main ran");
   });
 });

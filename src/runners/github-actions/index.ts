@@ -44,8 +44,8 @@ export { jobSummaryPath } from "./job-state.js";
 
 const MAX_KEPT = 1024 * 1024;
 /**
- * A job's finish log (its posts' output) is handed back as one string: its first and last this many
- * characters are kept (see kept-lines.ts).
+ * Output handed back whole rather than streamed — a job's finish log (its posts' output), a pre's output kept
+ * for its step: its first and last this many characters are kept (see kept-lines.ts).
  */
 const FINISH_KEPT = 4 * 1024 * 1024;
 /** Output is handed to the record and the terminal in pieces of about this size (see runStep). */
@@ -120,7 +120,8 @@ export class GithubActionsRunner implements Runner {
       } catch {
         continue; // a broken job env: the step itself fails naming it ("job env: …"), not a pre it may not have
       }
-      const output: string[] = [];
+      // Kept until the step runs (bounded: a pre may print without limit).
+      const output = new KeptLines(FINISH_KEPT);
       // The step's time limits hold for its pre too (a hung pre must not hold the job for ever), asked for
       // only once the action shows a pre.
       const { io, dispose } = this.stepIO(job, [job.signal], undefined, state, (line) => output.push(line));
@@ -132,7 +133,7 @@ export class GithubActionsRunner implements Runner {
         throw new Error(state.masker.mask(`pre of step ${key} (${step.use}): ${err instanceof Error ? err.message : String(err)}`));
       } finally {
         dispose();
-        if (output.length) state.preOutput.set(key, [`▸ Pre ${step.name || key}`, ...output]);
+        if (output.length) state.preOutput.set(key, [`▸ Pre ${step.name || key}`, ...output.lines()]);
       }
     }
   }

@@ -1,7 +1,8 @@
-// Output kept in memory for a result that is handed back whole (a job's finish log: its post hooks'
-// output, given to the scheduler as one string when the job ends). A post may print without limit; what it
-// printed past the first and last `limit` characters is dropped and counted, so memory stays bounded
-// whatever it prints (a post printing 200 MB held about 1.5 GB before).
+// Output kept in memory to be handed on whole rather than streamed: a job's finish log (its post hooks'
+// output, given to the scheduler as one string when the job ends) and a pre's output (run at job start,
+// shown when its step runs). A hook may print without limit; what it printed past the first and last
+// `limit` characters is dropped and counted, so memory stays bounded whatever it prints (a post printing
+// 200 MB held about 1.5 GB before).
 
 export class KeptLines {
   private readonly head: string[] = [];
