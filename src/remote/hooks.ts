@@ -320,6 +320,12 @@ export class RemoteHooks implements ExecutionHooks {
     if (stream.text.length >= STREAM_PIECE_CHARS) this.flushStream(entry, id, stepKey, stream, false);
   }
 
+  /** The step runs again: the output that follows is the next attempt's, marked as in the local step log. */
+  onStepRetry(job: PlanJob, stepKey: string, attempt: number, attempts: number): void {
+    const stream = this.active.get(canonicalJobId(job.id))?.streams.get(stepKey);
+    if (stream && (stream.started || stream.text !== "")) this.onStepOutput(job, stepKey, `\n↻ retry ${attempt}/${attempts}\n`);
+  }
+
   /**
    * Queues what `stream` holds for upload: under the step's header the first time, ending its section on the
    * step's last piece. A step whose output is only whitespace uploads nothing (v2 skips it too).

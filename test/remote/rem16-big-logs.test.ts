@@ -2,6 +2,9 @@
 // must still get the whole stream (up to the backend's --max-log-size), and past the cap say how much it lost.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { Plan, PlanJob } from "../../src/model/plan.js";
+import { BackendClient } from "../../src/remote/client.js";
+import { RemoteHooks } from "../../src/remote/hooks.js";
 import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
 import { spawnOrun, writePlan } from "./processes.js";
 
@@ -56,5 +59,20 @@ describe("remote logs of steps printing megabytes", () => {
     const written = "=== main ===\n".length + 12 * MiB + Math.ceil((12 * MiB) / 99) + "never-uploaded\n".length;
     // What was not uploaded is what the step wrote less what the backend kept (give or take the marker line).
     assert.ok(Math.abs(dropped - (written - Buffer.byteLength(log))) < 300, `dropped ${dropped}, wrote ${written}, kept ${Buffer.byteLength(log)}`);
+  });
+
+  it("a retried step's attempts are all in the log, each retry marked as in the local step log", async () => {
+    const job: PlanJob = { id: "r@dev.build", name: "build", component: "r", environment: "dev", dependsOn: [], retries: 2, steps: [{ id: "main", phase: "main", run: "x" }] };
+    const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "retried" }, execution: { concurrency: 1, failFast: false }, spec: {}, jobs: [job] };
+    const client = new BackendClient({ baseUrl: bed.backend.url, auth: { kind: "token", token: async () => bed.token } });
+    const hooks = new RemoteHooks({ client, plan, runId: "retried", runnerId: "me", mode: "plan", say: () => undefined });
+    assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+    hooks.onStepOutput(job, "main", "attempt 1\n");
+    hooks.onStepRetry(job, "main", 2, 3);
+    hooks.onStepOutput(job, "main", "attempt 2\nok");
+    await hooks.onStepFinished(job, "main", "attempt 2\nok", false);
+    await hooks.afterJob(job, { status: "completed" });
+    await hooks.close();
+    assert.equal(await remoteLog(bed, "retried", job.id), "=== main ===\nattempt 1\n\n↻ retry 2/3\nattempt 2\nok\n");
   });
 });
