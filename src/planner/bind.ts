@@ -7,7 +7,7 @@ import type { Composition, ExecutionProfile, JobTemplate, StepOverride } from ".
 import { compositionFor, type CompositionRegistry } from "../model/composition.js";
 import { withOrigin, type FreeMap, type StepSpec } from "../model/intent.js";
 import { formatJobId, requiresApproval } from "../model/plan.js";
-import { OrunError } from "../util/errors.js";
+import { OrunError, type SourceLocation } from "../util/errors.js";
 import type { Instance, InstanceMap } from "./expand.js";
 
 export type ProfileSource = "legacy-none" | "subscription" | "composition-default" | "subscription-rule";
@@ -41,7 +41,7 @@ export interface BindOptions {
   matchedTriggers?: readonly string[];
 }
 
-function expandError(instance: Instance, message: string, location = instance.subscription?.origin?.at("profile") ?? instance.component.origin?.at()): OrunError {
+function expandError(instance: Instance, message: string, location: SourceLocation | undefined = instance.subscription?.origin?.at("profile") ?? instance.component.origin?.at()): OrunError {
   return new OrunError(`failed to expand intent: component ${instance.component.name} environment ${instance.environment.name}: ${message}`, { location });
 }
 
@@ -49,37 +49,40 @@ export function resolveProfile(instance: Instance, composition: Composition, mat
   const profiles = composition.profiles ?? {};
   if (Object.keys(profiles).length === 0) return { name: "", source: "legacy-none" };
   const sub = instance.subscription;
-  let raw: string | undefined;
-  let source: ProfileSource;
-  let ruleTriggerRef: string | undefined;
+  // Every rule's profile must exist whether or not its trigger fired: a typo would otherwise pass plan and
+  // validate and fail only in CI, when the release trigger matches.
+  for (const other of sub?.profileRules ?? []) {
+    if (other.profile) profileNamed(instance, composition, other.profile, other.origin.at("profile"));
+  }
   const rule = matchedTriggers.length > 0 ? sub?.profileRules?.find((r) => r.when?.triggerRef && matchedTriggers.includes(r.when.triggerRef)) : undefined;
   if (rule?.profile) {
-    raw = rule.profile;
-    source = "subscription-rule";
-    ruleTriggerRef = rule.when.triggerRef;
-  } else if (sub?.profile) {
-    raw = sub.profile;
-    source = "subscription";
-  } else {
-    raw = composition.defaultProfile;
-    source = "composition-default";
+    const { name, profile } = profileNamed(instance, composition, rule.profile, rule.origin.at("profile"));
+    return { ref: `${instance.component.type}.${name}`, name, source: "subscription-rule", ruleTriggerRef: rule.when.triggerRef, profile };
   }
+  const source: ProfileSource = sub?.profile ? "subscription" : "composition-default";
+  const raw = sub?.profile || composition.defaultProfile;
   if (!raw) throw expandError(instance, `composition ${composition.name} has executionProfiles but no defaultProfile or subscription profile`);
+  const { name, profile } = profileNamed(instance, composition, raw);
+  return { ref: `${instance.component.type}.${name}`, name, source, profile };
+}
+
+/** A profile reference (`name` or `<type>.name`) resolved in the composition; `location` is where it is written. */
+function profileNamed(instance: Instance, composition: Composition, raw: string, location?: SourceLocation): { name: string; profile: ExecutionProfile } {
   let name = raw;
   const dot = raw.indexOf(".");
   if (dot >= 0) {
     const prefix = raw.slice(0, dot);
     if (prefix !== instance.component.type) {
-      throw expandError(instance, `component has type ${instance.component.type} but references profile "${raw}" (type prefix mismatch)`);
+      throw expandError(instance, `component has type ${instance.component.type} but references profile "${raw}" (type prefix mismatch)`, location);
     }
     name = raw.slice(dot + 1);
   }
-  const profile = profiles[name];
+  const profile = (composition.profiles ?? {})[name];
   if (!profile) {
-    const available = Object.keys(profiles).sort().join(", ");
-    throw expandError(instance, `profile "${name}" does not exist in composition ${composition.name} executionProfiles (available: ${available})`);
+    const available = Object.keys(composition.profiles ?? {}).sort().join(", ");
+    throw expandError(instance, `profile "${name}" does not exist in composition ${composition.name} executionProfiles (available: ${available})`, location);
   }
-  return { ref: `${instance.component.type}.${name}`, name, source, ruleTriggerRef, profile };
+  return { name, profile };
 }
 
 const stepKey = (step: StepSpec): string => step.id || step.name || "";
