@@ -316,6 +316,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       recordDir: execDir,
     };
 
+    if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
     await writer.flush();
     await store.writeMetadata({
       ...meta,
@@ -437,6 +438,40 @@ function prepareResume(state: ExecState, selection: Selection, options: ExecuteO
   if (options.retry && selection.target && state.jobs[selection.target.id]) {
     delete state.jobs[selection.target.id];
     changed = true;
+  }
+  return changed;
+}
+
+/**
+ * Jobs an earlier run of this execution skipped because a dependency failed, whose dependencies this run has
+ * completed (`--job X --retry`, a scoped run): the reason they were skipped no longer holds, so they are
+ * recorded waiting (pending) for a resume to run them, not left saying that X failed. Transitively: a job
+ * skipped only because of such a job waits too. Returns whether any changed.
+ */
+function reopenSkipped(state: ExecState, selection: Selection, ran: readonly JobSummary[], execId: string): boolean {
+  const completedNow = new Set(ran.filter((job) => job.status === "completed").map((job) => job.id));
+  if (completedNow.size === 0) return false;
+  const reopened = new Set<string>();
+  const selected = new Set(selection.selected.map((job) => job.id));
+  let changed = false;
+  for (const job of selection.ordered) {
+    // A job of this run that was skipped was skipped now (a cancel, fail-fast): that stands.
+    const recorded = state.jobs[job.id];
+    if (selected.has(job.id) || recorded?.status !== "skipped") continue;
+    const dependencies = job.dependsOn ?? [];
+    const cause = dependencies.find((dep) => completedNow.has(dep) || reopened.has(dep));
+    if (cause === undefined) continue;
+    changed = true;
+    const blocking = dependencies.find((dep) => !reopened.has(dep) && state.jobs[dep]?.status !== "completed");
+    if (blocking !== undefined) {
+      // Still skipped, for another dependency: the reason names that one, not the one that has completed.
+      const status = state.jobs[blocking]?.status ?? "pending";
+      recorded.reason = `dependency ${blocking} ${status === "failed" ? "failed" : `was ${status}`}`;
+      continue;
+    }
+    const why = completedNow.has(cause) ? `dependency ${cause} has completed` : `dependency ${cause} is to run again`;
+    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why} since: resume with orun run --exec-id ${execId} to run it` };
+    reopened.add(job.id);
   }
   return changed;
 }
