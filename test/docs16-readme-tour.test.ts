@@ -6,12 +6,13 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, PROJECT_ROOT } from "./support/cli.js";
 import { bashScript } from "./support/bash.js";
 import { killAllChildren, startBackendProcess, type BackendProcess } from "./remote/processes.js";
+import { copyExample } from "./support/examples.js";
 
 const created: string[] = [];
 after(async () => {
@@ -35,7 +36,7 @@ test("README.md's tour: plan, validate, inspect, preview, run, status, logs, res
   await chmod(path.join(bin, "orun"), 0o755);
   const repo = path.join(dir, "platform");
   // The checkout's own runs (npm run demo) stay behind.
-  await cp(path.join(PROJECT_ROOT, "examples/platform"), repo, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  await copyExample("platform", repo);
   spawnSync("git", ["init", "-q"], { cwd: repo });
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, NO_COLOR: "1" };
   for (const name of ["ORUN_TOKEN", "ORUN_BACKEND_URL", "ORUN_EXEC_ID", "ORUN_REMOTE_STATE", "ORUN_RUNNER", "ORUN_PLAN_ID", "GITHUB_ACTIONS"]) delete env[name];

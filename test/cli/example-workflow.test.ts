@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
@@ -13,6 +13,7 @@ import { compilePlan } from "../../src/planner/compile.js";
 import { createToken } from "../../src/remote/backend/auth/tokens.js";
 import { startTestBackend, testDatabase } from "../remote/helpers.js";
 import { killAllChildren, spawnOrun } from "../remote/processes.js";
+import { copyExample } from "../support/examples.js";
 
 interface Workflow {
   env: Record<string, string>;
@@ -38,7 +39,7 @@ test("the seed's matrix steps run examples/remote-state-matrix through a backend
     await db.cleanup();
     await rm(dir, { recursive: true, force: true });
   });
-  await cp(path.join(PROJECT_ROOT, "examples/remote-state-matrix"), dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  await copyExample("remote-state-matrix", dir);
   const token = (await createToken(backend.store, "local:acme/remote-state-matrix")).token;
   const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "" };
 
@@ -76,7 +77,7 @@ test("the seed's matrix steps run examples/remote-state-matrix through a backend
 test("a matrix leg without the plan job's .orun/plans is told to bring the plan, not that no component matched", async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "orun-rsm-noplan-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await cp(path.join(PROJECT_ROOT, "examples/remote-state-matrix"), dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  await copyExample("remote-state-matrix", dir);
   const leg = await spawnOrun(["run", "77d618ffcad2", "--job", "foundation@dev.smoke"], { cwd: dir }).done;
   assert.equal(leg.code, 1);
   assert.match(leg.output, /✕ no stored plan matches "77d618ffcad2" \(in .*\.orun\/plans\) and no component has that name/);

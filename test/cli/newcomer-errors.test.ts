@@ -3,10 +3,11 @@
 // flag or path, exit 1, and leaves what was recorded before untouched.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT, runOrun } from "../support/cli.js";
+import { runOrun } from "../support/cli.js";
+import { copyExample } from "../support/examples.js";
 
 const created: string[] = [];
 after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true }))));
@@ -15,7 +16,7 @@ after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true 
 async function exampleCopy(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "orun-newcomer-"));
   created.push(dir);
-  await cp(path.join(PROJECT_ROOT, "examples/platform"), dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  await copyExample("platform", dir);
   return dir;
 }
 

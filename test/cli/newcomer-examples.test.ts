@@ -5,12 +5,13 @@
 // a free port instead (tests share the machine).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, PROJECT_ROOT } from "../support/cli.js";
 import { bashScript } from "../support/bash.js";
 import { killAllChildren, startBackendProcess } from "../remote/processes.js";
+import { copyExample } from "../support/examples.js";
 
 const created: string[] = [];
 after(async () => {
@@ -28,7 +29,7 @@ async function tempDir(prefix: string): Promise<string> {
 async function example(name: string): Promise<{ dir: string; blocks: string[] }> {
   const source = path.join(PROJECT_ROOT, "examples", name);
   const dir = await tempDir(`orun-readme-${name}-`);
-  await cp(source, dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  await copyExample(name, dir);
   const readme = await readFile(path.join(source, "README.md"), "utf8");
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
   assert.ok(blocks.length > 0, `examples/${name}/README.md shows commands`);

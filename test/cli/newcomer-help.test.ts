@@ -3,10 +3,11 @@
 // subcommand's --help works.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT, runOrun } from "../support/cli.js";
+import { runOrun } from "../support/cli.js";
+import { copyExample } from "../support/examples.js";
 
 const created: string[] = [];
 after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true }))));
@@ -19,7 +20,7 @@ test("orun --help names the global flags, and each of its examples runs in examp
   assert.ok(examples.length >= 3, help.stdout);
   const dir = await mkdtemp(path.join(os.tmpdir(), "orun-help-"));
   created.push(dir);
-  await cp(path.join(PROJECT_ROOT, "examples/platform"), dir, { recursive: true, filter: (src) => !/[/\\](\.orun|dist)$/.test(src) });
+  await copyExample("platform", dir);
   for (const args of examples) {
     const result = await runOrun(args, { cwd: dir, env: { ORUN_RUNNER: "", GITHUB_ACTIONS: "" } });
     assert.equal(result.code, 0, `orun ${args.join(" ")}: ${result.stdout}${result.stderr}`);

@@ -3,16 +3,16 @@
 // of the whole intent.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT, runOrun } from "../support/cli.js";
+import { runOrun } from "../support/cli.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
+import { copyExample } from "../support/examples.js";
 
 test("ORUN_PLAN_ID set but empty is refused like an empty plan argument; unset, or beside an explicit plan, it is not in the way", async (t) => {
   const dir = await tempDir("orun-rec14-planid-");
   t.after(() => removeDir(dir));
-  await cp(path.join(PROJECT_ROOT, "examples/platform"), dir, { recursive: true });
+  await copyExample("platform", dir);
 
   for (const value of ["", "  "]) {
     const refused = await runOrun(["run", "--dry-run", "--all"], { cwd: dir, env: { ORUN_PLAN_ID: value } });

@@ -2,15 +2,15 @@
 // hide it, and an explicit filter that excludes it says so. Real processes, real files in temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp } from "node:fs/promises";
 import path from "node:path";
-import { PROJECT_ROOT, runOrun } from "../support/cli.js";
+import { runOrun } from "../support/cli.js";
 import { makePlan, removeDir, tempDir, writePlan } from "../runtime/helpers.js";
+import { copyExample } from "../support/examples.js";
 
 test("--job from inside a component folder runs a job of another component (the folder's scope is implicit)", async (t) => {
   const dir = await tempDir("orun-audit-rt-");
   t.after(() => removeDir(dir));
-  await cp(path.join(PROJECT_ROOT, "examples/platform"), dir, { recursive: true });
+  await copyExample("platform", dir);
   const api = path.join(dir, "services/api");
   const lib = await runOrun(["run", "--exec-id", "sel", "--job", "shared-lib@dev.build"], { cwd: api });
   assert.equal(lib.code, 0, lib.stdout + lib.stderr);
