@@ -17,6 +17,7 @@ import type { PromotionGate } from "../model/plan.js";
 import { OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
 import type { NormalizedIntent } from "./normalize.js";
+import { closestMatch } from "./validate/did-you-mean.js";
 
 export interface ResolvedGraph {
   /** Job IDs in topological order (smallest ready ID first). */
@@ -53,8 +54,12 @@ function groupJobs(jobs: readonly BoundJob[], key: (job: BoundJob) => string): M
 function danglingHint(ctx: ResolveContext, component: string, environment: string): string {
   const { normalized } = ctx;
   if (normalized.disabled.has(component)) return `component ${component} is disabled (enabled: false)`;
-  if (!normalized.componentsByName.has(component)) return `no component named ${component}`;
-  if (!normalized.environmentsByName.has(environment)) return `no environment named ${environment}`;
+  const suggest = (word: string, names: Iterable<string>): string => {
+    const match = closestMatch(word, names);
+    return match === undefined ? "" : `; did you mean \`${match}\`?`;
+  };
+  if (!normalized.componentsByName.has(component)) return `no component named ${component}${suggest(component, normalized.componentsByName.keys())}`;
+  if (!normalized.environmentsByName.has(environment)) return `no environment named ${environment}${suggest(environment, normalized.environmentsByName.keys())}`;
   if (!ctx.activeEnvironments.includes(environment)) return `environment ${environment} is not part of this plan`;
   return `${component} is not planned in environment ${environment}`;
 }
@@ -74,7 +79,8 @@ function componentEdges(jobs: readonly BoundJob[], ctx: ResolveContext, edges: M
       if (!targets) {
         throw new OrunError(
           `failed to plan jobs: dependency not found: ${component.name}@${environment.name} depends on ${dep.component}@${targetEnv} (${danglingHint(ctx, dep.component, targetEnv)})`,
-          { location: dep.origin?.at("component") ?? component.origin?.at("dependsOn") },
+          // The field at fault: an explicit environment that names no environment, else the component.
+          { location: dep.origin?.at(dep.environment && !ctx.normalized.environmentsByName.has(dep.environment) ? "environment" : "component") ?? component.origin?.at("dependsOn") },
         );
       }
       for (const id of own) for (const target of targets) edges.get(id)!.add(target);
