@@ -5,11 +5,12 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN, PROJECT_ROOT } from "../support/cli.js";
 import { bashScript } from "../support/bash.js";
+import { copyExample } from "../support/examples.js";
 
 const created: string[] = [];
 after(() => Promise.all(created.map((d) => rm(d, { recursive: true, force: true }))));
@@ -19,7 +20,7 @@ test("examples/release-flow/README.md: trigger-scoped plans, a promotion gate, t
   const dir = await mkdtemp(path.join(os.tmpdir(), "orun-release-flow-"));
   created.push(dir);
   const repo = path.join(dir, "repo");
-  await cp(source, repo, { recursive: true, filter: (src) => !/[/\\]\.orun$/.test(src) });
+  await copyExample("release-flow", repo);
   const git = (...args: string[]) => spawnSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: repo });
   git("init", "-q");
   git("add", "-A");

@@ -3,17 +3,17 @@
 // place, dry-run only: nothing may be written there).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { FIXTURES_DIR, PROJECT_ROOT, runOrun } from "../support/cli.js";
+import { FIXTURES_DIR, runOrun } from "../support/cli.js";
 import { makePlan, readJson, removeDir, tempDir, writePlan, type StateFile } from "../runtime/helpers.js";
+import { copyExample } from "../support/examples.js";
 
 test("the bundled example plans and runs end to end with the local runner", async (t) => {
-  const example = path.join(PROJECT_ROOT, "examples/platform");
   const dir = await tempDir("orun-example-");
   t.after(() => removeDir(dir));
-  await cp(example, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.orun`) });
+  await copyExample("platform", dir);
   const result = await runOrun(["run", "--exec-id", "demo"], { cwd: dir });
   assert.equal(result.code, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /✓ Done in/);
