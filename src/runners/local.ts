@@ -83,7 +83,8 @@ export function createLocalRunner(_options: RunnerOptions = {}): Runner {
           onOutputBytes: ctx.onOutputBytes,
         }, ctx);
         if (outcome.notStarted) return NOT_STARTED;
-        return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut };
+        const error = outcome.exitCode === null && outcome.error !== undefined && TOO_BIG.test(outcome.error) ? tooBig(ctx.env, command) : outcome.error;
+        return { exitCode: outcome.exitCode, output: outcome.output, error, timedOut: outcome.timedOut };
       };
       if (invocation.scriptExtension === undefined) return run(invocation);
       const scripts = { dir: path.join(ctx.job.run.scratchDir, "scripts"), extension: invocation.scriptExtension, mode: 0o700 };
@@ -96,6 +97,28 @@ function hostEnv(): Record<string, string> {
   const env = envRecord();
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   return env;
+}
+
+/** The kernel refused to start the process: its arguments and environment exceed what exec accepts (E2BIG). */
+const TOO_BIG = /E2BIG|argument list too long/i;
+/** Linux's limit for one argument or `KEY=value` string (MAX_ARG_STRLEN, 32 pages). */
+const MAX_ARG_STRLEN = 128 * 1024;
+
+/** Says which variable (or argument) is too long, or how big the whole is: "spawn E2BIG" named nothing. */
+function tooBig(env: Record<string, string>, command: ShellCommand): string {
+  const what = "cannot start the step: its environment and arguments are too large for the system (E2BIG)";
+  let longest = { name: "", bytes: 0 };
+  for (const [key, value] of Object.entries(env)) {
+    const bytes = Buffer.byteLength(key) + 1 + Buffer.byteLength(value);
+    if (bytes > longest.bytes) longest = { name: `env variable ${key}`, bytes };
+  }
+  for (const arg of command.args) {
+    const bytes = Buffer.byteLength(arg);
+    if (bytes > longest.bytes) longest = { name: "the step's script", bytes };
+  }
+  if (longest.bytes >= MAX_ARG_STRLEN) return `${what}: ${longest.name} is ${longest.bytes} bytes, over the ${MAX_ARG_STRLEN / 1024} KiB Linux allows for one`;
+  const total = Object.entries(env).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value) + 2, 0);
+  return `${what}: ${Object.keys(env).length} variables of ${total} bytes in all, with the host's environment underneath`;
 }
 
 /** A handed-over step that did not start: the executor runs it the ordinary way once its job is confirmed. */

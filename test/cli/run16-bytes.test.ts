@@ -2,13 +2,14 @@
 // `__proto__` reaches the step (a plain object's assignment dropped it); a step's output is logged byte for
 // byte (invalid UTF-8 became U+FFFD in logs/<job>/<step>.log and `orun logs --raw`). Both ways of spawning
 // (the native helper, and ORUN_LOCAL_SPAWNER=direct), and a job handed over to start as its dependency ends.
+// An environment the kernel refuses (E2BIG) names the variable too long ("spawn E2BIG" named nothing).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { planDir, recordFile } from "../runtime/helpers.js";
+import { planDir, readJson, recordFile, type StateFile } from "../runtime/helpers.js";
 
 /** What `printf '\377\376ok\n'` writes: not UTF-8. */
 const BINARY = Buffer.from([0xff, 0xfe, 0x6f, 0x6b, 0x0a]);
@@ -37,6 +38,22 @@ for (const spawner of ["native", "direct"] as const) {
     assert.equal(await readFile(path.join(dir, "proto.txt"), "utf8"), "from-step\n", "the step's own value wins over the job's");
     assert.equal(await readFile(path.join(dir, "ctor.txt"), "utf8"), "c\n");
     assert.equal(await readFile(path.join(dir, "own.txt"), "utf8"), "h\n");
+  });
+
+  test(`${spawner} spawns: an environment too big to start a process is an error naming the variable`, async (t) => {
+    const dir = await planDir(t, [
+      { id: "api@dev.big", env: { SMALL: "1", HUGE: "x".repeat(200_000) }, steps: [{ id: "s", run: "echo never" }] },
+      { id: "api@dev.fine", env: { LARGE: "y".repeat(100_000) }, steps: [{ id: "s", run: 'echo "${#LARGE}" > large.txt' }] },
+    ]);
+    const result = await runOrun(["run", "plan.json", "--exec-id", "big"], { cwd: dir, env });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const state = await readJson<StateFile>(recordFile(dir, "big", "state.json"));
+    assert.equal(
+      state.jobs["api@dev.big"]!.lastError,
+      "step s: cannot start the step: its environment and arguments are too large for the system (E2BIG): env variable HUGE is 200005 bytes, over the 128 KiB Linux allows for one",
+    );
+    assert.equal(state.jobs["api@dev.fine"]!.status, "completed");
+    assert.equal(await readFile(path.join(dir, "large.txt"), "utf8"), "100000\n");
   });
 
   test(`${spawner} spawns: a step's log holds exactly the bytes it wrote; logs --raw (and --follow) prints them`, async (t) => {

@@ -5,7 +5,8 @@
 // process (Node's child_process, output through pipes); native-spawner.ts
 // starts processes through a small helper with the same supervision.
 // Reusable by every runner that spawns host processes.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
 import { longTimeout } from "../../util/timers.js";
@@ -184,12 +185,20 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
     // Should orun be killed outright, the guard stops the group (see orphan-guard.ts); started first, so that it
     // exists by the time the step does. A timed-out or canceled group has had its SIGKILL when it is released.
     const guard = orphanGuard();
-    const child = spawn(request.command, request.args, {
-      cwd: request.cwd,
-      env: request.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(request.command, request.args, {
+        cwd: request.cwd,
+        env: request.env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (err) {
+      // Some failures throw at once (E2BIG: an environment exec refuses) instead of emitting `error`.
+      const { code, message } = err as NodeJS.ErrnoException;
+      resolve({ ...spawnError(request.command, code, message), output: "", timedOut: false, aborted: false });
+      return;
+    }
     // One decoder per stream: a character split between two reads stays whole.
     for (const stream of [child.stdout, child.stderr]) {
       const decoder = new StringDecoder("utf8");
