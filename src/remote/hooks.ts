@@ -79,6 +79,8 @@ interface StepStream {
   started: boolean;
   /** The last text queued for upload ended a line (a section ends with one). */
   endsLine: boolean;
+  /** Bytes dropped since the last piece queued (a backend slower than the step): said in the next one. */
+  dropped: number;
 }
 
 /**
@@ -311,7 +313,7 @@ export class RemoteHooks implements ExecutionHooks {
     const entry = this.active.get(id);
     if (!entry || chunk === "") return;
     let stream = entry.streams.get(stepKey);
-    if (!stream) entry.streams.set(stepKey, (stream = { text: "", started: false, endsLine: true }));
+    if (!stream) entry.streams.set(stepKey, (stream = { text: "", started: false, endsLine: true, dropped: 0 }));
     if (entry.truncated) {
       entry.droppedBytes += Buffer.byteLength(chunk);
       return;
@@ -333,22 +335,28 @@ export class RemoteHooks implements ExecutionHooks {
   private flushStream(entry: ActiveJob, id: string, stepKey: string, stream: StepStream, last: boolean): void {
     let text = stream.text;
     stream.text = "";
-    if (!stream.started) {
-      if (last && text.trim() === "") return;
-      text = `=== ${stepKey} ===\n${text}`;
-      stream.started = true;
+    if (!stream.started && last && text.trim() === "" && stream.dropped === 0) return;
+    const header = stream.started ? "" : `=== ${stepKey} ===\n`;
+    if (last && !(text === "" ? header !== "" || stream.endsLine : text.endsWith("\n"))) text += "\n";
+    if (entry.queuedBytes + Buffer.byteLength(header + text) > MAX_QUEUED_BYTES) {
+      // The backend takes the log more slowly than the steps write it: the piece is dropped, and the next piece
+      // queued (or the step's end) says how much is missing there.
+      const dropped = Buffer.byteLength(text);
+      entry.droppedBytes += dropped;
+      stream.dropped += dropped;
+      if (!last) return;
+      text = "";
     }
-    if (last && !(text === "" ? stream.endsLine : text.endsWith("\n"))) text += "\n";
+    if (stream.dropped > 0) {
+      const gap = `[orun] ${stream.dropped} bytes of step ${stepKey} not uploaded: the backend took this log more slowly than the step wrote it\n`;
+      text = `${header === "" && !stream.endsLine ? "\n" : ""}${gap}${text}`;
+      stream.dropped = 0;
+    }
+    text = header + text;
     if (text === "") return;
+    stream.started = true;
     stream.endsLine = text.endsWith("\n");
-    let bytes = Buffer.byteLength(text);
-    if (entry.queuedBytes + bytes > MAX_QUEUED_BYTES) {
-      // The backend takes the log more slowly than the steps write it: say where output is missing.
-      entry.droppedBytes += bytes;
-      text = `${stream.endsLine ? "" : "\n"}[orun] ${bytes} bytes of step ${stepKey} not uploaded: the backend took this log more slowly than the step wrote it\n`;
-      stream.endsLine = true;
-      bytes = Buffer.byteLength(text);
-    }
+    const bytes = Buffer.byteLength(text);
     entry.queuedBytes += bytes;
     const uploaded = (): void => void (entry.queuedBytes -= bytes);
     this.queueUpload(entry, id, stepKey, text).then(uploaded, uploaded);

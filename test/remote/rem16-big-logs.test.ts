@@ -1,6 +1,8 @@
 // Big step output under remote state. The runtime keeps only a step's first MiB for its result; the remote log
 // must still get the whole stream (up to the backend's --max-log-size), and past the cap say how much it lost.
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { BackendClient } from "../../src/remote/client.js";
@@ -74,5 +76,55 @@ describe("remote logs of steps printing megabytes", () => {
     await hooks.afterJob(job, { status: "completed" });
     await hooks.close();
     assert.equal(await remoteLog(bed, "retried", job.id), "=== main ===\nattempt 1\n\n↻ retry 2/3\nattempt 2\nok\n");
+  });
+});
+
+describe("a backend slower than the step writes", () => {
+  let bed: RemoteTestbed;
+  let relay: http.Server;
+  let relayUrl: string;
+  before(async () => {
+    bed = await startRemoteTestbed("orun-rem16-slowlog-", (issuer) => ({ oidc: { issuer: issuer.issuer }, maxLogBytes: 64 * MiB }));
+    // Log appends take 300 ms each on their way to the backend; everything else passes straight through.
+    const target = new URL(bed.backend.url);
+    relay = http.createServer((req, res) => {
+      const forward = () => {
+        const out = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        out.on("error", () => res.destroy());
+        req.pipe(out);
+      };
+      if (req.method === "POST" && req.url?.includes("/logs/")) setTimeout(forward, 300);
+      else forward();
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    relay?.closeAllConnections();
+    await new Promise<void>((resolve) => (relay ? relay.close(() => resolve()) : resolve()));
+    await bed?.close();
+  });
+
+  it("keeps at most 16 MiB queued: what it drops is marked where it is missing, and every byte is accounted for", { timeout: 120_000 }, async () => {
+    const plan = await writePlan(bed.dir, "flood", [{ id: "flood@dev.build", run: printer(48, "the-end") }]);
+    const run = await spawnOrun(["run", plan, "--remote-state", "--backend-url", relayUrl, "--exec-id", "flood"], {
+      cwd: bed.dir,
+      env: { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "" },
+    }).done;
+    assert.equal(run.code, 0, run.output.slice(-2000));
+    const log = await remoteLog(bed, "flood", "flood@dev.build");
+    assert.ok(log.startsWith("=== main ===\n"));
+    const gaps = [...log.matchAll(/(?:^|\n)\[orun\] (\d+) bytes of step main not uploaded: the backend took this log more slowly than the step wrote it\n/g)];
+    assert.ok(gaps.length >= 1, `no gap marker in ${Buffer.byteLength(log)} bytes`);
+    const kept = log.replace(/[^x]/g, "").length;
+    assert.ok(kept <= 17 * MiB, `${kept} bytes of x uploaded: more than was allowed to queue`);
+    // The x's uploaded and the bytes said to be missing add up to what the step wrote (x's and their newlines).
+    const missing = gaps.reduce((sum, m) => sum + Number(m[1]), 0);
+    const written = 48 * MiB + Math.ceil((48 * MiB) / 99) + "the-end\n".length;
+    const uploadedOfStep = Buffer.byteLength(log) - "=== main ===\n".length - gaps.reduce((sum, m) => sum + Buffer.byteLength(m[0]), 0);
+    assert.ok(Math.abs(uploadedOfStep + missing - written) <= gaps.length * 2, `uploaded ${uploadedOfStep} + missing ${missing} vs written ${written}`);
   });
 });
