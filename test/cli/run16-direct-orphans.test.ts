@@ -47,6 +47,30 @@ test("direct spawns: SIGKILL to orun mid-step stops the step's whole process gro
   await until(() => groupRunning(group).length === 0, `every process of step group ${group} to be stopped`, 10_000);
 });
 
+test("direct spawns: a second Ctrl-C (orun exits at once) still stops the step's whole process group, and says so", async (t) => {
+  const step = ["(trap '' TERM; exec sleep 30) &", "trap '' TERM", "sleep 30 &", "echo $$ > step.pid", "wait"].join("\n");
+  const dir = await planDir(t, [{ id: "a@dev.deploy", steps: [{ id: "deploy", run: step }] }]);
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "x"], { cwd: dir, env: DIRECT, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const pidFile = path.join(dir, "step.pid");
+  await until(async () => existsSync(pidFile) && (await readFile(pidFile, "utf8")).trim() !== "", "the step to start");
+  const group = Number((await readFile(pidFile, "utf8")).trim());
+  t.after(() => {
+    if (groupRunning(group).length > 0) process.kill(-group, "SIGKILL");
+  });
+  // The step ignores SIGTERM: the first Ctrl-C waits out the grace period, the second does not wait.
+  child.kill("SIGINT");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  child.kill("SIGINT");
+  assert.equal(await exited, 130);
+  assert.match(stderr, /SIGINT again: stopped at once; running steps are killed and the run is left interrupted/);
+  await until(() => groupRunning(group).length === 0, `every process of step group ${group} to be stopped`, 10_000);
+  const status = await runOrun(["status", "--exec-id", "x"], { cwd: dir });
+  assert.match(status.stdout, /State: interrupted/);
+});
+
 test("direct spawns: a daemon a step starts outlives a run that ends normally", async (t) => {
   const dir = await planDir(t, [{ id: "a@dev.daemon", steps: [{ run: "nohup sleep 30 >/dev/null 2>&1 & echo $! > daemon.pid" }] }]);
   const result = await runOrun(["run", "plan.json", "--exec-id", "d"], { cwd: dir, env: DIRECT });

@@ -332,7 +332,13 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) stoppedBy = 128 + (osConstants.signals[signal] ?? 2);
-    if (interrupts > 1) process.exit(stoppedBy);
+    if (interrupts > 1) {
+      // Impatient: no more waiting for steps to stop. Their process groups are killed all the same (the spawn
+      // helper, or the direct spawns' guard, sees orun go); the record stays as it was, which status shows
+      // interrupted and a resume runs again.
+      process.stderr.write(`\n✕ ${signal} again: stopped at once; running steps are killed and the run is left interrupted (see orun status; orun run --exec-id <id> resumes it)\n`);
+      process.exit(stoppedBy);
+    }
     abort.abort();
   };
   // A closed terminal (SIGHUP) cancels like Ctrl-C: steps are killed and the record says canceled.
