@@ -14,7 +14,7 @@ import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
 import { isRunFinished, logsText, statusJson, statusText } from "./status-view.js";
-import type { JobView } from "./protocol.js";
+import type { JobView, RunView } from "./protocol.js";
 
 export interface RemoteRunSetup {
   hooks: RemoteHooks;
@@ -193,6 +193,7 @@ export async function remoteLogs(
   // Follow: print what each job's log gains until the run is finished (then one last read).
   const followed = new Map<string, FollowedLog>();
   let seen = false;
+  let waiting = false;
   // Output of several jobs interleaves by whole lines, each stretch under its job's name.
   let printing: string | undefined;
   const print = (jobId: string, text: string) => {
@@ -204,7 +205,17 @@ export async function remoteLogs(
     // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
     // Once read, a run that is not found any more has gone: said as such.
     const gone = (err: unknown) => (isRunNotFound(err) && seen ? runGone(runId, reader.baseUrl) : err);
-    const run = await client.getRun(runId).catch((err: unknown) => (seen ? Promise.reject(gone(err)) : runNotFound(runId, reader.baseUrl)(err)));
+    let run: RunView;
+    try {
+      run = await client.getRun(runId);
+    } catch (err) {
+      if (seen || !isRunNotFound(err)) throw gone(err);
+      // Not created yet (followed before its runners start, as status --watch waits for it): said once, waited for.
+      if (!waiting) process.stderr.write(`remote run ${runId} is not on the backend at ${reader.baseUrl} yet; waiting for its runners to start it (Ctrl-C to stop)\n`);
+      waiting = true;
+      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
+      continue;
+    }
     seen = true;
     const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
     for (const job of select(jobs)) {

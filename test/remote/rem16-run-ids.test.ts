@@ -1,10 +1,12 @@
 // Reading a remote run by a wrong or hostile run ID. `orun status`/`orun logs` name the run and the backend when
-// it has no such run (they said a bare "Run not found (NOT_FOUND)"), and `.`/`..` — dot segments every URL
-// parser removes, so `/v1/runs/..` asked `/v1/` and answered "Not found" — are refused before any request.
+// it has no such run (they said a bare "Run not found (NOT_FOUND)"); `orun logs --follow` waits for a run not
+// started yet, as `status --watch` does (it failed at once); and `.`/`..` — dot segments every URL parser
+// removes, so `/v1/runs/..` asked `/v1/` and answered "Not found" — are refused before any request.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
-import { spawnOrun } from "./processes.js";
+import { spawnOrun, writePlan } from "./processes.js";
+import { until } from "../support/wait.js";
 
 describe("status and logs of a run the backend does not have", () => {
   let bed: RemoteTestbed;
@@ -21,13 +23,29 @@ describe("status and logs of a run the backend does not have", () => {
       env: { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "" },
     }).done;
 
-  for (const args of [["status"], ["status", "--json"], ["logs"], ["logs", "--follow"]]) {
+  for (const args of [["status"], ["status", "--json"], ["logs"]]) {
     it(`orun ${args.join(" ")} names the missing run and the backend`, async () => {
       const r = await read(args, "nightly-42");
       assert.equal(r.code, 1, r.output);
       assert.match(r.output, new RegExp(`✕ remote run nightly-42 not found on the backend at ${bed.backend.url.replace(/\./g, "\\.")} \\(name the run ID its runners printed`));
     });
   }
+
+  it("orun logs --follow started before the run waits for it, says so once, and follows it to its end", { timeout: 60_000 }, async () => {
+    const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "" };
+    const follow = spawnOrun(["logs", "--follow", "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "later-1"], { cwd: bed.dir, env });
+    await until(() => /not on the backend .* yet; waiting for its runners/.test(follow.output()), "the follower says it waits", 30_000);
+    // A few polls later it still waits, having said so once.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(follow.child.exitCode, null, follow.output());
+    const plan = await writePlan(bed.dir, "later", [{ id: "api@dev.build", run: "echo built-later" }]);
+    const run = await spawnOrun(["run", plan, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "later-1"], { cwd: bed.dir, env }).done;
+    assert.equal(run.code, 0, run.output);
+    const followed = await follow.done;
+    assert.equal(followed.code, 0, followed.output);
+    assert.match(followed.output, /built-later/);
+    assert.equal(followed.output.match(/waiting for its runners/g)?.length, 1, followed.output);
+  });
 
   for (const id of [".", ".."]) {
     it(`refuses run ID "${id}" before asking the backend anything`, async () => {
