@@ -18,7 +18,7 @@ import { droppedExpressions, materializeJob, mergeParameters, parameterSource, p
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
-import { didYouMean } from "./validate/did-you-mean.js";
+import { closestMatch, didYouMean } from "./validate/did-you-mean.js";
 import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -260,6 +260,38 @@ function selectorWarnings(normalized: NormalizedIntent): string[] {
 }
 
 /**
+ * A component parameter its composition's schema does not declare but is one
+ * typo away from a declared one (`replicaz` for `replicas`): a schema that
+ * allows extra keys accepts it, and the parameter meant is left unset, silently.
+ */
+function undeclaredParameterWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
+  const warnings: string[] = [];
+  for (const component of normalized.components) {
+    const declared = declaredParameters(compositionFor(registry, component)?.schema.schema);
+    if (declared.size === 0) continue;
+    const check = (values: Record<string, unknown> | undefined, origin: Origin | undefined): void => {
+      for (const key of Object.keys(values ?? {}).sort(compareUtf8)) {
+        if (key === "path" || declared.has(key)) continue;
+        const meant = closestMatch(key, declared);
+        if (meant === undefined || Object.hasOwn(values!, meant)) continue;
+        const at = origin?.at(["parameters", key]);
+        const where = at?.file ? `${at.file}:${at.line}: ` : "";
+        warnings.push(`${where}${at?.field ?? `parameters.${key}`}: composition ${component.type} declares no parameter ${key} (did you mean \`${meant}\`?); ${meant} is not set here`);
+      }
+    };
+    check(component.parameters, component.origin);
+    for (const sub of component.subscribe.environments) check(sub.parameters, sub.origin);
+  }
+  return warnings;
+}
+
+/** The parameter names a composition schema declares (`properties.parameters` or `properties.inputs`). */
+function declaredParameters(schema: Record<string, unknown> | undefined): Set<string> {
+  const properties = (schema?.properties ?? {}) as Record<string, { properties?: Record<string, unknown> } | undefined>;
+  return new Set(["parameters", "inputs"].flatMap((key) => Object.keys(properties[key]?.properties ?? {})));
+}
+
+/**
  * parameterDefaults keys are composition types (or `*`): a key no source
  * exports — most often a misspelt type — would apply to nothing, silently.
  */
@@ -331,6 +363,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     ...subscriptionWarnings(normalized),
     ...selectorWarnings(normalized),
     ...parameterDefaultsWarnings(normalized, workspace.compositions),
+    ...undeclaredParameterWarnings(normalized, workspace.compositions),
     ...triggerPromotionWarnings(normalized),
     ...droppedExpressionWarnings(normalized),
   ];
