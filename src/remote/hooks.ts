@@ -81,6 +81,8 @@ interface StepStream {
   endsLine: boolean;
   /** Bytes dropped since the last piece queued (a backend slower than the step): said in the next one. */
   dropped: number;
+  /** Uploads the whole lines waiting LIVE_FLUSH_MS after output arrived (set while some wait). */
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -89,6 +91,12 @@ interface StepStream {
  * The runtime keeps only a step's first MiB for its result, which was all the backend got.
  */
 const STREAM_PIECE_CHARS = 1024 * 1024;
+
+/**
+ * Whole lines a step printed go up at most this long after it printed them, however little: `orun logs --follow`
+ * shows a running step's progress, not only what finished steps printed.
+ */
+const LIVE_FLUSH_MS = 2_000;
 
 /** Output queued for upload past this (a backend slower than the steps write) is dropped, saying so in the log. */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
@@ -320,6 +328,19 @@ export class RemoteHooks implements ExecutionHooks {
     }
     stream.text += chunk;
     if (stream.text.length >= STREAM_PIECE_CHARS) this.flushStream(entry, id, stepKey, stream, false);
+    else stream.timer ??= setTimeout(() => this.flushLines(entry, id, stepKey, stream), LIVE_FLUSH_MS).unref();
+  }
+
+  /** The whole lines `stream` holds, uploaded while the step still runs (the rest waits for its line's end). */
+  private flushLines(entry: ActiveJob, id: string, stepKey: string, stream: StepStream): void {
+    stream.timer = undefined;
+    if (this.active.get(id) !== entry || entry.streams.get(stepKey) !== stream) return;
+    const cut = stream.text.lastIndexOf("\n") + 1;
+    if (cut === 0 || (!stream.started && stream.text.slice(0, cut).trim() === "")) return;
+    const rest = stream.text.slice(cut);
+    stream.text = stream.text.slice(0, cut);
+    this.flushStream(entry, id, stepKey, stream, false);
+    stream.text = rest;
   }
 
   /** The step runs again: the output that follows is the next attempt's, marked as in the local step log. */
@@ -333,6 +354,8 @@ export class RemoteHooks implements ExecutionHooks {
    * step's last piece. A step whose output is only whitespace uploads nothing (v2 skips it too).
    */
   private flushStream(entry: ActiveJob, id: string, stepKey: string, stream: StepStream, last: boolean): void {
+    clearTimeout(stream.timer);
+    stream.timer = undefined;
     let text = stream.text;
     stream.text = "";
     if (!stream.started && last && text.trim() === "" && stream.dropped === 0) return;

@@ -1,6 +1,8 @@
 // Big step output under remote state. The runtime keeps only a step's first MiB for its result; the remote log
 // must still get the whole stream (up to the backend's --max-log-size), and past the cap say how much it lost.
 import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import path from "node:path";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
@@ -9,6 +11,7 @@ import { BackendClient } from "../../src/remote/client.js";
 import { RemoteHooks } from "../../src/remote/hooks.js";
 import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
 import { spawnOrun, writePlan } from "./processes.js";
+import { until } from "../support/wait.js";
 
 const MiB = 1024 * 1024;
 
@@ -61,6 +64,24 @@ describe("remote logs of steps printing megabytes", () => {
     const written = "=== main ===\n".length + 12 * MiB + Math.ceil((12 * MiB) / 99) + "never-uploaded\n".length;
     // What was not uploaded is what the step wrote less what the backend kept (give or take the marker line).
     assert.ok(Math.abs(dropped - (written - Buffer.byteLength(log))) < 300, `dropped ${dropped}, wrote ${written}, kept ${Buffer.byteLength(log)}`);
+  });
+
+  it("a running step's lines reach the backend within seconds, before the step ends (logs --follow shows progress)", { timeout: 60_000 }, async () => {
+    const go = path.join(bed.dir, "go-live");
+    const plan = await writePlan(bed.dir, "live", [{ id: "live@dev.deploy", run: `echo first-line; printf 'partial'; while [ ! -f ${go} ]; do sleep 0.05; done; echo ' line'; echo last-line` }]);
+    const run = spawnOrun(["run", plan, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "live"], { cwd: bed.dir, env: env() });
+    let seen = "";
+    await until(async () => {
+      const res = await fetch(`${bed.backend.url}/v1/runs/live/logs/live%40dev.deploy`, { headers: { Authorization: `Bearer ${bed.token}` } });
+      seen = res.status === 200 ? await res.text() : "";
+      return seen.includes("first-line");
+    }, "the running step's first line on the backend", 20_000);
+    // The step is still waiting for the file: only whole lines went up, the partial one waits for its end.
+    assert.equal(seen, "=== main ===\nfirst-line\n");
+    await fs.writeFile(go, "");
+    const result = await run.done;
+    assert.equal(result.code, 0, result.output);
+    assert.equal(await remoteLog(bed, "live", "live@dev.deploy"), "=== main ===\nfirst-line\npartial line\nlast-line\n");
   });
 
   it("a retried step's attempts are all in the log, each retry marked as in the local step log", async () => {
