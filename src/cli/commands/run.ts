@@ -595,6 +595,9 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   // not into --raw output: what reads it expects the logs' bytes only.
   const noLogsBecause = (runError: string): void =>
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
+  // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
+  const noLogsInterrupted = (): void =>
+    void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (resume it with orun run --exec-id ${execId}).\n`);
   if (opts.follow) {
     let printed = false;
     const seen = <T extends string | Buffer>(out: (chunk: T) => void) => (chunk: T): void => {
@@ -602,14 +605,18 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
       out(chunk);
     };
     await followLogs(store, execId, filter, seen(write), async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note: seen(note) });
-    const runError = printed || filtered ? undefined : runLevelError(await readSnapshot(store, execId));
+    const snapshot = printed || filtered ? undefined : await readSnapshot(store, execId);
+    const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
+    else if (snapshot?.interrupted) noLogsInterrupted();
     return 0;
   }
   const entries = await listLogs(store, execId, filter);
   if (entries.length === 0) {
-    const runError = filtered ? undefined : runLevelError(await readSnapshot(store, execId));
+    const snapshot = filtered ? undefined : await readSnapshot(store, execId);
+    const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
+    else if (snapshot?.interrupted) noLogsInterrupted();
     else (opts.raw ? process.stderr : process.stdout).write(filtered ? "No logs match.\n" : "No logs for this run yet.\n");
     return 0;
   }
