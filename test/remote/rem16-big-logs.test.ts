@@ -106,7 +106,7 @@ describe("a backend slower than the step writes", () => {
   let relayUrl: string;
   before(async () => {
     bed = await startRemoteTestbed("orun-rem16-slowlog-", (issuer) => ({ oidc: { issuer: issuer.issuer }, maxLogBytes: 64 * MiB }));
-    // Log appends take 300 ms each on their way to the backend; everything else passes straight through.
+    // Log appends take 500 ms each on their way to the backend; everything else passes straight through.
     const target = new URL(bed.backend.url);
     relay = http.createServer((req, res) => {
       const forward = () => {
@@ -117,7 +117,7 @@ describe("a backend slower than the step writes", () => {
         out.on("error", () => res.destroy());
         req.pipe(out);
       };
-      if (req.method === "POST" && req.url?.includes("/logs/")) setTimeout(forward, 300);
+      if (req.method === "POST" && req.url?.includes("/logs/")) setTimeout(forward, 500);
       else forward();
     });
     await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
