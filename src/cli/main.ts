@@ -81,6 +81,7 @@ const COMMAND_HINTS: Record<string, string> = {
   version: "orun --version",
   serve: "orun backend serve",
   token: "orun backend token create|list|revoke",
+  debug: "orun plan --debug", // v2.3 had a debug command
 };
 
 export function buildProgram(): Command {

@@ -60,6 +60,7 @@ test("words newcomers type for commands point at the real one; other typos keep 
     ["version", /did you mean orun --version\?/],
     ["exec", /did you mean orun run\?/],
     ["serve", /did you mean orun backend serve\?/],
+    ["debug", /did you mean orun plan --debug/], // v2.3 listed a debug command
   ];
   for (const [word, hint] of cases) {
     const result = await runOrun([word], { cwd: os.tmpdir() });
