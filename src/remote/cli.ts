@@ -13,7 +13,7 @@ import { RemoteHooks } from "./hooks.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
-import { isRunFinished, logsText, statusJson, statusText } from "./status-view.js";
+import { isRunFinished, logsText, rawLogsText, statusJson, statusText } from "./status-view.js";
 import type { JobView, RunView } from "./protocol.js";
 
 export interface RemoteRunSetup {
@@ -108,7 +108,9 @@ function runGone(runId: string, baseUrl: string): OrunError {
 export const WATCH_FAILED_POLLS_REPORTED = 3;
 
 /** `orun status --remote-state [--watch] [--json]`; undefined when remote state is off. */
-export async function remoteStatus(opts: ReadOptions & { watch?: boolean; intervalMs: number; json?: boolean; all?: boolean }, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+export async function remoteStatus(
+  opts: ReadOptions & { watch?: boolean; intervalMs: number; json?: boolean; all?: boolean; detailed?: boolean },
+  env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
   if (opts.all && !opts.execId?.trim()) {
     // The backend keeps no list of runs (v2 neither); every runner also keeps a local record of its part.
     const { locateIntentRoot } = await import("../runtime/plan-source.js");
@@ -121,7 +123,7 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
   const { runId, baseUrl } = reader;
   if (!opts.watch) {
     const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]).catch(runNotFound(runId, baseUrl));
-    process.stdout.write(opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl));
+    process.stdout.write(opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl, { detailed: opts.detailed }));
     return 0;
   }
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
@@ -139,7 +141,7 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
       if (reported !== undefined && !tty) process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
       failures = 0;
       reported = undefined;
-      frame = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl);
+      frame = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl, { detailed: opts.detailed });
       draw(frame);
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
@@ -161,11 +163,12 @@ export async function remoteStatus(opts: ReadOptions & { watch?: boolean; interv
 }
 
 /**
- * `orun logs --remote-state [--job X] [--step S] [--failed] [--follow]`; undefined when remote state
- * is off. A job's remote log is its steps' output, each under a `=== <step> ===` line (hooks.ts).
+ * `orun logs --remote-state [--job X] [--step S] [--failed] [--raw] [--follow]`; undefined when remote state
+ * is off. A job's remote log is its steps' output, each under a `=== <step> ===` line (hooks.ts). `--raw`, as
+ * locally: the output alone on stdout — no run, job or step header lines (notes go to stderr).
  */
 export async function remoteLogs(
-  opts: ReadOptions & { job?: string; step?: string; failed?: boolean; follow?: boolean; pollMs?: number },
+  opts: ReadOptions & { job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; pollMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
   const reader = await remoteReader(opts, env, "logs");
@@ -180,14 +183,14 @@ export async function remoteLogs(
     const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(runId, reader.baseUrl));
     const entries: { job: JobView; log: string }[] = [];
     for (const job of select(jobs)) {
-      const log = stepSections(await client.readLog(runId, job.jobId), opts.step);
+      const log = stepSections(await client.readLog(runId, job.jobId), opts.step, opts.raw);
       if (log.trim()) entries.push({ job, log });
     }
     if (entries.length === 0) {
-      process.stdout.write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
+      (opts.raw ? process.stderr : process.stdout).write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
       return 0;
     }
-    process.stdout.write(logsText(run, entries));
+    process.stdout.write(opts.raw ? rawLogsText(entries) : logsText(run, entries));
     return 0;
   }
   // Follow: print what each job's log gains until the run is finished (then one last read).
@@ -198,7 +201,7 @@ export async function remoteLogs(
   let printing: string | undefined;
   const print = (jobId: string, text: string) => {
     if (!text) return;
-    process.stdout.write(printing === jobId ? text : `── ${jobId}\n${text}`);
+    process.stdout.write(printing === jobId || opts.raw ? text : `── ${jobId}\n${text}`);
     printing = jobId;
   };
   for (;;) {
@@ -220,12 +223,12 @@ export async function remoteLogs(
     const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
     for (const job of select(jobs)) {
       let log = followed.get(job.jobId);
-      if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step)));
+      if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step, opts.raw)));
       const shown = log.shown;
       const { restarted, text } = await log.poll(client, runId, job);
       if (restarted && shown) {
-        process.stdout.write(`── ${job.jobId} (its log restarted: another runner took the job over)\n`);
-        printing = job.jobId;
+        (opts.raw ? process.stderr : process.stdout).write(`── ${job.jobId} (its log restarted: another runner took the job over)\n`);
+        printing = opts.raw ? printing : job.jobId;
       }
       print(job.jobId, text);
     }
@@ -255,8 +258,16 @@ class FollowedLog {
   private partial = "";
   private filter: StepFilter | undefined;
 
-  constructor(private readonly step: string | undefined) {
-    this.filter = step ? new StepFilter(step) : undefined;
+  constructor(
+    private readonly step: string | undefined,
+    private readonly raw = false,
+  ) {
+    this.filter = this.newFilter();
+  }
+
+  /** Without --step and --raw the log is handed out as it is. */
+  private newFilter(): StepFilter | undefined {
+    return this.step || this.raw ? new StepFilter(this.step, this.raw) : undefined;
   }
 
   async poll(client: BackendClient, runId: string, job: JobView): Promise<{ restarted: boolean; text: string }> {
@@ -269,7 +280,7 @@ class FollowedLog {
       this.offset = 0;
       this.decoder = new StringDecoder("utf8");
       this.partial = "";
-      this.filter = this.step ? new StepFilter(this.step) : undefined;
+      this.filter = this.newFilter();
     }
     this.offset += slice.content.length;
     this.attempt = slice.attempt;
@@ -293,19 +304,30 @@ class FollowedLog {
   }
 }
 
-/** The sections of a remote job log for one step (by key, or part of it), or the whole log. */
-export function stepSections(log: string, step: string | undefined): string {
-  if (!step) return log;
-  const filter = new StepFilter(step);
+/**
+ * The sections of a remote job log for one step (by key, or part of it), or the whole log; `raw`: without the
+ * `=== <step> ===` lines (the steps' output alone).
+ */
+export function stepSections(log: string, step: string | undefined, raw = false): string {
+  if (!step && !raw) return log;
+  const filter = new StepFilter(step, raw);
   return filter.push(log) + filter.flush();
 }
 
-/** One step's sections (`=== <step> ===` and what follows) of a log fed piece by piece: only whole lines are judged. */
+/**
+ * One step's sections (`=== <step> ===` and what follows; every step's without `step`) of a log fed piece by
+ * piece: only whole lines are judged. `raw` drops the header lines themselves.
+ */
 class StepFilter {
   private partial = "";
-  private keep = false;
+  private keep: boolean;
 
-  constructor(private readonly step: string) {}
+  constructor(
+    private readonly step: string | undefined,
+    private readonly raw = false,
+  ) {
+    this.keep = step === undefined;
+  }
 
   push(text: string): string {
     const lines = (this.partial + text).split(/(?<=\n)/);
@@ -322,7 +344,8 @@ class StepFilter {
 
   private take(line: string): boolean {
     const header = /^=== (.+) ===\n?$/.exec(line);
-    if (header) this.keep = header[1] === this.step || header[1]!.includes(this.step);
-    return this.keep;
+    if (!header) return this.keep;
+    this.keep = this.step === undefined || header[1] === this.step || header[1]!.includes(this.step);
+    return this.keep && !this.raw;
   }
 }

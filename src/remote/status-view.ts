@@ -46,7 +46,11 @@ export function statusJson(run: RunView, jobs: JobView[]): string {
   return `${JSON.stringify({ execID: run.runId, meta, state }, null, 2)}\n`;
 }
 
-export function statusText(run: RunView, jobs: JobView[], backendUrl: string): string {
+/**
+ * `detailed` (`--detailed`): the backend records jobs, not their steps, so each job shows the one step detail it
+ * has — the step its error names — and a line says where step status is kept, rather than an empty step list.
+ */
+export function statusText(run: RunView, jobs: JobView[], backendUrl: string, options: { detailed?: boolean } = {}): string {
   const count = (s: string) => jobs.filter((j) => j.status === s).length;
   const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
   const lines = [
@@ -65,6 +69,16 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string): s
     const took = job.startedAt ? formatMs((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) : "";
     const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : "";
     lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${detail}`.trimEnd());
+    const failedStep = options.detailed && job.lastError ? /^step (\S+): /.exec(job.lastError)?.[1] : undefined;
+    if (failedStep) lines.push(`      ✗ step ${oneLine(failedStep)}  failed`);
+  }
+  if (options.detailed) {
+    lines.push(
+      "",
+      "Steps: the backend records jobs, not steps — each step's status is in the execution record of the runner that ran its job",
+      "(orun status --detailed on that machine); each step's output is in its job's remote log, under `=== <step> ===`:",
+      `orun logs --remote-state --exec-id ${run.runId} --job <job> [--step <step>]`,
+    );
   }
   lines.push("", `Logs: orun logs --remote-state --exec-id ${run.runId}`, "");
   return lines.join("\n");
@@ -91,6 +105,11 @@ export function logsText(run: RunView, entries: { job: JobView; log: string }[])
     out.push(log.endsWith("\n") ? log : `${log}\n`);
   }
   return out.join("\n");
+}
+
+/** `--raw`: the logs' text alone, one after another; a log not ending its last line gets a newline before the next. */
+export function rawLogsText(entries: { log: string }[]): string {
+  return entries.map(({ log }, i) => (i < entries.length - 1 && !log.endsWith("\n") ? `${log}\n` : log)).join("");
 }
 
 export function isRunFinished(run: RunView): boolean {
