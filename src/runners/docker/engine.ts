@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { OrunError } from "../../util/errors.js";
+import { engineRunsAsUser } from "./rootless.js";
 
 export interface CliResult {
   code: number;
@@ -86,17 +87,16 @@ export class DockerEngine {
 
   /** Fails with a clear error when no engine answers. `hostUid`: the invoking user (the process's own by default). */
   async probe(hostUid: number | undefined = process.getuid?.()): Promise<EngineInfo> {
-    const result = await this.cli(["info", "--format", "{{.ServerVersion}}|{{json .SecurityOptions}}"], { timeoutMs: 30_000 });
-    const [version = "", security = ""] = result.stdout.trim().split("|");
+    const result = await this.cli(["info", "--format", "{{.ServerVersion}}|{{json .SecurityOptions}}|{{.DockerRootDir}}"], { timeoutMs: 30_000 });
+    const [version = "", securityOptions = "", dataRoot = ""] = result.stdout.trim().split("|");
     if (result.code !== 0 || version === "") {
       throw new OrunError(`docker runner: no container engine reachable at ${this.describeHost()}: ${firstLine(result.stderr) || "no answer"}`);
     }
-    // Rootless Docker says so in its security options, podman 4.4+ too; podman up to 4.3 says it only in a
-    // field of its own the docker CLI does not show. An engine whose unix socket belongs to the (non-root)
-    // invoking user runs as that user (a rootful engine's socket is root's), so its root is that user.
-    // Root on the host needs no answer (see resolveContainerUser).
-    const rootless = security.includes("rootless") || (hostUid !== undefined && hostUid !== 0 && (await this.socketOwner()) === hostUid);
-    return { serverVersion: version, rootless };
+    // Ownership is asked only of a non-root user whose engine does not say it is rootless.
+    const owners = securityOptions.includes("rootless") || hostUid === undefined || hostUid === 0
+      ? { socketOwner: undefined, dataRootOwner: undefined }
+      : { socketOwner: await this.socketOwner(), dataRootOwner: await ownerOf(dataRoot) };
+    return { serverVersion: version, rootless: engineRunsAsUser({ securityOptions, hostUid, ...owners }) };
   }
 
   /** The owner of the unix socket the CLI connects to (DOCKER_HOST, else the active context's); undefined for other transports. */
@@ -107,7 +107,7 @@ export class DockerEngine {
       endpoint = context?.code === 0 ? context.stdout.trim() : "";
     }
     if (!endpoint.startsWith("unix://")) return undefined;
-    return (await stat(endpoint.slice("unix://".length)).catch(() => undefined))?.uid;
+    return ownerOf(endpoint.slice("unix://".length));
   }
 
   async imageExists(image: string, signal?: AbortSignal): Promise<boolean> {
@@ -181,6 +181,20 @@ export class DockerEngine {
     const result = await this.cli(["ps", "--all", "--quiet", "--filter", `label=${label}`, "--format", "{{.Names}}"]);
     if (result.code !== 0) throw new Error(`docker ps failed: ${errorLine(result.stderr) || `exit status ${result.code}`}`);
     return result.stdout.split("\n").map((line) => line.trim()).filter(Boolean);
+  }
+}
+
+/**
+ * Owner of an absolute path on this host; undefined when it is not one or is not there. A path hidden from
+ * this user (a folder of root's on the way, mode 700) is someone else's: -1.
+ */
+async function ownerOf(file: string): Promise<number | undefined> {
+  if (!file.startsWith("/")) return undefined;
+  try {
+    return (await stat(file)).uid;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "EACCES" || code === "EPERM" ? -1 : undefined;
   }
 }
 

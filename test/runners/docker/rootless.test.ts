@@ -1,20 +1,19 @@
 // Telling a rootless engine (its root is the invoking user) from a rootful one: the docker runner's
 // default user depends on it (ORUN_DOCKER_USER=auto). Rootless podman up to 4.3 (Debian 12's) does not say
-// so in `docker info`'s security options — only in a field of its own the docker CLI drops — so a
-// non-root user of rootless podman got `--user <uid>:<gid>`: in the engine's user namespace that is a
-// subordinate id, which could not write the workspace (it belongs to the container's root) and would have
-// left files owned by an unknown uid. Checked by hand against a real rootless podman 4.3.1 service:
-// `docker info` shows ["name=seccomp,profile=default"], its /info answer has "Rootless": true.
-// Here a rootless engine is a real engine reached through a socket owned by the invoking user, as the
-// socket of an engine that runs as that user is.
+// so in `docker info`'s security options — only in a field of its own the docker CLI drops — so its socket,
+// owned by the user, tells (aud16ci). But a rootful engine reached through a socket owned by the user (a
+// chowned /var/run/docker.sock, a relay the user runs) is not rootless: taken for one, it ran the user's
+// steps as root and left root-owned files in the workspace (rev16ci #1). The engine's data root decides.
+// Here such a socket is a byte-for-byte relay, owned by the invoking user, to the real (rootful) engine.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { DockerEngine } from "../../../src/runners/docker/engine.js";
+import { engineRunsAsUser } from "../../../src/runners/docker/rootless.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan } from "../../../src/model/plan.js";
 import { ORUN_BIN } from "../../support/cli.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
@@ -63,23 +62,22 @@ describe("docker runner: rootless engine detection", { skip: availability.skip }
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("an engine whose socket belongs to the invoking non-root user is rootless; a socket of another user's is not", async () => {
+  it("a rootful engine behind a socket that belongs to the invoking non-root user is not rootless (its data root is root's)", async () => {
     const throughProxy = new DockerEngine({ ...engine.env, DOCKER_HOST: proxyHost });
-    assert.equal((await throughProxy.probe(USER)).rootless, true);
-    assert.equal((await throughProxy.probe(USER + 1)).rootless, false, "someone else's engine");
-    // Root on the host: the container user is the image's whatever the engine is.
+    assert.equal((await throughProxy.probe(USER)).rootless, false);
+    assert.equal((await throughProxy.probe(USER + 1)).rootless, false, "someone else's socket");
     assert.equal((await throughProxy.probe(0)).rootless, false);
   });
 
-  it("orun run --runner docker as that user runs the steps as the image's user (container root is the user), not as --user <uid>", { skip: !isRoot && "needs root to run orun as another user" }, async () => {
+  it("orun run --runner docker as that user runs the steps as the user's uid, and files they make are the user's", { skip: !isRoot && "needs root to run orun as another user" }, async () => {
     const workspace = path.join(dir, "ws");
     const plan: Plan = {
       apiVersion: PLAN_API_VERSION,
       kind: PLAN_KIND,
-      metadata: { name: "ci16-rootless" },
+      metadata: { name: "rev16ci-rootful" },
       execution: { concurrency: 1, failFast: true },
       spec: {},
-      jobs: [planJob("a@dev.who", [{ id: "who", run: "echo uid=$(id -u)" }])],
+      jobs: [planJob("a@dev.who", [{ id: "who", run: "echo uid=$(id -u); touch made" }])],
     };
     await mkdir(workspace);
     await writeFile(path.join(workspace, "plan.json"), JSON.stringify(plan));
@@ -92,6 +90,33 @@ describe("docker runner: rootless engine detection", { skip: availability.skip }
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     assert.equal(code, 0, output);
-    assert.match(output, /│ uid=0$/m, "the image's user (root), which a rootless engine maps to the invoking user");
+    assert.match(output, new RegExp(`│ uid=${USER}$`, "m"), "the invoking user's uid (as root, the file below would be root's)");
+    assert.equal((await stat(path.join(workspace, "made"))).uid, USER);
+  });
+});
+
+describe("engineRunsAsUser", () => {
+  const user = 1000;
+  const facts = { securityOptions: '["name=seccomp,profile=default"]', hostUid: user, socketOwner: user, dataRootOwner: user };
+
+  it("an engine that says it is rootless is", () => {
+    assert.equal(engineRunsAsUser({ ...facts, securityOptions: '["name=seccomp","name=rootless"]', socketOwner: undefined, dataRootOwner: 0 }), true);
+  });
+
+  it("podman up to 4.3: socket and data root the user's (rootless); data root not on this host (a VM's engine, Docker Desktop)", () => {
+    assert.equal(engineRunsAsUser(facts), true);
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: undefined }), true);
+  });
+
+  it("a socket the user owns in front of an engine whose data root is someone else's (root's, or hidden from the user: -1) is rootful", () => {
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: 0 }), false);
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: -1 }), false);
+  });
+
+  it("a socket of root's (or of the docker group's, owned by root), tcp:// and ssh:// hosts, and root on the host: rootful", () => {
+    assert.equal(engineRunsAsUser({ ...facts, socketOwner: 0 }), false);
+    assert.equal(engineRunsAsUser({ ...facts, socketOwner: undefined }), false);
+    assert.equal(engineRunsAsUser({ ...facts, hostUid: 0, socketOwner: 0, dataRootOwner: 0 }), false);
+    assert.equal(engineRunsAsUser({ ...facts, hostUid: undefined }), false);
   });
 });
