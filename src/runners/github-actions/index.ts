@@ -175,7 +175,11 @@ export class GithubActionsRunner implements Runner {
     const emit = (line: string): void => {
       lines.push(line);
       kept += line.length + 1;
-      while (kept > MAX_KEPT && lines.length - first > 1) kept -= lines[first++]!.length + 1;
+      while (kept > MAX_KEPT && lines.length - first > 1) {
+        kept -= lines[first]!.length + 1;
+        // Emptied, not just skipped: a slot still holding its line (up to a MiB) would keep it alive until compaction.
+        lines[first++] = "";
+      }
       if (first > 4096) {
         lines = lines.slice(first);
         first = 0;
