@@ -4,10 +4,14 @@
 // user behind a corporate proxy could reach none of them.
 //
 // The tunnel is opened here (one CONNECT per connection, bounded by a timeout
-// and by the request's signal) rather than by undici's ProxyAgent, which
-// retries a tunnel the proxy drops without limit (thousands a second) and is
-// not cancelled by the request's signal. undici is imported only when a proxy
-// variable is set: every compile loads this module, few use a proxy.
+// and by the signals of the requests waiting for it) rather than by undici's
+// ProxyAgent, which retries a tunnel the proxy drops without limit (thousands a
+// second) and is not cancelled by the request's signal. Connections are kept
+// alive and reused — one undici Agent per proxy setting, shared by every fetch
+// made with it — so a run's hundreds of backend requests cost a few tunnels,
+// not one each; idle ones do not keep the process alive (undici unrefs them).
+// undici is imported only when a proxy variable is set: every compile loads
+// this module, few use a proxy.
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -34,28 +38,88 @@ export function proxyAwareFetch(env: NodeJS.ProcessEnv = process.env): typeof fe
     const proxy = protocol === "https:" ? secure : protocol === "http:" ? plain : undefined;
     return proxy && useProxy(noProxy, hostname, port || (protocol === "https:" ? "443" : "80")) ? proxy : undefined;
   };
+  const key = JSON.stringify([plain?.href, secure?.href, firstSet(env, "NO_PROXY")?.[1] ?? ""]);
   return (async (url: string | URL, init?: RequestInit) => {
     const undici = await import("undici");
+    const { agent, waiting } = (agents.get(key) ?? agents.set(key, sharedAgent(undici, proxyFor)).get(key))!;
     const signal = init?.signal ?? undefined;
-    const direct = undici.buildConnector({});
-    // One dispatcher per request, closed when its response is done: nothing outlives the request
-    // to keep the process alive, and its signal reaches every tunnel it opens (redirects included).
-    const agent = new undici.Agent({
-      connect: (options, callback) => {
-        const proxy = proxyFor(options.protocol, options.hostname, String(options.port ?? ""));
-        if (!proxy) return direct(options, callback);
-        openTunnel(proxy, options, signal, callback);
-      },
-    });
+    const done = waiting.add(new URL(String(url)).origin, signal);
     try {
-      const response = await undici.fetch(url, { ...(init as object), dispatcher: agent as Dispatcher });
-      void agent.close().catch(() => undefined);
-      return response;
-    } catch (err) {
-      void agent.destroy().catch(() => undefined);
-      throw err;
+      return await undici.fetch(url, { ...(init as object), dispatcher: agent as Dispatcher });
+    } finally {
+      done();
     }
   }) as unknown as typeof fetch;
+}
+
+type Undici = typeof import("undici");
+
+/** The keep-alive agent of one proxy setting, and who waits for its connections. */
+interface SharedAgent {
+  agent: Dispatcher;
+  waiting: Waiting;
+}
+
+/** One agent per proxy setting (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) in this process: its connections are reused. */
+const agents = new Map<string, SharedAgent>();
+
+function sharedAgent(undici: Undici, proxyFor: (protocol: string, hostname: string, port: string) => URL | undefined): SharedAgent {
+  const direct = undici.buildConnector({});
+  const waiting = new Waiting();
+  const agent = new undici.Agent({
+    connect: (options, callback) => {
+      const proxy = proxyFor(options.protocol, options.hostname, String(options.port ?? ""));
+      if (!proxy) return direct(options, callback);
+      const { signal, settled } = waiting.opens(`${options.protocol}//${options.host}`);
+      openTunnel(proxy, options, signal, ((...args: Parameters<buildConnector.Callback>) => {
+        settled();
+        callback(...args);
+      }) as buildConnector.Callback);
+    },
+  });
+  return { agent, waiting };
+}
+
+/**
+ * The requests in flight per origin, with their signals. A shared connection serves whichever request is next, so
+ * a tunnel being opened is given up (and its connection closed) only once every request that could use it was
+ * cancelled — for a lone request, as soon as its signal aborts: a stalled proxy then holds nothing open.
+ */
+class Waiting {
+  private readonly live = new Map<string, Set<{ signal?: AbortSignal }>>();
+  private readonly opening = new Map<string, Set<AbortController>>();
+
+  /** A request to `origin` starts; the function returned says it ended. */
+  add(origin: string, signal: AbortSignal | undefined): () => void {
+    const requests = this.live.get(origin) ?? this.live.set(origin, new Set()).get(origin)!;
+    const request = { signal };
+    requests.add(request);
+    const onAbort = (): void => this.check(origin, signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return () => {
+      signal?.removeEventListener("abort", onAbort);
+      requests.delete(request);
+      if (requests.size === 0) this.live.delete(origin);
+    };
+  }
+
+  /** For a tunnel to `origin` being opened: a signal aborted once no request still waiting could use it, and its end. */
+  opens(origin: string): { signal: AbortSignal; settled: () => void } {
+    const controller = new AbortController();
+    const set = this.opening.get(origin) ?? this.opening.set(origin, new Set()).get(origin)!;
+    set.add(controller);
+    const settled = (): void => {
+      set.delete(controller);
+      if (set.size === 0 && this.opening.get(origin) === set) this.opening.delete(origin);
+    };
+    return { signal: controller.signal, settled };
+  }
+
+  private check(origin: string, reason: unknown): void {
+    const requests = this.live.get(origin);
+    if (requests && [...requests].some((r) => !r.signal?.aborted)) return;
+    for (const controller of this.opening.get(origin) ?? []) controller.abort(reason);
+  }
 }
 
 let shared: typeof fetch | undefined;
@@ -198,7 +262,8 @@ function openTunnel(proxy: URL, options: buildConnector.Options, signal: AbortSi
     // An IP is not a TLS server name (Node warns DEP0123 if given one).
     ...(proxy.protocol === "https:" && !net.isIP(proxyHost) ? { servername: proxyHost } : {}),
   });
-  const timer = setTimeout(() => finish(new Error(`the proxy ${proxyName} did not open a tunnel to ${target} within ${TUNNEL_TIMEOUT_MS / 1000}s`)), TUNNEL_TIMEOUT_MS);
+  // Unref'd: a tunnel no request waits for any more must not keep the process alive (one that is waited for is).
+  const timer = setTimeout(() => finish(new Error(`the proxy ${proxyName} did not open a tunnel to ${target} within ${TUNNEL_TIMEOUT_MS / 1000}s`)), TUNNEL_TIMEOUT_MS).unref();
   request.once("connect", (response: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     live = socket;
     if (response.statusCode !== 200) {
