@@ -5,7 +5,7 @@
 
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { isDeepStrictEqual } from "node:util";
-import { decodeText, type PathSegment } from "../load/yaml.js";
+import { decodeText, expandedValues, MAX_EXPANDED_VALUES, type PathSegment } from "../load/yaml.js";
 import { allowsString } from "../validate/documents.js";
 import { SCHEMAS } from "../validate/schemas.js";
 
@@ -59,6 +59,8 @@ function parseIntent(content: string | Uint8Array | undefined): { value: Record<
     const text = typeof content === "string" ? content : decodeText(Buffer.from(content.buffer, content.byteOffset, content.byteLength), "intent.yaml");
     const doc = parseDocument(text, { uniqueKeys: true, intAsBigInt: true });
     if (doc.errors.length > 0) throw doc.errors[0];
+    // An old revision's aliases of aliases would be expanded here without bound (this walk copies every alias).
+    if (text.includes("*") && expandedValues(doc) > MAX_EXPANDED_VALUES) return { error: `its aliases expand to more than ${MAX_EXPANDED_VALUES} values` };
     const value = asPlanned(doc, doc.contents, []);
     if (value === null || value === undefined) return { value: {} };
     if (typeof value !== "object" || Array.isArray(value)) return { error: "not a YAML mapping" };

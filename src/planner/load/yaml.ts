@@ -27,8 +27,33 @@ export interface YamlDoc {
 /** Input files are small by nature; a cap keeps a stray huge file from exhausting memory. */
 export const MAX_YAML_BYTES = 16 * 1024 * 1024;
 
-// Bounds aliases so a crafted file ("billion laughs") cannot blow up memory.
-const MAX_ALIAS_COUNT = 1000;
+/**
+ * Values a document may hold once its aliases are expanded. One anchor reused
+ * by thousands of components is fine (the yaml library's own per-anchor alias
+ * count refused a 1,001st use); aliases of aliases multiplying ("billion
+ * laughs") are not: they are refused before anything is expanded.
+ */
+export const MAX_EXPANDED_VALUES = 5_000_000;
+
+/** How many values (scalars, collections, map keys) the document expands to; aliases count what they stand for. */
+export function expandedValues(doc: Document): number {
+  const sizes = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  const size = (node: unknown): number => {
+    if (isAlias(node)) return size(node.resolve(doc) ?? null);
+    if (!isMap(node) && !isSeq(node)) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (open.has(node)) return Infinity; // an alias inside its own anchor
+    open.add(node);
+    let total = 1;
+    for (const item of node.items as unknown[]) total += isPair(item) ? size(item.key) + size(item.value) : size(item);
+    open.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  return size(doc.contents);
+}
 
 /** Parses every document of a YAML text. Syntax errors and duplicate keys name file:line:col. */
 export function parseYamlText(text: string, file: string, absPath: string): YamlDoc[] {
@@ -46,8 +71,14 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       throw new OrunError(`invalid YAML: ${reason}`, { location: { file, line, column: col } });
     }
     let value: unknown;
+    // A circular alias (Infinity) is told below, where it is (findUnrepresentable).
+    const expanded = text.includes("*") ? expandedValues(doc) : 0;
+    if (expanded > MAX_EXPANDED_VALUES && expanded !== Infinity) {
+      const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
+      throw new OrunError(`invalid YAML: its aliases expand to more than ${MAX_EXPANDED_VALUES.toLocaleString("en-US")} values (aliases of aliases multiply)`, { location: { file, line } });
+    }
     try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      value = doc.toJS({ maxAliasCount: -1 });
     } catch (cause) {
       const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
       throw new OrunError(`invalid YAML: ${(cause as Error).message}`, { location: { file, line }, cause });

@@ -52,6 +52,19 @@ test("unresolved aliases and alias bombs are refused with the file named", async
   assert.throws(docs, /bomb\.yaml:\d+: invalid YAML: .*alias/i);
 });
 
+test("one anchor may be used thousands of times (labels shared by every component); aliases multiplying are refused", () => {
+  // The yaml library's per-anchor count refused the 1,001st use: a 2,000-component intent sharing `labels: *l`.
+  let text = "base: &l {team: core, tier: [a, b]}\nall:\n";
+  for (let i = 0; i < 3000; i++) text += `  - *l\n`;
+  const [yd] = parseYamlText(text, "many.yaml", "/many.yaml");
+  assert.equal((yd!.value as { all: unknown[] }).all.length, 3000);
+  assert.deepEqual((yd!.value as { all: unknown[] }).all[2999], { team: "core", tier: ["a", "b"] });
+  // 7 levels of 10 aliases: 10^7 values from a few hundred bytes.
+  let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (let i = 1; i < 7; i++) bomb += `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]\n`;
+  assert.throws(() => parseYamlText(bomb, "bomb.yaml", "/bomb.yaml"), /^OrunError: bomb\.yaml:1: invalid YAML: its aliases expand to more than 5,000,000 values \(aliases of aliases multiply\)$/);
+});
+
 test("absurd nesting and oversized files are refused with the file named", async () => {
   assert.throws(() => parseYamlText(`a: ${"[".repeat(50000)}${"]".repeat(50000)}\n`, "deep.yaml", "/deep.yaml"), /^OrunError: deep\.yaml:1:\d+: invalid YAML: /);
   const dir = await repoS("", { "apps/big/component.yaml": "" });
