@@ -10,8 +10,8 @@
 // process died without its clean-up (SIGKILL) stops by itself, since its main
 // process lives only as long as orun holds its owner pipe, and the next docker
 // run removes it.
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, rmSync, statSync, unlinkSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
@@ -32,6 +32,7 @@ import {
   LABEL_OWNER,
   LABEL_PID,
   containerName,
+  containerPath,
   createContainerArgs,
   killGroupCommand,
   ownerAlive,
@@ -78,6 +79,8 @@ export class DockerRunner implements Runner {
    * from this process with pipes.
    */
   private spawner?: NativeSpawner;
+  /** The helper's output folder (see startSpawner). */
+  private outputDir?: string;
 
   constructor(
     private readonly config: DockerRunnerConfig,
@@ -92,12 +95,23 @@ export class DockerRunner implements Runner {
     }
     await this.ensureEngine();
     await this.removeOrphans();
-    if (nativeSpawnerWanted() && !this.spawner?.alive) {
-      // In the run's scratch space, removed with it.
-      const outputDir = path.join(run.scratchDir, "docker-output");
-      await mkdir(outputDir, { recursive: true, mode: 0o700 });
-      this.spawner = await NativeSpawner.start(outputDir, this.engine.hostEnv);
+    if (nativeSpawnerWanted() && !this.spawner?.alive) await this.startSpawner(run.workspaceDir);
+  }
+
+  /**
+   * The spawn helper, with its output files in a private folder outside the workspace. Never in the execution
+   * record: steps see the workspace (and .orun in it), and orun opens an output file by name — a step that
+   * swapped its file for a link would have orun print any host file as its output. Where the temp folder is
+   * inside the workspace (a workspace of `/`), the CLI is spawned with pipes instead.
+   */
+  private async startSpawner(workspaceDir: string): Promise<void> {
+    const outputDir = await mkdtemp(path.join(os.tmpdir(), "orun-docker-out-"));
+    if (containerPath(realpathSync(workspaceDir), realpathSync(outputDir)) !== undefined) {
+      await rm(outputDir, { recursive: true, force: true });
+      return;
     }
+    this.outputDir = outputDir;
+    this.spawner = await NativeSpawner.start(outputDir, this.engine.hostEnv);
   }
 
   private spawnCli(request: ProcessRequest): Promise<ProcessOutcome> {
@@ -314,6 +328,9 @@ export class DockerRunner implements Runner {
     await this.removeContainers([...names]);
     this.spawner?.close();
     this.spawner = undefined;
+    // The helper removes the files it still holds once its input closes; whatever it left goes with the folder.
+    if (this.outputDir) await rm(this.outputDir, { recursive: true, force: true }).catch(() => undefined);
+    this.outputDir = undefined;
   }
 
   private ensureEngine(): Promise<EngineInfo> {

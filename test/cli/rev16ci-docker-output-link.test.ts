@@ -1,0 +1,56 @@
+// A step of the docker runner sees the workspace, and with it the execution record under .orun. The
+// `docker exec` CLI's output went to a file in the record's scratch folder (tmp/docker-output), which orun
+// opens by name once the step has run a moment: a step could swap its own output file for a link to any
+// host file orun may read (outside the container, outside the workspace), and orun printed that file as
+// the step's output — into the log the step can read back (rev16ci #4). The output files now live outside
+// the workspace, where no step reaches them.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { PLAN_API_VERSION, PLAN_KIND, type Plan } from "../../src/model/plan.js";
+import { runOrun } from "../support/cli.js";
+import { TEST_IMAGE, provideContainerEngine } from "../support/container-engine.js";
+import { planJob, tempWorkspace } from "../runners/docker/contexts.js";
+
+const availability = await provideContainerEngine();
+
+describe("docker runner: a step's output file is out of the step's reach", { skip: availability.skip }, () => {
+  let workspace: { dir: string; remove: () => Promise<void> };
+  let hostDir: string;
+  before(async () => {
+    workspace = await tempWorkspace("orun-rev16ci-link-");
+    hostDir = await mkdtemp(path.join(os.tmpdir(), "orun-rev16ci-host-"));
+  });
+  after(async () => {
+    await workspace.remove();
+    await rm(hostDir, { recursive: true, force: true });
+  });
+
+  it("a step that swaps its output file for a link to a host file does not get that file printed", async () => {
+    const secret = path.join(hostDir, "secret");
+    await writeFile(secret, "host-only-secret-4f1c\n");
+    // Any output file of a running docker exec the step can find from the workspace, replaced by a link.
+    const swap = [
+      "found=0",
+      "for f in $(find /workspace -name 'orun-out-*' -type f 2>/dev/null); do rm -f \"$f\"; ln -s " + secret + " \"$f\"; found=1; done",
+      "echo found=$found",
+      "sleep 1",
+    ].join("; ");
+    const plan: Plan = {
+      apiVersion: PLAN_API_VERSION,
+      kind: PLAN_KIND,
+      metadata: { name: "rev16ci-link" },
+      execution: { concurrency: 1, failFast: true },
+      spec: {},
+      jobs: [planJob("a@dev.swap", [{ id: "swap", run: swap }])],
+    };
+    await writeFile(path.join(workspace.dir, "plan.json"), JSON.stringify(plan));
+    const env = { ...availability.engine!.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
+    const result = await runOrun(["run", "plan.json", "--runner", "docker", "--verbose", "--exec-id", "swap"], { cwd: workspace.dir, env, timeoutMs: 120_000 });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.doesNotMatch(result.stdout + result.stderr, /host-only-secret/, "a host file outside the workspace was printed as the step's output");
+    assert.match(result.stdout, /found=0/, "no output file of orun's is within the step's reach");
+  });
+});
