@@ -41,6 +41,7 @@ import {
   stepExec,
 } from "./container.js";
 import { stepWorkdir } from "./workdir.js";
+import { startFailureHint } from "./start-failure.js";
 import { closeOwnerPipe, openOwnerPipe } from "./owner-pipe.js";
 import { processStartTicks } from "../../runtime/records/lock.js";
 
@@ -432,7 +433,8 @@ export class DockerRunner implements Runner {
       await this.engine.runDetached(args);
     } catch (err) {
       await this.removeContainers([name], true);
-      throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${errorMessage(err)}`);
+      const reason = errorMessage(err);
+      throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${reason}`, { hint: startFailureHint(reason) });
     }
     if (this.closing || job.signal.aborted) {
       // Canceled, or cleanup() ran, while the container was being created.
