@@ -44,11 +44,22 @@ interface ActiveJob {
   /** The log reached the backend's cap: nothing more is uploaded; `droppedBytes` counts what was not. */
   truncated: boolean;
   droppedBytes: number;
-  /** Serialises log appends of one job (offsets must be sequential). */
-  logChain: Promise<void>;
+  /**
+   * The log's text waiting for upload, in order, each piece with the step it is of. One upload is in flight per job
+   * (`pumping`; offsets must be sequential): what arrives meanwhile waits here and goes in the next request, so a
+   * backend slower than the steps gets fewer, larger appends. A piece whose upload gave up (the backend out of
+   * reach for the client's whole retry budget) goes back to the front: sent again with the next output, or at
+   * the job's end — never dropped in silence.
+   */
+  pending: { stepKey: string; text: string }[];
+  pumping?: Promise<void>;
+  /** Why the last upload gave up while what it carried is still pending (said once per outage). */
+  uploadFailure?: string;
+  /** Bytes the run's stop (Ctrl-C, SIGTERM) kept from the backend: said once, at the job's end. */
+  cancelledBytes: number;
   /** Output of the job's steps as it streams in, not uploaded yet (see onStepOutput). */
   streams: Map<string, StepStream>;
-  /** Bytes handed to logChain and not yet uploaded: bounds what a backend slower than the steps costs in memory. */
+  /** Bytes pending or in flight: bounds what a backend slower than the steps costs in memory. */
   queuedBytes: number;
   /**
    * The job's whole log so far, kept only against a v2 backend: it replaces the log on every upload and
@@ -263,7 +274,8 @@ export class RemoteHooks implements ExecutionHooks {
       logBytes: 0,
       truncated: false,
       droppedBytes: 0,
-      logChain: Promise.resolve(),
+      pending: [],
+      cancelledBytes: 0,
       streams: new Map(),
       queuedBytes: 0,
       superseded: false,
@@ -379,10 +391,7 @@ export class RemoteHooks implements ExecutionHooks {
     if (text === "") return;
     stream.started = true;
     stream.endsLine = text.endsWith("\n");
-    const bytes = Buffer.byteLength(text);
-    entry.queuedBytes += bytes;
-    const uploaded = (): void => void (entry.queuedBytes -= bytes);
-    this.queueUpload(entry, id, stepKey, text).then(uploaded, uploaded);
+    void this.queueUpload(entry, id, stepKey, text);
   }
 
   onStepFinished(job: PlanJob, stepKey: string, output: string, failed = false): Promise<void> {
@@ -394,41 +403,106 @@ export class RemoteHooks implements ExecutionHooks {
     entry.streams.delete(stepKey);
     if (stream) {
       this.flushStream(entry, id, stepKey, stream, true);
-      return entry.logChain;
+      return entry.pumping ?? Promise.resolve();
     }
     // A runner that streamed nothing: its result's output is the step's log.
     if (output.trim() === "") return Promise.resolve();
     return this.queueUpload(entry, id, stepKey, `=== ${stepKey} ===\n${output}${output.endsWith("\n") ? "" : "\n"}`);
   }
 
-  /** Appends `chunk` to the job's remote log after what is queued before it. */
+  /** Appends `chunk` to the job's remote log after what is pending before it; resolves when the upload in flight ends. */
   private queueUpload(entry: ActiveJob, id: string, stepKey: string, chunk: string): Promise<void> {
-    entry.logChain = entry.logChain.then(async () => {
-      if (entry.truncated) {
-        entry.droppedBytes += Buffer.byteLength(chunk);
-        return;
-      }
-      try {
-        if (entry.wholeLog !== undefined) {
-          entry.wholeLog += chunk;
-          await this.options.client.replaceLog(this.options.runId, id, entry.wholeLog, { signal: entry.uploads });
+    if (entry.truncated) {
+      entry.droppedBytes += Buffer.byteLength(chunk);
+      return Promise.resolve();
+    }
+    entry.queuedBytes += Buffer.byteLength(chunk);
+    entry.pending.push({ stepKey, text: chunk });
+    return this.pump(entry, id);
+  }
+
+  /** Uploads what is pending, a request at a time, until none is left or an upload gives up (kept for later). */
+  private pump(entry: ActiveJob, id: string): Promise<void> {
+    entry.pumping ??= (async () => {
+      while (entry.pending.length > 0) {
+        const piece = takePiece(entry.pending, STREAM_PIECE_CHARS);
+        const bytes = Buffer.byteLength(piece.text);
+        const sent = await this.uploadPiece(entry, id, piece);
+        if (!sent) {
+          entry.pending.unshift(piece);
           return;
         }
-        const { bytes } = await this.appendNext(entry, id, chunk);
-        // No size in the answer: a v2 backend, which stored this chunk as the whole log.
-        if (typeof bytes !== "number") entry.wholeLog = chunk;
-        else entry.logBytes = bytes;
-      } catch (err) {
-        if (err instanceof BackendError && err.status === 413) return this.appendTruncated(entry, id, stepKey, Buffer.from(chunk), err);
-        if (isRunGone(err)) {
-          entry.runGone = true;
-          return entry.supersede(`remote run ${this.options.runId} is gone from the backend (deleted by its retention, or its database was reset)`);
-        }
-        // Logs are best effort: an unreachable log store must not fail the job.
-        this.say(`! log upload for ${id} failed: ${err instanceof RequestCancelled ? cancelledUpload() : errorMessage(err)}`);
+        entry.queuedBytes -= bytes;
       }
-    });
-    return entry.logChain;
+    })().finally(() => (entry.pumping = undefined));
+    return entry.pumping;
+  }
+
+  /**
+   * One request of the job's log. False when it gave up and trying again later may work (the backend out of reach):
+   * the caller keeps the piece. Everything else is settled here: uploaded, cut at the cap, or counted as lost.
+   */
+  private async uploadPiece(entry: ActiveJob, id: string, piece: { stepKey: string; text: string }): Promise<boolean> {
+    if (entry.truncated) {
+      entry.droppedBytes += Buffer.byteLength(piece.text);
+      return true;
+    }
+    if (entry.uploads?.aborted) {
+      entry.cancelledBytes += Buffer.byteLength(piece.text);
+      return true;
+    }
+    try {
+      if (entry.wholeLog !== undefined) {
+        const whole = entry.wholeLog + piece.text;
+        await this.options.client.replaceLog(this.options.runId, id, whole, { signal: entry.uploads });
+        entry.wholeLog = whole;
+      } else {
+        const { bytes } = await this.appendNext(entry, id, piece.text);
+        // No size in the answer: a v2 backend, which stored this chunk as the whole log.
+        if (typeof bytes !== "number") entry.wholeLog = piece.text;
+        else entry.logBytes = bytes;
+      }
+      if (entry.uploadFailure !== undefined) this.say(`● log upload for ${id} resumed: nothing was lost`);
+      entry.uploadFailure = undefined;
+      return true;
+    } catch (err) {
+      if (err instanceof BackendError && err.status === 413) {
+        await this.appendTruncated(entry, id, piece.stepKey, Buffer.from(piece.text), err);
+        return true;
+      }
+      if (isRunGone(err)) {
+        entry.runGone = true;
+        entry.supersede(`remote run ${this.options.runId} is gone from the backend (deleted by its retention, or its database was reset)`);
+        return true;
+      }
+      if (err instanceof RequestCancelled) {
+        entry.cancelledBytes += Buffer.byteLength(piece.text);
+        return true;
+      }
+      if (err instanceof BackendError) {
+        // Refused (not out of reach): sending it again would be refused again. Logs are best effort: the job goes on.
+        entry.droppedBytes += Buffer.byteLength(piece.text);
+        this.say(`! log upload for ${id} failed: ${errorMessage(err)}; ${Buffer.byteLength(piece.text)} bytes not uploaded`);
+        return true;
+      }
+      // Out of reach for the whole retry budget: kept, and sent again with the next output or at the job's end.
+      if (entry.uploadFailure === undefined) this.say(`! log upload for ${id} failed: ${errorMessage(err)}; its output is kept and sent again with what follows`);
+      entry.uploadFailure = errorMessage(err);
+      return false;
+    }
+  }
+
+  /**
+   * At the job's end: the upload in flight, then one more try at what an outage left pending. What still could not
+   * be sent is counted and said, with the run's stop's share (the local execution record has all of it).
+   */
+  private async finishLog(entry: ActiveJob, id: string): Promise<void> {
+    await entry.pumping;
+    if (entry.pending.length > 0) await this.pump(entry, id);
+    const unsent = entry.pending.reduce((sum, piece) => sum + Buffer.byteLength(piece.text), 0);
+    entry.pending = [];
+    if (unsent > 0) this.say(`! log of ${id}: ${unsent} bytes not uploaded (${entry.uploadFailure ?? "the backend did not answer"}); the local execution record has all of it`);
+    if (entry.cancelledBytes > 0) this.say(`! log of ${id}: ${entry.cancelledBytes} bytes not uploaded: ${cancelledUpload()}`);
   }
 
   /**
@@ -443,7 +517,17 @@ export class RemoteHooks implements ExecutionHooks {
     } catch (err) {
       const landed = err instanceof BackendError && err.status === 409 ? /has (\d+) bytes, append expected offset \d+/.exec(err.message) : null;
       if (!landed) throw err;
-      entry.logBytes = Number(landed[1]);
+      const size = Number(landed[1]);
+      // A piece whose upload gave up is sent again at the front of `content` (see pump): what of it landed is
+      // the start of `content` — skipped, or it would be in the log twice. (A landed append is whole: the cut
+      // falls between characters.)
+      const bytes = Buffer.from(content);
+      const landedHere = size - entry.logBytes;
+      entry.logBytes = size;
+      if (landedHere > 0 && landedHere <= bytes.length) {
+        if (landedHere === bytes.length) return { bytes: size };
+        content = bytes.subarray(landedHere).toString("utf8");
+      }
       return this.append(entry, jobId, content, entry.logBytes);
     }
   }
@@ -487,7 +571,7 @@ export class RemoteHooks implements ExecutionHooks {
     if (!entry) return;
     clearInterval(entry.timer);
     entry.ended.abort();
-    await entry.logChain;
+    await this.finishLog(entry, id);
     this.active.delete(id);
     if (entry.truncated) this.say(`! log of ${id} truncated at the backend's size cap: ${entry.droppedBytes} bytes not uploaded (the local execution record has all of it)`);
     const { runnerId } = this.options;
@@ -550,7 +634,7 @@ export class RemoteHooks implements ExecutionHooks {
     if (!entry) return;
     clearInterval(entry.timer);
     entry.ended.abort();
-    await entry.logChain;
+    await this.finishLog(entry, id);
     this.active.delete(id);
     const { runId, runnerId } = this.options;
     if (cancelledHere(entry.runSignal)) {
@@ -629,6 +713,26 @@ function truncatedPiece(chunk: Buffer, room: number, stepKey: string, cap: numbe
   else while (keep > 0 && (chunk[keep]! & 0xc0) === 0x80) keep--;
   const kept = chunk.subarray(0, keep).toString("utf8");
   return { text: `${kept}${keep > 0 && chunk[keep - 1] !== 0x0a ? "\n" : ""}${marker(chunk.length - keep)}`, dropped: chunk.length - keep };
+}
+
+/**
+ * The front of `pending` as one request's text: whole pieces while they fit in `maxChars` (at least one), the first
+ * one cut when it alone is longer — never between the two halves of a surrogate pair (one character).
+ */
+function takePiece(pending: { stepKey: string; text: string }[], maxChars: number): { stepKey: string; text: string } {
+  const first = pending[0]!;
+  if (first.text.length > maxChars) {
+    let cut = maxChars;
+    const code = first.text.charCodeAt(cut - 1);
+    if (code >= 0xd800 && code <= 0xdbff) cut--;
+    pending[0] = { stepKey: first.stepKey, text: first.text.slice(cut) };
+    return { stepKey: first.stepKey, text: first.text.slice(0, cut) };
+  }
+  let text = "";
+  let taken = 0;
+  while (taken < pending.length && (taken === 0 || text.length + pending[taken]!.text.length <= maxChars)) text += pending[taken++]!.text;
+  pending.splice(0, taken);
+  return { stepKey: first.stepKey, text };
 }
 
 /** Said of an upload the run's stop cut short. */
