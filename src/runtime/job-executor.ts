@@ -337,6 +337,8 @@ async function runStep(
     if (attempt > 1) {
       deps.emit({ type: "step-retry", job, stepKey: key, attempt, attempts, error: last.error ?? "" });
       log.retryMarker(attempt, attempts);
+      // Remote state marks it in the job's uploaded log too.
+      deps.hooks?.onStepRetry?.(job, key, attempt, attempts);
     }
     deps.emit({ type: "step-start", job, step, stepKey: key, index, total, cwd, attempt, attempts });
     const show = (chunk: string): void => {

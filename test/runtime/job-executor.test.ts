@@ -39,3 +39,26 @@ test("a run canceled between two steps leaves the job failed (canceled), never c
   assert.deepEqual(saved.steps, { s1: "completed", s2: "skipped" });
   assert.match(saved.lastError ?? "", /canceled/);
 });
+
+test("a retried step: the hooks hear each new attempt (onStepRetry), in order", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const plan = makePlan([{ id: "a@dev.flaky", steps: [{ id: "try", retry: 2, run: "echo try >> tries; [ $(wc -l < tries) -ge 3 ]" }] }]);
+  const job = plan.jobs[0]!;
+  const store = new ExecutionStore(dir);
+  const state = emptyState("retry", "sha256-x");
+  const writer = new StateWriter(store.stateFile("retry"), state, 0);
+  await store.create("retry");
+  const runner = await createRunner("local");
+  const runContext = { plan, execId: "retry", workspaceDir: dir, scratchDir: path.join(store.execDir("retry"), "tmp"), options: {} };
+  await runner.prepare?.(runContext);
+  t.after(() => runner.cleanup?.(runContext));
+  const heard: string[] = [];
+  const hooks = {
+    onStepRetry: (retried: typeof job, key: string, attempt: number, attempts: number) => void heard.push(`${retried.id} ${key} ${attempt}/${attempts}`),
+  };
+  const result = await executeJob({ runner, runContext, ids: { runner: "local", planId: "x", execId: "retry" }, state, writer, store, workdir: { workspaceDir: dir }, signal: new AbortController().signal, emit: () => undefined, hooks }, job);
+  await writer.flush();
+  assert.equal(result.status, "completed");
+  assert.deepEqual(heard, ["a@dev.flaky try 2/3", "a@dev.flaky try 3/3"]);
+});
