@@ -3,10 +3,14 @@
 // opens by name once the step has run a moment: a step could swap its own output file for a link to any
 // host file orun may read (outside the container, outside the workspace), and orun printed that file as
 // the step's output — into the log the step can read back (rev16ci #4). The output files now live outside
-// the workspace, where no step reaches them.
+// the workspace, where no step reaches them, in a folder named after the orun process: a run removes its own,
+// and the next run removes one a killed run left.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan } from "../../src/model/plan.js";
@@ -15,6 +19,19 @@ import { TEST_IMAGE, provideContainerEngine } from "../support/container-engine.
 import { planJob, tempWorkspace } from "../runners/docker/contexts.js";
 
 const availability = await provideContainerEngine();
+
+async function outputDirs(): Promise<string[]> {
+  return (await readdir(os.tmpdir())).filter((name) => name.startsWith("orun-docker-out-"));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe("docker runner: a step's output file is out of the step's reach", { skip: availability.skip }, () => {
   let workspace: { dir: string; remove: () => Promise<void> };
@@ -47,10 +64,19 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
       jobs: [planJob("a@dev.swap", [{ id: "swap", run: swap }])],
     };
     await writeFile(path.join(workspace.dir, "plan.json"), JSON.stringify(plan));
+    // The folder of a killed run (its pid gone) of this host.
+    const host = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8);
+    const deadPid = spawnSync("true").pid!;
+    const stale = path.join(os.tmpdir(), `orun-docker-out-${host}-${deadPid}-x-rev16ci`);
+    await mkdir(stale, { recursive: true });
+    const before = new Set(await outputDirs());
     const env = { ...availability.engine!.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
     const result = await runOrun(["run", "plan.json", "--runner", "docker", "--verbose", "--exec-id", "swap"], { cwd: workspace.dir, env, timeoutMs: 120_000 });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.doesNotMatch(result.stdout + result.stderr, /host-only-secret/, "a host file outside the workspace was printed as the step's output");
     assert.match(result.stdout, /found=0/, "no output file of orun's is within the step's reach");
+    assert.ok(!existsSync(stale), "a killed run's folder is removed by the next run");
+    const left = (await outputDirs()).filter((name) => !before.has(name) && !processAlive(Number(name.split("-")[4])));
+    assert.deepEqual(left, [], "the run removed its own folder");
   });
 });

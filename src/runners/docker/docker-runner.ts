@@ -11,7 +11,7 @@
 // process lives only as long as orun holds its owner pipe, and the next docker
 // run removes it.
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, rmSync, statSync, unlinkSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
@@ -42,8 +42,13 @@ import {
 } from "./container.js";
 import { stepWorkdir } from "./workdir.js";
 import { startFailureHint } from "./start-failure.js";
+// The same owner-named temp folders as the github-actions runner's helper output.
+import { createOutputDir, removeDeadOutputDirs } from "../github-actions/stale-scratch.js";
 import { closeOwnerPipe, openOwnerPipe } from "./owner-pipe.js";
 import { processStartTicks } from "../../runtime/records/lock.js";
+
+/** The spawn helper's output folders in the temp folder: `orun-docker-out-<host>-<pid>-<start>-XXXXXX`. */
+const OUTPUT_PREFIX = "orun-docker-out-";
 
 interface JobContainer {
   name: string;
@@ -106,7 +111,9 @@ export class DockerRunner implements Runner {
    * inside the workspace (a workspace of `/`), the CLI is spawned with pipes instead.
    */
   private async startSpawner(workspaceDir: string): Promise<void> {
-    const outputDir = await mkdtemp(path.join(os.tmpdir(), "orun-docker-out-"));
+    // Named after this process: a later run removes the folder of one killed before its clean-up.
+    await removeDeadOutputDirs(os.tmpdir(), OUTPUT_PREFIX);
+    const outputDir = createOutputDir(os.tmpdir(), OUTPUT_PREFIX);
     if (containerPath(realpathSync(workspaceDir), realpathSync(outputDir)) !== undefined) {
       await rm(outputDir, { recursive: true, force: true });
       return;

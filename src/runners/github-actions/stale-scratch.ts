@@ -3,7 +3,8 @@
 // owner, so a live run's folder is never touched.
 //
 // - `<tmpdir>/orun-gha-out-<host>-<pid>-<start ticks>-XXXXXX`: the spawn helper's raw
-//   step output, one per orun process (removed when it exits normally).
+//   step output, one per orun process (removed when it exits normally); the docker runner's
+//   `orun-docker-out-…`, one per run, the same way.
 // - `<record>/tmp/github-actions/`: a run's job folders (HOME, file commands
 //   with what steps exported, scripts, action copies), owned by the run whose
 //   record lock (`.lock`) names a live process.
@@ -14,8 +15,8 @@ import os from "node:os";
 import path from "node:path";
 import { isAlive, liveLockOwner, ownerAlive, processStartTicks } from "../../runtime/records/lock.js";
 
+/** The github-actions runner's output folders; the docker runner's are `orun-docker-out-`. */
 const OUTPUT_PREFIX = "orun-gha-out-";
-const OWNED_OUTPUT = /^orun-gha-out-([0-9a-f]{8})-(\d+)-(\d+|x)-[A-Za-z0-9]+$/;
 
 /**
  * This host, in folder names: a TMPDIR shared with another host or container (another pid namespace)
@@ -24,16 +25,17 @@ const OWNED_OUTPUT = /^orun-gha-out-([0-9a-f]{8})-(\d+)-(\d+|x)-[A-Za-z0-9]+$/;
 const HOST = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8);
 
 /** A new output folder for this process, named after it (host, pid, start time) so others can tell when it is stale. */
-export function createOutputDir(base = os.tmpdir()): string {
-  return mkdtempSync(path.join(base, `${OUTPUT_PREFIX}${HOST}-${process.pid}-${processStartTicks(process.pid) ?? "x"}-`));
+export function createOutputDir(base = os.tmpdir(), prefix = OUTPUT_PREFIX): string {
+  return mkdtempSync(path.join(base, `${prefix}${HOST}-${process.pid}-${processStartTicks(process.pid) ?? "x"}-`));
 }
 
 /** Removes this host's output folders whose process is gone (other hosts' and older orun versions' are left alone). */
-export async function removeDeadOutputDirs(base = os.tmpdir()): Promise<string[]> {
+export async function removeDeadOutputDirs(base = os.tmpdir(), prefix = OUTPUT_PREFIX): Promise<string[]> {
+  const owned = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}([0-9a-f]{8})-(\\d+)-(\\d+|x)-[A-Za-z0-9]+$`);
   const removed: string[] = [];
   const names = await readdir(base).catch(() => [] as string[]);
   for (const name of names) {
-    const owner = OWNED_OUTPUT.exec(name);
+    const owner = owned.exec(name);
     if (!owner || owner[1] !== HOST) continue;
     const pid = Number(owner[2]);
     const alive = owner[3] === "x" ? isAlive(pid) : ownerAlive({ pid, startTime: Number(owner[3]) });
