@@ -256,7 +256,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
             return "skipped";
           }
         }
-        const blocked = await gates.check(job, { approve: options.approve ?? false });
+        const blocked = await gates.check(job, { approve: options.approve ?? false, signal: abort.signal });
         if (blocked) {
           notRun(job, "blocked", blocked);
           return "blocked";
