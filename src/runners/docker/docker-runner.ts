@@ -203,6 +203,8 @@ export class DockerRunner implements Runner {
       timeoutMs: step.timeoutMs,
       signal: step.signal,
       onOutput: step.onOutput,
+      // The bytes as the step wrote them, when the scheduler takes them: its log keeps invalid UTF-8 as it is.
+      onOutputBytes: step.onOutputBytes,
       killGraceMs: 1000,
     });
     const files = { pid: path.join(container.runDir, `${record}.pid`), status: path.join(container.runDir, `${record}.status`) };
