@@ -36,6 +36,7 @@ import {
   createContainerArgs,
   killGroupCommand,
   ownerAlive,
+  oversizedExec,
   probeStepCommand,
   recordingGroup,
   stepExec,
@@ -195,6 +196,8 @@ export class DockerRunner implements Runner {
     } catch (err) {
       return failure(errorMessage(err));
     }
+    const oversized = oversizedExec(exec, step.env);
+    if (oversized !== undefined) return failure(`docker runner: cannot start the step: ${oversized}`);
     const outcome = await this.spawnCli({
       command: "docker",
       args: exec.args,
