@@ -159,9 +159,10 @@ export class BackendClient {
 
   /**
    * Appends at `offset` (a retry of a landed append is acknowledged, not duplicated), as `runnerId`:
-   * refused once the job is no longer that runner's.
+   * refused once the job is no longer that runner's. `followed`: someone follows the run's logs (this backend
+   * says; v2 does not).
    */
-  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number }> {
+  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number; followed?: boolean }> {
     return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset, runnerId }, signal: options.signal });
   }
 

@@ -35,6 +35,8 @@ export interface RemoteHooksOptions {
   actor?: string;
   /** Progress messages (stderr by default, so --json stdout stays clean). */
   say?: (line: string) => void;
+  /** How long a running step's whole lines wait before upload (see LIVE_FLUSH_MS, IDLE_FLUSH_MS; tests shorten them). */
+  liveFlushMs?: { followed?: number; idle?: number };
 }
 
 interface ActiveJob {
@@ -104,10 +106,18 @@ interface StepStream {
 const STREAM_PIECE_CHARS = 1024 * 1024;
 
 /**
- * Whole lines a step printed go up at most this long after it printed them, however little: `orun logs --follow`
+ * Whole lines a step printed go up at most this long after it printed them, however little, while someone follows
+ * the run's logs (the backend says so in its append answers), and for a step's first lines: `orun logs --follow`
  * shows a running step's progress, not only what finished steps printed.
  */
 const LIVE_FLUSH_MS = 2_000;
+
+/**
+ * With nobody following, a running step's lines go up this often (and in 1 MiB pieces, and when it ends): a
+ * 1,000-job run of one-minute steps printing steadily made 30 appends a job at the 2 s pace, 7 times its claims,
+ * updates and heartbeats together. A follower who starts is noticed at the next upload.
+ */
+const IDLE_FLUSH_MS = 30_000;
 
 /** Output queued for upload past this (a backend slower than the steps write) is dropped, saying so in the log. */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
@@ -135,6 +145,8 @@ export class RemoteHooks implements ExecutionHooks {
   private stopped?: string;
   /** The backend created or joined the run (ensureRun answered). */
   private registered = false;
+  /** Someone follows the run's logs, as the backend's last append answer said: running steps' lines go up every LIVE_FLUSH_MS. */
+  private followed = false;
   /**
    * The run's stop as the last admission got it: a gate query follows its job's admission, and ends with it when
    * the runtime passes no signal of its own.
@@ -340,7 +352,13 @@ export class RemoteHooks implements ExecutionHooks {
     }
     stream.text += chunk;
     if (stream.text.length >= STREAM_PIECE_CHARS) this.flushStream(entry, id, stepKey, stream, false);
-    else stream.timer ??= setTimeout(() => this.flushLines(entry, id, stepKey, stream), LIVE_FLUSH_MS).unref();
+    else stream.timer ??= setTimeout(() => this.flushLines(entry, id, stepKey, stream), this.liveFlushDelay(stream)).unref();
+  }
+
+  /** A step's first lines, and every line while someone follows, go up soon; otherwise at the idle pace. */
+  private liveFlushDelay(stream: StepStream): number {
+    const { followed = LIVE_FLUSH_MS, idle = IDLE_FLUSH_MS } = this.options.liveFlushMs ?? {};
+    return !stream.started || this.followed ? followed : idle;
   }
 
   /** The whole lines `stream` holds, uploaded while the step still runs (the rest waits for its line's end). */
@@ -457,10 +475,11 @@ export class RemoteHooks implements ExecutionHooks {
         await this.options.client.replaceLog(this.options.runId, id, whole, { signal: entry.uploads });
         entry.wholeLog = whole;
       } else {
-        const { bytes } = await this.appendNext(entry, id, piece.text);
+        const { bytes, followed } = await this.appendNext(entry, id, piece.text);
         // No size in the answer: a v2 backend, which stored this chunk as the whole log.
         if (typeof bytes !== "number") entry.wholeLog = piece.text;
         else entry.logBytes = bytes;
+        if (followed !== undefined) this.followed = followed;
       }
       if (entry.uploadFailure !== undefined) this.say(`● log upload for ${id} resumed: nothing was lost`);
       entry.uploadFailure = undefined;
@@ -511,7 +530,7 @@ export class RemoteHooks implements ExecutionHooks {
    * naming its size — which only this runner's appends made (the job is its own) — and the append goes there.
    * Before, every later append of the job met the same refusal and the rest of its log was lost.
    */
-  private async appendNext(entry: ActiveJob, jobId: string, content: string): Promise<{ bytes: number }> {
+  private async appendNext(entry: ActiveJob, jobId: string, content: string): Promise<{ bytes: number; followed?: boolean }> {
     try {
       return await this.append(entry, jobId, content, entry.logBytes);
     } catch (err) {
@@ -532,7 +551,7 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  private append(entry: ActiveJob, jobId: string, content: string, offset: number): Promise<{ bytes: number }> {
+  private append(entry: ActiveJob, jobId: string, content: string, offset: number): Promise<{ bytes: number; followed?: boolean }> {
     const { client, runId, runnerId } = this.options;
     return client.appendLog(runId, jobId, content, offset, runnerId, { signal: entry.uploads });
   }

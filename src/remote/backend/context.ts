@@ -38,6 +38,12 @@ export interface BackendContext {
   store: Store;
   settings: BackendSettings;
   clock(): Clock;
+  /**
+   * When each run's log was last followed (a ranged read: `orun logs --follow`), by namespace and run ID, in this
+   * process. Append answers tell runners whether someone follows, so they upload a running step's lines every
+   * 2 s only then (as GitLab's trace update interval does); in memory: a restart forgets, and followers read again.
+   */
+  followedAt?: Map<string, number>;
 }
 
 export interface RequestContext {

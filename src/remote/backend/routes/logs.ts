@@ -39,7 +39,28 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   }
   if ("conflict" in outcome) throw new HttpError(409, "CONFLICT", `Log of ${jobId} has ${outcome.bytes} bytes, append expected offset ${offset}`);
   if ("tooLarge" in outcome) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${jobId} would exceed the ${maxLogBytes}-byte cap`);
-  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes });
+  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx) });
+}
+
+/** A ranged read this recently (followers re-read whenever a log grew) means someone follows the run's logs. */
+export const FOLLOWED_FOR_MS = 60_000;
+
+function followKey(ctx: RequestContext): string {
+  return `${ctx.caller.namespace}\0${ctx.params.runId}`;
+}
+
+function isFollowed(ctx: RequestContext): boolean {
+  const at = ctx.backend.followedAt?.get(followKey(ctx));
+  return at !== undefined && Date.now() - at < FOLLOWED_FOR_MS;
+}
+
+/** Marks the run followed; entries older than the window are forgotten as new ones come (the map stays small). */
+function markFollowed(ctx: RequestContext): void {
+  const followed = ctx.backend.followedAt;
+  if (!followed) return;
+  const now = Date.now();
+  if (followed.size > 1000) for (const [key, at] of followed) if (now - at >= FOLLOWED_FOR_MS) followed.delete(key);
+  followed.set(followKey(ctx), now);
 }
 
 export async function readLog(ctx: RequestContext): Promise<void> {
@@ -55,6 +76,7 @@ export async function readLog(ctx: RequestContext): Promise<void> {
   // A ranged read answers for any job of the run, logged or not yet (size 0): followers poll before output lands.
   const range = await ctx.backend.store.readLogFrom(namespace, runId, jobId, offset);
   if ("notFound" in range) throw notFound(range.notFound === "run" ? "Run not found" : "Job not found");
+  markFollowed(ctx);
   ctx.res.writeHead(200, {
     ...CORS_HEADERS,
     "Access-Control-Expose-Headers": `${LOG_SIZE_HEADER}, ${LOG_ATTEMPT_HEADER}`,
