@@ -59,6 +59,13 @@ interface ActiveJob {
   uploadFailure?: string;
   /** Bytes the run's stop (Ctrl-C, SIGTERM) kept from the backend: said once, at the job's end. */
   cancelledBytes: number;
+  /**
+   * The backend refused an upload (not out of reach: the job handed to another runner, say): sending more would be
+   * refused too, so the rest of the job's output is counted, not sent, and the refusal is said once.
+   */
+  logRefused?: string;
+  /** Bytes not uploaded because of `logRefused`. */
+  refusedBytes: number;
   /** Output of the job's steps as it streams in, not uploaded yet (see onStepOutput). */
   streams: Map<string, StepStream>;
   /** Bytes pending or in flight: bounds what a backend slower than the steps costs in memory. */
@@ -288,6 +295,7 @@ export class RemoteHooks implements ExecutionHooks {
       droppedBytes: 0,
       pending: [],
       cancelledBytes: 0,
+      refusedBytes: 0,
       streams: new Map(),
       queuedBytes: 0,
       superseded: false,
@@ -469,6 +477,10 @@ export class RemoteHooks implements ExecutionHooks {
       entry.cancelledBytes += Buffer.byteLength(piece.text);
       return true;
     }
+    if (entry.logRefused !== undefined) {
+      entry.refusedBytes += Buffer.byteLength(piece.text);
+      return true;
+    }
     try {
       if (entry.wholeLog !== undefined) {
         const whole = entry.wholeLog + piece.text;
@@ -499,9 +511,10 @@ export class RemoteHooks implements ExecutionHooks {
         return true;
       }
       if (err instanceof BackendError) {
-        // Refused (not out of reach): sending it again would be refused again. Logs are best effort: the job goes on.
-        entry.droppedBytes += Buffer.byteLength(piece.text);
-        this.say(`! log upload for ${id} failed: ${errorMessage(err)}; ${Buffer.byteLength(piece.text)} bytes not uploaded`);
+        // Refused (not out of reach): the rest would be refused too. Logs are best effort: the job goes on.
+        entry.logRefused = errorMessage(err);
+        entry.refusedBytes += Buffer.byteLength(piece.text);
+        this.say(`! log upload for ${id} refused: ${entry.logRefused}; the rest of its output is not uploaded`);
         return true;
       }
       // Out of reach for the whole retry budget: kept, and sent again with the next output or at the job's end.
@@ -522,6 +535,7 @@ export class RemoteHooks implements ExecutionHooks {
     entry.pending = [];
     if (unsent > 0) this.say(`! log of ${id}: ${unsent} bytes not uploaded (${entry.uploadFailure ?? "the backend did not answer"}); the local execution record has all of it`);
     if (entry.cancelledBytes > 0) this.say(`! log of ${id}: ${entry.cancelledBytes} bytes not uploaded: ${cancelledUpload()}`);
+    if (entry.refusedBytes > 0) this.say(`! log of ${id}: ${entry.refusedBytes} bytes not uploaded (refused: ${entry.logRefused}); the local execution record has all of it`);
   }
 
   /**

@@ -13,7 +13,7 @@ import { RemoteHooks } from "../../src/remote/hooks.js";
 import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
 import { until } from "../support/wait.js";
 
-type Mode = "up" | "down" | "lose-answers";
+type Mode = "up" | "down" | "lose-answers" | "refuse";
 
 describe("remote log uploads through an unreliable link", () => {
   let bed: RemoteTestbed;
@@ -28,6 +28,11 @@ describe("remote log uploads through an unreliable link", () => {
     relay = http.createServer((req, res) => {
       const isAppend = req.method === "POST" && req.url?.includes("/logs/") === true;
       if (isAppend) appends++;
+      if (isAppend && mode === "refuse") {
+        req.resume();
+        req.on("end", () => res.writeHead(409, { "content-type": "application/json" }).end('{"error":"Job w@dev.deploy is not running on runner me (running on other)","code":"CONFLICT"}'));
+        return;
+      }
       if (isAppend && mode === "down") {
         req.resume();
         req.on("end", () => res.writeHead(503, { "content-type": "application/json" }).end('{"error":"restarting","code":"UNAVAILABLE"}'));
@@ -153,5 +158,24 @@ describe("remote log uploads through an unreliable link", () => {
       await hooks.close();
     }
     assert.equal(await log(), "=== a ===\none\ntwo\nthree\n");
+  });
+
+  it("an upload the backend refuses (the job handed on) is said once, and the rest of the job's output counted, not sent piece by piece", async () => {
+    const { job, hooks, said } = setup("refused");
+    mode = "up";
+    assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+    mode = "refuse";
+    const before = appends;
+    for (const step of ["a", "b", "c"]) {
+      hooks.onStepOutput(job, step, `${step} output\n`);
+      await hooks.onStepFinished(job, step, "", false);
+    }
+    await hooks.afterJob(job, { status: "completed" }).catch(() => undefined);
+    await hooks.close();
+    mode = "up";
+    assert.equal(appends - before, 1, "one refused append, then none");
+    assert.equal(said.filter((l) => /log upload for w@dev\.deploy refused: Job w@dev\.deploy is not running on runner me/.test(l)).length, 1, said.join("\n"));
+    const note = said.find((l) => /log of w@dev\.deploy: \d+ bytes not uploaded \(refused/.test(l));
+    assert.equal(Number(/(\d+) bytes/.exec(note ?? "")?.[1]), 3 * "=== a ===\na output\n".length, said.join("\n"));
   });
 });
