@@ -4,12 +4,14 @@
 // host file orun may read (outside the container, outside the workspace), and orun printed that file as
 // the step's output — into the log the step can read back (rev16ci #4). The output files now live outside
 // the workspace, where no step reaches them, in a folder named after the orun process: a run removes its own,
-// and the next run removes one a killed run left.
+// and the next run removes one a killed run left. Likewise a job's script folder (host side of the read-only
+// /__orun/scripts mount), which is in the record: a step that swapped it for a link to a host folder had the
+// next script-file step's script written into that host folder (rev16ci #5).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, watch } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -78,5 +80,33 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
     assert.ok(!existsSync(stale), "a killed run's folder is removed by the next run");
     const left = (await outputDirs()).filter((name) => !before.has(name) && !processAlive(Number(name.split("-")[4])));
     assert.deepEqual(left, [], "the run removed its own folder");
+  });
+
+  it("a step that swaps the job's script folder for a link to a host folder gets no script written there", async () => {
+    const target = path.join(hostDir, "target");
+    await mkdir(target);
+    const written: string[] = [];
+    const watcher = watch(target, (_event, name) => written.push(String(name)));
+    try {
+      const swap = "d=$(find /workspace/.orun -type d -path '*/tmp/docker/*/scripts' | head -1); mv \"$d\" \"$d.old\" && ln -s " + target + " \"$d\" && echo swapped";
+      const plan: Plan = {
+        apiVersion: PLAN_API_VERSION,
+        kind: PLAN_KIND,
+        metadata: { name: "rev16ci-scripts" },
+        execution: { concurrency: 1, failFast: true },
+        spec: {},
+        jobs: [planJob("a@dev.scripts", [{ id: "swap", run: swap }, { id: "file", shell: "sh {0}", run: "echo from-a-script-file" }])],
+      };
+      await writeFile(path.join(workspace.dir, "scripts.json"), JSON.stringify(plan));
+      const env = { ...availability.engine!.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
+      const result = await runOrun(["run", "scripts.json", "--runner", "docker", "--verbose", "--exec-id", "swap-scripts"], { cwd: workspace.dir, env, timeoutMs: 120_000 });
+      assert.match(result.stdout, /swapped/);
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      assert.match(result.stdout, /script folder .* was replaced/);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // watch events arrive asynchronously
+      assert.deepEqual(written, [], "nothing was written into the host folder");
+    } finally {
+      watcher.close();
+    }
   });
 });

@@ -20,7 +20,7 @@ import { OrunError, errorMessage } from "../../util/errors.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process/run-process.js";
 import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { fallbackInShell, resolveShell, withScriptPath, type ShellCommand } from "../process/shell.js";
-import { withScriptFile } from "../process/script-file.js";
+import { folderIdentity, withContainerScript, type FolderIdentity } from "./script-file.js";
 import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
@@ -56,6 +56,8 @@ interface JobContainer {
   image: string;
   /** Host side of the container's read-only script mount. */
   scriptsDir: string;
+  /** The script folder orun made (see script-file.ts). */
+  scriptsIdentity: FolderIdentity;
   /** Host side of its process-group mount. */
   runDir: string;
 }
@@ -168,10 +170,10 @@ export class DockerRunner implements Runner {
     if (shell.scriptExtension === undefined) return this.exec(step, container, workdir, [shell.command, ...shell.args]);
     // Shells that take a script file (`bash`, `python`, `perl {0}`…) read it
     // from the container's read-only script mount.
-    const scripts = { dir: container.scriptsDir, extension: shell.scriptExtension, mode: 0o644 };
+    const scripts = { dir: container.scriptsDir, identity: container.scriptsIdentity, extension: shell.scriptExtension };
     try {
-      return await withScriptFile(step.step.run ?? "", scripts, (file) => {
-        const inContainer = withScriptPath(shell, path.posix.join(CONTAINER_SCRIPTS, path.basename(file)));
+      return await withContainerScript(step.step.run ?? "", scripts, (name) => {
+        const inContainer = withScriptPath(shell, path.posix.join(CONTAINER_SCRIPTS, name));
         return this.exec(step, container, workdir, [inContainer.command, ...inContainer.args]);
       });
     } catch (err) {
@@ -420,6 +422,7 @@ export class DockerRunner implements Runner {
     await mkdir(mountsDir, { recursive: true, mode: 0o700 });
     await chmod(mountsDir, 0o700);
     await mkdir(scriptsDir, { mode: 0o755 });
+    const scriptsIdentity = folderIdentity(lstatSync(scriptsDir));
     await mkdir(runDir);
     await chmod(runDir, 0o1777);
     const ownerPipe = await openOwnerPipe(path.join(runDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
@@ -453,7 +456,7 @@ export class DockerRunner implements Runner {
       await this.removeContainers([name]);
       throw new OrunError(this.closing ? "docker runner: the run is shutting down" : "docker runner: canceled");
     }
-    return { name, image, scriptsDir, runDir };
+    return { name, image, scriptsDir, scriptsIdentity, runDir };
   }
 
   private async dropContainer(job: JobContext): Promise<void> {
