@@ -51,7 +51,7 @@ export function resolveTokenSource(env: NodeJS.ProcessEnv = process.env): TokenS
 
 export class GithubOidcTokenSource implements TokenSource {
   readonly kind = "oidc";
-  private cached?: { value: string; refreshAt: number };
+  private cached?: { value: string; refreshAt: number; expiresAt: number };
   private pending?: Promise<string>;
 
   constructor(
@@ -65,11 +65,21 @@ export class GithubOidcTokenSource implements TokenSource {
     if (refused === undefined || this.cached?.value === refused) this.cached = undefined;
   }
 
-  /** A failed request throws TokenRequestError; the backend client retries the transient ones. */
+  /**
+   * A failed request throws TokenRequestError; the backend client retries the transient ones. A refresh that fails
+   * while the cached token still lives (the minute before its expiry) answers with that token: GitHub's token
+   * service having a bad moment then costs nothing until the token really expires.
+   */
   async token(): Promise<string> {
-    if (this.cached && Date.now() < this.cached.refreshAt) return this.cached.value;
+    const cached = this.cached;
+    if (cached && Date.now() < cached.refreshAt) return cached.value;
     this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
-    return this.pending;
+    try {
+      return await this.pending;
+    } catch (err) {
+      if (cached && this.cached === cached && Date.now() < cached.expiresAt) return cached.value;
+      throw err;
+    }
   }
 
   private async fetchToken(): Promise<string> {
@@ -108,7 +118,8 @@ export class GithubOidcTokenSource implements TokenSource {
       body = {};
     }
     if (typeof body.value !== "string" || !body.value) throw new TokenRequestError("GitHub Actions OIDC token response has no `value`", false);
-    this.cached = { value: body.value, refreshAt: refreshTime(body.value, Date.now()) };
+    const receivedAt = Date.now();
+    this.cached = { value: body.value, refreshAt: refreshTime(body.value, receivedAt), expiresAt: expiryTime(body.value, receivedAt) };
     return body.value;
   }
 }
@@ -120,13 +131,24 @@ export class GithubOidcTokenSource implements TokenSource {
  * token stale on arrival and fetch one for each request, into GitHub's rate limit. Without `exp`: never reused.
  */
 export function refreshTime(token: string, receivedAt: number): number {
+  const lifetimeMs = lifetime(token, receivedAt);
+  return lifetimeMs === undefined ? 0 : receivedAt + lifetimeMs - Math.min(60_000, lifetimeMs / 2);
+}
+
+/** When the token stops being good on the same reckoning, less a margin for the request it rides in (5 s at most). */
+export function expiryTime(token: string, receivedAt: number): number {
+  const lifetimeMs = lifetime(token, receivedAt);
+  return lifetimeMs === undefined ? 0 : receivedAt + lifetimeMs - Math.min(5_000, lifetimeMs / 4);
+}
+
+/** How long the issuer made the token live (`exp - iat`; without `iat`, until `exp` on this clock). */
+function lifetime(token: string, receivedAt: number): number | undefined {
   let claims: { exp?: number; iat?: number };
   try {
     claims = decodeJwt(token);
   } catch {
-    return 0;
+    return undefined;
   }
-  if (typeof claims.exp !== "number") return 0;
-  const lifetimeMs = typeof claims.iat === "number" && claims.iat < claims.exp ? (claims.exp - claims.iat) * 1000 : claims.exp * 1000 - receivedAt;
-  return receivedAt + lifetimeMs - Math.min(60_000, lifetimeMs / 2);
+  if (typeof claims.exp !== "number") return undefined;
+  return typeof claims.iat === "number" && claims.iat < claims.exp ? (claims.exp - claims.iat) * 1000 : claims.exp * 1000 - receivedAt;
 }
