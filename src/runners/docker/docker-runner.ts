@@ -200,6 +200,7 @@ export class DockerRunner implements Runner {
     }
     const oversized = oversizedExec(exec, step.env);
     if (oversized !== undefined) return failure(`docker runner: cannot start the step: ${oversized}`);
+    const helper = this.spawner?.alive ? this.spawner : undefined;
     const outcome = await this.spawnCli({
       command: "docker",
       args: exec.args,
@@ -232,7 +233,9 @@ export class DockerRunner implements Runner {
       return { exitCode: null, output: outcome.output, error: outcome.error, timedOut: outcome.timedOut || undefined };
     }
     try {
-      return await this.stepResult(job, container, record, files, outcome, step.signal);
+      // The helper died under the CLI (and stopped it): the step may still run in the container.
+      const cliLost = helper !== undefined && !helper.alive ? "the spawn helper (orun-spawn) exited while the step ran" : undefined;
+      return await this.stepResult(job, container, record, files, { ...outcome, cliLost }, step.signal);
     } finally {
       forgetRecord();
     }
@@ -244,7 +247,7 @@ export class DockerRunner implements Runner {
     container: JobContainer,
     record: string,
     files: { pid: string; status: string },
-    outcome: { exitCode: number | null; output: string; error?: string },
+    outcome: { exitCode: number | null; output: string; error?: string; cliLost?: string },
     signal: AbortSignal,
   ): Promise<StepResult> {
     // The entry itself (never what a step's link names).
@@ -280,6 +283,7 @@ export class DockerRunner implements Runner {
     if (running) {
       // The CLI's stream ended before the step did (or nothing tells it did not): stop the step.
       if (!(await this.killStepGroup(container, record, signal))) await this.dropContainer(job);
+      if (outcome.cliLost) return { exitCode: null, output: outcome.output, error: `${outcome.cliLost}; the step was stopped` };
       return { exitCode: null, output: outcome.output, error: `lost the connection to the container engine at ${this.engine.describeHost()} while the step ran (${cli} before the step ended)` };
     }
     // The step ended without recording a status (its shell killed by a signal — its own group, the OOM
