@@ -87,8 +87,8 @@ export class DockerEngine {
 
   /** Fails with a clear error when no engine answers. `hostUid`: the invoking user (the process's own by default). */
   async probe(hostUid: number | undefined = process.getuid?.()): Promise<EngineInfo> {
-    const result = await this.cli(["info", "--format", "{{.ServerVersion}}|{{json .SecurityOptions}}|{{.DockerRootDir}}"], { timeoutMs: 30_000 });
-    const [version = "", securityOptions = "", dataRoot = ""] = result.stdout.trim().split("|");
+    const result = await this.cli(["info", "--format", "{{.ServerVersion}}|{{json .SecurityOptions}}|{{.OperatingSystem}}|{{.DockerRootDir}}"], { timeoutMs: 30_000 });
+    const [version = "", securityOptions = "", operatingSystem = "", dataRoot = ""] = result.stdout.trim().split("|");
     if (result.code !== 0 || version === "") {
       throw new OrunError(`docker runner: no container engine reachable at ${this.describeHost()}: ${firstLine(result.stderr) || "no answer"}`);
     }
@@ -96,7 +96,7 @@ export class DockerEngine {
     const owners = securityOptions.includes("rootless") || hostUid === undefined || hostUid === 0
       ? { socketOwner: undefined, dataRootOwner: undefined }
       : { socketOwner: await this.socketOwner(), dataRootOwner: await ownerOf(dataRoot) };
-    return { serverVersion: version, rootless: engineRunsAsUser({ securityOptions, hostUid, ...owners }) };
+    return { serverVersion: version, rootless: engineRunsAsUser({ securityOptions, hostUid, operatingSystem, ...owners }) };
   }
 
   /** The owner of the unix socket the CLI connects to (DOCKER_HOST, else the active context's); undefined for other transports. */

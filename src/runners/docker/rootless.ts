@@ -11,6 +11,8 @@ export interface RootlessFacts {
   socketOwner: number | undefined;
   /** Owner of the engine's data root (`docker info`'s DockerRootDir) on this host; undefined when absent here. */
   dataRootOwner: number | undefined;
+  /** `docker info`'s OperatingSystem: "Docker Desktop" keeps its data root in its VM, whatever this host has there. */
+  operatingSystem?: string;
 }
 
 /**
@@ -20,7 +22,8 @@ export interface RootlessFacts {
  * front of it belongs to the user too, and running steps as root there leaves root-owned files in the
  * workspace. The engine's data root settles it when it is on this host: a rootless engine keeps its storage
  * in the user's home, a rootful one under root's /var/lib. (Docker Desktop: socket the user's, data root in
- * its VM, so absent here: rootless, as its file sharing maps the container's root to the user.)
+ * its VM — a /var/lib/docker on this host is another engine's: rootless, as its file sharing maps the
+ * container's root to the user.)
  */
 export function engineRunsAsUser(facts: RootlessFacts): boolean {
   if (facts.securityOptions.includes("rootless")) return true;
@@ -28,5 +31,6 @@ export function engineRunsAsUser(facts: RootlessFacts): boolean {
   // Root on the host: the image's user either way (see resolveContainerUser).
   if (hostUid === undefined || hostUid === 0) return false;
   if (facts.socketOwner !== hostUid) return false;
+  if (facts.operatingSystem === "Docker Desktop") return true;
   return facts.dataRootOwner === undefined || facts.dataRootOwner === hostUid;
 }

@@ -108,6 +108,11 @@ describe("engineRunsAsUser", () => {
     assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: undefined }), true);
   });
 
+  it("Docker Desktop (socket the user's, data root in its VM) is rootless even where this host has a /var/lib/docker of root's", () => {
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: 0, operatingSystem: "Docker Desktop" }), true);
+    assert.equal(engineRunsAsUser({ ...facts, socketOwner: 0, operatingSystem: "Docker Desktop" }), false, "a socket of root's");
+  });
+
   it("a socket the user owns in front of an engine whose data root is someone else's (root's, or hidden from the user: -1) is rootful", () => {
     assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: 0 }), false);
     assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: -1 }), false);
