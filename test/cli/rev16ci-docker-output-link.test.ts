@@ -4,14 +4,15 @@
 // host file orun may read (outside the container, outside the workspace), and orun printed that file as
 // the step's output — into the log the step can read back (rev16ci #4). The output files now live outside
 // the workspace, where no step reaches them, in a folder named after the orun process: a run removes its own,
-// and the next run removes one a killed run left. Likewise a job's script folder (host side of the read-only
+// and the next run removes one a killed run left (of its own pid namespace only: judged by this namespace's
+// pids, a live run's folder under `unshare --pid` looked dead and was removed mid-step). Likewise a job's script folder (host side of the read-only
 // /__orun/scripts mount), which is in the record: a step that swapped it for a link to a host folder had the
 // next script-file step's script written into that host folder (rev16ci #5).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, watch } from "node:fs";
+import { existsSync, readlinkSync, watch } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -68,8 +69,12 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
     await writeFile(path.join(workspace.dir, "plan.json"), JSON.stringify(plan));
     // The folder of a killed run (its pid gone) of this host.
     const host = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8);
+    const namespace = /^pid:\[(\d+)\]$/.exec(readlinkSync("/proc/self/ns/pid"))![1];
     const deadPid = spawnSync("true").pid!;
-    const stale = path.join(os.tmpdir(), `orun-docker-out-${host}-${deadPid}-x-rev16ci`);
+    const stale = path.join(os.tmpdir(), `orun-docker-out-${namespace}-${host}-${deadPid}-x-rev16ci`);
+    // Another pid namespace's folder, whose pid means nothing here: left alone.
+    const foreign = path.join(os.tmpdir(), `orun-docker-out-1-${host}-${deadPid}-x-rev16ci`);
+    await mkdir(foreign, { recursive: true });
     await mkdir(stale, { recursive: true });
     const before = new Set(await outputDirs());
     const env = { ...availability.engine!.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
@@ -78,7 +83,9 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
     assert.doesNotMatch(result.stdout + result.stderr, /host-only-secret/, "a host file outside the workspace was printed as the step's output");
     assert.match(result.stdout, /found=0/, "no output file of orun's is within the step's reach");
     assert.ok(!existsSync(stale), "a killed run's folder is removed by the next run");
-    const left = (await outputDirs()).filter((name) => !before.has(name) && !processAlive(Number(name.split("-")[4])));
+    assert.ok(existsSync(foreign), "another pid namespace's folder is left alone");
+    await rm(foreign, { recursive: true, force: true });
+    const left = (await outputDirs()).filter((name) => !before.has(name) && name !== path.basename(foreign) && !processAlive(Number(name.split("-")[5])));
     assert.deepEqual(left, [], "the run removed its own folder");
   });
 

@@ -37,6 +37,7 @@ import {
   killGroupCommand,
   ownerAlive,
   oversizedExec,
+  pidNamespace,
   probeStepCommand,
   recordingGroup,
   stepExec,
@@ -48,8 +49,13 @@ import { createOutputDir, removeDeadOutputDirs } from "../github-actions/stale-s
 import { closeOwnerPipe, openOwnerPipe } from "./owner-pipe.js";
 import { processStartTicks } from "../../runtime/records/lock.js";
 
-/** The spawn helper's output folders in the temp folder: `orun-docker-out-<host>-<pid>-<start>-XXXXXX`. */
-const OUTPUT_PREFIX = "orun-docker-out-";
+/**
+ * The spawn helper's output folders in the temp folder: `orun-docker-out-<pid namespace>-<host>-<pid>-<start>-XXXXXX`.
+ * The pid namespace first: a run sweeps only its own namespace's folders — pids of another (an orun under
+ * `unshare --pid`, or in a container sharing the host's name and /tmp) mean nothing here, and its live
+ * folders looked dead.
+ */
+const OUTPUT_PREFIX = `orun-docker-out-${pidNamespace() ?? "x"}-`;
 
 interface JobContainer {
   name: string;
