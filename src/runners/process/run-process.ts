@@ -9,6 +9,7 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
+import { outputBacklogged, outputDrained } from "../../util/output-pressure.js";
 import { longTimeout } from "../../util/timers.js";
 import { orphanGuard } from "./orphan-guard.js";
 
@@ -95,6 +96,8 @@ export interface GroupControl {
    * time limit nor a cancel applies to it (its group may be gone and its pid reused).
    */
   exited(): void;
+  /** Whether a timeout or cancel has begun stopping the group (it gets its SIGKILL at finish). */
+  stopping(): boolean;
 }
 
 /**
@@ -171,7 +174,7 @@ export function superviseGroup(
     if (request.signal.aborted) onAbort();
     else request.signal.addEventListener("abort", onAbort, { once: true });
   }
-  return { started, finish, exited };
+  return { started, finish, exited, stopping: () => timedOut || aborted };
 }
 
 /** The error text for a process that could not be started. */
@@ -179,11 +182,14 @@ export function spawnError(command: string, code: string | undefined, message: s
   return { exitCode: null, exitSignal: null, error: code === "ENOENT" ? `${command}: executable file not found in PATH` : message };
 }
 
+/** After the process has exited, how long its pipes may stay open (a daemon it left holds them) before orun stops reading. */
+const DRAIN_AFTER_EXIT_MS = 250;
+
 function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
   return new Promise((resolve) => {
     const output = new OutputBuffer(request.onOutput, request.onOutputBytes);
     // Should orun be killed outright, the guard stops the group (see orphan-guard.ts); started first, so that it
-    // exists by the time the step does. A timed-out or canceled group has had its SIGKILL when it is released.
+    // exists by the time the step does.
     const guard = orphanGuard();
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
@@ -199,10 +205,27 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
       resolve({ ...spawnError(request.command, code, message), output: "", timedOut: false, aborted: false });
       return;
     }
+    const streams = [child.stdout, child.stderr];
+    // Behind a slow reader of orun's stdout the console queues what it cannot write, in memory and without limit
+    // (200 MB of output held 1.1 GB): while it is backed up the pipes are not read, so the step waits on its
+    // writes as it would writing to a slow terminal (util/output-pressure.ts).
+    const live = request.onOutput !== undefined || request.onOutputBytes !== undefined;
+    let consoleWait: Promise<void> | undefined;
+    const pauseForConsole = (): void => {
+      if (consoleWait || !outputBacklogged()) return;
+      for (const stream of streams) stream.pause();
+      consoleWait = outputDrained(request.signal).then(() => {
+        consoleWait = undefined;
+        for (const stream of streams) if (!stream.destroyed) stream.resume();
+      });
+    };
     // One decoder per stream: a character split between two reads stays whole.
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const stream of streams) {
       const decoder = new StringDecoder("utf8");
-      stream.on("data", (data: Buffer) => output.collect(decoder.write(data), data));
+      stream.on("data", (data: Buffer) => {
+        output.collect(decoder.write(data), data);
+        if (live) pauseForConsole();
+      });
       stream.on("end", () => output.collect(decoder.end()));
     }
     const release = child.pid !== undefined ? guard(child.pid) : () => undefined;
@@ -210,22 +233,32 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
     if (child.pid !== undefined) control.started(child.pid);
     child.on("error", (err: NodeJS.ErrnoException) => control.finish(spawnError(request.command, err.code, err.message)));
     child.on("exit", (code, sig) => {
+      // Reaped: its group may be empty and its id reused, so the guard lets it go now (what the step left running
+      // survives orun, as after the step's end). A group being stopped is let go once it has had its SIGKILL.
+      if (!control.stopping()) release();
       const result = exitResult(code, sig);
-      // Give the pipes a moment to drain; a daemonised grandchild holding
-      // them open must not hang the step.
       let drained = 0;
       const done = (): void => {
         if (++drained === 2) control.finish(result);
       };
-      if (child.stdout.readableEnded) done();
-      else child.stdout.once("end", done);
-      if (child.stderr.readableEnded) done();
-      else child.stderr.once("end", done);
-      setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+      for (const stream of streams) {
+        if (stream.readableEnded) done();
+        else stream.once("end", done);
+      }
+      // Give the pipes a moment to drain; a daemonised grandchild holding them open must not hang the step. The
+      // moment does not count while the console is backed up: paused pipes still hold the step's last output
+      // (Node resumes a child's pipes once it exits; a daemon that goes on writing is paused again).
+      const drainOrStop = (): void => {
+        if (consoleWait) {
+          // The process has ended: its time limit and a cancel no longer apply while its output waits for the console.
+          if (!control.stopping()) control.exited();
+          void consoleWait.then(() => setTimeout(drainOrStop, DRAIN_AFTER_EXIT_MS).unref());
+          return;
+        }
+        for (const stream of streams) stream.destroy();
         control.finish(result);
-      }, 250).unref();
+      };
+      setTimeout(drainOrStop, DRAIN_AFTER_EXIT_MS).unref();
     });
   });
 }
