@@ -14,7 +14,8 @@ import { ghaEnv, makeJob, makePlan, tempDir } from "../runners/github-actions/he
 const CASES: Array<[string, string]> = [
   ["1.5", "1.5"],
   ["3.0", "3"],
-  ["-0", "0"],
+  ["-0", "-0"],
+  ["0", "0"],
   ["0x10", "16"],
   ["0.0001", "0.0001"],
   ["0.00001", "1E-05"],

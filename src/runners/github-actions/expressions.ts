@@ -116,7 +116,7 @@ export function evaluate(expression: string, scope: ExpressionScope): data.Expre
  * The library wrote JavaScript's form (`0.00001`, `123456789012345680`, `1e+21`).
  */
 export function formatNumber(value: number): string {
-  if (value === 0) return "0";
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0"; // .NET Core 3.0+ and Go keep the sign of zero
   if (Number.isNaN(value)) return "NaN";
   if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
   const [mantissa = "", exponentText = "0"] = value.toExponential(14).split("e");
