@@ -105,7 +105,7 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
       items.push({ segment, stepKey, file, status, ...(place ? { place } : {}) });
     }
     const stepsLogged = new Set(items.filter((item) => !item.place).map((item) => item.stepKey));
-    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish")));
+    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), filter.step !== undefined));
     for (const item of await inRunOrder(items, stepOrder?.get(canonicalJobId(jobId)))) {
       if (filter.step && item.segment !== safeSegment(filter.step) && !item.stepKey.includes(filter.step)) continue;
       // A step's error is what --failed is for, even on a step the cancel left unstarted (`skipped`).
@@ -127,6 +127,9 @@ interface RecordItem {
   place?: JobPlace;
 }
 
+/** Step states a step without a log can be shown in (`completed, no output`): not one still to run or running. */
+const ENDED_SILENTLY: ReadonlySet<string> = new Set(["completed", "skipped"]);
+
 /** A job's own entries, in the order they are shown around its steps. */
 const JOB_PLACES = ["start", "error", "finish", "summary"] as const;
 type JobPlace = (typeof JOB_PLACES)[number];
@@ -134,15 +137,17 @@ type JobPlace = (typeof JOB_PLACES)[number];
 /**
  * The entries a job's record holds no log for (`logged`: the step keys that have one): every step recorded
  * failed, the step the job's error names (`step <key>: …`), and the job's own error when it names no step.
+ * `silentSteps` (a step asked for by name): also a step that completed or was skipped without printing, so
+ * `orun logs --step X` says so instead of "No logs match".
  */
-function withoutLog(jobState: JobState | undefined, logged: Set<string>, finishLogged: boolean): RecordItem[] {
+function withoutLog(jobState: JobState | undefined, logged: Set<string>, finishLogged: boolean, silentSteps = false): RecordItem[] {
   if (!jobState) return [];
   const lastError = jobState.status === "failed" ? jobState.lastError : undefined;
   const keys = Object.keys(jobState.steps);
   // The longest key the error starts with: a key may itself hold `: ` (a step named by its `use:`).
   const named = lastError === undefined ? undefined : keys.filter((key) => lastError.startsWith(`step ${key}: `)).sort((a, b) => b.length - a.length)[0];
   const items: RecordItem[] = keys
-    .filter((key) => !logged.has(key) && (jobState.steps[key] === "failed" || key === named))
+    .filter((key) => !logged.has(key) && (jobState.steps[key] === "failed" || key === named || (silentSteps && ENDED_SILENTLY.has(jobState.steps[key]!))))
     .map((key) => ({ segment: safeSegment(key), stepKey: key, status: jobState.steps[key]!, ...(key === named ? { error: lastError } : {}) }));
   if (lastError === undefined || named !== undefined) return items;
   if (lastError.startsWith("job finalizer: ")) {

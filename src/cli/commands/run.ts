@@ -86,7 +86,12 @@ export function registerRunCommands(program: Command): void {
     .option("--from-ci <provider>", "run a fresh plan for a CI event (github)", oneOf(["github"]))
     .option("--event-file <path>", "the CI event payload (default: $GITHUB_EVENT_PATH)")
     .addOption(new Option("--bg", "alias of --background").hideHelp())
-    .action(async (ref: string | undefined, opts: RunCommandOptions & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
+    // orun v2.3's workspace staging and component cap: refused with what orun does instead (not "unknown option").
+    .addOption(new Option("--isolation [mode]").hideHelp())
+    .addOption(new Option("--keep-workspaces").hideHelp())
+    .addOption(new Option("--component-concurrency [n]").hideHelp())
+    .action(async (ref: string | undefined, opts: RunCommandOptions & V2RunFlags & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
+      refuseV2RunFlags(opts);
       const runnerOptions = { ...opts.runnerOptions, pull: opts.pull, dockerImage: opts.dockerImage };
       process.exitCode = await runCommand(ref, { ...opts, runnerOptions, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
     });
@@ -169,8 +174,41 @@ function anyCiFlag(opts: RunCommandOptions): boolean {
  * an `execution.state` setting in the plan or intent. True when unsure; the
  * remote module then decides.
  */
-async function remoteMayBeOn(flags: { remoteState?: boolean }, env: NodeJS.ProcessEnv, intentRoot: string | undefined, planState?: unknown): Promise<boolean> {
-  if (flags.remoteState || env.ORUN_REMOTE_STATE !== undefined || planState !== undefined) return true;
+interface V2RunFlags {
+  isolation?: string | boolean;
+  keepWorkspaces?: boolean;
+  componentConcurrency?: string | boolean;
+}
+
+/**
+ * orun v2.3 staged a copy of the workspace per job (`--isolation`, `--keep-workspaces`) and capped how many
+ * components ran at once (`--component-concurrency`). This orun runs each job in place, in its resolved job
+ * path (the seed: "By default, each job runs in its own resolved job path"), and bounds the DAG scheduler with
+ * --concurrency alone: say so, rather than a bare "unknown option".
+ */
+function refuseV2RunFlags(opts: V2RunFlags): void {
+  const docs = "see docs/running.md (Scheduling)";
+  const inPlace = "orun runs each job in place, in its resolved job path (no staged copy of the workspace)";
+  if (opts.isolation !== undefined) {
+    throw new OrunError(`--isolation is not supported: ${inPlace}, so there is no workspace isolation to choose`, {
+      hint: `drop the flag; --concurrency <n> bounds how many jobs run at once (${docs})`,
+    });
+  }
+  if (opts.keepWorkspaces) {
+    throw new OrunError(`--keep-workspaces is not supported: ${inPlace}, so there is no staged workspace to keep`, {
+      hint: `drop the flag: what a job writes stays in its job path (${docs})`,
+    });
+  }
+  if (opts.componentConcurrency !== undefined) {
+    throw new OrunError("--component-concurrency is not supported: jobs of any components run as soon as their dependencies succeed and a slot is free", {
+      hint: `--concurrency <n> bounds how many jobs run at once; narrow the run with --component (${docs})`,
+    });
+  }
+}
+
+async function remoteMayBeOn(flags: { remoteState?: boolean; backendUrl?: string }, env: NodeJS.ProcessEnv, intentRoot: string | undefined, planState?: unknown): Promise<boolean> {
+  // --backend-url alone does not turn remote state on, but the remote code says it is ignored (not run locally in silence).
+  if (flags.remoteState || flags.backendUrl?.trim() || env.ORUN_REMOTE_STATE !== undefined || planState !== undefined) return true;
   if (!intentRoot) return false;
   const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
   return remoteEnabled(flags, env, await readIntentStateConfig(intentRoot));
