@@ -3,6 +3,7 @@
 import { lstat, readdir, open } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { incompleteCharacter } from "./output/utf8.js";
 import { canonicalJobId, jobIdFragments, parseJobId, type PlanStep } from "../model/plan.js";
 import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
@@ -398,17 +399,8 @@ interface FollowedFile {
   held?: Buffer;
 }
 
-/** How many bytes at the end of `data` begin a UTF-8 character that is not complete (0–3). */
-export function incompleteCharacter(data: Buffer): number {
-  for (let back = 1; back <= Math.min(3, data.length); back++) {
-    const byte = data[data.length - back]!;
-    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
-    const needed = byte >= 0xf0 && byte <= 0xf7 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 && byte <= 0xdf ? 2 : 1;
-    return needed > back && byte >= 0xc0 && byte <= 0xf7 ? back : 0;
-  }
-  return 0;
-}
 
 /** `orun logs` reads a log (and `--follow` what a log gained) this much at most at a time. */
 const FOLLOW_CHUNK = 1 << 20;
 
+export { incompleteCharacter };

@@ -9,6 +9,7 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
+import { incompleteCharacter } from "../../runtime/output/utf8.js";
 import { outputBacklogged, outputDrained } from "../../util/output-pressure.js";
 import { longTimeout } from "../../util/timers.js";
 import { orphanGuard } from "./orphan-guard.js";
@@ -219,14 +220,26 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
         for (const stream of streams) if (!stream.destroyed) stream.resume();
       });
     };
-    // One decoder per stream: a character split between two reads stays whole.
+    // One decoder per stream: a character split between two reads stays whole. The bytes go on whole characters
+    // at a time too (a cut one's first bytes wait for the rest of its stream's): stdout and stderr are combined,
+    // and their combined bytes are decoded for the console and remote logs, where a character cut by the other
+    // stream's output in between became two U+FFFD.
+    const flushHeld: (() => void)[] = [];
     for (const stream of streams) {
       const decoder = new StringDecoder("utf8");
-      stream.on("data", (data: Buffer) => {
-        output.collect(decoder.write(data), data);
+      let held: Buffer | undefined;
+      flushHeld.push(() => {
+        output.collect(decoder.end(), held);
+        held = undefined;
+      });
+      stream.on("data", (chunk: Buffer) => {
+        const data = held ? Buffer.concat([held, chunk]) : chunk;
+        const whole = data.length - incompleteCharacter(data);
+        held = whole < data.length ? Buffer.from(data.subarray(whole)) : undefined;
+        output.collect(decoder.write(chunk), data.subarray(0, whole));
         if (live) pauseForConsole();
       });
-      stream.on("end", () => output.collect(decoder.end()));
+      stream.on("end", flushHeld[flushHeld.length - 1]!);
     }
     const release = child.pid !== undefined ? guard(child.pid) : () => undefined;
     const control = superviseGroup(request, output, (outcome) => (release(), outcome), resolve);
@@ -256,6 +269,7 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
           return;
         }
         for (const stream of streams) stream.destroy();
+        for (const flush of flushHeld) flush(); // a daemon holds the pipes: what the step wrote is logged whole
         control.finish(result);
       };
       setTimeout(drainOrStop, DRAIN_AFTER_EXIT_MS).unref();
