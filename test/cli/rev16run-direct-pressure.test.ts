@@ -73,6 +73,6 @@ test("direct spawns | a reader that stops: orun stops reading the steps instead 
   assert.equal(await readFile(lateLog, "utf8"), expected, "the late step's whole output is logged, its end included");
   assert.ok(newlines >= BIG / 41 + LATE_LINES, `every line shown (${newlines} lines)`);
   assert.match(tail, /2 succeeded/);
-  // Measured: 40 MB of output held behind the reader took orun to about 330 MB; now about 130 MB.
+  // Measured: 40 MB of output held behind the reader took orun to about 330 MB; now about 160 MB at most.
   assert.ok(peakMb < 220, `orun's peak memory while its reader stopped: ${Math.round(peakMb)} MB`);
 });
