@@ -178,4 +178,19 @@ describe("remote log uploads through an unreliable link", () => {
     const note = said.find((l) => /log of w@dev\.deploy: \d+ bytes not uploaded \(refused/.test(l));
     assert.equal(Number(/(\d+) bytes/.exec(note ?? "")?.[1]), 3 * "=== a ===\na output\n".length, said.join("\n"));
   });
+
+  it("output longer than a request's piece is cut between characters: 4-byte UTF-8 (surrogate pairs) arrives whole", async () => {
+    mode = "up";
+    const { job, hooks } = setup("emoji");
+    assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+    // 1.2 M UTF-16 units: cut at 1 MiB of them, where the header and the "x" put a pair's halves either side.
+    const text = `x${"😀".repeat(600_000)}\n`;
+    hooks.onStepOutput(job, "a", text);
+    await hooks.onStepFinished(job, "a", "", false);
+    await hooks.afterJob(job, { status: "completed" });
+    await hooks.close();
+    const log = await remoteLog("emoji", job.id);
+    assert.equal(log.includes("\ufffd"), false, "no replacement character: no pair was split");
+    assert.equal(log, `=== a ===\n${text}`);
+  });
 });
