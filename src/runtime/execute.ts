@@ -469,8 +469,8 @@ function reopenSkipped(state: ExecState, selection: Selection, ran: readonly Job
       recorded.reason = `dependency ${blocking} ${status === "failed" ? "failed" : `was ${status}`}`;
       continue;
     }
-    const why = completedNow.has(cause) ? `dependency ${cause} has completed` : `dependency ${cause} is to run again`;
-    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why} since: resume with orun run --exec-id ${execId} to run it` };
+    const why = completedNow.has(cause) ? `dependency ${cause} has completed since` : `dependency ${cause} is waiting to run again`;
+    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why}: resume with orun run --exec-id ${execId} to run it` };
     reopened.add(job.id);
   }
   return changed;

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir } from "../runtime/helpers.js";
@@ -66,4 +67,18 @@ test("orun v2.3's --isolation, --keep-workspaces and --component-concurrency are
   }
   assert.equal(existsSync(path.join(dir, "ran")), false, "nothing ran");
   assert.equal(existsSync(path.join(dir, ".orun/executions/v")), false, "nothing recorded");
+});
+
+test("run --job X --retry: a dependent reopened through another reopened job says that one is waiting to run again", async (t) => {
+  const dir = await planDir(t, [
+    { id: "a@dev.x", steps: [{ run: "test -f ok" }] },
+    { id: "b@dev.x", dependsOn: ["a@dev.x"], steps: [{ run: "true" }] },
+    { id: "c@dev.x", dependsOn: ["b@dev.x"], steps: [{ run: "true" }] },
+  ]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r"], { cwd: dir })).code, 1);
+  await writeFile(path.join(dir, "ok"), "");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r", "--job", "a@dev.x", "--retry"], { cwd: dir })).code, 0);
+  const status = await runOrun(["status", "--exec-id", "r"], { cwd: dir });
+  assert.match(status.stdout, /skipped earlier; dependency a@dev\.x has completed since: resume with orun run --exec-id r to run it/);
+  assert.match(status.stdout, /skipped earlier; dependency b@dev\.x is waiting to run again: resume with orun run --exec-id r to run it/);
 });
