@@ -127,3 +127,16 @@ test("live region: jobs already done count once each — resumed ones and ones a
   assert.match(stream.text.slice(stream.text.lastIndexOf("%")), /2\/2 jobs/);
   renderer.close();
 });
+
+test("a failed job's hint: a step-level guess for step errors, none for a runner that could not start the job", () => {
+  const hints = (error: string): string[] => {
+    const lines: string[] = [];
+    const renderer = new TextRenderer({ verbose: false, palette: palette(false), writeLine: (line) => lines.push(line) });
+    renderer.handle({ type: "job-end", job: deploy, status: "failed", durationMs: 1, error, output: "" });
+    return lines.filter((line) => line.trimStart().startsWith("hint"));
+  };
+  assert.match(hints("step s1: cd: /nope: No such file or directory").join(""), /check the component path/);
+  // The docker runner's own message names the engine's cause (and its own advice); "set --workdir" would mislead.
+  assert.deepEqual(hints("start job: the container engine could not mount a folder: bind source path does not exist: /w"), []);
+  assert.deepEqual(hints("start job: slirp4netns failed: open(\"/dev/net/tun\"): Permission denied"), []);
+});

@@ -259,6 +259,9 @@ function plural(n: number, word: string): string {
 }
 
 function hintFor(error: string): string | undefined {
+  // A runner's failure to start a job (no container engine, a mount refused…) carries its own hint: these
+  // step-level guesses (a component path, executable permissions) would point the wrong way.
+  if (error.startsWith("start job: ")) return undefined;
   const text = error.toLowerCase();
   if (text.includes("timed out")) return "the step exceeded its timeout; raise step.timeout or job.timeout if it legitimately takes longer";
   if (text.includes("no such file or directory") || text.includes("does not exist")) return "a path was not found from the step's working directory; check the component path or set --workdir";
