@@ -187,21 +187,21 @@ interface V2RunFlags {
  * --concurrency alone: say so, rather than a bare "unknown option".
  */
 function refuseV2RunFlags(opts: V2RunFlags): void {
-  const docs = "see docs/running.md (Scheduling)";
-  const inPlace = "orun runs each job in place, in its resolved job path (no staged copy of the workspace)";
+  const docs = "see docs/running.md, Scheduling";
+  const inPlace = "orun runs each job in place, in its resolved job path, with no staged copy of the workspace";
   if (opts.isolation !== undefined) {
     throw new OrunError(`--isolation is not supported: ${inPlace}, so there is no workspace isolation to choose`, {
-      hint: `drop the flag; --concurrency <n> bounds how many jobs run at once (${docs})`,
+      hint: `drop the flag; --concurrency <n> bounds how many jobs run at once; ${docs}`,
     });
   }
   if (opts.keepWorkspaces) {
     throw new OrunError(`--keep-workspaces is not supported: ${inPlace}, so there is no staged workspace to keep`, {
-      hint: `drop the flag: what a job writes stays in its job path (${docs})`,
+      hint: `drop the flag: what a job writes stays in its job path; ${docs}`,
     });
   }
   if (opts.componentConcurrency !== undefined) {
     throw new OrunError("--component-concurrency is not supported: jobs of any components run as soon as their dependencies succeed and a slot is free", {
-      hint: `--concurrency <n> bounds how many jobs run at once; narrow the run with --component (${docs})`,
+      hint: `--concurrency <n> bounds how many jobs run at once, --component narrows the run; ${docs}`,
     });
   }
 }
