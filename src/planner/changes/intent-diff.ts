@@ -5,7 +5,7 @@
 
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { isDeepStrictEqual } from "node:util";
-import { decodeText, expandedValues, MAX_EXPANDED_VALUES, type PathSegment } from "../load/yaml.js";
+import { decodeText, expandedValues, MAX_EXPANDED_VALUES, resolveAlias, type PathSegment } from "../load/yaml.js";
 import { allowsString } from "../validate/documents.js";
 import { SCHEMAS } from "../validate/schemas.js";
 
@@ -87,7 +87,7 @@ function componentsByName(list: unknown): Map<string, unknown> {
  */
 function asPlanned(doc: Document, node: unknown, path: PathSegment[], depth = 0): unknown {
   if (depth > 200) return null;
-  if (isAlias(node)) return asPlanned(doc, node.resolve(doc), path, depth + 1);
+  if (isAlias(node)) return asPlanned(doc, resolveAlias(doc, node), path, depth + 1);
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {

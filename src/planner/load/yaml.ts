@@ -4,7 +4,7 @@
 // Origin (see src/model/intent.ts).
 
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Alias, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import type { FieldPath, Origin } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
 
@@ -35,21 +35,82 @@ export const MAX_YAML_BYTES = 16 * 1024 * 1024;
  */
 export const MAX_EXPANDED_VALUES = 5_000_000;
 
-/** How many values (scalars, collections, map keys) the document expands to; aliases count what they stand for. */
+/**
+ * Each alias of the document and the node it names: the last node anchored before it in document order, as
+ * the YAML spec and the yaml library's Alias.resolve say. Built in one walk and kept per document: the
+ * library's resolve searches the whole document for every alias, quadratic with thousands of aliases.
+ */
+const aliasTargetsByDoc = new WeakMap<Document, Map<Alias, unknown>>();
+
+function aliasTargets(doc: Document): Map<Alias, unknown> {
+  let targets = aliasTargetsByDoc.get(doc);
+  if (targets) return targets;
+  targets = new Map();
+  const anchored = new Map<string, unknown>();
+  const walk = (node: unknown): void => {
+    if (isAlias(node)) {
+      targets.set(node, anchored.get(node.source));
+      return;
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) anchored.set(anchor, node);
+    if (!isMap(node) && !isSeq(node)) return;
+    for (const item of node.items as unknown[]) {
+      if (!isPair(item)) walk(item);
+      else {
+        walk(item.key);
+        walk(item.value);
+      }
+    }
+  };
+  walk(doc.contents);
+  aliasTargetsByDoc.set(doc, targets);
+  return targets;
+}
+
+/** The node an alias names (undefined when no anchor precedes it); any other node as it is. */
+export function resolveAlias(doc: Document, node: unknown): unknown {
+  if (!isAlias(node)) return node;
+  const targets = aliasTargets(doc);
+  // An alias added to the document after the walk is looked up the library's (slow) way.
+  return targets.has(node) ? targets.get(node) : node.resolve(doc);
+}
+
+/**
+ * Makes the yaml library's toJS resolve each alias of `doc` in constant time. Its Alias.resolve scans every
+ * anchor and alias before this one, so a document with n aliases took O(n²): 200,000 aliases in a 700 kB file
+ * never finished. Each alias gets its own `resolve` answering from aliasTargets; the library's method still
+ * answers whatever this does not know (an alias whose anchor toJS has not converted yet).
+ */
+function resolveAliasesFast(doc: Document): void {
+  const targets = aliasTargets(doc);
+  for (const [alias, target] of targets) {
+    if (target === undefined) continue; // an unknown anchor: the library tells it
+    const libraryResolve = alias.resolve;
+    Object.defineProperty(alias, "resolve", {
+      configurable: true,
+      value(this: Alias, d: Document, ctx?: { anchors?: Map<unknown, unknown> }) {
+        return d === doc && (!ctx || ctx.anchors?.has(target)) ? target : libraryResolve.call(this, d, ctx as never);
+      },
+    });
+  }
+}
+
+/**
+ * How many values (scalars, collections, map keys) the document expands to; aliases count what they stand for.
+ * An alias inside the node it names counts as Infinity.
+ */
 export function expandedValues(doc: Document): number {
   const sizes = new Map<unknown, number>();
-  const open = new Set<unknown>();
   const size = (node: unknown): number => {
-    if (isAlias(node)) return size(node.resolve(doc) ?? null);
-    if (!isMap(node) && !isSeq(node)) return 1;
-    const known = sizes.get(node);
-    if (known !== undefined) return known;
-    if (open.has(node)) return Infinity; // an alias inside its own anchor
-    open.add(node);
+    if (isAlias(node)) {
+      const target = resolveAlias(doc, node);
+      if (target === undefined) return 1; // an unknown anchor: told by toJS, where it is
+      return sizes.get(target) ?? Infinity; // named before it is complete: an alias inside its own anchor
+    }
     let total = 1;
-    for (const item of node.items as unknown[]) total += isPair(item) ? size(item.key) + size(item.value) : size(item);
-    open.delete(node);
-    sizes.set(node, total);
+    if (isMap(node) || isSeq(node)) for (const item of node.items as unknown[]) total += isPair(item) ? size(item.key) + size(item.value) : size(item);
+    if ((node as { anchor?: string } | null)?.anchor) sizes.set(node, total);
     return total;
   };
   return size(doc.contents);
@@ -78,6 +139,7 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       throw new OrunError(`invalid YAML: its aliases expand to more than ${MAX_EXPANDED_VALUES.toLocaleString("en-US")} values (aliases of aliases multiply)`, { location: { file, line } });
     }
     try {
+      if (expanded > 0) resolveAliasesFast(doc);
       value = doc.toJS({ maxAliasCount: -1 });
     } catch (cause) {
       const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
@@ -282,10 +344,6 @@ interface Found {
   node: Node | null;
   /** Offset where the deepest existing segment is written (its key for map entries). */
   offset: number;
-}
-
-function resolveAlias(doc: Document.Parsed, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
 }
 
 /** Follows `path` from the document root; stops at the deepest existing node. */
