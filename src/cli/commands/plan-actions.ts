@@ -158,14 +158,16 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   let file: string | undefined;
   if (toStdout) {
     const text = format === "yaml" ? (await import("../../plan/format-yaml.js")).encodePlanYaml(result.plan) : encodePlanJsonBuffer(result.plan);
-    await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+    // A plan file's bytes end at its closing brace (spec §4.4); on stdout the last line ends like any other.
+    const bytes = typeof text === "string" ? Buffer.from(text) : text;
+    const ended = bytes.at(-1) === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from("\n")]);
+    await new Promise<void>((resolve, reject) => process.stdout.write(ended, (err) => (err ? reject(err) : resolve())));
     file = "-";
     if (flags.name !== undefined) warn(`--name ${flags.name} is not stored with -o - (the plan went to stdout only)`);
   } else if (flags.output) {
     // -o writes only that file: the store and the lock file are left alone.
     await writing("the plan to", flags.output, "--output", () => writePlanFile(path.resolve(flags.output!), result.plan, format));
     file = flags.output;
-    // The summary still reports the name (v2.3 did), but `orun run <name>` would find nothing.
     if (flags.name !== undefined) warn(`--name ${flags.name} is not stored with -o (only ${flags.output} is written); run it with: orun run ${flags.output}`);
   } else {
     await writeLock(result.workspace);
@@ -181,7 +183,8 @@ export async function planAction(component: string | undefined, flags: PlanFlags
         jobs: result.stats.jobs,
         planId: planShortId(result.plan),
         changedOnly: result.changedOnly,
-        name: flags.name,
+        // Only a stored plan has a name (with -o the warning above says so; `orun run <name>` would find nothing).
+        ...(file === undefined ? { name: flags.name } : {}),
         file,
       },
       s,
