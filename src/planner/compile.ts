@@ -17,6 +17,7 @@ import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
 import { droppedExpressions, materializeJob, mergeParameters, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
+import { sourceRevision } from "./revision.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
 import { closestMatch, didYouMean } from "./validate/did-you-mean.js";
 import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
@@ -461,6 +462,9 @@ export async function compilePlan(options: CompileOptions): Promise<CompileResul
   const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir }));
   // Intent presets merged and trigger references checked before normalize (src/planner/triggers/workspace.ts).
   const workspace = await prepareCiWorkspace(loaded);
-  const revision = options.revision === undefined ? await headCommit(workspace.rootDir) : (options.revision ?? undefined);
-  return compileWorkspace(workspace, { ...options, revision });
+  // HEAD only when the working tree holds it unchanged (./revision.ts); an explicit revision (tests, validate: null) as given.
+  const source = options.revision === undefined ? await sourceRevision(workspace.rootDir, await headCommit(workspace.rootDir)) : { revision: options.revision ?? undefined };
+  const result = compileWorkspace(workspace, { ...options, revision: source.revision });
+  if (source.warning) result.warnings.unshift(source.warning);
+  return result;
 }

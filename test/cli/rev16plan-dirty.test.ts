@@ -1,0 +1,81 @@
+// A plan compiled from a working tree with uncommitted changes to tracked files
+// records no source revision (src/planner/revision.ts): it used to record HEAD,
+// so a staging run of code that was never committed became promotion evidence
+// for HEAD and let production through its gate. Untracked files (a plan
+// written with -o) do not count: the same commit still gives the same plan ID.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { Plan } from "../../src/model/plan.js";
+import { runOrun } from "../support/cli.js";
+import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+
+after(cleanupRepos);
+
+const BODY = `environments:
+  dev:
+    selectors: { components: ["*"] }
+  prod:
+    selectors: { components: ["*"] }
+    promotion:
+      dependsOn: [{ environment: dev }]
+components:
+  - name: api
+    type: svc
+`;
+
+async function gitRepo(): Promise<{ dir: string; head: string; git: (...args: string[]) => string }> {
+  const dir = await writeRepo(baseRepo(BODY));
+  const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
+  git("init", "-q");
+  git("add", "intent.yaml", "comps");
+  git("commit", "-qm", "init");
+  return { dir, head: git("rev-parse", "HEAD"), git };
+}
+
+async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
+  const result = await runOrun(["plan", "-o", "-"], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  return { plan: JSON.parse(result.stdout) as Plan, stderr: result.stderr };
+}
+
+test("uncommitted changes to tracked files (modified, staged) leave the revision out, with a warning; untracked files do not", async () => {
+  const { dir, head, git } = await gitRepo();
+  const clean = await planned(dir);
+  assert.equal(clean.plan.metadata.revision, head);
+  assert.doesNotMatch(clean.stderr, /warning/);
+  // Untracked files: a plan written with -o, a scratch file.
+  assert.equal((await runOrun(["plan", "-o", "plan.json"], { cwd: dir })).code, 0);
+  await fs.writeFile(path.join(dir, "notes.txt"), "scratch\n");
+  const untracked = await planned(dir);
+  assert.equal(untracked.plan.metadata.revision, head);
+  assert.equal(untracked.plan.metadata.checksum, clean.plan.metadata.checksum, "same commit, same plan ID");
+
+  const compositions = path.join(dir, "comps/svc/compositions.yaml");
+  await fs.appendFile(compositions, "# edited\n");
+  const modified = await planned(dir);
+  assert.equal(modified.plan.metadata.revision, undefined);
+  assert.notEqual(modified.plan.metadata.checksum, clean.plan.metadata.checksum);
+  assert.equal(
+    modified.stderr.split("\n")[0],
+    `⚠ warning: uncommitted changes to tracked files (comps/svc/compositions.yaml), so the plan records no source revision: its promotion gates block and its runs record no promotion evidence for ${head.slice(0, 12)}; commit them and plan again`,
+  );
+  git("add", "comps");
+  assert.equal((await planned(dir)).plan.metadata.revision, undefined, "staged but not committed");
+  git("commit", "-qm", "edit");
+  assert.equal((await planned(dir)).plan.metadata.revision, git("rev-parse", "HEAD"));
+});
+
+test("a dev run from a dirty tree is no evidence for HEAD: prod's promotion gate stays blocked", async () => {
+  const { dir, head } = await gitRepo();
+  await fs.appendFile(path.join(dir, "intent.yaml"), "# not committed\n");
+  const dev = await runOrun(["run", "--env", "dev"], { cwd: dir });
+  assert.equal(dev.code, 0, dev.stdout + dev.stderr);
+  assert.match(dev.stderr, /uncommitted changes to tracked files \(intent\.yaml\)/);
+  await fs.writeFile(path.join(dir, "intent.yaml"), execFileSync("git", ["show", "HEAD:intent.yaml"], { cwd: dir }));
+  const prod = await runOrun(["run", "--env", "prod"], { cwd: dir });
+  assert.equal(prod.code, 1, prod.stdout + prod.stderr);
+  assert.match(prod.stdout, new RegExp(`blocked.*at revision ${head.slice(0, 12)} \\(no successful execution recorded\\)`));
+});
