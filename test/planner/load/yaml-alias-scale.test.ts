@@ -35,7 +35,7 @@ function librarySearches<T>(fn: () => T): { result: T; searches: number } {
 }
 
 test("reading a document with thousands of aliases (merge keys among them) never runs the library's per-alias search", () => {
-  const items = 5_000;
+  const items = 1_000;
   const { result: docs, searches } = librarySearches(() => parseYamlText(manyAliases(items), "big.yaml", "/big.yaml"));
   assert.equal(searches, 0);
   const value = docs[0]!.value as { items: Record<string, unknown>[] };
@@ -46,7 +46,7 @@ test("reading a document with thousands of aliases (merge keys among them) never
 });
 
 test("the --changed intent diff reads an intent with thousands of aliases without the per-alias search", () => {
-  const head = `apiVersion: sourceplane.io/v1\nkind: Intent\n${manyAliases(5_000)}`;
+  const head = `apiVersion: sourceplane.io/v1\nkind: Intent\n${manyAliases(1_000)}`;
   const { result: diff, searches } = librarySearches(() => diffIntentText(head, head.replace("tier: web", "tier: api")));
   assert.equal(searches, 0);
   assert.equal(diff.unreadable, undefined);
