@@ -247,7 +247,7 @@ function describeValue(value: unknown): string {
 }
 
 /** A value quoted in a message, cut short: the whole of a long string buries the message. */
-function shown(value: unknown): string {
+export function shown(value: unknown): string {
   // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal's CSI) are escaped too.
   const text = (JSON.stringify(value) ?? String(value)).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;

@@ -10,7 +10,7 @@ import type { ComponentSchema } from "../../model/composition.js";
 import type { FreeMap, Origin, StringMap } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
 import type { PathSegment } from "../load/yaml.js";
-import { addFormats, describeErrors, problemsError } from "./documents.js";
+import { addFormats, describeErrors, problemsError, shown } from "./documents.js";
 
 type AnyAjv = Ajv | Ajv2019 | Ajv2020;
 
@@ -57,7 +57,7 @@ function schemaProblem(ajv: AnyAjv, body: FreeMap): { path: PathSegment[]; messa
   const messages = [...new Set(errors.filter((e) => e.instancePath === deepest.instancePath && e.keyword !== "anyOf").map((e) => e.message ?? e.keyword))];
   // `type` fails three ways at once (enum, array, anyOf); one sentence says it.
   const text = path.at(-1) === "type" && !Array.isArray(value) ? "must be a JSON Schema type: string, number, integer, boolean, object, array or null" : messages.join(", ");
-  return { path, message: `${text}${value === undefined ? "" : ` (got ${JSON.stringify(value)})`}` };
+  return { path, message: `${text}${value === undefined ? "" : ` (got ${shown(value)})`}` };
 }
 
 /**
