@@ -121,12 +121,15 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
     // Transitions a crashed run journaled go into state.json before the journal starts afresh.
     if (retried || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.schedule();
+    // A plan written before its checksum covered the revision loads without one; an execution it started before
+    // the upgrade keeps the revision recorded then, so a resume does not drop that run's promotion evidence.
+    const revision = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
     const meta: RunMetadata = {
       execId,
       planId,
       planName: plan.metadata?.name ?? "",
       planChecksum: checksum,
-      ...(plan.metadata?.revision ? { revision: plan.metadata.revision } : {}),
+      ...(revision ? { revision } : {}),
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
       trigger: options.trigger ?? "cli",
