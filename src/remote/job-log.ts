@@ -232,7 +232,10 @@ export class JobLog {
       while (this.pending.length > 0) {
         const piece = takePiece(this.pending, STREAM_PIECE_CHARS);
         const bytes = Buffer.byteLength(piece.text);
-        if (!(await this.uploadPiece(piece))) {
+        const settled = await this.uploadPiece(piece);
+        if (!settled) {
+          // Kept for later, less a start that turned out to have landed (see resync).
+          this.queuedBytes -= bytes - Buffer.byteLength(piece.text);
           this.pending.unshift(piece);
           return;
         }
@@ -245,11 +248,11 @@ export class JobLog {
   /**
    * One request of the log. False when it gave up and trying again later may work (the backend out of reach):
    * the caller keeps the piece. Everything else is settled here: uploaded, cut at the cap, or counted as lost.
+   * `piece.text` loses a start that a resync found had landed already: only the rest is counted or kept.
    */
   private async uploadPiece(piece: Piece): Promise<boolean> {
-    const bytes = Buffer.byteLength(piece.text);
     if (this.truncated || this.uploads?.aborted || this.refused !== undefined) {
-      this.countUnsent(bytes);
+      this.countUnsent(Buffer.byteLength(piece.text));
       return true;
     }
     const { client, runId, jobId, say } = this.options;
@@ -259,7 +262,7 @@ export class JobLog {
         await client.replaceLog(runId, jobId, whole, { signal: this.uploads });
         this.wholeLog = whole;
       } else {
-        const answer = await this.appendNext(piece.text);
+        const answer = await this.appendNext(piece);
         // No size in the answer: a v2 backend, which stored this chunk as the whole log.
         if (typeof answer.bytes !== "number") this.wholeLog = piece.text;
         else this.logBytes = answer.bytes;
@@ -269,8 +272,9 @@ export class JobLog {
       this.uploadFailure = undefined;
       return true;
     } catch (err) {
+      const bytes = Buffer.byteLength(piece.text);
       if (err instanceof BackendError && err.status === 413) {
-        await this.appendTruncated(piece.stepKey, Buffer.from(piece.text), err);
+        await this.appendTruncated(piece, err);
         return true;
       }
       if (isRunNotFound(err)) {
@@ -308,25 +312,31 @@ export class JobLog {
    * naming its size — which only this runner's appends made (the job is its own) — and the append goes there.
    * Before, every later append of the job met the same refusal and the rest of its log was lost.
    */
-  private async appendNext(content: string): Promise<{ bytes: number; followed?: boolean }> {
+  private async appendNext(piece: Piece): Promise<{ bytes: number; followed?: boolean }> {
     try {
-      return await this.append(content, this.logBytes);
+      return await this.append(piece.text, this.logBytes);
     } catch (err) {
-      const landed = err instanceof BackendError && err.status === 409 ? /has (\d+) bytes, append expected offset \d+/.exec(err.message) : null;
-      if (!landed) throw err;
-      const size = Number(landed[1]);
-      // A piece whose upload gave up is sent again at the front of `content` (see pump): what of it landed is
-      // the start of `content` — skipped, or it would be in the log twice. (A landed append is whole: the cut
-      // falls between characters.)
-      const bytes = Buffer.from(content);
-      const landedHere = size - this.logBytes;
-      this.logBytes = size;
-      if (landedHere > 0 && landedHere <= bytes.length) {
-        if (landedHere === bytes.length) return { bytes: size };
-        content = bytes.subarray(landedHere).toString("utf8");
-      }
-      return this.append(content, this.logBytes);
+      if (!this.resync(err, piece)) throw err;
+      if (piece.text === "") return { bytes: this.logBytes };
+      return this.append(piece.text, this.logBytes);
     }
+  }
+
+  /**
+   * An append refused as out of order, naming the log's size: the log's end is taken from it, and what of `piece`
+   * landed already is cut from its start. A piece whose upload gave up is sent again at the front of the next
+   * (see pump): what of it landed is the start of `piece` — skipped, or it would be in the log twice (and a cut at
+   * the cap made from it). A landed append is whole: the cut falls between characters. False: not such a refusal.
+   */
+  private resync(err: unknown, piece: Piece): boolean {
+    const landed = err instanceof BackendError && err.status === 409 ? /has (\d+) bytes, append expected offset \d+/.exec(err.message) : null;
+    if (!landed) return false;
+    const size = Number(landed[1]);
+    const bytes = Buffer.from(piece.text);
+    const landedHere = size - this.logBytes;
+    this.logBytes = size;
+    if (landedHere > 0 && landedHere <= bytes.length) piece.text = bytes.subarray(landedHere).toString("utf8");
+    return true;
   }
 
   private append(content: string, offset: number): Promise<{ bytes: number; followed?: boolean }> {
@@ -338,19 +348,27 @@ export class JobLog {
    * The step's output would take the log over the backend's cap: upload the part that fits and a one-line marker
    * saying how much was dropped, then stop uploading this job's log. What the backend already holds stays.
    */
-  private async appendTruncated(stepKey: string, chunk: Buffer, refusal: BackendError): Promise<void> {
+  private async appendTruncated(piece: Piece, refusal: BackendError): Promise<void> {
     this.truncated = true;
     // The backend names its cap in the refusal; without it, halve until something fits.
     const cap = Number(/(\d+)[- ]byte/.exec(refusal.message)?.[1]) || undefined;
-    let room = cap !== undefined ? cap - this.logBytes : Math.floor(chunk.length / 2);
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const piece = truncatedPiece(chunk, room, stepKey, cap);
-      if (!piece) break;
+    // A refusal of the request's size comes before the offset is judged: the log may be longer than this runner
+    // knows (an answer lost), which the first try then learns (resync) — the room is reckoned again from there.
+    let room: number | undefined;
+    for (let attempt = 0; attempt < 16 && piece.text !== ""; attempt++) {
+      const chunk = Buffer.from(piece.text);
+      room ??= cap !== undefined ? cap - this.logBytes : Math.floor(chunk.length / 2);
+      const cut = truncatedPiece(chunk, room, piece.stepKey, cap);
+      if (!cut) break;
       try {
-        this.logBytes = (await this.append(piece.text, this.logBytes)).bytes;
-        this.droppedBytes += piece.dropped;
+        this.logBytes = (await this.append(cut.text, this.logBytes)).bytes;
+        this.droppedBytes += cut.dropped;
         return;
       } catch (err) {
+        if (this.resync(err, piece)) {
+          room = undefined;
+          continue;
+        }
         if (!(err instanceof BackendError && err.status === 413)) {
           this.options.say(`! log upload for ${this.options.jobId} failed: ${errorMessage(err)}`);
           break;
@@ -358,7 +376,7 @@ export class JobLog {
         room = Math.floor(room / 2);
       }
     }
-    this.droppedBytes += chunk.length;
+    this.droppedBytes += Buffer.byteLength(piece.text);
   }
 }
 
@@ -397,8 +415,10 @@ function takePiece(pending: Piece[], maxChars: number): Piece {
   let text = "";
   let taken = 0;
   while (taken < pending.length && (taken === 0 || text.length + pending[taken]!.text.length <= maxChars)) text += pending[taken++]!.text;
+  // Named by the last step in it: a cut at the cap drops the request's end.
+  const stepKey = pending[taken - 1]!.stepKey;
   pending.splice(0, taken);
-  return { stepKey: first.stepKey, text };
+  return { stepKey, text };
 }
 
 /** Said of an upload the run's stop cut short. */
