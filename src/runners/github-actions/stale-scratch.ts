@@ -2,21 +2,42 @@
 // crash, a lost machine): a later run removes them. Each folder names its
 // owner, so a live run's folder is never touched.
 //
-// - `<tmpdir>/orun-gha-out-<host>-<pid>-<start ticks>-XXXXXX`: the spawn helper's raw
+// - `<tmpdir>/orun-gha-out-[<pid namespace>-]<host>-<pid>-<start ticks>-XXXXXX`: the spawn helper's raw
 //   step output, one per orun process (removed when it exits normally); the docker runner's
 //   `orun-docker-out-…`, one per run, the same way.
 // - `<record>/tmp/github-actions/`: a run's job folders (HOME, file commands
 //   with what steps exported, scripts, action copies), owned by the run whose
 //   record lock (`.lock`) names a live process.
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readlinkSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isAlive, liveLockOwner, ownerAlive, processStartTicks } from "../../runtime/records/lock.js";
 
-/** The github-actions runner's output folders; the docker runner's are `orun-docker-out-`. */
-const OUTPUT_PREFIX = "orun-gha-out-";
+/** The kernel's initial pid namespace (PROC_PID_INIT_INO): its folders keep the name they always had. */
+const INITIAL_PID_NAMESPACE = "4026531836";
+
+/**
+ * The github-actions runner's output folders (the docker runner's are `orun-docker-out-<pid namespace>-`).
+ * Outside the host's initial pid namespace the namespace is in the name, and a run sweeps only its own
+ * namespace's folders: the pids of another (an orun under `unshare --pid`, or in a container sharing the
+ * host's name and /tmp) mean nothing here, and its live folder looked dead and was removed mid-step.
+ */
+const OUTPUT_PREFIX = ghaOutputPrefix(pidNamespaceId());
+
+export function ghaOutputPrefix(namespace: string | undefined): string {
+  return namespace === undefined || namespace === INITIAL_PID_NAMESPACE ? "orun-gha-out-" : `orun-gha-out-${namespace}-`;
+}
+
+/** This process's pid namespace (`pid:[4026531836]` → `4026531836`); undefined without procfs. */
+function pidNamespaceId(): string | undefined {
+  try {
+    return /^pid:\[(\d+)\]$/.exec(readlinkSync("/proc/self/ns/pid"))?.[1];
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * This host, in folder names: a TMPDIR shared with another host or container (another pid namespace)
