@@ -457,13 +457,22 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   };
 }
 
+/** The intent and component manifests inside the intent directory, relative to it (forward slashes). */
+function planSourceFiles(workspace: LoadedWorkspace): string[] {
+  const files = new Set<string>();
+  const intent = path.relative(workspace.rootDir, workspace.intentFile).split(path.sep).join("/");
+  if (intent && !intent.startsWith("../") && !path.isAbsolute(intent)) files.add(intent);
+  for (const component of workspace.components) if (component.sourcePath && !component.sourcePath.startsWith("../")) files.add(component.sourcePath);
+  return [...files];
+}
+
 /** Loads the intent (unless given) and compiles it. `orun plan`, `orun validate` and `orun run` use this. */
 export async function compilePlan(options: CompileOptions): Promise<CompileResult> {
   const loaded = options.workspace ?? (await loadWorkspace({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir }));
   // Intent presets merged and trigger references checked before normalize (src/planner/triggers/workspace.ts).
   const workspace = await prepareCiWorkspace(loaded);
   // HEAD only when the working tree holds it unchanged (./revision.ts); an explicit revision (tests, validate: null) as given.
-  const source = options.revision === undefined ? await sourceRevision(workspace.rootDir, await headCommit(workspace.rootDir)) : { revision: options.revision ?? undefined };
+  const source = options.revision === undefined ? await sourceRevision(workspace.rootDir, await headCommit(workspace.rootDir), planSourceFiles(workspace)) : { revision: options.revision ?? undefined };
   const result = compileWorkspace(workspace, { ...options, revision: source.revision });
   if (source.warning) result.warnings.unshift(source.warning);
   return result;

@@ -7,7 +7,9 @@
 // Otherwise the plan records no revision: its gates block and its
 // runs are no evidence, so a run of uncommitted code never lets HEAD through a
 // gate. Untracked files do not count (plan files written with -o, scratch
-// files): like `git describe --dirty`, only changes to what HEAD holds.
+// files): like `git describe --dirty`, only changes to what HEAD holds, except
+// the intent and component manifests the plan was compiled from: a new
+// component.yaml not yet added (or one gitignored) is code HEAD does not hold.
 
 import { runGit } from "../util/git.js";
 
@@ -20,17 +22,44 @@ export interface SourceRevision {
 
 const SHOWN_FILES = 3;
 
-export async function sourceRevision(dir: string, head: string | undefined): Promise<SourceRevision> {
+/**
+ * `readFiles`: files the plan was read from, relative to `dir` with forward slashes (the intent, component
+ * manifests); one that HEAD does not hold (untracked or ignored) also leaves the revision out.
+ */
+export async function sourceRevision(dir: string, head: string | undefined, readFiles: readonly string[] = []): Promise<SourceRevision> {
   if (!head) return {};
   // -z: paths as they are (no quoting), relative to the repository root; --untracked-files=no: only what HEAD or the index track.
-  const status = await runGit(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=no"]);
+  // ls-files --others (ignored ones too) --directory: files not in the index under `dir`, a wholly untracked folder as one entry ending in "/".
+  const [status, others] = await Promise.all([
+    runGit(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=no"]),
+    readFiles.length > 0 ? runGit(dir, ["ls-files", "-z", "--others", "--directory", "--", "."]) : undefined,
+  ]);
   const short = head.slice(0, 12);
   const consequence = `so the plan records no source revision: its promotion gates block and its runs record no promotion evidence for ${short}`;
   if (!status.ok) return { warning: `cannot tell whether the working tree matches ${short} (git status: ${status.stderr.trim().split("\n")[0] || "failed"}), ${consequence}` };
+  if (others && !others.ok) return { warning: `cannot tell whether the working tree matches ${short} (git ls-files: ${others.stderr.trim().split("\n")[0] || "failed"}), ${consequence}` };
   const changed = changedPaths(status.stdout);
-  if (changed.length === 0) return { revision: head };
-  const files = changed.slice(0, SHOWN_FILES).join(", ") + (changed.length > SHOWN_FILES ? ` and ${changed.length - SHOWN_FILES} more` : "");
-  return { warning: `uncommitted changes to tracked files (${files}), ${consequence}; commit them and plan again` };
+  const notInHead = others ? untrackedAmong(others.stdout, readFiles) : [];
+  if (changed.length === 0 && notInHead.length === 0) return { revision: head };
+  const reasons: string[] = [];
+  if (changed.length > 0) reasons.push(`uncommitted changes to tracked files (${shown(changed)})`);
+  if (notInHead.length > 0) reasons.push(`files the plan was compiled from that are not committed (${shown(notInHead)})`);
+  return { warning: `${reasons.join(" and ")}, ${consequence}; commit them and plan again` };
+}
+
+function shown(paths: string[]): string {
+  return paths.slice(0, SHOWN_FILES).join(", ") + (paths.length > SHOWN_FILES ? ` and ${paths.length - SHOWN_FILES} more` : "");
+}
+
+/** The files of `readFiles` that `git ls-files -z --others --directory` output lists, themselves or in a listed folder. */
+function untrackedAmong(output: string, readFiles: readonly string[]): string[] {
+  const entries = new Set(output.split("\0").filter((entry) => entry.length > 0));
+  if (entries.size === 0) return [];
+  return readFiles.filter((file) => {
+    if (entries.has(file) || entries.has("./")) return true;
+    for (let slash = file.indexOf("/"); slash >= 0; slash = file.indexOf("/", slash + 1)) if (entries.has(file.slice(0, slash + 1))) return true;
+    return false;
+  });
 }
 
 /** Paths in `git status --porcelain=v1 -z` output (a rename's or copy's original path is the entry after it). */

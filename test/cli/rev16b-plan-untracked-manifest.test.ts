@@ -1,0 +1,86 @@
+// A component manifest the plan was compiled from but HEAD does not hold (not
+// yet added, or gitignored) leaves the revision out, as an edited tracked file
+// does (src/planner/revision.ts): otherwise a staging run of a component that
+// exists in no commit recorded promotion evidence for HEAD. Other untracked
+// files (a plan written with -o, scratch files) still do not count.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { Plan } from "../../src/model/plan.js";
+import { runOrun } from "../support/cli.js";
+import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+
+after(cleanupRepos);
+
+const BODY = `environments:
+  dev:
+    selectors: { components: ["*"] }
+components:
+  - name: api
+    type: svc
+`;
+
+const MANIFEST = `apiVersion: sourceplane.io/v1
+kind: Component
+metadata:
+  name: extra
+spec:
+  type: svc
+`;
+
+function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
+}
+
+async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
+  const result = await runOrun(["plan", "-o", "-"], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  return { plan: JSON.parse(result.stdout) as Plan, stderr: result.stderr };
+}
+
+test("an untracked or gitignored component manifest leaves the revision out, naming it; a committed one does not", async () => {
+  const dir = await writeRepo(baseRepo(BODY));
+  git(dir, "init", "-q");
+  git(dir, "add", ".");
+  git(dir, "commit", "-qm", "init");
+  const head = git(dir, "rev-parse", "HEAD");
+  await fs.writeFile(path.join(dir, "scratch.txt"), "not read by the plan\n");
+
+  await fs.mkdir(path.join(dir, "apps/extra"), { recursive: true });
+  await fs.writeFile(path.join(dir, "apps/extra/component.yaml"), MANIFEST);
+  const untracked = await planned(dir);
+  assert.ok(untracked.plan.jobs.some((job) => job.component === "extra"), "the new component is planned");
+  assert.equal(untracked.plan.metadata.revision, undefined);
+  assert.match(untracked.stderr, /files the plan was compiled from that are not committed \(apps\/extra\/component\.yaml\), so the plan records no source revision/);
+
+  await fs.writeFile(path.join(dir, ".gitignore"), "apps/extra/\n");
+  git(dir, "add", ".gitignore");
+  git(dir, "commit", "-qm", "ignore");
+  const ignored = await planned(dir);
+  assert.equal(ignored.plan.metadata.revision, undefined);
+  assert.match(ignored.stderr, /not committed \(apps\/extra\/component\.yaml\)/);
+
+  git(dir, "add", "-f", "apps/extra/component.yaml");
+  git(dir, "commit", "-qm", "extra");
+  const committed = await planned(dir);
+  assert.equal(committed.plan.metadata.revision, git(dir, "rev-parse", "HEAD"));
+  assert.notEqual(committed.plan.metadata.revision, head);
+  assert.doesNotMatch(committed.stderr, /warning/);
+});
+
+test("an intent in a folder the repository does not track yet records no revision", async () => {
+  const root = await writeRepo({ "README.md": "repo\n" });
+  git(root, "init", "-q");
+  git(root, "add", "README.md");
+  git(root, "commit", "-qm", "init");
+  const dir = path.join(root, "deploy");
+  for (const [rel, text] of Object.entries(baseRepo(BODY))) {
+    await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await fs.writeFile(path.join(dir, rel), text);
+  }
+  const result = await planned(dir);
+  assert.equal(result.plan.metadata.revision, undefined);
+  assert.match(result.stderr, /not committed \(intent\.yaml\)/);
+});
