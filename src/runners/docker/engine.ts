@@ -96,7 +96,7 @@ export class DockerEngine {
     const owners = securityOptions.includes("rootless") || hostUid === undefined || hostUid === 0
       ? { socketOwner: undefined, dataRootOwner: undefined }
       : { socketOwner: await this.socketOwner(), dataRootOwner: await ownerOf(dataRoot) };
-    return { serverVersion: version, rootless: engineRunsAsUser({ securityOptions, hostUid, operatingSystem, ...owners }) };
+    return { serverVersion: version, rootless: engineRunsAsUser({ securityOptions, hostUid, operatingSystem, hostPlatform: process.platform, ...owners }) };
   }
 
   /** The owner of the unix socket the CLI connects to (DOCKER_HOST, else the active context's); undefined for other transports. */

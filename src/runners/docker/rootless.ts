@@ -13,6 +13,8 @@ export interface RootlessFacts {
   dataRootOwner: number | undefined;
   /** `docker info`'s OperatingSystem: "Docker Desktop" keeps its data root in its VM, whatever this host has there. */
   operatingSystem?: string;
+  /** This host's platform (process.platform). */
+  hostPlatform: NodeJS.Platform;
 }
 
 /**
@@ -23,7 +25,10 @@ export interface RootlessFacts {
  * workspace. The engine's data root settles it when it is on this host: a rootless engine keeps its storage
  * in the user's home, a rootful one under root's /var/lib. (Docker Desktop: socket the user's, data root in
  * its VM — a /var/lib/docker on this host is another engine's: rootless, as its file sharing maps the
- * container's root to the user.)
+ * container's root to the user.) A data root not on this host: on macOS or Windows a VM's engine (colima,
+ * lima…), whose file sharing maps the container's root to the user too; on Linux an engine in another
+ * mount namespace or machine — typically a rootful host engine whose socket is mounted into the container
+ * orun runs in, behind a relay owned by the user (a devcontainer's docker-outside-of-docker): rootful.
  */
 export function engineRunsAsUser(facts: RootlessFacts): boolean {
   if (facts.securityOptions.includes("rootless")) return true;
@@ -32,5 +37,6 @@ export function engineRunsAsUser(facts: RootlessFacts): boolean {
   if (hostUid === undefined || hostUid === 0) return false;
   if (facts.socketOwner !== hostUid) return false;
   if (facts.operatingSystem === "Docker Desktop") return true;
-  return facts.dataRootOwner === undefined || facts.dataRootOwner === hostUid;
+  if (facts.dataRootOwner === undefined) return facts.hostPlatform !== "linux";
+  return facts.dataRootOwner === hostUid;
 }

@@ -97,15 +97,21 @@ describe("docker runner: rootless engine detection", { skip: availability.skip }
 
 describe("engineRunsAsUser", () => {
   const user = 1000;
-  const facts = { securityOptions: '["name=seccomp,profile=default"]', hostUid: user, socketOwner: user, dataRootOwner: user };
+  const facts = { securityOptions: '["name=seccomp,profile=default"]', hostUid: user, socketOwner: user, dataRootOwner: user, hostPlatform: "linux" as const };
 
   it("an engine that says it is rootless is", () => {
     assert.equal(engineRunsAsUser({ ...facts, securityOptions: '["name=seccomp","name=rootless"]', socketOwner: undefined, dataRootOwner: 0 }), true);
   });
 
-  it("podman up to 4.3: socket and data root the user's (rootless); data root not on this host (a VM's engine, Docker Desktop)", () => {
+  it("podman up to 4.3: socket and data root the user's (rootless); data root not on this host, on macOS or Windows (a VM's engine)", () => {
     assert.equal(engineRunsAsUser(facts), true);
-    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: undefined }), true);
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: undefined, hostPlatform: "darwin" }), true);
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: undefined, hostPlatform: "win32" }), true);
+  });
+
+  it("on Linux, an engine whose data root is not on this host behind a socket the user owns (a host engine's socket relayed into a container) is rootful (rev16b-ci #2)", () => {
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: undefined }), false);
+    assert.equal(engineRunsAsUser({ ...facts, dataRootOwner: undefined, operatingSystem: "Docker Desktop" }), true, "Docker Desktop for Linux");
   });
 
   it("Docker Desktop (socket the user's, data root in its VM) is rootless even where this host has a /var/lib/docker of root's", () => {
