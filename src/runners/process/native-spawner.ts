@@ -28,7 +28,8 @@ import {
   type ProcessOutcome,
   type ProcessRequest,
 } from "./run-process.js";
-import { outputBacklogged, outputDrained } from "../../util/output-pressure.js";
+import { outputBacklogged } from "../../util/output-pressure.js";
+import { consoleDrained } from "./console-wait.js";
 
 /** Built by scripts/build-native.mjs; absent when no C compiler was found. */
 const HELPER = fileURLToPath(new URL("../../../native/orun-spawn", import.meta.url));
@@ -349,7 +350,7 @@ export class NativeSpawner {
     entry.control.exited();
     const sink = (text: string, raw?: Buffer): void => entry.output.collect(text, raw);
     while (entry.file.read(sink)) {
-      await (outputBacklogged() ? outputDrained(entry.signal) : new Promise<void>((resolve) => setImmediate(resolve)));
+      await (outputBacklogged() ? consoleDrained(entry.signal) : new Promise<void>((resolve) => setImmediate(resolve)));
     }
     entry.control.finish(outcome);
   }

@@ -10,8 +10,9 @@ import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { formatTimeout } from "../../runtime/duration.js";
 import { incompleteCharacter } from "../../runtime/output/utf8.js";
-import { outputBacklogged, outputDrained } from "../../util/output-pressure.js";
+import { outputBacklogged } from "../../util/output-pressure.js";
 import { longTimeout } from "../../util/timers.js";
+import { consoleDrained } from "./console-wait.js";
 import { orphanGuard } from "./orphan-guard.js";
 
 export interface ProcessRequest {
@@ -215,7 +216,7 @@ function runWithPipes(request: ProcessRequest): Promise<ProcessOutcome> {
     const pauseForConsole = (): void => {
       if (consoleWait || !outputBacklogged()) return;
       for (const stream of streams) stream.pause();
-      consoleWait = outputDrained(request.signal).then(() => {
+      consoleWait = consoleDrained(request.signal).then(() => {
         consoleWait = undefined;
         for (const stream of streams) if (!stream.destroyed) stream.resume();
       });
