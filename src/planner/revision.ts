@@ -18,6 +18,8 @@ export interface SourceRevision {
   revision?: string;
   /** Why HEAD is not recorded although there is one. */
   warning?: string;
+  /** The reason alone (what differs from HEAD), without what it means for the plan. */
+  reason?: string;
 }
 
 const SHOWN_FILES = 3;
@@ -36,15 +38,20 @@ export async function sourceRevision(dir: string, head: string | undefined, read
   ]);
   const short = head.slice(0, 12);
   const consequence = `so the plan records no source revision: its promotion gates block and its runs record no promotion evidence for ${short}`;
-  if (!status.ok) return { warning: `cannot tell whether the working tree matches ${short} (git status: ${status.stderr.trim().split("\n")[0] || "failed"}), ${consequence}` };
-  if (others && !others.ok) return { warning: `cannot tell whether the working tree matches ${short} (git ls-files: ${others.stderr.trim().split("\n")[0] || "failed"}), ${consequence}` };
+  const unknown = (command: string, result: { stderr: string }): SourceRevision => {
+    const reason = `cannot tell whether the working tree matches ${short} (${command}: ${result.stderr.trim().split("\n")[0] || "failed"})`;
+    return { reason, warning: `${reason}, ${consequence}` };
+  };
+  if (!status.ok) return unknown("git status", status);
+  if (others && !others.ok) return unknown("git ls-files", others);
   const changed = changedPaths(status.stdout);
   const notInHead = others ? untrackedAmong(others.stdout, readFiles) : [];
   if (changed.length === 0 && notInHead.length === 0) return { revision: head };
   const reasons: string[] = [];
   if (changed.length > 0) reasons.push(`uncommitted changes to tracked files (${shown(changed)})`);
   if (notInHead.length > 0) reasons.push(`files the plan was compiled from that are not committed (${shown(notInHead)})`);
-  return { warning: `${reasons.join(" and ")}, ${consequence}; commit them and plan again` };
+  const reason = reasons.join(" and ");
+  return { reason, warning: `${reason}, ${consequence}; commit them and plan again` };
 }
 
 function shown(paths: string[]): string {

@@ -15,6 +15,7 @@ import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
+import { revisionToRecord } from "./run-revision.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
@@ -34,6 +35,8 @@ export interface ExecuteOptions {
   workspaceDir: string;
   /** --workdir (or GITHUB_WORKSPACE under github-actions): every job runs there. */
   workdirOverride?: string;
+  /** Where a warning goes (stderr by default). */
+  warn?: (message: string) => void;
   runner: RunnerChoice;
   runnerOptions?: RunnerOptions;
   /** --concurrency; 0/undefined = the plan's execution.concurrency. */
@@ -123,7 +126,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (retried || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.schedule();
     // A plan written before its checksum covered the revision loads without one; an execution it started before
     // the upgrade keeps the revision recorded then, so a resume does not drop that run's promotion evidence.
-    const revision = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
+    const planned = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
+    const revision = await revisionToRecord(planned, workdir.workspaceDir, options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)));
     const meta: RunMetadata = {
       execId,
       planId,

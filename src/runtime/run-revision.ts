@@ -1,0 +1,23 @@
+// The revision a run records its results under (metadata.revision): what later promotion gates accept as
+// evidence that a component succeeded at that commit. The plan names the commit it was compiled from, but a
+// stored plan can be run later from a working tree that has moved on — checked out elsewhere, or edited to fix
+// a failure before a resume. Such a run still runs; it just vouches for no commit. Outside a git repository
+// (a plan carried to another machine's folder) there is nothing to compare, and the plan's revision stands.
+
+import { sourceRevision } from "../planner/revision.js";
+import { headCommit } from "../util/git.js";
+
+export async function revisionToRecord(planned: string | undefined, workspaceDir: string, warn: (message: string) => void): Promise<string | undefined> {
+  if (!planned) return undefined;
+  const head = await headCommit(workspaceDir);
+  if (head === undefined) return planned;
+  const short = planned.slice(0, 12);
+  if (head !== planned) {
+    warn(`the working tree is at ${head.slice(0, 12)}, not at the plan's revision ${short}, so this run records no promotion evidence for ${short}`);
+    return undefined;
+  }
+  const tree = await sourceRevision(workspaceDir, head);
+  if (tree.revision === planned) return planned;
+  warn(`${tree.reason ?? `the working tree does not match ${short}`}, so this run records no promotion evidence for ${short}`);
+  return undefined;
+}
