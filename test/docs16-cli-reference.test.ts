@@ -68,7 +68,7 @@ const UNLISTED: Record<string, Record<string, { args: string[]; accepted: RegExp
   run: {
     "--job-id": { args: ["run", "--dry-run", "--job-id", "api@dev.build"], accepted: /1 job selected/ },
     "--bg": { args: ["run", "--dry-run", "--bg"], refused: /--background cannot be combined with --dry-run/ },
-    "--isolation": { args: ["run", "--dry-run", "--isolation", "none"], refused: /^✕ --isolation is not supported: .*\(.*docs\/running\.md, Scheduling\)\n$/ },
+    "--isolation": { args: ["run", "--dry-run", "--isolation", "workspace"], refused: /^✕ --isolation is not supported: .*\(.*docs\/running\.md, Scheduling\)\n$/ },
     "--keep-workspaces": { args: ["run", "--dry-run", "--keep-workspaces"], refused: /^✕ --keep-workspaces is not supported: .*\(.*docs\/running\.md, Scheduling\)\n$/ },
     "--component-concurrency": { args: ["run", "--dry-run", "--component-concurrency", "2"], refused: /^✕ --component-concurrency is not supported: .*\(.*docs\/running\.md, Scheduling\)\n$/ },
   },

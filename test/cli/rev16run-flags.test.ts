@@ -67,6 +67,10 @@ test("orun v2.3's --isolation, --keep-workspaces and --component-concurrency are
   }
   assert.equal(existsSync(path.join(dir, "ran")), false, "nothing ran");
   assert.equal(existsSync(path.join(dir, ".orun/executions/v")), false, "nothing recorded");
+  // The values that ask for what orun does anyway are accepted: v2.3 scripts passing them keep working.
+  const same = await runOrun(["run", "plan.json", "--exec-id", "same", "--isolation", "none", "--component-concurrency", "0"], { cwd: dir });
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal(existsSync(path.join(dir, "ran")), true);
 });
 
 test("run --job X --retry: a dependent reopened through another reopened job says that one is waiting to run again", async (t) => {

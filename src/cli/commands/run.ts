@@ -184,12 +184,13 @@ interface V2RunFlags {
  * orun v2.3 staged a copy of the workspace per job (`--isolation`, `--keep-workspaces`) and capped how many
  * components ran at once (`--component-concurrency`). This orun runs each job in place, in its resolved job
  * path (the seed: "By default, each job runs in its own resolved job path"), and bounds the DAG scheduler with
- * --concurrency alone: say so, rather than a bare "unknown option".
+ * --concurrency alone: say so, rather than a bare "unknown option". `--isolation none` and
+ * `--component-concurrency 0` (or below) ask for exactly that, so v2.3 scripts passing them keep working.
  */
 function refuseV2RunFlags(opts: V2RunFlags): void {
   const docs = "see docs/running.md, Scheduling";
   const inPlace = "orun runs each job in place, in its resolved job path, with no staged copy of the workspace";
-  if (opts.isolation !== undefined) {
+  if (opts.isolation !== undefined && opts.isolation !== "none") {
     throw new OrunError(`--isolation is not supported: ${inPlace}, so there is no workspace isolation to choose`, {
       hint: `drop the flag; --concurrency <n> bounds how many jobs run at once; ${docs}`,
     });
@@ -199,7 +200,7 @@ function refuseV2RunFlags(opts: V2RunFlags): void {
       hint: `drop the flag: what a job writes stays in its job path; ${docs}`,
     });
   }
-  if (opts.componentConcurrency !== undefined) {
+  if (opts.componentConcurrency !== undefined && !(typeof opts.componentConcurrency === "string" && /^\s*(0|-\d+)\s*$/.test(opts.componentConcurrency))) {
     throw new OrunError("--component-concurrency is not supported: jobs of any components run as soon as their dependencies succeed and a slot is free", {
       hint: `--concurrency <n> bounds how many jobs run at once, --component narrows the run; ${docs}`,
     });
