@@ -4,7 +4,6 @@
 // a failure before a resume. Such a run still runs; it just vouches for no commit. Outside a git repository
 // (a plan carried to another machine's folder) there is nothing to compare, and the plan's revision stands.
 
-import { sourceRevision } from "../planner/revision.js";
 import { headCommit } from "../util/git.js";
 
 export async function revisionToRecord(planned: string | undefined, workspaceDir: string, warn: (message: string) => void): Promise<string | undefined> {
@@ -16,6 +15,8 @@ export async function revisionToRecord(planned: string | undefined, workspaceDir
     warn(`the working tree is at ${head.slice(0, 12)}, not at the plan's revision ${short}, so this run records no promotion evidence for ${short}`);
     return undefined;
   }
+  // Loaded here: a run of a plan without a revision (most hand-written ones) stays as lean as it was.
+  const { sourceRevision } = await import("../planner/revision.js");
   const tree = await sourceRevision(workspaceDir, head);
   if (tree.revision === planned) return planned;
   warn(`${tree.reason ?? `the working tree does not match ${short}`}, so this run records no promotion evidence for ${short}`);
