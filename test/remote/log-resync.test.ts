@@ -5,60 +5,33 @@
 // and the job's log stopped at the lost answer. Real backend, with a proxy
 // in front that drops the answers to log uploads.
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { BackendClient } from "../../src/remote/client.js";
 import { RemoteHooks } from "../../src/remote/hooks.js";
 import { computePlanChecksum } from "../../src/plan/checksum.js";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { api, backendOnStore, enc } from "./helpers.js";
+import { startAnswerDroppingRelay, type AnswerDroppingRelay } from "./answer-dropping-relay.js";
 
 describe("a log append whose answers were all lost", () => {
   const on = backendOnStore("sqlite");
-  let proxy: http.Server;
-  let proxyUrl = "";
-  /** Log uploads whose answer the proxy drops (after forwarding them). */
-  let lose = 0;
-  before(async () => {
-    proxy = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (d: Buffer) => chunks.push(d));
-      req.on("end", () => {
-        const headers: Record<string, string> = {};
-        for (const name of ["authorization", "content-type"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
-        const body = chunks.length ? Buffer.concat(chunks) : undefined;
-        void fetch(on.backend.url + (req.url ?? "/"), { method: req.method, headers, body }).then(async (answer) => {
-          const text = Buffer.from(await answer.arrayBuffer());
-          if (req.method === "POST" && req.url?.includes("/logs/") && lose > 0) {
-            lose--;
-            return void req.socket.destroy();
-          }
-          res.writeHead(answer.status, { "Content-Type": answer.headers.get("content-type") ?? "application/json" }).end(text);
-        });
-      });
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    proxy.closeAllConnections();
-    proxy.close();
-  });
+  let proxy: AnswerDroppingRelay;
+  before(async () => (proxy = await startAnswerDroppingRelay(() => on.backend.url)));
+  after(() => proxy.close());
 
   it("the next append goes where the landed one ended", async () => {
     const job: PlanJob = { id: "a@dev.x", name: "x", component: "a", environment: "dev", dependsOn: [], steps: [] };
     const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: false }, spec: {}, jobs: [job] };
     plan.metadata.checksum = computePlanChecksum(plan);
     const lines: string[] = [];
-    const client = new BackendClient({ baseUrl: proxyUrl, auth: { kind: "token", token: async () => on.token }, retryBudgetMs: 400, onRetrying: () => undefined });
+    const client = new BackendClient({ baseUrl: proxy.url, auth: { kind: "token", token: async () => on.token }, retryBudgetMs: 400, onRetrying: () => undefined });
     const hooks = new RemoteHooks({ client, plan, runId: "resync", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
     try {
       assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
-      lose = 1_000;
+      proxy.lose = 1_000;
       await hooks.onStepFinished(job, "s1", "one\n");
       assert.match(lines.join("\n"), /! log upload for a@dev\.x failed: orun backend at http:\/\/127\.0\.0\.1:\d+ is unavailable/);
-      lose = 0;
+      proxy.lose = 0;
       await hooks.onStepFinished(job, "s2", "two\n");
       await hooks.afterJob(job, { status: "completed" });
     } finally {

@@ -3,62 +3,35 @@
 // landed part included: the step that had landed was in the log twice, and the count of dropped bytes was wrong.
 // Real backend with a small cap, behind a relay that drops the answers to log uploads.
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { BackendClient } from "../../src/remote/client.js";
 import { RemoteHooks } from "../../src/remote/hooks.js";
 import { computePlanChecksum } from "../../src/plan/checksum.js";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { api, backendOnStore, enc } from "./helpers.js";
+import { startAnswerDroppingRelay, type AnswerDroppingRelay } from "./answer-dropping-relay.js";
 
 const CAP = 200;
 
 describe("a landed append re-sent with output past the backend's cap", () => {
   const on = backendOnStore("sqlite", { maxLogBytes: CAP });
-  let relay: http.Server;
-  let relayUrl = "";
-  /** Log uploads whose answer the relay drops (after forwarding them). */
-  let lose = 0;
-  before(async () => {
-    relay = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (d: Buffer) => chunks.push(d));
-      req.on("end", () => {
-        const headers: Record<string, string> = {};
-        for (const name of ["authorization", "content-type"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
-        const body = chunks.length ? Buffer.concat(chunks) : undefined;
-        void fetch(on.backend.url + (req.url ?? "/"), { method: req.method, headers, body }).then(async (answer) => {
-          const text = Buffer.from(await answer.arrayBuffer());
-          if (req.method === "POST" && req.url?.includes("/logs/") && lose > 0) {
-            lose--;
-            return void req.socket.destroy();
-          }
-          res.writeHead(answer.status, { "Content-Type": answer.headers.get("content-type") ?? "application/json" }).end(text);
-        });
-      });
-    });
-    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
-    relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    relay.closeAllConnections();
-    relay.close();
-  });
+  let relay: AnswerDroppingRelay;
+  before(async () => (relay = await startAnswerDroppingRelay(() => on.backend.url)));
+  after(() => relay.close());
 
   it("the landed step is in the log once, and the cap's marker counts only what was not uploaded", async () => {
     const job: PlanJob = { id: "a@dev.x", name: "x", component: "a", environment: "dev", dependsOn: [], steps: [] };
     const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p", checksum: "" }, execution: { concurrency: 1, failFast: false }, spec: {}, jobs: [job] };
     plan.metadata.checksum = computePlanChecksum(plan);
     const lines: string[] = [];
-    const client = new BackendClient({ baseUrl: relayUrl, auth: { kind: "token", token: async () => on.token }, retryBudgetMs: 400, onRetrying: () => undefined });
+    const client = new BackendClient({ baseUrl: relay.url, auth: { kind: "token", token: async () => on.token }, retryBudgetMs: 400, onRetrying: () => undefined });
     const hooks = new RemoteHooks({ client, plan, runId: "resync-cap", runnerId: "me", mode: "job", say: (l) => lines.push(l) });
     const big = `${"x".repeat(299)}\n`;
     try {
       assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
-      lose = 1_000;
+      relay.lose = 1_000;
       await hooks.onStepFinished(job, "s1", "one\n");
-      lose = 0;
+      relay.lose = 0;
       await hooks.onStepFinished(job, "s2", big);
       await hooks.afterJob(job, { status: "completed" });
     } finally {
