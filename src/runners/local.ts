@@ -12,6 +12,7 @@ import { locateShell, resolveShell, withScriptPath, type ShellCommand } from "./
 import { withScriptFile } from "./process/script-file.js";
 import { errorMessage } from "../util/errors.js";
 import { envRecord } from "../runtime/step-env.js";
+import { longestExecString, MAX_ARG_STRLEN } from "./process/exec-limits.js";
 
 export function createLocalRunner(_options: RunnerOptions = {}): Runner {
   const host = hostEnv();
@@ -101,21 +102,11 @@ function hostEnv(): Record<string, string> {
 
 /** The kernel refused to start the process: its arguments and environment exceed what exec accepts (E2BIG). */
 const TOO_BIG = /E2BIG|argument list too long/i;
-/** Linux's limit for one argument or `KEY=value` string (MAX_ARG_STRLEN, 32 pages). */
-const MAX_ARG_STRLEN = 128 * 1024;
 
 /** Says which variable (or argument) is too long, or how big the whole is: "spawn E2BIG" named nothing. */
 function tooBig(env: Record<string, string>, command: ShellCommand): string {
   const what = "cannot start the step: its environment and arguments are too large for the system (E2BIG)";
-  let longest = { name: "", bytes: 0 };
-  for (const [key, value] of Object.entries(env)) {
-    const bytes = Buffer.byteLength(key) + 1 + Buffer.byteLength(value);
-    if (bytes > longest.bytes) longest = { name: `env variable ${key}`, bytes };
-  }
-  for (const arg of command.args) {
-    const bytes = Buffer.byteLength(arg);
-    if (bytes > longest.bytes) longest = { name: "the step's script", bytes };
-  }
+  const longest = longestExecString(env, command.args);
   if (longest.bytes >= MAX_ARG_STRLEN) return `${what}: ${longest.name} is ${longest.bytes} bytes, over the ${MAX_ARG_STRLEN / 1024} KiB Linux allows for one`;
   const total = Object.entries(env).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value) + 2, 0);
   return `${what}: ${Object.keys(env).length} variables of ${total} bytes in all, with the host's environment underneath`;

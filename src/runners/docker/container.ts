@@ -5,6 +5,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { readlinkSync } from "node:fs";
 import { isAlive, processStartTicks } from "../../runtime/records/lock.js";
+import { longestExecString, MAX_ARG_STRLEN } from "../process/exec-limits.js";
 
 export const CONTAINER_WORKSPACE = "/workspace";
 /** Read-only mount of the job's script files (steps whose `shell:` takes a `{0}` file). */
@@ -258,20 +259,13 @@ export function processAlive(pid: number): boolean {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid);
 }
 
-/** Linux's limit for one argument or `KEY=value` string (MAX_ARG_STRLEN, 32 pages). */
-const MAX_ARG_STRLEN = 128 * 1024;
-
 /**
  * Why the kernel would refuse to start a step's `docker exec` (E2BIG), naming what is too long — a
  * variable the CLI forwards, or the step's script — else undefined. The container's exec has the same
  * limit, so such a step cannot run there either; "spawn E2BIG" named nothing.
  */
 export function oversizedExec(exec: StepExec, stepEnv: Record<string, string>): string | undefined {
-  for (const key of Object.keys(stepEnv)) {
-    const bytes = Buffer.byteLength(key) + 1 + Buffer.byteLength(stepEnv[key]!);
-    if (bytes >= MAX_ARG_STRLEN) return `env variable ${key} is ${bytes} bytes, over the ${MAX_ARG_STRLEN / 1024} KiB Linux allows for one (E2BIG)`;
-  }
-  const longest = exec.args.reduce((max, arg) => Math.max(max, Buffer.byteLength(arg)), 0);
-  if (longest >= MAX_ARG_STRLEN) return `the step's script is ${longest} bytes, over the ${MAX_ARG_STRLEN / 1024} KiB Linux allows for one argument (E2BIG)`;
-  return undefined;
+  const longest = longestExecString(stepEnv, exec.args);
+  if (longest.bytes < MAX_ARG_STRLEN) return undefined;
+  return `${longest.name} is ${longest.bytes} bytes, over the ${MAX_ARG_STRLEN / 1024} KiB Linux allows for one${longest.kind === "argument" ? " argument" : ""} (E2BIG)`;
 }
