@@ -270,6 +270,12 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
   const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
+  if (execId && !opts.dryRun) {
+    // Resuming after a commit: the tree's plan differs from the execution's only in its revision (src/runtime/resume-plan.ts).
+    const { recordedPlanToResume } = await import("../../runtime/resume-plan.js");
+    const recorded = await recordedPlanToResume(new ExecutionStore(resolved.storeDir), execId, resolved.plan, (message) => process.stderr.write(`notice: ${message}\n`));
+    if (recorded) resolved.plan = recorded;
+  }
   // Checked by a --background parent too: left to its child, a typo started "successfully" (exit 0) and left a
   // failed record that became latest.
   if (opts.job) await checkJobInPlan(resolved.plan, opts.job);
