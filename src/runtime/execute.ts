@@ -190,7 +190,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       }
     }
 
-    const gates = new GateEvaluator(plan, store, execId, state, options.hooks);
+    const gates = new GateEvaluator(planned, store, execId, state, options.hooks);
     const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
@@ -327,7 +327,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     await writer.flush();
     await store.writeMetadata({
       ...meta,
-      status: summary.status === "completed" ? "completed" : "failed",
+      // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
+      status: summary.status === "completed" && !recordHoldsFailure(state) ? "completed" : "failed",
       finishedAt: nowStamp(),
       ...jobCounts(state),
       // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
@@ -508,6 +509,11 @@ function dependencyStatus(
     } else unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
   }
   return { satisfied, unsatisfiable, failedOutside };
+}
+
+/** A job the record holds as failed, or not run for a reason that still stands (blocked, skipped): the execution has not completed. */
+function recordHoldsFailure(state: ExecState): boolean {
+  return Object.values(state.jobs).some((job) => job.status === "failed" || job.status === "blocked" || job.status === "skipped");
 }
 
 /** The record's job counts, from its state. */

@@ -4,7 +4,7 @@
 // the same source revision in which every job of the gate's component in
 // the gate's environment completed. In remote mode the backend's runs are
 // the evidence instead (hooks.gateSatisfied), never local history.
-import { parseJobId, requiresApproval, type Plan, type PlanJob, type PromotionGate } from "../model/plan.js";
+import { parseJobId, requiresApproval, type PlanJob, type PromotionGate } from "../model/plan.js";
 import type { ExecutionStore } from "./records/store.js";
 import type { ExecutionHooks } from "./hooks.js";
 import { readStateFile, type ExecState } from "./records/state.js";
@@ -19,7 +19,11 @@ export class GateEvaluator {
   private history: Promise<{ revision?: string; state: ExecState }[]> | undefined;
 
   constructor(
-    private readonly plan: Plan,
+    /**
+     * The revision the run's evidence is for: the plan's, else — resuming an execution an older orun started, whose
+     * plan loads without the revision its checksum did not cover — the one that execution recorded.
+     */
+    private readonly revision: string | undefined,
     private readonly store: ExecutionStore,
     private readonly currentExecId: string,
     private readonly currentState: ExecState,
@@ -40,7 +44,7 @@ export class GateEvaluator {
   private async checkGate(gate: PromotionGate, signal: AbortSignal | undefined): Promise<string | undefined> {
     const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
     if ((gate.condition ?? "success") !== "success") return `${what} (unsupported condition "${gate.condition}")`;
-    const revision = this.plan.metadata.revision;
+    const revision = this.revision;
     if (!revision) return `${what} for the same revision, but the plan records no source revision`;
     // Remote state: the backend's evidence alone decides (decision 8); this machine's history may be
     // of runs the backend never saw.

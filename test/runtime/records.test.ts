@@ -112,7 +112,7 @@ test("promotion gates: where a hook gives evidence (remote mode) it alone decide
   const plan = makePlan([{ id: "web@prod.deploy", gates: [gate], steps: [] }], { revision: "abc123" });
   const store = new ExecutionStore(dir);
   const asked: string[] = [];
-  const remote = new GateEvaluator(plan, store, "e1", emptyState("e1", "x"), {
+  const remote = new GateEvaluator(plan.metadata.revision, store, "e1", emptyState("e1", "x"), {
     gateSatisfied: (g, revision) => {
       asked.push(`${g.component}@${g.environment}:${revision}`);
       return Promise.resolve(true);
@@ -120,10 +120,10 @@ test("promotion gates: where a hook gives evidence (remote mode) it alone decide
   });
   assert.equal(await remote.check(plan.jobs[0]!, { approve: false }), undefined);
   assert.deepEqual(asked, ["web@staging:abc123"]);
-  const refused = new GateEvaluator(plan, store, "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(false) });
+  const refused = new GateEvaluator(plan.metadata.revision, store, "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(false) });
   assert.match((await refused.check(plan.jobs[0]!, { approve: false }))!, /promotion gate: web must have succeeded in staging at revision abc123/);
   // The current execution's own success counts as evidence too.
   const current = emptyState("e1", "x");
   current.jobs["web@staging.deploy"] = { status: "completed", steps: {} };
-  assert.equal(await new GateEvaluator(plan, store, "e1", current).check(plan.jobs[0]!, { approve: false }), undefined);
+  assert.equal(await new GateEvaluator(plan.metadata.revision, store, "e1", current).check(plan.jobs[0]!, { approve: false }), undefined);
 });
