@@ -7,7 +7,9 @@
 // and the next run removes one a killed run left (of its own pid namespace only: judged by this namespace's
 // pids, a live run's folder under `unshare --pid` looked dead and was removed mid-step). Likewise a job's script folder (host side of the read-only
 // /__orun/scripts mount), which is in the record: a step that swapped it for a link to a host folder had the
-// next script-file step's script written into that host folder (rev16ci #5).
+// next script-file step's script written into that host folder (rev16ci #5). The record is now read-only
+// inside the container (record-mask.ts), so the swap itself fails; script-file.ts still refuses a replaced
+// folder (test/runners/docker/script-file.test.ts).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -89,13 +91,13 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
     assert.deepEqual(left, [], "the run removed its own folder");
   });
 
-  it("a step that swaps the job's script folder for a link to a host folder gets no script written there", async () => {
+  it("a step cannot swap the job's script folder for a link to a host folder: the record is read-only in the container", async () => {
     const target = path.join(hostDir, "target");
     await mkdir(target);
     const written: string[] = [];
     const watcher = watch(target, (_event, name) => written.push(String(name)));
     try {
-      const swap = "d=$(find /workspace/.orun -type d -path '*/tmp/docker/*/scripts' | head -1); mv \"$d\" \"$d.old\" && ln -s " + target + " \"$d\" && echo swapped";
+      const swap = "d=$(find /workspace/.orun -type d -path '*/tmp/docker/*/scripts' | head -1); [ -n \"$d\" ] || exit 9; if mv \"$d\" \"$d.old\" && ln -s " + target + " \"$d\"; then echo swapped; else echo refused; fi";
       const plan: Plan = {
         apiVersion: PLAN_API_VERSION,
         kind: PLAN_KIND,
@@ -107,9 +109,10 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
       await writeFile(path.join(workspace.dir, "scripts.json"), JSON.stringify(plan));
       const env = { ...availability.engine!.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
       const result = await runOrun(["run", "scripts.json", "--runner", "docker", "--verbose", "--exec-id", "swap-scripts"], { cwd: workspace.dir, env, timeoutMs: 120_000 });
-      assert.match(result.stdout, /swapped/);
-      assert.equal(result.code, 1, result.stdout + result.stderr);
-      assert.match(result.stdout, /script folder .* was replaced/);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /Read-only file system/);
+      assert.match(result.stdout, /│ refused$/m);
+      assert.match(result.stdout, /│ from-a-script-file$/m, "the script folder is intact: the next step's script runs from it");
       await new Promise((resolve) => setTimeout(resolve, 200)); // watch events arrive asynchronously
       assert.deepEqual(written, [], "nothing was written into the host folder");
     } finally {

@@ -77,12 +77,12 @@ export function containerPath(workspaceDir: string, hostPath: string): string | 
   return path.posix.join(CONTAINER_WORKSPACE, ...relative.split(path.sep));
 }
 
-/** A bind mount. `-v` cannot carry a `:` in the path, `--mount` (on podman) no `,`. */
+/** A bind mount. `-v` cannot carry a `:` in either path, `--mount` (on podman) no `,`. */
 export function bindMountArgs(hostDir: string, target: string, readOnly = false): string[] {
   const source = path.resolve(hostDir);
-  if (!source.includes(":")) return ["--volume", `${source}:${target}${readOnly ? ":ro" : ""}`];
-  if (!source.includes(",")) return ["--mount", `type=bind,source=${source},target=${target}${readOnly ? ",readonly" : ""}`];
-  throw new Error(`path ${source} contains both ':' and ',' and cannot be mounted into a container`);
+  if (!source.includes(":") && !target.includes(":")) return ["--volume", `${source}:${target}${readOnly ? ":ro" : ""}`];
+  if (!source.includes(",") && !target.includes(",")) return ["--mount", `type=bind,source=${source},target=${target}${readOnly ? ",readonly" : ""}`];
+  throw new Error(`${source} cannot be mounted at ${target} in a container: between them the paths contain both ':' and ','`);
 }
 
 export interface ContainerSpec {
@@ -103,6 +103,8 @@ export interface ContainerSpec {
   user?: string;
   /** Whether runDir holds the owner pipe (CONTAINER_OWNER_PIPE) the owner keeps open. */
   ownerPipe?: boolean;
+  /** Mounts inside the workspace that keep the execution record from the steps (see record-mask.ts), shallowest first. */
+  recordMounts?: Array<{ hostDir: string; target: string; readOnly: boolean }>;
 }
 
 /** Arguments after `docker run --detach`. */
@@ -118,6 +120,8 @@ export function createContainerArgs(spec: ContainerSpec): string[] {
     "--pull", "never",
     ...(spec.user ? ["--user", spec.user] : []),
     ...bindMountArgs(spec.workspaceDir, CONTAINER_WORKSPACE),
+    // After the workspace: each goes over its place in it.
+    ...(spec.recordMounts ?? []).flatMap((mount) => bindMountArgs(mount.hostDir, mount.target, mount.readOnly)),
     ...bindMountArgs(spec.scriptsDir, CONTAINER_SCRIPTS, true),
     ...bindMountArgs(spec.runDir, CONTAINER_RUN),
     "--workdir", CONTAINER_WORKSPACE,

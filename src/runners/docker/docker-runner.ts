@@ -43,6 +43,7 @@ import {
   stepExec,
 } from "./container.js";
 import { stepWorkdir } from "./workdir.js";
+import { recordFolder, recordMask } from "./record-mask.js";
 import { startFailureHint } from "./start-failure.js";
 // The same owner-named temp folders as the github-actions runner's helper output.
 import { createOutputDir, removeDeadOutputDirs } from "../github-actions/stale-scratch.js";
@@ -83,6 +84,8 @@ export class DockerRunner implements Runner {
   /** Containers being created or alive, so cleanup() finds every one: their mounts' host dir and owner pipe. */
   private readonly live = new Map<string, { mountsDir: string; ownerPipe?: number }>();
   private closing = false;
+  /** Links on the record's path already warned about (see record-mask.ts). */
+  private readonly warnedLinks = new Set<string>();
   /** Whether any container creation was started (else cleanup has nothing to look for). */
   private creating = false;
   /** Container removals started by finishJob and still running. */
@@ -435,6 +438,18 @@ export class DockerRunner implements Runner {
     const scriptsIdentity = folderIdentity(lstatSync(scriptsDir));
     await mkdir(runDir);
     await chmod(runDir, 0o1777);
+    // The record exists by now (mountsDir is in it): where it lies in the workspace is known.
+    const mask = recordMask(job.run.workspaceDir, recordFolder(job.run.scratchDir));
+    if (mask.error !== undefined) {
+      await rm(mountsDir, { recursive: true, force: true });
+      throw new OrunError(`docker runner: job ${job.job.id}: ${mask.error}`);
+    }
+    if (mask.exposedLink !== undefined && !this.warnedLinks.has(mask.exposedLink)) {
+      this.warnedLinks.add(mask.exposedLink);
+      warn(
+        `the execution record is reached through the link ${mask.exposedLink} inside the workspace: steps can replace that link and so move where orun writes the record; make it a real folder, or keep the link outside the workspace`,
+      );
+    }
     const ownerPipe = await openOwnerPipe(path.join(runDir, path.posix.basename(CONTAINER_OWNER_PIPE)));
     this.live.set(name, { mountsDir, ownerPipe });
     const user = resolveContainerUser(this.config.user, { uid: process.getuid?.(), gid: process.getgid?.() }, info.rootless);
@@ -452,6 +467,7 @@ export class DockerRunner implements Runner {
       pidStart: processStartTicks(process.pid),
       user,
       ownerPipe: ownerPipe !== undefined,
+      recordMounts: mask.mounts,
     });
     this.creating = true;
     try {

@@ -95,7 +95,7 @@ describe("docker container pieces", () => {
     assert.deepEqual(bindMountArgs("/tmp/s", "/__orun/scripts", true), ["--volume", "/tmp/s:/__orun/scripts:ro"]);
     assert.deepEqual(bindMountArgs("/tmp/a:b", "/workspace"), ["--mount", "type=bind,source=/tmp/a:b,target=/workspace"]);
     assert.deepEqual(bindMountArgs("/tmp/a:b", "/s", true), ["--mount", "type=bind,source=/tmp/a:b,target=/s,readonly"]);
-    assert.throws(() => bindMountArgs("/tmp/a:b,c", "/workspace"), /contains both ':' and ','/);
+    assert.throws(() => bindMountArgs("/tmp/a:b,c", "/workspace"), /contain both ':' and ','/);
   });
 
   it("creates the job container with labels, mount, workdir and user", () => {
