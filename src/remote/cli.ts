@@ -183,7 +183,7 @@ export async function remoteLogs(
     const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(runId, reader.baseUrl));
     const entries: { job: JobView; log: string }[] = [];
     for (const job of select(jobs)) {
-      const log = stepSections(await client.readLog(runId, job.jobId), opts.step, opts.raw);
+      const log = stepSections(await client.readLog(runId, job.jobId), opts.step, opts.raw, job.steps);
       if (log.trim()) entries.push({ job, log });
     }
     if (entries.length === 0) {
@@ -223,7 +223,7 @@ export async function remoteLogs(
     const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
     for (const job of select(jobs)) {
       let log = followed.get(job.jobId);
-      if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step, opts.raw)));
+      if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step, opts.raw, job.steps)));
       const shown = log.shown;
       const { restarted, text } = await log.poll(client, runId, job);
       if (restarted && shown) {
@@ -261,13 +261,14 @@ class FollowedLog {
   constructor(
     private readonly step: string | undefined,
     private readonly raw = false,
+    private readonly steps?: readonly string[],
   ) {
     this.filter = this.newFilter();
   }
 
   /** Without --step and --raw the log is handed out as it is. */
   private newFilter(): StepFilter | undefined {
-    return this.step || this.raw ? new StepFilter(this.step, this.raw) : undefined;
+    return this.step || this.raw ? new StepFilter(this.step, this.raw, this.steps) : undefined;
   }
 
   async poll(client: BackendClient, runId: string, job: JobView): Promise<{ restarted: boolean; text: string }> {
@@ -306,27 +307,40 @@ class FollowedLog {
 
 /**
  * The sections of a remote job log for one step (by key, or part of it), or the whole log; `raw`: without the
- * `=== <step> ===` lines (the steps' output alone).
+ * `=== <step> ===` lines (the steps' output alone). `steps`: the job's step keys in run order (JobView.steps),
+ * which tell a section header from a step's own output line (see StepFilter).
  */
-export function stepSections(log: string, step: string | undefined, raw = false): string {
+export function stepSections(log: string, step: string | undefined, raw = false, steps?: readonly string[]): string {
   if (!step && !raw) return log;
-  const filter = new StepFilter(step, raw);
+  const filter = new StepFilter(step, raw, steps);
   return filter.push(log) + filter.flush();
 }
 
 /**
  * One step's sections (`=== <step> ===` and what follows; every step's without `step`) of a log fed piece by
  * piece: only whole lines are judged. `raw` drops the header lines themselves.
+ *
+ * The wire format is v2's, which other tools read, so a step may print a line that looks like a header
+ * (`=== DONE ===`). Steps run one after another and each section starts once, so with the job's step keys in run
+ * order (`steps`) a line is a header only when it names a step after the current section's: other such lines are
+ * output. What stays ambiguous: a step printing the exact header of a later step of its own job (read as that
+ * step's start), and logs of runs whose runners sent no step keys (v2 runners; runs registered before migration
+ * 14), where every such line is taken for a header, as v2 does.
  */
-class StepFilter {
+export class StepFilter {
   private partial = "";
   private keep: boolean;
+  /** Run-order position of the current section's step (-1 before the first header). */
+  private current = -1;
+  private readonly order?: ReadonlyMap<string, number>;
 
   constructor(
     private readonly step: string | undefined,
     private readonly raw = false,
+    steps?: readonly string[],
   ) {
     this.keep = step === undefined;
+    if (steps) this.order = new Map(steps.map((key, i) => [key, i]));
   }
 
   push(text: string): string {
@@ -344,8 +358,18 @@ class StepFilter {
 
   private take(line: string): boolean {
     const header = /^=== (.+) ===\n?$/.exec(line);
-    if (!header) return this.keep;
-    this.keep = this.step === undefined || header[1] === this.step || header[1]!.includes(this.step);
+    const key = header?.[1];
+    if (key === undefined || !this.startsSection(key)) return this.keep;
+    this.keep = this.step === undefined || key === this.step || key.includes(this.step);
     return this.keep && !this.raw;
+  }
+
+  /** Whether a header-shaped line naming `key` starts a section: with the job's step order, only a later step's. */
+  private startsSection(key: string): boolean {
+    if (!this.order) return true;
+    const at = this.order.get(key);
+    if (at === undefined || at <= this.current) return false;
+    this.current = at;
+    return true;
   }
 }

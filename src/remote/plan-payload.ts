@@ -1,8 +1,9 @@
 // A compiled plan as the backend registers it (POST /v1/runs, §4.4): the
 // short checksum, and each job's canonical ID, component, dependencies and
-// steps. Every runner of one run sends the same payload for the same plan.
+// steps (with the keys their log sections go under, in run order). Every runner of one run sends the same payload for the same plan.
 import { canonicalJobId, planShortId, type Plan } from "../model/plan.js";
 import { planChecksum } from "../runtime/graph.js";
+import { orderSteps, stepKeys } from "../runtime/steps.js";
 import type { BackendPlan } from "./protocol.js";
 
 export function backendPlan(plan: Plan): BackendPlan {
@@ -21,6 +22,8 @@ export function backendPlan(plan: Plan): BackendPlan {
         uses: step.use || "run",
         with: { ...(step.run ? { raw: step.run } : {}), ...(step.name ? { name: step.name } : {}) },
       })),
+      // What the runtime names the log sections: readers tell a header from a step's own `=== x ===` line by it.
+      stepKeys: stepKeys(orderSteps(job.steps)),
     })),
   };
 }

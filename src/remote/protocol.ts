@@ -26,6 +26,11 @@ export interface BackendPlanJob {
   component?: string;
   deps?: string[];
   steps?: { stepId: string; uses: string; with?: Record<string, unknown>; timeout?: number }[];
+  /**
+   * The keys the job's steps are logged under (`=== <key> ===`), in the order they run (an orun addition; v2
+   * runners send none). Readers of the job's log take a header only for a step after the current one (JobView.steps).
+   */
+  stepKeys?: string[];
 }
 
 export interface CreateRunRequest {
@@ -90,6 +95,11 @@ export interface JobView {
   logRef: string | null;
   /** Bytes of the job's stored log (sent by this backend, not by v2's): a follower reads a log only when it grew or restarted. */
   logBytes?: number;
+  /**
+   * The keys of the job's log sections in the order its steps run (this backend, for runs whose runners sent them):
+   * a `=== <key> ===` line is a section header only when it names a step after the current section's.
+   */
+  steps?: string[];
 }
 
 /**

@@ -39,11 +39,11 @@ export interface BackendContext {
   settings: BackendSettings;
   clock(): Clock;
   /**
-   * When each run's log was last followed (a ranged read: `orun logs --follow`), by namespace and run ID, in this
-   * process. Append answers tell runners whether someone follows, so they upload a running step's lines every
-   * 2 s only then (as GitLab's trace update interval does); in memory: a restart forgets, and followers read again.
+   * When this process last recorded a follower of each run (by namespace and run ID) in the store: it skips the
+   * write within a few seconds of its last. Whether a run is followed is the store's (runs.followed_at), so every
+   * replica answers alike.
    */
-  followedAt?: Map<string, number>;
+  followMarkedAt?: Map<string, number>;
 }
 
 export interface RequestContext {

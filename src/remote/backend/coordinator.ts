@@ -21,6 +21,8 @@ export interface JobRecord {
   attempts: number;
   /** Size of the uploaded log, 0 when none (read-only; stores fill it in). */
   logBytes: number;
+  /** Keys of the job's log sections in run order, as its plan gave them (null: a v2 runner's plan, or a run from before migration 14). */
+  steps?: string[] | null;
 }
 
 export interface RunRecord {
@@ -136,7 +138,15 @@ export function initialJobs(plan: BackendPlan): JobRecord[] {
     lastError: null,
     attempts: 0,
     logBytes: 0,
+    steps: stepKeysOf(job.stepKeys, position),
   }));
+}
+
+/** A job's `stepKeys` as sent: absent (v2 runners) or a list of strings. */
+function stepKeysOf(keys: unknown, position: number): string[] | null {
+  if (keys === undefined || keys === null) return null;
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== "string")) throw new CoordinatorError(400, `plan.jobs[${position}].stepKeys must be an array of strings`);
+  return keys as string[];
 }
 
 /**

@@ -93,7 +93,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
     activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),
   };
-  const backend: BackendContext = { store: options.store, settings, clock: () => ({ now: new Date(), leaseMs: settings.leaseMs }), followedAt: new Map() };
+  const backend: BackendContext = { store: options.store, settings, clock: () => ({ now: new Date(), leaseMs: settings.leaseMs }), followMarkedAt: new Map() };
   const oidc = new OidcVerifier(options.oidc);
   const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);

@@ -45,5 +45,6 @@ export function jobView(namespace: string, runId: string, job: JobRecord): JobVi
     attempts: job.attempts,
     logRef: job.logBytes > 0 ? logKey(namespace, runId, job.jobId) : null,
     logBytes: job.logBytes,
+    ...(job.steps ? { steps: job.steps } : {}),
   };
 }

@@ -39,28 +39,37 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   }
   if ("conflict" in outcome) throw new HttpError(409, "CONFLICT", `Log of ${jobId} has ${outcome.bytes} bytes, append expected offset ${offset}`);
   if ("tooLarge" in outcome) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${jobId} would exceed the ${maxLogBytes}-byte cap`);
-  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx) });
+  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx, outcome.followedAt) });
 }
 
 /** A ranged read this recently (followers re-read whenever a log grew) means someone follows the run's logs. */
 export const FOLLOWED_FOR_MS = 60_000;
 
-function followKey(ctx: RequestContext): string {
-  return `${ctx.caller.namespace}\0${ctx.params.runId}`;
+/**
+ * A follower's reads are recorded in the store (runs.followed_at, which every replica's appends read) at most this
+ * often per run: a follower polls every second, and the mark only needs to be well inside FOLLOWED_FOR_MS.
+ */
+const MARK_FOLLOWED_EVERY_MS = 5_000;
+
+function isFollowed(ctx: RequestContext, followedAt: string | undefined): boolean {
+  if (!followedAt) return false;
+  const age = ctx.backend.clock().now.getTime() - Date.parse(followedAt);
+  return age < FOLLOWED_FOR_MS;
 }
 
-function isFollowed(ctx: RequestContext): boolean {
-  const at = ctx.backend.followedAt?.get(followKey(ctx));
-  return at !== undefined && Date.now() - at < FOLLOWED_FOR_MS;
-}
-
-/** Marks the run followed; entries older than the window are forgotten as new ones come (the map stays small). */
-function markFollowed(ctx: RequestContext): void {
-  const followed = ctx.backend.followedAt;
-  if (!followed) return;
-  const now = Date.now();
-  if (followed.size > 1000) for (const [key, at] of followed) if (now - at >= FOLLOWED_FOR_MS) followed.delete(key);
-  followed.set(followKey(ctx), now);
+/**
+ * Marks the run followed in the store. This replica skips the write when it made one within the while (the store's
+ * condition covers other replicas); a mark that fails costs only the faster pace, never the follower's read.
+ */
+async function markFollowed(ctx: RequestContext): Promise<void> {
+  const now = ctx.backend.clock().now;
+  const key = JSON.stringify([ctx.caller.namespace, ctx.params.runId]);
+  const marked = (ctx.backend.followMarkedAt ??= new Map());
+  if (now.getTime() - (marked.get(key) ?? -Infinity) < MARK_FOLLOWED_EVERY_MS) return;
+  if (marked.size >= 10_000) marked.clear();
+  marked.set(key, now.getTime());
+  const staleBefore = new Date(now.getTime() - MARK_FOLLOWED_EVERY_MS).toISOString();
+  await ctx.backend.store.markFollowed(ctx.caller.namespace, ctx.params.runId, now.toISOString(), staleBefore).catch(() => marked.delete(key));
 }
 
 export async function readLog(ctx: RequestContext): Promise<void> {
@@ -76,7 +85,7 @@ export async function readLog(ctx: RequestContext): Promise<void> {
   // A ranged read answers for any job of the run, logged or not yet (size 0): followers poll before output lands.
   const range = await ctx.backend.store.readLogFrom(namespace, runId, jobId, offset);
   if ("notFound" in range) throw notFound(range.notFound === "run" ? "Run not found" : "Job not found");
-  markFollowed(ctx);
+  await markFollowed(ctx);
   ctx.res.writeHead(200, {
     ...CORS_HEADERS,
     "Access-Control-Expose-Headers": `${LOG_SIZE_HEADER}, ${LOG_ATTEMPT_HEADER}`,

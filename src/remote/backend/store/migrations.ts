@@ -184,6 +184,15 @@ async function failFastFromPlanPostgres(query: MigrationQuery): Promise<void> {
   );
 }
 
+// The keys of each job's log sections in run order (a JSON array, as the plan payload's stepKeys): readers of a
+// job's log take `=== <key> ===` for a header only when it names a step after the current one, so a step printing
+// such a line is not split off. Runs registered before (or by v2 runners) have none: readers judge as before.
+const JOB_STEPS = `ALTER TABLE jobs ADD COLUMN steps TEXT;`;
+
+// When someone last followed the run's logs (a ranged read), kept in the store so that every replica's append
+// answers say so: a follower on one replica speeds up the uploads of a runner talking to another.
+const FOLLOWED_AT = `ALTER TABLE runs ADD COLUMN followed_at TEXT;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -209,7 +218,12 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: "",
     postgresCode: failFastFromPlanPostgres,
   },
+  { version: 14, name: "jobs.steps: log sections told from step output by the job's step order", sqlite: JOB_STEPS, postgres: JOB_STEPS },
+  { version: 15, name: "runs.followed_at: a follower on one replica is seen by every replica", sqlite: FOLLOWED_AT, postgres: FOLLOWED_AT },
 ];
+
+/** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */
+export const MARK_FOLLOWED_SQL = `UPDATE runs SET followed_at = $1 WHERE namespace = $2 AND run_id = $3 AND (followed_at IS NULL OR followed_at < $4)`;
 
 /**
  * Runs `r` that retention deletes, given $1, its cut-off: not updated since, and no runner has asked about

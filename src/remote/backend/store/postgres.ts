@@ -6,11 +6,11 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
-import { planLogWrite, type LogWriteResult, type NewRun, type Store } from "./types.js";
+import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store } from "./types.js";
 
 const CHANNEL = "orun_run_changed";
 /** Serialises migrations of concurrently starting replicas. */
@@ -172,10 +172,18 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           return { created: false as const, existing: runFromRow(existing.rows[0]) };
         }
         await c.query(
-          `INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts)
-           SELECT $1, $2, j.job_id, j.position, j.component, j.deps, 'pending', 0
-           FROM unnest($3::text[], $4::int[], $5::text[], $6::text[]) AS j(job_id, position, component, deps)`,
-          [run.namespace, run.runId, jobs.map((j) => j.jobId), jobs.map((j) => j.position), jobs.map((j) => j.component), jobs.map((j) => JSON.stringify(j.deps))],
+          `INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts, steps)
+           SELECT $1, $2, j.job_id, j.position, j.component, j.deps, 'pending', 0, j.steps
+           FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) AS j(job_id, position, component, deps, steps)`,
+          [
+            run.namespace,
+            run.runId,
+            jobs.map((j) => j.jobId),
+            jobs.map((j) => j.position),
+            jobs.map((j) => j.component),
+            jobs.map((j) => JSON.stringify(j.deps)),
+            jobs.map((j) => (j.steps ? JSON.stringify(j.steps) : null)),
+          ],
         );
         await notify(c, run.namespace, run.runId);
         return { created: true as const };
@@ -270,6 +278,10 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       await query(RECORD_ACTIVITY_SQL, [at, namespace, runId, staleBefore]);
     },
 
+    async markFollowed(namespace, runId, at, staleBefore) {
+      await query(MARK_FOLLOWED_SQL, [at, namespace, runId, staleBefore]);
+    },
+
     async componentSucceededAt(namespace, revision, component, environment) {
       const prefix = `${component}@${environment}.`;
       const rows = await query<{ run_id: string }>(EVIDENCE_SQL, [namespace, revision, prefix, prefix.length, prefix, prefix.length]);
@@ -287,8 +299,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       return tx(async (c): Promise<LogWriteResult> => {
         // The run row's lock (the one claims take) serialises this write with concurrent appends and with a
         // takeover, so the ownership check and the write are one step.
-        const run = await c.query("SELECT 1 FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE", [namespace, runId]);
+        const run = await c.query<{ followed_at: string | null }>("SELECT followed_at FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE", [namespace, runId]);
         if (run.rowCount === 0) return { notFound: "run" };
+        const followedAt = run.rows[0]!.followed_at;
         // jobs.log_bytes is kept by every write: octet_length() would detoast (read) the whole log.
         const cur = await c.query<{ status: JobStatus; runner_id: string | null; n: string }>(
           "SELECT status, runner_id, log_bytes AS n FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3",
@@ -298,9 +311,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n) }, content.length, options);
         if (!plan.write && plan.repeatOf !== undefined) {
           const stored = Buffer.concat((await c.query<{ content: Buffer }>(`${CHUNKS_FROM} ORDER BY byte_offset`, [namespace, runId, jobId, plan.repeatOf])).rows.map((r) => r.content));
-          return stored.equals(content) ? plan.result : { conflict: true, bytes: Number(job!.n) };
+          return stored.equals(content) ? withFollowedAt(plan.result, followedAt) : { conflict: true, bytes: Number(job!.n) };
         }
-        if (!plan.write) return plan.result;
+        if (!plan.write) return withFollowedAt(plan.result, followedAt);
         const { bytes } = plan;
         const key = [namespace, runId, jobId];
         let last: string | null = null;
@@ -318,7 +331,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           );
         }
         await c.query("UPDATE jobs SET log_bytes = $4 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [...key, bytes]);
-        return { bytes };
+        return withFollowedAt({ bytes }, followedAt);
       });
     },
 

@@ -32,6 +32,8 @@ export interface JobRow {
   last_error: string | null;
   attempts: number;
   log_bytes: number | string | null;
+  /** JSON array (migration 14); null for runs registered without step keys. */
+  steps?: string | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
@@ -68,6 +70,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     lastError: row.last_error,
     attempts: Number(row.attempts),
     logBytes: Number(row.log_bytes ?? 0),
+    steps: row.steps ? (JSON.parse(row.steps) as string[]) : null,
   };
 }
 

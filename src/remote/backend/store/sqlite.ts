@@ -8,10 +8,10 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
-import { planLogWrite, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
+import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
 export function openSqliteStore(file: string): Store {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -37,6 +37,7 @@ export function openSqliteStore(file: string): Store {
       `SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.job_id IN (SELECT value FROM json_each(?)) ORDER BY j.position`,
     ),
     jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
+    runFollowed: db.prepare<[string, string], { followed_at: string | null }>("SELECT followed_at FROM runs WHERE namespace = ? AND run_id = ?"),
     logTarget: db.prepare<[string, string, string], { status: JobStatus; runner_id: string | null; log_bytes: number }>(
       "SELECT status, runner_id, log_bytes FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?",
     ),
@@ -111,8 +112,8 @@ export function openSqliteStore(file: string): Store {
         db.prepare(`INSERT INTO runs (${RUN_COLUMNS}, plan_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
           run.namespace, run.runId, run.status, run.planChecksum, run.triggerType, run.actor, run.dryRun ? 1 : 0, run.createdAt, run.updatedAt, run.finishedAt, run.revision, run.failFast ? 1 : 0, run.stoppedReason ?? null, planJson,
         );
-        const insert = db.prepare(`INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)`);
-        for (const job of jobs) insert.run(run.namespace, run.runId, job.jobId, job.position, job.component, JSON.stringify(job.deps), job.status);
+        const insert = db.prepare(`INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts, steps) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)`);
+        for (const job of jobs) insert.run(run.namespace, run.runId, job.jobId, job.position, job.component, JSON.stringify(job.deps), job.status, job.steps ? JSON.stringify(job.steps) : null);
         return { created: true as const };
       }).immediate();
       if (result.created) events.emit("changed", run.namespace, run.runId);
@@ -182,6 +183,10 @@ export function openSqliteStore(file: string): Store {
       db.prepare(positional(RECORD_ACTIVITY_SQL)).run(at, namespace, runId, staleBefore);
     },
 
+    async markFollowed(namespace, runId, at, staleBefore) {
+      db.prepare(positional(MARK_FOLLOWED_SQL)).run(at, namespace, runId, staleBefore);
+    },
+
     async componentSucceededAt(namespace, revision, component, environment) {
       const prefix = `${component}@${environment}.`;
       const params: unknown[] = [namespace, revision, prefix, prefix.length, prefix, prefix.length];
@@ -202,14 +207,15 @@ export function openSqliteStore(file: string): Store {
       // The size comes from jobs.log_bytes (kept by every write), never from measuring the log.
       return db.transaction((): LogWriteResult => {
         // Inside the write transaction: no claim (takeover) can land between the ownership check and the write.
-        if (!s().run.get(namespace, runId)) return { notFound: "run" };
+        const run = s().runFollowed.get(namespace, runId);
+        if (!run) return { notFound: "run" };
         const job = s().logTarget.get(namespace, runId, jobId);
         const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes }, content.length, options);
         if (!plan.write && plan.repeatOf !== undefined) {
           const stored = Buffer.concat(s().chunksFrom.all({ ns: namespace, run: runId, job: jobId, from: plan.repeatOf }).map((c) => c.content));
-          return stored.equals(content) ? plan.result : { conflict: true, bytes: Number(job!.log_bytes) };
+          return stored.equals(content) ? withFollowedAt(plan.result, run.followed_at) : { conflict: true, bytes: Number(job!.log_bytes) };
         }
-        if (!plan.write) return plan.result;
+        if (!plan.write) return withFollowedAt(plan.result, run.followed_at);
         const { bytes } = plan;
         if (options.mode === "replace") s().clearLog.run(namespace, runId, jobId);
         const last = options.mode === "append" ? s().tailChunk.get(namespace, runId, jobId)?.start : null;
@@ -218,7 +224,7 @@ export function openSqliteStore(file: string): Store {
           else s().extendChunk.run(w.content, namespace, runId, jobId, w.start);
         }
         s().setLogBytes.run(bytes, namespace, runId, jobId);
-        return { bytes };
+        return withFollowedAt({ bytes }, run.followed_at);
       }).immediate();
     },
 

@@ -29,11 +29,17 @@ export interface LogWrite {
 }
 
 export type LogWriteResult =
-  | { bytes: number }
+  /** `followedAt`: when someone last followed the run's logs (runs.followed_at), read in the write's transaction. */
+  | { bytes: number; followedAt?: string }
   | { tooLarge: true; bytes: number }
   | { conflict: true; bytes: number }
   | { notFound: "run" | "job" }
   | { notHeld: true; status: JobStatus; runnerId: string | null };
+
+/** A write's result with when the run was last followed, if ever (an accepted or repeated write only). */
+export function withFollowedAt(result: LogWriteResult, followedAt: string | null | undefined): LogWriteResult {
+  return followedAt && "bytes" in result && !("tooLarge" in result) && !("conflict" in result) ? { bytes: result.bytes, followedAt } : result;
+}
 
 /** What a log write needs to know of its job, read under the write's lock. */
 export type LogTarget = Pick<JobRecord, "status" | "runnerId" | "logBytes">;
@@ -106,6 +112,11 @@ export interface Store {
    * already is, so a busy run costs one write per while. Retention keeps a run runners are waiting in.
    */
   recordActivity(namespace: string, runId: string, at: string, staleBefore: string): Promise<void>;
+  /**
+   * Someone follows the run's logs (a ranged read) at `at`: recorded unless a time after `staleBefore` already is.
+   * Kept in the store, not a replica's memory, so every replica's append answers tell runners (writeLog's followedAt).
+   */
+  markFollowed(namespace: string, runId: string, at: string, staleBefore: string): Promise<void>;
   /**
    * Deletes runs (with jobs and logs) last updated and last asked about by a runner before `before`, none of
    * whose jobs is running; returns how many.

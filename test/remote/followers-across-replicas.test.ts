@@ -1,0 +1,114 @@
+// "Someone follows this run's logs" is kept in the store (runs.followed_at, migration 15), not in one backend
+// process's memory: with two `orun backend serve` replicas on one database, a follower reading on replica A makes
+// replica B's append answers say `followed`, so a runner talking to B uploads a running step's lines at the
+// follower's pace. Before, B never knew (the follower's mark lived in A's memory). The mark expires a minute after
+// the last read. Databases a backend from before migrations 14 and 15 left keep working: their runs are read,
+// appended to and followed. Real backend processes on a real SQLite file and a real PostgreSQL schema.
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import type { PlanJob } from "../../src/model/plan.js";
+import { BackendClient } from "../../src/remote/client.js";
+import { RemoteHooks } from "../../src/remote/hooks.js";
+import { createToken } from "../../src/remote/backend/auth/tokens.js";
+import { initialJobs, type RunRecord } from "../../src/remote/backend/coordinator.js";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import { makePlan } from "../runtime/helpers.js";
+import { api, enc, planOf, sql, testDatabase, type StoreKind, type TestDatabase } from "./helpers.js";
+import { killAllChildren, startBackendProcess, type BackendProcess } from "./processes.js";
+import { until } from "../support/wait.js";
+
+const ns = "local:acme/follow";
+
+/** A database as a backend before migrations 14 and 15 left it, holding run `old` (one job): returns a token for `ns`. */
+async function databaseBeforeMigration14(url: string): Promise<string> {
+  const store = await openStore(url);
+  try {
+    const now = new Date().toISOString();
+    const run: RunRecord = { namespace: ns, runId: "old", status: "running", planChecksum: "0ld", triggerType: "ci", actor: null, dryRun: false, createdAt: now, updatedAt: now, finishedAt: null, revision: null, failFast: false };
+    await store.createRun({ run, jobs: initialJobs(planOf({ "old@dev.job": [] }, "0ld")), planJson: "{}" });
+    const { token } = await createToken(store, ns);
+    await sql(url, "ALTER TABLE jobs DROP COLUMN steps");
+    await sql(url, "ALTER TABLE runs DROP COLUMN followed_at");
+    await sql(url, "DELETE FROM schema_migrations WHERE version >= 14");
+    return token;
+  } finally {
+    await store.close();
+  }
+}
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`followers seen by every replica (two orun backend serve on ${kind})`, () => {
+    let db: TestDatabase | undefined;
+    const replicas: BackendProcess[] = [];
+    after(async () => {
+      killAllChildren();
+      for (const replica of replicas) await replica.stop().catch(() => undefined);
+      await db?.cleanup();
+    });
+
+    it("a ranged read on replica A makes replica B's append answers say followed, for a minute; an older database migrates and keeps its runs", { timeout: 120_000 }, async (t) => {
+      db = await testDatabase(kind);
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const token = await databaseBeforeMigration14(db.url);
+      // One after the other: both migrate at start, and the second finds nothing left to do.
+      const a = await startBackendProcess(db.url);
+      replicas.push(a);
+      const b = await startBackendProcess(db.url);
+      replicas.push(b);
+      const versions = await sql<{ version: number }>(db.url, "SELECT version FROM schema_migrations WHERE version >= 14 ORDER BY version");
+      assert.deepEqual(versions.map((v) => Number(v.version)), [14, 15]);
+
+      // The run from before the migrations: its job has no step keys (readers judge its log as before) and its log takes appends.
+      const jobs = await api<{ jobs: { jobId: string; steps?: string[] }[] }>(b.url, token, "GET", "/v1/runs/old/jobs");
+      assert.deepEqual(jobs.body.jobs.map((j) => [j.jobId, j.steps]), [["old@dev.job", undefined]]);
+      const logPath = `/v1/runs/old/logs/${enc("old@dev.job")}`;
+      const append = (offset: number) => api<{ bytes: number; followed: boolean }>(b.url, token, "POST", `${logPath}?append=true&offset=${offset}`, "line\n");
+      const first = await append(0);
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.body.followed, false, "nobody has followed the run yet");
+
+      const read = await fetch(`${a.url}${logPath}?offset=0`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(await read.text(), "line\n");
+      const second = await append(5);
+      assert.equal(second.body.followed, true, "replica B knows of the follower on replica A");
+
+      // The mark expires a minute after the last read.
+      await sql(db.url, "UPDATE runs SET followed_at = $1 WHERE namespace = $2 AND run_id = $3", [new Date(Date.now() - 61_000).toISOString(), ns, "old"]);
+      assert.equal((await append(10)).body.followed, false, "a follower gone for over a minute no longer counts");
+    });
+
+    it("a runner talking to replica B uploads a running step's lines at the followed pace once someone follows on replica A", { timeout: 60_000 }, async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const [a, b] = replicas;
+      const store = await openStore(db.url);
+      const token = await createToken(store, ns).then((created) => created.token).finally(() => store.close());
+      const plan = makePlan([{ id: "f@dev.deploy", steps: [{ id: "a", run: "x" }] }], { name: "followed" });
+      const job: PlanJob = plan.jobs[0]!;
+      const client = new BackendClient({ baseUrl: b!.url, auth: { kind: "token", token: async () => token } });
+      // The paces scaled down: 2 s -> 100 ms, 30 s -> 1.5 s.
+      const hooks = new RemoteHooks({ client, plan, runId: "paced", runnerId: "me", mode: "plan", say: () => undefined, liveFlushMs: { followed: 100, idle: 1_500 } });
+      const logPath = `/v1/runs/paced/logs/${enc(job.id)}`;
+      const log = async () => (await api(b!.url, token, "GET", logPath)).text;
+      try {
+        assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
+        hooks.onStepOutput(job, "a", "one\n");
+        await until(async () => (await log()).includes("one"), "the step's first line on the backend", 10_000);
+        // Followed on replica A: the runner learns it from replica B's answer to its next append (the idle-paced one).
+        const read = await fetch(`${a!.url}${logPath}?offset=0`, { headers: { Authorization: `Bearer ${token}` } });
+        assert.equal(read.status, 200);
+        await read.arrayBuffer();
+        hooks.onStepOutput(job, "a", "two\n");
+        await until(async () => (await log()).includes("two"), "the idle-paced line", 10_000);
+        hooks.onStepOutput(job, "a", "three\n");
+        const sent = Date.now();
+        await until(async () => (await log()).includes("three"), "a followed line", 10_000);
+        assert.ok(Date.now() - sent < 1_200, `a followed line took ${Date.now() - sent} ms (the idle pace is 1.5 s)`);
+        await hooks.onStepFinished(job, "a", "", false);
+        await hooks.afterJob(job, { status: "completed" });
+      } finally {
+        await hooks.close();
+      }
+      assert.equal(await log(), "=== a ===\none\ntwo\nthree\n");
+    });
+  });
+}

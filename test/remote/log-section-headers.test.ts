@@ -1,0 +1,91 @@
+// A step that prints a line shaped like a section header (`=== DONE ===`, `=== SMOKE: … ===` as spec 40's smoke
+// steps do, or another step's `=== <key> ===`) is not split off its step by `orun logs --remote-state --step/--raw`
+// (a whole read, and --follow). The wire format stays v2's; the backend keeps the keys the runner logged the job's
+// steps under, in the order they run, and a header counts only when it names a step after the current one. A real
+// runner (`orun run`) against a real backend on loopback; the readers are the built CLI.
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runOrun } from "../support/cli.js";
+import { makePlan } from "../runtime/helpers.js";
+import { api, enc, planOf, startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
+
+describe("remote log sections: step output that looks like a section header", () => {
+  let bed: RemoteTestbed;
+  let env: NodeJS.ProcessEnv;
+  // Declared first but run last (phase post): the order that counts is the run order, not the declaration's.
+  const plan = makePlan([
+    {
+      id: "web@dev.smoke",
+      steps: [
+        { id: "cleanup", phase: "post", run: "echo cleaning; echo '=== deploy ==='; echo cleaned" },
+        { id: "validate", run: "echo '=== SMOKE: web@dev.smoke validate ==='; echo checking; echo '=== DONE ==='; echo '=== validate ==='; echo valid" },
+        { id: "deploy", run: "echo deploying; echo '=== validate ==='; echo '=== DONE ==='; echo deployed" },
+      ],
+    },
+  ]);
+  const output = {
+    validate: "=== SMOKE: web@dev.smoke validate ===\nchecking\n=== DONE ===\n=== validate ===\nvalid\n",
+    deploy: "deploying\n=== validate ===\n=== DONE ===\ndeployed\n",
+    cleanup: "cleaning\n=== deploy ===\ncleaned\n",
+  };
+
+  before(async () => {
+    bed = await startRemoteTestbed("orun-log-sections-", (issuer) => ({ oidc: { issuer: issuer.issuer } }));
+    env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "", NO_COLOR: "1" };
+    const file = path.join(bed.dir, "sections.json");
+    await fs.writeFile(file, JSON.stringify(plan));
+    const run = await runOrun(["run", file, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "sections"], { cwd: bed.dir, env, timeoutMs: 60_000 });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+  });
+  after(() => bed?.close());
+
+  const read = (runId: string, args: string[]) => runOrun(["logs", ...args, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", runId], { cwd: bed.dir, env });
+
+  it("the backend lists the job's step keys in run order", async () => {
+    const jobs = await api<{ jobs: { jobId: string; steps?: string[] }[] }>(bed.backend.url, bed.token, "GET", "/v1/runs/sections/jobs");
+    assert.deepEqual(jobs.body.jobs[0]?.steps, ["validate", "deploy", "cleanup"]);
+  });
+
+  it("--step prints the whole of that step's output, header-shaped lines included", async () => {
+    for (const step of ["validate", "deploy", "cleanup"] as const) {
+      const r = await read("sections", ["--job", "web@dev.smoke", "--step", step, "--raw"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, output[step], `--step ${step}`);
+    }
+    const framed = await read("sections", ["--job", "web@dev.smoke", "--step", "validate"]);
+    assert.match(framed.stdout, /=== validate ===\n=== SMOKE: web@dev\.smoke validate ===\nchecking\n=== DONE ===\n=== validate ===\nvalid\n\n?$/);
+    assert.doesNotMatch(framed.stdout, /deploying/);
+  });
+
+  it("--raw prints every step's output, no line lost for looking like a header; --follow reads it the same way", async () => {
+    const whole = output.validate + output.deploy + output.cleanup;
+    const raw = await read("sections", ["--job", "web@dev.smoke", "--raw"]);
+    assert.equal(raw.code, 0, raw.stderr);
+    assert.equal(raw.stdout, whole);
+    const follow = await read("sections", ["--job", "web@dev.smoke", "--raw", "--follow"]);
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.equal(follow.stdout, whole);
+    const step = await read("sections", ["--job", "web@dev.smoke", "--step", "deploy", "--raw", "--follow"]);
+    assert.equal(step.stdout, output.deploy);
+  });
+
+  it("a run whose runners sent no step keys (a v2 runner) is read as before: every header-shaped line starts a section", async () => {
+    assert.equal((await api(bed.backend.url, bed.token, "POST", "/v1/runs", { plan: planOf({ "v2@dev.job": [] }), runId: "v2-run" })).status, 201);
+    const jobs = await api<{ jobs: { steps?: string[] }[] }>(bed.backend.url, bed.token, "GET", "/v1/runs/v2-run/jobs");
+    assert.equal(jobs.body.jobs[0]?.steps, undefined);
+    const logged = await api(bed.backend.url, bed.token, "POST", `/v1/runs/v2-run/logs/${enc("v2@dev.job")}`, "=== a ===\none\n=== b ===\ntwo\n");
+    assert.equal(logged.status, 200, logged.text);
+    const b = await read("v2-run", ["--job", "v2@dev.job", "--step", "b", "--raw"]);
+    assert.equal(b.stdout, "two\n");
+  });
+
+  it("a plan whose stepKeys is not a list of strings is refused, naming the field", async () => {
+    const plan = planOf({ "x@dev.job": [] });
+    (plan.jobs[0] as { stepKeys?: unknown }).stepKeys = ["a", 3];
+    const res = await api(bed.backend.url, bed.token, "POST", "/v1/runs", { plan, runId: "bad-keys" });
+    assert.equal(res.status, 400);
+    assert.match(res.text, /plan\.jobs\[0\]\.stepKeys must be an array of strings/);
+  });
+});
