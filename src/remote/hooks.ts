@@ -38,6 +38,8 @@ export interface RemoteHooksOptions {
   say?: (line: string) => void;
   /** How long a running step's whole lines wait before upload (job-log.ts; tests shorten them). */
   liveFlushMs?: JobLogOptions["liveFlushMs"];
+  /** `--job X --retry`: the claim of X reopens it if it failed (and the jobs skipped because of it). */
+  retryJob?: string;
 }
 
 interface ActiveJob {
@@ -58,8 +60,14 @@ interface ActiveJob {
   runSignal?: AbortSignal;
   /** Aborts CANCEL_GRACE_MS after the run's stop: log uploads and the result report give up then. */
   uploads?: AbortSignal;
-  /** Aborted when the job has ended here: a heartbeat still retrying stops. */
+  /** Aborted once the job's last log upload and result report are done (or given up): a heartbeat still retrying stops. */
   ended: AbortController;
+  /**
+   * The job's work is over and its last log upload and result report are under way: heartbeats go on (an outage
+   * the report outlasts must not let the lease lapse, or another runner would claim a job that finished), but
+   * nothing is stopped any more.
+   */
+  ending?: boolean;
 }
 
 export class RemoteHooks implements ExecutionHooks {
@@ -144,9 +152,14 @@ export class RemoteHooks implements ExecutionHooks {
     let pollDelay = 500;
     for (;;) {
       if (signal.aborted) throw new OrunError("cancelled");
-      const claim = await client.claim(runId, id, runnerId, { signal }).catch((err: unknown) => this.runGone(err, id));
+      const retry = this.options.retryJob === id;
+      const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => this.runGone(err, id));
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
+        if (claim.retried) {
+          const reopened = claim.reopened?.length ? `; pending again: ${claim.reopened.join(", ")}` : "";
+          this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${reopened}`);
+        }
         // Claimed while this runner was being stopped (fail-fast): it is this runner's now, and nobody else may run it.
         if (signal.aborted) this.say(`● job ${id} was claimed just before this runner stopped starting jobs; running it`);
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
@@ -155,7 +168,8 @@ export class RemoteHooks implements ExecutionHooks {
         return { action: "run", stop: entry.stop.signal };
       }
       if (claim.currentStatus === "success") {
-        this.say(`✓ job ${id} already completed by another runner`);
+        if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
+        else this.say(`✓ job ${id} already completed by another runner`);
         return { action: "skip", reason: "already completed by another runner" };
       }
       if (claim.stop) {
@@ -165,17 +179,25 @@ export class RemoteHooks implements ExecutionHooks {
         this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run`);
         return { action: "skipped", reason: this.stopped };
       }
-      if (claim.depsBlocked || claim.currentStatus === "skipped") {
+      // Skipped for a failure of an earlier workflow attempt, which this attempt retries (depsWaiting): waited for.
+      if (!claim.depsWaiting && (claim.depsBlocked || claim.currentStatus === "skipped")) {
         const reason = `upstream dependencies are blocked or failed (${claim.reason ?? "an upstream job failed"})`;
         this.say(`✕ job ${id} will not run: ${reason}`);
         return { action: "skipped", reason };
       }
       if (claim.currentStatus === "failed") {
         const reason = `already failed on another runner${claim.reason ? `: ${claim.reason}` : ""}`;
-        this.say(`✕ job ${id} ${reason}`);
+        // A retry refused (the run stopped) says why in its reason; otherwise, how to run it again in this run.
+        const hint = retry ? "" : `; retry it in this run: orun run ${this.planId} --job ${id} --exec-id ${runId} --remote-state --retry`;
+        this.say(`✕ job ${id} ${reason}${hint}`);
         return { action: "skipped", reason };
       }
-      const message = claim.depsWaiting ? `○ waiting for dependencies of ${id}...` : `● job ${id} is running on another runner, waiting...`;
+      const message =
+        claim.currentStatus === "skipped"
+          ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
+          : claim.depsWaiting
+            ? `○ waiting for dependencies of ${id}...`
+            : `● job ${id} is running on another runner${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
       if (message !== announced) this.say(message);
       announced = message;
       // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this
@@ -233,14 +255,16 @@ export class RemoteHooks implements ExecutionHooks {
         lastTick = sent;
         // After a stall the lease is judged from this tick's question: its answer may take a beat or two.
         if (late) since = Math.max(since, sent);
-        if (!late && sent - Math.max(lastBeat, since) > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
+        if (!late && !entry.ending && sent - Math.max(lastBeat, since) > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
         client.heartbeat(runId, jobId, runnerId, { budgetMs: interval, signal: entry.ended.signal }).then(
           (res) => {
+            // Handed on while its result was being reported: the report is refused and says so; no more beats.
+            if (res.abort && entry.ending) return clearInterval(entry.timer);
             if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
             lastBeat = Math.max(lastBeat, sent);
           },
           (err) => {
-            if (err instanceof RequestCancelled) return;
+            if (err instanceof RequestCancelled || entry.ended.signal.aborted) return;
             // Nowhere to report to: stop the job now rather than run it to a result nobody can record.
             if (isRunGone(err)) return goneWhileRunning();
             this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`);
@@ -288,10 +312,26 @@ export class RemoteHooks implements ExecutionHooks {
     const id = canonicalJobId(job.id);
     const entry = this.active.get(id);
     if (!entry) return;
-    clearInterval(entry.timer);
-    entry.ended.abort();
+    await this.whileBeating(id, entry, () => this.reportOutcome(id, job, entry, result));
+  }
+
+  /**
+   * Runs the job's last steps here — its log's last upload and its result report — with its heartbeat still
+   * going, then stops the heartbeat (its timer and any beat still retrying), whatever the outcome.
+   */
+  private async whileBeating(id: string, entry: ActiveJob, last: () => Promise<void>): Promise<void> {
+    entry.ending = true;
+    try {
+      await last();
+    } finally {
+      clearInterval(entry.timer);
+      entry.ended.abort();
+      this.active.delete(id);
+    }
+  }
+
+  private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: { status: "completed" | "failed"; error?: string }): Promise<void> {
     await entry.log.finish();
-    this.active.delete(id);
     const { runnerId } = this.options;
     if (entry.runGone) throw this.goneError(id, "ran");
     if (entry.superseded && result.status === "failed") {
@@ -350,10 +390,11 @@ export class RemoteHooks implements ExecutionHooks {
   private async reportBlocked(id: string, reason: string): Promise<void> {
     const entry = this.active.get(id);
     if (!entry) return;
-    clearInterval(entry.timer);
-    entry.ended.abort();
+    await this.whileBeating(id, entry, () => this.reportBlockedOutcome(id, reason, entry));
+  }
+
+  private async reportBlockedOutcome(id: string, reason: string, entry: ActiveJob): Promise<void> {
     await entry.log.finish();
-    this.active.delete(id);
     const { runId, runnerId } = this.options;
     if (cancelledHere(entry.runSignal)) {
       // Ctrl-C while its admission (a gate query) was still being decided: canceled on this runner, as a job
