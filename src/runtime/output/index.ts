@@ -1,5 +1,6 @@
 // Picks the view for a run: JSON summary, live TTY region, or plain lines.
 import type { Renderer } from "../events.js";
+import { ConsoleWriter } from "./console-writer.js";
 import { JsonRenderer } from "./json.js";
 import { LiveRenderer } from "./live.js";
 import { setOutputStream } from "../../util/output-pressure.js";
@@ -22,5 +23,6 @@ export function createRenderer(options: OutputOptions = {}): Renderer {
   const caps = detectTerminal(stream, options.env);
   const colors = palette(caps.color);
   if (caps.live && !options.verbose) return new LiveRenderer(stream, colors, false);
-  return new TextRenderer({ verbose: options.verbose ?? false, palette: colors, writeLine: (line) => write(`${line}\n`) });
+  const lines = new ConsoleWriter(stream);
+  return new TextRenderer({ verbose: options.verbose ?? false, palette: colors, writeLine: (line) => lines.writeLine(line) });
 }
