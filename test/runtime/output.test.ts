@@ -140,3 +140,15 @@ test("a failed job's hint: a step-level guess for step errors, none for a runner
   assert.deepEqual(hints("start job: the container engine could not mount a folder: bind source path does not exist: /w"), []);
   assert.deepEqual(hints("start job: slirp4netns failed: open(\"/dev/net/tun\"): Permission denied"), []);
 });
+
+test("verbose output under concurrency: every line carries its job's prefix as it is, `$` patterns in names included", () => {
+  const odd = makePlan([{ id: "a$&b@dev.x$1y", steps: [{ run: "true" }] }]).jobs[0]!;
+  const writes: string[] = [];
+  const text = new TextRenderer({ verbose: true, palette: palette(false), writeLine: (line) => writes.push(line) });
+  text.handle({ type: "run-start", plan, planId: "abc", execId: "e1", runner, concurrency: 2, failFast: false, jobs: [odd], resumed: 0 });
+  writes.length = 0;
+  text.handle({ type: "step-output", job: odd, stepKey: "s1", chunk: "one\n\ntwo $& $$\nrest" });
+  text.handle({ type: "step-end", job: odd, stepKey: "s1", status: "completed", durationMs: 10, output: "" });
+  const lead = "    │ a$&b·dev/x$1y › ";
+  assert.deepEqual(writes.slice(0, 2), [`${lead}one\n${lead}\n${lead}two $& $$`, `${lead}rest`]);
+});

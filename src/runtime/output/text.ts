@@ -136,19 +136,23 @@ export class TextRenderer implements Renderer {
 
   private streamOutput(job: PlanJob, stepKey: string, chunk: string): void {
     const key = `${job.id}\u0000${stepKey}`;
-    const lines = ((this.partial.get(key) ?? "") + chunk).split("\n");
-    let rest = lines.pop() ?? "";
+    const text = (this.partial.get(key) ?? "") + chunk;
+    const cut = text.lastIndexOf("\n");
+    let rest = cut < 0 ? text : text.slice(cut + 1);
     // A line that never ends (binary output, a progress bar without newlines) is shown in pieces: held whole,
     // it would grow without bound and be copied again with every chunk.
+    const pieces: string[] = [];
     while (rest.length >= MAX_PARTIAL_LINE) {
-      lines.push(rest.slice(0, MAX_PARTIAL_LINE));
+      pieces.push(rest.slice(0, MAX_PARTIAL_LINE));
       rest = rest.slice(MAX_PARTIAL_LINE);
     }
     this.partial.set(key, rest);
-    if (lines.length === 0) return;
-    // One write per chunk, not per line: a chatty step's output costs a few system calls, not one a line.
     const lead = `${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}`;
-    this.options.writeLine(lead + lines.join(`\n${lead}`));
+    // One write per chunk, not per line: a chatty step's output costs a few system calls, not one a line. One
+    // replace, not a split into lines and a join: thousands of strings less per chunk.
+    // (`$` doubled: a replacement string reads `$&` and the like, and a job's name may hold them.)
+    if (cut >= 0) this.options.writeLine(lead + text.slice(0, cut).replaceAll("\n", `\n${lead}`.replaceAll("$", "$$$$")));
+    for (const piece of pieces) this.options.writeLine(lead + piece);
   }
 
   private flushPartial(job: PlanJob, stepKey: string): void {
