@@ -26,6 +26,7 @@ import { orderSteps, phaseOf, stepKeys } from "./steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
 import { LinkCollector, type RunLink } from "./links.js";
+import { matchesAny, scopeJobs } from "./run-scope.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -364,9 +365,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
 
 function selectJobs(plan: Plan, options: ExecuteOptions): Selection {
   const ordered = orderJobs(plan.jobs);
-  let selected = ordered;
-  if (options.components?.length) selected = selected.filter((job) => matchesAny(options.components!, job.component));
-  if (options.environments?.length) selected = selected.filter((job) => matchesAny(options.environments!, job.environment));
+  const selected = scopeJobs(ordered, options).jobs;
   if (options.retry && !options.job) throw new OrunError("--retry requires --job");
   if (!options.job) return { ordered, selected };
   const wanted = canonicalJobId(options.job);
@@ -394,11 +393,6 @@ export function unmatchedFilterWarnings(plan: Plan, filters: { components?: read
     return unmatched.length ? [`${flag} ${unmatched.join(", ")} matches no job of the plan (it has ${known.join(", ") || "no jobs"})`] : [];
   };
   return [...check("--component", filters.components, (job) => job.component), ...check("--env", filters.environments, (job) => job.environment)];
-}
-
-/** Exact names, or `prefix*`. */
-function matchesAny(patterns: readonly string[], value: string): boolean {
-  return patterns.some((pattern) => (pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : pattern === value));
 }
 
 function effectiveConcurrency(flag: number | undefined, plan: Plan): number {

@@ -79,7 +79,7 @@ test("help shows no '(default: [])' for repeatable flags", async () => {
     assert.ok(!help.stdout.includes("(default: [])"), `${command.join(" ")} --help:\n${help.stdout}`);
   }
   const run = await runOrun(["run", "--help"]);
-  assert.match(run.stdout, /--component <name> +only jobs of this component/, "the flag is still listed");
+  assert.match(run.stdout, /--component <name> +this component's jobs and the jobs they depend on/, "the flag is still listed");
 });
 
 test("orun help <command> <subcommand> shows that subcommand's help; orun help <typo> names the typo instead of printing everything", async () => {

@@ -1,6 +1,6 @@
-// Runtime audit: jobs whose dependencies lie outside the run (a --component / --env / working-folder
-// scope) wait instead of failing the run (decision 6: non-zero exit when a job failed). Real processes,
-// real files in temp dirs.
+// Run scopes: --component X brings X's dependencies along (decision 5); jobs whose dependencies still lie
+// outside the run (an --env scope) wait instead of failing the run (decision 6: non-zero exit when a job
+// failed). Real processes, real files in temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
@@ -13,7 +13,7 @@ const setup = (t: { after(fn: () => Promise<void>): void }, jobs: JobSpec[], opt
 
 const record = recordFile;
 
-test("jobs whose dependencies are outside the run (component/env scope) wait: the run succeeds when nothing failed", async (t) => {
+test("--component X runs X's jobs and those of every component X depends on, transitively (decision 5)", async (t) => {
   const dir = await setup(
     t,
     [
@@ -23,55 +23,99 @@ test("jobs whose dependencies are outside the run (component/env scope) wait: th
       // Environment barrier: api's next environment waits for every dev job, site included.
       { id: "api@prod.build", dependsOn: ["api@dev.build", "site@dev.build"], steps: [{ run: "echo api-prod >> runs" }] },
       { id: "api@prod.smoke", dependsOn: ["api@prod.build"], steps: [{ run: "echo smoke >> runs" }] },
+      { id: "web@dev.build", dependsOn: ["api@dev.build"], steps: [{ run: "echo web >> runs" }] },
     ],
     { concurrency: 2 },
   );
-  const run = await runOrun(["run", "plan.json", "--exec-id", "scoped", "--component", "api", "--component", "lib", "--json"], { cwd: dir });
+  const run = await runOrun(["run", "plan.json", "--exec-id", "deps", "--component", "api"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stderr, /context: --component api \(\+ 2 dependencies: lib, site\)/);
+  assert.match(run.stdout, /5 succeeded/);
+  assert.doesNotMatch(run.stdout, /waiting/);
+  // Dependencies, not dependents: web (which needs api) is not part of the run.
+  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean).sort(), ["api", "api-prod", "lib", "site", "smoke"]);
+
+  // A component that depends on nothing brings nothing along, and says nothing about it; --json stays quiet too.
+  await writeFile(path.join(dir, "runs"), "");
+  const lib = await runOrun(["run", "plan.json", "--component", "lib", "--json"], { cwd: dir });
+  assert.equal(lib.code, 0, lib.stdout + lib.stderr);
+  assert.doesNotMatch(lib.stderr, /context:/);
+  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean), ["lib"]);
+  const web = await runOrun(["run", "plan.json", "--component", "web", "--json"], { cwd: dir });
+  assert.equal(web.code, 0, web.stdout + web.stderr);
+  assert.doesNotMatch(web.stderr, /context:/);
+  // Jobs, not whole components: web@dev.build needs api@dev.build (and so lib), never api's production jobs.
+  assert.deepEqual(((JSON.parse(web.stdout) as { jobs: { id: string }[] }).jobs.map((job) => job.id)).sort(), ["api@dev.build", "lib@dev.build", "web@dev.build"]);
+
+  // --env still bounds the run: a dependency in another environment is not run but waited for.
+  const prod = await runOrun(["run", "plan.json", "--component", "api", "--env", "prod", "--json"], { cwd: dir });
+  assert.equal(prod.code, 0, prod.stdout + prod.stderr);
+  const prodJobs = (JSON.parse(prod.stdout) as { jobs: { id: string; status: string }[] }).jobs;
+  assert.deepEqual(prodJobs.map((job) => [job.id, job.status]).sort(), [
+    ["api@prod.build", "waiting"],
+    ["api@prod.smoke", "waiting"],
+  ]);
+});
+
+test("jobs whose dependencies are outside the run (an --env scope) wait: the run succeeds when nothing failed", async (t) => {
+  const dir = await setup(
+    t,
+    [
+      { id: "lib@dev.build", steps: [{ run: "echo lib >> runs" }] },
+      { id: "site@dev.build", steps: [{ run: "echo site >> runs" }] },
+      { id: "api@dev.build", dependsOn: ["lib@dev.build"], steps: [{ run: "echo api >> runs" }] },
+      { id: "api@prod.build", dependsOn: ["api@dev.build", "site@dev.build"], steps: [{ run: "echo api-prod >> runs" }] },
+      { id: "api@prod.smoke", dependsOn: ["api@prod.build"], steps: [{ run: "echo smoke >> runs" }] },
+      { id: "lib@prod.build", steps: [{ run: "echo lib-prod >> runs" }] },
+    ],
+    { concurrency: 2 },
+  );
+  const run = await runOrun(["run", "plan.json", "--exec-id", "scoped", "--env", "prod", "--json"], { cwd: dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const summary = JSON.parse(run.stdout) as { status: string; counts: Record<string, number>; jobs: { id: string; status: string; reason?: string }[] };
   assert.equal(summary.status, "completed");
-  assert.equal(summary.counts.succeeded, 2);
+  assert.equal(summary.counts.succeeded, 1);
   assert.equal(summary.counts.waiting, 2);
   assert.equal(summary.counts.failed, 0);
   assert.equal(summary.counts.skipped, 0);
   const waiting = summary.jobs.filter((job) => job.status === "waiting").map((job) => job.id);
   assert.deepEqual(waiting.sort(), ["api@prod.build", "api@prod.smoke"]);
-  assert.match(summary.jobs.find((job) => job.id === "api@prod.build")!.reason ?? "", /site@dev\.build/);
-  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean).sort(), ["api", "lib"]);
+  assert.match(summary.jobs.find((job) => job.id === "api@prod.build")!.reason ?? "", /@dev\.build/);
+  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean), ["lib-prod"]);
   const meta = await readJson<{ status: string }>(record(dir, "scoped", "metadata.json"));
   assert.equal(meta.status, "completed");
 
-  const text = await runOrun(["run", "plan.json", "--exec-id", "scoped-text", "--component", "api", "--component", "lib"], { cwd: dir });
+  const text = await runOrun(["run", "plan.json", "--exec-id", "scoped-text", "--env", "prod"], { cwd: dir });
   assert.equal(text.code, 0, text.stdout + text.stderr);
   assert.match(text.stdout, /✓ Done in/);
-  assert.match(text.stdout, /2 succeeded · 2 waiting/);
-  assert.match(text.stdout, /api·prod\/build {2}waiting · dependency site@dev\.build is not part of this run/);
+  assert.match(text.stdout, /1 succeeded · 2 waiting/);
+  assert.match(text.stdout, /api·prod\/build {2}waiting · dependency (api|site)@dev\.build is not part of this run/);
 
   // Resuming the same execution with the whole plan runs what waited, and only that.
   await writeFile(path.join(dir, "runs"), "");
   const all = await runOrun(["run", "plan.json", "--exec-id", "scoped"], { cwd: dir });
   assert.equal(all.code, 0, all.stdout + all.stderr);
-  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean).sort(), ["api-prod", "site", "smoke"]);
+  assert.deepEqual((await readFile(path.join(dir, "runs"), "utf8")).split("\n").filter(Boolean).sort(), ["api", "api-prod", "lib", "site", "smoke"]);
 
   // A real failure still fails the run, waiting jobs or not.
   const failing = await setup(t, [
-    { id: "lib@dev.build", steps: [{ run: "exit 1" }] },
-    { id: "api@dev.build", steps: [{ run: "true" }] },
-    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "lib@prod.build", steps: [{ run: "exit 1" }] },
+    { id: "api@prod.lint", steps: [{ run: "true" }] },
+    { id: "api@prod.build", dependsOn: ["web@dev.build"], steps: [{ run: "true" }] },
     { id: "web@dev.build", steps: [{ run: "true" }] },
   ]);
-  const failed = await runOrun(["run", "plan.json", "--component", "lib", "--component", "api"], { cwd: failing });
+  const failed = await runOrun(["run", "plan.json", "--env", "prod"], { cwd: failing });
   assert.equal(failed.code, 1);
   assert.match(failed.stdout, /1 succeeded · 1 failed · 1 waiting/);
 });
 
 test("orun status of a run with waiting jobs says waiting, with the reason", async (t) => {
   const dir = await setup(t, [
-    { id: "api@dev.build", steps: [{ run: "true" }] },
-    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "api@prod.lint", steps: [{ run: "true" }] },
+    { id: "api@prod.build", dependsOn: ["web@dev.build"], steps: [{ run: "true" }] },
     { id: "web@dev.build", steps: [{ run: "true" }] },
   ]);
-  const run = await runOrun(["run", "plan.json", "--exec-id", "w", "--component", "api"], { cwd: dir });
+  const run = await runOrun(["run", "plan.json", "--exec-id", "w", "--env", "prod"], { cwd: dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   const status = await runOrun(["status", "--exec-id", "w"], { cwd: dir });
   assert.match(status.stdout, /State: completed/);
@@ -82,10 +126,10 @@ test("orun status of a run with waiting jobs says waiting, with the reason", asy
 test("dry-run says which selected jobs would wait on a dependency outside the run", async (t) => {
   const dir = await setup(t, [
     { id: "api@dev.build", steps: [{ run: "true" }] },
-    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "api@prod.build", dependsOn: ["web@dev.build"], steps: [{ run: "true" }] },
     { id: "web@dev.build", steps: [{ run: "true" }] },
   ]);
-  const preview = await runOrun(["run", "plan.json", "--dry-run", "--component", "api"], { cwd: dir });
+  const preview = await runOrun(["run", "plan.json", "--dry-run", "--env", "prod"], { cwd: dir });
   assert.equal(preview.code, 0, preview.stdout + preview.stderr);
   assert.match(preview.stdout, /api@prod\.build[\s\S]*note +waits unless web@dev\.build completed earlier in the execution \(not part of this run\)/);
   const all = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir });
@@ -113,16 +157,16 @@ test("a dependency outside the run that FAILED in this execution skips its depen
 
 test("a job waiting on a dependency outside the run is skipped when a dependency inside the run fails", async (t) => {
   const dir = await setup(t, [
-    { id: "api@dev.build", steps: [{ run: "exit 1" }] },
-    { id: "api@prod.build", dependsOn: ["api@dev.build", "web@dev.build"], steps: [{ run: "true" }] },
+    { id: "api@prod.check", steps: [{ run: "exit 1" }] },
+    { id: "api@prod.build", dependsOn: ["api@prod.check", "web@dev.build"], steps: [{ run: "true" }] },
     { id: "web@dev.build", steps: [{ run: "true" }] },
   ]);
-  const run = await runOrun(["run", "plan.json", "--component", "api", "--json"], { cwd: dir });
+  const run = await runOrun(["run", "plan.json", "--env", "prod", "--json"], { cwd: dir });
   assert.equal(run.code, 1, run.stdout + run.stderr);
   const summary = JSON.parse(run.stdout) as { counts: Record<string, number>; jobs: { id: string; status: string; reason?: string }[] };
   assert.deepEqual(summary.jobs.map((job) => [job.id, job.status, job.reason ?? ""]).sort(), [
-    ["api@dev.build", "failed", ""],
-    ["api@prod.build", "skipped", "dependency api@dev.build failed"],
+    ["api@prod.build", "skipped", "dependency api@prod.check failed"],
+    ["api@prod.check", "failed", ""],
   ]);
   assert.equal(summary.counts.waiting, 0);
 });

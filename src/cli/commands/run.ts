@@ -12,6 +12,7 @@ import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, nonEmpty } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
+import { scopeJobs } from "../../runtime/run-scope.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -64,7 +65,7 @@ export function registerRunCommands(program: Command): void {
     .option("--job <id>", "run only this job (component@env.job or component.env.job)", nonEmpty)
     .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp().argParser(nonEmpty))
     .option("--retry", "with --job: clear the job's recorded state and run it again")
-    .option("--component <name>", "only jobs of this component (repeatable, comma lists allowed)", collectNames, [])
+    .option("--component <name>", "this component's jobs and the jobs they depend on (repeatable, comma lists allowed)", collectNames, [])
     .option("-e, --env <name>", "only jobs of this environment (repeatable, comma lists allowed)", collectNames, [])
     .option("--workdir <dir>", "run every job in this directory instead of its own path")
     .option("--approve", "allow jobs whose policies require approval")
@@ -314,6 +315,13 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       ? { components: undefined, messages: "" }
       : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
   process.stderr.write(scoped.messages);
+  // --component X brings along the jobs X's jobs depend on (decision 5; src/runtime/run-scope.ts): say which.
+  const addedComponents = componentFilter.length > 0 ? scopeJobs(resolved.plan.jobs, { components: componentFilter, environments: envFilter }).addedComponents : [];
+  if (addedComponents.length > 0 && !opts.json) {
+    const count = addedComponents.length;
+    process.stderr.write(`context: --component ${componentFilter.join(", ")} (+ ${count} ${count === 1 ? "dependency" : "dependencies"}: ${addedComponents.join(", ")})\n`);
+  }
+
 
   // Only what the user typed: a working-folder scope may name a dependency without jobs in this plan.
   if (resolved.plan.jobs.length > 0) {

@@ -1,0 +1,41 @@
+// Which jobs a run takes from its plan: `--env` keeps the named
+// environments' jobs; `--component X` keeps X's jobs plus, transitively, the
+// jobs they depend on within those environments (decision 5: X comes with what
+// it needs, as `orun plan --component X` and `orun run X` compile it). A
+// dependency the environments leave out is not added: its dependents wait for
+// it (see the scheduler), so `-e prod` never re-runs dev.
+import { canonicalJobId, type PlanJob } from "../model/plan.js";
+
+/** Exact names, or `prefix*`. */
+export function matchesAny(patterns: readonly string[], value: string): boolean {
+  return patterns.some((pattern) => (pattern.endsWith("*") ? value.startsWith(pattern.slice(0, -1)) : pattern === value));
+}
+
+export interface RunScope {
+  /** The jobs to run, in the order given. */
+  jobs: PlanJob[];
+  /** Components whose jobs came along only as dependencies, sorted. */
+  addedComponents: string[];
+}
+
+export function scopeJobs(jobs: readonly PlanJob[], filters: { components?: readonly string[]; environments?: readonly string[] }): RunScope {
+  const pool = filters.environments?.length ? jobs.filter((job) => matchesAny(filters.environments!, job.environment)) : [...jobs];
+  if (!filters.components?.length) return { jobs: pool, addedComponents: [] };
+  const byId = new Map(pool.map((job) => [canonicalJobId(job.id), job]));
+  const named = pool.filter((job) => matchesAny(filters.components!, job.component));
+  const taken = new Set(named.map((job) => canonicalJobId(job.id)));
+  const queue = [...named];
+  while (queue.length > 0) {
+    for (const dep of queue.shift()!.dependsOn ?? []) {
+      const id = canonicalJobId(dep);
+      const job = byId.get(id);
+      if (job && !taken.has(id)) {
+        taken.add(id);
+        queue.push(job);
+      }
+    }
+  }
+  const namedComponents = new Set(named.map((job) => job.component));
+  const selected = pool.filter((job) => taken.has(canonicalJobId(job.id)));
+  return { jobs: selected, addedComponents: [...new Set(selected.map((job) => job.component))].filter((name) => !namedComponents.has(name)).sort() };
+}
