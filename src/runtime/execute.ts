@@ -135,6 +135,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       planName: plan.metadata?.name ?? "",
       planChecksum: checksum,
       ...(revision ? { revision } : {}),
+      ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
       trigger: options.trigger ?? "cli",

@@ -59,6 +59,8 @@ export interface RunMetadata {
   links?: { label: string; url: string; jobId?: string; stepId?: string }[];
   /** Why the run stopped before finishing its jobs (a runner that could not start, a plan refused…). */
   error?: string;
+  /** Under remote state: the backend's run ID this record is one runner's part of (status/logs read it by default). */
+  remoteRunId?: string;
 }
 
 /** The `user` a record names: the account running orun. */
