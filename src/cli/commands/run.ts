@@ -670,6 +670,8 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted();
+    // A finished run whose steps printed nothing: "yet" would promise logs that never come.
+    else if (snapshot && isFinished(snapshot)) (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it ${snapshot.meta?.status ?? "finished"} and no step printed any output.\n`);
     else (opts.raw ? process.stderr : process.stdout).write(filtered ? "No logs match.\n" : "No logs for this run yet.\n");
     return 0;
   }
