@@ -16,6 +16,7 @@ import type {
   JobView,
   RunView,
   RunnableResponse,
+  ClaimRequest,
   UpdateRequest,
 } from "./protocol.js";
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER, clipError } from "./protocol.js";
@@ -139,8 +140,10 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/runnable`, { query: { job: options.job, waitMs: options.waitMs }, holdMs: options.waitMs, signal: options.signal });
   }
 
-  claim(runId: string, jobId: string, runnerId: string, options: { signal?: AbortSignal } = {}): Promise<ClaimResponse> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body: { runnerId }, signal: options.signal });
+  /** `retry`: reopen the job if it failed (ClaimRequest); a repeat of a retry that landed is the holder's same claim. */
+  claim(runId: string, jobId: string, runnerId: string, options: { signal?: AbortSignal; retry?: boolean } = {}): Promise<ClaimResponse> {
+    const body: ClaimRequest = options.retry ? { runnerId, retry: true } : { runnerId };
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body, signal: options.signal });
   }
 
   /**

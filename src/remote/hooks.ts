@@ -182,7 +182,10 @@ export class RemoteHooks implements ExecutionHooks {
       // Skipped for a failure of an earlier workflow attempt, which this attempt retries (depsWaiting): waited for.
       if (!claim.depsWaiting && (claim.depsBlocked || claim.currentStatus === "skipped")) {
         const reason = `upstream dependencies are blocked or failed (${claim.reason ?? "an upstream job failed"})`;
-        this.say(`✕ job ${id} will not run: ${reason}`);
+        // The failed job upstream can be retried in this run, which reopens this one.
+        const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
+        const hint = failed ? `; retry ${failed} in this run (orun run ${this.planId} --job ${failed} --exec-id ${runId} --remote-state --retry), then run ${id} again` : "";
+        this.say(`✕ job ${id} will not run: ${reason}${hint}`);
         return { action: "skipped", reason };
       }
       if (claim.currentStatus === "failed") {

@@ -100,6 +100,11 @@ export interface JobView {
    * a `=== <key> ===` line is a section header only when it names a step after the current section's.
    */
   steps?: string[];
+  /**
+   * The CI workflow run attempt the job's state belongs to (GitHub's run_attempt of the runner that claimed it, or of
+   * the failure that skipped it; one more per `--retry` without one). Absent when unknown (this backend only).
+   */
+  runAttempt?: number;
 }
 
 /**
@@ -130,6 +135,22 @@ export interface ClaimResponse {
   stop?: boolean;
   /** Lease length granted with a claim; heartbeat well within it. */
   leaseMs?: number;
+  /** The claim reopened a failed job (`retry`, or a later attempt of the workflow run that failed it). */
+  retried?: boolean;
+  /** With `retried`: the jobs skipped because of it that are pending again. */
+  reopened?: string[];
+  /** The CI workflow run attempt the claimed job now belongs to (JobView.runAttempt). */
+  runAttempt?: number;
+}
+
+/** POST …/jobs/:jobId/claim (`retry` is this backend's addition; v2 reads only `runnerId`). */
+export interface ClaimRequest {
+  runnerId: string;
+  /**
+   * `orun run --job X --retry`: a failed X is reset and claimed, and the jobs skipped because of it are pending
+   * again; a job that succeeded, or runs under a live lease, is answered as without it.
+   */
+  retry?: boolean;
 }
 
 /** Terminal statuses a job's owner may report. */

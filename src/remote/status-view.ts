@@ -24,6 +24,7 @@ export function statusJson(run: RunView, jobs: JobView[]): string {
           ...(j.runnerId ? { runnerId: j.runnerId } : {}),
           steps: {},
           ...(j.lastError ? { lastError: j.lastError } : {}),
+          ...(j.runAttempt ? { runAttempt: j.runAttempt } : {}),
         },
       ]),
     ),
@@ -68,7 +69,9 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   for (const job of jobs) {
     const took = job.startedAt ? formatMs((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) : "";
     const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : "";
-    lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${detail}`.trimEnd());
+    // A later attempt of the workflow run (a re-run, or --retry) than the first: which one the job's state is from.
+    const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
+    lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${[attempt, detail].filter(Boolean).join(" · ")}`.trimEnd());
     const failedStep = options.detailed && job.lastError ? /^step (\S+): /.exec(job.lastError)?.[1] : undefined;
     if (failedStep) lines.push(`      ✗ step ${oneLine(failedStep)}  failed`);
   }

@@ -66,7 +66,9 @@ export async function startOidcIssuer(): Promise<LocalOidcIssuer> {
       tokenRequests++;
       if (req.headers.authorization !== `Bearer ${requestToken}`) return send(401, { message: "bad request token" });
       const repo = url.searchParams.get("repo") ?? "acme/widgets";
-      void issuerApi.sign(repo, { claims: { aud: url.searchParams.get("audience") ?? "" } }).then((value) => send(200, { value }));
+      // GitHub's workflow run claims, when the test names them (`?run_id=&run_attempt=`): a re-run attempt's runners.
+      const run = { run_id: url.searchParams.get("run_id") ?? undefined, run_attempt: url.searchParams.get("run_attempt") ?? undefined };
+      void issuerApi.sign(repo, { claims: { aud: url.searchParams.get("audience") ?? "", ...run } }).then((value) => send(200, { value }));
       return;
     }
     send(404, { message: "not found" });

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "./coordinator.js";
 import type { Store } from "./store/types.js";
+import type { WorkflowRun } from "./auth/oidc.js";
 
 export interface Caller {
   kind: "oidc" | "token";
@@ -10,6 +11,8 @@ export interface Caller {
   /** `owner/repo` for display ("" when unknown). */
   namespaceSlug: string;
   actor: string | null;
+  /** OIDC only: the workflow run and attempt the token was issued to (a re-run attempt may retry a failed job). */
+  workflowRun?: WorkflowRun;
 }
 
 export interface BackendSettings {

@@ -4,6 +4,7 @@
 // so the rules live here once for SQLite and PostgreSQL alike.
 import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js";
 import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus, UpdateStatus } from "../protocol.js";
+import type { WorkflowRun } from "./auth/oidc.js";
 
 export interface JobRecord {
   jobId: string;
@@ -23,6 +24,14 @@ export interface JobRecord {
   logBytes: number;
   /** Keys of the job's log sections in run order, as its plan gave them (null: a v2 runner's plan, or a run from before migration 14). */
   steps?: string[] | null;
+  /**
+   * The CI workflow run (GitHub's run ID) and attempt the job's state belongs to: the attempt of the runner that
+   * last claimed it (a `--retry` without one counts one more), or for a job skipped because an upstream job failed,
+   * that failure's. A later attempt of the same workflow run may retry it (GitHub's "Re-run failed jobs"). Null when
+   * unknown: claimed with ORUN_TOKEN, never claimed, or recorded before migration 16.
+   */
+  ciRunId?: string | null;
+  runAttempt?: number | null;
 }
 
 export interface RunRecord {
@@ -139,6 +148,8 @@ export function initialJobs(plan: BackendPlan): JobRecord[] {
     attempts: 0,
     logBytes: 0,
     steps: stepKeysOf(job.stepKeys, position),
+    ciRunId: null,
+    runAttempt: null,
   }));
 }
 
@@ -219,21 +230,50 @@ function finishMutation<T>(result: T, changed: JobRecord[]): Mutation<T> {
   return { result, changedJobs: changed };
 }
 
-export function claimJob(state: RunState, jobId: string, runnerId: string, clock: Clock): Mutation<ClaimResponse> {
+/** Who claims, beyond its runner ID: what may reopen a failed job (see claimJob). */
+export interface ClaimOptions {
+  /** `orun run --job X --retry`: X, if it failed, and the jobs skipped because of it run again. */
+  retry?: boolean;
+  /** The claimer's CI workflow run and attempt (from its OIDC token). */
+  workflowRun?: WorkflowRun;
+  /** `state` holds every job of the run. A retry needs them (it reopens dependents): without, it throws WholeRunNeeded. */
+  wholeRun?: boolean;
+}
+
+/** A claim that reopens a failed job was decided on part of the run: decide it again on all of it. */
+export class WholeRunNeeded extends Error {
+  constructor() {
+    super("the claim reopens a failed job: it needs every job of the run");
+  }
+}
+
+/**
+ * A claim. A failed job is claimed again — reset, with the jobs skipped because of it pending again, in the same
+ * mutation — by `--retry` or by a later attempt of the workflow run that failed it (GitHub's "Re-run failed
+ * jobs"); never in a stopped (fail-fast) run, and never a job that succeeded or runs under a live lease. A job
+ * skipped because an upstream job failed in an earlier attempt waits, for a later attempt's claimer, for that
+ * attempt to retry it.
+ */
+export function claimJob(state: RunState, jobId: string, runnerId: string, clock: Clock, options: ClaimOptions = {}): Mutation<ClaimResponse> {
   const job = findJob(state, jobId);
   const iso = clock.now.toISOString();
-  const take = (takeover: boolean): Mutation<ClaimResponse> => {
+  const claimer = options.workflowRun;
+  const take = (kind: "first" | "takeover" | "retry"): Mutation<ClaimResponse> => {
     job.status = "running";
     job.runnerId = runnerId;
     job.heartbeatAt = iso;
-    job.startedAt = takeover && job.startedAt ? job.startedAt : iso;
+    job.startedAt = kind === "takeover" && job.startedAt ? job.startedAt : iso;
     job.finishedAt = null;
     job.lastError = null;
     job.attempts += 1;
-    const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs };
-    if (!takeover) return finishMutation(result, [job]);
-    // What the previous runner left (a partial attempt) must not pass for this attempt's output.
-    result.takeover = true;
+    if (claimer) {
+      job.ciRunId = claimer.runId;
+      job.runAttempt = claimer.attempt;
+    } else if (kind === "retry") job.runAttempt = (job.runAttempt ?? 1) + 1;
+    const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs, ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}) };
+    if (kind === "first") return finishMutation(result, [job]);
+    // What the previous runner left (a partial attempt, or the failed one) must not pass for this attempt's output.
+    if (kind === "takeover") result.takeover = true;
     return { ...finishMutation(result, [job]), clearLogs: [jobId] };
   };
   const stopped = state.run.stoppedReason;
@@ -258,21 +298,95 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       // Its own swept job, untouched since: the runner is back, nothing was handed on.
       if (isHeldBy(job, runnerId)) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       // A pending job that was claimed before lost its runner (swept lease).
-      return take(job.attempts > 0);
+      return take(job.attempts > 0 ? "takeover" : "first");
     }
     case "running":
       // A repeated claim by the holder (its first answer was lost and it retried): the same claim, not a second attempt.
       if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
-      if (isLeaseExpired(job, clock)) return take(true);
+      if (isLeaseExpired(job, clock)) return take("takeover");
       return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}` }, changedJobs: [] };
+    case "failed": {
+      const failed: ClaimResponse = { claimed: false, currentStatus: "failed", ...(job.lastError ? { reason: job.lastError } : {}) };
+      if (!options.retry && !isLaterAttempt(job, claimer)) return { result: failed, changedJobs: [] };
+      // A stopped run starts no job (fail-fast): reopening one would leave the jobs its stop skipped behind.
+      if (stopped) return { result: { ...failed, reason: `${job.lastError ?? "failed"} — not retried: the run stopped (${stopped}) and starts no job any more; start a new run` }, changedJobs: [] };
+      if (!options.wholeRun) throw new WholeRunNeeded();
+      const reopened = reopenDependents(state, job, iso);
+      const claimed = take("retry");
+      const pending = reopened.filter((j) => j.status === "pending").sort((a, b) => a.position - b.position);
+      return { ...claimed, result: { ...claimed.result, retried: true, ...(pending.length ? { reopened: pending.map((j) => j.jobId) } : {}) }, changedJobs: [job, ...reopened] };
+    }
     case "skipped": {
-      const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: job.lastError ?? "an upstream job failed" };
+      // Skipped for a failure of an earlier attempt: this attempt's runner of that job will retry it.
+      if (awaitsRetry(job, state, claimer)) {
+        return { result: { claimed: false, currentStatus: "skipped", depsWaiting: true, reason: `${job.lastError} in attempt ${job.runAttempt}; waiting for attempt ${claimer!.attempt} to retry it` }, changedJobs: [] };
+      }
+      const why = job.lastError ?? "an upstream job failed";
+      const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: options.retry && !stopped && skippedForDependency(job) ? `${why} — --retry reopens a failed job: retry the failed one, which reopens this one` : why };
       // The run stopped (fail-fast): no job starts in it any more (a runner stops asking).
       return { result: stopped ? { ...result, stop: true } : result, changedJobs: [] };
     }
     default:
       return { result: { claimed: false, currentStatus: job.status, ...(job.lastError ? { reason: job.lastError } : {}) }, changedJobs: [] };
   }
+}
+
+/** The claimer runs a later attempt of the workflow run the job's state belongs to. */
+function isLaterAttempt(job: JobRecord, claimer: WorkflowRun | undefined): boolean {
+  return claimer !== undefined && job.ciRunId === claimer.runId && typeof job.runAttempt === "number" && claimer.attempt > job.runAttempt;
+}
+
+/** Skipped because a dependency failed or was skipped (skipDependents), not by its runner. */
+function skippedForDependency(job: JobRecord): boolean {
+  return job.status === "skipped" && (job.lastError ?? "").startsWith("dependency ");
+}
+
+/**
+ * A job skipped because an upstream job failed in an earlier attempt of the claimer's workflow run: that
+ * attempt's runner of the failed job reopens it (claimJob), so the claimer waits rather than giving up.
+ */
+export function awaitsRetry(job: JobRecord, state: RunState, claimer: WorkflowRun | undefined): boolean {
+  return !state.run.stoppedReason && skippedForDependency(job) && isLaterAttempt(job, claimer);
+}
+
+/**
+ * The jobs skipped because `failed` failed, transitively, pending again (it is about to be retried). One that
+ * still depends on another failed or skipped job is skipped again for that one. Returns the jobs it changed.
+ */
+function reopenDependents(state: RunState, failed: JobRecord, iso: string): JobRecord[] {
+  const reopened: JobRecord[] = [];
+  const queue = [failed.jobId];
+  const seen = new Set(queue);
+  while (queue.length > 0) {
+    const cause = queue.shift() as string;
+    for (const dependent of state.jobs) {
+      if (seen.has(dependent.jobId) || !dependent.deps.includes(cause) || !skippedForDependency(dependent)) continue;
+      seen.add(dependent.jobId);
+      dependent.status = "pending";
+      dependent.finishedAt = null;
+      dependent.lastError = null;
+      dependent.runnerId = null;
+      reopened.push(dependent);
+      queue.push(dependent.jobId);
+    }
+  }
+  // Until nothing changes: a job skipped again may be what another reopened job depends on.
+  const byId = new Map(state.jobs.map((j) => [j.jobId, j]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const job of reopened) {
+      if (job.status !== "pending") continue;
+      const blocker = job.deps.map((d) => byId.get(d)).find((d) => d && d !== failed && (d.status === "failed" || d.status === "skipped"));
+      if (!blocker) continue;
+      job.status = "skipped";
+      job.finishedAt = iso;
+      job.lastError = `dependency ${blocker.jobId} ${blocker.status}`;
+      job.ciRunId = blocker.ciRunId ?? null;
+      job.runAttempt = blocker.runAttempt ?? null;
+      changed = true;
+    }
+  }
+  return reopened;
 }
 
 /**
@@ -350,6 +464,7 @@ export function updateJob(
 /** Skips every pending transitive dependent of `originId`, which ended `outcome` (failed or skipped). */
 function skipDependents(state: RunState, originId: string, outcome: "failed" | "skipped", iso: string): JobRecord[] {
   const skipped: JobRecord[] = [];
+  const origin = state.jobs.find((j) => j.jobId === originId);
   const queue = [originId];
   while (queue.length > 0) {
     const cause = queue.shift() as string;
@@ -358,6 +473,9 @@ function skipDependents(state: RunState, originId: string, outcome: "failed" | "
       dependent.status = "skipped";
       dependent.finishedAt = iso;
       dependent.lastError = cause === originId ? `dependency ${originId} ${outcome}` : `dependency ${cause} skipped (upstream ${originId} ${outcome})`;
+      // The failure's attempt: a later attempt of its workflow run waits for that job's retry (awaitsRetry).
+      dependent.ciRunId = origin?.ciRunId ?? null;
+      dependent.runAttempt = origin?.runAttempt ?? null;
       skipped.push(dependent);
       queue.push(dependent.jobId);
     }
@@ -396,8 +514,10 @@ export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<st
   return finishMutation(released.map((j) => j.jobId), released);
 }
 
-export function isJobActionable(job: JobRecord, state: RunState, clock: Clock): boolean {
+/** Whether a runner waiting for `job` should ask again now; `claimer`: its workflow run attempt (see awaitsRetry). */
+export function isJobActionable(job: JobRecord, state: RunState, clock: Clock, claimer?: WorkflowRun): boolean {
   if (job.status === "running") return isLeaseExpired(job, clock);
+  if (awaitsRetry(job, state, claimer)) return false;
   if (job.status !== "pending") return true;
   const byId = new Map(state.jobs.map((j) => [j.jobId, j.status]));
   return job.deps.every((d) => byId.get(d) === "success") || job.deps.some((d) => ["failed", "skipped"].includes(byId.get(d) ?? ""));

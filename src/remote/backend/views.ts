@@ -46,5 +46,6 @@ export function jobView(namespace: string, runId: string, job: JobRecord): JobVi
     logRef: job.logBytes > 0 ? logKey(namespace, runId, job.jobId) : null,
     logBytes: job.logBytes,
     ...(job.steps ? { steps: job.steps } : {}),
+    ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}),
   };
 }

@@ -36,6 +36,17 @@ export interface OidcIdentity {
   /** The `repository_owner_id` claim: the owner's immutable ID. */
   repositoryOwnerId: string;
   actor: string;
+  /**
+   * The workflow run and its attempt (GitHub's `run_id` and `run_attempt` claims; absent when the token has none):
+   * a re-run attempt may claim again a job an earlier attempt of the same workflow run failed.
+   */
+  workflowRun?: WorkflowRun;
+}
+
+/** One attempt of a CI workflow run: "Re-run failed jobs" keeps `runId` and raises `attempt`. */
+export interface WorkflowRun {
+  runId: string;
+  attempt: number;
 }
 
 export class AuthError extends Error {}
@@ -116,8 +127,17 @@ export class OidcVerifier {
     if (!/^[1-9][0-9]{0,19}$/.test(repositoryId)) throw new AuthError("Invalid claim: repository_id must be a positive integer");
     const repositoryOwnerId = String(payload.repository_owner_id);
     if (!/^[1-9][0-9]{0,19}$/.test(repositoryOwnerId)) throw new AuthError("Invalid claim: repository_owner_id must be a positive integer");
-    return { repositoryId, repository, repositoryOwner: String(payload.repository_owner), repositoryOwnerId, actor: String(payload.actor) };
+    const workflowRun = workflowRunOf(payload);
+    return { repositoryId, repository, repositoryOwner: String(payload.repository_owner), repositoryOwnerId, actor: String(payload.actor), ...(workflowRun ? { workflowRun } : {}) };
   }
+}
+
+/** The token's workflow run and attempt, when it names both as GitHub does (decimal strings); otherwise none. */
+function workflowRunOf(payload: JWTPayload): WorkflowRun | undefined {
+  const runId = String(payload.run_id ?? "");
+  const attempt = String(payload.run_attempt ?? "");
+  if (!/^[1-9][0-9]{0,19}$/.test(runId) || !/^[1-9][0-9]{0,5}$/.test(attempt)) return undefined;
+  return { runId, attempt: Number(attempt) };
 }
 
 /** Times in refusals, so clock skew between the issuer and this backend can be told from a stale token. */

@@ -2,7 +2,7 @@
 // heartbeat. Every mutation is one coordinator function applied atomically
 // by the store (see store/types.ts).
 import { clipError, type RunnableResponse } from "../../protocol.js";
-import { CoordinatorError, claimJob, heartbeatJob, isJobActionable, runnableJobs, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, type ClaimOptions, isJobActionable, runnableJobs, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { jobView } from "../views.js";
@@ -92,7 +92,8 @@ export async function runnable(ctx: RequestContext): Promise<void> {
     const view = jobView(state.run.namespace, state.run.runId, job);
     // The run's runnable jobs (v2's answer) are read once, for the answer.
     return {
-      ready: isJobActionable(job, state, ctx.backend.clock()),
+      // A later workflow attempt's runner waits while the failure that skipped its job awaits that attempt's retry.
+      ready: isJobActionable(job, state, ctx.backend.clock(), ctx.caller.workflowRun),
       body: async () => ({ jobs: runnableJobs(await loadRun(ctx)), job: view }),
       watch: [job.jobId, ...job.deps],
     };
@@ -154,24 +155,36 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
 export const COORDINATION_BODY_BYTES = 64 * 1024;
 
 export async function claim(ctx: RequestContext): Promise<void> {
-  const what = "a claim (it holds only runnerId)";
+  const what = "a claim (it holds runnerId and retry)";
   const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
   const runnerId = checkId("runnerId", body.runnerId);
+  // A misspelt value must not pass for `false` (nor for `true`: a retry reopens a failed job and its dependents).
+  if (body.retry !== undefined && typeof body.retry !== "boolean") throw badRequest("retry must be a boolean");
   await recordActivity(ctx);
   const clock = ctx.backend.clock();
   const scope: MutationScope = { jobIds: [ctx.params.jobId], deps: true, upstream: true };
-  const decide = (state: RunState) => claimJob(state, ctx.params.jobId, runnerId, clock);
+  const options: ClaimOptions = { retry: body.retry === true, ...(ctx.caller.workflowRun ? { workflowRun: ctx.caller.workflowRun } : {}) };
+  const decide = (state: RunState, wholeRun = false) => claimJob(state, ctx.params.jobId, runnerId, clock, { ...options, wholeRun });
   // Most claims change nothing (the job is done, running elsewhere, or waits): answered from a snapshot without
   // the run's lock, which every runner of the run queues for (16 runners walking a 200-job plan made 4,000 claims,
   // ~300 ms each on PostgreSQL). Such an answer was true at the snapshot; the runner asks again when it changes.
   const peek = await mapCoordinatorError(async () => {
     const state = await ctx.backend.store.getRun(ctx.caller.namespace, ctx.params.runId, scope);
     if (!state) throw notFound("Run not found");
-    return decide(state);
+    try {
+      return decide(state);
+    } catch (err) {
+      if (err instanceof WholeRunNeeded) return undefined;
+      throw err;
+    }
   });
-  if (!peek.result.claimed && peek.changedJobs.length === 0 && !peek.stopRun) return sendJson(ctx.res, 200, peek.result);
+  if (peek && !peek.result.claimed && peek.changedJobs.length === 0 && !peek.stopRun) return sendJson(ctx.res, 200, peek.result);
   // A takeover also deletes the job's log in the claim's transaction (claimJob's clearLogs): the new owner appends from offset 0.
-  sendJson(ctx.res, 200, await mutate(ctx, scope, decide));
+  // A retry reopens the failed job's dependents too: that claim loads the whole run (also when the job failed after the snapshot).
+  const answer = peek
+    ? await mutate(ctx, scope, decide).catch((err: unknown) => (err instanceof WholeRunNeeded ? undefined : Promise.reject(err)))
+    : undefined;
+  sendJson(ctx.res, 200, answer ?? (await mutate(ctx, "all", (state) => decide(state, true))));
 }
 
 export async function update(ctx: RequestContext): Promise<void> {

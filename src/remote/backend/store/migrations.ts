@@ -193,6 +193,13 @@ const JOB_STEPS = `ALTER TABLE jobs ADD COLUMN steps TEXT;`;
 // answers say so: a follower on one replica speeds up the uploads of a runner talking to another.
 const FOLLOWED_AT = `ALTER TABLE runs ADD COLUMN followed_at TEXT;`;
 
+// The CI workflow run attempt a job's state belongs to (coordinator JobRecord.runAttempt): a later attempt of the
+// same workflow run (GitHub's "Re-run failed jobs") may claim a job an earlier one failed.
+const RUN_ATTEMPT = `
+ALTER TABLE jobs ADD COLUMN ci_run_id TEXT;
+ALTER TABLE jobs ADD COLUMN run_attempt INTEGER;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -220,6 +227,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 14, name: "jobs.steps: log sections told from step output by the job's step order", sqlite: JOB_STEPS, postgres: JOB_STEPS },
   { version: 15, name: "runs.followed_at: a follower on one replica is seen by every replica", sqlite: FOLLOWED_AT, postgres: FOLLOWED_AT },
+  { version: 16, name: "jobs.ci_run_id, jobs.run_attempt: a re-run attempt of a CI workflow run retries the jobs it failed", sqlite: RUN_ATTEMPT, postgres: RUN_ATTEMPT },
 ];
 
 /** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */

@@ -34,6 +34,9 @@ export interface JobRow {
   log_bytes: number | string | null;
   /** JSON array (migration 14); null for runs registered without step keys. */
   steps?: string | null;
+  /** Migration 16. */
+  ci_run_id?: string | null;
+  run_attempt?: number | string | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
@@ -71,6 +74,8 @@ export function jobFromRow(row: JobRow): JobRecord {
     attempts: Number(row.attempts),
     logBytes: Number(row.log_bytes ?? 0),
     steps: row.steps ? (JSON.parse(row.steps) as string[]) : null,
+    ciRunId: row.ci_run_id ?? null,
+    runAttempt: row.run_attempt == null ? null : Number(row.run_attempt),
   };
 }
 
