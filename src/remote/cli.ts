@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
-import { jobIdFragments } from "../model/plan.js";
+import { canonicalJobId, jobIdFragments } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
@@ -24,7 +24,7 @@ export interface RemoteRunSetup {
 }
 
 export async function remoteRunSetup(
-  flags: RemoteFlags & { execId?: string; job?: string },
+  flags: RemoteFlags & { execId?: string; job?: string; retry?: boolean },
   resolved: { plan: Plan; intentRoot?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
@@ -43,6 +43,8 @@ export async function remoteRunSetup(
     triggerType: env.GITHUB_ACTIONS === "true" ? "ci" : "local",
     actor: env.GITHUB_ACTOR || undefined,
     waitTimeoutMs: envMilliseconds(env, "ORUN_REMOTE_WAIT_TIMEOUT_MS"),
+    // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
+    ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";
@@ -68,9 +70,32 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
   const config = await readIntentStateConfig(intentRoot);
   if (!remoteEnabled(opts, env, config)) return warnIgnoredUrl(opts);
   const baseUrl = resolveBackendUrl(opts, env, config);
-  const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim();
+  const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim() || (await defaultRunId(intentRoot, env));
   if (!runId) throw runNotNamed(command, opts, env, intentRoot);
   return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl };
+}
+
+/**
+ * The run `status`/`logs` read when none is named (seed 002: with remote state on, they "automatically use the
+ * backend"): in GitHub Actions the run ID every runner of this workflow attempt derives, else the run this machine
+ * last took part in — the newest execution record that names a remote run. Said on stderr, so the reader knows
+ * which run it sees; undefined when nothing identifies one.
+ */
+async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID?.trim()) {
+    const runId = deriveRunId(undefined, env);
+    process.stderr.write(`remote state: showing run ${runId} (this GitHub Actions run's; name another with --exec-id)\n`);
+    return runId;
+  }
+  const { ExecutionStore } = await import("../runtime/records/store.js");
+  const store = new ExecutionStore(intentRoot ?? process.cwd());
+  const latest = await store.latestId();
+  const meta = latest ? await store.readMetadata(latest).catch(() => undefined) : undefined;
+  const found = meta?.remoteRunId ? { execId: latest!, meta } : (await store.list()).find((record) => record.meta?.remoteRunId);
+  const runId = found?.meta?.remoteRunId;
+  if (!runId) return undefined;
+  process.stderr.write(`remote state: showing run ${runId}, the last this machine took part in (execution record ${found.execId}); name another with --exec-id\n`);
+  return runId;
 }
 
 /**
@@ -78,7 +103,7 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
  * on — the user may never have typed --remote-state (ORUN_REMOTE_STATE, or intent.yaml's execution.state).
  */
 function runNotNamed(command: "status" | "logs", opts: ReadOptions, env: NodeJS.ProcessEnv, intentRoot: string | undefined): OrunError {
-  if (opts.remoteState) return new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID");
+  if (opts.remoteState) return new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID (no execution record here names a remote run)");
   const why = remoteEnabled({}, env, undefined)
     ? "ORUN_REMOTE_STATE=true turns remote state on"
     : `${path.join(intentRoot ?? ".", "intent.yaml")} turns remote state on (execution.state.mode: remote)`;

@@ -363,12 +363,6 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     extra.hooks || opts.dryRun || !(await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state))
       ? undefined
       : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
-  if (remote && opts.retry) {
-    // The backend keeps a failed job failed (its dependents were skipped on every runner): no local reset can reopen it.
-    throw new OrunError(`--retry does not apply under remote state: job ${opts.job} keeps its result in remote run ${remote.runId}`, {
-      hint: "run it again in a new run (another --exec-id / ORUN_EXEC_ID), or retry it locally without --remote-state",
-    });
-  }
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
   // V8 optimizes a function once it has run a budget of bytecode. At the default budget the runtime's
@@ -467,24 +461,6 @@ async function storeAt(intentRoot: string | undefined): Promise<import("../../ru
 }
 
 /**
- * Remote state that the environment or intent.yaml turned on needs the run named: status and logs read a run from
- * the backend, which has no "latest". Said here naming what turned it on — the remote module's message names
- * --remote-state, which the user may never have typed.
- */
-async function remoteRunNamed(command: "status" | "logs", opts: { remoteState?: boolean; backendUrl?: string; execId?: string }, intentRoot: string | undefined): Promise<void> {
-  const env = process.env;
-  if (opts.remoteState || opts.execId?.trim() || env.ORUN_EXEC_ID?.trim()) return;
-  const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
-  const config = await readIntentStateConfig(intentRoot);
-  if (!remoteEnabled(opts, env, config)) return;
-  const byEnv = remoteEnabled({}, env, undefined);
-  const why = byEnv ? "ORUN_REMOTE_STATE=true turns remote state on" : `${path.join(intentRoot ?? ".", "intent.yaml")} turns remote state on (execution.state.mode: remote)`;
-  throw new OrunError(`${why}, so orun ${command} reads a run from the backend and needs to know which`, {
-    hint: "name it with --exec-id <run-id> or ORUN_EXEC_ID: the run ID its runners shared",
-  });
-}
-
-/**
  * Inside a step, ORUN_EXEC_ID names the run the step is part of (ORUN_JOB_RUN_ID says so): that run is the one to
  * read when it is this store's, or the backend's under remote state (there the ID is the run ID its runners share).
  * Only an ID naming no record here — a step of a run in another repository — is dropped, leaving the latest.
@@ -546,7 +522,6 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   // As v2: under 200 ms (0, a negative duration) is a second.
   const intervalMs = opts.interval < 200 ? 1000 : opts.interval;
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
-    if (!opts.all) await remoteRunNamed("status", opts, intentRoot);
     const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
     if (remote !== undefined) return remote;
   }
@@ -624,7 +599,6 @@ function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { ex
 export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
   const intentRoot = await intentRootOf(opts.intent);
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
-    await remoteRunNamed("logs", opts, intentRoot);
     const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
     if (remote !== undefined) return remote;
   }
