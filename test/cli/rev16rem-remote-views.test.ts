@@ -2,48 +2,22 @@
 // made by a real runner. --raw printed a run header, a job line and `=== deploy ===` before the step's output (a
 // local --raw prints the output alone); --detailed showed nothing more than the plain status, in silence.
 import assert from "node:assert/strict";
-import fs from "node:fs/promises";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Plan } from "../../src/model/plan.js";
-import { runOrun } from "../support/cli.js";
-import { startRemoteTestbed, type RemoteTestbed } from "../remote/helpers.js";
+import { makePlan } from "../runtime/helpers.js";
+import { startRemoteRun, type RemoteRunTestbed } from "../remote/helpers.js";
 
 describe("remote logs --raw and status --detailed", () => {
-  let bed: RemoteTestbed;
-  let env: NodeJS.ProcessEnv;
+  let remote: RemoteRunTestbed;
   before(async () => {
-    bed = await startRemoteTestbed("orun-rev16rem-views-", (issuer) => ({ oidc: { issuer: issuer.issuer } }));
-    env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "", NO_COLOR: "1" };
-    const plan: Plan = {
-      apiVersion: "orun.io/v1",
-      kind: "Plan",
-      metadata: { name: "views" },
-      execution: { concurrency: 1, failFast: false },
-      spec: {},
-      jobs: [
-        {
-          id: "web@dev.deploy",
-          name: "deploy",
-          component: "web",
-          environment: "dev",
-          dependsOn: [],
-          steps: [
-            { id: "build", phase: "main", run: "echo built-it" },
-            { id: "deploy", phase: "main", run: "echo deploying; echo 'ünïcode done'" },
-          ],
-        },
-        { id: "api@dev.deploy", name: "deploy", component: "api", environment: "dev", dependsOn: [], steps: [{ id: "migrate", phase: "main", run: "echo migrating; exit 3" }] },
-      ],
-    };
-    const file = path.join(bed.dir, "views.json");
-    await fs.writeFile(file, JSON.stringify(plan));
-    const run = await runOrun(["run", file, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "views-run"], { cwd: bed.dir, env, timeoutMs: 60_000 });
-    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const plan = makePlan([
+      { id: "web@dev.deploy", steps: [{ id: "build", run: "echo built-it" }, { id: "deploy", run: "echo deploying; echo 'ünïcode done'" }] },
+      { id: "api@dev.deploy", steps: [{ id: "migrate", run: "echo migrating; exit 3" }] },
+    ], { name: "views" });
+    remote = await startRemoteRun("orun-rev16rem-views-", plan, "views-run", 1);
   });
-  after(() => bed?.close());
+  after(() => remote?.bed.close());
 
-  const read = (args: string[]) => runOrun([...args, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "views-run"], { cwd: bed.dir, env });
+  const read = (args: string[]) => remote.read(args);
 
   it("logs --raw --job --step prints only that step's output", async () => {
     const r = await read(["logs", "--job", "web@dev.deploy", "--step", "deploy", "--raw"]);

@@ -10,6 +10,8 @@ import { openStore } from "../../src/remote/backend/store/index.js";
 import type { Store } from "../../src/remote/backend/store/types.js";
 import { createToken } from "../../src/remote/backend/auth/tokens.js";
 import type { BackendPlan } from "../../src/remote/protocol.js";
+import type { Plan } from "../../src/model/plan.js";
+import { runOrun, type CliResult } from "../support/cli.js";
 import { freshSchema } from "../support/postgres.js";
 import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { killAllChildren } from "./processes.js";
@@ -85,7 +87,34 @@ export async function startRemoteTestbed(prefix: string, options: (issuer: Local
   };
 }
 
-/** A backend token for repository `repo` (owner/name): scoped to the ID the local OIDC issuer gives that repository. */
+export interface RemoteRunTestbed {
+  bed: RemoteTestbed;
+  /** The environment the run's runner had (ORUN_TOKEN; remote-state variables of the test's own environment cleared). */
+  env: NodeJS.ProcessEnv;
+  /** `orun <args> --remote-state --backend-url … --exec-id <run>`, the built CLI as a real process. */
+  read(args: string[]): Promise<CliResult>;
+}
+
+/**
+ * A backend (startRemoteTestbed) holding run `runId` of `plan`, made by a real `orun run --remote-state` that exited
+ * `exitCode`: what the tests of the remote views (`logs`, `status`) read.
+ */
+export async function startRemoteRun(prefix: string, plan: Plan, runId: string, exitCode = 0): Promise<RemoteRunTestbed> {
+  const bed = await startRemoteTestbed(prefix, (issuer) => ({ oidc: { issuer: issuer.issuer } }));
+  const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "", NO_COLOR: "1" };
+  const remote = ["--remote-state", "--backend-url", bed.backend.url, "--exec-id", runId];
+  try {
+    const file = path.join(bed.dir, "plan.json");
+    await fs.writeFile(file, JSON.stringify(plan));
+    const run = await runOrun(["run", file, ...remote], { cwd: bed.dir, env, timeoutMs: 60_000 });
+    if (run.code !== exitCode) throw new Error(`orun run exited ${run.code}, not ${exitCode}:\n${run.stdout}${run.stderr}`);
+  } catch (err) {
+    await bed.close();
+    throw err;
+  }
+  return { bed, env, read: (args) => runOrun([...args, ...remote], { cwd: bed.dir, env }) };
+}
+
 /** A backend on one store for the enclosing describe block; `db` stays undefined where the store is unavailable (tests then skip). */
 export interface StoreBackend {
   db: TestDatabase | undefined;
@@ -110,6 +139,7 @@ export function backendOnStore(kind: StoreKind, options: Partial<BackendOptions>
   return on;
 }
 
+/** A backend token for repository `repo` (owner/name): scoped to the ID the local OIDC issuer gives that repository. */
 export async function tokenFor(store: Store, repo: string): Promise<string> {
   return (await createToken(store, repositoryIdFor(repo))).token;
 }

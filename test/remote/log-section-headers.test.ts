@@ -4,16 +4,13 @@
 // steps under, in the order they run, and a header counts only when it names a step after the current one. A real
 // runner (`orun run`) against a real backend on loopback; the readers are the built CLI.
 import assert from "node:assert/strict";
-import fs from "node:fs/promises";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runOrun } from "../support/cli.js";
 import { makePlan } from "../runtime/helpers.js";
-import { api, enc, planOf, startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
+import { api, enc, planOf, startRemoteRun, type RemoteRunTestbed } from "./helpers.js";
 
 describe("remote log sections: step output that looks like a section header", () => {
-  let bed: RemoteTestbed;
-  let env: NodeJS.ProcessEnv;
+  let remote: RemoteRunTestbed;
   // Declared first but run last (phase post): the order that counts is the run order, not the declaration's.
   const plan = makePlan([
     {
@@ -32,19 +29,15 @@ describe("remote log sections: step output that looks like a section header", ()
   };
 
   before(async () => {
-    bed = await startRemoteTestbed("orun-log-sections-", (issuer) => ({ oidc: { issuer: issuer.issuer } }));
-    env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "", NO_COLOR: "1" };
-    const file = path.join(bed.dir, "sections.json");
-    await fs.writeFile(file, JSON.stringify(plan));
-    const run = await runOrun(["run", file, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "sections"], { cwd: bed.dir, env, timeoutMs: 60_000 });
-    assert.equal(run.code, 0, run.stdout + run.stderr);
+    remote = await startRemoteRun("orun-log-sections-", plan, "sections");
   });
-  after(() => bed?.close());
+  after(() => remote?.bed.close());
 
-  const read = (runId: string, args: string[]) => runOrun(["logs", ...args, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", runId], { cwd: bed.dir, env });
+  const read = (runId: string, args: string[]) => runOrun(["logs", ...args, "--remote-state", "--backend-url", remote.bed.backend.url, "--exec-id", runId], { cwd: remote.bed.dir, env: remote.env });
+  const call = <T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown) => api<T>(remote.bed.backend.url, remote.bed.token, method, urlPath, body);
 
   it("the backend lists the job's step keys in run order", async () => {
-    const jobs = await api<{ jobs: { jobId: string; steps?: string[] }[] }>(bed.backend.url, bed.token, "GET", "/v1/runs/sections/jobs");
+    const jobs = await call<{ jobs: { jobId: string; steps?: string[] }[] }>("GET", "/v1/runs/sections/jobs");
     assert.deepEqual(jobs.body.jobs[0]?.steps, ["validate", "deploy", "cleanup"]);
   });
 
@@ -72,10 +65,10 @@ describe("remote log sections: step output that looks like a section header", ()
   });
 
   it("a run whose runners sent no step keys (a v2 runner) is read as before: every header-shaped line starts a section", async () => {
-    assert.equal((await api(bed.backend.url, bed.token, "POST", "/v1/runs", { plan: planOf({ "v2@dev.job": [] }), runId: "v2-run" })).status, 201);
-    const jobs = await api<{ jobs: { steps?: string[] }[] }>(bed.backend.url, bed.token, "GET", "/v1/runs/v2-run/jobs");
+    assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "v2@dev.job": [] }), runId: "v2-run" })).status, 201);
+    const jobs = await call<{ jobs: { steps?: string[] }[] }>("GET", "/v1/runs/v2-run/jobs");
     assert.equal(jobs.body.jobs[0]?.steps, undefined);
-    const logged = await api(bed.backend.url, bed.token, "POST", `/v1/runs/v2-run/logs/${enc("v2@dev.job")}`, "=== a ===\none\n=== b ===\ntwo\n");
+    const logged = await call("POST", `/v1/runs/v2-run/logs/${enc("v2@dev.job")}`, "=== a ===\none\n=== b ===\ntwo\n");
     assert.equal(logged.status, 200, logged.text);
     const b = await read("v2-run", ["--job", "v2@dev.job", "--step", "b", "--raw"]);
     assert.equal(b.stdout, "two\n");
@@ -84,7 +77,7 @@ describe("remote log sections: step output that looks like a section header", ()
   it("a plan whose stepKeys is not a list of strings is refused, naming the field", async () => {
     const plan = planOf({ "x@dev.job": [] });
     (plan.jobs[0] as { stepKeys?: unknown }).stepKeys = ["a", 3];
-    const res = await api(bed.backend.url, bed.token, "POST", "/v1/runs", { plan, runId: "bad-keys" });
+    const res = await call("POST", "/v1/runs", { plan, runId: "bad-keys" });
     assert.equal(res.status, 400);
     assert.match(res.text, /plan\.jobs\[0\]\.stepKeys must be an array of strings/);
   });

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { after, describe, it } from "node:test";
-import { testDatabase, type StoreKind, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess, type OrunProcess } from "./processes.js";
+import { describe, it } from "node:test";
+import type { StoreKind } from "./helpers.js";
+import { spawnOrun, writePlan, type OrunProcess } from "./processes.js";
+import { backendProcessBed } from "./backend-process-bed.js";
 import { until } from "../support/wait.js";
 
 /** The runner process (of `runners`) that `pid` descends from, read from /proc. */
@@ -26,25 +26,12 @@ function ancestorAmong(pid: number, runners: OrunProcess[]): OrunProcess | undef
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`remote run under fire on ${kind}: a runner SIGKILLed mid-job, the backend restarted`, () => {
-    let db: TestDatabase | undefined;
-    let dir: string | undefined;
-    let backend: BackendProcess | undefined;
-    after(async () => {
-      killAllChildren();
-      await backend?.stop().catch(() => undefined);
-      await db?.cleanup();
-      if (dir) await fs.rm(dir, { recursive: true, force: true });
-    });
+    const open = backendProcessBed(kind, "chaos", ["--lease-timeout", "5s", "--sweep-interval", "200ms", "--rate-limit", "100000/100000"]);
 
     it("the survivor takes the job over after the lease, and the run completes in order", { timeout: 180_000 }, async (t) => {
-      db = await testDatabase(kind);
-      if (!db) return t.skip("PostgreSQL unavailable");
-      dir = await fs.mkdtemp(path.join(os.tmpdir(), `orun-rem16-chaos-${kind}-`));
-      const serveArgs = ["--lease-timeout", "5s", "--sweep-interval", "200ms", "--rate-limit", "100000/100000"];
-      backend = await startBackendProcess(db.url, serveArgs);
-      const created = await spawnOrun(["backend", "token", "create", "--namespace", "local:acme/chaos", "--database", db.url]).done;
-      assert.equal(created.code, 0, created.output);
-      const token = /orun_\S+/.exec(created.output)![0];
+      const bed = await open(t);
+      if (!bed) return;
+      const { dir, token } = bed;
       const ledger = path.join(dir, "ledger");
       const slowPid = path.join(dir, "slow.pid");
       const release = path.join(dir, "release");
@@ -57,7 +44,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         { id: "after@dev.deploy", deps: ["slow@dev.build", "w0@dev.build", "w5@dev.build"], run: `echo after@dev.deploy >> ${ledger}` },
       ];
       const planFile = await writePlan(dir, "chaos", jobs);
-      const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: `chaos-${kind}`, GITHUB_ACTIONS: "", ORUN_BACKEND_RETRY_MS: "90000" };
+      const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: bed.backend.url, ORUN_EXEC_ID: `chaos-${kind}`, GITHUB_ACTIONS: "", ORUN_BACKEND_RETRY_MS: "90000" };
       const runners = [0, 1].map(() => spawnOrun(["run", planFile, "--remote-state", "--concurrency", "4"], { cwd: dir, env }));
       await until(() => existsSync(slowPid), "a runner started the slow job", 60_000);
       const holder = ancestorAmong(Number(readFileSync(slowPid, "utf8").trim()), runners);
@@ -75,9 +62,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       holder.child.kill("SIGKILL");
       await holder.done;
       // The backend goes down hard and comes back on the same port and database.
-      await backend.stop("SIGKILL");
+      await bed.backend.stop("SIGKILL");
       await new Promise((resolve) => setTimeout(resolve, 500));
-      backend = await startBackendProcess(db.url, serveArgs, backend.port);
+      await bed.restart();
 
       const result = await survivor.done;
       assert.equal(result.code, 0, result.output);

@@ -4,32 +4,21 @@
 // PostgreSQL). The runner then carries on against the backend's next instance.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { after, describe, it } from "node:test";
-import { testDatabase, type StoreKind, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess } from "./processes.js";
+import { describe, it } from "node:test";
+import type { StoreKind } from "./helpers.js";
+import { spawnOrun, writePlan } from "./processes.js";
+import { backendProcessBed } from "./backend-process-bed.js";
 import { until } from "../support/wait.js";
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`orun backend serve on ${kind} stopped while runners wait in long-polls`, () => {
-    let db: TestDatabase | undefined;
-    let dir: string | undefined;
-    let backend: BackendProcess | undefined;
-    after(async () => {
-      killAllChildren();
-      await backend?.stop().catch(() => undefined);
-      await db?.cleanup();
-      if (dir) await fs.rm(dir, { recursive: true, force: true });
-    });
+    const open = backendProcessBed(kind, "stop");
 
     it("exits 0 promptly without errors, and the waiting runners finish on its next instance", { timeout: 120_000 }, async (t) => {
-      db = await testDatabase(kind);
-      if (!db) return t.skip("PostgreSQL unavailable");
-      dir = await fs.mkdtemp(path.join(os.tmpdir(), `orun-rem16-stop-${kind}-`));
-      backend = await startBackendProcess(db.url);
-      const created = await spawnOrun(["backend", "token", "create", "--namespace", "local:acme/stop", "--database", db.url]).done;
-      const token = /orun_\S+/.exec(created.output)![0];
+      const bed = await open(t);
+      if (!bed) return;
+      const { dir, token, backend } = bed;
       const go = path.join(dir, "go");
       const planFile = await writePlan(dir, "stop", [
         { id: "a@dev.build", run: `while [ ! -f ${go} ]; do sleep 0.05; done` },
@@ -47,7 +36,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.ok(stopped.exitedAt - sent < 5_000, `stopped ${stopped.exitedAt - sent} ms after SIGTERM`);
       assert.doesNotMatch(stopped.output, /Error|not open|after calling end|\n\s+at /, stopped.output);
 
-      backend = await startBackendProcess(db.url, [], backend.port);
+      await bed.restart();
       await fs.writeFile(go, "");
       for (const runner of runners) {
         const result = await runner.done;
