@@ -270,14 +270,7 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     assert.doesNotMatch(one.output, /first-step-output/);
   });
 
-  it("--retry is refused under remote state, naming the run, before anything runs", async () => {
-    const planFile = await writePlan(dir, "retry", [{ id: "a@dev.r", steps: ["echo retried-should-not-run"] }]);
-    const r = await exitWithin(spawnOrun(["run", planFile, "--job", "a@dev.r", "--retry", "--remote-state"], { cwd: dir, env: env({ ORUN_EXEC_ID: `retry-${++runs}` }) }), 30_000, "the retry");
-    assert.equal(r.code, 1, r.output);
-    assert.match(r.output, /✕ --retry does not apply under remote state: job a@dev\.r keeps its result in remote run retry-\d+/);
-    assert.match(r.output, /new run \(another --exec-id/);
-    assert.doesNotMatch(r.output, /retried-should-not-run/);
-  });
+  // --retry under remote state retries the job in its run: test/remote/retry-in-run.test.ts.
 
   it("Ctrl-C while waiting for dependencies exits 130 saying it was cancelled, and leaves the unclaimable job alone", async () => {
     const planFile = await writePlan(dir, "interrupt", [
