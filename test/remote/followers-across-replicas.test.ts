@@ -9,31 +9,36 @@ import { after, describe, it } from "node:test";
 import type { PlanJob } from "../../src/model/plan.js";
 import { BackendClient } from "../../src/remote/client.js";
 import { RemoteHooks } from "../../src/remote/hooks.js";
-import { createToken } from "../../src/remote/backend/auth/tokens.js";
-import { initialJobs, type RunRecord } from "../../src/remote/backend/coordinator.js";
+import { TOKEN_PREFIX, createToken, hashToken } from "../../src/remote/backend/auth/tokens.js";
+import { MIGRATIONS, MIGRATIONS_TABLE } from "../../src/remote/backend/store/migrations.js";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import { makePlan } from "../runtime/helpers.js";
-import { api, enc, planOf, sql, testDatabase, type StoreKind, type TestDatabase } from "./helpers.js";
-import { killAllChildren, startBackendProcess, type BackendProcess } from "./processes.js";
+import { api, enc, sql, testDatabase, type StoreKind, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess, type OrunProcess } from "./processes.js";
 import { until } from "../support/wait.js";
 
 const ns = "local:acme/follow";
 
 /** A database as a backend before migrations 14 and 15 left it, holding run `old` (one job): returns a token for `ns`. */
-async function databaseBeforeMigration14(url: string): Promise<string> {
-  const store = await openStore(url);
-  try {
-    const now = new Date().toISOString();
-    const run: RunRecord = { namespace: ns, runId: "old", status: "running", planChecksum: "0ld", triggerType: "ci", actor: null, dryRun: false, createdAt: now, updatedAt: now, finishedAt: null, revision: null, failFast: false };
-    await store.createRun({ run, jobs: initialJobs(planOf({ "old@dev.job": [] }, "0ld")), planJson: "{}" });
-    const { token } = await createToken(store, ns);
-    await sql(url, "ALTER TABLE jobs DROP COLUMN steps");
-    await sql(url, "ALTER TABLE runs DROP COLUMN followed_at");
-    await sql(url, "DELETE FROM schema_migrations WHERE version >= 14");
-    return token;
-  } finally {
-    await store.close();
+async function databaseBeforeMigration14(url: string, kind: StoreKind): Promise<string> {
+  await sql(url, MIGRATIONS_TABLE);
+  for (const m of MIGRATIONS.filter((x) => x.version <= 13)) {
+    // Migration 13's PostgreSQL part is code that finds nothing to do in an empty database.
+    for (const statement of m[kind].split(";").map((x) => x.trim()).filter(Boolean)) await sql(url, statement);
+    await sql(url, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [m.version, m.name, "2026-01-01T00:00:00.000Z"]);
   }
+  const no = kind === "sqlite" ? "0" : "false";
+  const now = new Date().toISOString();
+  await sql(
+    url,
+    `INSERT INTO runs (namespace, run_id, status, plan_checksum, plan_json, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason)
+     VALUES ($1, 'old', 'running', '0ld', '{}', 'ci', NULL, ${no}, $2, $3, NULL, NULL, ${no}, NULL)`,
+    [ns, now, now],
+  );
+  await sql(url, `INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, attempts) VALUES ($1, 'old', 'old@dev.job', 0, 'old', '[]', 'pending', 0)`, [ns]);
+  const token = `${TOKEN_PREFIX}before-migration-14`;
+  await sql(url, "INSERT INTO tokens (id, token_hash, namespace, description, created_at, revoked_at) VALUES ('tok_old', $1, $2, NULL, $3, NULL)", [hashToken(token), ns, now]);
+  return token;
 }
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
@@ -49,13 +54,13 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     it("a ranged read on replica A makes replica B's append answers say followed, for a minute; an older database migrates and keeps its runs", { timeout: 120_000 }, async (t) => {
       db = await testDatabase(kind);
       if (!db) return t.skip("PostgreSQL unavailable");
-      const token = await databaseBeforeMigration14(db.url);
+      const token = await databaseBeforeMigration14(db.url, kind);
       // One after the other: both migrate at start, and the second finds nothing left to do.
       const a = await startBackendProcess(db.url);
       replicas.push(a);
       const b = await startBackendProcess(db.url);
       replicas.push(b);
-      const versions = await sql<{ version: number }>(db.url, "SELECT version FROM schema_migrations WHERE version >= 14 ORDER BY version");
+      const versions = await sql<{ version: number }>(db.url, "SELECT version FROM schema_migrations WHERE version IN (14, 15) ORDER BY version");
       assert.deepEqual(versions.map((v) => Number(v.version)), [14, 15]);
 
       // The run from before the migrations: its job has no step keys (readers judge its log as before) and its log takes appends.
@@ -77,7 +82,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await append(10)).body.followed, false, "a follower gone for over a minute no longer counts");
     });
 
-    it("a runner talking to replica B uploads a running step's lines at the followed pace once someone follows on replica A", { timeout: 60_000 }, async (t) => {
+    it("a runner talking to replica B uploads a running step's lines at the followed pace once orun logs --follow runs on replica A", { timeout: 60_000 }, async (t) => {
       if (!db) return t.skip("PostgreSQL unavailable");
       const [a, b] = replicas;
       const store = await openStore(db.url);
@@ -89,14 +94,15 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const hooks = new RemoteHooks({ client, plan, runId: "paced", runnerId: "me", mode: "plan", say: () => undefined, liveFlushMs: { followed: 100, idle: 1_500 } });
       const logPath = `/v1/runs/paced/logs/${enc(job.id)}`;
       const log = async () => (await api(b!.url, token, "GET", logPath)).text;
+      let follower: OrunProcess | undefined;
       try {
         assert.equal((await hooks.beforeJob(job, new AbortController().signal)).action, "run");
         hooks.onStepOutput(job, "a", "one\n");
         await until(async () => (await log()).includes("one"), "the step's first line on the backend", 10_000);
-        // Followed on replica A: the runner learns it from replica B's answer to its next append (the idle-paced one).
-        const read = await fetch(`${a!.url}${logPath}?offset=0`, { headers: { Authorization: `Bearer ${token}` } });
-        assert.equal(read.status, 200);
-        await read.arrayBuffer();
+        // `orun logs --follow` on replica A: the runner learns of it from replica B's answer to its next append (the
+        // idle-paced one).
+        follower = spawnOrun(["logs", "--follow", "--remote-state", "--backend-url", a!.url, "--exec-id", "paced"], { env: { ORUN_TOKEN: token, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "" } });
+        await until(() => follower!.output().includes("one"), "the follower on replica A printed the first line", 30_000);
         hooks.onStepOutput(job, "a", "two\n");
         await until(async () => (await log()).includes("two"), "the idle-paced line", 10_000);
         hooks.onStepOutput(job, "a", "three\n");
@@ -109,6 +115,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         await hooks.close();
       }
       assert.equal(await log(), "=== a ===\none\ntwo\nthree\n");
+      const followed = await follower!.done;
+      assert.equal(followed.code, 0, followed.output);
+      assert.match(followed.output, /one\ntwo\nthree\n/);
     });
   });
 }
