@@ -6,7 +6,8 @@
 import { spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { OrunError } from "../../util/errors.js";
-import { engineRunsAsUser } from "./rootless.js";
+import os from "node:os";
+import { type DockerInfo, type RootlessFacts, engineRunsAsUser, infoFacts, vmToolSocket } from "./rootless.js";
 
 export interface CliResult {
   code: number;
@@ -87,27 +88,35 @@ export class DockerEngine {
 
   /** Fails with a clear error when no engine answers. `hostUid`: the invoking user (the process's own by default). */
   async probe(hostUid: number | undefined = process.getuid?.()): Promise<EngineInfo> {
-    const result = await this.cli(["info", "--format", "{{.ServerVersion}}|{{json .SecurityOptions}}|{{.OperatingSystem}}|{{.DockerRootDir}}"], { timeoutMs: 30_000 });
-    const [version = "", securityOptions = "", operatingSystem = "", dataRoot = ""] = result.stdout.trim().split("|");
-    if (result.code !== 0 || version === "") {
+    const result = await this.cli(["info", "--format", "{{json .}}"], { timeoutMs: 30_000 });
+    const info = parseInfo(result.stdout);
+    const version = typeof info?.ServerVersion === "string" ? info.ServerVersion : "";
+    if (result.code !== 0 || info === undefined || version === "") {
       throw new OrunError(`docker runner: no container engine reachable at ${this.describeHost()}: ${firstLine(result.stderr) || "no answer"}`);
     }
-    // Ownership is asked only of a non-root user whose engine does not say it is rootless.
-    const owners = securityOptions.includes("rootless") || hostUid === undefined || hostUid === 0
-      ? { socketOwner: undefined, dataRootOwner: undefined }
-      : { socketOwner: await this.socketOwner(), dataRootOwner: await ownerOf(dataRoot) };
-    return { serverVersion: version, rootless: engineRunsAsUser({ securityOptions, hostUid, operatingSystem, hostPlatform: process.platform, ...owners }) };
+    const facts = infoFacts(info);
+    // The host's side is asked only of a non-root user whose engine does not say it is rootless.
+    let host: Pick<RootlessFacts, "socketOwner" | "dataRootOwner" | "vmSocket"> = { socketOwner: undefined, dataRootOwner: undefined };
+    if (!facts.securityOptions.includes("rootless") && hostUid !== undefined && hostUid !== 0) {
+      const socket = await this.socketPath();
+      host = {
+        socketOwner: socket === undefined ? undefined : await ownerOf(socket),
+        dataRootOwner: typeof info.DockerRootDir === "string" ? await ownerOf(info.DockerRootDir) : undefined,
+        vmSocket: socket !== undefined && vmToolSocket(socket, this.hostEnv.HOME ?? os.homedir(), this.hostEnv),
+      };
+    }
+    const rootless = engineRunsAsUser({ ...facts, ...host, hostUid, hostPlatform: process.platform, hostKernel: os.release() });
+    return { serverVersion: version, rootless };
   }
 
-  /** The owner of the unix socket the CLI connects to (DOCKER_HOST, else the active context's); undefined for other transports. */
-  private async socketOwner(): Promise<number | undefined> {
+  /** The unix socket the CLI connects to (DOCKER_HOST, else the active context's); undefined for other transports. */
+  private async socketPath(): Promise<string | undefined> {
     let endpoint = this.hostEnv.DOCKER_HOST;
     if (endpoint === undefined || endpoint === "") {
       const context = await this.cli(["context", "inspect", "--format", "{{.Endpoints.docker.Host}}"]).catch(() => undefined);
       endpoint = context?.code === 0 ? context.stdout.trim() : "";
     }
-    if (!endpoint.startsWith("unix://")) return undefined;
-    return ownerOf(endpoint.slice("unix://".length));
+    return endpoint.startsWith("unix://") ? endpoint.slice("unix://".length) : undefined;
   }
 
   async imageExists(image: string, signal?: AbortSignal): Promise<boolean> {
@@ -195,6 +204,16 @@ async function ownerOf(file: string): Promise<number | undefined> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return code === "EACCES" || code === "EPERM" ? -1 : undefined;
+  }
+}
+
+/** `docker info`'s JSON; undefined when the CLI printed none (or something else). */
+function parseInfo(stdout: string): DockerInfo | undefined {
+  try {
+    const parsed: unknown = JSON.parse(stdout);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as DockerInfo) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -13,7 +13,8 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { DockerEngine } from "../../../src/runners/docker/engine.js";
-import { engineRunsAsUser } from "../../../src/runners/docker/rootless.js";
+import { type DockerInfo, type RootlessFacts, engineRunsAsUser, infoFacts, sameKernel, vmToolSocket } from "../../../src/runners/docker/rootless.js";
+import { resolveContainerUser } from "../../../src/runners/docker/config.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan } from "../../../src/model/plan.js";
 import { ORUN_BIN } from "../../support/cli.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
@@ -129,5 +130,87 @@ describe("engineRunsAsUser", () => {
     assert.equal(engineRunsAsUser({ ...facts, socketOwner: undefined }), false);
     assert.equal(engineRunsAsUser({ ...facts, hostUid: 0, socketOwner: 0, dataRootOwner: 0 }), false);
     assert.equal(engineRunsAsUser({ ...facts, hostUid: undefined }), false);
+  });
+});
+
+// `docker info --format '{{json .}}'` as engines answer it (the fields the decision reads; ServerVersion and
+// Name for the reader). podman 4.3 is this project's CI engine as recorded; the others are the shapes those
+// engines report (their OperatingSystem, DockerRootDir, KernelVersion, SecurityOptions).
+const INFO = {
+  podman43Debian: { ServerVersion: "4.3.1", Name: "vm", SecurityOptions: ["name=seccomp,profile=default"], OperatingSystem: "debian", DockerRootDir: "/var/lib/containers/storage", KernelVersion: "6.18.44-fc-v669" },
+  colima: { ServerVersion: "27.4.0", Name: "colima", SecurityOptions: ["name=apparmor", "name=seccomp,profile=builtin", "name=cgroupns"], OperatingSystem: "Ubuntu 24.04.1 LTS", DockerRootDir: "/var/lib/docker", KernelVersion: "6.8.0-50-generic" },
+  limaRootful: { ServerVersion: "27.3.1", Name: "lima-docker-rootful", SecurityOptions: ["name=apparmor", "name=seccomp,profile=builtin", "name=cgroupns"], OperatingSystem: "Ubuntu 24.04.1 LTS", DockerRootDir: "/var/lib/docker", KernelVersion: "6.8.0-49-generic" },
+  limaRootless: { ServerVersion: "27.3.1", Name: "lima-docker", SecurityOptions: ["name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"], OperatingSystem: "Ubuntu 24.04.1 LTS", DockerRootDir: "/home/dev.linux/.local/share/docker", KernelVersion: "6.8.0-49-generic" },
+  podmanMachineRootful: { ServerVersion: "5.3.1", Name: "localhost.localdomain", SecurityOptions: ["name=seccomp,profile=default", "name=selinux"], OperatingSystem: "fedora", DockerRootDir: "/var/lib/containers/storage", KernelVersion: "6.11.8-300.fc41.x86_64" },
+  dockerDesktopLinux: { ServerVersion: "27.3.1", Name: "docker-desktop", SecurityOptions: ["name=seccomp,profile=unconfined", "name=cgroupns"], OperatingSystem: "Docker Desktop", DockerRootDir: "/var/lib/docker", KernelVersion: "6.10.14-linuxkit" },
+  hostEngineUbuntu: { ServerVersion: "27.4.1", Name: "build-host", SecurityOptions: ["name=apparmor", "name=seccomp,profile=builtin", "name=cgroupns"], OperatingSystem: "Ubuntu 22.04.5 LTS", DockerRootDir: "/var/lib/docker", KernelVersion: "5.15.0-126-generic" },
+} satisfies Record<string, DockerInfo & { Name: string }>;
+
+describe("engineRunsAsUser on recorded docker info (VM engines on a Linux host, aud17dock #2)", () => {
+  const user = 1000;
+  const host = { hostUid: user, socketOwner: user, hostPlatform: "linux" as const };
+  const decide = (info: DockerInfo, extra: Partial<RootlessFacts>): boolean => engineRunsAsUser({ ...infoFacts(info), ...host, dataRootOwner: undefined, ...extra });
+  const userFor = (rootless: boolean): string | undefined => resolveContainerUser({ kind: "auto" }, { uid: user, gid: user }, rootless);
+
+  it("colima, lima and podman machine on Linux run on their VM's kernel: steps run as the image's user", () => {
+    // A Fedora host with its own rootful podman: /var/lib/containers/storage here is root's, and another engine's.
+    assert.equal(decide(INFO.podmanMachineRootful, { hostKernel: "6.12.5-200.fc41.x86_64", dataRootOwner: 0 }), true);
+    assert.equal(decide(INFO.colima, { hostKernel: "6.8.0-49-generic" }), true);
+    assert.equal(decide(INFO.limaRootful, { hostKernel: "6.1.0-28-amd64", dataRootOwner: 0 }), true, "a host with Docker of its own");
+    assert.equal(decide(INFO.limaRootless, { hostKernel: "6.8.0-49-generic" }), true, "it says it is rootless");
+    assert.equal(userFor(decide(INFO.colima, { hostKernel: "6.8.0-49-generic" })), undefined);
+  });
+
+  it("a VM on exactly the host's kernel is told by a lima or colima socket; else it passes for a rootful engine", () => {
+    assert.equal(decide(INFO.limaRootful, { hostKernel: "6.8.0-49-generic", vmSocket: true }), true);
+    assert.equal(decide(INFO.limaRootful, { hostKernel: "6.8.0-49-generic" }), false);
+  });
+
+  it("a host engine relayed into a devcontainer shares orun's kernel: rootful, steps run as the user's uid:gid", () => {
+    const rootless = decide(INFO.hostEngineUbuntu, { hostKernel: "5.15.0-126-generic" });
+    assert.equal(rootless, false);
+    assert.equal(userFor(rootless), "1000:1000");
+    // This project's engine through a socket of the user's (rootless.test above, for real): its data root is root's.
+    assert.equal(decide(INFO.podman43Debian, { hostKernel: "6.18.44-fc-v669", dataRootOwner: 0 }), false);
+  });
+
+  it("a kernel that differs does not count for a socket of someone else's or for root on the host", () => {
+    assert.equal(decide(INFO.colima, { hostKernel: "6.1.0-28-amd64", socketOwner: 0 }), false);
+    assert.equal(decide(INFO.colima, { hostKernel: "6.1.0-28-amd64", socketOwner: undefined }), false, "tcp:// or ssh://");
+    assert.equal(decide(INFO.colima, { hostKernel: "6.1.0-28-amd64", hostUid: 0, socketOwner: 0 }), false);
+  });
+
+  it("Docker Desktop for Linux, and an engine whose kernel is unknown, keep their rules", () => {
+    assert.equal(decide(INFO.dockerDesktopLinux, { hostKernel: "6.10.14-linuxkit" }), true);
+    assert.equal(decide({ ...INFO.hostEngineUbuntu, KernelVersion: "" }, { hostKernel: "6.1.0-28-amd64" }), false);
+    assert.equal(decide({ ...INFO.hostEngineUbuntu, KernelVersion: "" }, { hostKernel: "6.1.0-28-amd64", hostPlatform: "darwin" }), true);
+  });
+
+  it("reads odd info defensively", () => {
+    assert.deepEqual(infoFacts({ SecurityOptions: null }), { securityOptions: "", operatingSystem: undefined, engineKernel: undefined });
+    assert.deepEqual(infoFacts({ SecurityOptions: "name=rootless" as unknown as string[], KernelVersion: 5 as unknown as string }), {
+      securityOptions: "",
+      operatingSystem: undefined,
+      engineKernel: undefined,
+    });
+  });
+});
+
+describe("sameKernel and vmToolSocket", () => {
+  it("compares kernels in Docker's form (a missing patch number is .0)", () => {
+    assert.equal(sameKernel("6.1-1-amd64", "6.1.0-1-amd64"), true);
+    assert.equal(sameKernel("6.18.44-fc-v669", "6.18.44-fc-v669"), true);
+    assert.equal(sameKernel("6.8.0-49-generic", "6.8.0-50-generic"), false);
+    assert.equal(sameKernel("23.1.0", "6.8.0-50-generic"), false, "a macOS host's Darwin release");
+  });
+
+  it("knows lima's and colima's socket folders, under their *_HOME variables too", () => {
+    assert.equal(vmToolSocket("/home/dev/.lima/docker/sock/docker.sock", "/home/dev", {}), true);
+    assert.equal(vmToolSocket("/home/dev/.colima/default/docker.sock", "/home/dev", {}), true);
+    assert.equal(vmToolSocket("/srv/vms/default/docker.sock", "/home/dev", { COLIMA_HOME: "/srv/vms" }), true);
+    assert.equal(vmToolSocket("/srv/lima/x/sock/docker.sock", "/home/dev", { LIMA_HOME: "/srv/lima/" }), true);
+    assert.equal(vmToolSocket("/home/dev/.lima-other/docker.sock", "/home/dev", {}), false);
+    assert.equal(vmToolSocket("/run/user/1000/docker.sock", "/home/dev", {}), false);
+    assert.equal(vmToolSocket("/var/run/docker.sock", undefined, {}), false);
   });
 });
