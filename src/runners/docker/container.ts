@@ -193,20 +193,26 @@ export function recordingGroup(command: string[], record: string): string[] {
   return ["sh", "-c", `{ echo $$ > ${record}.pid; } 2>/dev/null; "$@"; s=$?; { echo $s > ${record}.status; } 2>/dev/null; exit $s`, "orun-step", ...command];
 }
 
+/** What killGroupCommand prints once the kill is done. */
+export const KILLED = "killed";
+
 /**
  * Kills the process group a step recorded, with shell builtins only. The file
  * is writable by steps: anything but a plain pid above 1 (`-1` would be every
- * process) fails, and the caller removes the container instead.
+ * process) fails, and the caller removes the container instead. Success is the
+ * word KILLED, not the exit status: the docker CLI exits 0 when its stream
+ * breaks, before the command in the container has even run.
  */
 export function killGroupCommand(pidFile: string): string[] {
-  return ["sh", "-c", `[ -f ${pidFile} ] && ! [ -h ${pidFile} ] && read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group"`];
+  return ["sh", "-c", `[ -f ${pidFile} ] && ! [ -h ${pidFile} ] && read -r group < ${pidFile} || exit 1; case $group in ''|*[!0-9]*|0|1) exit 1;; esac; kill -KILL -"$group" && echo ${KILLED}`];
 }
 
 /**
  * Asks after a step that left no status file the host can read (see recordingGroup), with shell builtins
- * only. It prints one word — `status <n>` when the container has the status, else `running` while a
- * process of the step's group is alive, `ended` when none is, `unknown` when the group file holds no plain
- * pid above 1 — since the docker CLI's exit status alone is no proof (it exits 0 when its stream breaks).
+ * only. It prints one word — `status <n>` when the container has the status, else `none` when there is no
+ * group file either (the step has not started, or removed it), `running` while a process of the step's
+ * group is alive, `ended` when none is, `unknown` when the group file holds no plain pid above 1 — since
+ * the docker CLI's exit status alone is no proof (it exits 0 when its stream breaks).
  */
 export function probeStepCommand(record: string): string[] {
   return [
@@ -214,6 +220,7 @@ export function probeStepCommand(record: string): string[] {
     "-c",
     // A regular file only, read by one line: a step may have put a FIFO there (cat would wait for ever).
     `{ [ -f ${record}.status ] && ! [ -h ${record}.status ] && read -r s < ${record}.status; } 2>/dev/null && case $s in ''|*[!0-9]*) ;; *) echo "status $s"; exit 0;; esac; ` +
+      `{ [ -e ${record}.pid ] || [ -h ${record}.pid ]; } || { echo none; exit 0; }; ` +
       `{ [ -f ${record}.pid ] && ! [ -h ${record}.pid ] && read -r group < ${record}.pid; } 2>/dev/null || { echo unknown; exit 0; }; ` +
       `case $group in ''|*[!0-9]*|0|1) echo unknown; exit 0;; esac; ` +
       `if kill -0 -"$group" 2>/dev/null; then echo running; else echo ended; fi`,

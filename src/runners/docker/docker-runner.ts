@@ -28,6 +28,7 @@ import {
   CONTAINER_OWNER_PIPE,
   CONTAINER_RUN,
   CONTAINER_SCRIPTS,
+  KILLED,
   LABEL_HOST,
   LABEL_OWNER,
   LABEL_PID,
@@ -262,15 +263,19 @@ export class DockerRunner implements Runner {
     // The entry itself (never what a step's link names).
     const started = lstatSync(files.pid, { throwIfNoEntry: false }) !== undefined;
     let status = readStatus(files.status);
-    // No status though the step started: the CLI's stream may have ended before the step did (a broken
-    // connection: the CLI then exits 0), or the step ended without a status file (a full disk, a step that
-    // removed or replaced it, a file system shared through a VM that shows it late). The container tells.
+    // No status though the step started, or though the CLI says 0: the CLI's stream may have ended before
+    // the step did (a broken connection, a relay that drops half-closed connections: the CLI then exits 0,
+    // even before the step has recorded its start), or the step ended without a status file (a full disk, a
+    // step that removed or replaced it, a file system shared through a VM that shows it late). The container
+    // tells. (A CLI that failed before the step started reports the exec's own failure.)
     let running = false;
-    if (status === undefined && started) {
+    let unrecorded = false;
+    if (status === undefined && (started || outcome.exitCode === 0)) {
       const probe = await this.probeStep(container, record, signal);
       if (typeof probe === "number") status = probe;
+      unrecorded = probe === "none";
       // Unknown counts as running: a step must never pass for ended (a success) without a word from the engine.
-      running = probe === "running" || probe === undefined;
+      running = probe === "running" || probe === "none" || probe === undefined;
     }
     if (status !== undefined) {
       // The step ended by itself: its own status, whatever the CLI made of the end of the stream.
@@ -289,6 +294,16 @@ export class DockerRunner implements Runner {
       await this.dropContainer(job);
       return { exitCode: null, output: outcome.output, error: `container ${container.name} stopped unexpectedly (${cli})` };
     }
+    if (unrecorded) {
+      // Nothing in the container says the step started or ended, yet it may still start: only removing the
+      // container makes sure it does not run on.
+      await this.dropContainer(job);
+      return {
+        exitCode: null,
+        output: outcome.output,
+        error: `the step left no record in its container: lost the connection to the container engine at ${this.engine.describeHost()} before the step started (${cli}), or the step removed its files in ${CONTAINER_RUN}`,
+      };
+    }
     if (running) {
       // The CLI's stream ended before the step did (or nothing tells it did not): stop the step.
       if (!(await this.killStepGroup(container, record, signal))) await this.dropContainer(job);
@@ -302,26 +317,28 @@ export class DockerRunner implements Runner {
 
   /**
    * Asks the container about a step that left no status file the host can read: its status (a file a VM's
-   * file system shows late), "running" while a process of its group is alive, "ended" when none is, and
-   * undefined when that cannot be told (the engine or the container is gone, or the group file holds no
-   * plain pid).
+   * file system shows late), "none" when it has no group file either, "running" while a process of its
+   * group is alive, "ended" when none is, and undefined when that cannot be told (the engine or the
+   * container is gone, the answer was lost, or the group file holds no plain pid).
    */
-  private async probeStep(container: JobContainer, record: string, signal: AbortSignal): Promise<number | "running" | "ended" | undefined> {
+  private async probeStep(container: JobContainer, record: string, signal: AbortSignal): Promise<number | "running" | "ended" | "none" | undefined> {
     const probe = ["exec", container.name, ...probeStepCommand(path.posix.join(CONTAINER_RUN, record))];
     const result = await this.engine.cli(probe, { signal }).catch(() => undefined);
     const answer = result?.code === 0 ? result.stdout.trim() : "";
-    if (answer === "running" || answer === "ended") return answer;
+    if (answer === "running" || answer === "ended" || answer === "none") return answer;
     return answer.startsWith("status ") ? parseStatus(answer.slice("status ".length)) : undefined;
   }
 
   /**
-   * Kills a step's process group; false when that failed or was canceled (Ctrl-C: a slow engine must not
-   * hold the run up for the kill, since the caller then removes the whole container).
+   * Kills a step's process group; false when that failed, was canceled (Ctrl-C: a slow engine must not
+   * hold the run up for the kill, since the caller then removes the whole container) or is not proven: the
+   * CLI exits 0 without the command's word when its stream ends early (a relay that drops half-closed
+   * connections), and the kill may then land later, or never.
    */
   private async killStepGroup(container: JobContainer, record: string, signal: AbortSignal): Promise<boolean> {
     const kill = ["exec", container.name, ...killGroupCommand(path.posix.join(CONTAINER_RUN, `${record}.pid`))];
     const result = await this.engine.cli(kill, { signal }).catch(() => undefined);
-    return result?.code === 0;
+    return result?.code === 0 && result.stdout.trim() === KILLED;
   }
 
   finishJob(job: JobContext): Promise<void> {

@@ -303,14 +303,19 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     await runner.finishJob!(jobCtx, { failed: true });
   });
 
-  /** The engine behind a socket a test can break: a byte-for-byte proxy to the real one. */
-  const engineProxy = async () => {
+  /**
+   * The engine behind a socket a test can break: a byte-for-byte proxy to the real one. Half-open like the
+   * engine's socket: the docker CLI half-closes an exec's stream once it has no input to send, and reads the
+   * output after. `halfOpen: false` makes a relay that drops such connections: every exec's stream then ends
+   * at once, and the CLI exits 0 while the command still runs (or has not started) in the container.
+   */
+  const engineProxy = async ({ halfOpen = true } = {}) => {
     const engineHost = engine.dockerHost || "unix:///var/run/docker.sock";
     assert.ok(engineHost.startsWith("unix://"), `a unix socket engine (${engineHost})`);
     const socketPath = path.join(workspace.dir, `engine-proxy-${Date.now().toString(36)}.sock`);
     const sockets = new Set<net.Socket>();
-    const server = net.createServer((client) => {
-      const upstream = net.connect(engineHost.slice("unix://".length));
+    const server = net.createServer({ allowHalfOpen: halfOpen }, (client) => {
+      const upstream = net.connect({ path: engineHost.slice("unix://".length), allowHalfOpen: halfOpen });
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
@@ -376,6 +381,46 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     await delay(500);
     assert.equal(await readFile(path.join(workspace.dir, "cut-beats"), "utf8"), beats, "the step was stopped, not left running in the container");
     assert.deepEqual(await containersOf(run.execId), [], "the engine still answers: the job's container was removed");
+  });
+
+  it("behind a relay that ends every exec's stream at once, a step is neither taken for a success nor left running", async () => {
+    // Regression (aud17dock #3): through such a relay the docker CLI exits 0 at once, for the step (which may
+    // not even have recorded its start yet: it passed for a success) and for the kill of its group (taken as
+    // done, while the kill landed later, or — with a group file the step overwrote — never: the step ran on).
+    const proxy = await engineProxy({ halfOpen: false });
+    const relayed = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, DOCKER_HOST: proxy.host });
+    const job = planJob("web@dev.relay", [{ run: 'for f in /__orun/run/*.pid; do echo x > "$f"; done; touch relay-started; while :; do date +%s%N >> relay-beats; sleep 0.1; done' }]);
+    const run = runContext(workspace.dir, [job]);
+    const beats = async (): Promise<string> => readFile(path.join(workspace.dir, "relay-beats"), "utf8").catch(() => "none");
+    try {
+      const jobCtx = jobContext(run, job);
+      await relayed.prepare!(run);
+      await relayed.startJob!(jobCtx);
+      const result = await relayed.runStep(stepContext(jobCtx, 0));
+      assert.equal(result.exitCode, null, `${result.error} ${result.output}`);
+      assert.match(result.error ?? "", /^(lost the connection to the container engine at unix:\/\/.* while the step ran|the step left no record in its container)/);
+      assert.deepEqual(await containersOf(run.execId), [], "the kill could not be proven: the container was removed before the step's result");
+      const then = await beats();
+      await delay(500);
+      assert.equal(await beats(), then, "the step does not run on");
+      await relayed.finishJob!(jobCtx, { failed: true });
+      await settle(relayed);
+    } finally {
+      proxy.close();
+      await relayed.cleanup!(run);
+    }
+  });
+
+  it("a step that left no record at all in its container is not a success, whatever the CLI says", async () => {
+    // No group file and no status file (here the step removed one and blocked the other): nothing tells
+    // whether it ran, so the CLI's 0 (which a stream that ended early gives as well) does not count.
+    const job = planJob("web@dev.unrecorded", [{ run: 'for f in /__orun/run/*.pid; do mkdir "${f%.pid}.status"; rm -f "$f"; done; echo gone' }]);
+    const run = runContext(workspace.dir, [job]);
+    const [result] = await runJob(runner, jobContext(run, job));
+    assert.equal(result?.exitCode, null);
+    assert.match(result?.error ?? "", /^the step left no record in its container: .* or the step removed its files in \/__orun\/run$/);
+    assert.match(result?.output ?? "", /gone/);
+    assert.deepEqual(await containersOf(run.execId), []);
   });
 
   it("removes a job container that stopped under a step, instead of leaving it for as long as orun runs", async () => {
