@@ -14,7 +14,8 @@ import { spawnOrun } from "./processes.js";
 import { startSelectiveOutageRelay, type SelectiveOutageRelay } from "./selective-outage-relay.js";
 import { until } from "../support/wait.js";
 
-const LEASE_MS = 2_000;
+// Long enough that a loaded machine does not lose it while the job runs (a heartbeat every 750 ms).
+const LEASE_MS = 3_000;
 
 describe("a job's heartbeat while its last log upload and result are retried", () => {
   let bed: RemoteTestbed;
