@@ -62,6 +62,8 @@ describe("the execution record inside a docker job container", { skip: availabil
       `echo forged > ${record}/logs/app@dev.a/s1.log`,
       `echo forged > ${record}/metadata.json`,
       `ln -s /workspace/planted ${record}/logs/app@dev.c`,
+      `mv ${record}/tmp/docker ${record}/tmp/docker.old`,
+      `mkdir -p /workspace/.orun/plans/forged`,
       `mv /workspace/.orun /workspace/moved`,
       `rm -rf /workspace/.orun`,
       `ln -s /workspace/planted /workspace/.orun`,
@@ -135,6 +137,29 @@ describe("the execution record inside a docker job container", { skip: availabil
     // rm -rf removed what it could in app/ (the step's own files), never the record or the pinned folder.
     const state = JSON.parse(await readFile(path.join(app, ".orun", "executions", execId, "state.json"), "utf8")) as Status["state"];
     assert.equal(state.jobs["app@dev.build"]?.status, "completed");
+  });
+
+  it("a .orun that is a link inside the workspace is masked where it really is, and orun warns that the link is exposed", async () => {
+    const root = await tempRoot();
+    const dir = path.join(root, "ws");
+    await mkdir(path.join(dir, "state", "orun"), { recursive: true });
+    await symlink("state/orun", path.join(dir, ".orun"));
+    const execId = `record-link-${process.pid}`;
+    execIds.push(execId);
+    const jobs = [
+      planJob("app@dev.a", [{ id: "s1", run: `echo forged > state/orun/executions/${execId}/state.json 2>/dev/null && echo GOT THROUGH; echo x > state/ok` }]),
+      planJob("app@dev.b", [{ id: "s1", run: "true" }], { dependsOn: ["app@dev.a"] }),
+    ];
+    await writeFile(path.join(dir, "plan.json"), JSON.stringify(plan("record-link", jobs)));
+    const result = await runOrun(["run", "plan.json", "--runner", "docker", "--exec-id", execId, "--verbose"], { cwd: dir, env: env(), timeoutMs: 120_000 });
+    const output = `${result.stdout}${result.stderr}`;
+    assert.equal(result.code, 0, output);
+    assert.doesNotMatch(output, /GOT THROUGH/);
+    assert.equal(await readFile(path.join(dir, "state", "ok"), "utf8"), "x\n", "the folder around the record stays writable");
+    const warnings = result.stderr.match(/the execution record is reached through the link .*\/ws\/\.orun inside the workspace/g) ?? [];
+    assert.equal(warnings.length, 1, `warned once for the two jobs: ${result.stderr}`);
+    const state = JSON.parse(await readFile(path.join(dir, "state", "orun", "executions", execId, "state.json"), "utf8")) as Status["state"];
+    assert.equal(state.jobs["app@dev.a"]?.status, "completed");
   });
 });
 
