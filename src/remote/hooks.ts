@@ -408,7 +408,7 @@ export class RemoteHooks implements ExecutionHooks {
     }
     // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.
     await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry.uploads);
-    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; to run it, start a new run (another --exec-id) once it may run`);
+    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; once it may run, retry it in this run: orun run ${this.planId} --job ${id} --exec-id ${runId} --remote-state --retry`);
   }
 
   /**
