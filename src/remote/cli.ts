@@ -103,7 +103,7 @@ async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessE
  * on — the user may never have typed --remote-state (ORUN_REMOTE_STATE, or intent.yaml's execution.state).
  */
 function runNotNamed(command: "status" | "logs", opts: ReadOptions, env: NodeJS.ProcessEnv, intentRoot: string | undefined): OrunError {
-  if (opts.remoteState) return new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID (no execution record here names a remote run)");
+  if (opts.remoteState) return new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID");
   const why = remoteEnabled({}, env, undefined)
     ? "ORUN_REMOTE_STATE=true turns remote state on"
     : `${path.join(intentRoot ?? ".", "intent.yaml")} turns remote state on (execution.state.mode: remote)`;

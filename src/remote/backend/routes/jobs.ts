@@ -155,7 +155,7 @@ async function waitUntilReady<T>(ctx: RequestContext, waitMs: number, evaluate: 
 export const COORDINATION_BODY_BYTES = 64 * 1024;
 
 export async function claim(ctx: RequestContext): Promise<void> {
-  const what = "a claim (it holds runnerId and retry)";
+  const what = "a claim (it holds only runnerId)";
   const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
   const runnerId = checkId("runnerId", body.runnerId);
   // A misspelt value must not pass for `false` (nor for `true`: a retry reopens a failed job and its dependents).
