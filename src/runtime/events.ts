@@ -68,6 +68,10 @@ export interface RunSummary {
   /** URLs the steps printed, labelled (links.ts). */
   links?: RunLink[];
   recordDir?: string;
+  /** The execution's status as its record holds it (metadata.json): failed while any of its jobs is, even if this run completed. */
+  executionStatus?: "completed" | "failed";
+  /** This run completed, but the record still holds these jobs failed, blocked or skipped (an earlier run's: `--job X --retry`). */
+  unfinished?: { id: string; status: "failed" | "blocked" | "skipped" }[];
 }
 
 export type RunEvent =

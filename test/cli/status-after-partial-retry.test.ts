@@ -28,6 +28,9 @@ test("status after a partial --job --retry says what the record holds: failed wh
   await writeFile(path.join(dir, "fixed-a"), "");
   const retried = await orun("run", "plan.json", "--exec-id", "x", "--job", "a@dev.build", "--retry");
   assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+  // The run did what it was asked, and says the execution it belongs to is still failed, and how to go on.
+  assert.match(retried.stdout, /✓ Done in .*\n {2}1 succeeded\n {2}! execution x is still failed: b@dev\.build \(failed\)\n/);
+  assert.match(retried.stdout, /resume {2}orun run --exec-id x\n/);
   assert.equal(await state(), "failed", "b is still failed in the record");
   assert.deepEqual(await meta(), { ...(await meta()), status: "failed", jobDone: 1, jobFailed: 1 });
   assert.match((await orun("status", "--all")).stdout, /✗ x\s+failed\s/);
@@ -39,7 +42,10 @@ test("status after a partial --job --retry says what the record holds: failed wh
   assert.doesNotMatch(failedLogs, /a-out/);
 
   await writeFile(path.join(dir, "fixed-b"), "");
-  assert.equal((await orun("run", "plan.json", "--exec-id", "x", "--job", "b@dev.build", "--retry")).code, 0);
+  const last = await orun("run", "plan.json", "--exec-id", "x", "--job", "b@dev.build", "--retry", "--json");
+  assert.equal(last.code, 0, last.stdout + last.stderr);
+  const summary = JSON.parse(last.stdout) as { status: string; executionStatus: string; unfinished?: unknown };
+  assert.deepEqual([summary.status, summary.executionStatus, summary.unfinished], ["completed", "completed", undefined]);
   assert.equal(await state(), "completed");
   assert.equal((await meta()).status, "completed");
   assert.match((await orun("status", "--all")).stdout, /✓ x\s+completed\s/);

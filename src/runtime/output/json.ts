@@ -26,6 +26,8 @@ export class JsonRenderer implements Renderer {
           runner: summary.runner,
           ...(this.runner ? { runnerSource: this.runner.source } : {}),
           status: summary.status,
+          ...(summary.executionStatus ? { executionStatus: summary.executionStatus } : {}),
+          ...(summary.unfinished ? { unfinished: summary.unfinished } : {}),
           dryRun: summary.dryRun,
           startedAt: summary.startedAt,
           durationMs: summary.durationMs,

@@ -207,13 +207,18 @@ export class TextRenderer implements Renderer {
       c.cached && `${c.cached} already completed`,
     ].filter(Boolean);
     out(`  ${parts.join(" · ") || "no jobs run"}`);
+    const unfinished = summary.unfinished ?? [];
+    if (unfinished.length > 0) {
+      const named = unfinished.slice(0, 3).map((job) => `${job.id} (${job.status})`).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
+      out(`  ${p.yellow("!")} execution ${summary.execId} is still failed: ${named}`);
+    }
     for (const link of summary.links ?? []) out(`  ${link.label} ${p.cyan(link.url)}`);
     out("");
     const id = summary.remoteRunId ? `${summary.remoteRunId} --remote-state` : summary.execId;
     out(`  status  orun status --exec-id ${id}`);
     out(`  logs    orun logs --exec-id ${id}`);
     // A remote run keeps failed jobs failed for every runner: going again means a new run.
-    if (summary.status !== "completed") out(summary.remoteRunId ? "  again   start a new run (another --exec-id) with the same plan" : `  resume  orun run --exec-id ${id}`);
+    if (summary.status !== "completed" || unfinished.length > 0) out(summary.remoteRunId ? "  again   start a new run (another --exec-id) with the same plan" : `  resume  orun run --exec-id ${id}`);
   }
 
   private dryRun(event: Extract<RunEvent, { type: "dry-run" }>): void {
