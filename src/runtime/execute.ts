@@ -42,6 +42,8 @@ export interface ExecuteOptions {
   runnerOptions?: RunnerOptions;
   /** --concurrency; 0/undefined = the plan's execution.concurrency. */
   concurrency?: number;
+  /** Overrides the plan's execution.failFast (--fail-fast / --no-fail-fast). */
+  failFast?: boolean;
   /** Validated --exec-id / ORUN_EXEC_ID; generated when absent. */
   execId?: string;
   /** --job (either ID form). */
@@ -77,7 +79,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const plan = canonicalizePlan(options.plan);
   const selection = selectJobs(plan, options);
   const concurrency = effectiveConcurrency(options.concurrency, plan);
-  const failFast = plan.execution?.failFast ?? false;
+  const failFast = options.failFast ?? plan.execution?.failFast ?? false;
   const checksum = planChecksum(plan);
   const planId = planShortId({ metadata: { ...plan.metadata, checksum } });
   const workdir: WorkdirOptions = { workspaceDir: path.resolve(options.workspaceDir), override: options.workdirOverride };
@@ -326,14 +328,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     };
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
-    // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
-    const unfinished = unfinishedJobs(state);
-    summary.executionStatus = summary.status === "completed" && unfinished.length === 0 ? "completed" : "failed";
-    if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
     await writer.flush();
     await store.writeMetadata({
       ...meta,
-      status: summary.executionStatus,
+      // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
+      status: summary.status === "completed" && !recordHoldsFailure(state) ? "completed" : "failed",
       finishedAt: nowStamp(),
       ...jobCounts(state),
       // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
@@ -509,11 +508,9 @@ function dependencyStatus(
   return { satisfied, unsatisfiable, failedOutside };
 }
 
-/** Jobs the record holds as failed, or not run for a reason that still stands (blocked, skipped): while there are any, the execution has not completed. */
-function unfinishedJobs(state: ExecState): { id: string; status: "failed" | "blocked" | "skipped" }[] {
-  return Object.entries(state.jobs)
-    .flatMap(([id, job]) => (job.status === "failed" || job.status === "blocked" || job.status === "skipped" ? [{ id, status: job.status }] : []))
-    .sort((a, b) => a.id.localeCompare(b.id));
+/** A job the record holds as failed, or not run for a reason that still stands (blocked, skipped): the execution has not completed. */
+function recordHoldsFailure(state: ExecState): boolean {
+  return Object.values(state.jobs).some((job) => job.status === "failed" || job.status === "blocked" || job.status === "skipped");
 }
 
 /** The record's job counts, from its state. */

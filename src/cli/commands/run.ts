@@ -27,6 +27,8 @@ export interface RunCommandOptions extends CiPlanningFlags {
   job?: string;
   retry?: boolean;
   component?: string[];
+  /** --fail-fast / --no-fail-fast: overrides the plan's execution.failFast. */
+  failFast?: boolean;
   env?: string[];
   workdir?: string;
   approve?: boolean;
@@ -61,6 +63,8 @@ export function registerRunCommands(program: Command): void {
     .option("--pull <policy>", "docker runner: pull each job image once per run (always, the default), only when missing, or never (env ORUN_DOCKER_PULL)", oneOf(["always", "missing", "never"]))
     .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE)", nonEmpty)
     .option("--concurrency <n>", "jobs run at once (1 = strictly sequential); default from the plan", parsePositiveInt)
+    .option("--fail-fast", "stop starting jobs after the first failure (overrides the plan's execution.failFast)")
+    .option("--no-fail-fast", "after a failure, still run every job that does not depend on it (overrides the plan)")
     .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)", nonEmpty)
     .option("--job <id>", "run only this job (component@env.job or component.env.job)", nonEmpty)
     .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp().argParser(nonEmpty))
@@ -363,6 +367,12 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     extra.hooks || opts.dryRun || !(await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state))
       ? undefined
       : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
+  if (remote && opts.failFast !== undefined) {
+    // Every runner of a remote run must stop (or not) alike: the backend takes failFast from the plan that made the run.
+    throw new OrunError(`--${opts.failFast ? "" : "no-"}fail-fast does not apply under remote state: remote run ${remote.runId} takes failFast from its plan`, {
+      hint: "set execution.failFast in the plan the runners share, or run without --remote-state",
+    });
+  }
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
   // V8 optimizes a function once it has run a budget of bytecode. At the default budget the runtime's
@@ -401,6 +411,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       runner,
       runnerOptions: opts.runnerOptions,
       concurrency: opts.concurrency,
+      failFast: opts.failFast,
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
       job: opts.job,
