@@ -328,11 +328,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     };
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
+    // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
+    const unfinished = unfinishedJobs(state);
+    summary.executionStatus = summary.status === "completed" && unfinished.length === 0 ? "completed" : "failed";
+    if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
     await writer.flush();
     await store.writeMetadata({
       ...meta,
-      // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
-      status: summary.status === "completed" && !recordHoldsFailure(state) ? "completed" : "failed",
+      status: summary.executionStatus,
       finishedAt: nowStamp(),
       ...jobCounts(state),
       // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
@@ -508,9 +511,11 @@ function dependencyStatus(
   return { satisfied, unsatisfiable, failedOutside };
 }
 
-/** A job the record holds as failed, or not run for a reason that still stands (blocked, skipped): the execution has not completed. */
-function recordHoldsFailure(state: ExecState): boolean {
-  return Object.values(state.jobs).some((job) => job.status === "failed" || job.status === "blocked" || job.status === "skipped");
+/** Jobs the record holds as failed, or not run for a reason that still stands (blocked, skipped): while there are any, the execution has not completed. */
+function unfinishedJobs(state: ExecState): { id: string; status: "failed" | "blocked" | "skipped" }[] {
+  return Object.entries(state.jobs)
+    .flatMap(([id, job]) => (job.status === "failed" || job.status === "blocked" || job.status === "skipped" ? [{ id, status: job.status }] : []))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** The record's job counts, from its state. */
