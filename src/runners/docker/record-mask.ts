@@ -47,8 +47,12 @@ export function recordFolder(scratchDir: string): string {
   }
 }
 
-/** The mounts that keep `recordDir` (which exists) out of the steps' reach through the workspace mount. */
-export function recordMask(workspaceDir: string, recordDir: string): RecordMask {
+/**
+ * The mounts that keep `recordDir` (which exists) out of the steps' reach through the workspace mount, for a
+ * container that mounts `workspaceDir` at `containerWorkspace` (the github-actions runner's container steps
+ * mount it at /github/workspace).
+ */
+export function recordMask(workspaceDir: string, recordDir: string, containerWorkspace: string = CONTAINER_WORKSPACE): RecordMask {
   let realWorkspace: string;
   let realRecord: string;
   try {
@@ -60,15 +64,14 @@ export function recordMask(workspaceDir: string, recordDir: string): RecordMask 
   if (containerPath(realRecord, realWorkspace) !== undefined) {
     return { error: `the workspace ${workspaceDir} is inside the execution record ${recordDir}: steps would write into the record (choose a --workdir outside it)` };
   }
-  const target = containerPath(realWorkspace, realRecord);
-  if (target === undefined) return { mounts: [] };
+  if (containerPath(realWorkspace, realRecord) === undefined) return { mounts: [] };
   const mounts: RecordMount[] = [];
   const parts = path.relative(realWorkspace, realRecord).split(path.sep);
   for (let depth = 1; depth < parts.length; depth++) {
     const hostDir = path.join(realWorkspace, ...parts.slice(0, depth));
-    mounts.push({ hostDir, target: path.posix.join(CONTAINER_WORKSPACE, ...parts.slice(0, depth)), readOnly: false });
+    mounts.push({ hostDir, target: path.posix.join(containerWorkspace, ...parts.slice(0, depth)), readOnly: false });
   }
-  mounts.push({ hostDir: realRecord, target, readOnly: true });
+  mounts.push({ hostDir: realRecord, target: path.posix.join(containerWorkspace, ...parts), readOnly: true });
   return { mounts, exposedLink: linkInWorkspace(realWorkspace, recordDir) };
 }
 

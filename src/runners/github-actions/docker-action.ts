@@ -8,13 +8,17 @@
 // Docker or podman). The container is named and removed explicitly instead of
 // `--rm`, because podman's `docker run --rm` reports exit status 0 for a
 // failing container (../../../shared/notes/container-engine.md): the status is
-// read with `docker inspect` before the removal.
+// read with `docker inspect` before the removal. The execution record
+// (`.orun`), when it lies in the workspace, is mounted read-only over its place
+// in /github/workspace, as in the docker runner's job containers
+// (../docker/record-mask.ts): a container step can neither forge nor move it.
 import { mkdir, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { DockerEngine } from "../docker/engine.js";
 import { LABEL_HOST, LABEL_JOB_ID, LABEL_OWNER, LABEL_PID, bindMountArgs, containerName, ownerLabelValue } from "../docker/container.js";
+import { recordFolder, recordMask } from "../docker/record-mask.js";
 import { errorMessage } from "../../util/errors.js";
 import { fileCommandRoot, runWithFileCommands, type CommandIO, type CommandRun } from "./command-run.js";
 import { fileCommandEnv, type FileCommandPaths } from "./file-commands.js";
@@ -168,6 +172,8 @@ export class ContainerActions {
   private readonly pulls = new Map<string, Promise<string>>();
   private readonly builds = new Map<string, Promise<string>>();
   private readonly live = new Set<string>();
+  /** Links on the record's path already warned about (see record-mask.ts). */
+  private readonly warnedLinks = new Set<string>();
 
   constructor(hostEnv: NodeJS.ProcessEnv) {
     this.engine = new DockerEngine(hostEnv);
@@ -222,8 +228,17 @@ export class ContainerActions {
   /** Runs one container to its end, through file-command and workflow-command handling. */
   async run(call: ContainerCall, state: JobState, io: CommandIO): Promise<CommandRun> {
     await this.ensureEngine(call.uses);
-    const image = await this.image(call, io.signal);
     const workspace = String(state.github.workspace);
+    // The job's folder lies in the run's scratch folder, inside the execution record.
+    const mask = recordMask(workspace, recordFolder(state.folder), GITHUB_WORKSPACE_DIR);
+    if (mask.error !== undefined) throw new Error(`docker container action ${call.uses}: ${mask.error}`);
+    if (mask.exposedLink !== undefined && !this.warnedLinks.has(mask.exposedLink)) {
+      this.warnedLinks.add(mask.exposedLink);
+      io.emit(
+        `warning: the execution record is reached through the link ${mask.exposedLink} inside the workspace: container steps can replace that link and so move where orun writes the record; make it a real folder, or keep the link outside the workspace`,
+      );
+    }
+    const image = await this.image(call, io.signal);
     const eventDir = path.dirname(String(state.github.event_path));
     const toolCache = state.baseEnv.RUNNER_TOOL_CACHE ?? path.join(state.temp, "toolcache");
     const home = state.baseEnv.HOME ?? path.join(state.temp, "home");
@@ -245,6 +260,8 @@ export class ContainerActions {
         "--label", `${LABEL_PID}=${ownerLabelValue(process.pid)}`,
         "--pull", "never",
         ...bindMountArgs(workspace, GITHUB_WORKSPACE_DIR),
+        // After the workspace: each goes over its place in it.
+        ...mask.mounts.flatMap((mount) => bindMountArgs(mount.hostDir, mount.target, mount.readOnly)),
         ...bindMountArgs(fileCommandRoot(state), GITHUB_FILE_COMMANDS_DIR),
         ...bindMountArgs(eventDir, GITHUB_WORKFLOW_DIR),
         ...bindMountArgs(toolCache, GITHUB_TOOLCACHE_DIR),
