@@ -106,6 +106,13 @@ export interface Runner {
   prepare?(run: RunContext): Promise<void>;
   /** Before a job's first step (e.g. create the job container). */
   startJob?(job: JobContext): Promise<void>;
+  /**
+   * True when a job's steps can run only in what startJob sets up (the docker runner's job container): after
+   * startJob failed, no step of the job is handed to runStep, post-phase ones included; each is recorded
+   * skipped (it never ran) and the start failure stays the job's error. Optional; absent means post-phase steps
+   * (and those runsAfterFailure answers true for) still run after a failed start, as after a failed step.
+   */
+  readonly stepsNeedJobStart?: boolean;
   runStep(step: StepContext): Promise<StepResult>;
   /**
    * Whether a step is still handed to runStep after an earlier step failed the
