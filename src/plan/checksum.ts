@@ -74,7 +74,7 @@ export function verifyRecordedChecksum(plan: Plan, file: string, warn: (message:
     if (!older) throw checksumMismatch(recorded, actual, file);
     if (plan.metadata.revision !== undefined) {
       warn(
-        `${file}: metadata.revision ${String(plan.metadata.revision).slice(0, 12)} is not covered by the plan's checksum (an older orun wrote it), so it is ignored: promotion gates block and the run records no promotion evidence; run \`orun plan\` again to record the revision`,
+        `${file}: metadata.revision ${String(plan.metadata.revision).slice(0, 12)} is not covered by the plan's checksum (an older orun wrote it), so it is ignored: a new run's promotion gates block and it records no promotion evidence (resuming an execution that recorded the revision keeps it); run \`orun plan\` again to record the revision`,
       );
       delete plan.metadata.revision;
     }
