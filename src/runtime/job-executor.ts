@@ -229,10 +229,13 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   /** The step that was running when the run was cancelled, if one was. */
   let canceledDuring: string | undefined;
 
+  /** The runner could not set the job up, and its steps run only in what it sets up: none runs (Runner.stepsNeedJobStart). */
+  let unstarted = false;
   try {
     await deps.runner.startJob?.(jobCtx);
   } catch (err) {
     fatal = lastFailure = { error: `start job: ${errorMessage(err)}` };
+    unstarted = deps.runner.stepsNeedJobStart === true;
   }
 
   for (let i = 0; i < steps.length; i++) {
@@ -244,10 +247,10 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     const underWay = i === 0 && inflight?.started() === true;
     // After a cancel the runner may still run a step whose condition holds then (github-actions `if: always()`);
     // the job stays failed, since it was cancelled.
-    const afterCancel = deps.signal.aborted && !underWay && deps.runner.runsAfterCancel?.(jobCtx, step) === true;
+    const afterCancel = !unstarted && deps.signal.aborted && !underWay && deps.runner.runsAfterCancel?.(jobCtx, step) === true;
     // The record names the step the cancel stopped (or that ran on through it), not this one, which runs now.
     if (afterCancel) fatal ??= lastFailure = canceledDuring ? { error: `step ${canceledDuring}: canceled while it ran`, step: canceledDuring } : { error: "job canceled" };
-    if (!afterCancel && ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || (deps.signal.aborted && !underWay))) {
+    if (unstarted || (!afterCancel && ((fatal && phaseOf(step) !== "post" && !deps.runner.runsAfterFailure?.(step)) || (deps.signal.aborted && !underWay)))) {
       jobState.steps[key] = "skipped";
       // Canceled between steps: the job did not finish, so it must not pass for completed (a resume runs it again).
       if (deps.signal.aborted) fatal ??= lastFailure = { error: `step ${key}: canceled before it started`, step: key };

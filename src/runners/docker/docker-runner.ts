@@ -72,6 +72,8 @@ interface JobContainer {
 
 export class DockerRunner implements Runner {
   readonly name = "docker" as const;
+  /** Steps run in the job's container: when it could not be created (an image that cannot be pulled…), none runs. */
+  readonly stepsNeedJobStart = true;
   private readonly engine: DockerEngine;
   /** Random per runner instance; labels every container it creates. */
   private readonly owner = randomBytes(6).toString("hex");
