@@ -158,7 +158,8 @@ export class RemoteHooks implements ExecutionHooks {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
         if (claim.retried) {
           const reopened = claim.reopened?.length ? `; pending again: ${claim.reopened.join(", ")}` : "";
-          this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${reopened}`);
+          const unstopped = claim.runReopened ? `; the run, stopped by ${claim.runReopened}, is open again` : "";
+          this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${unstopped}${reopened}`);
         }
         // Claimed while this runner was being stopped (fail-fast): it is this runner's now, and nobody else may run it.
         if (signal.aborted) this.say(`● job ${id} was claimed just before this runner stopped starting jobs; running it`);
@@ -176,7 +177,9 @@ export class RemoteHooks implements ExecutionHooks {
         // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
         const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];
         this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
-        this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run`);
+        // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
+        const reopen = failed ? `; retrying ${failed} reopens the run: orun run ${this.planId} --job ${failed} --exec-id ${runId} --remote-state --retry` : "";
+        this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
         return { action: "skipped", reason: this.stopped };
       }
       // Skipped for a failure of an earlier workflow attempt, which this attempt retries (depsWaiting): waited for.
@@ -190,7 +193,7 @@ export class RemoteHooks implements ExecutionHooks {
       }
       if (claim.currentStatus === "failed") {
         const reason = `already failed on another runner${claim.reason ? `: ${claim.reason}` : ""}`;
-        // A retry refused (the run stopped) says why in its reason; otherwise, how to run it again in this run.
+        // A retry refused (a backend that retries nothing, as v2's) says why in its reason; otherwise, how to run it again in this run.
         const hint = retry ? "" : `; retry it in this run: orun run ${this.planId} --job ${id} --exec-id ${runId} --remote-state --retry`;
         this.say(`✕ job ${id} ${reason}${hint}`);
         return { action: "skipped", reason };

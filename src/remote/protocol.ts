@@ -137,8 +137,10 @@ export interface ClaimResponse {
   leaseMs?: number;
   /** The claim reopened a failed job (`retry`, or a later attempt of the workflow run that failed it). */
   retried?: boolean;
-  /** With `retried`: the jobs skipped because of it that are pending again. */
+  /** With `retried`: the jobs skipped because of it, or by the run's stop it cleared, that are pending again. */
   reopened?: string[];
+  /** With `retried`: the run had stopped (fail-fast) for this reason; the retry reopened it. */
+  runReopened?: string;
   /** The CI workflow run attempt the claimed job now belongs to (JobView.runAttempt). */
   runAttempt?: number;
 }

@@ -61,7 +61,7 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
     `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
       (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
-    ...(run.stoppedReason ? [`Stopped: ${oneLine(run.stoppedReason)} — no job starts in this run any more`] : []),
+    ...(run.stoppedReason ? [`Stopped: ${oneLine(run.stoppedReason)} — no job starts in this run until a failed job is retried in it (orun run <plan> --job <failed job> --exec-id ${run.runId} --remote-state --retry), which reopens it`] : []),
     progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
     "",
   ];

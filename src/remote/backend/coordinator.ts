@@ -85,6 +85,8 @@ export interface Mutation<T> {
   clearLogs?: string[];
   /** The run stops for this reason (stores record it once: the first reason stays). */
   stopRun?: string;
+  /** The run's stop is cleared: a retry reopened it (claimJob), and the jobs the stop skipped are in changedJobs. */
+  reopenRun?: boolean;
 }
 
 /** What the run's status depends on, answered by the store with two index lookups. */
@@ -250,9 +252,10 @@ export class WholeRunNeeded extends Error {
 /**
  * A claim. A failed job is claimed again — reset, with the jobs skipped because of it pending again, in the same
  * mutation — by `--retry` or by a later attempt of the workflow run that failed it (GitHub's "Re-run failed
- * jobs"); never in a stopped (fail-fast) run, and never a job that succeeded or runs under a live lease. A job
- * skipped because an upstream job failed in an earlier attempt waits, for a later attempt's claimer, for that
- * attempt to retry it.
+ * jobs"); never a job that succeeded or runs under a live lease. In a stopped (fail-fast) run such a retry
+ * reopens the run: its stop is cleared and the jobs the stop skipped are pending again (reopenStoppedRun). A job
+ * skipped because an upstream job failed, or by the stop, in an earlier attempt waits, for a later attempt's
+ * claimer, for that attempt to retry the failure.
  */
 export function claimJob(state: RunState, jobId: string, runnerId: string, clock: Clock, options: ClaimOptions = {}): Mutation<ClaimResponse> {
   const job = findJob(state, jobId);
@@ -308,13 +311,14 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
     case "failed": {
       const failed: ClaimResponse = { claimed: false, currentStatus: "failed", ...(job.lastError ? { reason: job.lastError } : {}) };
       if (!options.retry && !isLaterAttempt(job, claimer)) return { result: failed, changedJobs: [] };
-      // A stopped run starts no job (fail-fast): reopening one would leave the jobs its stop skipped behind.
-      if (stopped) return { result: { ...failed, reason: `${job.lastError ?? "failed"} — not retried: the run stopped (${stopped}) and starts no job any more; start a new run` }, changedJobs: [] };
       if (!options.wholeRun) throw new WholeRunNeeded();
-      const reopened = reopenDependents(state, job, iso);
+      // Retrying in a stopped run (fail-fast: every compiled plan) reopens it, or the run could never finish.
+      const unstopped = stopped ? reopenStoppedRun(state) : [];
+      const reopened = reopenDependents(state, job, iso, unstopped);
       const claimed = take("retry");
       const pending = reopened.filter((j) => j.status === "pending").sort((a, b) => a.position - b.position);
-      return { ...claimed, result: { ...claimed.result, retried: true, ...(pending.length ? { reopened: pending.map((j) => j.jobId) } : {}) }, changedJobs: [job, ...reopened] };
+      const result: ClaimResponse = { ...claimed.result, retried: true, ...(stopped ? { runReopened: stopped } : {}), ...(pending.length ? { reopened: pending.map((j) => j.jobId) } : {}) };
+      return { ...claimed, result, changedJobs: [job, ...reopened], ...(stopped ? { reopenRun: true } : {}) };
     }
     case "skipped": {
       // Skipped for a failure of an earlier attempt: this attempt's runner of that job will retry it.
@@ -322,7 +326,14 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
         return { result: { claimed: false, currentStatus: "skipped", depsWaiting: true, reason: `${job.lastError} in attempt ${job.runAttempt}; waiting for attempt ${claimer!.attempt} to retry it` }, changedJobs: [] };
       }
       const why = job.lastError ?? "an upstream job failed";
-      const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: options.retry && !stopped && skippedForDependency(job) ? `${why} — --retry reopens a failed job: retry the failed one, which reopens this one` : why };
+      const retryHint = !options.retry
+        ? ""
+        : !stopped && skippedForDependency(job)
+          ? " — --retry reopens a failed job: retry the failed one, which reopens this one"
+          : skippedByStop(job, state.run)
+            ? " — --retry reopens a failed job: retry the one that stopped the run, which reopens the run and this job"
+            : "";
+      const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsBlocked: true, reason: `${why}${retryHint}` };
       // The run stopped (fail-fast): no job starts in it any more (a runner stops asking).
       return { result: stopped ? { ...result, stop: true } : result, changedJobs: [] };
     }
@@ -341,20 +352,43 @@ function skippedForDependency(job: JobRecord): boolean {
   return job.status === "skipped" && (job.lastError ?? "").startsWith("dependency ");
 }
 
-/**
- * A job skipped because an upstream job failed in an earlier attempt of the claimer's workflow run: that
- * attempt's runner of the failed job reopens it (claimJob), so the claimer waits rather than giving up.
- */
-export function awaitsRetry(job: JobRecord, state: RunState, claimer: WorkflowRun | undefined): boolean {
-  return !state.run.stoppedReason && skippedForDependency(job) && isLaterAttempt(job, claimer);
+/** Skipped, never started, by the run's current stop (endInStoppedRun): what reopening the run sets pending again. */
+function skippedByStop(job: JobRecord, run: RunRecord): boolean {
+  return job.status === "skipped" && Boolean(run.stoppedReason) && job.lastError === `not started: ${run.stoppedReason}`;
 }
 
 /**
- * The jobs skipped because `failed` failed, transitively, pending again (it is about to be retried). One that
- * still depends on another failed or skipped job is skipped again for that one. Returns the jobs it changed.
+ * A job skipped because an upstream job failed, or by the stop that failure caused, in an earlier attempt of the
+ * claimer's workflow run: that attempt's runner of the failed job reopens it (claimJob), so the claimer waits
+ * rather than giving up.
  */
-function reopenDependents(state: RunState, failed: JobRecord, iso: string): JobRecord[] {
-  const reopened: JobRecord[] = [];
+export function awaitsRetry(job: JobRecord, state: RunState, claimer: WorkflowRun | undefined): boolean {
+  return (skippedForDependency(job) || skippedByStop(job, state.run)) && isLaterAttempt(job, claimer);
+}
+
+/**
+ * Clears the run's stop (a failed job is being retried in it): the jobs the stop skipped are pending again.
+ * Returns them, for reopenDependents to skip again any that still depend on another failed job.
+ */
+function reopenStoppedRun(state: RunState): JobRecord[] {
+  const reopened = state.jobs.filter((j) => skippedByStop(j, state.run));
+  for (const job of reopened) {
+    job.status = "pending";
+    job.finishedAt = null;
+    job.lastError = null;
+    job.runnerId = null;
+  }
+  state.run.stoppedReason = null;
+  return reopened;
+}
+
+/**
+ * The jobs skipped because `failed` failed, transitively, pending again (it is about to be retried), with
+ * `pending` (jobs a reopened run's stop had skipped). One that still depends on another failed or skipped job is
+ * skipped again for that one. Returns the jobs it changed.
+ */
+function reopenDependents(state: RunState, failed: JobRecord, iso: string, pending: JobRecord[] = []): JobRecord[] {
+  const reopened: JobRecord[] = [...pending];
   const queue = [failed.jobId];
   const seen = new Set(queue);
   while (queue.length > 0) {
@@ -452,7 +486,7 @@ export function updateJob(
     const reason = state.run.stoppedReason ?? `fail-fast after ${jobId} failed`;
     for (const other of state.jobs) {
       if (other.status !== "pending") continue;
-      endInStoppedRun(other, reason, iso);
+      endInStoppedRun(other, reason, iso, job);
       changed.push(other);
     }
     return { ...finishMutation({ ok: true }, changed), stopRun: reason };
@@ -484,10 +518,15 @@ function skipDependents(state: RunState, originId: string, outcome: "failed" | "
 }
 
 /**
- * A job that will not run (or finish) because its run stopped: a pending one is skipped; a running one whose
- * runner stopped heartbeating fails, since it will not be handed on.
+ * A job that will not run (or finish) because its run stopped: a pending one is skipped — with the attempt of
+ * `failure`, the job whose failure stopped the run, so a later attempt of its workflow run waits for that job's
+ * retry (awaitsRetry) —; a running one whose runner stopped heartbeating fails, since it will not be handed on.
  */
-function endInStoppedRun(job: JobRecord, reason: string, iso: string): void {
+function endInStoppedRun(job: JobRecord, reason: string, iso: string, failure?: JobRecord): void {
+  if (job.status !== "running" && failure) {
+    job.ciRunId = failure.ciRunId ?? null;
+    job.runAttempt = failure.runAttempt ?? null;
+  }
   job.lastError = job.status === "running" ? `lease expired after the run stopped (${reason}): runner ${job.runnerId} stopped heartbeating, and no runner takes it over` : `not started: ${reason}`;
   job.status = job.status === "running" ? "failed" : "skipped";
   job.finishedAt = iso;

@@ -259,6 +259,9 @@ export const HAS_RELEASED_SQL = `SELECT 1 AS one FROM jobs WHERE namespace = $1 
 /** Records why ($1) run $3 of namespace $2 stopped, unless it already had. */
 export const STOP_RUN_SQL = `UPDATE runs SET stopped_reason = $1 WHERE namespace = $2 AND run_id = $3 AND stopped_reason IS NULL`;
 
+/** Clears the stop of run $2 of namespace $1: a retry reopened it (Mutation.reopenRun). */
+export const REOPEN_RUN_SQL = `UPDATE runs SET stopped_reason = NULL WHERE namespace = $1 AND run_id = $2`;
+
 /** Prunes kept evidence recorded before $1 (the evidence retention's cut-off). */
 export const PRUNE_EVIDENCE_SQL = `DELETE FROM evidence WHERE recorded_at < $1`;
 

@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
@@ -231,6 +231,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           );
         }
         if (mutation.stopRun) await c.query(STOP_RUN_SQL, [mutation.stopRun, namespace, runId]);
+        if (mutation.reopenRun) await c.query(REOPEN_RUN_SQL, [namespace, runId]);
         for (const jobId of mutation.clearLogs ?? []) {
           await c.query("DELETE FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
           await c.query("UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);

@@ -8,7 +8,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
 import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
@@ -142,6 +142,7 @@ export function openSqliteStore(file: string): Store {
         const mutation = fn({ run, jobs: loadScope(namespace, runId, scope) });
         for (const job of mutation.changedJobs) s().updateJob.run(jobParams(namespace, runId, job));
         if (mutation.stopRun) db.prepare(positional(STOP_RUN_SQL)).run(mutation.stopRun, namespace, runId);
+        if (mutation.reopenRun) db.prepare(positional(REOPEN_RUN_SQL)).run(namespace, runId);
         for (const jobId of mutation.clearLogs ?? []) {
           s().clearLog.run(namespace, runId, jobId);
           s().clearLogBytes.run(namespace, runId, jobId);
