@@ -75,13 +75,13 @@ export async function startBackendProcess(database: string, extraArgs: string[] 
 }
 
 /** Writes a hand-made plan (one `sh` step per job) and returns its path. */
-export async function writePlan(dir: string, name: string, jobs: { id: string; deps?: string[]; run: string }[]): Promise<string> {
+export async function writePlan(dir: string, name: string, jobs: { id: string; deps?: string[]; run: string }[], options: { failFast?: boolean } = {}): Promise<string> {
   const planJobs: PlanJob[] = jobs.map((j) => {
     const [component, rest] = j.id.split("@");
     const [environment, jobName] = rest.split(".");
     return { id: j.id, name: jobName, component, environment, dependsOn: j.deps ?? [], steps: [{ id: "main", phase: "main", run: j.run }] };
   });
-  const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name }, execution: { concurrency: 4, failFast: false }, spec: {}, jobs: planJobs };
+  const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name }, execution: { concurrency: 4, failFast: options.failFast ?? false }, spec: {}, jobs: planJobs };
   const file = path.join(dir, `${name}.json`);
   await fs.writeFile(file, JSON.stringify(plan, null, 2));
   return file;

@@ -191,17 +191,50 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await claim(runId, "x@dev.a", "owner-laptop", { retry: true })).body.claimed, true);
     });
 
-    it("a failed job of a stopped (fail-fast) run is not reopened, and the answer says why", async (t) => {
+    it("a retry of a failed job reopens its stopped (fail-fast) run in one transaction: one of eight racers claims; the stop's skips are pending again, the other failure's dependents are not", async (t) => {
       if (!db) return t.skip("PostgreSQL unavailable");
       const runId = newRunId();
-      const plan = { ...planOf({ "x@dev.a": [], "y@dev.a": [] }), failFast: true };
+      // x and z run; x fails and stops the run; z, still running, fails after it. d needs x, f needs z, u needs nothing.
+      const plan = { ...planOf({ "x@dev.a": [], "z@dev.a": [], "d@dev.a": ["x@dev.a"], "f@dev.a": ["z@dev.a"], "g@dev.a": ["f@dev.a"], "u@dev.a": [] }), failFast: true };
       assert.equal((await call("POST", "/v1/runs", { plan, runId })).status, 201);
-      assert.equal((await claim(runId, "x@dev.a", "r1")).body.claimed, true);
+      for (const job of ["x@dev.a", "z@dev.a"]) assert.equal((await claim(runId, job, "r1")).body.claimed, true);
       await fail(runId, "x@dev.a", "r1");
-      const res = await claim(runId, "x@dev.a", "r2", { retry: true });
-      assert.deepEqual([res.body.claimed, res.body.currentStatus], [false, "failed"]);
-      assert.match(res.body.reason ?? "", /not retried: the run stopped \(fail-fast after x@dev\.a failed\).*start a new run/);
-      assert.deepEqual(await statuses(runId), { "x@dev.a": "failed", "y@dev.a": "skipped" });
+      await fail(runId, "z@dev.a", "r1");
+      assert.deepEqual(await statuses(runId), { "x@dev.a": "failed", "z@dev.a": "failed", "d@dev.a": "skipped", "f@dev.a": "skipped", "g@dev.a": "skipped", "u@dev.a": "skipped" });
+      const stopped = await call<{ status: string; stoppedReason?: string }>("GET", `/v1/runs/${runId}`);
+      assert.deepEqual([stopped.body.status, stopped.body.stoppedReason], ["failed", "fail-fast after x@dev.a failed"]);
+      const refused = await claim(runId, "u@dev.a", "r2");
+      assert.deepEqual([refused.body.currentStatus, refused.body.stop], ["skipped", true]);
+
+      const racers = await Promise.all(Array.from({ length: 8 }, (_, i) => claim(runId, "x@dev.a", `racer-${i}`, { retry: true })));
+      const winners = racers.filter((r) => r.body.claimed);
+      assert.equal(winners.length, 1, JSON.stringify(racers.map((r) => r.body)));
+      assert.equal(winners[0].body.runReopened, "fail-fast after x@dev.a failed");
+      assert.deepEqual(winners[0].body.reopened, ["d@dev.a", "u@dev.a"], "f and g stay skipped: z failed");
+      for (const loser of racers.filter((r) => !r.body.claimed)) assert.equal(loser.body.currentStatus, "running", JSON.stringify(loser.body));
+      const run = await call<{ status: string; stoppedReason?: string; finishedAt: string | null }>("GET", `/v1/runs/${runId}`);
+      assert.deepEqual([run.body.status, run.body.stoppedReason, run.body.finishedAt], ["running", undefined, null]);
+      const jobs = await jobsOf(runId);
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(jobs).map(([id, j]) => [id, [j.status, j.lastError]])),
+        {
+          "x@dev.a": ["running", null],
+          "z@dev.a": ["failed", "exit status 3"],
+          "d@dev.a": ["pending", null],
+          "f@dev.a": ["skipped", "dependency z@dev.a failed"],
+          "g@dev.a": ["skipped", "dependency f@dev.a skipped"],
+          "u@dev.a": ["pending", null],
+        },
+      );
+      // The open run starts jobs again: u (no dependency) is claimed; f is blocked, not stopped.
+      assert.equal((await claim(runId, "u@dev.a", "r2")).body.claimed, true);
+      const blocked = await claim(runId, "f@dev.a", "r2");
+      assert.deepEqual([blocked.body.depsBlocked, blocked.body.stop], [true, undefined]);
+      // A new failure stops it again, as fail-fast does.
+      await fail(runId, `x@dev.a`, `racer-${racers.indexOf(winners[0])}`);
+      assert.equal((await statuses(runId))["d@dev.a"], "skipped");
+      const again = await call<{ stoppedReason?: string }>("GET", `/v1/runs/${runId}`);
+      assert.equal(again.body.stoppedReason, "fail-fast after x@dev.a failed");
     });
   });
 }
