@@ -77,25 +77,28 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
 
 /**
  * The run `status`/`logs` read when none is named (seed 002: with remote state on, they "automatically use the
- * backend"): in GitHub Actions the run ID every runner of this workflow attempt derives, else the run this machine
- * last took part in — the newest execution record that names a remote run. Said on stderr, so the reader knows
+ * backend"): the run this machine last took part in — the newest execution record that names a remote run —
+ * else, in GitHub Actions, the run ID every runner of this workflow attempt derives (a workflow that pins
+ * ORUN_EXEC_ID, as the seed's does, names its run through it before this). Said on stderr, so the reader knows
  * which run it sees; undefined when nothing identifies one.
  */
 async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  if (env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID?.trim()) {
-    const runId = deriveRunId(undefined, env);
-    process.stderr.write(`remote state: showing run ${runId} (this GitHub Actions run's; name another with --exec-id)\n`);
-    return runId;
-  }
   const { ExecutionStore } = await import("../runtime/records/store.js");
   const store = new ExecutionStore(intentRoot ?? process.cwd());
   const latest = await store.latestId();
   const meta = latest ? await store.readMetadata(latest).catch(() => undefined) : undefined;
   const found = meta?.remoteRunId ? { execId: latest!, meta } : (await store.list()).find((record) => record.meta?.remoteRunId);
-  const runId = found?.meta?.remoteRunId;
-  if (!runId) return undefined;
-  process.stderr.write(`remote state: showing run ${runId}, the last this machine took part in (execution record ${found.execId}); name another with --exec-id\n`);
-  return runId;
+  const recorded = found?.meta?.remoteRunId;
+  if (recorded) {
+    process.stderr.write(`remote state: showing run ${recorded}, the last this machine took part in (execution record ${found.execId}); name another with --exec-id\n`);
+    return recorded;
+  }
+  if (env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID?.trim()) {
+    const runId = deriveRunId(undefined, env);
+    process.stderr.write(`remote state: showing run ${runId} (this GitHub Actions run's; name another with --exec-id)\n`);
+    return runId;
+  }
+  return undefined;
 }
 
 /**

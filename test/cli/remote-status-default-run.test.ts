@@ -84,4 +84,17 @@ describe("status and logs under remote state from intent.yaml, with no run named
     assert.match(status.output, /remote state: showing run gha_987654_2 \(this GitHub Actions run's/);
     assert.match(status.output, /✓ g@dev\.build\s+success/);
   });
+
+  it("in GitHub Actions, a run this machine took part in under a pinned run ID wins over the derived one", async () => {
+    // The seed's workflow pins ORUN_EXEC_ID per run; a later step without it must not read gha_<run>_<attempt>, a run nobody made.
+    const repo = await fs.mkdtemp(path.join(dir, "pinned-"));
+    const plan = await writePlan(repo, "pinned", [{ id: "p@dev.build", run: "echo pinned-run-output" }]);
+    const gha = { GITHUB_ACTIONS: "true", GITHUB_RUN_ID: "4242", GITHUB_RUN_ATTEMPT: "1", ACTIONS_ID_TOKEN_REQUEST_URL: "", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "" };
+    const run = await orun(["run", plan, "--remote-state", "--backend-url", backend.url], repo, { ...gha, ORUN_EXEC_ID: "gha-4242-1-pinned" });
+    assert.equal(run.code, 0, run.output);
+    const status = await orun(["status", "--remote-state", "--backend-url", backend.url], repo, gha);
+    assert.equal(status.code, 0, status.output);
+    assert.match(status.output, /remote state: showing run gha-4242-1-pinned, the last this machine took part in/);
+    assert.match(status.output, /✓ p@dev\.build\s+success/);
+  });
 });
