@@ -194,7 +194,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       }
     }
 
-    const gates = new GateEvaluator(planned, store, execId, state, options.hooks);
+    // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
+    const gates = new GateEvaluator(revision, store, execId, state, options.hooks);
     const admission = new AbortController();
     // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
