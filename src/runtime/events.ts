@@ -68,10 +68,22 @@ export interface RunSummary {
   /** URLs the steps printed, labelled (links.ts). */
   links?: RunLink[];
   recordDir?: string;
-  /** The execution's status as its record holds it (metadata.json): failed while any of its jobs is, even if this run completed. */
-  executionStatus?: "completed" | "failed";
-  /** This run completed, but the record still holds these jobs failed, blocked or skipped (an earlier run's: `--job X --retry`). */
-  unfinished?: { id: string; status: "failed" | "blocked" | "skipped" }[];
+  /**
+   * The execution's status as its record holds it (metadata.json): failed while any of its jobs is, even if this run
+   * completed; incomplete when none is but jobs are still to run (a scoped run, a retry that reopened a job).
+   */
+  executionStatus?: "completed" | "failed" | "incomplete";
+  /** This run completed, but the record still holds these jobs failed, blocked or skipped, or has them still to run. */
+  unfinished?: UnfinishedJob[];
+}
+
+/**
+ * A job that keeps an execution from having completed: failed, blocked or skipped (an earlier run's: `--job X
+ * --retry`), pending in the record (reopened, interrupted), or `not run`: a plan job a scoped run left out.
+ */
+export interface UnfinishedJob {
+  id: string;
+  status: "failed" | "blocked" | "skipped" | "pending" | "not run";
 }
 
 export type RunEvent =

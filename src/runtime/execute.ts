@@ -10,7 +10,7 @@ import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
-import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary } from "./events.js";
+import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { schedule, type JobOutcome } from "./scheduler.js";
@@ -330,8 +330,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
-    const unfinished = unfinishedJobs(state);
-    summary.executionStatus = summary.status === "completed" && unfinished.length === 0 ? "completed" : "failed";
+    // Under remote state the record is this runner's part of the run: the others run the jobs it lacks.
+    const unfinished = unfinishedJobs(state, selection.ordered, !options.hooks);
+    summary.executionStatus = executionStatus(summary.status, unfinished);
     if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
     await writer.flush();
     await store.writeMetadata({
@@ -512,11 +513,34 @@ function dependencyStatus(
   return { satisfied, unsatisfiable, failedOutside };
 }
 
-/** Jobs the record holds as failed, or not run for a reason that still stands (blocked, skipped): while there are any, the execution has not completed. */
-function unfinishedJobs(state: ExecState): { id: string; status: "failed" | "blocked" | "skipped" }[] {
-  return Object.entries(state.jobs)
-    .flatMap(([id, job]) => (job.status === "failed" || job.status === "blocked" || job.status === "skipped" ? [{ id, status: job.status }] : []))
-    .sort((a, b) => a.id.localeCompare(b.id));
+/**
+ * Why the execution has not completed: jobs the record holds failed, blocked or skipped (a reason that still stands),
+ * then jobs it has still to run. Those are its `pending` jobs (reopened after a retry, interrupted by a crash) and,
+ * when `countAbsent`, the plan's jobs it does not hold at all (a scoped run — `--job`, `--component`, `--env`, a
+ * working-folder scope — left them out). Failed ones first, each group by ID.
+ */
+function unfinishedJobs(state: ExecState, planJobs: readonly PlanJob[], countAbsent: boolean): UnfinishedJob[] {
+  const failed: UnfinishedJob[] = [];
+  const toRun: UnfinishedJob[] = [];
+  const ids = new Set([...Object.keys(state.jobs), ...(countAbsent ? planJobs.map((job) => job.id) : [])]);
+  for (const id of ids) {
+    const status = state.jobs[id]?.status;
+    if (status === "failed" || status === "blocked" || status === "skipped") failed.push({ id, status });
+    else if (status === undefined) toRun.push({ id, status: "not run" });
+    // Under remote state (not countAbsent) a pending job is another runner's to run, as an absent one is.
+    else if (status === "pending" && countAbsent) toRun.push({ id, status: "pending" });
+  }
+  const byId = (a: UnfinishedJob, b: UnfinishedJob): number => a.id.localeCompare(b.id);
+  return [...failed.sort(byId), ...toRun.sort(byId)];
+}
+
+/**
+ * The record's status at the end of a run: failed while this run or the record has a failure; incomplete when
+ * nothing failed but jobs are still to run (a scoped run did what it was asked: not a failure, not the whole plan).
+ */
+function executionStatus(runStatus: RunSummary["status"], unfinished: readonly UnfinishedJob[]): NonNullable<RunSummary["executionStatus"]> {
+  if (runStatus !== "completed" || unfinished.some((job) => job.status !== "pending" && job.status !== "not run")) return "failed";
+  return unfinished.length > 0 ? "incomplete" : "completed";
 }
 
 /** The record's job counts, from its state. */

@@ -169,6 +169,8 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     // last run; without one a crash left it to run again.
     ...(waiting ? [`○ ${waiting} waiting`] : []),
     ...(count("pending") - waiting ? [`○ ${count("pending") - waiting} pending`] : []),
+    // Plan jobs the record does not hold: a scoped run (--job, --component, --env, a folder) left them out.
+    ...(over && total > jobs.length ? [`○ ${total - jobs.length} not run`] : []),
   ];
   lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
   const done = count("completed") + count("failed") + count("skipped") + count("blocked");
@@ -266,7 +268,7 @@ function stepLines(job: JobState, p: Palette, interrupted: boolean, order: strin
 }
 
 function colorStatus(status: string, p: Palette): string {
-  return status === "completed" ? p.green(status) : status === "failed" || status === "interrupted" ? p.red(status) : status;
+  return status === "completed" ? p.green(status) : status === "failed" || status === "interrupted" ? p.red(status) : status === "incomplete" ? p.yellow(status) : status;
 }
 
 /** `orun status --all --json`: every execution as `{execID, meta, state}` (the --json shape), newest first. */
@@ -307,9 +309,13 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     const failed = jobs.filter((j) => j.status === "failed").length;
     // A run can fail with no job failed (blocked by a gate or approval): say what stopped it.
     const blocked = jobs.filter((j) => j.status === "blocked").length;
-    const result = "unreadable" in row ? `${row.unreadable} unreadable` : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}`;
+    // An incomplete execution (a scoped run, a reopened job) says how many of the plan's jobs are still to run.
+    const toRun = status === "incomplete" ? Math.max(row.meta?.jobTotal ?? 0, jobs.length) - jobs.filter((j) => j.status !== "pending").length : 0;
+    const result =
+      "unreadable" in row ? `${row.unreadable} unreadable` : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
     const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
-    const glyph = status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
+    const glyph =
+      status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "incomplete" ? p.yellow("○") : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
     lines.push(
       `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(result, 36)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
     );

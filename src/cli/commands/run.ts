@@ -363,16 +363,19 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     return 0;
   }
 
-  const remote =
-    extra.hooks || opts.dryRun || !(await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state))
-      ? undefined
-      : await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env);
-  if (remote && opts.failFast !== undefined) {
-    // Every runner of a remote run must stop (or not) alike: the backend takes failFast from the plan that made the run.
-    throw new OrunError(`--${opts.failFast ? "" : "no-"}fail-fast does not apply under remote state: remote run ${remote.runId} takes failFast from its plan`, {
-      hint: "set execution.failFast in the plan the runners share, or run without --remote-state",
-    });
+  const remoteWanted = !extra.hooks && !opts.dryRun && (await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state));
+  // Every runner of a remote run must stop (or not) alike: the backend takes failFast from the plan that made the run.
+  // Refused before the remote setup's "remote state: run …" line, which would read as if the run had started.
+  if (remoteWanted && opts.failFast !== undefined) {
+    const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
+    if (remoteEnabled(opts, env, resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot)))) {
+      const runId = (await import("../../remote/run-id.js")).deriveRunId(execId, env);
+      throw new OrunError(`--${opts.failFast ? "" : "no-"}fail-fast does not apply under remote state: remote run ${runId} takes failFast from its plan`, {
+        hint: "set execution.failFast in the plan the runners share, or run without --remote-state",
+      });
+    }
   }
+  const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env) : undefined;
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
   // V8 optimizes a function once it has run a budget of bytecode. At the default budget the runtime's
@@ -636,6 +639,11 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
   const noLogsInterrupted = (): void =>
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (resume it with orun run --exec-id ${execId}).\n`);
+  // A finished run whose steps printed nothing: "yet" would promise logs that never come.
+  const noLogsPrinted = (status: string | undefined): void =>
+    void (opts.raw ? process.stderr : process.stdout).write(
+      `No logs for this run: it ${status === "incomplete" ? "ended with jobs still to run" : (status ?? "finished")} and no step printed any output.\n`,
+    );
   if (opts.follow) {
     let printed = false;
     const seen = <T extends string | Buffer>(out: (chunk: T) => void) => (chunk: T): void => {
@@ -647,6 +655,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted();
+    else if (snapshot) noLogsPrinted(snapshot.meta?.status);
     return 0;
   }
   const entries = await listLogs(store, execId, filter);
@@ -655,8 +664,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted();
-    // A finished run whose steps printed nothing: "yet" would promise logs that never come.
-    else if (snapshot && isFinished(snapshot)) (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it ${snapshot.meta?.status ?? "finished"} and no step printed any output.\n`);
+    else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot.meta?.status);
     else (opts.raw ? process.stderr : process.stdout).write(filtered ? "No logs match.\n" : "No logs for this run yet.\n");
     return 0;
   }

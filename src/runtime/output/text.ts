@@ -143,8 +143,11 @@ export class TextRenderer implements Renderer {
     // it would grow without bound and be copied again with every chunk.
     const pieces: string[] = [];
     while (rest.length >= MAX_PARTIAL_LINE) {
-      pieces.push(rest.slice(0, MAX_PARTIAL_LINE));
-      rest = rest.slice(MAX_PARTIAL_LINE);
+      // Cut between characters: a 4-byte one (an emoji) is two UTF-16 units, and each half alone prints as U+FFFD.
+      const last = rest.charCodeAt(MAX_PARTIAL_LINE - 1);
+      const size = last >= 0xd800 && last <= 0xdbff ? MAX_PARTIAL_LINE - 1 : MAX_PARTIAL_LINE;
+      pieces.push(rest.slice(0, size));
+      rest = rest.slice(size);
     }
     this.partial.set(key, rest);
     const lead = `${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}`;
@@ -209,8 +212,10 @@ export class TextRenderer implements Renderer {
     out(`  ${parts.join(" · ") || "no jobs run"}`);
     const unfinished = summary.unfinished ?? [];
     if (unfinished.length > 0) {
+      // Failed ones come first: they make the execution failed; otherwise it is incomplete (jobs still to run).
       const named = unfinished.slice(0, 3).map((job) => `${job.id} (${job.status})`).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
-      out(`  ${p.yellow("!")} execution ${summary.execId} is still failed: ${named}`);
+      const state = summary.executionStatus === "incomplete" ? `is incomplete, ${plural(unfinished.length, "job")} still to run` : "is still failed";
+      out(`  ${p.yellow("!")} execution ${summary.execId} ${state}: ${named}`);
     }
     for (const link of summary.links ?? []) out(`  ${link.label} ${p.cyan(link.url)}`);
     out("");

@@ -34,7 +34,8 @@ export const JOB_SUMMARY_SEGMENT = "~summary";
 /** File-name segment of what the runner printed when it finished the job (post hooks), in logs/<job>/. */
 export const JOB_FINISH_SEGMENT = "~finish";
 
-export type RunStatus = "running" | "completed" | "failed";
+/** `incomplete`: the last run ended with nothing failed but jobs of the plan still to run (a scoped run, a reopened job). */
+export type RunStatus = "running" | "completed" | "failed" | "incomplete";
 
 export interface RunMetadata {
   execId: string;
