@@ -102,9 +102,11 @@ export interface JobView {
   steps?: string[];
   /**
    * The CI workflow run attempt the job's state belongs to (GitHub's run_attempt of the runner that claimed it, or of
-   * the failure that skipped it; one more per `--retry` without one). Absent when unknown (this backend only).
+   * the failure that skipped it). Absent when unknown (this backend only).
    */
   runAttempt?: number;
+  /** How many times the failed job was retried in its run (`--retry`, or a later workflow attempt); absent when none. */
+  retries?: number;
 }
 
 /**

@@ -25,6 +25,7 @@ export function statusJson(run: RunView, jobs: JobView[]): string {
           steps: {},
           ...(j.lastError ? { lastError: j.lastError } : {}),
           ...(j.runAttempt ? { runAttempt: j.runAttempt } : {}),
+          ...(j.retries ? { retries: j.retries } : {}),
         },
       ]),
     ),
@@ -69,9 +70,10 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   for (const job of jobs) {
     const took = job.startedAt ? formatMs((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) : "";
     const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : "";
-    // A later attempt of the workflow run (a re-run, or --retry) than the first: which one the job's state is from.
+    // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
-    lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${[attempt, detail].filter(Boolean).join(" · ")}`.trimEnd());
+    const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
+    lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${[attempt, retried, detail].filter(Boolean).join(" · ")}`.trimEnd());
     const failedStep = options.detailed && job.lastError ? /^step (\S+): /.exec(job.lastError)?.[1] : undefined;
     if (failedStep) lines.push(`      ✗ step ${oneLine(failedStep)}  failed`);
   }

@@ -181,7 +181,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual(ledger.slice(2).sort(), ["d", "u"]);
       const text = await status(runId);
       assert.match(text, /State: completed/);
-      assert.match(text, /✓ x@dev\.build\s+success\s+\S+\s+attempt 2/);
+      assert.match(text, /✓ x@dev\.build\s+success\s+\S+\s+retried once/);
     });
 
     it("a stopped run with two failed jobs: retrying one leaves the other's dependents skipped, until that one is retried too", async (t) => {

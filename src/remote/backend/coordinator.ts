@@ -26,12 +26,15 @@ export interface JobRecord {
   steps?: string[] | null;
   /**
    * The CI workflow run (GitHub's run ID) and attempt the job's state belongs to: the attempt of the runner that
-   * last claimed it (a `--retry` without one counts one more), or for a job skipped because an upstream job failed,
-   * that failure's. A later attempt of the same workflow run may retry it (GitHub's "Re-run failed jobs"). Null when
+   * last claimed it, or for a job skipped because an upstream job failed, that failure's. A later attempt of the
+   * same workflow run may retry it (GitHub's "Re-run failed jobs"). Only GitHub's numbers: a `--retry` without OIDC
+   * leaves them (it counts in `retries`), and one with an earlier attempt's token never lowers them. Null when
    * unknown: claimed with ORUN_TOKEN, never claimed, or recorded before migration 16.
    */
   ciRunId?: string | null;
   runAttempt?: number | null;
+  /** How many times the failed job was reopened in its run (`--retry`, or a later workflow attempt); 0 before migration 17. */
+  retries?: number;
 }
 
 export interface RunRecord {
@@ -152,6 +155,7 @@ export function initialJobs(plan: BackendPlan): JobRecord[] {
     steps: stepKeysOf(job.stepKeys, position),
     ciRunId: null,
     runAttempt: null,
+    retries: 0,
   }));
 }
 
@@ -269,10 +273,12 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
     job.finishedAt = null;
     job.lastError = null;
     job.attempts += 1;
-    if (claimer) {
+    // GitHub's attempt numbers stay GitHub's: isLaterAttempt compares a re-run's token with them.
+    if (claimer && !(job.ciRunId === claimer.runId && (job.runAttempt ?? 0) > claimer.attempt)) {
       job.ciRunId = claimer.runId;
       job.runAttempt = claimer.attempt;
-    } else if (kind === "retry") job.runAttempt = (job.runAttempt ?? 1) + 1;
+    }
+    if (kind === "retry") job.retries = (job.retries ?? 0) + 1;
     const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs, ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}) };
     if (kind === "first") return finishMutation(result, [job]);
     // What the previous runner left (a partial attempt, or the failed one) must not pass for this attempt's output.

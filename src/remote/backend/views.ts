@@ -47,5 +47,6 @@ export function jobView(namespace: string, runId: string, job: JobRecord): JobVi
     logBytes: job.logBytes,
     ...(job.steps ? { steps: job.steps } : {}),
     ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}),
+    ...(job.retries ? { retries: job.retries } : {}),
   };
 }

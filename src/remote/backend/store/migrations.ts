@@ -200,6 +200,10 @@ ALTER TABLE jobs ADD COLUMN ci_run_id TEXT;
 ALTER TABLE jobs ADD COLUMN run_attempt INTEGER;
 `;
 
+// How many times a failed job was reopened in its run (coordinator JobRecord.retries), kept apart from the
+// workflow attempt: a `--retry` without OIDC must not take up GitHub's attempt numbers.
+const RETRIES = `ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -228,6 +232,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: "jobs.steps: log sections told from step output by the job's step order", sqlite: JOB_STEPS, postgres: JOB_STEPS },
   { version: 15, name: "runs.followed_at: a follower on one replica is seen by every replica", sqlite: FOLLOWED_AT, postgres: FOLLOWED_AT },
   { version: 16, name: "jobs.ci_run_id, jobs.run_attempt: a re-run attempt of a CI workflow run retries the jobs it failed", sqlite: RUN_ATTEMPT, postgres: RUN_ATTEMPT },
+  { version: 17, name: "jobs.retries: the retries of a job in its run, apart from the workflow attempt", sqlite: RETRIES, postgres: RETRIES },
 ];
 
 /** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */

@@ -37,6 +37,8 @@ export interface JobRow {
   /** Migration 16. */
   ci_run_id?: string | null;
   run_attempt?: number | string | null;
+  /** Migration 17. */
+  retries?: number | string | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
@@ -76,6 +78,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     steps: row.steps ? (JSON.parse(row.steps) as string[]) : null,
     ciRunId: row.ci_run_id ?? null,
     runAttempt: row.run_attempt == null ? null : Number(row.run_attempt),
+    retries: Number(row.retries ?? 0),
   };
 }
 
