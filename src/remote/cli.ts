@@ -10,6 +10,7 @@ import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
+import { planReference } from "./plan-reference.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
@@ -24,7 +25,8 @@ export interface RemoteRunSetup {
 }
 
 export async function remoteRunSetup(
-  flags: RemoteFlags & { execId?: string; job?: string; retry?: boolean },
+  /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
+  flags: RemoteFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string },
   resolved: { plan: Plan; intentRoot?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
@@ -45,6 +47,7 @@ export async function remoteRunSetup(
     waitTimeoutMs: envMilliseconds(env, "ORUN_REMOTE_WAIT_TIMEOUT_MS"),
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
+    ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd()) } : {}),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";
@@ -253,9 +256,10 @@ export async function remoteLogs(
       let log = followed.get(job.jobId);
       if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step, opts.raw, job.steps)));
       const shown = log.shown;
-      const { restarted, text } = await log.poll(client, runId, job);
+      const { restarted, retried, text } = await log.poll(client, runId, job);
       if (restarted && shown) {
-        (opts.raw ? process.stderr : process.stdout).write(`── ${job.jobId} (its log restarted: another runner took the job over)\n`);
+        const why = retried ? "the failed job is retried in this run" : "another runner took the job over";
+        (opts.raw ? process.stderr : process.stdout).write(`── ${job.jobId} (its log restarted: ${why})\n`);
         printing = opts.raw ? printing : job.jobId;
       }
       print(job.jobId, text);
@@ -280,6 +284,8 @@ class FollowedLog {
   /** Bytes read so far (the next read's offset), and the attempt they belong to. */
   private offset = 0;
   private attempt: number | undefined;
+  /** The job's retries in its run when last read (JobView.retries): a restart with more was a retry, not a takeover. */
+  private retries: number | undefined;
   /** Some of this log was handed out. */
   shown = false;
   private decoder = new StringDecoder("utf8");
@@ -299,9 +305,11 @@ class FollowedLog {
     return this.step || this.raw ? new StepFilter(this.step, this.raw, this.steps) : undefined;
   }
 
-  async poll(client: BackendClient, runId: string, job: JobView): Promise<{ restarted: boolean; text: string }> {
+  async poll(client: BackendClient, runId: string, job: JobView): Promise<{ restarted: boolean; retried: boolean; text: string }> {
+    const retried = this.retries !== undefined && (job.retries ?? 0) > this.retries;
+    this.retries = job.retries ?? 0;
     const unchanged = job.logBytes !== undefined && job.attempts === this.attempt && job.logBytes <= this.offset;
-    if (this.attempt !== undefined && unchanged) return { restarted: false, text: "" };
+    if (this.attempt !== undefined && unchanged) return { restarted: false, retried: false, text: "" };
     let slice = await client.readLogFrom(runId, job.jobId, this.offset);
     const restarted = slice.attempt !== undefined && this.attempt !== undefined ? slice.attempt !== this.attempt : slice.size < this.offset;
     if (restarted) {
@@ -316,7 +324,7 @@ class FollowedLog {
     const text = this.partial + this.decoder.write(slice.content);
     const cut = text.lastIndexOf("\n") + 1;
     this.partial = text.slice(cut);
-    return { restarted, text: this.hand(text.slice(0, cut)) };
+    return { restarted, retried: restarted && retried, text: this.hand(text.slice(0, cut)) };
   }
 
   /** What was held back, at the end: a last line without a newline. */
@@ -341,7 +349,45 @@ class FollowedLog {
 export function stepSections(log: string, step: string | undefined, raw = false, steps?: readonly string[]): string {
   if (!step && !raw) return log;
   const filter = new StepFilter(step, raw, steps);
-  return filter.push(log) + filter.flush();
+  if (!steps) return filter.push(log) + filter.flush();
+  const lines = log.split(/(?<=\n)/).filter((line) => line !== "");
+  const headers = sectionHeaders(lines, steps);
+  return lines.filter((line, i) => filter.take(line, headers.has(i))).join("");
+}
+
+/**
+ * Which header-shaped lines of a whole log are its sections' headers, given the job's step keys in run order: the
+ * longest run of them whose steps come in run order (a step printing another step's header adds a line out of
+ * that order), of equals the one taking each header at its first chance. Returns their line indexes.
+ */
+function sectionHeaders(lines: readonly string[], steps: readonly string[]): Set<number> {
+  const order = new Map(steps.map((key, i) => [key, i]));
+  const found: { line: number; at: number }[] = [];
+  lines.forEach((line, i) => {
+    const at = order.get(/^=== (.+) ===\n?$/.exec(line)?.[1] ?? "");
+    if (at !== undefined) found.push({ line: i, at });
+  });
+  // longest[k]: the longest run in step order starting at found[k], from the end; `best` is a max Fenwick tree over
+  // step positions (mirrored, so that "a later step" is a prefix).
+  const size = steps.length;
+  const best = new Array<number>(size + 1).fill(0);
+  const longest = new Array<number>(found.length).fill(0);
+  for (let k = found.length - 1; k >= 0; k--) {
+    let after = 0;
+    for (let i = size - 1 - found[k].at; i > 0; i -= i & -i) after = Math.max(after, best[i]);
+    longest[k] = after + 1;
+    for (let i = size - found[k].at; i <= size; i += i & -i) best[i] = Math.max(best[i], longest[k]);
+  }
+  const chosen = new Set<number>();
+  let need = Math.max(0, ...longest);
+  let last = -1;
+  for (let k = 0; k < found.length && need > 0; k++) {
+    if (found[k].at <= last || longest[k] !== need) continue;
+    chosen.add(found[k].line);
+    last = found[k].at;
+    need--;
+  }
+  return chosen;
 }
 
 /**
@@ -351,15 +397,22 @@ export function stepSections(log: string, step: string | undefined, raw = false,
  * The wire format is v2's, which other tools read, so a step may print a line that looks like a header
  * (`=== DONE ===`). Steps run one after another and each section starts once, so with the job's step keys in run
  * order (`steps`) a line is a header only when it names a step after the current section's: other such lines are
- * output. What stays ambiguous: a step printing the exact header of a later step of its own job (read as that
- * step's start), and logs of runs whose runners sent no step keys (v2 runners; runs registered before migration
- * 14), where every such line is taken for a header, as v2 does.
+ * output. A step that prints nothing has no section, so a header may skip steps; when, after such a skip, the
+ * header of a skipped step comes, the skip was a step's own output line and the reader re-synchronises on that
+ * header (the lines already handed out stay as they were: a stream is not taken back). A whole log (stepSections)
+ * is judged at once instead: its headers are the longest run of header lines in step order.
+ * What stays ambiguous: a step printing the exact header of a later step of its own job (read as that step's
+ * start); while following, a step printing the header of a step that was skipped before it (read as that step's
+ * start); and logs of runs whose runners sent no step keys (v2 runners; runs registered before migration 14),
+ * where every such line is taken for a header, as v2 does.
  */
 export class StepFilter {
   private partial = "";
   private keep: boolean;
   /** Run-order position of the current section's step (-1 before the first header). */
   private current = -1;
+  /** The position before the current section's header: a header between the two re-synchronises (see take). */
+  private before = -1;
   private readonly order?: ReadonlyMap<string, number>;
 
   constructor(
@@ -384,19 +437,23 @@ export class StepFilter {
     return rest && this.take(rest) ? rest : "";
   }
 
-  private take(line: string): boolean {
-    const header = /^=== (.+) ===\n?$/.exec(line);
-    const key = header?.[1];
-    if (key === undefined || !this.startsSection(key)) return this.keep;
+  /** Whether `line` is handed out; `header`: the caller decided whether it is a section header (stepSections). */
+  take(line: string, header?: boolean): boolean {
+    const key = /^=== (.+) ===\n?$/.exec(line)?.[1];
+    if (key === undefined || !(header ?? this.startsSection(key))) return this.keep;
     this.keep = this.step === undefined || key === this.step || key.includes(this.step);
     return this.keep && !this.raw;
   }
 
-  /** Whether a header-shaped line naming `key` starts a section: with the job's step order, only a later step's. */
+  /**
+   * Whether a header-shaped line naming `key` starts a section: with the job's step order, a later step's, or one
+   * between the step before the current section and the current one (the current header skipped it: it was output).
+   */
   private startsSection(key: string): boolean {
     if (!this.order) return true;
     const at = this.order.get(key);
-    if (at === undefined || at <= this.current) return false;
+    if (at === undefined || at <= this.before || at === this.current) return false;
+    if (at > this.current) this.before = this.current;
     this.current = at;
     return true;
   }

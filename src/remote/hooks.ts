@@ -40,6 +40,11 @@ export interface RemoteHooksOptions {
   liveFlushMs?: JobLogOptions["liveFlushMs"];
   /** `--job X --retry`: the claim of X reopens it if it failed (and the jobs skipped because of it). */
   retryJob?: string;
+  /**
+   * The plan as this runner's command named it, for the commands it prints (src/remote/plan-reference.ts): a file
+   * path, a stored plan's name or ID, or "" for a plan compiled afresh (no plan argument). Absent: the plan's ID.
+   */
+  planRef?: string;
 }
 
 interface ActiveJob {
@@ -178,23 +183,25 @@ export class RemoteHooks implements ExecutionHooks {
         const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];
         this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
         // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
-        const reopen = failed ? `; retrying ${failed} reopens the run: orun run ${this.planId} --job ${failed} --exec-id ${runId} --remote-state --retry` : "";
+        const reopen = failed ? `; retrying ${failed} reopens the run: ${this.rerun(failed, true)}` : "";
         this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
         return { action: "skipped", reason: this.stopped };
       }
       // Skipped for a failure of an earlier workflow attempt, which this attempt retries (depsWaiting): waited for.
       if (!claim.depsWaiting && (claim.depsBlocked || claim.currentStatus === "skipped")) {
-        const reason = `upstream dependencies are blocked or failed (${claim.reason ?? "an upstream job failed"})`;
         // The failed job upstream can be retried in this run, which reopens this one.
         const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
-        const hint = failed ? `; retry ${failed} in this run (orun run ${this.planId} --job ${failed} --exec-id ${runId} --remote-state --retry), then run ${id} again` : "";
+        const hint = failed ? `; retry ${failed} in this run (${this.rerun(failed, true)}), then run ${id} again` : "";
+        // The backend's own advice to a --retry of this job says what the hint says: said once.
+        const why = failed ? claim.reason?.replace(/ — --retry reopens a failed job: retry the failed one, which reopens this one$/, "") : claim.reason;
+        const reason = `upstream dependencies are blocked or failed (${why ?? "an upstream job failed"})`;
         this.say(`✕ job ${id} will not run: ${reason}${hint}`);
         return { action: "skipped", reason };
       }
       if (claim.currentStatus === "failed") {
         const reason = `already failed on another runner${claim.reason ? `: ${claim.reason}` : ""}`;
         // A retry refused (a backend that retries nothing, as v2's) says why in its reason; otherwise, how to run it again in this run.
-        const hint = retry ? "" : `; retry it in this run: orun run ${this.planId} --job ${id} --exec-id ${runId} --remote-state --retry`;
+        const hint = retry ? "" : `; retry it in this run: ${this.rerun(id, true)}`;
         this.say(`✕ job ${id} ${reason}${hint}`);
         return { action: "skipped", reason };
       }
@@ -211,7 +218,7 @@ export class RemoteHooks implements ExecutionHooks {
       for (const dep of claim.depsAbandoned ?? []) {
         if (announcedAbandoned.has(dep)) continue;
         announcedAbandoned.add(dep);
-        this.say(`! ${dep}: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: orun run ${this.planId} --job ${dep} --exec-id ${runId} --remote-state`);
+        this.say(`! ${dep}: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -225,6 +232,12 @@ export class RemoteHooks implements ExecutionHooks {
         pollDelay = Math.min(pollDelay * 2, 15_000);
       }
     }
+  }
+
+  /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
+  private rerun(jobId: string, retry: boolean): string {
+    const plan = this.options.planRef ?? this.planId;
+    return `orun run ${plan ? `${plan} ` : ""}--job ${jobId} --exec-id ${this.options.runId} --remote-state${retry ? " --retry" : ""}`;
   }
 
   /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
@@ -351,6 +364,7 @@ export class RemoteHooks implements ExecutionHooks {
       // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run.
       const tolerated = result.status === "failed" && (failedOnlyTolerably(job, entry.failedSteps, result.error) || cancelledHere(entry.runSignal));
       await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}) }, entry.uploads);
+      if (result.status === "failed" && !tolerated) this.say(`✕ job ${id} failed in remote run ${this.options.runId}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
     } catch (err) {
       // Stopped here and the backend did not take the result in time: its lease runs out and the backend releases it.
       if (err instanceof RequestCancelled) return this.say(`! result of ${id} not recorded: ${cancelledUpload()}; the backend releases the job when its lease runs out`);
@@ -411,7 +425,7 @@ export class RemoteHooks implements ExecutionHooks {
     }
     // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.
     await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry.uploads);
-    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; once it may run, retry it in this run: orun run ${this.planId} --job ${id} --exec-id ${runId} --remote-state --retry`);
+    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; once it may run, retry it in this run: ${this.rerun(id, true)}`);
   }
 
   /**

@@ -74,6 +74,28 @@ describe("remote log sections: step output that looks like a section header", ()
     assert.equal(b.stdout, "two\n");
   });
 
+  it("a step printing the header of a step two places on erases no step: the in-between step's real header wins", async () => {
+    const plan = planOf({ "h@dev.job": [] });
+    (plan.jobs[0] as { stepKeys?: unknown }).stepKeys = ["a", "b", "c"];
+    assert.equal((await call("POST", "/v1/runs", { plan, runId: "skip-ahead" })).status, 201);
+    assert.equal((await call<{ claimed: boolean }>("POST", `/v1/runs/skip-ahead/jobs/${enc("h@dev.job")}/claim`, { runnerId: "r1" })).body.claimed, true);
+    // Step a prints "=== c ===": then b's and c's real headers follow.
+    const log = "=== a ===\nA1\n=== c ===\nA2\n=== b ===\nB1\n=== c ===\nC1\n";
+    assert.equal((await call("POST", `/v1/runs/skip-ahead/logs/${enc("h@dev.job")}?runnerId=r1`, log)).status, 200);
+    assert.equal((await call("POST", `/v1/runs/skip-ahead/jobs/${enc("h@dev.job")}/update`, { runnerId: "r1", status: "success" })).status, 200);
+    const whole = { a: "A1\n=== c ===\nA2\n", b: "B1\n", c: "C1\n" };
+    for (const [step, text] of Object.entries(whole)) {
+      const r = await read("skip-ahead", ["--job", "h@dev.job", "--step", step, "--raw"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, text, `--step ${step}`);
+    }
+    // Following, the lines already handed out stay handed out, but the reader re-synchronises on b's header.
+    const followed = await read("skip-ahead", ["--job", "h@dev.job", "--step", "b", "--raw", "--follow"]);
+    assert.equal(followed.stdout, "B1\n");
+    const followedC = await read("skip-ahead", ["--job", "h@dev.job", "--step", "c", "--raw", "--follow"]);
+    assert.equal(followedC.stdout, "A2\nC1\n");
+  });
+
   it("a plan whose stepKeys is not a list of strings is refused, naming the field", async () => {
     const plan = planOf({ "x@dev.job": [] });
     (plan.jobs[0] as { stepKeys?: unknown }).stepKeys = ["a", 3];

@@ -375,7 +375,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       });
     }
   }
-  const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId }, resolved, env) : undefined;
+  const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId, planRef: planRef ?? "" }, resolved, env) : undefined;
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
   // V8 optimizes a function once it has run a budget of bytecode. At the default budget the runtime's

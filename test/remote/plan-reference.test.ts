@@ -1,0 +1,37 @@
+// How a remote runner's printed commands name the plan (src/remote/plan-reference.ts): as the runner was given it.
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { planReference } from "../../src/remote/plan-reference.js";
+import type { Plan } from "../../src/model/plan.js";
+
+describe("planReference", () => {
+  let dir: string;
+  const plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p", checksum: "sha256-0123456789abcdef0123" }, spec: {}, jobs: [] } as unknown as Plan;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-plan-ref-"));
+    await fs.mkdir(path.join(dir, "sub"));
+    for (const name of ["sub/p.json", "plan file.json", "noext"]) await fs.writeFile(path.join(dir, name), "{}");
+  });
+  after(() => fs.rm(dir, { recursive: true, force: true }));
+
+  it("a plan file: relative to cwd when shorter, else absolute; quoted as one shell word; never read as a stored plan's name", () => {
+    assert.equal(planReference("./sub/p.json", plan, dir), "sub/p.json");
+    assert.equal(planReference(path.join(dir, "sub/p.json"), plan, dir), "sub/p.json");
+    assert.equal(planReference(path.join(dir, "sub/p.json"), plan, "/"), path.join(dir, "sub/p.json").slice(1));
+    const deep = path.join(dir, "sub", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+    assert.equal(planReference(path.join(dir, "sub/p.json"), plan, deep), path.join(dir, "sub/p.json"));
+    assert.equal(planReference("plan file.json", plan, dir), "'plan file.json'");
+    assert.equal(planReference("noext", plan, dir), "./noext");
+  });
+
+  it("a stored plan or component by name as given; latest as the plan's ID; none for a fresh plan", () => {
+    assert.equal(planReference("remote-e2e", plan, dir), "remote-e2e");
+    assert.equal(planReference("0123456789ab", plan, dir), "0123456789ab");
+    assert.equal(planReference("latest", plan, dir), "0123456789ab");
+    assert.equal(planReference(undefined, plan, dir), "");
+    assert.equal(planReference("  ", plan, dir), "");
+  });
+});

@@ -1,0 +1,110 @@
+// The retry commands a remote runner prints work as printed: they name the plan as the runner's command did (a
+// plan file, not its checksum, which names only a stored plan), the run summary says how a failed job is retried in
+// its run (not "start a new run"), a --retry of a skipped dependent gives one hint, not two, and a follower of the
+// run's logs says a retried job's log restarted for the retry, not for a takeover. Real processes: `orun backend
+// serve` on loopback (SQLite), `orun run`/`orun logs` runners; the printed command is run verbatim by `sh -c`.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import { ORUN_BIN } from "../support/cli.js";
+import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess } from "./processes.js";
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Runs `command` as a user would paste it: `sh -c`, with `orun` on PATH (the built CLI). */
+function runPrinted(command: string, cwd: string, env: NodeJS.ProcessEnv, bin: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn("sh", ["-c", command], { cwd, env: { ...process.env, NO_COLOR: "1", ...env, PATH: `${bin}:${process.env.PATH}` }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
+}
+
+describe("the retry commands a remote runner prints", () => {
+  let dir: string;
+  let bin: string;
+  let db: TestDatabase | undefined;
+  let backend: BackendProcess;
+  let token: string;
+
+  before(async () => {
+    db = await testDatabase("sqlite");
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-retry-hints-"));
+    bin = path.join(dir, "bin");
+    await fs.mkdir(bin);
+    await fs.writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec '${process.execPath}' '${ORUN_BIN}' "$@"\n`, { mode: 0o755 });
+    backend = await startBackendProcess(db!.url);
+    const store = await openStore(db!.url);
+    token = await tokenFor(store, "acme/widgets");
+    await store.close();
+  });
+  after(async () => {
+    killAllChildren();
+    await backend?.stop();
+    await db?.cleanup();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("name the plan file the runner was given and work as printed; the summary and a follower say what a retry does", async () => {
+    const fixed = path.join(dir, "fixed");
+    const release = path.join(dir, "release");
+    const holding = path.join(dir, "holding");
+    await writePlan(dir, "hints", [
+      { id: "x@dev.build", run: `if [ -f ${fixed} ]; then echo x-fixed; else echo x-broken; exit 3; fi` },
+      { id: "d@dev.deploy", deps: ["x@dev.build"], run: "echo d-ran" },
+      // Keeps the run open, so that a follower of its logs is still there when x is retried.
+      { id: "h@dev.hold", run: `touch ${holding}; while [ ! -f ${release} ]; do sleep 0.1; done` },
+    ]);
+    const runId = "hints-1";
+    const config = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "" };
+    const env = { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId };
+    const hold = spawnOrun(["run", "hints.json", "--job", "h@dev.hold"], { cwd: dir, env });
+    await waitFor(() => existsSync(holding), 60_000, "h to start");
+
+    const failed = await spawnOrun(["run", "hints.json", "--job", "x@dev.build"], { cwd: dir, env }).done;
+    assert.equal(failed.code, 1, failed.output);
+    assert.match(failed.output, /✕ job x@dev\.build failed in remote run hints-1; once fixed, retry it in this run: orun run hints\.json --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
+    assert.match(failed.output, /again {3}retry x@dev\.build in this run if it failed: orun run <plan> --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
+    assert.doesNotMatch(failed.output, /start a new run/);
+
+    // A --retry of the skipped dependent: one hint, naming the failed job's retry.
+    const dependent = await spawnOrun(["run", "hints.json", "--job", "d@dev.deploy", "--retry"], { cwd: dir, env }).done;
+    assert.equal(dependent.code, 1, dependent.output);
+    assert.equal(countMatches(dependent.output, /retry the failed one|retry x@dev\.build in this run/), 1, dependent.output);
+    const printed = /retry x@dev\.build in this run \((orun run [^)]+)\), then run d@dev\.deploy again/.exec(dependent.output)?.[1];
+    assert.equal(printed, "orun run hints.json --job x@dev.build --exec-id hints-1 --remote-state --retry");
+    assert.match(dependent.output, /again {3}retry the failed job in this run: orun run <plan> --job <job> --exec-id hints-1 --remote-state --retry\n/);
+
+    const follower = spawnOrun(["logs", "--follow"], { cwd: dir, env });
+    await waitFor(() => follower.output().includes("x-broken"), 60_000, `the follower shows x's log: ${follower.output()}`);
+
+    // The printed command, verbatim (run ID and remote state from its flags alone), once x is fixed.
+    await fs.writeFile(fixed, "");
+    const retried = await runPrinted(printed!, dir, config, bin);
+    assert.equal(retried.code, 0, retried.output);
+    assert.match(retried.output, /↻ retrying job x@dev\.build, which failed in remote run hints-1/);
+    await waitFor(() => follower.output().includes("x-fixed"), 60_000, `the follower shows x's new log: ${follower.output()}`);
+    assert.match(follower.output(), /── x@dev\.build \(its log restarted: the failed job is retried in this run\)\n/);
+    assert.doesNotMatch(follower.output(), /took the job over/);
+
+    await fs.writeFile(release, "");
+    assert.equal((await hold.done).code, 0);
+    const deployed = await spawnOrun(["run", "hints.json", "--job", "d@dev.deploy"], { cwd: dir, env }).done;
+    assert.equal(deployed.code, 0, deployed.output);
+    const followed = await follower.done;
+    assert.equal(followed.code, 0, followed.output);
+    assert.match(followed.output, /d-ran/);
+  });
+});
