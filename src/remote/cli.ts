@@ -358,7 +358,7 @@ export function stepSections(log: string, step: string | undefined, raw = false,
 /**
  * Which header-shaped lines of a whole log are its sections' headers, given the job's step keys in run order: the
  * longest run of them whose steps come in run order (a step printing another step's header adds a line out of
- * that order), of equals the one taking each header at its first chance. Returns their line indexes.
+ * that order); of equal runs, the one taking each header at its first chance. Returns their line indexes.
  */
 function sectionHeaders(lines: readonly string[], steps: readonly string[]): Set<number> {
   const order = new Map(steps.map((key, i) => [key, i]));
