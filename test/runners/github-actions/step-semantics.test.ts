@@ -155,7 +155,8 @@ async function writePostAction(ws: string, dir: string, postIf: string | undefin
 
 describe("github-actions runner: post hooks after a cancel", () => {
   it("gives posts of a cancelled job a bounded grace period (postGrace), then stops them; later posts are not started", async (t) => {
-    const h = await makeHarness({ runner: { postGrace: "300ms" } });
+    // Long enough for the post (a node process) to start and write its pid on a loaded machine; 300 ms was not.
+    const h = await makeHarness({ runner: { postGrace: "3s" } });
     t.after(() => h.dispose());
     const first = await writePostAction(h.workspace, "acts/first", undefined, APPEND_POST);
     const slow = await writePostAction(h.workspace, "acts/slow", undefined, SLOW_POST);
