@@ -169,8 +169,9 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     // last run; without one a crash left it to run again.
     ...(waiting ? [`○ ${waiting} waiting`] : []),
     ...(count("pending") - waiting ? [`○ ${count("pending") - waiting} pending`] : []),
-    // Plan jobs the record does not hold: a scoped run (--job, --component, --env, a folder) left them out.
-    ...(over && total > jobs.length ? [`○ ${total - jobs.length} not run`] : []),
+    // Plan jobs the record does not hold: a scoped run (--job, --component, --env, a folder) left them out. Not
+    // under remote state: there the record is one runner's part, the others ran the rest.
+    ...(over && !meta?.remoteRunId && total > jobs.length ? [`○ ${total - jobs.length} not run`] : []),
   ];
   lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
   const done = count("completed") + count("failed") + count("skipped") + count("blocked");
