@@ -326,7 +326,6 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     process.stderr.write(`context: --component ${componentFilter.join(", ")} (+ ${count} ${count === 1 ? "dependency" : "dependencies"}: ${addedComponents.join(", ")})\n`);
   }
 
-
   // Only what the user typed: a working-folder scope may name a dependency without jobs in this plan.
   if (resolved.plan.jobs.length > 0) {
     for (const warning of (await executorModules)[0].unmatchedFilterWarnings(resolved.plan, { components: componentFilter, environments: envFilter })) {
