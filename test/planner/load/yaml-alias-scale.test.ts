@@ -3,7 +3,7 @@
 // 200,000 aliases (or an intent whose thousands of components share
 // `<<: *defaults`) hung `orun plan` instead of being read or refused. The search
 // is counted here (a hang cannot be timed out inside one process); the CLI
-// test test/cli/rev16plan-aliases.test.ts runs a big file end to end.
+// test test/cli/plan-yaml-alias-scale.test.ts runs a big file end to end.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Alias, parseDocument } from "yaml";

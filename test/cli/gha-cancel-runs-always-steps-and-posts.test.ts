@@ -71,7 +71,7 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
       process.kill(orun.pid, signal);
       assert.equal(await orun.exited, signal === "SIGINT" ? 130 : 143, orun.output());
       assert.equal(await readFile(path.join(ws, "ORDER"), "utf8"), "always c=true f=false s=cancelled\nlong=cancelled/cancelled plain=skipped\ncancelled c=true f=false s=cancelled\npost\n");
-      // The steps run after the cancel are recorded as steps (gha15-cancel-record); the post is in the finish log.
+      // The steps run after the cancel are recorded as steps (gha-cancel-records-steps.test.ts); the post is in the finish log.
       const finish = await readFile(new ExecutionStore(ws).jobFinishFile(name, jobId), "utf8");
       assert.match(finish, /▸ Post post/);
     });

@@ -1,4 +1,4 @@
-// A docker step's log holds exactly the bytes it wrote, as a local step's does (run16-bytes): the docker
+// A docker step's log holds exactly the bytes it wrote, as a local step's does (step-env-and-output-bytes-unchanged.test.ts): the docker
 // runner handed the scheduler decoded text, so invalid UTF-8 became U+FFFD in logs/<job>/<step>.log and in
 // `orun logs --raw`. Both ways of starting `docker exec` (the spawn helper, ORUN_LOCAL_SPAWNER=direct), and a
 // multi-byte character split across two reads of a running step. The console still shows decoded text.

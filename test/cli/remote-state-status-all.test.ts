@@ -1,6 +1,6 @@
 // Remote state turned on by intent.yaml (execution.state.mode: remote), not by a flag: `status --all` said
 // "--remote-state requires --exec-id or ORUN_EXEC_ID" (a flag the user never typed). It lists this machine's
-// executions, saying the backend keeps no list of runs. (status/logs without a run: fup15-remote-named.test.ts.)
+// executions, saying the backend keeps no list of runs. (status/logs without a run: remote-state-without-run-id.test.ts.)
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
