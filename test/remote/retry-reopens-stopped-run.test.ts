@@ -5,61 +5,29 @@
 // (run_id, run_attempt) from the local issuer.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
-import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
-import { testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess, type OrunProcess } from "./processes.js";
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const ledgerOf = async (file: string) => (await fs.readFile(file, "utf8").catch(() => "")).trim().split("\n").filter(Boolean);
+import { describe, it } from "node:test";
+import { until } from "../support/wait.js";
+import type { StoreKind } from "./helpers.js";
+import { spawnOrun, writePlan } from "./processes.js";
+import { ledgerOf, retryBed } from "./retry-bed.js";
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`retrying a failed job reopens its stopped (fail-fast) remote run (${kind})`, () => {
-    let dir: string;
-    let db: TestDatabase | undefined;
-    let issuer: LocalOidcIssuer;
-    const replicas: BackendProcess[] = [];
-    let token: string;
+    const bed = retryBed(kind, "orun-reopen-stopped-");
     let runs = 0;
-    let legs = 0;
-    const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: replicas[0].url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "", ...extra });
-    /** A leg of GitHub workflow run `ghRun`'s matrix, attempt `attempt`: OIDC only, alternating replicas. */
-    const leg = (planFile: string, runId: string, job: string, attempt: number, ghRun: string): OrunProcess =>
-      spawnOrun(["run", planFile, "--job", job], {
-        cwd: dir,
-        env: env({
-          ORUN_BACKEND_URL: replicas[legs++ % replicas.length].url,
-          ORUN_TOKEN: "",
-          ORUN_EXEC_ID: runId,
-          GITHUB_ACTIONS: "true",
-          GITHUB_RUN_ID: ghRun,
-          GITHUB_RUN_ATTEMPT: String(attempt),
-          ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets&run_id=${ghRun}&run_attempt=${attempt}`,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken,
-        }),
-      });
     const status = async (runId: string) => {
-      const res = await spawnOrun(["status", "--exec-id", runId], { cwd: dir, env: env() }).done;
+      const res = await bed.status(runId);
       assert.equal(res.code, 0, res.output);
       return res.output;
     };
     /** x fails until `fixed` exists; d needs x; u needs nothing (it simply had not started when x failed). */
     const stoppablePlan = async (extra: { id: string; deps?: string[]; run: string }[] = []) => {
       const n = ++runs;
-      const ledger = path.join(dir, `ledger-${n}`);
-      const fixed = path.join(dir, `fixed-${n}`);
+      const ledger = path.join(bed.dir, `ledger-${n}`);
+      const fixed = path.join(bed.dir, `fixed-${n}`);
       const planFile = await writePlan(
-        dir,
+        bed.dir,
         `stopped-${n}`,
         [
           { id: "x@dev.build", run: `echo x >> ${ledger}; if [ -f ${fixed} ]; then echo x-fixed; else exit 3; fi` },
@@ -72,30 +40,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       return { n, ledger, fixed, planFile };
     };
 
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-reopen-stopped-"));
-      issuer = await startOidcIssuer();
-      for (let i = 0; i < (kind === "postgres" ? 2 : 1); i++) replicas.push(await startBackendProcess(db.url, ["--oidc-issuer", issuer.issuer]));
-      const store = await openStore(db.url);
-      token = await tokenFor(store, "acme/widgets");
-      await store.close();
-    });
-    after(async () => {
-      killAllChildren();
-      for (const replica of replicas) await replica.stop();
-      await issuer?.close();
-      await db?.cleanup();
-      if (dir) await fs.rm(dir, { recursive: true, force: true });
-    });
-
     /** Attempt 1 of workflow run `ghRun`: x's leg fails and stops the run; d's and u's legs, started after, are stopped. */
     const failAndStop = async (plan: { planFile: string }, runId: string, ghRun: string) => {
-      const x = await leg(plan.planFile, runId, "x@dev.build", 1, ghRun).done;
+      const x = await bed.leg(plan.planFile, runId, "x@dev.build", 1, ghRun).done;
       assert.equal(x.code, 1, x.output);
       for (const job of ["d@dev.deploy", "u@dev.lint"]) {
-        const r = await leg(plan.planFile, runId, job, 1, ghRun).done;
+        const r = await bed.leg(plan.planFile, runId, job, 1, ghRun).done;
         assert.equal(r.code, 1, r.output);
         assert.match(r.output, new RegExp(`remote run ${runId} stopped: its plan is failFast and x@dev\\.build failed`));
       }
@@ -103,7 +53,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     };
 
     it("GitHub's \"Re-run failed jobs\" on a failFast plan: attempt 2's legs reopen the stopped run and finish it", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!bed.db) return t.skip("PostgreSQL unavailable");
       const plan = await stoppablePlan();
       const runId = `gha-7001-1-${plan.n}`;
       await failAndStop(plan, runId, "7001");
@@ -111,10 +61,10 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
 
       await fs.writeFile(plan.fixed, "");
       // Attempt 2 re-runs every failed leg; those of the jobs the stop skipped happen to start first: they wait.
-      const waiting = ["d@dev.deploy", "u@dev.lint"].map((job) => leg(plan.planFile, runId, job, 2, "7001"));
-      await waitFor(() => waiting.every((w) => /was skipped: .* in attempt 1; waiting for attempt 2 to retry it/.test(w.output())), 60_000, "the stopped jobs' legs wait");
+      const waiting = ["d@dev.deploy", "u@dev.lint"].map((job) => bed.leg(plan.planFile, runId, job, 2, "7001"));
+      await until(() => waiting.every((w) => /was skipped: .* in attempt 1; waiting for attempt 2 to retry it/.test(w.output())), "the stopped jobs' legs wait", 60_000);
       for (const w of waiting) assert.equal(w.child.exitCode, null, `still waiting: ${w.output()}`);
-      const x = leg(plan.planFile, runId, "x@dev.build", 2, "7001");
+      const x = bed.leg(plan.planFile, runId, "x@dev.build", 2, "7001");
       const results = await Promise.all([x, ...waiting].map((l) => l.done));
       for (const r of results) assert.equal(r.code, 0, r.output);
       assert.match(results[0].output, /↻ retrying job x@dev\.build, which failed in remote run \S+ \(attempt 2\); the run, stopped by fail-fast after x@dev\.build failed, is open again; pending again: d@dev\.deploy, u@dev\.lint/);
@@ -130,20 +80,20 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("an older attempt reopens nothing; a run the retry reopened that fails again stops again", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!bed.db) return t.skip("PostgreSQL unavailable");
       const plan = await stoppablePlan();
       const runId = `gha-7002-1-${plan.n}`;
       await failAndStop(plan, runId, "7002");
       // Attempt 2 retries x (still broken): reopened, it fails again, and fail-fast stops the run again.
-      const again = await leg(plan.planFile, runId, "x@dev.build", 2, "7002").done;
+      const again = await bed.leg(plan.planFile, runId, "x@dev.build", 2, "7002").done;
       assert.equal(again.code, 1, again.output);
       assert.match(again.output, /↻ retrying job x@dev\.build/);
-      const u = await leg(plan.planFile, runId, "u@dev.lint", 2, "7002").done;
+      const u = await bed.leg(plan.planFile, runId, "u@dev.lint", 2, "7002").done;
       assert.equal(u.code, 1, u.output);
       assert.match(u.output, /stopped: its plan is failFast and x@dev\.build failed/);
       // An attempt-1 leg run late (older than the failure it would retry) changes nothing, even once fixed.
       await fs.writeFile(plan.fixed, "");
-      const late = await leg(plan.planFile, runId, "x@dev.build", 1, "7002").done;
+      const late = await bed.leg(plan.planFile, runId, "x@dev.build", 1, "7002").done;
       assert.equal(late.code, 1, late.output);
       assert.match(late.output, /already failed on another runner/);
       assert.deepEqual(await ledgerOf(plan.ledger), ["x", "x"]);
@@ -155,27 +105,27 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("orun run --job X --retry reopens the stopped run (two racing retries run X once): the jobs the stop skipped run after it", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!bed.db) return t.skip("PostgreSQL unavailable");
       const plan = await stoppablePlan();
       const runId = `reopen-run-${plan.n}`;
-      const e = env({ ORUN_EXEC_ID: runId });
-      const x = await spawnOrun(["run", plan.planFile, "--job", "x@dev.build"], { cwd: dir, env: e }).done;
+      const e = bed.env({ ORUN_EXEC_ID: runId });
+      const x = await spawnOrun(["run", plan.planFile, "--job", "x@dev.build"], { cwd: bed.dir, env: e }).done;
       assert.equal(x.code, 1, x.output);
-      const stopped = await spawnOrun(["run", plan.planFile], { cwd: dir, env: e }).done;
+      const stopped = await spawnOrun(["run", plan.planFile], { cwd: bed.dir, env: e }).done;
       assert.equal(stopped.code, 1, stopped.output);
       assert.match(await status(runId), /Stopped: fail-fast after x@dev\.build failed/);
 
       await fs.writeFile(plan.fixed, "");
       // Two runners retry x at once (one on each replica on PostgreSQL): one reopens the run and runs x.
-      const urls = replicas.length > 1 ? replicas.map((r) => r.url) : [replicas[0].url, replicas[0].url];
-      const racers = await Promise.all(urls.map((url) => spawnOrun(["run", plan.planFile, "--job", "x@dev.build", "--retry"], { cwd: dir, env: { ...e, ORUN_BACKEND_URL: url } }).done));
+      const urls = bed.racerUrls();
+      const racers = await Promise.all(urls.map((url) => spawnOrun(["run", plan.planFile, "--job", "x@dev.build", "--retry"], { cwd: bed.dir, env: { ...e, ORUN_BACKEND_URL: url } }).done));
       for (const r of racers) assert.equal(r.code, 0, r.output);
       const retried = racers.filter((r) => /↻ retrying job/.test(r.output));
       assert.equal(retried.length, 1, racers.map((r) => r.output).join("\n----\n"));
       // A retry with ORUN_TOKEN takes up no workflow attempt: the line names none.
       assert.match(retried[0].output, /↻ retrying job x@dev\.build, which failed in remote run [^\s;]+; the run, stopped by fail-fast after x@dev\.build failed, is open again; pending again: d@dev\.deploy, u@dev\.lint/);
       assert.doesNotMatch(await status(runId), /Stopped:/);
-      const rest = await spawnOrun(["run", plan.planFile], { cwd: dir, env: e }).done;
+      const rest = await spawnOrun(["run", plan.planFile], { cwd: bed.dir, env: e }).done;
       assert.equal(rest.code, 0, rest.output);
       const ledger = await ledgerOf(plan.ledger);
       assert.deepEqual(ledger.slice(0, 2), ["x", "x"]);
@@ -186,9 +136,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("a stopped run with two failed jobs: retrying one leaves the other's dependents skipped, until that one is retried too", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!bed.db) return t.skip("PostgreSQL unavailable");
       // y fails too: it has started when x fails and stops the run, and fails once x's runner is done.
-      const started = path.join(dir, `started-${runs + 1}`);
+      const started = path.join(bed.dir, `started-${runs + 1}`);
       const plan = await stoppablePlan([
         { id: "y@dev.build", run: `echo y >> LEDGER; touch ${started}-y; while [ ! -f ${started}-go ]; do sleep 0.05; done; if [ -f ${started}-y-fixed ]; then echo y-fixed; else exit 4; fi` },
         { id: "e@dev.deploy", deps: ["y@dev.build"], run: "echo e >> LEDGER" },
@@ -199,15 +149,15 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       xJob.steps[0].run = `${xStep}; ${xJob.steps[0].run}`;
       await fs.writeFile(plan.planFile, JSON.stringify(planJson));
       const runId = `two-failed-${plan.n}`;
-      const e = env({ ORUN_EXEC_ID: runId });
-      const runJob = (job: string, ...flags: string[]) => spawnOrun(["run", plan.planFile, "--job", job, ...flags], { cwd: dir, env: e }).done;
+      const e = bed.env({ ORUN_EXEC_ID: runId });
+      const runJob = (job: string, ...flags: string[]) => spawnOrun(["run", plan.planFile, "--job", job, ...flags], { cwd: bed.dir, env: e }).done;
       const yLeg = runJob("y@dev.build");
       const x = await runJob("x@dev.build");
       assert.equal(x.code, 1, x.output);
       await fs.writeFile(`${started}-go`, "");
       const y1 = await yLeg;
       assert.equal(y1.code, 1, y1.output);
-      const stopped = await spawnOrun(["run", plan.planFile], { cwd: dir, env: e }).done;
+      const stopped = await spawnOrun(["run", plan.planFile], { cwd: bed.dir, env: e }).done;
       assert.equal(stopped.code, 1, stopped.output);
       let text = await status(runId);
       assert.match(text, /Stopped: fail-fast after x@dev\.build failed/);
@@ -217,7 +167,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const retry = await runJob("x@dev.build", "--retry");
       assert.equal(retry.code, 0, retry.output);
       assert.match(retry.output, /pending again: d@dev\.deploy, u@dev\.lint\n/);
-      const rest = await spawnOrun(["run", plan.planFile], { cwd: dir, env: e }).done;
+      const rest = await spawnOrun(["run", plan.planFile], { cwd: bed.dir, env: e }).done;
       assert.equal(rest.code, 1, rest.output);
       assert.match(rest.output, /e·dev\/deploy\s+skipped · dependency y@dev\.build/);
       const e1 = await runJob("e@dev.deploy");

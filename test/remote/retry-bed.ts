@@ -1,0 +1,81 @@
+// What the remote retry tests share: per store, a temp dir, the local OIDC issuer, `orun backend serve` replicas
+// (real processes on loopback) over one test database and an ORUN_TOKEN; and the runners they start against it —
+// by hand with the token, or as legs of a GitHub workflow run's matrix whose OIDC tokens name the run and attempt.
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before } from "node:test";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess, type OrunProcess } from "./processes.js";
+
+/** The lines a job's step appended to a ledger file, in order (none before the file exists). */
+export const ledgerOf = async (file: string): Promise<string[]> => (await fs.readFile(file, "utf8").catch(() => "")).trim().split("\n").filter(Boolean);
+
+export interface RetryBed {
+  /** undefined where the store is unavailable (PostgreSQL outside CI): the tests then skip. */
+  db: TestDatabase | undefined;
+  /** The runners' working directory (temp, removed after the block). */
+  dir: string;
+  /** A runner's environment by hand: ORUN_TOKEN of acme/widgets, the first replica, remote state on, not on GitHub Actions. */
+  env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** `orun run <planFile> --job <job>` as a leg of workflow run `ghRun`, attempt `attempt`: OIDC only, replicas in turn. */
+  leg(planFile: string, runId: string, job: string, attempt: number, ghRun: string, args?: string[]): OrunProcess;
+  /** `orun status --exec-id <runId>` with the token. */
+  status(runId: string): Promise<{ code: number | null; output: string }>;
+  /** Where two racing retries go: one on each replica, or both on the only one. */
+  racerUrls(): string[];
+}
+
+/**
+ * Starts the bed before the enclosing describe block's tests and tears it down after them (runners still going are
+ * killed). `replicas`: how many `orun backend serve` share the database (default: two on PostgreSQL, one on SQLite).
+ */
+export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: number } = {}): RetryBed {
+  const replicaCount = options.replicas ?? (kind === "postgres" ? 2 : 1);
+  let issuer: LocalOidcIssuer | undefined;
+  const replicas: BackendProcess[] = [];
+  let token = "";
+  let legs = 0;
+  const bed: RetryBed = {
+    db: undefined,
+    dir: "",
+    env: (extra = {}) => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: replicas[0].url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "", ...extra }),
+    leg: (planFile, runId, job, attempt, ghRun, args = []) =>
+      spawnOrun(["run", planFile, "--job", job, ...args], {
+        cwd: bed.dir,
+        env: bed.env({
+          ORUN_BACKEND_URL: replicas[legs++ % replicas.length].url,
+          ORUN_TOKEN: "",
+          ORUN_EXEC_ID: runId,
+          GITHUB_ACTIONS: "true",
+          GITHUB_RUN_ID: ghRun,
+          GITHUB_RUN_ATTEMPT: String(attempt),
+          ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer!.tokenRequestUrl}?repo=acme/widgets&run_id=${ghRun}&run_attempt=${attempt}`,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer!.requestToken,
+        }),
+      }),
+    status: (runId) => spawnOrun(["status", "--exec-id", runId], { cwd: bed.dir, env: bed.env() }).done,
+    racerUrls: () => (replicas.length > 1 ? replicas.map((r) => r.url) : [replicas[0].url, replicas[0].url]),
+  };
+
+  before(async () => {
+    bed.db = await testDatabase(kind);
+    if (!bed.db) return;
+    bed.dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+    issuer = await startOidcIssuer();
+    for (let i = 0; i < replicaCount; i++) replicas.push(await startBackendProcess(bed.db.url, ["--oidc-issuer", issuer.issuer]));
+    const store = await openStore(bed.db.url);
+    token = await tokenFor(store, "acme/widgets");
+    await store.close();
+  });
+  after(async () => {
+    killAllChildren();
+    for (const replica of replicas) await replica.stop();
+    await issuer?.close();
+    await bed.db?.cleanup();
+    if (bed.dir) await fs.rm(bed.dir, { recursive: true, force: true });
+  });
+  return bed;
+}
