@@ -318,6 +318,11 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       const failed: ClaimResponse = { claimed: false, currentStatus: "failed", ...(job.lastError ? { reason: job.lastError } : {}) };
       if (!options.retry && !isLaterAttempt(job, claimer)) return { result: failed, changedJobs: [] };
       if (!options.wholeRun) throw new WholeRunNeeded();
+      // A stop made in the claimer's own attempt (another job of it failed again) told that attempt's legs to stop:
+      // a later-attempt leg of another failed job must not undo it; an explicit --retry still may.
+      if (stopped && !options.retry && stoppedInAttempt(state, claimer)) {
+        return { result: { ...failed, depsBlocked: true, stop: true, reason: `the run stopped in attempt ${claimer!.attempt} (${stopped}); --retry reopens it` }, changedJobs: [] };
+      }
       // Retrying in a stopped run (fail-fast: every compiled plan) reopens it, or the run could never finish.
       const unstopped = stopped ? reopenStoppedRun(state) : [];
       const reopened = reopenDependents(state, job, iso, unstopped);
@@ -351,6 +356,14 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
 /** The claimer runs a later attempt of the workflow run the job's state belongs to. */
 function isLaterAttempt(job: JobRecord, claimer: WorkflowRun | undefined): boolean {
   return claimer !== undefined && job.ciRunId === claimer.runId && typeof job.runAttempt === "number" && claimer.attempt > job.runAttempt;
+}
+
+/** A job of the claimer's workflow run failed, or was skipped by the run's stop, in the claimer's attempt or a later one: the stop is that attempt's. */
+function stoppedInAttempt(state: RunState, claimer: WorkflowRun | undefined): boolean {
+  if (!claimer) return false;
+  return state.jobs.some(
+    (j) => j.ciRunId === claimer.runId && typeof j.runAttempt === "number" && j.runAttempt >= claimer.attempt && (j.status === "failed" || skippedByStop(j, state.run)),
+  );
 }
 
 /** Skipped because a dependency failed or was skipped (skipDependents), not by its runner. */

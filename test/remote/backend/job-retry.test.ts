@@ -237,5 +237,35 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const again = await call<{ stoppedReason?: string }>("GET", `/v1/runs/${runId}`);
       assert.equal(again.body.stoppedReason, "fail-fast after x@dev.a failed");
     });
+
+    it("in a re-run attempt, a failed job's leg does not undo a stop that attempt made (another job failed again): only --retry reopens it", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = newRunId();
+      const plan = { ...planOf({ "x@dev.a": [], "y@dev.a": [], "u@dev.a": [], "d@dev.a": ["x@dev.a"] }), failFast: true };
+      assert.equal((await call("POST", "/v1/runs", { plan, runId })).status, 201);
+      const [a1, a2] = await Promise.all([attemptToken(1, "5550077"), attemptToken(2, "5550077")]);
+      // Attempt 1: x and y both fail; the run stops.
+      for (const job of ["x@dev.a", "y@dev.a"]) assert.equal((await claim(runId, job, `a1-${job}`, {}, a1)).body.claimed, true);
+      await fail(runId, "x@dev.a", "a1-x@dev.a", a1);
+      await fail(runId, "y@dev.a", "a1-y@dev.a", a1);
+      // Attempt 2: x's leg reopens the run, and x fails again: the run stops again, in attempt 2.
+      const x2 = await claim(runId, "x@dev.a", "a2-x", {}, a2);
+      assert.equal(x2.body.claimed, true, JSON.stringify(x2.body));
+      await fail(runId, "x@dev.a", "a2-x", a2);
+      const stop = (await call<{ stoppedReason?: string }>("GET", `/v1/runs/${runId}`)).body.stoppedReason;
+      assert.equal(stop, "fail-fast after x@dev.a failed");
+      // y's attempt-2 leg is told to stop, as attempt 1's late legs were; nothing is reopened, u does not start.
+      const y2 = await claim(runId, "y@dev.a", "a2-y", {}, a2);
+      assert.deepEqual([y2.body.claimed, y2.body.currentStatus, y2.body.stop], [false, "failed", true], JSON.stringify(y2.body));
+      assert.match(y2.body.reason ?? "", /the run stopped in attempt 2 \(fail-fast after x@dev\.a failed\); --retry reopens it/);
+      assert.equal((await call<{ stoppedReason?: string }>("GET", `/v1/runs/${runId}`)).body.stoppedReason, stop);
+      const u2 = await claim(runId, "u@dev.a", "a2-u", {}, a2);
+      assert.equal(u2.body.claimed, false, JSON.stringify(u2.body));
+      assert.deepEqual(await statuses(runId), { "x@dev.a": "failed", "y@dev.a": "failed", "u@dev.a": "skipped", "d@dev.a": "skipped" });
+      // An explicit --retry still reopens it; so does attempt 3.
+      const retried = await claim(runId, "y@dev.a", "a2-y", { retry: true }, a2);
+      assert.equal(retried.body.claimed, true, JSON.stringify(retried.body));
+      assert.equal(retried.body.runReopened, stop);
+    });
   });
 }
