@@ -10,7 +10,7 @@ import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
-import { planReference } from "./plan-reference.js";
+import { carriedFlags, planReference, type CarriedOptions } from "./plan-reference.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
@@ -26,7 +26,7 @@ export interface RemoteRunSetup {
 
 export async function remoteRunSetup(
   /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
-  flags: RemoteFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string },
+  flags: RemoteFlags & CarriedOptions & { execId?: string; job?: string; retry?: boolean; planRef?: string },
   resolved: { plan: Plan; intentRoot?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
@@ -48,6 +48,7 @@ export async function remoteRunSetup(
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd()) } : {}),
+    commandFlags: carriedFlags(flags),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";

@@ -45,6 +45,8 @@ export interface RemoteHooksOptions {
    * path, a stored plan's name or ID, or "" for a plan compiled afresh (no plan argument). Absent: the plan's ID.
    */
   planRef?: string;
+  /** The runner's flags that choose its plan, backend and runner, repeated in the commands it prints (plan-reference.ts). */
+  commandFlags?: string;
 }
 
 interface ActiveJob {
@@ -237,7 +239,8 @@ export class RemoteHooks implements ExecutionHooks {
   /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
   private rerun(jobId: string, retry: boolean): string {
     const plan = this.options.planRef ?? this.planId;
-    return `orun run ${plan ? `${plan} ` : ""}--job ${jobId} --exec-id ${this.options.runId} --remote-state${retry ? " --retry" : ""}`;
+    const flags = this.options.commandFlags;
+    return `orun run ${plan ? `${plan} ` : ""}${flags ? `${flags} ` : ""}--job ${jobId} --exec-id ${this.options.runId} --remote-state${retry ? " --retry" : ""}`;
   }
 
   /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */

@@ -38,3 +38,40 @@ function isFile(file: string): boolean {
 export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/** The runner's options that choose its plan, backend and runner (as `orun run` parses them). */
+export interface CarriedOptions {
+  intent?: string;
+  configDir?: string;
+  env?: string[];
+  component?: string[];
+  backendUrl?: string;
+  gha?: boolean;
+  runner?: string;
+  dockerImage?: string;
+  pull?: string;
+  approve?: boolean;
+  workdir?: string;
+}
+
+/**
+ * The flags a printed `orun run` command repeats from the runner's own, so that it compiles or finds the same plan,
+ * reaches the same backend and runs with the same runner where the runner ran (`-e dev` left out compiled another
+ * plan, which the run refused; `--backend-url` left out went to another backend; `--gha` left out ran locally).
+ */
+export function carriedFlags(options: CarriedOptions): string {
+  const words: string[] = [];
+  const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
+  value("-i", options.intent);
+  value("--config-dir", options.configDir);
+  for (const env of options.env ?? []) value("-e", env);
+  for (const component of options.component ?? []) value("--component", component);
+  value("--backend-url", options.backendUrl);
+  if (options.gha) words.push("--gha");
+  else value("--runner", options.runner);
+  value("--docker-image", options.dockerImage);
+  value("--pull", options.pull);
+  if (options.approve) words.push("--approve");
+  value("--workdir", options.workdir);
+  return words.join(" ");
+}

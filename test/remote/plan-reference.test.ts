@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { planReference } from "../../src/remote/plan-reference.js";
+import { carriedFlags, planReference } from "../../src/remote/plan-reference.js";
 import type { Plan } from "../../src/model/plan.js";
 
 describe("planReference", () => {
@@ -33,5 +33,16 @@ describe("planReference", () => {
     assert.equal(planReference("latest", plan, dir), "0123456789ab");
     assert.equal(planReference(undefined, plan, dir), "");
     assert.equal(planReference("  ", plan, dir), "");
+  });
+});
+
+describe("carriedFlags", () => {
+  it("repeats the flags that choose the plan, the backend and the runner, each value one shell word", () => {
+    assert.equal(carriedFlags({}), "");
+    assert.equal(
+      carriedFlags({ intent: "ci/intent.yaml", env: ["dev", "prod*"], component: ["api"], backendUrl: "http://127.0.0.1:8787", gha: true, runner: "local", approve: true, workdir: "my dir" }),
+      "-i ci/intent.yaml -e dev -e 'prod*' --component api --backend-url http://127.0.0.1:8787 --gha --approve --workdir 'my dir'",
+    );
+    assert.equal(carriedFlags({ runner: "docker", dockerImage: "node:20", pull: "missing", configDir: "legacy" }), "--config-dir legacy --runner docker --docker-image node:20 --pull missing");
   });
 });

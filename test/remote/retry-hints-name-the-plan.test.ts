@@ -107,4 +107,21 @@ describe("the retry commands a remote runner prints", () => {
     assert.equal(followed.code, 0, followed.output);
     assert.match(followed.output, /d-ran/);
   });
+
+  it("repeat the flags that chose the plan and the backend: the printed command works without ORUN_BACKEND_URL", async () => {
+    const fixed = path.join(dir, "fixed-flags");
+    await writePlan(dir, "flags", [
+      { id: "x@dev.build", run: `if [ -f ${fixed} ]; then echo x-fixed; else exit 3; fi` },
+      { id: "x@prod.build", run: "true" },
+    ]);
+    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "flags-1", GITHUB_ACTIONS: "" };
+    const failed = await spawnOrun(["run", "flags.json", "-e", "dev", "--backend-url", backend.url, "--remote-state", "--job", "x@dev.build"], { cwd: dir, env }).done;
+    assert.equal(failed.code, 1, failed.output);
+    const printed = new RegExp(`retry it in this run: (orun run flags\\.json -e dev --backend-url ${backend.url.replace(/[.]/g, "\\.")} --job x@dev\\.build --exec-id flags-1 --remote-state --retry)\n`).exec(failed.output);
+    assert.ok(printed, failed.output);
+    await fs.writeFile(fixed, "");
+    const retried = await runPrinted(printed[1]!, dir, env, bin);
+    assert.equal(retried.code, 0, retried.output);
+    assert.match(retried.output, /x-fixed|✓/);
+  });
 });
