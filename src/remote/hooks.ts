@@ -236,6 +236,11 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
+  /** The command that retries `jobId` in this run (reopening it if it failed), as the runner prints it. */
+  retryCommand(jobId: string): string {
+    return this.rerun(jobId, true);
+  }
+
   /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
   private rerun(jobId: string, retry: boolean): string {
     const plan = this.options.planRef ?? this.planId;

@@ -62,6 +62,8 @@ export interface ExecuteOptions {
   stateWriteIntervalMs?: number;
   /** Under remote state: the backend's run ID, shown in the hints (`orun status --remote-state --exec-id …`). */
   remoteRunId?: string;
+  /** Under remote state: the command that retries `jobId` in the run, naming the plan and flags as this runner was given them. */
+  retryCommand?: (jobId: string) => string;
 }
 
 export interface ExecuteResult {
@@ -327,6 +329,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
       recordDir: execDir,
     };
+    const failedHere = jobs.find((job) => job.status === "failed")?.id;
+    if (failedHere && options.retryCommand) summary.retryCommand = options.retryCommand(failedHere);
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.

@@ -76,7 +76,7 @@ describe("the retry commands a remote runner prints", () => {
     const failed = await spawnOrun(["run", "hints.json", "--job", "x@dev.build"], { cwd: dir, env }).done;
     assert.equal(failed.code, 1, failed.output);
     assert.match(failed.output, /✕ job x@dev\.build failed in remote run hints-1; once fixed, retry it in this run: orun run hints\.json --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
-    assert.match(failed.output, /again {3}retry x@dev\.build in this run if it failed: orun run <plan> --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
+    assert.match(failed.output, /again {3}retry x@dev\.build in this run if it failed: orun run hints\.json --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
     assert.doesNotMatch(failed.output, /start a new run/);
 
     // A --retry of the skipped dependent: one hint, naming the failed job's retry.

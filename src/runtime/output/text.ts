@@ -223,15 +223,15 @@ export class TextRenderer implements Renderer {
     out(`  status  orun status --exec-id ${id}`);
     out(`  logs    orun logs --exec-id ${id}`);
     // A remote run keeps a failed job failed for every runner until `--retry` reopens it in the run. A job that
-    // failed here may instead have been handed on to another runner (its lease lapsed), hence "if it failed";
-    // the runner printed the command with its plan argument when the job failed here.
+    // failed here may instead have been handed on to another runner (its lease lapsed), hence "if it failed".
+    // The command names the plan and flags as the runner's did (summary.retryCommand, src/remote/plan-reference.ts).
     if (summary.status !== "completed" || unfinished.length > 0) {
       const failedHere = summary.jobs.find((job) => job.status === "failed")?.id;
       out(
         !summary.remoteRunId
           ? `  resume  orun run --exec-id ${id}`
           : failedHere
-            ? `  again   retry ${failedHere} in this run if it failed: orun run <plan> --job ${failedHere} --exec-id ${id} --retry`
+            ? `  again   retry ${failedHere} in this run if it failed: ${summary.retryCommand ?? `orun run <plan> --job ${failedHere} --exec-id ${id} --retry`}`
             : `  again   retry the failed job in this run: orun run <plan> --job <job> --exec-id ${id} --retry`,
       );
     }
