@@ -210,7 +210,10 @@ export class TextRenderer implements Renderer {
       c.cached && `${c.cached} already completed`,
     ].filter(Boolean);
     out(`  ${parts.join(" · ") || "no jobs run"}`);
-    const unfinished = summary.unfinished ?? [];
+    // Jobs this run's own scope left out (`not run`: --env, --job, a working folder) are what the user asked for:
+    // `orun status` says the execution is incomplete, the summary does not nag (in a component folder, the resume
+    // hint would only scope itself to that folder again).
+    const unfinished = (summary.unfinished ?? []).some((job) => job.status !== "not run") ? (summary.unfinished ?? []) : [];
     if (unfinished.length > 0) {
       // Failed ones come first: they make the execution failed; otherwise it is incomplete (jobs still to run).
       const named = unfinished.slice(0, 3).map((job) => `${job.id} (${job.status})`).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
