@@ -48,7 +48,7 @@ export async function remoteRunSetup(
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd()) } : {}),
-    commandFlags: carriedFlags(flags),
+    commandFlags: carriedFlags(flags, !flags.planRef?.trim()),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";

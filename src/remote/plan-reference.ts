@@ -58,14 +58,16 @@ export interface CarriedOptions {
  * The flags a printed `orun run` command repeats from the runner's own, so that it compiles or finds the same plan,
  * reaches the same backend and runs with the same runner where the runner ran (`-e dev` left out compiled another
  * plan, which the run refused; `--backend-url` left out went to another backend; `--gha` left out ran locally).
+ * `-e`/`--component` shape a plan compiled afresh (`fresh`); of a given plan they only filter jobs, and would
+ * exclude the job a printed command names when it is another runner's.
  */
-export function carriedFlags(options: CarriedOptions): string {
+export function carriedFlags(options: CarriedOptions, fresh: boolean): string {
   const words: string[] = [];
   const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
   value("-i", options.intent);
   value("--config-dir", options.configDir);
-  for (const env of options.env ?? []) value("-e", env);
-  for (const component of options.component ?? []) value("--component", component);
+  if (fresh) for (const env of options.env ?? []) value("-e", env);
+  if (fresh) for (const component of options.component ?? []) value("--component", component);
   value("--backend-url", options.backendUrl);
   if (options.gha) words.push("--gha");
   else value("--runner", options.runner);

@@ -38,11 +38,11 @@ describe("planReference", () => {
 
 describe("carriedFlags", () => {
   it("repeats the flags that choose the plan, the backend and the runner, each value one shell word", () => {
-    assert.equal(carriedFlags({}), "");
-    assert.equal(
-      carriedFlags({ intent: "ci/intent.yaml", env: ["dev", "prod*"], component: ["api"], backendUrl: "http://127.0.0.1:8787", gha: true, runner: "local", approve: true, workdir: "my dir" }),
-      "-i ci/intent.yaml -e dev -e 'prod*' --component api --backend-url http://127.0.0.1:8787 --gha --approve --workdir 'my dir'",
-    );
-    assert.equal(carriedFlags({ runner: "docker", dockerImage: "node:20", pull: "missing", configDir: "legacy" }), "--config-dir legacy --runner docker --docker-image node:20 --pull missing");
+    assert.equal(carriedFlags({}, true), "");
+    const options = { intent: "ci/intent.yaml", env: ["dev", "prod*"], component: ["api"], backendUrl: "http://127.0.0.1:8787", gha: true, runner: "local", approve: true, workdir: "my dir" };
+    assert.equal(carriedFlags(options, true), "-i ci/intent.yaml -e dev -e 'prod*' --component api --backend-url http://127.0.0.1:8787 --gha --approve --workdir 'my dir'");
+    // Of a given plan, -e/--component only filter jobs: the command names its job with --job.
+    assert.equal(carriedFlags(options, false), "-i ci/intent.yaml --backend-url http://127.0.0.1:8787 --gha --approve --workdir 'my dir'");
+    assert.equal(carriedFlags({ runner: "docker", dockerImage: "node:20", pull: "missing", configDir: "legacy" }, false), "--config-dir legacy --runner docker --docker-image node:20 --pull missing");
   });
 });

@@ -117,7 +117,7 @@ describe("the retry commands a remote runner prints", () => {
     const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "flags-1", GITHUB_ACTIONS: "" };
     const failed = await spawnOrun(["run", "flags.json", "-e", "dev", "--backend-url", backend.url, "--remote-state", "--job", "x@dev.build"], { cwd: dir, env }).done;
     assert.equal(failed.code, 1, failed.output);
-    const printed = new RegExp(`retry it in this run: (orun run flags\\.json -e dev --backend-url ${backend.url.replace(/[.]/g, "\\.")} --job x@dev\\.build --exec-id flags-1 --remote-state --retry)\n`).exec(failed.output);
+    const printed = new RegExp(`retry it in this run: (orun run flags\\.json --backend-url ${backend.url.replace(/[.]/g, "\\.")} --job x@dev\\.build --exec-id flags-1 --remote-state --retry)\n`).exec(failed.output);
     assert.ok(printed, failed.output);
     await fs.writeFile(fixed, "");
     const retried = await runPrinted(printed[1]!, dir, env, bin);
