@@ -356,6 +356,11 @@ export function stepSections(log: string, step: string | undefined, raw = false,
   return lines.filter((line, i) => filter.take(line, headers.has(i))).join("");
 }
 
+/** The step key a header-shaped line (`=== <key> ===`, as runners write section headers) names. */
+function headerKey(line: string): string | undefined {
+  return /^=== (.+) ===\n?$/.exec(line)?.[1];
+}
+
 /**
  * Which header-shaped lines of a whole log are its sections' headers, given the job's step keys in run order: the
  * longest run of them whose steps come in run order (a step printing another step's header adds a line out of
@@ -365,7 +370,7 @@ function sectionHeaders(lines: readonly string[], steps: readonly string[]): Set
   const order = new Map(steps.map((key, i) => [key, i]));
   const found: { line: number; at: number }[] = [];
   lines.forEach((line, i) => {
-    const at = order.get(/^=== (.+) ===\n?$/.exec(line)?.[1] ?? "");
+    const at = order.get(headerKey(line) ?? "");
     if (at !== undefined) found.push({ line: i, at });
   });
   // longest[k]: the longest run in step order starting at found[k], from the end; `best` is a max Fenwick tree over
@@ -440,7 +445,7 @@ export class StepFilter {
 
   /** Whether `line` is handed out; `header`: the caller decided whether it is a section header (stepSections). */
   take(line: string, header?: boolean): boolean {
-    const key = /^=== (.+) ===\n?$/.exec(line)?.[1];
+    const key = headerKey(line);
     if (key === undefined || !(header ?? this.startsSection(key))) return this.keep;
     this.keep = this.step === undefined || key === this.step || key.includes(this.step);
     return this.keep && !this.raw;

@@ -391,14 +391,17 @@ export function awaitsRetry(job: JobRecord, state: RunState, claimer: WorkflowRu
  */
 function reopenStoppedRun(state: RunState): JobRecord[] {
   const reopened = state.jobs.filter((j) => skippedByStop(j, state.run));
-  for (const job of reopened) {
-    job.status = "pending";
-    job.finishedAt = null;
-    job.lastError = null;
-    job.runnerId = null;
-  }
+  for (const job of reopened) reopenJob(job);
   state.run.stoppedReason = null;
   return reopened;
+}
+
+/** A skipped job pending again, as if it had not run: no end, no error, no runner. */
+function reopenJob(job: JobRecord): void {
+  job.status = "pending";
+  job.finishedAt = null;
+  job.lastError = null;
+  job.runnerId = null;
 }
 
 /**
@@ -415,10 +418,7 @@ function reopenDependents(state: RunState, failed: JobRecord, iso: string, pendi
     for (const dependent of state.jobs) {
       if (seen.has(dependent.jobId) || !dependent.deps.includes(cause) || !skippedForDependency(dependent)) continue;
       seen.add(dependent.jobId);
-      dependent.status = "pending";
-      dependent.finishedAt = null;
-      dependent.lastError = null;
-      dependent.runnerId = null;
+      reopenJob(dependent);
       reopened.push(dependent);
       queue.push(dependent.jobId);
     }
