@@ -180,6 +180,12 @@ export class RemoteHooks implements ExecutionHooks {
         else this.say(`✓ job ${id} already completed by another runner`);
         return { action: "skip", reason: "already completed by another runner" };
       }
+      // Skipped for a failure of an earlier workflow attempt that this attempt did not re-run (its leg re-run alone).
+      if (claim.notRetried) {
+        const reason = claim.reason ?? `${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
+        this.say(`✕ job ${id} will not run: ${reason}; or retry ${claim.notRetried} in this run (${this.rerun(claim.notRetried, true)}), then run ${id} again`);
+        return { action: "skipped", reason };
+      }
       if (claim.stop) {
         // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
         const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];

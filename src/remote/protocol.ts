@@ -145,6 +145,11 @@ export interface ClaimResponse {
   runReopened?: string;
   /** The CI workflow run attempt the claimed job now belongs to (JobView.runAttempt). */
   runAttempt?: number;
+  /**
+   * With depsBlocked: the failed job that skipped this one in an earlier attempt of the claimer's workflow run,
+   * which no runner of the claimer's attempt retried within the backend's retry grace (a leg re-run alone).
+   */
+  notRetried?: string;
 }
 
 /** POST …/jobs/:jobId/claim (`retry` is this backend's addition; v2 reads only `runnerId`). */

@@ -20,8 +20,8 @@ export interface RetryBed {
   dir: string;
   /** A runner's environment by hand: ORUN_TOKEN of acme/widgets, the first replica, remote state on, not on GitHub Actions. */
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  /** `orun run <planFile> --job <job>` as a leg of workflow run `ghRun`, attempt `attempt`: OIDC only, replicas in turn. */
-  leg(planFile: string, runId: string, job: string, attempt: number, ghRun: string, args?: string[]): OrunProcess;
+  /** `orun run <planFile> --job <job>` as a leg of workflow run `ghRun`, attempt `attempt`: OIDC only, replicas in turn; `env` added. */
+  leg(planFile: string, runId: string, job: string, attempt: number, ghRun: string, args?: string[], env?: NodeJS.ProcessEnv): OrunProcess;
   /** `orun status --exec-id <runId>` with the token. */
   status(runId: string): Promise<{ code: number | null; output: string }>;
   /** Where two racing retries go: one on each replica, or both on the only one. */
@@ -30,9 +30,10 @@ export interface RetryBed {
 
 /**
  * Starts the bed before the enclosing describe block's tests and tears it down after them (runners still going are
- * killed). `replicas`: how many `orun backend serve` share the database (default: two on PostgreSQL, one on SQLite).
+ * killed). `replicas`: how many `orun backend serve` share the database (default: two on PostgreSQL, one on SQLite);
+ * `serveArgs`: more flags for each of them.
  */
-export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: number } = {}): RetryBed {
+export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: number; serveArgs?: string[] } = {}): RetryBed {
   const replicaCount = options.replicas ?? (kind === "postgres" ? 2 : 1);
   let issuer: LocalOidcIssuer | undefined;
   const replicas: BackendProcess[] = [];
@@ -42,7 +43,7 @@ export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: 
     db: undefined,
     dir: "",
     env: (extra = {}) => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: replicas[0].url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "", ...extra }),
-    leg: (planFile, runId, job, attempt, ghRun, args = []) =>
+    leg: (planFile, runId, job, attempt, ghRun, args = [], env = {}) =>
       spawnOrun(["run", planFile, "--job", job, ...args], {
         cwd: bed.dir,
         env: bed.env({
@@ -54,6 +55,7 @@ export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: 
           GITHUB_RUN_ATTEMPT: String(attempt),
           ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer!.tokenRequestUrl}?repo=acme/widgets&run_id=${ghRun}&run_attempt=${attempt}`,
           ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer!.requestToken,
+          ...env,
         }),
       }),
     status: (runId) => spawnOrun(["status", "--exec-id", runId], { cwd: bed.dir, env: bed.env() }).done,
@@ -65,7 +67,7 @@ export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: 
     if (!bed.db) return;
     bed.dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
     issuer = await startOidcIssuer();
-    for (let i = 0; i < replicaCount; i++) replicas.push(await startBackendProcess(bed.db.url, ["--oidc-issuer", issuer.issuer]));
+    for (let i = 0; i < replicaCount; i++) replicas.push(await startBackendProcess(bed.db.url, ["--oidc-issuer", issuer.issuer, ...(options.serveArgs ?? [])]));
     const store = await openStore(bed.db.url);
     token = await tokenFor(store, "acme/widgets");
     await store.close();

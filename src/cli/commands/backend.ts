@@ -30,6 +30,7 @@ const MINIMUMS = {
   "--lease-timeout": { ms: 5_000, text: "5s" },
   "--sweep-interval": { ms: 100, text: "100ms" },
   "--retention": { ms: 60_000, text: "1m" },
+  "--retry-grace": { ms: 1_000, text: "1s" },
 } as const;
 
 function durationFlag(value: string, flag: keyof typeof MINIMUMS, parse: (text: string, field: string) => number): number {
@@ -114,6 +115,11 @@ export function registerBackendCommands(program: Command): void {
     )
     .option("--lease-timeout <duration>", "a claimed job whose runner stops heartbeating for this long is handed to another runner (at least 5s)", "2m")
     .option("--sweep-interval <duration>", "how often abandoned leases and expired runs are swept (at least 100ms)", "15s")
+    .option(
+      "--retry-grace <duration>",
+      "a re-run leg (a later GitHub Actions attempt) waits this long for its attempt's runner of the failed job it depends on to retry it, then fails saying so (at least 1s)",
+      "5m",
+    )
     .option("--retention <duration>", "delete runs nothing happened in for this long: no change, no runner asking about them, no job running (at least 1m)", "24h")
     .option(
       "--evidence-retention <duration>",
@@ -136,6 +142,7 @@ export function registerBackendCommands(program: Command): void {
         leaseMs: durationFlag(opts.leaseTimeout, "--lease-timeout", parseDuration),
         sweepIntervalMs: durationFlag(opts.sweepInterval, "--sweep-interval", parseDuration),
         retentionMs: durationFlag(opts.retention, "--retention", parseDuration),
+        retryGraceMs: durationFlag(opts.retryGrace, "--retry-grace", parseDuration),
         evidenceRetentionMs: opts.evidenceRetention === undefined ? undefined : parseDuration(opts.evidenceRetention, "--evidence-retention"),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
       };

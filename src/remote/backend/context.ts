@@ -35,6 +35,8 @@ export interface BackendSettings {
    * (default 30 s; a quarter of the retention when that is shorter).
    */
   activityEveryMs?: number;
+  /** How long a later workflow attempt waits for its runner of an earlier attempt's failed job (coordinator Clock.retryGraceMs). */
+  retryGraceMs?: number;
 }
 
 export interface BackendContext {

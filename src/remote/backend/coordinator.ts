@@ -5,6 +5,7 @@
 import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js";
 import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus, UpdateStatus } from "../protocol.js";
 import type { WorkflowRun } from "./auth/oidc.js";
+import { formatTimeout } from "../../runtime/duration.js";
 
 export interface JobRecord {
   jobId: string;
@@ -35,6 +36,12 @@ export interface JobRecord {
   runAttempt?: number | null;
   /** How many times the failed job was reopened in its run (`--retry`, or a later workflow attempt); 0 before migration 17. */
   retries?: number;
+  /**
+   * A skipped job a later workflow attempt waits on (awaitsRetry): that attempt, and its first claim's time. The
+   * attempt's claims wait for its runner of the failed job only for the retry grace after it (retryVerdict). Stale
+   * once the job is skipped again after `since`. Null when no later attempt waited; migration 18.
+   */
+  retryAwaited?: { attempt: number; since: string } | null;
 }
 
 export interface RunRecord {
@@ -113,7 +120,19 @@ export interface Clock {
   now: Date;
   /** A running job whose heartbeat is older than this is abandoned. */
   leaseMs: number;
+  /**
+   * How long a later workflow attempt's claim of a job skipped for an earlier attempt's failure waits for that
+   * attempt's runner of the failed job to reopen it (default DEFAULT_RETRY_GRACE_MS; see retryVerdict).
+   */
+  retryGraceMs?: number;
 }
+
+/**
+ * GitHub queues the legs of one attempt together, but runners start them in any order, minutes apart when queued:
+ * the failed job's leg of "Re-run failed jobs" comes within this; a leg re-run alone ("Re-run this job") waits no
+ * longer for a retry nobody will make.
+ */
+export const DEFAULT_RETRY_GRACE_MS = 5 * 60_000;
 
 /** Validates a plan for registration; returns the job records of a new run. */
 export function initialJobs(plan: BackendPlan): JobRecord[] {
@@ -332,9 +351,16 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       return { ...claimed, result, changedJobs: [job, ...reopened], ...(stopped ? { reopenRun: true } : {}) };
     }
     case "skipped": {
-      // Skipped for a failure of an earlier attempt: this attempt's runner of that job will retry it.
+      // Skipped for a failure of an earlier attempt: this attempt's runner of that job will retry it — if the
+      // attempt re-ran that job's leg too, which only its coming within the retry grace tells.
       if (awaitsRetry(job, state, claimer)) {
-        return { result: { claimed: false, currentStatus: "skipped", depsWaiting: true, reason: `${job.lastError} in attempt ${job.runAttempt}; waiting for attempt ${claimer!.attempt} to retry it` }, changedJobs: [] };
+        const verdict = retryVerdict(job, claimer!, clock);
+        if (verdict === "not retried") return { result: notRetried(job, state, claimer!, clock), changedJobs: [] };
+        const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsWaiting: true, reason: `${job.lastError} in attempt ${job.runAttempt}; waiting for attempt ${claimer!.attempt} to retry it` };
+        if (verdict === "waiting") return { result, changedJobs: [] };
+        // This attempt's first claim of it: the grace starts now (one write per attempt; later claims only read it).
+        job.retryAwaited = { attempt: claimer!.attempt, since: iso };
+        return { result, changedJobs: [job] };
       }
       const why = job.lastError ?? "an upstream job failed";
       const retryHint = !options.retry
@@ -383,6 +409,58 @@ function skippedByStop(job: JobRecord, run: RunRecord): boolean {
  */
 export function awaitsRetry(job: JobRecord, state: RunState, claimer: WorkflowRun | undefined): boolean {
   return (skippedForDependency(job) || skippedByStop(job, state.run)) && isLaterAttempt(job, claimer);
+}
+
+/**
+ * Where a later attempt's wait for the retry of the failure that skipped `job` stands: its first claim of the job
+ * is still to be recorded ("first claim"), the retry grace since then runs ("waiting") or ended ("not retried").
+ * The backend cannot know which legs an attempt re-runs: an attempt whose runner of the failed job has not
+ * reopened it within the grace ("Re-run this job" on a dependent's leg) never will.
+ */
+function retryVerdict(job: JobRecord, claimer: WorkflowRun, clock: Clock): "first claim" | "waiting" | "not retried" {
+  const awaited = job.retryAwaited;
+  // A wait recorded before the job was skipped (again) was for an earlier skip.
+  if (!awaited || awaited.attempt !== claimer.attempt || (job.finishedAt !== null && awaited.since < job.finishedAt)) return "first claim";
+  return clock.now.getTime() - Date.parse(awaited.since) >= retryGraceOf(clock) ? "not retried" : "waiting";
+}
+
+function retryGraceOf(clock: Clock): number {
+  return clock.retryGraceMs ?? DEFAULT_RETRY_GRACE_MS;
+}
+
+/**
+ * The answer to a claim whose attempt did not retry the failure that skipped the job within the grace: the job
+ * will not run in this attempt (`depsBlocked`, and `stop` in a stopped run), naming the failed job
+ * (`notRetried`), its attempt and what re-runs both.
+ */
+function notRetried(job: JobRecord, state: RunState, claimer: WorkflowRun, clock: Clock): ClaimResponse {
+  const { run } = state;
+  const failed = failureBehind(job, state);
+  const grace = formatTimeout(retryGraceOf(clock));
+  const reason =
+    `${job.lastError} in attempt ${job.runAttempt}, and no runner of attempt ${claimer.attempt} retried ${failed ?? "it"} within ${grace}: ` +
+    `its leg was not re-run with this one (GitHub's "Re-run this job" re-runs one leg); "Re-run failed jobs" re-runs both`;
+  return { claimed: false, currentStatus: "skipped", depsBlocked: true, reason, ...(failed ? { notRetried: failed } : {}), ...(run.stoppedReason ? { stop: true } : {}) };
+}
+
+/**
+ * The failed job that skipped `job`, from the reasons skipDependents, reopenDependents and the run's stop give;
+ * through skipped jobs the state holds (reopenDependents names the skipped dependency, not its failure).
+ */
+function failureBehind(job: JobRecord, state: RunState): string | undefined {
+  const byId = new Map(state.jobs.map((j) => [j.jobId, j]));
+  const seen = new Set<string>();
+  let cause = job;
+  for (;;) {
+    seen.add(cause.jobId);
+    const why = cause.lastError ?? "";
+    const named: string | undefined = skippedByStop(cause, state.run)
+      ? /^fail-fast after (\S+) failed$/.exec(state.run.stoppedReason ?? "")?.[1]
+      : (/\(upstream (\S+) (?:failed|skipped)\)$/.exec(why) ?? /^dependency (\S+) (?:failed|skipped)$/.exec(why))?.[1];
+    const next = named === undefined ? undefined : byId.get(named);
+    if (!next || next.status !== "skipped" || seen.has(next.jobId)) return named;
+    cause = next;
+  }
 }
 
 /**
@@ -575,7 +653,8 @@ export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<st
 /** Whether a runner waiting for `job` should ask again now; `claimer`: its workflow run attempt (see awaitsRetry). */
 export function isJobActionable(job: JobRecord, state: RunState, clock: Clock, claimer?: WorkflowRun): boolean {
   if (job.status === "running") return isLeaseExpired(job, clock);
-  if (awaitsRetry(job, state, claimer)) return false;
+  // Its claim answers once the retry grace ends (retryVerdict): the long-poll's re-checks see it end.
+  if (awaitsRetry(job, state, claimer)) return retryVerdict(job, claimer!, clock) === "not retried";
   if (job.status !== "pending") return true;
   const byId = new Map(state.jobs.map((j) => [j.jobId, j.status]));
   return job.deps.every((d) => byId.get(d) === "success") || job.deps.some((d) => ["failed", "skipped"].includes(byId.get(d) ?? ""));

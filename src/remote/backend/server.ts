@@ -13,6 +13,7 @@ import { claim, heartbeat, jobStatus, listJobs, runnable, update } from "./route
 import { readLog, uploadLog } from "./routes/logs.js";
 import { createRun, evidence, getRun } from "./routes/runs.js";
 import { startSweeper } from "./sweeper.js";
+import { DEFAULT_RETRY_GRACE_MS } from "./coordinator.js";
 import type { Store } from "./store/types.js";
 
 export interface BackendOptions extends Partial<BackendSettings> {
@@ -92,8 +93,10 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     maxLogBytes: options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
     activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),
+    retryGraceMs: options.retryGraceMs ?? DEFAULT_RETRY_GRACE_MS,
   };
-  const backend: BackendContext = { store: options.store, settings, clock: () => ({ now: new Date(), leaseMs: settings.leaseMs }), followMarkedAt: new Map() };
+  const clock = () => ({ now: new Date(), leaseMs: settings.leaseMs, retryGraceMs: settings.retryGraceMs });
+  const backend: BackendContext = { store: options.store, settings, clock, followMarkedAt: new Map() };
   const oidc = new OidcVerifier(options.oidc);
   const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);

@@ -17,7 +17,7 @@ describe("orun backend serve: timing flags", () => {
     await db?.cleanup();
   });
 
-  it("refuses a lease, sweep interval or retention below its minimum, naming the flag", async () => {
+  it("refuses a lease, sweep interval, retention or retry grace below its minimum, naming the flag", async () => {
     const cases: [string[], RegExp][] = [
       [["--lease-timeout", "0"], /--lease-timeout 0: must be at least 5s/],
       [["--lease-timeout", "4999ms"], /--lease-timeout 4999ms: must be at least 5s/],
@@ -26,6 +26,8 @@ describe("orun backend serve: timing flags", () => {
       [["--retention", "0s"], /--retention 0s: must be at least 1m/],
       [["--retention", "2d", "--evidence-retention", "1d"], /--evidence-retention 1d: must be at least --retention \(2d\)/],
       [["--evidence-retention", "later"], /--evidence-retention: invalid duration "later"/],
+      [["--retry-grace", "0"], /--retry-grace 0: must be at least 1s/],
+      [["--retry-grace", "soon"], /--retry-grace: invalid duration "soon"/],
     ];
     const results = await Promise.all(cases.map(([args]) => runOrun(["backend", "serve", "--port", "0", "--database", db.url, ...args], { timeoutMs: 30_000 })));
     results.forEach((res, i) => {

@@ -204,6 +204,13 @@ ALTER TABLE jobs ADD COLUMN run_attempt INTEGER;
 // workflow attempt: a `--retry` without OIDC must not take up GitHub's attempt numbers.
 const RETRIES = `ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;`;
 
+// A skipped job a later workflow attempt waits on (coordinator JobRecord.retryAwaited): the attempt and its first
+// claim's time, so every replica ends the wait for the failed job's retry at the same time.
+const RETRY_AWAITED = `
+ALTER TABLE jobs ADD COLUMN retry_awaited_attempt INTEGER;
+ALTER TABLE jobs ADD COLUMN retry_awaited_at TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -233,6 +240,12 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: "runs.followed_at: a follower on one replica is seen by every replica", sqlite: FOLLOWED_AT, postgres: FOLLOWED_AT },
   { version: 16, name: "jobs.ci_run_id, jobs.run_attempt: a re-run attempt of a CI workflow run retries the jobs it failed", sqlite: RUN_ATTEMPT, postgres: RUN_ATTEMPT },
   { version: 17, name: "jobs.retries: the retries of a job in its run, apart from the workflow attempt", sqlite: RETRIES, postgres: RETRIES },
+  {
+    version: 18,
+    name: "jobs.retry_awaited_attempt, jobs.retry_awaited_at: a re-run leg waits for its failed dependency's retry only within a grace",
+    sqlite: RETRY_AWAITED,
+    postgres: RETRY_AWAITED,
+  },
 ];
 
 /** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */

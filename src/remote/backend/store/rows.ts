@@ -39,6 +39,9 @@ export interface JobRow {
   run_attempt?: number | string | null;
   /** Migration 17. */
   retries?: number | string | null;
+  /** Migration 18. */
+  retry_awaited_attempt?: number | string | null;
+  retry_awaited_at?: string | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
@@ -79,6 +82,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     ciRunId: row.ci_run_id ?? null,
     runAttempt: row.run_attempt == null ? null : Number(row.run_attempt),
     retries: Number(row.retries ?? 0),
+    retryAwaited: row.retry_awaited_attempt == null || !row.retry_awaited_at ? null : { attempt: Number(row.retry_awaited_attempt), since: row.retry_awaited_at },
   };
 }
 

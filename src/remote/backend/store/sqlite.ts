@@ -30,7 +30,7 @@ export function openSqliteStore(file: string): Store {
     jobs: selectJobs(),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, runner_id = @runnerId, started_at = @startedAt, finished_at = @finishedAt, heartbeat_at = @heartbeatAt, last_error = @lastError, attempts = @attempts,
-         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries
+         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, retry_awaited_attempt = @retryAwaitedAttempt, retry_awaited_at = @retryAwaitedAt
        WHERE namespace = @namespace AND run_id = @runId AND job_id = @jobId`,
     ),
     updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
@@ -292,7 +292,24 @@ export function openSqliteStore(file: string): Store {
 
 export function jobParams(namespace: string, runId: string, job: JobRecord) {
   const { jobId, status, runnerId, startedAt, finishedAt, heartbeatAt, lastError, attempts } = job;
-  return { namespace, runId, jobId, status, runnerId, startedAt, finishedAt, heartbeatAt, lastError, attempts, ciRunId: job.ciRunId ?? null, runAttempt: job.runAttempt ?? null, retries: job.retries ?? 0 };
+  const awaited = job.retryAwaited ?? null;
+  return {
+    namespace,
+    runId,
+    jobId,
+    status,
+    runnerId,
+    startedAt,
+    finishedAt,
+    heartbeatAt,
+    lastError,
+    attempts,
+    ciRunId: job.ciRunId ?? null,
+    runAttempt: job.runAttempt ?? null,
+    retries: job.retries ?? 0,
+    retryAwaitedAttempt: awaited?.attempt ?? null,
+    retryAwaitedAt: awaited?.since ?? null,
+  };
 }
 
 interface TokenRow {
