@@ -90,6 +90,11 @@ export class RemoteHooks implements ExecutionHooks {
   private noEvidenceApi = false;
   /** The plan's ID (short checksum), as `orun run <plan-id>` names it: re-run commands name the same plan. */
   private planId = "";
+  /**
+   * The failed job whose retry in this run would let this runner's jobs run, as the backend named it (the job itself
+   * when it failed elsewhere, the failed job upstream, the job whose failure stopped the run), or a job blocked here.
+   */
+  private toRetry?: string;
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
   /** The backend created or joined the run (ensureRun answered). */
@@ -177,8 +182,9 @@ export class RemoteHooks implements ExecutionHooks {
       }
       if (claim.currentStatus === "success") {
         if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
-        else this.say(`✓ job ${id} already completed by another runner`);
-        return { action: "skip", reason: "already completed by another runner" };
+        // Not "by another runner": the runner that completed it may have been this machine's, an earlier command.
+        else this.say(`✓ job ${id} already completed in remote run ${runId}`);
+        return { action: "skip", reason: `already completed in remote run ${runId}` };
       }
       if (claim.stop) {
         // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
@@ -186,6 +192,7 @@ export class RemoteHooks implements ExecutionHooks {
         this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
         // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
         const reopen = failed ? `; retrying ${failed} reopens the run: ${this.rerun(failed, true)}` : "";
+        if (failed) this.toRetry ??= failed;
         this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
         return { action: "skipped", reason: this.stopped };
       }
@@ -194,6 +201,7 @@ export class RemoteHooks implements ExecutionHooks {
         // The failed job upstream can be retried in this run, which reopens this one.
         const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
         const hint = failed ? `; retry ${failed} in this run (${this.rerun(failed, true)}), then run ${id} again` : "";
+        if (failed) this.toRetry ??= failed;
         // The backend's own advice to a --retry of this job says what the hint says: said once.
         const why = failed ? claim.reason?.replace(/ — --retry reopens a failed job: retry the failed one, which reopens this one$/, "") : claim.reason;
         const reason = `upstream dependencies are blocked or failed (${why ?? "an upstream job failed"})`;
@@ -201,10 +209,14 @@ export class RemoteHooks implements ExecutionHooks {
         return { action: "skipped", reason };
       }
       if (claim.currentStatus === "failed") {
-        const reason = `already failed on another runner${claim.reason ? `: ${claim.reason}` : ""}`;
-        // A retry refused (a backend that retries nothing, as v2's) says why in its reason; otherwise, how to run it again in this run.
-        const hint = retry ? "" : `; retry it in this run: ${this.rerun(id, true)}`;
-        this.say(`✕ job ${id} ${reason}${hint}`);
+        // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
+        // (a nicety: not waited for through an outage, and ended by the run's stop).
+        const runner = (await client.jobStatus(runId, id, { signal, budgetMs: 5_000 }).catch(() => undefined))?.runnerId;
+        const reason = `already failed in remote run ${runId}${runner ? ` (runner ${runner})` : ""}${claim.reason ? `: ${claim.reason}` : ""}`;
+        this.toRetry ??= id;
+        // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
+        if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
+        else this.say(`✕ job ${id} ${reason}; retry it in this run: ${this.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
       const message =
@@ -212,7 +224,7 @@ export class RemoteHooks implements ExecutionHooks {
           ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
           : claim.depsWaiting
             ? `○ waiting for dependencies of ${id}...`
-            : `● job ${id} is running on another runner${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
+            : `● job ${id} is running in remote run ${runId}${runningOn(claim.reason)}${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
       if (message !== announced) this.say(message);
       announced = message;
       // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this
@@ -236,16 +248,24 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  /** The command that retries `jobId` in this run (reopening it if it failed), as the runner prints it. */
-  retryCommand(jobId: string): string {
-    return this.rerun(jobId, true);
+  /**
+   * The command that retries in this run (reopening it if it failed) `jobId`, the job that failed here, or else the
+   * failed job the backend said kept this runner's jobs from running; undefined when there is none.
+   */
+  retryCommand(jobId?: string): string | undefined {
+    const job = jobId ?? this.toRetry;
+    return job ? this.rerun(job, true) : undefined;
   }
 
   /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
   private rerun(jobId: string, retry: boolean): string {
-    const plan = this.options.planRef ?? this.planId;
-    const flags = this.options.commandFlags;
-    return `orun run ${plan ? `${plan} ` : ""}${flags ? `${flags} ` : ""}--job ${jobId} --exec-id ${this.options.runId} --remote-state${retry ? " --retry" : ""}`;
+    return this.command(this.options.planRef ?? this.planId, jobId, retry);
+  }
+
+  /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */
+  private command(plan: string, jobId: string | undefined, retry: boolean): string {
+    const words = ["orun run", plan, this.options.commandFlags, jobId && `--job ${jobId}`, `--exec-id ${this.options.runId}`, "--remote-state", retry && jobId && "--retry"];
+    return words.filter(Boolean).join(" ");
   }
 
   /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
@@ -410,6 +430,8 @@ export class RemoteHooks implements ExecutionHooks {
     const id = canonicalJobId(job.id);
     // Only a held job is this runner's to report (one the backend settled or another runner holds is never active here).
     if (status !== "blocked" || !this.active.has(id)) return;
+    // Recorded failed (blocked) in the run: retried there once it may run (not one cancelled here, which is no verdict).
+    if (!cancelledHere(this.active.get(id)?.runSignal)) this.toRetry ??= id;
     this.reports = this.reports
       .then(() => this.reportBlocked(id, reason))
       .catch((err: unknown) => this.say(`! could not report ${id} as blocked to the backend: ${errorMessage(err)}`));
@@ -466,6 +488,12 @@ export class RemoteHooks implements ExecutionHooks {
     }
     this.active.clear();
   }
+}
+
+/** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */
+function runningOn(reason: string | undefined): string {
+  const runner = /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
+  return runner ? ` on runner ${runner}` : "";
 }
 
 /** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */

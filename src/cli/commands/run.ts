@@ -416,7 +416,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       failFast: opts.failFast,
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
-      ...(remote ? { retryCommand: (jobId: string) => remote.hooks.retryCommand(jobId) } : {}),
+      ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
       job: opts.job,
       retry: opts.retry,
       components: scoped.components ?? componentFilter,
