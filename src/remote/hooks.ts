@@ -6,6 +6,7 @@
 // (approval, a gate) is reported failed so its dependents end and their
 // runners stop; jobs it never claimed are left to the run's other runners.
 // Messages follow v2 (40-remote-state.md §4.5).
+import path from "node:path";
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
@@ -47,6 +48,13 @@ export interface RemoteHooksOptions {
   planRef?: string;
   /** The runner's flags that choose its plan, backend and runner, repeated in the commands it prints (plan-reference.ts). */
   commandFlags?: string;
+  /** The runner's `--job` (canonical), for the commands it prints. */
+  job?: string;
+  /**
+   * Where this machine stores plans (`.orun/plans` below it): a run started from another plan is looked up there, and
+   * joined when the two differ only in their revision (recorded-plan.ts).
+   */
+  storeDir?: string;
 }
 
 interface ActiveJob {
@@ -119,9 +127,15 @@ export class RemoteHooks implements ExecutionHooks {
   ensureRun(signal?: AbortSignal): Promise<void> {
     this.run ??= (async () => {
       const { client, plan, runId } = this.options;
-      const payload = backendPlan(plan);
+      let payload = backendPlan(plan);
       this.planId = payload.checksum;
-      const created = await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
+      const create = () => client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
+      const created = await create().catch(async (err: unknown) => {
+        if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
+        // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
+        payload = backendPlan(await this.runPlan(err));
+        return create();
+      });
       this.registered = true;
       // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
       // An answer without failFast proves nothing: orun backends from before it was answered stop the run too.
@@ -135,6 +149,37 @@ export class RemoteHooks implements ExecutionHooks {
       }
     })();
     return this.run;
+  }
+
+  /**
+   * The plan remote run R was started from, when it is stored here and differs from this runner's only in its
+   * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
+   * on with the run, or to start another.
+   */
+  private async runPlan(conflict: BackendError): Promise<Plan> {
+    const { client, plan, runId, storeDir } = this.options;
+    const ours = this.planId;
+    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
+    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId).catch(() => undefined))?.planChecksum;
+    const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
+    const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
+    if (found?.plan && found.revisionOnly) {
+      const revision = (of: Plan): string => of.metadata.revision?.slice(0, 12) ?? "none";
+      this.say(
+        `notice: remote run ${runId} was started from plan ${theirs} (revision ${revision(found.plan)}); this runner's plan ${ours} differs from it only in metadata.revision (${revision(plan)}), so it joins the run as plan ${theirs}`,
+      );
+      this.planId = theirs!;
+      return found.plan;
+    }
+    const keeps = "a run keeps the plan it started with";
+    const message = !theirs
+      ? `remote run ${runId} was started from another plan than this runner's ${ours} (${keeps})`
+      : `remote run ${runId} was started from plan ${theirs}, not from this runner's plan ${ours} (${keeps}), ${
+          found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
+        }`;
+    const bring = found?.plan ? "" : `copy ${theirs}.json into ${found ? path.dirname(found.file) : ".orun/plans"} from the machine that compiled it, then `;
+    const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
+    throw new OrunError(message, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
