@@ -27,7 +27,7 @@ export interface RemoteRunSetup {
 export async function remoteRunSetup(
   /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
   flags: RemoteFlags & CarriedOptions & { execId?: string; job?: string; retry?: boolean; planRef?: string },
-  resolved: { plan: Plan; intentRoot?: string },
+  resolved: { plan: Plan; intentRoot?: string; storeDir?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
   const config: StateConfig | undefined = resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot));
@@ -49,6 +49,8 @@ export async function remoteRunSetup(
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd()) } : {}),
     commandFlags: carriedFlags(flags, !flags.planRef?.trim()),
+    ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
+    ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";

@@ -132,8 +132,8 @@ export class BackendClient {
     return (await this.json<{ jobs: JobView[] }>(`/v1/runs/${seg(runId)}/jobs`)).jobs;
   }
 
-  jobStatus(runId: string, jobId: string): Promise<JobView> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/status`);
+  jobStatus(runId: string, jobId: string, options: { signal?: AbortSignal; budgetMs?: number } = {}): Promise<JobView> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/status`, options);
   }
 
     runnable(runId: string, options: { job?: string; waitMs?: number; signal?: AbortSignal } = {}): Promise<RunnableResponse> {

@@ -6,6 +6,7 @@
 // (approval, a gate) is reported failed so its dependents end and their
 // runners stop; jobs it never claimed are left to the run's other runners.
 // Messages follow v2 (40-remote-state.md §4.5).
+import path from "node:path";
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
@@ -47,6 +48,13 @@ export interface RemoteHooksOptions {
   planRef?: string;
   /** The runner's flags that choose its plan, backend and runner, repeated in the commands it prints (plan-reference.ts). */
   commandFlags?: string;
+  /** The runner's `--job` (canonical), for the commands it prints. */
+  job?: string;
+  /**
+   * Where this machine stores plans (`.orun/plans` below it): a run started from another plan is looked up there, and
+   * joined when the two differ only in their revision (recorded-plan.ts).
+   */
+  storeDir?: string;
 }
 
 interface ActiveJob {
@@ -90,6 +98,11 @@ export class RemoteHooks implements ExecutionHooks {
   private noEvidenceApi = false;
   /** The plan's ID (short checksum), as `orun run <plan-id>` names it: re-run commands name the same plan. */
   private planId = "";
+  /**
+   * The failed job whose retry in this run would let this runner's jobs run, as the backend named it (the job itself
+   * when it failed elsewhere, the failed job upstream, the job whose failure stopped the run), or a job blocked here.
+   */
+  private toRetry?: string;
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
   /** The backend created or joined the run (ensureRun answered). */
@@ -114,9 +127,15 @@ export class RemoteHooks implements ExecutionHooks {
   ensureRun(signal?: AbortSignal): Promise<void> {
     this.run ??= (async () => {
       const { client, plan, runId } = this.options;
-      const payload = backendPlan(plan);
+      let payload = backendPlan(plan);
       this.planId = payload.checksum;
-      const created = await client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
+      const create = () => client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
+      const created = await create().catch(async (err: unknown) => {
+        if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
+        // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
+        payload = backendPlan(await this.runPlan(err));
+        return create();
+      });
       this.registered = true;
       // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
       // An answer without failFast proves nothing: orun backends from before it was answered stop the run too.
@@ -130,6 +149,37 @@ export class RemoteHooks implements ExecutionHooks {
       }
     })();
     return this.run;
+  }
+
+  /**
+   * The plan remote run R was started from, when it is stored here and differs from this runner's only in its
+   * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
+   * on with the run, or to start another.
+   */
+  private async runPlan(conflict: BackendError): Promise<Plan> {
+    const { client, plan, runId, storeDir } = this.options;
+    const ours = this.planId;
+    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
+    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId).catch(() => undefined))?.planChecksum;
+    const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
+    const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
+    if (found?.plan && found.revisionOnly) {
+      const revision = (of: Plan): string => of.metadata.revision?.slice(0, 12) ?? "none";
+      this.say(
+        `notice: remote run ${runId} was started from plan ${theirs} (revision ${revision(found.plan)}); this runner's plan ${ours} differs from it only in metadata.revision (${revision(plan)}), so it joins the run as plan ${theirs}`,
+      );
+      this.planId = theirs!;
+      return found.plan;
+    }
+    const keeps = "a run keeps the plan it started with";
+    const message = !theirs
+      ? `remote run ${runId} was started from another plan than this runner's ${ours} (${keeps})`
+      : `remote run ${runId} was started from plan ${theirs}, not from this runner's plan ${ours} (${keeps}), ${
+          found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
+        }`;
+    const bring = found?.plan ? "" : `copy ${theirs}.json into ${found ? path.dirname(found.file) : ".orun/plans"} from the machine that compiled it, then `;
+    const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
+    throw new OrunError(message, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
@@ -177,8 +227,9 @@ export class RemoteHooks implements ExecutionHooks {
       }
       if (claim.currentStatus === "success") {
         if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
-        else this.say(`✓ job ${id} already completed by another runner`);
-        return { action: "skip", reason: "already completed by another runner" };
+        // Not "by another runner": the runner that completed it may have been this machine's, an earlier command.
+        else this.say(`✓ job ${id} already completed in remote run ${runId}`);
+        return { action: "skip", reason: `already completed in remote run ${runId}` };
       }
       // Skipped for a failure of an earlier workflow attempt that this attempt did not re-run (its leg re-run alone).
       if (claim.notRetried) {
@@ -192,6 +243,7 @@ export class RemoteHooks implements ExecutionHooks {
         this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
         // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
         const reopen = failed ? `; retrying ${failed} reopens the run: ${this.rerun(failed, true)}` : "";
+        if (failed) this.toRetry ??= failed;
         this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
         return { action: "skipped", reason: this.stopped };
       }
@@ -200,6 +252,7 @@ export class RemoteHooks implements ExecutionHooks {
         // The failed job upstream can be retried in this run, which reopens this one.
         const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
         const hint = failed ? `; retry ${failed} in this run (${this.rerun(failed, true)}), then run ${id} again` : "";
+        if (failed) this.toRetry ??= failed;
         // The backend's own advice to a --retry of this job says what the hint says: said once.
         const why = failed ? claim.reason?.replace(/ — --retry reopens a failed job: retry the failed one, which reopens this one$/, "") : claim.reason;
         const reason = `upstream dependencies are blocked or failed (${why ?? "an upstream job failed"})`;
@@ -207,10 +260,14 @@ export class RemoteHooks implements ExecutionHooks {
         return { action: "skipped", reason };
       }
       if (claim.currentStatus === "failed") {
-        const reason = `already failed on another runner${claim.reason ? `: ${claim.reason}` : ""}`;
-        // A retry refused (a backend that retries nothing, as v2's) says why in its reason; otherwise, how to run it again in this run.
-        const hint = retry ? "" : `; retry it in this run: ${this.rerun(id, true)}`;
-        this.say(`✕ job ${id} ${reason}${hint}`);
+        // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
+        // (a nicety: not waited for through an outage, and ended by the run's stop).
+        const runner = (await client.jobStatus(runId, id, { signal, budgetMs: 5_000 }).catch(() => undefined))?.runnerId;
+        const reason = `already failed in remote run ${runId}${runner ? ` (runner ${runner})` : ""}${claim.reason ? `: ${claim.reason}` : ""}`;
+        this.toRetry ??= id;
+        // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
+        if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
+        else this.say(`✕ job ${id} ${reason}; retry it in this run: ${this.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
       const message =
@@ -218,7 +275,7 @@ export class RemoteHooks implements ExecutionHooks {
           ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
           : claim.depsWaiting
             ? `○ waiting for dependencies of ${id}...`
-            : `● job ${id} is running on another runner${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
+            : `● job ${id} is running in remote run ${runId}${runningOn(claim.reason)}${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
       if (message !== announced) this.say(message);
       announced = message;
       // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this
@@ -242,16 +299,24 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  /** The command that retries `jobId` in this run (reopening it if it failed), as the runner prints it. */
-  retryCommand(jobId: string): string {
-    return this.rerun(jobId, true);
+  /**
+   * The command that retries in this run (reopening it if it failed) `jobId`, the job that failed here, or else the
+   * failed job the backend said kept this runner's jobs from running; undefined when there is none.
+   */
+  retryCommand(jobId?: string): string | undefined {
+    const job = jobId ?? this.toRetry;
+    return job ? this.rerun(job, true) : undefined;
   }
 
   /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
   private rerun(jobId: string, retry: boolean): string {
-    const plan = this.options.planRef ?? this.planId;
-    const flags = this.options.commandFlags;
-    return `orun run ${plan ? `${plan} ` : ""}${flags ? `${flags} ` : ""}--job ${jobId} --exec-id ${this.options.runId} --remote-state${retry ? " --retry" : ""}`;
+    return this.command(this.options.planRef ?? this.planId, jobId, retry);
+  }
+
+  /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */
+  private command(plan: string, jobId: string | undefined, retry: boolean): string {
+    const words = ["orun run", plan, this.options.commandFlags, jobId && `--job ${jobId}`, `--exec-id ${this.options.runId}`, "--remote-state", retry && jobId && "--retry"];
+    return words.filter(Boolean).join(" ");
   }
 
   /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
@@ -416,6 +481,8 @@ export class RemoteHooks implements ExecutionHooks {
     const id = canonicalJobId(job.id);
     // Only a held job is this runner's to report (one the backend settled or another runner holds is never active here).
     if (status !== "blocked" || !this.active.has(id)) return;
+    // Recorded failed (blocked) in the run: retried there once it may run (not one cancelled here, which is no verdict).
+    if (!cancelledHere(this.active.get(id)?.runSignal)) this.toRetry ??= id;
     this.reports = this.reports
       .then(() => this.reportBlocked(id, reason))
       .catch((err: unknown) => this.say(`! could not report ${id} as blocked to the backend: ${errorMessage(err)}`));
@@ -472,6 +539,12 @@ export class RemoteHooks implements ExecutionHooks {
     }
     this.active.clear();
   }
+}
+
+/** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */
+function runningOn(reason: string | undefined): string {
+  const runner = /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
+  return runner ? ` on runner ${runner}` : "";
 }
 
 /** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */

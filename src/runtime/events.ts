@@ -65,7 +65,10 @@ export interface RunSummary {
   jobs: JobSummary[];
   /** Under remote state: the backend's run ID (see run-start). */
   remoteRunId?: string;
-  /** Under remote state: the command that retries, in the run, the job that failed here (as the runner names its plan and flags). */
+  /**
+   * Under remote state: the command that retries, in the run, the job that failed here, else the failed job that kept
+   * this runner's jobs from running (as the runner names its plan and flags).
+   */
   retryCommand?: string;
   /** URLs the steps printed, labelled (links.ts). */
   links?: RunLink[];

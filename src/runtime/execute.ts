@@ -62,8 +62,11 @@ export interface ExecuteOptions {
   stateWriteIntervalMs?: number;
   /** Under remote state: the backend's run ID, shown in the hints (`orun status --remote-state --exec-id …`). */
   remoteRunId?: string;
-  /** Under remote state: the command that retries `jobId` in the run, naming the plan and flags as this runner was given them. */
-  retryCommand?: (jobId: string) => string;
+  /**
+   * Under remote state: the command that retries in the run `failedHere` (a job that failed here), else the failed job
+   * that kept this runner's jobs from running (undefined when none is known), naming the plan and flags as this runner was given them.
+   */
+  retryCommand?: (failedHere: string | undefined) => string | undefined;
 }
 
 export interface ExecuteResult {
@@ -330,7 +333,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       recordDir: execDir,
     };
     const failedHere = jobs.find((job) => job.status === "failed")?.id;
-    if (failedHere && options.retryCommand) summary.retryCommand = options.retryCommand(failedHere);
+    const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
+    if (retryCommand) summary.retryCommand = retryCommand;
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.

@@ -53,7 +53,7 @@ export async function recordedPlanToResume(store: ExecutionStore, execId: string
 }
 
 /** The plan's checksum as if it recorded no revision: equal for two plans that differ in nothing else. */
-function unrevisedChecksum(plan: Plan): string {
+export function unrevisedChecksum(plan: Plan): string {
   const canonical = canonicalizePlan(plan);
   const { revision: _revision, checksum: _checksum, ...metadata } = canonical.metadata ?? { name: "" };
   return computePlanChecksum({ ...canonical, metadata });

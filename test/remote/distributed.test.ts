@@ -50,7 +50,7 @@ describe("distributed runs through the backend", () => {
     const smokes = [ra, rb].map((r) => countMatches(r.output, /=== SMOKE: foundation@dev\.smoke/));
     assert.deepEqual([...smokes].sort(), [0, 2], `exactly one of A and B ran foundation@dev.smoke's two steps: ${smokes}`);
     const loser = smokes[0] === 0 ? ra : rb;
-    assert.match(loser.output, /already completed by another runner|is running on another runner/);
+    assert.match(loser.output, /already completed in remote run |is running in remote run /);
     assert.ok(countMatches(rc.output, /=== SMOKE: api@dev\.smoke/) >= 1, rc.output);
     assert.match(rc.output, /waiting for dependencies of api@dev\.smoke/);
 
@@ -147,7 +147,7 @@ describe("distributed runs through the backend", () => {
     const first = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: e });
     await waitFor(() => existsSync(pidFile), 60_000, "the first runner started the step");
     const second = spawnOrun(["run", planFile, "--job", "svc@dev.deploy", "--remote-state"], { cwd: dir, env: e });
-    await waitFor(() => /running on another runner/.test(second.output()), 60_000, "the second runner waits");
+    await waitFor(() => /is running in remote run kill-\d+ on runner \S+, waiting/.test(second.output()), 60_000, "the second runner waits");
     first.child.kill("SIGKILL");
     await first.done;
     // Its spawn helper stops the killed runner's step too: nothing of it runs beside the takeover.

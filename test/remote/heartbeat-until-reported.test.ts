@@ -50,7 +50,7 @@ describe("a job's heartbeat while its last log upload and result are retried", (
     assert.ok(beatsDuringOutage.length >= 3, `${beatsDuringOutage.length} heartbeats reached the backend during the outage`);
     const secondDone = await second.done;
     assert.equal(secondDone.code, 0, secondDone.output);
-    assert.match(secondDone.output, /already completed by another runner/, secondDone.output);
+    assert.match(secondDone.output, /already completed in remote run /, secondDone.output);
     assert.equal((await fs.readFile(ran, "utf8")).trim().split("\n").length, 1, "the job ran once");
 
     // The result went up after the outage; the runner exited soon after, its heartbeat stopped.

@@ -1,6 +1,7 @@
 // What the remote retry tests share: per store, a temp dir, the local OIDC issuer, `orun backend serve` replicas
 // (real processes on loopback) over one test database and an ORUN_TOKEN; and the runners they start against it —
 // by hand with the token, or as legs of a GitHub workflow run's matrix whose OIDC tokens name the run and attempt.
+import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -8,10 +9,28 @@ import { after, before } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
+import { ORUN_BIN } from "../support/cli.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess, type OrunProcess } from "./processes.js";
 
 /** The lines a job's step appended to a ledger file, in order (none before the file exists). */
 export const ledgerOf = async (file: string): Promise<string[]> => (await fs.readFile(file, "utf8").catch(() => "")).trim().split("\n").filter(Boolean);
+
+/** Puts an `orun` (the built CLI) in `<dir>/bin`, for commands run as printed; returns that folder. */
+export async function orunOnPath(dir: string): Promise<string> {
+  const bin = path.join(dir, "bin");
+  await fs.mkdir(bin, { recursive: true });
+  await fs.writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec '${process.execPath}' '${ORUN_BIN}' "$@"\n`, { mode: 0o755 });
+  return bin;
+}
+
+/** Runs `command` as a user would paste it: `sh -c`, with `orun` on PATH from `bin` (orunOnPath). */
+export function runPrinted(command: string, cwd: string, env: NodeJS.ProcessEnv, bin: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn("sh", ["-c", command], { cwd, env: { ...process.env, NO_COLOR: "1", ...env, PATH: `${bin}:${process.env.PATH}` }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
+}
 
 export interface RetryBed {
   /** undefined where the store is unavailable (PostgreSQL outside CI): the tests then skip. */

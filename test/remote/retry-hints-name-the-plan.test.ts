@@ -4,16 +4,15 @@
 // run's logs says a retried job's log restarted for the retry, not for a takeover. Real processes: `orun backend
 // serve` on loopback (SQLite), `orun run`/`orun logs` runners; the printed command is run verbatim by `sh -c`.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
-import { ORUN_BIN } from "../support/cli.js";
 import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
 import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess } from "./processes.js";
+import { orunOnPath, runPrinted } from "./retry-bed.js";
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -21,15 +20,6 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** Runs `command` as a user would paste it: `sh -c`, with `orun` on PATH (the built CLI). */
-function runPrinted(command: string, cwd: string, env: NodeJS.ProcessEnv, bin: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn("sh", ["-c", command], { cwd, env: { ...process.env, NO_COLOR: "1", ...env, PATH: `${bin}:${process.env.PATH}` }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, output })));
 }
 
 describe("the retry commands a remote runner prints", () => {
@@ -42,9 +32,7 @@ describe("the retry commands a remote runner prints", () => {
   before(async () => {
     db = await testDatabase("sqlite");
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-retry-hints-"));
-    bin = path.join(dir, "bin");
-    await fs.mkdir(bin);
-    await fs.writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec '${process.execPath}' '${ORUN_BIN}' "$@"\n`, { mode: 0o755 });
+    bin = await orunOnPath(dir);
     backend = await startBackendProcess(db!.url);
     const store = await openStore(db!.url);
     token = await tokenFor(store, "acme/widgets");
@@ -85,7 +73,7 @@ describe("the retry commands a remote runner prints", () => {
     assert.equal(countMatches(dependent.output, /retry the failed one|retry x@dev\.build in this run/), 1, dependent.output);
     const printed = /retry x@dev\.build in this run \((orun run [^)]+)\), then run d@dev\.deploy again/.exec(dependent.output)?.[1];
     assert.equal(printed, "orun run hints.json --job x@dev.build --exec-id hints-1 --remote-state --retry");
-    assert.match(dependent.output, /again {3}retry the failed job in this run: orun run <plan> --job <job> --exec-id hints-1 --remote-state --retry\n/);
+    assert.match(dependent.output, /again {3}retry the failed job in this run: orun run hints\.json --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
 
     const follower = spawnOrun(["logs", "--follow"], { cwd: dir, env });
     await waitFor(() => follower.output().includes("x-broken"), 60_000, `the follower shows x's log: ${follower.output()}`);

@@ -34,7 +34,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.match(blocked.output, new RegExp(`retry x@dev\\.build in this run \\(orun run \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run d@dev\\.deploy again`));
       const again = await spawnOrun(["run", planFile, "--job", "x@dev.build"], { cwd: bed.dir, env: e }).done;
       assert.equal(again.code, 1, "without --retry the failure stands");
-      assert.match(again.output, new RegExp(`already failed on another runner: step main: exit status 3; retry it in this run: orun run \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry`));
+      assert.match(again.output, new RegExp(`already failed in remote run ${runId} \\(runner [^)]+\\): step main: exit status 3; retry it in this run: orun run \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry`));
 
       await fs.writeFile(fixed, "");
       // One retrying runner on each replica (PostgreSQL), at once.
@@ -95,7 +95,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       // An attempt-1 leg run again late (older than the run's state) changes nothing.
       const late = await leg("x@dev.build", 1).done;
       assert.equal(late.code, 0, late.output);
-      assert.match(late.output, /already completed by another runner/);
+      assert.match(late.output, /already completed in remote run /);
       assert.deepEqual(await ledgerOf(ledger), ["x", "x", "d", "e"]);
     });
   });

@@ -58,7 +58,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       // A late leg of attempt 2 is not a later attempt than x's state: nothing reopens.
       const late = await leg("x@dev.build", 2).done;
       assert.equal(late.code, 1, late.output);
-      assert.match(late.output, /already failed on another runner/);
+      assert.match(late.output, /already failed in remote run /);
       // Attempt 3 finishes the run.
       const third = leg("d@dev.deploy", 3);
       await until(() => /waiting for attempt 3 to retry it/.test(third.output()), `d's attempt-3 leg waits: ${third.output()}`, 60_000);

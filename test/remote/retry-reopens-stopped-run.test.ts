@@ -95,7 +95,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       await fs.writeFile(plan.fixed, "");
       const late = await bed.leg(plan.planFile, runId, "x@dev.build", 1, "7002").done;
       assert.equal(late.code, 1, late.output);
-      assert.match(late.output, /already failed on another runner/);
+      assert.match(late.output, /already failed in remote run /);
       assert.deepEqual(await ledgerOf(plan.ledger), ["x", "x"]);
       const text = await status(runId);
       assert.match(text, /State: failed/);

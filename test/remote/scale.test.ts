@@ -75,7 +75,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
             killAllChildren();
           }
           if (/waiting for dependencies/.test(r.output)) waited++;
-          if (/already completed by another runner|running on another runner/.test(r.output)) alreadyDone++;
+          if (/already completed in remote run |is running in remote run /.test(r.output)) alreadyDone++;
         }
       };
       await Promise.all(Array.from({ length: CONCURRENT }, (_, slot) => worker(slot)));

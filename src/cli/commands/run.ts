@@ -151,8 +151,18 @@ export function registerRunCommands(program: Command): void {
     });
 }
 
-/** The plan to run: trigger/change flags compile a fresh scoped plan (src/planner/triggers), else resolveRunPlan. */
-async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts: RunCommandOptions, envFilter: string[], execId: string | undefined) {
+/**
+ * The plan to run: trigger/change flags compile a fresh scoped plan (src/planner/triggers), else resolveRunPlan. A plan
+ * compiled with those flags is stored by its ID (`storedAs`), which the commands a remote runner prints name: the same
+ * flags select another plan once the tree or its refs move (a fix committed, another file changed).
+ */
+async function resolvePlanForRun(
+  cwd: string,
+  planRef: string | undefined,
+  opts: RunCommandOptions,
+  envFilter: string[],
+  execId: string | undefined,
+): Promise<import("../../runtime/plan-source.js").ResolvedPlan & { storedAs?: string }> {
   if (!(anyCiFlag(opts) && (await import("../../planner/triggers/index.js")).ciFlagsGiven(opts))) {
     const { resolveRunPlan } = await import("../../runtime/plan-source.js");
     return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun, execId });
@@ -161,7 +171,8 @@ async function resolvePlanForRun(cwd: string, planRef: string | undefined, opts:
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
   const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter, flags: opts, dryRun: opts.dryRun });
   process.stderr.write(fresh.report);
-  return fresh;
+  const { planShortId } = await import("../../model/plan.js");
+  return opts.dryRun ? fresh : { ...fresh, storedAs: planShortId(fresh.plan) };
 }
 
 /**
@@ -374,7 +385,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       });
     }
   }
-  const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId, planRef: planRef ?? "" }, resolved, env) : undefined;
+  const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId, planRef: resolved.storedAs ?? planRef ?? "" }, resolved, env) : undefined;
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
   // V8 optimizes a function once it has run a budget of bytecode. At the default budget the runtime's
@@ -416,7 +427,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       failFast: opts.failFast,
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
-      ...(remote ? { retryCommand: (jobId: string) => remote.hooks.retryCommand(jobId) } : {}),
+      ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
       job: opts.job,
       retry: opts.retry,
       components: scoped.components ?? componentFilter,

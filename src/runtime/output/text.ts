@@ -227,16 +227,13 @@ export class TextRenderer implements Renderer {
     out(`  logs    orun logs --exec-id ${id}`);
     // A remote run keeps a failed job failed for every runner until `--retry` reopens it in the run. A job that
     // failed here may instead have been handed on to another runner (its lease lapsed), hence "if it failed".
-    // The command names the plan and flags as the runner's did (summary.retryCommand, src/remote/plan-reference.ts).
+    // The command names the plan and flags as the runner's did (summary.retryCommand, src/remote/plan-reference.ts);
+    // when no job failed here it retries the failed job the backend named (upstream, or this runner's job that
+    // failed before), and without one there is no command to give: a placeholder would be a shell redirection.
     if (summary.status !== "completed" || unfinished.length > 0) {
       const failedHere = summary.jobs.find((job) => job.status === "failed")?.id;
-      out(
-        !summary.remoteRunId
-          ? `  resume  orun run --exec-id ${id}`
-          : failedHere
-            ? `  again   retry ${failedHere} in this run if it failed: ${summary.retryCommand ?? `orun run <plan> --job ${failedHere} --exec-id ${id} --retry`}`
-            : `  again   retry the failed job in this run: orun run <plan> --job <job> --exec-id ${id} --retry`,
-      );
+      if (!summary.remoteRunId) out(`  resume  orun run --exec-id ${id}`);
+      else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
     }
   }
 

@@ -1,0 +1,43 @@
+// A runner whose plan is not its remote run's: the backend refuses it ("Run exists with different plan checksum").
+// The usual cause is the usual way to fix a failure — edit, commit, run the printed retry command — which compiles
+// the plan again at the new commit: a plan's checksum covers metadata.revision. As a local resume does
+// (src/runtime/resume-plan.ts), a plan that differs from the run's only in its revision goes on with the run; here
+// the runner finds the run's plan among this machine's stored plans (`.orun/plans/<id>.json`, which every `orun
+// plan` and every fresh compile of `orun run` writes) to compare them.
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import type { Plan } from "../model/plan.js";
+import { loadPlanFile, plansDir } from "../plan/store.js";
+import { unrevisedChecksum } from "../runtime/resume-plan.js";
+import { backendPlan } from "./plan-payload.js";
+
+/** A plan ID as the backend names a run's plan (the short checksum): also a stored plan's file name. */
+const PLAN_ID = /^[0-9a-f]{12}$/;
+
+export interface RunPlanLookup {
+  /** Where the run's plan would be stored on this machine. */
+  file: string;
+  /** The run's plan, stored here; undefined when it is not. */
+  plan?: Plan;
+  /** The stored plan differs from the runner's only in metadata.revision (the commit it was compiled at). */
+  revisionOnly: boolean;
+}
+
+/**
+ * The stored plan whose backend checksum is `runPlanId` (the run's), compared with `plan` (the runner's). Undefined
+ * when `runPlanId` is not a plan ID (an unexpected backend answer names no file).
+ */
+export async function lookUpRunPlan(storeDir: string, runPlanId: string, plan: Plan): Promise<RunPlanLookup | undefined> {
+  if (!PLAN_ID.test(runPlanId)) return undefined;
+  const file = path.join(plansDir(storeDir), `${runPlanId}.json`);
+  // Only a regular file of the store (a link could name any file).
+  if (!(await lstat(file).catch(() => undefined))?.isFile()) return { file, revisionOnly: false };
+  let stored: Plan;
+  try {
+    stored = await loadPlanFile(file, { verifyChecksum: true, warn: () => undefined });
+  } catch {
+    return { file, revisionOnly: false };
+  }
+  if (backendPlan(stored).checksum !== runPlanId) return { file, revisionOnly: false };
+  return { file, plan: stored, revisionOnly: unrevisedChecksum(stored) === unrevisedChecksum(plan) };
+}

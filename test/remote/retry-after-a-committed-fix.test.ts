@@ -1,0 +1,176 @@
+// The usual way to fix a job that failed in a remote run — edit, commit, run the retry command the runner printed —
+// retries it in that run: a runner given trigger or change flags names the plan it stored (the same flags select
+// another plan once the fix is committed), and a plan compiled afresh that differs from the run's only in its
+// revision joins the run as the run's plan, as a local resume does. Another plan is refused, saying how to go on.
+// Real processes: `orun backend serve` on loopback (SQLite), `orun run` runners in a git repository, and each printed
+// command run verbatim by `sh -c`.
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import { after, before, describe, it } from "node:test";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import { GitRepo } from "../planner/changes/git-repo.js";
+import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
+import { orunOnPath, runPrinted } from "./retry-bed.js";
+
+const COMPOSITION = `apiVersion: sourceplane.io/v1alpha1
+kind: Composition
+metadata:
+  name: sh
+spec:
+  type: sh
+  defaultJob: check
+  parameterSchema:
+    type: object
+    properties:
+      name: { type: string }
+      type: { const: sh }
+  jobs:
+    - name: check
+      steps:
+        - name: main
+          run: sh ./check.sh
+`;
+
+const INTENT = `apiVersion: sourceplane.io/v1
+kind: Intent
+metadata:
+  name: fixes
+compositions:
+  sources:
+    - name: local
+      kind: dir
+      path: ./compositions
+environments:
+  dev: {}
+components:
+  - name: lib
+    type: sh
+    path: lib
+    subscribe:
+      environments: [dev]
+  - name: app
+    type: sh
+    path: app
+    subscribe:
+      environments: [dev]
+    dependsOn:
+      - component: lib
+        condition: success
+`;
+
+const BROKEN = "echo lib-broken; exit 3\n";
+const FIXED = "echo lib-fixed\n";
+
+describe("retrying a job in its remote run after the fix is committed", () => {
+  let repo: GitRepo;
+  let bin: string;
+  let db: TestDatabase | undefined;
+  let backend: BackendProcess;
+  /** What the printed commands get: the token and the backend, not the run ID or remote state (they carry those). */
+  let config: NodeJS.ProcessEnv;
+  const runner = (args: string[], runId: string) => spawnOrun(["run", ...args], { cwd: repo.dir, env: { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId } }).done;
+  const printedRetry = (output: string): string => {
+    const command = /retry it in this run: (orun run .*)\n/.exec(output)?.[1];
+    assert.ok(command, output);
+    return command;
+  };
+
+  before(async () => {
+    db = await testDatabase("sqlite");
+    repo = GitRepo.create({
+      "intent.yaml": INTENT,
+      "compositions/sh/compositions.yaml": COMPOSITION,
+      "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
+      "lib/check.sh": "echo lib-ok\n",
+      "app/check.sh": "echo app-ok\n",
+      ".gitignore": ".orun/\nbin/\n",
+    });
+    repo.commit("initial");
+    repo.git("checkout", "-q", "-b", "feature");
+    bin = await orunOnPath(repo.dir);
+    backend = await startBackendProcess(db!.url);
+    const store = await openStore(db!.url);
+    config = { ORUN_TOKEN: await tokenFor(store, "acme/widgets"), ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
+    await store.close();
+  });
+  after(async () => {
+    killAllChildren();
+    await backend?.stop();
+    await db?.cleanup();
+    repo?.remove();
+  });
+
+  it("a runner given change flags prints the plan it stored: after the fix is committed, that command retries the job", async () => {
+    repo.commit("break lib", { "lib/check.sh": BROKEN });
+    const failed = await runner(["--changed", "--base", "main", "--job", "lib@dev.check"], "changed-1");
+    assert.equal(failed.code, 1, failed.output);
+    const printed = printedRetry(failed.output);
+    const planId = /^orun run ([0-9a-f]{12}) --job lib@dev\.check --exec-id changed-1 --remote-state --retry$/.exec(printed)?.[1];
+    assert.ok(planId, `the printed command names the stored plan: ${printed}`);
+    await fs.access(repo.path(`.orun/plans/${planId}.json`));
+    assert.match(failed.output, new RegExp(`again {3}retry lib@dev\\.check in this run if it failed: orun run ${planId} --job lib@dev\\.check --exec-id changed-1 --remote-state --retry\\n`));
+
+    repo.commit("fix lib", { "lib/check.sh": FIXED });
+    const retried = await runPrinted(printed, repo.dir, config, bin);
+    assert.equal(retried.code, 0, retried.output);
+    assert.match(retried.output, /↻ retrying job lib@dev\.check, which failed in remote run changed-1/);
+    const status = await spawnOrun(["status", "--exec-id", "changed-1", "--remote-state"], { cwd: repo.dir, env: config }).done;
+    assert.match(status.output, /State: completed/, status.output);
+  });
+
+  it("a fresh plan's printed command, after the fix is committed, joins the run as the run's plan (they differ only in revision)", async () => {
+    repo.commit("break lib again", { "lib/check.sh": BROKEN });
+    const failed = await runner(["--job", "lib@dev.check"], "fresh-1");
+    assert.equal(failed.code, 1, failed.output);
+    const runPlan = /Plan: ([0-9a-f]{12})/.exec(failed.output)?.[1];
+    const printed = printedRetry(failed.output);
+    assert.equal(printed, "orun run --job lib@dev.check --exec-id fresh-1 --remote-state --retry");
+
+    repo.commit("fix lib again", { "lib/check.sh": FIXED });
+    const retried = await runPrinted(printed, repo.dir, config, bin);
+    assert.equal(retried.code, 0, retried.output);
+    assert.match(
+      retried.output,
+      new RegExp(`notice: remote run fresh-1 was started from plan ${runPlan} \\(revision [0-9a-f]{12}\\); this runner's plan [0-9a-f]{12} differs from it only in metadata\\.revision \\([0-9a-f]{12}\\), so it joins the run as plan ${runPlan}\\n`),
+    );
+    assert.match(retried.output, /↻ retrying job lib@dev\.check, which failed in remote run fresh-1.*pending again: app@dev\.check/);
+    // The dependent, reopened by the retry, runs from the same tree: joined the same way.
+    const dependent = await runner(["--job", "app@dev.check"], "fresh-1");
+    assert.equal(dependent.code, 0, dependent.output);
+    const status = await spawnOrun(["status", "--exec-id", "fresh-1", "--remote-state"], { cwd: repo.dir, env: config }).done;
+    assert.match(status.output, /State: completed/, status.output);
+  });
+
+  it("another plan is refused, naming the run's plan and the command that goes on with the run", async () => {
+    repo.commit("break lib once more", { "lib/check.sh": BROKEN });
+    const failed = await runner(["--job", "lib@dev.check"], "fresh-2");
+    assert.equal(failed.code, 1, failed.output);
+    const runPlan = /Plan: ([0-9a-f]{12})/.exec(failed.output)![1];
+    const printed = printedRetry(failed.output);
+    const goOn = `orun run ${runPlan} --job lib@dev.check --exec-id fresh-2 --remote-state --retry`;
+
+    // The run's plan is not on this machine (compiled elsewhere): nothing to compare with.
+    const stored = repo.path(`.orun/plans/${runPlan}.json`);
+    await fs.rename(stored, `${stored}.away`);
+    repo.commit("fix lib once more", { "lib/check.sh": FIXED });
+    const notHere = await runPrinted(printed, repo.dir, config, bin);
+    assert.equal(notHere.code, 1, notHere.output);
+    assert.match(notHere.output, new RegExp(`remote run fresh-2 was started from plan ${runPlan}, not from this runner's plan [0-9a-f]{12} \\(a run keeps the plan it started with\\), and plan ${runPlan} is not stored here`));
+    assert.ok(notHere.output.includes(`copy ${runPlan}.json into ${repo.path(".orun/plans")} from the machine that compiled it, then run its plan: ${goOn};`), notHere.output);
+    assert.match(notHere.output, /start a new run under another --exec-id/);
+
+    // Stored, but the job's steps changed too: more than the revision.
+    await fs.rename(`${stored}.away`, stored);
+    repo.commit("change the step", { "compositions/sh/compositions.yaml": COMPOSITION.replace("run: sh ./check.sh", "run: sh ./check.sh && echo checked") });
+    const changed = await runPrinted(printed, repo.dir, config, bin);
+    assert.equal(changed.code, 1, changed.output);
+    assert.match(changed.output, /and the two differ in more than their source revision \(jobs, steps or settings changed\)/);
+    assert.ok(changed.output.includes(`to go on with run fresh-2, run its plan: ${goOn};`), changed.output);
+
+    // What it says to do works as said.
+    const goneOn = await runPrinted(goOn, repo.dir, config, bin);
+    assert.equal(goneOn.code, 0, goneOn.output);
+    assert.match(goneOn.output, /↻ retrying job lib@dev\.check, which failed in remote run fresh-2/);
+  });
+});

@@ -1,0 +1,109 @@
+// A remote runner none of whose jobs failed on it — its dependency failed on another runner, the run stopped, or
+// its own job had failed before — ends its summary with the real command that retries the failed job the backend
+// named (never `orun run <plan> --job <job>`, which a shell reads as redirections), or with no such line when there
+// is none; and a runner given a job that already failed says in which run and on which runner, not "on another
+// runner" (it may be this machine's, an earlier command). Real processes: `orun backend serve` on loopback (SQLite),
+// `orun run` runners; the printed commands run verbatim by `sh -c`.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import { until } from "../support/wait.js";
+import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess } from "./processes.js";
+import { orunOnPath, runPrinted } from "./retry-bed.js";
+
+/** The summary's `again` line's command (undefined without one). */
+const againCommand = (output: string): string | undefined => /\n {2}again {3}retry the failed job in this run: (orun run .*)\n/.exec(output)?.[1];
+
+describe("the retry hint of a remote runner whose jobs did not fail on it", () => {
+  let dir: string;
+  let bin: string;
+  let db: TestDatabase | undefined;
+  let backend: BackendProcess;
+  let config: NodeJS.ProcessEnv;
+  let runs = 0;
+
+  before(async () => {
+    db = await testDatabase("sqlite");
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-retry-nothing-here-"));
+    bin = await orunOnPath(dir);
+    backend = await startBackendProcess(db!.url);
+    const store = await openStore(db!.url);
+    config = { ORUN_TOKEN: await tokenFor(store, "acme/widgets"), ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
+    await store.close();
+  });
+  after(async () => {
+    killAllChildren();
+    await backend?.stop();
+    await db?.cleanup();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  for (const failFast of [true, false]) {
+    it(`names the failed job the backend gave (${failFast ? "the run stopped" : "its dependency failed"}), and its own job that failed before, with the runner`, async () => {
+      const fixed = path.join(dir, `fixed-${++runs}`);
+      const planFile = await writePlan(
+        dir,
+        `upstream-${runs}`,
+        [
+          { id: "x@dev.build", run: `if [ -f ${fixed} ]; then echo x-fixed; else echo x-broken; exit 3; fi` },
+          { id: "d@dev.deploy", deps: ["x@dev.build"], run: "echo d-ran" },
+        ],
+        { failFast },
+      );
+      const runId = `upstream-${runs}`;
+      const env = { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId };
+      const retryX = `orun run ${path.basename(planFile)} --job x@dev.build --exec-id ${runId} --remote-state --retry`;
+
+      const failed = await spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env }).done;
+      assert.equal(failed.code, 1, failed.output);
+      const failedOn = /\(runner (\S+)\)\n/.exec(failed.output)?.[1];
+      assert.ok(failedOn, failed.output);
+
+      const dependent = await spawnOrun(["run", path.basename(planFile), "--job", "d@dev.deploy"], { cwd: dir, env }).done;
+      assert.equal(dependent.code, 1, dependent.output);
+      assert.equal(againCommand(dependent.output), retryX, dependent.output);
+      assert.doesNotMatch(dependent.output, /<plan>|<job>/);
+
+      // Its own job again, without --retry: it failed in this run, on the runner the backend recorded.
+      const again = await spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env }).done;
+      assert.equal(again.code, 1, again.output);
+      assert.ok(again.output.includes(`✕ job x@dev.build already failed in remote run ${runId} (runner ${failedOn}): step main: exit status 3; retry it in this run: ${retryX}\n`), again.output);
+      assert.doesNotMatch(again.output, /another runner/);
+      assert.equal(againCommand(again.output), retryX, again.output);
+
+      // The summary's command, verbatim, once x is fixed; then the dependent runs.
+      await fs.writeFile(fixed, "");
+      const retried = await runPrinted(againCommand(dependent.output)!, dir, config, bin);
+      assert.equal(retried.code, 0, retried.output);
+      assert.match(retried.output, new RegExp(`↻ retrying job x@dev\\.build, which failed in remote run ${runId}`));
+      const deployed = await spawnOrun(["run", path.basename(planFile), "--job", "d@dev.deploy"], { cwd: dir, env }).done;
+      assert.equal(deployed.code, 0, deployed.output);
+    });
+  }
+
+  it("prints no again line when no failed job is known: a runner stopped while it waited", async () => {
+    const release = path.join(dir, "release-wait");
+    const holding = path.join(dir, "holding-wait");
+    const planFile = await writePlan(dir, "waiting", [
+      { id: "x@dev.build", run: `touch ${holding}; while [ ! -f ${release} ]; do sleep 0.1; done` },
+      { id: "d@dev.deploy", deps: ["x@dev.build"], run: "echo d-ran" },
+    ]);
+    const env = { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: "waiting-1" };
+    const holder = spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env });
+    await until(() => existsSync(holding), "x to start", 60_000);
+    const waiter = spawnOrun(["run", path.basename(planFile), "--job", "d@dev.deploy"], { cwd: dir, env });
+    await until(() => /waiting for dependencies of d@dev\.deploy/.test(waiter.output()), "d's runner to wait", 60_000);
+    waiter.child.kill("SIGINT");
+    const stopped = await waiter.done;
+    assert.equal(stopped.code, 130, stopped.output);
+    assert.match(stopped.output, /status {2}orun status --exec-id waiting-1 --remote-state\n/);
+    assert.doesNotMatch(stopped.output, /\n {2}again |<plan>|<job>/);
+    await fs.writeFile(release, "");
+    assert.equal((await holder.done).code, 0);
+  });
+});
