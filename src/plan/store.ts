@@ -6,7 +6,7 @@ import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { findCycle, findUnknownDependency, formatCycle, indexNodes } from "../model/dag.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { writeTargetFile } from "./write-target.js";
+import { assertOwnFileWritable, writeOwnFile, writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
 import { hasControlCharacter, invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
@@ -62,13 +62,10 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
   const text = encodePlanJsonBuffer(plan);
   const names = [id, LATEST_PLAN, ...(options.name ? [options.name] : [])];
   const files = names.map((n) => path.join(dir, `${n}.json`));
-  // All or nothing: a target that is a folder (or a socket…) is refused before any file is written.
-  for (const file of files) {
-    // Followed through a symlink: the link is written through, so its target must be a file too.
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (stat && !stat.isFile()) throw new OrunError(`cannot store the plan: ${file} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; move it away and plan again`);
-  }
-  for (const file of files) await writeTargetFile(file, text);
+  // All or nothing: a target that is a folder (or a socket…) is refused before any file is written. A symlink is
+  // replaced, never written through: it was planted (a repository committing `.orun/`), not made by orun.
+  for (const file of files) await assertOwnFileWritable(file, "cannot store the plan");
+  for (const file of files) await writeOwnFile(file, text, "cannot store the plan");
   return { id, files };
 }
 
