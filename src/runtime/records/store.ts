@@ -143,9 +143,15 @@ export class ExecutionStore {
       }
       if (attempt >= 100) throw new OrunError(`could not create execution ${id}: its name keeps being taken`, { location: { file: this.execDir(id) } });
       if (execId === undefined) continue;
+      await this.assertRecordFolder(id);
       try {
         const lock = await acquireExecLock(this.lockFile(id), id, options);
-        await mkdir(this.logsDir(id), { recursive: true });
+        try {
+          await this.ensureLogsFolder(id);
+        } catch (err) {
+          await lock.release();
+          throw err;
+        }
         await sweepDeadWriters(this.execDir(id));
         return { execId: id, lock, created: false };
       } catch (err) {
@@ -154,6 +160,35 @@ export class ExecutionStore {
         throw err;
       }
     }
+  }
+
+  /**
+   * Refuses an existing `executions/<id>` that is not a real folder: a symbolic link (planted, or copied from
+   * elsewhere) would have the run write its record wherever it leads, and a file is no record.
+   */
+  private async assertRecordFolder(execId: string): Promise<void> {
+    const dir = this.execDir(execId);
+    const info = await lstat(dir).catch(() => undefined);
+    if (!info || info.isDirectory()) return;
+    throw new OrunError(`${info.isSymbolicLink() ? "is a symbolic link" : "is not a folder"}, not an execution record; move it away or give another --exec-id`, {
+      location: { file: dir },
+    });
+  }
+
+  /**
+   * The record's `logs/` folder, made if missing; anything else in its place is refused, naming it: a file there
+   * failed the run with a bare EEXIST, and a symbolic link had every step's log written wherever it led.
+   */
+  private async ensureLogsFolder(execId: string): Promise<void> {
+    const dir = this.logsDir(execId);
+    await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    });
+    const info = await lstat(dir);
+    if (info.isDirectory()) return;
+    throw new OrunError(`${info.isSymbolicLink() ? "is a symbolic link" : "is not a folder"}: the record keeps its step logs in a folder here; move it away and run again`, {
+      location: { file: dir },
+    });
   }
 
   /** A new record put in place whole, locked; undefined when a folder of that name appeared meanwhile. */
@@ -230,8 +265,10 @@ export class ExecutionStore {
   async latestId(): Promise<string | undefined> {
     try {
       const target = await readlink(path.join(this.executionsDir, "latest"));
+      // Named by the link's last segment (as v2 read it), which must be a record's folder: a link to `.`, `..` or
+      // itself was taken for a run "." of no plan (status printed it, exit 0).
       const id = path.basename(target);
-      if (await exists(this.execDir(id))) return id;
+      if (isRecordName(id) && (await this.isRecordFolder(id))) return id;
     } catch {
       // no symlink: fall back to the newest record
     }
@@ -268,8 +305,11 @@ export class ExecutionStore {
     const wanted = (ref ?? "").trim();
     if (wanted === "" || wanted === "latest") return this.latestId();
     // Orun's own temporary entries (a record being assembled or removed) are never a record.
-    if (wanted.includes("/") || wanted.includes("\\") || wanted.startsWith(".") || wanted.endsWith(".tmp")) throw new OrunError(`execution not found: ${wanted}`);
-    if (await exists(this.execDir(wanted))) return wanted;
+    if (!isRecordName(wanted)) throw new OrunError(`execution not found: ${wanted}`);
+    if (await exists(this.execDir(wanted))) {
+      await this.assertRecordFolder(wanted);
+      return wanted;
+    }
     const matches = (await this.recordNames()).filter((id) => id.startsWith(wanted)).sort();
     if (matches.length === 0) throw new OrunError(`execution not found: ${wanted}`);
     if (matches.length > 1) {
@@ -279,6 +319,11 @@ export class ExecutionStore {
       throw new OrunError(`exec-id prefix "${wanted}" is ambiguous (give more of it, or all of it); it matches ${matches.length} executions:${list}`);
     }
     return matches[0];
+  }
+
+  /** `executions/<id>` is a real folder (not a symbolic link to one). */
+  private async isRecordFolder(execId: string): Promise<boolean> {
+    return (await lstat(this.execDir(execId)).catch(() => undefined))?.isDirectory() === true;
   }
 
   /** Names of the record folders (not `latest`, not orun's temporary entries), unordered; reads no record. */
@@ -451,6 +496,14 @@ async function sweepDeadWriters(dir: string): Promise<void> {
     if (!info || info.isDirectory() || ownerAlive({ pid, since: new Date(info.mtimeMs).toISOString() })) continue;
     await rm(file, { force: true });
   }
+}
+
+/**
+ * A name that may be a record folder in executions/: one segment, not hidden (`.`, `..`), not `latest` and not one of
+ * orun's temporary entries (`*.tmp`, records being assembled or removed).
+ */
+function isRecordName(name: string): boolean {
+  return name !== "" && name !== "latest" && !name.includes("/") && !name.includes("\\") && !name.startsWith(".") && !name.endsWith(".tmp");
 }
 
 export async function exists(file: string): Promise<boolean> {
