@@ -111,7 +111,12 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   }
   const asFile = path.resolve(wanted);
   const pathLike = /[/\\]/.test(wanted) || wanted.startsWith(".");
-  if ((pathLike || PLAN_FILE.test(wanted)) && (await isFile(asFile))) return asFile;
+  if (pathLike || PLAN_FILE.test(wanted)) {
+    const info = await fs.stat(asFile).catch(() => undefined);
+    if (info?.isFile()) return asFile;
+    // A file reference to a folder, FIFO or device: said so (it was "neither a stored plan nor a component").
+    if (info) throw new OrunError(`plan file ${wanted} is ${info.isDirectory() ? "a directory" : "not a regular file"}`, { location: { file: asFile } });
+  }
   // Below here the ref names a file inside the store: refuse anything path-like.
   if (pathLike) throw new OrunError(`plan not found: ${wanted}`);
   const named = path.join(dir, `${wanted}.json`);
