@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { findCycle, findUnknownDependency, formatCycle, indexNodes } from "../model/dag.js";
-import { OrunError, errorMessage } from "../util/errors.js";
+import { OrunError, errorMessage, fileSystemReason, ownershipHint } from "../util/errors.js";
 import { assertOwnFileWritable, writeOwnFile, writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
@@ -67,6 +67,23 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
   for (const file of files) await assertOwnFileWritable(file, "cannot store the plan");
   for (const file of files) await writeOwnFile(file, text, "cannot store the plan");
   return { id, files };
+}
+
+/**
+ * savePlan for the commands that compile a plan on their way (`orun run`): a file-system error names the store
+ * as `orun plan` does, not a temp file (a `.orun/` left by `sudo orun run` failed later runs with a bare
+ * "EACCES: permission denied, open '…/plans/<id>.json.<pid>.<hex>.tmp'").
+ */
+export async function storeCompiledPlan(storeDir: string, plan: Plan): Promise<SavedPlan> {
+  try {
+    return await savePlan(storeDir, plan);
+  } catch (err) {
+    if (err instanceof OrunError) throw err;
+    throw new OrunError(`cannot write the plan to ${plansDir(storeDir)}: ${fileSystemReason(err)}`, {
+      ...ownershipHint(err),
+      cause: err,
+    });
+  }
 }
 
 /** `-o FILE`: YAML for `.yaml`/`.yml`, JSON otherwise (or as `format` says). */

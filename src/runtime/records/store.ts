@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import os from "node:os";
 import type { Plan } from "../../model/plan.js";
-import { OrunError, errorMessage } from "../../util/errors.js";
+import { OrunError, errorMessage, fileSystemReason, ownershipHint } from "../../util/errors.js";
 import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState, type ExecState } from "./state.js";
@@ -134,11 +134,11 @@ export class ExecutionStore {
    * existing record (same plan name, day and 3 random bytes): it would skip the jobs that record completed.
    */
   async openRecord(execId: string | undefined, generate: () => string, options: { handoff?: boolean } = {}): Promise<OpenedRecord> {
-    await mkdir(this.executionsDir, { recursive: true });
+    await this.creatingRecords(() => mkdir(this.executionsDir, { recursive: true }));
     for (let attempt = 0; ; attempt++) {
       const id = execId ?? generate();
       if (!(await exists(this.execDir(id)))) {
-        const lock = await this.assembleRecord(id, options);
+        const lock = await this.creatingRecords(() => this.assembleRecord(id, options));
         if (lock) return { execId: id, lock, created: true };
       }
       if (attempt >= 100) throw new OrunError(`could not create execution ${id}: its name keeps being taken`, { location: { file: this.execDir(id) } });
@@ -159,6 +159,23 @@ export class ExecutionStore {
         if (!(await exists(this.execDir(id)))) continue;
         throw err;
       }
+    }
+  }
+
+  /**
+   * Runs a step of making a record, a file-system error naming executions/ (it named the temporary folder of a
+   * record being assembled: "EACCES: permission denied, mkdir '…/<id>.<pid>.<hex>.new.tmp'").
+   */
+  private async creatingRecords<T>(make: () => Promise<T>): Promise<T> {
+    try {
+      return await make();
+    } catch (err) {
+      if (err instanceof OrunError) throw err;
+      throw new OrunError(`cannot create an execution record here: ${fileSystemReason(err)}`, {
+        location: { file: this.executionsDir },
+        ...ownershipHint(err),
+        cause: err,
+      });
     }
   }
 
