@@ -276,11 +276,36 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
     if (yaml) throw new OrunError(`failed to parse plan: ${printable(yaml[1]!)}`, { location: { file, line: Number(yaml[2]), column: Number(yaml[3]) } });
     throw new OrunError(`failed to parse plan: ${printable(message.split("\n")[0]!)}`, { location: { file } });
   }
+  assertNestingDepth(decoded, file);
   const plan = parsePlan(decoded, file);
   // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.
   // It shares metadata with `plan`: a revision the checksum does not cover is removed from both.
   if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file, options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)));
   return plan;
+}
+
+/** Deepest nesting a plan file may hold: about what the YAML parser takes in intent.yaml and component.yaml. */
+const MAX_PLAN_DEPTH = 1000;
+
+/**
+ * Refuses a plan whose values nest deeper than MAX_PLAN_DEPTH, naming the field it is in: checking the checksum
+ * (canonical JSON) recursed into them and failed with "Maximum call stack size exceeded", naming no file.
+ * Walked with a stack of its own, so any depth is measured.
+ */
+function assertNestingDepth(decoded: unknown, file: string): void {
+  if (!isRecord(decoded)) return;
+  for (const [key, top] of Object.entries(decoded)) {
+    const entries: [unknown, string][] = Array.isArray(top) && key === "jobs" ? top.map((job, i) => [job, `jobs[${i}]`]) : [[top, key]];
+    for (const [root, field] of entries) {
+      const pending: [unknown, number][] = [[root, 1]];
+      while (pending.length > 0) {
+        const [value, depth] = pending.pop()!;
+        if (value === null || typeof value !== "object") continue;
+        if (depth > MAX_PLAN_DEPTH) throw invalidPlan(file, field, `values nested more than ${MAX_PLAN_DEPTH} levels deep`);
+        for (const child of Object.values(value)) pending.push([child, depth + 1]);
+      }
+    }
+  }
 }
 
 /** resolvePlanRef + loadPlanFile. */
