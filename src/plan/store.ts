@@ -5,8 +5,8 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { findCycle, findUnknownDependency, formatCycle, indexNodes } from "../model/dag.js";
-import { OrunError, errorMessage } from "../util/errors.js";
-import { writeTargetFile } from "./write-target.js";
+import { OrunError, errorMessage, fileSystemReason, ownershipHint } from "../util/errors.js";
+import { assertOwnFileWritable, writeOwnFile, writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
 import { hasControlCharacter, invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
@@ -62,14 +62,28 @@ export async function savePlan(storeDir: string, plan: Plan, options: { name?: s
   const text = encodePlanJsonBuffer(plan);
   const names = [id, LATEST_PLAN, ...(options.name ? [options.name] : [])];
   const files = names.map((n) => path.join(dir, `${n}.json`));
-  // All or nothing: a target that is a folder (or a socket…) is refused before any file is written.
-  for (const file of files) {
-    // Followed through a symlink: the link is written through, so its target must be a file too.
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (stat && !stat.isFile()) throw new OrunError(`cannot store the plan: ${file} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; move it away and plan again`);
-  }
-  for (const file of files) await writeTargetFile(file, text);
+  // All or nothing: a target that is a folder (or a socket…) is refused before any file is written. A symlink is
+  // replaced, never written through: it was planted (a repository committing `.orun/`), not made by orun.
+  for (const file of files) await assertOwnFileWritable(file, "cannot store the plan");
+  for (const file of files) await writeOwnFile(file, text, "cannot store the plan");
   return { id, files };
+}
+
+/**
+ * savePlan for the commands that compile a plan on their way (`orun run`): a file-system error names the store
+ * as `orun plan` does, not a temp file (a `.orun/` left by `sudo orun run` failed later runs with a bare
+ * "EACCES: permission denied, open '…/plans/<id>.json.<pid>.<hex>.tmp'").
+ */
+export async function storeCompiledPlan(storeDir: string, plan: Plan): Promise<SavedPlan> {
+  try {
+    return await savePlan(storeDir, plan);
+  } catch (err) {
+    if (err instanceof OrunError) throw err;
+    throw new OrunError(`cannot write the plan to ${plansDir(storeDir)}: ${fileSystemReason(err)}`, {
+      ...ownershipHint(err),
+      cause: err,
+    });
+  }
 }
 
 /** `-o FILE`: YAML for `.yaml`/`.yml`, JSON otherwise (or as `format` says). */
@@ -114,7 +128,12 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   }
   const asFile = path.resolve(wanted);
   const pathLike = /[/\\]/.test(wanted) || wanted.startsWith(".");
-  if ((pathLike || PLAN_FILE.test(wanted)) && (await isFile(asFile))) return asFile;
+  if (pathLike || PLAN_FILE.test(wanted)) {
+    const info = await fs.stat(asFile).catch(() => undefined);
+    if (info?.isFile()) return asFile;
+    // A file reference to a folder, FIFO or device: said so (it was "neither a stored plan nor a component").
+    if (info) throw new OrunError(`plan file ${wanted} is ${info.isDirectory() ? "a directory" : "not a regular file"}`, { location: { file: asFile } });
+  }
   // Below here the ref names a file inside the store: refuse anything path-like.
   if (pathLike) throw new OrunError(`plan not found: ${wanted}`);
   const named = path.join(dir, `${wanted}.json`);
@@ -257,11 +276,36 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
     if (yaml) throw new OrunError(`failed to parse plan: ${printable(yaml[1]!)}`, { location: { file, line: Number(yaml[2]), column: Number(yaml[3]) } });
     throw new OrunError(`failed to parse plan: ${printable(message.split("\n")[0]!)}`, { location: { file } });
   }
+  assertNestingDepth(decoded, file);
   const plan = parsePlan(decoded, file);
   // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.
   // It shares metadata with `plan`: a revision the checksum does not cover is removed from both.
   if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file, options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)));
   return plan;
+}
+
+/** Deepest nesting a plan file may hold: about what the YAML parser takes in intent.yaml and component.yaml. */
+const MAX_PLAN_DEPTH = 1000;
+
+/**
+ * Refuses a plan whose values nest deeper than MAX_PLAN_DEPTH, naming the field it is in: checking the checksum
+ * (canonical JSON) recursed into them and failed with "Maximum call stack size exceeded", naming no file.
+ * Walked with a stack of its own, so any depth is measured.
+ */
+function assertNestingDepth(decoded: unknown, file: string): void {
+  if (!isRecord(decoded)) return;
+  for (const [key, top] of Object.entries(decoded)) {
+    const entries: [unknown, string][] = Array.isArray(top) && key === "jobs" ? top.map((job, i) => [job, `jobs[${i}]`]) : [[top, key]];
+    for (const [root, field] of entries) {
+      const pending: [unknown, number][] = [[root, 1]];
+      while (pending.length > 0) {
+        const [value, depth] = pending.pop()!;
+        if (value === null || typeof value !== "object") continue;
+        if (depth > MAX_PLAN_DEPTH) throw invalidPlan(file, field, `values nested more than ${MAX_PLAN_DEPTH} levels deep`);
+        for (const child of Object.values(value)) pending.push([child, depth + 1]);
+      }
+    }
+  }
 }
 
 /** resolvePlanRef + loadPlanFile. */

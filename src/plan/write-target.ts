@@ -1,7 +1,10 @@
-// Writing a file a user named (`orun plan -o`, the composition lock): a
-// temp-file + rename keeps a regular file whole, but renamed over a device, a
-// FIFO or a symlink it replaces them — `-o /dev/null` run as root turned the
-// machine's /dev/null into a regular file.
+// Writing plan files. A file the user named (`orun plan -o`): a temp-file +
+// rename keeps a regular file whole, but renamed over a device, a FIFO or a
+// symlink it replaces them — `-o /dev/null` run as root turned the machine's
+// /dev/null into a regular file. orun's own files under `.orun/` (the plan
+// store, the composition lock) are another matter: a symlink there was put
+// there by someone else (a cloned repository that commits `.orun/`), and
+// written through it overwrote whatever it named (`/etc/passwd` as root).
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../util/fs-atomic.js";
@@ -35,4 +38,22 @@ async function followLinks(file: string): Promise<string | undefined> {
     current = path.resolve(path.dirname(current), await fs.readlink(current));
   }
   throw new OrunError(`cannot write ${file}: too many levels of symbolic links`);
+}
+
+/**
+ * Writes one of orun's own files under `.orun/` (a stored plan, the composition lock) atomically. A symlink in its
+ * place is replaced, never written through; a directory, FIFO or device there is refused (`what` names the
+ * action in the message), so nothing outside `.orun/` is ever written.
+ */
+export async function writeOwnFile(file: string, content: string | Uint8Array, what: string): Promise<void> {
+  await assertOwnFileWritable(file, what);
+  await writeFileAtomic(file, content);
+}
+
+/** Refuses a directory, FIFO, socket or device where an orun-owned file goes; a symlink or regular file may be replaced. */
+export async function assertOwnFileWritable(file: string, what: string): Promise<void> {
+  const stat = await fs.lstat(file).catch(() => undefined);
+  if (stat && !stat.isFile() && !stat.isSymbolicLink()) {
+    throw new OrunError(`${what}: ${file} is ${stat.isDirectory() ? "a directory" : "not a regular file"}; move it away and try again`);
+  }
 }

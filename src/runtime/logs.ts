@@ -10,6 +10,7 @@ import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./
 import { readStateFile, type JobState } from "./records/state.js";
 import { readRecordFile } from "./records/read-record.js";
 import { orderSteps, stepKeys } from "./steps.js";
+import { OrunError } from "../util/errors.js";
 
 export interface LogEntry {
   jobId: string;
@@ -75,6 +76,7 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   }
   for (const id of ids) jobBySegment.set(safeSegment(id), id);
   const logsDir = store.logsDir(execId);
+  await assertLogsFolder(logsDir);
   // Only real folders and files: a symbolic link in a record (copied from elsewhere, or planted) could make
   // `orun logs` print any file on the machine.
   const jobDirs = (await readdir(logsDir, { withFileTypes: true }).catch(() => []))
@@ -115,6 +117,18 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     }
   }
   return out;
+}
+
+/**
+ * The record's `logs/` is a real folder, or missing: a symbolic link there had `orun logs` print the logs of
+ * wherever it led, and a file there passed for a run whose steps printed nothing.
+ */
+async function assertLogsFolder(logsDir: string): Promise<void> {
+  const info = await lstat(logsDir).catch(() => undefined);
+  if (!info || info.isDirectory()) return;
+  throw new OrunError(`cannot read the step logs: ${info.isSymbolicLink() ? "it is a symbolic link" : "it is not a folder"}, not the record's logs folder`, {
+    location: { file: logsDir },
+  });
 }
 
 /** A log file, or what stands in for a log the record does not have (no `file`), before it is placed in run order. */

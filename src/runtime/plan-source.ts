@@ -137,9 +137,9 @@ async function neitherPlanNorComponent(ref: string, storeDir: string, detail: st
 
 async function compileFresh(options: PlanSourceOptions, storeDir: string, components: string[] | undefined): Promise<{ plan: Plan; storeDir: string }> {
   const { compilePlan } = await import("../planner/compile.js");
-  const { savePlan } = await import("../plan/store.js");
+  const { storeCompiledPlan } = await import("../plan/store.js");
   const result = await compilePlan({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components });
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-  if (!options.dryRun) await savePlan(storeDir, result.plan);
+  if (!options.dryRun) await storeCompiledPlan(storeDir, result.plan);
   return { plan: result.plan, storeDir };
 }

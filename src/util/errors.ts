@@ -40,3 +40,24 @@ function formatMessage(message: string, location?: SourceLocation, hint?: string
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** For a permission error under `.orun/`: the usual cause, a folder another user (sudo, a container) made. */
+export function ownershipHint(err: unknown): { hint?: string } {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EACCES" || code === "EPERM" ? { hint: "make .orun/ writable for you: was it made by another user, such as sudo or a container?" } : {};
+}
+
+/** A file-system failure as a user reads it: what went wrong, without Node's temp-file paths. */
+export function fileSystemReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const reasons: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    EEXIST: "a part of the path is a file, not a directory",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on device",
+  };
+  return (code && reasons[code]) ?? errorMessage(err);
+}

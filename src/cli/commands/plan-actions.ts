@@ -28,7 +28,7 @@ import type { LoadedWorkspace } from "../../planner/load/index.js";
 import { ExecutionStore } from "../../runtime/records/store.js";
 import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.js";
 import { readStateFile } from "../../runtime/records/state.js";
-import { errorMessage, OrunError } from "../../util/errors.js";
+import { fileSystemReason, OrunError } from "../../util/errors.js";
 
 /** Where people-facing output goes: stdout, or stderr while stdout carries the plan itself (`-o -`). */
 let humanOutput: NodeJS.WriteStream = process.stdout;
@@ -56,24 +56,9 @@ async function writeLock(workspace: LoadedWorkspace): Promise<string | undefined
     const { writeCompositionLock } = await import("../../planner/load/index.js");
     return await writeCompositionLock(workspace);
   } catch (err) {
-    warn(`cannot write the composition lock file ${shown(path.join(workspace.rootDir, ".orun", "compositions.lock.yaml"))}: ${fsReason(err)}`);
+    warn(`cannot write the composition lock file ${shown(path.join(workspace.rootDir, ".orun", "compositions.lock.yaml"))}: ${fileSystemReason(err)}`);
     return undefined;
   }
-}
-
-/** A file-system failure as a user reads it: what went wrong, without Node's temp-file paths. */
-function fsReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const reasons: Record<string, string> = {
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    EISDIR: "it is a directory",
-    ENOTDIR: "a part of the path is not a directory",
-    EEXIST: "a part of the path is a file, not a directory",
-    EROFS: "read-only file system",
-    ENOSPC: "no space left on device",
-  };
-  return (code && reasons[code]) ?? errorMessage(err);
 }
 
 /**
@@ -85,7 +70,7 @@ async function writing<T>(what: string, target: string, field: string | undefine
     return await write();
   } catch (err) {
     if (err instanceof OrunError) throw err;
-    throw new OrunError(`cannot write ${what} ${target}: ${fsReason(err)}`, { ...(field ? { location: { field } } : {}), cause: err });
+    throw new OrunError(`cannot write ${what} ${target}: ${fileSystemReason(err)}`, { ...(field ? { location: { field } } : {}), cause: err });
   }
 }
 

@@ -71,7 +71,7 @@ export function registerRunCommands(program: Command): void {
     .option("--retry", "with --job: clear the job's recorded state and run it again")
     .option("--component <name>", "this component's jobs and the jobs they depend on (repeatable, comma lists allowed)", collectNames, [])
     .option("-e, --env <name>", "only jobs of this environment (repeatable, comma lists allowed)", collectNames, [])
-    .option("--workdir <dir>", "run every job in this directory instead of its own path")
+    .option("--workdir <dir>", "run every job in this directory instead of its own path", nonEmpty)
     .option("--approve", "allow jobs whose policies require approval")
     .option("-v, --verbose", "stream full step output")
     .option("--json", "print a machine-readable summary instead of the live view")
@@ -790,14 +790,20 @@ function oneOf(choices: readonly string[], suggest?: (value: string) => string |
   };
 }
 
-/** `status --interval`: a duration with its unit, in milliseconds. */
+/** The longest `status --interval`: past 2^31-1 ms Node fires a timer at once, so --watch spun redrawing. */
+const MAX_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
+/** `status --interval`: a duration with its unit, in milliseconds, from 0 to a day (under 200ms means the default). */
 function parseInterval(value: string): number {
+  let ms: number;
   try {
-    return parseDuration(nonEmpty(value));
+    ms = parseDuration(nonEmpty(value));
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
     throw new InvalidArgumentError("expected a duration with its unit, such as 500ms, 2s or 1m.");
   }
+  if (ms < 0 || ms > MAX_INTERVAL_MS) throw new InvalidArgumentError(`expected a duration from 0 to 24h, such as 500ms, 2s or 1m.`);
+  return ms;
 }
 
 /** A whole number ≥ 0 for `flag`, named in the error. */

@@ -129,22 +129,36 @@ export async function discoverManifests(rootDir: string, roots: readonly string[
     if (!stat.isDirectory()) {
       throw new OrunError(`discovery root is not a directory: ${root}`, { location });
     }
-    await walk(abs, rootDir, found);
+    await walk(abs, rootDir, found, { root, location });
   }
   return [...found].sort(compareUtf8);
 }
 
-async function walk(dir: string, rootDir: string, found: Set<string>): Promise<void> {
+/** The discovery root being walked and where the intent names it, for errors met below it. */
+interface WalkOrigin {
+  root: string;
+  location: SourceLocation;
+}
+
+async function walk(dir: string, rootDir: string, found: Set<string>, origin: WalkOrigin): Promise<void> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (cause) {
-    throw new OrunError(`failed to scan ${dir}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { cause });
+    // Named by its root and the intent's field: a folder the user cannot read (a container volume owned by
+    // root) failed `orun plan` with "failed to scan <dir>: EACCES" alone.
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    const shown = path.relative(rootDir, dir);
+    throw new OrunError(`failed to scan discovery root ${origin.root}: cannot read ${shown.startsWith("..") ? dir : shown || "."} (${code})`, {
+      location: origin.location,
+      hint: "make the folder readable, or narrow discovery.roots to the folders that hold component.yaml files",
+      cause,
+    });
   }
   for (const e of entries) {
     if (e.isDirectory()) {
       // Symlinked directories report isSymbolicLink(), not isDirectory(): they are not followed.
-      if (!SKIPPED_DIRS.has(e.name)) await walk(path.join(dir, e.name), rootDir, found);
+      if (!SKIPPED_DIRS.has(e.name)) await walk(path.join(dir, e.name), rootDir, found, origin);
     } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_FILES.has(e.name)) {
       found.add(toSlash(path.relative(rootDir, path.join(dir, e.name))));
     }

@@ -5,7 +5,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { writeTargetFile } from "../../plan/write-target.js";
+import { writeOwnFile } from "../../plan/write-target.js";
 import type { LoadedWorkspace } from "./index.js";
 
 export const LOCK_API_VERSION = "sourceplane.io/v1alpha1";
@@ -22,11 +22,11 @@ export function compositionLockText(ws: Pick<LoadedWorkspace, "sources">): strin
   return stringify({ apiVersion: LOCK_API_VERSION, kind: "CompositionLock", sources }, { indent: 4, lineWidth: 0 });
 }
 
-/** Writes `<rootDir>/.orun/compositions.lock.yaml` atomically (temp file + rename; through a symlink); returns its path. */
+/** Writes `<rootDir>/.orun/compositions.lock.yaml` atomically (temp file + rename; a symlink there is replaced, not written through); returns its path. */
 export async function writeCompositionLock(ws: Pick<LoadedWorkspace, "rootDir" | "sources">): Promise<string> {
   const dir = path.join(ws.rootDir, ".orun");
   await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, "compositions.lock.yaml");
-  await writeTargetFile(file, compositionLockText(ws));
+  await writeOwnFile(file, compositionLockText(ws), "cannot write the composition lock");
   return file;
 }

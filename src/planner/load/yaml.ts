@@ -116,6 +116,11 @@ export function expandedValues(doc: Document): number {
   return size(doc.contents);
 }
 
+/** A parser failure in the user's terms: values nested about a thousand deep overflowed the parser's stack. */
+function readableReason(message: string): string {
+  return /Maximum call stack size exceeded/.test(message) ? "values nested too deeply (lists or mappings inside each other, about a thousand levels)" : message;
+}
+
 /** Parses every document of a YAML text. Syntax errors and duplicate keys name file:line:col. */
 export function parseYamlText(text: string, file: string, absPath: string): YamlDoc[] {
   const lineCounter = new LineCounter();
@@ -128,7 +133,7 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
     const err = doc.errors[0];
     if (err) {
       const { line, col } = lineCounter.linePos(err.pos[0]);
-      const reason = err.code === "DUPLICATE_KEY" ? `duplicate key: ${keyAt(text, err.pos[0])}` : err.message.split("\n")[0]!;
+      const reason = err.code === "DUPLICATE_KEY" ? `duplicate key: ${keyAt(text, err.pos[0])}` : readableReason(err.message.split("\n")[0]!);
       throw new OrunError(`invalid YAML: ${reason}`, { location: { file, line, column: col } });
     }
     let value: unknown;
@@ -143,7 +148,7 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       value = doc.toJS({ maxAliasCount: -1 });
     } catch (cause) {
       const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
-      throw new OrunError(`invalid YAML: ${(cause as Error).message}`, { location: { file, line }, cause });
+      throw new OrunError(`invalid YAML: ${readableReason((cause as Error).message)}`, { location: { file, line }, cause });
     }
     if (typeof value === "bigint") value = unsafeInteger(value) ? value : Number(value); // a document that is one integer
     const yd: YamlDoc = { file, absPath, index, doc, lineCounter, value };

@@ -196,10 +196,10 @@ export async function compileRunPlan(options: {
   /** `--dry-run` writes nothing: the plan is not stored. */
   dryRun?: boolean;
 }): Promise<{ plan: CiCompileResult["plan"]; storeDir: string; intentRoot: string; source: string; report: string }> {
-  const { savePlan } = await import("../../plan/store.js");
+  const { storeCompiledPlan } = await import("../../plan/store.js");
   const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components: options.components }, options.flags, options.env);
   for (const warning of result.warnings) result.report += `⚠ warning: ${warning}\n`;
-  if (!options.dryRun) await savePlan(result.workspace.rootDir, result.plan);
+  if (!options.dryRun) await storeCompiledPlan(result.workspace.rootDir, result.plan);
   const what = result.trigger ? `trigger ${result.trigger.matchedBindings.join(", ")}` : "changed components";
   return { plan: result.plan, storeDir: result.workspace.rootDir, intentRoot: result.workspace.rootDir, source: `fresh plan (${what})`, report: result.report };
 }

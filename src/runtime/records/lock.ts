@@ -13,7 +13,7 @@ import { link, lstat, open, readFile, rename, rm, stat, writeFile } from "node:f
 import { readFileSync, rmSync } from "node:fs";
 import { tempSibling, writeFileAtomic } from "../../util/fs-atomic.js";
 import os from "node:os";
-import { OrunError, errorMessage } from "../../util/errors.js";
+import { OrunError, errorMessage, fileSystemReason } from "../../util/errors.js";
 
 export interface ExecLock {
   release(): Promise<void>;
@@ -57,7 +57,7 @@ export async function acquireExecLock(file: string, execId: string, options: { h
       throw new OrunError(`execution ${execId} was removed while this run was starting (orun gc?); run it again`, { location: { file } });
     }
     // A full disk or an unwritable record: say which file (a failed write's error names none).
-    if (!(err instanceof OrunError)) throw new OrunError(`could not lock execution ${execId}: ${errorMessage(err)}`, { location: { file }, cause: err });
+    if (!(err instanceof OrunError)) throw new OrunError(`could not lock execution ${execId}: ${fileSystemReason(err)}`, { location: { file }, cause: err });
     throw err;
   }
 }

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import os from "node:os";
 import type { Plan } from "../../model/plan.js";
-import { OrunError, errorMessage } from "../../util/errors.js";
+import { OrunError, errorMessage, fileSystemReason, ownershipHint } from "../../util/errors.js";
 import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState, type ExecState } from "./state.js";
@@ -134,18 +134,24 @@ export class ExecutionStore {
    * existing record (same plan name, day and 3 random bytes): it would skip the jobs that record completed.
    */
   async openRecord(execId: string | undefined, generate: () => string, options: { handoff?: boolean } = {}): Promise<OpenedRecord> {
-    await mkdir(this.executionsDir, { recursive: true });
+    await this.creatingRecords(() => mkdir(this.executionsDir, { recursive: true }));
     for (let attempt = 0; ; attempt++) {
       const id = execId ?? generate();
       if (!(await exists(this.execDir(id)))) {
-        const lock = await this.assembleRecord(id, options);
+        const lock = await this.creatingRecords(() => this.assembleRecord(id, options));
         if (lock) return { execId: id, lock, created: true };
       }
       if (attempt >= 100) throw new OrunError(`could not create execution ${id}: its name keeps being taken`, { location: { file: this.execDir(id) } });
       if (execId === undefined) continue;
+      await this.assertRecordFolder(id);
       try {
         const lock = await acquireExecLock(this.lockFile(id), id, options);
-        await mkdir(this.logsDir(id), { recursive: true });
+        try {
+          await this.ensureLogsFolder(id);
+        } catch (err) {
+          await lock.release();
+          throw err;
+        }
         await sweepDeadWriters(this.execDir(id));
         return { execId: id, lock, created: false };
       } catch (err) {
@@ -154,6 +160,52 @@ export class ExecutionStore {
         throw err;
       }
     }
+  }
+
+  /**
+   * Runs a step of making a record, a file-system error naming executions/ (it named the temporary folder of a
+   * record being assembled: "EACCES: permission denied, mkdir '…/<id>.<pid>.<hex>.new.tmp'").
+   */
+  private async creatingRecords<T>(make: () => Promise<T>): Promise<T> {
+    try {
+      return await make();
+    } catch (err) {
+      if (err instanceof OrunError) throw err;
+      throw new OrunError(`cannot create an execution record here: ${fileSystemReason(err)}`, {
+        location: { file: this.executionsDir },
+        ...ownershipHint(err),
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Refuses an existing `executions/<id>` that is not a real folder: a symbolic link (planted, or copied from
+   * elsewhere) would have the run write its record wherever it leads, and a file is no record.
+   */
+  private async assertRecordFolder(execId: string): Promise<void> {
+    const dir = this.execDir(execId);
+    const info = await lstat(dir).catch(() => undefined);
+    if (!info || info.isDirectory()) return;
+    throw new OrunError(`${info.isSymbolicLink() ? "is a symbolic link" : "is not a folder"}, not an execution record; move it away or give another --exec-id`, {
+      location: { file: dir },
+    });
+  }
+
+  /**
+   * The record's `logs/` folder, made if missing; anything else in its place is refused, naming it: a file there
+   * failed the run with a bare EEXIST, and a symbolic link had every step's log written wherever it led.
+   */
+  private async ensureLogsFolder(execId: string): Promise<void> {
+    const dir = this.logsDir(execId);
+    await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EEXIST") throw err;
+    });
+    const info = await lstat(dir);
+    if (info.isDirectory()) return;
+    throw new OrunError(`${info.isSymbolicLink() ? "is a symbolic link" : "is not a folder"}: the record keeps its step logs in a folder here; move it away and run again`, {
+      location: { file: dir },
+    });
   }
 
   /** A new record put in place whole, locked; undefined when a folder of that name appeared meanwhile. */
@@ -230,8 +282,10 @@ export class ExecutionStore {
   async latestId(): Promise<string | undefined> {
     try {
       const target = await readlink(path.join(this.executionsDir, "latest"));
+      // Named by the link's last segment (as v2 read it), which must be a record's folder: a link to `.`, `..` or
+      // itself was taken for a run "." of no plan (status printed it, exit 0).
       const id = path.basename(target);
-      if (await exists(this.execDir(id))) return id;
+      if (isRecordName(id) && (await this.isRecordFolder(id))) return id;
     } catch {
       // no symlink: fall back to the newest record
     }
@@ -268,8 +322,11 @@ export class ExecutionStore {
     const wanted = (ref ?? "").trim();
     if (wanted === "" || wanted === "latest") return this.latestId();
     // Orun's own temporary entries (a record being assembled or removed) are never a record.
-    if (wanted.includes("/") || wanted.includes("\\") || wanted.startsWith(".") || wanted.endsWith(".tmp")) throw new OrunError(`execution not found: ${wanted}`);
-    if (await exists(this.execDir(wanted))) return wanted;
+    if (!isRecordName(wanted)) throw new OrunError(`execution not found: ${wanted}`);
+    if (await exists(this.execDir(wanted))) {
+      await this.assertRecordFolder(wanted);
+      return wanted;
+    }
     const matches = (await this.recordNames()).filter((id) => id.startsWith(wanted)).sort();
     if (matches.length === 0) throw new OrunError(`execution not found: ${wanted}`);
     if (matches.length > 1) {
@@ -279,6 +336,11 @@ export class ExecutionStore {
       throw new OrunError(`exec-id prefix "${wanted}" is ambiguous (give more of it, or all of it); it matches ${matches.length} executions:${list}`);
     }
     return matches[0];
+  }
+
+  /** `executions/<id>` is a real folder (not a symbolic link to one). */
+  private async isRecordFolder(execId: string): Promise<boolean> {
+    return (await lstat(this.execDir(execId)).catch(() => undefined))?.isDirectory() === true;
   }
 
   /** Names of the record folders (not `latest`, not orun's temporary entries), unordered; reads no record. */
@@ -451,6 +513,14 @@ async function sweepDeadWriters(dir: string): Promise<void> {
     if (!info || info.isDirectory() || ownerAlive({ pid, since: new Date(info.mtimeMs).toISOString() })) continue;
     await rm(file, { force: true });
   }
+}
+
+/**
+ * A name that may be a record folder in executions/: one segment, not hidden (`.`, `..`), not `latest` and not one of
+ * orun's temporary entries (`*.tmp`, records being assembled or removed).
+ */
+function isRecordName(name: string): boolean {
+  return name !== "" && name !== "latest" && !name.includes("/") && !name.includes("\\") && !name.startsWith(".") && !name.endsWith(".tmp");
 }
 
 export async function exists(file: string): Promise<boolean> {

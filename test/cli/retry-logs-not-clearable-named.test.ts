@@ -1,0 +1,68 @@
+// `orun run --job X --retry` clears X's earlier logs before it runs X again. A log folder orun may not clear (made by
+// another user: an earlier `sudo orun run`) failed the run with Node's bare "EACCES: permission denied, unlink
+// '…/run.log'", recorded as the run's error too. Now the folder is named with the reason. As root, orun runs as
+// `nobody` on a record it owns but for that folder (root's); otherwise the folder is made read-only.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { chmod, chown, readdir } from "node:fs/promises";
+import path from "node:path";
+import { ORUN_BIN, runOrun, type CliResult } from "../support/cli.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0;
+
+/** orun as the test's user, or (as root) as nobody. */
+function orunAsUser(args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ORUN_BIN, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", HOME: cwd },
+      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await chown(dir, uid, uid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(full, uid);
+    else await chown(full, uid, uid);
+  }
+}
+
+test("a retried job whose earlier logs cannot be cleared is refused naming its log folder and the reason", async (t) => {
+  const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ run: "echo built" }] }], { name: "perm" }, "orun-retry-logs-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r1"], { cwd: dir })).code, 0);
+  const jobLogs = recordFile(dir, "r1", "logs/api@dev.build");
+  if (asRoot) {
+    await chmod(dir, 0o755);
+    await chownTree(dir, NOBODY);
+    await chown(jobLogs, 0, 0);
+  } else {
+    await chmod(jobLogs, 0o555);
+  }
+  try {
+    const retry = await orunAsUser(["run", "plan.json", "--exec-id", "r1", "--job", "api@dev.build", "--retry"], dir);
+    assert.equal(retry.code, 1, retry.stdout);
+    assert.equal(
+      retry.stderr,
+      `✕ ${jobLogs}: cannot clear the logs of api@dev.build's earlier run: permission denied (make .orun/ writable for you: was it made by another user, such as sudo or a container?)\n`,
+    );
+    const status = await orunAsUser(["status", "--exec-id", "r1"], dir);
+    assert.match(status.stdout, /Error: .*cannot clear the logs of api@dev\.build's earlier run: permission denied/);
+    assert.match((await orunAsUser(["logs", "--exec-id", "r1"], dir)).stdout, /built/, "the earlier logs are still there");
+  } finally {
+    // Before the temp folder is removed: read-only, its log could not be.
+    await chmod(jobLogs, 0o755);
+  }
+});

@@ -1,0 +1,31 @@
+// Flag values out of range: `status --watch --interval 99999999h` spun redrawing as fast as it could (Node fires
+// a timer past 2^31-1 ms at once, with a TimeoutOverflowWarning each round) and a negative interval passed for the
+// default; `run --workdir ""` (an unset variable in CI) ran as if the flag were absent.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { planDir } from "../runtime/helpers.js";
+
+test("status --interval outside 0..24h is refused naming the flag; 24h is accepted", async (t) => {
+  const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ run: "echo built" }] }]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "i1"], { cwd: dir })).code, 0);
+  for (const value of ["99999999h", "25h", "-1s", "-500ms"]) {
+    const result = await runOrun(["status", "--watch", "--interval", value], { cwd: dir, timeoutMs: 15_000 });
+    assert.equal(result.code, 1, `${value}: ${result.stdout}`);
+    assert.match(result.stderr, new RegExp(`^✕ option '--interval <duration>' argument '${value}' is invalid\\. expected a duration from 0 to 24h`), value);
+    assert.doesNotMatch(result.stderr, /TimeoutOverflowWarning/);
+  }
+  const ok = await runOrun(["status", "--watch", "--interval", "24h"], { cwd: dir, timeoutMs: 15_000 });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /Run: i1 .*State: completed/);
+});
+
+test('run --workdir "" is refused like the other flags that name something, and records nothing', async (t) => {
+  const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ run: "echo built" }] }]);
+  const result = await runOrun(["run", "plan.json", "--workdir", ""], { cwd: dir });
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, /^✕ option '--workdir <dir>' argument '' is invalid\. it is empty; leave the flag out instead\./);
+  assert.deepEqual(await readdir(path.join(dir, ".orun", "executions")).catch(() => []), []);
+});
