@@ -9,6 +9,7 @@ import { JOB_HANDED_ON } from "../runner.js";
 import type { PlanStep } from "../../model/plan.js";
 import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import type { JobState } from "./job-state.js";
+import { longTimeout } from "../../util/timers.js";
 
 /** GitHub's step fields a plan written for this runner may carry beyond orun's own. */
 export type LooseStep = PlanStep & { if?: string | boolean; "continue-on-error"?: boolean | string; "timeout-minutes"?: number | string };
@@ -41,12 +42,13 @@ export class CancelGrace {
    */
   signal(job: JobContext, state: JobState): { signal: AbortSignal; dispose: () => void } {
     const grace = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    let stopTimer: (() => void) | undefined;
     const startGrace = (): void => {
       if (job.signal.reason === JOB_HANDED_ON) grace.abort(JOB_HANDED_ON);
       else {
         state.graceEndsAt ??= Date.now() + this.graceMs;
-        timer = setTimeout(() => grace.abort(), Math.max(0, state.graceEndsAt - Date.now()));
+        // A grace past 2^31-1 ms (~24.8 days) would fire at once with setTimeout: chained instead.
+        stopTimer = longTimeout(() => grace.abort(), Math.max(0, state.graceEndsAt - Date.now()));
       }
     };
     if (job.signal.aborted) startGrace();
@@ -56,7 +58,7 @@ export class CancelGrace {
     return {
       signal: AbortSignal.any([grace.signal, this.exiting.signal]),
       dispose: () => {
-        clearTimeout(timer);
+        stopTimer?.();
         job.signal.removeEventListener("abort", startGrace);
         if (--this.exitWatchers === 0) process.off("exit", this.onExit);
       },
