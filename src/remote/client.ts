@@ -18,6 +18,7 @@ import type {
   RunnableResponse,
   ClaimRequest,
   UpdateRequest,
+  UpdateResponse,
 } from "./protocol.js";
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER, clipError } from "./protocol.js";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
@@ -150,7 +151,7 @@ export class BackendClient {
    * `skipped` is accepted from the job's owner by this backend; backends before it answer 400. The error is
    * clipped as the backend keeps it: a backend capping update bodies at 64 KiB refused a long one with 413.
    */
-  update(runId: string, jobId: string, body: UpdateRequest, options: { signal?: AbortSignal } = {}): Promise<{ ok: boolean }> {
+  update(runId: string, jobId: string, body: UpdateRequest, options: { signal?: AbortSignal } = {}): Promise<UpdateResponse> {
     const sent = typeof body.error === "string" ? { ...body, error: clipError(body.error) } : body;
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body: sent, signal: options.signal });
   }

@@ -12,6 +12,7 @@ import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
+import type { UpdateRequest, UpdateResponse } from "./protocol.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -114,6 +115,15 @@ export class RemoteHooks implements ExecutionHooks {
    * the runtime passes no signal of its own.
    */
   private runSignal?: AbortSignal;
+  /**
+   * The revision this runner's jobs vouch for, as the runtime told it (vouchFor): reported with each result. Not told
+   * (hooks driven without the runtime), results say nothing, as older runners' do.
+   */
+  private vouched?: { revision: string | undefined };
+  /** The run's revision: that of the plan the run was created or joined with (what its evidence is for). */
+  private runRevision?: string;
+  /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
+  private unconfirmedSaid = false;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -137,6 +147,7 @@ export class RemoteHooks implements ExecutionHooks {
         return create();
       });
       this.registered = true;
+      this.runRevision = payload.revision;
       // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
       // An answer without failFast proves nothing: orun backends from before it was answered stop the run too.
       if (payload.failFast && created.failFast !== true) {
@@ -168,6 +179,13 @@ export class RemoteHooks implements ExecutionHooks {
       this.say(
         `notice: remote run ${runId} was started from plan ${theirs} (revision ${revision(found.plan)}); this runner's plan ${ours} differs from it only in metadata.revision (${revision(plan)}), so it joins the run as plan ${theirs}`,
       );
+      // Its jobs run this tree, not the run's commit: their results vouch for none of the run's (vouching).
+      const ran = this.vouched?.revision;
+      if (found.plan.metadata.revision) {
+        this.say(
+          `notice: the jobs this runner runs in remote run ${runId} record no promotion evidence for ${revision(found.plan)} (they run ${ran ? `commit ${ran.slice(0, 12)}` : "code of no commit"})`,
+        );
+      }
       this.planId = theirs!;
       return found.plan;
     }
@@ -442,7 +460,10 @@ export class RemoteHooks implements ExecutionHooks {
     try {
       // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run.
       const tolerated = result.status === "failed" && (failedOnlyTolerably(job, entry.failedSteps, result.error) || cancelledHere(entry.runSignal));
-      await this.report(id, { runnerId, status: result.status === "completed" ? "success" : "failed", ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}) }, entry.uploads);
+      const status = result.status === "completed" ? "success" : "failed";
+      const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.vouching() } as const;
+      const answer = await this.report(id, body, entry.uploads);
+      if (status === "success") this.checkEvidenceWithheld(id, body.revision, answer);
       if (result.status === "failed" && !tolerated) this.say(`✕ job ${id} failed in remote run ${this.options.runId}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
     } catch (err) {
       // Stopped here and the backend did not take the result in time: its lease runs out and the backend releases it.
@@ -460,15 +481,43 @@ export class RemoteHooks implements ExecutionHooks {
    * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
    * The job then reads as this runner's with this status, and the outcome counts as recorded.
    */
-  private async report(jobId: string, body: { runnerId: string; status: "success" | "failed"; error?: string; tolerated?: boolean }, signal?: AbortSignal): Promise<void> {
+  private async report(jobId: string, body: UpdateRequest & { status: "success" | "failed" }, signal?: AbortSignal): Promise<UpdateResponse | undefined> {
     const { client, runId } = this.options;
     try {
-      await client.update(runId, jobId, body, { signal });
+      return await client.update(runId, jobId, body, { signal });
     } catch (err) {
       if (!(err instanceof BackendError && err.status === 400 && /not running/i.test(err.message))) throw err;
       const job = await client.jobStatus(runId, jobId).catch(() => undefined);
       if (job?.status !== body.status || job.runnerId !== body.runnerId) throw err;
+      return undefined;
     }
+  }
+
+  /**
+   * What a job's result says it vouches for (UpdateRequest.revision): the revision the runtime told (the code that
+   * ran), or null — none. Nothing when neither this runner nor the run has a revision (nothing to vouch for), or
+   * when the runtime told nothing.
+   */
+  private vouching(): { revision?: string | null } {
+    if (!this.vouched || (!this.vouched.revision && !this.runRevision)) return {};
+    return { revision: this.vouched.revision ?? null };
+  }
+
+  /**
+   * A job that ran other code than the run's revision is no promotion evidence for it (run-revision.ts said so). This
+   * backend confirms it with the answer's `evidence`; one that does not (orun backends before it) may count it.
+   */
+  private checkEvidenceWithheld(id: string, sent: string | null | undefined, answer: UpdateResponse | undefined): void {
+    const runRevision = this.runRevision;
+    // Said nothing, or vouched for the run's revision: nothing to withhold.
+    if (sent === undefined || runRevision === undefined || sent === runRevision) return;
+    // No answer at all (a repeat a v2 backend refused, read back from the job's status) tells nothing either way.
+    if (!answer || answer.evidence !== undefined || this.unconfirmedSaid) return;
+    this.unconfirmedSaid = true;
+    const rev = runRevision.slice(0, 12);
+    this.say(
+      `! the backend at ${this.options.client.baseUrl} did not confirm that job ${id}, which ran other code than remote run ${this.options.runId}'s revision ${rev}, is no promotion evidence for ${rev}: an older orun backend counts its success, so a promotion gate on ${rev} may pass on code that did not run at ${rev}`,
+    );
   }
 
   /**
@@ -528,6 +577,10 @@ export class RemoteHooks implements ExecutionHooks {
       );
       return false;
     }
+  }
+
+  vouchFor(revision: string | undefined): void {
+    this.vouched = { revision };
   }
 
   async close(): Promise<void> {

@@ -176,6 +176,23 @@ export interface UpdateRequest {
    * or the job was blocked (approval, a gate) before it ran. Its dependents are skipped all the same.
    */
   tolerated?: boolean;
+  /**
+   * The source revision the job's run vouches for (an orun addition): the commit whose code ran, or null when the
+   * runner's tree was no commit's (edited) or not the plan's (a retry after a committed fix,
+   * src/runtime/run-revision.ts). A success counts as promotion evidence only when this is the run's revision;
+   * absent (older runners, v2), it is taken to be.
+   */
+  revision?: string | null;
+}
+
+/** POST …/jobs/:jobId/update answer. */
+export interface UpdateResponse {
+  ok: boolean;
+  /**
+   * With a success (this backend, not v2 nor orun backends before it): whether the job's success counts toward the
+   * run's promotion evidence — the run has a revision and the job ran it (UpdateRequest.revision).
+   */
+  evidence?: boolean;
 }
 
 /** A job's error as the backend keeps it: a step's error may quote its output in full (a 70 KB refused command). */

@@ -46,6 +46,12 @@ export interface ExecutionHooks {
    * ends at once, rejecting with an error named "AbortError" (the DOM convention for an aborted operation).
    */
   gateSatisfied?(gate: PromotionGate, revision: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * The revision this run's results vouch for (run-revision.ts), told once before any job runs: undefined when the
+   * code that runs is no commit's or not the plan's. Remote state reports it with each job's result, so the backend
+   * counts no success of other code as promotion evidence for the run's revision.
+   */
+  vouchFor?(revision: string | undefined): void;
   /** Called once when the run ends, success or not. */
   close?(): Promise<void>;
 }

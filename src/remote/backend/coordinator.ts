@@ -3,7 +3,7 @@
 // inside a locked transaction, call one of these, and persist what changed,
 // so the rules live here once for SQLite and PostgreSQL alike.
 import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js";
-import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus, UpdateStatus } from "../protocol.js";
+import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus, UpdateResponse, UpdateStatus } from "../protocol.js";
 import type { WorkflowRun } from "./auth/oidc.js";
 import { formatTimeout } from "../../runtime/duration.js";
 
@@ -42,6 +42,11 @@ export interface JobRecord {
    * once the job is skipped again after `since`. Null when no later attempt waited; migration 18.
    */
   retryAwaited?: { attempt: number; since: string } | null;
+  /**
+   * The job's last result came from a runner that ran other code than the run's revision (UpdateRequest.revision):
+   * its success is no promotion evidence for the run. False for older runners' results, and before migration 19.
+   */
+  noEvidence?: boolean;
 }
 
 export interface RunRecord {
@@ -566,10 +571,11 @@ export function updateJob(
   status: UpdateStatus,
   error: string | undefined,
   clock: Clock,
-  options: { tolerated?: boolean } = {},
-): Mutation<{ ok: true }> {
+  options: { tolerated?: boolean; revision?: string | null } = {},
+): Mutation<UpdateResponse> {
   const job = findJob(state, jobId);
-  if (job.status === status && job.runnerId === runnerId) return { result: { ok: true }, changedJobs: [] };
+  // A repeat (its answer was lost) is answered as the update it repeats was.
+  if (job.status === status && job.runnerId === runnerId) return { result: updateAnswer(state, job), changedJobs: [] };
   // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile.
   if (!isHeldBy(job, runnerId)) {
     throw new CoordinatorError(400, job.status === "running" ? "Runner does not own this job" : `Job is not running (current: ${job.status})`);
@@ -578,6 +584,9 @@ export function updateJob(
   job.status = status;
   job.finishedAt = iso;
   job.lastError = status === "success" ? null : (error ?? status);
+  // A runner that says which revision it ran vouches for the run's only when that is it; one that does not say
+  // (older runners) is taken to, as before.
+  job.noEvidence = options.revision !== undefined && options.revision !== state.run.revision;
   const changed = [job];
   if (status === "failed" && state.run.failFast && !options.tolerated) {
     const reason = state.run.stoppedReason ?? `fail-fast after ${jobId} failed`;
@@ -589,7 +598,12 @@ export function updateJob(
     return { ...finishMutation({ ok: true }, changed), stopRun: reason };
   }
   if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
-  return finishMutation({ ok: true }, changed);
+  return finishMutation(updateAnswer(state, job), changed);
+}
+
+/** The answer to a job's result: with a success, whether it counts toward the run's promotion evidence. */
+function updateAnswer(state: RunState, job: JobRecord): UpdateResponse {
+  return job.status === "success" ? { ok: true, evidence: state.run.revision !== null && !job.noEvidence } : { ok: true };
 }
 
 /** Skips every pending transitive dependent of `originId`, which ended `outcome` (failed or skipped). */

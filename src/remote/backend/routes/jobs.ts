@@ -188,7 +188,7 @@ export async function claim(ctx: RequestContext): Promise<void> {
 }
 
 export async function update(ctx: RequestContext): Promise<void> {
-  const what = "an update (runnerId, status, error; see the backend's cap on JSON bodies)";
+  const what = "an update (runnerId, status, error, revision; see the backend's cap on JSON bodies)";
   // Runners before clipError sent a step's error whole (a refused command quoted in full): refused, the job's
   // result was never recorded and the job stayed running. One update per job: the JSON cap, and only the
   // error's first MAX_ERROR_CHARS characters are kept.
@@ -199,13 +199,17 @@ export async function update(ctx: RequestContext): Promise<void> {
   if (body.error !== undefined && body.error !== null && typeof body.error !== "string") throw badRequest("error must be a string");
   // A misspelt flag must not pass for `false`: a failure read as not tolerated stops a failFast run.
   if (body.tolerated !== undefined && typeof body.tolerated !== "boolean") throw badRequest("tolerated must be a boolean");
+  // Only compared with the run's revision (never stored); misread, a job would vouch for the run's revision.
+  const revision = body.revision;
+  if (revision !== undefined && revision !== null && typeof revision !== "string") throw badRequest("revision must be the commit the job ran at (a string) or null (none)");
   // A step's error may quote its output: a NUL (which PostgreSQL text cannot hold) is replaced, not refused.
   const error = typeof body.error === "string" ? clipError(body.error).replaceAll("\u0000", "\uFFFD") : undefined;
   const clock = ctx.backend.clock();
   // Failed and skipped jobs skip their dependents: those need every job loaded.
   const scope: MutationScope = status === "success" ? { jobIds: [ctx.params.jobId] } : "all";
   const tolerated = body.tolerated === true;
-  sendJson(ctx.res, 200, await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated })));
+  const vouches = revision === undefined ? {} : { revision: revision as string | null };
+  sendJson(ctx.res, 200, await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated, ...vouches })));
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {

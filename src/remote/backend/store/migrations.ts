@@ -211,6 +211,10 @@ ALTER TABLE jobs ADD COLUMN retry_awaited_attempt INTEGER;
 ALTER TABLE jobs ADD COLUMN retry_awaited_at TEXT;
 `;
 
+// A job whose last result a runner reported from other code than the run's revision (coordinator JobRecord.noEvidence):
+// a retry after a fix. Its success is no promotion evidence for the run (EVIDENCE_SQL, evidenceOf).
+const NO_EVIDENCE = (bool: string, no: string) => `ALTER TABLE jobs ADD COLUMN no_evidence ${bool} NOT NULL DEFAULT ${no};`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -246,6 +250,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: RETRY_AWAITED,
     postgres: RETRY_AWAITED,
   },
+  { version: 19, name: "jobs.no_evidence: a job run from other code than its run's revision is no promotion evidence", sqlite: NO_EVIDENCE("INTEGER", "0"), postgres: NO_EVIDENCE("BOOLEAN", "false") },
 ];
 
 /** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */
@@ -264,7 +269,7 @@ export const RECORD_ACTIVITY_SQL = `UPDATE runs SET active_at = $1 WHERE namespa
 
 /** Jobs of runs about to be deleted (EXPIRED_RUN), runs with a revision only. */
 export const EXPIRING_JOBS_SQL = `
-SELECT r.namespace, r.run_id, r.revision, r.updated_at, j.job_id, j.status FROM runs r
+SELECT r.namespace, r.run_id, r.revision, r.updated_at, j.job_id, j.status, j.no_evidence FROM runs r
 JOIN jobs j ON j.namespace = r.namespace AND j.run_id = r.run_id
 WHERE ${EXPIRED_RUN} AND r.revision IS NOT NULL`;
 
@@ -303,13 +308,15 @@ export interface ExpiringJob {
   updated_at: string;
   job_id: string;
   status: string;
+  /** The job ran other code than the run's revision (migration 19): 0/1 on SQLite, a boolean on PostgreSQL. */
+  no_evidence: number | boolean;
 }
 
 export type EvidenceRow = [namespace: string, revision: string, component: string, environment: string, runId: string, recordedAt: string];
 
 /**
  * The evidence in runs about to be deleted: per run, each component and environment all of whose jobs
- * succeeded, as EVIDENCE_SQL judges a live run (job IDs in the `component@environment.job` form only); then
+ * succeeded at the run's revision, as EVIDENCE_SQL judges a live run (job IDs in the `component@environment.job` form only); then
  * one row per namespace, revision, component and environment — the latest run's — for KEEP_EVIDENCE_SQL.
  */
 export function evidenceOf(jobs: readonly ExpiringJob[]): EvidenceRow[] {
@@ -319,7 +326,7 @@ export function evidenceOf(jobs: readonly ExpiringJob[]): EvidenceRow[] {
     if (!parts) continue;
     const key = JSON.stringify([job.namespace, job.run_id, parts.component, parts.environment]);
     const group = groups.get(key) ?? { row: [job.namespace, job.revision, parts.component, parts.environment, job.run_id, job.updated_at], ok: true };
-    group.ok &&= job.status === "success";
+    group.ok &&= job.status === "success" && !job.no_evidence;
     groups.set(key, group);
   }
   const latest = new Map<string, EvidenceRow>();
@@ -349,14 +356,15 @@ export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (v
 
 /**
  * A run at `revision` in which every job of component $3 in one environment
- * (job IDs starting `component@environment.`) succeeded. Parameters:
+ * (job IDs starting `component@environment.`) succeeded, none of them run from
+ * other code than the run's revision (jobs.no_evidence). Parameters:
  * $1 namespace, $2 revision, $3/$5 the ID prefix, $4/$6 its length.
  */
 export const EVIDENCE_SQL = `
 SELECT r.run_id FROM runs r
 WHERE r.namespace = $1 AND r.revision = $2
   AND EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $4) = $3)
-  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $6) = $5 AND j.status <> 'success')
+  AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $6) = $5 AND (j.status <> 'success' OR j.no_evidence))
 ORDER BY r.updated_at DESC LIMIT 1`;
 
 /** The run-status tally (see coordinator JobTally): two index seeks. $1 namespace, $2 run. */

@@ -226,9 +226,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           const p = jobParams(namespace, runId, job);
           await c.query(
             `UPDATE jobs SET status = $4, runner_id = $5, started_at = $6, finished_at = $7, heartbeat_at = $8, last_error = $9, attempts = $10, ci_run_id = $11, run_attempt = $12, retries = $13,
-               retry_awaited_attempt = $14, retry_awaited_at = $15
+               retry_awaited_attempt = $14, retry_awaited_at = $15, no_evidence = $16
              WHERE namespace = $1 AND run_id = $2 AND job_id = $3`,
-            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.retryAwaitedAttempt, p.retryAwaitedAt],
+            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.retryAwaitedAttempt, p.retryAwaitedAt, p.noEvidence === 1],
           );
         }
         if (mutation.stopRun) await c.query(STOP_RUN_SQL, [mutation.stopRun, namespace, runId]);

@@ -42,6 +42,8 @@ export interface JobRow {
   /** Migration 18. */
   retry_awaited_attempt?: number | string | null;
   retry_awaited_at?: string | null;
+  /** Migration 19: 0/1 on SQLite, a boolean on PostgreSQL. */
+  no_evidence?: number | boolean | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
@@ -83,6 +85,7 @@ export function jobFromRow(row: JobRow): JobRecord {
     runAttempt: row.run_attempt == null ? null : Number(row.run_attempt),
     retries: Number(row.retries ?? 0),
     retryAwaited: row.retry_awaited_attempt == null || !row.retry_awaited_at ? null : { attempt: Number(row.retry_awaited_attempt), since: row.retry_awaited_at },
+    noEvidence: Boolean(row.no_evidence),
   };
 }
 

@@ -30,7 +30,8 @@ export function openSqliteStore(file: string): Store {
     jobs: selectJobs(),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, runner_id = @runnerId, started_at = @startedAt, finished_at = @finishedAt, heartbeat_at = @heartbeatAt, last_error = @lastError, attempts = @attempts,
-         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, retry_awaited_attempt = @retryAwaitedAttempt, retry_awaited_at = @retryAwaitedAt
+         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, retry_awaited_attempt = @retryAwaitedAttempt, retry_awaited_at = @retryAwaitedAt,
+         no_evidence = @noEvidence
        WHERE namespace = @namespace AND run_id = @runId AND job_id = @jobId`,
     ),
     updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
@@ -309,6 +310,8 @@ export function jobParams(namespace: string, runId: string, job: JobRecord) {
     retries: job.retries ?? 0,
     retryAwaitedAttempt: awaited?.attempt ?? null,
     retryAwaitedAt: awaited?.since ?? null,
+    // 0/1: SQLite binds no booleans (the PostgreSQL store passes a boolean).
+    noEvidence: job.noEvidence ? 1 : 0,
   };
 }
 
