@@ -211,6 +211,14 @@ ALTER TABLE jobs ADD COLUMN retry_awaited_attempt INTEGER;
 ALTER TABLE jobs ADD COLUMN retry_awaited_at TEXT;
 `;
 
+// The retry grace belongs to the failure and the attempt, not to each skipped job (coordinator RunRecord.retryWaits:
+// JSON, by failed job): a leg of many jobs behind one failure waits it once. Migration 18's per-job record goes.
+const RETRY_WAITS = `
+ALTER TABLE runs ADD COLUMN retry_waits TEXT;
+ALTER TABLE jobs DROP COLUMN retry_awaited_attempt;
+ALTER TABLE jobs DROP COLUMN retry_awaited_at;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -246,6 +254,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: RETRY_AWAITED,
     postgres: RETRY_AWAITED,
   },
+  { version: 19, name: "runs.retry_waits: a re-run attempt waits for a failed job's retry one grace, whatever its jobs behind it", sqlite: RETRY_WAITS, postgres: RETRY_WAITS },
 ];
 
 /** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */
@@ -279,6 +288,9 @@ export const STOP_RUN_SQL = `UPDATE runs SET stopped_reason = $1 WHERE namespace
 
 /** Clears the stop of run $2 of namespace $1: a retry reopened it (Mutation.reopenRun). */
 export const REOPEN_RUN_SQL = `UPDATE runs SET stopped_reason = NULL WHERE namespace = $1 AND run_id = $2`;
+
+/** Writes the run's retry waits (Mutation.retryWaits), JSON. */
+export const RETRY_WAITS_SQL = `UPDATE runs SET retry_waits = $1 WHERE namespace = $2 AND run_id = $3`;
 
 /** Prunes kept evidence recorded before $1 (the evidence retention's cut-off). */
 export const PRUNE_EVIDENCE_SQL = `DELETE FROM evidence WHERE recorded_at < $1`;
