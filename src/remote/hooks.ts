@@ -106,6 +106,11 @@ export class RemoteHooks implements ExecutionHooks {
   private toRetry?: string;
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
+  /**
+   * Failed jobs of an earlier workflow attempt that this attempt did not retry within the backend's grace (a claim
+   * answered `notRetried`): this runner's jobs behind them are skipped without asking, as after a stop.
+   */
+  private readonly notRetried = new Set<string>();
   /** The backend created or joined the run (ensureRun answered). */
   private registered = false;
   /** Someone follows the run's logs, as the backend's last append answer said: running steps' lines go up every 2 s. */
@@ -206,6 +211,12 @@ export class RemoteHooks implements ExecutionHooks {
     try {
       await this.ensureRun(signal);
       if (this.stopped) return { action: "skipped", reason: this.stopped };
+      const behind = this.behindNotRetried(id);
+      if (behind) {
+        const reason = `${behind} failed in an earlier attempt, and this attempt did not retry it`;
+        this.say(`✕ job ${id} will not run: it depends on ${behind} (above)`);
+        return { action: "skipped", reason };
+      }
       return await this.admit(id, signal);
     } catch (err) {
       if (!signal.aborted) throw err;
@@ -232,7 +243,11 @@ export class RemoteHooks implements ExecutionHooks {
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
         if (claim.retried) {
-          const reopened = claim.reopened?.length ? `; pending again: ${claim.reopened.join(", ")}` : "";
+          // This attempt's legs of them waited for this retry past the backend's grace, and gave up.
+          const gaveUp = claim.reopenedGaveUpAfter
+            ? ` (this attempt's legs of them gave up waiting for ${id} after ${claim.reopenedGaveUpAfter}, orun backend serve --retry-grace: re-run them)`
+            : "";
+          const reopened = claim.reopened?.length ? `; pending again: ${claim.reopened.join(", ")}${gaveUp}` : "";
           const unstopped = claim.runReopened ? `; the run, stopped by ${claim.runReopened}, is open again` : "";
           this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${unstopped}${reopened}`);
         }
@@ -253,6 +268,10 @@ export class RemoteHooks implements ExecutionHooks {
       if (claim.notRetried) {
         const reason = claim.reason ?? `${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
         this.say(`✕ job ${id} will not run: ${reason}; or retry ${claim.notRetried} in this run (${this.rerun(claim.notRetried, true)}), then run ${id} again`);
+        // Said once: the backend answers the same for every job behind it (one grace per failure and attempt).
+        this.notRetried.add(claim.notRetried);
+        this.toRetry ??= claim.notRetried;
+        if (claim.stop) this.stopped = `not started: ${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
         return { action: "skipped", reason };
       }
       if (claim.stop) {
@@ -315,6 +334,21 @@ export class RemoteHooks implements ExecutionHooks {
         pollDelay = Math.min(pollDelay * 2, 15_000);
       }
     }
+  }
+
+  /** A failed job this attempt did not retry (notRetried) that `id` depends on, directly or through the plan's jobs. */
+  private behindNotRetried(id: string): string | undefined {
+    if (this.notRetried.size === 0) return undefined;
+    const deps = new Map(this.options.plan.jobs.map((j) => [canonicalJobId(j.id), (j.dependsOn ?? []).map(canonicalJobId)]));
+    const seen = new Set<string>();
+    const queue = [...(deps.get(id) ?? [])];
+    for (let dep = queue.shift(); dep !== undefined; dep = queue.shift()) {
+      if (this.notRetried.has(dep)) return dep;
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      queue.push(...(deps.get(dep) ?? []));
+    }
+    return undefined;
   }
 
   /**

@@ -150,6 +150,11 @@ export interface ClaimResponse {
    * which no runner of the claimer's attempt retried within the backend's retry grace (a leg re-run alone).
    */
   notRetried?: string;
+  /**
+   * With retried and reopened: the claimer's attempt had waited for this retry, and its legs behind the failed job
+   * gave up after this long (the backend's retry grace, formatted): the reopened jobs' legs need re-running.
+   */
+  reopenedGaveUpAfter?: string;
 }
 
 /** POST …/jobs/:jobId/claim (`retry` is this backend's addition; v2 reads only `runnerId`). */

@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { until } from "../support/wait.js";
 import type { StoreKind } from "./helpers.js";
-import { writePlan } from "./processes.js";
+import { countMatches, writePlan } from "./processes.js";
 import { ledgerOf, retryBed } from "./retry-bed.js";
 
 const GRACE_MS = 15_000;
@@ -51,13 +51,17 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.ok(took < 90_000, `it failed soon after the grace (${took} ms), not at the wait timeout`);
       assert.doesNotMatch(alone.output, /dependency wait timeout/);
       assert.match(alone.output, /○ job d@dev\.deploy was skipped: .* in attempt 1; waiting for attempt 2 to retry it\.\.\./);
-      const told = new RegExp(
-        `✕ job d@dev\\.deploy will not run: ${skippedFor.source} in attempt 1, and no runner of attempt 2 retried x@dev\\.build within 15s: ` +
-          `its leg was not re-run with this one \\(GitHub's "Re-run this job" re-runs one leg\\); "Re-run failed jobs" re-runs both; ` +
-          `or retry x@dev\\.build in this run \\(orun run \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run d@dev\\.deploy again`,
-      );
-      assert.match(alone.output, told);
+      assert.match(alone.output, toldNotRetried("d@dev\\.deploy", skippedFor, runId));
     };
+
+    /** What a leg re-run alone says of `job` once the grace ends (its attempt 2 did not retry x). */
+    const toldNotRetried = (job: string, skippedFor: RegExp, runId: string) =>
+      new RegExp(
+        `✕ job ${job} will not run: ${skippedFor.source} in attempt 1, and no runner of attempt 2 retried x@dev\\.build within 15s: ` +
+          `if its leg was not re-run with this one \\(GitHub's "Re-run this job" re-runs one leg\\), "Re-run failed jobs" re-runs both; ` +
+          `if it is queued, re-run this leg once it has retried x@dev\\.build \\(orun backend serve --retry-grace sets how long a leg waits\\); ` +
+          `or retry x@dev\\.build in this run \\(orun run \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run ${job} again`,
+      );
 
     it("fails once the retry grace ends, naming the failed dependency and its attempt; re-running the failed jobs, the dependent's leg first, then runs it after the retried job", async (t) => {
       if (!bed.db) return t.skip("PostgreSQL unavailable");
@@ -93,6 +97,48 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(d.code, 0, d.output);
       assert.deepEqual(await ledgerOf(ledger), ["x", "x", "d"]);
       assert.match((await bed.status(runId)).output, /State: completed/);
+    });
+
+    it("a leg of several jobs behind the failure (--env), at concurrency 1, fails after one grace, not one grace per job", async (t) => {
+      if (!bed.db) return t.skip("PostgreSQL unavailable");
+      const ledger = path.join(bed.dir, `ledger-${++runs}`);
+      const fixed = path.join(bed.dir, `fixed-${runs}`);
+      const stage = ["d1@stage.a", "d2@stage.b", "d3@stage.c", "d4@stage.d"];
+      const planFile = await writePlan(bed.dir, `stage-${runs}`, [
+        { id: "x@dev.build", run: `echo x >> ${ledger}; [ -f ${fixed} ] || exit 3` },
+        ...stage.map((id) => ({ id, deps: ["x@dev.build"], run: `echo ${id} >> ${ledger}` })),
+      ]);
+      const runId = "gha-8383-1-stage";
+      const leg = (job: string, attempt: number, args: string[] = []) => bed.leg(planFile, runId, job, attempt, "8383", args, WAIT_TIMEOUT);
+      assert.equal((await leg("x@dev.build", 1).done).code, 1);
+      assert.equal((await leg("", 1, ["--env", "stage"]).done).code, 1);
+
+      // Attempt 2 re-runs the stage leg alone, one job at a time.
+      const started = Date.now();
+      const alone = await leg("", 2, ["--env", "stage", "--concurrency", "1"]).done;
+      const took = Date.now() - started;
+      assert.equal(alone.code, 1, alone.output);
+      assert.ok(took >= GRACE_MS && took < 2 * GRACE_MS, `one grace for the leg (${took} ms; grace ${GRACE_MS} ms)`);
+      assert.doesNotMatch(alone.output, /dependency wait timeout/);
+      // The first job is told; the others, behind the same failure, are not asked about again.
+      assert.match(alone.output, toldNotRetried("d1@stage\\.a", /dependency x@dev\.build failed/, runId));
+      assert.equal(countMatches(alone.output, /will not run: dependency x@dev\.build failed in attempt 1/), 1, alone.output);
+      for (const id of stage.slice(1)) assert.match(alone.output, new RegExp(`✕ job ${id.replace(/\./g, "\\.")} will not run: it depends on x@dev\\.build \\(above\\)`));
+      assert.deepEqual(await ledgerOf(ledger), ["x"], "no stage job ran");
+
+      // x's leg of attempt 2 was only queued: it comes now and retries x, and says the stage leg gave up.
+      await fs.writeFile(fixed, "");
+      const late = await leg("x@dev.build", 2).done;
+      assert.equal(late.code, 0, late.output);
+      assert.match(
+        late.output,
+        /↻ retrying job x@dev\.build, which failed in remote run \S+ \(attempt 2\); pending again: d1@stage\.a, d2@stage\.b, d3@stage\.c, d4@stage\.d \(this attempt's legs of them gave up waiting for x@dev\.build after 15s, orun backend serve --retry-grace: re-run them\)/,
+      );
+      // Re-running the stage leg (attempt 3) runs its jobs.
+      const again = await leg("", 3, ["--env", "stage"]).done;
+      assert.equal(again.code, 0, again.output);
+      assert.deepEqual((await ledgerOf(ledger)).slice(0, 2), ["x", "x"]);
+      assert.deepEqual((await ledgerOf(ledger)).slice(2).sort(), stage);
     });
   });
 }

@@ -39,7 +39,7 @@ export interface RetryBed {
   dir: string;
   /** A runner's environment by hand: ORUN_TOKEN of acme/widgets, the first replica, remote state on, not on GitHub Actions. */
   env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
-  /** `orun run <planFile> --job <job>` as a leg of workflow run `ghRun`, attempt `attempt`: OIDC only, replicas in turn; `env` added. */
+  /** `orun run <planFile> --job <job>` (`job` "": the jobs `args` select) as a leg of workflow run `ghRun`, attempt `attempt`: OIDC only, replicas in turn; `env` added. */
   leg(planFile: string, runId: string, job: string, attempt: number, ghRun: string, args?: string[], env?: NodeJS.ProcessEnv): OrunProcess;
   /** `orun status --exec-id <runId>` with the token. */
   status(runId: string): Promise<{ code: number | null; output: string }>;
@@ -63,7 +63,7 @@ export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: 
     dir: "",
     env: (extra = {}) => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: replicas[0].url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "", ...extra }),
     leg: (planFile, runId, job, attempt, ghRun, args = [], env = {}) =>
-      spawnOrun(["run", planFile, "--job", job, ...args], {
+      spawnOrun(["run", planFile, ...(job ? ["--job", job] : []), ...args], {
         cwd: bed.dir,
         env: bed.env({
           ORUN_BACKEND_URL: replicas[legs++ % replicas.length].url,

@@ -37,16 +37,20 @@ export interface JobRecord {
   /** How many times the failed job was reopened in its run (`--retry`, or a later workflow attempt); 0 before migration 17. */
   retries?: number;
   /**
-   * A skipped job a later workflow attempt waits on (awaitsRetry): that attempt, and its first claim's time. The
-   * attempt's claims wait for its runner of the failed job only for the retry grace after it (retryVerdict). Stale
-   * once the job is skipped again after `since`. Null when no later attempt waited; migration 18.
-   */
-  retryAwaited?: { attempt: number; since: string } | null;
-  /**
    * The job's last result came from a runner that ran other code than the run's revision (UpdateRequest.revision):
    * its success is no promotion evidence for the run. False for older runners' results, and before migration 19.
    */
   noEvidence?: boolean;
+}
+
+/**
+ * A later workflow attempt's wait for its runner of a failed job to retry it (awaitsRetry): the attempt, and the
+ * time its first claim of a job skipped for that failure was answered. Every claim of that attempt for a job skipped
+ * for it, on any leg and replica, waits only for the retry grace after `since` (retryVerdict).
+ */
+export interface RetryWait {
+  attempt: number;
+  since: string;
 }
 
 export interface RunRecord {
@@ -66,6 +70,8 @@ export interface RunRecord {
   failFast?: boolean;
   /** Why the run stopped (`fail-fast after <job> failed`): no job starts in it any more. */
   stoppedReason?: string | null;
+  /** The latest attempt's wait for the retry of each failed job that skipped others, by that job (migration 18). */
+  retryWaits?: Record<string, RetryWait>;
 }
 
 export interface RunState {
@@ -102,6 +108,8 @@ export interface Mutation<T> {
   stopRun?: string;
   /** The run's stop is cleared: a retry reopened it (claimJob), and the jobs the stop skipped are in changedJobs. */
   reopenRun?: boolean;
+  /** The run's retry waits, written whole: an attempt's first claim behind a failure started its wait (claimJob). */
+  retryWaits?: Record<string, RetryWait>;
 }
 
 /** What the run's status depends on, answered by the store with two index lookups. */
@@ -352,20 +360,38 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       const reopened = reopenDependents(state, job, iso, unstopped);
       const claimed = take("retry");
       const pending = reopened.filter((j) => j.status === "pending").sort((a, b) => a.position - b.position);
-      const result: ClaimResponse = { ...claimed.result, retried: true, ...(stopped ? { runReopened: stopped } : {}), ...(pending.length ? { reopened: pending.map((j) => j.jobId) } : {}) };
+      const gaveUp = pending.length > 0 && claimer && waitEnded(state.run.retryWaits?.[job.jobId], claimer, clock);
+      const result: ClaimResponse = {
+        ...claimed.result,
+        retried: true,
+        ...(stopped ? { runReopened: stopped } : {}),
+        ...(pending.length ? { reopened: pending.map((j) => j.jobId) } : {}),
+        ...(gaveUp ? { reopenedGaveUpAfter: formatTimeout(retryGraceOf(clock)) } : {}),
+      };
       return { ...claimed, result, changedJobs: [job, ...reopened], ...(stopped ? { reopenRun: true } : {}) };
     }
     case "skipped": {
       // Skipped for a failure of an earlier attempt: this attempt's runner of that job will retry it — if the
       // attempt re-ran that job's leg too, which only its coming within the retry grace tells.
       if (awaitsRetry(job, state, claimer)) {
-        const verdict = retryVerdict(job, claimer!, clock);
-        if (verdict === "not retried") return { result: notRetried(job, state, claimer!, clock), changedJobs: [] };
+        // A stop made in the claimer's own attempt (another job of it failed again) is why nothing runs: no retry of
+        // the earlier failure changes that, so it is said at once. Which attempt stopped it needs every job.
+        if (stopped) {
+          if (!options.wholeRun) throw new WholeRunNeeded();
+          if (stoppedInAttempt(state, claimer)) {
+            return { result: { claimed: false, currentStatus: "skipped", depsBlocked: true, stop: true, reason: `the run stopped in attempt ${claimer!.attempt} (${stopped}); --retry reopens it` }, changedJobs: [] };
+          }
+        }
+        const failed = failureBehind(job, state) ?? job.jobId;
+        const verdict = retryVerdict(job, failed, state.run, claimer!, clock);
+        if (verdict === "not retried") return { result: notRetried(job, failed, state, claimer!, clock), changedJobs: [] };
         const result: ClaimResponse = { claimed: false, currentStatus: "skipped", depsWaiting: true, reason: `${job.lastError} in attempt ${job.runAttempt}; waiting for attempt ${claimer!.attempt} to retry it` };
         if (verdict === "waiting") return { result, changedJobs: [] };
-        // This attempt's first claim of it: the grace starts now (one write per attempt; later claims only read it).
-        job.retryAwaited = { attempt: claimer!.attempt, since: iso };
-        return { result, changedJobs: [job] };
+        // The attempt's first claim behind this failure: its wait starts now, for every job skipped for it (one write
+        // per attempt and failure; later claims only read it).
+        const retryWaits = { ...state.run.retryWaits, [failed]: { attempt: claimer!.attempt, since: iso } };
+        state.run.retryWaits = retryWaits;
+        return { result, changedJobs: [], retryWaits };
       }
       const why = job.lastError ?? "an upstream job failed";
       const retryHint = !options.retry
@@ -417,16 +443,22 @@ export function awaitsRetry(job: JobRecord, state: RunState, claimer: WorkflowRu
 }
 
 /**
- * Where a later attempt's wait for the retry of the failure that skipped `job` stands: its first claim of the job
- * is still to be recorded ("first claim"), the retry grace since then runs ("waiting") or ended ("not retried").
- * The backend cannot know which legs an attempt re-runs: an attempt whose runner of the failed job has not
- * reopened it within the grace ("Re-run this job" on a dependent's leg) never will.
+ * Where a later attempt's wait for the retry of `failed`, the failure that skipped `job`, stands: not started yet
+ * ("first claim"), the retry grace since the attempt's first claim behind that failure runs ("waiting") or ended
+ * ("not retried"). The grace is the failure's and the attempt's, not the job's: a leg of many jobs behind one failure
+ * waits it once. The backend cannot know which legs an attempt re-runs: an attempt whose runner of the failed job
+ * has not reopened it within the grace ("Re-run this job" on a dependent's leg) most likely never will.
  */
-function retryVerdict(job: JobRecord, claimer: WorkflowRun, clock: Clock): "first claim" | "waiting" | "not retried" {
-  const awaited = job.retryAwaited;
-  // A wait recorded before the job was skipped (again) was for an earlier skip.
-  if (!awaited || awaited.attempt !== claimer.attempt || (job.finishedAt !== null && awaited.since < job.finishedAt)) return "first claim";
-  return clock.now.getTime() - Date.parse(awaited.since) >= retryGraceOf(clock) ? "not retried" : "waiting";
+function retryVerdict(job: JobRecord, failed: string, run: RunRecord, claimer: WorkflowRun, clock: Clock): "first claim" | "waiting" | "not retried" {
+  const wait = run.retryWaits?.[failed];
+  // A wait that began before the job was skipped (again: a retry by hand failed anew) was for an earlier skip.
+  if (!wait || wait.attempt !== claimer.attempt || (job.finishedAt !== null && wait.since < job.finishedAt)) return "first claim";
+  return waitEnded(wait, claimer, clock) ? "not retried" : "waiting";
+}
+
+/** `claimer`'s attempt waited for a failed job's retry (`wait`), and its retry grace has ended. */
+function waitEnded(wait: RetryWait | undefined, claimer: WorkflowRun, clock: Clock): boolean {
+  return wait !== undefined && wait.attempt === claimer.attempt && clock.now.getTime() - Date.parse(wait.since) >= retryGraceOf(clock);
 }
 
 function retryGraceOf(clock: Clock): number {
@@ -436,16 +468,18 @@ function retryGraceOf(clock: Clock): number {
 /**
  * The answer to a claim whose attempt did not retry the failure that skipped the job within the grace: the job
  * will not run in this attempt (`depsBlocked`, and `stop` in a stopped run), naming the failed job
- * (`notRetried`), its attempt and what re-runs both.
+ * (`notRetried`), its attempt, and what was observed: nobody retried it yet — its leg was not re-run, or is queued.
  */
-function notRetried(job: JobRecord, state: RunState, claimer: WorkflowRun, clock: Clock): ClaimResponse {
+function notRetried(job: JobRecord, failed: string, state: RunState, claimer: WorkflowRun, clock: Clock): ClaimResponse {
   const { run } = state;
-  const failed = failureBehind(job, state);
   const grace = formatTimeout(retryGraceOf(clock));
+  const named = failed !== job.jobId;
+  const what = named ? failed : "the failed job";
   const reason =
-    `${job.lastError} in attempt ${job.runAttempt}, and no runner of attempt ${claimer.attempt} retried ${failed ?? "it"} within ${grace}: ` +
-    `its leg was not re-run with this one (GitHub's "Re-run this job" re-runs one leg); "Re-run failed jobs" re-runs both`;
-  return { claimed: false, currentStatus: "skipped", depsBlocked: true, reason, ...(failed ? { notRetried: failed } : {}), ...(run.stoppedReason ? { stop: true } : {}) };
+    `${job.lastError} in attempt ${job.runAttempt}, and no runner of attempt ${claimer.attempt} retried ${what} within ${grace}: ` +
+    `if its leg was not re-run with this one (GitHub's "Re-run this job" re-runs one leg), "Re-run failed jobs" re-runs both; ` +
+    `if it is queued, re-run this leg once it has retried ${what} (orun backend serve --retry-grace sets how long a leg waits)`;
+  return { claimed: false, currentStatus: "skipped", depsBlocked: true, reason, ...(named ? { notRetried: failed } : {}), ...(run.stoppedReason ? { stop: true } : {}) };
 }
 
 /**
@@ -460,12 +494,17 @@ function failureBehind(job: JobRecord, state: RunState): string | undefined {
     seen.add(cause.jobId);
     const why = cause.lastError ?? "";
     const named: string | undefined = skippedByStop(cause, state.run)
-      ? /^fail-fast after (\S+) failed$/.exec(state.run.stoppedReason ?? "")?.[1]
+      ? stoppedBy(state.run)
       : (/\(upstream (\S+) (?:failed|skipped)\)$/.exec(why) ?? /^dependency (\S+) (?:failed|skipped)$/.exec(why))?.[1];
     const next = named === undefined ? undefined : byId.get(named);
     if (!next || next.status !== "skipped" || seen.has(next.jobId)) return named;
     cause = next;
   }
+}
+
+/** The job whose failure stopped the run (`fail-fast after <job> failed`), if it is stopped. */
+export function stoppedBy(run: RunRecord): string | undefined {
+  return /^fail-fast after (\S+) failed$/.exec(run.stoppedReason ?? "")?.[1];
 }
 
 /**
@@ -667,8 +706,12 @@ export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<st
 /** Whether a runner waiting for `job` should ask again now; `claimer`: its workflow run attempt (see awaitsRetry). */
 export function isJobActionable(job: JobRecord, state: RunState, clock: Clock, claimer?: WorkflowRun): boolean {
   if (job.status === "running") return isLeaseExpired(job, clock);
-  // Its claim answers once the retry grace ends (retryVerdict): the long-poll's re-checks see it end.
-  if (awaitsRetry(job, state, claimer)) return retryVerdict(job, claimer!, clock) === "not retried";
+  // Its claim answers once the retry grace ends (retryVerdict), or the run stopped in the claimer's attempt (which
+  // the state shows when it holds the job that stopped it): the long-poll's re-checks see either.
+  if (awaitsRetry(job, state, claimer)) {
+    if (state.run.stoppedReason && stoppedInAttempt(state, claimer)) return true;
+    return retryVerdict(job, failureBehind(job, state) ?? job.jobId, state.run, claimer!, clock) === "not retried";
+  }
   if (job.status !== "pending") return true;
   const byId = new Map(state.jobs.map((j) => [j.jobId, j.status]));
   return job.deps.every((d) => byId.get(d) === "success") || job.deps.some((d) => ["failed", "skipped"].includes(byId.get(d) ?? ""));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CoordinatorError, claimJob, initialJobs, isJobActionable, updateJob, type Clock, type RunState } from "../../../src/remote/backend/coordinator.js";
+import { CoordinatorError, WholeRunNeeded, claimJob, initialJobs, isJobActionable, updateJob, type Clock, type JobRecord, type Mutation, type RunState } from "../../../src/remote/backend/coordinator.js";
 import type { BackendPlan } from "../../../src/remote/protocol.js";
 
 const plan = (jobs: unknown[]): BackendPlan => ({ checksum: "sha256-x", jobs: jobs as BackendPlan["jobs"] });
@@ -43,41 +43,100 @@ test("a 20,000-job chain registers (the cycle check does not recurse) with deps 
   assert.equal(records[0]!.status, "pending");
 });
 
-test("a later attempt waits for the retry of the failure that skipped its job only within the retry grace, from its first claim", () => {
+test("a later attempt waits for the retry of the failure that skipped its jobs one retry grace, from its first claim behind that failure", () => {
   const GRACE = 60_000;
   const at = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 120_000, retryGraceMs: GRACE });
   const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null } as const;
-  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }, { jobId: "d", deps: ["x"] }])) };
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }, { jobId: "d", deps: ["x"] }, { jobId: "e", deps: ["x"] }, { jobId: "f", deps: ["d"] }])) };
   const [first, second] = [1, 2].map((attempt) => ({ runId: "77", attempt }));
   assert.equal(claimJob(state, "x", "a1-x", at(0), { workflowRun: first }).result.claimed, true);
   updateJob(state, "x", "a1-x", "failed", "exit status 3", at(1));
-  const d = state.jobs[1]!;
-  assert.deepEqual([d.status, d.runAttempt], ["skipped", 1]);
+  const [, d, e, f] = state.jobs as [unknown, JobRecord, JobRecord, JobRecord];
+  assert.deepEqual([d.status, d.runAttempt, e.status, f.status], ["skipped", 1, "skipped", "skipped"]);
 
-  // Attempt 2's first claim of d starts its grace (a write); later claims within it only wait.
+  // Attempt 2's first claim behind x starts the wait for x's retry (a write of the run's retry waits, no job);
+  // later claims, of any job behind x, only read it.
   const opening = claimJob(state, "d", "a2-d", at(1_000), { workflowRun: second });
   assert.equal(opening.result.depsWaiting, true);
-  assert.deepEqual(opening.changedJobs, [d]);
-  assert.deepEqual(d.retryAwaited, { attempt: 2, since: at(1_000).now.toISOString() });
-  const within = claimJob(state, "d", "a2-d", at(1_000 + GRACE - 1), { workflowRun: second });
-  assert.deepEqual([within.result.depsWaiting, within.changedJobs.length], [true, 0]);
-  assert.equal(isJobActionable(d, state, at(1_000 + GRACE - 1), second), false);
-  // Past it: not retried, naming x; a long-poll of attempt 2 is answered. Nothing changes.
-  assert.equal(isJobActionable(d, state, at(1_000 + GRACE), second), true);
+  assert.deepEqual([opening.changedJobs, opening.retryWaits], [[], { x: { attempt: 2, since: at(1_000).now.toISOString() } }]);
+  assert.deepEqual(state.run.retryWaits, opening.retryWaits);
+  const within = claimJob(state, "e", "a2-e", at(1_000 + GRACE - 1), { workflowRun: second });
+  assert.deepEqual([within.result.depsWaiting, within.changedJobs.length, within.retryWaits], [true, 0, undefined]);
+  assert.equal(isJobActionable(f, state, at(1_000 + GRACE - 1), second), false);
+  // Past it: not retried, naming x, for every job behind x — also one first claimed after the grace (e, f): one
+  // grace for the failure and the attempt, not one per job. A long-poll of attempt 2 is answered. Nothing changes.
+  for (const job of [d, e, f]) {
+    assert.equal(isJobActionable(job, state, at(1_000 + GRACE), second), true, job.jobId);
+    const told = claimJob(state, job.jobId, `a2-${job.jobId}`, at(1_000 + GRACE), { workflowRun: second });
+    assert.deepEqual([told.result.depsBlocked, told.result.notRetried, told.result.stop, told.changedJobs.length, told.retryWaits], [true, "x", undefined, 0, undefined], job.jobId);
+  }
   const told = claimJob(state, "d", "a2-d", at(1_000 + GRACE), { workflowRun: second });
-  assert.deepEqual([told.result.depsBlocked, told.result.notRetried, told.result.stop, told.changedJobs.length], [true, "x", undefined, 0]);
-  assert.match(told.result.reason ?? "", /^dependency x failed in attempt 1, and no runner of attempt 2 retried x within 1m: /);
+  assert.equal(
+    told.result.reason,
+    `dependency x failed in attempt 1, and no runner of attempt 2 retried x within 1m: if its leg was not re-run with this one (GitHub's "Re-run this job" re-runs one leg), "Re-run failed jobs" re-runs both; ` +
+      "if it is queued, re-run this leg once it has retried x (orun backend serve --retry-grace sets how long a leg waits)",
+  );
   // Attempt 1's claimers are told d is blocked, as before: the grace is only for a later attempt's.
   assert.equal(isJobActionable(d, state, at(2_000), first), true);
 
   // x is retried by hand (no OIDC: its attempt stays 1) and fails again: d is skipped again, and attempt 2's wait
-  // recorded before that is over; its next claim starts a grace anew.
+  // that began before that is over; its next claim starts a grace anew, which e's claim then shares.
   assert.equal(claimJob(state, "x", "laptop", at(2 * GRACE), { retry: true, wholeRun: true }).result.claimed, true);
   assert.equal(d.status, "pending");
   updateJob(state, "x", "laptop", "failed", "exit status 3", at(2 * GRACE + 1));
   assert.deepEqual([d.status, d.runAttempt], ["skipped", 1]);
   const anew = claimJob(state, "d", "a2-d", at(2 * GRACE + 2), { workflowRun: second });
-  assert.deepEqual([anew.result.depsWaiting, anew.changedJobs], [true, [d]]);
+  assert.deepEqual([anew.result.depsWaiting, anew.retryWaits], [true, { x: { attempt: 2, since: at(2 * GRACE + 2).now.toISOString() } }]);
+  assert.equal(claimJob(state, "e", "a2-e", at(3 * GRACE + 2), { workflowRun: second }).result.notRetried, "x");
+
+  // x's leg of attempt 2 comes after all (queued past the grace): it retries x, and says the legs that waited gave up.
+  const late = claimJob(state, "x", "a2-x", at(3 * GRACE + 3), { workflowRun: second, wholeRun: true });
+  assert.deepEqual([late.result.retried, late.result.reopened, late.result.reopenedGaveUpAfter], [true, ["d", "e", "f"], "1m"]);
+});
+
+test("a later attempt's leg of the failed job within the grace reopens its dependents without a word of giving up", () => {
+  const at = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 120_000, retryGraceMs: 60_000 });
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }, { jobId: "d", deps: ["x"] }])) };
+  const [first, second] = [1, 2].map((attempt) => ({ runId: "77", attempt }));
+  claimJob(state, "x", "a1-x", at(0), { workflowRun: first });
+  updateJob(state, "x", "a1-x", "failed", "exit status 3", at(1));
+  assert.equal(claimJob(state, "d", "a2-d", at(1_000), { workflowRun: second }).result.depsWaiting, true);
+  const retried = claimJob(state, "x", "a2-x", at(59_000), { workflowRun: second, wholeRun: true });
+  assert.deepEqual([retried.result.retried, retried.result.reopened, retried.result.reopenedGaveUpAfter], [true, ["d"], undefined]);
+});
+
+test("a later attempt's claim behind an earlier failure, in a run its own attempt stopped, is told the stop at once", () => {
+  const clock: Clock = { now: new Date(Date.UTC(2026, 0, 1)), leaseMs: 120_000, retryGraceMs: 60_000 };
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null, failFast: true } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }, { jobId: "y" }, { jobId: "d", deps: ["x"] }])) };
+  const [first, second] = [1, 2].map((attempt) => ({ runId: "77", attempt }));
+  // What the stores do with a mutation's stop and reopening of the run.
+  const apply = <T>(m: Mutation<T>): Mutation<T> => {
+    if (m.reopenRun) state.run.stoppedReason = null;
+    if (m.stopRun) state.run.stoppedReason ??= m.stopRun;
+    return m;
+  };
+  apply(claimJob(state, "x", "a1-x", clock, { workflowRun: first }));
+  apply(claimJob(state, "y", "a1-y", clock, { workflowRun: first }));
+  apply(updateJob(state, "x", "a1-x", "failed", "exit status 3", clock));
+  apply(updateJob(state, "y", "a1-y", "failed", "exit status 3", clock));
+  assert.equal(state.run.stoppedReason, "fail-fast after x failed");
+  // Attempt 2: y's leg reopens the run and fails again, stopping it in attempt 2.
+  assert.equal(apply(claimJob(state, "y", "a2-y", clock, { workflowRun: second, wholeRun: true })).result.retried, true);
+  apply(updateJob(state, "y", "a2-y", "failed", "exit status 3", clock));
+  assert.equal(state.run.stoppedReason, "fail-fast after y failed");
+  const d = state.jobs[2]!;
+  assert.deepEqual([d.status, d.lastError, d.runAttempt], ["skipped", "dependency x failed", 1]);
+  // Which attempt stopped the run takes every job: a claim on part of the run asks for all of it.
+  assert.throws(() => claimJob({ run: state.run, jobs: [d, state.jobs[0]!] }, "d", "a2-d", clock, { workflowRun: second }), WholeRunNeeded);
+  const told = claimJob(state, "d", "a2-d", clock, { workflowRun: second, wholeRun: true });
+  assert.deepEqual(
+    [told.result.depsBlocked, told.result.stop, told.result.depsWaiting, told.result.notRetried, told.result.reason, told.retryWaits],
+    [true, true, undefined, undefined, "the run stopped in attempt 2 (fail-fast after y failed); --retry reopens it", undefined],
+  );
+  // A long-poll holding the job that stopped the run ends at once.
+  assert.equal(isJobActionable(d, { run: state.run, jobs: [d, state.jobs[1]!] }, clock, second), true);
 });
 
 test("a leg told its failed dependency was not retried hears of the failed job, through the skipped jobs in between", () => {
@@ -90,8 +149,7 @@ test("a leg told its failed dependency was not retried hears of the failed job, 
   // reopenDependents skips a job again naming its skipped dependency, not the failure behind it.
   skipped(jobs[1]!, "dependency z failed");
   skipped(jobs[2]!, "dependency f skipped");
-  jobs[2]!.retryAwaited = { attempt: 2, since };
-  const told = claimJob({ run: { ...run }, jobs }, "g", "a2-g", clock, { workflowRun: { runId: "77", attempt: 2 } });
+  const told = claimJob({ run: { ...run, retryWaits: { z: { attempt: 2, since } } }, jobs }, "g", "a2-g", clock, { workflowRun: { runId: "77", attempt: 2 } });
   assert.equal(told.result.notRetried, "z");
-  assert.match(told.result.reason ?? "", /^dependency f skipped in attempt 1, and no runner of attempt 2 retried z within 1s: /);
+  assert.match(told.result.reason ?? "", /^dependency f skipped in attempt 1, and no runner of attempt 2 retried z within 1s: if its leg was not re-run/);
 });

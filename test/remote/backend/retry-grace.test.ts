@@ -17,12 +17,15 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`a re-run attempt waits for its failed dependency's retry only within the grace (${kind})`, () => {
     let db: TestDatabase | undefined;
     let backend: TestBackend;
+    /** A second replica on the same database. */
+    let replica: TestBackend;
     let issuer: LocalOidcIssuer;
     let token: string;
     let n = 0;
     const newRunId = () => `grace-${++n}-${Date.now()}`;
     const call = <T = Record<string, unknown>>(method: string, path: string, body: unknown, t: string) => api<T>(backend.url, t, method, path, body);
-    const claim = (runId: string, jobId: string, runnerId: string, t: string) => call<ClaimResponse>("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/claim`, { runnerId }, t);
+    const claim = (runId: string, jobId: string, runnerId: string, t: string, url = backend.url) =>
+      api<ClaimResponse>(url, t, "POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/claim`, { runnerId });
     const finish = async (runId: string, jobId: string, runnerId: string, status: "success" | "failed", t: string) => {
       const res = await call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/update`, { runnerId, status, ...(status === "failed" ? { error: "exit status 3" } : {}) }, t);
       assert.equal(res.status, 200, res.text);
@@ -45,9 +48,11 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       if (!db) return;
       issuer = await startOidcIssuer();
       backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 60_000, retryGraceMs: GRACE_MS });
+      replica = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, leaseMs: 60_000, retryGraceMs: GRACE_MS });
       token = await tokenFor(backend.store, REPO);
     });
     after(async () => {
+      await replica?.stop();
       await backend?.stop();
       await issuer?.close();
       await db?.cleanup();
@@ -78,7 +83,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(told.body.notRetried, "x@dev.a");
       assert.equal(
         told.body.reason,
-        `dependency d@dev.a skipped (upstream x@dev.a failed) in attempt 1, and no runner of attempt 2 retried x@dev.a within 1.5s: its leg was not re-run with this one (GitHub's "Re-run this job" re-runs one leg); "Re-run failed jobs" re-runs both`,
+        `dependency d@dev.a skipped (upstream x@dev.a failed) in attempt 1, and no runner of attempt 2 retried x@dev.a within 1.5s: ` +
+          `if its leg was not re-run with this one (GitHub's "Re-run this job" re-runs one leg), "Re-run failed jobs" re-runs both; ` +
+          "if it is queued, re-run this leg once it has retried x@dev.a (orun backend serve --retry-grace sets how long a leg waits)",
       );
       // Nothing changed: the failed job stays failed, its dependents skipped.
       assert.deepEqual(await statuses(runId), { "x@dev.a": "failed", "d@dev.a": "skipped", "e@dev.a": "skipped" });
@@ -130,6 +137,69 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual([told.body.depsBlocked, told.body.stop, told.body.notRetried], [true, true, "x@dev.a"], JSON.stringify(told.body));
       assert.match(told.body.reason ?? "", /^not started: fail-fast after x@dev\.a failed in attempt 1, and no runner of attempt 2 retried x@dev\.a within 1\.5s: /);
       assert.deepEqual(await statuses(runId), { "x@dev.a": "failed", "d@dev.a": "skipped" });
+    });
+
+    it("every job skipped for one failure waits one grace per attempt, on any replica: a job first claimed after it is told at once", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = newRunId();
+      const [a1, a2] = await Promise.all([1, 2].map((a) => attemptToken(a, "6660004")));
+      // x fails in attempt 1; d1, d2 (behind it) and e (behind d2) are skipped: one leg of all three (`--env`).
+      const plan = planOf({ "x@dev.a": [], "d1@stage.a": ["x@dev.a"], "d2@stage.b": ["x@dev.a"], "e@stage.c": ["d2@stage.b"] });
+      assert.equal((await call("POST", "/v1/runs", { plan, runId }, a1)).status, 201);
+      assert.equal((await claim(runId, "x@dev.a", "a1-x", a1)).body.claimed, true);
+      await finish(runId, "x@dev.a", "a1-x", "failed", a1);
+
+      // Attempt 2's leg claims d1 first, on one replica, and waits the grace out.
+      const started = Date.now();
+      assert.equal((await claim(runId, "d1@stage.a", "a2-stage", a2)).body.depsWaiting, true);
+      await heldFor(runId, "d1@stage.a", a2);
+      assert.ok(Date.now() - started >= GRACE_MS);
+      // Its other jobs behind x, claimed for the first time now on the other replica, are told at once, as d1 is.
+      for (const [jobId, url] of [["d2@stage.b", replica.url], ["e@stage.c", replica.url], ["d1@stage.a", backend.url]] as const) {
+        const told = await claim(runId, jobId, "a2-stage", a2, url);
+        assert.deepEqual([told.body.depsBlocked, told.body.depsWaiting, told.body.notRetried], [true, undefined, "x@dev.a"], `${jobId}: ${JSON.stringify(told.body)}`);
+      }
+      assert.deepEqual(await statuses(runId), { "x@dev.a": "failed", "d1@stage.a": "skipped", "d2@stage.b": "skipped", "e@stage.c": "skipped" });
+    });
+
+    it("the failed job's leg of an attempt coming after its grace retries it, and says its dependents' legs of the attempt gave up", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = newRunId();
+      const [a1, a2] = await Promise.all([1, 2].map((a) => attemptToken(a, "6660005")));
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "x@dev.a": [], "d@dev.a": ["x@dev.a"] }), runId }, a1)).status, 201);
+      assert.equal((await claim(runId, "x@dev.a", "a1-x", a1)).body.claimed, true);
+      await finish(runId, "x@dev.a", "a1-x", "failed", a1);
+      assert.equal((await claim(runId, "d@dev.a", "a2-d", a2)).body.depsWaiting, true);
+      await heldFor(runId, "d@dev.a", a2);
+      assert.equal((await claim(runId, "d@dev.a", "a2-d", a2)).body.notRetried, "x@dev.a");
+      // x's leg was queued past the grace: it retries x; d is pending again, and nobody of attempt 2 waits for it.
+      const late = await claim(runId, "x@dev.a", "a2-x", a2, replica.url);
+      assert.deepEqual([late.body.claimed, late.body.retried, late.body.reopened, late.body.reopenedGaveUpAfter], [true, true, ["d@dev.a"], "1.5s"], JSON.stringify(late.body));
+    });
+
+    it("in a run stopped in the claimer's own attempt, a leg behind an earlier failure is told the stop at once, not after the grace", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = newRunId();
+      const [a1, a2] = await Promise.all([1, 2].map((a) => attemptToken(a, "6660006")));
+      const plan = { ...planOf({ "x@dev.a": [], "y@dev.a": [], "d@dev.a": ["x@dev.a"] }), failFast: true };
+      assert.equal((await call("POST", "/v1/runs", { plan, runId }, a1)).status, 201);
+      for (const job of ["x@dev.a", "y@dev.a"]) assert.equal((await claim(runId, job, `a1-${job}`, a1)).body.claimed, true);
+      for (const job of ["x@dev.a", "y@dev.a"]) await finish(runId, job, `a1-${job}`, "failed", a1);
+      // Attempt 2: y's leg reopens the run and fails again: the run stops in attempt 2; x's leg is refused.
+      assert.equal((await claim(runId, "y@dev.a", "a2-y", a2)).body.retried, true);
+      await finish(runId, "y@dev.a", "a2-y", "failed", a2);
+      assert.equal((await claim(runId, "x@dev.a", "a2-x", a2)).body.stop, true);
+
+      const started = Date.now();
+      const told = await claim(runId, "d@dev.a", "a2-d", a2);
+      assert.deepEqual(
+        [told.body.claimed, told.body.depsBlocked, told.body.stop, told.body.depsWaiting, told.body.notRetried, told.body.reason],
+        [false, true, true, undefined, undefined, "the run stopped in attempt 2 (fail-fast after y@dev.a failed); --retry reopens it"],
+        JSON.stringify(told.body),
+      );
+      // A long-poll is not held either.
+      const held = await heldFor(runId, "d@dev.a", a2, 10_000);
+      assert.ok(Date.now() - started < GRACE_MS, `told at once (${Date.now() - started} ms; long-poll held ${held} ms)`);
     });
   });
 }

@@ -2,7 +2,7 @@
 // heartbeat. Every mutation is one coordinator function applied atomically
 // by the store (see store/types.ts).
 import { clipError, type RunnableResponse } from "../../protocol.js";
-import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, type ClaimOptions, isJobActionable, runnableJobs, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, type ClaimOptions, isJobActionable, runnableJobs, stoppedBy, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { jobView } from "../views.js";
@@ -89,6 +89,12 @@ export async function runnable(ctx: RequestContext): Promise<void> {
     if (!state) throw notFound("Run not found");
     const job = state.jobs.find((j) => j.jobId === jobId);
     if (!job) throw notFound("Job not found");
+    // A later attempt's wait ends when its own attempt stopped the run (isJobActionable): the job named by the stop
+    // tells which attempt that was.
+    const stopper = stoppedBy(state.run);
+    if (stopper && ctx.caller.workflowRun && job.status === "skipped" && !state.jobs.some((j) => j.jobId === stopper)) {
+      state.jobs.push(...((await ctx.backend.store.getRun(ctx.caller.namespace, ctx.params.runId, { jobIds: [stopper] }))?.jobs ?? []));
+    }
     const view = jobView(state.run.namespace, state.run.runId, job);
     // The run's runnable jobs (v2's answer) are read once, for the answer.
     return {
@@ -178,7 +184,7 @@ export async function claim(ctx: RequestContext): Promise<void> {
       throw err;
     }
   });
-  if (peek && !peek.result.claimed && peek.changedJobs.length === 0 && !peek.stopRun) return sendJson(ctx.res, 200, peek.result);
+  if (peek && !peek.result.claimed && peek.changedJobs.length === 0 && !peek.stopRun && !peek.retryWaits) return sendJson(ctx.res, 200, peek.result);
   // A takeover also deletes the job's log in the claim's transaction (claimJob's clearLogs): the new owner appends from offset 0.
   // A retry reopens the failed job's dependents too: that claim loads the whole run (also when the job failed after the snapshot).
   const answer = peek

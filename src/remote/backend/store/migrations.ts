@@ -204,12 +204,10 @@ ALTER TABLE jobs ADD COLUMN run_attempt INTEGER;
 // workflow attempt: a `--retry` without OIDC must not take up GitHub's attempt numbers.
 const RETRIES = `ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;`;
 
-// A skipped job a later workflow attempt waits on (coordinator JobRecord.retryAwaited): the attempt and its first
-// claim's time, so every replica ends the wait for the failed job's retry at the same time.
-const RETRY_AWAITED = `
-ALTER TABLE jobs ADD COLUMN retry_awaited_attempt INTEGER;
-ALTER TABLE jobs ADD COLUMN retry_awaited_at TEXT;
-`;
+// A later workflow attempt's wait for the retry of a failed job (coordinator RunRecord.retryWaits: JSON, by failed
+// job): the attempt and its first claim's time, so every job behind one failure, on any leg and replica, waits one
+// grace.
+const RETRY_WAITS = `ALTER TABLE runs ADD COLUMN retry_waits TEXT;`;
 
 // A job whose last result a runner reported from other code than the run's revision (coordinator JobRecord.noEvidence):
 // a retry after a fix. Its success is no promotion evidence for the run (EVIDENCE_SQL, evidenceOf).
@@ -244,12 +242,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: "runs.followed_at: a follower on one replica is seen by every replica", sqlite: FOLLOWED_AT, postgres: FOLLOWED_AT },
   { version: 16, name: "jobs.ci_run_id, jobs.run_attempt: a re-run attempt of a CI workflow run retries the jobs it failed", sqlite: RUN_ATTEMPT, postgres: RUN_ATTEMPT },
   { version: 17, name: "jobs.retries: the retries of a job in its run, apart from the workflow attempt", sqlite: RETRIES, postgres: RETRIES },
-  {
-    version: 18,
-    name: "jobs.retry_awaited_attempt, jobs.retry_awaited_at: a re-run leg waits for its failed dependency's retry only within a grace",
-    sqlite: RETRY_AWAITED,
-    postgres: RETRY_AWAITED,
-  },
+  { version: 18, name: "runs.retry_waits: a re-run attempt waits for a failed job's retry one grace, whatever its jobs behind it", sqlite: RETRY_WAITS, postgres: RETRY_WAITS },
   { version: 19, name: "jobs.no_evidence: a job run from other code than its run's revision is no promotion evidence", sqlite: NO_EVIDENCE("INTEGER", "0"), postgres: NO_EVIDENCE("BOOLEAN", "false") },
 ];
 
@@ -284,6 +277,9 @@ export const STOP_RUN_SQL = `UPDATE runs SET stopped_reason = $1 WHERE namespace
 
 /** Clears the stop of run $2 of namespace $1: a retry reopened it (Mutation.reopenRun). */
 export const REOPEN_RUN_SQL = `UPDATE runs SET stopped_reason = NULL WHERE namespace = $1 AND run_id = $2`;
+
+/** Writes the run's retry waits (Mutation.retryWaits), JSON. */
+export const RETRY_WAITS_SQL = `UPDATE runs SET retry_waits = $1 WHERE namespace = $2 AND run_id = $3`;
 
 /** Prunes kept evidence recorded before $1 (the evidence retention's cut-off). */
 export const PRUNE_EVIDENCE_SQL = `DELETE FROM evidence WHERE recorded_at < $1`;

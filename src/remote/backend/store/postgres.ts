@@ -6,8 +6,8 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
-import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { RUN_COLUMNS, RUN_STATE_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store } from "./types.js";
@@ -109,7 +109,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   };
 
   async function loadState(client: pg.ClientBase, namespace: string, runId: string, lock: boolean): Promise<RunState | undefined> {
-    const run = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2${lock ? " FOR UPDATE" : ""}`, [namespace, runId]);
+    const run = await client.query<RunRow>(`SELECT ${RUN_STATE_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2${lock ? " FOR UPDATE" : ""}`, [namespace, runId]);
     if (run.rowCount === 0) return undefined;
     const jobs = await client.query<JobRow>("SELECT j.* FROM jobs j WHERE j.namespace = $1 AND j.run_id = $2 ORDER BY j.position", [namespace, runId]);
     return { run: runFromRow(run.rows[0]), jobs: jobs.rows.map(jobFromRow) };
@@ -198,7 +198,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         let state: RunState | undefined;
         if (scope === undefined) state = await loadState(client, namespace, runId, false);
         else {
-          const run = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2`, [namespace, runId]);
+          const run = await client.query<RunRow>(`SELECT ${RUN_STATE_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2`, [namespace, runId]);
           state = run.rowCount === 0 ? undefined : { run: runFromRow(run.rows[0]), jobs: await loadScope(client, namespace, runId, scope) };
         }
         await client.query("COMMIT");
@@ -218,7 +218,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     async mutateRun<T>(namespace: string, runId: string, scope: MutationScope, fn: (state: RunState) => Mutation<T>) {
       return tx(async (c) => {
         // The run row's lock serialises every mutation of this run across replicas.
-        const runRow = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE`, [namespace, runId]);
+        const runRow = await c.query<RunRow>(`SELECT ${RUN_STATE_COLUMNS} FROM runs WHERE namespace = $1 AND run_id = $2 FOR UPDATE`, [namespace, runId]);
         if (runRow.rowCount === 0) return undefined;
         const run = runFromRow(runRow.rows[0]);
         const mutation = fn({ run, jobs: await loadScope(c, namespace, runId, scope) });
@@ -226,13 +226,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           const p = jobParams(namespace, runId, job);
           await c.query(
             `UPDATE jobs SET status = $4, runner_id = $5, started_at = $6, finished_at = $7, heartbeat_at = $8, last_error = $9, attempts = $10, ci_run_id = $11, run_attempt = $12, retries = $13,
-               retry_awaited_attempt = $14, retry_awaited_at = $15, no_evidence = $16
+               no_evidence = $14
              WHERE namespace = $1 AND run_id = $2 AND job_id = $3`,
-            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.retryAwaitedAttempt, p.retryAwaitedAt, p.noEvidence === 1],
+            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.noEvidence === 1],
           );
         }
         if (mutation.stopRun) await c.query(STOP_RUN_SQL, [mutation.stopRun, namespace, runId]);
         if (mutation.reopenRun) await c.query(REOPEN_RUN_SQL, [namespace, runId]);
+        if (mutation.retryWaits) await c.query(RETRY_WAITS_SQL, [JSON.stringify(mutation.retryWaits), namespace, runId]);
         for (const jobId of mutation.clearLogs ?? []) {
           await c.query("DELETE FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);
           await c.query("UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [namespace, runId, jobId]);

@@ -1,5 +1,5 @@
 // Row ↔ record mapping shared by the SQLite and PostgreSQL stores.
-import type { JobRecord, RunRecord } from "../coordinator.js";
+import type { JobRecord, RetryWait, RunRecord } from "../coordinator.js";
 import type { NamespaceRecord } from "./types.js";
 import type { JobStatus, RunStatus } from "../../protocol.js";
 
@@ -17,6 +17,8 @@ export interface RunRow {
   revision: string | null;
   fail_fast: number | boolean;
   stopped_reason: string | null;
+  /** Migration 18 (JSON); read with RUN_STATE_COLUMNS only. */
+  retry_waits?: string | null;
 }
 
 export interface JobRow {
@@ -39,14 +41,13 @@ export interface JobRow {
   run_attempt?: number | string | null;
   /** Migration 17. */
   retries?: number | string | null;
-  /** Migration 18. */
-  retry_awaited_attempt?: number | string | null;
-  retry_awaited_at?: string | null;
   /** Migration 19: 0/1 on SQLite, a boolean on PostgreSQL. */
   no_evidence?: number | boolean | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
+/** What a run's state is read with: its columns (RUN_COLUMNS, which creating it writes) and its retry waits. */
+export const RUN_STATE_COLUMNS = `${RUN_COLUMNS}, retry_waits`;
 
 export function runFromRow(row: RunRow): RunRecord {
   return {
@@ -63,6 +64,7 @@ export function runFromRow(row: RunRow): RunRecord {
     revision: row.revision ?? null,
     failFast: Boolean(row.fail_fast),
     stoppedReason: row.stopped_reason ?? null,
+    ...(row.retry_waits ? { retryWaits: JSON.parse(row.retry_waits) as Record<string, RetryWait> } : {}),
   };
 }
 
@@ -84,7 +86,6 @@ export function jobFromRow(row: JobRow): JobRecord {
     ciRunId: row.ci_run_id ?? null,
     runAttempt: row.run_attempt == null ? null : Number(row.run_attempt),
     retries: Number(row.retries ?? 0),
-    retryAwaited: row.retry_awaited_attempt == null || !row.retry_awaited_at ? null : { attempt: Number(row.retry_awaited_attempt), since: row.retry_awaited_at },
     noEvidence: Boolean(row.no_evidence),
   };
 }

@@ -8,8 +8,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
-import { RUN_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { RUN_COLUMNS, RUN_STATE_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
 import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
 
@@ -22,7 +22,7 @@ export function openSqliteStore(file: string): Store {
   const events = new EventEmitter();
   events.setMaxListeners(0);
 
-  const selectRun = () => db.prepare<[string, string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = ? AND run_id = ?`);
+  const selectRun = () => db.prepare<[string, string], RunRow>(`SELECT ${RUN_STATE_COLUMNS} FROM runs WHERE namespace = ? AND run_id = ?`);
   const selectJobs = () => db.prepare<[string, string], JobRow>(`SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? ORDER BY j.position`);
   let stmts: ReturnType<typeof prepare> | undefined;
   const prepare = () => ({
@@ -30,8 +30,7 @@ export function openSqliteStore(file: string): Store {
     jobs: selectJobs(),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, runner_id = @runnerId, started_at = @startedAt, finished_at = @finishedAt, heartbeat_at = @heartbeatAt, last_error = @lastError, attempts = @attempts,
-         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, retry_awaited_attempt = @retryAwaitedAttempt, retry_awaited_at = @retryAwaitedAt,
-         no_evidence = @noEvidence
+         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, no_evidence = @noEvidence
        WHERE namespace = @namespace AND run_id = @runId AND job_id = @jobId`,
     ),
     updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
@@ -144,6 +143,7 @@ export function openSqliteStore(file: string): Store {
         for (const job of mutation.changedJobs) s().updateJob.run(jobParams(namespace, runId, job));
         if (mutation.stopRun) db.prepare(positional(STOP_RUN_SQL)).run(mutation.stopRun, namespace, runId);
         if (mutation.reopenRun) db.prepare(positional(REOPEN_RUN_SQL)).run(namespace, runId);
+        if (mutation.retryWaits) db.prepare(positional(RETRY_WAITS_SQL)).run(JSON.stringify(mutation.retryWaits), namespace, runId);
         for (const jobId of mutation.clearLogs ?? []) {
           s().clearLog.run(namespace, runId, jobId);
           s().clearLogBytes.run(namespace, runId, jobId);
@@ -293,7 +293,6 @@ export function openSqliteStore(file: string): Store {
 
 export function jobParams(namespace: string, runId: string, job: JobRecord) {
   const { jobId, status, runnerId, startedAt, finishedAt, heartbeatAt, lastError, attempts } = job;
-  const awaited = job.retryAwaited ?? null;
   return {
     namespace,
     runId,
@@ -308,8 +307,6 @@ export function jobParams(namespace: string, runId: string, job: JobRecord) {
     ciRunId: job.ciRunId ?? null,
     runAttempt: job.runAttempt ?? null,
     retries: job.retries ?? 0,
-    retryAwaitedAttempt: awaited?.attempt ?? null,
-    retryAwaitedAt: awaited?.since ?? null,
     // 0/1: SQLite binds no booleans (the PostgreSQL store passes a boolean).
     noEvidence: job.noEvidence ? 1 : 0,
   };
