@@ -97,6 +97,18 @@ test("a --job run after a crash leaves the execution incomplete: the interrupted
   const exited = new Promise((resolve) => child.on("exit", resolve));
   for (let i = 0; i < 600 && !existsSync(path.join(dir, "a-started")); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.ok(existsSync(path.join(dir, "a-started")), "job a started");
+  // The step can start before the record says so (state writes are batched): kill only once it does, or the record
+  // knows nothing of a and rightly calls it "not run" (under load this raced).
+  const stateFile = path.join(dir, ".orun", "executions", "y", "state.json");
+  const aRunning = async (): Promise<boolean> => {
+    try {
+      return JSON.parse(await readFile(stateFile, "utf8")).jobs?.["a@dev.build"]?.status === "running";
+    } catch {
+      return false; // not written yet
+    }
+  };
+  for (let i = 0; i < 600 && !(await aRunning()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(await aRunning(), "the record says a is running");
   child.kill("SIGKILL");
   await exited;
   // The orphaned step ends once released; wait until it has, so it cannot append to `ran` later.
