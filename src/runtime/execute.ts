@@ -135,7 +135,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // A plan written before its checksum covered the revision loads without one; an execution it started before
     // the upgrade keeps the revision recorded then, so a resume does not drop that run's promotion evidence.
     const planned = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
-    const revision = await revisionToRecord(planned, workdir.workspaceDir, options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)), options.remoteRunId);
+    // Judged in the folders the jobs run in (--workdir, else each job's), which are not always the workspace's tree.
+    const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
+    const revision = await revisionToRecord(planned, folders, options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)), options.remoteRunId);
     options.hooks?.vouchFor?.(revision);
     const meta: RunMetadata = {
       execId,

@@ -45,7 +45,7 @@ export class GateEvaluator {
     const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
     if ((gate.condition ?? "success") !== "success") return `${what} (unsupported condition "${gate.condition}")`;
     const revision = this.revision;
-    if (!revision) return `${what} for the same revision, but the plan records no source revision`;
+    if (!revision) return `${what} for the same revision, but this run vouches for none (the plan records no source revision, or the jobs' tree is not its clean commit, as warned)`;
     // Remote state: the backend's evidence alone decides (decision 8); this machine's history may be
     // of runs the backend never saw.
     if (this.hooks?.gateSatisfied) {
@@ -58,7 +58,8 @@ export class GateEvaluator {
         throw err;
       }
       if (satisfied) return undefined;
-      return `${what} at revision ${revision.slice(0, 12)} (no successful run recorded by the backend)`;
+      // Also when a run at that revision succeeded but a job of it ran other code (a retry after a fix): say so.
+      return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision whose ${gate.component} jobs in ${gate.environment} all succeeded running that commit; a job retried after a fix ran other code and records no evidence, so run the fixed commit's plan in ${gate.environment} and promote that commit)`;
     }
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
     for (const { state } of sameRevision) if (componentSucceeded(state, gate)) return undefined;

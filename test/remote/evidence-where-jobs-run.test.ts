@@ -1,0 +1,165 @@
+// Under remote state a runner reports the revision its jobs ran at, judged in the folder they run in (--workdir,
+// GITHUB_WORKSPACE, else each job's folder), not the intent's or the current folder (src/runtime/run-revision.ts).
+// A `--retry` of a fixed copy through --workdir from a clean checkout of the broken commit used to be evidence for
+// the broken commit (prod of it then deployed), a gated prod job whose --workdir held other code passed its gate,
+// and a clean checkout of the plan's commit named by --workdir from another repository's folder was no evidence.
+// The shallow, detached checkouts of a GitHub Actions matrix still promote. Real processes: `orun backend serve` on
+// loopback (SQLite and PostgreSQL), `orun run` runners in git repositories under /tmp.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { openStore } from "../../src/remote/backend/store/index.js";
+import { GitRepo, tempDir } from "../planner/changes/git-repo.js";
+import { makePlan, writePlan } from "../runtime/helpers.js";
+import { api, enc, testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
+
+const BROKEN = 'echo "deploying $1 (broken)"; exit 3\n';
+const FIXED = 'echo "deploying $1 (fixed)"\n';
+const UNTESTED = 'echo "deploying $1 (UNTESTED)"\n';
+const GATE = { type: "environment-promotion" as const, environment: "dev", component: "api", condition: "success", match: { revision: "source" } };
+
+const gatedPlan = (revision: string) =>
+  makePlan(
+    [
+      { id: "api@dev.deploy", steps: [{ run: "sh api/deploy.sh dev" }] },
+      { id: "api@prod.deploy", gates: [GATE], steps: [{ run: "sh api/deploy.sh prod" }] },
+    ],
+    { revision, name: "gated" },
+  );
+
+/** A folder outside any repository holding api/deploy.sh. */
+function codeCopy(t: { after(fn: () => void): void }, script: string): string {
+  const dir = tempDir("orun-code-copy-");
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, "api"));
+  writeFileSync(path.join(dir, "api/deploy.sh"), script);
+  return dir;
+}
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`promotion evidence judged where the jobs run, on ${kind}`, () => {
+    let repo: GitRepo;
+    let db: TestDatabase | undefined;
+    let backend: BackendProcess;
+    let token = "";
+    let env: NodeJS.ProcessEnv;
+    const orun = (args: string[], runId: string, cwd = repo.dir, extraEnv: NodeJS.ProcessEnv = {}) =>
+      spawnOrun(["run", ...args, "--exec-id", runId, "--remote-state"], { cwd, env: { ...env, ...extraEnv } }).done;
+    const evidence = async (revision: string) =>
+      (await api<{ satisfied: boolean; runId?: string }>(backend.url, token, "GET", `/v1/evidence?component=api&environment=dev&revision=${enc(revision)}`)).body;
+
+    before(async () => {
+      db = await testDatabase(kind);
+      if (!db) return;
+      repo = GitRepo.create({ "api/deploy.sh": BROKEN, ".gitignore": ".orun/\nplan-*.json\n" });
+      repo.commit("initial");
+      backend = await startBackendProcess(db.url);
+      const store = await openStore(db.url);
+      token = await tokenFor(store, "acme/widgets");
+      await store.close();
+      env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
+    });
+    after(async () => {
+      killAllChildren();
+      await backend?.stop();
+      await db?.cleanup();
+      repo?.remove();
+    });
+
+    it("a --retry whose jobs run a fixed copy through --workdir is no evidence for the clean broken commit: prod of it stays blocked", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const broken = repo.commit("break", { "api/deploy.sh": BROKEN });
+      await writePlan(repo.dir, gatedPlan(broken), "plan-wd.json");
+      const failed = await orun(["plan-wd.json", "--job", "api@dev.deploy"], "wd-1");
+      assert.equal(failed.code, 1, failed.output);
+
+      const copy = codeCopy(t, FIXED);
+      const retried = await orun(["plan-wd.json", "--job", "api@dev.deploy", "--retry", "--workdir", copy], "wd-1");
+      assert.equal(retried.code, 0, retried.output);
+      const short = broken.slice(0, 12);
+      assert.ok(
+        retried.output.includes(`the jobs run in ${copy}, which is not in a git repository (nothing shows it holds ${short}), so the jobs this runner runs in remote run wd-1 record no promotion evidence for ${short}\n`),
+        retried.output,
+      );
+      assert.deepEqual(await evidence(broken), { satisfied: false }, "dev never succeeded running the broken commit");
+
+      // Production of the broken commit, from its clean checkout: blocked, and the reason names the way out.
+      const prod = await orun(["plan-wd.json", "--job", "api@prod.deploy", "--verbose"], "wd-prod");
+      assert.equal(prod.code, 1, prod.output);
+      assert.doesNotMatch(prod.output, /deploying prod/);
+      assert.ok(
+        prod.output.includes(
+          `promotion gate: api must have succeeded in dev at revision ${short} (the backend has no run at that revision whose api jobs in dev all succeeded running that commit; a job retried after a fix ran other code and records no evidence, so run the fixed commit's plan in dev and promote that commit)`,
+        ),
+        prod.output,
+      );
+    });
+
+    it("a gated prod job whose --workdir holds other code is blocked, though its tree is the tested commit, clean", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const tested = repo.commit("tested", { "api/deploy.sh": FIXED });
+      await writePlan(repo.dir, gatedPlan(tested), "plan-prodwd.json");
+      const dev = await orun(["plan-prodwd.json", "--job", "api@dev.deploy"], "prodwd-dev");
+      assert.equal(dev.code, 0, dev.output);
+      assert.deepEqual(await evidence(tested), { satisfied: true, runId: "prodwd-dev" });
+
+      const other = GitRepo.create({ "api/deploy.sh": UNTESTED });
+      t.after(() => other.remove());
+      const untested = other.commit("untested");
+      const prod = await orun(["plan-prodwd.json", "--job", "api@prod.deploy", "--workdir", other.dir, "--verbose"], "prodwd-prod");
+      assert.equal(prod.code, 1, prod.output);
+      assert.doesNotMatch(prod.output, /UNTESTED/);
+      assert.ok(
+        prod.output.includes(
+          `the working tree ${other.dir} (where the jobs run) is at ${untested.slice(0, 12)}, not at the plan's revision ${tested.slice(0, 12)}, so the jobs this runner runs in remote run prodwd-prod record no promotion evidence`,
+        ),
+        prod.output,
+      );
+      assert.match(prod.output, /promotion gate: api must have succeeded in dev for the same revision, but this run vouches for none/);
+
+      // Its own tree, the tested commit, passes.
+      const sound = await orun(["plan-prodwd.json", "--job", "api@prod.deploy", "--verbose"], "prodwd-prod-2");
+      assert.equal(sound.code, 0, sound.output);
+      assert.match(sound.output, /deploying prod \(fixed\)/);
+    });
+
+    it("a clean run at the plan's commit through --workdir, started from another repository's folder, is evidence", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const sound = repo.commit("sound", { "api/deploy.sh": FIXED.replace("fixed", "sound") });
+      const ops = GitRepo.create({ "README.md": "ops\n", ".gitignore": ".orun/\nplan-*.json\n" });
+      t.after(() => ops.remove());
+      ops.commit("ops");
+      await writePlan(ops.dir, gatedPlan(sound), "plan-sound.json");
+      const dev = await orun(["plan-sound.json", "--job", "api@dev.deploy", "--workdir", repo.dir], "ops-1", ops.dir);
+      assert.equal(dev.code, 0, dev.output);
+      assert.doesNotMatch(dev.output, /promotion evidence/);
+      assert.deepEqual(await evidence(sound), { satisfied: true, runId: "ops-1" });
+    });
+
+    it("GitHub Actions legs in shallow, detached checkouts (GITHUB_WORKSPACE) record evidence and pass the gate", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const sha = repo.commit("released", { "api/deploy.sh": FIXED.replace("fixed", "released") });
+      const planDir = tempDir("orun-gha-plan-");
+      t.after(() => rmSync(planDir, { recursive: true, force: true }));
+      const planFile = await writePlan(planDir, gatedPlan(sha), "plan-gha.json");
+      const leg = async (job: string, runId: string) => {
+        const workspace = tempDir("orun-gha-leg-");
+        t.after(() => rmSync(workspace, { recursive: true, force: true }));
+        execFileSync("git", ["clone", "-q", "--depth", "1", `file://${repo.dir}`, workspace], { stdio: "ignore" });
+        execFileSync("git", ["-C", workspace, "checkout", "-q", "--detach", sha], { stdio: "ignore" });
+        const gha = { GITHUB_ACTIONS: "true", GITHUB_WORKSPACE: workspace, GITHUB_RUN_ID: "777", GITHUB_RUN_ATTEMPT: "1", GITHUB_SHA: sha, GITHUB_JOB: "leg" };
+        return orun([planFile, "--job", job, "--gha", "--verbose"], runId, workspace, gha);
+      };
+      const dev = await leg("api@dev.deploy", "gha-1");
+      assert.equal(dev.code, 0, dev.output);
+      assert.doesNotMatch(dev.output, /promotion evidence/);
+      assert.deepEqual(await evidence(sha), { satisfied: true, runId: "gha-1" });
+      const prod = await leg("api@prod.deploy", "gha-prod-1");
+      assert.equal(prod.code, 0, prod.output);
+      assert.match(prod.output, /deploying prod \(released\)/);
+    });
+  });
+}
