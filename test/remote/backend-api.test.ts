@@ -31,7 +31,8 @@ async function listMigrations(url: string): Promise<number[]> {
   }
 }
 
-const LEASE_MS = 1000;
+// Short enough for the takeover tests, long enough that a loaded machine does not release a claim before the test reads it.
+const LEASE_MS = 2500;
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`backend API on ${kind}`, () => {

@@ -26,7 +26,7 @@ describe("a dead proxy in front of the backend", () => {
       const port = await closedPort();
       const r = await runOrun(["status", "--remote-state", "--backend-url", "http://backend.corp:8080", "--exec-id", "r1"], {
         cwd: dir,
-        env: { HTTP_PROXY: `http://u:s3cr3t@127.0.0.1:${port}`, NO_PROXY: "", no_proxy: "", ORUN_BACKEND_RETRY_MS: "600", ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "" },
+        env: { HTTP_PROXY: `http://u:s3cr3t@127.0.0.1:${port}`, NO_PROXY: "", no_proxy: "", ORUN_BACKEND_RETRY_MS: "3000", ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "" },
       });
       const output = r.stdout + r.stderr;
       assert.equal(r.code, 1, output);
