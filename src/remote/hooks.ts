@@ -18,6 +18,10 @@ import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
 import { orderSteps, stepKeys } from "../runtime/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
+import { deadlineSignal } from "../util/timers.js";
+
+/** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
+const RUNNER_NAME_WAIT_MS = 5_000;
 
 export interface RemoteHooksOptions {
   client: BackendClient;
@@ -298,8 +302,9 @@ export class RemoteHooks implements ExecutionHooks {
       }
       if (claim.currentStatus === "failed") {
         // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
-        // (a nicety: not waited for through an outage, and ended by the run's stop).
-        const runner = (await client.jobStatus(runId, id, { signal, budgetMs: 5_000 }).catch(() => undefined))?.runnerId;
+        // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
+        const bound = deadlineSignal(signal, RUNNER_NAME_WAIT_MS);
+        const runner = (await client.jobStatus(runId, id, { signal: bound.signal, budgetMs: RUNNER_NAME_WAIT_MS }).catch(() => undefined).finally(bound.clear))?.runnerId;
         const reason = `already failed in remote run ${runId}${runner ? ` (runner ${runner})` : ""}${claim.reason ? `: ${claim.reason}` : ""}`;
         this.toRetry ??= id;
         // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
