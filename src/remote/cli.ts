@@ -10,7 +10,7 @@ import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
-import { carriedFlags, planReference, type CarriedOptions } from "./plan-reference.js";
+import { carriedFlags, planReference, shellWord, type CarriedOptions } from "./plan-reference.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
@@ -27,7 +27,7 @@ export interface RemoteRunSetup {
 export async function remoteRunSetup(
   /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
   flags: RemoteFlags & CarriedOptions & { execId?: string; job?: string; retry?: boolean; planRef?: string },
-  resolved: { plan: Plan; intentRoot?: string; storeDir?: string },
+  resolved: { plan: Plan; intentRoot?: string; storeDir?: string; source?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
   const config: StateConfig | undefined = resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot));
@@ -51,10 +51,28 @@ export async function remoteRunSetup(
     commandFlags: carriedFlags(flags, !flags.planRef?.trim()),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
+    ...rebuildCommand(flags, resolved.source),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";
   return { hooks, runId, execId: `${safeRunId}.${randomBytes(3).toString("hex")}` };
+}
+
+/**
+ * `orun plan …` that compiles the runner's plan again from where it ran: for a plan `orun run` compiled afresh from
+ * the intent (all of it, or a component named as its plan argument), with the flags that shaped it. None for a given
+ * plan (its flags are unknown here) nor for trigger or change flags (what they select moves with refs and files).
+ */
+function rebuildCommand(flags: CarriedOptions, source: string | undefined): { rebuildPlan?: string } {
+  const component = /^fresh plan for component (.+)$/.exec(source ?? "")?.[1];
+  if (source !== "fresh plan" && !component) return {};
+  const words = ["orun", "plan", ...(component ? [shellWord(component)] : [])];
+  const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
+  value("-i", flags.intent);
+  value("--config-dir", flags.configDir);
+  for (const env of flags.env ?? []) value("-e", env);
+  for (const name of flags.component ?? []) value("--component", name);
+  return { rebuildPlan: words.join(" ") };
 }
 
 /** `--backend-url` alone does not turn remote state on (v2's rule): say so rather than run locally in silence. */

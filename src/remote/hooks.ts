@@ -60,6 +60,8 @@ export interface RemoteHooksOptions {
    * joined when the two differ only in their revision (recorded-plan.ts).
    */
   storeDir?: string;
+  /** The `orun plan` command that compiles this runner's plan again at a commit (a fresh plan's; absent for a given plan or trigger flags). */
+  rebuildPlan?: string;
 }
 
 interface ActiveJob {
@@ -204,9 +206,15 @@ export class RemoteHooks implements ExecutionHooks {
       : `remote run ${runId} was started from plan ${theirs}, not from this runner's plan ${ours} (${keeps}), ${
           found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
         }`;
-    const bring = found?.plan ? "" : `copy ${theirs}.json into ${found ? path.dirname(found.file) : ".orun/plans"} from the machine that compiled it, then `;
+    const unusable = found?.unusable ? `; ${found.file} is not it: ${found.unusable}` : "";
+    // The machine that compiled it may be gone (a GitHub runner): a plan's ID covers its jobs and its commit, not
+    // the machine or folder, so planning that commit again with the same flags stores the same plan.
+    const rebuild = this.options.rebuildPlan ? `\`${this.options.rebuildPlan}\`` : "`orun plan` with the flags its first runner planned with";
+    const bring = found?.plan
+      ? ""
+      : `check out the commit run ${runId} was started from and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
     const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
-    throw new OrunError(message, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
+    throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
