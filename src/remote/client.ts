@@ -125,8 +125,8 @@ export class BackendClient {
   }
 
   /** Accepts both the flat and the `{run: …}` shape. */
-  async getRun(runId: string): Promise<RunView> {
-    const body = await this.json<RunView & { run?: RunView }>(`/v1/runs/${seg(runId)}`);
+  async getRun(runId: string, options: { signal?: AbortSignal } = {}): Promise<RunView> {
+    const body = await this.json<RunView & { run?: RunView }>(`/v1/runs/${seg(runId)}`, { signal: options.signal });
     return body.run ?? body;
   }
 

@@ -154,7 +154,7 @@ export class RemoteHooks implements ExecutionHooks {
       const created = await create().catch(async (err: unknown) => {
         if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
         // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
-        payload = backendPlan(await this.runPlan(err));
+        payload = backendPlan(await this.runPlan(err, signal));
         return create();
       });
       this.registered = true;
@@ -178,11 +178,14 @@ export class RemoteHooks implements ExecutionHooks {
    * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
    * on with the run, or to start another.
    */
-  private async runPlan(conflict: BackendError): Promise<Plan> {
+  private async runPlan(conflict: BackendError, signal: AbortSignal | undefined): Promise<Plan> {
     const { client, plan, runId, storeDir } = this.options;
     const ours = this.planId;
     // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
-    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId).catch(() => undefined))?.planChecksum;
+    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId, { signal }).catch((err: unknown) => {
+        if (err instanceof RequestCancelled) throw err;
+        return undefined;
+      }))?.planChecksum;
     const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
     const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
     if (found?.plan && found.revisionOnly) {
