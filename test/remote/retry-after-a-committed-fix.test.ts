@@ -225,4 +225,37 @@ describe("retrying a job in its remote run after the fix is committed", () => {
       repo.git("worktree", "remove", "--force", laptop);
     }
   });
+
+  it("a runner given change flags says where its stored plan is, and how another checkout stores it again", async () => {
+    repo.commit("break lib for the changed leg", { "lib/check.sh": BROKEN });
+    const legRevision = repo.sha("HEAD");
+    const failed = await runner(["--changed", "--base", "main", "-e", "dev", "--job", "lib@dev.check"], "changed-2");
+    assert.equal(failed.code, 1, failed.output);
+    const printed = printedRetry(failed.output);
+    const planId = /^orun run ([0-9a-f]{12}) /.exec(printed)?.[1];
+    assert.ok(planId, printed);
+    const notice = new RegExp(
+      `notice: the retry commands this runner prints name plan ${planId}, stored in ${repo.path(".orun/plans").replace(/[.]/g, "\\.")} on this machine; elsewhere, \`(orun plan [^\`]*)\` at commit ${legRevision} with the same refs stores it again\n`,
+    ).exec(failed.output);
+    assert.ok(notice, failed.output);
+    assert.equal(notice[1], "orun plan -e dev --changed --base main");
+
+    const laptop = `${repo.dir}-laptop2`;
+    repo.git("worktree", "add", "-q", "-b", "laptop2", laptop);
+    try {
+      await fs.writeFile(`${laptop}/lib/check.sh`, FIXED);
+      execFileSync("git", ["-C", laptop, "commit", "-q", "-am", "fix lib on the second laptop"]);
+      // The stored ID alone is this machine's.
+      const missing = await runPrinted(printed, laptop, config, bin);
+      assert.notEqual(missing.code, 0, missing.output);
+      // The notice's command at the leg's commit, verbatim, then the printed command with the fix checked out.
+      const rebuilt = await runPrinted(`git checkout -q ${legRevision} && ${notice[1]} && git checkout -q laptop2`, laptop, config, bin);
+      assert.equal(rebuilt.code, 0, rebuilt.output);
+      const retried = await runPrinted(printed, laptop, config, bin);
+      assert.equal(retried.code, 0, retried.output);
+      assert.match(retried.output, /↻ retrying job lib@dev\.check, which failed in remote run changed-2/);
+    } finally {
+      repo.git("worktree", "remove", "--force", laptop);
+    }
+  });
 });
