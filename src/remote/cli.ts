@@ -10,7 +10,8 @@ import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
-import { carriedFlags, planReference, type CarriedOptions } from "./plan-reference.js";
+import { plansDir } from "../plan/store.js";
+import { carriedFlags, planReference, shellWord, type CarriedOptions } from "./plan-reference.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
@@ -26,8 +27,8 @@ export interface RemoteRunSetup {
 
 export async function remoteRunSetup(
   /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
-  flags: RemoteFlags & CarriedOptions & { execId?: string; job?: string; retry?: boolean; planRef?: string },
-  resolved: { plan: Plan; intentRoot?: string; storeDir?: string },
+  flags: RemoteFlags & CarriedOptions & PlanningFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string },
+  resolved: { plan: Plan; intentRoot?: string; storeDir?: string; source?: string; storedAs?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
   const config: StateConfig | undefined = resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot));
@@ -36,6 +37,7 @@ export async function remoteRunSetup(
   const runId = deriveRunId(flags.execId, env);
   const runnerId = deriveRunnerId(env);
   const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env) });
+  const rebuild = rebuildCommand(flags, resolved.source, resolved.storedAs);
   const hooks = new RemoteHooks({
     client,
     plan: resolved.plan,
@@ -51,10 +53,59 @@ export async function remoteRunSetup(
     commandFlags: carriedFlags(flags, !flags.planRef?.trim()),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
+    ...(rebuild ? { rebuildPlan: rebuild } : {}),
   });
   process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
+  // The commands it prints name the plan it stored (trigger and change flags): an ID that this machine alone has.
+  const revision = resolved.plan.metadata.revision;
+  if (resolved.storedAs && resolved.storeDir) {
+    const elsewhere = rebuild && revision ? `; elsewhere, \`${rebuild}\` at commit ${revision} with the same refs stores it again` : "";
+    process.stderr.write(`notice: the retry commands this runner prints name plan ${resolved.storedAs}, stored in ${plansDir(resolved.storeDir)} on this machine${elsewhere}\n`);
+  }
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";
   return { hooks, runId, execId: `${safeRunId}.${randomBytes(3).toString("hex")}` };
+}
+
+/** Trigger and change flags as `orun run` parses them (src/planner/triggers). */
+interface PlanningFlags {
+  changed?: boolean;
+  base?: string;
+  head?: string;
+  files?: string[];
+  uncommitted?: boolean;
+  untracked?: boolean;
+  intentImpact?: string;
+  trigger?: string;
+  fromCi?: string;
+  eventFile?: string;
+}
+
+/**
+ * `orun plan …` that compiles the runner's plan again at its commit, from where it ran: for a plan `orun run`
+ * compiled afresh from the intent (all of it, or a component named as its plan argument) or with trigger and change
+ * flags that name refs and files (the same refs select the same plan). None for a given plan (its flags are unknown
+ * here) nor for flags that read the working tree's edits or a CI event (--uncommitted, --untracked, --from-ci,
+ * --event-file), which another checkout does not have.
+ */
+function rebuildCommand(flags: CarriedOptions & PlanningFlags, source: string | undefined, storedAs: string | undefined): string | undefined {
+  const component = /^fresh plan for component (.+)$/.exec(source ?? "")?.[1];
+  if (!storedAs && source !== "fresh plan" && !component) return undefined;
+  if (storedAs && (flags.uncommitted || flags.untracked || flags.fromCi !== undefined || flags.eventFile !== undefined)) return undefined;
+  const words = ["orun", "plan", ...(component ? [shellWord(component)] : [])];
+  const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
+  value("-i", flags.intent);
+  value("--config-dir", flags.configDir);
+  for (const env of flags.env ?? []) value("-e", env);
+  for (const name of flags.component ?? []) value("--component", name);
+  if (storedAs) {
+    if (flags.changed) words.push("--changed");
+    value("--base", flags.base);
+    value("--head", flags.head);
+    for (const file of flags.files ?? []) value("--files", file);
+    if (flags.intentImpact !== "watch") value("--intent-impact", flags.intentImpact); // "watch": the default
+    value("--trigger", flags.trigger);
+  }
+  return words.join(" ");
 }
 
 /** `--backend-url` alone does not turn remote state on (v2's rule): say so rather than run locally in silence. */

@@ -26,6 +26,7 @@ import { OrunError } from "../util/errors.js";
 import { processProxyFetch, proxyRefusal, proxyStatus } from "../util/proxy-fetch.js";
 import { formatDuration } from "../runtime/duration.js";
 import { VERSION } from "../version.js";
+import { deadlineSignal } from "../util/timers.js";
 import { envMilliseconds } from "./settings.js";
 import { permanentFailure } from "./network-errors.js";
 
@@ -124,8 +125,8 @@ export class BackendClient {
   }
 
   /** Accepts both the flat and the `{run: …}` shape. */
-  async getRun(runId: string): Promise<RunView> {
-    const body = await this.json<RunView & { run?: RunView }>(`/v1/runs/${seg(runId)}`);
+  async getRun(runId: string, options: { signal?: AbortSignal } = {}): Promise<RunView> {
+    const body = await this.json<RunView & { run?: RunView }>(`/v1/runs/${seg(runId)}`, { signal: options.signal });
     return body.run ?? body;
   }
 
@@ -235,6 +236,7 @@ export class BackendClient {
         await pause(delay, signal);
         continue;
       }
+      const attemptSignal = deadlineSignal(signal, this.requestTimeoutMs + (options.holdMs ?? 0));
       try {
         const headers: Record<string, string> = {
           Authorization: `Bearer ${token}`,
@@ -250,7 +252,7 @@ export class BackendClient {
           body = JSON.stringify(options.body);
         }
         // Through the proxy HTTPS_PROXY/HTTP_PROXY/NO_PROXY name; a bad setting is an OrunError, not retried.
-        res = await processProxyFetch()(url, { method: options.method ?? "GET", headers, body, signal: withTimeout(signal, this.requestTimeoutMs + (options.holdMs ?? 0)) });
+        res = await processProxyFetch()(url, { method: options.method ?? "GET", headers, body, signal: attemptSignal.signal });
         if (res.ok || options.accept?.includes(res.status)) {
           // Undici fails the read with a bare "TypeError: terminated" when the connection drops mid-body.
           const answer: BackendResponse = { status: res.status, headers: res.headers, url: res.url, body: Buffer.from(await res.arrayBuffer()) };
@@ -277,6 +279,8 @@ export class BackendClient {
         const permanent = permanentFailure(err, url);
         if (permanent) throw new OrunError(`orun backend at ${this.baseUrl}: ${permanent.message}`, { hint: permanent.hint });
         failure = proxyRefusal(err, url) ?? describeNetworkError(err);
+      } finally {
+        attemptSignal.clear();
       }
       const retryAfterS = Number(res?.headers.get("retry-after"));
       const delay = res?.status === 429 && retryAfterS > 0 ? retryAfterS * 1000 : backoff(attempt);
@@ -333,11 +337,6 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 /** Exponential back-off with jitter: 250 ms doubling to 5 s, each scaled by 0.5–1. */
 function backoff(attempt: number): number {
   return Math.min(250 * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
-}
-
-function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
-  const timeout = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
 /**

@@ -18,6 +18,10 @@ import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
 import { orderSteps, stepKeys } from "../runtime/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
+import { deadlineSignal } from "../util/timers.js";
+
+/** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
+const RUNNER_NAME_WAIT_MS = 5_000;
 
 export interface RemoteHooksOptions {
   client: BackendClient;
@@ -56,6 +60,8 @@ export interface RemoteHooksOptions {
    * joined when the two differ only in their revision (recorded-plan.ts).
    */
   storeDir?: string;
+  /** The `orun plan` command that compiles this runner's plan again at a commit (a fresh plan's; absent for a given plan or trigger flags). */
+  rebuildPlan?: string;
 }
 
 interface ActiveJob {
@@ -148,7 +154,7 @@ export class RemoteHooks implements ExecutionHooks {
       const created = await create().catch(async (err: unknown) => {
         if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
         // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
-        payload = backendPlan(await this.runPlan(err));
+        payload = backendPlan(await this.runPlan(err, signal));
         return create();
       });
       this.registered = true;
@@ -172,11 +178,14 @@ export class RemoteHooks implements ExecutionHooks {
    * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
    * on with the run, or to start another.
    */
-  private async runPlan(conflict: BackendError): Promise<Plan> {
+  private async runPlan(conflict: BackendError, signal: AbortSignal | undefined): Promise<Plan> {
     const { client, plan, runId, storeDir } = this.options;
     const ours = this.planId;
     // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
-    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId).catch(() => undefined))?.planChecksum;
+    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId, { signal }).catch((err: unknown) => {
+        if (err instanceof RequestCancelled) throw err;
+        return undefined;
+      }))?.planChecksum;
     const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
     const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
     if (found?.plan && found.revisionOnly) {
@@ -200,9 +209,15 @@ export class RemoteHooks implements ExecutionHooks {
       : `remote run ${runId} was started from plan ${theirs}, not from this runner's plan ${ours} (${keeps}), ${
           found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
         }`;
-    const bring = found?.plan ? "" : `copy ${theirs}.json into ${found ? path.dirname(found.file) : ".orun/plans"} from the machine that compiled it, then `;
+    const unusable = found?.unusable ? `; ${found.file} is not it: ${found.unusable}` : "";
+    // The machine that compiled it may be gone (a GitHub runner): a plan's ID covers its jobs and its commit, not
+    // the machine or folder, so planning that commit again with the same flags stores the same plan.
+    const rebuild = this.options.rebuildPlan ? `\`${this.options.rebuildPlan}\`` : "`orun plan` with the flags its first runner planned with";
+    const bring = found?.plan
+      ? ""
+      : `check out the commit run ${runId} was started from and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
     const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
-    throw new OrunError(message, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
+    throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
   async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
@@ -298,8 +313,9 @@ export class RemoteHooks implements ExecutionHooks {
       }
       if (claim.currentStatus === "failed") {
         // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
-        // (a nicety: not waited for through an outage, and ended by the run's stop).
-        const runner = (await client.jobStatus(runId, id, { signal, budgetMs: 5_000 }).catch(() => undefined))?.runnerId;
+        // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
+        const bound = deadlineSignal(signal, RUNNER_NAME_WAIT_MS);
+        const runner = (await client.jobStatus(runId, id, { signal: bound.signal, budgetMs: RUNNER_NAME_WAIT_MS }).catch(() => undefined).finally(bound.clear))?.runnerId;
         const reason = `already failed in remote run ${runId}${runner ? ` (runner ${runner})` : ""}${claim.reason ? `: ${claim.reason}` : ""}`;
         this.toRetry ??= id;
         // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).

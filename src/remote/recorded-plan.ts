@@ -10,6 +10,7 @@ import type { Plan } from "../model/plan.js";
 import { loadPlanFile, plansDir } from "../plan/store.js";
 import { unrevisedChecksum } from "../runtime/resume-plan.js";
 import { backendPlan } from "./plan-payload.js";
+import { errorMessage } from "../util/errors.js";
 
 /** A plan ID as the backend names a run's plan (the short checksum): also a stored plan's file name. */
 const PLAN_ID = /^[0-9a-f]{12}$/;
@@ -21,6 +22,8 @@ export interface RunPlanLookup {
   plan?: Plan;
   /** The stored plan differs from the runner's only in metadata.revision (the commit it was compiled at). */
   revisionOnly: boolean;
+  /** Why the file there is no usable copy of the run's plan (a link, unreadable, corrupt, another plan); undefined when absent or usable. */
+  unusable?: string;
 }
 
 /**
@@ -31,13 +34,16 @@ export async function lookUpRunPlan(storeDir: string, runPlanId: string, plan: P
   if (!PLAN_ID.test(runPlanId)) return undefined;
   const file = path.join(plansDir(storeDir), `${runPlanId}.json`);
   // Only a regular file of the store (a link could name any file).
-  if (!(await lstat(file).catch(() => undefined))?.isFile()) return { file, revisionOnly: false };
+  const entry = await lstat(file).catch(() => undefined);
+  if (!entry) return { file, revisionOnly: false };
+  if (!entry.isFile()) return { file, revisionOnly: false, unusable: "it is not a regular file (a link or a folder)" };
   let stored: Plan;
   try {
     stored = await loadPlanFile(file, { verifyChecksum: true, warn: () => undefined });
-  } catch {
-    return { file, revisionOnly: false };
+  } catch (err) {
+    return { file, revisionOnly: false, unusable: `it is corrupt or was edited: ${errorMessage(err)}` };
   }
-  if (backendPlan(stored).checksum !== runPlanId) return { file, revisionOnly: false };
+  const checksum = backendPlan(stored).checksum;
+  if (checksum !== runPlanId) return { file, revisionOnly: false, unusable: `it holds plan ${checksum}, not ${runPlanId}` };
   return { file, plan: stored, revisionOnly: unrevisedChecksum(stored) === unrevisedChecksum(plan) };
 }

@@ -13,3 +13,24 @@ export function longTimeout(fire: () => void, ms: number): () => void {
   arm(ms);
   return () => clearTimeout(timer);
 }
+
+/**
+ * A signal that aborts when `signal` does or `ms` pass (a TimeoutError, as AbortSignal.timeout's), and `clear` to
+ * stop the timer once the work settles. Not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: on Node 20 the
+ * composite holds its timeout signal only weakly, so after a garbage collection the timeout never fires and a
+ * request to a server that never answers hangs for ever. Here the timer holds the controller.
+ */
+export function deadlineSignal(signal: AbortSignal | undefined, ms: number): { signal: AbortSignal; clear: () => void } {
+  const deadline = new AbortController();
+  const onAbort = () => deadline.abort(signal?.reason);
+  const stopTimer = longTimeout(() => deadline.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), ms);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: deadline.signal,
+    clear: () => {
+      stopTimer();
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
+}

@@ -5,6 +5,7 @@
 // Real processes: `orun backend serve` on loopback (SQLite), `orun run` runners in a git repository, and each printed
 // command run verbatim by `sh -c`.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
@@ -157,8 +158,21 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     const notHere = await runPrinted(printed, repo.dir, config, bin);
     assert.equal(notHere.code, 1, notHere.output);
     assert.match(notHere.output, new RegExp(`remote run fresh-2 was started from plan ${runPlan}, not from this runner's plan [0-9a-f]{12} \\(a run keeps the plan it started with\\), and plan ${runPlan} is not stored here`));
-    assert.ok(notHere.output.includes(`copy ${runPlan}.json into ${repo.path(".orun/plans")} from the machine that compiled it, then run its plan: ${goOn};`), notHere.output);
+    assert.ok(
+      notHere.output.includes(
+        `check out the commit run fresh-2 was started from and run \`orun plan\` there, which stores plan ${runPlan} in .orun/plans (${repo.path(".orun/plans")}); check out your fix again, then run its plan: ${goOn};`,
+      ),
+      notHere.output,
+    );
     assert.match(notHere.output, /start a new run under another --exec-id/);
+
+    // A stored copy that was edited is named as such, not as absent.
+    const original = await fs.readFile(`${stored}.away`, "utf8");
+    await fs.writeFile(stored, original.replace('"lib@dev.check"', '"lib@dev.checked"'));
+    const tampered = await runPrinted(printed, repo.dir, config, bin);
+    assert.equal(tampered.code, 1, tampered.output);
+    assert.ok(tampered.output.includes(`; ${stored} is not it: it is corrupt or was edited: `), tampered.output);
+    await fs.rm(stored);
 
     // Stored, but the job's steps changed too: more than the revision.
     await fs.rename(`${stored}.away`, stored);
@@ -172,5 +186,76 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     const goneOn = await runPrinted(goOn, repo.dir, config, bin);
     assert.equal(goneOn.code, 0, goneOn.output);
     assert.match(goneOn.output, /↻ retrying job lib@dev\.check, which failed in remote run fresh-2/);
+  });
+
+  it("on another machine, the refusal's rebuild step stores the run's plan again, and its command then retries the job", async () => {
+    repo.commit("break lib on the runner", { "lib/check.sh": BROKEN });
+    const runRevision = repo.sha("HEAD");
+    const failed = await runner(["-e", "dev", "--job", "lib@dev.check"], "elsewhere-1");
+    assert.equal(failed.code, 1, failed.output);
+    const runPlan = /Plan: ([0-9a-f]{12})/.exec(failed.output)![1];
+    const printed = printedRetry(failed.output);
+    assert.equal(printed, "orun run -e dev --job lib@dev.check --exec-id elsewhere-1 --remote-state --retry");
+
+    // A second checkout (the laptop; the runner's machine is gone): no .orun/plans of its own. The fix is committed there.
+    const laptop = `${repo.dir}-laptop`;
+    repo.git("worktree", "add", "-q", "-b", "laptop", laptop);
+    try {
+      await fs.writeFile(`${laptop}/lib/check.sh`, FIXED);
+      execFileSync("git", ["-C", laptop, "commit", "-q", "-am", "fix lib on the laptop"]);
+      const refused = await runPrinted(printed, laptop, config, bin);
+      assert.equal(refused.code, 1, refused.output);
+      assert.match(refused.output, new RegExp(`remote run elsewhere-1 was started from plan ${runPlan}, .* and plan ${runPlan} is not stored here`));
+      const rebuild = /check out the commit run elsewhere-1 was started from and run `(orun plan[^`]*)` there, which stores plan ([0-9a-f]{12}) in \.orun\/plans/.exec(refused.output);
+      assert.ok(rebuild, refused.output);
+      assert.equal(rebuild[1], "orun plan -e dev");
+      assert.equal(rebuild[2], runPlan);
+      const goOn = /check out your fix again, then run its plan: (orun run [^;]*);/.exec(refused.output)?.[1];
+      assert.equal(goOn, `orun run ${runPlan} -e dev --job lib@dev.check --exec-id elsewhere-1 --remote-state --retry`);
+
+      // As it says: the run's commit (the user knows it: the run's first runner, or the GitHub run, names it), the
+      // command verbatim, the fix again; then the command that goes on with the run.
+      const rebuilt = await runPrinted(`git checkout -q ${runRevision} && ${rebuild[1]} && git checkout -q laptop`, laptop, config, bin);
+      assert.equal(rebuilt.code, 0, rebuilt.output);
+      const retried = await runPrinted(goOn!, laptop, config, bin);
+      assert.equal(retried.code, 0, retried.output);
+      assert.match(retried.output, /↻ retrying job lib@dev\.check, which failed in remote run elsewhere-1/);
+      assert.match(retried.output, /✓ lib·dev\/check/);
+    } finally {
+      repo.git("worktree", "remove", "--force", laptop);
+    }
+  });
+
+  it("a runner given change flags says where its stored plan is, and how another checkout stores it again", async () => {
+    repo.commit("break lib for the changed leg", { "lib/check.sh": BROKEN });
+    const legRevision = repo.sha("HEAD");
+    const failed = await runner(["--changed", "--base", "main", "-e", "dev", "--job", "lib@dev.check"], "changed-2");
+    assert.equal(failed.code, 1, failed.output);
+    const printed = printedRetry(failed.output);
+    const planId = /^orun run ([0-9a-f]{12}) /.exec(printed)?.[1];
+    assert.ok(planId, printed);
+    const notice = new RegExp(
+      `notice: the retry commands this runner prints name plan ${planId}, stored in ${repo.path(".orun/plans").replace(/[.]/g, "\\.")} on this machine; elsewhere, \`(orun plan [^\`]*)\` at commit ${legRevision} with the same refs stores it again\n`,
+    ).exec(failed.output);
+    assert.ok(notice, failed.output);
+    assert.equal(notice[1], "orun plan -e dev --changed --base main");
+
+    const laptop = `${repo.dir}-laptop2`;
+    repo.git("worktree", "add", "-q", "-b", "laptop2", laptop);
+    try {
+      await fs.writeFile(`${laptop}/lib/check.sh`, FIXED);
+      execFileSync("git", ["-C", laptop, "commit", "-q", "-am", "fix lib on the second laptop"]);
+      // The stored ID alone is this machine's.
+      const missing = await runPrinted(printed, laptop, config, bin);
+      assert.notEqual(missing.code, 0, missing.output);
+      // The notice's command at the leg's commit, verbatim, then the printed command with the fix checked out.
+      const rebuilt = await runPrinted(`git checkout -q ${legRevision} && ${notice[1]} && git checkout -q laptop2`, laptop, config, bin);
+      assert.equal(rebuilt.code, 0, rebuilt.output);
+      const retried = await runPrinted(printed, laptop, config, bin);
+      assert.equal(retried.code, 0, retried.output);
+      assert.match(retried.output, /↻ retrying job lib@dev\.check, which failed in remote run changed-2/);
+    } finally {
+      repo.git("worktree", "remove", "--force", laptop);
+    }
   });
 });

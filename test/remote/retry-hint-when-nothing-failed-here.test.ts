@@ -15,6 +15,7 @@ import { until } from "../support/wait.js";
 import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
 import { killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess } from "./processes.js";
 import { orunOnPath, runPrinted } from "./retry-bed.js";
+import { startSelectiveOutageRelay } from "./selective-outage-relay.js";
 
 /** The summary's `again` line's command (undefined without one). */
 const againCommand = (output: string): string | undefined => /\n {2}again {3}retry the failed job in this run: (orun run .*)\n/.exec(output)?.[1];
@@ -85,6 +86,32 @@ describe("the retry hint of a remote runner whose jobs did not fail on it", () =
       assert.equal(deployed.code, 0, deployed.output);
     });
   }
+
+  it("names no runner, within 5 s, when the backend never answers the status request that would name it", async () => {
+    const planFile = await writePlan(dir, "stalled-status", [{ id: "x@dev.build", run: "echo x-broken; exit 3" }]);
+    const runId = "stalled-status-1";
+    const env = { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId };
+    const failed = await spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env }).done;
+    assert.equal(failed.code, 1, failed.output);
+    // Before: one 30 s request timeout (budgetMs bounded only the retries), and none at all once the collector had
+    // run, as the request's timeout signal was held weakly — 5 minutes, undici's own headers timeout.
+    const relay = await startSelectiveOutageRelay(backend.url);
+    let stalled = 0;
+    relay.stall = (method, url) => method === "GET" && /\/jobs\/[^/]+\/status$/.test(url) && ++stalled > 0;
+    try {
+      const started = Date.now();
+      const again = spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env: { ...env, ORUN_BACKEND_URL: relay.url } });
+      const limit = setTimeout(() => again.child.kill("SIGKILL"), 60_000);
+      const result = await again.done.finally(() => clearTimeout(limit));
+      const took = Date.now() - started;
+      assert.equal(result.code, 1, result.output);
+      assert.ok(result.output.includes(`✕ job x@dev.build already failed in remote run ${runId}: step main: exit status 3; retry it in this run: orun run`), result.output);
+      assert.ok(stalled > 0, "the runner asked for the job's status");
+      assert.ok(took < 15_000, `the runner took ${took} ms`);
+    } finally {
+      relay.close();
+    }
+  });
 
   it("prints no again line when no failed job is known: a runner stopped while it waited", async () => {
     const release = path.join(dir, "release-wait");

@@ -1,6 +1,7 @@
 // A loopback relay in front of a real backend that forwards every request except those `down` picks, which it
 // answers 503 as a backend out of reach for them would (the client retries those). It records what it forwarded,
-// with when the answer went back: tests see which requests a runner made during the outage and after.
+// with when the answer went back: tests see which requests a runner made during the outage and after. Those
+// `stall` picks it accepts and never answers, as a backend or proxy that hangs would.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -16,12 +17,14 @@ export interface SelectiveOutageRelay {
   url: string;
   /** Which requests get a 503 instead of reaching the backend (read per request). */
   down: (method: string, path: string) => boolean;
+  /** Which requests are read and never answered (read per request; before `down`). */
+  stall: (method: string, path: string) => boolean;
   readonly requests: RelayedRequest[];
   close(): void;
 }
 
 export async function startSelectiveOutageRelay(target: string): Promise<SelectiveOutageRelay> {
-  const relay: SelectiveOutageRelay = { url: "", down: () => false, requests: [], close: () => undefined };
+  const relay: SelectiveOutageRelay = { url: "", down: () => false, stall: () => false, requests: [], close: () => undefined };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
@@ -32,6 +35,7 @@ export async function startSelectiveOutageRelay(target: string): Promise<Selecti
         relay.requests.push({ method, path, status, at: Date.now() });
         res.writeHead(status, { "Content-Type": type }).end(body);
       };
+      if (relay.stall(method, path)) return;
       if (relay.down(method, path)) return answer(503, "application/json", '{"error":"unavailable","code":"UNAVAILABLE"}');
       const headers: Record<string, string> = {};
       for (const name of ["authorization", "content-type"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
