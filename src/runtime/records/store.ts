@@ -116,6 +116,18 @@ export class ExecutionStore {
   stepLogFile(execId: string, jobId: string, stepKey: string): string {
     return path.join(this.jobLogDir(execId, jobId), `${safeSegment(stepKey)}.log`);
   }
+  /**
+   * Removes the logs of a job's earlier run (it runs again from empty logs). A folder orun cannot clear (made by
+   * another user: a `sudo orun run`) is named with the reason; the run failed with Node's bare "EACCES: …, unlink".
+   */
+  async clearJobLogs(execId: string, jobId: string): Promise<void> {
+    const dir = this.jobLogDir(execId, jobId);
+    try {
+      await rm(dir, { recursive: true, force: true });
+    } catch (err) {
+      throw new OrunError(`cannot clear the logs of ${jobId}'s earlier run: ${fileSystemReason(err)}`, { location: { file: dir }, ...ownershipHint(err), cause: err });
+    }
+  }
   /** Output of the runner's job finalizer (post hooks, output of steps that never ran). */
   jobFinishFile(execId: string, jobId: string): string {
     return path.join(this.jobLogDir(execId, jobId), `${JOB_FINISH_SEGMENT}.log`);
