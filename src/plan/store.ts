@@ -6,6 +6,7 @@ import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { findCycle, findUnknownDependency, formatCycle, indexNodes } from "../model/dag.js";
 import { OrunError, errorMessage, fileSystemReason, ownershipHint } from "../util/errors.js";
+import { MAX_TEXT_FILE_BYTES, jsonErrorWithoutExcerpt, readOwnFile, readOwnFileText, type OwnFileOptions } from "../util/fs-read.js";
 import { assertOwnFileWritable, writeOwnFile, writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
@@ -187,10 +188,16 @@ async function looksLikePlan(file: string): Promise<boolean> {
   return head.trimStart().replace(/^\uFEFF/, "").startsWith("{") || /^kind:\s*["']?Plan["']?\s*$/m.test(head);
 }
 
+/**
+ * How a stored plan is read when listing or matching references: a user's own link among them is followed, but a
+ * FIFO is never waited on (opened non-blocking, refused) and nothing beyond the bound is read.
+ */
+const STORED_PLAN_READ: OwnFileOptions = { maxBytes: MAX_TEXT_FILE_BYTES, followLinks: true };
+
 /** Whether a stored plan's recorded checksum continues the way a longer-than-ID reference says. */
 async function checksumStartsWith(file: string, prefix: string): Promise<boolean> {
   try {
-    const checksum = (JSON.parse(await fs.readFile(file, "utf8")) as { metadata?: { checksum?: unknown } }).metadata?.checksum;
+    const checksum = (JSON.parse((await readOwnFileText(file, STORED_PLAN_READ)) ?? "") as { metadata?: { checksum?: unknown } }).metadata?.checksum;
     return typeof checksum === "string" && checksum.startsWith(prefix);
   } catch {
     return false;
@@ -344,6 +351,29 @@ export function goTimeRfc3339Nano(ns: bigint): string {
   return `${String(date.getFullYear()).padStart(4, "0")}-${two(date.getMonth() + 1)}-${two(date.getDate())}T${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}${fraction}${zone}`;
 }
 
+/**
+ * A stored plan's short ID and job count, or why it is no readable plan (undefined: it is gone). The same checks
+ * `orun run` makes, so a listed "ready" plan is one that can run; the parser's excerpt of a file that is no JSON is
+ * left out (it may be a link to someone else's file).
+ */
+async function storedPlanSummary(file: string): Promise<{ checksum: string; jobs: number; unreadable?: string } | undefined> {
+  const read = await readOwnFile(file, STORED_PLAN_READ);
+  if (read.kind === "missing") return undefined;
+  if (read.kind === "refused") return { checksum: "", jobs: 0, unreadable: `it is ${read.reason}` };
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(read.text);
+  } catch (err) {
+    return { checksum: "", jobs: 0, unreadable: `invalid JSON: ${jsonErrorWithoutExcerpt(err)}` };
+  }
+  try {
+    const plan = parsePlan(decoded, file);
+    return { checksum: planShortId(plan), jobs: plan.jobs.length };
+  } catch (err) {
+    return { checksum: "", jobs: 0, unreadable: errorMessage(err) };
+  }
+}
+
 /** Every `*.json` in the plans directory, by file name (v2.3 `get plans` fields). */
 export async function listStoredPlans(storeDir: string, displayRoot?: string): Promise<StoredPlanEntry[]> {
   const dir = plansDir(storeDir);
@@ -363,17 +393,9 @@ export async function listStoredPlans(storeDir: string, displayRoot?: string): P
       continue;
     }
     if (!stat.isFile()) continue;
-    let checksum = "";
-    let jobs = 0;
-    let unreadable: string | undefined;
-    try {
-      // The same checks `orun run` makes, so a listed "ready" plan is one that can run.
-      const plan = parsePlan(JSON.parse(await fs.readFile(file, "utf8")), file);
-      checksum = planShortId(plan);
-      jobs = plan.jobs.length;
-    } catch (err) {
-      unreadable = errorMessage(err);
-    }
+    const summary = await storedPlanSummary(file);
+    if (!summary) continue;
+    const { checksum, jobs, unreadable } = summary;
     result.push({
       Name: entry.slice(0, -".json".length),
       Path: displayRoot ? path.relative(displayRoot, file) || file : file,

@@ -2,13 +2,18 @@
 // rename keeps a regular file whole, but renamed over a device, a FIFO or a
 // symlink it replaces them — `-o /dev/null` run as root turned the machine's
 // /dev/null into a regular file. orun's own files under `.orun/` (the plan
-// store, the composition lock) are another matter: a symlink there was put
-// there by someone else (a cloned repository that commits `.orun/`), and
-// written through it overwrote whatever it named (`/etc/passwd` as root).
+// store, the composition lock) are another matter: a symlink at such a file's
+// own path was put there by someone else (a cloned repository that commits
+// `.orun/`), and written through it overwrote whatever it named (`/etc/passwd`
+// as root). Only that last path segment is protected: a symlinked `.orun` or
+// `.orun/plans` folder (a shared cache) is written through, by design, so the
+// file names orun writes (latest.json, <id>.json, compositions.lock.yaml…) land
+// in whatever folder such a link names.
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 import { OrunError } from "../util/errors.js";
+import { hasControlCharacter } from "./validate.js";
 
 /**
  * Writes `content` to `file`: in place for a device or FIFO (/dev/null, /dev/stdout, a pipe) and for a
@@ -41,13 +46,24 @@ async function followLinks(file: string): Promise<string | undefined> {
 }
 
 /**
- * Writes one of orun's own files under `.orun/` (a stored plan, the composition lock) atomically. A symlink in its
- * place is replaced, never written through; a directory, FIFO or device there is refused (`what` names the
- * action in the message), so nothing outside `.orun/` is ever written.
+ * Writes one of orun's own files under `.orun/` (a stored plan, the composition lock) atomically. A symlink at the
+ * file's own path is replaced, never written through, with a warning naming where it led (a user's own link loses
+ * its meaning; a planted one is worth knowing of); a directory, FIFO or device there is refused (`what` names the
+ * action in the message). The folders on the way are followed as they are (see the header).
  */
-export async function writeOwnFile(file: string, content: string | Uint8Array, what: string): Promise<void> {
+export async function writeOwnFile(
+  file: string,
+  content: string | Uint8Array,
+  what: string,
+  warn: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`),
+): Promise<void> {
   await assertOwnFileWritable(file, what);
+  const replacedLink = await fs.readlink(file).catch(() => undefined);
   await writeFileAtomic(file, content);
+  if (replacedLink !== undefined) {
+    const shown = [...replacedLink].map((c) => (hasControlCharacter(c) ? "?" : c)).join("");
+    warn(`replaced the symbolic link ${file} (→ ${shown}) with a file of its own; the link's target is left as it was`);
+  }
 }
 
 /** Refuses a directory, FIFO, socket or device where an orun-owned file goes; a symlink or regular file may be replaced. */

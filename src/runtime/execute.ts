@@ -128,6 +128,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     }
     // Read before anything is written: corrupt metadata refuses the run with the record untouched.
     const previous = await store.readMetadata(execId);
+    // --retry's logs go before its state: logs that cannot be cleared refuse the run with the job's result still on record.
+    if (options.retry && selection.target && !newRecord) await store.clearJobLogs(execId, selection.target.id);
     const retried = prepareResume(state, selection, options);
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
     // Transitions a crashed run journaled go into state.json before the journal starts afresh.

@@ -3,12 +3,13 @@
 // is never removed: its lock names a live owner (pid and start time), or it
 // was created moments ago and has no metadata yet (a run starting up).
 // Removal itself holds the record's lock, so no run can start on it midway.
-import { lstat, readdir, readFile, readlink, rename, rm, stat } from "node:fs/promises";
+import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { acquireExecLock, foreignLockNote, liveLockOwner, parseOwner } from "./records/lock.js";
+import { acquireExecLock, foreignLockNote, liveLockOwner, parseOwner, readLockText } from "./records/lock.js";
 import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
+import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
 
 export interface GcOptions {
   keep: number;
@@ -145,8 +146,11 @@ async function stalePlans(store: ExecutionStore, cutoff: number, held: Set<strin
 async function heldPlanId(file: string): Promise<string | undefined> {
   const info = await lstat(file).catch(() => undefined);
   if (!info?.isFile()) return "";
+  // Not through a link or into a FIFO swapped in since the lstat.
+  const text = await readOwnFileText(file, { maxBytes: MAX_TEXT_FILE_BYTES });
+  if (text === undefined) return undefined;
   try {
-    const plan = JSON.parse(await readFile(file, "utf8")) as { metadata?: { checksum?: unknown } } | null;
+    const plan = JSON.parse(text) as { metadata?: { checksum?: unknown } } | null;
     const checksum = plan?.metadata?.checksum;
     return typeof checksum === "string" ? checksum.replace(/^sha256-/, "").slice(0, 12) : "";
   } catch {
@@ -200,7 +204,7 @@ async function removeRecord(store: ExecutionStore, execId: string): Promise<"rem
   } catch (err) {
     // Removed meanwhile (the lock reports a vanished record as an OrunError too), or being removed by another gc
     // (it was reported "still running"); else a run owns it.
-    const holder = parseOwner(await readFile(store.lockFile(execId), "utf8").catch(() => ""));
+    const holder = parseOwner((await readLockText(store.lockFile(execId))) ?? "");
     if (holder?.purpose === "gc" || !(await lstat(dir).catch(() => undefined))) return "gone";
     // A lock that could not be written (a full disk) is no run: say so rather than "still running".
     if (err instanceof OrunError && err.cause === undefined) return "locked";

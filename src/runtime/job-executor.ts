@@ -1,7 +1,7 @@
 // Runs one job: its steps in phase order with retries, timeouts and
 // onFailure, recording every transition in the execution state and
 // streaming output to the step log, the hooks and the renderer.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { requiresApproval, type PlanJob, type PlanStep } from "../model/plan.js";
@@ -15,7 +15,7 @@ import { orderSteps, phaseOf, stepKeys } from "./steps.js";
 import { stepEnv, type RuntimeIds } from "./step-env.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
-import { errorMessage, fileSystemReason, OrunError, ownershipHint } from "../util/errors.js";
+import { errorMessage } from "../util/errors.js";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 
 export interface JobExecutorDeps {
@@ -211,22 +211,9 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob, inflight?:
   }
 }
 
-/**
- * Removes the logs of the job's earlier run (it runs again from empty logs). A folder orun cannot clear (made by
- * another user: a `sudo orun run`) is named with the reason; the run failed with Node's bare "EACCES: …, unlink".
- */
-async function clearJobLogs(deps: JobExecutorDeps, job: PlanJob): Promise<void> {
-  const dir = deps.store.jobLogDir(deps.ids.execId, job.id);
-  try {
-    await rm(dir, { recursive: true, force: true });
-  } catch (err) {
-    throw new OrunError(`cannot clear the logs of ${job.id}'s earlier run: ${fileSystemReason(err)}`, { location: { file: dir }, ...ownershipHint(err), cause: err });
-  }
-}
-
 async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightStep | undefined): Promise<JobRunResult> {
   const started = Date.now();
-  if (deps.clearLogs) await clearJobLogs(deps, job);
+  if (deps.clearLogs) await deps.store.clearJobLogs(deps.ids.execId, job.id);
   const steps = orderSteps(job.steps);
   const keys = stepKeys(steps);
   const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, "pending" as const])) };

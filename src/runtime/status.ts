@@ -1,8 +1,8 @@
 // `orun status`: one execution record rendered for people (or as JSON).
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
-import { foreignLockNote, liveLockOwner, ownerAlive, parseOwner } from "./records/lock.js";
+import { foreignLockNote, liveLockOwner, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
@@ -77,7 +77,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
 
 /** The owner a lock file names when that process is gone (the file is there, its owner is not); else undefined. */
 async function deadLockOwner(lockFile: string): Promise<{ pid?: number } | undefined> {
-  const text = await readFile(lockFile, "utf8").catch(() => undefined);
+  const text = await readLockText(lockFile);
   if (text === undefined) return undefined;
   const owner = parseOwner(text);
   // Taken by a run meanwhile (liveLockOwner found none a moment ago); a lock that cannot be parsed and is not being written is stale too.
@@ -91,7 +91,7 @@ async function deadLockOwner(lockFile: string): Promise<{ pid?: number } | undef
  * lock's start time. A dead child's pid reused by another process must not keep its run "starting" for ever.
  */
 async function backgroundChildAlive(lockFile: string, child: { pid: number; writtenMs: number }): Promise<boolean> {
-  const lock = parseOwner(await readFile(lockFile, "utf8").catch(() => ""));
+  const lock = parseOwner((await readLockText(lockFile)) ?? "");
   if (lock?.pid === child.pid && lock.startTime !== undefined && ownerAlive(lock) === false) return false;
   return ownerAlive({ pid: child.pid, since: new Date(child.writtenMs).toISOString() });
 }

@@ -153,7 +153,7 @@ test("status --watch --json waiting for a first run writes only JSON documents t
 test("status --watch on a record folder a run has just made (no lock, metadata or state yet) waits for the run instead of ending", async (t) => {
   const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "fresh" }, "orun-rec14-");
   await mkdir(recordFile(dir, "fresh", ""), { recursive: true });
-  const watch = started(["status", "--exec-id", "fresh", "--watch", "--interval", "100ms"], dir);
+  const watch = started(["status", "--exec-id", "fresh", "--watch", "--interval", "200ms"], dir);
   let ended = false;
   void watch.done.then(() => (ended = true));
   await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -2,10 +2,12 @@
 // another user: an earlier `sudo orun run`) failed the run with Node's bare "EACCES: permission denied, unlink
 // '…/run.log'", recorded as the run's error too. Now the folder is named with the reason. As root, orun runs as
 // `nobody` on a record it owns but for that folder (root's); otherwise the folder is made read-only.
+// The logs are cleared before the job's state is reset: the refused retry had already erased X's recorded
+// result (state.json said nothing of X, status "not run") although nothing ran.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmod, chown, readdir } from "node:fs/promises";
+import { chmod, chown, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun, type CliResult } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
@@ -51,6 +53,9 @@ test("a retried job whose earlier logs cannot be cleared is refused naming its l
   } else {
     await chmod(jobLogs, 0o555);
   }
+  const stateFile = recordFile(dir, "r1", "state.json");
+  const stateBefore = await readFile(stateFile, "utf8");
+  assert.equal((JSON.parse(stateBefore) as { jobs: Record<string, { status: string }> }).jobs["api@dev.build"]?.status, "completed");
   try {
     const retry = await orunAsUser(["run", "plan.json", "--exec-id", "r1", "--job", "api@dev.build", "--retry"], dir);
     assert.equal(retry.code, 1, retry.stdout);
@@ -58,8 +63,10 @@ test("a retried job whose earlier logs cannot be cleared is refused naming its l
       retry.stderr,
       `✕ ${jobLogs}: cannot clear the logs of api@dev.build's earlier run: permission denied (make .orun/ writable for you: was it made by another user, such as sudo or a container?)\n`,
     );
+    assert.equal(await readFile(stateFile, "utf8"), stateBefore, "the job's recorded result is kept");
     const status = await orunAsUser(["status", "--exec-id", "r1"], dir);
-    assert.match(status.stdout, /Error: .*cannot clear the logs of api@dev\.build's earlier run: permission denied/);
+    assert.match(status.stdout, /State: completed/, status.stdout);
+    assert.doesNotMatch(status.stdout, /not run/, status.stdout);
     assert.match((await orunAsUser(["logs", "--exec-id", "r1"], dir)).stdout, /built/, "the earlier logs are still there");
   } finally {
     // Before the temp folder is removed: read-only, its log could not be.

@@ -78,7 +78,7 @@ test("a legacy .orun-state.json that cannot be read (a directory) is named in th
   const refused = await runOrun(["run", "plan.json"], { cwd: dir });
   const said = refused.stdout + refused.stderr;
   assert.equal(refused.code, 1, said);
-  assert.match(refused.stderr, /\.orun-state\.json: cannot read the legacy state file to migrate it: EISDIR/, said);
+  assert.match(refused.stderr, /\.orun-state\.json: cannot read the legacy state file to migrate it: it is a directory/, said);
   assert.equal(existsSync(path.join(dir, "ran")), false, said);
   assert.equal(existsSync(path.join(dir, ".orun/executions")), false);
 });

@@ -1,7 +1,8 @@
 // orun's own files under `.orun/` (the plan store's `latest.json`, `<id>.json`, `<name>.json`, and
 // `compositions.lock.yaml`) were written through a symlink found in their place: a repository that commits
 // `.orun/plans/latest.json -> ~/.bashrc` had `orun plan` overwrite that file (as root, /etc/passwd). The link
-// is now replaced by the file and its target is left as it was. Targets here live in a temp folder.
+// is now replaced by the file (with a warning naming where it led) and its target is left as it was. A symlinked
+// `.orun/plans` folder (a shared cache) is still written through. Targets here live in a temp folder.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
@@ -31,16 +32,19 @@ async function planted(rel: string): Promise<{ repo: string; link: string; targe
   return { repo, link, target };
 }
 
-async function assertReplaced(link: string, target: string): Promise<void> {
+async function assertReplaced(link: string, target: string, stderr: string): Promise<void> {
   assert.equal(await fs.readFile(target, "utf8"), "precious\n", "the link's target is untouched");
   assert.ok((await fs.lstat(link)).isFile(), `${link} is now a regular file`);
+  // Said once, naming where the link led: a user's own link there loses its meaning, a planted one is worth knowing of.
+  const warning = `warning: replaced the symbolic link ${link} (→ ${target}) with a file of its own; the link's target is left as it was\n`;
+  assert.equal(stderr.split(warning).length - 1, 1, stderr);
 }
 
 test("orun plan replaces a symlink at .orun/plans/latest.json instead of writing the plan into its target", async () => {
   const { repo, link, target } = await planted("plans/latest.json");
   const result = await runOrun(["plan"], { cwd: repo, timeoutMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
-  await assertReplaced(link, target);
+  await assertReplaced(link, target, result.stderr);
   assert.match(await fs.readFile(link, "utf8"), /"checksum"/);
 });
 
@@ -48,7 +52,7 @@ test("orun plan --name replaces a symlink at .orun/plans/<name>.json", async () 
   const { repo, link, target } = await planted("plans/release.json");
   const result = await runOrun(["plan", "--name", "release"], { cwd: repo, timeoutMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
-  await assertReplaced(link, target);
+  await assertReplaced(link, target, result.stderr);
   const run = await runOrun(["get", "jobs", "--plan", "release"], { cwd: repo, timeoutMs: 30_000 });
   assert.equal(run.code, 0, run.stderr);
 });
@@ -57,7 +61,7 @@ test("orun compositions lock replaces a symlink at .orun/compositions.lock.yaml"
   const { repo, link, target } = await planted("compositions.lock.yaml");
   const result = await runOrun(["compositions", "lock"], { cwd: repo, timeoutMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
-  await assertReplaced(link, target);
+  await assertReplaced(link, target, result.stderr);
   assert.match(await fs.readFile(link, "utf8"), /kind: CompositionLock/);
 });
 
@@ -68,4 +72,18 @@ test("a directory at .orun/plans/latest.json is refused naming it, and no plan f
   assert.equal(result.code, 1);
   assert.match(result.stderr, /cannot store the plan: .*latest\.json is a directory/);
   assert.deepEqual(await fs.readdir(path.join(repo, ".orun", "plans")), ["latest.json"]);
+});
+
+test("a symlinked .orun/plans folder (a shared cache) is written through as a folder, without a warning", async () => {
+  const repo = await writeRepo(baseRepo(ENV));
+  const cache = await fs.mkdtemp(path.join(outside, "cache-"));
+  await fs.mkdir(path.join(repo, ".orun"), { recursive: true });
+  await fs.symlink(cache, path.join(repo, ".orun", "plans"));
+  const result = await runOrun(["plan", "--name", "release"], { cwd: repo, timeoutMs: 30_000 });
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(result.stderr, /warning/);
+  assert.ok((await fs.lstat(path.join(repo, ".orun", "plans"))).isSymbolicLink(), "the folder link is kept");
+  assert.deepEqual((await fs.readdir(cache)).filter((name) => !/^[0-9a-f]{12}\.json$/.test(name)).sort(), ["latest.json", "release.json"]);
+  const run = await runOrun(["get", "jobs", "--plan", "latest"], { cwd: repo, timeoutMs: 30_000 });
+  assert.equal(run.code, 0, run.stderr);
 });

@@ -107,7 +107,7 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("-w, --watch", "refresh until the run finishes")
-    .addOption(new Option("--interval <duration>", "refresh interval for --watch (e.g. 500ms, 2s)").argParser(parseInterval).default(1000, "1s"))
+    .addOption(new Option("--interval <duration>", "refresh interval for --watch, from 200ms to 24h (e.g. 500ms, 2s)").argParser(parseInterval).default(1000, "1s"))
     .option("--json", "print {execID, meta, state} as JSON")
     .option("--all", "list every execution")
     .option("--detailed", "also list each job's steps with their status")
@@ -545,7 +545,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const intentRoot = await intentRootOf(opts.intent);
   const store = await storeAt(intentRoot);
   // As v2: under 200 ms (0, a negative duration) is a second.
-  const intervalMs = opts.interval < 200 ? 1000 : opts.interval;
+  const intervalMs = opts.interval;
   if (await remoteMayBeOn(opts, process.env, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
     if (remote !== undefined) return remote;
@@ -792,8 +792,10 @@ function oneOf(choices: readonly string[], suggest?: (value: string) => string |
 
 /** The longest `status --interval`: past 2^31-1 ms Node fires a timer at once, so --watch spun redrawing. */
 const MAX_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/** The shortest: faster redraws (and polls of a remote backend) spin for nothing; 1..199ms silently meant 1s. */
+const MIN_INTERVAL_MS = 200;
 
-/** `status --interval`: a duration with its unit, in milliseconds, from 0 to a day (under 200ms means the default). */
+/** `status --interval`: a duration with its unit, in milliseconds, from 200ms to a day. */
 function parseInterval(value: string): number {
   let ms: number;
   try {
@@ -802,7 +804,7 @@ function parseInterval(value: string): number {
     if (err instanceof InvalidArgumentError) throw err;
     throw new InvalidArgumentError("expected a duration with its unit, such as 500ms, 2s or 1m.");
   }
-  if (ms < 0 || ms > MAX_INTERVAL_MS) throw new InvalidArgumentError(`expected a duration from 0 to 24h, such as 500ms, 2s or 1m.`);
+  if (ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) throw new InvalidArgumentError(`expected a duration from 200ms to 24h, such as 500ms, 2s or 1m.`);
   return ms;
 }
 

@@ -9,11 +9,12 @@
 //   is still stale, renames its own lock over it. Everyone else starts over
 //   and then finds a live owner.
 // A `--background` parent takes the lock and hands it to its child.
-import { link, lstat, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
 import { tempSibling, writeFileAtomic } from "../../util/fs-atomic.js";
 import os from "node:os";
-import { OrunError, errorMessage, fileSystemReason } from "../../util/errors.js";
+import { OrunError, fileSystemReason } from "../../util/errors.js";
+import { readOwnFile, readOwnFileSync, readOwnFileText, type OwnFileOptions } from "../../util/fs-read.js";
 
 export interface ExecLock {
   release(): Promise<void>;
@@ -47,6 +48,13 @@ const GUARD_STALE_MS = 5_000;
 /** How long a lock that cannot be parsed is presumed to be in the middle of being written (older orun). */
 const UNREADABLE_GRACE_MS = 2_000;
 const ACQUIRE_DEADLINE_MS = 15_000;
+/**
+ * How a lock (or its takeover guard) is read: a regular file of a few hundred bytes, never through a link, never
+ * waiting on a FIFO planted in its place (that hung `status`, `gc` and `run`, which then ignored SIGTERM).
+ */
+const LOCK_READ: OwnFileOptions = { maxBytes: 64 * 1024 };
+/** A lock file's text; undefined when it is missing or no regular file (status, gc). */
+export const readLockText = (file: string): Promise<string | undefined> => readOwnFileText(file, LOCK_READ);
 
 export async function acquireExecLock(file: string, execId: string, options: { handoff?: boolean; purpose?: "gc" } = {}): Promise<ExecLock> {
   try {
@@ -118,17 +126,14 @@ export async function lockAssembledRecord(tempFile: string, options: { handoff?:
 type ReadResult = { kind: "missing" } | { kind: "unreadable"; text: string; ageMs: number } | { kind: "owner"; text: string; owner: LockOwner };
 
 async function readOwner(file: string): Promise<ReadResult> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const entry = await lstat(file).catch(() => undefined);
-    if (code === "ENOENT" && !entry) return { kind: "missing" };
-    // A directory, a dangling symlink or an unreadable file where the lock belongs: never guess, never delete it.
-    const what = entry?.isDirectory() ? "a directory" : entry?.isSymbolicLink() ? "a symbolic link" : `unreadable (${code ?? errorMessage(err)})`;
-    throw new OrunError(`the execution lock is ${what}, not a lock file; remove it if no run is using this execution`, { location: { file } });
+  const read = await readOwnFile(file, LOCK_READ);
+  if (read.kind === "missing") return { kind: "missing" };
+  if (read.kind === "refused") {
+    // A directory, a symlink, a FIFO or an unreadable file where the lock belongs: never guess, never delete it.
+    const what = read.code && read.code !== "ELOOP" ? `unreadable (${read.code})` : read.reason.startsWith("not ") ? read.reason : `${read.reason}, not a lock file`;
+    throw new OrunError(`the execution lock is ${what}; remove it if no run is using this execution`, { location: { file } });
   }
+  const text = read.text;
   const owner = parseOwner(text);
   if (owner) return { kind: "owner", text, owner };
   const info = await stat(file).catch(() => undefined);
@@ -331,7 +336,7 @@ async function replaceUnderGuard(file: string, seen: string, next: LockOwner): P
     return "busy";
   }
   try {
-    const now = await readFile(file, "utf8").catch(() => undefined);
+    const now = await readLockText(file);
     if (now !== seen) return "changed"; // released, or replaced by a live owner meanwhile
     await replace(file, next);
     return "replaced";
@@ -345,7 +350,7 @@ async function replaceUnderGuard(file: string, seen: string, next: LockOwner): P
  * if what was moved is not the dead holder's guard (a new holder created one in between), it goes back.
  */
 async function clearStaleGuard(guard: string): Promise<void> {
-  const seen = await readFile(guard, "utf8").catch(() => undefined);
+  const seen = await readLockText(guard);
   const info = await stat(guard).catch(() => undefined);
   if (seen === undefined || !info) return;
   const holder = parseOwner(seen);
@@ -357,7 +362,7 @@ async function clearStaleGuard(guard: string): Promise<void> {
   } catch {
     return; // someone else cleared it
   }
-  const moved = await readFile(aside, "utf8").catch(() => undefined);
+  const moved = await readLockText(aside);
   if (moved !== seen) await link(aside, guard).catch(() => undefined);
   await rm(aside, { force: true });
 }
@@ -370,18 +375,13 @@ function heldLock(file: string, owner: LockOwner): ExecLock {
     async release() {
       if (released) return;
       released = true;
-      if ((await readFile(file, "utf8").catch(() => undefined)) === written) await rm(file, { force: true });
+      if ((await readLockText(file)) === written) await rm(file, { force: true });
     },
     releaseSync() {
       if (released) return;
       released = true;
-      let now: string | undefined;
-      try {
-        now = readFileSync(file, "utf8");
-      } catch {
-        return;
-      }
-      if (now === written) rmSync(file, { force: true });
+      const now = readOwnFileSync(file, LOCK_READ);
+      if (now.kind === "text" && now.text === written) rmSync(file, { force: true });
     },
     async handOver(pid: number) {
       released = true; // the new owner releases it

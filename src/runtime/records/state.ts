@@ -3,6 +3,7 @@
 // coalescing bursts of transitions into one write.
 import { canonicalJobId } from "../../model/plan.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
+import { jsonErrorWithoutExcerpt } from "../../util/fs-read.js";
 import { toJson, writeFileAtomic, writeFileAtomicSync } from "../fs-atomic.js";
 import { readRecordFile } from "./read-record.js";
 import { journalFileOf, readJournal, TransitionJournal } from "./journal.js";
@@ -77,7 +78,7 @@ export function parseState(text: string, file: string, advice = "fix or delete t
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new OrunError(`corrupt execution state (invalid JSON: ${errorMessage(err)}); ${advice}`, {
+    throw new OrunError(`corrupt execution state (invalid JSON: ${jsonErrorWithoutExcerpt(err)}); ${advice}`, {
       location: { file },
     });
   }

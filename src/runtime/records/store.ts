@@ -2,12 +2,13 @@
 // manifest.json (the plan), metadata.json, state.json and
 // logs/<job>/<step>.log, plus the `latest` symlink. Finding, creating and migrating records lives here; what goes
 // into them is decided by the runtime.
-import { mkdir, readdir, readFile, rename, rm, symlink, copyFile, lstat, readlink, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, symlink, lstat, readlink, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import os from "node:os";
 import type { Plan } from "../../model/plan.js";
-import { OrunError, errorMessage, fileSystemReason, ownershipHint } from "../../util/errors.js";
+import { OrunError, fileSystemReason, ownershipHint } from "../../util/errors.js";
+import { MAX_TEXT_FILE_BYTES, jsonErrorWithoutExcerpt, readOwnFile, readOwnFileText } from "../../util/fs-read.js";
 import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState, type ExecState } from "./state.js";
@@ -115,6 +116,18 @@ export class ExecutionStore {
   }
   stepLogFile(execId: string, jobId: string, stepKey: string): string {
     return path.join(this.jobLogDir(execId, jobId), `${safeSegment(stepKey)}.log`);
+  }
+  /**
+   * Removes the logs of a job's earlier run (it runs again from empty logs). A folder orun cannot clear (made by
+   * another user: a `sudo orun run`) is named with the reason; the run failed with Node's bare "EACCES: …, unlink".
+   */
+  async clearJobLogs(execId: string, jobId: string): Promise<void> {
+    const dir = this.jobLogDir(execId, jobId);
+    try {
+      await rm(dir, { recursive: true, force: true });
+    } catch (err) {
+      throw new OrunError(`cannot clear the logs of ${jobId}'s earlier run: ${fileSystemReason(err)}`, { location: { file: dir }, ...ownershipHint(err), cause: err });
+    }
   }
   /** Output of the runner's job finalizer (post hooks, output of steps that never ran). */
   jobFinishFile(execId: string, jobId: string): string {
@@ -364,7 +377,7 @@ export class ExecutionStore {
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new OrunError(`corrupt execution metadata: ${errorMessage(err)}`, { location: { file } });
+      throw new OrunError(`corrupt execution metadata: ${jsonErrorWithoutExcerpt(err)}`, { location: { file } });
     }
     return checkMetadata(raw, file);
   }
@@ -380,13 +393,17 @@ export class ExecutionStore {
    */
   async migrateLegacy(now = new Date()): Promise<string | undefined> {
     const legacy = path.join(this.rootDir, ".orun-state.json");
-    if (!(await exists(legacy))) return undefined;
-    const text = await readFile(legacy, "utf8").catch((err: unknown) => {
-      throw new OrunError(`cannot read the legacy state file to migrate it: ${errorMessage(err)}`, {
+    // Read as a record file (every `orun run` reads it, in a checkout that may not be trusted): never through a
+    // link (it read, and quoted in the error, a file elsewhere), never waiting on a FIFO (that hung the run).
+    const read = await readOwnFile(legacy, { maxBytes: MAX_TEXT_FILE_BYTES });
+    if (read.kind === "missing") return undefined;
+    if (read.kind === "refused") {
+      throw new OrunError(`cannot read the legacy state file to migrate it: ${read.code && read.code !== "ELOOP" ? read.reason : `it is ${read.reason}`}`, {
         location: { file: legacy },
         hint: "move it aside to run without migrating it",
       });
-    });
+    }
+    const text = read.text;
     // Every run tries the migration, so another --exec-id is no way round a bad legacy file.
     const advice = "fix it, or move it aside to run without migrating it";
     let state: ExecState;
@@ -407,7 +424,8 @@ export class ExecutionStore {
           await mkdir(path.join(temp, "logs"), { recursive: true });
           // Rewrite execId to the folder name; statuses are kept verbatim.
           state.execId = execId;
-          await copyFile(legacy, path.join(temp, "legacy-orun-state.json"));
+          // The text that was validated, not a second read of the path.
+          await writeFile(path.join(temp, "legacy-orun-state.json"), text);
           await writeFileAtomic(path.join(temp, "state.json"), serializeState(state));
           if (!(await exists(this.execDir(execId)))) {
             await rename(temp, this.execDir(execId));
@@ -480,7 +498,7 @@ export async function pendingBackgroundChild(execDir: string): Promise<{ pid: nu
     [pidFile, path.join(execDir, "metadata.json"), path.join(execDir, BACKGROUND_ERROR_FILE)].map((file) => stat(file).catch(() => undefined)),
   );
   if (!pidInfo || (metaInfo && metaInfo.mtimeMs >= pidInfo.mtimeMs) || (errorInfo && errorInfo.mtimeMs >= pidInfo.mtimeMs)) return undefined;
-  const pid = Number.parseInt(await readFile(pidFile, "utf8").catch(() => ""), 10);
+  const pid = Number.parseInt((await readOwnFileText(pidFile, { maxBytes: 1024 })) ?? "", 10);
   return Number.isSafeInteger(pid) && pid > 0 ? { pid, writtenMs: pidInfo.mtimeMs } : undefined;
 }
 
@@ -490,7 +508,7 @@ export async function backgroundFailure(execDir: string): Promise<BackgroundErro
   const [errorInfo, metaInfo] = await Promise.all([stat(file).catch(() => undefined), stat(path.join(execDir, "metadata.json")).catch(() => undefined)]);
   if (!errorInfo || (metaInfo && metaInfo.mtimeMs > errorInfo.mtimeMs)) return undefined;
   try {
-    const value = JSON.parse(await readFile(file, "utf8")) as Partial<BackgroundError>;
+    const value = JSON.parse((await readOwnFileText(file, { maxBytes: MAX_TEXT_FILE_BYTES })) ?? "") as Partial<BackgroundError>;
     return typeof value.error === "string" ? { pid: Number(value.pid), error: value.error, at: String(value.at ?? "") } : undefined;
   } catch {
     return undefined;
