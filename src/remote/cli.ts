@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
+import type { ChangeOptions } from "../planner/changes/files.js";
 import { canonicalJobId, jobIdFragments } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -67,14 +68,8 @@ export async function remoteRunSetup(
 }
 
 /** Trigger and change flags as `orun run` parses them (src/planner/triggers). */
-interface PlanningFlags {
+interface PlanningFlags extends ChangeOptions {
   changed?: boolean;
-  base?: string;
-  head?: string;
-  files?: string[];
-  uncommitted?: boolean;
-  untracked?: boolean;
-  intentImpact?: string;
   trigger?: string;
   fromCi?: string;
   eventFile?: string;
