@@ -63,5 +63,5 @@ test("status --interval takes a duration with its unit; anything else names the 
   const watched = await runOrun(["status", "--watch", "--interval", "300ms"], { cwd: dir });
   assert.equal(watched.code, 0, watched.stderr);
   assert.match(watched.stdout, /Run: w1 .*State: completed/);
-  assert.match((await runOrun(["status", "--help"], { cwd: dir })).stdout, /--interval <duration> +refresh interval for --watch \(e\.g\. 500ms, 2s\) \(default:\s+1s\)/);
+  assert.match((await runOrun(["status", "--help"], { cwd: dir })).stdout, /--interval <duration> +refresh interval for --watch, from 200ms to 24h \(e\.g\.\s+500ms, 2s\) \(default:\s+1s\)/);
 });
