@@ -13,6 +13,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { gitOutput, headCommit, runGit } from "../util/git.js";
+import { isInside } from "../util/paths.js";
 
 export interface RunFolders {
   /** Intent root, plan workDir or the current folder: where the run was started from. */
@@ -38,7 +39,7 @@ export async function revisionToRecord(planned: string | undefined, folders: Run
   const { sourceRevision } = await import("../planner/revision.js");
   for (const [root, dirs] of repositories) {
     // The repository the run started in is "the working tree", as before; another one is named.
-    const tree = inside(root, workspace) ? "the working tree" : `the working tree ${root} (where the jobs run)`;
+    const tree = isInside(root, workspace) ? "the working tree" : `the working tree ${root} (where the jobs run)`;
     const head = await headCommit(root);
     if (head === undefined) {
       warn(`${tree} has no commit, not the plan's revision ${short}, so ${noEvidence}`);
@@ -76,7 +77,7 @@ async function repositoriesOf(dirs: readonly string[]): Promise<{ repositories: 
       continue;
     }
     const root = existingReal(top);
-    const members = [dir, ...pending.filter((other) => inside(root, other))];
+    const members = [dir, ...pending.filter((other) => isInside(root, other))];
     for (const member of members.slice(1)) pending.splice(pending.indexOf(member), 1);
     repositories.set(root, [...(repositories.get(root) ?? []), ...members]);
   }
@@ -100,11 +101,6 @@ async function untrackedFolder(root: string, dirs: readonly string[], short: str
     if (dir !== undefined) return `the jobs run in ${dir}, a folder git does not track (${short} holds nothing there)`;
   }
   return undefined;
-}
-
-function inside(root: string, dir: string): boolean {
-  const rel = path.relative(root, dir);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** The real path of `dir`, or of its nearest existing ancestor (a job folder not made yet is judged where it would be). */

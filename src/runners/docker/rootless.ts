@@ -2,6 +2,7 @@
 // steps run as the image's user; on a rootful engine they run as the user's uid:gid, see config.ts). Pure:
 // engine.ts gathers the facts.
 import path from "node:path";
+import { isInside } from "../../util/paths.js";
 
 /** The fields of `docker info --format '{{json .}}'` the decision reads (Docker and podman alike). */
 export interface DockerInfo {
@@ -98,7 +99,7 @@ export function vmToolSocket(socketPath: string, home: string | undefined, env: 
   const socket = path.resolve(socketPath);
   return folders.some((folder) => {
     if (!folder) return false;
-    const relative = path.relative(path.resolve(folder), socket);
-    return relative !== "" && relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+    const root = path.resolve(folder);
+    return socket !== root && isInside(root, socket);
   });
 }
