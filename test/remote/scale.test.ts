@@ -1,3 +1,4 @@
+// orun-test: run alone (50 runner processes: see scripts/run-tests.mjs)
 // 50 concurrent `orun run --job` processes over a 200-job DAG: every job
 // runs exactly once and after all its dependencies — on SQLite, and on
 // PostgreSQL behind two backend replicas (separate processes).
