@@ -9,6 +9,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import type { Plan, PlanMetadata } from "../model/plan.js";
 import { decodeText } from "./load/yaml.js";
+import { isInside } from "../util/paths.js";
 
 export const MANIFEST_NAMES = ["component.yaml", "component.yml"] as const;
 
@@ -29,7 +30,7 @@ export interface ComponentContext {
 export async function findComponentContext(cwd: string, intentRoot: string): Promise<ComponentContext | undefined> {
   const root = await realpath(intentRoot).catch(() => path.resolve(intentRoot));
   let dir = await realpath(cwd).catch(() => path.resolve(cwd));
-  if (!isInside(dir, root)) return undefined;
+  if (!isInside(root, dir)) return undefined;
   while (dir !== root) {
     for (const file of MANIFEST_NAMES) {
       const name = await manifestName(path.join(dir, file));
@@ -57,11 +58,6 @@ async function manifestName(file: string): Promise<string | undefined> {
     // The planner reports a broken manifest properly; scoping just doesn't apply.
     return undefined;
   }
-}
-
-function isInside(dir: string, root: string): boolean {
-  const rel = path.relative(root, dir);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
 /** A component as scoping sees it: its name and the components it depends on. */

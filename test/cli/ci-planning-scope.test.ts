@@ -18,6 +18,7 @@ const files: Record<string, string> = {
   "apps/web/nameless/deep/.keep": "",
   "apps/broken/component.yaml": "metadata: [\n",
   "docs/.keep": "",
+  "..tools/component.yaml": "metadata: {name: tools}\n",
   "component.yaml": "metadata: {name: root-component}\n",
 };
 for (const [rel, text] of Object.entries(files)) {
@@ -42,6 +43,7 @@ describe("finding the component you stand in", () => {
     assert.equal(await findComponentContext(at("docs"), root), undefined, "the root component does not scope its whole repository");
     assert.equal(await findComponentContext(root, root), undefined);
     assert.equal(await findComponentContext(path.dirname(root), root), undefined, "outside the intent root there is no context");
+    assert.equal((await findComponentContext(at("..tools"), root))?.name, "tools", "a folder whose name starts with .. is inside the root");
   });
 
   test("symlinked working directories resolve to the real folder", async () => {
