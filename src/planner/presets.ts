@@ -11,6 +11,7 @@ import { isMap, type Document, type Node } from "yaml";
 import type { ResolvedCompositionSource } from "../model/composition.js";
 import { withOrigin, type Environment, type FreeMap, type Group, type Intent, type PresetRef } from "../model/intent.js";
 import { OrunError } from "../util/errors.js";
+import { isInside } from "../util/paths.js";
 import { decodeIntent } from "./load/intent.js";
 import { errorAt, errorAtOrigin, lineAt, readSingleDocument, type YamlDoc } from "./load/yaml.js";
 import { didYouMean } from "./validate/did-you-mean.js";
@@ -53,10 +54,10 @@ export async function loadIntentPreset(ref: PresetRef, sources: readonly Resolve
   }
   const absolute = path.resolve(source.rootDir, published.path);
   const inside = path.relative(source.rootDir, absolute);
-  if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) {
+  if (inside === "" || !isInside(source.rootDir, absolute)) {
     throw errorAtOrigin(ref.origin, "preset", `preset "${ref.preset}" of source "${ref.source}" has path "${published.path}" outside the source`);
   }
-  const shown = path.relative(rootDir, absolute).startsWith("..") ? `${ref.source}:${toSlash(inside)}` : toSlash(path.relative(rootDir, absolute));
+  const shown = isInside(rootDir, absolute) ? toSlash(path.relative(rootDir, absolute)) : `${ref.source}:${toSlash(inside)}`;
   const yd = await readSingleDocument(absolute, shown);
   return { source: ref.source, name: ref.preset, file: shown, spec: decodePreset(yd) };
 }

@@ -18,6 +18,7 @@ spec:
     - {name: wrong-kind, path: presets/wrong-kind.yaml}
     - {name: extra-key, path: presets/extra-key.yaml}
     - {name: escape, path: ../outside.yaml}
+    - {name: dotted, path: ..shared/dotted.yaml}
     - {name: dangling, path: presets/dangling.yaml}
 `;
 
@@ -190,7 +191,7 @@ describe("intent presets (extends)", () => {
   test("an unpublished preset names the intent line and lists what is available", async () => {
     const dir = workspace("third", "extends:\n  - {source: local, preset: base}\n  - {source: local, preset: third}");
     await assert.rejects(load(dir), (err: Error) => {
-      assert.match(err.message, /^intent\.yaml:9: extends\[1\]\.preset: source "local" does not publish preset "third"; available: \[base dangling escape extra-key second wrong-kind\]/);
+      assert.match(err.message, /^intent\.yaml:9: extends\[1\]\.preset: source "local" does not publish preset "third"; available: \[base dangling dotted escape extra-key second wrong-kind\]/);
       return true;
     });
   });
@@ -245,6 +246,9 @@ describe("intent presets (extends)", () => {
     await assert.rejects(load(extra), (err: Error) => /^comps\/presets\/extra-key\.yaml:4: spec\.components: unknown key "components".*presets carry only/.test(err.message));
     const escape = workspace("escape", "extends:\n  - {source: local, preset: escape}");
     await assert.rejects(load(escape), /has path "\.\.\/outside\.yaml" outside the source/);
+    // A folder whose name starts with ".." is inside the source.
+    const dotted = workspace("dotted", "extends:\n  - {source: local, preset: dotted}", { "comps/..shared/dotted.yaml": "kind: IntentPreset\nspec:\n  env: {DOTTED: \"yes\"}\n" });
+    assert.equal((await load(dotted)).env?.DOTTED, "yes");
     const dangling = workspace("dangling", "extends:\n  - {source: local, preset: dangling}", {
       "comps/presets/dangling.yaml": "kind: IntentPreset\nspec:\n  environments:\n    dev:\n      activation: {triggerRefs: [nope]}\n",
     });

@@ -9,6 +9,7 @@ import type { Composition, ResolvedCompositionSource } from "../../../model/comp
 import type { CompositionSourceSpec } from "../../../model/intent.js";
 import type { CompositionSourceRecord } from "../../../model/plan.js";
 import { OrunError } from "../../../util/errors.js";
+import { isInside } from "../../../util/paths.js";
 import { errorAtOrigin } from "../yaml.js";
 import { extractArchive } from "./archive.js";
 import { compositionsCache } from "./cache.js";
@@ -39,7 +40,7 @@ export function once<T>(open: () => Promise<T>): () => Promise<T> {
 export function displayPath(rootDir: string, abs: string): string {
   const rel = path.relative(rootDir, abs);
   if (rel === "") return ".";
-  if (rel.startsWith("..") || path.isAbsolute(rel)) return abs;
+  if (!isInside(rootDir, abs)) return abs;
   return rel.split(path.sep).join("/");
 }
 
