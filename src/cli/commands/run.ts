@@ -723,8 +723,9 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
       process.stdout.write(`\n${verb} ${recordsSummary}\n`);
     }
     for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
+    keptUnreadable(result);
     if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
-    return 0;
+    return result.keptUnreadable.size ? 1 : 0;
   }
 
   const { pruneActionCache, formatBytes } = await import("../../runners/github-actions/action-cache-gc.js");
@@ -738,9 +739,10 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
   }
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
+  keptUnreadable(result);
   if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
-  const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
+  const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) || result.keptUnreadable.size ? 1 : 0;
   if (!recordsSummary && pruned.removed.length === 0) {
     process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
     return failed;
@@ -751,6 +753,14 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
   }
   return failed;
+}
+
+/**
+ * Records gc kept because their lock cannot be read (a directory or FIFO in its place): what was found, where, and
+ * what to do. gc then exits 1: what was asked for was not done, and only the user can say the record is free.
+ */
+function keptUnreadable(result: import("../../runtime/gc.js").GcResult): void {
+  for (const [id, note] of result.keptUnreadable) process.stdout.write(`  kept ${id} (${note})\n`);
 }
 
 const CACHE_KIND_LABEL = { version: "action", ref: "ref", temp: "stale partial download", lock: "stale lock", marker: "orphan marker", shared: "shared tool cache" } as const;

@@ -140,6 +140,16 @@ async function readOwner(file: string): Promise<ReadResult> {
   return { kind: "unreadable", text, ageMs: info ? Date.now() - info.mtimeMs : Infinity };
 }
 
+/**
+ * Why the lock file cannot be read as a lock at all (a directory, a FIFO, a symbolic link, a file orun may not
+ * read), or undefined (missing, or a regular file). Such a lock names no owner to check: gc keeps its record and
+ * says so, and a run refuses it (readOwner).
+ */
+export async function lockRefusal(file: string): Promise<string | undefined> {
+  const read = await readOwnFile(file, LOCK_READ);
+  return read.kind === "refused" ? read.reason : undefined;
+}
+
 /** The owner a lock file names, or undefined when it is not a lock (garbage, half-written). */
 export function parseOwner(text: string): LockOwner | undefined {
   let data: Record<string, unknown>;
