@@ -2,11 +2,12 @@
 // are younger than `maxAgeDays` stay. A record that may belong to a live run
 // is never removed: its lock names a live owner (pid and start time), or it
 // was created moments ago and has no metadata yet (a run starting up).
-// Removal itself holds the record's lock, so no run can start on it midway.
+// Removal itself holds the record's lock, so no run can start on it midway. A lock that is no file orun can read
+// (a directory, a FIFO, a link) names no owner to check: its record is kept, saying so, never called "running".
 import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { acquireExecLock, foreignLockNote, liveLockOwner, parseOwner, readLockText } from "./records/lock.js";
+import { acquireExecLock, foreignLockNote, liveLockOwner, lockRefusal, parseOwner, readLockText } from "./records/lock.js";
 import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
@@ -23,6 +24,11 @@ export interface GcResult {
   keptRunning: string[];
   /** Of keptRunning, those another host's run holds (presumed running), each with what to do if that run is gone. */
   keptForeign?: Map<string, string>;
+  /**
+   * Records kept because their lock cannot be read as one (a directory, a FIFO, a symbolic link in its place), each
+   * with what was found and where: whether a run holds them cannot be told, so the user decides (removes the lock).
+   */
+  keptUnreadable: Map<string, string>;
   /** Stored plans removed (or, dry-run, to remove): `plans/<id>.json` older than the age limit that nothing refers to. */
   plans: string[];
   /**
@@ -41,10 +47,17 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const entries = await store.list();
   const candidates: string[] = [];
   const keptRunning: string[] = [];
+  // A Map: an exec ID may be any name, __proto__ included.
+  const keptUnreadable = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
     if (index < options.keep && young) continue;
+    const unreadable = await unreadableLockNote(store, entry.execId);
+    if (unreadable) {
+      keptUnreadable.set(entry.execId, unreadable);
+      continue;
+    }
     const running = await mayBeRunning(store, entry.execId, entry.meta, now);
     if (running === "removing") continue; // another gc's
     if (running) keptRunning.push(entry.execId);
@@ -56,13 +69,14 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const plansHeldFor = stale.length ? await runStarting(store, entries, now) : undefined;
   const plans = plansHeldFor ? [] : stale;
   const held = plansHeldFor ? { plansHeldFor } : {};
-  if (options.dryRun) return { removed: candidates, keptRunning, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  if (options.dryRun) return { removed: candidates, keptRunning, keptUnreadable, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
 
   const removed: string[] = [];
   for (const id of candidates) {
     const outcome = await removeRecord(store, id);
     if (outcome === "removed") removed.push(id);
     else if (outcome === "locked") keptRunning.push(id);
+    else if (outcome !== "gone") keptUnreadable.set(id, outcome.unreadable);
   }
   const removedPlans: string[] = [];
   for (const id of plans) {
@@ -87,7 +101,14 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptRunning, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  return { removed, keptRunning, keptUnreadable, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+}
+
+/** `lock unreadable: <what was found>, <lock path>; …` when the record's lock is no file orun can read as a lock. */
+async function unreadableLockNote(store: ExecutionStore, execId: string): Promise<string | undefined> {
+  const file = store.lockFile(execId);
+  const reason = await lockRefusal(file);
+  return reason === undefined ? undefined : `lock unreadable: ${reason}, ${file}; remove it if no run is using this execution`;
 }
 
 /** GcResult.keptForeign for the records kept as running: those whose lock names another host. */
@@ -197,7 +218,7 @@ async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void>
  * Takes the record's lock (refused: a run owns it, keep it), moves the directory aside under a name
  * readers skip, then deletes it. A run starting on the same exec-id meanwhile gets a fresh directory.
  */
-async function removeRecord(store: ExecutionStore, execId: string): Promise<"removed" | "locked" | "gone"> {
+async function removeRecord(store: ExecutionStore, execId: string): Promise<"removed" | "locked" | "gone" | { unreadable: string }> {
   const dir = store.execDir(execId);
   try {
     await acquireExecLock(store.lockFile(execId), execId, { purpose: "gc" });
@@ -206,6 +227,9 @@ async function removeRecord(store: ExecutionStore, execId: string): Promise<"rem
     // (it was reported "still running"); else a run owns it.
     const holder = parseOwner((await readLockText(store.lockFile(execId))) ?? "");
     if (holder?.purpose === "gc" || !(await lstat(dir).catch(() => undefined))) return "gone";
+    // Made unreadable (a directory, a FIFO) since it was looked at: no owner to tell, as above.
+    const unreadable = await unreadableLockNote(store, execId);
+    if (unreadable) return { unreadable };
     // A lock that could not be written (a full disk) is no run: say so rather than "still running".
     if (err instanceof OrunError && err.cause === undefined) return "locked";
     throw err;

@@ -19,3 +19,22 @@ export function editDistance(a: string, b: string): number {
   }
   return rows[a.length]![b.length]!;
 }
+
+/**
+ * The names a mistyped one may have meant, closest first (at most `limit`): those within a third of its length
+ * (1 to 3 edits, case-insensitive), then those containing it (or `options.containing`, the text as typed when
+ * `typed` is its normalised form). Used where a command-line name must exist (`orun run --job`, `orun logs --job`).
+ */
+export function closeNames(typed: string, names: Iterable<string>, options: { containing?: string; limit?: number } = {}): string[] {
+  const wanted = typed.trim();
+  const part = (options.containing ?? wanted).trim();
+  const unique = [...new Set(names)];
+  const most = Math.min(3, Math.max(1, Math.floor(wanted.length / 3)));
+  const close = unique
+    .map((name) => ({ name, distance: editDistance(wanted.toLowerCase(), name.toLowerCase()) }))
+    .filter((entry) => entry.distance <= most)
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+    .map((entry) => entry.name);
+  const containing = unique.filter((name) => part !== "" && name.includes(part) && !close.includes(name)).sort();
+  return [...close, ...containing].slice(0, options.limit ?? 5);
+}

@@ -46,7 +46,10 @@ test("orun logs --step on a step that completed without output says so, in place
   assert.equal((await runOrun(["logs", "--exec-id", "q", "--step", "loud", "--raw"], { cwd: dir })).stdout, "hello\n");
   const all = await runOrun(["logs", "--exec-id", "q"], { cwd: dir });
   assert.doesNotMatch(all.stdout, /quiet/);
-  assert.equal((await runOrun(["logs", "--exec-id", "q", "--step", "nosuch"], { cwd: dir })).stdout, "No logs match.\n");
+  // A step no job has is an error naming it (was "No logs match." and exit 0).
+  const nosuch = await runOrun(["logs", "--exec-id", "q", "--step", "nosuch"], { cwd: dir });
+  assert.equal(nosuch.code, 1, nosuch.stdout);
+  assert.match(nosuch.stderr, /step not found in execution q: nosuch \(its steps: loud, quiet\)/);
 });
 
 test("orun v2.3's --isolation, --keep-workspaces and --component-concurrency are refused saying what orun does instead", async (t) => {

@@ -23,7 +23,10 @@ test("a job that failed before its step printed anything shows its recorded erro
   const all = await runOrun(["logs"], { cwd: dir });
   assert.equal(all.stdout, `── api@dev.build › test  (failed, no output)\n${error}── web@dev.build › say  (completed)\nweb\n`);
   assert.equal((await runOrun(["logs", "--failed"], { cwd: dir })).stdout, `── api@dev.build › test  (failed, no output)\n${error}`);
-  assert.equal((await runOrun(["logs", "--job", "api@dev.build", "--step", "other"], { cwd: dir })).stdout, "No logs match.\n");
+  // A step the job does not have is an error naming it (was "No logs match." and exit 0).
+  const other = await runOrun(["logs", "--job", "api@dev.build", "--step", "other"], { cwd: dir });
+  assert.equal(other.code, 1, other.stdout);
+  assert.match(other.stderr, /step not found in execution f1 of api@dev\.build: other/);
   const follow = await runOrun(["logs", "--follow"], { cwd: dir });
   assert.equal(follow.stdout, `── api@dev.build › test  (failed, no output)\n${error}── web@dev.build › say\nweb\n`);
   // --raw prints the logs' bytes only: the error goes to stderr.

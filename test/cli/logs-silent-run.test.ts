@@ -20,7 +20,8 @@ test("orun logs of a finished, silent run says no step printed output (not 'yet'
   assert.equal(raw.stdout, "");
   assert.match(raw.stderr, /no step printed any output/);
 
-  // A filter that matches nothing still says so.
+  // A job the plan does not hold is an error naming it (was "No logs match." and exit 0).
   const filtered = await runOrun(["logs", "--exec-id", "silent", "--job", "nope"], { cwd: dir });
-  assert.match(filtered.stdout, /No logs match\./);
+  assert.equal(filtered.code, 1, filtered.stdout);
+  assert.match(filtered.stderr, /job not found in execution silent: nope/);
 });

@@ -123,9 +123,11 @@ test("orun logs run/<id> job/<id> are --exec-id and --job; --raw prints the reco
   assert.equal((await runOrun(["logs", "--exec-id", "first", "--raw"], { cwd: dir })).stdout, "compiled\none\ntwo\nshipped\n", "several logs: none glued to the next");
   const followRaw = await runOrun(["logs", "--exec-id", "first", "--job", "deploy", "--follow", "--raw"], { cwd: dir, timeoutMs: 10_000 });
   assert.equal(followRaw.stdout, "shipped\n");
+  // A step no job has is an error (was "No logs match." and exit 0); nothing reaches stdout under --raw either.
   const none = await runOrun(["logs", "--exec-id", "first", "--step", "nothing", "--raw"], { cwd: dir });
-  assert.equal(none.stdout, "", "the no-match note goes to stderr under --raw");
-  assert.match(none.stderr, /No logs match/);
+  assert.equal(none.code, 1);
+  assert.equal(none.stdout, "");
+  assert.match(none.stderr, /step not found in execution first: nothing/);
 
   for (const [args, message] of [
     [["logs", "first"], /unexpected argument "first": expected run\/<exec-id> or job\/<job-id>/],

@@ -1,6 +1,7 @@
 // The exec-id lock against real processes: many racing for one stale lock,
 // pid reuse (a live pid with another start time), legacy locks, stale
-// takeover guards, and a live owner in another process.
+// takeover guards, and a live owner in another process (and
+// exec-lock-takeover-race.test.ts: hundreds of takeovers at once).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
@@ -8,7 +9,7 @@ import { readFile, readdir, utimes, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { acquireExecLock, processStartTicks } from "../../src/runtime/records/lock.js";
+import { acquireExecLock, processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
 import { removeDir, tempDir } from "./helpers.js";
 import { until, deadPid, liveSleeper } from "../support/wait.js";
 
@@ -149,10 +150,11 @@ test("a live owner in another process is refused; another host's lock is refused
   await utimes(file, old, old);
   await (await acquireExecLock(file, "junk")).release();
 
-  // A takeover guard whose holder died does not block the takeover forever.
+  // A takeover guard whose holder died does not block the takeover forever (nor two generations of them).
   const dead = await deadPid();
-  await writeFile(file, JSON.stringify({ pid: dead, host: os.hostname() }));
-  await writeFile(`${file}.takeover`, JSON.stringify({ pid: dead, host: os.hostname() }));
+  const stale = JSON.stringify({ pid: dead, host: os.hostname() });
+  await writeFile(file, stale);
+  for (const generation of [0, 1]) await writeFile(takeoverGuard(file, stale, generation), JSON.stringify({ pid: dead, host: os.hostname() }));
   const lock = await acquireExecLock(file, "guard");
   assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
   await lock.release();

@@ -123,8 +123,8 @@ export function registerRunCommands(program: Command): void {
     .argument("[refs...]", "run/<exec-id> and/or job/<job-id>: the same as --exec-id and --job")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
-    .option("--job <id>", "only this job (either ID form, or a substring)")
-    .option("--step <key>", "only this step")
+    .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error")
+    .option("--step <key>", "only this step; one no job selected has is an error")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes")
@@ -452,16 +452,9 @@ async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: str
   const wanted = canonicalJobId(job.trim());
   const ids = plan.jobs.map((planJob) => planJob.id);
   if (ids.includes(wanted)) return;
-  const { editDistance } = await import("../../util/edit-distance.js");
-  // Within a third of the ID's length (at most 3 edits), as the planner's did-you-mean; then IDs containing it.
-  const limit = Math.min(3, Math.max(1, Math.floor(wanted.length / 3)));
-  const close = ids
-    .map((id) => ({ id, distance: editDistance(wanted.toLowerCase(), id.toLowerCase()) }))
-    .filter((entry) => entry.distance <= limit)
-    .sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id))
-    .map((entry) => entry.id);
-  const containing = ids.filter((id) => id.includes(job.trim()) && !close.includes(id)).sort();
-  const suggestions = [...close, ...containing].slice(0, 5);
+  const { closeNames } = await import("../../util/edit-distance.js");
+  // Close to what was typed (a third of its length, at most 3 edits), as the planner's did-you-mean; then IDs containing it.
+  const suggestions = closeNames(wanted, ids, { containing: job });
   throw new OrunError(`job not found: ${job}`, { hint: suggestions.length ? `did you mean ${suggestions.join(", ")}?` : "list jobs with orun get jobs" });
 }
 
@@ -637,6 +630,9 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     return 0;
   }
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
+  const { checkLogFilter, noLogsMatchText } = await import("../../runtime/logs-scope.js");
+  // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
+  const scope = opts.job || opts.step ? await checkLogFilter(store, execId, filter) : undefined;
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
   const { pipeWriter } = await import("../../runtime/output/pipe-writer.js");
   const write = pipeWriter(1, outputClosed) ?? ((chunk: string | Buffer): void => void process.stdout.write(chunk));
@@ -676,7 +672,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted();
     else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot.meta?.status);
-    else (opts.raw ? process.stderr : process.stdout).write(filtered ? "No logs match.\n" : "No logs for this run yet.\n");
+    else (opts.raw ? process.stderr : process.stdout).write(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
     return 0;
   }
   await printLogs(entries, write, { raw: opts.raw, note });
@@ -727,8 +723,9 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
       process.stdout.write(`\n${verb} ${recordsSummary}\n`);
     }
     for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
+    keptUnreadable(result);
     if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
-    return 0;
+    return result.keptUnreadable.size ? 1 : 0;
   }
 
   const { pruneActionCache, formatBytes } = await import("../../runners/github-actions/action-cache-gc.js");
@@ -742,9 +739,10 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
   }
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
+  keptUnreadable(result);
   if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
-  const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
+  const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) || result.keptUnreadable.size ? 1 : 0;
   if (!recordsSummary && pruned.removed.length === 0) {
     process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
     return failed;
@@ -755,6 +753,14 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
   }
   return failed;
+}
+
+/**
+ * Records gc kept because their lock cannot be read (a directory or FIFO in its place): what was found, where, and
+ * what to do. gc then exits 1: what was asked for was not done, and only the user can say the record is free.
+ */
+function keptUnreadable(result: import("../../runtime/gc.js").GcResult): void {
+  for (const [id, note] of result.keptUnreadable) process.stdout.write(`  kept ${id} (${note})\n`);
 }
 
 const CACHE_KIND_LABEL = { version: "action", ref: "ref", temp: "stale partial download", lock: "stale lock", marker: "orphan marker", shared: "shared tool cache" } as const;

@@ -5,12 +5,17 @@
 //   finished temp file: it fails when the lock exists, and nobody ever reads
 //   a half-written lock);
 // - a stale lock (its owner is gone) is taken over only under an exclusive
-//   takeover guard `<lock>.takeover`: its holder re-reads the lock and, if it
-//   is still stale, renames its own lock over it. Everyone else starts over
-//   and then finds a live owner.
+//   takeover guard of that very lock content, `<lock>.takeover.<hash>.<n>`:
+//   its holder re-reads the lock and, if it still holds that content, renames
+//   its own lock over it. Everyone else starts over and then finds a live
+//   owner. A guard whose holder died is never removed to be taken again (two
+//   processes clearing it at once could each end up holding one): the next
+//   generation `<n+1>` is taken instead. Once the content is gone from the
+//   lock its guards are moot, and whoever saw it go removes them.
 // A `--background` parent takes the lock and hands it to its child.
-import { link, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, open, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tempSibling, writeFileAtomic } from "../../util/fs-atomic.js";
 import os from "node:os";
 import { OrunError, fileSystemReason } from "../../util/errors.js";
@@ -43,8 +48,14 @@ export interface LockOwner {
   purpose?: "gc";
 }
 
-/** A takeover guard older than this belongs to a process that died holding it. */
+/**
+ * A takeover guard naming no owner this host can check (unparseable: half-written on a file system without hard
+ * links; another host's) is spent once older than this. One naming a live owner here is never spent by age: its
+ * holder may be stalled (a loaded machine, SIGSTOP) between reading the lock and replacing it.
+ */
 const GUARD_STALE_MS = 5_000;
+/** Generations of takeover guards tried for one lock content before giving up for now (each spent by a dead holder). */
+const GUARD_GENERATIONS = 64;
 /** How long a lock that cannot be parsed is presumed to be in the middle of being written (older orun). */
 const UNREADABLE_GRACE_MS = 2_000;
 const ACQUIRE_DEADLINE_MS = 15_000;
@@ -138,6 +149,16 @@ async function readOwner(file: string): Promise<ReadResult> {
   if (owner) return { kind: "owner", text, owner };
   const info = await stat(file).catch(() => undefined);
   return { kind: "unreadable", text, ageMs: info ? Date.now() - info.mtimeMs : Infinity };
+}
+
+/**
+ * Why the lock file cannot be read as a lock at all (a directory, a FIFO, a symbolic link, a file orun may not
+ * read), or undefined (missing, or a regular file). Such a lock names no owner to check: gc keeps its record and
+ * says so, and a run refuses it (readOwner).
+ */
+export async function lockRefusal(file: string): Promise<string | undefined> {
+  const read = await readOwnFile(file, LOCK_READ);
+  return read.kind === "refused" ? read.reason : undefined;
 }
 
 /** The owner a lock file names, or undefined when it is not a lock (garbage, half-written). */
@@ -325,46 +346,56 @@ function replace(file: string, owner: LockOwner): Promise<void> {
 }
 
 /**
- * Replaces the lock with `next` if it still holds exactly `seen`, while holding the takeover guard: every
- * change of an existing lock (a stale takeover, a child adopting its parent's lock, the parent handing it
- * over) goes through here, so no two of them interleave. `busy`: another process holds the guard.
+ * Replaces the lock with `next` if it still holds exactly `seen`, while holding the takeover guard of `seen`: every
+ * change of an existing lock (a stale takeover, a child adopting its parent's lock, the parent handing it over) goes
+ * through here, so no two of them interleave. `busy`: another live process holds the guard.
  */
 async function replaceUnderGuard(file: string, seen: string, next: LockOwner): Promise<"replaced" | "changed" | "busy"> {
-  const guard = `${file}.takeover`;
-  if (!(await createExclusive(guard, currentOwner()))) {
-    await clearStaleGuard(guard);
-    return "busy";
-  }
+  const generation = await takeGuard(file, seen);
+  if (generation === undefined) return "busy";
+  let settled = false;
   try {
-    const now = await readLockText(file);
-    if (now !== seen) return "changed"; // released, or replaced by a live owner meanwhile
+    if ((await readLockText(file)) !== seen) {
+      settled = true;
+      return "changed"; // released, or replaced by a live owner meanwhile
+    }
     await replace(file, next);
+    settled = true;
     return "replaced";
   } finally {
-    await rm(guard, { force: true });
+    // `seen` is no longer the lock and never will be again (each lock's content is its own): every guard of it is
+    // moot, the spent generations below this one included. Unsettled (the write failed), only this one's goes.
+    for (let n = settled ? 0 : generation; n <= generation; n++) await rm(takeoverGuard(file, seen, n), { force: true });
   }
 }
 
+/** Where the takeover guard of lock content `seen`, generation `n`, lives: beside the lock. */
+export function takeoverGuard(file: string, seen: string, generation = 0): string {
+  return `${file}.takeover.${createHash("sha256").update(seen).digest("hex").slice(0, 16)}.${generation}`;
+}
+
 /**
- * Removes a guard left by a process that died holding it. The guard is moved aside first and checked:
- * if what was moved is not the dead holder's guard (a new holder created one in between), it goes back.
+ * Creates the first takeover guard of `seen` not spent by a dead holder; its generation, or undefined when a live
+ * process holds one (or one is being removed: its holder saw the content go, which a fresh look at the lock shows).
  */
-async function clearStaleGuard(guard: string): Promise<void> {
-  const seen = await readLockText(guard);
-  const info = await stat(guard).catch(() => undefined);
-  if (seen === undefined || !info) return;
-  const holder = parseOwner(seen);
-  const stale = Date.now() - info.mtimeMs > GUARD_STALE_MS || (holder !== undefined && !ownerAlive(holder));
-  if (!stale) return;
-  const aside = tempSibling(guard);
-  try {
-    await rename(guard, aside);
-  } catch {
-    return; // someone else cleared it
+async function takeGuard(file: string, seen: string): Promise<number | undefined> {
+  for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
+    const guard = takeoverGuard(file, seen, generation);
+    if (await createExclusive(guard, currentOwner())) return generation;
+    const read = await readOwnFile(guard, LOCK_READ);
+    if (read.kind === "missing") return undefined;
+    if (read.kind === "text" && !(await guardSpent(guard, read.text))) return undefined;
+    // Spent: its holder died holding it (or it is no guard at all); never removed here, the next generation decides.
   }
-  const moved = await readLockText(aside);
-  if (moved !== seen) await link(aside, guard).catch(() => undefined);
-  await rm(aside, { force: true });
+  return undefined;
+}
+
+/** True when the guard's holder is gone: dead on this host, or (naming none this host can check) older than GUARD_STALE_MS. */
+async function guardSpent(guard: string, text: string): Promise<boolean> {
+  const holder = parseOwner(text);
+  if (holder && (holder.host === undefined || holder.host === os.hostname())) return !ownerAlive(holder);
+  const info = await stat(guard).catch(() => undefined);
+  return !info || Date.now() - info.mtimeMs > GUARD_STALE_MS;
 }
 
 function heldLock(file: string, owner: LockOwner): ExecLock {

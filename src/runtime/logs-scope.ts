@@ -1,0 +1,82 @@
+// `orun logs --job/--step`: what the filter names in the execution's plan. A name that is in no job of the record
+// (a typo) is an error naming it, with what it may have meant; "No logs match." and exit 0 read as "that job printed
+// nothing". A job that is in the plan but has no logs (pending, skipped) is said to be so.
+import { canonicalJobId, jobIdFragments } from "../model/plan.js";
+import { closeNames } from "../util/edit-distance.js";
+import { OrunError } from "../util/errors.js";
+import { safeSegment } from "./ids.js";
+import { readStepOrder, type LogFilter } from "./logs.js";
+import { readStateFile, type ExecState } from "./records/state.js";
+import type { ExecutionStore } from "./records/store.js";
+
+/** The entries a job's log listing may hold besides its steps' (src/runtime/logs.ts `withoutLog`, the runner's own logs). */
+const JOB_ENTRIES = ["job start", "job", "job finish", "job summary"];
+
+/** The jobs a filter selects, with what the record says of each (to explain an empty listing). */
+export interface LogScope {
+  jobs: { id: string; status?: string; reason?: string }[];
+}
+
+/**
+ * Refuses a `--job` that selects no job of the record, and a `--step` that names no step of the jobs selected,
+ * as `listLogs` matches them (either ID form, or a part of one). Undefined when the record holds neither its plan
+ * nor its state (nothing to check against: the filter is taken as given).
+ */
+export async function checkLogFilter(store: ExecutionStore, execId: string, filter: LogFilter): Promise<LogScope | undefined> {
+  const state = await readStateFile(store.stateFile(execId)).catch(() => undefined);
+  const steps = await readStepOrder(store, execId);
+  const known = new Map<string, Set<string>>();
+  for (const [id, keys] of steps ?? []) known.set(id, new Set(keys));
+  for (const [id, job] of Object.entries(state?.jobs ?? {})) {
+    const keys = known.get(canonicalJobId(id)) ?? new Set<string>();
+    for (const key of Object.keys(job.steps ?? {})) keys.add(key);
+    known.set(canonicalJobId(id), keys);
+  }
+  if (known.size === 0) return undefined;
+  const ids = [...known.keys()].sort();
+  let selected = ids;
+  if (filter.job) {
+    const wanted = safeSegment(canonicalJobId(filter.job));
+    const needles = jobIdFragments(filter.job);
+    selected = ids.filter((id) => safeSegment(id) === wanted || needles.some((needle) => id.includes(needle)));
+    if (selected.length === 0) {
+      const close = closeNames(canonicalJobId(filter.job), ids, { containing: filter.job });
+      throw new OrunError(`job not found in execution ${execId}: ${filter.job}`, {
+        hint: close.length ? `did you mean ${close.join(", ")}?` : `its jobs: ${listed(ids)}`,
+      });
+    }
+  }
+  if (filter.step) {
+    const step = filter.step;
+    const keys = [...new Set(selected.flatMap((id) => [...known.get(id)!]))].sort();
+    const matches = [...keys, ...JOB_ENTRIES].some((key) => safeSegment(key) === safeSegment(step) || key.includes(step));
+    if (!matches) {
+      const of = filter.job ? ` of ${listed(selected)}` : "";
+      const close = closeNames(step, keys);
+      throw new OrunError(`step not found in execution ${execId}${of}: ${step}`, {
+        hint: close.length ? `did you mean ${close.join(", ")}?` : keys.length ? `its steps: ${listed(keys)}` : "the jobs selected have no steps",
+      });
+    }
+  }
+  return { jobs: selected.map((id) => jobNote(id, state)) };
+}
+
+function jobNote(id: string, state: ExecState | undefined): LogScope["jobs"][number] {
+  const job = state?.jobs[id];
+  return { id, ...(job ? { status: job.status } : {}), ...(job?.reason ? { reason: job.reason } : {}) };
+}
+
+/**
+ * Why `--job` found no logs of jobs the record holds: each job's recorded status (pending, skipped and why), which
+ * "No logs match." alone left to guess. Without `--job` (`--failed`, `--step` over every job) the plain sentence.
+ */
+export function noLogsMatchText(scope: LogScope | undefined, filter: LogFilter): string {
+  if (!scope || !filter.job || scope.jobs.length === 0) return "No logs match.\n";
+  const shown = scope.jobs.slice(0, 3).map((job) => `${job.id}: ${job.status ?? "not started"}${job.reason ? `, ${job.reason}` : ""}`);
+  const more = scope.jobs.length > shown.length ? `; and ${scope.jobs.length - shown.length} more` : "";
+  return `No logs match (${shown.join("; ")}${more}).\n`;
+}
+
+function listed(names: string[]): string {
+  return names.length > 8 ? `${names.slice(0, 8).join(", ")}, … (${names.length} in all)` : names.join(", ");
+}
