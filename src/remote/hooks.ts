@@ -12,7 +12,7 @@ import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
-import type { UpdateRequest, UpdateResponse } from "./protocol.js";
+import type { RunView, UpdateRequest, UpdateResponse } from "./protocol.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -181,11 +181,15 @@ export class RemoteHooks implements ExecutionHooks {
   private async runPlan(conflict: BackendError, signal: AbortSignal | undefined): Promise<Plan> {
     const { client, plan, runId, storeDir } = this.options;
     const ours = this.planId;
-    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
-    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId, { signal }).catch((err: unknown) => {
+    // The run as the backend shows it (its plan, its commit), read on this path alone; unreadable, it names nothing.
+    let view: Promise<RunView | undefined> | undefined;
+    const readRun = () =>
+      (view ??= client.getRun(runId, { signal }).catch((err: unknown) => {
         if (err instanceof RequestCancelled) throw err;
         return undefined;
-      }))?.planChecksum;
+      }));
+    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
+    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await readRun())?.planChecksum;
     const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
     const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
     if (found?.plan && found.revisionOnly) {
@@ -203,19 +207,23 @@ export class RemoteHooks implements ExecutionHooks {
       this.planId = theirs!;
       return found.plan;
     }
+    // The commit the run was started from: the backend's (RunView.revision), else the stored copy's; older backends and v2 send none.
+    const runCommit = (await readRun())?.revision ?? found?.plan?.metadata.revision;
+    const at = runCommit ? ` at commit ${runCommit.slice(0, 12)}` : "";
     const keeps = "a run keeps the plan it started with";
     const message = !theirs
-      ? `remote run ${runId} was started from another plan than this runner's ${ours} (${keeps})`
-      : `remote run ${runId} was started from plan ${theirs}, not from this runner's plan ${ours} (${keeps}), ${
+      ? `remote run ${runId} was started from another plan${at} than this runner's ${ours} (${keeps})`
+      : `remote run ${runId} was started from plan ${theirs}${at}, not from this runner's plan ${ours} (${keeps}), ${
           found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
         }`;
     const unusable = found?.unusable ? `; ${found.file} is not it: ${found.unusable}` : "";
     // The machine that compiled it may be gone (a GitHub runner): a plan's ID covers its jobs and its commit, not
     // the machine or folder, so planning that commit again with the same flags stores the same plan.
     const rebuild = this.options.rebuildPlan ? `\`${this.options.rebuildPlan}\`` : "`orun plan` with the flags its first runner planned with";
+    const commit = runCommit ? `commit ${runCommit} (the one run ${runId} was started from)` : `the commit run ${runId} was started from`;
     const bring = found?.plan
       ? ""
-      : `check out the commit run ${runId} was started from and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
+      : `check out ${commit} and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
     const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
     throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }

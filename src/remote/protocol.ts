@@ -73,6 +73,11 @@ export interface RunView {
   jobRunning: number;
   /** Why the run stopped starting jobs (`fail-fast after <job> failed`); absent while it has not. */
   stoppedReason?: string;
+  /**
+   * The source revision of the run's plan (BackendPlan.revision: the commit its first runner planned at), what its
+   * promotion evidence is for (this backend; absent when the plan recorded none, and from v2).
+   */
+  revision?: string;
 }
 
 /**
