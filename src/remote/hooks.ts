@@ -131,6 +131,8 @@ export class RemoteHooks implements ExecutionHooks {
    * (hooks driven without the runtime), results say nothing, as older runners' do.
    */
   private vouched?: { revision: string | undefined };
+  /** The run's plan ID when this runner joined the run as that plan (its own differs only in metadata.revision). */
+  private joinedAs?: string;
   /** The run's revision: that of the plan the run was created or joined with (what its evidence is for). */
   private runRevision?: string;
   /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
@@ -173,6 +175,13 @@ export class RemoteHooks implements ExecutionHooks {
     return this.run;
   }
 
+  /** Registers the run before the runtime prints its header, which then names the plan the run goes on as. */
+  async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
+    // A refusal or an outage is met again, and reported, by the first job's admission (beforeJob awaits the same registration).
+    await this.ensureRun(signal).catch(() => undefined);
+    return this.joinedAs;
+  }
+
   /**
    * The plan remote run R was started from, when it is stored here and differs from this runner's only in its
    * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
@@ -205,6 +214,7 @@ export class RemoteHooks implements ExecutionHooks {
         );
       }
       this.planId = theirs!;
+      this.joinedAs = theirs;
       return found.plan;
     }
     // The commit the run was started from: the backend's (RunView.revision), else the stored copy's; older backends and v2 send none.

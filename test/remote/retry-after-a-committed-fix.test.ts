@@ -61,6 +61,9 @@ components:
 `;
 
 const BROKEN = "echo lib-broken; exit 3\n";
+
+/** The plan IDs a runner's run header names (`  Plan: <id>  ·  Run: …`). */
+const headerPlans = (output: string): string[] => [...output.matchAll(/^ {2}Plan: (\S+) {2}·/gm)].map((m) => m[1]);
 const FIXED = "echo lib-fixed\n";
 
 describe("retrying a job in its remote run after the fix is committed", () => {
@@ -136,9 +139,14 @@ describe("retrying a job in its remote run after the fix is committed", () => {
       new RegExp(`notice: remote run fresh-1 was started from plan ${runPlan} \\(revision [0-9a-f]{12}\\); this runner's plan [0-9a-f]{12} differs from it only in metadata\\.revision \\([0-9a-f]{12}\\), so it joins the run as plan ${runPlan}\\n`),
     );
     assert.match(retried.output, /↻ retrying job lib@dev\.check, which failed in remote run fresh-1.*pending again: app@dev\.check/);
+    // The header names the plan the run goes on as, not the runner's own (which only the notice names).
+    const ownPlan = /this runner's plan ([0-9a-f]{12}) differs/.exec(retried.output)![1];
+    assert.notEqual(ownPlan, runPlan);
+    assert.deepEqual(headerPlans(retried.output), [runPlan], retried.output);
     // The dependent, reopened by the retry, runs from the same tree: joined the same way.
     const dependent = await runner(["--job", "app@dev.check"], "fresh-1");
     assert.equal(dependent.code, 0, dependent.output);
+    assert.deepEqual(headerPlans(dependent.output), [runPlan], dependent.output);
     const status = await spawnOrun(["status", "--exec-id", "fresh-1", "--remote-state"], { cwd: repo.dir, env: config }).done;
     assert.match(status.output, /State: completed/, status.output);
   });
