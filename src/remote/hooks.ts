@@ -573,10 +573,17 @@ export class RemoteHooks implements ExecutionHooks {
 
   /**
    * A job that ran other code than the run's revision is no promotion evidence for it (run-revision.ts said so). This
-   * backend confirms it with the answer's `evidence`; one that does not (orun backends before it) may count it.
+   * backend confirms it with the answer's `evidence`; one that does not (orun backends before it) may count it. The
+   * backend may withhold it for a reason of its own (`evidenceWithheld`: the runner's OIDC token is for another commit).
    */
   private checkEvidenceWithheld(id: string, sent: string | null | undefined, answer: UpdateResponse | undefined): void {
     const runRevision = this.runRevision;
+    // Withheld for a reason this runner could not see (its OIDC token is for another commit than the one it ran).
+    if (answer?.evidenceWithheld) {
+      const rev = runRevision ? ` for ${runRevision.slice(0, 12)}` : "";
+      this.say(`! job ${id} succeeded, but the backend records it as no promotion evidence${rev} in remote run ${this.options.runId}: ${answer.evidenceWithheld}`);
+      return;
+    }
     // Said nothing, or vouched for the run's revision: nothing to withhold.
     if (sent === undefined || runRevision === undefined || sent === runRevision) return;
     // No answer at all (a repeat a v2 backend refused, read back from the job's status) tells nothing either way.
