@@ -12,7 +12,7 @@ import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
-import type { UpdateRequest, UpdateResponse } from "./protocol.js";
+import type { RunView, UpdateRequest, UpdateResponse } from "./protocol.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -131,6 +131,8 @@ export class RemoteHooks implements ExecutionHooks {
    * (hooks driven without the runtime), results say nothing, as older runners' do.
    */
   private vouched?: { revision: string | undefined };
+  /** The run's plan ID when this runner joined the run as that plan (its own differs only in metadata.revision). */
+  private joinedAs?: string;
   /** The run's revision: that of the plan the run was created or joined with (what its evidence is for). */
   private runRevision?: string;
   /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
@@ -173,6 +175,13 @@ export class RemoteHooks implements ExecutionHooks {
     return this.run;
   }
 
+  /** Registers the run before the runtime prints its header, which then names the plan the run goes on as. */
+  async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
+    // A refusal or an outage is met again, and reported, by the first job's admission (beforeJob awaits the same registration).
+    await this.ensureRun(signal).catch(() => undefined);
+    return this.joinedAs;
+  }
+
   /**
    * The plan remote run R was started from, when it is stored here and differs from this runner's only in its
    * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
@@ -181,11 +190,15 @@ export class RemoteHooks implements ExecutionHooks {
   private async runPlan(conflict: BackendError, signal: AbortSignal | undefined): Promise<Plan> {
     const { client, plan, runId, storeDir } = this.options;
     const ours = this.planId;
-    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
-    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await client.getRun(runId, { signal }).catch((err: unknown) => {
+    // The run as the backend shows it (its plan, its commit), read on this path alone; unreadable, it names nothing.
+    let view: Promise<RunView | undefined> | undefined;
+    const readRun = () =>
+      (view ??= client.getRun(runId, { signal }).catch((err: unknown) => {
         if (err instanceof RequestCancelled) throw err;
         return undefined;
-      }))?.planChecksum;
+      }));
+    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
+    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await readRun())?.planChecksum;
     const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
     const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
     if (found?.plan && found.revisionOnly) {
@@ -201,21 +214,26 @@ export class RemoteHooks implements ExecutionHooks {
         );
       }
       this.planId = theirs!;
+      this.joinedAs = theirs;
       return found.plan;
     }
+    // The commit the run was started from: the backend's (RunView.revision), else the stored copy's; older backends and v2 send none.
+    const runCommit = (await readRun())?.revision ?? found?.plan?.metadata.revision;
+    const at = runCommit ? ` at commit ${runCommit.slice(0, 12)}` : "";
     const keeps = "a run keeps the plan it started with";
     const message = !theirs
-      ? `remote run ${runId} was started from another plan than this runner's ${ours} (${keeps})`
-      : `remote run ${runId} was started from plan ${theirs}, not from this runner's plan ${ours} (${keeps}), ${
+      ? `remote run ${runId} was started from another plan${at} than this runner's ${ours} (${keeps})`
+      : `remote run ${runId} was started from plan ${theirs}${at}, not from this runner's plan ${ours} (${keeps}), ${
           found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
         }`;
     const unusable = found?.unusable ? `; ${found.file} is not it: ${found.unusable}` : "";
     // The machine that compiled it may be gone (a GitHub runner): a plan's ID covers its jobs and its commit, not
     // the machine or folder, so planning that commit again with the same flags stores the same plan.
     const rebuild = this.options.rebuildPlan ? `\`${this.options.rebuildPlan}\`` : "`orun plan` with the flags its first runner planned with";
+    const commit = runCommit ? `commit ${runCommit} (the one run ${runId} was started from)` : `the commit run ${runId} was started from`;
     const bring = found?.plan
       ? ""
-      : `check out the commit run ${runId} was started from and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
+      : `check out ${commit} and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
     const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
     throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
@@ -555,10 +573,17 @@ export class RemoteHooks implements ExecutionHooks {
 
   /**
    * A job that ran other code than the run's revision is no promotion evidence for it (run-revision.ts said so). This
-   * backend confirms it with the answer's `evidence`; one that does not (orun backends before it) may count it.
+   * backend confirms it with the answer's `evidence`; one that does not (orun backends before it) may count it. The
+   * backend may withhold it for a reason of its own (`evidenceWithheld`: the runner's OIDC token is for another commit).
    */
   private checkEvidenceWithheld(id: string, sent: string | null | undefined, answer: UpdateResponse | undefined): void {
     const runRevision = this.runRevision;
+    // Withheld for a reason this runner could not see (its OIDC token is for another commit than the one it ran).
+    if (answer?.evidenceWithheld) {
+      const rev = runRevision ? ` for ${runRevision.slice(0, 12)}` : "";
+      this.say(`! job ${id} succeeded, but the backend records it as no promotion evidence${rev} in remote run ${this.options.runId}: ${answer.evidenceWithheld}`);
+      return;
+    }
     // Said nothing, or vouched for the run's revision: nothing to withhold.
     if (sent === undefined || runRevision === undefined || sent === runRevision) return;
     // No answer at all (a repeat a v2 backend refused, read back from the job's status) tells nothing either way.

@@ -73,6 +73,11 @@ export interface RunView {
   jobRunning: number;
   /** Why the run stopped starting jobs (`fail-fast after <job> failed`); absent while it has not. */
   stoppedReason?: string;
+  /**
+   * The source revision of the run's plan (BackendPlan.revision: the commit its first runner planned at), what its
+   * promotion evidence is for (this backend; absent when the plan recorded none, and from v2).
+   */
+  revision?: string;
 }
 
 /**
@@ -198,6 +203,11 @@ export interface UpdateResponse {
    * run's promotion evidence — the run has a revision and the job ran it (UpdateRequest.revision).
    */
   evidence?: boolean;
+  /**
+   * With `evidence: false`, when the backend knows a reason the runner may not: its GitHub Actions OIDC token is for
+   * another commit (the `sha` claim) than the revision the runner reported running.
+   */
+  evidenceWithheld?: string;
 }
 
 /** A job's error as the backend keeps it: a step's error may quote its output in full (a 70 KB refused command). */

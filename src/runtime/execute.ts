@@ -183,7 +183,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       } else toRun.push(job);
     }
 
-    emit({ type: "run-start", plan, planId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
+    // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.
+    const runPlanId = (toRun.length > 0 ? await options.hooks?.joinedPlanId?.(options.signal) : undefined) ?? planId;
+    emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
     for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
 
     const abort = new AbortController();
@@ -323,7 +325,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const ok = counts.succeeded + counts.cached + counts.waiting === counts.total;
     const summary: RunSummary = {
       execId,
-      planId,
+      planId: runPlanId,
       planName: plan.metadata?.name ?? "",
       runner: options.runner.name,
       status: canceled ? "canceled" : ok ? "completed" : "failed",

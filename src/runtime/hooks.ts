@@ -52,6 +52,13 @@ export interface ExecutionHooks {
    * counts no success of other code as promotion evidence for the run's revision.
    */
   vouchFor?(revision: string | undefined): void;
+  /**
+   * Called once before the run's header when jobs are to run: the ID of the plan the run goes on as, when that is
+   * not this one (remote state registers the run here, and a runner whose plan differs from the run's only in
+   * metadata.revision joins it as the run's plan: src/remote/recorded-plan.ts). Never rejects: a registration that
+   * failed fails the first job's admission (beforeJob), as it would without this call.
+   */
+  joinedPlanId?(signal?: AbortSignal): Promise<string | undefined>;
   /** Called once when the run ends, success or not. */
   close?(): Promise<void>;
 }

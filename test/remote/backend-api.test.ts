@@ -121,6 +121,15 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(res.body.jobTotal, 1);
       assert.deepEqual({ ...res.body, run: undefined }, { ...res.body.run, run: undefined });
       assert.equal((await call("GET", "/v1/runs/nope")).status, 404);
+      assert.equal(res.body.revision, undefined, "a plan that recorded no revision: no field");
+    });
+
+    maybe("GET run names the commit the run's plan was compiled at (its revision), top level and under `run`", async () => {
+      const runId = newRunId();
+      const revision = "0123456789abcdef0123456789abcdef01234567";
+      assert.equal((await call("POST", "/v1/runs", { plan: { ...planOf({ "web@dev.deploy": [] }), revision }, runId })).status, 201);
+      const res = await call<{ revision?: string; run: { revision?: string } }>("GET", `/v1/runs/${runId}`);
+      assert.deepEqual([res.status, res.body.revision, res.body.run.revision], [200, revision, revision]);
     });
 
     maybe("claims: no deps → claimed; pending dep → depsWaiting; running → the holder's repeat succeeds, others wait; done → currentStatus", async () => {

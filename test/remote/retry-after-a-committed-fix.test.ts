@@ -61,6 +61,9 @@ components:
 `;
 
 const BROKEN = "echo lib-broken; exit 3\n";
+
+/** The plan IDs a runner's run header names (`  Plan: <id>  ·  Run: …`). */
+const headerPlans = (output: string): string[] => [...output.matchAll(/^ {2}Plan: (\S+) {2}·/gm)].map((m) => m[1]);
 const FIXED = "echo lib-fixed\n";
 
 describe("retrying a job in its remote run after the fix is committed", () => {
@@ -136,15 +139,20 @@ describe("retrying a job in its remote run after the fix is committed", () => {
       new RegExp(`notice: remote run fresh-1 was started from plan ${runPlan} \\(revision [0-9a-f]{12}\\); this runner's plan [0-9a-f]{12} differs from it only in metadata\\.revision \\([0-9a-f]{12}\\), so it joins the run as plan ${runPlan}\\n`),
     );
     assert.match(retried.output, /↻ retrying job lib@dev\.check, which failed in remote run fresh-1.*pending again: app@dev\.check/);
+    // The header names the plan the run goes on as, not the runner's own (which only the notice names).
+    const ownPlan = /this runner's plan ([0-9a-f]{12}) differs/.exec(retried.output)![1];
+    assert.notEqual(ownPlan, runPlan);
+    assert.deepEqual(headerPlans(retried.output), [runPlan], retried.output);
     // The dependent, reopened by the retry, runs from the same tree: joined the same way.
     const dependent = await runner(["--job", "app@dev.check"], "fresh-1");
     assert.equal(dependent.code, 0, dependent.output);
+    assert.deepEqual(headerPlans(dependent.output), [runPlan], dependent.output);
     const status = await spawnOrun(["status", "--exec-id", "fresh-1", "--remote-state"], { cwd: repo.dir, env: config }).done;
     assert.match(status.output, /State: completed/, status.output);
   });
 
-  it("another plan is refused, naming the run's plan and the command that goes on with the run", async () => {
-    repo.commit("break lib once more", { "lib/check.sh": BROKEN });
+  it("another plan is refused, naming the run's plan, its commit and the command that goes on with the run", async () => {
+    const runRevision = repo.commit("break lib once more", { "lib/check.sh": BROKEN });
     const failed = await runner(["--job", "lib@dev.check"], "fresh-2");
     assert.equal(failed.code, 1, failed.output);
     const runPlan = /Plan: ([0-9a-f]{12})/.exec(failed.output)![1];
@@ -157,10 +165,14 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     repo.commit("fix lib once more", { "lib/check.sh": FIXED });
     const notHere = await runPrinted(printed, repo.dir, config, bin);
     assert.equal(notHere.code, 1, notHere.output);
-    assert.match(notHere.output, new RegExp(`remote run fresh-2 was started from plan ${runPlan}, not from this runner's plan [0-9a-f]{12} \\(a run keeps the plan it started with\\), and plan ${runPlan} is not stored here`));
+    // The backend names the run's commit (its run view's revision): the plan that was its is not here to.
+    assert.match(
+      notHere.output,
+      new RegExp(`remote run fresh-2 was started from plan ${runPlan} at commit ${runRevision.slice(0, 12)}, not from this runner's plan [0-9a-f]{12} \\(a run keeps the plan it started with\\), and plan ${runPlan} is not stored here`),
+    );
     assert.ok(
       notHere.output.includes(
-        `check out the commit run fresh-2 was started from and run \`orun plan\` there, which stores plan ${runPlan} in .orun/plans (${repo.path(".orun/plans")}); check out your fix again, then run its plan: ${goOn};`,
+        `check out commit ${runRevision} (the one run fresh-2 was started from) and run \`orun plan\` there, which stores plan ${runPlan} in .orun/plans (${repo.path(".orun/plans")}); check out your fix again, then run its plan: ${goOn};`,
       ),
       notHere.output,
     );
@@ -179,7 +191,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     repo.commit("change the step", { "compositions/sh/compositions.yaml": COMPOSITION.replace("run: sh ./check.sh", "run: sh ./check.sh && echo checked") });
     const changed = await runPrinted(printed, repo.dir, config, bin);
     assert.equal(changed.code, 1, changed.output);
-    assert.match(changed.output, /and the two differ in more than their source revision \(jobs, steps or settings changed\)/);
+    assert.match(changed.output, new RegExp(`was started from plan ${runPlan} at commit ${runRevision.slice(0, 12)}, not from .* and the two differ in more than their source revision \\(jobs, steps or settings changed\\)`));
     assert.ok(changed.output.includes(`to go on with run fresh-2, run its plan: ${goOn};`), changed.output);
 
     // What it says to do works as said.
@@ -205,17 +217,15 @@ describe("retrying a job in its remote run after the fix is committed", () => {
       execFileSync("git", ["-C", laptop, "commit", "-q", "-am", "fix lib on the laptop"]);
       const refused = await runPrinted(printed, laptop, config, bin);
       assert.equal(refused.code, 1, refused.output);
-      assert.match(refused.output, new RegExp(`remote run elsewhere-1 was started from plan ${runPlan}, .* and plan ${runPlan} is not stored here`));
-      const rebuild = /check out the commit run elsewhere-1 was started from and run `(orun plan[^`]*)` there, which stores plan ([0-9a-f]{12}) in \.orun\/plans/.exec(refused.output);
+      assert.match(refused.output, new RegExp(`remote run elsewhere-1 was started from plan ${runPlan} at commit ${runRevision.slice(0, 12)}, .* and plan ${runPlan} is not stored here`));
+      const rebuild = /check out commit ([0-9a-f]{40}) \(the one run elsewhere-1 was started from\) and run `(orun plan[^`]*)` there, which stores plan ([0-9a-f]{12}) in \.orun\/plans/.exec(refused.output);
       assert.ok(rebuild, refused.output);
-      assert.equal(rebuild[1], "orun plan -e dev");
-      assert.equal(rebuild[2], runPlan);
+      assert.deepEqual(rebuild.slice(1), [runRevision, "orun plan -e dev", runPlan]);
       const goOn = /check out your fix again, then run its plan: (orun run [^;]*);/.exec(refused.output)?.[1];
       assert.equal(goOn, `orun run ${runPlan} -e dev --job lib@dev.check --exec-id elsewhere-1 --remote-state --retry`);
 
-      // As it says: the run's commit (the user knows it: the run's first runner, or the GitHub run, names it), the
-      // command verbatim, the fix again; then the command that goes on with the run.
-      const rebuilt = await runPrinted(`git checkout -q ${runRevision} && ${rebuild[1]} && git checkout -q laptop`, laptop, config, bin);
+      // As it says: the commit it names, the command verbatim, the fix again; then the command that goes on with the run.
+      const rebuilt = await runPrinted(`git checkout -q ${rebuild[1]} && ${rebuild[2]} && git checkout -q laptop`, laptop, config, bin);
       assert.equal(rebuilt.code, 0, rebuilt.output);
       const retried = await runPrinted(goOn!, laptop, config, bin);
       assert.equal(retried.code, 0, retried.output);

@@ -66,8 +66,9 @@ export async function startOidcIssuer(): Promise<LocalOidcIssuer> {
       tokenRequests++;
       if (req.headers.authorization !== `Bearer ${requestToken}`) return send(401, { message: "bad request token" });
       const repo = url.searchParams.get("repo") ?? "acme/widgets";
-      // GitHub's workflow run claims, when the test names them (`?run_id=&run_attempt=`): a re-run attempt's runners.
-      const run = { run_id: url.searchParams.get("run_id") ?? undefined, run_attempt: url.searchParams.get("run_attempt") ?? undefined };
+      // GitHub's workflow run claims, when the test names them (`?run_id=&run_attempt=&sha=`): a re-run attempt's
+      // runners, the commit the workflow run is for.
+      const run = { run_id: url.searchParams.get("run_id") ?? undefined, run_attempt: url.searchParams.get("run_attempt") ?? undefined, sha: url.searchParams.get("sha") ?? undefined };
       void issuerApi.sign(repo, { claims: { aud: url.searchParams.get("audience") ?? "", ...run } }).then((value) => send(200, { value }));
       return;
     }

@@ -13,6 +13,8 @@ export interface Caller {
   actor: string | null;
   /** OIDC only: the workflow run and attempt the token was issued to (a re-run attempt may retry a failed job). */
   workflowRun?: WorkflowRun;
+  /** OIDC only: the commit the token's workflow run is for (its `sha` claim), when the token names one. */
+  sha?: string;
 }
 
 export interface BackendSettings {
@@ -43,6 +45,8 @@ export interface BackendContext {
   store: Store;
   settings: BackendSettings;
   clock(): Clock;
+  /** What the operator should know of (the backend's stderr); absent in contexts that log nothing. */
+  log?: (message: string) => void;
   /**
    * When this process last recorded a follower of each run (by namespace and run ID) in the store: it skips the
    * write within a few seconds of its last. Whether a run is followed is the store's (runs.followed_at), so every

@@ -610,7 +610,7 @@ export function updateJob(
   status: UpdateStatus,
   error: string | undefined,
   clock: Clock,
-  options: { tolerated?: boolean; revision?: string | null } = {},
+  options: { tolerated?: boolean; revision?: string | null; tokenCommit?: string } = {},
 ): Mutation<UpdateResponse> {
   const job = findJob(state, jobId);
   // A repeat (its answer was lost) is answered as the update it repeats was.
@@ -624,8 +624,10 @@ export function updateJob(
   job.finishedAt = iso;
   job.lastError = status === "success" ? null : (error ?? status);
   // A runner that says which revision it ran vouches for the run's only when that is it; one that does not say
-  // (older runners) is taken to, as before.
-  job.noEvidence = options.revision !== undefined && options.revision !== state.run.revision;
+  // (older runners) is taken to, as before. A runner whose OIDC token names the commit its workflow run is for
+  // (`tokenCommit`, the signed `sha` claim) is believed only when that is the revision it says it ran.
+  const unattested = unattestedRevision(options.revision, options.tokenCommit);
+  job.noEvidence = (options.revision !== undefined && options.revision !== state.run.revision) || unattested !== undefined;
   const changed = [job];
   if (status === "failed" && state.run.failFast && !options.tolerated) {
     const reason = state.run.stoppedReason ?? `fail-fast after ${jobId} failed`;
@@ -637,7 +639,20 @@ export function updateJob(
     return { ...finishMutation({ ok: true }, changed), stopRun: reason };
   }
   if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
-  return finishMutation(updateAnswer(state, job), changed);
+  const answer = updateAnswer(state, job);
+  return finishMutation(unattested && answer.evidence === false ? { ...answer, evidenceWithheld: unattested } : answer, changed);
+}
+
+/**
+ * Why a job result's `revision` is not believed: the caller's OIDC token is for another commit (`tokenCommit`, its
+ * `sha` claim, lower case). Undefined when the token names none, or the result names no commit (null: no evidence
+ * anyway; absent: older runners, taken at their word).
+ */
+export function unattestedRevision(revision: string | null | undefined, tokenCommit: string | undefined): string | undefined {
+  if (tokenCommit === undefined || typeof revision !== "string" || revision.toLowerCase() === tokenCommit) return undefined;
+  // The runner's text, quoted unless it is a commit's hex ID: it goes to the answer and the backend's log.
+  const reported = /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : JSON.stringify(revision.slice(0, 64));
+  return `the runner reported running ${reported}, but its GitHub Actions OIDC token is for commit ${tokenCommit.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
 }
 
 /** The answer to a job's result: with a success, whether it counts toward the run's promotion evidence. */

@@ -33,7 +33,7 @@ export interface BackendOptions extends Partial<BackendSettings> {
    * request timeout). A slow-body client (slowloris) held its connection for Node's 5 minutes.
    */
   requestTimeoutMs?: number;
-  /** Unexpected errors (500s, sweeper failures) go here; default stderr. */
+  /** Unexpected errors (500s, sweeper failures), and job results withheld from promotion evidence by their OIDC token's commit, go here; default stderr. */
   log?: (message: string) => void;
 }
 
@@ -96,11 +96,11 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     retryGraceMs: options.retryGraceMs ?? DEFAULT_RETRY_GRACE_MS,
   };
   const clock = () => ({ now: new Date(), leaseMs: settings.leaseMs, retryGraceMs: settings.retryGraceMs });
-  const backend: BackendContext = { store: options.store, settings, clock, followMarkedAt: new Map() };
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const backend: BackendContext = { store: options.store, settings, clock, log, followMarkedAt: new Map() };
   const oidc = new OidcVerifier(options.oidc);
   const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
 
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
   // Requests past their time get 408 and lose their connection; Node looks for them this often.

@@ -23,6 +23,7 @@ export function runView(state: RunState, namespaceSlug: string): RunView {
     jobSkipped: count("skipped"),
     jobRunning: count("running"),
     ...(run.stoppedReason ? { stoppedReason: run.stoppedReason } : {}),
+    ...(run.revision ? { revision: run.revision } : {}),
   };
 }
 

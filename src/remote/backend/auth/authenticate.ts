@@ -34,7 +34,14 @@ export async function authenticate(req: IncomingMessage, store: Store, oidc: Oid
   // A genuine token, but from a repository this backend does not serve: not recorded, no run created.
   if (!isAllowed(allow, identity)) throw new HttpError(403, "FORBIDDEN", `Repository ${identity.repository} is not allowed to use this backend (see its --allow-owner / --allow-repo)`);
   await namespaces.seen(identity.repositoryId, identity.repository);
-  return { kind: "oidc", namespace: identity.repositoryId, namespaceSlug: identity.repository, actor: identity.actor, ...(identity.workflowRun ? { workflowRun: identity.workflowRun } : {}) };
+  return {
+    kind: "oidc",
+    namespace: identity.repositoryId,
+    namespaceSlug: identity.repository,
+    actor: identity.actor,
+    ...(identity.workflowRun ? { workflowRun: identity.workflowRun } : {}),
+    ...(identity.sha ? { sha: identity.sha } : {}),
+  };
 }
 
 function unauthorized(message: string): HttpError {

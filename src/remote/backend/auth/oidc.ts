@@ -41,6 +41,11 @@ export interface OidcIdentity {
    * a re-run attempt may claim again a job an earlier attempt of the same workflow run failed.
    */
   workflowRun?: WorkflowRun;
+  /**
+   * The commit the workflow run is for (GitHub's `sha` claim, lower case; absent when the token has none or not a
+   * commit's hex ID): a job result that names another revision is no promotion evidence (coordinator updateJob).
+   */
+  sha?: string;
 }
 
 /** One attempt of a CI workflow run: "Re-run failed jobs" keeps `runId` and raises `attempt`. */
@@ -128,7 +133,16 @@ export class OidcVerifier {
     const repositoryOwnerId = String(payload.repository_owner_id);
     if (!/^[1-9][0-9]{0,19}$/.test(repositoryOwnerId)) throw new AuthError("Invalid claim: repository_owner_id must be a positive integer");
     const workflowRun = workflowRunOf(payload);
-    return { repositoryId, repository, repositoryOwner: String(payload.repository_owner), repositoryOwnerId, actor: String(payload.actor), ...(workflowRun ? { workflowRun } : {}) };
+    const sha = shaOf(payload);
+    return {
+      repositoryId,
+      repository,
+      repositoryOwner: String(payload.repository_owner),
+      repositoryOwnerId,
+      actor: String(payload.actor),
+      ...(workflowRun ? { workflowRun } : {}),
+      ...(sha ? { sha } : {}),
+    };
   }
 }
 
@@ -138,6 +152,12 @@ function workflowRunOf(payload: JWTPayload): WorkflowRun | undefined {
   const attempt = String(payload.run_attempt ?? "");
   if (!/^[1-9][0-9]{0,19}$/.test(runId) || !/^[1-9][0-9]{0,5}$/.test(attempt)) return undefined;
   return { runId, attempt: Number(attempt) };
+}
+
+/** The token's commit as GitHub names it (40 hex digits; 64 in a SHA-256 repository), lower case; otherwise none. */
+function shaOf(payload: JWTPayload): string | undefined {
+  const sha = payload.sha;
+  return typeof sha === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(sha) ? sha.toLowerCase() : undefined;
 }
 
 /** Times in refusals, so clock skew between the issuer and this backend can be told from a stale token. */

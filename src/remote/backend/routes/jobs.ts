@@ -215,7 +215,14 @@ export async function update(ctx: RequestContext): Promise<void> {
   const scope: MutationScope = status === "success" ? { jobIds: [ctx.params.jobId] } : "all";
   const tolerated = body.tolerated === true;
   const vouches = revision === undefined ? {} : { revision: revision as string | null };
-  sendJson(ctx.res, 200, await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated, ...vouches })));
+  // The commit a GitHub Actions runner's token is signed for: the revision it reports is believed only when it is that.
+  const attested = ctx.caller.sha ? { tokenCommit: ctx.caller.sha } : {};
+  const answer = await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated, ...vouches, ...attested }));
+  if (answer.evidenceWithheld) {
+    const run = `run ${ctx.params.runId}${ctx.caller.namespaceSlug ? ` of ${ctx.caller.namespaceSlug}` : ""}`;
+    ctx.backend.log?.(`orun backend: ${run}: job ${ctx.params.jobId}'s success is no promotion evidence: ${answer.evidenceWithheld}`);
+  }
+  sendJson(ctx.res, 200, answer);
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {

@@ -1,0 +1,101 @@
+// A GitHub Actions runner's OIDC token carries a signed `sha` claim: the commit its workflow run is for. A job result
+// whose `revision` (the commit the runner says it ran) is another one is no promotion evidence, the answer says why
+// and the backend logs it; a runner's word is taken as before when its token names no commit, or when it names no
+// revision. The claim counts only from a token the backend verified. Real HTTP on loopback with the suite's local
+// OIDC issuer, on SQLite and PostgreSQL.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { generateKeyPair } from "jose";
+import { api, enc, planOf, startTestBackend, testDatabase, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { startOidcIssuer, type LocalOidcIssuer } from "../../support/oidc-issuer.js";
+
+const REPO = "acme/widgets";
+const REV = "abcdef0123456789abcdef0123456789abcdef01";
+const OTHER = "2222222222222222222222222222222222222222";
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`promotion evidence and the OIDC token's commit, on ${kind}`, () => {
+    let db: TestDatabase | undefined;
+    let backend: TestBackend;
+    let issuer: LocalOidcIssuer;
+    const logged: string[] = [];
+    /** An OIDC token of acme/widgets whose `sha` claim is `sha` (none when undefined). */
+    const tokenAt = (sha: string | undefined) => issuer.sign(REPO, { claims: { sha } });
+    const call = (token: string, method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+    /** Claims `job` of run `runId` and reports its success with `token`, naming `revision` when given; the update's answer. */
+    const succeed = async (token: string, runId: string, job: string, revision?: string) => {
+      const claimed = await call(token, "POST", `/v1/runs/${runId}/jobs/${enc(job)}/claim`, { runnerId: `r-${job}` });
+      assert.equal(claimed.body.claimed, true, claimed.text);
+      return call(token, "POST", `/v1/runs/${runId}/jobs/${enc(job)}/update`, { runnerId: `r-${job}`, status: "success", ...(revision === undefined ? {} : { revision }) });
+    };
+    const evidenceOf = async (component: string) => (await call(await tokenAt(undefined), "GET", `/v1/evidence?component=${component}&environment=qa&revision=${REV}`)).body;
+
+    before(async () => {
+      db = await testDatabase(kind);
+      if (!db) return;
+      issuer = await startOidcIssuer();
+      backend = await startTestBackend(db.url, { oidc: { issuer: issuer.issuer }, log: (message) => void logged.push(message) });
+    });
+    after(async () => {
+      await backend?.stop();
+      await issuer?.close();
+      await db?.cleanup();
+    });
+
+    it("a result at another revision than the token's commit is no evidence, says why and is logged; a matching one counts", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = `sha-${Date.now()}`;
+      const jobs = ["same@qa.build", "upper@qa.build", "mismatch@qa.build", "ran-other@qa.build"];
+      const created = await call(await tokenAt(REV), "POST", "/v1/runs", { plan: { ...planOf(Object.fromEntries(jobs.map((j) => [j, []]))), revision: REV }, runId });
+      assert.equal(created.status, 201, created.text);
+
+      assert.deepEqual((await succeed(await tokenAt(REV), runId, "same@qa.build", REV)).body, { ok: true, evidence: true });
+      // GitHub sends lower-case hex; a claim in upper case is the same commit.
+      assert.deepEqual((await succeed(await tokenAt(REV.toUpperCase()), runId, "upper@qa.build", REV)).body, { ok: true, evidence: true });
+
+      // The runner says it ran the run's revision, but its workflow run is for another commit.
+      const mismatch = await succeed(await tokenAt(OTHER), runId, "mismatch@qa.build", REV);
+      assert.equal(mismatch.status, 200, mismatch.text);
+      const why = `the runner reported running ${REV.slice(0, 12)}, but its GitHub Actions OIDC token is for commit ${OTHER.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
+      assert.deepEqual(mismatch.body, { ok: true, evidence: false, evidenceWithheld: why });
+      assert.deepEqual(logged, [`orun backend: run ${runId} of ${REPO}: job mismatch@qa.build's success is no promotion evidence: ${why}`]);
+      // A repeat of that update (its answer lost) is answered alike as to evidence.
+      const repeat = await call(await tokenAt(OTHER), "POST", `/v1/runs/${runId}/jobs/${enc("mismatch@qa.build")}/update`, { runnerId: "r-mismatch@qa.build", status: "success", revision: REV });
+      assert.equal(repeat.body.evidence, false);
+
+      // A runner that says it ran its token's commit, not the run's revision: no evidence by the run's rule, nothing to explain.
+      assert.deepEqual((await succeed(await tokenAt(OTHER), runId, "ran-other@qa.build", OTHER)).body, { ok: true, evidence: false });
+
+      assert.equal((await call(await tokenAt(REV), "GET", `/v1/runs/${runId}`)).body.status, "completed", "the run completes all the same");
+      assert.deepEqual(await evidenceOf("same"), { satisfied: true, runId });
+      assert.deepEqual(await evidenceOf("upper"), { satisfied: true, runId });
+      assert.deepEqual(await evidenceOf("mismatch"), { satisfied: false });
+      assert.deepEqual(await evidenceOf("ran-other"), { satisfied: false });
+      assert.equal(logged.length, 1, logged.join("\n"));
+    });
+
+    it("without a sha claim (or one that is no commit ID), or from a runner that names no revision, a result counts as before", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = `no-sha-${Date.now()}`;
+      const jobs = ["unclaimed@qa.build", "garbled@qa.build", "older@qa.build"];
+      assert.equal((await call(await tokenAt(undefined), "POST", "/v1/runs", { plan: { ...planOf(Object.fromEntries(jobs.map((j) => [j, []]))), revision: REV }, runId })).status, 201);
+      assert.deepEqual((await succeed(await tokenAt(undefined), runId, "unclaimed@qa.build", REV)).body, { ok: true, evidence: true });
+      assert.deepEqual((await succeed(await tokenAt("refs/heads/main"), runId, "garbled@qa.build", REV)).body, { ok: true, evidence: true });
+      // An older runner names no revision: taken at its word (the documented limit), whatever its token's commit.
+      assert.deepEqual((await succeed(await tokenAt(OTHER), runId, "older@qa.build")).body, { ok: true, evidence: true });
+      for (const component of ["unclaimed", "garbled", "older"]) assert.deepEqual(await evidenceOf(component), { satisfied: true, runId });
+    });
+
+    it("the claim is taken only from a token the backend verified: a forged one with the run's commit records nothing", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = `forged-${Date.now()}`;
+      assert.equal((await call(await tokenAt(REV), "POST", "/v1/runs", { plan: { ...planOf({ "api@qa.build": [] }), revision: REV }, runId })).status, 201);
+      assert.equal((await call(await tokenAt(OTHER), "POST", `/v1/runs/${runId}/jobs/${enc("api@qa.build")}/claim`, { runnerId: "r" })).body.claimed, true);
+      const { privateKey } = await generateKeyPair("RS256");
+      const forged = await issuer.sign(REPO, { claims: { sha: REV }, key: privateKey });
+      const refused = await call(forged, "POST", `/v1/runs/${runId}/jobs/${enc("api@qa.build")}/update`, { runnerId: "r", status: "success", revision: REV });
+      assert.equal(refused.status, 401, refused.text);
+      assert.equal((await call(await tokenAt(OTHER), "GET", `/v1/runs/${runId}/jobs/${enc("api@qa.build")}/status`)).body.status, "running", "nothing recorded");
+    });
+  });
+}
