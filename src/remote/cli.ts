@@ -6,7 +6,7 @@ import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
 import type { ChangeOptions } from "../planner/changes/files.js";
-import { canonicalJobId, jobIdFragments } from "../model/plan.js";
+import { canonicalJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
@@ -18,6 +18,7 @@ import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
 import { isRunFinished, logsText, rawLogsText, statusJson, statusText } from "./status-view.js";
 import type { JobView, RunView } from "./protocol.js";
+import type { LogScope } from "../runtime/logs-scope.js";
 
 export interface RemoteRunSetup {
   hooks: RemoteHooks;
@@ -254,20 +255,29 @@ export async function remoteLogs(
   const reader = await remoteReader(opts, env, "logs");
   if (!reader) return undefined;
   const { client, runId } = reader;
-  const wanted = opts.job ? jobIdFragments(opts.job) : undefined;
+  const { checkRemoteLogFilter, REMOTE_MATCH } = await import("./log-scope.js");
+  const { noLogsMatchText } = await import("../runtime/logs-scope.js");
+  const filter = { job: opts.job, step: opts.step, failed: opts.failed };
+  const filtered = Boolean(opts.job || opts.step || opts.failed);
+  const wantedJob = opts.job;
   // This backend names a job's log (logRef) once it has one; a v2 backend reports logRef null even then and no
   // size, so there every job's log is asked for (a missing one reads as empty).
   const mayHaveLog = (j: JobView) => Boolean(j.logRef) || j.logBytes === undefined;
-  const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wanted || wanted.some((w) => j.jobId.includes(w))) && (!opts.failed || j.status === "failed"));
+  const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wantedJob || REMOTE_MATCH.job(j.jobId, wantedJob)) && (!opts.failed || j.status === "failed"));
+  // Nothing printed for a filter: why, from the jobs it selects (their status and reason; see runtime/logs-scope.ts).
+  const noLogsMatch = (scope: LogScope | undefined) => (opts.raw ? process.stderr : process.stdout).write(noLogsMatchText(scope, filter));
   if (!opts.follow) {
     const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(runId, reader.baseUrl));
+    // A job or step the run does not have (a typo) is an error, before any log is read.
+    const scope = checkRemoteLogFilter(runId, jobs, filter);
     const entries: { job: JobView; log: string }[] = [];
     for (const job of select(jobs)) {
       const log = stepSections(await client.readLog(runId, job.jobId), opts.step, opts.raw, job.steps);
       if (log.trim()) entries.push({ job, log });
     }
     if (entries.length === 0) {
-      (opts.raw ? process.stderr : process.stdout).write(opts.job || opts.step || opts.failed ? "No logs match.\n" : "No logs for this run yet.\n");
+      if (filtered) noLogsMatch(scope);
+      else (opts.raw ? process.stderr : process.stdout).write("No logs for this run yet.\n");
       return 0;
     }
     process.stdout.write(opts.raw ? rawLogsText(entries) : logsText(run, entries));
@@ -276,11 +286,14 @@ export async function remoteLogs(
   // Follow: print what each job's log gains until the run is finished (then one last read).
   const followed = new Map<string, FollowedLog>();
   let seen = false;
+  let checked = false;
   let waiting = false;
+  let printed = false;
   // Output of several jobs interleaves by whole lines, each stretch under its job's name.
   let printing: string | undefined;
   const print = (jobId: string, text: string) => {
     if (!text) return;
+    printed = true;
     process.stdout.write(printing === jobId || opts.raw ? text : `── ${jobId}\n${text}`);
     printing = jobId;
   };
@@ -301,6 +314,9 @@ export async function remoteLogs(
     }
     seen = true;
     const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
+    // The run's jobs are registered with it: a typo is refused at the first listing, before anything is printed.
+    if (!checked) checkRemoteLogFilter(runId, jobs, filter);
+    checked = true;
     for (const job of select(jobs)) {
       let log = followed.get(job.jobId);
       if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step, opts.raw, job.steps)));
@@ -315,6 +331,8 @@ export async function remoteLogs(
     }
     if (isRunFinished(run)) {
       for (const [jobId, log] of followed) print(jobId, log.end());
+      // As without --follow: a filter that printed nothing says so, with the status of the jobs it selects.
+      if (!printed && filtered) noLogsMatch(checkRemoteLogFilter(runId, jobs, filter));
       return run.status === "completed" ? 0 : 1;
     }
     await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));

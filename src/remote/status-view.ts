@@ -97,7 +97,7 @@ const CONTROLS = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001
  * A runner's error text as one table cell: its first line, without escape sequences or control
  * characters (another runner's text must not drive the reader's terminal), `…` when it had more.
  */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   const [first = "", ...rest] = text.split("\n");
   const line = first.replaceAll("\t", " ").replace(CONTROLS, "").trimEnd();
   return rest.some((l) => l.trim()) ? `${line} …` : line;

@@ -1,6 +1,7 @@
 // `orun logs --job/--step`: what the filter names in the execution's plan. A name that is in no job of the record
 // (a typo) is an error naming it, with what it may have meant; "No logs match." and exit 0 read as "that job printed
-// nothing". A job that is in the plan but has no logs (pending, skipped) is said to be so.
+// nothing". A job that is in the plan but has no logs (pending, skipped) is said to be so. The check itself
+// (checkScope) is shared with `orun logs --remote-state`, which gives it the run's jobs as the backend lists them.
 import { canonicalJobId, jobIdFragments } from "../model/plan.js";
 import { closeNames } from "../util/edit-distance.js";
 import { OrunError } from "../util/errors.js";
@@ -16,6 +17,26 @@ const JOB_ENTRIES = ["job start", "job", "job finish", "job summary"];
 export interface LogScope {
   jobs: { id: string; status?: string; reason?: string }[];
 }
+
+/** A job a filter is checked against: its step keys (undefined: not known, so any `--step` is taken), its status. */
+export interface ScopeJob {
+  id: string;
+  steps?: readonly string[];
+  status?: string;
+  reason?: string;
+}
+
+/** How a listing matches `--job` and `--step` (the check must select what the listing will). */
+export interface ScopeMatch {
+  job(id: string, wanted: string): boolean;
+  step(keys: readonly string[], wanted: string): boolean;
+}
+
+/** As `listLogs` matches: a job by either ID form (a folder's safe name) or a part of one; a step by key or a part. */
+const LOCAL_MATCH: ScopeMatch = {
+  job: (id, wanted) => safeSegment(id) === safeSegment(canonicalJobId(wanted)) || jobIdFragments(wanted).some((needle) => id.includes(needle)),
+  step: (keys, step) => [...keys, ...JOB_ENTRIES].some((key) => safeSegment(key) === safeSegment(step) || key.includes(step)),
+};
 
 /**
  * Refuses a `--job` that selects no job of the record, and a `--step` that names no step of the jobs selected,
@@ -33,35 +54,43 @@ export async function checkLogFilter(store: ExecutionStore, execId: string, filt
     known.set(canonicalJobId(id), keys);
   }
   if (known.size === 0) return undefined;
-  const ids = [...known.keys()].sort();
-  let selected = ids;
+  const jobs = [...known.keys()].sort().map((id) => ({ ...jobNote(id, state), steps: [...known.get(id)!] }));
+  return checkScope(jobs, filter, `execution ${execId}`, LOCAL_MATCH);
+}
+
+/**
+ * The jobs `filter` selects of `jobs` (those of a record, or of a remote run), or an error naming what it selects
+ * nothing of, with the names it may have meant. `where` names the record or run in the error. A `--step` is
+ * checked only when every job selected tells its steps.
+ */
+export function checkScope(jobs: readonly ScopeJob[], filter: LogFilter, where: string, match: ScopeMatch): LogScope {
+  const ids = jobs.map((job) => job.id).sort();
+  let selected = [...jobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (filter.job) {
-    const wanted = safeSegment(canonicalJobId(filter.job));
-    const needles = jobIdFragments(filter.job);
-    selected = ids.filter((id) => safeSegment(id) === wanted || needles.some((needle) => id.includes(needle)));
+    const job = filter.job;
+    selected = selected.filter((known) => match.job(known.id, job));
     if (selected.length === 0) {
-      const close = closeNames(canonicalJobId(filter.job), ids, { containing: filter.job });
-      throw new OrunError(`job not found in execution ${execId}: ${filter.job}`, {
+      const close = closeNames(canonicalJobId(job), ids, { containing: job });
+      throw new OrunError(`job not found in ${where}: ${job}`, {
         hint: close.length ? `did you mean ${close.join(", ")}?` : `its jobs: ${listed(ids)}`,
       });
     }
   }
-  if (filter.step) {
-    const step = filter.step;
-    const keys = [...new Set(selected.flatMap((id) => [...known.get(id)!]))].sort();
-    const matches = [...keys, ...JOB_ENTRIES].some((key) => safeSegment(key) === safeSegment(step) || key.includes(step));
-    if (!matches) {
-      const of = filter.job ? ` of ${listed(selected)}` : "";
+  const step = filter.step;
+  if (step && selected.every((job) => job.steps)) {
+    const keys = [...new Set(selected.flatMap((job) => job.steps!))].sort();
+    if (!match.step(keys, step)) {
+      const of = filter.job ? ` of ${listed(selected.map((job) => job.id))}` : "";
       const close = closeNames(step, keys);
-      throw new OrunError(`step not found in execution ${execId}${of}: ${step}`, {
+      throw new OrunError(`step not found in ${where}${of}: ${step}`, {
         hint: close.length ? `did you mean ${close.join(", ")}?` : keys.length ? `its steps: ${listed(keys)}` : "the jobs selected have no steps",
       });
     }
   }
-  return { jobs: selected.map((id) => jobNote(id, state)) };
+  return { jobs: selected.map(({ id, status, reason }) => ({ id, ...(status ? { status } : {}), ...(reason ? { reason } : {}) })) };
 }
 
-function jobNote(id: string, state: ExecState | undefined): LogScope["jobs"][number] {
+function jobNote(id: string, state: ExecState | undefined): ScopeJob {
   const job = state?.jobs[id];
   return { id, ...(job ? { status: job.status } : {}), ...(job?.reason ? { reason: job.reason } : {}) };
 }

@@ -34,14 +34,15 @@ describe("remote logs --raw and status --detailed", () => {
     assert.match(plain.stdout, /=== deploy ===\ndeploying\n/);
   });
 
-  it("logs --raw --follow of a finished run prints the output alone, and a step with no match says so on stderr", async () => {
+  it("logs --raw --follow of a finished run prints the output alone, and a step the job does not have is an error on stderr", async () => {
     const follow = await read(["logs", "--job", "web@dev.deploy", "--step", "deploy", "--raw", "--follow"]);
     assert.equal(follow.code, 1, follow.stderr);
     assert.equal(follow.stdout, "deploying\nünïcode done\n");
+    // Was "No logs match." and exit 0 (as a local typo was before 239507b).
     const none = await read(["logs", "--job", "web@dev.deploy", "--step", "nope", "--raw"]);
-    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.code, 1, none.stderr);
     assert.equal(none.stdout, "");
-    assert.match(none.stderr, /No logs match/);
+    assert.match(none.stderr, /step not found in remote run views-run of web@dev\.deploy: nope \(its steps: build, deploy\)/);
   });
 
   it("status --detailed names the failed step and says where step status is kept", async () => {
