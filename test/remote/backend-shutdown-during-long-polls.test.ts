@@ -15,7 +15,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`orun backend serve on ${kind} stopped while runners wait in long-polls`, () => {
     const open = backendProcessBed(kind, "stop");
 
-    it("exits 0 promptly without errors, and the waiting runners finish on its next instance", { timeout: 120_000 }, async (t) => {
+    it("exits 0 promptly without errors, and the waiting runners finish on its next instance", { timeout: 300_000 }, async (t) => {
       const bed = await open(t);
       if (!bed) return;
       const { dir, token, backend } = bed;
@@ -26,7 +26,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       ]);
       const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: `stop-${kind}`, GITHUB_ACTIONS: "", ORUN_BACKEND_RETRY_MS: "60000" };
       const runners = ["a@dev.build", "w1@dev.build", "w2@dev.build", "w3@dev.build"].map((job) => spawnOrun(["run", planFile, "--remote-state", "--job", job], { cwd: dir, env }));
-      await until(() => runners.slice(1).every((r) => /waiting for dependencies/.test(r.output())), "the three waiting runners hold long-polls", 60_000);
+      await until(() => runners.slice(1).every((r) => /waiting for dependencies/.test(r.output())), "the three waiting runners hold long-polls", 120_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
 
       const sent = Date.now();
