@@ -2,8 +2,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-/** Polls until `check` holds; fails naming `what` after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+/**
+ * Polls until `check` holds; fails naming `what` after `ms`. The default is long: it only ends a wait that will
+ * never be met, and beside the 50-runner test one orun process took over 30 s to start a job.
+ */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
