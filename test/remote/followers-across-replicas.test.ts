@@ -50,7 +50,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       await db?.cleanup();
     });
 
-    it("a ranged read on replica A makes replica B's append answers say followed, for a minute; an older database migrates and keeps its runs", { timeout: 120_000 }, async (t) => {
+    it("a ranged read on replica A makes replica B's append answers say followed, for a minute; an older database migrates and keeps its runs", { timeout: 300_000 }, async (t) => {
       db = await testDatabase(kind);
       if (!db) return t.skip("PostgreSQL unavailable");
       const token = await databaseBeforeMigration14(db.url, kind);
