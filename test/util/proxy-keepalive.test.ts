@@ -100,7 +100,7 @@ test("a process that fetched through the proxy exits at once: kept-alive tunnels
   assert.ok(exitedAt - lastAnswerAt < 30_000, `exited ${exitedAt - lastAnswerAt} ms after its last answer`);
 });
 
-test("a 50-job remote run through HTTP_PROXY opens a handful of tunnels, not one per request", { timeout: 120_000 }, async () => {
+test("a 50-job remote run through HTTP_PROXY opens a handful of tunnels, not one per request", { timeout: 300_000 }, async () => {
   let bed: RemoteTestbed | undefined;
   try {
     bed = await startRemoteTestbed("orun-rev16rem-proxy-", (issuer) => ({ oidc: { issuer: issuer.issuer }, rateLimit: { capacity: 100_000, refillPerSecond: 100_000 } }));
