@@ -49,11 +49,12 @@ describe("a runner refused by a v2 backend looks up the run's plan", () => {
     await until(() => asked > 0, "the runner to ask for run lookup-1", 30_000);
     const interrupted = Date.now();
     other.child.kill("SIGINT");
-    const limit = setTimeout(() => other.child.kill("SIGKILL"), 20_000);
+    const limit = setTimeout(() => other.child.kill("SIGKILL"), 60_000);
     const stopped = await other.done.finally(() => clearTimeout(limit));
     const took = Date.now() - interrupted;
     assert.equal(stopped.code, 130, stopped.output);
-    assert.ok(took < 5_000, `stopped ${took} ms after Ctrl-C`);
+    // Half the 30 s request timeout the stalled lookup would otherwise wait out (9.3 s was seen under load).
+    assert.ok(took < 15_000, `stopped ${took} ms after Ctrl-C`);
     assert.doesNotMatch(stopped.output, /b-ran/);
   });
 });
