@@ -46,7 +46,7 @@ describe("a runner refused by a v2 backend looks up the run's plan", () => {
     let asked = 0;
     relay.stall = (method, url) => method === "GET" && url === "/v1/runs/lookup-1" && ++asked > 0;
     const other = spawnOrun(["run", "other.json", "--remote-state", "--backend-url", relay.url, "--exec-id", "lookup-1"], { cwd: dir, env });
-    await until(() => asked > 0, "the runner to ask for run lookup-1", 30_000);
+    await until(() => asked > 0, "the runner to ask for run lookup-1");
     const interrupted = Date.now();
     other.child.kill("SIGINT");
     const limit = setTimeout(() => other.child.kill("SIGKILL"), 60_000);
