@@ -51,9 +51,12 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
-/** A live process (`sleep 30`) to name in locks and records; killed when the test ends. */
+/**
+ * A live process to name in locks and records; killed when the test ends. It sleeps 10 minutes: under load, three
+ * orun commands took over 30 s, and a sleeper that ended meanwhile turned a live lock into a dead one.
+ */
 export async function liveSleeper(t: { after(fn: () => void): void }): Promise<ChildProcess & { pid: number }> {
-  const sleeper = spawn("sleep", ["30"]);
+  const sleeper = spawn("sleep", ["600"]);
   t.after(() => sleeper.kill());
   await new Promise((resolve) => sleeper.once("spawn", resolve));
   return sleeper as ChildProcess & { pid: number };
