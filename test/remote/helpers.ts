@@ -10,9 +10,11 @@ import { openStore } from "../../src/remote/backend/store/index.js";
 import type { Store } from "../../src/remote/backend/store/types.js";
 import { createToken } from "../../src/remote/backend/auth/tokens.js";
 import type { BackendPlan } from "../../src/remote/protocol.js";
+import { BackendClient } from "../../src/remote/client.js";
 import type { Plan } from "../../src/model/plan.js";
 import { runOrun, type CliResult } from "../support/cli.js";
 import { freshSchema } from "../support/postgres.js";
+import { until } from "../support/wait.js";
 import { repositoryIdFor, startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { killAllChildren } from "./processes.js";
 import { after, before } from "node:test";
@@ -206,5 +208,32 @@ export async function sql<R>(url: string, text: string, params: unknown[] = []):
     return (await client.query(text, params)).rows as R[];
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * A runner's client that shows a test its job-log uploads: when each append was sent (the runner's live-log timer
+ * fired), and once an append's answer said someone follows the run. Timing a paced line from its send leaves out
+ * the round trips of a loaded machine; and a test that sees a line in the log may still be ahead of that line's
+ * answer, which is what switches the runner to the followed pace.
+ */
+export class WatchedLogClient extends BackendClient {
+  readonly appendsSent: { at: number; content: string }[] = [];
+  /** An append's answer said `followed`, and the runner has taken that answer in. */
+  toldFollowed = false;
+
+  override async appendLog(...args: Parameters<BackendClient["appendLog"]>): ReturnType<BackendClient["appendLog"]> {
+    this.appendsSent.push({ at: Date.now(), content: args[2] });
+    const answer = await super.appendLog(...args);
+    // The runner reads the answer in the promise callbacks that follow; a macrotask runs after all of them.
+    if (answer.followed) setImmediate(() => (this.toldFollowed = true));
+    return answer;
+  }
+
+  /** When the append carrying `text` was sent, waiting for it up to `ms`. */
+  async sentAt(text: string, ms = 30_000): Promise<number> {
+    const find = () => this.appendsSent.find((append) => append.content.includes(text));
+    await until(() => find() !== undefined, `an append carrying ${JSON.stringify(text)}`, ms);
+    return find()!.at;
   }
 }

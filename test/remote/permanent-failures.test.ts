@@ -53,7 +53,8 @@ describe("network failures that retrying cannot mend", () => {
       return true;
     });
     assert.deepEqual([said, connections], [[], 1], "not retried");
-    assert.ok(Date.now() - started < 5_000);
+    // Within a third of the 60 s retry budget: under load this first call took over 5 s.
+    assert.ok(Date.now() - started < 20_000, `failed after ${Date.now() - started} ms`);
   });
 
   it("a backend URL on a port fetch refuses fails at once, naming the port", async () => {
@@ -65,7 +66,7 @@ describe("network failures that retrying cannot mend", () => {
       return true;
     });
     assert.deepEqual(said, []);
-    assert.ok(Date.now() - started < 5_000, `failed after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 20_000, `failed after ${Date.now() - started} ms`);
   });
 
   it("the OIDC token request fails at once on an untrusted certificate and on a proxy's 407", async () => {
@@ -89,6 +90,6 @@ describe("network failures that retrying cannot mend", () => {
       return true;
     });
     assert.equal(proxy!.tunnels.length, 1, "asked the proxy once");
-    assert.ok(Date.now() - started < 5_000);
+    assert.ok(Date.now() - started < 20_000);
   });
 });

@@ -67,16 +67,18 @@ function runChild(mode: string, limitMs: number): Promise<{ ended: string; messa
 
 describe("a request timeout with a caller's signal survives garbage collection", () => {
   it("the client gives up on a backend that never answers within its request timeout", async () => {
-    const outcome = await runChild("client", 15_000);
+    // The child is killed after 2 min, and must give up within 1 (its timeout is 0.7 s): both far from undici's 5. Under
+    // load its start alone outlasted 15 s, and with a collection every 20 ms it gave up 10-23 s after its request.
+    const outcome = await runChild("client", 120_000);
     assert.equal(outcome.ended, "failed", JSON.stringify(outcome));
     assert.match(outcome.message ?? "", /orun backend at http:\/\/127\.0\.0\.1:\d+ is unavailable: The operation was aborted due to timeout/);
-    assert.ok((outcome.ms ?? Infinity) < 5_000, `gave up after ${outcome.ms} ms`);
+    assert.ok((outcome.ms ?? Infinity) < 60_000, `gave up after ${outcome.ms} ms`);
   });
 
   it("deadlineSignal aborts a plain fetch after its time", async () => {
-    const outcome = await runChild("fetch", 15_000);
+    const outcome = await runChild("fetch", 120_000);
     assert.equal(outcome.ended, "failed", JSON.stringify(outcome));
     assert.match(outcome.message ?? "", /due to timeout/);
-    assert.ok((outcome.ms ?? Infinity) < 5_000, `gave up after ${outcome.ms} ms`);
+    assert.ok((outcome.ms ?? Infinity) < 60_000, `gave up after ${outcome.ms} ms`);
   });
 });

@@ -20,11 +20,13 @@ export interface SelectiveOutageRelay {
   /** Which requests are read and never answered (read per request; before `down`). */
   stall: (method: string, path: string) => boolean;
   readonly requests: RelayedRequest[];
+  /** When the runner gave up each stalled request (its connection closed), in order (Date.now()). */
+  readonly stallsDropped: number[];
   close(): void;
 }
 
 export async function startSelectiveOutageRelay(target: string): Promise<SelectiveOutageRelay> {
-  const relay: SelectiveOutageRelay = { url: "", down: () => false, stall: () => false, requests: [], close: () => undefined };
+  const relay: SelectiveOutageRelay = { url: "", down: () => false, stall: () => false, requests: [], stallsDropped: [], close: () => undefined };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
@@ -35,7 +37,10 @@ export async function startSelectiveOutageRelay(target: string): Promise<Selecti
         relay.requests.push({ method, path, status, at: Date.now() });
         res.writeHead(status, { "Content-Type": type }).end(body);
       };
-      if (relay.stall(method, path)) return;
+      if (relay.stall(method, path)) {
+        res.on("close", () => relay.stallsDropped.push(Date.now()));
+        return;
+      }
       if (relay.down(method, path)) return answer(503, "application/json", '{"error":"unavailable","code":"UNAVAILABLE"}');
       const headers: Record<string, string> = {};
       for (const name of ["authorization", "content-type"]) if (req.headers[name]) headers[name] = String(req.headers[name]);

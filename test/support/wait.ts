@@ -2,8 +2,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-/** Polls until `check` holds; fails naming `what` after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+/**
+ * Polls until `check` holds; fails naming `what` after `ms`. The default is long: it only ends a wait that will
+ * never be met, and beside the 50-runner test one orun process took over 30 s to start a job.
+ */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -48,9 +51,12 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
-/** A live process (`sleep 30`) to name in locks and records; killed when the test ends. */
+/**
+ * A live process to name in locks and records; killed when the test ends. It sleeps 10 minutes: under load, three
+ * orun commands took over 30 s, and a sleeper that ended meanwhile turned a live lock into a dead one.
+ */
 export async function liveSleeper(t: { after(fn: () => void): void }): Promise<ChildProcess & { pid: number }> {
-  const sleeper = spawn("sleep", ["30"]);
+  const sleeper = spawn("sleep", ["600"]);
   t.after(() => sleeper.kill());
   await new Promise((resolve) => sleeper.once("spawn", resolve));
   return sleeper as ChildProcess & { pid: number };
