@@ -1,7 +1,7 @@
 // `orun logs --job/--step`: what the filter names in the execution's plan. A name that is in no job of the record
 // (a typo) is an error naming it, with what it may have meant; "No logs match." and exit 0 read as "that job printed
 // nothing". A job that is in the plan but has no logs (pending, skipped) is said to be so.
-import { canonicalJobId, jobIdFragments } from "../model/plan.js";
+import { canonicalJobId, jobIdFragments, jobIdShortForms } from "../model/plan.js";
 import { closeNames } from "../util/edit-distance.js";
 import { OrunError } from "../util/errors.js";
 import { safeSegment } from "./ids.js";
@@ -9,8 +9,11 @@ import { readStepOrder, type LogFilter } from "./logs.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
 
-/** The entries a job's log listing may hold besides its steps' (src/runtime/logs.ts `withoutLog`, the runner's own logs). */
-const JOB_ENTRIES = ["job start", "job", "job finish", "job summary"];
+/**
+ * The entries of a job's own a `--step` may name besides its steps' (src/runtime/logs.ts: what the job's start and
+ * end printed, its summary), by their full name only: `sta` or `summary` is a typo, not a part of one of them.
+ */
+const JOB_ENTRIES = ["job start", "job finish", "job summary"];
 
 /** The jobs a filter selects, with what the record says of each (to explain an empty listing). */
 export interface LogScope {
@@ -40,7 +43,7 @@ export async function checkLogFilter(store: ExecutionStore, execId: string, filt
     const needles = jobIdFragments(filter.job);
     selected = ids.filter((id) => safeSegment(id) === wanted || needles.some((needle) => id.includes(needle)));
     if (selected.length === 0) {
-      const close = closeNames(canonicalJobId(filter.job), ids, { containing: filter.job });
+      const close = closeNames(canonicalJobId(filter.job), ids, { containing: filter.job, forms: jobIdShortForms });
       throw new OrunError(`job not found in execution ${execId}: ${filter.job}`, {
         hint: close.length ? `did you mean ${close.join(", ")}?` : `its jobs: ${listed(ids)}`,
       });
@@ -49,7 +52,7 @@ export async function checkLogFilter(store: ExecutionStore, execId: string, filt
   if (filter.step) {
     const step = filter.step;
     const keys = [...new Set(selected.flatMap((id) => [...known.get(id)!]))].sort();
-    const matches = [...keys, ...JOB_ENTRIES].some((key) => safeSegment(key) === safeSegment(step) || key.includes(step));
+    const matches = keys.some((key) => safeSegment(key) === safeSegment(step) || key.includes(step)) || JOB_ENTRIES.includes(step.trim());
     if (!matches) {
       const of = filter.job ? ` of ${listed(selected)}` : "";
       const close = closeNames(step, keys);

@@ -124,7 +124,7 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error")
-    .option("--step <key>", "only this step; one no job selected has is an error")
+    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one; a step none of the selected jobs has is an error")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes")
@@ -448,13 +448,14 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
 /** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */
 async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: string): Promise<void> {
-  const { canonicalJobId } = await import("../../model/plan.js");
+  const { canonicalJobId, jobIdShortForms } = await import("../../model/plan.js");
   const wanted = canonicalJobId(job.trim());
   const ids = plan.jobs.map((planJob) => planJob.id);
   if (ids.includes(wanted)) return;
   const { closeNames } = await import("../../util/edit-distance.js");
-  // Close to what was typed (a third of its length, at most 3 edits), as the planner's did-you-mean; then IDs containing it.
-  const suggestions = closeNames(wanted, ids, { containing: job });
+  // Close to what was typed (a third of its length, at most 3 edits) or to a job name in it, as the planner's
+  // did-you-mean; then IDs containing it.
+  const suggestions = closeNames(wanted, ids, { containing: job, forms: jobIdShortForms });
   throw new OrunError(`job not found: ${job}`, { hint: suggestions.length ? `did you mean ${suggestions.join(", ")}?` : "list jobs with orun get jobs" });
 }
 
