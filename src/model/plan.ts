@@ -170,6 +170,15 @@ export function jobIdFragments(fragment: string): string[] {
   return [...needles].filter(Boolean);
 }
 
+/**
+ * The shorter names a job ID goes by, for "did you mean" (`orun run --job deplyo`): its job name, and the job name
+ * after its component or its environment (`api.deploy`, `dev.deploy`), as people abbreviate it.
+ */
+export function jobIdShortForms(id: string): string[] {
+  const parts = parseJobId(id);
+  return parts ? [parts.job, `${parts.component}.${parts.job}`, `${parts.environment}.${parts.job}`] : [];
+}
+
 /** Short plan ID: the first 12 hex characters of the checksum digest. */
 export function planShortId(plan: Pick<Plan, "metadata">): string {
   const checksum = plan.metadata.checksum ?? "";

@@ -7,7 +7,7 @@
 import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { acquireExecLock, foreignLockNote, liveLockOwner, lockRefusal, parseOwner, readLockText } from "./records/lock.js";
+import { LockTakeoverBlocked, acquireExecLock, foreignLockNote, liveLockOwner, lockRefusal, parseOwner, readLockText } from "./records/lock.js";
 import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
@@ -29,6 +29,11 @@ export interface GcResult {
    * with what was found and where: whether a run holds them cannot be told, so the user decides (removes the lock).
    */
   keptUnreadable: Map<string, string>;
+  /**
+   * Records kept because their stale lock could not be taken over (a takeover stopped in a live process, or too many
+   * that died midway), each with what holds it and what to do. Not "running": no run holds them.
+   */
+  keptBlocked: Map<string, string>;
   /** Stored plans removed (or, dry-run, to remove): `plans/<id>.json` older than the age limit that nothing refers to. */
   plans: string[];
   /**
@@ -49,6 +54,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const keptRunning: string[] = [];
   // A Map: an exec ID may be any name, __proto__ included.
   const keptUnreadable = new Map<string, string>();
+  const keptBlocked = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
@@ -69,14 +75,16 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const plansHeldFor = stale.length ? await runStarting(store, entries, now) : undefined;
   const plans = plansHeldFor ? [] : stale;
   const held = plansHeldFor ? { plansHeldFor } : {};
-  if (options.dryRun) return { removed: candidates, keptRunning, keptUnreadable, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  if (options.dryRun) return { removed: candidates, keptRunning, keptUnreadable, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
 
   const removed: string[] = [];
   for (const id of candidates) {
     const outcome = await removeRecord(store, id);
     if (outcome === "removed") removed.push(id);
     else if (outcome === "locked") keptRunning.push(id);
-    else if (outcome !== "gone") keptUnreadable.set(id, outcome.unreadable);
+    else if (outcome === "gone") continue;
+    else if ("blocked" in outcome) keptBlocked.set(id, outcome.blocked);
+    else keptUnreadable.set(id, outcome.unreadable);
   }
   const removedPlans: string[] = [];
   for (const id of plans) {
@@ -101,7 +109,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptRunning, keptUnreadable, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  return { removed, keptRunning, keptUnreadable, keptBlocked, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
 }
 
 /** `lock unreadable: <what was found>, <lock path>; …` when the record's lock is no file orun can read as a lock. */
@@ -218,7 +226,7 @@ async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void>
  * Takes the record's lock (refused: a run owns it, keep it), moves the directory aside under a name
  * readers skip, then deletes it. A run starting on the same exec-id meanwhile gets a fresh directory.
  */
-async function removeRecord(store: ExecutionStore, execId: string): Promise<"removed" | "locked" | "gone" | { unreadable: string }> {
+async function removeRecord(store: ExecutionStore, execId: string): Promise<"removed" | "locked" | "gone" | { unreadable: string } | { blocked: string }> {
   const dir = store.execDir(execId);
   try {
     await acquireExecLock(store.lockFile(execId), execId, { purpose: "gc" });
@@ -230,6 +238,8 @@ async function removeRecord(store: ExecutionStore, execId: string): Promise<"rem
     // Made unreadable (a directory, a FIFO) since it was looked at: no owner to tell, as above.
     const unreadable = await unreadableLockNote(store, execId);
     if (unreadable) return { unreadable };
+    // A stale lock whose takeover is stuck: no run holds it, so it is not called running.
+    if (err instanceof LockTakeoverBlocked) return { blocked: `lock not taken over: ${err.note}` };
     // A lock that could not be written (a full disk) is no run: say so rather than "still running".
     if (err instanceof OrunError && err.cause === undefined) return "locked";
     throw err;

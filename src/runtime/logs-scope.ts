@@ -2,7 +2,7 @@
 // (a typo) is an error naming it, with what it may have meant; "No logs match." and exit 0 read as "that job printed
 // nothing". A job that is in the plan but has no logs (pending, skipped) is said to be so. The check itself
 // (checkScope) is shared with `orun logs --remote-state`, which gives it the run's jobs as the backend lists them.
-import { canonicalJobId, jobIdFragments } from "../model/plan.js";
+import { canonicalJobId, jobIdFragments, jobIdShortForms } from "../model/plan.js";
 import { closeNames } from "../util/edit-distance.js";
 import { OrunError } from "../util/errors.js";
 import { safeSegment } from "./ids.js";
@@ -10,7 +10,11 @@ import { readStepOrder, type LogFilter } from "./logs.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
 
-/** The entries a job's log listing may hold besides its steps' (src/runtime/logs.ts `withoutLog`, the runner's own logs). */
+/**
+ * The entries of a job's own a `--step` may name besides its steps' (src/runtime/logs.ts: what the job's start and
+ * end printed, its summary, `withoutLog`'s "job" for an error naming no step), by their full name only: `sta` or
+ * `summary` is a typo, not a part of one of them.
+ */
 const JOB_ENTRIES = ["job start", "job", "job finish", "job summary"];
 
 /** The jobs a filter selects, with what the record says of each (to explain an empty listing). */
@@ -35,7 +39,7 @@ export interface ScopeMatch {
 /** As `listLogs` matches: a job by either ID form (a folder's safe name) or a part of one; a step by key or a part. */
 const LOCAL_MATCH: ScopeMatch = {
   job: (id, wanted) => safeSegment(id) === safeSegment(canonicalJobId(wanted)) || jobIdFragments(wanted).some((needle) => id.includes(needle)),
-  step: (keys, step) => [...keys, ...JOB_ENTRIES].some((key) => safeSegment(key) === safeSegment(step) || key.includes(step)),
+  step: (keys, step) => keys.some((key) => safeSegment(key) === safeSegment(step) || key.includes(step)) || JOB_ENTRIES.includes(step.trim()),
 };
 
 /**
@@ -70,7 +74,7 @@ export function checkScope(jobs: readonly ScopeJob[], filter: LogFilter, where: 
     const job = filter.job;
     selected = selected.filter((known) => match.job(known.id, job));
     if (selected.length === 0) {
-      const close = closeNames(canonicalJobId(job), ids, { containing: job });
+      const close = closeNames(canonicalJobId(job), ids, { containing: job, forms: jobIdShortForms });
       throw new OrunError(`job not found in ${where}: ${job}`, {
         hint: close.length ? `did you mean ${close.join(", ")}?` : `its jobs: ${listed(ids)}`,
       });

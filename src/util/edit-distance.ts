@@ -22,16 +22,23 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The names a mistyped one may have meant, closest first (at most `limit`): those within a third of its length
- * (1 to 3 edits, case-insensitive), then those containing it (or `options.containing`, the text as typed when
- * `typed` is its normalised form). Used where a command-line name must exist (`orun run --job`, `orun logs --job`).
+ * (1 to 3 edits, case-insensitive) of the name or of one of its short `forms` (a job ID's job name: `deplyo` is
+ * close to `api@dev.deploy`), then those containing it (or `options.containing`, the text as typed when `typed` is
+ * its normalised form). Used where a command-line name must exist (`orun run --job`, `orun logs --job`).
  */
-export function closeNames(typed: string, names: Iterable<string>, options: { containing?: string; limit?: number } = {}): string[] {
+export function closeNames(
+  typed: string,
+  names: Iterable<string>,
+  options: { containing?: string; limit?: number; forms?: (name: string) => string[] } = {},
+): string[] {
   const wanted = typed.trim();
   const part = (options.containing ?? wanted).trim();
   const unique = [...new Set(names)];
   const most = Math.min(3, Math.max(1, Math.floor(wanted.length / 3)));
+  const distance = (name: string): number =>
+    Math.min(...[name, ...(options.forms?.(name) ?? [])].map((form) => editDistance(wanted.toLowerCase(), form.toLowerCase())));
   const close = unique
-    .map((name) => ({ name, distance: editDistance(wanted.toLowerCase(), name.toLowerCase()) }))
+    .map((name) => ({ name, distance: distance(name) }))
     .filter((entry) => entry.distance <= most)
     .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
     .map((entry) => entry.name);

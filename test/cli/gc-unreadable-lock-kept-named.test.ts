@@ -5,15 +5,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readdir, rm, symlink } from "node:fs/promises";
+import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { takeoverGuard } from "../../src/runtime/records/lock.js";
+import { deadPid } from "../support/wait.js";
 import { runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
 
 const executions = async (dir: string): Promise<string[]> => (await readdir(path.join(dir, ".orun/executions"))).filter((name) => name !== "latest").sort();
 
-test("gc keeps a record whose lock is a directory, a FIFO or a link, naming what it found and where; exit 1", async (t) => {
+test("gc keeps a record whose lock is a directory, a FIFO or a link, naming what it found and where; exit 1 saying why (--dry-run 0)", async (t) => {
   const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "gc" }, "orun-gc-lock-");
   for (const id of ["plain", "dirlock", "fifolock", "linklock"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
   const lock = (id: string): string => recordFile(dir, id, ".lock");
@@ -27,9 +30,13 @@ test("gc keeps a record whose lock is a directory, a FIFO or a link, naming what
   };
   const keptLine = (id: string): string => `  kept ${id} (lock unreadable: ${found[id]}, ${lock(id)}; remove it if no run is using this execution)\n`;
 
+  const why = "✕ gc kept 3 executions whose lock it could not read or take over: see the note above for what to remove, then run orun gc again\n";
   for (const args of [["gc", "--all", "--dry-run"], ["gc", "--all"]]) {
     const gc = await runOrun(args, { cwd: dir, timeoutMs: 15_000 });
-    assert.equal(gc.code, 1, `${args.join(" ")}: ${gc.stdout}${gc.stderr}`);
+    // gc exits 1 saying why on stderr; --dry-run did what it was asked.
+    const dryRun = args.includes("--dry-run");
+    assert.equal(gc.code, dryRun ? 0 : 1, `${args.join(" ")}: ${gc.stdout}${gc.stderr}`);
+    assert.equal(gc.stderr, dryRun ? "" : why, args.join(" "));
     assert.doesNotMatch(gc.stdout, /still running/, args.join(" "));
     for (const id of Object.keys(found)) {
       assert.ok(gc.stdout.includes(keptLine(id)), `${args.join(" ")} names ${id}'s lock: ${gc.stdout}`);
@@ -39,10 +46,42 @@ test("gc keeps a record whose lock is a directory, a FIFO or a link, naming what
   }
   assert.deepEqual(await executions(dir), ["dirlock", "fifolock", "linklock"], "only the record without a lock in question went");
   assert.ok(existsSync(lock("dirlock")), "the directory in the lock's place is left alone");
+  // Nothing else left to remove: not "Nothing to clean up." and exit 1.
+  const again = await runOrun(["gc", "--all"], { cwd: dir, timeoutMs: 15_000 });
+  assert.equal(again.code, 1);
+  assert.deepEqual(again.stdout.split(/(?<=\n)/).sort(), ["dirlock", "fifolock", "linklock"].map(keptLine));
+  assert.equal(again.stderr, why);
 
   // The user removes what stood in for the locks: the records go, and gc exits 0.
   for (const id of Object.keys(found)) await rm(lock(id), { recursive: true });
   const gc = await runOrun(["gc", "--all"], { cwd: dir });
   assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+  assert.deepEqual(await executions(dir), []);
+});
+
+test("gc keeps a record whose stale lock cannot be taken over (64 takeovers died midway), saying so, not \"still running\"; run says so too", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "gc" }, "orun-gc-lock-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "stuck"], { cwd: dir })).code, 0);
+  const file = recordFile(dir, "stuck", ".lock");
+  const dead = await deadPid();
+  const stale = JSON.stringify({ pid: dead, host: os.hostname(), since: new Date().toISOString() });
+  await writeFile(file, stale);
+  for (let generation = 0; generation < 64; generation++) await writeFile(takeoverGuard(file, stale, generation), JSON.stringify({ pid: dead, host: os.hostname() }));
+  const note = `64 takeovers of its stale lock died midway (their guards ${takeoverGuard(file, stale).replace(/\.0$/, ".*")} remain); if no run is using this execution, remove ${file} (those guards go with the next run)`;
+
+  const run = await runOrun(["run", "plan.json", "--exec-id", "stuck"], { cwd: dir, timeoutMs: 15_000 });
+  assert.equal(run.code, 1);
+  assert.ok(run.stderr.includes(`could not lock execution stuck: ${note}`), run.stderr);
+
+  const gc = await runOrun(["gc", "--all"], { cwd: dir, timeoutMs: 15_000 });
+  assert.equal(gc.code, 1, gc.stdout + gc.stderr);
+  assert.equal(gc.stdout, `  kept stuck (lock not taken over: ${note})\n`);
+  assert.equal(gc.stderr, "✕ gc kept 1 execution whose lock it could not read or take over: see the note above for what to remove, then run orun gc again\n");
+  assert.deepEqual(await executions(dir), ["stuck"]);
+
+  // Removed as told: the record goes, guards and all.
+  await rm(file);
+  const after = await runOrun(["gc", "--all"], { cwd: dir });
+  assert.equal(after.code, 0, after.stdout + after.stderr);
   assert.deepEqual(await executions(dir), []);
 });

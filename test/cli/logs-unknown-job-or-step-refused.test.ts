@@ -66,3 +66,28 @@ test("a record holding neither its plan nor its state cannot tell a typo: the fi
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "No logs match.\n");
 });
+
+test("--step is a step key or a part of one, or a job entry by its full name; --job typos are compared with job names too", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "parts" }, "orun-logs-typo-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r1"], { cwd: dir })).code, 1);
+  // Parts of "job start", "job finish", "job summary" passed as steps every job has, and said "No logs match".
+  for (const step of ["job", "sta", "summary", "fin"]) {
+    const r = await runOrun(["logs", "--exec-id", "r1", "--job", "web", "--step", step], { cwd: dir });
+    assert.equal(r.code, 1, `--step ${step}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`step not found in execution r1 of web@dev\\.build: ${step} \\(its steps: bundle\\)`));
+  }
+  // A part of a real key, and a job entry by its full name, still select.
+  for (const step of ["bund", "job finish"]) {
+    const r = await runOrun(["logs", "--exec-id", "r1", "--job", "web", "--step", step], { cwd: dir });
+    assert.equal(r.code, 0, `--step ${step}: ${r.stderr}`);
+  }
+  // A typo of a job's name alone: the IDs holding that name are what it meant.
+  const logs = await runOrun(["logs", "--exec-id", "r1", "--job", "deplyo"], { cwd: dir });
+  assert.equal(logs.code, 1);
+  assert.match(logs.stderr, /job not found in execution r1: deplyo \(did you mean api@dev\.deploy\?\)/);
+  const builds = await runOrun(["logs", "--exec-id", "r1", "--job", "biuld"], { cwd: dir });
+  assert.match(builds.stderr, /job not found in execution r1: biuld \(did you mean api@dev\.build, web@dev\.build\?\)/);
+  const run = await runOrun(["run", "plan.json", "--job", "deplyo"], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /job not found: deplyo \(did you mean api@dev\.deploy\?\)/);
+});

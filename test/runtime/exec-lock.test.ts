@@ -150,7 +150,8 @@ test("a live owner in another process is refused; another host's lock is refused
   await utimes(file, old, old);
   await (await acquireExecLock(file, "junk")).release();
 
-  // A takeover guard whose holder died does not block the takeover forever (nor two generations of them).
+  // A takeover guard whose holder died does not block the takeover (nor two generations of them; 64 do, saying so:
+  // exec-lock-takeover-blocked.test.ts).
   const dead = await deadPid();
   const stale = JSON.stringify({ pid: dead, host: os.hostname() });
   await writeFile(file, stale);

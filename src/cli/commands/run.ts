@@ -124,7 +124,7 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error")
-    .option("--step <key>", "only this step; one no job selected has is an error")
+    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one; a step none of the selected jobs has is an error")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes")
@@ -448,13 +448,14 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
 /** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */
 async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: string): Promise<void> {
-  const { canonicalJobId } = await import("../../model/plan.js");
+  const { canonicalJobId, jobIdShortForms } = await import("../../model/plan.js");
   const wanted = canonicalJobId(job.trim());
   const ids = plan.jobs.map((planJob) => planJob.id);
   if (ids.includes(wanted)) return;
   const { closeNames } = await import("../../util/edit-distance.js");
-  // Close to what was typed (a third of its length, at most 3 edits), as the planner's did-you-mean; then IDs containing it.
-  const suggestions = closeNames(wanted, ids, { containing: job });
+  // Close to what was typed (a third of its length, at most 3 edits) or to a job name in it, as the planner's
+  // did-you-mean; then IDs containing it.
+  const suggestions = closeNames(wanted, ids, { containing: job, forms: jobIdShortForms });
   throw new OrunError(`job not found: ${job}`, { hint: suggestions.length ? `did you mean ${suggestions.join(", ")}?` : "list jobs with orun get jobs" });
 }
 
@@ -714,18 +715,21 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions and 2 plans".
   const recordsSummary = [result.removed.length ? plural(result.removed.length, "execution") : "", result.plans.length ? plural(result.plans.length, "stored plan") : ""].filter(Boolean).join(" and ");
+  // Records kept for the user to settle (their lock unreadable, or stuck in a takeover): not "nothing to clean up".
+  const forUser = result.keptUnreadable.size + result.keptBlocked.size;
   if (!opts.actions) {
     if (!recordsSummary) {
-      process.stdout.write("Nothing to clean up.\n");
+      if (!forUser) process.stdout.write("Nothing to clean up.\n");
     } else {
       for (const id of result.removed) process.stdout.write(`  ${verb} ${id}\n`);
       for (const id of result.plans) process.stdout.write(`  ${verb} plan ${id}\n`);
       process.stdout.write(`\n${verb} ${recordsSummary}\n`);
     }
     for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
-    keptUnreadable(result);
+    keptForUser(result);
     if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
-    return result.keptUnreadable.size ? 1 : 0;
+    failIfKeptForUser(forUser, opts.dryRun);
+    return 0;
   }
 
   const { pruneActionCache, formatBytes } = await import("../../runners/github-actions/action-cache-gc.js");
@@ -739,12 +743,13 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
   }
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
-  keptUnreadable(result);
+  keptForUser(result);
   if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
-  const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) || result.keptUnreadable.size ? 1 : 0;
+  const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
   if (!recordsSummary && pruned.removed.length === 0) {
-    process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
+    if (!forUser) process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
+    failIfKeptForUser(forUser, opts.dryRun);
     return failed;
   }
   process.stdout.write("\n");
@@ -752,15 +757,28 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   if (pruned.removed.length > 0) {
     process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
   }
+  failIfKeptForUser(forUser, opts.dryRun);
   return failed;
 }
 
 /**
- * Records gc kept because their lock cannot be read (a directory or FIFO in its place): what was found, where, and
- * what to do. gc then exits 1: what was asked for was not done, and only the user can say the record is free.
+ * Records gc kept because their lock cannot be read (a directory or FIFO in its place) or its stale lock cannot be
+ * taken over (a takeover stuck): what was found, where, and what to do.
  */
-function keptUnreadable(result: import("../../runtime/gc.js").GcResult): void {
+function keptForUser(result: import("../../runtime/gc.js").GcResult): void {
   for (const [id, note] of result.keptUnreadable) process.stdout.write(`  kept ${id} (${note})\n`);
+  for (const [id, note] of result.keptBlocked) process.stdout.write(`  kept ${id} (${note})\n`);
+}
+
+/**
+ * gc exits 1 (`✕` on stderr) after keeping such records: what was asked for was not done, and only the user can say
+ * the record is free. `--dry-run` did what it was asked (exit 0); a lock another host's run holds is a run, kept as
+ * such (exit 0).
+ */
+function failIfKeptForUser(count: number, dryRun: boolean | undefined): void {
+  if (!count || dryRun) return;
+  const executions = count === 1 ? "1 execution" : `${count} executions`;
+  throw new OrunError(`gc kept ${executions} whose lock it could not read or take over: see the note above for what to remove, then run orun gc again`);
 }
 
 const CACHE_KIND_LABEL = { version: "action", ref: "ref", temp: "stale partial download", lock: "stale lock", marker: "orphan marker", shared: "shared tool cache" } as const;

@@ -11,13 +11,20 @@
 //   owner. A guard whose holder died is never removed to be taken again (two
 //   processes clearing it at once could each end up holding one): the next
 //   generation `<n+1>` is taken instead. Once the content is gone from the
-//   lock its guards are moot, and whoever saw it go removes them.
+//   lock its guards are moot, and whoever saw it go removes them. The lock
+//   counts as gone only when it is missing or reads as something else: a
+//   failed read (EMFILE, EIO) proves nothing, and removing the spent
+//   generations beneath a live holder then let two racers each take one.
+// - whoever takes the lock removes the spent guards of other contents left
+//   beside it (a takeover killed after replacing the lock, older orun's
+//   `<lock>.takeover`): once per run, one readdir of the record.
 // A `--background` parent takes the lock and hands it to its child.
-import { link, open, rm, stat, writeFile } from "node:fs/promises";
+import { link, open, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tempSibling, writeFileAtomic } from "../../util/fs-atomic.js";
 import os from "node:os";
+import path from "node:path";
 import { OrunError, fileSystemReason } from "../../util/errors.js";
 import { readOwnFile, readOwnFileSync, readOwnFileText, type OwnFileOptions } from "../../util/fs-read.js";
 
@@ -84,12 +91,27 @@ export async function acquireExecLock(file: string, execId: string, options: { h
 async function acquire(file: string, execId: string, options: { handoff?: boolean; purpose?: "gc" }): Promise<ExecLock> {
   const me = { ...currentOwner(options.handoff), ...(options.purpose ? { purpose: options.purpose } : {}) };
   const deadline = Date.now() + ACQUIRE_DEADLINE_MS;
+  // What stood in the way of the last takeover attempt: said if the deadline passes (the lock itself did not change).
+  let blockedBy: string | undefined;
+  const takeOver = async (seen: string): Promise<boolean> => {
+    const outcome = await replaceUnderGuard(file, seen, me);
+    if (outcome === "replaced") return true;
+    if (typeof outcome === "object") {
+      if (outcome.lasting) throw new LockTakeoverBlocked(execId, file, outcome.note);
+      blockedBy = outcome.note;
+    }
+    return false;
+  };
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) {
-      if (Date.now() > deadline) throw new OrunError(`could not lock execution ${execId}: the lock file keeps changing`, { location: { file } });
+      if (Date.now() > deadline) {
+        if (blockedBy) throw new LockTakeoverBlocked(execId, file, blockedBy);
+        throw new OrunError(`could not lock execution ${execId}: the lock file keeps changing`, { location: { file } });
+      }
       await pause(attempt);
     }
-    if (await createExclusive(file, me)) return heldLock(file, me);
+    blockedBy = undefined;
+    if (await createExclusive(file, me)) return acquired(file, me);
 
     const read = await readOwner(file);
     if (read.kind === "missing") continue; // released meanwhile
@@ -99,7 +121,7 @@ async function acquire(file: string, execId: string, options: { handoff?: boolea
       const owner = read.owner;
       // The lock was handed to this process, or is being handed to it by its --background parent.
       if (isSelf(owner) || (owner.handoff === true && owner.pid === process.ppid && owner.host === os.hostname())) {
-        if ((await replaceUnderGuard(file, read.text, me)) === "replaced") return heldLock(file, me);
+        if (await takeOver(read.text)) return acquired(file, me);
         continue;
       }
       if (owner.host !== undefined && owner.host !== os.hostname()) {
@@ -119,7 +141,47 @@ async function acquire(file: string, execId: string, options: { handoff?: boolea
       }
     }
     // Stale: its owner died without releasing. Only the holder of the takeover guard may replace it.
-    if ((await replaceUnderGuard(file, read.text, me)) === "replaced") return heldLock(file, me);
+    if (await takeOver(read.text)) return acquired(file, me);
+  }
+}
+
+/**
+ * A stale lock nobody can take over for now: a takeover of it is in progress in a live process (stopped, or stuck),
+ * or so many died midway that no guard generation is left. `note` says which, and what to do; gc keeps the record
+ * saying so (it is no run).
+ */
+export class LockTakeoverBlocked extends OrunError {
+  constructor(
+    execId: string,
+    file: string,
+    readonly note: string,
+  ) {
+    super(`could not lock execution ${execId}: ${note}`, { location: { file } });
+  }
+}
+
+/** The lock, just taken: the spent guards of other contents beside it are swept first (see the header). */
+async function acquired(file: string, owner: LockOwner): Promise<ExecLock> {
+  await sweepSpentGuards(file, JSON.stringify(owner)).catch(() => undefined);
+  return heldLock(file, owner);
+}
+
+/**
+ * Removes takeover guards beside the lock whose holder is gone and that guard another content than the lock's
+ * (`current`, this process's own): that content left the lock for good, so nobody needs them; a live holder's
+ * goes when it sees the lock changed. Older orun's single `<lock>.takeover` likewise, once its holder is dead.
+ */
+async function sweepSpentGuards(file: string, current: string): Promise<void> {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const own = path.basename(takeoverGuard(file, current)).replace(/\.0$/, ".");
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(`${base}.takeover`) || name.startsWith(own)) continue;
+    const rest = name.slice(base.length);
+    if (rest !== ".takeover" && !/^\.takeover\.[0-9a-f]{16}\.\d+$/.test(rest)) continue;
+    const guard = path.join(dir, name);
+    const read = await readOwnFile(guard, LOCK_READ);
+    if (read.kind === "text" && (await guardSpent(guard, read.text))) await rm(guard, { force: true });
   }
 }
 
@@ -345,26 +407,37 @@ function replace(file: string, owner: LockOwner): Promise<void> {
   return writeFileAtomic(file, JSON.stringify(owner), { mode: 0o600 });
 }
 
+/** Why a takeover cannot go ahead now; `lasting`: nothing will change that without the user (no use retrying). */
+interface Blocked {
+  note: string;
+  lasting?: boolean;
+}
+
 /**
  * Replaces the lock with `next` if it still holds exactly `seen`, while holding the takeover guard of `seen`: every
  * change of an existing lock (a stale takeover, a child adopting its parent's lock, the parent handing it over) goes
- * through here, so no two of them interleave. `busy`: another live process holds the guard.
+ * through here, so no two of them interleave. Blocked: another live process holds the guard, or none is left to take.
+ * `retry`: the lock could not be read again (EMFILE, EIO): nothing is known, so nothing is settled.
  */
-async function replaceUnderGuard(file: string, seen: string, next: LockOwner): Promise<"replaced" | "changed" | "busy"> {
-  const generation = await takeGuard(file, seen);
-  if (generation === undefined) return "busy";
+async function replaceUnderGuard(file: string, seen: string, next: LockOwner): Promise<"replaced" | "changed" | "retry" | Blocked> {
+  const taken = await takeGuard(file, seen);
+  if (typeof taken !== "number") return taken;
+  const generation = taken;
   let settled = false;
   try {
-    if ((await readLockText(file)) !== seen) {
+    const now = await readOwnFile(file, LOCK_READ);
+    // A read that failed tells nothing: the lock may well still be `seen`, so the spent generations stay.
+    if (now.kind === "refused" && now.code !== undefined && now.code !== "ELOOP") return "retry";
+    if (now.kind !== "text" || now.text !== seen) {
       settled = true;
-      return "changed"; // released, or replaced by a live owner meanwhile
+      return "changed"; // released, or replaced by a live owner meanwhile (or by no lock file at all)
     }
     await replace(file, next);
     settled = true;
     return "replaced";
   } finally {
     // `seen` is no longer the lock and never will be again (each lock's content is its own): every guard of it is
-    // moot, the spent generations below this one included. Unsettled (the write failed), only this one's goes.
+    // moot, the spent generations below this one included. Unsettled (the write or the read failed), only this one's goes.
     for (let n = settled ? 0 : generation; n <= generation; n++) await rm(takeoverGuard(file, seen, n), { force: true });
   }
 }
@@ -375,19 +448,34 @@ export function takeoverGuard(file: string, seen: string, generation = 0): strin
 }
 
 /**
- * Creates the first takeover guard of `seen` not spent by a dead holder; its generation, or undefined when a live
- * process holds one (or one is being removed: its holder saw the content go, which a fresh look at the lock shows).
+ * Creates the first takeover guard of `seen` not spent by a dead holder; its generation, or why none: a live process
+ * holds one (or one is being removed: its holder saw the content go, which a fresh look at the lock shows), one
+ * cannot be read (whether its holder lives is unknown), or every generation is spent.
  */
-async function takeGuard(file: string, seen: string): Promise<number | undefined> {
+async function takeGuard(file: string, seen: string): Promise<number | Blocked> {
   for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
     const guard = takeoverGuard(file, seen, generation);
     if (await createExclusive(guard, currentOwner())) return generation;
     const read = await readOwnFile(guard, LOCK_READ);
-    if (read.kind === "missing") return undefined;
-    if (read.kind === "text" && !(await guardSpent(guard, read.text))) return undefined;
+    if (read.kind === "missing") return { note: `a takeover of its stale lock was under way (${guard})` };
+    // A failed read (EMFILE, EIO) is no sign of a dead holder; a directory or FIFO in its place is no guard at all.
+    if (read.kind === "refused" && read.code !== undefined && read.code !== "ELOOP") return { note: `its takeover guard ${guard} cannot be read (${read.reason})` };
+    if (read.kind === "text" && !(await guardSpent(guard, read.text))) {
+      const pid = parseOwner(read.text)?.pid;
+      return {
+        note:
+          pid === undefined
+            ? `a takeover of its stale lock has not finished (${guard}); remove that file if no orun is running`
+            : `a takeover of its stale lock by pid ${pid} has not finished (it holds ${guard}); wait for it, or end pid ${pid} if it is stopped or stuck`,
+      };
+    }
     // Spent: its holder died holding it (or it is no guard at all); never removed here, the next generation decides.
   }
-  return undefined;
+  const guards = takeoverGuard(file, seen).replace(/\.0$/, ".*");
+  return {
+    note: `${GUARD_GENERATIONS} takeovers of its stale lock died midway (their guards ${guards} remain); if no run is using this execution, remove ${file} (those guards go with the next run)`,
+    lasting: true,
+  };
 }
 
 /** True when the guard's holder is gone: dead on this host, or (naming none this host can check) older than GUARD_STALE_MS. */
@@ -418,7 +506,8 @@ function heldLock(file: string, owner: LockOwner): ExecLock {
       released = true; // the new owner releases it
       // The child may have adopted it already (and even finished): then it is no longer ours to write.
       for (let attempt = 0; attempt < 200; attempt++) {
-        if ((await replaceUnderGuard(file, written, ownerFor(pid, false, pid))) !== "busy") return;
+        const outcome = await replaceUnderGuard(file, written, ownerFor(pid, false, pid));
+        if (outcome === "replaced" || outcome === "changed") return;
         await pause(attempt);
       }
     },

@@ -1,0 +1,104 @@
+// A stale lock whose takeover cannot go ahead: 64 takeovers of it died midway (each left its guard), or a live
+// process holds its guard (stopped between reading the lock and replacing it). `run` waited 15 s and said "the lock
+// file keeps changing", which it never did; now it says what holds the lock and what to do. Guards that outlive their
+// lock content (a takeover killed right after replacing the lock, older orun's `<lock>.takeover`) are swept by the
+// next run to take the lock. Real files, real processes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { acquireExecLock, processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
+import { removeDir, tempDir } from "./helpers.js";
+import { deadPid, liveSleeper } from "../support/wait.js";
+
+const guardsIn = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => name.includes(".takeover")).sort();
+
+test("64 takeovers of one stale lock that died midway: refused at once, naming the guards and the lock to remove; the next run sweeps them", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const dead = await deadPid();
+  const stale = JSON.stringify({ pid: dead, host: os.hostname(), since: new Date().toISOString() });
+  await writeFile(file, stale);
+  for (let generation = 0; generation < 64; generation++) await writeFile(takeoverGuard(file, stale, generation), JSON.stringify({ pid: dead, host: os.hostname() }));
+
+  const started = Date.now();
+  const guards = takeoverGuard(file, stale).replace(/\.0$/, ".*");
+  await assert.rejects(acquireExecLock(file, "stuck"), (err: Error) => {
+    assert.equal(
+      err.message,
+      `${file}: could not lock execution stuck: 64 takeovers of its stale lock died midway (their guards ${guards} remain); if no run is using this execution, remove ${file} (those guards go with the next run)`,
+    );
+    return true;
+  });
+  assert.ok(Date.now() - started < 10_000, "no use waiting: nothing changes without the user");
+  assert.equal(await readFile(file, "utf8"), stale, "the lock is left as it was");
+  assert.equal((await guardsIn(dir)).length, 64);
+
+  // The user removes the lock, as told: the next run locks it and the 64 spent guards go.
+  await rm(file);
+  const lock = await acquireExecLock(file, "stuck");
+  assert.deepEqual(await guardsIn(dir), []);
+  await lock.release();
+  assert.deepEqual(await readdir(dir), []);
+});
+
+test("a live process holding the takeover guard: after the deadline the error names its pid and guard, not a changing lock", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
+  await writeFile(file, stale);
+  const holder = await liveSleeper(t);
+  const guard = takeoverGuard(file, stale);
+  await writeFile(guard, JSON.stringify({ pid: holder.pid, host: os.hostname(), startTime: processStartTicks(holder.pid) }));
+  await assert.rejects(acquireExecLock(file, "stalled"), (err: Error) => {
+    assert.equal(
+      err.message,
+      `${file}: could not lock execution stalled: a takeover of its stale lock by pid ${holder.pid} has not finished (it holds ${guard}); wait for it, or end pid ${holder.pid} if it is stopped or stuck`,
+    );
+    return true;
+  });
+  assert.equal(await readFile(file, "utf8"), stale);
+  // Once the holder is gone its guard is spent: the takeover goes ahead, and the spent guard goes with the content.
+  holder.kill("SIGKILL");
+  await new Promise((resolve) => holder.once("exit", resolve));
+  const lock = await acquireExecLock(file, "stalled");
+  assert.deepEqual(await guardsIn(dir), []);
+  await lock.release();
+});
+
+test("guards left beside the lock by dead holders (another content's, older orun's .lock.takeover) go at the next lock; a live holder's stays", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const dead = await deadPid();
+  const host = os.hostname();
+  const holder = await liveSleeper(t);
+  // A run killed right after replacing the lock left the guard of the content it replaced; older orun left its
+  // single guard; another process is (as far as anyone can tell) taking over yet another content, alive.
+  const replaced = JSON.stringify({ pid: dead, host, since: "2026-01-01T00:00:00.000Z" });
+  const elsewhere = JSON.stringify({ pid: dead, host, since: "2026-01-02T00:00:00.000Z" });
+  await writeFile(takeoverGuard(file, replaced, 0), JSON.stringify({ pid: dead, host }));
+  await writeFile(takeoverGuard(file, replaced, 3), JSON.stringify({ pid: dead, host }));
+  await writeFile(`${file}.takeover`, JSON.stringify({ pid: dead, host }));
+  const live = takeoverGuard(file, elsewhere);
+  await writeFile(live, JSON.stringify({ pid: holder.pid, host, startTime: processStartTicks(holder.pid) }));
+  // Files that only look like guards are not touched.
+  await writeFile(path.join(dir, ".lock.takeover.notes"), "mine");
+  await writeFile(path.join(dir, ".lock2.takeover"), JSON.stringify({ pid: dead, host }));
+
+  // The lock free: taken at once.
+  const lock = await acquireExecLock(file, "fresh");
+  assert.deepEqual(await guardsIn(dir), [path.basename(live), ".lock.takeover.notes", ".lock2.takeover"].sort());
+  await lock.release();
+
+  // The lock stale (its run was killed): taken over, and the guard that run's takeover left goes too.
+  const killed = JSON.stringify({ pid: dead, host, since: new Date().toISOString() });
+  await writeFile(file, killed);
+  await writeFile(takeoverGuard(file, replaced, 1), JSON.stringify({ pid: dead, host }));
+  const again = await acquireExecLock(file, "stale");
+  assert.deepEqual(await guardsIn(dir), [path.basename(live), ".lock.takeover.notes", ".lock2.takeover"].sort());
+  await again.release();
+});
