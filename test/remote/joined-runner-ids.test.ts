@@ -1,6 +1,7 @@
 // The IDs a remote runner shows and hands its steps. A runner that joins its run as the run's plan (its own plan
 // differs only in metadata.revision: a fix committed before the retry) gives its steps the run's plan ID, so one job
-// of one run has one ORUN_JOB_RUN_ID on every runner.
+// of one run has one ORUN_JOB_RUN_ID on every runner. Its header names the remote run, which its hints name too, and
+// the local record it keeps of its part, which `orun status`/`orun logs` read without remote state.
 // Real processes: `orun backend serve` on loopback (SQLite) and `orun run --remote-state` runners in a git repository
 // whose steps write the variables they see to a file.
 import assert from "node:assert/strict";
@@ -60,8 +61,8 @@ components:
 /** A step that appends what it sees to ids.txt (ignored by git: the tree stays clean), then exits `code`. */
 const check = (code: number): string => `echo "$ORUN_JOB_ID $ORUN_PLAN_ID $ORUN_JOB_RUN_ID $ORUN_EXEC_ID" >> ../ids.txt; echo "check exits ${code}"; exit ${code}\n`;
 
-/** The run header's second line: `  Plan: P  ·  Run: …`. */
-const HEADER = /^ {2}Plan: ([0-9a-f]{12}) {2}· {2}Run: /m;
+/** The run header's second line: `  Plan: P  ·  Run: R (remote)  ·  Local record: L  ·  Target: J`. */
+const HEADER = /^ {2}Plan: ([0-9a-f]{12}) {2}· {2}Run: (\S+) \(remote\) {2}· {2}Local record: (\S+) {2}· {2}Target: (\S+)$/m;
 
 describe("the IDs of a remote run on its runners", () => {
   let repo: GitRepo;
@@ -96,7 +97,34 @@ describe("the IDs of a remote run on its runners", () => {
     repo?.remove();
   });
 
+  it("the header names the remote run, as the hints do, and the local record that status and logs read without remote state", async () => {
+    const failed = await runner(["--job", "lib@dev.check"], "head-1");
+    assert.equal(failed.code, 1, failed.output);
+    const header = HEADER.exec(failed.output);
+    assert.ok(header, failed.output);
+    const [, plan, runId, record, target] = header;
+    assert.equal(runId, "head-1");
+    assert.equal(target, "lib@dev.check");
+    assert.match(record!, /^head-1\.[0-9a-f]{6}$/);
+    // The hints name the run the header names; the record is this runner's own, on disk.
+    assert.match(failed.output, /\n {2}status {2}orun status --exec-id head-1 --remote-state\n {2}logs {4}orun logs --exec-id head-1 --remote-state\n/);
+    assert.match(failed.output, /logs {2}orun logs --exec-id head-1 --remote-state --job lib@dev\.check\n/);
+    await fs.access(repo.path(`.orun/executions/${record}/state.json`));
+
+    // Without remote state, the record's ID reads this runner's part, step by step.
+    const local = await orun(["status", "--exec-id", record!, "--detailed"]);
+    assert.equal(local.code, 0, local.output);
+    assert.match(local.output, new RegExp(`Plan: ${plan} {2}· {2}Run: ${record!.replace(".", "\\.")} {2}· {2}State: failed`), local.output);
+    assert.match(local.output, /\n {8}✗ main\n/, local.output);
+    const logs = await orun(["logs", "--exec-id", record!]);
+    assert.match(logs.output, /check exits 3/, logs.output);
+    // With it, the run's ID reads the run from the backend.
+    const remote = await orun(["status", "--exec-id", runId!, "--remote-state"]);
+    assert.match(remote.output, new RegExp(`Plan: ${plan} · Run: head-1 · State: failed`), remote.output);
+  });
+
   it("a runner that joined the run as the run's plan gives its steps that plan's ID: one job, one ORUN_JOB_RUN_ID on every runner", async () => {
+    await fs.rm(repo.path("ids.txt"), { force: true });
     const failed = await runner(["--job", "lib@dev.check"], "ids-1");
     assert.equal(failed.code, 1, failed.output);
     const runPlan = HEADER.exec(failed.output)![1]!;
