@@ -63,7 +63,7 @@ test("README.md's tour: plan, validate, inspect, preview, run, status, logs, res
     assert.ok(blocks[1]!.includes("http://127.0.0.1:8787"), "the README's backend URL");
     const remote = await bashScript(blocks[1]!.replaceAll("http://127.0.0.1:8787", backend.url), repo, env);
     assert.equal(remote.code, 0, remote.output);
-    assert.match(remote.output, /Run: laptop-1\.\w+ {2}· {2}Target: shared-lib@dev\.build[\s\S]*✓ shared-lib·dev\/build/, "one runner's job");
+    assert.match(remote.output, /Run: laptop-1 \(remote\) {2}· {2}Local record: laptop-1\.\w+ {2}· {2}Target: shared-lib@dev\.build[\s\S]*✓ shared-lib·dev\/build/, "one runner's job");
     assert.match(remote.output, /Status: ✓ 1 succeeded · ● 0 running · ○ 9 queued/, "the shared run's status");
   } finally {
     await backend?.stop();

@@ -190,7 +190,7 @@ export interface UpdateRequest {
    * The source revision the job's run vouches for (an orun addition): the commit whose code ran, or null when the
    * runner's tree was no commit's (edited) or not the plan's (a retry after a committed fix,
    * src/runtime/run-revision.ts). A success counts as promotion evidence only when this is the run's revision;
-   * absent (older runners, v2), it is taken to be.
+   * absent (older runners, v2), it is taken to be, unless the runner's OIDC token is for another commit.
    */
   revision?: string | null;
 }
@@ -205,7 +205,7 @@ export interface UpdateResponse {
   evidence?: boolean;
   /**
    * With `evidence: false`, when the backend knows a reason the runner may not: its GitHub Actions OIDC token is for
-   * another commit (the `sha` claim) than the revision the runner reported running.
+   * another commit (the `sha` claim) than the revision the runner reported running, or, reporting none, than the run's.
    */
   evidenceWithheld?: string;
 }

@@ -2,6 +2,7 @@
 // (src/runtime) owns ordering, retries, timeouts, state and logs; a runner only
 // knows how to execute one step of one job in its environment.
 import type { Plan, PlanJob, PlanStep } from "../model/plan.js";
+import type { RuntimeIds } from "../runtime/step-env.js";
 
 export type RunnerName = "local" | "docker" | "github-actions";
 /** Value of ORUN_CONTEXT for each runner. */
@@ -24,6 +25,8 @@ export interface RunContext {
   jobs?: readonly PlanJob[];
   /** Jobs run at once, when known. */
   concurrency?: number;
+  /** The IDs steps see (step-env.ts), once the run knows the plan it runs: under remote state, the run's. */
+  ids?: RuntimeIds;
 }
 
 export interface JobContext {

@@ -186,6 +186,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.
     const runPlanId = (toRun.length > 0 ? await options.hooks?.joinedPlanId?.(options.signal) : undefined) ?? planId;
     emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
+    // What the steps see (ORUN_PLAN_ID, ORUN_JOB_RUN_ID): the plan that runs, so one job of a remote run has one ID on every runner.
+    const stepIds = { runner: options.runner.name, planId: runPlanId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) };
+    runContext.ids = stepIds;
     for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
 
     const abort = new AbortController();
@@ -217,7 +220,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: { runner: options.runner.name, planId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) }, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };
+    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string): void => {
       if (status !== "waiting") {
         state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };

@@ -37,8 +37,9 @@ export interface JobRecord {
   /** How many times the failed job was reopened in its run (`--retry`, or a later workflow attempt); 0 before migration 17. */
   retries?: number;
   /**
-   * The job's last result came from a runner that ran other code than the run's revision (UpdateRequest.revision):
-   * its success is no promotion evidence for the run. False for older runners' results, and before migration 19.
+   * The job's last result came from a runner that ran other code than the run's revision (UpdateRequest.revision,
+   * or its OIDC token's commit): its success is no promotion evidence for the run. False for older runners' results
+   * under a token naming no commit, and before migration 19.
    */
   noEvidence?: boolean;
 }
@@ -624,9 +625,9 @@ export function updateJob(
   job.finishedAt = iso;
   job.lastError = status === "success" ? null : (error ?? status);
   // A runner that says which revision it ran vouches for the run's only when that is it; one that does not say
-  // (older runners) is taken to, as before. A runner whose OIDC token names the commit its workflow run is for
-  // (`tokenCommit`, the signed `sha` claim) is believed only when that is the revision it says it ran.
-  const unattested = unattestedRevision(options.revision, options.tokenCommit);
+  // (older runners) is taken to, unless its OIDC token names the commit its workflow run is for (`tokenCommit`, the
+  // signed `sha` claim): then that commit must be the run's revision, and the one it says it ran too.
+  const unattested = unattestedRevision(options.revision, options.tokenCommit, state.run.revision);
   job.noEvidence = (options.revision !== undefined && options.revision !== state.run.revision) || unattested !== undefined;
   const changed = [job];
   if (status === "failed" && state.run.failFast && !options.tolerated) {
@@ -644,15 +645,22 @@ export function updateJob(
 }
 
 /**
- * Why a job result's `revision` is not believed: the caller's OIDC token is for another commit (`tokenCommit`, its
- * `sha` claim, lower case). Undefined when the token names none, or the result names no commit (null: no evidence
- * anyway; absent: older runners, taken at their word).
+ * Why a job result is no evidence for the run's revision (`runRevision`) although the runner may say it is: its
+ * OIDC token is for another commit (`tokenCommit`, the `sha` claim, lower case) than the revision it reports, or,
+ * when it reports none (older runners), than the run's. Undefined when the token names no commit, the result names
+ * no commit (null: no evidence anyway), the run has no revision, or the token's commit is the one vouched for.
  */
-export function unattestedRevision(revision: string | null | undefined, tokenCommit: string | undefined): string | undefined {
-  if (tokenCommit === undefined || typeof revision !== "string" || revision.toLowerCase() === tokenCommit) return undefined;
+export function unattestedRevision(revision: string | null | undefined, tokenCommit: string | undefined, runRevision: string | null): string | undefined {
+  if (tokenCommit === undefined || revision === null) return undefined;
+  const token = `its GitHub Actions OIDC token is for commit ${tokenCommit.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
+  if (revision === undefined) {
+    if (runRevision === null || runRevision.toLowerCase() === tokenCommit) return undefined;
+    return `the runner reported no revision, and ${token}, not the run's revision ${runRevision.slice(0, 12)}`;
+  }
+  if (revision.toLowerCase() === tokenCommit) return undefined;
   // The runner's text, quoted unless it is a commit's hex ID: it goes to the answer and the backend's log.
   const reported = /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : JSON.stringify(revision.slice(0, 64));
-  return `the runner reported running ${reported}, but its GitHub Actions OIDC token is for commit ${tokenCommit.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
+  return `the runner reported running ${reported}, but ${token}`;
 }
 
 /** The answer to a job's result: with a success, whether it counts toward the run's promotion evidence. */

@@ -110,7 +110,7 @@ export class GithubActionsRunner implements Runner {
   private async runPreHooks(job: JobContext, state: JobState): Promise<void> {
     const steps = orderSteps(job.job.steps);
     const keys = stepKeys(steps);
-    const ids = { runner: this.name, planId: planShortId(job.run.plan), execId: job.run.execId };
+    const ids = job.run.ids ?? { runner: this.name, planId: planShortId(job.run.plan), execId: job.run.execId };
     for (const [i, step] of steps.entries()) {
       if (!isUseStep(step) || (step.run ?? "").trim() !== "") continue;
       const key = step.id || keys[i]!;

@@ -48,7 +48,10 @@ export class TextRenderer implements Renderer {
         const components = new Set(event.jobs.map((job) => job.component)).size;
         out("");
         out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}`);
-        out(`  Plan: ${event.planId}  ·  Run: ${event.execId}${event.target ? `  ·  Target: ${event.target}` : ""}`);
+        // Under remote state the run is the backend's, which the hints and the other runners name; this runner's own
+        // record (its steps, read by `orun status --exec-id <record>` without remote state) has an ID of its own.
+        const run = event.remoteRunId ? `${event.remoteRunId} (remote)  ·  Local record: ${event.execId}` : event.execId;
+        out(`  Plan: ${event.planId}  ·  Run: ${run}${event.target ? `  ·  Target: ${event.target}` : ""}`);
         const scope = [
           plural(components, "component"),
           plural(event.jobs.length, "job"),

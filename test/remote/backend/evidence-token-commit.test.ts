@@ -1,8 +1,8 @@
 // A GitHub Actions runner's OIDC token carries a signed `sha` claim: the commit its workflow run is for. A job result
-// whose `revision` (the commit the runner says it ran) is another one is no promotion evidence, the answer says why
-// and the backend logs it; a runner's word is taken as before when its token names no commit, or when it names no
-// revision. The claim counts only from a token the backend verified. Real HTTP on loopback with the suite's local
-// OIDC issuer, on SQLite and PostgreSQL.
+// counts as promotion evidence only when that is the run's revision and the revision the runner says it ran (when it
+// names one); otherwise the answer says why and the backend logs it. A runner's word is taken as before when its
+// token names no commit. The claim counts only from a token the backend verified. Real HTTP on loopback with the
+// suite's local OIDC issuer, on SQLite and PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { generateKeyPair } from "jose";
@@ -74,16 +74,43 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(logged.length, 1, logged.join("\n"));
     });
 
-    it("without a sha claim (or one that is no commit ID), or from a runner that names no revision, a result counts as before", async (t) => {
+    it("without a sha claim (or one that is no commit ID), a result counts as before, also when it names no revision", async (t) => {
       if (!db) return t.skip("PostgreSQL unavailable");
       const runId = `no-sha-${Date.now()}`;
-      const jobs = ["unclaimed@qa.build", "garbled@qa.build", "older@qa.build"];
+      const jobs = ["unclaimed@qa.build", "garbled@qa.build", "silent@qa.build"];
       assert.equal((await call(await tokenAt(undefined), "POST", "/v1/runs", { plan: { ...planOf(Object.fromEntries(jobs.map((j) => [j, []]))), revision: REV }, runId })).status, 201);
       assert.deepEqual((await succeed(await tokenAt(undefined), runId, "unclaimed@qa.build", REV)).body, { ok: true, evidence: true });
       assert.deepEqual((await succeed(await tokenAt("refs/heads/main"), runId, "garbled@qa.build", REV)).body, { ok: true, evidence: true });
-      // An older runner names no revision: taken at its word (the documented limit), whatever its token's commit.
-      assert.deepEqual((await succeed(await tokenAt(OTHER), runId, "older@qa.build")).body, { ok: true, evidence: true });
-      for (const component of ["unclaimed", "garbled", "older"]) assert.deepEqual(await evidenceOf(component), { satisfied: true, runId });
+      // A token naming no commit cannot tell: a runner naming no revision is taken at its word (the documented limit).
+      assert.deepEqual((await succeed(await tokenAt(undefined), runId, "silent@qa.build")).body, { ok: true, evidence: true });
+      for (const component of ["unclaimed", "garbled", "silent"]) assert.deepEqual(await evidenceOf(component), { satisfied: true, runId });
+    });
+
+    it("a runner that names no revision vouches for the run's only when its token is for that commit", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = `silent-${Date.now()}`;
+      const jobs = ["elsewhere@qa.build", "here@qa.build", "shouting@qa.build"];
+      assert.equal((await call(await tokenAt(REV), "POST", "/v1/runs", { plan: { ...planOf(Object.fromEntries(jobs.map((j) => [j, []]))), revision: REV }, runId })).status, 201);
+      const before = logged.length;
+
+      // A workflow run for another commit (a pull request's) leaves the field out: its word is not taken.
+      const elsewhere = await succeed(await tokenAt(OTHER), runId, "elsewhere@qa.build");
+      assert.equal(elsewhere.status, 200, elsewhere.text);
+      const why = `the runner reported no revision, and its GitHub Actions OIDC token is for commit ${OTHER.slice(0, 12)} (the commit its workflow run is for; the token's sha claim), not the run's revision ${REV.slice(0, 12)}`;
+      assert.deepEqual(elsewhere.body, { ok: true, evidence: false, evidenceWithheld: why });
+      assert.deepEqual(logged.slice(before), [`orun backend: run ${runId} of ${REPO}: job elsewhere@qa.build's success is no promotion evidence: ${why}`]);
+      const repeat = await call(await tokenAt(OTHER), "POST", `/v1/runs/${runId}/jobs/${enc("elsewhere@qa.build")}/update`, { runnerId: "r-elsewhere@qa.build", status: "success" });
+      assert.equal(repeat.body.evidence, false, "a repeat is answered alike");
+
+      // A token for the run's commit (in either case) vouches for it.
+      assert.deepEqual((await succeed(await tokenAt(REV), runId, "here@qa.build")).body, { ok: true, evidence: true });
+      assert.deepEqual((await succeed(await tokenAt(REV.toUpperCase()), runId, "shouting@qa.build")).body, { ok: true, evidence: true });
+
+      assert.equal((await call(await tokenAt(REV), "GET", `/v1/runs/${runId}`)).body.status, "completed", "the run completes all the same");
+      assert.deepEqual(await evidenceOf("elsewhere"), { satisfied: false });
+      assert.deepEqual(await evidenceOf("here"), { satisfied: true, runId });
+      assert.deepEqual(await evidenceOf("shouting"), { satisfied: true, runId });
+      assert.equal(logged.length, before + 1, logged.join("\n"));
     });
 
     it("the claim is taken only from a token the backend verified: a forged one with the run's commit records nothing", async (t) => {
