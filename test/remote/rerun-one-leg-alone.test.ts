@@ -1,4 +1,4 @@
-// GitHub's "Re-run this job" on one dependent leg, with real processes: `orun backend serve --retry-grace 8s` on
+// GitHub's "Re-run this job" on one dependent leg, with real processes: `orun backend serve --retry-grace 15s` on
 // loopback (SQLite; PostgreSQL with two replicas) and `orun run --job … --remote-state` legs whose OIDC tokens (the
 // local issuer's) name the workflow run and attempt. The leg re-run alone has nobody to retry the job it depends
 // on: it fails once the grace ends — not after ORUN_REMOTE_WAIT_TIMEOUT_MS — naming the failed job, its attempt,
@@ -14,7 +14,7 @@ import { countMatches, writePlan } from "./processes.js";
 import { ledgerOf, retryBed } from "./retry-bed.js";
 
 /** Long enough for a leg started after another to arrive within it on a loaded machine; each test waits it out once. */
-const GRACE_MS = 8_000;
+const GRACE_MS = 15_000;
 const GRACE = `${GRACE_MS / 1000}s`;
 /** Far longer than the grace: a leg still waiting for it would say `dependency wait timeout`. */
 const WAIT_TIMEOUT = { ORUN_REMOTE_WAIT_TIMEOUT_MS: "120000" };
