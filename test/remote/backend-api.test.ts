@@ -3,7 +3,8 @@
 // PostgreSQL.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "./helpers.js";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type ApiResponse, type StoreKind, type TestBackend, type TestDatabase } from "./helpers.js";
+import type { BackendOptions } from "../../src/remote/backend/server.js";
 import { sweepOnce } from "../../src/remote/backend/sweeper.js";
 import { MIGRATIONS } from "../../src/remote/backend/store/migrations.js";
 import Database from "better-sqlite3";
@@ -70,6 +71,19 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       await db?.cleanup();
     });
     const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+    type Call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => Promise<ApiResponse<T>>;
+    /** A backend of its own for one test (a fresh database), where the shared one's 2.5 s lease and 100 ms sweep would race a loaded machine. */
+    const withOwnBackend = async (options: Partial<BackendOptions>, fn: (call: Call) => Promise<void>) => {
+      const own = (await testDatabase(kind))!;
+      const b = await startTestBackend(own.url, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 }, ...options });
+      try {
+        const t = await tokenFor(b.store, "acme/widgets");
+        await fn((method, path, body) => api(b.url, t, method, path, body));
+      } finally {
+        await b.stop();
+        await own.cleanup();
+      }
+    };
 
     maybe("creates a run (201), joins it with the same checksum (200) and refuses another checksum (409)", async () => {
       const runId = newRunId();
@@ -155,15 +169,20 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("POST", `/v1/runs/${runId}/jobs/b/claim`, {})).status, 400);
     });
 
-    maybe("exactly one of 25 concurrent claims wins", async () => {
-      const runId = await create({ a: [] });
-      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => claim(runId, "a", `racer-${i}`)));
-      assert.ok(results.every((r) => r.status === 200));
-      const winners = results.filter((r) => r.body.claimed === true);
-      assert.equal(winners.length, 1);
-      const owner = (await jobsOf(runId)).a.runnerId;
-      assert.equal(owner, `racer-${results.indexOf(winners[0])}`);
-    });
+    maybe("exactly one of 25 concurrent claims wins", () =>
+      // The default 2 min lease: under load the 25 claims took longer than LEASE_MS, and a racer answered after the
+      // winner's lease ran out took the job over (takeover: true), as it should.
+      withOwnBackend({}, async (own) => {
+        const runId = newRunId();
+        assert.equal((await own("POST", "/v1/runs", { plan: planOf({ a: [] }), runId })).status, 201);
+        const results = await Promise.all(Array.from({ length: 25 }, (_, i) => own("POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: `racer-${i}` })));
+        assert.ok(results.every((r) => r.status === 200));
+        const winners = results.filter((r) => r.body.claimed === true);
+        assert.equal(winners.length, 1);
+        assert.equal(winners[0].body.takeover, undefined, "the winner's claim is the first");
+        const jobs = await own<{ jobs: { runnerId: string | null; attempts: number }[] }>("GET", `/v1/runs/${runId}/jobs`);
+        assert.deepEqual([jobs.body.jobs[0].runnerId, jobs.body.jobs[0].attempts], [`racer-${results.indexOf(winners[0])}`, 1]);
+      }));
 
     maybe("update: non-owner and pending refused, same-owner repeat idempotent, other status 400", async () => {
       const runId = await create({ a: [], b: [] });
@@ -238,35 +257,42 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(res.body.job.status, "pending");
       assert.ok(wokeAfter < 2500, `woken ${wokeAfter} ms after the update (the poll would have held 10 s)`);
       const bounded = Date.now();
-      const idle = await call("GET", `/v1/runs/${runId}/runnable?job=b&waitMs=5000`);
-      assert.ok(Date.now() - bounded < 1000, "an actionable job answers at once");
+      // The longest wait the backend allows (30 s), so a loaded round trip (over 1 s once) cannot pass for a held poll.
+      const idle = await call("GET", `/v1/runs/${runId}/runnable?job=b&waitMs=30000`);
+      assert.ok(Date.now() - bounded < 15_000, "an actionable job answers at once, not after the wait");
       assert.deepEqual(idle.body.jobs, ["b"]);
     });
 
-    maybe("heartbeats extend the lease; without them another runner takes over and the old owner is told to abort", async () => {
-      const runId = await create({ a: [] });
-      await claim(runId, "a", "r1");
-      for (let i = 0; i < 4; i++) {
-        await new Promise((r) => setTimeout(r, LEASE_MS / 3));
-        const beat = await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" });
-        assert.deepEqual(beat.body, { ok: true });
-      }
-      assert.equal((await claim(runId, "a", "r2")).body.claimed, false, "a heartbeating owner keeps the job");
-      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0`, "r1's partial output\n")).status, 200);
-      await new Promise((r) => setTimeout(r, LEASE_MS + 150));
-      const takeover = await claim(runId, "a", "r2");
-      assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
-      // The new attempt's log starts empty: r2 appends from 0 and only its output is the job's log;
-      // r1, superseded, can no longer write into it.
-      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r2`, "r2 output\n")).status, 200);
-      const late = await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=10&runnerId=r1`, "r1 late\n");
-      assert.equal(late.status, 409);
-      assert.match(String(late.body.error), /not running on runner r1 \(running on r2\)/);
-      assert.equal((await call("GET", `/v1/runs/${runId}/logs/a`)).text, "r2 output\n");
-      assert.deepEqual((await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" })).body, { ok: false, abort: true });
-      assert.match(String((await update(runId, "a", "r1", "success")).body.error), /does not own/);
-      assert.equal((await update(runId, "a", "r2", "success")).status, 200);
-    });
+    maybe("heartbeats extend the lease; without them another runner takes over and the old owner is told to abort", () =>
+      // No sweeper: under load the steps after the takeover outlasted r2's 2.5 s lease, the sweep released the job,
+      // and r1's update was refused as "not running" instead of "does not own". The takeover itself needs no sweep.
+      withOwnBackend({ leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000 }, async (call) => {
+        const claim = (runId: string, jobId: string, runnerId: string) => call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/claim`, { runnerId });
+        const update = (runId: string, jobId: string, runnerId: string, status: string) => call("POST", `/v1/runs/${runId}/jobs/${enc(jobId)}/update`, { runnerId, status });
+        const runId = newRunId();
+        assert.equal((await call("POST", "/v1/runs", { plan: planOf({ a: [] }), runId })).status, 201);
+        await claim(runId, "a", "r1");
+        for (let i = 0; i < 4; i++) {
+          await new Promise((r) => setTimeout(r, LEASE_MS / 3));
+          const beat = await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" });
+          assert.deepEqual(beat.body, { ok: true });
+        }
+        assert.equal((await claim(runId, "a", "r2")).body.claimed, false, "a heartbeating owner keeps the job");
+        assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0`, "r1's partial output\n")).status, 200);
+        await new Promise((r) => setTimeout(r, LEASE_MS + 150));
+        const takeover = await claim(runId, "a", "r2");
+        assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
+        // The new attempt's log starts empty: r2 appends from 0 and only its output is the job's log;
+        // r1, superseded, can no longer write into it.
+        assert.equal((await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r2`, "r2 output\n")).status, 200);
+        const late = await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=10&runnerId=r1`, "r1 late\n");
+        assert.equal(late.status, 409);
+        assert.match(String(late.body.error), /not running on runner r1 \(running on r2\)/);
+        assert.equal((await call("GET", `/v1/runs/${runId}/logs/a`)).text, "r2 output\n");
+        assert.deepEqual((await call("POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" })).body, { ok: false, abort: true });
+        assert.match(String((await update(runId, "a", "r1", "success")).body.error), /does not own/);
+        assert.equal((await update(runId, "a", "r2", "success")).status, 200);
+      }));
 
     maybe("the sweeper returns abandoned jobs to pending so they are runnable again", async () => {
       const runId = await create({ a: [] });
@@ -430,13 +456,18 @@ describe("backend limits", () => {
     const quiet = await tokenFor(backend.store, "quiet/repo");
     for (let i = 0; i < 10; i++) assert.equal((await api(backend.url, "orun_forged", "GET", "/v1/runs/x")).status, 401);
     const statuses = [];
+    const firstSpent = Date.now();
     for (let i = 0; i < 6; i++) statuses.push((await api(backend.url, token, "GET", "/v1/runs/x")).status);
     assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429]);
     const limited = await api(backend.url, token, "GET", "/v1/runs/x");
+    const sinceFirstS = (Date.now() - firstSpent) / 1000;
     assert.equal(limited.status, 429);
     assert.equal(limited.body.code, "RATE_LIMITED");
     // A token every 2 s: slow enough that a loaded machine's six requests cannot refill one (it flaked at 2/s).
-    assert.equal(limited.headers.get("retry-after"), "2");
+    // Retry-After is the whole seconds to the next token, refilling since the first token was spent: 2 s less the
+    // time since, at least 1. Exactly 2 within a second of it; a loaded machine's seven requests took longer.
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    assert.ok(retryAfter >= Math.max(1, Math.ceil(2 - sinceFirstS)) && retryAfter <= 2, `Retry-After ${limited.headers.get("retry-after")} ${sinceFirstS} s after the first token was spent`);
     assert.equal(limited.headers.get("x-ratelimit-remaining"), "0");
     assert.equal((await api(backend.url, quiet, "GET", "/v1/runs/x")).status, 404, "other namespaces are unaffected");
     await new Promise((r) => setTimeout(r, 2100));

@@ -20,13 +20,15 @@ export interface SelectiveOutageRelay {
   /** Which requests are read and never answered (read per request; before `down`). */
   stall: (method: string, path: string) => boolean;
   readonly requests: RelayedRequest[];
+  /** When each stalled request had been read, in order (Date.now()). */
+  readonly stallsHeld: number[];
   /** When the runner gave up each stalled request (its connection closed), in order (Date.now()). */
   readonly stallsDropped: number[];
   close(): void;
 }
 
 export async function startSelectiveOutageRelay(target: string): Promise<SelectiveOutageRelay> {
-  const relay: SelectiveOutageRelay = { url: "", down: () => false, stall: () => false, requests: [], stallsDropped: [], close: () => undefined };
+  const relay: SelectiveOutageRelay = { url: "", down: () => false, stall: () => false, requests: [], stallsHeld: [], stallsDropped: [], close: () => undefined };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
@@ -38,6 +40,7 @@ export async function startSelectiveOutageRelay(target: string): Promise<Selecti
         res.writeHead(status, { "Content-Type": type }).end(body);
       };
       if (relay.stall(method, path)) {
+        relay.stallsHeld.push(Date.now());
         res.on("close", () => relay.stallsDropped.push(Date.now()));
         return;
       }
