@@ -178,7 +178,10 @@ export class RemoteHooks implements ExecutionHooks {
   /** Registers the run before the runtime prints its header, which then names the plan the run goes on as. */
   async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
     // A refusal or an outage is met again, and reported, by the first job's admission (beforeJob awaits the same registration).
-    await this.ensureRun(signal).catch(() => undefined);
+    await this.ensureRun(signal).catch(() => {
+      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for.
+      if (signal?.aborted) this.say(`✕ remote run ${this.options.runId}: cancelled while waiting for the backend at ${this.options.client.baseUrl}`);
+    });
     return this.joinedAs;
   }
 
