@@ -221,7 +221,9 @@ export class RemoteHooks implements ExecutionHooks {
       return found.plan;
     }
     // The commit the run was started from: the backend's (RunView.revision), else the stored copy's; older backends and v2 send none.
-    const runCommit = (await readRun())?.revision ?? found?.plan?.metadata.revision;
+    // The backend's is used only when it is a commit's hex ID: any runner of the namespace may have set it.
+    const told = (await readRun())?.revision;
+    const runCommit = (typeof told === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(told) ? told : undefined) ?? found?.plan?.metadata.revision;
     const at = runCommit ? ` at commit ${runCommit.slice(0, 12)}` : "";
     const keeps = "a run keeps the plan it started with";
     const message = !theirs
