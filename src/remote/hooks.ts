@@ -178,7 +178,10 @@ export class RemoteHooks implements ExecutionHooks {
   /** Registers the run before the runtime prints its header, which then names the plan the run goes on as. */
   async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
     // A refusal or an outage is met again, and reported, by the first job's admission (beforeJob awaits the same registration).
-    await this.ensureRun(signal).catch(() => undefined);
+    await this.ensureRun(signal).catch(() => {
+      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for.
+      if (signal?.aborted) this.say(`✕ remote run ${this.options.runId}: cancelled while waiting for the backend at ${this.options.client.baseUrl}`);
+    });
     return this.joinedAs;
   }
 
@@ -218,7 +221,9 @@ export class RemoteHooks implements ExecutionHooks {
       return found.plan;
     }
     // The commit the run was started from: the backend's (RunView.revision), else the stored copy's; older backends and v2 send none.
-    const runCommit = (await readRun())?.revision ?? found?.plan?.metadata.revision;
+    // The backend's is used only when it is a commit's hex ID: any runner of the namespace may have set it.
+    const told = (await readRun())?.revision;
+    const runCommit = (typeof told === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(told) ? told : undefined) ?? found?.plan?.metadata.revision;
     const at = runCommit ? ` at commit ${runCommit.slice(0, 12)}` : "";
     const keeps = "a run keeps the plan it started with";
     const message = !theirs

@@ -183,13 +183,29 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       } else toRun.push(job);
     }
 
+    const [ready, context] = [runner, runContext];
+    const prepare = async (): Promise<void> => {
+      if (toRun.length === 0) return;
+      context.jobs = toRun;
+      context.concurrency = concurrency;
+      try {
+        await ready.prepare?.(context);
+      } catch (err) {
+        throw new OrunError(`prepare runner ${options.runner.name}: ${errorMessage(err)}`);
+      }
+    };
     // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.
-    const runPlanId = (toRun.length > 0 ? await options.hooks?.joinedPlanId?.(options.signal) : undefined) ?? planId;
+    // Learning that registers the run, so the runner is prepared first: one that cannot run (no container engine)
+    // leaves no remote run behind. Without remote state the header comes first, as always.
+    const joining = toRun.length > 0 ? options.hooks?.joinedPlanId : undefined;
+    if (joining) await prepare();
+    const runPlanId = (joining ? await joining.call(options.hooks, options.signal) : undefined) ?? planId;
     emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
     // What the steps see (ORUN_PLAN_ID, ORUN_JOB_RUN_ID): the plan that runs, so one job of a remote run has one ID on every runner.
     const stepIds = { runner: options.runner.name, planId: runPlanId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) };
     runContext.ids = stepIds;
     for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
+    if (!joining) await prepare();
 
     const abort = new AbortController();
     // Every running step listens for cancellation: at high concurrency that is more than EventTarget's
@@ -199,15 +215,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.signal?.addEventListener("abort", onOuterAbort, { once: true });
     if (options.signal?.aborted) abort.abort();
 
-    if (toRun.length > 0) {
-      runContext.jobs = toRun;
-      runContext.concurrency = concurrency;
-      try {
-        await runner.prepare?.(runContext);
-      } catch (err) {
-        throw new OrunError(`prepare runner ${options.runner.name}: ${errorMessage(err)}`);
-      }
-    }
 
     // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
     const gates = new GateEvaluator(revision, store, execId, state, options.hooks);

@@ -58,8 +58,9 @@ export class GateEvaluator {
         throw err;
       }
       if (satisfied) return undefined;
-      // Also when a run at that revision succeeded but a job of it ran other code (a retry after a fix): say so.
-      return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision whose ${gate.component} jobs in ${gate.environment} all succeeded running that commit; a job retried after a fix ran other code and records no evidence, so run the fixed commit's plan in ${gate.environment} and promote that commit)`;
+      // Also when a run at that revision succeeded but a job of it ran other code: the backend keeps no reason per
+      // job, so both causes are named, and where each is told.
+      return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision whose ${gate.component} jobs in ${gate.environment} all succeeded running that commit; a success from other code records no evidence: a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran, which that runner's output and the backend's log name; run ${gate.environment} from a checkout of the commit its workflow run is for, or the fixed commit's plan, and promote that commit)`;
     }
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
     for (const { state } of sameRevision) if (componentSucceeded(state, gate)) return undefined;

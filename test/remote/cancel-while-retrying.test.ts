@@ -91,6 +91,29 @@ describe("remote runner: a signal ends it while it retries or waits", () => {
     }
   });
 
+  it("Ctrl-C while registering the run with a backend that never answers names that backend", async () => {
+    const held = new Set<http.ServerResponse>();
+    const silent = http.createServer((_req, res) => void held.add(res));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const run = spawnOrun(["run", planFile, "--remote-state", "--backend-url", url, "--job", "api@dev.build", "--exec-id", "r-silent-int"], { cwd: dir, env });
+      await printed(run, /remote state: run r-silent-int/);
+      // The run's registration is the request held: wait until it has arrived.
+      const deadline = Date.now() + 15_000;
+      while (held.size === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(held.size > 0, run.output());
+      run.child.kill("SIGINT");
+      const result = await run.done;
+      assert.equal(result.code, 130, result.output);
+      assert.ok(result.output.includes(`✕ remote run r-silent-int: cancelled while waiting for the backend at ${url}\n`), result.output);
+    } finally {
+      for (const res of held) res.destroy();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   describe("waiting for dependencies on a live backend", () => {
     let backend: BackendProcess;
     let token: string;

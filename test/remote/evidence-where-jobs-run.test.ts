@@ -92,7 +92,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.doesNotMatch(prod.output, /deploying prod/);
       assert.ok(
         prod.output.includes(
-          `promotion gate: api must have succeeded in dev at revision ${short} (the backend has no run at that revision whose api jobs in dev all succeeded running that commit; a job retried after a fix ran other code and records no evidence, so run the fixed commit's plan in dev and promote that commit)`,
+          `promotion gate: api must have succeeded in dev at revision ${short} (the backend has no run at that revision whose api jobs in dev all succeeded running that commit; a success from other code records no evidence: a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran, which that runner's output and the backend's log name; run dev from a checkout of the commit its workflow run is for, or the fixed commit's plan, and promote that commit)`,
         ),
         prod.output,
       );

@@ -13,8 +13,8 @@ export interface Caller {
   actor: string | null;
   /** OIDC only: the workflow run and attempt the token was issued to (a re-run attempt may retry a failed job). */
   workflowRun?: WorkflowRun;
-  /** OIDC only: the commit the token's workflow run is for (its `sha` claim), when the token names one. */
-  sha?: string;
+  /** OIDC only: the commit the token's workflow run is for (its `sha` claim), when the token names one; null when the claim is no commit ID. */
+  sha?: string | null;
 }
 
 export interface BackendSettings {

@@ -611,11 +611,11 @@ export function updateJob(
   status: UpdateStatus,
   error: string | undefined,
   clock: Clock,
-  options: { tolerated?: boolean; revision?: string | null; tokenCommit?: string } = {},
+  options: { tolerated?: boolean; revision?: string | null; tokenCommit?: string | null } = {},
 ): Mutation<UpdateResponse> {
   const job = findJob(state, jobId);
-  // A repeat (its answer was lost) is answered as the update it repeats was.
-  if (job.status === status && job.runnerId === runnerId) return { result: updateAnswer(state, job), changedJobs: [] };
+  // A repeat (its answer was lost) is answered as the update it repeats was, with the reason evidence was withheld.
+  if (job.status === status && job.runnerId === runnerId) return { result: withheld(updateAnswer(state, job), unattestedRevision(options.revision, options.tokenCommit, state.run.revision)), changedJobs: [] };
   // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile.
   if (!isHeldBy(job, runnerId)) {
     throw new CoordinatorError(400, job.status === "running" ? "Runner does not own this job" : `Job is not running (current: ${job.status})`);
@@ -640,8 +640,12 @@ export function updateJob(
     return { ...finishMutation({ ok: true }, changed), stopRun: reason };
   }
   if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
-  const answer = updateAnswer(state, job);
-  return finishMutation(unattested && answer.evidence === false ? { ...answer, evidenceWithheld: unattested } : answer, changed);
+  return finishMutation(withheld(updateAnswer(state, job), unattested), changed);
+}
+
+/** A success's answer with the reason it is no evidence, when the backend knows one. */
+function withheld(answer: UpdateResponse, unattested: string | undefined): UpdateResponse {
+  return unattested && answer.evidence === false ? { ...answer, evidenceWithheld: unattested } : answer;
 }
 
 /**
@@ -650,17 +654,24 @@ export function updateJob(
  * when it reports none (older runners), than the run's. Undefined when the token names no commit, the result names
  * no commit (null: no evidence anyway), the run has no revision, or the token's commit is the one vouched for.
  */
-export function unattestedRevision(revision: string | null | undefined, tokenCommit: string | undefined, runRevision: string | null): string | undefined {
+export function unattestedRevision(revision: string | null | undefined, tokenCommit: string | null | undefined, runRevision: string | null): string | undefined {
   if (tokenCommit === undefined || revision === null) return undefined;
+  // A signed claim in a form that names no commit (not full hex) cannot vouch: fail closed.
+  if (tokenCommit === null) return runRevision === null ? undefined : "its GitHub Actions OIDC token's sha claim is not a full hex commit ID, so the commit its workflow run is for cannot be checked";
   const token = `its GitHub Actions OIDC token is for commit ${tokenCommit.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
   if (revision === undefined) {
     if (runRevision === null || runRevision.toLowerCase() === tokenCommit) return undefined;
     return `the runner reported no revision, and ${token}, not the run's revision ${runRevision.slice(0, 12)}`;
   }
   if (revision.toLowerCase() === tokenCommit) return undefined;
-  // The runner's text, quoted unless it is a commit's hex ID: it goes to the answer and the backend's log.
-  const reported = /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : JSON.stringify(revision.slice(0, 64));
+  // The runner's text, quoted unless it is a commit's hex ID: it goes to the answer and the backend's log, so
+  // anything outside printable ASCII (C1 controls, bidi overrides) is escaped.
+  const reported = /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : JSON.stringify(revision.slice(0, 64)).replace(/[^\x20-\x7e]/gu, escapeChar);
   return `the runner reported running ${reported}, but ${token}`;
+}
+
+function escapeChar(char: string): string {
+  return `\\u{${char.codePointAt(0)!.toString(16)}}`;
 }
 
 /** The answer to a job's result: with a success, whether it counts toward the run's promotion evidence. */

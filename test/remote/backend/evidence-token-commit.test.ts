@@ -60,8 +60,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual(mismatch.body, { ok: true, evidence: false, evidenceWithheld: why });
       assert.deepEqual(logged, [`orun backend: run ${runId} of ${REPO}: job mismatch@qa.build's success is no promotion evidence: ${why}`]);
       // A repeat of that update (its answer lost) is answered alike as to evidence.
+      // A repeat of that update (its answer lost) is answered alike, reason included, and not logged again.
       const repeat = await call(await tokenAt(OTHER), "POST", `/v1/runs/${runId}/jobs/${enc("mismatch@qa.build")}/update`, { runnerId: "r-mismatch@qa.build", status: "success", revision: REV });
-      assert.equal(repeat.body.evidence, false);
+      assert.deepEqual(repeat.body, { ok: true, evidence: false, evidenceWithheld: why });
 
       // A runner that says it ran its token's commit, not the run's revision: no evidence by the run's rule, nothing to explain.
       assert.deepEqual((await succeed(await tokenAt(OTHER), runId, "ran-other@qa.build", OTHER)).body, { ok: true, evidence: false });
@@ -74,16 +75,45 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(logged.length, 1, logged.join("\n"));
     });
 
-    it("without a sha claim (or one that is no commit ID), a result counts as before, also when it names no revision", async (t) => {
+    it("without a sha claim, a result counts as before, also when it names no revision", async (t) => {
       if (!db) return t.skip("PostgreSQL unavailable");
       const runId = `no-sha-${Date.now()}`;
-      const jobs = ["unclaimed@qa.build", "garbled@qa.build", "silent@qa.build"];
+      const jobs = ["unclaimed@qa.build", "silent@qa.build"];
       assert.equal((await call(await tokenAt(undefined), "POST", "/v1/runs", { plan: { ...planOf(Object.fromEntries(jobs.map((j) => [j, []]))), revision: REV }, runId })).status, 201);
       assert.deepEqual((await succeed(await tokenAt(undefined), runId, "unclaimed@qa.build", REV)).body, { ok: true, evidence: true });
-      assert.deepEqual((await succeed(await tokenAt("refs/heads/main"), runId, "garbled@qa.build", REV)).body, { ok: true, evidence: true });
       // A token naming no commit cannot tell: a runner naming no revision is taken at its word (the documented limit).
       assert.deepEqual((await succeed(await tokenAt(undefined), runId, "silent@qa.build")).body, { ok: true, evidence: true });
-      for (const component of ["unclaimed", "garbled", "silent"]) assert.deepEqual(await evidenceOf(component), { satisfied: true, runId });
+      for (const component of ["unclaimed", "silent"]) assert.deepEqual(await evidenceOf(component), { satisfied: true, runId });
+    });
+
+    it("a signed sha claim that is no full hex commit ID withholds evidence and says so", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = `bad-sha-${Date.now()}`;
+      const claims: Record<string, unknown> = { ref: "refs/heads/main", short: "2222222", list: [REV], padded: ` ${REV}` };
+      const jobs = Object.keys(claims).flatMap((name) => [`${name}@qa.build`, `${name}-silent@qa.build`]);
+      assert.equal((await call(await tokenAt(undefined), "POST", "/v1/runs", { plan: { ...planOf(Object.fromEntries(jobs.map((j) => [j, []]))), revision: REV }, runId })).status, 201);
+      const before = logged.length;
+      const why = "its GitHub Actions OIDC token's sha claim is not a full hex commit ID, so the commit its workflow run is for cannot be checked";
+      for (const [name, sha] of Object.entries(claims)) {
+        const token = await issuer.sign(REPO, { claims: { sha } });
+        assert.deepEqual((await succeed(token, runId, `${name}@qa.build`, REV)).body, { ok: true, evidence: false, evidenceWithheld: why }, name);
+        assert.deepEqual((await succeed(token, runId, `${name}-silent@qa.build`)).body, { ok: true, evidence: false, evidenceWithheld: why }, `${name}, no revision`);
+        assert.deepEqual(await evidenceOf(name), { satisfied: false });
+        assert.deepEqual(await evidenceOf(`${name}-silent`), { satisfied: false });
+      }
+      assert.equal(logged.length, before + jobs.length, logged.join("\n"));
+      assert.ok(logged.slice(before).every((line) => line.endsWith(`'s success is no promotion evidence: ${why}`)), logged.join("\n"));
+    });
+
+    it("a reported revision's control and bidi characters are escaped in the answer and the log", async (t) => {
+      if (!db) return t.skip("PostgreSQL unavailable");
+      const runId = `escape-${Date.now()}`;
+      assert.equal((await call(await tokenAt(REV), "POST", "/v1/runs", { plan: { ...planOf({ "api@qa.build": [] }), revision: REV }, runId })).status, 201);
+      const before = logged.length;
+      const answer = await succeed(await tokenAt(OTHER), runId, "api@qa.build", "\u009b2J\u202eREV\u0007");
+      const why = `the runner reported running "\\u{9b}2J\\u{202e}REV\\u0007", but its GitHub Actions OIDC token is for commit ${OTHER.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
+      assert.deepEqual(answer.body, { ok: true, evidence: false, evidenceWithheld: why });
+      assert.deepEqual(logged.slice(before), [`orun backend: run ${runId} of ${REPO}: job api@qa.build's success is no promotion evidence: ${why}`]);
     });
 
     it("a runner that names no revision vouches for the run's only when its token is for that commit", async (t) => {
@@ -100,7 +130,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual(elsewhere.body, { ok: true, evidence: false, evidenceWithheld: why });
       assert.deepEqual(logged.slice(before), [`orun backend: run ${runId} of ${REPO}: job elsewhere@qa.build's success is no promotion evidence: ${why}`]);
       const repeat = await call(await tokenAt(OTHER), "POST", `/v1/runs/${runId}/jobs/${enc("elsewhere@qa.build")}/update`, { runnerId: "r-elsewhere@qa.build", status: "success" });
-      assert.equal(repeat.body.evidence, false, "a repeat is answered alike");
+      assert.deepEqual(repeat.body, { ok: true, evidence: false, evidenceWithheld: why }, "a repeat is answered alike");
 
       // A token for the run's commit (in either case) vouches for it.
       assert.deepEqual((await succeed(await tokenAt(REV), runId, "here@qa.build")).body, { ok: true, evidence: true });

@@ -40,7 +40,7 @@ export async function authenticate(req: IncomingMessage, store: Store, oidc: Oid
     namespaceSlug: identity.repository,
     actor: identity.actor,
     ...(identity.workflowRun ? { workflowRun: identity.workflowRun } : {}),
-    ...(identity.sha ? { sha: identity.sha } : {}),
+    ...(identity.sha !== undefined ? { sha: identity.sha } : {}),
   };
 }
 

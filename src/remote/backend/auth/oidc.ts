@@ -42,10 +42,11 @@ export interface OidcIdentity {
    */
   workflowRun?: WorkflowRun;
   /**
-   * The commit the workflow run is for (GitHub's `sha` claim, lower case; absent when the token has none or not a
-   * commit's hex ID): a job result that names another revision is no promotion evidence (coordinator updateJob).
+   * The commit the workflow run is for (GitHub's `sha` claim, lower case; absent when the token has none, null when
+   * it is no full hex commit ID): a job result that names another revision, or any result when null, is no
+   * promotion evidence (coordinator updateJob).
    */
-  sha?: string;
+  sha?: string | null;
 }
 
 /** One attempt of a CI workflow run: "Re-run failed jobs" keeps `runId` and raises `attempt`. */
@@ -141,7 +142,7 @@ export class OidcVerifier {
       repositoryOwnerId,
       actor: String(payload.actor),
       ...(workflowRun ? { workflowRun } : {}),
-      ...(sha ? { sha } : {}),
+      ...(sha !== undefined ? { sha } : {}),
     };
   }
 }
@@ -155,9 +156,11 @@ function workflowRunOf(payload: JWTPayload): WorkflowRun | undefined {
 }
 
 /** The token's commit as GitHub names it (40 hex digits; 64 in a SHA-256 repository), lower case; otherwise none. */
-function shaOf(payload: JWTPayload): string | undefined {
+/** The token's `sha` claim as a commit ID (lower case); null when it has one that is no full hex commit ID. */
+function shaOf(payload: JWTPayload): string | null | undefined {
   const sha = payload.sha;
-  return typeof sha === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(sha) ? sha.toLowerCase() : undefined;
+  if (sha === undefined) return undefined;
+  return typeof sha === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(sha) ? sha.toLowerCase() : null;
 }
 
 /** Times in refusals, so clock skew between the issuer and this backend can be told from a stale token. */

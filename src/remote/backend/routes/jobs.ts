@@ -216,9 +216,15 @@ export async function update(ctx: RequestContext): Promise<void> {
   const tolerated = body.tolerated === true;
   const vouches = revision === undefined ? {} : { revision: revision as string | null };
   // The commit a GitHub Actions runner's token is signed for: the revision it reports is believed only when it is that.
-  const attested = ctx.caller.sha ? { tokenCommit: ctx.caller.sha } : {};
-  const answer = await mutate(ctx, scope, (state) => updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated, ...vouches, ...attested }));
-  if (answer.evidenceWithheld) {
+  const attested = ctx.caller.sha !== undefined ? { tokenCommit: ctx.caller.sha } : {};
+  // A repeat (its answer was lost) changes nothing: its answer says why again, the log does not.
+  let repeat = false;
+  const answer = await mutate(ctx, scope, (state) => {
+    const mutation = updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated, ...vouches, ...attested });
+    repeat = mutation.changedJobs.length === 0;
+    return mutation;
+  });
+  if (answer.evidenceWithheld && !repeat) {
     const run = `run ${ctx.params.runId}${ctx.caller.namespaceSlug ? ` of ${ctx.caller.namespaceSlug}` : ""}`;
     ctx.backend.log?.(`orun backend: ${run}: job ${ctx.params.jobId}'s success is no promotion evidence: ${answer.evidenceWithheld}`);
   }
