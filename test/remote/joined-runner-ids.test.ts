@@ -10,53 +10,8 @@ import { after, before, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import { GitRepo } from "../planner/changes/git-repo.js";
 import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
-
-const COMPOSITION = `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: sh
-spec:
-  type: sh
-  defaultJob: check
-  parameterSchema:
-    type: object
-    properties:
-      name: { type: string }
-      type: { const: sh }
-  jobs:
-    - name: check
-      steps:
-        - name: main
-          run: sh ./check.sh
-`;
-
-const INTENT = `apiVersion: sourceplane.io/v1
-kind: Intent
-metadata:
-  name: ids
-compositions:
-  sources:
-    - name: local
-      kind: dir
-      path: ./compositions
-environments:
-  dev: {}
-components:
-  - name: lib
-    type: sh
-    path: lib
-    subscribe:
-      environments: [dev]
-  - name: app
-    type: sh
-    path: app
-    subscribe:
-      environments: [dev]
-    dependsOn:
-      - component: lib
-        condition: success
-`;
 
 /** A step that appends what it sees to ids.txt (ignored by git: the tree stays clean), then exits `code`. */
 const check = (code: number): string => `echo "$ORUN_JOB_ID $ORUN_PLAN_ID $ORUN_JOB_RUN_ID $ORUN_EXEC_ID" >> ../ids.txt; echo "check exits ${code}"; exit ${code}\n`;
@@ -77,8 +32,8 @@ describe("the IDs of a remote run on its runners", () => {
   before(async () => {
     db = await testDatabase("sqlite");
     repo = GitRepo.create({
-      "intent.yaml": INTENT,
-      "compositions/sh/compositions.yaml": COMPOSITION,
+      "intent.yaml": libAppIntent("ids"),
+      "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
       "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
       "lib/check.sh": check(3),
       "app/check.sh": check(0),

@@ -11,54 +11,9 @@ import { after, before, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import { GitRepo } from "../planner/changes/git-repo.js";
 import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
 import { orunOnPath, runPrinted } from "./retry-bed.js";
-
-const COMPOSITION = `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: sh
-spec:
-  type: sh
-  defaultJob: check
-  parameterSchema:
-    type: object
-    properties:
-      name: { type: string }
-      type: { const: sh }
-  jobs:
-    - name: check
-      steps:
-        - name: main
-          run: sh ./check.sh
-`;
-
-const INTENT = `apiVersion: sourceplane.io/v1
-kind: Intent
-metadata:
-  name: fixes
-compositions:
-  sources:
-    - name: local
-      kind: dir
-      path: ./compositions
-environments:
-  dev: {}
-components:
-  - name: lib
-    type: sh
-    path: lib
-    subscribe:
-      environments: [dev]
-  - name: app
-    type: sh
-    path: app
-    subscribe:
-      environments: [dev]
-    dependsOn:
-      - component: lib
-        condition: success
-`;
 
 const BROKEN = "echo lib-broken; exit 3\n";
 
@@ -83,8 +38,8 @@ describe("retrying a job in its remote run after the fix is committed", () => {
   before(async () => {
     db = await testDatabase("sqlite");
     repo = GitRepo.create({
-      "intent.yaml": INTENT,
-      "compositions/sh/compositions.yaml": COMPOSITION,
+      "intent.yaml": libAppIntent("fixes"),
+      "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
       "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
       "lib/check.sh": "echo lib-ok\n",
       "app/check.sh": "echo app-ok\n",
@@ -188,7 +143,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
 
     // Stored, but the job's steps changed too: more than the revision.
     await fs.rename(`${stored}.away`, stored);
-    repo.commit("change the step", { "compositions/sh/compositions.yaml": COMPOSITION.replace("run: sh ./check.sh", "run: sh ./check.sh && echo checked") });
+    repo.commit("change the step", { "compositions/sh/compositions.yaml": CHECK_COMPOSITION.replace("run: sh ./check.sh", "run: sh ./check.sh && echo checked") });
     const changed = await runPrinted(printed, repo.dir, config, bin);
     assert.equal(changed.code, 1, changed.output);
     assert.match(changed.output, new RegExp(`was started from plan ${runPlan} at commit ${runRevision.slice(0, 12)}, not from .* and the two differ in more than their source revision \\(jobs, steps or settings changed\\)`));
