@@ -160,6 +160,17 @@ export class LockTakeoverBlocked extends OrunError {
   }
 }
 
+/** Reading the lock failed (EACCES, EIO, EMFILE): nothing is known of its owner, and nothing was changed. */
+export class LockReadFailed extends OrunError {
+  constructor(
+    file: string,
+    /** `EACCES: permission denied` */
+    readonly failure: string,
+  ) {
+    super(`could not read the execution lock (${failure}); nothing was removed: run it again once the lock can be read`, { location: { file } });
+  }
+}
+
 /** The lock, just taken: the spent guards of other contents beside it are swept first (see the header). */
 async function acquired(file: string, owner: LockOwner): Promise<ExecLock> {
   await sweepSpentGuards(file, JSON.stringify(owner)).catch(() => undefined);
@@ -202,8 +213,12 @@ async function readOwner(file: string): Promise<ReadResult> {
   const read = await readOwnFile(file, LOCK_READ);
   if (read.kind === "missing") return { kind: "missing" };
   if (read.kind === "refused") {
-    // A directory, a symlink, a FIFO or an unreadable file where the lock belongs: never guess, never delete it.
-    const what = read.code && read.code !== "ELOOP" ? `unreadable (${read.code})` : read.reason.startsWith("not ") ? read.reason : `${read.reason}, not a lock file`;
+    // A read that failed (EACCES, EIO, EMFILE) says nothing about the lock: whether a run holds it is unknown, so
+    // removing it is no advice to give. Only what is no lock file at all is worth removing.
+    const failure = readFailure(read);
+    if (failure) throw new LockReadFailed(file, failure);
+    // A directory, a symlink, a FIFO where the lock belongs: never guess, never delete it.
+    const what = read.reason.startsWith("not ") ? read.reason : `${read.reason}, not a lock file`;
     throw new OrunError(`the execution lock is ${what}; remove it if no run is using this execution`, { location: { file } });
   }
   const text = read.text;
@@ -214,13 +229,22 @@ async function readOwner(file: string): Promise<ReadResult> {
 }
 
 /**
- * Why the lock file cannot be read as a lock at all (a directory, a FIFO, a symbolic link, a file orun may not
- * read), or undefined (missing, or a regular file). Such a lock names no owner to check: gc keeps its record and
- * says so, and a run refuses it (readOwner).
+ * Why the lock file cannot be read as a lock, or undefined (missing, or a regular file): `noLock`, what stands in
+ * its place (a directory, a FIFO, a symbolic link); or `readError`, a read that failed (EACCES, EIO, EMFILE), which
+ * says nothing of the lock. Either way it names no owner to check: gc keeps its record and says so, and a run
+ * refuses it (readOwner).
  */
-export async function lockRefusal(file: string): Promise<string | undefined> {
+export async function lockRefusal(file: string): Promise<{ noLock: string } | { readError: string } | undefined> {
   const read = await readOwnFile(file, LOCK_READ);
-  return read.kind === "refused" ? read.reason : undefined;
+  if (read.kind !== "refused") return undefined;
+  const failure = readFailure(read);
+  return failure ? { readError: failure } : { noLock: read.reason };
+}
+
+/** `EACCES: permission denied` when a read failed with an errno (a link refused by O_NOFOLLOW is no failure). */
+function readFailure(read: { reason: string; code?: string }): string | undefined {
+  if (read.code === undefined || read.code === "ELOOP") return undefined;
+  return read.reason.startsWith(read.code) ? read.reason : `${read.code}: ${read.reason}`;
 }
 
 /** The owner a lock file names, or undefined when it is not a lock (garbage, half-written). */
