@@ -14,6 +14,7 @@ import {
   foreignLockNote,
   liveLockOwner,
   lockRefusal,
+  lockTakeoverBlocked,
   parseOwner,
   readLockText,
 } from "./records/lock.js";
@@ -90,7 +91,16 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const plansHeldFor = stale.length ? await runStarting(store, entries, now) : undefined;
   const plans = plansHeldFor ? [] : stale;
   const held = plansHeldFor ? { plansHeldFor } : {};
-  if (options.dryRun) return { removed: candidates, keptRunning, keptUnreadable, keptReadError, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  if (options.dryRun) {
+    // What the real gc would find taking each lock: a stale lock whose takeover is stuck keeps its record.
+    const removable: string[] = [];
+    for (const id of candidates) {
+      const blocked = await lockTakeoverBlocked(store.lockFile(id));
+      if (blocked) keptBlocked.set(id, `lock not taken over: ${blocked}`);
+      else removable.push(id);
+    }
+    return { removed: removable, keptRunning, keptUnreadable, keptReadError, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  }
 
   const removed: string[] = [];
   for (const id of candidates) {

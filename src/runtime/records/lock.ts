@@ -329,6 +329,12 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
+/** True when `pid` is stopped (SIGSTOP, SIGTSTP; `t`: by a tracer): state T or t in /proc/<pid>/stat. */
+export function processStopped(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === "T" || state === "t";
+}
+
 /** A process's start time in clock ticks after boot (field 22), or undefined without procfs. */
 export function processStartTicks(pid: number): number | undefined {
   const value = Number(statFields(pid)?.[19]);
@@ -480,26 +486,64 @@ async function takeGuard(file: string, seen: string): Promise<number | Blocked> 
   for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
     const guard = takeoverGuard(file, seen, generation);
     if (await createExclusive(guard, currentOwner())) return generation;
-    const read = await readOwnFile(guard, LOCK_READ);
-    if (read.kind === "missing") return { note: `a takeover of its stale lock was under way (${guard})` };
-    // A failed read (EMFILE, EIO) is no sign of a dead holder; a directory or FIFO in its place is no guard at all.
-    if (read.kind === "refused" && read.code !== undefined && read.code !== "ELOOP") return { note: `its takeover guard ${guard} cannot be read (${read.reason})` };
-    if (read.kind === "text" && !(await guardSpent(guard, read.text))) {
-      const pid = parseOwner(read.text)?.pid;
-      return {
-        note:
-          pid === undefined
-            ? `a takeover of its stale lock has not finished (${guard}); remove that file if no orun is running`
-            : `a takeover of its stale lock by pid ${pid} has not finished (it holds ${guard}); wait for it, or end pid ${pid} if it is stopped or stuck`,
-      };
-    }
+    const held = await guardHeld(guard);
+    if (held === "missing") return { note: `a takeover of its stale lock was under way (${guard})` };
+    if (held !== "spent") return held;
     // Spent: its holder died holding it (or it is no guard at all); never removed here, the next generation decides.
   }
+  return allGenerationsSpent(file, seen);
+}
+
+/**
+ * What `orun gc --dry-run` says of a record the real gc would have to take the lock of: why its stale lock could not
+ * be taken over now (as takeGuard would find it, without taking anything), or undefined when it could (or the lock
+ * is free, or a live owner's: said elsewhere).
+ */
+export async function lockTakeoverBlocked(file: string): Promise<string | undefined> {
+  const read = await readOwner(file).catch(() => undefined);
+  if (read === undefined || read.kind === "missing") return undefined;
+  if (read.kind === "unreadable" && read.ageMs < UNREADABLE_GRACE_MS) return undefined;
+  if (read.kind === "owner" && ((read.owner.host !== undefined && read.owner.host !== os.hostname()) || ownerAlive(read.owner))) return undefined;
+  for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
+    const held = await guardHeld(takeoverGuard(file, read.text, generation));
+    if (held === "missing") return undefined; // free: the takeover would take this generation
+    if (held !== "spent") return held.note;
+  }
+  return allGenerationsSpent(file, read.text).note;
+}
+
+function allGenerationsSpent(file: string, seen: string): Blocked {
   const guards = takeoverGuard(file, seen).replace(/\.0$/, ".*");
   return {
     note: `${GUARD_GENERATIONS} takeovers of its stale lock died midway (their guards ${guards} remain); if no run is using this execution, remove ${file} (those guards go with the next run)`,
     lasting: true,
   };
+}
+
+/**
+ * Whether an existing takeover guard stands in the way: `spent` (its holder died holding it, or it is no guard at
+ * all), `missing`, or why it blocks. A holder stopped (SIGSTOP, a debugger) is named at once as lasting: it does
+ * nothing until someone continues it, so waiting out the deadline only delays the same answer (once continued, it
+ * takes the lock for its own run or gc: this attempt would not get it then either).
+ */
+async function guardHeld(guard: string): Promise<"spent" | "missing" | Blocked> {
+  const read = await readOwnFile(guard, LOCK_READ);
+  if (read.kind === "missing") return "missing";
+  // A failed read (EMFILE, EIO) is no sign of a dead holder; a directory or FIFO in its place is no guard at all.
+  if (read.kind === "refused" && read.code !== undefined && read.code !== "ELOOP") return { note: `its takeover guard ${guard} cannot be read (${read.reason})` };
+  if (read.kind !== "text" || (await guardSpent(guard, read.text))) return "spent";
+  const holder = parseOwner(read.text);
+  const pid = holder?.pid;
+  if (pid === undefined) return { note: `a takeover of its stale lock has not finished (${guard}); remove that file if no orun is running` };
+  // guardSpent checked a holder of this host as alive (its start time too); another host's pid means nothing here.
+  const local = holder?.host === undefined || holder.host === os.hostname();
+  if (local && processStopped(pid)) {
+    return {
+      note: `a takeover of its stale lock by pid ${pid} is stopped (it holds ${guard}); let it finish with kill -CONT ${pid}, or end it with kill -KILL ${pid}`,
+      lasting: true,
+    };
+  }
+  return { note: `a takeover of its stale lock by pid ${pid} has not finished (it holds ${guard}); wait for it, or end pid ${pid} if it is stopped or stuck` };
 }
 
 /** True when the guard's holder is gone: dead on this host, or (naming none this host can check) older than GUARD_STALE_MS. */
