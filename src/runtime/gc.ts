@@ -7,7 +7,17 @@
 import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { LockTakeoverBlocked, acquireExecLock, foreignLockNote, liveLockOwner, lockRefusal, parseOwner, readLockText } from "./records/lock.js";
+import {
+  LockReadFailed,
+  LockTakeoverBlocked,
+  acquireExecLock,
+  foreignLockNote,
+  liveLockOwner,
+  lockRefusal,
+  lockTakeoverBlocked,
+  parseOwner,
+  readLockText,
+} from "./records/lock.js";
 import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
@@ -29,6 +39,11 @@ export interface GcResult {
    * with what was found and where: whether a run holds them cannot be told, so the user decides (removes the lock).
    */
   keptUnreadable: Map<string, string>;
+  /**
+   * Records kept because reading their lock failed (EACCES, EIO, EMFILE), each with the error and the path: that says
+   * nothing of the lock, so nothing is to be removed; gc again once it can be read.
+   */
+  keptReadError: Map<string, string>;
   /**
    * Records kept because their stale lock could not be taken over (a takeover stopped in a live process, or too many
    * that died midway), each with what holds it and what to do. Not "running": no run holds them.
@@ -54,14 +69,15 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const keptRunning: string[] = [];
   // A Map: an exec ID may be any name, __proto__ included.
   const keptUnreadable = new Map<string, string>();
+  const keptReadError = new Map<string, string>();
   const keptBlocked = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
     if (index < options.keep && young) continue;
-    const unreadable = await unreadableLockNote(store, entry.execId);
+    const unreadable = await unreadableLock(store, entry.execId);
     if (unreadable) {
-      keptUnreadable.set(entry.execId, unreadable);
+      (unreadable.readError ? keptReadError : keptUnreadable).set(entry.execId, unreadable.note);
       continue;
     }
     const running = await mayBeRunning(store, entry.execId, entry.meta, now);
@@ -75,7 +91,16 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const plansHeldFor = stale.length ? await runStarting(store, entries, now) : undefined;
   const plans = plansHeldFor ? [] : stale;
   const held = plansHeldFor ? { plansHeldFor } : {};
-  if (options.dryRun) return { removed: candidates, keptRunning, keptUnreadable, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  if (options.dryRun) {
+    // What the real gc would find taking each lock: a stale lock whose takeover is stuck keeps its record.
+    const removable: string[] = [];
+    for (const id of candidates) {
+      const blocked = await lockTakeoverBlocked(store.lockFile(id));
+      if (blocked) keptBlocked.set(id, `lock not taken over: ${blocked}`);
+      else removable.push(id);
+    }
+    return { removed: removable, keptRunning, keptUnreadable, keptReadError, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  }
 
   const removed: string[] = [];
   for (const id of candidates) {
@@ -84,7 +109,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     else if (outcome === "locked") keptRunning.push(id);
     else if (outcome === "gone") continue;
     else if ("blocked" in outcome) keptBlocked.set(id, outcome.blocked);
-    else keptUnreadable.set(id, outcome.unreadable);
+    else (outcome.unreadable.readError ? keptReadError : keptUnreadable).set(id, outcome.unreadable.note);
   }
   const removedPlans: string[] = [];
   for (const id of plans) {
@@ -109,14 +134,22 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptRunning, keptUnreadable, keptBlocked, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  return { removed, keptRunning, keptUnreadable, keptReadError, keptBlocked, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
 }
 
-/** `lock unreadable: <what was found>, <lock path>; …` when the record's lock is no file orun can read as a lock. */
-async function unreadableLockNote(store: ExecutionStore, execId: string): Promise<string | undefined> {
+const readErrorNote = (failure: string, file: string): string => `lock could not be read: ${failure}, ${file}; nothing was removed`;
+
+/**
+ * The note of a record whose lock cannot be read as one: `lock unreadable: <what was found>, <lock path>; …` for no
+ * lock file at all (removing it is the way out), or, `readError`, the read that failed and where (it may well be a
+ * live run's lock: nothing is to be removed).
+ */
+async function unreadableLock(store: ExecutionStore, execId: string): Promise<{ note: string; readError: boolean } | undefined> {
   const file = store.lockFile(execId);
-  const reason = await lockRefusal(file);
-  return reason === undefined ? undefined : `lock unreadable: ${reason}, ${file}; remove it if no run is using this execution`;
+  const refusal = await lockRefusal(file);
+  if (refusal === undefined) return undefined;
+  if ("readError" in refusal) return { note: readErrorNote(refusal.readError, file), readError: true };
+  return { note: `lock unreadable: ${refusal.noLock}, ${file}; remove it if no run is using this execution`, readError: false };
 }
 
 /** GcResult.keptForeign for the records kept as running: those whose lock names another host. */
@@ -226,7 +259,10 @@ async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void>
  * Takes the record's lock (refused: a run owns it, keep it), moves the directory aside under a name
  * readers skip, then deletes it. A run starting on the same exec-id meanwhile gets a fresh directory.
  */
-async function removeRecord(store: ExecutionStore, execId: string): Promise<"removed" | "locked" | "gone" | { unreadable: string } | { blocked: string }> {
+async function removeRecord(
+  store: ExecutionStore,
+  execId: string,
+): Promise<"removed" | "locked" | "gone" | { unreadable: { note: string; readError: boolean } } | { blocked: string }> {
   const dir = store.execDir(execId);
   try {
     await acquireExecLock(store.lockFile(execId), execId, { purpose: "gc" });
@@ -235,8 +271,10 @@ async function removeRecord(store: ExecutionStore, execId: string): Promise<"rem
     // (it was reported "still running"); else a run owns it.
     const holder = parseOwner((await readLockText(store.lockFile(execId))) ?? "");
     if (holder?.purpose === "gc" || !(await lstat(dir).catch(() => undefined))) return "gone";
+    // Its read failed (it may have been readable a moment ago and be again the next): said as it was seen.
+    if (err instanceof LockReadFailed) return { unreadable: { note: readErrorNote(err.failure, store.lockFile(execId)), readError: true } };
     // Made unreadable (a directory, a FIFO) since it was looked at: no owner to tell, as above.
-    const unreadable = await unreadableLockNote(store, execId);
+    const unreadable = await unreadableLock(store, execId);
     if (unreadable) return { unreadable };
     // A stale lock whose takeover is stuck: no run holds it, so it is not called running.
     if (err instanceof LockTakeoverBlocked) return { blocked: `lock not taken over: ${err.note}` };

@@ -5,12 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { takeoverGuard } from "../../src/runtime/records/lock.js";
-import { deadPid } from "../support/wait.js";
+import { processStartTicks, processStopped, takeoverGuard } from "../../src/runtime/records/lock.js";
+import { deadPid, liveSleeper, processEnded, until } from "../support/wait.js";
 import { runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
 
@@ -73,6 +73,12 @@ test("gc keeps a record whose stale lock cannot be taken over (64 takeovers died
   assert.equal(run.code, 1);
   assert.ok(run.stderr.includes(`could not lock execution stuck: ${note}`), run.stderr);
 
+  // --dry-run says what gc does with it (keeps it, and why), not "Would remove stuck".
+  const dryRun = await runOrun(["gc", "--all", "--dry-run"], { cwd: dir, timeoutMs: 15_000 });
+  assert.equal(dryRun.code, 0, dryRun.stdout + dryRun.stderr);
+  assert.equal(dryRun.stdout, `  kept stuck (lock not taken over: ${note})\n`);
+  assert.equal(dryRun.stderr, "");
+
   const gc = await runOrun(["gc", "--all"], { cwd: dir, timeoutMs: 15_000 });
   assert.equal(gc.code, 1, gc.stdout + gc.stderr);
   assert.equal(gc.stdout, `  kept stuck (lock not taken over: ${note})\n`);
@@ -81,6 +87,43 @@ test("gc keeps a record whose stale lock cannot be taken over (64 takeovers died
 
   // Removed as told: the record goes, guards and all.
   await rm(file);
+  const after = await runOrun(["gc", "--all"], { cwd: dir });
+  assert.equal(after.code, 0, after.stdout + after.stderr);
+  assert.deepEqual(await executions(dir), []);
+});
+
+test("a stale lock whose takeover guard a stopped process holds: run, gc and gc --dry-run name it at once, and how to continue or end it", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "gc" }, "orun-gc-lock-");
+  for (const id of ["paused", "plain"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  const file = recordFile(dir, "paused", ".lock");
+  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname(), since: new Date().toISOString() });
+  await writeFile(file, stale);
+  const holder = await liveSleeper(t);
+  const guard = takeoverGuard(file, stale);
+  await writeFile(guard, JSON.stringify({ pid: holder.pid, host: os.hostname(), startTime: processStartTicks(holder.pid) }));
+  const note = `a takeover of its stale lock by pid ${holder.pid} is stopped (it holds ${guard}); let it finish with kill -CONT ${holder.pid}, or end it with kill -KILL ${holder.pid}`;
+  try {
+    process.kill(holder.pid, "SIGSTOP");
+    await until(() => processStopped(holder.pid), "the holder to stop", 10_000);
+    // The lock's 15 s deadline is not waited out: the processes are ended at 12 s and the note is the stopped one.
+    const run = await runOrun(["run", "plan.json", "--exec-id", "paused"], { cwd: dir, timeoutMs: 12_000 });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.equal(run.stderr, `✕ ${file}: could not lock execution paused: ${note}\n`);
+
+    const dryRun = await runOrun(["gc", "--all", "--dry-run"], { cwd: dir, timeoutMs: 12_000 });
+    assert.equal(dryRun.code, 0, dryRun.stdout + dryRun.stderr);
+    assert.equal(dryRun.stdout, `  Would remove plain\n\nWould remove 1 execution\n  kept paused (lock not taken over: ${note})\n`);
+
+    const gc = await runOrun(["gc", "--all"], { cwd: dir, timeoutMs: 12_000 });
+    assert.equal(gc.code, 1, gc.stdout + gc.stderr);
+    assert.equal(gc.stdout, `  Removed plain\n\nRemoved 1 execution\n  kept paused (lock not taken over: ${note})\n`);
+    assert.equal(await readFile(file, "utf8"), stale, "the lock is left as it was");
+  } finally {
+    process.kill(holder.pid, "SIGCONT");
+    process.kill(holder.pid, "SIGKILL");
+  }
+  await until(() => processEnded(holder.pid), "the holder to end", 10_000);
+  // Ended as told: its guard is spent, and the record goes.
   const after = await runOrun(["gc", "--all"], { cwd: dir });
   assert.equal(after.code, 0, after.stdout + after.stderr);
   assert.deepEqual(await executions(dir), []);

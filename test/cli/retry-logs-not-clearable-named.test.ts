@@ -6,41 +6,10 @@
 // result (state.json said nothing of X, status "not run") although nothing ran.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { chmod, chown, readdir, readFile } from "node:fs/promises";
-import path from "node:path";
-import { ORUN_BIN, runOrun, type CliResult } from "../support/cli.js";
+import { chmod, chown, readFile } from "node:fs/promises";
+import { runOrun } from "../support/cli.js";
+import { NOBODY, asRoot, chownTree, orunAsUser } from "../support/as-user.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
-
-const NOBODY = 65534;
-const asRoot = process.getuid?.() === 0;
-
-/** orun as the test's user, or (as root) as nobody. */
-function orunAsUser(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ORUN_BIN, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", HOME: cwd },
-      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function chownTree(dir: string, uid: number): Promise<void> {
-  await chown(dir, uid, uid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(full, uid);
-    else await chown(full, uid, uid);
-  }
-}
 
 test("a retried job whose earlier logs cannot be cleared is refused naming its log folder and the reason", async (t) => {
   const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ run: "echo built" }] }], { name: "perm" }, "orun-retry-logs-");

@@ -8,9 +8,16 @@ import assert from "node:assert/strict";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { acquireExecLock, processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
+import {
+  LockTakeoverBlocked,
+  acquireExecLock,
+  lockTakeoverBlocked,
+  processStartTicks,
+  processStopped,
+  takeoverGuard,
+} from "../../src/runtime/records/lock.js";
 import { removeDir, tempDir } from "./helpers.js";
-import { deadPid, liveSleeper } from "../support/wait.js";
+import { deadPid, liveSleeper, until } from "../support/wait.js";
 
 const guardsIn = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => name.includes(".takeover")).sort();
 
@@ -33,6 +40,7 @@ test("64 takeovers of one stale lock that died midway: refused at once, naming t
     return true;
   });
   assert.ok(Date.now() - started < 10_000, "no use waiting: nothing changes without the user");
+  assert.match((await lockTakeoverBlocked(file)) ?? "", /^64 takeovers of its stale lock died midway/, "what gc --dry-run says of it");
   assert.equal(await readFile(file, "utf8"), stale, "the lock is left as it was");
   assert.equal((await guardsIn(dir)).length, 64);
 
@@ -61,6 +69,7 @@ test("a live process holding the takeover guard: after the deadline the error na
     return true;
   });
   assert.equal(await readFile(file, "utf8"), stale);
+  assert.match((await lockTakeoverBlocked(file)) ?? "", new RegExp(`^a takeover of its stale lock by pid ${holder.pid} has not finished`), "what gc --dry-run says of it");
   // Once the holder is gone its guard is spent: the takeover goes ahead, and the spent guard goes with the content.
   holder.kill("SIGKILL");
   await new Promise((resolve) => holder.once("exit", resolve));
@@ -101,4 +110,38 @@ test("guards left beside the lock by dead holders (another content's, older orun
   const again = await acquireExecLock(file, "stale");
   assert.deepEqual(await guardsIn(dir), [path.basename(live), ".lock.takeover.notes", ".lock2.takeover"].sort());
   await again.release();
+});
+
+test("a stopped process holding the takeover guard is named at once (no 15 s wait), with how to continue or end it", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const file = path.join(dir, ".lock");
+  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
+  await writeFile(file, stale);
+  const holder = await liveSleeper(t);
+  const guard = takeoverGuard(file, stale);
+  await writeFile(guard, JSON.stringify({ pid: holder.pid, host: os.hostname(), startTime: processStartTicks(holder.pid) }));
+  try {
+    process.kill(holder.pid, "SIGSTOP");
+    await until(() => processStopped(holder.pid), "the holder to stop", 10_000);
+    const note = `a takeover of its stale lock by pid ${holder.pid} is stopped (it holds ${guard}); let it finish with kill -CONT ${holder.pid}, or end it with kill -KILL ${holder.pid}`;
+    const started = Date.now();
+    await assert.rejects(acquireExecLock(file, "paused"), (err: Error) => {
+      assert.ok(err instanceof LockTakeoverBlocked);
+      assert.equal(err.message, `${file}: could not lock execution paused: ${note}`);
+      return true;
+    });
+    assert.ok(Date.now() - started < 10_000, `named at once, not after the 15 s deadline (${Date.now() - started} ms)`);
+    assert.equal(await lockTakeoverBlocked(file), note, "what gc --dry-run says of it");
+    assert.equal(await readFile(file, "utf8"), stale, "the lock is left as it was");
+  } finally {
+    process.kill(holder.pid, "SIGCONT");
+    process.kill(holder.pid, "SIGKILL");
+  }
+  await new Promise((resolve) => (holder.exitCode !== null || holder.signalCode !== null ? resolve(undefined) : holder.once("exit", resolve)));
+  // Once the holder is gone its guard is spent: the takeover goes ahead.
+  assert.equal(await lockTakeoverBlocked(file), undefined);
+  const lock = await acquireExecLock(file, "paused");
+  assert.deepEqual(await guardsIn(dir), []);
+  await lock.release();
 });

@@ -716,7 +716,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions and 2 plans".
   const recordsSummary = [result.removed.length ? plural(result.removed.length, "execution") : "", result.plans.length ? plural(result.plans.length, "stored plan") : ""].filter(Boolean).join(" and ");
   // Records kept for the user to settle (their lock unreadable, or stuck in a takeover): not "nothing to clean up".
-  const forUser = result.keptUnreadable.size + result.keptBlocked.size;
+  const forUser = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size;
   if (!opts.actions) {
     if (!recordsSummary) {
       if (!forUser) process.stdout.write("Nothing to clean up.\n");
@@ -728,7 +728,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
     keptForUser(result);
     if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
-    failIfKeptForUser(forUser, opts.dryRun);
+    failIfKeptForUser(result, opts.dryRun);
     return 0;
   }
 
@@ -749,7 +749,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
   if (!recordsSummary && pruned.removed.length === 0) {
     if (!forUser) process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
-    failIfKeptForUser(forUser, opts.dryRun);
+    failIfKeptForUser(result, opts.dryRun);
     return failed;
   }
   process.stdout.write("\n");
@@ -757,7 +757,7 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
   if (pruned.removed.length > 0) {
     process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
   }
-  failIfKeptForUser(forUser, opts.dryRun);
+  failIfKeptForUser(result, opts.dryRun);
   return failed;
 }
 
@@ -767,17 +767,22 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
  */
 function keptForUser(result: import("../../runtime/gc.js").GcResult): void {
   for (const [id, note] of result.keptUnreadable) process.stdout.write(`  kept ${id} (${note})\n`);
+  for (const [id, note] of result.keptReadError) process.stdout.write(`  kept ${id} (${note})\n`);
   for (const [id, note] of result.keptBlocked) process.stdout.write(`  kept ${id} (${note})\n`);
 }
 
 /**
  * gc exits 1 (`✕` on stderr) after keeping such records: what was asked for was not done, and only the user can say
  * the record is free. `--dry-run` did what it was asked (exit 0); a lock another host's run holds is a run, kept as
- * such (exit 0).
+ * such (exit 0). A lock whose read failed (EACCES, EIO) may be a live run's: nothing to remove then, only to retry.
  */
-function failIfKeptForUser(count: number, dryRun: boolean | undefined): void {
+function failIfKeptForUser(result: import("../../runtime/gc.js").GcResult, dryRun: boolean | undefined): void {
+  const count = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size;
   if (!count || dryRun) return;
   const executions = count === 1 ? "1 execution" : `${count} executions`;
+  if (count === result.keptReadError.size) {
+    throw new OrunError(`gc kept ${executions} whose lock it could not read: nothing was removed; run orun gc again once the lock can be read`);
+  }
   throw new OrunError(`gc kept ${executions} whose lock it could not read or take over: see the note above for what to remove, then run orun gc again`);
 }
 

@@ -160,6 +160,17 @@ export class LockTakeoverBlocked extends OrunError {
   }
 }
 
+/** Reading the lock failed (EACCES, EIO, EMFILE): nothing is known of its owner, and nothing was changed. */
+export class LockReadFailed extends OrunError {
+  constructor(
+    file: string,
+    /** `EACCES: permission denied` */
+    readonly failure: string,
+  ) {
+    super(`could not read the execution lock (${failure}); nothing was removed: run it again once the lock can be read`, { location: { file } });
+  }
+}
+
 /** The lock, just taken: the spent guards of other contents beside it are swept first (see the header). */
 async function acquired(file: string, owner: LockOwner): Promise<ExecLock> {
   await sweepSpentGuards(file, JSON.stringify(owner)).catch(() => undefined);
@@ -202,8 +213,12 @@ async function readOwner(file: string): Promise<ReadResult> {
   const read = await readOwnFile(file, LOCK_READ);
   if (read.kind === "missing") return { kind: "missing" };
   if (read.kind === "refused") {
-    // A directory, a symlink, a FIFO or an unreadable file where the lock belongs: never guess, never delete it.
-    const what = read.code && read.code !== "ELOOP" ? `unreadable (${read.code})` : read.reason.startsWith("not ") ? read.reason : `${read.reason}, not a lock file`;
+    // A read that failed (EACCES, EIO, EMFILE) says nothing about the lock: whether a run holds it is unknown, so
+    // removing it is no advice to give. Only what is no lock file at all is worth removing.
+    const failure = readFailure(read);
+    if (failure) throw new LockReadFailed(file, failure);
+    // A directory, a symlink, a FIFO where the lock belongs: never guess, never delete it.
+    const what = read.reason.startsWith("not ") ? read.reason : `${read.reason}, not a lock file`;
     throw new OrunError(`the execution lock is ${what}; remove it if no run is using this execution`, { location: { file } });
   }
   const text = read.text;
@@ -214,13 +229,22 @@ async function readOwner(file: string): Promise<ReadResult> {
 }
 
 /**
- * Why the lock file cannot be read as a lock at all (a directory, a FIFO, a symbolic link, a file orun may not
- * read), or undefined (missing, or a regular file). Such a lock names no owner to check: gc keeps its record and
- * says so, and a run refuses it (readOwner).
+ * Why the lock file cannot be read as a lock, or undefined (missing, or a regular file): `noLock`, what stands in
+ * its place (a directory, a FIFO, a symbolic link); or `readError`, a read that failed (EACCES, EIO, EMFILE), which
+ * says nothing of the lock. Either way it names no owner to check: gc keeps its record and says so, and a run
+ * refuses it (readOwner).
  */
-export async function lockRefusal(file: string): Promise<string | undefined> {
+export async function lockRefusal(file: string): Promise<{ noLock: string } | { readError: string } | undefined> {
   const read = await readOwnFile(file, LOCK_READ);
-  return read.kind === "refused" ? read.reason : undefined;
+  if (read.kind !== "refused") return undefined;
+  const failure = readFailure(read);
+  return failure ? { readError: failure } : { noLock: read.reason };
+}
+
+/** `EACCES: permission denied` when a read failed with an errno (a link refused by O_NOFOLLOW is no failure). */
+function readFailure(read: { reason: string; code?: string }): string | undefined {
+  if (read.code === undefined || read.code === "ELOOP") return undefined;
+  return read.reason.startsWith(read.code) ? read.reason : `${read.code}: ${read.reason}`;
 }
 
 /** The owner a lock file names, or undefined when it is not a lock (garbage, half-written). */
@@ -303,6 +327,12 @@ function statFields(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** True when `pid` is stopped (SIGSTOP, SIGTSTP; `t`: by a tracer): state T or t in /proc/<pid>/stat. */
+export function processStopped(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state === "T" || state === "t";
 }
 
 /** A process's start time in clock ticks after boot (field 22), or undefined without procfs. */
@@ -456,26 +486,64 @@ async function takeGuard(file: string, seen: string): Promise<number | Blocked> 
   for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
     const guard = takeoverGuard(file, seen, generation);
     if (await createExclusive(guard, currentOwner())) return generation;
-    const read = await readOwnFile(guard, LOCK_READ);
-    if (read.kind === "missing") return { note: `a takeover of its stale lock was under way (${guard})` };
-    // A failed read (EMFILE, EIO) is no sign of a dead holder; a directory or FIFO in its place is no guard at all.
-    if (read.kind === "refused" && read.code !== undefined && read.code !== "ELOOP") return { note: `its takeover guard ${guard} cannot be read (${read.reason})` };
-    if (read.kind === "text" && !(await guardSpent(guard, read.text))) {
-      const pid = parseOwner(read.text)?.pid;
-      return {
-        note:
-          pid === undefined
-            ? `a takeover of its stale lock has not finished (${guard}); remove that file if no orun is running`
-            : `a takeover of its stale lock by pid ${pid} has not finished (it holds ${guard}); wait for it, or end pid ${pid} if it is stopped or stuck`,
-      };
-    }
+    const held = await guardHeld(guard);
+    if (held === "missing") return { note: `a takeover of its stale lock was under way (${guard})` };
+    if (held !== "spent") return held;
     // Spent: its holder died holding it (or it is no guard at all); never removed here, the next generation decides.
   }
+  return allGenerationsSpent(file, seen);
+}
+
+/**
+ * What `orun gc --dry-run` says of a record the real gc would have to take the lock of: why its stale lock could not
+ * be taken over now (as takeGuard would find it, without taking anything), or undefined when it could (or the lock
+ * is free, or a live owner's: said elsewhere).
+ */
+export async function lockTakeoverBlocked(file: string): Promise<string | undefined> {
+  const read = await readOwner(file).catch(() => undefined);
+  if (read === undefined || read.kind === "missing") return undefined;
+  if (read.kind === "unreadable" && read.ageMs < UNREADABLE_GRACE_MS) return undefined;
+  if (read.kind === "owner" && ((read.owner.host !== undefined && read.owner.host !== os.hostname()) || ownerAlive(read.owner))) return undefined;
+  for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
+    const held = await guardHeld(takeoverGuard(file, read.text, generation));
+    if (held === "missing") return undefined; // free: the takeover would take this generation
+    if (held !== "spent") return held.note;
+  }
+  return allGenerationsSpent(file, read.text).note;
+}
+
+function allGenerationsSpent(file: string, seen: string): Blocked {
   const guards = takeoverGuard(file, seen).replace(/\.0$/, ".*");
   return {
     note: `${GUARD_GENERATIONS} takeovers of its stale lock died midway (their guards ${guards} remain); if no run is using this execution, remove ${file} (those guards go with the next run)`,
     lasting: true,
   };
+}
+
+/**
+ * Whether an existing takeover guard stands in the way: `spent` (its holder died holding it, or it is no guard at
+ * all), `missing`, or why it blocks. A holder stopped (SIGSTOP, a debugger) is named at once as lasting: it does
+ * nothing until someone continues it, so waiting out the deadline only delays the same answer (once continued, it
+ * takes the lock for its own run or gc: this attempt would not get it then either).
+ */
+async function guardHeld(guard: string): Promise<"spent" | "missing" | Blocked> {
+  const read = await readOwnFile(guard, LOCK_READ);
+  if (read.kind === "missing") return "missing";
+  // A failed read (EMFILE, EIO) is no sign of a dead holder; a directory or FIFO in its place is no guard at all.
+  if (read.kind === "refused" && read.code !== undefined && read.code !== "ELOOP") return { note: `its takeover guard ${guard} cannot be read (${read.reason})` };
+  if (read.kind !== "text" || (await guardSpent(guard, read.text))) return "spent";
+  const holder = parseOwner(read.text);
+  const pid = holder?.pid;
+  if (pid === undefined) return { note: `a takeover of its stale lock has not finished (${guard}); remove that file if no orun is running` };
+  // guardSpent checked a holder of this host as alive (its start time too); another host's pid means nothing here.
+  const local = holder?.host === undefined || holder.host === os.hostname();
+  if (local && processStopped(pid)) {
+    return {
+      note: `a takeover of its stale lock by pid ${pid} is stopped (it holds ${guard}); let it finish with kill -CONT ${pid}, or end it with kill -KILL ${pid}`,
+      lasting: true,
+    };
+  }
+  return { note: `a takeover of its stale lock by pid ${pid} has not finished (it holds ${guard}); wait for it, or end pid ${pid} if it is stopped or stuck` };
 }
 
 /** True when the guard's holder is gone: dead on this host, or (naming none this host can check) older than GUARD_STALE_MS. */
