@@ -3,8 +3,8 @@
 // regular file is read, opened with O_NONBLOCK (a FIFO in its place blocked `orun status`, `gc` and `run` for
 // ever) and read up to a bound (a link to /dev/zero or a huge file must not fill memory). Without `followLinks`
 // a symbolic link is refused too: it would read — and quote in errors — a file elsewhere.
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { fileSystemReason } from "./errors.js";
 
 export type OwnFileRead =
@@ -44,63 +44,82 @@ function notRegular(stat: { isFile(): boolean; isDirectory(): boolean; size: num
   return undefined;
 }
 
-const tooLarge = (options: OwnFileOptions): OwnFileRead => ({ kind: "refused", reason: `larger than ${options.maxBytes} bytes` });
+/** What reading a file needs done, each caller with its own kind of I/O: open, stat or close it, or read a chunk into the buffer. */
+type FileRequest = "open" | "stat" | "close" | Buffer;
+/** The stat for "stat", the bytes read for a buffer, nothing for the rest. */
+type FileAnswer = Stats | number | undefined;
 
-/** The file's text when it is a regular file within the bound; why not, otherwise. Never throws. */
-export async function readOwnFile(file: string, options: OwnFileOptions): Promise<OwnFileRead> {
-  let handle;
+/**
+ * readOwnFile written once for the async and the sync caller: it yields what it needs done and is answered, or thrown
+ * the error of doing it. Chunks are read until a read gives 0 bytes, not to the size stat gave: the file may grow
+ * meanwhile; the bound holds either way.
+ */
+function* reading(options: OwnFileOptions): Generator<FileRequest, OwnFileRead, FileAnswer> {
   try {
-    handle = await open(file, flags(options));
+    yield "open";
   } catch (err) {
     return openFailure(err);
   }
   try {
-    const refused = notRegular(await handle.stat(), options);
+    const refused = notRegular((yield "stat") as Stats, options);
     if (refused) return refused;
-    // Read to the end, not to the size stat gave: the file may grow meanwhile; the bound holds either way.
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const { bytesRead, buffer } = await handle.read(Buffer.alloc(CHUNK), 0, CHUNK, null);
+      const chunk = Buffer.alloc(CHUNK);
+      const bytesRead = (yield chunk) as number;
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > options.maxBytes) return tooLarge(options);
-      chunks.push(buffer.subarray(0, bytesRead));
+      if (total > options.maxBytes) return { kind: "refused", reason: `larger than ${options.maxBytes} bytes` };
+      chunks.push(chunk.subarray(0, bytesRead));
     }
     return { kind: "text", text: Buffer.concat(chunks, total).toString("utf8") };
   } catch (err) {
     return { kind: "refused", reason: fileSystemReason(err), code: (err as NodeJS.ErrnoException).code };
   } finally {
-    await handle.close().catch(() => undefined);
+    yield "close";
+  }
+}
+
+/** The file's text when it is a regular file within the bound; why not, otherwise. Never throws. */
+export async function readOwnFile(file: string, options: OwnFileOptions): Promise<OwnFileRead> {
+  const read = reading(options);
+  let handle: FileHandle | undefined;
+  for (let step = read.next(); ; ) {
+    if (step.done) return step.value;
+    const request = step.value;
+    let answer: FileAnswer;
+    try {
+      if (request === "open") handle = await open(file, flags(options));
+      else if (request === "stat") answer = await handle!.stat();
+      else if (request === "close") await handle!.close().catch(() => undefined);
+      else answer = (await handle!.read(request, 0, CHUNK, null)).bytesRead;
+    } catch (err) {
+      step = read.throw(err);
+      continue;
+    }
+    step = read.next(answer);
   }
 }
 
 /** readOwnFile for synchronous callers (an exit handler releasing the lock). */
 export function readOwnFileSync(file: string, options: OwnFileOptions): OwnFileRead {
-  let fd: number;
-  try {
-    fd = openSync(file, flags(options));
-  } catch (err) {
-    return openFailure(err);
-  }
-  try {
-    const refused = notRegular(fstatSync(fd), options);
-    if (refused) return refused;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buffer = Buffer.alloc(CHUNK);
-      const n = readSync(fd, buffer, 0, CHUNK, null);
-      if (n === 0) break;
-      total += n;
-      if (total > options.maxBytes) return tooLarge(options);
-      chunks.push(buffer.subarray(0, n));
+  const read = reading(options);
+  let fd = -1;
+  for (let step = read.next(); ; ) {
+    if (step.done) return step.value;
+    const request = step.value;
+    let answer: FileAnswer;
+    try {
+      if (request === "open") fd = openSync(file, flags(options));
+      else if (request === "stat") answer = fstatSync(fd);
+      else if (request === "close") closeSync(fd);
+      else answer = readSync(fd, request, 0, CHUNK, null);
+    } catch (err) {
+      step = read.throw(err);
+      continue;
     }
-    return { kind: "text", text: Buffer.concat(chunks, total).toString("utf8") };
-  } catch (err) {
-    return { kind: "refused", reason: fileSystemReason(err), code: (err as NodeJS.ErrnoException).code };
-  } finally {
-    closeSync(fd);
+    step = read.next(answer);
   }
 }
 
