@@ -9,9 +9,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
-import { GitRepo } from "../planner/changes/git-repo.js";
+import type { GitRepo } from "../planner/changes/git-repo.js";
 import { makePlan, writePlan } from "../runtime/helpers.js";
 import { api, enc, testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
+import { shComposition, shIntent, shRepo } from "./lib-app-repo.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
 
 const BROKEN = 'echo "deploying $1 (broken)"; exit 3\n';
@@ -27,44 +28,6 @@ const gatedPlan = (revision: string) =>
     ],
     { revision, name: "gated" },
   );
-
-const COMPOSITION = `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: sh
-spec:
-  type: sh
-  defaultJob: deploy
-  parameterSchema:
-    type: object
-    properties:
-      name: { type: string }
-      type: { const: sh }
-  jobs:
-    - name: deploy
-      steps:
-        - name: main
-          run: sh ./deploy.sh env
-`;
-
-const INTENT = `apiVersion: sourceplane.io/v1
-kind: Intent
-metadata:
-  name: promote
-compositions:
-  sources:
-    - name: local
-      kind: dir
-      path: ./compositions
-environments:
-  dev: {}
-components:
-  - name: api
-    type: sh
-    path: api
-    subscribe:
-      environments: [dev]
-`;
 
 /**
  * An orun backend from before the runner reported the revision a job ran at, simulated in front of a real one: a
@@ -114,13 +77,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     before(async () => {
       db = await testDatabase(kind);
       if (!db) return;
-      repo = GitRepo.create({
-        "intent.yaml": INTENT,
-        "compositions/sh/compositions.yaml": COMPOSITION,
-        "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
-        "api/deploy.sh": BROKEN,
-        ".gitignore": ".orun/\nplan-*.json\n",
-      });
+      repo = shRepo(shIntent("promote", [{ name: "api" }]), shComposition("deploy", "sh ./deploy.sh env"), { "api/deploy.sh": BROKEN, ".gitignore": ".orun/\nplan-*.json\n" });
       repo.commit("initial");
       backend = await startBackendProcess(db.url);
       const store = await openStore(db.url);

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
-import { GitRepo } from "../planner/changes/git-repo.js";
+import type { GitRepo } from "../planner/changes/git-repo.js";
 import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
-import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
+import { CHECK_COMPOSITION, libAppIntent, shRepo } from "./lib-app-repo.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
 
 /** A step that appends what it sees to ids.txt (ignored by git: the tree stays clean), then exits `code`. */
@@ -31,10 +31,7 @@ describe("the IDs of a remote run on its runners", () => {
 
   before(async () => {
     db = await testDatabase("sqlite");
-    repo = GitRepo.create({
-      "intent.yaml": libAppIntent("ids"),
-      "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
-      "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
+    repo = shRepo(libAppIntent("ids"), CHECK_COMPOSITION, {
       "lib/check.sh": check(3),
       "app/check.sh": check(0),
       ".gitignore": ".orun/\nids.txt\n",

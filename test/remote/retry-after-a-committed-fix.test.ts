@@ -9,9 +9,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
-import { GitRepo } from "../planner/changes/git-repo.js";
+import type { GitRepo } from "../planner/changes/git-repo.js";
 import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
-import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
+import { CHECK_COMPOSITION, libAppIntent, shRepo } from "./lib-app-repo.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
 import { orunOnPath, runPrinted } from "./retry-bed.js";
 
@@ -37,10 +37,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
 
   before(async () => {
     db = await testDatabase("sqlite");
-    repo = GitRepo.create({
-      "intent.yaml": libAppIntent("fixes"),
-      "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
-      "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
+    repo = shRepo(libAppIntent("fixes"), CHECK_COMPOSITION, {
       "lib/check.sh": "echo lib-ok\n",
       "app/check.sh": "echo app-ok\n",
       ".gitignore": ".orun/\nbin/\n",
