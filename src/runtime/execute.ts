@@ -164,15 +164,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     recordWritten = true;
     await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
 
-    runner = await runnerReady;
-    runContext = {
-      plan,
-      execId,
-      workspaceDir: workdir.override ? path.resolve(workdir.override) : workdir.workspaceDir,
-      scratchDir: path.join(execDir, "tmp"),
-      options: options.runnerOptions ?? {},
-    };
-
     const toRun: PlanJob[] = [];
     const summaries = new Map<string, JobSummary>();
     let resumed = 0;
@@ -183,29 +174,30 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       } else toRun.push(job);
     }
 
-    const [ready, context] = [runner, runContext];
-    const prepare = async (): Promise<void> => {
-      if (toRun.length === 0) return;
-      context.jobs = toRun;
-      context.concurrency = concurrency;
-      try {
-        await ready.prepare?.(context);
-      } catch (err) {
-        throw new OrunError(`prepare runner ${options.runner.name}: ${errorMessage(err)}`);
-      }
+    runner = await runnerReady;
+    runContext = {
+      plan,
+      execId,
+      workspaceDir: workdir.override ? path.resolve(workdir.override) : workdir.workspaceDir,
+      scratchDir: path.join(execDir, "tmp"),
+      options: options.runnerOptions ?? {},
+      jobs: toRun,
+      concurrency,
     };
+
     // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.
     // Learning that registers the run, so the runner is prepared first: one that cannot run (no container engine)
-    // leaves no remote run behind. Without remote state the header comes first, as always.
+    // leaves no remote run behind. Without remote state the header comes first, as always: before a slow prepare
+    // (docker pulling images). A run with nothing left to run prepares nothing.
     const joining = toRun.length > 0 ? options.hooks?.joinedPlanId : undefined;
-    if (joining) await prepare();
+    if (joining) await prepareRunner(runner, runContext, options.runner.name);
     const runPlanId = (joining ? await joining.call(options.hooks, options.signal) : undefined) ?? planId;
     emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
     // What the steps see (ORUN_PLAN_ID, ORUN_JOB_RUN_ID): the plan that runs, so one job of a remote run has one ID on every runner.
     const stepIds = { runner: options.runner.name, planId: runPlanId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) };
     runContext.ids = stepIds;
     for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
-    if (!joining) await prepare();
+    if (!joining && toRun.length > 0) await prepareRunner(runner, runContext, options.runner.name);
 
     const abort = new AbortController();
     // Every running step listens for cancellation: at high concurrency that is more than EventTarget's
@@ -458,6 +450,15 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
   }
   state.planChecksum = checksum;
   return state;
+}
+
+/** The runner's prepare (docker pulls the jobs' images), its failure told as the runner's. */
+async function prepareRunner(runner: Runner, context: RunContext, name: string): Promise<void> {
+  try {
+    await runner.prepare?.(context);
+  } catch (err) {
+    throw new OrunError(`prepare runner ${name}: ${errorMessage(err)}`);
+  }
 }
 
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { closedPort } from "../support/wait.js";
 import { killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess, type OrunProcess } from "./processes.js";
 
 /** Resolves once the process printed a line matching `re` (fails if it exits first). */
@@ -22,15 +23,6 @@ function printed(proc: OrunProcess, re: RegExp): Promise<void> {
     check();
     void proc.done.then(() => (re.test(proc.output()) ? resolve() : reject(new Error(`exited before printing ${re}: ${proc.output()}`))));
   });
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("remote runner: a signal ends it while it retries or waits", () => {

@@ -3,21 +3,11 @@
 // retry notice and its final error say which proxy refused the connection.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
-import net from "node:net";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { runOrun } from "../support/cli.js";
-
-/** A loopback port nothing listens on (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from "../support/wait.js";
 
 describe("a dead proxy in front of the backend", () => {
   it("is named, credentials hidden, in the retry notice and the error", async () => {

@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
-import { GitRepo } from "../planner/changes/git-repo.js";
+import type { GitRepo } from "../planner/changes/git-repo.js";
 import { makePlan, writePlan } from "../runtime/helpers.js";
-import { api, enc, testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
+import { servedBackend } from "./backend-process-bed.js";
+import { api, enc, type StoreKind } from "./helpers.js";
+import { shComposition, shIntent, shRepo } from "./lib-app-repo.js";
+import { spawnOrun } from "./processes.js";
 
 const BROKEN = 'echo "deploying $1 (broken)"; exit 3\n';
 const FIXED = 'echo "deploying $1 (fixed)"\n';
@@ -27,44 +28,6 @@ const gatedPlan = (revision: string) =>
     ],
     { revision, name: "gated" },
   );
-
-const COMPOSITION = `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: sh
-spec:
-  type: sh
-  defaultJob: deploy
-  parameterSchema:
-    type: object
-    properties:
-      name: { type: string }
-      type: { const: sh }
-  jobs:
-    - name: deploy
-      steps:
-        - name: main
-          run: sh ./deploy.sh env
-`;
-
-const INTENT = `apiVersion: sourceplane.io/v1
-kind: Intent
-metadata:
-  name: promote
-compositions:
-  sources:
-    - name: local
-      kind: dir
-      path: ./compositions
-environments:
-  dev: {}
-components:
-  - name: api
-    type: sh
-    path: api
-    subscribe:
-      environments: [dev]
-`;
 
 /**
  * An orun backend from before the runner reported the revision a job ran at, simulated in front of a real one: a
@@ -101,42 +64,22 @@ async function startOlderBackendRelay(target: string): Promise<{ url: string; cl
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`promotion evidence from a job retried at other code, on ${kind}`, () => {
     let repo: GitRepo;
-    let db: TestDatabase | undefined;
-    let backend: BackendProcess;
-    let token = "";
-    let env: NodeJS.ProcessEnv;
-    const orun = (args: string[], runId: string) => spawnOrun(["run", ...args, "--exec-id", runId, "--remote-state"], { cwd: repo.dir, env }).done;
+    const served = servedBackend(kind);
+    const orun = (args: string[], runId: string) => spawnOrun(["run", ...args, "--exec-id", runId, "--remote-state"], { cwd: repo.dir, env: served.env() }).done;
     const evidence = async (revision: string) =>
-      (await api<{ satisfied: boolean; runId?: string }>(backend.url, token, "GET", `/v1/evidence?component=api&environment=dev&revision=${enc(revision)}`)).body;
+      (await api<{ satisfied: boolean; runId?: string }>(served.backend.url, served.token, "GET", `/v1/evidence?component=api&environment=dev&revision=${enc(revision)}`)).body;
     const jobOf = async (runId: string, jobId: string) =>
-      (await api<{ status: string; lastError: string | null }>(backend.url, token, "GET", `/v1/runs/${enc(runId)}/jobs/${enc(jobId)}/status`)).body;
+      (await api<{ status: string; lastError: string | null }>(served.backend.url, served.token, "GET", `/v1/runs/${enc(runId)}/jobs/${enc(jobId)}/status`)).body;
 
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      repo = GitRepo.create({
-        "intent.yaml": INTENT,
-        "compositions/sh/compositions.yaml": COMPOSITION,
-        "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
-        "api/deploy.sh": BROKEN,
-        ".gitignore": ".orun/\nplan-*.json\n",
-      });
+    before(() => {
+      if (!served.db) return;
+      repo = shRepo(shIntent("promote", [{ name: "api" }]), shComposition("deploy", "sh ./deploy.sh env"), { "api/deploy.sh": BROKEN, ".gitignore": ".orun/\nplan-*.json\n" });
       repo.commit("initial");
-      backend = await startBackendProcess(db.url);
-      const store = await openStore(db.url);
-      token = await tokenFor(store, "acme/widgets");
-      await store.close();
-      env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
     });
-    after(async () => {
-      killAllChildren();
-      await backend?.stop();
-      await db?.cleanup();
-      repo?.remove();
-    });
+    after(() => repo?.remove());
 
     it("a plan file's job retried after a committed fix is no evidence for the plan's commit: prod of that commit stays blocked", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!served.db) return t.skip("PostgreSQL unavailable");
       const broken = repo.commit("break", { "api/deploy.sh": BROKEN });
       await writePlan(repo.dir, gatedPlan(broken), "plan-broken.json");
       const failed = await orun(["plan-broken.json", "--job", "api@dev.deploy"], "retried-1");
@@ -168,7 +111,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("a plan file's job retried after an uncommitted fix is no evidence for the plan's commit", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!served.db) return t.skip("PostgreSQL unavailable");
       const broken = repo.commit("break before an edit", { "api/deploy.sh": BROKEN });
       await writePlan(repo.dir, gatedPlan(broken), "plan-edited.json");
       const failed = await orun(["plan-edited.json", "--job", "api@dev.deploy"], "edited-1");
@@ -185,7 +128,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("a fresh plan that joins the run as the run's plan after a committed fix is no evidence for the run's commit", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!served.db) return t.skip("PostgreSQL unavailable");
       const broken = repo.commit("break again", { "api/deploy.sh": BROKEN });
       const failed = await orun(["--job", "api@dev.deploy"], "joined-1");
       assert.equal(failed.code, 1, failed.output);
@@ -202,11 +145,11 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("an older orun backend ignores the revision a job ran at and counts the retried job: the runner says so", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
-      const relay = await startOlderBackendRelay(backend.url);
+      if (!served.db) return t.skip("PostgreSQL unavailable");
+      const relay = await startOlderBackendRelay(served.backend.url);
       t.after(() => relay.close());
       const viaRelay = (args: string[], runId: string) =>
-        spawnOrun(["run", ...args, "--exec-id", runId, "--remote-state"], { cwd: repo.dir, env: { ...env, ORUN_BACKEND_URL: relay.url } }).done;
+        spawnOrun(["run", ...args, "--exec-id", runId, "--remote-state"], { cwd: repo.dir, env: served.env({ ORUN_BACKEND_URL: relay.url }) }).done;
       const broken = repo.commit("break for the older backend", { "api/deploy.sh": BROKEN });
       await writePlan(repo.dir, gatedPlan(broken), "plan-older.json");
       const failed = await viaRelay(["plan-older.json", "--job", "api@dev.deploy"], "older-1");

@@ -5,55 +5,39 @@
 // with the suite's local OIDC issuer, `orun run` runners in a git repository with GitHub Actions' token variables.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
 import { GitRepo } from "../planner/changes/git-repo.js";
 import { makePlan, writePlan } from "../runtime/helpers.js";
-import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
-import { api, enc, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
+import { servedBackend } from "./backend-process-bed.js";
+import { api, enc } from "./helpers.js";
+import { spawnOrun } from "./processes.js";
 
 const OTHER = "2222222222222222222222222222222222222222";
 
 describe("promotion evidence from a GitHub Actions runner whose token is for another commit", () => {
   let repo: GitRepo;
-  let db: TestDatabase | undefined;
-  let issuer: LocalOidcIssuer;
-  let backend: BackendProcess;
-  let token = "";
+  const served = servedBackend("sqlite", { oidcIssuer: true });
   /** `orun run plan.json --job api@dev.deploy` as a GitHub Actions leg whose OIDC token names commit `sha`. */
   const leg = (runId: string, sha: string) =>
     spawnOrun(["run", "plan.json", "--job", "api@dev.deploy"], {
       cwd: repo.dir,
       env: {
         ORUN_TOKEN: "",
-        ORUN_BACKEND_URL: backend.url,
+        ORUN_BACKEND_URL: served.backend.url,
         ORUN_REMOTE_STATE: "true",
         ORUN_EXEC_ID: runId,
         GITHUB_ACTIONS: "true",
         GITHUB_WORKSPACE: repo.dir,
-        ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer.tokenRequestUrl}?repo=acme/widgets&sha=${sha}`,
-        ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer.requestToken,
+        ACTIONS_ID_TOKEN_REQUEST_URL: `${served.issuer!.tokenRequestUrl}?repo=acme/widgets&sha=${sha}`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: served.issuer!.requestToken,
       },
     }).done;
-  const evidenceAt = async (revision: string) => (await api(backend.url, token, "GET", `/v1/evidence?component=api&environment=dev&revision=${enc(revision)}`)).body;
+  const evidenceAt = async (revision: string) => (await api(served.backend.url, served.token, "GET", `/v1/evidence?component=api&environment=dev&revision=${enc(revision)}`)).body;
 
-  before(async () => {
-    db = await testDatabase("sqlite");
+  before(() => {
     repo = GitRepo.create({ "api/deploy.sh": 'echo "deploying $1"\n', ".gitignore": ".orun/\nplan.json\n" });
     repo.commit("initial");
-    issuer = await startOidcIssuer();
-    backend = await startBackendProcess(db!.url, ["--oidc-issuer", issuer.issuer]);
-    const store = await openStore(db!.url);
-    token = await tokenFor(store, "acme/widgets");
-    await store.close();
   });
-  after(async () => {
-    killAllChildren();
-    await backend?.stop();
-    await issuer?.close();
-    await db?.cleanup();
-    repo?.remove();
-  });
+  after(() => repo?.remove());
 
   it("the runner says why its success is no evidence, the backend logs it, and only a leg whose token is for the commit it ran counts", async () => {
     const head = repo.sha("HEAD");
@@ -66,7 +50,7 @@ describe("promotion evidence from a GitHub Actions runner whose token is for ano
       elsewhere.output.includes(`! job api@dev.deploy succeeded, but the backend records it as no promotion evidence for ${head.slice(0, 12)} in remote run token-other-1: ${why}\n`),
       elsewhere.output,
     );
-    assert.ok(backend.proc.output().includes(`orun backend: run token-other-1 of acme/widgets: job api@dev.deploy's success is no promotion evidence: ${why}\n`), backend.proc.output());
+    assert.ok(served.backend.proc.output().includes(`orun backend: run token-other-1 of acme/widgets: job api@dev.deploy's success is no promotion evidence: ${why}\n`), served.backend.proc.output());
     assert.deepEqual(await evidenceAt(head), { satisfied: false });
 
     const matching = await leg("token-same-1", head);

@@ -10,11 +10,11 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
 import { GitRepo, tempDir } from "../planner/changes/git-repo.js";
 import { makePlan, writePlan } from "../runtime/helpers.js";
-import { api, enc, testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
+import { servedBackend } from "./backend-process-bed.js";
+import { api, enc, type StoreKind } from "./helpers.js";
+import { spawnOrun } from "./processes.js";
 
 const BROKEN = 'echo "deploying $1 (broken)"; exit 3\n';
 const FIXED = 'echo "deploying $1 (fixed)"\n';
@@ -42,35 +42,21 @@ function codeCopy(t: { after(fn: () => void): void }, script: string): string {
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`promotion evidence judged where the jobs run, on ${kind}`, () => {
     let repo: GitRepo;
-    let db: TestDatabase | undefined;
-    let backend: BackendProcess;
-    let token = "";
-    let env: NodeJS.ProcessEnv;
+    const served = servedBackend(kind);
     const orun = (args: string[], runId: string, cwd = repo.dir, extraEnv: NodeJS.ProcessEnv = {}) =>
-      spawnOrun(["run", ...args, "--exec-id", runId, "--remote-state"], { cwd, env: { ...env, ...extraEnv } }).done;
+      spawnOrun(["run", ...args, "--exec-id", runId, "--remote-state"], { cwd, env: served.env(extraEnv) }).done;
     const evidence = async (revision: string) =>
-      (await api<{ satisfied: boolean; runId?: string }>(backend.url, token, "GET", `/v1/evidence?component=api&environment=dev&revision=${enc(revision)}`)).body;
+      (await api<{ satisfied: boolean; runId?: string }>(served.backend.url, served.token, "GET", `/v1/evidence?component=api&environment=dev&revision=${enc(revision)}`)).body;
 
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
+    before(() => {
+      if (!served.db) return;
       repo = GitRepo.create({ "api/deploy.sh": BROKEN, ".gitignore": ".orun/\nplan-*.json\n" });
       repo.commit("initial");
-      backend = await startBackendProcess(db.url);
-      const store = await openStore(db.url);
-      token = await tokenFor(store, "acme/widgets");
-      await store.close();
-      env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
     });
-    after(async () => {
-      killAllChildren();
-      await backend?.stop();
-      await db?.cleanup();
-      repo?.remove();
-    });
+    after(() => repo?.remove());
 
     it("a --retry whose jobs run a fixed copy through --workdir is no evidence for the clean broken commit: prod of it stays blocked", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!served.db) return t.skip("PostgreSQL unavailable");
       const broken = repo.commit("break", { "api/deploy.sh": BROKEN });
       await writePlan(repo.dir, gatedPlan(broken), "plan-wd.json");
       const failed = await orun(["plan-wd.json", "--job", "api@dev.deploy"], "wd-1");
@@ -99,7 +85,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("a gated prod job whose --workdir holds other code is blocked, though its tree is the tested commit, clean", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!served.db) return t.skip("PostgreSQL unavailable");
       const tested = repo.commit("tested", { "api/deploy.sh": FIXED });
       await writePlan(repo.dir, gatedPlan(tested), "plan-prodwd.json");
       const dev = await orun(["plan-prodwd.json", "--job", "api@dev.deploy"], "prodwd-dev");
@@ -127,7 +113,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("a clean run at the plan's commit through --workdir, started from another repository's folder, is evidence", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!served.db) return t.skip("PostgreSQL unavailable");
       const sound = repo.commit("sound", { "api/deploy.sh": FIXED.replace("fixed", "sound") });
       const ops = GitRepo.create({ "README.md": "ops\n", ".gitignore": ".orun/\nplan-*.json\n" });
       t.after(() => ops.remove());
@@ -140,7 +126,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("GitHub Actions legs in shallow, detached checkouts (GITHUB_WORKSPACE) record evidence and pass the gate", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!served.db) return t.skip("PostgreSQL unavailable");
       const sha = repo.commit("released", { "api/deploy.sh": FIXED.replace("fixed", "released") });
       const planDir = tempDir("orun-gha-plan-");
       t.after(() => rmSync(planDir, { recursive: true, force: true }));

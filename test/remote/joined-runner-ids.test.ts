@@ -7,11 +7,10 @@
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
-import { GitRepo } from "../planner/changes/git-repo.js";
-import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
-import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
-import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
+import type { GitRepo } from "../planner/changes/git-repo.js";
+import { servedBackend } from "./backend-process-bed.js";
+import { CHECK_COMPOSITION, libAppIntent, shRepo } from "./lib-app-repo.js";
+import { spawnOrun } from "./processes.js";
 
 /** A step that appends what it sees to ids.txt (ignored by git: the tree stays clean), then exits `code`. */
 const check = (code: number): string => `echo "$ORUN_JOB_ID $ORUN_PLAN_ID $ORUN_JOB_RUN_ID $ORUN_EXEC_ID" >> ../ids.txt; echo "check exits ${code}"; exit ${code}\n`;
@@ -21,36 +20,21 @@ const HEADER = /^ {2}Plan: ([0-9a-f]{12}) {2}· {2}Run: (\S+) \(remote\) {2}· {
 
 describe("the IDs of a remote run on its runners", () => {
   let repo: GitRepo;
-  let db: TestDatabase | undefined;
-  let backend: BackendProcess;
-  let config: NodeJS.ProcessEnv;
-  const orun = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnOrun(args, { cwd: repo.dir, env: { ...config, ...env } }).done;
+  const served = servedBackend("sqlite");
+  const orun = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnOrun(args, { cwd: repo.dir, env: served.env(env) }).done;
   const runner = (args: string[], runId: string) => orun(["run", ...args], { ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId });
   /** What each step wrote, one `[job, ORUN_PLAN_ID, ORUN_JOB_RUN_ID, ORUN_EXEC_ID]` a line. */
   const seen = async (): Promise<string[][]> => (await fs.readFile(repo.path("ids.txt"), "utf8")).trim().split("\n").map((line) => line.split(" "));
 
-  before(async () => {
-    db = await testDatabase("sqlite");
-    repo = GitRepo.create({
-      "intent.yaml": libAppIntent("ids"),
-      "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
-      "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
+  before(() => {
+    repo = shRepo(libAppIntent("ids"), CHECK_COMPOSITION, {
       "lib/check.sh": check(3),
       "app/check.sh": check(0),
       ".gitignore": ".orun/\nids.txt\n",
     });
     repo.commit("initial, lib broken");
-    backend = await startBackendProcess(db!.url);
-    const store = await openStore(db!.url);
-    config = { ORUN_TOKEN: await tokenFor(store, "acme/widgets"), ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
-    await store.close();
   });
-  after(async () => {
-    killAllChildren();
-    await backend?.stop();
-    await db?.cleanup();
-    repo?.remove();
-  });
+  after(() => repo?.remove());
 
   it("the header names the remote run, as the hints do, and the local record that status and logs read without remote state", async () => {
     const failed = await runner(["--job", "lib@dev.check"], "head-1");

@@ -3,21 +3,11 @@
 // later runner with another plan under the same ID is not refused. Real processes: `orun backend serve` on loopback
 // (SQLite) and `orun run --runner docker` against a loopback port nothing listens on.
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
+import { closedPort } from "../support/wait.js";
 import { backendProcessBed } from "./backend-process-bed.js";
 import { api } from "./helpers.js";
 import { spawnOrun, writePlan } from "./processes.js";
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("remote state: a runner whose prepare fails", () => {
   const setUp = backendProcessBed("sqlite", "prepare");

@@ -8,11 +8,10 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
-import { GitRepo } from "../planner/changes/git-repo.js";
-import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
-import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
-import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
+import type { GitRepo } from "../planner/changes/git-repo.js";
+import { servedBackend } from "./backend-process-bed.js";
+import { CHECK_COMPOSITION, libAppIntent, shRepo } from "./lib-app-repo.js";
+import { spawnOrun } from "./processes.js";
 import { orunOnPath, runPrinted } from "./retry-bed.js";
 
 const BROKEN = "echo lib-broken; exit 3\n";
@@ -24,11 +23,10 @@ const FIXED = "echo lib-fixed\n";
 describe("retrying a job in its remote run after the fix is committed", () => {
   let repo: GitRepo;
   let bin: string;
-  let db: TestDatabase | undefined;
-  let backend: BackendProcess;
+  const served = servedBackend("sqlite");
   /** What the printed commands get: the token and the backend, not the run ID or remote state (they carry those). */
   let config: NodeJS.ProcessEnv;
-  const runner = (args: string[], runId: string) => spawnOrun(["run", ...args], { cwd: repo.dir, env: { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId } }).done;
+  const runner = (args: string[], runId: string) => spawnOrun(["run", ...args], { cwd: repo.dir, env: served.env({ ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId }) }).done;
   const printedRetry = (output: string): string => {
     const command = /retry it in this run: (orun run .*)\n/.exec(output)?.[1];
     assert.ok(command, output);
@@ -36,11 +34,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
   };
 
   before(async () => {
-    db = await testDatabase("sqlite");
-    repo = GitRepo.create({
-      "intent.yaml": libAppIntent("fixes"),
-      "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
-      "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
+    repo = shRepo(libAppIntent("fixes"), CHECK_COMPOSITION, {
       "lib/check.sh": "echo lib-ok\n",
       "app/check.sh": "echo app-ok\n",
       ".gitignore": ".orun/\nbin/\n",
@@ -48,17 +42,9 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     repo.commit("initial");
     repo.git("checkout", "-q", "-b", "feature");
     bin = await orunOnPath(repo.dir);
-    backend = await startBackendProcess(db!.url);
-    const store = await openStore(db!.url);
-    config = { ORUN_TOKEN: await tokenFor(store, "acme/widgets"), ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
-    await store.close();
+    config = served.env();
   });
-  after(async () => {
-    killAllChildren();
-    await backend?.stop();
-    await db?.cleanup();
-    repo?.remove();
-  });
+  after(() => repo?.remove());
 
   it("a runner given change flags prints the plan it stored: after the fix is committed, that command retries the job", async () => {
     repo.commit("break lib", { "lib/check.sh": BROKEN });

@@ -6,11 +6,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
-import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
-import { testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
 import { ORUN_BIN } from "../support/cli.js";
-import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess, type OrunProcess } from "./processes.js";
+import { servedBackend } from "./backend-process-bed.js";
+import type { StoreKind, TestDatabase } from "./helpers.js";
+import { spawnOrun, type OrunProcess } from "./processes.js";
 
 /** The lines a job's step appended to a ledger file, in order (none before the file exists). */
 export const ledgerOf = async (file: string): Promise<string[]> => (await fs.readFile(file, "utf8").catch(() => "")).trim().split("\n").filter(Boolean);
@@ -53,49 +52,37 @@ export interface RetryBed {
  * `serveArgs`: more flags for each of them.
  */
 export function retryBed(kind: StoreKind, prefix: string, options: { replicas?: number; serveArgs?: string[] } = {}): RetryBed {
-  const replicaCount = options.replicas ?? (kind === "postgres" ? 2 : 1);
-  let issuer: LocalOidcIssuer | undefined;
-  const replicas: BackendProcess[] = [];
-  let token = "";
+  const served = servedBackend(kind, { replicas: options.replicas ?? (kind === "postgres" ? 2 : 1), serveArgs: options.serveArgs, oidcIssuer: true });
   let legs = 0;
   const bed: RetryBed = {
-    db: undefined,
+    get db() {
+      return served.db;
+    },
     dir: "",
-    env: (extra = {}) => ({ ORUN_TOKEN: token, ORUN_BACKEND_URL: replicas[0].url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "", ...extra }),
+    env: (extra = {}) => ({ ORUN_TOKEN: served.token, ORUN_BACKEND_URL: served.backend.url, ORUN_REMOTE_STATE: "true", GITHUB_ACTIONS: "", ...extra }),
     leg: (planFile, runId, job, attempt, ghRun, args = [], env = {}) =>
       spawnOrun(["run", planFile, ...(job ? ["--job", job] : []), ...args], {
         cwd: bed.dir,
         env: bed.env({
-          ORUN_BACKEND_URL: replicas[legs++ % replicas.length].url,
+          ORUN_BACKEND_URL: served.replicas[legs++ % served.replicas.length]!.url,
           ORUN_TOKEN: "",
           ORUN_EXEC_ID: runId,
           GITHUB_ACTIONS: "true",
           GITHUB_RUN_ID: ghRun,
           GITHUB_RUN_ATTEMPT: String(attempt),
-          ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer!.tokenRequestUrl}?repo=acme/widgets&run_id=${ghRun}&run_attempt=${attempt}`,
-          ACTIONS_ID_TOKEN_REQUEST_TOKEN: issuer!.requestToken,
+          ACTIONS_ID_TOKEN_REQUEST_URL: `${served.issuer!.tokenRequestUrl}?repo=acme/widgets&run_id=${ghRun}&run_attempt=${attempt}`,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: served.issuer!.requestToken,
           ...env,
         }),
       }),
     status: (runId) => spawnOrun(["status", "--exec-id", runId], { cwd: bed.dir, env: bed.env() }).done,
-    racerUrls: () => (replicas.length > 1 ? replicas.map((r) => r.url) : [replicas[0].url, replicas[0].url]),
+    racerUrls: () => (served.replicas.length > 1 ? served.replicas.map((r) => r.url) : [served.backend.url, served.backend.url]),
   };
 
   before(async () => {
-    bed.db = await testDatabase(kind);
-    if (!bed.db) return;
-    bed.dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
-    issuer = await startOidcIssuer();
-    for (let i = 0; i < replicaCount; i++) replicas.push(await startBackendProcess(bed.db.url, ["--oidc-issuer", issuer.issuer, ...(options.serveArgs ?? [])]));
-    const store = await openStore(bed.db.url);
-    token = await tokenFor(store, "acme/widgets");
-    await store.close();
+    if (served.db) bed.dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
   });
   after(async () => {
-    killAllChildren();
-    for (const replica of replicas) await replica.stop();
-    await issuer?.close();
-    await bed.db?.cleanup();
     if (bed.dir) await fs.rm(bed.dir, { recursive: true, force: true });
   });
   return bed;

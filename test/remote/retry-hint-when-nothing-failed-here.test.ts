@@ -10,10 +10,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
 import { until } from "../support/wait.js";
-import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
-import { killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess } from "./processes.js";
+import { servedBackend } from "./backend-process-bed.js";
+import { spawnOrun, writePlan } from "./processes.js";
 import { orunOnPath, runPrinted } from "./retry-bed.js";
 import { startSelectiveOutageRelay } from "./selective-outage-relay.js";
 
@@ -23,24 +22,16 @@ const againCommand = (output: string): string | undefined => /\n {2}again {3}ret
 describe("the retry hint of a remote runner whose jobs did not fail on it", () => {
   let dir: string;
   let bin: string;
-  let db: TestDatabase | undefined;
-  let backend: BackendProcess;
+  const served = servedBackend("sqlite");
   let config: NodeJS.ProcessEnv;
   let runs = 0;
 
   before(async () => {
-    db = await testDatabase("sqlite");
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-retry-nothing-here-"));
     bin = await orunOnPath(dir);
-    backend = await startBackendProcess(db!.url);
-    const store = await openStore(db!.url);
-    config = { ORUN_TOKEN: await tokenFor(store, "acme/widgets"), ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "" };
-    await store.close();
+    config = served.env();
   });
   after(async () => {
-    killAllChildren();
-    await backend?.stop();
-    await db?.cleanup();
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -95,7 +86,7 @@ describe("the retry hint of a remote runner whose jobs did not fail on it", () =
     assert.equal(failed.code, 1, failed.output);
     // Before: one 30 s request timeout (budgetMs bounded only the retries), and none at all once the collector had
     // run, as the request's timeout signal was held weakly — 5 minutes, undici's own headers timeout.
-    const relay = await startSelectiveOutageRelay(backend.url);
+    const relay = await startSelectiveOutageRelay(served.backend.url);
     relay.stall = (method, url) => method === "GET" && /\/jobs\/[^/]+\/status$/.test(url);
     try {
       const again = spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env: { ...env, ORUN_BACKEND_URL: relay.url } });

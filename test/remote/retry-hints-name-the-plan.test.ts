@@ -9,9 +9,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { openStore } from "../../src/remote/backend/store/index.js";
-import { testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
-import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan, type BackendProcess } from "./processes.js";
+import { servedBackend } from "./backend-process-bed.js";
+import { countMatches, spawnOrun, writePlan } from "./processes.js";
 import { orunOnPath, runPrinted } from "./retry-bed.js";
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -25,23 +24,13 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
 describe("the retry commands a remote runner prints", () => {
   let dir: string;
   let bin: string;
-  let db: TestDatabase | undefined;
-  let backend: BackendProcess;
-  let token: string;
+  const served = servedBackend("sqlite");
 
   before(async () => {
-    db = await testDatabase("sqlite");
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-retry-hints-"));
     bin = await orunOnPath(dir);
-    backend = await startBackendProcess(db!.url);
-    const store = await openStore(db!.url);
-    token = await tokenFor(store, "acme/widgets");
-    await store.close();
   });
   after(async () => {
-    killAllChildren();
-    await backend?.stop();
-    await db?.cleanup();
     if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
 
@@ -56,7 +45,7 @@ describe("the retry commands a remote runner prints", () => {
       { id: "h@dev.hold", run: `touch ${holding}; while [ ! -f ${release} ]; do sleep 0.1; done` },
     ]);
     const runId = "hints-1";
-    const config = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "" };
+    const config = served.env();
     const env = { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId };
     const hold = spawnOrun(["run", "hints.json", "--job", "h@dev.hold"], { cwd: dir, env });
     await waitFor(() => existsSync(holding), 60_000, "h to start");
@@ -102,10 +91,10 @@ describe("the retry commands a remote runner prints", () => {
       { id: "x@dev.build", run: `if [ -f ${fixed} ]; then echo x-fixed; else exit 3; fi` },
       { id: "x@prod.build", run: "true" },
     ]);
-    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "flags-1", GITHUB_ACTIONS: "" };
-    const failed = await spawnOrun(["run", "flags.json", "-e", "dev", "--backend-url", backend.url, "--remote-state", "--job", "x@dev.build"], { cwd: dir, env }).done;
+    const env = served.env({ ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "flags-1" });
+    const failed = await spawnOrun(["run", "flags.json", "-e", "dev", "--backend-url", served.backend.url, "--remote-state", "--job", "x@dev.build"], { cwd: dir, env }).done;
     assert.equal(failed.code, 1, failed.output);
-    const printed = new RegExp(`retry it in this run: (orun run flags\\.json --backend-url ${backend.url.replace(/[.]/g, "\\.")} --job x@dev\\.build --exec-id flags-1 --remote-state --retry)\n`).exec(failed.output);
+    const printed = new RegExp(`retry it in this run: (orun run flags\\.json --backend-url ${served.backend.url.replace(/[.]/g, "\\.")} --job x@dev\\.build --exec-id flags-1 --remote-state --retry)\n`).exec(failed.output);
     assert.ok(printed, failed.output);
     await fs.writeFile(fixed, "");
     const retried = await runPrinted(printed[1]!, dir, env, bin);

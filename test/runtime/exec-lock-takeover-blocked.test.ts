@@ -16,15 +16,13 @@ import {
   processStopped,
   takeoverGuard,
 } from "../../src/runtime/records/lock.js";
-import { removeDir, tempDir } from "./helpers.js";
+import { staleLockUnderLiveTakeover, tempLock } from "./helpers.js";
 import { deadPid, liveSleeper, until } from "../support/wait.js";
 
 const guardsIn = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => name.includes(".takeover")).sort();
 
 test("64 takeovers of one stale lock that died midway: refused at once, naming the guards and the lock to remove; the next run sweeps them", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
+  const { dir, file } = await tempLock(t);
   const dead = await deadPid();
   const stale = JSON.stringify({ pid: dead, host: os.hostname(), since: new Date().toISOString() });
   await writeFile(file, stale);
@@ -53,14 +51,7 @@ test("64 takeovers of one stale lock that died midway: refused at once, naming t
 });
 
 test("a live process holding the takeover guard: after the deadline the error names its pid and guard, not a changing lock", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
-  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
-  await writeFile(file, stale);
-  const holder = await liveSleeper(t);
-  const guard = takeoverGuard(file, stale);
-  await writeFile(guard, JSON.stringify({ pid: holder.pid, host: os.hostname(), startTime: processStartTicks(holder.pid) }));
+  const { dir, file, stale, guard, holder } = await staleLockUnderLiveTakeover(t);
   await assert.rejects(acquireExecLock(file, "stalled"), (err: Error) => {
     assert.equal(
       err.message,
@@ -79,9 +70,7 @@ test("a live process holding the takeover guard: after the deadline the error na
 });
 
 test("guards left beside the lock by dead holders (another content's, older orun's .lock.takeover) go at the next lock; a live holder's stays", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
+  const { dir, file } = await tempLock(t);
   const dead = await deadPid();
   const host = os.hostname();
   const holder = await liveSleeper(t);
@@ -113,14 +102,7 @@ test("guards left beside the lock by dead holders (another content's, older orun
 });
 
 test("a stopped process holding the takeover guard is named at once (no 15 s wait), with how to continue or end it", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
-  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
-  await writeFile(file, stale);
-  const holder = await liveSleeper(t);
-  const guard = takeoverGuard(file, stale);
-  await writeFile(guard, JSON.stringify({ pid: holder.pid, host: os.hostname(), startTime: processStartTicks(holder.pid) }));
+  const { dir, file, stale, guard, holder } = await staleLockUnderLiveTakeover(t);
   try {
     process.kill(holder.pid, "SIGSTOP");
     await until(() => processStopped(holder.pid), "the holder to stop", 10_000);

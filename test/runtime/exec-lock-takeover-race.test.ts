@@ -9,9 +9,9 @@ import { spawn } from "node:child_process";
 import { readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { acquireExecLock, processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
-import { removeDir, tempDir } from "./helpers.js";
-import { deadPid, liveSleeper, until } from "../support/wait.js";
+import { acquireExecLock, takeoverGuard } from "../../src/runtime/records/lock.js";
+import { removeDir, staleLockUnderLiveTakeover, tempDir } from "./helpers.js";
+import { deadPid, until } from "../support/wait.js";
 
 const LOCK_MODULE = new URL("../../src/runtime/records/lock.js", import.meta.url).href;
 const RACERS = 8;
@@ -126,16 +126,9 @@ test(`${RACERS} processes, 3 of them failing to re-read a lock under its guard (
   race(t, { locks: 60, deadGenerations: 20, faulty: 3 }));
 
 test("a takeover guard whose holder is alive holds the stale lock however old the guard is (a stalled holder)", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
-  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
-  await writeFile(file, stale);
   // A live process holding the guard of this very content, for a minute now (stopped, or on a loaded machine,
   // between reading the lock and replacing it): the guard used to count as abandoned after 5 s and be cleared.
-  const holder = await liveSleeper(t);
-  const guard = takeoverGuard(file, stale);
-  await writeFile(guard, JSON.stringify({ pid: holder.pid, host: os.hostname(), startTime: processStartTicks(holder.pid) }));
+  const { file, stale, guard } = await staleLockUnderLiveTakeover(t);
   const minuteAgo = new Date(Date.now() - 60_000);
   await utimes(guard, minuteAgo, minuteAgo);
 

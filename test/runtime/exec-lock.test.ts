@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { acquireExecLock, processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
-import { removeDir, tempDir } from "./helpers.js";
+import { removeDir, tempDir, tempLock } from "./helpers.js";
 import { until, deadPid, liveSleeper } from "../support/wait.js";
 
 const LOCK_MODULE = new URL("../../src/runtime/records/lock.js", import.meta.url).href;
@@ -59,9 +59,7 @@ function startRacer(file: string): Racer {
 }
 
 test("eight processes racing for one stale lock on a shared start time: exactly one owns it, every trial", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
+  const { dir, file } = await tempLock(t);
   const dead = await deadPid();
   for (let trial = 0; trial < 3; trial++) {
     await writeFile(file, JSON.stringify({ pid: dead, host: os.hostname(), since: new Date().toISOString() }));
@@ -87,9 +85,7 @@ test("eight processes racing for one stale lock on a shared start time: exactly 
 });
 
 test("a lock naming a live pid with another start time (a reused pid) is taken over", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
+  const { file } = await tempLock(t);
   const sleeper = await liveSleeper(t);
   const realStart = processStartTicks(sleeper.pid!);
   assert.ok(realStart !== undefined, "procfs gives the start time");
@@ -111,9 +107,7 @@ test("a lock naming a live pid with another start time (a reused pid) is taken o
 });
 
 test("a lock from an older orun (pid, host, since) is stale when its pid started after it was written", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
+  const { file } = await tempLock(t);
   const sleeper = await liveSleeper(t);
 
   await writeFile(file, JSON.stringify({ pid: sleeper.pid, host: os.hostname(), since: new Date(Date.now() - 3_600_000).toISOString() }));
@@ -128,9 +122,7 @@ test("a lock from an older orun (pid, host, since) is stale when its pid started
 });
 
 test("a live owner in another process is refused; another host's lock is refused; garbage and a dead guard holder are not obstacles", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
+  const { dir, file } = await tempLock(t);
   const holder = startRacer(file);
   t.after(() => holder.child.kill());
   await until(() => holder.out().includes("READY"), "holder to load");
@@ -163,9 +155,7 @@ test("a live owner in another process is refused; another host's lock is refused
 });
 
 test("a lock handed over names the new owner, which adopts it; nobody else can take it meanwhile", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
-  const file = path.join(dir, ".lock");
+  const { file } = await tempLock(t);
   // A child of an ordinary owner (say an `orun run` inside a step) gets no lock.
   const plain = await acquireExecLock(file, "bg");
   const nested = startRacer(file);

@@ -1,9 +1,13 @@
 // Shared helpers for runtime and `orun run` tests: plans written as real
-// files in fresh temp directories.
+// files in fresh temp directories, and the lock files of the lock tests.
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { TestContext } from "node:test";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanJob, type PlanStep } from "../../src/model/plan.js";
+import { processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
+import { deadPid, liveSleeper } from "../support/wait.js";
 
 export interface JobSpec extends Partial<Omit<PlanJob, "steps">> {
   id: string;
@@ -41,6 +45,27 @@ export async function tempDir(prefix = "orun-rt-"): Promise<string> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** A fresh temporary folder (removed when the test ends) and the path of `.lock` in it: where a lock test locks. */
+export async function tempLock(t: { after(fn: () => Promise<void>): void }): Promise<{ dir: string; file: string }> {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  return { dir, file: path.join(dir, ".lock") };
+}
+
+/**
+ * A tempLock holding a stale lock (its holder dead) whose takeover guard a live process holds, as a takeover stopped
+ * between reading the lock and replacing it leaves it: the lock's content, the guard's path and its holder.
+ */
+export async function staleLockUnderLiveTakeover(t: TestContext): Promise<{ dir: string; file: string; stale: string; guard: string; holder: ChildProcess & { pid: number } }> {
+  const { dir, file } = await tempLock(t);
+  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
+  await writeFile(file, stale);
+  const holder = await liveSleeper(t);
+  const guard = takeoverGuard(file, stale);
+  await writeFile(guard, JSON.stringify({ pid: holder.pid, host: os.hostname(), startTime: processStartTicks(holder.pid) }));
+  return { dir, file, stale, guard, holder };
 }
 
 /** A temporary folder (removed when the test ends) holding plan.json with `jobs`: where a CLI test runs orun. */

@@ -1,6 +1,7 @@
 // Waiting on real processes in tests: conditions are observed, never assumed after a sleep.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 
 /**
  * Polls until `check` holds; fails naming `what` after `ms`. The default is long: it only ends a wait that will
@@ -19,6 +20,15 @@ export async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ["-e", ""]);
   await new Promise((resolve) => child.on("exit", resolve));
   return child.pid!;
+}
+
+/** A loopback port nothing listens on (bound, then released): a backend, proxy or engine that refuses connections. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** True once process `pid` is gone (a detached child, reaped by init). */

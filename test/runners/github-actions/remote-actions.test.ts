@@ -3,22 +3,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile, cp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
-import { until } from "../../support/wait.js";
+import { closedPort, until } from "../../support/wait.js";
 import { ACTIONS_SRC, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("github-actions runner: remote actions", () => {
   let api: GitHubApiTwin;
