@@ -105,6 +105,14 @@ export function isFinished(snapshot: ExecutionSnapshot): boolean {
   return !snapshot.locked && !snapshot.justCreated;
 }
 
+/**
+ * The exit status of a command that waited for the run to finish (`status --watch`, `logs --follow`): 1 when it
+ * failed, was interrupted or its --background child never started it, else 0 (an incomplete run failed nothing).
+ */
+export function outcomeExitCode(snapshot: ExecutionSnapshot): number {
+  return snapshot.meta?.status === "failed" || snapshot.interrupted || snapshot.backgroundError ? 1 : 0;
+}
+
 /** `{execID, meta, state}` (meta omitted when missing), as v2.3 prints it. */
 export function snapshotJson(snapshot: ExecutionSnapshot): string {
   return `${JSON.stringify(snapshotObject(snapshot), null, 2)}\n`;

@@ -106,7 +106,7 @@ export function registerRunCommands(program: Command): void {
     .description("Show an execution's progress from its record")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
-    .option("-w, --watch", "refresh until the run finishes")
+    .option("-w, --watch", "refresh until the run finishes, then exit with its outcome (1 if it failed)")
     .addOption(new Option("--interval <duration>", "refresh interval for --watch, from 200ms to 24h (e.g. 500ms, 2s)").argParser(parseInterval).default(1000, "1s"))
     .option("--json", "print {execID, meta, state} as JSON")
     .option("--all", "list every execution")
@@ -127,7 +127,7 @@ export function registerRunCommands(program: Command): void {
     .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one; a step none of the selected jobs has is an error")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
-    .option("-f, --follow", "keep printing new output until the run finishes")
+    .option("-f, --follow", "keep printing new output until the run finishes, then exit with its outcome (1 if it failed)")
     .option("--remote-state", READ_REMOTE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
     .action(async (refs: string[], opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean }) => {
@@ -531,7 +531,7 @@ async function notYetRecorded(store: import("../../runtime/records/store.js").Ex
 }
 
 export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
-  const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
+  const { readSnapshot, renderStatus, snapshotJson, isFinished, outcomeExitCode, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
   const oneExecution = [opts.execId !== undefined && "--exec-id", opts.watch && "--watch", opts.detailed && "--detailed"].filter(Boolean);
@@ -584,7 +584,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
       if (caps.live) process.stdout.write(`\x1b[H\x1b[J${text}`);
       else if (text !== last) process.stdout.write(text);
       last = text;
-      if (isFinished(snapshot)) return snapshot.meta?.status === "failed" || snapshot.interrupted || snapshot.backgroundError ? 1 : 0;
+      if (isFinished(snapshot)) return outcomeExitCode(snapshot);
     } else if (!last) {
       // Not into a --json stream: what reads it expects JSON documents only.
       (opts.json ? process.stderr : process.stdout).write(awaited !== undefined ? `Waiting for run ${awaited}...\n` : "Waiting for a run...\n");
@@ -622,7 +622,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode } = await import("../../runtime/status.js");
   const store = await storeAt(intentRoot);
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
@@ -659,12 +659,15 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
       out(chunk);
     };
     await followLogs(store, execId, filter, seen(write), async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note: seen(note) });
-    const snapshot = printed || filtered ? undefined : await readSnapshot(store, execId);
-    const runError = snapshot && runLevelError(snapshot);
-    if (runError) noLogsBecause(runError);
-    else if (snapshot?.interrupted) noLogsInterrupted();
-    else if (snapshot) noLogsPrinted(snapshot.meta?.status);
-    return 0;
+    const finished = await readSnapshot(store, execId);
+    if (!printed && !filtered) {
+      const runError = runLevelError(finished);
+      if (runError) noLogsBecause(runError);
+      else if (finished.interrupted) noLogsInterrupted();
+      else noLogsPrinted(finished.meta?.status);
+    }
+    // As status --watch and the remote follow: the run's outcome (a script waiting on it can tell).
+    return outcomeExitCode(finished);
   }
   const entries = await listLogs(store, execId, filter);
   if (entries.length === 0) {
