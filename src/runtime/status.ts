@@ -158,6 +158,11 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const duration = span(started, finished) ?? "—";
   lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
   lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
+  // Under remote state this record is one runner's part: the run, with every runner's jobs, is the backend's.
+  if (meta?.remoteRunId) {
+    const run = printable(meta.remoteRunId);
+    lines.push(`  Remote run: ${run}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${run} --remote-state`)}`);
+  }
   // A dead run's `running` jobs are not running: they stopped with it (and run again on resume). So are those a
   // finished run left `running` (an older orun closed its record so after a crash or a fail-fast stop).
   const over = snapshot.interrupted || (meta !== undefined && meta.status !== "running" && !snapshot.starting);
