@@ -37,7 +37,8 @@ export interface ExecutionSnapshot {
  */
 const CREATING_GRACE_MS = 10_000;
 
-export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
+/** `reread`: whether a record found with `running` metadata and a free lock is read again (see below). */
+export async function readSnapshot(store: ExecutionStore, execId: string, reread = true): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
   const child = await pendingBackgroundChild(store.execDir(execId));
@@ -47,6 +48,9 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
   const holder = await liveLockOwner(store.lockFile(execId));
+  // A run writes its last metadata before it gives up the lock: `running` read before the lock was found free may
+  // be a run that ended in between, not a dead one (status --watch and logs --follow then exited 1 for a good run).
+  if (reread && holder === undefined && meta?.status === "running") return readSnapshot(store, execId, false);
   const locked = holder !== undefined;
   // A record appears with its lock (ExecutionStore.openRecord) and keeps it until its run has written metadata:
   // a lock left by a dead process on a record without metadata is a run killed while it started.
