@@ -117,7 +117,7 @@ interface ReadOptions extends RemoteFlags {
   execId?: string;
 }
 
-async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs"): Promise<{ client: BackendClient; runId: string; baseUrl: string } | undefined> {
+async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs"): Promise<{ client: BackendClient; runId: string; baseUrl: string; intentRoot?: string } | undefined> {
   const { locateIntentRoot } = await import("../runtime/plan-source.js");
   const intentRoot = await locateIntentRoot(process.cwd(), opts.intent);
   const config = await readIntentStateConfig(intentRoot);
@@ -125,7 +125,7 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
   const baseUrl = resolveBackendUrl(opts, env, config);
   const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim() || (await defaultRunId(intentRoot, env));
   if (!runId) throw runNotNamed(command, opts, env, intentRoot);
-  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl };
+  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl, intentRoot };
 }
 
 /**
@@ -168,16 +168,21 @@ function runNotNamed(command: "status" | "logs", opts: ReadOptions, env: NodeJS.
   });
 }
 
-/** A run the backend does not have at the first read: named, with where run IDs come from (was: "Run not found"). */
-function runNotFound(runId: string, baseUrl: string): (err: unknown) => Promise<never> {
-  return (err) =>
-    Promise.reject(
-      isRunNotFound(err)
-        ? new OrunError(`remote run ${runId} not found on the backend at ${baseUrl}`, {
-            hint: "name the run ID its runners printed (remote state: run <id> on …) with --exec-id or ORUN_EXEC_ID; a run nothing happened in for the backend's --retention is deleted",
-          })
-        : err,
-    );
+/**
+ * A run the backend does not have at the first read: named, with where run IDs come from (was: "Run not found"),
+ * or, for the ID of an execution record of this machine (a runner's `Local record:`), how to read that record.
+ */
+function runNotFound(reader: { runId: string; baseUrl: string; intentRoot?: string }): (err: unknown) => Promise<never> {
+  const { runId, baseUrl } = reader;
+  return async (err) => {
+    if (!isRunNotFound(err)) throw err;
+    const { ExecutionStore } = await import("../runtime/records/store.js");
+    const { isRecordFolder } = await import("../cli/record-source.js");
+    const hint = (await isRecordFolder(new ExecutionStore(reader.intentRoot ?? process.cwd()), runId))
+      ? `${runId} is an execution record on this machine, not a run ID: read it without --remote-state (or with --local instead)`
+      : "name the run ID its runners printed (remote state: run <id> on …) with --exec-id or ORUN_EXEC_ID; a run nothing happened in for the backend's --retention is deleted";
+    throw new OrunError(`remote run ${runId} not found on the backend at ${baseUrl}`, { hint });
+  };
 }
 
 /** A run read before and now not found: said as such, not as a bare 404. */
@@ -203,7 +208,7 @@ export async function remoteStatus(
   if (!reader) return undefined;
   const { runId, baseUrl } = reader;
   if (!opts.watch) {
-    const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]).catch(runNotFound(runId, baseUrl));
+    const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]).catch(runNotFound(reader));
     process.stdout.write(opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl, { detailed: opts.detailed }));
     return 0;
   }
@@ -267,7 +272,7 @@ export async function remoteLogs(
   // Nothing printed for a filter: why, from the jobs it selects (their status and reason; see runtime/logs-scope.ts).
   const noLogsMatch = (scope: LogScope | undefined) => (opts.raw ? process.stderr : process.stdout).write(noLogsMatchText(scope, filter));
   if (!opts.follow) {
-    const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(runId, reader.baseUrl));
+    const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(reader));
     // A job or step the run does not have (a typo) is an error, before any log is read.
     const scope = checkRemoteLogFilter(runId, jobs, filter);
     const entries: { job: JobView; log: string }[] = [];

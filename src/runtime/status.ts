@@ -37,7 +37,8 @@ export interface ExecutionSnapshot {
  */
 const CREATING_GRACE_MS = 10_000;
 
-export async function readSnapshot(store: ExecutionStore, execId: string): Promise<ExecutionSnapshot> {
+/** `reread`: whether a record found with `running` metadata and a free lock is read again (see below). */
+export async function readSnapshot(store: ExecutionStore, execId: string, reread = true): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
   const child = await pendingBackgroundChild(store.execDir(execId));
@@ -47,6 +48,9 @@ export async function readSnapshot(store: ExecutionStore, execId: string): Promi
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
   const holder = await liveLockOwner(store.lockFile(execId));
+  // A run writes its last metadata before it gives up the lock: `running` read before the lock was found free may
+  // be a run that ended in between, not a dead one (status --watch and logs --follow then exited 1 for a good run).
+  if (reread && holder === undefined && meta?.status === "running") return readSnapshot(store, execId, false);
   const locked = holder !== undefined;
   // A record appears with its lock (ExecutionStore.openRecord) and keeps it until its run has written metadata:
   // a lock left by a dead process on a record without metadata is a run killed while it started.
@@ -105,6 +109,14 @@ export function isFinished(snapshot: ExecutionSnapshot): boolean {
   return !snapshot.locked && !snapshot.justCreated;
 }
 
+/**
+ * The exit status of a command that waited for the run to finish (`status --watch`, `logs --follow`): 1 when it
+ * failed, was interrupted or its --background child never started it, else 0 (an incomplete run failed nothing).
+ */
+export function outcomeExitCode(snapshot: ExecutionSnapshot): number {
+  return snapshot.meta?.status === "failed" || snapshot.interrupted || snapshot.backgroundError ? 1 : 0;
+}
+
 /** `{execID, meta, state}` (meta omitted when missing), as v2.3 prints it. */
 export function snapshotJson(snapshot: ExecutionSnapshot): string {
   return `${JSON.stringify(snapshotObject(snapshot), null, 2)}\n`;
@@ -150,6 +162,11 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const duration = span(started, finished) ?? "—";
   lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
   lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
+  // Under remote state this record is one runner's part: the run, with every runner's jobs, is the backend's.
+  if (meta?.remoteRunId) {
+    const run = printable(meta.remoteRunId);
+    lines.push(`  Remote run: ${run}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${run} --remote-state`)}`);
+  }
   // A dead run's `running` jobs are not running: they stopped with it (and run again on resume). So are those a
   // finished run left `running` (an older orun closed its record so after a crash or a fail-fast stop).
   const over = snapshot.interrupted || (meta !== undefined && meta.status !== "running" && !snapshot.starting);

@@ -32,7 +32,7 @@ test("a --background child that died starting, its pid now another process's, re
   const watch = await runOrun(["status", "--exec-id", "reused", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 10_000 });
   assert.equal(watch.code, 1, "watch ends");
   const follow = await runOrun(["logs", "--exec-id", "reused", "--follow"], { cwd: dir, timeoutMs: 10_000 });
-  assert.equal(follow.code, 0, "logs --follow ends");
+  assert.equal(follow.code, 1, "logs --follow ends with the run's outcome: interrupted");
 });
 
 test("the lock handed to the child decides too: its start time differs from the live process with that pid → interrupted", async (t) => {

@@ -44,7 +44,7 @@ test("orun logs of a run that failed before any job ran shows the run's error, n
   assert.doesNotMatch(logs.stdout, /No logs for this run yet/);
   // --follow of the ended run says the same.
   const follow = await runOrun(["logs", "--exec-id", "bg", "--follow"], { cwd: dir, timeoutMs: 15_000 });
-  assert.equal(follow.code, 0, follow.stderr);
+  assert.equal(follow.code, 1, `the run failed: ${follow.stderr}`);
   assert.match(follow.stdout, /failed before any job ran\.\n {2}Error: .*cannot run GitHub Actions steps/);
   // --raw keeps stdout for the logs' bytes: the error goes to stderr.
   const raw = await runOrun(["logs", "--exec-id", "bg", "--raw"], { cwd: dir });

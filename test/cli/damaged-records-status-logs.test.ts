@@ -125,7 +125,7 @@ test("logs --follow and status --watch end when the run they follow is SIGKILLed
   await watch.seen("State: running");
   run.kill("SIGKILL");
   await exited;
-  assert.equal((await follow.done).code, 0);
+  assert.equal((await follow.done).code, 1, "a run that did not finish is no success");
   assert.equal((await watch.done).code, 1, "a run that did not finish is no success");
   const status = await runOrun(["status", "--exec-id", "K"], { cwd: dir });
   assert.match(status.stdout, /State: interrupted/);

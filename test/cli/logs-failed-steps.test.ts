@@ -66,7 +66,7 @@ it("--follow of a running job shows a silent failure as it happens, and its erro
   await until(() => follow.output().includes("reporting\n"), "the follower to show report's output");
   await writeFile(path.join(dir, "GO"), "");
   assert.equal(await run.exited, 1, run.output());
-  assert.equal(await follow.exited, 0, follow.output());
+  assert.equal(await follow.exited, 1, follow.output());
   assert.equal(
     follow.output(),
     "── app@dev.b › quiet  (failed, no output)\n── app@dev.b › report\nreporting\n── app@dev.b › quiet  (failed, no output)\nerror: step quiet: exit status 3\n",

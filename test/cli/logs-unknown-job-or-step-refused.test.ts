@@ -35,13 +35,14 @@ test("logs --job or --step naming nothing in the run's plan is an error naming i
   }
 });
 
-test("logs --job of a job the plan holds but that has no logs (skipped, not started) exits 0 saying why", async (t) => {
+test("logs --job of a job the plan holds but that has no logs (skipped, not started) exits 0 saying why (--follow: with the run's outcome)", async (t) => {
   const dir = await planDir(t, JOBS, { name: "nologs" }, "orun-logs-typo-");
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "r1"], { cwd: dir })).code, 1);
   const skipped = "No logs match (api@dev.deploy: skipped, dependency api@dev.build failed).\n";
   for (const args of [["--job", "api@dev.deploy"], ["--job", "api.dev.deploy", "--step", "ship"], ["--job", "deploy", "--follow"]]) {
     const r = await runOrun(["logs", "--exec-id", "r1", ...args], { cwd: dir, timeoutMs: 15_000 });
-    assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    // --follow waits for the run and exits with its outcome (it failed), as the remote --follow does.
+    assert.equal(r.code, args.includes("--follow") ? 1 : 0, `${args.join(" ")}: ${r.stderr}`);
     if (!args.includes("--follow")) assert.equal(r.stdout, skipped, args.join(" "));
   }
   // Jobs that matched still print as before, by either ID form or a part of one.

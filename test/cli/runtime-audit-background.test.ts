@@ -42,7 +42,7 @@ test("a --background run whose child fails before it starts is recorded failed: 
   const watch = await runOrun(["status", "--exec-id", "bg", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 15_000 });
   assert.equal(watch.code, 1, "watch ends on a failed run");
   const follow = await runOrun(["logs", "--exec-id", "bg", "--follow"], { cwd: dir, timeoutMs: 15_000 });
-  assert.equal(follow.code, 0, "logs --follow ends");
+  assert.equal(follow.code, 1, "logs --follow ends on a failed run");
   await childExited(dir, "bg");
 });
 
@@ -61,7 +61,7 @@ test("a --background record whose child died before writing metadata reads as in
   const watch = await runOrun(["status", "--exec-id", "died", "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 15_000 });
   assert.equal(watch.code, 1, "watch ends");
   const follow = await runOrun(["logs", "--exec-id", "died", "--follow"], { cwd: dir, timeoutMs: 15_000 });
-  assert.equal(follow.code, 0, "logs --follow ends");
+  assert.equal(follow.code, 1, "logs --follow ends");
 });
 
 /** Preloaded into the --background parent and so its child: the child (only) starts 1.5 s late. */

@@ -63,3 +63,28 @@ test("status: a pending job with a reason is waiting (a dependency outside the l
   assert.match(text, /build {2}waiting · dependency web@dev\.build is not part of this run/);
   assert.match(text, /build {2}pending · interrupted: the previous run stopped while this job was running/);
 });
+
+test("status: a run that ends between the reads of its metadata and of its lock is read as finished, not interrupted", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const running = { execId: "x", planId: "p", planName: "n", startedAt: "2026-01-01T00:00:00Z", status: "running" as const, trigger: "cli" as const, user: "me", dryRun: false as const, pid: process.pid, jobTotal: 1, jobDone: 0, jobFailed: 0 };
+  await mkdir(new ExecutionStore(dir).execDir("x"), { recursive: true });
+  const lock = await acquireExecLock(new ExecutionStore(dir).lockFile("x"), "x");
+  /** The run finishes right after the first metadata read returns: it writes `completed`, then gives up its lock. */
+  class EndingRun extends ExecutionStore {
+    private ended = false;
+    override async readMetadata(execId: string) {
+      const meta = await super.readMetadata(execId);
+      if (!this.ended) {
+        this.ended = true;
+        await this.writeMetadata({ ...running, status: "completed", finishedAt: "2026-01-01T00:00:01Z", jobDone: 1 });
+        await lock.release();
+      }
+      return meta;
+    }
+  }
+  const store = new EndingRun(dir);
+  await store.writeMetadata(running);
+  const snapshot = await readSnapshot(store, "x");
+  assert.deepEqual([snapshot.interrupted, snapshot.meta?.status], [false, "completed"]);
+});

@@ -13,6 +13,7 @@ import { collect, collectNames, nonEmpty } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { scopeJobs } from "../../runtime/run-scope.js";
+import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -46,7 +47,8 @@ export interface RunCommandOptions extends CiPlanningFlags {
 
 const REMOTE_STATE_HELP = "coordinate through the orun backend (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
 const READ_REMOTE_HELP = "read the run from the orun backend instead of this machine's records (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
-const READ_EXEC_ID_HELP = "execution to read (default: ORUN_EXEC_ID, else the latest; prefixes accepted; under remote state, the run ID)";
+const READ_EXEC_ID_HELP = "execution to read (default: ORUN_EXEC_ID, else the latest; prefixes accepted; under remote state, the run ID, or the exact ID of a record on this machine)";
+const READ_LOCAL_HELP = "read this machine's execution records even when ORUN_REMOTE_STATE or intent execution.state turns remote state on";
 const BACKEND_URL_HELP = "backend URL (default: ORUN_BACKEND_URL, else intent execution.state.backendUrl)";
 
 export function registerRunCommands(program: Command): void {
@@ -106,14 +108,15 @@ export function registerRunCommands(program: Command): void {
     .description("Show an execution's progress from its record")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
-    .option("-w, --watch", "refresh until the run finishes")
+    .option("-w, --watch", "refresh until the run finishes, then exit with its outcome (1 if it failed)")
     .addOption(new Option("--interval <duration>", "refresh interval for --watch, from 200ms to 24h (e.g. 500ms, 2s)").argParser(parseInterval).default(1000, "1s"))
     .option("--json", "print {execID, meta, state} as JSON")
     .option("--all", "list every execution")
     .option("--detailed", "also list each job's steps with their status")
     .option("--remote-state", READ_REMOTE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
-    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean }) => {
+    .option("--local", READ_LOCAL_HELP)
+    .action(async (opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; local?: boolean }) => {
       process.exitCode = await statusCommand(opts);
     });
 
@@ -127,10 +130,11 @@ export function registerRunCommands(program: Command): void {
     .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one; a step none of the selected jobs has is an error")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
-    .option("-f, --follow", "keep printing new output until the run finishes")
+    .option("-f, --follow", "keep printing new output until the run finishes, then exit with its outcome (1 if it failed)")
     .option("--remote-state", READ_REMOTE_HELP)
     .option("--backend-url <url>", BACKEND_URL_HELP)
-    .action(async (refs: string[], opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean }) => {
+    .option("--local", READ_LOCAL_HELP)
+    .action(async (refs: string[], opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; local?: boolean }) => {
       process.exitCode = await logsCommand({ ...opts, ...logsRefs(refs, opts) });
     });
 
@@ -229,6 +233,11 @@ async function remoteMayBeOn(flags: { remoteState?: boolean; backendUrl?: string
   if (!intentRoot) return false;
   const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
   return remoteEnabled(flags, env, await readIntentStateConfig(intentRoot));
+}
+
+/** Whether `orun status` / `orun logs` go to the remote reader: remote state may be on, and no record of this machine is asked for. */
+async function readsBackend(opts: RecordSourceFlags, store: import("../../runtime/records/store.js").ExecutionStore, intentRoot: string | undefined): Promise<boolean> {
+  return (await remoteMayBeOn(opts, process.env, intentRoot)) && !(await readsLocalRecord(opts, store, intentRoot));
 }
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
@@ -509,12 +518,6 @@ async function resolveExecution(store: import("../../runtime/records/store.js").
   }
 }
 
-/** Whether `execId` names a record folder of `store` (exactly, not as a prefix). */
-async function isRecordDir(store: import("../../runtime/records/store.js").ExecutionStore, execId: string): Promise<boolean> {
-  const { lstat } = await import("node:fs/promises");
-  return (await lstat(store.execDir(execId)).catch(() => undefined))?.isDirectory() ?? false;
-}
-
 /** The ID `status --watch` waits for: a valid exec ID that matched no record (`err` says not found), else undefined. */
 async function notYetRecorded(store: import("../../runtime/records/store.js").ExecutionStore, given: string | undefined, err: unknown): Promise<string | undefined> {
   const wanted = given?.trim();
@@ -527,11 +530,11 @@ async function notYetRecorded(store: import("../../runtime/records/store.js").Ex
   } catch {
     return undefined;
   }
-  return (await isRecordDir(store, wanted)) ? undefined : wanted;
+  return (await isRecordFolder(store, wanted)) ? undefined : wanted;
 }
 
-export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
-  const { readSnapshot, renderStatus, snapshotJson, isFinished, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
+export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean }): Promise<number> {
+  const { readSnapshot, renderStatus, snapshotJson, isFinished, outcomeExitCode, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
   const oneExecution = [opts.execId !== undefined && "--exec-id", opts.watch && "--watch", opts.detailed && "--detailed"].filter(Boolean);
@@ -540,7 +543,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const store = await storeAt(intentRoot);
   // As v2: under 200 ms (0, a negative duration) is a second.
   const intervalMs = opts.interval;
-  if (await remoteMayBeOn(opts, process.env, intentRoot)) {
+  if (await readsBackend(opts, store, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
     if (remote !== undefined) return remote;
   }
@@ -554,7 +557,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   // --watch on an exact ID that has no record yet (a CI watcher started just before its run) waits for that record.
   let awaited: string | undefined;
   const resolveId = async (): Promise<string | undefined> => {
-    if (awaited !== undefined) return (await isRecordDir(store, awaited)) ? awaited : undefined;
+    if (awaited !== undefined) return (await isRecordFolder(store, awaited)) ? awaited : undefined;
     try {
       return await resolveExecution(store, opts.execId);
     } catch (err) {
@@ -584,7 +587,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
       if (caps.live) process.stdout.write(`\x1b[H\x1b[J${text}`);
       else if (text !== last) process.stdout.write(text);
       last = text;
-      if (isFinished(snapshot)) return snapshot.meta?.status === "failed" || snapshot.interrupted || snapshot.backgroundError ? 1 : 0;
+      if (isFinished(snapshot)) return outcomeExitCode(snapshot);
     } else if (!last) {
       // Not into a --json stream: what reads it expects JSON documents only.
       (opts.json ? process.stderr : process.stdout).write(awaited !== undefined ? `Waiting for run ${awaited}...\n` : "Waiting for a run...\n");
@@ -615,15 +618,15 @@ function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { ex
   return out;
 }
 
-export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string }): Promise<number> {
+export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean }): Promise<number> {
   const intentRoot = await intentRootOf(opts.intent);
-  if (await remoteMayBeOn(opts, process.env, intentRoot)) {
+  const store = await storeAt(intentRoot);
+  if (await readsBackend(opts, store, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished } = await import("../../runtime/status.js");
-  const store = await storeAt(intentRoot);
+  const { readSnapshot, isFinished, outcomeExitCode } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -659,12 +662,15 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
       out(chunk);
     };
     await followLogs(store, execId, filter, seen(write), async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note: seen(note) });
-    const snapshot = printed || filtered ? undefined : await readSnapshot(store, execId);
-    const runError = snapshot && runLevelError(snapshot);
-    if (runError) noLogsBecause(runError);
-    else if (snapshot?.interrupted) noLogsInterrupted();
-    else if (snapshot) noLogsPrinted(snapshot.meta?.status);
-    return 0;
+    const finished = await readSnapshot(store, execId);
+    if (!printed && !filtered) {
+      const runError = runLevelError(finished);
+      if (runError) noLogsBecause(runError);
+      else if (finished.interrupted) noLogsInterrupted();
+      else noLogsPrinted(finished.meta?.status);
+    }
+    // As status --watch and the remote follow: the run's outcome (a script waiting on it can tell).
+    return outcomeExitCode(finished);
   }
   const entries = await listLogs(store, execId, filter);
   if (entries.length === 0) {
