@@ -188,7 +188,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.
     // Learning that registers the run, so the runner is prepared first: one that cannot run (no container engine)
     // leaves no remote run behind. Without remote state the header comes first, as always: before a slow prepare
-    // (docker pulling images). A run with nothing left to run prepares nothing.
+    // (docker waiting on its engine). A run with nothing left to run prepares nothing.
     const joining = toRun.length > 0 ? options.hooks?.joinedPlanId : undefined;
     if (joining) await prepareRunner(runner, runContext, options.runner.name);
     const runPlanId = (joining ? await joining.call(options.hooks, options.signal) : undefined) ?? planId;
@@ -452,7 +452,7 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
   return state;
 }
 
-/** The runner's prepare (docker pulls the jobs' images), its failure told as the runner's. */
+/** The runner's prepare (docker checks its engine and clears orphaned containers), its failure told as the runner's. */
 async function prepareRunner(runner: Runner, context: RunContext, name: string): Promise<void> {
   try {
     await runner.prepare?.(context);
