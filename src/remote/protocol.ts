@@ -112,6 +112,8 @@ export interface JobView {
   runAttempt?: number;
   /** How many times the failed job was retried in its run (`--retry`, or a later workflow attempt); absent when none. */
   retries?: number;
+  /** A success that is no promotion evidence for the run, and why (this backend); absent otherwise. */
+  noEvidence?: NoEvidence;
 }
 
 /**
@@ -239,7 +241,26 @@ export interface EvidenceResponse {
    * have reused — and when it last changed. Kept evidence is pruned after the backend's --evidence-retention.
    */
   deletedRun?: { runId: string; recordedAt: string };
+  /**
+   * Not satisfied, though a live run at the revision had every job of the component in the environment succeed: one
+   * of them is no evidence (this backend). `cause` and `reason` as JobView.noEvidence's.
+   */
+  withheld?: { runId: string; jobId: string } & NoEvidence;
 }
+
+/**
+ * Why a job's success is no promotion evidence for its run: `other-code`, its runner ran another revision (a retry
+ * after a fix) or code that is not its plan's commit; `oidc-commit`, its runner's GitHub Actions OIDC token is for
+ * another commit than the one vouched for, or its sha claim is unusable. Both null when the backend recorded no cause (results from before
+ * it kept one); `reason` is printable ASCII, bounded, but comes from the backend: escape it before printing.
+ */
+export interface NoEvidence {
+  cause: "other-code" | "oidc-commit" | null;
+  reason: string | null;
+}
+
+/** NoEvidence.reason's bound: the longest the backend builds (a 64-character runner text, every character escaped) fits. */
+export const MAX_NO_EVIDENCE_REASON_CHARS = 1000;
 
 export interface ErrorBody {
   error: string;

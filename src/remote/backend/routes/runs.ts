@@ -76,6 +76,8 @@ export async function evidence({ res, url, caller, backend }: RequestContext): P
   let answer: EvidenceResponse = { satisfied: false };
   if (found && "runId" in found) answer = { satisfied: true, runId: found.runId };
   // Not `runId`: that ID may name a later run now.
-  else if (found) answer = { satisfied: true, deletedRun: { runId: found.deletedRunId, recordedAt: found.recordedAt } };
+  else if (found && "deletedRunId" in found) answer = { satisfied: true, deletedRun: { runId: found.deletedRunId, recordedAt: found.recordedAt } };
+  // A run that succeeded but is no evidence: the gate names its cause.
+  else if (found) answer = { satisfied: false, withheld: found.withheld };
   sendJson(res, 200, answer);
 }
