@@ -12,7 +12,7 @@ import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
-import { MAX_NO_EVIDENCE_REASON_CHARS, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
 import { printable } from "./status-view.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
@@ -151,13 +151,13 @@ export class RemoteHooks implements ExecutionHooks {
   ensureRun(signal?: AbortSignal): Promise<void> {
     this.run ??= (async () => {
       const { client, plan, runId } = this.options;
-      let payload = backendPlan(plan);
+      let payload = registrablePlan(plan);
       this.planId = payload.checksum;
       const create = () => client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
       const created = await create().catch(async (err: unknown) => {
         if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
         // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
-        payload = backendPlan(await this.runPlan(err, signal));
+        payload = registrablePlan(await this.runPlan(err, signal));
         return create();
       });
       this.registered = true;
@@ -674,6 +674,21 @@ export class RemoteHooks implements ExecutionHooks {
     }
     this.active.clear();
   }
+}
+
+/**
+ * The plan as the backend registers it, refused here, naming the field as the plan file has it, when its revision is no
+ * commit ID (a hand-edited plan): the backend refuses it too, and evidence is kept by commit.
+ */
+function registrablePlan(plan: Plan): BackendPlan {
+  const payload = backendPlan(plan);
+  if (payload.revision !== undefined && !isCommitId(payload.revision)) {
+    const shown = /^[\x20-\x7e]{0,80}$/.test(payload.revision) ? JSON.stringify(payload.revision) : `(${payload.revision.length} characters)`;
+    throw new OrunError(
+      `plan ${payload.checksum}: metadata.revision ${shown} is not a commit ID (40 or 64 lower-case hex digits, as \`orun plan\` records the commit it compiled in a git checkout), and remote state keeps promotion evidence by commit: plan again in a clean checkout, or leave metadata.revision out`,
+    );
+  }
+  return payload;
 }
 
 /**

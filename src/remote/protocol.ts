@@ -6,10 +6,18 @@ export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancel
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["success", "failed", "skipped"];
 
+/** A commit ID as git writes it (its full object name: SHA-1 or SHA-256, lower case): what BackendPlan.revision must be. */
+export function isCommitId(value: unknown): boolean {
+  return typeof value === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value);
+}
+
 /** The plan as registered with the backend (POST /v1/runs body `plan`). */
 export interface BackendPlan {
   checksum: string;
-  /** Source revision (git HEAD) the plan was compiled from, for promotion-gate evidence. */
+  /**
+   * Source revision (git HEAD) the plan was compiled from, for promotion-gate evidence: a commit ID, 40 or 64
+   * lower-case hex digits (this backend refuses anything else with 400); absent when the plan records none.
+   */
   revision?: string;
   /**
    * The plan's `execution.failFast`: a job failing stops the whole run — every job not started yet is

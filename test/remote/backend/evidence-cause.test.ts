@@ -1,11 +1,12 @@
 // Why a job's success is no promotion evidence is kept with the job (migration 20): a database migrated from
 // version 19 keeps its marked jobs, with no cause (the gate then names both causes), and a later result records one.
-// Real HTTP on loopback, on SQLite and PostgreSQL.
+// A run's revision is a commit ID: POST /v1/runs refuses anything else. Real HTTP on loopback, on SQLite and
+// PostgreSQL.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../../../src/remote/backend/store/migrations.js";
 import { repositoryIdFor } from "../../support/oidc-issuer.js";
-import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type StoreKind } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type StoreKind } from "../helpers.js";
 
 const REV = "1111111111111111111111111111111111111111";
 const OTHER = "2222222222222222222222222222222222222222";
@@ -85,5 +86,41 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       }
     });
   });
-}
 
+  describe(`a run's revision on ${kind}`, () => {
+    const on = backendOnStore(kind, { sweepIntervalMs: 3600_000 }, "acme/widgets");
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+
+    it("POST /v1/runs refuses a plan.revision that is no commit ID with 400 naming the field and what it must be, and stores no run", async (t) => {
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const refused: [unknown, string][] = [
+        ["main", `got "main"`],
+        ["", `got ""`],
+        ["abc123", `got "abc123"`],
+        ["ABCDEF".repeat(7).slice(0, 40), `got "${"ABCDEF".repeat(7).slice(0, 40)}"`],
+        [`${REV}0`, `got "${REV}0"`],
+        [` ${REV}`, `got " ${REV}"`],
+        ["\u202e".repeat(3), "got a 3-character string"],
+        [42, "got a number"],
+        [[REV], "got an array"],
+        [{ sha: REV }, "got an object"],
+        [true, "got a boolean"],
+      ];
+      for (const [index, [revision, got]] of refused.entries()) {
+        const runId = `bad-rev-${index}`;
+        const res = await call("POST", "/v1/runs", { plan: { ...planOf({ "web@qa.build": [] }), revision }, runId });
+        assert.equal(res.status, 400, `${JSON.stringify(revision)}: ${res.text}`);
+        assert.deepEqual(res.body, {
+          code: "INVALID_REQUEST",
+          error: `Invalid plan.revision: must be a commit ID, 40 or 64 lower-case hex digits (git's full object name of the commit the plan was compiled from), or left out; ${got}`,
+        });
+        assert.equal((await call("GET", `/v1/runs/${runId}`)).status, 404, "no run was stored");
+      }
+      for (const [runId, revision] of [["sha1-rev", REV], ["sha256-rev", "a".repeat(64)], ["no-rev", undefined], ["null-rev", null]] as const) {
+        const res = await call("POST", "/v1/runs", { plan: { ...planOf({ "web@qa.build": [] }), ...(revision === undefined ? {} : { revision }) }, runId });
+        assert.equal(res.status, 201, res.text);
+        assert.equal((await call("GET", `/v1/runs/${runId}`)).body.revision, revision ?? undefined);
+      }
+    });
+  });
+}
