@@ -9,10 +9,11 @@
 import path from "node:path";
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
-import type { BeforeJobDecision, ExecutionHooks } from "../runtime/hooks.js";
+import type { BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
-import type { RunView, UpdateRequest, UpdateResponse } from "./protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
+import { printable } from "./status-view.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -150,13 +151,13 @@ export class RemoteHooks implements ExecutionHooks {
   ensureRun(signal?: AbortSignal): Promise<void> {
     this.run ??= (async () => {
       const { client, plan, runId } = this.options;
-      let payload = backendPlan(plan);
+      let payload = registrablePlan(plan);
       this.planId = payload.checksum;
       const create = () => client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
       const created = await create().catch(async (err: unknown) => {
         if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
         // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
-        payload = backendPlan(await this.runPlan(err, signal));
+        payload = registrablePlan(await this.runPlan(err, signal));
         return create();
       });
       this.registered = true;
@@ -644,11 +645,12 @@ export class RemoteHooks implements ExecutionHooks {
    * with the reason, instead of failing the whole run on the 404. The run's stop ends the query (and its
    * retries against an overloaded backend) at once, rejecting with RequestCancelled (an AbortError).
    */
-  async gateSatisfied(gate: PromotionGate, revision: string, signal: AbortSignal | undefined = this.runSignal): Promise<boolean> {
+  async gateSatisfied(gate: PromotionGate, revision: string, signal: AbortSignal | undefined = this.runSignal): Promise<boolean | WithheldGateEvidence> {
     if (this.noEvidenceApi) return false;
     try {
       const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision }, { signal });
-      return res.satisfied;
+      if (res.satisfied === true) return true;
+      return withheldEvidence(res.withheld) ?? false;
     } catch (err) {
       if (!(err instanceof BackendError && err.status === 404)) throw err;
       this.noEvidenceApi = true;
@@ -672,6 +674,39 @@ export class RemoteHooks implements ExecutionHooks {
     }
     this.active.clear();
   }
+}
+
+/**
+ * The plan as the backend registers it, refused here, naming the field as the plan file has it, when its revision is no
+ * commit ID (a hand-edited plan): the backend refuses it too, and evidence is kept by commit.
+ */
+function registrablePlan(plan: Plan): BackendPlan {
+  const payload = backendPlan(plan);
+  if (payload.revision !== undefined && !isCommitId(payload.revision)) {
+    const shown = /^[\x20-\x7e]{0,80}$/.test(payload.revision) ? JSON.stringify(payload.revision) : `(${payload.revision.length} characters)`;
+    throw new OrunError(
+      `plan ${payload.checksum}: metadata.revision ${shown} is not a commit ID (40 or 64 lower-case hex digits, as \`orun plan\` records the commit it compiled in a git checkout), and remote state keeps promotion evidence by commit: plan again in a clean checkout, or leave metadata.revision out`,
+    );
+  }
+  return payload;
+}
+
+/**
+ * The backend's `withheld` (EvidenceResponse) for the gate's text, its texts made printable; undefined when absent or
+ * not of that shape (an unknown cause reads as none recorded).
+ */
+function withheldEvidence(withheld: unknown): WithheldGateEvidence | undefined {
+  if (typeof withheld !== "object" || withheld === null) return undefined;
+  const { runId, jobId, cause, reason } = withheld as Record<string, unknown>;
+  if (typeof runId !== "string" || typeof jobId !== "string") return undefined;
+  return {
+    withheld: {
+      runId: printable(runId, 256),
+      jobId: printable(jobId, 256),
+      cause: cause === "other-code" || cause === "oidc-commit" ? cause : null,
+      reason: typeof reason === "string" && reason ? printable(reason, MAX_NO_EVIDENCE_REASON_CHARS) : null,
+    },
+  };
 }
 
 /** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */

@@ -6,10 +6,18 @@ export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancel
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["success", "failed", "skipped"];
 
+/** A commit ID as git writes it (its full object name: SHA-1 or SHA-256, lower case): what BackendPlan.revision must be. */
+export function isCommitId(value: unknown): boolean {
+  return typeof value === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(value);
+}
+
 /** The plan as registered with the backend (POST /v1/runs body `plan`). */
 export interface BackendPlan {
   checksum: string;
-  /** Source revision (git HEAD) the plan was compiled from, for promotion-gate evidence. */
+  /**
+   * Source revision (git HEAD) the plan was compiled from, for promotion-gate evidence: a commit ID, 40 or 64
+   * lower-case hex digits (this backend refuses anything else with 400); absent when the plan records none.
+   */
   revision?: string;
   /**
    * The plan's `execution.failFast`: a job failing stops the whole run — every job not started yet is
@@ -112,6 +120,8 @@ export interface JobView {
   runAttempt?: number;
   /** How many times the failed job was retried in its run (`--retry`, or a later workflow attempt); absent when none. */
   retries?: number;
+  /** A success that is no promotion evidence for the run, and why (this backend); absent otherwise. */
+  noEvidence?: NoEvidence;
 }
 
 /**
@@ -239,7 +249,26 @@ export interface EvidenceResponse {
    * have reused — and when it last changed. Kept evidence is pruned after the backend's --evidence-retention.
    */
   deletedRun?: { runId: string; recordedAt: string };
+  /**
+   * Not satisfied, though a live run at the revision had every job of the component in the environment succeed: one
+   * of them is no evidence (this backend). `cause` and `reason` as JobView.noEvidence's.
+   */
+  withheld?: { runId: string; jobId: string } & NoEvidence;
 }
+
+/**
+ * Why a job's success is no promotion evidence for its run: `other-code`, its runner ran another revision (a retry
+ * after a fix) or code that is not its plan's commit; `oidc-commit`, its runner's GitHub Actions OIDC token is for
+ * another commit than the one vouched for, or its sha claim is unusable. Both null when the backend recorded no cause (results from before
+ * it kept one); `reason` is printable ASCII, bounded, but comes from the backend: escape it before printing.
+ */
+export interface NoEvidence {
+  cause: "other-code" | "oidc-commit" | null;
+  reason: string | null;
+}
+
+/** NoEvidence.reason's bound: the longest the backend builds (a 64-character runner text, every character escaped) fits. */
+export const MAX_NO_EVIDENCE_REASON_CHARS = 1000;
 
 export interface ErrorBody {
   error: string;

@@ -1,6 +1,6 @@
 // `orun status --remote-state` and `orun logs --remote-state` output, built
 // from the backend's run and jobs (40-remote-state.md §4.9, §4.10).
-import type { JobView, RunView } from "./protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, type JobView, type NoEvidence, type RunView } from "./protocol.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
 
@@ -26,6 +26,7 @@ export function statusJson(run: RunView, jobs: JobView[]): string {
           ...(j.lastError ? { lastError: j.lastError } : {}),
           ...(j.runAttempt ? { runAttempt: j.runAttempt } : {}),
           ...(j.retries ? { retries: j.retries } : {}),
+          ...(noEvidenceOf(j) ? { noPromotionEvidence: noEvidenceOf(j) } : {}),
         },
       ]),
     ),
@@ -69,7 +70,8 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   const width = Math.max(0, ...jobs.map((j) => j.jobId.length));
   for (const job of jobs) {
     const took = job.startedAt ? formatMs((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) : "";
-    const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : "";
+    const withheld = noEvidenceOf(job);
+    const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
@@ -87,6 +89,36 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   }
   lines.push("", `Logs: orun logs --remote-state --exec-id ${run.runId}`, "");
   return lines.join("\n");
+}
+
+/**
+ * A success the backend counts as no promotion evidence for the run, its reason printable; undefined for any other
+ * job (or a backend that does not say).
+ */
+function noEvidenceOf(job: JobView): NoEvidence | undefined {
+  const given: unknown = job.noEvidence;
+  if (job.status !== "success" || typeof given !== "object" || given === null) return undefined;
+  const { cause, reason } = given as Record<string, unknown>;
+  return {
+    cause: cause === "other-code" || cause === "oidc-commit" ? cause : null,
+    reason: typeof reason === "string" && reason ? printable(reason, MAX_NO_EVIDENCE_REASON_CHARS) : null,
+  };
+}
+
+/** A cause in words, when the backend sent no reason: without a cause, both that make a success no evidence. */
+function causeText(cause: NoEvidence["cause"]): string {
+  if (cause === "other-code") return "the runner ran other code than the run's revision (a job retried after a fix)";
+  if (cause === "oidc-commit") return "the runner's GitHub Actions OIDC token does not vouch for the run's revision";
+  return "no cause recorded (a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran)";
+}
+
+/**
+ * A backend's text shown as it is, but printable: anything outside printable ASCII (controls, C1, bidi overrides) as
+ * `\u{hex}`, cut to `max` characters with `…`.
+ */
+export function printable(text: string, max: number): string {
+  const escaped = text.replace(/[^\x20-\x7e]/gu, (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`);
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1)}…`;
 }
 
 // Terminal escape sequences (CSI, OSC, two-character) and every other control character but tab.

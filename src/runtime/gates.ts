@@ -6,7 +6,7 @@
 // the evidence instead (hooks.gateSatisfied), never local history.
 import { parseJobId, requiresApproval, type PlanJob, type PromotionGate } from "../model/plan.js";
 import type { ExecutionStore } from "./records/store.js";
-import type { ExecutionHooks } from "./hooks.js";
+import type { ExecutionHooks, WithheldGateEvidence } from "./hooks.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 
 export interface Admission {
@@ -49,7 +49,7 @@ export class GateEvaluator {
     // Remote state: the backend's evidence alone decides (decision 8); this machine's history may be
     // of runs the backend never saw.
     if (this.hooks?.gateSatisfied) {
-      let satisfied: boolean;
+      let satisfied: boolean | WithheldGateEvidence;
       try {
         satisfied = await this.hooks.gateSatisfied(gate, revision, signal);
       } catch (err) {
@@ -57,9 +57,11 @@ export class GateEvaluator {
         if (signal?.aborted || (err as { name?: unknown } | undefined)?.name === "AbortError") return `${what}: not checked, the run was stopped`;
         throw err;
       }
-      if (satisfied) return undefined;
-      // Also when a run at that revision succeeded but a job of it ran other code: the backend keeps no reason per
-      // job, so both causes are named, and where each is told.
+      if (satisfied === true) return undefined;
+      const withheld = satisfied === false ? undefined : satisfied.withheld;
+      if (withheld?.cause) return `${what} at revision ${revision.slice(0, 12)} (${withheldReason(gate, withheld)})`;
+      // No run at that revision succeeded, or one did but the backend kept no cause for the job that is no evidence
+      // (an older backend, a result from before it kept one): both causes are named, and where each is told.
       return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision whose ${gate.component} jobs in ${gate.environment} all succeeded running that commit; a success from other code records no evidence: a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran, which that runner's output and the backend's log name; run ${gate.environment} from a checkout of the commit its workflow run is for, or the fixed commit's plan, and promote that commit)`;
     }
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
@@ -79,6 +81,18 @@ export class GateEvaluator {
     })();
     return this.history;
   }
+}
+
+/** The one cause the backend recorded for a run at the revision that succeeded yet is no evidence, and what to do. */
+function withheldReason(gate: PromotionGate, withheld: WithheldGateEvidence["withheld"]): string {
+  const { runId, jobId, reason } = withheld;
+  const env = gate.environment;
+  const ran = `the backend's run ${runId} at that revision had every ${gate.component} job in ${env} succeed, but ${jobId}`;
+  const why = reason ? `: ${reason}` : "";
+  if (withheld.cause === "other-code") {
+    return `${ran} ran other code than that commit and records no evidence${why}; a job retried after a fix ran the fix, not this commit: run the fixed commit's plan in ${env} and promote that commit`;
+  }
+  return `${ran} ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence${why}; run ${env} from a checkout of the commit its workflow run is for (github.sha), and promote that commit`;
 }
 
 function componentSucceeded(state: ExecState, gate: PromotionGate): boolean {

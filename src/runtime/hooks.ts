@@ -45,7 +45,7 @@ export interface ExecutionHooks {
    * local execution history is not consulted. `signal` is the run's stop (Ctrl-C, SIGTERM): the query then
    * ends at once, rejecting with an error named "AbortError" (the DOM convention for an aborted operation).
    */
-  gateSatisfied?(gate: PromotionGate, revision: string, signal?: AbortSignal): Promise<boolean>;
+  gateSatisfied?(gate: PromotionGate, revision: string, signal?: AbortSignal): Promise<boolean | WithheldGateEvidence>;
   /**
    * The revision this run's results vouch for (run-revision.ts), told once before any job runs: undefined when the
    * code that runs is no commit's or not the plan's. Remote state reports it with each job's result, so the backend
@@ -61,4 +61,14 @@ export interface ExecutionHooks {
   joinedPlanId?(signal?: AbortSignal): Promise<string | undefined>;
   /** Called once when the run ends, success or not. */
   close?(): Promise<void>;
+}
+
+/**
+ * Not satisfied, though a run at the revision had every job of the gate's component in its environment succeed: job
+ * `jobId` of run `runId` is no evidence, for `cause` — `other-code` (it ran other code than the run's revision: a
+ * retry after a fix), `oidc-commit` (its GitHub Actions runner's OIDC token does not vouch for the revision), or
+ * null when the evidence store kept no cause. Every text is printable already (escaped by the hook).
+ */
+export interface WithheldGateEvidence {
+  withheld: { runId: string; jobId: string; cause: "other-code" | "oidc-commit" | null; reason: string | null };
 }

@@ -34,6 +34,8 @@ async function listMigrations(url: string): Promise<number[]> {
 
 // Short enough for the takeover tests, long enough that a loaded machine does not release a claim before the test reads it.
 const LEASE_MS = 2500;
+// Runs' revisions: commit IDs (POST /v1/runs refuses anything else).
+const [REV_1, REV_2, REV_9] = ["1", "2", "9"].map((digit) => digit.repeat(40));
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`backend API on ${kind}`, () => {
@@ -373,9 +375,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
 
     maybe("promotion-gate evidence: a component succeeded in an environment at a revision in some run", async () => {
       const runId = newRunId();
-      const plan = { ...planOf({ "api@dev.build": [], "api@dev.test": ["api@dev.build"], "api@stage.build": [] }), revision: "rev-1" };
+      const plan = { ...planOf({ "api@dev.build": [], "api@dev.test": ["api@dev.build"], "api@stage.build": [] }), revision: REV_1 };
       assert.equal((await call("POST", "/v1/runs", { plan, runId })).status, 201);
-      const ask = async (component: string, environment: string, revision = "rev-1") =>
+      const ask = async (component: string, environment: string, revision = REV_1) =>
         (await call("GET", `/v1/evidence?component=${component}&environment=${environment}&revision=${revision}`)).body;
       await claim(runId, "api@dev.build", "r");
       await update(runId, "api@dev.build", "r", "success");
@@ -383,9 +385,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       await claim(runId, "api@dev.test", "r");
       await update(runId, "api@dev.test", "r", "success");
       assert.deepEqual(await ask("api", "dev"), { satisfied: true, runId });
-      assert.deepEqual(await ask("api", "dev", "rev-2"), { satisfied: false }, "another revision");
+      assert.deepEqual(await ask("api", "dev", REV_2), { satisfied: false }, "another revision");
       assert.deepEqual(await ask("api", "stage"), { satisfied: false });
-      assert.deepEqual((await call("GET", "/v1/evidence?component=api&environment=dev&revision=rev-1", undefined, otherToken)).body, { satisfied: false }, "another namespace");
+      assert.deepEqual((await call("GET", `/v1/evidence?component=api&environment=dev&revision=${REV_1}`, undefined, otherToken)).body, { satisfied: false }, "another namespace");
       assert.equal((await call("GET", "/v1/evidence?component=api")).status, 400);
     });
 
@@ -415,15 +417,15 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     maybe("retention deletes runs idle past the retention period, with their jobs and logs — but not their promotion-gate evidence", async () => {
       const runId = await create({ a: [] });
       await call("POST", `/v1/runs/${runId}/logs/a`, "old");
-      // A run where web succeeded in qa at rev-9 (and db failed there): a promotion days later still needs it.
+      // A run where web succeeded in qa at a revision (and db failed there): a promotion days later still needs it.
       const gated = newRunId();
-      const plan = { ...planOf({ "web@qa.build": [], "web@qa.test": ["web@qa.build"], "db@qa.migrate": [] }), revision: "rev-9" };
+      const plan = { ...planOf({ "web@qa.build": [], "web@qa.test": ["web@qa.build"], "db@qa.migrate": [] }), revision: REV_9 };
       assert.equal((await call("POST", "/v1/runs", { plan, runId: gated })).status, 201);
       for (const [job, status] of [["web@qa.build", "success"], ["web@qa.test", "success"], ["db@qa.migrate", "failed"]]) {
         await claim(gated, job!, "r");
         await update(gated, job!, "r", status!);
       }
-      const ask = async (component: string) => (await call("GET", `/v1/evidence?component=${component}&environment=qa&revision=rev-9`)).body;
+      const ask = async (component: string) => (await call("GET", `/v1/evidence?component=${component}&environment=qa&revision=${REV_9}`)).body;
       assert.deepEqual(await ask("web"), { satisfied: true, runId: gated });
       const ctx = { store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ({ now: new Date(Date.now() + 60_000), leaseMs: LEASE_MS }) };
       const { deleted } = await sweepOnce(ctx, 30_000);
@@ -434,7 +436,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const kept = (await ask("web")) as { satisfied: boolean; deletedRun?: { runId: string; recordedAt: string } };
       assert.deepEqual([kept.satisfied, kept.deletedRun?.runId], [true, gated], "the evidence outlives its run (named as a deleted run)");
       assert.deepEqual(await ask("db"), { satisfied: false }, "a component that failed left none");
-      assert.deepEqual((await call("GET", "/v1/evidence?component=web&environment=qa&revision=rev-9", undefined, otherToken)).body, { satisfied: false }, "another namespace");
+      assert.deepEqual((await call("GET", `/v1/evidence?component=web&environment=qa&revision=${REV_9}`, undefined, otherToken)).body, { satisfied: false }, "another namespace");
     });
   });
 }

@@ -89,7 +89,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const retried = await orun(["plan-broken.json", "--job", "api@dev.deploy", "--retry"], "retried-1");
       assert.equal(retried.code, 0, retried.output);
       assert.equal((await jobOf("retried-1", "api@dev.deploy")).status, "success");
-      assert.deepEqual(await evidence(broken), { satisfied: false }, "dev never succeeded at the broken commit");
+      const notPlans = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${broken.slice(0, 12)}`;
+      assert.deepEqual(
+        await evidence(broken),
+        { satisfied: false, withheld: { runId: "retried-1", jobId: "api@dev.deploy", cause: "other-code", reason: notPlans } },
+        "dev never succeeded at the broken commit",
+      );
 
       // The production pipeline of the broken commit: its gate blocks, and prod does not deploy.
       repo.git("checkout", "-q", broken);
@@ -97,6 +102,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const prod = await orun(["plan-broken.json", "--job", "api@prod.deploy"], "prod-1");
       assert.equal(prod.code, 1, prod.output);
       assert.match(prod.output, /promotion gate: api must have succeeded in dev/);
+      assert.ok(prod.output.includes(`but api@dev.deploy ran other code than that commit and records no evidence: ${notPlans}; a job retried after a fix ran the fix`), prod.output);
       assert.match((await jobOf("prod-1", "api@prod.deploy")).lastError ?? "", /^blocked: promotion gate/);
       repo.git("checkout", "-q", "main");
 
@@ -122,7 +128,8 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const retried = await orun(["plan-edited.json", "--job", "api@dev.deploy", "--retry"], "edited-1");
       assert.equal(retried.code, 0, retried.output);
       assert.equal((await jobOf("edited-1", "api@dev.deploy")).status, "success");
-      assert.deepEqual(await evidence(broken), { satisfied: false });
+      const reason = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${broken.slice(0, 12)}`;
+      assert.deepEqual(await evidence(broken), { satisfied: false, withheld: { runId: "edited-1", jobId: "api@dev.deploy", cause: "other-code", reason } });
       assert.match(retried.output, new RegExp(`so the jobs this runner runs in remote run edited-1 record no promotion evidence for ${broken.slice(0, 12)}\\n`));
       repo.git("checkout", "--", "api/deploy.sh");
     });
@@ -138,7 +145,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(retried.code, 0, retried.output);
       assert.match(retried.output, /so it joins the run as plan [0-9a-f]{12}/);
       assert.equal((await jobOf("joined-1", "api@dev.deploy")).status, "success");
-      assert.deepEqual(await evidence(broken), { satisfied: false }, "the joined run's revision is the broken commit");
+      const reason = `the runner reported running ${fixed.slice(0, 12)}, not the run's revision ${broken.slice(0, 12)}`;
+      assert.deepEqual(
+        await evidence(broken),
+        { satisfied: false, withheld: { runId: "joined-1", jobId: "api@dev.deploy", cause: "other-code", reason } },
+        "the joined run's revision is the broken commit",
+      );
       assert.deepEqual(await evidence(fixed), { satisfied: false }, "nor is the joined run evidence for the fixed commit (its plan is the broken one's)");
       // What the runner said is so.
       assert.match(retried.output, new RegExp(`notice: the jobs this runner runs in remote run joined-1 record no promotion evidence for ${broken.slice(0, 12)} \\(they run commit ${fixed.slice(0, 12)}\\)\\n`));

@@ -41,7 +41,17 @@ describe("promotion evidence from a GitHub Actions runner whose token is for ano
 
   it("the runner says why its success is no evidence, the backend logs it, and only a leg whose token is for the commit it ran counts", async () => {
     const head = repo.sha("HEAD");
-    await writePlan(repo.dir, makePlan([{ id: "api@dev.deploy", steps: [{ run: "sh api/deploy.sh dev" }] }], { revision: head, name: "deploy" }));
+    const gate = { type: "environment-promotion" as const, environment: "dev", component: "api", condition: "success", match: { revision: "source" } };
+    await writePlan(
+      repo.dir,
+      makePlan(
+        [
+          { id: "api@dev.deploy", steps: [{ run: "sh api/deploy.sh dev" }] },
+          { id: "api@prod.deploy", gates: [gate], steps: [{ run: "sh api/deploy.sh prod" }] },
+        ],
+        { revision: head, name: "deploy" },
+      ),
+    );
 
     const elsewhere = await leg("token-other-1", OTHER);
     assert.equal(elsewhere.code, 0, elsewhere.output);
@@ -51,7 +61,27 @@ describe("promotion evidence from a GitHub Actions runner whose token is for ano
       elsewhere.output,
     );
     assert.ok(served.backend.proc.output().includes(`orun backend: run token-other-1 of acme/widgets: job api@dev.deploy's success is no promotion evidence: ${why}\n`), served.backend.proc.output());
-    assert.deepEqual(await evidenceAt(head), { satisfied: false });
+    const reason = why.replace(/^its /u, "the runner's ");
+    assert.deepEqual(await evidenceAt(head), { satisfied: false, withheld: { runId: "token-other-1", jobId: "api@dev.deploy", cause: "oidc-commit", reason } });
+
+    // A gate on that commit names the one cause (not a retry after a fix) and its way out; orun status marks the job.
+    const env = { ORUN_TOKEN: served.token, ORUN_BACKEND_URL: served.backend.url, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "" };
+    const prod = await spawnOrun(["run", "plan.json", "--job", "api@prod.deploy", "--remote-state", "--exec-id", "token-prod-1"], { cwd: repo.dir, env }).done;
+    assert.equal(prod.code, 1, prod.output);
+    assert.doesNotMatch(prod.output, /deploying prod/);
+    assert.ok(
+      prod.output.includes(
+        `promotion gate: api must have succeeded in dev at revision ${head.slice(0, 12)} (the backend's run token-other-1 at that revision had every api job in dev succeed, but api@dev.deploy ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence: ${reason}; run dev from a checkout of the commit its workflow run is for (github.sha), and promote that commit)`,
+      ),
+      prod.output,
+    );
+    assert.doesNotMatch(prod.output, /retried after a fix/, "not the other cause");
+    const status = await spawnOrun(["status", "--remote-state", "--exec-id", "token-other-1"], { cwd: repo.dir, env }).done;
+    assert.equal(status.code, 0, status.output);
+    assert.ok(status.output.includes(`no promotion evidence: ${reason}\n`), status.output);
+    const json = await spawnOrun(["status", "--remote-state", "--exec-id", "token-other-1", "--json"], { cwd: repo.dir, env }).done;
+    const job = (JSON.parse(json.output) as { state: { jobs: Record<string, { noPromotionEvidence?: unknown }> } }).state.jobs["api@dev.deploy"];
+    assert.deepEqual(job?.noPromotionEvidence, { cause: "oidc-commit", reason });
 
     const matching = await leg("token-same-1", head);
     assert.equal(matching.code, 0, matching.output);

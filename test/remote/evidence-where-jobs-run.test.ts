@@ -16,6 +16,8 @@ import { servedBackend } from "./backend-process-bed.js";
 import { api, enc, type StoreKind } from "./helpers.js";
 import { spawnOrun } from "./processes.js";
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 const BROKEN = 'echo "deploying $1 (broken)"; exit 3\n';
 const FIXED = 'echo "deploying $1 (fixed)"\n';
 const UNTESTED = 'echo "deploying $1 (UNTESTED)"\n';
@@ -70,18 +72,33 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         retried.output.includes(`the jobs run in ${copy}, which is not in a git repository (nothing shows it holds ${short}), so the jobs this runner runs in remote run wd-1 record no promotion evidence for ${short}\n`),
         retried.output,
       );
-      assert.deepEqual(await evidence(broken), { satisfied: false }, "dev never succeeded running the broken commit");
+      const reason = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${short}`;
+      assert.deepEqual(
+        await evidence(broken),
+        { satisfied: false, withheld: { runId: "wd-1", jobId: "api@dev.deploy", cause: "other-code", reason } },
+        "dev never succeeded running the broken commit",
+      );
 
-      // Production of the broken commit, from its clean checkout: blocked, and the reason names the way out.
+      // Production of the broken commit, from its clean checkout: blocked, and the reason names the one cause and its way out.
       const prod = await orun(["plan-wd.json", "--job", "api@prod.deploy", "--verbose"], "wd-prod");
       assert.equal(prod.code, 1, prod.output);
       assert.doesNotMatch(prod.output, /deploying prod/);
       assert.ok(
         prod.output.includes(
-          `promotion gate: api must have succeeded in dev at revision ${short} (the backend has no run at that revision whose api jobs in dev all succeeded running that commit; a success from other code records no evidence: a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran, which that runner's output and the backend's log name; run dev from a checkout of the commit its workflow run is for, or the fixed commit's plan, and promote that commit)`,
+          `promotion gate: api must have succeeded in dev at revision ${short} (the backend's run wd-1 at that revision had every api job in dev succeed, but api@dev.deploy ran other code than that commit and records no evidence: ${reason}; a job retried after a fix ran the fix, not this commit: run the fixed commit's plan in dev and promote that commit)`,
         ),
         prod.output,
       );
+      assert.doesNotMatch(prod.output, /OIDC token/, "not the other cause");
+
+      // orun status marks the success that is no evidence, and says why.
+      const status = await spawnOrun(["status", "--remote-state", "--exec-id", "wd-1"], { cwd: repo.dir, env }).done;
+      assert.equal(status.code, 0, status.output);
+      assert.match(status.output, new RegExp(`✓ api@dev\\.deploy +success +\\S+ +retried once · no promotion evidence: ${escapeRegExp(reason)}\n`));
+      const json = await spawnOrun(["status", "--remote-state", "--exec-id", "wd-1", "--json"], { cwd: repo.dir, env }).done;
+      assert.equal(json.code, 0, json.output);
+      const job = (JSON.parse(json.output) as { state: { jobs: Record<string, { status: string; noPromotionEvidence?: unknown }> } }).state.jobs["api@dev.deploy"];
+      assert.deepEqual([job?.status, job?.noPromotionEvidence], ["completed", { cause: "other-code", reason }]);
     });
 
     it("a gated prod job whose --workdir holds other code is blocked, though its tree is the tested commit, clean", async (t) => {

@@ -4,7 +4,7 @@
 // runner's text cannot drive the reader's terminal.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
+import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
 import { spawnOrun } from "./processes.js";
 
 describe("orun status --remote-state (text)", () => {
@@ -39,5 +39,43 @@ describe("orun status --remote-state (text)", () => {
     assert.ok(!/second line|third line/.test(r.output), r.output);
     assert.match(r.output, /⊘ b@dev\.x\s+skipped\s+dependency a@dev\.x failed\n/);
     assert.match(r.output, /○ c@dev\.y\s+pending\n/);
+  });
+
+  it("marks a success that is no promotion evidence with its reason, escaped; one whose cause was not recorded names both causes", async () => {
+    const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+    const runId = `status-evidence-${Date.now()}`;
+    const rev = "1".repeat(40);
+    assert.equal((await call("POST", "/v1/runs", { plan: { ...planOf({ "a@dev.x": [], "b@dev.x": [], "c@dev.x": [] }), revision: rev }, runId })).status, 201);
+    for (const [job, revision] of [["a@dev.x", rev], ["b@dev.x", null], ["c@dev.x", "2".repeat(40)]] as const) {
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc(job)}/claim`, { runnerId: "r1" })).body.claimed, true);
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc(job)}/update`, { runnerId: "r1", status: "success", revision })).status, 200);
+    }
+    // b as a backend before migration 20 left it (no cause); c's reason as a hostile store row could hold it.
+    await sql(db.url, "UPDATE jobs SET no_evidence_cause = NULL, no_evidence_reason = NULL WHERE run_id = $1 AND job_id = 'b@dev.x'", [runId]);
+    await sql(db.url, "UPDATE jobs SET no_evidence_reason = $1 WHERE run_id = $2 AND job_id = 'c@dev.x'", ["ran \u001b[2J\u202eother\u009b code", runId]);
+    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "" };
+
+    const r = await spawnOrun(["status", "--remote-state", "--exec-id", runId], { env }).done;
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /✓ a@dev\.x\s+success\s+\S+\n/, "a success at the run's revision is not marked");
+    assert.ok(
+      r.output.includes("no promotion evidence: no cause recorded (a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran)\n"),
+      r.output,
+    );
+    assert.ok(r.output.includes("no promotion evidence: ran \\u{1b}[2J\\u{202e}other\\u{9b} code\n"), r.output);
+    const drives = (ch: string) => ch !== "\n" && (ch.charCodeAt(0) < 0x20 || (ch.charCodeAt(0) >= 0x7f && ch.charCodeAt(0) <= 0x9f) || (ch >= "\u202a" && ch <= "\u202e"));
+    assert.deepEqual([...r.output].filter(drives), [], "nothing that drives the terminal");
+
+    const json = await spawnOrun(["status", "--remote-state", "--exec-id", runId, "--json"], { env }).done;
+    assert.equal(json.code, 0, json.output);
+    const jobs = (JSON.parse(json.output) as { state: { jobs: Record<string, { noPromotionEvidence?: unknown }> } }).state.jobs;
+    assert.deepEqual(
+      Object.entries(jobs).map(([id, job]) => [id, job.noPromotionEvidence]),
+      [
+        ["a@dev.x", undefined],
+        ["b@dev.x", { cause: null, reason: null }],
+        ["c@dev.x", { cause: "other-code", reason: "ran \\u{1b}[2J\\u{202e}other\\u{9b} code" }],
+      ],
+    );
   });
 });

@@ -3,7 +3,7 @@
 // inside a locked transaction, call one of these, and persist what changed,
 // so the rules live here once for SQLite and PostgreSQL alike.
 import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js";
-import type { BackendPlan, ClaimResponse, HeartbeatResponse, JobStatus, RunStatus, UpdateResponse, UpdateStatus } from "../protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, type BackendPlan, type ClaimResponse, type HeartbeatResponse, type JobStatus, type NoEvidence, type RunStatus, type UpdateResponse, type UpdateStatus } from "../protocol.js";
 import type { WorkflowRun } from "./auth/oidc.js";
 import { formatTimeout } from "../../runtime/duration.js";
 
@@ -42,7 +42,18 @@ export interface JobRecord {
    * under a token naming no commit, and before migration 19.
    */
   noEvidence?: boolean;
+  /**
+   * With noEvidence, which of its two causes (migration 20): `other-code`, the runner reported running another
+   * revision than the run's (a retry after a fix) or none; `oidc-commit`, its GitHub Actions OIDC token's commit is
+   * not the one vouched for, or its sha claim is unusable. Null when not recorded (results from before migration 20).
+   */
+  noEvidenceCause?: NoEvidenceCause | null;
+  /** With noEvidenceCause, the reason in words: printable ASCII (the runner's text escaped), at most MAX_NO_EVIDENCE_REASON_CHARS. */
+  noEvidenceReason?: string | null;
 }
+
+export type NoEvidenceCause = NonNullable<NoEvidence["cause"]>;
+export const NO_EVIDENCE_CAUSES: readonly NoEvidenceCause[] = ["other-code", "oidc-commit"];
 
 /**
  * A later workflow attempt's wait for its runner of a failed job to retry it (awaitsRetry): the attempt, and the
@@ -628,7 +639,10 @@ export function updateJob(
   // (older runners) is taken to, unless its OIDC token names the commit its workflow run is for (`tokenCommit`, the
   // signed `sha` claim): then that commit must be the run's revision, and the one it says it ran too.
   const unattested = unattestedRevision(options.revision, options.tokenCommit, state.run.revision);
-  job.noEvidence = (options.revision !== undefined && options.revision !== state.run.revision) || unattested !== undefined;
+  const why = noEvidenceWhy(options.revision, state.run.revision, unattested);
+  job.noEvidence = why !== undefined;
+  job.noEvidenceCause = why?.cause ?? null;
+  job.noEvidenceReason = why?.reason ?? null;
   const changed = [job];
   if (status === "failed" && state.run.failFast && !options.tolerated) {
     const reason = state.run.stoppedReason ?? `fail-fast after ${jobId} failed`;
@@ -641,6 +655,25 @@ export function updateJob(
   }
   if (status !== "success") changed.push(...skipDependents(state, jobId, status, iso));
   return finishMutation(withheld(updateAnswer(state, job), unattested), changed);
+}
+
+/**
+ * Why a result is no evidence for the run, kept with the job: the runner ran other code (it says so: another revision,
+ * or none), else its OIDC token does not vouch for the revision (`unattested`). Undefined when it is evidence.
+ */
+function noEvidenceWhy(revision: string | null | undefined, runRevision: string | null, unattested: string | undefined): { cause: NoEvidenceCause; reason: string } | undefined {
+  if (revision !== undefined && revision !== runRevision) {
+    const ran = revision === null ? "the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder)" : `the runner reported running ${reportedRevision(revision)}`;
+    const run = runRevision === null ? "and the run has no revision" : `not the run's revision ${runRevision.slice(0, 12)}`;
+    return { cause: "other-code", reason: bounded(`${ran}, ${run}${unattested ? `; also, ${unattested}` : ""}`) };
+  }
+  if (unattested === undefined) return undefined;
+  // The answer's text speaks to the runner (`its … token`); kept with the job, it names the runner.
+  return { cause: "oidc-commit", reason: bounded(unattested.replace(/^its /u, "the runner's ")) };
+}
+
+function bounded(reason: string): string {
+  return reason.length <= MAX_NO_EVIDENCE_REASON_CHARS ? reason : `${reason.slice(0, MAX_NO_EVIDENCE_REASON_CHARS - 3)}...`;
 }
 
 /** A success's answer with the reason it is no evidence, when the backend knows one. */
@@ -664,10 +697,16 @@ export function unattestedRevision(revision: string | null | undefined, tokenCom
     return `the runner reported no revision, and ${token}, not the run's revision ${runRevision.slice(0, 12)}`;
   }
   if (revision.toLowerCase() === tokenCommit) return undefined;
-  // The runner's text, quoted unless it is a commit's hex ID: it goes to the answer and the backend's log, so
-  // anything outside printable ASCII (C1 controls, bidi overrides) is escaped.
-  const reported = /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : JSON.stringify(revision.slice(0, 64)).replace(/[^\x20-\x7e]/gu, escapeChar);
-  return `the runner reported running ${reported}, but ${token}`;
+  return `the runner reported running ${reportedRevision(revision)}, but ${token}`;
+}
+
+/**
+ * The revision a runner reported, as the backend quotes it: a commit's hex ID shortened, else the runner's text
+ * quoted and cut — it goes to the answer, the backend's log and the job's stored reason, so anything outside
+ * printable ASCII (C1 controls, bidi overrides) is escaped.
+ */
+function reportedRevision(revision: string): string {
+  return /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : JSON.stringify(revision.slice(0, 64)).replace(/[^\x20-\x7e]/gu, escapeChar);
 }
 
 function escapeChar(char: string): string {

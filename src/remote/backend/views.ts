@@ -49,5 +49,6 @@ export function jobView(namespace: string, runId: string, job: JobRecord): JobVi
     ...(job.steps ? { steps: job.steps } : {}),
     ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}),
     ...(job.retries ? { retries: job.retries } : {}),
+    ...(job.status === "success" && job.noEvidence ? { noEvidence: { cause: job.noEvidenceCause ?? null, reason: job.noEvidenceReason ?? null } } : {}),
   };
 }

@@ -10,6 +10,8 @@ import type { BackendContext } from "../../../src/remote/backend/context.js";
 import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
 
 const HOUR = 3600_000;
+// Two commits (POST /v1/runs refuses a revision that is no commit ID).
+const [REV_A, REV_B] = ["a", "b"].map((digit) => digit.repeat(40));
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`kept promotion-gate evidence on ${kind}`, () => {
@@ -32,28 +34,28 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
 
     it("names a deleted run as deleted (its ID now reused by another run), and prunes it after the evidence retention", async (t) => {
       if (!on.db) return t.skip("PostgreSQL unavailable");
-      await succeed("gha-7-1", "rev-a", ["web@qa.build"]);
-      assert.deepEqual(await ask("rev-a"), { satisfied: true, runId: "gha-7-1" }, "a live run is named by its ID");
+      await succeed("gha-7-1", REV_A, ["web@qa.build"]);
+      assert.deepEqual(await ask(REV_A), { satisfied: true, runId: "gha-7-1" }, "a live run is named by its ID");
 
       // Two hours later, with a one-hour retention: the run goes, its evidence stays.
       const first = await sweepAt(2, HOUR, 48 * HOUR);
       assert.equal(first.deleted, 1);
       assert.equal(first.prunedEvidence, 0, "recorded two hours ago: well within 48 h");
       // The run ID is used again (same ORUN_EXEC_ID), by a run at another revision.
-      await succeed("gha-7-1", "rev-b", ["web@qa.build"]);
-      const kept = (await ask("rev-a")) as { satisfied: boolean; runId?: string; deletedRun?: { runId: string; recordedAt: string } };
+      await succeed("gha-7-1", REV_B, ["web@qa.build"]);
+      const kept = (await ask(REV_A)) as { satisfied: boolean; runId?: string; deletedRun?: { runId: string; recordedAt: string } };
       assert.equal(kept.satisfied, true, "the promotion of rev-a still passes");
       assert.equal(kept.runId, undefined, "gha-7-1 is now a run at rev-b: it is not named as rev-a's evidence");
       assert.equal(kept.deletedRun?.runId, "gha-7-1");
       assert.ok(Date.parse(kept.deletedRun?.recordedAt ?? "") <= Date.now(), `when the deleted run last changed: ${kept.deletedRun?.recordedAt}`);
-      assert.deepEqual(await ask("rev-b"), { satisfied: true, runId: "gha-7-1" }, "the live run answers for its own revision");
+      assert.deepEqual(await ask(REV_B), { satisfied: true, runId: "gha-7-1" }, "the live run answers for its own revision");
 
       // Three days on: every run is deleted and evidence older than 48 h is pruned — rev-a's and rev-b's alike.
       const later = await sweepAt(72, HOUR, 48 * HOUR);
       assert.equal(later.deleted, 1);
       assert.equal(later.prunedEvidence, 2);
-      assert.deepEqual(await ask("rev-a"), { satisfied: false }, "past the evidence retention, the gate blocks");
-      assert.deepEqual(await ask("rev-b"), { satisfied: false });
+      assert.deepEqual(await ask(REV_A), { satisfied: false }, "past the evidence retention, the gate blocks");
+      assert.deepEqual(await ask(REV_B), { satisfied: false });
     });
   });
 }

@@ -70,8 +70,10 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call(await tokenAt(REV), "GET", `/v1/runs/${runId}`)).body.status, "completed", "the run completes all the same");
       assert.deepEqual(await evidenceOf("same"), { satisfied: true, runId });
       assert.deepEqual(await evidenceOf("upper"), { satisfied: true, runId });
-      assert.deepEqual(await evidenceOf("mismatch"), { satisfied: false });
-      assert.deepEqual(await evidenceOf("ran-other"), { satisfied: false });
+      // Each gate is told the one cause of its component's missing evidence.
+      assert.deepEqual(await evidenceOf("mismatch"), { satisfied: false, withheld: { runId, jobId: "mismatch@qa.build", cause: "oidc-commit", reason: why } });
+      const ranOther = `the runner reported running ${OTHER.slice(0, 12)}, not the run's revision ${REV.slice(0, 12)}`;
+      assert.deepEqual(await evidenceOf("ran-other"), { satisfied: false, withheld: { runId, jobId: "ran-other@qa.build", cause: "other-code", reason: ranOther } });
       assert.equal(logged.length, 1, logged.join("\n"));
     });
 
@@ -98,8 +100,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         const token = await issuer.sign(REPO, { claims: { sha } });
         assert.deepEqual((await succeed(token, runId, `${name}@qa.build`, REV)).body, { ok: true, evidence: false, evidenceWithheld: why }, name);
         assert.deepEqual((await succeed(token, runId, `${name}-silent@qa.build`)).body, { ok: true, evidence: false, evidenceWithheld: why }, `${name}, no revision`);
-        assert.deepEqual(await evidenceOf(name), { satisfied: false });
-        assert.deepEqual(await evidenceOf(`${name}-silent`), { satisfied: false });
+        const reason = why.replace(/^its /u, "the runner's ");
+        assert.deepEqual(await evidenceOf(name), { satisfied: false, withheld: { runId, jobId: `${name}@qa.build`, cause: "oidc-commit", reason } });
+        assert.deepEqual(await evidenceOf(`${name}-silent`), { satisfied: false, withheld: { runId, jobId: `${name}-silent@qa.build`, cause: "oidc-commit", reason } });
       }
       assert.equal(logged.length, before + jobs.length, logged.join("\n"));
       assert.ok(logged.slice(before).every((line) => line.endsWith(`'s success is no promotion evidence: ${why}`)), logged.join("\n"));
@@ -137,7 +140,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual((await succeed(await tokenAt(REV.toUpperCase()), runId, "shouting@qa.build")).body, { ok: true, evidence: true });
 
       assert.equal((await call(await tokenAt(REV), "GET", `/v1/runs/${runId}`)).body.status, "completed", "the run completes all the same");
-      assert.deepEqual(await evidenceOf("elsewhere"), { satisfied: false });
+      assert.deepEqual(await evidenceOf("elsewhere"), { satisfied: false, withheld: { runId, jobId: "elsewhere@qa.build", cause: "oidc-commit", reason: why } });
       assert.deepEqual(await evidenceOf("here"), { satisfied: true, runId });
       assert.deepEqual(await evidenceOf("shouting"), { satisfied: true, runId });
       assert.equal(logged.length, before + 1, logged.join("\n"));

@@ -37,8 +37,17 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
 
       assert.deepEqual(await ask("older"), { satisfied: true, runId: "vouch-1" });
       assert.deepEqual(await ask("same"), { satisfied: true, runId: "vouch-1" });
-      assert.deepEqual(await ask("other"), { satisfied: false });
-      assert.deepEqual(await ask("none"), { satisfied: false });
+      // The gate is told which job is no evidence and why (jobs.no_evidence_cause and _reason, migration 20).
+      const other = { cause: "other-code", reason: `the runner reported running ${OTHER.slice(0, 12)}, not the run's revision ${REV.slice(0, 12)}` };
+      const none = { cause: "other-code", reason: `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${REV.slice(0, 12)}` };
+      assert.deepEqual(await ask("other"), { satisfied: false, withheld: { runId: "vouch-1", jobId: "other@qa.build", ...other } });
+      assert.deepEqual(await ask("none"), { satisfied: false, withheld: { runId: "vouch-1", jobId: "none@qa.build", ...none } });
+      // And so is whoever reads the run's jobs (orun status --remote-state): only those successes are marked.
+      const jobs = (await call("GET", "/v1/runs/vouch-1/jobs")).body.jobs as { jobId: string; noEvidence?: unknown }[];
+      assert.deepEqual(
+        jobs.map((j) => [j.jobId, j.noEvidence]),
+        [["older@qa.build", undefined], ["same@qa.build", undefined], ["other@qa.build", other], ["none@qa.build", none]],
+      );
       assert.deepEqual((await call("GET", `/v1/evidence?component=other&environment=qa&revision=${OTHER}`)).body, { satisfied: false }, "nor for the revision it ran: the run's plan is REV's");
 
       // The repeat of an update whose answer was lost is answered alike.
@@ -58,7 +67,8 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await call("POST", `/v1/runs/vouch-3/jobs/${enc("web@qa.test")}/claim`, { runnerId: "r2", retry: true })).body.retried, true);
       assert.deepEqual((await call("POST", `/v1/runs/vouch-3/jobs/${enc("web@qa.test")}/update`, { runnerId: "r2", status: "success", revision: OTHER })).body, { ok: true, evidence: false });
       assert.equal((await call("GET", "/v1/runs/vouch-3")).body.status, "completed");
-      assert.deepEqual(await ask("web"), { satisfied: false });
+      const reason = `the runner reported running ${OTHER.slice(0, 12)}, not the run's revision ${REV.slice(0, 12)}`;
+      assert.deepEqual(await ask("web"), { satisfied: false, withheld: { runId: "vouch-3", jobId: "web@qa.test", cause: "other-code", reason } });
 
       // The same run, its job reported at its revision (by a runner at the run's commit): evidence.
       await start("vouch-4", ["web@qa.build", "web@qa.test"]);

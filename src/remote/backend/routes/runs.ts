@@ -1,5 +1,5 @@
 // POST /v1/runs (create or join) and GET /v1/runs/:runId.
-import type { BackendPlan, CreateRunResponse, EvidenceResponse } from "../../protocol.js";
+import { isCommitId, type BackendPlan, type CreateRunResponse, type EvidenceResponse } from "../../protocol.js";
 import { CoordinatorError, initialJobs, type RunRecord } from "../coordinator.js";
 import { HttpError, badRequest, checkId, checkText, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
@@ -22,7 +22,7 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
   for (const job of jobs) checkId("jobId", job.jobId);
   const text = (field: string, value: unknown) => (typeof value === "string" ? checkText(field, value) : value);
   text("plan.checksum", plan.checksum);
-  text("plan.revision", plan.revision);
+  checkRevision(plan.revision);
   text("actor", body.actor);
   text("triggerType", body.triggerType);
   plan.jobs.forEach((job, i) => text(`plan.jobs[${i}].component`, job?.component));
@@ -39,7 +39,7 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
     createdAt: now,
     updatedAt: now,
     finishedAt: jobs.length === 0 ? now : null,
-    revision: typeof plan.revision === "string" && plan.revision ? plan.revision : null,
+    revision: plan.revision ?? null,
     failFast: plan.failFast === true,
   };
   const outcome = await backend.store.createRun({ run, jobs, planJson: JSON.stringify(plan) });
@@ -56,6 +56,19 @@ export async function createRun({ req, res, caller, backend }: RequestContext): 
   if (run.failFast && !existing.failFast) await backend.store.enableFailFast(caller.namespace, runId);
   const failFast = Boolean(run.failFast || existing.failFast);
   sendJson(res, 200, { runId, status: existing.status, createdAt: existing.createdAt, joined: true, failFast } satisfies CreateRunResponse);
+}
+
+/**
+ * The run's revision is what promotion evidence is for, and runners compare it with the commit they ran (git's full
+ * object name, lower case): anything else, which no runner can have run, is refused rather than stored.
+ */
+function checkRevision(revision: unknown): void {
+  if (revision === undefined || revision === null || isCommitId(revision)) return;
+  const got =
+    typeof revision !== "string"
+      ? Array.isArray(revision) ? "an array" : typeof revision === "object" ? "an object" : `a ${typeof revision}`
+      : /^[\x20-\x7e]{0,80}$/.test(revision) ? JSON.stringify(revision) : `a ${revision.length}-character string`;
+  throw badRequest(`Invalid plan.revision: must be a commit ID, 40 or 64 lower-case hex digits (git's full object name of the commit the plan was compiled from), or left out; got ${got}`);
 }
 
 export async function getRun({ res, params, caller, backend }: RequestContext): Promise<void> {
@@ -76,6 +89,8 @@ export async function evidence({ res, url, caller, backend }: RequestContext): P
   let answer: EvidenceResponse = { satisfied: false };
   if (found && "runId" in found) answer = { satisfied: true, runId: found.runId };
   // Not `runId`: that ID may name a later run now.
-  else if (found) answer = { satisfied: true, deletedRun: { runId: found.deletedRunId, recordedAt: found.recordedAt } };
+  else if (found && "deletedRunId" in found) answer = { satisfied: true, deletedRun: { runId: found.deletedRunId, recordedAt: found.recordedAt } };
+  // A run that succeeded but is no evidence: the gate names its cause.
+  else if (found) answer = { satisfied: false, withheld: found.withheld };
   sendJson(res, 200, answer);
 }

@@ -213,6 +213,14 @@ const RETRY_WAITS = `ALTER TABLE runs ADD COLUMN retry_waits TEXT;`;
 // a retry after a fix. Its success is no promotion evidence for the run (EVIDENCE_SQL, evidenceOf).
 const NO_EVIDENCE = (bool: string, no: string) => `ALTER TABLE jobs ADD COLUMN no_evidence ${bool} NOT NULL DEFAULT ${no};`;
 
+// Why a job's result is no evidence (coordinator JobRecord.noEvidenceCause/noEvidenceReason): `other-code` (the runner
+// ran another revision, or none) or `oidc-commit` (its OIDC token does not vouch for the revision), and the reason in
+// words, bounded and printable ASCII. Jobs marked no_evidence before keep NULL: their cause was not recorded.
+const NO_EVIDENCE_REASON = `
+ALTER TABLE jobs ADD COLUMN no_evidence_cause TEXT;
+ALTER TABLE jobs ADD COLUMN no_evidence_reason TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -244,6 +252,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: "jobs.retries: the retries of a job in its run, apart from the workflow attempt", sqlite: RETRIES, postgres: RETRIES },
   { version: 18, name: "runs.retry_waits: a re-run attempt waits for a failed job's retry one grace, whatever its jobs behind it", sqlite: RETRY_WAITS, postgres: RETRY_WAITS },
   { version: 19, name: "jobs.no_evidence: a job run from other code than its run's revision is no promotion evidence", sqlite: NO_EVIDENCE("INTEGER", "0"), postgres: NO_EVIDENCE("BOOLEAN", "false") },
+  { version: 20, name: "jobs.no_evidence_cause, jobs.no_evidence_reason: why a job's success is no promotion evidence", sqlite: NO_EVIDENCE_REASON, postgres: NO_EVIDENCE_REASON },
 ];
 
 /** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */
@@ -362,6 +371,19 @@ WHERE r.namespace = $1 AND r.revision = $2
   AND EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $4) = $3)
   AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $6) = $5 AND (j.status <> 'success' OR j.no_evidence))
 ORDER BY r.updated_at DESC LIMIT 1`;
+
+/**
+ * When no run is evidence (EVIDENCE_SQL): the latest run at the revision whose jobs of the component in the
+ * environment all succeeded, one of them from other code (jobs.no_evidence), and that job's recorded cause — what the
+ * promotion gate tells. Parameters as EVIDENCE_SQL's $1–$4.
+ */
+export const WITHHELD_SQL = `
+SELECT r.run_id, j.job_id, j.no_evidence_cause, j.no_evidence_reason FROM runs r
+JOIN jobs j ON j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $4) = $3 AND j.status = 'success' AND j.no_evidence
+WHERE r.namespace = $1 AND r.revision = $2
+  AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND substr(x.job_id, 1, $4) = $3 AND x.status <> 'success')
+ORDER BY r.updated_at DESC, r.run_id DESC, j.position
+LIMIT 1`;
 
 /** The run-status tally (see coordinator JobTally): two index seeks. $1 namespace, $2 run. */
 export const TALLY_SQL = `

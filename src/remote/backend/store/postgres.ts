@@ -6,11 +6,11 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
-import { RUN_COLUMNS, RUN_STATE_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, WITHHELD_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { RUN_COLUMNS, RUN_STATE_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, withheldFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { jobParams, tokenFromRow } from "./sqlite.js";
 import { planAppend } from "./log-chunks.js";
-import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store } from "./types.js";
+import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store, type WithheldRow } from "./types.js";
 
 const CHANNEL = "orun_run_changed";
 /** Serialises migrations of concurrently starting replicas. */
@@ -226,9 +226,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           const p = jobParams(namespace, runId, job);
           await c.query(
             `UPDATE jobs SET status = $4, runner_id = $5, started_at = $6, finished_at = $7, heartbeat_at = $8, last_error = $9, attempts = $10, ci_run_id = $11, run_attempt = $12, retries = $13,
-               no_evidence = $14
+               no_evidence = $14, no_evidence_cause = $15, no_evidence_reason = $16
              WHERE namespace = $1 AND run_id = $2 AND job_id = $3`,
-            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.noEvidence === 1],
+            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.noEvidence === 1, p.noEvidenceCause, p.noEvidenceReason],
           );
         }
         if (mutation.stopRun) await c.query(STOP_RUN_SQL, [mutation.stopRun, namespace, runId]);
@@ -291,7 +291,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       if (rows[0]) return { runId: rows[0].run_id };
       // From a run retention has deleted.
       const kept = (await query<{ run_id: string; recorded_at: string }>(KEPT_EVIDENCE_SQL, [namespace, revision, component, environment]))[0];
-      return kept && { deletedRunId: kept.run_id, recordedAt: kept.recorded_at };
+      if (kept) return { deletedRunId: kept.run_id, recordedAt: kept.recorded_at };
+      const withheld = (await query<WithheldRow>(WITHHELD_SQL, [namespace, revision, prefix, prefix.length]))[0];
+      return withheld && withheldFromRow(withheld);
     },
 
     async pruneEvidenceBefore(before) {

@@ -1,6 +1,6 @@
 // Row ↔ record mapping shared by the SQLite and PostgreSQL stores.
-import type { JobRecord, RetryWait, RunRecord } from "../coordinator.js";
-import type { NamespaceRecord } from "./types.js";
+import { NO_EVIDENCE_CAUSES, type JobRecord, type NoEvidenceCause, type RetryWait, type RunRecord } from "../coordinator.js";
+import type { NamespaceRecord, WithheldEvidence, WithheldRow } from "./types.js";
 import type { JobStatus, RunStatus } from "../../protocol.js";
 
 export interface RunRow {
@@ -43,6 +43,9 @@ export interface JobRow {
   retries?: number | string | null;
   /** Migration 19: 0/1 on SQLite, a boolean on PostgreSQL. */
   no_evidence?: number | boolean | null;
+  /** Migration 20: null when not recorded. */
+  no_evidence_cause?: string | null;
+  no_evidence_reason?: string | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
@@ -87,7 +90,14 @@ export function jobFromRow(row: JobRow): JobRecord {
     runAttempt: row.run_attempt == null ? null : Number(row.run_attempt),
     retries: Number(row.retries ?? 0),
     noEvidence: Boolean(row.no_evidence),
+    noEvidenceCause: noEvidenceCause(row.no_evidence_cause),
+    noEvidenceReason: row.no_evidence_reason ?? null,
   };
+}
+
+/** A stored cause this backend knows; another (a newer backend's) reads as not recorded. */
+export function noEvidenceCause(value: string | null | undefined): NoEvidenceCause | null {
+  return NO_EVIDENCE_CAUSES.find((cause) => cause === value) ?? null;
 }
 
 export interface NamespaceRow {
@@ -98,4 +108,8 @@ export interface NamespaceRow {
 
 export function namespaceFromRow(row: NamespaceRow): NamespaceRecord {
   return { id: row.namespace_id, slug: row.namespace_slug, lastSeenAt: row.last_seen_at };
+}
+
+export function withheldFromRow(row: WithheldRow): WithheldEvidence {
+  return { withheld: { runId: row.run_id, jobId: row.job_id, cause: noEvidenceCause(row.no_evidence_cause), reason: row.no_evidence_reason ?? null } };
 }

@@ -8,10 +8,10 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
-import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
-import { RUN_COLUMNS, RUN_STATE_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
+import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, WITHHELD_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
+import { RUN_COLUMNS, RUN_STATE_COLUMNS, jobFromRow, namespaceFromRow, runFromRow, withheldFromRow, type JobRow, type NamespaceRow, type RunRow } from "./rows.js";
 import { planAppend } from "./log-chunks.js";
-import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store, type TokenRecord } from "./types.js";
+import { planLogWrite, withFollowedAt, type LogWriteResult, type NewRun, type Store, type WithheldRow, type TokenRecord } from "./types.js";
 
 export function openSqliteStore(file: string): Store {
   if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -30,7 +30,8 @@ export function openSqliteStore(file: string): Store {
     jobs: selectJobs(),
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, runner_id = @runnerId, started_at = @startedAt, finished_at = @finishedAt, heartbeat_at = @heartbeatAt, last_error = @lastError, attempts = @attempts,
-         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, no_evidence = @noEvidence
+         ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, no_evidence = @noEvidence,
+         no_evidence_cause = @noEvidenceCause, no_evidence_reason = @noEvidenceReason
        WHERE namespace = @namespace AND run_id = @runId AND job_id = @jobId`,
     ),
     updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
@@ -193,13 +194,13 @@ export function openSqliteStore(file: string): Store {
     async componentSucceededAt(namespace, revision, component, environment) {
       const prefix = `${component}@${environment}.`;
       const params: unknown[] = [namespace, revision, prefix, prefix.length, prefix, prefix.length];
-      // The query is written with PostgreSQL's $N; SQLite binds `?` in text order.
-      const order = [...EVIDENCE_SQL.matchAll(/\$(\d)/g)].map((m) => params[Number(m[1]) - 1]);
-      const row = db.prepare<unknown[], { run_id: string }>(EVIDENCE_SQL.replace(/\$\d/g, "?")).get(...order);
+      const row = db.prepare<unknown[], { run_id: string }>(positional(EVIDENCE_SQL)).get(...inTextOrder(EVIDENCE_SQL, params));
       if (row) return { runId: row.run_id };
       // From a run retention has deleted.
       const kept = db.prepare<unknown[], { run_id: string; recorded_at: string }>(positional(KEPT_EVIDENCE_SQL)).get(namespace, revision, component, environment);
-      return kept && { deletedRunId: kept.run_id, recordedAt: kept.recorded_at };
+      if (kept) return { deletedRunId: kept.run_id, recordedAt: kept.recorded_at };
+      const withheld = db.prepare<unknown[], WithheldRow>(positional(WITHHELD_SQL)).get(...inTextOrder(WITHHELD_SQL, params));
+      return withheld && withheldFromRow(withheld);
     },
 
     async pruneEvidenceBefore(before) {
@@ -309,6 +310,8 @@ export function jobParams(namespace: string, runId: string, job: JobRecord) {
     retries: job.retries ?? 0,
     // 0/1: SQLite binds no booleans (the PostgreSQL store passes a boolean).
     noEvidence: job.noEvidence ? 1 : 0,
+    noEvidenceCause: job.noEvidence ? (job.noEvidenceCause ?? null) : null,
+    noEvidenceReason: job.noEvidence ? (job.noEvidenceReason ?? null) : null,
   };
 }
 
@@ -327,4 +330,9 @@ export function tokenFromRow(row: TokenRow): TokenRecord {
 /** SQL written with PostgreSQL's $1…$N, each used once and in order, for SQLite's `?`. */
 function positional(text: string): string {
   return text.replace(/\$\d+/g, "?");
+}
+
+/** `params` ($1, $2, … of a query written with PostgreSQL's $N) in the order SQLite binds its `?`: the text's. */
+function inTextOrder(text: string, params: readonly unknown[]): unknown[] {
+  return [...text.matchAll(/\$(\d+)/g)].map((m) => params[Number(m[1]) - 1]);
 }

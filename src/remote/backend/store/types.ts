@@ -4,7 +4,7 @@
 // in SQLite, `SELECT … FOR UPDATE` on the run row in PostgreSQL), applies one
 // pure coordinator function and writes the changed rows in the same
 // transaction — that is what keeps claims atomic across processes.
-import { isHeldBy, type JobRecord, type Mutation, type MutationScope, type RunRecord, type RunState } from "../coordinator.js";
+import { isHeldBy, type JobRecord, type Mutation, type NoEvidenceCause, type MutationScope, type RunRecord, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
 import type { LogRange } from "./log-chunks.js";
 
@@ -73,6 +73,22 @@ export function planLogWrite(
  */
 export type Evidence = { runId: string } | { deletedRunId: string; recordedAt: string };
 
+/**
+ * No evidence, though a live run at the revision has every job of the component in the environment succeeded: one of
+ * them is no evidence (WITHHELD_SQL), and its recorded cause and reason (null for results from before migration 20).
+ */
+export interface WithheldEvidence {
+  withheld: { runId: string; jobId: string; cause: NoEvidenceCause | null; reason: string | null };
+}
+
+/** The row WITHHELD_SQL reads. */
+export interface WithheldRow {
+  run_id: string;
+  job_id: string;
+  no_evidence_cause: string | null;
+  no_evidence_reason: string | null;
+}
+
 export interface TokenRecord {
   id: string;
   namespace: string;
@@ -126,7 +142,7 @@ export interface Store {
    * A run at `revision` where every job of `component` in `environment` succeeded (promotion-gate evidence):
    * a live run, else the evidence kept from a run retention deleted.
    */
-  componentSucceededAt(namespace: string, revision: string, component: string, environment: string): Promise<Evidence | undefined>;
+  componentSucceededAt(namespace: string, revision: string, component: string, environment: string): Promise<Evidence | WithheldEvidence | undefined>;
   /** Deletes kept evidence recorded before `before` (the evidence retention); returns how many rows. */
   pruneEvidenceBefore(before: string): Promise<number>;
 

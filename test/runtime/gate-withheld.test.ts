@@ -1,0 +1,39 @@
+// A remote promotion gate that finds a run at the revision which succeeded yet is no evidence names the one cause the
+// backend recorded for it, with the advice that fits; without a recorded cause (a backend or result from before it
+// kept one) it names both, as before.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { GateEvaluator } from "../../src/runtime/gates.js";
+import type { WithheldGateEvidence } from "../../src/runtime/hooks.js";
+import { ExecutionStore } from "../../src/runtime/records/store.js";
+import { emptyState } from "../../src/runtime/records/state.js";
+import { makePlan, removeDir, tempDir } from "./helpers.js";
+
+const REV = "0123456789abcdef0123456789abcdef01234567";
+const gate = { type: "environment-promotion" as const, environment: "staging", component: "web", condition: "success", match: { revision: "source" } };
+const BOTH =
+  "the backend has no run at that revision whose web jobs in staging all succeeded running that commit; a success from other code records no evidence: a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran";
+
+test("a remote gate names the recorded cause of withheld evidence, or both causes when none was recorded", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const plan = makePlan([{ id: "web@prod.deploy", gates: [gate], steps: [] }], { revision: REV });
+  const reasonFor = async (answer: boolean | WithheldGateEvidence) =>
+    new GateEvaluator(REV, new ExecutionStore(dir), "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(answer) }).check(plan.jobs[0]!, { approve: false });
+  const withheld = (cause: WithheldGateEvidence["withheld"]["cause"], reason: string | null): WithheldGateEvidence => ({ withheld: { runId: "run-7", jobId: "web@staging.deploy", cause, reason } });
+  const head = `promotion gate: web must have succeeded in staging at revision ${REV.slice(0, 12)} (`;
+
+  assert.equal(
+    await reasonFor(withheld("other-code", "the runner reported running 222222222222, not the run's revision 0123456789ab")),
+    `${head}the backend's run run-7 at that revision had every web job in staging succeed, but web@staging.deploy ran other code than that commit and records no evidence: the runner reported running 222222222222, not the run's revision 0123456789ab; a job retried after a fix ran the fix, not this commit: run the fixed commit's plan in staging and promote that commit)`,
+  );
+  assert.equal(
+    await reasonFor(withheld("oidc-commit", null)),
+    `${head}the backend's run run-7 at that revision had every web job in staging succeed, but web@staging.deploy ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence; run staging from a checkout of the commit its workflow run is for (github.sha), and promote that commit)`,
+  );
+  for (const answer of [false, withheld(null, null)]) {
+    const reason = await reasonFor(answer);
+    assert.ok(reason?.startsWith(`${head}${BOTH}`), reason);
+  }
+  assert.equal(await reasonFor(true), undefined);
+});
