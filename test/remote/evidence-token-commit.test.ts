@@ -65,7 +65,7 @@ describe("promotion evidence from a GitHub Actions runner whose token is for ano
     assert.deepEqual(await evidenceAt(head), { satisfied: false, withheld: { runId: "token-other-1", jobId: "api@dev.deploy", cause: "oidc-commit", reason } });
 
     // A gate on that commit names the one cause (not a retry after a fix) and its way out; orun status marks the job.
-    const env = { ORUN_TOKEN: served.token, ORUN_BACKEND_URL: served.backend.url, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "" };
+    const env = served.env();
     const prod = await spawnOrun(["run", "plan.json", "--job", "api@prod.deploy", "--remote-state", "--exec-id", "token-prod-1"], { cwd: repo.dir, env }).done;
     assert.equal(prod.code, 1, prod.output);
     assert.doesNotMatch(prod.output, /deploying prod/);

@@ -92,10 +92,10 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.doesNotMatch(prod.output, /OIDC token/, "not the other cause");
 
       // orun status marks the success that is no evidence, and says why.
-      const status = await spawnOrun(["status", "--remote-state", "--exec-id", "wd-1"], { cwd: repo.dir, env }).done;
+      const status = await spawnOrun(["status", "--remote-state", "--exec-id", "wd-1"], { cwd: repo.dir, env: served.env() }).done;
       assert.equal(status.code, 0, status.output);
       assert.match(status.output, new RegExp(`✓ api@dev\\.deploy +success +\\S+ +retried once · no promotion evidence: ${escapeRegExp(reason)}\n`));
-      const json = await spawnOrun(["status", "--remote-state", "--exec-id", "wd-1", "--json"], { cwd: repo.dir, env }).done;
+      const json = await spawnOrun(["status", "--remote-state", "--exec-id", "wd-1", "--json"], { cwd: repo.dir, env: served.env() }).done;
       assert.equal(json.code, 0, json.output);
       const job = (JSON.parse(json.output) as { state: { jobs: Record<string, { status: string; noPromotionEvidence?: unknown }> } }).state.jobs["api@dev.deploy"];
       assert.deepEqual([job?.status, job?.noPromotionEvidence], ["completed", { cause: "other-code", reason }]);
