@@ -92,12 +92,14 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const plans = plansHeldFor ? [] : stale;
   const held = plansHeldFor ? { plansHeldFor } : {};
   if (options.dryRun) {
-    // What the real gc would find taking each lock: a stale lock whose takeover is stuck keeps its record.
+    // What the real gc would find taking each lock: a stale lock whose takeover is stuck keeps its record, and so
+    // does a run that took the lock since the scan (another gc's removal is left to it, as above).
     const removable: string[] = [];
     for (const id of candidates) {
-      const blocked = await lockTakeoverBlocked(store.lockFile(id));
-      if (blocked) keptBlocked.set(id, `lock not taken over: ${blocked}`);
-      else removable.push(id);
+      const seen = await lockTakeoverBlocked(store.lockFile(id));
+      if (typeof seen === "string") keptBlocked.set(id, `lock not taken over: ${seen}`);
+      else if (seen === undefined) removable.push(id);
+      else if (seen.live.purpose !== "gc") keptRunning.push(id);
     }
     return { removed: removable, keptRunning, keptUnreadable, keptReadError, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
   }

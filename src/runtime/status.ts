@@ -2,7 +2,7 @@
 import { stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
-import { foreignLockNote, liveLockOwner, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
+import { foreignLockNote, lockHolder, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
@@ -29,6 +29,11 @@ export interface ExecutionSnapshot {
   justCreated?: boolean;
   /** Another host's run holds the lock (presumed running: it cannot be checked from here): what to do if it is gone. */
   foreignLock?: string;
+  /**
+   * Reading the lock of an unfinished run failed (EACCES, EIO): the error and the lock's path. Whether its run is
+   * alive cannot be told then, so it is not called interrupted.
+   */
+  lockUnreadable?: string;
 }
 
 /**
@@ -47,22 +52,24 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   const unfinished = meta?.status === "running" || backgroundPid !== undefined;
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
-  const holder = await liveLockOwner(store.lockFile(execId));
+  const { owner: holder, readError } = await lockHolder(store.lockFile(execId));
   // A run writes its last metadata before it gives up the lock: `running` read before the lock was found free may
   // be a run that ended in between, not a dead one (status --watch and logs --follow then exited 1 for a good run).
-  if (reread && holder === undefined && meta?.status === "running") return readSnapshot(store, execId, false);
+  if (reread && holder === undefined && readError === undefined && meta?.status === "running") return readSnapshot(store, execId, false);
   const locked = holder !== undefined;
+  // Only where it decides anything: a finished run's lock is no question.
+  const lockUnreadable = readError !== undefined && (unfinished || !meta) ? `${readError}, ${store.lockFile(execId)}` : undefined;
   // A record appears with its lock (ExecutionStore.openRecord) and keeps it until its run has written metadata:
   // a lock left by a dead process on a record without metadata is a run killed while it started.
-  const staleLock = !meta && !locked && backgroundPid === undefined ? await deadLockOwner(store.lockFile(execId)) : undefined;
+  const staleLock = !meta && !locked && !lockUnreadable && backgroundPid === undefined ? await deadLockOwner(store.lockFile(execId)) : undefined;
   const diedStarting = staleLock !== undefined;
-  const interrupted = diedStarting || (unfinished && !locked && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child))));
+  const interrupted = diedStarting || (unfinished && !locked && !lockUnreadable && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child))));
   // A run that holds its new record and has not written metadata yet is starting too (not gc removing it).
   const starting = (backgroundPid !== undefined && !interrupted) || (!meta && locked && holder.purpose !== "gc");
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
   // Safety net for a record folder made without its lock (by an older orun between its mkdir and its lock, or by
   // hand): empty and new, it may still be a run setting itself up. A migrated legacy record has a state.json.
-  const changed = !meta && !state && !locked && !diedStarting ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
+  const changed = !meta && !state && !locked && !lockUnreadable && !diedStarting ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
   const justCreated = changed !== undefined && Date.now() - changed < CREATING_GRACE_MS;
   const foreignLock = foreignLockNote(holder, store.lockFile(execId));
   return {
@@ -75,6 +82,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
     ...(starting ? { starting } : {}),
     ...(backgroundError ? { backgroundError } : {}),
     ...(foreignLock ? { foreignLock } : {}),
+    ...(lockUnreadable ? { lockUnreadable } : {}),
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
 }
@@ -106,7 +114,7 @@ export function isFinished(snapshot: ExecutionSnapshot): boolean {
   if (snapshot.meta) return snapshot.meta.status !== "running";
   // No metadata: a run creating the record holds its lock (or is about to: the folder is new); without one
   // nothing will ever write it (a migrated legacy record), and --watch / logs --follow waited for ever.
-  return !snapshot.locked && !snapshot.justCreated;
+  return !snapshot.locked && !snapshot.justCreated && !snapshot.lockUnreadable;
 }
 
 /**
@@ -131,6 +139,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     ...(snapshot.starting ? { starting: true } : {}),
     ...(snapshot.backgroundError ? { backgroundError: snapshot.backgroundError } : {}),
     ...(snapshot.foreignLock ? { foreignLock: snapshot.foreignLock } : {}),
+    ...(snapshot.lockUnreadable ? { lockUnreadable: snapshot.lockUnreadable } : {}),
   };
 }
 
@@ -201,6 +210,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   } else if (meta?.error) lines.push(`  ${p.red("Error:")} ${printable(meta.error)}`);
   for (const link of meta?.links ?? []) lines.push(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
   if (snapshot.foreignLock) lines.push(`  ${p.yellow("!")} ${printable(snapshot.foreignLock)}`);
+  if (snapshot.lockUnreadable) {
+    const whose = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "a run";
+    lines.push(`  ${p.yellow("!")} the execution lock could not be read (${printable(snapshot.lockUnreadable)}): whether ${whose} is still alive cannot be told`);
+  }
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
     lines.push(`  ${p.yellow("!")} ${who} is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);

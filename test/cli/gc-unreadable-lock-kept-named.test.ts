@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { processStartTicks, processStopped, takeoverGuard } from "../../src/runtime/records/lock.js";
-import { deadPid, liveSleeper, processEnded, until } from "../support/wait.js";
+import { deadPid, liveSleeper, processEnded, signalIfAlive, until } from "../support/wait.js";
 import { runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
 
@@ -119,8 +119,8 @@ test("a stale lock whose takeover guard a stopped process holds: run, gc and gc 
     assert.equal(gc.stdout, `  Removed plain\n\nRemoved 1 execution\n  kept paused (lock not taken over: ${note})\n`);
     assert.equal(await readFile(file, "utf8"), stale, "the lock is left as it was");
   } finally {
-    process.kill(holder.pid, "SIGCONT");
-    process.kill(holder.pid, "SIGKILL");
+    signalIfAlive(holder.pid, "SIGCONT");
+    signalIfAlive(holder.pid, "SIGKILL");
   }
   await until(() => processEnded(holder.pid), "the holder to end", 10_000);
   // Ended as told: its guard is spent, and the record goes.

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
@@ -44,6 +45,35 @@ test("a FIFO, or a link to one, where a record's .lock belongs never hangs statu
     assert.ok((await readdir(recordFile(dir, "x1", "."))).includes("state.json"), `the record survives ${what}`);
     await rm(lock);
   }
+});
+
+test("a socket where a record's .lock belongs is no lock file: run and gc say to remove it, not to wait for it to be readable", async (t) => {
+  const dir = await oneJobRepo(t);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "s1"], { cwd: dir })).code, 0);
+  const lock = recordFile(dir, "s1", ".lock");
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(lock, resolve));
+  try {
+    const run = await runOrun(["run", "plan.json", "--runner", "local", "--exec-id", "s1"], { cwd: dir, timeoutMs: DEADLINE_MS });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.equal(run.stderr, `✕ ${lock}: the execution lock is a socket, not a lock file; remove it if no run is using this execution\n`);
+    const kept = `  kept s1 (lock unreadable: a socket, ${lock}; remove it if no run is using this execution)\n`;
+    const dryRun = await runOrun(["gc", "--all", "--dry-run"], { cwd: dir, timeoutMs: DEADLINE_MS });
+    assert.equal(dryRun.code, 0, dryRun.stdout + dryRun.stderr);
+    assert.equal(dryRun.stdout, kept);
+    const gc = await runOrun(["gc", "--all"], { cwd: dir, timeoutMs: DEADLINE_MS });
+    assert.equal(gc.code, 1, gc.stdout + gc.stderr);
+    assert.equal(gc.stdout, kept);
+    assert.equal(gc.stderr, "✕ gc kept 1 execution whose lock it could not read or take over: see the note above for what to remove, then run orun gc again\n");
+    assert.ok((await readdir(recordFile(dir, "s1", "."))).includes("state.json"), "the record survives");
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  // Removed as told: gc removes the record.
+  await rm(lock, { force: true });
+  const gc = await runOrun(["gc", "--all"], { cwd: dir, timeoutMs: DEADLINE_MS });
+  assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+  assert.deepEqual(await readdir(path.join(dir, ".orun/executions")), []);
 });
 
 test("a legacy .orun-state.json that is a link is refused, never waited on nor quoted, and nothing is migrated", async (t) => {

@@ -5,7 +5,9 @@
 // next run to take the lock. Real files, real processes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -17,7 +19,18 @@ import {
   takeoverGuard,
 } from "../../src/runtime/records/lock.js";
 import { staleLockUnderLiveTakeover, tempLock } from "./helpers.js";
-import { deadPid, liveSleeper, until } from "../support/wait.js";
+import { deadPid, liveSleeper, signalIfAlive, until } from "../support/wait.js";
+
+const LOCK_MODULE = new URL("../../src/runtime/records/lock.js", import.meta.url).href;
+
+/** A process's state letter from /proc/<pid>/stat (R, S, T: stopped by a signal, t: stopped by its tracer). */
+const stateOf = (pid: number): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0];
+  } catch {
+    return undefined;
+  }
+};
 
 const guardsIn = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => name.includes(".takeover")).sort();
 
@@ -38,7 +51,7 @@ test("64 takeovers of one stale lock that died midway: refused at once, naming t
     return true;
   });
   assert.ok(Date.now() - started < 10_000, "no use waiting: nothing changes without the user");
-  assert.match((await lockTakeoverBlocked(file)) ?? "", /^64 takeovers of its stale lock died midway/, "what gc --dry-run says of it");
+  assert.match(String(await lockTakeoverBlocked(file)), /^64 takeovers of its stale lock died midway/, "what gc --dry-run says of it");
   assert.equal(await readFile(file, "utf8"), stale, "the lock is left as it was");
   assert.equal((await guardsIn(dir)).length, 64);
 
@@ -60,7 +73,7 @@ test("a live process holding the takeover guard: after the deadline the error na
     return true;
   });
   assert.equal(await readFile(file, "utf8"), stale);
-  assert.match((await lockTakeoverBlocked(file)) ?? "", new RegExp(`^a takeover of its stale lock by pid ${holder.pid} has not finished`), "what gc --dry-run says of it");
+  assert.match(String(await lockTakeoverBlocked(file)), new RegExp(`^a takeover of its stale lock by pid ${holder.pid} has not finished`), "what gc --dry-run says of it");
   // Once the holder is gone its guard is spent: the takeover goes ahead, and the spent guard goes with the content.
   holder.kill("SIGKILL");
   await new Promise((resolve) => holder.once("exit", resolve));
@@ -117,8 +130,8 @@ test("a stopped process holding the takeover guard is named at once (no 15 s wai
     assert.equal(await lockTakeoverBlocked(file), note, "what gc --dry-run says of it");
     assert.equal(await readFile(file, "utf8"), stale, "the lock is left as it was");
   } finally {
-    process.kill(holder.pid, "SIGCONT");
-    process.kill(holder.pid, "SIGKILL");
+    signalIfAlive(holder.pid, "SIGCONT");
+    signalIfAlive(holder.pid, "SIGKILL");
   }
   await new Promise((resolve) => (holder.exitCode !== null || holder.signalCode !== null ? resolve(undefined) : holder.once("exit", resolve)));
   // Once the holder is gone its guard is spent: the takeover goes ahead.
@@ -126,4 +139,117 @@ test("a stopped process holding the takeover guard is named at once (no 15 s wai
   const lock = await acquireExecLock(file, "paused");
   assert.deepEqual(await guardsIn(dir), []);
   await lock.release();
+});
+
+/**
+ * Attaches to `pid` with ptrace (PTRACE_ATTACH, as gdb -p does), says TRACING once the process sits in its tracing
+ * stop (state t), and holds it there until its stdin closes.
+ */
+const TRACER = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+pid = int(sys.argv[1])
+if libc.ptrace(16, pid, None, None) != 0:
+    sys.exit("PTRACE_ATTACH failed: errno %d" % ctypes.get_errno())
+os.waitpid(pid, 0)
+print("TRACING", flush=True)
+sys.stdin.read()
+`;
+
+test("a takeover holder a tracer stops (state t: gdb, strace) is not named stopped: kill -CONT does not resume it; it is waited for as a running one", async (t) => {
+  const { dir, file, stale, guard, holder } = await staleLockUnderLiveTakeover(t);
+  const tracer = spawn("python3", ["-c", TRACER, String(holder.pid)], { stdio: ["pipe", "pipe", "pipe"] });
+  let said = "";
+  tracer.stdout.on("data", (chunk: Buffer) => (said += chunk.toString()));
+  tracer.stderr.on("data", (chunk: Buffer) => (said += chunk.toString()));
+  try {
+    await until(() => said.includes("TRACING") || tracer.exitCode !== null, "the tracer to attach", 10_000);
+    assert.equal(said, "TRACING\n");
+    assert.equal(stateOf(holder.pid), "t");
+    // What the old note advised does nothing here: only the tracer resumes a tracing stop.
+    process.kill(holder.pid, "SIGCONT");
+    assert.equal(stateOf(holder.pid), "t", "kill -CONT does not resume a traced process");
+    assert.equal(processStopped(holder.pid), false);
+    const note = `a takeover of its stale lock by pid ${holder.pid} has not finished (it holds ${guard}); wait for it, or end pid ${holder.pid} if it is stopped or stuck`;
+    assert.equal(await lockTakeoverBlocked(file), note, "what gc --dry-run says of it");
+
+    // The takeover waits for it (it was refused at once, naming kill -CONT): once the holder is ended it goes ahead.
+    let settled = false;
+    const acquiring = acquireExecLock(file, "traced");
+    acquiring.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await until(() => settled, "the takeover to give up", 1_500).catch(() => undefined);
+    assert.equal(settled, false, "not refused at once");
+    holder.kill("SIGKILL");
+    tracer.stdin.end();
+    const lock = await acquiring;
+    assert.notEqual(await readFile(file, "utf8"), stale);
+    assert.deepEqual(await guardsIn(dir), []);
+    await lock.release();
+  } finally {
+    signalIfAlive(holder.pid, "SIGKILL");
+    if (tracer.exitCode === null) tracer.kill("SIGKILL");
+  }
+});
+
+/**
+ * A `--background` parent (as `orun run --background` is): takes the lock for hand-off, holds the takeover guard of
+ * its own lock content as handOver does while it replaces the lock, starts its child, says CHILD <pid> and stops
+ * itself (Ctrl-Z in that moment). Continued, it lets go of the guard, hands the lock to the child and exits with the
+ * child's code. The child tries the lock (saying TRYING), then says ADOPTED or REFUSED <message>.
+ */
+const CHILD = `
+import { acquireExecLock } from ${JSON.stringify(LOCK_MODULE)};
+process.stdout.write("TRYING\\n");
+try {
+  const lock = await acquireExecLock(process.argv[1], "bg");
+  process.stdout.write("ADOPTED\\n");
+  await lock.release();
+} catch (err) {
+  process.stdout.write("REFUSED " + err.message + "\\n");
+  process.exitCode = 1;
+}
+`;
+const PARENT = `
+import { acquireExecLock, processStartTicks, takeoverGuard } from ${JSON.stringify(LOCK_MODULE)};
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+const file = process.argv[1];
+const lock = await acquireExecLock(file, "bg", { handoff: true });
+const guard = takeoverGuard(file, readFileSync(file, "utf8"));
+writeFileSync(guard, JSON.stringify({ pid: process.pid, host: os.hostname(), startTime: processStartTicks(process.pid) }), { flag: "wx" });
+const child = spawn(process.execPath, ["--input-type=module", "-e", ${JSON.stringify(CHILD)}, file], { stdio: ["ignore", "inherit", "inherit"] });
+await new Promise((resolve) => child.once("spawn", resolve));
+process.stdout.write("CHILD " + child.pid + "\\n");
+process.kill(process.pid, "SIGSTOP");
+rmSync(guard);
+await lock.handOver(child.pid);
+child.once("exit", (code) => process.exit(code ?? 1));
+`;
+
+test("a --background parent stopped while it hands its lock over: the child waits for it (it is no stale takeover) and adopts the lock once it is continued", async (t) => {
+  const { file } = await tempLock(t);
+  const parent = spawn(process.execPath, ["--input-type=module", "-e", PARENT, file], { stdio: ["ignore", "pipe", "inherit"] });
+  let said = "";
+  parent.stdout.on("data", (chunk: Buffer) => (said += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => parent.once("exit", (code) => resolve(code)));
+  let child: number | undefined;
+  try {
+    await until(() => /CHILD \d+\n/.test(said) && processStopped(parent.pid!), "the parent to stop after starting its child", 20_000);
+    child = Number(/CHILD (\d+)\n/.exec(said)![1]);
+    await until(() => said.includes("TRYING"), "the child to try the lock", 20_000);
+    // The child was refused at once ("a takeover of its stale lock by pid <parent> is stopped"): it must wait instead.
+    await until(() => said.includes("REFUSED"), "the child to give up", 1_500).catch(() => undefined);
+    assert.doesNotMatch(said, /REFUSED/);
+    process.kill(parent.pid!, "SIGCONT");
+    assert.equal(await exited, 0, said);
+    assert.equal(said.replace(/CHILD \d+\n/, ""), "TRYING\nADOPTED\n");
+  } finally {
+    signalIfAlive(parent.pid!, "SIGCONT");
+    signalIfAlive(parent.pid!, "SIGKILL");
+    if (child !== undefined) signalIfAlive(child, "SIGKILL");
+  }
 });

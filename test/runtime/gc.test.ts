@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readdir, readlink, symlink, writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ExecutionStore, type RunMetadata } from "../../src/runtime/records/store.js";
@@ -70,4 +71,30 @@ test("gc keeps records whose lock has a live owner or that are starting up; a ba
   const after = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
   assert.deepEqual(after.removed, ["locked-live"], "its owner is gone");
   assert.deepEqual(await readdir(store.executionsDir), ["mine.tmp"]);
+});
+
+test("gc --dry-run keeps a record whose stale lock a run took after the scan: still running, not 'Would remove'", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  const sleeper = await liveSleeper(t);
+  await record(store, "resumed", "2020-01-01T00:00:00Z");
+  await writeFile(store.lockFile("resumed"), JSON.stringify({ pid: await deadPid(), host: os.hostname() }));
+  // gc looks at the stored plans between its scan of the records and the dry run's look at each lock: right then a
+  // run resuming the record takes its stale lock over (its lock names a live process of this host, as a run's does).
+  let resumed = false;
+  const racing = new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === "orunDir" && !resumed) {
+        resumed = true;
+        writeFileSync(store.lockFile("resumed"), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), startTime: processStartTicks(sleeper.pid) }));
+      }
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });
+  const preview = await collectGarbage(racing, { keep: 0, maxAgeDays: 30, dryRun: true });
+  assert.ok(resumed, "the run took the lock between the scan and the dry run's check");
+  assert.deepEqual(preview.removed, []);
+  assert.deepEqual(preview.keptRunning, ["resumed"]);
+  assert.deepEqual(preview.keptBlocked, new Map());
 });

@@ -41,6 +41,18 @@ export function processGone(pid: number): boolean {
   }
 }
 
+/**
+ * Sends `signal` to `pid` unless it is already gone: for a test's `finally`, where an ESRCH thrown (the process died
+ * of the test's own cleanup, or of the failure being reported) would hide the assertion that failed.
+ */
+export function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+  }
+}
+
 /** True once process `pid` has ended: gone, or a zombie nobody has reaped yet (it runs nothing). Reads /proc. */
 export function processEnded(pid: number): boolean {
   if (processGone(pid)) return true;

@@ -787,7 +787,9 @@ function failIfKeptForUser(result: import("../../runtime/gc.js").GcResult, dryRu
   if (!count || dryRun) return;
   const executions = count === 1 ? "1 execution" : `${count} executions`;
   if (count === result.keptReadError.size) {
-    throw new OrunError(`gc kept ${executions} whose lock it could not read: nothing was removed; run orun gc again once the lock can be read`);
+    // Not "nothing was removed": other records may have been, just above.
+    const left = count === 1 ? "it was" : "they were";
+    throw new OrunError(`gc kept ${executions} whose lock it could not read (named above, left as ${left}); run orun gc again once the lock can be read`);
   }
   throw new OrunError(`gc kept ${executions} whose lock it could not read or take over: see the note above for what to remove, then run orun gc again`);
 }

@@ -19,14 +19,14 @@
 //   beside it (a takeover killed after replacing the lock, older orun's
 //   `<lock>.takeover`): once per run, one readdir of the record.
 // A `--background` parent takes the lock and hands it to its child.
-import { link, open, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { link, lstat, open, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { readFileSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tempSibling, writeFileAtomic } from "../../util/fs-atomic.js";
 import os from "node:os";
 import path from "node:path";
 import { OrunError, fileSystemReason } from "../../util/errors.js";
-import { readOwnFile, readOwnFileSync, readOwnFileText, type OwnFileOptions } from "../../util/fs-read.js";
+import { readOwnFile, readOwnFileSync, readOwnFileText, type OwnFileOptions, type OwnFileRead } from "../../util/fs-read.js";
 
 export interface ExecLock {
   release(): Promise<void>;
@@ -93,8 +93,9 @@ async function acquire(file: string, execId: string, options: { handoff?: boolea
   const deadline = Date.now() + ACQUIRE_DEADLINE_MS;
   // What stood in the way of the last takeover attempt: said if the deadline passes (the lock itself did not change).
   let blockedBy: string | undefined;
-  const takeOver = async (seen: string): Promise<boolean> => {
-    const outcome = await replaceUnderGuard(file, seen, me);
+  // `handingOver`: the pid of the --background parent handing this process the lock (see guardHeld).
+  const takeOver = async (seen: string, handingOver?: number): Promise<boolean> => {
+    const outcome = await replaceUnderGuard(file, seen, me, handingOver);
     if (outcome === "replaced") return true;
     if (typeof outcome === "object") {
       if (outcome.lasting) throw new LockTakeoverBlocked(execId, file, outcome.note);
@@ -120,8 +121,9 @@ async function acquire(file: string, execId: string, options: { handoff?: boolea
     } else {
       const owner = read.owner;
       // The lock was handed to this process, or is being handed to it by its --background parent.
-      if (isSelf(owner) || (owner.handoff === true && owner.pid === process.ppid && owner.host === os.hostname())) {
-        if (await takeOver(read.text)) return acquired(file, me);
+      const fromParent = owner.handoff === true && owner.pid === process.ppid && owner.host === os.hostname();
+      if (isSelf(owner) || fromParent) {
+        if (await takeOver(read.text, fromParent ? owner.pid : undefined)) return acquired(file, me);
         continue;
       }
       if (owner.host !== undefined && owner.host !== os.hostname()) {
@@ -215,10 +217,11 @@ async function readOwner(file: string): Promise<ReadResult> {
   if (read.kind === "refused") {
     // A read that failed (EACCES, EIO, EMFILE) says nothing about the lock: whether a run holds it is unknown, so
     // removing it is no advice to give. Only what is no lock file at all is worth removing.
-    const failure = readFailure(read);
+    const failure = await readFailure(file, read);
     if (failure) throw new LockReadFailed(file, failure);
-    // A directory, a symlink, a FIFO where the lock belongs: never guess, never delete it.
-    const what = read.reason.startsWith("not ") ? read.reason : `${read.reason}, not a lock file`;
+    // A directory, a symlink, a FIFO, a socket where the lock belongs: never guess, never delete it.
+    const found = await noLockReason(file, read);
+    const what = found.startsWith("not ") ? found : `${found}, not a lock file`;
     throw new OrunError(`the execution lock is ${what}; remove it if no run is using this execution`, { location: { file } });
   }
   const text = read.text;
@@ -230,21 +233,54 @@ async function readOwner(file: string): Promise<ReadResult> {
 
 /**
  * Why the lock file cannot be read as a lock, or undefined (missing, or a regular file): `noLock`, what stands in
- * its place (a directory, a FIFO, a symbolic link); or `readError`, a read that failed (EACCES, EIO, EMFILE), which
- * says nothing of the lock. Either way it names no owner to check: gc keeps its record and says so, and a run
- * refuses it (readOwner).
+ * its place (a directory, a FIFO, a socket, a symbolic link); or `readError`, a read that failed (EACCES, EIO,
+ * EMFILE), which says nothing of the lock. Either way it names no owner to check: gc keeps its record and says so,
+ * and a run refuses it (readOwner).
  */
 export async function lockRefusal(file: string): Promise<{ noLock: string } | { readError: string } | undefined> {
   const read = await readOwnFile(file, LOCK_READ);
   if (read.kind !== "refused") return undefined;
-  const failure = readFailure(read);
-  return failure ? { readError: failure } : { noLock: read.reason };
+  const failure = await readFailure(file, read);
+  return failure ? { readError: failure } : { noLock: await noLockReason(file, read) };
 }
 
-/** `EACCES: permission denied` when a read failed with an errno (a link refused by O_NOFOLLOW is no failure). */
-function readFailure(read: { reason: string; code?: string }): string | undefined {
-  if (read.code === undefined || read.code === "ELOOP") return undefined;
-  return read.reason.startsWith(read.code) ? read.reason : `${read.code}: ${read.reason}`;
+/**
+ * Errnos of a read that failed on what may well be a lock file: refused by its mode, an I/O error, out of
+ * descriptors or memory, interrupted, a stale NFS handle. Whether a run holds that lock is unknown, and the same read
+ * may succeed later (or as its owner). Any other errno says what stands there can never be read as a lock: ENXIO (a
+ * socket, a device with no driver), ENODEV, ENOTDIR; and ELOOP is O_NOFOLLOW refusing a symbolic link.
+ */
+const READ_FAILURES = new Set(["EACCES", "EPERM", "EIO", "EMFILE", "ENFILE", "ENOMEM", "ENOBUFS", "EAGAIN", "EWOULDBLOCK", "EINTR", "EBUSY", "ESTALE", "ETIMEDOUT"]);
+
+/**
+ * `EACCES: permission denied`, `EIO: i/o error`… when reading the lock (or a guard) `file` failed in a way that tells
+ * nothing of it (READ_FAILURES); undefined when it was read, is missing, or is no lock file at all: what stands there
+ * is no regular file, even when opening it was denied (EPERM: a container's rules for device nodes).
+ */
+async function readFailure(file: string, read: OwnFileRead): Promise<string | undefined> {
+  if (read.kind !== "refused" || read.code === undefined || !READ_FAILURES.has(read.code)) return undefined;
+  const info = await lstat(file).catch(() => undefined);
+  if (info && !info.isFile()) return undefined;
+  return errnoText(read);
+}
+
+/** `<code>: <what it means>`, without the syscall and path Node appends (`, open '<file>'`): the caller names the file. */
+function errnoText(read: { reason: string; code?: string }): string {
+  const text = read.code === undefined || read.reason.startsWith(read.code) ? read.reason : `${read.code}: ${read.reason}`;
+  return text.replace(/, [a-z_]+ '[^]*$/, "");
+}
+
+/** What stands in the lock's place when it is no lock file: the refusal's own words, or (opening failed) its kind. */
+async function noLockReason(file: string, read: { reason: string; code?: string }): Promise<string> {
+  if (read.code === undefined || read.code === "ELOOP") return read.reason;
+  // Opening a socket fails with ENXIO, a device node with no driver behind it with ENXIO or ENODEV.
+  const info = await lstat(file).catch(() => undefined);
+  if (info?.isDirectory()) return "a directory";
+  if (info?.isFIFO()) return "a FIFO";
+  if (info?.isSocket()) return "a socket";
+  if (info?.isCharacterDevice()) return "a character device";
+  if (info?.isBlockDevice()) return "a block device";
+  return `something that cannot be opened (${errnoText(read)})`;
 }
 
 /** The owner a lock file names, or undefined when it is not a lock (garbage, half-written). */
@@ -282,12 +318,25 @@ export function foreignLockNote(owner: LockOwner | undefined, file: string): str
 
 /** The lock file's owner, when it names a live process on this host (gc and status use this). */
 export async function liveLockOwner(file: string): Promise<LockOwner | undefined> {
-  const read = await readOwner(file).catch(() => ({ kind: "missing" }) as const);
-  if (read.kind === "unreadable") return read.ageMs < UNREADABLE_GRACE_MS ? {} : undefined;
-  if (read.kind !== "owner") return undefined;
+  return (await lockHolder(file)).owner;
+}
+
+/**
+ * The lock file's live owner (as liveLockOwner), or, `readError`, why reading it failed (EACCES, EIO: readFailure):
+ * then whether a run holds it is unknown, which `orun status` says rather than calling the run gone.
+ */
+export async function lockHolder(file: string): Promise<{ owner?: LockOwner; readError?: string }> {
+  let read: ReadResult;
+  try {
+    read = await readOwner(file);
+  } catch (err) {
+    return err instanceof LockReadFailed ? { readError: err.failure } : {};
+  }
+  if (read.kind === "unreadable") return read.ageMs < UNREADABLE_GRACE_MS ? { owner: {} } : {};
+  if (read.kind !== "owner") return {};
   // Another host's run cannot be checked from here: presume it alive.
-  if (read.owner.host !== undefined && read.owner.host !== os.hostname()) return read.owner;
-  return ownerAlive(read.owner) ? read.owner : undefined;
+  if (read.owner.host !== undefined && read.owner.host !== os.hostname()) return { owner: read.owner };
+  return ownerAlive(read.owner) ? { owner: read.owner } : {};
 }
 
 /**
@@ -329,10 +378,13 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** True when `pid` is stopped (SIGSTOP, SIGTSTP; `t`: by a tracer): state T or t in /proc/<pid>/stat. */
+/**
+ * True when `pid` is stopped by a signal (SIGSTOP, SIGTSTP): state T in /proc/<pid>/stat, until someone sends it
+ * SIGCONT. Not `t`, a tracing stop: SIGCONT does not resume it (only its tracer does), and a process under strace is
+ * in `t` much of the time while it makes progress.
+ */
 export function processStopped(pid: number): boolean {
-  const state = statFields(pid)?.[0];
-  return state === "T" || state === "t";
+  return statFields(pid)?.[0] === "T";
 }
 
 /** A process's start time in clock ticks after boot (field 22), or undefined without procfs. */
@@ -449,15 +501,15 @@ interface Blocked {
  * through here, so no two of them interleave. Blocked: another live process holds the guard, or none is left to take.
  * `retry`: the lock could not be read again (EMFILE, EIO): nothing is known, so nothing is settled.
  */
-async function replaceUnderGuard(file: string, seen: string, next: LockOwner): Promise<"replaced" | "changed" | "retry" | Blocked> {
-  const taken = await takeGuard(file, seen);
+async function replaceUnderGuard(file: string, seen: string, next: LockOwner, handingOver?: number): Promise<"replaced" | "changed" | "retry" | Blocked> {
+  const taken = await takeGuard(file, seen, handingOver);
   if (typeof taken !== "number") return taken;
   const generation = taken;
   let settled = false;
   try {
     const now = await readOwnFile(file, LOCK_READ);
     // A read that failed tells nothing: the lock may well still be `seen`, so the spent generations stay.
-    if (now.kind === "refused" && now.code !== undefined && now.code !== "ELOOP") return "retry";
+    if (await readFailure(file, now)) return "retry";
     if (now.kind !== "text" || now.text !== seen) {
       settled = true;
       return "changed"; // released, or replaced by a live owner meanwhile (or by no lock file at all)
@@ -480,13 +532,13 @@ export function takeoverGuard(file: string, seen: string, generation = 0): strin
 /**
  * Creates the first takeover guard of `seen` not spent by a dead holder; its generation, or why none: a live process
  * holds one (or one is being removed: its holder saw the content go, which a fresh look at the lock shows), one
- * cannot be read (whether its holder lives is unknown), or every generation is spent.
+ * cannot be read (whether its holder lives is unknown), or every generation is spent. `handingOver`: see guardHeld.
  */
-async function takeGuard(file: string, seen: string): Promise<number | Blocked> {
+async function takeGuard(file: string, seen: string, handingOver?: number): Promise<number | Blocked> {
   for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
     const guard = takeoverGuard(file, seen, generation);
     if (await createExclusive(guard, currentOwner())) return generation;
-    const held = await guardHeld(guard);
+    const held = await guardHeld(guard, handingOver);
     if (held === "missing") return { note: `a takeover of its stale lock was under way (${guard})` };
     if (held !== "spent") return held;
     // Spent: its holder died holding it (or it is no guard at all); never removed here, the next generation decides.
@@ -496,14 +548,15 @@ async function takeGuard(file: string, seen: string): Promise<number | Blocked> 
 
 /**
  * What `orun gc --dry-run` says of a record the real gc would have to take the lock of: why its stale lock could not
- * be taken over now (as takeGuard would find it, without taking anything), or undefined when it could (or the lock
- * is free, or a live owner's: said elsewhere).
+ * be taken over now (as takeGuard would find it, without taking anything); `live`, the owner when a live run (or
+ * another host's, or another gc) holds it now (it may have started since gc looked); or undefined when gc could
+ * take it (or the lock is free).
  */
-export async function lockTakeoverBlocked(file: string): Promise<string | undefined> {
+export async function lockTakeoverBlocked(file: string): Promise<string | { live: LockOwner } | undefined> {
   const read = await readOwner(file).catch(() => undefined);
   if (read === undefined || read.kind === "missing") return undefined;
-  if (read.kind === "unreadable" && read.ageMs < UNREADABLE_GRACE_MS) return undefined;
-  if (read.kind === "owner" && ((read.owner.host !== undefined && read.owner.host !== os.hostname()) || ownerAlive(read.owner))) return undefined;
+  if (read.kind === "unreadable" && read.ageMs < UNREADABLE_GRACE_MS) return { live: {} };
+  if (read.kind === "owner" && ((read.owner.host !== undefined && read.owner.host !== os.hostname()) || ownerAlive(read.owner))) return { live: read.owner };
   for (let generation = 0; generation < GUARD_GENERATIONS; generation++) {
     const held = await guardHeld(takeoverGuard(file, read.text, generation));
     if (held === "missing") return undefined; // free: the takeover would take this generation
@@ -522,21 +575,27 @@ function allGenerationsSpent(file: string, seen: string): Blocked {
 
 /**
  * Whether an existing takeover guard stands in the way: `spent` (its holder died holding it, or it is no guard at
- * all), `missing`, or why it blocks. A holder stopped (SIGSTOP, a debugger) is named at once as lasting: it does
+ * all), `missing`, or why it blocks. A holder stopped by a signal (state T) is named at once as lasting: it does
  * nothing until someone continues it, so waiting out the deadline only delays the same answer (once continued, it
- * takes the lock for its own run or gc: this attempt would not get it then either).
+ * takes the lock for its own run or gc: this attempt would not get it then either). Not so for `handingOver`, the
+ * --background parent handing this very process its lock: once continued it hands the lock over, so it is waited
+ * for as a running holder is. A holder a debugger or strace stops (state t) is waited for too (processStopped).
  */
-async function guardHeld(guard: string): Promise<"spent" | "missing" | Blocked> {
+async function guardHeld(guard: string, handingOver?: number): Promise<"spent" | "missing" | Blocked> {
   const read = await readOwnFile(guard, LOCK_READ);
   if (read.kind === "missing") return "missing";
-  // A failed read (EMFILE, EIO) is no sign of a dead holder; a directory or FIFO in its place is no guard at all.
-  if (read.kind === "refused" && read.code !== undefined && read.code !== "ELOOP") return { note: `its takeover guard ${guard} cannot be read (${read.reason})` };
+  // A failed read (EMFILE, EIO) is no sign of a dead holder; a directory, FIFO or socket in its place is no guard at all.
+  const failure = await readFailure(guard, read);
+  if (failure) return { note: `its takeover guard ${guard} cannot be read (${failure})` };
   if (read.kind !== "text" || (await guardSpent(guard, read.text))) return "spent";
   const holder = parseOwner(read.text);
   const pid = holder?.pid;
   if (pid === undefined) return { note: `a takeover of its stale lock has not finished (${guard}); remove that file if no orun is running` };
   // guardSpent checked a holder of this host as alive (its start time too); another host's pid means nothing here.
   const local = holder?.host === undefined || holder.host === os.hostname();
+  if (local && pid === handingOver) {
+    return { note: `the --background parent (pid ${pid}) handing this run its lock has not finished (it holds ${guard}); if it is stopped, continue it with kill -CONT ${pid}` };
+  }
   if (local && processStopped(pid)) {
     return {
       note: `a takeover of its stale lock by pid ${pid} is stopped (it holds ${guard}); let it finish with kill -CONT ${pid}, or end it with kill -KILL ${pid}`,
