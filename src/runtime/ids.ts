@@ -26,7 +26,11 @@ export function generateExecId(planName: string | undefined, now = new Date()): 
  */
 export function validateExecId(id: string, source: string): string {
   const trimmed = id.trim();
-  if (!EXEC_ID.test(trimmed) || trimmed === "latest" || /^\.+$/.test(trimmed) || trimmed.toLowerCase().endsWith(".tmp")) {
+  // executions/latest is the link to the newest record: valid by the rules below, so said apart.
+  if (trimmed === "latest") {
+    throw new OrunError(`invalid exec id "${id}" from ${source}: "latest" is reserved for the link to the most recent run; pick another ID`);
+  }
+  if (!EXEC_ID.test(trimmed) || /^\.+$/.test(trimmed) || trimmed.toLowerCase().endsWith(".tmp")) {
     throw new OrunError(
       `invalid exec id "${id}" from ${source}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..', not ending in .tmp)`,
     );

@@ -1,0 +1,30 @@
+// `orun run --exec-id latest` is refused saying why: `latest` is the link to the newest record. It was refused
+// with the rules of a valid ID ("use 1-128 letters, digits, …"), which `latest` meets, leaving the user to guess.
+// Real orun processes, real records.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+
+test("run --exec-id latest (or ORUN_EXEC_ID=latest) is refused as reserved, and nothing is recorded under it; status and logs read the latest run by it", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.a", steps: [{ run: "echo hi" }] }]);
+  const orun = (args: string[], env: NodeJS.ProcessEnv = {}) => runOrun(args, { cwd: dir, env });
+  assert.equal((await orun(["run", "plan.json", "--exec-id", "first"])).code, 0);
+  const reserved = /invalid exec id "latest" from (--exec-id|ORUN_EXEC_ID): "latest" is reserved for the link to the most recent run; pick another ID\n/;
+  for (const [args, env] of [[["run", "plan.json", "--exec-id", "latest"], {}], [["run", "plan.json"], { ORUN_EXEC_ID: "latest" }]] as const) {
+    const r = await orun([...args], env);
+    assert.equal(r.code, 1, args.join(" "));
+    assert.match(r.stderr, reserved, args.join(" "));
+  }
+  // The link still leads to the run made before, which status and logs read by it.
+  assert.ok((await lstat(path.join(dir, ".orun/executions/latest"))).isSymbolicLink());
+  assert.ok(existsSync(recordFile(dir, "first", "state.json")));
+  const status = await orun(["status", "--exec-id", "latest"]);
+  assert.deepEqual([status.code, /Run: first/.test(status.stdout)], [0, true], status.stdout + status.stderr);
+  assert.equal((await orun(["logs", "--exec-id", "latest", "--raw"])).stdout, "hi\n");
+  // The other rules keep their message.
+  assert.match((await orun(["run", "plan.json", "--exec-id", "../x"])).stderr, /invalid exec id "\.\.\/x" from --exec-id: use 1-128 letters/);
+});
