@@ -70,6 +70,8 @@ export interface RunSummary {
    * this runner's jobs from running (as the runner names its plan and flags).
    */
   retryCommand?: string;
+  /** Off remote state: the command that resumes the execution (`orun run [plan] --exec-id <id> [flags]`). */
+  resumeCommand?: string;
   /** URLs the steps printed, labelled (links.ts). */
   links?: RunLink[];
   recordDir?: string;

@@ -67,6 +67,8 @@ export interface ExecuteOptions {
    * that kept this runner's jobs from running (undefined when none is known), naming the plan and flags as this runner was given them.
    */
   retryCommand?: (failedHere: string | undefined) => string | undefined;
+  /** Off remote state: the command that resumes this execution, as the run was given its plan and flags (default `orun run --exec-id <id>`). */
+  resumeCommand?: (execId: string) => string;
 }
 
 export interface ExecuteResult {
@@ -344,6 +346,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const failedHere = jobs.find((job) => job.status === "failed")?.id;
     const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
     if (retryCommand) summary.retryCommand = retryCommand;
+    if (options.resumeCommand) summary.resumeCommand = options.resumeCommand(execId);
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.

@@ -437,6 +437,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
       ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
+      ...(remote ? {} : { resumeCommand: await resumeCommandOf(planRef, resolved, opts, envFilter, cwd) }),
       job: opts.job,
       retry: opts.retry,
       components: scoped.components ?? componentFilter,
@@ -453,6 +454,41 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     renderer.close();
     for (const signal of signals) process.off(signal, onSignal);
   }
+}
+
+/**
+ * The `resume` hint of a local run: `orun run [plan] --exec-id <id> [flags]`. The bare `orun run --exec-id <id>`
+ * compiles a fresh plan of the intent, which the execution refuses when its plan came from elsewhere: a stored plan
+ * or plan file run inside a repository, a component's plan, a trigger or change flag's plan (stored by its ID), or a
+ * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
+ * the plan (-i, -c, -e of a fresh compile) or choose how it runs (--gha/--runner and the docker settings, --workdir,
+ * --approve). Without an intent the bare command resumes the plan the execution recorded.
+ */
+async function resumeCommandOf(
+  planRef: string | undefined,
+  resolved: import("../../runtime/plan-source.js").ResolvedPlan & { storedAs?: string },
+  opts: RunCommandOptions,
+  envFilter: string[],
+  cwd: string,
+): Promise<(execId: string) => string> {
+  const { carriedFlags, planReference } = await import("../../remote/plan-reference.js");
+  const plan = resolved.storedAs ?? (planRef?.trim() && resolved.intentRoot !== undefined ? planReference(planRef, resolved.plan, cwd) : "");
+  const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
+  const flags = carriedFlags(
+    {
+      intent: opts.intent,
+      configDir: opts.configDir,
+      env: compiledHere ? envFilter : undefined,
+      gha: opts.gha,
+      runner: opts.runner,
+      dockerImage: opts.runnerOptions?.dockerImage,
+      pull: opts.runnerOptions?.pull,
+      approve: opts.approve,
+      workdir: opts.workdir,
+    },
+    compiledHere,
+  );
+  return (execId) => ["orun run", plan, "--exec-id", execId, flags].filter(Boolean).join(" ");
 }
 
 /** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */

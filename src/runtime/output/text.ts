@@ -235,7 +235,7 @@ export class TextRenderer implements Renderer {
     // failed before), and without one there is no command to give: a placeholder would be a shell redirection.
     if (summary.status !== "completed" || unfinished.length > 0) {
       const failedHere = summary.jobs.find((job) => job.status === "failed")?.id;
-      if (!summary.remoteRunId) out(`  resume  orun run --exec-id ${id}`);
+      if (!summary.remoteRunId) out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);
       else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
     }
   }
