@@ -9,6 +9,7 @@ import type { ChangeOptions } from "../planner/changes/files.js";
 import { canonicalJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
+import { printable } from "../runtime/status.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { plansDir } from "../plan/store.js";
@@ -117,15 +118,44 @@ interface ReadOptions extends RemoteFlags {
   execId?: string;
 }
 
-async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs"): Promise<{ client: BackendClient; runId: string; baseUrl: string; intentRoot?: string } | undefined> {
+interface RemoteReader {
+  client: BackendClient;
+  runId: string;
+  baseUrl: string;
+  intentRoot?: string;
+  /** What sent the command to the backend, for the hints that say how to read a local record instead. */
+  why: RemoteStateSource;
+  /** Where the run ID came from (undefined: the run this machine last took part in, named on stderr). */
+  idFrom?: "--exec-id" | "ORUN_EXEC_ID";
+  command: "status" | "logs";
+}
+
+async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs"): Promise<RemoteReader | undefined> {
   const { locateIntentRoot } = await import("../runtime/plan-source.js");
   const intentRoot = await locateIntentRoot(process.cwd(), opts.intent);
   const config = await readIntentStateConfig(intentRoot);
   if (!remoteEnabled(opts, env, config)) return warnIgnoredUrl(opts);
   const baseUrl = resolveBackendUrl(opts, env, config);
+  const idFrom = opts.execId?.trim() ? "--exec-id" : env.ORUN_EXEC_ID?.trim() ? "ORUN_EXEC_ID" : undefined;
   const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim() || (await defaultRunId(intentRoot, env));
-  if (!runId) throw runNotNamed(command, opts, env, intentRoot);
-  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl, intentRoot };
+  const why = remoteStateSource(opts, env, intentRoot);
+  if (!runId) throw runNotNamed(command, why);
+  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command };
+}
+
+/** What turned remote state on: the flag, ORUN_REMOTE_STATE, or intent.yaml (remoteEnabled's order), as said to the user. */
+interface RemoteStateSource {
+  flag: boolean;
+  /** `X (why)`, and the sentence `X turns remote state on (why)`. */
+  text: string;
+  turnsOn: string;
+}
+
+function remoteStateSource(opts: ReadOptions, env: NodeJS.ProcessEnv, intentRoot: string | undefined): RemoteStateSource {
+  if (opts.remoteState) return { flag: true, text: "--remote-state", turnsOn: "--remote-state turns remote state on" };
+  if (remoteEnabled({}, env, undefined)) return { flag: false, text: "ORUN_REMOTE_STATE=true", turnsOn: "ORUN_REMOTE_STATE=true turns remote state on" };
+  const intent = path.join(intentRoot ?? ".", "intent.yaml");
+  return { flag: false, text: `${intent} (execution.state.mode: remote)`, turnsOn: `${intent} turns remote state on (execution.state.mode: remote)` };
 }
 
 /**
@@ -143,7 +173,8 @@ async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessE
   const found = meta?.remoteRunId ? { execId: latest!, meta } : (await store.list()).find((record) => record.meta?.remoteRunId);
   const recorded = found?.meta?.remoteRunId;
   if (recorded) {
-    process.stderr.write(`remote state: showing run ${recorded}, the last this machine took part in (execution record ${found.execId}); name another with --exec-id\n`);
+    // Both from this machine's record (a copy from elsewhere, an edited metadata.json): printed escaped.
+    process.stderr.write(`remote state: showing run ${printable(recorded)}, the last this machine took part in (execution record ${printable(found.execId)}); name another with --exec-id\n`);
     return recorded;
   }
   if (env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID?.trim()) {
@@ -158,36 +189,48 @@ async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessE
  * No run named under remote state: the backend has no "latest" run. The message names what turned remote state
  * on — the user may never have typed --remote-state (ORUN_REMOTE_STATE, or intent.yaml's execution.state).
  */
-function runNotNamed(command: "status" | "logs", opts: ReadOptions, env: NodeJS.ProcessEnv, intentRoot: string | undefined): OrunError {
-  if (opts.remoteState) return new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID");
-  const why = remoteEnabled({}, env, undefined)
-    ? "ORUN_REMOTE_STATE=true turns remote state on"
-    : `${path.join(intentRoot ?? ".", "intent.yaml")} turns remote state on (execution.state.mode: remote)`;
-  return new OrunError(`${why}, so orun ${command} reads a run from the backend and needs to know which`, {
+function runNotNamed(command: "status" | "logs", why: RemoteStateSource): OrunError {
+  if (why.flag) return new OrunError("--remote-state requires --exec-id or ORUN_EXEC_ID");
+  return new OrunError(`${why.turnsOn}, so orun ${command} reads a run from the backend and needs to know which`, {
     hint: "name it with --exec-id <run-id> or ORUN_EXEC_ID: the run ID its runners shared",
   });
+}
+
+/**
+ * For a run ID the backend does not have that is the ID of an execution record of this machine (a runner's `Local
+ * record: R.<hex>`, a run made without remote state): how to read that record, naming what sent the command to the
+ * backend (the user may never have typed --remote-state) and where the ID came from. Undefined for any other ID, and
+ * for the folder a remote `--background` run's parent keeps under the run's own ID (no metadata: its child's record
+ * is R.<hex>), which is no record of another run.
+ */
+async function localRecordHint(reader: RemoteReader): Promise<string | undefined> {
+  const { ExecutionStore } = await import("../runtime/records/store.js");
+  const { isRecordFolder } = await import("../cli/record-source.js");
+  const { runId, why, idFrom, command } = reader;
+  const store = new ExecutionStore(reader.intentRoot ?? process.cwd());
+  if (!(await isRecordFolder(store, runId))) return undefined;
+  const meta = await store.readMetadata(runId).catch(() => undefined);
+  if (!meta || meta.remoteRunId === runId) return undefined;
+  const named = idFrom === "ORUN_EXEC_ID" ? `${runId} (ORUN_EXEC_ID)` : runId;
+  const read = why.flag ? `orun ${command} --local instead of --remote-state` : `orun ${command} --local`;
+  return `${named} is an execution record on this machine, not a run ID; ${why.text} sends orun ${command} to the backend: read the record with ${read}`;
 }
 
 /**
  * A run the backend does not have at the first read: named, with where run IDs come from (was: "Run not found"),
  * or, for the ID of an execution record of this machine (a runner's `Local record:`), how to read that record.
  */
-function runNotFound(reader: { runId: string; baseUrl: string; intentRoot?: string }): (err: unknown) => Promise<never> {
-  const { runId, baseUrl } = reader;
+function runNotFound(reader: RemoteReader): (err: unknown) => Promise<never> {
   return async (err) => {
     if (!isRunNotFound(err)) throw err;
-    const { ExecutionStore } = await import("../runtime/records/store.js");
-    const { isRecordFolder } = await import("../cli/record-source.js");
-    const hint = (await isRecordFolder(new ExecutionStore(reader.intentRoot ?? process.cwd()), runId))
-      ? `${runId} is an execution record on this machine, not a run ID: read it without --remote-state (or with --local instead)`
-      : "name the run ID its runners printed (remote state: run <id> on …) with --exec-id or ORUN_EXEC_ID; a run nothing happened in for the backend's --retention is deleted";
-    throw new OrunError(`remote run ${runId} not found on the backend at ${baseUrl}`, { hint });
+    const hint = (await localRecordHint(reader)) ?? "name the run ID its runners printed (remote state: run <id> on …) with --exec-id or ORUN_EXEC_ID; a run nothing happened in for the backend's --retention is deleted";
+    throw new OrunError(`remote run ${printable(reader.runId)} not found on the backend at ${reader.baseUrl}`, { hint });
   };
 }
 
 /** A run read before and now not found: said as such, not as a bare 404. */
 function runGone(runId: string, baseUrl: string): OrunError {
-  return new OrunError(`remote run ${runId} is gone from the backend at ${baseUrl}: ${RUN_GONE_CAUSE}`);
+  return new OrunError(`remote run ${printable(runId)} is gone from the backend at ${baseUrl}: ${RUN_GONE_CAUSE}`);
 }
 
 /** `--watch`: consecutive failed polls before the watcher says the backend is not answering (it keeps polling). */
@@ -221,6 +264,7 @@ export async function remoteStatus(
   let failures = 0;
   let failingSince = 0;
   let reported: string | undefined;
+  let hinted = false;
   for (;;) {
     try {
       const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
@@ -233,6 +277,12 @@ export async function remoteStatus(
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).
       if (frame && isRunNotFound(err)) throw runGone(runId, baseUrl);
+      // Waited for, though the ID may be a record of this machine (a run of that name may yet start): said once.
+      if (!frame && !hinted && isRunNotFound(err)) {
+        hinted = true;
+        const record = await localRecordHint(reader);
+        if (record) process.stderr.write(`remote run ${printable(runId)} is not on the backend at ${baseUrl} yet; waiting for it (${record})\n`);
+      }
       if (failures++ === 0) failingSince = Date.now();
       if (failures >= WATCH_FAILED_POLLS_REPORTED) {
         const message = err instanceof Error ? err.message : String(err);
@@ -312,7 +362,10 @@ export async function remoteLogs(
     } catch (err) {
       if (seen || !isRunNotFound(err)) throw gone(err);
       // Not created yet (followed before its runners start, as status --watch waits for it): said once, waited for.
-      if (!waiting) process.stderr.write(`remote run ${runId} is not on the backend at ${reader.baseUrl} yet; waiting for its runners to start it (Ctrl-C to stop)\n`);
+      if (!waiting) {
+        const record = await localRecordHint(reader);
+        process.stderr.write(`remote run ${printable(runId)} is not on the backend at ${reader.baseUrl} yet; waiting for its runners to start it (Ctrl-C to stop)${record ? `\n  (${record})` : ""}\n`);
+      }
       waiting = true;
       await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
       continue;

@@ -153,9 +153,26 @@ const RANK: Record<ShownStatus, number> = { failed: 0, interrupted: 1, running: 
  * Text from a record, made safe to print: a record may come from anywhere (a CI artifact, a checkout), and an
  * escape sequence in an error or ID would otherwise drive the terminal. Line breaks become spaces.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+}
+
+/**
+ * What carries on an interrupted execution. A runner's part of a remote run (its record names the run) is not
+ * resumed by its record's ID, which `orun run --exec-id` would take for a new remote run of that name: another
+ * runner of the run's plan (the record's plan ID: a fresh compile stores it in .orun/plans) joins the run and takes
+ * over the jobs the dead one held once their lease runs out (docs/remote-state.md, Runners under remote state).
+ */
+export function carryOn(execId: string, meta: RunMetadata | undefined): { rejoins?: string; command: string } {
+  if (!meta?.remoteRunId) return { command: `orun run --exec-id ${execId}` };
+  const run = printable(meta.remoteRunId);
+  return { rejoins: run, command: `orun run ${meta.planId ? `${printable(meta.planId)} ` : ""}--exec-id ${run} --remote-state` };
+}
+
+/** `orun logs` of this record: a runner's part of a remote run is read with --local (under remote state `--exec-id` names the run). */
+export function logsCommandOf(execId: string, meta: RunMetadata | undefined): string {
+  return `orun logs ${meta?.remoteRunId ? "--local " : ""}--exec-id ${execId}`;
 }
 
 /**
@@ -216,7 +233,9 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   }
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
-    lines.push(`  ${p.yellow("!")} ${who} is no longer alive; resume with: orun run --exec-id ${snapshot.execId}`);
+    const { rejoins, command } = carryOn(snapshot.execId, meta);
+    const how = rejoins ? `rejoin remote run ${rejoins} with: ${command} (the jobs it held are taken over once their lease runs out)` : `resume with: ${command}`;
+    lines.push(`  ${p.yellow("!")} ${who} is no longer alive; ${how}`);
   }
 
   jobs.sort(
@@ -256,7 +275,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     lines.push(`    ${icon(job.status, p)} ${printable(parts?.job ?? id)}${took}${progress}${printable(detail)}`);
     if (options.detailed) lines.push(...stepLines(job, p, false, options.stepOrder?.get(id)));
   }
-  lines.push("", `  Logs: orun logs --exec-id ${snapshot.execId}`);
+  lines.push("", `  Logs: ${logsCommandOf(snapshot.execId, meta)}`);
   return `${lines.join("\n")}\n`;
 }
 

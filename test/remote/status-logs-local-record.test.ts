@@ -1,76 +1,121 @@
 // A runner's own record of its part of a remote run (`Local record: R.<hex>` in its header), read with
 // `orun status` / `orun logs` while intent.yaml's `execution.state.mode: remote` turns remote state on, which no
-// flag turns off: they went to the backend whatever the ID (`remote run R.<hex> not found`), so the steps only
-// that record keeps could not be read. The record now names its remote run in `orun status`, and local
-// `logs --follow` exits with the run's outcome as the remote one does. A real `orun backend serve` process and a
-// real `orun run` of a lib/app repository whose app job fails.
+// flag turns off. Seed 002: with it, status and logs "automatically use the backend", whatever the ID: `--local`
+// reads the record, and a record's ID sent to the backend gets an error that says what sent it there and how to
+// read the record. The record names its remote run in `orun status`, and local `logs --follow` exits with the run's
+// outcome as the remote one does. A real `orun backend serve` process and real `orun run`s of a lib/app repository.
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { cp, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { runOrun, type CliResult } from "../support/cli.js";
-import { backendProcessBed } from "./backend-process-bed.js";
+import { deadPid, until } from "../support/wait.js";
+import { backendProcessBed, type BackendProcessBed } from "./backend-process-bed.js";
 import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
+import { spawnOrun } from "./processes.js";
 
 interface Repo {
   dir: string;
   url: string;
   /** The runner's local record of remote run `shared-run`. */
   record: string;
-  orun(args: string[]): Promise<CliResult>;
+  orun(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  env: NodeJS.ProcessEnv;
 }
 
 const RUN = "shared-run";
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-describe("status and logs under intent execution.state.mode: remote read a runner's own record when asked", () => {
+/** The lib/app repository in the bed's folder, with `appCheck` as app/check.sh, whose intent turns remote state on. */
+async function remoteRepo(bed: BackendProcessBed, name: string, appCheck: string): Promise<Omit<Repo, "record">> {
+  const files: Record<string, string> = {
+    "intent.yaml": `${libAppIntent(name)}execution:\n  state:\n    mode: remote\n    backendUrl: ${bed.backend.url}\n`,
+    "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
+    "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
+    "lib/check.sh": "echo lib-ok\n",
+    "app/check.sh": appCheck,
+  };
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(bed.dir, file)), { recursive: true });
+    await writeFile(path.join(bed.dir, file), text);
+  }
+  // Remote state comes from intent.yaml alone: the test's own environment does not turn it on or name a run.
+  const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "", NO_COLOR: "1" };
+  const orun = (args: string[], extra: NodeJS.ProcessEnv = {}) => runOrun(args, { cwd: bed.dir, env: { ...env, ...extra }, timeoutMs: 60_000 });
+  return { dir: bed.dir, url: bed.backend.url, orun, env };
+}
+
+describe("status and logs under intent execution.state.mode: remote read the backend; --local reads a runner's own record", () => {
   const open = backendProcessBed("sqlite", "localrec");
   let repo: Promise<Repo> | undefined;
   const ready = (t: TestContext): Promise<Repo> => (repo ??= setUp(t));
 
   async function setUp(t: TestContext): Promise<Repo> {
-    const bed = (await open(t))!;
-    const files: Record<string, string> = {
-      "intent.yaml": `${libAppIntent("localrec")}execution:\n  state:\n    mode: remote\n    backendUrl: ${bed.backend.url}\n`,
-      "compositions/sh/compositions.yaml": CHECK_COMPOSITION,
-      "compositions/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: local\n  version: 0.1.0\n",
-      "lib/check.sh": "echo lib-ok\n",
-      "app/check.sh": "echo app-failing; exit 3\n",
-    };
-    for (const [file, text] of Object.entries(files)) {
-      await mkdir(path.dirname(path.join(bed.dir, file)), { recursive: true });
-      await writeFile(path.join(bed.dir, file), text);
-    }
-    // Remote state comes from intent.yaml alone: the test's own environment does not turn it on or name a run.
-    const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "", NO_COLOR: "1" };
-    const orun = (args: string[]) => runOrun(args, { cwd: bed.dir, env, timeoutMs: 60_000 });
-    const run = await orun(["run", "--all", "--exec-id", RUN]);
+    // app fails, unless the test's file `ok` is there (the --background run's, the last test).
+    const made = await remoteRepo((await open(t))!, "localrec", "if [ -f ../ok ]; then echo app-ok; else echo app-failing; exit 3; fi\n");
+    const run = await made.orun(["run", "--all", "--exec-id", RUN]);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const record = /Local record: (\S+)/.exec(run.stdout)?.[1] ?? "";
     assert.ok(record.startsWith(`${RUN}.`), run.stdout);
-    return { dir: bed.dir, url: bed.backend.url, record, orun };
+    return { ...made, record };
   }
 
-  it("status --exec-id <record> shows that record and names the remote run it is part of, in text and --json", async (t) => {
+  it("status --local --exec-id <record> shows that record, names the remote run it is part of and reads its logs with --local", async (t) => {
     const { record, orun } = await ready(t);
-    const status = await orun(["status", "--exec-id", record, "--detailed"]);
+    const status = await orun(["status", "--local", "--exec-id", record, "--detailed"]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, new RegExp(`Run: ${record.replace(/\./g, "\\.")} {2}·`), status.stdout);
+    assert.match(status.stdout, new RegExp(`Run: ${escaped(record)} {2}·`), status.stdout);
     assert.ok(status.stdout.includes(`  Remote run: ${RUN}  ·  every runner's jobs: orun status --exec-id ${RUN} --remote-state\n`), status.stdout);
     // The steps only the local record has.
     assert.match(status.stdout, /✗ check .*exit status 3\n {8}✗ main\n/, status.stdout);
-    assert.ok(status.stderr.includes(`remote state: reading ${record}, an execution record on this machine (the backend's run it is part of: --exec-id ${RUN} --remote-state)`), status.stderr);
-    const json = await orun(["status", "--exec-id", record, "--json"]);
+    // Under remote state `--exec-id` names the run: the command status prints reads the record with --local.
+    assert.ok(status.stdout.includes(`  Logs: orun logs --local --exec-id ${record}\n`), status.stdout);
+    const json = await orun(["status", "--local", "--exec-id", record, "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const shown = JSON.parse(json.stdout) as { execID: string; meta: { remoteRunId?: string } };
     assert.deepEqual([shown.execID, shown.meta.remoteRunId], [record, RUN]);
   });
 
-  it("logs run/<record> reads the record; its --follow exits 1 for the failed run, as the backend's follow of the run does", async (t) => {
+  it("without --local, a record's exact ID goes to the backend: not found, saying intent.yaml sent it there and to read the record with --local", async (t) => {
+    const { dir, record, orun } = await ready(t);
+    for (const args of [["status", "--exec-id", record], ["logs", `run/${record}`]]) {
+      const read = await orun(args);
+      assert.equal(read.code, 1, read.stdout);
+      assert.equal(read.stdout, "");
+      const command = args[0]!;
+      assert.ok(read.stderr.includes(`remote run ${record} not found on the backend at `), read.stderr);
+      assert.ok(
+        read.stderr.includes(
+          `${record} is an execution record on this machine, not a run ID; ${path.join(dir, "intent.yaml")} (execution.state.mode: remote) sends orun ${command} to the backend: read the record with orun ${command} --local)`,
+        ),
+        read.stderr,
+      );
+    }
+  });
+
+  it("status --watch and logs --follow of a record's exact ID wait for a run of that ID, saying once how to read the record", async (t) => {
+    const { dir, record, env } = await ready(t);
+    for (const args of [["status", "--exec-id", record, "--watch", "--interval", "200ms"], ["logs", "--exec-id", record, "--follow"]]) {
+      const waiting = spawnOrun(args, { cwd: dir, env });
+      const said = `remote run ${record} is not on the backend at `;
+      const how = `${record} is an execution record on this machine, not a run ID; ${path.join(dir, "intent.yaml")} (execution.state.mode: remote) sends orun ${args[0]} to the backend: read the record with orun ${args[0]} --local)`;
+      await until(() => waiting.output().includes(how), `orun ${args.join(" ")} to say how to read the record`, 30_000);
+      // Still waiting (a run of that name may yet start) until stopped.
+      assert.equal(waiting.child.exitCode, null, waiting.output());
+      waiting.child.kill("SIGTERM");
+      const { output } = await waiting.done;
+      assert.ok(output.includes(said), output);
+      assert.equal(output.split(how).length, 2, output);
+    }
+  });
+
+  it("logs --local run/<record> reads the record; its --follow exits 1 for the failed run, as the backend's follow of the run does", async (t) => {
     const { record, orun } = await ready(t);
-    const logs = await orun(["logs", `run/${record}`]);
+    const logs = await orun(["logs", "--local", `run/${record}`]);
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /── app@dev\.check › main {2}\(failed\)\napp-failing\n/, logs.stdout);
-    const local = await orun(["logs", "--exec-id", record, "--follow"]);
+    const local = await orun(["logs", "--local", "--exec-id", record, "--follow"]);
     assert.match(local.stdout, /── app@dev\.check › main\napp-failing\n/, local.stdout);
     const remote = await orun(["logs", "--follow"]);
     assert.match(remote.stdout, /app-failing\n/, remote.stdout);
@@ -92,16 +137,124 @@ describe("status and logs under intent execution.state.mode: remote read a runne
     assert.ok(prefix.stderr.includes(`remote run ${record.slice(0, -1)} not found on the backend`), prefix.stderr);
   });
 
-  it("--remote-state with a record's ID says it is a record of this machine; --local with --remote-state or --backend-url is refused", async (t) => {
+  it("a record's ID from ORUN_EXEC_ID names that variable and intent.yaml, not a --remote-state nobody gave; with --local it reads the record", async (t) => {
+    const { dir, record, orun } = await ready(t);
+    for (const command of ["status", "logs"]) {
+      const read = await orun([command], { ORUN_EXEC_ID: record });
+      assert.equal(read.code, 1, read.stdout);
+      assert.ok(
+        read.stderr.includes(
+          `${record} (ORUN_EXEC_ID) is an execution record on this machine, not a run ID; ${path.join(dir, "intent.yaml")} (execution.state.mode: remote) sends orun ${command} to the backend: read the record with orun ${command} --local)`,
+        ),
+        read.stderr,
+      );
+      assert.doesNotMatch(read.stderr, /--remote-state/, read.stderr);
+    }
+    const env = await orun(["status", "--detailed"], { ORUN_EXEC_ID: record, ORUN_REMOTE_STATE: "true" });
+    assert.ok(env.stderr.includes(`${record} (ORUN_EXEC_ID) is an execution record on this machine, not a run ID; ORUN_REMOTE_STATE=true sends orun status to the backend`), env.stderr);
+    const local = await orun(["status", "--local"], { ORUN_EXEC_ID: record });
+    assert.equal(local.code, 0, local.stderr);
+    assert.ok(local.stdout.includes(`Run: ${record}  ·`), local.stdout);
+  });
+
+  it("--remote-state with a record's ID says to read it with --local instead; --local with --remote-state or any --backend-url, even empty, is refused", async (t) => {
     const { record, url, orun } = await ready(t);
     const remote = await orun(["status", "--exec-id", record, "--remote-state"]);
     assert.equal(remote.code, 1, remote.stdout);
-    assert.ok(remote.stderr.includes(`${record} is an execution record on this machine, not a run ID: read it without --remote-state`), remote.stderr);
+    assert.ok(remote.stderr.includes(`${record} is an execution record on this machine, not a run ID; --remote-state sends orun status to the backend: read the record with orun status --local instead of --remote-state`), remote.stderr);
     const both = await orun(["status", "--local", "--remote-state"]);
     assert.equal(both.code, 1, both.stdout);
     assert.match(both.stderr, /--local reads this machine's execution records and --remote-state the backend's run: give one/);
-    const url2 = await orun(["logs", "--local", "--backend-url", url]);
-    assert.equal(url2.code, 1, url2.stdout);
-    assert.match(url2.stderr, /--local reads this machine's execution records, so --backend-url would be ignored/);
+    for (const given of [url, ""]) {
+      for (const command of ["status", "logs"]) {
+        const withUrl = await orun([command, "--local", "--backend-url", given]);
+        assert.equal(withUrl.code, 1, `${command} --backend-url "${given}": ${withUrl.stdout}`);
+        assert.match(withUrl.stderr, /--local reads this machine's execution records, so --backend-url would be ignored/);
+      }
+    }
+  });
+
+  it("the track and logs commands a --background remote run prints report the backend's run: its outcome, not the parent's empty record", async (t) => {
+    const { dir, url, orun } = await ready(t);
+    await writeFile(path.join(dir, "ok"), "");
+    t.after(() => rm(path.join(dir, "ok"), { force: true }));
+    const started = await orun(["run", "--all", "--exec-id", "bg-run", "--background"]);
+    assert.equal(started.code, 0, started.stdout + started.stderr);
+    const track = /track: +orun (status --exec-id bg-run --watch)\n/.exec(started.stdout)?.[1];
+    const follow = /logs: +orun (logs +--exec-id bg-run --follow)\n/.exec(started.stdout)?.[1];
+    assert.ok(track && follow, started.stdout);
+    // The detached parent keeps a folder of the run's own ID (its pid and log, no metadata): not what is read.
+    assert.ok(existsSync(path.join(dir, ".orun/executions/bg-run")));
+    const watched = await orun(track.split(/ +/));
+    assert.equal(watched.code, 0, watched.stdout + watched.stderr);
+    assert.ok(watched.stdout.includes(`Backend: ${url}`), watched.stdout);
+    assert.match(watched.stdout, /✓ app@dev\.check {2}success/, watched.stdout);
+    assert.doesNotMatch(watched.stdout + watched.stderr, /interrupted|execution record on this machine/, watched.stdout + watched.stderr);
+    const followed = await orun(follow.split(/ +/));
+    assert.equal(followed.code, 0, followed.stdout + followed.stderr);
+    assert.match(followed.stdout, /── app@dev\.check\n=== main ===\napp-ok\n/, followed.stdout);
+  });
+
+  it("a remote run ID from a record's metadata.json is printed escaped: the run status shows by default, and a dead runner's rejoin hint", async (t) => {
+    const { dir, record, orun } = await ready(t);
+    // A record from elsewhere (a CI artifact) whose metadata.json names a run ID with terminal escapes; its runner is dead.
+    const executions = path.join(dir, ".orun/executions");
+    await cp(path.join(executions, record), path.join(executions, "poisoned.abcdef"), { recursive: true });
+    const metaFile = path.join(executions, "poisoned.abcdef/metadata.json");
+    const meta = JSON.parse(await readFile(metaFile, "utf8")) as Record<string, unknown>;
+    const hostile = "R9\u001b]0;pwned\u0007\u001b[2J";
+    Object.assign(meta, { execId: "poisoned.abcdef", remoteRunId: hostile, status: "running", pid: await deadPid() });
+    delete meta.finishedAt;
+    await writeFile(metaFile, JSON.stringify(meta));
+    await rm(path.join(executions, "latest"), { force: true });
+    await symlink("poisoned.abcdef", path.join(executions, "latest"));
+    const shown = "R9?]0;pwned??[2J";
+    // The run orun status reads by default: the one the latest record names, said on stderr.
+    const remote = await orun(["status"]);
+    assert.ok(remote.stderr.includes(`remote state: showing run ${shown}, the last this machine took part in (execution record poisoned.abcdef)`), remote.stderr);
+    const local = await orun(["status", "--local", "--exec-id", "poisoned.abcdef"]);
+    assert.equal(local.code, 0, local.stderr);
+    assert.ok(local.stdout.includes(`rejoin remote run ${shown} with: orun run ${String(meta.planId)} --exec-id ${shown} --remote-state`), local.stdout);
+    for (const out of [remote.stdout, remote.stderr, local.stdout, local.stderr]) assert.ok(!out.includes("\u001b") && !out.includes("\u0007"), JSON.stringify(out));
+  });
+});
+
+describe("a remote runner's interrupted record says how to rejoin its run, and that command does", () => {
+  // A short lease: the job the killed runner held is free to take over 5 s after its last heartbeat.
+  const open = backendProcessBed("sqlite", "rejoin", ["--lease-timeout", "5s"]);
+
+  it("status --local of a SIGKILLed runner's record names orun run <plan> --exec-id R --remote-state, which takes over its job in run R", async (t) => {
+    const bed = (await open(t))!;
+    // app waits for the test's file `release` (the orphaned step of the killed runner ends with it too).
+    const { dir, orun, env } = await remoteRepo(bed, "rejoin", "echo app-start; while [ ! -f ../release ]; do sleep 0.1; done; echo app-ok\n");
+    t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
+    const runner = spawnOrun(["run", "--all", "--exec-id", "killed-run"], { cwd: dir, env });
+    let record = "";
+    await until(() => {
+      record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
+      const log = path.join(dir, ".orun/executions", record, "logs/app@dev.check/main.log");
+      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("app-start");
+    }, "the runner to start app's step");
+    runner.child.kill("SIGKILL");
+    await runner.done;
+
+    const status = await orun(["status", "--local", "--exec-id", record]);
+    assert.equal(status.code, 0, status.stderr);
+    const meta = JSON.parse(await readFile(path.join(dir, ".orun/executions", record, "metadata.json"), "utf8")) as { planId: string };
+    const hint = /is no longer alive; rejoin remote run killed-run with: orun (run \S+ --exec-id killed-run --remote-state) \(the jobs it held are taken over once their lease runs out\)\n/.exec(status.stdout)?.[1];
+    assert.equal(hint, `run ${meta.planId} --exec-id killed-run --remote-state`, status.stdout);
+    // Not the record's own ID, which would start a new remote run of that name.
+    assert.doesNotMatch(status.stdout, new RegExp(`orun run --exec-id ${escaped(record)}`), status.stdout);
+
+    await writeFile(path.join(dir, "release"), "");
+    const rejoined = await orun(hint.split(" "));
+    assert.equal(rejoined.code, 0, rejoined.stdout + rejoined.stderr);
+    assert.match(rejoined.stderr, /^remote state: run killed-run on /m, rejoined.stderr);
+    assert.match(rejoined.stdout, /Run: killed-run \(remote\)/, rejoined.stdout);
+    assert.match(rejoined.stderr, /taking over job app@dev\.check/, rejoined.stderr);
+    const run = await orun(["status", "--exec-id", "killed-run"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /State: completed/, run.stdout);
+    assert.match(run.stdout, /✓ app@dev\.check {2}success/, run.stdout);
   });
 });

@@ -47,8 +47,8 @@ export interface RunCommandOptions extends CiPlanningFlags {
 
 const REMOTE_STATE_HELP = "coordinate through the orun backend (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
 const READ_REMOTE_HELP = "read the run from the orun backend instead of this machine's records (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
-const READ_EXEC_ID_HELP = "execution to read (default: ORUN_EXEC_ID, else the latest; prefixes accepted; under remote state, the run ID, or the exact ID of a record on this machine)";
-const READ_LOCAL_HELP = "read this machine's execution records even when ORUN_REMOTE_STATE or intent execution.state turns remote state on";
+const READ_EXEC_ID_HELP = "execution to read (default: ORUN_EXEC_ID, else the latest; prefixes accepted; under remote state, the run ID, unless --local)";
+const READ_LOCAL_HELP = "read this machine's execution records (such as a runner's Local record: R.<hex>) even when ORUN_REMOTE_STATE or intent execution.state turns remote state on";
 const BACKEND_URL_HELP = "backend URL (default: ORUN_BACKEND_URL, else intent execution.state.backendUrl)";
 
 export function registerRunCommands(program: Command): void {
@@ -235,9 +235,9 @@ async function remoteMayBeOn(flags: { remoteState?: boolean; backendUrl?: string
   return remoteEnabled(flags, env, await readIntentStateConfig(intentRoot));
 }
 
-/** Whether `orun status` / `orun logs` go to the remote reader: remote state may be on, and no record of this machine is asked for. */
-async function readsBackend(opts: RecordSourceFlags, store: import("../../runtime/records/store.js").ExecutionStore, intentRoot: string | undefined): Promise<boolean> {
-  return (await remoteMayBeOn(opts, process.env, intentRoot)) && !(await readsLocalRecord(opts, store, intentRoot));
+/** Whether `orun status` / `orun logs` go to the remote reader: remote state may be on, and not --local. */
+async function readsBackend(opts: RecordSourceFlags, intentRoot: string | undefined): Promise<boolean> {
+  return !readsLocalRecord(opts) && (await remoteMayBeOn(opts, process.env, intentRoot));
 }
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
@@ -579,7 +579,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const store = await storeAt(intentRoot);
   // As v2: under 200 ms (0, a negative duration) is a second.
   const intervalMs = opts.interval;
-  if (await readsBackend(opts, store, intentRoot)) {
+  if (await readsBackend(opts, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteStatus({ ...opts, intervalMs });
     if (remote !== undefined) return remote;
   }
@@ -657,12 +657,12 @@ function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { ex
 export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean }): Promise<number> {
   const intentRoot = await intentRootOf(opts.intent);
   const store = await storeAt(intentRoot);
-  if (await readsBackend(opts, store, intentRoot)) {
+  if (await readsBackend(opts, intentRoot)) {
     const remote = await (await import("../../remote/cli.js")).remoteLogs(opts);
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished, outcomeExitCode } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode, carryOn } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -684,8 +684,11 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const noLogsBecause = (runError: string): void =>
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
-  const noLogsInterrupted = (): void =>
-    void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (resume it with orun run --exec-id ${execId}).\n`);
+  const noLogsInterrupted = (meta: import("../../runtime/records/store.js").RunMetadata | undefined): void => {
+    const { rejoins, command } = carryOn(execId, meta);
+    const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}`;
+    void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
+  };
   // A finished run whose steps printed nothing: "yet" would promise logs that never come.
   const noLogsPrinted = (status: string | undefined): void =>
     void (opts.raw ? process.stderr : process.stdout).write(
@@ -702,7 +705,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (!printed && !filtered) {
       const runError = runLevelError(finished);
       if (runError) noLogsBecause(runError);
-      else if (finished.interrupted) noLogsInterrupted();
+      else if (finished.interrupted) noLogsInterrupted(finished.meta);
       else noLogsPrinted(finished.meta?.status);
     }
     // As status --watch and the remote follow: the run's outcome (a script waiting on it can tell).
@@ -713,7 +716,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const snapshot = filtered ? undefined : await readSnapshot(store, execId);
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
-    else if (snapshot?.interrupted) noLogsInterrupted();
+    else if (snapshot?.interrupted) noLogsInterrupted(snapshot.meta);
     else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot.meta?.status);
     else (opts.raw ? process.stderr : process.stdout).write(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
     return 0;
