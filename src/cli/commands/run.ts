@@ -14,6 +14,7 @@ import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { scopeJobs } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
+import { warnOnStderr } from "../../util/warning.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -349,7 +350,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // Only what the user typed: a working-folder scope may name a dependency without jobs in this plan.
   if (resolved.plan.jobs.length > 0) {
     for (const warning of (await executorModules)[0].unmatchedFilterWarnings(resolved.plan, { components: componentFilter, environments: envFilter })) {
-      process.stderr.write(`warning: ${warning}\n`);
+      warnOnStderr(warning);
     }
   }
 

@@ -1,0 +1,39 @@
+// Small output defects found by user testing (campaign 20), each through the real CLI on real files:
+// - warnings from the run, the record store, the remote settings and the planner all read `⚠ warning: …`
+//   (some printed a bare `warning:`, one a bare `⚠`);
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { copyExample } from "../support/examples.js";
+import { planDir, removeDir, tempDir } from "../runtime/helpers.js";
+
+const LOCAL_ENV = { ORUN_REMOTE_STATE: undefined, ORUN_BACKEND_URL: undefined, ORUN_EXEC_ID: undefined, GITHUB_ACTIONS: undefined };
+
+/** The stderr lines that speak of a warning. */
+const warningLines = (stderr: string): string[] => stderr.split("\n").filter((line) => /warning/i.test(line));
+
+test("every warning on stderr has the spec's one shape, `⚠ warning: <message>`", async (t) => {
+  const dir = await planDir(t, [{ id: "a@dev.x", steps: [{ run: "true" }] }]);
+  // A real directory where the `latest` link goes (the record store warns), a --component naming nothing (the run
+  // command warns) and --backend-url with remote state off (the remote settings warn).
+  await mkdir(path.join(dir, ".orun/executions/latest"), { recursive: true });
+  const run = await runOrun(["run", "plan.json", "--exec-id", "w1", "--component", "a", "--component", "zzz", "--backend-url", "http://127.0.0.1:9"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = warningLines(run.stderr);
+  assert.equal(lines.length, 3, run.stderr);
+  for (const line of lines) assert.match(line, /^⚠ warning: \S/, run.stderr);
+  assert.ok(lines.some((line) => line.startsWith("⚠ warning: --component zzz matches no job of the plan")), run.stderr);
+  assert.ok(lines.some((line) => line.startsWith("⚠ warning: --backend-url is ignored")), run.stderr);
+  assert.ok(lines.some((line) => line.includes("latest is a directory, so it was not repointed")), run.stderr);
+
+  // The planner's warnings share it.
+  const repo = await tempDir("orun-polish-");
+  t.after(() => removeDir(repo));
+  await copyExample("platform", repo);
+  const plan = await runOrun(["plan", "--name", "kept", "-o", "out.json"], { cwd: repo });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.equal(warningLines(plan.stderr).length, 1, plan.stderr);
+  assert.match(plan.stderr, /^⚠ warning: --name kept is not stored with -o/m);
+});
