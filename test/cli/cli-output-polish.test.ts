@@ -1,6 +1,7 @@
 // Small output defects found by user testing (campaign 20), each through the real CLI on real files:
 // - warnings from the run, the record store, the remote settings and the planner all read `⚠ warning: …`
 //   (some printed a bare `warning:`, one a bare `⚠`);
+// - a missing working directory gets a hint naming it (it said a path was not found *from* it);
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
@@ -36,4 +37,19 @@ test("every warning on stderr has the spec's one shape, `⚠ warning: <message>`
   assert.equal(plan.code, 0, plan.stderr);
   assert.equal(warningLines(plan.stderr).length, 1, plan.stderr);
   assert.match(plan.stderr, /^⚠ warning: --name kept is not stored with -o/m);
+});
+
+test("a missing working directory: the hint says the working directory is missing and names it", async (t) => {
+  const dir = await planDir(t, [
+    { id: "a@dev.x", path: "gone", steps: [{ run: "true" }] },
+    { id: "b@dev.y", steps: [{ run: "true", "working-directory": "nowhere" }] },
+  ]);
+  for (const runner of ["local", "github-actions"]) {
+    const run = await runOrun(["run", "plan.json", "--no-fail-fast", "--runner", runner], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    for (const missing of [path.join(dir, "gone"), path.join(dir, "nowhere")]) {
+      assert.ok(run.stdout.includes(`hint  the working directory ${missing} is missing; check the job's path and the step's working-directory, or set --workdir\n`), `${runner}: ${run.stdout}`);
+    }
+    assert.doesNotMatch(run.stdout, /a path was not found from the step's working directory/, runner);
+  }
 });
