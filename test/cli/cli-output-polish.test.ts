@@ -2,8 +2,10 @@
 // - warnings from the run, the record store, the remote settings and the planner all read `⚠ warning: …`
 //   (some printed a bare `warning:`, one a bare `⚠`);
 // - a missing working directory gets a hint naming it (it said a path was not found *from* it);
+// - `orun plan --long` without `--view dag` is refused (it was silently ignored);
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
@@ -51,5 +53,23 @@ test("a missing working directory: the hint says the working directory is missin
       assert.ok(run.stdout.includes(`hint  the working directory ${missing} is missing; check the job's path and the step's working-directory, or set --workdir\n`), `${runner}: ${run.stdout}`);
     }
     assert.doesNotMatch(run.stdout, /a path was not found from the step's working directory/, runner);
+  }
+});
+
+test("orun plan --long without --view dag is refused naming the flag; with --view dag or dag:long it lists run commands", async (t) => {
+  const dir = await tempDir("orun-polish-");
+  t.after(() => removeDir(dir));
+  await copyExample("platform", dir);
+  for (const args of [["--long"], ["--long", "--view", "dependencies"], ["--long", "-v", "component=api"], ["--long", "--name", "never"]]) {
+    const refused = await runOrun(["plan", ...args], { cwd: dir });
+    assert.equal(refused.code, 1, args.join(" "));
+    assert.equal(refused.stderr, "✕ --long: applies to --view dag only (it adds each step's run: command to the dag view); add --view dag\n", args.join(" "));
+    assert.equal(refused.stdout, "", args.join(" "));
+  }
+  assert.ok(!existsSync(path.join(dir, ".orun/plans/never.json")), "a refused plan stores nothing");
+  for (const view of ["dag", "dag:long"]) {
+    const shown = await runOrun(["plan", "--long", "--view", view], { cwd: dir });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /run: /, view);
   }
 });

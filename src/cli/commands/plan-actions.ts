@@ -129,6 +129,10 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   const format = outputFormat(flags.format);
   // The store always keeps JSON: -f yaml without -o would be silently ignored (-f json is what it does anyway, as in v2.3).
   if (format === "yaml" && !flags.output) throw new OrunError(`applies to -o/--output FILE only (stored plans are JSON); add -o plan.${format}`, { location: { field: "--format" } });
+  // Only the dag view lists step commands: --long anywhere else would be silently ignored.
+  if (flags.long && flags.view !== "dag" && flags.view !== "dag:long") {
+    throw new OrunError(`applies to --view dag only (it adds each step's run: command to the dag view); add --view dag`, { location: { field: "--long" } });
+  }
   if (flags.name !== undefined) assertPlanName(flags.name);
   // `-o -`: the plan on stdout (for a pipe), the summary on stderr.
   const toStdout = flags.output === "-";
