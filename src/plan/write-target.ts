@@ -14,6 +14,7 @@ import path from "node:path";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 import { OrunError } from "../util/errors.js";
 import { hasControlCharacter } from "./validate.js";
+import { warnOnStderr } from "../util/warning.js";
 
 /**
  * Writes `content` to `file`: in place for a device or FIFO (/dev/null, /dev/stdout, a pipe) and for a
@@ -55,7 +56,7 @@ export async function writeOwnFile(
   file: string,
   content: string | Uint8Array,
   what: string,
-  warn: (message: string) => void = (message) => process.stderr.write(`warning: ${message}\n`),
+  warn: (message: string) => void = warnOnStderr,
 ): Promise<void> {
   await assertOwnFileWritable(file, what);
   const replacedLink = await fs.readlink(file).catch(() => undefined);

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import type { Plan, PlanMetadata } from "../model/plan.js";
 import { decodeText } from "./load/yaml.js";
 import { isInside } from "../util/paths.js";
+import { warningLine } from "../util/warning.js";
 
 export const MANIFEST_NAMES = ["component.yaml", "component.yml"] as const;
 
@@ -127,7 +128,7 @@ export function scopeMismatchWarning(plan: Pick<Plan, "metadata">, current: Plan
   const a = [...recorded.components].sort();
   const b = [...current.components].sort();
   if (a.length === b.length && a.every((c, i) => c === b[i])) return undefined;
-  return `warning: plan was generated for [${a.join(", ")}] but current scope is [${b.join(", ")}]\n`;
+  return warningLine(`plan was generated for [${a.join(", ")}] but current scope is [${b.join(", ")}]`);
 }
 
 /** The jobs of a plan that belong to the scope (for `orun get jobs`). */

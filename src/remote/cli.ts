@@ -20,6 +20,7 @@ import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUr
 import { isRunFinished, logsText, rawLogsText, statusJson, statusText } from "./status-view.js";
 import type { JobView, RunView } from "./protocol.js";
 import type { LogScope } from "../runtime/logs-scope.js";
+import { warnOnStderr } from "../util/warning.js";
 
 export interface RemoteRunSetup {
   hooks: RemoteHooks;
@@ -108,7 +109,7 @@ function rebuildCommand(flags: CarriedOptions & PlanningFlags, source: string | 
 /** `--backend-url` alone does not turn remote state on (v2's rule): say so rather than run locally in silence. */
 function warnIgnoredUrl(flags: RemoteFlags): undefined {
   if (flags.backendUrl?.trim()) {
-    process.stderr.write("⚠ --backend-url is ignored: remote state is off (add --remote-state, set ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)\n");
+    warnOnStderr("--backend-url is ignored: remote state is off (add --remote-state, set ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)");
   }
   return undefined;
 }

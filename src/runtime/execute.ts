@@ -27,6 +27,7 @@ import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
 import { LinkCollector, type RunLink } from "./links.js";
 import { matchesAny, scopeJobs } from "./run-scope.js";
+import { warnOnStderr } from "../util/warning.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -141,7 +142,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const planned = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
     // Judged in the folders the jobs run in (--workdir, else each job's), which are not always the workspace's tree.
     const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
-    const revision = await revisionToRecord(planned, folders, options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`)), options.remoteRunId);
+    const revision = await revisionToRecord(planned, folders, options.warn ?? warnOnStderr, options.remoteRunId);
     options.hooks?.vouchFor?.(revision);
     const meta: RunMetadata = {
       execId,

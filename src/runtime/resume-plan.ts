@@ -10,6 +10,7 @@ import { computePlanChecksum } from "../plan/checksum.js";
 import { canonicalizePlan, planChecksum } from "./graph.js";
 import { readStateFile } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
+import { warnOnStderr } from "../util/warning.js";
 
 /**
  * The plan execution `execId` recorded, when `plan` differs from it only in metadata.revision (and what follows
@@ -43,7 +44,7 @@ export async function recordedPlanToResume(store: ExecutionStore, execId: string
   }
   if (unrevisedChecksum(recorded) !== unrevisedChecksum(plan)) return undefined;
 
-  for (const message of warnings) process.stderr.write(`warning: ${message}\n`);
+  for (const message of warnings) warnOnStderr(message);
   const short = (checksum: string): string => checksum.replace(/^sha256-/, "").slice(0, 12);
   const revision = (of: Plan): string => of.metadata?.revision?.slice(0, 12) ?? "none";
   notice(

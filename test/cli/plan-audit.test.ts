@@ -191,8 +191,12 @@ describe("orun compositions list [-l] [-e] (spec 10 §4)", () => {
     assert.doesNotMatch(long.stdout, /^TYPE /m, "no table");
     const blocks = long.stdout.split(/\nComposition: /).slice(1).map((b) => b.split("\n")[0]);
     assert.deepEqual(blocks, ["svc", "tf"]);
-    assert.match(long.stdout, /\nParameters\n {2}├─ replicas \(integer\) = 1\n/);
+    // Each list's last row closes its tree with └─, and nothing under the last job continues a branch.
+    assert.match(long.stdout, /\nParameters\n {2}└─ replicas \(integer\) = 1\n/);
     assert.match(long.stdout, / {2}├─ deploy \(4 steps\) · ubuntu-latest\n {2}│ {4}- main-step\n/);
+    assert.match(long.stdout, /\n {2}└─ other \(1 steps\)\n {7}- \(unnamed\)\n/);
+    assert.match(long.stdout, /\nProfiles\n {2}├─ apply: drift, plan\n {2}└─ verify: plan\n/);
+    assert.doesNotMatch(long.stdout, /├─ [^\n]*\n(?! *[├└│-])/, "a ├─ row is always followed by another row of its tree");
     assert.match(long.stdout, /Default profile: verify\n/);
     assert.match(long.stdout, /\n2 composition type\(s\)\n$/);
     assert.doesNotMatch(long.stdout, /run: /, "step commands only with -e");

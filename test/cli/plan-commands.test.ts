@@ -229,13 +229,13 @@ describe("orun compositions", () => {
     assert.match(tf.stdout, /Composition: tf\n/);
     assert.match(tf.stdout, /Default profile: verify\n/);
     assert.match(tf.stdout, / {2}├─ plan \(4 steps\)\n/);
-    assert.match(tf.stdout, / {2}├─ apply: drift, plan\n/);
+    assert.match(tf.stdout, / {2}├─ apply: drift, plan\n {2}└─ verify: plan\n/);
     const unknown = await runOrun(["compositions", "nope"], { cwd: dir });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^✕ composition not found: nope/);
     const lock = await runOrun(["compositions", "lock"], { cwd: dir });
     assert.equal(lock.code, 0, lock.stderr);
-    assert.match(lock.stdout, /^✓ Wrote composition lock: \.orun\/compositions\.lock\.yaml\n\nResolved sources:\n {2}├─ local \(dir\) sha256:[0-9a-f]{64} · svc, tf\n$/);
+    assert.match(lock.stdout, /^✓ Wrote composition lock: \.orun\/compositions\.lock\.yaml\n\nResolved sources:\n {2}└─ local \(dir\) sha256:[0-9a-f]{64} · svc, tf\n$/);
     assert.match(await fs.readFile(path.join(dir, ".orun", "compositions.lock.yaml"), "utf8"), /resolvedDigest: sha256:[0-9a-f]{64}/);
   });
 });

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import type { Command } from "commander";
 import { OrunError, errorMessage } from "../../util/errors.js";
+import { warnOnStderr } from "../../util/warning.js";
 
 const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db (env ORUN_BACKEND_DATABASE)";
 
@@ -178,7 +179,7 @@ export function registerBackendCommands(program: Command): void {
         const named = namedEntries(allow);
         if (named.length > 0) process.stdout.write(`${ID_ADVICE} (given by name: ${named.join(", ")})\n`);
       } else {
-        process.stderr.write("⚠ warning: no --allow-owner or --allow-repo: OIDC tokens from every GitHub repository are accepted (each gets its own namespace)\n");
+        warnOnStderr("no --allow-owner or --allow-repo: OIDC tokens from every GitHub repository are accepted (each gets its own namespace)");
         process.stderr.write(`${ID_ADVICE}\n`);
       }
       await new Promise<void>((resolve) => {

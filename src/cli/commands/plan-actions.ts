@@ -29,6 +29,7 @@ import { ExecutionStore } from "../../runtime/records/store.js";
 import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.js";
 import { readStateFile } from "../../runtime/records/state.js";
 import { fileSystemReason, OrunError } from "../../util/errors.js";
+import { warnOnStderr } from "../../util/warning.js";
 
 /** Where people-facing output goes: stdout, or stderr while stdout carries the plan itself (`-o -`). */
 let humanOutput: NodeJS.WriteStream = process.stdout;
@@ -38,7 +39,7 @@ function out(text: string): void {
 }
 
 function warn(message: string): void {
-  process.stderr.write(`⚠ warning: ${message}\n`);
+  warnOnStderr(message);
 }
 
 /** The directory holding `.orun/`: the intent's directory, else the working directory. */
@@ -128,6 +129,10 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   const format = outputFormat(flags.format);
   // The store always keeps JSON: -f yaml without -o would be silently ignored (-f json is what it does anyway, as in v2.3).
   if (format === "yaml" && !flags.output) throw new OrunError(`applies to -o/--output FILE only (stored plans are JSON); add -o plan.${format}`, { location: { field: "--format" } });
+  // Only the dag view lists step commands: --long anywhere else would be silently ignored.
+  if (flags.long && flags.view !== "dag" && flags.view !== "dag:long") {
+    throw new OrunError(`applies to --view dag only (it adds each step's run: command to the dag view); add --view dag`, { location: { field: "--long" } });
+  }
   if (flags.name !== undefined) assertPlanName(flags.name);
   // `-o -`: the plan on stdout (for a pipe), the summary on stderr.
   const toStdout = flags.output === "-";
@@ -308,6 +313,11 @@ function parameterFields(schema: Record<string, unknown>): string[] {
   });
 }
 
+/** A tree row's branch: `└─ ` closes the list at its last row, `├─ ` before. */
+function branch(index: number, count: number): string {
+  return index === count - 1 ? "└─ " : "├─ ";
+}
+
 /**
  * One composition type in full (`compositions <type>`, each type of `list -l`).
  * `expandJobs` (-e) adds each job's settings and each step's command.
@@ -322,29 +332,31 @@ function describeComposition(workspace: CompositionsView, type: string, expandJo
   text += `Default job:    ${composition.defaultJob}\n`;
   if (composition.defaultProfile) text += `Default profile: ${composition.defaultProfile}\n`;
   const fields = parameterFields(composition.schema.schema);
-  if (fields.length > 0) text += `\nParameters\n${fields.map((f) => `  ├─ ${f}\n`).join("")}`;
+  if (fields.length > 0) text += `\nParameters\n${fields.map((f, i) => `  ${branch(i, fields.length)}${f}\n`).join("")}`;
   text += "\nJobs\n";
-  for (const job of composition.jobs) {
-    text += `  ├─ ${job.name} (${job.steps.length} steps)${job.runsOn ? ` · ${job.runsOn}` : ""}\n`;
+  for (const [i, job] of composition.jobs.entries()) {
+    text += `  ${branch(i, composition.jobs.length)}${job.name} (${job.steps.length} steps)${job.runsOn ? ` · ${job.runsOn}` : ""}\n`;
+    // The lines under a job continue its branch; under the last job there is no branch left to continue.
+    const under = i === composition.jobs.length - 1 ? "   " : "│  ";
     if (expandJobs) {
-      if (job.description) text += `  │    description: ${job.description}\n`;
-      if (job.timeout) text += `  │    timeout: ${job.timeout}\n`;
-      if (job.retries) text += `  │    retries: ${job.retries}\n`;
+      if (job.description) text += `  ${under}  description: ${job.description}\n`;
+      if (job.timeout) text += `  ${under}  timeout: ${job.timeout}\n`;
+      if (job.retries) text += `  ${under}  retries: ${job.retries}\n`;
     }
     for (const step of job.steps) {
-      text += `  │    - ${step.name || step.id || "(unnamed)"}${step.capability ? ` [${step.capability}]` : ""}${step.phase && step.phase !== "main" ? ` (${step.phase})` : ""}\n`;
+      text += `  ${under}  - ${step.name || step.id || "(unnamed)"}${step.capability ? ` [${step.capability}]` : ""}${step.phase && step.phase !== "main" ? ` (${step.phase})` : ""}\n`;
       if (!expandJobs) continue;
-      if (step.run) for (const line of step.run.trimEnd().split("\n")) text += `  │        run: ${line}\n`;
-      if (step.use) text += `  │        use: ${step.use}\n`;
-      for (const [key, value] of Object.entries(step.with ?? {})) text += `  │        with.${key}: ${typeof value === "string" ? value : JSON.stringify(value)}\n`;
-      if (step.timeout) text += `  │        timeout: ${step.timeout}\n`;
-      if (step.retry) text += `  │        retry: ${step.retry}\n`;
+      if (step.run) for (const line of step.run.trimEnd().split("\n")) text += `  ${under}      run: ${line}\n`;
+      if (step.use) text += `  ${under}      use: ${step.use}\n`;
+      for (const [key, value] of Object.entries(step.with ?? {})) text += `  ${under}      with.${key}: ${typeof value === "string" ? value : JSON.stringify(value)}\n`;
+      if (step.timeout) text += `  ${under}      timeout: ${step.timeout}\n`;
+      if (step.retry) text += `  ${under}      retry: ${step.retry}\n`;
     }
   }
   const profiles = Object.keys(composition.profiles).sort();
   if (profiles.length > 0) {
     text += "\nProfiles\n";
-    for (const name of profiles) text += `  ├─ ${name}: ${Object.keys(composition.profiles[name]!.jobs).sort().join(", ")}\n`;
+    for (const [i, name] of profiles.entries()) text += `  ${branch(i, profiles.length)}${name}: ${Object.keys(composition.profiles[name]!.jobs).sort().join(", ")}\n`;
   }
   const users = workspace.components.filter((c) => compositionFor(workspace.compositions, c)?.key === composition.key).map((c) => c.name);
   if (users.length > 0) text += `\nComponents (${users.length}): ${users.join(", ")}\n`;
@@ -391,8 +403,8 @@ export async function compositionsAction(action: string | undefined, type: strin
       writeCompositionLock(workspace),
     );
     out(`✓ Wrote composition lock: ${path.relative(process.cwd(), file) || file}\n\nResolved sources:\n`);
-    for (const source of workspace.sources) {
-      out(`  ├─ ${source.name} (${source.kind}) ${source.resolvedDigest}${source.exports?.length ? ` · ${source.exports.join(", ")}` : ""}\n`);
+    for (const [i, source] of workspace.sources.entries()) {
+      out(`  ${branch(i, workspace.sources.length)}${source.name} (${source.kind}) ${source.resolvedDigest}${source.exports?.length ? ` · ${source.exports.join(", ")}` : ""}\n`);
     }
     return;
   }

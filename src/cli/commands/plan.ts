@@ -35,7 +35,7 @@ function registerPlan(program: Command): void {
     .option("-e, --env <list>", "environments to plan (comma list; prefix* matches)", collectNames)
     .option("--component <name>", "component to plan, with its dependencies (repeatable; prefix* matches)", collectNames)
     .option("-v, --view <view>", "print a view: dag, dag:long, dependencies, component=NAME", planView)
-    .option("--long", "with --view dag: show each step's run command")
+    .option("--long", "with --view dag (only): show each step's run command")
     .option("--all", "accepted for compatibility (plan never scopes to the working directory)")
     .option("--changed", "plan only components changed between --base and --head (plus their dependencies)")
     .option("--base <ref>", "git ref to compare from (default: main, or detected from CI)")

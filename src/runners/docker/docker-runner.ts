@@ -50,6 +50,7 @@ import { startFailureHint } from "./start-failure.js";
 import { createOutputDir, removeDeadOutputDirs } from "../github-actions/stale-scratch.js";
 import { closeOwnerPipe, openOwnerPipe } from "./owner-pipe.js";
 import { processStartTicks } from "../../runtime/records/lock.js";
+import { warnOnStderr } from "../../util/warning.js";
 
 /**
  * The spawn helper's output folders in the temp folder: `orun-docker-out-<pid namespace>-<host>-<pid>-<start>-XXXXXX`.
@@ -605,5 +606,5 @@ function failure(error: string): StepResult {
 }
 
 function warn(message: string): void {
-  process.stderr.write(`warning: docker runner: ${message}\n`);
+  warnOnStderr(`docker runner: ${message}`);
 }

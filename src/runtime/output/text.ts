@@ -291,6 +291,10 @@ function hintFor(error: string): string | undefined {
   // step-level guesses (a component path, executable permissions) would point the wrong way.
   if (error.startsWith("start job: ")) return undefined;
   const text = error.toLowerCase();
+  // Said by every runner when the step's own folder is missing (the general hint below would send the user looking
+  // for a path inside it).
+  const missingDir = /working directory (.+) does not exist/.exec(error);
+  if (missingDir) return `the working directory ${missingDir[1]} is missing; check the job's path and the step's working-directory, or set --workdir`;
   if (text.includes("timed out")) return "the step exceeded its timeout; raise step.timeout or job.timeout if it legitimately takes longer";
   if (text.includes("no such file or directory") || text.includes("does not exist")) return "a path was not found from the step's working directory; check the component path or set --workdir";
   if (text.includes("executable file not found") || text.includes("command not found") || text.includes("exit status 127")) return "a required command is not available in this runner environment";

@@ -14,6 +14,7 @@ import { toJson, writeFileAtomic } from "../fs-atomic.js";
 import { parseState, serializeState, type ExecState } from "./state.js";
 import { readRecordFile } from "./read-record.js";
 import { acquireExecLock, lockAssembledRecord, ownerAlive, type ExecLock } from "./lock.js";
+import { warnOnStderr } from "../../util/warning.js";
 
 /** A new record being assembled in executions/ (openRecord); skipped by readers, swept by gc when left by a crash. */
 export const ASSEMBLING_SUFFIX = ".new.tmp";
@@ -85,7 +86,7 @@ export class ExecutionStore {
   constructor(readonly rootDir: string, options: { warn?: (message: string) => void } = {}) {
     this.orunDir = path.join(rootDir, ".orun");
     this.executionsDir = path.join(this.orunDir, "executions");
-    this.warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
+    this.warn = options.warn ?? warnOnStderr;
   }
 
   execDir(execId: string): string {
