@@ -32,7 +32,7 @@ export interface RemoteRunSetup {
 export async function remoteRunSetup(
   /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
   flags: RemoteFlags & CarriedOptions & PlanningFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string },
-  resolved: { plan: Plan; intentRoot?: string; storeDir?: string; source?: string; storedAs?: string },
+  resolved: { plan: Plan; intentRoot?: string; storeDir?: string; source?: string; storedAs?: string; file?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
   const config: StateConfig | undefined = resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot));
@@ -53,7 +53,7 @@ export async function remoteRunSetup(
     waitTimeoutMs: envMilliseconds(env, "ORUN_REMOTE_WAIT_TIMEOUT_MS"),
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
-    ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd()) } : {}),
+    ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
     commandFlags: carriedFlags(flags, !flags.planRef?.trim()),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),

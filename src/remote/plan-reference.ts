@@ -1,42 +1,52 @@
 // How the commands a remote runner prints (retry this job in its run, …) name the plan: as the runner's own
 // command did, so that the printed command finds the same plan where the runner ran. A plan's checksum names
 // only a stored plan: given a plan file, `orun run <checksum>` found nothing.
-import { statSync } from "node:fs";
 import path from "node:path";
 import { planShortId, type Plan } from "../model/plan.js";
-
-/** A path that reads as a file to `orun run` (src/runtime/plan-source.ts), never as a stored plan's name or a component. */
-const PATH_LIKE = /[/\\]|\.(json|ya?ml)$/i;
+import { hasControlCharacter } from "../plan/validate.js";
 
 /**
- * The plan argument for a printed `orun run` command: the file the runner was given (relative to `cwd` when that is
- * shorter), the stored plan's name or ID as given (`latest` becomes the plan's ID: a later `orun plan` moves it), a
- * component name as given, or "" when the runner compiled a fresh plan of the intent (no plan argument).
+ * A word `orun run` reads as a file, never as a stored plan's name or a component: a slash, a leading `.` or a plan
+ * file's extension (resolvePlanRef in src/plan/store.ts). A bare word is looked up in the store first.
  */
-export function planReference(given: string | undefined, plan: Plan, cwd: string): string {
+const READS_AS_FILE = /[/\\]|^\.|\.(json|ya?ml)$/i;
+
+/**
+ * The plan argument for a printed `orun run` command, naming what the run read (`file`: the plan file it loaded, a
+ * stored plan's included; none for a plan compiled here) as `orun run` will look it up again: a plan file given as a
+ * path, or as a bare word found in the working folder, as a path (relative to `cwd` when that is shorter; `./` when
+ * it would read as a stored plan's name or an option); a stored plan's name or ID as given (`latest` becomes the
+ * plan's ID: a later `orun plan` moves it), even when a file of that name is in the working folder (the store is
+ * looked in first); a component name as given; "" when the runner compiled a fresh plan of the intent.
+ */
+export function planReference(given: string | undefined, plan: Plan, cwd: string, file: string | undefined): string {
   const ref = given?.trim();
   if (!ref) return "";
-  const file = path.resolve(cwd, ref);
-  if (isFile(file)) {
+  if (file !== undefined && (READS_AS_FILE.test(ref) || path.resolve(cwd, ref) === file)) {
     const relative = path.relative(cwd, file);
     const shorter = relative.length < file.length ? relative : file;
-    return shellWord(PATH_LIKE.test(shorter) ? shorter : `./${shorter}`);
+    return shellWord(READS_AS_FILE.test(shorter) && !shorter.startsWith("-") ? shorter : `./${shorter}`);
   }
   if (ref === "latest" && plan.metadata.checksum) return planShortId(plan);
   return shellWord(ref);
 }
 
-function isFile(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
+/**
+ * `word` as one shell word: single-quoted when it holds anything but plain characters, and `$'…'` with its control
+ * characters escaped when it holds any (a newline split the printed command over two lines, an ESC reached the
+ * terminal raw); bash, zsh and ksh read that form back to the same bytes.
+ */
+export function shellWord(word: string): string {
+  if (hasControlCharacter(word)) return `$'${[...word].map(escapedChar).join("")}'`;
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `word` as one shell word (single-quoted when it holds anything but plain characters). */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\t": "\\t", "\\": "\\\\", "'": "\\'" };
+
+function escapedChar(char: string): string {
+  if (NAMED_ESCAPES[char]) return NAMED_ESCAPES[char];
+  if (!hasControlCharacter(char)) return char;
+  return [...Buffer.from(char, "utf8")].map((byte) => `\\x${byte.toString(16).padStart(2, "0")}`).join("");
 }
 
 /** The runner's options that choose its plan, backend and runner (as `orun run` parses them). */
@@ -58,16 +68,17 @@ export interface CarriedOptions {
  * The flags a printed `orun run` command repeats from the runner's own, so that it compiles or finds the same plan,
  * reaches the same backend and runs with the same runner where the runner ran (`-e dev` left out compiled another
  * plan, which the run refused; `--backend-url` left out went to another backend; `--gha` left out ran locally).
- * `-e`/`--component` shape a plan compiled afresh (`fresh`); of a given plan they only filter jobs, and would
- * exclude the job a printed command names when it is another runner's.
+ * `-e`/`--component` (repeated when `filters`) shape a plan compiled afresh; of a given plan they only filter jobs:
+ * a resume repeats them (they are the scope it resumes), a retry command leaves them out (they would exclude the job
+ * it names when that is another runner's).
  */
-export function carriedFlags(options: CarriedOptions, fresh: boolean): string {
+export function carriedFlags(options: CarriedOptions, filters: boolean): string {
   const words: string[] = [];
   const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
   value("-i", options.intent);
   value("--config-dir", options.configDir);
-  if (fresh) for (const env of options.env ?? []) value("-e", env);
-  if (fresh) for (const component of options.component ?? []) value("--component", component);
+  if (filters) for (const env of options.env ?? []) value("-e", env);
+  if (filters) for (const component of options.component ?? []) value("--component", component);
   value("--backend-url", options.backendUrl);
   if (options.gha) words.push("--gha");
   else value("--runner", options.runner);

@@ -70,7 +70,7 @@ export interface RunSummary {
    * this runner's jobs from running (as the runner names its plan and flags).
    */
   retryCommand?: string;
-  /** Off remote state: the command that resumes the execution (`orun run [plan] --exec-id <id> [flags]`). */
+  /** Off remote state, when the execution is left to resume: the command that resumes it (`orun run [plan] --exec-id <id> [flags]`). */
   resumeCommand?: string;
   /** URLs the steps printed, labelled (links.ts). */
   links?: RunLink[];

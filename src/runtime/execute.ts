@@ -68,8 +68,11 @@ export interface ExecuteOptions {
    * that kept this runner's jobs from running (undefined when none is known), naming the plan and flags as this runner was given them.
    */
   retryCommand?: (failedHere: string | undefined) => string | undefined;
-  /** Off remote state: the command that resumes this execution, as the run was given its plan and flags (default `orun run --exec-id <id>`). */
-  resumeCommand?: (execId: string) => string;
+  /**
+   * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
+   * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it).
+   */
+  resumeCommand?: (execId: string, scopeDone: boolean) => Promise<string>;
 }
 
 export interface ExecuteResult {
@@ -347,7 +350,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const failedHere = jobs.find((job) => job.status === "failed")?.id;
     const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
     if (retryCommand) summary.retryCommand = retryCommand;
-    if (options.resumeCommand) summary.resumeCommand = options.resumeCommand(execId);
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
@@ -355,6 +357,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const unfinished = unfinishedJobs(state, selection.ordered, !options.hooks);
     summary.executionStatus = executionStatus(summary.status, unfinished);
     if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
+    // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
+    const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
+    if (options.resumeCommand && resumable) summary.resumeCommand = await options.resumeCommand(execId, summary.status === "completed");
     await writer.flush();
     await store.writeMetadata({
       ...meta,

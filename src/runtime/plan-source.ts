@@ -43,6 +43,8 @@ export interface ResolvedPlan {
   intentRoot?: string;
   /** For messages: `plan file x`, `stored plan latest`, `fresh plan`. */
   source: string;
+  /** The file the plan was read from (a stored plan's too); none for a plan compiled here. */
+  file?: string;
 }
 
 export async function locateIntentRoot(cwd: string, intentPath?: string): Promise<string | undefined> {
@@ -77,7 +79,7 @@ export async function resolveRunPlan(options: PlanSourceOptions): Promise<Resolv
         throw await neitherPlanNorComponent(ref, storeDir, `no intent.yaml found from ${options.cwd}, so it cannot name a component`);
       }
     }
-    if (file) return { plan: await store.loadPlanFile(file, { verifyChecksum: true }), storeDir, intentRoot, source: `plan ${path.relative(options.cwd, file) || file}` };
+    if (file) return { plan: await store.loadPlanFile(file, { verifyChecksum: true }), storeDir, intentRoot, source: `plan ${path.relative(options.cwd, file) || file}`, file };
     // Not a stored plan or a file: a component name.
     try {
       return { ...(await compileFresh(options, storeDir, [ref])), intentRoot, source: `fresh plan for component ${ref}` };

@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { bashScript } from "../support/bash.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
 
 const COMPOSITION = `apiVersion: sourceplane.io/v1alpha1
@@ -60,15 +61,48 @@ components:
       environments: [dev, prod]
 `;
 
-async function repo(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+const LIB_INLINE = `  - name: lib
+    type: sh
+    path: lib
+    subscribe:
+      environments: [dev, prod]
+`;
+
+/** `libManifest`: lib declared by lib/component.yaml, so a run started in lib/ is scoped to it (src/planner/scope.ts). */
+async function repo(t: { after(fn: () => Promise<void>): void }, options: { libManifest?: boolean } = {}): Promise<string> {
   const dir = await tempDir("orun-resume-hint-");
   t.after(() => removeDir(dir));
   await mkdir(path.join(dir, "compositions/sh"), { recursive: true });
   await writeFile(path.join(dir, "compositions/stack.yaml"), "apiVersion: orun.io/v1\nkind: Stack\nmetadata:\n  name: hints\n  version: 0.1.0\n");
   await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), COMPOSITION);
-  await writeFile(path.join(dir, "intent.yaml"), INTENT);
+  await writeFile(path.join(dir, "intent.yaml"), options.libManifest ? INTENT.replace(LIB_INLINE, "") : INTENT);
   for (const name of ["lib", "app"]) await mkdir(path.join(dir, name));
+  if (options.libManifest) {
+    const manifest = "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: lib}\nspec:\n  type: sh\n  subscribe:\n    environments: [dev, prod]\n";
+    await writeFile(path.join(dir, "lib/component.yaml"), manifest);
+  }
   return dir;
+}
+
+/** The hint's command line as printed. */
+function resumeLine(stdout: string): string {
+  const hint = /^ {2}resume {2}(orun run .*)$/m.exec(stdout)?.[1];
+  assert.ok(hint, `no resume hint in:\n${stdout}`);
+  return hint;
+}
+
+/** Runs a printed command line as a reader pasting it would: through bash in `cwd`, `orun` on PATH the built binary. */
+async function inShell(t: { after(fn: () => Promise<void>): void }, line: string, cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const bin = await tempDir("orun-resume-hint-bin-");
+  t.after(() => removeDir(bin));
+  await writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec "${process.execPath}" "${ORUN_BIN}" "$@"\n`, { mode: 0o755 });
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH ?? ""}` };
+  for (const name of ["ORUN_RUNNER", "ORUN_EXEC_ID", "ORUN_PLAN_ID", "GITHUB_ACTIONS"]) delete base[name];
+  return bashScript(line, cwd, { ...base, ...env });
+}
+
+async function fixAll(dir: string): Promise<void> {
+  for (const name of ["lib", "app"]) await writeFile(path.join(dir, `fixed-${name}`), "");
 }
 
 /** The hint's command, as words (no word of these hints needs quoting). */
@@ -129,4 +163,121 @@ test("a fresh plan of the whole intent keeps the bare hint", async (t) => {
   const first = await runOrun(["run", "--exec-id", "whole"], { cwd: dir });
   assert.equal(first.code, 1, first.stderr);
   assert.deepEqual(resumeHint(first.stdout), ["orun", "run", "--exec-id", "whole"]);
+});
+
+// The hint keeps the failed run's scope (--all, -e, --component, --job) and names its plan as `orun run` looks it up.
+// It lost them: `--all` from a component folder resumed only that component (exit 0, the execution still failed);
+// `-e dev` of a stored plan, `--component` and `--job` were dropped, so following the hint ran jobs the run excluded.
+
+test("--all from inside a component folder: the hint repeats it, and following it there finishes the execution", async (t) => {
+  const dir = await repo(t, { libManifest: true });
+  const lib = path.join(dir, "lib");
+  const first = await runOrun(["run", "--all", "-e", "dev", "--exec-id", "wide"], { cwd: lib });
+  assert.equal(first.code, 1, first.stderr);
+  const line = resumeLine(first.stdout);
+  assert.equal(line, "orun run --exec-id wide -e dev --all");
+  await fixAll(dir);
+  const resumed = await inShell(t, line, lib);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /2 succeeded\n/);
+  const status = await runOrun(["status", "--exec-id", "wide", "--json"], { cwd: dir });
+  assert.equal(JSON.parse(status.stdout).meta.status, "completed", status.stdout);
+});
+
+test("-e of a stored plan, --component and --job: the hint repeats them, and following it runs only the run's scope", async (t) => {
+  const dir = await repo(t);
+  assert.equal((await runOrun(["plan", "--name", "all"], { cwd: dir })).code, 0);
+  const runs: Array<[string, string[], string, RegExp]> = [
+    ["envs", ["all", "-e", "dev"], "orun run all --exec-id envs -e dev", /2 succeeded\n/],
+    ["comp", ["--component", "lib"], "orun run --exec-id comp --component lib", /2 succeeded\n/],
+    ["one", ["--job", "lib@dev.check"], "orun run --exec-id one --job lib@dev.check", /1 succeeded\n/],
+  ];
+  const lines: string[] = [];
+  for (const [id, args, expected] of runs) {
+    const first = await runOrun(["run", ...args, "--exec-id", id, "--no-fail-fast"], { cwd: dir });
+    assert.equal(first.code, 1, first.stderr);
+    lines.push(resumeLine(first.stdout));
+    assert.equal(lines.at(-1), expected);
+  }
+  await fixAll(dir);
+  for (const [index, [, , , ran]] of runs.entries()) {
+    const resumed = await inShell(t, lines[index]!, dir);
+    assert.equal(resumed.code, 0, resumed.output);
+    assert.match(resumed.output, ran);
+    // Jobs outside the failed run's scope are not run by its resume.
+    assert.doesNotMatch(resumed.output, index === 0 ? /prod/ : index === 1 ? /app·/ : /app·|prod/);
+  }
+});
+
+test("a stored plan named like a script in the folder, a plan file named -x.json or with control characters: the hint names each as orun run finds it", async (t) => {
+  const dir = await repo(t);
+  await writeFile(path.join(dir, "release"), "#!/bin/sh\necho release\n", { mode: 0o755 });
+  assert.equal((await runOrun(["plan", "-e", "dev", "--name", "release"], { cwd: dir })).code, 0);
+  const odd = "nl\nx\u001b[31m.json";
+  for (const file of ["-dash.json", odd]) assert.equal((await runOrun(["plan", "-e", "dev", "-o", `./${file}`], { cwd: dir })).code, 0);
+  const runs: Array<[string, string[], string]> = [
+    ["rel", ["release"], "orun run release --exec-id rel"],
+    ["dash", ["--", "-dash.json"], "orun run ./-dash.json --exec-id dash"],
+    ["odd", [odd], "orun run $'nl\\nx\\x1b[31m.json' --exec-id odd"],
+  ];
+  const lines: string[] = [];
+  for (const [id, args, expected] of runs) {
+    const first = await runOrun(["run", "--exec-id", id, "--no-fail-fast", ...args], { cwd: dir });
+    assert.equal(first.code, 1, first.stderr);
+    // One line, no raw control character.
+    assert.ok(!first.stdout.includes("\u001b"), first.stdout);
+    lines.push(resumeLine(first.stdout));
+    assert.equal(lines.at(-1), expected);
+  }
+  await fixAll(dir);
+  for (const [index, [id]] of runs.entries()) {
+    const resumed = await inShell(t, lines[index]!, dir);
+    assert.equal(resumed.code, 0, resumed.output);
+    assert.match(resumed.output, new RegExp(`Run: ${id}\\n[\\s\\S]*2 succeeded\\n`));
+  }
+});
+
+test("a runner chosen by ORUN_RUNNER: the hint repeats it as --runner, so a shell without it (GITHUB_ACTIONS=true here) resumes with it", async (t) => {
+  const dir = await repo(t);
+  const first = await runOrun(["run", "-e", "dev", "--exec-id", "envrunner"], { cwd: dir, env: { ORUN_RUNNER: "local", GITHUB_ACTIONS: "true" } });
+  assert.equal(first.code, 1, first.stderr);
+  const line = resumeLine(first.stdout);
+  assert.equal(line, "orun run --exec-id envrunner -e dev --runner local");
+  // The GITHUB_ACTIONS=true auto-selection is no choice of the user's: not repeated.
+  const ci = await runOrun(["run", "-e", "dev", "--exec-id", "auto", "--runner", "local"], { cwd: dir, env: { GITHUB_ACTIONS: "true" } });
+  assert.equal(resumeLine(ci.stdout), "orun run --exec-id auto -e dev --runner local");
+  await fixAll(dir);
+  const resumed = await inShell(t, line, dir, { GITHUB_ACTIONS: "true" });
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /Scope: .* · local · /);
+});
+
+test("--json: the summary carries resumeCommand, and following it resumes the execution", async (t) => {
+  const dir = await repo(t);
+  const first = await runOrun(["run", "-e", "dev", "--json", "--exec-id", "asjson"], { cwd: dir });
+  assert.equal(first.code, 1, first.stderr);
+  const summary = JSON.parse(first.stdout) as { resumeCommand?: string };
+  assert.equal(summary.resumeCommand, "orun run --exec-id asjson -e dev");
+  await fixAll(dir);
+  const resumed = await inShell(t, summary.resumeCommand!, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /2 succeeded\n/);
+});
+
+test("a run scoped to the folder's component that completes it, with another job still failed: the hint widens with --all", async (t) => {
+  const dir = await repo(t, { libManifest: true });
+  const lib = path.join(dir, "lib");
+  assert.equal((await runOrun(["run", "--all", "-e", "dev", "--exec-id", "rest", "--no-fail-fast"], { cwd: lib })).code, 1);
+  await writeFile(path.join(dir, "fixed-lib"), "");
+  const scoped = await runOrun(["run", "-e", "dev", "--exec-id", "rest"], { cwd: lib });
+  assert.equal(scoped.code, 0, scoped.stdout + scoped.stderr);
+  assert.match(scoped.stdout, /! execution rest is still failed: app@dev\.check \(failed\)/);
+  const line = resumeLine(scoped.stdout);
+  assert.equal(line, "orun run --exec-id rest -e dev --all");
+  await writeFile(path.join(dir, "fixed-app"), "");
+  const resumed = await inShell(t, line, lib);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /1 succeeded · 1 already completed\n/);
+  const status = await runOrun(["status", "--exec-id", "rest", "--json"], { cwd: dir });
+  assert.equal(JSON.parse(status.stdout).meta.status, "completed", status.stdout);
 });

@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { carriedFlags, planReference } from "../../src/remote/plan-reference.js";
+import { carriedFlags, planReference, shellWord } from "../../src/remote/plan-reference.js";
 import type { Plan } from "../../src/model/plan.js";
 
 describe("planReference", () => {
@@ -17,22 +17,36 @@ describe("planReference", () => {
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
-  it("a plan file: relative to cwd when shorter, else absolute; quoted as one shell word; never read as a stored plan's name", () => {
-    assert.equal(planReference("./sub/p.json", plan, dir), "sub/p.json");
-    assert.equal(planReference(path.join(dir, "sub/p.json"), plan, dir), "sub/p.json");
-    assert.equal(planReference(path.join(dir, "sub/p.json"), plan, "/"), path.join(dir, "sub/p.json").slice(1));
+  it("a plan file: relative to cwd when shorter, else absolute; quoted as one shell word; never read as a stored plan's name or an option", () => {
+    const file = (name: string): string => path.join(dir, name);
+    assert.equal(planReference("./sub/p.json", plan, dir, file("sub/p.json")), "sub/p.json");
+    assert.equal(planReference(file("sub/p.json"), plan, dir, file("sub/p.json")), "sub/p.json");
+    assert.equal(planReference(file("sub/p.json"), plan, "/", file("sub/p.json")), file("sub/p.json").slice(1));
     const deep = path.join(dir, "sub", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
-    assert.equal(planReference(path.join(dir, "sub/p.json"), plan, deep), path.join(dir, "sub/p.json"));
-    assert.equal(planReference("plan file.json", plan, dir), "'plan file.json'");
-    assert.equal(planReference("noext", plan, dir), "./noext");
+    assert.equal(planReference(file("sub/p.json"), plan, deep, file("sub/p.json")), file("sub/p.json"));
+    assert.equal(planReference("plan file.json", plan, dir, file("plan file.json")), "'plan file.json'");
+    assert.equal(planReference("noext", plan, dir, file("noext")), "./noext");
+    assert.equal(planReference("-dash.json", plan, dir, file("-dash.json")), "./-dash.json");
+    assert.equal(planReference("nl\nx.json", plan, dir, file("nl\nx.json")), "$'nl\\nx.json'");
   });
 
-  it("a stored plan or component by name as given; latest as the plan's ID; none for a fresh plan", () => {
-    assert.equal(planReference("remote-e2e", plan, dir), "remote-e2e");
-    assert.equal(planReference("0123456789ab", plan, dir), "0123456789ab");
-    assert.equal(planReference("latest", plan, dir), "0123456789ab");
-    assert.equal(planReference(undefined, plan, dir), "");
-    assert.equal(planReference("  ", plan, dir), "");
+  it("a stored plan or component by name as given, even beside a file of that name; latest as the plan's ID; none for a fresh plan", () => {
+    const stored = path.join(dir, ".orun", "plans", "noext.json");
+    assert.equal(planReference("noext", plan, dir, stored), "noext");
+    assert.equal(planReference("noext", plan, dir, undefined), "noext");
+    assert.equal(planReference("remote-e2e", plan, dir, undefined), "remote-e2e");
+    assert.equal(planReference("0123456789ab", plan, dir, undefined), "0123456789ab");
+    assert.equal(planReference("latest", plan, dir, path.join(dir, ".orun", "plans", "latest.json")), "0123456789ab");
+    assert.equal(planReference(undefined, plan, dir, undefined), "");
+    assert.equal(planReference("  ", plan, dir, undefined), "");
+  });
+});
+
+describe("shellWord", () => {
+  it("escapes control characters inside $'…' so the word neither breaks the line nor reaches the terminal raw", () => {
+    assert.equal(shellWord("plain-1.json"), "plain-1.json");
+    assert.equal(shellWord("it's"), "'it'\\''s'");
+    assert.equal(shellWord("a\u001b[31m'\\b\u0085"), "$'a\\x1b[31m\\'\\\\b\\xc2\\x85'");
   });
 });
 

@@ -101,4 +101,21 @@ describe("the retry commands a remote runner prints", () => {
     assert.equal(retried.code, 0, retried.output);
     assert.match(retried.output, /x-fixed|✓/);
   });
+
+  it("name a stored plan by its name, though a file of that name is in the folder (the store is looked in first)", async () => {
+    const fixed = path.join(dir, "fixed-stored");
+    await writePlan(dir, "stored-src", [{ id: "x@dev.build", run: `if [ -f ${fixed} ]; then echo x-fixed; else exit 3; fi` }]);
+    await fs.mkdir(path.join(dir, ".orun", "plans"), { recursive: true });
+    await fs.copyFile(path.join(dir, "stored-src.json"), path.join(dir, ".orun", "plans", "deploy.json"));
+    await fs.writeFile(path.join(dir, "deploy"), "#!/bin/sh\necho a script, no plan\n", { mode: 0o755 });
+    const env = served.env({ ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: "stored-1" });
+    const failed = await spawnOrun(["run", "deploy", "--job", "x@dev.build"], { cwd: dir, env }).done;
+    assert.equal(failed.code, 1, failed.output);
+    const printed = /retry it in this run: (orun run \S+ --job x@dev\.build --exec-id stored-1 --remote-state --retry)\n/.exec(failed.output)?.[1];
+    assert.equal(printed, "orun run deploy --job x@dev.build --exec-id stored-1 --remote-state --retry", failed.output);
+    await fs.writeFile(fixed, "");
+    const retried = await runPrinted(printed!, dir, served.env(), bin);
+    assert.equal(retried.code, 0, retried.output);
+    assert.match(retried.output, /x-fixed|✓/);
+  });
 });

@@ -28,6 +28,8 @@ export class JsonRenderer implements Renderer {
           status: summary.status,
           ...(summary.executionStatus ? { executionStatus: summary.executionStatus } : {}),
           ...(summary.unfinished ? { unfinished: summary.unfinished } : {}),
+          ...(summary.resumeCommand ? { resumeCommand: summary.resumeCommand } : {}),
+          ...(summary.retryCommand ? { retryCommand: summary.retryCommand } : {}),
           dryRun: summary.dryRun,
           startedAt: summary.startedAt,
           durationMs: summary.durationMs,
