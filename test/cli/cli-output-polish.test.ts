@@ -3,12 +3,10 @@
 //   (some printed a bare `warning:`, one a bare `⚠`);
 // - a missing working directory gets a hint naming it (it said a path was not found *from* it);
 // - `orun plan --long` without `--view dag` is refused (it was silently ignored);
-// - `orun run --component <typo>` still warns and exits 0 (CI matrices run every component name) but records no
-//   empty execution, which became `latest` and hid the last real run from `orun status`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readlink } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { copyExample } from "../support/examples.js";
@@ -74,33 +72,4 @@ test("orun plan --long without --view dag is refused naming the flag; with --vie
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /run: /, view);
   }
-});
-
-test("orun run --component <typo> warns and exits 0 but records nothing: latest still names the last real run", async (t) => {
-  const dir = await planDir(t, [
-    { id: "api@dev.one", steps: [{ run: "true" }] },
-    { id: "web@prod.two", steps: [{ run: "true" }] },
-  ]);
-  const executions = path.join(dir, ".orun/executions");
-  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "real"], { cwd: dir })).code, 0);
-
-  const typo = await runOrun(["run", "plan.json", "--component", "zzz"], { cwd: dir });
-  assert.equal(typo.code, 0, typo.stderr);
-  assert.equal(typo.stderr, "⚠ warning: --component zzz matches no job of the plan (it has api, web)\n");
-  assert.equal(typo.stdout, "✓ no jobs to run: no job of the plan matches --component zzz; nothing was recorded\n");
-  // Filters that each name something but select nothing together: no warning, no record either.
-  const apart = await runOrun(["run", "plan.json", "--component", "api", "-e", "prod", "--exec-id", "apart"], { cwd: dir });
-  assert.equal(apart.code, 0, apart.stderr);
-  assert.equal(apart.stderr, "");
-  assert.equal(apart.stdout, "✓ no jobs to run: no job of the plan matches --component api --env prod; nothing was recorded\n");
-  const json = await runOrun(["run", "plan.json", "--component", "zzz", "--json"], { cwd: dir });
-  assert.equal(json.code, 0, json.stderr);
-  assert.deepEqual(JSON.parse(json.stdout), { status: "completed", counts: { total: 0 }, jobs: [] });
-  const background = await runOrun(["run", "plan.json", "--component", "zzz", "--background", "--exec-id", "bg"], { cwd: dir });
-  assert.equal(background.code, 0, background.stderr);
-  assert.match(background.stdout, /^✓ no jobs to run/);
-
-  assert.deepEqual((await readdir(executions)).sort(), ["latest", "real"]);
-  assert.equal(await readlink(path.join(executions, "latest")), "real");
-  assert.match((await runOrun(["status"], { cwd: dir })).stdout, /real/);
 });

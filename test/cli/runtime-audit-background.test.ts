@@ -152,7 +152,7 @@ test("run --background --json prints a JSON object (exec ID, pid, log, summary);
   await childExited(dir, "bgjson");
 
   // The child's warnings go to run.log and leave the summary parseable.
-  const warned = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgwarn", "--component", "a", "--component", "nomatch"], { cwd: dir });
+  const warned = await runOrun(["run", "plan.json", "--background", "--json", "--exec-id", "bgwarn", "--component", "nomatch"], { cwd: dir });
   assert.equal(warned.code, 0, warned.stdout + warned.stderr);
   const warnedOut = JSON.parse(warned.stdout) as { summary: string; log: string };
   await until(async () => {
@@ -162,6 +162,6 @@ test("run --background --json prints a JSON object (exec ID, pid, log, summary);
       return false;
     }
   }, "the warned run's JSON summary");
-  assert.match(await readFile(warnedOut.log, "utf8"), /⚠ warning: --component nomatch matches no job/);
+  assert.match(await readFile(warnedOut.log, "utf8"), /warning: .*nomatch/);
   await childExited(dir, "bgwarn");
 });

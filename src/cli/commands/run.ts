@@ -261,12 +261,6 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
   }
 }
 
-/** The filters of a run as the user gave them: the typed flags, or the scope of the folder orun was started in. */
-function selectionDescription(typed: readonly string[], folderScope: readonly string[] | undefined, environments: readonly string[]): string {
-  const flags = typed.length > 0 ? typed.map((c) => `--component ${c}`) : folderScope ? [`this folder's scope (${folderScope.join(", ")})`] : [];
-  return [...flags, ...environments.map((e) => `--env ${e}`)].join(" ");
-}
-
 async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks }, backgroundChild: boolean): Promise<number> {
   // Load the run path's modules together, not one await at a time (each lazy import is a round trip
   // through the module loader); the executor's are fetched meanwhile and awaited when needed.
@@ -360,14 +354,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     }
   }
 
-  const components = scoped.components ?? componentFilter;
-  // Filters that select nothing (a CI matrix leg with nothing to do, or a typo the warning above names) exit 0 as
-  // an empty plan does, without a record: an empty execution would become `latest` and hide the last real run.
-  // --job is left to the executor, which refuses a job its filters exclude.
-  const selectsNothing = !opts.job && scopeJobs(resolved.plan.jobs, { components, environments: envFilter }).jobs.length === 0;
-  if (resolved.plan.jobs.length === 0 || selectsNothing) {
-    const why = selectsNothing && !opts.json ? `: no job of the plan matches ${selectionDescription(componentFilter, scoped.components, envFilter)}; nothing was recorded` : "";
-    process.stdout.write(opts.json ? `${JSON.stringify({ status: "completed", counts: { total: 0 }, jobs: [] }, null, 2)}\n` : `✓ no jobs to run${why}\n`);
+  if (resolved.plan.jobs.length === 0) {
+    process.stdout.write(opts.json ? `${JSON.stringify({ status: "completed", counts: { total: 0 }, jobs: [] }, null, 2)}\n` : "✓ no jobs to run\n");
     return 0;
   }
 
@@ -453,7 +441,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       ...(remote ? {} : { resumeCommand: resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScoped: scoped.components !== undefined }, cwd) }),
       job: opts.job,
       retry: opts.retry,
-      components,
+      components: scoped.components ?? componentFilter,
       environments: envFilter,
       approve: opts.approve,
       dryRun: opts.dryRun,
