@@ -2,11 +2,13 @@
 // as all its dependencies succeeded and a concurrency slot is free — no
 // waves. A failed (or blocked) job makes its transitive dependents
 // `skipped` with the reason; failFast stops starting new jobs while running
-// ones finish. A job whose dependency is outside this run (a component or
-// environment filter) and not completed waits, as do its dependents — unless
-// that dependency failed (then it is skipped) or a dependency inside the run
-// fails meanwhile. It owns no I/O: callers supply how to run a job and are
-// told about jobs that will not run.
+// ones finish — also the jobs released by a completion delivered together
+// with the failure: what completions release starts only once every
+// completion delivered with them has been applied. A job whose dependency
+// is outside this run (a component or environment filter) and not completed
+// waits, as do its dependents — unless that dependency failed (then it is
+// skipped) or a dependency inside the run fails meanwhile. It owns no I/O:
+// callers supply how to run a job and are told about jobs that will not run.
 //
 // Hand-off: while a job runs, the one job that waits only for it may be
 // handed over (request.handOff) to start the moment it succeeds, before the
@@ -61,6 +63,8 @@ export interface HandOffTicket {
    * (one that started anyway has been stopped); it is then treated as any job that does not run.
    */
   settle(go: boolean): Promise<JobOutcome | undefined>;
+  /** Whether the job's first step has already started (`after` exited 0 and the spawn helper started it). */
+  started?(): boolean;
 }
 
 export type NotRunKind = "skipped" | "waiting";
@@ -91,6 +95,10 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   const handedOverAfter = new Set<string>();
   const notHandedOver = new Set<string>();
   let settling = 0;
+  /** Completions applied whose released jobs have not been started yet (see startReleased), and what they released. */
+  let startsDue = false;
+  const confirmedDue: string[] = [];
+  const completedDue: string[] = [];
   let stopReason: string | undefined;
   let failure: { err: unknown } | undefined;
 
@@ -159,16 +167,16 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   };
 
   return new Promise((resolve, reject) => {
-    // Nothing new starts; jobs handed over are withdrawn.
+    // Nothing new starts; jobs handed over are withdrawn (startReleased, with the completions delivered alongside).
     const stop = (reason: string): void => {
       stopReason ??= reason;
-      for (const id of [...tickets.keys()]) release(id, false);
+      startSoon();
     };
     const onAbort = (): void => stop("run canceled");
     request.signal?.addEventListener("abort", onAbort, { once: true });
 
     const settleIfDone = (): void => {
-      if (running > 0 || tickets.size > 0 || settling > 0) return;
+      if (running > 0 || tickets.size > 0 || settling > 0 || startsDue) return;
       if (ready.size > 0 && stopReason === undefined) return;
       // Whatever never became ready or was never started is recorded with a reason.
       markLeftovers();
@@ -251,9 +259,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
           if (tickets.has(next)) confirmed.push(next);
           else ready.push(next);
         }
-        // Once every job this completion made ready is queued: a confirmed job may hand over its own successor
-        // only if none of them waits.
-        for (const next of confirmed) release(next, stopReason === undefined);
+        confirmedDue.push(...confirmed);
+        completedDue.push(id);
       } else {
         const failed = outcome === "failed" || outcome === "failed-tolerated";
         if (failed) result.failed++;
@@ -265,9 +272,34 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
           request.onFailFast?.(stopReason!);
         }
       }
+      startSoon();
+    };
+
+    const startSoon = (): void => {
+      if (startsDue) return;
+      startsDue = true;
+      process.nextTick(startReleased);
+    };
+
+    // What completions released starts once every completion delivered with them has been applied: jobs that
+    // end together (one batch of end replies from the spawn helper) resolve in the same turn, and a failure among
+    // them must stop fail-fast runs before a job another one released starts, whichever is applied first. Their
+    // promise chains are microtasks, which all run before a tick queued from one of them.
+    const startReleased = (): void => {
+      startsDue = false;
+      const confirmed = confirmedDue.splice(0);
+      const completed = completedDue.splice(0);
+      // Once every job these completions made ready is queued: a confirmed job may hand over its own successor
+      // only if none of them waits. After a stop, one whose dependency completed and whose step the helper has
+      // already started ran before the stop was known: it runs on (a cancel stops it anyway).
+      for (const next of confirmed) {
+        const ticket = tickets.get(next);
+        if (ticket) release(next, stopReason === undefined || (ticket.started?.() === true && !request.signal?.aborted));
+      }
+      if (stopReason !== undefined) for (const id of [...tickets.keys()]) release(id, false);
       pump();
       // Jobs one step from ready may now be handed over to the running job they wait for.
-      if (outcome === "completed") {
+      for (const id of completed) {
         for (const next of dependents.get(id) ?? []) {
           if (unmet.get(next) !== 1 || finished.has(next)) continue;
           const after = byId.get(next)!.dependsOn?.find((dep) => active.has(dep));

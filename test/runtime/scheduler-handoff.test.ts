@@ -11,6 +11,8 @@ interface Ticket {
   job: string;
   after: string;
   verdict?: boolean;
+  /** Set by the test: the helper has started the job's first step. */
+  started?: boolean;
   /** Settles what the ticket's settle() returned. */
   resolve?: (outcome: JobOutcome | undefined) => void;
 }
@@ -38,6 +40,7 @@ function harness(specs: JobSpec[], options: { concurrency?: number; failFast?: b
       const ticket: Ticket = { job: job.id, after: after.id };
       tickets.push(ticket);
       return {
+        started: () => ticket.started === true,
         settle: (go) => {
           ticket.verdict = go;
           return new Promise((resolve) => (ticket.resolve = resolve));
@@ -127,6 +130,42 @@ test("hand-off: fail-fast withdraws handed-over jobs at once; the dependency sti
   assert.match(h.notRun.get("a@dev.deploy") ?? "", /fail-fast after a@dev\.lint failed/);
   assert.deepEqual(h.result(), { completed: 1, failed: 1, blocked: 0, notRun: 1 });
 });
+
+const buildLintDeploy: JobSpec[] = [
+  { id: "a@dev.build", steps: [] },
+  { id: "a@dev.lint", steps: [] },
+  { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [] },
+];
+
+for (const order of [["a@dev.build", "a@dev.lint"], ["a@dev.lint", "a@dev.build"]]) {
+  test(`hand-off: under fail-fast a failure delivered in the same turn as the dependency's success withdraws the job (${order[0]} applied first)`, async () => {
+    const h = harness(buildLintDeploy, { concurrency: 2, failFast: true });
+    await tick();
+    assert.equal(h.ticket("a@dev.deploy")!.after, "a@dev.build");
+    // Both results are known before either is applied (one batch of end replies from the spawn helper).
+    for (const id of order) h.finish(id, id === "a@dev.lint" ? "failed" : "completed");
+    await tick();
+    assert.equal(h.ticket("a@dev.deploy")!.verdict, false, "withdrawn, not confirmed");
+    h.ticket("a@dev.deploy")!.resolve!(undefined);
+    await h.done;
+    assert.equal(h.notRun.get("a@dev.deploy"), "not started: fail-fast after a@dev.lint failed");
+    assert.deepEqual(h.result(), { completed: 1, failed: 1, blocked: 0, notRun: 1 });
+  });
+
+  test(`hand-off: a job the helper started when its dependency succeeded runs on, though a failure delivered in the same turn stops the rest (${order[0]} applied first)`, async () => {
+    const h = harness([...buildLintDeploy, { id: "a@dev.docs", dependsOn: ["a@dev.build"], steps: [] }], { concurrency: 3, failFast: true });
+    await tick();
+    h.ticket("a@dev.deploy")!.started = true;
+    for (const id of order) h.finish(id, id === "a@dev.lint" ? "failed" : "completed");
+    await tick();
+    assert.equal(h.ticket("a@dev.deploy")!.verdict, true, "it ran before the failure was known: confirmed");
+    assert.deepEqual(h.started, ["a@dev.build", "a@dev.lint"], "docs, released with it, does not start");
+    h.ticket("a@dev.deploy")!.resolve!("completed");
+    await h.done;
+    assert.equal(h.notRun.get("a@dev.docs"), "not started: fail-fast after a@dev.lint failed");
+    assert.deepEqual(h.result(), { completed: 2, failed: 1, blocked: 0, notRun: 1 });
+  });
+}
 
 test("hand-off: never while ready jobs wait for a slot, at most one job per dependency, and a declined job starts as usual", async () => {
   const queued = harness([

@@ -145,6 +145,26 @@ test("failFast stops starting new jobs but lets running ones finish", async () =
   assert.match(h.notRun.get("c@dev.c")!, /fail-fast after c@dev.a failed/);
 });
 
+test("fail-fast: of two jobs that end in the same turn, the failure stops the jobs the success released, though the success is applied first", async () => {
+  const plan = makePlan([
+    { id: "a@dev.x", steps: [] },
+    { id: "c@dev.x", steps: [] },
+    { id: "a@prod.x", dependsOn: ["a@dev.x"], steps: [] },
+    { id: "b@dev.x", dependsOn: ["a@dev.x"], steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 3, failFast: true });
+  await h.whenStarted("a@dev.x");
+  await h.whenStarted("c@dev.x");
+  // Both results are known before either is applied (one batch of end replies from the spawn helper).
+  h.finish("a@dev.x");
+  h.finish("c@dev.x", "failed");
+  const result = await h.done;
+  assert.deepEqual(h.started, ["a@dev.x", "c@dev.x"], "nothing a@dev.x released starts");
+  assert.deepEqual(result, { completed: 1, failed: 1, blocked: 0, notRun: 2 });
+  assert.equal(h.notRun.get("a@prod.x"), "not started: fail-fast after c@dev.x failed");
+  assert.equal(h.notRun.get("b@dev.x"), "not started: fail-fast after c@dev.x failed");
+});
+
 test("a blocked job skips its dependents; dependencies completed earlier count as satisfied", async () => {
   const plan = makePlan([
     { id: "p@prod.deploy", steps: [] },
