@@ -214,7 +214,8 @@ const RETRY_WAITS = `ALTER TABLE runs ADD COLUMN retry_waits TEXT;`;
 const NO_EVIDENCE = (bool: string, no: string) => `ALTER TABLE jobs ADD COLUMN no_evidence ${bool} NOT NULL DEFAULT ${no};`;
 
 // Why a job's result is no evidence (coordinator JobRecord.noEvidenceCause/noEvidenceReason): `other-code` (the runner
-// ran another revision, or none) or `oidc-commit` (its OIDC token does not vouch for the revision), and the reason in
+// ran another revision), `other-checkout` (none: moved on, edits), `oidc-commit` (its OIDC token does not vouch for
+// the revision) or `other-code-and-oidc-commit` (protocol NO_EVIDENCE_CAUSES), and the reason in
 // words, bounded and printable ASCII. Jobs marked no_evidence before keep NULL: their cause was not recorded.
 const NO_EVIDENCE_REASON = `
 ALTER TABLE jobs ADD COLUMN no_evidence_cause TEXT;
