@@ -379,17 +379,18 @@ ORDER BY r.updated_at DESC LIMIT 1`;
  * promotion gate tells. Parameters as EVIDENCE_SQL's $1–$4.
  * Every unmet gate asks it, so it reads only the runs at the revision (runs_revision) and, per run, its jobs by run
  * (scalar subqueries with LIMIT, which neither store turns into a join): with the job's conditions in a join, SQLite
- * walked every successful job of every namespace and PostgreSQL scanned the whole jobs table.
+ * walked every successful job of every namespace and PostgreSQL scanned the whole jobs table. The CASE looks for the
+ * no-evidence job only in a run without a failed one (PostgreSQL would otherwise run the costlier lookup first).
  */
 export const WITHHELD_SQL = `
 SELECT w.run_id, j.job_id, j.no_evidence_cause, j.no_evidence_reason FROM (
   SELECT c.namespace, c.run_id, c.job_id FROM (
-    SELECT r.namespace, r.run_id, r.updated_at, (
-      SELECT y.job_id FROM jobs y WHERE y.namespace = r.namespace AND y.run_id = r.run_id
-        AND substr(y.job_id, 1, $4) = $3 AND y.status = 'success' AND y.no_evidence ORDER BY y.position LIMIT 1
-    ) AS job_id FROM runs r
+    SELECT r.namespace, r.run_id, r.updated_at, CASE
+      WHEN (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND substr(x.job_id, 1, $4) = $3 AND x.status <> 'success' LIMIT 1) IS NULL
+      THEN (SELECT y.job_id FROM jobs y WHERE y.namespace = r.namespace AND y.run_id = r.run_id
+        AND substr(y.job_id, 1, $4) = $3 AND y.status = 'success' AND y.no_evidence ORDER BY y.position LIMIT 1)
+    END AS job_id FROM runs r
     WHERE r.namespace = $1 AND r.revision = $2
-      AND (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND substr(x.job_id, 1, $4) = $3 AND x.status <> 'success' LIMIT 1) IS NULL
   ) c WHERE c.job_id IS NOT NULL ORDER BY c.updated_at DESC, c.run_id DESC LIMIT 1
 ) w JOIN jobs j ON j.namespace = w.namespace AND j.run_id = w.run_id AND j.job_id = w.job_id`;
 
