@@ -11,12 +11,16 @@
 // 1 MiB and 8 MiB, against the same append to an empty log (its cost must not
 // grow with the log), and a follower's read of the last bytes of an 8 MiB log
 // (`?offset=`) against reading the whole log.
+// `runRemoteGateEvidenceBench`: an unmet promotion gate's GET /v1/evidence on a store of 100,000 jobs (half the runs
+// at the revision asked about, each with a failed job; WITHHELD_SQL runs too), and for a revision never run, against
+// a GET of one run: its cost must follow the runs at the revision, not the jobs table.
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { openStore } from "../src/remote/backend/store/index.js";
 import { createToken } from "../src/remote/backend/auth/tokens.js";
@@ -246,6 +250,97 @@ async function benchLogs(name: string, database: string): Promise<RemoteLogBench
         `whole log (baseline) p50 ${readWholeMs.toFixed(2)} ms, ${size.get(big)} bytes`,
     );
     return { store: name, appendEmptyMs, appendMs, readWholeMs, readTailMs, tailBytes };
+  } finally {
+    await backend.stop();
+  }
+}
+
+const EVIDENCE_RUNS = 1000;
+const EVIDENCE_JOBS_PER_RUN = 100;
+const EVIDENCE_REVISION = "1".repeat(40);
+
+export interface RemoteGateEvidenceBenchResult {
+  store: string;
+  jobs: number;
+  runReadMs: number;
+  evidenceAtRevisionMs: number;
+  evidenceNeverRunMs: number;
+}
+
+export async function runRemoteGateEvidenceBench(): Promise<RemoteGateEvidenceBenchResult[]> {
+  return onEachStore(benchGateEvidence);
+}
+
+/** Runs statements on the store's database directly (rows in bulk, not through the backend); both dialects. */
+async function execDirect(database: string, statements: string[]): Promise<void> {
+  if (database.startsWith("sqlite:")) {
+    const db = new Database(database.slice("sqlite:".length));
+    try {
+      for (const text of statements) db.exec(text);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const url = new URL(database);
+  const schema = url.searchParams.get("schema");
+  url.searchParams.delete("schema");
+  const client = new pg.Client({ connectionString: url.toString(), ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  await client.connect();
+  try {
+    for (const text of statements) await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function benchGateEvidence(name: string, database: string): Promise<RemoteGateEvidenceBenchResult> {
+  const namespace = "local:bench/evidence";
+  const store = await openStore(database);
+  const { token } = await createToken(store, namespace);
+  await store.close();
+  // Recent times: the retention sweeper deletes old runs. WITH RECURSIVE and comparisons for booleans suit both stores.
+  const now = new Date().toISOString();
+  await execDirect(database, [
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${EVIDENCE_RUNS})
+     INSERT INTO runs (namespace, run_id, status, plan_checksum, plan_json, trigger_type, actor, dry_run, created_at, updated_at, revision)
+     SELECT '${namespace}', 'e-' || i, 'failed', 'abc123def456', '{}', 'ci', NULL, 1 = 0, '${now}', '${now}',
+       CASE WHEN i % 2 = 0 THEN '${EVIDENCE_REVISION}' ELSE 'r' || i END FROM n`,
+    `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < ${EVIDENCE_JOBS_PER_RUN - 1})
+     INSERT INTO jobs (namespace, run_id, job_id, position, component, deps, status, runner_id, attempts, no_evidence)
+     SELECT r.namespace, r.run_id, 'web@qa.j' || k.i, k.i, 'web', '[]', CASE WHEN k.i = ${EVIDENCE_JOBS_PER_RUN - 1} THEN 'failed' ELSE 'success' END, 'r', 1, k.i = 5
+     FROM runs r, k`,
+    ...(name === "postgres" ? ["ANALYZE"] : []),
+  ]);
+  const backend = await serveBackend(database);
+  const timed = async (p: string): Promise<number> => {
+    const t = performance.now();
+    const res = await fetch(backend.url + p, { headers: { Authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    return performance.now() - t;
+  };
+  try {
+    const ask = (revision: string) => `/v1/evidence?component=web&environment=qa&revision=${revision}`;
+    const samples = { run: [] as number[], atRevision: [] as number[], neverRun: [] as number[] };
+    // Interleaved, so drift in machine load hits each alike.
+    for (let i = 0; i < 30; i++) {
+      samples.run.push(await timed("/v1/runs/e-2"));
+      samples.atRevision.push(await timed(ask(EVIDENCE_REVISION)));
+      samples.neverRun.push(await timed(ask("f".repeat(40))));
+    }
+    const result = {
+      store: name,
+      jobs: EVIDENCE_RUNS * EVIDENCE_JOBS_PER_RUN,
+      runReadMs: percentile(samples.run, 50),
+      evidenceAtRevisionMs: percentile(samples.atRevision, 50),
+      evidenceNeverRunMs: percentile(samples.neverRun, 50),
+    };
+    console.log(
+      `  ${name}: unmet gate's GET /v1/evidence over ${result.jobs} jobs: p50 ${result.evidenceAtRevisionMs.toFixed(2)} ms at a revision of ${EVIDENCE_RUNS / 2} runs, ` +
+        `${result.evidenceNeverRunMs.toFixed(2)} ms at one never run; GET of one run (baseline) p50 ${result.runReadMs.toFixed(2)} ms`,
+    );
+    return result;
   } finally {
     await backend.stop();
   }

@@ -12,7 +12,7 @@ import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
-import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
 import { printable } from "./status-view.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
@@ -703,7 +703,7 @@ function withheldEvidence(withheld: unknown): WithheldGateEvidence | undefined {
     withheld: {
       runId: printable(runId, 256),
       jobId: printable(jobId, 256),
-      cause: cause === "other-code" || cause === "oidc-commit" ? cause : null,
+      cause: knownNoEvidenceCause(cause),
       reason: typeof reason === "string" && reason ? printable(reason, MAX_NO_EVIDENCE_REASON_CHARS) : null,
     },
   };

@@ -257,13 +257,26 @@ export interface EvidenceResponse {
 }
 
 /**
- * Why a job's success is no promotion evidence for its run: `other-code`, its runner ran another revision (a retry
- * after a fix) or code that is not its plan's commit; `oidc-commit`, its runner's GitHub Actions OIDC token is for
- * another commit than the one vouched for, or its sha claim is unusable. Both null when the backend recorded no cause (results from before
- * it kept one); `reason` is printable ASCII, bounded, but comes from the backend: escape it before printing.
+ * Why a job's success is no promotion evidence for its run: `other-code`, its runner reported running another commit
+ * (a retry after a fix); `other-checkout`, it reported running code that is not its plan's commit (its checkout had
+ * moved on, had edits, or was another folder); `oidc-commit`, its runner's GitHub Actions OIDC token is for another commit than
+ * the one vouched for, or its sha claim is unusable; `other-code-and-oidc-commit`, the first and the third at once.
+ */
+export const NO_EVIDENCE_CAUSES = ["other-code", "other-checkout", "oidc-commit", "other-code-and-oidc-commit"] as const;
+export type NoEvidenceCause = (typeof NO_EVIDENCE_CAUSES)[number];
+
+/** A cause this version knows; another (a newer backend's) reads as not recorded. */
+export function knownNoEvidenceCause(value: unknown): NoEvidenceCause | null {
+  return NO_EVIDENCE_CAUSES.find((cause) => cause === value) ?? null;
+}
+
+/**
+ * A job's success that is no promotion evidence: its cause (NO_EVIDENCE_CAUSES). Both null when the backend recorded
+ * no cause (results from before it kept one); `reason` is printable ASCII, bounded, but comes from the backend: escape
+ * it before printing.
  */
 export interface NoEvidence {
-  cause: "other-code" | "oidc-commit" | null;
+  cause: NoEvidenceCause | null;
   reason: string | null;
 }
 

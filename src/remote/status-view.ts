@@ -1,6 +1,6 @@
 // `orun status --remote-state` and `orun logs --remote-state` output, built
 // from the backend's run and jobs (40-remote-state.md §4.9, §4.10).
-import { MAX_NO_EVIDENCE_REASON_CHARS, type JobView, type NoEvidence, type RunView } from "./protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, knownNoEvidenceCause, type JobView, type NoEvidence, type RunView } from "./protocol.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
 
@@ -100,7 +100,7 @@ function noEvidenceOf(job: JobView): NoEvidence | undefined {
   if (job.status !== "success" || typeof given !== "object" || given === null) return undefined;
   const { cause, reason } = given as Record<string, unknown>;
   return {
-    cause: cause === "other-code" || cause === "oidc-commit" ? cause : null,
+    cause: knownNoEvidenceCause(cause),
     reason: typeof reason === "string" && reason ? printable(reason, MAX_NO_EVIDENCE_REASON_CHARS) : null,
   };
 }
@@ -108,7 +108,9 @@ function noEvidenceOf(job: JobView): NoEvidence | undefined {
 /** A cause in words, when the backend sent no reason: without a cause, both that make a success no evidence. */
 function causeText(cause: NoEvidence["cause"]): string {
   if (cause === "other-code") return "the runner ran other code than the run's revision (a job retried after a fix)";
+  if (cause === "other-checkout") return "the runner ran from a checkout that was not the run's revision (it had moved on, had edits, or was another folder)";
   if (cause === "oidc-commit") return "the runner's GitHub Actions OIDC token does not vouch for the run's revision";
+  if (cause === "other-code-and-oidc-commit") return "the runner ran other code than the run's revision, and its GitHub Actions OIDC token does not vouch for that revision";
   return "no cause recorded (a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran)";
 }
 

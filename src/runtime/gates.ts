@@ -92,6 +92,13 @@ function withheldReason(gate: PromotionGate, withheld: WithheldGateEvidence["wit
   if (withheld.cause === "other-code") {
     return `${ran} ran other code than that commit and records no evidence${why}; a job retried after a fix ran the fix, not this commit: run the fixed commit's plan in ${env} and promote that commit`;
   }
+  if (withheld.cause === "other-checkout") {
+    // The runner cannot tell a tree moved on to a fix from edits or another folder: advice for either.
+    return `${ran} ran from a checkout that was not that commit (it had moved on, had edits, or was another folder) and records no evidence${why}; a fix is evidence once committed: run that commit's plan in ${env} and promote it, or run ${env} again from a clean checkout of this commit`;
+  }
+  if (withheld.cause === "other-code-and-oidc-commit") {
+    return `${ran} ran other code than that commit, on a GitHub Actions runner whose OIDC token does not vouch for it either, and records no evidence${why}; a job retried after a fix ran the fix, not this commit, and its runner's OIDC token does not vouch for the commit it ran: run the fixed commit's plan in ${env} from a checkout of the commit its workflow run is for (github.sha), and promote that commit`;
+  }
   return `${ran} ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence${why}; run ${env} from a checkout of the commit its workflow run is for (github.sha), and promote that commit`;
 }
 

@@ -65,10 +65,12 @@ export interface ExecutionHooks {
 
 /**
  * Not satisfied, though a run at the revision had every job of the gate's component in its environment succeed: job
- * `jobId` of run `runId` is no evidence, for `cause` — `other-code` (it ran other code than the run's revision: a
- * retry after a fix), `oidc-commit` (its GitHub Actions runner's OIDC token does not vouch for the revision), or
- * null when the evidence store kept no cause. Every text is printable already (escaped by the hook).
+ * `jobId` of run `runId` is no evidence, for `cause` — `other-code` (it ran another commit than the run's revision: a
+ * retry after a fix), `other-checkout` (it ran from a checkout that was not the revision: moved on, with edits, or
+ * another folder), `oidc-commit` (its GitHub Actions runner's OIDC token does not vouch for the revision),
+ * `other-code-and-oidc-commit` (the first and the third), or null when the evidence store kept no cause. Every text
+ * is printable already (escaped by the hook).
  */
 export interface WithheldGateEvidence {
-  withheld: { runId: string; jobId: string; cause: "other-code" | "oidc-commit" | null; reason: string | null };
+  withheld: { runId: string; jobId: string; cause: "other-code" | "other-checkout" | "oidc-commit" | "other-code-and-oidc-commit" | null; reason: string | null };
 }

@@ -92,7 +92,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const notPlans = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${broken.slice(0, 12)}`;
       assert.deepEqual(
         await evidence(broken),
-        { satisfied: false, withheld: { runId: "retried-1", jobId: "api@dev.deploy", cause: "other-code", reason: notPlans } },
+        { satisfied: false, withheld: { runId: "retried-1", jobId: "api@dev.deploy", cause: "other-checkout", reason: notPlans } },
         "dev never succeeded at the broken commit",
       );
 
@@ -102,7 +102,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const prod = await orun(["plan-broken.json", "--job", "api@prod.deploy"], "prod-1");
       assert.equal(prod.code, 1, prod.output);
       assert.match(prod.output, /promotion gate: api must have succeeded in dev/);
-      assert.ok(prod.output.includes(`but api@dev.deploy ran other code than that commit and records no evidence: ${notPlans}; a job retried after a fix ran the fix`), prod.output);
+      assert.ok(prod.output.includes(`but api@dev.deploy ran from a checkout that was not that commit (it had moved on, had edits, or was another folder) and records no evidence: ${notPlans}; a fix is evidence once committed: run that commit's plan in dev and promote it, or run dev again from a clean checkout of this commit`), prod.output);
       assert.match((await jobOf("prod-1", "api@prod.deploy")).lastError ?? "", /^blocked: promotion gate/);
       repo.git("checkout", "-q", "main");
 
@@ -129,7 +129,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(retried.code, 0, retried.output);
       assert.equal((await jobOf("edited-1", "api@dev.deploy")).status, "success");
       const reason = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${broken.slice(0, 12)}`;
-      assert.deepEqual(await evidence(broken), { satisfied: false, withheld: { runId: "edited-1", jobId: "api@dev.deploy", cause: "other-code", reason } });
+      assert.deepEqual(await evidence(broken), { satisfied: false, withheld: { runId: "edited-1", jobId: "api@dev.deploy", cause: "other-checkout", reason } });
       assert.match(retried.output, new RegExp(`so the jobs this runner runs in remote run edited-1 record no promotion evidence for ${broken.slice(0, 12)}\\n`));
       repo.git("checkout", "--", "api/deploy.sh");
     });

@@ -75,7 +75,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const reason = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${short}`;
       assert.deepEqual(
         await evidence(broken),
-        { satisfied: false, withheld: { runId: "wd-1", jobId: "api@dev.deploy", cause: "other-code", reason } },
+        { satisfied: false, withheld: { runId: "wd-1", jobId: "api@dev.deploy", cause: "other-checkout", reason } },
         "dev never succeeded running the broken commit",
       );
 
@@ -85,7 +85,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.doesNotMatch(prod.output, /deploying prod/);
       assert.ok(
         prod.output.includes(
-          `promotion gate: api must have succeeded in dev at revision ${short} (the backend's run wd-1 at that revision had every api job in dev succeed, but api@dev.deploy ran other code than that commit and records no evidence: ${reason}; a job retried after a fix ran the fix, not this commit: run the fixed commit's plan in dev and promote that commit)`,
+          `promotion gate: api must have succeeded in dev at revision ${short} (the backend's run wd-1 at that revision had every api job in dev succeed, but api@dev.deploy ran from a checkout that was not that commit (it had moved on, had edits, or was another folder) and records no evidence: ${reason}; a fix is evidence once committed: run that commit's plan in dev and promote it, or run dev again from a clean checkout of this commit)`,
         ),
         prod.output,
       );
@@ -98,7 +98,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const json = await spawnOrun(["status", "--remote-state", "--exec-id", "wd-1", "--json"], { cwd: repo.dir, env: served.env() }).done;
       assert.equal(json.code, 0, json.output);
       const job = (JSON.parse(json.output) as { state: { jobs: Record<string, { status: string; noPromotionEvidence?: unknown }> } }).state.jobs["api@dev.deploy"];
-      assert.deepEqual([job?.status, job?.noPromotionEvidence], ["completed", { cause: "other-code", reason }]);
+      assert.deepEqual([job?.status, job?.noPromotionEvidence], ["completed", { cause: "other-checkout", reason }]);
     });
 
     it("a gated prod job whose --workdir holds other code is blocked, though its tree is the tested commit, clean", async (t) => {

@@ -31,6 +31,16 @@ test("a remote gate names the recorded cause of withheld evidence, or both cause
     await reasonFor(withheld("oidc-commit", null)),
     `${head}the backend's run run-7 at that revision had every web job in staging succeed, but web@staging.deploy ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence; run staging from a checkout of the commit its workflow run is for (github.sha), and promote that commit)`,
   );
+  // A checkout that moved on, had edits or was another folder: the fix's commit to run, or this commit from a clean checkout.
+  assert.equal(
+    await reasonFor(withheld("other-checkout", "the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision 0123456789ab")),
+    `${head}the backend's run run-7 at that revision had every web job in staging succeed, but web@staging.deploy ran from a checkout that was not that commit (it had moved on, had edits, or was another folder) and records no evidence: the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision 0123456789ab; a fix is evidence once committed: run that commit's plan in staging and promote it, or run staging again from a clean checkout of this commit)`,
+  );
+  // Both causes: the advice covers both, so following it is enough.
+  assert.equal(
+    await reasonFor(withheld("other-code-and-oidc-commit", "the runner reported running 222222222222, not the run's revision 0123456789ab; also, the runner's GitHub Actions OIDC token is for commit 333333333333 (…)")),
+    `${head}the backend's run run-7 at that revision had every web job in staging succeed, but web@staging.deploy ran other code than that commit, on a GitHub Actions runner whose OIDC token does not vouch for it either, and records no evidence: the runner reported running 222222222222, not the run's revision 0123456789ab; also, the runner's GitHub Actions OIDC token is for commit 333333333333 (…); a job retried after a fix ran the fix, not this commit, and its runner's OIDC token does not vouch for the commit it ran: run the fixed commit's plan in staging from a checkout of the commit its workflow run is for (github.sha), and promote that commit)`,
+  );
   for (const answer of [false, withheld(null, null)]) {
     const reason = await reasonFor(answer);
     assert.ok(reason?.startsWith(`${head}${BOTH}`), reason);

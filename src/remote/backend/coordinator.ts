@@ -43,9 +43,10 @@ export interface JobRecord {
    */
   noEvidence?: boolean;
   /**
-   * With noEvidence, which of its two causes (migration 20): `other-code`, the runner reported running another
-   * revision than the run's (a retry after a fix) or none; `oidc-commit`, its GitHub Actions OIDC token's commit is
-   * not the one vouched for, or its sha claim is unusable. Null when not recorded (results from before migration 20).
+   * With noEvidence, its cause (migration 20; protocol NO_EVIDENCE_CAUSES): the runner reported running another
+   * revision than the run's (a retry after a fix), or none (an unclean checkout); or its GitHub Actions OIDC token's
+   * commit is not the one vouched for, or its sha claim is unusable. Null when not recorded (results from before
+   * migration 20).
    */
   noEvidenceCause?: NoEvidenceCause | null;
   /** With noEvidenceCause, the reason in words: printable ASCII (the runner's text escaped), at most MAX_NO_EVIDENCE_REASON_CHARS. */
@@ -53,7 +54,6 @@ export interface JobRecord {
 }
 
 export type NoEvidenceCause = NonNullable<NoEvidence["cause"]>;
-export const NO_EVIDENCE_CAUSES: readonly NoEvidenceCause[] = ["other-code", "oidc-commit"];
 
 /**
  * A later workflow attempt's wait for its runner of a failed job to retry it (awaitsRetry): the attempt, and the
@@ -639,7 +639,7 @@ export function updateJob(
   // (older runners) is taken to, unless its OIDC token names the commit its workflow run is for (`tokenCommit`, the
   // signed `sha` claim): then that commit must be the run's revision, and the one it says it ran too.
   const unattested = unattestedRevision(options.revision, options.tokenCommit, state.run.revision);
-  const why = noEvidenceWhy(options.revision, state.run.revision, unattested);
+  const why = noEvidenceWhy(options.revision, state.run.revision, unattested, options.tokenCommit);
   job.noEvidence = why !== undefined;
   job.noEvidenceCause = why?.cause ?? null;
   job.noEvidenceReason = why?.reason ?? null;
@@ -659,17 +659,30 @@ export function updateJob(
 
 /**
  * Why a result is no evidence for the run, kept with the job: the runner ran other code (it says so: another revision,
- * or none), else its OIDC token does not vouch for the revision (`unattested`). Undefined when it is evidence.
+ * or none: an unclean checkout), its OIDC token does not vouch for the revision (`unattested`, the token's commit
+ * `tokenCommit`), or both. Undefined when it is evidence.
  */
-function noEvidenceWhy(revision: string | null | undefined, runRevision: string | null, unattested: string | undefined): { cause: NoEvidenceCause; reason: string } | undefined {
+function noEvidenceWhy(
+  revision: string | null | undefined,
+  runRevision: string | null,
+  unattested: string | undefined,
+  tokenCommit: string | null | undefined,
+): { cause: NoEvidenceCause; reason: string } | undefined {
   if (revision !== undefined && revision !== runRevision) {
     const ran = revision === null ? "the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder)" : `the runner reported running ${reportedRevision(revision)}`;
     const run = runRevision === null ? "and the run has no revision" : `not the run's revision ${runRevision.slice(0, 12)}`;
-    return { cause: "other-code", reason: bounded(`${ran}, ${run}${unattested ? `; also, ${unattested}` : ""}`) };
+    if (!unattested) return { cause: revision === null ? "other-checkout" : "other-code", reason: bounded(`${ran}, ${run}`) };
+    // The runner's text is quoted once: unattested repeats it ("the runner reported running X, but its … token …").
+    const token = tokenCommit ? `its GitHub Actions OIDC token is for commit ${tokenCommit.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)` : unattested;
+    return { cause: "other-code-and-oidc-commit", reason: bounded(`${ran}, ${run}; also, ${runnersText(token)}`) };
   }
   if (unattested === undefined) return undefined;
-  // The answer's text speaks to the runner (`its … token`); kept with the job, it names the runner.
-  return { cause: "oidc-commit", reason: bounded(unattested.replace(/^its /u, "the runner's ")) };
+  return { cause: "oidc-commit", reason: bounded(runnersText(unattested)) };
+}
+
+/** The answer's text speaks to the runner (`its … token`); kept with the job, it names the runner. */
+function runnersText(text: string): string {
+  return text.replace(/^its /u, "the runner's ");
 }
 
 function bounded(reason: string): string {
@@ -706,7 +719,8 @@ export function unattestedRevision(revision: string | null | undefined, tokenCom
  * printable ASCII (C1 controls, bidi overrides) is escaped.
  */
 function reportedRevision(revision: string): string {
-  return /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : JSON.stringify(revision.slice(0, 64)).replace(/[^\x20-\x7e]/gu, escapeChar);
+  // One escape style throughout: `\u{1b}` for a control as for é; `\"` and `\\` keep the quoting unambiguous.
+  return /^[0-9a-f]{1,64}$/i.test(revision) ? revision.slice(0, 12) : `"${revision.slice(0, 64).replace(/["\\]/gu, "\\$&").replace(/[^\x20-\x7e]/gu, escapeChar)}"`;
 }
 
 function escapeChar(char: string): string {

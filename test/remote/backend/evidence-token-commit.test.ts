@@ -108,15 +108,23 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.ok(logged.slice(before).every((line) => line.endsWith(`'s success is no promotion evidence: ${why}`)), logged.join("\n"));
     });
 
-    it("a reported revision's control and bidi characters are escaped in the answer and the log", async (t) => {
+    it("a reported revision's control and bidi characters are escaped in the answer and the log, in one style", async (t) => {
       if (!db) return t.skip("PostgreSQL unavailable");
       const runId = `escape-${Date.now()}`;
       assert.equal((await call(await tokenAt(REV), "POST", "/v1/runs", { plan: { ...planOf({ "api@qa.build": [] }), revision: REV }, runId })).status, 201);
       const before = logged.length;
-      const answer = await succeed(await tokenAt(OTHER), runId, "api@qa.build", "\u009b2J\u202eREV\u0007");
-      const why = `the runner reported running "\\u{9b}2J\\u{202e}REV\\u0007", but its GitHub Actions OIDC token is for commit ${OTHER.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
+      const answer = await succeed(await tokenAt(OTHER), runId, "api@qa.build", "\u009b2J\u202eREV\u0007\u00e9\"\\");
+      const ran = `the runner reported running "\\u{9b}2J\\u{202e}REV\\u{7}\\u{e9}\\"\\\\"`;
+      const token = `GitHub Actions OIDC token is for commit ${OTHER.slice(0, 12)} (the commit its workflow run is for; the token's sha claim)`;
+      const why = `${ran}, but its ${token}`;
       assert.deepEqual(answer.body, { ok: true, evidence: false, evidenceWithheld: why });
       assert.deepEqual(logged.slice(before), [`orun backend: run ${runId} of ${REPO}: job api@qa.build's success is no promotion evidence: ${why}`]);
+      // Both causes at once: kept as one cause, the runner's text quoted once.
+      const withheld = (await call(await tokenAt(undefined), "GET", `/v1/evidence?component=api&environment=qa&revision=${REV}`)).body;
+      assert.deepEqual(withheld, {
+        satisfied: false,
+        withheld: { runId, jobId: "api@qa.build", cause: "other-code-and-oidc-commit", reason: `${ran}, not the run's revision ${REV.slice(0, 12)}; also, the runner's ${token}` },
+      });
     });
 
     it("a runner that names no revision vouches for the run's only when its token is for that commit", async (t) => {

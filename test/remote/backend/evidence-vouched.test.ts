@@ -39,7 +39,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual(await ask("same"), { satisfied: true, runId: "vouch-1" });
       // The gate is told which job is no evidence and why (jobs.no_evidence_cause and _reason, migration 20).
       const other = { cause: "other-code", reason: `the runner reported running ${OTHER.slice(0, 12)}, not the run's revision ${REV.slice(0, 12)}` };
-      const none = { cause: "other-code", reason: `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${REV.slice(0, 12)}` };
+      const none = { cause: "other-checkout", reason: `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${REV.slice(0, 12)}` };
       assert.deepEqual(await ask("other"), { satisfied: false, withheld: { runId: "vouch-1", jobId: "other@qa.build", ...other } });
       assert.deepEqual(await ask("none"), { satisfied: false, withheld: { runId: "vouch-1", jobId: "none@qa.build", ...none } });
       // And so is whoever reads the run's jobs (orun status --remote-state): only those successes are marked.

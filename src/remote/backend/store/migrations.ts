@@ -214,7 +214,8 @@ const RETRY_WAITS = `ALTER TABLE runs ADD COLUMN retry_waits TEXT;`;
 const NO_EVIDENCE = (bool: string, no: string) => `ALTER TABLE jobs ADD COLUMN no_evidence ${bool} NOT NULL DEFAULT ${no};`;
 
 // Why a job's result is no evidence (coordinator JobRecord.noEvidenceCause/noEvidenceReason): `other-code` (the runner
-// ran another revision, or none) or `oidc-commit` (its OIDC token does not vouch for the revision), and the reason in
+// ran another revision), `other-checkout` (none: moved on, edits), `oidc-commit` (its OIDC token does not vouch for
+// the revision) or `other-code-and-oidc-commit` (protocol NO_EVIDENCE_CAUSES), and the reason in
 // words, bounded and printable ASCII. Jobs marked no_evidence before keep NULL: their cause was not recorded.
 const NO_EVIDENCE_REASON = `
 ALTER TABLE jobs ADD COLUMN no_evidence_cause TEXT;
@@ -376,14 +377,22 @@ ORDER BY r.updated_at DESC LIMIT 1`;
  * When no run is evidence (EVIDENCE_SQL): the latest run at the revision whose jobs of the component in the
  * environment all succeeded, one of them from other code (jobs.no_evidence), and that job's recorded cause — what the
  * promotion gate tells. Parameters as EVIDENCE_SQL's $1–$4.
+ * Every unmet gate asks it, so it reads only the runs at the revision (runs_revision) and, per run, its jobs by run
+ * (scalar subqueries with LIMIT, which neither store turns into a join): with the job's conditions in a join, SQLite
+ * walked every successful job of every namespace and PostgreSQL scanned the whole jobs table. The CASE looks for the
+ * no-evidence job only in a run without a failed one (PostgreSQL would otherwise run the costlier lookup first).
  */
 export const WITHHELD_SQL = `
-SELECT r.run_id, j.job_id, j.no_evidence_cause, j.no_evidence_reason FROM runs r
-JOIN jobs j ON j.namespace = r.namespace AND j.run_id = r.run_id AND substr(j.job_id, 1, $4) = $3 AND j.status = 'success' AND j.no_evidence
-WHERE r.namespace = $1 AND r.revision = $2
-  AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND substr(x.job_id, 1, $4) = $3 AND x.status <> 'success')
-ORDER BY r.updated_at DESC, r.run_id DESC, j.position
-LIMIT 1`;
+SELECT w.run_id, j.job_id, j.no_evidence_cause, j.no_evidence_reason FROM (
+  SELECT c.namespace, c.run_id, c.job_id FROM (
+    SELECT r.namespace, r.run_id, r.updated_at, CASE
+      WHEN (SELECT 1 FROM jobs x WHERE x.namespace = r.namespace AND x.run_id = r.run_id AND substr(x.job_id, 1, $4) = $3 AND x.status <> 'success' LIMIT 1) IS NULL
+      THEN (SELECT y.job_id FROM jobs y WHERE y.namespace = r.namespace AND y.run_id = r.run_id
+        AND substr(y.job_id, 1, $4) = $3 AND y.status = 'success' AND y.no_evidence ORDER BY y.position LIMIT 1)
+    END AS job_id FROM runs r
+    WHERE r.namespace = $1 AND r.revision = $2
+  ) c WHERE c.job_id IS NOT NULL ORDER BY c.updated_at DESC, c.run_id DESC LIMIT 1
+) w JOIN jobs j ON j.namespace = w.namespace AND j.run_id = w.run_id AND j.job_id = w.job_id`;
 
 /** The run-status tally (see coordinator JobTally): two index seeks. $1 namespace, $2 run. */
 export const TALLY_SQL = `

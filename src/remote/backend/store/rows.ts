@@ -1,5 +1,6 @@
 // Row ↔ record mapping shared by the SQLite and PostgreSQL stores.
-import { NO_EVIDENCE_CAUSES, type JobRecord, type NoEvidenceCause, type RetryWait, type RunRecord } from "../coordinator.js";
+import type { JobRecord, NoEvidenceCause, RetryWait, RunRecord } from "../coordinator.js";
+import { knownNoEvidenceCause } from "../../protocol.js";
 import type { NamespaceRecord, WithheldEvidence, WithheldRow } from "./types.js";
 import type { JobStatus, RunStatus } from "../../protocol.js";
 
@@ -97,7 +98,7 @@ export function jobFromRow(row: JobRow): JobRecord {
 
 /** A stored cause this backend knows; another (a newer backend's) reads as not recorded. */
 export function noEvidenceCause(value: string | null | undefined): NoEvidenceCause | null {
-  return NO_EVIDENCE_CAUSES.find((cause) => cause === value) ?? null;
+  return knownNoEvidenceCause(value);
 }
 
 export interface NamespaceRow {
