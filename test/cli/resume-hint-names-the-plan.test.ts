@@ -9,25 +9,9 @@ import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { bashScript } from "../support/bash.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
+import { shComposition } from "../remote/lib-app-repo.js";
 
-const COMPOSITION = `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: sh
-spec:
-  type: sh
-  defaultJob: check
-  parameterSchema:
-    type: object
-    properties:
-      name: { type: string }
-      type: { const: sh }
-  jobs:
-    - name: check
-      steps:
-        - name: main
-          run: test -f ../fixed-{{ .orun.component.name }}
-`;
+const COMPOSITION = shComposition("check", "test -f ../fixed-{{ .orun.component.name }}");
 
 const INTENT = `apiVersion: sourceplane.io/v1
 kind: Intent
