@@ -146,6 +146,6 @@ describe("orun compositions -c", () => {
     const dir = await writeRepo({ "intent.yaml": LEGACY_INTENT, ...legacyTree() });
     const res = await runOrun(["compositions", "lock", "-c", CONFIG], { cwd: dir, env: NO_ENV });
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stdout, /├─ legacy-config-dir \(legacy-dir\) sha256:[0-9a-f]{64} · charts, helm, helmCommon, terraform\n/);
+    assert.match(res.stdout, /└─ legacy-config-dir \(legacy-dir\) sha256:[0-9a-f]{64} · charts, helm, helmCommon, terraform\n/);
   });
 });
