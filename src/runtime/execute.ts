@@ -306,10 +306,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
                 // runs the ordinary way).
                 inflight.withdraw();
                 if (go) return executeAndSummarize(job, undefined, inflight);
-                // Not to run. If it started anyway (its dependency exited 0 on the signal that stopped it, or a
-                // stop crossed the start), it is stopped and counts as not run, like the rest of its kind.
-                inflight.cancel();
-                await inflight.result;
+                // Not to run — unless the helper started it before it read the withdrawal (its dependency
+                // exited 0 as the run stopped): then it ran, and is recorded as what it did (a resume must not
+                // run it again). A cancel of the run stops it like any running step.
+                if (await inflight.startedBeforeWithdrawal()) return executeAndSummarize(job, undefined, inflight);
                 latches.close(job.id);
                 return undefined;
               },

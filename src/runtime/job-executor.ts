@@ -92,6 +92,11 @@ export interface InFlightStep {
   result: Promise<StepResult>;
   /** Whether its process started: then it ran, whatever the scheduler decides. */
   started(): boolean;
+  /**
+   * Once withdrawn: whether the runner started it before it read the withdrawal (true) or answered that it
+   * never will (false).
+   */
+  startedBeforeWithdrawal(): Promise<boolean>;
   /** Output so far goes to `sink`, and from now on straight to it (text, or bytes from StepContext.onOutputBytes). */
   attach(sink: (chunk: string | Buffer) => void): void;
   /**
@@ -99,8 +104,6 @@ export interface InFlightStep {
    * the ordinary way once confirmed, or not at all).
    */
   withdraw(): void;
-  /** Stops the step if it started (it runs for a job whose dependency did not complete). */
-  cancel(): void;
 }
 
 export interface JobRunResult {
@@ -169,7 +172,8 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
   if (awaited === undefined) return undefined;
   const jobCtx = jobContext(deps, job);
   let started = false;
-  const stop = new AbortController();
+  let onStarted: () => void = () => undefined;
+  const startReported = new Promise<boolean>((resolve) => (onStarted = () => resolve(true)));
   let sink: ((chunk: string | Buffer) => void) | undefined;
   const early: (string | Buffer)[] = [];
   const result = runner.runStep({
@@ -179,22 +183,31 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
     cwd: stepDir(jobCtx.jobDir, step),
     env: stepEnv(deps.ids, job, step),
     timeoutMs,
-    signal: AbortSignal.any([deps.signal, stop.signal]),
+    signal: deps.signal,
     onOutput: (chunk) => (sink ? sink(chunk) : early.push(chunk)),
     onOutputBytes: (chunk) => (sink ? sink(chunk) : early.push(chunk)),
     opensLatch: steps.length === 1 ? latches.of(job.id) : undefined,
-    waitsFor: { latch: awaited, onStart: () => (started = true) },
+    waitsFor: {
+      latch: awaited,
+      onStart: () => {
+        started = true;
+        onStarted();
+      },
+    },
   });
+  const settled = result.catch((err: unknown): StepResult => ({ exitCode: null, output: "", error: errorMessage(err) }));
   return {
     jobCtx,
-    result: result.catch((err: unknown) => ({ exitCode: null, output: "", error: errorMessage(err) })),
+    result: settled,
     started: () => started,
+    // The helper answers a withdrawal in order: its start report, if it started the step first, precedes the
+    // "not started" that ends a held request.
+    startedBeforeWithdrawal: () => Promise.race([startReported, settled.then(() => started)]),
     attach(next) {
       sink = next;
       for (const chunk of early.splice(0)) next(chunk);
     },
     withdraw: () => runner.handOff?.closeLatch(awaited),
-    cancel: () => stop.abort(),
   };
 }
 

@@ -59,8 +59,9 @@ export interface ScheduleRequest {
 export interface HandOffTicket {
   /**
    * The verdict once `after` has ended or the run stops. `go` (`after` completed; the job takes its slot):
-   * resolves with the job's outcome, as run() does. Not `go`: resolves once the job is known not to run
-   * (one that started anyway has been stopped); it is then treated as any job that does not run.
+   * resolves with the job's outcome, as run() does. Not `go`: resolves with undefined once the job is known
+   * not to have started (it is then treated as any job that does not run) — or, when it had started before
+   * the withdrawal reached the runner, with its outcome once it has ended (it ran: it counts as what it did).
    */
   settle(go: boolean): Promise<JobOutcome | undefined>;
   /** Whether the job's first step has already started (`after` exited 0 and the spawn helper started it). */
@@ -229,16 +230,32 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       const verdict = ticket.settle(go);
       if (go) started(id, verdict.then((outcome) => outcome ?? "skipped"));
       verdict.then(
-        () => {
+        (outcome) => {
           settling--;
           if (go) return; // `started` carries it on
+          if (outcome !== undefined) {
+            // It ran after all: it ends as a running job does (nothing starts after a stop).
+            running++;
+            active.add(id);
+            complete(id, outcome);
+            return;
+          }
           markNotRun(id, reason ?? stopReason ?? "dependencies did not complete");
           skipDependents(id, `dependency ${id} was skipped`);
           settleIfDone();
         },
-        () => {
+        (err: unknown) => {
           settling--;
-          settleIfDone(); // `started` reports the error when `go`; otherwise the job never ran
+          // `started` reports the error when `go`; otherwise a job that ran on could not be recorded.
+          if (!go) {
+            finished.add(id);
+            stop("run aborted");
+            if (!failure) {
+              failure = { err };
+              request.onError?.(err);
+            }
+          }
+          settleIfDone();
         },
       );
       if (go) considerDependents(id);

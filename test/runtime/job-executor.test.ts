@@ -2,9 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createRunner } from "../../src/runners/registry.js";
-import { executeJob } from "../../src/runtime/job-executor.js";
+import { JobLatches, executeJob, handOverFirstStep, type JobExecutorDeps } from "../../src/runtime/job-executor.js";
 import { ExecutionStore } from "../../src/runtime/records/store.js";
 import { StateWriter, emptyState, readStateFile } from "../../src/runtime/records/state.js";
 import type { RunEvent } from "../../src/runtime/events.js";
@@ -61,4 +62,68 @@ test("a retried step: the hooks hear each new attempt (onStepRetry), in order", 
   await writer.flush();
   assert.equal(result.status, "completed");
   assert.deepEqual(heard, ["a@dev.flaky try 2/3", "a@dev.flaky try 3/3"]);
+});
+
+/** Polls for `file` (a step's marker) until it exists, or fails after a deadline. */
+async function waitForFile(file: string, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test("hand-off through the spawn helper: a withdrawal it reads after starting the job is answered 'started', and the job is recorded as what it did; one it reads first, 'not started'", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const gated = (name: string): string => `touch ${name}-running; while [ ! -e go-${name} ]; do sleep 0.01; done`;
+  const plan = makePlan([
+    { id: "w@dev.warm", steps: [{ run: "true" }] },
+    { id: "a@dev.x", steps: [{ run: gated("a") }] },
+    { id: "b@dev.x", dependsOn: ["a@dev.x"], steps: [{ run: "echo ran >> ran-b" }] },
+    { id: "c@dev.x", steps: [{ run: gated("c") }] },
+    { id: "d@dev.x", dependsOn: ["c@dev.x"], steps: [{ run: "echo ran >> ran-d" }] },
+  ]);
+  const byId = new Map(plan.jobs.map((job) => [job.id, job]));
+  const store = new ExecutionStore(dir);
+  const state = emptyState("handoff", "sha256-x");
+  const writer = new StateWriter(store.stateFile("handoff"), state, 0);
+  await store.create("handoff");
+  const runner = await createRunner("local");
+  const runContext = { plan, execId: "handoff", workspaceDir: dir, scratchDir: path.join(store.execDir("handoff"), "tmp"), options: {} };
+  await runner.prepare?.(runContext);
+  t.after(() => runner.cleanup?.(runContext));
+  assert.ok(runner.handOff, "the spawn helper is built (npm run build)");
+  const latches = new JobLatches(runner.handOff);
+  const deps: JobExecutorDeps = { runner, runContext, ids: { runner: "local", planId: "x", execId: "handoff" }, state, writer, store, workdir: { workspaceDir: dir }, signal: new AbortController().signal, emit: () => undefined, latches };
+  // A step has run in the directory: a handed-over step may then start in the helper.
+  assert.equal((await executeJob(deps, byId.get("w@dev.warm")!)).status, "completed");
+
+  // b waits on a; a exits 0 and the helper starts b before orun withdraws it (a stop crossing that start).
+  const aRun = executeJob(deps, byId.get("a@dev.x")!);
+  await waitForFile(path.join(dir, "a-running"), "a to start");
+  const b = handOverFirstStep(deps, byId.get("b@dev.x")!, byId.get("a@dev.x")!)!;
+  assert.ok(b, "b is handed over");
+  await new Promise((resolve) => setImmediate(resolve)); // its request is written to the helper
+  await writeFile(path.join(dir, "go-a"), "");
+  assert.equal((await aRun).status, "completed");
+  await waitForFile(path.join(dir, "ran-b"), "the helper to start b");
+  b.withdraw();
+  assert.equal(await b.startedBeforeWithdrawal(), true);
+  const bResult = await executeJob(deps, byId.get("b@dev.x")!, b);
+  assert.equal(bResult.status, "completed");
+  assert.deepEqual(state.jobs["b@dev.x"]?.steps, { s1: "completed" });
+  assert.equal(await readFile(path.join(dir, "ran-b"), "utf8"), "ran\n", "it ran once");
+
+  // d waits on c and is withdrawn while c still runs: the helper never starts it.
+  const cRun = executeJob(deps, byId.get("c@dev.x")!);
+  await waitForFile(path.join(dir, "c-running"), "c to start");
+  const d = handOverFirstStep(deps, byId.get("d@dev.x")!, byId.get("c@dev.x")!)!;
+  assert.ok(d, "d is handed over");
+  d.withdraw();
+  assert.equal(await d.startedBeforeWithdrawal(), false);
+  await writeFile(path.join(dir, "go-c"), "");
+  assert.equal((await cRun).status, "completed");
+  assert.equal((await d.result).notStarted, true);
+  assert.equal(existsSync(path.join(dir, "ran-d")), false, "a withdrawn job that had not started never runs");
 });

@@ -131,6 +131,33 @@ test("hand-off: fail-fast withdraws handed-over jobs at once; the dependency sti
   assert.deepEqual(h.result(), { completed: 1, failed: 1, blocked: 0, notRun: 1 });
 });
 
+test("hand-off: a job withdrawn by fail-fast that the helper had already started counts as what it did, not as not run", async () => {
+  const h = harness(
+    [
+      { id: "a@dev.build", steps: [] },
+      { id: "a@dev.lint", steps: [] },
+      { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [] },
+      { id: "a@dev.smoke", dependsOn: ["a@dev.deploy"], steps: [] },
+    ],
+    { concurrency: 2, failFast: true },
+  );
+  await tick();
+  h.finish("a@dev.lint", "failed");
+  await tick();
+  assert.equal(h.ticket("a@dev.deploy")!.verdict, false, "withdrawn at the stop");
+  // Build ends next; the helper had started deploy before it read the withdrawal: the ticket answers with
+  // deploy's outcome once it has run.
+  h.finish("a@dev.build");
+  await tick();
+  assert.equal(h.result(), undefined, "the schedule waits for the job that ran on");
+  h.ticket("a@dev.deploy")!.resolve!("completed");
+  await h.done;
+  assert.equal(h.notRun.has("a@dev.deploy"), false, "it ran: never recorded as not started");
+  assert.equal(h.notRun.get("a@dev.smoke"), "not started: fail-fast after a@dev.lint failed", "nothing starts after the stop");
+  assert.deepEqual(h.started, ["a@dev.build", "a@dev.lint"]);
+  assert.deepEqual(h.result(), { completed: 2, failed: 1, blocked: 0, notRun: 1 });
+});
+
 const buildLintDeploy: JobSpec[] = [
   { id: "a@dev.build", steps: [] },
   { id: "a@dev.lint", steps: [] },
