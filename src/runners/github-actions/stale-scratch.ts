@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readlinkSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { isAlive, liveLockOwner, ownerAlive, processStartTicks } from "../../runtime/records/lock.js";
+import { isAlive, lockHolder, ownerAlive, processStartTicks } from "../../runtime/records/lock.js";
 
 /** The kernel's initial pid namespace (PROC_PID_INIT_INO): its folders keep the name they always had. */
 const INITIAL_PID_NAMESPACE = "4026531836";
@@ -69,7 +69,7 @@ export async function removeDeadOutputDirs(base = os.tmpdir(), prefix = OUTPUT_P
 
 /**
  * Removes `tmp/github-actions` of the other execution records beside this run's whose run is over (no live
- * process holds their lock). `scratchDir` is this run's `<executions>/<id>/tmp`; anything else is left alone.
+ * process holds their lock, and the lock could be read). `scratchDir` is this run's `<executions>/<id>/tmp`; anything else is left alone.
  */
 export async function removeDeadJobFolders(scratchDir: string): Promise<string[]> {
   const execDir = path.dirname(scratchDir);
@@ -82,7 +82,9 @@ export async function removeDeadJobFolders(scratchDir: string): Promise<string[]
     if (record === execDir) continue;
     const folder = path.join(record, "tmp", "github-actions");
     if (!existsSync(folder)) continue;
-    if (await liveLockOwner(path.join(record, ".lock"))) continue;
+    // A lock that cannot be read (EACCES, EIO, EMFILE) may be a live run's: its folder is left alone.
+    const { owner, readError } = await lockHolder(path.join(record, ".lock"));
+    if (owner || readError) continue;
     await rm(folder, { recursive: true, force: true }).catch(() => undefined);
     removed.push(folder);
   }
