@@ -152,7 +152,8 @@ pid = int(sys.argv[1])
 if libc.ptrace(16, pid, None, None) != 0:
     sys.exit("PTRACE_ATTACH failed: errno %d" % ctypes.get_errno())
 os.waitpid(pid, 0)
-print("TRACING", flush=True)
+sys.stdout.write("TRACING\\n")
+sys.stdout.flush()
 sys.stdin.read()
 `;
 
@@ -163,7 +164,8 @@ test("a takeover holder a tracer stops (state t: gdb, strace) is not named stopp
   tracer.stdout.on("data", (chunk: Buffer) => (said += chunk.toString()));
   tracer.stderr.on("data", (chunk: Buffer) => (said += chunk.toString()));
   try {
-    await until(() => said.includes("TRACING") || tracer.exitCode !== null, "the tracer to attach", 10_000);
+    // Wait for the whole line: a pipe read may deliver it in pieces.
+    await until(() => said.includes("\n") || tracer.exitCode !== null, "the tracer to attach", 10_000);
     assert.equal(said, "TRACING\n");
     assert.equal(stateOf(holder.pid), "t");
     // What the old note advised does nothing here: only the tracer resumes a tracing stop.
