@@ -300,7 +300,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
             const inflight = handOverFirstStep(deps, job, after);
             if (!inflight) return undefined;
             return {
-              started: () => inflight.started(),
               settle: async (go) => {
                 // Its dependency has ended: a step still held never starts on that latch (confirmed, it then
                 // runs the ordinary way).

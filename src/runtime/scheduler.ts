@@ -64,8 +64,6 @@ export interface HandOffTicket {
    * the withdrawal reached the runner, with its outcome once it has ended (it ran: it counts as what it did).
    */
   settle(go: boolean): Promise<JobOutcome | undefined>;
-  /** Whether the job's first step has already started (`after` exited 0 and the spawn helper started it). */
-  started?(): boolean;
 }
 
 export type NotRunKind = "skipped" | "waiting";
@@ -307,12 +305,9 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       const confirmed = confirmedDue.splice(0);
       const completed = completedDue.splice(0);
       // Once every job these completions made ready is queued: a confirmed job may hand over its own successor
-      // only if none of them waits. After a stop, one whose dependency completed and whose step the helper has
-      // already started ran before the stop was known: it runs on (a cancel stops it anyway).
-      for (const next of confirmed) {
-        const ticket = tickets.get(next);
-        if (ticket) release(next, stopReason === undefined || (ticket.started?.() === true && !request.signal?.aborted));
-      }
+      // only if none of them waits. After a stop every ticket is withdrawn, confirmed or not: one whose step the
+      // helper had already started answers with what it did (see HandOffTicket.settle).
+      for (const next of confirmed) if (tickets.has(next)) release(next, stopReason === undefined);
       if (stopReason !== undefined) for (const id of [...tickets.keys()]) release(id, false);
       pump();
       // Jobs one step from ready may now be handed over to the running job they wait for.
