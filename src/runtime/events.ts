@@ -110,7 +110,12 @@ export type RunEvent =
     }
   | { type: "dry-run"; plan: Plan; runner: RunnerChoice; concurrency: number; failFast: boolean; workspaceDir: string; jobs: JobPreview[] }
   | { type: "notice"; message: string }
-  | { type: "job-start"; job: PlanJob }
+  | {
+      type: "job-start";
+      job: PlanJob;
+      /** Why it starts now, when that is not plain (a handed-over job that ran on after fail-fast tripped). */
+      note?: string;
+    }
   | { type: "job-cached"; job: PlanJob }
   | { type: "step-start"; job: PlanJob; step: PlanStep; stepKey: string; index: number; total: number; cwd: string; attempt: number; attempts: number }
   | { type: "step-output"; job: PlanJob; stepKey: string; chunk: string }

@@ -241,9 +241,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       options.hooks?.onJobNotRun?.(job, status === "waiting" ? "skipped" : status, reason);
     };
 
-    const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep): Promise<JobOutcome> => {
+    const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
       const started = Date.now();
-      const result = await executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight);
+      const result = await executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
       // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
       // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);
@@ -253,6 +253,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 
+    /** The job whose failure tripped failFast: a handed-over job that runs on anyway says it started before that was known. */
+    let failFastAfter: string | undefined;
     await schedule({
       jobs: toRun,
       concurrency,
@@ -263,7 +265,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       ignoreDependencies: options.hooks?.managesDependencies,
       signal: abort.signal,
       notRun: (job, reason, kind) => notRun(job, kind, reason),
-      onFailFast: (reason) => admission.abort(reason),
+      onFailFast: (reason, failed) => {
+        failFastAfter = failed;
+        admission.abort(reason);
+      },
       // A job that could not be run or recorded (e.g. remote state refusing its result) ends the run: nothing
       // new starts, jobs still waiting for admission stop, running ones finish before the record is closed.
       onError: (err) => admission.abort(err),
@@ -308,7 +313,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
                 // Not to run — unless the helper started it before it read the withdrawal (its dependency
                 // exited 0 as the run stopped): then it ran, and is recorded as what it did (a resume must not
                 // run it again). A cancel of the run stops it like any running step.
-                if (await inflight.startedBeforeWithdrawal()) return executeAndSummarize(job, undefined, inflight);
+                if (await inflight.startedBeforeWithdrawal()) {
+                  return executeAndSummarize(job, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
+                }
                 latches.close(job.id);
                 return undefined;
               },

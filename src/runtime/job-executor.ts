@@ -215,16 +215,19 @@ function jobContext(deps: JobExecutorDeps, job: PlanJob): JobContext {
   return { run: deps.runContext, job, jobDir: jobDir(job, deps.workdir), signal: deps.signal };
 }
 
-/** Runs `job`; `inflight` is its first step when the job was handed over (handOverFirstStep). */
-export async function executeJob(deps: JobExecutorDeps, job: PlanJob, inflight?: InFlightStep): Promise<JobRunResult> {
+/**
+ * Runs `job`; `inflight` is its first step when the job was handed over (handOverFirstStep). `startNote` goes
+ * with its job-start event (why a job starts after fail-fast, say).
+ */
+export async function executeJob(deps: JobExecutorDeps, job: PlanJob, inflight?: InFlightStep, startNote?: string): Promise<JobRunResult> {
   try {
-    return await runJob(deps, job, inflight);
+    return await runJob(deps, job, inflight, startNote);
   } finally {
     deps.latches?.close(job.id);
   }
 }
 
-async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightStep | undefined): Promise<JobRunResult> {
+async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightStep | undefined, startNote: string | undefined): Promise<JobRunResult> {
   const started = Date.now();
   if (deps.clearLogs) await deps.store.clearJobLogs(deps.ids.execId, job.id);
   const steps = orderSteps(job.steps);
@@ -232,7 +235,7 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, "pending" as const])) };
   deps.state.jobs[job.id] = jobState;
   deps.writer.schedule();
-  deps.emit({ type: "job-start", job });
+  deps.emit({ type: "job-start", job, ...(startNote !== undefined ? { note: startNote } : {}) });
 
   const jobCtx = inflight?.jobCtx ?? jobContext(deps, job);
   const outputs: string[] = [];

@@ -42,8 +42,8 @@ export interface ScheduleRequest {
   notRun(job: PlanJob, reason: string, kind: NotRunKind): void;
   /** Set when the run is being cancelled: nothing new starts. */
   signal?: AbortSignal;
-  /** failFast tripped: nothing new starts (a job still being admitted may want to stop waiting). */
-  onFailFast?(reason: string): void;
+  /** failFast tripped by job `failed`: nothing new starts (a job still being admitted may want to stop waiting). */
+  onFailFast?(reason: string, failed: string): void;
   /**
    * A job's `run` threw: nothing new starts and the schedule rejects with that error once the jobs still
    * running have settled (the caller may cancel them here), so no job outlives the schedule.
@@ -284,7 +284,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         skipDependents(id, `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
         if (outcome === "failed" && request.failFast && stopReason === undefined) {
           stop(`not started: fail-fast after ${id} failed`);
-          request.onFailFast?.(stopReason!);
+          request.onFailFast?.(stopReason!, id);
         }
       }
       startSoon();

@@ -70,7 +70,7 @@ for (const first of ["a", "c"] as const) {
   });
 }
 
-test("fail-fast: a handed-over job the helper started when its dependency succeeded runs on, is recorded completed, and a resume does not run it again", async (t: TestContext) => {
+test("fail-fast: a handed-over job the helper started when its dependency succeeded runs on, is recorded completed, says why it starts after the failure, and a resume does not run it again", async (t: TestContext) => {
   const specs: JobSpec[] = [
     // Warm-up: once a step has run in the plan's directory, the local runner hands steps there to the helper.
     { id: "w@dev.w", steps: [{ run: "true" }] },
@@ -82,8 +82,14 @@ test("fail-fast: a handed-over job the helper started when its dependency succee
   ];
   const dir = await planDir(t, specs, { concurrency: 3, failFast: true }, "orun-ff-runon-");
   // a's end first: the helper opens a@dev.x's latch and starts a@prod.x before c's failure is even there.
-  const run = await endTogether(dir, ["a", "c"]);
+  const run = await endTogether(dir, ["a", "c"], ["-v"]);
   assert.equal(run.code, 1, run.output);
+  // Its start is shown after the failure (that is when orun hears of it), with why.
+  const lines = run.output.split("\n").map((line) => line.trim());
+  const failed = lines.findIndex((line) => line.startsWith("✗ c·dev/x "));
+  const ranOn = lines.indexOf("▶ a·prod/x  started before c@dev.x's failure was known");
+  assert.ok(failed >= 0 && ranOn > failed, run.output);
+  assert.ok(lines.includes("▶ a·dev/x"), "a job started the ordinary way has no note");
 
   const saved = await readJson<StateFile>(recordFile(dir, "x", "state.json"));
   assert.equal(saved.jobs["c@dev.x"]?.status, "failed");

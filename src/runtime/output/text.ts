@@ -65,7 +65,7 @@ export class TextRenderer implements Renderer {
       }
       case "job-start":
         this.groupHeader(event.job);
-        if (this.options.verbose) out(`${this.indent()}${p.cyan("▶")} ${this.label(event.job)}`);
+        if (this.options.verbose) out(`${this.indent()}${p.cyan("▶")} ${this.label(event.job)}${event.note ? `  ${p.dim(event.note)}` : ""}`);
         break;
       case "job-cached":
         this.groupHeader(event.job);
