@@ -176,7 +176,8 @@ describe("github-actions runner: post hooks after a cancel", () => {
     controller.abort();
     const started = Date.now();
     const finish = await h.runner.finishJob(jobCtx, { failed: false });
-    assert.ok(Date.now() - started < 10_000, "the grace period bounds the posts");
+    // The 3 s grace and a loaded machine's process kills, far below the slow post's 30 s.
+    assert.ok(Date.now() - started < 20_000, `the grace period bounds the posts (${Date.now() - started} ms)`);
     const postPid = Number(await readFile(path.join(jobDir, "POST_PID"), "utf8"));
     t.after(() => killGroup(postPid));
     assert.ok(!groupAlive(postPid), "the slow post was stopped");
