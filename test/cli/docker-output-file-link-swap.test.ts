@@ -25,8 +25,8 @@ import { planJob, tempWorkspace } from "../runners/docker/contexts.js";
 
 const availability = await provideContainerEngine();
 
-async function outputDirs(): Promise<string[]> {
-  return (await readdir(os.tmpdir())).filter((name) => name.startsWith("orun-docker-out-"));
+async function outputDirs(tmp: string): Promise<string[]> {
+  return (await readdir(tmp)).filter((name) => name.startsWith("orun-docker-out-"));
 }
 
 function processAlive(pid: number): boolean {
@@ -73,13 +73,17 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
     const host = createHash("sha256").update(os.hostname()).digest("hex").slice(0, 8);
     const namespace = /^pid:\[(\d+)\]$/.exec(readlinkSync("/proc/self/ns/pid"))![1];
     const deadPid = spawnSync("true").pid!;
-    const stale = path.join(os.tmpdir(), `orun-docker-out-${namespace}-${host}-${deadPid}-x-rev16ci`);
+    // A temp folder of the run's own (TMPDIR): the shared one holds the folders of other test files' docker runs,
+    // killed ones' among them, and what this run sweeps there is theirs to lose.
+    const tmp = path.join(hostDir, "tmp");
+    await mkdir(tmp);
+    const stale = path.join(tmp, `orun-docker-out-${namespace}-${host}-${deadPid}-x-rev16ci`);
     // Another pid namespace's folder, whose pid means nothing here: left alone.
-    const foreign = path.join(os.tmpdir(), `orun-docker-out-1-${host}-${deadPid}-x-rev16ci`);
+    const foreign = path.join(tmp, `orun-docker-out-1-${host}-${deadPid}-x-rev16ci`);
     await mkdir(foreign, { recursive: true });
     await mkdir(stale, { recursive: true });
-    const before = new Set(await outputDirs());
-    const env = { ...availability.engine!.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
+    const before = new Set(await outputDirs(tmp));
+    const env = { ...availability.engine!.env, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never", TMPDIR: tmp };
     const result = await runOrun(["run", "plan.json", "--runner", "docker", "--verbose", "--exec-id", "swap"], { cwd: workspace.dir, env, timeoutMs: 120_000 });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.doesNotMatch(result.stdout + result.stderr, /host-only-secret/, "a host file outside the workspace was printed as the step's output");
@@ -87,7 +91,7 @@ describe("docker runner: a step's output file is out of the step's reach", { ski
     assert.ok(!existsSync(stale), "a killed run's folder is removed by the next run");
     assert.ok(existsSync(foreign), "another pid namespace's folder is left alone");
     await rm(foreign, { recursive: true, force: true });
-    const left = (await outputDirs()).filter((name) => !before.has(name) && name !== path.basename(foreign) && !processAlive(Number(name.split("-")[5])));
+    const left = (await outputDirs(tmp)).filter((name) => !before.has(name) && name !== path.basename(foreign) && !processAlive(Number(name.split("-")[5])));
     assert.deepEqual(left, [], "the run removed its own folder");
   });
 

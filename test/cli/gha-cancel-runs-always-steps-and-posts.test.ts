@@ -172,7 +172,7 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
     t.after(() => killGroup(hangPid));
     assert.equal(await orun.exited, 130, orun.output());
     assert.ok(Date.now() - started < 20_000, "bounded by the grace period, not the step's sleep 60");
-    await until(() => processGone(hangPid), "the hung step to be stopped", 5000);
+    await until(() => processGone(hangPid), "the hung step to be stopped", 15_000);
     assert.ok(!existsSync(path.join(ws, "AFTER_RAN")), "steps left when the grace is over are not started");
     // What did not run is said in the record (the job's own error is the cancel).
     const store = new ExecutionStore(ws);

@@ -67,7 +67,7 @@ describe("orun run --gha: cancelled runs", { skip: process.platform !== "linux" 
     );
     const [bg, setsid] = ["TWICE_BG", "TWICE_SETSID"].map((f) => Number(readFileSync(path.join(ws, f), "utf8").trim()));
     pids.push(bg!, setsid!);
-    await until(() => processEnded(bg!) && processEnded(setsid!), "the job's background processes to be killed", 5000);
+    await until(() => processEnded(bg!) && processEnded(setsid!), "the job's background processes to be killed", 15_000);
   });
 
   it("an always() step that ran on through the cancel: the record names it as the step the cancel came during, not the next one", async () => {

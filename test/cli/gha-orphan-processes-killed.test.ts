@@ -39,7 +39,7 @@ describe("orun run --gha: processes a job leaves running are killed at its end",
     pids.push(bg!, nohup!, kept!);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(await readFile(path.join(ws, "ALIVE"), "utf8"), "alive\n", "a later step of the job still sees the process");
-    await until(() => processEnded(bg!) && processEnded(nohup!), "the job's background processes to be killed", 5000);
+    await until(() => processEnded(bg!) && processEnded(nohup!), "the job's background processes to be killed", 15_000);
     assert.ok(!processEnded(kept!), "a process started with RUNNER_TRACKING_ID cleared is kept, as on GitHub");
     const finish = await readFile(new ExecutionStore(ws).jobFinishFile("orphans", "app@dev.serve"), "utf8");
     assert.match(finish, new RegExp(`Cleaning up orphan processes\\nTerminate orphan process: pid \\(${Math.min(bg!, nohup!)}\\) \\(sleep\\)`));

@@ -282,6 +282,6 @@ for (const spawner of ["direct", "native"]) {
     assert.equal(meta.status, "failed");
     const { isAlive } = await import("../../src/runtime/records/lock.js");
     const pid = Number((await readFile(path.join(dir, "bg.pid"), "utf8")).trim());
-    await until(async () => !isAlive(pid), "the step's background process to die", 5000);
+    await until(async () => !isAlive(pid), "the step's background process to die", 15_000);
   });
 }

@@ -51,7 +51,8 @@ export async function startBackendProcess(database: string, extraArgs: string[] 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`backend did not start: ${proc.output()}`)), 90_000);
     const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(proc.output());
+      // The whole line: a pipe read may end inside the URL, whose port would then be cut short.
+      const m = /listening on (http:\/\/\S+)[^\n]*\n/.exec(proc.output());
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

@@ -66,7 +66,8 @@ describe("backend token commands and the backend's database", () => {
   async function serveIn(cwd: string, args: string[]): Promise<{ output: string; stop(): Promise<void> }> {
     const proc = spawnOrun(["backend", "serve", "--port", "0", ...args], { cwd, env });
     await new Promise<void>((resolve, reject) => {
-      proc.child.stdout?.on("data", () => /listening on/.test(proc.output()) && resolve());
+      // The whole line, which the tests read the database from: a pipe read may end inside it.
+      proc.child.stdout?.on("data", () => /listening on [^\n]*\n/.test(proc.output()) && resolve());
       void proc.done.then(() => reject(new Error(`serve exited: ${proc.output()}`)));
     });
     return {

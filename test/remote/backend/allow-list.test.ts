@@ -142,7 +142,8 @@ describe("orun backend serve: allow-list flags", () => {
       assert.deepEqual([other.status, other.body.code], [403, "FORBIDDEN"]);
       const byId = await api(restricted.url, await issuer.sign("other/listed", { claims: { repository_id: "777" } }), "GET", "/v1/runs/none");
       assert.equal(byId.status, 404, "the repository listed by ID is served");
-      assert.match(restricted.proc.output(), /accepting OIDC tokens from: acme\/\*, repository id:777/);
+      // A write after the "listening on" line the start waited for: its pipe read may come later than the answers.
+      await until(() => /accepting OIDC tokens from: acme\/\*, repository id:777\n/.test(restricted.proc.output()), "the allow list at start-up", 10_000);
       // The owner given by name gets the advice to list it by ID.
       const advice = /allow by ID instead: --allow-owner id:<repository_owner_id> .*\(given by name: acme\)/;
       await until(() => advice.test(restricted.proc.output()), "the advice to list owners by ID", 10_000);

@@ -326,7 +326,8 @@ describe("github-actions runner: actions", () => {
     controller.abort();
     const result = await pending;
     assert.equal(result.error, "canceled");
-    assert.ok(Date.now() - started < 5000);
+    // Far below the step's sleep 60, with room for a loaded machine's process kills.
+    assert.ok(Date.now() - started < 15_000, `canceled ${Date.now() - started} ms after the abort`);
     await h.runner.finishJob(jobCtx, { failed: true });
   });
 

@@ -176,7 +176,8 @@ describe("github-actions runner: post hooks after a cancel", () => {
     controller.abort();
     const started = Date.now();
     const finish = await h.runner.finishJob(jobCtx, { failed: false });
-    assert.ok(Date.now() - started < 10_000, "the grace period bounds the posts");
+    // The 3 s grace and a loaded machine's process kills, far below the slow post's 30 s.
+    assert.ok(Date.now() - started < 20_000, `the grace period bounds the posts (${Date.now() - started} ms)`);
     const postPid = Number(await readFile(path.join(jobDir, "POST_PID"), "utf8"));
     t.after(() => killGroup(postPid));
     assert.ok(!groupAlive(postPid), "the slow post was stopped");
@@ -202,7 +203,7 @@ describe("github-actions runner: post hooks after a cancel", () => {
     controller.abort(JOB_HANDED_ON);
     const started = Date.now();
     const finish = await h.runner.finishJob(jobCtx, { failed: false });
-    assert.ok(Date.now() - started < 5_000, "no grace period to wait out");
+    assert.ok(Date.now() - started < 15_000, "no grace period (30 s) to wait out");
     assert.match(finish?.error ?? "", /^post handed: not run, the job was handed to another runner$/);
     assert.ok(!existsSync(path.join(jobDir, "POSTS")), "the post did not run");
   });
@@ -328,7 +329,7 @@ describe("orun run --gha: step results across retries, cancels and the record", 
     assert.ok(groupAlive(postPid), "the post is running");
     process.kill(orun.pid, "SIGINT");
     assert.equal(await orun.exited, 130);
-    await until(() => !groupAlive(postPid), "the post hook to be stopped", 5000);
+    await until(() => !groupAlive(postPid), "the post hook to be stopped", 15_000);
     assert.ok(!existsSync(path.join(dir, "POST_DONE")));
   });
 });
