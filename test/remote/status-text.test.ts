@@ -3,33 +3,22 @@
 // lines, terminal escape sequences), so the table stays readable and another
 // runner's text cannot drive the reader's terminal.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, sql } from "./helpers.js";
 import { spawnOrun } from "./processes.js";
 
 describe("orun status --remote-state (text)", () => {
-  let db: TestDatabase;
-  let backend: TestBackend;
-  let token: string;
-  before(async () => {
-    db = (await testDatabase("sqlite"))!;
-    backend = await startTestBackend(db.url);
-    token = await tokenFor(backend.store, "acme/status-text");
-  });
-  after(async () => {
-    await backend?.stop();
-    await db?.cleanup();
-  });
+  const on = backendOnStore("sqlite", {}, "acme/status-text");
 
   it("shows a job's error on its own line: the first line only, control characters and escape sequences removed", async () => {
-    const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
     const runId = `status-text-${Date.now()}`;
     assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [], "b@dev.x": ["a@dev.x"], "c@dev.y": [] }), runId })).status, 201);
     assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r1" })).body.claimed, true);
     const error = "step main: \u001b]0;owned\u0007\u001b[31mboom\u001b[0m\tnow\nsecond line\u001b[2J\nthird line";
     assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/update`, { runnerId: "r1", status: "failed", error })).status, 200);
 
-    const r = await spawnOrun(["status", "--remote-state", "--exec-id", runId], { env: { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "" } }).done;
+    const r = await spawnOrun(["status", "--remote-state", "--exec-id", runId], { env: { ORUN_TOKEN: on.token, ORUN_BACKEND_URL: on.backend.url, GITHUB_ACTIONS: "" } }).done;
     assert.equal(r.code, 0, r.output);
     const controls = [...r.output].filter((ch) => ch !== "\n" && (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f));
     assert.deepEqual(controls, [], "no control character but newlines reaches the terminal");
@@ -42,7 +31,7 @@ describe("orun status --remote-state (text)", () => {
   });
 
   it("marks a success that is no promotion evidence with its reason, escaped; one whose cause was not recorded names both causes", async () => {
-    const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
     const runId = `status-evidence-${Date.now()}`;
     const rev = "1".repeat(40);
     assert.equal((await call("POST", "/v1/runs", { plan: { ...planOf({ "a@dev.x": [], "b@dev.x": [], "c@dev.x": [] }), revision: rev }, runId })).status, 201);
@@ -51,9 +40,9 @@ describe("orun status --remote-state (text)", () => {
       assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc(job)}/update`, { runnerId: "r1", status: "success", revision })).status, 200);
     }
     // b as a backend before migration 20 left it (no cause); c's reason as a hostile store row could hold it.
-    await sql(db.url, "UPDATE jobs SET no_evidence_cause = NULL, no_evidence_reason = NULL WHERE run_id = $1 AND job_id = 'b@dev.x'", [runId]);
-    await sql(db.url, "UPDATE jobs SET no_evidence_reason = $1 WHERE run_id = $2 AND job_id = 'c@dev.x'", ["ran \u001b[2J\u202eother\u009b code", runId]);
-    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, GITHUB_ACTIONS: "" };
+    await sql(on.db!.url, "UPDATE jobs SET no_evidence_cause = NULL, no_evidence_reason = NULL WHERE run_id = $1 AND job_id = 'b@dev.x'", [runId]);
+    await sql(on.db!.url, "UPDATE jobs SET no_evidence_reason = $1 WHERE run_id = $2 AND job_id = 'c@dev.x'", ["ran \u001b[2J\u202eother\u009b code", runId]);
+    const env = { ORUN_TOKEN: on.token, ORUN_BACKEND_URL: on.backend.url, GITHUB_ACTIONS: "" };
 
     const r = await spawnOrun(["status", "--remote-state", "--exec-id", runId], { env }).done;
     assert.equal(r.code, 0, r.output);

@@ -5,9 +5,9 @@
 // runner reports as tolerated (only `onFailure: continue` steps, or a blocked
 // job) skips only its dependents, and a plan without failFast keeps v2's rule.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, startTestBackend, type StoreKind } from "../helpers.js";
 
 interface Claim {
   claimed: boolean;
@@ -19,21 +19,9 @@ interface Claim {
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`fail-fast across runners on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
+    const on = backendOnStore(kind, { sweepIntervalMs: 3600_000 });
     let n = 0;
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      backend = await startTestBackend(db.url, { sweepIntervalMs: 3600_000 });
-      token = await tokenFor(backend.store, "acme/widgets");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
-    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(backend.url, token, method, path, body);
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(on.backend.url, on.token, method, path, body);
     const create = async (failFast: boolean | undefined) => {
       const runId = `ff-${++n}-${Date.now()}`;
       const plan = { ...planOf({ "a@dev.x": [], "b@dev.x": [], "c@dev.x": ["b@dev.x"], "d@dev.x": [] }), ...(failFast === undefined ? {} : { failFast }) };
@@ -47,7 +35,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       Object.fromEntries((await call<{ jobs: { jobId: string; status: string; lastError: string | null }[] }>("GET", `/v1/runs/${runId}/jobs`)).body.jobs.map((j) => [j.jobId, j]));
 
     it("a failure stops a failFast run: jobs not started are skipped and their claims answer stop; running ones finish", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!on.db) return t.skip("PostgreSQL unavailable");
       const runId = await create(true);
       assert.equal((await claim(runId, "a@dev.x", "r1")).claimed, true);
       assert.equal((await claim(runId, "b@dev.x", "r2")).claimed, true);
@@ -66,10 +54,10 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("in a stopped run, a job whose runner died is not handed to another runner: a claim or the sweeper ends it failed", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
-      const shortLease = await startTestBackend(db.url, { leaseMs: 200, sweepIntervalMs: 3600_000 });
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const shortLease = await startTestBackend(on.db.url, { leaseMs: 200, sweepIntervalMs: 3600_000 });
       try {
-        const short = (job: string, runner: string) => api<Claim>(shortLease.url, token, "POST", `/v1/runs/${runIdOf}/jobs/${enc(job)}/claim`, { runnerId: runner });
+        const short = (job: string, runner: string) => api<Claim>(shortLease.url, on.token, "POST", `/v1/runs/${runIdOf}/jobs/${enc(job)}/claim`, { runnerId: runner });
         const runIdOf = await create(true);
         for (const [job, runner] of [["a@dev.x", "r1"], ["b@dev.x", "dies"], ["d@dev.x", "dies-too"]] as const) assert.equal((await short(job, runner)).body.claimed, true);
         assert.equal(await update(runIdOf, "a@dev.x", "r1", "failed"), 200);
@@ -80,7 +68,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         assert.match(taken.reason ?? "", /^lease expired after the run stopped \(fail-fast after a@dev\.x failed\): runner dies stopped heartbeating/);
         // d's: the sweeper ends it instead of releasing it for a takeover.
         const clock = () => ({ now: new Date(Date.now() + 60_000), leaseMs: 200 });
-        const swept = await sweepOnce({ store: backend.store, settings: { leaseMs: 200, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock }, 24 * 3600_000);
+        const swept = await sweepOnce({ store: on.backend.store, settings: { leaseMs: 200, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock }, 24 * 3600_000);
         assert.equal(swept.released, 0, "nothing released for a takeover");
         const after = await jobs(runIdOf);
         assert.deepEqual([after["d@dev.x"]!.status, after["c@dev.x"]!.status], ["failed", "skipped"]);
@@ -92,7 +80,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     });
 
     it("a tolerated failure (onFailure: continue, or blocked) skips only its dependents; without failFast a failure stops nothing (v2)", async (t) => {
-      if (!db) return t.skip("PostgreSQL unavailable");
+      if (!on.db) return t.skip("PostgreSQL unavailable");
       const tolerant = await create(true);
       assert.equal((await claim(tolerant, "b@dev.x", "r1")).claimed, true);
       assert.equal(await update(tolerant, "b@dev.x", "r1", "failed", { error: "step lint: exit status 1", tolerated: true }), 200);

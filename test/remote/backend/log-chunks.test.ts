@@ -5,8 +5,8 @@
 // and real PostgreSQL schemas, through the store and over HTTP.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, sql, testDatabase, tokenFor, type StoreKind } from "../helpers.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../../../src/remote/backend/store/migrations.js";
 import { CHUNK_EXTEND_LIMIT, CHUNK_MAX, planAppend } from "../../../src/remote/backend/store/log-chunks.js";
 import { openStore } from "../../../src/remote/backend/store/index.js";
@@ -51,45 +51,33 @@ describe("where an append's bytes go (planAppend)", () => {
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`chunked job logs on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
+    const on = backendOnStore(kind, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 }, maxLogBytes: MAX, sweepIntervalMs: 3_600_000 }, "acme/chunks");
     let n = 0;
     const ns = repositoryIdFor("acme/chunks");
     const length = kind === "sqlite" ? "length(content)" : "octet_length(content)";
     const chunks = async (runId: string, jobId: string) =>
       (
         await sql<{ start: number | string; length: number | string }>(
-          db!.url,
+          on.db!.url,
           `SELECT byte_offset AS start, ${length} AS length FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = $3 ORDER BY byte_offset`,
           [ns, runId, jobId],
         )
       ).map((r): ChunkRow => ({ start: Number(r.start), length: Number(r.length) }));
     const create = async (edges: Record<string, string[]> = { a: [], b: [] }) => {
       const runId = `chunks-${++n}`;
-      const res = await api(backend.url, token, "POST", "/v1/runs", { plan: planOf(edges), runId });
+      const res = await api(on.backend.url, on.token, "POST", "/v1/runs", { plan: planOf(edges), runId });
       assert.equal(res.status, 201, res.text);
       return runId;
     };
     /** A raw GET of a log (bytes, not text). */
     const getLog = async (runId: string, jobId: string, query = "") => {
-      const res = await fetch(`${backend.url}/v1/runs/${runId}/logs/${enc(jobId)}${query}`, { headers: { Authorization: `Bearer ${token}` } });
+      const res = await fetch(`${on.backend.url}/v1/runs/${runId}/logs/${enc(jobId)}${query}`, { headers: { Authorization: `Bearer ${on.token}` } });
       return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
     };
     const post = (runId: string, jobId: string, query: string, body: Buffer) =>
-      fetch(`${backend.url}/v1/runs/${runId}/logs/${enc(jobId)}${query}`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: new Uint8Array(body) });
+      fetch(`${on.backend.url}/v1/runs/${runId}/logs/${enc(jobId)}${query}`, { method: "POST", headers: { Authorization: `Bearer ${on.token}` }, body: new Uint8Array(body) });
 
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      backend = await startTestBackend(db.url, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 }, maxLogBytes: MAX, sweepIntervalMs: 3_600_000 });
-      token = await tokenFor(backend.store, "acme/chunks");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
-    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (on.db ? fn() : t.skip("PostgreSQL unavailable")));
 
     maybe("appends land byte for byte and in order, as contiguous bounded chunks; a later append never rewrites an earlier chunk", async () => {
       const runId = await create();
@@ -111,12 +99,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
           const res = await post(runId, "a", `?append=true&offset=${expected.length}`, piece);
           assert.equal(res.status, 200, await res.text());
         } else {
-          assert.deepEqual(await backend.store.writeLog(ns, runId, "a", piece, append(expected.length)), { bytes: expected.length + piece.length });
+          assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", piece, append(expected.length)), { bytes: expected.length + piece.length });
         }
         expected = Buffer.concat([expected, piece]);
-        if (i === 0 && kind === "postgres") firstChunkVersion = (await sql<{ v: string }>(db!.url, "SELECT xmin::text AS v FROM log_chunks WHERE run_id = $1 AND byte_offset = 0", [runId]))[0]?.v;
+        if (i === 0 && kind === "postgres") firstChunkVersion = (await sql<{ v: string }>(on.db!.url, "SELECT xmin::text AS v FROM log_chunks WHERE run_id = $1 AND byte_offset = 0", [runId]))[0]?.v;
       }
-      assert.ok((await backend.store.readLog(ns, runId, "a"))!.equals(expected), "the store reads the exact bytes");
+      assert.ok((await on.backend.store.readLog(ns, runId, "a"))!.equals(expected), "the store reads the exact bytes");
       const whole = await getLog(runId, "a");
       assert.equal(whole.status, 200);
       assert.ok(whole.body.equals(expected), "GET returns the exact bytes");
@@ -131,9 +119,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         end += row.length;
       }
       assert.equal(end, expected.length);
-      assert.equal((await backend.store.getRun(ns, runId))?.jobs.find((j) => j.jobId === "a")?.logBytes, expected.length, "jobs.log_bytes stays exact");
+      assert.equal((await on.backend.store.getRun(ns, runId))?.jobs.find((j) => j.jobId === "a")?.logBytes, expected.length, "jobs.log_bytes stays exact");
       if (firstChunkVersion !== undefined) {
-        const now = (await sql<{ v: string }>(db!.url, "SELECT xmin::text AS v FROM log_chunks WHERE run_id = $1 AND byte_offset = 0", [runId]))[0]?.v;
+        const now = (await sql<{ v: string }>(on.db!.url, "SELECT xmin::text AS v FROM log_chunks WHERE run_id = $1 AND byte_offset = 0", [runId]))[0]?.v;
         assert.equal(now, firstChunkVersion, "the first chunk's row version is untouched by later appends");
       }
     });
@@ -144,11 +132,11 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const two = randomBytes(CHUNK_EXTEND_LIMIT + 1);
       for (let attempt = 0; attempt < 3; attempt++) assert.equal(((await (await post(runId, "a", "?append=true&offset=0", one)).json()) as { bytes: number }).bytes, one.length);
       for (let attempt = 0; attempt < 3; attempt++) {
-        assert.deepEqual(await backend.store.writeLog(ns, runId, "a", two, append(one.length)), { bytes: one.length + two.length });
+        assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", two, append(one.length)), { bytes: one.length + two.length });
       }
       assert.equal((await post(runId, "a", `?append=true&offset=${one.length + two.length + 5}`, one)).status, 409, "a gap");
       assert.equal((await post(runId, "a", "?append=true&offset=2", one)).status, 409, "an offset that does not line up with the log");
-      assert.ok((await backend.store.readLog(ns, runId, "a"))!.equals(Buffer.concat([one, two])));
+      assert.ok((await on.backend.store.readLog(ns, runId, "a"))!.equals(Buffer.concat([one, two])));
       assert.deepEqual(await chunks(runId, "a"), [
         { start: 0, length: one.length },
         { start: one.length, length: two.length },
@@ -160,17 +148,17 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const empty = await getLog(runId, "b");
       assert.equal(empty.status, 200);
       assert.equal(empty.body.length, 0);
-      assert.deepEqual(await backend.store.writeLog(ns, runId, "b", Buffer.from("after"), append(0)), { bytes: 5 });
-      assert.equal((await backend.store.readLog(ns, runId, "b"))?.toString(), "after");
+      assert.deepEqual(await on.backend.store.writeLog(ns, runId, "b", Buffer.from("after"), append(0)), { bytes: 5 });
+      assert.equal((await on.backend.store.readLog(ns, runId, "b"))?.toString(), "after");
     });
 
     maybe("?offset=N returns the bytes from N (empty at or past the end) with the log's size and attempt; bad offsets are 400, unknown runs and jobs 404", async () => {
       const runId = await create();
-      assert.equal((await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "r1" })).body.claimed, true);
+      assert.equal((await api(on.backend.url, on.token, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "r1" })).body.claimed, true);
       const pieces = [randomBytes(20_000), randomBytes(20_000), Buffer.from("tail\n"), HOSTILE];
       let log = Buffer.alloc(0);
       for (const piece of pieces) {
-        assert.deepEqual(await backend.store.writeLog(ns, runId, "a", piece, append(log.length, "r1")), { bytes: log.length + piece.length });
+        assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", piece, append(log.length, "r1")), { bytes: log.length + piece.length });
         log = Buffer.concat([log, piece]);
       }
       assert.deepEqual((await chunks(runId, "a")).map((c) => c.start), [0, 20_000, 40_000], "reads below cross chunk boundaries");
@@ -181,38 +169,38 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         assert.equal(res.headers.get(LOG_SIZE_HEADER), String(log.length));
         assert.equal(res.headers.get(LOG_ATTEMPT_HEADER), "1");
         assert.equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
-        const range = await backend.store.readLogFrom(ns, runId, "a", offset);
+        const range = await on.backend.store.readLogFrom(ns, runId, "a", offset);
         assert.ok("content" in range && range.content.equals(res.body), `the store agrees at ${offset}`);
       }
-      const jobs = (await api<{ jobs: { jobId: string; logBytes: number; attempts: number }[] }>(backend.url, token, "GET", `/v1/runs/${runId}/jobs`)).body.jobs;
+      const jobs = (await api<{ jobs: { jobId: string; logBytes: number; attempts: number }[] }>(on.backend.url, on.token, "GET", `/v1/runs/${runId}/jobs`)).body.jobs;
       assert.deepEqual(jobs.map((j) => [j.jobId, j.logBytes, j.attempts]), [["a", log.length, 1], ["b", 0, 0]], "the job listing carries each log's size");
       for (const bad of ["-1", "1.5", "abc", "", "1e3"]) assert.equal((await getLog(runId, "a", `?offset=${bad}`)).status, 400, `offset=${bad}`);
       const unlogged = await getLog(runId, "b", "?offset=0");
       assert.deepEqual([unlogged.status, unlogged.body.length, unlogged.headers.get(LOG_SIZE_HEADER), unlogged.headers.get(LOG_ATTEMPT_HEADER)], [200, 0, "0", "0"]);
       assert.equal((await getLog(runId, "b")).status, 404, "without ?offset= a missing log is 404, as in v2");
-      const noJob = await api(backend.url, token, "GET", `/v1/runs/${runId}/logs/nojob?offset=0`);
+      const noJob = await api(on.backend.url, on.token, "GET", `/v1/runs/${runId}/logs/nojob?offset=0`);
       assert.deepEqual([noJob.status, noJob.body.error], [404, "Job not found"]);
-      const noRun = await api(backend.url, token, "GET", `/v1/runs/norun/logs/a?offset=0`);
+      const noRun = await api(on.backend.url, on.token, "GET", `/v1/runs/norun/logs/a?offset=0`);
       assert.deepEqual([noRun.status, noRun.body.error], [404, "Run not found"]);
-      const other = await tokenFor(backend.store, "acme/other");
-      assert.equal((await api(backend.url, other, "GET", `/v1/runs/${runId}/logs/a?offset=0`)).status, 404, "another namespace cannot read it");
+      const other = await tokenFor(on.backend.store, "acme/other");
+      assert.equal((await api(on.backend.url, other, "GET", `/v1/runs/${runId}/logs/a?offset=0`)).status, 404, "another namespace cannot read it");
     });
 
     maybe("a takeover deletes the job's chunks in the claim's transaction; the new attempt's log starts at 0 under the next attempt number", async () => {
       const runId = await create();
-      assert.equal((await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "r1" })).body.claimed, true);
+      assert.equal((await api(on.backend.url, on.token, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "r1" })).body.claimed, true);
       let offset = 0;
-      for (const piece of [randomBytes(CHUNK_EXTEND_LIMIT + 1), Buffer.from("r1 partial\n")]) offset = ((await backend.store.writeLog(ns, runId, "a", piece, append(offset, "r1"))) as { bytes: number }).bytes;
+      for (const piece of [randomBytes(CHUNK_EXTEND_LIMIT + 1), Buffer.from("r1 partial\n")]) offset = ((await on.backend.store.writeLog(ns, runId, "a", piece, append(offset, "r1"))) as { bytes: number }).bytes;
       assert.equal((await chunks(runId, "a")).length, 2);
       const expired: Clock = { now: new Date(Date.now() + 3_600_000), leaseMs: 1 };
-      const takeover = await backend.store.mutateRun(ns, runId, { jobIds: ["a"], deps: true }, (s) => claimJob(s, "a", "r2", expired));
+      const takeover = await on.backend.store.mutateRun(ns, runId, { jobIds: ["a"], deps: true }, (s) => claimJob(s, "a", "r2", expired));
       assert.equal(takeover?.takeover, true);
       assert.deepEqual(await chunks(runId, "a"), [], "no chunk of the previous attempt is left");
       const restarted = await getLog(runId, "a", `?offset=${offset}`);
       assert.deepEqual([restarted.status, restarted.body.length, restarted.headers.get(LOG_SIZE_HEADER), restarted.headers.get(LOG_ATTEMPT_HEADER)], [200, 0, "0", "2"]);
-      assert.equal((await backend.store.writeLog(ns, runId, "a", Buffer.from("late r1\n"), append(offset, "r1")) as { notHeld?: true }).notHeld, true);
+      assert.equal((await on.backend.store.writeLog(ns, runId, "a", Buffer.from("late r1\n"), append(offset, "r1")) as { notHeld?: true }).notHeld, true);
       // The run's log was read by offset above (followed): the answer says since when, besides the size.
-      const r2 = await backend.store.writeLog(ns, runId, "a", Buffer.from("r2 output\n"), append(0, "r2"));
+      const r2 = await on.backend.store.writeLog(ns, runId, "a", Buffer.from("r2 output\n"), append(0, "r2"));
       assert.equal((r2 as { bytes: number }).bytes, 10, JSON.stringify(r2));
       assert.equal((await getLog(runId, "a")).body.toString(), "r2 output\n");
       assert.deepEqual(await chunks(runId, "a"), [{ start: 0, length: 10 }]);
@@ -224,12 +212,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       for (const runId of [old, kept]) {
         let offset = 0;
         for (const piece of [randomBytes(CHUNK_EXTEND_LIMIT + 1), randomBytes(CHUNK_EXTEND_LIMIT + 1)]) {
-          offset = ((await backend.store.writeLog(ns, runId, "a", piece, append(offset))) as { bytes: number }).bytes;
+          offset = ((await on.backend.store.writeLog(ns, runId, "a", piece, append(offset))) as { bytes: number }).bytes;
         }
       }
-      await sql(db!.url, "UPDATE runs SET updated_at = $1 WHERE namespace = $2 AND run_id = $3", ["2000-01-01T00:00:00.000Z", ns, old]);
-      assert.equal(await backend.store.deleteRunsUpdatedBefore("2001-01-01T00:00:00.000Z"), 1);
-      const left = await sql<{ run_id: string }>(db!.url, "SELECT DISTINCT run_id FROM log_chunks WHERE run_id IN ($1, $2)", [old, kept]);
+      await sql(on.db!.url, "UPDATE runs SET updated_at = $1 WHERE namespace = $2 AND run_id = $3", ["2000-01-01T00:00:00.000Z", ns, old]);
+      assert.equal(await on.backend.store.deleteRunsUpdatedBefore("2001-01-01T00:00:00.000Z"), 1);
+      const left = await sql<{ run_id: string }>(on.db!.url, "SELECT DISTINCT run_id FROM log_chunks WHERE run_id IN ($1, $2)", [old, kept]);
       assert.deepEqual(left.map((r) => r.run_id), [kept]);
       assert.equal((await chunks(kept, "a")).length, 2);
     });

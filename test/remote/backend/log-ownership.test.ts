@@ -4,8 +4,8 @@
 // the new attempt's log, whatever the order of the racing requests.
 import assert from "node:assert/strict";
 import http from "node:http";
-import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type ApiResponse, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, type ApiResponse, type StoreKind } from "../helpers.js";
 import { claimJob, releaseExpiredLeases, type Clock } from "../../../src/remote/backend/coordinator.js";
 import type { LogWrite } from "../../../src/remote/backend/store/types.js";
 import { repositoryIdFor } from "../../support/oidc-issuer.js";
@@ -46,12 +46,11 @@ function slowAppend(url: string, token: string, body: string): { started: Promis
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`log ownership on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
+    // The real sweeper stays out of the way: the tests sweep with a clock of their own.
+    const on = backendOnStore(kind, { leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000, rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } }, REPO);
     let n = 0;
     const ns = repositoryIdFor(REPO);
-    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(backend.url, token, method, path, body);
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(on.backend.url, on.token, method, path, body);
     const create = async (edges: Record<string, string[]>) => {
       const runId = `logown-${++n}-${Date.now()}`;
       const res = await call("POST", "/v1/runs", { plan: planOf(edges), runId });
@@ -59,30 +58,19 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       return runId;
     };
     const claim = (runId: string, jobId: string, runnerId: string, clock?: Clock) =>
-      backend.store.mutateRun(ns, runId, { jobIds: [jobId], deps: true }, (state) => claimJob(state, jobId, runnerId, clock ?? { now: new Date(), leaseMs: LEASE_MS }));
-    const sweep = (runId: string) => backend.store.mutateRun(ns, runId, { status: "running" }, (state) => releaseExpiredLeases(state, ahead()));
-    const logOf = async (runId: string, jobId: string) => (await backend.store.readLog(ns, runId, jobId))?.toString("utf8");
-    const sizeOf = async (runId: string, jobId: string) => (await backend.store.getRun(ns, runId))?.jobs.find((j) => j.jobId === jobId)?.logBytes;
+      on.backend.store.mutateRun(ns, runId, { jobIds: [jobId], deps: true }, (state) => claimJob(state, jobId, runnerId, clock ?? { now: new Date(), leaseMs: LEASE_MS }));
+    const sweep = (runId: string) => on.backend.store.mutateRun(ns, runId, { status: "running" }, (state) => releaseExpiredLeases(state, ahead()));
+    const logOf = async (runId: string, jobId: string) => (await on.backend.store.readLog(ns, runId, jobId))?.toString("utf8");
+    const sizeOf = async (runId: string, jobId: string) => (await on.backend.store.getRun(ns, runId))?.jobs.find((j) => j.jobId === jobId)?.logBytes;
 
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      // The real sweeper stays out of the way: the tests sweep with a clock of their own.
-      backend = await startTestBackend(db.url, { leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000, rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
-      token = await tokenFor(backend.store, REPO);
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
-    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (on.db ? fn() : t.skip("PostgreSQL unavailable")));
 
     maybe("a stalled runner's append whose body completes after a takeover is refused; the new owner's log starts empty and is kept", async () => {
       const runId = await create({ a: [] });
       assert.equal((await claim(runId, "a", "r1"))?.claimed, true);
       assert.deepEqual(await sweep(runId), ["a"]);
       // r1 (stalled, released, nobody claimed it yet) starts an append; its body is still arriving.
-      const stale = slowAppend(`${backend.url}/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r1`, token, "=== s1 ===\nSTALE OUTPUT FROM r1\n");
+      const stale = slowAppend(`${on.backend.url}/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r1`, on.token, "=== s1 ===\nSTALE OUTPUT FROM r1\n");
       await stale.started;
       const takeover = await call("POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "r2" });
       assert.deepEqual([takeover.body.claimed, takeover.body.takeover], [true, true]);
@@ -98,23 +86,23 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     maybe("in the store, a write checked after a takeover is refused, and one that landed before it is deleted by the claim", async () => {
       const runId = await create({ a: [] });
       await claim(runId, "a", "r1");
-      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r1 part 1\n"), append("r1")), { bytes: 10 });
+      assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", Buffer.from("r1 part 1\n"), append("r1")), { bytes: 10 });
       // Lease expired but not swept: a takeover straight away deletes r1's log in the claim's transaction.
       assert.deepEqual(await claim(runId, "a", "r2", ahead()), { claimed: true, leaseMs: LEASE_MS, takeover: true });
       assert.equal(await logOf(runId, "a"), undefined, "the takeover deleted the previous attempt's log");
       assert.equal(await sizeOf(runId, "a"), 0);
       // r1 carries on, at the offset it knows and at 0: neither lands.
-      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r1 part 2\n"), append("r1", 10)), { notHeld: true, status: "running", runnerId: "r2" });
-      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r1 again\n"), { mode: "replace", maxBytes: 1 << 20, runnerId: "r1" }), {
+      assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", Buffer.from("r1 part 2\n"), append("r1", 10)), { notHeld: true, status: "running", runnerId: "r2" });
+      assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", Buffer.from("r1 again\n"), { mode: "replace", maxBytes: 1 << 20, runnerId: "r1" }), {
         notHeld: true,
         status: "running",
         runnerId: "r2",
       });
-      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("r2\n"), append("r2")), { bytes: 3 });
+      assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", Buffer.from("r2\n"), append("r2")), { bytes: 3 });
       assert.equal(await logOf(runId, "a"), "r2\n");
       // Once the job is finished nobody appends to it any more.
       assert.equal((await call("POST", `/v1/runs/${runId}/jobs/a/update`, { runnerId: "r2", status: "success" })).status, 200);
-      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("late\n"), append("r2", 3)), { notHeld: true, status: "success", runnerId: "r2" });
+      assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", Buffer.from("late\n"), append("r2", 3)), { notHeld: true, status: "success", runnerId: "r2" });
       assert.equal(await logOf(runId, "a"), "r2\n");
     });
 
@@ -122,12 +110,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       for (let i = 0; i < 8; i++) {
         const runId = await create({ a: [] });
         await claim(runId, "a", "r1");
-        const [write, taken] = await Promise.all([backend.store.writeLog(ns, runId, "a", Buffer.from("stale\n"), append("r1")), claim(runId, "a", "r2", ahead())]);
+        const [write, taken] = await Promise.all([on.backend.store.writeLog(ns, runId, "a", Buffer.from("stale\n"), append("r1")), claim(runId, "a", "r2", ahead())]);
         assert.equal(taken?.takeover, true);
         // Either it landed first (and the takeover deleted it) or it came second and was refused.
         assert.ok("bytes" in write || "notHeld" in write, JSON.stringify(write));
         assert.equal(await logOf(runId, "a"), undefined, `round ${i}: ${JSON.stringify(write)}`);
-        assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("fresh\n"), append("r2")), { bytes: 6 });
+        assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", Buffer.from("fresh\n"), append("r2")), { bytes: 6 });
       }
     });
 
@@ -135,7 +123,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const runId = await create({ a: [], b: [] });
       await claim(runId, "a", "r1");
       await sweep(runId);
-      assert.deepEqual(await backend.store.writeLog(ns, runId, "a", Buffer.from("x"), append("r3")), { notHeld: true, status: "pending", runnerId: "r1" });
+      assert.deepEqual(await on.backend.store.writeLog(ns, runId, "a", Buffer.from("x"), append("r3")), { notHeld: true, status: "pending", runnerId: "r1" });
       const other = await call("POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=r3`, "x");
       assert.equal(other.status, 409);
       assert.match(String(other.body.error), /Job a is not running on runner r3 \(pending\)/, "a released job names no owner");
@@ -153,7 +141,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         const noJob = await call("POST", `/v1/runs/${runId}/logs/${enc("ghost@dev.job")}${query}`, "x");
         assert.deepEqual([noJob.status, noJob.body.error], [404, "Job not found"]);
       }
-      assert.deepEqual(await backend.store.writeLog(ns, `nope-${n}`, "a", Buffer.from("x"), append("r1")), { notFound: "run" });
+      assert.deepEqual(await on.backend.store.writeLog(ns, `nope-${n}`, "a", Buffer.from("x"), append("r1")), { notFound: "run" });
     });
   });
 }

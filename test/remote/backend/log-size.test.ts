@@ -2,8 +2,8 @@
 // run reads never measure the logs themselves; migration 5 adds and backfills
 // it. Real SQLite files and real PostgreSQL schemas.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, sql, testDatabase, type StoreKind } from "../helpers.js";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../../../src/remote/backend/store/migrations.js";
 import { openStore } from "../../../src/remote/backend/store/index.js";
 import { claimJob, type Clock } from "../../../src/remote/backend/coordinator.js";
@@ -14,23 +14,11 @@ const storedSize = async (url: string, ns: string, runId: string, jobId: string)
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`log sizes on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
+    const on = backendOnStore(kind, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } }, "acme/logsize");
     const ns = repositoryIdFor("acme/logsize");
-    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(backend.url, token, method, path, body);
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(on.backend.url, on.token, method, path, body);
 
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      backend = await startTestBackend(db.url, { rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
-      token = await tokenFor(backend.store, "acme/logsize");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
-    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (on.db ? fn() : t.skip("PostgreSQL unavailable")));
 
     maybe("jobs.log_bytes holds the byte size after non-ASCII appends, a replace and a takeover's reset", async () => {
       const runId = "sizes";
@@ -44,27 +32,27 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         assert.equal(res.status, 200, res.text);
         offset = res.body.bytes as number;
         assert.equal(offset, bytes * i);
-        assert.equal(await storedSize(db!.url, ns, runId, "web@dev.deploy"), bytes * i, `stored size after append ${i}`);
+        assert.equal(await storedSize(on.db!.url, ns, runId, "web@dev.deploy"), bytes * i, `stored size after append ${i}`);
       }
       assert.equal((await call("POST", `${path}?append=true&offset=${bytes}`, chunk)).status, 409, "a gap against the stored size is refused");
       const replaced = await call("POST", path, "ünïcode");
       assert.equal(replaced.body.bytes, Buffer.byteLength("ünïcode"));
-      assert.equal(await storedSize(db!.url, ns, runId, "web@dev.deploy"), Buffer.byteLength("ünïcode"));
-      assert.equal(await storedSize(db!.url, ns, runId, "other"), 0, "another job's size is untouched");
-      const state = await backend.store.getRun(ns, runId);
+      assert.equal(await storedSize(on.db!.url, ns, runId, "web@dev.deploy"), Buffer.byteLength("ünïcode"));
+      assert.equal(await storedSize(on.db!.url, ns, runId, "other"), 0, "another job's size is untouched");
+      const state = await on.backend.store.getRun(ns, runId);
       assert.deepEqual(state?.jobs.map((j) => j.logBytes), [Buffer.byteLength("ünïcode"), 0]);
       const jobs = (await call<{ jobs: { logRef: string | null }[] }>("GET", `/v1/runs/${runId}/jobs`)).body.jobs;
       assert.deepEqual(jobs.map((j) => j.logRef !== null), [true, false], "logRef follows the stored size");
       // The column is what reads use: a size written behind the store's back shows through.
-      await sql(db!.url, "UPDATE jobs SET log_bytes = 4242 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [ns, runId, "other"]);
-      assert.equal((await backend.store.getRun(ns, runId))?.jobs[1]?.logBytes, 4242);
-      await sql(db!.url, "UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [ns, runId, "other"]);
+      await sql(on.db!.url, "UPDATE jobs SET log_bytes = 4242 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [ns, runId, "other"]);
+      assert.equal((await on.backend.store.getRun(ns, runId))?.jobs[1]?.logBytes, 4242);
+      await sql(on.db!.url, "UPDATE jobs SET log_bytes = 0 WHERE namespace = $1 AND run_id = $2 AND job_id = $3", [ns, runId, "other"]);
       // A takeover starts the log afresh, size included.
       assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("web@dev.deploy")}/claim`, { runnerId: "r1" })).body.claimed, true);
       const expired: Clock = { now: new Date(Date.now() + 3_600_000), leaseMs: 1 };
-      const takeover = await backend.store.mutateRun(ns, runId, { jobIds: ["web@dev.deploy"], deps: true }, (s) => claimJob(s, "web@dev.deploy", "r2", expired));
+      const takeover = await on.backend.store.mutateRun(ns, runId, { jobIds: ["web@dev.deploy"], deps: true }, (s) => claimJob(s, "web@dev.deploy", "r2", expired));
       assert.equal(takeover?.takeover, true);
-      assert.equal(await storedSize(db!.url, ns, runId, "web@dev.deploy"), 0);
+      assert.equal(await storedSize(on.db!.url, ns, runId, "web@dev.deploy"), 0);
       assert.equal((await call("POST", `${path}?append=true&offset=0`, chunk)).body.bytes, bytes);
     });
 

@@ -3,8 +3,8 @@
 // over; a repeated claim by the holder is the same claim; the holder may
 // report a job it did not start as skipped.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type StoreKind, type TestBackend, type TestDatabase } from "../helpers.js";
+import { describe, it } from "node:test";
+import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
 import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
 import { repositoryIdFor } from "../../support/oidc-issuer.js";
 
@@ -20,11 +20,10 @@ interface JobBody {
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`job ownership on ${kind}`, () => {
-    let db: TestDatabase | undefined;
-    let backend: TestBackend;
-    let token: string;
+    // The real sweeper stays out of the way: the tests sweep with a clock of their own.
+    const on = backendOnStore(kind, { leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000, rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } }, "acme/ownership");
     let n = 0;
-    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(backend.url, token, method, path, body);
+    const call = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(on.backend.url, on.token, method, path, body);
     const create = async (edges: Record<string, string[]>) => {
       const runId = `own-${++n}-${Date.now()}`;
       const res = await call("POST", "/v1/runs", { plan: planOf(edges), runId });
@@ -38,22 +37,11 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
     /** Runs the sweeper as if the lease of every running job had expired (a clock one lease ahead). */
     const sweepExpired = async () => {
       const ahead = { now: new Date(Date.now() + LEASE_MS + 1000), leaseMs: LEASE_MS };
-      const { released } = await sweepOnce({ store: backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ahead }, 365 * 86_400_000);
+      const { released } = await sweepOnce({ store: on.backend.store, settings: { leaseMs: LEASE_MS, maxLongPollMs: 1, longPollRecheckMs: 1, maxLogBytes: 1, maxJsonBytes: 1 }, clock: () => ahead }, 365 * 86_400_000);
       assert.ok(released >= 1, "the sweeper released the stalled runner's job");
     };
 
-    before(async () => {
-      db = await testDatabase(kind);
-      if (!db) return;
-      // The real sweeper stays out of the way: the tests sweep with a clock of their own.
-      backend = await startTestBackend(db.url, { leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000, rateLimit: { capacity: 10_000, refillPerSecond: 10_000 } });
-      token = await tokenFor(backend.store, "acme/ownership");
-    });
-    after(async () => {
-      await backend?.stop();
-      await db?.cleanup();
-    });
-    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (db ? fn() : t.skip("PostgreSQL unavailable")));
+    const maybe = (name: string, fn: () => Promise<void>) => it(name, async (t) => (on.db ? fn() : t.skip("PostgreSQL unavailable")));
 
     maybe("a stalled runner whose released job nobody claimed gets it back on its next heartbeat, and its result counts", async () => {
       const runId = await create({ a: [], b: ["a"] });
@@ -108,7 +96,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       }
       assert.deepEqual([(await job(runId, "a")).attempts, (await job(runId, "a")).runnerId], [1, "r1"]);
       // Its lease ran out but the sweeper has not run yet: still its own claim, not a takeover that would reset its log.
-      const late = await backend.store.mutateRun(repositoryIdFor("acme/ownership"), runId, "all", (state) => {
+      const late = await on.backend.store.mutateRun(repositoryIdFor("acme/ownership"), runId, "all", (state) => {
         state.jobs[0]!.heartbeatAt = new Date(Date.now() - 2 * LEASE_MS).toISOString();
         return { result: true, changedJobs: [state.jobs[0]!] };
       });
