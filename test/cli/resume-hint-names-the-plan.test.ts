@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { bashScript } from "../support/bash.js";
+import { shellScript } from "../support/bash.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
 import { shComposition } from "../remote/lib-app-repo.js";
+import { TEST_IMAGE, provideContainerEngine } from "../support/container-engine.js";
 
 const COMPOSITION = shComposition("check", "test -f ../fixed-{{ .orun.component.name }}");
 
@@ -75,14 +76,17 @@ function resumeLine(stdout: string): string {
   return hint;
 }
 
-/** Runs a printed command line as a reader pasting it would: through bash in `cwd`, `orun` on PATH the built binary. */
+/**
+ * Runs a printed command line as a reader pasting it would: through `sh` (dash on Debian: no `$'…'`) in `cwd`,
+ * `orun` on PATH the built binary, without the ORUN_* settings of this process (the line must carry those it needs).
+ */
 async function inShell(t: { after(fn: () => Promise<void>): void }, line: string, cwd: string, env: NodeJS.ProcessEnv = {}) {
   const bin = await tempDir("orun-resume-hint-bin-");
   t.after(() => removeDir(bin));
   await writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec "${process.execPath}" "${ORUN_BIN}" "$@"\n`, { mode: 0o755 });
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH ?? ""}` };
-  for (const name of ["ORUN_RUNNER", "ORUN_EXEC_ID", "ORUN_PLAN_ID", "GITHUB_ACTIONS"]) delete base[name];
-  return bashScript(line, cwd, { ...base, ...env });
+  for (const name of Object.keys(base)) if (name.startsWith("ORUN_") || name === "GITHUB_ACTIONS") delete base[name];
+  return shellScript("sh", line, cwd, { ...base, ...env });
 }
 
 async function fixAll(dir: string): Promise<void> {
@@ -202,7 +206,7 @@ test("a stored plan named like a script in the folder, a plan file named -x.json
   const runs: Array<[string, string[], string]> = [
     ["rel", ["release"], "orun run release --exec-id rel"],
     ["dash", ["--", "-dash.json"], "orun run ./-dash.json --exec-id dash"],
-    ["odd", [odd], "orun run $'nl\\nx\\x1b[31m.json' --exec-id odd"],
+    ["odd", [odd], `orun run "$(printf 'nl\\012x\\033[31m.json')" --exec-id odd`],
   ];
   const lines: string[] = [];
   for (const [id, args, expected] of runs) {
@@ -234,6 +238,27 @@ test("a runner chosen by ORUN_RUNNER: the hint repeats it as --runner, so a shel
   const resumed = await inShell(t, line, dir, { GITHUB_ACTIONS: "true" });
   assert.equal(resumed.code, 0, resumed.output);
   assert.match(resumed.output, /Scope: .* · local · /);
+});
+
+// The docker runner's image and pull policy from ORUN_DOCKER_IMAGE/ORUN_DOCKER_PULL were not in the hint: in a shell
+// without them the resume ran the jobs in the default image, pulled from the network.
+const engine = await provideContainerEngine();
+
+test("ORUN_DOCKER_IMAGE and ORUN_DOCKER_PULL chose the docker runner's image: the hint sets them, and sh runs it without them set", { skip: engine.skip }, async (t) => {
+  const dir = await repo(t);
+  const dockerHost = engine.engine?.env.DOCKER_HOST ? { DOCKER_HOST: engine.engine.env.DOCKER_HOST } : {};
+  const settings = { ...dockerHost, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
+  const first = await runOrun(["run", "-e", "dev", "--runner", "docker", "--exec-id", "dockerenv"], { cwd: dir, env: settings, timeoutMs: 120_000 });
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  const line = /^ {2}resume {2}(.*)$/m.exec(first.stdout)?.[1];
+  assert.equal(line, `ORUN_DOCKER_IMAGE=${TEST_IMAGE} ORUN_DOCKER_PULL=never orun run --exec-id dockerenv -e dev --runner docker`);
+  // A --docker-image flag wins over the variable and is repeated as the flag.
+  const flagged = await runOrun(["run", "-e", "dev", "--runner", "docker", "--docker-image", TEST_IMAGE, "--exec-id", "dockerflag"], { cwd: dir, env: settings, timeoutMs: 120_000 });
+  assert.match(flagged.stdout, new RegExp(`^ {2}resume {2}ORUN_DOCKER_PULL=never orun run --exec-id dockerflag -e dev --runner docker --docker-image ${TEST_IMAGE}$`, "m"));
+  await fixAll(dir);
+  const resumed = await inShell(t, line!, dir, dockerHost);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /Run: dockerenv\n[\s\S]*2 succeeded\n/);
 });
 
 test("--json: the summary carries resumeCommand, and following it resumes the execution", async (t) => {

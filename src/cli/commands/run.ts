@@ -438,7 +438,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
       ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
-      ...(remote ? {} : { resumeCommand: resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScoped: scoped.components !== undefined }, cwd) }),
+      ...(remote ? {} : { resumeCommand: resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScoped: scoped.components !== undefined }, cwd, env) }),
       job: opts.job,
       retry: opts.retry,
       components: scoped.components ?? componentFilter,
@@ -464,7 +464,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
  * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
  * the plan (-i, -c), its scope (-e, --component, --job, --all: a resume of a failed run runs what it left, not jobs
  * it never had in scope) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
- * another shell would take the default; the docker settings, --workdir, --approve). When the run's own scope
+ * another shell would take the default; the docker settings, --workdir, --approve), and before it the ORUN_*
+ * settings that change what it does (carriedEnv: ORUN_CONFIG_DIR, ORUN_DOCKER_*). When the run's own scope
  * completed and the execution still has jobs to run, those lie outside it: the hint leaves out the job filters
  * (--component, --job, the -e of a given plan) and widens a working folder's scope with --all. Without an intent
  * the bare command resumes the plan the execution recorded.
@@ -475,30 +476,30 @@ function resumeCommandOf(
   opts: RunCommandOptions,
   scope: { envFilter: string[]; componentFilter: string[]; runner: import("../../runtime/runner-resolution.js").RunnerChoice; autoScoped: boolean },
   cwd: string,
+  env: NodeJS.ProcessEnv,
 ): (execId: string, scopeDone: boolean) => Promise<string> {
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
   return async (execId, scopeDone) => {
-    const { carriedFlags, planReference, shellWord } = await import("../../remote/plan-reference.js");
+    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../remote/plan-reference.js");
     const plan = resolved.storedAs ?? (planRef?.trim() && resolved.intentRoot !== undefined ? planReference(planRef, resolved.plan, cwd, resolved.file) : "");
-    const flags = carriedFlags(
-      {
-        intent: opts.intent,
-        configDir: opts.configDir,
-        env: compiledHere || !scopeDone ? scope.envFilter : undefined,
-        component: scopeDone ? undefined : scope.componentFilter,
-        gha: opts.gha,
-        runner: opts.runner ?? (scope.runner.source === "ORUN_RUNNER" ? scope.runner.name : undefined),
-        dockerImage: opts.runnerOptions?.dockerImage,
-        pull: opts.runnerOptions?.pull,
-        approve: opts.approve,
-        workdir: opts.workdir,
-      },
-      true,
-    );
+    const carried = {
+      intent: opts.intent,
+      configDir: opts.configDir,
+      env: compiledHere || !scopeDone ? scope.envFilter : undefined,
+      component: scopeDone ? undefined : scope.componentFilter,
+      gha: opts.gha,
+      runner: opts.runner ?? (scope.runner.source === "ORUN_RUNNER" ? scope.runner.name : undefined),
+      dockerImage: opts.runnerOptions?.dockerImage,
+      pull: opts.runnerOptions?.pull,
+      approve: opts.approve,
+      workdir: opts.workdir,
+    };
+    const flags = carriedFlags(carried, true);
+    const prefix = carriedEnv(carried, env, { compiles: compiledHere, docker: scope.runner.name === "docker" });
     const job = opts.job?.trim() && !scopeDone ? `--job ${shellWord(opts.job.trim())}` : "";
     const all = opts.all || (scopeDone && scope.autoScoped) ? "--all" : "";
-    return ["orun run", plan, "--exec-id", execId, flags, job, all].filter(Boolean).join(" ");
+    return [prefix, "orun run", plan, "--exec-id", execId, flags, job, all].filter(Boolean).join(" ");
   };
 }
 
