@@ -4,6 +4,8 @@
 // belongs to plan …"), and a run with --runner was resumed by the default runner. Real orun processes and records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
@@ -11,6 +13,7 @@ import { shellScript } from "../support/bash.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
 import { shComposition } from "../remote/lib-app-repo.js";
 import { TEST_IMAGE, provideContainerEngine } from "../support/container-engine.js";
+import { until } from "../support/wait.js";
 
 const COMPOSITION = shComposition("check", "test -f ../fixed-{{ .orun.component.name }}");
 
@@ -289,4 +292,33 @@ test("a run scoped to the folder's component that completes it, with another job
   assert.match(resumed.output, /1 succeeded · 1 already completed\n/);
   const status = await runOrun(["status", "--exec-id", "rest", "--json"], { cwd: dir });
   assert.equal(JSON.parse(status.stdout).meta.status, "completed", status.stdout);
+});
+
+// A second Ctrl-C exits at once; its advice was `orun run --exec-id <id> resumes it`, a placeholder where the
+// summary's resume line (which that exit never prints) names the plan, the flags and the ID.
+test("a second Ctrl-C names the same resume command as the summary, and following it through sh resumes the execution", async (t) => {
+  const dir = await repo(t);
+  // Until fixed, the step outlives SIGTERM and says it got one (the first Ctrl-C reached orun, which stops its steps).
+  const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; trap '' INT; trap 'touch ../stopping' TERM; touch ../started; while :; do sleep 1; done";
+  await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "-e", "dev", "--component", "lib", "--exec-id", "ctrlc"], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: "1", ORUN_RUNNER: "", ORUN_EXEC_ID: "" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "started")), "the step to start");
+  child.kill("SIGINT");
+  await until(() => existsSync(path.join(dir, "stopping")), "orun to stop the step");
+  child.kill("SIGINT");
+  assert.equal(await exited, 130, stderr);
+  const advice = /\(see orun status; (.*) resumes it\)\n/.exec(stderr)?.[1];
+  assert.equal(advice, "orun run --exec-id ctrlc -e dev --component lib", stderr);
+  await fixAll(dir);
+  const resumed = await inShell(t, advice!, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /Run: ctrlc\n[\s\S]*1 succeeded\n/);
 });
