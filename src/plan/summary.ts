@@ -5,6 +5,7 @@ import { planShortId } from "../model/plan.js";
 import { compareUtf8 } from "./canonical-json.js";
 import type { StoredPlanEntry } from "./store.js";
 import { shortJobName } from "./views.js";
+import { shellWord } from "../util/shell-word.js";
 
 /** ANSI styling, on only for a TTY unless NO_COLOR/ORUN_NO_COLOR/CLICOLOR=0/TERM=dumb; CLICOLOR_FORCE forces it. */
 export function colorEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -52,16 +53,15 @@ export function renderPlanSummary(input: PlanSummaryInput, s: Styles = styles(fa
   if (input.jobs > 0 && input.file !== "-") {
     out += "\n";
     // With -o only that file was written: the ID and the name resolve to nothing in the store.
-    const refs = input.file ? [shellWord(input.file)] : [input.planId, input.name].filter((r): r is string => Boolean(r));
+    const refs = input.file ? [fileWord(input.file)] : [input.planId, input.name].filter((r): r is string => Boolean(r));
     for (const ref of refs) out += `  ${s.dim("→")} orun run ${ref}\n`;
   }
   return out;
 }
 
-/** The path as one shell word, so the hint can be pasted as it is. */
-function shellWord(file: string): string {
-  const text = file.startsWith("-") ? `./${file}` : file;
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+/** The path as one shell word, so the hint can be pasted as it is (a leading `-` would read as an option). */
+function fileWord(file: string): string {
+  return shellWord(file.startsWith("-") ? `./${file}` : file);
 }
 
 function age(from: Date, now: Date): string {

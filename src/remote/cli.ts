@@ -13,7 +13,8 @@ import { printable } from "../runtime/status.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { plansDir } from "../plan/store.js";
-import { carriedFlags, planReference, shellWord, type CarriedOptions } from "./plan-reference.js";
+import { carriedEnv, carriedFlags, planReference, shellWord, type CarriedOptions } from "./plan-reference.js";
+import { resolveRunner } from "../runtime/runner-resolution.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
 import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
@@ -55,6 +56,7 @@ export async function remoteRunSetup(
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
     commandFlags: carriedFlags(flags, !flags.planRef?.trim()),
+    commandEnv: carriedEnv(flags, env, { compiles: !flags.planRef?.trim(), docker: resolveRunner(flags, env, resolved.plan).name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
     ...(rebuild ? { rebuildPlan: rebuild } : {}),

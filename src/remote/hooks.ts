@@ -54,6 +54,8 @@ export interface RemoteHooksOptions {
   planRef?: string;
   /** The runner's flags that choose its plan, backend and runner, repeated in the commands it prints (plan-reference.ts). */
   commandFlags?: string;
+  /** The runner's ORUN_* settings that change what those commands do, as `NAME=value` words before them (carriedEnv). */
+  commandEnv?: string;
   /** The runner's `--job` (canonical), for the commands it prints. */
   job?: string;
   /**
@@ -407,7 +409,7 @@ export class RemoteHooks implements ExecutionHooks {
 
   /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */
   private command(plan: string, jobId: string | undefined, retry: boolean): string {
-    const words = ["orun run", plan, this.options.commandFlags, jobId && `--job ${jobId}`, `--exec-id ${this.options.runId}`, "--remote-state", retry && jobId && "--retry"];
+    const words = [this.options.commandEnv, "orun run", plan, this.options.commandFlags, jobId && `--job ${jobId}`, `--exec-id ${this.options.runId}`, "--remote-state", retry && jobId && "--retry"];
     return words.filter(Boolean).join(" ");
   }
 

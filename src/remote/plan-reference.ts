@@ -3,7 +3,9 @@
 // only a stored plan: given a plan file, `orun run <checksum>` found nothing.
 import path from "node:path";
 import { planShortId, type Plan } from "../model/plan.js";
-import { hasControlCharacter } from "../plan/validate.js";
+import { shellWord } from "../util/shell-word.js";
+
+export { shellWord };
 
 /**
  * A word `orun run` reads as a file, never as a stored plan's name or a component: a slash, a leading `.` or a plan
@@ -29,24 +31,6 @@ export function planReference(given: string | undefined, plan: Plan, cwd: string
   }
   if (ref === "latest" && plan.metadata.checksum) return planShortId(plan);
   return shellWord(ref);
-}
-
-/**
- * `word` as one shell word: single-quoted when it holds anything but plain characters, and `$'…'` with its control
- * characters escaped when it holds any (a newline split the printed command over two lines, an ESC reached the
- * terminal raw); bash, zsh and ksh read that form back to the same bytes.
- */
-export function shellWord(word: string): string {
-  if (hasControlCharacter(word)) return `$'${[...word].map(escapedChar).join("")}'`;
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-const NAMED_ESCAPES: Record<string, string> = { "\n": "\\n", "\t": "\\t", "\\": "\\\\", "'": "\\'" };
-
-function escapedChar(char: string): string {
-  if (NAMED_ESCAPES[char]) return NAMED_ESCAPES[char];
-  if (!hasControlCharacter(char)) return char;
-  return [...Buffer.from(char, "utf8")].map((byte) => `\\x${byte.toString(16).padStart(2, "0")}`).join("");
 }
 
 /** The runner's options that choose its plan, backend and runner (as `orun run` parses them). */
@@ -87,4 +71,22 @@ export function carriedFlags(options: CarriedOptions, filters: boolean): string 
   if (options.approve) words.push("--approve");
   value("--workdir", options.workdir);
   return words.join(" ");
+}
+
+/**
+ * The environment a printed `orun run` command repeats as `NAME=value` words before it: the ORUN_* settings the run
+ * read that change what the command does and that no repeated flag overrides (a flag wins over its variable). Pasted
+ * in another shell, or later in one where they were unset, the command compiled another plan (ORUN_CONFIG_DIR), ran
+ * the docker jobs in another image or as another user (ORUN_DOCKER_*). `compiles`: the run compiled its plan here (a
+ * given plan never reads ORUN_CONFIG_DIR); `docker`: it ran with the docker runner. ORUN_RUNNER is repeated as
+ * --runner instead (resumeCommandOf).
+ */
+export function carriedEnv(options: CarriedOptions, env: NodeJS.ProcessEnv, uses: { compiles: boolean; docker: boolean }): string {
+  const names = [
+    ...(uses.compiles && !options.configDir?.trim() ? ["ORUN_CONFIG_DIR"] : []),
+    ...(uses.docker && !options.dockerImage?.trim() ? ["ORUN_DOCKER_IMAGE"] : []),
+    ...(uses.docker && !options.pull?.trim() ? ["ORUN_DOCKER_PULL"] : []),
+    ...(uses.docker ? ["ORUN_DOCKER_USER"] : []),
+  ];
+  return names.flatMap((name) => (env[name]?.trim() ? [`${name}=${shellWord(env[name]!)}`] : [])).join(" ");
 }

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { runOrun } from "../support/cli.js";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { shellScript } from "../support/bash.js";
 import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
@@ -64,6 +65,23 @@ describe("orun plan -o FILE: the next-step hints run the file that was written",
     const spaced = await runOrun(["plan", "-e", "dev", "-o", "my plans/it's.yaml"], { cwd: dir });
     assert.equal(spaced.code, 0, spaced.stderr);
     assert.match(spaced.stdout, /→ orun run 'my plans\/it'\\''s\.yaml'\n$/, "a path with spaces or quotes is one shell word");
+  });
+
+  // A control character in the path reached the terminal raw (an ESC coloured it, a newline split the hint); the
+  // hint now writes it as a printf escape that `sh` (dash) reads back to the same path.
+  test("a path with control characters: the hint holds none raw, and sh runs it as printed", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const odd = "nl\nx\u001b[31m.json";
+    const r = await runOrun(["plan", "-e", "dev", "-o", odd], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const hint = /→ (orun run .+)\n$/.exec(r.stdout)?.[1];
+    assert.equal(hint, `orun run "$(printf 'nl\\012x\\033[31m.json')"`);
+    const bin = path.join(dir, "bin");
+    await fs.mkdir(bin);
+    await fs.writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec "${process.execPath}" "${ORUN_BIN}" "$@"\n`, { mode: 0o755 });
+    const run = await shellScript("sh", hint!, dir, { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH ?? ""}` });
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /1 succeeded\n/);
   });
 });
 

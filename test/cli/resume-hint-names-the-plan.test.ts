@@ -4,12 +4,16 @@
 // belongs to plan …"), and a run with --runner was resumed by the default runner. Real orun processes and records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { bashScript } from "../support/bash.js";
+import { shellScript } from "../support/bash.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
 import { shComposition } from "../remote/lib-app-repo.js";
+import { TEST_IMAGE, provideContainerEngine } from "../support/container-engine.js";
+import { until } from "../support/wait.js";
 
 const COMPOSITION = shComposition("check", "test -f ../fixed-{{ .orun.component.name }}");
 
@@ -75,14 +79,17 @@ function resumeLine(stdout: string): string {
   return hint;
 }
 
-/** Runs a printed command line as a reader pasting it would: through bash in `cwd`, `orun` on PATH the built binary. */
+/**
+ * Runs a printed command line as a reader pasting it would: through `sh` (dash on Debian: no `$'…'`) in `cwd`,
+ * `orun` on PATH the built binary, without the ORUN_* settings of this process (the line must carry those it needs).
+ */
 async function inShell(t: { after(fn: () => Promise<void>): void }, line: string, cwd: string, env: NodeJS.ProcessEnv = {}) {
   const bin = await tempDir("orun-resume-hint-bin-");
   t.after(() => removeDir(bin));
   await writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec "${process.execPath}" "${ORUN_BIN}" "$@"\n`, { mode: 0o755 });
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH ?? ""}` };
-  for (const name of ["ORUN_RUNNER", "ORUN_EXEC_ID", "ORUN_PLAN_ID", "GITHUB_ACTIONS"]) delete base[name];
-  return bashScript(line, cwd, { ...base, ...env });
+  for (const name of Object.keys(base)) if (name.startsWith("ORUN_") || name === "GITHUB_ACTIONS") delete base[name];
+  return shellScript("sh", line, cwd, { ...base, ...env });
 }
 
 async function fixAll(dir: string): Promise<void> {
@@ -202,7 +209,7 @@ test("a stored plan named like a script in the folder, a plan file named -x.json
   const runs: Array<[string, string[], string]> = [
     ["rel", ["release"], "orun run release --exec-id rel"],
     ["dash", ["--", "-dash.json"], "orun run ./-dash.json --exec-id dash"],
-    ["odd", [odd], "orun run $'nl\\nx\\x1b[31m.json' --exec-id odd"],
+    ["odd", [odd], `orun run "$(printf 'nl\\012x\\033[31m.json')" --exec-id odd`],
   ];
   const lines: string[] = [];
   for (const [id, args, expected] of runs) {
@@ -236,6 +243,27 @@ test("a runner chosen by ORUN_RUNNER: the hint repeats it as --runner, so a shel
   assert.match(resumed.output, /Scope: .* · local · /);
 });
 
+// The docker runner's image and pull policy from ORUN_DOCKER_IMAGE/ORUN_DOCKER_PULL were not in the hint: in a shell
+// without them the resume ran the jobs in the default image, pulled from the network.
+const engine = await provideContainerEngine();
+
+test("ORUN_DOCKER_IMAGE and ORUN_DOCKER_PULL chose the docker runner's image: the hint sets them, and sh runs it without them set", { skip: engine.skip }, async (t) => {
+  const dir = await repo(t);
+  const dockerHost = engine.engine?.env.DOCKER_HOST ? { DOCKER_HOST: engine.engine.env.DOCKER_HOST } : {};
+  const settings = { ...dockerHost, ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never" };
+  const first = await runOrun(["run", "-e", "dev", "--runner", "docker", "--exec-id", "dockerenv"], { cwd: dir, env: settings, timeoutMs: 120_000 });
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  const line = /^ {2}resume {2}(.*)$/m.exec(first.stdout)?.[1];
+  assert.equal(line, `ORUN_DOCKER_IMAGE=${TEST_IMAGE} ORUN_DOCKER_PULL=never orun run --exec-id dockerenv -e dev --runner docker`);
+  // A --docker-image flag wins over the variable and is repeated as the flag.
+  const flagged = await runOrun(["run", "-e", "dev", "--runner", "docker", "--docker-image", TEST_IMAGE, "--exec-id", "dockerflag"], { cwd: dir, env: settings, timeoutMs: 120_000 });
+  assert.match(flagged.stdout, new RegExp(`^ {2}resume {2}ORUN_DOCKER_PULL=never orun run --exec-id dockerflag -e dev --runner docker --docker-image ${TEST_IMAGE}$`, "m"));
+  await fixAll(dir);
+  const resumed = await inShell(t, line!, dir, dockerHost);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /Run: dockerenv\n[\s\S]*2 succeeded\n/);
+});
+
 test("--json: the summary carries resumeCommand, and following it resumes the execution", async (t) => {
   const dir = await repo(t);
   const first = await runOrun(["run", "-e", "dev", "--json", "--exec-id", "asjson"], { cwd: dir });
@@ -264,4 +292,33 @@ test("a run scoped to the folder's component that completes it, with another job
   assert.match(resumed.output, /1 succeeded · 1 already completed\n/);
   const status = await runOrun(["status", "--exec-id", "rest", "--json"], { cwd: dir });
   assert.equal(JSON.parse(status.stdout).meta.status, "completed", status.stdout);
+});
+
+// A second Ctrl-C exits at once; its advice was `orun run --exec-id <id> resumes it`, a placeholder where the
+// summary's resume line (which that exit never prints) names the plan, the flags and the ID.
+test("a second Ctrl-C names the same resume command as the summary, and following it through sh resumes the execution", async (t) => {
+  const dir = await repo(t);
+  // Until fixed, the step outlives SIGTERM and says it got one (the first Ctrl-C reached orun, which stops its steps).
+  const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; trap '' INT; trap 'touch ../stopping' TERM; touch ../started; while :; do sleep 1; done";
+  await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "-e", "dev", "--component", "lib", "--exec-id", "ctrlc"], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: "1", ORUN_RUNNER: "", ORUN_EXEC_ID: "" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "started")), "the step to start");
+  child.kill("SIGINT");
+  await until(() => existsSync(path.join(dir, "stopping")), "orun to stop the step");
+  child.kill("SIGINT");
+  assert.equal(await exited, 130, stderr);
+  const advice = /\(see orun status; (.*) resumes it\)\n/.exec(stderr)?.[1];
+  assert.equal(advice, "orun run --exec-id ctrlc -e dev --component lib", stderr);
+  await fixAll(dir);
+  const resumed = await inShell(t, advice!, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /Run: ctrlc\n[\s\S]*1 succeeded\n/);
 });

@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { carriedFlags, planReference, shellWord } from "../../src/remote/plan-reference.js";
+import { carriedEnv, carriedFlags, planReference } from "../../src/remote/plan-reference.js";
 import type { Plan } from "../../src/model/plan.js";
 
 describe("planReference", () => {
@@ -27,7 +27,7 @@ describe("planReference", () => {
     assert.equal(planReference("plan file.json", plan, dir, file("plan file.json")), "'plan file.json'");
     assert.equal(planReference("noext", plan, dir, file("noext")), "./noext");
     assert.equal(planReference("-dash.json", plan, dir, file("-dash.json")), "./-dash.json");
-    assert.equal(planReference("nl\nx.json", plan, dir, file("nl\nx.json")), "$'nl\\nx.json'");
+    assert.equal(planReference("nl\nx.json", plan, dir, file("nl\nx.json")), `"$(printf 'nl\\012x.json')"`);
   });
 
   it("a stored plan or component by name as given, even beside a file of that name; latest as the plan's ID; none for a fresh plan", () => {
@@ -42,14 +42,6 @@ describe("planReference", () => {
   });
 });
 
-describe("shellWord", () => {
-  it("escapes control characters inside $'…' so the word neither breaks the line nor reaches the terminal raw", () => {
-    assert.equal(shellWord("plain-1.json"), "plain-1.json");
-    assert.equal(shellWord("it's"), "'it'\\''s'");
-    assert.equal(shellWord("a\u001b[31m'\\b\u0085"), "$'a\\x1b[31m\\'\\\\b\\xc2\\x85'");
-  });
-});
-
 describe("carriedFlags", () => {
   it("repeats the flags that choose the plan, the backend and the runner, each value one shell word", () => {
     assert.equal(carriedFlags({}, true), "");
@@ -58,5 +50,18 @@ describe("carriedFlags", () => {
     // Of a given plan, -e/--component only filter jobs: the command names its job with --job.
     assert.equal(carriedFlags(options, false), "-i ci/intent.yaml --backend-url http://127.0.0.1:8787 --gha --approve --workdir 'my dir'");
     assert.equal(carriedFlags({ runner: "docker", dockerImage: "node:20", pull: "missing", configDir: "legacy" }, false), "--config-dir legacy --runner docker --docker-image node:20 --pull missing");
+  });
+});
+
+describe("carriedEnv", () => {
+  const env = { ORUN_CONFIG_DIR: "legacy dir", ORUN_DOCKER_IMAGE: "node:20", ORUN_DOCKER_PULL: "never", ORUN_DOCKER_USER: "image", ORUN_BACKEND_URL: "http://127.0.0.1:8787", ORUN_TOKEN: "secret", ORUN_RUNNER: "docker" };
+  it("repeats the ORUN_* settings that change what the command does, as NAME=value words, only where they apply", () => {
+    const all = { compiles: true, docker: true };
+    assert.equal(carriedEnv({}, env, all), "ORUN_CONFIG_DIR='legacy dir' ORUN_DOCKER_IMAGE=node:20 ORUN_DOCKER_PULL=never ORUN_DOCKER_USER=image");
+    assert.equal(carriedEnv({}, env, { compiles: false, docker: false }), "");
+    // A flag wins over its variable, and is repeated as a flag.
+    assert.equal(carriedEnv({ configDir: "c", dockerImage: "alpine", pull: "missing" }, env, all), "ORUN_DOCKER_USER=image");
+    // Unset or blank: nothing.
+    assert.equal(carriedEnv({}, { ORUN_DOCKER_IMAGE: " ", ORUN_DOCKER_PULL: "" }, all), "");
   });
 });

@@ -3,7 +3,12 @@ import { spawn } from "node:child_process";
 
 /** Runs `script` with `bash -e -c` in `cwd`; stdout and stderr together; killed after 2 minutes. */
 export function bashScript(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn("bash", ["-e", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  return shellScript("bash", script, cwd, env);
+}
+
+/** Runs `script` with `<shell> -e -c` (`sh`: dash on Debian) in `cwd`; stdout and stderr together; killed after 2 minutes. */
+export function shellScript(shell: string, script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const child = spawn(shell, ["-e", "-c", script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));

@@ -404,20 +404,43 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // still optimize. 1,000-job fan-out at concurrency 8: 0.79 → 0.71 s; a step printing a million lines
   // with --verbose: unchanged (0.79 s; turning the optimizer off instead made that 2.0 s).
   setFlagsFromString("--interrupt-budget=540672");
-  const renderer = createRenderer({ json: opts.json, verbose: opts.verbose });
+  const rendered = createRenderer({ json: opts.json, verbose: opts.verbose });
+  // The execution's ID, once the run has opened its record (a new one's is made there), for a second signal's advice.
+  let runExecId = execId;
+  const renderer: typeof rendered = {
+    handle: (event) => {
+      if (event.type === "run-start") runExecId = event.execId;
+      rendered.handle(event);
+    },
+    close: () => rendered.close(),
+  };
   const abort = new AbortController();
   let interrupts = 0;
   // A run stopped by a signal exits 128 + its number, as shells report it (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
   let stoppedBy = 130;
+  const resumeCommand = remote ? undefined : resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScoped: scoped.components !== undefined }, cwd, env);
+  // The resume command a second signal names, made at the first (its module loads while the steps stop).
+  let resumeHint: Promise<string | undefined> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
-    if (interrupts === 1) stoppedBy = 128 + (osConstants.signals[signal] ?? 2);
+    if (interrupts === 1) {
+      stoppedBy = 128 + (osConstants.signals[signal] ?? 2);
+      resumeHint = runExecId === undefined ? undefined : resumeCommand?.(runExecId, false).catch(() => undefined);
+    }
     if (interrupts > 1) {
       // Impatient: no more waiting for steps to stop. Their process groups are killed all the same (the spawn
       // helper, or the direct spawns' guard, sees orun go); the record stays as it was, which status shows
-      // interrupted and a resume runs again.
-      process.stderr.write(`\n✕ ${signal} again: stopped at once; running steps are killed and the run is left interrupted (see orun status; orun run --exec-id <id> resumes it)\n`);
-      process.exit(stoppedBy);
+      // interrupted and a resume runs again: with the summary's resume command, waited for at most a second
+      // (a third signal does not wait).
+      const stop = (command: string | undefined): never => {
+        // Under remote state the record's ID is this runner's, not the run's: the advice stays generic there.
+        const resume = `${command ?? `orun run --exec-id ${remote ? "<id>" : (runExecId ?? "<id>")}`} resumes it`;
+        process.stderr.write(`\n✕ ${signal} again: stopped at once; running steps are killed and the run is left interrupted (see orun status; ${resume})\n`);
+        return process.exit(stoppedBy);
+      };
+      if (interrupts > 2 || !resumeHint) stop(undefined);
+      void Promise.race([resumeHint, new Promise<undefined>((resolve) => setTimeout(resolve, 1000))]).then(stop);
+      return;
     }
     abort.abort();
   };
@@ -438,7 +461,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
       ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
-      ...(remote ? {} : { resumeCommand: resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScoped: scoped.components !== undefined }, cwd) }),
+      ...(resumeCommand ? { resumeCommand } : {}),
       job: opts.job,
       retry: opts.retry,
       components: scoped.components ?? componentFilter,
@@ -464,7 +487,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
  * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
  * the plan (-i, -c), its scope (-e, --component, --job, --all: a resume of a failed run runs what it left, not jobs
  * it never had in scope) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
- * another shell would take the default; the docker settings, --workdir, --approve). When the run's own scope
+ * another shell would take the default; the docker settings, --workdir, --approve), and before it the ORUN_*
+ * settings that change what it does (carriedEnv: ORUN_CONFIG_DIR, ORUN_DOCKER_*). When the run's own scope
  * completed and the execution still has jobs to run, those lie outside it: the hint leaves out the job filters
  * (--component, --job, the -e of a given plan) and widens a working folder's scope with --all. Without an intent
  * the bare command resumes the plan the execution recorded.
@@ -475,30 +499,30 @@ function resumeCommandOf(
   opts: RunCommandOptions,
   scope: { envFilter: string[]; componentFilter: string[]; runner: import("../../runtime/runner-resolution.js").RunnerChoice; autoScoped: boolean },
   cwd: string,
+  env: NodeJS.ProcessEnv,
 ): (execId: string, scopeDone: boolean) => Promise<string> {
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
   return async (execId, scopeDone) => {
-    const { carriedFlags, planReference, shellWord } = await import("../../remote/plan-reference.js");
+    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../remote/plan-reference.js");
     const plan = resolved.storedAs ?? (planRef?.trim() && resolved.intentRoot !== undefined ? planReference(planRef, resolved.plan, cwd, resolved.file) : "");
-    const flags = carriedFlags(
-      {
-        intent: opts.intent,
-        configDir: opts.configDir,
-        env: compiledHere || !scopeDone ? scope.envFilter : undefined,
-        component: scopeDone ? undefined : scope.componentFilter,
-        gha: opts.gha,
-        runner: opts.runner ?? (scope.runner.source === "ORUN_RUNNER" ? scope.runner.name : undefined),
-        dockerImage: opts.runnerOptions?.dockerImage,
-        pull: opts.runnerOptions?.pull,
-        approve: opts.approve,
-        workdir: opts.workdir,
-      },
-      true,
-    );
+    const carried = {
+      intent: opts.intent,
+      configDir: opts.configDir,
+      env: compiledHere || !scopeDone ? scope.envFilter : undefined,
+      component: scopeDone ? undefined : scope.componentFilter,
+      gha: opts.gha,
+      runner: opts.runner ?? (scope.runner.source === "ORUN_RUNNER" ? scope.runner.name : undefined),
+      dockerImage: opts.runnerOptions?.dockerImage,
+      pull: opts.runnerOptions?.pull,
+      approve: opts.approve,
+      workdir: opts.workdir,
+    };
+    const flags = carriedFlags(carried, true);
+    const prefix = carriedEnv(carried, env, { compiles: compiledHere, docker: scope.runner.name === "docker" });
     const job = opts.job?.trim() && !scopeDone ? `--job ${shellWord(opts.job.trim())}` : "";
     const all = opts.all || (scopeDone && scope.autoScoped) ? "--all" : "";
-    return ["orun run", plan, "--exec-id", execId, flags, job, all].filter(Boolean).join(" ");
+    return [prefix, "orun run", plan, "--exec-id", execId, flags, job, all].filter(Boolean).join(" ");
   };
 }
 
