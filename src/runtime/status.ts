@@ -187,7 +187,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
   const duration = span(started, finished) ?? "—";
   lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
-  lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
+  lines.push(`  Plan: ${printable(meta?.planId || "—")}  ·  Run: ${printable(snapshot.execId)}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
   // Under remote state this record is one runner's part: the run, with every runner's jobs, is the backend's.
   if (meta?.remoteRunId) {
     const run = printable(meta.remoteRunId);
