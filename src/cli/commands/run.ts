@@ -673,7 +673,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished, outcomeExitCode, carryOn } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -722,9 +722,12 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     // As status --watch and the remote follow: the run's outcome (a script waiting on it can tell).
     return outcomeExitCode(finished);
   }
-  const entries = await listLogs(store, execId, filter);
+  // As orun status says it: a step a dead (or finished) run left `running` is shown interrupted. A record whose
+  // state cannot be read still has its logs printed.
+  const current = await readSnapshot(store, execId).catch(() => undefined);
+  const entries = await listLogs(store, execId, filter, { runOver: current !== undefined && runIsOver(current) });
   if (entries.length === 0) {
-    const snapshot = filtered ? undefined : await readSnapshot(store, execId);
+    const snapshot = filtered ? undefined : (current ?? (await readSnapshot(store, execId)));
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted(snapshot.meta);
