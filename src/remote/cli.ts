@@ -264,6 +264,9 @@ export async function remoteStatus(
   const tty = Boolean(process.stdout.isTTY);
   const draw = (text: string) => process.stdout.write(tty ? `\x1b[H\x1b[J${text}` : text);
   let frame = "";
+  // A log gets a frame when the run changed, not at every poll: `shown` is the last one printed, without what only
+  // the clock moves (a run no runner has started yet repeated the same frame every poll, its duration aside).
+  let shown: string | undefined;
   let failures = 0;
   let failingSince = 0;
   let reported: string | undefined;
@@ -271,11 +274,17 @@ export async function remoteStatus(
   for (;;) {
     try {
       const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
-      if (reported !== undefined && !tty) process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
+      if (reported !== undefined && !tty) {
+        process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
+        shown = undefined;
+      }
       failures = 0;
       reported = undefined;
       frame = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl, { detailed: opts.detailed });
-      draw(frame);
+      const changes = opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false });
+      // A terminal redraws in place every poll (the clock moves).
+      if (tty || changes !== shown) draw(frame);
+      shown = changes;
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).

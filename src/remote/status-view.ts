@@ -52,13 +52,16 @@ export function statusJson(run: RunView, jobs: JobView[]): string {
 /**
  * `detailed` (`--detailed`): the backend records jobs, not their steps, so each job shows the one step detail it
  * has — the step its error names — and a line says where step status is kept, rather than an empty step list.
+ * `ticking: false` leaves out what grows with the clock (an unfinished run's duration, a running job's time):
+ * `status --watch` compares frames so to print one to a log only when something else changed.
  */
-export function statusText(run: RunView, jobs: JobView[], backendUrl: string, options: { detailed?: boolean } = {}): string {
+export function statusText(run: RunView, jobs: JobView[], backendUrl: string, options: { detailed?: boolean; ticking?: boolean } = {}): string {
   const count = (s: string) => jobs.filter((j) => j.status === s).length;
-  const end = run.finishedAt ? Date.parse(run.finishedAt) : Date.now();
+  const ticking = options.ticking !== false;
+  const since = (start: string, end: string | null | undefined): string => (end ? formatMs(Date.parse(end) - Date.parse(start)) : ticking ? formatMs(Date.now() - Date.parse(start)) : "");
   const lines = [
     `▲ orun remote run ${run.runId}`,
-    `Plan: ${run.planChecksum} · Run: ${run.runId} · State: ${run.status} · Duration: ${formatMs(end - Date.parse(run.createdAt))}`,
+    `Plan: ${run.planChecksum} · Run: ${run.runId} · State: ${run.status} · Duration: ${since(run.createdAt, run.finishedAt)}`,
     `Backend: ${backendUrl}`,
     `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
@@ -69,7 +72,7 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   ];
   const width = Math.max(0, ...jobs.map((j) => j.jobId.length));
   for (const job of jobs) {
-    const took = job.startedAt ? formatMs((job.finishedAt ? Date.parse(job.finishedAt) : Date.now()) - Date.parse(job.startedAt)) : "";
+    const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
     const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.

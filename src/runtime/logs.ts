@@ -60,9 +60,10 @@ export async function readStepOrder(store: ExecutionStore, execId: string): Prom
  * record has no log, an entry says what happened instead, in its place in that order: each step recorded failed
  * that printed nothing (with the job's error when it names that step), the step the job's error names if it left
  * no log (a cancel before it started), and the job's own error when no step's entry shows it (`start job: …`
- * first, `job finalizer: …` last, unless the finalizer's log shows it).
+ * first, `job finalizer: …` last, unless the finalizer's log shows it). `runOver`: the run is dead or finished, so
+ * a step (or job) it left `running` is listed `interrupted`.
  */
-export async function listLogs(store: ExecutionStore, execId: string, filter: LogFilter = {}, options: { stepOrder?: StepOrder } = {}): Promise<LogEntry[]> {
+export async function listLogs(store: ExecutionStore, execId: string, filter: LogFilter = {}, options: { stepOrder?: StepOrder; runOver?: boolean } = {}): Promise<LogEntry[]> {
   const state = await readStateFile(store.stateFile(execId)).catch(() => undefined);
   const stepOrder = options.stepOrder ?? (await readStepOrder(store, execId));
   const jobBySegment = new Map<string, string>();
@@ -113,7 +114,9 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
       if (filter.step && item.segment !== safeSegment(filter.step) && !item.stepKey.includes(filter.step)) continue;
       // A step's error is what --failed is for, even on a step the cancel left unstarted (`skipped`).
       if (filter.failed && item.status !== "failed" && item.error === undefined) continue;
-      out.push({ jobId, stepKey: item.stepKey, file: item.file, status: item.status, ...(item.error !== undefined ? { error: item.error } : {}) });
+      // A run that is over (status.ts runIsOver) left its `running` steps interrupted: nothing runs them any more.
+      const status = options.runOver && item.status === "running" ? "interrupted" : item.status;
+      out.push({ jobId, stepKey: item.stepKey, file: item.file, status, ...(item.error !== undefined ? { error: item.error } : {}) });
     }
   }
   return out;

@@ -176,6 +176,15 @@ export function logsCommandOf(execId: string, meta: RunMetadata | undefined): st
 }
 
 /**
+ * Whether a `running` job or step of the record stopped with its run (shown as interrupted, and run again on
+ * resume): the run is dead, or it finished and left it `running` (an older orun closed its record so after a
+ * crash or a fail-fast stop). `orun status` and `orun logs` say the same of it.
+ */
+export function runIsOver(snapshot: ExecutionSnapshot): boolean {
+  return snapshot.interrupted || (snapshot.meta !== undefined && snapshot.meta.status !== "running" && !snapshot.starting);
+}
+
+/**
  * `detailed`: each job's steps under it, with their status (`orun status --detailed`), in `stepOrder` (the order
  * they run, as `orun logs` shows them: logs.ts readStepOrder) where the record has its plan, else by key.
  */
@@ -187,15 +196,13 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
   const duration = span(started, finished) ?? "—";
   lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
-  lines.push(`  Plan: ${meta?.planId || "—"}  ·  Run: ${snapshot.execId}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
+  lines.push(`  Plan: ${printable(meta?.planId || "—")}  ·  Run: ${printable(snapshot.execId)}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
   // Under remote state this record is one runner's part: the run, with every runner's jobs, is the backend's.
   if (meta?.remoteRunId) {
     const run = printable(meta.remoteRunId);
     lines.push(`  Remote run: ${run}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${run} --remote-state`)}`);
   }
-  // A dead run's `running` jobs are not running: they stopped with it (and run again on resume). So are those a
-  // finished run left `running` (an older orun closed its record so after a crash or a fail-fast stop).
-  const over = snapshot.interrupted || (meta !== undefined && meta.status !== "running" && !snapshot.starting);
+  const over = runIsOver(snapshot);
   const shown = (job: JobState): ShownStatus => (over && job.status === "running" ? "interrupted" : job.status);
   const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
   const count = (s: ShownStatus): number => jobs.filter((j) => j.status === s).length;

@@ -162,7 +162,7 @@ test("status --watch on a record folder a run has just made (no lock, metadata o
   assert.equal((await watch.done).code, 0);
 });
 
-test("status never prints control characters from a record (an escape sequence in a planted error, job ID or plan name)", async (t) => {
+test("status never prints control characters from a record (an escape sequence in a planted error, job ID, plan name or plan ID)", async (t) => {
   const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "exit 3" }] }], { name: "esc" }, "orun-rec14-");
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "E"], { cwd: dir })).code, 1);
   const file = recordFile(dir, "E", "state.json");
@@ -172,6 +172,9 @@ test("status never prints control characters from a record (an escape sequence i
   await writeFile(file, JSON.stringify(saved));
   const meta = recordFile(dir, "E", "metadata.json");
   await writeFile(meta, (await readFile(meta, "utf8")).replace('"planName": "esc"', '"planName": "esc\\u001b[5m"'));
+  // The Plan: line's ID was printed raw (the run ID beside it is escaped): an OSC title, a CSI, an 8-bit CSI.
+  const planted = JSON.parse(await readFile(meta, "utf8")) as { planId: string };
+  await writeFile(meta, JSON.stringify({ ...planted, planId: "ab\u001b]0;title\u0007\u001b[31mcd\u009b2J" }));
   for (const args of [["status", "--exec-id", "E"], ["status", "--all"]]) {
     const status = await runOrun(args, { cwd: dir, env: { NO_COLOR: "1" } });
     assert.equal(status.code, 0, status.stderr);
@@ -180,4 +183,5 @@ test("status never prints control characters from a record (an escape sequence i
   }
   const one = await runOrun(["status", "--exec-id", "E"], { cwd: dir, env: { NO_COLOR: "1" } });
   assert.match(one.stdout, /boom\?\]0;pwned\?\?\[2J second line/);
+  assert.match(one.stdout, /▲ orun esc\?\[5m\n {2}Plan: ab\?\]0;title\?\?\[31mcd\?2J {2}· {2}Run: E {2}·/);
 });

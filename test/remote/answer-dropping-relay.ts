@@ -1,6 +1,7 @@
 // A loopback relay in front of a real backend that forwards every request and, while `lose` is above zero,
 // drops the answer to a log upload after the backend took it: the runner sees a lost answer for an append that
-// landed (the case the log resync handles).
+// landed (the case the log resync handles). It keeps each request's method and path, so a test can count a
+// watcher's polls.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -8,13 +9,16 @@ export interface AnswerDroppingRelay {
   url: string;
   /** How many more log-upload answers to drop. */
   lose: number;
+  /** Every request forwarded, as `GET /v1/runs/x`, in the order they came. */
+  requests: string[];
   close(): void;
 }
 
 /** `target`: the backend's URL, read per request (it may be known only once the backend started). */
 export async function startAnswerDroppingRelay(target: () => string): Promise<AnswerDroppingRelay> {
-  const relay: AnswerDroppingRelay = { url: "", lose: 0, close: () => undefined };
+  const relay: AnswerDroppingRelay = { url: "", lose: 0, requests: [], close: () => undefined };
   const server = http.createServer((req, res) => {
+    relay.requests.push(`${req.method} ${req.url}`);
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
     req.on("end", () => {

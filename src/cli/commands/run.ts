@@ -697,7 +697,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished, outcomeExitCode, carryOn } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, printable } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -735,7 +735,20 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
       printed = true;
       out(chunk);
     };
-    await followLogs(store, execId, filter, seen(write), async () => isFinished(await readSnapshot(store, execId)), { raw: opts.raw, note: seen(note) });
+    // A run still starting has not recorded its plan, so a --job or --step it holds nothing of is refused once it
+    // has (followed unchecked, a typo waited for the whole run in silence and exited with its outcome).
+    let unchecked = Boolean(opts.job || opts.step) && scope === undefined && !isFinished(await readSnapshot(store, execId));
+    if (unchecked) {
+      const given = [opts.job !== undefined && `--job ${opts.job}`, opts.step !== undefined && `--step ${opts.step}`].filter(Boolean).join(" and ");
+      process.stderr.write(`Run ${execId} has not recorded its plan yet: ${printable(given)} is checked once it has.\n`);
+    }
+    const isDone = async (): Promise<boolean> => {
+      const done = isFinished(await readSnapshot(store, execId));
+      // Throws, naming what the run does hold, when the filter selects none of it.
+      if (unchecked) unchecked = (await checkLogFilter(store, execId, filter)) === undefined;
+      return done;
+    };
+    await followLogs(store, execId, filter, seen(write), isDone, { raw: opts.raw, note: seen(note) });
     const finished = await readSnapshot(store, execId);
     if (!printed && !filtered) {
       const runError = runLevelError(finished);
@@ -746,9 +759,12 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     // As status --watch and the remote follow: the run's outcome (a script waiting on it can tell).
     return outcomeExitCode(finished);
   }
-  const entries = await listLogs(store, execId, filter);
+  // As orun status says it: a step a dead (or finished) run left `running` is shown interrupted. A record whose
+  // state cannot be read still has its logs printed.
+  const current = await readSnapshot(store, execId).catch(() => undefined);
+  const entries = await listLogs(store, execId, filter, { runOver: current !== undefined && runIsOver(current) });
   if (entries.length === 0) {
-    const snapshot = filtered ? undefined : await readSnapshot(store, execId);
+    const snapshot = filtered ? undefined : (current ?? (await readSnapshot(store, execId)));
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted(snapshot.meta);
