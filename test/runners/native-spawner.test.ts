@@ -4,10 +4,11 @@
 // files left behind, and no unsupervised steps when the helper dies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { isAlive } from "../../src/runtime/records/lock.js";
+import { NativeSpawner } from "../../src/runners/process/native-spawner.js";
 import { env, setup, sh } from "./native-spawner-support.js";
 
 async function waitUntil(check: () => boolean, what: string): Promise<void> {
@@ -26,6 +27,22 @@ test("native spawner: combined stdout+stderr in order, exit status, cwd, and no 
   assert.equal(outcome.output, `out\nerr\n${dir}\nünï`);
   assert.equal(chunks.join(""), outcome.output);
   assert.deepEqual(await readdir(outDir), []);
+});
+
+test("native spawner: two helpers of one process share an output folder without clashing", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  const second = await NativeSpawner.start(outDir);
+  assert.ok(second);
+  t.after(() => second.close());
+  // Both count their requests from 1; a step of the first is still running when the second starts one.
+  const go = path.join(dir, "go");
+  const first = spawner.run(sh(`while [ ! -e ${go} ]; do sleep 0.02; done; echo first`, dir), { inheritEnv: false });
+  await waitUntil(() => existsSync(outDir) && readdirSync(outDir).length === 1, "the first step's output file");
+  const other = await second.run(sh("echo second", dir), { inheritEnv: false });
+  assert.equal(other.error, undefined, "the second helper's step started (it failed with 'file exists' when both named their files <pid>-1)");
+  assert.equal(other.output, "second\n");
+  await writeFile(go, "");
+  assert.equal((await first).output, "first\n");
 });
 
 test("native spawner: the request env overlays the inherited environment, or replaces it", async (t) => {

@@ -228,7 +228,8 @@ export class NativeSpawner {
         return;
       }
       const id = this.nextId++;
-      const file = new OutputFile(`${this.outputDir}/orun-out-${process.pid}-${id}`);
+      // The helper's pid too: two spawners of one process may share an output folder, each counting from 1.
+      const file = new OutputFile(`${this.outputDir}/orun-out-${process.pid}-${this.child.pid}-${id}`);
       fields[1] = file.path;
       const output = new OutputBuffer(request.onOutput, request.onOutputBytes);
       const live = request.onOutput !== undefined || request.onOutputBytes !== undefined;
