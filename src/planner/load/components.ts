@@ -111,31 +111,6 @@ export function normalizeRoots(roots: readonly string[]): string[] {
 }
 
 /**
- * Refuses discovery roots outside the repository holding intent.yaml (`repository`: its git root, or the intent's
- * folder outside a git checkout): `../..` walked whatever lay above the checkout (other projects' component.yaml
- * files, a whole home folder) and the plan then depended on files no clone has. Inside a repository roots may still
- * leave the intent's own folder (`../apps` from `deploy/intent.yaml`), as v2.3 allows. `at(i)` locates entry i of
- * `roots` for the error.
- */
-export function checkRootsInRepository(rootDir: string, roots: readonly string[], repository: string, at: (i: number) => SourceLocation): void {
-  for (const [i, raw] of roots.entries()) {
-    const root = raw.trim();
-    // Joined as discoverManifests joins it: a leading `/` is relative too.
-    const abs = path.join(rootDir, root.replace(/\\/g, "/").replace(/^\/+/, ""));
-    if (!root || isInside(repository, abs)) continue;
-    throw new OrunError(`discovery root ${root} is outside the repository: ${abs} is not under ${repository}`, {
-      location: at(i),
-      hint: "discovery roots name folders of the repository that holds intent.yaml; move the components into it",
-    });
-  }
-}
-
-function isInside(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
-}
-
-/**
  * Finds component.yaml/yml files under the roots (relative to rootDir). Returns
  * manifest paths relative to rootDir with forward slashes, sorted byte-wise, so the
  * result never depends on the order the file system lists entries.

@@ -8,12 +8,12 @@ import type { ResolvedCompositionSource } from "../../model/composition.js";
 import type { Intent } from "../../model/intent.js";
 import { compareUtf8 } from "../../plan/canonical-json.js";
 import { loadIntentPreset } from "../presets.js";
-import { checkRootsInRepository, discoverManifests, loadManifest, mergeComponents, normalizeRoots } from "./components.js";
+import { discoverManifests, loadManifest, mergeComponents, normalizeRoots } from "./components.js";
 import { configDirFrom, resolveLegacyRegistry } from "./compositions/legacy.js";
 import { buildRegistry } from "./compositions/registry.js";
 import { displayPath, resolveSources } from "./compositions/sources.js";
 import { decodeIntent } from "./intent.js";
-import { findGitRoot, locateIntent } from "./locate.js";
+import { locateIntent } from "./locate.js";
 import { readSingleDocument } from "./yaml.js";
 
 /**
@@ -53,8 +53,6 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
   const shownIntent = displayPath(rootDir, intentFile);
   const intent = decodeIntent(await readSingleDocument(intentFile, shownIntent));
 
-  const repository = (await findGitRoot(rootDir)) ?? rootDir;
-  checkRootsInRepository(rootDir, intent.discovery.roots, repository, (i) => intent.origin.at(["discovery", "roots", i]));
   const manifests = await discoverManifests(rootDir, intent.discovery.roots, intent.origin.at("discovery.roots"));
   const discovered = await mapLimit(manifests, 32, (rel) => loadManifest(rootDir, rel));
   let components = mergeComponents(intent.components, discovered);
@@ -63,7 +61,7 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
   const legacy = configDir ? await resolveLegacyRegistry(configDir, { cwd: options.cwd, display: (abs) => displayPath(rootDir, abs) }) : undefined;
   const sources = await resolveSources(intent.compositions.sources, { rootDir }, shownIntent, legacy !== undefined);
   const known = new Set(manifests);
-  const extra = (await presetManifests(rootDir, repository, intent, sources)).filter((rel) => !known.has(rel));
+  const extra = (await presetManifests(rootDir, intent, sources)).filter((rel) => !known.has(rel));
   if (extra.length > 0) {
     const more = await mapLimit(extra, 32, (rel) => loadManifest(rootDir, rel));
     // Path order over every root, as if the preset roots had been written in intent.yaml.
@@ -88,12 +86,11 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
  * preset's `spec.discovery.roots`). The presets themselves are merged into the
  * intent later (src/planner/triggers/workspace.ts), as before.
  */
-async function presetManifests(rootDir: string, repository: string, intent: Intent, sources: readonly ResolvedCompositionSource[]): Promise<string[]> {
+async function presetManifests(rootDir: string, intent: Intent, sources: readonly ResolvedCompositionSource[]): Promise<string[]> {
   const searched = new Set(normalizeRoots(intent.discovery.roots));
   const found: string[] = [];
   for (const ref of intent.extends) {
     const preset = await loadIntentPreset(ref, sources, rootDir);
-    checkRootsInRepository(rootDir, preset.spec.discovery.roots, repository, (i) => ({ file: preset.file, field: `spec.discovery.roots[${i}]` }));
     const declared = preset.spec.discovery.roots.filter((root) => root.trim() !== "");
     // normalizeRoots turns "none" into ["."]: a preset without roots adds none.
     const fresh = declared.length === 0 ? [] : normalizeRoots(declared).filter((root) => !searched.has(root));
