@@ -12,6 +12,7 @@
 // component.yaml not yet added (or one gitignored) is code HEAD does not hold.
 
 import { runGit } from "../util/git.js";
+import { shellWord } from "../util/shell-word.js";
 
 export interface SourceRevision {
   /** The commit to record; undefined outside a repository, before the first commit, or with uncommitted changes. */
@@ -51,7 +52,26 @@ export async function sourceRevision(dir: string, head: string | undefined, read
   if (changed.length > 0) reasons.push(`uncommitted changes to tracked files (${shown(changed)})`);
   if (notInHead.length > 0) reasons.push(`files the plan was compiled from that are not committed (${shown(notInHead)})`);
   const reason = reasons.join(" and ");
-  return { reason, warning: `${reason}, ${consequence}; commit them and plan again` };
+  return { reason, warning: `${reason}, ${consequence}; ${advice(changed, notInHead)}` };
+}
+
+/**
+ * What to do. orun's own state folder (.orun/) committed by mistake changes on every run: committing it again
+ * brings the warning back, so the advice is to stop tracking it.
+ */
+function advice(changed: string[], notInHead: string[]): string {
+  const state = [...new Set(changed.map(stateFolderOf).filter((folder): folder is string => folder !== undefined))];
+  if (state.length === 0) return "commit them and plan again";
+  const untrack = `orun's state folder is tracked by git: add .orun/ to .gitignore, run git rm -r --cached ${state.map(shellWord).join(" ")} and commit`;
+  const codeChanged = changed.some((file) => stateFolderOf(file) === undefined) || notInHead.length > 0;
+  return codeChanged ? `${untrack}; commit the other changes, and plan again` : `${untrack}, and plan again`;
+}
+
+/** The `.orun` folder a repository path lies in (`apps/.orun` for `apps/.orun/plans/x.json`), if any. */
+function stateFolderOf(file: string): string | undefined {
+  const match = /^(?:(.*?)\/)?\.orun\//.exec(file);
+  if (!match) return undefined;
+  return match[1] === undefined ? ".orun" : `${match[1]}/.orun`;
 }
 
 function shown(paths: string[]): string {

@@ -79,3 +79,34 @@ test("a dev run from a dirty tree is no evidence for HEAD: prod's promotion gate
   assert.equal(prod.code, 1, prod.stdout + prod.stderr);
   assert.match(prod.stdout, new RegExp(`blocked.*at revision ${head.slice(0, 12)} \\(no successful execution recorded\\)`));
 });
+
+test("orun's state folder committed by mistake: the warning says to stop tracking it, not to commit it again (which brings the warning back)", async () => {
+  const { dir, head, git } = await gitRepo();
+  assert.equal((await runOrun(["run", "--env", "dev"], { cwd: dir })).code, 0);
+  git("add", "-A");
+  git("commit", "-qm", "everything, .orun included");
+  // The next run rewrites what was committed.
+  assert.equal((await runOrun(["run", "--env", "dev"], { cwd: dir })).code, 0);
+  const stateOnly = await planned(dir);
+  assert.equal(stateOnly.plan.metadata.revision, undefined);
+  const now = git("rev-parse", "HEAD").slice(0, 12);
+  assert.notEqual(now, head.slice(0, 12));
+  assert.match(
+    stateOnly.stderr.split("\n")[0]!,
+    new RegExp(`^⚠ warning: uncommitted changes to tracked files \\(\\.orun/.*no promotion evidence for ${now}; orun's state folder is tracked by git: add \\.orun/ to \\.gitignore, run git rm -r --cached \\.orun and commit, and plan again$`),
+  );
+  // Code changed too: both pieces of advice.
+  await fs.appendFile(path.join(dir, "intent.yaml"), "# edited\n");
+  const both = await planned(dir);
+  assert.match(both.stderr.split("\n")[0]!, /; orun's state folder is tracked by git: add \.orun\/ to \.gitignore, run git rm -r --cached \.orun and commit; commit the other changes, and plan again$/);
+  // Following the advice ends the warning for good.
+  await fs.writeFile(path.join(dir, "intent.yaml"), execFileSync("git", ["show", "HEAD:intent.yaml"], { cwd: dir }));
+  await fs.appendFile(path.join(dir, ".gitignore"), ".orun/\n");
+  git("rm", "-rq", "--cached", ".orun");
+  git("add", ".gitignore");
+  git("commit", "-qm", "stop tracking .orun");
+  assert.equal((await runOrun(["run", "--env", "dev"], { cwd: dir })).code, 0);
+  const clean = await planned(dir);
+  assert.equal(clean.plan.metadata.revision, git("rev-parse", "HEAD"));
+  assert.doesNotMatch(clean.stderr, /warning/);
+});
