@@ -92,7 +92,9 @@ export class DockerEngine {
     const info = parseInfo(result.stdout);
     const version = typeof info?.ServerVersion === "string" ? info.ServerVersion : "";
     if (result.code !== 0 || info === undefined || version === "") {
-      throw new OrunError(`docker runner: no container engine reachable at ${this.describeHost()}: ${firstLine(result.stderr) || "no answer"}`);
+      // Without DOCKER_HOST or a context the CLI tried its default socket: say how to point it at an engine.
+      const hint = this.hostEnv.DOCKER_HOST || this.hostEnv.DOCKER_CONTEXT ? "" : "; start an engine there, or set DOCKER_HOST to the one to use (podman: unix://$XDG_RUNTIME_DIR/podman/podman.sock)";
+      throw new OrunError(`docker runner: no container engine reachable at ${this.describeHost()}: ${firstLine(result.stderr) || "no answer"}${hint}`);
     }
     const facts = infoFacts(info);
     // The host's side is asked only of a non-root user whose engine does not say it is rootless.

@@ -714,6 +714,22 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
 });
 
 describe("docker runner without an engine", () => {
+  it("with neither DOCKER_HOST nor a context, says how to point the CLI at an engine", async () => {
+    assert.ok(!existsSync("/var/run/docker.sock"), "this test needs no engine at the docker CLI's default socket");
+    const workspace = await tempWorkspace();
+    try {
+      const { DOCKER_HOST: _host, DOCKER_CONTEXT: _context, ...rest } = process.env;
+      // An empty CLI config: no current context either.
+      const runner = createDockerRunner({ dockerImage: TEST_IMAGE }, { ...rest, DOCKER_CONFIG: workspace.dir });
+      await assert.rejects(runner.prepare!(runContext(workspace.dir, [])), (err: Error) => {
+        assert.match(err.message, /^docker runner: no container engine reachable at the docker CLI's default \(.*\): .*; start an engine there, or set DOCKER_HOST to the one to use \(podman: /);
+        return true;
+      });
+    } finally {
+      await workspace.remove();
+    }
+  });
+
   it("names the unreachable DOCKER_HOST", async () => {
     const workspace = await tempWorkspace();
     try {
