@@ -4,7 +4,7 @@
 // store inserts a token. JIT is turned off with `SET jit = off` once a session is open, not as a startup option:
 // PgBouncer refuses a startup `options` it does not know ("unsupported startup parameter: options"). What each
 // connection sent (the pool's and the LISTEN connection's) is seen through a wire proxy in front of PostgreSQL.
-// A URL's own `?options=` setting jit wins.
+// A URL's own `?options=` setting jit wins, the last `options=` when there are several (as libpq).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { openStore } from "../../../src/remote/backend/store/index.js";
@@ -51,6 +51,19 @@ describe("the PostgreSQL store's sessions", () => {
       const withOptions = new URL(db.url);
       withOptions.searchParams.set("options", "-c jit=on");
       assert.deepEqual(await jitOfStoreSession(db.url, withOptions.toString()), ["on"]);
+    } finally {
+      await db.cleanup();
+    }
+  });
+
+  it("take the last of several ?options=, as libpq does", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    try {
+      const twice = new URL(db.url);
+      twice.searchParams.append("options", "-c jit=off");
+      twice.searchParams.append("options", "-c jit=on");
+      assert.deepEqual(await jitOfStoreSession(db.url, twice.toString()), ["on"]);
     } finally {
       await db.cleanup();
     }

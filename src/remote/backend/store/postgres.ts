@@ -437,13 +437,13 @@ interface SessionConfig {
 
 /**
  * The URL without `schema` and `options`, with startup options carrying only what the user asked for: search_path
- * for `?schema=`, then the URL's own `options` (else PGOPTIONS, as libpq reads it). JIT is not a startup
+ * for `?schema=`, then the URL's own `options` (the last one, as libpq reads it; else PGOPTIONS). JIT is not a startup
  * option: poolers (PgBouncer) refuse startup parameters they do not know, so it is turned off by `turnJitOff` once a
  * session is open, unless the user's options set `jit` themselves.
  */
 function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const u = new URL(url);
-  const given = u.searchParams.get("options") ?? process.env.PGOPTIONS;
+  const given = u.searchParams.getAll("options").at(-1) ?? process.env.PGOPTIONS;
   u.searchParams.delete("schema");
   u.searchParams.delete("options");
   const options = [...(schema ? [`-c search_path=${schema}`] : []), ...(given ? [given] : [])].join(" ");
