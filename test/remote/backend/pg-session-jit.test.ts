@@ -83,7 +83,7 @@ describe("the PostgreSQL store's sessions", () => {
       }
       assert.ok(proxy.connections.length >= 2, `a pool connection and the LISTEN connection, saw ${proxy.connections.length}`);
       for (const seen of proxy.connections) {
-        assert.equal(seen.startup.options, `-c search_path=${schema}`, "only the URL's schema travels as a startup option");
+        assert.equal(seen.startup.options, `-c search_path="${schema}"`, "only the URL's schema travels as a startup option");
         assert.equal(seen.queries[0], "SET jit = off", `first statement of a session: ${JSON.stringify(seen.queries)}`);
       }
       const listening = proxy.connections.filter((seen) => seen.queries.some((query) => query.startsWith("LISTEN ")));

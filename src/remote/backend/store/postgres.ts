@@ -446,7 +446,8 @@ function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const given = u.searchParams.getAll("options").at(-1) ?? process.env.PGOPTIONS;
   u.searchParams.delete("schema");
   u.searchParams.delete("options");
-  const options = [...(schema ? [`-c search_path=${schema}`] : []), ...(given ? [given] : [])].join(" ");
+  // Quoted: unquoted, search_path folds MySchema to myschema, which CREATE SCHEMA "MySchema" did not make.
+  const options = [...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []), ...(given ? [given] : [])].join(" ");
   return { connection: { connectionString: u.toString(), ...(options ? { options } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/.test(given ?? "") };
 }
 
