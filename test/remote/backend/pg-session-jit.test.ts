@@ -1,12 +1,16 @@
 // The PostgreSQL store's sessions run with JIT off: its queries are short OLTP reads and writes, and JIT compiled a
 // promotion gate's evidence query at a revision of 500 runs for ~100 ms when the query ran in ~2 ms. What a session
 // runs with is read inside the store's own session: a trigger on `tokens` records current_setting('jit') when the
-// store inserts a token. A URL's own `?options=` still applies, after the store's.
+// store inserts a token. JIT is turned off with `SET jit = off` once a session is open, not as a startup option:
+// PgBouncer refuses a startup `options` it does not know ("unsupported startup parameter: options"). What each
+// connection sent (the pool's and the LISTEN connection's) is seen through a wire proxy in front of PostgreSQL.
+// A URL's own `?options=` setting jit wins, the last `options=` when there are several (as libpq).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { openStore } from "../../../src/remote/backend/store/index.js";
 import { createToken } from "../../../src/remote/backend/auth/tokens.js";
 import { sql, testDatabase } from "../helpers.js";
+import { startPgWireProxy } from "../../support/pg-wire-proxy.js";
 
 const RECORD_JIT = [
   "CREATE TABLE session_jit (setting TEXT NOT NULL)",
@@ -48,6 +52,70 @@ describe("the PostgreSQL store's sessions", () => {
       withOptions.searchParams.set("options", "-c jit=on");
       assert.deepEqual(await jitOfStoreSession(db.url, withOptions.toString()), ["on"]);
     } finally {
+      await db.cleanup();
+    }
+  });
+
+  it("take the last of several ?options=, as libpq does", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    try {
+      const twice = new URL(db.url);
+      twice.searchParams.append("options", "-c jit=off");
+      twice.searchParams.append("options", "-c jit=on");
+      assert.deepEqual(await jitOfStoreSession(db.url, twice.toString()), ["on"]);
+    } finally {
+      await db.cleanup();
+    }
+  });
+
+  it("send no startup option of their own, and turn JIT off in every session, the LISTEN connection's too", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    const proxy = await startPgWireProxy(db.url);
+    try {
+      const schema = new URL(db.url).searchParams.get("schema")!;
+      const store = await openStore(proxy.url);
+      try {
+        await createToken(store, "local:acme/app");
+      } finally {
+        await store.close();
+      }
+      assert.ok(proxy.connections.length >= 2, `a pool connection and the LISTEN connection, saw ${proxy.connections.length}`);
+      for (const seen of proxy.connections) {
+        assert.equal(seen.startup.options, `-c search_path="${schema}"`, "only the URL's schema travels as a startup option");
+        assert.equal(seen.queries[0], "SET jit = off", `first statement of a session: ${JSON.stringify(seen.queries)}`);
+      }
+      const listening = proxy.connections.filter((seen) => seen.queries.some((query) => query.startsWith("LISTEN ")));
+      assert.deepEqual(listening.map((seen) => seen.queries), [["SET jit = off", `LISTEN "orun_run_changed_${schema}"`]]);
+    } finally {
+      await proxy.close();
+      await db.cleanup();
+    }
+  });
+
+  it("open on a server without the jit setting, where SET jit is an unrecognized parameter", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    // The real server answers for a server that lacks the setting: the proxy renames it to one no server has.
+    const proxy = await startPgWireProxy(db.url, (query) => query.replace("SET jit = off", "SET orun_no_such_setting = off"));
+    try {
+      assert.deepEqual(await jitOfStoreSession(db.url, proxy.url), ["on"]);
+    } finally {
+      await proxy.close();
+      await db.cleanup();
+    }
+  });
+
+  it("fail to open, with the server's error, when SET jit fails for another reason", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    const proxy = await startPgWireProxy(db.url, (query) => query.replace("SET jit = off", "SET jit = bogus"));
+    try {
+      await assert.rejects(openStore(proxy.url), /cannot open database .*parameter "jit" requires a Boolean value/);
+      assert.ok(proxy.connections.length > 0, "the store connected through the proxy");
+    } finally {
+      await proxy.close();
       await db.cleanup();
     }
   });

@@ -34,8 +34,9 @@ export interface PostgresStoreOptions {
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
   const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? undefined;
   if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
-  const connection = sessionConfig(url, schema);
-  const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
+  const { connection, jitOff } = sessionConfig(url, schema);
+  const prepareSession = jitOff ? turnJitOff : async () => undefined;
+  const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10, onConnect: prepareSession });
   // An idle client erroring (e.g. the server restarted) must not crash the backend.
   pool.on("error", () => undefined);
   const events = new EventEmitter();
@@ -72,9 +73,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     });
     try {
       await client.connect();
+      await prepareSession(client);
       await client.query(`LISTEN ${quoteIdent(channel)}`);
     } catch (err) {
-      if (!started) throw err;
+      if (!started) {
+        lost = true; // ends this connection without the reconnect loop: start-up reports the error
+        await client.end().catch(() => undefined);
+        throw err;
+      }
       reconnect();
       return;
     }
@@ -423,17 +429,38 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** How the store's sessions connect, and whether each turns JIT off once connected. */
+interface SessionConfig {
+  connection: { connectionString: string; options?: string };
+  jitOff: boolean;
+}
+
 /**
- * How every session connects: the URL without `schema` and `options`, and startup options setting search_path to the
- * schema and turning JIT off. The backend's queries are short OLTP reads and writes; JIT compiled a promotion gate's
- * evidence query at a revision of 500 runs for ~100 ms when it ran in ~2 ms. The URL's own `options` (else
- * PGOPTIONS, as libpq reads it) come after ours, so `?options=-c jit=on` still turns it back on.
+ * The URL without `schema` and `options`, with startup options carrying only what the user asked for: search_path
+ * for `?schema=`, then the URL's own `options` (the last one, as libpq reads it; else PGOPTIONS). JIT is not a startup
+ * option: poolers (PgBouncer) refuse startup parameters they do not know, so it is turned off by `turnJitOff` once a
+ * session is open, unless the user's options set `jit` themselves.
  */
-function sessionConfig(url: string, schema: string | undefined): { connectionString: string; options: string } {
+function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const u = new URL(url);
-  const given = u.searchParams.get("options") ?? process.env.PGOPTIONS;
+  const given = u.searchParams.getAll("options").at(-1) ?? process.env.PGOPTIONS;
   u.searchParams.delete("schema");
   u.searchParams.delete("options");
-  const ours = [...(schema ? [`-c search_path=${schema}`] : []), "-c jit=off"];
-  return { connectionString: u.toString(), options: [...ours, ...(given ? [given] : [])].join(" ") };
+  // Quoted: unquoted, search_path folds MySchema to myschema, which CREATE SCHEMA "MySchema" did not make.
+  const options = [...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []), ...(given ? [given] : [])].join(" ");
+  return { connection: { connectionString: u.toString(), ...(options ? { options } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/.test(given ?? "") };
+}
+
+/**
+ * Sessions run with JIT off: the backend's queries are short OLTP reads and writes, and JIT compiled a promotion
+ * gate's evidence query at a revision of 500 runs for ~100 ms when it ran in ~2 ms. A server without the setting
+ * (PostgreSQL before 11, some compatible servers) refuses it as unrecognized; that alone is ignored.
+ */
+async function turnJitOff(client: pg.ClientBase): Promise<void> {
+  try {
+    await client.query("SET jit = off");
+  } catch (err) {
+    const { code, message } = err as { code?: string; message?: string };
+    if (code !== "42704" && !/unrecognized configuration parameter/i.test(message ?? "")) throw err;
+  }
 }

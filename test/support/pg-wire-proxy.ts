@@ -1,0 +1,77 @@
+// A loopback TCP proxy in front of PostgreSQL that shows a test what each client connection sent: its startup
+// parameters and its simple-protocol queries, in order. `rewrite` may change a simple query's text on its way to the
+// server, so a test can have the real server answer a statement the client did not send (e.g. an unknown setting).
+import net from "node:net";
+
+export interface PgConnectionSeen {
+  /** The startup message's parameters (user, database, options, …). */
+  startup: Record<string, string>;
+  /** Texts of the simple queries ('Q' messages) the client sent, before any rewrite. */
+  queries: string[];
+}
+
+export interface PgWireProxy {
+  /** `url` with its host and port pointing at the proxy. */
+  url: string;
+  connections: PgConnectionSeen[];
+  close(): Promise<void>;
+}
+
+const PROTOCOL_3 = 196_608;
+
+export async function startPgWireProxy(url: string, rewrite: (query: string) => string = (query) => query): Promise<PgWireProxy> {
+  const target = new URL(url);
+  const connections: PgConnectionSeen[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const seen: PgConnectionSeen = { startup: {}, queries: [] };
+    connections.push(seen);
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => undefined);
+    }
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+    upstream.pipe(client);
+    let pending = Buffer.alloc(0);
+    let started = false;
+    client.on("data", (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        // Before startup, messages have no type byte (SSLRequest, StartupMessage); after it, a type byte leads.
+        const head = started ? 1 : 0;
+        if (pending.length < head + 4) return;
+        const length = pending.readInt32BE(head);
+        if (pending.length < head + length) return;
+        let message = pending.subarray(0, head + length);
+        pending = pending.subarray(head + length);
+        if (!started && message.readInt32BE(4) === PROTOCOL_3) {
+          started = true;
+          const fields = message.subarray(8, message.length - 1).toString("utf8").split("\0");
+          for (let i = 0; i + 1 < fields.length; i += 2) seen.startup[fields[i]] = fields[i + 1];
+        } else if (started && message[0] === 0x51 /* Q */) {
+          const text = message.subarray(5, message.length - 1).toString("utf8");
+          seen.queries.push(text);
+          const body = Buffer.from(`${rewrite(text)}\0`, "utf8");
+          message = Buffer.concat([Buffer.from([0x51]), Buffer.alloc(4), body]);
+          message.writeInt32BE(4 + body.length, 1);
+        }
+        upstream.write(message);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const proxied = new URL(url);
+  proxied.hostname = "127.0.0.1";
+  proxied.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: proxied.toString(),
+    connections,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
