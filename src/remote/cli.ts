@@ -361,7 +361,7 @@ export async function remoteLogs(
   const print = (jobId: string, text: string) => {
     if (!text) return;
     printed = true;
-    process.stdout.write(printing === jobId || opts.raw ? text : `── ${jobId}\n${text}`);
+    process.stdout.write(printing === jobId || opts.raw ? text : `── ${printable(jobId)}\n${text}`);
     printing = jobId;
   };
   for (;;) {
@@ -394,7 +394,7 @@ export async function remoteLogs(
       const { restarted, retried, text } = await log.poll(client, runId, job);
       if (restarted && shown) {
         const why = retried ? "the failed job is retried in this run" : "another runner took the job over";
-        (opts.raw ? process.stderr : process.stdout).write(`── ${job.jobId} (its log restarted: ${why})\n`);
+        (opts.raw ? process.stderr : process.stdout).write(`── ${printable(job.jobId)} (its log restarted: ${why})\n`);
         printing = opts.raw ? printing : job.jobId;
       }
       print(job.jobId, text);
