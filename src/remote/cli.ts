@@ -10,6 +10,7 @@ import { canonicalJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
 import { printable } from "../runtime/status.js";
+import { watchFrames } from "../runtime/output/watch-frames.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { plansDir } from "../plan/store.js";
@@ -262,11 +263,10 @@ export async function remoteStatus(
   // is reported after a few polls (not after the client's 2-minute retry budget) and picked up again when back.
   const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs: 0, requestTimeoutMs: Math.max(5_000, opts.intervalMs), onRetrying: () => undefined });
   const tty = Boolean(process.stdout.isTTY);
-  const draw = (text: string) => process.stdout.write(tty ? `\x1b[H\x1b[J${text}` : text);
+  // A log gets a frame when the run changed, not at every poll (a run no runner has started yet repeated the same
+  // frame every poll, its duration aside).
+  const frames = watchFrames(tty, (text) => void process.stdout.write(text));
   let frame = "";
-  // A log gets a frame when the run changed, not at every poll: `shown` is the last one printed, without what only
-  // the clock moves (a run no runner has started yet repeated the same frame every poll, its duration aside).
-  let shown: string | undefined;
   let failures = 0;
   let failingSince = 0;
   let reported: string | undefined;
@@ -276,15 +276,12 @@ export async function remoteStatus(
       const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
       if (reported !== undefined && !tty) {
         process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
-        shown = undefined;
+        frames.forget();
       }
       failures = 0;
       reported = undefined;
       frame = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl, { detailed: opts.detailed });
-      const changes = opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false });
-      // A terminal redraws in place every poll (the clock moves).
-      if (tty || changes !== shown) draw(frame);
-      shown = changes;
+      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false }));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).
@@ -301,7 +298,7 @@ export async function remoteStatus(
         const line = `Error fetching remote state: ${message} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`;
         // A terminal redraws the last status with the error under it; a log gets the error once (and again if it
         // changes) on stderr, so that stdout stays the frames alone (--json: JSON documents).
-        if (tty) draw(`${frame}${line}`);
+        if (tty) frames.draw(`${frame}${line}`);
         else if (message !== reported) process.stderr.write(line);
         reported = message;
       }
@@ -361,7 +358,7 @@ export async function remoteLogs(
   const print = (jobId: string, text: string) => {
     if (!text) return;
     printed = true;
-    process.stdout.write(printing === jobId || opts.raw ? text : `── ${jobId}\n${text}`);
+    process.stdout.write(printing === jobId || opts.raw ? text : `── ${printable(jobId)}\n${text}`);
     printing = jobId;
   };
   for (;;) {
@@ -394,7 +391,7 @@ export async function remoteLogs(
       const { restarted, retried, text } = await log.poll(client, runId, job);
       if (restarted && shown) {
         const why = retried ? "the failed job is retried in this run" : "another runner took the job over";
-        (opts.raw ? process.stderr : process.stdout).write(`── ${job.jobId} (its log restarted: ${why})\n`);
+        (opts.raw ? process.stderr : process.stdout).write(`── ${printable(job.jobId)} (its log restarted: ${why})\n`);
         printing = opts.raw ? printing : job.jobId;
       }
       print(job.jobId, text);

@@ -3,6 +3,7 @@
 // have is an error naming it with what it may have meant, not "No logs match." and exit 0.
 import { jobIdFragments } from "../model/plan.js";
 import { checkScope, type LogScope, type ScopeMatch } from "../runtime/logs-scope.js";
+import { printable } from "../runtime/status.js";
 import type { LogFilter } from "../runtime/logs.js";
 import type { JobView } from "./protocol.js";
 import { oneLine } from "./status-view.js";
@@ -26,5 +27,5 @@ export function checkRemoteLogFilter(runId: string, jobs: readonly JobView[], fi
     ...(job.steps ? { steps: job.steps } : {}),
     ...(job.lastError ? { reason: oneLine(job.lastError) } : {}),
   }));
-  return checkScope(known, filter, `remote run ${runId}`, REMOTE_MATCH);
+  return checkScope(known, filter, `remote run ${printable(runId)}`, REMOTE_MATCH);
 }

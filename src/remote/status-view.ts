@@ -1,6 +1,7 @@
 // `orun status --remote-state` and `orun logs --remote-state` output, built
 // from the backend's run and jobs (40-remote-state.md §4.9, §4.10).
 import { MAX_NO_EVIDENCE_REASON_CHARS, knownNoEvidenceCause, type JobView, type NoEvidence, type RunView } from "./protocol.js";
+import { printable as controlsEscaped } from "../runtime/status.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
 
@@ -59,26 +60,28 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   const count = (s: string) => jobs.filter((j) => j.status === s).length;
   const ticking = options.ticking !== false;
   const since = (start: string, end: string | null | undefined): string => (end ? formatMs(Date.parse(end) - Date.parse(start)) : ticking ? formatMs(Date.now() - Date.parse(start)) : "");
+  // What the backend sent is shown escaped: ours refuses control characters in IDs, another backend may not.
+  const runId = sent(run.runId);
   const lines = [
-    `▲ orun remote run ${run.runId}`,
-    `Plan: ${run.planChecksum} · Run: ${run.runId} · State: ${run.status} · Duration: ${since(run.createdAt, run.finishedAt)}`,
+    `▲ orun remote run ${runId}`,
+    `Plan: ${sent(run.planChecksum)} · Run: ${runId} · State: ${sent(run.status)} · Duration: ${since(run.createdAt, run.finishedAt)}`,
     `Backend: ${backendUrl}`,
     `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
       (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
-    ...(run.stoppedReason ? [`Stopped: ${oneLine(run.stoppedReason)} — no job starts in this run until a failed job is retried in it (orun run <plan> --job <failed job> --exec-id ${run.runId} --remote-state --retry), which reopens it`] : []),
+    ...(run.stoppedReason ? [`Stopped: ${oneLine(run.stoppedReason)} — no job starts in this run until a failed job is retried in it (orun run <plan> --job <failed job> --exec-id ${runId} --remote-state --retry), which reopens it`] : []),
     progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
     "",
   ];
-  const width = Math.max(0, ...jobs.map((j) => j.jobId.length));
+  const width = Math.max(0, ...jobs.map((j) => sent(j.jobId).length));
   for (const job of jobs) {
     const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
-    const detail = job.status === "running" ? `on ${job.runnerId}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
+    const detail = job.status === "running" ? `on ${sent(job.runnerId)}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
-    lines.push(`  ${ICON[job.status] ?? "?"} ${job.jobId.padEnd(width)}  ${job.status.padEnd(7)} ${took.padEnd(7)} ${[attempt, retried, detail].filter(Boolean).join(" · ")}`.trimEnd());
+    lines.push(`  ${ICON[job.status] ?? "?"} ${sent(job.jobId).padEnd(width)}  ${sent(job.status).padEnd(7)} ${took.padEnd(7)} ${[attempt, retried, detail].filter(Boolean).join(" · ")}`.trimEnd());
     const failedStep = options.detailed && job.lastError ? /^step (\S+): /.exec(job.lastError)?.[1] : undefined;
     if (failedStep) lines.push(`      ✗ step ${oneLine(failedStep)}  failed`);
   }
@@ -87,11 +90,19 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
       "",
       "Steps: the backend records jobs, not steps — each step's status is in the execution record of the runner that ran its job",
       "(orun status --detailed on that machine); each step's output is in its job's remote log, under `=== <step> ===`:",
-      `orun logs --remote-state --exec-id ${run.runId} --job <job> [--step <step>]`,
+      `orun logs --remote-state --exec-id ${runId} --job <job> [--step <step>]`,
     );
   }
-  lines.push("", `Logs: orun logs --remote-state --exec-id ${run.runId}`, "");
+  lines.push("", `Logs: orun logs --remote-state --exec-id ${runId}`, "");
   return lines.join("\n");
+}
+
+/**
+ * A value the backend sent, as a template literal shows it, with control characters as `?` (status.ts printable):
+ * ours refuses them in IDs and checks its texts, another backend may send escape sequences.
+ */
+function sent(value: unknown): string {
+  return controlsEscaped(String(value));
 }
 
 /**
@@ -141,9 +152,10 @@ export function oneLine(text: string): string {
 }
 
 export function logsText(run: RunView, entries: { job: JobView; log: string }[]): string {
-  const out: string[] = [`${run.runId}  ${run.status}  ${run.jobDone}/${run.jobTotal} succeeded${run.jobFailed ? `, ${run.jobFailed} failed` : ""}`, ""];
+  const out: string[] = [`${sent(run.runId)}  ${sent(run.status)}  ${sent(run.jobDone)}/${sent(run.jobTotal)} succeeded${run.jobFailed ? `, ${sent(run.jobFailed)} failed` : ""}`, ""];
   for (const { job, log } of entries) {
-    out.push(`${ICON[job.status] ?? "?"} ${job.jobId} (${job.status}${job.runnerId ? ` on ${job.runnerId}` : ""})`);
+    // The header's IDs escaped as status shows them; the log itself is the steps' output, printed as it is (as locally).
+    out.push(`${ICON[job.status] ?? "?"} ${sent(job.jobId)} (${sent(job.status)}${job.runnerId ? ` on ${sent(job.runnerId)}` : ""})`);
     out.push(log.endsWith("\n") ? log : `${log}\n`);
   }
   return out.join("\n");

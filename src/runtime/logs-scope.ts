@@ -9,6 +9,7 @@ import { safeSegment } from "./ids.js";
 import { readStepOrder, type LogFilter } from "./logs.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
+import { printable } from "./status.js";
 
 /**
  * The entries of a job's own a `--step` may name besides its steps' (src/runtime/logs.ts: what the job's start and
@@ -76,7 +77,7 @@ export function checkScope(jobs: readonly ScopeJob[], filter: LogFilter, where: 
     if (selected.length === 0) {
       const close = closeNames(canonicalJobId(job), ids, { containing: job, forms: jobIdShortForms });
       throw new OrunError(`job not found in ${where}: ${job}`, {
-        hint: close.length ? `did you mean ${close.join(", ")}?` : `its jobs: ${listed(ids)}`,
+        hint: close.length ? `did you mean ${listed(close)}?` : `its jobs: ${listed(ids)}`,
       });
     }
   }
@@ -87,7 +88,7 @@ export function checkScope(jobs: readonly ScopeJob[], filter: LogFilter, where: 
       const of = filter.job ? ` of ${listed(selected.map((job) => job.id))}` : "";
       const close = closeNames(step, keys);
       throw new OrunError(`step not found in ${where}${of}: ${step}`, {
-        hint: close.length ? `did you mean ${close.join(", ")}?` : keys.length ? `its steps: ${listed(keys)}` : "the jobs selected have no steps",
+        hint: close.length ? `did you mean ${listed(close)}?` : keys.length ? `its steps: ${listed(keys)}` : "the jobs selected have no steps",
       });
     }
   }
@@ -105,11 +106,14 @@ function jobNote(id: string, state: ExecState | undefined): ScopeJob {
  */
 export function noLogsMatchText(scope: LogScope | undefined, filter: LogFilter): string {
   if (!scope || !filter.job || scope.jobs.length === 0) return "No logs match.\n";
-  const shown = scope.jobs.slice(0, 3).map((job) => `${job.id}: ${job.status ?? "not started"}${job.reason ? `, ${job.reason}` : ""}`);
+  // What the record (or backend) says, escaped: a control character in it must not reach the terminal.
+  const shown = scope.jobs.slice(0, 3).map((job) => printable(`${job.id}: ${job.status ?? "not started"}${job.reason ? `, ${job.reason}` : ""}`));
   const more = scope.jobs.length > shown.length ? `; and ${scope.jobs.length - shown.length} more` : "";
   return `No logs match (${shown.join("; ")}${more}).\n`;
 }
 
+/** Names from the record (or backend) for an error message, a control character in one shown as `?`. */
 function listed(names: string[]): string {
-  return names.length > 8 ? `${names.slice(0, 8).join(", ")}, … (${names.length} in all)` : names.join(", ");
+  const shown = names.map(printable);
+  return shown.length > 8 ? `${shown.slice(0, 8).join(", ")}, … (${shown.length} in all)` : shown.join(", ");
 }

@@ -9,6 +9,7 @@ import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
 import { readStateFile, type JobState } from "./records/state.js";
 import { readRecordFile } from "./records/read-record.js";
+import { printable } from "./status.js";
 import { orderSteps, stepKeys } from "./steps.js";
 import { OrunError } from "../util/errors.js";
 
@@ -248,11 +249,11 @@ export async function printLogs(entries: LogEntry[], write: (chunk: string | Buf
   for (const entry of entries) {
     if (entry.file === undefined) {
       // Not a log: under --raw (the logs' bytes only) it goes to `note` (stderr).
-      if (!options.raw) write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status}, no output)\n${errorLine(entry)}`);
-      else options.note?.(`${entry.jobId} › ${entry.stepKey}: ${errorLine(entry) || `${entry.status}, no output\n`}`);
+      if (!options.raw) write(`── ${entryKey(entry)}  (${printable(entry.status)}, no output)\n${errorLine(entry)}`);
+      else options.note?.(`${entryKey(entry)}: ${errorLine(entry) || `${printable(entry.status)}, no output\n`}`);
       continue;
     }
-    if (!options.raw) write(`── ${entry.jobId} › ${entry.stepKey}  (${entry.status})\n`);
+    if (!options.raw) write(`── ${entryKey(entry)}  (${printable(entry.status)})\n`);
     let started = false;
     let endsLine = true;
     await readPieces(entry.file, options.raw === true, (piece) => {
@@ -268,13 +269,21 @@ export async function printLogs(entries: LogEntry[], write: (chunk: string | Buf
 }
 
 /**
+ * `<job> › <step>` as a header shows it: the IDs come from the record (state.json, a journal, folder and file
+ * names), which may come from anywhere, so a control character in one is shown as `?` rather than reaching the
+ * terminal (as `orun status` shows them).
+ */
+function entryKey(entry: LogEntry): string {
+  return `${printable(entry.jobId)} › ${printable(entry.stepKey)}`;
+}
+
+/**
  * The job's recorded error as printed in place of a log, on one line (control characters shown as `?`); nothing
  * for a step that failed with no output when the error is another's.
  */
 function errorLine(entry: LogEntry): string {
   if (entry.error === undefined) return "";
-  // eslint-disable-next-line no-control-regex
-  return `error: ${entry.error.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?")}\n`;
+  return `error: ${printable(entry.error)}\n`;
 }
 
 function endsWithNewline(piece: string | Buffer): boolean {
@@ -340,14 +349,14 @@ export async function followLogs(
     if (stepOrder === null) stepOrder = await readStepOrder(store, execId);
     for (const entry of await listLogs(store, execId, filter, { stepOrder })) {
       if (entry.file === undefined) {
-        const key = `${entry.jobId} › ${entry.stepKey}`;
+        const key = entryKey(entry);
         // Shown once — and again should the job's error turn out to be this step's (it is recorded as the job ends).
-        const shown = `${key}\0${entry.status}\0${entry.error ?? ""}`;
+        const shown = `${entry.jobId}\0${entry.stepKey}\0${entry.status}\0${entry.error ?? ""}`;
         if (errorsShown.has(shown)) continue;
         errorsShown.add(shown);
-        if (options.raw) options.note?.(`${key}: ${errorLine(entry) || `${entry.status}, no output\n`}`);
+        if (options.raw) options.note?.(`${key}: ${errorLine(entry) || `${printable(entry.status)}, no output\n`}`);
         else {
-          header(key, `  (${entry.status}, no output)`);
+          header(key, `  (${printable(entry.status)}, no output)`);
           emit(errorLine(entry));
         }
         continue;
@@ -356,7 +365,7 @@ export async function followLogs(
       if (!handle) continue;
       try {
         const info = await handle.stat();
-        const key = `${entry.jobId} › ${entry.stepKey}`;
+        const key = entryKey(entry);
         let file = followed.get(entry.file);
         // A job that runs again (a resumed or retried execution) starts a new log file in place of the old one;
         // a log truncated in place starts over too. Either way it is shown again from its start.

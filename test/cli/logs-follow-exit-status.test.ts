@@ -4,7 +4,7 @@
 // test writes once the follower has printed the step's first line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
@@ -22,7 +22,10 @@ async function followRunEndingWith(t: { after(fn: () => Promise<void>): void }, 
   const follow = spawnOrun(["logs", "--exec-id", "bg", "--follow"], { cwd: dir });
   // The run is still going while the follower prints: the exit status is the one it learns at the end.
   await until(() => follow.output().includes("step-started\n"), "the follower to print the running step's first line", 30_000);
-  await writeFile(path.join(dir, "release"), String(exitCode));
+  // Written whole, then named: the step waits for the name, and a file written in place can be seen empty (created,
+  // not yet written), when the step printed 'step-ending-' and failed on `exit ""` (a run that should complete).
+  await writeFile(path.join(dir, "release.tmp"), String(exitCode));
+  await rename(path.join(dir, "release.tmp"), path.join(dir, "release"));
   const followed = await follow.done;
   // The detached child may still be closing its record: the temp folder goes once it has exited.
   const child = Number((await readFile(recordFile(dir, "bg", "pid"), "utf8")).trim());

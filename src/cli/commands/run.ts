@@ -642,27 +642,30 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
     process.stdout.write(opts.json ? "null\n" : "No runs yet.\n\n  Start one with: orun run\n");
     return 0;
   }
-  let last = "";
+  let waitSaid = false;
   let stepOrder: import("../../runtime/logs.js").StepOrder | undefined;
+  // A log gets a frame when the run changed, not every poll: its duration (and a running job's) moves each second.
+  const { watchFrames } = await import("../../runtime/output/watch-frames.js");
+  const frames = watchFrames(caps.live, (text) => void process.stdout.write(text));
   for (;;) {
     execId ??= await resolveId();
     if (execId) {
       const snapshot = await readSnapshot(store, execId);
       // Steps in the order they run, as orun logs shows them (read until found: a record keeps the plan it runs).
       if (opts.detailed) stepOrder ??= await (await import("../../runtime/logs.js")).readStepOrder(store, execId);
-      const text = opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, Date.now(), { detailed: opts.detailed, stepOrder });
+      const render = (now: number): string => (opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, now, { detailed: opts.detailed, stepOrder }));
+      const text = render(Date.now());
       if (!opts.watch) {
         process.stdout.write(text);
         return 0;
       }
-      if (caps.live) process.stdout.write(`\x1b[H\x1b[J${text}`);
-      else if (text !== last) process.stdout.write(text);
-      last = text;
+      // Rendered at no time, a running run and its running jobs show no duration: what is left changes with the run.
+      frames.show(text, opts.json ? text : render(NaN));
       if (isFinished(snapshot)) return outcomeExitCode(snapshot);
-    } else if (!last) {
+    } else if (!waitSaid) {
       // Not into a --json stream: what reads it expects JSON documents only.
       (opts.json ? process.stderr : process.stdout).write(awaited !== undefined ? `Waiting for run ${awaited}...\n` : "Waiting for a run...\n");
-      last = "waiting";
+      waitSaid = true;
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
