@@ -48,7 +48,7 @@ export interface RemoteHooksOptions {
   /** `--job X --retry`: the claim of X reopens it if it failed (and the jobs skipped because of it). */
   retryJob?: string;
   /**
-   * The plan as this runner's command named it, for the commands it prints (src/remote/plan-reference.ts): a file
+   * The plan as this runner's command named it, for the commands it prints (src/runtime/plan-reference.ts): a file
    * path, a stored plan's name or ID, or "" for a plan compiled afresh (no plan argument). Absent: the plan's ID.
    */
   planRef?: string;

@@ -504,7 +504,7 @@ function resumeCommandOf(
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
   return async (execId, scopeDone) => {
-    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../remote/plan-reference.js");
+    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
     const plan = resolved.storedAs ?? (planRef?.trim() && resolved.intentRoot !== undefined ? planReference(planRef, resolved.plan, cwd, resolved.file) : "");
     const carried = {
       intent: opts.intent,
