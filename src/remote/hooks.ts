@@ -407,6 +407,11 @@ export class RemoteHooks implements ExecutionHooks {
     return this.command(this.options.planRef ?? this.planId, jobId, retry);
   }
 
+  /** The command that runs this runner's slice of the run again (its own command, the run ID pinned): a second Ctrl-C's advice. */
+  resumeCommand(): string {
+    return this.command(this.options.planRef ?? this.planId, this.options.job, false);
+  }
+
   /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */
   private command(plan: string, jobId: string | undefined, retry: boolean): string {
     const words = [this.options.commandEnv, "orun run", plan, this.options.commandFlags, jobId && `--job ${jobId}`, `--exec-id ${this.options.runId}`, "--remote-state", retry && jobId && "--retry"];
