@@ -261,3 +261,28 @@ describe("a remote runner's interrupted record says how to rejoin its run, and t
     assert.deepEqual([jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status], ["completed", "pending"], run.stdout);
   });
 });
+
+describe("a stopped remote run's status names the command that retries its failed job, and that command reopens the run", () => {
+  const open = backendProcessBed("sqlite", "stopped");
+
+  // The Stopped line said `orun run <plan> --job <failed job> --exec-id R --remote-state --retry`: a template,
+  // though status knows the run's plan and its failed job.
+  it("Stopped: … (orun run <plan-id> --job app@dev.check --exec-id R --remote-state --retry), followed, completes the run", async (t) => {
+    const bed = (await open(t))!;
+    const { dir, orun } = await remoteRepo(bed, "stopped", "if [ -f ../fixed ]; then echo app-ok; else echo app-failing; exit 3; fi\n");
+    const failed = await orun(["run", "--all", "--exec-id", "stopped-run"]);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    const status = await orun(["status", "--exec-id", "stopped-run"]);
+    assert.equal(status.code, 0, status.stderr);
+    const command = /^Stopped: fail-fast after app@dev\.check failed — no job starts in this run until a failed job is retried in it \((orun run .*)\), which reopens it$/m.exec(status.stdout)?.[1];
+    const planId = /^Plan: (\S+) /m.exec(status.stdout)?.[1];
+    assert.equal(command, `orun run ${planId} --job app@dev.check --exec-id stopped-run --remote-state --retry`, status.stdout);
+
+    await writeFile(path.join(dir, "fixed"), "");
+    const retried = await orun(command!.split(" ").slice(1));
+    assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+    const after = await orun(["status", "--exec-id", "stopped-run"]);
+    assert.match(after.stdout, /State: completed/, after.stdout);
+    assert.doesNotMatch(after.stdout, /Stopped:/, after.stdout);
+  });
+});
