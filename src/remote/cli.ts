@@ -14,7 +14,7 @@ import { watchFrames } from "../runtime/output/watch-frames.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { plansDir } from "../plan/store.js";
-import { carriedEnv, carriedFlags, planReference, shellWord, type CarriedOptions } from "./plan-reference.js";
+import { carriedEnv, carriedFlags, planReference, shellWord, type CarriedOptions } from "../runtime/plan-reference.js";
 import { resolveRunner } from "../runtime/runner-resolution.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";

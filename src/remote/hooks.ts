@@ -48,7 +48,7 @@ export interface RemoteHooksOptions {
   /** `--job X --retry`: the claim of X reopens it if it failed (and the jobs skipped because of it). */
   retryJob?: string;
   /**
-   * The plan as this runner's command named it, for the commands it prints (src/remote/plan-reference.ts): a file
+   * The plan as this runner's command named it, for the commands it prints (src/runtime/plan-reference.ts): a file
    * path, a stored plan's name or ID, or "" for a plan compiled afresh (no plan argument). Absent: the plan's ID.
    */
   planRef?: string;
@@ -405,6 +405,11 @@ export class RemoteHooks implements ExecutionHooks {
   /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
   private rerun(jobId: string, retry: boolean): string {
     return this.command(this.options.planRef ?? this.planId, jobId, retry);
+  }
+
+  /** The command that runs this runner's slice of the run again (its own command, the run ID pinned): a second Ctrl-C's advice. */
+  resumeCommand(): string {
+    return this.command(this.options.planRef ?? this.planId, this.options.job, false);
   }
 
   /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */

@@ -2,6 +2,7 @@
 // from the backend's run and jobs (40-remote-state.md §4.9, §4.10).
 import { MAX_NO_EVIDENCE_REASON_CHARS, knownNoEvidenceCause, type JobView, type NoEvidence, type RunView } from "./protocol.js";
 import { printable as controlsEscaped } from "../runtime/status.js";
+import { shellWord } from "../util/shell-word.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
 
@@ -69,7 +70,7 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
     `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
       (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
-    ...(run.stoppedReason ? [`Stopped: ${oneLine(run.stoppedReason)} — no job starts in this run until a failed job is retried in it (orun run <plan> --job <failed job> --exec-id ${runId} --remote-state --retry), which reopens it`] : []),
+    ...(run.stoppedReason ? stoppedLines(run, jobs) : []),
     progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
     "",
   ];
@@ -103,6 +104,20 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
  */
 function sent(value: unknown): string {
   return controlsEscaped(String(value));
+}
+
+/**
+ * A stopped run's line: why, and the command that retries its failed job in it (which reopens it), one a line when
+ * several failed. The plan is named by its ID, as `orun run` finds it stored where a runner compiled or ran it; the
+ * runners' own lines name it as they were given it. Without a failed job (a backend that does not list it) the
+ * command stays a template.
+ */
+function stoppedLines(run: RunView, jobs: JobView[]): string[] {
+  const why = `Stopped: ${oneLine(run.stoppedReason ?? "")} — no job starts in this run until a failed job is retried in it`;
+  const retry = (job: string): string => `orun run ${shellWord(run.planChecksum || "<plan>")} --job ${job} --exec-id ${shellWord(run.runId)} --remote-state --retry`;
+  const failed = jobs.filter((job) => job.status === "failed").map((job) => shellWord(job.jobId));
+  if (failed.length > 1) return [`${why}, which reopens it:`, ...failed.map((job) => `  ${retry(job)}`)];
+  return [`${why} (${retry(failed[0] ?? "<failed job>")}), which reopens it`];
 }
 
 /**

@@ -73,6 +73,8 @@ export interface ExecuteOptions {
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it).
    */
   resumeCommand?: (execId: string, scopeDone: boolean) => Promise<string>;
+  /** Under remote state: the runner's own command in the run (its slice, its flags), for its record (RunMetadata.resumeCommand). */
+  rejoinCommand?: () => string;
 }
 
 export interface ExecuteResult {
@@ -147,6 +149,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
     const revision = await revisionToRecord(planned, folders, options.warn ?? warnOnStderr, options.remoteRunId);
     options.hooks?.vouchFor?.(revision);
+    // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
+    const carryOn = options.remoteRunId ? options.rejoinCommand?.() : await options.resumeCommand?.(execId, false).catch(() => undefined);
     const meta: RunMetadata = {
       execId,
       planId,
@@ -154,6 +158,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       planChecksum: checksum,
       ...(revision ? { revision } : {}),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
+      ...(carryOn ? { resumeCommand: carryOn } : {}),
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
       trigger: options.trigger ?? "cli",

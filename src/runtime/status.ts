@@ -135,12 +135,18 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     execID: snapshot.execId,
     ...(snapshot.meta ? { meta: snapshot.meta } : {}),
     state: snapshot.state ?? null,
-    ...(snapshot.interrupted ? { interrupted: true } : {}),
+    ...(snapshot.interrupted ? { interrupted: true, ...carryOnJson(snapshot) } : {}),
     ...(snapshot.starting ? { starting: true } : {}),
     ...(snapshot.backgroundError ? { backgroundError: snapshot.backgroundError } : {}),
     ...(snapshot.foreignLock ? { foreignLock: snapshot.foreignLock } : {}),
     ...(snapshot.lockUnreadable ? { lockUnreadable: snapshot.lockUnreadable } : {}),
   };
+}
+
+/** An interrupted run's carry-on command for `status --json`, with `resumeScopeUnknown` when its record does not say it. */
+function carryOnJson(snapshot: ExecutionSnapshot): { resumeCommand: string; resumeScopeUnknown?: true } {
+  const { command, unknownScope } = carryOn(snapshot.execId, snapshot.meta);
+  return { resumeCommand: snapshot.meta?.resumeCommand ?? command, ...(unknownScope ? { resumeScopeUnknown: true } : {}) };
 }
 
 /** A job's status as shown: `interrupted` is a `running` job of a run that is no longer alive. */
@@ -159,16 +165,23 @@ export function printable(text: string): string {
 }
 
 /**
- * What carries on an interrupted execution. A runner's part of a remote run (its record names the run) is not
- * resumed by its record's ID, which `orun run --exec-id` would take for a new remote run of that name: another
- * runner of the run's plan (the record's plan ID: a fresh compile stores it in .orun/plans) joins the run and takes
- * over the jobs the dead one held once their lease runs out (docs/remote-state.md, Runners under remote state).
+ * What carries on an interrupted execution: the command its run recorded at start (RunMetadata.resumeCommand), the
+ * one its summary would print, naming its plan, scope and runner flags. A runner's part of a remote run (its record
+ * names the run) is not resumed by its record's ID, which `orun run --exec-id` would take for a new remote run of that
+ * name: the runner's own command in the run joins it again for the same slice and takes over the jobs the dead one
+ * held once their lease runs out (docs/remote-state.md, Runners under remote state). A record of an older orun has no
+ * command: the bare one (a remote run's by the record's plan ID) with `unknownScope`, since it runs every job of the
+ * plan it finds, on the default runner.
  */
-export function carryOn(execId: string, meta: RunMetadata | undefined): { rejoins?: string; command: string } {
-  if (!meta?.remoteRunId) return { command: `orun run --exec-id ${execId}` };
-  const run = printable(meta.remoteRunId);
-  return { rejoins: run, command: `orun run ${meta.planId ? `${printable(meta.planId)} ` : ""}--exec-id ${run} --remote-state` };
+export function carryOn(execId: string, meta: RunMetadata | undefined): { rejoins?: string; command: string; unknownScope?: true } {
+  const rejoins = meta?.remoteRunId ? printable(meta.remoteRunId) : undefined;
+  if (meta?.resumeCommand) return { ...(rejoins ? { rejoins } : {}), command: printable(meta.resumeCommand) };
+  if (!rejoins) return { command: `orun run --exec-id ${execId}`, unknownScope: true };
+  return { rejoins, command: `orun run ${meta?.planId ? `${printable(meta.planId)} ` : ""}--exec-id ${rejoins} --remote-state`, unknownScope: true };
 }
+
+/** What a carry-on command lacks when its record does not say (an older orun's): added to the advice. */
+export const UNKNOWN_SCOPE_NOTE = "its record, from an older orun, does not say the run's scope or runner: add its --job/--component/-e and --runner flags, or it runs every job of the plan on the default runner";
 
 /** `orun logs` of this record: a runner's part of a remote run is read with --local (under remote state `--exec-id` names the run). */
 export function logsCommandOf(execId: string, meta: RunMetadata | undefined): string {
@@ -240,9 +253,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   }
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
-    const { rejoins, command } = carryOn(snapshot.execId, meta);
+    const { rejoins, command, unknownScope } = carryOn(snapshot.execId, meta);
     const how = rejoins ? `rejoin remote run ${rejoins} with: ${command} (the jobs it held are taken over once their lease runs out)` : `resume with: ${command}`;
     lines.push(`  ${p.yellow("!")} ${who} is no longer alive; ${how}`);
+    if (unknownScope) lines.push(`  ${p.yellow("!")} ${UNKNOWN_SCOPE_NOTE}`);
   }
 
   jobs.sort(

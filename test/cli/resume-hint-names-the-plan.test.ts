@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { shellScript } from "../support/bash.js";
@@ -321,4 +321,62 @@ test("a second Ctrl-C names the same resume command as the summary, and followin
   const resumed = await inShell(t, advice!, dir);
   assert.equal(resumed.code, 0, resumed.output);
   assert.match(resumed.output, /Run: ctrlc\n[\s\S]*1 succeeded\n/);
+});
+
+// A run killed outright (SIGKILL, OOM, a killed CI job) prints no summary: `orun status` gives its resume command.
+// It was `orun run --exec-id X` whatever the run's scope and runner: pasted, it ran every job of a fresh plan with the
+// default runner. The run now records, when it starts, the command its summary would print.
+test("orun status of a SIGKILLed run names the resume command its summary would print; through sh it runs the run's scope alone", async (t) => {
+  const dir = await repo(t);
+  const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; touch ../started; while [ ! -f ../fixed-{{ .orun.component.name }} ]; do sleep 0.1; done";
+  await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "--job", "lib@dev.check", "--runner", "local", "--exec-id", "killed"], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: "1", ORUN_RUNNER: "", ORUN_EXEC_ID: "" },
+    stdio: "ignore",
+  });
+  const exited = new Promise<unknown>((resolve) => child.on("close", resolve));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "started")), "the step to start");
+  child.kill("SIGKILL");
+  await exited;
+
+  const status = await runOrun(["status", "--exec-id", "killed"], { cwd: dir });
+  assert.equal(status.code, 0, status.stderr);
+  const advice = /is no longer alive; resume with: (.*)\n/.exec(status.stdout)?.[1];
+  assert.equal(advice, "orun run --exec-id killed --runner local --job lib@dev.check", status.stdout);
+  assert.doesNotMatch(status.stdout, /older orun/, status.stdout);
+  const json = await runOrun(["status", "--exec-id", "killed", "--json"], { cwd: dir });
+  const shown = JSON.parse(json.stdout) as { interrupted?: boolean; resumeCommand?: string; resumeScopeUnknown?: boolean };
+  assert.deepEqual([shown.interrupted, shown.resumeCommand, shown.resumeScopeUnknown], [true, advice, undefined], json.stdout);
+
+  await fixAll(dir);
+  const resumed = await inShell(t, advice!, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  const after = JSON.parse((await runOrun(["status", "--exec-id", "killed", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
+  // lib ran again; app (and prod) never were in the run's scope, and still are not.
+  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], resumed.output);
+});
+
+test("orun status of a dead run whose record has no resume command (an older orun's) says its scope and runner are not known", async (t) => {
+  const dir = await repo(t);
+  const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; touch ../started; while :; do sleep 0.1; done";
+  await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "--job", "lib@dev.check", "--exec-id", "old"], { cwd: dir, env: { ...process.env, ORUN_EXEC_ID: "" }, stdio: "ignore" });
+  const exited = new Promise<unknown>((resolve) => child.on("close", resolve));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "started")), "the step to start");
+  child.kill("SIGKILL");
+  await exited;
+  const metaFile = path.join(dir, ".orun/executions/old/metadata.json");
+  const meta = JSON.parse(await readFile(metaFile, "utf8")) as Record<string, unknown>;
+  assert.equal(meta.resumeCommand, "orun run --exec-id old --job lib@dev.check");
+  delete meta.resumeCommand;
+  await writeFile(metaFile, JSON.stringify(meta));
+
+  const status = await runOrun(["status", "--exec-id", "old"], { cwd: dir });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /no longer alive; resume with: orun run --exec-id old\n {2}! its record, from an older orun, does not say the run's scope or runner: add its --job\/--component\/-e and --runner flags/, status.stdout);
+  const json = JSON.parse((await runOrun(["status", "--exec-id", "old", "--json"], { cwd: dir })).stdout) as { resumeCommand?: string; resumeScopeUnknown?: boolean };
+  assert.deepEqual([json.resumeCommand, json.resumeScopeUnknown], ["orun run --exec-id old", true]);
 });

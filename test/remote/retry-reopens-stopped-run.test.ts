@@ -162,6 +162,10 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       let text = await status(runId);
       assert.match(text, /Stopped: fail-fast after x@dev\.build failed/);
       assert.match(text, /✗ y@dev\.build\s+failed/);
+      // Both failed jobs' retry commands, one a line (it was one template naming neither).
+      const planId = /^Plan: (\S+) /m.exec(text)?.[1];
+      const retries = [...text.matchAll(/^ {2}(orun run .* --retry)$/gm)].map((m) => m[1]);
+      assert.deepEqual(retries, ["x@dev.build", "y@dev.build"].map((job) => `orun run ${planId} --job ${job} --exec-id ${runId} --remote-state --retry`), text);
 
       await fs.writeFile(plan.fixed, "");
       const retry = await runJob("x@dev.build", "--retry");

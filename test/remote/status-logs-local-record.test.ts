@@ -203,7 +203,8 @@ describe("status and logs under intent execution.state.mode: remote read the bac
     const metaFile = path.join(executions, "poisoned.abcdef/metadata.json");
     const meta = JSON.parse(await readFile(metaFile, "utf8")) as Record<string, unknown>;
     const hostile = "R9\u001b]0;pwned\u0007\u001b[2J";
-    Object.assign(meta, { execId: "poisoned.abcdef", remoteRunId: hostile, status: "running", pid: await deadPid() });
+    const resumeCommand = `orun run --exec-id ${hostile} --remote-state`;
+    Object.assign(meta, { execId: "poisoned.abcdef", remoteRunId: hostile, resumeCommand, status: "running", pid: await deadPid() });
     delete meta.finishedAt;
     await writeFile(metaFile, JSON.stringify(meta));
     await rm(path.join(executions, "latest"), { force: true });
@@ -214,7 +215,7 @@ describe("status and logs under intent execution.state.mode: remote read the bac
     assert.ok(remote.stderr.includes(`remote state: showing run ${shown}, the last this machine took part in (execution record poisoned.abcdef)`), remote.stderr);
     const local = await orun(["status", "--local", "--exec-id", "poisoned.abcdef"]);
     assert.equal(local.code, 0, local.stderr);
-    assert.ok(local.stdout.includes(`rejoin remote run ${shown} with: orun run ${String(meta.planId)} --exec-id ${shown} --remote-state`), local.stdout);
+    assert.ok(local.stdout.includes(`rejoin remote run ${shown} with: orun run --exec-id ${shown} --remote-state`), local.stdout);
     for (const out of [remote.stdout, remote.stderr, local.stdout, local.stderr]) assert.ok(!out.includes("\u001b") && !out.includes("\u0007"), JSON.stringify(out));
   });
 });
@@ -223,38 +224,65 @@ describe("a remote runner's interrupted record says how to rejoin its run, and t
   // A short lease: the job the killed runner held is free to take over 5 s after its last heartbeat.
   const open = backendProcessBed("sqlite", "rejoin", ["--lease-timeout", "5s"]);
 
-  it("status --local of a SIGKILLed runner's record names orun run <plan> --exec-id R --remote-state, which takes over its job in run R", async (t) => {
+  // The hint was `orun run <plan-id> --exec-id R --remote-state`, without the runner's --job and runner flags: pasted,
+  // it claimed every job no runner had claimed (other legs', production's), on the default runner.
+  it("status --local of a SIGKILLed runner's record names its own command in run R (--job, --runner), which takes over its job and no other", async (t) => {
     const bed = (await open(t))!;
-    // app waits for the test's file `release` (the orphaned step of the killed runner ends with it too).
-    const { dir, orun, env } = await remoteRepo(bed, "rejoin", "echo app-start; while [ ! -f ../release ]; do sleep 0.1; done; echo app-ok\n");
+    const { dir, orun, env } = await remoteRepo(bed, "rejoin", "echo app-ok\n");
+    // lib waits for the test's file `release` (the orphaned step of the killed runner ends with it too).
+    await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
     t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
-    const runner = spawnOrun(["run", "--all", "--exec-id", "killed-run"], { cwd: dir, env });
+    const runner = spawnOrun(["run", "--job", "lib@dev.check", "--runner", "local", "--exec-id", "killed-run"], { cwd: dir, env });
     let record = "";
     await until(() => {
       record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
-      const log = path.join(dir, ".orun/executions", record, "logs/app@dev.check/main.log");
-      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("app-start");
-    }, "the runner to start app's step");
+      const log = path.join(dir, ".orun/executions", record, "logs/lib@dev.check/main.log");
+      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("lib-start");
+    }, "the runner to start lib's step");
     runner.child.kill("SIGKILL");
     await runner.done;
 
     const status = await orun(["status", "--local", "--exec-id", record]);
     assert.equal(status.code, 0, status.stderr);
-    const meta = JSON.parse(await readFile(path.join(dir, ".orun/executions", record, "metadata.json"), "utf8")) as { planId: string };
-    const hint = /is no longer alive; rejoin remote run killed-run with: orun (run \S+ --exec-id killed-run --remote-state) \(the jobs it held are taken over once their lease runs out\)\n/.exec(status.stdout)?.[1];
-    assert.equal(hint, `run ${meta.planId} --exec-id killed-run --remote-state`, status.stdout);
+    const hint = /is no longer alive; rejoin remote run killed-run with: (orun run .*) \(the jobs it held are taken over once their lease runs out\)\n/.exec(status.stdout)?.[1];
+    assert.equal(hint, "orun run --runner local --job lib@dev.check --exec-id killed-run --remote-state", status.stdout);
     // Not the record's own ID, which would start a new remote run of that name.
     assert.doesNotMatch(status.stdout, new RegExp(`orun run --exec-id ${escaped(record)}`), status.stdout);
 
     await writeFile(path.join(dir, "release"), "");
-    const rejoined = await orun(hint.split(" "));
+    const rejoined = await orun(hint!.split(" ").slice(1));
     assert.equal(rejoined.code, 0, rejoined.stdout + rejoined.stderr);
     assert.match(rejoined.stderr, /^remote state: run killed-run on /m, rejoined.stderr);
-    assert.match(rejoined.stdout, /Run: killed-run \(remote\)/, rejoined.stdout);
-    assert.match(rejoined.stderr, /taking over job app@dev\.check/, rejoined.stderr);
-    const run = await orun(["status", "--exec-id", "killed-run"]);
+    assert.match(rejoined.stderr, /taking over job lib@dev\.check/, rejoined.stderr);
+    const run = await orun(["status", "--exec-id", "killed-run", "--json"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /State: completed/, run.stdout);
-    assert.match(run.stdout, /✓ app@dev\.check {2}success/, run.stdout);
+    const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
+    // app is no job of the killed runner's: it waits for a runner of its own.
+    assert.deepEqual([jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status], ["completed", "pending"], run.stdout);
+  });
+});
+
+describe("a stopped remote run's status names the command that retries its failed job, and that command reopens the run", () => {
+  const open = backendProcessBed("sqlite", "stopped");
+
+  // The Stopped line said `orun run <plan> --job <failed job> --exec-id R --remote-state --retry`: a template,
+  // though status knows the run's plan and its failed job.
+  it("Stopped: … (orun run <plan-id> --job app@dev.check --exec-id R --remote-state --retry), followed, completes the run", async (t) => {
+    const bed = (await open(t))!;
+    const { dir, orun } = await remoteRepo(bed, "stopped", "if [ -f ../fixed ]; then echo app-ok; else echo app-failing; exit 3; fi\n");
+    const failed = await orun(["run", "--all", "--exec-id", "stopped-run"]);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    const status = await orun(["status", "--exec-id", "stopped-run"]);
+    assert.equal(status.code, 0, status.stderr);
+    const command = /^Stopped: fail-fast after app@dev\.check failed — no job starts in this run until a failed job is retried in it \((orun run .*)\), which reopens it$/m.exec(status.stdout)?.[1];
+    const planId = /^Plan: (\S+) /m.exec(status.stdout)?.[1];
+    assert.equal(command, `orun run ${planId} --job app@dev.check --exec-id stopped-run --remote-state --retry`, status.stdout);
+
+    await writeFile(path.join(dir, "fixed"), "");
+    const retried = await orun(command!.split(" ").slice(1));
+    assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+    const after = await orun(["status", "--exec-id", "stopped-run"]);
+    assert.match(after.stdout, /State: completed/, after.stdout);
+    assert.doesNotMatch(after.stdout, /Stopped:/, after.stdout);
   });
 });

@@ -462,6 +462,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       remoteRunId: remote?.runId,
       ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
       ...(resumeCommand ? { resumeCommand } : {}),
+      ...(remote ? { rejoinCommand: () => remote.hooks.resumeCommand() } : {}),
       job: opts.job,
       retry: opts.retry,
       components: scoped.components ?? componentFilter,
@@ -504,7 +505,7 @@ function resumeCommandOf(
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
   return async (execId, scopeDone) => {
-    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../remote/plan-reference.js");
+    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
     const plan = resolved.storedAs ?? (planRef?.trim() && resolved.intentRoot !== undefined ? planReference(planRef, resolved.plan, cwd, resolved.file) : "");
     const carried = {
       intent: opts.intent,
@@ -700,7 +701,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, printable } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, printable, UNKNOWN_SCOPE_NOTE } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -723,8 +724,8 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
   const noLogsInterrupted = (meta: import("../../runtime/records/store.js").RunMetadata | undefined): void => {
-    const { rejoins, command } = carryOn(execId, meta);
-    const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}`;
+    const { rejoins, command, unknownScope } = carryOn(execId, meta);
+    const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${UNKNOWN_SCOPE_NOTE}` : ""}`;
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
   };
   // A finished run whose steps printed nothing: "yet" would promise logs that never come.

@@ -230,7 +230,7 @@ export class TextRenderer implements Renderer {
     out(`  logs    orun logs --exec-id ${id}`);
     // A remote run keeps a failed job failed for every runner until `--retry` reopens it in the run. A job that
     // failed here may instead have been handed on to another runner (its lease lapsed), hence "if it failed".
-    // The command names the plan and flags as the runner's did (summary.retryCommand, src/remote/plan-reference.ts);
+    // The command names the plan and flags as the runner's did (summary.retryCommand, src/runtime/plan-reference.ts);
     // when no job failed here it retries the failed job the backend named (upstream, or this runner's job that
     // failed before), and without one there is no command to give: a placeholder would be a shell redirection.
     if (summary.status !== "completed" || unfinished.length > 0) {

@@ -64,6 +64,12 @@ export interface RunMetadata {
   error?: string;
   /** Under remote state: the backend's run ID this record is one runner's part of (status/logs read it by default). */
   remoteRunId?: string;
+  /**
+   * The command that carries the run on if its process dies (SIGKILL, OOM, a killed CI job), written when it starts:
+   * off remote state the resume its summary would print (plan, scope, runner flags); under it the runner's own
+   * command in the remote run (its `--job` slice, runner flags). Records of an older orun have none.
+   */
+  resumeCommand?: string;
 }
 
 /** The `user` a record names: the account running orun. */

@@ -1,10 +1,10 @@
-// How a remote runner's printed commands name the plan (src/remote/plan-reference.ts): as the runner was given it.
+// How a remote runner's printed commands name the plan (src/runtime/plan-reference.ts): as the runner was given it.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { carriedEnv, carriedFlags, planReference } from "../../src/remote/plan-reference.js";
+import { carriedEnv, carriedFlags, planReference } from "../../src/runtime/plan-reference.js";
 import type { Plan } from "../../src/model/plan.js";
 
 describe("planReference", () => {

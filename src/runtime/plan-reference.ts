@@ -1,6 +1,7 @@
-// How the commands a remote runner prints (retry this job in its run, …) name the plan: as the runner's own
-// command did, so that the printed command finds the same plan where the runner ran. A plan's checksum names
-// only a stored plan: given a plan file, `orun run <checksum>` found nothing.
+// How the `orun run` commands orun prints for a run (a local run's resume, a remote runner's retry or rejoin, …)
+// name the plan and repeat its flags: as the run's own command did, so that the printed command finds the same plan
+// where the run ran. A plan's checksum names only a stored plan: given a plan file, `orun run <checksum>` found nothing.
+// Light (no remote code): a run builds its resume command at start, for its record (test/cli/startup.test.ts).
 import path from "node:path";
 import { planShortId, type Plan } from "../model/plan.js";
 import { shellWord } from "../util/shell-word.js";
