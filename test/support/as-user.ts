@@ -32,7 +32,9 @@ export async function chownTree(dir: string, uid: number): Promise<void> {
   await chown(dir, uid, uid);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(full, uid);
-    else await chown(full, uid, uid);
+    // A live run renames its temp files into place while this walks: one gone since the listing is no matter.
+    await (entry.isDirectory() ? chownTree(full, uid) : chown(full, uid, uid)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
   }
 }
