@@ -56,6 +56,18 @@ describe("the PostgreSQL store's sessions", () => {
     }
   });
 
+  it("read the setting's name in any case, as PostgreSQL does: ?options=-c JIT=on turns it back on too", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    try {
+      const withOptions = new URL(db.url);
+      withOptions.searchParams.set("options", "-c JIT=on");
+      assert.deepEqual(await jitOfStoreSession(db.url, withOptions.toString()), ["on"]);
+    } finally {
+      await db.cleanup();
+    }
+  });
+
   it("take the last of several ?options=, as libpq does", async (t) => {
     const db = await testDatabase("postgres");
     if (!db) return t.skip("PostgreSQL unavailable");

@@ -448,7 +448,7 @@ function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   u.searchParams.delete("options");
   // Quoted: unquoted, search_path folds MySchema to myschema, which CREATE SCHEMA "MySchema" did not make.
   const options = [...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []), ...(given ? [given] : [])].join(" ");
-  return { connection: { connectionString: u.toString(), ...(options ? { options } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/.test(given ?? "") };
+  return { connection: { connectionString: u.toString(), ...(options ? { options } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/i.test(given ?? "") };
 }
 
 /**
