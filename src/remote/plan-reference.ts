@@ -85,3 +85,19 @@ export function carriedEnv(options: CarriedOptions, env: NodeJS.ProcessEnv, uses
   ];
   return names.flatMap((name) => (env[name]?.trim() ? [`${name}=${shellWord(env[name]!)}`] : [])).join(" ");
 }
+
+/**
+ * The backend URL a printed command repeats (ORUN_BACKEND_URL's too: pasted where it is unset, the command failed
+ * "requires --backend-url"), never with its password: the command is printed, logged and pasted into issues.
+ */
+export function printedBackendUrl(url: string | undefined): string | undefined {
+  if (!url?.trim()) return undefined;
+  try {
+    const parsed = new URL(url.trim());
+    if (!parsed.password) return url.trim();
+    parsed.password = "";
+    return parsed.href;
+  } catch {
+    return undefined;
+  }
+}
