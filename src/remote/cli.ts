@@ -64,7 +64,8 @@ export async function remoteRunSetup(
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
-    commandFlags: carriedFlags(carried, !flags.planRef?.trim()),
+    // -e/--component shape a plan compiled here (a component named as the plan too), so its commands repeat them.
+    commandFlags: carriedFlags(carried, compiled && !resolved.storedAs),
     commandEnv: carriedEnv(carried, env, { compiles: compiled && !resolved.storedAs, docker: runner.name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),

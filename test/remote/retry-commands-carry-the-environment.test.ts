@@ -34,6 +34,8 @@ environments:
     selectors: {components: ["*"]}
     activation:
       triggerRefs: [release]
+  prod:
+    selectors: {components: ["*"]}
 components:
   - name: web
     type: shx
@@ -81,15 +83,16 @@ describe("the commands a remote runner prints carry the runner's environment", (
   });
   after(() => repo?.remove());
 
-  it("a runner given a component, ORUN_RUNNER=docker and ORUN_BACKEND_URL: its retry repeats all three, and runs pasted without them", async () => {
+  // -e of a component's plan was left out too: the retry compiled the plan of both environments, which the run refused.
+  it("a runner given a component and -e, ORUN_RUNNER=docker and ORUN_BACKEND_URL: its retry repeats them all, and runs pasted without them", async () => {
     assert.ok(engine.engine, `a container engine is needed: ${engine.skip}`);
     const docker = { ORUN_RUNNER: "docker", ORUN_DOCKER_IMAGE: TEST_IMAGE, ORUN_DOCKER_PULL: "never", DOCKER_HOST: engine.engine.env.DOCKER_HOST ?? "" };
-    const failed = await spawnOrun(["run", "web", "--exec-id", "carry-1"], { cwd: repo.dir, env: runnerEnv(docker) }).done;
+    const failed = await spawnOrun(["run", "web", "-e", "dev", "--exec-id", "carry-1"], { cwd: repo.dir, env: runnerEnv(docker) }).done;
     assert.equal(failed.code, 1, failed.output);
     const printed = /again {3}retry web@dev\.check in this run if it failed: (.*)\n/.exec(failed.output)?.[1];
     assert.equal(
       printed,
-      `ORUN_CONFIG_DIR=reg ORUN_DOCKER_IMAGE=${TEST_IMAGE} ORUN_DOCKER_PULL=never orun run web --backend-url ${served.backend.url} --runner docker --job web@dev.check --exec-id carry-1 --remote-state --retry`,
+      `ORUN_CONFIG_DIR=reg ORUN_DOCKER_IMAGE=${TEST_IMAGE} ORUN_DOCKER_PULL=never orun run web -e dev --backend-url ${served.backend.url} --runner docker --job web@dev.check --exec-id carry-1 --remote-state --retry`,
       failed.output,
     );
     await fs.writeFile(path.join(repo.dir, "fixed-web"), "");
