@@ -5,7 +5,8 @@ import { planShortId } from "../model/plan.js";
 import { compareUtf8 } from "./canonical-json.js";
 import type { StoredPlanEntry } from "./store.js";
 import { shortJobName } from "./views.js";
-import { shellWord } from "../util/shell-word.js";
+import { planFileWord } from "./plan-file-word.js";
+import { printable } from "../runtime/status.js";
 
 /** ANSI styling, on only for a TTY unless NO_COLOR/ORUN_NO_COLOR/CLICOLOR=0/TERM=dumb; CLICOLOR_FORCE forces it. */
 export function colorEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -48,20 +49,18 @@ export function renderPlanSummary(input: PlanSummaryInput, s: Styles = styles(fa
   if (input.changedOnly) lines.push(`  ${bar} mode: changed-only`);
   if (input.name) lines.push(`  ${bar} name: ${input.name}`);
   if (input.planId) lines.push(`  ${bar} plan: ${s.cyan(input.planId)}`);
-  if (input.file) lines.push(`  ${bar} file: ${input.file === "-" ? "stdout" : input.file}`);
+  if (input.file) lines.push(`  ${bar} file: ${input.file === "-" ? "stdout" : printable(input.file)}`);
   let out = `\n${lines.join("\n")}\n`;
   if (input.jobs > 0 && input.file !== "-") {
     out += "\n";
     // With -o only that file was written: the ID and the name resolve to nothing in the store.
-    const refs = input.file ? [fileWord(input.file)] : [input.planId, input.name].filter((r): r is string => Boolean(r));
+    // A file as a path `orun run` reads as that file (`orun run myplan` ran the stored plan myplan), pasteable as it is.
+    const word = input.file ? planFileWord(input.file) : undefined;
+    const refs = input.file ? (word ? [word] : []) : [input.planId, input.name].filter((r): r is string => Boolean(r));
     for (const ref of refs) out += `  ${s.dim("→")} orun run ${ref}\n`;
+    if (input.file && !word) out += `  ${s.dim("→")} no orun run names this file (it trims the whitespace that ends the name): rename it to run it\n`;
   }
   return out;
-}
-
-/** The path as one shell word, so the hint can be pasted as it is (a leading `-` would read as an option). */
-function fileWord(file: string): string {
-  return shellWord(file.startsWith("-") ? `./${file}` : file);
 }
 
 function age(from: Date, now: Date): string {

@@ -14,7 +14,7 @@ import { watchFrames } from "../runtime/output/watch-frames.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
 import { plansDir } from "../plan/store.js";
-import { carriedEnv, carriedFlags, planReference, shellWord, type CarriedOptions } from "../runtime/plan-reference.js";
+import { carriedEnv, carriedFlags, planReference, printedBackendUrl, shellWord, type CarriedOptions } from "../runtime/plan-reference.js";
 import { resolveRunner } from "../runtime/runner-resolution.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
@@ -43,7 +43,16 @@ export async function remoteRunSetup(
   const runId = deriveRunId(flags.execId, env);
   const runnerId = deriveRunnerId(env);
   const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env) });
-  const rebuild = rebuildCommand(flags, resolved.source, resolved.storedAs);
+  // A plan compiled in this run (no plan argument, a component named as it, trigger and change flags) read
+  // ORUN_CONFIG_DIR: the commands that compile it again repeat it. A stored plan's ID names it without compiling.
+  const compiled = resolved.source?.startsWith("fresh plan") === true;
+  const runner = resolveRunner(flags, env, resolved.plan);
+  const carried: CarriedOptions = {
+    ...flags,
+    backendUrl: printedBackendUrl(flags.backendUrl?.trim() || env.ORUN_BACKEND_URL),
+    ...(runner.source === "ORUN_RUNNER" ? { runner: runner.name } : {}),
+  };
+  const rebuild = rebuildCommand(flags, resolved.source, resolved.storedAs, carriedEnv(flags, env, { compiles: true, docker: false }));
   const hooks = new RemoteHooks({
     client,
     plan: resolved.plan,
@@ -56,8 +65,9 @@ export async function remoteRunSetup(
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
-    commandFlags: carriedFlags(flags, !flags.planRef?.trim()),
-    commandEnv: carriedEnv(flags, env, { compiles: !flags.planRef?.trim(), docker: resolveRunner(flags, env, resolved.plan).name === "docker" }),
+    // -e/--component shape a plan compiled here (a component named as the plan too), so its commands repeat them.
+    commandFlags: carriedFlags(carried, compiled && !resolved.storedAs),
+    commandEnv: carriedEnv(carried, env, { compiles: compiled && !resolved.storedAs, docker: runner.name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
     ...(rebuild ? { rebuildPlan: rebuild } : {}),
@@ -88,11 +98,11 @@ interface PlanningFlags extends ChangeOptions {
  * here) nor for flags that read the working tree's edits or a CI event (--uncommitted, --untracked, --from-ci,
  * --event-file), which another checkout does not have.
  */
-function rebuildCommand(flags: CarriedOptions & PlanningFlags, source: string | undefined, storedAs: string | undefined): string | undefined {
+function rebuildCommand(flags: CarriedOptions & PlanningFlags, source: string | undefined, storedAs: string | undefined, prefix: string): string | undefined {
   const component = /^fresh plan for component (.+)$/.exec(source ?? "")?.[1];
   if (!storedAs && source !== "fresh plan" && !component) return undefined;
   if (storedAs && (flags.uncommitted || flags.untracked || flags.fromCi !== undefined || flags.eventFile !== undefined)) return undefined;
-  const words = ["orun", "plan", ...(component ? [shellWord(component)] : [])];
+  const words = [...(prefix ? [prefix] : []), "orun", "plan", ...(component ? [shellWord(component)] : [])];
   const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
   value("-i", flags.intent);
   value("--config-dir", flags.configDir);

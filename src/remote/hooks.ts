@@ -20,6 +20,7 @@ import { formatDuration } from "../runtime/duration.js";
 import { orderSteps, stepKeys } from "../runtime/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal } from "../util/timers.js";
+import { shellWord } from "../util/shell-word.js";
 
 /** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
 const RUNNER_NAME_WAIT_MS = 5_000;
@@ -414,7 +415,17 @@ export class RemoteHooks implements ExecutionHooks {
 
   /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */
   private command(plan: string, jobId: string | undefined, retry: boolean): string {
-    const words = [this.options.commandEnv, "orun run", plan, this.options.commandFlags, jobId && `--job ${jobId}`, `--exec-id ${this.options.runId}`, "--remote-state", retry && jobId && "--retry"];
+    // A run ID from ORUN_EXEC_ID or a CI variable may hold any character: quoted, as the plan and flags are.
+    const words = [
+      this.options.commandEnv,
+      "orun run",
+      plan,
+      this.options.commandFlags,
+      jobId && `--job ${shellWord(jobId)}`,
+      `--exec-id ${shellWord(this.options.runId)}`,
+      "--remote-state",
+      retry && jobId && "--retry",
+    ];
     return words.filter(Boolean).join(" ");
   }
 

@@ -5,20 +5,15 @@
 import path from "node:path";
 import { planShortId, type Plan } from "../model/plan.js";
 import { shellWord } from "../util/shell-word.js";
+import { READS_AS_FILE, planFileWord } from "../plan/plan-file-word.js";
 
 export { shellWord };
-
-/**
- * A word `orun run` reads as a file, never as a stored plan's name or a component: a slash, a leading `.` or a plan
- * file's extension (resolvePlanRef in src/plan/store.ts). A bare word is looked up in the store first.
- */
-const READS_AS_FILE = /[/\\]|^\.|\.(json|ya?ml)$/i;
 
 /**
  * The plan argument for a printed `orun run` command, naming what the run read (`file`: the plan file it loaded, a
  * stored plan's included; none for a plan compiled here) as `orun run` will look it up again: a plan file given as a
  * path, or as a bare word found in the working folder, as a path (relative to `cwd` when that is shorter; `./` when
- * it would read as a stored plan's name or an option); a stored plan's name or ID as given (`latest` becomes the
+ * it would read otherwise: planFileWord); a stored plan's name or ID as given (`latest` becomes the
  * plan's ID: a later `orun plan` moves it), even when a file of that name is in the working folder (the store is
  * looked in first); a component name as given; "" when the runner compiled a fresh plan of the intent.
  */
@@ -28,7 +23,7 @@ export function planReference(given: string | undefined, plan: Plan, cwd: string
   if (file !== undefined && (READS_AS_FILE.test(ref) || path.resolve(cwd, ref) === file)) {
     const relative = path.relative(cwd, file);
     const shorter = relative.length < file.length ? relative : file;
-    return shellWord(READS_AS_FILE.test(shorter) && !shorter.startsWith("-") ? shorter : `./${shorter}`);
+    return planFileWord(shorter) ?? shellWord(shorter);
   }
   if (ref === "latest" && plan.metadata.checksum) return planShortId(plan);
   return shellWord(ref);
@@ -90,4 +85,20 @@ export function carriedEnv(options: CarriedOptions, env: NodeJS.ProcessEnv, uses
     ...(uses.docker ? ["ORUN_DOCKER_USER"] : []),
   ];
   return names.flatMap((name) => (env[name]?.trim() ? [`${name}=${shellWord(env[name]!)}`] : [])).join(" ");
+}
+
+/**
+ * The backend URL a printed command repeats (ORUN_BACKEND_URL's too: pasted where it is unset, the command failed
+ * "requires --backend-url"), never with its password: the command is printed, logged and pasted into issues.
+ */
+export function printedBackendUrl(url: string | undefined): string | undefined {
+  if (!url?.trim()) return undefined;
+  try {
+    const parsed = new URL(url.trim());
+    if (!parsed.password) return url.trim();
+    parsed.password = "";
+    return parsed.href;
+  } catch {
+    return undefined;
+  }
 }

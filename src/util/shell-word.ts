@@ -9,11 +9,14 @@ import { hasControlCharacter } from "../plan/validate.js";
  * A command substitution drops trailing newlines, so those stay literal newlines in single quotes after it.
  */
 export function shellWord(word: string): string {
-  if (!hasControlCharacter(word)) return /^[\w@%+=:,./-]+$/.test(word) ? word : singleQuoted(word);
+  if (!hasControlCharacter(word)) return /^[\w@%+=:,./-]+$/.test(word) && !ZSH_EQUALS.test(word) ? word : singleQuoted(word);
   const body = word.replace(/\n+$/, "");
   const trailing = word.slice(body.length);
   return (body ? `"$(printf '${[...body].map((char, i) => printfChar(char, i === 0)).join("")}')"` : "") + (trailing ? `'${trailing}'` : "");
 }
+
+/** Where zsh (EQUALS, on by default) expands `=name` to a command's path: a word's start, and after `:` in an assignment. */
+const ZSH_EQUALS = /^=|:=/;
 
 /** Characters a printf format holds as octal bytes: `'` (it would end the format), `!` (bash's history expansion), controls. */
 function escaped(char: string, first: boolean): boolean {

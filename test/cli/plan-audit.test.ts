@@ -82,6 +82,43 @@ describe("orun plan -o FILE: the next-step hints run the file that was written",
     const run = await shellScript("sh", hint!, dir, { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH ?? ""}` });
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /1 succeeded\n/);
+    // The summary's file line held the ESC and the newline raw too.
+    assert.match(r.stdout, /│ file: nl x\?\[31m\.json\n/);
+    assert.ok(!r.stdout.includes("\u001b"), r.stdout);
+  });
+
+  // `orun plan -o myplan` printed `→ orun run myplan`, which runs the stored plan named myplan (the store is looked
+  // in first), `' sp.json'` and `'sp.json '`, which orun run trims to another file, and `=y.json`, which zsh expands
+  // to the path of a command named y.json. The hint is now a path that reads as the file, or none when none does.
+  test("a bare name, a leading space or `=`: the hint is a path that sh and zsh run as that file; a trailing space: no hint", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const bin = path.join(dir, "bin");
+    await fs.mkdir(bin);
+    await fs.writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec "${process.execPath}" "${ORUN_BIN}" "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH ?? ""}` };
+    // A stored plan of prod named like the dev plan's file.
+    assert.equal((await runOrun(["plan", "-e", "prod", "--name", "myplan"], { cwd: dir })).code, 0);
+    const files: Array<[string, string]> = [
+      ["myplan", "orun run ./myplan"],
+      [" sp.json", "orun run './ sp.json'"],
+      ["=y.json", "orun run ./=y.json"],
+    ];
+    for (const [file, expected] of files) {
+      const r = await runOrun(["plan", "-e", "dev", "-o", file], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      const hint = /→ (orun run .+)\n$/.exec(r.stdout)?.[1];
+      assert.equal(hint, expected);
+      for (const shell of ["sh", "zsh"]) {
+        const run = await shellScript(shell, `${hint!} --dry-run`, dir, env);
+        assert.equal(run.code, 0, `${shell}: ${run.output}`);
+        assert.match(run.output, /api@dev\.deploy/, `${shell} ran the file: ${run.output}`);
+        assert.doesNotMatch(run.output, /prod/, `${shell} ran the stored plan: ${run.output}`);
+      }
+    }
+    const trailing = await runOrun(["plan", "-e", "dev", "-o", "sp2.json "], { cwd: dir });
+    assert.equal(trailing.code, 0, trailing.stderr);
+    assert.doesNotMatch(trailing.stdout, /→ orun run /);
+    assert.match(trailing.stdout, /→ no orun run names this file \(it trims the whitespace that ends the name\): rename it to run it\n$/);
   });
 });
 

@@ -96,33 +96,21 @@ async function fixAll(dir: string): Promise<void> {
   for (const name of ["lib", "app"]) await writeFile(path.join(dir, `fixed-${name}`), "");
 }
 
-/** The hint's command, as words (no word of these hints needs quoting). */
-function resumeHint(stdout: string): string[] {
-  const hint = /^ {2}resume {2}(orun run .*)$/m.exec(stdout)?.[1];
-  assert.ok(hint, `no resume hint in:\n${stdout}`);
-  return hint.split(" ");
-}
-
-async function follow(dir: string, hint: string[]) {
-  assert.equal(hint[0], "orun");
-  return runOrun(hint.slice(1), { cwd: dir });
-}
-
 test("a fresh plan narrowed by -e, run with --runner: the hint repeats both, and following it resumes the execution", async (t) => {
   const dir = await repo(t);
   const first = await runOrun(["run", "-e", "dev", "--exec-id", "narrow", "--runner", "local"], { cwd: dir });
   assert.equal(first.code, 1, first.stderr);
-  const hint = resumeHint(first.stdout);
-  assert.deepEqual(hint, ["orun", "run", "--exec-id", "narrow", "-e", "dev", "--runner", "local"]);
+  const hint = resumeLine(first.stdout);
+  assert.equal(hint, "orun run --exec-id narrow -e dev --runner local");
   // The bare command compiles the plan of both environments, which the execution refuses.
   const bare = await runOrun(["run", "--exec-id", "narrow"], { cwd: dir });
   assert.equal(bare.code, 1);
   assert.match(bare.stderr, /execution narrow belongs to plan/);
   for (const name of ["lib", "app"]) await writeFile(path.join(dir, `fixed-${name}`), "");
-  const resumed = await follow(dir, hint);
-  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
-  assert.match(resumed.stdout, /Run: narrow\n/);
-  assert.match(resumed.stdout, /2 succeeded\n/);
+  const resumed = await inShell(t, hint, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.match(resumed.output, /Run: narrow\n/);
+  assert.match(resumed.output, /2 succeeded\n/);
 });
 
 test("a stored plan of one component and a trigger's plan: the hint names the plan, and following it resumes the execution", async (t) => {
@@ -130,30 +118,29 @@ test("a stored plan of one component and a trigger's plan: the hint names the pl
   assert.equal((await runOrun(["plan", "--component", "lib", "--name", "libonly"], { cwd: dir })).code, 0);
   const stored = await runOrun(["run", "libonly", "--exec-id", "stored"], { cwd: dir });
   assert.equal(stored.code, 1, stored.stderr);
-  const storedHint = resumeHint(stored.stdout);
-  assert.deepEqual(storedHint, ["orun", "run", "libonly", "--exec-id", "stored"]);
+  const storedHint = resumeLine(stored.stdout);
+  assert.equal(storedHint, "orun run libonly --exec-id stored");
 
   const triggered = await runOrun(["run", "--trigger", "release", "--exec-id", "tagged"], { cwd: dir });
   assert.equal(triggered.code, 1, triggered.stderr);
-  const triggerHint = resumeHint(triggered.stdout);
+  const triggerHint = resumeLine(triggered.stdout);
   // The trigger's plan is stored by its ID (the same flags plan anew once the tree moves).
-  assert.match(triggerHint[2]!, /^[0-9a-f]{12}$/);
-  assert.deepEqual(triggerHint.slice(3), ["--exec-id", "tagged"]);
+  assert.match(triggerHint, /^orun run [0-9a-f]{12} --exec-id tagged$/);
 
   for (const name of ["lib", "app"]) await writeFile(path.join(dir, `fixed-${name}`), "");
-  const resumedStored = await follow(dir, storedHint);
-  assert.equal(resumedStored.code, 0, resumedStored.stdout + resumedStored.stderr);
-  assert.match(resumedStored.stdout, /Run: stored\n[\s\S]*2 succeeded\n/);
-  const resumedTrigger = await follow(dir, triggerHint);
-  assert.equal(resumedTrigger.code, 0, resumedTrigger.stdout + resumedTrigger.stderr);
-  assert.match(resumedTrigger.stdout, /Run: tagged\n[\s\S]*2 succeeded\n/);
+  const resumedStored = await inShell(t, storedHint, dir);
+  assert.equal(resumedStored.code, 0, resumedStored.output);
+  assert.match(resumedStored.output, /Run: stored\n[\s\S]*2 succeeded\n/);
+  const resumedTrigger = await inShell(t, triggerHint, dir);
+  assert.equal(resumedTrigger.code, 0, resumedTrigger.output);
+  assert.match(resumedTrigger.output, /Run: tagged\n[\s\S]*2 succeeded\n/);
 });
 
 test("a fresh plan of the whole intent keeps the bare hint", async (t) => {
   const dir = await repo(t);
   const first = await runOrun(["run", "--exec-id", "whole"], { cwd: dir });
   assert.equal(first.code, 1, first.stderr);
-  assert.deepEqual(resumeHint(first.stdout), ["orun", "run", "--exec-id", "whole"]);
+  assert.equal(resumeLine(first.stdout), "orun run --exec-id whole");
 });
 
 // The hint keeps the failed run's scope (--all, -e, --component, --job) and names its plan as `orun run` looks it up.

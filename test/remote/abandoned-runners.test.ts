@@ -56,7 +56,7 @@ describe("a chain behind a job whose runner died", () => {
     await a.done;
     const b = runner("b@dev.x");
     const c = runner("c@dev.x");
-    const told = (out: string) => new RegExp(`! a@dev\\.x: its runner stopped \\(lease expired\\) and no runner has taken it over; re-run it in this run: (orun run ${planId} --job a@dev\\.x --exec-id chain-1 --remote-state)`).exec(out);
+    const told = (out: string) => new RegExp(`! a@dev\\.x: its runner stopped \\(lease expired\\) and no runner has taken it over; re-run it in this run: (orun run ${planId} --backend-url ${backend.url.replace(/\./g, "\\.")} --job a@dev\\.x --exec-id chain-1 --remote-state)`).exec(out);
     await until(() => told(b.output()) !== null && told(c.output()) !== null, "both waiting runners to name a", 60_000);
 
     // The command as printed (its arguments after `orun`).

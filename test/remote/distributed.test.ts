@@ -203,7 +203,7 @@ describe("a runner that stalls past its lease while alive", () => {
     // The hints name the backend's run, not the local record.
     assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
     // No resume hint: the remote run keeps its results. The job may have been handed on (as here), hence "if it failed".
-    assert.match(r1.output, /again {3}retry svc@dev\.deploy in this run if it failed: orun run \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state --retry\n/);
+    assert.match(r1.output, /again {3}retry svc@dev\.deploy in this run if it failed: orun run \S+ --backend-url \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state --retry\n/);
     assert.doesNotMatch(r1.output, /start a new run/);
     const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), "lease-1"))!.jobs[0];
     assert.deepEqual([job.status, job.attempts], ["success", 2], "the backend recorded the second runner's result");

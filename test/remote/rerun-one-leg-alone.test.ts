@@ -62,7 +62,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         `✕ job ${job} will not run: ${skippedFor.source} in attempt 1, and no runner of attempt 2 retried x@dev\\.build within ${GRACE}: ` +
           `if its leg was not re-run with this one \\(GitHub's "Re-run this job" re-runs one leg\\), "Re-run failed jobs" re-runs both; ` +
           `if it is queued, re-run this leg once it has retried x@dev\\.build \\(orun backend serve --retry-grace sets how long a leg waits\\); ` +
-          `or retry x@dev\\.build in this run \\(orun run \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run ${job} again`,
+          `or retry x@dev\\.build in this run \\(orun run \\S+ --backend-url \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run ${job} again`,
       );
 
     it("fails once the retry grace ends, naming the failed dependency and its attempt; re-running the failed jobs, the dependent's leg first, then runs it after the retried job", async (t) => {

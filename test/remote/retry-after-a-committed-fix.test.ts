@@ -27,6 +27,8 @@ describe("retrying a job in its remote run after the fix is committed", () => {
   /** What the printed commands get: the token and the backend, not the run ID or remote state (they carry those). */
   let config: NodeJS.ProcessEnv;
   const runner = (args: string[], runId: string) => spawnOrun(["run", ...args], { cwd: repo.dir, env: served.env({ ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId }) }).done;
+  /** The backend's URL in a pattern: ORUN_BACKEND_URL, which the printed commands repeat as --backend-url. */
+  const url = (): string => served.backend.url.replace(/[.]/g, "\\.");
   const printedRetry = (output: string): string => {
     const command = /retry it in this run: (orun run .*)\n/.exec(output)?.[1];
     assert.ok(command, output);
@@ -51,10 +53,10 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     const failed = await runner(["--changed", "--base", "main", "--job", "lib@dev.check"], "changed-1");
     assert.equal(failed.code, 1, failed.output);
     const printed = printedRetry(failed.output);
-    const planId = /^orun run ([0-9a-f]{12}) --job lib@dev\.check --exec-id changed-1 --remote-state --retry$/.exec(printed)?.[1];
+    const planId = new RegExp(`^orun run ([0-9a-f]{12}) --backend-url ${url()} --job lib@dev\\.check --exec-id changed-1 --remote-state --retry$`).exec(printed)?.[1];
     assert.ok(planId, `the printed command names the stored plan: ${printed}`);
     await fs.access(repo.path(`.orun/plans/${planId}.json`));
-    assert.match(failed.output, new RegExp(`again {3}retry lib@dev\\.check in this run if it failed: orun run ${planId} --job lib@dev\\.check --exec-id changed-1 --remote-state --retry\\n`));
+    assert.match(failed.output, new RegExp(`again {3}retry lib@dev\\.check in this run if it failed: orun run ${planId} --backend-url ${url()} --job lib@dev\\.check --exec-id changed-1 --remote-state --retry\\n`));
 
     repo.commit("fix lib", { "lib/check.sh": FIXED });
     const retried = await runPrinted(printed, repo.dir, config, bin);
@@ -70,7 +72,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     assert.equal(failed.code, 1, failed.output);
     const runPlan = /Plan: ([0-9a-f]{12})/.exec(failed.output)?.[1];
     const printed = printedRetry(failed.output);
-    assert.equal(printed, "orun run --job lib@dev.check --exec-id fresh-1 --remote-state --retry");
+    assert.equal(printed, `orun run --backend-url ${served.backend.url} --job lib@dev.check --exec-id fresh-1 --remote-state --retry`);
 
     repo.commit("fix lib again", { "lib/check.sh": FIXED });
     const retried = await runPrinted(printed, repo.dir, config, bin);
@@ -98,7 +100,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     assert.equal(failed.code, 1, failed.output);
     const runPlan = /Plan: ([0-9a-f]{12})/.exec(failed.output)![1];
     const printed = printedRetry(failed.output);
-    const goOn = `orun run ${runPlan} --job lib@dev.check --exec-id fresh-2 --remote-state --retry`;
+    const goOn = `orun run ${runPlan} --backend-url ${served.backend.url} --job lib@dev.check --exec-id fresh-2 --remote-state --retry`;
 
     // The run's plan is not on this machine (compiled elsewhere): nothing to compare with.
     const stored = repo.path(`.orun/plans/${runPlan}.json`);
@@ -148,7 +150,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
     assert.equal(failed.code, 1, failed.output);
     const runPlan = /Plan: ([0-9a-f]{12})/.exec(failed.output)![1];
     const printed = printedRetry(failed.output);
-    assert.equal(printed, "orun run -e dev --job lib@dev.check --exec-id elsewhere-1 --remote-state --retry");
+    assert.equal(printed, `orun run -e dev --backend-url ${served.backend.url} --job lib@dev.check --exec-id elsewhere-1 --remote-state --retry`);
 
     // A second checkout (the laptop; the runner's machine is gone): no .orun/plans of its own. The fix is committed there.
     const laptop = `${repo.dir}-laptop`;
@@ -163,7 +165,7 @@ describe("retrying a job in its remote run after the fix is committed", () => {
       assert.ok(rebuild, refused.output);
       assert.deepEqual(rebuild.slice(1), [runRevision, "orun plan -e dev", runPlan]);
       const goOn = /check out your fix again, then run its plan: (orun run [^;]*);/.exec(refused.output)?.[1];
-      assert.equal(goOn, `orun run ${runPlan} -e dev --job lib@dev.check --exec-id elsewhere-1 --remote-state --retry`);
+      assert.equal(goOn, `orun run ${runPlan} -e dev --backend-url ${served.backend.url} --job lib@dev.check --exec-id elsewhere-1 --remote-state --retry`);
 
       // As it says: the commit it names, the command verbatim, the fix again; then the command that goes on with the run.
       const rebuilt = await runPrinted(`git checkout -q ${rebuild[1]} && ${rebuild[2]} && git checkout -q laptop`, laptop, config, bin);

@@ -52,8 +52,10 @@ describe("the retry commands a remote runner prints", () => {
 
     const failed = await spawnOrun(["run", "hints.json", "--job", "x@dev.build"], { cwd: dir, env }).done;
     assert.equal(failed.code, 1, failed.output);
-    assert.match(failed.output, /✕ job x@dev\.build failed in remote run hints-1; once fixed, retry it in this run: orun run hints\.json --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
-    assert.match(failed.output, /again {3}retry x@dev\.build in this run if it failed: orun run hints\.json --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
+    // ORUN_BACKEND_URL is repeated as --backend-url: pasted where it is unset, the command still reaches the backend.
+    const retryX = `orun run hints.json --backend-url ${served.backend.url} --job x@dev.build --exec-id hints-1 --remote-state --retry`;
+    assert.ok(failed.output.includes(`✕ job x@dev.build failed in remote run hints-1; once fixed, retry it in this run: ${retryX}\n`), failed.output);
+    assert.ok(failed.output.includes(`again   retry x@dev.build in this run if it failed: ${retryX}\n`), failed.output);
     assert.doesNotMatch(failed.output, /start a new run/);
 
     // A --retry of the skipped dependent: one hint, naming the failed job's retry.
@@ -61,8 +63,8 @@ describe("the retry commands a remote runner prints", () => {
     assert.equal(dependent.code, 1, dependent.output);
     assert.equal(countMatches(dependent.output, /retry the failed one|retry x@dev\.build in this run/), 1, dependent.output);
     const printed = /retry x@dev\.build in this run \((orun run [^)]+)\), then run d@dev\.deploy again/.exec(dependent.output)?.[1];
-    assert.equal(printed, "orun run hints.json --job x@dev.build --exec-id hints-1 --remote-state --retry");
-    assert.match(dependent.output, /again {3}retry the failed job in this run: orun run hints\.json --job x@dev\.build --exec-id hints-1 --remote-state --retry\n/);
+    assert.equal(printed, retryX);
+    assert.ok(dependent.output.includes(`again   retry the failed job in this run: ${retryX}\n`), dependent.output);
 
     const follower = spawnOrun(["logs", "--follow"], { cwd: dir, env });
     await waitFor(() => follower.output().includes("x-broken"), 60_000, `the follower shows x's log: ${follower.output()}`);
@@ -111,8 +113,8 @@ describe("the retry commands a remote runner prints", () => {
     const env = served.env({ ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: "stored-1" });
     const failed = await spawnOrun(["run", "deploy", "--job", "x@dev.build"], { cwd: dir, env }).done;
     assert.equal(failed.code, 1, failed.output);
-    const printed = /retry it in this run: (orun run \S+ --job x@dev\.build --exec-id stored-1 --remote-state --retry)\n/.exec(failed.output)?.[1];
-    assert.equal(printed, "orun run deploy --job x@dev.build --exec-id stored-1 --remote-state --retry", failed.output);
+    const printed = /retry it in this run: (orun run .* --job x@dev\.build --exec-id stored-1 --remote-state --retry)\n/.exec(failed.output)?.[1];
+    assert.equal(printed, `orun run deploy --backend-url ${served.backend.url} --job x@dev.build --exec-id stored-1 --remote-state --retry`, failed.output);
     await fs.writeFile(fixed, "");
     const retried = await runPrinted(printed!, dir, served.env(), bin);
     assert.equal(retried.code, 0, retried.output);

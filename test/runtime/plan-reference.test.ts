@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { carriedEnv, carriedFlags, planReference } from "../../src/runtime/plan-reference.js";
+import { carriedEnv, carriedFlags, planReference, printedBackendUrl } from "../../src/runtime/plan-reference.js";
 import type { Plan } from "../../src/model/plan.js";
 
 describe("planReference", () => {
@@ -63,5 +63,17 @@ describe("carriedEnv", () => {
     assert.equal(carriedEnv({ configDir: "c", dockerImage: "alpine", pull: "missing" }, env, all), "ORUN_DOCKER_USER=image");
     // Unset or blank: nothing.
     assert.equal(carriedEnv({}, { ORUN_DOCKER_IMAGE: " ", ORUN_DOCKER_PULL: "" }, all), "");
+  });
+});
+
+// A URL's password is a secret: the retry commands repeat ORUN_BACKEND_URL as --backend-url, but never with it.
+describe("printedBackendUrl", () => {
+  it("repeats a backend URL as given, without the password it holds", () => {
+    assert.equal(printedBackendUrl("http://127.0.0.1:8787"), "http://127.0.0.1:8787");
+    assert.equal(printedBackendUrl(" https://orun.example/api "), "https://orun.example/api");
+    assert.equal(printedBackendUrl("https://ci:s3cret@orun.example:8443/api"), "https://ci@orun.example:8443/api");
+    assert.doesNotMatch(printedBackendUrl("http://:s3cret@orun.example") ?? "", /s3cret/);
+    assert.equal(printedBackendUrl(undefined), undefined);
+    assert.equal(printedBackendUrl(" "), undefined);
   });
 });

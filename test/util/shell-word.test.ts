@@ -1,6 +1,7 @@
 // The words of the commands orun prints (src/util/shell-word.ts) read back to the same bytes in every POSIX shell
-// here: dash (`sh` on Debian), bash and busybox sh. Control characters were written as bash's `$'…'`, which dash read
-// as `$` followed by the quoted text: `orun run $'nl\nx.json'` looked for a file named `$nl\nx.json`.
+// here: dash (`sh` on Debian), bash, busybox sh and zsh, as a word and as an assignment's value. Control characters
+// were written as bash's `$'…'`, which dash read as `$` followed by the quoted text: `orun run $'nl\nx.json'` looked
+// for a file named `$nl\nx.json`. zsh read `orun run =y.json` as the path of a command named y.json.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
@@ -15,7 +16,13 @@ async function readBack(shell: string[], word: string): Promise<string> {
   return (stdout as Buffer).toString("utf8");
 }
 
-const SHELLS = [["dash"], ["bash"], ["busybox", "sh"]];
+/** The bytes `shell` assigns to a variable written as `NAME=<word>` (the ORUN_* prefix of a printed command). */
+async function assignedBack(shell: string[], word: string): Promise<string> {
+  const { stdout } = await run(shell[0]!, [...shell.slice(1), "-c", `A=${word}; printf '%s|' "$A"`], { encoding: "buffer" });
+  return (stdout as Buffer).toString("utf8");
+}
+
+const SHELLS = [["dash"], ["bash"], ["busybox", "sh"], ["zsh"]];
 
 const WORDS = [
   "plain-1.json",
@@ -27,12 +34,19 @@ const WORDS = [
   "ends\n",
   "\n\n",
   "é\u0007'\"$HOME`id`",
+  // zsh expands `=name` at a word's start, and `:=name` in an assignment, to the path of command name.
+  "=ls",
+  "=y.json",
+  "a:=ls",
 ];
 
 describe("shellWord", () => {
   for (const shell of SHELLS) {
     it(`reads back to the same bytes as one word in ${shell.join(" ")}`, async () => {
-      for (const word of WORDS) assert.equal(await readBack(shell, shellWord(word)), `${word}|`, `${JSON.stringify(word)} as ${shellWord(word)}`);
+      for (const word of WORDS) {
+        assert.equal(await readBack(shell, shellWord(word)), `${word}|`, `${JSON.stringify(word)} as ${shellWord(word)}`);
+        assert.equal(await assignedBack(shell, shellWord(word)), `${word}|`, `A=${shellWord(word)}`);
+      }
     });
   }
 

@@ -22,6 +22,8 @@ import {
   type JobsView,
 } from "../../plan/summary.js";
 import { renderPlanView } from "../../plan/views.js";
+import { planFileWord } from "../../plan/plan-file-word.js";
+import { printable } from "../../runtime/status.js";
 import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
 import { locateIntent } from "../../planner/load/locate.js";
 import type { LoadedWorkspace } from "../../planner/load/index.js";
@@ -158,7 +160,7 @@ export async function planAction(component: string | undefined, flags: PlanFlags
     // -o writes only that file: the store and the lock file are left alone.
     await writing("the plan to", flags.output, "--output", () => writePlanFile(path.resolve(flags.output!), result.plan, format));
     file = flags.output;
-    if (flags.name !== undefined) warn(`--name ${flags.name} is not stored with -o (only ${flags.output} is written); run it with: orun run ${flags.output}`);
+    if (flags.name !== undefined) warn(`--name ${flags.name} is not stored with -o (only ${flags.output} is written); run it with: orun run ${planFileWord(flags.output) ?? printable(flags.output)}`);
   } else {
     await writeLock(result.workspace);
     const plans = path.join(result.workspace.rootDir, ".orun", "plans");

@@ -433,8 +433,9 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       // interrupted and a resume runs again: with the summary's resume command, waited for at most a second
       // (a third signal does not wait).
       const stop = (command: string | undefined): never => {
-        // Under remote state the record's ID is this runner's, not the run's: the advice stays generic there.
-        const resume = `${command ?? `orun run --exec-id ${remote ? "<id>" : (runExecId ?? "<id>")}`} resumes it`;
+        // Under remote state the record's ID is this runner's, not the run's: the advice is the runner's own command
+        // under the run's ID.
+        const resume = `${command ?? remote?.hooks.resumeCommand() ?? `orun run --exec-id ${runExecId ?? "<id>"}`} resumes it`;
         process.stderr.write(`\n✕ ${signal} again: stopped at once; running steps are killed and the run is left interrupted (see orun status; ${resume})\n`);
         return process.exit(stoppedBy);
       };
