@@ -41,9 +41,10 @@ export async function remoteRunSetup(
   const baseUrl = resolveBackendUrl(flags, env, config);
   const runId = deriveRunId(flags.execId, env);
   const runnerId = deriveRunnerId(env);
-  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env) });
+  // An outage notice names when the jobs running here stop (their lease), not only how long requests retry.
+  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message) => process.stderr.write(`${message}${hooks.leaseNote(message)}\n`) });
   const rebuild = rebuildCommand(flags, resolved.source, resolved.storedAs);
-  const hooks = new RemoteHooks({
+  const hooks: RemoteHooks = new RemoteHooks({
     client,
     plan: resolved.plan,
     runId,
