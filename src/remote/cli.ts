@@ -42,7 +42,8 @@ export async function remoteRunSetup(
   const baseUrl = resolveBackendUrl(flags, env, config);
   const runId = deriveRunId(flags.execId, env);
   const runnerId = deriveRunnerId(env);
-  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env) });
+  // An outage notice names when the jobs running here stop (their lease), not only how long requests retry.
+  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message) => process.stderr.write(`${message}${hooks.leaseNote(message)}\n`) });
   // A plan compiled in this run (no plan argument, a component named as it, trigger and change flags) read
   // ORUN_CONFIG_DIR: the commands that compile it again repeat it. A stored plan's ID names it without compiling.
   const compiled = resolved.source?.startsWith("fresh plan") === true;
@@ -53,7 +54,7 @@ export async function remoteRunSetup(
     ...(runner.source === "ORUN_RUNNER" ? { runner: runner.name } : {}),
   };
   const rebuild = rebuildCommand(flags, resolved.source, resolved.storedAs, carriedEnv(flags, env, { compiles: true, docker: false }));
-  const hooks = new RemoteHooks({
+  const hooks: RemoteHooks = new RemoteHooks({
     client,
     plan: resolved.plan,
     runId,
@@ -144,7 +145,14 @@ interface RemoteReader {
   command: "status" | "logs";
 }
 
-async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs"): Promise<RemoteReader | undefined> {
+/**
+ * How long a one-off look (status, logs without --follow) retries a backend that is not answering, unless
+ * ORUN_BACKEND_RETRY_MS says: someone waiting at a prompt gets the error in seconds, not after a runner's 2 minutes
+ * (--watch and --follow keep waiting; runners keep the long budget, which rides out a backend restart).
+ */
+export const LOOK_RETRY_MS = 5_000;
+
+async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs", look: boolean): Promise<RemoteReader | undefined> {
   const { locateIntentRoot } = await import("../runtime/plan-source.js");
   const intentRoot = await locateIntentRoot(process.cwd(), opts.intent);
   const config = await readIntentStateConfig(intentRoot);
@@ -154,7 +162,8 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
   const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim() || (await defaultRunId(intentRoot, env));
   const why = remoteStateSource(opts, env, intentRoot);
   if (!runId) throw runNotNamed(command, why);
-  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env) }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command };
+  const retryBudgetMs = look ? (envMilliseconds(env, "ORUN_BACKEND_RETRY_MS") ?? LOOK_RETRY_MS) : undefined;
+  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command };
 }
 
 /** What turned remote state on: the flag, ORUN_REMOTE_STATE, or intent.yaml (remoteEnabled's order), as said to the user. */
@@ -261,7 +270,7 @@ export async function remoteStatus(
     process.stderr.write("remote state is on, but the backend lists no runs: --all lists this machine's execution records (read a remote run with --exec-id <run-id>)\n");
     return undefined;
   }
-  const reader = await remoteReader(opts, env, "status");
+  const reader = await remoteReader(opts, env, "status", !opts.watch);
   if (!reader) return undefined;
   const { runId, baseUrl } = reader;
   if (!opts.watch) {
@@ -326,7 +335,7 @@ export async function remoteLogs(
   opts: ReadOptions & { job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; pollMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
-  const reader = await remoteReader(opts, env, "logs");
+  const reader = await remoteReader(opts, env, "logs", !opts.follow);
   if (!reader) return undefined;
   const { client, runId } = reader;
   const { checkRemoteLogFilter, REMOTE_MATCH } = await import("./log-scope.js");

@@ -88,7 +88,7 @@ export interface ClientOptions {
   retryBudgetMs?: number;
   /** Per-request timeout (long-polls add their wait). */
   requestTimeoutMs?: number;
-  /** Told once per outage that requests are being retried (default: a line on stderr). */
+  /** Told once per outage that requests are being retried, and once when the backend answers again (default: a line on stderr). */
   onRetrying?: (message: string) => void;
 }
 
@@ -256,6 +256,8 @@ export class BackendClient {
         if (res.ok || options.accept?.includes(res.status)) {
           // Undici fails the read with a bare "TypeError: terminated" when the connection drops mid-body.
           const answer: BackendResponse = { status: res.status, headers: res.headers, url: res.url, body: Buffer.from(await res.arrayBuffer()) };
+          // An announced outage is over: said, so that the retry notice is not the last word about it.
+          if (this.retrying) this.notify(`orun backend at ${this.baseUrl} is answering again`);
           this.retrying = false;
           return answer;
         }
@@ -290,11 +292,15 @@ export class BackendClient {
       // Retries can last minutes: say so once, rather than look hung.
       if (!this.retrying) {
         this.retrying = true;
-        const say = this.options.onRetrying ?? ((message: string) => process.stderr.write(`${message}\n`));
-        say(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`);
+        this.notify(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`);
       }
       await pause(delay, signal);
     }
+  }
+
+  private notify(message: string): void {
+    if (this.options.onRetrying) this.options.onRetrying(message);
+    else process.stderr.write(`${message}\n`);
   }
 }
 

@@ -94,6 +94,10 @@ interface ActiveJob {
    * nothing is stopped any more.
    */
   ending?: boolean;
+  /** When this runner stops the job for want of a heartbeat the backend answered (epoch ms). */
+  leaseEnds(): number;
+  /** A heartbeat failed since the last one that got through: its failure was said once. */
+  beatFailing?: boolean;
 }
 
 export class RemoteHooks implements ExecutionHooks {
@@ -453,6 +457,7 @@ export class RemoteHooks implements ExecutionHooks {
       stop: new AbortController(),
       ended: new AbortController(),
       failedSteps: new Set(),
+      leaseEnds: () => Date.now() + leaseMs,
       // A quarter of the lease leaves room for a couple of lost beats.
       timer: setInterval(() => {
         const sent = Date.now();
@@ -470,12 +475,17 @@ export class RemoteHooks implements ExecutionHooks {
             if (res.abort && entry.ending) return clearInterval(entry.timer);
             if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
             lastBeat = Math.max(lastBeat, sent);
+            if (entry.beatFailing) this.say(`heartbeat for ${jobId} reached the backend again; the job keeps its lease`);
+            entry.beatFailing = false;
           },
           (err) => {
             if (err instanceof RequestCancelled || entry.ended.signal.aborted) return;
             // Nowhere to report to: stop the job now rather than run it to a result nobody can record.
             if (isRunGone(err)) return goneWhileRunning();
-            this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}`);
+            // Once per outage, with the deadline that matters: each beat gives up within a quarter lease, by design.
+            if (entry.beatFailing) return;
+            entry.beatFailing = true;
+            this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}; the job goes on, and stops here at ${clock(entry.leaseEnds())} if none reaches the backend by then (its lease)`);
           },
         );
       }, interval),
@@ -483,6 +493,7 @@ export class RemoteHooks implements ExecutionHooks {
     let lastBeat = Date.now();
     let lastTick = lastBeat;
     let since = lastBeat;
+    entry.leaseEnds = () => Math.max(lastBeat, since) + leaseMs - interval;
     const goneWhileRunning = (): void => {
       entry.runGone = true;
       supersede(`remote run ${runId} is gone from the backend (deleted by its retention, or its database was reset)`);
@@ -679,6 +690,18 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
+  /**
+   * For the client's outage notice: when the jobs running here stop unless a heartbeat gets through (a running job
+   * cannot outwait its lease, whatever the retry budget says); "" when none runs or the notice is the recovery.
+   */
+  leaseNote(message: string): string {
+    const running = [...this.active].filter(([, entry]) => !entry.ending && !entry.superseded);
+    if (running.length === 0 || !/is not answering/.test(message)) return "";
+    const [first] = running.sort(([, a], [, b]) => a.leaseEnds() - b.leaseEnds());
+    const more = running.length > 1 ? ` (and ${running.length - 1} more)` : "";
+    return `; running job ${first![0]}${more} stops here at ${clock(first![1].leaseEnds())} unless a heartbeat reaches the backend by then (its lease)`;
+  }
+
   vouchFor(revision: string | undefined): void {
     this.vouched = { revision };
   }
@@ -768,4 +791,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/** HH:MM:SS UTC, as the notices name a deadline. */
+function clock(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 }

@@ -57,6 +57,17 @@ export function statusJson(run: RunView, jobs: JobView[]): string {
  * `ticking: false` leaves out what grows with the clock (an unfinished run's duration, a running job's time):
  * `status --watch` compares frames so to print one to a log only when something else changed.
  */
+/**
+ * A job another runner took over after its runner stopped: the backend keeps its first claim's start (spec 40 §2.3),
+ * so its time includes the stopped runner's part — said, or 50 s would read as the 8 s job's duration. Claims beyond
+ * the first that were not retries are takeovers.
+ */
+function takenOverNote(job: JobView): string {
+  const takeovers = job.attempts - 1 - (job.retries ?? 0);
+  if (takeovers < 1 || job.status === "pending" || job.status === "skipped") return "";
+  return `taken over${takeovers > 1 ? ` ${takeovers}×` : ""} (timed from the first runner's start)`;
+}
+
 export function statusText(run: RunView, jobs: JobView[], backendUrl: string, options: { detailed?: boolean; ticking?: boolean } = {}): string {
   const count = (s: string) => jobs.filter((j) => j.status === s).length;
   const ticking = options.ticking !== false;
@@ -82,7 +93,8 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
-    lines.push(`  ${ICON[job.status] ?? "?"} ${sent(job.jobId).padEnd(width)}  ${sent(job.status).padEnd(7)} ${took.padEnd(7)} ${[attempt, retried, detail].filter(Boolean).join(" · ")}`.trimEnd());
+    const takenOver = takenOverNote(job);
+    lines.push(`  ${ICON[job.status] ?? "?"} ${sent(job.jobId).padEnd(width)}  ${sent(job.status).padEnd(7)} ${took.padEnd(7)} ${[attempt, retried, takenOver, detail].filter(Boolean).join(" · ")}`.trimEnd());
     const failedStep = options.detailed && job.lastError ? /^step (\S+): /.exec(job.lastError)?.[1] : undefined;
     if (failedStep) lines.push(`      ✗ step ${oneLine(failedStep)}  failed`);
   }

@@ -60,8 +60,12 @@ export class GateEvaluator {
       if (satisfied === true) return undefined;
       const withheld = satisfied === false ? undefined : satisfied.withheld;
       if (withheld?.cause) return `${what} at revision ${revision.slice(0, 12)} (${withheldReason(gate, withheld)})`;
-      // No run at that revision succeeded, or one did but the backend kept no cause for the job that is no evidence
-      // (an older backend, a result from before it kept one): both causes are named, and where each is told.
+      // No run at that revision succeeded: say so and what to run, not causes of withheld evidence that do not apply.
+      if (!withheld) {
+        return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision in which every ${gate.component} job in ${gate.environment} succeeded; run them for that commit, e.g. \`orun run --component ${gate.component} --env ${gate.environment} --remote-state\` in a clean checkout of it, then retry this job)`;
+      }
+      // One did but the backend kept no cause for the job that is no evidence (a result from before it kept one):
+      // both causes are named, and where each is told.
       return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision whose ${gate.component} jobs in ${gate.environment} all succeeded running that commit; a success from other code records no evidence: a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran, which that runner's output and the backend's log name; run ${gate.environment} from a checkout of the commit its workflow run is for, or the fixed commit's plan, and promote that commit)`;
     }
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { killAllChildren, startBackendProcess } from "../remote/processes.js";
+import { freshSchema } from "../support/postgres.js";
 
 const created: string[] = [];
 after(async () => {
@@ -108,4 +109,45 @@ test("serve on 0.0.0.0 says it listens on every interface", async () => {
   const backend = await startBackendProcess(`sqlite:${path.join(dir, "b.db")}`, ["--host", "0.0.0.0"]);
   await backend.stop();
   assert.match(backend.proc.output(), /^orun backend listening on http:\/\/127\.0\.0\.1:\d+ on every interface \(--host 0\.0\.0\.0\) \(database /m);
+});
+
+test("token create's revoke hint names the database it used; pasted in a folder with another database, revoke names the one it searched", async (t) => {
+  const schema = await freshSchema();
+  if (!schema) return t.skip("no PostgreSQL");
+  t.after(() => schema.drop());
+  const dir = await tempDir();
+  // The laptop recipe: this folder also holds a SQLite backend.db of its own.
+  const local = await runOrun(["backend", "token", "create", "--namespace", "local:acme/other", "--database", "sqlite:.orun/backend.db"], { cwd: dir });
+  assert.equal(local.code, 0, local.stderr);
+  const created = await runOrun(["backend", "token", "create", "--namespace", "local:acme/app", "--database", schema.url], { cwd: dir });
+  assert.equal(created.code, 0, created.stderr);
+  const hint = /\(revoke with: (orun backend token revoke (tok_\w+) --database (\S+))(.*)\)\n$/.exec(created.stderr);
+  assert.ok(hint, created.stderr);
+  const [, , id, shown, rest] = hint;
+  const masked = new URL(schema.url).password !== "";
+  if (masked) {
+    assert.match(shown, /:\*\*\*@/);
+    assert.match(rest, /with the password in place of \*\*\*/);
+  }
+  // The bare command searches this folder's SQLite database and names it.
+  const bare = await runOrun(["backend", "token", "revoke", id], { cwd: dir });
+  assert.equal(bare.code, 1);
+  assert.ok(bare.stderr.startsWith(`✕ no active token with id "${id}" in database sqlite:${path.join(dir, ".orun/backend.db")} (`), bare.stderr);
+  assert.match(bare.stderr, /name that one \(--database/);
+  // The printed command (with the password supplied) revokes it in PostgreSQL.
+  const revoked = await runOrun(["backend", "token", "revoke", id, "--database", masked ? schema.url : shown], { cwd: dir });
+  assert.equal(revoked.code, 0, revoked.stderr);
+  const listed = await runOrun(["backend", "token", "list", "--database", schema.url], { cwd: dir });
+  assert.match(listed.stdout, new RegExp(`^${id}\\tlocal:acme/app\\trevoked `, "m"));
+});
+
+test("token create with the default SQLite database prints its absolute path in the revoke hint", async () => {
+  const dir = await tempDir();
+  const created = await runOrun(["backend", "token", "create", "--namespace", "local:acme/app", "--database", "sqlite:b.db"], { cwd: dir });
+  assert.equal(created.code, 0, created.stderr);
+  const id = /created token (tok_\w+)/.exec(created.stderr)?.[1];
+  assert.ok(created.stderr.endsWith(`(revoke with: orun backend token revoke ${id} --database sqlite:${path.join(dir, "b.db")})\n`), created.stderr);
+  const elsewhere = await tempDir();
+  const revoked = await runOrun(["backend", "token", "revoke", id!, "--database", `sqlite:${path.join(dir, "b.db")}`], { cwd: elsewhere });
+  assert.equal(revoked.code, 0, revoked.stderr);
 });

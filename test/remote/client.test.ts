@@ -128,11 +128,14 @@ describe("backend client retries", () => {
     });
     const said: string[] = [];
     const client = new BackendClient({ baseUrl: url, auth, retryBudgetMs: 30_000, onRetrying: (m) => said.push(m) });
-    await client.getRun("r"); // 503, 503, 200: one notice
-    assert.equal(said.length, 1);
-    await client.getRun("r"); // 503, 200: a new outage, a new notice
+    await client.getRun("r"); // 503, 503, 200: one notice, and one that it answers again
     assert.equal(said.length, 2);
-    assert.match(said[1]!, /is not answering \(busy \(HTTP_503\)\); retrying for up to/);
+    assert.equal(said[1], `orun backend at ${url} is answering again`);
+    await client.getRun("r"); // 503, 200: a new outage, a new notice
+    assert.equal(said.length, 4);
+    assert.match(said[2]!, /is not answering \(busy \(HTTP_503\)\); retrying for up to/);
+    await client.getRun("r"); // 200: nothing to say
+    assert.equal(said.length, 4);
   });
 
   it("a refused ORUN_TOKEN says the token was refused (it is set), an OIDC refusal points at audience and allow-lists", async () => {

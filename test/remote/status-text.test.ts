@@ -30,6 +30,24 @@ describe("orun status --remote-state (text)", () => {
     assert.match(r.output, /○ c@dev\.y\s+pending\n/);
   });
 
+  it("marks a job another runner took over: its time counts from the stopped runner's start", async () => {
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+    const runId = `status-takeover-${Date.now()}`;
+    assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [], "b@dev.x": [] }), runId })).status, 201);
+    for (const job of ["a@dev.x", "b@dev.x"]) assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc(job)}/claim`, { runnerId: "r1" })).body.claimed, true);
+    // r1 stopped heartbeating a's lease long ago (as after a SIGKILL), started it long ago too: r2 takes it over.
+    await sql(on.db!.url, "UPDATE jobs SET heartbeat_at = $1, started_at = $2 WHERE run_id = $3 AND job_id = 'a@dev.x'", ["2020-01-01T00:00:00.000Z", "2020-01-01T00:00:00.000Z", runId]);
+    const taken = await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r2" });
+    assert.equal(taken.body.takeover, true, JSON.stringify(taken.body));
+    for (const [job, runner] of [["a@dev.x", "r2"], ["b@dev.x", "r1"]]) {
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc(job)}/update`, { runnerId: runner, status: "success" })).status, 200);
+    }
+    const r = await spawnOrun(["status", "--remote-state", "--exec-id", runId], { env: { ORUN_TOKEN: on.token, ORUN_BACKEND_URL: on.backend.url, GITHUB_ACTIONS: "" } }).done;
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /✓ a@dev\.x\s+success\s+\S+\s+taken over \(timed from the first runner's start\)\n/);
+    assert.match(r.output, /✓ b@dev\.x\s+success\s+\S+\n/, "a job one runner ran is not marked");
+  });
+
   it("marks a success that is no promotion evidence with its reason, escaped; one whose cause was not recorded names both causes", async () => {
     const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
     const runId = `status-evidence-${Date.now()}`;

@@ -209,7 +209,7 @@ export function registerBackendCommands(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify({ id: record.id, token: secret, namespace: record.namespace, namespaceSlug: slug }, null, 2)}\n`);
         else process.stdout.write(`${secret}\n`);
         const named = slug && slug !== record.namespace ? `${record.namespace} (${slug})` : record.namespace;
-        process.stderr.write(`created token ${record.id} for ${named}; it is shown only once (revoke with: orun backend token revoke ${record.id})\n`);
+        process.stderr.write(`created token ${record.id} for ${named}; it is shown only once (${await revokeHint(record.id, opts.database)})\n`);
       });
     });
   token
@@ -217,8 +217,14 @@ export function registerBackendCommands(program: Command): void {
     .description("Revoke a token by its id (tok_…)")
     .option("--database <url>", DATABASE_HELP)
     .action(async (id: string, opts: { database?: string }) => {
+      const { describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+      const searched = describeDatabase(database(opts.database) ?? DEFAULT_DATABASE);
       await withStore(opts.database, async (store) => {
-        if (!(await store.revokeToken(id, new Date().toISOString()))) throw new OrunError(`no active token with id "${id}"`);
+        if (!(await store.revokeToken(id, new Date().toISOString()))) {
+          throw new OrunError(`no active token with id "${id}" in database ${searched}`, {
+            hint: "a token lives in the database it was created in: name that one (--database, as its create printed, or ORUN_BACKEND_DATABASE); `orun backend token list --database …` shows a database's tokens",
+          });
+        }
         process.stdout.write(`revoked ${id}\n`);
       });
     });
@@ -241,6 +247,21 @@ export function registerBackendCommands(program: Command): void {
         }
       });
     });
+}
+
+/**
+ * The revoke command for a new token, naming the database it was created in: pasted in a folder with another
+ * (default SQLite) database, a bare `revoke <id>` searched that one and said the live token was not active.
+ * A URL's password is masked, so the hint then says to supply it (or to keep ORUN_BACKEND_DATABASE set).
+ */
+async function revokeHint(id: string, flag: string | undefined): Promise<string> {
+  const { describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+  const db = database(flag) ?? DEFAULT_DATABASE;
+  const shown = describeDatabase(db);
+  const command = `revoke with: orun backend token revoke ${id}`;
+  if (flag === undefined && database(undefined) !== undefined) return `${command}, with ORUN_BACKEND_DATABASE set as now, or --database ${shown}`;
+  if (shown.includes("***")) return `${command} --database ${shown}, with the password in place of ***, or with the URL in ORUN_BACKEND_DATABASE and no --database`;
+  return `${command} --database ${shown}`;
 }
 
 /**
