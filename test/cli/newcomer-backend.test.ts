@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { shellScript } from "../support/bash.js";
 import { killAllChildren, startBackendProcess } from "../remote/processes.js";
 import { freshSchema } from "../support/postgres.js";
 
@@ -119,11 +120,17 @@ test("token create's revoke hint names the database it used; pasted in a folder 
   // The laptop recipe: this folder also holds a SQLite backend.db of its own.
   const local = await runOrun(["backend", "token", "create", "--namespace", "local:acme/other", "--database", "sqlite:.orun/backend.db"], { cwd: dir });
   assert.equal(local.code, 0, local.stderr);
-  const created = await runOrun(["backend", "token", "create", "--namespace", "local:acme/app", "--database", schema.url], { cwd: dir });
+  // `&` before the schema: unquoted in the printed command, it ended the command there, and the revoke searched
+  // another schema.
+  const parsed = new URL(schema.url);
+  parsed.search = `?sslmode=disable&schema=${parsed.searchParams.get("schema") ?? ""}`;
+  const url = parsed.toString();
+  const created = await runOrun(["backend", "token", "create", "--namespace", "local:acme/app", "--database", url], { cwd: dir });
   assert.equal(created.code, 0, created.stderr);
-  const hint = /\(revoke with: (orun backend token revoke (tok_\w+) --database (\S+))(.*)\)\n$/.exec(created.stderr);
+  // The URL is one shell word: quoted, as it holds `?schema=`.
+  const hint = /\(revoke with: (orun backend token revoke (tok_\w+) --database ('[^']*'|\S+))(.*)\)\n$/.exec(created.stderr);
   assert.ok(hint, created.stderr);
-  const [, , id, shown, rest] = hint;
+  const [, printed, id, shown, rest] = hint;
   const masked = new URL(schema.url).password !== "";
   if (masked) {
     assert.match(shown, /:\*\*\*@/);
@@ -134,9 +141,15 @@ test("token create's revoke hint names the database it used; pasted in a folder 
   assert.equal(bare.code, 1);
   assert.ok(bare.stderr.startsWith(`✕ no active token with id "${id}" in database sqlite:${path.join(dir, ".orun/backend.db")} (`), bare.stderr);
   assert.match(bare.stderr, /name that one \(--database/);
-  // The printed command (with the password supplied) revokes it in PostgreSQL.
-  const revoked = await runOrun(["backend", "token", "revoke", id, "--database", masked ? schema.url : shown], { cwd: dir });
-  assert.equal(revoked.code, 0, revoked.stderr);
+  // The printed command, pasted into sh (with the password supplied), revokes it in PostgreSQL.
+  const bin = await tempDir();
+  await writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec "${process.execPath}" "${ORUN_BIN}" "$@"\n`, { mode: 0o755 });
+  const line = masked ? printed!.replace("***", new URL(schema.url).password) : printed!;
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` };
+  delete env.ORUN_BACKEND_DATABASE;
+  const revoked = await shellScript("sh", line, dir, env);
+  assert.equal(revoked.code, 0, revoked.output);
+  assert.doesNotMatch(revoked.output, /✕/);
   const listed = await runOrun(["backend", "token", "list", "--database", schema.url], { cwd: dir });
   assert.match(listed.stdout, new RegExp(`^${id}\\tlocal:acme/app\\trevoked `, "m"));
 });

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import type { Command } from "commander";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { warnOnStderr } from "../../util/warning.js";
+import { shellWord } from "../../util/shell-word.js";
 
 const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db (env ORUN_BACKEND_DATABASE)";
 
@@ -257,7 +258,8 @@ export function registerBackendCommands(program: Command): void {
 async function revokeHint(id: string, flag: string | undefined): Promise<string> {
   const { describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
   const db = database(flag) ?? DEFAULT_DATABASE;
-  const shown = describeDatabase(db);
+  // A shell word: a URL's `?` or `&` (`?schema=x`) would be globbed or end the command when pasted.
+  const shown = shellWord(describeDatabase(db));
   const command = `revoke with: orun backend token revoke ${id}`;
   if (flag === undefined && database(undefined) !== undefined) return `${command}, with ORUN_BACKEND_DATABASE set as now, or --database ${shown}`;
   if (shown.includes("***")) return `${command} --database ${shown}, with the password in place of ***, or with the URL in ORUN_BACKEND_DATABASE and no --database`;
