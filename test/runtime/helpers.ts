@@ -44,7 +44,8 @@ export async function tempDir(prefix = "orun-rt-"): Promise<string> {
 }
 
 export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+  // Retries: a process the test started may still be writing in it (ENOTEMPTY while rm empties a folder).
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }
 
 /** A fresh temporary folder (removed when the test ends) and the path of `.lock` in it: where a lock test locks. */

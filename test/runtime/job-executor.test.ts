@@ -75,7 +75,6 @@ async function waitForFile(file: string, what: string): Promise<void> {
 
 test("hand-off through the spawn helper: a withdrawal it reads after starting the job is answered 'started', and the job is recorded as what it did; one it reads first, 'not started'", async (t) => {
   const dir = await tempDir();
-  t.after(() => removeDir(dir));
   const gated = (name: string): string => `touch ${name}-running; while [ ! -e go-${name} ]; do sleep 0.01; done`;
   const plan = makePlan([
     { id: "w@dev.warm", steps: [{ run: "true" }] },
@@ -92,7 +91,11 @@ test("hand-off through the spawn helper: a withdrawal it reads after starting th
   const runner = await createRunner("local");
   const runContext = { plan, execId: "handoff", workspaceDir: dir, scratchDir: path.join(store.execDir("handoff"), "tmp"), options: {} };
   await runner.prepare?.(runContext);
-  t.after(() => runner.cleanup?.(runContext));
+  // The helper stopped before the folder goes: it may still write its output files there.
+  t.after(async () => {
+    await runner.cleanup?.(runContext);
+    await removeDir(dir);
+  });
   assert.ok(runner.handOff, "the spawn helper is built (npm run build)");
   const latches = new JobLatches(runner.handOff);
   const deps: JobExecutorDeps = { runner, runContext, ids: { runner: "local", planId: "x", execId: "handoff" }, state, writer, store, workdir: { workspaceDir: dir }, signal: new AbortController().signal, emit: () => undefined, latches };
