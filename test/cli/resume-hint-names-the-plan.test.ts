@@ -367,3 +367,30 @@ test("orun status of a dead run whose record has no resume command (an older oru
   const json = JSON.parse((await runOrun(["status", "--exec-id", "old", "--json"], { cwd: dir })).stdout) as { resumeCommand?: string; resumeScopeUnknown?: boolean };
   assert.deepEqual([json.resumeCommand, json.resumeScopeUnknown], ["orun run --exec-id old", true]);
 });
+
+// A run started in a component's folder is scoped to that component without a flag. Its recorded command was the bare
+// `orun run --exec-id X`, which status prints from any folder of the intent: pasted at the root, it ran every component.
+test("a SIGKILLed run scoped by its component folder records that scope as --component; pasted at the repo root it runs that component alone", async (t) => {
+  const dir = await repo(t, { libManifest: true });
+  const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; touch ../started; while [ ! -f ../fixed-{{ .orun.component.name }} ]; do sleep 0.1; done";
+  await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "-e", "dev", "--exec-id", "folder"], {
+    cwd: path.join(dir, "lib"),
+    env: { ...process.env, NO_COLOR: "1", ORUN_RUNNER: "", ORUN_EXEC_ID: "" },
+    stdio: "ignore",
+  });
+  const exited = new Promise<unknown>((resolve) => child.on("close", resolve));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "started")), "the step to start");
+  child.kill("SIGKILL");
+  await exited;
+
+  const status = await runOrun(["status", "--exec-id", "folder"], { cwd: dir });
+  const advice = /is no longer alive; resume with: (.*)\n/.exec(status.stdout)?.[1];
+  assert.equal(advice, "orun run --exec-id folder -e dev --component lib", status.stdout);
+  await fixAll(dir);
+  const resumed = await inShell(t, advice!, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  const after = JSON.parse((await runOrun(["status", "--exec-id", "folder", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
+  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], resumed.output);
+});
