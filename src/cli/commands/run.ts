@@ -507,17 +507,21 @@ function resumeCommandOf(
   scope: { envFilter: string[]; componentFilter: string[]; runner: import("../../runtime/runner-resolution.js").RunnerChoice; autoScope: string[] | undefined },
   cwd: string,
   env: NodeJS.ProcessEnv,
-): (execId: string, scopeDone: boolean) => Promise<string> {
+): (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<string> {
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
-  return async (execId, scopeDone) => {
+  return async (execId, scopeDone, instead = {}) => {
     const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
-    const plan = resolved.storedAs ?? (planRef?.trim() && resolved.intentRoot !== undefined ? planReference(planRef, resolved.plan, cwd, resolved.file) : "");
+    const { planFileWord } = await import("../../plan/plan-file-word.js");
+    // Another --job (a missing dependency) names the plan even without an intent: a new record that refused it is gone.
+    const named = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job) ? planReference(planRef, resolved.plan, cwd, resolved.file) : "";
+    const plan = instead.planFile ? (planFileWord(instead.planFile) ?? shellWord(instead.planFile)) : (resolved.storedAs ?? named);
+    const compiles = compiledHere && !instead.planFile;
     const carried = {
       intent: opts.intent,
       configDir: opts.configDir,
-      env: compiledHere || !scopeDone ? scope.envFilter : undefined,
-      component: scopeDone ? undefined : scope.autoScope ?? scope.componentFilter,
+      env: compiles || !scopeDone ? scope.envFilter : undefined,
+      component: scopeDone || instead.job ? undefined : scope.autoScope ?? scope.componentFilter,
       gha: opts.gha,
       runner: opts.runner ?? (scope.runner.source === "ORUN_RUNNER" ? scope.runner.name : undefined),
       dockerImage: opts.runnerOptions?.dockerImage,
@@ -526,8 +530,9 @@ function resumeCommandOf(
       workdir: opts.workdir,
     };
     const flags = carriedFlags(carried, true);
-    const prefix = carriedEnv(carried, env, { compiles: compiledHere, docker: scope.runner.name === "docker" });
-    const job = opts.job?.trim() && !scopeDone ? `--job ${shellWord(opts.job.trim())}` : "";
+    const prefix = carriedEnv(carried, env, { compiles, docker: scope.runner.name === "docker" });
+    const jobId = instead.job ?? (scopeDone ? undefined : opts.job?.trim());
+    const job = jobId ? `--job ${shellWord(jobId)}` : "";
     const all = opts.all || (scopeDone && scope.autoScope !== undefined) ? "--all" : "";
     return [prefix, "orun run", plan, "--exec-id", execId, flags, job, all].filter(Boolean).join(" ");
   };
