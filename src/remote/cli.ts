@@ -33,7 +33,7 @@ export interface RemoteRunSetup {
 
 export async function remoteRunSetup(
   /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
-  flags: RemoteFlags & CarriedOptions & PlanningFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string },
+  flags: RemoteFlags & CarriedOptions & PlanningFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string; autoScope?: string[] },
   resolved: { plan: Plan; intentRoot?: string; storeDir?: string; source?: string; storedAs?: string; file?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
@@ -68,6 +68,7 @@ export async function remoteRunSetup(
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
     // -e/--component shape a plan compiled here (a component named as the plan too), so its commands repeat them.
     commandFlags: carriedFlags(carried, compiled && !resolved.storedAs),
+    ...(flags.autoScope?.length ? { scopeFlags: carriedFlags({ component: flags.autoScope }, true) } : {}),
     commandEnv: carriedEnv(carried, env, { compiles: compiled && !resolved.storedAs, docker: runner.name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),

@@ -55,6 +55,11 @@ export interface RemoteHooksOptions {
   planRef?: string;
   /** The runner's flags that choose its plan, backend and runner, repeated in the commands it prints (plan-reference.ts). */
   commandFlags?: string;
+  /**
+   * The working folder's scope of a runner started in a component's folder, as `--component` words: repeated in the
+   * commands that name no `--job` (the rejoin), which pasted from another folder would otherwise claim every job.
+   */
+  scopeFlags?: string;
   /** The runner's ORUN_* settings that change what those commands do, as `NAME=value` words before them (carriedEnv). */
   commandEnv?: string;
   /** The runner's `--job` (canonical), for the commands it prints. */
@@ -425,6 +430,7 @@ export class RemoteHooks implements ExecutionHooks {
       "orun run",
       plan,
       this.options.commandFlags,
+      !jobId && this.options.scopeFlags,
       jobId && `--job ${shellWord(jobId)}`,
       `--exec-id ${shellWord(this.options.runId)}`,
       "--remote-state",

@@ -70,9 +70,10 @@ export interface ExecuteOptions {
   retryCommand?: (failedHere: string | undefined) => string | undefined;
   /**
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
-   * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it).
+   * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
+   * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency).
    */
-  resumeCommand?: (execId: string, scopeDone: boolean) => Promise<string>;
+  resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<string>;
   /** Under remote state: the runner's own command in the run (its slice, its flags), for its record (RunMetadata.resumeCommand). */
   rejoinCommand?: () => string;
 }
@@ -122,15 +123,17 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let recordWritten = false;
   const startedMs = Date.now();
   try {
-    const state = await loadState(store, execId, checksum, plan);
+    const state = await loadState(store, execId, checksum, plan, (planFile) => options.resumeCommand?.(execId, false, { planFile }).catch(() => undefined));
     loadedState = state;
     const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
     // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
     if (selection.target && !options.hooks?.managesDependencies) {
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
+        // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
+        const first = await options.resumeCommand?.(execId, false, { job: missing[0] }).catch(() => undefined);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run them first, e.g. orun run --exec-id ${execId}`,
+          hint: `run them first, e.g. ${first ?? `orun run --exec-id ${execId} --job ${missing[0]}`}`,
         });
       }
     }
@@ -447,7 +450,8 @@ function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
   return fromPlan > 0 ? Math.floor(fromPlan) : 1;
 }
 
-async function loadState(store: ExecutionStore, execId: string, checksum: string, plan: Plan): Promise<ExecState> {
+/** `withPlan`: this run's command with the record's manifest.json as its plan file (its scope and runner flags kept). */
+async function loadState(store: ExecutionStore, execId: string, checksum: string, plan: Plan, withPlan: (planFile: string) => Promise<string | undefined> | undefined): Promise<ExecState> {
   const file = store.stateFile(execId);
   const state = await readStateFile(file);
   if (!state) return emptyState(execId, checksum);
@@ -463,7 +467,8 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
   if (state.planChecksum && state.planChecksum !== checksum) {
     // The record keeps the plan it ran (manifest.json): name it, so resuming is one command away.
     const manifest = store.manifestFile(execId);
-    const recorded = existsSync(manifest) ? ` (orun run ${path.relative(process.cwd(), manifest) || manifest} --exec-id ${execId})` : "";
+    const relative = path.relative(process.cwd(), manifest) || manifest;
+    const recorded = existsSync(manifest) ? ` (${(await withPlan(relative)) ?? `orun run ${relative} --exec-id ${execId}`})` : "";
     throw new OrunError(
       `execution ${execId} belongs to plan ${state.planChecksum.replace(/^sha256-/, "").slice(0, 12)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
       { location: { file, field: "planChecksum" } },

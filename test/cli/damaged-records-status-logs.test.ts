@@ -48,6 +48,22 @@ test("metadata.json of the wrong shape is named (file and field) by status, and 
   }
 });
 
+test("a resumeCommand that is not a string is named (file and field) by status, status --json and logs, not a TypeError", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "meta" }, "orun-rec14-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "D1"], { cwd: dir })).code, 0);
+  await rm(path.join(path.dirname(recordFile(dir, "D1", "x")), "logs"), { recursive: true, force: true });
+  // "running" with no lock is an interrupted run, whose advice is the recorded command.
+  for (const value of ["5", '{"x":1}', '["orun","run"]', "true"]) {
+    await writeFile(recordFile(dir, "D1", "metadata.json"), `{"execId":"D1","status":"running","resumeCommand":${value}}`);
+    for (const args of [["status", "--exec-id", "D1"], ["status", "--exec-id", "D1", "--json"], ["logs", "--exec-id", "D1"]]) {
+      const out = await runOrun(args, { cwd: dir });
+      assert.equal(out.code, 1, `${args.join(" ")} (${value}): ${out.stdout}`);
+      assert.ok(out.stderr.includes("metadata.json (resumeCommand): corrupt execution metadata: expected a string"), `${args.join(" ")} (${value}): ${out.stderr}`);
+      assert.doesNotMatch(out.stderr, /is not a function/);
+    }
+  }
+});
+
 test("status --watch and logs --follow end on a record without metadata that no run holds (a migrated .orun-state.json)", async (t) => {
   const dir = await planDir(t, JOBS, { name: "legacy" }, "orun-rec14-");
   await writeFile(path.join(dir, ".orun-state.json"), JSON.stringify({ execId: "old", planChecksum: "", jobs: { "app.dev.build": { status: "completed", steps: {} } } }));

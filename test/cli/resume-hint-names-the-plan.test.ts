@@ -367,3 +367,70 @@ test("orun status of a dead run whose record has no resume command (an older oru
   const json = JSON.parse((await runOrun(["status", "--exec-id", "old", "--json"], { cwd: dir })).stdout) as { resumeCommand?: string; resumeScopeUnknown?: boolean };
   assert.deepEqual([json.resumeCommand, json.resumeScopeUnknown], ["orun run --exec-id old", true]);
 });
+
+// A run started in a component's folder is scoped to that component without a flag. Its recorded command was the bare
+// `orun run --exec-id X`, which status prints from any folder of the intent: pasted at the root, it ran every component.
+test("a SIGKILLed run scoped by its component folder records that scope as --component; pasted at the repo root it runs that component alone", async (t) => {
+  const dir = await repo(t, { libManifest: true });
+  const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; touch ../started; while [ ! -f ../fixed-{{ .orun.component.name }} ]; do sleep 0.1; done";
+  await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "-e", "dev", "--exec-id", "folder"], {
+    cwd: path.join(dir, "lib"),
+    env: { ...process.env, NO_COLOR: "1", ORUN_RUNNER: "", ORUN_EXEC_ID: "" },
+    stdio: "ignore",
+  });
+  const exited = new Promise<unknown>((resolve) => child.on("close", resolve));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "started")), "the step to start");
+  child.kill("SIGKILL");
+  await exited;
+
+  const status = await runOrun(["status", "--exec-id", "folder"], { cwd: dir });
+  const advice = /is no longer alive; resume with: (.*)\n/.exec(status.stdout)?.[1];
+  assert.equal(advice, "orun run --exec-id folder -e dev --component lib", status.stdout);
+  await fixAll(dir);
+  const resumed = await inShell(t, advice!, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  const after = JSON.parse((await runOrun(["status", "--exec-id", "folder", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
+  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], resumed.output);
+});
+
+// A stored plan's name repointed after the run (`orun plan --name shared` again) refuses the recorded command, and the
+// refusal named `orun run <record>/manifest.json --exec-id X` without the run's --job or runner flags: pasted, it ran
+// every job of the recorded plan.
+test("a stored plan replaced after the run: the refusal names the record's plan with this command's --job and --runner; through sh it runs that job alone", async (t) => {
+  const dir = await repo(t);
+  assert.equal((await runOrun(["plan", "--name", "shared"], { cwd: dir })).code, 0);
+  const first = await runOrun(["run", "shared", "--job", "lib@dev.check", "--runner", "local", "--exec-id", "L1"], { cwd: dir, env: { ORUN_RUNNER: "" } });
+  assert.equal(first.code, 1, first.stderr);
+  const line = resumeLine(first.stdout);
+  assert.equal(line, "orun run shared --exec-id L1 --runner local --job lib@dev.check");
+  await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", "test -f ../fixed-{{ .orun.component.name }} && echo replaced"));
+  assert.equal((await runOrun(["plan", "--name", "shared"], { cwd: dir })).code, 0);
+  const refused = await inShell(t, line, dir);
+  assert.equal(refused.code, 1, refused.output);
+  const advice = /resume it with the plan it was started with \((orun run .*?)\), or use a new --exec-id/.exec(refused.output)?.[1];
+  assert.equal(advice, "orun run .orun/executions/L1/manifest.json --exec-id L1 --runner local --job lib@dev.check", refused.output);
+  await fixAll(dir);
+  const resumed = await inShell(t, advice!, dir);
+  assert.equal(resumed.code, 0, resumed.output);
+  const after = JSON.parse((await runOrun(["status", "--exec-id", "L1", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
+  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], resumed.output);
+});
+
+// `--job app@dev.check` before lib ran was refused with `e.g. orun run --exec-id B1`: a fresh plan, every job.
+test("--job of a job whose dependency has not run: the refusal names this command with the dependency's --job; through sh it runs that job alone", async (t) => {
+  const dir = await repo(t);
+  const appEntry = "  - name: app\n    type: sh\n    path: app\n    subscribe:\n      environments: [dev, prod]\n";
+  const intent = await readFile(path.join(dir, "intent.yaml"), "utf8");
+  await writeFile(path.join(dir, "intent.yaml"), intent.replace(appEntry, `${appEntry}    dependsOn:\n      - component: lib\n        condition: success\n`));
+  const refused = await runOrun(["run", "-e", "dev", "--job", "app@dev.check", "--runner", "local", "--exec-id", "B1"], { cwd: dir, env: { ORUN_RUNNER: "" } });
+  assert.equal(refused.code, 1, refused.stdout);
+  const advice = /dependencies not completed \(lib@dev\.check\)[\s\S]*run them first, e\.g\. (orun run .*)\)\n/.exec(refused.stderr)?.[1];
+  assert.equal(advice, "orun run --exec-id B1 -e dev --runner local --job lib@dev.check", refused.stderr);
+  await fixAll(dir);
+  const ran = await inShell(t, advice!, dir);
+  assert.equal(ran.code, 0, ran.output);
+  const after = JSON.parse((await runOrun(["status", "--exec-id", "B1", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
+  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], ran.output);
+});

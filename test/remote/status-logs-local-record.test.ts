@@ -262,6 +262,47 @@ describe("a remote runner's interrupted record says how to rejoin its run, and t
   });
 });
 
+describe("a remote runner scoped by its component folder records a rejoin that keeps that scope from any folder", () => {
+  const open = backendProcessBed("sqlite", "rejoinscope", ["--lease-timeout", "5s"]);
+
+  // Started in lib/, the runner ran lib alone (the folder's scope) but recorded `orun run --exec-id R --remote-state`:
+  // status prints it from any folder, and pasted at the root it claimed app too.
+  it("status --local of a SIGKILLed runner started in lib/ names --component lib; pasted at the root it takes over lib and leaves app", async (t) => {
+    const bed = (await open(t))!;
+    const { dir, orun, env } = await remoteRepo(bed, "rejoinscope", "echo app-ok\n");
+    const intent = await readFile(path.join(dir, "intent.yaml"), "utf8");
+    const libEntry = "  - name: lib\n    type: sh\n    path: lib\n    subscribe:\n      environments: [dev]\n";
+    assert.ok(intent.includes(libEntry), intent);
+    await writeFile(path.join(dir, "intent.yaml"), intent.replace(libEntry, ""));
+    await writeFile(path.join(dir, "lib/component.yaml"), "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: lib}\nspec:\n  type: sh\n  subscribe:\n    environments: [dev]\n");
+    await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
+    t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
+    const runner = spawnOrun(["run", "--exec-id", "scoped-run"], { cwd: path.join(dir, "lib"), env });
+    let record = "";
+    await until(() => {
+      record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
+      const log = path.join(dir, ".orun/executions", record, "logs/lib@dev.check/main.log");
+      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("lib-start");
+    }, "the runner to start lib's step");
+    assert.match(runner.output(), /auto-scoped to component lib/);
+    runner.child.kill("SIGKILL");
+    await runner.done;
+
+    const status = await orun(["status", "--local", "--exec-id", record]);
+    assert.equal(status.code, 0, status.stderr);
+    const hint = /is no longer alive; rejoin remote run scoped-run with: (orun run .*) \(the jobs it held/.exec(status.stdout)?.[1];
+    assert.equal(hint, "orun run --component lib --exec-id scoped-run --remote-state", status.stdout);
+
+    await writeFile(path.join(dir, "release"), "");
+    const rejoined = await orun(hint!.split(" ").slice(1));
+    assert.equal(rejoined.code, 0, rejoined.stdout + rejoined.stderr);
+    assert.match(rejoined.stderr, /taking over job lib@dev\.check/, rejoined.stderr);
+    const run = await orun(["status", "--exec-id", "scoped-run", "--json"]);
+    const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
+    assert.deepEqual([jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status], ["completed", "pending"], run.stdout);
+  });
+});
+
 describe("a stopped remote run's status names the command that retries its failed job, and that command reopens the run", () => {
   const open = backendProcessBed("sqlite", "stopped");
 

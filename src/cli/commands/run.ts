@@ -340,6 +340,11 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       ? { components: undefined, messages: "" }
       : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
   process.stderr.write(scoped.messages);
+  // The working folder's scope, as --component flags the printed resume and rejoin commands repeat: pasted from
+  // another folder of the intent (status reads the record from any), a bare command ran every component. Only
+  // components with jobs in the plan: the same jobs, without a resume warning that a dependency matches none.
+  const withJobs = scoped.components?.filter((name) => resolved.plan.jobs.some((job) => job.component === name));
+  const autoScope = withJobs?.length ? withJobs : scoped.components;
   // --component X brings along the jobs X's jobs depend on (decision 5; src/runtime/run-scope.ts): say which.
   const addedComponents = componentFilter.length > 0 ? scopeJobs(resolved.plan.jobs, { components: componentFilter, environments: envFilter }).addedComponents : [];
   if (addedComponents.length > 0 && !opts.json) {
@@ -395,7 +400,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       });
     }
   }
-  const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId, planRef: resolved.storedAs ?? planRef ?? "" }, resolved, env) : undefined;
+  const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId, planRef: resolved.storedAs ?? planRef ?? "", autoScope }, resolved, env) : undefined;
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
   // V8 optimizes a function once it has run a budget of bytecode. At the default budget the runtime's
@@ -418,7 +423,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   let interrupts = 0;
   // A run stopped by a signal exits 128 + its number, as shells report it (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
   let stoppedBy = 130;
-  const resumeCommand = remote ? undefined : resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScoped: scoped.components !== undefined }, cwd, env);
+  const resumeCommand = remote ? undefined : resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScope }, cwd, env);
   // The resume command a second signal names, made at the first (its module loads while the steps stop).
   let resumeHint: Promise<string | undefined> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -488,7 +493,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
  * or plan file run inside a repository, a component's plan, a trigger or change flag's plan (stored by its ID), or a
  * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
  * the plan (-i, -c), its scope (-e, --component, --job, --all: a resume of a failed run runs what it left, not jobs
- * it never had in scope) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
+ * it never had in scope; a working folder's scope as --component) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
  * another shell would take the default; the docker settings, --workdir, --approve), and before it the ORUN_*
  * settings that change what it does (carriedEnv: ORUN_CONFIG_DIR, ORUN_DOCKER_*). When the run's own scope
  * completed and the execution still has jobs to run, those lie outside it: the hint leaves out the job filters
@@ -499,20 +504,24 @@ function resumeCommandOf(
   planRef: string | undefined,
   resolved: import("../../runtime/plan-source.js").ResolvedPlan & { storedAs?: string },
   opts: RunCommandOptions,
-  scope: { envFilter: string[]; componentFilter: string[]; runner: import("../../runtime/runner-resolution.js").RunnerChoice; autoScoped: boolean },
+  scope: { envFilter: string[]; componentFilter: string[]; runner: import("../../runtime/runner-resolution.js").RunnerChoice; autoScope: string[] | undefined },
   cwd: string,
   env: NodeJS.ProcessEnv,
-): (execId: string, scopeDone: boolean) => Promise<string> {
+): (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<string> {
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
-  return async (execId, scopeDone) => {
+  return async (execId, scopeDone, instead = {}) => {
     const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
-    const plan = resolved.storedAs ?? (planRef?.trim() && resolved.intentRoot !== undefined ? planReference(planRef, resolved.plan, cwd, resolved.file) : "");
+    const { planFileWord } = await import("../../plan/plan-file-word.js");
+    // Another --job (a missing dependency) names the plan even without an intent: a new record that refused it is gone.
+    const named = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job) ? planReference(planRef, resolved.plan, cwd, resolved.file) : "";
+    const plan = instead.planFile ? (planFileWord(instead.planFile) ?? shellWord(instead.planFile)) : (resolved.storedAs ?? named);
+    const compiles = compiledHere && !instead.planFile;
     const carried = {
       intent: opts.intent,
       configDir: opts.configDir,
-      env: compiledHere || !scopeDone ? scope.envFilter : undefined,
-      component: scopeDone ? undefined : scope.componentFilter,
+      env: compiles || !scopeDone ? scope.envFilter : undefined,
+      component: scopeDone || instead.job ? undefined : scope.autoScope ?? scope.componentFilter,
       gha: opts.gha,
       runner: opts.runner ?? (scope.runner.source === "ORUN_RUNNER" ? scope.runner.name : undefined),
       dockerImage: opts.runnerOptions?.dockerImage,
@@ -521,9 +530,10 @@ function resumeCommandOf(
       workdir: opts.workdir,
     };
     const flags = carriedFlags(carried, true);
-    const prefix = carriedEnv(carried, env, { compiles: compiledHere, docker: scope.runner.name === "docker" });
-    const job = opts.job?.trim() && !scopeDone ? `--job ${shellWord(opts.job.trim())}` : "";
-    const all = opts.all || (scopeDone && scope.autoScoped) ? "--all" : "";
+    const prefix = carriedEnv(carried, env, { compiles, docker: scope.runner.name === "docker" });
+    const jobId = instead.job ?? (scopeDone ? undefined : opts.job?.trim());
+    const job = jobId ? `--job ${shellWord(jobId)}` : "";
+    const all = opts.all || (scopeDone && scope.autoScope !== undefined) ? "--all" : "";
     return [prefix, "orun run", plan, "--exec-id", execId, flags, job, all].filter(Boolean).join(" ");
   };
 }

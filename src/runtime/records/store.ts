@@ -453,7 +453,7 @@ export class ExecutionStore {
   }
 }
 
-const METADATA_STRINGS = ["execId", "planId", "planName", "planChecksum", "revision", "startedAt", "finishedAt", "status", "trigger", "user", "runner", "error"] as const;
+const METADATA_STRINGS = ["execId", "planId", "planName", "planChecksum", "revision", "startedAt", "finishedAt", "status", "trigger", "user", "runner", "error", "resumeCommand"] as const;
 const METADATA_NUMBERS = ["pid", "jobTotal", "jobDone", "jobFailed", "jobSkipped", "jobBlocked"] as const;
 
 /**
