@@ -54,6 +54,8 @@ export async function remoteRunSetup(
     ...(runner.source === "ORUN_RUNNER" ? { runner: runner.name } : {}),
   };
   const rebuild = rebuildCommand(flags, resolved.source, resolved.storedAs, carriedEnv(flags, env, { compiles: true, docker: false }));
+  const shapesPlan = compiled && !resolved.storedAs;
+  const scope = carriedFlags({ env: shapesPlan ? undefined : flags.env, component: flags.autoScope?.length ? flags.autoScope : shapesPlan ? undefined : flags.component }, true);
   const hooks: RemoteHooks = new RemoteHooks({
     client,
     plan: resolved.plan,
@@ -67,8 +69,10 @@ export async function remoteRunSetup(
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
     // -e/--component shape a plan compiled here (a component named as the plan too), so its commands repeat them.
-    commandFlags: carriedFlags(carried, compiled && !resolved.storedAs),
-    ...(flags.autoScope?.length ? { scopeFlags: carriedFlags({ component: flags.autoScope }, true) } : {}),
+    commandFlags: carriedFlags(carried, shapesPlan),
+    // The runner's slice, for commands without --job (its rejoin): the folder's component, and -e/--component that
+    // filtered a stored plan (left out above) — without them a pasted rejoin claimed every job, other legs' too.
+    ...(scope ? { scopeFlags: scope } : {}),
     commandEnv: carriedEnv(carried, env, { compiles: compiled && !resolved.storedAs, docker: runner.name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),

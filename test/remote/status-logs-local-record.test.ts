@@ -303,6 +303,43 @@ describe("a remote runner scoped by its component folder records a rejoin that k
   });
 });
 
+describe("a remote runner given a stored plan and --component records a rejoin that keeps that filter", () => {
+  const open = backendProcessBed("sqlite", "rejoinstored", ["--lease-timeout", "5s"]);
+
+  // -e/--component filtering a stored plan were left out of the runner's commands (they shape only a plan compiled
+  // here): its rejoin was `orun run shared --exec-id R --remote-state`, which claimed app too.
+  it("status --local of a SIGKILLed `orun run shared --component lib` runner names --component lib; pasted, it takes over lib and leaves app", async (t) => {
+    const bed = (await open(t))!;
+    const { dir, orun, env } = await remoteRepo(bed, "rejoinstored", "echo app-ok\n");
+    await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f release ]; do sleep 0.1; done; echo lib-ok\n");
+    t.after(() => writeFile(path.join(dir, "lib/release"), "").catch(() => undefined));
+    const planned = await orun(["plan", "--name", "shared"]);
+    assert.equal(planned.code, 0, planned.stderr);
+    const runner = spawnOrun(["run", "shared", "--component", "lib", "--exec-id", "stored-run"], { cwd: dir, env });
+    let record = "";
+    await until(() => {
+      record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
+      const log = path.join(dir, ".orun/executions", record, "logs/lib@dev.check/main.log");
+      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("lib-start");
+    }, "the runner to start lib's step");
+    runner.child.kill("SIGKILL");
+    await runner.done;
+
+    const status = await orun(["status", "--local", "--exec-id", record]);
+    assert.equal(status.code, 0, status.stderr);
+    const hint = /is no longer alive; rejoin remote run stored-run with: (orun run .*) \(the jobs it held/.exec(status.stdout)?.[1];
+    assert.equal(hint, "orun run shared --component lib --exec-id stored-run --remote-state", status.stdout);
+
+    await writeFile(path.join(dir, "lib/release"), "");
+    const rejoined = await orun(hint!.split(" ").slice(1));
+    assert.equal(rejoined.code, 0, rejoined.stdout + rejoined.stderr);
+    assert.match(rejoined.stderr, /taking over job lib@dev\.check/, rejoined.stderr);
+    const run = await orun(["status", "--exec-id", "stored-run", "--json"]);
+    const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
+    assert.deepEqual([jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status], ["completed", "pending"], run.stdout);
+  });
+});
+
 describe("a stopped remote run's status names the command that retries its failed job, and that command reopens the run", () => {
   const open = backendProcessBed("sqlite", "stopped");
 
