@@ -46,6 +46,39 @@ async function remoteRepo(bed: BackendProcessBed, name: string, appCheck: string
   return { dir: bed.dir, url: bed.backend.url, orun, env };
 }
 
+/** Starts `orun run <args>` in `cwd`, waits until its lib step runs, and SIGKILLs it: its local record's ID, and what it printed. */
+async function killedWhileLibRuns(dir: string, env: NodeJS.ProcessEnv, args: string[], cwd = dir): Promise<{ record: string; output: string }> {
+  const runner = spawnOrun(["run", ...args], { cwd, env });
+  let record = "";
+  await until(() => {
+    record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
+    const log = path.join(dir, ".orun/executions", record, "logs/lib@dev.check/main.log");
+    return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("lib-start");
+  }, "the runner to start lib's step");
+  runner.child.kill("SIGKILL");
+  await runner.done;
+  return { record, output: runner.output() };
+}
+
+/** The rejoin command `orun status --local` prints for the dead runner's `record` in remote run `runId`. */
+async function rejoinHint(orun: Repo["orun"], record: string, runId: string): Promise<{ hint: string | undefined; stdout: string }> {
+  const status = await orun(["status", "--local", "--exec-id", record]);
+  assert.equal(status.code, 0, status.stderr);
+  const hint = new RegExp(`is no longer alive; rejoin remote run ${runId} with: (orun run .*) \\(the jobs it held are taken over once their lease runs out\\)\n`).exec(status.stdout)?.[1];
+  return { hint, stdout: status.stdout };
+}
+
+/** Runs the printed `hint` (its words as given): what it said, and the statuses of lib and app in run `runId` after. */
+async function rejoined(orun: Repo["orun"], hint: string, runId: string): Promise<{ stderr: string; statuses: (string | undefined)[] }> {
+  const result = await orun(hint.split(" ").slice(1));
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.match(result.stderr, /taking over job lib@dev\.check/, result.stderr);
+  const run = await orun(["status", "--exec-id", runId, "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
+  return { stderr: result.stderr, statuses: [jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status] };
+}
+
 describe("status and logs under intent execution.state.mode: remote read the backend; --local reads a runner's own record", () => {
   const open = backendProcessBed("sqlite", "localrec");
   let repo: Promise<Repo> | undefined;
@@ -232,33 +265,17 @@ describe("a remote runner's interrupted record says how to rejoin its run, and t
     // lib waits for the test's file `release` (the orphaned step of the killed runner ends with it too).
     await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
     t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
-    const runner = spawnOrun(["run", "--job", "lib@dev.check", "--runner", "local", "--exec-id", "killed-run"], { cwd: dir, env });
-    let record = "";
-    await until(() => {
-      record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
-      const log = path.join(dir, ".orun/executions", record, "logs/lib@dev.check/main.log");
-      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("lib-start");
-    }, "the runner to start lib's step");
-    runner.child.kill("SIGKILL");
-    await runner.done;
-
-    const status = await orun(["status", "--local", "--exec-id", record]);
-    assert.equal(status.code, 0, status.stderr);
-    const hint = /is no longer alive; rejoin remote run killed-run with: (orun run .*) \(the jobs it held are taken over once their lease runs out\)\n/.exec(status.stdout)?.[1];
-    assert.equal(hint, "orun run --runner local --job lib@dev.check --exec-id killed-run --remote-state", status.stdout);
+    const { record } = await killedWhileLibRuns(dir, env, ["--job", "lib@dev.check", "--runner", "local", "--exec-id", "killed-run"]);
+    const { hint, stdout } = await rejoinHint(orun, record, "killed-run");
+    assert.equal(hint, "orun run --runner local --job lib@dev.check --exec-id killed-run --remote-state", stdout);
     // Not the record's own ID, which would start a new remote run of that name.
-    assert.doesNotMatch(status.stdout, new RegExp(`orun run --exec-id ${escaped(record)}`), status.stdout);
+    assert.doesNotMatch(stdout, new RegExp(`orun run --exec-id ${escaped(record)}`), stdout);
 
     await writeFile(path.join(dir, "release"), "");
-    const rejoined = await orun(hint!.split(" ").slice(1));
-    assert.equal(rejoined.code, 0, rejoined.stdout + rejoined.stderr);
-    assert.match(rejoined.stderr, /^remote state: run killed-run on /m, rejoined.stderr);
-    assert.match(rejoined.stderr, /taking over job lib@dev\.check/, rejoined.stderr);
-    const run = await orun(["status", "--exec-id", "killed-run", "--json"]);
-    assert.equal(run.code, 0, run.stderr);
-    const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
+    const after = await rejoined(orun, hint!, "killed-run");
+    assert.match(after.stderr, /^remote state: run killed-run on /m, after.stderr);
     // app is no job of the killed runner's: it waits for a runner of its own.
-    assert.deepEqual([jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status], ["completed", "pending"], run.stdout);
+    assert.deepEqual(after.statuses, ["completed", "pending"]);
   });
 });
 
@@ -277,29 +294,13 @@ describe("a remote runner scoped by its component folder records a rejoin that k
     await writeFile(path.join(dir, "lib/component.yaml"), "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: lib}\nspec:\n  type: sh\n  subscribe:\n    environments: [dev]\n");
     await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
     t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
-    const runner = spawnOrun(["run", "--exec-id", "scoped-run"], { cwd: path.join(dir, "lib"), env });
-    let record = "";
-    await until(() => {
-      record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
-      const log = path.join(dir, ".orun/executions", record, "logs/lib@dev.check/main.log");
-      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("lib-start");
-    }, "the runner to start lib's step");
-    assert.match(runner.output(), /auto-scoped to component lib/);
-    runner.child.kill("SIGKILL");
-    await runner.done;
-
-    const status = await orun(["status", "--local", "--exec-id", record]);
-    assert.equal(status.code, 0, status.stderr);
-    const hint = /is no longer alive; rejoin remote run scoped-run with: (orun run .*) \(the jobs it held/.exec(status.stdout)?.[1];
-    assert.equal(hint, "orun run --component lib --exec-id scoped-run --remote-state", status.stdout);
+    const { record, output } = await killedWhileLibRuns(dir, env, ["--exec-id", "scoped-run"], path.join(dir, "lib"));
+    assert.match(output, /auto-scoped to component lib/);
+    const { hint, stdout } = await rejoinHint(orun, record, "scoped-run");
+    assert.equal(hint, "orun run --component lib --exec-id scoped-run --remote-state", stdout);
 
     await writeFile(path.join(dir, "release"), "");
-    const rejoined = await orun(hint!.split(" ").slice(1));
-    assert.equal(rejoined.code, 0, rejoined.stdout + rejoined.stderr);
-    assert.match(rejoined.stderr, /taking over job lib@dev\.check/, rejoined.stderr);
-    const run = await orun(["status", "--exec-id", "scoped-run", "--json"]);
-    const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
-    assert.deepEqual([jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status], ["completed", "pending"], run.stdout);
+    assert.deepEqual((await rejoined(orun, hint!, "scoped-run")).statuses, ["completed", "pending"]);
   });
 });
 
@@ -315,28 +316,12 @@ describe("a remote runner given a stored plan and --component records a rejoin t
     t.after(() => writeFile(path.join(dir, "lib/release"), "").catch(() => undefined));
     const planned = await orun(["plan", "--name", "shared"]);
     assert.equal(planned.code, 0, planned.stderr);
-    const runner = spawnOrun(["run", "shared", "--component", "lib", "--exec-id", "stored-run"], { cwd: dir, env });
-    let record = "";
-    await until(() => {
-      record = /Local record: (\S+)/.exec(runner.output())?.[1] ?? "";
-      const log = path.join(dir, ".orun/executions", record, "logs/lib@dev.check/main.log");
-      return record !== "" && existsSync(log) && readFileSync(log, "utf8").includes("lib-start");
-    }, "the runner to start lib's step");
-    runner.child.kill("SIGKILL");
-    await runner.done;
-
-    const status = await orun(["status", "--local", "--exec-id", record]);
-    assert.equal(status.code, 0, status.stderr);
-    const hint = /is no longer alive; rejoin remote run stored-run with: (orun run .*) \(the jobs it held/.exec(status.stdout)?.[1];
-    assert.equal(hint, "orun run shared --component lib --exec-id stored-run --remote-state", status.stdout);
+    const { record } = await killedWhileLibRuns(dir, env, ["shared", "--component", "lib", "--exec-id", "stored-run"]);
+    const { hint, stdout } = await rejoinHint(orun, record, "stored-run");
+    assert.equal(hint, "orun run shared --component lib --exec-id stored-run --remote-state", stdout);
 
     await writeFile(path.join(dir, "lib/release"), "");
-    const rejoined = await orun(hint!.split(" ").slice(1));
-    assert.equal(rejoined.code, 0, rejoined.stdout + rejoined.stderr);
-    assert.match(rejoined.stderr, /taking over job lib@dev\.check/, rejoined.stderr);
-    const run = await orun(["status", "--exec-id", "stored-run", "--json"]);
-    const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
-    assert.deepEqual([jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status], ["completed", "pending"], run.stdout);
+    assert.deepEqual((await rejoined(orun, hint!, "stored-run")).statuses, ["completed", "pending"]);
   });
 });
 
