@@ -92,6 +92,13 @@ async function inShell(t: { after(fn: () => Promise<void>): void }, line: string
   return shellScript("sh", line, cwd, { ...base, ...env });
 }
 
+/** The jobs execution `execId` recorded, as `<job> <status>`. */
+async function jobStatuses(dir: string, execId: string): Promise<string[]> {
+  const status = await runOrun(["status", "--exec-id", execId, "--json"], { cwd: dir });
+  const { jobs } = (JSON.parse(status.stdout) as { state: { jobs: Record<string, { status: string }> } }).state;
+  return Object.entries(jobs).map(([id, job]) => `${id} ${job.status}`);
+}
+
 async function fixAll(dir: string): Promise<void> {
   for (const name of ["lib", "app"]) await writeFile(path.join(dir, `fixed-${name}`), "");
 }
@@ -340,9 +347,8 @@ test("orun status of a SIGKILLed run names the resume command its summary would 
   await fixAll(dir);
   const resumed = await inShell(t, advice!, dir);
   assert.equal(resumed.code, 0, resumed.output);
-  const after = JSON.parse((await runOrun(["status", "--exec-id", "killed", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
   // lib ran again; app (and prod) never were in the run's scope, and still are not.
-  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], resumed.output);
+  assert.deepEqual(await jobStatuses(dir, "killed"), ["lib@dev.check completed"], resumed.output);
 });
 
 test("orun status of a dead run whose record has no resume command (an older orun's) says its scope and runner are not known", async (t) => {
@@ -391,8 +397,7 @@ test("a SIGKILLed run scoped by its component folder records that scope as --com
   await fixAll(dir);
   const resumed = await inShell(t, advice!, dir);
   assert.equal(resumed.code, 0, resumed.output);
-  const after = JSON.parse((await runOrun(["status", "--exec-id", "folder", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
-  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], resumed.output);
+  assert.deepEqual(await jobStatuses(dir, "folder"), ["lib@dev.check completed"], resumed.output);
 });
 
 // A stored plan's name repointed after the run (`orun plan --name shared` again) refuses the recorded command, and the
@@ -414,8 +419,7 @@ test("a stored plan replaced after the run: the refusal names the record's plan 
   await fixAll(dir);
   const resumed = await inShell(t, advice!, dir);
   assert.equal(resumed.code, 0, resumed.output);
-  const after = JSON.parse((await runOrun(["status", "--exec-id", "L1", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
-  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], resumed.output);
+  assert.deepEqual(await jobStatuses(dir, "L1"), ["lib@dev.check completed"], resumed.output);
 });
 
 // `--job app@dev.check` before lib ran was refused with `e.g. orun run --exec-id B1`: a fresh plan, every job.
@@ -431,6 +435,5 @@ test("--job of a job whose dependency has not run: the refusal names this comman
   await fixAll(dir);
   const ran = await inShell(t, advice!, dir);
   assert.equal(ran.code, 0, ran.output);
-  const after = JSON.parse((await runOrun(["status", "--exec-id", "B1", "--json"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { status: string }> } };
-  assert.deepEqual(Object.entries(after.state.jobs).map(([id, job]) => `${id} ${job.status}`), ["lib@dev.check completed"], ran.output);
+  assert.deepEqual(await jobStatuses(dir, "B1"), ["lib@dev.check completed"], ran.output);
 });
