@@ -2,7 +2,8 @@
 // promotion gate's evidence query at a revision of 500 runs for ~100 ms when the query ran in ~2 ms. What a session
 // runs with is read inside the store's own session: a trigger on `tokens` records current_setting('jit') when the
 // store inserts a token. JIT is turned off with `SET jit = off` once a session is open, not as a startup option:
-// PgBouncer refuses a startup `options` it does not know ("unsupported startup parameter: options"). What each
+// PgBouncer refuses a startup `options` it does not know ("unsupported startup parameter: options"); the URL's
+// `?schema=` is applied the same way (`SET search_path`), so only a URL's own `?options=` is a startup option. What each
 // connection sent (the pool's and the LISTEN connection's) is seen through a wire proxy in front of PostgreSQL.
 // A URL's own `?options=` setting jit wins, the last `options=` when there are several (as libpq).
 import assert from "node:assert/strict";
@@ -81,7 +82,7 @@ describe("the PostgreSQL store's sessions", () => {
     }
   });
 
-  it("send no startup option of their own, and turn JIT off in every session, the LISTEN connection's too", async (t) => {
+  it("send no startup option of their own, set the schema and turn JIT off in every session, the LISTEN connection's too", async (t) => {
     const db = await testDatabase("postgres");
     if (!db) return t.skip("PostgreSQL unavailable");
     const proxy = await startPgWireProxy(db.url);
@@ -94,13 +95,54 @@ describe("the PostgreSQL store's sessions", () => {
         await store.close();
       }
       assert.ok(proxy.connections.length >= 2, `a pool connection and the LISTEN connection, saw ${proxy.connections.length}`);
+      const prepared = [`SET search_path TO "${schema}"`, "SET jit = off"];
       for (const seen of proxy.connections) {
-        assert.equal(seen.startup.options, `-c search_path="${schema}"`, "only the URL's schema travels as a startup option");
-        assert.equal(seen.queries[0], "SET jit = off", `first statement of a session: ${JSON.stringify(seen.queries)}`);
+        assert.equal(seen.startup.options, undefined, "?schema= travels as a SET, not as a startup option PgBouncer refuses");
+        assert.deepEqual(seen.queries.slice(0, 2), prepared, `first statements of a session: ${JSON.stringify(seen.queries)}`);
       }
       const listening = proxy.connections.filter((seen) => seen.queries.some((query) => query.startsWith("LISTEN ")));
-      assert.deepEqual(listening.map((seen) => seen.queries), [["SET jit = off", `LISTEN "orun_run_changed_${schema}"`]]);
+      assert.deepEqual(listening.map((seen) => seen.queries), [[...prepared, `LISTEN "orun_run_changed_${schema}"`]]);
     } finally {
+      await proxy.close();
+      await db.cleanup();
+    }
+  });
+
+  it("send the URL's own ?options= as the startup option, as given", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    const withOptions = new URL(db.url);
+    withOptions.searchParams.set("options", "-c statement_timeout=60000");
+    const proxy = await startPgWireProxy(withOptions.toString());
+    try {
+      await (await openStore(proxy.url)).close();
+      assert.ok(proxy.connections.length > 0, "the store connected through the proxy");
+      for (const seen of proxy.connections) assert.equal(seen.startup.options, "-c statement_timeout=60000");
+    } finally {
+      await proxy.close();
+      await db.cleanup();
+    }
+  });
+
+  it("refuse ?schema= with a search_path in ?options= or PGOPTIONS, naming both, before connecting", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    const proxy = await startPgWireProxy(db.url);
+    const schema = new URL(db.url).searchParams.get("schema")!;
+    const saved = process.env.PGOPTIONS;
+    try {
+      const both = new URL(proxy.url);
+      both.searchParams.set("options", "-c search_path=public");
+      await assert.rejects(openStore(both.toString()), {
+        name: "OrunError",
+        message: `PostgreSQL ?schema=${schema} and a search_path in the URL's ?options= ("-c search_path=public") both choose the schema: keep one of them`,
+      });
+      process.env.PGOPTIONS = "--search_path=public";
+      await assert.rejects(openStore(proxy.url), { message: `PostgreSQL ?schema=${schema} and a search_path in PGOPTIONS ("--search_path=public") both choose the schema: keep one of them` });
+      assert.deepEqual(proxy.connections, [], "refused before connecting");
+    } finally {
+      if (saved === undefined) delete process.env.PGOPTIONS;
+      else process.env.PGOPTIONS = saved;
       await proxy.close();
       await db.cleanup();
     }

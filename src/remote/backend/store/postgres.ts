@@ -4,6 +4,7 @@
 // long-polling runners connected to any replica.
 import { EventEmitter } from "node:events";
 import pg from "pg";
+import { OrunError } from "../../../util/errors.js";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, WITHHELD_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
@@ -35,7 +36,11 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
   const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? undefined;
   if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
   const { connection, jitOff } = sessionConfig(url, schema);
-  const prepareSession = jitOff ? turnJitOff : async () => undefined;
+  const prepareSession = async (client: pg.ClientBase) => {
+    // Quoted: unquoted, search_path folds MySchema to myschema, which CREATE SCHEMA "MySchema" did not make.
+    if (schema) await client.query(`SET search_path TO ${quoteIdent(schema)}`);
+    if (jitOff) await turnJitOff(client);
+  };
   const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10, onConnect: prepareSession });
   // An idle client erroring (e.g. the server restarted) must not crash the backend.
   pool.on("error", () => undefined);
@@ -436,19 +441,22 @@ interface SessionConfig {
 }
 
 /**
- * The URL without `schema` and `options`, with startup options carrying only what the user asked for: search_path
- * for `?schema=`, then the URL's own `options` (the last one, as libpq reads it; else PGOPTIONS). JIT is not a startup
- * option: poolers (PgBouncer) refuse startup parameters they do not know, so it is turned off by `turnJitOff` once a
- * session is open, unless the user's options set `jit` themselves.
+ * The URL without `schema` and `options`, with startup options carrying only the URL's own `options` (the last one,
+ * as libpq reads it; else PGOPTIONS). Neither the schema nor JIT travels as a startup option: poolers (PgBouncer)
+ * refuse startup parameters they do not know, so each session is prepared once open (`SET search_path`, and
+ * `turnJitOff` unless the user's options set `jit` themselves).
  */
 function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const u = new URL(url);
-  const given = u.searchParams.getAll("options").at(-1) ?? process.env.PGOPTIONS;
+  const fromUrl = u.searchParams.getAll("options").at(-1);
+  const given = fromUrl ?? process.env.PGOPTIONS;
+  if (schema && given && /(?:^|\s)(?:-c\s*|--)search[-_]path=/i.test(given)) {
+    const source = fromUrl !== undefined ? "the URL's ?options=" : "PGOPTIONS";
+    throw new OrunError(`PostgreSQL ?schema=${schema} and a search_path in ${source} ("${given}") both choose the schema: keep one of them`);
+  }
   u.searchParams.delete("schema");
   u.searchParams.delete("options");
-  // Quoted: unquoted, search_path folds MySchema to myschema, which CREATE SCHEMA "MySchema" did not make.
-  const options = [...(schema ? [`-c search_path=${quoteIdent(schema)}`] : []), ...(given ? [given] : [])].join(" ");
-  return { connection: { connectionString: u.toString(), ...(options ? { options } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/i.test(given ?? "") };
+  return { connection: { connectionString: u.toString(), ...(given ? { options: given } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/i.test(given ?? "") };
 }
 
 /**
