@@ -43,7 +43,7 @@ export async function remoteRunSetup(
   const runId = deriveRunId(flags.execId, env);
   const runnerId = deriveRunnerId(env);
   // An outage notice names when the jobs running here stop (their lease), not only how long requests retry.
-  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message) => process.stderr.write(`${message}${hooks.leaseNote(message)}\n`) });
+  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message, kind) => process.stderr.write(`${message}${hooks.leaseNote(kind)}\n`) });
   // A plan compiled in this run (no plan argument, a component named as it, trigger and change flags) read
   // ORUN_CONFIG_DIR: the commands that compile it again repeat it. A stored plan's ID names it without compiling.
   const compiled = resolved.source?.startsWith("fresh plan") === true;

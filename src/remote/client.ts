@@ -81,6 +81,9 @@ interface BackendResponse {
 /** Attempts at a token that fails transiently (GitHub's token endpoint having a bad moment) before giving up. */
 const TOKEN_ATTEMPTS = 6;
 
+/** What a notice to `onRetrying` tells: requests fail and are being retried, or the backend answers again. */
+export type RetryNoticeKind = "outage" | "recovered";
+
 export interface ClientOptions {
   baseUrl: string;
   auth: TokenSource;
@@ -89,7 +92,7 @@ export interface ClientOptions {
   /** Per-request timeout (long-polls add their wait). */
   requestTimeoutMs?: number;
   /** Told once per outage that requests are being retried, and once when the backend answers again (default: a line on stderr). */
-  onRetrying?: (message: string) => void;
+  onRetrying?: (message: string, kind: RetryNoticeKind) => void;
 }
 
 interface RequestOptions {
@@ -257,7 +260,7 @@ export class BackendClient {
           // Undici fails the read with a bare "TypeError: terminated" when the connection drops mid-body.
           const answer: BackendResponse = { status: res.status, headers: res.headers, url: res.url, body: Buffer.from(await res.arrayBuffer()) };
           // An announced outage is over: said, so that the retry notice is not the last word about it.
-          if (this.retrying) this.notify(`orun backend at ${this.baseUrl} is answering again`);
+          if (this.retrying) this.notify(`orun backend at ${this.baseUrl} is answering again`, "recovered");
           this.retrying = false;
           return answer;
         }
@@ -292,14 +295,14 @@ export class BackendClient {
       // Retries can last minutes: say so once, rather than look hung.
       if (!this.retrying) {
         this.retrying = true;
-        this.notify(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`);
+        this.notify(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`, "outage");
       }
       await pause(delay, signal);
     }
   }
 
-  private notify(message: string): void {
-    if (this.options.onRetrying) this.options.onRetrying(message);
+  private notify(message: string, kind: RetryNoticeKind): void {
+    if (this.options.onRetrying) this.options.onRetrying(message, kind);
     else process.stderr.write(`${message}\n`);
   }
 }

@@ -11,7 +11,7 @@ import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient } from "./client.js";
+import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
 import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
 import { printable } from "./status-view.js";
 import { backendPlan } from "./plan-payload.js";
@@ -698,11 +698,11 @@ export class RemoteHooks implements ExecutionHooks {
 
   /**
    * For the client's outage notice: when the jobs running here stop unless a heartbeat gets through (a running job
-   * cannot outwait its lease, whatever the retry budget says); "" when none runs or the notice is the recovery.
+   * cannot outwait its lease, whatever the retry budget says); "" when none runs or the notice is not of an outage.
    */
-  leaseNote(message: string): string {
+  leaseNote(kind: RetryNoticeKind): string {
     const running = [...this.active].filter(([, entry]) => !entry.ending && !entry.superseded);
-    if (running.length === 0 || !/is not answering/.test(message)) return "";
+    if (running.length === 0 || kind !== "outage") return "";
     const [first] = running.sort(([, a], [, b]) => a.leaseEnds() - b.leaseEnds());
     const more = running.length > 1 ? ` (and ${running.length - 1} more)` : "";
     return `; running job ${first![0]}${more} stops here at ${clock(first![1].leaseEnds())} unless a heartbeat reaches the backend by then (its lease)`;

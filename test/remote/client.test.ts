@@ -127,7 +127,8 @@ describe("backend client retries", () => {
       res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
     });
     const said: string[] = [];
-    const client = new BackendClient({ baseUrl: url, auth, retryBudgetMs: 30_000, onRetrying: (m) => said.push(m) });
+    const kinds: string[] = [];
+    const client = new BackendClient({ baseUrl: url, auth, retryBudgetMs: 30_000, onRetrying: (m, kind) => { said.push(m); kinds.push(kind); } });
     await client.getRun("r"); // 503, 503, 200: one notice, and one that it answers again
     assert.equal(said.length, 2);
     assert.equal(said[1], `orun backend at ${url} is answering again`);
@@ -136,6 +137,8 @@ describe("backend client retries", () => {
     assert.match(said[2]!, /is not answering \(busy \(HTTP_503\)\); retrying for up to/);
     await client.getRun("r"); // 200: nothing to say
     assert.equal(said.length, 4);
+    // Each notice says what happened, so a listener decides on that rather than on the message's wording.
+    assert.deepEqual(kinds, ["outage", "recovered", "outage", "recovered"]);
   });
 
   it("a refused ORUN_TOKEN says the token was refused (it is set), an OIDC refusal points at audience and allow-lists", async () => {
