@@ -278,9 +278,13 @@ export async function remoteStatus(
   const reader = await remoteReader(opts, env, "status", !opts.watch);
   if (!reader) return undefined;
   const { runId, baseUrl } = reader;
+  // Read once: a run's plan does not change.
+  const storeDir = reader.intentRoot ?? process.cwd();
+  let named: Promise<string | undefined> | undefined;
+  const planName = (planId: string) => (named ??= import("./recorded-plan.js").then((plans) => plans.storedRunPlanName(storeDir, planId)));
   if (!opts.watch) {
     const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]).catch(runNotFound(reader));
-    process.stdout.write(opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl, { detailed: opts.detailed }));
+    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed }));
     return 0;
   }
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
@@ -304,7 +308,7 @@ export async function remoteStatus(
       }
       failures = 0;
       reported = undefined;
-      frame = opts.json ? statusJson(run, jobs) : statusText(run, jobs, baseUrl, { detailed: opts.detailed });
+      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed });
       frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false }));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {

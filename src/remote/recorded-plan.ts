@@ -31,19 +31,33 @@ export interface RunPlanLookup {
  * when `runPlanId` is not a plan ID (an unexpected backend answer names no file).
  */
 export async function lookUpRunPlan(storeDir: string, runPlanId: string, plan: Plan): Promise<RunPlanLookup | undefined> {
+  const found = await readRunPlan(storeDir, runPlanId);
+  return found && { ...found, revisionOnly: found.plan !== undefined && unrevisedChecksum(found.plan) === unrevisedChecksum(plan) };
+}
+
+/**
+ * The name of the run's plan (its metadata.name) when this machine stores that plan (`orun status --remote-state
+ * --json`'s meta.planName: the backend keeps plans by ID only); undefined when it does not.
+ */
+export async function storedRunPlanName(storeDir: string, runPlanId: string): Promise<string | undefined> {
+  return (await readRunPlan(storeDir, runPlanId))?.plan?.metadata.name || undefined;
+}
+
+/** The stored plan whose backend checksum is `runPlanId`; undefined when `runPlanId` is not a plan ID. */
+async function readRunPlan(storeDir: string, runPlanId: string): Promise<Omit<RunPlanLookup, "revisionOnly"> | undefined> {
   if (!PLAN_ID.test(runPlanId)) return undefined;
   const file = path.join(plansDir(storeDir), `${runPlanId}.json`);
   // Only a regular file of the store (a link could name any file).
   const entry = await lstat(file).catch(() => undefined);
-  if (!entry) return { file, revisionOnly: false };
-  if (!entry.isFile()) return { file, revisionOnly: false, unusable: "it is not a regular file (a link or a folder)" };
+  if (!entry) return { file };
+  if (!entry.isFile()) return { file, unusable: "it is not a regular file (a link or a folder)" };
   let stored: Plan;
   try {
     stored = await loadPlanFile(file, { verifyChecksum: true, warn: () => undefined });
   } catch (err) {
-    return { file, revisionOnly: false, unusable: `it is corrupt or was edited: ${errorMessage(err)}` };
+    return { file, unusable: `it is corrupt or was edited: ${errorMessage(err)}` };
   }
   const checksum = backendPlan(stored).checksum;
-  if (checksum !== runPlanId) return { file, revisionOnly: false, unusable: `it holds plan ${checksum}, not ${runPlanId}` };
-  return { file, plan: stored, revisionOnly: unrevisedChecksum(stored) === unrevisedChecksum(plan) };
+  if (checksum !== runPlanId) return { file, unusable: `it holds plan ${checksum}, not ${runPlanId}` };
+  return { file, plan: stored };
 }

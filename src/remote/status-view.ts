@@ -11,7 +11,8 @@ function cliJobStatus(status: string): string {
   return status === "success" ? "completed" : status;
 }
 
-export function statusJson(run: RunView, jobs: JobView[]): string {
+/** `planName`: the run's plan's name when this machine stores the plan (the backend names it by ID only). */
+export function statusJson(run: RunView, jobs: JobView[], planName?: string): string {
   const state = {
     execId: run.runId,
     planChecksum: run.planChecksum,
@@ -36,7 +37,7 @@ export function statusJson(run: RunView, jobs: JobView[]): string {
   const meta = {
     execId: run.runId,
     planId: run.planChecksum,
-    planName: "",
+    ...(planName ? { planName } : {}),
     startedAt: run.createdAt,
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
     status: run.status,
@@ -89,7 +90,8 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   for (const job of jobs) {
     const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
-    const detail = job.status === "running" ? `on ${sent(job.runnerId)}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
+    // Another backend may leave the runner out: said as unknown, not as "on undefined".
+    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
