@@ -37,7 +37,7 @@ export function statusJson(run: RunView, jobs: JobView[], planName?: string): st
   const meta = {
     execId: run.runId,
     planId: run.planChecksum,
-    ...(planName ? { planName } : {}),
+    planName: planName ?? "",
     startedAt: run.createdAt,
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
     status: run.status,

@@ -1,7 +1,7 @@
 // `orun status --remote-state`: a running job whose runner the backend leaves out (another backend may) reads
 // `on ?`, not `on undefined`; `--json` gives meta.planName the run's plan name when this machine stores the run's
-// plan (`.orun/plans/<id>.json`: the backend names plans by ID only), and leaves the key out otherwise, rather than
-// the empty string it always was. Real processes: the built CLI against a real backend and the v2 stand-in.
+// plan (`.orun/plans/<id>.json`: the backend names plans by ID only), and an empty string otherwise (the key
+// stays, as spec 40 §4.9 and local status have it). Real processes: the built CLI against a real backend and the v2 stand-in.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -27,7 +27,7 @@ describe("orun status --remote-state: plan name and unnamed runners", () => {
     for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it("--json names the run's plan where the plan is stored, and leaves planName out where it is not", async () => {
+  it("--json names the run's plan where the plan is stored, and leaves it empty where it is not", async () => {
     const plan: Plan = {
       apiVersion: "orun.io/v1",
       kind: "Plan",
@@ -50,7 +50,7 @@ describe("orun status --remote-state: plan name and unnamed runners", () => {
     const here = await meta(stored);
     assert.equal(here.planName, "nightly-release");
     assert.equal(here.planId, backendPlan(plan).checksum);
-    assert.ok(!("planName" in (await meta(elsewhere))), "no stored plan: no planName, not an empty one");
+    assert.equal((await meta(elsewhere)).planName, "", "no stored plan: planName is empty, as spec 40 §4.9 keeps the key (local status too)");
   });
 
   it("text shows a running job whose runner the backend left out as 'on ?'", async () => {
