@@ -2,7 +2,8 @@
 // anywhere (a CI artifact, a checkout) and a backend may be another's: an escape sequence in it would drive the
 // terminal, a bidi control would reorder what the line shows, a tab would pass for spaces. Each such character is
 // shown as `\u{hex}` (ESC as `\u{1b}`, U+202E as `\u{202e}`): it names the character, so an operator can type the ID
-// back (bash: $'\u202e'), where a `?` would hide it and glob in a shell. docs/running.md (Status) describes the form.
+// back (bash: $'\u202e'), where a `?` would hide it and glob in a shell. docs/running.md
+// (Execution records, beside orun status) describes the form.
 
 // C0 controls but the line feed (tab included), DEL, C1, and the bidi controls: the embeddings and overrides
 // (U+202A–U+202E), the isolates (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C).
