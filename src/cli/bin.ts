@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { handleClosedOutput } from "./closed-output.js";
 import { main } from "./main.js";
+import { printable } from "../util/printable.js";
 
 handleClosedOutput();
 
@@ -9,7 +10,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`✕ ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`✕ ${printable(err instanceof Error ? err.message : String(err), { keepLineBreaks: true })}\n`);
     process.exitCode = 1;
   },
 );

@@ -6,6 +6,7 @@ import { registerPlanCommands } from "./commands/plan.js";
 import { registerRunCommands } from "./commands/run.js";
 import { registerBackendCommands } from "./commands/backend.js";
 import { VERSION } from "../version.js";
+import { printable } from "../util/printable.js";
 
 /** The flags hoistGlobalFlags moves behind the command, as `orun --help` lists them. */
 const GLOBAL_FLAGS = [
@@ -90,7 +91,8 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError(true)
     // Spec 20 §1: every error is `✕ <message>` on stderr with exit code 1, usage errors included.
-    .configureOutput({ outputError: (text, write) => write(`✕ ${text.replace(/^error: /, "")}`) })
+    // The message may quote what was typed, a record or a backend's answer: escaped (src/util/printable.ts).
+    .configureOutput({ outputError: (text, write) => write(`✕ ${printable(text.replace(/^error: /, ""), { keepLineBreaks: true })}`) })
     .exitOverride()
     // Repeatable flags start from [] so the action gets a list: "(default: [])" tells a reader nothing.
     .configureHelp({ optionDescription: (option) => describeOption(option) });
@@ -194,7 +196,7 @@ export async function main(argv: string[]): Promise<number> {
       // help/version exit 0; usage errors were already printed by commander (as `✕ …`).
       return err.exitCode === 0 ? 0 : 1;
     }
-    process.stderr.write(`✕ ${errorMessage(err)}\n`);
+    process.stderr.write(`✕ ${printable(errorMessage(err), { keepLineBreaks: true })}\n`);
     if (process.env.ORUN_DEBUG && err instanceof Error && !(err instanceof OrunError)) process.stderr.write(`${err.stack}\n`);
     return err instanceof OrunError ? err.exitCode : 1;
   }

@@ -10,7 +10,8 @@ import { MAX_TEXT_FILE_BYTES, jsonErrorWithoutExcerpt, readOwnFile, readOwnFileT
 import { assertOwnFileWritable, writeOwnFile, writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
-import { hasControlCharacter, invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
+import { printable } from "../util/printable.js";
+import { invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
 import { warnOnStderr } from "../util/warning.js";
 
 export const LATEST_PLAN = "latest";
@@ -279,7 +280,6 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
       throw new OrunError(`failed to parse plan: ${message.replace(/ at position \d+.*$/s, "")}`, { location: { file, line, column } });
     }
     // The parser's own excerpt of the file is left out: a binary or hostile file would reach the terminal.
-    const printable = (text: string): string => [...text].map((c) => (hasControlCharacter(c) ? "?" : c)).join("");
     const yaml = /^(.*?) at line (\d+), column (\d+)/.exec(message);
     if (yaml) throw new OrunError(`failed to parse plan: ${printable(yaml[1]!)}`, { location: { file, line: Number(yaml[2]), column: Number(yaml[3]) } });
     throw new OrunError(`failed to parse plan: ${printable(message.split("\n")[0]!)}`, { location: { file } });

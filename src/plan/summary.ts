@@ -6,7 +6,7 @@ import { compareUtf8 } from "./canonical-json.js";
 import type { StoredPlanEntry } from "./store.js";
 import { shortJobName } from "./views.js";
 import { planFileWord } from "./plan-file-word.js";
-import { printable } from "../runtime/status.js";
+import { printable } from "../util/printable.js";
 
 /** ANSI styling, on only for a TTY unless NO_COLOR/ORUN_NO_COLOR/CLICOLOR=0/TERM=dumb; CLICOLOR_FORCE forces it. */
 export function colorEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {

@@ -9,7 +9,7 @@ import type { ChangeOptions } from "../planner/changes/files.js";
 import { canonicalJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
-import { printable } from "../runtime/status.js";
+import { printable } from "../util/printable.js";
 import { watchFrames } from "../runtime/output/watch-frames.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
 import { RemoteHooks } from "./hooks.js";
@@ -41,9 +41,11 @@ export async function remoteRunSetup(
   if (!remoteEnabled(flags, env, config)) return warnIgnoredUrl(flags);
   const baseUrl = resolveBackendUrl(flags, env, config);
   const runId = deriveRunId(flags.execId, env);
+  // The runner's lines quote the backend (a job's reason, an error's body): escaped, another backend's text too.
+  const say = (line: string): void => void process.stderr.write(`${printable(line, { keepLineBreaks: true })}\n`);
   const runnerId = deriveRunnerId(env);
   // An outage notice names when the jobs running here stop (their lease), not only how long requests retry.
-  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message, kind) => process.stderr.write(`${message}${hooks.leaseNote(kind)}\n`) });
+  const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message, kind) => say(`${message}${hooks.leaseNote(kind)}`) });
   // A plan compiled in this run (no plan argument, a component named as it, trigger and change flags) read
   // ORUN_CONFIG_DIR: the commands that compile it again repeat it. A stored plan's ID names it without compiling.
   const compiled = resolved.source?.startsWith("fresh plan") === true;
@@ -58,6 +60,7 @@ export async function remoteRunSetup(
   const scope = carriedFlags({ env: shapesPlan ? undefined : flags.env, component: flags.autoScope?.length ? flags.autoScope : shapesPlan ? undefined : flags.component }, true);
   const hooks: RemoteHooks = new RemoteHooks({
     client,
+    say,
     plan: resolved.plan,
     runId,
     runnerId,

@@ -13,7 +13,7 @@ import type { BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "..
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
 import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
-import { printable } from "./status-view.js";
+import { printable } from "../util/printable.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
@@ -748,10 +748,10 @@ function withheldEvidence(withheld: unknown): WithheldGateEvidence | undefined {
   if (typeof runId !== "string" || typeof jobId !== "string") return undefined;
   return {
     withheld: {
-      runId: printable(runId, 256),
-      jobId: printable(jobId, 256),
+      runId: printable(runId, { max: 256, asciiOnly: true }),
+      jobId: printable(jobId, { max: 256, asciiOnly: true }),
       cause: knownNoEvidenceCause(cause),
-      reason: typeof reason === "string" && reason ? printable(reason, MAX_NO_EVIDENCE_REASON_CHARS) : null,
+      reason: typeof reason === "string" && reason ? printable(reason, { max: MAX_NO_EVIDENCE_REASON_CHARS, asciiOnly: true }) : null,
     },
   };
 }

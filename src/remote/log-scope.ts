@@ -3,7 +3,7 @@
 // have is an error naming it with what it may have meant, not "No logs match." and exit 0.
 import { jobIdFragments } from "../model/plan.js";
 import { checkScope, type LogScope, type ScopeMatch } from "../runtime/logs-scope.js";
-import { printable } from "../runtime/status.js";
+import { printable } from "../util/printable.js";
 import type { LogFilter } from "../runtime/logs.js";
 import type { JobView } from "./protocol.js";
 import { oneLine } from "./status-view.js";

@@ -1,7 +1,7 @@
 // `orun status --remote-state` and `orun logs --remote-state` output, built
 // from the backend's run and jobs (40-remote-state.md §4.9, §4.10).
 import { MAX_NO_EVIDENCE_REASON_CHARS, knownNoEvidenceCause, type JobView, type NoEvidence, type RunView } from "./protocol.js";
-import { printable as controlsEscaped } from "../runtime/status.js";
+import { printable } from "../util/printable.js";
 import { shellWord } from "../util/shell-word.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
@@ -113,11 +113,11 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
 }
 
 /**
- * A value the backend sent, as a template literal shows it, with control characters as `?` (status.ts printable):
- * ours refuses them in IDs and checks its texts, another backend may send escape sequences.
+ * A value the backend sent, as a template literal shows it, escaped (src/util/printable.ts): ours refuses controls in
+ * IDs and checks its texts, another backend may send escape sequences or bidi controls.
  */
 function sent(value: unknown): string {
-  return controlsEscaped(String(value));
+  return printable(String(value));
 }
 
 /**
@@ -144,7 +144,7 @@ function noEvidenceOf(job: JobView): NoEvidence | undefined {
   const { cause, reason } = given as Record<string, unknown>;
   return {
     cause: knownNoEvidenceCause(cause),
-    reason: typeof reason === "string" && reason ? printable(reason, MAX_NO_EVIDENCE_REASON_CHARS) : null,
+    reason: typeof reason === "string" && reason ? printable(reason, { max: MAX_NO_EVIDENCE_REASON_CHARS, asciiOnly: true }) : null,
   };
 }
 
@@ -157,26 +157,18 @@ function causeText(cause: NoEvidence["cause"]): string {
   return "no cause recorded (a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran)";
 }
 
-/**
- * A backend's text shown as it is, but printable: anything outside printable ASCII (controls, C1, bidi overrides) as
- * `\u{hex}`, cut to `max` characters with `…`.
- */
-export function printable(text: string, max: number): string {
-  const escaped = text.replace(/[^\x20-\x7e]/gu, (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`);
-  return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1)}…`;
-}
-
 // Terminal escape sequences (CSI, OSC, two-character) and every other control character but tab.
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 /**
  * A runner's error text as one table cell: its first line, without escape sequences or control
- * characters (another runner's text must not drive the reader's terminal), `…` when it had more.
+ * characters (another runner's text must not drive the reader's terminal) and its bidi controls escaped,
+ * `…` when it had more.
  */
 export function oneLine(text: string): string {
   const [first = "", ...rest] = text.split("\n");
-  const line = first.replaceAll("\t", " ").replace(CONTROLS, "").trimEnd();
+  const line = printable(first.replaceAll("\t", " ").replace(CONTROLS, "").trimEnd());
   return rest.some((l) => l.trim()) ? `${line} …` : line;
 }
 

@@ -118,6 +118,11 @@ export interface Runner {
   readonly stepsNeedJobStart?: boolean;
   runStep(step: StepContext): Promise<StepResult>;
   /**
+   * A step's working directory as the runner runs it, for the run's output (`-v`'s `cwd …`): the docker runner's
+   * is its place under /workspace in the container. Optional; absent means the host folder, as for the local runner.
+   */
+  shownWorkdir?(job: JobContext, cwd: string): string;
+  /**
    * Whether a step is still handed to runStep after an earlier step failed the
    * job (otherwise only post-phase steps are). github-actions answers true for
    * an `if:` that calls a status function (`always()`, `failure()`,

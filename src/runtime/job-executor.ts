@@ -359,7 +359,7 @@ async function runStep(
       // Remote state marks it in the job's uploaded log too.
       deps.hooks?.onStepRetry?.(job, key, attempt, attempts);
     }
-    deps.emit({ type: "step-start", job, step, stepKey: key, index, total, cwd, attempt, attempts });
+    deps.emit({ type: "step-start", job, step, stepKey: key, index, total, cwd: deps.runner.shownWorkdir?.(jobCtx, cwd) ?? cwd, attempt, attempts });
     const show = (chunk: string): void => {
       if (chunk === "") return;
       deps.hooks?.onStepOutput?.(job, key, chunk);

@@ -9,7 +9,7 @@ import { safeSegment } from "./ids.js";
 import { readStepOrder, type LogFilter } from "./logs.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
-import { printable } from "./status.js";
+import { printable } from "../util/printable.js";
 
 /**
  * The entries of a job's own a `--step` may name besides its steps' (src/runtime/logs.ts: what the job's start and
@@ -112,8 +112,8 @@ export function noLogsMatchText(scope: LogScope | undefined, filter: LogFilter):
   return `No logs match (${shown.join("; ")}${more}).\n`;
 }
 
-/** Names from the record (or backend) for an error message, a control character in one shown as `?`. */
+/** Names from the record (or backend) for an error message, a control character in one shown as `\u{hex}`. */
 function listed(names: string[]): string {
-  const shown = names.map(printable);
+  const shown = names.map((name) => printable(name));
   return shown.length > 8 ? `${shown.slice(0, 8).join(", ")}, … (${shown.length} in all)` : shown.join(", ");
 }

@@ -9,7 +9,7 @@ import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
 import { readStateFile, type JobState } from "./records/state.js";
 import { readRecordFile } from "./records/read-record.js";
-import { printable } from "./status.js";
+import { printable } from "../util/printable.js";
 import { orderSteps, stepKeys } from "./steps.js";
 import { OrunError } from "../util/errors.js";
 
@@ -270,15 +270,15 @@ export async function printLogs(entries: LogEntry[], write: (chunk: string | Buf
 
 /**
  * `<job> › <step>` as a header shows it: the IDs come from the record (state.json, a journal, folder and file
- * names), which may come from anywhere, so a control character in one is shown as `?` rather than reaching the
- * terminal (as `orun status` shows them).
+ * names), which may come from anywhere, so a control or bidi character in one is shown as `\u{hex}` rather than
+ * reaching the terminal (as `orun status` shows them, src/util/printable.ts).
  */
 function entryKey(entry: LogEntry): string {
   return `${printable(entry.jobId)} › ${printable(entry.stepKey)}`;
 }
 
 /**
- * The job's recorded error as printed in place of a log, on one line (control characters shown as `?`); nothing
+ * The job's recorded error as printed in place of a log, on one line (control characters shown as `\u{hex}`); nothing
  * for a step that failed with no output when the error is another's.
  */
 function errorLine(entry: LogEntry): string {

@@ -2,6 +2,7 @@
 import { stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
+import { printable } from "../util/printable.js";
 import { foreignLockNote, lockHolder, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
@@ -154,15 +155,6 @@ type ShownStatus = JobState["status"] | "interrupted";
 
 const ICON: Record<JobState["status"], string> = { completed: "✓", failed: "✗", running: "●", pending: "○", skipped: "○", blocked: "⊘" };
 const RANK: Record<ShownStatus, number> = { failed: 0, interrupted: 1, running: 1, blocked: 2, pending: 3, skipped: 4, completed: 5 };
-
-/**
- * Text from a record, made safe to print: a record may come from anywhere (a CI artifact, a checkout), and an
- * escape sequence in an error or ID would otherwise drive the terminal. Line breaks become spaces.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
-}
 
 /**
  * What carries on an interrupted execution: the command its run recorded at start (RunMetadata.resumeCommand), the

@@ -198,6 +198,6 @@ test("status never prints control characters from a record (an escape sequence i
     assert.doesNotMatch(status.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, args.join(" "));
   }
   const one = await runOrun(["status", "--exec-id", "E"], { cwd: dir, env: { NO_COLOR: "1" } });
-  assert.match(one.stdout, /boom\?\]0;pwned\?\?\[2J second line/);
-  assert.match(one.stdout, /▲ orun esc\?\[5m\n {2}Plan: ab\?\]0;title\?\?\[31mcd\?2J {2}· {2}Run: E {2}·/);
+  assert.match(one.stdout, /boom\\u\{1b\}\]0;pwned\\u\{7\}\\u\{1b\}\[2J second line/);
+  assert.match(one.stdout, /▲ orun esc\\u\{1b\}\[5m\n {2}Plan: ab\\u\{1b\}\]0;title\\u\{7\}\\u\{1b\}\[31mcd\\u\{9b\}2J {2}· {2}Run: E {2}·/);
 });

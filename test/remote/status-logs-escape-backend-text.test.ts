@@ -1,6 +1,6 @@
 // `orun status --remote-state` and `orun logs --remote-state` print what the backend sends: the run ID, the plan
 // checksum, job IDs, statuses, runner names. Ours refuses control characters in IDs; another backend may send
-// escape sequences, which the text output shows with `?` for each control character (--json keeps them, encoded
+// escape sequences, which the text output shows escaped (`\u{1b}`) (--json keeps them, encoded
 // by JSON). Real processes: the v2 stand-in on loopback, its run planted with such strings, the built CLI.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -53,11 +53,11 @@ describe("remote status and logs of a run whose backend sends escape sequences",
     const status = await orun(["status"]);
     assert.equal(status.code, 0, status.stderr);
     assert.doesNotMatch(status.stdout, CONTROL, status.stdout);
-    assert.match(status.stdout, /^▲ orun remote run hostile\?\]0;pwned\?$/m);
-    assert.match(status.stdout, /^Plan: sha256-\?\[2Jabc · Run: hostile\?\]0;pwned\? · State: failed\?\[5m · Duration: /m);
-    assert.match(status.stdout, /^ {2}● app@dev\.\?\[31mred {2}running .* on runner\?\[8m-1$/m);
-    assert.match(status.stdout, /^ {2}✗ app@dev\.\?2Jother {2}failed .* step main: exit 3$/m);
-    assert.match(status.stdout, /^Logs: orun logs --remote-state --exec-id hostile\?\]0;pwned\?$/m);
+    assert.match(status.stdout, /^▲ orun remote run hostile\\u\{1b\}\]0;pwned\\u\{7\}$/m);
+    assert.match(status.stdout, /^Plan: sha256-\\u\{1b\}\[2Jabc · Run: hostile\\u\{1b\}\]0;pwned\\u\{7\} · State: failed\\u\{1b\}\[5m · Duration: /m);
+    assert.match(status.stdout, /^ {2}● app@dev\.\\u\{1b\}\[31mred {2}running .* on runner\\u\{1b\}\[8m-1$/m);
+    assert.match(status.stdout, /^ {2}✗ app@dev\.\\u\{9b\}2Jother {2}failed .* step main: exit 3$/m);
+    assert.match(status.stdout, /^Logs: orun logs --remote-state --exec-id hostile\\u\{1b\}\]0;pwned\\u\{7\}$/m);
     const json = await orun(["status", "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as { execID: string; meta: { planId: string }; state: { jobs: Record<string, { runnerId?: string }> } };
@@ -70,13 +70,13 @@ describe("remote status and logs of a run whose backend sends escape sequences",
     const logs = await orun(["logs"]);
     assert.equal(logs.code, 0, logs.stderr);
     assert.doesNotMatch(logs.stdout, CONTROL, logs.stdout);
-    assert.match(logs.stdout, /^hostile\?\]0;pwned\? {2}failed\?\[5m {2}0\/2 succeeded, 1 failed$/m);
-    assert.match(logs.stdout, /^● app@dev\.\?\[31mred \(running on runner\?\[8m-1\)\n=== main ===\nout of 1mred$/m);
-    assert.match(logs.stdout, /^✗ app@dev\.\?2Jother \(failed on runner-2\)\n=== main ===\nout of other$/m);
+    assert.match(logs.stdout, /^hostile\\u\{1b\}\]0;pwned\\u\{7\} {2}failed\\u\{1b\}\[5m {2}0\/2 succeeded, 1 failed$/m);
+    assert.match(logs.stdout, /^● app@dev\.\\u\{1b\}\[31mred \(running on runner\\u\{1b\}\[8m-1\)\n=== main ===\nout of 1mred$/m);
+    assert.match(logs.stdout, /^✗ app@dev\.\\u\{9b\}2Jother \(failed on runner-2\)\n=== main ===\nout of other$/m);
     const typo = await orun(["logs", "--job", "nope"]);
     assert.equal(typo.code, 1);
     assert.doesNotMatch(typo.stderr, CONTROL, typo.stderr);
-    assert.match(typo.stderr, /job not found in remote run hostile: nope \(its jobs: app@dev\.\?\[31mred, app@dev\.\?2Jother\)/);
+    assert.match(typo.stderr, /job not found in remote run hostile: nope \(its jobs: app@dev\.\\u\{1b\}\[31mred, app@dev\.\\u\{9b\}2Jother\)/);
   });
 
   it("logs --follow heads each job's output escaped", async () => {
@@ -85,7 +85,7 @@ describe("remote status and logs of a run whose backend sends escape sequences",
     const follow = await orun(["logs", "--follow"]);
     assert.equal(follow.code, 1, follow.stderr);
     assert.doesNotMatch(follow.stdout, CONTROL, follow.stdout);
-    assert.match(follow.stdout, /^── app@dev\.\?\[31mred\n=== main ===\nout of 1mred$/m);
-    assert.match(follow.stdout, /^── app@dev\.\?2Jother\n=== main ===\nout of other$/m);
+    assert.match(follow.stdout, /^── app@dev\.\\u\{1b\}\[31mred\n=== main ===\nout of 1mred$/m);
+    assert.match(follow.stdout, /^── app@dev\.\\u\{9b\}2Jother\n=== main ===\nout of other$/m);
   });
 });

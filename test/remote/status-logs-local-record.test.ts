@@ -242,7 +242,7 @@ describe("status and logs under intent execution.state.mode: remote read the bac
     await writeFile(metaFile, JSON.stringify(meta));
     await rm(path.join(executions, "latest"), { force: true });
     await symlink("poisoned.abcdef", path.join(executions, "latest"));
-    const shown = "R9?]0;pwned??[2J";
+    const shown = "R9\\u{1b}]0;pwned\\u{7}\\u{1b}[2J";
     // The run orun status reads by default: the one the latest record names, said on stderr.
     const remote = await orun(["status"]);
     assert.ok(remote.stderr.includes(`remote state: showing run ${shown}, the last this machine took part in (execution record poisoned.abcdef)`), remote.stderr);

@@ -152,3 +152,27 @@ test("verbose output under concurrency: every line carries its job's prefix as i
   const lead = "    │ a$&b·dev/x$1y › ";
   assert.deepEqual(writes.slice(0, 2), [`${lead}one\n${lead}\n${lead}two $& $$`, `${lead}rest`]);
 });
+
+test("bidi controls in job IDs and step keys are shown as \\u{hex} in the live region and the lines above it", () => {
+  // A plan refuses control characters in IDs, not bidi controls: U+202E would reverse the rest of the row.
+  const odd = makePlan([
+    { id: "api@dev.b\u202euild", steps: [{ id: "s\u2066x", run: "true" }] },
+    { id: "api@dev.done", steps: [{ run: "true" }] },
+  ]);
+  const [job, done] = odd.jobs as [typeof odd.jobs[0], typeof odd.jobs[0]];
+  const stream = fakeStream(true);
+  const renderer = createRenderer({ stream, env: { NO_COLOR: "1" } });
+  renderer.handle({ type: "run-start", plan: odd, planId: "abc", execId: "e1", runner, concurrency: 2, failFast: false, jobs: odd.jobs, resumed: 0 });
+  renderer.handle({ type: "job-start", job });
+  renderer.handle({ type: "step-start", job, step: job.steps[0]!, stepKey: "s\u2066x", index: 0, total: 1, cwd: "/w", attempt: 1, attempts: 1 });
+  // A line above the region (a job done elsewhere) redraws it, with the running job's step.
+  renderer.handle({ type: "job-cached", job: done });
+  renderer.handle({ type: "job-end", job, status: "failed", durationMs: 5, error: "step s\u2066x: exit \u202estatus 1", failedStep: "s\u2066x", output: "" });
+  renderer.close();
+  assert.ok(stream.text.includes("api·dev/b\\u{202e}uild  s\\u{2066}x 1/1 · "), stream.text);
+  assert.ok(stream.text.includes("api·dev/b\\u{202e}uild  "), stream.text);
+  assert.ok(stream.text.includes("step  s\\u{2066}x"), stream.text);
+  assert.ok(stream.text.includes("error exit \\u{202e}status 1"), stream.text);
+  // The `logs` command names the ID as it is, to be pasted back; nothing else shows it raw.
+  assert.doesNotMatch(stream.text.replace(/ {2}logs {2}orun logs .*/g, ""), /[\u202a-\u202e\u2066-\u2069]/);
+});

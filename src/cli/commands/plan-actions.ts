@@ -23,7 +23,7 @@ import {
 } from "../../plan/summary.js";
 import { renderPlanView } from "../../plan/views.js";
 import { planFileWord } from "../../plan/plan-file-word.js";
-import { printable } from "../../runtime/status.js";
+import { printable } from "../../util/printable.js";
 import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
 import { locateIntent } from "../../planner/load/locate.js";
 import type { LoadedWorkspace } from "../../planner/load/index.js";

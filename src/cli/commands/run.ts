@@ -15,6 +15,7 @@ import { parseDuration } from "../../runtime/duration.js";
 import { scopeJobs } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 import { warnOnStderr } from "../../util/warning.js";
+import { printable } from "../../util/printable.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -712,7 +713,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, printable, UNKNOWN_SCOPE_NOTE } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, UNKNOWN_SCOPE_NOTE } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -794,8 +795,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
 /** The error a run recorded for itself (not a job's), made printable on one line: a failed start's or the latest background child's. */
 function runLevelError(snapshot: import("../../runtime/status.js").ExecutionSnapshot): string | undefined {
   const error = snapshot.backgroundError?.error ?? (snapshot.meta?.status === "failed" ? snapshot.meta.error : undefined);
-  // eslint-disable-next-line no-control-regex
-  return error?.replace(/[\r\n]+/g, " ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
+  return error === undefined ? undefined : printable(error);
 }
 
 export interface GcCommandOptions {

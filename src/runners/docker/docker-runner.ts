@@ -161,6 +161,12 @@ export class DockerRunner implements Runner {
     await this.containerFor(job);
   }
 
+  /** The step's folder in the container (/workspace/…), as runStep gives it; the host folder when it has none there. */
+  shownWorkdir(job: JobContext, cwd: string): string {
+    const place = stepWorkdir(job.run.workspaceDir, cwd);
+    return place.error === undefined ? place.workdir : cwd;
+  }
+
   async runStep(step: StepContext): Promise<StepResult> {
     const { job } = step;
     if (isUseStep(step.step)) {

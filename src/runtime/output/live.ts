@@ -5,6 +5,7 @@ import type { PlanJob } from "../../model/plan.js";
 import type { Renderer, RunEvent } from "../events.js";
 import { TextRenderer, jobLabel } from "./text.js";
 import type { Palette } from "./terminal.js";
+import { printable } from "../../util/printable.js";
 
 const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 const MAX_ROWS = 8;
@@ -92,7 +93,8 @@ export class LiveRenderer implements Renderer {
     const rows = [...this.running.values()].slice(0, MAX_ROWS);
     for (const row of rows) {
       const secs = ((Date.now() - row.since) / 1000).toFixed(0);
-      lines.push(`  ${p.cyan(spin)} ${jobLabel(row.job)}  ${p.dim(`${row.step} · ${secs}s`)}`);
+      // IDs escaped as in the lines above the region: a plan refuses controls in them, not bidi controls.
+      lines.push(`  ${p.cyan(spin)} ${printable(jobLabel(row.job))}  ${p.dim(`${printable(row.step)} · ${secs}s`)}`);
     }
     if (this.running.size > rows.length) lines.push(`  ${p.dim(`+ ${this.running.size - rows.length} more running`)}`);
     this.stream.write(lines.map((line) => truncate(line, width)).join("\n") + "\n");

@@ -7,6 +7,7 @@ import type { JobPreview, Renderer, RunEvent, RunSummary } from "../events.js";
 import { formatDuration } from "../duration.js";
 import { POST_JOB_LOGS } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
+import { printable } from "../../util/printable.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -85,7 +86,7 @@ export class TextRenderer implements Renderer {
         if (event.stepKey === POST_JOB_LOGS) this.flushPartial(event.job, event.stepKey);
         break;
       case "step-retry":
-        out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${event.stepKey}  retrying attempt ${event.attempt}/${event.attempts} after: ${event.error}`);
+        out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${event.stepKey}  retrying attempt ${event.attempt}/${event.attempts} after: ${printable(event.error)}`);
         break;
       case "step-end":
         if (this.options.verbose) {
@@ -94,17 +95,17 @@ export class TextRenderer implements Renderer {
             out(`${this.indent()}  ${p.dim("↷")} ${this.prefix(event.job)}${event.stepKey}  ${p.dim("skipped")}`);
           } else {
             const mark = event.status === "completed" ? p.green("✓") : p.red("✗");
-            out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${event.stepKey}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${event.error}` : ""}`);
+            out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${event.stepKey}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${printable(event.error)}` : ""}`);
           }
         }
-        if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${event.stepKey} failed (${event.error}); continuing (onFailure: continue)`);
+        if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${event.stepKey} failed (${printable(event.error ?? "")}); continuing (onFailure: continue)`);
         break;
       case "job-end":
         this.jobEnd(event);
         break;
       case "job-not-run":
         this.groupHeader(event.job);
-        out(`${this.indent()}${event.status === "blocked" ? p.yellow("⊘") : p.dim("○")} ${this.label(event.job)}  ${event.status} · ${event.reason}`);
+        out(`${this.indent()}${event.status === "blocked" ? p.yellow("⊘") : p.dim("○")} ${this.label(event.job)}  ${event.status} · ${printable(event.reason)}`);
         break;
       case "run-end":
         this.summary(event.summary);
@@ -120,12 +121,13 @@ export class TextRenderer implements Renderer {
     return this.concurrent ? "  " : "    ";
   }
 
+  // A plan refuses controls in IDs and names, not bidi controls: those are escaped as orun status shows them.
   private label(job: PlanJob): string {
-    return this.concurrent ? jobLabel(job) : job.name || job.id;
+    return printable(this.concurrent ? jobLabel(job) : job.name || job.id);
   }
 
   private prefix(job: PlanJob): string {
-    return this.concurrent ? `${jobLabel(job)} › ` : "";
+    return this.concurrent ? `${printable(jobLabel(job))} › ` : "";
   }
 
   private groupHeader(job: PlanJob): void {
@@ -134,7 +136,7 @@ export class TextRenderer implements Renderer {
     if (group === this.lastGroup) return;
     this.lastGroup = group;
     this.options.writeLine("");
-    this.options.writeLine(`  ${this.options.palette.bold(job.component)}  ·  ${job.environment}`);
+    this.options.writeLine(`  ${this.options.palette.bold(printable(job.component))}  ·  ${printable(job.environment)}`);
   }
 
   private streamOutput(job: PlanJob, stepKey: string, chunk: string): void {
@@ -178,9 +180,9 @@ export class TextRenderer implements Renderer {
     }
     out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  failed`);
     const pad = `${this.indent()}   `;
-    if (event.failedStep) out(`${pad}step  ${event.failedStep}`);
-    if (event.error) out(`${pad}error ${event.error.replace(/^step [^:]+: /, "")}`);
-    const hint = hintFor(event.error ?? "");
+    if (event.failedStep) out(`${pad}step  ${printable(event.failedStep)}`);
+    if (event.error) out(`${pad}error ${printable(event.error.replace(/^step [^:]+: /, ""))}`);
+    const hint = hintFor(printable(event.error ?? ""));
     if (hint) out(`${pad}hint  ${hint}`);
     if (!this.options.verbose) {
       const lines = event.output.split("\n").filter((line) => line.trim() !== "");
@@ -219,11 +221,11 @@ export class TextRenderer implements Renderer {
     const unfinished = (summary.unfinished ?? []).some((job) => job.status !== "not run") ? (summary.unfinished ?? []) : [];
     if (unfinished.length > 0) {
       // Failed ones come first: they make the execution failed; otherwise it is incomplete (jobs still to run).
-      const named = unfinished.slice(0, 3).map((job) => `${job.id} (${job.status})`).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
+      const named = unfinished.slice(0, 3).map((job) => printable(`${job.id} (${job.status})`)).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
       const state = summary.executionStatus === "incomplete" ? `is incomplete, ${plural(unfinished.length, "job")} still to run` : "is still failed";
       out(`  ${p.yellow("!")} execution ${summary.execId} ${state}: ${named}`);
     }
-    for (const link of summary.links ?? []) out(`  ${link.label} ${p.cyan(link.url)}`);
+    for (const link of summary.links ?? []) out(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
     out("");
     const id = summary.remoteRunId ? `${summary.remoteRunId} --remote-state` : summary.execId;
     out(`  status  orun status --exec-id ${id}`);

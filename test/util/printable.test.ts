@@ -1,0 +1,26 @@
+// The one helper that makes record and backend text safe to print (src/util/printable.ts): every control and bidi
+// character as `\u{hex}`, line breaks as a space (or kept), cut to `max`, and the backend's ASCII-only form.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { printable } from "../../src/util/printable.js";
+
+test("controls, TAB and bidi controls are shown as \\u{hex}; other text, é and emoji included, is kept", () => {
+  assert.equal(printable("a\u001b[31mb\u0007c\u009b2J"), "a\\u{1b}[31mb\\u{7}c\\u{9b}2J");
+  assert.equal(printable("job\tid\u007f"), "job\\u{9}id\\u{7f}");
+  const bidi = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"];
+  assert.equal(printable(bidi.join("")), "\\u{202a}\\u{202b}\\u{202c}\\u{202d}\\u{202e}\\u{2066}\\u{2067}\\u{2068}\\u{2069}\\u{200e}\\u{200f}\\u{61c}");
+  assert.equal(printable("café \u{1F600} ok"), "café \u{1F600} ok");
+  assert.equal(printable(printable("x\u001by")), "x\\u{1b}y", "escaping twice changes nothing");
+});
+
+test("line breaks become one space, or are kept (a lone CR is escaped: it would overwrite the line)", () => {
+  assert.equal(printable("first\r\n\nsecond\rthird"), "first second third");
+  assert.equal(printable("first\r\nsecond\rthird\n\u001b[2J", { keepLineBreaks: true }), "first\nsecond\\u{d}third\n\\u{1b}[2J");
+});
+
+test("asciiOnly escapes everything outside printable ASCII; max cuts with …", () => {
+  assert.equal(printable("é\n\u202e", { asciiOnly: true }), "\\u{e9}\\u{a}\\u{202e}");
+  assert.equal(printable("abcdef", { max: 4 }), "abc…");
+  assert.equal(printable("abcd", { max: 4 }), "abcd");
+  assert.equal(printable("\u001bxyz", { max: 6, asciiOnly: true }), "\\u{1b…");
+});
