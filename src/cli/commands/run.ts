@@ -511,15 +511,18 @@ function resumeCommandOf(
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
   return async (execId, scopeDone, instead = {}) => {
-    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
+    const { absoluteDir, carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
     const { planFileWord } = await import("../../plan/plan-file-word.js");
+    // Paths as absolute ones: the command is printed and recorded to be pasted anywhere (status shows it in any folder).
+    const dir = (value: string | undefined): string | undefined => (value?.trim() ? absoluteDir(cwd, value) : value);
     // Another --job (a missing dependency) names the plan even without an intent: a new record that refused it is gone.
-    const named = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job) ? planReference(planRef, resolved.plan, cwd, resolved.file) : "";
-    const plan = instead.planFile ? (planFileWord(instead.planFile) ?? shellWord(instead.planFile)) : (resolved.storedAs ?? named);
+    const named = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job) ? planReference(planRef, resolved.plan, cwd, resolved.file, { absolute: true }) : "";
+    const planFile = instead.planFile && path.resolve(cwd, instead.planFile);
+    const plan = planFile ? (planFileWord(planFile) ?? shellWord(planFile)) : (resolved.storedAs ?? named);
     const compiles = compiledHere && !instead.planFile;
     const carried = {
-      intent: opts.intent,
-      configDir: opts.configDir,
+      intent: opts.intent?.trim() ? path.resolve(cwd, opts.intent) : opts.intent,
+      configDir: dir(opts.configDir),
       env: compiles || !scopeDone ? scope.envFilter : undefined,
       component: scopeDone || instead.job ? undefined : scope.autoScope ?? scope.componentFilter,
       gha: opts.gha,
@@ -527,10 +530,10 @@ function resumeCommandOf(
       dockerImage: opts.runnerOptions?.dockerImage,
       pull: opts.runnerOptions?.pull,
       approve: opts.approve,
-      workdir: opts.workdir,
+      workdir: dir(opts.workdir),
     };
     const flags = carriedFlags(carried, true);
-    const prefix = carriedEnv(carried, env, { compiles, docker: scope.runner.name === "docker" });
+    const prefix = carriedEnv(carried, { ...env, ORUN_CONFIG_DIR: dir(env.ORUN_CONFIG_DIR) }, { compiles, docker: scope.runner.name === "docker" });
     const jobId = instead.job ?? (scopeDone ? undefined : opts.job?.trim());
     const job = jobId ? `--job ${shellWord(jobId)}` : "";
     const all = opts.all || (scopeDone && scope.autoScope !== undefined) ? "--all" : "";
