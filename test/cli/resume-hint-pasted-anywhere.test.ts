@@ -1,7 +1,7 @@
 // The resume command a run prints and records is pasted in whatever folder the reader is in, and `orun status` shows
 // it in any folder. It repeated relative paths as typed (a plan file, -i, --workdir, the record's manifest.json), so
-// pasted in another folder it named other files or none; a --workdir ending in a newline split it over two lines.
-// Real orun processes, records and `sh`.
+// pasted in another folder it named other files or none; a --workdir ending in a newline split it over two lines; a
+// record without metadata.json was blamed on an older orun. Real orun processes, records and `sh`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -118,3 +118,27 @@ test("a --workdir ending in a newline: the summary's and status's resume command
   assert.equal(await ranIn(root), path.join(root, "wd\n"));
 });
 
+// A record whose metadata.json is gone was said to be "from an older orun"; one whose resumeCommand is empty gave
+// `status --json` an empty command while the text gave the bare one.
+test("a dead run's record without metadata.json names that file; an empty recorded command reads alike in text and --json", async (t) => {
+  const root = await layout(t, "wd");
+  const repo = path.join(root, "repo");
+  await writeFile(path.join(root, "hold"), "");
+  await killedRun(t, ["--exec-id", "nometa"], repo, path.join(root, "started"));
+  const metaFile = path.join(repo, ".orun/executions/nometa/metadata.json");
+  await rm(metaFile);
+  const status = await runOrun(["status", "--exec-id", "nometa"], { cwd: repo });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, new RegExp(`resume with: orun run --exec-id nometa\\n {2}! its record has no readable metadata\\.json \\(${metaFile}\\), which says the run's scope or runner: add its`), status.stdout);
+  assert.doesNotMatch(status.stdout, /older orun/);
+  const json = JSON.parse((await runOrun(["status", "--exec-id", "nometa", "--json"], { cwd: repo })).stdout) as { resumeCommand?: string; resumeScopeUnknown?: boolean };
+  assert.deepEqual([json.resumeCommand, json.resumeScopeUnknown], ["orun run --exec-id nometa", true]);
+
+  await rm(path.join(root, "started"));
+  await killedRun(t, ["--exec-id", "empty"], repo, path.join(root, "started"));
+  const emptyFile = path.join(repo, ".orun/executions/empty/metadata.json");
+  await writeFile(emptyFile, JSON.stringify({ ...(JSON.parse(await readFile(emptyFile, "utf8")) as object), resumeCommand: "" }));
+  assert.equal(await statusAdvice(repo, "empty"), "orun run --exec-id empty");
+  const emptyJson = JSON.parse((await runOrun(["status", "--exec-id", "empty", "--json"], { cwd: repo })).stdout) as { resumeScopeUnknown?: boolean };
+  assert.equal(emptyJson.resumeScopeUnknown, true);
+});

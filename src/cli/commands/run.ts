@@ -715,7 +715,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, printable, UNKNOWN_SCOPE_NOTE } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, printable } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -738,8 +738,8 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
   const noLogsInterrupted = (meta: import("../../runtime/records/store.js").RunMetadata | undefined): void => {
-    const { rejoins, command, unknownScope } = carryOn(execId, meta);
-    const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${UNKNOWN_SCOPE_NOTE}` : ""}`;
+    const { rejoins, command, unknownScope } = carryOn(execId, meta, meta ? undefined : store.metadataFile(execId));
+    const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${unknownScope}` : ""}`;
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
   };
   // A finished run whose steps printed nothing: "yet" would promise logs that never come.
