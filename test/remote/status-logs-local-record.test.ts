@@ -362,7 +362,7 @@ describe("a stopped remote run's status names the command that retries its faile
   // though status knows the run's plan and its failed job.
   it("Stopped: … (orun run <plan-id> --job app@dev.check --exec-id R --remote-state --retry), followed, completes the run", async (t) => {
     const bed = (await open(t))!;
-    const { dir, orun } = await remoteRepo(bed, "stopped", "if [ -f ../fixed ]; then echo app-ok; else echo app-failing; exit 3; fi\n");
+    const { dir, orun, env } = await remoteRepo(bed, "stopped", "if [ -f ../fixed ]; then echo app-ok; else echo app-failing; exit 3; fi\n");
     const failed = await orun(["run", "--all", "--exec-id", "stopped-run"]);
     assert.equal(failed.code, 1, failed.stdout + failed.stderr);
     const status = await orun(["status", "--exec-id", "stopped-run"]);
@@ -372,8 +372,8 @@ describe("a stopped remote run's status names the command that retries its faile
     assert.equal(command, `orun run ${planId} --job app@dev.check --exec-id stopped-run --remote-state --retry`, status.stdout);
 
     await writeFile(path.join(dir, "fixed"), "");
-    const retried = await orun(command!.split(" ").slice(1));
-    assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+    const retried = await inShell(t, command!, dir, env);
+    assert.equal(retried.code, 0, retried.output);
     const after = await orun(["status", "--exec-id", "stopped-run"]);
     assert.match(after.stdout, /State: completed/, after.stdout);
     assert.doesNotMatch(after.stdout, /Stopped:/, after.stdout);
