@@ -33,7 +33,7 @@ export interface RemoteRunSetup {
 
 export async function remoteRunSetup(
   /** `planRef`: the plan argument as given (positional, --plan or ORUN_PLAN_ID; "" for none), for the commands the runner prints. */
-  flags: RemoteFlags & CarriedOptions & PlanningFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string; autoScope?: string[] },
+  flags: RemoteFlags & CarriedOptions & PlanningFlags & { execId?: string; job?: string; retry?: boolean; planRef?: string; autoScope?: string[]; all?: boolean },
   resolved: { plan: Plan; intentRoot?: string; storeDir?: string; source?: string; storedAs?: string; file?: string },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RemoteRunSetup | undefined> {
@@ -57,7 +57,9 @@ export async function remoteRunSetup(
   };
   const rebuild = rebuildCommand(flags, resolved.source, resolved.storedAs, carriedEnv(flags, env, { compiles: true, docker: false }));
   const shapesPlan = compiled && !resolved.storedAs;
-  const scope = carriedFlags({ env: shapesPlan ? undefined : flags.env, component: flags.autoScope?.length ? flags.autoScope : shapesPlan ? undefined : flags.component }, true);
+  // --all too: pasted in a component folder (where it started, say) the rejoin would else claim that component's jobs alone.
+  const filters = carriedFlags({ env: shapesPlan ? undefined : flags.env, component: flags.autoScope?.length ? flags.autoScope : shapesPlan ? undefined : flags.component }, true);
+  const scope = [filters, flags.all ? "--all" : ""].filter(Boolean).join(" ");
   const hooks: RemoteHooks = new RemoteHooks({
     client,
     say,
@@ -73,8 +75,8 @@ export async function remoteRunSetup(
     ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
     // -e/--component shape a plan compiled here (a component named as the plan too), so its commands repeat them.
     commandFlags: carriedFlags(carried, shapesPlan),
-    // The runner's slice, for commands without --job (its rejoin): the folder's component, and -e/--component that
-    // filtered a stored plan (left out above) — without them a pasted rejoin claimed every job, other legs' too.
+    // The runner's slice, for commands without --job (its rejoin): the folder's component, -e/--component that
+    // filtered a stored plan (left out above) and --all — without them a pasted rejoin claimed other jobs than its own.
     ...(scope ? { scopeFlags: scope } : {}),
     commandEnv: carriedEnv(carried, env, { compiles: compiled && !resolved.storedAs, docker: runner.name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),

@@ -28,6 +28,7 @@ import { parseDuration } from "./duration.js";
 import { LinkCollector, type RunLink } from "./links.js";
 import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
+import { shellWord } from "../util/shell-word.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -467,8 +468,7 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
   if (state.planChecksum && state.planChecksum !== checksum) {
     // The record keeps the plan it ran (manifest.json): name it, so resuming is one command away.
     const manifest = store.manifestFile(execId);
-    const relative = path.relative(process.cwd(), manifest) || manifest;
-    const recorded = existsSync(manifest) ? ` (${(await withPlan(relative)) ?? `orun run ${relative} --exec-id ${execId}`})` : "";
+    const recorded = existsSync(manifest) ? ` (${(await withPlan(manifest)) ?? `orun run ${shellWord(manifest)} --exec-id ${execId}`})` : "";
     throw new OrunError(
       `execution ${execId} belongs to plan ${state.planChecksum.replace(/^sha256-/, "").slice(0, 12)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
       { location: { file, field: "planChecksum" } },

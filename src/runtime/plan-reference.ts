@@ -15,14 +15,16 @@ export { shellWord };
  * path, or as a bare word found in the working folder, as a path (relative to `cwd` when that is shorter; `./` when
  * it would read otherwise: planFileWord); a stored plan's name or ID as given (`latest` becomes the
  * plan's ID: a later `orun plan` moves it), even when a file of that name is in the working folder (the store is
- * looked in first); a component name as given; "" when the runner compiled a fresh plan of the intent.
+ * looked in first); a component name as given; "" when the runner compiled a fresh plan of the intent. `absolute`: a
+ * plan file always as its absolute path (a local run's resume: pasted in another folder, a relative one named another
+ * file or none).
  */
-export function planReference(given: string | undefined, plan: Plan, cwd: string, file: string | undefined): string {
+export function planReference(given: string | undefined, plan: Plan, cwd: string, file: string | undefined, options: { absolute?: boolean } = {}): string {
   const ref = given?.trim();
   if (!ref) return "";
   if (file !== undefined && (READS_AS_FILE.test(ref) || path.resolve(cwd, ref) === file)) {
     const relative = path.relative(cwd, file);
-    const shorter = relative.length < file.length ? relative : file;
+    const shorter = !options.absolute && relative.length < file.length ? relative : file;
     return planFileWord(shorter) ?? shellWord(shorter);
   }
   if (ref === "latest" && plan.metadata.checksum) return planShortId(plan);
@@ -55,15 +57,17 @@ export interface CarriedOptions {
 export function carriedFlags(options: CarriedOptions, filters: boolean): string {
   const words: string[] = [];
   const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
+  // Values orun trims when it reads them, trimmed here: a trailing newline quoted split the printed command in two.
+  const trimmed = (flag: string, v: string | undefined): void => value(flag, v?.trim());
   value("-i", options.intent);
   value("--config-dir", options.configDir);
-  if (filters) for (const env of options.env ?? []) value("-e", env);
-  if (filters) for (const component of options.component ?? []) value("--component", component);
-  value("--backend-url", options.backendUrl);
+  if (filters) for (const env of options.env ?? []) trimmed("-e", env);
+  if (filters) for (const component of options.component ?? []) trimmed("--component", component);
+  trimmed("--backend-url", options.backendUrl);
   if (options.gha) words.push("--gha");
-  else value("--runner", options.runner);
-  value("--docker-image", options.dockerImage);
-  value("--pull", options.pull);
+  else trimmed("--runner", options.runner);
+  trimmed("--docker-image", options.dockerImage);
+  trimmed("--pull", options.pull);
   if (options.approve) words.push("--approve");
   value("--workdir", options.workdir);
   return words.join(" ");
@@ -84,7 +88,19 @@ export function carriedEnv(options: CarriedOptions, env: NodeJS.ProcessEnv, uses
     ...(uses.docker && !options.pull?.trim() ? ["ORUN_DOCKER_PULL"] : []),
     ...(uses.docker ? ["ORUN_DOCKER_USER"] : []),
   ];
-  return names.flatMap((name) => (env[name]?.trim() ? [`${name}=${shellWord(env[name]!)}`] : [])).join(" ");
+  // The docker settings are read trimmed (runners/docker/config.ts): a trailing newline would split the command.
+  const shown = (name: string): string => (name === "ORUN_CONFIG_DIR" ? env[name]! : env[name]!.trim());
+  return names.flatMap((name) => (env[name]?.trim() ? [`${name}=${shellWord(shown(name))}`] : [])).join(" ");
+}
+
+/**
+ * A directory as a printed command names it: absolute (pasted in another folder, a relative one named another
+ * directory or none), and ending in `/.` when its name ends in a newline — a shell word cannot end in one on a single
+ * line (a command substitution drops it), and the directory is the same.
+ */
+export function absoluteDir(cwd: string, dir: string): string {
+  const absolute = path.resolve(cwd, dir);
+  return /\n$/.test(absolute) ? `${absolute}/.` : absolute;
 }
 
 /**

@@ -35,6 +35,8 @@ export interface ExecutionSnapshot {
    * alive cannot be told then, so it is not called interrupted.
    */
   lockUnreadable?: string;
+  /** The record's metadata.json, when it could not be read (missing, unreadable): named where its absence matters. */
+  metadataFile?: string;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
     ...(backgroundError ? { backgroundError } : {}),
     ...(foreignLock ? { foreignLock } : {}),
     ...(lockUnreadable ? { lockUnreadable } : {}),
+    ...(meta ? {} : { metadataFile: store.metadataFile(execId) }),
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
 }
@@ -146,8 +149,8 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
 
 /** An interrupted run's carry-on command for `status --json`, with `resumeScopeUnknown` when its record does not say it. */
 function carryOnJson(snapshot: ExecutionSnapshot): { resumeCommand: string; resumeScopeUnknown?: true } {
-  const { command, unknownScope } = carryOn(snapshot.execId, snapshot.meta);
-  return { resumeCommand: snapshot.meta?.resumeCommand ?? command, ...(unknownScope ? { resumeScopeUnknown: true } : {}) };
+  const { recorded, unknownScope } = carryOn(snapshot.execId, snapshot.meta, snapshot.metadataFile);
+  return { resumeCommand: recorded, ...(unknownScope ? { resumeScopeUnknown: true } : {}) };
 }
 
 /** A job's status as shown: `interrupted` is a `running` job of a run that is no longer alive. */
@@ -157,23 +160,37 @@ const ICON: Record<JobState["status"], string> = { completed: "âœ“", failed: "âœ
 const RANK: Record<ShownStatus, number> = { failed: 0, interrupted: 1, running: 1, blocked: 2, pending: 3, skipped: 4, completed: 5 };
 
 /**
+/** What carries on an interrupted execution (carryOn). */
+export interface CarryOn {
+  /** The remote run a runner's record is part of (printable). */
+  rejoins?: string;
+  /** The command, safe to print (printable). */
+  command: string;
+  /** The command as recorded, for `--json` (its reader quotes it). */
+  recorded: string;
+  /** Set when the record does not say the run's scope or runner: why, and what to add (printable). */
+  unknownScope?: string;
+}
+
+/**
  * What carries on an interrupted execution: the command its run recorded at start (RunMetadata.resumeCommand), the
  * one its summary would print, naming its plan, scope and runner flags. A runner's part of a remote run (its record
  * names the run) is not resumed by its record's ID, which `orun run --exec-id` would take for a new remote run of that
  * name: the runner's own command in the run joins it again for the same slice and takes over the jobs the dead one
- * held once their lease runs out (docs/remote-state.md, Runners under remote state). A record of an older orun has no
- * command: the bare one (a remote run's by the record's plan ID) with `unknownScope`, since it runs every job of the
- * plan it finds, on the default runner.
+ * held once their lease runs out (docs/remote-state.md, Runners under remote state). A record without a command (an
+ * older orun's, or one whose metadata.json is missing or unreadable: `metadataFile`) gets the bare one (a remote run's
+ * by the record's plan ID) with `unknownScope`, since it runs every job of the plan it finds, on the default runner.
+ * Text and `--json` read the same command: an empty one counts as none in both.
  */
-export function carryOn(execId: string, meta: RunMetadata | undefined): { rejoins?: string; command: string; unknownScope?: true } {
+export function carryOn(execId: string, meta: RunMetadata | undefined, metadataFile?: string): CarryOn {
   const rejoins = meta?.remoteRunId ? printable(meta.remoteRunId) : undefined;
-  if (meta?.resumeCommand) return { ...(rejoins ? { rejoins } : {}), command: printable(meta.resumeCommand) };
-  if (!rejoins) return { command: `orun run --exec-id ${execId}`, unknownScope: true };
-  return { rejoins, command: `orun run ${meta?.planId ? `${printable(meta.planId)} ` : ""}--exec-id ${rejoins} --remote-state`, unknownScope: true };
+  const recorded = meta?.resumeCommand?.trim() ? meta.resumeCommand : undefined;
+  if (recorded) return { ...(rejoins ? { rejoins } : {}), command: printable(recorded), recorded };
+  const why = meta ? "its record, from an older orun, does not say" : `its record has no readable metadata.json${metadataFile ? ` (${printable(metadataFile)})` : ""}, which says`;
+  const unknownScope = `${why} the run's scope or runner: add its --job/--component/-e and --runner flags, or it runs every job of the plan on the default runner`;
+  const bare = !meta?.remoteRunId ? `orun run --exec-id ${execId}` : `orun run ${meta.planId ? `${meta.planId} ` : ""}--exec-id ${meta.remoteRunId} --remote-state`;
+  return { ...(rejoins ? { rejoins } : {}), command: printable(bare), recorded: bare, unknownScope };
 }
-
-/** What a carry-on command lacks when its record does not say (an older orun's): added to the advice. */
-export const UNKNOWN_SCOPE_NOTE = "its record, from an older orun, does not say the run's scope or runner: add its --job/--component/-e and --runner flags, or it runs every job of the plan on the default runner";
 
 /** `orun logs` of this record: a runner's part of a remote run is read with --local (under remote state `--exec-id` names the run). */
 export function logsCommandOf(execId: string, meta: RunMetadata | undefined): string {
@@ -245,10 +262,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   }
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
-    const { rejoins, command, unknownScope } = carryOn(snapshot.execId, meta);
+    const { rejoins, command, unknownScope } = carryOn(snapshot.execId, meta, snapshot.metadataFile);
     const how = rejoins ? `rejoin remote run ${rejoins} with: ${command} (the jobs it held are taken over once their lease runs out)` : `resume with: ${command}`;
     lines.push(`  ${p.yellow("!")} ${who} is no longer alive; ${how}`);
-    if (unknownScope) lines.push(`  ${p.yellow("!")} ${UNKNOWN_SCOPE_NOTE}`);
+    if (unknownScope) lines.push(`  ${p.yellow("!")} ${unknownScope}`);
   }
 
   jobs.sort(

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { shellScript } from "../support/bash.js";
+import { inShell, jobStatuses, killedRun, resumeLine, statusAdvice } from "../support/resume-hint.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
 import { shComposition } from "../remote/lib-app-repo.js";
 import { TEST_IMAGE, provideContainerEngine } from "../support/container-engine.js";
@@ -70,33 +70,6 @@ async function repo(t: { after(fn: () => Promise<void>): void }, options: { libM
     await writeFile(path.join(dir, "lib/component.yaml"), manifest);
   }
   return dir;
-}
-
-/** The hint's command line as printed. */
-function resumeLine(stdout: string): string {
-  const hint = /^ {2}resume {2}(orun run .*)$/m.exec(stdout)?.[1];
-  assert.ok(hint, `no resume hint in:\n${stdout}`);
-  return hint;
-}
-
-/**
- * Runs a printed command line as a reader pasting it would: through `sh` (dash on Debian: no `$'…'`) in `cwd`,
- * `orun` on PATH the built binary, without the ORUN_* settings of this process (the line must carry those it needs).
- */
-async function inShell(t: { after(fn: () => Promise<void>): void }, line: string, cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const bin = await tempDir("orun-resume-hint-bin-");
-  t.after(() => removeDir(bin));
-  await writeFile(path.join(bin, "orun"), `#!/bin/sh\nexec "${process.execPath}" "${ORUN_BIN}" "$@"\n`, { mode: 0o755 });
-  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PATH: `${bin}:${process.env.PATH ?? ""}` };
-  for (const name of Object.keys(base)) if (name.startsWith("ORUN_") || name === "GITHUB_ACTIONS") delete base[name];
-  return shellScript("sh", line, cwd, { ...base, ...env });
-}
-
-/** The jobs execution `execId` recorded, as `<job> <status>`. */
-async function jobStatuses(dir: string, execId: string): Promise<string[]> {
-  const status = await runOrun(["status", "--exec-id", execId, "--json"], { cwd: dir });
-  const { jobs } = (JSON.parse(status.stdout) as { state: { jobs: Record<string, { status: string }> } }).state;
-  return Object.entries(jobs).map(([id, job]) => `${id} ${job.status}`);
 }
 
 async function fixAll(dir: string): Promise<void> {
@@ -202,8 +175,8 @@ test("a stored plan named like a script in the folder, a plan file named -x.json
   for (const file of ["-dash.json", odd]) assert.equal((await runOrun(["plan", "-e", "dev", "-o", `./${file}`], { cwd: dir })).code, 0);
   const runs: Array<[string, string[], string]> = [
     ["rel", ["release"], "orun run release --exec-id rel"],
-    ["dash", ["--", "-dash.json"], "orun run ./-dash.json --exec-id dash"],
-    ["odd", [odd], `orun run "$(printf 'nl\\012x\\033[31m.json')" --exec-id odd`],
+    ["dash", ["--", "-dash.json"], `orun run ${dir}/-dash.json --exec-id dash`],
+    ["odd", [odd], `orun run "$(printf '${dir}/nl\\012x\\033[31m.json')" --exec-id odd`],
   ];
   const lines: string[] = [];
   for (const [id, args, expected] of runs) {
@@ -324,28 +297,17 @@ test("orun status of a SIGKILLed run names the resume command its summary would 
   const dir = await repo(t);
   const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; touch ../started; while [ ! -f ../fixed-{{ .orun.component.name }} ]; do sleep 0.1; done";
   await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
-  const child = spawn(process.execPath, [ORUN_BIN, "run", "--job", "lib@dev.check", "--runner", "local", "--exec-id", "killed"], {
-    cwd: dir,
-    env: { ...process.env, NO_COLOR: "1", ORUN_RUNNER: "", ORUN_EXEC_ID: "" },
-    stdio: "ignore",
-  });
-  const exited = new Promise<unknown>((resolve) => child.on("close", resolve));
-  t.after(() => void child.kill("SIGKILL"));
-  await until(() => existsSync(path.join(dir, "started")), "the step to start");
-  child.kill("SIGKILL");
-  await exited;
-
+  await killedRun(t, ["--job", "lib@dev.check", "--runner", "local", "--exec-id", "killed"], dir, path.join(dir, "started"));
+  const advice = await statusAdvice(dir, "killed");
+  assert.equal(advice, "orun run --exec-id killed --runner local --job lib@dev.check");
   const status = await runOrun(["status", "--exec-id", "killed"], { cwd: dir });
-  assert.equal(status.code, 0, status.stderr);
-  const advice = /is no longer alive; resume with: (.*)\n/.exec(status.stdout)?.[1];
-  assert.equal(advice, "orun run --exec-id killed --runner local --job lib@dev.check", status.stdout);
   assert.doesNotMatch(status.stdout, /older orun/, status.stdout);
   const json = await runOrun(["status", "--exec-id", "killed", "--json"], { cwd: dir });
-  const shown = JSON.parse(json.stdout) as { interrupted?: boolean; resumeCommand?: string; resumeScopeUnknown?: boolean };
-  assert.deepEqual([shown.interrupted, shown.resumeCommand, shown.resumeScopeUnknown], [true, advice, undefined], json.stdout);
+  const shown = JSON.parse(json.stdout) as { interrupted?: boolean; resumeScopeUnknown?: boolean };
+  assert.deepEqual([shown.interrupted, shown.resumeScopeUnknown], [true, undefined], json.stdout);
 
   await fixAll(dir);
-  const resumed = await inShell(t, advice!, dir);
+  const resumed = await inShell(t, advice, dir);
   assert.equal(resumed.code, 0, resumed.output);
   // lib ran again; app (and prod) never were in the run's scope, and still are not.
   assert.deepEqual(await jobStatuses(dir, "killed"), ["lib@dev.check completed"], resumed.output);
@@ -355,12 +317,7 @@ test("orun status of a dead run whose record has no resume command (an older oru
   const dir = await repo(t);
   const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; touch ../started; while :; do sleep 0.1; done";
   await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
-  const child = spawn(process.execPath, [ORUN_BIN, "run", "--job", "lib@dev.check", "--exec-id", "old"], { cwd: dir, env: { ...process.env, ORUN_EXEC_ID: "" }, stdio: "ignore" });
-  const exited = new Promise<unknown>((resolve) => child.on("close", resolve));
-  t.after(() => void child.kill("SIGKILL"));
-  await until(() => existsSync(path.join(dir, "started")), "the step to start");
-  child.kill("SIGKILL");
-  await exited;
+  await killedRun(t, ["--job", "lib@dev.check", "--exec-id", "old"], dir, path.join(dir, "started"));
   const metaFile = path.join(dir, ".orun/executions/old/metadata.json");
   const meta = JSON.parse(await readFile(metaFile, "utf8")) as Record<string, unknown>;
   assert.equal(meta.resumeCommand, "orun run --exec-id old --job lib@dev.check");
@@ -380,22 +337,11 @@ test("a SIGKILLed run scoped by its component folder records that scope as --com
   const dir = await repo(t, { libManifest: true });
   const step = "if [ -f ../fixed-{{ .orun.component.name }} ]; then exit 0; fi; touch ../started; while [ ! -f ../fixed-{{ .orun.component.name }} ]; do sleep 0.1; done";
   await writeFile(path.join(dir, "compositions/sh/compositions.yaml"), shComposition("check", step));
-  const child = spawn(process.execPath, [ORUN_BIN, "run", "-e", "dev", "--exec-id", "folder"], {
-    cwd: path.join(dir, "lib"),
-    env: { ...process.env, NO_COLOR: "1", ORUN_RUNNER: "", ORUN_EXEC_ID: "" },
-    stdio: "ignore",
-  });
-  const exited = new Promise<unknown>((resolve) => child.on("close", resolve));
-  t.after(() => void child.kill("SIGKILL"));
-  await until(() => existsSync(path.join(dir, "started")), "the step to start");
-  child.kill("SIGKILL");
-  await exited;
-
-  const status = await runOrun(["status", "--exec-id", "folder"], { cwd: dir });
-  const advice = /is no longer alive; resume with: (.*)\n/.exec(status.stdout)?.[1];
-  assert.equal(advice, "orun run --exec-id folder -e dev --component lib", status.stdout);
+  await killedRun(t, ["-e", "dev", "--exec-id", "folder"], path.join(dir, "lib"), path.join(dir, "started"));
+  const advice = await statusAdvice(dir, "folder");
+  assert.equal(advice, "orun run --exec-id folder -e dev --component lib");
   await fixAll(dir);
-  const resumed = await inShell(t, advice!, dir);
+  const resumed = await inShell(t, advice, dir);
   assert.equal(resumed.code, 0, resumed.output);
   assert.deepEqual(await jobStatuses(dir, "folder"), ["lib@dev.check completed"], resumed.output);
 });
@@ -415,7 +361,7 @@ test("a stored plan replaced after the run: the refusal names the record's plan 
   const refused = await inShell(t, line, dir);
   assert.equal(refused.code, 1, refused.output);
   const advice = /resume it with the plan it was started with \((orun run .*?)\), or use a new --exec-id/.exec(refused.output)?.[1];
-  assert.equal(advice, "orun run .orun/executions/L1/manifest.json --exec-id L1 --runner local --job lib@dev.check", refused.output);
+  assert.equal(advice, `orun run ${dir}/.orun/executions/L1/manifest.json --exec-id L1 --runner local --job lib@dev.check`, refused.output);
   await fixAll(dir);
   const resumed = await inShell(t, advice!, dir);
   assert.equal(resumed.code, 0, resumed.output);

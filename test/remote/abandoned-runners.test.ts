@@ -14,6 +14,7 @@ import { savePlan } from "../../src/plan/store.js";
 import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
 import { spawnOrun } from "./processes.js";
 import { until } from "../support/wait.js";
+import { inShell } from "../support/resume-hint.js";
 
 describe("a chain behind a job whose runner died", () => {
   let bed: RemoteTestbed | undefined;
@@ -23,7 +24,7 @@ describe("a chain behind a job whose runner died", () => {
   });
   after(() => bed?.close());
 
-  it("names the dead runner's job to every runner waiting behind it, with a re-run command that works", { timeout: 180_000 }, async () => {
+  it("names the dead runner's job to every runner waiting behind it, with a re-run command that works", { timeout: 180_000 }, async (t) => {
     const { dir, backend, token } = bed!;
     const marker = path.join(dir, "a-started");
     const ledger = path.join(dir, "ledger");
@@ -59,9 +60,8 @@ describe("a chain behind a job whose runner died", () => {
     const told = (out: string) => new RegExp(`! a@dev\\.x: its runner stopped \\(lease expired\\) and no runner has taken it over; re-run it in this run: (orun run ${planId} --backend-url ${backend.url.replace(/\./g, "\\.")} --job a@dev\\.x --exec-id chain-1 --remote-state)`).exec(out);
     await until(() => told(b.output()) !== null && told(c.output()) !== null, "both waiting runners to name a", 60_000);
 
-    // The command as printed (its arguments after `orun`).
-    const command = told(c.output())![1]!.split(" ").slice(1);
-    const rerun = await spawnOrun(command, { cwd: dir, env }).done;
+    // The command as printed, pasted through sh: it names the backend, the run and the job itself (the token aside).
+    const rerun = await inShell(t, told(c.output())![1]!, dir, { ORUN_TOKEN: token });
     assert.equal(rerun.code, 0, rerun.output);
     for (const [name, r] of [["b", await b.done], ["c", await c.done]] as const) assert.equal(r.code, 0, `${name}: ${r.output}`);
     assert.equal(await fs.readFile(ledger, "utf8"), "a\nb\nc\n");

@@ -14,6 +14,7 @@ import { deadPid, until } from "../support/wait.js";
 import { backendProcessBed, type BackendProcessBed } from "./backend-process-bed.js";
 import { CHECK_COMPOSITION, libAppIntent } from "./lib-app-repo.js";
 import { spawnOrun } from "./processes.js";
+import { inShell } from "../support/resume-hint.js";
 
 interface Repo {
   dir: string;
@@ -68,15 +69,18 @@ async function rejoinHint(orun: Repo["orun"], record: string, runId: string): Pr
   return { hint, stdout: status.stdout };
 }
 
-/** Runs the printed `hint` (its words as given): what it said, and the statuses of lib and app in run `runId` after. */
-async function rejoined(orun: Repo["orun"], hint: string, runId: string): Promise<{ stderr: string; statuses: (string | undefined)[] }> {
-  const result = await orun(hint.split(" ").slice(1));
-  assert.equal(result.code, 0, result.stdout + result.stderr);
-  assert.match(result.stderr, /taking over job lib@dev\.check/, result.stderr);
-  const run = await orun(["status", "--exec-id", runId, "--json"]);
+/**
+ * Pastes the printed `hint` through `sh` in `cwd` (the repository's root unless given), as a reader would: what it
+ * said, and the statuses of lib and app in run `runId` after.
+ */
+async function rejoined(t: TestContext, repo: Pick<Repo, "orun" | "env" | "dir">, hint: string, runId: string, cwd = repo.dir): Promise<{ stderr: string; statuses: (string | undefined)[] }> {
+  const result = await inShell(t, hint, cwd, repo.env);
+  assert.equal(result.code, 0, result.output);
+  assert.match(result.output, /taking over job lib@dev\.check/, result.output);
+  const run = await repo.orun(["status", "--exec-id", runId, "--json"]);
   assert.equal(run.code, 0, run.stderr);
   const jobs = (JSON.parse(run.stdout) as { state: { jobs: Record<string, { status: string }> } }).state.jobs;
-  return { stderr: result.stderr, statuses: [jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status] };
+  return { stderr: result.output, statuses: [jobs["lib@dev.check"]?.status, jobs["app@dev.check"]?.status] };
 }
 
 describe("status and logs under intent execution.state.mode: remote read the backend; --local reads a runner's own record", () => {
@@ -272,7 +276,7 @@ describe("a remote runner's interrupted record says how to rejoin its run, and t
     assert.doesNotMatch(stdout, new RegExp(`orun run --exec-id ${escaped(record)}`), stdout);
 
     await writeFile(path.join(dir, "release"), "");
-    const after = await rejoined(orun, hint!, "killed-run");
+    const after = await rejoined(t, { dir, orun, env }, hint!, "killed-run");
     assert.match(after.stderr, /^remote state: run killed-run on /m, after.stderr);
     // app is no job of the killed runner's: it waits for a runner of its own.
     assert.deepEqual(after.statuses, ["completed", "pending"]);
@@ -300,7 +304,33 @@ describe("a remote runner scoped by its component folder records a rejoin that k
     assert.equal(hint, "orun run --component lib --exec-id scoped-run --remote-state", stdout);
 
     await writeFile(path.join(dir, "release"), "");
-    assert.deepEqual((await rejoined(orun, hint!, "scoped-run")).statuses, ["completed", "pending"]);
+    assert.deepEqual((await rejoined(t, { dir, orun, env }, hint!, "scoped-run")).statuses, ["completed", "pending"]);
+  });
+});
+
+describe("a remote runner started with --all in a component folder repeats --all in its rejoin", () => {
+  const open = backendProcessBed("sqlite", "rejoinall", ["--lease-timeout", "5s"]);
+
+  // Started in lib/ with --all, the runner ran lib and app but recorded `orun run --exec-id R --remote-state`: pasted
+  // in lib/ (where it started), that command was scoped to lib by the folder and left app to no runner.
+  it("status --local of a SIGKILLed `orun run --all` runner started in lib/ names --all; pasted in lib/ it takes over lib and runs app", async (t) => {
+    const bed = (await open(t))!;
+    const { dir, orun, env } = await remoteRepo(bed, "rejoinall", "echo app-ok\n");
+    const intent = await readFile(path.join(dir, "intent.yaml"), "utf8");
+    const libEntry = "  - name: lib\n    type: sh\n    path: lib\n    subscribe:\n      environments: [dev]\n";
+    assert.ok(intent.includes(libEntry), intent);
+    await writeFile(path.join(dir, "intent.yaml"), intent.replace(libEntry, ""));
+    await writeFile(path.join(dir, "lib/component.yaml"), "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: lib}\nspec:\n  type: sh\n  subscribe:\n    environments: [dev]\n");
+    await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
+    t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
+    const lib = path.join(dir, "lib");
+    const { record, output } = await killedWhileLibRuns(dir, env, ["--all", "--exec-id", "all-run"], lib);
+    assert.doesNotMatch(output, /auto-scoped/);
+    const { hint, stdout } = await rejoinHint(orun, record, "all-run");
+    assert.equal(hint, "orun run --all --exec-id all-run --remote-state", stdout);
+
+    await writeFile(path.join(dir, "release"), "");
+    assert.deepEqual((await rejoined(t, { dir, orun, env }, hint!, "all-run", lib)).statuses, ["completed", "completed"]);
   });
 });
 
@@ -321,7 +351,7 @@ describe("a remote runner given a stored plan and --component records a rejoin t
     assert.equal(hint, "orun run shared --component lib --exec-id stored-run --remote-state", stdout);
 
     await writeFile(path.join(dir, "lib/release"), "");
-    assert.deepEqual((await rejoined(orun, hint!, "stored-run")).statuses, ["completed", "pending"]);
+    assert.deepEqual((await rejoined(t, { dir, orun, env }, hint!, "stored-run")).statuses, ["completed", "pending"]);
   });
 });
 
@@ -332,7 +362,7 @@ describe("a stopped remote run's status names the command that retries its faile
   // though status knows the run's plan and its failed job.
   it("Stopped: … (orun run <plan-id> --job app@dev.check --exec-id R --remote-state --retry), followed, completes the run", async (t) => {
     const bed = (await open(t))!;
-    const { dir, orun } = await remoteRepo(bed, "stopped", "if [ -f ../fixed ]; then echo app-ok; else echo app-failing; exit 3; fi\n");
+    const { dir, orun, env } = await remoteRepo(bed, "stopped", "if [ -f ../fixed ]; then echo app-ok; else echo app-failing; exit 3; fi\n");
     const failed = await orun(["run", "--all", "--exec-id", "stopped-run"]);
     assert.equal(failed.code, 1, failed.stdout + failed.stderr);
     const status = await orun(["status", "--exec-id", "stopped-run"]);
@@ -342,8 +372,8 @@ describe("a stopped remote run's status names the command that retries its faile
     assert.equal(command, `orun run ${planId} --job app@dev.check --exec-id stopped-run --remote-state --retry`, status.stdout);
 
     await writeFile(path.join(dir, "fixed"), "");
-    const retried = await orun(command!.split(" ").slice(1));
-    assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+    const retried = await inShell(t, command!, dir, env);
+    assert.equal(retried.code, 0, retried.output);
     const after = await orun(["status", "--exec-id", "stopped-run"]);
     assert.match(after.stdout, /State: completed/, after.stdout);
     assert.doesNotMatch(after.stdout, /Stopped:/, after.stdout);

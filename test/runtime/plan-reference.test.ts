@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { carriedEnv, carriedFlags, planReference, printedBackendUrl } from "../../src/runtime/plan-reference.js";
+import { absoluteDir, carriedEnv, carriedFlags, planReference, printedBackendUrl } from "../../src/runtime/plan-reference.js";
 import type { Plan } from "../../src/model/plan.js";
 
 describe("planReference", () => {
@@ -28,6 +28,8 @@ describe("planReference", () => {
     assert.equal(planReference("noext", plan, dir, file("noext")), "./noext");
     assert.equal(planReference("-dash.json", plan, dir, file("-dash.json")), "./-dash.json");
     assert.equal(planReference("nl\nx.json", plan, dir, file("nl\nx.json")), `"$(printf 'nl\\012x.json')"`);
+    // A local run's resume: always absolute (pasted in another folder, a relative path names another file).
+    assert.equal(planReference("./sub/p.json", plan, dir, file("sub/p.json"), { absolute: true }), file("sub/p.json"));
   });
 
   it("a stored plan or component by name as given, even beside a file of that name; latest as the plan's ID; none for a fresh plan", () => {
@@ -50,6 +52,16 @@ describe("carriedFlags", () => {
     // Of a given plan, -e/--component only filter jobs: the command names its job with --job.
     assert.equal(carriedFlags(options, false), "-i ci/intent.yaml --backend-url http://127.0.0.1:8787 --gha --approve --workdir 'my dir'");
     assert.equal(carriedFlags({ runner: "docker", dockerImage: "node:20", pull: "missing", configDir: "legacy" }, false), "--config-dir legacy --runner docker --docker-image node:20 --pull missing");
+    // Values orun reads trimmed are repeated trimmed: quoted, a trailing newline split the printed command in two.
+    assert.equal(carriedFlags({ env: ["dev\n"], runner: "docker\n", dockerImage: "node:20\n", pull: "never\n", backendUrl: "http://h\n" }, true), "-e dev --backend-url http://h --runner docker --docker-image node:20 --pull never");
+  });
+});
+
+describe("absoluteDir", () => {
+  it("a directory as an absolute path, ending in /. when its name ends in a newline (no shell word ends in one on one line)", () => {
+    assert.equal(absoluteDir("/a/b", "../wd"), "/a/wd");
+    assert.equal(absoluteDir("/a/b", "/x y"), "/x y");
+    assert.equal(absoluteDir("/a/b", "wd\n"), "/a/b/wd\n/.");
   });
 });
 
@@ -63,6 +75,8 @@ describe("carriedEnv", () => {
     assert.equal(carriedEnv({ configDir: "c", dockerImage: "alpine", pull: "missing" }, env, all), "ORUN_DOCKER_USER=image");
     // Unset or blank: nothing.
     assert.equal(carriedEnv({}, { ORUN_DOCKER_IMAGE: " ", ORUN_DOCKER_PULL: "" }, all), "");
+    // The docker settings are read trimmed: repeated so, on one line.
+    assert.equal(carriedEnv({}, { ORUN_DOCKER_IMAGE: "node:20\n", ORUN_DOCKER_USER: "1000\n" }, all), "ORUN_DOCKER_IMAGE=node:20 ORUN_DOCKER_USER=1000");
   });
 });
 

@@ -510,17 +510,21 @@ function resumeCommandOf(
   env: NodeJS.ProcessEnv,
 ): (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<string> {
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
-  // Loaded only when a run leaves something to resume: a run that completes needs no hint (test/cli/startup.test.ts).
+  // Loaded when the run starts (it records the command for a run killed outright), never by --help or the commands
+  // that run nothing (test/cli/startup.test.ts). Measured: ~3 ms cold per run, of which building is ~0.1 ms.
   return async (execId, scopeDone, instead = {}) => {
-    const { carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
+    const { absoluteDir, carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
     const { planFileWord } = await import("../../plan/plan-file-word.js");
+    // Paths as absolute ones: the command is printed and recorded to be pasted anywhere (status shows it in any folder).
+    const dir = (value: string | undefined): string | undefined => (value?.trim() ? absoluteDir(cwd, value) : value);
     // Another --job (a missing dependency) names the plan even without an intent: a new record that refused it is gone.
-    const named = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job) ? planReference(planRef, resolved.plan, cwd, resolved.file) : "";
-    const plan = instead.planFile ? (planFileWord(instead.planFile) ?? shellWord(instead.planFile)) : (resolved.storedAs ?? named);
+    const named = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job) ? planReference(planRef, resolved.plan, cwd, resolved.file, { absolute: true }) : "";
+    const planFile = instead.planFile && path.resolve(cwd, instead.planFile);
+    const plan = planFile ? (planFileWord(planFile) ?? shellWord(planFile)) : (resolved.storedAs ?? named);
     const compiles = compiledHere && !instead.planFile;
     const carried = {
-      intent: opts.intent,
-      configDir: opts.configDir,
+      intent: opts.intent?.trim() ? path.resolve(cwd, opts.intent) : opts.intent,
+      configDir: dir(opts.configDir),
       env: compiles || !scopeDone ? scope.envFilter : undefined,
       component: scopeDone || instead.job ? undefined : scope.autoScope ?? scope.componentFilter,
       gha: opts.gha,
@@ -528,10 +532,10 @@ function resumeCommandOf(
       dockerImage: opts.runnerOptions?.dockerImage,
       pull: opts.runnerOptions?.pull,
       approve: opts.approve,
-      workdir: opts.workdir,
+      workdir: dir(opts.workdir),
     };
     const flags = carriedFlags(carried, true);
-    const prefix = carriedEnv(carried, env, { compiles, docker: scope.runner.name === "docker" });
+    const prefix = carriedEnv(carried, { ...env, ORUN_CONFIG_DIR: dir(env.ORUN_CONFIG_DIR) }, { compiles, docker: scope.runner.name === "docker" });
     const jobId = instead.job ?? (scopeDone ? undefined : opts.job?.trim());
     const job = jobId ? `--job ${shellWord(jobId)}` : "";
     const all = opts.all || (scopeDone && scope.autoScope !== undefined) ? "--all" : "";
@@ -713,7 +717,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     if (remote !== undefined) return remote;
   }
   const { listLogs, printLogs, followLogs } = await import("../../runtime/logs.js");
-  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver, UNKNOWN_SCOPE_NOTE } = await import("../../runtime/status.js");
+  const { readSnapshot, isFinished, outcomeExitCode, carryOn, runIsOver } = await import("../../runtime/status.js");
   await dropForeignStepRunId(store);
   const execId = await resolveExecution(store, opts.execId);
   if (!execId) {
@@ -736,8 +740,8 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
   const noLogsInterrupted = (meta: import("../../runtime/records/store.js").RunMetadata | undefined): void => {
-    const { rejoins, command, unknownScope } = carryOn(execId, meta);
-    const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${UNKNOWN_SCOPE_NOTE}` : ""}`;
+    const { rejoins, command, unknownScope } = carryOn(execId, meta, meta ? undefined : store.metadataFile(execId));
+    const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${unknownScope}` : ""}`;
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
   };
   // A finished run whose steps printed nothing: "yet" would promise logs that never come.
