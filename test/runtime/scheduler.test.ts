@@ -10,6 +10,8 @@ import type { PlanJob } from "../../src/model/plan.js";
 interface Harness {
   started: string[];
   notRun: Map<string, string>;
+  /** Each onFailFast call: the reason and the job that failed. */
+  failFasts: [string, string][];
   finish(id: string, outcome?: JobOutcome): void;
   /** Resolves once `id` has started. */
   whenStarted(id: string): Promise<void>;
@@ -24,6 +26,7 @@ function harness(jobs: PlanJob[], options: { concurrency: number; failFast?: boo
   const h: Harness = {
     started: [],
     notRun: new Map(),
+    failFasts: [],
     maxInFlight: 0,
     finish(id, outcome = "completed") {
       const resolve = resolvers.get(id);
@@ -44,6 +47,7 @@ function harness(jobs: PlanJob[], options: { concurrency: number; failFast?: boo
     failFast: options.failFast ?? false,
     satisfied: new Set(options.satisfied ?? []),
     notRun: (job, reason) => h.notRun.set(job.id, reason),
+    onFailFast: (reason, failed) => h.failFasts.push([reason, failed]),
     run: (job) =>
       new Promise<JobOutcome>((resolve) => {
         h.started.push(job.id);
@@ -143,6 +147,35 @@ test("failFast stops starting new jobs but lets running ones finish", async () =
   const result = await h.done;
   assert.deepEqual(result, { completed: 1, failed: 1, blocked: 0, notRun: 2 });
   assert.match(h.notRun.get("c@dev.c")!, /fail-fast after c@dev.a failed/);
+});
+
+test("onFailFast is told once, with the job whose failure tripped it; a tolerated failure or failFast off does not call it", async () => {
+  const plan = makePlan([
+    { id: "c@dev.a", steps: [] },
+    { id: "c@dev.b", steps: [] },
+    { id: "c@dev.c", steps: [] },
+    { id: "c@dev.d", steps: [] },
+    { id: "c@dev.e", steps: [] },
+  ]);
+  const h = harness(plan.jobs, { concurrency: 3, failFast: true });
+  await h.whenStarted("c@dev.c");
+  h.finish("c@dev.a", "failed-tolerated");
+  await h.whenStarted("c@dev.d");
+  assert.deepEqual(h.failFasts, [], "a failure tolerated by onFailure: continue steps does not trip fail-fast");
+  h.finish("c@dev.b", "failed");
+  await tick();
+  assert.deepEqual(h.failFasts, [["not started: fail-fast after c@dev.b failed", "c@dev.b"]]);
+  h.finish("c@dev.c", "failed");
+  h.finish("c@dev.d");
+  await h.done;
+  assert.deepEqual(h.failFasts, [["not started: fail-fast after c@dev.b failed", "c@dev.b"]], "a later failure does not call it again");
+  assert.equal(h.notRun.get("c@dev.e"), "not started: fail-fast after c@dev.b failed");
+
+  const off = harness(plan.jobs, { concurrency: 5, failFast: false });
+  await off.whenStarted("c@dev.e");
+  for (const id of ["c@dev.a", "c@dev.b", "c@dev.c", "c@dev.d", "c@dev.e"]) off.finish(id, "failed");
+  await off.done;
+  assert.deepEqual(off.failFasts, []);
 });
 
 test("fail-fast: of two jobs that end in the same turn, the failure stops the jobs the success released, though the success is applied first", async () => {
