@@ -12,7 +12,7 @@ import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
 import { printable } from "../util/printable.js";
 import { invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
-import { warnOnStderr } from "../util/warning.js";
+import { plannerWarnOnStderr } from "../util/warning.js";
 
 export const LATEST_PLAN = "latest";
 
@@ -288,7 +288,7 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
   const plan = parsePlan(decoded, file);
   // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.
   // It shares metadata with `plan`: a revision the checksum does not cover is removed from both.
-  if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file, options.warn ?? warnOnStderr);
+  if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file, options.warn ?? plannerWarnOnStderr);
   return plan;
 }
 

@@ -14,7 +14,7 @@ import path from "node:path";
 import { writeFileAtomic } from "../util/fs-atomic.js";
 import { OrunError } from "../util/errors.js";
 import { hasControlCharacter } from "./validate.js";
-import { warnOnStderr } from "../util/warning.js";
+import { plannerWarnOnStderr } from "../util/warning.js";
 
 /**
  * Writes `content` to `file`: in place for a device or FIFO (/dev/null, /dev/stdout, a pipe) and for a
@@ -56,7 +56,7 @@ export async function writeOwnFile(
   file: string,
   content: string | Uint8Array,
   what: string,
-  warn: (message: string) => void = warnOnStderr,
+  warn: (message: string) => void = plannerWarnOnStderr,
 ): Promise<void> {
   await assertOwnFileWritable(file, what);
   const replacedLink = await fs.readlink(file).catch(() => undefined);

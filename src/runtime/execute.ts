@@ -250,9 +250,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       options.hooks?.onJobNotRun?.(job, status === "waiting" ? "skipped" : status, reason);
     };
 
+    /** Settles once a job's execution has ended (its result line is out): a job that ran on after it waits for it. */
+    const jobEnds = new Map<string, Promise<unknown>>();
     const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
       const started = Date.now();
-      const result = await executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
+      const execution = executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
+      jobEnds.set(job.id, execution.catch(() => undefined));
+      const result = await execution;
       // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
       // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);
@@ -323,6 +327,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
                 // exited 0 as the run stopped): then it ran, and is recorded as what it did (a resume must not
                 // run it again). A cancel of the run stops it like any running step.
                 if (await inflight.startedBeforeWithdrawal()) {
+                  // Shown after its dependency's result: the helper started it when that job's last step exited 0,
+                  // but that job may still be finishing here (its line came after this one's note, 3 in 48 runs).
+                  await jobEnds.get(after.id);
                   return executeAndSummarize(job, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
                 }
                 latches.close(job.id);

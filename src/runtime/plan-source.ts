@@ -10,7 +10,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Plan } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
-import { warnOnStderr } from "../util/warning.js";
+import { plannerWarnOnStderr } from "../util/warning.js";
 
 /** What `orun plan` prints as a plan ID (a checksum prefix), or a full `sha256-…` checksum. */
 const PLAN_ID = /^(sha256-)?[0-9a-f]{6,64}$/;
@@ -142,7 +142,7 @@ async function compileFresh(options: PlanSourceOptions, storeDir: string, compon
   const { compilePlan } = await import("../planner/compile.js");
   const { storeCompiledPlan } = await import("../plan/store.js");
   const result = await compilePlan({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components });
-  for (const warning of result.warnings) warnOnStderr(warning);
+  for (const warning of result.warnings) plannerWarnOnStderr(warning);
   if (!options.dryRun) await storeCompiledPlan(storeDir, result.plan);
   return { plan: result.plan, storeDir };
 }

@@ -293,13 +293,15 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
     const startSoon = (): void => {
       if (startsDue) return;
       startsDue = true;
-      process.nextTick(startReleased);
+      setImmediate(startReleased);
     };
 
     // What completions released starts once every completion delivered with them has been applied: jobs that
     // end together (one batch of end replies from the spawn helper) resolve in the same turn, and a failure among
-    // them must stop fail-fast runs before a job another one released starts, whichever is applied first. Their
-    // promise chains are microtasks, which all run before a tick queued from one of them.
+    // them must stop fail-fast runs before a job another one released starts, whichever is applied first. So must
+    // a cancel read in that turn: a Ctrl-C (or a step's end read with it) is a callback of the same poll phase as
+    // the end reply, run after the ticks and promise jobs the reply queued, so the start waits for the check
+    // phase that follows every callback of the phase (a tick started a dependent that the cancel then stopped).
     const startReleased = (): void => {
       startsDue = false;
       const confirmed = confirmedDue.splice(0);

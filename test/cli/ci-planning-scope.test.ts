@@ -79,7 +79,7 @@ describe("scope of a component", () => {
     assert.match(scopeBanner({ detectedComponent: "net", components: ["net"] }), /^context: auto-scoped to component net\n/);
     const plan = { metadata: { name: "p", scope: { detectedComponent: "web", components: ["web", "api"] } } };
     assert.equal(scopeMismatchWarning(plan, { components: ["api", "web"] }), undefined);
-    assert.equal(scopeMismatchWarning(plan, { detectedComponent: "api", components: ["api", "lib"] }), "⚠ warning: plan was generated for [api, web] but current scope is [api, lib]\n");
+    assert.equal(scopeMismatchWarning(plan, { detectedComponent: "api", components: ["api", "lib"] }), "warning: plan was generated for [api, web] but current scope is [api, lib]\n");
     assert.equal(scopeMismatchWarning({ metadata: { name: "p" } }, { components: ["api"] }), undefined);
     const jobs = [{ component: "api", id: "1" }, { component: "web", id: "2" }];
     assert.deepEqual(jobsInScope(jobs, { components: ["api"] }).map((j) => j.id), ["1"]);

@@ -1,6 +1,6 @@
 // Small output defects found by user testing (campaign 20), each through the real CLI on real files:
-// - warnings from the run, the record store, the remote settings and the planner all read `⚠ warning: …`
-//   (some printed a bare `warning:`, one a bare `⚠`);
+// - warnings take the spec's shape for where they come from: the run's, the record store's and the remote
+//   settings' read `warning: …` (spec 20 §13), the planner's `⚠ warning: …` (spec 10 §3.5);
 // - a missing working directory gets a hint naming it (it said a path was not found *from* it);
 // - `orun plan --long` without `--view dag` is refused (it was silently ignored);
 import { test } from "node:test";
@@ -17,7 +17,7 @@ const LOCAL_ENV = { ORUN_REMOTE_STATE: undefined, ORUN_BACKEND_URL: undefined, O
 /** The stderr lines that speak of a warning. */
 const warningLines = (stderr: string): string[] => stderr.split("\n").filter((line) => /warning/i.test(line));
 
-test("every warning on stderr has the spec's one shape, `⚠ warning: <message>`", async (t) => {
+test("warnings on stderr have the spec's shape: `warning: <message>` from a run (spec 20), `⚠ warning: <message>` from the planner (spec 10)", async (t) => {
   const dir = await planDir(t, [{ id: "a@dev.x", steps: [{ run: "true" }] }]);
   // A real directory where the `latest` link goes (the record store warns), a --component naming nothing (the run
   // command warns) and --backend-url with remote state off (the remote settings warn).
@@ -26,9 +26,9 @@ test("every warning on stderr has the spec's one shape, `⚠ warning: <message>`
   assert.equal(run.code, 0, run.stderr);
   const lines = warningLines(run.stderr);
   assert.equal(lines.length, 3, run.stderr);
-  for (const line of lines) assert.match(line, /^⚠ warning: \S/, run.stderr);
-  assert.ok(lines.some((line) => line.startsWith("⚠ warning: --component zzz matches no job of the plan")), run.stderr);
-  assert.ok(lines.some((line) => line.startsWith("⚠ warning: --backend-url is ignored")), run.stderr);
+  for (const line of lines) assert.match(line, /^warning: \S/, run.stderr);
+  assert.ok(lines.some((line) => line.startsWith("warning: --component zzz matches no job of the plan")), run.stderr);
+  assert.ok(lines.some((line) => line.startsWith("warning: --backend-url is ignored")), run.stderr);
   assert.ok(lines.some((line) => line.includes("latest is a directory, so it was not repointed")), run.stderr);
 
   // The planner's warnings share it.

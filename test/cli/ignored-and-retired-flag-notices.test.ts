@@ -17,7 +17,7 @@ const LOCAL_ENV = { ORUN_REMOTE_STATE: undefined, ORUN_BACKEND_URL: undefined, O
 
 test("--backend-url with ORUN_REMOTE_STATE unset: run, status and logs say the URL is ignored; the run is local", async (t) => {
   const dir = await planDir(t, [{ id: "a@dev.x", steps: [{ run: "echo ran-locally" }] }]);
-  const warning = /⚠ warning: --backend-url is ignored: remote state is off/;
+  const warning = /^warning: --backend-url is ignored: remote state is off/m;
   const run = await runOrun(["run", "plan.json", "--backend-url", "http://127.0.0.1:9", "--exec-id", "l1", "--verbose"], { cwd: dir, env: LOCAL_ENV });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, warning);

@@ -89,6 +89,9 @@ test("fail-fast: a handed-over job the helper started when its dependency succee
   const failed = lines.findIndex((line) => line.startsWith("✗ c·dev/x "));
   const ranOn = lines.indexOf("▶ a·prod/x  started before c@dev.x's failure was known");
   assert.ok(failed >= 0 && ranOn > failed, run.output);
+  // After its own dependency's result line, whichever of a's end and c's failure orun applies first.
+  const dependencyDone = lines.findIndex((line) => line.startsWith("✓ a·dev/x "));
+  assert.ok(dependencyDone >= 0 && dependencyDone < ranOn, run.output);
   assert.ok(lines.includes("▶ a·dev/x"), "a job started the ordinary way has no note");
 
   const saved = await readJson<StateFile>(recordFile(dir, "x", "state.json"));

@@ -19,7 +19,7 @@ describe("--backend-url without remote state", () => {
     const planFile = await writePlan(dir, "local", [{ id: "a@dev.x", run: "echo ran-locally" }]);
     // Unset, as on a developer's machine (set to "" the variable sent run, status and logs down the remote path anyway).
     const env = { ORUN_REMOTE_STATE: undefined, ORUN_BACKEND_URL: undefined, ORUN_TOKEN: undefined, GITHUB_ACTIONS: undefined };
-    const warning = /⚠ warning: --backend-url is ignored: remote state is off \(add --remote-state/;
+    const warning = /^warning: --backend-url is ignored: remote state is off \(add --remote-state/m;
     const run = await spawnOrun(["run", planFile, "--job", "a@dev.x", "--backend-url", "http://127.0.0.1:9", "--exec-id", "local-1", "--verbose"], { cwd: dir, env }).done;
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, warning);

@@ -1,5 +1,5 @@
 // One job through the real local runner (sh -c, real files): what a cancel between two steps records.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
@@ -9,27 +9,50 @@ import { JobLatches, executeJob, handOverFirstStep, type JobExecutorDeps } from 
 import { ExecutionStore } from "../../src/runtime/records/store.js";
 import { StateWriter, emptyState, readStateFile } from "../../src/runtime/records/state.js";
 import type { RunEvent } from "../../src/runtime/events.js";
+import type { Plan } from "../../src/model/plan.js";
 import { makePlan, removeDir, tempDir } from "./helpers.js";
 
-test("a run canceled between two steps leaves the job failed (canceled), never completed with steps that did not run", async (t) => {
+/**
+ * A job's surroundings in a temp folder: an execution record `execId` with its state and writer, and the local
+ * runner prepared for `plan`. After the test the runner is stopped before the folder goes (its spawn helper may
+ * still write output files there). `deps` completes the executor's dependencies with what a test decides.
+ */
+async function jobBed(t: TestContext, plan: Plan, execId: string) {
   const dir = await tempDir();
-  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  const state = emptyState(execId, "sha256-x");
+  const writer = new StateWriter(store.stateFile(execId), state, 0);
+  const runner = await createRunner("local");
+  const runContext = { plan, execId, workspaceDir: dir, scratchDir: path.join(store.execDir(execId), "tmp"), options: {} };
+  t.after(async () => {
+    await runner.cleanup?.(runContext);
+    await removeDir(dir);
+  });
+  await store.create(execId);
+  await runner.prepare?.(runContext);
+  const deps = (rest: Pick<JobExecutorDeps, "signal" | "emit"> & Partial<JobExecutorDeps>): JobExecutorDeps => ({
+    runner,
+    runContext,
+    ids: { runner: "local", planId: "x", execId },
+    state,
+    writer,
+    store,
+    workdir: { workspaceDir: dir },
+    ...rest,
+  });
+  return { dir, store, state, writer, runner, deps };
+}
+
+test("a run canceled between two steps leaves the job failed (canceled), never completed with steps that did not run", async (t) => {
   const plan = makePlan([{ id: "a@dev.one", steps: [{ run: "touch first" }, { run: "touch second" }] }]);
   const job = plan.jobs[0]!;
-  const store = new ExecutionStore(dir);
-  const state = emptyState("cancel", "sha256-x");
-  const writer = new StateWriter(store.stateFile("cancel"), state, 0);
-  await store.create("cancel");
-  const runner = await createRunner("local");
-  const runContext = { plan, execId: "cancel", workspaceDir: dir, scratchDir: path.join(store.execDir("cancel"), "tmp"), options: {} };
-  await runner.prepare?.(runContext);
-  t.after(() => runner.cleanup?.(runContext));
+  const { dir, store, writer, deps } = await jobBed(t, plan, "cancel");
   const abort = new AbortController();
   // Ctrl-C lands the moment the first step has ended, before the second starts.
   const emit = (event: RunEvent): void => {
     if (event.type === "step-end" && event.stepKey === "s1") abort.abort();
   };
-  const result = await executeJob({ runner, runContext, ids: { runner: "local", planId: "x", execId: "cancel" }, state, writer, store, workdir: { workspaceDir: dir }, signal: abort.signal, emit }, job);
+  const result = await executeJob(deps({ signal: abort.signal, emit }), job);
   await writer.flush();
   assert.ok(existsSync(path.join(dir, "first")));
   assert.equal(existsSync(path.join(dir, "second")), false);
@@ -42,23 +65,14 @@ test("a run canceled between two steps leaves the job failed (canceled), never c
 });
 
 test("a retried step: the hooks hear each new attempt (onStepRetry), in order", async (t) => {
-  const dir = await tempDir();
-  t.after(() => removeDir(dir));
   const plan = makePlan([{ id: "a@dev.flaky", steps: [{ id: "try", retry: 2, run: "echo try >> tries; [ $(wc -l < tries) -ge 3 ]" }] }]);
   const job = plan.jobs[0]!;
-  const store = new ExecutionStore(dir);
-  const state = emptyState("retry", "sha256-x");
-  const writer = new StateWriter(store.stateFile("retry"), state, 0);
-  await store.create("retry");
-  const runner = await createRunner("local");
-  const runContext = { plan, execId: "retry", workspaceDir: dir, scratchDir: path.join(store.execDir("retry"), "tmp"), options: {} };
-  await runner.prepare?.(runContext);
-  t.after(() => runner.cleanup?.(runContext));
+  const { writer, deps } = await jobBed(t, plan, "retry");
   const heard: string[] = [];
   const hooks = {
     onStepRetry: (retried: typeof job, key: string, attempt: number, attempts: number) => void heard.push(`${retried.id} ${key} ${attempt}/${attempts}`),
   };
-  const result = await executeJob({ runner, runContext, ids: { runner: "local", planId: "x", execId: "retry" }, state, writer, store, workdir: { workspaceDir: dir }, signal: new AbortController().signal, emit: () => undefined, hooks }, job);
+  const result = await executeJob(deps({ signal: new AbortController().signal, emit: () => undefined, hooks }), job);
   await writer.flush();
   assert.equal(result.status, "completed");
   assert.deepEqual(heard, ["a@dev.flaky try 2/3", "a@dev.flaky try 3/3"]);
@@ -74,7 +88,6 @@ async function waitForFile(file: string, what: string): Promise<void> {
 }
 
 test("hand-off through the spawn helper: a withdrawal it reads after starting the job is answered 'started', and the job is recorded as what it did; one it reads first, 'not started'", async (t) => {
-  const dir = await tempDir();
   const gated = (name: string): string => `touch ${name}-running; while [ ! -e go-${name} ]; do sleep 0.01; done`;
   const plan = makePlan([
     { id: "w@dev.warm", steps: [{ run: "true" }] },
@@ -84,21 +97,10 @@ test("hand-off through the spawn helper: a withdrawal it reads after starting th
     { id: "d@dev.x", dependsOn: ["c@dev.x"], steps: [{ run: "echo ran >> ran-d" }] },
   ]);
   const byId = new Map(plan.jobs.map((job) => [job.id, job]));
-  const store = new ExecutionStore(dir);
-  const state = emptyState("handoff", "sha256-x");
-  const writer = new StateWriter(store.stateFile("handoff"), state, 0);
-  await store.create("handoff");
-  const runner = await createRunner("local");
-  const runContext = { plan, execId: "handoff", workspaceDir: dir, scratchDir: path.join(store.execDir("handoff"), "tmp"), options: {} };
-  await runner.prepare?.(runContext);
-  // The helper stopped before the folder goes: it may still write its output files there.
-  t.after(async () => {
-    await runner.cleanup?.(runContext);
-    await removeDir(dir);
-  });
+  const bed = await jobBed(t, plan, "handoff");
+  const { dir, state, runner } = bed;
   assert.ok(runner.handOff, "the spawn helper is built (npm run build)");
-  const latches = new JobLatches(runner.handOff);
-  const deps: JobExecutorDeps = { runner, runContext, ids: { runner: "local", planId: "x", execId: "handoff" }, state, writer, store, workdir: { workspaceDir: dir }, signal: new AbortController().signal, emit: () => undefined, latches };
+  const deps = bed.deps({ signal: new AbortController().signal, emit: () => undefined, latches: new JobLatches(runner.handOff) });
   // A step has run in the directory: a handed-over step may then start in the helper.
   assert.equal((await executeJob(deps, byId.get("w@dev.warm")!)).status, "completed");
 

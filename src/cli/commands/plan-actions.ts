@@ -31,7 +31,7 @@ import { ExecutionStore } from "../../runtime/records/store.js";
 import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.js";
 import { readStateFile } from "../../runtime/records/state.js";
 import { fileSystemReason, OrunError } from "../../util/errors.js";
-import { warnOnStderr } from "../../util/warning.js";
+import { plannerWarnOnStderr } from "../../util/warning.js";
 
 /** Where people-facing output goes: stdout, or stderr while stdout carries the plan itself (`-o -`). */
 let humanOutput: NodeJS.WriteStream = process.stdout;
@@ -41,7 +41,7 @@ function out(text: string): void {
 }
 
 function warn(message: string): void {
-  warnOnStderr(message);
+  plannerWarnOnStderr(message);
 }
 
 /** The directory holding `.orun/`: the intent's directory, else the working directory. */

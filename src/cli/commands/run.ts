@@ -306,6 +306,11 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // Checked by a --background parent too: left to its child, a typo started "successfully" (exit 0) and left a
   // failed record that became latest.
   if (opts.job) await checkJobInPlan(resolved.plan, opts.job);
+  // So is a --component/-e naming nothing the intent has (a typo): it recorded an empty run that became latest.
+  if (componentFilter.length || envFilter.length) {
+    const { refuseUnknownFilterNames } = await import("../../runtime/unknown-filter-names.js");
+    await refuseUnknownFilterNames(resolved.plan, { components: componentFilter, environments: envFilter }, { cwd, intentRoot: resolved.intentRoot, intentPath: opts.intent, configDir: opts.configDir });
+  }
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {

@@ -29,7 +29,7 @@ import { triggerInfo } from "./info.js";
 import { resolveTriggers } from "./resolve.js";
 import type { TriggerIntent, TriggerResolution } from "./types.js";
 import { prepareCiWorkspace } from "./workspace.js";
-import { warningLine } from "../../util/warning.js";
+import { plannerWarningLine } from "../../util/warning.js";
 
 export interface CiPlanningFlags extends TriggerFlags, ChangeOptions {
   /** `--changed` */
@@ -199,7 +199,7 @@ export async function compileRunPlan(options: {
 }): Promise<{ plan: CiCompileResult["plan"]; storeDir: string; intentRoot: string; source: string; report: string }> {
   const { storeCompiledPlan } = await import("../../plan/store.js");
   const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components: options.components }, options.flags, options.env);
-  for (const warning of result.warnings) result.report += warningLine(warning);
+  for (const warning of result.warnings) result.report += plannerWarningLine(warning);
   if (!options.dryRun) await storeCompiledPlan(result.workspace.rootDir, result.plan);
   const what = result.trigger ? `trigger ${result.trigger.matchedBindings.join(", ")}` : "changed components";
   return { plan: result.plan, storeDir: result.workspace.rootDir, intentRoot: result.workspace.rootDir, source: `fresh plan (${what})`, report: result.report };
