@@ -83,7 +83,7 @@ describe("orun plan -o FILE: the next-step hints run the file that was written",
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /1 succeeded\n/);
     // The summary's file line held the ESC and the newline raw too.
-    assert.match(r.stdout, /│ file: nl x\?\[31m\.json\n/);
+    assert.match(r.stdout, /│ file: nl x\\u\{1b\}\[31m\.json\n/);
     assert.ok(!r.stdout.includes("\u001b"), r.stdout);
   });
 
