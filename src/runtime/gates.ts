@@ -70,7 +70,8 @@ export class GateEvaluator {
     }
     const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
     for (const { state } of sameRevision) if (componentSucceeded(state, gate)) return undefined;
-    return `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded)`;
+    // The record may have been there: say when gc removes one, so a block after a clean-up is no mystery.
+    return `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded; orun gc keeps the newest success of ${gate.component} in ${gate.environment} unless given --drop-evidence)`;
   }
 
   private loadHistory(): Promise<{ revision?: string; state: ExecState }[]> {
@@ -104,6 +105,28 @@ function withheldReason(gate: PromotionGate, withheld: WithheldGateEvidence["wit
     return `${ran} ran other code than that commit, on a GitHub Actions runner whose OIDC token does not vouch for it either, and records no evidence${why}; a job retried after a fix ran the fix, not this commit, and its runner's OIDC token does not vouch for the commit it ran: run the fixed commit's plan in ${env} from a checkout of the commit its workflow run is for (github.sha), and promote that commit`;
   }
   return `${ran} ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence${why}; run ${env} from a checkout of the commit its workflow run is for (github.sha), and promote that commit`;
+}
+
+/**
+ * Each environment whose gates a record is evidence for, with the components every job of which completed there:
+ * what componentSucceeded finds for a gate on that component and environment. `orun gc` keeps the newest of each.
+ */
+export function succeededComponents(state: ExecState): Map<string, string[]> {
+  const failed = new Set<string>();
+  const byEnvironment = new Map<string, Set<string>>();
+  for (const [id, job] of Object.entries(state.jobs)) {
+    const parts = parseJobId(id);
+    if (!parts) continue;
+    const key = JSON.stringify([parts.component, parts.environment]);
+    if (job.status !== "completed") failed.add(key);
+    else if (!failed.has(key)) (byEnvironment.get(parts.environment) ?? byEnvironment.set(parts.environment, new Set()).get(parts.environment)!).add(parts.component);
+  }
+  const out = new Map<string, string[]>();
+  for (const [environment, components] of [...byEnvironment].sort(([a], [b]) => a.localeCompare(b))) {
+    const succeeded = [...components].filter((component) => !failed.has(JSON.stringify([component, environment]))).sort();
+    if (succeeded.length) out.set(environment, succeeded);
+  }
+  return out;
 }
 
 function componentSucceeded(state: ExecState, gate: PromotionGate): boolean {

@@ -4,6 +4,7 @@
 // was created moments ago and has no metadata yet (a run starting up).
 // Removal itself holds the record's lock, so no run can start on it midway. A lock that is no file orun can read
 // (a directory, a FIFO, a link) names no owner to check: its record is kept, saying so, never called "running".
+// The newest promotion-gate evidence of each component × environment stays unless asked (gc-evidence.ts).
 import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -20,17 +21,26 @@ import {
 } from "./records/lock.js";
 import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
+import { evidenceHolders } from "./gc-evidence.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
 
 export interface GcOptions {
   keep: number;
   maxAgeDays: number;
   dryRun: boolean;
+  /** Also remove the records holding the newest promotion-gate evidence (gc-evidence.ts), kept otherwise. */
+  dropEvidence?: boolean;
   now?: number;
 }
 
 export interface GcResult {
   removed: string[];
+  /**
+   * Records the age and count limits would remove, kept as the newest promotion-gate evidence of some component ×
+   * environment (or, with dropEvidence, removed all the same), each with what it is evidence of.
+   */
+  keptEvidence: Map<string, string>;
+  droppedEvidence: Map<string, string>;
   keptRunning: string[];
   /** Of keptRunning, those another host's run holds (presumed running), each with what to do if that run is gone. */
   keptForeign?: Map<string, string>;
@@ -85,6 +95,19 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (running) keptRunning.push(entry.execId);
     else candidates.push(entry.execId);
   }
+  const holders = candidates.length ? await evidenceHolders(store, entries) : new Map<string, string>();
+  const keptEvidence = new Map<string, string>();
+  const droppedEvidence = new Map<string, string>();
+  for (const id of [...candidates]) {
+    const note = holders.get(id);
+    if (note === undefined) continue;
+    if (options.dropEvidence) {
+      droppedEvidence.set(id, note);
+      continue;
+    }
+    keptEvidence.set(id, note);
+    candidates.splice(candidates.indexOf(id), 1);
+  }
   // Plans the executions that stay ran are kept (`orun run <plan id>` of a run still on record).
   const stayingPlans = new Set(entries.filter((entry) => !candidates.includes(entry.execId)).flatMap((entry) => (entry.meta?.planId ? [entry.meta.planId] : [])));
   const stale = await stalePlans(store, cutoff, stayingPlans);
@@ -101,7 +124,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
       else if (seen === undefined) removable.push(id);
       else if (seen.live.purpose !== "gc") keptRunning.push(id);
     }
-    return { removed: removable, keptRunning, keptUnreadable, keptReadError, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+    return { removed: removable, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removable), keptRunning, keptUnreadable, keptReadError, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
   }
 
   const removed: string[] = [];
@@ -136,7 +159,12 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptRunning, keptUnreadable, keptReadError, keptBlocked, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  return { removed, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removed), keptRunning, keptUnreadable, keptReadError, keptBlocked, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+}
+
+/** The notes of the records in `ids` (those removed: a record kept for its lock holds its evidence still). */
+function onlyOf(notes: Map<string, string>, ids: string[]): Map<string, string> {
+  return new Map([...notes].filter(([id]) => ids.includes(id)));
 }
 
 const readErrorNote = (failure: string, file: string): string => `lock could not be read: ${failure}, ${file}; nothing was removed`;

@@ -52,7 +52,7 @@ test("a --retry whose jobs run a fixed copy through --workdir is no evidence for
   // The broken commit's production job stays blocked.
   const prod = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--exec-id", "prod"], { cwd: repo.dir });
   assert.equal(prod.code, 1, prod.stdout + prod.stderr);
-  assert.match(prod.stdout, new RegExp(`promotion gate: api must have succeeded in dev at revision ${short} \\(no successful execution recorded\\)`));
+  assert.match(prod.stdout, new RegExp(`promotion gate: api must have succeeded in dev at revision ${short} \\(no successful execution recorded; orun gc keeps the newest success of api in dev unless given --drop-evidence\\)`));
 });
 
 test("a fixed copy git does not track, inside the clean repository, is no evidence either (--workdir or a job's path)", async (t) => {

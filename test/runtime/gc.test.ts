@@ -98,3 +98,32 @@ test("gc --dry-run keeps a record whose stale lock a run took after the scan: st
   assert.deepEqual(preview.keptRunning, ["resumed"]);
   assert.deepEqual(preview.keptBlocked, new Map());
 });
+
+test("gc keeps the newest record of each component × environment whose jobs there all completed at a recorded revision", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  const job = (status: "completed" | "failed") => ({ status, steps: {} });
+  const runs: [string, string, string | undefined, Record<string, ReturnType<typeof job>>][] = [
+    // newest first: web failed in dev here, so api alone is this record's evidence
+    ["mixed", "2020-01-04T00:00:00Z", "b".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.deploy": job("failed") }],
+    ["no-revision", "2020-01-03T00:00:00Z", undefined, { "web@dev.deploy": job("completed") }],
+    ["both", "2020-01-02T00:00:00Z", "a".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.build": job("completed"), "web@dev.deploy": job("completed") }],
+    ["older", "2020-01-01T00:00:00Z", "a".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.deploy": job("completed") }],
+  ];
+  for (const [execId, startedAt, revision, jobs] of runs) {
+    await record(store, execId);
+    await store.writeMetadata(meta(execId, startedAt, revision ? { revision } : {}));
+    await writeFile(store.stateFile(execId), JSON.stringify({ execId, planChecksum: "sha256-x", jobs }));
+  }
+  const kept = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
+  assert.deepEqual([...kept.keptEvidence], [
+    ["mixed", "the newest success of api in dev at revision bbbbbbbbbbbb"],
+    ["both", "the newest success of web in dev at revision aaaaaaaaaaaa"],
+  ]);
+  assert.deepEqual(kept.removed.sort(), ["no-revision", "older"]);
+  const dropped = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false, dropEvidence: true });
+  assert.deepEqual(dropped.removed.sort(), ["both", "mixed"]);
+  assert.equal(dropped.droppedEvidence.get("both"), "the newest success of web in dev at revision aaaaaaaaaaaa");
+  assert.deepEqual(await store.list(), []);
+});

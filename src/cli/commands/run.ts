@@ -143,13 +143,14 @@ export function registerRunCommands(program: Command): void {
   program
     .command("gc")
     .summary("Remove old execution records and unused stored plans")
-    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age; stored plans older than --max-age that no kept record, latest.json or named plan holds go too (and, with --actions, unused cached remote actions)")
+    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age, and the newest success of each component in each environment is kept as promotion-gate evidence unless --drop-evidence; stored plans older than --max-age that no kept record, latest.json or named plan holds go too. With --actions, only the cache of remote actions is pruned")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
     .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
     .option("--keep-days <n>", "same as --max-age <n> days", nonNegativeInt("--keep-days"))
-    .option("--all", "remove every finished execution (same as --keep 0)")
-    .option("--actions", "also remove cached remote actions unused for longer than --max-age, their refs, stale partial downloads and locks ($ORUN_ACTIONS_CACHE or ~/.orun/actions)")
+    .option("--all", "remove every finished execution (same as --keep 0) but the promotion-gate evidence")
+    .option("--drop-evidence", "also remove the records holding the newest success of a component in an environment, which promotion gates of later runs at that revision need")
+    .option("--actions", "prune only the action cache, not execution records: cached remote actions unused for longer than --max-age, their refs, stale partial downloads and locks ($ORUN_ACTIONS_CACHE or ~/.orun/actions)")
     .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
     .option("--dry-run", "list what would be removed")
     .action(async (opts: GcCommandOptions, command: Command) => {
@@ -817,6 +818,8 @@ export interface GcCommandOptions {
   dryRun?: boolean;
   actions?: boolean;
   actionsShared?: boolean;
+  /** Also remove the records holding the newest promotion-gate evidence. */
+  dropEvidence?: boolean;
   /** --keep was typed (not its default). */
   keepGiven?: boolean;
 }
@@ -827,59 +830,72 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     throw new OrunError("--max-age and --keep-days both set the age limit: give only one");
   }
   if (opts.actionsShared && !opts.actions) throw new OrunError("--actions-shared needs --actions");
+  if (opts.actions) {
+    // `gc --actions --max-age 7d` removed run records older than 7 days too (and the gate evidence among them).
+    const recordFlag = opts.all ? "--all" : opts.keepGiven ? `--keep ${opts.keep}` : opts.dropEvidence ? "--drop-evidence" : undefined;
+    if (recordFlag) throw new OrunError(`--actions prunes only the action cache, and ${recordFlag} is about execution records: run orun gc ${recordFlag} on its own for them`);
+  }
   const maxAgeDays = opts.maxAge ?? opts.keepDays ?? 30;
+  return opts.actions ? gcActions(opts, maxAgeDays) : gcRecords(opts, maxAgeDays);
+}
+
+/** `orun gc` without --actions: execution records and stored plans. */
+async function gcRecords(opts: GcCommandOptions, maxAgeDays: number): Promise<number> {
   const verb = opts.dryRun ? "Would remove" : "Removed";
   const { collectGarbage } = await import("../../runtime/gc.js");
   const store = await storeAt(await intentRootOf(opts.intent));
-  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false });
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions and 2 plans".
-  const recordsSummary = [result.removed.length ? plural(result.removed.length, "execution") : "", result.plans.length ? plural(result.plans.length, "stored plan") : ""].filter(Boolean).join(" and ");
+  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false, dropEvidence: opts.dropEvidence ?? false });
+  // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions (1 holding promotion-gate evidence) and 2 plans".
+  const dropped = result.droppedEvidence.size ? ` (${result.droppedEvidence.size} holding promotion-gate evidence)` : "";
+  const executions = result.removed.length ? plural(result.removed.length, "execution") + dropped : "";
+  const recordsSummary = [executions, result.plans.length ? plural(result.plans.length, "stored plan") : ""].filter(Boolean).join(" and ");
   // Records kept for the user to settle (their lock unreadable, or stuck in a takeover): not "nothing to clean up".
   const forUser = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size;
-  if (!opts.actions) {
-    if (!recordsSummary) {
-      if (!forUser) process.stdout.write("Nothing to clean up.\n");
-    } else {
-      for (const id of result.removed) process.stdout.write(`  ${verb} ${id}\n`);
-      for (const id of result.plans) process.stdout.write(`  ${verb} plan ${id}\n`);
-      process.stdout.write(`\n${verb} ${recordsSummary}\n`);
-    }
-    for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
-    keptForUser(result);
-    if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
-    failIfKeptForUser(result, opts.dryRun);
-    return 0;
+  for (const id of result.removed) {
+    const evidence = result.droppedEvidence.get(id);
+    // Component and environment names read from a record, which may come from anywhere: shown escaped.
+    process.stdout.write(`  ${verb} ${id}${evidence === undefined ? "" : ` (promotion-gate evidence: ${printable(evidence)})`}\n`);
   }
+  for (const id of result.plans) process.stdout.write(`  ${verb} plan ${id}\n`);
+  for (const [id, evidence] of result.keptEvidence) process.stdout.write(`  kept ${id} (promotion-gate evidence: ${printable(evidence)})\n`);
+  if (recordsSummary || result.keptEvidence.size) process.stdout.write("\n");
+  if (recordsSummary) process.stdout.write(`${verb} ${recordsSummary}\n`);
+  if (result.keptEvidence.size) {
+    const kept = opts.dryRun ? "Would keep" : "Kept";
+    const them = result.keptEvidence.size === 1 ? "it" : "them";
+    process.stdout.write(`${kept} ${plural(result.keptEvidence.size, "execution")} as promotion-gate evidence (--drop-evidence removes ${them} too)\n`);
+  }
+  if (!recordsSummary && !result.keptEvidence.size && !forUser) process.stdout.write("Nothing to clean up.\n");
+  for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
+  keptForUser(result);
+  if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
+  failIfKeptForUser(result, opts.dryRun);
+  return 0;
+}
 
+/** `orun gc --actions`: the remote-action cache only, never execution records. */
+async function gcActions(opts: GcCommandOptions, maxAgeDays: number): Promise<number> {
+  const verb = opts.dryRun ? "Would remove" : "Removed";
   const { pruneActionCache, formatBytes } = await import("../../runners/github-actions/action-cache-gc.js");
   const { defaultCacheRoot } = await import("../../runners/github-actions/action-cache.js");
   const root = defaultCacheRoot();
   const pruned = await pruneActionCache({ root, maxAgeMs: maxAgeDays * 86_400_000, dryRun: opts.dryRun ?? false, includeShared: opts.actionsShared ?? false });
-  for (const id of result.removed) process.stdout.write(`  ${verb} ${id}\n`);
-  for (const id of result.plans) process.stdout.write(`  ${verb} plan ${id}\n`);
   for (const entry of pruned.removed) {
     const what = entry.kind === "version" ? `action ${entry.detail}` : entry.kind === "ref" ? `ref ${entry.path}${entry.detail ? ` (→ ${entry.detail.slice(0, 12)})` : ""}` : `${CACHE_KIND_LABEL[entry.kind]} ${entry.path}`;
     process.stdout.write(`  ${verb} ${what} (${formatBytes(entry.bytes)})\n`);
   }
-  for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
-  keptForUser(result);
-  if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
   for (const kept of pruned.kept) process.stdout.write(`  kept ${kept.path} (${kept.reason})\n`);
   const failed = pruned.kept.some((kept) => kept.reason.startsWith("not removed")) ? 1 : 0;
-  if (!recordsSummary && pruned.removed.length === 0) {
-    if (!forUser) process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
-    failIfKeptForUser(result, opts.dryRun);
+  if (pruned.removed.length === 0) {
+    process.stdout.write(`Nothing to clean up (action cache ${root}).\n`);
     return failed;
   }
-  process.stdout.write("\n");
-  if (recordsSummary) process.stdout.write(`${verb} ${recordsSummary}\n`);
-  if (pruned.removed.length > 0) {
-    process.stdout.write(`${verb} ${plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries")} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
-  }
-  failIfKeptForUser(result, opts.dryRun);
+  const entries = plural(pruned.removed.length, "action cache entry").replace(/entrys$/, "entries");
+  process.stdout.write(`\n${verb} ${entries} from ${root}, ${opts.dryRun ? "would free" : "freed"} ${formatBytes(pruned.bytesFreed)}\n`);
   return failed;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * Records gc kept because their lock cannot be read (a directory or FIFO in its place) or its stale lock cannot be
