@@ -54,16 +54,14 @@ export interface SavedPlan {
   files: string[];
 }
 
-/**
- * Stores the plan as `<id>.json`, `latest.json` and (with a name) `<name>.json`. Not `.orun/executions/` (v2.3 made it
- * here, spec 10 §3.5): the first run that records something does, and every reader copes with it missing.
- */
+/** Stores the plan as `<id>.json`, `latest.json` and (with a name) `<name>.json`; creates `.orun/executions/`. */
 export async function savePlan(storeDir: string, plan: Plan, options: { name?: string } = {}): Promise<SavedPlan> {
   const id = planShortId(plan);
   if (!id) throw new OrunError("cannot store a plan without a checksum");
   if (options.name !== undefined) assertPlanName(options.name);
   const dir = plansDir(storeDir);
   await fs.mkdir(dir, { recursive: true });
+  await fs.mkdir(path.join(path.dirname(dir), "executions"), { recursive: true });
   const text = encodePlanJsonBuffer(plan);
   const names = [id, LATEST_PLAN, ...(options.name ? [options.name] : [])];
   const files = names.map((n) => path.join(dir, `${n}.json`));
