@@ -1,7 +1,7 @@
 // `orun gc` and local promotion-gate evidence (src/runtime/gc-evidence.ts), through the built binary in a real git
 // repository: gc --all removed the only record of dev's success, and the next gated prod run was blocked "no successful
 // execution recorded" with nothing saying gc did it. Now the newest success of each component × environment stays,
-// named as such, unless --drop-evidence; `gc --actions` prunes only the action cache; `orun plan` records nothing.
+// named as such, unless --drop-evidence; `gc --actions` prunes only the action cache; `orun plan` records no run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -118,14 +118,14 @@ test("gc --actions prunes only the action cache: records older than --max-age st
   assert.deepEqual(await executions(dir), []);
 });
 
-test("orun plan stores the plan without creating .orun/executions/; status and gc read the missing folder as no runs", async (t) => {
+test("orun plan stores the plan and an empty .orun/executions/ (spec 10 §3.5); status and gc read it as no runs", async (t) => {
   const dir = tempDir("orun-plan-no-executions-");
   t.after(() => removeDir(dir));
   await copyExample("release-flow", dir);
   const planned = await runOrun(["plan"], { cwd: dir });
   assert.equal(planned.code, 0, planned.stderr);
   assert.ok(existsSync(path.join(dir, ".orun/plans/latest.json")));
-  assert.equal(existsSync(path.join(dir, ".orun/executions")), false);
+  assert.deepEqual(await readdir(path.join(dir, ".orun/executions")), []);
   const status = await runOrun(["status"], { cwd: dir });
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /^No runs yet\.$/m);
