@@ -1,7 +1,7 @@
 // `orun run --gha` (the built binary, real processes) against the local GitHub API twin: as GitHub's "Set up
 // job", every action of a job is found or downloaded before its first step, so a misspelt one fails the job
 // before an earlier step (a deploy) has run. Actions named by `${{ }}` and those a composite calls resolve when
-// they run, as on GitHub.
+// they run, as on GitHub. `run --dry-run` notes a missing local action.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -64,6 +64,18 @@ describe("github-actions: actions are resolved before a job's first step", () =>
     assert.ok(r.out.includes(`step report (use: ./actions/nope): local action ./actions/nope: ${where} does not exist (local actions are relative to the repository root ${ws})`), r.out);
     assert.ok(r.out.includes(`local actions (use: ./path) are relative to the repository root ${ws}, not to the step's working directory`), r.out);
     assert.doesNotMatch(r.out, /check the component path or set --workdir/);
+  });
+
+  it("run --dry-run notes a missing local action (and nothing for one that exists)", async () => {
+    const r = await runPlan("dry", [
+      { id: "deploy", run: "echo A > dry-deployed.txt" },
+      { id: "hello", use: "./actions/hello-node" },
+      { id: "report", use: "./actions/nope" },
+    ], ["--dry-run"]);
+    assert.equal(r.code, 0, r.out);
+    const note = r.out.split("\n").find((line) => line.includes("note"));
+    assert.ok(note?.includes(`step report: local action ./actions/nope: ${path.join(ws, "actions/nope")} does not exist (local actions are relative to the repository root ${ws})`), r.out);
+    assert.doesNotMatch(r.out, /hello-node does not exist/);
   });
 
   it("a good remote action is downloaded at job start once, and the on-disk ref cache spares the next run the API call", async () => {
