@@ -7,6 +7,7 @@ import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
 import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
+import { missingLocalActions } from "../runners/github-actions/local-actions.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
@@ -658,6 +659,8 @@ function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
 
 function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): ExecuteResult {
   const selectedIds = new Set(selection.selected.map((job) => job.id));
+  // Where the run looks for local actions (RunContext.workspaceDir).
+  const workspaceDir = ctx.workdir.override ? path.resolve(ctx.workdir.override) : ctx.workdir.workspaceDir;
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
     const ordered = orderSteps(job.steps);
@@ -669,6 +672,8 @@ function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: 
     if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
     for (const gate of job.gates ?? []) notes.push(`gated: ${gate.component} must have succeeded in ${gate.environment} for this revision`);
     if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
+    // The run fails such a job before its first step (the runner resolves every action at job start).
+    if (runsUseSteps(options.runner.name)) for (const missing of missingLocalActions([job], workspaceDir)) notes.push(`step ${missing.step}: ${missing.message}`);
     const steps = ordered.map((step, i) => {
       const timeout = timeoutFor(job, step);
       if (timeout !== undefined) {

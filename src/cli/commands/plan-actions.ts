@@ -147,6 +147,7 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   const result = await compileForCi({ ...loadOptions, envs: flags.env, components, name: flags.name, ...preloaded }, flags);
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
+  await warnMissingLocalActions(result);
   let file: string | undefined;
   if (toStdout) {
     const text = format === "yaml" ? (await import("../../plan/format-yaml.js")).encodePlanYaml(result.plan) : encodePlanJsonBuffer(result.plan);
@@ -196,7 +197,17 @@ export async function validateAction(flags: { intent?: string; configDir?: strin
   out("□ Compiling plan...\n");
   const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null, ...(flags.debug ? { trace: debugTrace(out) } : {}) });
   for (const warning of result.warnings) warn(warning);
+  await warnMissingLocalActions(result);
   out(`✓ All validation passed (${result.stats.components.length} components, ${result.stats.jobs} jobs)\n`);
+}
+
+/**
+ * A `use: ./path` step whose folder is missing from the repository (local actions are relative to its root):
+ * a warning, not an error — the plan may run elsewhere, where the run checks again before the job's first step.
+ */
+async function warnMissingLocalActions(result: { plan: { jobs: PlanJob[] }; workspace: { rootDir: string } }): Promise<void> {
+  const { missingLocalActions } = await import("../../runners/github-actions/local-actions.js");
+  for (const missing of missingLocalActions(result.plan.jobs, result.workspace.rootDir)) warn(`job ${missing.job} step ${missing.step}: ${missing.message}`);
 }
 
 export async function getPlansAction(flags: { intent?: string; output?: string }): Promise<void> {

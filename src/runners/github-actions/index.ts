@@ -10,7 +10,7 @@
 // workflow-commands.ts + masker.ts (`::cmd::` lines, secret masking) ·
 // file-commands.ts (GITHUB_ENV/OUTPUT/PATH/STATE/STEP_SUMMARY) · shell.ts ·
 // process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) ·
-// action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
+// action-cache.ts + github-api.ts + tarball.ts (remote actions) · local-actions.ts (`use: ./path`) ·
 // github-context.ts (github context, GITHUB_* variables) · cancel-grace.ts (what
 // runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs) ·
 // job-keys.ts (GitHub job keys: defaults.run honoured, container:/services:… refused) · settings.ts (what is
@@ -29,7 +29,7 @@ import { createJobState, jobFailed, removeJobTemp, userRecord, type JobState } f
 import { jobRunDefaults, type RunDefaults } from "./job-keys.js";
 import { killOrphans } from "./orphans.js";
 import { cancelGraceMs } from "./settings.js";
-import { executeStep, expressionScope, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
+import { executeStep, expressionScope, resolveStepAction, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
 import { orderSteps, stepKeys } from "../../runtime/steps.js";
@@ -99,7 +99,45 @@ export class GithubActionsRunner implements Runner {
 
   async startJob(job: JobContext): Promise<void> {
     const state = await this.jobState(job);
+    await this.resolveActions(job, state);
     await this.runPreHooks(job, state);
+  }
+
+  /**
+   * As GitHub's "Set up job": every job-level action is found (a local folder) or resolved and downloaded (a
+   * remote ref) before any step or pre runs, so a misspelt one fails the job before a deploy step has run.
+   * Every failure is named (step and action); the job's steps are then not run (runStep skips them).
+   */
+  private async resolveActions(job: JobContext, state: JobState): Promise<void> {
+    const steps = orderSteps(job.job.steps);
+    const keys = stepKeys(steps);
+    const ids = job.run.ids ?? { runner: this.name, planId: planShortId(job.run.plan), execId: job.run.execId };
+    const failures = await Promise.all(
+      steps.map(async (step, i): Promise<string | undefined> => {
+        if (!isUseStep(step) || (step.run ?? "").trim() !== "") return undefined;
+        const key = step.id || keys[i]!;
+        let scope: Scope;
+        try {
+          scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
+        } catch {
+          return undefined; // a broken job env: the step itself fails naming it ("job env: …")
+        }
+        const { io, dispose } = this.stepIO(job, [job.signal], undefined, state, () => undefined);
+        try {
+          await resolveStepAction(preSpec(step, key), scope, io);
+          return undefined;
+        } catch (err) {
+          return `step ${key} (use: ${step.use!.trim()}): ${err instanceof Error ? err.message : String(err)}`;
+        } finally {
+          dispose();
+        }
+      }),
+    );
+    const failed = failures.filter((f): f is string => f !== undefined);
+    if (!failed.length) return;
+    if (job.signal.aborted) throw new Error("canceled");
+    state.setupError = state.masker.mask(`set up job: ${failed.join("; ")}`);
+    throw new Error(state.setupError);
   }
 
   /**
@@ -217,6 +255,12 @@ export class GithubActionsRunner implements Runner {
     }
     const step = ctx.step;
     const key = step.id || ctx.stepKey;
+    if (state.setupError !== undefined) {
+      // As on GitHub, a job whose set-up failed runs none of its steps, clean-up (always()) ones included.
+      state.steps[key] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+      emit("not run: the job could not be set up (an action was not found; see the job's error)");
+      return { exitCode: 0, output: keptOutput(), outputs: {}, skipped: true };
+    }
     // A pre that ran at job start is shown first, as GitHub shows "Pre <step>" before the mains.
     const pre = state.preOutput.get(key);
     state.preOutput.delete(key);

@@ -81,6 +81,8 @@ export interface JobState {
   readonly cancelled: boolean;
   /** The job's GitHub `defaults.run` (shell, working-directory) for its `run:` steps. */
   runDefaults: RunDefaults;
+  /** Why the job could not be set up (an action not found at job start): none of its steps runs. */
+  setupError?: string;
   /** When the cancel's grace period ends (set when the cancel is first seen): steps and posts after it share it. */
   graceEndsAt?: number;
 }

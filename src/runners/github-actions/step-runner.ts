@@ -13,6 +13,7 @@ import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall
 import { fileCommandEnv } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
+import { localActionMissing } from "./local-actions.js";
 import { jobFailed, plainRecord, userRecord, type HoistedPre, type JobState, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { JOB_HANDED_ON } from "../runner.js";
@@ -326,7 +327,7 @@ async function locateAction(uses: string, scope: Scope, io: StepIO, env: Record<
     const dir = path.resolve(io.workspaceDir, ref.path);
     const rel = path.relative(io.workspaceDir, dir);
     if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`local action ${uses} is outside the workspace ${io.workspaceDir}`);
-    await ensureDir(dir, `local action ${uses}:`);
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new Error(localActionMissing(uses, dir, io.workspaceDir));
     return { dir, repository: "", ref: "", label: path.basename(dir) };
   }
   const { state } = scope;
@@ -392,6 +393,25 @@ async function prepareAction(uses: string, scope: Scope, io: StepIO, env: Record
   const action = await locateAction(uses, scope, io, env);
   const meta = await loadActionMetadata(action.dir);
   return { uses, action, meta, env, exprScope };
+}
+
+/**
+ * Finds, downloads and reads a job-level step's action before the job's first step, as GitHub's "Set up job"
+ * does for every action of a job; throws when it cannot. A `use:` value with `${{ }}` is left to its step (it
+ * may name an earlier step's output), a `docker://` image to its step's pull, and the actions a composite
+ * calls to the composite's run (as on GitHub).
+ */
+export async function resolveStepAction(spec: StepSpec, scope: Scope, io: StepIO): Promise<void> {
+  const uses = (spec.uses ?? "").trim();
+  if (!uses || uses.includes("${{") || parseActionRef(uses).kind === "docker-image") return;
+  const baseEnv = { ...scope.env, ...scope.state.exportedEnv };
+  let env = baseEnv;
+  try {
+    env = withStepEnv(spec, baseEnv, expressionScope(scope, baseEnv));
+  } catch {
+    // A broken step env fails the step itself, naming the field; the action is looked up without it.
+  }
+  await prepareAction(uses, scope, io, env, expressionScope(scope, env));
 }
 
 /** GitHub's actions that need the runner's cache or artifact service. */

@@ -8,6 +8,7 @@ import { formatDuration } from "../duration.js";
 import { POST_JOB_LOGS } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
+import { missingLocalActionRoot } from "../../runners/github-actions/local-actions.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -289,6 +290,10 @@ function plural(n: number, word: string): string {
 }
 
 function hintFor(error: string): string | undefined {
+  // A local action is looked for from the repository root, not the step's working directory (the general
+  // "path not found" hint below would send the user to the component path); said at job set-up too.
+  const actionRoot = missingLocalActionRoot(error);
+  if (actionRoot !== undefined) return `local actions (use: ./path) are relative to the repository root ${actionRoot}, not to the step's working directory; fix the path in use: or add the action there`;
   // A runner's failure to start a job (no container engine, a mount refused…) carries its own hint: these
   // step-level guesses (a component path, executable permissions) would point the wrong way.
   if (error.startsWith("start job: ")) return undefined;

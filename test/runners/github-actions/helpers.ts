@@ -136,6 +136,27 @@ export async function runJob(h: Harness, job: PlanJob, options: { timeoutMs?: nu
   return { steps, finish, live, job: jobCtx };
 }
 
+/**
+ * Starts a job whose set-up must fail (an action not found at job start, as on GitHub's "Set up job"): returns
+ * startJob's error, after checking that runStep then runs none of its steps, and finishes the job.
+ */
+export async function failedSetUp(h: Harness, job: PlanJob): Promise<string> {
+  const jobDir = path.join(h.workspace, job.path ?? "");
+  await mkdir(jobDir, { recursive: true });
+  const jobCtx: JobContext = { run: h.run, job, jobDir, signal: new AbortController().signal };
+  const error = await h.runner.startJob(jobCtx).then(
+    () => undefined,
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
+  if (error === undefined) throw new Error(`job ${job.id}: startJob did not fail`);
+  for (const step of job.steps) {
+    const result = await h.runner.runStep({ job: jobCtx, step, stepKey: step.id!, cwd: jobDir, env: {}, signal: jobCtx.signal, onOutput: () => undefined });
+    if (result.skipped !== true) throw new Error(`job ${job.id}: step ${step.id} ran after the failed set-up: ${JSON.stringify(result)}`);
+  }
+  await h.runner.finishJob(jobCtx, { failed: true });
+  return error;
+}
+
 /** Writes a local action (`action.yml` plus `files`) under the workspace; returns its `uses:` path. */
 export async function writeLocalAction(h: Harness, dir: string, yaml: string, files: Record<string, string> = {}): Promise<string> {
   const root = path.join(h.workspace, dir);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { closedPort, until } from "../../support/wait.js";
-import { ACTIONS_SRC, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
+import { ACTIONS_SRC, failedSetUp, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
 
 describe("github-actions runner: remote actions", () => {
   let api: GitHubApiTwin;
@@ -223,11 +223,11 @@ describe("github-actions runner: remote actions", () => {
     const port = await closedPort();
     const down = await makeHarness({ hostEnv: { GITHUB_API_URL: `http://127.0.0.1:${port}` } });
     try {
-      const r = await runJob(h, makeJob("svc@dev.unknown", [{ id: "x", use: "acme/probe@v404" }]));
-      assert.match(r.steps[0].error ?? "", /resolve acme\/probe@v404: .*\/repos\/acme\/probe\/commits\/v404 answered 404/);
-      const r2 = await runJob(down, makeJob("svc@dev.down", [{ id: "x", use: "acme/probe@v1" }]));
-      assert.match(r2.steps[0].error ?? "", /resolve acme\/probe@v1: cannot reach http:\/\/127\.0\.0\.1:\d+\/repos\/acme\/probe\/commits\/v1: ECONNREFUSED/);
-      assert.equal(r2.finish, undefined);
+      // Resolved at job start (GitHub's "Set up job"): the job fails there, naming the step and the action.
+      const unknown = await failedSetUp(h, makeJob("svc@dev.unknown", [{ id: "x", use: "acme/probe@v404" }]));
+      assert.match(unknown, /^set up job: step x \(use: acme\/probe@v404\): resolve acme\/probe@v404: .*\/repos\/acme\/probe\/commits\/v404 answered 404/);
+      const unreachable = await failedSetUp(down, makeJob("svc@dev.down", [{ id: "x", use: "acme/probe@v1" }]));
+      assert.match(unreachable, /^set up job: step x \(use: acme\/probe@v1\): resolve acme\/probe@v1: cannot reach http:\/\/127\.0\.0\.1:\d+\/repos\/acme\/probe\/commits\/v1: ECONNREFUSED/);
     } finally {
       await h.dispose();
       await down.dispose();
@@ -247,8 +247,7 @@ describe("github-actions runner: remote actions", () => {
       api.publishRaw("acme", repo, "v1", entries.map((e) => ({ ...e })));
       const h = await makeHarness({ actionsCache: cache, hostEnv: env() });
       try {
-        const r = await runJob(h, makeJob("svc@dev.evil", [{ id: "x", use: `acme/${repo}@v1` }]));
-        assert.match(r.steps[0].error ?? "", pattern);
+        assert.match(await failedSetUp(h, makeJob("svc@dev.evil", [{ id: "x", use: `acme/${repo}@v1` }])), pattern);
         assert.deepEqual(await readdir(root), ["cache"], "nothing written next to the cache");
         const repoDir = repoCacheDir(cache, api.url, "acme", repo);
         assert.deepEqual(await readdir(repoDir), ["refs"], "no content dir, no leftovers");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { jobSummaryPath } from "../../../src/runners/github-actions/index.js";
-import { ACTIONS_SRC, makeHarness, makeJob, runJob, type Harness } from "./helpers.js";
+import { ACTIONS_SRC, failedSetUp, makeHarness, makeJob, runJob, type Harness } from "./helpers.js";
 
 describe("github-actions runner: run steps", () => {
   let h: Harness;
@@ -331,20 +331,31 @@ describe("github-actions runner: actions", () => {
     await h.runner.finishJob(jobCtx, { failed: true });
   });
 
-  it("reports bad actions as clear step failures", async () => {
-    const cases: [string, RegExp][] = [
+  it("reports bad actions as clear failures: those it cannot find or read fail the job's set-up, before any step", async () => {
+    // Found and read at job start, as GitHub's "Set up job" does: the job fails naming the step and the action.
+    const atSetUp: [string, RegExp][] = [
       ["./actions/malformed", /actions\/malformed\/action\.yml:\d+: invalid YAML/],
       ["./actions/unknown-kind", /action\.yml:3 \(runs\.using\): unsupported action runtime "java11"/],
-      // Its image names no file in the action, so it is pulled as "Dockerfile" (docker-action.test.ts covers the rest).
-      ["./actions/docker-kind", /docker container action \.\/actions\/docker-kind(: failed to pull image Dockerfile| needs a container engine)/],
-      ["./actions/needs-input", /required input "token" is missing/],
-      ["./actions/does-not-exist", /local action \.\/actions\/does-not-exist: .* does not exist/],
+      ["./actions/does-not-exist", /local action \.\/actions\/does-not-exist: .* does not exist \(local actions are relative to the repository root .*\)/],
       ["../outside", /outside the workspace/],
       ["not a reference", /unsupported action reference "not a reference"/],
     ];
-    const job = makeJob("web@dev.bad", cases.map(([use], i) => ({ id: `b${i}`, use })));
+    for (const [use, pattern] of atSetUp) {
+      const job = makeJob("web@dev.bad-setup", [{ id: "first", run: "echo ran > bad-setup-first.txt" }, { id: "bad", use }]);
+      const error = await failedSetUp(h, job);
+      assert.ok(error.startsWith(`set up job: step bad (use: ${use}): `), error);
+      assert.match(error, pattern, use);
+      assert.equal(await stat(path.join(h.workspace, "bad-setup-first.txt")).catch(() => undefined), undefined, `a step ran before ${use} failed`);
+    }
+    // Known only once the step runs (its inputs, the container engine): a step failure, as on GitHub.
+    const atStep: [string, RegExp][] = [
+      // Its image names no file in the action, so it is pulled as "Dockerfile" (docker-action.test.ts covers the rest).
+      ["./actions/docker-kind", /docker container action \.\/actions\/docker-kind(: failed to pull image Dockerfile| needs a container engine)/],
+      ["./actions/needs-input", /required input "token" is missing/],
+    ];
+    const job = makeJob("web@dev.bad", atStep.map(([use], i) => ({ id: `b${i}`, use })));
     const r = await runJob(h, job, { stopOnFailure: false });
-    cases.forEach(([use, pattern], i) => {
+    atStep.forEach(([use, pattern], i) => {
       assert.notEqual(r.steps[i].exitCode, 0, use);
       assert.match(r.steps[i].error ?? "", pattern, use);
     });

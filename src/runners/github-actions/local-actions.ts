@@ -1,0 +1,68 @@
+// Local actions (`use: ./path`): relative to the repository root (the run's workspace), not to the step's
+// working directory. The wording of a missing one is shared by the runner (at job set-up), `run --dry-run`
+// and `validate`/`plan`, and the run's hint reads the root back out of it (runtime/output/text.ts).
+import { statSync } from "node:fs";
+import path from "node:path";
+import type { PlanJob } from "../../model/plan.js";
+import { orderSteps, stepKeys } from "../../runtime/steps.js";
+import { isUseStep } from "../runner.js";
+import { parseActionRef } from "./action-ref.js";
+
+/** The error for a local action whose folder is missing; names the folder and the root it is relative to. */
+export function localActionMissing(uses: string, dir: string, root: string): string {
+  return `local action ${uses}: ${dir} does not exist (local actions are relative to the repository root ${root})`;
+}
+
+/** The repository root a localActionMissing() error names, if `error` holds one. */
+export function missingLocalActionRoot(error: string): string | undefined {
+  return /local action \S+: .+ does not exist \(local actions are relative to the repository root (.+?)\)/.exec(error)?.[1];
+}
+
+export interface MissingLocalAction {
+  job: string;
+  step: string;
+  use: string;
+  dir: string;
+  /** localActionMissing()'s text. */
+  message: string;
+}
+
+/**
+ * The job-level `use: ./path` steps of `jobs` whose folder is not under `root`. A value with `${{ }}` is left to
+ * its step (it may name an earlier step's output), as are references that do not parse or that leave the root:
+ * the run reports those itself. Actions a composite calls are not looked at (they resolve when it runs).
+ */
+export function missingLocalActions(jobs: PlanJob[], root: string): MissingLocalAction[] {
+  const base = path.resolve(root);
+  const missing: MissingLocalAction[] = [];
+  for (const job of jobs) {
+    const ordered = orderSteps(job.steps);
+    const keys = stepKeys(ordered);
+    ordered.forEach((step, i) => {
+      if (!isUseStep(step) || (step.run ?? "").trim() !== "") return;
+      const use = step.use!.trim();
+      if (use.includes("${{")) return;
+      let ref;
+      try {
+        ref = parseActionRef(use);
+      } catch {
+        return;
+      }
+      if (ref.kind !== "local") return;
+      const dir = path.resolve(base, ref.path);
+      const rel = path.relative(base, dir);
+      if (rel.startsWith("..") || path.isAbsolute(rel)) return;
+      if (isDirectory(dir)) return;
+      missing.push({ job: job.id, step: keys[i]!, use, dir, message: localActionMissing(use, dir, base) });
+    });
+  }
+  return missing;
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
