@@ -1,7 +1,7 @@
 // `orun run --gha` (the built binary, real processes) against the local GitHub API twin: as GitHub's "Set up
-// job", every action of a job is found or downloaded before its first step, so a misspelt one fails the job
-// before an earlier step (a deploy) has run. Actions named by `${{ }}` and those a composite calls resolve when
-// they run, as on GitHub. `run --dry-run` notes a missing local action.
+// job", every remote action of a job is downloaded before its first step, so a misspelt one fails the job
+// before an earlier step (a deploy) has run. Local actions, actions named by `${{ }}` and those a composite calls
+// are loaded when their step runs, as on GitHub. `run --dry-run` notes a missing local action.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -53,15 +53,20 @@ describe("github-actions: actions are resolved before a job's first step", () =>
     assert.deepEqual(job.steps, { deploy: "skipped", announce: "skipped", always: "skipped", cleanup: "skipped" });
   });
 
-  it("a missing local action fails the job before its first step, and the hint names the repository root it was looked for in", async () => {
+  it("a local action is loaded when its step runs, as on GitHub: one an earlier step creates runs; a missing one fails its step, the hint naming the repository root", async () => {
+    const made = await runPlan("local-made", [
+      { id: "checkout", run: 'cp -R "$GITHUB_WORKSPACE/actions/hello-node" "$GITHUB_WORKSPACE/actions/made"' },
+      { id: "report", use: "./actions/made", with: { label: "made" } },
+    ]);
+    assert.equal(made.code, 0, made.out);
     const r = await runPlan("local-missing", [
       { id: "deploy", run: "echo A > local-deployed.txt" },
       { id: "report", use: "./actions/nope" },
     ]);
     assert.equal(r.code, 1, r.out);
-    assert.equal(await exists("local-deployed.txt"), false, "the deploy step ran");
+    assert.equal(await exists("local-deployed.txt"), true, "the step before the local action ran, as on GitHub");
     const where = path.join(ws, "actions/nope");
-    assert.ok(r.out.includes(`step report (use: ./actions/nope): local action ./actions/nope: ${where} does not exist (local actions are relative to the repository root ${ws})`), r.out);
+    assert.ok(r.out.includes(`local action ./actions/nope: ${where} does not exist (local actions are relative to the repository root ${ws})`), r.out);
     assert.ok(r.out.includes(`local actions (use: ./path) are relative to the repository root ${ws}, not to the step's working directory`), r.out);
     assert.doesNotMatch(r.out, /check the component path or set --workdir/);
   });

@@ -1,7 +1,7 @@
 // A composition step calling a local action the repository lacks (`use: ./actions/nope`): validate and plan
 // warn, naming the job, the step and the repository root local actions are relative to; one that exists, or a
-// `${{ }}` value (resolved when its step runs), is not warned about. The run then fails the job before its
-// first step (camp22 finding 3: the deploy ran first).
+// `${{ }}` value (resolved when its step runs), is not warned about. The run loads it when its step comes, as
+// GitHub does, so these warnings are what catch the typo before a deploy step runs (camp22 finding 3).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, stat, writeFile } from "node:fs/promises";
@@ -27,10 +27,10 @@ spec:
           run: echo deployed > deployed.txt
         - name: hello
           use: ./actions/hello
-        - name: picked
-          use: "\${{ env.ACTION }}"
         - name: report
           use: ./actions/nope
+        - name: picked
+          use: "\${{ env.ACTION }}"
 `;
 
 const BODY = `environments:
@@ -42,7 +42,7 @@ components:
     path: services/api
 `;
 
-test("validate and plan warn about a local action missing from the repository; the run fails before the deploy step", async () => {
+test("validate and plan warn about a local action missing from the repository; the run fails at that step, as on GitHub", async () => {
   const dir = await writeRepo({ "intent.yaml": HEADER + BODY, "comps/stack.yaml": STACK, "comps/svc/compositions.yaml": SVC });
   await mkdir(path.join(dir, "services/api"), { recursive: true });
   await mkdir(path.join(dir, "actions/hello"), { recursive: true });
@@ -60,6 +60,8 @@ test("validate and plan warn about a local action missing from the repository; t
 
   const run = await runOrun(["run", "-e", "dev", "--gha", "--exec-id", "m"], { cwd: dir, env: { GITHUB_ACTIONS: "", ORUN_RUNNER: "", ACTION: "./actions/hello" } });
   assert.equal(run.code, 1, run.stdout + run.stderr);
-  assert.match(run.stdout + run.stderr, /step report \(use: \.\/actions\/nope\): local action \.\/actions\/nope: .* does not exist/);
-  assert.equal(await stat(path.join(dir, "services/api/deployed.txt")).catch(() => undefined), undefined, "the deploy step ran");
+  assert.match(run.stdout + run.stderr, /local action \.\/actions\/nope: .* does not exist/);
+  // Local actions are loaded when their step runs, as GitHub does (an earlier step may check one out): the
+  // warnings above are what catches the typo before a run.
+  assert.notEqual(await stat(path.join(dir, "services/api/deployed.txt")).catch(() => undefined), undefined, "the deploy step before it ran");
 });

@@ -31,6 +31,7 @@ import { killOrphans } from "./orphans.js";
 import { cancelGraceMs } from "./settings.js";
 import { executeStep, expressionScope, resolveStepAction, runPostHooks, runPreHook, timeoutMinutesMs, type Scope, type StepIO, type StepSpec } from "./step-runner.js";
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
+import { parseActionRef } from "./action-ref.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
 import { orderSteps, stepKeys } from "../../runtime/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
@@ -104,9 +105,11 @@ export class GithubActionsRunner implements Runner {
   }
 
   /**
-   * As GitHub's "Set up job": every job-level action is found (a local folder) or resolved and downloaded (a
-   * remote ref) before any step or pre runs, so a misspelt one fails the job before a deploy step has run.
-   * Every failure is named (step and action); the job's steps are then not run (runStep skips them).
+   * As GitHub's "Set up job": every job-level remote action is resolved and downloaded, and every `use:` value
+   * parsed, before any step or pre runs, so a misspelt ref fails the job before a deploy step has run. Every
+   * failure is named (step and action); the job's steps are then not run (runStep skips them). Local actions
+   * (`./path`) are left to their step, as GitHub loads them: an earlier step may create the folder (a checkout of
+   * another repository into a path is the common case). validate and the dry-run warn about one that is missing.
    */
   private async resolveActions(job: JobContext, state: JobState): Promise<void> {
     const steps = orderSteps(job.job.steps);
@@ -116,6 +119,7 @@ export class GithubActionsRunner implements Runner {
       steps.map(async (step, i): Promise<string | undefined> => {
         if (!isUseStep(step) || (step.run ?? "").trim() !== "") return undefined;
         const key = step.id || keys[i]!;
+        if (isLocalAction(step.use!)) return undefined;
         let scope: Scope;
         try {
           scope = jobScope(state, job, step, stepEnv(ids, job.job, step), stepDir(job.jobDir, step));
@@ -481,4 +485,13 @@ function stepSpec(step: PlanStep, key: string, defaults: RunDefaults): StepSpec 
 
 function preSpec(step: PlanStep, key: string): StepSpec {
   return { key, name: step.name, uses: step.use, with: step.with, env: step.env, workingDirectory: step["working-directory"] };
+}
+
+/** A `use:` naming a local action (`./path`); an unparsable value is not one (set-up reports it). */
+function isLocalAction(uses: string): boolean {
+  try {
+    return parseActionRef(uses).kind === "local";
+  } catch {
+    return false;
+  }
 }

@@ -331,13 +331,9 @@ describe("github-actions runner: actions", () => {
     await h.runner.finishJob(jobCtx, { failed: true });
   });
 
-  it("reports bad actions as clear failures: those it cannot find or read fail the job's set-up, before any step", async () => {
-    // Found and read at job start, as GitHub's "Set up job" does: the job fails naming the step and the action.
+  it("reports bad actions as clear failures: a use: it cannot parse fails the job's set-up, before any step; a bad local action fails its step", async () => {
+    // Parsed at job start, as GitHub's "Set up job" does: the job fails naming the step and the action.
     const atSetUp: [string, RegExp][] = [
-      ["./actions/malformed", /actions\/malformed\/action\.yml:\d+: invalid YAML/],
-      ["./actions/unknown-kind", /action\.yml:3 \(runs\.using\): unsupported action runtime "java11"/],
-      ["./actions/does-not-exist", /local action \.\/actions\/does-not-exist: .* does not exist \(local actions are relative to the repository root .*\)/],
-      ["../outside", /outside the workspace/],
       ["not a reference", /unsupported action reference "not a reference"/],
     ];
     for (const [use, pattern] of atSetUp) {
@@ -349,6 +345,11 @@ describe("github-actions runner: actions", () => {
     }
     // Known only once the step runs (its inputs, the container engine): a step failure, as on GitHub.
     const atStep: [string, RegExp][] = [
+      // Local actions are loaded when their step runs, as on GitHub (an earlier step may check one out).
+      ["./actions/malformed", /actions\/malformed\/action\.yml:\d+: invalid YAML/],
+      ["./actions/unknown-kind", /action\.yml:3 \(runs\.using\): unsupported action runtime "java11"/],
+      ["./actions/does-not-exist", /local action \.\/actions\/does-not-exist: .* does not exist \(local actions are relative to the repository root .*\)/],
+      ["../outside", /outside the workspace/],
       // Its image names no file in the action, so it is pulled as "Dockerfile" (docker-action.test.ts covers the rest).
       ["./actions/docker-kind", /docker container action \.\/actions\/docker-kind(: failed to pull image Dockerfile| needs a container engine)/],
       ["./actions/needs-input", /required input "token" is missing/],
