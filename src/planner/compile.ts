@@ -21,6 +21,7 @@ import { sourceRevision } from "./revision.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
 import { closestMatch, didYouMean } from "./validate/did-you-mean.js";
 import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
+import { checkPolicies, domainWarning } from "./validate/policies.js";
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -353,6 +354,32 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
+/** Policies of every environment, group and execution profile (./validate/policies.ts), and misspelt domains. */
+function policyWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
+  const warnings: string[] = [];
+  for (const env of normalized.environments) warnings.push(...checkPolicies({ what: `environment ${env.name}`, policies: env.policies, origin: env.origin }));
+  const groups = Object.keys(normalized.groups).sort(compareUtf8);
+  for (const name of groups) {
+    const group = normalized.groups[name]!;
+    warnings.push(...checkPolicies({ what: `group ${name}`, policies: group.policies, origin: group.origin }));
+  }
+  const seen = new Set<unknown>();
+  for (const composition of [registry.byKey, registry.byType].flatMap((m) => Object.keys(m).sort(compareUtf8).map((k) => m[k]!))) {
+    if (seen.has(composition)) continue;
+    seen.add(composition);
+    for (const name of Object.keys(composition.profiles).sort(compareUtf8)) {
+      const profile = composition.profiles[name]!;
+      warnings.push(...checkPolicies({ what: `composition ${composition.type} profile "${name}"`, policies: profile.policies, origin: profile.origin }));
+    }
+  }
+  const selected = normalized.environments.flatMap((e) => e.selectors.domains);
+  for (const component of normalized.components) {
+    const warning = domainWarning(component, groups, selected);
+    if (warning) warnings.push(warning);
+  }
+  return warnings;
+}
+
 /** The pure compiler: a loaded workspace in, a stamped plan out. */
 export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<CompileOptions, "workspace"> & { revision?: string | null }): CompileResult {
   const trace = options.trace;
@@ -367,6 +394,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     ...undeclaredParameterWarnings(normalized, workspace.compositions),
     ...triggerPromotionWarnings(normalized),
     ...droppedExpressionWarnings(normalized),
+    ...policyWarnings(normalized, workspace.compositions),
   ];
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
