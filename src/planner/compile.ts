@@ -2,7 +2,7 @@
 // filter → bind → resolve → materialize → checksum. `compileWorkspace` is the
 // pure part (no I/O: same workspace and options, same plan); `compilePlan`
 // adds the edges: loading files and reading the git revision.
-import path from "node:path";
+import path, { posix } from "node:path";
 import { compositionFor, jobBindings as registryJobBindings, type CompositionRegistry } from "../model/composition.js";
 import type { Origin } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
@@ -11,6 +11,7 @@ import { stampPlan } from "../plan/checksum.js";
 import { OrunError } from "../util/errors.js";
 import { headCommit } from "../util/git.js";
 import { bindJobs } from "./bind.js";
+import { discoveryRootOf } from "./discovery-root.js";
 import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
 import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
 import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
@@ -143,6 +144,13 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
       delete filled.path;
       const path = pathSource(instance) === undefined && typeof schemaPath === "string" ? schemaPath : layeredPath;
       const unsafe = unsafeJobPath(path);
+      const root = unsafe && path === component.path ? discoveryRootOf(normalized.intent, component) : undefined;
+      if (unsafe && root) {
+        throw new OrunError(
+          `${root.at?.field ?? "discovery.roots"}: "${root.root}" lies outside the intent root (the folder of ${posix.basename(root.at?.file ?? "intent.yaml")}): component ${component.name}, found there, gets its folder "${path}" as job path, which ${unsafe}; a job's path must stay inside the intent root (keep intent.yaml in a folder that holds its components)`,
+          { location: root.at ? { file: root.at.file, line: root.at.line } : undefined },
+        );
+      }
       if (unsafe) {
         throw new OrunError(`component ${component.name} (environment ${envName}): job path "${path}" ${unsafe}; a job's path must stay inside the intent root`, {
           location: pathSource(instance) ?? component.origin?.at("path"),
