@@ -19,6 +19,7 @@ import { droppedExpressions, materializeJob, mergeParameters, parameterSource, p
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { sourceRevision } from "./revision.js";
+import { unmatchableBindingWarnings } from "./triggers/binding-checks.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
 import { closestMatch, didYouMean } from "./validate/did-you-mean.js";
 import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
@@ -403,6 +404,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     ...triggerPromotionWarnings(normalized),
     ...droppedExpressionWarnings(normalized),
     ...policyWarnings(normalized, workspace.compositions),
+    ...unmatchableBindingWarnings(normalized.intent.automation?.triggerBindings ?? {}),
   ];
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
