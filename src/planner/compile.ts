@@ -36,6 +36,8 @@ export interface CompileOptions {
   envs?: readonly string[];
   /** `--component` / positional: names or `prefix*`; their transitive dependencies come along. */
   components?: readonly string[];
+  /** Where `components` came from, as errors name it: `--component` (the default) or `orun plan`'s `[component]` argument. */
+  componentsFrom?: string;
   /** Storage name (`--name`); not part of the plan's content. */
   name?: string;
   /** Clock for metadata.generatedAt. */
@@ -428,7 +430,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     "filter",
     () => {
       let kept = filterEnvironments(expanded, splitList(options.envs), options.trigger?.activeEnvironments);
-      kept = filterComponents(kept, splitList(options.components), normalized);
+      kept = filterComponents(kept, splitList(options.components), normalized, options.componentsFrom);
       const selected = options.selectComponents?.(kept, normalized);
       return selected ? keepComponents(kept, selected, false) : kept;
     },
