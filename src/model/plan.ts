@@ -185,8 +185,20 @@ export function planShortId(plan: Pick<Plan, "metadata">): string {
   return checksum.replace(/^sha256-/, "").slice(0, 12);
 }
 
-/** True when the job's policies demand an explicit `--approve` before it runs. */
+/** A policy flag's value as a boolean, or undefined when it is none of true/false/yes/no/1/0/on/off (any case). */
+export function policyFlag(value: string): boolean | undefined {
+  const word = value.trim().toLowerCase();
+  if (["true", "yes", "1", "on"].includes(word)) return true;
+  if (["false", "no", "0", "off"].includes(word)) return false;
+  return undefined;
+}
+
+/**
+ * True when the job's policies demand an explicit `--approve` before it runs. A value that is not a
+ * recognised boolean (the planner refuses one; a hand-edited plan may still hold it) demands approval:
+ * an approval policy fails closed.
+ */
 export function requiresApproval(job: Pick<PlanJob, "policies">): boolean {
   const value = job.policies?.requireApproval;
-  return value !== undefined && ["true", "yes", "1"].includes(value.trim().toLowerCase());
+  return value !== undefined && policyFlag(value) !== false;
 }

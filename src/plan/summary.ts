@@ -7,6 +7,7 @@ import type { StoredPlanEntry } from "./store.js";
 import { shortJobName } from "./views.js";
 import { planFileWord } from "./plan-file-word.js";
 import { printable } from "../util/printable.js";
+import { plural } from "../util/plural.js";
 
 /** ANSI styling, on only for a TTY unless NO_COLOR/ORUN_NO_COLOR/CLICOLOR=0/TERM=dumb; CLICOLOR_FORCE forces it. */
 export function colorEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -40,7 +41,7 @@ export interface PlanSummaryInput {
 
 export function renderPlanSummary(input: PlanSummaryInput, s: Styles = styles(false)): string {
   const bar = s.dim("│");
-  const lines = [`  ${bar} ${s.bold(`${input.components.length} components × ${input.environments} envs → ${input.jobs} jobs`)}`];
+  const lines = [`  ${bar} ${s.bold(`${plural(input.components.length, "component")} × ${plural(input.environments, "env")} → ${plural(input.jobs, "job")}`)}`];
   if (input.components.length > 0) {
     const shown = [...input.components].sort(compareUtf8);
     const more = shown.length > 4 ? ` (+${shown.length - 4} more)` : "";

@@ -2,7 +2,7 @@
 // filter → bind → resolve → materialize → checksum. `compileWorkspace` is the
 // pure part (no I/O: same workspace and options, same plan); `compilePlan`
 // adds the edges: loading files and reading the git revision.
-import path from "node:path";
+import path, { posix } from "node:path";
 import { compositionFor, jobBindings as registryJobBindings, type CompositionRegistry } from "../model/composition.js";
 import type { Origin } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
@@ -11,6 +11,7 @@ import { stampPlan } from "../plan/checksum.js";
 import { OrunError } from "../util/errors.js";
 import { headCommit } from "../util/git.js";
 import { bindJobs } from "./bind.js";
+import { discoveryRootOf } from "./discovery-root.js";
 import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
 import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
 import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
@@ -18,9 +19,11 @@ import { droppedExpressions, materializeJob, mergeParameters, parameterSource, p
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { sourceRevision } from "./revision.js";
+import { unmatchableBindingWarnings } from "./triggers/binding-checks.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
 import { closestMatch, didYouMean } from "./validate/did-you-mean.js";
 import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
+import { checkPolicies, domainWarning } from "./validate/policies.js";
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -33,6 +36,8 @@ export interface CompileOptions {
   envs?: readonly string[];
   /** `--component` / positional: names or `prefix*`; their transitive dependencies come along. */
   components?: readonly string[];
+  /** Where `components` came from, as errors name it: `--component` (the default) or `orun plan`'s `[component]` argument. */
+  componentsFrom?: string;
   /** Storage name (`--name`); not part of the plan's content. */
   name?: string;
   /** Clock for metadata.generatedAt. */
@@ -142,6 +147,13 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
       delete filled.path;
       const path = pathSource(instance) === undefined && typeof schemaPath === "string" ? schemaPath : layeredPath;
       const unsafe = unsafeJobPath(path);
+      const root = unsafe && path === component.path ? discoveryRootOf(normalized.intent, component) : undefined;
+      if (unsafe && root) {
+        throw new OrunError(
+          `${root.at?.field ?? "discovery.roots"}: "${root.root}" lies outside the intent root (the folder of ${posix.basename(root.at?.file ?? "intent.yaml")}): component ${component.name}, found there, gets its folder "${path}" as job path, which ${unsafe}; a job's path must stay inside the intent root (keep intent.yaml in a folder that holds its components)`,
+          { location: root.at ? { file: root.at.file, line: root.at.line } : undefined },
+        );
+      }
       if (unsafe) {
         throw new OrunError(`component ${component.name} (environment ${envName}): job path "${path}" ${unsafe}; a job's path must stay inside the intent root`, {
           location: pathSource(instance) ?? component.origin?.at("path"),
@@ -353,6 +365,32 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
+/** Policies of every environment, group and execution profile (./validate/policies.ts), and misspelt domains. */
+function policyWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
+  const warnings: string[] = [];
+  for (const env of normalized.environments) warnings.push(...checkPolicies({ what: `environment ${env.name}`, policies: env.policies, origin: env.origin }));
+  const groups = Object.keys(normalized.groups).sort(compareUtf8);
+  for (const name of groups) {
+    const group = normalized.groups[name]!;
+    warnings.push(...checkPolicies({ what: `group ${name}`, policies: group.policies, origin: group.origin }));
+  }
+  const seen = new Set<unknown>();
+  for (const composition of [registry.byKey, registry.byType].flatMap((m) => Object.keys(m).sort(compareUtf8).map((k) => m[k]!))) {
+    if (seen.has(composition)) continue;
+    seen.add(composition);
+    for (const name of Object.keys(composition.profiles).sort(compareUtf8)) {
+      const profile = composition.profiles[name]!;
+      warnings.push(...checkPolicies({ what: `composition ${composition.type} profile "${name}"`, policies: profile.policies, origin: profile.origin }));
+    }
+  }
+  const selected = normalized.environments.flatMap((e) => e.selectors.domains);
+  for (const component of normalized.components) {
+    const warning = domainWarning(component, groups, selected);
+    if (warning) warnings.push(warning);
+  }
+  return warnings;
+}
+
 /** The pure compiler: a loaded workspace in, a stamped plan out. */
 export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<CompileOptions, "workspace"> & { revision?: string | null }): CompileResult {
   const trace = options.trace;
@@ -367,6 +405,8 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     ...undeclaredParameterWarnings(normalized, workspace.compositions),
     ...triggerPromotionWarnings(normalized),
     ...droppedExpressionWarnings(normalized),
+    ...policyWarnings(normalized, workspace.compositions),
+    ...unmatchableBindingWarnings(normalized.intent.automation?.triggerBindings ?? {}),
   ];
 
   const expanded = runStage(trace, "expand", () => expandInstances(normalized), (m) => `${plural(countInstances(m), "component instance")} across ${plural(m.size, "environment")}`);
@@ -390,7 +430,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     "filter",
     () => {
       let kept = filterEnvironments(expanded, splitList(options.envs), options.trigger?.activeEnvironments);
-      kept = filterComponents(kept, splitList(options.components), normalized);
+      kept = filterComponents(kept, splitList(options.components), normalized, options.componentsFrom);
       const selected = options.selectComponents?.(kept, normalized);
       return selected ? keepComponents(kept, selected, false) : kept;
     },

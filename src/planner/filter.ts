@@ -79,20 +79,20 @@ export function keepComponents(instances: InstanceMap, keep: ReadonlySet<string>
 }
 
 /** `--component` patterns (exact or `prefix*`), each of which must match a component, plus their dependencies. */
-export function filterComponents(instances: InstanceMap, patterns: readonly string[], normalized: NormalizedIntent): InstanceMap {
+export function filterComponents(instances: InstanceMap, patterns: readonly string[], normalized: NormalizedIntent, field = "--component"): InstanceMap {
   if (patterns.length === 0) return instances;
   const names = normalized.components.map((c) => c.name);
   const selected = new Set<string>();
   for (const pattern of patterns) {
     const matched = names.filter((n) => matchesPattern(pattern, n));
-    if (matched.length === 0) throw noMatch("component", pattern, names, "--component");
+    if (matched.length === 0) throw noMatch("component", pattern, names, field);
     matched.forEach((m) => selected.add(m));
   }
   const kept = keepComponents(instances, withDependencies(selected, normalized), true);
   const applying = new Set([...instances.values()].flatMap((list) => list.map((i) => i.component.name)));
   if (kept.size === 0) {
     // The components exist but apply to none of the selected environments (spec 12 §0 step 11).
-    throw noMatch("component", patterns.join(", "), applying.size > 0 ? [...applying] : names, "--component");
+    throw noMatch("component", patterns.join(", "), applying.size > 0 ? [...applying] : names, field);
   }
   // A component asked for by name that is in none of the planned environments would leave a plan of its
   // dependencies alone (`orun plan -e dev web`, web only in prod: a plan of web's database in dev).
@@ -100,8 +100,8 @@ export function filterComponents(instances: InstanceMap, patterns: readonly stri
     const matched = names.filter((n) => matchesPattern(pattern, n));
     if (!matched.some((n) => applying.has(n))) {
       const environments = [...instances.keys()].sort().join(", ");
-      throw new OrunError(`component${matched.length === 1 ? "" : "s"} ${matched.join(", ")} (--component "${pattern}") ${matched.length === 1 ? "applies" : "apply"} to none of the planned environments (${environments})`, {
-        location: { field: "--component" },
+      throw new OrunError(`component${matched.length === 1 ? "" : "s"} ${matched.join(", ")} (${field} "${pattern}") ${matched.length === 1 ? "applies" : "apply"} to none of the planned environments (${environments})`, {
+        location: { field },
         hint: "drop -e/--env, or name an environment the component is planned in (orun get components lists them)",
       });
     }

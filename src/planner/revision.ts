@@ -15,7 +15,7 @@ import { runGit } from "../util/git.js";
 import { shellWord } from "../util/shell-word.js";
 
 export interface SourceRevision {
-  /** The commit to record; undefined outside a repository, before the first commit, or with uncommitted changes. */
+  /** The commit to record; undefined outside a repository, before the first commit (with a warning), or with uncommitted changes. */
   revision?: string;
   /** Why HEAD is not recorded although there is one. */
   warning?: string;
@@ -30,7 +30,7 @@ const SHOWN_FILES = 3;
  * manifests); one that HEAD does not hold (untracked or ignored) also leaves the revision out.
  */
 export async function sourceRevision(dir: string, head: string | undefined, readFiles: readonly string[] = []): Promise<SourceRevision> {
-  if (!head) return {};
+  if (!head) return (await unbornHead(dir)) ?? {};
   // -z: paths as they are (no quoting), relative to the repository root; --untracked-files=no: only what HEAD or the index track.
   // ls-files --others (ignored ones too) --directory: files not in the index under `dir`, a wholly untracked folder as one entry ending in "/".
   const [status, others] = await Promise.all([
@@ -53,6 +53,18 @@ export async function sourceRevision(dir: string, head: string | undefined, read
   if (notInHead.length > 0) reasons.push(`files the plan was compiled from that are not committed (${shown(notInHead)})`);
   const reason = reasons.join(" and ");
   return { reason, warning: `${reason}, ${consequence}; ${advice(changed, notInHead)}` };
+}
+
+/**
+ * In a repository with no commit yet (as after `git init`, where getting-started begins) there is no revision to
+ * record: say so, as for uncommitted changes, rather than let a gate block later with no warning before. Outside a
+ * repository nothing is said: there is nothing to commit to.
+ */
+async function unbornHead(dir: string): Promise<SourceRevision | undefined> {
+  const inside = await runGit(dir, ["rev-parse", "--is-inside-work-tree"]);
+  if (!inside.ok || inside.stdout.trim() !== "true") return undefined;
+  const reason = "the repository has no commit yet";
+  return { reason, warning: `${reason}, so the plan records no source revision: its promotion gates block and its runs record no promotion evidence; commit and plan again` };
 }
 
 /**

@@ -26,7 +26,7 @@ describe("orun plan -c", () => {
     const dir = await writeRepo({ "intent.yaml": LEGACY_INTENT, ...legacyTree() });
     const plan = await runOrun(["plan", "-c", CONFIG], { cwd: dir, env: NO_ENV });
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, /1 components × 1 envs → 1 jobs/);
+    assert.match(plan.stdout, /1 component × 1 env → 1 job/);
     const stored = await storedPlan(dir);
     assert.deepEqual(stored.spec.jobBindings, { charts: "charts-jobs", helm: "helm-jobs", helmCommon: "helmcommon-jobs", terraform: "terraform-jobs" });
     const [source] = stored.spec.compositionSources!;
@@ -111,7 +111,7 @@ describe("orun run -c", () => {
     assert.equal((await runOrun(["get", "environments", "-c", CONFIG], { cwd: dir, env: NO_ENV })).code, 0);
     const validate = await runOrun(["validate", "-c", CONFIG], { cwd: dir, env: NO_ENV });
     assert.equal(validate.code, 0, validate.stderr);
-    assert.match(validate.stdout, /✓ All validation passed \(1 components, 1 jobs\)/);
+    assert.match(validate.stdout, /✓ All validation passed \(1 component, 1 job\)/);
   });
 });
 

@@ -125,7 +125,7 @@ describe("orun plan -e / --component with a value naming nothing", () => {
     const dir = await exampleCopy();
     const result = await runOrun(["plan", "-e", "dev,", "--component", "api"], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /2 components × 1 envs → 2 jobs/);
+    assert.match(result.stdout, /2 components × 1 env → 2 jobs/);
   });
 });
 

@@ -141,7 +141,7 @@ describe("orun describe job accepts the dotted form, prefixes included (decision
     }
     const missing = await runOrun(["describe", "job", "api.qa"], { cwd: dir });
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^✕ job not found: api\.qa\n/);
+    assert.match(missing.stderr, /^✕ job not found: api\.qa \(list jobs with orun get jobs\)\n/);
   });
 });
 

@@ -233,7 +233,7 @@ describe("multi-environment platform example (orun-v2.3-examples)", { skip }, ()
   test("--component network-foundation plans its three environments (spec case 4)", async () => {
     const { plan: p, stdout } = await plan(FIXTURES_DIR, ["--component", "network-foundation"]);
     assert.deepEqual(jobIds(p), ["network-foundation@development.validate", "network-foundation@production.validate", "network-foundation@staging.validate"]);
-    assert.match(stdout, /│ 1 components × 3 envs → 3 jobs/);
+    assert.match(stdout, /│ 1 component × 3 envs → 3 jobs/);
   });
 
   test("orun plan <component> pulls in its transitive dependencies (decision 5)", async () => {

@@ -138,7 +138,7 @@ components:
     for (const round of [1, 2]) {
       const r = await runOrun(["plan", "-o", path.join(pkgDir, `plan-${round}.json`)], { cwd: dir });
       assert.equal(r.code, 0, `round ${round}: ${r.stderr}`);
-      assert.match(r.stdout, /2 components × 1 envs → 2 jobs/);
+      assert.match(r.stdout, /2 components × 1 env → 2 jobs/);
     }
   });
 });
@@ -205,10 +205,11 @@ components:
   - { name: api, type: svc, subscribe: { environments: [dev, prod] } }
 `),
     );
-    for (const args of [["-e", "dev", "web"], ["-e", "dev", "--component", "api", "--component", "web"]]) {
+    // Named as given: the positional argument is no --component flag.
+    for (const [args, field] of [[["-e", "dev", "web"], "component argument"], [["-e", "dev", "--component", "api", "--component", "web"], "--component"]] as const) {
       const r = await runOrun(["plan", ...args], { cwd: dir });
       assert.equal(r.code, 1, `${args.join(" ")}: ${r.stdout}`);
-      assert.equal(r.stderr, '✕ --component: component web (--component "web") applies to none of the planned environments (dev) (drop -e/--env, or name an environment the component is planned in (orun get components lists them))\n');
+      assert.equal(r.stderr, `✕ ${field}: component web (${field} "web") applies to none of the planned environments (dev) (drop -e/--env, or name an environment the component is planned in (orun get components lists them))\n`);
     }
     await assert.rejects(fs.access(path.join(dir, ".orun", "plans", "latest.json")), "no plan was stored");
     // In an environment where it is planned, it comes with its dependency.

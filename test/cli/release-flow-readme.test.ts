@@ -39,7 +39,7 @@ test("examples/release-flow/README.md: trigger-scoped plans, a promotion gate, t
   assert.equal(result.code, 0, result.output);
   const out = result.output;
 
-  assert.match(out, /2 components × 1 envs → 2 jobs/, "a merge to main plans staging only");
+  assert.match(out, /2 components × 1 env → 2 jobs/, "a merge to main plans staging only");
   const gated = out.indexOf("exit 1: gated");
   assert.ok(gated > 0, out);
   assert.match(out.slice(0, gated), /⊘ api·production\/deploy +blocked · promotion gate: api must have succeeded in staging/);

@@ -32,6 +32,9 @@ import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.
 import { readStateFile } from "../../runtime/records/state.js";
 import { fileSystemReason, OrunError } from "../../util/errors.js";
 import { plannerWarnOnStderr } from "../../util/warning.js";
+import { plural } from "../../util/plural.js";
+import { jobNotFound } from "../job-not-found.js";
+import { didYouMean } from "../../planner/validate/did-you-mean.js";
 
 /** Where people-facing output goes: stdout, or stderr while stdout carries the plan itself (`-o -`). */
 let humanOutput: NodeJS.WriteStream = process.stdout;
@@ -144,7 +147,9 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   const { compileForCi } = await import("../../planner/triggers/index.js");
   const loadOptions = { cwd: process.cwd(), intentPath: flags.intent, configDir: flags.configDir };
   const preloaded = flags.debug ? { workspace: await loadWorkspaceTraced(out, loadOptions), trace: debugTrace(out) } : {};
-  const result = await compileForCi({ ...loadOptions, envs: flags.env, components, name: flags.name, ...preloaded }, flags);
+  // Named as typed: `orun plan wbe` has no --component to blame.
+  const componentsFrom = component && !flags.component?.length ? "component argument" : "--component";
+  const result = await compileForCi({ ...loadOptions, envs: flags.env, components, componentsFrom, name: flags.name, ...preloaded }, flags);
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
   await warnMissingLocalActions(result);
@@ -198,7 +203,7 @@ export async function validateAction(flags: { intent?: string; configDir?: strin
   const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null, ...(flags.debug ? { trace: debugTrace(out) } : {}) });
   for (const warning of result.warnings) warn(warning);
   await warnMissingLocalActions(result);
-  out(`✓ All validation passed (${result.stats.components.length} components, ${result.stats.jobs} jobs)\n`);
+  out(`✓ All validation passed (${plural(result.stats.components.length, "component")}, ${plural(result.stats.jobs, "job")})\n`);
 }
 
 /**
@@ -305,7 +310,7 @@ export async function describeAction(kindArg: string, refArg: string | undefined
     if (!ref) throw new OrunError("describe job needs a job ID (component@environment.job)");
     const { plan } = await loadPlanRef(root, undefined);
     const job = findJob(plan.jobs, ref);
-    if (!job) throw new OrunError(`job not found: ${ref}`);
+    if (!job) throw jobNotFound(plan.jobs.map((j) => j.id), ref);
     out(renderDescribeJob(job));
     return;
   }
@@ -337,7 +342,10 @@ function branch(index: number, count: number): string {
  */
 function describeComposition(workspace: CompositionsView, type: string, expandJobs = false): string {
   const composition = workspace.compositions.byType[type];
-  if (!composition) throw new OrunError(`composition not found: ${type}`);
+  if (!composition) {
+    const types = Object.keys(workspace.compositions.byType).sort();
+    throw new OrunError(`composition not found: ${type}${didYouMean(type, types)}`, { hint: types.length ? `composition types: ${types.join(", ")}` : "no composition source exports a type" });
+  }
   let text = `\nComposition: ${composition.type}\n${"─".repeat(60)}\n`;
   text += `Source:         ${composition.sourceName} (${composition.sourceKind})\n`;
   text += `Registry:       ${composition.jobRegistryName}\n`;

@@ -297,7 +297,13 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     throw new OrunError("ORUN_PLAN_ID is set but empty; unset it to run a fresh plan of the intent, or set it to the plan to run");
   }
   const planRef = ref ?? opts.plan ?? env.ORUN_PLAN_ID;
-  const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId);
+  const fromEnv = ref === undefined && opts.plan === undefined && env.ORUN_PLAN_ID !== undefined;
+  const resolved = await resolvePlanForRun(cwd, planRef, opts, envFilter, execId).catch((err: unknown) => {
+    // A plan named by the environment, not on the command line: say where "nope" came from.
+    if (!fromEnv || !(err instanceof OrunError)) throw err;
+    // err.message already carries its own hint.
+    throw new OrunError(`ORUN_PLAN_ID=${planRef}: ${err.message}`, { hint: err.hint ? undefined : "unset ORUN_PLAN_ID to run a fresh plan of the intent", exitCode: err.exitCode, cause: err });
+  });
   if (execId && !opts.dryRun) {
     // Resuming after a commit: the tree's plan differs from the execution's only in its revision (src/runtime/resume-plan.ts).
     const { recordedPlanToResume } = await import("../../runtime/resume-plan.js");
@@ -551,15 +557,11 @@ function resumeCommandOf(
 
 /** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */
 async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: string): Promise<void> {
-  const { canonicalJobId, jobIdShortForms } = await import("../../model/plan.js");
-  const wanted = canonicalJobId(job.trim());
+  const { canonicalJobId } = await import("../../model/plan.js");
   const ids = plan.jobs.map((planJob) => planJob.id);
-  if (ids.includes(wanted)) return;
-  const { closeNames } = await import("../../util/edit-distance.js");
-  // Close to what was typed (a third of its length, at most 3 edits) or to a job name in it, as the planner's
-  // did-you-mean; then IDs containing it.
-  const suggestions = closeNames(wanted, ids, { containing: job, forms: jobIdShortForms });
-  throw new OrunError(`job not found: ${job}`, { hint: suggestions.length ? `did you mean ${suggestions.join(", ")}?` : "list jobs with orun get jobs" });
+  if (ids.includes(canonicalJobId(job.trim()))) return;
+  const { jobNotFound } = await import("../job-not-found.js");
+  throw jobNotFound(ids, job);
 }
 
 /** A flag naming a directory every job runs in: refused up front (before a record is made) unless it is one. */

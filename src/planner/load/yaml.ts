@@ -147,7 +147,10 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       if (expanded > 0) resolveAliasesFast(doc);
       value = doc.toJS({ maxAliasCount: -1 });
     } catch (cause) {
-      const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
+      // An alias naming no anchor before it is told at the alias's line, not the document's first.
+      const unknownAlias = /Unresolved alias/.test((cause as Error).message) ? [...aliasTargets(doc)].find(([, target]) => target === undefined)?.[0] : undefined;
+      const range = unknownAlias?.range ?? doc.contents?.range;
+      const line = range ? lineCounter.linePos(range[0]).line : 1;
       throw new OrunError(`invalid YAML: ${readableReason((cause as Error).message)}`, { location: { file, line }, cause });
     }
     if (typeof value === "bigint") value = unsafeInteger(value) ? value : Number(value); // a document that is one integer

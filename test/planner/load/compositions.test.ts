@@ -203,10 +203,26 @@ test("execution profiles must name real jobs and steps and have a default", asyn
     [P("p: {jobs: {j: {}}}"), 'composition x profile "p" job "j" must specify stepsEnabled or includeCapabilities'],
     [P("p: {jobs: {j: {stepsEnabled: [t]}}}"), 'spec.executionProfiles.p.jobs.j.stepsEnabled[0]: composition x profile "p" job "j" enables unknown step "t"'],
     [P("p: {jobs: {j: {stepsEnabled: [s, s]}}}"), 'composition x profile "p" job "j" has duplicate stepsEnabled "s"'],
-    [P("p: {jobs: {j: {includeCapabilities: [c], stepOverrides: {zz: {run: x}}}}}"), 'composition x profile "p" job "j" overrides unknown step "zz"'],
+    [P("p: {jobs: {j: {stepsEnabled: [s], stepOverrides: {zz: {run: x}}}}}"), 'composition x profile "p" job "j" overrides unknown step "zz"'],
     [X(`${OK_SPEC}\ndefaultProfile: p`), 'composition x defaultProfile "p" names a profile, but it defines none'],
   ];
   for (const [doc, message] of cases) await loadError(await repoWithComposition(doc), message);
+});
+
+test("a profile's includeCapabilities must name a capability of the job's steps (and of its capabilities list, when it has one)", async () => {
+  const CAPS = "type: x\ndefaultJob: j\nparameterSchema: {type: object}\ndefaultProfile: p\njobs:\n  - name: j\n    steps: [{name: b, capability: x.build, run: b}, {name: d, capability: x.deploy, run: d}]";
+  const P = (caps: string, declared = ""): string => X(`${CAPS.replace("  - name: j\n", `  - name: j\n${declared}`)}\nexecutionProfiles:\n  p: {jobs: {j: {includeCapabilities: [${caps}]}}}`);
+  // Without the check the misspelt capability kept only x.build: the deploy step vanished with no word.
+  await loadError(
+    await repoWithComposition(P("x.build, x.deplyo")),
+    'comps/x/compositions.yaml:13: spec.executionProfiles.p.jobs.j.includeCapabilities[1]: composition x profile "p" job "j": no step has capability "x.deplyo" (did you mean `x.deploy`?)',
+  );
+  await loadError(
+    await repoWithComposition(P("x.build, x.deploy", "    capabilities: [x.build, x.deploi]\n")),
+    'spec.executionProfiles.p.jobs.j.includeCapabilities[1]: composition x profile "p" job "j" does not declare capability "x.deploy" in its capabilities list (did you mean `x.deploi`?)',
+  );
+  const ws = await load(await repoWithComposition(P("x.build, x.deploy", "    capabilities: [x.build, x.deploy]\n")));
+  assert.deepEqual(Object.keys(ws.compositions.byType.x!.profiles), ["p"]);
 });
 
 const SPLIT = `apiVersion: sourceplane.io/v1alpha1

@@ -354,6 +354,17 @@ function checkProfiles(
         if (enabled.has(sid)) throw fail(["jobs", jobName, "stepsEnabled", i], `job "${jobName}" has duplicate stepsEnabled "${sid}"`);
         enabled.add(sid);
       });
+      // A capability no step has keeps nothing: a typo would silently drop the step it meant.
+      const stepCapabilities = new Set(job.steps.flatMap((st) => (st.capability ? [st.capability] : [])));
+      const declared = new Set(job.capabilities);
+      settings.includeCapabilities.forEach((cap, i) => {
+        if (!stepCapabilities.has(cap)) {
+          throw fail(["jobs", jobName, "includeCapabilities", i], `job "${jobName}": no step has capability "${cap}"${didYouMean(cap, stepCapabilities)}`);
+        }
+        if (declared.size > 0 && !declared.has(cap)) {
+          throw fail(["jobs", jobName, "includeCapabilities", i], `job "${jobName}" does not declare capability "${cap}" in its capabilities list${didYouMean(cap, declared)}`);
+        }
+      });
       for (const sid of Object.keys(settings.stepOverrides)) {
         if (!stepKeys.has(sid)) {
           const near = closestMatch(sid, stepKeys);
