@@ -134,7 +134,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
         const first = await options.resumeCommand?.(execId, false, { job: missing[0] }).catch(() => undefined);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run them first, e.g. ${first ?? `orun run --exec-id ${execId} --job ${missing[0]}`}`,
+          hint: `run them first, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
         });
       }
     }
