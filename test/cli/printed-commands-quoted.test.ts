@@ -1,9 +1,11 @@
 // The commands a run's summary prints to be pasted, pasted through `sh` (dash here) as a reader would. A failed job's
 // `logs  orun logs --exec-id … --job <id>` line put the job ID in unquoted (a `'` in it was a syntax error, a `$` or
 // space changed it); a bidi control (U+202E) in a job ID reached the terminal raw in that line and, single-quoted, in
-// the resume line, reordering what they showed. Real runs of the built CLI on plan files.
+// the resume line, reordering what they showed; and after a job blocked for want of --approve, the resume line left
+// --approve out, so pasted it blocked the job again. Real runs of the built CLI on plan files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
@@ -58,4 +60,26 @@ test("a failed job's logs line and the resume line quote a job ID with a quote, 
   // Three runs of the bidi job: Q's, B's and the pasted resume of B; the quoted job ran only in Q.
   assert.equal((await readFile(path.join(dir, "ran-bidi"), "utf8")).split("\n").filter(Boolean).length, 3);
   assert.deepEqual(await jobStatuses(dir, "B"), [`${bidi} failed`]);
+});
+
+test("the resume line of a run that blocked a job for want of --approve carries --approve: pasted, the job runs", async (t) => {
+  const dir = await planDir(t, [
+    { id: "app@dev.build", steps: [{ id: "main", run: "echo built" }] },
+    { id: "app@prod.deploy", dependsOn: ["app@dev.build"], policies: { requireApproval: "true" }, steps: [{ id: "main", run: "echo deployed > deployed" }] },
+  ], { name: "approval" }, "orun-printed-approve-");
+  const run = await runOrun(["run", "plan.json", "--exec-id", "A"], { cwd: dir, env });
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stdout, /1 blocked/);
+  const resume = resumeLine(run.stdout);
+  assert.match(resume, / --approve\b/);
+  const pasted = await inShell(t, resume, dir);
+  assert.equal(pasted.code, 0, pasted.output);
+  assert.ok(existsSync(path.join(dir, "deployed")), pasted.output);
+  assert.deepEqual((await jobStatuses(dir, "A")).sort(), ["app@dev.build completed", "app@prod.deploy completed"]);
+
+  // A run with no job blocked for approval does not gain it.
+  const plain = await planDir(t, [{ id: "app@dev.build", steps: [{ id: "main", run: "exit 3" }] }], { name: "plain" }, "orun-printed-approve-");
+  const failed = await runOrun(["run", "plan.json", "--exec-id", "P"], { cwd: plain, env });
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.doesNotMatch(resumeLine(failed.stdout), /--approve/);
 });
