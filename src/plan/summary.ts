@@ -8,6 +8,7 @@ import { shortJobName } from "./views.js";
 import { planFileWord } from "./plan-file-word.js";
 import { printable } from "../util/printable.js";
 import { plural } from "../util/plural.js";
+import { shellWord } from "../util/shell-word.js";
 
 /** ANSI styling, on only for a TTY unless NO_COLOR/ORUN_NO_COLOR/CLICOLOR=0/TERM=dumb; CLICOLOR_FORCE forces it. */
 export function colorEnabled(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -58,7 +59,7 @@ export function renderPlanSummary(input: PlanSummaryInput, s: Styles = styles(fa
     // A file as a path `orun run` reads as that file (`orun run myplan` ran the stored plan myplan), pasteable as it is.
     const word = input.file ? planFileWord(input.file) : undefined;
     const refs = input.file ? (word ? [word] : []) : [input.planId, input.name].filter((r): r is string => Boolean(r));
-    for (const ref of refs) out += `  ${s.dim("→")} orun run ${ref}\n`;
+    for (const ref of refs) out += `  ${s.dim("→")} orun run ${word ? ref : shellWord(ref)}\n`;
     if (input.file && !word) out += `  ${s.dim("→")} no orun run names this file (it trims the whitespace that ends the name): rename it to run it\n`;
   }
   return out;

@@ -266,6 +266,11 @@ function runGone(runId: string, baseUrl: string): OrunError {
   return new OrunError(`remote run ${printable(runId)} is gone from the backend at ${baseUrl}: ${RUN_GONE_CAUSE}`);
 }
 
+/** What `status --watch` and `logs --follow` say, once, of a run the backend does not have yet (`record`: localRecordHint). */
+function notYetLine(runId: string, baseUrl: string, record: string | undefined): string {
+  return `remote run ${printable(runId)} is not on the backend at ${baseUrl} yet; waiting for its runners to start it (Ctrl-C to stop)${record ? `\n  (${record})` : ""}\n`;
+}
+
 /** `--watch`: consecutive failed polls before the watcher says the backend is not answering (it keeps polling). */
 export const WATCH_FAILED_POLLS_REPORTED = 3;
 
@@ -319,11 +324,17 @@ export async function remoteStatus(
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).
       if (frame && isRunNotFound(err)) throw runGone(runId, baseUrl);
-      // Waited for, though the ID may be a record of this machine (a run of that name may yet start): said once.
-      if (!frame && !hinted && isRunNotFound(err)) {
+      // Not created yet (watched before its runners start): said once and waited for, no failed poll — the backend
+      // answered (it said "Error fetching remote state: run not found … polls failed"). The ID may be a record of
+      // this machine, which the line says (a run of that name may yet start).
+      if (isRunNotFound(err)) {
+        if (!hinted) process.stderr.write(notYetLine(runId, baseUrl, await localRecordHint(reader)));
+        if (reported !== undefined && !tty) process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
         hinted = true;
-        const record = await localRecordHint(reader);
-        if (record) process.stderr.write(`remote run ${printable(runId)} is not on the backend at ${baseUrl} yet; waiting for it (${record})\n`);
+        failures = 0;
+        reported = undefined;
+        await new Promise((resolve) => setTimeout(resolve, opts.intervalMs));
+        continue;
       }
       if (failures++ === 0) failingSince = Date.now();
       if (failures >= WATCH_FAILED_POLLS_REPORTED) {
@@ -404,10 +415,7 @@ export async function remoteLogs(
     } catch (err) {
       if (seen || !isRunNotFound(err)) throw gone(err);
       // Not created yet (followed before its runners start, as status --watch waits for it): said once, waited for.
-      if (!waiting) {
-        const record = await localRecordHint(reader);
-        process.stderr.write(`remote run ${printable(runId)} is not on the backend at ${reader.baseUrl} yet; waiting for its runners to start it (Ctrl-C to stop)${record ? `\n  (${record})` : ""}\n`);
-      }
+      if (!waiting) process.stderr.write(notYetLine(runId, reader.baseUrl, await localRecordHint(reader)));
       waiting = true;
       await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
       continue;

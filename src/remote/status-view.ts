@@ -105,10 +105,10 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
       "",
       "Steps: the backend records jobs, not steps — each step's status is in the execution record of the runner that ran its job",
       "(orun status --detailed on that machine); each step's output is in its job's remote log, under `=== <step> ===`:",
-      `orun logs --remote-state --exec-id ${runId} --job <job> [--step <step>]`,
+      `orun logs --remote-state --exec-id ${shellWord(run.runId)} --job <job> [--step <step>]`,
     );
   }
-  lines.push("", `Logs: orun logs --remote-state --exec-id ${runId}`, "");
+  lines.push("", `Logs: orun logs --remote-state --exec-id ${shellWord(run.runId)}`, "");
   return lines.join("\n");
 }
 

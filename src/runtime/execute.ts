@@ -73,9 +73,10 @@ export interface ExecuteOptions {
   /**
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
-   * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency).
+   * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency),
+   * or with `--approve` (`approve`: this run blocked a job for want of it, which the command without it blocks again).
    */
-  resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<string>;
+  resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<string>;
   /** Under remote state: the runner's own command in the run (its slice, its flags), for its record (RunMetadata.resumeCommand). */
   rejoinCommand?: () => string;
 }
@@ -135,7 +136,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
         const first = await options.resumeCommand?.(execId, false, { job: missing[0] }).catch(() => undefined);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run them first, e.g. ${first ?? `orun run --exec-id ${execId} --job ${missing[0]}`}`,
+          hint: `run them first, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
         });
       }
     }
@@ -383,7 +384,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
-    if (options.resumeCommand && resumable) summary.resumeCommand = await options.resumeCommand(execId, summary.status === "completed");
+    if (options.resumeCommand && resumable) {
+      // A job blocked by policy requireApproval is blocked again by a resume without --approve: the hint carries it
+      // (the blocked line says to rerun with it; pasted, the hint must not block it again).
+      const requiring = new Set(selection.ordered.filter(requiresApproval).map((job) => job.id));
+      const approve = !options.approve && jobs.some((job) => job.status === "blocked" && requiring.has(job.id));
+      summary.resumeCommand = await options.resumeCommand(execId, summary.status === "completed", approve ? { approve } : undefined);
+    }
     await writer.flush();
     await store.writeMetadata({
       ...meta,

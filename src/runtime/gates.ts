@@ -8,6 +8,7 @@ import { parseJobId, requiresApproval, type PlanJob, type PromotionGate } from "
 import type { ExecutionStore } from "./records/store.js";
 import type { ExecutionHooks, WithheldGateEvidence } from "./hooks.js";
 import { readStateFile, type ExecState } from "./records/state.js";
+import { shellWord } from "../util/shell-word.js";
 
 export interface Admission {
   approve: boolean;
@@ -62,7 +63,7 @@ export class GateEvaluator {
       if (withheld?.cause) return `${what} at revision ${revision.slice(0, 12)} (${withheldReason(gate, withheld)})`;
       // No run at that revision succeeded: say so and what to run, not causes of withheld evidence that do not apply.
       if (!withheld) {
-        return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision in which every ${gate.component} job in ${gate.environment} succeeded; run them for that commit, e.g. \`orun run --component ${gate.component} --env ${gate.environment} --remote-state\` in a clean checkout of it, then retry this job)`;
+        return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision in which every ${gate.component} job in ${gate.environment} succeeded; run them for that commit, e.g. \`orun run --component ${shellWord(gate.component)} --env ${shellWord(gate.environment)} --remote-state\` in a clean checkout of it, then retry this job)`;
       }
       // One did but the backend kept no cause for the job that is no evidence (a result from before it kept one):
       // both causes are named, and where each is told.

@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { printable } from "../util/printable.js";
+import { shellWord } from "../util/shell-word.js";
 import { foreignLockNote, lockHolder, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
@@ -188,13 +189,15 @@ export function carryOn(execId: string, meta: RunMetadata | undefined, metadataF
   if (recorded) return { ...(rejoins ? { rejoins } : {}), command: printable(recorded), recorded };
   const why = meta ? "its record, from an older orun, does not say" : `its record has no readable metadata.json${metadataFile ? ` (${printable(metadataFile)})` : ""}, which says`;
   const unknownScope = `${why} the run's scope or runner: add its --job/--component/-e and --runner flags, or it runs every job of the plan on the default runner`;
-  const bare = !meta?.remoteRunId ? `orun run --exec-id ${execId}` : `orun run ${meta.planId ? `${meta.planId} ` : ""}--exec-id ${meta.remoteRunId} --remote-state`;
+  const bare = !meta?.remoteRunId
+    ? `orun run --exec-id ${shellWord(execId)}`
+    : `orun run ${meta.planId ? `${shellWord(meta.planId)} ` : ""}--exec-id ${shellWord(meta.remoteRunId)} --remote-state`;
   return { ...(rejoins ? { rejoins } : {}), command: printable(bare), recorded: bare, unknownScope };
 }
 
 /** `orun logs` of this record: a runner's part of a remote run is read with --local (under remote state `--exec-id` names the run). */
 export function logsCommandOf(execId: string, meta: RunMetadata | undefined): string {
-  return `orun logs ${meta?.remoteRunId ? "--local " : ""}--exec-id ${execId}`;
+  return `orun logs ${meta?.remoteRunId ? "--local " : ""}--exec-id ${shellWord(execId)}`;
 }
 
 /**
@@ -221,8 +224,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   lines.push(`  Plan: ${printable(meta?.planId || "—")}  ·  Run: ${printable(snapshot.execId)}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
   // Under remote state this record is one runner's part: the run, with every runner's jobs, is the backend's.
   if (meta?.remoteRunId) {
-    const run = printable(meta.remoteRunId);
-    lines.push(`  Remote run: ${run}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${run} --remote-state`)}`);
+    lines.push(`  Remote run: ${printable(meta.remoteRunId)}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${shellWord(meta.remoteRunId)} --remote-state`)}`);
   }
   const over = runIsOver(snapshot);
   const shown = (job: JobState): ShownStatus => (over && job.status === "running" ? "interrupted" : job.status);

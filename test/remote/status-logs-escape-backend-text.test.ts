@@ -57,7 +57,8 @@ describe("remote status and logs of a run whose backend sends escape sequences",
     assert.match(status.stdout, /^Plan: sha256-\\u\{1b\}\[2Jabc · Run: hostile\\u\{1b\}\]0;pwned\\u\{7\} · State: failed\\u\{1b\}\[5m · Duration: /m);
     assert.match(status.stdout, /^ {2}● app@dev\.\\u\{1b\}\[31mred {2}running .* on runner\\u\{1b\}\[8m-1$/m);
     assert.match(status.stdout, /^ {2}✗ app@dev\.\\u\{9b\}2Jother {2}failed .* step main: exit 3$/m);
-    assert.match(status.stdout, /^Logs: orun logs --remote-state --exec-id hostile\\u\{1b\}\]0;pwned\\u\{7\}$/m);
+    // A command to paste: the run ID as a shell word (its controls as printf's octal escapes), not as shown above.
+    assert.ok(status.stdout.includes(`\nLogs: orun logs --remote-state --exec-id "$(printf 'hostile\\033]0;pwned\\007')"\n`), status.stdout);
     const json = await orun(["status", "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as { execID: string; meta: { planId: string }; state: { jobs: Record<string, { runnerId?: string }> } };

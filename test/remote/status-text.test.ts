@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { api, backendOnStore, enc, planOf, sql } from "./helpers.js";
 import { spawnOrun } from "./processes.js";
+import { inShell } from "../support/resume-hint.js";
+import { PROJECT_ROOT } from "../support/cli.js";
 
 describe("orun status --remote-state (text)", () => {
   const on = backendOnStore("sqlite", {}, "acme/status-text");
@@ -28,6 +30,24 @@ describe("orun status --remote-state (text)", () => {
     assert.ok(!/second line|third line/.test(r.output), r.output);
     assert.match(r.output, /⊘ b@dev\.x\s+skipped\s+dependency a@dev\.x failed\n/);
     assert.match(r.output, /○ c@dev\.y\s+pending\n/);
+  });
+
+  it("quotes a run ID holding a space, `$` and a quote in the commands it prints: pasted through sh, they read the run", async (t) => {
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+    // `orun run` takes only plain IDs, but a run registered by other tooling (or another backend) may hold any.
+    const runId = `nightly $1 'x' ${Date.now()}`;
+    assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [] }), runId })).status, 201);
+    const env = { ORUN_TOKEN: on.token, ORUN_BACKEND_URL: on.backend.url, GITHUB_ACTIONS: "" };
+    const r = await spawnOrun(["status", "--remote-state", "--detailed", "--exec-id", runId], { env }).done;
+    assert.equal(r.code, 0, r.output);
+    const logs = /^Logs: (orun logs .*)$/m.exec(r.output)?.[1];
+    assert.ok(logs, r.output);
+    const pasted = await inShell(t, logs, PROJECT_ROOT, env);
+    assert.equal(pasted.code, 0, pasted.output);
+    // The run, found (unquoted, `$1` was expanded and the ID split into three arguments): it has no log yet.
+    assert.match(pasted.output, /^No logs for this run yet\.$/m);
+    const stepLine = /^(orun logs --remote-state --exec-id .*) --job <job>/m.exec(r.output)?.[1];
+    assert.equal(stepLine, logs);
   });
 
   it("marks a job another runner took over: its time counts from the stopped runner's start", async () => {

@@ -1,7 +1,8 @@
 // The words of the commands orun prints (src/util/shell-word.ts) read back to the same bytes in every POSIX shell
 // here: dash (`sh` on Debian), bash, busybox sh and zsh, as a word and as an assignment's value. Control characters
 // were written as bash's `$'…'`, which dash read as `$` followed by the quoted text: `orun run $'nl\nx.json'` looked
-// for a file named `$nl\nx.json`. zsh read `orun run =y.json` as the path of a command named y.json.
+// for a file named `$nl\nx.json`. zsh read `orun run =y.json` as the path of a command named y.json. A bidi control
+// (U+202E) was left raw in single quotes, reordering what the terminal showed of the printed line.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
@@ -38,6 +39,10 @@ const WORDS = [
   "=ls",
   "=y.json",
   "a:=ls",
+  // The bidi controls: embeddings and overrides, isolates, marks.
+  "app@dev.b\u202eevil",
+  "\u202a\u202b\u202c\u202d x \u2066\u2067\u2068\u2069\u200e\u200f\u061c",
+  "-\u202e'",
 ];
 
 describe("shellWord", () => {
@@ -50,14 +55,15 @@ describe("shellWord", () => {
     });
   }
 
-  it("writes no control character but a trailing newline, and plain words as they are", () => {
+  it("writes no control character (bidi controls included) but a trailing newline, and plain words as they are", () => {
     assert.equal(shellWord("plain-1.json"), "plain-1.json");
     assert.equal(shellWord("it's"), "'it'\\''s'");
     assert.equal(shellWord("nl\nx\u001b[31m.json"), `"$(printf 'nl\\012x\\033[31m.json')"`);
     assert.equal(shellWord("a'\\%\u0085"), `"$(printf 'a\\047\\\\%%\\302\\205')"`);
+    assert.equal(shellWord("b\u202eevil"), `"$(printf 'b\\342\\200\\256evil')"`);
     for (const word of WORDS) {
       // eslint-disable-next-line no-control-regex
-      assert.doesNotMatch(shellWord(word).replace(/\n+'$/, "'"), /[\u0000-\u001f\u007f-\u009f]/, JSON.stringify(word));
+      assert.doesNotMatch(shellWord(word).replace(/\n+'$/, "'"), /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/, JSON.stringify(word));
     }
   });
 });

@@ -507,7 +507,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
  * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
  * the plan (-i, -c), its scope (-e, --component, --job, --all: a resume of a failed run runs what it left, not jobs
  * it never had in scope; a working folder's scope as --component) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
- * another shell would take the default; the docker settings, --workdir, --approve), and before it the ORUN_*
+ * another shell would take the default; the docker settings, --workdir, --approve: given, or wanted by a job this run
+ * blocked for approval), and before it the ORUN_*
  * settings that change what it does (carriedEnv: ORUN_CONFIG_DIR, ORUN_DOCKER_*). When the run's own scope
  * completed and the execution still has jobs to run, those lie outside it: the hint leaves out the job filters
  * (--component, --job, the -e of a given plan) and widens a working folder's scope with --all. Without an intent
@@ -520,7 +521,7 @@ function resumeCommandOf(
   scope: { envFilter: string[]; componentFilter: string[]; runner: import("../../runtime/runner-resolution.js").RunnerChoice; autoScope: string[] | undefined },
   cwd: string,
   env: NodeJS.ProcessEnv,
-): (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<string> {
+): (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<string> {
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded when the run starts (it records the command for a run killed outright), never by --help or the commands
   // that run nothing (test/cli/startup.test.ts). Measured: ~3 ms cold per run, of which building is ~0.1 ms.
@@ -543,7 +544,7 @@ function resumeCommandOf(
       runner: opts.runner ?? (scope.runner.source === "ORUN_RUNNER" ? scope.runner.name : undefined),
       dockerImage: opts.runnerOptions?.dockerImage,
       pull: opts.runnerOptions?.pull,
-      approve: opts.approve,
+      approve: opts.approve || instead.approve,
       workdir: dir(opts.workdir),
     };
     const flags = carriedFlags(carried, true);

@@ -9,6 +9,7 @@ import { POST_JOB_LOGS } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
 import { missingLocalActionRoot } from "../../runners/github-actions/local-actions.js";
+import { shellWord } from "../../util/shell-word.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -45,15 +46,16 @@ export class TextRenderer implements Renderer {
         break;
       case "run-start": {
         this.concurrent = event.concurrency > 1;
-        // The hints name what `orun status`/`logs` take: under remote state, the backend's run.
-        this.execId = event.remoteRunId ? `${event.remoteRunId} --remote-state` : event.execId;
+        // The hints name what `orun status`/`logs` take: under remote state, the backend's run (an ID from
+        // --exec-id, ORUN_EXEC_ID or CI may hold any character: each printed command's words are shell-quoted).
+        this.execId = event.remoteRunId ? `${shellWord(event.remoteRunId)} --remote-state` : shellWord(event.execId);
         const components = new Set(event.jobs.map((job) => job.component)).size;
         out("");
         out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}`);
         // Under remote state the run is the backend's, which the hints and the other runners name; this runner's own
         // record (its steps, read by `orun status --exec-id <record>` without remote state) has an ID of its own.
         const run = event.remoteRunId ? `${event.remoteRunId} (remote)  ·  Local record: ${event.execId}` : event.execId;
-        out(`  Plan: ${event.planId}  ·  Run: ${run}${event.target ? `  ·  Target: ${event.target}` : ""}`);
+        out(`  Plan: ${event.planId}  ·  Run: ${run}${event.target ? `  ·  Target: ${printable(event.target)}` : ""}`);
         const scope = [
           plural(components, "component"),
           plural(event.jobs.length, "job"),
@@ -191,7 +193,7 @@ export class TextRenderer implements Renderer {
       if (lines.length > shown.length) out(`${pad}${p.dim(`… ${lines.length - shown.length} earlier line(s)`)}`);
       for (const line of shown) out(`${pad}${p.dim("│")} ${line}`);
     }
-    out(`${pad}logs  orun logs --exec-id ${this.execId} --job ${event.job.id}`);
+    out(`${pad}logs  orun logs --exec-id ${this.execId} --job ${shellWord(event.job.id)}`);
   }
 
   private summary(summary: RunSummary): void {
@@ -228,7 +230,7 @@ export class TextRenderer implements Renderer {
     }
     for (const link of summary.links ?? []) out(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
     out("");
-    const id = summary.remoteRunId ? `${summary.remoteRunId} --remote-state` : summary.execId;
+    const id = summary.remoteRunId ? `${shellWord(summary.remoteRunId)} --remote-state` : shellWord(summary.execId);
     out(`  status  orun status --exec-id ${id}`);
     out(`  logs    orun logs --exec-id ${id}`);
     // A remote run keeps a failed job failed for every runner until `--retry` reopens it in the run. A job that
