@@ -25,6 +25,7 @@ test("the run header, the dry-run preview and -v's step lines show bidi controls
     [
       { id: "ap\u202ep@dev.bu\u202eild", steps: [{ id: "ma\u202ein", run: "true" }, { id: "se\u2066cond", run: "true" }] },
       { id: "app@dev.ne\u2067xt", dependsOn: ["ap\u202ep@dev.bu\u202eild"], steps: [{ id: "s", run: "true" }] },
+      { id: "web@pr\u2068od.deploy", steps: [{ id: "s", run: "true" }] },
     ],
     { name: "pl\u202ean\u2066" },
     "orun-run-lines-",
@@ -32,6 +33,7 @@ test("the run header, the dry-run preview and -v's step lines show bidi controls
   const run = await runOrun(["run", "plan.json", "--exec-id", "E", "-v"], { cwd: dir, env });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^▲ orun pl\\u\{202e\}an\\u\{2066\}$/m);
+  assert.match(run.stdout, /^ {2}web {2}· {2}pr\\u\{2068\}od$/m);
   assert.match(run.stdout, /^ {6}● ma\\u\{202e\}in \(1\/2\) {2}cwd /m);
   assert.match(run.stdout, /^ {6}✓ ma\\u\{202e\}in {2}\d/m);
   // Every line naming the plan's text: the header, the group header, the job, its steps and the job after it.
