@@ -339,7 +339,7 @@ export async function remoteStatus(
       if (failures++ === 0) failingSince = Date.now();
       if (failures >= WATCH_FAILED_POLLS_REPORTED) {
         const message = err instanceof Error ? err.message : String(err);
-        const line = `Error fetching remote state: ${message} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`;
+        const line = `Error fetching remote state: ${printable(message)} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`;
         // A terminal redraws the last status with the error under it; a log gets the error once (and again if it
         // changes) on stderr, so that stdout stays the frames alone (--json: JSON documents).
         if (tty) frames.draw(`${frame}${line}`);

@@ -51,7 +51,7 @@ export class TextRenderer implements Renderer {
         this.execId = event.remoteRunId ? `${shellWord(event.remoteRunId)} --remote-state` : shellWord(event.execId);
         const components = new Set(event.jobs.map((job) => job.component)).size;
         out("");
-        out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}`);
+        out(`${p.bold("▲ orun")} ${printable(event.plan.metadata?.name || "plan")}`);
         // Under remote state the run is the backend's, which the hints and the other runners name; this runner's own
         // record (its steps, read by `orun status --exec-id <record>` without remote state) has an ID of its own.
         const run = event.remoteRunId ? `${event.remoteRunId} (remote)  ·  Local record: ${event.execId}` : event.execId;
@@ -78,7 +78,7 @@ export class TextRenderer implements Renderer {
       case "step-start":
         if (this.options.verbose) {
           const attempt = event.attempts > 1 ? `  attempt ${event.attempt}/${event.attempts}` : "";
-          out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${event.stepKey} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${event.cwd}`)}`);
+          out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${printable(event.stepKey)} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${event.cwd}`)}`);
         }
         break;
       case "step-output":
@@ -89,19 +89,19 @@ export class TextRenderer implements Renderer {
         if (event.stepKey === POST_JOB_LOGS) this.flushPartial(event.job, event.stepKey);
         break;
       case "step-retry":
-        out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${event.stepKey}  retrying attempt ${event.attempt}/${event.attempts} after: ${printable(event.error)}`);
+        out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${printable(event.stepKey)}  retrying attempt ${event.attempt}/${event.attempts} after: ${printable(event.error)}`);
         break;
       case "step-end":
         if (this.options.verbose) {
           this.flushPartial(event.job, event.stepKey);
           if (event.status === "skipped") {
-            out(`${this.indent()}  ${p.dim("↷")} ${this.prefix(event.job)}${event.stepKey}  ${p.dim("skipped")}`);
+            out(`${this.indent()}  ${p.dim("↷")} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim("skipped")}`);
           } else {
             const mark = event.status === "completed" ? p.green("✓") : p.red("✗");
-            out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${event.stepKey}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${printable(event.error)}` : ""}`);
+            out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${printable(event.error)}` : ""}`);
           }
         }
-        if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${event.stepKey} failed (${printable(event.error ?? "")}); continuing (onFailure: continue)`);
+        if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${printable(event.stepKey)} failed (${printable(event.error ?? "")}); continuing (onFailure: continue)`);
         break;
       case "job-end":
         this.jobEnd(event);
@@ -250,7 +250,7 @@ export class TextRenderer implements Renderer {
     const out = (line: string): void => this.options.writeLine(line);
     const components = new Set(event.jobs.map((preview) => preview.job.component)).size;
     out("");
-    out(`${p.bold("▲ orun")} ${event.plan.metadata?.name || "plan"}  ${p.dim("(dry-run: nothing will be executed)")}`);
+    out(`${p.bold("▲ orun")} ${printable(event.plan.metadata?.name || "plan")}  ${p.dim("(dry-run: nothing will be executed)")}`);
     const scope = [plural(components, "component"), plural(event.jobs.length, "job"), event.concurrency > 1 ? `${event.concurrency}× parallel` : "sequential"];
     if (event.failFast) scope.push("fail-fast");
     out(`  Scope:     ${scope.join(" · ")}`);
@@ -264,11 +264,13 @@ export class TextRenderer implements Renderer {
     const out = (line: string): void => this.options.writeLine(line);
     const { job } = preview;
     out("");
-    out(`  ${index + 1}. ${p.bold(job.id)}`);
+    out(`  ${index + 1}. ${p.bold(printable(job.id))}`);
     out(`     workdir  ${preview.dir}`);
-    out(`     needs    ${job.dependsOn?.length ? job.dependsOn.join(", ") : "—"}`);
+    out(`     needs    ${job.dependsOn?.length ? printable(job.dependsOn.join(", ")) : "—"}`);
     out(`     retries  ${preview.retries}  ·  timeout ${preview.timeout ?? "none"}`);
-    const width = Math.max(...preview.steps.map((step) => step.key.length), 4);
+    // Step keys come from the plan, which accepts bidi controls in them: escaped, the column as wide as the escaped form.
+    const keys = preview.steps.map((step) => printable(step.key));
+    const width = Math.max(...keys.map((key) => key.length), 4);
     preview.steps.forEach((step, i) => {
       // Only what differs from the job's defaults.
       const extras = [
@@ -280,7 +282,7 @@ export class TextRenderer implements Renderer {
       ].filter(Boolean);
       const lines = step.command.split("\n").filter((line) => line.trim() !== "");
       const command = (lines[0] ?? "").trim() + (lines.length > 1 ? " …" : "");
-      out(`     ${i === 0 ? "steps" : "     "}    ${step.phase.padEnd(4)} ${step.key.padEnd(width)}  ${step.kind}: ${command}${extras.length ? `  [${extras.join(" · ")}]` : ""}`);
+      out(`     ${i === 0 ? "steps" : "     "}    ${step.phase.padEnd(4)} ${keys[i]!.padEnd(width)}  ${step.kind}: ${command}${extras.length ? `  [${extras.join(" · ")}]` : ""}`);
     });
     if (preview.steps.length === 0) out("     steps    (none)");
     if (preview.note) out(`     note     ${p.yellow(preview.note)}`);
