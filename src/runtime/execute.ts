@@ -30,6 +30,7 @@ import { LinkCollector, type RunLink } from "./links.js";
 import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
+import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -74,8 +75,9 @@ export interface ExecuteOptions {
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
    * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency).
+   * As words, paths absolute: the record names those inside its root relative to it (resume-words.ts).
    */
-  resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<string>;
+  resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string }) => Promise<CommandWord[]>;
   /** Under remote state: the runner's own command in the run (its slice, its flags), for its record (RunMetadata.resumeCommand). */
   rejoinCommand?: () => string;
 }
@@ -125,7 +127,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let recordWritten = false;
   const startedMs = Date.now();
   try {
-    const state = await loadState(store, execId, checksum, plan, (planFile) => options.resumeCommand?.(execId, false, { planFile }).catch(() => undefined));
+    // The resume command as printed now: its paths absolute (nothing has moved yet).
+    const resumeText = async (scopeDone: boolean, instead?: { planFile?: string; job?: string }): Promise<string | undefined> =>
+      options.resumeCommand?.(execId, scopeDone, instead).then(commandOf);
+    const state = await loadState(store, execId, checksum, plan, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
     loadedState = state;
     const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
     // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
@@ -133,7 +138,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
         // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
-        const first = await options.resumeCommand?.(execId, false, { job: missing[0] }).catch(() => undefined);
+        const first = await resumeText(false, { job: missing[0] }).catch(() => undefined);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
           hint: `run them first, e.g. ${first ?? `orun run --exec-id ${execId} --job ${missing[0]}`}`,
         });
@@ -155,7 +160,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const revision = await revisionToRecord(planned, folders, options.warn ?? warnOnStderr, options.remoteRunId);
     options.hooks?.vouchFor?.(revision);
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
-    const carryOn = options.remoteRunId ? options.rejoinCommand?.() : await options.resumeCommand?.(execId, false).catch(() => undefined);
+    // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
+    const carryOn = options.remoteRunId
+      ? { resumeCommand: options.rejoinCommand?.() }
+      : await options.resumeCommand?.(execId, false).then((words) => recordedResume(words, store.rootDir)).catch(() => undefined);
     const meta: RunMetadata = {
       execId,
       planId,
@@ -163,7 +171,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       planChecksum: checksum,
       ...(revision ? { revision } : {}),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
-      ...(carryOn ? { resumeCommand: carryOn } : {}),
+      ...(carryOn?.resumeCommand ? carryOn : {}),
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
       trigger: options.trigger ?? "cli",
@@ -383,7 +391,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
-    if (options.resumeCommand && resumable) summary.resumeCommand = await options.resumeCommand(execId, summary.status === "completed");
+    if (options.resumeCommand && resumable) summary.resumeCommand = await resumeText(summary.status === "completed");
     await writer.flush();
     await store.writeMetadata({
       ...meta,
