@@ -30,6 +30,7 @@ import { LinkCollector, type RunLink } from "./links.js";
 import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
+import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -75,8 +76,9 @@ export interface ExecuteOptions {
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
    * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency),
    * or with `--approve` (`approve`: this run blocked a job for want of it, which the command without it blocks again).
+   * As words, paths absolute: the record names those inside its root relative to it (resume-words.ts).
    */
-  resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<string>;
+  resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<CommandWord[]>;
   /** Under remote state: the runner's own command in the run (its slice, its flags), for its record (RunMetadata.resumeCommand). */
   rejoinCommand?: () => string;
 }
@@ -126,7 +128,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let recordWritten = false;
   const startedMs = Date.now();
   try {
-    const state = await loadState(store, execId, checksum, plan, (planFile) => options.resumeCommand?.(execId, false, { planFile }).catch(() => undefined));
+    // The resume command as printed now: its paths absolute (nothing has moved yet).
+    const resumeText = async (scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }): Promise<string | undefined> =>
+      options.resumeCommand?.(execId, scopeDone, instead).then(commandOf);
+    const state = await loadState(store, execId, checksum, plan, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
     loadedState = state;
     const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
     // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
@@ -134,7 +139,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
         // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
-        const first = await options.resumeCommand?.(execId, false, { job: missing[0] }).catch(() => undefined);
+        const first = await resumeText(false, { job: missing[0] }).catch(() => undefined);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
           hint: `run them first, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
         });
@@ -156,7 +161,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const revision = await revisionToRecord(planned, folders, options.warn ?? warnOnStderr, options.remoteRunId);
     options.hooks?.vouchFor?.(revision);
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
-    const carryOn = options.remoteRunId ? options.rejoinCommand?.() : await options.resumeCommand?.(execId, false).catch(() => undefined);
+    // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
+    const carryOn = options.remoteRunId
+      ? { resumeCommand: options.rejoinCommand?.() }
+      : await options.resumeCommand?.(execId, false).then((words) => recordedResume(words, store.rootDir)).catch(() => undefined);
     const meta: RunMetadata = {
       execId,
       planId,
@@ -164,7 +172,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       planChecksum: checksum,
       ...(revision ? { revision } : {}),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
-      ...(carryOn ? { resumeCommand: carryOn } : {}),
+      ...(carryOn?.resumeCommand ? carryOn : {}),
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
       trigger: options.trigger ?? "cli",
@@ -389,7 +397,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // (the blocked line says to rerun with it; pasted, the hint must not block it again).
       const requiring = new Set(selection.ordered.filter(requiresApproval).map((job) => job.id));
       const approve = !options.approve && jobs.some((job) => job.status === "blocked" && requiring.has(job.id));
-      summary.resumeCommand = await options.resumeCommand(execId, summary.status === "completed", approve ? { approve } : undefined);
+      summary.resumeCommand = await resumeText(summary.status === "completed", approve ? { approve } : undefined);
     }
     await writer.flush();
     await store.writeMetadata({

@@ -6,6 +6,7 @@ import path from "node:path";
 import { planShortId, type Plan } from "../model/plan.js";
 import { shellWord } from "../util/shell-word.js";
 import { READS_AS_FILE, planFileWord } from "../plan/plan-file-word.js";
+import { commandOf, type CommandWord } from "./resume-words.js";
 
 export { shellWord };
 
@@ -22,13 +23,20 @@ export { shellWord };
 export function planReference(given: string | undefined, plan: Plan, cwd: string, file: string | undefined, options: { absolute?: boolean } = {}): string {
   const ref = given?.trim();
   if (!ref) return "";
-  if (file !== undefined && (READS_AS_FILE.test(ref) || path.resolve(cwd, ref) === file)) {
-    const relative = path.relative(cwd, file);
-    const shorter = !options.absolute && relative.length < file.length ? relative : file;
+  const named = planFileOf(ref, cwd, file);
+  if (named !== undefined) {
+    const relative = path.relative(cwd, named);
+    const shorter = !options.absolute && relative.length < named.length ? relative : named;
     return planFileWord(shorter) ?? shellWord(shorter);
   }
   if (ref === "latest" && plan.metadata.checksum) return planShortId(plan);
   return shellWord(ref);
+}
+
+/** The plan file (`file`, absolute) when the plan argument `given` named it as a file; else undefined (a stored plan, a component). */
+export function planFileOf(given: string | undefined, cwd: string, file: string | undefined): string | undefined {
+  const ref = given?.trim();
+  return ref && file !== undefined && (READS_AS_FILE.test(ref) || path.resolve(cwd, ref) === file) ? file : undefined;
 }
 
 /** The runner's options that choose its plan, backend and runner (as `orun run` parses them). */
@@ -55,12 +63,18 @@ export interface CarriedOptions {
  * it names when that is another runner's).
  */
 export function carriedFlags(options: CarriedOptions, filters: boolean): string {
-  const words: string[] = [];
+  return commandOf(carriedFlagWords(options, filters));
+}
+
+/** carriedFlags as words: the paths (-i, --config-dir, --workdir) as path words. */
+export function carriedFlagWords(options: CarriedOptions, filters: boolean): CommandWord[] {
+  const words: CommandWord[] = [];
   const value = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, shellWord(v)));
+  const pathValue = (flag: string, v: string | undefined): void => void (v?.trim() && words.push(flag, { path: v }));
   // Values orun trims when it reads them, trimmed here: a trailing newline quoted split the printed command in two.
   const trimmed = (flag: string, v: string | undefined): void => value(flag, v?.trim());
-  value("-i", options.intent);
-  value("--config-dir", options.configDir);
+  pathValue("-i", options.intent);
+  pathValue("--config-dir", options.configDir);
   if (filters) for (const env of options.env ?? []) trimmed("-e", env);
   if (filters) for (const component of options.component ?? []) trimmed("--component", component);
   trimmed("--backend-url", options.backendUrl);
@@ -69,8 +83,8 @@ export function carriedFlags(options: CarriedOptions, filters: boolean): string 
   trimmed("--docker-image", options.dockerImage);
   trimmed("--pull", options.pull);
   if (options.approve) words.push("--approve");
-  value("--workdir", options.workdir);
-  return words.join(" ");
+  pathValue("--workdir", options.workdir);
+  return words;
 }
 
 /**
@@ -82,6 +96,11 @@ export function carriedFlags(options: CarriedOptions, filters: boolean): string 
  * --runner instead (resumeCommandOf).
  */
 export function carriedEnv(options: CarriedOptions, env: NodeJS.ProcessEnv, uses: { compiles: boolean; docker: boolean }): string {
+  return commandOf(carriedEnvWords(options, env, uses));
+}
+
+/** carriedEnv as words: ORUN_CONFIG_DIR's as a path word. */
+export function carriedEnvWords(options: CarriedOptions, env: NodeJS.ProcessEnv, uses: { compiles: boolean; docker: boolean }): CommandWord[] {
   const names = [
     ...(uses.compiles && !options.configDir?.trim() ? ["ORUN_CONFIG_DIR"] : []),
     ...(uses.docker && !options.dockerImage?.trim() ? ["ORUN_DOCKER_IMAGE"] : []),
@@ -89,8 +108,8 @@ export function carriedEnv(options: CarriedOptions, env: NodeJS.ProcessEnv, uses
     ...(uses.docker ? ["ORUN_DOCKER_USER"] : []),
   ];
   // The docker settings are read trimmed (runners/docker/config.ts): a trailing newline would split the command.
-  const shown = (name: string): string => (name === "ORUN_CONFIG_DIR" ? env[name]! : env[name]!.trim());
-  return names.flatMap((name) => (env[name]?.trim() ? [`${name}=${shellWord(shown(name))}`] : [])).join(" ");
+  const word = (name: string): CommandWord => (name === "ORUN_CONFIG_DIR" ? { env: name, path: env[name]! } : `${name}=${shellWord(env[name]!.trim())}`);
+  return names.flatMap((name) => (env[name]?.trim() ? [word(name)] : []));
 }
 
 /**

@@ -9,6 +9,7 @@ import { readStateFile, type ExecState, type JobState } from "./records/state.js
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 import type { StepOrder } from "./logs.js";
+import { resolvedCommand } from "./resume-words.js";
 
 export interface ExecutionSnapshot {
   execId: string;
@@ -38,6 +39,8 @@ export interface ExecutionSnapshot {
   lockUnreadable?: string;
   /** The record's metadata.json, when it could not be read (missing, unreadable): named where its absence matters. */
   metadataFile?: string;
+  /** Where the record's root is now (the folder holding its `.orun`): its resume command's paths are printed under it. */
+  root?: string;
 }
 
 /**
@@ -88,6 +91,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
     ...(foreignLock ? { foreignLock } : {}),
     ...(lockUnreadable ? { lockUnreadable } : {}),
     ...(meta ? {} : { metadataFile: store.metadataFile(execId) }),
+    root: store.rootDir,
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
 }
@@ -150,7 +154,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
 
 /** An interrupted run's carry-on command for `status --json`, with `resumeScopeUnknown` when its record does not say it. */
 function carryOnJson(snapshot: ExecutionSnapshot): { resumeCommand: string; resumeScopeUnknown?: true } {
-  const { recorded, unknownScope } = carryOn(snapshot.execId, snapshot.meta, snapshot.metadataFile);
+  const { recorded, unknownScope } = carryOn(snapshot.execId, snapshot.meta, snapshot.metadataFile, snapshot.root);
   return { resumeCommand: recorded, ...(unknownScope ? { resumeScopeUnknown: true } : {}) };
 }
 
@@ -167,7 +171,7 @@ export interface CarryOn {
   rejoins?: string;
   /** The command, safe to print (printable). */
   command: string;
-  /** The command as recorded, for `--json` (its reader quotes it). */
+  /** The command as printed (`command`) before printable, for `--json` (its reader quotes it). */
   recorded: string;
   /** Set when the record does not say the run's scope or runner: why, and what to add (printable). */
   unknownScope?: string;
@@ -181,11 +185,14 @@ export interface CarryOn {
  * held once their lease runs out (docs/remote-state.md, Runners under remote state). A record without a command (an
  * older orun's, or one whose metadata.json is missing or unreadable: `metadataFile`) gets the bare one (a remote run's
  * by the record's plan ID) with `unknownScope`, since it runs every job of the plan it finds, on the default runner.
- * Text and `--json` read the same command: an empty one counts as none in both.
+ * Text and `--json` read the same command: an empty one counts as none in both. A local run's recorded words are
+ * printed with their paths under `root`, where the record's root is now (absolute): after the repository moved, the
+ * command resumes this record, not one of another checkout at the old path; else the command as recorded.
  */
-export function carryOn(execId: string, meta: RunMetadata | undefined, metadataFile?: string): CarryOn {
+export function carryOn(execId: string, meta: RunMetadata | undefined, metadataFile?: string, root?: string): CarryOn {
   const rejoins = meta?.remoteRunId ? printable(meta.remoteRunId) : undefined;
-  const recorded = meta?.resumeCommand?.trim() ? meta.resumeCommand : undefined;
+  const words = !meta?.remoteRunId && root !== undefined ? meta?.resumeWords : undefined;
+  const recorded = !meta?.resumeCommand?.trim() ? undefined : words?.length ? resolvedCommand(words, root!) : meta.resumeCommand;
   if (recorded) return { ...(rejoins ? { rejoins } : {}), command: printable(recorded), recorded };
   const why = meta ? "its record, from an older orun, does not say" : `its record has no readable metadata.json${metadataFile ? ` (${printable(metadataFile)})` : ""}, which says`;
   const unknownScope = `${why} the run's scope or runner: add its --job/--component/-e and --runner flags, or it runs every job of the plan on the default runner`;
@@ -264,7 +271,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   }
   if (snapshot.interrupted) {
     const who = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "the run";
-    const { rejoins, command, unknownScope } = carryOn(snapshot.execId, meta, snapshot.metadataFile);
+    const { rejoins, command, unknownScope } = carryOn(snapshot.execId, meta, snapshot.metadataFile, snapshot.root);
     const how = rejoins ? `rejoin remote run ${rejoins} with: ${command} (the jobs it held are taken over once their lease runs out)` : `resume with: ${command}`;
     lines.push(`  ${p.yellow("!")} ${who} is no longer alive; ${how}`);
     if (unknownScope) lines.push(`  ${p.yellow("!")} ${unknownScope}`);

@@ -64,6 +64,20 @@ test("a resumeCommand that is not a string is named (file and field) by status, 
   }
 });
 
+test("resumeWords that are not recorded words are named (file and field) by status, status --json and logs", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "meta" }, "orun-rec14-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "D2"], { cwd: dir })).code, 0);
+  await rm(path.join(path.dirname(recordFile(dir, "D2", "x")), "logs"), { recursive: true, force: true });
+  for (const value of ['"orun run"', '[{"path":"/x"}]', '[{"root":"a","env":"X;touch pwned"}]']) {
+    await writeFile(recordFile(dir, "D2", "metadata.json"), `{"execId":"D2","status":"running","resumeCommand":"orun run --exec-id D2","resumeWords":${value}}`);
+    for (const args of [["status", "--exec-id", "D2"], ["status", "--exec-id", "D2", "--json"], ["logs", "--exec-id", "D2"]]) {
+      const out = await runOrun(args, { cwd: dir });
+      assert.equal(out.code, 1, `${args.join(" ")} (${value}): ${out.stdout}`);
+      assert.ok(out.stderr.includes("metadata.json (resumeWords): corrupt execution metadata: expected an array of strings"), `${args.join(" ")} (${value}): ${out.stderr}`);
+    }
+  }
+});
+
 test("status --watch and logs --follow end on a record without metadata that no run holds (a migrated .orun-state.json)", async (t) => {
   const dir = await planDir(t, JOBS, { name: "legacy" }, "orun-rec14-");
   await writeFile(path.join(dir, ".orun-state.json"), JSON.stringify({ execId: "old", planChecksum: "", jobs: { "app.dev.build": { status: "completed", steps: {} } } }));

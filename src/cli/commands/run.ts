@@ -439,11 +439,12 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   const resumeCommand = remote ? undefined : resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScope }, cwd, env);
   // The resume command a second signal names, made at the first (its module loads while the steps stop).
   let resumeHint: Promise<string | undefined> | undefined;
+  const commandOf = async (words: import("../../runtime/resume-words.js").CommandWord[]): Promise<string> => (await import("../../runtime/resume-words.js")).commandOf(words);
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) {
       stoppedBy = 128 + (osConstants.signals[signal] ?? 2);
-      resumeHint = runExecId === undefined ? undefined : resumeCommand?.(runExecId, false).catch(() => undefined);
+      resumeHint = runExecId === undefined ? undefined : resumeCommand?.(runExecId, false).then(commandOf).catch(() => undefined);
     }
     if (interrupts > 1) {
       // Impatient: no more waiting for steps to stop. Their process groups are killed all the same (the spawn
@@ -521,19 +522,20 @@ function resumeCommandOf(
   scope: { envFilter: string[]; componentFilter: string[]; runner: import("../../runtime/runner-resolution.js").RunnerChoice; autoScope: string[] | undefined },
   cwd: string,
   env: NodeJS.ProcessEnv,
-): (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<string> {
+): (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<import("../../runtime/resume-words.js").CommandWord[]> {
   const compiledHere = resolved.storedAs === undefined && (resolved.source === "fresh plan" || resolved.source.startsWith("fresh plan for component"));
   // Loaded when the run starts (it records the command for a run killed outright), never by --help or the commands
   // that run nothing (test/cli/startup.test.ts). Measured: ~3 ms cold per run, of which building is ~0.1 ms.
   return async (execId, scopeDone, instead = {}) => {
-    const { absoluteDir, carriedEnv, carriedFlags, planReference, shellWord } = await import("../../runtime/plan-reference.js");
-    const { planFileWord } = await import("../../plan/plan-file-word.js");
-    // Paths as absolute ones: the command is printed and recorded to be pasted anywhere (status shows it in any folder).
+    const { absoluteDir, carriedEnvWords, carriedFlagWords, planFileOf, planReference, shellWord } = await import("../../runtime/plan-reference.js");
+    // Paths as absolute ones: the command is printed to be pasted anywhere; its record names those inside the
+    // repository relative to it, and status prints them where the repository is then (resume-words.ts).
     const dir = (value: string | undefined): string | undefined => (value?.trim() ? absoluteDir(cwd, value) : value);
     // Another --job (a missing dependency) names the plan even without an intent: a new record that refused it is gone.
-    const named = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job) ? planReference(planRef, resolved.plan, cwd, resolved.file, { absolute: true }) : "";
-    const planFile = instead.planFile && path.resolve(cwd, instead.planFile);
-    const plan = planFile ? (planFileWord(planFile) ?? shellWord(planFile)) : (resolved.storedAs ?? named);
+    const names = planRef?.trim() && (resolved.intentRoot !== undefined || instead.job);
+    const planFile = instead.planFile ? path.resolve(cwd, instead.planFile) : names ? planFileOf(planRef, cwd, resolved.file) : undefined;
+    const named = names ? planReference(planRef, resolved.plan, cwd, resolved.file, { absolute: true }) : "";
+    const plan = instead.planFile || !resolved.storedAs ? (planFile ? { path: planFile, plan: true as const } : named) : resolved.storedAs;
     const compiles = compiledHere && !instead.planFile;
     const carried = {
       intent: opts.intent?.trim() ? path.resolve(cwd, opts.intent) : opts.intent,
@@ -547,12 +549,12 @@ function resumeCommandOf(
       approve: opts.approve || instead.approve,
       workdir: dir(opts.workdir),
     };
-    const flags = carriedFlags(carried, true);
-    const prefix = carriedEnv(carried, { ...env, ORUN_CONFIG_DIR: dir(env.ORUN_CONFIG_DIR) }, { compiles, docker: scope.runner.name === "docker" });
+    const flags = carriedFlagWords(carried, true);
+    const prefix = carriedEnvWords(carried, { ...env, ORUN_CONFIG_DIR: dir(env.ORUN_CONFIG_DIR) }, { compiles, docker: scope.runner.name === "docker" });
     const jobId = instead.job ?? (scopeDone ? undefined : opts.job?.trim());
-    const job = jobId ? `--job ${shellWord(jobId)}` : "";
-    const all = opts.all || (scopeDone && scope.autoScope !== undefined) ? "--all" : "";
-    return [prefix, "orun run", plan, "--exec-id", execId, flags, job, all].filter(Boolean).join(" ");
+    const job = jobId ? ["--job", shellWord(jobId)] : [];
+    const all = opts.all || (scopeDone && scope.autoScope !== undefined) ? ["--all"] : [];
+    return [...prefix, "orun run", plan, "--exec-id", execId, ...flags, ...job, ...all];
   };
 }
 
@@ -749,7 +751,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
   const noLogsInterrupted = (meta: import("../../runtime/records/store.js").RunMetadata | undefined): void => {
-    const { rejoins, command, unknownScope } = carryOn(execId, meta, meta ? undefined : store.metadataFile(execId));
+    const { rejoins, command, unknownScope } = carryOn(execId, meta, meta ? undefined : store.metadataFile(execId), store.rootDir);
     const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${unknownScope}` : ""}`;
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
   };

@@ -15,6 +15,7 @@ import { parseState, serializeState, type ExecState } from "./state.js";
 import { readRecordFile } from "./read-record.js";
 import { acquireExecLock, lockAssembledRecord, ownerAlive, type ExecLock } from "./lock.js";
 import { warnOnStderr } from "../../util/warning.js";
+import { isRecordedWords, type RecordedWord } from "../resume-words.js";
 
 /** A new record being assembled in executions/ (openRecord); skipped by readers, swept by gc when left by a crash. */
 export const ASSEMBLING_SUFFIX = ".new.tmp";
@@ -67,9 +68,16 @@ export interface RunMetadata {
   /**
    * The command that carries the run on if its process dies (SIGKILL, OOM, a killed CI job), written when it starts:
    * off remote state the resume its summary would print (plan, scope, runner flags); under it the runner's own
-   * command in the remote run (its `--job` slice, runner flags). Records of an older orun have none.
+   * command in the remote run (its `--job` slice, runner flags). Records of an older orun have none. A local run's
+   * names the paths inside the record's root (the folder holding `.orun`) relative to it: the command as typed there.
    */
   resumeCommand?: string;
+  /**
+   * A local run's resume command as words, its paths inside the record's root relative to it: `orun status` prints
+   * them under where the root is now, so the command still resumes this record once the repository has moved
+   * (resume-words.ts). Records of an older orun have none: their `resumeCommand` is printed as it is.
+   */
+  resumeWords?: RecordedWord[];
 }
 
 /** The `user` a record names: the account running orun. */
@@ -469,6 +477,7 @@ function checkMetadata(raw: unknown, file: string): RunMetadata {
   const meta = raw as Record<string, unknown>;
   for (const field of METADATA_STRINGS) if (meta[field] !== undefined && typeof meta[field] !== "string") bad(field, "expected a string");
   for (const field of METADATA_NUMBERS) if (meta[field] !== undefined && !Number.isFinite(meta[field])) bad(field, "expected a number");
+  if (meta.resumeWords !== undefined && !isRecordedWords(meta.resumeWords)) bad("resumeWords", "expected an array of strings and {root, plan?, env?}");
   if (meta.links !== undefined) {
     if (!Array.isArray(meta.links)) bad("links", "expected an array");
     (meta.links as unknown[]).forEach((link, i) => {
