@@ -132,7 +132,7 @@ test("an uncommitted fix resumes too; a plan that differs in more than its revis
   assert.doesNotMatch(refused.stderr, /notice:/);
   assert.match(
     refused.stderr,
-    new RegExp(`✕ .*state\\.json \\(planChecksum\\): execution e2 belongs to plan ${planId}, not [0-9a-f]{12} \\(resume\\); resume it with the plan it was started with \\(orun run \\.orun/executions/e2/manifest\\.json --exec-id e2\\), or use a new --exec-id`),
+    new RegExp(`✕ .*state\\.json \\(planChecksum\\): execution e2 belongs to plan ${planId}, not [0-9a-f]{12} \\(resume\\); resume it with the plan it was started with \\(orun run /\\S*/\\.orun/executions/e2/manifest\\.json --exec-id e2\\), or use a new --exec-id`),
   );
   assert.equal(await runs(dir, "web"), 2, "nothing ran");
   assert.equal(await readFile(recordFile(dir, "e2", "state.json"), "utf8"), stateBefore);

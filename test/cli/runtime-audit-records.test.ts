@@ -103,7 +103,7 @@ test("the resume hint works after a plan-file run: orun run --exec-id X resumes 
   await writePlan(dir, makePlan([{ id: "c@dev.three", steps: [{ run: "true" }] }]), "other.json");
   const other = await runOrun(["run", "other.json", "--exec-id", "hint"], { cwd: dir });
   assert.equal(other.code, 1);
-  assert.match(other.stderr, /resume it with the plan it was started with \(orun run \.orun\/executions\/hint\/manifest\.json --exec-id hint\)/);
+  assert.match(other.stderr, /resume it with the plan it was started with \(orun run \/\S*\/\.orun\/executions\/hint\/manifest\.json --exec-id hint\)/);
   const byManifest = await runOrun(["run", ".orun/executions/hint/manifest.json", "--exec-id", "hint"], { cwd: dir });
   assert.equal(byManifest.code, 0, byManifest.stdout + byManifest.stderr);
 });
