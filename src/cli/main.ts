@@ -56,7 +56,7 @@ function globalHelp(program: Command): string {
 }
 
 /** Commands whose own --all means something else than the global scope flag. */
-const OWN_ALL: Record<string, string> = { gc: "removes every finished execution", status: "lists every execution" };
+const OWN_ALL: Record<string, string> = { gc: "removes every finished execution but the promotion-gate evidence", status: "lists every execution" };
 
 /**
  * Words newcomers type that are not commands, with what they most likely want. Commander's own
@@ -129,7 +129,7 @@ export function hoistGlobalFlags(argv: readonly string[], program?: Command): st
   }
   if (moved.length === 0) return [...argv];
   const remaining = rest.slice(i);
-  // Their own --all means something else (gc: remove every finished execution; status: list every one).
+  // Their own --all means something else (gc: remove every finished execution but gate evidence; status: list every one).
   const ownAll = OWN_ALL[remaining[0] ?? ""];
   if (ownAll && moved.includes("--all")) {
     throw new OrunError(`--all before "${remaining[0]}" is the global scope flag, which ${remaining[0]} does not take; its own --all ${ownAll}`, {

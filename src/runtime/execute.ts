@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import path from "node:path";
-import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
+import { canonicalJobId, parseJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
 import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
 import { missingLocalActions } from "../runners/github-actions/local-actions.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
@@ -108,7 +108,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.renderer.handle(event);
   };
 
-  if (options.dryRun) return dryRun(plan, selection, options, { concurrency, failFast, workdir, planId, emit });
+  if (options.dryRun) return await dryRun(plan, selection, options, { concurrency, failFast, workdir, planId, emit });
   refuseUseSteps(options.runner.name, selection.selected);
 
   // The runner's code loads while the record is opened.
@@ -672,10 +672,11 @@ function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
   });
 }
 
-function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): ExecuteResult {
+async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): Promise<ExecuteResult> {
   const selectedIds = new Set(selection.selected.map((job) => job.id));
   // Where the run looks for local actions (RunContext.workspaceDir).
   const workspaceDir = ctx.workdir.override ? path.resolve(ctx.workdir.override) : ctx.workdir.workspaceDir;
+  const gateNotes = await previewGates(plan, selection, options, ctx.workdir);
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
     const ordered = orderSteps(job.steps);
@@ -685,7 +686,9 @@ function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: 
     // Without --job; with it, the run refuses unless they completed (a preview reads no record).
     if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
     if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
-    for (const gate of job.gates ?? []) notes.push(`gated: ${gate.component} must have succeeded in ${gate.environment} for this revision`);
+    // The run fails the job at its first step (every runner starts its steps there).
+    if (!existsSync(dir)) notes.push(`working directory ${dir} is missing: the run will fail`);
+    notes.push(...(gateNotes.get(job.id) ?? []));
     if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
     // The run fails such a job before its first step (the runner resolves every action at job start).
     if (runsUseSteps(options.runner.name)) for (const missing of missingLocalActions([job], workspaceDir)) notes.push(`step ${missing.step}: ${missing.message}`);
@@ -729,6 +732,41 @@ function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: 
   };
   ctx.emit({ type: "run-end", summary });
   return { summary, exitCode: 0 };
+}
+
+/**
+ * Each gated job's gates judged as the run would judge them off remote state (the dry-run never uses it): by this
+ * machine's records at the revision the run would vouch for, read and nothing written. Gate evidence the run's own
+ * jobs would produce (the gate's component in its environment, run in this run) is named as such.
+ */
+async function previewGates(plan: Plan, selection: Selection, options: ExecuteOptions, workdir: WorkdirOptions): Promise<Map<string, string[]>> {
+  const notes = new Map<string, string[]>();
+  const gated = selection.selected.filter((job) => (job.gates ?? []).length > 0);
+  if (gated.length === 0) return notes;
+  const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
+  const revision = await revisionToRecord(plan.metadata?.revision, folders, options.warn ?? warnOnStderr);
+  const store = new ExecutionStore(options.storeDir);
+  // A resumed execution's own results count, as in the run.
+  const current = options.execId ? await readStateFile(store.stateFile(options.execId)).catch(() => undefined) : undefined;
+  const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""));
+  for (const job of gated) {
+    const out: string[] = [];
+    for (const gate of job.gates!) {
+      const { satisfiedBy, blocked } = await gates.checkLocalGate(gate);
+      if (satisfiedBy !== undefined) {
+        out.push(`gate ${gate.component} in ${gate.environment}: satisfied by ${satisfiedBy}`);
+        continue;
+      }
+      const ownJobs = selection.selected.filter((other) => {
+        const parts = parseJobId(other.id);
+        return parts?.component === gate.component && parts.environment === gate.environment;
+      });
+      const unless = revision && ownJobs.length ? ` — unless this run's ${ownJobs.map((other) => other.id).join(", ")} complete${ownJobs.length === 1 ? "s" : ""} first` : "";
+      out.push(`would block: ${blocked}${unless}`);
+    }
+    notes.set(job.id, out);
+  }
+  return notes;
 }
 
 /** Waits for every promise, then throws the first failure (Promise.all would throw while others still run). */

@@ -17,7 +17,7 @@ export interface Admission {
 }
 
 export class GateEvaluator {
-  private history: Promise<{ revision?: string; state: ExecState }[]> | undefined;
+  private history: Promise<{ execId: string; revision?: string; state: ExecState }[]> | undefined;
 
   constructor(
     /**
@@ -69,19 +69,35 @@ export class GateEvaluator {
       // both causes are named, and where each is told.
       return `${what} at revision ${revision.slice(0, 12)} (the backend has no run at that revision whose ${gate.component} jobs in ${gate.environment} all succeeded running that commit; a success from other code records no evidence: a job retried after a fix, or a GitHub Actions runner whose OIDC token is for another commit than the one it ran, which that runner's output and the backend's log name; run ${gate.environment} from a checkout of the commit its workflow run is for, or the fixed commit's plan, and promote that commit)`;
     }
-    const sameRevision = [{ revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
-    for (const { state } of sameRevision) if (componentSucceeded(state, gate)) return undefined;
-    // The record may have been there: say when gc removes one, so a block after a clean-up is no mystery.
-    return `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded; orun gc keeps the newest success of ${gate.component} in ${gate.environment} unless given --drop-evidence)`;
+    return (await this.localEvidence(gate, revision)).blocked;
   }
 
-  private loadHistory(): Promise<{ revision?: string; state: ExecState }[]> {
+  /**
+   * A gate judged by this machine's records alone, reading and writing nothing else: the execution whose success
+   * satisfies it (the run's own, `currentExecId`, first), else why it blocks. The dry-run shows either.
+   */
+  async checkLocalGate(gate: PromotionGate): Promise<{ satisfiedBy?: string; blocked?: string }> {
+    const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
+    if ((gate.condition ?? "success") !== "success") return { blocked: `${what} (unsupported condition "${gate.condition}")` };
+    if (!this.revision) return { blocked: `${what} for the same revision, but this run vouches for none (the plan records no source revision, or the jobs' tree is not its clean commit, as warned)` };
+    return this.localEvidence(gate, this.revision);
+  }
+
+  private async localEvidence(gate: PromotionGate, revision: string): Promise<{ satisfiedBy?: string; blocked?: string }> {
+    const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
+    const sameRevision = [{ execId: this.currentExecId, revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
+    for (const { execId, state } of sameRevision) if (componentSucceeded(state, gate)) return { satisfiedBy: execId };
+    // The record may have been there: say when gc removes one, so a block after a clean-up is no mystery.
+    return { blocked: `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded; orun gc keeps the newest success of ${gate.component} in ${gate.environment} unless given --drop-evidence)` };
+  }
+
+  private loadHistory(): Promise<{ execId: string; revision?: string; state: ExecState }[]> {
     this.history ??= (async () => {
-      const out: { revision?: string; state: ExecState }[] = [];
+      const out: { execId: string; revision?: string; state: ExecState }[] = [];
       for (const entry of await this.store.list()) {
         if (entry.execId === this.currentExecId || !entry.meta?.revision) continue;
         const state = await readStateFile(this.store.stateFile(entry.execId)).catch(() => undefined);
-        if (state) out.push({ revision: entry.meta.revision, state });
+        if (state) out.push({ execId: entry.execId, revision: entry.meta.revision, state });
       }
       return out;
     })();

@@ -22,7 +22,7 @@ test("gc refuses a --keep or --keep-days that is empty or not a whole number, na
   assert.deepEqual(await executions(dir), ["one", "two"]);
   const both = await runOrun(["gc", "--keep", "5", "--all"], { cwd: dir });
   assert.equal(both.code, 1, both.stdout);
-  assert.match(both.stderr, /--all removes every finished execution, so --keep 5 would be ignored: give only one/);
+  assert.match(both.stderr, /--all removes every finished execution but the promotion-gate evidence \(--keep 0\), so --keep 5 would be ignored: give only one/);
   assert.deepEqual(await executions(dir), ["one", "two"]);
   const kept = await runOrun(["gc", "--keep", "1"], { cwd: dir });
   assert.equal(kept.code, 0, kept.stderr);

@@ -28,7 +28,7 @@ test("orun -i <intent> validate works from anywhere, like orun validate -i <inte
 
 test("a leading --all is refused before gc and status, whose own --all means something else (gc: remove every execution)", async () => {
   const argv = (...rest: string[]) => ["node", "orun", ...rest];
-  assert.throws(() => hoistGlobalFlags(argv("--all", "gc", "--dry-run")), /--all before "gc" is the global scope flag, which gc does not take; its own --all removes every finished execution/);
+  assert.throws(() => hoistGlobalFlags(argv("--all", "gc", "--dry-run")), /--all before "gc" is the global scope flag, which gc does not take; its own --all removes every finished execution but the promotion-gate evidence/);
   assert.throws(() => hoistGlobalFlags(argv("-i", "x", "--all", "status")), /its own --all lists every execution/);
   assert.deepEqual(hoistGlobalFlags(argv("-i", "x", "gc")), argv("gc", "-i", "x"), "other global flags still move");
   const r = await runOrun(["--all", "gc", "--dry-run"], { cwd: os.tmpdir() });

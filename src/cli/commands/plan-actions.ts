@@ -153,6 +153,8 @@ export async function planAction(component: string | undefined, flags: PlanFlags
   process.stderr.write(result.report);
   for (const warning of result.warnings) warn(warning);
   await warnMissingLocalActions(result);
+  // --changed selecting nothing is its report's to explain, not a mistake in the intent.
+  if (!result.changedOnly) warnEmptyPlan(result);
   let file: string | undefined;
   if (toStdout) {
     const text = format === "yaml" ? (await import("../../plan/format-yaml.js")).encodePlanYaml(result.plan) : encodePlanJsonBuffer(result.plan);
@@ -203,7 +205,21 @@ export async function validateAction(flags: { intent?: string; configDir?: strin
   const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null, ...(flags.debug ? { trace: debugTrace(out) } : {}) });
   for (const warning of result.warnings) warn(warning);
   await warnMissingLocalActions(result);
+  warnEmptyPlan(result);
   out(`✓ All validation passed (${plural(result.stats.components.length, "component")}, ${plural(result.stats.jobs, "job")})\n`);
+}
+
+/** A plan of no jobs passes, but is almost always a mistake (a discovery root with no component.yaml under it). */
+function warnEmptyPlan(result: { plan: { jobs: PlanJob[] }; workspace: LoadedWorkspace }): void {
+  if (result.plan.jobs.length > 0) return;
+  const { workspace } = result;
+  if (workspace.components.length === 0) {
+    const roots = workspace.intent.discovery.roots;
+    const where = roots.length ? `discovery.roots (${roots.map((root) => printable(root)).join(", ")}) hold no component.yaml` : "no discovery.roots are set";
+    warn(`the plan has no jobs: ${shown(workspace.intentFile)} declares no components and ${where}`);
+    return;
+  }
+  warn(`the plan has no jobs: none of the ${plural(workspace.components.length, "component")} subscribes to an environment in scope`);
 }
 
 /**

@@ -830,7 +830,7 @@ export interface GcCommandOptions {
 }
 
 export async function gcCommand(opts: GcCommandOptions): Promise<number> {
-  if (opts.all && opts.keepGiven) throw new OrunError(`--all removes every finished execution, so --keep ${opts.keep} would be ignored: give only one`);
+  if (opts.all && opts.keepGiven) throw new OrunError(`--all removes every finished execution but the promotion-gate evidence (--keep 0), so --keep ${opts.keep} would be ignored: give only one`);
   if (opts.maxAge !== undefined && opts.keepDays !== undefined && opts.maxAge !== opts.keepDays) {
     throw new OrunError("--max-age and --keep-days both set the age limit: give only one");
   }

@@ -29,6 +29,7 @@ import { triggerInfo } from "./info.js";
 import { resolveTriggers } from "./resolve.js";
 import type { TriggerIntent, TriggerResolution } from "./types.js";
 import { prepareCiWorkspace } from "./workspace.js";
+import { compositionSourceChangeWarnings } from "../changes/composition-sources.js";
 import { plannerWarningLine } from "../../util/warning.js";
 
 export interface CiPlanningFlags extends TriggerFlags, ChangeOptions {
@@ -128,6 +129,7 @@ export async function compileForCi(
     };
   }
 
+  if (selection) result.warnings.push(...compositionSourceChangeWarnings(selection.changedFiles, result.workspace.compositions.sources, result.workspace.rootDir));
   let report = set ? set.notes.map((n) => `${n}\n`).join("") : "";
   if (flags.explain) {
     if (trigger) report += explainTrigger(trigger);

@@ -1,0 +1,79 @@
+// camp22 finding 10: `orun run --dry-run` said nothing of what would go wrong. A job whose working directory is
+// missing got no note (the run then fails at its first step); a promotion gate read the same whether a success
+// at the revision was recorded or not; a plan of 0 jobs passed validate and plan without a word. Now the dry-run
+// names a missing folder, judges local gates from the records (writing nothing), and validate/plan warn.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { makePlan, removeDir, tempDir, writePlan } from "../runtime/helpers.js";
+import { GitRepo } from "../planner/changes/git-repo.js";
+import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+
+const GATE = { type: "environment-promotion" as const, environment: "dev", component: "api", condition: "success", match: { revision: "source" } };
+const executions = async (dir: string) => (await readdir(path.join(dir, ".orun/executions")).catch(() => [] as string[])).filter((name) => name !== "latest").sort();
+
+test("the dry-run judges a local promotion gate from the records: would block before dev's success, satisfied by it after; it writes nothing", async (t) => {
+  const repo = GitRepo.create({ "deploy.sh": 'echo "deploying $1"\n', ".gitignore": ".orun/\nplan.json\n" });
+  t.after(() => repo.remove());
+  const sha = repo.commit("app");
+  const dir = repo.dir;
+  await writePlan(
+    dir,
+    makePlan(
+      [
+        { id: "api@dev.deploy", steps: [{ run: "sh deploy.sh dev" }] },
+        { id: "api@prod.deploy", gates: [GATE], steps: [{ run: "sh deploy.sh prod" }] },
+      ],
+      { revision: sha },
+    ),
+  );
+  const before = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--dry-run"], { cwd: dir });
+  assert.equal(before.code, 0, before.stderr);
+  assert.ok(
+    before.stdout.includes(`would block: promotion gate: api must have succeeded in dev at revision ${sha.slice(0, 12)} (no successful execution recorded;`),
+    before.stdout,
+  );
+  // Without --job the run's own dev job may provide the evidence first.
+  const whole = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir });
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.match(whole.stdout, /would block: .* — unless this run's api@dev\.deploy completes first/);
+  assert.deepEqual(await executions(dir), [], "the dry-run recorded nothing");
+
+  const dev = await runOrun(["run", "plan.json", "--job", "api@dev.deploy", "--exec-id", "d1"], { cwd: dir });
+  assert.equal(dev.code, 0, dev.stdout + dev.stderr);
+  const after = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--dry-run"], { cwd: dir });
+  assert.equal(after.code, 0, after.stderr);
+  assert.match(after.stdout, /note {5}gate api in dev: satisfied by d1$/m);
+  assert.doesNotMatch(after.stdout, /would block/);
+  assert.deepEqual(await executions(dir), ["d1"], "the dry-run recorded nothing");
+});
+
+test("the dry-run notes a job whose working directory is missing (a stored plan run elsewhere, a spec.path that is not there)", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  await writePlan(
+    dir,
+    makePlan([
+      { id: "api@dev.build", path: "nowhere", steps: [{ run: "true" }] },
+      { id: "web@dev.build", steps: [{ run: "true" }] },
+    ]),
+  );
+  const result = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  const missing = path.join(dir, "nowhere");
+  assert.ok(result.stdout.includes(`note     working directory ${missing} is missing: the run will fail`), result.stdout);
+  // The workspace itself exists: no note for the other job.
+  assert.equal(result.stdout.split("is missing").length, 2, result.stdout);
+});
+
+test("validate and plan warn about a plan of no jobs, naming the discovery roots that held no component", async (t) => {
+  const repo = await writeRepo(baseRepo(`discovery:\n  roots: [platform]\nenvironments:\n  dev:\n    selectors:\n      components: ["*"]\n`, { "platform/README.md": "" }));
+  t.after(() => cleanupRepos());
+  for (const command of ["validate", "plan"]) {
+    const result = await runOrun([command], { cwd: repo });
+    assert.equal(result.code, 0, `${command}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, /the plan has no jobs: intent\.yaml declares no components and discovery\.roots \(platform\) hold no component\.yaml/, command);
+  }
+});
