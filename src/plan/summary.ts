@@ -140,20 +140,15 @@ export function renderDescribePlan(plan: Plan): string {
   const sources = plan.spec.compositionSources ?? [];
   if (sources.length > 0) {
     out += "\nComposition Sources\n";
-    sources.forEach((source, i) => (out += `  ${branch(i, sources.length)} ${source.name} (${source.kind})\n`));
+    for (const source of sources) out += `  ├─ ${source.name} (${source.kind})\n`;
   }
   out += "\nJobs\n";
-  plan.jobs.forEach((job, i) => {
+  for (const job of plan.jobs) {
     const deps = job.dependsOn?.length ? ` → ${job.dependsOn.join(", ")}` : "";
     const gates = job.gates?.length ? ` [gated on ${job.gates.map((g) => `${g.component}@${g.environment}`).join(", ")}]` : "";
-    out += `  ${branch(i, plan.jobs.length)} ${job.id} (${job.steps.length} steps)${deps}${gates}\n`;
-  });
+    out += `  ├─ ${job.id} (${job.steps.length} steps)${deps}${gates}\n`;
+  }
   return out;
-}
-
-/** A list's tree glyph: the last entry closes the branch (spec 12 §5.6 drew every row with ├─, as v2.3 did). */
-function branch(index: number, count: number): string {
-  return index === count - 1 ? "└─" : "├─";
 }
 
 export function renderDescribeJob(job: PlanJob): string {

@@ -45,7 +45,7 @@ test("describe plan prints §5.6 for the golden plan", async () => {
       "Jobs",
       "  ├─ db@dev.deploy (1 steps)",
       "  ├─ api@dev.deploy (3 steps) → db@dev.deploy",
-      "  └─ api@prod.deploy (1 steps) [gated on api@dev]",
+      "  ├─ api@prod.deploy (1 steps) [gated on api@dev]",
       "",
     ].join("\n"),
   );

@@ -75,8 +75,8 @@ describe("plan storage, get and describe", () => {
     const described = await runOrun(["describe", "plan"], { cwd: dir });
     assert.equal(described.code, 0, described.stderr);
     assert.match(described.stdout, /^\nPlan: s-test\n─{60}\nPlan ID: {6}[0-9a-f]{12}\n/);
-    assert.match(described.stdout, /\nComposition Sources\n {2}└─ local \(dir\)\n/);
-    assert.match(described.stdout, / {2}└─ web@prod\.deploy \(4 steps\) → api@prod\.deploy, web@dev\.deploy\n/);
+    assert.match(described.stdout, /\nComposition Sources\n {2}├─ local \(dir\)\n/);
+    assert.match(described.stdout, / {2}├─ web@prod\.deploy \(4 steps\) → api@prod\.deploy, web@dev\.deploy\n/);
 
     const job = await runOrun(["describe", "job", "web.prod.deploy"], { cwd: dir });
     assert.equal(job.code, 0, job.stderr);
