@@ -8,27 +8,10 @@ import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
-import { shComposition } from "../remote/lib-app-repo.js";
+import { shComposition, shIntent } from "../remote/lib-app-repo.js";
 import { inShell, jobStatuses, killedRun, statusAdvice } from "../support/resume-hint.js";
 
-const INTENT = `apiVersion: sourceplane.io/v1
-kind: Intent
-metadata:
-  name: moved
-compositions:
-  sources:
-    - name: local
-      kind: dir
-      path: ./compositions
-environments:
-  dev: {}
-components:
-  - name: lib
-    type: sh
-    path: lib
-    subscribe:
-      environments: [dev]
-`;
+const INTENT = shIntent("moved", [{ name: "lib" }]);
 
 /**
  * The repository in <root>/repo (lib, wd), B beside it. lib's step notes the folder it runs in (<root>/ran-in), says

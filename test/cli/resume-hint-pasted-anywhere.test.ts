@@ -8,27 +8,10 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
-import { shComposition } from "../remote/lib-app-repo.js";
+import { shComposition, shIntent } from "../remote/lib-app-repo.js";
 import { inShell, jobStatuses, killedRun, resumeLine, statusAdvice } from "../support/resume-hint.js";
 
-const INTENT = `apiVersion: sourceplane.io/v1
-kind: Intent
-metadata:
-  name: paths
-compositions:
-  sources:
-    - name: local
-      kind: dir
-      path: ./compositions
-environments:
-  dev: {}
-components:
-  - name: lib
-    type: sh
-    path: lib
-    subscribe:
-      environments: [dev]
-`;
+const INTENT = shIntent("paths", [{ name: "lib" }]);
 
 /**
  * A root holding the intent in repo/, folders A and B beside it, and `workdir`; lib's step notes the folder it runs
