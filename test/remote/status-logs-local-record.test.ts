@@ -283,6 +283,20 @@ describe("a remote runner's interrupted record says how to rejoin its run, and t
   });
 });
 
+/**
+ * lib moves from the intent into lib/component.yaml (so lib/ is its folder, which scopes a run started there), and
+ * its step waits for `release` at the root, which the test's end writes if the test did not.
+ */
+async function libInItsOwnFolder(t: TestContext, dir: string): Promise<void> {
+  const intent = await readFile(path.join(dir, "intent.yaml"), "utf8");
+  const libEntry = "  - name: lib\n    type: sh\n    path: lib\n    subscribe:\n      environments: [dev]\n";
+  assert.ok(intent.includes(libEntry), intent);
+  await writeFile(path.join(dir, "intent.yaml"), intent.replace(libEntry, ""));
+  await writeFile(path.join(dir, "lib/component.yaml"), "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: lib}\nspec:\n  type: sh\n  subscribe:\n    environments: [dev]\n");
+  await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
+  t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
+}
+
 describe("a remote runner scoped by its component folder records a rejoin that keeps that scope from any folder", () => {
   const open = backendProcessBed("sqlite", "rejoinscope", ["--lease-timeout", "5s"]);
 
@@ -291,13 +305,7 @@ describe("a remote runner scoped by its component folder records a rejoin that k
   it("status --local of a SIGKILLed runner started in lib/ names --component lib; pasted at the root it takes over lib and leaves app", async (t) => {
     const bed = (await open(t))!;
     const { dir, orun, env } = await remoteRepo(bed, "rejoinscope", "echo app-ok\n");
-    const intent = await readFile(path.join(dir, "intent.yaml"), "utf8");
-    const libEntry = "  - name: lib\n    type: sh\n    path: lib\n    subscribe:\n      environments: [dev]\n";
-    assert.ok(intent.includes(libEntry), intent);
-    await writeFile(path.join(dir, "intent.yaml"), intent.replace(libEntry, ""));
-    await writeFile(path.join(dir, "lib/component.yaml"), "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: lib}\nspec:\n  type: sh\n  subscribe:\n    environments: [dev]\n");
-    await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
-    t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
+    await libInItsOwnFolder(t, dir);
     const { record, output } = await killedWhileLibRuns(dir, env, ["--exec-id", "scoped-run"], path.join(dir, "lib"));
     assert.match(output, /auto-scoped to component lib/);
     const { hint, stdout } = await rejoinHint(orun, record, "scoped-run");
@@ -316,13 +324,7 @@ describe("a remote runner started with --all in a component folder repeats --all
   it("status --local of a SIGKILLed `orun run --all` runner started in lib/ names --all; pasted in lib/ it takes over lib and runs app", async (t) => {
     const bed = (await open(t))!;
     const { dir, orun, env } = await remoteRepo(bed, "rejoinall", "echo app-ok\n");
-    const intent = await readFile(path.join(dir, "intent.yaml"), "utf8");
-    const libEntry = "  - name: lib\n    type: sh\n    path: lib\n    subscribe:\n      environments: [dev]\n";
-    assert.ok(intent.includes(libEntry), intent);
-    await writeFile(path.join(dir, "intent.yaml"), intent.replace(libEntry, ""));
-    await writeFile(path.join(dir, "lib/component.yaml"), "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: lib}\nspec:\n  type: sh\n  subscribe:\n    environments: [dev]\n");
-    await writeFile(path.join(dir, "lib/check.sh"), "echo lib-start; while [ ! -f ../release ]; do sleep 0.1; done; echo lib-ok\n");
-    t.after(() => writeFile(path.join(dir, "release"), "").catch(() => undefined));
+    await libInItsOwnFolder(t, dir);
     const lib = path.join(dir, "lib");
     const { record, output } = await killedWhileLibRuns(dir, env, ["--all", "--exec-id", "all-run"], lib);
     assert.doesNotMatch(output, /auto-scoped/);
