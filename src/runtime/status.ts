@@ -70,7 +70,11 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   // a lock left by a dead process on a record without metadata is a run killed while it started.
   const staleLock = !meta && !locked && !lockUnreadable && backgroundPid === undefined ? await deadLockOwner(store.lockFile(execId)) : undefined;
   const diedStarting = staleLock !== undefined;
-  const interrupted = diedStarting || (unfinished && !locked && !lockUnreadable && !(child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child))));
+  const childAlive = child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child));
+  // A --background child that gave up (background-error.json) and exited after `child` was read is not a dead run:
+  // read again, and its recorded failure is found (status --watch showed it interrupted, with no error).
+  if (reread && child !== undefined && !childAlive) return readSnapshot(store, execId, false);
+  const interrupted = diedStarting || (unfinished && !locked && !lockUnreadable && !childAlive);
   // A run that holds its new record and has not written metadata yet is starting too (not gc removing it).
   const starting = (backgroundPid !== undefined && !interrupted) || (!meta && locked && holder.purpose !== "gc");
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);

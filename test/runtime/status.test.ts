@@ -2,9 +2,12 @@
 // pid and process start time, so a pid reused after a crash (or a container restart) does not pass for the run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { mkdir, utimes, writeFile } from "node:fs/promises";
+import path from "node:path";
 import os from "node:os";
-import { ExecutionStore } from "../../src/runtime/records/store.js";
+import { BACKGROUND_ERROR_FILE, ExecutionStore } from "../../src/runtime/records/store.js";
 import { acquireExecLock } from "../../src/runtime/records/lock.js";
 import { readSnapshot, renderStatus } from "../../src/runtime/status.js";
 import { palette } from "../../src/runtime/output/terminal.js";
@@ -87,4 +90,35 @@ test("status: a run that ends between the reads of its metadata and of its lock 
   await store.writeMetadata(running);
   const snapshot = await readSnapshot(store, "x");
   assert.deepEqual([snapshot.interrupted, snapshot.meta?.status], [false, "completed"]);
+});
+
+test("status: a --background child that records its failure and exits between two reads of the record shows that failure, not an interrupted run", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  // The race from a CI run: the child's pid file was read (a child pending), then the child wrote
+  // background-error.json and exited before its liveness was checked. Here the error file is written at the first
+  // lookup of the lock, which readSnapshot makes between the two.
+  let raced = false;
+  class RacingStore extends ExecutionStore {
+    override lockFile(execId: string): string {
+      if (!raced) {
+        raced = true;
+        writeFileSync(path.join(this.execDir(execId), BACKGROUND_ERROR_FILE), JSON.stringify({ pid: deadPid, error: "cannot run b: dependencies not completed (a)", at: "2026-01-01T00:00:02Z" }));
+      }
+      return super.lockFile(execId);
+    }
+  }
+  const store = new RacingStore(dir);
+  const deadPid = spawnSync("true").pid;
+  await mkdir(store.execDir("x"), { recursive: true });
+  await store.writeMetadata({ execId: "x", planId: "p", planName: "n", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:00:01Z", status: "completed", trigger: "cli", user: "me", dryRun: false, pid: 1, jobTotal: 1, jobDone: 1, jobFailed: 0 });
+  const past = (seconds: number) => new Date(Date.now() - seconds * 1000);
+  await utimes(store.metadataFile("x"), past(60), past(60));
+  await writeFile(path.join(store.execDir("x"), "pid"), String(deadPid));
+  await utimes(path.join(store.execDir("x"), "pid"), past(30), past(30));
+
+  const snapshot = await readSnapshot(store, "x");
+  assert.ok(raced, "the error file was written mid-read");
+  assert.equal(snapshot.interrupted, false);
+  assert.equal(snapshot.backgroundError?.error, "cannot run b: dependencies not completed (a)");
 });
