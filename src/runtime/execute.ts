@@ -7,7 +7,7 @@ import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { canonicalJobId, parseJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
 import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
-import { missingLocalActions } from "../runners/github-actions/local-actions.js";
+import { missingLocalActions } from "../plan/local-actions.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";

@@ -227,7 +227,7 @@ function warnEmptyPlan(result: { plan: { jobs: PlanJob[] }; workspace: LoadedWor
  * a warning, not an error — the plan may run elsewhere, where the run checks again before the job's first step.
  */
 async function warnMissingLocalActions(result: { plan: { jobs: PlanJob[] }; workspace: { rootDir: string } }): Promise<void> {
-  const { missingLocalActions } = await import("../../runners/github-actions/local-actions.js");
+  const { missingLocalActions } = await import("../../plan/local-actions.js");
   for (const missing of missingLocalActions(result.plan.jobs, result.workspace.rootDir)) warn(`job ${missing.job} step ${missing.step}: ${missing.message}`);
 }
 

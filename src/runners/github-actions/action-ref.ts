@@ -1,4 +1,6 @@
 // Parses the value of a `use:` step into what kind of action it names.
+import { isLocalActionUse } from "../../plan/local-actions.js";
+
 export type ActionRef =
   | { kind: "local"; path: string }
   | { kind: "docker-image"; image: string }
@@ -9,7 +11,7 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 export function parseActionRef(uses: string): ActionRef {
   const value = uses.trim();
   if (value.startsWith("docker://")) return { kind: "docker-image", image: value.slice("docker://".length) };
-  if (value.startsWith("./") || value.startsWith("../") || value === ".") return { kind: "local", path: value };
+  if (isLocalActionUse(value)) return { kind: "local", path: value };
   const m = /^([^/@\s]+)\/([^/@\s]+)(?:\/([^@\s]+))?@(\S+)$/.exec(value);
   if (m) {
     const [, owner, repo, subPath = "", ref] = m;

@@ -10,7 +10,7 @@
 // workflow-commands.ts + masker.ts (`::cmd::` lines, secret masking) ·
 // file-commands.ts (GITHUB_ENV/OUTPUT/PATH/STATE/STEP_SUMMARY) · shell.ts ·
 // process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) ·
-// action-cache.ts + github-api.ts + tarball.ts (remote actions) · local-actions.ts (`use: ./path`) ·
+// action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
 // github-context.ts (github context, GITHUB_* variables) · cancel-grace.ts (what
 // runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs) ·
 // job-keys.ts (GitHub job keys: defaults.run honoured, container:/services:… refused) · settings.ts (what is

@@ -13,7 +13,7 @@ import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall
 import { fileCommandEnv } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
-import { localActionMissing } from "./local-actions.js";
+import { localActionMissing } from "../../plan/local-actions.js";
 import { jobFailed, plainRecord, userRecord, type HoistedPre, type JobState, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { JOB_HANDED_ON } from "../runner.js";

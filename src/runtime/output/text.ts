@@ -8,7 +8,7 @@ import { formatDuration } from "../duration.js";
 import { POST_JOB_LOGS } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
-import { missingLocalActionRoot } from "../../runners/github-actions/local-actions.js";
+import { missingLocalActionRoot } from "../../plan/local-actions.js";
 import { shellWord } from "../../util/shell-word.js";
 
 export interface TextOptions {

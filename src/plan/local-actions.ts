@@ -1,12 +1,16 @@
 // Local actions (`use: ./path`): relative to the repository root (the run's workspace), not to the step's
-// working directory. The wording of a missing one is shared by the runner (at job set-up), `run --dry-run`
-// and `validate`/`plan`, and the run's hint reads the root back out of it (runtime/output/text.ts).
+// working directory. A plan check, not a runner's: the github-actions runner (at the step), `run --dry-run`
+// and `validate`/`plan` all say a missing one in these words, and none of them has to load another's code.
 import { statSync } from "node:fs";
 import path from "node:path";
-import type { PlanJob } from "../../model/plan.js";
-import { orderSteps, stepKeys } from "../../runtime/steps.js";
-import { isUseStep } from "../runner.js";
-import { parseActionRef } from "./action-ref.js";
+import type { PlanJob } from "../model/plan.js";
+import { orderSteps, stepKeys } from "../runtime/steps.js";
+
+/** Whether a `use:` value names a local action (`./path`, `../path` or `.`), as the runner's parser reads it. */
+export function isLocalActionUse(use: string): boolean {
+  const value = use.trim();
+  return value.startsWith("./") || value.startsWith("../") || value === ".";
+}
 
 /** The error for a local action whose folder is missing; names the folder and the root it is relative to. */
 export function localActionMissing(uses: string, dir: string, root: string): string {
@@ -29,8 +33,8 @@ export interface MissingLocalAction {
 
 /**
  * The job-level `use: ./path` steps of `jobs` whose folder is not under `root`. A value with `${{ }}` is left to
- * its step (it may name an earlier step's output), as are references that do not parse or that leave the root:
- * the run reports those itself. Actions a composite calls are not looked at (they resolve when it runs).
+ * its step (it may name an earlier step's output), as are references that leave the root: the run reports those
+ * itself. Actions a composite calls are not looked at (they resolve when it runs).
  */
 export function missingLocalActions(jobs: PlanJob[], root: string): MissingLocalAction[] {
   const base = path.resolve(root);
@@ -39,17 +43,9 @@ export function missingLocalActions(jobs: PlanJob[], root: string): MissingLocal
     const ordered = orderSteps(job.steps);
     const keys = stepKeys(ordered);
     ordered.forEach((step, i) => {
-      if (!isUseStep(step) || (step.run ?? "").trim() !== "") return;
-      const use = step.use!.trim();
-      if (use.includes("${{")) return;
-      let ref;
-      try {
-        ref = parseActionRef(use);
-      } catch {
-        return;
-      }
-      if (ref.kind !== "local") return;
-      const dir = path.resolve(base, ref.path);
+      const use = (step.use ?? "").trim();
+      if (use === "" || (step.run ?? "").trim() !== "" || use.includes("${{") || !isLocalActionUse(use)) return;
+      const dir = path.resolve(base, use);
       const rel = path.relative(base, dir);
       if (rel.startsWith("..") || path.isAbsolute(rel)) return;
       if (isDirectory(dir)) return;
