@@ -49,7 +49,7 @@ export interface ExecutionSnapshot {
  */
 const CREATING_GRACE_MS = 10_000;
 
-/** `reread`: whether a record found with `running` metadata and a free lock is read again (see below). */
+/** `reread`: whether a record found interrupted is read again before it is called so (see below). */
 export async function readSnapshot(store: ExecutionStore, execId: string, reread = true): Promise<ExecutionSnapshot> {
   const meta = await store.readMetadata(execId);
   const state = await readStateFile(store.stateFile(execId));
@@ -60,9 +60,6 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   // The running process holds the lock; the lock knows its start time, so a reused pid does not pass for it.
   // A --background child may still be recording why it stopped after giving up the lock: alive, it is not interrupted.
   const { owner: holder, readError } = await lockHolder(store.lockFile(execId));
-  // A run writes its last metadata before it gives up the lock: `running` read before the lock was found free may
-  // be a run that ended in between, not a dead one (status --watch and logs --follow then exited 1 for a good run).
-  if (reread && holder === undefined && readError === undefined && meta?.status === "running") return readSnapshot(store, execId, false);
   const locked = holder !== undefined;
   // Only where it decides anything: a finished run's lock is no question.
   const lockUnreadable = readError !== undefined && (unfinished || !meta) ? `${readError}, ${store.lockFile(execId)}` : undefined;
@@ -71,10 +68,12 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   const staleLock = !meta && !locked && !lockUnreadable && backgroundPid === undefined ? await deadLockOwner(store.lockFile(execId)) : undefined;
   const diedStarting = staleLock !== undefined;
   const childAlive = child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child));
-  // A --background child that gave up (background-error.json) and exited after `child` was read is not a dead run:
-  // read again, and its recorded failure is found (status --watch showed it interrupted, with no error).
-  if (reread && child !== undefined && !childAlive) return readSnapshot(store, execId, false);
   const interrupted = diedStarting || (unfinished && !locked && !lockUnreadable && !childAlive);
+  // A process records how it ended before it lets go (a run its last metadata before it frees the lock, a
+  // --background child its background-error.json before it exits), and the files above are read one after another:
+  // a record read as interrupted may be one that ended in between. Only a second reading that finds it so says it
+  // (status --watch and logs --follow exited 1 for a good run, or showed a refused child interrupted without its error).
+  if (interrupted && reread) return readSnapshot(store, execId, false);
   // A run that holds its new record and has not written metadata yet is starting too (not gc removing it).
   const starting = (backgroundPid !== undefined && !interrupted) || (!meta && locked && holder.purpose !== "gc");
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
