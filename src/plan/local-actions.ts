@@ -1,6 +1,7 @@
 // Local actions (`use: ./path`): relative to the repository root (the run's workspace), not to the step's
 // working directory. A plan check, not a runner's: the github-actions runner (at the step), `run --dry-run`
-// and `validate`/`plan` all say a missing one in these words, and none of them has to load another's code.
+// and `validate`/`plan` all say a missing one in these words, and none of them has to load another's code. The
+// runner's error carries the root as data (StepResult.localActionRoot), which the run's hint names.
 import { statSync } from "node:fs";
 import path from "node:path";
 import type { PlanJob } from "../model/plan.js";
@@ -17,9 +18,15 @@ export function localActionMissing(uses: string, dir: string, root: string): str
   return `local action ${uses}: ${dir} does not exist (local actions are relative to the repository root ${root})`;
 }
 
-/** The repository root a localActionMissing() error names, if `error` holds one. */
-export function missingLocalActionRoot(error: string): string | undefined {
-  return /local action \S+: .+ does not exist \(local actions are relative to the repository root (.+?)\)/.exec(error)?.[1];
+/** What the runner throws for a missing local action: `root` travels with the step's result to the run's hint. */
+export class LocalActionMissingError extends Error {
+  constructor(
+    uses: string,
+    dir: string,
+    readonly root: string,
+  ) {
+    super(localActionMissing(uses, dir, root));
+  }
 }
 
 export interface MissingLocalAction {

@@ -82,6 +82,11 @@ export interface StepResult {
   output: string;
   /** Set when the step failed: `exit status 3`, `command timed out after 2s`, a runner error... */
   error?: string;
+  /**
+   * github-actions: `error` is a local action's (`use: ./path`) whose folder is missing; the repository root such
+   * paths are relative to, which the run's hint names (not the step's working directory, where users look).
+   */
+  localActionRoot?: string;
   timedOut?: boolean;
   /** Named outputs the step produced (github-actions `steps.<id>.outputs`). */
   outputs?: Record<string, string>;

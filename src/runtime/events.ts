@@ -130,7 +130,17 @@ export type RunEvent =
       output: string;
       continuing?: boolean;
     }
-  | { type: "job-end"; job: PlanJob; status: "completed" | "failed"; durationMs: number; error?: string; failedStep?: string; output: string }
+  | {
+      type: "job-end";
+      job: PlanJob;
+      status: "completed" | "failed";
+      durationMs: number;
+      error?: string;
+      failedStep?: string;
+      /** The failure reported is a missing local action's: the root its path is relative to (StepResult.localActionRoot). */
+      localActionRoot?: string;
+      output: string;
+    }
   | { type: "job-not-run"; job: PlanJob; status: "skipped" | "blocked" | "waiting"; reason: string }
   | { type: "run-end"; summary: RunSummary };
 

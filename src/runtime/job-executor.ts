@@ -227,6 +227,13 @@ export async function executeJob(deps: JobExecutorDeps, job: PlanJob, inflight?:
   }
 }
 
+/** What failed a job, as its record and the run's output say it; `localActionRoot` as in StepResult. */
+interface JobFailure {
+  error: string;
+  step?: string;
+  localActionRoot?: string;
+}
+
 async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightStep | undefined, startNote: string | undefined): Promise<JobRunResult> {
   const started = Date.now();
   if (deps.clearLogs) await deps.store.clearJobLogs(deps.ids.execId, job.id);
@@ -240,8 +247,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   const jobCtx = inflight?.jobCtx ?? jobContext(deps, job);
   const outputs: string[] = [];
   // `fatal` stopped the job; `lastFailure` is the latest failure of any kind (spec: each step error sets lastError).
-  let fatal: { error: string; step?: string } | undefined;
-  let lastFailure: { error: string; step?: string } | undefined;
+  let fatal: JobFailure | undefined;
+  let lastFailure: JobFailure | undefined;
   /** The step that was running when the run was cancelled, if one was. */
   let canceledDuring: string | undefined;
 
@@ -280,7 +287,7 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     if (!abortedBefore && deps.signal.aborted) canceledDuring ??= key;
     if (outcome.output) outputs.push(outcome.output);
     if (outcome.error === undefined) continue;
-    const failure = { error: `step ${key}: ${outcome.error}`, step: key };
+    const failure: JobFailure = { error: `step ${key}: ${outcome.error}`, step: key, ...(outcome.localActionRoot !== undefined ? { localActionRoot: outcome.localActionRoot } : {}) };
     lastFailure = failure;
     if ((step.onFailure ?? "").trim().toLowerCase() !== "continue") fatal ??= failure;
   }
@@ -307,7 +314,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   jobState.finishedAt = nowStamp();
   if (reported) jobState.lastError = reported.error;
   deps.writer.schedule();
-  deps.emit({ type: "job-end", job, status, durationMs: Date.now() - started, error: reported?.error, failedStep: reported?.step, output: outputs.join("\n") });
+  const localActionRoot = reported?.localActionRoot;
+  deps.emit({ type: "job-end", job, status, durationMs: Date.now() - started, error: reported?.error, failedStep: reported?.step, ...(localActionRoot !== undefined ? { localActionRoot } : {}), output: outputs.join("\n") });
   return { status, error: reported?.error, failedStep: reported?.step, fatal: fatal !== undefined };
 }
 
@@ -320,7 +328,7 @@ async function runStep(
   total: number,
   opensLatch: number | undefined,
   inflight: InFlightStep | undefined,
-): Promise<{ error?: string; output: string }> {
+): Promise<{ error?: string; output: string; localActionRoot?: string }> {
   const { job } = jobCtx;
   const jobState = deps.state.jobs[job.id]!;
   jobState.steps[key] = "running";
@@ -351,7 +359,7 @@ async function runStep(
     }
   }
 
-  let last: { error?: string; output: string; skipped?: boolean } = { output: "" };
+  let last: { error?: string; output: string; skipped?: boolean; localActionRoot?: string } = { output: "" };
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (attempt > 1) {
       deps.emit({ type: "step-retry", job, stepKey: key, attempt, attempts, error: last.error ?? "" });
@@ -385,7 +393,7 @@ async function runStep(
       }
       result ??= await deps.runner.runStep({ job: jobCtx, step, stepKey: key, cwd, env: stepEnv(deps.ids, job, step), timeoutMs, signal: deps.signal, onOutput, onOutputBytes, opensLatch });
       if (decoder) show(decoder.end());
-      last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, ""), skipped: result.skipped };
+      last = { error: result.error ?? (result.exitCode !== 0 ? `exit status ${result.exitCode}` : undefined), output: result.output.replace(/\n+$/, ""), skipped: result.skipped, localActionRoot: result.localActionRoot };
       // Runners that return output without streaming it still get it logged.
       if (result.output && !log.hasOutput) log.write(result.output);
     } catch (err) {
@@ -393,7 +401,8 @@ async function runStep(
     }
     if (last.error === undefined || deps.signal.aborted) break;
   }
-  return end(last.error, last.output, last.skipped === true);
+  const ended = await end(last.error, last.output, last.skipped === true);
+  return ended.error !== undefined && last.localActionRoot !== undefined ? { ...ended, localActionRoot: last.localActionRoot } : ended;
 }
 
 async function writeJobLog(file: string, text: string): Promise<void> {

@@ -71,6 +71,15 @@ describe("github-actions: actions are resolved before a job's first step", () =>
     assert.doesNotMatch(r.out, /check the component path or set --workdir/);
   });
 
+  it("a missing local action a composite calls gets the same hint: the runner passes the root up from the nested step", async () => {
+    await mkdir(path.join(ws, "actions/wrapper"), { recursive: true });
+    await writeFile(path.join(ws, "actions/wrapper/action.yml"), "name: wrapper\nruns:\n  using: composite\n  steps:\n    - name: inner\n      uses: ./actions/gone\n");
+    const r = await runPlan("local-nested", [{ id: "wrap", use: "./actions/wrapper" }]);
+    assert.equal(r.code, 1, r.out);
+    assert.ok(r.out.includes(`wrapper › inner: local action ./actions/gone: ${path.join(ws, "actions/gone")} does not exist`), r.out);
+    assert.ok(r.out.includes(`local actions (use: ./path) are relative to the repository root ${ws}, not to the step's working directory`), r.out);
+  });
+
   it("run --dry-run notes a missing local action (and nothing for one that exists)", async () => {
     const r = await runPlan("dry", [
       { id: "deploy", run: "echo A > dry-deployed.txt" },

@@ -141,6 +141,24 @@ test("a failed job's hint: a step-level guess for step errors, none for a runner
   assert.deepEqual(hints("start job: slirp4netns failed: open(\"/dev/net/tun\"): Permission denied"), []);
 });
 
+test("a missing local action's hint names the root the runner passes with the failure, not one read out of the error's words", () => {
+  const hints = (localActionRoot: string | undefined): string[] => {
+    const lines: string[] = [];
+    const renderer = new TextRenderer({ verbose: false, palette: palette(false), writeLine: (line) => lines.push(line) });
+    const error = "step report: local action ./actions/nope: /repo/actions/nope does not exist (local actions are relative to the repository root /repo)";
+    renderer.handle({ type: "job-end", job: deploy, status: "failed", durationMs: 1, error, failedStep: "report", ...(localActionRoot !== undefined ? { localActionRoot } : {}), output: "" });
+    return lines.map((line) => line.trim()).filter((line) => line.startsWith("hint"));
+  };
+  assert.deepEqual(
+    hints("/work/repo"),
+    ["hint  local actions (use: ./path) are relative to the repository root /work/repo, not to the step's working directory; fix the path in use: or add the action there"],
+  );
+  // The same words without the runner saying so: the general guess, not the local-action hint.
+  assert.doesNotMatch(hints(undefined).join(""), /local actions/);
+  // A root with a bidi control is shown escaped, as the error is.
+  assert.match(hints("/work/re\u202epo").join(""), /repository root \/work\/re\\u\{202e\}po,/);
+});
+
 test("verbose output under concurrency: every line carries its job's prefix as it is, `$` patterns in names included", () => {
   const odd = makePlan([{ id: "a$&b@dev.x$1y", steps: [{ run: "true" }] }]).jobs[0]!;
   const writes: string[] = [];

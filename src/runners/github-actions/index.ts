@@ -307,7 +307,7 @@ export class GithubActionsRunner implements Runner {
     if (outcome.error !== undefined && !outcome.cancelled) state.failedSteps.add(key);
     const output = keptOutput().replace(/\n+$/, "");
     if (outcome.skipped) return { exitCode: 0, output, outputs: {}, skipped: true };
-    return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, timedOut: outcome.timedOut, outputs: outcome.outputs };
+    return { exitCode: outcome.error ? outcome.exitCode ?? null : 0, output, error: outcome.error, localActionRoot: outcome.localActionRoot, timedOut: outcome.timedOut, outputs: outcome.outputs };
   }
 
   /** A step whose `if:` calls a status function decides for itself after a failure (`if: failure()` clean-up). */

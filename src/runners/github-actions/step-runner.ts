@@ -13,7 +13,7 @@ import { actionImageSource, splitArgs, type ContainerActions, type ContainerCall
 import { fileCommandEnv } from "./file-commands.js";
 import type { ApiEndpoint } from "./github-api.js";
 import { hashFilesFunction } from "./hash-files.js";
-import { localActionMissing } from "../../plan/local-actions.js";
+import { LocalActionMissingError } from "../../plan/local-actions.js";
 import { jobFailed, plainRecord, userRecord, type HoistedPre, type JobState, type StepRecord } from "./job-state.js";
 import { spawnProcess } from "./process.js";
 import { JOB_HANDED_ON } from "../runner.js";
@@ -71,6 +71,8 @@ export interface StepOutcome {
   outputs: Record<string, string>;
   exitCode: number | null;
   error?: string;
+  /** `error` is a missing local action's (nested in a composite, too): the root its path is relative to. */
+  localActionRoot?: string;
   timedOut?: boolean;
   skipped?: boolean;
   /** Stopped by the job's cancel: neither failure() nor job.status count it as a failure. */
@@ -182,6 +184,7 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
     outcome = spec.run !== undefined && spec.run.trim() !== "" ? await runScript(spec, scope, io, env) : await runAction(spec, scope, io, env);
   } catch (err) {
     outcome = { outputs: {}, exitCode: null, error: err instanceof Error ? err.message : String(err) };
+    if (err instanceof LocalActionMissingError) outcome.localActionRoot = err.root;
   }
   let continueOnError = false;
   // Like GitHub, continue-on-error is evaluated once the step has failed, in the scope the step ran in.
@@ -205,7 +208,7 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
   if (cancelled) return { ...outcome, cancelled: true };
   if (failed && continueOnError) {
     io.emit(`warning: step ${spec.key} failed and continues (continue-on-error): ${outcome.error}`);
-    return { ...outcome, error: undefined, exitCode: 0 };
+    return { ...outcome, error: undefined, localActionRoot: undefined, exitCode: 0 };
   }
   return outcome;
 }
@@ -327,7 +330,7 @@ async function locateAction(uses: string, scope: Scope, io: StepIO, env: Record<
     const dir = path.resolve(io.workspaceDir, ref.path);
     const rel = path.relative(io.workspaceDir, dir);
     if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`local action ${uses} is outside the workspace ${io.workspaceDir}`);
-    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new Error(localActionMissing(uses, dir, io.workspaceDir));
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new LocalActionMissingError(uses, dir, io.workspaceDir);
     return { dir, repository: "", ref: "", label: path.basename(dir) };
   }
   const { state } = scope;
@@ -673,6 +676,7 @@ async function runComposite(
     owner: `${scope.owner}${spec.key}/`,
   };
   let firstError: string | undefined;
+  let localActionRoot: string | undefined;
   let exitCode: number | null = 0;
   let timedOut = false;
   for (const [i, step] of steps.entries()) {
@@ -695,6 +699,7 @@ async function runComposite(
     );
     if (result.error && firstError === undefined) {
       firstError = `${meta.name} › ${step.name ?? step.id ?? `step ${i + 1}`}: ${result.error}`;
+      localActionRoot = result.localActionRoot;
       exitCode = result.exitCode;
       timedOut = result.timedOut ?? false;
     }
@@ -709,7 +714,7 @@ async function runComposite(
       firstError ??= `output ${key}: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-  return { outputs: plainRecord(outputs), exitCode: firstError ? exitCode ?? 1 : 0, error: firstError, timedOut };
+  return { outputs: plainRecord(outputs), exitCode: firstError ? exitCode ?? 1 : 0, error: firstError, ...(localActionRoot !== undefined ? { localActionRoot } : {}), timedOut };
 }
 
 /**

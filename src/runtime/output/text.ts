@@ -8,7 +8,6 @@ import { formatDuration } from "../duration.js";
 import { POST_JOB_LOGS } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
-import { missingLocalActionRoot } from "../../plan/local-actions.js";
 import { shellWord } from "../../util/shell-word.js";
 
 export interface TextOptions {
@@ -185,7 +184,7 @@ export class TextRenderer implements Renderer {
     const pad = `${this.indent()}   `;
     if (event.failedStep) out(`${pad}step  ${printable(event.failedStep)}`);
     if (event.error) out(`${pad}error ${printable(event.error.replace(/^step [^:]+: /, ""))}`);
-    const hint = hintFor(printable(event.error ?? ""));
+    const hint = hintFor(printable(event.error ?? ""), event.localActionRoot);
     if (hint) out(`${pad}hint  ${hint}`);
     if (!this.options.verbose) {
       const lines = event.output.split("\n").filter((line) => line.trim() !== "");
@@ -293,11 +292,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function hintFor(error: string): string | undefined {
+/** `localActionRoot`: the job failed for a missing local action, relative to that root (the runner says so: StepResult). */
+function hintFor(error: string, localActionRoot: string | undefined): string | undefined {
   // A local action is looked for from the repository root, not the step's working directory (the general
-  // "path not found" hint below would send the user to the component path); said at job set-up too.
-  const actionRoot = missingLocalActionRoot(error);
-  if (actionRoot !== undefined) return `local actions (use: ./path) are relative to the repository root ${actionRoot}, not to the step's working directory; fix the path in use: or add the action there`;
+  // "path not found" hint below would send the user to the component path).
+  if (localActionRoot !== undefined) return `local actions (use: ./path) are relative to the repository root ${printable(localActionRoot)}, not to the step's working directory; fix the path in use: or add the action there`;
   // A runner's failure to start a job (no container engine, a mount refused…) carries its own hint: these
   // step-level guesses (a component path, executable permissions) would point the wrong way.
   if (error.startsWith("start job: ")) return undefined;
