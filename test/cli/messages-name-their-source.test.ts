@@ -6,21 +6,13 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-components:
-  - name: api
-    type: svc
-`;
-
 test("an alias naming no anchor is told at the alias's line", async () => {
   const dir = await writeRepo(
-    baseRepo(BODY, { "apps/web/component.yaml": "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata:\n  name: web\nspec:\n  type: svc\n  parameters:\n    replicas: *nope\n" }),
+    baseRepo(DEV_API, { "apps/web/component.yaml": "apiVersion: sourceplane.io/v1\nkind: Component\nmetadata:\n  name: web\nspec:\n  type: svc\n  parameters:\n    replicas: *nope\n" }),
   );
   const result = await runOrun(["validate"], { cwd: dir });
   assert.equal(result.code, 1, result.stderr);
@@ -28,7 +20,7 @@ test("an alias naming no anchor is told at the alias's line", async () => {
 });
 
 test("describe job and compositions suggest the names meant; plan names its component argument; plurals", async () => {
-  const dir = await writeRepo(baseRepo(BODY));
+  const dir = await writeRepo(baseRepo(DEV_API));
   const plan = await runOrun(["plan"], { cwd: dir });
   assert.equal(plan.code, 0, plan.stderr);
   assert.match(plan.stdout, /│ 1 component × 1 env → 1 job\n/);
@@ -52,7 +44,7 @@ test("describe job and compositions suggest the names meant; plan names its comp
 });
 
 test("a plan named by ORUN_PLAN_ID that does not exist names ORUN_PLAN_ID", async () => {
-  const dir = await writeRepo(baseRepo(BODY));
+  const dir = await writeRepo(baseRepo(DEV_API));
   const result = await runOrun(["run", "--dry-run"], { cwd: dir, env: { ORUN_PLAN_ID: "nope" } });
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /^✕ ORUN_PLAN_ID=nope: nope is neither a stored plan nor a component/m);

@@ -4,17 +4,9 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, SVC, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, SVC, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
-
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-components:
-  - name: api
-    type: svc
-`;
 
 test("an invalid parameter schema names the line and field of the mistake", async () => {
   const cases: [string, string, RegExp][] = [
@@ -30,7 +22,7 @@ test("an invalid parameter schema names the line and field of the mistake", asyn
     ],
   ];
   for (const [what, svc, expected] of cases) {
-    const dir = await writeRepo(baseRepo(BODY, { "comps/svc/compositions.yaml": svc }));
+    const dir = await writeRepo(baseRepo(DEV_API, { "comps/svc/compositions.yaml": svc }));
     const run = await runOrun(["plan"], { cwd: dir });
     assert.equal(run.code, 1, `${what}: ${run.stdout}`);
     const m = expected.exec(run.stderr);

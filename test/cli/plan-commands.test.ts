@@ -8,21 +8,11 @@ import path from "node:path";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { loadPlanFile } from "../../src/plan/store.js";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, writeRepo, type Files } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_PROD_API, writeRepo, type Files } from "../planner/support.js";
 
 after(cleanupRepos);
 
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-  prod:
-    selectors: { components: ["*"] }
-    promotion:
-      dependsOn: [{ environment: dev }]
-components:
-  - name: api
-    type: svc
-    parameters: { replicas: 2 }
+const BODY = `${DEV_PROD_API}    parameters: { replicas: 2 }
   - name: web
     type: svc
     dependsOn: [{ component: api }]

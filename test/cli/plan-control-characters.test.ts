@@ -9,20 +9,12 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, HEADER, SVC, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, HEADER, SVC, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-components:
-  - name: api
-    type: svc
-`;
-
 test("a plan file with a control character in a printed field is refused by describe and run, naming the field", async () => {
-  const dir = await writeRepo(baseRepo(BODY));
+  const dir = await writeRepo(baseRepo(DEV_API));
   const planned = await runOrun(["plan", "-o", "plan.json"], { cwd: dir });
   assert.equal(planned.code, 0, planned.stderr);
   const plan = JSON.parse(await fs.readFile(path.join(dir, "plan.json"), "utf8")) as Plan;
@@ -52,7 +44,7 @@ test("the compiler refuses a control character in the intent namespace, a compos
   const cases: [string, Record<string, string>, RegExp][] = [
     [
       "namespace",
-      { "intent.yaml": HEADER.replace("  name: s-test\n", '  name: s-test\n  namespace: "team\\e[31m"\n') + BODY },
+      { "intent.yaml": HEADER.replace("  name: s-test\n", '  name: s-test\n  namespace: "team\\e[31m"\n') + DEV_API },
       /^✕ intent\.yaml:5: metadata\.namespace: must not contain control characters \(a tab, a line break, an escape sequence\) \(got "team\\u001b\[31m"\)\n$/,
     ],
     [
@@ -62,12 +54,12 @@ test("the compiler refuses a control character in the intent namespace, a compos
     ],
     [
       "a subscription name",
-      { "intent.yaml": HEADER + BODY + '    subscribe: { environments: ["d\\tev"] }\n' },
+      { "intent.yaml": HEADER + DEV_API + '    subscribe: { environments: ["d\\tev"] }\n' },
       /^✕ intent\.yaml:\d+: components\[0\]\.subscribe\.environments\[0\]: must not contain control characters .*\(got "d\\tev"\)\n$/,
     ],
   ];
   for (const [what, files, expected] of cases) {
-    const dir = await writeRepo({ ...baseRepo(BODY), ...files });
+    const dir = await writeRepo({ ...baseRepo(DEV_API), ...files });
     const run = await runOrun(["plan"], { cwd: dir });
     assert.equal(run.code, 1, `${what}: ${run.stdout}`);
     assert.match(run.stderr, expected, what);

@@ -5,17 +5,11 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-components:
-  - name: api
-    type: svc
-    parameters: { replicaz: 3, teamOwner: core }
+const BODY = `${DEV_API}    parameters: { replicaz: 3, teamOwner: core }
     subscribe:
       environments:
         - name: dev

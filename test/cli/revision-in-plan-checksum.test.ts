@@ -8,24 +8,12 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_PROD_API, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-  prod:
-    selectors: { components: ["*"] }
-    promotion:
-      dependsOn: [{ environment: dev }]
-components:
-  - name: api
-    type: svc
-`;
-
 async function gitRepo(): Promise<{ dir: string; head: string }> {
-  const dir = await writeRepo(baseRepo(BODY));
+  const dir = await writeRepo(baseRepo(DEV_PROD_API));
   const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
   git("init", "-q");
   git("add", "intent.yaml", "comps");

@@ -8,17 +8,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import type { Plan } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
-
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-components:
-  - name: api
-    type: svc
-`;
 
 const WARNING =
   "⚠ warning: the repository has no commit yet, so the plan records no source revision: its promotion gates block and its runs record no promotion evidence; commit and plan again\n";
@@ -34,7 +26,7 @@ async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
 }
 
 test("plan warns that a repository with no commit yet gives no source revision, until the first commit", async () => {
-  const dir = await writeRepo(baseRepo(BODY));
+  const dir = await writeRepo(baseRepo(DEV_API));
   const outside = await planned(dir);
   assert.equal(outside.plan.metadata.revision, undefined);
   assert.ok(!outside.stderr.includes("no commit yet"), outside.stderr);

@@ -10,17 +10,9 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
-
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-components:
-  - name: api
-    type: svc
-`;
 
 const MANIFEST = `apiVersion: sourceplane.io/v1
 kind: Component
@@ -41,7 +33,7 @@ async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
 }
 
 test("an untracked or gitignored component manifest leaves the revision out, naming it; a committed one does not", async () => {
-  const dir = await writeRepo(baseRepo(BODY));
+  const dir = await writeRepo(baseRepo(DEV_API));
   git(dir, "init", "-q");
   git(dir, "add", ".");
   git(dir, "commit", "-qm", "init");
@@ -76,7 +68,7 @@ test("an intent in a folder the repository does not track yet records no revisio
   git(root, "add", "README.md");
   git(root, "commit", "-qm", "init");
   const dir = path.join(root, "deploy");
-  for (const [rel, text] of Object.entries(baseRepo(BODY))) {
+  for (const [rel, text] of Object.entries(baseRepo(DEV_API))) {
     await fs.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await fs.writeFile(path.join(dir, rel), text);
   }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { HEADER, STACK, cleanupRepos, writeRepo } from "../planner/support.js";
+import { DEV_API, HEADER, STACK, cleanupRepos, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
@@ -33,13 +33,7 @@ spec:
           use: "\${{ env.ACTION }}"
 `;
 
-const BODY = `environments:
-  dev:
-    selectors: { components: ["*"] }
-components:
-  - name: api
-    type: svc
-    path: services/api
+const BODY = `${DEV_API}    path: services/api
 `;
 
 test("validate and plan warn about a local action missing from the repository; the run fails at that step, as on GitHub", async () => {

@@ -151,6 +151,31 @@ export function baseRepo(body: string, extra: Files = {}): Files {
   };
 }
 
+/**
+ * The smallest intent body for fixture S: environment dev selecting every component, and component api of type
+ * svc. Its last line is the component's, so keys for api (path:, parameters:…) can follow it.
+ */
+export const DEV_API = `environments:
+  dev:
+    selectors: { components: ["*"] }
+components:
+  - name: api
+    type: svc
+`;
+
+/** DEV_API with environment prod too, promoted from dev (its jobs wait for dev's). */
+export const DEV_PROD_API = `environments:
+  dev:
+    selectors: { components: ["*"] }
+  prod:
+    selectors: { components: ["*"] }
+    promotion:
+      dependsOn: [{ environment: dev }]
+components:
+  - name: api
+    type: svc
+`;
+
 /** Environments dev, staging, prod selecting every component (no subscriptions needed). */
 export const THREE_ENVS = `environments:
   dev:
