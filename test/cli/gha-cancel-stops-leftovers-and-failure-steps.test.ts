@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PlanStep } from "../../src/model/plan.js";
-import { processEnded, until } from "../support/wait.js";
+import { processEnded, signalIfAlive, until } from "../support/wait.js";
 import { ghaEnv, makeJob, makePlan, startOrun, tempDir } from "../runners/github-actions/helpers.js";
 
 type Step = Partial<PlanStep> & { if?: string };
@@ -25,13 +25,7 @@ describe("orun run --gha: cancelled runs", { skip: process.platform !== "linux" 
     ws = await tempDir("fixgha15-cancel");
   });
   after(async () => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
+    for (const pid of pids) signalIfAlive(pid, "SIGKILL");
     await rm(ws, { recursive: true, force: true });
   });
 

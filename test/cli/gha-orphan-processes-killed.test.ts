@@ -7,7 +7,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ExecutionStore } from "../../src/runtime/records/store.js";
 import { runOrun } from "../support/cli.js";
-import { processEnded, until } from "../support/wait.js";
+import { processEnded, signalIfAlive, until } from "../support/wait.js";
 import { ghaEnv, makeJob, makePlan, tempDir } from "../runners/github-actions/helpers.js";
 
 describe("orun run --gha: processes a job leaves running are killed at its end", { skip: process.platform !== "linux" ? "reads /proc" : undefined }, () => {
@@ -17,13 +17,7 @@ describe("orun run --gha: processes a job leaves running are killed at its end",
     ws = await tempDir("gha15-orphans");
   });
   after(async () => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
+    for (const pid of pids) signalIfAlive(pid, "SIGKILL");
     await rm(ws, { recursive: true, force: true });
   });
 

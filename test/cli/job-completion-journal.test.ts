@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { makePlan, readJson, readLines, recordFile, removeDir, tempDir, writePlan, type StateFile } from "../runtime/helpers.js";
-import { until } from "../support/wait.js";
+import { signalIfAlive, until } from "../support/wait.js";
 import { planChecksum } from "../../src/runtime/graph.js";
 
 /** Completed jobs of an earlier run: a record this size coalesces state.json writes 250 ms apart. */
@@ -35,13 +35,7 @@ async function crashSetup(t: { after(fn: () => Promise<void>): void }, deployChe
   await writeFile(recordFile(dir, "C", "state.json"), JSON.stringify(state));
   const killRun = async (): Promise<void> => {
     const pid = Number(await readFile(path.join(dir, "after.pid"), "utf8").catch(() => "0"));
-    if (pid > 0) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
+    if (pid > 0) signalIfAlive(pid, "SIGKILL");
   };
   t.after(async () => {
     await killRun();
