@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { readJson, readLines, recordFile, removeDir, tempDir, type StateFile } from "../runtime/helpers.js";
+import { STACK, svcComposition } from "../planner/support.js";
 
 const INTENT = `apiVersion: sourceplane.io/v1
 kind: Intent
@@ -29,29 +30,11 @@ components:
     type: svc
 `;
 
-const STACK = `apiVersion: orun.io/v1
-kind: Stack
-metadata:
-  name: test-stack
-  version: 0.1.0
-`;
-
 /** Each job notes that it ran (in an untracked file: the tree stays clean), then runs its component's script. */
-const composition = (command: string): string => `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: svc
-spec:
-  type: svc
-  defaultJob: deploy
-  parameterSchema:
-    type: object
-  jobs:
-    - name: deploy
-      steps:
-        - name: check
+const composition = (command: string): string =>
+  svcComposition(`        - name: check
           run: "echo ran >> {{.orun.component.name}}.runs; ${command} {{.orun.component.name}}.sh"
-`;
+`);
 
 async function repo(t: { after(fn: () => Promise<void>): void }): Promise<{ dir: string; git: (...args: string[]) => string }> {
   const dir = await tempDir("orun-resume-commit-");

@@ -7,23 +7,11 @@ import assert from "node:assert/strict";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { DEV_API, HEADER, STACK, cleanupRepos, writeRepo } from "../planner/support.js";
+import { DEV_API, HEADER, STACK, cleanupRepos, svcComposition, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
-const SVC = `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: svc
-spec:
-  type: svc
-  defaultJob: deploy
-  parameterSchema:
-    type: object
-  jobs:
-    - name: deploy
-      steps:
-        - name: deploy
+const SVC = svcComposition(`        - name: deploy
           run: echo deployed > deployed.txt
         - name: hello
           use: ./actions/hello
@@ -31,7 +19,7 @@ spec:
           use: ./actions/nope
         - name: picked
           use: "\${{ env.ACTION }}"
-`;
+`);
 
 const BODY = `${DEV_API}    path: services/api
 `;

@@ -140,6 +140,21 @@ compositions:
       path: ./comps
 `;
 
+/** A composition of type svc whose one job, deploy, runs `steps`: YAML list items indented eight spaces. */
+export const svcComposition = (steps: string): string => `apiVersion: sourceplane.io/v1alpha1
+kind: Composition
+metadata:
+  name: svc
+spec:
+  type: svc
+  defaultJob: deploy
+  parameterSchema:
+    type: object
+  jobs:
+    - name: deploy
+      steps:
+${steps}`;
+
 /** Fixture S with `body` appended to the intent header (environments, components, ...). */
 export function baseRepo(body: string, extra: Files = {}): Files {
   return {
