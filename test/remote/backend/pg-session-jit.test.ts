@@ -5,7 +5,8 @@
 // PgBouncer refuses a startup `options` it does not know ("unsupported startup parameter: options"); the URL's
 // `?schema=` is applied the same way (`SET search_path`), so only a URL's own `?options=` is a startup option. What each
 // connection sent (the pool's and the LISTEN connection's) is seen through a wire proxy in front of PostgreSQL.
-// A URL's own `?options=` setting jit wins, the last `options=` when there are several (as libpq).
+// A URL's own `?options=` setting jit wins, the last `options=` when there are several (as libpq). PGOPTIONS counts
+// only for a URL without `options`: an empty `?options=` is no options (as libpq), not a way back to PGOPTIONS.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { openStore } from "../../../src/remote/backend/store/index.js";
@@ -119,6 +120,42 @@ describe("the PostgreSQL store's sessions", () => {
       assert.ok(proxy.connections.length > 0, "the store connected through the proxy");
       for (const seen of proxy.connections) assert.equal(seen.startup.options, "-c statement_timeout=60000");
     } finally {
+      await proxy.close();
+      await db.cleanup();
+    }
+  });
+
+  it("take PGOPTIONS only for a URL without ?options=: an empty one is no options, as a non-empty one ignores PGOPTIONS", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    const proxy = await startPgWireProxy(db.url);
+    const saved = process.env.PGOPTIONS;
+    try {
+      await (await openStore(db.url)).close(); // migrations first, not through the proxy
+      for (const text of RECORD_JIT) await sql(db.url, text);
+      process.env.PGOPTIONS = "-c jit=on";
+      const sessionJit = async (storeUrl: string) => {
+        proxy.connections.length = 0;
+        await sql(db.url, "DELETE FROM session_jit");
+        const store = await openStore(storeUrl);
+        try {
+          await createToken(store, "local:acme/app");
+        } finally {
+          await store.close();
+        }
+        const sent = proxy.connections.map((seen) => seen.startup.options);
+        return { sent: [...new Set(sent)], jit: (await sql<{ setting: string }>(db.url, "SELECT setting FROM session_jit")).map((row) => row.setting) };
+      };
+      assert.deepEqual(await sessionJit(proxy.url), { sent: ["-c jit=on"], jit: ["on"] }, "no ?options=: PGOPTIONS is sent and its jit left alone");
+      const empty = new URL(proxy.url);
+      empty.searchParams.set("options", "");
+      assert.deepEqual(await sessionJit(empty.toString()), { sent: [undefined], jit: ["off"] }, "an empty ?options=: no startup options, PGOPTIONS ignored");
+      const own = new URL(proxy.url);
+      own.searchParams.set("options", "-c statement_timeout=60000");
+      assert.deepEqual(await sessionJit(own.toString()), { sent: ["-c statement_timeout=60000"], jit: ["off"] }, "a non-empty ?options=: PGOPTIONS ignored");
+    } finally {
+      if (saved === undefined) delete process.env.PGOPTIONS;
+      else process.env.PGOPTIONS = saved;
       await proxy.close();
       await db.cleanup();
     }

@@ -41,7 +41,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     if (schema) await client.query(`SET search_path TO ${quoteIdent(schema)}`);
     if (jitOff) await turnJitOff(client);
   };
-  const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10, onConnect: prepareSession });
+  const pool = new pg.Pool({ ...connection, Client: ClientWithOwnOptions as unknown as new () => pg.ClientBase, max: options.maxConnections ?? 10, onConnect: prepareSession });
   // An idle client erroring (e.g. the server restarted) must not crash the backend.
   pool.on("error", () => undefined);
   const events = new EventEmitter();
@@ -61,7 +61,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
    */
   async function listen(): Promise<void> {
     if (closed) return;
-    const client = new pg.Client(connection);
+    const client = new ClientWithOwnOptions(connection);
     let lost = false;
     const reconnect = () => {
       if (lost || closed) return;
@@ -436,15 +436,16 @@ function quoteIdent(name: string): string {
 
 /** How the store's sessions connect, and whether each turns JIT off once connected. */
 interface SessionConfig {
-  connection: { connectionString: string; options?: string };
+  connection: { connectionString: string; options: string | undefined };
   jitOff: boolean;
 }
 
 /**
  * The URL without `schema` and `options`, with startup options carrying only the URL's own `options` (the last one,
- * as libpq reads it; else PGOPTIONS). Neither the schema nor JIT travels as a startup option: poolers (PgBouncer)
- * refuse startup parameters they do not know, so each session is prepared once open (`SET search_path`, and
- * `turnJitOff` unless the user's options set `jit` themselves).
+ * as libpq reads it) or, when the URL has no `options` at all, PGOPTIONS: an empty `?options=` is no options, as
+ * libpq reads it, so PGOPTIONS is then ignored as it is for a non-empty one. Neither the schema nor JIT travels as a
+ * startup option: poolers (PgBouncer) refuse startup parameters they do not know, so each session is prepared once
+ * open (`SET search_path`, and `turnJitOff` unless the options sent set `jit` themselves).
  */
 function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const u = new URL(url);
@@ -456,7 +457,18 @@ function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   }
   u.searchParams.delete("schema");
   u.searchParams.delete("options");
-  return { connection: { connectionString: u.toString(), ...(given ? { options: given } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/i.test(given ?? "") };
+  return { connection: { connectionString: u.toString(), options: given || undefined }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/i.test(given ?? "") };
+}
+
+/**
+ * A client that sends the startup options sessionConfig chose, and only those: node-postgres reads PGOPTIONS
+ * whenever its `options` is empty, which sent PGOPTIONS for a URL whose empty `?options=` had said none.
+ */
+class ClientWithOwnOptions extends pg.Client {
+  constructor(config: SessionConfig["connection"]) {
+    super(config);
+    (this as unknown as { connectionParameters: { options?: string } }).connectionParameters.options = config.options;
+  }
 }
 
 /**
