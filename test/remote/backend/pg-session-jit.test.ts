@@ -170,12 +170,21 @@ describe("the PostgreSQL store's sessions", () => {
     try {
       const both = new URL(proxy.url);
       both.searchParams.set("options", "-c search_path=public");
+      const shown = (url: URL | string) => String(url).replace(/:[^:@/]*@/, ":***@");
       await assert.rejects(openStore(both.toString()), {
         name: "OrunError",
-        message: `PostgreSQL ?schema=${schema} and a search_path in the URL's ?options= ("-c search_path=public") both choose the schema: keep one of them`,
+        message: `--database: cannot open database ${shown(both)}: PostgreSQL ?schema=${schema} and a search_path in the URL's ?options= ("-c search_path=public") both choose the schema: keep one of them`,
       });
       process.env.PGOPTIONS = "--search_path=public";
-      await assert.rejects(openStore(proxy.url), { message: `PostgreSQL ?schema=${schema} and a search_path in PGOPTIONS ("--search_path=public") both choose the schema: keep one of them` });
+      await assert.rejects(openStore(proxy.url, "ORUN_BACKEND_DATABASE"), {
+        message: `ORUN_BACKEND_DATABASE: cannot open database ${shown(proxy.url)}: PostgreSQL ?schema=${schema} and a search_path in PGOPTIONS ("--search_path=public") both choose the schema: keep one of them`,
+      });
+      // The options text is the user's, shown escaped: an escape sequence in it would drive the terminal.
+      process.env.PGOPTIONS = "--search_path=public \u001b[2J\u202e";
+      await assert.rejects(openStore(proxy.url), (err: Error) => {
+        assert.ok(err.message.endsWith(`in PGOPTIONS ("--search_path=public \\u{1b}[2J\\u{202e}") both choose the schema: keep one of them`), err.message);
+        return true;
+      });
       assert.deepEqual(proxy.connections, [], "refused before connecting");
     } finally {
       if (saved === undefined) delete process.env.PGOPTIONS;

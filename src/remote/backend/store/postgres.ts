@@ -5,6 +5,7 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { OrunError } from "../../../util/errors.js";
+import { printable } from "../../../util/printable.js";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, WITHHELD_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
@@ -32,9 +33,14 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
 }
 
+/** A schema name the store may quote into `SET search_path` and a notification channel. */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
   const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? undefined;
-  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new OrunError(`invalid PostgreSQL ?schema= "${printable(schema)}": use 1 to 63 ASCII letters, digits and underscores, not starting with a digit`);
+  }
   const { connection, jitOff } = sessionConfig(url, schema);
   const prepareSession = async (client: pg.ClientBase) => {
     // Quoted: unquoted, search_path folds MySchema to myschema, which CREATE SCHEMA "MySchema" did not make.
@@ -453,7 +459,7 @@ function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const given = fromUrl ?? process.env.PGOPTIONS;
   if (schema && given && /(?:^|\s)(?:-c\s*|--)search[-_]path=/i.test(given)) {
     const source = fromUrl !== undefined ? "the URL's ?options=" : "PGOPTIONS";
-    throw new OrunError(`PostgreSQL ?schema=${schema} and a search_path in ${source} ("${given}") both choose the schema: keep one of them`);
+    throw new OrunError(`PostgreSQL ?schema=${schema} and a search_path in ${source} ("${printable(given)}") both choose the schema: keep one of them`);
   }
   u.searchParams.delete("schema");
   u.searchParams.delete("options");
