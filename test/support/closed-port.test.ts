@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { describe, it } from "node:test";
-import { closedPort } from "./wait.js";
+import { closedPort, RESTART_HOST, restartablePort } from "./wait.js";
 
 /** The error code of listening on `port` at `host` (undefined: none), from a separate process as another test's would be. */
 async function listenErrorElsewhere(port: number, host?: string): Promise<string> {
@@ -34,5 +34,16 @@ describe("closedPort", () => {
     assert.equal(refused, "ECONNREFUSED");
     assert.equal(await listenErrorElsewhere(port, "127.0.0.1"), "EADDRINUSE");
     assert.equal(await listenErrorElsewhere(port), "EADDRINUSE", "nor on every address");
+  });
+
+  it("restartablePort: a server on RESTART_HOST can stop and listen again, and meanwhile no other process can take the port", async () => {
+    const port = await restartablePort();
+    for (let round = 0; round < 2; round++) {
+      const server = net.createServer();
+      await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, RESTART_HOST, resolve));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      assert.equal(await listenErrorElsewhere(port, "127.0.0.1"), "EADDRINUSE", `round ${round}`);
+      assert.equal(await listenErrorElsewhere(port), "EADDRINUSE", `round ${round}: nor on every address`);
+    }
   });
 });

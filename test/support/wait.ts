@@ -40,6 +40,19 @@ export async function closedPort(): Promise<number> {
   return holder.localPort!;
 }
 
+/** The loopback address of a test's own server that stops and starts again on one port (restartablePort). */
+export const RESTART_HOST = "127.0.0.2";
+
+/**
+ * A port for a test's server that stops and starts again on RESTART_HOST: freed between the two, a port could be handed
+ * to another test's listen(0), and the restart then failed or the clients reached that test's server. closedPort holds
+ * it on 127.0.0.1, which keeps every listen(0) off it (on 127.0.0.1 or every address), while RESTART_HOST:port is the
+ * test's alone, refusing connections while its server is down.
+ */
+export async function restartablePort(): Promise<number> {
+  return closedPort();
+}
+
 /** True once process `pid` is gone (a detached child, reaped by init). */
 export function processGone(pid: number): boolean {
   try {
