@@ -7,8 +7,12 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { baseRepo, cleanupRepos, HEADER, planRepo, STACK, SVC, TF, writeRepo, type Files } from "../planner/support.js";
 import { runOrun } from "../support/cli.js";
+import { closedPort } from "../support/wait.js";
 
 after(cleanupRepos);
+
+/** An OCI registry that refuses connections: a port taken from the OS and held, not a fixed one something may use. */
+const REFUSING_REGISTRY = `127.0.0.1:${await closedPort()}`;
 
 const DEV = `environments:
   dev:
@@ -215,8 +219,8 @@ const cases: Case[] = [
   },
   {
     name: "an oci composition source whose registry cannot be reached",
-    files: { "intent.yaml": HEADER.replace("kind: dir\n      path: ./comps", "kind: oci\n      ref: 127.0.0.1:65533/acme/stack:v1") + DEV },
-    expect: [/failed to resolve oci composition source \w+: http:\/\/127\.0\.0\.1:65533\/v2\/acme\/stack\/manifests\/v1: .*ECONNREFUSED/],
+    files: { "intent.yaml": HEADER.replace("kind: dir\n      path: ./comps", `kind: oci\n      ref: ${REFUSING_REGISTRY}/acme/stack:v1`) + DEV },
+    expect: [new RegExp(`failed to resolve oci composition source \\w+: http://${REFUSING_REGISTRY.replaceAll(".", "\\.")}/v2/acme/stack/manifests/v1: .*ECONNREFUSED`)],
   },
   {
     name: "a composition whose defaultJob is not one of its jobs",

@@ -445,9 +445,11 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
 describe("backend limits", () => {
   let db: TestDatabase | undefined;
   let backend: TestBackend;
+  /** The rate limiter's clock: it moves only when a test moves it, so a slow machine refills nothing meanwhile. */
+  let clockMs = Date.parse("2026-01-01T00:00:00Z");
   before(async () => {
     db = await testDatabase("sqlite");
-    backend = await startTestBackend(db!.url, { rateLimit: { capacity: 5, refillPerSecond: 0.5 }, maxLogBytes: 64 });
+    backend = await startTestBackend(db!.url, { rateLimit: { capacity: 5, refillPerSecond: 0.5, now: () => clockMs }, maxLogBytes: 64 });
   });
   after(async () => {
     await backend?.stop();
@@ -459,22 +461,21 @@ describe("backend limits", () => {
     const quiet = await tokenFor(backend.store, "quiet/repo");
     for (let i = 0; i < 10; i++) assert.equal((await api(backend.url, "orun_forged", "GET", "/v1/runs/x")).status, 401);
     const statuses = [];
-    const firstSpent = Date.now();
     for (let i = 0; i < 6; i++) statuses.push((await api(backend.url, token, "GET", "/v1/runs/x")).status);
     assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429]);
+    // A token every 2 s: Retry-After is the whole seconds to the next one, at least 1.
     const limited = await api(backend.url, token, "GET", "/v1/runs/x");
-    const sinceFirstS = (Date.now() - firstSpent) / 1000;
     assert.equal(limited.status, 429);
     assert.equal(limited.body.code, "RATE_LIMITED");
-    // A token every 2 s: slow enough that a loaded machine's six requests cannot refill one (it flaked at 2/s).
-    // Retry-After is the whole seconds to the next token, refilling since the first token was spent: 2 s less the
-    // time since, at least 1. Exactly 2 within a second of it; a loaded machine's seven requests took longer.
-    const retryAfter = Number(limited.headers.get("retry-after"));
-    assert.ok(retryAfter >= Math.max(1, Math.ceil(2 - sinceFirstS)) && retryAfter <= 2, `Retry-After ${limited.headers.get("retry-after")} ${sinceFirstS} s after the first token was spent`);
+    assert.equal(limited.headers.get("retry-after"), "2");
     assert.equal(limited.headers.get("x-ratelimit-remaining"), "0");
     assert.equal((await api(backend.url, quiet, "GET", "/v1/runs/x")).status, 404, "other namespaces are unaffected");
-    await new Promise((r) => setTimeout(r, 2100));
+    clockMs += 1_500;
+    const sooner = await api(backend.url, token, "GET", "/v1/runs/x");
+    assert.deepEqual([sooner.status, sooner.headers.get("retry-after")], [429, "1"], "1.5 s on: three quarters of a token, the rest within a second");
+    clockMs += 500;
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 404, "tokens refill");
+    assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 429, "one token in 2 s");
   });
 
   it("caps a job's log and a request body", async () => {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, type TestContext } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import { startOidcIssuer, type LocalOidcIssuer } from "../support/oidc-issuer.js";
+import { RESTART_HOST, restartablePort } from "../support/wait.js";
 import { testDatabase, tokenFor, type StoreKind, type TestDatabase } from "./helpers.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
 
@@ -94,7 +95,10 @@ export function backendProcessBed(kind: StoreKind, name: string, serveArgs: stri
       return undefined;
     }
     dir = await fs.mkdtemp(path.join(os.tmpdir(), `orun-${name}-${kind}-`));
-    const backend = await startBackendProcess(db.url, serveArgs);
+    // restart() takes the port again: one no other test can take meanwhile.
+    const port = await restartablePort();
+    const args = [...serveArgs, "--host", RESTART_HOST];
+    const backend = await startBackendProcess(db.url, args, port);
     const created = await spawnOrun(["backend", "token", "create", "--namespace", `local:acme/${name}`, "--database", db.url]).done;
     assert.equal(created.code, 0, created.output);
     const database = db.url;
@@ -104,7 +108,7 @@ export function backendProcessBed(kind: StoreKind, name: string, serveArgs: stri
       backend,
       token: /orun_\S+/.exec(created.output)![0],
       async restart() {
-        this.backend = await startBackendProcess(database, serveArgs, this.backend.port);
+        this.backend = await startBackendProcess(database, args, port);
         return this.backend;
       },
     };

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FIXTURES_DIR } from "../support/cli.js";
+import { RESTART_HOST, restartablePort } from "../support/wait.js";
 import { repositoryIdFor, type LocalOidcIssuer } from "../support/oidc-issuer.js";
 import { startRemoteTestbed, startTestBackend, testDatabase, tokenFor, type RemoteTestbed, type TestBackend, type TestDatabase } from "./helpers.js";
 import { countMatches, killAllChildren, spawnOrun, startBackendProcess, writePlan } from "./processes.js";
@@ -239,7 +240,9 @@ describe("a backend restarted mid-run", () => {
   it("the run still completes: runners retry through the outage and resume", async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-restart-"));
     db = (await testDatabase("sqlite"))!;
-    let server = await startBackendProcess(db.url);
+    // Stopped and started again on its port: one no other test can take meanwhile.
+    const port = await restartablePort();
+    let server = await startBackendProcess(db.url, ["--host", RESTART_HOST], port);
     const token = (await spawnOrun(["backend", "token", "create", "--namespace", "local:acme/widgets", "--database", db.url]).done).output.split("\n")[0].trim();
     const gate = path.join(dir, "go");
     const order = path.join(dir, "order");
@@ -255,7 +258,7 @@ describe("a backend restarted mid-run", () => {
     await server.stop("SIGKILL");
     await fs.writeFile(gate, "");
     await new Promise((r) => setTimeout(r, 500));
-    server = await startBackendProcess(db.url, [], server.port);
+    server = await startBackendProcess(db.url, ["--host", RESTART_HOST], port);
     const [ra, rb] = await Promise.all([a.done, b.done]);
     assert.equal(ra.code, 0, ra.output);
     assert.equal(rb.code, 0, rb.output);

@@ -8,7 +8,7 @@ import { after, describe, it } from "node:test";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import { api, enc, planOf, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
 import { killAllChildren, spawnOrun, startBackendProcess, type BackendProcess } from "./processes.js";
-import { until } from "../support/wait.js";
+import { RESTART_HOST, restartablePort, until } from "../support/wait.js";
 
 describe("orun status --watch across a backend outage", () => {
   let db: TestDatabase | undefined;
@@ -21,7 +21,9 @@ describe("orun status --watch across a backend outage", () => {
 
   it("reports the outage within a few polls, keeps polling, recovers, and ends with the run", async () => {
     db = (await testDatabase("sqlite"))!;
-    server = await startBackendProcess(db.url);
+    // Stopped and started again on its port: one no other test can take meanwhile.
+    const port = await restartablePort();
+    server = await startBackendProcess(db.url, ["--host", RESTART_HOST], port);
     const store = await openStore(db.url);
     const token = await tokenFor(store, "acme/widgets").finally(() => store.close());
     const runId = `watch-${Date.now()}`;
@@ -31,17 +33,16 @@ describe("orun status --watch across a backend outage", () => {
     const watch = spawnOrun(["status", "--remote-state", "--backend-url", url, "--exec-id", runId, "--watch", "--interval", "200ms"], { env: { ORUN_TOKEN: token, GITHUB_ACTIONS: "" } });
     await until(() => /State: running/.test(watch.output()), "the first status", 30_000);
 
-    const port = server.port;
     await server.stop();
     server = undefined;
     const wentAway = Date.now();
     await until(() => /Error fetching remote state: .*polls failed since/.test(watch.output()), "the outage to be reported", 15_000);
     const reportedAfter = Date.now() - wentAway;
     assert.ok(reportedAfter < 10_000, `reported ${reportedAfter} ms after the backend went away`);
-    assert.match(watch.output(), /Error fetching remote state: orun backend at http:\/\/127\.0\.0\.1:\d+ is unavailable: ECONNREFUSED.* — 3 polls failed since \d\d:\d\d:\d\d UTC; still polling every 0\.2s/);
+    assert.match(watch.output(), /Error fetching remote state: orun backend at http:\/\/127\.0\.0\.2:\d+ is unavailable: ECONNREFUSED.* — 3 polls failed since \d\d:\d\d:\d\d UTC; still polling every 0\.2s/);
     assert.equal(watch.child.exitCode, null, "the watcher keeps going");
 
-    server = await startBackendProcess(db.url, [], port);
+    server = await startBackendProcess(db.url, ["--host", RESTART_HOST], port);
     await until(() => /is answering again\.\n[\s\S]*State: running/.test(watch.output()), "the watcher to pick the run up again", 30_000);
 
     assert.equal((await api(url, token, "POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r" })).body.claimed, true);

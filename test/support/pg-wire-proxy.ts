@@ -1,12 +1,14 @@
 // A loopback TCP proxy in front of PostgreSQL that shows a test what each client connection sent: its startup
-// parameters and its simple-protocol queries, in order. `rewrite` may change a simple query's text on its way to the
-// server, so a test can have the real server answer a statement the client did not send (e.g. an unknown setting).
+// parameters and the text of every statement, in order, whichever protocol carried it: a simple query ('Q') or an
+// extended-protocol Parse ('P', what a parameterized query sends), so an assertion on what came first cannot miss a
+// parameterized query. `rewrite` may change a statement's text on its way to the server, so a test can have the real
+// server answer a statement the client did not send (e.g. an unknown setting).
 import net from "node:net";
 
 export interface PgConnectionSeen {
   /** The startup message's parameters (user, database, options, …). */
   startup: Record<string, string>;
-  /** Texts of the simple queries ('Q' messages) the client sent, before any rewrite. */
+  /** Texts of the statements the client sent, simple queries ('Q') and Parse messages ('P') alike, before any rewrite. */
   queries: string[];
 }
 
@@ -51,12 +53,14 @@ export async function startPgWireProxy(url: string, rewrite: (query: string) => 
           started = true;
           const fields = message.subarray(8, message.length - 1).toString("utf8").split("\0");
           for (let i = 0; i + 1 < fields.length; i += 2) seen.startup[fields[i]] = fields[i + 1];
-        } else if (started && message[0] === 0x51 /* Q */) {
-          const text = message.subarray(5, message.length - 1).toString("utf8");
+        } else if (started && (message[0] === 0x51 /* Q */ || message[0] === 0x50) /* P */) {
+          // Q: the query text. P: the statement's name, its text, then the parameter types (kept as they are).
+          const textStart = message[0] === 0x51 ? 5 : message.indexOf(0, 5) + 1;
+          const textEnd = message.indexOf(0, textStart);
+          const text = message.subarray(textStart, textEnd).toString("utf8");
           seen.queries.push(text);
-          const body = Buffer.from(`${rewrite(text)}\0`, "utf8");
-          message = Buffer.concat([Buffer.from([0x51]), Buffer.alloc(4), body]);
-          message.writeInt32BE(4 + body.length, 1);
+          message = Buffer.concat([message.subarray(0, textStart), Buffer.from(rewrite(text), "utf8"), message.subarray(textEnd)]);
+          message.writeInt32BE(message.length - 1, 1);
         }
         upstream.write(message);
       }

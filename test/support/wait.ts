@@ -1,7 +1,7 @@
 // Waiting on real processes in tests: conditions are observed, never assumed after a sleep.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { connect, createServer, type AddressInfo } from "node:net";
 
 /**
  * Polls until `check` holds; fails naming `what` after `ms`. The default is long: it only ends a wait that will
@@ -22,13 +22,35 @@ export async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-/** A loopback port nothing listens on (bound, then released): a backend, proxy or engine that refuses connections. */
+/**
+ * A loopback port nothing listens on, held for the rest of the test process: a backend, proxy or engine that refuses
+ * connections. A port bound then released could be handed by the OS to another test's listen(0) meanwhile; this one
+ * is the local port of a connection to a private listener, so it stays bound (not listening) and no listen(0), here or
+ * in another process, is given it, while a connection to it is refused.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
+  // The listener's end of the connection is unref'd too: neither end keeps the test process alive.
+  const server = createServer((accepted) => accepted.unref());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const holder = connect((server.address() as AddressInfo).port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => holder.once("connect", resolve).once("error", reject));
+  // The OS releases the port when the process exits.
+  server.unref();
+  holder.unref();
+  return holder.localPort!;
+}
+
+/** The loopback address of a test's own server that stops and starts again on one port (restartablePort). */
+export const RESTART_HOST = "127.0.0.2";
+
+/**
+ * A port for a test's server that stops and starts again on RESTART_HOST: freed between the two, a port could be handed
+ * to another test's listen(0), and the restart then failed or the clients reached that test's server. closedPort holds
+ * it on 127.0.0.1, which keeps every listen(0) off it (on 127.0.0.1 or every address), while RESTART_HOST:port is the
+ * test's alone, refusing connections while its server is down.
+ */
+export async function restartablePort(): Promise<number> {
+  return closedPort();
 }
 
 /** True once process `pid` is gone (a detached child, reaped by init). */

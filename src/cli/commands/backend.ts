@@ -11,6 +11,11 @@ function database(value: string | undefined): string | undefined {
   return value ?? (process.env.ORUN_BACKEND_DATABASE?.trim() || undefined);
 }
 
+/** Where database(value) came from, as errors in it name it. */
+function databaseSource(value: string | undefined): string {
+  return value === undefined && database(undefined) !== undefined ? "ORUN_BACKEND_DATABASE" : "--database";
+}
+
 /** Repeatable list flags: each occurrence may also hold comma-separated values. No default, so --help shows none. */
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -83,11 +88,11 @@ function listenError(err: unknown, host: string, port: number): OrunError {
 }
 
 /** Opens the database; a file that is not one (or any other failure the store did not word) names the database. */
-async function openDatabase(db: string | undefined): Promise<import("../../remote/backend/store/types.js").Store> {
+async function openDatabase(db: string | undefined, source: string): Promise<import("../../remote/backend/store/types.js").Store> {
   const { openStore, describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
   const url = db ?? DEFAULT_DATABASE;
   try {
-    return await openStore(url);
+    return await openStore(url, source);
   } catch (err) {
     if (err instanceof OrunError) throw err;
     throw new OrunError(`cannot open database ${describeDatabase(url)}: ${errorMessage(err)}`, { cause: err });
@@ -155,7 +160,7 @@ export function registerBackendCommands(program: Command): void {
       }
       if (settings.maxLogBytes < 1) throw new OrunError(`--max-log-size: expected at least 1 byte, got "${opts.maxLogSize}"`);
       const db = database(opts.database) ?? DEFAULT_DATABASE;
-      const store = await openDatabase(db);
+      const store = await openDatabase(db, databaseSource(opts.database));
       let running: Awaited<ReturnType<typeof startBackend>>;
       try {
         running = await startBackend({
@@ -282,7 +287,7 @@ async function withStore(db: string | undefined, fn: (store: import("../../remot
       });
     }
   }
-  const store = await openDatabase(named);
+  const store = await openDatabase(named, databaseSource(db));
   try {
     await fn(store);
   } finally {

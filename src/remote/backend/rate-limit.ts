@@ -7,6 +7,8 @@ export interface RateLimitOptions {
   capacity: number;
   /** Tokens added per second (sustained rate). */
   refillPerSecond: number;
+  /** Milliseconds since the epoch (default Date.now): a test sets its own, so refills follow it, not its machine's speed. */
+  now?: () => number;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { capacity: 200, refillPerSecond: 100 };
@@ -17,7 +19,7 @@ export class RateLimiter {
   constructor(readonly options: RateLimitOptions = DEFAULT_RATE_LIMIT) {}
 
   /** Spends one token; returns the seconds to wait when none is left. */
-  take(key: string, now = Date.now()): { ok: true; remaining: number } | { ok: false; retryAfterS: number } {
+  take(key: string, now = (this.options.now ?? Date.now)()): { ok: true; remaining: number } | { ok: false; retryAfterS: number } {
     const { capacity, refillPerSecond } = this.options;
     const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * refillPerSecond);

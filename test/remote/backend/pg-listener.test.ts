@@ -7,13 +7,16 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { api, enc, planOf, sql, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "../helpers.js";
-import { until } from "../../support/wait.js";
+import { RESTART_HOST, restartablePort, until } from "../../support/wait.js";
 
-/** A TCP relay to `target` that can be cut (every connection dropped, new ones refused) and restored on the same port. */
+/**
+ * A TCP relay to `target` on RESTART_HOST that can be cut (every connection dropped, new ones refused) and restored on
+ * the same port, one no other test can take while it is cut.
+ */
 async function startRelay(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
-  let port = 0;
+  const port = await restartablePort();
   const open = async () => {
     server = net.createServer((client) => {
       const upstream = net.connect(target.port, target.host);
@@ -24,8 +27,7 @@ async function startRelay(target: { host: string; port: number }) {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
-    port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server!.listen(port, RESTART_HOST, resolve));
   };
   await open();
   return {
@@ -60,7 +62,7 @@ describe("PostgreSQL change notifications across an outage", () => {
     const direct = new URL(db.url);
     relay = await startRelay({ host: direct.hostname, port: Number(direct.port || 5432) });
     const relayed = new URL(db.url);
-    relayed.hostname = "127.0.0.1";
+    relayed.hostname = RESTART_HOST;
     relayed.port = String(relay.port);
     // Only a notification can wake the long-poll quickly: its re-check is slower than the whole test.
     backend = await startTestBackend(relayed.toString(), { longPollRecheckMs: 60_000, maxLongPollMs: 60_000 });

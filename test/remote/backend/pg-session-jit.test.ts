@@ -5,7 +5,8 @@
 // PgBouncer refuses a startup `options` it does not know ("unsupported startup parameter: options"); the URL's
 // `?schema=` is applied the same way (`SET search_path`), so only a URL's own `?options=` is a startup option. What each
 // connection sent (the pool's and the LISTEN connection's) is seen through a wire proxy in front of PostgreSQL.
-// A URL's own `?options=` setting jit wins, the last `options=` when there are several (as libpq).
+// A URL's own `?options=` setting jit wins, the last `options=` when there are several (as libpq). PGOPTIONS counts
+// only for a URL without `options`: an empty `?options=` is no options (as libpq), not a way back to PGOPTIONS.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { openStore } from "../../../src/remote/backend/store/index.js";
@@ -124,6 +125,42 @@ describe("the PostgreSQL store's sessions", () => {
     }
   });
 
+  it("take PGOPTIONS only for a URL without ?options=: an empty one is no options, as a non-empty one ignores PGOPTIONS", async (t) => {
+    const db = await testDatabase("postgres");
+    if (!db) return t.skip("PostgreSQL unavailable");
+    const proxy = await startPgWireProxy(db.url);
+    const saved = process.env.PGOPTIONS;
+    try {
+      await (await openStore(db.url)).close(); // migrations first, not through the proxy
+      for (const text of RECORD_JIT) await sql(db.url, text);
+      process.env.PGOPTIONS = "-c jit=on";
+      const sessionJit = async (storeUrl: string) => {
+        proxy.connections.length = 0;
+        await sql(db.url, "DELETE FROM session_jit");
+        const store = await openStore(storeUrl);
+        try {
+          await createToken(store, "local:acme/app");
+        } finally {
+          await store.close();
+        }
+        const sent = proxy.connections.map((seen) => seen.startup.options);
+        return { sent: [...new Set(sent)], jit: (await sql<{ setting: string }>(db.url, "SELECT setting FROM session_jit")).map((row) => row.setting) };
+      };
+      assert.deepEqual(await sessionJit(proxy.url), { sent: ["-c jit=on"], jit: ["on"] }, "no ?options=: PGOPTIONS is sent and its jit left alone");
+      const empty = new URL(proxy.url);
+      empty.searchParams.set("options", "");
+      assert.deepEqual(await sessionJit(empty.toString()), { sent: [undefined], jit: ["off"] }, "an empty ?options=: no startup options, PGOPTIONS ignored");
+      const own = new URL(proxy.url);
+      own.searchParams.set("options", "-c statement_timeout=60000");
+      assert.deepEqual(await sessionJit(own.toString()), { sent: ["-c statement_timeout=60000"], jit: ["off"] }, "a non-empty ?options=: PGOPTIONS ignored");
+    } finally {
+      if (saved === undefined) delete process.env.PGOPTIONS;
+      else process.env.PGOPTIONS = saved;
+      await proxy.close();
+      await db.cleanup();
+    }
+  });
+
   it("refuse ?schema= with a search_path in ?options= or PGOPTIONS, naming both, before connecting", async (t) => {
     const db = await testDatabase("postgres");
     if (!db) return t.skip("PostgreSQL unavailable");
@@ -133,12 +170,21 @@ describe("the PostgreSQL store's sessions", () => {
     try {
       const both = new URL(proxy.url);
       both.searchParams.set("options", "-c search_path=public");
+      const shown = (url: URL | string) => String(url).replace(/:[^:@/]*@/, ":***@");
       await assert.rejects(openStore(both.toString()), {
         name: "OrunError",
-        message: `PostgreSQL ?schema=${schema} and a search_path in the URL's ?options= ("-c search_path=public") both choose the schema: keep one of them`,
+        message: `--database: cannot open database ${shown(both)}: PostgreSQL ?schema=${schema} and a search_path in the URL's ?options= ("-c search_path=public") both choose the schema: keep one of them`,
       });
       process.env.PGOPTIONS = "--search_path=public";
-      await assert.rejects(openStore(proxy.url), { message: `PostgreSQL ?schema=${schema} and a search_path in PGOPTIONS ("--search_path=public") both choose the schema: keep one of them` });
+      await assert.rejects(openStore(proxy.url, "ORUN_BACKEND_DATABASE"), {
+        message: `ORUN_BACKEND_DATABASE: cannot open database ${shown(proxy.url)}: PostgreSQL ?schema=${schema} and a search_path in PGOPTIONS ("--search_path=public") both choose the schema: keep one of them`,
+      });
+      // The options text is the user's, shown escaped: an escape sequence in it would drive the terminal.
+      process.env.PGOPTIONS = "--search_path=public \u001b[2J\u202e";
+      await assert.rejects(openStore(proxy.url), (err: Error) => {
+        assert.ok(err.message.endsWith(`in PGOPTIONS ("--search_path=public \\u{1b}[2J\\u{202e}") both choose the schema: keep one of them`), err.message);
+        return true;
+      });
       assert.deepEqual(proxy.connections, [], "refused before connecting");
     } finally {
       if (saved === undefined) delete process.env.PGOPTIONS;

@@ -1,29 +1,39 @@
 // `--database` → a store: `sqlite:PATH` (default `sqlite:.orun/backend.db`) or
 // `postgres://…` / `postgresql://…` (optional `?schema=name`).
 import path from "node:path";
-import { OrunError } from "../../../util/errors.js";
+import { OrunError, errorMessage } from "../../../util/errors.js";
+import { printable } from "../../../util/printable.js";
 import { openPostgresStore } from "./postgres.js";
 import { openSqliteStore } from "./sqlite.js";
 import type { Store } from "./types.js";
 
 export const DEFAULT_DATABASE = "sqlite:.orun/backend.db";
 
-export async function openStore(database: string = DEFAULT_DATABASE): Promise<Store> {
+/**
+ * Opens and migrates the store `database` names. `source` is where the URL came from (`--database`, or the
+ * environment variable that stood for it), named by errors in the URL itself as other settings' errors name theirs.
+ */
+export async function openStore(database: string = DEFAULT_DATABASE, source = "--database"): Promise<Store> {
+  const shown = printable(redact(database));
   let store: Store;
   if (database.startsWith("sqlite:")) {
     const file = sqlitePath(database);
-    if (!file) throw new OrunError(`--database ${database}: missing file path (e.g. sqlite:.orun/backend.db)`);
+    if (!file) throw new OrunError(`${source} ${shown}: missing file path (e.g. sqlite:.orun/backend.db)`);
     store = openSqliteStore(file);
   } else if (/^postgres(ql)?:\/\//.test(database)) {
-    store = openPostgresStore(database);
+    try {
+      store = openPostgresStore(database);
+    } catch (err) {
+      throw new OrunError(`${source}: cannot open database ${shown}: ${errorMessage(err)}`, { cause: err });
+    }
   } else {
-    throw new OrunError(`--database "${database}": expected sqlite:PATH or postgres://user:pass@host:port/db`);
+    throw new OrunError(`${source} "${shown}": expected sqlite:PATH or postgres://user:pass@host:port/db`);
   }
   try {
     await store.migrate();
   } catch (err) {
     await store.close().catch(() => undefined);
-    throw new OrunError(`cannot open database ${redact(database)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new OrunError(`cannot open database ${shown}: ${errorMessage(err)}`, { cause: err });
   }
   return store;
 }

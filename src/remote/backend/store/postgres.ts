@@ -5,6 +5,7 @@
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { OrunError } from "../../../util/errors.js";
+import { printable } from "../../../util/printable.js";
 import { nextRunRecord, pendingUpstream, type JobRecord, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
 import { EVIDENCE_SQL, EXPIRED_RUN, EXPIRING_JOBS_SQL, HAS_RELEASED_SQL, KEEP_EVIDENCE_BULK_SQL, KEPT_EVIDENCE_SQL, MIGRATIONS, PRUNE_EVIDENCE_SQL, MIGRATIONS_TABLE, MARK_FOLLOWED_SQL, RECORD_ACTIVITY_SQL, REOPEN_RUN_SQL, RETRY_WAITS_SQL, STOP_RUN_SQL, TALLY_SQL, WITHHELD_SQL, checkSchemaNotNewer, evidenceOf, type ExpiringJob } from "./migrations.js";
@@ -32,16 +33,21 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
 }
 
+/** A schema name the store may quote into `SET search_path` and a notification channel. */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
   const schema = options.schema ?? new URL(url).searchParams.get("schema") ?? undefined;
-  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new OrunError(`invalid PostgreSQL ?schema= "${printable(schema)}": use 1 to 63 ASCII letters, digits and underscores, not starting with a digit`);
+  }
   const { connection, jitOff } = sessionConfig(url, schema);
   const prepareSession = async (client: pg.ClientBase) => {
     // Quoted: unquoted, search_path folds MySchema to myschema, which CREATE SCHEMA "MySchema" did not make.
     if (schema) await client.query(`SET search_path TO ${quoteIdent(schema)}`);
     if (jitOff) await turnJitOff(client);
   };
-  const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10, onConnect: prepareSession });
+  const pool = new pg.Pool({ ...connection, Client: ClientWithOwnOptions as unknown as new () => pg.ClientBase, max: options.maxConnections ?? 10, onConnect: prepareSession });
   // An idle client erroring (e.g. the server restarted) must not crash the backend.
   pool.on("error", () => undefined);
   const events = new EventEmitter();
@@ -61,7 +67,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
    */
   async function listen(): Promise<void> {
     if (closed) return;
-    const client = new pg.Client(connection);
+    const client = new ClientWithOwnOptions(connection);
     let lost = false;
     const reconnect = () => {
       if (lost || closed) return;
@@ -436,15 +442,16 @@ function quoteIdent(name: string): string {
 
 /** How the store's sessions connect, and whether each turns JIT off once connected. */
 interface SessionConfig {
-  connection: { connectionString: string; options?: string };
+  connection: { connectionString: string; options: string | undefined };
   jitOff: boolean;
 }
 
 /**
  * The URL without `schema` and `options`, with startup options carrying only the URL's own `options` (the last one,
- * as libpq reads it; else PGOPTIONS). Neither the schema nor JIT travels as a startup option: poolers (PgBouncer)
- * refuse startup parameters they do not know, so each session is prepared once open (`SET search_path`, and
- * `turnJitOff` unless the user's options set `jit` themselves).
+ * as libpq reads it) or, when the URL has no `options` at all, PGOPTIONS: an empty `?options=` is no options, as
+ * libpq reads it, so PGOPTIONS is then ignored as it is for a non-empty one. Neither the schema nor JIT travels as a
+ * startup option: poolers (PgBouncer) refuse startup parameters they do not know, so each session is prepared once
+ * open (`SET search_path`, and `turnJitOff` unless the options sent set `jit` themselves).
  */
 function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const u = new URL(url);
@@ -452,11 +459,22 @@ function sessionConfig(url: string, schema: string | undefined): SessionConfig {
   const given = fromUrl ?? process.env.PGOPTIONS;
   if (schema && given && /(?:^|\s)(?:-c\s*|--)search[-_]path=/i.test(given)) {
     const source = fromUrl !== undefined ? "the URL's ?options=" : "PGOPTIONS";
-    throw new OrunError(`PostgreSQL ?schema=${schema} and a search_path in ${source} ("${given}") both choose the schema: keep one of them`);
+    throw new OrunError(`PostgreSQL ?schema=${schema} and a search_path in ${source} ("${printable(given)}") both choose the schema: keep one of them`);
   }
   u.searchParams.delete("schema");
   u.searchParams.delete("options");
-  return { connection: { connectionString: u.toString(), ...(given ? { options: given } : {}) }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/i.test(given ?? "") };
+  return { connection: { connectionString: u.toString(), options: given || undefined }, jitOff: !/(?:^|\s)(?:-c\s*|--)jit=/i.test(given ?? "") };
+}
+
+/**
+ * A client that sends the startup options sessionConfig chose, and only those: node-postgres reads PGOPTIONS
+ * whenever its `options` is empty, which sent PGOPTIONS for a URL whose empty `?options=` had said none.
+ */
+class ClientWithOwnOptions extends pg.Client {
+  constructor(config: SessionConfig["connection"]) {
+    super(config);
+    (this as unknown as { connectionParameters: { options?: string } }).connectionParameters.options = config.options;
+  }
 }
 
 /**
