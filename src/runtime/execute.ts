@@ -14,7 +14,7 @@ import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
-import { schedule, type JobOutcome } from "./scheduler.js";
+import { RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
@@ -236,7 +236,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
     const gates = new GateEvaluator(revision, store, execId, state, options.hooks);
     const admission = new AbortController();
-    // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
     const completion = (job: PlanJob): { file: string; line: string } => {
@@ -244,8 +243,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };
-    const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string): void => {
+    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, emit, latches };
+    /** `held`: the hooks admitted the job (remote state: claimed) — told it as one held and not run (see canceledBeforeStart). */
+    const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
       if (status !== "waiting") {
         state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
         writer!.settled(job.id);
@@ -257,13 +257,26 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       summaries.set(job.id, { ...summarize(job, status), reason });
       emit({ type: "job-not-run", job, status, reason });
       // Remote state reports it, so the backend's run still finishes and other runners stop waiting.
-      options.hooks?.onJobNotRun?.(job, status === "waiting" ? "skipped" : status, reason);
+      options.hooks?.onJobNotRun?.(job, held || status === "blocked" ? "blocked" : "skipped", reason);
+    };
+    /**
+     * A job picked to run that the cancel (Ctrl-C, SIGTERM) reached before its first step: recorded not started, as the
+     * jobs the cancel left in the queue are — never shown started, then canceled. One the hooks admitted (remote
+     * state: claimed) is handed back to them as held and not run, which they report as canceled before it started.
+     */
+    const canceledBeforeStart = (job: PlanJob, held: boolean): JobOutcome => {
+      notRun(job, "skipped", RUN_CANCELED, held);
+      return "canceled";
     };
 
     /** Settles once a job's execution has ended (its result line is out): a job that ran on after it waits for it. */
     const jobEnds = new Map<string, Promise<unknown>>();
     const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
       const started = Date.now();
+      // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
+      if (previous !== undefined) await store.clearJobLogs(execId, job.id);
+      // A handed-over job's step may be under way already (the helper starts it): it runs on as the cancel leaves it.
+      if (!inflight && abort.signal.aborted) return canceledBeforeStart(job, stop !== undefined);
       const execution = executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
       jobEnds.set(job.id, execution.catch(() => undefined));
       const result = await execution;
@@ -302,7 +315,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         if (options.hooks?.beforeJob) {
           // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
           const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]));
-          if (decision.action === "run") stop = decision.stop;
+          if (decision.action === "run") {
+            stop = decision.stop;
+            if (abort.signal.aborted) return canceledBeforeStart(job, true);
+          }
           if (decision.action === "skip") {
             state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
             writer!.settled(job.id);
@@ -317,6 +333,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           }
         }
         const blocked = await gates.check(job, { approve: options.approve ?? false, signal: abort.signal });
+        // Stopped while its gates were judged: not started, whatever they said (a query the cancel cut short says nothing).
+        if (abort.signal.aborted) return canceledBeforeStart(job, stop !== undefined);
         if (blocked) {
           notRun(job, "blocked", blocked);
           return "blocked";
