@@ -75,7 +75,8 @@ export interface ExecuteOptions {
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
    * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency),
-   * or with `--approve` (`approve`: this run blocked a job for want of it, which the command without it blocks again).
+   * or with `--approve` (`approve`: the command reaches a job requiring approval that has not completed, which the command
+   * without it would block).
    * As words, paths absolute: the record names those inside its root relative to it (resume-words.ts).
    */
   resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<CommandWord[]>;
@@ -162,9 +163,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.hooks?.vouchFor?.(revision);
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
+    // It carries --approve when it would otherwise block a job of this run's scope for want of it.
+    const approveAtStart = approvalWanted(options, selection.selected, state);
     const carryOn = options.remoteRunId
       ? { resumeCommand: options.rejoinCommand?.() }
-      : await options.resumeCommand?.(execId, false).then((words) => recordedResume(words, store.rootDir)).catch(() => undefined);
+      : await options.resumeCommand?.(execId, false, approveAtStart).then((words) => recordedResume(words, store.rootDir)).catch(() => undefined);
     const meta: RunMetadata = {
       execId,
       planId,
@@ -412,10 +415,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
     if (options.resumeCommand && resumable) {
       // A job blocked by policy requireApproval is blocked again by a resume without --approve: the hint carries it
-      // (the blocked line says to rerun with it; pasted, the hint must not block it again).
-      const requiring = new Set(selection.ordered.filter(requiresApproval).map((job) => job.id));
-      const approve = !options.approve && jobs.some((job) => job.status === "blocked" && requiring.has(job.id));
-      summary.resumeCommand = await resumeText(summary.status === "completed", approve ? { approve } : undefined);
+      // (the blocked line says to rerun with it; pasted, the hint must not block it again) — and so it does for every
+      // such job the command reaches that has not completed: once this run's scope completed, the command drops the
+      // job filters and reaches the plan's other jobs too.
+      const scopeDone = summary.status === "completed";
+      summary.resumeCommand = await resumeText(scopeDone, approvalWanted(options, scopeDone ? selection.ordered : selection.selected, state));
     }
     await writer.flush();
     await store.writeMetadata({
@@ -526,6 +530,15 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
   } catch (err) {
     throw new OrunError(`prepare runner ${name}: ${errorMessage(err)}`);
   }
+}
+
+/**
+ * `{ approve: true }` when a resume command without --approve that runs `reached` would block one of them for want of
+ * it: a job whose policy requires approval (decision 5) and has not completed in the execution.
+ */
+function approvalWanted(options: ExecuteOptions, reached: readonly PlanJob[], state: ExecState): { approve: true } | undefined {
+  if (options.approve) return undefined;
+  return reached.some((job) => requiresApproval(job) && state.jobs[job.id]?.status !== "completed") ? { approve: true } : undefined;
 }
 
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */

@@ -1,0 +1,61 @@
+// A resume command carries --approve whenever, pasted without it, it would block a job whose policy requires approval
+// (decision 5): not only when this run blocked one. Before, the command recorded at a run's start (what `orun status`
+// gives for a killed run) never carried it, nor did the summary's when the approval job was skipped (its dependency
+// failed) or lay outside the run's scope (a `--job X --retry` that completed X): pasted, each blocked the job again.
+// Real runs of the built CLI on plan files, commands pasted through `sh`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { planDir } from "../runtime/helpers.js";
+import { inShell, jobStatuses, killedRun, resumeLine, statusAdvice } from "../support/resume-hint.js";
+
+const env = { NO_COLOR: "1", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", ORUN_RUNNER: "", GITHUB_ACTIONS: "" };
+
+/** build, then deploy (requires approval; notes that it ran). build fails until `fixed` exists and waits while `hold` does. */
+function approvalPlan(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  return planDir(t, [
+    { id: "app@dev.build", steps: [{ id: "main", run: "touch started; while [ -f hold ]; do sleep 0.05; done; test -f fixed" }] },
+    { id: "app@prod.deploy", dependsOn: ["app@dev.build"], policies: { requireApproval: "true" }, steps: [{ id: "main", run: "touch deployed" }] },
+  ], { name: "approval" }, "orun-resume-approve-");
+}
+
+test("a killed run whose scope holds a job requiring approval: the command status gives carries --approve; pasted, the job runs", async (t) => {
+  const dir = await approvalPlan(t);
+  await writeFile(path.join(dir, "hold"), "");
+  await writeFile(path.join(dir, "fixed"), "");
+  await killedRun(t, ["plan.json", "--exec-id", "K"], dir, path.join(dir, "started"));
+  const advice = await statusAdvice(dir, "K");
+  assert.match(advice, / --approve\b/);
+  await rm(path.join(dir, "hold"));
+  const pasted = await inShell(t, advice, dir);
+  assert.equal(pasted.code, 0, pasted.output);
+  assert.ok(existsSync(path.join(dir, "deployed")), pasted.output);
+  assert.deepEqual((await jobStatuses(dir, "K")).sort(), ["app@dev.build completed", "app@prod.deploy completed"]);
+});
+
+test("the approval job skipped, then outside the run's scope: each resume line carries --approve; pasted, the job runs", async (t) => {
+  const dir = await approvalPlan(t);
+  // build fails: deploy is skipped (not blocked), and a resume reaches it.
+  const failed = await runOrun(["run", "plan.json", "--exec-id", "S"], { cwd: dir, env });
+  assert.equal(failed.code, 1, failed.stdout);
+  assert.match(resumeLine(failed.stdout), / --approve\b/);
+  // build retried alone and fixed: deploy is to run again, outside this run's scope, and the line's command reaches it.
+  await writeFile(path.join(dir, "fixed"), "");
+  const retried = await runOrun(["run", "plan.json", "--exec-id", "S", "--job", "app@dev.build", "--retry"], { cwd: dir, env });
+  assert.equal(retried.code, 0, retried.stdout);
+  const resume = resumeLine(retried.stdout);
+  assert.doesNotMatch(resume, /--job/);
+  assert.match(resume, / --approve\b/);
+  const pasted = await inShell(t, resume, dir);
+  assert.equal(pasted.code, 0, pasted.output);
+  assert.ok(existsSync(path.join(dir, "deployed")), pasted.output);
+
+  // Once deploy has completed, nothing is to block: a failed run of build alone does not gain --approve.
+  await rm(path.join(dir, "fixed"));
+  const again = await runOrun(["run", "plan.json", "--exec-id", "S", "--job", "app@dev.build", "--retry"], { cwd: dir, env });
+  assert.equal(again.code, 1, again.stdout);
+  assert.doesNotMatch(resumeLine(again.stdout), /--approve/);
+});
