@@ -80,6 +80,8 @@ export interface ExecuteOptions {
    * As words, paths absolute: the record names those inside its root relative to it (resume-words.ts).
    */
   resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<CommandWord[]>;
+  /** Off remote state: told the resume command the run records at its start (paths absolute), which a second Ctrl-C names. */
+  onResumeCommand?: (command: string) => void;
   /** Under remote state: the runner's own command in the run (its slice, its flags), for its record (RunMetadata.resumeCommand). */
   rejoinCommand?: () => string;
 }
@@ -165,9 +167,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
     // It carries --approve when it would otherwise block a job of this run's scope for want of it.
     const approveAtStart = approvalWanted(options, selection.selected, state);
-    const carryOn = options.remoteRunId
-      ? { resumeCommand: options.rejoinCommand?.() }
-      : await options.resumeCommand?.(execId, false, approveAtStart).then((words) => recordedResume(words, store.rootDir)).catch(() => undefined);
+    const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false, approveAtStart).catch(() => undefined);
+    if (startWords) options.onResumeCommand?.(commandOf(startWords));
+    const carryOn = options.remoteRunId ? { resumeCommand: options.rejoinCommand?.() } : startWords && recordedResume(startWords, store.rootDir);
     const meta: RunMetadata = {
       execId,
       planId,

@@ -5,10 +5,12 @@
 // Real runs of the built CLI on plan files, commands pasted through `sh`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { until } from "../support/wait.js";
 import { planDir } from "../runtime/helpers.js";
 import { inShell, jobStatuses, killedRun, resumeLine, statusAdvice } from "../support/resume-hint.js";
 
@@ -58,4 +60,29 @@ test("the approval job skipped, then outside the run's scope: each resume line c
   const again = await runOrun(["run", "plan.json", "--exec-id", "S", "--job", "app@dev.build", "--retry"], { cwd: dir, env });
   assert.equal(again.code, 1, again.stdout);
   assert.doesNotMatch(resumeLine(again.stdout), /--approve/);
+});
+
+test("a second Ctrl-C names the command the run recorded at its start, --approve included; pasted, the job runs", async (t) => {
+  const dir = await planDir(t, [
+    // Outlives SIGTERM and says it got one (the first Ctrl-C reached orun, which stops its steps), until fixed.
+    { id: "app@dev.build", steps: [{ id: "main", run: "test -f fixed && exit 0; trap '' INT; trap 'touch stopping' TERM; touch started; while :; do sleep 0.05; done" }] },
+    { id: "app@prod.deploy", dependsOn: ["app@dev.build"], policies: { requireApproval: "true" }, steps: [{ id: "main", run: "touch deployed" }] },
+  ], { name: "approval" }, "orun-resume-approve-");
+  const child = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "C"], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  t.after(() => void child.kill("SIGKILL"));
+  await until(() => existsSync(path.join(dir, "started")), "the step to start");
+  child.kill("SIGINT");
+  await until(() => existsSync(path.join(dir, "stopping")), "orun to stop the step");
+  child.kill("SIGINT");
+  assert.equal(await exited, 130, stderr);
+  const advice = /\(see orun status; (.*) resumes it\)\n/.exec(stderr)?.[1];
+  assert.equal(advice, "orun run --exec-id C --approve", stderr);
+  assert.equal(await statusAdvice(dir, "C"), advice);
+  await writeFile(path.join(dir, "fixed"), "");
+  const pasted = await inShell(t, advice!, dir);
+  assert.equal(pasted.code, 0, pasted.output);
+  assert.ok(existsSync(path.join(dir, "deployed")), pasted.output);
 });

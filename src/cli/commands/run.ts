@@ -437,14 +437,17 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // A run stopped by a signal exits 128 + its number, as shells report it (Ctrl-C 130, SIGTERM 143, SIGHUP 129).
   let stoppedBy = 130;
   const resumeCommand = remote ? undefined : resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScope }, cwd, env);
-  // The resume command a second signal names, made at the first (its module loads while the steps stop).
+  // The resume command a second signal names, made at the first (its module loads while the steps stop): the one the
+  // run recorded at its start once it has (what status gives: --approve when a job of its scope needs it).
   let resumeHint: Promise<string | undefined> | undefined;
+  let recordedCommand: string | undefined;
   const commandOf = async (words: import("../../runtime/resume-words.js").CommandWord[]): Promise<string> => (await import("../../runtime/resume-words.js")).commandOf(words);
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) {
       stoppedBy = 128 + (osConstants.signals[signal] ?? 2);
-      resumeHint = runExecId === undefined ? undefined : resumeCommand?.(runExecId, false).then(commandOf).catch(() => undefined);
+      resumeHint =
+        recordedCommand !== undefined ? Promise.resolve(recordedCommand) : runExecId === undefined ? undefined : resumeCommand?.(runExecId, false).then(commandOf).catch(() => undefined);
     }
     if (interrupts > 1) {
       // Impatient: no more waiting for steps to stop. Their process groups are killed all the same (the spawn
@@ -481,7 +484,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
       ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
-      ...(resumeCommand ? { resumeCommand } : {}),
+      ...(resumeCommand ? { resumeCommand, onResumeCommand: (command: string) => (recordedCommand = command) } : {}),
       ...(remote ? { rejoinCommand: () => remote.hooks.resumeCommand() } : {}),
       job: opts.job,
       retry: opts.retry,
