@@ -142,7 +142,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
         // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
-        const first = await resumeText(false, { job: missing[0] }).catch(() => undefined);
+        // With --approve when that dependency requires it: the command would block it otherwise.
+        const dependency = selection.ordered.filter((job) => job.id === missing[0]);
+        const first = await resumeText(false, { job: missing[0], ...approvalWanted(options, dependency, state) }).catch(() => undefined);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
           hint: `run them first, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
         });

@@ -86,3 +86,17 @@ test("a second Ctrl-C names the command the run recorded at its start, --approve
   assert.equal(pasted.code, 0, pasted.output);
   assert.ok(existsSync(path.join(dir, "deployed")), pasted.output);
 });
+
+test("--job refused for a dependency not completed that requires approval: the command it suggests carries --approve; pasted, it runs", async (t) => {
+  const dir = await planDir(t, [
+    { id: "app@dev.build", policies: { requireApproval: "true" }, steps: [{ id: "main", run: "touch built" }] },
+    { id: "app@prod.deploy", dependsOn: ["app@dev.build"], steps: [{ id: "main", run: "touch deployed" }] },
+  ], { name: "approval" }, "orun-resume-approve-");
+  const refused = await runOrun(["run", "plan.json", "--exec-id", "N", "--job", "app@prod.deploy"], { cwd: dir, env });
+  assert.equal(refused.code, 1, refused.stderr);
+  const suggested = /run them first, e\.g\. (orun run .*)\)$/m.exec(refused.stderr)?.[1];
+  assert.equal(suggested, `orun run ${dir}/plan.json --exec-id N --approve --job app@dev.build`, refused.stderr);
+  const pasted = await inShell(t, suggested!, dir);
+  assert.equal(pasted.code, 0, pasted.output);
+  assert.ok(existsSync(path.join(dir, "built")), pasted.output);
+});
