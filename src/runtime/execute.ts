@@ -14,7 +14,7 @@ import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
-import { schedule, type JobOutcome } from "./scheduler.js";
+import { RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
@@ -75,10 +75,13 @@ export interface ExecuteOptions {
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
    * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency),
-   * or with `--approve` (`approve`: this run blocked a job for want of it, which the command without it blocks again).
+   * or with `--approve` (`approve`: the command reaches a job requiring approval that has not completed, which the command
+   * without it would block).
    * As words, paths absolute: the record names those inside its root relative to it (resume-words.ts).
    */
   resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<CommandWord[]>;
+  /** Off remote state: told the resume command the run records at its start (paths absolute), which a second Ctrl-C names. */
+  onResumeCommand?: (command: string) => void;
   /** Under remote state: the runner's own command in the run (its slice, its flags), for its record (RunMetadata.resumeCommand). */
   rejoinCommand?: () => string;
 }
@@ -139,7 +142,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
         // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
-        const first = await resumeText(false, { job: missing[0] }).catch(() => undefined);
+        // With --approve when that dependency requires it: the command would block it otherwise.
+        const dependency = selection.ordered.filter((job) => job.id === missing[0]);
+        const first = await resumeText(false, { job: missing[0], ...approvalWanted(options, dependency, state) }).catch(() => undefined);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
           hint: `run them first, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
         });
@@ -162,9 +167,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.hooks?.vouchFor?.(revision);
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
-    const carryOn = options.remoteRunId
-      ? { resumeCommand: options.rejoinCommand?.() }
-      : await options.resumeCommand?.(execId, false).then((words) => recordedResume(words, store.rootDir)).catch(() => undefined);
+    // It carries --approve when it would otherwise block a job of this run's scope for want of it.
+    const approveAtStart = approvalWanted(options, selection.selected, state);
+    const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false, approveAtStart).catch(() => undefined);
+    if (startWords) options.onResumeCommand?.(commandOf(startWords));
+    const carryOn = options.remoteRunId ? { resumeCommand: options.rejoinCommand?.() } : startWords && recordedResume(startWords, store.rootDir);
     const meta: RunMetadata = {
       execId,
       planId,
@@ -236,7 +243,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
     const gates = new GateEvaluator(revision, store, execId, state, options.hooks);
     const admission = new AbortController();
-    // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
     const completion = (job: PlanJob): { file: string; line: string } => {
@@ -244,8 +250,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, clearLogs: previous !== undefined, emit, latches };
-    const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string): void => {
+    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, emit, latches };
+    /** `held`: the hooks admitted the job (remote state: claimed) — told it as one held and not run (see canceledBeforeStart). */
+    const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
       if (status !== "waiting") {
         state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
         writer!.settled(job.id);
@@ -257,13 +264,26 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       summaries.set(job.id, { ...summarize(job, status), reason });
       emit({ type: "job-not-run", job, status, reason });
       // Remote state reports it, so the backend's run still finishes and other runners stop waiting.
-      options.hooks?.onJobNotRun?.(job, status === "waiting" ? "skipped" : status, reason);
+      options.hooks?.onJobNotRun?.(job, held || status === "blocked" ? "blocked" : "skipped", reason);
+    };
+    /**
+     * A job picked to run that the cancel (Ctrl-C, SIGTERM) reached before its first step: recorded not started, as the
+     * jobs the cancel left in the queue are — never shown started, then canceled. One the hooks admitted (remote
+     * state: claimed) is handed back to them as held and not run, which they report as canceled before it started.
+     */
+    const canceledBeforeStart = (job: PlanJob, held: boolean): JobOutcome => {
+      notRun(job, "skipped", RUN_CANCELED, held);
+      return "canceled";
     };
 
     /** Settles once a job's execution has ended (its result line is out): a job that ran on after it waits for it. */
     const jobEnds = new Map<string, Promise<unknown>>();
     const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
       const started = Date.now();
+      // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
+      if (previous !== undefined) await store.clearJobLogs(execId, job.id);
+      // A handed-over job's step may be under way already (the helper starts it): it runs on as the cancel leaves it.
+      if (!inflight && abort.signal.aborted) return canceledBeforeStart(job, stop !== undefined);
       const execution = executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
       jobEnds.set(job.id, execution.catch(() => undefined));
       const result = await execution;
@@ -302,7 +322,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         if (options.hooks?.beforeJob) {
           // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
           const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]));
-          if (decision.action === "run") stop = decision.stop;
+          if (decision.action === "run") {
+            stop = decision.stop;
+            if (abort.signal.aborted) return canceledBeforeStart(job, true);
+          }
           if (decision.action === "skip") {
             state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
             writer!.settled(job.id);
@@ -317,6 +340,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           }
         }
         const blocked = await gates.check(job, { approve: options.approve ?? false, signal: abort.signal });
+        // Stopped while its gates were judged: not started, whatever they said (a query the cancel cut short says nothing).
+        if (abort.signal.aborted) return canceledBeforeStart(job, stop !== undefined);
         if (blocked) {
           notRun(job, "blocked", blocked);
           return "blocked";
@@ -394,10 +419,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
     if (options.resumeCommand && resumable) {
       // A job blocked by policy requireApproval is blocked again by a resume without --approve: the hint carries it
-      // (the blocked line says to rerun with it; pasted, the hint must not block it again).
-      const requiring = new Set(selection.ordered.filter(requiresApproval).map((job) => job.id));
-      const approve = !options.approve && jobs.some((job) => job.status === "blocked" && requiring.has(job.id));
-      summary.resumeCommand = await resumeText(summary.status === "completed", approve ? { approve } : undefined);
+      // (the blocked line says to rerun with it; pasted, the hint must not block it again) — and so it does for every
+      // such job the command reaches that has not completed: once this run's scope completed, the command drops the
+      // job filters and reaches the plan's other jobs too.
+      const scopeDone = summary.status === "completed";
+      summary.resumeCommand = await resumeText(scopeDone, approvalWanted(options, scopeDone ? selection.ordered : selection.selected, state));
     }
     await writer.flush();
     await store.writeMetadata({
@@ -508,6 +534,15 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
   } catch (err) {
     throw new OrunError(`prepare runner ${name}: ${errorMessage(err)}`);
   }
+}
+
+/**
+ * `{ approve: true }` when a resume command without --approve that runs `reached` would block one of them for want of
+ * it: a job whose policy requires approval (decision 5) and has not completed in the execution.
+ */
+function approvalWanted(options: ExecuteOptions, reached: readonly PlanJob[], state: ExecState): { approve: true } | undefined {
+  if (options.approve) return undefined;
+  return reached.some((job) => requiresApproval(job) && state.jobs[job.id]?.status !== "completed") ? { approve: true } : undefined;
 }
 
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */

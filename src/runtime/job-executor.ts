@@ -30,8 +30,6 @@ export interface JobExecutorDeps {
   emit(event: RunEvent): void;
   /** Cancels everything (Ctrl-C). */
   signal: AbortSignal;
-  /** Remove the job's logs from earlier attempts before it starts (a resumed or retried record). */
-  clearLogs?: boolean;
   /** Set when jobs may be handed over (Runner.handOff; not under remote state, whose hooks admit each job). */
   latches?: JobLatches;
 }
@@ -236,7 +234,6 @@ interface JobFailure {
 
 async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightStep | undefined, startNote: string | undefined): Promise<JobRunResult> {
   const started = Date.now();
-  if (deps.clearLogs) await deps.store.clearJobLogs(deps.ids.execId, job.id);
   const steps = orderSteps(job.steps);
   const keys = stepKeys(steps);
   const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, "pending" as const])) };

@@ -1,6 +1,7 @@
 // A local run's resume command as words, so that its record can name the paths inside its repository relative to
 // the repository: `orun status` prints them against where the record lives now. Recorded absolute, the command
 // failed once the repository was moved, and resumed another checkout's record when one now sat at the old path.
+import { realpathSync } from "node:fs";
 import path from "node:path";
 import { shellWord } from "../util/shell-word.js";
 import { planFileWord } from "../plan/plan-file-word.js";
@@ -30,10 +31,42 @@ export function commandOf(words: CommandWord[]): string {
   return words.map(printed).filter(Boolean).join(" ");
 }
 
-/** `file` relative to `root` when it lies inside it ("" for the root itself), else undefined. */
-function inside(root: string, file: string): string | undefined {
+/** `file` relative to `root` when it lies inside it ("" for the root itself), else undefined; paths compared as written. */
+function lexicallyInside(root: string, file: string): string | undefined {
   if (file === root) return "";
   return path.isAbsolute(file) && file.startsWith(root.endsWith(path.sep) ? root : root + path.sep) ? file.slice(root.replace(/[/\\]$/, "").length + 1) : undefined;
+}
+
+/**
+ * `file` relative to `root` when it lies inside it, else undefined. A repository reached through a symlink has two
+ * names: a path given through the link and a root found through the real path (or the other way round) are compared
+ * as their real paths, so the record names the path relative to the repository whichever name each was given by.
+ */
+function inside(root: string, file: string): string | undefined {
+  const written = lexicallyInside(root, file);
+  if (written !== undefined || !path.isAbsolute(file) || !path.isAbsolute(root)) return written;
+  const realRoot = realPathOf(root);
+  const realFile = realPathOf(file);
+  if (realRoot === undefined || realFile === undefined) return undefined;
+  return lexicallyInside(realRoot, realFile);
+}
+
+/**
+ * `file` with its longest existing leading folder replaced by that folder's real path, the rest kept as written (a
+ * path that does not exist yet, or ends in `/.`); undefined when not even the file system's root resolves.
+ */
+function realPathOf(file: string): string | undefined {
+  let head = file.replace(/[/\\]+$/, "") || path.parse(file).root;
+  while (true) {
+    try {
+      const real = realpathSync(head);
+      return file === head ? real : real.replace(/[/\\]$/, "") + path.sep + file.slice(head.length).replace(/^[/\\]+/, "");
+    } catch {
+      const up = path.dirname(head);
+      if (up === head) return undefined;
+      head = up;
+    }
+  }
 }
 
 /**

@@ -18,8 +18,15 @@
 import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
 
-/** `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast. */
-export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "blocked" | "skipped";
+/**
+ * `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast.
+ * `canceled`: the run's cancel stopped the job before it started (the caller recorded it not run, as RUN_CANCELED):
+ * counted not run, and what waits for it is left to the stop's reason, as every job the cancel kept from starting.
+ */
+export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "blocked" | "skipped" | "canceled";
+
+/** Why a job the run's cancel kept from starting did not run. */
+export const RUN_CANCELED = "run canceled";
 
 export interface ScheduleRequest {
   /** Jobs to consider, in topological order. */
@@ -171,7 +178,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       stopReason ??= reason;
       startSoon();
     };
-    const onAbort = (): void => stop("run canceled");
+    const onAbort = (): void => stop(RUN_CANCELED);
     request.signal?.addEventListener("abort", onAbort, { once: true });
 
     const settleIfDone = (): void => {
@@ -276,6 +283,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         }
         confirmedDue.push(...confirmed);
         completedDue.push(id);
+      } else if (outcome === "canceled" && stopReason !== undefined) {
+        result.notRun++;
       } else {
         const failed = outcome === "failed" || outcome === "failed-tolerated";
         if (failed) result.failed++;

@@ -4,7 +4,7 @@
 // leaving this one interrupted. Real orun processes, records, `mv`, a copy and `sh`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
@@ -79,4 +79,29 @@ test("a path outside the repository stays absolute in the record: after the repo
   const resumed = await inShell(t, `orun run --exec-id k2 --workdir ${root}/outside`, path.join(root, "moved"));
   assert.equal(resumed.code, 0, resumed.output);
   assert.equal((await readFile(path.join(root, "ran-in"), "utf8")).trim(), path.join(root, "outside"));
+});
+
+test("a repository reached through a symlink: paths inside it are recorded relative to it whichever name they were given by, so status follows a move", async (t) => {
+  const root = await layout(t);
+  const repo = path.join(root, "repo");
+  const link = path.join(root, "link");
+  await symlink(repo, link);
+  assert.equal((await runOrun(["plan", "-o", "plan.json"], { cwd: repo })).code, 0);
+  await writeFile(path.join(root, "hold"), "");
+  // The record's root found through the link (-i), a path given by the real name (--workdir) …
+  await killedRun(t, [`${link}/plan.json`, "-i", `${link}/intent.yaml`, "--workdir", `${repo}/wd`, "--exec-id", "k3"], path.join(link, "lib"), path.join(root, "started"));
+  await rm(path.join(root, "started"));
+  // … and the root found through the real working folder, a path given through the link.
+  await killedRun(t, ["--workdir", `${link}/wd`, "--exec-id", "k4"], repo, path.join(root, "started"));
+  const recorded = async (execId: string): Promise<string | undefined> => (JSON.parse((await recordFiles(repo, execId))[0]!) as { resumeCommand?: string }).resumeCommand;
+  assert.equal(await recorded("k3"), "orun run plan.json --exec-id k3 -i intent.yaml --workdir wd");
+  assert.equal(await recorded("k4"), "orun run --exec-id k4 --workdir wd");
+  const moved = path.join(root, "moved");
+  await rename(repo, moved);
+  assert.equal(await statusAdvice(moved, "k3"), `orun run ${moved}/plan.json --exec-id k3 -i ${moved}/intent.yaml --workdir ${moved}/wd`);
+  assert.equal(await statusAdvice(moved, "k4"), `orun run --exec-id k4 --workdir ${moved}/wd`);
+  await writeFile(path.join(root, "fixed"), "");
+  const resumed = await inShell(t, `orun run --exec-id k4 --workdir ${moved}/wd`, moved);
+  assert.equal(resumed.code, 0, resumed.output);
+  assert.equal((await readFile(path.join(root, "ran-in"), "utf8")).trim(), path.join(moved, "wd"));
 });

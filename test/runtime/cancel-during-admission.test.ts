@@ -1,0 +1,118 @@
+// A cancel (Ctrl-C, SIGTERM) that lands while a job is being admitted — between being picked from the ready queue and
+// its first step — leaves the job recorded not started (skipped: run canceled), as the jobs still queued are, and never
+// shown started. Before, a job whose admission answered after the cancel was started: shown started, then failed as
+// canceled before its first step. Each await of admission is held here until the test has cancelled the run: the
+// remote admission (hooks.beforeJob), a promotion gate's evidence query, and the clearing of a resumed job's old logs.
+// The whole runtime (executePlan) with the real local runner, records and files.
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { executePlan } from "../../src/runtime/execute.js";
+import type { ExecutionHooks } from "../../src/runtime/hooks.js";
+import type { RunEvent } from "../../src/runtime/events.js";
+import { ExecutionStore } from "../../src/runtime/records/store.js";
+import type { Plan, PromotionGate } from "../../src/model/plan.js";
+import { makePlan, readJson, recordFile, removeDir, tempDir } from "./helpers.js";
+
+const REVISION = "0123456789abcdef0123456789abcdef01234567";
+
+interface Bed {
+  dir: string;
+  /** The job's step leaves this file when it runs. */
+  ran: string;
+  plan: Plan;
+}
+
+/** One job, deploy, gated on its component in staging when `gated`; its step fails until <dir>/go exists, then notes that it ran. */
+async function bed(t: TestContext, gated = false, failFirst = false): Promise<Bed> {
+  const dir = await tempDir("orun-cancel-admission-");
+  t.after(() => removeDir(dir));
+  const ran = path.join(dir, "ran");
+  const gates: PromotionGate[] | undefined = gated ? [{ type: "environment-promotion", component: "api", environment: "staging", condition: "success", match: { revision: REVISION } }] : undefined;
+  const plan = makePlan([{ id: "api@prod.deploy", ...(gates ? { gates } : {}), steps: [{ run: `test -f '${dir}/go' || exit 1; touch '${ran}'` }] }], { revision: REVISION });
+  if (!failFirst) await writeFile(path.join(dir, "go"), "");
+  return { dir, ran, plan };
+}
+
+/** Runs `plan` in `dir` under `abort`, with `hooks`; the events it rendered. */
+async function run(b: Bed, abort: AbortController, hooks?: ExecutionHooks, execId = "x1"): Promise<{ exitCode: number; events: RunEvent[] }> {
+  const events: RunEvent[] = [];
+  const { exitCode } = await executePlan({
+    plan: b.plan,
+    storeDir: b.dir,
+    workspaceDir: b.dir,
+    runner: { name: "local", source: "default" },
+    execId,
+    hooks,
+    renderer: { handle: (event) => events.push(event), close: () => undefined },
+    signal: abort.signal,
+    warn: () => undefined,
+    stateWriteIntervalMs: 0,
+  });
+  return { exitCode, events };
+}
+
+/** The job was recorded not started and never shown started; its step did not run. */
+async function assertNotStarted(b: Bed, result: { exitCode: number; events: RunEvent[] }, execId = "x1"): Promise<void> {
+  assert.equal(result.exitCode, 130);
+  assert.deepEqual(result.events.filter((event) => event.type.startsWith("job-") || event.type.startsWith("step-")).map((event) => `${event.type} ${"status" in event ? event.status : ""}`), ["job-not-run skipped"]);
+  const notRun = result.events.find((event) => event.type === "job-not-run");
+  assert.equal(notRun && "reason" in notRun ? notRun.reason : undefined, "run canceled");
+  const state = await readJson<{ jobs: Record<string, { status: string; reason?: string; startedAt?: string }> }>(recordFile(b.dir, execId, "state.json"));
+  const job = state.jobs["api@prod.deploy"];
+  assert.equal(job?.status, "skipped", JSON.stringify(job));
+  assert.equal(job.reason, "run canceled");
+  assert.equal(job.startedAt, undefined);
+  assert.equal(existsSync(b.ran), false);
+  const end = result.events.find((event) => event.type === "run-end");
+  assert.equal(end && "summary" in end ? end.summary.status : undefined, "canceled");
+}
+
+test("cancelled while the remote admission (beforeJob) answers: the job it admitted is handed back as held and not run", async (t) => {
+  const b = await bed(t);
+  const abort = new AbortController();
+  const told: string[] = [];
+  const hooks: ExecutionHooks = {
+    beforeJob: async () => {
+      // The claim's answer arrives as the Ctrl-C lands: admitted, after the run was cancelled.
+      abort.abort();
+      return { action: "run", stop: new AbortController().signal };
+    },
+    onJobNotRun: (job, status, reason) => void told.push(`${job.id} ${status} ${reason}`),
+  };
+  await assertNotStarted(b, await run(b, abort, hooks));
+  // A held job is reported "blocked" to the hooks, which tell the backend it was canceled before it started.
+  assert.deepEqual(told, ["api@prod.deploy blocked run canceled"]);
+});
+
+test("cancelled while a promotion gate's evidence is asked for: the job is not started, whatever the answer", async (t) => {
+  const b = await bed(t, true);
+  const abort = new AbortController();
+  const hooks: ExecutionHooks = {
+    gateSatisfied: async () => {
+      abort.abort();
+      return true;
+    },
+  };
+  await assertNotStarted(b, await run(b, abort, hooks));
+});
+
+test("cancelled while a resumed job's earlier logs are cleared: the job is not started", async (t) => {
+  const b = await bed(t, false, true);
+  // A first run of the execution in which the job failed: the resume runs it again, clearing its logs first.
+  assert.equal((await run(b, new AbortController(), undefined, "r1")).exitCode, 1);
+  await writeFile(path.join(b.dir, "go"), "");
+  const abort = new AbortController();
+  const clear = ExecutionStore.prototype.clearJobLogs;
+  t.after(() => void (ExecutionStore.prototype.clearJobLogs = clear));
+  let cleared = 0;
+  ExecutionStore.prototype.clearJobLogs = async function (this: ExecutionStore, execId: string, jobId: string): Promise<void> {
+    cleared++;
+    await clear.call(this, execId, jobId);
+    abort.abort();
+  };
+  await assertNotStarted(b, await run(b, abort, undefined, "r1"), "r1");
+  assert.equal(cleared, 1);
+});
