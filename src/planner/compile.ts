@@ -536,6 +536,7 @@ export async function compilePlan(options: CompileOptions): Promise<CompileResul
   // HEAD only when the working tree holds it unchanged (./revision.ts); an explicit revision (tests, validate: null) as given.
   const source = options.revision === undefined ? await sourceRevision(workspace.rootDir, await headCommit(workspace.rootDir), planSourceFiles(workspace)) : { revision: options.revision ?? undefined };
   const result = compileWorkspace(workspace, { ...options, revision: source.revision });
-  if (source.warning) result.warnings.unshift(source.warning);
+  const gated = result.plan.jobs.some((job) => (job.gates?.length ?? 0) > 0);
+  if (source.warning && (gated || !("onlyWithGates" in source && source.onlyWithGates))) result.warnings.unshift(source.warning);
   return result;
 }
