@@ -304,6 +304,11 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     // err.message already carries its own hint.
     throw new OrunError(`ORUN_PLAN_ID=${planRef}: ${err.message}`, { hint: err.hint ? undefined : "unset ORUN_PLAN_ID to run a fresh plan of the intent", exitCode: err.exitCode, cause: err });
   });
+  // ORUN_PLAN_ID is read as the argument is (spec 20 §4), so a component name plans that component: said, since
+  // in CI the variable is meant to carry a plan's ID and a component there is more likely a slip than a choice.
+  if (fromEnv && resolved.source.startsWith("fresh plan for component ")) {
+    process.stderr.write(`notice: ORUN_PLAN_ID=${printable(planRef!)} names no stored plan or plan file, but a component: running a fresh plan of component ${printable(planRef!)}\n`);
+  }
   if (execId && !opts.dryRun) {
     // Resuming after a commit: the tree's plan differs from the execution's only in its revision (src/runtime/resume-plan.ts).
     const { recordedPlanToResume } = await import("../../runtime/resume-plan.js");
