@@ -310,9 +310,12 @@ function declaredParameters(schema: Record<string, unknown> | undefined): Set<st
  */
 function parameterDefaultsWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
   const types = new Set([...Object.keys(registry.byType), ...Object.values(registry.byKey).map((c) => c.type)]);
+  const compositions = [...Object.values(registry.byType), ...Object.values(registry.byKey)];
+  const parameters = new Set(compositions.flatMap((c) => [...declaredParameters(c.schema.schema)]));
   const warnings: string[] = [];
   const check = (owner: { parameterDefaults?: Record<string, unknown>; origin?: Origin }, what: string): void => {
     for (const key of Object.keys(owner.parameterDefaults ?? {}).sort()) {
+      if (key === "*") warnings.push(...starNearMisses(owner, what, parameters));
       if (key === "*" || types.has(key)) continue;
       const at = owner.origin?.at(["parameterDefaults", key]);
       const where = at?.file ? `${at.file}:${at.line}: ` : "";
@@ -321,6 +324,25 @@ function parameterDefaultsWarnings(normalized: NormalizedIntent, registry: Compo
   };
   for (const env of normalized.environments) check(env, `environment ${env.name}`);
   for (const [name, group] of Object.entries(normalized.groups).sort(([a], [b]) => compareUtf8(a, b))) check(group, `group ${name}`);
+  return warnings;
+}
+
+/**
+ * A `"*"` default no type declares is ignored (documented), which also hides a typo: one a
+ * letter or two from a parameter some type declares (`prot` for `port`) is warned about.
+ */
+function starNearMisses(owner: { parameterDefaults?: Record<string, unknown>; origin?: Origin }, what: string, parameters: ReadonlySet<string>): string[] {
+  const star = owner.parameterDefaults?.["*"];
+  if (!star || typeof star !== "object") return [];
+  const warnings: string[] = [];
+  for (const key of Object.keys(star).sort()) {
+    if (key === "path" || parameters.has(key)) continue;
+    const match = closestMatch(key, parameters);
+    if (match === undefined) continue;
+    const at = owner.origin?.at(["parameterDefaults", "*", key]);
+    const where = at?.file ? `${at.file}:${at.line}: ` : "";
+    warnings.push(`${where}${what} parameterDefaults."*".${key}: no composition type declares parameter ${key}, so it is ignored (did you mean \`${match}\`?)`);
+  }
   return warnings;
 }
 
@@ -514,6 +536,7 @@ export async function compilePlan(options: CompileOptions): Promise<CompileResul
   // HEAD only when the working tree holds it unchanged (./revision.ts); an explicit revision (tests, validate: null) as given.
   const source = options.revision === undefined ? await sourceRevision(workspace.rootDir, await headCommit(workspace.rootDir), planSourceFiles(workspace)) : { revision: options.revision ?? undefined };
   const result = compileWorkspace(workspace, { ...options, revision: source.revision });
-  if (source.warning) result.warnings.unshift(source.warning);
+  const gated = result.plan.jobs.some((job) => (job.gates?.length ?? 0) > 0);
+  if (source.warning && (gated || !("onlyWithGates" in source && source.onlyWithGates))) result.warnings.unshift(source.warning);
   return result;
 }

@@ -18,6 +18,7 @@ import { renderTemplate, TemplateError } from "../template/index.js";
 import { errorMessage, OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
 import type { Instance } from "./expand.js";
+import { expressionSyntaxError } from "./validate/expressions.js";
 
 const LEGACY_KEYS = /\{\{\s*\.(environment|component|group)\s*\}\}/g;
 /** Any remaining `{{…}}` on one line, unless it is a GitHub `${{ … }}` expression. */
@@ -221,8 +222,9 @@ export function templateData(job: BoundJob, parameters: FreeMap, env: StringMap)
 
 function render(job: BoundJob, step: StepSpec, stepName: string, field: string, source: string, data: TemplateData): string {
   if (!source.includes("{{")) return source;
+  let rendered: string;
   try {
-    return renderTemplate(source, data, { name: `${job.instance.component.type}:${stepName}:${field}` });
+    rendered = renderTemplate(source, data, { name: `${job.instance.component.type}:${stepName}:${field}` });
   } catch (err) {
     const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field})`;
     if (err instanceof TemplateError && err.kind === "missing-key") {
@@ -230,6 +232,12 @@ function render(job: BoundJob, step: StepSpec, stepName: string, field: string, 
     }
     throw stepError(job, step, `${what}: ${errorMessage(err)}`, fieldPath(field));
   }
+  // `${{ }}` is left for the runner to evaluate, but a syntax error in it is the plan's to report.
+  const invalid = expressionSyntaxError(rendered);
+  if (invalid) {
+    throw new OrunError(`component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field}): ${invalid}`, { location: step.origin?.at(fieldPath(field)) });
+  }
+  return rendered;
 }
 
 function fieldPath(field: string): string {

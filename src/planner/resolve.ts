@@ -132,10 +132,13 @@ function promotion(jobs: readonly BoundJob[], ctx: ResolveContext, edges: Map<st
   }
 }
 
-/** Throws with the cycle path (`a → b → a`, each job depending on the next), located by `locate(first job of the cycle)`. */
+/**
+ * Throws spec 12 §3.2's `cycle detection failed: cycle detected in job dependencies`, with the cycle path
+ * added (`a → b → a`, each job depending on the next), located by `locate(first job of the cycle)`.
+ */
 export function assertAcyclic(dependsOn: ReadonlyMap<string, readonly string[]>, locate?: (id: string) => SourceLocation | undefined): void {
   const cycle = findCycle([...dependsOn.keys()].sort(), (id) => dependsOn.get(id));
-  if (cycle) throw new OrunError(`cycle detected in job dependencies: ${formatCycle(cycle)}`, { location: locate?.(cycle[0]!) });
+  if (cycle) throw new OrunError(`cycle detection failed: cycle detected in job dependencies: ${formatCycle(cycle)}`, { location: locate?.(cycle[0]!) });
 }
 
 /** Job IDs in topological order; among ready jobs the lexicographically smallest ID goes first. */

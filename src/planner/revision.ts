@@ -21,6 +21,8 @@ export interface SourceRevision {
   warning?: string;
   /** The reason alone (what differs from HEAD), without what it means for the plan. */
   reason?: string;
+  /** The warning matters only to a plan with promotion gates (outside a repository: nothing to commit). */
+  onlyWithGates?: boolean;
 }
 
 const SHOWN_FILES = 3;
@@ -30,7 +32,7 @@ const SHOWN_FILES = 3;
  * manifests); one that HEAD does not hold (untracked or ignored) also leaves the revision out.
  */
 export async function sourceRevision(dir: string, head: string | undefined, readFiles: readonly string[] = []): Promise<SourceRevision> {
-  if (!head) return (await unbornHead(dir)) ?? {};
+  if (!head) return await unbornHead(dir);
   // -z: paths as they are (no quoting), relative to the repository root; --untracked-files=no: only what HEAD or the index track.
   // ls-files --others (ignored ones too) --directory: files not in the index under `dir`, a wholly untracked folder as one entry ending in "/".
   const [status, others] = await Promise.all([
@@ -58,11 +60,19 @@ export async function sourceRevision(dir: string, head: string | undefined, read
 /**
  * In a repository with no commit yet (as after `git init`, where getting-started begins) there is no revision to
  * record: say so, as for uncommitted changes, rather than let a gate block later with no warning before. Outside a
- * repository nothing is said: there is nothing to commit to.
+ * repository the same holds for a plan with promotion gates (their block says "as warned"); one without gates
+ * loses nothing, so it is not warned.
  */
-async function unbornHead(dir: string): Promise<SourceRevision | undefined> {
+async function unbornHead(dir: string): Promise<SourceRevision> {
   const inside = await runGit(dir, ["rev-parse", "--is-inside-work-tree"]);
-  if (!inside.ok || inside.stdout.trim() !== "true") return undefined;
+  if (!inside.ok || inside.stdout.trim() !== "true") {
+    const reason = "the intent's folder is not in a git repository";
+    return {
+      reason,
+      warning: `${reason}, so the plan records no source revision: its promotion gates block and its runs record no promotion evidence; plan in a git repository, with the code committed`,
+      onlyWithGates: true,
+    };
+  }
   const reason = "the repository has no commit yet";
   return { reason, warning: `${reason}, so the plan records no source revision: its promotion gates block and its runs record no promotion evidence; commit and plan again` };
 }

@@ -28,7 +28,8 @@ export function formatLocation(location: SourceLocation): string {
   let where = location.file ?? "";
   if (location.line !== undefined) where += `:${location.line}`;
   if (location.line !== undefined && location.column !== undefined) where += `:${location.column}`;
-  if (location.field) where += where ? ` (${location.field})` : location.field;
+  // `file:line: field: message`, the form every located input error takes; without a line, `file (field)`.
+  if (location.field) where += !where ? location.field : location.line !== undefined ? `: ${location.field}` : ` (${location.field})`;
   return where;
 }
 

@@ -36,3 +36,20 @@ test("--changed warns when changed files lie in a local composition source; a ch
   assert.equal(fromOutside.code, 0, fromOutside.stderr);
   assert.ok(fromOutside.stderr.includes(WARNING), fromOutside.stderr);
 });
+
+test("get components --changed prints the same composition-source warning as plan --changed, JSON output too", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  await copyExample("platform", dir);
+  const files = "compositions/stack.yaml,compositions/compositions/README.md";
+  for (const extra of [[], ["-o", "json"]]) {
+    const get = await runOrun(["get", "components", "--changed", "--files", files, ...extra], { cwd: dir });
+    assert.equal(get.code, 0, get.stderr);
+    assert.ok(get.stderr.includes(WARNING), `${extra.join(" ")}:\n${get.stderr}`);
+  }
+  const json = await runOrun(["get", "components", "--changed", "--files", files, "-o", "json"], { cwd: dir });
+  assert.deepEqual(JSON.parse(json.stdout), []);
+  const elsewhere = await runOrun(["get", "components", "--changed", "--files", "README.md"], { cwd: dir });
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  assert.doesNotMatch(elsewhere.stderr, /composition source/);
+});

@@ -56,5 +56,5 @@ test("a root outside the intent folder stays legal; a path the component sets is
   assert.equal(inside.code, 0, inside.stderr);
   const own = await runOrun(["-i", "ci/intent.yaml", "validate"], { cwd: await repo("../elsewhere") });
   assert.equal(own.code, 1, own.stderr);
-  assert.match(own.stderr, /✕ \.\.\/my apps\/api\/component\.yaml:7 \(spec\.path\): component api \(environment dev\): job path "\.\.\/elsewhere" leaves the intent root/);
+  assert.match(own.stderr, /✕ \.\.\/my apps\/api\/component\.yaml:7: spec\.path: component api \(environment dev\): job path "\.\.\/elsewhere" leaves the intent root/);
 });

@@ -22,7 +22,7 @@ test("a folder discovery cannot read is named with its root, the intent's line a
   for (const command of ["validate", "plan"]) {
     const result = await runOrun([command], { cwd: repo, timeoutMs: 30_000 });
     assert.equal(result.code, 1, `${command}: ${result.stdout}`);
-    assert.match(result.stderr, /✕ intent\.yaml:\d+ \(discovery\.roots\): failed to scan discovery root services: cannot read services\/d{250}\/.*\(ENAMETOOLONG\)/, command);
+    assert.match(result.stderr, /✕ intent\.yaml:\d+: discovery\.roots\[0\]: failed to scan discovery root services: cannot read services\/d{250}\/.*\(ENAMETOOLONG\)/, command);
     assert.match(result.stderr, /narrow discovery\.roots/, command);
   }
 });

@@ -31,6 +31,6 @@ test("a dangling dependency names the misspelt field and suggests the name", asy
     const dir = await writeRepo(baseRepo(body(dep)));
     const run = await runOrun(["plan"], { cwd: dir });
     assert.equal(run.code, 1, run.stdout);
-    assert.equal(run.stderr, `✕ intent.yaml:21 (components[1].dependsOn[0].${field}): failed to plan jobs: dependency not found: app@dev ${expected}\n`);
+    assert.equal(run.stderr, `✕ intent.yaml:21: components[1].dependsOn[0].${field}: failed to plan jobs: dependency not found: app@dev ${expected}\n`);
   }
 });

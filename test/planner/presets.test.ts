@@ -252,7 +252,7 @@ describe("intent presets (extends)", () => {
     const dangling = workspace("dangling", "extends:\n  - {source: local, preset: dangling}", {
       "comps/presets/dangling.yaml": "kind: IntentPreset\nspec:\n  environments:\n    dev:\n      activation: {triggerRefs: [nope]}\n",
     });
-    await assert.rejects(load(dangling), /failed to merge intent presets:\n {2}intent\.yaml:\d+ \(environments\.dev\.activation\.triggerRefs\): environment "dev" references unknown trigger binding "nope"/);
+    await assert.rejects(load(dangling), /failed to merge intent presets:\n {2}intent\.yaml:\d+: environments\.dev\.activation\.triggerRefs: environment "dev" references unknown trigger binding "nope"/);
     const badValue = workspace("bad-value", "extends:\n  - {source: local, preset: dangling}", {
       "comps/presets/dangling.yaml": "kind: IntentPreset\nspec:\n  environments:\n    dev:\n      env: {ORUN_X: y}\n",
     });

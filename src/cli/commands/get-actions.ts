@@ -6,6 +6,7 @@
 import type { Component, Environment } from "../../model/intent.js";
 import { encodeShapedYaml } from "../../plan/format-yaml.js";
 import { colorEnabled, styles } from "../../plan/summary.js";
+import { compositionSourceChangeWarnings } from "../../planner/changes/composition-sources.js";
 import { collectChanges, describeReason, describeSource, explainChanges, parseIntentImpact, type ChangeOptions } from "../../planner/changes/index.js";
 import { appliesTo, expandInstances, matchesPattern } from "../../planner/expand.js";
 import { noMatch } from "../../planner/filter.js";
@@ -14,6 +15,7 @@ import { normalizeIntent, type NormalizedIntent } from "../../planner/normalize.
 import { resolveCwdScope, scopeBanner } from "../../planner/scope.js";
 import { ciFlagsGiven, selectChanged } from "../../planner/triggers/planning.js";
 import { prepareCiWorkspace } from "../../planner/triggers/workspace.js";
+import { plannerWarnOnStderr } from "../../util/warning.js";
 
 function out(text: string): void {
   process.stdout.write(text);
@@ -99,6 +101,8 @@ export async function getComponentsAction(name: string | undefined, flags: GetCo
       for (const note of set.notes) process.stderr.write(`${note}\n`);
       process.stderr.write(flags.explain ? explainChanges(set, selection, workspace.components.length) : `changes: ${describeSource(set.source)}\n`);
     }
+    // As `orun plan --changed` warns: an edit to a local composition package selects no component by itself.
+    for (const warning of compositionSourceChangeWarnings(selection.changedFiles, workspace.compositions.sources, workspace.rootDir)) plannerWarnOnStderr(warning);
   }
   const rows = chosen.map((c) => ({ ...componentRow(c, normalized), ...(reasons ? { changed: reasons[c.name] ?? [] } : {}) }));
   if (machine) {

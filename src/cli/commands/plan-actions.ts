@@ -34,7 +34,7 @@ import { fileSystemReason, OrunError } from "../../util/errors.js";
 import { plannerWarnOnStderr } from "../../util/warning.js";
 import { plural } from "../../util/plural.js";
 import { jobNotFound } from "../job-not-found.js";
-import { didYouMean } from "../../planner/validate/did-you-mean.js";
+import { didYouMean, suggestName } from "../../planner/validate/did-you-mean.js";
 
 /** Where people-facing output goes: stdout, or stderr while stdout carries the plan itself (`-o -`). */
 let humanOutput: NodeJS.WriteStream = process.stdout;
@@ -191,7 +191,16 @@ export async function planAction(component: string | undefined, flags: PlanFlags
     ),
   );
   if (flags.view !== undefined) out(`\n${renderPlanView(result.plan, flags.view, { long: flags.long })}\n`);
+  if (flags.view?.startsWith("component=")) warnViewComponentNearMiss(result.plan.jobs, flags.view.slice("component=".length));
   if (flags.debug) out(renderJobDump(result.plan));
+}
+
+/** `-v component=wbe` keeps spec 12's "no jobs found" panel; the near miss is told beside it, on stderr. */
+function warnViewComponentNearMiss(jobs: readonly PlanJob[], component: string): void {
+  const components = [...new Set(jobs.map((job) => job.component))];
+  if (components.includes(component)) return;
+  const match = suggestName(component, components);
+  if (match !== undefined) warn(`-v component=${printable(component)}: the plan has no component ${printable(component)} (did you mean \`${match}\`?)`);
 }
 
 export async function validateAction(flags: { intent?: string; configDir?: string; debug?: boolean }): Promise<void> {

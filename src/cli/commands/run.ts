@@ -304,6 +304,11 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     // err.message already carries its own hint.
     throw new OrunError(`ORUN_PLAN_ID=${planRef}: ${err.message}`, { hint: err.hint ? undefined : "unset ORUN_PLAN_ID to run a fresh plan of the intent", exitCode: err.exitCode, cause: err });
   });
+  // ORUN_PLAN_ID is read as the argument is (spec 20 §4), so a component name plans that component: said, since
+  // in CI the variable is meant to carry a plan's ID and a component there is more likely a slip than a choice.
+  if (fromEnv && resolved.source.startsWith("fresh plan for component ")) {
+    process.stderr.write(`notice: ORUN_PLAN_ID=${printable(planRef!)} names no stored plan or plan file, but a component: running a fresh plan of component ${printable(planRef!)}\n`);
+  }
   if (execId && !opts.dryRun) {
     // Resuming after a commit: the tree's plan differs from the execution's only in its revision (src/runtime/resume-plan.ts).
     const { recordedPlanToResume } = await import("../../runtime/resume-plan.js");
@@ -635,6 +640,15 @@ async function notYetRecorded(store: import("../../runtime/records/store.js").Ex
   return (await isRecordFolder(store, wanted)) ? undefined : wanted;
 }
 
+/**
+ * "No runs yet" with advice that works where it is printed: `orun run` needs an intent.yaml in the folder or one
+ * above, and outside one (in /tmp) the bare command failed with "no intent.yaml found".
+ */
+function noRunsYet(intentRoot: string | undefined): string {
+  if (intentRoot !== undefined) return "No runs yet.\n\n  Start one with: orun run\n";
+  return "No runs yet.\n\n  No intent.yaml in this folder or any folder above: start one in a project's folder (one holding intent.yaml,\n  or below it) with: orun run — or here, from a plan file, with: orun run <plan.json>\n";
+}
+
 export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean }): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, outcomeExitCode, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
@@ -653,7 +667,8 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
   if (opts.all) {
-    process.stdout.write(opts.json ? await executionListJson(store) : await renderExecutionList(store, colors));
+    const listed = opts.json ? await executionListJson(store) : await renderExecutionList(store, colors);
+    process.stdout.write(!opts.json && intentRoot === undefined && (await store.list()).length === 0 ? noRunsYet(intentRoot) : listed);
     return 0;
   }
   // --watch on an exact ID that has no record yet (a CI watcher started just before its run) waits for that record.
@@ -670,7 +685,7 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   };
   let execId = await resolveId();
   if (!execId && !opts.watch) {
-    process.stdout.write(opts.json ? "null\n" : "No runs yet.\n\n  Start one with: orun run\n");
+    process.stdout.write(opts.json ? "null\n" : noRunsYet(intentRoot));
     return 0;
   }
   let waitSaid = false;

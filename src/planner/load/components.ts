@@ -8,6 +8,7 @@ import { withOrigin, type ChangeWatch, type Origin, type Component, type Compone
 import { compareUtf8 } from "../../plan/canonical-json.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
 import { MANIFEST_NAMES } from "../scope.js";
+import { closestMatch } from "../validate/did-you-mean.js";
 import { validateDocument } from "../validate/documents.js";
 import { checkReservedEnv, freeMap, list, obj, optString, stringMap, steps, strings, type Obj } from "./decode.js";
 import { errorAt, originAt, readSingleDocument, type PathSegment, type YamlDoc } from "./yaml.js";
@@ -115,16 +116,22 @@ export function normalizeRoots(roots: readonly string[]): string[] {
  * manifest paths relative to rootDir with forward slashes, sorted byte-wise, so the
  * result never depends on the order the file system lists entries.
  */
-export async function discoverManifests(rootDir: string, roots: readonly string[], where: SourceLocation | string): Promise<string[]> {
-  const location: SourceLocation = typeof where === "string" ? { file: where, field: "discovery.roots" } : where;
+export async function discoverManifests(
+  rootDir: string,
+  roots: readonly string[],
+  where: SourceLocation | string,
+  locateRoot?: (root: string) => SourceLocation | undefined,
+): Promise<string[]> {
+  const whole: SourceLocation = typeof where === "string" ? { file: where, field: "discovery.roots" } : where;
   const found = new Set<string>();
   for (const root of normalizeRoots(roots)) {
+    const location = locateRoot?.(root) ?? whole;
     const abs = path.join(rootDir, root.replace(/^\/+/, ""));
     let stat;
     try {
       stat = await fs.stat(abs);
     } catch (cause) {
-      throw new OrunError(`discovery root ${root} does not exist (${abs})`, { location, cause });
+      throw new OrunError(`discovery root ${root} does not exist (${abs})${await nearMissFolder(rootDir, root)}`, { location, cause });
     }
     if (!stat.isDirectory()) {
       throw new OrunError(`discovery root is not a directory: ${root}`, { location });
@@ -132,6 +139,15 @@ export async function discoverManifests(rootDir: string, roots: readonly string[
     await walk(abs, rootDir, found, { root, location });
   }
   return [...found].sort(compareUtf8);
+}
+
+/** ` (did you mean \`apps\`?)` for a root `aps` beside a folder `apps`; "" when no sibling folder is close. */
+async function nearMissFolder(rootDir: string, root: string): Promise<string> {
+  const parent = path.posix.dirname(root);
+  const entries = await fs.readdir(path.join(rootDir, parent.replace(/^\/+/, "")), { withFileTypes: true }).catch(() => []);
+  const folders = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name);
+  const match = closestMatch(path.posix.basename(root), folders);
+  return match === undefined ? "" : ` (did you mean \`${parent === "." ? match : path.posix.join(parent, match)}\`?)`;
 }
 
 /** The discovery root being walked and where the intent names it, for errors met below it. */

@@ -53,7 +53,12 @@ export async function loadWorkspace(options: LoadWorkspaceOptions): Promise<Load
   const shownIntent = displayPath(rootDir, intentFile);
   const intent = decodeIntent(await readSingleDocument(intentFile, shownIntent));
 
-  const manifests = await discoverManifests(rootDir, intent.discovery.roots, intent.origin.at("discovery.roots"));
+  // A root that fails is named by its own entry (`discovery.roots[1]`), found again through the normalisation.
+  const rootEntry = (root: string): number => intent.discovery.roots.findIndex((raw) => raw.trim() !== "" && normalizeRoots([raw])[0] === root);
+  const manifests = await discoverManifests(rootDir, intent.discovery.roots, intent.origin.at("discovery.roots"), (root) => {
+    const index = rootEntry(root);
+    return index < 0 ? undefined : intent.origin.at(["discovery", "roots", index]);
+  });
   const discovered = await mapLimit(manifests, 32, (rel) => loadManifest(rootDir, rel));
   let components = mergeComponents(intent.components, discovered);
 

@@ -101,7 +101,7 @@ test("duplicate component names are errors naming both places", async () => {
 });
 
 test("discovery roots must exist and be directories", async () => {
-  await loadError(await repoS(`discovery: {roots: [missing]}\n`), "intent.yaml:6 (discovery.roots): discovery root missing does not exist");
+  await loadError(await repoS(`discovery: {roots: [missing]}\n`), "intent.yaml:6: discovery.roots[0]: discovery root missing does not exist");
   await loadError(await repoS(`discovery: {roots: [file.txt]}\n`, { "file.txt": "" }), "discovery root is not a directory: file.txt");
 });
 

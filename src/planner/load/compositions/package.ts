@@ -43,12 +43,18 @@ async function isFile(p: string): Promise<boolean> {
  * Reads the manifest of the package at `root`. `display(abs)` names files in
  * messages (relative to the intent directory for dir sources).
  */
-export async function readPackageManifest(root: string, sourceName: string, display: (abs: string) => string): Promise<PackageManifest> {
+export async function readPackageManifest(
+  root: string,
+  sourceName: string,
+  display: (abs: string) => string,
+  /** The error for a package with no manifest, located where intent.yaml names the source. */
+  missing: (message: string) => OrunError = (message) => new OrunError(message),
+): Promise<PackageManifest> {
   const stackFile = path.join(root, "stack.yaml");
   if (await isFile(stackFile)) return readStack(root, await readSingleDocument(stackFile, display(stackFile)), display);
   const legacyFile = path.join(root, "orun.yaml");
   if (await isFile(legacyFile)) return readLegacy(await readSingleDocument(legacyFile, display(legacyFile)), sourceName);
-  throw new OrunError(`composition source ${sourceName} has no package manifest: expected stack.yaml (or legacy orun.yaml) in ${display(root)}`);
+  throw missing(`composition source ${sourceName} has no package manifest: expected stack.yaml (or legacy orun.yaml) in ${display(root)}`);
 }
 
 async function readStack(root: string, yd: YamlDoc, display: (abs: string) => string): Promise<PackageManifest> {

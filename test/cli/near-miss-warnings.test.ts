@@ -1,0 +1,40 @@
+// Near misses the compiler let pass in silence: a `parameterDefaults."*"` key one letter from a
+// parameter some composition type declares (ignored, as documented, so a typo vanished), and
+// `plan -v component=wbe` (spec 12's "no jobs found" panel, kept as it is, with no hint of `web`).
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { runOrun } from "../support/cli.js";
+import { cleanupRepos, HEADER, STACK, SVC, writeRepo } from "../planner/support.js";
+
+after(cleanupRepos);
+
+const repo = (defaults: string): Promise<string> =>
+  writeRepo({
+    "intent.yaml": `${HEADER}environments:\n  dev:\n    selectors: { components: ["*"] }\n    parameterDefaults:\n      "*":\n${defaults}components:\n  - {name: web, type: svc}\n`,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": SVC,
+  });
+
+test('a "*" default a letter from a declared parameter is warned about with its line; other unknown "*" keys stay silent', async () => {
+  const dir = await repo("        replicsa: 3\n        region: eu\n        replicas: 2\n");
+  const expected = `⚠ warning: intent.yaml:15: environment dev parameterDefaults."*".replicsa: no composition type declares parameter replicsa, so it is ignored (did you mean \`replicas\`?)\n`;
+  for (const args of [["validate"], ["plan", "-o", "-"]]) {
+    const result = await runOrun(args, { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stderr.includes(expected), `${args[0]}:\n${result.stderr}`);
+    assert.ok(!/region|replicas:/.test(result.stderr), `${args[0]}:\n${result.stderr}`);
+  }
+  const plan = JSON.parse((await runOrun(["plan", "-o", "-"], { cwd: dir })).stdout.slice(0, -1)) as { jobs: { steps: { run?: string }[] }[] };
+  assert.match(plan.jobs[0]!.steps.map((s) => s.run).join("\n"), /r=2/);
+});
+
+test("plan -v component=<near miss> keeps the spec's empty panel and suggests the component on stderr", async () => {
+  const dir = await repo("        replicas: 2\n");
+  const result = await runOrun(["plan", "-v", "component=wbe"], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(result.stdout.includes("│ component: wbe\n│ no jobs found\n└"), result.stdout);
+  assert.ok(result.stderr.includes("⚠ warning: -v component=wbe: the plan has no component wbe (did you mean `web`?)\n"), result.stderr);
+  const known = await runOrun(["plan", "-v", "component=web"], { cwd: dir });
+  assert.equal(known.code, 0, known.stderr);
+  assert.ok(!known.stderr.includes("did you mean"), known.stderr);
+});
