@@ -18,8 +18,11 @@
 import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
 
-/** `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast. */
-export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "blocked" | "skipped";
+/**
+ * `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast.
+ * `released`: stopped without a verdict and left to other runners (remote state) — no failure: dependents wait, no failFast.
+ */
+export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released" | "blocked" | "skipped";
 
 export interface ScheduleRequest {
   /** Jobs to consider, in topological order. */
@@ -276,6 +279,10 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         }
         confirmedDue.push(...confirmed);
         completedDue.push(id);
+      } else if (outcome === "released") {
+        // Not done, not failed: whoever takes it over may run it, and then its dependents.
+        result.notRun++;
+        skipDependents(id, `dependency ${id} was released unfinished`, "waiting");
       } else {
         const failed = outcome === "failed" || outcome === "failed-tolerated";
         if (failed) result.failed++;
