@@ -373,10 +373,29 @@ function toBackendError(status: number, error: ErrorBody, credential: TokenSourc
     const hint =
       credential === "token"
         ? "ORUN_TOKEN is set but this backend refused it: use a token it issued, not revoked, for the run's namespace (`orun backend token list --database <the database orun backend serve printed at its start>`)"
-        : "the backend refused this workflow's GitHub OIDC token: check its --oidc-audience (ORUN_OIDC_AUDIENCE) and --allow-owner/--allow-repo";
+        : oidcRefusalHint(status, error.error);
     return new BackendError(status, error.code, `authentication failed: ${error.error}`, hint);
   }
   return new BackendError(status, error.code, error.error);
+}
+
+/**
+ * What to check when the backend refuses this workflow's GitHub OIDC token, by the reason it gives (an orun backend's
+ * words, auth/oidc.ts): the clocks for a token out of its time, the issuer for a signature or key it does not know,
+ * the audience for `aud`, the allow list for a repository it does not serve; all of them for a reason it does not know.
+ */
+function oidcRefusalHint(status: number, reason: string): string {
+  const refused = "the backend refused this workflow's GitHub OIDC token";
+  if (status === 403) return `${refused}: the repository is not on its allow list (its --allow-owner / --allow-repo)`;
+  if (/^Token expired\b|^JWT issued in the future\b|^Invalid claim (?:exp|nbf|iat)\b/.test(reason)) {
+    return `${refused} for its times, though orun fetched a fresh one: the clock of the backend's machine or of the token's issuer is off (compare the times above with the real time)`;
+  }
+  if (/^Invalid claim aud\b/.test(reason)) return `${refused} for its audience: ORUN_OIDC_AUDIENCE here (default orun) must be the backend's --oidc-audience`;
+  if (/^Invalid signature\b|^Unknown key ID\b|^Invalid claim iss\b/.test(reason)) {
+    return `${refused}: the backend does not trust its issuer or signing key — its --oidc-issuer (ORUN_OIDC_ISSUER) must be the issuer of this workflow's tokens (GitHub's https://token.actions.githubusercontent.com; GitHub Enterprise Server's own)`;
+  }
+  if (/^Missing or invalid claim\b|^Invalid claim: /.test(reason)) return `${refused}: it lacks a claim GitHub Actions tokens carry — is the backend's --oidc-issuer a GitHub Actions issuer?`;
+  return `${refused}: check its --oidc-issuer and --oidc-audience (ORUN_OIDC_AUDIENCE here) and its --allow-owner / --allow-repo`;
 }
 
 function describeNetworkError(err: unknown): string {

@@ -150,6 +150,8 @@ export class RemoteHooks implements ExecutionHooks {
   private runRevision?: string;
   /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
   private unconfirmedSaid = false;
+  /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
+  private readonly waitingFor = new Map<string, string>();
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -193,7 +195,7 @@ export class RemoteHooks implements ExecutionHooks {
     // A refusal or an outage is met again, and reported, by the first job's admission (beforeJob awaits the same registration).
     await this.ensureRun(signal).catch(() => {
       // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for.
-      if (signal?.aborted) this.say(`✕ remote run ${this.options.runId}: cancelled while waiting for the backend at ${this.options.client.baseUrl}`);
+      if (signal?.aborted) this.say(`✕ remote run ${this.options.runId}: canceled while waiting for the backend at ${this.options.client.baseUrl}`);
     });
     return this.joinedAs;
   }
@@ -268,13 +270,16 @@ export class RemoteHooks implements ExecutionHooks {
         this.say(`✕ job ${id} will not run: it depends on ${behind} (above)`);
         return { action: "skipped", reason };
       }
-      return await this.admit(id, signal);
+      const decision = await this.admit(id, signal);
+      this.waitingFor.delete(id);
+      return decision;
     } catch (err) {
       if (!signal.aborted) throw err;
       // Stopped while waiting — Ctrl-C (the run ends as cancelled, exit 130) or this run's fail-fast (the
       // executor's admission signal carries the reason): the job is not run here and stays for other runners.
-      const waited = this.registered ? "dependencies" : `the backend at ${this.options.client.baseUrl}`;
-      const reason = typeof signal.reason === "string" ? signal.reason : `cancelled while waiting for ${waited}`;
+      const waited = (this.registered && this.waitingFor.get(id)) || `the backend at ${this.options.client.baseUrl}`;
+      const reason = typeof signal.reason === "string" ? signal.reason : `canceled while waiting for ${waited}`;
+      this.waitingFor.delete(id);
       this.say(`✕ job ${id}: ${reason}`);
       return { action: "skipped", reason };
     }
@@ -288,7 +293,7 @@ export class RemoteHooks implements ExecutionHooks {
     const announcedAbandoned = new Set<string>();
     let pollDelay = 500;
     for (;;) {
-      if (signal.aborted) throw new OrunError("cancelled");
+      if (signal.aborted) throw new OrunError("canceled");
       const retry = this.options.retryJob === id;
       const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => this.runGone(err, id));
       if (claim.claimed) {
@@ -367,6 +372,11 @@ export class RemoteHooks implements ExecutionHooks {
             : `● job ${id} is running in remote run ${runId}${runningOn(claim.reason)}${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
       if (message !== announced) this.say(message);
       announced = message;
+      // What a cancel now interrupts, as its line names it.
+      this.waitingFor.set(
+        id,
+        claim.currentStatus === "skipped" ? `a retry of the failed job that ${id} depends on` : claim.depsWaiting ? "its dependencies" : `${holder(claim.reason) ? `runner ${holder(claim.reason)}` : "another runner"}, which holds it`,
+      );
       // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this
       // looks like any wait.
       for (const dep of claim.depsAbandoned ?? []) {
@@ -562,8 +572,8 @@ export class RemoteHooks implements ExecutionHooks {
     if (entry.superseded && result.status === "failed") {
       // Stopped here because contact was lost (or the job was handed on): not a failure of its work, which must
       // not fail the job or stop a failFast run. Left unreported, its lease runs out and the backend releases it,
-      // as for a runner that died; runners waiting for it are told how to run it again.
-      this.say(`! ${id} not reported: this runner stopped it without a verdict; the backend releases it when its lease runs out`);
+      // as for a runner that died; runners waiting for it are told how to run it again. The run's output says it
+      // was released (the executor's `released` result), and its summary how to rejoin.
       return;
     }
     try {
@@ -758,8 +768,13 @@ function withheldEvidence(withheld: unknown): WithheldGateEvidence | undefined {
 
 /** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */
 function runningOn(reason: string | undefined): string {
-  const runner = /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
+  const runner = holder(reason);
   return runner ? ` on runner ${runner}` : "";
+}
+
+/** The runner a claim's reason names as holding the job (this backend's `running on runner R`), if it names one. */
+function holder(reason: string | undefined): string | undefined {
+  return /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
 }
 
 /** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */

@@ -104,6 +104,11 @@ export interface JobView {
   finishedAt: string | null;
   lastError: string | null;
   heartbeatAt: string | null;
+  /**
+   * A running job's lease end: its last heartbeat plus the backend's lease (this backend; v2 sends none). Past it, the
+   * sweeper releases the job and another runner's claim takes it over.
+   */
+  leaseExpiresAt?: string;
   attempts: number;
   logRef: string | null;
   /** Bytes of the job's stored log (sent by this backend, not by v2's): a follower reads a log only when it grew or restarted. */

@@ -91,7 +91,7 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
     const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
     // Another backend may leave the runner out: said as unknown, not as "on undefined".
-    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
+    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking)}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
@@ -110,6 +110,17 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
   }
   lines.push("", `Logs: orun logs --remote-state --exec-id ${shellWord(run.runId)}`, "");
   return lines.join("\n");
+}
+
+/**
+ * ` · lease lapsed 12s ago; …` for a running job past its lease end (JobView.leaseExpiresAt): its runner stopped
+ * heartbeating, and the backend has not released it yet. `ticking: false` leaves out how long ago.
+ */
+function lapsedLease(job: JobView, ticking: boolean): string {
+  const ends = typeof job.leaseExpiresAt === "string" ? Date.parse(job.leaseExpiresAt) : NaN;
+  const ago = Date.now() - ends;
+  if (!(ago > 0)) return "";
+  return ` · lease lapsed${ticking ? ` ${formatMs(ago)} ago` : ""}; another runner can take it over`;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface RunCounts {
   cached: number;
   /** Not run: a dependency is outside this run (component/environment scope) and has not completed. */
   waiting: number;
+  /** Under remote state: stopped here without a verdict and left to the run's runners (its lease lapsed, or it was taken over). */
+  released: number;
 }
 
 export interface JobSummary {
@@ -44,7 +46,7 @@ export interface JobSummary {
   environment: string;
   name: string;
   /** `planned` only in dry-run summaries. */
-  status: "completed" | "failed" | "skipped" | "blocked" | "waiting" | "cached" | "planned";
+  status: "completed" | "failed" | "released" | "skipped" | "blocked" | "waiting" | "cached" | "planned";
   durationMs?: number;
   error?: string;
   failedStep?: string;
@@ -70,6 +72,11 @@ export interface RunSummary {
    * this runner's jobs from running (as the runner names its plan and flags).
    */
   retryCommand?: string;
+  /**
+   * Under remote state, when this runner released a job or was canceled: its own command in the run, which takes its
+   * jobs up again (a released one once its lease has lapsed).
+   */
+  rejoinCommand?: string;
   /** Off remote state, when the execution is left to resume: the command that resumes it (`orun run [plan] --exec-id <id> [flags]`). */
   resumeCommand?: string;
   /** URLs the steps printed, labelled (links.ts). */
@@ -134,6 +141,8 @@ export type RunEvent =
       type: "job-end";
       job: PlanJob;
       status: "completed" | "failed";
+      /** With `failed`: stopped because the hooks handed the job back (JobRunResult.released), not failed by its work. */
+      released?: boolean;
       durationMs: number;
       error?: string;
       failedStep?: string;

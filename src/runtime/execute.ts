@@ -22,7 +22,7 @@ import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator } from "./gates.js";
-import { JobLatches, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
+import { JobLatches, RELEASED_REASON, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
 import { orderSteps, phaseOf, stepKeys } from "./steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
@@ -291,8 +291,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);
       writer!.assertJournaled();
-      summaries.set(job.id, { ...summarize(job, result.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep });
+      const shown = result.released ? { status: "released" as const, reason: RELEASED_REASON } : { status: result.status };
+      summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
       await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
+      if (result.released) return "released";
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 
@@ -386,6 +388,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       blocked: jobs.filter((j) => j.status === "blocked").length,
       cached: jobs.filter((j) => j.status === "cached").length,
       waiting: jobs.filter((j) => j.status === "waiting").length,
+      released: jobs.filter((j) => j.status === "released").length,
     };
     // Jobs waiting on dependencies outside this run (a component or environment scope) are no failure.
     const ok = counts.succeeded + counts.cached + counts.waiting === counts.total;
@@ -408,6 +411,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const failedHere = jobs.find((job) => job.status === "failed")?.id;
     const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
     if (retryCommand) summary.retryCommand = retryCommand;
+    // A job released here, or a runner stopped: its own command in the run takes its jobs up again.
+    const rejoinCommand = canceled || counts.released > 0 ? options.rejoinCommand?.() : undefined;
+    if (rejoinCommand) summary.rejoinCommand = rejoinCommand;
 
     if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
@@ -762,7 +768,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     startedAt: nowStamp(),
     durationMs: 0,
     concurrency: ctx.concurrency,
-    counts: { total: jobs.length, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0 },
+    counts: { total: jobs.length, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0, released: 0 },
     jobs: jobs.map((preview) => summarize(preview.job, "planned")),
   };
   ctx.emit({ type: "run-end", summary });

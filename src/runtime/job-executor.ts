@@ -5,7 +5,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { requiresApproval, type PlanJob, type PlanStep } from "../model/plan.js";
-import type { HandOff, JobContext, Runner, RunContext, StepResult } from "../runners/runner.js";
+import { JOB_HANDED_ON, type HandOff, type JobContext, type Runner, type RunContext, type StepResult } from "../runners/runner.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { RunEvent } from "./events.js";
 import type { ExecState, JobState, StateWriter } from "./records/state.js";
@@ -111,6 +111,11 @@ export interface JobRunResult {
   failedStep?: string;
   /** False when only `onFailure: continue` steps failed: the job is failed but does not trigger failFast. */
   fatal: boolean;
+  /**
+   * Stopped because the hooks handed the job back (remote state: its lease lapsed, or another runner took it over):
+   * no verdict on its work. Recorded pending — another runner's to run — not failed.
+   */
+  released?: boolean;
 }
 
 /**
@@ -307,14 +312,30 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   // A later failing post step must not hide the failure that stopped the job.
   const reported = fatal ?? lastFailure;
   const status = reported ? "failed" : "completed";
-  jobState.status = status;
+  // Handed back unfinished (the hooks' stop, not the run's): no verdict, so it is to run again, not failed.
+  const released = reported !== undefined && deps.signal.aborted && deps.signal.reason === JOB_HANDED_ON;
+  jobState.status = released ? "pending" : status;
   jobState.finishedAt = nowStamp();
   if (reported) jobState.lastError = reported.error;
+  if (released) jobState.reason = RELEASED_REASON;
   deps.writer.schedule();
   const localActionRoot = reported?.localActionRoot;
-  deps.emit({ type: "job-end", job, status, durationMs: Date.now() - started, error: reported?.error, failedStep: reported?.step, ...(localActionRoot !== undefined ? { localActionRoot } : {}), output: outputs.join("\n") });
-  return { status, error: reported?.error, failedStep: reported?.step, fatal: fatal !== undefined };
+  deps.emit({
+    type: "job-end",
+    job,
+    status,
+    ...(released ? { released: true } : {}),
+    durationMs: Date.now() - started,
+    error: reported?.error,
+    failedStep: reported?.step,
+    ...(localActionRoot !== undefined ? { localActionRoot } : {}),
+    output: outputs.join("\n"),
+  });
+  return { status, error: reported?.error, failedStep: reported?.step, fatal: fatal !== undefined && !released, ...(released ? { released } : {}) };
 }
+
+/** Why a job handed back by the hooks (JobRunResult.released) is not done, as its record and the run's output say it. */
+export const RELEASED_REASON = "released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner";
 
 async function runStep(
   deps: JobExecutorDeps,

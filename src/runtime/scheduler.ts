@@ -20,10 +20,11 @@ import type { PlanJob } from "../model/plan.js";
 
 /**
  * `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast.
+ * `released`: stopped without a verdict and left to other runners (remote state) — no failure: dependents wait, no failFast.
  * `canceled`: the run's cancel stopped the job before it started (the caller recorded it not run, as RUN_CANCELED):
  * counted not run, and what waits for it is left to the stop's reason, as every job the cancel kept from starting.
  */
-export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "blocked" | "skipped" | "canceled";
+export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released" | "blocked" | "skipped" | "canceled";
 
 /** Why a job the run's cancel kept from starting did not run. */
 export const RUN_CANCELED = "run canceled";
@@ -285,6 +286,10 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         completedDue.push(id);
       } else if (outcome === "canceled" && stopReason !== undefined) {
         result.notRun++;
+      } else if (outcome === "released") {
+        // Not done, not failed: whoever takes it over may run it, and then its dependents.
+        result.notRun++;
+        skipDependents(id, `dependency ${id} was released unfinished`, "waiting");
       } else {
         const failed = outcome === "failed" || outcome === "failed-tolerated";
         if (failed) result.failed++;

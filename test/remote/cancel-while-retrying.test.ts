@@ -98,7 +98,7 @@ describe("remote runner: a signal ends it while it retries or waits", () => {
       run.child.kill("SIGINT");
       const result = await run.done;
       assert.equal(result.code, 130, result.output);
-      assert.ok(result.output.includes(`✕ remote run r-silent-int: cancelled while waiting for the backend at ${url}\n`), result.output);
+      assert.ok(result.output.includes(`✕ remote run r-silent-int: canceled while waiting for the backend at ${url}\n`), result.output);
     } finally {
       for (const res of held) res.destroy();
       silent.closeAllConnections();
@@ -127,7 +127,7 @@ describe("remote runner: a signal ends it while it retries or waits", () => {
       run.child.kill("SIGINT");
       const result = await run.done;
       assert.equal(result.code, 130, result.output);
-      assert.match(result.output, /cancelled while waiting for dependencies/);
+      assert.match(result.output, /canceled while waiting for its dependencies/);
       assert.doesNotMatch(result.output, /not answering|This operation was aborted|retrying for up to/);
     });
   });

@@ -141,7 +141,7 @@ describe("backend client retries", () => {
     assert.deepEqual(kinds, ["outage", "recovered", "outage", "recovered"]);
   });
 
-  it("a refused ORUN_TOKEN says the token was refused (it is set), an OIDC refusal points at audience and allow-lists", async () => {
+  it("a refused ORUN_TOKEN says the token was refused (it is set), an OIDC refusal for a reason it does not know points at issuer, audience and allow-lists", async () => {
     const url = await serve((_req, res) => void res.writeHead(401, { "Content-Type": "application/json" }).end('{"error":"Malformed JWT","code":"UNAUTHORIZED"}'));
     const hint = (err: unknown): string => (err as { hint?: string }).hint ?? "";
     await assert.rejects(new BackendClient({ baseUrl: url, auth }).getRun("r"), (err) => {
@@ -151,7 +151,7 @@ describe("backend client retries", () => {
     });
     const oidc = { kind: "oidc" as const, token: async () => "jwt" };
     await assert.rejects(new BackendClient({ baseUrl: url, auth: oidc }).getRun("r"), (err) => {
-      assert.match(hint(err), /^the backend refused this workflow's GitHub OIDC token: check its --oidc-audience/);
+      assert.match(hint(err), /^the backend refused this workflow's GitHub OIDC token: check its --oidc-issuer and --oidc-audience \(ORUN_OIDC_AUDIENCE here\) and its --allow-owner \/ --allow-repo$/);
       return true;
     });
   });

@@ -203,8 +203,10 @@ describe("a runner that stalls past its lease while alive", () => {
     assert.equal(await fs.readFile(marker, "utf8"), "finished\n", "the first runner's step was stopped, the second one's ran to its end");
     // The hints name the backend's run, not the local record.
     assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
-    // No resume hint: the remote run keeps its results. The job may have been handed on (as here), hence "if it failed".
-    assert.match(r1.output, /again {3}retry svc@dev\.deploy in this run if it failed: orun run \S+ --backend-url \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state --retry\n/);
+    // No resume hint: the remote run keeps its results. The job was released, not failed: no retry, the rejoin command.
+    assert.match(r1.output, /↷ \S+ +\S+ +released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner\n/);
+    assert.match(r1.output, /rejoin {2}orun run \S+ --backend-url \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state {2}\(takes svc@dev\.deploy over unless another runner has\)\n/);
+    assert.doesNotMatch(r1.output, /--retry|failed/);
     assert.doesNotMatch(r1.output, /start a new run/);
     const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), "lease-1"))!.jobs[0];
     assert.deepEqual([job.status, job.attempts], ["success", 2], "the backend recorded the second runner's result");

@@ -231,7 +231,7 @@ describe("remote runners report what they do not run, cap logs, and authenticate
       await waitFor(() => /stopping it here/.test(runner.output()), 25_000, "the runner to stop its job");
       own = await startTestBackend(ownDb.url, { leaseMs: 2000, sweepIntervalMs: 200, port });
       const r = await exitWithin(runner, 30_000, "the cut-off runner");
-      assert.match(r.output, /a@dev\.long not reported: this runner stopped it without a verdict/);
+      assert.match(r.output, /↷ \S+ +\S+ +released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner\n/);
       const run = await own.store.getRun(NS, runId);
       assert.equal(run?.run.stoppedReason ?? null, null, "the run did not stop");
       const a = run?.jobs.find((j) => j.jobId === "a@dev.long");
@@ -283,7 +283,7 @@ describe("remote runners report what they do not run, cap logs, and authenticate
     waiter.child.kill("SIGINT");
     const r = await exitWithin(waiter, 20_000, "the interrupted runner");
     assert.equal(r.code, 130, r.output);
-    assert.match(r.output, /cancelled while waiting for dependencies/);
+    assert.match(r.output, /canceled while waiting for its dependencies/);
     assert.doesNotMatch(r.output, /b-should-not-run/);
     assert.equal((await jobsOf(runId)).get("b@dev.deploy")!.status, "pending");
   });

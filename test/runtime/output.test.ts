@@ -36,7 +36,7 @@ const runner = { name: "local" as const, source: "default" as const };
 const summary = {
   execId: "e1", planId: "abc", planName: "test", runner: "local", status: "completed" as const, dryRun: false,
   startedAt: "", durationMs: 1200, concurrency: 2,
-  counts: { total: 2, succeeded: 2, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0 }, jobs: [],
+  counts: { total: 2, succeeded: 2, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0, released: 0 }, jobs: [],
 };
 
 function events(concurrency: number): RunEvent[] {

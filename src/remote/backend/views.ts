@@ -31,7 +31,9 @@ export function logKey(namespace: string, runId: string, jobId: string): string 
   return `${namespace}/runs/${runId}/logs/${jobId}.log`;
 }
 
-export function jobView(namespace: string, runId: string, job: JobRecord): JobView {
+/** `leaseMs`: the backend's lease, which dates a running job's lease end (JobView.leaseExpiresAt). */
+export function jobView(namespace: string, runId: string, job: JobRecord, leaseMs?: number): JobView {
+  const beat = job.heartbeatAt ?? job.startedAt;
   return {
     jobId: job.jobId,
     component: job.component,
@@ -43,6 +45,7 @@ export function jobView(namespace: string, runId: string, job: JobRecord): JobVi
     finishedAt: job.finishedAt,
     lastError: job.lastError,
     heartbeatAt: job.heartbeatAt,
+    ...(job.status === "running" && leaseMs !== undefined && beat ? { leaseExpiresAt: new Date(Date.parse(beat) + leaseMs).toISOString() } : {}),
     attempts: job.attempts,
     logRef: job.logBytes > 0 ? logKey(namespace, runId, job.jobId) : null,
     logBytes: job.logBytes,

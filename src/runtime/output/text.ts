@@ -5,7 +5,7 @@
 import type { PlanJob } from "../../model/plan.js";
 import type { JobPreview, Renderer, RunEvent, RunSummary } from "../events.js";
 import { formatDuration } from "../duration.js";
-import { POST_JOB_LOGS } from "../job-executor.js";
+import { POST_JOB_LOGS, RELEASED_REASON } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
@@ -180,8 +180,14 @@ export class TextRenderer implements Renderer {
       out(`${this.indent()}${p.green("✓")} ${this.label(event.job)}  ${duration}`);
       return;
     }
-    out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  failed`);
     const pad = `${this.indent()}   `;
+    if (event.released) {
+      // Handed back without a verdict (remote state): not a failure of its work, so no error, hint or output tail.
+      out(`${this.indent()}${p.yellow("↷")} ${this.label(event.job)}  ${duration}  ${RELEASED_REASON}`);
+      out(`${pad}logs  orun logs --exec-id ${this.execId} --job ${shellWord(event.job.id)}`);
+      return;
+    }
+    out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  failed`);
     if (event.failedStep) out(`${pad}step  ${printable(event.failedStep)}`);
     if (event.error) out(`${pad}error ${printable(event.error.replace(/^step [^:]+: /, ""))}`);
     const hint = hintFor(printable(event.error ?? ""), event.localActionRoot);
@@ -211,6 +217,7 @@ export class TextRenderer implements Renderer {
     const parts = [
       c.succeeded && `${c.succeeded} succeeded`,
       c.failed && `${c.failed} failed`,
+      c.released && `${c.released} released`,
       c.skipped && `${c.skipped} skipped`,
       c.blocked && `${c.blocked} blocked`,
       c.waiting && `${c.waiting} waiting`,
@@ -241,6 +248,9 @@ export class TextRenderer implements Renderer {
       const failedHere = summary.jobs.find((job) => job.status === "failed")?.id;
       if (!summary.remoteRunId) out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);
       else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
+      // A job released here is taken up again by this runner's own command in the run, if no other runner took it.
+      const released = summary.jobs.find((job) => job.status === "released")?.id;
+      if (summary.rejoinCommand) out(`  rejoin  ${summary.rejoinCommand}${released ? `  (takes ${printable(released)} over unless another runner has)` : ""}`);
     }
   }
 

@@ -8,7 +8,7 @@ import type { Store } from "../store/types.js";
 import { isAllowed, type AllowList } from "./allow-list.js";
 import type { NamespaceDirectory } from "./namespaces.js";
 import { AuthError, IssuerUnavailable, type OidcVerifier } from "./oidc.js";
-import { looksLikeBackendToken, verifyToken } from "./tokens.js";
+import { TOKEN_PREFIX, looksLikeBackendToken, verifyToken } from "./tokens.js";
 
 /** `allow`: the repositories whose OIDC tokens are accepted (undefined: all); backend tokens are not subject to it. */
 export async function authenticate(req: IncomingMessage, store: Store, oidc: OidcVerifier, namespaces: NamespaceDirectory, allow?: AllowList): Promise<Caller> {
@@ -22,6 +22,8 @@ export async function authenticate(req: IncomingMessage, store: Store, oidc: Oid
     if (!record) throw unauthorized("Invalid or revoked token");
     return { kind: "token", namespace: record.namespace, namespaceSlug: await namespaces.slugOf(record.namespace), actor: record.description };
   }
+  // Neither kind (a typo'd or truncated ORUN_TOKEN, another service's key): said so, not "Malformed JWT".
+  if (token.split(".").length !== 3) throw unauthorized(`Malformed token: neither an orun backend token (${TOKEN_PREFIX}…) nor a JWT (three dot-separated parts)`);
   let identity;
   try {
     identity = await oidc.verify(token);

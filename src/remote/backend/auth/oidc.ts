@@ -6,6 +6,7 @@
 // name and immutable ID serve the allow-list.
 import { hasControlChar } from "../http.js";
 import { processProxyFetch, proxyRefusal } from "../../../util/proxy-fetch.js";
+import { printable } from "../../../util/printable.js";
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 
 export const GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com";
@@ -117,7 +118,7 @@ export class OidcVerifier {
       }
       // Anything that is not a verdict on the token (e.g. `fetch failed` for the key set) is the issuer's outage.
       if (!(err instanceof joseErrors.JOSEError) && !(err instanceof AuthError)) throw new IssuerUnavailable(`Cannot reach the issuer's keys: ${err instanceof Error ? err.message : String(err)}`);
-      throw new AuthError(describeJoseError(err));
+      throw new AuthError(describeJoseError(err, this));
     }
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + CLOCK_SKEW_S) {
       throw new AuthError(`JWT issued in the future (iat ${isoSeconds(payload.iat)}; ${skewNote()})`);
@@ -163,6 +164,12 @@ function shaOf(payload: JWTPayload): string | null | undefined {
   return typeof sha === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(sha) ? sha.toLowerCase() : null;
 }
 
+/** A claim's value as a refusal quotes it: JSON, ASCII only, clipped (the token is the caller's, any text may be in it). */
+function claimValue(value: unknown): string {
+  const shown = Array.isArray(value) ? value.slice(0, 5).map((v) => (typeof v === "string" ? v.slice(0, 100) : v)) : typeof value === "string" ? value.slice(0, 200) : value;
+  return printable(JSON.stringify(shown) ?? String(value), { max: 300, asciiOnly: true });
+}
+
 /** Times in refusals, so clock skew between the issuer and this backend can be told from a stale token. */
 function isoSeconds(epochS: number): string {
   return new Date(epochS * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -172,8 +179,22 @@ function skewNote(): string {
   return `this backend's clock: ${isoSeconds(Date.now() / 1000)}, ${CLOCK_SKEW_S}s of skew tolerated`;
 }
 
-function describeJoseError(err: unknown): string {
+/**
+ * A refusal's words. A wrong audience or issuer names the value the token has and the one this backend wants (neither
+ * is secret: the caller sent the one, the other is the backend's setting): `check_failed` alone left the runner's
+ * operator guessing which side to fix.
+ */
+function describeJoseError(err: unknown, wanted: { issuer: string; audience: string }): string {
   if (err instanceof AuthError) return err.message;
+  if (err instanceof joseErrors.JWTClaimValidationFailed && (err.claim === "aud" || err.claim === "iss")) {
+    const got = err.payload[err.claim];
+    if (err.claim === "aud") {
+      const has = got === undefined ? "has no audience" : `is for audience ${claimValue(got)}`;
+      return `Invalid claim aud: the token ${has}, and this backend requires ${JSON.stringify(wanted.audience)} (its --oidc-audience)`;
+    }
+    const by = got === undefined ? "names no issuer" : `was issued by ${claimValue(got)}`;
+    return `Invalid claim iss: the token ${by}, and this backend trusts ${JSON.stringify(wanted.issuer)} (its --oidc-issuer)`;
+  }
   if (err instanceof joseErrors.JWTExpired) return typeof err.payload.exp === "number" ? `Token expired (exp ${isoSeconds(err.payload.exp)}; ${skewNote()})` : "Token expired";
   if (err instanceof joseErrors.JWKSNoMatchingKey) return "Unknown key ID";
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return "Invalid signature";

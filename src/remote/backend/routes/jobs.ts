@@ -54,14 +54,14 @@ const recentActivity = new WeakMap<object, Map<string, number>>();
 
 export async function listJobs(ctx: RequestContext): Promise<void> {
   const state = await loadRun(ctx);
-  sendJson(ctx.res, 200, { jobs: state.jobs.map((j) => jobView(state.run.namespace, state.run.runId, j)) });
+  sendJson(ctx.res, 200, { jobs: state.jobs.map((j) => jobView(state.run.namespace, state.run.runId, j, ctx.backend.settings.leaseMs)) });
 }
 
 export async function jobStatus(ctx: RequestContext): Promise<void> {
   const state = await loadRun(ctx);
   const job = state.jobs.find((j) => j.jobId === ctx.params.jobId);
   if (!job) throw notFound("Job not found");
-  sendJson(ctx.res, 200, jobView(state.run.namespace, state.run.runId, job));
+  sendJson(ctx.res, 200, jobView(state.run.namespace, state.run.runId, job, ctx.backend.settings.leaseMs));
 }
 
 /**
