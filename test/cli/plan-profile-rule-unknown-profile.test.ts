@@ -35,7 +35,7 @@ test("a rule's unknown or mistyped profile fails plan, validate and the triggere
   ] as const) {
     const dir = await writeRepo(baseRepo(body(ruleProfile)));
     const line = body(ruleProfile).split("\n").findIndex((l) => l.includes(`profile: ${ruleProfile}`)) + 1 + 9; // HEADER is 9 lines
-    const expected = `✕ intent.yaml:${line} (components[0].subscribe.environments[0].profileRules[0].profile): failed to expand intent: component net environment dev: ${problem}\n`;
+    const expected = `✕ intent.yaml:${line}: components[0].subscribe.environments[0].profileRules[0].profile: failed to expand intent: component net environment dev: ${problem}\n`;
     for (const args of [["plan"], ["plan", "--trigger", "push-main"]]) {
       const run = await runOrun(args, { cwd: dir });
       assert.equal(run.code, 1, `${args.join(" ")}: ${run.stdout}`);
