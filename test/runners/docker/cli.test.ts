@@ -213,6 +213,13 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
     assert.match(result.stdout + result.stderr, /localhost\/orun-absent:1 is not present locally/);
   });
 
+  it("a failed pull's hint names where the image came from: ORUN_DOCKER_IMAGE, not the job's runsOn label", async () => {
+    const dir = await workspaceWithPlan({ ...resumePlan(), jobs: [planJob("web@dev.img", [{ run: "true" }], { runsOn: "ubuntu-22.04" })] });
+    const result = await runOrun(["run", "plan.json", "--runner", "docker"], { cwd: dir, env: { ...engine.env, ORUN_DOCKER_IMAGE: "localhost:1/orun-absent:1" } });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout + result.stderr, /failed to pull image localhost:1\/orun-absent:1: .*\(docker image could not be pulled: it came from ORUN_DOCKER_IMAGE \(for jobs whose runsOn is a runner label or empty\); set it to an image this engine can pull, or unset it\)/);
+  });
+
   it("reports an unreachable engine clearly", async () => {
     const dir = await workspaceWithPlan(resumePlan());
     const dead = `unix://${path.join(dir, "no-engine.sock")}`;
