@@ -95,6 +95,8 @@ test("orun gc rejects bad age flags with a clear error and removes nothing", asy
     [["gc", "--actions", "--max-age", "5", "--keep-days", "6"], /--max-age and --keep-days both set the age limit/],
     [["gc", "--actions-shared"], /--actions-shared needs --actions/],
     [["gc", "--actions", "--keep-days", "soon"], /invalid number "soon"/],
+    // A bad intent path is reported as other commands report it (gc --actions said "Nothing to clean up", exit 0).
+    [["gc", "--actions", "-i", path.join(dir, "nope/intent.yaml")], new RegExp(`intent file not found: ${path.join(dir, "nope/intent.yaml").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`)],
   ];
   for (const [args, message] of cases) {
     const result = await runOrun(args, { cwd: dir, env: { ORUN_ACTIONS_CACHE: cache } });

@@ -857,6 +857,8 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     // `gc --actions --max-age 7d` removed run records older than 7 days too (and the gate evidence among them).
     const recordFlag = opts.all ? "--all" : opts.keepGiven ? `--keep ${opts.keep}` : opts.dropEvidence ? "--drop-evidence" : undefined;
     if (recordFlag) throw new OrunError(`--actions prunes only the action cache, and ${recordFlag} is about execution records: run orun gc ${recordFlag} on its own for them`);
+    // The cache is not the intent's, but a wrong -i is still reported as every command reports it, not ignored.
+    if (opts.intent !== undefined) await intentRootOf(opts.intent);
   }
   const maxAgeDays = opts.maxAge ?? opts.keepDays ?? 30;
   return opts.actions ? gcActions(opts, maxAgeDays) : gcRecords(opts, maxAgeDays);

@@ -18,6 +18,8 @@ export interface DockerRunnerConfig {
   pull: PullPolicy;
   /** Image for jobs whose runsOn is empty or a hosted-runner label; undefined = the label's mapping. */
   defaultImage?: string;
+  /** Where defaultImage was set, for messages (set with it). */
+  defaultImageFrom?: "--docker-image" | "ORUN_DOCKER_IMAGE";
   user: UserMode;
 }
 
@@ -42,7 +44,7 @@ export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv
   if (!(PULL_POLICIES as readonly string[]).includes(pullText)) {
     throw new OrunError(`invalid ${pullFrom} value "${pullText}" (expected one of: ${PULL_POLICIES.join(", ")})`);
   }
-  const imageFrom = (options.dockerImage ?? options.image) !== undefined ? "--docker-image" : "ORUN_DOCKER_IMAGE";
+  const imageFrom: DockerRunnerConfig["defaultImageFrom"] = (options.dockerImage ?? options.image) !== undefined ? "--docker-image" : "ORUN_DOCKER_IMAGE";
   const defaultImage = (options.dockerImage ?? options.image ?? env.ORUN_DOCKER_IMAGE)?.trim() || undefined;
   if (defaultImage !== undefined && !isImageReference(defaultImage)) {
     throw new OrunError(`invalid ${imageFrom} "${defaultImage}": an image reference has no spaces and does not start with "-"`);
@@ -50,7 +52,7 @@ export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv
   const userText = (options.dockerUser ?? env.ORUN_DOCKER_USER ?? "auto").trim();
   const user: UserMode =
     userText === "" || userText === "auto" ? { kind: "auto" } : userText === "image" ? { kind: "image" } : { kind: "explicit", user: userText };
-  return { pull: pullText as PullPolicy, defaultImage, user };
+  return { pull: pullText as PullPolicy, defaultImage, ...(defaultImage !== undefined ? { defaultImageFrom: imageFrom } : {}), user };
 }
 
 /**
@@ -72,6 +74,26 @@ export function resolveJobImage(runsOn: string | undefined, defaultImage?: strin
   const mapped = LABEL_IMAGES[label];
   if (mapped) return mapped;
   throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`);
+}
+
+/**
+ * The advice for a job image that could not be pulled, naming where the image came from (the job's runsOn,
+ * --docker-image, ORUN_DOCKER_IMAGE, or the stand-in for a runner label), so the user changes the right thing.
+ * `runsOn` resolves (resolveJobImage has accepted it).
+ */
+export function pullFailureHint(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">): string {
+  const prefix = "docker image could not be pulled: ";
+  const value = (runsOn ?? "").trim();
+  const label = value.toLowerCase();
+  if (!(label in LABEL_IMAGES || NON_LINUX_LABEL.test(label))) return `${prefix}it is the job's runsOn; set runsOn to a container image this engine can pull`;
+  if (config.defaultImage) {
+    const from = `it came from ${config.defaultImageFrom ?? "--docker-image"} (for jobs whose runsOn is a runner label or empty)`;
+    return config.defaultImageFrom === "ORUN_DOCKER_IMAGE"
+      ? `${prefix}${from}; set it to an image this engine can pull, or unset it`
+      : `${prefix}${from}; pass an image this engine can pull`;
+  }
+  const standIn = value === "" ? `${LABEL_IMAGES[""]} is the image for jobs without runsOn` : `${LABEL_IMAGES[label]} stands in for the job's runsOn label ${JSON.stringify(value)}`;
+  return `${prefix}${standIn}; set runsOn to a container image this engine can pull, or pass --docker-image`;
 }
 
 /**

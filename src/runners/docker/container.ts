@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readlinkSync } from "node:fs";
 import { isAlive, processStartTicks } from "../../runtime/records/lock.js";
 import { longestExecString, MAX_ARG_STRLEN } from "../process/exec-limits.js";
+import { envRecord } from "../../runtime/step-env.js";
 
 export const CONTAINER_WORKSPACE = "/workspace";
 /** Read-only mount of the job's script files (steps whose `shell:` takes a `{0}` file). */
@@ -166,7 +167,9 @@ export function stepExec(options: {
   hostEnv: NodeJS.ProcessEnv;
   command: string[];
 }): StepExec {
-  const cliEnv: Record<string, string> = {};
+  // Null-prototype: a variable named `__proto__` is an ordinary key (on `{}` its assignment was lost, and the
+  // engine refused the `--env __proto__` forwarded without a value).
+  const cliEnv = envRecord();
   for (const [key, value] of Object.entries(options.hostEnv)) if (value !== undefined) cliEnv[key] = value;
   const envArgs: string[] = [];
   for (const key of Object.keys(options.env).sort()) {

@@ -21,7 +21,7 @@ import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process
 import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { fallbackInShell, resolveShell, withScriptPath, type ShellCommand } from "../process/shell.js";
 import { folderIdentity, withContainerScript, type FolderIdentity } from "./script-file.js";
-import { type DockerRunnerConfig, resolveContainerUser, resolveJobImage } from "./config.js";
+import { type DockerRunnerConfig, pullFailureHint, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
 import {
@@ -420,9 +420,8 @@ export class DockerRunner implements Runner {
       if (pull === "always" && (await this.engine.imageExists(image, signal).catch(() => false))) {
         throw new OrunError(err.message, { hint: `${image} exists locally: run it without pulling with --pull missing (or ORUN_DOCKER_PULL=missing)` });
       }
-      throw new OrunError(err.message, {
-        hint: "docker image could not be pulled: set the job's runsOn to a container image this engine can pull (or pass --docker-image for jobs without one)",
-      });
+      // The hint is the job's (createContainer): jobs sharing an image may have it from different places.
+      throw new ImagePullError(err.message);
     }
   }
 
@@ -448,7 +447,12 @@ export class DockerRunner implements Runner {
     } catch (err) {
       throw new OrunError(`docker runner: job ${job.job.id}: ${errorMessage(err)}`);
     }
-    await this.ensureImage(image, job.signal);
+    try {
+      await this.ensureImage(image, job.signal);
+    } catch (err) {
+      if (err instanceof ImagePullError) throw new OrunError(err.message, { hint: pullFailureHint(job.job.runsOn, this.config) });
+      throw err;
+    }
 
     const name = containerName(job.run.execId, job.job.id);
     const mountsDir = path.join(job.run.scratchDir, "docker", name);
@@ -558,6 +562,9 @@ export class DockerRunner implements Runner {
     }
   }
 }
+
+/** A job image's pull failed; each job waiting on it adds the hint for where its image came from. */
+class ImagePullError extends OrunError {}
 
 function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

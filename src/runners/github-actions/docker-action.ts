@@ -201,25 +201,33 @@ export class ContainerActions {
     return pending;
   }
 
+  /**
+   * Pulls or builds an action's image ahead of its step (GitHub's "Set up job" does so for every container
+   * action of a job); the step then finds it ready (see `once`). Throws naming the action when it cannot.
+   */
+  async prepare(uses: string, source: ImageSource, signal: AbortSignal): Promise<void> {
+    await this.ensureEngine(uses);
+    await this.image(uses, source, signal);
+  }
+
   /** The image reference to run, pulling or building it first when needed. */
-  private async image(call: ContainerCall, signal: AbortSignal): Promise<string> {
-    const source = call.image;
+  private async image(uses: string, source: ImageSource, signal: AbortSignal): Promise<string> {
     if (source.kind === "build") {
       return this.once(this.builds, source.dockerfile, async () => {
         try {
           return await this.engine.build(source.dockerfile, source.context, signal);
         } catch (err) {
-          throw new Error(`docker container action ${call.uses}: ${errorMessage(err)}`);
+          throw new Error(`docker container action ${uses}: ${errorMessage(err)}`);
         }
       });
     }
-    if (source.image === "") throw new Error(`docker container action ${call.uses}: no image named`);
+    if (source.image === "") throw new Error(`docker container action ${uses}: no image named`);
     return this.once(this.pulls, source.image, async () => {
       if (await this.engine.imageExists(source.image, signal)) return source.image;
       try {
         await this.engine.pull(source.image, signal);
       } catch (err) {
-        throw new Error(`docker container action ${call.uses}: ${errorMessage(err).replace(/^docker runner: /, "")}`);
+        throw new Error(`docker container action ${uses}: ${errorMessage(err).replace(/^docker runner: /, "")}`);
       }
       return source.image;
     });
@@ -238,7 +246,7 @@ export class ContainerActions {
         `warning: the execution record is reached through the link ${mask.exposedLink} inside the workspace: container steps can replace that link and so move where orun writes the record; make it a real folder, or keep the link outside the workspace`,
       );
     }
-    const image = await this.image(call, io.signal);
+    const image = await this.image(call.uses, call.image, io.signal);
     const eventDir = path.dirname(String(state.github.event_path));
     const toolCache = state.baseEnv.RUNNER_TOOL_CACHE ?? path.join(state.temp, "toolcache");
     const home = state.baseEnv.HOME ?? path.join(state.temp, "home");

@@ -400,9 +400,10 @@ async function prepareAction(uses: string, scope: Scope, io: StepIO, env: Record
 
 /**
  * Finds, downloads and reads a job-level step's action before the job's first step, as GitHub's "Set up job"
- * does for every action of a job; throws when it cannot. A `use:` value with `${{ }}` is left to its step (it
- * may name an earlier step's output), a `docker://` image to its step's pull, and the actions a composite
- * calls to the composite's run (as on GitHub).
+ * does for every action of a job, and pulls or builds a container action's image; throws when it cannot. A
+ * `use:` value with `${{ }}` is left to its step (it may name an earlier step's output), a `docker://` image
+ * and a `runs.image` with `${{ }}` to its step's pull, and the actions a composite calls to the composite's run
+ * (as on GitHub).
  */
 export async function resolveStepAction(spec: StepSpec, scope: Scope, io: StepIO): Promise<void> {
   const uses = (spec.uses ?? "").trim();
@@ -414,7 +415,9 @@ export async function resolveStepAction(spec: StepSpec, scope: Scope, io: StepIO
   } catch {
     // A broken step env fails the step itself, naming the field; the action is looked up without it.
   }
-  await prepareAction(uses, scope, io, env, expressionScope(scope, env));
+  const { action, meta } = await prepareAction(uses, scope, io, env, expressionScope(scope, env));
+  if (meta.runs.using !== "docker" || meta.runs.image.includes("${{")) return;
+  await io.containers.prepare(uses, await actionImageSource(meta.runs.image, action.dir), io.signal);
 }
 
 /** GitHub's actions that need the runner's cache or artifact service. */

@@ -190,11 +190,34 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
     assert.equal(leftovers.stdout.trim(), "", "the orphan was removed by the next run");
   });
 
+  it("passes env variables named __proto__ and constructor into the container (a plain object's assignment dropped __proto__)", async () => {
+    // JSON.parse keeps `__proto__` as an ordinary key (an object literal would set the prototype).
+    const jobEnv = JSON.parse('{"__proto__": "from-job", "constructor": "c"}') as Record<string, string>;
+    const stepEnv = JSON.parse('{"hasOwnProperty": "h"}') as Record<string, string>;
+    const dir = await workspaceWithPlan({
+      ...resumePlan(),
+      jobs: [planJob("web@dev.proto", [{ run: "env > env.txt", env: stepEnv }], { env: jobEnv })],
+    });
+    const result = await runOrun(["run", "plan.json", "--runner", "docker", "--docker-image", TEST_IMAGE, "--pull", "never"], { cwd: dir, env: engine.env });
+    assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
+    const seen = await readFile(path.join(dir, "env.txt"), "utf8");
+    assert.match(seen, /^__proto__=from-job$/m);
+    assert.match(seen, /^constructor=c$/m);
+    assert.match(seen, /^hasOwnProperty=h$/m);
+  });
+
   it("fails the job naming the image when it is missing under --pull never", async () => {
     const dir = await workspaceWithPlan({ ...resumePlan(), jobs: [planJob("web@dev.img", [{ run: "true" }], { runsOn: "localhost/orun-absent:1" })] });
     const result = await runOrun(["run", "plan.json", "--runner", "docker", "--pull", "never"], { cwd: dir, env: engine.env });
     assert.notEqual(result.code, 0);
     assert.match(result.stdout + result.stderr, /localhost\/orun-absent:1 is not present locally/);
+  });
+
+  it("a failed pull's hint names where the image came from: ORUN_DOCKER_IMAGE, not the job's runsOn label", async () => {
+    const dir = await workspaceWithPlan({ ...resumePlan(), jobs: [planJob("web@dev.img", [{ run: "true" }], { runsOn: "ubuntu-22.04" })] });
+    const result = await runOrun(["run", "plan.json", "--runner", "docker"], { cwd: dir, env: { ...engine.env, ORUN_DOCKER_IMAGE: "localhost:1/orun-absent:1" } });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout + result.stderr, /failed to pull image localhost:1\/orun-absent:1: .*\(docker image could not be pulled: it came from ORUN_DOCKER_IMAGE \(for jobs whose runsOn is a runner label or empty\); set it to an image this engine can pull, or unset it\)/);
   });
 
   it("reports an unreachable engine clearly", async () => {

@@ -2,7 +2,7 @@
 // paths and the exec invocation. No engine needed.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseDockerConfig, resolveContainerUser, resolveJobImage } from "../../../src/runners/docker/config.js";
+import { parseDockerConfig, pullFailureHint, resolveContainerUser, resolveJobImage } from "../../../src/runners/docker/config.js";
 import { bindMountArgs, containerName, containerPath, createContainerArgs, stepExec } from "../../../src/runners/docker/container.js";
 
 describe("docker image resolution", () => {
@@ -29,6 +29,29 @@ describe("docker image resolution", () => {
   });
 });
 
+describe("docker pull-failure hint", () => {
+  it("names where the image came from: runsOn, --docker-image, ORUN_DOCKER_IMAGE or a label's stand-in", () => {
+    const none = parseDockerConfig({}, {});
+    assert.equal(pullFailureHint("ghcr.io/acme/ci:1", none), "docker image could not be pulled: it is the job's runsOn; set runsOn to a container image this engine can pull");
+    assert.equal(
+      pullFailureHint("ubuntu-22.04", parseDockerConfig({}, { ORUN_DOCKER_IMAGE: "nosuch/image:zz" })),
+      "docker image could not be pulled: it came from ORUN_DOCKER_IMAGE (for jobs whose runsOn is a runner label or empty); set it to an image this engine can pull, or unset it",
+    );
+    assert.equal(
+      pullFailureHint(undefined, parseDockerConfig({ dockerImage: "nosuch/image:zz" }, { ORUN_DOCKER_IMAGE: "other:1" })),
+      "docker image could not be pulled: it came from --docker-image (for jobs whose runsOn is a runner label or empty); pass an image this engine can pull",
+    );
+    assert.equal(
+      pullFailureHint(" ubuntu-24.04 ", none),
+      'docker image could not be pulled: ubuntu:24.04 stands in for the job\'s runsOn label "ubuntu-24.04"; set runsOn to a container image this engine can pull, or pass --docker-image',
+    );
+    assert.equal(
+      pullFailureHint(undefined, none),
+      "docker image could not be pulled: ubuntu:22.04 is the image for jobs without runsOn; set runsOn to a container image this engine can pull, or pass --docker-image",
+    );
+  });
+});
+
 describe("docker image references", () => {
   it("refuses a runsOn or --docker-image that the docker CLI would read as options", () => {
     // Regression: runsOn "--help" made `docker pull --help` "succeed" and `docker run … --help` start nothing.
@@ -47,11 +70,13 @@ describe("docker runner options", () => {
     assert.deepEqual(parseDockerConfig({}, { ORUN_DOCKER_PULL: "never", ORUN_DOCKER_IMAGE: "img:1", ORUN_DOCKER_USER: "image" }), {
       pull: "never",
       defaultImage: "img:1",
+      defaultImageFrom: "ORUN_DOCKER_IMAGE",
       user: { kind: "image" },
     });
     assert.deepEqual(parseDockerConfig({ pull: "Always", dockerImage: "img:2", dockerUser: "1000:1000" }, { ORUN_DOCKER_PULL: "never", ORUN_DOCKER_IMAGE: "img:1" }), {
       pull: "always",
       defaultImage: "img:2",
+      defaultImageFrom: "--docker-image",
       user: { kind: "explicit", user: "1000:1000" },
     });
   });

@@ -235,8 +235,8 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     const run = runContext(workspace.dir, [job]);
     await assert.rejects(pulling.startJob!(jobContext(run, job)), (err: Error) => {
       assert.ok(err.message.startsWith(`docker runner: failed to pull image ${unreachable}: `), err.message);
-      // The hint the spec gives for an image that cannot be pulled (it was missing).
-      assert.match(err.message, /\(docker image could not be pulled: set the job's runsOn to a container image this engine can pull/);
+      // The hint the spec gives for an image that cannot be pulled (it was missing), naming where it came from.
+      assert.match(err.message, /\(docker image could not be pulled: it is the job's runsOn; set runsOn to a container image this engine can pull\)$/);
       return true;
     });
   });
