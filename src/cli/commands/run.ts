@@ -443,7 +443,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   let stoppedBy = 130;
   const resumeCommand = remote ? undefined : resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScope }, cwd, env);
   // The resume command a second signal names, made at the first (its module loads while the steps stop): the one the
-  // run recorded at its start once it has (what status gives: --approve when a job of its scope needs it).
+  // run recorded at its start once it has (what status gives; --approve only when this run was given it).
   let resumeHint: Promise<string | undefined> | undefined;
   let recordedCommand: string | undefined;
   const commandOf = async (words: import("../../runtime/resume-words.js").CommandWord[]): Promise<string> => (await import("../../runtime/resume-words.js")).commandOf(words);
@@ -516,8 +516,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
  * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
  * the plan (-i, -c), its scope (-e, --component, --job, --all: a resume of a failed run runs what it left, not jobs
  * it never had in scope; a working folder's scope as --component) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
- * another shell would take the default; the docker settings, --workdir, --approve: given, or wanted by a job requiring
- * approval that the command reaches and that has not completed), and before it the ORUN_*
+ * another shell would take the default; the docker settings, --workdir, --approve: given, or asked for by the summary's
+ * labelled line offering approval for jobs the run blocked for want of it), and before it the ORUN_*
  * settings that change what it does (carriedEnv: ORUN_CONFIG_DIR, ORUN_DOCKER_*). When the run's own scope
  * completed and the execution still has jobs to run, those lie outside it: the hint leaves out the job filters
  * (--component, --job, the -e of a given plan) and widens a working folder's scope with --all. Without an intent
