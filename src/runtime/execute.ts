@@ -169,7 +169,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
     // Only the --approve this run was given: pasted, it blocks a job requiring approval, whose summary then offers it.
     const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false).catch(() => undefined);
-    if (startWords) options.onResumeCommand?.(commandOf(startWords));
     const carryOn = options.remoteRunId ? { resumeCommand: options.rejoinCommand?.() } : startWords && recordedResume(startWords, store.rootDir);
     const meta: RunMetadata = {
       execId,
@@ -194,6 +193,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // so the clean-up below never races a "running" metadata write.
     recordWritten = true;
     await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
+    // Told once the record holds it: what a second Ctrl-C names is what status then gives.
+    if (startWords) options.onResumeCommand?.(commandOf(startWords));
 
     const toRun: PlanJob[] = [];
     const summaries = new Map<string, JobSummary>();
