@@ -129,3 +129,17 @@ test("--job refused for a dependency that requires approval: the suggestion has 
   assert.match(pasted.output, /⊘ build {2}blocked · policy requireApproval/);
   assert.ok(!existsSync(path.join(dir, "built")), pasted.output);
 });
+
+test("the labelled offer names every job its --approve would approve, not only the one this run blocked", async (t) => {
+  const dir = await planDir(t, [
+    { id: "app@stg.deploy", policies: { requireApproval: "true" }, steps: [{ id: "main", run: "true" }] },
+    { id: "app@prod.deploy", dependsOn: ["app@stg.deploy"], policies: { requireApproval: "true" }, steps: [{ id: "main", run: "touch deployed" }] },
+  ], { name: "approval" }, "orun-resume-approve-");
+  const run = await runOrun(["run", "plan.json", "--exec-id", "M"], { cwd: dir, env });
+  assert.equal(run.code, 1, run.stdout);
+  assert.equal(resumeLine(run.stdout), "orun run --exec-id M");
+  assert.match(run.stdout, /^ {2}approve app@stg\.deploy blocked \(policy requireApproval\); to approve and run it: orun run --exec-id M --approve \(also approves app@prod\.deploy\)$/m);
+  const json = JSON.parse((await runOrun(["run", "plan.json", "--exec-id", "M", "--json"], { cwd: dir, env })).stdout) as { resumeCommand?: string; approval?: unknown };
+  assert.equal(json.resumeCommand, "orun run --exec-id M");
+  assert.deepEqual(json.approval, { blocked: ["app@stg.deploy"], command: "orun run --exec-id M --approve", alsoApproves: ["app@prod.deploy"] });
+});
