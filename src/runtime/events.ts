@@ -79,6 +79,16 @@ export interface RunSummary {
   rejoinCommand?: string;
   /** Off remote state, when the execution is left to resume: the command that resumes it (`orun run [plan] --exec-id <id> [flags]`). */
   resumeCommand?: string;
+  /**
+   * Said under the resume command when it reaches jobs requiring approval (not blocked by this run): it never approves
+   * them itself (`app@prod.deploy requires approval: add --approve to approve it`).
+   */
+  resumeNote?: string;
+  /**
+   * Off remote state, when this run blocked jobs for want of --approve (policy requireApproval): the resume command with
+   * --approve, offered on its own labelled line (`alsoApproves`: other jobs requiring approval it reaches).
+   */
+  approval?: { blocked: string[]; command: string; alsoApproves?: string[] };
   /** URLs the steps printed, labelled (links.ts). */
   links?: RunLink[];
   recordDir?: string;

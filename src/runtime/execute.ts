@@ -75,8 +75,8 @@ export interface ExecuteOptions {
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
    * the same command with another plan file (the record's manifest.json) or another `--job` (a missing dependency),
-   * or with `--approve` (`approve`: the command reaches a job requiring approval that has not completed, which the command
-   * without it would block).
+   * or with `--approve` (`approve`: only for the summary's line that offers approval for jobs this run blocked for want
+   * of it, and says so).
    * As words, paths absolute: the record names those inside its root relative to it (resume-words.ts).
    */
   resumeCommand?: (execId: string, scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<CommandWord[]>;
@@ -142,11 +142,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
         // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
-        // With --approve when that dependency requires it: the command would block it otherwise.
-        const dependency = selection.ordered.filter((job) => job.id === missing[0]);
-        const first = await resumeText(false, { job: missing[0], ...approvalWanted(options, dependency, state) }).catch(() => undefined);
+        // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
+        const first = await resumeText(false, { job: missing[0] }).catch(() => undefined);
+        const note = approvalNote(options, selection.ordered.filter((job) => job.id === missing[0]), state);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run them first, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
+          hint: `run them first${note ? ` (${note})` : ""}, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
         });
       }
     }
@@ -167,10 +167,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     options.hooks?.vouchFor?.(revision);
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
-    // It carries --approve when it would otherwise block a job of this run's scope for want of it.
-    const approveAtStart = approvalWanted(options, selection.selected, state);
-    const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false, approveAtStart).catch(() => undefined);
-    if (startWords) options.onResumeCommand?.(commandOf(startWords));
+    // Only the --approve this run was given: pasted, it blocks a job requiring approval, whose summary then offers it.
+    const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false).catch(() => undefined);
     const carryOn = options.remoteRunId ? { resumeCommand: options.rejoinCommand?.() } : startWords && recordedResume(startWords, store.rootDir);
     const meta: RunMetadata = {
       execId,
@@ -195,6 +193,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // so the clean-up below never races a "running" metadata write.
     recordWritten = true;
     await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
+    // Told once the record holds it: what a second Ctrl-C names is what status then gives.
+    if (startWords) options.onResumeCommand?.(commandOf(startWords));
 
     const toRun: PlanJob[] = [];
     const summaries = new Map<string, JobSummary>();
@@ -424,12 +424,23 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
     if (options.resumeCommand && resumable) {
-      // A job blocked by policy requireApproval is blocked again by a resume without --approve: the hint carries it
-      // (the blocked line says to rerun with it; pasted, the hint must not block it again) — and so it does for every
-      // such job the command reaches that has not completed: once this run's scope completed, the command drops the
-      // job filters and reaches the plan's other jobs too.
+      // The resume command carries only the --approve this run was given (decision 5: pasting a resume line must not
+      // approve a job nobody was asked about). Jobs this run blocked for want of it get their own labelled line
+      // offering the command with --approve; other jobs requiring approval that the command reaches get a note.
+      // Once this run's scope completed, the command drops the job filters and reaches the plan's other jobs too.
       const scopeDone = summary.status === "completed";
-      summary.resumeCommand = await resumeText(scopeDone, approvalWanted(options, scopeDone ? selection.ordered : selection.selected, state));
+      summary.resumeCommand = await resumeText(scopeDone);
+      const reached = scopeDone ? selection.ordered : selection.selected;
+      const blocked = options.approve ? [] : jobs.filter((job) => job.status === "blocked" && reached.some((planJob) => planJob.id === job.id && requiresApproval(planJob)));
+      if (blocked.length > 0) {
+        const command = await resumeText(scopeDone, { approve: true });
+        const blockedIds = new Set(blocked.map((job) => job.id));
+        const others = approvalRequired(options, reached, state).filter((id) => !blockedIds.has(id));
+        if (command) summary.approval = { blocked: [...blockedIds], command, ...(others.length ? { alsoApproves: others } : {}) };
+      } else {
+        const note = approvalNote(options, reached, state);
+        if (note) summary.resumeNote = note;
+      }
     }
     await writer.flush();
     await store.writeMetadata({
@@ -543,12 +554,19 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
 }
 
 /**
- * `{ approve: true }` when a resume command without --approve that runs `reached` would block one of them for want of
- * it: a job whose policy requires approval (decision 5) and has not completed in the execution.
+ * The jobs of `reached` that a command without --approve would block for want of it: their policy requires approval
+ * (decision 5) and they have not completed in the execution. None when this run was given --approve.
  */
-function approvalWanted(options: ExecuteOptions, reached: readonly PlanJob[], state: ExecState): { approve: true } | undefined {
-  if (options.approve) return undefined;
-  return reached.some((job) => requiresApproval(job) && state.jobs[job.id]?.status !== "completed") ? { approve: true } : undefined;
+function approvalRequired(options: Pick<ExecuteOptions, "approve">, reached: readonly PlanJob[], state: ExecState): string[] {
+  if (options.approve) return [];
+  return reached.filter((job) => requiresApproval(job) && state.jobs[job.id]?.status !== "completed").map((job) => job.id);
+}
+
+/** Said next to a printed command that reaches jobs requiring approval: the command never approves them itself. */
+function approvalNote(options: Pick<ExecuteOptions, "approve">, reached: readonly PlanJob[], state: ExecState): string | undefined {
+  const ids = approvalRequired(options, reached, state);
+  if (ids.length === 0) return undefined;
+  return `${ids.join(", ")} ${ids.length > 1 ? "require" : "requires"} approval: add --approve to approve ${ids.length > 1 ? "them" : "it"}`;
 }
 
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */
@@ -596,7 +614,9 @@ function reopenSkipped(state: ExecState, selection: Selection, ran: readonly Job
       continue;
     }
     const why = completedNow.has(cause) ? `dependency ${cause} has completed since` : `dependency ${cause} is waiting to run again`;
-    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why}: resume with orun run --exec-id ${execId} to run it` };
+    // The command never approves: a job requiring approval says what it needs instead.
+    const approval = requiresApproval(job) ? ` (it requires approval: add --approve to approve it)` : "";
+    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why}: resume with orun run --exec-id ${execId} to run it${approval}` };
     reopened.add(job.id);
   }
   return changed;

@@ -1,8 +1,8 @@
 // The commands a run's summary prints to be pasted, pasted through `sh` (dash here) as a reader would. A failed job's
 // `logs  orun logs --exec-id … --job <id>` line put the job ID in unquoted (a `'` in it was a syntax error, a `$` or
 // space changed it); a bidi control (U+202E) in a job ID reached the terminal raw in that line and, single-quoted, in
-// the resume line, reordering what they showed; and after a job blocked for want of --approve, the resume line left
-// --approve out, so pasted it blocked the job again. Real runs of the built CLI on plan files.
+// the resume line, reordering what they showed; and after a job blocked for want of --approve, no printed line offered
+// the command that approves it (the summary's labelled approve line does; the resume line never approves). Real runs of the built CLI on plan files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir } from "../runtime/helpers.js";
-import { inShell, jobStatuses, resumeLine } from "../support/resume-hint.js";
+import { approveLine, inShell, jobStatuses, resumeLine } from "../support/resume-hint.js";
 
 // ESC, BEL, C1, TAB and the bidi controls: none may reach the output raw.
 // eslint-disable-next-line no-control-regex
@@ -62,7 +62,7 @@ test("a failed job's logs line and the resume line quote a job ID with a quote, 
   assert.deepEqual(await jobStatuses(dir, "B"), [`${bidi} failed`]);
 });
 
-test("the resume line of a run that blocked a job for want of --approve carries --approve: pasted, the job runs", async (t) => {
+test("a run that blocked a job for want of --approve: the resume line does not approve, the labelled approve line does; pasted, the job runs", async (t) => {
   const dir = await planDir(t, [
     { id: "app@dev.build", steps: [{ id: "main", run: "echo built" }] },
     { id: "app@prod.deploy", dependsOn: ["app@dev.build"], policies: { requireApproval: "true" }, steps: [{ id: "main", run: "echo deployed > deployed" }] },
@@ -70,9 +70,11 @@ test("the resume line of a run that blocked a job for want of --approve carries 
   const run = await runOrun(["run", "plan.json", "--exec-id", "A"], { cwd: dir, env });
   assert.equal(run.code, 1, run.stderr);
   assert.match(run.stdout, /1 blocked/);
-  const resume = resumeLine(run.stdout);
-  assert.match(resume, / --approve\b/);
-  const pasted = await inShell(t, resume, dir);
+  assert.doesNotMatch(resumeLine(run.stdout), /--approve/);
+  const offer = approveLine(run.stdout);
+  assert.equal(offer.blocked, "app@prod.deploy");
+  assert.match(offer.command, / --approve\b/);
+  const pasted = await inShell(t, offer.command, dir);
   assert.equal(pasted.code, 0, pasted.output);
   assert.ok(existsSync(path.join(dir, "deployed")), pasted.output);
   assert.deepEqual((await jobStatuses(dir, "A")).sort(), ["app@dev.build completed", "app@prod.deploy completed"]);

@@ -2,7 +2,9 @@
 // its first step — leaves the job recorded not started (skipped: run canceled), as the jobs still queued are, and never
 // shown started. Before, a job whose admission answered after the cancel was started: shown started, then failed as
 // canceled before its first step. Each await of admission is held here until the test has cancelled the run: the
-// remote admission (hooks.beforeJob), a promotion gate's evidence query, and the clearing of a resumed job's old logs.
+// remote admission (hooks.beforeJob), a promotion gate's evidence query (one that passes, one that blocks), and the
+// clearing of a resumed job's old logs. Each check after an await is pinned: without the one after the gates a blocking
+// verdict made after the cancel recorded the job blocked; without the one after beforeJob its gates were judged.
 // The whole runtime (executePlan) with the real local runner, records and files.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -97,6 +99,43 @@ test("cancelled while a promotion gate's evidence is asked for: the job is not s
     },
   };
   await assertNotStarted(b, await run(b, abort, hooks));
+});
+
+test("cancelled while a promotion gate's evidence is asked for and the gate blocks: the job is not started, not blocked by a verdict made after the cancel", async (t) => {
+  const b = await bed(t, true);
+  const abort = new AbortController();
+  let asked = 0;
+  const hooks: ExecutionHooks = {
+    gateSatisfied: async () => {
+      asked++;
+      abort.abort();
+      return false;
+    },
+  };
+  await assertNotStarted(b, await run(b, abort, hooks));
+  assert.equal(asked, 1);
+});
+
+test("cancelled while the remote admission answers, the job gated: its gates are not judged after the cancel, and it is handed back as held", async (t) => {
+  const b = await bed(t, true);
+  const abort = new AbortController();
+  const told: string[] = [];
+  let asked = 0;
+  const hooks: ExecutionHooks = {
+    beforeJob: async () => {
+      abort.abort();
+      return { action: "run", stop: new AbortController().signal };
+    },
+    // A gate that would block: judged after the cancel, it would only cost time (the local history read) and say nothing.
+    gateSatisfied: async () => {
+      asked++;
+      return false;
+    },
+    onJobNotRun: (job, status, reason) => void told.push(`${job.id} ${status} ${reason}`),
+  };
+  await assertNotStarted(b, await run(b, abort, hooks));
+  assert.equal(asked, 0, "the gate was asked after the cancel");
+  assert.deepEqual(told, ["api@prod.deploy blocked run canceled"]);
 });
 
 test("cancelled while a resumed job's earlier logs are cleared: the job is not started", async (t) => {

@@ -20,6 +20,16 @@ export function resumeLine(stdout: string): string {
 }
 
 /**
+ * The summary's `approve` line, offered for jobs the run blocked for want of --approve: the jobs it names and the
+ * command it gives (the one printed command that approves when the run was not given --approve).
+ */
+export function approveLine(stdout: string): { blocked: string; command: string } {
+  const line = /^ {2}approve (.+) blocked \(policy requireApproval\); to approve and run (?:it|them): (orun run .*)$/m.exec(stdout);
+  assert.ok(line, `no approve line in:\n${stdout}`);
+  return { blocked: line[1]!, command: line[2]! };
+}
+
+/**
  * Runs a printed command line as a reader pasting it would: through `sh` (dash on Debian: no `$'…'`) in `cwd`,
  * `orun` on PATH the built binary, without the ORUN_* settings of this process (the line must carry those it needs).
  */

@@ -2,6 +2,7 @@
 // command-line flags to the runtime (src/runtime). Remote state plugs in by
 // passing `hooks` to executePlan (see RunCommandOptions / runCommand).
 import { Command, InvalidArgumentError, Option } from "commander";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { constants as osConstants } from "node:os";
 import { setFlagsFromString } from "node:v8";
@@ -443,7 +444,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   let stoppedBy = 130;
   const resumeCommand = remote ? undefined : resumeCommandOf(planRef, resolved, opts, { envFilter, componentFilter, runner, autoScope }, cwd, env);
   // The resume command a second signal names, made at the first (its module loads while the steps stop): the one the
-  // run recorded at its start once it has (what status gives: --approve when a job of its scope needs it).
+  // run recorded at its start once it has (what status gives; --approve only when this run was given it).
   let resumeHint: Promise<string | undefined> | undefined;
   let recordedCommand: string | undefined;
   const commandOf = async (words: import("../../runtime/resume-words.js").CommandWord[]): Promise<string> => (await import("../../runtime/resume-words.js")).commandOf(words);
@@ -460,6 +461,12 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       // interrupted and a resume runs again: with the summary's resume command, waited for at most a second
       // (a third signal does not wait).
       const stop = (command: string | undefined): never => {
+        // Stopped while the record was still being made: there is nothing to resume (status would not find it).
+        if (!remote && recordedCommand === undefined && !recordExists(store, runExecId)) {
+          discardAssembling(store.executionsDir);
+          process.stderr.write(`\n✕ ${signal} again: stopped at once, before the run's record was made: nothing to resume; run it again\n`);
+          return process.exit(stoppedBy);
+        }
         // Under remote state the record's ID is this runner's, not the run's: the advice is the runner's own command
         // under the run's ID.
         const resume = `${command ?? remote?.hooks.resumeCommand() ?? `orun run --exec-id ${runExecId ?? "<id>"}`} resumes it`;
@@ -516,8 +523,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
  * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
  * the plan (-i, -c), its scope (-e, --component, --job, --all: a resume of a failed run runs what it left, not jobs
  * it never had in scope; a working folder's scope as --component) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
- * another shell would take the default; the docker settings, --workdir, --approve: given, or wanted by a job requiring
- * approval that the command reaches and that has not completed), and before it the ORUN_*
+ * another shell would take the default; the docker settings, --workdir, --approve: given, or asked for by the summary's
+ * labelled line offering approval for jobs the run blocked for want of it), and before it the ORUN_*
  * settings that change what it does (carriedEnv: ORUN_CONFIG_DIR, ORUN_DOCKER_*). When the run's own scope
  * completed and the execution still has jobs to run, those lie outside it: the hint leaves out the job filters
  * (--component, --job, the -e of a given plan) and widens a working folder's scope with --all. Without an intent
@@ -564,6 +571,28 @@ function resumeCommandOf(
     const all = opts.all || (scopeDone && scope.autoScope !== undefined) ? ["--all"] : [];
     return [...prefix, "orun run", plan, "--exec-id", execId, ...flags, ...job, ...all];
   };
+}
+
+/** Whether execution `execId`'s record is in place (a second Ctrl-C while it was being made leaves none). */
+function recordExists(store: import("../../runtime/records/store.js").ExecutionStore, execId: string | undefined): boolean {
+  return execId !== undefined && existsSync(store.execDir(execId));
+}
+
+/**
+ * Removes the records this process was assembling (`<id>.<pid>.<hex>.new.tmp`, records/store.ts) as it exits at once:
+ * `orun gc` would sweep them only later. The pid in the name makes them this process's alone.
+ */
+function discardAssembling(executionsDir: string): void {
+  const ours = new RegExp(`\\.${process.pid}\\.[0-9a-f]{8}\\.new\\.tmp$`);
+  for (const name of readdirSafe(executionsDir)) if (ours.test(name)) rmSync(path.join(executionsDir, name), { recursive: true, force: true });
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */

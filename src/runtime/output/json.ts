@@ -29,6 +29,8 @@ export class JsonRenderer implements Renderer {
           ...(summary.executionStatus ? { executionStatus: summary.executionStatus } : {}),
           ...(summary.unfinished ? { unfinished: summary.unfinished } : {}),
           ...(summary.resumeCommand ? { resumeCommand: summary.resumeCommand } : {}),
+          ...(summary.resumeNote ? { resumeNote: summary.resumeNote } : {}),
+          ...(summary.approval ? { approval: summary.approval } : {}),
           ...(summary.retryCommand ? { retryCommand: summary.retryCommand } : {}),
           dryRun: summary.dryRun,
           startedAt: summary.startedAt,

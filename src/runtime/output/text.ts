@@ -246,8 +246,16 @@ export class TextRenderer implements Renderer {
     // failed before), and without one there is no command to give: a placeholder would be a shell redirection.
     if (summary.status !== "completed" || unfinished.length > 0) {
       const failedHere = summary.jobs.find((job) => job.status === "failed")?.id;
-      if (!summary.remoteRunId) out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);
-      else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
+      if (!summary.remoteRunId) {
+        out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);
+        // The resume command never approves: the offer to approve is its own line, naming what it approves.
+        if (summary.resumeNote) out(`          ${p.dim(printable(summary.resumeNote))}`);
+        if (summary.approval) {
+          const { blocked, command, alsoApproves } = summary.approval;
+          const also = alsoApproves?.length ? ` (also approves ${printable(alsoApproves.join(", "))})` : "";
+          out(`  approve ${printable(blocked.join(", "))} blocked (policy requireApproval); to approve and run ${blocked.length > 1 ? "them" : "it"}: ${command}${also}`);
+        }
+      } else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
       // A job released here is taken up again by this runner's own command in the run, if no other runner took it.
       const released = summary.jobs.find((job) => job.status === "released")?.id;
       if (summary.rejoinCommand) out(`  rejoin  ${summary.rejoinCommand}${released ? `  (takes ${printable(released)} over unless another runner has)` : ""}`);
