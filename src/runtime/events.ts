@@ -65,6 +65,8 @@ export interface RunSummary {
   jobs: JobSummary[];
   /** Under remote state: the backend's run ID (see run-start). */
   remoteRunId?: string;
+  /** Under remote state: the backend's URL the printed commands repeat (see run-start). */
+  remoteBackendUrl?: string;
   /**
    * Under remote state: the command that retries, in the run, the job that failed here, else the failed job that kept
    * this runner's jobs from running (as the runner names its plan and flags).
@@ -107,6 +109,8 @@ export type RunEvent =
       target?: string;
       /** Under remote state: the backend's run ID, which `orun status`/`logs` take (execId is the local record's). */
       remoteRunId?: string;
+      /** Under remote state: the backend's URL (printedBackendUrl), which those commands repeat. */
+      remoteBackendUrl?: string;
     }
   | { type: "dry-run"; plan: Plan; runner: RunnerChoice; concurrency: number; failFast: boolean; workspaceDir: string; jobs: JobPreview[] }
   | { type: "notice"; message: string }

@@ -66,6 +66,8 @@ export interface ExecuteOptions {
   stateWriteIntervalMs?: number;
   /** Under remote state: the backend's run ID, shown in the hints (`orun status --remote-state --exec-id …`). */
   remoteRunId?: string;
+  /** Under remote state: the backend's URL, which the printed `status`/`logs` commands repeat (remoteRunWords). */
+  remoteBackendUrl?: string;
   /**
    * Under remote state: the command that retries in the run `failedHere` (a job that failed here), else the failed job
    * that kept this runner's jobs from running (undefined when none is known), naming the plan and flags as this runner was given them.
@@ -172,6 +174,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       planChecksum: checksum,
       ...(revision ? { revision } : {}),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
+      ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
       ...(carryOn?.resumeCommand ? carryOn : {}),
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
@@ -217,7 +220,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const joining = toRun.length > 0 ? options.hooks?.joinedPlanId : undefined;
     if (joining) await prepareRunner(runner, runContext, options.runner.name);
     const runPlanId = (joining ? await joining.call(options.hooks, options.signal) : undefined) ?? planId;
-    emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
+    emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId, remoteBackendUrl: options.remoteBackendUrl });
     // What the steps see (ORUN_PLAN_ID, ORUN_JOB_RUN_ID): the plan that runs, so one job of a remote run has one ID on every runner.
     const stepIds = { runner: options.runner.name, planId: runPlanId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) };
     runContext.ids = stepIds;
@@ -378,6 +381,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       jobs,
       links: links.list(),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
+      ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
       recordDir: execDir,
     };
     const failedHere = jobs.find((job) => job.status === "failed")?.id;

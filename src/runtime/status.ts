@@ -10,6 +10,7 @@ import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError
 import type { Palette } from "./output/terminal.js";
 import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
+import { remoteRunWords } from "./plan-reference.js";
 
 export interface ExecutionSnapshot {
   execId: string;
@@ -202,7 +203,7 @@ export function carryOn(execId: string, meta: RunMetadata | undefined, metadataF
   const unknownScope = `${why} the run's scope or runner: add its --job/--component/-e and --runner flags, or it runs every job of the plan on the default runner`;
   const bare = !meta?.remoteRunId
     ? `orun run --exec-id ${shellWord(execId)}`
-    : `orun run ${meta.planId ? `${shellWord(meta.planId)} ` : ""}--exec-id ${shellWord(meta.remoteRunId)} --remote-state`;
+    : `orun run ${meta.planId ? `${shellWord(meta.planId)} ` : ""}--exec-id ${remoteRunWords(meta.remoteRunId, meta.remoteBackendUrl)}`;
   return { ...(rejoins ? { rejoins } : {}), command: printable(bare), recorded: bare, unknownScope };
 }
 
@@ -235,7 +236,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   lines.push(`  Plan: ${printable(meta?.planId || "—")}  ·  Run: ${printable(snapshot.execId)}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
   // Under remote state this record is one runner's part: the run, with every runner's jobs, is the backend's.
   if (meta?.remoteRunId) {
-    lines.push(`  Remote run: ${printable(meta.remoteRunId)}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${shellWord(meta.remoteRunId)} --remote-state`)}`);
+    lines.push(`  Remote run: ${printable(meta.remoteRunId)}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${remoteRunWords(meta.remoteRunId, meta.remoteBackendUrl)}`)}`);
   }
   const over = runIsOver(snapshot);
   const shown = (job: JobState): ShownStatus => (over && job.status === "running" ? "interrupted" : job.status);

@@ -201,7 +201,7 @@ describe("a runner that stalls past its lease while alive", () => {
     assert.equal(r2.code, 0, r2.output);
     assert.equal(await fs.readFile(marker, "utf8"), "finished\n", "the first runner's step was stopped, the second one's ran to its end");
     // The hints name the backend's run, not the local record.
-    assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
+    assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state --backend-url \S+\n/);
     // No resume hint: the remote run keeps its results. The job may have been handed on (as here), hence "if it failed".
     assert.match(r1.output, /again {3}retry svc@dev\.deploy in this run if it failed: orun run \S+ --backend-url \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state --retry\n/);
     assert.doesNotMatch(r1.output, /start a new run/);

@@ -480,6 +480,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       failFast: opts.failFast,
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
+      remoteBackendUrl: remote?.backendUrl,
       ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
       ...(resumeCommand ? { resumeCommand } : {}),
       ...(remote ? { rejoinCommand: () => remote.hooks.resumeCommand() } : {}),

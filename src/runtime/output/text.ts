@@ -10,6 +10,7 @@ import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
 import { missingLocalActionRoot } from "../../runners/github-actions/local-actions.js";
 import { shellWord } from "../../util/shell-word.js";
+import { remoteRunWords } from "../plan-reference.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -48,7 +49,7 @@ export class TextRenderer implements Renderer {
         this.concurrent = event.concurrency > 1;
         // The hints name what `orun status`/`logs` take: under remote state, the backend's run (an ID from
         // --exec-id, ORUN_EXEC_ID or CI may hold any character: each printed command's words are shell-quoted).
-        this.execId = event.remoteRunId ? `${shellWord(event.remoteRunId)} --remote-state` : shellWord(event.execId);
+        this.execId = event.remoteRunId ? remoteRunWords(event.remoteRunId, event.remoteBackendUrl) : shellWord(event.execId);
         const components = new Set(event.jobs.map((job) => job.component)).size;
         out("");
         out(`${p.bold("▲ orun")} ${printable(event.plan.metadata?.name || "plan")}`);
@@ -230,7 +231,7 @@ export class TextRenderer implements Renderer {
     }
     for (const link of summary.links ?? []) out(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
     out("");
-    const id = summary.remoteRunId ? `${shellWord(summary.remoteRunId)} --remote-state` : shellWord(summary.execId);
+    const id = summary.remoteRunId ? remoteRunWords(summary.remoteRunId, summary.remoteBackendUrl) : shellWord(summary.execId);
     out(`  status  orun status --exec-id ${id}`);
     out(`  logs    orun logs --exec-id ${id}`);
     // A remote run keeps a failed job failed for every runner until `--retry` reopens it in the run. A job that

@@ -65,6 +65,8 @@ export interface RunMetadata {
   error?: string;
   /** Under remote state: the backend's run ID this record is one runner's part of (status/logs read it by default). */
   remoteRunId?: string;
+  /** Under remote state: the backend's URL (never its password), which the commands status prints repeat. */
+  remoteBackendUrl?: string;
   /**
    * The command that carries the run on if its process dies (SIGKILL, OOM, a killed CI job), written when it starts:
    * off remote state the resume its summary would print (plan, scope, runner flags); under it the runner's own
@@ -461,7 +463,7 @@ export class ExecutionStore {
   }
 }
 
-const METADATA_STRINGS = ["execId", "planId", "planName", "planChecksum", "revision", "startedAt", "finishedAt", "status", "trigger", "user", "runner", "error", "resumeCommand"] as const;
+const METADATA_STRINGS = ["execId", "planId", "planName", "planChecksum", "revision", "startedAt", "finishedAt", "status", "trigger", "user", "runner", "error", "resumeCommand", "remoteBackendUrl"] as const;
 const METADATA_NUMBERS = ["pid", "jobTotal", "jobDone", "jobFailed", "jobSkipped", "jobBlocked"] as const;
 
 /**
