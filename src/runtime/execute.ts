@@ -147,8 +147,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         });
       }
     }
-    // Read before anything is written: corrupt metadata refuses the run with the record untouched.
-    const previous = await store.readMetadata(execId);
+    // Read before anything is written: metadata of the wrong shape refuses the run with the record untouched. One
+    // that is not JSON at all holds nothing to keep: the run goes on without it (as without one) and says so.
+    const { meta: previous, unreadable } = await store.readMetadataLeniently(execId);
+    if (unreadable) (options.warn ?? warnOnStderr)(`the record's metadata.json cannot be read (${unreadable}): this run writes a new one`);
     // --retry's logs go before its state: logs that cannot be cleared refuse the run with the job's result still on record.
     if (options.retry && selection.target && !newRecord) await store.clearJobLogs(execId, selection.target.id);
     const retried = prepareResume(state, selection, options);

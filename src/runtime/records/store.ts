@@ -380,6 +380,22 @@ export class ExecutionStore {
   }
 
   async readMetadata(execId: string): Promise<RunMetadata | undefined> {
+    const read = await this.readMetadataText(execId);
+    if (read.unparsable !== undefined) throw new OrunError(`corrupt execution metadata: ${read.unparsable}`, { location: { file: this.metadataFile(execId) } });
+    return read.meta;
+  }
+
+  /**
+   * readMetadata for the commands that show or resume a record without it (docs/running.md): a metadata.json that is
+   * not JSON at all (empty, torn, garbage) is read as missing, `unreadable` naming the file and why. One of the wrong
+   * shape is still an error naming its field.
+   */
+  async readMetadataLeniently(execId: string): Promise<{ meta?: RunMetadata; unreadable?: string }> {
+    const read = await this.readMetadataText(execId);
+    return read.unparsable === undefined ? { meta: read.meta } : { unreadable: `${this.metadataFile(execId)}: invalid JSON (${read.unparsable})` };
+  }
+
+  private async readMetadataText(execId: string): Promise<{ meta?: RunMetadata; unparsable?: string }> {
     const file = this.metadataFile(execId);
     let text: string | undefined;
     try {
@@ -387,16 +403,16 @@ export class ExecutionStore {
     } catch (err) {
       // A FIFO or a link where metadata.json belongs: named, never read (or waited on).
       if (err instanceof OrunError && /not a regular file|symbolic link|directory/.test(err.message)) throw err;
-      return undefined;
+      return {};
     }
-    if (text === undefined) return undefined;
+    if (text === undefined) return {};
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new OrunError(`corrupt execution metadata: ${jsonErrorWithoutExcerpt(err)}`, { location: { file } });
+      return { unparsable: jsonErrorWithoutExcerpt(err) };
     }
-    return checkMetadata(raw, file);
+    return { meta: checkMetadata(raw, file) };
   }
 
   async writeMetadata(meta: RunMetadata): Promise<void> {
@@ -473,7 +489,7 @@ const METADATA_NUMBERS = ["pid", "jobTotal", "jobDone", "jobFailed", "jobSkipped
  */
 function checkMetadata(raw: unknown, file: string): RunMetadata {
   const bad = (field: string, why: string): never => {
-    throw new OrunError(`corrupt execution metadata: ${why}`, { location: { file, field } });
+    throw new OrunError(`corrupt execution metadata: ${why}`, { location: { file, field }, hint: "fix or delete the file, or start a new run with another --exec-id" });
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return bad("(root)", "expected a JSON object");
   const meta = raw as Record<string, unknown>;
