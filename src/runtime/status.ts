@@ -80,7 +80,10 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   // A --background child that gave up (background-error.json) and exited after `child` was read is not a dead run:
   // read again, and its recorded failure is found (status --watch showed it interrupted, with no error).
   if (reread && child !== undefined && !childAlive) return readSnapshot(store, execId, false);
-  const interrupted = diedStarting || (unfinished && !locked && !lockUnreadable && !childAlive);
+  // A record without metadata that no process holds, whose state has a job running (a migrated .orun-state.json of a
+  // crashed run): nothing will finish that job, so it is interrupted (decision 7), not running for ever.
+  const abandoned = !meta && !locked && !lockUnreadable && backgroundPid === undefined && Object.values(state?.jobs ?? {}).some((job) => job.status === "running");
+  const interrupted = diedStarting || abandoned || (unfinished && !locked && !lockUnreadable && !childAlive);
   // A run that holds its new record and has not written metadata yet is starting too (not gc removing it).
   const starting = (backgroundPid !== undefined && !interrupted) || (!meta && locked && holder.purpose !== "gc");
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
