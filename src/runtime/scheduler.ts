@@ -19,6 +19,9 @@ import { ReadyQueue } from "../model/dag.js";
 import type { PlanJob } from "../model/plan.js";
 
 /** `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast. */
+/** Why the jobs a canceled run (Ctrl-C, SIGTERM) did not start are not run. */
+const RUN_CANCELED = "run canceled";
+
 export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "blocked" | "skipped";
 
 export interface ScheduleRequest {
@@ -171,7 +174,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       stopReason ??= reason;
       startSoon();
     };
-    const onAbort = (): void => stop("run canceled");
+    const onAbort = (): void => stop(RUN_CANCELED);
     request.signal?.addEventListener("abort", onAbort, { once: true });
 
     const settleIfDone = (): void => {
@@ -281,7 +284,11 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         if (failed) result.failed++;
         else if (outcome === "blocked") result.blocked++;
         else result.notRun++;
-        skipDependents(id, `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
+        // A job that failed once the run was canceled failed of the cancel (its step was stopped): its dependents
+        // are not run for the cancel, as those a handed-over start withdrew say (the docker runner, which hands
+        // nothing over, said `dependency … failed`).
+        const canceled = failed && request.signal?.aborted === true;
+        skipDependents(id, canceled ? RUN_CANCELED : `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
         if (outcome === "failed" && request.failFast && stopReason === undefined) {
           stop(`not started: fail-fast after ${id} failed`);
           request.onFailFast?.(stopReason!, id);
