@@ -82,7 +82,10 @@ export interface RunSummary {
    * completed; incomplete when none is but jobs are still to run (a scoped run, a retry that reopened a job).
    */
   executionStatus?: "completed" | "failed" | "incomplete";
-  /** This run completed, but the record still holds these jobs failed, blocked or skipped, or has them still to run. */
+  /**
+   * The jobs the record holds failed, blocked or skipped, or has still to run, whatever this run's own status (a failed
+   * or canceled run's too); absent when there are none.
+   */
   unfinished?: UnfinishedJob[];
 }
 

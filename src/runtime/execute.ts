@@ -395,7 +395,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Under remote state the record is this runner's part of the run: the others run the jobs it lacks.
     const unfinished = unfinishedJobs(state, selection.ordered, !options.hooks);
     summary.executionStatus = executionStatus(summary.status, unfinished);
-    if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
+    if (unfinished.length > 0) summary.unfinished = unfinished;
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
     if (options.resumeCommand && resumable) {

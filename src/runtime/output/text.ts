@@ -222,7 +222,9 @@ export class TextRenderer implements Renderer {
     // Jobs this run's own scope left out (`not run`: --env, --job, a working folder) are what the user asked for:
     // `orun status` says the execution is incomplete, the summary does not nag (in a component folder, the resume
     // hint would only scope itself to that folder again).
-    const unfinished = (summary.unfinished ?? []).some((job) => job.status !== "not run") ? (summary.unfinished ?? []) : [];
+    // Only under a run that completed: a failed or canceled one's own lines already say what did not finish.
+    const listed = summary.status === "completed" ? (summary.unfinished ?? []) : [];
+    const unfinished = listed.some((job) => job.status !== "not run") ? listed : [];
     if (unfinished.length > 0) {
       // Failed ones come first: they make the execution failed; otherwise it is incomplete (jobs still to run).
       const named = unfinished.slice(0, 3).map((job) => printable(`${job.id} (${job.status})`)).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
