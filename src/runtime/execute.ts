@@ -128,6 +128,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let loadedState: ExecState | undefined;
   // Until the record is first written, a refusal leaves it exactly as it was (a new one is removed).
   let recordWritten = false;
+  // Under remote state, a new record whose runner failed before it took part in the run (the backend refused it: a
+  // plan mismatch) goes too, with `latest` pointed back: it was no part of any run, though it would read as "the run
+  // this machine last took part in".
+  const latestBefore = newRecord && options.hooks?.tookPart ? await store.latestTarget() : undefined;
   const startedMs = Date.now();
   try {
     // The resume command as printed now: its paths absolute (nothing has moved yet).
@@ -417,9 +421,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     emit({ type: "run-end", summary });
     return { summary, exitCode: canceled ? 130 : ok ? 0 : 1 };
   } catch (err) {
-    if (!recordWritten) {
-      // Refused before the record was touched: an existing one stays as it was, a new one goes.
+    const tookNoPart = newRecord && recordWritten && options.hooks?.tookPart?.() === false;
+    if (!recordWritten || tookNoPart) {
+      // Refused before the record was touched (or, new, before its runner took part in a remote run): an existing one
+      // stays as it was, a new one goes.
+      if (tookNoPart) await writer?.flush().catch(() => undefined);
       if (newRecord) await store.discardRecord(execId).catch(() => undefined);
+      if (tookNoPart) await store.unpointLatest(execId, latestBefore).catch(() => undefined);
       throw err;
     }
     // Record what we know; a failed flush must not hide the original error.

@@ -265,6 +265,21 @@ export class ExecutionStore {
     await rm(aside, { recursive: true, force: true });
   }
 
+  /** What `executions/latest` links to now (undefined when it is no symbolic link). */
+  async latestTarget(): Promise<string | undefined> {
+    return readlink(path.join(this.executionsDir, "latest")).catch(() => undefined);
+  }
+
+  /**
+   * Undoes pointLatest(execId) for a record that was discarded: `latest` links to `previous` again (or goes, when
+   * there was none) — unless another run has pointed it elsewhere meanwhile.
+   */
+  async unpointLatest(execId: string, previous: string | undefined): Promise<void> {
+    if ((await this.latestTarget()) !== execId) return;
+    if (previous !== undefined) await this.pointLatest(previous);
+    else await rm(path.join(this.executionsDir, "latest"), { force: true });
+  }
+
   async create(execId: string): Promise<string> {
     const dir = this.execDir(execId);
     await mkdir(path.join(dir, "logs"), { recursive: true });
