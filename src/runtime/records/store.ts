@@ -82,6 +82,13 @@ export interface RunMetadata {
   resumeWords?: RecordedWord[];
 }
 
+/** A metadata.json that is not JSON at all (readMetadataLeniently reads it as missing). */
+class UnparsableMetadataError extends OrunError {
+  constructor(readonly reason: string, file: string) {
+    super(`corrupt execution metadata: ${reason}`, { location: { file } });
+  }
+}
+
 /** The `user` a record names: the account running orun. */
 export function recordUser(): string {
   try {
@@ -396,7 +403,7 @@ export class ExecutionStore {
 
   async readMetadata(execId: string): Promise<RunMetadata | undefined> {
     const read = await this.readMetadataText(execId);
-    if (read.unparsable !== undefined) throw new OrunError(`corrupt execution metadata: ${read.unparsable}`, { location: { file: this.metadataFile(execId) } });
+    if (read.unparsable !== undefined) throw new UnparsableMetadataError(read.unparsable, this.metadataFile(execId));
     return read.meta;
   }
 
@@ -406,8 +413,12 @@ export class ExecutionStore {
    * shape is still an error naming its field.
    */
   async readMetadataLeniently(execId: string): Promise<{ meta?: RunMetadata; unreadable?: string }> {
-    const read = await this.readMetadataText(execId);
-    return read.unparsable === undefined ? { meta: read.meta } : { unreadable: `${this.metadataFile(execId)}: invalid JSON (${read.unparsable})` };
+    try {
+      return { meta: await this.readMetadata(execId) };
+    } catch (err) {
+      if (err instanceof UnparsableMetadataError) return { unreadable: `${this.metadataFile(execId)}: invalid JSON (${err.reason})` };
+      throw err;
+    }
   }
 
   private async readMetadataText(execId: string): Promise<{ meta?: RunMetadata; unparsable?: string }> {
