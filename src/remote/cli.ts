@@ -29,6 +29,8 @@ export interface RemoteRunSetup {
   /** The local execution record's ID: unique per process, so runners sharing a directory don't contend for its lock. */
   execId: string;
   runId: string;
+  /** The backend's URL as printed commands repeat it (printedBackendUrl), when it has one. */
+  backendUrl?: string;
 }
 
 export async function remoteRunSetup(
@@ -91,7 +93,7 @@ export async function remoteRunSetup(
     process.stderr.write(`notice: the retry commands this runner prints name plan ${resolved.storedAs}, stored in ${plansDir(resolved.storeDir)} on this machine${elsewhere}\n`);
   }
   const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";
-  return { hooks, runId, execId: `${safeRunId}.${randomBytes(3).toString("hex")}` };
+  return { hooks, runId, execId: `${safeRunId}.${randomBytes(3).toString("hex")}`, ...(carried.backendUrl ? { backendUrl: carried.backendUrl } : {}) };
 }
 
 /** Trigger and change flags as `orun run` parses them (src/planner/triggers). */
@@ -288,13 +290,14 @@ export async function remoteStatus(
   const reader = await remoteReader(opts, env, "status", !opts.watch);
   if (!reader) return undefined;
   const { runId, baseUrl } = reader;
+  const commandUrl = opts.backendUrl?.trim() || env.ORUN_BACKEND_URL;
   // Read once: a run's plan does not change.
   const storeDir = reader.intentRoot ?? process.cwd();
   let named: Promise<string | undefined> | undefined;
   const planName = (planId: string) => (named ??= import("./recorded-plan.js").then((plans) => plans.storedRunPlanName(storeDir, planId)));
   if (!opts.watch) {
     const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]).catch(runNotFound(reader));
-    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed }));
+    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl }));
     return 0;
   }
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
@@ -318,8 +321,8 @@ export async function remoteStatus(
       }
       failures = 0;
       reported = undefined;
-      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed });
-      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false }));
+      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl });
+      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl }));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).

@@ -190,6 +190,11 @@ export class RemoteHooks implements ExecutionHooks {
     return this.run;
   }
 
+  /** The backend has registered this runner's run (created or joined it): see ExecutionHooks.tookPart. */
+  tookPart(): boolean {
+    return this.registered;
+  }
+
   /** Registers the run before the runtime prints its header, which then names the plan the run goes on as. */
   async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
     // A refusal or an outage is met again, and reported, by the first job's admission (beforeJob awaits the same registration).

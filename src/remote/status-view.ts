@@ -3,6 +3,7 @@
 import { MAX_NO_EVIDENCE_REASON_CHARS, knownNoEvidenceCause, type JobView, type NoEvidence, type RunView } from "./protocol.js";
 import { printable } from "../util/printable.js";
 import { shellWord } from "../util/shell-word.js";
+import { remoteRunWords } from "../runtime/plan-reference.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
 
@@ -69,7 +70,11 @@ function takenOverNote(job: JobView): string {
   return `taken over${takeovers > 1 ? ` ${takeovers}×` : ""} (timed from the first runner's start)`;
 }
 
-export function statusText(run: RunView, jobs: JobView[], backendUrl: string, options: { detailed?: boolean; ticking?: boolean } = {}): string {
+/**
+ * `commandUrl`: the backend URL given by --backend-url or ORUN_BACKEND_URL, which the printed commands repeat (one
+ * from intent.yaml is found there again).
+ */
+export function statusText(run: RunView, jobs: JobView[], backendUrl: string, options: { detailed?: boolean; ticking?: boolean; commandUrl?: string } = {}): string {
   const count = (s: string) => jobs.filter((j) => j.status === s).length;
   const ticking = options.ticking !== false;
   const since = (start: string, end: string | null | undefined): string => (end ? formatMs(Date.parse(end) - Date.parse(start)) : ticking ? formatMs(Date.now() - Date.parse(start)) : "");
@@ -82,7 +87,7 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
     `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
       (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
-    ...(run.stoppedReason ? stoppedLines(run, jobs) : []),
+    ...(run.stoppedReason ? stoppedLines(run, jobs, options.commandUrl) : []),
     progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
     "",
   ];
@@ -105,10 +110,10 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
       "",
       "Steps: the backend records jobs, not steps — each step's status is in the execution record of the runner that ran its job",
       "(orun status --detailed on that machine); each step's output is in its job's remote log, under `=== <step> ===`:",
-      `orun logs --remote-state --exec-id ${shellWord(run.runId)} --job <job> [--step <step>]`,
+      `orun logs --exec-id ${remoteRunWords(run.runId, options.commandUrl)} --job <job> [--step <step>]`,
     );
   }
-  lines.push("", `Logs: orun logs --remote-state --exec-id ${shellWord(run.runId)}`, "");
+  lines.push("", `Logs: orun logs --exec-id ${remoteRunWords(run.runId, options.commandUrl)}`, "");
   return lines.join("\n");
 }
 
@@ -137,9 +142,9 @@ function sent(value: unknown): string {
  * runners' own lines name it as they were given it. Without a failed job (a backend that does not list it) the
  * command stays a template.
  */
-function stoppedLines(run: RunView, jobs: JobView[]): string[] {
+function stoppedLines(run: RunView, jobs: JobView[], commandUrl: string | undefined): string[] {
   const why = `Stopped: ${oneLine(run.stoppedReason ?? "")} — no job starts in this run until a failed job is retried in it`;
-  const retry = (job: string): string => `orun run ${shellWord(run.planChecksum || "<plan>")} --job ${job} --exec-id ${shellWord(run.runId)} --remote-state --retry`;
+  const retry = (job: string): string => `orun run ${shellWord(run.planChecksum || "<plan>")} --job ${job} --exec-id ${remoteRunWords(run.runId, commandUrl)} --retry`;
   const failed = jobs.filter((job) => job.status === "failed").map((job) => shellWord(job.jobId));
   if (failed.length > 1) return [`${why}, which reopens it:`, ...failed.map((job) => `  ${retry(job)}`)];
   return [`${why} (${retry(failed[0] ?? "<failed job>")}), which reopens it`];

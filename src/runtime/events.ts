@@ -67,6 +67,8 @@ export interface RunSummary {
   jobs: JobSummary[];
   /** Under remote state: the backend's run ID (see run-start). */
   remoteRunId?: string;
+  /** Under remote state: the backend's URL the printed commands repeat (see run-start). */
+  remoteBackendUrl?: string;
   /**
    * Under remote state: the command that retries, in the run, the job that failed here, else the failed job that kept
    * this runner's jobs from running (as the runner names its plan and flags).
@@ -97,7 +99,10 @@ export interface RunSummary {
    * completed; incomplete when none is but jobs are still to run (a scoped run, a retry that reopened a job).
    */
   executionStatus?: "completed" | "failed" | "incomplete";
-  /** This run completed, but the record still holds these jobs failed, blocked or skipped, or has them still to run. */
+  /**
+   * The jobs the record holds failed, blocked or skipped, or has still to run, whatever this run's own status (a failed
+   * or canceled run's too); absent when there are none.
+   */
   unfinished?: UnfinishedJob[];
 }
 
@@ -124,6 +129,8 @@ export type RunEvent =
       target?: string;
       /** Under remote state: the backend's run ID, which `orun status`/`logs` take (execId is the local record's). */
       remoteRunId?: string;
+      /** Under remote state: the backend's URL (printedBackendUrl), which those commands repeat. */
+      remoteBackendUrl?: string;
     }
   | { type: "dry-run"; plan: Plan; runner: RunnerChoice; concurrency: number; failFast: boolean; workspaceDir: string; jobs: JobPreview[] }
   | { type: "notice"; message: string }

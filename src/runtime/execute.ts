@@ -66,6 +66,8 @@ export interface ExecuteOptions {
   stateWriteIntervalMs?: number;
   /** Under remote state: the backend's run ID, shown in the hints (`orun status --remote-state --exec-id …`). */
   remoteRunId?: string;
+  /** Under remote state: the backend's URL, which the printed `status`/`logs` commands repeat (remoteRunWords). */
+  remoteBackendUrl?: string;
   /**
    * Under remote state: the command that retries in the run `failedHere` (a job that failed here), else the failed job
    * that kept this runner's jobs from running (undefined when none is known), naming the plan and flags as this runner was given them.
@@ -129,6 +131,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let loadedState: ExecState | undefined;
   // Until the record is first written, a refusal leaves it exactly as it was (a new one is removed).
   let recordWritten = false;
+  // Under remote state, a new record whose runner failed before it took part in the run (the backend refused it: a
+  // plan mismatch) goes too, with `latest` pointed back: it was no part of any run, though it would read as "the run
+  // this machine last took part in".
+  const latestBefore = newRecord && options.hooks?.tookPart ? await store.latestTarget() : undefined;
   const startedMs = Date.now();
   try {
     // The resume command as printed now: its paths absolute (nothing has moved yet).
@@ -150,8 +156,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         });
       }
     }
-    // Read before anything is written: corrupt metadata refuses the run with the record untouched.
-    const previous = await store.readMetadata(execId);
+    // Read before anything is written: metadata of the wrong shape refuses the run with the record untouched. One
+    // that is not JSON at all holds nothing to keep: the run goes on without it (as without one) and says so.
+    const { meta: previous, unreadable } = await store.readMetadataLeniently(execId);
+    if (unreadable) (options.warn ?? warnOnStderr)(`the record's metadata.json cannot be read (${unreadable}): this run writes a new one`);
     // --retry's logs go before its state: logs that cannot be cleared refuse the run with the job's result still on record.
     if (options.retry && selection.target && !newRecord) await store.clearJobLogs(execId, selection.target.id);
     const retried = prepareResume(state, selection, options);
@@ -177,6 +185,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       planChecksum: checksum,
       ...(revision ? { revision } : {}),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
+      ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
       ...(carryOn?.resumeCommand ? carryOn : {}),
       startedAt: previous?.startedAt ?? nowStamp(),
       status: "running",
@@ -224,7 +233,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const joining = toRun.length > 0 ? options.hooks?.joinedPlanId : undefined;
     if (joining) await prepareRunner(runner, runContext, options.runner.name);
     const runPlanId = (joining ? await joining.call(options.hooks, options.signal) : undefined) ?? planId;
-    emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId });
+    emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId, remoteBackendUrl: options.remoteBackendUrl });
     // What the steps see (ORUN_PLAN_ID, ORUN_JOB_RUN_ID): the plan that runs, so one job of a remote run has one ID on every runner.
     const stepIds = { runner: options.runner.name, planId: runPlanId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) };
     runContext.ids = stepIds;
@@ -406,6 +415,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       jobs,
       links: links.list(),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
+      ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
       recordDir: execDir,
     };
     const failedHere = jobs.find((job) => job.status === "failed")?.id;
@@ -420,7 +430,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Under remote state the record is this runner's part of the run: the others run the jobs it lacks.
     const unfinished = unfinishedJobs(state, selection.ordered, !options.hooks);
     summary.executionStatus = executionStatus(summary.status, unfinished);
-    if (summary.status === "completed" && unfinished.length > 0) summary.unfinished = unfinished;
+    if (unfinished.length > 0) summary.unfinished = unfinished;
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
     if (options.resumeCommand && resumable) {
@@ -454,9 +464,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     emit({ type: "run-end", summary });
     return { summary, exitCode: canceled ? 130 : ok ? 0 : 1 };
   } catch (err) {
-    if (!recordWritten) {
-      // Refused before the record was touched: an existing one stays as it was, a new one goes.
+    const tookNoPart = newRecord && recordWritten && options.hooks?.tookPart?.() === false;
+    if (!recordWritten || tookNoPart) {
+      // Refused before the record was touched (or, new, before its runner took part in a remote run): an existing one
+      // stays as it was, a new one goes.
+      if (tookNoPart) await writer?.flush().catch(() => undefined);
       if (newRecord) await store.discardRecord(execId).catch(() => undefined);
+      if (tookNoPart) await store.unpointLatest(execId, latestBefore).catch(() => undefined);
       throw err;
     }
     // Record what we know; a failed flush must not hide the original error.

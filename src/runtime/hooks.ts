@@ -23,6 +23,11 @@ export interface ExecutionHooks {
    * through beforeJob instead of being reported as never satisfiable.
    */
   readonly awaitsExternalDependencies?: boolean;
+  /**
+   * Whether this runner has taken part in the run (remote state: registered it with the backend). A new record of a
+   * runner that failed before it did (a plan the run refuses) is discarded: it holds nothing of any run.
+   */
+  tookPart?(): boolean;
   beforeJob?(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision>;
   afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;

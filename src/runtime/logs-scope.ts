@@ -49,7 +49,8 @@ const LOCAL_MATCH: ScopeMatch = {
  * nor its state (nothing to check against: the filter is taken as given).
  */
 export async function checkLogFilter(store: ExecutionStore, execId: string, filter: LogFilter): Promise<LogScope | undefined> {
-  const state = await readStateFile(store.stateFile(execId)).catch(() => undefined);
+  // A corrupt state.json is an error naming it, not a record with no jobs to check against.
+  const state = await readStateFile(store.stateFile(execId));
   const steps = await readStepOrder(store, execId);
   const known = new Map<string, Set<string>>();
   for (const [id, keys] of steps ?? []) known.set(id, new Set(keys));

@@ -65,7 +65,8 @@ export async function readStepOrder(store: ExecutionStore, execId: string): Prom
  * a step (or job) it left `running` is listed `interrupted`.
  */
 export async function listLogs(store: ExecutionStore, execId: string, filter: LogFilter = {}, options: { stepOrder?: StepOrder; runOver?: boolean } = {}): Promise<LogEntry[]> {
-  const state = await readStateFile(store.stateFile(execId)).catch(() => undefined);
+  // A corrupt state.json is an error naming it (as `orun status` gives): read past, every step showed `completed`.
+  const state = await readStateFile(store.stateFile(execId));
   const stepOrder = options.stepOrder ?? (await readStepOrder(store, execId));
   const jobBySegment = new Map<string, string>();
   const ids = Object.keys(state?.jobs ?? {});
@@ -105,7 +106,7 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
       const segment = name.slice(0, -4);
       const file = path.join(logsDir, dir, name);
       const stepKey = segment === JOB_SUMMARY_SEGMENT ? "job summary" : segment === JOB_FINISH_SEGMENT ? "job finish" : (stepBySegment.get(segment) ?? segment);
-      const status = segment === JOB_FINISH_SEGMENT ? await finalizerOutcome(jobState, file) : (jobState?.steps[stepKey] ?? jobState?.status ?? "completed");
+      const status = segment === JOB_FINISH_SEGMENT ? await finalizerOutcome(jobState, file) : (jobState?.steps[stepKey] ?? jobState?.status ?? NOT_RECORDED);
       const place = segment === JOB_FINISH_SEGMENT ? "finish" : segment === JOB_SUMMARY_SEGMENT ? "summary" : undefined;
       items.push({ segment, stepKey, file, status, ...(place ? { place } : {}) });
     }
@@ -134,6 +135,12 @@ async function assertLogsFolder(logsDir: string): Promise<void> {
     location: { file: logsDir },
   });
 }
+
+/**
+ * The label of a log whose job the record's state does not hold (state.json missing, or the job not in it): the
+ * step is never called completed without a record saying so.
+ */
+const NOT_RECORDED = "status not recorded";
 
 /** A log file, or what stands in for a log the record does not have (no `file`), before it is placed in run order. */
 interface RecordItem {
@@ -186,7 +193,7 @@ function withoutLog(jobState: JobState | undefined, logged: Set<string>, finishL
  * hook's error (the runner ends such logs with a `✗ <error>` line per failed hook).
  */
 async function finalizerOutcome(jobState: JobState | undefined, file: string): Promise<string> {
-  if (!jobState || jobState.status !== "failed") return jobState?.status ?? "completed";
+  if (!jobState || jobState.status !== "failed") return jobState?.status ?? NOT_RECORDED;
   if (jobState.lastError?.startsWith("job finalizer: ")) return "failed";
   let failed = false;
   // The start of the line being read: only a line's start is looked at, however long the line.

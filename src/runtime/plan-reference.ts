@@ -123,6 +123,16 @@ export function absoluteDir(cwd: string, dir: string): string {
 }
 
 /**
+ * How a printed `orun status`/`logs`/`run` command names a remote run after `--exec-id`: its ID, `--remote-state`
+ * and the backend's URL (printedBackendUrl; from --backend-url or ORUN_BACKEND_URL), so the command works pasted in a
+ * shell where ORUN_BACKEND_URL is unset (docs/running.md). Every such command is built here.
+ */
+export function remoteRunWords(runId: string, backendUrl: string | undefined): string {
+  const url = printedBackendUrl(backendUrl);
+  return `${shellWord(runId)} --remote-state${url ? ` --backend-url ${shellWord(url)}` : ""}`;
+}
+
+/**
  * The backend URL a printed command repeats (ORUN_BACKEND_URL's too: pasted where it is unset, the command failed
  * "requires --backend-url"), never with its password: the command is printed, logged and pasted into issues.
  */

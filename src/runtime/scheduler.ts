@@ -295,7 +295,11 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         if (failed) result.failed++;
         else if (outcome === "blocked") result.blocked++;
         else result.notRun++;
-        skipDependents(id, `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
+        // A job that failed once the run was canceled failed of the cancel (its step was stopped): its dependents
+        // are not run for the cancel, as those a handed-over start withdrew say (the docker runner, which hands
+        // nothing over, said `dependency … failed`).
+        const canceled = failed && request.signal?.aborted === true;
+        skipDependents(id, canceled ? RUN_CANCELED : `dependency ${id} ${failed ? "failed" : outcome === "blocked" ? "was blocked" : "was skipped"}`);
         if (outcome === "failed" && request.failFast && stopReason === undefined) {
           stop(`not started: fail-fast after ${id} failed`);
           request.onFailFast?.(stopReason!, id);

@@ -1,6 +1,6 @@
 // `orun status`: one execution record rendered for people (or as JSON).
 import { stat } from "node:fs/promises";
-import { canonicalJobId, parseJobId } from "../model/plan.js";
+import { canonicalJobId, parseJobId, planShortId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { printable } from "../util/printable.js";
 import { shellWord } from "../util/shell-word.js";
@@ -10,6 +10,8 @@ import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError
 import type { Palette } from "./output/terminal.js";
 import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
+import { readRecordFile } from "./records/read-record.js";
+import { remoteRunWords } from "./plan-reference.js";
 
 export interface ExecutionSnapshot {
   execId: string;
@@ -39,6 +41,10 @@ export interface ExecutionSnapshot {
   lockUnreadable?: string;
   /** The record's metadata.json, when it could not be read (missing, unreadable): named where its absence matters. */
   metadataFile?: string;
+  /** Why the record's metadata.json could not be read (it is not JSON): the record is shown without it, with a warning. */
+  metadataUnreadable?: string;
+  /** Without metadata: the plan the record keeps (manifest.json), when readable, for its name, ID and job count. */
+  recordedPlan?: RecordedPlan;
   /** Where the record's root is now (the folder holding its `.orun`): its resume command's paths are printed under it. */
   root?: string;
 }
@@ -51,7 +57,7 @@ const CREATING_GRACE_MS = 10_000;
 
 /** `reread`: whether a record found interrupted is read again before it is called so (see below). */
 export async function readSnapshot(store: ExecutionStore, execId: string, reread = true): Promise<ExecutionSnapshot> {
-  const meta = await store.readMetadata(execId);
+  const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId);
   const state = await readStateFile(store.stateFile(execId));
   const child = await pendingBackgroundChild(store.execDir(execId));
   const backgroundPid = child?.pid;
@@ -68,7 +74,10 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   const staleLock = !meta && !locked && !lockUnreadable && backgroundPid === undefined ? await deadLockOwner(store.lockFile(execId)) : undefined;
   const diedStarting = staleLock !== undefined;
   const childAlive = child !== undefined && (await backgroundChildAlive(store.lockFile(execId), child));
-  const interrupted = diedStarting || (unfinished && !locked && !lockUnreadable && !childAlive);
+  // A record without metadata that no process holds, whose state has a job running (a migrated .orun-state.json of a
+  // crashed run): nothing will finish that job, so it is interrupted (decision 7), not running for ever.
+  const abandoned = !meta && !locked && !lockUnreadable && backgroundPid === undefined && Object.values(state?.jobs ?? {}).some((job) => job.status === "running");
+  const interrupted = diedStarting || abandoned || (unfinished && !locked && !lockUnreadable && !childAlive);
   // A process records how it ended before it lets go (a run its last metadata before it frees the lock, a
   // --background child its background-error.json before it exits), and the files above are read one after another:
   // a record read as interrupted may be one that ended in between. Only a second reading that finds it so says it
@@ -93,10 +102,38 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
     ...(backgroundError ? { backgroundError } : {}),
     ...(foreignLock ? { foreignLock } : {}),
     ...(lockUnreadable ? { lockUnreadable } : {}),
-    ...(meta ? {} : { metadataFile: store.metadataFile(execId) }),
+    ...(meta ? {} : { metadataFile: store.metadataFile(execId), ...(await recordedPlanOf(store, execId, state?.planChecksum)) }),
+    ...(metadataUnreadable ? { metadataUnreadable } : {}),
     root: store.rootDir,
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
+}
+
+/** A record's plan as its manifest.json names it. */
+export interface RecordedPlan {
+  name: string;
+  id: string;
+  jobTotal: number;
+}
+
+/**
+ * `{ recordedPlan }` from the record's manifest.json (the plan its run ran), or nothing when it is missing or not a
+ * plan: status of a record without metadata then still names the plan and counts its jobs. Its ID is from the plan's
+ * checksum, else the one state.json records (`stateChecksum`: a plan file written by hand has none).
+ */
+async function recordedPlanOf(store: ExecutionStore, execId: string, stateChecksum: string | undefined): Promise<{ recordedPlan?: RecordedPlan }> {
+  const text = await readRecordFile(store.manifestFile(execId), "execution manifest").catch(() => undefined);
+  if (text === undefined) return {};
+  try {
+    const plan = JSON.parse(text) as { metadata?: { name?: unknown; checksum?: unknown }; jobs?: unknown };
+    if (!Array.isArray(plan?.jobs)) return {};
+    const name = typeof plan.metadata?.name === "string" ? plan.metadata.name : "";
+    const checksum = typeof plan.metadata?.checksum === "string" && plan.metadata.checksum ? plan.metadata.checksum : (stateChecksum ?? "");
+    const id = planShortId({ metadata: { name, checksum } });
+    return { recordedPlan: { name, id, jobTotal: plan.jobs.length } };
+  } catch {
+    return {};
+  }
 }
 
 /** The owner a lock file names when that process is gone (the file is there, its owner is not); else undefined. */
@@ -152,6 +189,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     ...(snapshot.backgroundError ? { backgroundError: snapshot.backgroundError } : {}),
     ...(snapshot.foreignLock ? { foreignLock: snapshot.foreignLock } : {}),
     ...(snapshot.lockUnreadable ? { lockUnreadable: snapshot.lockUnreadable } : {}),
+    ...(snapshot.metadataUnreadable ? { metadataUnreadable: snapshot.metadataUnreadable } : {}),
   };
 }
 
@@ -201,7 +239,7 @@ export function carryOn(execId: string, meta: RunMetadata | undefined, metadataF
   const unknownScope = `${why} the run's scope or runner: add its --job/--component/-e and --runner flags, or it runs every job of the plan on the default runner`;
   const bare = !meta?.remoteRunId
     ? `orun run --exec-id ${shellWord(execId)}`
-    : `orun run ${meta.planId ? `${shellWord(meta.planId)} ` : ""}--exec-id ${shellWord(meta.remoteRunId)} --remote-state`;
+    : `orun run ${meta.planId ? `${shellWord(meta.planId)} ` : ""}--exec-id ${remoteRunWords(meta.remoteRunId, meta.remoteBackendUrl)}`;
   return { ...(rejoins ? { rejoins } : {}), command: printable(bare), recorded: bare, unknownScope };
 }
 
@@ -230,18 +268,19 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   const started = meta?.startedAt ? Date.parse(meta.startedAt) : NaN;
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
   const duration = span(started, finished) ?? "—";
-  lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || "plan")}`);
-  lines.push(`  Plan: ${printable(meta?.planId || "—")}  ·  Run: ${printable(snapshot.execId)}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
+  const plan = snapshot.recordedPlan;
+  lines.push(`${p.bold("▲ orun")} ${printable(meta?.planName || plan?.name || "plan")}`);
+  lines.push(`  Plan: ${printable(meta?.planId || plan?.id || "—")}  ·  Run: ${printable(snapshot.execId)}  ·  State: ${colorStatus(status, p)}  ·  Duration: ${duration}`);
   // Under remote state this record is one runner's part: the run, with every runner's jobs, is the backend's.
   if (meta?.remoteRunId) {
-    lines.push(`  Remote run: ${printable(meta.remoteRunId)}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${shellWord(meta.remoteRunId)} --remote-state`)}`);
+    lines.push(`  Remote run: ${printable(meta.remoteRunId)}  ·  every runner's jobs: ${p.cyan(`orun status --exec-id ${remoteRunWords(meta.remoteRunId, meta.remoteBackendUrl)}`)}`);
   }
   const over = runIsOver(snapshot);
   const shown = (job: JobState): ShownStatus => (over && job.status === "running" ? "interrupted" : job.status);
   const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
   const count = (s: ShownStatus): number => jobs.filter((j) => j.status === s).length;
   const waiting = jobs.filter((j) => j.status === "pending" && j.job.reason).length;
-  const total = Math.max(meta?.jobTotal ?? 0, jobs.length);
+  const total = Math.max(meta?.jobTotal ?? plan?.jobTotal ?? 0, jobs.length);
   const counts = [
     `${p.green("✓")} ${count("completed")} completed`,
     `● ${count("running")} running`,
@@ -267,6 +306,9 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     lines.push(`  (a --background run that did not start, ${snapshot.backgroundError.at}; the jobs below are from the run before it)`);
   } else if (meta?.error) lines.push(`  ${p.red("Error:")} ${printable(meta.error)}`);
   for (const link of meta?.links ?? []) lines.push(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
+  if (snapshot.metadataUnreadable) {
+    lines.push(`  ${p.yellow("!")} its metadata.json cannot be read (${printable(snapshot.metadataUnreadable)}): shown without it, so its run's state and times are not known; fix or delete the file`);
+  }
   if (snapshot.foreignLock) lines.push(`  ${p.yellow("!")} ${printable(snapshot.foreignLock)}`);
   if (snapshot.lockUnreadable) {
     const whose = snapshot.pid !== undefined ? `the run (pid ${snapshot.pid})` : "a run";

@@ -215,3 +215,23 @@ test("status never prints control characters from a record (an escape sequence i
   assert.match(one.stdout, /boom\\u\{1b\}\]0;pwned\\u\{7\}\\u\{1b\}\[2J second line/);
   assert.match(one.stdout, /▲ orun esc\\u\{1b\}\[5m\n {2}Plan: ab\\u\{1b\}\]0;title\\u\{7\}\\u\{1b\}\[31mcd\\u\{9b\}2J {2}· {2}Run: E {2}·/);
 });
+
+test("a migrated .orun-state.json that left a job running is interrupted: status says so with the resume, --watch and logs --follow exit 1", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "legacy" }, "orun-rec14-");
+  const jobs = { "app.dev.build": { status: "completed", steps: { s1: "completed" } }, "app.dev.deploy": { status: "running", steps: { s1: "running" } } };
+  await writeFile(path.join(dir, ".orun-state.json"), JSON.stringify({ execId: "old", planChecksum: "", jobs }));
+  const run = await runOrun(["run", "plan.json", "--exec-id", "now", "--job", "app@dev.build"], { cwd: dir });
+  const migrated = /executions\/(migrated-\S+)/.exec(run.stdout)?.[1];
+  assert.ok(migrated, run.stdout + run.stderr);
+  const status = await runOrun(["status", "--exec-id", migrated], { cwd: dir, env: { NO_COLOR: "1" } });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /State: interrupted/);
+  assert.match(status.stdout, /! deploy {2}interrupted/);
+  assert.match(status.stdout, /is no longer alive; resume with: orun run --exec-id migrated-/);
+  assert.doesNotMatch(status.stdout, /● 1 running/);
+  const watch = await runOrun(["status", "--exec-id", migrated, "--watch", "--interval", "200ms"], { cwd: dir, timeoutMs: 10_000 });
+  assert.equal(watch.code, 1, `--watch ended (${watch.code}): ${watch.stdout}`);
+  const follow = await runOrun(["logs", "--exec-id", migrated, "--follow"], { cwd: dir, timeoutMs: 10_000 });
+  assert.equal(follow.code, 1, `logs --follow ended (${follow.code}): ${follow.stdout}`);
+  assert.match(follow.stdout, /interrupted before any step printed output/);
+});

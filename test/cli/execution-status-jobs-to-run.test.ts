@@ -147,3 +147,21 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+test("run --json of a failed run lists the execution's unfinished jobs too (as running.md says), and its text summary no unfinished line", async (t) => {
+  const dir = await planDir(
+    t,
+    [
+      { id: "a@dev.build", steps: [{ run: "exit 3" }] },
+      { id: "b@dev.build", dependsOn: ["a@dev.build"], steps: [{ run: "echo b" }] },
+    ],
+    { failFast: false },
+  );
+  const failed = await runOrun(["run", "plan.json", "--exec-id", "f", "--json"], { cwd: dir });
+  assert.equal(failed.code, 1, failed.stderr);
+  const summary = JSON.parse(failed.stdout) as { status: string; executionStatus: string; unfinished?: unknown };
+  assert.deepEqual([summary.status, summary.executionStatus, summary.unfinished], ["failed", "failed", [{ id: "a@dev.build", status: "failed" }, { id: "b@dev.build", status: "skipped" }]]);
+  const text = await runOrun(["run", "plan.json", "--exec-id", "g"], { cwd: dir });
+  assert.equal(text.code, 1);
+  assert.doesNotMatch(text.stdout, /is still failed/);
+});

@@ -53,6 +53,6 @@ describe("remote logs --raw and status --detailed", () => {
     assert.equal(detailed.code, 0, detailed.stderr);
     assert.match(detailed.stdout, /✗ api@dev\.deploy .*\n {6}✗ step migrate {2}failed\n/);
     assert.match(detailed.stdout, /Steps: the backend records jobs, not steps/);
-    assert.match(detailed.stdout, /orun logs --remote-state --exec-id views-run --job <job> \[--step <step>\]/);
+    assert.match(detailed.stdout, /orun logs --exec-id views-run --remote-state --backend-url \S+ --job <job> \[--step <step>\]/);
   });
 });

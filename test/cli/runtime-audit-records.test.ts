@@ -45,19 +45,20 @@ test("a refused --job (dependencies not completed) leaves the record exactly as 
   assert.doesNotMatch(list.stdout, /fresh/);
 });
 
-test("corrupt metadata.json refuses the resume by name and leaves state.json untouched (a crashed job stays recorded running)", async (t) => {
+test("metadata.json of the wrong shape refuses the resume by name and leaves state.json untouched (a crashed job stays recorded running)", async (t) => {
   const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "echo a" }] }]);
   const first = await runOrun(["run", "plan.json", "--exec-id", "meta"], { cwd: dir });
   assert.equal(first.code, 0, first.stdout + first.stderr);
-  // What a crash mid-job leaves in state.json (resume turns it back to pending), and a torn metadata file.
+  // What a crash mid-job leaves in state.json (resume turns it back to pending), and a metadata file of the wrong
+  // shape (one that is not JSON at all is resumed without: test/cli/status-metadata-unreadable.test.ts).
   const stateText = (await readFile(record(dir, "meta", "state.json"), "utf8")).replace('"completed"', '"running"');
   await writeFile(record(dir, "meta", "state.json"), stateText);
-  await writeFile(record(dir, "meta", "metadata.json"), '{"execId": "meta", "status": ');
+  await writeFile(record(dir, "meta", "metadata.json"), '{"execId": "meta", "status": 5}');
   const refused = await runOrun(["run", "plan.json", "--exec-id", "meta"], { cwd: dir });
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /metadata\.json.*corrupt execution metadata/);
   assert.equal(await readFile(record(dir, "meta", "state.json"), "utf8"), stateText);
-  assert.equal(await readFile(record(dir, "meta", "metadata.json"), "utf8"), '{"execId": "meta", "status": ');
+  assert.equal(await readFile(record(dir, "meta", "metadata.json"), "utf8"), '{"execId": "meta", "status": 5}');
 });
 
 test("--workdir that is not a directory is a usage error naming the flag, before any record is made", async (t) => {

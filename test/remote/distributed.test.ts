@@ -202,7 +202,7 @@ describe("a runner that stalls past its lease while alive", () => {
     assert.equal(r2.code, 0, r2.output);
     assert.equal(await fs.readFile(marker, "utf8"), "finished\n", "the first runner's step was stopped, the second one's ran to its end");
     // The hints name the backend's run, not the local record.
-    assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state\n/);
+    assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state --backend-url \S+\n/);
     // No resume hint: the remote run keeps its results. The job was released, not failed: no retry, the rejoin command.
     assert.match(r1.output, /↷ \S+ +\S+ +released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner\n/);
     assert.match(r1.output, /rejoin {2}orun run \S+ --backend-url \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state {2}\(takes svc@dev\.deploy over unless another runner has\)\n/);

@@ -46,8 +46,8 @@ describe("the IDs of a remote run on its runners", () => {
     assert.equal(target, "lib@dev.check");
     assert.match(record!, /^head-1\.[0-9a-f]{6}$/);
     // The hints name the run the header names; the record is this runner's own, on disk.
-    assert.match(failed.output, /\n {2}status {2}orun status --exec-id head-1 --remote-state\n {2}logs {4}orun logs --exec-id head-1 --remote-state\n/);
-    assert.match(failed.output, /logs {2}orun logs --exec-id head-1 --remote-state --job lib@dev\.check\n/);
+    assert.match(failed.output, /\n {2}status {2}orun status --exec-id head-1 --remote-state --backend-url \S+\n {2}logs {4}orun logs --exec-id head-1 --remote-state --backend-url \S+\n/);
+    assert.match(failed.output, /logs {2}orun logs --exec-id head-1 --remote-state --backend-url \S+ --job lib@dev\.check\n/);
     await fs.access(repo.path(`.orun/executions/${record}/state.json`));
 
     // Without remote state, the record's ID reads this runner's part, step by step.

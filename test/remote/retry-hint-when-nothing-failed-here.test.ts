@@ -121,7 +121,7 @@ describe("the retry hint of a remote runner whose jobs did not fail on it", () =
     waiter.child.kill("SIGINT");
     const stopped = await waiter.done;
     assert.equal(stopped.code, 130, stopped.output);
-    assert.match(stopped.output, /status {2}orun status --exec-id waiting-1 --remote-state\n/);
+    assert.match(stopped.output, /status {2}orun status --exec-id waiting-1 --remote-state --backend-url \S+\n/);
     assert.doesNotMatch(stopped.output, /\n {2}again |<plan>|<job>/);
     await fs.writeFile(release, "");
     assert.equal((await holder.done).code, 0);

@@ -165,7 +165,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       // Both failed jobs' retry commands, one a line (it was one template naming neither).
       const planId = /^Plan: (\S+) /m.exec(text)?.[1];
       const retries = [...text.matchAll(/^ {2}(orun run .* --retry)$/gm)].map((m) => m[1]);
-      assert.deepEqual(retries, ["x@dev.build", "y@dev.build"].map((job) => `orun run ${planId} --job ${job} --exec-id ${runId} --remote-state --retry`), text);
+      assert.deepEqual(retries, ["x@dev.build", "y@dev.build"].map((job) => `orun run ${planId} --job ${job} --exec-id ${runId} --remote-state --backend-url ${bed.env().ORUN_BACKEND_URL} --retry`), text);
 
       await fs.writeFile(plan.fixed, "");
       const retry = await runJob("x@dev.build", "--retry");

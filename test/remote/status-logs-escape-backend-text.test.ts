@@ -58,7 +58,7 @@ describe("remote status and logs of a run whose backend sends escape sequences",
     assert.match(status.stdout, /^ {2}● app@dev\.\\u\{1b\}\[31mred {2}running .* on runner\\u\{1b\}\[8m-1$/m);
     assert.match(status.stdout, /^ {2}✗ app@dev\.\\u\{9b\}2Jother {2}failed .* step main: exit 3$/m);
     // A command to paste: the run ID as a shell word (its controls as printf's octal escapes), not as shown above.
-    assert.ok(status.stdout.includes(`\nLogs: orun logs --remote-state --exec-id "$(printf 'hostile\\033]0;pwned\\007')"\n`), status.stdout);
+    assert.ok(status.stdout.includes(`\nLogs: orun logs --exec-id "$(printf 'hostile\\033]0;pwned\\007')" --remote-state --backend-url ${v2.url}\n`), status.stdout);
     const json = await orun(["status", "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as { execID: string; meta: { planId: string }; state: { jobs: Record<string, { runnerId?: string }> } };

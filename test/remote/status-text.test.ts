@@ -46,7 +46,7 @@ describe("orun status --remote-state (text)", () => {
     assert.equal(pasted.code, 0, pasted.output);
     // The run, found (unquoted, `$1` was expanded and the ID split into three arguments): it has no log yet.
     assert.match(pasted.output, /^No logs for this run yet\.$/m);
-    const stepLine = /^(orun logs --remote-state --exec-id .*) --job <job>/m.exec(r.output)?.[1];
+    const stepLine = /^(orun logs --exec-id .*) --job <job>/m.exec(r.output)?.[1];
     assert.equal(stepLine, logs);
   });
 

@@ -301,3 +301,35 @@ test("a job the cancel stopped before it started (outcome canceled) leaves its d
   assert.equal(h.notRun.get("a@dev.deploy"), "run canceled");
   assert.equal(h.notRun.has("a@dev.build"), false);
 });
+
+test("a job that fails once the run is canceled (its step stopped) leaves its dependents not run for the cancel, not for its failure", async () => {
+  const plan = makePlan([
+    { id: "a@dev.build", steps: [] },
+    { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [] },
+    { id: "a@dev.verify", dependsOn: ["a@dev.deploy"], steps: [] },
+  ]);
+  const cancel = new AbortController();
+  const h = harness(plan.jobs, { concurrency: 2, signal: cancel.signal });
+  await h.whenStarted("a@dev.build");
+  // As under the docker runner: no start is handed over, and the cancel stops the running step, which fails.
+  cancel.abort();
+  h.finish("a@dev.build", "failed");
+  const result = await h.done;
+  assert.deepEqual(result, { completed: 0, failed: 1, blocked: 0, notRun: 2 });
+  assert.equal(h.notRun.get("a@dev.deploy"), "run canceled");
+  assert.equal(h.notRun.get("a@dev.verify"), "run canceled");
+});
+
+test("a job that failed before a cancel still names its failure as its dependents' reason", async () => {
+  const plan = makePlan([
+    { id: "a@dev.build", steps: [] },
+    { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [] },
+  ]);
+  const cancel = new AbortController();
+  const h = harness(plan.jobs, { concurrency: 2, signal: cancel.signal });
+  await h.whenStarted("a@dev.build");
+  h.finish("a@dev.build", "failed");
+  await h.done;
+  cancel.abort();
+  assert.equal(h.notRun.get("a@dev.deploy"), "dependency a@dev.build failed");
+});

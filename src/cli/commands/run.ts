@@ -495,6 +495,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       failFast: opts.failFast,
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
+      remoteBackendUrl: remote?.backendUrl,
       ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
       ...(resumeCommand ? { resumeCommand, onResumeCommand: (command: string) => (recordedCommand = command) } : {}),
       ...(remote ? { rejoinCommand: () => remote.hooks.resumeCommand() } : {}),
@@ -838,11 +839,11 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     return outcomeExitCode(finished);
   }
   // As orun status says it: a step a dead (or finished) run left `running` is shown interrupted. A record whose
-  // state cannot be read still has its logs printed.
-  const current = await readSnapshot(store, execId).catch(() => undefined);
-  const entries = await listLogs(store, execId, filter, { runOver: current !== undefined && runIsOver(current) });
+  // state.json is corrupt is refused as status refuses it (its steps' outcomes are not known).
+  const current = await readSnapshot(store, execId);
+  const entries = await listLogs(store, execId, filter, { runOver: runIsOver(current) });
   if (entries.length === 0) {
-    const snapshot = filtered ? undefined : (current ?? (await readSnapshot(store, execId)));
+    const snapshot = filtered ? undefined : current;
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted(snapshot.meta);

@@ -9,6 +9,7 @@ import { POST_JOB_LOGS, RELEASED_REASON } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
+import { remoteRunWords } from "../plan-reference.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -47,7 +48,7 @@ export class TextRenderer implements Renderer {
         this.concurrent = event.concurrency > 1;
         // The hints name what `orun status`/`logs` take: under remote state, the backend's run (an ID from
         // --exec-id, ORUN_EXEC_ID or CI may hold any character: each printed command's words are shell-quoted).
-        this.execId = event.remoteRunId ? `${shellWord(event.remoteRunId)} --remote-state` : shellWord(event.execId);
+        this.execId = event.remoteRunId ? remoteRunWords(event.remoteRunId, event.remoteBackendUrl) : shellWord(event.execId);
         const components = new Set(event.jobs.map((job) => job.component)).size;
         out("");
         out(`${p.bold("▲ orun")} ${printable(event.plan.metadata?.name || "plan")}`);
@@ -227,7 +228,9 @@ export class TextRenderer implements Renderer {
     // Jobs this run's own scope left out (`not run`: --env, --job, a working folder) are what the user asked for:
     // `orun status` says the execution is incomplete, the summary does not nag (in a component folder, the resume
     // hint would only scope itself to that folder again).
-    const unfinished = (summary.unfinished ?? []).some((job) => job.status !== "not run") ? (summary.unfinished ?? []) : [];
+    // Only under a run that completed: a failed or canceled one's own lines already say what did not finish.
+    const listed = summary.status === "completed" ? (summary.unfinished ?? []) : [];
+    const unfinished = listed.some((job) => job.status !== "not run") ? listed : [];
     if (unfinished.length > 0) {
       // Failed ones come first: they make the execution failed; otherwise it is incomplete (jobs still to run).
       const named = unfinished.slice(0, 3).map((job) => printable(`${job.id} (${job.status})`)).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
@@ -236,7 +239,7 @@ export class TextRenderer implements Renderer {
     }
     for (const link of summary.links ?? []) out(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
     out("");
-    const id = summary.remoteRunId ? `${shellWord(summary.remoteRunId)} --remote-state` : shellWord(summary.execId);
+    const id = summary.remoteRunId ? remoteRunWords(summary.remoteRunId, summary.remoteBackendUrl) : shellWord(summary.execId);
     out(`  status  orun status --exec-id ${id}`);
     out(`  logs    orun logs --exec-id ${id}`);
     // A remote run keeps a failed job failed for every runner until `--retry` reopens it in the run. A job that

@@ -65,6 +65,8 @@ export interface RunMetadata {
   error?: string;
   /** Under remote state: the backend's run ID this record is one runner's part of (status/logs read it by default). */
   remoteRunId?: string;
+  /** Under remote state: the backend's URL (never its password), which the commands status prints repeat. */
+  remoteBackendUrl?: string;
   /**
    * The command that carries the run on if its process dies (SIGKILL, OOM, a killed CI job), written when it starts:
    * off remote state the resume its summary would print (plan, scope, runner flags); under it the runner's own
@@ -78,6 +80,13 @@ export interface RunMetadata {
    * (resume-words.ts). Records of an older orun have none: their `resumeCommand` is printed as it is.
    */
   resumeWords?: RecordedWord[];
+}
+
+/** A metadata.json that is not JSON at all (readMetadataLeniently reads it as missing). */
+class UnparsableMetadataError extends OrunError {
+  constructor(readonly reason: string, file: string) {
+    super(`corrupt execution metadata: ${reason}`, { location: { file } });
+  }
 }
 
 /** The `user` a record names: the account running orun. */
@@ -263,6 +272,21 @@ export class ExecutionStore {
     await rm(aside, { recursive: true, force: true });
   }
 
+  /** What `executions/latest` links to now (undefined when it is no symbolic link). */
+  async latestTarget(): Promise<string | undefined> {
+    return readlink(path.join(this.executionsDir, "latest")).catch(() => undefined);
+  }
+
+  /**
+   * Undoes pointLatest(execId) for a record that was discarded: `latest` links to `previous` again (or goes, when
+   * there was none) — unless another run has pointed it elsewhere meanwhile.
+   */
+  async unpointLatest(execId: string, previous: string | undefined): Promise<void> {
+    if ((await this.latestTarget()) !== execId) return;
+    if (previous !== undefined) await this.pointLatest(previous);
+    else await rm(path.join(this.executionsDir, "latest"), { force: true });
+  }
+
   async create(execId: string): Promise<string> {
     const dir = this.execDir(execId);
     await mkdir(path.join(dir, "logs"), { recursive: true });
@@ -378,6 +402,26 @@ export class ExecutionStore {
   }
 
   async readMetadata(execId: string): Promise<RunMetadata | undefined> {
+    const read = await this.readMetadataText(execId);
+    if (read.unparsable !== undefined) throw new UnparsableMetadataError(read.unparsable, this.metadataFile(execId));
+    return read.meta;
+  }
+
+  /**
+   * readMetadata for the commands that show or resume a record without it (docs/running.md): a metadata.json that is
+   * not JSON at all (empty, torn, garbage) is read as missing, `unreadable` naming the file and why. One of the wrong
+   * shape is still an error naming its field.
+   */
+  async readMetadataLeniently(execId: string): Promise<{ meta?: RunMetadata; unreadable?: string }> {
+    try {
+      return { meta: await this.readMetadata(execId) };
+    } catch (err) {
+      if (err instanceof UnparsableMetadataError) return { unreadable: `${this.metadataFile(execId)}: invalid JSON (${err.reason})` };
+      throw err;
+    }
+  }
+
+  private async readMetadataText(execId: string): Promise<{ meta?: RunMetadata; unparsable?: string }> {
     const file = this.metadataFile(execId);
     let text: string | undefined;
     try {
@@ -385,16 +429,16 @@ export class ExecutionStore {
     } catch (err) {
       // A FIFO or a link where metadata.json belongs: named, never read (or waited on).
       if (err instanceof OrunError && /not a regular file|symbolic link|directory/.test(err.message)) throw err;
-      return undefined;
+      return {};
     }
-    if (text === undefined) return undefined;
+    if (text === undefined) return {};
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      throw new OrunError(`corrupt execution metadata: ${jsonErrorWithoutExcerpt(err)}`, { location: { file } });
+      return { unparsable: jsonErrorWithoutExcerpt(err) };
     }
-    return checkMetadata(raw, file);
+    return { meta: checkMetadata(raw, file) };
   }
 
   async writeMetadata(meta: RunMetadata): Promise<void> {
@@ -461,7 +505,7 @@ export class ExecutionStore {
   }
 }
 
-const METADATA_STRINGS = ["execId", "planId", "planName", "planChecksum", "revision", "startedAt", "finishedAt", "status", "trigger", "user", "runner", "error", "resumeCommand"] as const;
+const METADATA_STRINGS = ["execId", "planId", "planName", "planChecksum", "revision", "startedAt", "finishedAt", "status", "trigger", "user", "runner", "error", "resumeCommand", "remoteBackendUrl"] as const;
 const METADATA_NUMBERS = ["pid", "jobTotal", "jobDone", "jobFailed", "jobSkipped", "jobBlocked"] as const;
 
 /**
@@ -471,7 +515,7 @@ const METADATA_NUMBERS = ["pid", "jobTotal", "jobDone", "jobFailed", "jobSkipped
  */
 function checkMetadata(raw: unknown, file: string): RunMetadata {
   const bad = (field: string, why: string): never => {
-    throw new OrunError(`corrupt execution metadata: ${why}`, { location: { file, field } });
+    throw new OrunError(`corrupt execution metadata: ${why}`, { location: { file, field }, hint: "fix or delete the file, or start a new run with another --exec-id" });
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return bad("(root)", "expected a JSON object");
   const meta = raw as Record<string, unknown>;
