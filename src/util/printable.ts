@@ -5,10 +5,8 @@
 // back (bash: $'\u202e'), where a `?` would hide it and glob in a shell. docs/running.md
 // (Execution records, beside orun status) describes the form.
 
-// C0 controls but the line feed (tab included), DEL, C1, and the bidi controls: the embeddings and overrides
-// (U+202A–U+202E), the isolates (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C).
-// eslint-disable-next-line no-control-regex
-const HIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+import { HIDDEN_CHARS } from "./hidden-chars.js";
+
 /** Anything outside printable ASCII (asciiOnly). */
 const NOT_ASCII = /[^\x20-\x7e]/gu;
 
@@ -28,7 +26,8 @@ export function printable(text: string, options: PrintableOptions = {}): string 
   else {
     // A lone CR would return to the line's start and let the rest overwrite it: only CRLF counts as a line break.
     const breaks = options.keepLineBreaks ? text.replace(/\r\n/g, "\n") : text.replace(/[\r\n]+/g, " ");
-    shown = breaks.replace(HIDDEN, escapeChar);
+    // Line feeds left are kept ones: every other hidden character (util/hidden-chars.ts) is escaped.
+    shown = breaks.replace(HIDDEN_CHARS, (char) => (char === "\n" ? char : escapeChar(char)));
   }
   const max = options.max;
   return max === undefined || shown.length <= max ? shown : `${shown.slice(0, Math.max(0, max - 1))}…`;

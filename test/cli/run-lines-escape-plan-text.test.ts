@@ -94,3 +94,17 @@ test("retry, continue, not-run, group header, link and unfinished-list lines sho
   assert.equal(fine.code, 0, fine.stderr);
   assert.deepEqual(linesWith(fine.stdout, "execution E is still failed"), ["  ! execution E is still failed: app@dev.after (skipped), ap\\u{202e}p@dev.b\\u{202e}roke (failed)"]);
 });
+
+test("separators and characters that show nothing in a plan's IDs are escaped, in the lines and the printed commands", async (t) => {
+  // A plan refuses control characters in IDs, not U+2028 or a zero-width space: `bu\u200bild` looks like `build`.
+  const dir = await planDir(t, [{ id: "app@dev.bu\u200bild\u2028x", steps: [{ id: "ma\ufeffin", run: "exit 3" }] }], { name: "p\u2060" }, "orun-run-lines-");
+  const run = await runOrun(["run", "plan.json", "--exec-id", "E"], { cwd: dir, env });
+  assert.equal(run.code, 1, run.stderr);
+  const hidden = /[\u2028\u2029\u200b\u2060\ufeff]/;
+  assert.doesNotMatch(run.stdout + run.stderr, hidden, JSON.stringify(run.stdout));
+  assert.match(run.stdout, /^▲ orun p\\u\{2060\}$/m);
+  assert.match(run.stdout, /^ {4}✗ bu\\u\{200b\}ild\\u\{2028\}x {2}/m);
+  assert.match(run.stdout, /^ {7}step {2}ma\\u\{feff\}in$/m);
+  // The command to paste names the job by its bytes, as printf octal escapes (src/util/shell-word.ts).
+  assert.match(run.stdout, /^ {7}logs {2}orun logs --exec-id E --job "\$\(printf 'app@dev\.bu\\342\\200\\213ild\\342\\200\\250x'\)"$/m);
+});

@@ -24,3 +24,28 @@ test("asciiOnly escapes everything outside printable ASCII; max cuts with …", 
   assert.equal(printable("abcd", { max: 4 }), "abcd");
   assert.equal(printable("\u001bxyz", { max: 6, asciiOnly: true }), "\\u{1b…");
 });
+
+test("line and paragraph separators and the characters that show nothing are escaped; é, 日本 and emoji are kept", () => {
+  assert.equal(printable("a\u2028b\u2029c"), "a\\u{2028}b\\u{2029}c");
+  assert.equal(printable("a\u200bb\u200cc\u200dd\u2060e\ufefff\u00adg"), "a\\u{200b}b\\u{200c}c\\u{200d}d\\u{2060}e\\u{feff}f\\u{ad}g");
+  // The tag characters spell ASCII no terminal shows: `app` followed by an invisible "run".
+  assert.equal(printable("app\u{e0072}\u{e0075}\u{e006e}"), "app\\u{e0072}\\u{e0075}\\u{e006e}");
+  assert.equal(printable("a\u2028b", { keepLineBreaks: true }), "a\\u{2028}b");
+  const readable = "café 日本 \u{1F600} \u2764\ufe0f naïve \u0645\u0631\u062d\u0628\u0627";
+  assert.equal(printable(readable), readable, "letters, emoji and the variation selector that picks an emoji's look");
+});
+
+test("every control, line or paragraph separator and default-ignorable character is escaped, but the variation selectors", () => {
+  // Unicode's own classes, against the one list (src/util/hidden-chars.ts) printable and shellWord share.
+  const hidden = /^[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}]$/u;
+  const variationSelector = /^[\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+  const missed: string[] = [];
+  for (let code = 0; code <= 0x10ffff; code++) {
+    if (code >= 0xd800 && code <= 0xdfff) continue;
+    const char = String.fromCodePoint(code);
+    if (char === "\n" || !hidden.test(char) || variationSelector.test(char)) continue;
+    // Line breaks kept: a lone CR is escaped too (folded, it would be a space).
+    if (printable(char, { keepLineBreaks: true }) !== `\\u{${code.toString(16)}}`) missed.push(code.toString(16));
+  }
+  assert.deepEqual(missed, []);
+});
