@@ -5,7 +5,7 @@
 // back (bash: $'\u202e'), where a `?` would hide it and glob in a shell. docs/running.md
 // (Execution records, beside orun status) describes the form.
 
-import { HIDDEN_CHARS } from "./hidden-chars.js";
+import { HIDDEN_CHAR, HIDDEN_CHARS } from "./hidden-chars.js";
 
 /** Anything outside printable ASCII (asciiOnly). */
 const NOT_ASCII = /[^\x20-\x7e]/gu;
@@ -35,4 +35,23 @@ export function printable(text: string, options: PrintableOptions = {}): string 
 
 function escapeChar(char: string): string {
   return `\\u{${char.codePointAt(0)!.toString(16)}}`;
+}
+
+/** A JSON escape (a `\\` pair first, so `\\u001b` stays text) or a hidden character JSON leaves raw (DEL, C1, bidi). */
+const JSON_ESCAPE_OR_HIDDEN = new RegExp(String.raw`\\\\|\\u([0-9a-f]{4})|\\([bfnrt])|${HIDDEN_CHAR.source}`, "gu");
+const JSON_LETTER: Record<string, string> = { b: "8", f: "c", n: "a", r: "d", t: "9" };
+
+/**
+ * `value` quoted in a message as JSON writes it (`"api"`, `["a","b"]`, `3`; `"` and `\` backslashed), but every
+ * hidden character in printable's `\u{hex}` form: JSON writes ESC as `\u001b` and a tab as `\t` but leaves C1 and bidi
+ * controls raw, which the printed message then showed as `\u{202e}` beside them. An ordinary name reads as JSON's.
+ */
+export function quoted(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.replace(JSON_ESCAPE_OR_HIDDEN, (match: string, hex: string | undefined, letter: string | undefined) => {
+    if (match === "\\\\") return match;
+    if (hex !== undefined) return `\\u{${parseInt(hex, 16).toString(16)}}`;
+    if (letter !== undefined) return `\\u{${JSON_LETTER[letter]}}`;
+    return escapeChar(match);
+  });
 }

@@ -2,7 +2,7 @@
 // character as `\u{hex}`, line breaks as a space (or kept), cut to `max`, and the backend's ASCII-only form.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { printable } from "../../src/util/printable.js";
+import { printable, quoted } from "../../src/util/printable.js";
 
 test("controls, TAB and bidi controls are shown as \\u{hex}; other text, é and emoji included, is kept", () => {
   assert.equal(printable("a\u001b[31mb\u0007c\u009b2J"), "a\\u{1b}[31mb\\u{7}c\\u{9b}2J");
@@ -48,4 +48,16 @@ test("every control, line or paragraph separator and default-ignorable character
     if (printable(char, { keepLineBreaks: true }) !== `\\u{${code.toString(16)}}`) missed.push(code.toString(16));
   }
   assert.deepEqual(missed, []);
+});
+
+test("quoted: a value as JSON quotes it, each hidden character as \\u{hex} (printable's form), plain names as JSON's", () => {
+  assert.equal(quoted("api"), '"api"');
+  assert.equal(quoted('say "hi" \\ there'), '"say \\"hi\\" \\\\ there"');
+  assert.equal(quoted("a\u001b[31m\tb\nc\u202ed\u009be\u200bf"), '"a\\u{1b}[31m\\u{9}b\\u{a}c\\u{202e}d\\u{9b}e\\u{200b}f"');
+  // Text that spells an escape stays text: its backslash is JSON's `\\`.
+  assert.equal(quoted("\\u001b"), '"\\\\u001b"');
+  assert.equal(quoted(["a\u0007", 3, true, null]), '["a\\u{7}",3,true,null]');
+  assert.equal(quoted(42), "42");
+  assert.equal(quoted(undefined), "undefined");
+  assert.equal(quoted("café 日本 \u{1F600}"), '"café 日本 \u{1F600}"');
 });
