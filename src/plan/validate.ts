@@ -12,6 +12,7 @@
 // Values are checked, not normalised: a duration's syntax is still the
 // runtime's to judge (spec 20 §3.5: a step error naming job and step).
 import { OrunError } from "../util/errors.js";
+import { quoted } from "../util/printable.js";
 
 type Fields = Record<string, unknown>;
 
@@ -29,9 +30,8 @@ function shown(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
   if (typeof value === "string") {
-    // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal's CSI) are escaped too.
-    const quoted = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    return quoted.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    // Each control, bidi or zero-width character as `\u{hex}` (src/util/printable.ts).
+    return quoted(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   }
   return `${typeof value} ${String(value)}`;
 }

@@ -1,6 +1,8 @@
 // Parse tree of a Go text/template, shaped like text/template/parse's nodes.
 // Every node keeps `pos`, its offset in the source, for error locations.
 
+import { quoted } from "../util/printable.js";
+
 export interface ListNode {
   type: "list";
   pos: number;
@@ -137,7 +139,7 @@ export function nodeToString(node: Node | ArgNode | CommandNode): string {
     case "range":
       return `{{${node.type} ${nodeToString(node.pipe)}}}${nodeToString(node.list)}${node.elseList ? `{{else}}${nodeToString(node.elseList)}` : ""}{{end}}`;
     case "template":
-      return `{{template ${JSON.stringify(node.name)}${node.pipe ? ` ${nodeToString(node.pipe)}` : ""}}}`;
+      return `{{template ${quoted(node.name)}${node.pipe ? ` ${nodeToString(node.pipe)}` : ""}}}`;
     case "break":
     case "continue":
       return `{{${node.type}}}`;

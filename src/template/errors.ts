@@ -1,4 +1,5 @@
 import { OrunError } from "../util/errors.js";
+import { quoted } from "../util/printable.js";
 
 export type TemplateErrorKind = "parse" | "missing-key" | "exec";
 
@@ -76,7 +77,7 @@ export function lineAndColumn(source: string, pos: number): { line: number; colu
 export function toTemplateError(failure: TemplateFailure, source: string, name: string): TemplateError {
   const { line, column } = lineAndColumn(source, Math.min(failure.pos, source.length));
   let message = `template: ${name}:${line}:${column}: `;
-  if (failure.kind !== "parse") message += `executing ${JSON.stringify(failure.executing ?? name)} at <${failure.context ?? ""}>: `;
+  if (failure.kind !== "parse") message += `executing ${quoted(failure.executing ?? name)} at <${failure.context ?? ""}>: `;
   message += failure.reason;
   return new TemplateError(message, {
     kind: failure.kind,

@@ -9,6 +9,7 @@ import { TemplateFailure } from "./errors.js";
 import { formatValue } from "./format.js";
 import { BUILTINS, FunctionError, type Builtin } from "./functions.js";
 import { Missing, hasKey, isInt, isMap, isNil, sortedKeys, truth, typeName } from "./values.js";
+import { quoted } from "../util/printable.js";
 
 /** Go allows 100000 nested template calls; JavaScript's stack does not. */
 export const MAX_TEMPLATE_DEPTH = 1000;
@@ -96,7 +97,7 @@ class State {
   }
 
   private missing(m: Missing): never {
-    throw new TemplateFailure("missing-key", `map has no entry for key ${JSON.stringify(m.key)}`, m.pos, m.path, this.executing, m.path);
+    throw new TemplateFailure("missing-key", `map has no entry for key ${quoted(m.key)}`, m.pos, m.path, this.executing, m.path);
   }
 
   // ---- statements -------------------------------------------------------
@@ -229,7 +230,7 @@ class State {
 
   private walkTemplate(dot: unknown, dotPath: string, node: TemplateNode): void {
     const body = this.tree.defines.get(node.name);
-    if (!body) this.fail(`template ${JSON.stringify(node.name)} not defined`, node);
+    if (!body) this.fail(`template ${quoted(node.name)} not defined`, node);
     if (this.depth >= MAX_TEMPLATE_DEPTH) this.fail(`exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`, node);
     if (++this.templateCalls > MAX_TEMPLATE_CALLS) this.fail(`template calls exceed ${MAX_TEMPLATE_CALLS}`, node);
     if (this.out.length > MAX_OUTPUT_LENGTH) this.fail(`output exceeds ${MAX_OUTPUT_LENGTH} characters`, node);
@@ -365,7 +366,7 @@ class State {
   private evalFunction(dot: unknown, dotPath: string, ident: IdentifierNode, call: CommandNode | IdentifierNode, argNodes: ArgNode[], final: Final): unknown {
     const name = ident.name;
     const fn = BUILTINS.get(name);
-    if (!fn) this.fail(`${JSON.stringify(name)} is not a defined function`, ident);
+    if (!fn) this.fail(`${quoted(name)} is not a defined function`, ident);
     const got = argNodes.length + (final === NO_FINAL ? 0 : 1);
     if (fn.variadic ? got < fn.arity : got !== fn.arity) {
       this.fail(`wrong number of args for ${name}: want ${fn.variadic ? "at least " : ""}${fn.arity} got ${got}`, ident);

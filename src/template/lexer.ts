@@ -7,6 +7,8 @@
 // with '' as the escaped quote). Without such a `}}` the rest of the source is
 // text. So `echo ${{ github.sha }} {{ .x }}` renders only `{{ .x }}`.
 
+import { quoted } from "../util/printable.js";
+
 export type TokenType =
   | "text"
   | "leftDelim"
@@ -341,7 +343,7 @@ export function lex(src: string): Token[] {
     // Complex constants (1+2i) are not supported: a sign right after a number is an error.
     if (isAlphaNumeric(src[pos]) || src[pos] === "+" || src[pos] === "-") {
       pos++;
-      return `bad number syntax: ${JSON.stringify(src.slice(start, pos))}`;
+      return `bad number syntax: ${quoted(src.slice(start, pos))}`;
     }
     emit("number", start, pos);
     return undefined;

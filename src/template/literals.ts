@@ -1,6 +1,8 @@
 // Go literal syntax inside actions: quoted strings (strconv.Unquote), character
 // constants and numbers (int, float, hex/octal/binary, underscores).
 
+import { quoted } from "../util/printable.js";
+
 const SIMPLE_ESCAPES: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, "\\": 92 };
 
 function pushUtf8(bytes: number[], cp: number): void {
@@ -86,7 +88,7 @@ const HEX_FLOAT = /^([+-]?)0[xX]_?([0-9a-fA-F_]*)(?:\.([0-9a-fA-F_]*))?[pP]([+-]
 
 /** Parses a number literal like Go's parse.newNumber; returns a message for bad syntax. */
 export function parseNumber(text: string): { value: number } | { error: string } {
-  if (text.endsWith("i")) return { error: `complex number ${JSON.stringify(text)} is not supported` };
+  if (text.endsWith("i")) return { error: `complex number ${quoted(text)} is not supported` };
   const plain = text.replace(/_/g, "");
   if (DEC_INT.test(text)) return integer(text, BigInt(plain.replace(/^\+/, "")));
   if (LEGACY_OCT.test(text)) return integer(text, signedBig(plain, BigInt(`0o${plain.replace(/^[+-]?0/, "")}`)));
@@ -98,7 +100,7 @@ export function parseNumber(text: string): { value: number } | { error: string }
     return integer(text, sign === "-" ? -value : value);
   }
   // Go reads 09 as an octal literal with a bad digit.
-  if (/^[+-]?0[0-9_]*$/.test(text)) return { error: `illegal number syntax: ${JSON.stringify(text)}` };
+  if (/^[+-]?0[0-9_]*$/.test(text)) return { error: `illegal number syntax: ${quoted(text)}` };
   if (DEC_FLOAT.test(text) && /[0-9]/.test(text)) return finite(text, Number(plain));
   const hexFloat = HEX_FLOAT.exec(text);
   if (hexFloat && /[0-9a-fA-F]/.test(hexFloat[2] + (hexFloat[3] ?? ""))) {
@@ -107,7 +109,7 @@ export function parseNumber(text: string): { value: number } | { error: string }
     const value = mantissa * 2 ** Number(exp.replace(/_/g, ""));
     return finite(text, sign === "-" ? -value : value);
   }
-  return { error: `illegal number syntax: ${JSON.stringify(text)}` };
+  return { error: `illegal number syntax: ${quoted(text)}` };
 }
 
 function signedBig(text: string, magnitude: bigint): bigint {
@@ -132,5 +134,5 @@ function integer(text: string, value: bigint): { value: number } | { error: stri
 
 /** strconv.ParseFloat refuses a literal out of float64 range (1e400). */
 function finite(text: string, value: number): { value: number } | { error: string } {
-  return Number.isFinite(value) ? { value } : { error: `illegal number syntax: ${JSON.stringify(text)}` };
+  return Number.isFinite(value) ? { value } : { error: `illegal number syntax: ${quoted(text)}` };
 }

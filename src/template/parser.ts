@@ -7,6 +7,7 @@ import { TemplateFailure } from "./errors.js";
 import { isBuiltinFunction } from "./functions.js";
 import { lex, type Token, type TokenType } from "./lexer.js";
 import { parseCharConstant, parseNumber, unquoteString } from "./literals.js";
+import { quoted } from "../util/printable.js";
 
 /** `{{end}}` / `{{else}}` as returned by itemList to the enclosing control. */
 interface Marker {
@@ -36,7 +37,7 @@ function tokenString(token: Token): string {
       return `<${token.val}>`;
   }
   const chars = [...token.val];
-  return chars.length > 10 ? `${JSON.stringify(chars.slice(0, 10).join(""))}...` : JSON.stringify(token.val);
+  return chars.length > 10 ? `${quoted(chars.slice(0, 10).join(""))}...` : quoted(token.val);
 }
 
 function isMarker(n: Node | Marker): n is Marker {
@@ -152,7 +153,7 @@ class Parser {
   private addDefine(name: string, list: ListNode, pos: number): void {
     const existing = this.defines.get(name);
     if (existing && !isEmptyList(existing)) {
-      if (!isEmptyList(list)) fail(`multiple definition of template ${JSON.stringify(name)}`, pos);
+      if (!isEmptyList(list)) fail(`multiple definition of template ${quoted(name)}`, pos);
       return;
     }
     this.defines.set(name, list);
@@ -313,7 +314,7 @@ class Parser {
       if (after.type === "assign" || after.type === "declare") {
         this.nextNonSpace();
         pipe.isAssign = after.type === "assign";
-        if (pipe.isAssign && !this.vars.includes(v.val)) fail(`undefined variable ${JSON.stringify(v.val)}`, v.pos);
+        if (pipe.isAssign && !this.vars.includes(v.val)) fail(`undefined variable ${quoted(v.val)}`, v.pos);
         pipe.decl.push(variable);
         if (!pipe.isAssign) this.vars.push(v.val);
         return;
@@ -372,7 +373,7 @@ class Parser {
       case "number":
       case "nil":
       case "dot":
-        fail(`unexpected . after term ${JSON.stringify(nodeToString(node))}`, pos);
+        fail(`unexpected . after term ${quoted(nodeToString(node))}`, pos);
     }
     return { type: "chain", pos: node.pos, node, fields };
   }
@@ -381,14 +382,14 @@ class Parser {
     const token = this.nextNonSpace();
     switch (token.type) {
       case "identifier":
-        if (!isBuiltinFunction(token.val)) fail(`function ${JSON.stringify(token.val)} not defined`, token.pos);
+        if (!isBuiltinFunction(token.val)) fail(`function ${quoted(token.val)} not defined`, token.pos);
         return { type: "identifier", pos: token.pos, name: token.val };
       case "dot":
         return { type: "dot", pos: token.pos };
       case "nil":
         return { type: "nil", pos: token.pos };
       case "variable":
-        if (!this.vars.includes(token.val)) fail(`undefined variable ${JSON.stringify(token.val)}`, token.pos);
+        if (!this.vars.includes(token.val)) fail(`undefined variable ${quoted(token.val)}`, token.pos);
         return { type: "variable", pos: token.pos, idents: [token.val] };
       case "field":
         return { type: "field", pos: token.pos, idents: [token.val.slice(1)] };

@@ -5,10 +5,8 @@
 // back (bash: $'\u202e'), where a `?` would hide it and glob in a shell. docs/running.md
 // (Execution records, beside orun status) describes the form.
 
-// C0 controls but the line feed (tab included), DEL, C1, and the bidi controls: the embeddings and overrides
-// (U+202A–U+202E), the isolates (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C).
-// eslint-disable-next-line no-control-regex
-const HIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+import { HIDDEN_CHAR, HIDDEN_CHARS } from "./hidden-chars.js";
+
 /** Anything outside printable ASCII (asciiOnly). */
 const NOT_ASCII = /[^\x20-\x7e]/gu;
 
@@ -28,7 +26,8 @@ export function printable(text: string, options: PrintableOptions = {}): string 
   else {
     // A lone CR would return to the line's start and let the rest overwrite it: only CRLF counts as a line break.
     const breaks = options.keepLineBreaks ? text.replace(/\r\n/g, "\n") : text.replace(/[\r\n]+/g, " ");
-    shown = breaks.replace(HIDDEN, escapeChar);
+    // Line feeds left are kept ones: every other hidden character (util/hidden-chars.ts) is escaped.
+    shown = breaks.replace(HIDDEN_CHARS, (char) => (char === "\n" ? char : escapeChar(char)));
   }
   const max = options.max;
   return max === undefined || shown.length <= max ? shown : `${shown.slice(0, Math.max(0, max - 1))}…`;
@@ -36,4 +35,23 @@ export function printable(text: string, options: PrintableOptions = {}): string 
 
 function escapeChar(char: string): string {
   return `\\u{${char.codePointAt(0)!.toString(16)}}`;
+}
+
+/** A JSON escape (a `\\` pair first, so `\\u001b` stays text) or a hidden character JSON leaves raw (DEL, C1, bidi). */
+const JSON_ESCAPE_OR_HIDDEN = new RegExp(String.raw`\\\\|\\u([0-9a-f]{4})|\\([bfnrt])|${HIDDEN_CHAR.source}`, "gu");
+const JSON_LETTER: Record<string, string> = { b: "8", f: "c", n: "a", r: "d", t: "9" };
+
+/**
+ * `value` quoted in a message as JSON writes it (`"api"`, `["a","b"]`, `3`; `"` and `\` backslashed), but every
+ * hidden character in printable's `\u{hex}` form: JSON writes ESC as `\u001b` and a tab as `\t` but leaves C1 and bidi
+ * controls raw, which the printed message then showed as `\u{202e}` beside them. An ordinary name reads as JSON's.
+ */
+export function quoted(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.replace(JSON_ESCAPE_OR_HIDDEN, (match: string, hex: string | undefined, letter: string | undefined) => {
+    if (match === "\\\\") return match;
+    if (hex !== undefined) return `\\u{${parseInt(hex, 16).toString(16)}}`;
+    if (letter !== undefined) return `\\u{${JSON_LETTER[letter]}}`;
+    return escapeChar(match);
+  });
 }

@@ -45,17 +45,17 @@ test("the compiler refuses a control character in the intent namespace, a compos
     [
       "namespace",
       { "intent.yaml": HEADER.replace("  name: s-test\n", '  name: s-test\n  namespace: "team\\e[31m"\n') + DEV_API },
-      /^✕ intent\.yaml:5: metadata\.namespace: must not contain control characters \(a tab, a line break, an escape sequence\) \(got "team\\u001b\[31m"\)\n$/,
+      /^✕ intent\.yaml:5: metadata\.namespace: must not contain control characters \(a tab, a line break, an escape sequence\) \(got "team\\u\{1b\}\[31m"\)\n$/,
     ],
     [
       "runsOn",
       { "comps/svc/compositions.yaml": SVC.replace("runsOn: ubuntu-latest", 'runsOn: "ubuntu\\u009blatest"') },
-      /^✕ comps\/svc\/compositions\.yaml:\d+: spec\.jobs\[0\]\.runsOn: must not contain control characters .*\(got "ubuntu\\u009blatest"\)\n$/,
+      /^✕ comps\/svc\/compositions\.yaml:\d+: spec\.jobs\[0\]\.runsOn: must not contain control characters .*\(got "ubuntu\\u\{9b\}latest"\)\n$/,
     ],
     [
       "a subscription name",
       { "intent.yaml": HEADER + DEV_API + '    subscribe: { environments: ["d\\tev"] }\n' },
-      /^✕ intent\.yaml:\d+: components\[0\]\.subscribe\.environments\[0\]: must not contain control characters .*\(got "d\\tev"\)\n$/,
+      /^✕ intent\.yaml:\d+: components\[0\]\.subscribe\.environments\[0\]: must not contain control characters .*\(got "d\\u\{9\}ev"\)\n$/,
     ],
   ];
   for (const [what, files, expected] of cases) {
@@ -66,4 +66,38 @@ test("the compiler refuses a control character in the intent namespace, a compos
     const validate = await runOrun(["validate"], { cwd: dir });
     assert.equal(validate.code, 1, `validate checks it too (${what})`);
   }
+});
+
+test("the compiler's errors quote a value's escape and bidi controls in one form, \\u{hex}, and plain names as before", async () => {
+  // JSON.stringify wrote ESC as \u001b and a tab as \t, and left U+202E raw for the printed line to show as \u{202e}.
+  const cases: [string, Record<string, string>, RegExp][] = [
+    [
+      "namespace",
+      { "intent.yaml": HEADER.replace("  name: s-test\n", '  name: s-test\n  namespace: "t\\e[31m\\u202e\\tx\\u200by"\n') + DEV_API },
+      /^✕ intent\.yaml:5: metadata\.namespace: must not contain control characters .* \(got "t\\u\{1b\}\[31m\\u\{202e\}\\u\{9\}x\\u\{200b\}y"\)\n$/,
+    ],
+    [
+      "a step id",
+      { "comps/svc/compositions.yaml": SVC.replace("- id: the-id", '- id: "the\\e]0;t\\u0007\\u202eid"') },
+      /^✕ comps\/svc\/compositions\.yaml:\d+: .*step id "the\\u\{1b\}\]0;t\\u\{7\}\\u\{202e\}id" contains a control character/,
+    ],
+    [
+      "a template's name",
+      // In the composition's double-quoted YAML: \"x\\u202e\\x1b\", a Go string literal with its own escapes.
+      { "comps/svc/compositions.yaml": SVC.replace("to {{.orun.environment.name}}", 'to {{ template \\"x\\\\u202e\\\\x1b\\" }}') },
+      /template "x\\u\{202e\}\\u\{1b\}" not defined/,
+    ],
+  ];
+  for (const [what, files, expected] of cases) {
+    const dir = await writeRepo({ ...baseRepo(DEV_API), ...files });
+    const run = await runOrun(["plan"], { cwd: dir });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, expected, what);
+    assert.doesNotMatch(run.stderr, /\\u[0-9a-f]{4}|\\t/, `${what}: one form, no JSON escapes: ${run.stderr}`);
+  }
+  // A plain name is quoted as it was.
+  const dir = await writeRepo(baseRepo(DEV_API, { "comps/svc/compositions.yaml": SVC.replace("to {{.orun.environment.name}}", "to {{ nosuch .orun.environment.name }}") }));
+  const run = await runOrun(["plan"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout);
+  assert.match(run.stderr, /function "nosuch" not defined/);
 });

@@ -227,7 +227,7 @@ describe("a step name with a control character", () => {
     const dir = await writeRepo(files);
     const r = await runOrun(["plan"], { cwd: dir });
     assert.equal(r.code, 1, r.stdout);
-    assert.equal(r.stderr, '✕ comps/svc/compositions.yaml:26: spec.jobs[0].steps[1].name: step name "post\\tstep" contains a control character (a tab, newline or escape)\n');
+    assert.equal(r.stderr, '✕ comps/svc/compositions.yaml:26: spec.jobs[0].steps[1].name: step name "post\\u{9}step" contains a control character (a tab, newline or escape)\n');
     const override = await writeRepo(
       baseRepo(`environments:
   dev: { selectors: { components: ["*"] } }
@@ -241,7 +241,7 @@ components:
     );
     const o = await runOrun(["plan"], { cwd: override });
     assert.equal(o.code, 1, o.stdout);
-    assert.match(o.stderr, /^✕ intent\.yaml:17: components\[0\]\.overrides\.steps\[0\]\.name: step name "x\\u001b\[2Jy" contains a control character/);
+    assert.match(o.stderr, /^✕ intent\.yaml:17: components\[0\]\.overrides\.steps\[0\]\.name: step name "x\\u\{1b\}\[2Jy" contains a control character/);
   });
 });
 

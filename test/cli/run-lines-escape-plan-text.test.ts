@@ -6,7 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
-import { planDir } from "../runtime/helpers.js";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { makePlan, planDir, writePlan } from "../runtime/helpers.js";
+import { HIDDEN_CHAR } from "../../src/util/hidden-chars.js";
 
 // ESC, BEL, C1, TAB and the bidi controls: none may reach the output raw.
 // eslint-disable-next-line no-control-regex
@@ -93,4 +96,63 @@ test("retry, continue, not-run, group header, link and unfinished-list lines sho
   const fine = await runOrun(["run", "plan.json", "--exec-id", "E", "--job", "app@dev.fine"], { cwd: dir, env });
   assert.equal(fine.code, 0, fine.stderr);
   assert.deepEqual(linesWith(fine.stdout, "execution E is still failed"), ["  ! execution E is still failed: app@dev.after (skipped), ap\\u{202e}p@dev.b\\u{202e}roke (failed)"]);
+});
+
+test("separators and characters that show nothing in a plan's IDs are escaped, in the lines and the printed commands", async (t) => {
+  // A plan refuses control characters in IDs, not U+2028 or a zero-width space: `bu\u200bild` looks like `build`.
+  const dir = await planDir(t, [{ id: "app@dev.bu\u200bild\u2028x", steps: [{ id: "ma\ufeffin", run: "exit 3" }] }], { name: "p\u2060" }, "orun-run-lines-");
+  const run = await runOrun(["run", "plan.json", "--exec-id", "E"], { cwd: dir, env });
+  assert.equal(run.code, 1, run.stderr);
+  const hidden = /[\u2028\u2029\u200b\u2060\ufeff]/;
+  assert.doesNotMatch(run.stdout + run.stderr, hidden, JSON.stringify(run.stdout));
+  assert.match(run.stdout, /^▲ orun p\\u\{2060\}$/m);
+  assert.match(run.stdout, /^ {4}✗ bu\\u\{200b\}ild\\u\{2028\}x {2}/m);
+  assert.match(run.stdout, /^ {7}step {2}ma\\u\{feff\}in$/m);
+  // The command to paste names the job by its bytes, as printf octal escapes (src/util/shell-word.ts).
+  assert.match(run.stdout, /^ {7}logs {2}orun logs --exec-id E --job "\$\(printf 'app@dev\.bu\\342\\200\\213ild\\342\\200\\250x'\)"$/m);
+});
+
+test("the dry-run preview and -v's cwd show a plan's path, command, shell, onFailure, working-directory and timeout escaped", async (t) => {
+  // A plan file may come from anywhere (a CI artifact): these fields are free text, escape sequences included.
+  const jobPath = "ap\u001b[31mp\u202e";
+  const dir = await planDir(
+    t,
+    [
+      {
+        id: "app@dev.build",
+        path: jobPath,
+        steps: [
+          { id: "s1", run: "  echo \u001b]0;t\u0007hi\u202e\u2028x\u200b\r\nsecond \u001b[2J line\n", shell: "ba\u001b[2Jsh", onFailure: "\ufeffcontinue\u000b", "working-directory": "w\u001b[1md" },
+          { id: "s2", run: "true\rfake", timeout: "2\u001b[2Jm" },
+        ],
+      },
+    ],
+    { name: "p" },
+    "orun-run-lines-",
+  );
+  const dry = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir, env });
+  assert.equal(dry.code, 0, dry.stderr);
+  for (const line of dry.stdout.split("\n")) assert.doesNotMatch(line, HIDDEN_CHAR, JSON.stringify(line));
+  const shownDir = `${dir}/ap\\u{1b}[31mp\\u{202e}`;
+  const lines = dry.stdout.split("\n");
+  assert.ok(lines.includes(`     workdir  ${shownDir}`), dry.stdout);
+  // A command of several lines: its first line, escaped, and `…`.
+  assert.ok(
+    lines.includes(
+      "     steps    main s1    run: echo \\u{1b}]0;t\\u{7}hi\\u{202e}\\u{2028}x\\u{200b} …" +
+        `  [onFailure \\u{feff}continue\\u{b} · shell ba\\u{1b}[2Jsh · cwd ${shownDir}/w\\u{1b}[1md]`,
+    ),
+    dry.stdout,
+  );
+  assert.ok(lines.includes("              main s2    run: true\\u{d}fake  [timeout 2\\u{1b}[2Jm]"), dry.stdout);
+  assert.ok(lines.includes(`     note     working directory ${shownDir} is missing: the run will fail; step s2: invalid timeout "2\\u{1b}[2Jm"`), dry.stdout);
+
+  // -v heads each step with its working directory: the job's path as the plan gives it, escaped.
+  await mkdir(path.join(dir, jobPath, "w"), { recursive: true });
+  await writePlan(dir, makePlan([{ id: "app@dev.build", path: jobPath, steps: [{ id: "s1", run: "true" }, { id: "s2", run: "true", "working-directory": "w" }] }], { name: "p" }), "run.json");
+  const run = await runOrun(["run", "run.json", "--exec-id", "E", "-v"], { cwd: dir, env });
+  assert.equal(run.code, 0, run.stderr);
+  for (const line of run.stdout.split("\n")) assert.doesNotMatch(line, HIDDEN_CHAR, JSON.stringify(line));
+  const stepLines = run.stdout.split("\n").filter((line) => line.includes("● s"));
+  assert.deepEqual(stepLines, [`      ● s1 (1/2)  cwd ${shownDir}`, `      ● s2 (2/2)  cwd ${shownDir}/w`], run.stdout);
 });

@@ -2,7 +2,7 @@
 // character as `\u{hex}`, line breaks as a space (or kept), cut to `max`, and the backend's ASCII-only form.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { printable } from "../../src/util/printable.js";
+import { printable, quoted } from "../../src/util/printable.js";
 
 test("controls, TAB and bidi controls are shown as \\u{hex}; other text, é and emoji included, is kept", () => {
   assert.equal(printable("a\u001b[31mb\u0007c\u009b2J"), "a\\u{1b}[31mb\\u{7}c\\u{9b}2J");
@@ -23,4 +23,41 @@ test("asciiOnly escapes everything outside printable ASCII; max cuts with …", 
   assert.equal(printable("abcdef", { max: 4 }), "abc…");
   assert.equal(printable("abcd", { max: 4 }), "abcd");
   assert.equal(printable("\u001bxyz", { max: 6, asciiOnly: true }), "\\u{1b…");
+});
+
+test("line and paragraph separators and the characters that show nothing are escaped; é, 日本 and emoji are kept", () => {
+  assert.equal(printable("a\u2028b\u2029c"), "a\\u{2028}b\\u{2029}c");
+  assert.equal(printable("a\u200bb\u200cc\u200dd\u2060e\ufefff\u00adg"), "a\\u{200b}b\\u{200c}c\\u{200d}d\\u{2060}e\\u{feff}f\\u{ad}g");
+  // The tag characters spell ASCII no terminal shows: `app` followed by an invisible "run".
+  assert.equal(printable("app\u{e0072}\u{e0075}\u{e006e}"), "app\\u{e0072}\\u{e0075}\\u{e006e}");
+  assert.equal(printable("a\u2028b", { keepLineBreaks: true }), "a\\u{2028}b");
+  const readable = "café 日本 \u{1F600} \u2764\ufe0f naïve \u0645\u0631\u062d\u0628\u0627";
+  assert.equal(printable(readable), readable, "letters, emoji and the variation selector that picks an emoji's look");
+});
+
+test("every control, line or paragraph separator and default-ignorable character is escaped, but the variation selectors", () => {
+  // Unicode's own classes, against the one list (src/util/hidden-chars.ts) printable and shellWord share.
+  const hidden = /^[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}]$/u;
+  const variationSelector = /^[\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+  const missed: string[] = [];
+  for (let code = 0; code <= 0x10ffff; code++) {
+    if (code >= 0xd800 && code <= 0xdfff) continue;
+    const char = String.fromCodePoint(code);
+    if (char === "\n" || !hidden.test(char) || variationSelector.test(char)) continue;
+    // Line breaks kept: a lone CR is escaped too (folded, it would be a space).
+    if (printable(char, { keepLineBreaks: true }) !== `\\u{${code.toString(16)}}`) missed.push(code.toString(16));
+  }
+  assert.deepEqual(missed, []);
+});
+
+test("quoted: a value as JSON quotes it, each hidden character as \\u{hex} (printable's form), plain names as JSON's", () => {
+  assert.equal(quoted("api"), '"api"');
+  assert.equal(quoted('say "hi" \\ there'), '"say \\"hi\\" \\\\ there"');
+  assert.equal(quoted("a\u001b[31m\tb\nc\u202ed\u009be\u200bf"), '"a\\u{1b}[31m\\u{9}b\\u{a}c\\u{202e}d\\u{9b}e\\u{200b}f"');
+  // Text that spells an escape stays text: its backslash is JSON's `\\`.
+  assert.equal(quoted("\\u001b"), '"\\\\u001b"');
+  assert.equal(quoted(["a\u0007", 3, true, null]), '["a\\u{7}",3,true,null]');
+  assert.equal(quoted(42), "42");
+  assert.equal(quoted(undefined), "undefined");
+  assert.equal(quoted("café 日本 \u{1F600}"), '"café 日本 \u{1F600}"');
 });

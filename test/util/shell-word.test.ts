@@ -8,6 +8,8 @@ import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { shellWord } from "../../src/util/shell-word.js";
+import { HIDDEN_CHAR } from "../../src/util/hidden-chars.js";
+import { printable } from "../../src/util/printable.js";
 
 const run = promisify(execFile);
 
@@ -43,6 +45,10 @@ const WORDS = [
   "app@dev.b\u202eevil",
   "\u202a\u202b\u202c\u202d x \u2066\u2067\u2068\u2069\u200e\u200f\u061c",
   "-\u202e'",
+  // Line and paragraph separators and characters that show nothing (src/util/hidden-chars.ts).
+  "a\u2028b\u2029c",
+  "zero\u200bwidth\u200c\u200d\u2060\ufeff\u00ad",
+  "tag\u{e0072}\u{e0075}\u{e006e}",
 ];
 
 describe("shellWord", () => {
@@ -55,15 +61,24 @@ describe("shellWord", () => {
     });
   }
 
-  it("writes no control character (bidi controls included) but a trailing newline, and plain words as they are", () => {
+  it("writes no hidden character (controls, bidi controls, zero-width ones) but a trailing newline, and plain words as they are", () => {
     assert.equal(shellWord("plain-1.json"), "plain-1.json");
     assert.equal(shellWord("it's"), "'it'\\''s'");
     assert.equal(shellWord("nl\nx\u001b[31m.json"), `"$(printf 'nl\\012x\\033[31m.json')"`);
     assert.equal(shellWord("a'\\%\u0085"), `"$(printf 'a\\047\\\\%%\\302\\205')"`);
     assert.equal(shellWord("b\u202eevil"), `"$(printf 'b\\342\\200\\256evil')"`);
+    assert.equal(shellWord("a\u200bb"), `"$(printf 'a\\342\\200\\213b')"`);
+    assert.equal(shellWord("a\u2028b"), `"$(printf 'a\\342\\200\\250b')"`);
+    assert.equal(shellWord("café-日本-\u{1F600}"), "'café-日本-\u{1F600}'", "letters and emoji stay readable");
     for (const word of WORDS) {
-      // eslint-disable-next-line no-control-regex
-      assert.doesNotMatch(shellWord(word).replace(/\n+'$/, "'"), /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/, JSON.stringify(word));
+      assert.doesNotMatch(shellWord(word).replace(/\n+'$/, "'"), HIDDEN_CHAR, JSON.stringify(word));
+    }
+  });
+
+  it("writes as printf bytes every character printable escapes (one list of hidden characters)", () => {
+    for (const char of ["\u0007", "\u009b", "\u202e", "\u2028", "\u200b", "\ufeff", "\u{e0041}"]) {
+      assert.notEqual(printable(char), char, JSON.stringify(char));
+      assert.match(shellWord(`a${char}`), /^"\$\(printf 'a(\\[0-7]{3})+'\)"$/, JSON.stringify(char));
     }
   });
 });

@@ -4,6 +4,7 @@
 import { withOrigin, type FreeMap, type StepSpec, type StringMap } from "../../model/intent.js";
 import { hasControlCharacter } from "../../plan/validate.js";
 import { errorAt, originAt, scalarSourceAt, type PathSegment, type YamlDoc } from "./yaml.js";
+import { quoted } from "../../util/printable.js";
 
 export type Obj = Record<string, unknown>;
 
@@ -61,7 +62,7 @@ export function step(yd: YamlDoc, path: readonly PathSegment[], value: unknown):
   // control character there is refused when it is run (src/plan/validate.ts), so it is refused here first.
   for (const key of ["id", "name"] as const) {
     if (typeof v[key] === "string" && hasControlCharacter(v[key])) {
-      throw errorAt(yd, [...path, key], `step ${key} ${JSON.stringify(v[key])} contains a control character (a tab, newline or escape)`);
+      throw errorAt(yd, [...path, key], `step ${key} ${quoted(v[key])} contains a control character (a tab, newline or escape)`);
     }
   }
   const out: Record<string, unknown> = {};

@@ -8,6 +8,7 @@ import { OrunError, errorMessage } from "../../util/errors.js";
 import { describe, inferGithubEventName, isObject, normalizeGithubEvent } from "./github.js";
 import { jsonErrorOffset, lineColumn } from "./json-position.js";
 import type { TriggerContext } from "./types.js";
+import { quoted } from "../../util/printable.js";
 
 export interface TriggerFlags {
   trigger?: string;
@@ -75,5 +76,5 @@ async function readEventFile(absolute: string, shown: string): Promise<Record<st
 
 function describeOffset(text: string, offset: number): string {
   if (offset >= text.length) return "unexpected end of input";
-  return `unexpected ${JSON.stringify(text[offset])}`;
+  return `unexpected ${quoted(text[offset])}`;
 }

@@ -4,6 +4,7 @@
 
 import { OrunError } from "../../util/errors.js";
 import type { NormalizedEvent } from "./types.js";
+import { quoted } from "../../util/printable.js";
 
 type Json = Record<string, unknown>;
 
@@ -94,7 +95,7 @@ function stringAt(payload: Json, dotPath: string, file: string): string | undefi
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === "object" ? "an object" : `${typeof value} ${quoted(value)}`;
 }
 
 export function isObject(value: unknown): value is Json {

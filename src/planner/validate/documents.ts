@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { OrunError } from "../../util/errors.js";
+import { quoted } from "../../util/printable.js";
 import { exactIntegers, formatField, lineAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
 import { didYouMean } from "./did-you-mean.js";
 import { SCHEMAS, SINGLE_LINE, type SchemaName } from "./schemas.js";
@@ -248,8 +249,8 @@ function describeValue(value: unknown): string {
 
 /** A value quoted in a message, cut short: the whole of a long string buries the message. */
 export function shown(value: unknown): string {
-  // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal's CSI) are escaped too.
-  const text = (JSON.stringify(value) ?? String(value)).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // Each control, bidi or zero-width character as `\u{hex}` (src/util/printable.ts): the form the rest of the line has.
+  const text = quoted(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 

@@ -9,6 +9,7 @@ import { policyFlag } from "../../model/plan.js";
 import { OrunError } from "../../util/errors.js";
 import { closestMatch } from "./did-you-mean.js";
 import { matchesPattern } from "../expand.js";
+import { quoted } from "../../util/printable.js";
 
 export const KNOWN_POLICIES = ["requireApproval", "requireCleanGitTree", "requirePinnedTerraformVersion"] as const;
 
@@ -34,7 +35,7 @@ export function checkPolicies(owner: PolicyOwner): string[] {
     if (text === undefined || policyFlag(text) === undefined) {
       const at = owner.origin?.at(["policies", "requireApproval"]);
       throw new OrunError(
-        `${at?.field ?? "policies.requireApproval"}: ${owner.what} requireApproval must be true or false (or yes/no, on/off, 1/0), got ${JSON.stringify(approval)}: orun would not know whether to ask for --approve`,
+        `${at?.field ?? "policies.requireApproval"}: ${owner.what} requireApproval must be true or false (or yes/no, on/off, 1/0), got ${quoted(approval)}: orun would not know whether to ask for --approve`,
         { location: at ? { file: at.file, line: at.line } : undefined },
       );
     }

@@ -78,7 +78,7 @@ export class TextRenderer implements Renderer {
       case "step-start":
         if (this.options.verbose) {
           const attempt = event.attempts > 1 ? `  attempt ${event.attempt}/${event.attempts}` : "";
-          out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${printable(event.stepKey)} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${event.cwd}`)}`);
+          out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${printable(event.stepKey)} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${printable(event.cwd)}`)}`);
         }
         break;
       case "step-output":
@@ -275,7 +275,7 @@ export class TextRenderer implements Renderer {
     if (event.failFast) scope.push("fail-fast");
     out(`  Scope:     ${scope.join(" · ")}`);
     out(`  Runner:    ${event.runner.name} (${event.runner.source})`);
-    out(`  Workspace: ${event.workspaceDir}`);
+    out(`  Workspace: ${printable(event.workspaceDir)}`);
     event.jobs.forEach((preview, index) => this.previewJob(preview, index));
   }
 
@@ -285,27 +285,31 @@ export class TextRenderer implements Renderer {
     const { job } = preview;
     out("");
     out(`  ${index + 1}. ${p.bold(printable(job.id))}`);
-    out(`     workdir  ${preview.dir}`);
+    // Everything below but the counts comes from the plan file, which may come from anywhere (a CI artifact): a job's
+    // path, a step's command, shell or working-directory may hold an escape sequence or a bidi control.
+    out(`     workdir  ${printable(preview.dir)}`);
     out(`     needs    ${job.dependsOn?.length ? printable(job.dependsOn.join(", ")) : "—"}`);
-    out(`     retries  ${preview.retries}  ·  timeout ${preview.timeout ?? "none"}`);
-    // Step keys come from the plan, which accepts bidi controls in them: escaped, the column as wide as the escaped form.
+    out(`     retries  ${preview.retries}  ·  timeout ${preview.timeout === undefined ? "none" : printable(preview.timeout)}`);
+    // Step keys: escaped, the column as wide as the escaped form.
     const keys = preview.steps.map((step) => printable(step.key));
     const width = Math.max(...keys.map((key) => key.length), 4);
     preview.steps.forEach((step, i) => {
       // Only what differs from the job's defaults.
       const extras = [
         step.retries !== preview.retries ? `retry ${step.retries}` : "",
-        step.timeout && step.timeout !== preview.timeout ? `timeout ${step.timeout}` : "",
-        step.onFailure && step.onFailure.trim().toLowerCase() !== "stop" ? `onFailure ${step.onFailure}` : "",
-        step.shell ? `shell ${step.shell}` : "",
-        step.cwd !== preview.dir ? `cwd ${step.cwd}` : "",
+        step.timeout && step.timeout !== preview.timeout ? `timeout ${printable(step.timeout)}` : "",
+        step.onFailure && step.onFailure.trim().toLowerCase() !== "stop" ? `onFailure ${printable(step.onFailure)}` : "",
+        step.shell ? `shell ${printable(step.shell)}` : "",
+        step.cwd !== preview.dir ? `cwd ${printable(step.cwd)}` : "",
       ].filter(Boolean);
-      const lines = step.command.split("\n").filter((line) => line.trim() !== "");
-      const command = (lines[0] ?? "").trim() + (lines.length > 1 ? " …" : "");
+      // A command of several lines shows its first and `…`. Only spaces and tabs are trimmed: a hidden character at an
+      // end (U+FEFF, U+2028, a lone CR that would overwrite the line) is shown escaped, not dropped.
+      const lines = step.command.split(/\r?\n/).filter((line) => !/^[ \t]*$/.test(line));
+      const command = printable((lines[0] ?? "").replace(/^[ \t]+|[ \t]+$/g, ""), { keepLineBreaks: true }) + (lines.length > 1 ? " …" : "");
       out(`     ${i === 0 ? "steps" : "     "}    ${step.phase.padEnd(4)} ${keys[i]!.padEnd(width)}  ${step.kind}: ${command}${extras.length ? `  [${extras.join(" · ")}]` : ""}`);
     });
     if (preview.steps.length === 0) out("     steps    (none)");
-    if (preview.note) out(`     note     ${p.yellow(preview.note)}`);
+    if (preview.note) out(`     note     ${p.yellow(printable(preview.note))}`);
   }
 }
 

@@ -20,6 +20,7 @@ import { freeMap, list, obj, optString } from "../decode.js";
 import { errorAt, exactIntegers, lineAt, originAt, readSingleDocument, type YamlDoc } from "../yaml.js";
 import { hashDirectories } from "./digest.js";
 import { DocumentCache, checkStepIds, loadJob, type CompositionContext } from "./documents.js";
+import { quoted } from "../../../util/printable.js";
 
 export const LEGACY_SOURCE_NAME = "legacy-config-dir";
 export const LEGACY_SOURCE_KIND = "legacy-dir";
@@ -190,7 +191,7 @@ async function loadType(dir: string, type: string, ctx: LegacyContext): Promise<
     throw errorAt(
       yd,
       ["kind"],
-      `a legacy --config-dir job file must have kind JobRegistry (got ${kind === undefined ? "none" : JSON.stringify(kind)})`,
+      `a legacy --config-dir job file must have kind JobRegistry (got ${kind === undefined ? "none" : quoted(kind)})`,
       kind === "Composition" ? "composition packages are declared in the intent's compositions.sources" : undefined,
     );
   }
