@@ -1,6 +1,7 @@
 // A dead proxy in front of the backend is named as such (without the
 // password in its URL), not reported as the backend being down: the runner's
-// retry notice and its final error say which proxy refused the connection.
+// retry notice and its final error say which proxy refused the connection. The retry budget leaves room for a
+// second attempt on a loaded machine (at 3 s a full CI run once gave up after the first, with no notice).
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -16,7 +17,7 @@ describe("a dead proxy in front of the backend", () => {
       const port = await closedPort();
       const r = await runOrun(["status", "--remote-state", "--backend-url", "http://backend.corp:8080", "--exec-id", "r1"], {
         cwd: dir,
-        env: { HTTP_PROXY: `http://u:s3cr3t@127.0.0.1:${port}`, NO_PROXY: "", no_proxy: "", ORUN_BACKEND_RETRY_MS: "3000", ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "" },
+        env: { HTTP_PROXY: `http://u:s3cr3t@127.0.0.1:${port}`, NO_PROXY: "", no_proxy: "", ORUN_BACKEND_RETRY_MS: "8000", ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "" },
       });
       const output = r.stdout + r.stderr;
       assert.equal(r.code, 1, output);
