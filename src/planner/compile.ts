@@ -4,7 +4,7 @@
 // adds the edges: loading files and reading the git revision.
 import path, { posix } from "node:path";
 import { compositionFor, jobBindings as registryJobBindings, type CompositionRegistry } from "../model/composition.js";
-import type { Origin } from "../model/intent.js";
+import type { Origin, StringMap } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
 import { compareUtf8 } from "../plan/canonical-json.js";
 import { stampPlan } from "../plan/checksum.js";
@@ -23,6 +23,7 @@ import { unmatchableBindingWarnings } from "./triggers/binding-checks.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
 import { closestMatch, didYouMean } from "./validate/did-you-mean.js";
 import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
+import { expressionSyntaxError, JOB_ENV_EXPRESSION_CONSEQUENCE } from "./validate/expressions.js";
 import { checkPolicies, domainWarning } from "./validate/policies.js";
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -387,6 +388,31 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
+/**
+ * Env values whose `${{ }}` does not parse, warned about where they are declared: they become job env, which
+ * the github-actions runner evaluates before every step (./validate/expressions.ts says why not an error).
+ */
+function jobEnvExpressionWarnings(normalized: NormalizedIntent): string[] {
+  const warnings: string[] = [];
+  const check = (values: StringMap | undefined, origin: Origin | undefined): void => {
+    for (const key of Object.keys(values ?? {}).sort()) {
+      const value: unknown = values![key];
+      const invalid = typeof value === "string" ? expressionSyntaxError(value) : undefined;
+      if (!invalid) continue;
+      const at = origin?.at(["env", key]);
+      const where = at?.file ? `${at.file}:${at.line}: ` : "";
+      warnings.push(`${where}${at?.field ?? `env.${key}`}: ${invalid}: ${JOB_ENV_EXPRESSION_CONSEQUENCE}`);
+    }
+  };
+  check(normalized.intent.env, normalized.intent.origin);
+  for (const env of normalized.environments) check(env.env, env.origin);
+  for (const component of normalized.components) {
+    check(component.env, component.origin);
+    for (const sub of component.subscribe.environments) check(sub.env, sub.origin);
+  }
+  return warnings;
+}
+
 /** Policies of every environment, group and execution profile (./validate/policies.ts), and misspelt domains. */
 function policyWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
   const warnings: string[] = [];
@@ -427,6 +453,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     ...undeclaredParameterWarnings(normalized, workspace.compositions),
     ...triggerPromotionWarnings(normalized),
     ...droppedExpressionWarnings(normalized),
+    ...jobEnvExpressionWarnings(normalized),
     ...policyWarnings(normalized, workspace.compositions),
     ...unmatchableBindingWarnings(normalized.intent.automation?.triggerBindings ?? {}),
   ];
@@ -474,13 +501,17 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const jobBindings: Record<string, string> = {};
   for (const [type, registry] of Object.entries(registryJobBindings(workspace.compositions))) if (registry) jobBindings[type] = registry;
   const byId = new Map(jobs.map((j) => [j.id, j]));
-  const materializeCtx = { rootEnv: normalized.env, parameters };
+  // One warning per place: a parameter substituted into the same step in every environment is told once.
+  const stepWarnings = new Set<string>();
+  const materializeCtx = { rootEnv: normalized.env, parameters, warn: (message: string) => stepWarnings.add(message) };
   const planJobs = runStage(
     trace,
     "materialize",
     () => graph.order.map((id) => materializeJob(byId.get(id)!, { dependsOn: graph.dependsOn.get(id)!, gates: graph.gates.get(id)! }, materializeCtx)),
     (list) => `${plural(list.length, "job")}, ${plural(list.reduce((n, j) => n + j.steps.length, 0), "step")}`,
   );
+
+  warnings.push(...stepWarnings);
 
   const meta = workspace.intent.metadata ?? {};
   const state = workspace.intent.execution?.state;

@@ -15,10 +15,10 @@ import { posix } from "node:path";
 import type { FreeMap, StepSpec, StringMap } from "../model/intent.js";
 import type { PlanJob, PlanStep, PromotionGate, StepPhase } from "../model/plan.js";
 import { renderTemplate, TemplateError } from "../template/index.js";
-import { errorMessage, OrunError, type SourceLocation } from "../util/errors.js";
+import { errorMessage, formatLocation, OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
 import type { Instance } from "./expand.js";
-import { expressionSyntaxError } from "./validate/expressions.js";
+import { expressionSyntaxError, STEP_EXPRESSION_CONSEQUENCE } from "./validate/expressions.js";
 
 const LEGACY_KEYS = /\{\{\s*\.(environment|component|group)\s*\}\}/g;
 /** Any remaining `{{…}}` on one line, unless it is a GitHub `${{ … }}` expression. */
@@ -220,7 +220,10 @@ export function templateData(job: BoundJob, parameters: FreeMap, env: StringMap)
   };
 }
 
-function render(job: BoundJob, step: StepSpec, stepName: string, field: string, source: string, data: TemplateData): string {
+/** Receives a planner warning (printed `⚠ warning: …`). */
+export type Warn = (message: string) => void;
+
+function render(job: BoundJob, step: StepSpec, stepName: string, field: string, source: string, data: TemplateData, warn?: Warn): string {
   if (!source.includes("{{")) return source;
   let rendered: string;
   try {
@@ -232,22 +235,71 @@ function render(job: BoundJob, step: StepSpec, stepName: string, field: string, 
     }
     throw stepError(job, step, `${what}: ${errorMessage(err)}`, fieldPath(field));
   }
-  // `${{ }}` is left for the runner to evaluate, but a syntax error in it is the plan's to report.
-  const invalid = expressionSyntaxError(rendered);
-  if (invalid) {
-    throw new OrunError(`component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field}): ${invalid}`, { location: step.origin?.at(fieldPath(field)) });
-  }
+  // `${{ }}` is left for the runner to evaluate, but a syntax error in it is worth a warning (./validate/expressions.ts).
+  const invalid = warn && expressionSyntaxError(rendered);
+  if (invalid) warnExpression({ job, step, stepName, field, source, rendered, invalid, data }, warn);
   return rendered;
+}
+
+interface BadExpression {
+  job: BoundJob;
+  step: StepSpec;
+  stepName: string;
+  field: string;
+  source: string;
+  rendered: string;
+  invalid: string;
+  data: TemplateData;
+}
+
+/**
+ * Warns about a rendered step field whose `${{ }}` does not parse, at the place it was written: the step's
+ * field when the composition wrote it, else the parameter it was substituted from (an env value is warned
+ * about where it is declared, as job env, by the compiler), else the step, saying it came from a substitution.
+ */
+function warnExpression(bad: BadExpression, warn: Warn): void {
+  const { job, step, stepName, field, source, rendered, invalid, data } = bad;
+  const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field})`;
+  // The template engine passes the step's own `${{ … }}` through as text (src/template/lexer.ts), so the
+  // source holds them exactly as the rendered text does.
+  const own = expressionSyntaxError(source);
+  if (own) warn(`${located(step.origin?.at(fieldPath(field)))}${what}: ${own}: ${STEP_EXPRESSION_CONSEQUENCE}`);
+  // Env values: warned about as job env where they are declared.
+  let found = own !== undefined || Object.values(data.env).some((value) => value && rendered.includes(value) && expressionSyntaxError(value));
+  for (const [key, value] of Object.entries(data.parameters)) {
+    const from = nestedStrings(value).find((text) => rendered.includes(text) && expressionSyntaxError(text));
+    if (from === undefined) continue;
+    found = true;
+    const at = parameterSource(job.instance, key)?.at;
+    const where = at?.file ? located(at) : `component ${job.instance.component.name}: parameters.${key}: `;
+    warn(`${where}${expressionSyntaxError(from)!}: substituted into step ${stepName} (${field}) of composition ${job.instance.component.type}: ${STEP_EXPRESSION_CONSEQUENCE}`);
+  }
+  if (!found) {
+    warn(`${what}: ${invalid}: the expression comes from a {{ }} substitution (the component's parameters or env), not from the step's text: ${STEP_EXPRESSION_CONSEQUENCE}`);
+  }
+}
+
+/** `file:line: field: ` for a warning, or nothing when the place is unknown. */
+function located(at: SourceLocation | undefined): string {
+  const where = at ? formatLocation(at) : "";
+  return where ? `${where}: ` : "";
+}
+
+/** Every string in a parameter value (nested maps and lists included). */
+function nestedStrings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (value && typeof value === "object") return Object.values(value).flatMap(nestedStrings);
+  return [];
 }
 
 function fieldPath(field: string): string {
   return field.replace(":", ".");
 }
 
-function renderMap<T>(job: BoundJob, step: StepSpec, stepName: string, kind: "with" | "env", map: Record<string, T> | undefined, data: TemplateData): Record<string, T> | undefined {
+function renderMap<T>(job: BoundJob, step: StepSpec, stepName: string, kind: "with" | "env", map: Record<string, T> | undefined, data: TemplateData, warn?: Warn): Record<string, T> | undefined {
   if (!map || Object.keys(map).length === 0) return undefined;
   const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(map)) out[k] = (typeof v === "string" ? render(job, step, stepName, `${kind}:${k}`, v, data) : v) as T;
+  for (const [k, v] of Object.entries(map)) out[k] = (typeof v === "string" ? render(job, step, stepName, `${kind}:${k}`, v, data, warn) : v) as T;
   return out;
 }
 
@@ -278,7 +330,7 @@ export function stepIds(job: BoundJob, ordered: readonly { step: StepSpec }[]): 
   });
 }
 
-export function renderSteps(job: BoundJob, data: TemplateData): PlanStep[] {
+export function renderSteps(job: BoundJob, data: TemplateData, warn?: Warn): PlanStep[] {
   const ordered = orderSteps(job);
   const ids = stepIds(job, ordered);
   return ordered.map(({ step, phase }, i): PlanStep => {
@@ -286,15 +338,15 @@ export function renderSteps(job: BoundJob, data: TemplateData): PlanStep[] {
     const out: PlanStep = { id: ids[i]!, phase };
     if (stepName) out.name = stepName;
     if (step.order) out.order = step.order;
-    if (step.run) out.run = render(job, step, stepName, "run", step.run, data);
-    if (step.use) out.use = render(job, step, stepName, "use", step.use, data);
-    const withMap = renderMap(job, step, stepName, "with", step.with, data);
+    if (step.run) out.run = render(job, step, stepName, "run", step.run, data, warn);
+    if (step.use) out.use = render(job, step, stepName, "use", step.use, data, warn);
+    const withMap = renderMap(job, step, stepName, "with", step.with, data, warn);
     if (withMap) out.with = withMap;
-    const env = renderMap(job, step, stepName, "env", step.env, data);
+    const env = renderMap(job, step, stepName, "env", step.env, data, warn);
     if (env) out.env = env;
-    if (step.shell) out.shell = render(job, step, stepName, "shell", step.shell, data);
+    if (step.shell) out.shell = render(job, step, stepName, "shell", step.shell, data, warn);
     const wd = step["working-directory"];
-    if (wd) out["working-directory"] = render(job, step, stepName, "working-directory", wd, data);
+    if (wd) out["working-directory"] = render(job, step, stepName, "working-directory", wd, data, warn);
     if (step.timeout) out.timeout = step.timeout;
     if (step.retry) out.retry = step.retry;
     if (step.onFailure) out.onFailure = step.onFailure;
@@ -306,6 +358,8 @@ export interface MaterializeContext {
   rootEnv: StringMap;
   /** `component@environment` → its merged, validated parameters (schema defaults filled in). */
   parameters: ReadonlyMap<string, MergedParameters>;
+  /** Where warnings about step fields go (a `${{ }}` that does not parse). */
+  warn?: Warn;
 }
 
 function nonEmpty<T extends object>(value: T | undefined): T | undefined {
@@ -316,7 +370,7 @@ export function materializeJob(job: BoundJob, graph: { dependsOn: string[]; gate
   const { component, environment } = job.instance;
   const { parameters, path } = ctx.parameters.get(`${component.name}@${environment.name}`) ?? mergeParameters(job.instance);
   const env = mergeEnv(job.instance, ctx.rootEnv);
-  const steps = renderSteps(job, templateData(job, parameters, env));
+  const steps = renderSteps(job, templateData(job, parameters, env), ctx.warn);
   const planJob: PlanJob = {
     id: job.id,
     name: job.name,

@@ -1,7 +1,9 @@
-// `${{ }}` GitHub expressions in step fields, checked for syntax at plan time (never evaluated: their values
-// exist only while a job runs). The github-actions runner parsed them first when the step ran, so a stray `)`
-// failed the job after the steps before it had run. Parsed as the runner parses them
+// `${{ }}` GitHub expressions in step fields and job env, checked for syntax at plan time (never evaluated:
+// their values exist only while a job runs). The github-actions runner parses them only when the step runs, so
+// a stray `)` failed the job after the steps before it had run. Parsed as the runner parses them
 // (src/runners/github-actions/expressions.ts): the same splitting, the same contexts and functions.
+// A warning, not an error: the plan does not know its runner, and the local and docker runners run `run:`
+// text as written (a step may legitimately write `${{ secrets.X }}` into a workflow file).
 import { Lexer, Parser } from "@actions/expressions";
 import type { FunctionDefinition } from "@actions/expressions/funcs/info";
 import { ExpressionFailure, splitTemplate } from "../../runners/github-actions/expressions.js";
@@ -14,12 +16,21 @@ const declared = (name: string, minArgs: number, maxArgs: number): FunctionDefin
 /** The runner's own functions besides the library's built-ins: the status functions and hashFiles. */
 const FUNCTIONS = [...["success", "failure", "always", "cancelled"].map((name) => declared(name, 0, 0)), declared("hashFiles", 1, 255)];
 
-/** `invalid expression ${{ … }}: <reason>` for the first expression in `text` that does not parse; undefined when all do. */
+/** What a bad expression in a step field does on each runner (the tail of its warning). */
+export const STEP_EXPRESSION_CONSEQUENCE = "the github-actions runner would fail the step; the local and docker runners run it as written";
+/** The same for a job env value: the github-actions runner evaluates job env before every step. */
+export const JOB_ENV_EXPRESSION_CONSEQUENCE = "the github-actions runner would fail every step of the job; the local and docker runners pass it as written";
+
+/**
+ * `invalid expression ${{ … }}: <reason>` for the first expression in `text` that does not parse, or that is
+ * empty (GitHub refuses `${{ }}`); undefined when all parse.
+ */
 export function expressionSyntaxError(text: string): string | undefined {
   if (!text.includes("${{")) return undefined;
   try {
     for (const segment of splitTemplate(text)) {
       if (segment.expression === undefined) continue;
+      if (segment.expression.trim() === "") throw new ExpressionFailure("", "empty expression (GitHub refuses it: An expression was expected)", `\${{${segment.expression}}}`);
       try {
         new Parser(new Lexer(segment.expression).lex().tokens, CONTEXTS, FUNCTIONS).parse();
       } catch (err) {
