@@ -382,11 +382,17 @@ function toBackendError(status: number, error: ErrorBody, credential: TokenSourc
 /**
  * What to check when the backend refuses this workflow's GitHub OIDC token, by the reason it gives (an orun backend's
  * words, auth/oidc.ts): the clocks for a token out of its time, the issuer for a signature or key it does not know,
- * the audience for `aud`, the allow list for a repository it does not serve; all of them for a reason it does not know.
+ * the audience for `aud`, the allow list for a repository it does not serve; all of them for a 401 it does not know.
+ * A 403 has other reasons than the allow list (spec 40: a namespace mismatch, the wrong kind of credential for an
+ * endpoint); one it does not know gets no hint, since its own words say more than a guess.
  */
-function oidcRefusalHint(status: number, reason: string): string {
+function oidcRefusalHint(status: number, reason: string): string | undefined {
   const refused = "the backend refused this workflow's GitHub OIDC token";
-  if (status === 403) return `${refused}: the repository is not on its allow list (its --allow-owner / --allow-repo)`;
+  if (status === 403) {
+    if (/^Repository .* is not allowed\b/.test(reason)) return `${refused}: the repository is not on its allow list (its --allow-owner / --allow-repo)`;
+    if (/^Namespace mismatch\b/.test(reason)) return `${refused} for this run's namespace: a workflow's token creates runs only in its own repository's namespace`;
+    return undefined;
+  }
   if (/^Token expired\b|^JWT issued in the future\b|^Invalid claim (?:exp|nbf|iat)\b/.test(reason)) {
     return `${refused} for its times, though orun fetched a fresh one: the clock of the backend's machine or of the token's issuer is off (compare the times above with the real time)`;
   }

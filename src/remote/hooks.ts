@@ -15,7 +15,7 @@ import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunG
 import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
 import { printable } from "../util/printable.js";
 import { backendPlan } from "./plan-payload.js";
-import { JOB_HANDED_ON } from "../runners/runner.js";
+import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
 import { orderSteps, stepKeys } from "../runtime/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
@@ -515,16 +515,18 @@ export class RemoteHooks implements ExecutionHooks {
     let lastTick = lastBeat;
     let since = lastBeat;
     entry.leaseEnds = () => Math.max(lastBeat, since) + leaseMs - interval;
+    // Nowhere to report to and no run to hand the job on in: stopped as failed, not released (JOB_RUN_GONE).
     const goneWhileRunning = (): void => {
       entry.runGone = true;
-      supersede(`remote run ${runId} is gone from the backend (deleted by its retention, or its database was reset)`);
+      stopHere(`remote run ${runId} is gone from the backend (deleted by its retention, or its database was reset)`, JOB_RUN_GONE);
     };
-    const supersede = (why: string): void => {
+    // Another runner may run it now: this one stops the job instead of running it a second time.
+    const supersede = (why: string): void => stopHere(why, JOB_HANDED_ON);
+    const stopHere = (why: string, reason: typeof JOB_HANDED_ON | typeof JOB_RUN_GONE): void => {
       if (entry.superseded) return;
       entry.superseded = true;
-      // Another runner may run it now: this one stops the job instead of running it a second time.
       this.say(`! job ${jobId}: ${why}; stopping it here`);
-      entry.stop.abort(JOB_HANDED_ON);
+      entry.stop.abort(reason);
     };
     entry.timer.unref();
     this.active.set(jobId, entry);

@@ -161,6 +161,12 @@ export interface Runner {
  */
 export const JOB_HANDED_ON = "job handed to another runner";
 
+/**
+ * The abort reason of a job's signal when its remote run is gone from the backend (deleted): nobody runs the job
+ * and nothing can record its result, so runners stop it as for a cancel; the job fails rather than being released.
+ */
+export const JOB_RUN_GONE = "the job's remote run is gone from the backend";
+
 export function isUseStep(step: PlanStep): boolean {
   return typeof step.use === "string" && step.use.trim() !== "";
 }

@@ -5,7 +5,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { requiresApproval, type PlanJob, type PlanStep } from "../model/plan.js";
-import { JOB_HANDED_ON, type HandOff, type JobContext, type Runner, type RunContext, type StepResult } from "../runners/runner.js";
+import { JOB_HANDED_ON, JOB_RUN_GONE, type HandOff, type JobContext, type Runner, type RunContext, type StepResult } from "../runners/runner.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { RunEvent } from "./events.js";
 import type { ExecState, JobState, StateWriter } from "./records/state.js";
@@ -310,7 +310,9 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   }
 
   // A later failing post step must not hide the failure that stopped the job.
-  const reported = fatal ?? lastFailure;
+  // Stopped because its remote run was deleted: that, not the step's "canceled", is why it failed.
+  const runGone = deps.signal.aborted && deps.signal.reason === JOB_RUN_GONE;
+  const reported = runGone ? { ...(fatal ?? lastFailure), error: RUN_GONE_ERROR } : (fatal ?? lastFailure);
   const status = reported ? "failed" : "completed";
   // Handed back unfinished (the hooks' stop, not the run's): no verdict, so it is to run again, not failed.
   const released = reported !== undefined && deps.signal.aborted && deps.signal.reason === JOB_HANDED_ON;
@@ -331,8 +333,11 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     ...(localActionRoot !== undefined ? { localActionRoot } : {}),
     output: outputs.join("\n"),
   });
-  return { status, error: reported?.error, failedStep: reported?.step, fatal: fatal !== undefined && !released, ...(released ? { released } : {}) };
+  return { status, error: reported?.error, failedStep: reported?.step, fatal: (fatal !== undefined || runGone) && !released, ...(released ? { released } : {}) };
 }
+
+/** Why a job stopped because its remote run was deleted (JOB_RUN_GONE) failed, as its record and the run's output say it. */
+export const RUN_GONE_ERROR = "stopped here: its remote run is gone from the backend, so no runner takes the job on and its result cannot be recorded";
 
 /** Why a job handed back by the hooks (JobRunResult.released) is not done, as its record and the run's output say it. */
 export const RELEASED_REASON = "released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner";

@@ -155,6 +155,31 @@ describe("backend client retries", () => {
       return true;
     });
   });
+
+  it("an OIDC 403 names the allow list only when the backend says the repository is not allowed", async () => {
+    let reason = "";
+    const url = await serve((_req, res) => void res.writeHead(403, { "Content-Type": "application/json" }).end(JSON.stringify({ error: reason, code: "FORBIDDEN" })));
+    const oidc = { kind: "oidc" as const, token: async () => "jwt" };
+    const refusal = async (why: string): Promise<{ message: string; hint?: string }> => {
+      reason = why;
+      const err = await new BackendClient({ baseUrl: url, auth: oidc }).getRun("r").then(
+        () => assert.fail("a 403 must be refused"),
+        (e: unknown) => e as { message: string; hint?: string },
+      );
+      assert.ok(err.message.startsWith(`authentication failed: ${why} (FORBIDDEN)`), err.message);
+      return err;
+    };
+    const allowList = /allow list|--allow-owner|--allow-repo/;
+    assert.match((await refusal("Repository other/repo is not allowed to use this backend (see its --allow-owner / --allow-repo)")).hint ?? "", /the repository is not on its allow list/);
+    assert.equal(
+      (await refusal("Namespace mismatch")).hint,
+      "the backend refused this workflow's GitHub OIDC token for this run's namespace: a workflow's token creates runs only in its own repository's namespace",
+    );
+    // Spec 40's other 403s (a v2 backend's wrong-credential refusals): the backend's words, no allow-list guess.
+    for (const why of ["OIDC authentication required", "Session authentication required", "Deploy token not accepted for this endpoint"]) {
+      assert.doesNotMatch((await refusal(why)).hint ?? "", allowList, why);
+    }
+  });
 });
 
 /**

@@ -45,6 +45,16 @@ describe("a remote run deleted under a running job", () => {
 
     const r = await runner.done;
     assert.equal(r.code, 1, r.output);
+    // Nothing is handed on and there is no run to rejoin: the job is not "released".
+    assert.doesNotMatch(r.output, /released|hands it on|another runner|rejoin/, r.output);
+    assert.match(r.output, /✗ x .*failed\n.*step {2}main\n.*error stopped here: its remote run is gone from the backend, so no runner takes the job on/, r.output);
+    // The local record says so too: failed for that reason, not left pending as if another runner had it.
+    const records = path.join(dir, ".orun", "executions");
+    const record = (await fs.readdir(records)).find((d) => d.startsWith("gone-running."))!;
+    const state = JSON.parse(await fs.readFile(path.join(records, record, "state.json"), "utf8")) as { jobs: Record<string, { status: string; lastError?: string; reason?: string }> };
+    assert.equal(state.jobs["a@dev.x"]?.status, "failed", JSON.stringify(state));
+    assert.match(state.jobs["a@dev.x"]?.lastError ?? "", /^stopped here: its remote run is gone from the backend/);
+    assert.equal(state.jobs["a@dev.x"]?.reason, undefined);
     assert.match(r.output, /! job a@dev\.x: remote run gone-running is gone from the backend \(deleted by its retention, or its database was reset\); stopping it here/);
     assert.match(r.output, /✕ remote run gone-running is gone from the backend at http:\/\/127\.0\.0\.1:\d+ while job a@dev\.x ran: .*the job's result could not be recorded \(start the run again under a new --exec-id\)/);
     assert.equal(countMatches(r.output, /heartbeat for a@dev\.x failed/), 0, r.output);

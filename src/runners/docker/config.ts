@@ -23,19 +23,27 @@ export interface DockerRunnerConfig {
   user: UserMode;
 }
 
-/** GitHub-hosted runner labels and the public images that stand in for them. */
-const LABEL_IMAGES: Record<string, string> = {
-  "": "ubuntu:22.04",
-  "ubuntu-latest": "ubuntu:latest",
-  "ubuntu-24.04": "ubuntu:24.04",
-  "ubuntu-22.04": "ubuntu:22.04",
-  "ubuntu-20.04": "ubuntu:20.04",
-  "ubuntu-24.04-arm": "ubuntu:24.04",
-  "ubuntu-22.04-arm": "ubuntu:22.04",
-  "self-hosted": "ubuntu:22.04",
-  linux: "ubuntu:22.04",
-};
+/**
+ * GitHub-hosted runner labels and the public images that stand in for them. A Map, not an object literal:
+ * runsOn is user text, and "constructor" or "__proto__" must not find Object.prototype's members.
+ */
+const LABEL_IMAGES: ReadonlyMap<string, string> = new Map([
+  ["", "ubuntu:22.04"],
+  ["ubuntu-latest", "ubuntu:latest"],
+  ["ubuntu-24.04", "ubuntu:24.04"],
+  ["ubuntu-22.04", "ubuntu:22.04"],
+  ["ubuntu-20.04", "ubuntu:20.04"],
+  ["ubuntu-24.04-arm", "ubuntu:24.04"],
+  ["ubuntu-22.04-arm", "ubuntu:22.04"],
+  ["self-hosted", "ubuntu:22.04"],
+  ["linux", "ubuntu:22.04"],
+]);
 const NON_LINUX_LABEL = /^(windows|macos)(-|$)/;
+
+/** Whether a lower-cased runsOn names a runner label (mapped or non-Linux) rather than an image. */
+function isRunnerLabel(label: string): boolean {
+  return LABEL_IMAGES.has(label) || NON_LINUX_LABEL.test(label);
+}
 
 export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv): DockerRunnerConfig {
   // Errors name where a value came from: a flag, or a variable set long ago in a CI configuration.
@@ -63,15 +71,14 @@ export function parseDockerConfig(options: RunnerOptions, env: NodeJS.ProcessEnv
 export function resolveJobImage(runsOn: string | undefined, defaultImage?: string): string {
   const value = (runsOn ?? "").trim();
   const label = value.toLowerCase();
-  const isLabel = label in LABEL_IMAGES || NON_LINUX_LABEL.test(label);
-  if (!isLabel) {
+  if (!isRunnerLabel(label)) {
     if (!isImageReference(value)) {
       throw new OrunError(`runsOn "${value}" is not a container image reference (no spaces, no leading "-")`);
     }
     return value;
   }
   if (defaultImage) return defaultImage;
-  const mapped = LABEL_IMAGES[label];
+  const mapped = LABEL_IMAGES.get(label);
   if (mapped) return mapped;
   throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`);
 }
@@ -85,14 +92,14 @@ export function pullFailureHint(runsOn: string | undefined, config: Pick<DockerR
   const prefix = "docker image could not be pulled: ";
   const value = (runsOn ?? "").trim();
   const label = value.toLowerCase();
-  if (!(label in LABEL_IMAGES || NON_LINUX_LABEL.test(label))) return `${prefix}it is the job's runsOn; set runsOn to a container image this engine can pull`;
+  if (!isRunnerLabel(label)) return `${prefix}it is the job's runsOn; set runsOn to a container image this engine can pull`;
   if (config.defaultImage) {
     const from = `it came from ${config.defaultImageFrom ?? "--docker-image"} (for jobs whose runsOn is a runner label or empty)`;
     return config.defaultImageFrom === "ORUN_DOCKER_IMAGE"
       ? `${prefix}${from}; set it to an image this engine can pull, or unset it`
       : `${prefix}${from}; pass an image this engine can pull`;
   }
-  const standIn = value === "" ? `${LABEL_IMAGES[""]} is the image for jobs without runsOn` : `${LABEL_IMAGES[label]} stands in for the job's runsOn label ${JSON.stringify(value)}`;
+  const standIn = value === "" ? `${LABEL_IMAGES.get("")} is the image for jobs without runsOn` : `${LABEL_IMAGES.get(label)} stands in for the job's runsOn label ${JSON.stringify(value)}`;
   return `${prefix}${standIn}; set runsOn to a container image this engine can pull, or pass --docker-image`;
 }
 

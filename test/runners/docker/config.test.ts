@@ -27,6 +27,17 @@ describe("docker image resolution", () => {
     assert.throws(() => resolveJobImage("macos-latest"), /runsOn "macos-latest" has no Linux container image.*--docker-image/);
     assert.throws(() => resolveJobImage("windows-2022"), /runsOn "windows-2022"/);
   });
+
+  it("takes Object.prototype's names as image references, not as labels", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      assert.equal(resolveJobImage(name), name);
+      assert.equal(resolveJobImage(name, "localhost/orun-test:latest"), name, "the default image is for labels only");
+      assert.equal(
+        pullFailureHint(name, parseDockerConfig({}, { ORUN_DOCKER_IMAGE: "other:1" })),
+        "docker image could not be pulled: it is the job's runsOn; set runsOn to a container image this engine can pull",
+      );
+    }
+  });
 });
 
 describe("docker pull-failure hint", () => {
