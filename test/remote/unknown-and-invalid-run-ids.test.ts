@@ -72,8 +72,9 @@ describe("status and logs of a run the backend does not have", () => {
     // The summary's lines, pasted through sh, read this run.
     for (const word of ["status", "logs"]) {
       const line = new RegExp(`^ {2}${word} +(orun ${word} .*)$`, "m").exec(run.output)?.[1];
-      assert.equal(line, `orun ${word} --exec-id watch-later-2 --remote-state`, run.output);
-      const pasted = await inShell(t, line, bed.dir, { ORUN_TOKEN: bed.token, ORUN_BACKEND_URL: bed.backend.url });
+      assert.equal(line, `orun ${word} --exec-id watch-later-2 --remote-state --backend-url ${bed.backend.url}`, run.output);
+      // Without ORUN_BACKEND_URL: the line names the backend itself.
+      const pasted = await inShell(t, line, bed.dir, { ORUN_TOKEN: bed.token });
       assert.equal(pasted.code, 0, pasted.output);
       assert.match(pasted.output, word === "status" ? /remote run watch-later-2/ : /built-watched/);
     }
