@@ -52,7 +52,7 @@ test("a missing working directory: the hint says the working directory is missin
     for (const missing of [path.join(dir, "gone"), path.join(dir, "nowhere")]) {
       assert.ok(run.stdout.includes(`hint  the working directory ${missing} is missing; check the job's path and the step's working-directory, or set --workdir\n`), `${runner}: ${run.stdout}`);
     }
-    assert.doesNotMatch(run.stdout, /a path was not found from the step's working directory/, runner);
+    assert.doesNotMatch(run.stdout, /a file or path was not found from the step's working directory/, runner);
   }
 });
 

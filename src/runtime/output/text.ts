@@ -10,6 +10,7 @@ import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
 import { remoteRunWords } from "../plan-reference.js";
+import { errorSummary, hintFor } from "./failure-text.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -31,6 +32,8 @@ export class TextRenderer implements Renderer {
   private lastGroup: string | undefined;
   private execId = "";
   private readonly partial = new Map<string, string>();
+  /** Each running job's steps' working directories, for a failed step's "not found" hint. */
+  private readonly stepCwds = new Map<string, Map<string, string>>();
 
   constructor(private readonly options: TextOptions) {}
 
@@ -76,6 +79,8 @@ export class TextRenderer implements Renderer {
         out(`${this.indent()}${p.dim("⚡")} ${this.label(event.job)}  ${p.dim("already completed")}`);
         break;
       case "step-start":
+        if (!this.stepCwds.has(event.job.id)) this.stepCwds.set(event.job.id, new Map());
+        this.stepCwds.get(event.job.id)!.set(event.stepKey, event.cwd);
         if (this.options.verbose) {
           const attempt = event.attempts > 1 ? `  attempt ${event.attempt}/${event.attempts}` : "";
           out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${printable(event.stepKey)} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${printable(event.cwd)}`)}`);
@@ -177,6 +182,8 @@ export class TextRenderer implements Renderer {
     const p = this.options.palette;
     const out = (line: string): void => this.options.writeLine(line);
     const duration = p.dim(formatDuration(event.durationMs));
+    const cwds = this.stepCwds.get(event.job.id);
+    this.stepCwds.delete(event.job.id);
     if (event.status === "completed") {
       out(`${this.indent()}${p.green("✓")} ${this.label(event.job)}  ${duration}`);
       return;
@@ -190,8 +197,9 @@ export class TextRenderer implements Renderer {
     }
     out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  failed`);
     if (event.failedStep) out(`${pad}step  ${printable(event.failedStep)}`);
-    if (event.error) out(`${pad}error ${printable(event.error.replace(/^step [^:]+: /, ""))}`);
-    const hint = hintFor(printable(event.error ?? ""), event.localActionRoot);
+    if (event.error) out(`${pad}error ${printable(errorSummary(event.error.replace(/^step [^:]+: /, "")).summary)}`);
+    const cwd = event.failedStep === undefined ? undefined : cwds?.get(event.failedStep);
+    const hint = hintFor(event.error ?? "", { cwd, localActionRoot: event.localActionRoot });
     if (hint) out(`${pad}hint  ${hint}`);
     if (!this.options.verbose) {
       const lines = event.output.split("\n").filter((line) => line.trim() !== "");
@@ -315,24 +323,4 @@ export class TextRenderer implements Renderer {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-/** `localActionRoot`: the job failed for a missing local action, relative to that root (the runner says so: StepResult). */
-function hintFor(error: string, localActionRoot: string | undefined): string | undefined {
-  // A local action is looked for from the repository root, not the step's working directory (the general
-  // "path not found" hint below would send the user to the component path).
-  if (localActionRoot !== undefined) return `local actions (use: ./path) are relative to the repository root ${printable(localActionRoot)}, not to the step's working directory; fix the path in use: or add the action there`;
-  // A runner's failure to start a job (no container engine, a mount refused…) carries its own hint: these
-  // step-level guesses (a component path, executable permissions) would point the wrong way.
-  if (error.startsWith("start job: ")) return undefined;
-  const text = error.toLowerCase();
-  // Said by every runner when the step's own folder is missing (the general hint below would send the user looking
-  // for a path inside it).
-  const missingDir = /working directory (.+) does not exist/.exec(error);
-  if (missingDir) return `the working directory ${missingDir[1]} is missing; check the job's path and the step's working-directory, or set --workdir`;
-  if (text.includes("timed out")) return "the step exceeded its timeout; raise step.timeout or job.timeout if it legitimately takes longer";
-  if (text.includes("no such file or directory") || text.includes("does not exist")) return "a path was not found from the step's working directory; check the component path or set --workdir";
-  if (text.includes("executable file not found") || text.includes("command not found") || text.includes("exit status 127")) return "a required command is not available in this runner environment";
-  if (text.includes("permission denied") || text.includes("exit status 126")) return "permission denied; check executable permissions";
-  return undefined;
 }

@@ -1,0 +1,51 @@
+// The words of a failed job's `error` and `hint` lines (spec 20 §6, "Step failure"). The record keeps the runner's
+// own words (state.json lastError `step <key>: exit status 3`); the failure block says what happened in the spec's.
+import { printable } from "../../util/printable.js";
+
+/** The summary the `error` line shows, and the step's time limit when a timeout stopped it (for the hint). */
+export interface ErrorSummary {
+  summary: string;
+  timeout?: string;
+}
+
+/** `error` is a step's error without its `step <key>: ` prefix (`exit status 3`, `timed out after 3s`, `canceled`). */
+export function errorSummary(error: string): ErrorSummary {
+  const exit = /^exit status (\d+)$/.exec(error);
+  if (exit) return { summary: `command exited with code ${exit[1]}` };
+  // The local and docker runners say `timed out after 3s`, the github-actions runner `command timed out after 3s`.
+  const timeout = /^(?:command )?timed out after (\S+)$/.exec(error);
+  if (timeout) return { summary: "command timed out", timeout: timeout[1] };
+  if (error === "canceled") return { summary: "command canceled" };
+  return { summary: error };
+}
+
+/**
+ * `error`: the job's error as recorded; `cwd`: the failed step's working directory, when known; `localActionRoot`: the
+ * job failed for a missing local action, relative to that root (the runner says so: StepResult).
+ */
+export function hintFor(error: string, options: { cwd?: string; localActionRoot?: string } = {}): string | undefined {
+  // A local action is looked for from the repository root, not the step's working directory (the general
+  // "path not found" hint below would send the user to the component path).
+  if (options.localActionRoot !== undefined) return `local actions (use: ./path) are relative to the repository root ${printable(options.localActionRoot)}, not to the step's working directory; fix the path in use: or add the action there`;
+  // A runner's failure to start a job (no container engine, a mount refused…) carries its own hint: these
+  // step-level guesses (a component path, executable permissions) would point the wrong way.
+  if (error.startsWith("start job: ")) return undefined;
+  const text = error.toLowerCase();
+  // Said by every runner when the step's own folder is missing (the general hint below would send the user looking
+  // for a path inside it).
+  const missingDir = /working directory (.+) does not exist/.exec(error);
+  if (missingDir) return `the working directory ${printable(missingDir[1]!)} is missing; check the job's path and the step's working-directory, or set --workdir`;
+  const stepError = error.replace(/^step [^:]+: /, "");
+  if (text.includes("timed out") || text.includes("context deadline exceeded")) {
+    const limit = errorSummary(stepError).timeout;
+    return `the command exceeded its configured timeout${limit ? ` of ${printable(limit)}` : ""}; increase step.timeout or job.timeout if it is expected to take longer`;
+  }
+  if (text.includes("no such file or directory") || text.includes("does not exist")) {
+    const from = options.cwd === undefined ? "the step's working directory" : `the step's working directory ${printable(options.cwd)}`;
+    return `a file or path was not found from ${from}; check the component path and relative file paths, or set --workdir`;
+  }
+  if (text.includes("unable to find image") || text.includes("pull access denied")) return "the container image could not be pulled; check the image name (job.runsOn with --runner docker, or a docker:// step image) and access to its registry";
+  if (text.includes("executable file not found") || text.includes("command not found") || stepError === "exit status 127") return "a required command is not available in this runner environment";
+  if (text.includes("permission denied") || stepError === "exit status 126") return "permission denied; check executable permissions and access to the target directory";
+  return undefined;
+}
