@@ -15,7 +15,7 @@ import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, Unfinished
 import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
-import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
+import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { journalLine } from "./records/journal.js";
@@ -433,6 +433,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (unfinished.length > 0) summary.unfinished = unfinished;
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
     const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
+    let approvalRecord: RecordedApproval | undefined;
     if (options.resumeCommand && resumable) {
       // The resume command carries only the --approve this run was given (decision 5: pasting a resume line must not
       // approve a job nobody was asked about). Jobs this run blocked for want of it get their own labelled line
@@ -443,10 +444,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const reached = scopeDone ? selection.ordered : selection.selected;
       const blocked = options.approve ? [] : jobs.filter((job) => job.status === "blocked" && reached.some((planJob) => planJob.id === job.id && requiresApproval(planJob)));
       if (blocked.length > 0) {
-        const command = await resumeText(scopeDone, { approve: true });
+        const words = await options.resumeCommand(execId, scopeDone, { approve: true });
+        const command = commandOf(words);
         const blockedIds = new Set(blocked.map((job) => job.id));
         const others = approvalRequired(options, reached, state).filter((id) => !blockedIds.has(id));
         if (command) summary.approval = { blocked: [...blockedIds], command, ...(others.length ? { alsoApproves: others } : {}) };
+        // For `orun status` to offer it too, its paths kept as the resume command's are (relative to the root).
+        if (command) {
+          const kept = recordedResume(words, store.rootDir);
+          approvalRecord = { blocked: [...blockedIds], command: kept.resumeCommand, words: kept.resumeWords, ...(others.length ? { alsoApproves: others } : {}) };
+        }
       } else {
         const note = approvalNote(options, reached, state);
         if (note) summary.resumeNote = note;
@@ -458,6 +465,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       status: summary.executionStatus,
       finishedAt: nowStamp(),
       ...jobCounts(state),
+      ...(approvalRecord ? { approval: approvalRecord } : {}),
       // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
       ...recordLinks(previous?.links, summary.links),
     });

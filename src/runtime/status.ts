@@ -12,6 +12,7 @@ import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
 import { readRecordFile } from "./records/read-record.js";
 import { remoteRunWords } from "./plan-reference.js";
+import { approvalOffer } from "./output/approval-offer.js";
 
 export interface ExecutionSnapshot {
   execId: string;
@@ -187,6 +188,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     ...(snapshot.interrupted ? { interrupted: true, ...carryOnJson(snapshot) } : {}),
     ...(snapshot.starting ? { starting: true } : {}),
     ...(snapshot.backgroundError ? { backgroundError: snapshot.backgroundError } : {}),
+    ...approvalJson(snapshot),
     ...(snapshot.foreignLock ? { foreignLock: snapshot.foreignLock } : {}),
     ...(snapshot.lockUnreadable ? { lockUnreadable: snapshot.lockUnreadable } : {}),
     ...(snapshot.metadataUnreadable ? { metadataUnreadable: snapshot.metadataUnreadable } : {}),
@@ -197,6 +199,24 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
 function carryOnJson(snapshot: ExecutionSnapshot): { resumeCommand: string; resumeScopeUnknown?: true } {
   const { recorded, unknownScope } = carryOn(snapshot.execId, snapshot.meta, snapshot.metadataFile, snapshot.root);
   return { resumeCommand: recorded, ...(unknownScope ? { resumeScopeUnknown: true } : {}) };
+}
+
+/**
+ * The jobs the record's last run blocked for want of --approve that are blocked still, and the command that approves
+ * and runs them (its paths under where the record's root is now, as the resume command's), as the run offered it.
+ */
+export function approvalOf(snapshot: ExecutionSnapshot): { blocked: string[]; command: string; alsoApproves?: string[] } | undefined {
+  const approval = snapshot.meta?.approval;
+  if (!approval) return undefined;
+  const blocked = approval.blocked.filter((id) => snapshot.state?.jobs[id]?.status === "blocked");
+  if (blocked.length === 0) return undefined;
+  const command = snapshot.root !== undefined && approval.words.length ? resolvedCommand(approval.words, snapshot.root) : approval.command;
+  return { blocked, command, ...(approval.alsoApproves?.length ? { alsoApproves: approval.alsoApproves } : {}) };
+}
+
+function approvalJson(snapshot: ExecutionSnapshot): { approval?: NonNullable<ReturnType<typeof approvalOf>> } {
+  const approval = approvalOf(snapshot);
+  return approval ? { approval } : {};
 }
 
 /** A job's status as shown: `interrupted` is a `running` job of a run that is no longer alive. */
@@ -321,6 +341,9 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     lines.push(`  ${p.yellow("!")} ${who} is no longer alive; ${how}`);
     if (unknownScope) lines.push(`  ${p.yellow("!")} ${unknownScope}`);
   }
+
+  const approval = approvalOf(snapshot);
+  if (approval) lines.push(approvalOffer(approval));
 
   jobs.sort(
     (a, b) =>

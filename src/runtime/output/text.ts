@@ -11,6 +11,7 @@ import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
 import { remoteRunWords } from "../plan-reference.js";
 import { errorSummary, hintFor } from "./failure-text.js";
+import { approvalOffer } from "./approval-offer.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -261,11 +262,7 @@ export class TextRenderer implements Renderer {
         out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);
         // The resume command never approves: the offer to approve is its own line, naming what it approves.
         if (summary.resumeNote) out(`          ${p.dim(printable(summary.resumeNote))}`);
-        if (summary.approval) {
-          const { blocked, command, alsoApproves } = summary.approval;
-          const also = alsoApproves?.length ? ` (also approves ${printable(alsoApproves.join(", "))})` : "";
-          out(`  approve ${printable(blocked.join(", "))} blocked (policy requireApproval); to approve and run ${blocked.length > 1 ? "them" : "it"}: ${command}${also}`);
-        }
+        if (summary.approval) out(approvalOffer(summary.approval));
       } else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
       // A job released here is taken up again by this runner's own command in the run, if no other runner took it.
       const released = summary.jobs.find((job) => job.status === "released")?.id;

@@ -80,6 +80,19 @@ export interface RunMetadata {
    * (resume-words.ts). Records of an older orun have none: their `resumeCommand` is printed as it is.
    */
   resumeWords?: RecordedWord[];
+  /**
+   * Jobs this run blocked for want of --approve (a policy's requireApproval) and the command that approves and runs
+   * them, as the run's summary offered it: `orun status` offers it too.
+   */
+  approval?: RecordedApproval;
+}
+
+/** RunMetadata.approval: `command` as typed at the record's root, `words` its paths relative to it (as resumeWords). */
+export interface RecordedApproval {
+  blocked: string[];
+  command: string;
+  words: RecordedWord[];
+  alsoApproves?: string[];
 }
 
 /** A metadata.json that is not JSON at all (readMetadataLeniently reads it as missing). */
@@ -522,6 +535,13 @@ function checkMetadata(raw: unknown, file: string): RunMetadata {
   for (const field of METADATA_STRINGS) if (meta[field] !== undefined && typeof meta[field] !== "string") bad(field, "expected a string");
   for (const field of METADATA_NUMBERS) if (meta[field] !== undefined && !Number.isFinite(meta[field])) bad(field, "expected a number");
   if (meta.resumeWords !== undefined && !isRecordedWords(meta.resumeWords)) bad("resumeWords", "expected an array of strings and {root, plan?, env?}");
+  if (meta.approval !== undefined) {
+    const approval = meta.approval as Record<string, unknown> | null;
+    const names = (v: unknown): boolean => Array.isArray(v) && v.every((id) => typeof id === "string");
+    if (typeof approval !== "object" || approval === null || !names(approval.blocked) || typeof approval.command !== "string" || !isRecordedWords(approval.words) || (approval.alsoApproves !== undefined && !names(approval.alsoApproves))) {
+      bad("approval", "expected {blocked, command, words, alsoApproves?}");
+    }
+  }
   if (meta.links !== undefined) {
     if (!Array.isArray(meta.links)) bad("links", "expected an array");
     (meta.links as unknown[]).forEach((link, i) => {
