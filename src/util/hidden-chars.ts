@@ -16,11 +16,14 @@
 //   Not the variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF): they pick an emoji's or ideograph's look (❤️ is
 //   U+2764 U+FE0F) and shown escaped would make ordinary text unreadable. The zero-width joiner is escaped although
 //   emoji sequences use it (👨‍👩‍👧 shows as its three people joined by `\u{200d}`): an ID with one looks like one without.
+// - The spaces other than U+0020 (Zs): no-break U+00A0, ogham U+1680, the en quad to hair space U+2000–U+200A, narrow
+//   no-break U+202F, medium mathematical U+205F, ideographic U+3000. Each looks like a space: an ID holding one reads
+//   as two words, and a command typed from what was shown (with a plain space) names another job.
 
 /** One hidden character (no `g` flag: safe to `.test` repeatedly). */
 // Combining characters stand alone in the class on purpose: each one is escaped, not what it would combine with.
 // eslint-disable-next-line no-control-regex, no-misleading-character-class
-export const HIDDEN_CHAR = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff0-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e00ff}\u{e01f0}-\u{e0fff}]/u;
+export const HIDDEN_CHAR = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufeff\uffa0\ufff0-\ufffb\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e00ff}\u{e01f0}-\u{e0fff}]/u;
 
 /** Every hidden character of a text, for `replace`. */
 // eslint-disable-next-line no-misleading-character-class

@@ -35,9 +35,9 @@ test("line and paragraph separators and the characters that show nothing are esc
   assert.equal(printable(readable), readable, "letters, emoji and the variation selector that picks an emoji's look");
 });
 
-test("every control, line or paragraph separator and default-ignorable character is escaped, but the variation selectors", () => {
+test("every control, space but U+0020, line or paragraph separator and default-ignorable character is escaped, but the variation selectors", () => {
   // Unicode's own classes, against the one list (src/util/hidden-chars.ts) printable and shellWord share.
-  const hidden = /^[\p{Cc}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}]$/u;
+  const hidden = /^(?! )[\p{Cc}\p{Zs}\p{Zl}\p{Zp}\p{Bidi_Control}\p{Default_Ignorable_Code_Point}]$/u;
   const variationSelector = /^[\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
   const missed: string[] = [];
   for (let code = 0; code <= 0x10ffff; code++) {

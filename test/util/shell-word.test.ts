@@ -76,7 +76,7 @@ describe("shellWord", () => {
   });
 
   it("writes as printf bytes every character printable escapes (one list of hidden characters)", () => {
-    for (const char of ["\u0007", "\u009b", "\u202e", "\u2028", "\u200b", "\ufeff", "\u{e0041}"]) {
+    for (const char of ["\u0007", "\u009b", "\u202e", "\u2028", "\u200b", "\ufeff", "\u{e0041}", "\u00a0", "\u1680", "\u2000", "\u200a", "\u202f", "\u205f", "\u3000"]) {
       assert.notEqual(printable(char), char, JSON.stringify(char));
       assert.match(shellWord(`a${char}`), /^"\$\(printf 'a(\\[0-7]{3})+'\)"$/, JSON.stringify(char));
     }
