@@ -32,7 +32,7 @@ it("a step that failed silently is shown with its error, before the failing post
   ]);
   const run = await runOrun(["run", "plan.json", "--exec-id", "b"], { cwd: dir });
   assert.equal(run.code, 1);
-  assert.match(run.stdout, /exit status 3/);
+  assert.match(run.stdout, /error command exited with code 3\n/);
   const quiet = "── app@dev.b › quiet  (failed, no output)\nerror: step quiet: exit status 3\n";
   const all = await runOrun(["logs"], { cwd: dir });
   assert.equal(all.stdout, `── app@dev.b › first  (completed)\none\n${quiet}── app@dev.b › report  (failed)\nreporting\n`);
