@@ -317,7 +317,7 @@ export class RemoteHooks implements ExecutionHooks {
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
         entry.runSignal = signal;
         entry.uploads = entry.log.uploads = graceAfter(signal, CANCEL_GRACE_MS);
-        return { action: "run", stop: entry.stop.signal };
+        return { action: "run", stop: entry.stop.signal, claimed: true };
       }
       if (claim.currentStatus === "success") {
         if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
