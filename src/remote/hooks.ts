@@ -312,12 +312,12 @@ export class RemoteHooks implements ExecutionHooks {
           const unstopped = claim.runReopened ? `; the run, stopped by ${claim.runReopened}, is open again` : "";
           this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${unstopped}${reopened}`);
         }
-        // Claimed while this runner was being stopped (fail-fast): it is this runner's now, and nobody else may run it.
-        if (signal.aborted) this.say(`● job ${id} was claimed just before this runner stopped starting jobs; running it`);
+        // Claimed as this runner was being stopped (Ctrl-C, fail-fast): it is this runner's now, so the executor hands
+        // it back unstarted (onJobNotRun), and its report says what became of it.
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
         entry.runSignal = signal;
         entry.uploads = entry.log.uploads = graceAfter(signal, CANCEL_GRACE_MS);
-        return { action: "run", stop: entry.stop.signal };
+        return { action: "run", stop: entry.stop.signal, claimed: true };
       }
       if (claim.currentStatus === "success") {
         if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
@@ -656,34 +656,45 @@ export class RemoteHooks implements ExecutionHooks {
   /**
    * A job this runner will not run. One it holds (claimed, then blocked by approval or a gate) is
    * reported `failed` ("blocked: …"), so its dependents become `skipped` and their runners stop
-   * waiting. A job it never claimed — not started because of fail-fast or Ctrl-C — is left pending
-   * for the other runners of the run: this runner's stop is not theirs to share.
+   * waiting; one it holds that its stop (Ctrl-C, fail-fast) kept from starting is reported as not
+   * started here, no verdict on it. A job it never claimed — not started because of fail-fast or
+   * Ctrl-C — is left pending for the other runners of the run: this runner's stop is not theirs to share.
    */
   onJobNotRun(job: PlanJob, status: "skipped" | "blocked", reason: string): void {
     const id = canonicalJobId(job.id);
+    const entry = this.active.get(id);
     // Only a held job is this runner's to report (one the backend settled or another runner holds is never active here).
-    if (status !== "blocked" || !this.active.has(id)) return;
-    // Recorded failed (blocked) in the run: retried there once it may run (not one cancelled here, which is no verdict).
-    if (!cancelledHere(this.active.get(id)?.runSignal)) this.toRetry ??= id;
+    if (status !== "blocked" || !entry) return;
+    // Judged now: the executor hands a held job back as this runner's stop reached it; a Ctrl-C after a gate blocked it
+    // must not turn the gate's verdict into a cancel.
+    const stoppedBy = entry.runSignal?.aborted !== true ? undefined : cancelledHere(entry.runSignal) ? "cancel" : "fail-fast";
+    // Recorded failed (blocked) in the run: retried there once it may run (not one stopped here, which is no verdict).
+    if (!stoppedBy) this.toRetry ??= id;
     this.reports = this.reports
-      .then(() => this.reportBlocked(id, reason))
-      .catch((err: unknown) => this.say(`! could not report ${id} as blocked to the backend: ${errorMessage(err)}`));
+      .then(() => this.reportBlocked(id, reason, stoppedBy))
+      .catch((err: unknown) => this.say(`! could not report ${id} as ${stoppedBy ? "not started" : "blocked"} to the backend: ${errorMessage(err)}`));
   }
 
-  private async reportBlocked(id: string, reason: string): Promise<void> {
+  private async reportBlocked(id: string, reason: string, stoppedBy: "cancel" | "fail-fast" | undefined): Promise<void> {
     const entry = this.active.get(id);
     if (!entry) return;
-    await this.whileBeating(id, entry, () => this.reportBlockedOutcome(id, reason, entry));
+    await this.whileBeating(id, entry, () => this.reportBlockedOutcome(id, reason, entry, stoppedBy));
   }
 
-  private async reportBlockedOutcome(id: string, reason: string, entry: ActiveJob): Promise<void> {
+  private async reportBlockedOutcome(id: string, reason: string, entry: ActiveJob, stoppedBy: "cancel" | "fail-fast" | undefined): Promise<void> {
     await entry.log.finish();
     const { runId, runnerId } = this.options;
-    if (cancelledHere(entry.runSignal)) {
-      // Ctrl-C while its admission (a gate query) was still being decided: canceled on this runner, as a job
-      // canceled while it runs is, and no verdict of the gate's.
+    if (stoppedBy === "cancel") {
+      // Ctrl-C while its admission (its claim's answer, a gate query) was still being decided: canceled on this runner,
+      // as a job canceled while it runs is, and no verdict of the gate's.
       await this.report(id, { runnerId, status: "failed", error: `canceled on its runner before it started (${reason})`, tolerated: true }, entry.uploads);
-      this.say(`! job ${id} is recorded as canceled (failed) in remote run ${runId}: this runner was stopped before it started`);
+      this.say(`! job ${id} was claimed but not started: this runner was stopped; it is recorded as canceled (failed) in remote run ${runId}`);
+      return;
+    }
+    if (stoppedBy === "fail-fast") {
+      // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own.
+      await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry.uploads);
+      this.say(`! job ${id} was claimed but not started: this runner stopped starting jobs (${reason.replace(/^not started: /, "")}); it is recorded as not started (failed) in remote run ${runId}`);
       return;
     }
     // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.

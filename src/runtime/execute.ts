@@ -14,7 +14,7 @@ import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import type { RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
-import { RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
+import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
@@ -260,7 +260,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
     const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, emit, latches };
-    /** `held`: the hooks admitted the job (remote state: claimed) — told it as one held and not run (see canceledBeforeStart). */
+    /** `held`: the hooks hold the job (remote state: claimed it) — told it as one held and not run (see stoppedBeforeStart). */
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
       if (status !== "waiting") {
         state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
@@ -276,26 +276,48 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       options.hooks?.onJobNotRun?.(job, held || status === "blocked" ? "blocked" : "skipped", reason);
     };
     /**
-     * A job picked to run that the cancel (Ctrl-C, SIGTERM) reached before its first step: recorded not started, as the
-     * jobs the cancel left in the queue are — never shown started, then canceled. One the hooks admitted (remote
-     * state: claimed) is handed back to them as held and not run, which they report as canceled before it started.
+     * Why a job picked to run must not start now: the run is stopping — canceled (Ctrl-C, SIGTERM), or fail-fast
+     * tripped (or a job's error ended the run) while its admission was awaited. Undefined while the run goes on.
+     * The reason is the one the scheduler gives the jobs the stop left in the queue.
      */
-    const canceledBeforeStart = (job: PlanJob, held: boolean): JobOutcome => {
-      notRun(job, "skipped", RUN_CANCELED, held);
-      return "canceled";
+    const stopping = (): string | undefined => {
+      if (abort.signal.aborted) return RUN_CANCELED;
+      if (!admission.signal.aborted) return undefined;
+      return typeof admission.signal.reason === "string" ? admission.signal.reason : RUN_ABORTED;
+    };
+    /**
+     * A job picked to run that the run's stop reached before its first step: recorded not started, as the jobs the
+     * stop left in the queue are — never shown started, then canceled. One the hooks hold (remote state: claimed) is
+     * handed back to them as held and not run, which they report as not started on this runner.
+     */
+    const stoppedBeforeStart = (job: PlanJob, reason: string, held: boolean): JobOutcome => {
+      notRun(job, "skipped", reason, held);
+      return "not-started";
     };
 
     /** Settles once a job's execution has ended (its result line is out): a job that ran on after it waits for it. */
     const jobEnds = new Map<string, Promise<unknown>>();
-    const executeAndSummarize = async (job: PlanJob, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
+    const executeAndSummarize = async (job: PlanJob, held: boolean, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
       const started = Date.now();
-      // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass for this one's.
-      if (previous !== undefined) await store.clearJobLogs(execId, job.id);
-      // A handed-over job's step may be under way already (the helper starts it): it runs on as the cancel leaves it.
-      if (!inflight && abort.signal.aborted) return canceledBeforeStart(job, stop !== undefined);
+      // A handed-over job's step may be under way already (the helper starts it): it runs on as the stop leaves it.
+      const stopped = (): string | undefined => (inflight ? undefined : stopping());
+      if (stopped() !== undefined) return stoppedBeforeStart(job, stopped()!, held);
+      // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass
+      // for this one's. They are moved aside, not deleted, until the job is known to start: a stop landing meanwhile
+      // leaves them where they were.
+      const earlier = previous !== undefined ? await store.setAsideJobLogs(execId, job.id, path.join(runContext!.scratchDir, "earlier-logs")) : undefined;
+      const reason = stopped();
+      if (reason !== undefined) {
+        await earlier?.restore();
+        return stoppedBeforeStart(job, reason, held);
+      }
+      // Not awaited: nothing may come between the last check and the start (the record's tmp goes at run end anyway).
+      earlier?.discard();
       const execution = executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
       jobEnds.set(job.id, execution.catch(() => undefined));
       const result = await execution;
+      // Canceled while the runner set it up: not started after all (nothing of it was recorded ended).
+      if (result.notStarted) return stoppedBeforeStart(job, RUN_CANCELED, held);
       // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
       // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);
@@ -330,12 +352,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
         // done), then approval and gates: a blocked job is then this runner's to report.
         let stop: AbortSignal | undefined;
+        let held = false;
         if (options.hooks?.beforeJob) {
           // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
           const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]));
           if (decision.action === "run") {
             stop = decision.stop;
-            if (abort.signal.aborted) return canceledBeforeStart(job, true);
+            held = decision.claimed === true;
+            // Admitted as the run stopped: not started, and handed back to the hooks when they hold it.
+            const reason = stopping();
+            if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
           }
           if (decision.action === "skip") {
             state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
@@ -350,14 +376,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
             return "skipped";
           }
         }
-        const blocked = await gates.check(job, { approve: options.approve ?? false, signal: abort.signal });
-        // Stopped while its gates were judged: not started, whatever they said (a query the cancel cut short says nothing).
-        if (abort.signal.aborted) return canceledBeforeStart(job, stop !== undefined);
+        // Fail-fast ends a gate query as the cancel does: the job will not start whatever it answers.
+        const blocked = await gates.check(job, { approve: options.approve ?? false, signal: AbortSignal.any([abort.signal, admission.signal]) });
+        // Stopped while its gates were judged: not started, whatever they said (a query the stop cut short says nothing).
+        const reason = stopping();
+        if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
         if (blocked) {
           notRun(job, "blocked", blocked);
           return "blocked";
         }
-        return executeAndSummarize(job, stop);
+        return executeAndSummarize(job, held, stop);
       },
       handOff: latches
         ? (job, after) => {
@@ -368,7 +396,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
                 // Its dependency has ended: a step still held never starts on that latch (confirmed, it then
                 // runs the ordinary way).
                 inflight.withdraw();
-                if (go) return executeAndSummarize(job, undefined, inflight);
+                if (go) return executeAndSummarize(job, false, undefined, inflight);
                 // Not to run — unless the helper started it before it read the withdrawal (its dependency
                 // exited 0 as the run stopped): then it ran, and is recorded as what it did (a resume must not
                 // run it again). A cancel of the run stops it like any running step.
@@ -376,7 +404,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
                   // Shown after its dependency's result: the helper started it when that job's last step exited 0,
                   // but that job may still be finishing here (its line came after this one's note, 3 in 48 runs).
                   await jobEnds.get(after.id);
-                  return executeAndSummarize(job, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
+                  return executeAndSummarize(job, false, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
                 }
                 latches.close(job.id);
                 return undefined;

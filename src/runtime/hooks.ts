@@ -4,8 +4,12 @@
 import type { PlanJob, PromotionGate } from "../model/plan.js";
 
 export type BeforeJobDecision =
-  /** Execute the job here; `stop` aborts it midway (e.g. its lease was handed to another runner). */
-  | { action: "run"; stop?: AbortSignal }
+  /**
+   * Execute the job here; `stop` aborts it midway (e.g. its lease was handed to another runner). `claimed`: the hooks
+   * hold the job now (remote state: this runner claimed it), so one that does not run after all (the run stopped
+   * before it started) is handed back through onJobNotRun as `blocked`: theirs to report.
+   */
+  | { action: "run"; stop?: AbortSignal; claimed?: boolean }
   /** Already completed elsewhere (e.g. by another runner): count it as done. */
   | { action: "skip"; reason: string }
   /** Will never run (e.g. an upstream job failed on another machine). */
@@ -39,7 +43,8 @@ export interface ExecutionHooks {
   onStepFinished?(job: PlanJob, stepKey: string, output: string, failed: boolean): Promise<void>;
   /**
    * A job this execution will not run: `blocked` by an approval policy or a
-   * promotion gate (after beforeJob admitted it), or `skipped` (a dependency
+   * promotion gate (after beforeJob admitted it), or one beforeJob `claimed`
+   * that the run's stop kept from starting; else `skipped` (a dependency
    * failed, fail-fast, cancellation). Fire and forget: the hooks report it
    * in the background and close() waits for the reports.
    */

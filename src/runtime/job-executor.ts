@@ -116,6 +116,16 @@ export interface JobRunResult {
    * no verdict on its work. Recorded pending — another runner's to run — not failed.
    */
   released?: boolean;
+  /**
+   * The run's cancel reached the job while the runner set it up, before any step started: nothing of it ran, and
+   * nothing of it is recorded or shown ended — the caller records it not started (RUN_CANCELED).
+   */
+  notStarted?: boolean;
+}
+
+/** Aborted by the run's cancel (Ctrl-C, SIGTERM), not by the hooks' stop of this job (handed on, its run gone). */
+function canceledByRun(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason !== JOB_HANDED_ON && signal.reason !== JOB_RUN_GONE;
 }
 
 /**
@@ -261,6 +271,16 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   } catch (err) {
     fatal = lastFailure = { error: `start job: ${errorMessage(err)}` };
     unstarted = deps.runner.stepsNeedJobStart === true;
+  }
+  // The run was canceled while the runner set the job up (the docker runner creating its container), before any
+  // step started: the job did not start, as those the cancel left in the queue did not. What the set-up made goes.
+  if (deps.runner.startJob && canceledByRun(deps.signal) && inflight?.started() !== true) {
+    try {
+      await deps.runner.finishJob?.(jobCtx, { failed: true });
+    } catch {
+      // The run's cleanup takes down whatever is left.
+    }
+    return { status: "failed", fatal: false, notStarted: true };
   }
 
   for (let i = 0; i < steps.length; i++) {

@@ -21,13 +21,17 @@ import type { PlanJob } from "../model/plan.js";
 /**
  * `failed-tolerated`: failed only through `onFailure: continue` steps — counted failed, dependents skipped, no failFast.
  * `released`: stopped without a verdict and left to other runners (remote state) — no failure: dependents wait, no failFast.
- * `canceled`: the run's cancel stopped the job before it started (the caller recorded it not run, as RUN_CANCELED):
- * counted not run, and what waits for it is left to the stop's reason, as every job the cancel kept from starting.
+ * `not-started`: the run's stop (cancel, fail-fast, a job's error) reached the job after it was picked, before its first
+ * step (the caller recorded it not run, with the stop's reason): counted not run, and what waits for it is left to the
+ * stop's reason, as every job the stop kept from starting.
  */
-export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released" | "blocked" | "skipped" | "canceled";
+export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released" | "blocked" | "skipped" | "not-started";
 
 /** Why a job the run's cancel kept from starting did not run. */
 export const RUN_CANCELED = "run canceled";
+
+/** Why a job did not start once another job's `run` threw (the schedule then rejects with that error). */
+export const RUN_ABORTED = "run aborted";
 
 export interface ScheduleRequest {
   /** Jobs to consider, in topological order. */
@@ -197,7 +201,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       promise.then(
         (outcome) => complete(id, outcome),
         (err: unknown) => {
-          stop("run aborted");
+          stop(RUN_ABORTED);
           running--;
           active.delete(id);
           finished.add(id);
@@ -255,7 +259,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
           // `started` reports the error when `go`; otherwise a job that ran on could not be recorded.
           if (!go) {
             finished.add(id);
-            stop("run aborted");
+            stop(RUN_ABORTED);
             if (!failure) {
               failure = { err };
               request.onError?.(err);
@@ -284,7 +288,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         }
         confirmedDue.push(...confirmed);
         completedDue.push(id);
-      } else if (outcome === "canceled" && stopReason !== undefined) {
+      } else if (outcome === "not-started" && stopReason !== undefined) {
         result.notRun++;
       } else if (outcome === "released") {
         // Not done, not failed: whoever takes it over may run it, and then its dependents.

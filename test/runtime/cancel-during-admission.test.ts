@@ -3,19 +3,21 @@
 // shown started. Before, a job whose admission answered after the cancel was started: shown started, then failed as
 // canceled before its first step. Each await of admission is held here until the test has cancelled the run: the
 // remote admission (hooks.beforeJob), a promotion gate's evidence query (one that passes, one that blocks), and the
-// clearing of a resumed job's old logs. Each check after an await is pinned: without the one after the gates a blocking
+// clearing of a resumed job's old logs (which stay: they are moved aside until the job is known to start, and a cancel
+// meanwhile put them back). Each check after an await is pinned: without the one after the gates a blocking
 // verdict made after the cancel recorded the job blocked; without the one after beforeJob its gates were judged.
-// The whole runtime (executePlan) with the real local runner, records and files.
+// Fail-fast tripping while a job is admitted (its gate judged, its claim answered) stops it as the cancel does, with
+// the reason the queued jobs get. The whole runtime (executePlan) with the real local runner, records and files.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { executePlan } from "../../src/runtime/execute.js";
 import type { ExecutionHooks } from "../../src/runtime/hooks.js";
 import type { RunEvent } from "../../src/runtime/events.js";
 import { ExecutionStore } from "../../src/runtime/records/store.js";
-import type { Plan, PromotionGate } from "../../src/model/plan.js";
+import type { Plan, PlanJob, PromotionGate } from "../../src/model/plan.js";
 import { makePlan, readJson, recordFile, removeDir, tempDir } from "./helpers.js";
 
 const REVISION = "0123456789abcdef0123456789abcdef01234567";
@@ -27,13 +29,13 @@ interface Bed {
   plan: Plan;
 }
 
-/** One job, deploy, gated on its component in staging when `gated`; its step fails until <dir>/go exists, then notes that it ran. */
+/** One job, deploy, gated on its component in staging when `gated`; its step says it tried, fails until <dir>/go exists, then notes that it ran. */
 async function bed(t: TestContext, gated = false, failFirst = false): Promise<Bed> {
   const dir = await tempDir("orun-cancel-admission-");
   t.after(() => removeDir(dir));
   const ran = path.join(dir, "ran");
   const gates: PromotionGate[] | undefined = gated ? [{ type: "environment-promotion", component: "api", environment: "staging", condition: "success", match: { revision: REVISION } }] : undefined;
-  const plan = makePlan([{ id: "api@prod.deploy", ...(gates ? { gates } : {}), steps: [{ run: `test -f '${dir}/go' || exit 1; touch '${ran}'` }] }], { revision: REVISION });
+  const plan = makePlan([{ id: "api@prod.deploy", ...(gates ? { gates } : {}), steps: [{ run: `echo tried; test -f '${dir}/go' || exit 1; touch '${ran}'` }] }], { revision: REVISION });
   if (!failFirst) await writeFile(path.join(dir, "go"), "");
   return { dir, ran, plan };
 }
@@ -80,7 +82,7 @@ test("cancelled while the remote admission (beforeJob) answers: the job it admit
     beforeJob: async () => {
       // The claim's answer arrives as the Ctrl-C lands: admitted, after the run was cancelled.
       abort.abort();
-      return { action: "run", stop: new AbortController().signal };
+      return { action: "run", stop: new AbortController().signal, claimed: true };
     },
     onJobNotRun: (job, status, reason) => void told.push(`${job.id} ${status} ${reason}`),
   };
@@ -124,7 +126,7 @@ test("cancelled while the remote admission answers, the job gated: its gates are
   const hooks: ExecutionHooks = {
     beforeJob: async () => {
       abort.abort();
-      return { action: "run", stop: new AbortController().signal };
+      return { action: "run", stop: new AbortController().signal, claimed: true };
     },
     // A gate that would block: judged after the cancel, it would only cost time (the local history read) and say nothing.
     gateSatisfied: async () => {
@@ -138,20 +140,115 @@ test("cancelled while the remote admission answers, the job gated: its gates are
   assert.deepEqual(told, ["api@prod.deploy blocked run canceled"]);
 });
 
-test("cancelled while a resumed job's earlier logs are cleared: the job is not started", async (t) => {
+test("cancelled while a resumed job's earlier logs are cleared: the job is not started, and those logs stay in the record", async (t) => {
   const b = await bed(t, false, true);
   // A first run of the execution in which the job failed: the resume runs it again, clearing its logs first.
   assert.equal((await run(b, new AbortController(), undefined, "r1")).exitCode, 1);
+  const earlierLog = new ExecutionStore(b.dir).stepLogFile("r1", "api@prod.deploy", "s1");
+  assert.equal(await readFile(earlierLog, "utf8"), "tried\n");
   await writeFile(path.join(b.dir, "go"), "");
   const abort = new AbortController();
-  const clear = ExecutionStore.prototype.clearJobLogs;
-  t.after(() => void (ExecutionStore.prototype.clearJobLogs = clear));
-  let cleared = 0;
-  ExecutionStore.prototype.clearJobLogs = async function (this: ExecutionStore, execId: string, jobId: string): Promise<void> {
-    cleared++;
-    await clear.call(this, execId, jobId);
+  // The Ctrl-C lands while the logs are being moved out of the way.
+  const setAside = ExecutionStore.prototype.setAsideJobLogs;
+  t.after(() => void (ExecutionStore.prototype.setAsideJobLogs = setAside));
+  let moved = 0;
+  ExecutionStore.prototype.setAsideJobLogs = async function (this: ExecutionStore, ...args: Parameters<typeof setAside>) {
+    moved++;
+    const aside = await setAside.apply(this, args);
     abort.abort();
+    return aside;
   };
   await assertNotStarted(b, await run(b, abort, undefined, "r1"), "r1");
-  assert.equal(cleared, 1);
+  assert.equal(moved, 1);
+  // The earlier attempt's log is where it was: the job it belongs to did not run again.
+  assert.equal(await readFile(earlierLog, "utf8"), "tried\n");
+});
+
+test("cancelled while a resumed job's gate is judged: the job is not started, and its earlier logs stay in the record", async (t) => {
+  const b = await bed(t, true, true);
+  const gateSatisfied = async () => true;
+  assert.equal((await run(b, new AbortController(), { gateSatisfied }, "r2")).exitCode, 1);
+  const earlierLog = new ExecutionStore(b.dir).stepLogFile("r2", "api@prod.deploy", "s1");
+  await writeFile(path.join(b.dir, "go"), "");
+  const abort = new AbortController();
+  const hooks: ExecutionHooks = {
+    gateSatisfied: async () => {
+      abort.abort();
+      return true;
+    },
+  };
+  await assertNotStarted(b, await run(b, abort, hooks, "r2"), "r2");
+  assert.equal(await readFile(earlierLog, "utf8"), "tried\n");
+});
+
+/**
+ * Two jobs side by side under fail-fast: api@dev.fail fails at once; api@prod.deploy (gated when `gated`) is being
+ * admitted meanwhile. `admitted` says when its admission may answer: once fail-fast has tripped — once its stop
+ * signal says so, or (where it does not: before the fix) once the failed job's end has been applied by the scheduler.
+ */
+async function failFastBed(t: TestContext, gated: boolean) {
+  const dir = await tempDir("orun-failfast-admission-");
+  t.after(() => removeDir(dir));
+  const ran = path.join(dir, "ran");
+  const gates: PromotionGate[] | undefined = gated ? [{ type: "environment-promotion", component: "api", environment: "staging", condition: "success", match: { revision: REVISION } }] : undefined;
+  const plan = makePlan(
+    [
+      { id: "api@dev.fail", steps: [{ run: "exit 3" }] },
+      { id: "api@prod.deploy", ...(gates ? { gates } : {}), steps: [{ run: `touch '${ran}'` }] },
+    ],
+    { revision: REVISION, concurrency: 2, failFast: true },
+  );
+  let failedEnded!: () => void;
+  const failed = new Promise<void>((resolve) => (failedEnded = resolve));
+  const admitted = async (signal: AbortSignal | undefined): Promise<void> => {
+    const tripped = failed.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    const stopped = new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener("abort", () => resolve(), { once: true })));
+    await Promise.race([tripped, stopped]);
+  };
+  // Heard once the failed job's result is through (the scheduler applies it in the promise jobs that follow).
+  const afterJob = async (job: PlanJob): Promise<void> => {
+    if (job.id === "api@dev.fail") failedEnded();
+  };
+  return { b: { dir, ran, plan }, admitted, afterJob };
+}
+
+/** The deploy job was not started, skipped for fail-fast as the queued jobs are; the run failed for api@dev.fail. */
+async function assertSkippedForFailFast(b: Bed, result: { exitCode: number; events: RunEvent[] }): Promise<void> {
+  assert.equal(result.exitCode, 1);
+  assert.deepEqual(
+    result.events.filter((event) => event.type.startsWith("job-") && "job" in event && event.job.id === "api@prod.deploy").map((event) => `${event.type} ${"reason" in event ? event.reason : ""}`),
+    ["job-not-run not started: fail-fast after api@dev.fail failed"],
+  );
+  const state = await readJson<{ jobs: Record<string, { status: string; reason?: string }> }>(recordFile(b.dir, "x1", "state.json"));
+  const job = state.jobs["api@prod.deploy"];
+  assert.equal(job?.status, "skipped", JSON.stringify(job));
+  assert.equal(job.reason, "not started: fail-fast after api@dev.fail failed");
+  assert.equal(existsSync(b.ran), false, "the job started after fail-fast tripped");
+}
+
+test("fail-fast trips while a job's promotion gate is judged: the job does not start, skipped as the queued jobs are", async (t) => {
+  const { b, admitted, afterJob } = await failFastBed(t, true);
+  const hooks: ExecutionHooks = {
+    afterJob,
+    gateSatisfied: async (_gate, _revision, signal) => {
+      await admitted(signal);
+      return true;
+    },
+  };
+  await assertSkippedForFailFast(b, await run(b, new AbortController(), hooks));
+});
+
+test("fail-fast trips while a job's remote claim is answered: the claimed job does not start, and is handed back to the hooks as held", async (t) => {
+  const { b, admitted, afterJob } = await failFastBed(t, false);
+  const told: string[] = [];
+  const hooks: ExecutionHooks = {
+    afterJob,
+    beforeJob: async (job, signal) => {
+      if (job.id === "api@prod.deploy") await admitted(signal);
+      return { action: "run", stop: new AbortController().signal, claimed: true };
+    },
+    onJobNotRun: (job, status, reason) => void told.push(`${job.id} ${status} ${reason}`),
+  };
+  await assertSkippedForFailFast(b, await run(b, new AbortController(), hooks));
+  assert.deepEqual(told, ["api@prod.deploy blocked not started: fail-fast after api@dev.fail failed"]);
 });

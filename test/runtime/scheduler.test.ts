@@ -285,7 +285,7 @@ test("a job whose run throws ends the schedule only after the jobs still running
   assert.equal(notRun.get("c@dev.later"), "run aborted", "nothing new started after the error");
 });
 
-test("a job the cancel stopped before it started (outcome canceled) leaves its dependents to the cancel's reason, not skipped for it", async () => {
+test("a job the cancel stopped before it started (outcome not-started) leaves its dependents to the cancel's reason, not skipped for it", async () => {
   const plan = makePlan([
     { id: "a@dev.build", steps: [] },
     { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [] },
@@ -293,9 +293,9 @@ test("a job the cancel stopped before it started (outcome canceled) leaves its d
   const cancel = new AbortController();
   const h = harness(plan.jobs, { concurrency: 1, signal: cancel.signal });
   await h.whenStarted("a@dev.build");
-  // Being admitted when the cancel lands: the caller records it not run and answers canceled.
+  // Being admitted when the cancel lands: the caller records it not run and answers not-started.
   cancel.abort();
-  h.finish("a@dev.build", "canceled");
+  h.finish("a@dev.build", "not-started");
   const result = await h.done;
   assert.deepEqual(result, { completed: 0, failed: 0, blocked: 0, notRun: 2 });
   assert.equal(h.notRun.get("a@dev.deploy"), "run canceled");

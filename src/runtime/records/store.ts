@@ -166,6 +166,34 @@ export class ExecutionStore {
       throw new OrunError(`cannot clear the logs of ${jobId}'s earlier run: ${fileSystemReason(err)}`, { location: { file: dir }, ...ownershipHint(err), cause: err });
     }
   }
+  /**
+   * Moves the logs of a job's earlier run out of the record, into a folder below `asideDir` (the run's scratch space), until
+   * it is known whether the job runs again: `restore` puts them back (it did not), `discard` removes them (never rejects).
+   * Undefined when the job has no logs. Refused as clearJobLogs is when the folder cannot be moved.
+   */
+  async setAsideJobLogs(execId: string, jobId: string, asideDir: string): Promise<{ restore(): Promise<void>; discard(): void } | undefined> {
+    const dir = this.jobLogDir(execId, jobId);
+    const aside = path.join(asideDir, safeSegment(jobId));
+    try {
+      await mkdir(asideDir, { recursive: true });
+      // Left by a run of this record that died before it removed its scratch space.
+      await rm(aside, { recursive: true, force: true });
+      await rename(dir, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(dir))) return undefined;
+      throw new OrunError(`cannot clear the logs of ${jobId}'s earlier run: ${fileSystemReason(err)}`, { location: { file: dir }, ...ownershipHint(err), cause: err });
+    }
+    return {
+      restore: async () => {
+        try {
+          await rename(aside, dir);
+        } catch (err) {
+          throw new OrunError(`cannot put back the logs of ${jobId}'s earlier run (the run was stopped before the job started): ${fileSystemReason(err)}`, { location: { file: aside }, cause: err });
+        }
+      },
+      discard: () => void rm(aside, { recursive: true, force: true }).catch(() => undefined),
+    };
+  }
   /** Output of the runner's job finalizer (post hooks, output of steps that never ran). */
   jobFinishFile(execId: string, jobId: string): string {
     return path.join(this.jobLogDir(execId, jobId), `${JOB_FINISH_SEGMENT}.log`);
