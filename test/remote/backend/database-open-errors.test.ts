@@ -6,12 +6,12 @@
 // PostgreSQL of scripts/setup-postgres.sh and real files.
 import assert from "node:assert/strict";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { runOrun } from "../../support/cli.js";
 import { postgresUrl } from "../../support/postgres.js";
+import { closedPort } from "../../support/wait.js";
 
 const dirs: string[] = [];
 after(async () => {
@@ -22,15 +22,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "orun-db-open-errors-"));
   dirs.push(dir);
   return dir;
-}
-
-/** A loopback port nothing listens on: one the system handed out and that was then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** `url` as the messages show it: the password hidden. */
