@@ -296,8 +296,9 @@ export async function remoteStatus(
   let named: Promise<string | undefined> | undefined;
   const planName = (planId: string) => (named ??= import("./recorded-plan.js").then((plans) => plans.storedRunPlanName(storeDir, planId)));
   if (!opts.watch) {
-    const [run, jobs] = await Promise.all([reader.client.getRun(runId), reader.client.listJobs(runId)]).catch(runNotFound(reader));
-    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl }));
+    // Times and leases are counted on the backend's clock (it dated them), not on this machine's.
+    const [run, { jobs, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
+    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now }));
     return 0;
   }
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
@@ -314,14 +315,14 @@ export async function remoteStatus(
   let hinted = false;
   for (;;) {
     try {
-      const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]);
+      const [run, { jobs, now }] = await Promise.all([client.getRun(runId), client.jobsAndClock(runId)]);
       if (reported !== undefined && !tty) {
         process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
         frames.forget();
       }
       failures = 0;
       reported = undefined;
-      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl });
+      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now });
       frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl }));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {

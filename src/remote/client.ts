@@ -14,6 +14,7 @@ import type {
   EvidenceResponse,
   HeartbeatResponse,
   JobView,
+  ListJobsResponse,
   RunView,
   RunnableResponse,
   ClaimRequest,
@@ -134,7 +135,17 @@ export class BackendClient {
   }
 
   async listJobs(runId: string): Promise<JobView[]> {
-    return (await this.json<{ jobs: JobView[] }>(`/v1/runs/${seg(runId)}/jobs`)).jobs;
+    return (await this.jobsAndClock(runId)).jobs;
+  }
+
+  /**
+   * The run's jobs, and the backend's clock when it answered (epoch ms; undefined from a backend that sends none, or
+   * sends no date): a job's lease end and times are the backend's, so their age is counted on its clock.
+   */
+  async jobsAndClock(runId: string): Promise<{ jobs: JobView[]; now: number | undefined }> {
+    const body = await this.json<ListJobsResponse>(`/v1/runs/${seg(runId)}/jobs`);
+    const now = typeof body.now === "string" ? Date.parse(body.now) : NaN;
+    return { jobs: body.jobs, now: Number.isFinite(now) ? now : undefined };
   }
 
   jobStatus(runId: string, jobId: string, options: { signal?: AbortSignal; budgetMs?: number } = {}): Promise<JobView> {

@@ -195,12 +195,17 @@ export class RemoteHooks implements ExecutionHooks {
     return this.registered;
   }
 
-  /** Registers the run before the runtime prints its header, which then names the plan the run goes on as. */
+  /**
+   * Registers the run before the runtime prints its header, which then names the plan the run goes on as. A refusal
+   * or an outage rejects, before the header: the runtime discards the new record of a runner that took no part in the
+   * run, so a header naming it (`Local record: …`) would name a record that is gone.
+   */
   async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
-    // A refusal or an outage is met again, and reported, by the first job's admission (beforeJob awaits the same registration).
-    await this.ensureRun(signal).catch(() => {
-      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for.
-      if (signal?.aborted) this.say(`✕ remote run ${this.options.runId}: canceled while waiting for the backend at ${this.options.client.baseUrl}`);
+    await this.ensureRun(signal).catch((err: unknown) => {
+      if (!signal?.aborted) throw err;
+      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for. The run
+      // then ends canceled, through the first job's admission (beforeJob awaits the same registration).
+      this.say(`✕ remote run ${this.options.runId}: canceled while waiting for the backend at ${this.options.client.baseUrl}`);
     });
     return this.joinedAs;
   }

@@ -88,6 +88,16 @@ export interface RunView {
   revision?: string;
 }
 
+/** GET /v1/runs/:id/jobs. */
+export interface ListJobsResponse {
+  jobs: JobView[];
+  /**
+   * The backend's clock when it answered (this backend; v2 sends none): what a job's lease end and times are dated
+   * by, so a reader whose own clock is off does not say a live lease lapsed (or a lapsed one is live).
+   */
+  now?: string;
+}
+
 /**
  * GET /v1/runs/:id. Decision 9: the Run fields sit at the top level (what the
  * v2 CLI decodes) and under `run` (what the v2 backend sent), so both agree.

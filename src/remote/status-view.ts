@@ -57,7 +57,9 @@ export function statusJson(run: RunView, jobs: JobView[], planName?: string): st
  * `detailed` (`--detailed`): the backend records jobs, not their steps, so each job shows the one step detail it
  * has — the step its error names — and a line says where step status is kept, rather than an empty step list.
  * `ticking: false` leaves out what grows with the clock (an unfinished run's duration, a running job's time):
- * `status --watch` compares frames so to print one to a log only when something else changed.
+ * `status --watch` compares frames so to print one to a log only when something else changed. `now`: the backend's
+ * clock when it answered (epoch ms), which those and a lapsed lease are counted on — the backend dated the run's and
+ * jobs' times, and this machine's clock may be off from its (default: this machine's, for a backend that sends none).
  */
 /**
  * A job another runner took over after its runner stopped: the backend keeps its first claim's start (spec 40 §2.3),
@@ -74,10 +76,16 @@ function takenOverNote(job: JobView): string {
  * `commandUrl`: the backend URL given by --backend-url or ORUN_BACKEND_URL, which the printed commands repeat (one
  * from intent.yaml is found there again).
  */
-export function statusText(run: RunView, jobs: JobView[], backendUrl: string, options: { detailed?: boolean; ticking?: boolean; commandUrl?: string } = {}): string {
+export function statusText(
+  run: RunView,
+  jobs: JobView[],
+  backendUrl: string,
+  options: { detailed?: boolean; ticking?: boolean; commandUrl?: string; now?: number } = {},
+): string {
   const count = (s: string) => jobs.filter((j) => j.status === s).length;
   const ticking = options.ticking !== false;
-  const since = (start: string, end: string | null | undefined): string => (end ? formatMs(Date.parse(end) - Date.parse(start)) : ticking ? formatMs(Date.now() - Date.parse(start)) : "");
+  const now = options.now ?? Date.now();
+  const since = (start: string, end: string | null | undefined): string => (end ? formatMs(Date.parse(end) - Date.parse(start)) : ticking ? formatMs(now - Date.parse(start)) : "");
   // What the backend sent is shown escaped: ours refuses control characters in IDs, another backend may not.
   const runId = sent(run.runId);
   const lines = [
@@ -96,7 +104,7 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
     const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
     // Another backend may leave the runner out: said as unknown, not as "on undefined".
-    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking)}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
+    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking, now)}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
@@ -119,11 +127,12 @@ export function statusText(run: RunView, jobs: JobView[], backendUrl: string, op
 
 /**
  * ` · lease lapsed 12s ago; …` for a running job past its lease end (JobView.leaseExpiresAt): its runner stopped
- * heartbeating, and the backend has not released it yet. `ticking: false` leaves out how long ago.
+ * heartbeating, and the backend has not released it yet. `ticking: false` leaves out how long ago. `now`: the
+ * backend's clock, which dated the lease end.
  */
-function lapsedLease(job: JobView, ticking: boolean): string {
+function lapsedLease(job: JobView, ticking: boolean, now: number): string {
   const ends = typeof job.leaseExpiresAt === "string" ? Date.parse(job.leaseExpiresAt) : NaN;
-  const ago = Date.now() - ends;
+  const ago = now - ends;
   if (!(ago > 0)) return "";
   return ` · lease lapsed${ticking ? ` ${formatMs(ago)} ago` : ""}; another runner can take it over`;
 }

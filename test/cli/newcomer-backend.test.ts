@@ -77,7 +77,7 @@ test("token commands on a file that is not a database name the database and leav
     const result = await runOrun(["backend", "token", ...args, "--database", `sqlite:${file}`], { cwd: dir });
     assert.equal(result.code, 1, result.stdout);
     assert.equal(result.stdout, "");
-    assert.match(result.stderr, new RegExp(`^✕ cannot open database sqlite:${file.replace(/[.]/g, "\\.")}: file is not a database\\n$`));
+    assert.match(result.stderr, new RegExp(`^✕ --database: cannot open database sqlite:${file.replace(/[.]/g, "\\.")}: file is not a database\\n$`));
   }
   assert.equal(await readFile(file, "utf8"), "garbage, not SQLite\n".repeat(50));
 });

@@ -1,6 +1,8 @@
 // A runner the backend refuses before it takes part in the run (another plan than the run's) leaves no execution
 // record behind: that record became `latest` and "the run this machine last took part in", so a bare `orun status
-// --local` showed a failed run of 0 jobs (camp23 finding 12). Real processes: `orun backend serve` on loopback
+// --local` showed a failed run of 0 jobs (camp23 finding 12). Nor does it print a `Local record:` it then removes
+// (it did: the run's header was printed before the refusal), and a backend that cannot be reached at all when the
+// runner starts is the same: the runner says so and keeps nothing. Real processes: `orun backend serve` on loopback
 // (SQLite) and `orun run --remote-state` runners.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -9,6 +11,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { servedBackend } from "./backend-process-bed.js";
 import { spawnOrun, writePlan } from "./processes.js";
+import { closedPort } from "../support/wait.js";
 
 describe("a runner refused before it joins a remote run", () => {
   let dir: string;
@@ -36,10 +39,25 @@ describe("a runner refused before it joins a remote run", () => {
     assert.equal(refused.code, 1, refused.output);
     assert.match(refused.output, /plan/i);
     assert.doesNotMatch(refused.output, /b-ran/);
+    assert.doesNotMatch(refused.output, /Local record/, "no header names a record that is then removed");
     assert.deepEqual((await fs.readdir(executions)).sort(), before, `no record of the refused runner is left: ${refused.output}`);
     assert.equal(await fs.readlink(path.join(executions, "latest")), record);
     const local = await spawnOrun(["status", "--local"], { cwd: dir, env: served.env() }).done;
     assert.equal(local.code, 0, local.output);
     assert.ok(local.output.includes(`Run: ${record}`), local.output);
+  });
+
+  it("a backend not answering when the runner starts: the error, no header naming a record, no record", async () => {
+    await writePlan(dir, "lonely", [{ id: "c@dev.build", run: "echo c-ran" }]);
+    const executions = path.join(dir, ".orun/executions");
+    const before = (await fs.readdir(executions)).sort();
+    const latest = await fs.readlink(path.join(executions, "latest"));
+    const env = served.env({ ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: "nobody-home", ORUN_BACKEND_URL: `http://127.0.0.1:${await closedPort()}`, ORUN_BACKEND_RETRY_MS: "1000" });
+    const down = await spawnOrun(["run", "lonely.json"], { cwd: dir, env }).done;
+    assert.equal(down.code, 1, down.output);
+    assert.match(down.output, /✕ orun backend at http:\/\/127\.0\.0\.1:\d+ is unavailable: ECONNREFUSED/);
+    assert.doesNotMatch(down.output, /c-ran|Local record|▲ orun/);
+    assert.deepEqual((await fs.readdir(executions)).sort(), before, down.output);
+    assert.equal(await fs.readlink(path.join(executions, "latest")), latest);
   });
 });

@@ -11,9 +11,10 @@ function database(value: string | undefined): string | undefined {
   return value ?? (process.env.ORUN_BACKEND_DATABASE?.trim() || undefined);
 }
 
-/** Where database(value) came from, as errors in it name it. */
-function databaseSource(value: string | undefined): string {
-  return value === undefined && database(undefined) !== undefined ? "ORUN_BACKEND_DATABASE" : "--database";
+/** Where database(value) came from, as errors in it name it; null when neither named one (the default). */
+function databaseSource(value: string | undefined): string | null {
+  if (value !== undefined) return "--database";
+  return database(undefined) !== undefined ? "ORUN_BACKEND_DATABASE" : null;
 }
 
 /** Repeatable list flags: each occurrence may also hold comma-separated values. No default, so --help shows none. */
@@ -87,16 +88,10 @@ function listenError(err: unknown, host: string, port: number): OrunError {
   return new OrunError(`--host: ${where}: ${reason}`);
 }
 
-/** Opens the database; a file that is not one (or any other failure the store did not word) names the database. */
-async function openDatabase(db: string | undefined, source: string): Promise<import("../../remote/backend/store/types.js").Store> {
-  const { openStore, describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
-  const url = db ?? DEFAULT_DATABASE;
-  try {
-    return await openStore(url, source);
-  } catch (err) {
-    if (err instanceof OrunError) throw err;
-    throw new OrunError(`cannot open database ${describeDatabase(url)}: ${errorMessage(err)}`, { cause: err });
-  }
+/** Opens the database; its errors name the database and the setting that named it (`source`). */
+async function openDatabase(db: string | undefined, source: string | null): Promise<import("../../remote/backend/store/types.js").Store> {
+  const { openStore, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+  return openStore(db ?? DEFAULT_DATABASE, source);
 }
 
 export function registerBackendCommands(program: Command): void {

@@ -35,6 +35,8 @@ export interface BackendOptions extends Partial<BackendSettings> {
   requestTimeoutMs?: number;
   /** Unexpected errors (500s, sweeper failures), and job results withheld from promotion evidence by their OIDC token's commit, go here; default stderr. */
   log?: (message: string) => void;
+  /** The backend's clock (tests set one that is off from the test machine's); default the system's. */
+  now?: () => Date;
 }
 
 export interface RunningBackend {
@@ -95,7 +97,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),
     retryGraceMs: options.retryGraceMs ?? DEFAULT_RETRY_GRACE_MS,
   };
-  const clock = () => ({ now: new Date(), leaseMs: settings.leaseMs, retryGraceMs: settings.retryGraceMs });
+  const clock = () => ({ now: options.now?.() ?? new Date(), leaseMs: settings.leaseMs, retryGraceMs: settings.retryGraceMs });
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const backend: BackendContext = { store: options.store, settings, clock, log, followMarkedAt: new Map() };
   const oidc = new OidcVerifier(options.oidc);

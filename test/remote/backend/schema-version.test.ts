@@ -36,7 +36,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         const serve = await proc.done;
         clearTimeout(timer);
         assert.equal(serve.code, 1, serve.output);
-        assert.match(serve.output, /✕ cannot open database .*newer than this orun backend knows/);
+        assert.match(serve.output, /✕ --database: cannot open database .*newer than this orun backend knows/);
         assert.doesNotMatch(serve.output, /listening on/);
       }
       assert.deepEqual(await sql<{ version: number }>(db.url, "SELECT version FROM schema_migrations ORDER BY version"), before);

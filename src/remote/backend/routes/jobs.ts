@@ -1,7 +1,7 @@
 // Job coordination: list, status, runnable (with long-poll), claim, update,
 // heartbeat. Every mutation is one coordinator function applied atomically
 // by the store (see store/types.ts).
-import { clipError, type RunnableResponse } from "../../protocol.js";
+import { clipError, type ListJobsResponse, type RunnableResponse } from "../../protocol.js";
 import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, type ClaimOptions, isJobActionable, runnableJobs, stoppedBy, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
@@ -54,7 +54,11 @@ const recentActivity = new WeakMap<object, Map<string, number>>();
 
 export async function listJobs(ctx: RequestContext): Promise<void> {
   const state = await loadRun(ctx);
-  sendJson(ctx.res, 200, { jobs: state.jobs.map((j) => jobView(state.run.namespace, state.run.runId, j, ctx.backend.settings.leaseMs)) });
+  const body: ListJobsResponse = {
+    jobs: state.jobs.map((j) => jobView(state.run.namespace, state.run.runId, j, ctx.backend.settings.leaseMs)),
+    now: ctx.backend.clock().now.toISOString(),
+  };
+  sendJson(ctx.res, 200, body);
 }
 
 export async function jobStatus(ctx: RequestContext): Promise<void> {

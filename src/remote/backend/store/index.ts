@@ -11,29 +11,42 @@ export const DEFAULT_DATABASE = "sqlite:.orun/backend.db";
 
 /**
  * Opens and migrates the store `database` names. `source` is where the URL came from (`--database`, or the
- * environment variable that stood for it), named by errors in the URL itself as other settings' errors name theirs.
+ * environment variable that stood for it): every error names it, as other settings' errors name theirs, so a
+ * refused connection or a bad password says which setting to fix. null for the default database, which no
+ * setting named.
  */
-export async function openStore(database: string = DEFAULT_DATABASE, source = "--database"): Promise<Store> {
+export async function openStore(database: string = DEFAULT_DATABASE, source: string | null = "--database"): Promise<Store> {
   const shown = printable(redact(database));
+  const setting = source ?? "--database";
+  // A SQLite file by its absolute path, a URL without its password.
+  const cannotOpen = (err: unknown) =>
+    new OrunError(`${source ? `${source}: ` : ""}cannot open database ${printable(describeDatabase(database))}: ${errorMessage(err)}`, {
+      cause: err,
+      hint: source ? undefined : "the default database: name another with --database or ORUN_BACKEND_DATABASE",
+    });
   let store: Store;
   if (database.startsWith("sqlite:")) {
     const file = sqlitePath(database);
-    if (!file) throw new OrunError(`${source} ${shown}: missing file path (e.g. sqlite:.orun/backend.db)`);
-    store = openSqliteStore(file);
+    if (!file) throw new OrunError(`${setting} ${shown}: missing file path (e.g. sqlite:.orun/backend.db)`);
+    try {
+      store = openSqliteStore(file);
+    } catch (err) {
+      throw cannotOpen(err);
+    }
   } else if (/^postgres(ql)?:\/\//.test(database)) {
     try {
       store = openPostgresStore(database);
     } catch (err) {
-      throw new OrunError(`${source}: cannot open database ${shown}: ${errorMessage(err)}`, { cause: err });
+      throw cannotOpen(err);
     }
   } else {
-    throw new OrunError(`${source} "${shown}": expected sqlite:PATH or postgres://user:pass@host:port/db`);
+    throw new OrunError(`${setting} "${shown}": expected sqlite:PATH or postgres://user:pass@host:port/db`);
   }
   try {
     await store.migrate();
   } catch (err) {
     await store.close().catch(() => undefined);
-    throw new OrunError(`cannot open database ${shown}: ${errorMessage(err)}`, { cause: err });
+    throw cannotOpen(err);
   }
   return store;
 }
