@@ -269,6 +269,24 @@ test("split-kind compositions resolve schema, job template and profile documents
   assert.equal(x.profiles.quick!.profileRef, "x-quick");
 });
 
+test("a job's runsOn is located where it is written: its JobTemplate document, or the job entry that overrides it", async () => {
+  const files = {
+    "intent.yaml": HEADER + "components: [{name: a, type: x}]\n",
+    "comps/stack.yaml": STACK,
+    "comps/x/composition.yaml": SPLIT,
+    "comps/x/schema.yaml": SCHEMA_DOC,
+    "comps/x/jobs/x-validate.yaml": JOB_DOC,
+    "comps/x/profiles/x-quick.yaml": PROFILE_DOC,
+  };
+  const runsOnAt = async (extra: Record<string, string>) => (await load(await makeRepo({ ...files, ...extra }))).compositions.byType.x!.jobs[0]!.runsOnAt;
+  assert.deepEqual(await runsOnAt({}), { file: "comps/x/jobs/x-validate.yaml", line: 5, field: "spec.runsOn" });
+  assert.deepEqual(await runsOnAt({ "comps/x/composition.yaml": SPLIT.replace("      timeout: 3m\n", "      timeout: 3m\n      runsOn: alpine:3\n") }), {
+    file: "comps/x/composition.yaml",
+    line: 13,
+    field: "spec.jobs[0].runsOn",
+  });
+});
+
 test("split-kind documents may sit flat next to the composition or in the same multi-document file", async () => {
   const flat = await makeRepo({
     "intent.yaml": HEADER,
