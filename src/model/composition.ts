@@ -5,6 +5,7 @@
 // `origin` (file + line + lineOf(field)).
 
 import type { CompositionSourceRecord } from "./plan.js";
+import type { SourceLocation } from "../util/errors.js";
 import type { Component, FreeMap, Origin, StepSpec, StringMap } from "./intent.js";
 
 export type { StepSpec } from "./intent.js";
@@ -15,6 +16,8 @@ export interface JobTemplate {
   name: string;
   description?: string;
   runsOn?: string;
+  /** Where runsOn was written: the job entry or its JobTemplate document (non-enumerable, like origin). */
+  readonly runsOnAt?: SourceLocation;
   timeout?: string;
   retries?: number;
   labels: StringMap;

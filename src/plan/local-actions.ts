@@ -5,7 +5,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import type { PlanJob } from "../model/plan.js";
-import { orderSteps, stepKeys } from "../runtime/steps.js";
+import { orderSteps, stepKeys } from "../model/steps.js";
 
 /** Whether a `use:` value names a local action (`./path`, `../path` or `.`), as the runner's parser reads it. */
 export function isLocalActionUse(use: string): boolean {

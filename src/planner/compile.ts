@@ -22,7 +22,7 @@ import { sourceRevision } from "./revision.js";
 import { unmatchableBindingWarnings } from "./triggers/binding-checks.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
 import { closestMatch, didYouMean } from "./validate/did-you-mean.js";
-import { checkStepTemplates, validateComponentParameters } from "./validate/index.js";
+import { checkRunsOnTemplates, checkStepTemplates, runsOnExpressionWarnings, validateComponentParameters } from "./validate/index.js";
 import { expressionSyntaxError, JOB_ENV_EXPRESSION_CONSEQUENCE } from "./validate/expressions.js";
 import { checkPolicies, domainWarning } from "./validate/policies.js";
 
@@ -112,7 +112,7 @@ export function formatGeneratedAt(date: Date): string {
  * Validates the merged parameters of every component instance (schema defaults →
  * environment and group parameterDefaults → component → subscription) against the
  * composition's schema (decision 3), before any filter, so `orun validate` checks
- * every environment; also parses every step template, selected or not. Returns
+ * every environment; also parses every step template and refuses a {{ }} in any runsOn, selected or not. Returns
  * the parameters per `component@environment` with schema defaults filled in.
  * Errors name where the offending value was written.
  */
@@ -123,6 +123,7 @@ function validateParameters(normalized: NormalizedIntent, workspace: LoadedWorks
     }
   }
   checkStepTemplates(workspace.compositions);
+  checkRunsOnTemplates(workspace.compositions);
   const merged = new Map<string, MergedParameters>();
   const instanced = new Set<string>();
   for (const [envName, list] of expandInstances(normalized)) {
@@ -454,6 +455,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     ...triggerPromotionWarnings(normalized),
     ...droppedExpressionWarnings(normalized),
     ...jobEnvExpressionWarnings(normalized),
+    ...runsOnExpressionWarnings(workspace.compositions),
     ...policyWarnings(normalized, workspace.compositions),
     ...unmatchableBindingWarnings(normalized.intent.automation?.triggerBindings ?? {}),
   ];

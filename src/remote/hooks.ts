@@ -17,7 +17,7 @@ import { printable } from "../util/printable.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
-import { orderSteps, stepKeys } from "../runtime/steps.js";
+import { orderSteps, stepKeys } from "../model/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal } from "../util/timers.js";
 import { shellWord } from "../util/shell-word.js";

@@ -3,7 +3,7 @@
 // steps (with the keys their log sections go under, in run order). Every runner of one run sends the same payload for the same plan.
 import { canonicalJobId, planShortId, type Plan } from "../model/plan.js";
 import { planChecksum } from "../runtime/graph.js";
-import { orderSteps, stepKeys } from "../runtime/steps.js";
+import { orderSteps, stepKeys } from "../model/steps.js";
 import type { BackendPlan } from "./protocol.js";
 
 export function backendPlan(plan: Plan): BackendPlan {

@@ -23,7 +23,7 @@ import { journalFileOf } from "./records/journal.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator } from "./gates.js";
 import { JobLatches, RELEASED_REASON, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
-import { orderSteps, phaseOf, stepKeys } from "./steps.js";
+import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
 import { LinkCollector, type RunLink } from "./links.js";

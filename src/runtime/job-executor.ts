@@ -11,7 +11,7 @@ import type { RunEvent } from "./events.js";
 import type { ExecState, JobState, StateWriter } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
 import { StepLog } from "./records/logs.js";
-import { orderSteps, phaseOf, stepKeys } from "./steps.js";
+import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import { stepEnv, type RuntimeIds } from "./step-env.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";

@@ -10,7 +10,7 @@ import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./
 import { readStateFile, type JobState } from "./records/state.js";
 import { readRecordFile } from "./records/read-record.js";
 import { printable } from "../util/printable.js";
-import { orderSteps, stepKeys } from "./steps.js";
+import { orderSteps, stepKeys } from "../model/steps.js";
 import { OrunError } from "../util/errors.js";
 
 export interface LogEntry {
@@ -23,7 +23,7 @@ export interface LogEntry {
   error?: string;
 }
 
-/** Each job's step keys in the order its steps run (src/runtime/steps.ts), by canonical job ID. */
+/** Each job's step keys in the order its steps run (src/model/steps.ts), by canonical job ID. */
 export type StepOrder = Map<string, string[]>;
 
 export interface LogFilter {

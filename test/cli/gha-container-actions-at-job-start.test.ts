@@ -1,7 +1,8 @@
 // `orun run --gha` (the built binary, real processes, a real container engine) against the local GitHub API
-// twin: as GitHub's "Set up job", a remote container action's image is pulled, or its Dockerfile built, before
-// the job's first step. A pull or build that fails fails the job naming the step and the action, and no step
-// (the deploy before it) has run.
+// twin: as GitHub's "Set up job", a remote container action's image is pulled, or its Dockerfile built, and a
+// `docker://` step's image pulled, before the job's first step. A pull or build that fails fails the job naming
+// the step and the action, and no step (the deploy before it) has run. A `${{ }}` in an action's runs.image,
+// which GitHub neither evaluates nor accepts, fails the job there too.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -39,6 +40,7 @@ describe("github-actions: remote container actions are pulled or built before a 
       "action.yml": "name: badbuild\nruns:\n  using: docker\n  image: Dockerfile\n",
       Dockerfile: `FROM ${TEST_IMAGE}\nRUN exit 7\n`,
     });
+    await publish("exprimage", { "action.yml": "name: exprimage\ninputs:\n  image: { default: alpine }\nruns:\n  using: docker\n  image: docker://${{ inputs.image }}\n" });
     await publish("built", {
       "action.yml": "name: built\nruns:\n  using: docker\n  image: Dockerfile\n  entrypoint: /bin/echo\n  args: ['built-action-ran']\n",
       Dockerfile: `FROM ${TEST_IMAGE}\nLABEL ${marker}=yes\n`,
@@ -77,6 +79,27 @@ describe("github-actions: remote container actions are pulled or built before a 
     const job = await stepStatuses("pull-fails");
     assert.equal(job.status, "failed");
     assert.deepEqual(job.steps, { deploy: "skipped", scan: "skipped" });
+  });
+
+  it("a docker:// step's image that cannot be pulled fails the job at set-up, naming the step; the deploy did not run", async () => {
+    const r = await runPlan("step-pull-fails", [
+      { id: "deploy", run: "echo A > step-pull-deployed.txt" },
+      { id: "probe", use: "docker://localhost:1/orun-no-such-image:2" },
+    ]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /set up job: step probe \(use: docker:\/\/localhost:1\/orun-no-such-image:2\): docker container action docker:\/\/localhost:1\/orun-no-such-image:2: failed to pull image localhost:1\/orun-no-such-image:2: \S/);
+    assert.equal(await exists("step-pull-deployed.txt"), false, "the step before the docker:// step ran");
+    assert.deepEqual((await stepStatuses("step-pull-fails")).steps, { deploy: "skipped", probe: "skipped" });
+  });
+
+  it("a ${{ }} in a container action's runs.image fails the job at set-up, naming the action.yml field, as GitHub refuses to load it", async () => {
+    const r = await runPlan("image-expression", [
+      { id: "deploy", run: "echo A > expression-deployed.txt" },
+      { id: "scan", use: "acme/exprimage@v1" },
+    ]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /set up job: step scan \(use: acme\/exprimage@v1\): \S*action\.yml:6 \(runs\.image\): must not hold a \$\{\{ \}\} expression: GitHub does not evaluate one there and refuses to load the action/);
+    assert.equal(await exists("expression-deployed.txt"), false, "the step before the container action ran");
   });
 
   it("a Dockerfile that does not build fails the job at set-up, naming the step, the action and the file", async () => {

@@ -8,25 +8,18 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Plan } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, DEV_PROD_API, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_PROD_API, git as gitIn, planned, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
 async function gitRepo(): Promise<{ dir: string; head: string; git: (...args: string[]) => string }> {
   const dir = await writeRepo(baseRepo(DEV_PROD_API));
-  const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
+  const git = (...args: string[]): string => gitIn(dir, ...args);
   git("init", "-q");
   git("add", "intent.yaml", "comps");
   git("commit", "-qm", "init");
   return { dir, head: git("rev-parse", "HEAD"), git };
-}
-
-async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
-  const result = await runOrun(["plan", "-o", "-"], { cwd: dir });
-  assert.equal(result.code, 0, result.stderr);
-  return { plan: JSON.parse(result.stdout) as Plan, stderr: result.stderr };
 }
 
 test("uncommitted changes to tracked files (modified, staged) leave the revision out, with a warning; untracked files do not", async () => {

@@ -5,25 +5,12 @@
 // repository nothing is said (there is nothing to commit to).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import type { Plan } from "../../src/model/plan.js";
-import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, git, planned, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
 const WARNING =
   "⚠ warning: the repository has no commit yet, so the plan records no source revision: its promotion gates block and its runs record no promotion evidence; commit and plan again\n";
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
-}
-
-async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
-  const result = await runOrun(["plan", "-o", "-"], { cwd: dir });
-  assert.equal(result.code, 0, result.stderr);
-  return { plan: JSON.parse(result.stdout) as Plan, stderr: result.stderr };
-}
 
 test("plan warns that a repository with no commit yet gives no source revision, until the first commit", async () => {
   const dir = await writeRepo(baseRepo(DEV_API));

@@ -5,12 +5,9 @@
 // files (a plan written with -o, scratch files) still do not count.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Plan } from "../../src/model/plan.js";
-import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
+import { baseRepo, cleanupRepos, DEV_API, git, planned, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
 
@@ -21,16 +18,6 @@ metadata:
 spec:
   type: svc
 `;
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
-}
-
-async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
-  const result = await runOrun(["plan", "-o", "-"], { cwd: dir });
-  assert.equal(result.code, 0, result.stderr);
-  return { plan: JSON.parse(result.stdout) as Plan, stderr: result.stderr };
-}
 
 test("an untracked or gitignored component manifest leaves the revision out, naming it; a committed one does not", async () => {
   const dir = await writeRepo(baseRepo(DEV_API));

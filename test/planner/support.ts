@@ -2,6 +2,7 @@
 // small YAML snippets. `baseRepo()` is the spec's fixture "S" (10-planner §5):
 // a dir source `./comps` with a profile-less `svc` type and a `tf` type with
 // execution profiles.
+import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -39,7 +40,8 @@ metadata:
   version: 0.1.0
 `;
 
-export const SVC = `apiVersion: sourceplane.io/v1alpha1
+/** A composition of type svc up to its `jobs:` list (8 lines, the schema's, then `jobs:`): `schema` is its parameterSchema, indented four spaces. */
+const svcHead = (schema = "    type: object\n"): string => `apiVersion: sourceplane.io/v1alpha1
 kind: Composition
 metadata:
   name: svc
@@ -47,7 +49,11 @@ spec:
   type: svc
   defaultJob: deploy
   parameterSchema:
-    type: object
+${schema}  jobs:
+`;
+
+/** Fixture S's svc: parameter replicas (default 1), job deploy (runsOn, timeout, retries, four steps) and job other. */
+export const SVC = `${svcHead(`    type: object
     properties:
       parameters:
         type: object
@@ -55,8 +61,7 @@ spec:
           replicas:
             type: integer
             default: 1
-  jobs:
-    - name: deploy
+`)}    - name: deploy
       runsOn: ubuntu-latest
       timeout: 10m
       retries: 2
@@ -141,17 +146,7 @@ compositions:
 `;
 
 /** A composition of type svc whose one job, deploy, runs `steps`: YAML list items indented eight spaces. */
-export const svcComposition = (steps: string): string => `apiVersion: sourceplane.io/v1alpha1
-kind: Composition
-metadata:
-  name: svc
-spec:
-  type: svc
-  defaultJob: deploy
-  parameterSchema:
-    type: object
-  jobs:
-    - name: deploy
+export const svcComposition = (steps: string): string => `${svcHead()}    - name: deploy
       steps:
 ${steps}`;
 
@@ -220,6 +215,18 @@ export async function planRepo(files: Files, args: string[] = []): Promise<PlanR
   let plan: Plan | undefined;
   if (result.code === 0) plan = JSON.parse(await fs.readFile(path.join(dir, "plan.json"), "utf8")) as Plan;
   return { dir, ...result, plan };
+}
+
+/** `orun plan -o -` in `dir`, which must succeed: the plan and what plan printed on stderr (its warnings). */
+export async function planned(dir: string): Promise<{ plan: Plan; stderr: string }> {
+  const result = await runOrun(["plan", "-o", "-"], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  return { plan: JSON.parse(result.stdout) as Plan, stderr: result.stderr };
+}
+
+/** Runs git in `dir` as a fixed author; its output, trimmed. */
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
 }
 
 export function jobIds(plan: Plan | undefined): string[] {

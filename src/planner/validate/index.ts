@@ -6,3 +6,4 @@ export { validateComponentParameters, compileComponentSchema, type ParameterCont
 export { closestMatch, didYouMean, editDistance } from "./did-you-mean.js";
 export { SCHEMAS, type SchemaName } from "./schemas.js";
 export { checkStepTemplates } from "./templates.js";
+export { checkRunsOnTemplates, runsOnExpressionWarnings } from "./runs-on.js";

@@ -142,6 +142,8 @@ export function parseActionMetadata(text: string, file: string, dir: string): Ac
 
 function checkDockerRuns(runs: Record<string, unknown>, fail: (p: (string | number)[], m: string) => never): DockerRuns {
   if (typeof runs.image !== "string" || !runs.image.trim()) return fail(["runs", "image"], "is required for a docker action (docker://image, a Dockerfile in the action, or an image name)");
+  // GitHub's action schema gives runs.image no expression context: its runner refuses to load such an action.
+  if (runs.image.includes("${{")) return fail(["runs", "image"], "must not hold a ${{ }} expression: GitHub does not evaluate one there and refuses to load the action (name the image or Dockerfile itself)");
   const opt = (k: string): string | undefined => {
     const v = runs[k];
     if (v === undefined || v === null) return undefined;

@@ -7,7 +7,7 @@
 import type { JobContext, StepContext } from "../runner.js";
 import { JOB_HANDED_ON } from "../runner.js";
 import type { PlanStep } from "../../model/plan.js";
-import { orderSteps, stepKeys } from "../../runtime/steps.js";
+import { orderSteps, stepKeys } from "../../model/steps.js";
 import type { JobState } from "./job-state.js";
 import { longTimeout } from "../../util/timers.js";
 

@@ -33,7 +33,7 @@ import { executeStep, expressionScope, resolveStepAction, runPostHooks, runPreHo
 import { JOB_HANDED_ON, isUseStep } from "../runner.js";
 import { parseActionRef } from "./action-ref.js";
 import { planShortId, type PlanStep } from "../../model/plan.js";
-import { orderSteps, stepKeys } from "../../runtime/steps.js";
+import { orderSteps, stepKeys } from "../../model/steps.js";
 import { stepEnv } from "../../runtime/step-env.js";
 import { stepDir } from "../../runtime/workdir.js";
 import { parseDuration } from "../../runtime/duration.js";

@@ -400,14 +400,15 @@ async function prepareAction(uses: string, scope: Scope, io: StepIO, env: Record
 
 /**
  * Finds, downloads and reads a job-level step's action before the job's first step, as GitHub's "Set up job"
- * does for every action of a job, and pulls or builds a container action's image; throws when it cannot. A
- * `use:` value with `${{ }}` is left to its step (it may name an earlier step's output), a `docker://` image
- * and a `runs.image` with `${{ }}` to its step's pull, and the actions a composite calls to the composite's run
- * (as on GitHub).
+ * does for every action of a job, and pulls or builds a container action's image and a `docker://` step's
+ * image; throws when it cannot. A `use:` value with `${{ }}` is left to its step (it may name an earlier step's
+ * output), and the actions a composite calls to the composite's run (as on GitHub).
  */
 export async function resolveStepAction(spec: StepSpec, scope: Scope, io: StepIO): Promise<void> {
   const uses = (spec.uses ?? "").trim();
-  if (!uses || uses.includes("${{") || parseActionRef(uses).kind === "docker-image") return;
+  if (!uses || uses.includes("${{")) return;
+  const ref = parseActionRef(uses);
+  if (ref.kind === "docker-image") return io.containers.prepare(uses, { kind: "pull", image: ref.image.trim() }, io.signal);
   const baseEnv = { ...scope.env, ...scope.state.exportedEnv };
   let env = baseEnv;
   try {
@@ -416,7 +417,7 @@ export async function resolveStepAction(spec: StepSpec, scope: Scope, io: StepIO
     // A broken step env fails the step itself, naming the field; the action is looked up without it.
   }
   const { action, meta } = await prepareAction(uses, scope, io, env, expressionScope(scope, env));
-  if (meta.runs.using !== "docker" || meta.runs.image.includes("${{")) return;
+  if (meta.runs.using !== "docker") return;
   await io.containers.prepare(uses, await actionImageSource(meta.runs.image, action.dir), io.signal);
 }
 
@@ -615,7 +616,8 @@ async function dockerCall(runs: DockerRuns, call: ActionInvocation): Promise<{ b
   for (const [key, value] of Object.entries(runs.env)) runsEnv[key] = interpolate(value, exprScope);
   const base: ContainerCall = {
     uses,
-    image: await actionImageSource(interpolate(runs.image, exprScope), action.dir),
+    // As written: GitHub evaluates no expression in runs.image (action-metadata.ts refuses one).
+    image: await actionImageSource(runs.image, action.dir),
     // As GitHub's ContainerActionHandler: runs.args when the action gives them, else the step's with.args.
     args: runs.argsGiven ? runs.args.map((arg) => interpolate(arg, exprScope)) : withArgs(spec, inputs, exprScope),
     env: { ...containerStepEnv(spec, scope, env), ...inputEnv(inputs), ...call.actionEnv, ...runsEnv },

@@ -246,15 +246,18 @@ const JOB_DOC =
   "apiVersion: sourceplane.io/v1alpha1\nkind: JobTemplate\nmetadata: {name: x-validate}\nspec:\n  runsOn: ubuntu-22.04\n  timeout: 20m\n  capabilities: [x.fmt]\n  steps:\n    - {id: fmt, capability: x.fmt, run: fmt}\n    - {id: lint, run: lint}\n";
 const PROFILE_DOC = "apiVersion: sourceplane.io/v1alpha1\nkind: ExecutionProfile\nmetadata: {name: x-quick}\nspec:\n  policies: {requireApproval: true}\n  jobs:\n    validate: {includeCapabilities: [x.fmt]}\n";
 
+/** A component of type x, whose composition is split into schema, job template and profile documents. */
+const SPLIT_REPO = {
+  "intent.yaml": HEADER + "components: [{name: a, type: x}]\n",
+  "comps/stack.yaml": STACK,
+  "comps/x/composition.yaml": SPLIT,
+  "comps/x/schema.yaml": SCHEMA_DOC,
+  "comps/x/jobs/x-validate.yaml": JOB_DOC,
+  "comps/x/profiles/x-quick.yaml": PROFILE_DOC,
+};
+
 test("split-kind compositions resolve schema, job template and profile documents", async () => {
-  const dir = await makeRepo({
-    "intent.yaml": HEADER + "components: [{name: a, type: x}]\n",
-    "comps/stack.yaml": STACK,
-    "comps/x/composition.yaml": SPLIT,
-    "comps/x/schema.yaml": SCHEMA_DOC,
-    "comps/x/jobs/x-validate.yaml": JOB_DOC,
-    "comps/x/profiles/x-quick.yaml": PROFILE_DOC,
-  });
+  const dir = await makeRepo(SPLIT_REPO);
   const x = (await load(dir)).compositions.byType.x!;
   assert.equal(x.schema.name, "x-schema");
   assert.equal(x.schema.origin.file, "comps/x/schema.yaml");
@@ -267,6 +270,16 @@ test("split-kind compositions resolve schema, job template and profile documents
   assert.equal(job.steps[1]!.origin.file, "comps/x/jobs/x-validate.yaml");
   assert.deepEqual(x.profiles.quick!.policies, { requireApproval: true });
   assert.equal(x.profiles.quick!.profileRef, "x-quick");
+});
+
+test("a job's runsOn is located where it is written: its JobTemplate document, or the job entry that overrides it", async () => {
+  const runsOnAt = async (extra: Record<string, string>) => (await load(await makeRepo({ ...SPLIT_REPO, ...extra }))).compositions.byType.x!.jobs[0]!.runsOnAt;
+  assert.deepEqual(await runsOnAt({}), { file: "comps/x/jobs/x-validate.yaml", line: 5, field: "spec.runsOn" });
+  assert.deepEqual(await runsOnAt({ "comps/x/composition.yaml": SPLIT.replace("      timeout: 3m\n", "      timeout: 3m\n      runsOn: alpine:3\n") }), {
+    file: "comps/x/composition.yaml",
+    line: 13,
+    field: "spec.jobs[0].runsOn",
+  });
 });
 
 test("split-kind documents may sit flat next to the composition or in the same multi-document file", async () => {

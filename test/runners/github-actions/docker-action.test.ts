@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../../support/cli.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
-import { makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
+import { failedSetUp, makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
 
 const availability = await provideContainerEngine();
 
@@ -171,6 +171,9 @@ describe("github-actions runner: docker container actions on a real engine", { s
   });
 
   it("names the image, Dockerfile or entrypoint when a pull, build or start fails", async () => {
+    // A docker:// step's image is pulled at set-up, as GitHub's "Set up job" does: no step of the job runs.
+    const setUp = await failedSetUp(h, makeJob("web@dev.docker-bad-pull", [{ id: "pull", use: "docker://localhost:1/orun-no-such-image:1" }]));
+    assert.match(setUp, /^set up job: step pull \(use: docker:\/\/localhost:1\/orun-no-such-image:1\): docker container action docker:\/\/localhost:1\/orun-no-such-image:1: failed to pull image localhost:1\/orun-no-such-image:1: \S/);
     const uses = await writeAction(h.workspace, "badbuild", {
       "action.yml": "name: badbuild\nruns:\n  using: docker\n  image: build/Dockerfile\n",
     });
@@ -179,16 +182,14 @@ describe("github-actions runner: docker container actions on a real engine", { s
     const r = await runJob(
       h,
       makeJob("web@dev.docker-bad", [
-        { id: "pull", use: "docker://localhost:1/orun-no-such-image:1" },
         { id: "build", use: uses },
         { id: "entry", use: `docker://${TEST_IMAGE}`, with: { entrypoint: "/no/such/entrypoint" } },
       ]),
       { stopOnFailure: false },
     );
-    assert.match(r.steps[0].error ?? "", /docker container action docker:\/\/localhost:1\/orun-no-such-image:1: failed to pull image localhost:1\/orun-no-such-image:1: \S/);
-    assert.match(r.steps[1].error ?? "", /docker container action \.\/docker-actions\/badbuild: failed to build \S+\/docker-actions\/badbuild\/build\/Dockerfile: \S/);
-    assert.match(r.steps[2].error ?? "", /^the container did not start: .*\/no\/such\/entrypoint/);
-    assert.notEqual(r.steps[2].exitCode, 0);
+    assert.match(r.steps[0].error ?? "", /docker container action \.\/docker-actions\/badbuild: failed to build \S+\/docker-actions\/badbuild\/build\/Dockerfile: \S/);
+    assert.match(r.steps[1].error ?? "", /^the container did not start: .*\/no\/such\/entrypoint/);
+    assert.notEqual(r.steps[1].exitCode, 0);
     assert.deepEqual(await containersOfJob("web@dev.docker-bad"), []);
   });
 });
@@ -225,14 +226,13 @@ describe("orun run with docker container actions (built binary)", { skip: availa
 });
 
 describe("github-actions runner: docker container actions without an engine", () => {
-  it("fails the step with a clear message naming DOCKER_HOST", async () => {
+  it("fails the job at set-up (a docker:// image is pulled then) with a clear message naming DOCKER_HOST", async () => {
     const deadDir = await tempDir("dead");
     const dead = path.join(deadDir, "no-engine.sock");
     const h = await makeHarness({ hostEnv: { DOCKER_HOST: `unix://${dead}` } });
     try {
-      const r = await runJob(h, makeJob("web@dev.no-engine", [{ id: "x", use: "docker://localhost/orun-test:latest", with: { args: "true" } }]));
-      assert.notEqual(r.steps[0].exitCode, 0);
-      assert.match(r.steps[0].error ?? "", /^docker container action docker:\/\/localhost\/orun-test:latest needs a container engine: .+ \(set DOCKER_HOST\)$/);
+      const error = await failedSetUp(h, makeJob("web@dev.no-engine", [{ id: "x", use: "docker://localhost/orun-test:latest", with: { args: "true" } }]));
+      assert.match(error, /^set up job: step x \(use: docker:\/\/localhost\/orun-test:latest\): docker container action docker:\/\/localhost\/orun-test:latest needs a container engine: .+ \(set DOCKER_HOST\)$/);
     } finally {
       await h.dispose();
       await rm(deadDir, { recursive: true, force: true });

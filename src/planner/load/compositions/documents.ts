@@ -254,6 +254,9 @@ export async function loadJob(
     const v = pick(f);
     if (typeof v?.value === "string") job[f] = v.value;
   }
+  // A job entry's runsOn wins over its template's, so the job's origin (the template's spec) may not be where it is.
+  const runsOn = pick("runsOn");
+  if (typeof runsOn?.value === "string") Object.defineProperty(job, "runsOnAt", { value: originAt(runsOn.doc, runsOn.path).at(), enumerable: false });
   const retries = pick("retries");
   if (typeof retries?.value === "number") job.retries = retries.value;
   const labels = pick("labels");

@@ -1,5 +1,6 @@
-// Step ordering and identity inside a job.
-import type { PlanStep } from "../model/plan.js";
+// Step ordering and identity inside a job: the plan's step model, shared by the plan checks, runtime, runners and
+// remote state.
+import type { PlanStep } from "./plan.js";
 
 const PHASE_RANK: Record<string, number> = { pre: 0, main: 1, post: 2 };
 
