@@ -6,6 +6,7 @@ import { appendFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { createFileCommands, isProtectedEnvKey, readFileCommands, summaryTooLargeMessage, type FileCommandPaths } from "./file-commands.js";
 import type { JobState } from "./job-state.js";
+import { formatTimeout } from "../../runtime/duration.js";
 import type { SpawnOutcome } from "./process.js";
 import { CommandProcessor, allowsUnsecureCommands, allowsUnsecureStopTokens } from "./workflow-commands.js";
 
@@ -44,7 +45,8 @@ export async function runWithFileCommands(state: JobState, io: CommandIO, env: R
   let timedOut = outcome.timedOut;
   if (outcome.error === "canceled" && io.timedOut()) {
     timedOut = true;
-    error = `command timed out after ${formatSeconds(io.timeoutMs ?? 0)}`;
+    // The limit as the local and docker runners give it (`300ms`, `1m30s`): the plan's Go duration, not seconds.
+    error = `command timed out after ${formatTimeout(io.timeoutMs ?? 0)}`;
   }
   const effects = processor.effects;
   let fromFiles: Awaited<ReturnType<typeof readFileCommands>> = { env: {}, outputs: {}, state: {}, paths: [], summary: "" };
@@ -70,8 +72,4 @@ export async function runWithFileCommands(state: JobState, io: CommandIO, env: R
     await appendFile(state.summaryFile, text.endsWith("\n") ? text : `${text}\n`);
   }
   return { exitCode: outcome.exitCode, error, timedOut, outputs: { ...effects.outputs, ...fromFiles.outputs }, state: { ...effects.state, ...fromFiles.state } };
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
