@@ -10,6 +10,7 @@ import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./
 import { readStateFile, type JobState } from "./records/state.js";
 import { readRecordFile } from "./records/read-record.js";
 import { printable } from "../util/printable.js";
+import { describedError } from "./output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
 import { OrunError } from "../util/errors.js";
 
@@ -290,7 +291,7 @@ function entryKey(entry: LogEntry): string {
  */
 function errorLine(entry: LogEntry): string {
   if (entry.error === undefined) return "";
-  return `error: ${printable(entry.error)}\n`;
+  return `error: ${printable(describedError(entry.error))}\n`;
 }
 
 function endsWithNewline(piece: string | Buffer): boolean {

@@ -33,7 +33,7 @@ it("a step that failed silently is shown with its error, before the failing post
   const run = await runOrun(["run", "plan.json", "--exec-id", "b"], { cwd: dir });
   assert.equal(run.code, 1);
   assert.match(run.stdout, /error command exited with code 3\n/);
-  const quiet = "── app@dev.b › quiet  (failed, no output)\nerror: step quiet: exit status 3\n";
+  const quiet = "── app@dev.b › quiet  (failed, no output)\nerror: step quiet: command exited with code 3\n";
   const all = await runOrun(["logs"], { cwd: dir });
   assert.equal(all.stdout, `── app@dev.b › first  (completed)\none\n${quiet}── app@dev.b › report  (failed)\nreporting\n`);
   assert.equal((await runOrun(["logs", "--job", "app@dev.b"], { cwd: dir })).stdout, all.stdout);
@@ -43,7 +43,7 @@ it("a step that failed silently is shown with its error, before the failing post
   assert.equal(follow.stdout, `── app@dev.b › first\none\n${quiet}── app@dev.b › report\nreporting\n`);
   const raw = await runOrun(["logs", "--raw"], { cwd: dir });
   assert.equal(raw.stdout, "one\nreporting\n");
-  assert.equal(raw.stderr, "app@dev.b › quiet: error: step quiet: exit status 3\n");
+  assert.equal(raw.stderr, "app@dev.b › quiet: error: step quiet: command exited with code 3\n");
 });
 
 it("--follow of a running job shows a silent failure as it happens, and its error once the job records it", async (t) => {
@@ -69,7 +69,7 @@ it("--follow of a running job shows a silent failure as it happens, and its erro
   assert.equal(await follow.exited, 1, follow.output());
   assert.equal(
     follow.output(),
-    "── app@dev.b › quiet  (failed, no output)\n── app@dev.b › report\nreporting\n── app@dev.b › quiet  (failed, no output)\nerror: step quiet: exit status 3\n",
+    "── app@dev.b › quiet  (failed, no output)\n── app@dev.b › report\nreporting\n── app@dev.b › quiet  (failed, no output)\nerror: step quiet: command exited with code 3\n",
   );
 });
 
@@ -106,14 +106,14 @@ describe("orun logs after orun run --gha (steps that run after a failure)", () =
       "five",
       ["w", "u", "i", "e", "d"].map((id, n) => ({ id, if: "always()", run: `exit ${n + 1}` })),
     );
-    const expected = ["── app@dev.five › w  (failed, no output)\nerror: step w: exit status 1\n", ...["u", "i", "e", "d"].map((id) => `── app@dev.five › ${id}  (failed, no output)\n`)].join("");
+    const expected = ["── app@dev.five › w  (failed, no output)\nerror: step w: command exited with code 1\n", ...["u", "i", "e", "d"].map((id) => `── app@dev.five › ${id}  (failed, no output)\n`)].join("");
     assert.equal((await logs("--exec-id", "five")).stdout, expected);
     assert.equal((await logs("--exec-id", "five", "--failed")).stdout, expected);
     assert.equal((await logs("--exec-id", "five", "--follow")).stdout, expected);
     assert.equal((await logs("--exec-id", "five", "--step", "u")).stdout, "── app@dev.five › u  (failed, no output)\n");
     const raw = await logs("--exec-id", "five", "--raw");
     assert.equal(raw.stdout, "");
-    assert.equal(raw.stderr, ["app@dev.five › w: error: step w: exit status 1\n", ...["u", "i", "e", "d"].map((id) => `app@dev.five › ${id}: failed, no output\n`)].join(""));
+    assert.equal(raw.stderr, ["app@dev.five › w: error: step w: command exited with code 1\n", ...["u", "i", "e", "d"].map((id) => `app@dev.five › ${id}: failed, no output\n`)].join(""));
   });
 
   it("a silent failure is shown before the failure() step that reported it (which printed and failed too)", async () => {
@@ -122,7 +122,7 @@ describe("orun logs after orun run --gha (steps that run after a failure)", () =
       { id: "quiet", run: "exit 3" },
       { id: "report", if: "failure()", run: "echo reporting; exit 4" },
     ]);
-    const quiet = "── app@dev.report › quiet  (failed, no output)\nerror: step quiet: exit status 3\n";
+    const quiet = "── app@dev.report › quiet  (failed, no output)\nerror: step quiet: command exited with code 3\n";
     const failed = `${quiet}── app@dev.report › report  (failed)\nreporting\n`;
     assert.equal((await logs("--exec-id", "report")).stdout, `── app@dev.report › first  (completed)\none\n${failed}`);
     assert.equal((await logs("--exec-id", "report", "--failed")).stdout, failed);
@@ -139,7 +139,7 @@ describe("orun logs after orun run --gha (steps that run after a failure)", () =
     await run("post-too", [{ id: "act", use: "./acts/posty", with: { fail: "yes" } }, { id: "boom", run: "exit 9" }]);
     const both = await logs("--exec-id", "post-too", "--failed");
     assert.deepEqual(headers(both.stdout), ["app@dev.post-too › boom  (failed, no output)", "app@dev.post-too › job finish  (failed)"]);
-    assert.match(both.stdout, /error: step boom: exit status 9\n── app@dev\.post-too › job finish {2}\(failed\)\n▸ Post posty\npost ran\n✗ post posty: exit status 7\n$/);
+    assert.match(both.stdout, /error: step boom: command exited with code 9\n── app@dev\.post-too › job finish {2}\(failed\)\n▸ Post posty\npost ran\n✗ post posty: exit status 7\n$/);
 
     // Only the post hook fails: the job's error is the finalizer's, which its log already says.
     await run("post-only", [{ id: "act", use: "./acts/posty", with: { fail: "yes" } }]);
@@ -168,7 +168,7 @@ describe("orun logs after orun run --gha (steps that run after a failure)", () =
     }
     const shown = await logs("--exec-id", name);
     assert.deepEqual(headers(shown.stdout), ["app@dev.cancel › long  (failed, no output)", "app@dev.cancel › cleanup  (completed)"]);
-    assert.match(shown.stdout, /^── app@dev\.cancel › long {2}\(failed, no output\)\nerror: step long: cancel/);
+    assert.match(shown.stdout, /^── app@dev\.cancel › long {2}\(failed, no output\)\nerror: step long: command canceled\n/);
     assert.deepEqual(headers((await logs("--exec-id", name, "--follow")).stdout), ["app@dev.cancel › long  (failed, no output)", "app@dev.cancel › cleanup"]);
   });
 });

@@ -25,7 +25,7 @@ test("the step that stopped the job is its error, not an earlier tolerated failu
   assert.equal(job.lastError, "step deploy: exit status 7");
   assert.deepEqual(job.steps, { deploy: "failed", lint: "failed", never: "skipped" });
   assert.match(result.stdout, /step +deploy\n +error command exited with code 7\n/, "the failure block names deploy");
-  assert.match(result.stdout, /lint failed \(exit status 2\); continuing/);
+  assert.match(result.stdout, /lint failed \(command exited with code 2\); continuing/);
 
   const json = await runOrun(["run", "plan.json", "--exec-id", "last-json", "--json"], { cwd: dir });
   const summary = JSON.parse(json.stdout) as { jobs: { id: string; error?: string; failedStep?: string }[] };

@@ -83,7 +83,7 @@ test("text view: sequential groups under headers, concurrent prefixes; verbose s
   const text = new TextRenderer({ verbose: false, palette: palette(false), writeLine: (line) => concurrent.push(line) });
   for (const event of events(2)) text.handle(event);
   assert.ok(concurrent.some((line) => /^ {2}✓ api·dev\/build {2}0\.0s$/.test(line)));
-  assert.ok(concurrent.some((line) => /^ {2}✗ web·prod\/deploy {2}0\.3s {2}failed$/.test(line)));
+  assert.ok(concurrent.some((line) => /^ {2}✗ web·prod\/deploy {2}0\.3s {2}command exited with code 1$/.test(line)));
   assert.ok(!concurrent.some((line) => line.includes("  api  ·  dev")), "no group headers under concurrency");
   assert.ok(concurrent.some((line) => line.includes("│ boom")), "failure output shown without --verbose");
 });

@@ -1,22 +1,36 @@
-// The words of a failed job's `error` and `hint` lines (spec 20 §6, "Step failure"). The record keeps the runner's
-// own words (state.json lastError `step <key>: exit status 3`); the failure block says what happened in the spec's.
+// The words a failed step's error is shown in (spec 20 §6, "Step failure"): the failure block's `✗` and `error` lines,
+// the -v step lines, retry and `onFailure: continue` lines and `orun logs`. The record keeps the runner's own words
+// (state.json lastError `step <key>: exit status 3`, and --json); every line a person reads says it in the spec's.
 import { printable } from "../../util/printable.js";
 
 /** The summary the `error` line shows, and the step's time limit when a timeout stopped it (for the hint). */
 export interface ErrorSummary {
   summary: string;
   timeout?: string;
+  /** The step exited non-zero, timed out or was canceled: the summary is the spec's few words, not the error's text. */
+  short: boolean;
 }
 
 /** `error` is a step's error without its `step <key>: ` prefix (`exit status 3`, `timed out after 3s`, `canceled`). */
 export function errorSummary(error: string): ErrorSummary {
   const exit = /^exit status (\d+)$/.exec(error);
-  if (exit) return { summary: `command exited with code ${exit[1]}` };
+  if (exit) return { summary: `command exited with code ${exit[1]}`, short: true };
   // The local and docker runners say `timed out after 3s`, the github-actions runner `command timed out after 3s`.
   const timeout = /^(?:command )?timed out after (\S+)$/.exec(error);
-  if (timeout) return { summary: "command timed out", timeout: timeout[1] };
-  if (error === "canceled") return { summary: "command canceled" };
-  return { summary: error };
+  if (timeout) return { summary: "command timed out", timeout: timeout[1], short: true };
+  if (error === "canceled") return { summary: "command canceled", short: true };
+  return { summary: error, short: false };
+}
+
+/**
+ * A recorded error (`step <key>: exit status 3`, or a step's own) on a line of its own, with no hint beside it (-v
+ * step lines, retry and `onFailure: continue` lines, `orun logs`): `step <key>: command exited with code 3`, and a
+ * timeout keeps its limit (`command timed out after 300ms`), which the failure block gives in its hint.
+ */
+export function describedError(error: string): string {
+  const step = /^step [^:]+: /.exec(error)?.[0] ?? "";
+  const { summary, timeout } = errorSummary(error.slice(step.length));
+  return step + summary + (timeout === undefined ? "" : ` after ${timeout}`);
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
 import { remoteRunWords } from "../plan-reference.js";
-import { errorSummary, hintFor } from "./failure-text.js";
+import { describedError, errorSummary, hintFor } from "./failure-text.js";
 import { approvalOffer } from "./approval-offer.js";
 
 export interface TextOptions {
@@ -95,7 +95,7 @@ export class TextRenderer implements Renderer {
         if (event.stepKey === POST_JOB_LOGS) this.flushPartial(event.job, event.stepKey);
         break;
       case "step-retry":
-        out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${printable(event.stepKey)}  retrying attempt ${event.attempt}/${event.attempts} after: ${printable(event.error)}`);
+        out(`${this.indent()}  ${p.yellow("↻")} ${this.prefix(event.job)}${printable(event.stepKey)}  retrying attempt ${event.attempt}/${event.attempts} after: ${printable(describedError(event.error))}`);
         break;
       case "step-end":
         if (this.options.verbose) {
@@ -104,10 +104,10 @@ export class TextRenderer implements Renderer {
             out(`${this.indent()}  ${p.dim("↷")} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim("skipped")}`);
           } else {
             const mark = event.status === "completed" ? p.green("✓") : p.red("✗");
-            out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${printable(event.error)}` : ""}`);
+            out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${printable(describedError(event.error))}` : ""}`);
           }
         }
-        if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${printable(event.stepKey)} failed (${printable(event.error ?? "")}); continuing (onFailure: continue)`);
+        if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${printable(event.stepKey)} failed (${printable(describedError(event.error ?? ""))}); continuing (onFailure: continue)`);
         break;
       case "job-end":
         this.jobEnd(event);
@@ -196,9 +196,14 @@ export class TextRenderer implements Renderer {
       out(`${pad}logs  orun logs --exec-id ${this.execId} --job ${shellWord(event.job.id)}`);
       return;
     }
-    out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  failed`);
+    // The job's line says why when that takes the spec's few words (`✗ <label>  <dur>  command exited with code 3`,
+    // spec 20 §6): read alone (a CI log searched for ✗), `failed` says no more than the ✗. Any other error (a runner's
+    // or the backend's sentence) is said once, on the `error` line. Not the output's first line (the spec's
+    // "headline"): a failure is rarely there, and the block's output tail shows its end.
+    const summary = event.error ? errorSummary(event.error.replace(/^step [^:]+: /, "")) : undefined;
+    out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  ${summary?.short ? summary.summary : "failed"}`);
     if (event.failedStep) out(`${pad}step  ${printable(event.failedStep)}`);
-    if (event.error) out(`${pad}error ${printable(errorSummary(event.error.replace(/^step [^:]+: /, "")).summary)}`);
+    if (summary) out(`${pad}error ${printable(summary.summary)}`);
     const cwd = event.failedStep === undefined ? undefined : cwds?.get(event.failedStep);
     const hint = hintFor(event.error ?? "", { cwd, localActionRoot: event.localActionRoot });
     if (hint) out(`${pad}hint  ${hint}`);
