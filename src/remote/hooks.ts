@@ -198,14 +198,16 @@ export class RemoteHooks implements ExecutionHooks {
   /**
    * Registers the run before the runtime prints its header, which then names the plan the run goes on as. A refusal
    * or an outage rejects, before the header: the runtime discards the new record of a runner that took no part in the
-   * run, so a header naming it (`Local record: …`) would name a record that is gone.
+   * run, so a header naming it (`Local record: …`) would name a record that is gone. A Ctrl-C here is the same: the
+   * runner took no part, so it says what it waited for and rejects with the cancel (RequestCancelled), which the
+   * runtime treats as a refusal (no header, no record, `latest` untouched) and `orun run` exits with the signal's code.
    */
   async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
     await this.ensureRun(signal).catch((err: unknown) => {
       if (!signal?.aborted) throw err;
-      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for. The run
-      // then ends canceled, through the first job's admission (beforeJob awaits the same registration).
+      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for.
       this.say(`✕ remote run ${this.options.runId}: canceled while waiting for the backend at ${this.options.client.baseUrl}`);
+      throw err instanceof RequestCancelled ? err : new RequestCancelled();
     });
     return this.joinedAs;
   }

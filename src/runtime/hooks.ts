@@ -66,8 +66,8 @@ export interface ExecutionHooks {
    * Called once before the run's header when jobs are to run: the ID of the plan the run goes on as, when that is
    * not this one (remote state registers the run here, and a runner whose plan differs from the run's only in
    * metadata.revision joins it as the run's plan: src/remote/recorded-plan.ts). A registration that failed rejects,
-   * before the header (a runner that took no part keeps no record for the header to name); one Ctrl-C stopped
-   * resolves, and the first job's admission (beforeJob) then ends the run canceled.
+   * before the header (a runner that took no part keeps no record for the header to name); so does one a Ctrl-C
+   * stopped, with an AbortError (the caller exits as canceled).
    */
   joinedPlanId?(signal?: AbortSignal): Promise<string | undefined>;
   /** Called once when the run ends, success or not. */

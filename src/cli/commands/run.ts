@@ -511,6 +511,11 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       signal: abort.signal,
     });
     return result.exitCode === 130 && abort.signal.aborted ? stoppedBy : result.exitCode;
+  } catch (err) {
+    // Stopped before the run began (a remote runner canceled while registering): it said so and kept no record;
+    // the exit is the signal's, as a canceled run's is, not a failure's.
+    if (abort.signal.aborted && err instanceof Error && err.name === "AbortError") return stoppedBy;
+    throw err;
   } finally {
     renderer.close();
     for (const signal of signals) process.off(signal, onSignal);
