@@ -17,7 +17,8 @@ test("status durations are whole seconds as the record keeps them: <1s, 1m5s; th
     assert.match(job.startedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.match(job.finishedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   }
-  // One job as a slow one would have been recorded.
+  // One job as a fast one and one as a slow one would have been recorded (a real sub-second job may straddle a second).
+  state.jobs["api@dev.build"] = { ...state.jobs["api@dev.build"]!, startedAt: "2026-01-01T10:00:00Z", finishedAt: "2026-01-01T10:00:00Z" };
   state.jobs["api@dev.test"] = { ...state.jobs["api@dev.test"]!, startedAt: "2026-01-01T10:00:00Z", finishedAt: "2026-01-01T10:01:05Z" };
   await writeFile(recordFile(dir, "d1", "state.json"), JSON.stringify(state));
   const status = await runOrun(["status"], { cwd: dir });

@@ -55,7 +55,8 @@ describe("docs/remote-state.md: trying OIDC without GitHub", () => {
     db = (await testDatabase("sqlite"))!;
     const backend = await startBackendProcess(db.url, ["--oidc-issuer", issuerUrl, "--allow-repo", "id:123456"]);
     backends.push(backend);
-    assert.match(backend.proc.output(), /accepting OIDC tokens from: repository id:123456/);
+    // The banner's second line may arrive after the first, which is what the start waits for.
+    await until(() => /accepting OIDC tokens from: repository id:123456/.test(backend.proc.output()), "the backend to name its allow-list", 30_000);
 
     await writePlan(dir, "plan", [{ id: "a@dev.build", run: "echo built-with-oidc" }]);
     const env = { GITHUB_ACTIONS: "true", ACTIONS_ID_TOKEN_REQUEST_URL: tokenUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: exported[2], ORUN_TOKEN: "", ORUN_BACKEND_URL: "", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_OIDC_AUDIENCE: "" };
