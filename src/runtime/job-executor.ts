@@ -322,8 +322,12 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
       await writeJobLog(deps.store.jobFinishFile(deps.ids.execId, job.id), finish.output);
       deps.emit({ type: "step-output", job, stepKey: POST_JOB_LOGS, chunk: `${finish.output.replace(/\n+$/, "")}\n` });
     }
+    // Kept apart from the finish log (`orun logs` shows it once, as `job summary`), and shown after it live.
     const summary = finish?.outputs?.summary;
-    if (summary?.trim()) await writeJobLog(deps.store.jobSummaryFile(deps.ids.execId, job.id), summary);
+    if (summary?.trim()) {
+      await writeJobLog(deps.store.jobSummaryFile(deps.ids.execId, job.id), summary);
+      deps.emit({ type: "step-output", job, stepKey: POST_JOB_LOGS, chunk: `▸ Job summary\n${summary.replace(/\n+$/, "")}\n` });
+    }
     if (finish?.error) fatal ??= lastFailure = { error: `job finalizer: ${finish.error}` };
   } catch (err) {
     fatal ??= lastFailure = { error: `job finalizer: ${errorMessage(err)}` };

@@ -112,7 +112,8 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
       items.push({ segment, stepKey, file, status, ...(place ? { place } : {}) });
     }
     const stepsLogged = new Set(items.filter((item) => !item.place).map((item) => item.stepKey));
-    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), filter.step !== undefined));
+    // A job or step asked for by name: its steps that printed nothing are listed too (`completed, no output`).
+    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), filter.step !== undefined || filter.job !== undefined));
     for (const item of await inRunOrder(items, stepOrder?.get(canonicalJobId(jobId)))) {
       if (filter.step && item.segment !== safeSegment(filter.step) && !item.stepKey.includes(filter.step)) continue;
       // A step's error is what --failed is for, even on a step the cancel left unstarted (`skipped`).
@@ -164,8 +165,8 @@ type JobPlace = (typeof JOB_PLACES)[number];
 /**
  * The entries a job's record holds no log for (`logged`: the step keys that have one): every step recorded
  * failed, the step the job's error names (`step <key>: …`), and the job's own error when it names no step.
- * `silentSteps` (a step asked for by name): also a step that completed or was skipped without printing, so
- * `orun logs --step X` says so instead of "No logs match".
+ * `silentSteps` (a job or step asked for by name): also a step that completed or was skipped without printing,
+ * so `orun logs --job X` shows every step it ran and `orun logs --step X` says so instead of "No logs match".
  */
 function withoutLog(jobState: JobState | undefined, logged: Set<string>, finishLogged: boolean, silentSteps = false): RecordItem[] {
   if (!jobState) return [];

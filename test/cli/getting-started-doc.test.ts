@@ -45,6 +45,8 @@ test("docs/getting-started.md: its files and commands plan, run, inspect, use an
   await mkdir(repo);
   spawnSync("git", ["init", "-q"], { cwd: repo });
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, NO_COLOR: "1" };
+  // The page's `git commit`s need an identity, which a user's git has and this machine's may not.
+  Object.assign(env, { GIT_AUTHOR_NAME: "Getting Started", GIT_AUTHOR_EMAIL: "gs@orun.invalid", GIT_COMMITTER_NAME: "Getting Started", GIT_COMMITTER_EMAIL: "gs@orun.invalid" });
   for (const name of ["ORUN_TOKEN", "ORUN_BACKEND_URL", "ORUN_EXEC_ID", "ORUN_REMOTE_STATE", "ORUN_RUNNER", "ORUN_PLAN_ID", "GITHUB_ACTIONS"]) delete env[name];
 
   let backend: BackendProcess | undefined;
@@ -81,4 +83,6 @@ test("docs/getting-started.md: its files and commands plan, run, inspect, use an
   assert.match(output, /Status: ✓ 2 succeeded · ● 0 running · ○ 2 queued/, "remote status: 2 of 4");
   assert.match(output, /✓ web@dev\.deploy \(success on /, "remote logs");
   assert.match(output, /deploying web to dev/);
+  // The page commits what it creates and edits, so no plan or run lacks a source revision.
+  assert.doesNotMatch(output, /no source revision|no commit yet|uncommitted changes|no promotion evidence/);
 });

@@ -232,12 +232,19 @@ function warnEmptyPlan(result: { plan: { jobs: PlanJob[] }; workspace: LoadedWor
 }
 
 /**
- * A `use: ./path` step whose folder is missing from the repository (local actions are relative to its root):
- * a warning, not an error — the plan may run elsewhere, where the run checks again before the job's first step.
+ * A `use: ./path` step whose folder is missing from the repository (local actions are relative to its root), or
+ * whose action.yml would not load: a warning, not an error — the plan may run elsewhere (or with another
+ * runner), and the run checks again when the step comes.
  */
 async function warnMissingLocalActions(result: { plan: { jobs: PlanJob[] }; workspace: { rootDir: string } }): Promise<void> {
   const { missingLocalActions } = await import("../../plan/local-actions.js");
   for (const missing of missingLocalActions(result.plan.jobs, result.workspace.rootDir)) warn(`job ${missing.job} step ${missing.step}: ${missing.message}`);
+  // One that exists is read as the github-actions runner reads it (a warning for the same reasons).
+  const { brokenLocalActions } = await import("../../runners/github-actions/local-action-check.js");
+  for (const broken of await brokenLocalActions(result.plan.jobs, result.workspace.rootDir)) {
+    const more = broken.others ? ` (and ${plural(broken.others, "other step")})` : "";
+    warn(`job ${broken.job} step ${broken.step}${more}: ${broken.message}`);
+  }
 }
 
 export async function getPlansAction(flags: { intent?: string; output?: string }): Promise<void> {

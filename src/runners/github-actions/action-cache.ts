@@ -25,7 +25,7 @@ import { chmod, copyFile, link, lstat, mkdir, open, readFile, readdir, readlink,
 import os from "node:os";
 import path from "node:path";
 import { writeFileAtomic } from "../../util/fs-atomic.js";
-import { downloadTarball, fetchCommitSha, type ApiEndpoint } from "./github-api.js";
+import { ApiUnreachableError, downloadTarball, fetchCommitSha, type ApiEndpoint } from "./github-api.js";
 import { extractTarball } from "./tarball.js";
 
 export function defaultCacheRoot(env: Record<string, string | undefined> = process.env): string {
@@ -122,7 +122,9 @@ export class ActionCache {
       // not cached on disk
     }
     this.apiRequests++;
-    const sha = await fetchCommitSha(endpoint, owner, repo, ref);
+    const sha = await fetchCommitSha(endpoint, owner, repo, ref).catch((err: unknown) => {
+      throw withOfflineHint(err, `put the commit SHA of ${ref} in ${refFile} and that commit's files in ${path.join(repoDir, "<sha>")}${path.sep}`);
+    });
     await mkdir(path.dirname(refFile), { recursive: true });
     await writeFileAtomic(refFile, `${sha}\n`);
     return sha;
@@ -150,7 +152,9 @@ export class ActionCache {
     try {
       await mkdir(tmp);
       this.apiRequests++;
-      await downloadTarball(endpoint, owner, repo, sha, tarball);
+      await downloadTarball(endpoint, owner, repo, sha, tarball).catch((err: unknown) => {
+        throw withOfflineHint(err, `put that commit's files in ${dir}${path.sep}`);
+      });
       await extractTarball(tarball, tmp);
       await makeReadOnly(tmp);
       try {
@@ -230,6 +234,15 @@ export class ActionCache {
     this.linksSafe ??= readOnlyEnforced(this.root);
     return this.linksSafe;
   }
+}
+
+/**
+ * An API that cannot be reached (no network, no answer) leaves three ways to run the action: the cache filled
+ * beforehand (`fill` says where, docs/running.md §github-actions how), a local action, or a reachable mirror.
+ */
+function withOfflineHint(err: unknown, fill: string): unknown {
+  if (!(err instanceof ApiUnreachableError)) return err;
+  return new ApiUnreachableError(`${err.message}. To run without the API: ${fill} (the action cache, ORUN_ACTIONS_CACHE), use a local action (use: ./path), or set GITHUB_API_URL to a mirror you can reach`);
 }
 
 /**

@@ -2,13 +2,16 @@
 // Errors name the file, line and field, like every other input orun reads.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, parseDocument, isMap, type Document } from "yaml";
+import { LineCounter, parseDocument, isMap, isScalar, type Document } from "yaml";
+import { conditionSyntaxError } from "./expressions.js";
 import { userRecord } from "./job-state.js";
 
 export interface ActionInput {
   description?: string;
   required: boolean;
   default?: string;
+  /** Where the input is declared in the metadata file. */
+  line?: number;
 }
 
 export interface CompositeStep {
@@ -26,7 +29,7 @@ export interface CompositeStep {
 
 export type ActionRuns =
   | { using: "node"; version: string; main: string; pre?: string; post?: string; preIf?: string; postIf?: string }
-  | { using: "composite"; steps: CompositeStep[] }
+  | { using: "composite"; steps: CompositeStep[]; /** The line of each step's `if:` (for errors evaluating it). */ ifLines: (number | undefined)[] }
   | DockerRuns;
 
 /** `runs:` of a docker container action; every string may hold `${{ }}` expressions. */
@@ -85,7 +88,7 @@ export function parseActionMetadata(text: string, file: string, dir: string): Ac
     throw new ActionMetadataError(file, e.linePos?.[0]?.line, undefined, `invalid YAML: ${e.message.split("\n")[0]}`);
   }
   const fail = (fieldPath: (string | number)[], message: string): never => {
-    throw new ActionMetadataError(file, lineOf(doc, lineCounter, fieldPath), fieldPath.join("."), message);
+    throw new ActionMetadataError(file, lineOf(doc, lineCounter, fieldPath), fieldName(fieldPath), message);
   };
   const root: unknown = doc.toJS();
   if (!isObject(root)) return fail([], "must be a mapping with name, inputs, outputs and runs");
@@ -101,6 +104,7 @@ export function parseActionMetadata(text: string, file: string, dir: string): Ac
         description: typeof s.description === "string" ? s.description : undefined,
         required: s.required === true || s.required === "true",
         default: s.default === undefined || s.default === null ? undefined : scalarString(s.default),
+        line: keyLine(doc, lineCounter, ["inputs"], key),
       };
     }
   }
@@ -131,7 +135,8 @@ export function parseActionMetadata(text: string, file: string, dir: string): Ac
   } else if (using === "composite") {
     if (!Array.isArray(runs.steps)) return fail(["runs", "steps"], "is required for a composite action and must be a list");
     const steps = (runs.steps as unknown[]).map((s, i) => checkCompositeStep(s, i, fail));
-    parsedRuns = { using: "composite", steps };
+    const ifLines = steps.map((step, i) => (step.if === undefined ? undefined : lineOf(doc, lineCounter, ["runs", "steps", i, "if"])));
+    parsedRuns = { using: "composite", steps, ifLines };
   } else if (using === "docker") {
     parsedRuns = checkDockerRuns(runs, fail);
   } else {
@@ -187,7 +192,29 @@ function checkCompositeStep(raw: unknown, index: number, fail: (p: (string | num
   for (const key of ["with", "env"]) {
     if (step[key] !== undefined && step[key] !== null && !isObject(step[key])) fail([...at, key], "must be a mapping");
   }
+  // GitHub's action schema requires it (its runner refuses the action: "Required property is missing: shell").
+  if (hasRun && (typeof step.shell !== "string" || step.shell.trim() === "")) {
+    fail([...at, "shell"], 'composite run steps must declare a shell, as on GitHub ("Required property is missing: shell"); add e.g. shell: bash');
+  }
+  // GitHub parses a composite step's condition when it loads the action, so a broken one fails before any step runs.
+  if (typeof step.if === "string") {
+    const error = conditionSyntaxError(step.if);
+    if (error !== undefined) fail([...at, "if"], error);
+  }
   return step as CompositeStep;
+}
+
+/** `runs.steps[0].if`: the field as GitHub's and orun's other messages write it. */
+function fieldName(fieldPath: (string | number)[]): string {
+  return fieldPath.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
+}
+
+/** The line of `key` itself in the mapping at `parentPath` (its value may start on the next line). */
+function keyLine(doc: Document, lineCounter: LineCounter, parentPath: string[], key: string): number | undefined {
+  const parent = doc.getIn(parentPath, true);
+  const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && String(item.key.value) === key) : undefined;
+  const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+  return range ? lineCounter.linePos(range[0]).line : lineOf(doc, lineCounter, [...parentPath, key]);
 }
 
 function lineOf(doc: Document, lineCounter: LineCounter, fieldPath: (string | number)[]): number | undefined {

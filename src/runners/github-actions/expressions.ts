@@ -248,3 +248,36 @@ function usesStatusFunction(expression: string): boolean {
     return false;
   }
 }
+
+/** The contexts every expression is given (step-runner.ts expressionScope), for checking one before it runs. */
+const SCOPE_CONTEXTS = ["github", "env", "inputs", "steps", "runner", "job", "secrets", "vars", "needs", "matrix", "strategy"];
+const declared = (name: string, minArgs: number, maxArgs: number): FunctionDefinition => ({ name, minArgs, maxArgs, call: () => new data.Null() });
+const SCOPE_FUNCTIONS = [...STATUS_FUNCTIONS.map((name) => declared(name, 0, 0)), declared("hashFiles", 1, 255)];
+
+function checkSyntax(expression: string): void {
+  if (expression.trim() === "") throw new ExpressionFailure("", "empty expression (GitHub refuses it: An expression was expected)", `\${{${expression}}}`);
+  try {
+    new Parser(new Lexer(expression).lex().tokens, SCOPE_CONTEXTS, SCOPE_FUNCTIONS).parse();
+  } catch (err) {
+    throw new ExpressionFailure(expression.trim(), err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * `invalid expression …: <reason>` when an `if:` would not parse where evaluateCondition reads it (a whole
+ * `${{ }}`, text with `${{ }}` inside, or a bare expression), else undefined. Never evaluates it.
+ */
+export function conditionSyntaxError(condition: string): string | undefined {
+  const text = condition.trim();
+  if (text === "") return undefined;
+  try {
+    const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(text);
+    if (whole && splitTemplate(text).length === 1) checkSyntax(whole[1]!);
+    else if (hasExpression(text)) for (const segment of splitTemplate(text)) if (segment.expression !== undefined) checkSyntax(segment.expression);
+    else checkSyntax(text);
+  } catch (err) {
+    if (err instanceof ExpressionFailure) return err.message;
+    throw err;
+  }
+  return undefined;
+}

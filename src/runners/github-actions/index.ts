@@ -9,7 +9,8 @@
 // docker-action.ts (docker container actions, docker:// steps) · expressions.ts + hash-files.ts (`${{ }}`) ·
 // workflow-commands.ts + masker.ts (`::cmd::` lines, secret masking) ·
 // file-commands.ts (GITHUB_ENV/OUTPUT/PATH/STATE/STEP_SUMMARY) · shell.ts ·
-// process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) ·
+// process.ts · action-ref.ts + action-metadata.ts (use: values, action.yml) · local-action-check.ts (the
+// local actions validate/plan read) ·
 // action-cache.ts + github-api.ts + tarball.ts (remote actions) ·
 // github-context.ts (github context, GITHUB_* variables) · cancel-grace.ts (what
 // runs after a cancel, and for how long) · stale-scratch.ts (folders of killed runs) ·
@@ -382,12 +383,9 @@ export class GithubActionsRunner implements Runner {
       for (const o of orphans) lines.push(state.masker.mask(`Terminate orphan process: pid (${o.pid}) (${o.name})`));
       // Said in the finish log too: after a cancel the job's error is the cancel, so these would go unseen.
       for (const error of errors) lines.push(`✗ ${state.masker.mask(error)}`);
+      // The summary goes back as data, not in the finish log: the record keeps it once, as `job summary`.
       const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
-      if (summary.trim()) {
-        lines.push("▸ Job summary");
-        lines.push(summary.replace(/\n+$/, ""));
-      }
-      if (!lines.length && !errors.length) return;
+      if (!lines.length && !errors.length && !summary.trim()) return;
       return {
         exitCode: errors.length ? 1 : 0,
         output: lines.lines().join("\n"),
