@@ -39,9 +39,9 @@ test("validate and plan warn about a local action.yml that would not load, with 
   const dir = await repoCalling("noshell", "node99", "badif", "notyaml", "noshell", "needs");
   const file = (name: string): string => path.join(dir, "actions", name, "action.yml");
   const expected = [
-    `⚠ warning: job api@dev.deploy step s0 (and 1 other step): ${file("noshell")}:5 (runs.steps[0].shell): composite run steps must declare a shell, as on GitHub ("Required property is missing: shell"); add e.g. shell: bash`,
-    `⚠ warning: job api@dev.deploy step s1: ${file("node99")}:3 (runs.using): unsupported action runtime "node99"`,
-    `⚠ warning: job api@dev.deploy step s2: ${file("badif")}:6 (runs.steps[0].if): invalid expression \${{ foo( }}: Unexpected end of expression: '('`,
+    `⚠ warning: job api@dev.deploy step s0 (and 1 other step): ${file("noshell")}:5: runs.steps[0].shell: composite run steps must declare a shell, as on GitHub ("Required property is missing: shell"); add e.g. shell: bash`,
+    `⚠ warning: job api@dev.deploy step s1: ${file("node99")}:3: runs.using: unsupported action runtime "node99"`,
+    `⚠ warning: job api@dev.deploy step s2: ${file("badif")}:6: runs.steps[0].if: invalid expression \${{ foo( }}: Unexpected end of expression: '('`,
     `⚠ warning: job api@dev.deploy step s3: ${file("notyaml")}:6: invalid YAML:`,
   ];
   for (const command of [["validate"], ["plan"]]) {
@@ -63,7 +63,7 @@ test("at run time a composite step's if: names the action.yml file and line, als
     const dir = await repoCalling(name);
     const r = await runOrun(["run", "-e", "dev", "--gha", "--exec-id", name], { cwd: dir, env: runEnv });
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const where = `${path.join(dir, "actions", name, "action.yml")}:${line} (runs.steps[${name === "evalif" ? 1 : 0}].${name === "noshell" ? "shell" : "if"}): `;
+    const where = `${path.join(dir, "actions", name, "action.yml")}:${line}: runs.steps[${name === "evalif" ? 1 : 0}].${name === "noshell" ? "shell" : "if"}: `;
     assert.ok((r.stdout + r.stderr).includes(where), `${name}: ${where}\n${r.stdout}${r.stderr}`);
     assert.match(r.stdout + r.stderr, pattern, name);
   }

@@ -98,7 +98,7 @@ describe("github-actions: remote container actions are pulled or built before a 
       { id: "scan", use: "acme/exprimage@v1" },
     ]);
     assert.equal(r.code, 1, r.out);
-    assert.match(r.out, /set up job: step scan \(use: acme\/exprimage@v1\): \S*action\.yml:6 \(runs\.image\): must not hold a \$\{\{ \}\} expression: GitHub does not evaluate one there and refuses to load the action/);
+    assert.match(r.out, /set up job: step scan \(use: acme\/exprimage@v1\): \S*action\.yml:6: runs\.image: must not hold a \$\{\{ \}\} expression: GitHub does not evaluate one there and refuses to load the action/);
     assert.equal(await exists("expression-deployed.txt"), false, "the step before the container action ran");
   });
 

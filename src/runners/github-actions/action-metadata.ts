@@ -58,7 +58,7 @@ export interface ActionMetadata {
 
 export class ActionMetadataError extends Error {
   constructor(file: string, line: number | undefined, field: string | undefined, message: string) {
-    super(`${file}${line ? `:${line}` : ""}${field ? ` (${field})` : ""}: ${message}`);
+    super(`${file}${line ? `:${line}` : ""}${field ? `: ${field}` : ""}: ${message}`); // the planner's `file:line: field: message`
     this.name = "ActionMetadataError";
   }
 }

@@ -35,7 +35,7 @@ export interface StepSpec {
   continueOnError?: boolean | string;
   /** A job-level step's `uses:` key: GitHub's spelling of `use:`, named in the error. */
   gitHubUses?: unknown;
-  /** Where a composite step's `if:` is written (`<action.yml>:<line> (runs.steps[0].if)`), named in its errors. */
+  /** Where a composite step's `if:` is written (`<action.yml>:<line>: runs.steps[0].if`), named in its errors. */
   ifSource?: string;
 }
 
@@ -715,7 +715,7 @@ async function runComposite(
         workingDirectory: step["working-directory"],
         if: step.if,
         continueOnError: step["continue-on-error"],
-        ifSource: `${meta.file}${meta.runs.using === "composite" && meta.runs.ifLines[i] ? `:${meta.runs.ifLines[i]}` : ""} (runs.steps[${i}].if)`,
+        ifSource: `${meta.file}${meta.runs.using === "composite" && meta.runs.ifLines[i] ? `:${meta.runs.ifLines[i]}` : ""}: runs.steps[${i}].if`,
       },
       child,
       io,

@@ -86,10 +86,10 @@ describe("github-actions action references and metadata", () => {
 
   it("reports metadata errors with file, line and field", () => {
     const parse = (text: string) => parseActionMetadata(text, "/a/action.yml", "/a");
-    assert.throws(() => parse("name: x\nruns:\n  using: node20\n"), /\/a\/action\.yml:3 \(runs\.main\): is required for a node20 action/);
-    assert.throws(() => parse("name: x\n"), /\/a\/action\.yml:1 \(runs\): is required/);
-    assert.throws(() => parse("runs:\n  using: composite\n  steps:\n    - name: both\n      run: x\n      uses: ./y\n"), /action\.yml:4 \(runs\.steps\[0\]\): needs exactly one of run or uses/);
-    assert.throws(() => parse("inputs: [1]\nruns: {using: composite, steps: []}\n"), /action\.yml:1 \(inputs\): must be a mapping/);
+    assert.throws(() => parse("name: x\nruns:\n  using: node20\n"), /\/a\/action\.yml:3: runs\.main: is required for a node20 action/);
+    assert.throws(() => parse("name: x\n"), /\/a\/action\.yml:1: runs: is required/);
+    assert.throws(() => parse("runs:\n  using: composite\n  steps:\n    - name: both\n      run: x\n      uses: ./y\n"), /action\.yml:4: runs\.steps\[0\]: needs exactly one of run or uses/);
+    assert.throws(() => parse("inputs: [1]\nruns: {using: composite, steps: []}\n"), /action\.yml:1: inputs: must be a mapping/);
     assert.throws(() => parse("name: a\nname: b\n"), /invalid YAML/);
     const meta = parse("inputs:\n  n:\n    required: true\n    default: 3\nruns:\n  using: NODE20\n  main: x.js\n  post-if: failure()\n");
     assert.deepEqual(meta.inputs.n, { description: undefined, required: true, default: "3", line: 2 });

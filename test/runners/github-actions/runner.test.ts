@@ -347,7 +347,7 @@ describe("github-actions runner: actions", () => {
     const atStep: [string, RegExp][] = [
       // Local actions are loaded when their step runs, as on GitHub (an earlier step may check one out).
       ["./actions/malformed", /actions\/malformed\/action\.yml:\d+: invalid YAML/],
-      ["./actions/unknown-kind", /action\.yml:3 \(runs\.using\): unsupported action runtime "java11"/],
+      ["./actions/unknown-kind", /action\.yml:3: runs\.using: unsupported action runtime "java11"/],
       ["./actions/does-not-exist", /local action \.\/actions\/does-not-exist: .* does not exist \(local actions are relative to the repository root .*\)/],
       ["../outside", /outside the workspace/],
       // Its image names no file in the action, so it is pulled as "Dockerfile" (docker-action.test.ts covers the rest).
