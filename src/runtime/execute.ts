@@ -17,6 +17,7 @@ import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
+import { refuseResumingRunnerRecord } from "./records/resume-guards.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
@@ -140,6 +141,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The resume command as printed now: its paths absolute (nothing has moved yet).
     const resumeText = async (scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }): Promise<string | undefined> =>
       options.resumeCommand?.(execId, scopeDone, instead).then(commandOf);
+    // Off remote state, a record that may be a remote runner's part is never resumed as a local run.
+    if (!newRecord && !options.remoteRunId) await refuseResumingRunnerRecord(store, execId);
     const state = await loadState(store, execId, checksum, plan, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
     loadedState = state;
     const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
