@@ -56,8 +56,10 @@ export interface ExecutionSnapshot {
 const CREATING_GRACE_MS = 10_000;
 
 /** `reread`: whether a record found interrupted is read again before it is called so (see below). */
-export async function readSnapshot(store: ExecutionStore, execId: string, reread = true): Promise<ExecutionSnapshot> {
-  const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId);
+/** `metadataOfAnyShape`: metadata of the wrong shape is read as missing too (`orun logs`), not an error. */
+export async function readSnapshot(store: ExecutionStore, execId: string, options: { reread?: boolean; metadataOfAnyShape?: boolean } = {}): Promise<ExecutionSnapshot> {
+  const { reread = true } = options;
+  const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId, { anyDamage: options.metadataOfAnyShape });
   const state = await readStateFile(store.stateFile(execId));
   const child = await pendingBackgroundChild(store.execDir(execId));
   const backgroundPid = child?.pid;
@@ -82,7 +84,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   // --background child its background-error.json before it exits), and the files above are read one after another:
   // a record read as interrupted may be one that ended in between. Only a second reading that finds it so says it
   // (status --watch and logs --follow exited 1 for a good run, or showed a refused child interrupted without its error).
-  if (interrupted && reread) return readSnapshot(store, execId, false);
+  if (interrupted && reread) return readSnapshot(store, execId, { ...options, reread: false });
   // A run that holds its new record and has not written metadata yet is starting too (not gc removing it).
   const starting = (backgroundPid !== undefined && !interrupted) || (!meta && locked && holder.purpose !== "gc");
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);

@@ -783,6 +783,10 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     process.stdout.write("No runs yet.\n");
     return 0;
   }
+  // The step logs do not depend on metadata.json: one that cannot be read (or of the wrong shape) is said, not refused.
+  const anyMetadata = { metadataOfAnyShape: true };
+  const { unreadable } = await store.readMetadataLeniently(execId, { anyDamage: true });
+  if (unreadable) warnOnStderr(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`);
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
   const { checkLogFilter, noLogsMatchText } = await import("../../runtime/logs-scope.js");
   // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
@@ -816,19 +820,19 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     };
     // A run still starting has not recorded its plan, so a --job or --step it holds nothing of is refused once it
     // has (followed unchecked, a typo waited for the whole run in silence and exited with its outcome).
-    let unchecked = Boolean(opts.job || opts.step) && scope === undefined && !isFinished(await readSnapshot(store, execId));
+    let unchecked = Boolean(opts.job || opts.step) && scope === undefined && !isFinished(await readSnapshot(store, execId, anyMetadata));
     if (unchecked) {
       const given = [opts.job !== undefined && `--job ${opts.job}`, opts.step !== undefined && `--step ${opts.step}`].filter(Boolean).join(" and ");
       process.stderr.write(`Run ${execId} has not recorded its plan yet: ${printable(given)} is checked once it has.\n`);
     }
     const isDone = async (): Promise<boolean> => {
-      const done = isFinished(await readSnapshot(store, execId));
+      const done = isFinished(await readSnapshot(store, execId, anyMetadata));
       // Throws, naming what the run does hold, when the filter selects none of it.
       if (unchecked) unchecked = (await checkLogFilter(store, execId, filter)) === undefined;
       return done;
     };
     await followLogs(store, execId, filter, seen(write), isDone, { raw: opts.raw, note: seen(note) });
-    const finished = await readSnapshot(store, execId);
+    const finished = await readSnapshot(store, execId, anyMetadata);
     if (!printed && !filtered) {
       const runError = runLevelError(finished);
       if (runError) noLogsBecause(runError);
@@ -840,7 +844,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   }
   // As orun status says it: a step a dead (or finished) run left `running` is shown interrupted. A record whose
   // state.json is corrupt is refused as status refuses it (its steps' outcomes are not known).
-  const current = await readSnapshot(store, execId);
+  const current = await readSnapshot(store, execId, anyMetadata);
   const entries = await listLogs(store, execId, filter, { runOver: runIsOver(current) });
   if (entries.length === 0) {
     const snapshot = filtered ? undefined : current;

@@ -410,13 +410,15 @@ export class ExecutionStore {
   /**
    * readMetadata for the commands that show or resume a record without it (docs/running.md): a metadata.json that is
    * not JSON at all (empty, torn, garbage) is read as missing, `unreadable` naming the file and why. One of the wrong
-   * shape is still an error naming its field.
+   * shape (or not a regular file) is still an error naming its field, unless `anyDamage` (`orun logs`: the step logs
+   * do not depend on it): then it is read as missing too.
    */
-  async readMetadataLeniently(execId: string): Promise<{ meta?: RunMetadata; unreadable?: string }> {
+  async readMetadataLeniently(execId: string, options: { anyDamage?: boolean } = {}): Promise<{ meta?: RunMetadata; unreadable?: string }> {
     try {
       return { meta: await this.readMetadata(execId) };
     } catch (err) {
       if (err instanceof UnparsableMetadataError) return { unreadable: `${this.metadataFile(execId)}: invalid JSON (${err.reason})` };
+      if (options.anyDamage && err instanceof OrunError) return { unreadable: err.hint ? err.message.slice(0, -(err.hint.length + 3)) : err.message };
       throw err;
     }
   }
