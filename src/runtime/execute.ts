@@ -17,7 +17,7 @@ import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
 import { RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
-import { refuseResumingRunnerRecord } from "./records/resume-guards.js";
+import { refuseResumeWithoutState, refuseResumingRunnerRecord } from "./records/resume-guards.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
@@ -538,7 +538,10 @@ function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
 async function loadState(store: ExecutionStore, execId: string, checksum: string, plan: Plan, withPlan: (planFile: string) => Promise<string | undefined> | undefined): Promise<ExecState> {
   const file = store.stateFile(execId);
   const state = await readStateFile(file);
-  if (!state) return emptyState(execId, checksum);
+  if (!state) {
+    await refuseResumeWithoutState(store, execId);
+    return emptyState(execId, checksum);
+  }
   if (journalWithoutState(state)) {
     // Results of jobs this execution ran, with no record of the plan they ran: neither resumed blindly nor dropped silently.
     const ids = Object.keys(state.jobs).sort();
