@@ -74,7 +74,7 @@ export async function remoteRunSetup(
     waitTimeoutMs: envMilliseconds(env, "ORUN_REMOTE_WAIT_TIMEOUT_MS"),
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
-    ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
+    ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file, { absolute: true }) } : {}),
     // -e/--component shape a plan compiled here (a component named as the plan too), so its commands repeat them.
     commandFlags: carriedFlags(carried, shapesPlan),
     // The runner's slice, for commands without --job (its rejoin): the folder's component, -e/--component that
