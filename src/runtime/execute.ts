@@ -13,7 +13,7 @@ import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import type { RunnerChoice } from "./runner-resolution.js";
-import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
+import { canonicalizePlan, missingDependencies, orderJobs, planChecksum } from "./graph.js";
 import { RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
@@ -150,12 +150,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (selection.target && !options.hooks?.managesDependencies) {
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
-        // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
+        // This command with each missing dependency's --job (theirs too), in order: a bare `orun run --exec-id` ran
+        // every job of a fresh plan, and one dependency's command at a time was refused for the next one.
         // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
-        const first = await resumeText(false, { job: missing[0] }).catch(() => undefined);
-        const note = approvalNote(options, selection.ordered.filter((job) => job.id === missing[0]), state);
+        const chain = missingDependencies(selection.target, selection.ordered, satisfied);
+        const commands = await Promise.all(
+          chain.map(async (job) => (await resumeText(false, { job: job.id }).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job.id)}`),
+        );
+        const note = approvalNote(options, chain, state);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run them first${note ? ` (${note})` : ""}, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
+          hint: `run ${chain.length > 1 ? "them first, in order" : "it first"}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
         });
       }
     }
