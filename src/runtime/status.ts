@@ -11,7 +11,6 @@ import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError
 import type { Palette } from "./output/terminal.js";
 import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
-import { readRecordFile } from "./records/read-record.js";
 import { remoteRunWords } from "./plan-reference.js";
 
 export interface ExecutionSnapshot {
@@ -129,18 +128,12 @@ export interface RecordedPlan {
  * checksum, else the one state.json records (`stateChecksum`: a plan file written by hand has none).
  */
 async function recordedPlanOf(store: ExecutionStore, execId: string, stateChecksum: string | undefined): Promise<{ recordedPlan?: RecordedPlan }> {
-  const text = await readRecordFile(store.manifestFile(execId), "execution manifest").catch(() => undefined);
-  if (text === undefined) return {};
-  try {
-    const plan = JSON.parse(text) as { metadata?: { name?: unknown; checksum?: unknown }; jobs?: unknown };
-    if (!Array.isArray(plan?.jobs)) return {};
-    const name = typeof plan.metadata?.name === "string" ? plan.metadata.name : "";
-    const checksum = typeof plan.metadata?.checksum === "string" && plan.metadata.checksum ? plan.metadata.checksum : (stateChecksum ?? "");
-    const id = planShortId({ metadata: { name, checksum } });
-    return { recordedPlan: { name, id, jobTotal: plan.jobs.length } };
-  } catch {
-    return {};
-  }
+  const plan = await store.readManifestLeniently(execId);
+  if (!plan) return {};
+  const name = typeof plan.metadata?.name === "string" ? plan.metadata.name : "";
+  const checksum = typeof plan.metadata?.checksum === "string" && plan.metadata.checksum ? plan.metadata.checksum : (stateChecksum ?? "");
+  const id = planShortId({ metadata: { name, checksum } });
+  return { recordedPlan: { name, id, jobTotal: plan.jobs.length } };
 }
 
 /** The owner a lock file names when that process is gone (the file is there, its owner is not); else undefined. */

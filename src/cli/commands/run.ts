@@ -2,7 +2,7 @@
 // command-line flags to the runtime (src/runtime). Remote state plugs in by
 // passing `hooks` to executePlan (see RunCommandOptions / runCommand).
 import { Command, InvalidArgumentError, Option } from "commander";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { constants as osConstants } from "node:os";
 import { setFlagsFromString } from "node:v8";
@@ -463,7 +463,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       const stop = (command: string | undefined): never => {
         // Stopped while the record was still being made: there is nothing to resume (status would not find it).
         if (!remote && recordedCommand === undefined && !recordExists(store, runExecId)) {
-          discardAssembling(store.executionsDir);
+          store.discardAssembling();
           process.stderr.write(`\n✕ ${signal} again: stopped at once, before the run's record was made: nothing to resume; run it again\n`);
           return process.exit(stoppedBy);
         }
@@ -577,23 +577,6 @@ function resumeCommandOf(
 /** Whether execution `execId`'s record is in place (a second Ctrl-C while it was being made leaves none). */
 function recordExists(store: import("../../runtime/records/store.js").ExecutionStore, execId: string | undefined): boolean {
   return execId !== undefined && existsSync(store.execDir(execId));
-}
-
-/**
- * Removes the records this process was assembling (`<id>.<pid>.<hex>.new.tmp`, records/store.ts) as it exits at once:
- * `orun gc` would sweep them only later. The pid in the name makes them this process's alone.
- */
-function discardAssembling(executionsDir: string): void {
-  const ours = new RegExp(`\\.${process.pid}\\.[0-9a-f]{8}\\.new\\.tmp$`);
-  for (const name of readdirSafe(executionsDir)) if (ours.test(name)) rmSync(path.join(executionsDir, name), { recursive: true, force: true });
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 /** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */
