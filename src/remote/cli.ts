@@ -1,7 +1,6 @@
 // The CLI's remote mode, kept out of the command modules: `orun run`,
 // `status` and `logs` call these when remote state is on (flags, env, or
 // intent `execution.state`), otherwise they return undefined.
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Plan } from "../model/plan.js";
@@ -9,6 +8,7 @@ import type { ChangeOptions } from "../planner/changes/files.js";
 import { canonicalJobId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { formatDuration } from "../runtime/duration.js";
+import { runnerRecordId } from "../runtime/ids.js";
 import { printable } from "../util/printable.js";
 import { watchFrames } from "../runtime/output/watch-frames.js";
 import { BackendClient, RUN_GONE_CAUSE, isRunNotFound } from "./client.js";
@@ -74,7 +74,7 @@ export async function remoteRunSetup(
     waitTimeoutMs: envMilliseconds(env, "ORUN_REMOTE_WAIT_TIMEOUT_MS"),
     // The backend reopens the job if it failed, with the jobs skipped because of it (coordinator claimJob).
     ...(flags.retry && flags.job ? { retryJob: canonicalJobId(flags.job.trim()) } : {}),
-    ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file) } : {}),
+    ...(flags.planRef !== undefined ? { planRef: planReference(flags.planRef, resolved.plan, process.cwd(), resolved.file, { absolute: true }) } : {}),
     // -e/--component shape a plan compiled here (a component named as the plan too), so its commands repeat them.
     commandFlags: carriedFlags(carried, shapesPlan),
     // The runner's slice, for commands without --job (its rejoin): the folder's component, -e/--component that
@@ -92,8 +92,7 @@ export async function remoteRunSetup(
     const elsewhere = rebuild && revision ? `; elsewhere, \`${rebuild}\` at commit ${revision} with the same refs stores it again` : "";
     process.stderr.write(`notice: the retry commands this runner prints name plan ${resolved.storedAs}, stored in ${plansDir(resolved.storeDir)} on this machine${elsewhere}\n`);
   }
-  const safeRunId = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";
-  return { hooks, runId, execId: `${safeRunId}.${randomBytes(3).toString("hex")}`, ...(carried.backendUrl ? { backendUrl: carried.backendUrl } : {}) };
+  return { hooks, runId, execId: runnerRecordId(runId), ...(carried.backendUrl ? { backendUrl: carried.backendUrl } : {}) };
 }
 
 /** Trigger and change flags as `orun run` parses them (src/planner/triggers). */

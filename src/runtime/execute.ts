@@ -13,10 +13,11 @@ import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import type { RunnerChoice } from "./runner-resolution.js";
-import { canonicalizePlan, orderJobs, planChecksum } from "./graph.js";
+import { canonicalizePlan, missingDependencies, orderJobs, planChecksum } from "./graph.js";
 import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
+import { refuseResumeWithoutState, refuseResumingRunnerRecord } from "./records/resume-guards.js";
 import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
@@ -140,6 +141,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The resume command as printed now: its paths absolute (nothing has moved yet).
     const resumeText = async (scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }): Promise<string | undefined> =>
       options.resumeCommand?.(execId, scopeDone, instead).then(commandOf);
+    // Off remote state, a record that may be a remote runner's part is never resumed as a local run.
+    if (!newRecord && !options.remoteRunId) await refuseResumingRunnerRecord(store, execId);
     const state = await loadState(store, execId, checksum, plan, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
     loadedState = state;
     const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
@@ -147,12 +150,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (selection.target && !options.hooks?.managesDependencies) {
       const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
       if (missing.length) {
-        // This command with the dependency's --job: a bare `orun run --exec-id` ran every job of a fresh plan.
+        // This command with each missing dependency's --job (theirs too), in order: a bare `orun run --exec-id` ran
+        // every job of a fresh plan, and one dependency's command at a time was refused for the next one.
         // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
-        const first = await resumeText(false, { job: missing[0] }).catch(() => undefined);
-        const note = approvalNote(options, selection.ordered.filter((job) => job.id === missing[0]), state);
+        const chain = missingDependencies(selection.target, selection.ordered, satisfied);
+        const commands = await Promise.all(
+          chain.map(async (job) => (await resumeText(false, { job: job.id }).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job.id)}`),
+        );
+        const note = approvalNote(options, chain, state);
         throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run them first${note ? ` (${note})` : ""}, e.g. ${first ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(missing[0]!)}`}`,
+          hint: `run ${chain.length > 1 ? "them first, in order" : "it first"}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
         });
       }
     }
@@ -571,7 +578,10 @@ function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
 async function loadState(store: ExecutionStore, execId: string, checksum: string, plan: Plan, withPlan: (planFile: string) => Promise<string | undefined> | undefined): Promise<ExecState> {
   const file = store.stateFile(execId);
   const state = await readStateFile(file);
-  if (!state) return emptyState(execId, checksum);
+  if (!state) {
+    await refuseResumeWithoutState(store, execId);
+    return emptyState(execId, checksum);
+  }
   if (journalWithoutState(state)) {
     // Results of jobs this execution ran, with no record of the plan they ran: neither resumed blindly nor dropped silently.
     const ids = Object.keys(state.jobs).sort();

@@ -6,7 +6,6 @@
 // (a directory, a FIFO, a link) names no owner to check: its record is kept, saying so, never called "running".
 // The newest promotion-gate evidence of each component × environment stays unless asked (gc-evidence.ts).
 import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import {
   LockReadFailed,
@@ -19,7 +18,7 @@ import {
   parseOwner,
   readLockText,
 } from "./records/lock.js";
-import { DISCARDED_SUFFIX, pendingBackgroundChild, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { ASSEMBLING_SUFFIX, DISCARDED_SUFFIX, isSetAsideName, pendingBackgroundChild, setAsideName, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 import { evidenceHolders } from "./gc-evidence.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
@@ -281,7 +280,7 @@ async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void>
     const info = await lstat(full).catch(() => undefined);
     if (!info || now - info.mtimeMs < STARTING_GRACE_MS) continue;
     if (/^latest\.\d+(\.[0-9a-f]{8})?\.tmp$/.test(name) && info.isSymbolicLink()) await rm(full, { force: true });
-    else if (/\.\d+\.[0-9a-f]{8}\.(gc|new)\.tmp$/.test(name) && info.isDirectory()) await rm(full, { recursive: true, force: true });
+    else if ((isSetAsideName(name, DISCARDED_SUFFIX) || isSetAsideName(name, ASSEMBLING_SUFFIX)) && info.isDirectory()) await rm(full, { recursive: true, force: true });
   }
 }
 
@@ -312,7 +311,7 @@ async function removeRecord(
     if (err instanceof OrunError && err.cause === undefined) return "locked";
     throw err;
   }
-  const aside = path.join(store.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${DISCARDED_SUFFIX}`);
+  const aside = path.join(store.executionsDir, setAsideName(execId, DISCARDED_SUFFIX));
   await rename(dir, aside);
   await rm(aside, { recursive: true, force: true });
   return "removed";

@@ -31,6 +31,22 @@ export function orderJobs(jobs: readonly PlanJob[]): PlanJob[] {
 }
 
 /**
+ * The jobs `target` needs run first: its dependencies, theirs and so on, that are not `done`, in `ordered`'s
+ * (topological) order. A done job's own dependencies are not needed again.
+ */
+export function missingDependencies(target: PlanJob, ordered: readonly PlanJob[], done: ReadonlySet<string>): PlanJob[] {
+  const byId = new Map(ordered.map((job) => [job.id, job]));
+  const needed = new Set<string>();
+  const visit = (id: string): void => {
+    if (done.has(id) || needed.has(id)) return;
+    needed.add(id);
+    for (const dep of byId.get(id)?.dependsOn ?? []) visit(dep);
+  };
+  for (const dep of target.dependsOn ?? []) visit(dep);
+  return ordered.filter((job) => needed.has(job.id));
+}
+
+/**
  * The cycle met walking from the smallest stuck job to its smallest stuck
  * dependency, each job depending on the next (as the planner and plan files tell a cycle).
  */

@@ -19,6 +19,20 @@ export function generateExecId(planName: string | undefined, now = new Date()): 
   return `${name}-${date}-${randomBytes(3).toString("hex")}`;
 }
 
+/** A remote runner's own record of its part in remote run `runId`: `<run>.<6 hex>` (its header's `Local record:`). */
+export function runnerRecordId(runId: string): string {
+  const safe = runId.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 100) || "remote";
+  return `${safe}.${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * The run a record ID of runnerRecordId's form names (its ID before `.<6 hex>`, as far as it could be kept), else
+ * undefined: generateExecId's IDs never have that form, so a record without it is no remote runner's.
+ */
+export function runnerRecordRun(execId: string): string | undefined {
+  return /^(.+)\.[0-9a-f]{6}$/.exec(execId)?.[1];
+}
+
 /**
  * Accepts a user-supplied exec ID (`--exec-id`, ORUN_EXEC_ID) only if it is one safe path segment. Names
  * ending in `.tmp` are orun's own temporary entries in executions/ (listings skip them, gc sweeps some),

@@ -8,7 +8,6 @@ import { canonicalJobId, jobIdFragments, parseJobId, type PlanStep } from "../mo
 import { safeSegment } from "./ids.js";
 import { JOB_FINISH_SEGMENT, JOB_SUMMARY_SEGMENT, type ExecutionStore } from "./records/store.js";
 import { readStateFile, type JobState } from "./records/state.js";
-import { readRecordFile } from "./records/read-record.js";
 import { printable } from "../util/printable.js";
 import { describedError } from "./output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
@@ -38,15 +37,8 @@ export interface LogFilter {
  * or it cannot be read (logs are then in the order they were written).
  */
 export async function readStepOrder(store: ExecutionStore, execId: string): Promise<StepOrder | undefined> {
-  let plan: { jobs?: unknown };
-  try {
-    const text = await readRecordFile(store.manifestFile(execId), "execution manifest");
-    if (text === undefined) return undefined;
-    plan = JSON.parse(text) as { jobs?: unknown };
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(plan?.jobs)) return undefined;
+  const plan = await store.readManifestLeniently(execId);
+  if (!plan) return undefined;
   const order: StepOrder = new Map();
   for (const job of plan.jobs as { id?: unknown; steps?: unknown }[]) {
     if (typeof job?.id !== "string" || !Array.isArray(job.steps) || !job.steps.every((step) => step && typeof step === "object")) continue;

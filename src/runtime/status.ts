@@ -4,13 +4,13 @@ import { canonicalJobId, parseJobId, planShortId } from "../model/plan.js";
 import { OrunError } from "../util/errors.js";
 import { printable } from "../util/printable.js";
 import { shellWord } from "../util/shell-word.js";
+import { loggedJobFolders } from "./records/resume-guards.js";
 import { foreignLockNote, lockHolder, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
 import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
-import { readRecordFile } from "./records/read-record.js";
 import { remoteRunWords } from "./plan-reference.js";
 import { approvalOffer } from "./output/approval-offer.js";
 
@@ -44,6 +44,8 @@ export interface ExecutionSnapshot {
   metadataFile?: string;
   /** Why the record's metadata.json could not be read (it is not JSON): the record is shown without it, with a warning. */
   metadataUnreadable?: string;
+  /** The record's state.json, when it is missing though the record shows a run (metadata, logs): its jobs' results are not known. */
+  stateMissing?: string;
   /** Without metadata: the plan the record keeps (manifest.json), when readable, for its name, ID and job count. */
   recordedPlan?: RecordedPlan;
   /** Where the record's root is now (the folder holding its `.orun`): its resume command's paths are printed under it. */
@@ -57,8 +59,10 @@ export interface ExecutionSnapshot {
 const CREATING_GRACE_MS = 10_000;
 
 /** `reread`: whether a record found interrupted is read again before it is called so (see below). */
-export async function readSnapshot(store: ExecutionStore, execId: string, reread = true): Promise<ExecutionSnapshot> {
-  const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId);
+/** `metadataOfAnyShape`: metadata of the wrong shape is read as missing too (`orun logs`), not an error. */
+export async function readSnapshot(store: ExecutionStore, execId: string, options: { reread?: boolean; metadataOfAnyShape?: boolean } = {}): Promise<ExecutionSnapshot> {
+  const { reread = true } = options;
+  const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId, { anyDamage: options.metadataOfAnyShape });
   const state = await readStateFile(store.stateFile(execId));
   const child = await pendingBackgroundChild(store.execDir(execId));
   const backgroundPid = child?.pid;
@@ -83,7 +87,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   // --background child its background-error.json before it exits), and the files above are read one after another:
   // a record read as interrupted may be one that ended in between. Only a second reading that finds it so says it
   // (status --watch and logs --follow exited 1 for a good run, or showed a refused child interrupted without its error).
-  if (interrupted && reread) return readSnapshot(store, execId, false);
+  if (interrupted && reread) return readSnapshot(store, execId, { ...options, reread: false });
   // A run that holds its new record and has not written metadata yet is starting too (not gc removing it).
   const starting = (backgroundPid !== undefined && !interrupted) || (!meta && locked && holder.purpose !== "gc");
   if (!meta && !state && !(await exists(store.execDir(execId)))) throw new OrunError(`execution ${execId} no longer exists (removed by orun gc?)`);
@@ -92,6 +96,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
   const changed = !meta && !state && !locked && !lockUnreadable && !diedStarting ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
   const justCreated = changed !== undefined && Date.now() - changed < CREATING_GRACE_MS;
   const foreignLock = foreignLockNote(holder, store.lockFile(execId));
+  const stateMissing = !state && !starting && !justCreated && (meta !== undefined || (await loggedJobFolders(store, execId)).length > 0);
   return {
     execId,
     meta,
@@ -105,6 +110,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, reread
     ...(lockUnreadable ? { lockUnreadable } : {}),
     ...(meta ? {} : { metadataFile: store.metadataFile(execId), ...(await recordedPlanOf(store, execId, state?.planChecksum)) }),
     ...(metadataUnreadable ? { metadataUnreadable } : {}),
+    ...(stateMissing ? { stateMissing: store.stateFile(execId) } : {}),
     root: store.rootDir,
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
@@ -123,18 +129,12 @@ export interface RecordedPlan {
  * checksum, else the one state.json records (`stateChecksum`: a plan file written by hand has none).
  */
 async function recordedPlanOf(store: ExecutionStore, execId: string, stateChecksum: string | undefined): Promise<{ recordedPlan?: RecordedPlan }> {
-  const text = await readRecordFile(store.manifestFile(execId), "execution manifest").catch(() => undefined);
-  if (text === undefined) return {};
-  try {
-    const plan = JSON.parse(text) as { metadata?: { name?: unknown; checksum?: unknown }; jobs?: unknown };
-    if (!Array.isArray(plan?.jobs)) return {};
-    const name = typeof plan.metadata?.name === "string" ? plan.metadata.name : "";
-    const checksum = typeof plan.metadata?.checksum === "string" && plan.metadata.checksum ? plan.metadata.checksum : (stateChecksum ?? "");
-    const id = planShortId({ metadata: { name, checksum } });
-    return { recordedPlan: { name, id, jobTotal: plan.jobs.length } };
-  } catch {
-    return {};
-  }
+  const plan = await store.readManifestLeniently(execId);
+  if (!plan) return {};
+  const name = typeof plan.metadata?.name === "string" ? plan.metadata.name : "";
+  const checksum = typeof plan.metadata?.checksum === "string" && plan.metadata.checksum ? plan.metadata.checksum : (stateChecksum ?? "");
+  const id = planShortId({ metadata: { name, checksum } });
+  return { recordedPlan: { name, id, jobTotal: plan.jobs.length } };
 }
 
 /** The owner a lock file names when that process is gone (the file is there, its owner is not); else undefined. */
@@ -192,6 +192,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     ...(snapshot.foreignLock ? { foreignLock: snapshot.foreignLock } : {}),
     ...(snapshot.lockUnreadable ? { lockUnreadable: snapshot.lockUnreadable } : {}),
     ...(snapshot.metadataUnreadable ? { metadataUnreadable: snapshot.metadataUnreadable } : {}),
+    ...(snapshot.stateMissing ? { stateMissing: snapshot.stateMissing } : {}),
   };
 }
 
@@ -284,7 +285,8 @@ export function runIsOver(snapshot: ExecutionSnapshot): boolean {
 export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now(), options: { detailed?: boolean; stepOrder?: StepOrder } = {}): string {
   const { meta, state } = snapshot;
   const lines: string[] = [""];
-  const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : snapshot.backgroundError ? "failed" : (meta?.status ?? "unknown");
+  // Without state.json the jobs' results are not known: nor is the run's (metadata alone would call it completed).
+  const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : snapshot.backgroundError ? "failed" : snapshot.stateMissing ? "unknown" : (meta?.status ?? "unknown");
   const started = meta?.startedAt ? Date.parse(meta.startedAt) : NaN;
   const finished = meta?.finishedAt ? Date.parse(meta.finishedAt) : snapshot.interrupted || !meta ? NaN : now;
   const duration = span(started, finished) ?? "—";
@@ -314,7 +316,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     ...(count("pending") - waiting ? [`○ ${count("pending") - waiting} pending`] : []),
     // Plan jobs the record does not hold: a scoped run (--job, --component, --env, a folder) left them out. Not
     // under remote state: there the record is one runner's part, the others ran the rest.
-    ...(over && !meta?.remoteRunId && total > jobs.length ? [`○ ${total - jobs.length} not run`] : []),
+    ...(over && !meta?.remoteRunId && !snapshot.stateMissing && total > jobs.length ? [`○ ${total - jobs.length} not run`] : []),
   ];
   lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
   const done = count("completed") + count("failed") + count("skipped") + count("blocked");
@@ -328,6 +330,9 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   for (const link of meta?.links ?? []) lines.push(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
   if (snapshot.metadataUnreadable) {
     lines.push(`  ${p.yellow("!")} its metadata.json cannot be read (${printable(snapshot.metadataUnreadable)}): shown without it, so its run's state and times are not known; fix or delete the file`);
+  }
+  if (snapshot.stateMissing) {
+    lines.push(`  ${p.yellow("!")} its state.json is missing (${printable(snapshot.stateMissing)}): which jobs ran and how they ended is not recorded; orun logs shows what they printed`);
   }
   if (snapshot.foreignLock) lines.push(`  ${p.yellow("!")} ${printable(snapshot.foreignLock)}`);
   if (snapshot.lockUnreadable) {
@@ -460,7 +465,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
   const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(37)}AGE`];
   for (const row of rows) {
-    const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : row.starting ? "starting" : row.backgroundError ? "failed" : (row.meta?.status ?? "unknown");
+    const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : row.starting ? "starting" : row.backgroundError ? "failed" : row.stateMissing ? "unknown" : (row.meta?.status ?? "unknown");
     const jobs = Object.values(row.state?.jobs ?? {});
     const done = jobs.filter((j) => j.status === "completed").length;
     const failed = jobs.filter((j) => j.status === "failed").length;
@@ -469,7 +474,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     // An incomplete execution (a scoped run, a reopened job) says how many of the plan's jobs are still to run.
     const toRun = status === "incomplete" ? Math.max(row.meta?.jobTotal ?? 0, jobs.length) - jobs.filter((j) => j.status !== "pending").length : 0;
     const result =
-      "unreadable" in row ? `${row.unreadable} unreadable` : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
+      "unreadable" in row ? `${row.unreadable} unreadable` : row.stateMissing ? "state.json missing" : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
     const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
     const glyph =
       status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "incomplete" ? p.yellow("○") : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");

@@ -121,7 +121,7 @@ test("--job refused for a dependency that requires approval: the suggestion has 
   ], { name: "approval" }, "orun-resume-approve-");
   const refused = await runOrun(["run", "plan.json", "--exec-id", "N", "--job", "app@prod.deploy"], { cwd: dir, env });
   assert.equal(refused.code, 1, refused.stderr);
-  const hint = /\(run them first \((app@dev\.build requires approval: add --approve to approve it)\), e\.g\. (orun run .*)\)$/m.exec(refused.stderr);
+  const hint = /\(run it first \((app@dev\.build requires approval: add --approve to approve it)\): (orun run .*)\)$/m.exec(refused.stderr);
   assert.ok(hint, refused.stderr);
   assert.equal(hint[2], `orun run ${dir}/plan.json --exec-id N --job app@dev.build`);
   const pasted = await inShell(t, hint[2]!, dir);

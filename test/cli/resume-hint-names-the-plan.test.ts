@@ -376,7 +376,7 @@ test("--job of a job whose dependency has not run: the refusal names this comman
   await writeFile(path.join(dir, "intent.yaml"), intent.replace(appEntry, `${appEntry}    dependsOn:\n      - component: lib\n        condition: success\n`));
   const refused = await runOrun(["run", "-e", "dev", "--job", "app@dev.check", "--runner", "local", "--exec-id", "B1"], { cwd: dir, env: { ORUN_RUNNER: "" } });
   assert.equal(refused.code, 1, refused.stdout);
-  const advice = /dependencies not completed \(lib@dev\.check\)[\s\S]*run them first, e\.g\. (orun run .*)\)\n/.exec(refused.stderr)?.[1];
+  const advice = /dependencies not completed \(lib@dev\.check\)[\s\S]*run it first: (orun run .*)\)\n/.exec(refused.stderr)?.[1];
   assert.equal(advice, "orun run --exec-id B1 -e dev --runner local --job lib@dev.check", refused.stderr);
   await fixAll(dir);
   const ran = await inShell(t, advice!, dir);

@@ -49,7 +49,7 @@ describe("the retry hint of a remote runner whose jobs did not fail on it", () =
       );
       const runId = `upstream-${runs}`;
       const env = { ...config, ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: runId };
-      const retryX = `orun run ${path.basename(planFile)} --backend-url ${served.backend.url} --job x@dev.build --exec-id ${runId} --remote-state --retry`;
+      const retryX = `orun run ${planFile} --backend-url ${served.backend.url} --job x@dev.build --exec-id ${runId} --remote-state --retry`;
 
       const failed = await spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env }).done;
       assert.equal(failed.code, 1, failed.output);

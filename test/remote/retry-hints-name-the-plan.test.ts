@@ -1,6 +1,6 @@
 // The retry commands a remote runner prints work as printed: they name the plan as the runner's command did (a
-// plan file, not its checksum, which names only a stored plan), the run summary says how a failed job is retried in
-// its run (not "start a new run"), a --retry of a skipped dependent gives one hint, not two, and a follower of the
+// plan file, absolute so that they work pasted in another folder, not its checksum, which names only a stored plan),
+// the run summary says how a failed job is retried in its run (not "start a new run"), a --retry of a skipped dependent gives one hint, not two, and a follower of the
 // run's logs says a retried job's log restarted for the retry, not for a takeover. Real processes: `orun backend
 // serve` on loopback (SQLite), `orun run`/`orun logs` runners; the printed command is run verbatim by `sh -c`.
 import assert from "node:assert/strict";
@@ -53,7 +53,7 @@ describe("the retry commands a remote runner prints", () => {
     const failed = await spawnOrun(["run", "hints.json", "--job", "x@dev.build"], { cwd: dir, env }).done;
     assert.equal(failed.code, 1, failed.output);
     // ORUN_BACKEND_URL is repeated as --backend-url: pasted where it is unset, the command still reaches the backend.
-    const retryX = `orun run hints.json --backend-url ${served.backend.url} --job x@dev.build --exec-id hints-1 --remote-state --retry`;
+    const retryX = `orun run ${path.join(dir, "hints.json")} --backend-url ${served.backend.url} --job x@dev.build --exec-id hints-1 --remote-state --retry`;
     assert.ok(failed.output.includes(`✕ job x@dev.build failed in remote run hints-1; once fixed, retry it in this run: ${retryX}\n`), failed.output);
     assert.ok(failed.output.includes(`again   retry x@dev.build in this run if it failed: ${retryX}\n`), failed.output);
     assert.doesNotMatch(failed.output, /start a new run/);
@@ -96,10 +96,14 @@ describe("the retry commands a remote runner prints", () => {
     const env = served.env({ ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "flags-1" });
     const failed = await spawnOrun(["run", "flags.json", "-e", "dev", "--backend-url", served.backend.url, "--remote-state", "--job", "x@dev.build"], { cwd: dir, env }).done;
     assert.equal(failed.code, 1, failed.output);
-    const printed = new RegExp(`retry it in this run: (orun run flags\\.json --backend-url ${served.backend.url.replace(/[.]/g, "\\.")} --job x@dev\\.build --exec-id flags-1 --remote-state --retry)\n`).exec(failed.output);
+    // The plan file absolute (as a resume line names it): pasted in another folder, the command still finds it.
+    const printed = new RegExp(`retry it in this run: (orun run ${path.join(dir, "flags.json").replace(/[.]/g, "\\.")} --backend-url ${served.backend.url.replace(/[.]/g, "\\.")} --job x@dev\\.build --exec-id flags-1 --remote-state --retry)\n`).exec(failed.output);
     assert.ok(printed, failed.output);
+    assert.ok(failed.output.includes(`again   retry x@dev.build in this run if it failed: ${printed[1]!}\n`), failed.output);
     await fs.writeFile(fixed, "");
-    const retried = await runPrinted(printed[1]!, dir, env, bin);
+    const elsewhere = path.join(dir, "elsewhere");
+    await fs.mkdir(elsewhere);
+    const retried = await runPrinted(printed[1]!, elsewhere, env, bin);
     assert.equal(retried.code, 0, retried.output);
     assert.match(retried.output, /x-fixed|✓/);
   });

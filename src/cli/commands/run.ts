@@ -2,7 +2,7 @@
 // command-line flags to the runtime (src/runtime). Remote state plugs in by
 // passing `hooks` to executePlan (see RunCommandOptions / runCommand).
 import { Command, InvalidArgumentError, Option } from "commander";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { constants as osConstants } from "node:os";
 import { setFlagsFromString } from "node:v8";
@@ -463,7 +463,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       const stop = (command: string | undefined): never => {
         // Stopped while the record was still being made: there is nothing to resume (status would not find it).
         if (!remote && recordedCommand === undefined && !recordExists(store, runExecId)) {
-          discardAssembling(store.executionsDir);
+          store.discardAssembling();
           process.stderr.write(`\n✕ ${signal} again: stopped at once, before the run's record was made: nothing to resume; run it again\n`);
           return process.exit(stoppedBy);
         }
@@ -582,23 +582,6 @@ function resumeCommandOf(
 /** Whether execution `execId`'s record is in place (a second Ctrl-C while it was being made leaves none). */
 function recordExists(store: import("../../runtime/records/store.js").ExecutionStore, execId: string | undefined): boolean {
   return execId !== undefined && existsSync(store.execDir(execId));
-}
-
-/**
- * Removes the records this process was assembling (`<id>.<pid>.<hex>.new.tmp`, records/store.ts) as it exits at once:
- * `orun gc` would sweep them only later. The pid in the name makes them this process's alone.
- */
-function discardAssembling(executionsDir: string): void {
-  const ours = new RegExp(`\\.${process.pid}\\.[0-9a-f]{8}\\.new\\.tmp$`);
-  for (const name of readdirSafe(executionsDir)) if (ours.test(name)) rmSync(path.join(executionsDir, name), { recursive: true, force: true });
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 /** --job naming no job of the plan: refused with the IDs closest to it (a typo: `api@dev.biuld`) or containing it. */
@@ -788,6 +771,10 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     process.stdout.write("No runs yet.\n");
     return 0;
   }
+  // The step logs do not depend on metadata.json: one that cannot be read (or of the wrong shape) is said, not refused.
+  const anyMetadata = { metadataOfAnyShape: true };
+  const { unreadable } = await store.readMetadataLeniently(execId, { anyDamage: true });
+  if (unreadable) warnOnStderr(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`);
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
   const { checkLogFilter, noLogsMatchText } = await import("../../runtime/logs-scope.js");
   // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
@@ -821,19 +808,19 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     };
     // A run still starting has not recorded its plan, so a --job or --step it holds nothing of is refused once it
     // has (followed unchecked, a typo waited for the whole run in silence and exited with its outcome).
-    let unchecked = Boolean(opts.job || opts.step) && scope === undefined && !isFinished(await readSnapshot(store, execId));
+    let unchecked = Boolean(opts.job || opts.step) && scope === undefined && !isFinished(await readSnapshot(store, execId, anyMetadata));
     if (unchecked) {
       const given = [opts.job !== undefined && `--job ${opts.job}`, opts.step !== undefined && `--step ${opts.step}`].filter(Boolean).join(" and ");
       process.stderr.write(`Run ${execId} has not recorded its plan yet: ${printable(given)} is checked once it has.\n`);
     }
     const isDone = async (): Promise<boolean> => {
-      const done = isFinished(await readSnapshot(store, execId));
+      const done = isFinished(await readSnapshot(store, execId, anyMetadata));
       // Throws, naming what the run does hold, when the filter selects none of it.
       if (unchecked) unchecked = (await checkLogFilter(store, execId, filter)) === undefined;
       return done;
     };
     await followLogs(store, execId, filter, seen(write), isDone, { raw: opts.raw, note: seen(note) });
-    const finished = await readSnapshot(store, execId);
+    const finished = await readSnapshot(store, execId, anyMetadata);
     if (!printed && !filtered) {
       const runError = runLevelError(finished);
       if (runError) noLogsBecause(runError);
@@ -845,7 +832,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   }
   // As orun status says it: a step a dead (or finished) run left `running` is shown interrupted. A record whose
   // state.json is corrupt is refused as status refuses it (its steps' outcomes are not known).
-  const current = await readSnapshot(store, execId);
+  const current = await readSnapshot(store, execId, anyMetadata);
   const entries = await listLogs(store, execId, filter, { runOver: runIsOver(current) });
   if (entries.length === 0) {
     const snapshot = filtered ? undefined : current;

@@ -4,6 +4,7 @@
 // into them is decided by the runtime.
 import { mkdir, readdir, rename, rm, symlink, lstat, readlink, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import type { Plan } from "../../model/plan.js";
@@ -21,6 +22,16 @@ import { isRecordedWords, type RecordedWord } from "../resume-words.js";
 export const ASSEMBLING_SUFFIX = ".new.tmp";
 /** A record being removed in executions/ (gc, a refused new run); skipped by readers, swept by gc when left by a crash. */
 export const DISCARDED_SUFFIX = ".gc.tmp";
+
+/** The name of a record folder this process sets aside in executions/: `<id>.<pid>.<8 hex><suffix>`. */
+export function setAsideName(execId: string, suffix: typeof ASSEMBLING_SUFFIX | typeof DISCARDED_SUFFIX): string {
+  return `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${suffix}`;
+}
+
+/** Whether `name` is a folder setAsideName made with `suffix`, by process `pid` when given (else by any). */
+export function isSetAsideName(name: string, suffix: typeof ASSEMBLING_SUFFIX | typeof DISCARDED_SUFFIX, pid?: number): boolean {
+  return new RegExp(`\\.${pid ?? "\\d+"}\\.[0-9a-f]{8}${suffix.replace(/\./g, "\\.")}$`).test(name);
+}
 
 export interface OpenedRecord {
   execId: string;
@@ -288,7 +299,7 @@ export class ExecutionStore {
 
   /** A new record put in place whole, locked; undefined when a folder of that name appeared meanwhile. */
   private async assembleRecord(execId: string, options: { handoff?: boolean }): Promise<ExecLock | undefined> {
-    const temp = path.join(this.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${ASSEMBLING_SUFFIX}`);
+    const temp = path.join(this.executionsDir, setAsideName(execId, ASSEMBLING_SUFFIX));
     try {
       await mkdir(path.join(temp, "logs"), { recursive: true });
       const pending = await lockAssembledRecord(path.join(temp, ".lock"), options);
@@ -306,9 +317,25 @@ export class ExecutionStore {
     }
   }
 
+  /**
+   * Removes the records this process was assembling, at once and synchronously: for a process exiting on a second
+   * Ctrl-C (`orun gc` would sweep them only later). The pid in their names makes them this process's alone.
+   */
+  discardAssembling(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.executionsDir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (isSetAsideName(name, ASSEMBLING_SUFFIX, process.pid)) rmSync(path.join(this.executionsDir, name), { recursive: true, force: true });
+    }
+  }
+
   /** Removes a record this process created and still holds, moved aside first so no reader sees it half-deleted. */
   async discardRecord(execId: string): Promise<void> {
-    const aside = path.join(this.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${DISCARDED_SUFFIX}`);
+    const aside = path.join(this.executionsDir, setAsideName(execId, DISCARDED_SUFFIX));
     await rename(this.execDir(execId), aside).catch(() => undefined);
     await rm(aside, { recursive: true, force: true });
   }
@@ -373,15 +400,11 @@ export class ExecutionStore {
   }
 
   async latestId(): Promise<string | undefined> {
-    try {
-      const target = await readlink(path.join(this.executionsDir, "latest"));
-      // Named by the link's last segment (as v2 read it), which must be a record's folder: a link to `.`, `..` or
-      // itself was taken for a run "." of no plan (status printed it, exit 0).
-      const id = path.basename(target);
-      if (isRecordName(id) && (await this.isRecordFolder(id))) return id;
-    } catch {
-      // no symlink: fall back to the newest record
-    }
+    const target = await this.latestTarget();
+    // Named by the link's last segment (as v2 read it), which must be a record's folder: a link to `.`, `..` or
+    // itself was taken for a run "." of no plan (status printed it, exit 0). No link: the newest record.
+    const id = target === undefined ? undefined : path.basename(target);
+    if (id !== undefined && isRecordName(id) && (await this.isRecordFolder(id))) return id;
     const all = await this.list();
     return all[0]?.execId;
   }
@@ -451,13 +474,15 @@ export class ExecutionStore {
   /**
    * readMetadata for the commands that show or resume a record without it (docs/running.md): a metadata.json that is
    * not JSON at all (empty, torn, garbage) is read as missing, `unreadable` naming the file and why. One of the wrong
-   * shape is still an error naming its field.
+   * shape (or not a regular file) is still an error naming its field, unless `anyDamage` (`orun logs`: the step logs
+   * do not depend on it): then it is read as missing too.
    */
-  async readMetadataLeniently(execId: string): Promise<{ meta?: RunMetadata; unreadable?: string }> {
+  async readMetadataLeniently(execId: string, options: { anyDamage?: boolean } = {}): Promise<{ meta?: RunMetadata; unreadable?: string }> {
     try {
       return { meta: await this.readMetadata(execId) };
     } catch (err) {
       if (err instanceof UnparsableMetadataError) return { unreadable: `${this.metadataFile(execId)}: invalid JSON (${err.reason})` };
+      if (options.anyDamage && err instanceof OrunError) return { unreadable: err.hint ? err.message.slice(0, -(err.hint.length + 3)) : err.message };
       throw err;
     }
   }
@@ -480,6 +505,21 @@ export class ExecutionStore {
       return { unparsable: jsonErrorWithoutExcerpt(err) };
     }
     return { meta: checkMetadata(raw, file) };
+  }
+
+  /**
+   * The plan the record keeps (manifest.json) as it reads, unchecked beyond its `jobs` being an array; undefined when
+   * it is missing, cannot be read or is not such JSON (status and logs then do without it).
+   */
+  async readManifestLeniently(execId: string): Promise<{ metadata?: { name?: unknown; checksum?: unknown }; jobs: unknown[] } | undefined> {
+    try {
+      const text = await readRecordFile(this.manifestFile(execId), "execution manifest");
+      if (text === undefined) return undefined;
+      const plan = JSON.parse(text) as { metadata?: { name?: unknown; checksum?: unknown }; jobs?: unknown } | null;
+      return Array.isArray(plan?.jobs) ? { metadata: plan.metadata, jobs: plan.jobs } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async writeMetadata(meta: RunMetadata): Promise<void> {
@@ -519,7 +559,7 @@ export class ExecutionStore {
     for (let n = 2; ; n++) {
       if (!(await exists(this.execDir(execId)))) {
         // Assembled aside and renamed into place, like a run's record: never seen without its state.
-        const temp = path.join(this.executionsDir, `${execId}.${process.pid}.${randomBytes(4).toString("hex")}${ASSEMBLING_SUFFIX}`);
+        const temp = path.join(this.executionsDir, setAsideName(execId, ASSEMBLING_SUFFIX));
         try {
           await mkdir(path.join(temp, "logs"), { recursive: true });
           // Rewrite execId to the folder name; statuses are kept verbatim.

@@ -68,7 +68,32 @@ export function describeDatabase(database: string): string {
   return file ? `sqlite:${file}` : redact(database);
 }
 
-/** Hides the password of a database URL in messages. */
+/** Query parameters of a database URL that carry a secret (node-postgres reads `?password=`; libpq `sslpassword` too). */
+const SECRET_PARAMETERS = new Set(["password", "sslpassword"]);
+
+/**
+ * Hides the secrets of a database URL in messages: the password in `user:pass@` (up to the last `@`: a `/`, `?` or `@`
+ * typed in it unencoded hides more, never less) and the value of a `?password=` / `&sslpassword=` parameter (by its
+ * decoded name: `pass%77ord` is one too).
+ */
 export function redact(database: string): string {
-  return database.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+  const userinfo = /^[^/]*\/\/[^:/?#@]*:/.exec(database)?.[0];
+  const at = database.lastIndexOf("@");
+  const masked = userinfo !== undefined && at >= userinfo.length ? `${userinfo}***${database.slice(at)}` : database;
+  const query = masked.indexOf("?", userinfo !== undefined && at >= userinfo.length ? userinfo.length + 4 : 0);
+  if (query < 0) return masked;
+  const parameters = masked.slice(query + 1).split("&").map((parameter) => {
+    const equals = parameter.indexOf("=");
+    return equals >= 0 && SECRET_PARAMETERS.has(parameterName(parameter.slice(0, equals))) ? `${parameter.slice(0, equals)}=***` : parameter;
+  });
+  return `${masked.slice(0, query)}?${parameters.join("&")}`;
+}
+
+/** A query parameter's name as URLSearchParams decodes it (`+` a space, `%xx` escapes), lower-cased. */
+function parameterName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " ")).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
 }

@@ -1,0 +1,52 @@
+// What a resume (`orun run --exec-id` of an existing record, off remote state) refuses rather than guess: a record
+// it cannot tell is a local run's, and one whose results are gone while its logs show jobs ran. Both are refused
+// before anything is written, naming the file and what to do.
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { OrunError } from "../../util/errors.js";
+import { printable } from "../../util/printable.js";
+import { shellWord } from "../../util/shell-word.js";
+import { runnerRecordRun } from "../ids.js";
+import type { ExecutionStore } from "./store.js";
+
+/**
+ * A record whose metadata.json is missing or not JSON cannot show it was a local run. With a remote runner's record
+ * ID (`<run>.<6 hex>`) it may be one runner's part in a remote run, whose state holds only that runner's jobs:
+ * resumed here, every other job of the plan ran on this machine outside the run, and the record lost its remote run.
+ */
+export async function refuseResumingRunnerRecord(store: ExecutionStore, execId: string): Promise<void> {
+  const run = runnerRecordRun(execId);
+  if (run === undefined) return;
+  const { meta, unreadable } = await store.readMetadataLeniently(execId);
+  if (meta) return;
+  const renamed = `${run}-${execId.slice(run.length + 1)}`;
+  throw new OrunError(
+    `cannot resume ${execId} here: its metadata.json ${unreadable ? "is not valid JSON" : "is missing"}, and its ID has the form of a remote runner's own record (<run>.<6 hex>), one runner's part in a remote run; resumed off remote state, every job of the plan this record does not hold would run on this machine, outside that run`,
+    {
+      location: { file: store.metadataFile(execId) },
+      hint: `rejoin the remote run instead: orun run <plan> --remote-state --backend-url <url> --exec-id ${shellWord(run)}; or start afresh with a new --exec-id; if this record was a local run, rename it to resume it: mv ${shellWord(store.execDir(execId))} ${shellWord(store.execDir(renamed))} && orun run --exec-id ${shellWord(renamed)}`,
+    },
+  );
+}
+
+/**
+ * A record without state.json whose logs show jobs ran: what became of them is not recorded, so a resume would run
+ * every one again (a deploy too). Refused, as a journal without its state.json is (execute.ts loadState).
+ */
+export async function refuseResumeWithoutState(store: ExecutionStore, execId: string): Promise<void> {
+  const logged = await loggedJobFolders(store, execId);
+  if (logged.length === 0) return;
+  throw new OrunError(
+    `execution ${execId} has no state.json, but its logs show ${logged.length} job(s) ran (${logged.slice(0, 3).join(", ")}${logged.length > 3 ? ", …" : ""}): their results are not recorded, so a resume would run them all again`,
+    {
+      location: { file: store.stateFile(execId) },
+      hint: `restore state.json; or delete the record's logs too (rm -r ${shellWord(store.logsDir(execId))}) to run every job again in it; or use a new --exec-id`,
+    },
+  );
+}
+
+/** The job folders under the record's logs/ (real folders only), sorted; none when it has no logs. */
+export async function loggedJobFolders(store: ExecutionStore, execId: string): Promise<string[]> {
+  const entries = await readdir(store.logsDir(execId), { withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isDirectory()).map((entry) => printable(path.basename(entry.name))).sort();
+}
