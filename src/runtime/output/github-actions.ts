@@ -67,6 +67,10 @@ class HeldOutput {
     return this.size === 0;
   }
 
+  get endsWithNewline(): boolean {
+    return this.chunks.at(-1)?.endsWith("\n") === true;
+  }
+
   text(): string {
     return this.chunks.join("");
   }
@@ -103,7 +107,6 @@ export class GithubActionsRenderer implements Renderer {
   constructor(
     private readonly writeLine: (line: string) => void,
     palette: Palette,
-    private readonly token: () => string = () => randomBytes(8).toString("hex"),
   ) {
     // The run's header, notices, jobs not run and the summary are the text view's, guarded like every line here.
     this.text = new TextRenderer({ verbose: false, palette, writeLine: (line) => this.print(line.split("\n")) });
@@ -151,7 +154,7 @@ export class GithubActionsRenderer implements Renderer {
         const held = this.jobs.get(event.job.id)?.steps.get(event.stepKey);
         if (!held) break;
         // Every attempt's output is shown, each one after the first headed by its number.
-        if (!held.empty && !held.text().endsWith("\n")) held.add("\n");
+        if (!held.empty && !held.endsWithNewline) held.add("\n");
         held.add(`↻ retry ${event.attempt}/${event.attempts}\n`);
         break;
       }
@@ -203,7 +206,7 @@ export class GithubActionsRenderer implements Renderer {
 
   private stopToken(jobId: string): string {
     // Only characters that keep the token one word of a command line.
-    return `orun-stop-${jobId.replace(/[^A-Za-z0-9._@-]/g, "_")}-${this.token()}`;
+    return `orun-stop-${jobId.replace(/[^A-Za-z0-9._@-]/g, "_")}-${randomBytes(8).toString("hex")}`;
   }
 
   private jobHeader(job: PlanJob, note: string | undefined): string[] {
