@@ -1,6 +1,7 @@
-// Picks the view for a run: JSON summary, live TTY region, or plain lines.
+// Picks the view for a run: JSON summary, GitHub Actions groups, live TTY region, or plain lines.
 import type { Renderer } from "../events.js";
 import { ConsoleWriter } from "./console-writer.js";
+import { GithubActionsRenderer } from "./github-actions.js";
 import { JsonRenderer } from "./json.js";
 import { LiveRenderer } from "./live.js";
 import { setOutputStream } from "../../util/output-pressure.js";
@@ -20,9 +21,12 @@ export function createRenderer(options: OutputOptions = {}): Renderer {
   if (stream === process.stdout) setOutputStream(stream);
   const write = (text: string): void => void stream.write(text);
   if (options.json) return new JsonRenderer(write);
-  const caps = detectTerminal(stream, options.env);
+  const env = options.env ?? process.env;
+  const caps = detectTerminal(stream, env);
   const colors = palette(caps.color);
-  if (caps.live && !options.verbose) return new LiveRenderer(stream, colors, false);
   const lines = new ConsoleWriter(stream);
+  // Inside GitHub Actions (any runner), --verbose or not: each step a group of its own (spec 20 §6.6).
+  if (env.GITHUB_ACTIONS === "true") return new GithubActionsRenderer((line) => lines.writeLine(line), colors);
+  if (caps.live && !options.verbose) return new LiveRenderer(stream, colors, false);
   return new TextRenderer({ verbose: options.verbose ?? false, palette: colors, writeLine: (line) => lines.writeLine(line) });
 }
