@@ -173,7 +173,14 @@ async function resolvePlanForRun(
 ): Promise<import("../../runtime/plan-source.js").ResolvedPlan & { storedAs?: string }> {
   if (!(anyCiFlag(opts) && (await import("../../planner/triggers/index.js")).ciFlagsGiven(opts))) {
     const { resolveRunPlan } = await import("../../runtime/plan-source.js");
-    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun, execId });
+    const components = splitList(opts.component);
+    const { canonicalJobId } = await import("../../model/plan.js");
+    // The planner's warnings about job steps: only those of the jobs this run runs.
+    const jobsInScope = (plan: import("../../model/plan.js").Plan): ReadonlySet<string> | undefined => {
+      if (opts.job) return new Set(plan.jobs.filter((job) => canonicalJobId(job.id) === canonicalJobId(opts.job!.trim())).map((job) => job.id));
+      return components.length ? new Set(scopeJobs(plan.jobs, { components, environments: envFilter }).jobs.map((job) => job.id)) : undefined;
+    };
+    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun, execId, jobsInScope });
   }
   const { compileRunPlan } = await import("../../planner/triggers/index.js");
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
