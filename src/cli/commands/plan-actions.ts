@@ -305,23 +305,33 @@ async function latestStatuses(root: string, checksum: string | undefined): Promi
 }
 
 /**
- * The job whose ID equals `ref`, else the first (plan order) whose ID starts
- * with it — preferring a prefix that ends at a part boundary, so `api` finds
- * `api@dev.build` and not `api-gw@dev.build` (which sorts first). Either form
- * is accepted (decision 1): a dotted ref or prefix (`api.dev`, `api.dev.dep`)
- * reads as `api@dev`, `api@dev.dep`.
+ * The job whose ID equals `ref`, else the one job whose ID starts with it — preferring a prefix that ends at
+ * a part boundary, so `api` finds `api@dev.build` and not `api-gw@dev.build`. A prefix several jobs share is
+ * refused, listing them, as a plan-ID prefix two plans share is: the first of them was picked silently. Either
+ * form is accepted (decision 1): a dotted ref or prefix (`api.dev`, `api.dev.dep`) reads as `api@dev`, `api@dev.dep`.
  */
 export function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
   const trimmed = ref.trim();
   const wanted = canonicalJobId(trimmed);
   const prefix = trimmed.includes("@") ? trimmed : trimmed.replace(".", "@");
+  const exact = jobs.find((j) => j.id === wanted);
+  if (exact) return exact;
   const whole = (id: string, p: string): boolean => id.startsWith(p) && (id.length === p.length || id[p.length] === "@" || id[p.length] === ".");
-  return (
-    jobs.find((j) => j.id === wanted) ??
-    jobs.find((j) => whole(j.id, trimmed) || whole(j.id, prefix)) ??
-    jobs.find((j) => j.id.startsWith(trimmed) || j.id.startsWith(prefix))
-  );
+  for (const matches of [jobs.filter((j) => whole(j.id, trimmed) || whole(j.id, prefix)), jobs.filter((j) => j.id.startsWith(trimmed) || j.id.startsWith(prefix))]) {
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) {
+      const shown = matches.slice(0, AMBIGUOUS_SHOWN).map((j) => j.id);
+      const more = matches.length > AMBIGUOUS_SHOWN ? `, and ${matches.length - AMBIGUOUS_SHOWN} more` : "";
+      throw new OrunError(`job ID prefix ${trimmed} is ambiguous: it matches ${matches.length} jobs: ${shown.join(", ")}${more}`, {
+        hint: "give the whole job ID (component@environment.job)",
+      });
+    }
+  }
+  return undefined;
 }
+
+/** How many jobs an ambiguous prefix's error lists. */
+const AMBIGUOUS_SHOWN = 10;
 
 export async function describeAction(kindArg: string, refArg: string | undefined, flags: { intent?: string }): Promise<void> {
   const [kind, inlineRef] = kindArg.includes("/") ? [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)] : [kindArg, undefined];
