@@ -130,7 +130,7 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error")
-    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one; a step none of the selected jobs has is an error")
+    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one (a whole key selects that step only); a step none of the selected jobs has is an error")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes, then exit with its outcome (1 if it failed)")
