@@ -3,7 +3,7 @@
 // one of them runs, so the planner, schemas and template engine stay unloaded
 // for every other command. The compile stages load inside the actions that
 // compile, so `get` and `describe` (which read stored plans) skip them too.
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { compositionFor } from "../../model/composition.js";
 import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
@@ -30,7 +30,7 @@ import type { LoadedWorkspace } from "../../planner/load/index.js";
 import { ExecutionStore } from "../../runtime/records/store.js";
 import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.js";
 import { readStateFile } from "../../runtime/records/state.js";
-import { fileSystemReason, OrunError } from "../../util/errors.js";
+import { fileSystemReason, formatLocation, OrunError } from "../../util/errors.js";
 import { plannerWarnOnStderr } from "../../util/warning.js";
 import { plural } from "../../util/plural.js";
 import { jobNotFound } from "../job-not-found.js";
@@ -214,8 +214,33 @@ export async function validateAction(flags: { intent?: string; configDir?: strin
   const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null, ...(flags.debug ? { trace: debugTrace(out) } : {}) });
   for (const warning of result.warnings) warn(warning);
   await warnMissingLocalActions(result);
+  warnMissingJobPaths(result);
   warnEmptyPlan(result);
   out(`✓ All validation passed (${plural(result.stats.components.length, "component")}, ${plural(result.stats.jobs, "job")})\n`);
+}
+
+/**
+ * A job path (a component's `spec.path`, a `path` parameter) that is no folder of the repository: the run fails
+ * those jobs at their first step, as `run --dry-run` notes. A warning, as a missing local action is: the folder
+ * may be made before the run (a build step of an earlier job). Told once per component and path, where written.
+ */
+function warnMissingJobPaths(result: { plan: { jobs: PlanJob[] }; workspace: LoadedWorkspace }): void {
+  const { rootDir, components } = result.workspace;
+  const missing = new Map<string, PlanJob[]>();
+  for (const job of result.plan.jobs) {
+    const jobPath = (job.path ?? "").trim();
+    if (jobPath === "" || jobPath === "." || jobPath === "./" || existsSync(path.resolve(rootDir, jobPath))) continue;
+    const key = `${job.component}\0${jobPath}`;
+    missing.set(key, [...(missing.get(key) ?? []), job]);
+  }
+  for (const jobs of missing.values()) {
+    const { component: name, path: jobPath } = jobs[0]!;
+    const component = components.find((c) => c.name === name);
+    const at = component?.path === jobPath ? component?.origin?.at("path") : undefined;
+    const where = at ? `${formatLocation(at)}: ` : "";
+    const which = jobs.length === 1 ? `job ${jobs[0]!.id}` : `${jobs.length} jobs: ${jobs.map((job) => job.id).join(", ")}`;
+    warn(`${where}component ${name}: working directory ${printable(jobPath!)} is missing from ${shown(rootDir)}: the run will fail its jobs at their first step (${which})`);
+  }
 }
 
 /** A plan of no jobs passes, but is almost always a mistake (a discovery root with no component.yaml under it). */
