@@ -215,6 +215,30 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
 }
 
 /**
+ * A subscription's `profile` (or profileRules profile) on a composition with no executionProfiles: accepted and
+ * ignored, as v2.3 did (spec 10 case 27, profileSource legacy-none), but a typo or a profile meant for another
+ * type would otherwise pass unnoticed.
+ */
+function ignoredProfileWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
+  const warnings: string[] = [];
+  for (const component of normalized.components) {
+    const composition = compositionFor(registry, component);
+    if (!composition || Object.keys(composition.profiles ?? {}).length > 0) continue;
+    for (const sub of component.subscribe?.environments ?? []) {
+      const named = [
+        ...(sub.profile ? [{ profile: sub.profile, at: sub.origin?.at("profile") }] : []),
+        ...(sub.profileRules ?? []).filter((rule) => rule.profile).map((rule) => ({ profile: rule.profile!, at: rule.origin?.at("profile") })),
+      ];
+      for (const { profile, at } of named) {
+        const where = at?.file ? `${at.file}:${at.line}: ${at.field ? `${at.field}: ` : ""}` : "";
+        warnings.push(`${where}component ${component.name} (environment ${sub.name}) names profile "${profile}", but composition ${component.type} declares no executionProfiles, so the profile is ignored`);
+      }
+    }
+  }
+  return warnings;
+}
+
+/**
  * A trigger binding that activates an environment without the environment it
  * requires same-plan promotion from: planning for that trigger (in CI) always
  * fails, while a plan or validate without a trigger (every environment) passes.
@@ -468,6 +492,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const parameters = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
   const warnings = [
     ...subscriptionWarnings(normalized),
+    ...ignoredProfileWarnings(normalized, workspace.compositions),
     ...selectorWarnings(normalized),
     ...parameterDefaultsWarnings(normalized, workspace.compositions),
     ...undeclaredParameterWarnings(normalized, workspace.compositions),
