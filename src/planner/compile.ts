@@ -99,8 +99,28 @@ export interface CompileStats {
 export interface CompileResult {
   plan: Plan;
   workspace: LoadedWorkspace;
+  /** Every warning as printed; a job warning's text names its jobs (jobWarningText). */
   warnings: string[];
+  /** The warnings found in jobs' steps, with those jobs: `orun run --component` tells only those of the jobs it runs. */
+  jobWarnings: JobWarning[];
   stats: CompileStats;
+}
+
+/** A warning about one place in a composition or the intent, found in the steps of these jobs. */
+export interface JobWarning {
+  message: string;
+  jobs: string[];
+}
+
+/** How many jobs of the list a job warning names before `and N more`. */
+const JOBS_NAMED = 3;
+
+/** `<message> (3 jobs: a@dev.deploy, b@dev.deploy, c@dev.deploy)`: one place told once, with the jobs that share it. */
+export function jobWarningText(warning: JobWarning, jobs: readonly string[] = warning.jobs): string {
+  if (jobs.length === 1) return `${warning.message} (job ${jobs[0]})`;
+  const named = jobs.slice(0, JOBS_NAMED).join(", ");
+  const more = jobs.length > JOBS_NAMED ? `, and ${jobs.length - JOBS_NAMED} more` : "";
+  return `${warning.message} (${jobs.length} jobs: ${named}${more})`;
 }
 
 /** RFC 3339 UTC with second precision, as v2.3 writes it. */
@@ -189,6 +209,30 @@ function subscriptionWarnings(normalized: NormalizedIntent): string[] {
         const where = sub.origin ? `${sub.origin.file}:${sub.origin.line}: ` : "";
         const hint = sub.name.includes("*") ? "" : didYouMean(sub.name, envNames);
         warnings.push(`${where}component ${component.name} subscribes to "${sub.name}", which matches no environment${hint}`);
+      }
+    }
+  }
+  return warnings;
+}
+
+/**
+ * A subscription's `profile` (or profileRules profile) on a composition with no executionProfiles: accepted and
+ * ignored, as v2.3 did (spec 10 case 27, profileSource legacy-none), but a typo or a profile meant for another
+ * type would otherwise pass unnoticed.
+ */
+function ignoredProfileWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
+  const warnings: string[] = [];
+  for (const component of normalized.components) {
+    const composition = compositionFor(registry, component);
+    if (!composition || Object.keys(composition.profiles ?? {}).length > 0) continue;
+    for (const sub of component.subscribe?.environments ?? []) {
+      const named = [
+        ...(sub.profile ? [{ profile: sub.profile, at: sub.origin?.at("profile") }] : []),
+        ...(sub.profileRules ?? []).filter((rule) => rule.profile).map((rule) => ({ profile: rule.profile!, at: rule.origin?.at("profile") })),
+      ];
+      for (const { profile, at } of named) {
+        const where = at?.file ? `${at.file}:${at.line}: ${at.field ? `${at.field}: ` : ""}` : "";
+        warnings.push(`${where}component ${component.name} (environment ${sub.name}) names profile "${profile}", but composition ${component.type} declares no executionProfiles, so the profile is ignored`);
       }
     }
   }
@@ -449,6 +493,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const parameters = runStage(trace, "validate", () => validateParameters(normalized, workspace), () => `parameters of ${plural(normalized.components.length, "component")} match their composition schemas`);
   const warnings = [
     ...subscriptionWarnings(normalized),
+    ...ignoredProfileWarnings(normalized, workspace.compositions),
     ...selectorWarnings(normalized),
     ...parameterDefaultsWarnings(normalized, workspace.compositions),
     ...undeclaredParameterWarnings(normalized, workspace.compositions),
@@ -503,9 +548,15 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
   const jobBindings: Record<string, string> = {};
   for (const [type, registry] of Object.entries(registryJobBindings(workspace.compositions))) if (registry) jobBindings[type] = registry;
   const byId = new Map(jobs.map((j) => [j.id, j]));
-  // One warning per place: a parameter substituted into the same step in every environment is told once.
-  const stepWarnings = new Set<string>();
-  const materializeCtx = { rootEnv: normalized.env, parameters, warn: (message: string) => stepWarnings.add(message) };
+  // One warning per place, naming the jobs it was found in: a step of a composition used by N components in
+  // E environments is told once, not N×E times.
+  const stepWarnings = new Map<string, string[]>();
+  const warnJob = (message: string, jobId: string): void => {
+    const jobs = stepWarnings.get(message) ?? [];
+    if (!jobs.includes(jobId)) jobs.push(jobId);
+    stepWarnings.set(message, jobs);
+  };
+  const materializeCtx = { rootEnv: normalized.env, parameters, warn: warnJob };
   const planJobs = runStage(
     trace,
     "materialize",
@@ -513,7 +564,8 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     (list) => `${plural(list.length, "job")}, ${plural(list.reduce((n, j) => n + j.steps.length, 0), "step")}`,
   );
 
-  warnings.push(...stepWarnings);
+  const jobWarnings = [...stepWarnings].map(([message, jobIds]) => ({ message, jobs: jobIds }));
+  warnings.push(...jobWarnings.map((warning) => jobWarningText(warning)));
 
   const meta = workspace.intent.metadata ?? {};
   const state = workspace.intent.execution?.state;
@@ -548,6 +600,7 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     plan,
     workspace,
     warnings,
+    jobWarnings,
     stats: { components: [...components].sort(), environments: [...instances.keys()], jobs: planJobs.length },
   };
 }

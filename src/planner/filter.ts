@@ -10,11 +10,22 @@ import { suggestName } from "./validate/did-you-mean.js";
 
 /** `no component matched "x"`, with v2.3's did-you-mean and the available names (also used by `orun get components NAME`). */
 export function noMatch(kind: "environment" | "component", input: string, available: readonly string[], field: string): OrunError {
-  const suggestion = suggestName(input, available);
+  const suggestion = suggestName(input, available) ?? onlyExtension(input, available);
   let message = `no ${kind} matched "${input}"`;
   if (suggestion) message += `\n\ndid you mean:\n  ${suggestion}`;
   message += `\n\navailable ${kind}s:\n${[...available].sort().map((a) => `  ${a}\n`).join("")}`;
   return new OrunError(message, { location: { field } });
+}
+
+/**
+ * The one name that starts with `input` (case-insensitive, 2+ characters): `stag` for `staging` is a name cut
+ * short, too many edits away for v2.3's rule (spec 10 §2.6), which still decides whenever it finds one.
+ */
+function onlyExtension(input: string, available: readonly string[]): string | undefined {
+  const wanted = input.toLowerCase();
+  if (wanted.length < 2 || wanted.includes("*")) return undefined;
+  const longer = available.filter((name) => name.toLowerCase().startsWith(wanted));
+  return longer.length === 1 ? longer[0] : undefined;
 }
 
 /** Splits `-e dev,prod` style lists (trimmed, empties dropped). */

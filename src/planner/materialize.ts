@@ -220,8 +220,11 @@ export function templateData(job: BoundJob, parameters: FreeMap, env: StringMap)
   };
 }
 
-/** Receives a planner warning (printed `⚠ warning: …`). */
-export type Warn = (message: string) => void;
+/**
+ * Receives a planner warning (printed `⚠ warning: …`) and the job it was found in: the compiler tells one
+ * place once, naming the jobs that share it.
+ */
+export type Warn = (message: string, jobId: string) => void;
 
 function render(job: BoundJob, step: StepSpec, stepName: string, field: string, source: string, data: TemplateData, warn?: Warn): string {
   if (!source.includes("{{")) return source;
@@ -259,11 +262,11 @@ interface BadExpression {
  */
 function warnExpression(bad: BadExpression, warn: Warn): void {
   const { job, step, stepName, field, source, rendered, invalid, data } = bad;
-  const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field})`;
+  const warnJob = (message: string): void => warn(message, job.id);
   // The template engine passes the step's own `${{ … }}` through as text (src/template/lexer.ts), so the
   // source holds them exactly as the rendered text does.
   const own = expressionSyntaxError(source);
-  if (own) warn(`${located(step.origin?.at(fieldPath(field)))}${what}: ${own}: ${STEP_EXPRESSION_CONSEQUENCE}`);
+  if (own) warnJob(`${located(step.origin?.at(fieldPath(field)))}step ${stepName} (${field}) of composition ${job.instance.component.type}: ${own}: ${STEP_EXPRESSION_CONSEQUENCE}`);
   // Env values: warned about as job env where they are declared.
   let found = own !== undefined || Object.values(data.env).some((value) => value && rendered.includes(value) && expressionSyntaxError(value));
   for (const [key, value] of Object.entries(data.parameters)) {
@@ -272,10 +275,10 @@ function warnExpression(bad: BadExpression, warn: Warn): void {
     found = true;
     const at = parameterSource(job.instance, key)?.at;
     const where = at?.file ? located(at) : `component ${job.instance.component.name}: parameters.${key}: `;
-    warn(`${where}${expressionSyntaxError(from)!}: substituted into step ${stepName} (${field}) of composition ${job.instance.component.type}: ${STEP_EXPRESSION_CONSEQUENCE}`);
+    warnJob(`${where}${expressionSyntaxError(from)!}: substituted into step ${stepName} (${field}) of composition ${job.instance.component.type}: ${STEP_EXPRESSION_CONSEQUENCE}`);
   }
   if (!found) {
-    warn(`${what}: ${invalid}: the expression comes from a {{ }} substitution (the component's parameters or env), not from the step's text: ${STEP_EXPRESSION_CONSEQUENCE}`);
+    warnJob(`component ${job.instance.component.name}, step ${stepName} (${field}): ${invalid}: the expression comes from a {{ }} substitution (the component's parameters or env), not from the step's text: ${STEP_EXPRESSION_CONSEQUENCE}`);
   }
 }
 

@@ -21,6 +21,8 @@ export interface SourceRevision {
   warning?: string;
   /** The reason alone (what differs from HEAD), without what it means for the plan. */
   reason?: string;
+  /** What ends it when orun's own state folder (.orun/) is what differs: it is tracked by git by mistake. */
+  untrackState?: string;
   /** The warning matters only to a plan with promotion gates (outside a repository: nothing to commit). */
   onlyWithGates?: boolean;
 }
@@ -54,7 +56,8 @@ export async function sourceRevision(dir: string, head: string | undefined, read
   if (changed.length > 0) reasons.push(`uncommitted changes to tracked files (${shown(changed)})`);
   if (notInHead.length > 0) reasons.push(`files the plan was compiled from that are not committed (${shown(notInHead)})`);
   const reason = reasons.join(" and ");
-  return { reason, warning: `${reason}, ${consequence}; ${advice(changed, notInHead)}` };
+  const untrackState = untrackAdvice(changed);
+  return { reason, warning: `${reason}, ${consequence}; ${advice(changed, notInHead)}`, ...(untrackState ? { untrackState } : {}) };
 }
 
 /**
@@ -82,11 +85,17 @@ async function unbornHead(dir: string): Promise<SourceRevision> {
  * brings the warning back, so the advice is to stop tracking it.
  */
 function advice(changed: string[], notInHead: string[]): string {
-  const state = [...new Set(changed.map(stateFolderOf).filter((folder): folder is string => folder !== undefined))];
-  if (state.length === 0) return "commit them and plan again";
-  const untrack = `orun's state folder is tracked by git: add .orun/ to .gitignore, run git rm -r --cached ${state.map(shellWord).join(" ")} and commit`;
+  const untrack = untrackAdvice(changed);
+  if (untrack === undefined) return "commit them and plan again";
   const codeChanged = changed.some((file) => stateFolderOf(file) === undefined) || notInHead.length > 0;
   return codeChanged ? `${untrack}; commit the other changes, and plan again` : `${untrack}, and plan again`;
+}
+
+/** `orun's state folder is tracked by git: add .orun/ to .gitignore, …` when a changed file is in a .orun folder. */
+function untrackAdvice(changed: string[]): string | undefined {
+  const state = [...new Set(changed.map(stateFolderOf).filter((folder): folder is string => folder !== undefined))];
+  if (state.length === 0) return undefined;
+  return `orun's state folder is tracked by git: add .orun/ to .gitignore, run git rm -r --cached ${state.map(shellWord).join(" ")} and commit`;
 }
 
 /** The `.orun` folder a repository path lies in (`apps/.orun` for `apps/.orun/plans/x.json`), if any. */

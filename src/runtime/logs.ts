@@ -85,9 +85,12 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   const wantedJob = filter.job ? safeSegment(canonicalJobId(filter.job)) : undefined;
   const jobNeedles = filter.job ? jobIdFragments(filter.job) : [];
   const out: LogEntry[] = [];
-  for (const dir of [...jobDirs, ...silentJobs].sort()) {
-    const jobId = jobBySegment.get(dir) ?? dir;
-    if (wantedJob && dir !== wantedJob && !jobNeedles.some((needle) => jobId.includes(needle))) continue;
+  const selected = [...jobDirs, ...silentJobs]
+    .sort()
+    .map((dir) => ({ dir, jobId: jobBySegment.get(dir) ?? dir }))
+    .filter(({ dir, jobId }) => !wantedJob || dir === wantedJob || jobNeedles.some((needle) => jobId.includes(needle)));
+  const stepWanted = stepMatcher(filter.step, selected.map(({ jobId }) => [...Object.keys(state?.jobs[jobId]?.steps ?? {}), ...(stepOrder?.get(canonicalJobId(jobId)) ?? [])]).flat());
+  for (const { dir, jobId } of selected) {
     const jobState = state?.jobs[jobId];
     const keys = Object.keys(jobState?.steps ?? {});
     const stepBySegment = new Map([...keys.map((key) => [v2Segment(key), key] as const), ...keys.map((key) => [safeSegment(key), key] as const)]);
@@ -107,7 +110,7 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     // A job or step asked for by name: its steps that printed nothing are listed too (`completed, no output`).
     items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), filter.step !== undefined || filter.job !== undefined));
     for (const item of await inRunOrder(items, stepOrder?.get(canonicalJobId(jobId)))) {
-      if (filter.step && item.segment !== safeSegment(filter.step) && !item.stepKey.includes(filter.step)) continue;
+      if (!stepWanted(item)) continue;
       // A step's error is what --failed is for, even on a step the cancel left unstarted (`skipped`).
       if (filter.failed && item.status !== "failed" && item.error === undefined) continue;
       // A run that is over (status.ts runIsOver) left its `running` steps interrupted: nothing runs them any more.
@@ -116,6 +119,16 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     }
   }
   return out;
+}
+
+/**
+ * Which entries `--step` selects: a step whose key it is, or a part of one (`dock` finds `dockimg`) — unless it
+ * is the whole key of a step of the jobs listed (`keys`): then only that step, not `dockimg` beside `dock`.
+ */
+function stepMatcher(step: string | undefined, keys: readonly string[]): (item: { segment: string; stepKey: string }) => boolean {
+  if (step === undefined) return () => true;
+  if (keys.includes(step)) return (item) => item.stepKey === step;
+  return (item) => item.segment === safeSegment(step) || item.stepKey.includes(step);
 }
 
 /**

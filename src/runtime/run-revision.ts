@@ -51,7 +51,9 @@ export async function revisionToRecord(planned: string | undefined, folders: Run
     }
     const state = await sourceRevision(root, head);
     if (state.revision !== planned) {
-      warn(`${state.reason ?? `${tree} does not match ${short}`}${tree === "the working tree" ? "" : ` in ${root}`}, so ${noEvidence}`);
+      // A tracked .orun/ changes on every run: the same advice plan gives, or the warning comes back each time.
+      const untrack = state.untrackState ? `; ${state.untrackState}` : "";
+      warn(`${state.reason ?? `${tree} does not match ${short}`}${tree === "the working tree" ? "" : ` in ${root}`}, so ${noEvidence}${untrack}`);
       return undefined;
     }
     const untracked = await untrackedFolder(root, dirs, short);

@@ -58,24 +58,24 @@ const deployStep = (plan: string): { run?: string; env?: Record<string, string> 
 test("a syntax error in a step's run expression is a warning at validate and plan with file, line and field; the plan keeps it", async () => {
   const run = "echo {{ .orun.component.name }} ${{ steps.build.outputs.message ) }}";
   const { plan } = await warned(await repo(run), [
-    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: component web, job web@dev.deploy, step deploy (run): invalid expression \${{ steps.build.outputs.message ) }}: Unexpected symbol: ')': ${STEP_TAIL}`,
+    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: step deploy (run) of composition svc: invalid expression \${{ steps.build.outputs.message ) }}: Unexpected symbol: ')': ${STEP_TAIL} (job web@dev.deploy)`,
   ]);
   assert.equal(deployStep(plan).run, run.replace("{{ .orun.component.name }}", "web"));
 });
 
 test("a step env value's expression is checked too, and so are names the runner does not know, and an empty ${{ }}", async () => {
   await warned(await repo("echo ok", "${{ secrets.TOKEN"), [
-    `comps/svc/compositions.yaml:18: spec.jobs[0].steps[1].env.TOKEN: component web, job web@dev.deploy, step deploy (env:TOKEN): invalid expression "\${{ secrets.TOKEN": no closing }}: ${STEP_TAIL}`,
+    `comps/svc/compositions.yaml:18: spec.jobs[0].steps[1].env.TOKEN: step deploy (env:TOKEN) of composition svc: invalid expression "\${{ secrets.TOKEN": no closing }}: ${STEP_TAIL} (job web@dev.deploy)`,
   ]);
   await warned(await repo("echo ${{ secret.TOKEN }}"), [
-    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: component web, job web@dev.deploy, step deploy (run): invalid expression \${{ secret.TOKEN }}: Unrecognized named-value: 'secret': ${STEP_TAIL}`,
+    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: step deploy (run) of composition svc: invalid expression \${{ secret.TOKEN }}: Unrecognized named-value: 'secret': ${STEP_TAIL} (job web@dev.deploy)`,
   ]);
   // The template engine leaves a `${{ }}` as text, `{{ }}` inside it included: the step's own text is at fault.
   await warned(await repo("echo ${{ steps.{{ .orun.component.name }}.outputs.x }}"), [
-    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: component web, job web@dev.deploy, step deploy (run): invalid expression \${{ steps.{{ .orun.component.name }}: Unexpected symbol: '{{'. Located at position 8 within expression:  steps.{{ .orun.component.name : ${STEP_TAIL}`,
+    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: step deploy (run) of composition svc: invalid expression \${{ steps.{{ .orun.component.name }}: Unexpected symbol: '{{'. Located at position 8 within expression:  steps.{{ .orun.component.name : ${STEP_TAIL} (job web@dev.deploy)`,
   ]);
   await warned(await repo('printf "%s" "${{ }}"'), [
-    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: component web, job web@dev.deploy, step deploy (run): invalid expression \${{ }}: empty expression (GitHub refuses it: An expression was expected): ${STEP_TAIL}`,
+    `comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: step deploy (run) of composition svc: invalid expression \${{ }}: empty expression (GitHub refuses it: An expression was expected): ${STEP_TAIL} (job web@dev.deploy)`,
   ]);
 });
 
@@ -83,7 +83,7 @@ test("an expression from the component's env or parameters is warned about where
   const dir = await repo("echo {{ .env.TOKEN }} {{ .parameters.msg }}", "ok", '{name: web, type: svc, env: {TOKEN: "${{ secret.TOKEN }}"}, parameters: {msg: "${{ github.sha"}}');
   const { stderr } = await warned(dir, [
     `intent.yaml:14: components[0].env.TOKEN: invalid expression \${{ secret.TOKEN }}: Unrecognized named-value: 'secret': the github-actions runner would fail every step of the job; the local and docker runners pass it as written`,
-    `intent.yaml:14: components[0].parameters.msg: invalid expression "\${{ github.sha": no closing }}: substituted into step deploy (run) of composition svc: ${STEP_TAIL}`,
+    `intent.yaml:14: components[0].parameters.msg: invalid expression "\${{ github.sha": no closing }}: substituted into step deploy (run) of composition svc: ${STEP_TAIL} (job web@dev.deploy)`,
   ]);
   assert.ok(!stderr.includes("compositions.yaml"), stderr);
 });
@@ -120,4 +120,30 @@ test("expressions the runner can parse pass without a warning and stay in the pl
   const step = deployStep(plan.stdout);
   assert.equal(step.run, run.replace("{{ .orun.component.name }}", "web"));
   assert.deepEqual(step.env, { TOKEN: "${{ secrets.TOKEN }}" });
+});
+
+test("one place is warned about once, naming the jobs that share it, with every bad expression of the field; run --component names only its own jobs", async () => {
+  const run = "echo ${{ github.sha }} ${{ foo( }} ${{ }} ${{ nosuchctx.x }} {{ .parameters.msg }}";
+  const twoByTwo =
+    `${HEADER}environments:\n  dev:\n    selectors: { components: ["*"] }\n  prod:\n    selectors: { components: ["*"] }\n` +
+    `components:\n  - {name: api, type: svc, parameters: {msg: ok}}\n  - {name: web, type: svc, parameters: {msg: "\${{ github.sha"}}\n`;
+  const dir = await writeRepo({ "intent.yaml": twoByTwo, "comps/stack.yaml": STACK, "comps/svc/compositions.yaml": composition(run, "ok") });
+  const shared =
+    "comps/svc/compositions.yaml:16: spec.jobs[0].steps[1].run: step deploy (run) of composition svc: " +
+    "invalid expression ${{ foo( }}: Unexpected end of expression: '('; " +
+    "invalid expression ${{ }}: empty expression (GitHub refuses it: An expression was expected); " +
+    `invalid expression \${{ nosuchctx.x }}: Unrecognized named-value: 'nosuchctx': ${STEP_TAIL}`;
+  const webOnly = `intent.yaml:17: components[1].parameters.msg: invalid expression "\${{ github.sha": no closing }}: substituted into step deploy (run) of composition svc: ${STEP_TAIL}`;
+  const { stderr } = await warned(dir, [`${shared} (4 jobs: api@dev.deploy, api@prod.deploy, web@dev.deploy, and 1 more)`, `${webOnly} (2 jobs: web@dev.deploy, web@prod.deploy)`]);
+  assert.equal(stderr.match(/⚠ warning:.*invalid expression/g)?.length, 2, stderr);
+
+  // A run of api in dev: the shared place names api's job only, and web's parameter is not its concern.
+  const scoped = await runOrun(["run", "--dry-run", "--component", "api", "-e", "dev"], { cwd: dir });
+  assert.equal(scoped.code, 0, scoped.stderr);
+  assert.ok(scoped.stderr.includes(`⚠ warning: ${shared} (job api@dev.deploy)\n`), scoped.stderr);
+  assert.equal(scoped.stderr.match(/invalid expression/g)?.length, 3, scoped.stderr);
+  const one = await runOrun(["run", "--dry-run", "--job", "web@prod.deploy"], { cwd: dir });
+  assert.equal(one.code, 0, one.stderr);
+  assert.ok(one.stderr.includes(`⚠ warning: ${shared} (job web@prod.deploy)\n`), one.stderr);
+  assert.ok(one.stderr.includes(`⚠ warning: ${webOnly} (job web@prod.deploy)\n`), one.stderr);
 });

@@ -34,8 +34,12 @@ describe("orun get components on the platform example", { skip }, () => {
     assert.equal(lines[0], "15 components");
     assert.equal(lines.length, 17, "header, 15 rows and the final newline");
     assert.equal(lines.at(-1), "");
-    assert.ok(lines.includes("  ✓ network-foundation       terraform                    development,production,staging"));
-    assert.ok(lines.includes("  ✓ web-console-pages        cloudflare-pages-turbo       preview,production,staging"));
+    // The type column is as wide as its longest type (cloudflare-pages-turbo-terraform, 32 characters; 28 in v2.3's
+    // format, which ran that row's environments out of line): every row's environments start at one column.
+    assert.ok(lines.includes(`  ✓ network-foundation       ${"terraform".padEnd(32)} development,production,staging`));
+    assert.ok(lines.includes(`  ✓ web-console-pages        ${"cloudflare-pages-turbo".padEnd(32)} preview,production,staging`));
+    assert.ok(lines.includes("  ✓ admin-console-pages-git  cloudflare-pages-turbo-terraform production,staging"));
+    assert.deepEqual(new Set(lines.slice(1, -1).map((l) => /^( {2}✓ \S+ +\S+ +)\S/.exec(l)![1]!.length)), new Set([4 + 25 + 33]));
     const names = lines.slice(1, -1).map((l) => /^ {2}✓ (\S+) +/.exec(l)![1]!);
     assert.deepEqual(names, [...names].sort());
 

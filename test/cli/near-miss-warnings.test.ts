@@ -38,3 +38,19 @@ test("plan -v component=<near miss> keeps the spec's empty panel and suggests th
   assert.equal(known.code, 0, known.stderr);
   assert.ok(!known.stderr.includes("did you mean"), known.stderr);
 });
+
+test("a subscription profile on a composition with no executionProfiles is warned about where it is written (accepted and ignored, spec 10 case 27)", async () => {
+  const dir = await writeRepo({
+    "intent.yaml": `${HEADER}environments:\n  dev: {}\ncomponents:\n  - name: web\n    type: svc\n    subscribe:\n      environments:\n        - name: dev\n          profile: fast\n`,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": SVC,
+  });
+  const expected = `⚠ warning: intent.yaml:18: components[0].subscribe.environments[0].profile: component web (environment dev) names profile "fast", but composition svc declares no executionProfiles, so the profile is ignored\n`;
+  for (const args of [["validate"], ["plan", "-o", "-"]]) {
+    const result = await runOrun(args, { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stderr.includes(expected), `${args[0]}:\n${result.stderr}`);
+  }
+  const plan = JSON.parse((await runOrun(["plan", "-o", "-"], { cwd: dir })).stdout.slice(0, -1)) as { jobs: { profileSource?: string }[] };
+  assert.equal(plan.jobs[0]!.profileSource, "legacy-none");
+});

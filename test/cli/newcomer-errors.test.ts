@@ -131,17 +131,26 @@ describe("orun plan -e / --component with a value naming nothing", () => {
 
 describe("orun describe job <prefix>", () => {
   // api-gw@… sorts before api@… ('-' < '@'), so "first ID starting with api" was api-gw's job.
-  test("a component or component.env prefix means that component (and environment), not a longer name sharing it", async () => {
+  test("a component.env prefix means that component and environment, not a longer name sharing it; a prefix several jobs share is refused", async () => {
     const dir = await exampleCopy();
     await mkdir(path.join(dir, "services/api-gw"));
     const manifest = await readFile(path.join(dir, "services/api/component.yaml"), "utf8");
     await writeFile(path.join(dir, "services/api-gw/component.yaml"), manifest.replace(/name: api$/m, "name: api-gw"));
     await writeFile(path.join(dir, "services/api-gw/main.txt"), "gateway\n");
     assert.equal((await runOrun(["plan"], { cwd: dir })).code, 0);
-    for (const [ref, id] of [["api", "api@dev.build"], ["api.dev", "api@dev.build"], ["api@staging", "api@staging.build"], ["api-g", "api-gw@dev.build"], ["api-gw.prod", "api-gw@production.build"]]) {
+    for (const [ref, id] of [["api.dev", "api@dev.build"], ["api@staging", "api@staging.build"], ["api-gw.prod", "api-gw@production.build"], ["api@dev.build", "api@dev.build"]]) {
       const result = await runOrun(["describe", "job", ref!], { cwd: dir });
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, new RegExp(`^\\nJob: ${id!.replace(/\./g, "\\.")}\\n`), ref);
+    }
+    // A prefix several jobs share is refused, listing them (it was the first of them, silently): api's three, not api-gw's.
+    for (const [ref, jobs] of [["api", "api@dev.build, api@production.build, api@staging.build"], ["api-g", "api-gw@dev.build, api-gw@production.build, api-gw@staging.build"]]) {
+      const result = await runOrun(["describe", "job", ref!], { cwd: dir });
+      assert.equal(result.code, 1, result.stdout);
+      assert.equal(result.stdout, "");
+      assert.ok(result.stderr.startsWith(`✕ job ID prefix ${ref} is ambiguous: it matches 3 jobs: `), result.stderr);
+      assert.deepEqual(/matches 3 jobs: (.*) \(give/.exec(result.stderr)?.[1]?.split(", ").sort().join(", "), jobs, result.stderr);
+      assert.match(result.stderr, /give the whole job ID \(component@environment\.job\)/);
     }
   });
 });

@@ -179,6 +179,12 @@ const cases: Case[] = [
     expect: [/no environment matched "prd"\n\ndid you mean:\n {2}prod\n\navailable environments:\n {2}dev\n {2}prod\n/],
   },
   {
+    name: "--env cut short suggests the one environment it begins (too many edits for the spec's rule)",
+    files: baseRepo(`environments:\n  dev: {}\n  staging: {}\n  prod: {}\ncomponents:\n  - name: a\n    type: svc\n    subscribe:\n      environments: [dev]\n`),
+    args: ["--env", "stag"],
+    expect: [/no environment matched "stag"\n\ndid you mean:\n {2}staging\n\navailable environments:\n/],
+  },
+  {
     name: "--component with no match suggests the closest component (spec case 18)",
     files: baseRepo(`${DEV}components:\n  - name: api\n    type: svc\n  - name: web\n    type: svc\n`),
     args: ["--component", "wbe"],

@@ -91,3 +91,23 @@ test("orun's state folder committed by mistake: the warning says to stop trackin
   assert.equal(clean.plan.metadata.revision, git("rev-parse", "HEAD"));
   assert.doesNotMatch(clean.stderr, /warning/);
 });
+
+test("a run of a stored plan whose saving changed a committed .orun/ gets the same advice as plan, not just 'no promotion evidence'", async () => {
+  const { dir, git } = await gitRepo();
+  assert.equal((await runOrun(["plan", "-e", "dev"], { cwd: dir })).code, 0);
+  git("add", "-A");
+  git("commit", "-qm", "everything, .orun included");
+  // Planned from a clean tree (the plan records HEAD); saving it rewrites the committed latest.json.
+  const plan = await runOrun(["plan"], { cwd: dir });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.doesNotMatch(plan.stderr, /warning/);
+  const run = await runOrun(["run", "latest", "--exec-id", "r1"], { cwd: dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const head = git("rev-parse", "HEAD").slice(0, 12);
+  assert.ok(
+    run.stderr.includes(
+      `warning: uncommitted changes to tracked files (.orun/plans/latest.json), so this run records no promotion evidence for ${head}; orun's state folder is tracked by git: add .orun/ to .gitignore, run git rm -r --cached .orun and commit\n`,
+    ),
+    run.stderr,
+  );
+});

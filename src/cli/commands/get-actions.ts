@@ -114,10 +114,14 @@ export async function getComponentsAction(name: string | undefined, flags: GetCo
 
 export function renderComponents(rows: readonly ComponentRow[], long: boolean, s = styles(false)): string {
   let text = `${plural(rows.length, "component")}\n`;
+  // v2.3's columns (`%-24s %-28s`, spec 10 §3.7), widened to the longest name or type when one is longer:
+  // a 32-character type pushed its row's environments out of line.
+  const nameWidth = Math.max(24, ...rows.map((row) => row.name.length));
+  const typeWidth = Math.max(28, ...rows.map((row) => row.type.length));
   for (const row of rows) {
     const envs = !row.enabled ? "(disabled: enabled: false)" : row.environments.length ? row.environments.join(",") : "(no environment)";
     const mark = row.enabled ? s.green("✓") : "○";
-    text += `  ${mark} ${row.name.padEnd(24)} ${row.type.padEnd(28)} ${envs}\n`;
+    text += `  ${mark} ${row.name.padEnd(nameWidth)} ${row.type.padEnd(typeWidth)} ${envs}\n`;
     if (!long) continue;
     text += `      path:       ${row.path ?? "./"}\n`;
     text += `      defined in: ${row.manifest ?? "intent.yaml (inline)"}\n`;

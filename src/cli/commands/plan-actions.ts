@@ -3,7 +3,7 @@
 // one of them runs, so the planner, schemas and template engine stay unloaded
 // for every other command. The compile stages load inside the actions that
 // compile, so `get` and `describe` (which read stored plans) skip them too.
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { compositionFor } from "../../model/composition.js";
 import { canonicalJobId, planShortId, type PlanJob } from "../../model/plan.js";
@@ -30,7 +30,7 @@ import type { LoadedWorkspace } from "../../planner/load/index.js";
 import { ExecutionStore } from "../../runtime/records/store.js";
 import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.js";
 import { readStateFile } from "../../runtime/records/state.js";
-import { fileSystemReason, OrunError } from "../../util/errors.js";
+import { fileSystemReason, formatLocation, OrunError } from "../../util/errors.js";
 import { plannerWarnOnStderr } from "../../util/warning.js";
 import { plural } from "../../util/plural.js";
 import { jobNotFound } from "../job-not-found.js";
@@ -214,8 +214,33 @@ export async function validateAction(flags: { intent?: string; configDir?: strin
   const result = await compilePlan({ cwd: process.cwd(), workspace, revision: null, ...(flags.debug ? { trace: debugTrace(out) } : {}) });
   for (const warning of result.warnings) warn(warning);
   await warnMissingLocalActions(result);
+  warnMissingJobPaths(result);
   warnEmptyPlan(result);
   out(`✓ All validation passed (${plural(result.stats.components.length, "component")}, ${plural(result.stats.jobs, "job")})\n`);
+}
+
+/**
+ * A job path (a component's `spec.path`, a `path` parameter) that is no folder of the repository: the run fails
+ * those jobs at their first step, as `run --dry-run` notes. A warning, as a missing local action is: the folder
+ * may be made before the run (a build step of an earlier job). Told once per component and path, where written.
+ */
+function warnMissingJobPaths(result: { plan: { jobs: PlanJob[] }; workspace: LoadedWorkspace }): void {
+  const { rootDir, components } = result.workspace;
+  const missing = new Map<string, PlanJob[]>();
+  for (const job of result.plan.jobs) {
+    const jobPath = (job.path ?? "").trim();
+    if (jobPath === "" || jobPath === "." || jobPath === "./" || existsSync(path.resolve(rootDir, jobPath))) continue;
+    const key = `${job.component}\0${jobPath}`;
+    missing.set(key, [...(missing.get(key) ?? []), job]);
+  }
+  for (const jobs of missing.values()) {
+    const { component: name, path: jobPath } = jobs[0]!;
+    const component = components.find((c) => c.name === name);
+    const at = component?.path === jobPath ? component?.origin?.at("path") : undefined;
+    const where = at ? `${formatLocation(at)}: ` : "";
+    const which = jobs.length === 1 ? `job ${jobs[0]!.id}` : `${jobs.length} jobs: ${jobs.map((job) => job.id).join(", ")}`;
+    warn(`${where}component ${name}: working directory ${printable(jobPath!)} is missing from ${shown(rootDir)}: the run will fail its jobs at their first step (${which})`);
+  }
 }
 
 /** A plan of no jobs passes, but is almost always a mistake (a discovery root with no component.yaml under it). */
@@ -312,23 +337,33 @@ async function latestStatuses(root: string, checksum: string | undefined): Promi
 }
 
 /**
- * The job whose ID equals `ref`, else the first (plan order) whose ID starts
- * with it — preferring a prefix that ends at a part boundary, so `api` finds
- * `api@dev.build` and not `api-gw@dev.build` (which sorts first). Either form
- * is accepted (decision 1): a dotted ref or prefix (`api.dev`, `api.dev.dep`)
- * reads as `api@dev`, `api@dev.dep`.
+ * The job whose ID equals `ref`, else the one job whose ID starts with it — preferring a prefix that ends at
+ * a part boundary, so `api` finds `api@dev.build` and not `api-gw@dev.build`. A prefix several jobs share is
+ * refused, listing them, as a plan-ID prefix two plans share is: the first of them was picked silently. Either
+ * form is accepted (decision 1): a dotted ref or prefix (`api.dev`, `api.dev.dep`) reads as `api@dev`, `api@dev.dep`.
  */
 export function findJob(jobs: PlanJob[], ref: string): PlanJob | undefined {
   const trimmed = ref.trim();
   const wanted = canonicalJobId(trimmed);
   const prefix = trimmed.includes("@") ? trimmed : trimmed.replace(".", "@");
+  const exact = jobs.find((j) => j.id === wanted);
+  if (exact) return exact;
   const whole = (id: string, p: string): boolean => id.startsWith(p) && (id.length === p.length || id[p.length] === "@" || id[p.length] === ".");
-  return (
-    jobs.find((j) => j.id === wanted) ??
-    jobs.find((j) => whole(j.id, trimmed) || whole(j.id, prefix)) ??
-    jobs.find((j) => j.id.startsWith(trimmed) || j.id.startsWith(prefix))
-  );
+  for (const matches of [jobs.filter((j) => whole(j.id, trimmed) || whole(j.id, prefix)), jobs.filter((j) => j.id.startsWith(trimmed) || j.id.startsWith(prefix))]) {
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) {
+      const shown = matches.slice(0, AMBIGUOUS_SHOWN).map((j) => j.id);
+      const more = matches.length > AMBIGUOUS_SHOWN ? `, and ${matches.length - AMBIGUOUS_SHOWN} more` : "";
+      throw new OrunError(`job ID prefix ${trimmed} is ambiguous: it matches ${matches.length} jobs: ${shown.join(", ")}${more}`, {
+        hint: "give the whole job ID (component@environment.job)",
+      });
+    }
+  }
+  return undefined;
 }
+
+/** How many jobs an ambiguous prefix's error lists. */
+const AMBIGUOUS_SHOWN = 10;
 
 export async function describeAction(kindArg: string, refArg: string | undefined, flags: { intent?: string }): Promise<void> {
   const [kind, inlineRef] = kindArg.includes("/") ? [kindArg.slice(0, kindArg.indexOf("/")), kindArg.slice(kindArg.indexOf("/") + 1)] : [kindArg, undefined];

@@ -130,7 +130,7 @@ export function registerRunCommands(program: Command): void {
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error")
-    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one; a step none of the selected jobs has is an error")
+    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one (a whole key selects that step only); a step none of the selected jobs has is an error")
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes, then exit with its outcome (1 if it failed)")
@@ -173,7 +173,14 @@ async function resolvePlanForRun(
 ): Promise<import("../../runtime/plan-source.js").ResolvedPlan & { storedAs?: string }> {
   if (!(anyCiFlag(opts) && (await import("../../planner/triggers/index.js")).ciFlagsGiven(opts))) {
     const { resolveRunPlan } = await import("../../runtime/plan-source.js");
-    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun, execId });
+    const components = splitList(opts.component);
+    const { canonicalJobId } = await import("../../model/plan.js");
+    // The planner's warnings about job steps: only those of the jobs this run runs.
+    const jobsInScope = (plan: import("../../model/plan.js").Plan): ReadonlySet<string> | undefined => {
+      if (opts.job) return new Set(plan.jobs.filter((job) => canonicalJobId(job.id) === canonicalJobId(opts.job!.trim())).map((job) => job.id));
+      return components.length ? new Set(scopeJobs(plan.jobs, { components, environments: envFilter }).jobs.map((job) => job.id)) : undefined;
+    };
+    return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun, execId, jobsInScope });
   }
   const { compileRunPlan } = await import("../../planner/triggers/index.js");
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);

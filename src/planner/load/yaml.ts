@@ -126,15 +126,22 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
   const lineCounter = new LineCounter();
   // merge: YAML merge keys (`<<: *anchor`), as yaml.v3 (v2.3) accepts them.
   // intAsBigInt: an integer beyond 2^53 is seen exactly, so it is refused rather than rounded (findUnrepresentable).
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey, merge: true, intAsBigInt: true });
+  // uniqueKeys: false: the library compares each new key with every earlier one of its map (quadratic: a 16k-key
+  // map took seconds, 200k never finished); firstDuplicateKey does it with one Set per map.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true, intAsBigInt: true });
   if (!Array.isArray(docs)) return []; // an EmptyStream: no documents at all
   const out: YamlDoc[] = [];
   docs.forEach((doc, index) => {
+    // The first problem in the text: a syntax error or a duplicate key, whichever comes first.
     const err = doc.errors[0];
+    const duplicate = firstDuplicateKey(doc.contents);
+    if (duplicate !== undefined && (!err || duplicate <= err.pos[0])) {
+      const { line, col } = lineCounter.linePos(duplicate);
+      throw new OrunError(`invalid YAML: duplicate key: ${keyAt(text, duplicate)}`, { location: { file, line, column: col } });
+    }
     if (err) {
       const { line, col } = lineCounter.linePos(err.pos[0]);
-      const reason = err.code === "DUPLICATE_KEY" ? `duplicate key: ${keyAt(text, err.pos[0])}` : readableReason(err.message.split("\n")[0]!);
-      throw new OrunError(`invalid YAML: ${reason}`, { location: { file, line, column: col } });
+      throw new OrunError(`invalid YAML: ${readableReason(err.message.split("\n")[0]!)}`, { location: { file, line, column: col } });
     }
     let value: unknown;
     // A circular alias (Infinity) is told below, where it is (findUnrepresentable).
@@ -163,13 +170,35 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
 }
 
 /**
- * Two map keys are duplicates when they name the same field once read: `1` and
- * `"1"`, `true` and `"true"`, `~` and `""` all become one key of a plain object,
- * and the later would silently replace the earlier (yaml.v3 compares the key
- * text too, so v2.3 refused these).
+ * Where the first repeated map key is written (its offset), in document order. Two keys are duplicates when
+ * they name the same field once read: `1` and `"1"`, `true` and `"true"`, `~` and `""` all become one key of
+ * a plain object, and the later would silently replace the earlier (yaml.v3 compares the key text too, so
+ * v2.3 refused these). Linear: one Set of key texts per map. Aliases are not followed (their target is
+ * checked where it is written).
  */
-function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (isScalar(a) && isScalar(b) && keyText(a.value) === keyText(b.value));
+function firstDuplicateKey(node: unknown): number | undefined {
+  if (isSeq(node)) {
+    for (const item of node.items) {
+      const found = firstDuplicateKey(item);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isMap(node)) return undefined;
+  const seen = new Set<string>();
+  for (const pair of node.items) {
+    if (isScalar(pair.key)) {
+      const text = keyText(pair.key.value);
+      if (seen.has(text)) return pair.key.range?.[0] ?? 0;
+      seen.add(text);
+    } else {
+      const found = firstDuplicateKey(pair.key); // a collection as a key (`? {a: 1, a: 2}`)
+      if (found !== undefined) return found;
+    }
+    const found = firstDuplicateKey(pair.value);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function keyText(value: unknown): string {

@@ -22,24 +22,36 @@ export const STEP_EXPRESSION_CONSEQUENCE = "the github-actions runner would fail
 export const JOB_ENV_EXPRESSION_CONSEQUENCE = "the github-actions runner would fail every step of the job; the local and docker runners pass it as written";
 
 /**
- * `invalid expression ${{ … }}: <reason>` for the first expression in `text` that does not parse, or that is
- * empty (GitHub refuses `${{ }}`); undefined when all parse.
+ * `invalid expression ${{ … }}: <reason>` for every expression in `text` that does not parse, or that is
+ * empty (GitHub refuses `${{ }}`), joined by "; "; undefined when all parse.
  */
 export function expressionSyntaxError(text: string): string | undefined {
   if (!text.includes("${{")) return undefined;
+  const failures = expressionFailures(text);
+  return failures.length ? failures.join("; ") : undefined;
+}
+
+function expressionFailures(text: string): string[] {
+  let segments;
   try {
-    for (const segment of splitTemplate(text)) {
-      if (segment.expression === undefined) continue;
-      if (segment.expression.trim() === "") throw new ExpressionFailure("", "empty expression (GitHub refuses it: An expression was expected)", `\${{${segment.expression}}}`);
-      try {
-        new Parser(new Lexer(segment.expression).lex().tokens, CONTEXTS, FUNCTIONS).parse();
-      } catch (err) {
-        throw new ExpressionFailure(segment.expression.trim(), err instanceof Error ? err.message : String(err));
-      }
-    }
+    segments = splitTemplate(text);
   } catch (err) {
-    if (err instanceof ExpressionFailure) return err.message;
-    throw err;
+    if (!(err instanceof ExpressionFailure)) throw err;
+    // An unclosed `${{` runs to the end of the text; the expressions before it are checked too.
+    return [...(err.offset ? expressionFailures(text.slice(0, err.offset)) : []), err.message];
   }
-  return undefined;
+  const failures: string[] = [];
+  for (const segment of segments) {
+    if (segment.expression === undefined) continue;
+    if (segment.expression.trim() === "") {
+      failures.push(new ExpressionFailure("", "empty expression (GitHub refuses it: An expression was expected)", `\${{${segment.expression}}}`).message);
+      continue;
+    }
+    try {
+      new Parser(new Lexer(segment.expression).lex().tokens, CONTEXTS, FUNCTIONS).parse();
+    } catch (err) {
+      failures.push(new ExpressionFailure(segment.expression.trim(), err instanceof Error ? err.message : String(err)).message);
+    }
+  }
+  return failures;
 }

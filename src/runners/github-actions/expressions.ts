@@ -25,6 +25,8 @@ export class ExpressionFailure extends Error {
     readonly reason: string,
     /** How the expression is shown: `${{ expression }}` unless the text itself was broken (an unclosed `${{`). */
     shown = `\${{ ${expression} }}`,
+    /** Where an unclosed `${{` starts in the text (the text before it may hold more expressions). */
+    readonly offset?: number,
   ) {
     super(`invalid expression ${shown}: ${reason}`);
     this.name = "ExpressionFailure";
@@ -172,7 +174,7 @@ export function splitTemplate(text: string): Segment[] {
       }
       i++;
     }
-    if (end < 0) throw new ExpressionFailure(text.slice(start + 3).trim(), "no closing }}", JSON.stringify(text.slice(start)));
+    if (end < 0) throw new ExpressionFailure(text.slice(start + 3).trim(), "no closing }}", JSON.stringify(text.slice(start)), start);
     if (start > pos) segments.push({ literal: text.slice(pos, start) });
     segments.push({ expression: text.slice(start + 3, end) });
     pos = end + 2;

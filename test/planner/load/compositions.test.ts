@@ -83,6 +83,22 @@ test("an archive source behaves like the dir it was made from; its digest is the
   await loadError(dir, 'bad.tgz!/svc/compositions.yaml:10: spec.jobs[0].runOn: unknown key "runOn" (did you mean `runsOn`?)');
 });
 
+test("a package one folder down (an archive of the folder, a dir source naming its parent) is refused with where its files are and what to do", async () => {
+  const dir = await repoS("");
+  await tar.c({ gzip: true, file: path.join(dir, "pkg.tgz"), cwd: dir, portable: true }, ["comps"]);
+  await fs.writeFile(path.join(dir, "intent.yaml"), HEADER.replace("{name: local, kind: dir, path: ./comps}", "{name: local, kind: archive, path: pkg.tgz}") + A);
+  await loadError(
+    dir,
+    "composition source local has no package manifest: expected stack.yaml (or legacy orun.yaml) in pkg.tgz!/; the package's files are one folder down, in comps/ (pack the folder's contents, not the folder: tar czf pkg.tgz -C comps .)",
+  );
+  await fs.writeFile(path.join(dir, "intent.yaml"), HEADER.replace("{name: local, kind: dir, path: ./comps}", "{name: local, kind: dir, path: .}") + A);
+  await fs.rm(path.join(dir, "pkg.tgz"));
+  await fs.mkdir(path.join(dir, "repo"));
+  await fs.rename(path.join(dir, "comps"), path.join(dir, "repo/comps"));
+  await fs.writeFile(path.join(dir, "intent.yaml"), HEADER.replace("{name: local, kind: dir, path: ./comps}", "{name: local, kind: dir, path: ./repo}") + A);
+  await loadError(dir, "expected stack.yaml (or legacy orun.yaml) in repo; the package's files are one folder down, in comps/ (point the source's path at that folder)");
+});
+
 test("hostile archives are refused before anything is written", async () => {
   const cases: [string, Parameters<typeof rawTarGz>[0], string][] = [
     ["dotdot", [{ name: "stack.yaml", content: STACK }, { name: "../escaped.yaml", content: "x" }], "archive entry escapes destination: ../escaped.yaml"],

@@ -31,6 +31,27 @@ test("keys that become one field once read (1 and \"1\", true and \"true\", ~ an
   assert.deepEqual(parseYamlText('m: {1: a, "01": b, "true ": c}\n', "c.yaml", "/c.yaml")[0]!.value, { m: { 1: "a", "01": "b", "true ": "c" } });
 });
 
+test("duplicate keys are found in nested maps, in lists, in flow maps and in maps of 50,000 keys, at the second key's line", () => {
+  const cases: [string, string, string][] = [
+    ["a:\n  - x: 1\n    y: 2\n    x: 3\n", "4:5", "x"],
+    ["a: {b: {c: 1, d: 2, c: 3}}\n", "1:21", "c"],
+    ["a:\n  b: 1\nc:\n  b: 2\na: 3\n", "5:1", "a"],
+    // A duplicate before a syntax error is the first problem in the text; a syntax error before one is.
+    ["a: 1\na: 2\nb: [1\n", "2:1", "duplicate key: a"],
+  ];
+  for (const [text, at, reason] of cases) {
+    assert.throws(() => parseYamlText(text, "c.yaml", "/c.yaml"), new RegExp(`^OrunError: c\\.yaml:${at}: invalid YAML: (duplicate key: )?${reason}`), text);
+  }
+  assert.throws(() => parseYamlText("b: [1\na: 1\na: 2\n", "c.yaml", "/c.yaml"), (err: Error) => !/duplicate key/.test(err.message) && /^c\.yaml:[12]:\d+: invalid YAML/.test(err.message));
+  // Same-named keys of different maps are no duplicates.
+  assert.deepEqual(parseYamlText("a: {x: 1}\nb: {x: 2}\n", "c.yaml", "/c.yaml")[0]!.value, { a: { x: 1 }, b: { x: 2 } });
+  const keys = 50_000;
+  let big = "labels:\n";
+  for (let i = 0; i < keys; i++) big += `  k${i}: v${i}\n`;
+  assert.equal(Object.keys((parseYamlText(big, "c.yaml", "/c.yaml")[0]!.value as { labels: object }).labels).length, keys);
+  assert.throws(() => parseYamlText(`${big}  k17: again\n`, "c.yaml", "/c.yaml"), new RegExp(`^OrunError: c\\.yaml:${keys + 2}:3: invalid YAML: duplicate key: k17$`));
+});
+
 test("a lone CR is a line break, as YAML says: a file ending in CR without LF, and old Mac line endings", () => {
   assert.equal(decodeText(Buffer.from("a: b\r"), "c.yaml"), "a: b\n");
   assert.equal(decodeText(Buffer.from("a: b\r\nc: |\r  x\r  y\r"), "c.yaml"), "a: b\r\nc: |\n  x\n  y\n");

@@ -49,12 +49,31 @@ export async function readPackageManifest(
   display: (abs: string) => string,
   /** The error for a package with no manifest, located where intent.yaml names the source. */
   missing: (message: string) => OrunError = (message) => new OrunError(message),
+  /** How the package came (an archive, an OCI artifact or a folder): what the hint for a package one folder down says. */
+  kind: "dir" | "archive" | "oci" = "dir",
 ): Promise<PackageManifest> {
   const stackFile = path.join(root, "stack.yaml");
   if (await isFile(stackFile)) return readStack(root, await readSingleDocument(stackFile, display(stackFile)), display);
   const legacyFile = path.join(root, "orun.yaml");
   if (await isFile(legacyFile)) return readLegacy(await readSingleDocument(legacyFile, display(legacyFile)), sourceName);
-  throw missing(`composition source ${sourceName} has no package manifest: expected stack.yaml (or legacy orun.yaml) in ${display(root)}`);
+  throw missing(`composition source ${sourceName} has no package manifest: expected stack.yaml (or legacy orun.yaml) in ${display(root)}${await oneFolderDown(root, kind, display(root).replace(/!\/$/, ""))}`);
+}
+
+/**
+ * `; its files are one folder down, in platform/ …` when `root` holds just one folder and that folder holds the
+ * manifest: `tar czf platform.tgz platform` packs the folder, not its contents.
+ */
+async function oneFolderDown(root: string, kind: "dir" | "archive" | "oci", packed: string): Promise<string> {
+  const entries = (await fs.readdir(root, { withFileTypes: true }).catch(() => [])).filter((entry) => !entry.name.startsWith("."));
+  const only = entries.length === 1 && entries[0]!.isDirectory() ? entries[0]!.name : undefined;
+  if (!only || !((await isFile(path.join(root, only, "stack.yaml"))) || (await isFile(path.join(root, only, "orun.yaml"))))) return "";
+  const how =
+    kind === "archive"
+      ? `pack the folder's contents, not the folder: tar czf ${packed} -C ${only} .`
+      : kind === "oci"
+        ? "push the folder's contents, not the folder"
+        : `point the source's path at that folder`;
+  return `; the package's files are one folder down, in ${only}/ (${how})`;
 }
 
 async function readStack(root: string, yd: YamlDoc, display: (abs: string) => string): Promise<PackageManifest> {

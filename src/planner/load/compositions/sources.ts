@@ -129,7 +129,8 @@ export async function resolveSource(spec: CompositionSourceSpec, ctx: SourceCont
     spec.kind === "archive" || spec.kind === "oci"
       ? (abs: string): string => `${spec.kind === "oci" ? spec.ref : spec.path}!/${path.relative(dir, abs).split(path.sep).join("/")}`
       : (abs: string): string => displayPath(ctx.rootDir, abs);
-  const manifest = await readPackageManifest(dir, spec.name, display, (message) => errorAtOrigin(spec.origin, spec.kind === "oci" ? "ref" : "path", message));
+  const kind = spec.kind === "archive" || spec.kind === "oci" ? spec.kind : "dir";
+  const manifest = await readPackageManifest(dir, spec.name, display, (message) => errorAtOrigin(spec.origin, spec.kind === "oci" ? "ref" : "path", message), kind);
   const cache = new DocumentCache(display);
   const exports: Record<string, Composition> = {};
   for (const exp of manifest.exports) {
