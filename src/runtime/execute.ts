@@ -250,7 +250,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
 
 
     // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
-    const gates = new GateEvaluator(revision, store, execId, state, options.hooks);
+    const gates = new GateEvaluator(revision, store, execId, state, options.hooks, plan);
     const admission = new AbortController();
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
@@ -859,7 +859,7 @@ async function previewGates(plan: Plan, selection: Selection, options: ExecuteOp
   const store = new ExecutionStore(options.storeDir);
   // A resumed execution's own results count, as in the run.
   const current = options.execId ? await readStateFile(store.stateFile(options.execId)).catch(() => undefined) : undefined;
-  const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""));
+  const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""), undefined, plan);
   for (const job of gated) {
     const out: string[] = [];
     for (const gate of job.gates!) {

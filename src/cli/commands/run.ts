@@ -144,12 +144,13 @@ export function registerRunCommands(program: Command): void {
   program
     .command("gc")
     .summary("Remove old execution records and unused stored plans")
-    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age, and the newest success of each component in each environment is kept as promotion-gate evidence unless --drop-evidence; stored plans older than --max-age that no kept record, latest.json or named plan holds go too. With --actions, only the cache of remote actions is pruned")
+    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age, and the newest success of each component in each environment at each of the --evidence-revisions newest revisions it succeeded at there is kept as promotion-gate evidence unless --drop-evidence (a release can promote a commit staging validated before main moved on); stored plans older than --max-age that no kept record, latest.json or named plan holds go too. With --actions, only the cache of remote actions is pruned")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
     .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
     .option("--keep-days <n>", "same as --max-age <n> days", nonNegativeInt("--keep-days"))
     .option("--all", "remove every finished execution (same as --keep 0) but the promotion-gate evidence")
+    .option("--evidence-revisions <n>", "revisions of each component × environment whose newest success is kept as promotion-gate evidence (0 keeps none, as --drop-evidence)", nonNegativeInt("--evidence-revisions"), 5)
     .option("--drop-evidence", "also remove the records holding the newest success of a component in an environment, which promotion gates of later runs at that revision need")
     .option("--actions", "prune only the action cache, not execution records: cached remote actions unused for longer than --max-age, their refs, stale partial downloads and locks ($ORUN_ACTIONS_CACHE or ~/.orun/actions)")
     .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
@@ -873,6 +874,8 @@ export interface GcCommandOptions {
   actionsShared?: boolean;
   /** Also remove the records holding the newest promotion-gate evidence. */
   dropEvidence?: boolean;
+  /** Revisions of each component × environment whose newest success gc keeps. */
+  evidenceRevisions?: number;
   /** --keep was typed (not its default). */
   keepGiven?: boolean;
 }
@@ -899,7 +902,7 @@ async function gcRecords(opts: GcCommandOptions, maxAgeDays: number): Promise<nu
   const verb = opts.dryRun ? "Would remove" : "Removed";
   const { collectGarbage } = await import("../../runtime/gc.js");
   const store = await storeAt(await intentRootOf(opts.intent));
-  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false, dropEvidence: opts.dropEvidence ?? false });
+  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false, dropEvidence: opts.dropEvidence ?? false, evidenceRevisions: opts.evidenceRevisions });
   // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions (1 holding promotion-gate evidence) and 2 plans".
   const dropped = result.droppedEvidence.size ? ` (${result.droppedEvidence.size} holding promotion-gate evidence)` : "";
   const executions = result.removed.length ? plural(result.removed.length, "execution") + dropped : "";
