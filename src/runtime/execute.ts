@@ -463,6 +463,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
     // Under remote state the record is this runner's part of the run: the others run the jobs it lacks.
     const unfinished = unfinishedJobs(state, selection.ordered, !options.hooks);
+    // Under remote state, jobs this runner's --retry reopened outside its slice: no runner may ever claim them.
+    const stillToRun = options.hooks?.stillToRun?.();
+    for (const id of stillToRun?.jobs ?? []) if (!unfinished.some((job) => job.id === id)) unfinished.push({ id, status: "pending" });
+    if (stillToRun && summary.status === "completed") summary.remainingCommand = stillToRun.command;
     summary.executionStatus = executionStatus(summary.status, unfinished);
     if (unfinished.length > 0) summary.unfinished = unfinished;
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
