@@ -785,7 +785,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     return 0;
   }
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
-  const { checkLogFilter, noLogsMatchText } = await import("../../runtime/logs-scope.js");
+  const { checkLogFilter, noLogsMatchText, noStepRanText } = await import("../../runtime/logs-scope.js");
   // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
   const scope = opts.job || opts.step ? await checkLogFilter(store, execId, filter) : undefined;
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
@@ -804,10 +804,12 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${unknownScope}` : ""}`;
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
   };
-  // A finished run whose steps printed nothing: "yet" would promise logs that never come.
-  const noLogsPrinted = (status: string | undefined): void =>
+  // A finished run whose steps printed nothing: "yet" would promise logs that never come. One whose jobs never
+  // started (blocked by a gate or a policy, the rest skipped) says so, naming them and why.
+  const noLogsPrinted = (snapshot: import("../../runtime/status.js").ExecutionSnapshot): void =>
     void (opts.raw ? process.stderr : process.stdout).write(
-      `No logs for this run: it ${status === "incomplete" ? "ended with jobs still to run" : (status ?? "finished")} and no step printed any output.\n`,
+      noStepRanText(snapshot.state, execId) ??
+        `No logs for this run: it ${snapshot.meta?.status === "incomplete" ? "ended with jobs still to run" : (snapshot.meta?.status ?? "finished")} and no step printed any output.\n`,
     );
   if (opts.follow) {
     let printed = false;
@@ -834,7 +836,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
       const runError = runLevelError(finished);
       if (runError) noLogsBecause(runError);
       else if (finished.interrupted) noLogsInterrupted(finished.meta);
-      else noLogsPrinted(finished.meta?.status);
+      else noLogsPrinted(finished);
     }
     // As status --watch and the remote follow: the run's outcome (a script waiting on it can tell).
     return outcomeExitCode(finished);
@@ -848,7 +850,9 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted(snapshot.meta);
-    else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot.meta?.status);
+    else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot);
+    // `--failed` of a run none of whose jobs started: what blocked them, not "No logs match."
+    else if (opts.failed && !opts.job && !opts.step && isFinished(current) && noStepRanText(current.state, execId)) noLogsPrinted(current);
     else (opts.raw ? process.stderr : process.stdout).write(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
     return 0;
   }
