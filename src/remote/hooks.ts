@@ -123,6 +123,8 @@ export class RemoteHooks implements ExecutionHooks {
    * when it failed elsewhere, the failed job upstream, the job whose failure stopped the run), or a job blocked here.
    */
   private toRetry?: string;
+  /** Jobs this runner's --retry set pending again (the backend's claim.reopened), until this runner claims them. */
+  private readonly reopenedHere = new Set<string>();
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
   /**
@@ -308,6 +310,8 @@ export class RemoteHooks implements ExecutionHooks {
       if (signal.aborted) throw new OrunError("canceled");
       const retry = this.options.retryJob === id;
       const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => this.runGone(err, id));
+      for (const reopened of claim.retried ? (claim.reopened ?? []) : []) this.reopenedHere.add(reopened);
+      if (claim.claimed || claim.currentStatus === "success") this.reopenedHere.delete(id);
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
         if (claim.retried) {
@@ -432,6 +436,12 @@ export class RemoteHooks implements ExecutionHooks {
   retryCommand(jobId?: string): string | undefined {
     const job = jobId ?? this.toRetry;
     return job ? this.rerun(job, true) : undefined;
+  }
+
+  /** The jobs this runner's --retry set pending again and left to run, and the command that runs the rest of the run. */
+  stillToRun(): { jobs: string[]; command: string } | undefined {
+    if (this.reopenedHere.size === 0) return undefined;
+    return { jobs: [...this.reopenedHere].sort(), command: this.command(this.options.planRef ?? this.planId, undefined, false) };
   }
 
   /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */

@@ -75,6 +75,11 @@ export interface RunSummary {
    */
   retryCommand?: string;
   /**
+   * Under remote state, when this runner's --retry set jobs pending again that it did not run (`unfinished` lists them):
+   * the command that runs the rest of the run.
+   */
+  remainingCommand?: string;
+  /**
    * Under remote state, when this runner released a job or was canceled: its own command in the run, which takes its
    * jobs up again (a released one once its lease has lapsed).
    */

@@ -257,7 +257,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
 
 
     // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
-    const gates = new GateEvaluator(revision, store, execId, state, options.hooks);
+    const gates = new GateEvaluator(revision, store, execId, state, options.hooks, plan);
     const admission = new AbortController();
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
@@ -460,10 +460,20 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const rejoinCommand = canceled || counts.released > 0 ? options.rejoinCommand?.() : undefined;
     if (rejoinCommand) summary.rejoinCommand = rejoinCommand;
 
-    if (!options.hooks && reopenSkipped(state, selection, jobs, execId)) writer.schedule();
+    if (!options.hooks) {
+      // The command that reaches the reopened jobs, as the summary prints it (a --trigger plan by its stored ID): a
+      // bare `orun run --exec-id` compiles a fresh plan in the intent's folder, which the record refuses.
+      const reopenable = Object.values(state.jobs).some((job) => job.status === "skipped");
+      const resume = (reopenable ? await resumeText(true).catch(() => undefined) : undefined) ?? `orun run --exec-id ${execId}`;
+      if (reopenSkipped(state, selection, jobs, resume)) writer.schedule();
+    }
     // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
     // Under remote state the record is this runner's part of the run: the others run the jobs it lacks.
     const unfinished = unfinishedJobs(state, selection.ordered, !options.hooks);
+    // Under remote state, jobs this runner's --retry reopened outside its slice: no runner may ever claim them.
+    const stillToRun = options.hooks?.stillToRun?.();
+    for (const id of stillToRun?.jobs ?? []) if (!unfinished.some((job) => job.id === id)) unfinished.push({ id, status: "pending" });
+    if (stillToRun && summary.status === "completed") summary.remainingCommand = stillToRun.command;
     summary.executionStatus = executionStatus(summary.status, unfinished);
     if (unfinished.length > 0) summary.unfinished = unfinished;
     // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
@@ -650,9 +660,9 @@ function prepareResume(state: ExecState, selection: Selection, options: ExecuteO
  * Jobs an earlier run of this execution skipped because a dependency failed, whose dependencies this run has
  * completed (`--job X --retry`, a scoped run): the reason they were skipped no longer holds, so they are
  * recorded waiting (pending) for a resume to run them, not left saying that X failed. Transitively: a job
- * skipped only because of such a job waits too. Returns whether any changed.
+ * skipped only because of such a job waits too; `resume` is the command that reaches them. Returns whether any changed.
  */
-function reopenSkipped(state: ExecState, selection: Selection, ran: readonly JobSummary[], execId: string): boolean {
+function reopenSkipped(state: ExecState, selection: Selection, ran: readonly JobSummary[], resume: string): boolean {
   const completedNow = new Set(ran.filter((job) => job.status === "completed").map((job) => job.id));
   if (completedNow.size === 0) return false;
   const reopened = new Set<string>();
@@ -676,7 +686,7 @@ function reopenSkipped(state: ExecState, selection: Selection, ran: readonly Job
     const why = completedNow.has(cause) ? `dependency ${cause} has completed since` : `dependency ${cause} is waiting to run again`;
     // The command never approves: a job requiring approval says what it needs instead.
     const approval = requiresApproval(job) ? ` (it requires approval: add --approve to approve it)` : "";
-    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why}: resume with orun run --exec-id ${execId} to run it${approval}` };
+    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why}: resume with ${resume} to run it${approval}` };
     reopened.add(job.id);
   }
   return changed;
@@ -869,7 +879,7 @@ async function previewGates(plan: Plan, selection: Selection, options: ExecuteOp
   const store = new ExecutionStore(options.storeDir);
   // A resumed execution's own results count, as in the run.
   const current = options.execId ? await readStateFile(store.stateFile(options.execId)).catch(() => undefined) : undefined;
-  const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""));
+  const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""), undefined, plan);
   for (const job of gated) {
     const out: string[] = [];
     for (const gate of job.gates!) {

@@ -2,13 +2,24 @@
 // and environment-promotion gates (decision 8). A gate is satisfied by
 // evidence in local execution history: an execution of a plan compiled from
 // the same source revision in which every job of the gate's component in
-// the gate's environment completed. In remote mode the backend's runs are
-// the evidence instead (hooks.gateSatisfied), never local history.
-import { parseJobId, requiresApproval, type PlanJob, type PromotionGate } from "../model/plan.js";
+// the gate's environment that its plan (manifest.json) holds completed
+// (gate-evidence.ts). In remote mode the backend's runs are the evidence
+// instead (hooks.gateSatisfied), never local history.
+import { canonicalJobId, parseJobId, requiresApproval, type PlanJob, type PromotionGate } from "../model/plan.js";
 import type { ExecutionStore } from "./records/store.js";
 import type { ExecutionHooks, WithheldGateEvidence } from "./hooks.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 import { shellWord } from "../util/shell-word.js";
+import { componentOutcome, readPlanJobIds } from "./gate-evidence.js";
+import { readRemovedEvidence } from "./gc-evidence.js";
+
+/** One execution record as evidence: its plan's job IDs (canonical), undefined when its manifest cannot be read. */
+interface Recorded {
+  execId: string;
+  revision?: string;
+  state: ExecState;
+  planJobs?: string[];
+}
 
 export interface Admission {
   approve: boolean;
@@ -17,7 +28,7 @@ export interface Admission {
 }
 
 export class GateEvaluator {
-  private history: Promise<{ execId: string; revision?: string; state: ExecState }[]> | undefined;
+  private history: Promise<Recorded[]> | undefined;
 
   constructor(
     /**
@@ -30,6 +41,8 @@ export class GateEvaluator {
     private readonly currentState: ExecState,
     /** Remote state holds the evidence (the backend's runs); local history is consulted only without it. */
     private readonly hooks?: ExecutionHooks,
+    /** The plan this run runs: its jobs are what the run's own record must complete, its revision the one to check out. */
+    private readonly currentPlan?: { jobs: readonly { id: string }[]; metadata?: { revision?: string } },
   ) {}
 
   /** Undefined when the job may run, otherwise the reason it is blocked. */
@@ -46,7 +59,7 @@ export class GateEvaluator {
     const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
     if ((gate.condition ?? "success") !== "success") return `${what} (unsupported condition "${gate.condition}")`;
     const revision = this.revision;
-    if (!revision) return `${what} for the same revision, but this run vouches for none (the plan records no source revision, or the jobs' tree is not its clean commit, as warned)`;
+    if (!revision) return this.noRevision(what);
     // Remote state: the backend's evidence alone decides (decision 8); this machine's history may be
     // of runs the backend never saw.
     if (this.hooks?.gateSatisfied) {
@@ -79,25 +92,60 @@ export class GateEvaluator {
   async checkLocalGate(gate: PromotionGate): Promise<{ satisfiedBy?: string; blocked?: string }> {
     const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
     if ((gate.condition ?? "success") !== "success") return { blocked: `${what} (unsupported condition "${gate.condition}")` };
-    if (!this.revision) return { blocked: `${what} for the same revision, but this run vouches for none (the plan records no source revision, or the jobs' tree is not its clean commit, as warned)` };
+    if (!this.revision) return { blocked: this.noRevision(what) };
     return this.localEvidence(gate, this.revision);
+  }
+
+  /**
+   * A gate of a run that vouches for no revision. When its plan records one, the jobs' tree was not a clean checkout of
+   * it (a commit since, edits; as warned): checking that commit out gives the run the revision its evidence is for.
+   */
+  private noRevision(what: string): string {
+    const planned = this.currentPlan?.metadata?.revision;
+    if (!planned) return `${what} for the same revision, but this run vouches for none (the plan records no source revision, as warned: compile it in a git checkout)`;
+    return `${what} at the plan's revision ${planned.slice(0, 12)}, but this run vouches for none: the jobs' tree is not a clean checkout of that commit (as warned); check it out (\`git checkout ${planned}\`, edits committed or set aside) and resume, or run a plan compiled from the commit checked out`;
   }
 
   private async localEvidence(gate: PromotionGate, revision: string): Promise<{ satisfiedBy?: string; blocked?: string }> {
     const what = `promotion gate: ${gate.component} must have succeeded in ${gate.environment}`;
-    const sameRevision = [{ execId: this.currentExecId, revision, state: this.currentState }, ...(await this.loadHistory())].filter((entry) => entry.revision === revision);
-    for (const { execId, state } of sameRevision) if (componentSucceeded(state, gate)) return { satisfiedBy: execId };
-    // The record may have been there: say when gc removes one, so a block after a clean-up is no mystery.
-    return { blocked: `${what} at revision ${revision.slice(0, 12)} (no successful execution recorded; orun gc keeps the newest success of ${gate.component} in ${gate.environment} unless given --drop-evidence)` };
+    const current: Recorded = { execId: this.currentExecId, revision, state: this.currentState, planJobs: this.currentPlan?.jobs.map((job) => canonicalJobId(job.id)) };
+    const records = [current, ...(await this.loadHistory())];
+    const found: string[] = [];
+    for (const record of records.filter((entry) => entry.revision === revision)) {
+      const outcome = componentOutcome(record.state, record.planJobs, gate.component, gate.environment);
+      if (outcome.kind === "succeeded") return { satisfiedBy: record.execId };
+      const which = record === current ? "this execution" : `execution ${record.execId}`;
+      if (outcome.kind === "failed") found.push(`${outcome.job} failed in ${which}`);
+      // The run's own jobs yet to run are no finding (the dry-run names them as evidence to come).
+      else if (record === current) continue;
+      else if (outcome.kind === "partial") found.push(`${which} ran only ${outcome.total - outcome.missing.length} of its ${outcome.total} ${gate.component} jobs in ${gate.environment} (not ${outcome.missing.join(", ")})`);
+      else if (outcome.kind === "no-plan" && Object.keys(record.state.jobs).some((id) => isJobOf(id, gate))) {
+        found.push(`${which} keeps no readable plan (manifest.json), so which ${gate.component} jobs it had to run is unknown and it is no evidence`);
+      }
+    }
+    const removed = (await readRemovedEvidence(this.store)).filter((note) => note.component === gate.component && note.environment === gate.environment && note.revision === revision).pop();
+    if (removed) {
+      const count = removed.revisions ?? 0;
+      const by = removed.cause === "drop-evidence" ? "orun gc --drop-evidence" : "orun gc";
+      const why = removed.cause === "drop-evidence" ? "" : `: it keeps the newest success of ${gate.component} in ${gate.environment} for the ${count} newest revision${count === 1 ? "" : "s"} it succeeded at there (gc --evidence-revisions)`;
+      found.push(`${by} removed execution ${removed.execId}, its success at this revision, on ${removed.removedAt.slice(0, 10)}${why}`);
+    }
+    if (found.length === 0) {
+      // Say where else it succeeded: a promotion of a commit other than the one the environment ran.
+      const elsewhere = records.find((record) => record.revision !== undefined && record.revision !== revision && componentOutcome(record.state, record.planJobs, gate.component, gate.environment).kind === "succeeded");
+      found.push(`no execution recorded here ran all its ${gate.component} jobs in ${gate.environment} at this revision${elsewhere ? `; execution ${elsewhere.execId} did, at revision ${elsewhere.revision!.slice(0, 12)} only` : ""}`);
+    }
+    const command = `orun run --component ${shellWord(gate.component)} --env ${shellWord(gate.environment)}`;
+    return { blocked: `${what} at revision ${revision.slice(0, 12)} (${found.join("; ")}; run them for this commit first, e.g. \`${command}\` in this checkout, then resume this run)` };
   }
 
-  private loadHistory(): Promise<{ execId: string; revision?: string; state: ExecState }[]> {
+  private loadHistory(): Promise<Recorded[]> {
     this.history ??= (async () => {
-      const out: { execId: string; revision?: string; state: ExecState }[] = [];
+      const out: Recorded[] = [];
       for (const entry of await this.store.list()) {
         if (entry.execId === this.currentExecId || !entry.meta?.revision) continue;
         const state = await readStateFile(this.store.stateFile(entry.execId)).catch(() => undefined);
-        if (state) out.push({ execId: entry.execId, revision: entry.meta.revision, state });
+        if (state) out.push({ execId: entry.execId, revision: entry.meta.revision, state, planJobs: await readPlanJobIds(this.store, entry.execId) });
       }
       return out;
     })();
@@ -124,35 +172,7 @@ function withheldReason(gate: PromotionGate, withheld: WithheldGateEvidence["wit
   return `${ran} ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence${why}; run ${env} from a checkout of the commit its workflow run is for (github.sha), and promote that commit`;
 }
 
-/**
- * Each environment whose gates a record is evidence for, with the components every job of which completed there:
- * what componentSucceeded finds for a gate on that component and environment. `orun gc` keeps the newest of each.
- */
-export function succeededComponents(state: ExecState): Map<string, string[]> {
-  const failed = new Set<string>();
-  const byEnvironment = new Map<string, Set<string>>();
-  for (const [id, job] of Object.entries(state.jobs)) {
-    const parts = parseJobId(id);
-    if (!parts) continue;
-    const key = JSON.stringify([parts.component, parts.environment]);
-    if (job.status !== "completed") failed.add(key);
-    else if (!failed.has(key)) (byEnvironment.get(parts.environment) ?? byEnvironment.set(parts.environment, new Set()).get(parts.environment)!).add(parts.component);
-  }
-  const out = new Map<string, string[]>();
-  for (const [environment, components] of [...byEnvironment].sort(([a], [b]) => a.localeCompare(b))) {
-    const succeeded = [...components].filter((component) => !failed.has(JSON.stringify([component, environment]))).sort();
-    if (succeeded.length) out.set(environment, succeeded);
-  }
-  return out;
-}
-
-function componentSucceeded(state: ExecState, gate: PromotionGate): boolean {
-  let seen = 0;
-  for (const [id, job] of Object.entries(state.jobs)) {
-    const parts = parseJobId(id);
-    if (!parts || parts.component !== gate.component || parts.environment !== gate.environment) continue;
-    if (job.status !== "completed") return false;
-    seen++;
-  }
-  return seen > 0;
+function isJobOf(id: string, gate: PromotionGate): boolean {
+  const parts = parseJobId(id);
+  return parts?.component === gate.component && parts.environment === gate.environment;
 }

@@ -4,7 +4,8 @@
 // was created moments ago and has no metadata yet (a run starting up).
 // Removal itself holds the record's lock, so no run can start on it midway. A lock that is no file orun can read
 // (a directory, a FIFO, a link) names no owner to check: its record is kept, saying so, never called "running".
-// The newest promotion-gate evidence of each component × environment stays unless asked (gc-evidence.ts).
+// The newest promotion-gate evidence of each component × environment at each of its newest revisions stays unless
+// asked (gc-evidence.ts); the successes removed are noted, so a gate left without evidence can say why.
 import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -20,7 +21,7 @@ import {
 } from "./records/lock.js";
 import { ASSEMBLING_SUFFIX, DISCARDED_SUFFIX, isSetAsideName, pendingBackgroundChild, setAsideName, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
-import { evidenceHolders } from "./gc-evidence.js";
+import { DEFAULT_EVIDENCE_REVISIONS, evidenceHolders, noteRemovedEvidence, type HeldSuccess, type RemovedEvidence } from "./gc-evidence.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
 
 export interface GcOptions {
@@ -29,6 +30,8 @@ export interface GcOptions {
   dryRun: boolean;
   /** Also remove the records holding the newest promotion-gate evidence (gc-evidence.ts), kept otherwise. */
   dropEvidence?: boolean;
+  /** How many revisions of each component × environment keep their newest success (default DEFAULT_EVIDENCE_REVISIONS). */
+  evidenceRevisions?: number;
   now?: number;
 }
 
@@ -94,7 +97,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (running) keptRunning.push(entry.execId);
     else candidates.push(entry.execId);
   }
-  const holders = candidates.length ? await evidenceHolders(store, entries) : new Map<string, string>();
+  const { holders, held: heldSuccesses } = candidates.length ? await evidenceHolders(store, entries, options.evidenceRevisions) : { holders: new Map<string, string>(), held: new Map<string, HeldSuccess>() };
   const keptEvidence = new Map<string, string>();
   const droppedEvidence = new Map<string, string>();
   for (const id of [...candidates]) {
@@ -135,6 +138,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     else if ("blocked" in outcome) keptBlocked.set(id, outcome.blocked);
     else (outcome.unreadable.readError ? keptReadError : keptUnreadable).set(id, outcome.unreadable.note);
   }
+  await noteRemovedEvidence(store, removedSuccesses(removed, heldSuccesses, options, now));
   const removedPlans: string[] = [];
   for (const id of plans) {
     const file = path.join(store.orunDir, "plans", `${id}.json`);
@@ -159,6 +163,20 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     else await rm(link, { force: true });
   }
   return { removed, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removed), keptRunning, keptUnreadable, keptReadError, keptBlocked, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+}
+
+/** What the removed records were the newest success of at their revision, and why gc removed that. */
+function removedSuccesses(removed: string[], held: Map<string, HeldSuccess>, options: GcOptions, now: number): RemovedEvidence[] {
+  const removedAt = new Date(now).toISOString();
+  return removed.flatMap((execId) => {
+    const success = held.get(execId);
+    if (!success) return [];
+    const kept = new Set(success.kept.map((pair) => JSON.stringify(pair)));
+    return success.pairs.map(([component, environment]): RemovedEvidence => {
+      const cause = kept.has(JSON.stringify([component, environment])) ? "drop-evidence" : "older-revision";
+      return { execId, component, environment, revision: success.revision, removedAt, cause, ...(cause === "older-revision" ? { revisions: options.evidenceRevisions ?? DEFAULT_EVIDENCE_REVISIONS } : {}) };
+    });
+  });
 }
 
 /** The notes of the records in `ids` (those removed: a record kept for its lock holds its evidence still). */

@@ -70,6 +70,11 @@ export interface ExecutionHooks {
    * stopped, with an AbortError (the caller exits as canceled).
    */
   joinedPlanId?(signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Jobs of the run a `--retry` here set pending again that this runner did not run, and the command that runs them in
+   * the run: the summary says the run is still incomplete rather than "Done" alone (no runner may ever claim them).
+   */
+  stillToRun?(): { jobs: string[]; command: string } | undefined;
   /** Called once when the run ends, success or not. */
   close?(): Promise<void>;
 }

@@ -118,3 +118,20 @@ function listed(names: string[]): string {
   const shown = names.map((name) => printable(name));
   return shown.length > 8 ? `${shown.slice(0, 8).join(", ")}, … (${shown.length} in all)` : shown.join(", ");
 }
+
+/** Jobs of a finished run without logs listed by name, at most. */
+const NOT_RUN_SHOWN = 5;
+
+/**
+ * Why a finished run has no logs when none of its jobs started (a gate or a policy blocked them, the rest skipped):
+ * each blocked job, then each skipped one, with the reason `orun status` shows. Undefined when some job started.
+ */
+export function noStepRanText(state: ExecState | undefined, execId: string): string | undefined {
+  const jobs = Object.entries(state?.jobs ?? {});
+  if (jobs.length === 0 || jobs.some(([, job]) => job.startedAt !== undefined || !["blocked", "skipped", "pending"].includes(job.status))) return undefined;
+  const notRun = [...jobs.filter(([, job]) => job.status === "blocked"), ...jobs.filter(([, job]) => job.status !== "blocked")];
+  if (!notRun.some(([, job]) => job.status === "blocked" || job.status === "skipped")) return undefined;
+  const lines = notRun.slice(0, NOT_RUN_SHOWN).map(([id, job]) => `  ${printable(id)}  ${job.status}${job.reason ? ` · ${printable(job.reason)}` : ""}`);
+  const more = notRun.length > NOT_RUN_SHOWN ? [`  … ${notRun.length - NOT_RUN_SHOWN} more (orun status --exec-id ${printable(execId)})`] : [];
+  return ["No logs for this run: no step ran.", ...lines, ...more, ""].join("\n");
+}

@@ -32,7 +32,7 @@ test("the dry-run judges a local promotion gate from the records: would block be
   const before = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--dry-run"], { cwd: dir });
   assert.equal(before.code, 0, before.stderr);
   assert.ok(
-    before.stdout.includes(`would block: promotion gate: api must have succeeded in dev at revision ${sha.slice(0, 12)} (no successful execution recorded;`),
+    before.stdout.includes(`would block: promotion gate: api must have succeeded in dev at revision ${sha.slice(0, 12)} (no execution recorded here ran all its api jobs in dev at this revision;`),
     before.stdout,
   );
   // Without --job the run's own dev job may provide the evidence first.

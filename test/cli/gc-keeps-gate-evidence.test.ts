@@ -73,9 +73,45 @@ test("gc --all keeps the newest success of each component and environment, says 
   const blocked = await run("api@prod.deploy", "p3");
   assert.equal(blocked.code, 1, blocked.stdout + blocked.stderr);
   assert.ok(
-    blocked.stdout.includes(`promotion gate: api must have succeeded in dev at revision ${short} (no successful execution recorded; orun gc keeps the newest success of api in dev unless given --drop-evidence)`),
+    blocked.stdout.includes(`promotion gate: api must have succeeded in dev at revision ${short} (orun gc --drop-evidence removed execution d2, its success at this revision, on ${new Date().toISOString().slice(0, 10)}; run them for this commit first`),
     blocked.stdout,
   );
+});
+
+test("gc keeps the newest success at each of the --evidence-revisions newest revisions: an older commit staging validated can still be promoted; the block names gc when it removed it", async (t) => {
+  const { repo, sha: first } = gatedRepo(t);
+  const dir = repo.dir;
+  await writePlan(dir, gatedPlan(first));
+  const dev = (execId: string) => runOrun(["run", "plan.json", "--job", "api@dev.deploy", "--exec-id", execId], { cwd: dir });
+  assert.equal((await dev("dev1")).code, 0);
+  // main moves on and dev runs the next commit; the release promotes the first one.
+  const second = repo.commit("next", { "notes.txt": "x\n" });
+  await writePlan(dir, gatedPlan(second));
+  assert.equal((await dev("dev2")).code, 0);
+
+  const gc = await runOrun(["gc", "--all"], { cwd: dir });
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.match(gc.stdout, new RegExp(`^  kept dev1 \\(promotion-gate evidence: the newest success of api in dev at revision ${first.slice(0, 12)}\\)$`, "m"));
+  assert.match(gc.stdout, new RegExp(`^  kept dev2 \\(promotion-gate evidence: the newest success of api in dev at revision ${second.slice(0, 12)}\\)$`, "m"));
+  repo.git("checkout", "-q", "--detach", first);
+  await writePlan(dir, gatedPlan(first));
+  const promoted = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--exec-id", "prod1"], { cwd: dir });
+  assert.equal(promoted.code, 0, promoted.stdout + promoted.stderr);
+
+  // Keeping one revision's: the first commit's dev success goes, and the block says gc removed it, not --drop-evidence.
+  const one = await runOrun(["gc", "--all", "--evidence-revisions", "1"], { cwd: dir });
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stdout, /^ {2}Removed dev1$/m);
+  assert.deepEqual(await executions(dir), ["dev2", "prod1"]);
+  const blocked = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--exec-id", "prod2"], { cwd: dir });
+  assert.equal(blocked.code, 1, blocked.stdout + blocked.stderr);
+  assert.ok(
+    blocked.stdout.includes(
+      `at revision ${first.slice(0, 12)} (orun gc removed execution dev1, its success at this revision, on ${new Date().toISOString().slice(0, 10)}: it keeps the newest success of api in dev for the 1 newest revision it succeeded at there (gc --evidence-revisions); run them for this commit first`,
+    ),
+    blocked.stdout,
+  );
+  assert.doesNotMatch(blocked.stdout, /--drop-evidence/);
 });
 
 test("gc --actions prunes only the action cache: records older than --max-age stay; record flags with it are refused", async (t) => {

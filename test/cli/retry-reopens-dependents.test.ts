@@ -3,10 +3,12 @@
 // X failed" beside a completed X, and counted them skipped): they wait for a resume, which runs them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir, readJson, readLines, recordFile, type StateFile } from "../runtime/helpers.js";
+import { copyExample } from "../support/examples.js";
+import { GitRepo } from "../planner/changes/git-repo.js";
 
 test("--job X --retry that completes X reopens the dependents an earlier run skipped for X; a resume runs them", async (t) => {
   const dir = await planDir(t, [
@@ -51,4 +53,29 @@ test("--job X --retry that completes X reopens the dependents an earlier run ski
   const final = await state();
   assert.equal(final.jobs["app@dev.c"]!.status, "completed");
   assert.equal(final.jobs["app@dev.d"]!.status, "completed");
+});
+
+test("a job reopened by --job X --retry of a --trigger plan names the plan by its stored ID, as the summary's resume does; pasted, it runs", async (t) => {
+  const repo = GitRepo.create();
+  t.after(() => repo.remove());
+  const dir = repo.dir;
+  await copyExample("release-flow", dir);
+  // api fails while the file `broken` is there.
+  const compositions = path.join(dir, "compositions/compositions/app/compositions.yaml");
+  const yaml = await readFile(compositions, "utf8");
+  await writeFile(compositions, yaml.replace(/^(\s*)run: (.*)$/m, `$1run: $2; if [ -f '${path.join(dir, "broken")}' ]; then exit 3; fi`));
+  await writeFile(path.join(dir, ".gitignore"), ".orun/\nbroken\n");
+  repo.commit("app");
+  await writeFile(path.join(dir, "broken"), "");
+  assert.equal((await runOrun(["run", "--trigger", "push-main", "--exec-id", "m2"], { cwd: dir })).code, 1);
+  await rm(path.join(dir, "broken"));
+  const retried = await runOrun(["run", "--trigger", "push-main", "--exec-id", "m2", "--job", "api@staging.deploy", "--retry"], { cwd: dir });
+  assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+  const resume = /^ {2}resume {2}(orun run [0-9a-f]{12} --exec-id m2)$/m.exec(retried.stdout)?.[1];
+  assert.ok(resume, retried.stdout);
+  const status = await runOrun(["status", "--exec-id", "m2"], { cwd: dir, env: { NO_COLOR: "1" } });
+  assert.ok(status.stdout.includes(`skipped earlier; dependency api@staging.deploy has completed since: resume with ${resume} to run it`), status.stdout);
+  const pasted = await runOrun(resume.split(" ").slice(1), { cwd: dir });
+  assert.equal(pasted.code, 0, pasted.stdout + pasted.stderr);
+  assert.equal((await readJson<StateFile>(recordFile(dir, "m2", "state.json"))).jobs["web@staging.deploy"]!.status, "completed");
 });

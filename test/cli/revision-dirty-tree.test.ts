@@ -58,7 +58,7 @@ test("a dev run from a dirty tree is no evidence for HEAD: prod's promotion gate
   await fs.writeFile(path.join(dir, "intent.yaml"), execFileSync("git", ["show", "HEAD:intent.yaml"], { cwd: dir }));
   const prod = await runOrun(["run", "--env", "prod"], { cwd: dir });
   assert.equal(prod.code, 1, prod.stdout + prod.stderr);
-  assert.match(prod.stdout, new RegExp(`blocked.*at revision ${head.slice(0, 12)} \\(no successful execution recorded; orun gc keeps the newest success of api in dev unless given --drop-evidence\\)`));
+  assert.match(prod.stdout, new RegExp(`blocked.*at revision ${head.slice(0, 12)} \\(no execution recorded here ran all its api jobs in dev at this revision; run them for this commit first, e.g. \`orun run --component api --env dev\` in this checkout, then resume this run\\)`));
 });
 
 test("orun's state folder committed by mistake: the warning says to stop tracking it, not to commit it again (which brings the warning back)", async () => {

@@ -52,7 +52,7 @@ test("a --retry whose jobs run a fixed copy through --workdir is no evidence for
   // The broken commit's production job stays blocked.
   const prod = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--exec-id", "prod"], { cwd: repo.dir });
   assert.equal(prod.code, 1, prod.stdout + prod.stderr);
-  assert.match(prod.stdout, new RegExp(`promotion gate: api must have succeeded in dev at revision ${short} \\(no successful execution recorded; orun gc keeps the newest success of api in dev unless given --drop-evidence\\)`));
+  assert.match(prod.stdout, new RegExp(`promotion gate: api must have succeeded in dev at revision ${short} \\(no execution recorded here ran all its api jobs in dev at this revision; run them for this commit first`));
 });
 
 test("a fixed copy git does not track, inside the clean repository, is no evidence either (--workdir or a job's path)", async (t) => {
@@ -97,7 +97,7 @@ test("a gated job whose --workdir holds other code is blocked, even from a clean
     prod.stderr.includes(`warning: the working tree ${other.dir} (where the jobs run) is at ${untested.slice(0, 12)}, not at the plan's revision ${tested.slice(0, 12)}, so this run records no promotion evidence`),
     prod.stderr,
   );
-  assert.match(prod.stdout, /promotion gate: api must have succeeded in dev for the same revision, but this run vouches for none/);
+  assert.ok(prod.stdout.includes(`promotion gate: api must have succeeded in dev at the plan's revision ${tested.slice(0, 12)}, but this run vouches for none: the jobs' tree is not a clean checkout of that commit (as warned); check it out (\`git checkout ${tested}\``), prod.stdout);
 });
 
 test("a clean checkout of the plan's commit named by --workdir vouches for it, started from another repository's folder", async (t) => {

@@ -125,6 +125,11 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       // A retry with ORUN_TOKEN takes up no workflow attempt: the line names none.
       assert.match(retried[0].output, /↻ retrying job x@dev\.build, which failed in remote run [^\s;]+; the run, stopped by fail-fast after x@dev\.build failed, is open again; pending again: d@dev\.deploy, u@dev\.lint/);
       assert.doesNotMatch(await status(runId), /Stopped:/);
+      // Done, yet the jobs it reopened are still to run, and no runner may ever claim them: the summary says so and how.
+      assert.match(retried[0].output, new RegExp(`! remote run ${runId} is incomplete, 2 jobs still to run: d@dev\\.deploy \\(pending\\), u@dev\\.lint \\(pending\\)`), retried[0].output);
+      const restCommand = /^ {2}rest {4}run the jobs still to run in this run: (.+)$/m.exec(retried[0].output)?.[1];
+      assert.match(restCommand ?? "", new RegExp(`^orun run \\S+\\.json .*--exec-id ${runId} --remote-state$`), retried[0].output);
+      assert.doesNotMatch(restCommand ?? "", /--job|--retry/);
       const rest = await spawnOrun(["run", plan.planFile], { cwd: bed.dir, env: e }).done;
       assert.equal(rest.code, 0, rest.output);
       const ledger = await ledgerOf(plan.ledger);

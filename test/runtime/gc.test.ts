@@ -3,7 +3,7 @@
 // bare live pid (pid file, metadata) is no owner: pids are reused. Stale ones go.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readdir, readlink, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -99,31 +99,47 @@ test("gc --dry-run keeps a record whose stale lock a run took after the scan: st
   assert.deepEqual(preview.keptBlocked, new Map());
 });
 
-test("gc keeps the newest record of each component × environment whose jobs there all completed at a recorded revision", async (t) => {
+test("gc keeps the newest record of each component × environment whose jobs in its plan all completed, at each of its newest revisions", async (t) => {
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   const store = new ExecutionStore(dir);
   const job = (status: "completed" | "failed") => ({ status, steps: {} });
-  const runs: [string, string, string | undefined, Record<string, ReturnType<typeof job>>][] = [
+  const runs: [string, string, string | undefined, Record<string, ReturnType<typeof job>>, string[] | undefined][] = [
     // newest first: web failed in dev here, so api alone is this record's evidence
-    ["mixed", "2020-01-04T00:00:00Z", "b".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.deploy": job("failed") }],
-    ["no-revision", "2020-01-03T00:00:00Z", undefined, { "web@dev.deploy": job("completed") }],
-    ["both", "2020-01-02T00:00:00Z", "a".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.build": job("completed"), "web@dev.deploy": job("completed") }],
-    ["older", "2020-01-01T00:00:00Z", "a".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.deploy": job("completed") }],
+    ["mixed", "2020-01-05T00:00:00Z", "b".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.deploy": job("failed") }, undefined],
+    // its plan has a web job it never ran (a --job run): no evidence of web
+    ["partial", "2020-01-04T12:00:00Z", "c".repeat(40), { "web@dev.deploy": job("completed") }, ["web@dev.deploy", "web@dev.smoke"]],
+    // no plan (manifest.json) to tell which jobs it had to run: no evidence
+    ["no-plan", "2020-01-04T00:00:00Z", "d".repeat(40), { "web@dev.deploy": job("completed") }, []],
+    ["no-revision", "2020-01-03T00:00:00Z", undefined, { "web@dev.deploy": job("completed") }, undefined],
+    ["both", "2020-01-02T00:00:00Z", "a".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.build": job("completed"), "web@dev.deploy": job("completed") }, undefined],
+    // the same revision as a newer success: not kept
+    ["older", "2020-01-01T00:00:00Z", "a".repeat(40), { "api@dev.deploy": job("completed"), "web@dev.deploy": job("completed") }, undefined],
   ];
-  for (const [execId, startedAt, revision, jobs] of runs) {
+  for (const [execId, startedAt, revision, jobs, planJobs] of runs) {
     await record(store, execId);
     await store.writeMetadata(meta(execId, startedAt, revision ? { revision } : {}));
     await writeFile(store.stateFile(execId), JSON.stringify({ execId, planChecksum: "sha256-x", jobs }));
+    const ids = planJobs ?? Object.keys(jobs);
+    if (ids.length) await writeFile(store.manifestFile(execId), JSON.stringify({ jobs: ids.map((id) => ({ id })) }));
   }
-  const kept = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
-  assert.deepEqual([...kept.keptEvidence], [
+  // One revision each: api's newest is b (mixed), so both is kept for web alone.
+  const one = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: true, evidenceRevisions: 1 });
+  assert.deepEqual([...one.keptEvidence], [
     ["mixed", "the newest success of api in dev at revision bbbbbbbbbbbb"],
     ["both", "the newest success of web in dev at revision aaaaaaaaaaaa"],
   ]);
-  assert.deepEqual(kept.removed.sort(), ["no-revision", "older"]);
+  const kept = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
+  assert.deepEqual([...kept.keptEvidence], [
+    ["mixed", "the newest success of api in dev at revision bbbbbbbbbbbb"],
+    ["both", "the newest success of api, web in dev at revision aaaaaaaaaaaa"],
+  ]);
+  assert.deepEqual(kept.removed.sort(), ["no-plan", "no-revision", "older", "partial"]);
   const dropped = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false, dropEvidence: true });
   assert.deepEqual(dropped.removed.sort(), ["both", "mixed"]);
-  assert.equal(dropped.droppedEvidence.get("both"), "the newest success of web in dev at revision aaaaaaaaaaaa");
+  assert.equal(dropped.droppedEvidence.get("both"), "the newest success of api, web in dev at revision aaaaaaaaaaaa");
   assert.deepEqual(await store.list(), []);
+  // What gc removed that gates would have found, and why (gates.ts names it in a block).
+  const notes = JSON.parse(await readFile(path.join(dir, ".orun", "gc-removed-evidence.json"), "utf8")) as { removed: { execId: string; component: string; cause: string }[] };
+  assert.deepEqual(notes.removed.map(({ execId, component, cause }) => `${execId} ${component} ${cause}`).sort(), ["both api drop-evidence", "both web drop-evidence", "mixed api drop-evidence"]);
 });

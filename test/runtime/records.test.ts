@@ -109,7 +109,7 @@ test("promotion gates: where a hook gives evidence (remote mode) it alone decide
   const { GateEvaluator } = await import("../../src/runtime/gates.js");
   const { makePlan } = await import("./helpers.js");
   const gate = { type: "environment-promotion" as const, environment: "staging", component: "web", condition: "success", match: { revision: "source" } };
-  const plan = makePlan([{ id: "web@prod.deploy", gates: [gate], steps: [] }], { revision: "abc123" });
+  const plan = makePlan([{ id: "web@prod.deploy", gates: [gate], steps: [] }, { id: "web@staging.deploy", steps: [] }, { id: "web@staging.smoke", steps: [] }], { revision: "abc123" });
   const store = new ExecutionStore(dir);
   const asked: string[] = [];
   const remote = new GateEvaluator(plan.metadata.revision, store, "e1", emptyState("e1", "x"), {
@@ -122,8 +122,10 @@ test("promotion gates: where a hook gives evidence (remote mode) it alone decide
   assert.deepEqual(asked, ["web@staging:abc123"]);
   const refused = new GateEvaluator(plan.metadata.revision, store, "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(false) });
   assert.match((await refused.check(plan.jobs[0]!, { approve: false }))!, /promotion gate: web must have succeeded in staging at revision abc123/);
-  // The current execution's own success counts as evidence too.
+  // The current execution's own success counts as evidence too, once every web job in staging its plan holds completed.
   const current = emptyState("e1", "x");
   current.jobs["web@staging.deploy"] = { status: "completed", steps: {} };
-  assert.equal(await new GateEvaluator(plan.metadata.revision, store, "e1", current).check(plan.jobs[0]!, { approve: false }), undefined);
+  assert.match((await new GateEvaluator(plan.metadata.revision, store, "e1", current, undefined, plan).check(plan.jobs[0]!, { approve: false }))!, /promotion gate: web must have succeeded in staging/);
+  current.jobs["web@staging.smoke"] = { status: "completed", steps: {} };
+  assert.equal(await new GateEvaluator(plan.metadata.revision, store, "e1", current, undefined, plan).check(plan.jobs[0]!, { approve: false }), undefined);
 });

@@ -144,12 +144,13 @@ export function registerRunCommands(program: Command): void {
   program
     .command("gc")
     .summary("Remove old execution records and unused stored plans")
-    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age, and the newest success of each component in each environment is kept as promotion-gate evidence unless --drop-evidence; stored plans older than --max-age that no kept record, latest.json or named plan holds go too. With --actions, only the cache of remote actions is pruned")
+    .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age, and the newest success of each component in each environment at each of the --evidence-revisions newest revisions it succeeded at there is kept as promotion-gate evidence unless --drop-evidence (a release can promote a commit staging validated before main moved on); stored plans older than --max-age that no kept record, latest.json or named plan holds go too. With --actions, only the cache of remote actions is pruned")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
     .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
     .option("--keep-days <n>", "same as --max-age <n> days", nonNegativeInt("--keep-days"))
     .option("--all", "remove every finished execution (same as --keep 0) but the promotion-gate evidence")
+    .option("--evidence-revisions <n>", "revisions of each component × environment whose newest success is kept as promotion-gate evidence (0 keeps none, as --drop-evidence)", nonNegativeInt("--evidence-revisions"), 5)
     .option("--drop-evidence", "also remove the records holding the newest success of a component in an environment, which promotion gates of later runs at that revision need")
     .option("--actions", "prune only the action cache, not execution records: cached remote actions unused for longer than --max-age, their refs, stale partial downloads and locks ($ORUN_ACTIONS_CACHE or ~/.orun/actions)")
     .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
@@ -783,7 +784,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const { unreadable } = await store.readMetadataLeniently(execId, { anyDamage: true });
   if (unreadable) warnOnStderr(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`);
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
-  const { checkLogFilter, noLogsMatchText } = await import("../../runtime/logs-scope.js");
+  const { checkLogFilter, noLogsMatchText, noStepRanText } = await import("../../runtime/logs-scope.js");
   // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
   const scope = opts.job || opts.step ? await checkLogFilter(store, execId, filter) : undefined;
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
@@ -802,10 +803,12 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${unknownScope}` : ""}`;
     void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
   };
-  // A finished run whose steps printed nothing: "yet" would promise logs that never come.
-  const noLogsPrinted = (status: string | undefined): void =>
+  // A finished run whose steps printed nothing: "yet" would promise logs that never come. One whose jobs never
+  // started (blocked by a gate or a policy, the rest skipped) says so, naming them and why.
+  const noLogsPrinted = (snapshot: import("../../runtime/status.js").ExecutionSnapshot): void =>
     void (opts.raw ? process.stderr : process.stdout).write(
-      `No logs for this run: it ${status === "incomplete" ? "ended with jobs still to run" : (status ?? "finished")} and no step printed any output.\n`,
+      noStepRanText(snapshot.state, execId) ??
+        `No logs for this run: it ${snapshot.meta?.status === "incomplete" ? "ended with jobs still to run" : (snapshot.meta?.status ?? "finished")} and no step printed any output.\n`,
     );
   if (opts.follow) {
     let printed = false;
@@ -832,7 +835,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
       const runError = runLevelError(finished);
       if (runError) noLogsBecause(runError);
       else if (finished.interrupted) noLogsInterrupted(finished.meta);
-      else noLogsPrinted(finished.meta?.status);
+      else noLogsPrinted(finished);
     }
     // As status --watch and the remote follow: the run's outcome (a script waiting on it can tell).
     return outcomeExitCode(finished);
@@ -846,7 +849,9 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     const runError = snapshot && runLevelError(snapshot);
     if (runError) noLogsBecause(runError);
     else if (snapshot?.interrupted) noLogsInterrupted(snapshot.meta);
-    else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot.meta?.status);
+    else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot);
+    // `--failed` of a run none of whose jobs started: what blocked them, not "No logs match."
+    else if (opts.failed && !opts.job && !opts.step && isFinished(current) && noStepRanText(current.state, execId)) noLogsPrinted(current);
     else (opts.raw ? process.stderr : process.stdout).write(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
     return 0;
   }
@@ -872,6 +877,8 @@ export interface GcCommandOptions {
   actionsShared?: boolean;
   /** Also remove the records holding the newest promotion-gate evidence. */
   dropEvidence?: boolean;
+  /** Revisions of each component × environment whose newest success gc keeps. */
+  evidenceRevisions?: number;
   /** --keep was typed (not its default). */
   keepGiven?: boolean;
 }
@@ -898,7 +905,7 @@ async function gcRecords(opts: GcCommandOptions, maxAgeDays: number): Promise<nu
   const verb = opts.dryRun ? "Would remove" : "Removed";
   const { collectGarbage } = await import("../../runtime/gc.js");
   const store = await storeAt(await intentRootOf(opts.intent));
-  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false, dropEvidence: opts.dropEvidence ?? false });
+  const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false, dropEvidence: opts.dropEvidence ?? false, evidenceRevisions: opts.evidenceRevisions });
   // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions (1 holding promotion-gate evidence) and 2 plans".
   const dropped = result.droppedEvidence.size ? ` (${result.droppedEvidence.size} holding promotion-gate evidence)` : "";
   const executions = result.removed.length ? plural(result.removed.length, "execution") + dropped : "";

@@ -249,7 +249,9 @@ export class TextRenderer implements Renderer {
       // Failed ones come first: they make the execution failed; otherwise it is incomplete (jobs still to run).
       const named = unfinished.slice(0, 3).map((job) => printable(`${job.id} (${job.status})`)).join(", ") + (unfinished.length > 3 ? `, … ${unfinished.length - 3} more` : "");
       const state = summary.executionStatus === "incomplete" ? `is incomplete, ${plural(unfinished.length, "job")} still to run` : "is still failed";
-      out(`  ${p.yellow("!")} execution ${summary.execId} ${state}: ${named}`);
+      // Under remote state the run is what is incomplete (jobs this runner's --retry reopened), not its local record.
+      const whose = summary.remoteRunId ? `remote run ${printable(summary.remoteRunId)}` : `execution ${summary.execId}`;
+      out(`  ${p.yellow("!")} ${whose} ${state}: ${named}`);
     }
     for (const link of summary.links ?? []) out(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
     out("");
@@ -269,6 +271,7 @@ export class TextRenderer implements Renderer {
         if (summary.resumeNote) out(`          ${p.dim(printable(summary.resumeNote))}`);
         if (summary.approval) out(approvalOffer(summary.approval));
       } else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
+      else if (summary.remainingCommand) out(`  rest    run the jobs still to run in this run: ${summary.remainingCommand}`);
       // A job released here is taken up again by this runner's own command in the run, if no other runner took it.
       const released = summary.jobs.find((job) => job.status === "released")?.id;
       if (summary.rejoinCommand) out(`  rejoin  ${summary.rejoinCommand}${released ? `  (takes ${printable(released)} over unless another runner has)` : ""}`);
