@@ -96,7 +96,10 @@ export async function readSnapshot(store: ExecutionStore, execId: string, option
   const changed = !meta && !state && !locked && !lockUnreadable && !diedStarting ? (await stat(store.execDir(execId)).catch(() => undefined))?.mtimeMs : undefined;
   const justCreated = changed !== undefined && Date.now() - changed < CREATING_GRACE_MS;
   const foreignLock = foreignLockNote(holder, store.lockFile(execId));
-  const stateMissing = !state && !starting && !justCreated && (meta !== undefined || (await loggedJobFolders(store, execId)).length > 0);
+  // Missing only where the record shows jobs ran: its metadata counts ended jobs, or its logs hold output. A run
+  // that failed before any job started (a refused runner, a --background child that never began) has none.
+  const jobsEnded = meta !== undefined && meta.jobDone + meta.jobFailed + (meta.jobSkipped ?? 0) + (meta.jobBlocked ?? 0) > 0;
+  const stateMissing = !state && !starting && !justCreated && (jobsEnded || (await loggedJobFolders(store, execId)).length > 0);
   return {
     execId,
     meta,

@@ -45,8 +45,17 @@ export async function refuseResumeWithoutState(store: ExecutionStore, execId: st
   );
 }
 
-/** The job folders under the record's logs/ (real folders only), sorted; none when it has no logs. */
+/**
+ * The job folders under the record's logs/ that hold a step's log (real folders and regular files only), sorted;
+ * none when it has no logs. An empty folder, or one holding only links, is no sign that a job ran.
+ */
 export async function loggedJobFolders(store: ExecutionStore, execId: string): Promise<string[]> {
   const entries = await readdir(store.logsDir(execId), { withFileTypes: true }).catch(() => []);
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => printable(path.basename(entry.name))).sort();
+  const logged: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const files = await readdir(path.join(store.logsDir(execId), entry.name), { withFileTypes: true }).catch(() => []);
+    if (files.some((file) => file.isFile())) logged.push(printable(path.basename(entry.name)));
+  }
+  return logged.sort();
 }
