@@ -274,9 +274,14 @@ export function conditionSyntaxError(condition: string): string | undefined {
   if (text === "") return undefined;
   try {
     const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(text);
-    if (whole && splitTemplate(text).length === 1) checkSyntax(whole[1]!);
-    else if (hasExpression(text)) for (const segment of splitTemplate(text)) if (segment.expression !== undefined) checkSyntax(segment.expression);
-    else checkSyntax(text);
+    if (whole && splitTemplate(text).length === 1) {
+      checkSyntax(whole[1]!);
+    } else if (hasExpression(text)) {
+      // Text around `${{ }}` is a string (evaluateCondition interpolates it): only the expressions inside parse.
+      for (const segment of splitTemplate(text)) if (segment.expression !== undefined) checkSyntax(segment.expression);
+    } else {
+      checkSyntax(text);
+    }
   } catch (err) {
     if (err instanceof ExpressionFailure) return err.message;
     throw err;

@@ -363,22 +363,10 @@ function resolveInputs(meta: ActionMetadata, withValues: Record<string, unknown>
   for (const [key, spec] of Object.entries(meta.inputs)) {
     if (Object.keys(inputs).some((k) => k.toLowerCase() === key.toLowerCase())) continue;
     if (spec.default !== undefined) inputs[key] = interpolateField(`default of input ${key} (${meta.file})`, spec.default, exprScope);
-    else inputs[key] = ""; // `required: true` too: GitHub's runner does not enforce it (missingRequiredInputs warns)
+    else if (spec.required) throw new Error(`required input "${key}" is missing for action ${meta.name} (${meta.file}${spec.line ? `:${spec.line}` : ""})`);
+    else inputs[key] = "";
   }
   return inputs;
-}
-
-/**
- * Inputs declared `required: true`, without a default, that the step does not give: a warning, not an error.
- * GitHub's runner does not enforce `required` (actions/runner#1070): the action gets an empty input, and only
- * its own check (`core.getInput(name, { required: true })`) fails it. orun runs the same action the same way.
- */
-function missingRequiredInputs(meta: ActionMetadata, withValues: Record<string, unknown> | undefined): string | undefined {
-  const given = Object.keys(withValues ?? {}).map((k) => k.toLowerCase());
-  const missing = Object.entries(meta.inputs).filter(([key, spec]) => spec.required && spec.default === undefined && !given.includes(key.toLowerCase()));
-  if (missing.length === 0) return undefined;
-  const named = missing.map(([key, spec]) => `"${key}" (${meta.file}${spec.line ? `:${spec.line}` : ""})`).join(", ");
-  return `warning: required input(s) ${named} of ${meta.name} not given: the action gets "" (GitHub does not enforce required inputs either; give them with with:)`;
 }
 
 /** An input by name, any case (inputs are case-insensitive on GitHub). */
@@ -536,8 +524,6 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const missing = missingServiceNotice(action.repository, { ...state.baseEnv, ...env });
   if (missing) io.emit(missing);
   const inputs = resolveInputs(meta, spec.with, exprScope);
-  const unset = missingRequiredInputs(meta, spec.with);
-  if (unset) io.emit(unset);
   // As GitHub's runner: a container action always accepts entryPoint and args.
   const valid = [...(meta.runs.using === "docker" ? ["entryPoint", "args"] : []), ...Object.keys(meta.inputs)];
   const declared = valid.map((k) => k.toLowerCase());

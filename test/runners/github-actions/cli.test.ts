@@ -97,11 +97,11 @@ describe("orun run with the github-actions runner", () => {
       metadata: { name: "gha-cli-bad" },
       execution: { concurrency: 1, failFast: true },
       spec: {},
-      jobs: [{ id: "svc@dev.bad", name: "bad", component: "svc", environment: "dev", steps: [{ id: "broken", phase: "main", use: "./actions/malformed" }] }],
+      jobs: [{ id: "svc@dev.bad", name: "bad", component: "svc", environment: "dev", steps: [{ id: "need", phase: "main", use: "./actions/needs-input" }] }],
     };
     await writeFile(path.join(ws, "bad-plan.json"), JSON.stringify(plan));
     const r = await runOrun(["run", "bad-plan.json", "--runner", "github-actions"], { cwd: ws, env: env() });
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout + r.stderr, /actions\/malformed\/action\.yml:\d+: invalid YAML/);
+    assert.match(r.stdout + r.stderr, /required input "token" is missing for action needs-input \(\S+actions\/needs-input\/action\.yml:3\)/);
   });
 });

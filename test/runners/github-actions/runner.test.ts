@@ -352,6 +352,8 @@ describe("github-actions runner: actions", () => {
       ["../outside", /outside the workspace/],
       // Its image names no file in the action, so it is pulled as "Dockerfile" (docker-action.test.ts covers the rest).
       ["./actions/docker-kind", /docker container action \.\/actions\/docker-kind(: failed to pull image Dockerfile| needs a container engine)/],
+      // As spec case 42: a declared `required: true` input without a default that the step does not give.
+      ["./actions/needs-input", /required input "token" is missing for action needs-input \(\S+actions\/needs-input\/action\.yml:3\)/],
     ];
     const job = makeJob("web@dev.bad", atStep.map(([use], i) => ({ id: `b${i}`, use })));
     const r = await runJob(h, job, { stopOnFailure: false });
