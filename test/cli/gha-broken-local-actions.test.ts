@@ -1,5 +1,5 @@
 // Local actions (`use: ./path`) that exist but would not load: validate and plan read their action.yml as the
-// github-actions runner does and warn with file:line (field) — invalid YAML, an unsupported runs.using, a
+// github-actions runner does and warn with file:line: field — invalid YAML, an unsupported runs.using, a
 // composite step whose `if:` does not parse, a composite `run:` step without `shell:` (GitHub refuses it:
 // "Required property is missing: shell") — where they used to print "All validation passed" before a job that
 // could not start. At run time the same errors name the file and line, an `if:` that fails while it is evaluated
@@ -38,7 +38,7 @@ async function repoCalling(...names: string[]): Promise<string> {
 
 const runEnv = { GITHUB_ACTIONS: "", ORUN_RUNNER: "" };
 
-test("validate and plan warn about a local action.yml that would not load, with file:line (field), once per action", async () => {
+test("validate and plan warn about a local action.yml that would not load, with file:line: field, once per action", async () => {
   const dir = await repoCalling("noshell", "node99", "badif", "notyaml", "noshell", "needs", "mixedif", "bareif");
   const file = (name: string): string => path.join(dir, "actions", name, "action.yml");
   const expected = [

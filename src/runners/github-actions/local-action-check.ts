@@ -1,6 +1,6 @@
 // `validate` and `plan` read the local actions (`use: ./path`) a plan's jobs call, as the runner will: an
 // action.yml that is not YAML, names an unsupported `runs.using`, has a composite step whose `if:` does not parse
-// or a `run:` step without `shell:` is reported with its file:line (field) before any job runs. Warnings, as for a
+// or a `run:` step without `shell:` is reported with its file:line: field before any job runs. Warnings, as for a
 // missing local action (src/plan/local-actions.ts): the plan does not know its runner, and an earlier step may
 // still check out or rewrite the folder before the step that uses it.
 import { stat } from "node:fs/promises";
