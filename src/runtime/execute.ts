@@ -297,7 +297,18 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
      * stop left in the queue are — never shown started, then canceled. One the hooks hold (remote state: claimed) is
      * handed back to them as held and not run, which they report as not started on this runner.
      */
-    const stoppedBeforeStart = (job: PlanJob, reason: string, held: boolean): JobOutcome => {
+    const stoppedBeforeStart = (job: PlanJob, reason: string, held: boolean, recorded = state.jobs[job.id]): JobOutcome => {
+      // In a resumed record the job's earlier result (failed, its steps, its error) stays: it did not run again, so
+      // nothing new is known of it. Only this run's summary says it was not run this time.
+      if (previous !== undefined && recorded !== undefined && recorded.status !== "pending" && recorded.status !== "running") {
+        state.jobs[job.id] = recorded;
+        writer!.schedule();
+        const kept = `${reason}: not run this time (its ${recorded.status} result from an earlier run stands)`;
+        summaries.set(job.id, { ...summarize(job, "skipped"), reason: kept });
+        emit({ type: "job-not-run", job, status: "skipped", reason: kept });
+        options.hooks?.onJobNotRun?.(job, held ? "blocked" : "skipped", reason);
+        return "not-started";
+      }
       notRun(job, "skipped", reason, held);
       return "not-started";
     };
@@ -318,13 +329,22 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         await earlier?.restore();
         return stoppedBeforeStart(job, reason, held);
       }
-      // Not awaited: nothing may come between the last check and the start (the record's tmp goes at run end anyway).
-      earlier?.discard();
+      // What the record held for the job: executeJob records it running as it begins, before the runner sets it up.
+      const recorded = state.jobs[job.id];
       const execution = executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
       jobEnds.set(job.id, execution.catch(() => undefined));
       const result = await execution;
-      // Canceled while the runner set it up: not started after all (nothing of it was recorded ended).
-      if (result.notStarted) return stoppedBeforeStart(job, RUN_CANCELED, held);
+      // Canceled while the runner set it up (a docker image pull): not started after all (nothing of it was recorded
+      // ended). The earlier logs go back — no step wrote any — and the earlier result stays.
+      if (result.notStarted) {
+        if (earlier) {
+          await store.clearJobLogs(execId, job.id);
+          await earlier.restore();
+        }
+        return stoppedBeforeStart(job, RUN_CANCELED, held, recorded);
+      }
+      // Not awaited (the record's tmp goes at run end anyway).
+      earlier?.discard();
       // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
       // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);

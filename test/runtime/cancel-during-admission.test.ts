@@ -74,6 +74,31 @@ async function assertNotStarted(b: Bed, result: { exitCode: number; events: RunE
   assert.equal(end && "summary" in end ? end.summary.status : undefined, "canceled");
 }
 
+/**
+ * A resumed job the cancel stopped before it started again: its earlier attempt's record stays as it was (failed, its
+ * step, its error: nothing new is known of it), and the run says it was not run this time. Its step did not run.
+ */
+async function assertEarlierResultKept(b: Bed, result: { exitCode: number; events: RunEvent[] }, execId: string, before: unknown): Promise<void> {
+  assert.equal(result.exitCode, 130);
+  const kept = "run canceled: not run this time (its failed result from an earlier run stands)";
+  assert.deepEqual(result.events.filter((event) => event.type.startsWith("job-") || event.type.startsWith("step-")).map((event) => `${event.type} ${"status" in event ? event.status : ""} ${"reason" in event ? event.reason : ""}`), [`job-not-run skipped ${kept}`]);
+  const state = await readJson<{ jobs: Record<string, unknown> }>(recordFile(b.dir, execId, "state.json"));
+  assert.deepEqual(state.jobs["api@prod.deploy"], before);
+  assert.equal(existsSync(b.ran), false);
+  const end = result.events.find((event) => event.type === "run-end");
+  assert.equal(end && "summary" in end ? end.summary.status : undefined, "canceled");
+  assert.equal(end && "summary" in end ? end.summary.jobs.find((job) => job.id === "api@prod.deploy")?.reason : undefined, kept);
+}
+
+/** The job's entry in the record's state after its first run, which failed at its step. */
+async function failedEntry(b: Bed, execId: string): Promise<unknown> {
+  const entry = (await readJson<{ jobs: Record<string, { status: string; lastError?: string; steps: Record<string, string> }> }>(recordFile(b.dir, execId, "state.json"))).jobs["api@prod.deploy"];
+  assert.equal(entry?.status, "failed");
+  assert.deepEqual(entry.steps, { s1: "failed" });
+  assert.match(entry.lastError ?? "", /exit status 1/);
+  return entry;
+}
+
 test("cancelled while the remote admission (beforeJob) answers: the job it admitted is handed back as held and not run", async (t) => {
   const b = await bed(t);
   const abort = new AbortController();
@@ -146,6 +171,7 @@ test("cancelled while a resumed job's earlier logs are cleared: the job is not s
   assert.equal((await run(b, new AbortController(), undefined, "r1")).exitCode, 1);
   const earlierLog = new ExecutionStore(b.dir).stepLogFile("r1", "api@prod.deploy", "s1");
   assert.equal(await readFile(earlierLog, "utf8"), "tried\n");
+  const before = await failedEntry(b, "r1");
   await writeFile(path.join(b.dir, "go"), "");
   const abort = new AbortController();
   // The Ctrl-C lands while the logs are being moved out of the way.
@@ -158,7 +184,7 @@ test("cancelled while a resumed job's earlier logs are cleared: the job is not s
     abort.abort();
     return aside;
   };
-  await assertNotStarted(b, await run(b, abort, undefined, "r1"), "r1");
+  await assertEarlierResultKept(b, await run(b, abort, undefined, "r1"), "r1", before);
   assert.equal(moved, 1);
   // The earlier attempt's log is where it was: the job it belongs to did not run again.
   assert.equal(await readFile(earlierLog, "utf8"), "tried\n");
@@ -169,6 +195,7 @@ test("cancelled while a resumed job's gate is judged: the job is not started, an
   const gateSatisfied = async () => true;
   assert.equal((await run(b, new AbortController(), { gateSatisfied }, "r2")).exitCode, 1);
   const earlierLog = new ExecutionStore(b.dir).stepLogFile("r2", "api@prod.deploy", "s1");
+  const before = await failedEntry(b, "r2");
   await writeFile(path.join(b.dir, "go"), "");
   const abort = new AbortController();
   const hooks: ExecutionHooks = {
@@ -177,7 +204,7 @@ test("cancelled while a resumed job's gate is judged: the job is not started, an
       return true;
     },
   };
-  await assertNotStarted(b, await run(b, abort, hooks, "r2"), "r2");
+  await assertEarlierResultKept(b, await run(b, abort, hooks, "r2"), "r2", before);
   assert.equal(await readFile(earlierLog, "utf8"), "tried\n");
 });
 
