@@ -4,6 +4,7 @@ import { MAX_NO_EVIDENCE_REASON_CHARS, knownNoEvidenceCause, type JobView, type 
 import { printable } from "../util/printable.js";
 import { shellWord } from "../util/shell-word.js";
 import { remoteRunWords } from "../runtime/plan-reference.js";
+import { describedError } from "../runtime/output/failure-text.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
 
@@ -102,7 +103,7 @@ export function statusText(
     const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
     // Another backend may leave the runner out: said as unknown, not as "on undefined".
-    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking, now)}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
+    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking, now)}` : job.lastError ? oneLine(describedError(job.lastError)) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
