@@ -4,6 +4,7 @@ import { MAX_NO_EVIDENCE_REASON_CHARS, knownNoEvidenceCause, type JobView, type 
 import { printable } from "../util/printable.js";
 import { shellWord } from "../util/shell-word.js";
 import { remoteRunWords } from "../runtime/plan-reference.js";
+import { describedError } from "../runtime/output/failure-text.js";
 
 const ICON: Record<string, string> = { success: "✓", running: "●", pending: "○", failed: "✗", skipped: "⊘" };
 
@@ -54,14 +55,6 @@ export function statusJson(run: RunView, jobs: JobView[], planName?: string): st
 }
 
 /**
- * `detailed` (`--detailed`): the backend records jobs, not their steps, so each job shows the one step detail it
- * has — the step its error names — and a line says where step status is kept, rather than an empty step list.
- * `ticking: false` leaves out what grows with the clock (an unfinished run's duration, a running job's time):
- * `status --watch` compares frames so to print one to a log only when something else changed. `now`: the backend's
- * clock when it answered (epoch ms), which those and a lapsed lease are counted on — the backend dated the run's and
- * jobs' times, and this machine's clock may be off from its (default: this machine's, for a backend that sends none).
- */
-/**
  * A job another runner took over after its runner stopped: the backend keeps its first claim's start (spec 40 §2.3),
  * so its time includes the stopped runner's part — said, or 50 s would read as the 8 s job's duration. Claims beyond
  * the first that were not retries are takeovers.
@@ -73,6 +66,12 @@ function takenOverNote(job: JobView): string {
 }
 
 /**
+ * `detailed` (`--detailed`): the backend records jobs, not their steps, so each job shows the one step detail it
+ * has — the step its error names — and a line says where step status is kept, rather than an empty step list.
+ * `ticking: false` leaves out what grows with the clock (an unfinished run's duration, a running job's time):
+ * `status --watch` compares frames so to print one to a log only when something else changed. `now`: the backend's
+ * clock when it answered (epoch ms), which those and a lapsed lease are counted on — the backend dated the run's and
+ * jobs' times, and this machine's clock may be off from its (default: this machine's, for a backend that sends none).
  * `commandUrl`: the backend URL given by --backend-url or ORUN_BACKEND_URL, which the printed commands repeat (one
  * from intent.yaml is found there again).
  */
@@ -104,7 +103,7 @@ export function statusText(
     const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
     // Another backend may leave the runner out: said as unknown, not as "on undefined".
-    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking, now)}` : job.lastError ? oneLine(job.lastError) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
+    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking, now)}` : job.lastError ? oneLine(describedError(job.lastError)) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";

@@ -530,7 +530,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       status: summary.executionStatus,
       finishedAt: nowStamp(),
       ...jobCounts(state),
-      ...(approvalRecord ? { approval: approvalRecord } : {}),
+      ...keptApproval(approvalRecord, previous?.approval, state),
       // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
       ...recordLinks(previous?.links, summary.links),
     });
@@ -650,6 +650,16 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
 function approvalRequired(options: Pick<ExecuteOptions, "approve">, reached: readonly PlanJob[], state: ExecState): string[] {
   if (options.approve) return [];
   return reached.filter((job) => requiresApproval(job) && state.jobs[job.id]?.status !== "completed").map((job) => job.id);
+}
+
+/**
+ * The approval offer the record keeps: this run's, else an earlier run's for the jobs it blocked that are still
+ * blocked (a `--job` run that reached none of them must not take `orun status`'s offer away).
+ */
+function keptApproval(current: RecordedApproval | undefined, earlier: RecordedApproval | undefined, state: ExecState): { approval?: RecordedApproval } {
+  if (current) return { approval: current };
+  const blocked = earlier?.blocked.filter((id) => state.jobs[id]?.status === "blocked") ?? [];
+  return earlier && blocked.length ? { approval: { ...earlier, blocked } } : {};
 }
 
 /** Said next to a printed command that reaches jobs requiring approval: the command never approves them itself. */

@@ -13,6 +13,7 @@ import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
 import { remoteRunWords } from "./plan-reference.js";
 import { approvalOffer } from "./output/approval-offer.js";
+import { describedError } from "./output/failure-text.js";
 
 export interface ExecutionSnapshot {
   execId: string;
@@ -378,11 +379,11 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     const took = length ? `  ${p.dim(length)}` : "";
     const detail =
       job.status === "failed"
-        ? `  ${job.lastError ?? ""}`
+        ? `  ${describedError(job.lastError ?? "")}`
         : job.reason
           ? `  ${job.status === "pending" ? "waiting" : job.status} · ${job.reason}`
           : job.status === "pending" && job.lastError
-            ? `  pending · ${job.lastError}`
+            ? `  pending · ${describedError(job.lastError)}`
             : "";
     // Done = no longer to run: a step skipped by its `if:` or failed with onFailure: continue counts too.
     const stepsDone = Object.values(job.steps).filter((s) => s !== "pending" && s !== "running").length;

@@ -49,6 +49,11 @@ describe("remote logs --raw and status --detailed", () => {
     const plain = await read(["status"]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.doesNotMatch(plain.stdout, /Steps:/);
+    // The step's error worded as the run's output words it (the backend keeps the runner's `exit status 3`).
+    assert.match(plain.stdout, /✗ api@dev\.deploy .*step migrate: command exited with code 3\n/, plain.stdout);
+    assert.doesNotMatch(plain.stdout, /exit status/, plain.stdout);
+    const json = await read(["status", "--json"]);
+    assert.match(json.stdout, /"lastError": ?"step migrate: exit status 3"/, json.stdout);
     const detailed = await read(["status", "--detailed"]);
     assert.equal(detailed.code, 0, detailed.stderr);
     assert.match(detailed.stdout, /✗ api@dev\.deploy .*\n {6}✗ step migrate {2}failed\n/);

@@ -189,7 +189,11 @@ test("status, logs and gc read the records", async (t) => {
   const status = await runOrun(["status"], { cwd: dir });
   assert.equal(status.code, 0);
   assert.match(status.stdout, /Run: second {2}· {2}State: failed/);
-  assert.match(status.stdout, /✗ test .*step unit: exit status 1/);
+  // Worded as the run's output and logs word it; --json keeps the record's own words.
+  assert.match(status.stdout, /✗ test .*step unit: command exited with code 1/);
+  assert.doesNotMatch(status.stdout, /exit status/);
+  const second = JSON.parse((await runOrun(["status", "--json", "--exec-id", "second"], { cwd: dir })).stdout) as { state: { jobs: Record<string, { lastError?: string }> } };
+  assert.ok(Object.values(second.state.jobs).some((job) => job.lastError === "step unit: exit status 1"), JSON.stringify(second.state));
   const json = JSON.parse((await runOrun(["status", "--json", "--exec-id", "fir"], { cwd: dir })).stdout) as Record<string, unknown>;
   assert.deepEqual(Object.keys(json), ["execID", "meta", "state"]);
   assert.equal(json.execID, "first");

@@ -43,3 +43,19 @@ test("status offers the approve line the run printed, in text and --json; pasted
   assert.doesNotMatch(after.stdout, /approve/, after.stdout);
   assert.equal((JSON.parse((await runOrun(["status", "--exec-id", "A", "--json"], { cwd: dir, env })).stdout) as { approval?: unknown }).approval, undefined);
 });
+
+test("a --job run of the same record that blocks nothing keeps the offer while the job is still blocked", async (t) => {
+  const dir = await approvalPlan(t);
+  const run = await runOrun(["run", "plan.json", "--exec-id", "P1"], { cwd: dir, env });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  const offered = /^ {2}approve .*$/m.exec(run.stdout)?.[0];
+  assert.ok(offered, run.stdout);
+  const again = await runOrun(["run", "--exec-id", "P1", "--job", "app@dev.build"], { cwd: dir, env });
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+
+  const status = await runOrun(["status", "--exec-id", "P1"], { cwd: dir, env });
+  assert.match(status.stdout, /app@prod\.deploy.*blocked|blocked.*app@prod\.deploy/, status.stdout);
+  assert.ok(status.stdout.split("\n").includes(offered), `${offered}\nnot in:\n${status.stdout}`);
+  const json = JSON.parse((await runOrun(["status", "--exec-id", "P1", "--json"], { cwd: dir, env })).stdout) as { approval?: { blocked: string[] } };
+  assert.deepEqual(json.approval?.blocked, ["app@prod.deploy"]);
+});

@@ -105,7 +105,7 @@ describe("status and logs under intent execution.state.mode: remote read the bac
     assert.match(status.stdout, new RegExp(`Run: ${escaped(record)} {2}·`), status.stdout);
     assert.ok(status.stdout.includes(`  Remote run: ${RUN}  ·  every runner's jobs: orun status --exec-id ${RUN} --remote-state\n`), status.stdout);
     // The steps only the local record has.
-    assert.match(status.stdout, /✗ check .*exit status 3\n {8}✗ main\n/, status.stdout);
+    assert.match(status.stdout, /✗ check .*step main: command exited with code 3\n {8}✗ main\n/, status.stdout);
     // Under remote state `--exec-id` names the run: the command status prints reads the record with --local.
     assert.ok(status.stdout.includes(`  Logs: orun logs --local --exec-id ${record}\n`), status.stdout);
     const json = await orun(["status", "--local", "--exec-id", record, "--json"]);

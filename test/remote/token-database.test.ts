@@ -32,15 +32,35 @@ describe("backend token commands and the backend's database", () => {
     await assert.rejects(fs.stat(path.join(folder, ".orun")), { code: "ENOENT" });
   });
 
-  it("an explicit --database (or ORUN_BACKEND_DATABASE) may name a new file, which is created", async () => {
+  it("an explicit --database (or ORUN_BACKEND_DATABASE) may name a new file for token create, which is created", async () => {
     const file = path.join(dir, "fresh", "tokens.db");
     const created = await spawnOrun(["backend", "token", "create", "--namespace", "local:acme/widgets", "--database", `sqlite:${file}`], { cwd: dir, env }).done;
     assert.equal(created.code, 0, created.output);
     await fs.stat(file);
     const other = path.join(dir, "fresh", "env.db");
-    const byEnv = await spawnOrun(["backend", "token", "list"], { cwd: dir, env: { ORUN_BACKEND_DATABASE: `sqlite:${other}` } }).done;
+    const byEnv = await spawnOrun(["backend", "token", "create", "--namespace", "local:acme/widgets"], { cwd: dir, env: { ORUN_BACKEND_DATABASE: `sqlite:${other}` } }).done;
     assert.equal(byEnv.code, 0, byEnv.output);
     await fs.stat(other);
+    const listed = await spawnOrun(["backend", "token", "list", "--database", `sqlite:${file}`], { cwd: dir, env }).done;
+    assert.equal(listed.code, 0, listed.output);
+    assert.match(listed.output, /tok_\w+\tlocal:acme\/widgets/);
+  });
+
+  it("token list and revoke refuse a named SQLite file that does not exist (a typo), name it and its source, and create nothing", async () => {
+    const folder = await fs.mkdtemp(path.join(dir, "typo-"));
+    const typo = path.join(folder, "bakend.db");
+    const cases: { args: string[]; env: Record<string, string>; source: string }[] = [
+      { args: ["list", "--database", `sqlite:${typo}`], env, source: "--database" },
+      { args: ["revoke", "tok_123", "--database", `sqlite:${typo}`], env, source: "--database" },
+      { args: ["list"], env: { ORUN_BACKEND_DATABASE: `sqlite:${typo}` }, source: "ORUN_BACKEND_DATABASE" },
+      { args: ["revoke", "tok_123"], env: { ORUN_BACKEND_DATABASE: `sqlite:${typo}` }, source: "ORUN_BACKEND_DATABASE" },
+    ];
+    for (const { args, env: given, source } of cases) {
+      const r = await spawnOrun(["backend", "token", ...args], { cwd: folder, env: given }).done;
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.output}`);
+      assert.ok(r.output.includes(`${source}: no backend database at ${typo}`), `${args.join(" ")}: ${r.output}`);
+      await assert.rejects(fs.stat(typo), { code: "ENOENT" });
+    }
   });
 
   it("serve prints the absolute database path; token commands in that folder use it by default", async () => {

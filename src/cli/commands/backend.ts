@@ -227,7 +227,7 @@ export function registerBackendCommands(program: Command): void {
           });
         }
         process.stdout.write(`revoked ${id}\n`);
-      });
+      }, { reading: true });
     });
   token
     .command("list")
@@ -246,7 +246,7 @@ export function registerBackendCommands(program: Command): void {
           } else if (!t.namespace.startsWith(LOCAL_PREFIX)) named += " (name-scoped, from before repository IDs: re-create it)";
           process.stdout.write(`${t.id}\t${named}\t${t.revokedAt ? `revoked ${t.revokedAt}` : "active"}\t${t.description ?? ""}\n`);
         }
-      });
+      }, { reading: true });
     });
 }
 
@@ -269,16 +269,24 @@ async function revokeHint(id: string, flag: string | undefined): Promise<string>
 /**
  * Opens the backend's database for a token command. Unless named (--database, ORUN_BACKEND_DATABASE), it must
  * exist: run in another folder, the default sqlite:.orun/backend.db would be a new empty database there, holding
- * tokens the backend never sees (its runners then get "Invalid or revoked token").
+ * tokens the backend never sees (its runners then get "Invalid or revoked token"). `reading` (list, revoke): a named
+ * SQLite file must exist too — a mistyped path would otherwise become a new empty database that holds no tokens.
  */
-async function withStore(db: string | undefined, fn: (store: import("../../remote/backend/store/types.js").Store) => Promise<void>): Promise<void> {
+async function withStore(db: string | undefined, fn: (store: import("../../remote/backend/store/types.js").Store) => Promise<void>, options: { reading?: boolean } = {}): Promise<void> {
   const named = database(db);
+  const { sqliteFile, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
   if (named === undefined) {
-    const { sqliteFile, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
     const file = sqliteFile(DEFAULT_DATABASE)!;
     if (!fs.existsSync(file)) {
       throw new OrunError(`no backend database at ${file} (the default, ${DEFAULT_DATABASE}, in this folder): token commands use the database \`orun backend serve\` uses`, {
         hint: "run them in the folder the backend serves from, or name the database serve printed when it started: --database sqlite:<path> or postgres://…, or ORUN_BACKEND_DATABASE",
+      });
+    }
+  } else if (options.reading) {
+    const file = sqliteFile(named);
+    if (file !== undefined && !fs.existsSync(file)) {
+      throw new OrunError(`${databaseSource(db)}: no backend database at ${file}: token commands use the database \`orun backend serve\` uses`, {
+        hint: `check the path in ${databaseSource(db)}, or name the database serve printed when it started`,
       });
     }
   }
