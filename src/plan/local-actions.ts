@@ -38,14 +38,22 @@ export interface MissingLocalAction {
   message: string;
 }
 
+/** A job-level `use: ./path` step, with the folder it names under the root. */
+export interface LocalActionStep {
+  job: string;
+  /** The step's key (as `orun logs --step` takes it). */
+  step: string;
+  use: string;
+  dir: string;
+}
+
 /**
- * The job-level `use: ./path` steps of `jobs` whose folder is not under `root`. A value with `${{ }}` is left to
- * its step (it may name an earlier step's output), as are references that leave the root: the run reports those
- * itself. Actions a composite calls are not looked at (they resolve when it runs).
+ * The job-level `use: ./path` steps of `jobs`, in step order, with the folder each names under `root`. A value with
+ * `${{ }}` is left to its step (it may name an earlier step's output), as are references that leave the root.
  */
-export function missingLocalActions(jobs: PlanJob[], root: string): MissingLocalAction[] {
+export function localActionSteps(jobs: PlanJob[], root: string): LocalActionStep[] {
   const base = path.resolve(root);
-  const missing: MissingLocalAction[] = [];
+  const found: LocalActionStep[] = [];
   for (const job of jobs) {
     const ordered = orderSteps(job.steps);
     const keys = stepKeys(ordered);
@@ -55,11 +63,22 @@ export function missingLocalActions(jobs: PlanJob[], root: string): MissingLocal
       const dir = path.resolve(base, use);
       const rel = path.relative(base, dir);
       if (rel.startsWith("..") || path.isAbsolute(rel)) return;
-      if (isDirectory(dir)) return;
-      missing.push({ job: job.id, step: keys[i]!, use, dir, message: localActionMissing(use, dir, base) });
+      found.push({ job: job.id, step: keys[i]!, use, dir });
     });
   }
-  return missing;
+  return found;
+}
+
+/**
+ * The job-level `use: ./path` steps of `jobs` whose folder is not under `root`. A value with `${{ }}` is left to
+ * its step (it may name an earlier step's output), as are references that leave the root: the run reports those
+ * itself. Actions a composite calls are not looked at (they resolve when it runs).
+ */
+export function missingLocalActions(jobs: PlanJob[], root: string): MissingLocalAction[] {
+  const base = path.resolve(root);
+  return localActionSteps(jobs, base)
+    .filter((found) => !isDirectory(found.dir))
+    .map((found) => ({ ...found, message: localActionMissing(found.use, found.dir, base) }));
 }
 
 function isDirectory(dir: string): boolean {

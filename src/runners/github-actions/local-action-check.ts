@@ -4,10 +4,8 @@
 // missing local action (src/plan/local-actions.ts): the plan does not know its runner, and an earlier step may
 // still check out or rewrite the folder before the step that uses it.
 import { stat } from "node:fs/promises";
-import path from "node:path";
 import type { PlanJob } from "../../model/plan.js";
-import { orderSteps, stepKeys } from "../../model/steps.js";
-import { isLocalActionUse } from "../../plan/local-actions.js";
+import { localActionSteps } from "../../plan/local-actions.js";
 import { errorMessage } from "../../util/errors.js";
 import { loadActionMetadata } from "./action-metadata.js";
 
@@ -17,7 +15,7 @@ export interface BrokenLocalAction {
   step: string;
   /** How many other steps call the same action. */
   others: number;
-  /** The loader's error: `<file>:<line> (<field>): <what>`. */
+  /** The loader's error: `<file>:<line>: <field>: <what>`. */
   message: string;
 }
 
@@ -27,21 +25,11 @@ export interface BrokenLocalAction {
  * the run, as there.
  */
 export async function brokenLocalActions(jobs: PlanJob[], root: string): Promise<BrokenLocalAction[]> {
-  const base = path.resolve(root);
   const byDir = new Map<string, { job: string; step: string; others: number }>();
-  for (const job of jobs) {
-    const ordered = orderSteps(job.steps);
-    const keys = stepKeys(ordered);
-    ordered.forEach((step, i) => {
-      const use = (step.use ?? "").trim();
-      if (use === "" || (step.run ?? "").trim() !== "" || use.includes("${{") || !isLocalActionUse(use)) return;
-      const dir = path.resolve(base, use);
-      const rel = path.relative(base, dir);
-      if (rel.startsWith("..") || path.isAbsolute(rel)) return;
-      const seen = byDir.get(dir);
-      if (seen) seen.others++;
-      else byDir.set(dir, { job: job.id, step: keys[i]!, others: 0 });
-    });
+  for (const { job, step, dir } of localActionSteps(jobs, root)) {
+    const seen = byDir.get(dir);
+    if (seen) seen.others++;
+    else byDir.set(dir, { job, step, others: 0 });
   }
   const broken: BrokenLocalAction[] = [];
   for (const [dir, caller] of byDir) {
