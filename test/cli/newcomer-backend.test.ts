@@ -84,6 +84,8 @@ test("token commands on a file that is not a database name the database and leav
 
 test("token list with no tokens says so on stderr (stdout stays empty for scripts)", async () => {
   const dir = await tempDir();
+  // A database that exists (token list refuses a missing one: a typo in the path must not make a new database).
+  await writeFile(path.join(dir, "b.db"), "");
   const result = await runOrun(["backend", "token", "list", "--database", `sqlite:${path.join(dir, "b.db")}`], { cwd: dir });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout, "");

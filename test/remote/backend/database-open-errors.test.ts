@@ -68,10 +68,11 @@ describe("a backend database that cannot be opened", () => {
     const file = path.join(dir, "not-a-folder");
     await writeFile(file, "a file where a folder would have to be\n");
     const database = `sqlite:${path.join(file, "backend.db")}`;
-    const listed = await tokenList(database, "flag");
-    assert.equal(listed.code, 1, listed.stderr);
-    assert.ok(listed.stderr.startsWith(`✕ --database: cannot open database ${database}: `), listed.stderr);
-    assert.match(listed.stderr, /EEXIST|ENOTDIR/);
+    // token create makes a missing database, as serve does (token list refuses one that does not exist).
+    const created = await runOrun(["backend", "token", "create", "--namespace", "local:acme/app", "--database", database], { cwd: dir, env: { ORUN_BACKEND_DATABASE: "" } });
+    assert.equal(created.code, 1, created.stderr);
+    assert.ok(created.stderr.startsWith(`✕ --database: cannot open database ${database}: `), created.stderr);
+    assert.match(created.stderr, /EEXIST|ENOTDIR/);
     const served = await runOrun(["backend", "serve", "--port", "0"], { cwd: dir, env: { ORUN_BACKEND_DATABASE: database }, timeoutMs: 15_000 });
     assert.equal(served.code, 1, served.stdout);
     assert.equal(served.stdout, "");
