@@ -7,6 +7,7 @@ import { registerRunCommands } from "./commands/run.js";
 import { registerBackendCommands } from "./commands/backend.js";
 import { VERSION } from "../version.js";
 import { printable } from "../util/printable.js";
+import { jsonErrorOf, jsonRequested } from "./json-error.js";
 
 /** The flags hoistGlobalFlags moves behind the command, as `orun --help` lists them. */
 const GLOBAL_FLAGS = [
@@ -115,20 +116,8 @@ function describeOption(option: Option): string {
  */
 export function hoistGlobalFlags(argv: readonly string[], program?: Command): string[] {
   const [node = "", script = "", ...rest] = argv;
-  const moved: string[] = [];
-  let i = 0;
-  while (i < rest.length) {
-    const arg = rest[i]!;
-    if ((arg === "-i" || arg === "--intent" || arg === "-c" || arg === "--config-dir") && i + 1 < rest.length) {
-      moved.push(arg, rest[i + 1]!);
-      i += 2;
-    } else if (arg === "--all" || /^--(intent|config-dir)=/.test(arg)) {
-      moved.push(arg);
-      i++;
-    } else break;
-  }
+  const { moved, remaining } = splitLeadingGlobalFlags(rest);
   if (moved.length === 0) return [...argv];
-  const remaining = rest.slice(i);
   // Their own --all means something else (gc: remove every finished execution but gate evidence; status: list every one).
   const ownAll = OWN_ALL[remaining[0] ?? ""];
   if (ownAll && moved.includes("--all")) {
@@ -139,6 +128,23 @@ export function hoistGlobalFlags(argv: readonly string[], program?: Command): st
   if (program) refuseUntakenFlags(program, remaining, moved);
   const end = remaining.includes("--") ? remaining.indexOf("--") : remaining.length;
   return [node, script, ...remaining.slice(0, end), ...moved, ...remaining.slice(end)];
+}
+
+/** The global flags (with their values) that lead `words`, and the words after them. */
+function splitLeadingGlobalFlags(words: readonly string[]): { moved: string[]; remaining: string[] } {
+  const moved: string[] = [];
+  let i = 0;
+  while (i < words.length) {
+    const arg = words[i]!;
+    if ((arg === "-i" || arg === "--intent" || arg === "-c" || arg === "--config-dir") && i + 1 < words.length) {
+      moved.push(arg, words[i + 1]!);
+      i += 2;
+    } else if (arg === "--all" || /^--(intent|config-dir)=/.test(arg)) {
+      moved.push(arg);
+      i++;
+    } else break;
+  }
+  return { moved, remaining: words.slice(i) };
 }
 
 /** The command `words` name (`get jobs`), with its path; undefined for none, or a group such as `get` alone. */
@@ -186,18 +192,34 @@ function refuseHintedCommand(program: Command, argv: readonly string[]): void {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  let args: readonly string[] = argv;
   try {
-    const args = helpOfSubcommand(program, hoistGlobalFlags(argv, program));
+    args = helpOfSubcommand(program, hoistGlobalFlags(argv, program));
     refuseHintedCommand(program, args);
     await program.parseAsync(args);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
+    const json = asksForJson(program, args);
     if (err instanceof CommanderError) {
       // help/version exit 0; usage errors were already printed by commander (as `✕ …`).
+      if (err.exitCode !== 0 && json) writeJsonError(err, err.message.replace(/^error: /, ""));
       return err.exitCode === 0 ? 0 : 1;
     }
     process.stderr.write(`✕ ${printable(errorMessage(err), { keepLineBreaks: true })}\n`);
     if (process.env.ORUN_DEBUG && err instanceof Error && !(err instanceof OrunError)) process.stderr.write(`${err.stack}\n`);
+    if (json) writeJsonError(err, errorMessage(err));
     return err instanceof OrunError ? err.exitCode : 1;
   }
+}
+
+/** Whether the command line asks for JSON output (src/cli/json-error.ts), read from its words as typed. */
+function asksForJson(program: Command, args: readonly string[]): boolean {
+  // Global flags the hoisting refused (one the command does not take) still lead the words.
+  const { remaining } = splitLeadingGlobalFlags(args.slice(2));
+  const target = commandNamed(program, remaining);
+  return target !== undefined && jsonRequested(target.command, remaining);
+}
+
+function writeJsonError(err: unknown, message: string): void {
+  process.stdout.write(`${JSON.stringify(jsonErrorOf(err, message), null, 2)}\n`);
 }
