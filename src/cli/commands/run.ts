@@ -191,6 +191,14 @@ async function resolvePlanForRun(
   return opts.dryRun ? fresh : { ...fresh, storedAs: planShortId(fresh.plan) };
 }
 
+/** `run --json` of a plan without jobs: the summary's plan fields and counts (schemas/output/run.schema.json), nothing run. */
+async function emptyPlanJson(plan: import("../../model/plan.js").Plan, dryRun: boolean): Promise<string> {
+  const { planShortId } = await import("../../model/plan.js");
+  const counts = { total: 0, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0, released: 0 };
+  const summary = { planId: planShortId(plan), planName: plan.metadata?.name ?? "", status: "completed", dryRun, counts, jobs: [], links: [] };
+  return `${JSON.stringify(summary, null, 2)}\n`;
+}
+
 /**
  * Cheap pre-check before loading the trigger planner: false when no trigger or
  * change flag was given at all (ciFlagsGiven decides what a given flag means).
@@ -387,7 +395,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 
   if (resolved.plan.jobs.length === 0) {
-    process.stdout.write(opts.json ? `${JSON.stringify({ status: "completed", counts: { total: 0 }, jobs: [] }, null, 2)}\n` : "✓ no jobs to run\n");
+    process.stdout.write(opts.json ? await emptyPlanJson(resolved.plan, opts.dryRun === true) : "✓ no jobs to run\n");
     return 0;
   }
 

@@ -32,6 +32,8 @@ export class JsonRenderer implements Renderer {
           ...(summary.resumeNote ? { resumeNote: summary.resumeNote } : {}),
           ...(summary.approval ? { approval: summary.approval } : {}),
           ...(summary.retryCommand ? { retryCommand: summary.retryCommand } : {}),
+          ...(summary.remainingCommand ? { remainingCommand: summary.remainingCommand } : {}),
+          ...(summary.rejoinCommand ? { rejoinCommand: summary.rejoinCommand } : {}),
           dryRun: summary.dryRun,
           startedAt: summary.startedAt,
           durationMs: summary.durationMs,
