@@ -358,6 +358,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
 
     /** The job whose failure tripped failFast: a handed-over job that runs on anyway says it started before that was known. */
     let failFastAfter: string | undefined;
+    /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
+    const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
     await schedule({
       jobs: toRun,
       concurrency,
@@ -367,9 +369,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       failedOutside,
       ignoreDependencies: options.hooks?.managesDependencies,
       signal: abort.signal,
-      notRun: (job, reason, kind) => notRun(job, kind, reason),
+      // A job the stop left in the queue (Ctrl-C, fail-fast, a job's error) is told as one the stop reached before it
+      // started: in a resumed record its earlier result stands.
+      notRun: (job, reason, kind) => (kind === "skipped" && stopReasons.has(reason) ? void stoppedBeforeStart(job, reason, false) : notRun(job, kind, reason)),
       onFailFast: (reason, failed) => {
         failFastAfter = failed;
+        stopReasons.add(reason);
         admission.abort(reason);
       },
       // A job that could not be run or recorded (e.g. remote state refusing its result) ends the run: nothing
