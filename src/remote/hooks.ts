@@ -17,6 +17,7 @@ import { printable } from "../util/printable.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
+import { describedError } from "../runtime/output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal } from "../util/timers.js";
@@ -373,11 +374,13 @@ export class RemoteHooks implements ExecutionHooks {
         // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
         const bound = deadlineSignal(signal, RUNNER_NAME_WAIT_MS);
         const runner = (await client.jobStatus(runId, id, { signal: bound.signal, budgetMs: RUNNER_NAME_WAIT_MS }).catch(() => undefined).finally(bound.clear))?.runnerId;
-        const reason = `already failed in remote run ${runId}${runner ? ` (runner ${runner})` : ""}${claim.reason ? `: ${claim.reason}` : ""}`;
+        // Its error as the local runner's output words it (`step s1: command exited with code 3`, not the recorded `exit status 3`).
+        const error = claim.reason ? `: ${describedError(claim.reason)}` : "";
+        const reason = `already failed in remote run ${runId}${runner ? ` (on runner ${runner})` : ""}${error}`;
         this.toRetry ??= id;
         // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
         if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
-        else this.say(`✕ job ${id} ${reason}; retry it in this run: ${this.rerun(id, true)}`);
+        else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
       const message =
@@ -430,12 +433,13 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   /**
-   * The command that retries in this run (reopening it if it failed) `jobId`, the job that failed here, or else the
-   * failed job the backend said kept this runner's jobs from running; undefined when there is none.
+   * The command that retries in this run (reopening each if it failed) `jobIds`, the jobs that failed here, one after
+   * another (each `orun run` takes one --job), or else the failed job the backend said kept this runner's jobs from
+   * running; undefined when there is none.
    */
-  retryCommand(jobId?: string): string | undefined {
-    const job = jobId ?? this.toRetry;
-    return job ? this.rerun(job, true) : undefined;
+  retryCommand(jobIds: readonly string[] = []): string | undefined {
+    const jobs = jobIds.length > 0 ? jobIds : this.toRetry !== undefined ? [this.toRetry] : [];
+    return jobs.length > 0 ? jobs.map((job) => this.rerun(job, true)).join(" && ") : undefined;
   }
 
   /** The jobs this runner's --retry set pending again and left to run, and the command that runs the rest of the run. */
@@ -714,9 +718,11 @@ export class RemoteHooks implements ExecutionHooks {
       this.say(`! job ${id} was claimed but not started: this runner stopped starting jobs (${reason.replace(/^not started: /, "")}); it is recorded as not started (failed) in remote run ${runId}`);
       return;
     }
-    // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.
+    // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped — said when it has any.
     await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry.uploads);
-    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; once it may run, retry it in this run: ${this.rerun(id, true)}`);
+    const dependents = this.options.plan.jobs.filter((other) => (other.dependsOn ?? []).some((dep) => canonicalJobId(dep) === id)).map((other) => canonicalJobId(other.id));
+    const skipped = dependents.length > 0 ? `, so its dependents (${dependents.join(", ")}) are skipped` : "";
+    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked)${skipped}; once it may run, retry it in this run: ${this.rerun(id, true)}`);
   }
 
   /**

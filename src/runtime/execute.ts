@@ -70,10 +70,11 @@ export interface ExecuteOptions {
   /** Under remote state: the backend's URL, which the printed `status`/`logs` commands repeat (remoteRunWords). */
   remoteBackendUrl?: string;
   /**
-   * Under remote state: the command that retries in the run `failedHere` (a job that failed here), else the failed job
-   * that kept this runner's jobs from running (undefined when none is known), naming the plan and flags as this runner was given them.
+   * Under remote state: the command that retries in the run every job of `failedHere` (the jobs that failed here), else
+   * the failed job that kept this runner's jobs from running (undefined when none is known), naming the plan and flags
+   * as this runner was given them.
    */
-  retryCommand?: (failedHere: string | undefined) => string | undefined;
+  retryCommand?: (failedHere: readonly string[]) => string | undefined;
   /**
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
@@ -478,7 +479,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
       recordDir: execDir,
     };
-    const failedHere = jobs.find((job) => job.status === "failed")?.id;
+    const failedHere = jobs.filter((job) => job.status === "failed").map((job) => job.id);
     const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
     if (retryCommand) summary.retryCommand = retryCommand;
     // A job released here, or a runner stopped: its own command in the run takes its jobs up again.

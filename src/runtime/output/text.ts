@@ -264,13 +264,17 @@ export class TextRenderer implements Renderer {
     // when no job failed here it retries the failed job the backend named (upstream, or this runner's job that
     // failed before), and without one there is no command to give: a placeholder would be a shell redirection.
     if (summary.status !== "completed" || unfinished.length > 0) {
-      const failedHere = summary.jobs.find((job) => job.status === "failed")?.id;
+      const failedHere = summary.jobs.filter((job) => job.status === "failed").map((job) => printable(job.id));
       if (!summary.remoteRunId) {
         out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);
         // The resume command never approves: the offer to approve is its own line, naming what it approves.
         if (summary.resumeNote) out(`          ${p.dim(printable(summary.resumeNote))}`);
         if (summary.approval) out(approvalOffer(summary.approval));
-      } else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
+      } else if (summary.retryCommand) {
+        // Every job that failed here, one command each (joined with &&): naming only the first left the others' retry untold.
+        const which = failedHere.length === 0 ? "the failed job in this run" : `${failedHere.join(", ")} in this run if ${failedHere.length > 1 ? "they" : "it"} failed`;
+        out(`  again   retry ${which}: ${summary.retryCommand}`);
+      }
       else if (summary.remainingCommand) out(`  rest    run the jobs still to run in this run: ${summary.remainingCommand}`);
       // A job released here is taken up again by this runner's own command in the run, if no other runner took it.
       const released = summary.jobs.find((job) => job.status === "released")?.id;
