@@ -628,7 +628,7 @@ export class RemoteHooks implements ExecutionHooks {
    * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
    * The job then reads as this runner's with this status, and the outcome counts as recorded.
    */
-  private async report(jobId: string, body: UpdateRequest & { status: "success" | "failed" }, signal?: AbortSignal): Promise<UpdateResponse | undefined> {
+  private async report(jobId: string, body: UpdateRequest, signal?: AbortSignal): Promise<UpdateResponse | undefined> {
     const { client, runId } = this.options;
     try {
       return await client.update(runId, jobId, body, { signal });
@@ -713,9 +713,23 @@ export class RemoteHooks implements ExecutionHooks {
       return;
     }
     if (stoppedBy === "fail-fast") {
-      // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own.
-      await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry.uploads);
-      this.say(`! job ${id} was claimed but not started: this runner stopped starting jobs (${reason.replace(/^not started: /, "")}); it is recorded as not started (failed) in remote run ${runId}`);
+      // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own —
+      // skipped, as the backend skips the run's jobs its stop kept from starting (the same `not started: …` reason), so
+      // retrying the job that stopped the run reopens it with them. A backend that takes no `skipped` result (v2)
+      // records it failed, tolerated (no verdict, no fail-fast), and the line says so.
+      const why = reason.replace(/^not started: /, "");
+      const skipped = await this.report(id, { runnerId, status: "skipped", error: reason }, entry.uploads).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof BackendError && err.status === 400 && !/not running|does not own/i.test(err.message)) return false;
+          throw err;
+        },
+      );
+      if (!skipped) await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry.uploads);
+      const recorded = skipped
+        ? `skipped (not started) in remote run ${runId}, as the jobs the run's stop kept from starting`
+        : `failed in remote run ${runId} (not started; the backend at ${this.options.client.baseUrl} takes no skipped result), with no verdict on it`;
+      this.say(`! job ${id} was claimed but not started: this runner stopped starting jobs (${why}); it is recorded as ${recorded}`);
       return;
     }
     // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped — said when it has any.
