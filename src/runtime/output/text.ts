@@ -35,6 +35,11 @@ export class TextRenderer implements Renderer {
   private readonly partial = new Map<string, string>();
   /** Each running job's steps' working directories, for a failed step's "not found" hint. */
   private readonly stepCwds = new Map<string, Map<string, string>>();
+  /**
+   * `-v`'s `▶` line of each job whose runner is still setting it up (a docker image pull), shown once the job does
+   * something (its first step, its end): a cancel during the set-up leaves the job not started, and no `▶` says it was.
+   */
+  private readonly startLines = new Map<string, string>();
 
   constructor(private readonly options: TextOptions) {}
 
@@ -73,13 +78,14 @@ export class TextRenderer implements Renderer {
       }
       case "job-start":
         this.groupHeader(event.job);
-        if (this.options.verbose) out(`${this.indent()}${p.cyan("▶")} ${this.label(event.job)}${event.note ? `  ${p.dim(event.note)}` : ""}`);
+        if (this.options.verbose) this.startLines.set(event.job.id, `${this.indent()}${p.cyan("▶")} ${this.label(event.job)}${event.note ? `  ${p.dim(event.note)}` : ""}`);
         break;
       case "job-cached":
         this.groupHeader(event.job);
         out(`${this.indent()}${p.dim("⚡")} ${this.label(event.job)}  ${p.dim("already completed")}`);
         break;
       case "step-start":
+        this.showStart(event.job);
         if (!this.stepCwds.has(event.job.id)) this.stepCwds.set(event.job.id, new Map());
         this.stepCwds.get(event.job.id)!.set(event.stepKey, event.cwd);
         if (this.options.verbose) {
@@ -89,6 +95,7 @@ export class TextRenderer implements Renderer {
         break;
       case "step-output":
         if (!this.options.verbose) break;
+        this.showStart(event.job);
         // The job's finish output (post hooks) comes whole, after its steps: a titled block of its own.
         if (event.stepKey === POST_JOB_LOGS) out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${POST_JOB_LOGS}`);
         this.streamOutput(event.job, event.stepKey, event.chunk);
@@ -110,9 +117,12 @@ export class TextRenderer implements Renderer {
         if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${printable(event.stepKey)} failed (${printable(describedError(event.error ?? ""))}); continuing (onFailure: continue)`);
         break;
       case "job-end":
+        this.showStart(event.job);
         this.jobEnd(event);
         break;
       case "job-not-run":
+        // Stopped before it started (during its set-up): its `▶` is never shown.
+        this.startLines.delete(event.job.id);
         this.groupHeader(event.job);
         out(`${this.indent()}${event.status === "blocked" ? p.yellow("⊘") : p.dim("○")} ${this.label(event.job)}  ${event.status} · ${printable(event.reason)}`);
         break;
@@ -124,6 +134,14 @@ export class TextRenderer implements Renderer {
 
   close(): void {
     // nothing buffered beyond partial verbose lines, flushed at step end
+  }
+
+  /** The job's `-v` `▶` line, if it has not been shown yet. */
+  private showStart(job: PlanJob): void {
+    const line = this.startLines.get(job.id);
+    if (line === undefined) return;
+    this.startLines.delete(job.id);
+    this.options.writeLine(line);
   }
 
   private indent(): string {
