@@ -342,7 +342,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           await store.clearJobLogs(execId, job.id);
           await earlier.restore();
         }
-        return stoppedBeforeStart(job, RUN_CANCELED, held, recorded);
+        // Steps a cancel after its start would still run (`if: always()`) did not run either, as on GitHub: said, not left to guess.
+        const always = result.notRunAfterCancel;
+        const reason = always ? `${RUN_CANCELED} during the job's set-up, before any step: its if: always() step${always.length > 1 ? "s" : ""} ${always.join(", ")} did not run either (as on GitHub)` : RUN_CANCELED;
+        return stoppedBeforeStart(job, reason, held, recorded);
       }
       // Not awaited (the record's tmp goes at run end anyway).
       earlier?.discard();
