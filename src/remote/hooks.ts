@@ -17,6 +17,7 @@ import { printable } from "../util/printable.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
+import { describedError } from "../runtime/output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal } from "../util/timers.js";
@@ -373,11 +374,13 @@ export class RemoteHooks implements ExecutionHooks {
         // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
         const bound = deadlineSignal(signal, RUNNER_NAME_WAIT_MS);
         const runner = (await client.jobStatus(runId, id, { signal: bound.signal, budgetMs: RUNNER_NAME_WAIT_MS }).catch(() => undefined).finally(bound.clear))?.runnerId;
-        const reason = `already failed in remote run ${runId}${runner ? ` (runner ${runner})` : ""}${claim.reason ? `: ${claim.reason}` : ""}`;
+        // Its error as the local runner's output words it (`step s1: command exited with code 3`, not the recorded `exit status 3`).
+        const error = claim.reason ? `: ${describedError(claim.reason)}` : "";
+        const reason = `already failed in remote run ${runId}${runner ? ` (on runner ${runner})` : ""}${error}`;
         this.toRetry ??= id;
         // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
         if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
-        else this.say(`✕ job ${id} ${reason}; retry it in this run: ${this.rerun(id, true)}`);
+        else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
       const message =
@@ -430,12 +433,13 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   /**
-   * The command that retries in this run (reopening it if it failed) `jobId`, the job that failed here, or else the
-   * failed job the backend said kept this runner's jobs from running; undefined when there is none.
+   * The command that retries in this run (reopening each if it failed) `jobIds`, the jobs that failed here, one after
+   * another (each `orun run` takes one --job), or else the failed job the backend said kept this runner's jobs from
+   * running; undefined when there is none.
    */
-  retryCommand(jobId?: string): string | undefined {
-    const job = jobId ?? this.toRetry;
-    return job ? this.rerun(job, true) : undefined;
+  retryCommand(jobIds: readonly string[] = []): string | undefined {
+    const jobs = jobIds.length > 0 ? jobIds : this.toRetry !== undefined ? [this.toRetry] : [];
+    return jobs.length > 0 ? jobs.map((job) => this.rerun(job, true)).join(" && ") : undefined;
   }
 
   /** The jobs this runner's --retry set pending again and left to run, and the command that runs the rest of the run. */
@@ -624,7 +628,7 @@ export class RemoteHooks implements ExecutionHooks {
    * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
    * The job then reads as this runner's with this status, and the outcome counts as recorded.
    */
-  private async report(jobId: string, body: UpdateRequest & { status: "success" | "failed" }, signal?: AbortSignal): Promise<UpdateResponse | undefined> {
+  private async report(jobId: string, body: UpdateRequest, signal?: AbortSignal): Promise<UpdateResponse | undefined> {
     const { client, runId } = this.options;
     try {
       return await client.update(runId, jobId, body, { signal });
@@ -709,14 +713,30 @@ export class RemoteHooks implements ExecutionHooks {
       return;
     }
     if (stoppedBy === "fail-fast") {
-      // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own.
-      await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry.uploads);
-      this.say(`! job ${id} was claimed but not started: this runner stopped starting jobs (${reason.replace(/^not started: /, "")}); it is recorded as not started (failed) in remote run ${runId}`);
+      // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own —
+      // skipped, as the backend skips the run's jobs its stop kept from starting (the same `not started: …` reason), so
+      // retrying the job that stopped the run reopens it with them. A backend that takes no `skipped` result (v2)
+      // records it failed, tolerated (no verdict, no fail-fast), and the line says so.
+      const why = reason.replace(/^not started: /, "");
+      const skipped = await this.report(id, { runnerId, status: "skipped", error: reason }, entry.uploads).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof BackendError && err.status === 400 && !/not running|does not own/i.test(err.message)) return false;
+          throw err;
+        },
+      );
+      if (!skipped) await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry.uploads);
+      const recorded = skipped
+        ? `skipped (not started) in remote run ${runId}, as the jobs the run's stop kept from starting`
+        : `failed in remote run ${runId} (not started; the backend at ${this.options.client.baseUrl} takes no skipped result), with no verdict on it`;
+      this.say(`! job ${id} was claimed but not started: this runner stopped starting jobs (${why}); it is recorded as ${recorded}`);
       return;
     }
-    // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped.
+    // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped — said when it has any.
     await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry.uploads);
-    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked), so its dependents are skipped; once it may run, retry it in this run: ${this.rerun(id, true)}`);
+    const dependents = this.options.plan.jobs.filter((other) => (other.dependsOn ?? []).some((dep) => canonicalJobId(dep) === id)).map((other) => canonicalJobId(other.id));
+    const skipped = dependents.length > 0 ? `, so its dependents (${dependents.join(", ")}) are skipped` : "";
+    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked)${skipped}; once it may run, retry it in this run: ${this.rerun(id, true)}`);
   }
 
   /**

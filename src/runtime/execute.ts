@@ -70,10 +70,11 @@ export interface ExecuteOptions {
   /** Under remote state: the backend's URL, which the printed `status`/`logs` commands repeat (remoteRunWords). */
   remoteBackendUrl?: string;
   /**
-   * Under remote state: the command that retries in the run `failedHere` (a job that failed here), else the failed job
-   * that kept this runner's jobs from running (undefined when none is known), naming the plan and flags as this runner was given them.
+   * Under remote state: the command that retries in the run every job of `failedHere` (the jobs that failed here), else
+   * the failed job that kept this runner's jobs from running (undefined when none is known), naming the plan and flags
+   * as this runner was given them.
    */
-  retryCommand?: (failedHere: string | undefined) => string | undefined;
+  retryCommand?: (failedHere: readonly string[]) => string | undefined;
   /**
    * Off remote state: the command that resumes this execution, as the run was given its plan and flags (default
    * `orun run --exec-id <id>`); `scopeDone` when this run's own scope completed (the rest lies outside it). `instead`:
@@ -341,7 +342,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
           await store.clearJobLogs(execId, job.id);
           await earlier.restore();
         }
-        return stoppedBeforeStart(job, RUN_CANCELED, held, recorded);
+        // Steps a cancel after its start would still run (`if: always()`) did not run either, as on GitHub: said, not left to guess.
+        const always = result.notRunAfterCancel;
+        const reason = always ? `${RUN_CANCELED} during the job's set-up, before any step: its if: always() step${always.length > 1 ? "s" : ""} ${always.join(", ")} did not run either (as on GitHub)` : RUN_CANCELED;
+        return stoppedBeforeStart(job, reason, held, recorded);
       }
       // Not awaited (the record's tmp goes at run end anyway).
       earlier?.discard();
@@ -358,6 +362,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
 
     /** The job whose failure tripped failFast: a handed-over job that runs on anyway says it started before that was known. */
     let failFastAfter: string | undefined;
+    /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
+    const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
     await schedule({
       jobs: toRun,
       concurrency,
@@ -367,9 +373,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       failedOutside,
       ignoreDependencies: options.hooks?.managesDependencies,
       signal: abort.signal,
-      notRun: (job, reason, kind) => notRun(job, kind, reason),
+      // A job the stop left in the queue (Ctrl-C, fail-fast, a job's error) is told as one the stop reached before it
+      // started: in a resumed record its earlier result stands.
+      notRun: (job, reason, kind) => (kind === "skipped" && stopReasons.has(reason) ? void stoppedBeforeStart(job, reason, false) : notRun(job, kind, reason)),
       onFailFast: (reason, failed) => {
         failFastAfter = failed;
+        stopReasons.add(reason);
         admission.abort(reason);
       },
       // A job that could not be run or recorded (e.g. remote state refusing its result) ends the run: nothing
@@ -473,7 +482,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
       recordDir: execDir,
     };
-    const failedHere = jobs.find((job) => job.status === "failed")?.id;
+    const failedHere = jobs.filter((job) => job.status === "failed").map((job) => job.id);
     const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
     if (retryCommand) summary.retryCommand = retryCommand;
     // A job released here, or a runner stopped: its own command in the run takes its jobs up again.

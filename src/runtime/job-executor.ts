@@ -121,6 +121,12 @@ export interface JobRunResult {
    * nothing of it is recorded or shown ended — the caller records it not started (RUN_CANCELED).
    */
   notStarted?: boolean;
+  /**
+   * With `notStarted`: the steps that a cancel after the job's start would still have run (github-actions `if:
+   * always()`, `cancelled()`). None runs — as on GitHub, where a job canceled during "Set up job" runs no step — and
+   * the caller's reason says so.
+   */
+  notRunAfterCancel?: string[];
 }
 
 /** Aborted by the run's cancel (Ctrl-C, SIGTERM), not by the hooks' stop of this job (handed on, its run gone). */
@@ -280,7 +286,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     } catch {
       // The run's cleanup takes down whatever is left.
     }
-    return { status: "failed", fatal: false, notStarted: true };
+    const notRunAfterCancel = keys.filter((_, i) => deps.runner.runsAfterCancel?.(jobCtx, steps[i]!) === true);
+    return { status: "failed", fatal: false, notStarted: true, ...(notRunAfterCancel.length > 0 ? { notRunAfterCancel } : {}) };
   }
 
   for (let i = 0; i < steps.length; i++) {

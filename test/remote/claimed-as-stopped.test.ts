@@ -1,6 +1,7 @@
 // A claim the backend answers just as this runner stops (Ctrl-C, or its fail-fast): the job is this runner's, but it
 // is not started. The runner says so, never "running it" (as it did before), and reports it to the backend as not
-// started here — canceled, or stopped by fail-fast — with no verdict on it (tolerated: it trips no fail-fast).
+// started here — canceled (a tolerated failure: it trips no fail-fast), or stopped by fail-fast: skipped, as the jobs the
+// run's stop skipped (a backend that refuses `skipped`, v2, gets a tolerated failure, and the line says so).
 // Against a scripted backend on loopback; the stop lands the moment the client has the claim's answer.
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -12,6 +13,8 @@ import type { Plan, PlanJob } from "../../src/model/plan.js";
 
 describe("remote hooks: a claim answered as the runner stops", () => {
   const updates: Record<string, unknown>[] = [];
+  /** Answer an update with status skipped as a v2 backend does (400). */
+  let refuseSkipped = false;
   let server: http.Server;
   let baseUrl: string;
   before(async () => {
@@ -20,7 +23,11 @@ describe("remote hooks: a claim answered as the runner stops", () => {
       req.on("data", (d: Buffer) => (raw += d.toString()));
       req.on("end", () => {
         const path = new URL(req.url ?? "/", "http://x").pathname;
-        if (path.endsWith("/update")) updates.push(JSON.parse(raw) as Record<string, unknown>);
+        if (path.endsWith("/update")) {
+          const update = JSON.parse(raw) as Record<string, unknown>;
+          updates.push(update);
+          if (refuseSkipped && update.status === "skipped") return void res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "invalid status" }));
+        }
         const body = path === "/v1/runs" ? { runId: "r", status: "running", createdAt: "", failFast: true } : path.endsWith("/claim") ? { claimed: true, leaseMs: 60_000 } : path.includes("/logs/") ? { ok: true, bytes: 1 } : { ok: true };
         res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
       });
@@ -50,7 +57,7 @@ describe("remote hooks: a claim answered as the runner stops", () => {
     // What the executor does with a claimed job the stop reached before its first step.
     hooks.onJobNotRun(job, "blocked", reason);
     await hooks.close();
-    return { said, sent: updates.at(-1) };
+    return { said, sent: updates.at(-1), all: [...updates] };
   };
 
   it("Ctrl-C: said claimed but not started, reported canceled on its runner", async () => {
@@ -60,11 +67,24 @@ describe("remote hooks: a claim answered as the runner stops", () => {
     assert.deepEqual(sent, { runnerId: "me", status: "failed", error: "canceled on its runner before it started (run canceled)", tolerated: true });
   });
 
-  it("fail-fast: said claimed but not started for it, reported not started — not blocked, no retry advised", async () => {
+  it("fail-fast: said claimed but not started for it, reported skipped with the stop's reason — not failed, not blocked, no retry advised", async () => {
     const reason = "not started: fail-fast after api@dev.lint failed";
     const { said, sent } = await claimAsStopped((run) => run.abort(reason), reason);
-    assert.doesNotMatch(said.join("\n"), /running it|blocked|retry/);
-    assert.deepEqual(said, ["! job api@dev.ci was claimed but not started: this runner stopped starting jobs (fail-fast after api@dev.lint failed); it is recorded as not started (failed) in remote run r"]);
-    assert.deepEqual(sent, { runnerId: "me", status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true });
+    assert.doesNotMatch(said.join("\n"), /running it|blocked|retry|\(failed\)/);
+    assert.deepEqual(said, ["! job api@dev.ci was claimed but not started: this runner stopped starting jobs (fail-fast after api@dev.lint failed); it is recorded as skipped (not started) in remote run r, as the jobs the run's stop kept from starting"]);
+    assert.deepEqual(sent, { runnerId: "me", status: "skipped", error: reason });
+  });
+
+  it("fail-fast against a backend that refuses a skipped result (v2): reported as a tolerated failure, and said so", async (t) => {
+    refuseSkipped = true;
+    t.after(() => void (refuseSkipped = false));
+    const reason = "not started: fail-fast after api@dev.lint failed";
+    const before = updates.length;
+    const { said, all } = await claimAsStopped((run) => run.abort(reason), reason);
+    assert.deepEqual(all.slice(before), [
+      { runnerId: "me", status: "skipped", error: reason },
+      { runnerId: "me", status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true },
+    ]);
+    assert.deepEqual(said, [`! job api@dev.ci was claimed but not started: this runner stopped starting jobs (fail-fast after api@dev.lint failed); it is recorded as failed in remote run r (not started; the backend at ${baseUrl} takes no skipped result), with no verdict on it`]);
   });
 });

@@ -64,7 +64,7 @@ describe("the retry hint of a remote runner whose jobs did not fail on it", () =
       // Its own job again, without --retry: it failed in this run, on the runner the backend recorded.
       const again = await spawnOrun(["run", path.basename(planFile), "--job", "x@dev.build"], { cwd: dir, env }).done;
       assert.equal(again.code, 1, again.output);
-      assert.ok(again.output.includes(`✕ job x@dev.build already failed in remote run ${runId} (runner ${failedOn}): step main: exit status 3; retry it in this run: ${retryX}\n`), again.output);
+      assert.ok(again.output.includes(`✕ job x@dev.build not run: it already failed in remote run ${runId} (on runner ${failedOn}): step main: command exited with code 3; once fixed, retry it in this run: ${retryX}\n`), again.output);
       assert.doesNotMatch(again.output, /another runner/);
       assert.equal(againCommand(again.output), retryX, again.output);
 
@@ -94,7 +94,7 @@ describe("the retry hint of a remote runner whose jobs did not fail on it", () =
       const limit = setTimeout(() => again.child.kill("SIGKILL"), 240_000);
       const result = await again.done.finally(() => clearTimeout(limit));
       assert.equal(result.code, 1, result.output);
-      assert.ok(result.output.includes(`✕ job x@dev.build already failed in remote run ${runId}: step main: exit status 3; retry it in this run: orun run`), result.output);
+      assert.ok(result.output.includes(`✕ job x@dev.build not run: it already failed in remote run ${runId}: step main: command exited with code 3; once fixed, retry it in this run: orun run`), result.output);
       assert.ok(relay.stallsHeld.length > 0, "the runner asked for the job's status");
       assert.ok(relay.stallsDropped.length > 0, "and gave that request up");
       // Timed from the request to its drop, not from orun's start: within half the 30 s request timeout it would

@@ -34,7 +34,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.match(blocked.output, new RegExp(`retry x@dev\\.build in this run \\(orun run \\S+ --backend-url \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run d@dev\\.deploy again`));
       const again = await spawnOrun(["run", planFile, "--job", "x@dev.build"], { cwd: bed.dir, env: e }).done;
       assert.equal(again.code, 1, "without --retry the failure stands");
-      assert.match(again.output, new RegExp(`already failed in remote run ${runId} \\(runner [^)]+\\): step main: exit status 3; retry it in this run: orun run \\S+ --backend-url \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry`));
+      assert.match(again.output, new RegExp(`✕ job x@dev\\.build not run: it already failed in remote run ${runId} \\(on runner [^)]+\\): step main: command exited with code 3; once fixed, retry it in this run: orun run \\S+ --backend-url \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry`));
 
       await fs.writeFile(fixed, "");
       // One retrying runner on each replica (PostgreSQL), at once.

@@ -91,8 +91,9 @@ test("text view: sequential groups under headers, concurrent prefixes; verbose s
 test("verbose output: a chunk's lines go out in one write, and a line that never ends is shown in pieces as it grows", () => {
   const writes: string[] = [];
   const text = new TextRenderer({ verbose: true, palette: palette(false), writeLine: (line) => writes.push(line) });
-  const [start, stepStart] = events(1);
+  const [start, jobStart, stepStart] = events(1);
   text.handle(start!);
+  text.handle(jobStart!);
   text.handle(stepStart!);
   const before = writes.length;
   text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: "one\ntwo\nthr" });

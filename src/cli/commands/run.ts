@@ -512,7 +512,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
       execId: remote?.execId ?? execId,
       remoteRunId: remote?.runId,
       remoteBackendUrl: remote?.backendUrl,
-      ...(remote ? { retryCommand: (failedHere: string | undefined) => remote.hooks.retryCommand(failedHere) } : {}),
+      ...(remote ? { retryCommand: (failedHere: readonly string[]) => remote.hooks.retryCommand(failedHere) } : {}),
       ...(resumeCommand ? { resumeCommand, onResumeCommand: (command: string) => (recordedCommand = command) } : {}),
       ...(remote ? { rejoinCommand: () => remote.hooks.resumeCommand() } : {}),
       job: opts.job,

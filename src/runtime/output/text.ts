@@ -35,6 +35,11 @@ export class TextRenderer implements Renderer {
   private readonly partial = new Map<string, string>();
   /** Each running job's steps' working directories, for a failed step's "not found" hint. */
   private readonly stepCwds = new Map<string, Map<string, string>>();
+  /**
+   * `-v`'s `▶` line of each job whose runner is still setting it up (a docker image pull), shown once the job does
+   * something (its first step, its end): a cancel during the set-up leaves the job not started, and no `▶` says it was.
+   */
+  private readonly startLines = new Map<string, string>();
 
   constructor(private readonly options: TextOptions) {}
 
@@ -73,13 +78,14 @@ export class TextRenderer implements Renderer {
       }
       case "job-start":
         this.groupHeader(event.job);
-        if (this.options.verbose) out(`${this.indent()}${p.cyan("▶")} ${this.label(event.job)}${event.note ? `  ${p.dim(event.note)}` : ""}`);
+        if (this.options.verbose) this.startLines.set(event.job.id, `${this.indent()}${p.cyan("▶")} ${this.label(event.job)}${event.note ? `  ${p.dim(event.note)}` : ""}`);
         break;
       case "job-cached":
         this.groupHeader(event.job);
         out(`${this.indent()}${p.dim("⚡")} ${this.label(event.job)}  ${p.dim("already completed")}`);
         break;
       case "step-start":
+        this.showStart(event.job);
         if (!this.stepCwds.has(event.job.id)) this.stepCwds.set(event.job.id, new Map());
         this.stepCwds.get(event.job.id)!.set(event.stepKey, event.cwd);
         if (this.options.verbose) {
@@ -89,6 +95,7 @@ export class TextRenderer implements Renderer {
         break;
       case "step-output":
         if (!this.options.verbose) break;
+        this.showStart(event.job);
         // The job's finish output (post hooks) comes whole, after its steps: a titled block of its own.
         if (event.stepKey === POST_JOB_LOGS) out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${POST_JOB_LOGS}`);
         this.streamOutput(event.job, event.stepKey, event.chunk);
@@ -110,9 +117,12 @@ export class TextRenderer implements Renderer {
         if (event.continuing) out(`${this.indent()}  ${p.yellow("→")} ${this.prefix(event.job)}${printable(event.stepKey)} failed (${printable(describedError(event.error ?? ""))}); continuing (onFailure: continue)`);
         break;
       case "job-end":
+        this.showStart(event.job);
         this.jobEnd(event);
         break;
       case "job-not-run":
+        // Stopped before it started (during its set-up): its `▶` is never shown.
+        this.startLines.delete(event.job.id);
         this.groupHeader(event.job);
         out(`${this.indent()}${event.status === "blocked" ? p.yellow("⊘") : p.dim("○")} ${this.label(event.job)}  ${event.status} · ${printable(event.reason)}`);
         break;
@@ -124,6 +134,14 @@ export class TextRenderer implements Renderer {
 
   close(): void {
     // nothing buffered beyond partial verbose lines, flushed at step end
+  }
+
+  /** The job's `-v` `▶` line, if it has not been shown yet. */
+  private showStart(job: PlanJob): void {
+    const line = this.startLines.get(job.id);
+    if (line === undefined) return;
+    this.startLines.delete(job.id);
+    this.options.writeLine(line);
   }
 
   private indent(): string {
@@ -264,13 +282,17 @@ export class TextRenderer implements Renderer {
     // when no job failed here it retries the failed job the backend named (upstream, or this runner's job that
     // failed before), and without one there is no command to give: a placeholder would be a shell redirection.
     if (summary.status !== "completed" || unfinished.length > 0) {
-      const failedHere = summary.jobs.find((job) => job.status === "failed")?.id;
+      const failedHere = summary.jobs.filter((job) => job.status === "failed").map((job) => printable(job.id));
       if (!summary.remoteRunId) {
         out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);
         // The resume command never approves: the offer to approve is its own line, naming what it approves.
         if (summary.resumeNote) out(`          ${p.dim(printable(summary.resumeNote))}`);
         if (summary.approval) out(approvalOffer(summary.approval));
-      } else if (summary.retryCommand) out(`  again   ${failedHere ? `retry ${failedHere} in this run if it failed` : "retry the failed job in this run"}: ${summary.retryCommand}`);
+      } else if (summary.retryCommand) {
+        // Every job that failed here, one command each (joined with &&): naming only the first left the others' retry untold.
+        const which = failedHere.length === 0 ? "the failed job in this run" : `${failedHere.join(", ")} in this run if ${failedHere.length > 1 ? "they" : "it"} failed`;
+        out(`  again   retry ${which}: ${summary.retryCommand}`);
+      }
       else if (summary.remainingCommand) out(`  rest    run the jobs still to run in this run: ${summary.remainingCommand}`);
       // A job released here is taken up again by this runner's own command in the run, if no other runner took it.
       const released = summary.jobs.find((job) => job.status === "released")?.id;
