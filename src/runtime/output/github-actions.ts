@@ -6,7 +6,9 @@
 // A step's output is printed between `::stop-commands::<token>` and `::<token>::`, so what it prints is never taken
 // for a workflow command by the runner around orun. The spec's token is `orun-stop-<jobId>`, which a step knows (its
 // ORUN_JOB_ID) and could print to turn the commands back on inside its own group: the token here also carries a
-// random part made when the group is printed, after the step has ended.
+// random part made when the group is printed, after the step has ended. orun's other lines that the runner would read
+// as a command are printed between such markers too, and no line starts with `##[`, which GitHub's log view reads as
+// its own group and error lines whether commands are stopped or not (inertToLogView).
 import { randomBytes } from "node:crypto";
 import type { PlanJob } from "../../model/plan.js";
 import type { Renderer, RunEvent } from "../events.js";
@@ -14,6 +16,7 @@ import { formatDuration } from "../duration.js";
 import { POST_JOB_LOGS, RELEASED_REASON } from "../job-executor.js";
 import { extractLinks } from "../links.js";
 import { remoteRunWords } from "../plan-reference.js";
+import { HIDDEN_CHARS } from "../../util/hidden-chars.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
 import { errorSummary, hintFor } from "./failure-text.js";
@@ -23,14 +26,31 @@ import type { Palette } from "./terminal.js";
 const SEPARATOR = "─".repeat(60);
 /** Characters of a step's output held for its group; beyond this only the last ones are (the step log has all). */
 export const MAX_GROUP_OUTPUT = 4 * 1024 * 1024;
-/** A line the runner around orun would read as a workflow command (it trims leading whitespace first). */
-const COMMAND_LINE = /^\s*(?:::|##\[)/;
+/**
+ * A line the runner around orun would read as a workflow command (actions/runner ActionCommand): `::` first once
+ * leading whitespace is trimmed (TryParseV2), or `##[` anywhere in it (the old syntax, TryParse).
+ */
+const COMMAND_LINE = /^\s*::|##\[/;
 /** Problem-matcher commands (old syntax), which the spec drops from a step's output. */
 const MATCHER_LINE = /^\s*##\[(?:add|remove)-matcher\]/;
+/** `##[` starting a line (after blanks): GitHub's log view reads `##[group]`, `##[endgroup]`, `##[error]`… there as its own lines. */
+const LOG_VIEW_PREFIX = /(^|\r\n|\r|\n)([^\S\r\n]*)##\[/g;
 
-/** A workflow command's data or title: `%`, CR and LF escaped as the runner reads them, other hidden characters as printable shows them. */
+/**
+ * Text whose lines never start with `##[` (after blanks): a backslash goes before it, `\##[endgroup]`, so a line a
+ * step printed cannot close or open a group or show as an error line in GitHub's log view, even with the runner's
+ * command processing stopped (that stops commands, not how the view reads the log).
+ */
+export function inertToLogView(text: string): string {
+  return text.replace(LOG_VIEW_PREFIX, "$1$2\\##[");
+}
+
+/**
+ * A workflow command's data or title: `%`, CR and LF escaped as the runner reads them, other hidden characters as
+ * printable shows them, and no line in it starting with `##[` once the runner turns `%0A` back into a line break.
+ */
 export function commandData(text: string): string {
-  return printable(text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
+  return printable(inertToLogView(text).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
 }
 
 /** `<name> [component·environment]`, or the job's checkName: how the annotations name a job. */
@@ -184,11 +204,13 @@ export class GithubActionsRenderer implements Renderer {
 
   /**
    * Lines outside a step's group. Text from a plan or a step (a job's name, a link's label) may start with `::` or
-   * `##[`: such a line is printed with the runner's command processing stopped around it, so it shows as text.
+   * hold `##[`: such a line is printed with the runner's command processing stopped around it, so it shows as text.
+   * Hidden characters are left out of that test: the runner's IndexOf("##[") is culture-sensitive and skips them.
    */
   private guard(lines: string[]): string[] {
-    return lines.flatMap((line) => {
-      if (!line.split(/\r\n|\r|\n/).some((part) => COMMAND_LINE.test(part))) return [line];
+    return lines.flatMap((text) => {
+      const line = inertToLogView(text);
+      if (!line.split(/\r\n|\r|\n/).some((part) => COMMAND_LINE.test(part.replace(HIDDEN_CHARS, "")))) return [line];
       const token = this.stopToken("text");
       return [`::stop-commands::${token}`, line, `::${token}::`];
     });
@@ -244,7 +266,10 @@ export class GithubActionsRenderer implements Renderer {
   /** The lines of one group: title, the held output between stop-commands markers, and what follows inside. */
   private group(title: string, jobId: string, output: string, dropped: number, after: string[] = []): string[] {
     const token = this.stopToken(jobId);
-    const lines = output.split(/\r\n|\r|\n/).filter((line) => !MATCHER_LINE.test(line));
+    const lines = output
+      .split(/\r\n|\r|\n/)
+      .filter((line) => !MATCHER_LINE.test(line))
+      .map(inertToLogView);
     if (lines.at(-1) === "") lines.pop();
     const cut = dropped > 0 ? [`… ${dropped} earlier character(s) not shown here: orun logs --exec-id ${this.execWords} --job ${shellWord(jobId)}`] : [];
     return [`::group::${commandData(title)}`, `::stop-commands::${token}`, ...cut, ...lines, `::${token}::`, ...after, "::endgroup::"];
