@@ -16,7 +16,6 @@ import { formatDuration } from "../duration.js";
 import { POST_JOB_LOGS, RELEASED_REASON } from "../job-executor.js";
 import { extractLinks } from "../links.js";
 import { remoteRunWords } from "../plan-reference.js";
-import { HIDDEN_CHARS } from "../../util/hidden-chars.js";
 import { printable } from "../../util/printable.js";
 import { Masker } from "../../runners/github-actions/masker.js";
 import { shellWord } from "../../util/shell-word.js";
@@ -236,12 +235,11 @@ export class GithubActionsRenderer implements Renderer {
   /**
    * Lines outside a step's group. Text from a plan or a step (a job's name, a link's label) may start with `::` or
    * hold `##[`: such a line is printed with the runner's command processing stopped around it, so it shows as text.
-   * Hidden characters are left out of that test: the runner's IndexOf("##[") is culture-sensitive and skips them.
    */
   private guard(lines: string[]): string[] {
     return lines.flatMap((text) => {
       const line = inertToLogView(this.masks.mask(text));
-      if (!line.split(/\r\n|\r|\n/).some((part) => COMMAND_LINE.test(part.replace(HIDDEN_CHARS, "")))) return [line];
+      if (!line.split(/\r\n|\r|\n/).some((part) => COMMAND_LINE.test(part))) return [line];
       const token = this.stopToken("text");
       return [`::stop-commands::${token}`, line, `::${token}::`];
     });
@@ -341,9 +339,6 @@ export class GithubActionsRenderer implements Renderer {
 
   private postJobLogs(job: PlanJob, chunk: string): void {
     const view = this.jobs.get(job.id);
-    const masks = new StepMaskScanner((value) => this.addMask(value));
-    masks.push(chunk);
-    masks.end();
     const lines = this.guard(view ? view.pending.splice(0) : []);
     lines.push(...this.group(POST_JOB_LOGS, job.id, this.masks.mask(chunk), 0));
     this.write(lines);
