@@ -22,7 +22,7 @@ export interface ParsedCommand {
  * with any other name is not a command there: it is printed as it is, so
  * output such as `::std::vector<int> v;` is never mangled.
  */
-const KNOWN_COMMANDS = new Set([
+export const KNOWN_COMMANDS: ReadonlySet<string> = new Set([
   "add-mask",
   "add-matcher",
   "remove-matcher",
@@ -180,7 +180,7 @@ const STOP_TOKEN_REFUSED =
   "You cannot use a endToken that is an empty string, the string 'pause-logging', or another workflow command. For more information see: https://docs.github.com/actions/learn-github-actions/workflow-commands-for-github-actions#example-stopping-and-starting-workflow-commands or opt into insecure command execution by setting the `ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS` environment variable to `true`.";
 
 /** An empty token, `pause-logging` or a command's name: any line could resume with it (or it resumes on a real command). */
-function unsafeStopToken(token: string): boolean {
+export function unsafeStopToken(token: string): boolean {
   const name = token.toLowerCase();
   return name === "" || name === "pause-logging" || KNOWN_COMMANDS.has(name);
 }

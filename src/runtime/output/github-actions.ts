@@ -6,7 +6,9 @@
 // A step's output is printed between `::stop-commands::<token>` and `::<token>::`, so what it prints is never taken
 // for a workflow command by the runner around orun. The spec's token is `orun-stop-<jobId>`, which a step knows (its
 // ORUN_JOB_ID) and could print to turn the commands back on inside its own group: the token here also carries a
-// random part made when the group is printed, after the step has ended.
+// random part made when the group is printed, after the step has ended. orun's other lines that the runner would read
+// as a command are printed between such markers too, and no line starts with `##[`, which GitHub's log view reads as
+// its own group and error lines whether commands are stopped or not (inertToLogView).
 import { randomBytes } from "node:crypto";
 import type { PlanJob } from "../../model/plan.js";
 import type { Renderer, RunEvent } from "../events.js";
@@ -15,22 +17,41 @@ import { POST_JOB_LOGS, RELEASED_REASON } from "../job-executor.js";
 import { extractLinks } from "../links.js";
 import { remoteRunWords } from "../plan-reference.js";
 import { printable } from "../../util/printable.js";
+import { Masker } from "../../runners/github-actions/masker.js";
 import { shellWord } from "../../util/shell-word.js";
 import { errorSummary, hintFor } from "./failure-text.js";
+import { StepMaskScanner } from "./step-masks.js";
 import { TextRenderer } from "./text.js";
 import type { Palette } from "./terminal.js";
 
 const SEPARATOR = "─".repeat(60);
 /** Characters of a step's output held for its group; beyond this only the last ones are (the step log has all). */
 export const MAX_GROUP_OUTPUT = 4 * 1024 * 1024;
-/** A line the runner around orun would read as a workflow command (it trims leading whitespace first). */
-const COMMAND_LINE = /^\s*(?:::|##\[)/;
+/**
+ * A line the runner around orun would read as a workflow command (actions/runner ActionCommand): `::` first once
+ * leading whitespace is trimmed (TryParseV2), or `##[` anywhere in it (the old syntax, TryParse).
+ */
+const COMMAND_LINE = /^\s*::|##\[/;
 /** Problem-matcher commands (old syntax), which the spec drops from a step's output. */
 const MATCHER_LINE = /^\s*##\[(?:add|remove)-matcher\]/;
+/** `##[` starting a line (after blanks): GitHub's log view reads `##[group]`, `##[endgroup]`, `##[error]`… there as its own lines. */
+const LOG_VIEW_PREFIX = /(^|\r\n|\r|\n)([^\S\r\n]*)##\[/g;
 
-/** A workflow command's data or title: `%`, CR and LF escaped as the runner reads them, other hidden characters as printable shows them. */
+/**
+ * Text whose lines never start with `##[` (after blanks): a backslash goes before it, `\##[endgroup]`, so a line a
+ * step printed cannot close or open a group or show as an error line in GitHub's log view, even with the runner's
+ * command processing stopped (that stops commands, not how the view reads the log).
+ */
+export function inertToLogView(text: string): string {
+  return text.replace(LOG_VIEW_PREFIX, "$1$2\\##[");
+}
+
+/**
+ * A workflow command's data or title: `%`, CR and LF escaped as the runner reads them, other hidden characters as
+ * printable shows them, and no line in it starting with `##[` once the runner turns `%0A` back into a line break.
+ */
 export function commandData(text: string): string {
-  return printable(text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
+  return printable(inertToLogView(text).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
 }
 
 /** `<name> [component·environment]`, or the job's checkName: how the annotations name a job. */
@@ -44,8 +65,12 @@ class HeldOutput {
   private size = 0;
   dropped = 0;
 
+  /** `masks` reads all of it as it comes, the part dropped too. */
+  constructor(private readonly masks: StepMaskScanner) {}
+
   add(text: string): void {
     if (text === "") return;
+    this.masks.push(text);
     this.chunks.push(text);
     this.size += text.length;
     while (this.size > MAX_GROUP_OUTPUT) {
@@ -65,6 +90,11 @@ class HeldOutput {
 
   get empty(): boolean {
     return this.size === 0;
+  }
+
+  /** The step ended: its masks are all known once its last line is read. */
+  end(): void {
+    this.masks.end();
   }
 
   get endsWithNewline(): boolean {
@@ -103,6 +133,8 @@ export class GithubActionsRenderer implements Renderer {
   private readonly outcomes = new Map<string, "completed" | "failed" | "running">();
   private runnerName = "";
   private execWords = "";
+  /** The values steps masked (`::add-mask::`), hidden in all orun prints after them. */
+  private readonly masks = new Masker();
 
   constructor(
     private readonly writeLine: (line: string) => void,
@@ -143,7 +175,7 @@ export class GithubActionsRenderer implements Renderer {
         view.stepIndex.set(event.stepKey, event.index);
         view.stepTotal = event.total;
         view.cwds.set(event.stepKey, event.cwd);
-        if (!view.steps.has(event.stepKey)) view.steps.set(event.stepKey, new HeldOutput());
+        if (!view.steps.has(event.stepKey)) view.steps.set(event.stepKey, this.heldOutput());
         if (event.step.phase === "pre" && !view.preShown) {
           view.preShown = true;
           view.pending.push("── Pre-steps ──", "");
@@ -182,12 +214,31 @@ export class GithubActionsRenderer implements Renderer {
     this.text.close();
   }
 
+  private heldOutput(): HeldOutput {
+    return new HeldOutput(new StepMaskScanner((value) => this.addMask(value)));
+  }
+
+  /**
+   * A value a step masked, as soon as its line is read: orun hides it (`***`) in all it prints from then on, its
+   * group's title too, and hands it to the runner around orun, which never saw the step's line (it was printed with
+   * commands stopped) and so hides it in the rest of the job's log, what other steps of the workflow print included.
+   */
+  private addMask(value: string): void {
+    const known = this.masks.size;
+    this.masks.add(value);
+    if (this.masks.size === known) return;
+    // Each line of a value of several lines too, as orun's masker hides them.
+    const values = [value, ...(/[\r\n]/.test(value) ? value.split(/\r\n|\r|\n/) : [])].filter((part) => part.trim() !== "");
+    this.write(values.map((part) => `::add-mask::${part.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}`));
+  }
+
   /**
    * Lines outside a step's group. Text from a plan or a step (a job's name, a link's label) may start with `::` or
-   * `##[`: such a line is printed with the runner's command processing stopped around it, so it shows as text.
+   * hold `##[`: such a line is printed with the runner's command processing stopped around it, so it shows as text.
    */
   private guard(lines: string[]): string[] {
-    return lines.flatMap((line) => {
+    return lines.flatMap((text) => {
+      const line = inertToLogView(this.masks.mask(text));
       if (!line.split(/\r\n|\r|\n/).some((part) => COMMAND_LINE.test(part))) return [line];
       const token = this.stopToken("text");
       return [`::stop-commands::${token}`, line, `::${token}::`];
@@ -241,23 +292,27 @@ export class GithubActionsRenderer implements Renderer {
     return lines;
   }
 
-  /** The lines of one group: title, the held output between stop-commands markers, and what follows inside. */
+  /** The lines of one group: title, the held output (masked) between stop-commands markers, and what follows inside. */
   private group(title: string, jobId: string, output: string, dropped: number, after: string[] = []): string[] {
     const token = this.stopToken(jobId);
-    const lines = output.split(/\r\n|\r|\n/).filter((line) => !MATCHER_LINE.test(line));
+    const lines = output
+      .split(/\r\n|\r|\n/)
+      .filter((line) => !MATCHER_LINE.test(line))
+      .map(inertToLogView);
     if (lines.at(-1) === "") lines.pop();
     const cut = dropped > 0 ? [`… ${dropped} earlier character(s) not shown here: orun logs --exec-id ${this.execWords} --job ${shellWord(jobId)}`] : [];
-    return [`::group::${commandData(title)}`, `::stop-commands::${token}`, ...cut, ...lines, `::${token}::`, ...after, "::endgroup::"];
+    return [`::group::${commandData(this.masks.mask(title))}`, `::stop-commands::${token}`, ...cut, ...lines, `::${token}::`, ...after, "::endgroup::"];
   }
 
   private stepEnd(event: Extract<RunEvent, { type: "step-end" }>): void {
     const view = this.jobs.get(event.job.id);
     if (!view) return;
-    const held = view.steps.get(event.stepKey) ?? new HeldOutput();
+    const held = view.steps.get(event.stepKey) ?? this.heldOutput();
     view.steps.delete(event.stepKey);
     // A runner that returns its output whole (without streaming it) is read from the step's end.
     if (held.empty) held.add(event.output);
-    const output = held.text();
+    held.end();
+    const output = this.masks.mask(held.text());
     const index = view.stepIndex.get(event.stepKey) ?? view.ended.length;
     view.ended.push({ index, key: event.stepKey, status: event.status, durationMs: event.durationMs });
     for (const link of extractLinks(output)) if (!view.links.some((known) => known.url === link.url)) view.links.push(link);
@@ -278,14 +333,14 @@ export class GithubActionsRenderer implements Renderer {
     const summary = errorSummary(event.error ?? "").summary;
     const logs = `  logs:   orun logs --exec-id ${this.execWords} --job ${shellWord(event.job.id)}`;
     lines.push(...this.group(`✕  ${number} ${event.stepKey}  ${duration}  ·  ${summary}`, event.job.id, output, held.dropped, ["", logs]));
-    lines.push(`::error::${commandData(`${annotationLabel(event.job)} › ${event.stepKey}: ${summary}`)}`);
+    lines.push(`::error::${commandData(this.masks.mask(`${annotationLabel(event.job)} › ${event.stepKey}: ${summary}`))}`);
     this.write(lines);
   }
 
   private postJobLogs(job: PlanJob, chunk: string): void {
     const view = this.jobs.get(job.id);
     const lines = this.guard(view ? view.pending.splice(0) : []);
-    lines.push(...this.group(POST_JOB_LOGS, job.id, chunk, 0));
+    lines.push(...this.group(POST_JOB_LOGS, job.id, this.masks.mask(chunk), 0));
     this.write(lines);
   }
 
@@ -318,7 +373,7 @@ export class GithubActionsRenderer implements Renderer {
     // A job that failed outside its steps (its runner could not set it up, its finalizer failed) is annotated too;
     // a failed step's annotation followed its group.
     const stepFailed = event.failedStep !== undefined && view.ended.some((step) => step.key === event.failedStep && step.status === "failed");
-    const annotation = event.status === "failed" && !event.released && !stepFailed && event.error ? [`::error::${commandData(`${annotationLabel(job)}: ${errorSummary(event.error.replace(/^step [^:]+: /, "")).summary}`)}`] : [];
+    const annotation = event.status === "failed" && !event.released && !stepFailed && event.error ? [`::error::${commandData(this.masks.mask(`${annotationLabel(job)}: ${errorSummary(event.error.replace(/^step [^:]+: /, "")).summary}`))}`] : [];
     this.write([...this.guard(lines), ...annotation]);
   }
 }
