@@ -171,10 +171,9 @@ function removedSuccesses(removed: string[], held: Map<string, HeldSuccess>, opt
   return removed.flatMap((execId) => {
     const success = held.get(execId);
     if (!success) return [];
-    const kept = new Set(success.kept.map((pair) => JSON.stringify(pair)));
-    return success.pairs.map(([component, environment]): RemovedEvidence => {
-      const cause = kept.has(JSON.stringify([component, environment])) ? "drop-evidence" : "older-revision";
-      return { execId, component, environment, revision: success.revision, removedAt, cause, ...(cause === "older-revision" ? { revisions: options.evidenceRevisions ?? DEFAULT_EVIDENCE_REVISIONS } : {}) };
+    return success.pairs.map(({ component, environment, revision }): RemovedEvidence => {
+      const cause = success.kept.some((kept) => kept.component === component && kept.environment === environment && kept.revision === revision) ? "drop-evidence" : "older-revision";
+      return { execId, component, environment, revision, removedAt, cause, ...(cause === "older-revision" ? { revisions: options.evidenceRevisions ?? DEFAULT_EVIDENCE_REVISIONS } : {}) };
     });
   });
 }
