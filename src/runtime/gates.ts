@@ -11,7 +11,7 @@ import type { ExecutionHooks, WithheldGateEvidence } from "./hooks.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 import { shellWord } from "../util/shell-word.js";
 import { componentOutcome, evidenceRevision, readRecordedPlan } from "./gate-evidence.js";
-import { readRemovedEvidence } from "./gc-evidence.js";
+import { readRemovedEvidence } from "./removed-evidence.js";
 
 /**
  * One execution record as evidence: its plan's job IDs (canonical), undefined when its manifest cannot be read, and

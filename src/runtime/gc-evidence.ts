@@ -2,14 +2,11 @@
 // record in which all of that component's jobs there completed, for each of the `revisions` newest revisions it
 // succeeded at there. A release promotes a commit staging validated, often not the newest one (main moves on), so the
 // newest success alone would strand it. Older successes go as any record does; --drop-evidence removes these too.
-// Each success gc removes is noted in .orun/gc-removed-evidence.json, so a gate it leaves without evidence says why
+// Each success gc removes is noted (removed-evidence.ts), so a gate it leaves without evidence says why
 // (the backend keeps its own evidence: `backend serve --evidence-retention`).
-import path from "node:path";
 import { readRecordedPlan, succeededComponents } from "./gate-evidence.js";
 import { readStateFile } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
-import { toJson, writeFileAtomic } from "./fs-atomic.js";
-import { readOwnFileText } from "../util/fs-read.js";
 
 type Entries = Awaited<ReturnType<ExecutionStore["list"]>>;
 
@@ -75,41 +72,4 @@ function describeSuccesses(successes: Success[]): string {
   return [...byRevision]
     .map(([revision, environments]) => `${[...environments].map(([environment, components]) => `${components.join(", ")} in ${environment}`).join("; ")} at revision ${revision.slice(0, 12)}`)
     .join("; ");
-}
-
-/** A success gc removed: what gates.ts names when a gate finds no evidence at that revision. */
-export interface RemovedEvidence {
-  execId: string;
-  component: string;
-  environment: string;
-  revision: string;
-  removedAt: string;
-  /** `drop-evidence`: removed though kept otherwise; `older-revision`: past the `revisions` newest revisions. */
-  cause: "drop-evidence" | "older-revision";
-  revisions?: number;
-}
-
-/** Notes kept; the oldest go first. */
-const REMOVED_EVIDENCE_KEPT = 1000;
-
-function removedEvidenceFile(store: ExecutionStore): string {
-  return path.join(store.orunDir, "gc-removed-evidence.json");
-}
-
-/** The successes gc removed, newest last; none when the file is missing or unreadable (it only explains a block). */
-export async function readRemovedEvidence(store: ExecutionStore): Promise<RemovedEvidence[]> {
-  try {
-    const text = await readOwnFileText(removedEvidenceFile(store), { maxBytes: 16 * 1024 * 1024 });
-    const parsed = text === undefined ? undefined : (JSON.parse(text) as { removed?: unknown });
-    return Array.isArray(parsed?.removed) ? (parsed.removed as RemovedEvidence[]).filter((note) => typeof note?.execId === "string" && typeof note.revision === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Adds notes of the successes just removed to .orun/gc-removed-evidence.json (written atomically). */
-export async function noteRemovedEvidence(store: ExecutionStore, notes: RemovedEvidence[]): Promise<void> {
-  if (notes.length === 0) return;
-  const all = [...(await readRemovedEvidence(store)), ...notes].slice(-REMOVED_EVIDENCE_KEPT);
-  await writeFileAtomic(removedEvidenceFile(store), toJson({ removed: all }));
 }
