@@ -107,7 +107,7 @@ export class GateEvaluator {
    */
   private noRevision(what: string): string {
     const planned = this.currentPlan?.metadata?.revision;
-    if (!planned) return `${what} for the same revision, but this run vouches for none (the plan records no source revision, as warned: compile it in a git checkout)`;
+    if (!planned) return `${what} for the same revision, but this run vouches for none (the plan records no source revision, as warned when it was compiled: its tree had uncommitted changes, or was not a git checkout with a commit; commit the changes and plan again)`;
     return `${what} at the plan's revision ${planned.slice(0, 12)}, but this run vouches for none: the jobs' tree is not a clean checkout of that commit (as warned); check it out (\`git checkout ${planned}\`, edits committed or set aside) and resume, or run a plan compiled from the commit checked out`;
   }
 
@@ -137,7 +137,8 @@ export class GateEvaluator {
     if (removed) {
       const count = removed.revisions ?? 0;
       const by = removed.cause === "drop-evidence" ? "orun gc --drop-evidence" : "orun gc";
-      const why = removed.cause === "drop-evidence" ? "" : `: it keeps the newest success of ${gate.component} in ${gate.environment} for the ${count} newest revision${count === 1 ? "" : "s"} it succeeded at there (gc --evidence-revisions)`;
+      const kept = count === 0 ? "keeps no success as evidence when run with --evidence-revisions 0" : `keeps the newest success of ${gate.component} in ${gate.environment} for the ${count} newest revision${count === 1 ? "" : "s"} it succeeded at there (gc --evidence-revisions)`;
+      const why = removed.cause === "drop-evidence" ? "" : `: it ${kept}`;
       found.push(`${by} removed execution ${removed.execId}, its success at this revision, on ${removed.removedAt.slice(0, 10)}${why}`);
     }
     if (found.length === 0) {
