@@ -18,7 +18,8 @@ import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./schedule
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { refuseResumeWithoutState, refuseResumingRunnerRecord } from "./records/resume-guards.js";
-import { emptyState, foldedJournal, journalWithoutState, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
 import { generateExecId } from "./ids.js";
@@ -171,9 +172,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // --retry's logs go before its state: logs that cannot be cleared refuse the run with the job's result still on record.
     if (options.retry && selection.target && !newRecord) await store.clearJobLogs(execId, selection.target.id);
     const retried = prepareResume(state, selection, options);
-    writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs);
-    // Transitions a crashed run journaled go into state.json before the journal starts afresh.
-    if (retried || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.schedule();
     // A plan written before its checksum covered the revision loads without one; an execution it started before
     // the upgrade keeps the revision recorded then, so a resume does not drop that run's promotion evidence.
     const planned = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
@@ -181,17 +179,24 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
     const revision = await revisionToRecord(planned, folders, options.warn ?? warnOnStderr, options.remoteRunId);
     options.hooks?.vouchFor?.(revision);
+    // Each result this run records carries the revision it vouches for; an older orun's results get their record's.
+    const stamped = stampEarlierResults(state, previous?.revision);
+    writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs, revision);
+    // Transitions a crashed run journaled go into state.json before the journal starts afresh.
+    if (retried || stamped || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.schedule();
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
     // Only the --approve this run was given: pasted, it blocks a job requiring approval, whose summary then offers it.
     const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false).catch(() => undefined);
     const carryOn = options.remoteRunId ? { resumeCommand: options.rejoinCommand?.() } : startWords && recordedResume(startWords, store.rootDir);
+    const vouched = recordRevision(state, revision);
     const meta: RunMetadata = {
       execId,
       planId,
       planName: plan.metadata?.name ?? "",
       planChecksum: checksum,
-      ...(revision ? { revision } : {}),
+      // Not claimed for a record holding results of a run that vouched for another revision or none.
+      ...(vouched ? { revision: vouched } : {}),
       ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
       ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
       ...(carryOn?.resumeCommand ? carryOn : {}),
@@ -264,7 +269,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
     const completion = (job: PlanJob): { file: string; line: string } => {
       const steps = Object.fromEntries(stepKeys(orderSteps(job.steps)).map((key) => [key, "completed" as const]));
-      return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps }) };
+      return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps, revision: revision ?? NO_REVISION }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
     const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, emit, latches };
@@ -918,6 +923,8 @@ async function previewGates(plan: Plan, selection: Selection, options: ExecuteOp
   const store = new ExecutionStore(options.storeDir);
   // A resumed execution's own results count, as in the run.
   const current = options.execId ? await readStateFile(store.stateFile(options.execId)).catch(() => undefined) : undefined;
+  // Its results an older orun recorded are judged by the revision it recorded then, as the run will judge them.
+  if (current) stampEarlierResults(current, (await store.readMetadataLeniently(options.execId!).catch(() => undefined))?.meta?.revision);
   const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""), undefined, plan);
   for (const job of gated) {
     const out: string[] = [];

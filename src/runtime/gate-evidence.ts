@@ -1,20 +1,24 @@
 // What one execution record proves about a component in an environment, for promotion gates (gates.ts) and the
 // evidence `orun gc` keeps (gc-evidence.ts). A component succeeded there when every one of its jobs there in the
 // record's plan (manifest.json) completed, as the backend judges a run: a scoped run (`--job`, `--component`, `-e`)
-// leaves the plan's other jobs out of state.json, and they are no less part of the component.
+// leaves the plan's other jobs out of state.json, and they are no less part of the component. The commit it succeeded
+// at is the one every such job ran at (records/result-revision.ts): each result keeps the revision its own run vouched
+// for, so a job that succeeded running an uncommitted fix is no evidence for the commit a later resume vouches for.
 import { canonicalJobId, parseJobId } from "../model/plan.js";
 import { readRecordFile } from "./records/read-record.js";
+import { resultRevision } from "./records/result-revision.js";
 import type { ExecState } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
 
 /**
- * `succeeded`: every job of the component in the environment that the plan holds completed; `failed`: one failed
+ * `succeeded`: every job of the component in the environment that the plan holds completed (`ranAt`: the revision
+ * each ran at, undefined for none); `failed`: one failed
  * (`job` names it); `partial`: some completed, others never ran or did not finish (`missing`, of `total`); `not-run`:
  * none completed (a run of other jobs); `absent`: the plan has no job of it there; `no-plan`: the record keeps no
  * readable plan, so what its plan held is unknown.
  */
 export type ComponentOutcome =
-  | { kind: "succeeded" }
+  | { kind: "succeeded"; ranAt: Map<string, string | undefined> }
   | { kind: "failed"; job: string }
   | { kind: "partial"; missing: string[]; total: number }
   | { kind: "not-run" }
@@ -22,24 +26,30 @@ export type ComponentOutcome =
   | { kind: "no-plan" };
 
 /**
- * The canonical IDs of the jobs in the plan a record keeps (manifest.json); undefined when it is missing, not a
- * regular file, not JSON or not a plan (a record restored without it, a hand-edited one): such a record is no evidence.
+ * The plan a record keeps (manifest.json): the canonical IDs of its jobs, and the revision it was compiled at;
+ * undefined when it is missing, not a regular file, not JSON or not a plan (a record restored without it, a
+ * hand-edited one): such a record is no evidence.
  */
-export async function readPlanJobIds(store: ExecutionStore, execId: string): Promise<string[] | undefined> {
+export async function readRecordedPlan(store: ExecutionStore, execId: string): Promise<{ jobIds: string[]; revision?: string } | undefined> {
   try {
     const text = await readRecordFile(store.manifestFile(execId), "execution manifest");
     if (text === undefined) return undefined;
-    const plan = JSON.parse(text) as { jobs?: unknown };
+    const plan = JSON.parse(text) as { jobs?: unknown; metadata?: { revision?: unknown } };
     if (!Array.isArray(plan?.jobs)) return undefined;
     const ids = (plan.jobs as { id?: unknown }[]).map((job) => job?.id);
-    return ids.every((id): id is string => typeof id === "string") ? ids.map(canonicalJobId) : undefined;
+    if (!ids.every((id): id is string => typeof id === "string")) return undefined;
+    const revision = plan.metadata?.revision;
+    return { jobIds: ids.map(canonicalJobId), ...(typeof revision === "string" ? { revision } : {}) };
   } catch {
     return undefined;
   }
 }
 
-/** How the component's jobs in the environment ended in this record (planJobs: its plan's job IDs, canonical). */
-export function componentOutcome(state: ExecState, planJobs: readonly string[] | undefined, component: string, environment: string): ComponentOutcome {
+/**
+ * How the component's jobs in the environment ended in this record (planJobs: its plan's job IDs, canonical;
+ * recordRevision: its metadata.revision, for results recorded without their own).
+ */
+export function componentOutcome(state: ExecState, planJobs: readonly string[] | undefined, component: string, environment: string, recordRevision: string | undefined): ComponentOutcome {
   if (!planJobs) return { kind: "no-plan" };
   const ids = planJobs.filter((id) => {
     const parts = parseJobId(id);
@@ -50,15 +60,23 @@ export function componentOutcome(state: ExecState, planJobs: readonly string[] |
   if (failed !== undefined) return { kind: "failed", job: failed };
   const missing = ids.filter((id) => state.jobs[id]?.status !== "completed");
   if (missing.length === ids.length) return { kind: "not-run" };
-  return missing.length ? { kind: "partial", missing, total: ids.length } : { kind: "succeeded" };
+  if (missing.length) return { kind: "partial", missing, total: ids.length };
+  return { kind: "succeeded", ranAt: new Map(ids.map((id) => [id, resultRevision(state.jobs[id]!, recordRevision)])) };
+}
+
+/** The revision a success is evidence for: the one all its jobs ran at; undefined when one ran at none, or they differ. */
+export function evidenceRevision(ranAt: ReadonlyMap<string, string | undefined>): string | undefined {
+  const revisions = new Set(ranAt.values());
+  return revisions.size === 1 ? [...revisions][0] : undefined;
 }
 
 /**
  * Each environment whose gates a record is evidence for, with the components every job of which in its plan completed
- * there (componentOutcome `succeeded`), environments and components sorted. None without a readable plan.
+ * there at one revision (componentOutcome `succeeded`, evidenceRevision), and that revision; environments and
+ * components sorted. None without a readable plan.
  */
-export function succeededComponents(state: ExecState, planJobs: readonly string[] | undefined): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+export function succeededComponents(state: ExecState, planJobs: readonly string[] | undefined, recordRevision: string | undefined): Map<string, { component: string; revision: string }[]> {
+  const out = new Map<string, { component: string; revision: string }[]>();
   if (!planJobs) return out;
   const pairs = new Map<string, { component: string; environment: string }>();
   for (const id of planJobs) {
@@ -67,8 +85,10 @@ export function succeededComponents(state: ExecState, planJobs: readonly string[
   }
   const sorted = [...pairs.values()].sort((a, b) => a.environment.localeCompare(b.environment) || a.component.localeCompare(b.component));
   for (const { component, environment } of sorted) {
-    if (componentOutcome(state, planJobs, component, environment).kind !== "succeeded") continue;
-    (out.get(environment) ?? out.set(environment, []).get(environment)!).push(component);
+    const outcome = componentOutcome(state, planJobs, component, environment, recordRevision);
+    const revision = outcome.kind === "succeeded" ? evidenceRevision(outcome.ranAt) : undefined;
+    if (revision === undefined) continue;
+    (out.get(environment) ?? out.set(environment, []).get(environment)!).push({ component, revision });
   }
   return out;
 }

@@ -2,23 +2,28 @@
 // and environment-promotion gates (decision 8). A gate is satisfied by
 // evidence in local execution history: an execution of a plan compiled from
 // the same source revision in which every job of the gate's component in
-// the gate's environment that its plan (manifest.json) holds completed
-// (gate-evidence.ts). In remote mode the backend's runs are the evidence
+// the gate's environment that its plan (manifest.json) holds completed, each
+// in a run that vouched for that revision (gate-evidence.ts). In remote mode the backend's runs are the evidence
 // instead (hooks.gateSatisfied), never local history.
 import { canonicalJobId, parseJobId, requiresApproval, type PlanJob, type PromotionGate } from "../model/plan.js";
 import type { ExecutionStore } from "./records/store.js";
 import type { ExecutionHooks, WithheldGateEvidence } from "./hooks.js";
 import { readStateFile, type ExecState } from "./records/state.js";
 import { shellWord } from "../util/shell-word.js";
-import { componentOutcome, readPlanJobIds } from "./gate-evidence.js";
-import { readRemovedEvidence } from "./gc-evidence.js";
+import { componentOutcome, evidenceRevision, readRecordedPlan } from "./gate-evidence.js";
+import { readRemovedEvidence } from "./removed-evidence.js";
 
-/** One execution record as evidence: its plan's job IDs (canonical), undefined when its manifest cannot be read. */
+/**
+ * One execution record as evidence: its plan's job IDs (canonical), undefined when its manifest cannot be read, and
+ * the revision that plan was compiled at; `revision`, its metadata.revision, stands for the results an older orun
+ * recorded without their own.
+ */
 interface Recorded {
   execId: string;
   revision?: string;
   state: ExecState;
   planJobs?: string[];
+  planRevision?: string;
 }
 
 export interface Admission {
@@ -102,7 +107,7 @@ export class GateEvaluator {
    */
   private noRevision(what: string): string {
     const planned = this.currentPlan?.metadata?.revision;
-    if (!planned) return `${what} for the same revision, but this run vouches for none (the plan records no source revision, as warned: compile it in a git checkout)`;
+    if (!planned) return `${what} for the same revision, but this run vouches for none (the plan records no source revision, as warned when it was compiled: its tree had uncommitted changes, or was not a git checkout with a commit; commit the changes and plan again)`;
     return `${what} at the plan's revision ${planned.slice(0, 12)}, but this run vouches for none: the jobs' tree is not a clean checkout of that commit (as warned); check it out (\`git checkout ${planned}\`, edits committed or set aside) and resume, or run a plan compiled from the commit checked out`;
   }
 
@@ -111,11 +116,16 @@ export class GateEvaluator {
     const current: Recorded = { execId: this.currentExecId, revision, state: this.currentState, planJobs: this.currentPlan?.jobs.map((job) => canonicalJobId(job.id)) };
     const records = [current, ...(await this.loadHistory())];
     const found: string[] = [];
-    for (const record of records.filter((entry) => entry.revision === revision)) {
-      const outcome = componentOutcome(record.state, record.planJobs, gate.component, gate.environment);
-      if (outcome.kind === "succeeded") return { satisfiedBy: record.execId };
+    for (const record of records) {
+      const outcome = componentOutcome(record.state, record.planJobs, gate.component, gate.environment, record.revision);
+      if (outcome.kind === "succeeded" && evidenceRevision(outcome.ranAt) === revision) return { satisfiedBy: record.execId };
+      // Findings come from records of a plan compiled at this revision (or, an older orun's, recorded under it).
+      if (record !== current && record.planRevision !== revision && record.revision !== revision) continue;
       const which = record === current ? "this execution" : `execution ${record.execId}`;
-      if (outcome.kind === "failed") found.push(`${outcome.job} failed in ${which}`);
+      if (outcome.kind === "succeeded") {
+        const other = [...outcome.ranAt].filter(([, at]) => at !== revision).map(([id]) => id);
+        found.push(`every ${gate.component} job in ${gate.environment} completed in ${which}, but ${other.join(", ")} succeeded from a tree that was not a clean checkout of this commit (uncommitted changes, or another commit; that run warned so), which is no evidence for it`);
+      } else if (outcome.kind === "failed") found.push(`${outcome.job} failed in ${which}`);
       // The run's own jobs yet to run are no finding (the dry-run names them as evidence to come).
       else if (record === current) continue;
       else if (outcome.kind === "partial") found.push(`${which} ran only ${outcome.total - outcome.missing.length} of its ${outcome.total} ${gate.component} jobs in ${gate.environment} (not ${outcome.missing.join(", ")})`);
@@ -127,13 +137,18 @@ export class GateEvaluator {
     if (removed) {
       const count = removed.revisions ?? 0;
       const by = removed.cause === "drop-evidence" ? "orun gc --drop-evidence" : "orun gc";
-      const why = removed.cause === "drop-evidence" ? "" : `: it keeps the newest success of ${gate.component} in ${gate.environment} for the ${count} newest revision${count === 1 ? "" : "s"} it succeeded at there (gc --evidence-revisions)`;
+      const kept = count === 0 ? "keeps no success as evidence when run with --evidence-revisions 0" : `keeps the newest success of ${gate.component} in ${gate.environment} for the ${count} newest revision${count === 1 ? "" : "s"} it succeeded at there (gc --evidence-revisions)`;
+      const why = removed.cause === "drop-evidence" ? "" : `: it ${kept}`;
       found.push(`${by} removed execution ${removed.execId}, its success at this revision, on ${removed.removedAt.slice(0, 10)}${why}`);
     }
     if (found.length === 0) {
       // Say where else it succeeded: a promotion of a commit other than the one the environment ran.
-      const elsewhere = records.find((record) => record.revision !== undefined && record.revision !== revision && componentOutcome(record.state, record.planJobs, gate.component, gate.environment).kind === "succeeded");
-      found.push(`no execution recorded here ran all its ${gate.component} jobs in ${gate.environment} at this revision${elsewhere ? `; execution ${elsewhere.execId} did, at revision ${elsewhere.revision!.slice(0, 12)} only` : ""}`);
+      const elsewhere = records.flatMap((record) => {
+        const outcome = componentOutcome(record.state, record.planJobs, gate.component, gate.environment, record.revision);
+        const at = outcome.kind === "succeeded" ? evidenceRevision(outcome.ranAt) : undefined;
+        return at === undefined ? [] : [{ execId: record.execId, at }];
+      })[0];
+      found.push(`no execution recorded here ran all its ${gate.component} jobs in ${gate.environment} at this revision${elsewhere ? `; execution ${elsewhere.execId} did, at revision ${elsewhere.at.slice(0, 12)} only` : ""}`);
     }
     const command = `orun run --component ${shellWord(gate.component)} --env ${shellWord(gate.environment)}`;
     return { blocked: `${what} at revision ${revision.slice(0, 12)} (${found.join("; ")}; run them for this commit first, e.g. \`${command}\` in this checkout, then resume this run)` };
@@ -143,9 +158,13 @@ export class GateEvaluator {
     this.history ??= (async () => {
       const out: Recorded[] = [];
       for (const entry of await this.store.list()) {
-        if (entry.execId === this.currentExecId || !entry.meta?.revision) continue;
+        // Records without a revision too: a resume from another tree leaves none, yet the results of its runs that
+        // vouched for one keep it (JobState.revision).
+        if (entry.execId === this.currentExecId) continue;
         const state = await readStateFile(this.store.stateFile(entry.execId)).catch(() => undefined);
-        if (state) out.push({ execId: entry.execId, revision: entry.meta.revision, state, planJobs: await readPlanJobIds(this.store, entry.execId) });
+        if (!state) continue;
+        const plan = await readRecordedPlan(this.store, entry.execId);
+        out.push({ execId: entry.execId, revision: entry.meta?.revision, state, planJobs: plan?.jobIds, planRevision: plan?.revision });
       }
       return out;
     })();

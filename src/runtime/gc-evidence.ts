@@ -2,34 +2,37 @@
 // record in which all of that component's jobs there completed, for each of the `revisions` newest revisions it
 // succeeded at there. A release promotes a commit staging validated, often not the newest one (main moves on), so the
 // newest success alone would strand it. Older successes go as any record does; --drop-evidence removes these too.
-// Each success gc removes is noted in .orun/gc-removed-evidence.json, so a gate it leaves without evidence says why
+// Each success gc removes is noted (removed-evidence.ts), so a gate it leaves without evidence says why
 // (the backend keeps its own evidence: `backend serve --evidence-retention`).
-import path from "node:path";
-import { readPlanJobIds, succeededComponents } from "./gate-evidence.js";
+import { readRecordedPlan, succeededComponents } from "./gate-evidence.js";
 import { readStateFile } from "./records/state.js";
 import type { ExecutionStore } from "./records/store.js";
-import { toJson, writeFileAtomic } from "./fs-atomic.js";
-import { readOwnFileText } from "../util/fs-read.js";
 
 type Entries = Awaited<ReturnType<ExecutionStore["list"]>>;
 
 /** How many revisions of each component × environment keep their newest success by default (gc --evidence-revisions). */
 export const DEFAULT_EVIDENCE_REVISIONS = 5;
 
+/** A component's success in an environment at a revision. */
+export interface Success {
+  component: string;
+  environment: string;
+  revision: string;
+}
+
 /** Successes a record holds that gc would lose with it (none when a newer record at that revision has the same). */
 export interface HeldSuccess {
-  revision: string;
-  /** [component, environment] pairs the record is the newest success of at its revision. */
-  pairs: [string, string][];
-  /** The pairs among `pairs` it is kept for (within the newest `revisions` revisions); the rest are past that. */
-  kept: [string, string][];
+  /** What the record is the newest success of at its revision. */
+  pairs: Success[];
+  /** The successes among `pairs` it is kept for (within the newest `revisions` revisions); the rest are past that. */
+  kept: Success[];
 }
 
 /**
  * The records holding the newest evidence of some component × environment at one of its `revisions` newest revisions,
  * each with what it is evidence of (`holders`: `the newest success of api, web in dev at revision 490387c0ddab`), and
  * every record that is the newest success of some pair at its revision (`held`), kept or not. `entries` come newest
- * first (store.list).
+ * first (store.list). The revision is the one the component's jobs ran at (gate-evidence.ts), as gates judge it.
  */
 export async function evidenceHolders(store: ExecutionStore, entries: Entries, revisions = DEFAULT_EVIDENCE_REVISIONS): Promise<{ holders: Map<string, string>; held: Map<string, HeldSuccess> }> {
   // Maps: an exec ID may be any name, __proto__ included.
@@ -37,67 +40,36 @@ export async function evidenceHolders(store: ExecutionStore, entries: Entries, r
   const held = new Map<string, HeldSuccess>();
   const seen = new Map<string, Set<string>>();
   for (const entry of entries) {
-    const revision = entry.meta?.revision;
-    // A run that vouched for no revision records no evidence (gates.ts reads it the same way).
-    if (!revision) continue;
     const state = await readStateFile(store.stateFile(entry.execId)).catch(() => undefined);
     if (!state) continue;
-    const successes = succeededComponents(state, await readPlanJobIds(store, entry.execId));
-    const record: HeldSuccess = { revision, pairs: [], kept: [] };
-    const keptText: string[] = [];
-    for (const [environment, components] of successes) {
-      const keptHere: string[] = [];
-      for (const component of components) {
+    // A run that vouched for no revision records no evidence: its results say so (or, from an older orun, its metadata).
+    const successes = succeededComponents(state, (await readRecordedPlan(store, entry.execId))?.jobIds, entry.meta?.revision);
+    const record: HeldSuccess = { pairs: [], kept: [] };
+    for (const [environment, found] of successes) {
+      for (const { component, revision } of found) {
         const key = JSON.stringify([component, environment]);
         const revisionsSeen = seen.get(key) ?? seen.set(key, new Set()).get(key)!;
         if (revisionsSeen.has(revision)) continue; // a newer record has the same success
         revisionsSeen.add(revision);
-        record.pairs.push([component, environment]);
-        if (revisionsSeen.size > revisions) continue;
-        record.kept.push([component, environment]);
-        keptHere.push(component);
+        const success = { component, environment, revision };
+        record.pairs.push(success);
+        if (revisionsSeen.size <= revisions) record.kept.push(success);
       }
-      if (keptHere.length) keptText.push(`${keptHere.join(", ")} in ${environment}`);
     }
     if (record.pairs.length) held.set(entry.execId, record);
-    if (keptText.length) holders.set(entry.execId, `the newest success of ${keptText.join("; ")} at revision ${revision.slice(0, 12)}`);
+    if (record.kept.length) holders.set(entry.execId, `the newest success of ${describeSuccesses(record.kept)}`);
   }
   return { holders, held };
 }
 
-/** A success gc removed: what gates.ts names when a gate finds no evidence at that revision. */
-export interface RemovedEvidence {
-  execId: string;
-  component: string;
-  environment: string;
-  revision: string;
-  removedAt: string;
-  /** `drop-evidence`: removed though kept otherwise; `older-revision`: past the `revisions` newest revisions. */
-  cause: "drop-evidence" | "older-revision";
-  revisions?: number;
-}
-
-/** Notes kept; the oldest go first. */
-const REMOVED_EVIDENCE_KEPT = 1000;
-
-function removedEvidenceFile(store: ExecutionStore): string {
-  return path.join(store.orunDir, "gc-removed-evidence.json");
-}
-
-/** The successes gc removed, newest last; none when the file is missing or unreadable (it only explains a block). */
-export async function readRemovedEvidence(store: ExecutionStore): Promise<RemovedEvidence[]> {
-  try {
-    const text = await readOwnFileText(removedEvidenceFile(store), { maxBytes: 16 * 1024 * 1024 });
-    const parsed = text === undefined ? undefined : (JSON.parse(text) as { removed?: unknown });
-    return Array.isArray(parsed?.removed) ? (parsed.removed as RemovedEvidence[]).filter((note) => typeof note?.execId === "string" && typeof note.revision === "string") : [];
-  } catch {
-    return [];
+/** `api, web in dev; api in staging at revision 490387c0ddab` (successes in order of environment, then revision). */
+function describeSuccesses(successes: Success[]): string {
+  const byRevision = new Map<string, Map<string, string[]>>();
+  for (const { component, environment, revision } of successes) {
+    const environments = byRevision.get(revision) ?? byRevision.set(revision, new Map()).get(revision)!;
+    (environments.get(environment) ?? environments.set(environment, []).get(environment)!).push(component);
   }
-}
-
-/** Adds notes of the successes just removed to .orun/gc-removed-evidence.json (written atomically). */
-export async function noteRemovedEvidence(store: ExecutionStore, notes: RemovedEvidence[]): Promise<void> {
-  if (notes.length === 0) return;
-  const all = [...(await readRemovedEvidence(store)), ...notes].slice(-REMOVED_EVIDENCE_KEPT);
-  await writeFileAtomic(removedEvidenceFile(store), toJson({ removed: all }));
+  return [...byRevision]
+    .map(([revision, environments]) => `${[...environments].map(([environment, components]) => `${components.join(", ")} in ${environment}`).join("; ")} at revision ${revision.slice(0, 12)}`)
+    .join("; ");
 }

@@ -21,7 +21,8 @@ import {
 } from "./records/lock.js";
 import { ASSEMBLING_SUFFIX, DISCARDED_SUFFIX, isSetAsideName, pendingBackgroundChild, setAsideName, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
-import { DEFAULT_EVIDENCE_REVISIONS, evidenceHolders, noteRemovedEvidence, type HeldSuccess, type RemovedEvidence } from "./gc-evidence.js";
+import { DEFAULT_EVIDENCE_REVISIONS, evidenceHolders, type HeldSuccess } from "./gc-evidence.js";
+import { noteRemovedEvidence, type RemovedEvidence } from "./removed-evidence.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
 
 export interface GcOptions {
@@ -33,6 +34,8 @@ export interface GcOptions {
   /** How many revisions of each component × environment keep their newest success (default DEFAULT_EVIDENCE_REVISIONS). */
   evidenceRevisions?: number;
   now?: number;
+  /** Where what gc could not do that is no failure goes (the notes of removed evidence): stderr by default. */
+  warn?: (message: string) => void;
 }
 
 export interface GcResult {
@@ -138,7 +141,8 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     else if ("blocked" in outcome) keptBlocked.set(id, outcome.blocked);
     else (outcome.unreadable.readError ? keptReadError : keptUnreadable).set(id, outcome.unreadable.note);
   }
-  await noteRemovedEvidence(store, removedSuccesses(removed, heldSuccesses, options, now));
+  // Advisory: a failure to write them is a warning, and the clean-up below still runs.
+  await noteRemovedEvidence(store, removedSuccesses(removed, heldSuccesses, options, now), options.warn);
   const removedPlans: string[] = [];
   for (const id of plans) {
     const file = path.join(store.orunDir, "plans", `${id}.json`);
@@ -171,10 +175,9 @@ function removedSuccesses(removed: string[], held: Map<string, HeldSuccess>, opt
   return removed.flatMap((execId) => {
     const success = held.get(execId);
     if (!success) return [];
-    const kept = new Set(success.kept.map((pair) => JSON.stringify(pair)));
-    return success.pairs.map(([component, environment]): RemovedEvidence => {
-      const cause = kept.has(JSON.stringify([component, environment])) ? "drop-evidence" : "older-revision";
-      return { execId, component, environment, revision: success.revision, removedAt, cause, ...(cause === "older-revision" ? { revisions: options.evidenceRevisions ?? DEFAULT_EVIDENCE_REVISIONS } : {}) };
+    return success.pairs.map(({ component, environment, revision }): RemovedEvidence => {
+      const cause = success.kept.some((kept) => kept.component === component && kept.environment === environment && kept.revision === revision) ? "drop-evidence" : "older-revision";
+      return { execId, component, environment, revision, removedAt, cause, ...(cause === "older-revision" ? { revisions: options.evidenceRevisions ?? DEFAULT_EVIDENCE_REVISIONS } : {}) };
     });
   });
 }

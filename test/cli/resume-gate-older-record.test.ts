@@ -28,6 +28,10 @@ test("a gate checked while resuming an older orun's execution uses the revision 
   const metaFile = recordFile(dir, "old", "metadata.json");
   const meta = JSON.parse(await readFile(metaFile, "utf8")) as Record<string, unknown>;
   await writeFile(metaFile, JSON.stringify({ ...meta, revision }, null, 2));
+  // Nor did an older orun record on each result the revision its run vouched for (this one: none, the plan's is ignored).
+  const stateFile = recordFile(dir, "old", "state.json");
+  await writeFile(stateFile, (await readFile(stateFile, "utf8")).replace(/,\n\s*"revision": "none"/g, ""));
+  assert.doesNotMatch(await readFile(stateFile, "utf8"), /"revision"/);
 
   const resumed = await runOrun(["run", "plan.json", "--exec-id", "old"], { cwd: dir });
   assert.match(resumed.stderr, /metadata\.revision 0123456789ab is not covered by the plan's checksum/);

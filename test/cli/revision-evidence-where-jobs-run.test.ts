@@ -52,7 +52,7 @@ test("a --retry whose jobs run a fixed copy through --workdir is no evidence for
   // The broken commit's production job stays blocked.
   const prod = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--exec-id", "prod"], { cwd: repo.dir });
   assert.equal(prod.code, 1, prod.stdout + prod.stderr);
-  assert.match(prod.stdout, new RegExp(`promotion gate: api must have succeeded in dev at revision ${short} \\(no execution recorded here ran all its api jobs in dev at this revision; run them for this commit first`));
+  assert.match(prod.stdout, new RegExp(`promotion gate: api must have succeeded in dev at revision ${short} \\(every api job in dev completed in execution dev, but api@dev\\.deploy succeeded from a tree that was not a clean checkout of this commit \\(uncommitted changes, or another commit; that run warned so\\), which is no evidence for it; run them for this commit first`));
 });
 
 test("a fixed copy git does not track, inside the clean repository, is no evidence either (--workdir or a job's path)", async (t) => {

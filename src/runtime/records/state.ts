@@ -23,7 +23,17 @@ export interface JobState {
   lastError?: string;
   /** Why a job was skipped or blocked. */
   reason?: string;
+  /**
+   * The revision the run that recorded this result vouched for (run-revision.ts), NO_REVISION when it vouched for
+   * none (the jobs' tree was not a clean checkout of the plan's commit). Promotion evidence is judged by it, not by
+   * the record's latest run: a resume from the clean commit does not make a success of an uncommitted fix evidence
+   * for that commit. Missing in records of an orun before it: their record's metadata.revision stands for it.
+   */
+  revision?: string;
 }
+
+/** JobState.revision of a result recorded by a run that vouched for no revision. */
+export const NO_REVISION = "none";
 
 export interface ExecState {
   execId: string;
@@ -109,7 +119,7 @@ function parseJob(value: unknown, file: string, field: string): JobState {
   // Step IDs are user keys: fromEntries keeps `__proto__` as a key (assigning it would set the prototype).
   const steps = Object.fromEntries(entries) as Record<string, StepStatus>;
   const job: JobState = { status: value.status as JobStatus, steps };
-  for (const name of ["startedAt", "finishedAt", "heartbeatAt", "lastError", "reason"] as const) {
+  for (const name of ["startedAt", "finishedAt", "heartbeatAt", "lastError", "reason", "revision"] as const) {
     if (value[name] !== undefined) {
       if (typeof value[name] !== "string") bad(file, `${field}.${name}`, "expected a string");
       job[name] = value[name] as string;
@@ -133,6 +143,7 @@ export function serializeState(state: ExecState): string {
       steps,
       ...(job.lastError ? { lastError: job.lastError } : {}),
       ...(job.reason ? { reason: job.reason } : {}),
+      ...(job.revision ? { revision: job.revision } : {}),
     };
   }
   return toJson({ execId: state.execId, planChecksum: state.planChecksum, jobs });
@@ -163,6 +174,8 @@ export class StateWriter {
     private readonly state: ExecState,
     /** Minimum gap between writes; undefined = adaptive (20 ms, growing with the number of jobs). */
     private readonly intervalMs?: number,
+    /** The revision this run vouches for (undefined: none), stamped on each result it settles (JobState.revision). */
+    private readonly revision?: string,
   ) {
     this.journal = new TransitionJournal(journalFileOf(file));
   }
@@ -191,9 +204,13 @@ export class StateWriter {
     return this.journal.file;
   }
 
-  /** A job reached its terminal status (completed, failed, skipped, blocked): journaled now, written soon. */
+  /**
+   * A job reached its terminal status (completed, failed, skipped, blocked) in this run: stamped with the revision
+   * the run vouches for, journaled now, written soon.
+   */
   settled(jobId: string): void {
     const job = this.state.jobs[jobId];
+    if (job) job.revision = this.revision ?? NO_REVISION;
     if (job && this.journal.append(jobId, job)) this.journaled++;
     this.schedule();
   }

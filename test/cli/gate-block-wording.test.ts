@@ -1,0 +1,44 @@
+// Words of promotion-gate blocks (src/runtime/gates.ts): a plan compiled from a tree with uncommitted changes was told
+// "compile it in a git checkout" (it was one), and after `orun gc --evidence-revisions 0` the block read "for the 0
+// newest revisions".
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { runOrun } from "../support/cli.js";
+import { makePlan, writePlan } from "../runtime/helpers.js";
+import { GitRepo } from "../planner/changes/git-repo.js";
+
+const gate = (environment: string) => ({ type: "environment-promotion" as const, environment, component: "api", condition: "success", match: { revision: "source" } });
+
+test("gate blocks word a plan without a revision and --evidence-revisions 0 as they are", async (t) => {
+  const repo = GitRepo.create({ "deploy.sh": "echo deployed\n", ".gitignore": ".orun/\nplan.json\n" });
+  t.after(() => repo.remove());
+  const sha = repo.commit("app");
+  const dir = repo.dir;
+  await writePlan(
+    dir,
+    makePlan(
+      [
+        { id: "api@dev.deploy", steps: [{ run: "sh deploy.sh" }] },
+        { id: "api@prod.deploy", gates: [gate("dev")], steps: [{ run: "true" }] },
+      ],
+      { revision: sha },
+    ),
+  );
+  assert.equal((await runOrun(["run", "plan.json", "--job", "api@dev.deploy", "--exec-id", "d1"], { cwd: dir })).code, 0);
+  const gc = await runOrun(["gc", "--all", "--evidence-revisions", "0"], { cwd: dir });
+  assert.equal(gc.code, 0, gc.stderr);
+  const dry = await runOrun(["run", "plan.json", "--job", "api@prod.deploy", "--exec-id", "p", "--dry-run"], { cwd: dir });
+  assert.match(dry.stdout, /orun gc removed execution d1, its success at this revision, on \d{4}-\d\d-\d\d: it keeps no success as evidence when run with --evidence-revisions 0;/);
+
+  // A plan that records no revision (compiled from a tree with uncommitted changes, say).
+  const noRevision = makePlan([{ id: "api@prod.deploy", gates: [gate("dev")], steps: [{ run: "true" }] }]);
+  await writePlan(dir, noRevision);
+  const blocked = await runOrun(["run", "plan.json", "--exec-id", "p2", "--dry-run"], { cwd: dir });
+  assert.ok(
+    blocked.stdout.includes(
+      "would block: promotion gate: api must have succeeded in dev for the same revision, but this run vouches for none (the plan records no source revision, as warned when it was compiled: its tree had uncommitted changes, or was not a git checkout with a commit; commit the changes and plan again)",
+    ),
+    blocked.stdout,
+  );
+  assert.doesNotMatch(blocked.stdout, /compile it in a git checkout/);
+});
