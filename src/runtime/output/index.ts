@@ -6,6 +6,7 @@ import { JsonRenderer } from "./json.js";
 import { LiveRenderer } from "./live.js";
 import { setOutputStream } from "../../util/output-pressure.js";
 import { TextRenderer } from "./text.js";
+import { withStepSummary } from "./step-summary.js";
 import { detectTerminal, palette } from "./terminal.js";
 
 export interface OutputOptions {
@@ -16,6 +17,13 @@ export interface OutputOptions {
 }
 
 export function createRenderer(options: OutputOptions = {}): Renderer {
+  const view = createView(options);
+  // Inside GitHub Actions the run's summary also goes to the job's summary page (step-summary.ts).
+  const summaryFile = (options.env ?? process.env).GITHUB_STEP_SUMMARY;
+  return summaryFile ? withStepSummary(view, summaryFile, (message) => void process.stderr.write(`${message}\n`)) : view;
+}
+
+function createView(options: OutputOptions): Renderer {
   const stream = options.stream ?? process.stdout;
   // A slow reader of a pipe makes the local runner read step output at its pace (util/output-pressure.ts).
   if (stream === process.stdout) setOutputStream(stream);
