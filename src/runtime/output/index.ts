@@ -14,6 +14,8 @@ export interface OutputOptions {
   verbose?: boolean;
   stream?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
+  /** Output goes to a log file (a --background run's run.log), not to a console GitHub Actions shows live. */
+  logFile?: boolean;
 }
 
 export function createRenderer(options: OutputOptions = {}): Renderer {
@@ -33,8 +35,9 @@ function createView(options: OutputOptions): Renderer {
   const caps = detectTerminal(stream, env);
   const colors = palette(caps.color);
   const lines = new ConsoleWriter(stream);
-  // Inside GitHub Actions (any runner), --verbose or not: each step a group of its own (spec 20 §6.6).
-  if (env.GITHUB_ACTIONS === "true") return new GithubActionsRenderer((line) => lines.writeLine(line), colors);
+  // Inside GitHub Actions (any runner), --verbose or not: each step a group of its own (spec 20 §6.6). Not in a log
+  // file: the groups and stop-commands markers are for GitHub's live log, and run.log is read as text.
+  if (env.GITHUB_ACTIONS === "true" && !options.logFile) return new GithubActionsRenderer((line) => lines.writeLine(line), colors);
   if (caps.live && !options.verbose) return new LiveRenderer(stream, colors, false);
   return new TextRenderer({ verbose: options.verbose ?? false, palette: colors, writeLine: (line) => lines.writeLine(line) });
 }
