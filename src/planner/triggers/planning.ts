@@ -17,6 +17,7 @@ import {
   parseIntentImpact,
   selectChangedComponents,
   filesGiven,
+  newBranchBase,
   type ChangeComponent,
   type ChangeOptions,
   type ChangeSelection,
@@ -71,12 +72,16 @@ export async function resolveCiScope(
 ): Promise<CiScope> {
   const env = context.env ?? process.env;
   const intentImpact = parseIntentImpact(flags.intentImpact);
-  const trigger = resolveTriggers(intent, await buildTriggerContext(flags, { cwd: context.cwd, env }), context.envFilter ? { envFilter: context.envFilter } : {});
+  const triggerContext = await buildTriggerContext(flags, { cwd: context.cwd, env });
+  const trigger = resolveTriggers(intent, triggerContext, context.envFilter ? { envFilter: context.envFilter } : {});
   const explicitChange = Boolean(flags.base || flags.head || filesGiven(flags.files) || flags.uncommitted || flags.untracked);
   const changedMode = flags.changed === true || trigger?.scope === "changed" || (trigger === undefined && explicitChange);
   if (!changedMode) return { ...(trigger ? { trigger } : {}), changedMode, intentImpact };
   // Explicit change flags win; otherwise the refs the CI event carried (a named trigger has none).
-  const fromEvent: ChangeOptions = trigger?.base ? { base: trigger.base, ...(trigger.head ? { head: trigger.head } : {}) } : {};
+  // A push that created its branch has no base commit: the default branch it left is the base (newBranchBase).
+  const newBranch = !trigger?.base && triggerContext.mode === "event-file" && triggerContext.event.event === "push" ? newBranchBase(triggerContext.payload) : undefined;
+  const base = trigger?.base ?? newBranch?.base;
+  const fromEvent: ChangeOptions = base ? { base, ...(trigger?.head ? { head: trigger.head } : {}), ...(newBranch ? { baseReason: newBranch.baseReason } : {}) } : {};
   const set = await collectChanges(explicitChange ? flags : { ...flags, ...fromEvent }, { cwd: context.cwd, intentFile: context.intentFile, env });
   return { ...(trigger ? { trigger } : {}), changedMode, set, intentImpact };
 }
