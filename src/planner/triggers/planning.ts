@@ -7,7 +7,7 @@
 // and the `--explain` text.
 
 import { loadWorkspace } from "../load/index.js";
-import { compilePlan, type CompileOptions, type CompileResult } from "../compile.js";
+import { compilePlan, warningsForJobs, type CompileOptions, type CompileResult } from "../compile.js";
 import type { InstanceMap } from "../expand.js";
 import { mergeParameters } from "../materialize.js";
 import type { NormalizedIntent } from "../normalize.js";
@@ -203,10 +203,12 @@ export async function compileRunPlan(options: {
   env?: NodeJS.ProcessEnv;
   /** `--dry-run` writes nothing: the plan is not stored. */
   dryRun?: boolean;
+  /** The jobs the run will run (its --job, --component or working folder's scope): job warnings name only those. */
+  jobsInScope?: (plan: CiCompileResult["plan"]) => Promise<ReadonlySet<string> | undefined>;
 }): Promise<{ plan: CiCompileResult["plan"]; storeDir: string; intentRoot: string; source: string; report: string }> {
   const { storeCompiledPlan } = await import("../../plan/store.js");
   const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components: options.components }, options.flags, options.env);
-  for (const warning of result.warnings) result.report += plannerWarningLine(warning);
+  for (const warning of warningsForJobs(result, await options.jobsInScope?.(result.plan))) result.report += plannerWarningLine(warning);
   if (!options.dryRun) await storeCompiledPlan(result.workspace.rootDir, result.plan);
   const what = result.trigger ? `trigger ${result.trigger.matchedBindings.join(", ")}` : "changed components";
   return { plan: result.plan, storeDir: result.workspace.rootDir, intentRoot: result.workspace.rootDir, source: `fresh plan (${what})`, report: result.report };
