@@ -8,11 +8,17 @@
 // processes; beside them, other files' timing would measure this machine's
 // load, not orun. Failures are repeated just above the closing line, because
 // a CI log is often read from its tail only.
+//
+// The tests run without the CI's own variables (GITHUB_*, RUNNER_*, ACTIONS_*,
+// CI): inside GitHub Actions they would switch every orun the tests start to
+// the github-actions runner and the ::group:: presenter. A test that wants
+// them sets them itself. test/support/cli.ts drops the same set.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 const ALONE_MARKER = "// orun-test: run alone";
+const CI_VARIABLE = /^(?:CI|(?:GITHUB|RUNNER|ACTIONS)_.*)$/;
 const MAX_BLOCK_LINES = 24;
 
 if (!existsSync("dist/test")) {
@@ -61,7 +67,8 @@ function runPhase(phaseFiles, concurrency) {
     if (m) open = { indent: m[1], name: m[2], lines: [] };
   };
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CI_VARIABLE.test(name)));
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "inherit"] });
     child.stdout.on("data", (chunk) => {
       process.stdout.write(chunk);
       const text = chunk.toString();

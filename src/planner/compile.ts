@@ -123,6 +123,21 @@ export function jobWarningText(warning: JobWarning, jobs: readonly string[] = wa
   return `${warning.message} (${jobs.length} jobs: ${named}${more})`;
 }
 
+/**
+ * The warnings to print for a run of the `inScope` jobs only (every warning when undefined): a job warning names only
+ * those of its jobs, and is left out when none of its jobs is run.
+ */
+export function warningsForJobs(result: Pick<CompileResult, "warnings" | "jobWarnings">, inScope: ReadonlySet<string> | undefined): string[] {
+  if (!inScope) return result.warnings;
+  const jobWarnings = new Map(result.jobWarnings.map((warning) => [jobWarningText(warning), warning]));
+  return result.warnings.flatMap((text) => {
+    const jobWarning = jobWarnings.get(text);
+    if (!jobWarning) return [text];
+    const jobs = jobWarning.jobs.filter((id) => inScope.has(id));
+    return jobs.length ? [jobWarningText(jobWarning, jobs)] : [];
+  });
+}
+
 /** RFC 3339 UTC with second precision, as v2.3 writes it. */
 export function formatGeneratedAt(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");

@@ -37,7 +37,7 @@ export interface PlanSourceOptions {
    * The IDs of the fresh plan's jobs this run runs (--component, --job), undefined for all: a warning found
    * only in the steps of other jobs is not printed, and a shared one names only these.
    */
-  jobsInScope?: (plan: Plan) => ReadonlySet<string> | undefined;
+  jobsInScope?: (plan: Plan) => ReadonlySet<string> | undefined | Promise<ReadonlySet<string> | undefined>;
 }
 
 export interface ResolvedPlan {
@@ -146,19 +146,9 @@ async function neitherPlanNorComponent(ref: string, storeDir: string, detail: st
 async function compileFresh(options: PlanSourceOptions, storeDir: string, components: string[] | undefined): Promise<{ plan: Plan; storeDir: string }> {
   const { compilePlan } = await import("../planner/compile.js");
   const { storeCompiledPlan } = await import("../plan/store.js");
-  const { jobWarningText } = await import("../planner/compile.js");
+  const { warningsForJobs } = await import("../planner/compile.js");
   const result = await compilePlan({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components });
-  const inScope = options.jobsInScope?.(result.plan);
-  const jobWarnings = new Map(result.jobWarnings.map((warning) => [jobWarningText(warning), warning]));
-  for (const text of result.warnings) {
-    const jobWarning = jobWarnings.get(text);
-    if (!jobWarning || !inScope) {
-      plannerWarnOnStderr(text);
-      continue;
-    }
-    const jobs = jobWarning.jobs.filter((id) => inScope.has(id));
-    if (jobs.length) plannerWarnOnStderr(jobWarningText(jobWarning, jobs));
-  }
+  for (const text of warningsForJobs(result, await options.jobsInScope?.(result.plan))) plannerWarnOnStderr(text);
   if (!options.dryRun) await storeCompiledPlan(storeDir, result.plan);
   return { plan: result.plan, storeDir };
 }

@@ -172,20 +172,24 @@ async function resolvePlanForRun(
   envFilter: string[],
   execId: string | undefined,
 ): Promise<import("../../runtime/plan-source.js").ResolvedPlan & { storedAs?: string }> {
+  const components = splitList(opts.component);
+  // The planner's warnings about job steps: only those of the jobs this run runs (--job, --component, or the
+  // component folder it runs in, as runScope scopes it below; that costs a second load only inside one).
+  const jobsInScope = async (plan: import("../../model/plan.js").Plan): Promise<ReadonlySet<string> | undefined> => {
+    const { canonicalJobId } = await import("../../model/plan.js");
+    if (opts.job) return new Set(plan.jobs.filter((job) => canonicalJobId(job.id) === canonicalJobId(opts.job!.trim())).map((job) => job.id));
+    // `orun run <component>` compiles that component's plan: its folder scope does not apply (runScope, below).
+    if (!components.length && planRef) return undefined;
+    const scope = components.length ? components : (await (await import("../../planner/scope.js")).detectCwdScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all }))?.components;
+    return scope ? new Set(scopeJobs(plan.jobs, { components: scope, environments: envFilter }).jobs.map((job) => job.id)) : undefined;
+  };
   if (!(anyCiFlag(opts) && (await import("../../planner/triggers/index.js")).ciFlagsGiven(opts))) {
     const { resolveRunPlan } = await import("../../runtime/plan-source.js");
-    const components = splitList(opts.component);
-    const { canonicalJobId } = await import("../../model/plan.js");
-    // The planner's warnings about job steps: only those of the jobs this run runs.
-    const jobsInScope = (plan: import("../../model/plan.js").Plan): ReadonlySet<string> | undefined => {
-      if (opts.job) return new Set(plan.jobs.filter((job) => canonicalJobId(job.id) === canonicalJobId(opts.job!.trim())).map((job) => job.id));
-      return components.length ? new Set(scopeJobs(plan.jobs, { components, environments: envFilter }).jobs.map((job) => job.id)) : undefined;
-    };
     return resolveRunPlan({ cwd, ref: planRef, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter.length ? envFilter : undefined, dryRun: opts.dryRun, execId, jobsInScope });
   }
   const { compileRunPlan } = await import("../../planner/triggers/index.js");
   if (planRef) throw new OrunError(`trigger and change flags compile a fresh plan: they cannot be combined with the plan "${planRef}"`);
-  const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter, flags: opts, dryRun: opts.dryRun });
+  const fresh = await compileRunPlan({ cwd, intentPath: opts.intent, configDir: opts.configDir, envs: envFilter, flags: opts, dryRun: opts.dryRun, jobsInScope });
   process.stderr.write(fresh.report);
   const { planShortId } = await import("../../model/plan.js");
   return opts.dryRun ? fresh : { ...fresh, storedAs: planShortId(fresh.plan) };
@@ -444,7 +448,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   // still optimize. 1,000-job fan-out at concurrency 8: 0.79 → 0.71 s; a step printing a million lines
   // with --verbose: unchanged (0.79 s; turning the optimizer off instead made that 2.0 s).
   setFlagsFromString("--interrupt-budget=540672");
-  const rendered = createRenderer({ json: opts.json, verbose: opts.verbose });
+  const rendered = createRenderer({ json: opts.json, verbose: opts.verbose, logFile: backgroundChild });
   // The execution's ID, once the run has opened its record (a new one's is made there), for a second signal's advice.
   let runExecId = execId;
   const renderer: typeof rendered = {

@@ -20,6 +20,8 @@ export interface ChangeOptions {
   uncommitted?: boolean;
   untracked?: boolean;
   intentImpact?: string;
+  /** Why `base` is what it is when a CI event chose it unusually (a new branch's push): said in a note and in a refusal. */
+  baseReason?: string;
 }
 
 export interface ChangeEnvironment {
@@ -132,11 +134,20 @@ export async function collectChanges(options: ChangeOptions, context: ChangeEnvi
   const detected = options.base ? undefined : detectCiRefs(context.env ?? process.env);
   const baseRef = options.base ?? detected?.base ?? "main";
   const headRef = options.head ?? detected?.head;
-  const base = await resolveCommit(repo, baseRef, "base");
+  const baseReason = options.base ? options.baseReason : detected?.baseReason;
+  const base = await resolveCommit(repo, baseRef, "base").catch((err: unknown) => {
+    if (!(err instanceof OrunError) || baseReason === undefined) throw err;
+    throw new OrunError(`${err.message} (${baseReason})`, {
+      location: { field: "--base" },
+      hint: `fetch that branch (actions/checkout with fetch-depth: 0 fetches every branch), or name the branch to compare with: --base <branch>`,
+      cause: err,
+    });
+  });
   const head = headRef ? await resolveCommit(repo, headRef, "head") : undefined;
   const from = (await mergeBase(repo, base.sha, head?.sha ?? "HEAD")) ?? base.sha;
   const names = head ? await diffNames(repo, from, head.sha) : [...(await diffNames(repo, from)), ...(await untrackedNames(repo))];
   const notes = detected ? [`ci: ${detected.provider} (${detected.event}), base: ${baseRef}, head: ${headRef ?? "HEAD"}`] : [];
+  if (baseReason !== undefined) notes.push(`ci: base ${baseRef}: ${baseReason}`);
   const set: Omit<ChangeSet, "intentDiff"> = {
     source: { kind: "refs", base: base.ref, baseSha: base.sha, ...(head ? { head: head.ref, headSha: head.sha } : {}), from, ...(detected ? { ci: detected.provider } : {}) },
     changedFiles: fromRepo(names),
@@ -151,6 +162,25 @@ export interface DetectedRefs {
   event: string;
   base?: string;
   head?: string;
+  /** Why the base is not the event's own (a new branch's push): see newBranchBase. */
+  baseReason?: string;
+}
+
+/**
+ * The base of a GitHub push that created its branch: its `before` is forty zeros (no commit), so orun compares with
+ * the repository's default branch the event names (`repository.default_branch`, else `main`) at their merge base, as
+ * GitHub suggests for a new branch. Undefined when `before` is a commit.
+ */
+export function newBranchBase(payload: unknown): { base: string; baseReason: string } | undefined {
+  const event = typeof payload === "object" && payload !== null ? (payload as { before?: unknown; repository?: { default_branch?: unknown } }) : {};
+  if (typeof event.before === "string" && event.before !== "" && !/^0+$/.test(event.before)) return undefined;
+  const named = event.repository?.default_branch;
+  const branch = typeof named === "string" && named.trim() !== "" ? named.trim() : undefined;
+  const why = typeof event.before === "string" && event.before !== "" ? "the push created the branch (its `before` is 000…0)" : "the push event has no `before` commit";
+  return {
+    base: branch ?? "main",
+    baseReason: `${why}, so the changes are those since it left ${branch ? "the repository's default branch" : "main (the event names no default branch)"}`,
+  };
 }
 
 /** Base/head from CI environment variables (GitHub Actions, GitLab CI, Buildkite); undefined outside CI. */
@@ -163,7 +193,7 @@ export function detectCiRefs(env: NodeJS.ProcessEnv, readEvent: (file: string) =
     if (event === "push") {
       const payload = env.GITHUB_EVENT_PATH ? readEvent(env.GITHUB_EVENT_PATH) : undefined;
       const before = typeof payload === "object" && payload !== null ? (payload as { before?: unknown }).before : undefined;
-      return { provider: "github", event, base: nonZero(typeof before === "string" ? before : undefined) ?? "main", head };
+      return { provider: "github", event, ...(newBranchBase(payload) ?? { base: before as string }), head };
     }
     return { provider: "github", event, base: "main", head };
   }

@@ -7,7 +7,7 @@
 // and the `--explain` text.
 
 import { loadWorkspace } from "../load/index.js";
-import { compilePlan, type CompileOptions, type CompileResult } from "../compile.js";
+import { compilePlan, warningsForJobs, type CompileOptions, type CompileResult } from "../compile.js";
 import type { InstanceMap } from "../expand.js";
 import { mergeParameters } from "../materialize.js";
 import type { NormalizedIntent } from "../normalize.js";
@@ -17,6 +17,7 @@ import {
   parseIntentImpact,
   selectChangedComponents,
   filesGiven,
+  newBranchBase,
   type ChangeComponent,
   type ChangeOptions,
   type ChangeSelection,
@@ -71,12 +72,16 @@ export async function resolveCiScope(
 ): Promise<CiScope> {
   const env = context.env ?? process.env;
   const intentImpact = parseIntentImpact(flags.intentImpact);
-  const trigger = resolveTriggers(intent, await buildTriggerContext(flags, { cwd: context.cwd, env }), context.envFilter ? { envFilter: context.envFilter } : {});
+  const triggerContext = await buildTriggerContext(flags, { cwd: context.cwd, env });
+  const trigger = resolveTriggers(intent, triggerContext, context.envFilter ? { envFilter: context.envFilter } : {});
   const explicitChange = Boolean(flags.base || flags.head || filesGiven(flags.files) || flags.uncommitted || flags.untracked);
   const changedMode = flags.changed === true || trigger?.scope === "changed" || (trigger === undefined && explicitChange);
   if (!changedMode) return { ...(trigger ? { trigger } : {}), changedMode, intentImpact };
   // Explicit change flags win; otherwise the refs the CI event carried (a named trigger has none).
-  const fromEvent: ChangeOptions = trigger?.base ? { base: trigger.base, ...(trigger.head ? { head: trigger.head } : {}) } : {};
+  // A push that created its branch has no base commit: the default branch it left is the base (newBranchBase).
+  const newBranch = !trigger?.base && triggerContext.mode === "event-file" && triggerContext.event.event === "push" ? newBranchBase(triggerContext.payload) : undefined;
+  const base = trigger?.base ?? newBranch?.base;
+  const fromEvent: ChangeOptions = base ? { base, ...(trigger?.head ? { head: trigger.head } : {}), ...(newBranch ? { baseReason: newBranch.baseReason } : {}) } : {};
   const set = await collectChanges(explicitChange ? flags : { ...flags, ...fromEvent }, { cwd: context.cwd, intentFile: context.intentFile, env });
   return { ...(trigger ? { trigger } : {}), changedMode, set, intentImpact };
 }
@@ -198,10 +203,12 @@ export async function compileRunPlan(options: {
   env?: NodeJS.ProcessEnv;
   /** `--dry-run` writes nothing: the plan is not stored. */
   dryRun?: boolean;
+  /** The jobs the run will run (its --job, --component or working folder's scope): job warnings name only those. */
+  jobsInScope?: (plan: CiCompileResult["plan"]) => Promise<ReadonlySet<string> | undefined>;
 }): Promise<{ plan: CiCompileResult["plan"]; storeDir: string; intentRoot: string; source: string; report: string }> {
   const { storeCompiledPlan } = await import("../../plan/store.js");
   const result = await compileForCi({ cwd: options.cwd, intentPath: options.intentPath, configDir: options.configDir, envs: options.envs, components: options.components }, options.flags, options.env);
-  for (const warning of result.warnings) result.report += plannerWarningLine(warning);
+  for (const warning of warningsForJobs(result, await options.jobsInScope?.(result.plan))) result.report += plannerWarningLine(warning);
   if (!options.dryRun) await storeCompiledPlan(result.workspace.rootDir, result.plan);
   const what = result.trigger ? `trigger ${result.trigger.matchedBindings.join(", ")}` : "changed components";
   return { plan: result.plan, storeDir: result.workspace.rootDir, intentRoot: result.workspace.rootDir, source: `fresh plan (${what})`, report: result.report };
