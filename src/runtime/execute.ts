@@ -542,8 +542,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // Refused before the record was touched (or, new, before its runner took part in a remote run): an existing one
       // stays as it was, a new one goes.
       if (tookNoPart) await writer?.flush().catch(() => undefined);
-      if (newRecord) await store.discardRecord(execId).catch(() => undefined);
+      // `latest` first: executions/ made by this run must be empty for discardRecord to remove it.
       if (tookNoPart) await store.unpointLatest(execId, latestBefore).catch(() => undefined);
+      if (newRecord) await store.discardRecord(execId, opened.madeStoreFolder).catch(() => undefined);
       throw err;
     }
     // Record what we know; a failed flush must not hide the original error.
