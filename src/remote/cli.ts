@@ -294,10 +294,13 @@ export async function remoteStatus(
   const storeDir = reader.intentRoot ?? process.cwd();
   let named: Promise<string | undefined> | undefined;
   const planName = (planId: string) => (named ??= import("./recorded-plan.js").then((plans) => plans.storedRunPlanName(storeDir, planId)));
+  // The Stopped line's retry: how `orun run` pasted here is given the run's plan (read once too).
+  let argument: Promise<string | undefined> | undefined;
+  const planArgument = (planId: string) => (argument ??= import("./recorded-plan.js").then((plans) => plans.runPlanArgument(storeDir, runId, planId, process.cwd())));
   if (!opts.watch) {
     // Times and leases are counted on the backend's clock (it dated them), not on this machine's.
     const [run, { jobs, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
-    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now }));
+    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined }));
     return 0;
   }
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
@@ -321,8 +324,9 @@ export async function remoteStatus(
       }
       failures = 0;
       reported = undefined;
-      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now });
-      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl }));
+      const plan = !opts.json && run.stoppedReason ? await planArgument(run.planChecksum) : undefined;
+      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: plan });
+      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl, planArgument: plan }));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).
