@@ -95,7 +95,8 @@ export function statusText(
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
       (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
     ...(run.stoppedReason ? stoppedLines(run, jobs, options.commandUrl, options.planArgument) : []),
-    progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
+    // Finished jobs only, as locally: a skipped job did not run.
+    progressBar(run.jobTotal ? (count("success") + count("failed")) / run.jobTotal : 1),
     "",
   ];
   const width = Math.max(0, ...jobs.map((j) => sent(j.jobId).length));

@@ -55,6 +55,8 @@ describe("the commands printed about a remote run name its backend", () => {
     const status = await spawnOrun(["status", "--remote-state", "--backend-url", url, "--exec-id", "carry-1"], { cwd: dir, env: { ...served.env(), ORUN_BACKEND_URL: "" } }).done;
     assert.equal(status.code, 0, status.output);
     await pasted(printed(/^Logs: (orun logs .*)$/m, status.output), /x-broken/);
+    // x failed, d was skipped (not run): progress counts the finished job only.
+    assert.match(status.output, /^█{16}░{16} 50%$/m, status.output);
     // The retry names the plan as `orun run` here is given it: the runner's record holds it (its manifest.json).
     const retry = printed(/^Stopped: .*\((orun run .* --retry)\), which reopens it$/m, status.output);
     assert.ok(retry.startsWith(`orun run ${path.join(".orun/executions", record, "manifest.json")} `), retry);

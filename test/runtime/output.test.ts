@@ -69,6 +69,19 @@ test("the live region redraws on a TTY and leaves only persistent lines behind",
   assert.ok(!stream.text.includes("hello"), "step output only with --verbose");
 });
 
+test("the live region's progress counts finished jobs only: jobs blocked or skipped (not run) leave it at 0%", () => {
+  const stream = fakeStream(true);
+  const renderer = createRenderer({ stream, env: { TERM: "xterm" } });
+  renderer.handle(events(2)[0]!);
+  // Each job-not-run prints its line above the region, which is redrawn under it.
+  renderer.handle({ type: "job-not-run", job: build, status: "blocked", reason: "policy requireApproval" });
+  renderer.handle({ type: "job-not-run", job: deploy, status: "skipped", reason: "dependency api@dev.build was blocked" });
+  renderer.close();
+  const frames = [...stream.text.matchAll(/(\d+)% {2}· {2}(\d+)\/2 jobs/g)].map((m) => `${m[1]}% ${m[2]}/2`);
+  assert.ok(frames.length >= 2, stream.text);
+  assert.deepEqual([...new Set(frames)], ["0% 0/2"], stream.text);
+});
+
 test("text view: sequential groups under headers, concurrent prefixes; verbose streams whole lines", () => {
   const lines: string[] = [];
   const sequential = new TextRenderer({ verbose: true, palette: palette(false), writeLine: (line) => lines.push(line) });
