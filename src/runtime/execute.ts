@@ -834,11 +834,24 @@ function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
   });
 }
 
+/**
+ * The dry run's notes, by job, on the local actions its steps would not load (and those a composite calls), as
+ * `validate` reports them: the runner fails the job at its start on each.
+ */
+async function brokenActionNotes(jobs: PlanJob[], workspaceDir: string): Promise<Map<string, string[]>> {
+  const { brokenLocalActions } = await import("../runners/github-actions/local-action-check.js");
+  const notes = new Map<string, string[]>();
+  // Job by job: each job calling a broken action gets its note (one walk of all would name the first caller only).
+  for (const job of jobs) notes.set(job.id, (await brokenLocalActions([job], workspaceDir)).map((broken) => `step ${broken.step}: ${broken.message}`));
+  return notes;
+}
+
 async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): Promise<ExecuteResult> {
   const selectedIds = new Set(selection.selected.map((job) => job.id));
   // Where the run looks for local actions (RunContext.workspaceDir).
   const workspaceDir = ctx.workdir.override ? path.resolve(ctx.workdir.override) : ctx.workdir.workspaceDir;
   const gateNotes = await previewGates(plan, selection, options, ctx.workdir);
+  const actionNotes = runsUseSteps(options.runner.name) ? await brokenActionNotes(selection.selected, workspaceDir) : new Map<string, string[]>();
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
     const ordered = orderSteps(job.steps);
@@ -854,6 +867,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
     // The run fails such a job before its first step (the runner resolves every action at job start).
     if (runsUseSteps(options.runner.name)) for (const missing of missingLocalActions([job], workspaceDir)) notes.push(`step ${missing.step}: ${missing.message}`);
+    notes.push(...(actionNotes.get(job.id) ?? []));
     const steps = ordered.map((step, i) => {
       const timeout = timeoutFor(job, step);
       if (timeout !== undefined) {
