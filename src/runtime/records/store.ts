@@ -181,10 +181,11 @@ export class ExecutionStore {
   }
   /**
    * Moves the logs of a job's earlier run out of the record, into a folder below `asideDir` (the run's scratch space), until
-   * it is known whether the job runs again: `restore` puts them back (it did not), `discard` removes them (never rejects).
+   * it is known whether the job runs again: `restore` puts them back (it did not), `discard` removes them — never
+   * rejecting: logs it cannot remove are out of the record already, so the run goes on, with a warning naming them.
    * Undefined when the job has no logs. Refused as clearJobLogs is when the folder cannot be moved.
    */
-  async setAsideJobLogs(execId: string, jobId: string, asideDir: string): Promise<{ restore(): Promise<void>; discard(): void } | undefined> {
+  async setAsideJobLogs(execId: string, jobId: string, asideDir: string): Promise<{ restore(): Promise<void>; discard(): Promise<void> } | undefined> {
     const dir = this.jobLogDir(execId, jobId);
     const aside = path.join(asideDir, safeSegment(jobId));
     try {
@@ -204,7 +205,13 @@ export class ExecutionStore {
           throw new OrunError(`cannot put back the logs of ${jobId}'s earlier run (the run was stopped before the job started): ${fileSystemReason(err)}`, { location: { file: aside }, cause: err });
         }
       },
-      discard: () => void rm(aside, { recursive: true, force: true }).catch(() => undefined),
+      discard: async () => {
+        try {
+          await rm(aside, { recursive: true, force: true });
+        } catch (err) {
+          this.warn(`cannot remove the logs of ${jobId}'s earlier run, set aside in ${aside}: ${fileSystemReason(err)} (they are no longer part of the record)`);
+        }
+      },
     };
   }
   /** Output of the runner's job finalizer (post hooks, output of steps that never ran). */
