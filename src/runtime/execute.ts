@@ -343,12 +343,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         }
         return stoppedBeforeStart(job, RUN_CANCELED, held, recorded);
       }
-      // Not awaited (the record's tmp goes at run end anyway).
-      earlier?.discard();
       // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
       // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);
       writer!.assertJournaled();
+      // After the journal (a crash meanwhile must not run the job again); one that fails warns (the scratch folder
+      // they are in goes when the run ends).
+      await earlier?.discard();
       const shown = result.released ? { status: "released" as const, reason: RELEASED_REASON } : { status: result.status };
       summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
       await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
