@@ -72,7 +72,7 @@ export function localActionSteps(jobs: PlanJob[], root: string): LocalActionStep
 /**
  * The job-level `use: ./path` steps of `jobs` whose folder is not under `root`. A value with `${{ }}` is left to
  * its step (it may name an earlier step's output), as are references that leave the root: the run reports those
- * itself. Actions a composite calls are not looked at (they resolve when it runs).
+ * itself. The actions a composite calls are brokenLocalActions()'s (runners/github-actions/local-action-check.ts).
  */
 export function missingLocalActions(jobs: PlanJob[], root: string): MissingLocalAction[] {
   const base = path.resolve(root);

@@ -294,10 +294,13 @@ export async function remoteStatus(
   const storeDir = reader.intentRoot ?? process.cwd();
   let named: Promise<string | undefined> | undefined;
   const planName = (planId: string) => (named ??= import("./recorded-plan.js").then((plans) => plans.storedRunPlanName(storeDir, planId)));
+  // The Stopped line's retry: how `orun run` pasted here is given the run's plan (read once too).
+  let argument: Promise<string | undefined> | undefined;
+  const planArgument = (planId: string) => (argument ??= import("./recorded-plan.js").then((plans) => plans.runPlanArgument(storeDir, runId, planId, process.cwd())));
   if (!opts.watch) {
     // Times and leases are counted on the backend's clock (it dated them), not on this machine's.
     const [run, { jobs, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
-    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now }));
+    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined }));
     return 0;
   }
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
@@ -321,8 +324,9 @@ export async function remoteStatus(
       }
       failures = 0;
       reported = undefined;
-      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now });
-      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl }));
+      const plan = !opts.json && run.stoppedReason ? await planArgument(run.planChecksum) : undefined;
+      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: plan });
+      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl, planArgument: plan }));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).
@@ -382,8 +386,9 @@ export async function remoteLogs(
     // A job or step the run does not have (a typo) is an error, before any log is read.
     const scope = checkRemoteLogFilter(runId, jobs, filter);
     const entries: { job: JobView; log: string }[] = [];
+    const step = stepWanted(opts.step, select(jobs));
     for (const job of select(jobs)) {
-      const log = stepSections(await client.readLog(runId, job.jobId), opts.step, opts.raw, job.steps);
+      const log = stepSections(await client.readLog(runId, job.jobId), step, opts.raw, job.steps);
       if (log.trim()) entries.push({ job, log });
     }
     if (entries.length === 0) {
@@ -428,9 +433,11 @@ export async function remoteLogs(
     // The run's jobs are registered with it: a typo is refused at the first listing, before anything is printed.
     if (!checked) checkRemoteLogFilter(runId, jobs, filter);
     checked = true;
+    // Judged on the jobs listed now: their step keys are registered with the run.
+    const step = stepWanted(opts.step, select(jobs));
     for (const job of select(jobs)) {
       let log = followed.get(job.jobId);
-      if (!log) followed.set(job.jobId, (log = new FollowedLog(opts.step, opts.raw, job.steps)));
+      if (!log) followed.set(job.jobId, (log = new FollowedLog(step, opts.raw, job.steps)));
       const shown = log.shown;
       const { restarted, retried, text } = await log.poll(client, runId, job);
       if (restarted && shown) {
@@ -448,6 +455,21 @@ export async function remoteLogs(
     }
     await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
   }
+}
+
+/** Which steps `--step` selects in a log: those whose key holds it, or only the one it names (StepFilter). */
+export interface StepWanted {
+  step: string;
+  /** `step` is the whole key of a step of the jobs listed: only that step, not `dockimg` beside `dock`. */
+  whole: boolean;
+}
+
+/**
+ * `--step` as the local `orun logs --step` matches it (runtime/logs.ts stepMatcher): a step whose key holds it, unless
+ * it is the whole key of a step of the jobs listed (their JobView.steps; a v2 runner's jobs list none).
+ */
+function stepWanted(step: string | undefined, jobs: readonly JobView[]): StepWanted | undefined {
+  return step === undefined ? undefined : { step, whole: jobs.some((job) => job.steps?.includes(step)) };
 }
 
 /**
@@ -471,7 +493,7 @@ class FollowedLog {
   private filter: StepFilter | undefined;
 
   constructor(
-    private readonly step: string | undefined,
+    private readonly step: StepWanted | undefined,
     private readonly raw = false,
     private readonly steps?: readonly string[],
   ) {
@@ -520,11 +542,11 @@ class FollowedLog {
 }
 
 /**
- * The sections of a remote job log for one step (by key, or part of it), or the whole log; `raw`: without the
+ * The sections of a remote job log for the steps `step` selects (StepWanted), or the whole log; `raw`: without the
  * `=== <step> ===` lines (the steps' output alone). `steps`: the job's step keys in run order (JobView.steps),
  * which tell a section header from a step's own output line (see StepFilter).
  */
-export function stepSections(log: string, step: string | undefined, raw = false, steps?: readonly string[]): string {
+export function stepSections(log: string, step: StepWanted | undefined, raw = false, steps?: readonly string[]): string {
   if (!step && !raw) return log;
   const filter = new StepFilter(step, raw, steps);
   if (!steps) return filter.push(log) + filter.flush();
@@ -599,7 +621,7 @@ export class StepFilter {
   private readonly order?: ReadonlyMap<string, number>;
 
   constructor(
-    private readonly step: string | undefined,
+    private readonly step: StepWanted | undefined,
     private readonly raw = false,
     steps?: readonly string[],
   ) {
@@ -624,7 +646,7 @@ export class StepFilter {
   take(line: string, header?: boolean): boolean {
     const key = headerKey(line);
     if (key === undefined || !(header ?? this.startsSection(key))) return this.keep;
-    this.keep = this.step === undefined || key === this.step || key.includes(this.step);
+    this.keep = this.step === undefined || key === this.step.step || (!this.step.whole && key.includes(this.step.step));
     return this.keep && !this.raw;
   }
 

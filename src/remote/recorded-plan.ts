@@ -61,3 +61,24 @@ async function readRunPlan(storeDir: string, runPlanId: string): Promise<Omit<Ru
   if (checksum !== runPlanId) return { file, unusable: `it holds plan ${checksum}, not ${runPlanId}` };
   return { file, plan: stored };
 }
+
+/**
+ * The plan argument of an `orun run` pasted in `cwd` that joins remote run `runId` (status --remote-state's Stopped
+ * line): the run's plan ID when this machine stores that plan, else the manifest.json of an execution record here
+ * that took part in the run (a runner's record: the plan it ran), as a path from `cwd`; undefined when this machine
+ * has neither. The ID alone named a file only the runner's folder held ("plan … not found" pasted anywhere else).
+ */
+export async function runPlanArgument(storeDir: string, runId: string, runPlanId: string, cwd: string): Promise<string | undefined> {
+  if ((await readRunPlan(storeDir, runPlanId))?.plan) return runPlanId;
+  const { ExecutionStore } = await import("../runtime/records/store.js");
+  const store = new ExecutionStore(storeDir);
+  for (const { execId, meta } of await store.list()) {
+    if (meta?.remoteRunId !== runId) continue;
+    const file = store.manifestFile(execId);
+    const entry = await lstat(file).catch(() => undefined);
+    if (!entry?.isFile()) continue;
+    const ran = await loadPlanFile(file, { verifyChecksum: true, warn: () => undefined }).catch(() => undefined);
+    if (ran && backendPlan(ran).checksum === runPlanId) return path.relative(cwd, file) || file;
+  }
+  return undefined;
+}

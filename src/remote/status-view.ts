@@ -73,13 +73,13 @@ function takenOverNote(job: JobView): string {
  * clock when it answered (epoch ms), which those and a lapsed lease are counted on — the backend dated the run's and
  * jobs' times, and this machine's clock may be off from its (default: this machine's, for a backend that sends none).
  * `commandUrl`: the backend URL given by --backend-url or ORUN_BACKEND_URL, which the printed commands repeat (one
- * from intent.yaml is found there again).
+ * from intent.yaml is found there again). `planArgument`: the retry command's plan (stoppedLines).
  */
 export function statusText(
   run: RunView,
   jobs: JobView[],
   backendUrl: string,
-  options: { detailed?: boolean; ticking?: boolean; commandUrl?: string; now?: number } = {},
+  options: { detailed?: boolean; ticking?: boolean; commandUrl?: string; now?: number; planArgument?: string } = {},
 ): string {
   const count = (s: string) => jobs.filter((j) => j.status === s).length;
   const ticking = options.ticking !== false;
@@ -94,8 +94,9 @@ export function statusText(
     `Status: ✓ ${count("success")} succeeded · ● ${count("running")} running · ○ ${count("pending")} queued` +
       (count("failed") ? ` · ✗ ${count("failed")} failed` : "") +
       (count("skipped") ? ` · ⊘ ${count("skipped")} skipped` : ""),
-    ...(run.stoppedReason ? stoppedLines(run, jobs, options.commandUrl) : []),
-    progressBar(run.jobTotal ? (count("success") + count("failed") + count("skipped")) / run.jobTotal : 1),
+    ...(run.stoppedReason ? stoppedLines(run, jobs, options.commandUrl, options.planArgument) : []),
+    // Finished jobs only, as locally: a skipped job did not run.
+    progressBar(run.jobTotal ? (count("success") + count("failed")) / run.jobTotal : 1),
     "",
   ];
   const width = Math.max(0, ...jobs.map((j) => sent(j.jobId).length));
@@ -146,13 +147,14 @@ function sent(value: unknown): string {
 
 /**
  * A stopped run's line: why, and the command that retries its failed job in it (which reopens it), one a line when
- * several failed. The plan is named by its ID, as `orun run` finds it stored where a runner compiled or ran it; the
- * runners' own lines name it as they were given it. Without a failed job (a backend that does not list it) the
- * command stays a template.
+ * several failed. `planArgument` (recorded-plan.ts runPlanArgument): how `orun run` here is given the run's plan;
+ * without one (the plan is not on this machine) the command stays a template naming the plan's ID, as it does
+ * without a failed job (a backend that does not list it).
  */
-function stoppedLines(run: RunView, jobs: JobView[], commandUrl: string | undefined): string[] {
+function stoppedLines(run: RunView, jobs: JobView[], commandUrl: string | undefined, planArgument: string | undefined): string[] {
   const why = `Stopped: ${oneLine(run.stoppedReason ?? "")} — no job starts in this run until a failed job is retried in it`;
-  const retry = (job: string): string => `orun run ${shellWord(run.planChecksum || "<plan>")} --job ${job} --exec-id ${remoteRunWords(run.runId, commandUrl)} --retry`;
+  const plan = planArgument ? shellWord(planArgument) : `<plan file${run.planChecksum ? ` of ${sent(run.planChecksum)}` : ""}>`;
+  const retry = (job: string): string => `orun run ${plan} --job ${job} --exec-id ${remoteRunWords(run.runId, commandUrl)} --retry`;
   const failed = jobs.filter((job) => job.status === "failed").map((job) => shellWord(job.jobId));
   if (failed.length > 1) return [`${why}, which reopens it:`, ...failed.map((job) => `  ${retry(job)}`)];
   return [`${why} (${retry(failed[0] ?? "<failed job>")}), which reopens it`];

@@ -352,12 +352,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         const reason = always ? `${RUN_CANCELED} during the job's set-up, before any step: its if: always() step${always.length > 1 ? "s" : ""} ${always.join(", ")} did not run either (as on GitHub)` : RUN_CANCELED;
         return stoppedBeforeStart(job, reason, held, recorded);
       }
-      // Not awaited (the record's tmp goes at run end anyway).
-      earlier?.discard();
       // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
       // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
       writer!.settled(job.id);
       writer!.assertJournaled();
+      // After the journal (a crash meanwhile must not run the job again); one that fails warns (the scratch folder
+      // they are in goes when the run ends).
+      await earlier?.discard();
       const shown = result.released ? { status: "released" as const, reason: RELEASED_REASON } : { status: result.status };
       summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
       await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
@@ -556,8 +557,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // Refused before the record was touched (or, new, before its runner took part in a remote run): an existing one
       // stays as it was, a new one goes.
       if (tookNoPart) await writer?.flush().catch(() => undefined);
-      if (newRecord) await store.discardRecord(execId).catch(() => undefined);
+      // `latest` first: executions/ made by this run must be empty for discardRecord to remove it.
       if (tookNoPart) await store.unpointLatest(execId, latestBefore).catch(() => undefined);
+      if (newRecord) await store.discardRecord(execId, opened.madeStoreFolder).catch(() => undefined);
       throw err;
     }
     // Record what we know; a failed flush must not hide the original error.
@@ -847,11 +849,24 @@ function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
   });
 }
 
+/**
+ * The dry run's notes, by job, on the local actions its steps would not load (and those a composite calls), as
+ * `validate` reports them: the runner fails the job at its start on each.
+ */
+async function brokenActionNotes(jobs: PlanJob[], workspaceDir: string): Promise<Map<string, string[]>> {
+  const { brokenLocalActions } = await import("../runners/github-actions/local-action-check.js");
+  const notes = new Map<string, string[]>();
+  // Job by job: each job calling a broken action gets its note (one walk of all would name the first caller only).
+  for (const job of jobs) notes.set(job.id, (await brokenLocalActions([job], workspaceDir)).map((broken) => `step ${broken.step}: ${broken.message}`));
+  return notes;
+}
+
 async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): Promise<ExecuteResult> {
   const selectedIds = new Set(selection.selected.map((job) => job.id));
   // Where the run looks for local actions (RunContext.workspaceDir).
   const workspaceDir = ctx.workdir.override ? path.resolve(ctx.workdir.override) : ctx.workdir.workspaceDir;
   const gateNotes = await previewGates(plan, selection, options, ctx.workdir);
+  const actionNotes = runsUseSteps(options.runner.name) ? await brokenActionNotes(selection.selected, workspaceDir) : new Map<string, string[]>();
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
     const ordered = orderSteps(job.steps);
@@ -867,6 +882,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
     // The run fails such a job before its first step (the runner resolves every action at job start).
     if (runsUseSteps(options.runner.name)) for (const missing of missingLocalActions([job], workspaceDir)) notes.push(`step ${missing.step}: ${missing.message}`);
+    notes.push(...(actionNotes.get(job.id) ?? []));
     const steps = ordered.map((step, i) => {
       const timeout = timeoutFor(job, step);
       if (timeout !== undefined) {

@@ -323,7 +323,9 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     ...(over && !meta?.remoteRunId && !snapshot.stateMissing && total > jobs.length ? [`○ ${total - jobs.length} not run`] : []),
   ];
   lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
-  const done = count("completed") + count("failed") + count("skipped") + count("blocked");
+  // Finished jobs only (spec 20: succeeded, cached, failed): a skipped or blocked job did not run, and one whose
+  // jobs were all blocked read 100% with nothing run.
+  const done = count("completed") + count("failed");
   const pct = total ? Math.floor((done * 100) / total) : 0;
   const filled = Math.round((pct / 100) * 32);
   lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);

@@ -165,3 +165,23 @@ test("run --json of a failed run lists the execution's unfinished jobs too (as r
   assert.equal(text.code, 1);
   assert.doesNotMatch(text.stdout, /is still failed/);
 });
+
+test("status's progress counts finished jobs only: a run whose jobs were all blocked or skipped reads 0%, and a failed job counts but its skipped dependent does not", async (t) => {
+  const dir = await planDir(t, [
+    { id: "app@prod.deploy", policies: { requireApproval: "true" }, steps: [{ run: "touch deployed" }] },
+    { id: "app@prod.notify", dependsOn: ["app@prod.deploy"], steps: [{ run: "true" }] },
+    { id: "lib@dev.build", steps: [{ run: "exit 3" }] },
+    { id: "lib@dev.test", dependsOn: ["lib@dev.build"], steps: [{ run: "true" }] },
+  ], { failFast: false });
+  const orun = (...args: string[]) => runOrun(args, { cwd: dir });
+  assert.equal((await orun("run", "plan.json", "--exec-id", "blocked", "--component", "app")).code, 1);
+  const blocked = (await orun("status", "--exec-id", "blocked")).stdout;
+  assert.match(blocked, /○ 1 skipped {2}· {2}⊘ 1 blocked/, blocked);
+  assert.match(blocked, /Progress: ░{32} 0%/, blocked);
+
+  assert.equal((await orun("run", "plan.json", "--exec-id", "failed", "--component", "lib")).code, 1);
+  const failed = (await orun("status", "--exec-id", "failed")).stdout;
+  assert.match(failed, /✗ 1 failed {2}· {2}○ 1 skipped/, failed);
+  // 1 finished of the plan's 4 jobs.
+  assert.match(failed, /Progress: ▓{8}░{24} 25%/, failed);
+});

@@ -22,6 +22,7 @@ const ACTIONS: Record<string, string> = {
   mixedif: "name: mixedif\ninputs:\n  enabled:\n    default: 'false'\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      if: ${{ inputs.enabled }} == 'true'\n      run: echo mixed ran\n",
   notyaml: "name: notyaml\nruns:\n  using: composite\n  steps:\n    - shell: bash\n     run: echo x\n",
   evalif: "name: evalif\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo first\n    - shell: bash\n      if: fromJSON('{')\n      run: echo x\n",
+  outer: "name: outer\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo outer\n    - uses: ./actions/notyaml\n    - name: gone\n      uses: ./actions/gone\n    - uses: ./actions/outer\n",
   needs: 'name: needs\ninputs:\n  token:\n    required: true\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo "token=[${{ inputs.token }}]"\n',
 };
 
@@ -90,4 +91,30 @@ test("a required input without a default that the step does not give fails the s
   const file = path.join(dir, "actions", "needs", "action.yml");
   assert.ok((r.stdout + r.stderr).includes(`required input "token" is missing for action needs (${file}:3)`), r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout + r.stderr, /token=\[/, "the action did not run");
+});
+
+test("validate, plan and run --dry-run read the local actions a composite action calls too: a missing one and one that would not load are named with where the composite calls them", async () => {
+  const dir = await repoCalling("outer", "node99");
+  const file = (name: string): string => path.join(dir, "actions", name, "action.yml");
+  const expected = [
+    `job api@dev.deploy step s0: ${file("notyaml")}:6: invalid YAML:`,
+    `job api@dev.deploy step s0: ${file("outer")}: runs.steps[2].uses: local action ./actions/gone: ${path.join(dir, "actions/gone")} does not exist (local actions are relative to the repository root ${dir})`,
+  ];
+  for (const command of [["validate"], ["plan"]]) {
+    const r = await runOrun(command, { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const warnings = r.stderr.split("\n").filter((line) => line.includes("actions/"));
+    assert.equal(warnings.length, 3, r.stderr);
+    assert.ok(warnings.some((line) => line.includes(`step s1: ${file("node99")}:3: runs.using`)), r.stderr);
+    const notyaml = warnings.find((line) => line.includes("notyaml")) ?? "";
+    assert.ok(notyaml.startsWith(`⚠ warning: ${expected[0]}`) && notyaml.endsWith(`(called at ${file("outer")}: runs.steps[1].uses)`), `${command[0]}: ${notyaml}`);
+    assert.ok(warnings.includes(`⚠ warning: ${expected[1]}`), `${command[0]}: ${r.stderr}`);
+  }
+  // The dry run notes the same, the job-level action that would not load included (it noted missing ones only).
+  const dry = await runOrun(["run", "-e", "dev", "--gha", "--dry-run"], { cwd: dir, env: runEnv });
+  assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+  const said = dry.stdout + dry.stderr;
+  assert.ok(said.includes(`step s1: ${file("node99")}:3: runs.using: unsupported action runtime "node99"`), said);
+  assert.ok(said.includes(`step s0: ${file("notyaml")}:6: invalid YAML:`), said);
+  assert.ok(said.includes(`step s0: ${expected[1]!.slice("job api@dev.deploy step s0: ".length)}`), said);
 });

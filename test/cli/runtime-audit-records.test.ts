@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { makePlan, readJson, writePlan, type JobSpec, type StateFile, planDir, recordFile } from "../runtime/helpers.js";
@@ -43,6 +43,25 @@ test("a refused --job (dependencies not completed) leaves the record exactly as 
   assert.equal(existsSync(record(dir, "fresh", "metadata.json")), false, "no metadata for a run that never started");
   const list = await runOrun(["status", "--all"], { cwd: dir });
   assert.doesNotMatch(list.stdout, /fresh/);
+});
+
+test("a refused --job in a folder with no .orun creates nothing there: no .orun/executions/ left empty", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.one", steps: [{ run: "echo a" }] },
+    { id: "b@dev.two", dependsOn: ["a@dev.one"], steps: [{ run: "echo b" }] },
+  ]);
+  // The plan pasted in another folder (as the refusal's hint would be): the record would go there.
+  const elsewhere = path.join(dir, "elsewhere");
+  await mkdir(elsewhere);
+  const refused = await runOrun(["run", path.join(dir, "plan.json"), "--job", "b@dev.two"], { cwd: elsewhere });
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /cannot run b@dev\.two: dependencies not completed \(a@dev\.one\)/);
+  assert.deepEqual(await readdir(elsewhere), [], "a refused run creates nothing");
+  // Where .orun/ existed already, it stays (only what the refused run made goes).
+  await mkdir(path.join(elsewhere, ".orun"));
+  const again = await runOrun(["run", path.join(dir, "plan.json"), "--job", "b@dev.two"], { cwd: elsewhere });
+  assert.equal(again.code, 1, again.stdout + again.stderr);
+  assert.deepEqual(await readdir(path.join(elsewhere, ".orun")), []);
 });
 
 test("metadata.json of the wrong shape refuses the resume by name and leaves state.json untouched (a crashed job stays recorded running)", async (t) => {

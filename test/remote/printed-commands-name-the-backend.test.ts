@@ -55,11 +55,24 @@ describe("the commands printed about a remote run name its backend", () => {
     const status = await spawnOrun(["status", "--remote-state", "--backend-url", url, "--exec-id", "carry-1"], { cwd: dir, env: { ...served.env(), ORUN_BACKEND_URL: "" } }).done;
     assert.equal(status.code, 0, status.output);
     await pasted(printed(/^Logs: (orun logs .*)$/m, status.output), /x-broken/);
-    // The retry names the plan by its ID, as stored where a runner ran it: stored here from the runner's record.
+    // x failed, d was skipped (not run): progress counts the finished job only.
+    assert.match(status.output, /^█{16}░{16} 50%$/m, status.output);
+    // The retry names the plan as `orun run` here is given it: the runner's record holds it (its manifest.json).
+    const retry = printed(/^Stopped: .*\((orun run .* --retry)\), which reopens it$/m, status.output);
+    assert.ok(retry.startsWith(`orun run ${path.join(".orun/executions", record, "manifest.json")} `), retry);
+    // Pasted, it reopens x in the run (which fails again: nothing was fixed).
+    await pasted(retry, /job x@dev\.build failed in remote run carry-1/);
+    // Stored here by its ID, the plan is named by it.
     const planId = /^Plan: (\S+) /m.exec(status.output)?.[1] ?? "";
     await fs.mkdir(path.join(dir, ".orun/plans"), { recursive: true });
     await fs.copyFile(path.join(dir, ".orun/executions", record, "manifest.json"), path.join(dir, ".orun/plans", `${planId}.json`));
-    // Pasted, it reopens x in the run (which fails again: nothing was fixed).
-    await pasted(printed(/^Stopped: .*\((orun run .* --retry)\), which reopens it$/m, status.output), /job x@dev\.build failed in remote run carry-1/);
+    const stored = await spawnOrun(["status", "--remote-state", "--backend-url", url, "--exec-id", "carry-1"], { cwd: dir, env: { ...served.env(), ORUN_BACKEND_URL: "" } }).done;
+    await pasted(printed(new RegExp(`^Stopped: .*\\((orun run ${planId} .* --retry)\\), which reopens it$`, "m"), stored.output), /job x@dev\.build failed in remote run carry-1/);
+    // A machine without the plan gets a template that says so, not an ID no `orun run` there can find.
+    const elsewhere = await fs.mkdtemp(path.join(os.tmpdir(), "orun-printed-elsewhere-"));
+    t.after(() => fs.rm(elsewhere, { recursive: true, force: true }));
+    const away = await spawnOrun(["status", "--remote-state", "--backend-url", url, "--exec-id", "carry-1"], { cwd: elsewhere, env: { ...served.env(), ORUN_BACKEND_URL: "" } }).done;
+    assert.equal(away.code, 0, away.output);
+    assert.match(away.output, new RegExp(`^Stopped: .*\\(orun run <plan file of ${planId}> --job x@dev\\.build --exec-id carry-1 --remote-state --backend-url \\S+ --retry\\)`, "m"));
   });
 });

@@ -168,9 +168,12 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.match(text, /Stopped: fail-fast after x@dev\.build failed/);
       assert.match(text, /✗ y@dev\.build\s+failed/);
       // Both failed jobs' retry commands, one a line (it was one template naming neither).
-      const planId = /^Plan: (\S+) /m.exec(text)?.[1];
+      // The plan as `orun run` here is given it: not stored here by its ID (the runners were given a file), it is a
+      // runner's record's manifest.json.
+      const manifest = /^ {2}orun run (\.orun\/executions\/[^/ ]+\/manifest\.json) /m.exec(text)?.[1] ?? "";
+      assert.ok(manifest && (await fs.stat(path.join(bed.dir, manifest))).isFile(), text);
       const retries = [...text.matchAll(/^ {2}(orun run .* --retry)$/gm)].map((m) => m[1]);
-      assert.deepEqual(retries, ["x@dev.build", "y@dev.build"].map((job) => `orun run ${planId} --job ${job} --exec-id ${runId} --remote-state --backend-url ${bed.env().ORUN_BACKEND_URL} --retry`), text);
+      assert.deepEqual(retries, ["x@dev.build", "y@dev.build"].map((job) => `orun run ${manifest} --job ${job} --exec-id ${runId} --remote-state --backend-url ${bed.env().ORUN_BACKEND_URL} --retry`), text);
 
       await fs.writeFile(plan.fixed, "");
       const retry = await runJob("x@dev.build", "--retry");

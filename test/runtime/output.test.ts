@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { detectTerminal, palette } from "../../src/runtime/output/terminal.js";
 import { createRenderer } from "../../src/runtime/output/index.js";
-import { TextRenderer } from "../../src/runtime/output/text.js";
+import { MAX_PARTIAL_LINE, TextRenderer } from "../../src/runtime/output/text.js";
 import type { RunEvent } from "../../src/runtime/events.js";
 import { makePlan } from "./helpers.js";
 
@@ -69,6 +69,19 @@ test("the live region redraws on a TTY and leaves only persistent lines behind",
   assert.ok(!stream.text.includes("hello"), "step output only with --verbose");
 });
 
+test("the live region's progress counts finished jobs only: jobs blocked or skipped (not run) leave it at 0%", () => {
+  const stream = fakeStream(true);
+  const renderer = createRenderer({ stream, env: { TERM: "xterm" } });
+  renderer.handle(events(2)[0]!);
+  // Each job-not-run prints its line above the region, which is redrawn under it.
+  renderer.handle({ type: "job-not-run", job: build, status: "blocked", reason: "policy requireApproval" });
+  renderer.handle({ type: "job-not-run", job: deploy, status: "skipped", reason: "dependency api@dev.build was blocked" });
+  renderer.close();
+  const frames = [...stream.text.matchAll(/(\d+)% {2}· {2}(\d+)\/2 jobs/g)].map((m) => `${m[1]}% ${m[2]}/2`);
+  assert.ok(frames.length >= 2, stream.text);
+  assert.deepEqual([...new Set(frames)], ["0% 0/2"], stream.text);
+});
+
 test("text view: sequential groups under headers, concurrent prefixes; verbose streams whole lines", () => {
   const lines: string[] = [];
   const sequential = new TextRenderer({ verbose: true, palette: palette(false), writeLine: (line) => lines.push(line) });
@@ -88,7 +101,7 @@ test("text view: sequential groups under headers, concurrent prefixes; verbose s
   assert.ok(concurrent.some((line) => line.includes("│ boom")), "failure output shown without --verbose");
 });
 
-test("verbose output: a chunk's lines go out in one write, and a line that never ends is shown in pieces as it grows", () => {
+test("verbose output: a chunk's lines go out in one write, a long line is kept whole, and a line that never ends is shown in pieces as it grows", () => {
   const writes: string[] = [];
   const text = new TextRenderer({ verbose: true, palette: palette(false), writeLine: (line) => writes.push(line) });
   const [start, jobStart, stepStart] = events(1);
@@ -98,15 +111,26 @@ test("verbose output: a chunk's lines go out in one write, and a line that never
   const before = writes.length;
   text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: "one\ntwo\nthr" });
   assert.deepEqual(writes.slice(before), ["      │ one\n      │ two"], "both complete lines, each prefixed, in one write");
+  text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: "ee\n" });
 
-  // 200 KiB without a newline (binary output, a progress bar): pieces appear while the step runs.
-  const endless = "x".repeat(200 * 1024);
+  // A 300 KiB JSON document on one line, in 10 kB chunks (as a pipe hands it over): one line, whole (it was cut every 64 KiB).
+  const json = JSON.stringify({ items: Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `item-${i}` })) });
+  assert.ok(json.length > 300 * 1024);
   writes.length = 0;
-  for (let at = 0; at < endless.length; at += 10_000) text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: endless.slice(at, at + 10_000) });
-  assert.ok(writes.length >= 3, `shown before the line ends (${writes.length} writes)`);
+  for (let at = 0; at < json.length; at += 10_000) text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: json.slice(at, at + 10_000) });
+  text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: "\n" });
+  assert.deepEqual(writes, [`      │ ${json}`], "the line kept whole");
+  assert.deepEqual(JSON.parse(writes[0]!.slice("      │ ".length)), JSON.parse(json));
+
+  // 2.5 MiB without a newline (binary output, a progress bar): pieces of MAX_PARTIAL_LINE appear while the step runs.
+  const endless = "x".repeat(2.5 * MAX_PARTIAL_LINE);
+  writes.length = 0;
+  for (let at = 0; at < endless.length; at += 64 * 1024) text.handle({ type: "step-output", job: build, stepKey: "s1", chunk: endless.slice(at, at + 64 * 1024) });
+  assert.equal(writes.length, 2, "shown before the line ends");
+  assert.ok(writes.every((write) => write.length === "      │ ".length + MAX_PARTIAL_LINE));
   text.handle({ type: "step-end", job: build, stepKey: "s1", status: "completed", durationMs: 10, output: "" });
   const shown = writes.flatMap((write) => write.split("\n")).filter((line) => line.startsWith("      │ ")).map((line) => line.slice("      │ ".length));
-  assert.equal(shown.join(""), `thr${endless}`, "nothing lost or added");
+  assert.equal(shown.join(""), endless, "nothing lost or added");
 });
 
 test("--json prints a single parseable summary and nothing else", () => {

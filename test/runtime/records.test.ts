@@ -2,7 +2,7 @@
 // corrupt files, the exec lock, legacy migration.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, readdir, writeFile, readlink } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, writeFile, readlink } from "node:fs/promises";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { ExecutionStore } from "../../src/runtime/records/store.js";
@@ -128,4 +128,34 @@ test("promotion gates: where a hook gives evidence (remote mode) it alone decide
   assert.match((await new GateEvaluator(plan.metadata.revision, store, "e1", current, undefined, plan).check(plan.jobs[0]!, { approve: false }))!, /promotion gate: web must have succeeded in staging/);
   current.jobs["web@staging.smoke"] = { status: "completed", steps: {} };
   assert.equal(await new GateEvaluator(plan.metadata.revision, store, "e1", current, undefined, plan).check(plan.jobs[0]!, { approve: false }), undefined);
+});
+
+test("a job's earlier logs set aside: discard has removed them when it resolves, and one it cannot remove is named in a warning, not passed over", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const warnings: string[] = [];
+  const store = new ExecutionStore(dir, { warn: (message) => warnings.push(message) });
+  const writeEarlierLog = async (): Promise<void> => {
+    await mkdir(store.jobLogDir("e1", "api@dev.build"), { recursive: true });
+    await writeFile(store.stepLogFile("e1", "api@dev.build", "s1"), "earlier attempt\n");
+  };
+  const scratch = path.join(dir, "scratch", "earlier-logs");
+
+  await writeEarlierLog();
+  const earlier = await store.setAsideJobLogs("e1", "api@dev.build", scratch);
+  assert.ok(earlier);
+  assert.deepEqual(await readdir(store.logsDir("e1")), [], "out of the record");
+  await earlier.discard();
+  assert.deepEqual(await readdir(scratch), [], "removed by the time discard resolves");
+
+  // The scratch folder replaced by a file meanwhile (any removal that fails): the moved logs cannot be removed.
+  await writeEarlierLog();
+  const stuck = await store.setAsideJobLogs("e1", "api@dev.build", scratch);
+  assert.ok(stuck);
+  await rename(scratch, `${scratch}.moved`);
+  await writeFile(scratch, "not a folder");
+  await stuck.discard();
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0]!, /^cannot remove the logs of api@dev\.build's earlier run, set aside in .*earlier-logs\/api@dev\.build: .*not a directory/i);
+  assert.equal(await readFile(path.join(`${scratch}.moved`, "api@dev.build", "s1.log"), "utf8"), "earlier attempt\n");
 });

@@ -37,6 +37,8 @@ export interface StepSpec {
   gitHubUses?: unknown;
   /** Where a composite step's `if:` is written (`<action.yml>:<line>: runs.steps[0].if`), named in its errors. */
   ifSource?: string;
+  /** How messages name the step when `key` is none the user wrote (a composite step without `id:`). */
+  label?: string;
 }
 
 export interface Scope {
@@ -210,7 +212,7 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
   if (failed && !continueOnError && !cancelled) scope.failed = true;
   if (cancelled) return { ...outcome, cancelled: true };
   if (failed && continueOnError) {
-    io.emit(`warning: step ${spec.key} failed and continues (continue-on-error): ${outcome.error}`);
+    io.emit(`warning: step ${spec.label ?? spec.key} failed and continues (continue-on-error): ${outcome.error}`);
     return { ...outcome, error: undefined, localActionRoot: undefined, exitCode: 0 };
   }
   return outcome;
@@ -282,7 +284,7 @@ async function runScript(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const extra: Record<string, string> = { GITHUB_ACTION: actionName(state, "__run") };
   if (scope.action) extra.GITHUB_ACTION_PATH = scope.action.path;
   const procEnv = processEnv(state, env, extra);
-  const shell = resolveShell(spec.shell ? interpolateField("shell", spec.shell, exprScope) : undefined, script, `step ${spec.key}`, "bash-or-sh");
+  const shell = resolveShell(spec.shell ? interpolateField("shell", spec.shell, exprScope) : undefined, script, `step ${spec.label ?? spec.key}`, "bash-or-sh");
   // Like GitHub's runner: the shell is looked up on the step's PATH first.
   const located = locateShell(shell, procEnv.PATH);
   if (!located) throw new Error(shellNotFound(shell));
@@ -702,6 +704,7 @@ async function runComposite(
         if: step.if,
         continueOnError: step["continue-on-error"],
         ifSource: `${meta.file}${meta.runs.using === "composite" && meta.runs.ifLines[i] ? `:${meta.runs.ifLines[i]}` : ""}: runs.steps[${i}].if`,
+        ...(step.id === undefined ? { label: compositeStepLabel(step, meta.file, i) } : {}),
       },
       child,
       io,
@@ -724,6 +727,16 @@ async function runComposite(
     }
   }
   return { outputs: plainRecord(outputs), exitCode: firstError ? exitCode ?? 1 : 0, error: firstError, ...(localActionRoot !== undefined ? { localActionRoot } : {}), timedOut };
+}
+
+/**
+ * A composite step without `id:` as its action.yml has it — its name, else its `uses:`, and where it is written
+ * (`"Flaky check" (…/action.yml: runs.steps[1])`) — not the internal key it is recorded under (`__composite-step-2`).
+ */
+function compositeStepLabel(step: CompositeStep, file: string, index: number): string {
+  const written = step.name ?? step.uses;
+  const where = `${file}: runs.steps[${index}]`;
+  return written === undefined ? where : `${JSON.stringify(written)} (${where})`;
 }
 
 /**

@@ -49,9 +49,12 @@ export class LiveRenderer implements Renderer {
         break;
       }
       case "job-end":
-      case "job-not-run":
         this.running.delete(event.job.id);
         this.done++;
+        break;
+      // Skipped or blocked: not run, so not counted done (spec 20's progress counts finished jobs only).
+      case "job-not-run":
+        this.running.delete(event.job.id);
         break;
       case "run-end":
         this.stop();

@@ -25,14 +25,19 @@ export function jobLabel(job: PlanJob): string {
 }
 
 const MAX_FAILURE_LINES = 8;
-/** Characters of an unterminated verbose line held before a piece of it is shown. */
-const MAX_PARTIAL_LINE = 64 * 1024;
+/**
+ * Characters of an unterminated verbose line held before a piece of it is shown: a long line (a JSON document on one
+ * line) is kept whole up to this; past it (binary output, a progress bar that never ends its line) it is shown in
+ * pieces this long. The bound of GitHub's workflow-command lines (workflow-commands.ts MAX_LINE) too.
+ */
+export const MAX_PARTIAL_LINE = 1024 * 1024;
 
 export class TextRenderer implements Renderer {
   private concurrent = false;
   private lastGroup: string | undefined;
   private execId = "";
-  private readonly partial = new Map<string, string>();
+  /** Each step's unterminated line, as the chunks it came in (joined once it ends: no copy of it per chunk). */
+  private readonly partial = new Map<string, { parts: string[]; length: number }>();
   /** Each running job's steps' working directories, for a failed step's "not found" hint. */
   private readonly stepCwds = new Map<string, Map<string, string>>();
   /**
@@ -168,31 +173,44 @@ export class TextRenderer implements Renderer {
 
   private streamOutput(job: PlanJob, stepKey: string, chunk: string): void {
     const key = `${job.id}\u0000${stepKey}`;
-    const text = (this.partial.get(key) ?? "") + chunk;
-    const cut = text.lastIndexOf("\n");
-    let rest = cut < 0 ? text : text.slice(cut + 1);
-    // A line that never ends (binary output, a progress bar without newlines) is shown in pieces: held whole,
-    // it would grow without bound and be copied again with every chunk.
-    const pieces: string[] = [];
-    while (rest.length >= MAX_PARTIAL_LINE) {
-      // Cut between characters: a 4-byte one (an emoji) is two UTF-16 units, and each half alone prints as U+FFFD.
-      const last = rest.charCodeAt(MAX_PARTIAL_LINE - 1);
-      const size = last >= 0xd800 && last <= 0xdbff ? MAX_PARTIAL_LINE - 1 : MAX_PARTIAL_LINE;
-      pieces.push(rest.slice(0, size));
-      rest = rest.slice(size);
-    }
-    this.partial.set(key, rest);
+    const held = this.partial.get(key) ?? { parts: [], length: 0 };
+    const cut = chunk.lastIndexOf("\n");
     const lead = `${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}`;
-    // One write per chunk, not per line: a chatty step's output costs a few system calls, not one a line. One
-    // replace, not a split into lines and a join: thousands of strings less per chunk.
-    // (`$` doubled: a replacement string reads `$&` and the like, and a job's name may hold them.)
-    if (cut >= 0) this.options.writeLine(lead + text.slice(0, cut).replaceAll("\n", `\n${lead}`.replaceAll("$", "$$$$")));
-    for (const piece of pieces) this.options.writeLine(lead + piece);
+    let rest = chunk;
+    if (cut >= 0) {
+      // One write per chunk, not per line: a chatty step's output costs a few system calls, not one a line. One
+      // replace, not a split into lines and a join: thousands of strings less per chunk.
+      // (`$` doubled: a replacement string reads `$&` and the like, and a job's name may hold them.)
+      const text = held.parts.join("") + chunk.slice(0, cut);
+      this.options.writeLine(lead + text.replaceAll("\n", `\n${lead}`.replaceAll("$", "$$$$")));
+      held.parts = [];
+      held.length = 0;
+      rest = chunk.slice(cut + 1);
+    }
+    if (rest) {
+      held.parts.push(rest);
+      held.length += rest.length;
+    }
+    // A line that never ends is shown in pieces: held whole, it would grow without bound.
+    if (held.length >= MAX_PARTIAL_LINE) {
+      let line = held.parts.join("");
+      while (line.length >= MAX_PARTIAL_LINE) {
+        // Cut between characters: a 4-byte one (an emoji) is two UTF-16 units, and each half alone prints as U+FFFD.
+        const last = line.charCodeAt(MAX_PARTIAL_LINE - 1);
+        const size = last >= 0xd800 && last <= 0xdbff ? MAX_PARTIAL_LINE - 1 : MAX_PARTIAL_LINE;
+        this.options.writeLine(lead + line.slice(0, size));
+        line = line.slice(size);
+      }
+      held.parts = line ? [line] : [];
+      held.length = line.length;
+    }
+    if (held.length) this.partial.set(key, held);
+    else this.partial.delete(key);
   }
 
   private flushPartial(job: PlanJob, stepKey: string): void {
     const key = `${job.id}\u0000${stepKey}`;
-    const rest = this.partial.get(key);
+    const rest = this.partial.get(key)?.parts.join("");
     this.partial.delete(key);
     if (rest) this.options.writeLine(`${this.indent()}  ${this.options.palette.dim("│")} ${this.prefix(job)}${rest}`);
   }

@@ -2,7 +2,7 @@
 // manifest.json (the plan), metadata.json, state.json and
 // logs/<job>/<step>.log, plus the `latest` symlink. Finding, creating and migrating records lives here; what goes
 // into them is decided by the runtime.
-import { mkdir, readdir, rename, rm, symlink, lstat, readlink, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, rmdir, symlink, lstat, readlink, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -38,6 +38,8 @@ export interface OpenedRecord {
   lock: ExecLock;
   /** The record did not exist before this run. */
   created: boolean;
+  /** The outermost folder made on the way to executions/ (`.orun`, say), when it was missing: discardRecord removes it if left empty. */
+  madeStoreFolder?: string;
 }
 
 /** How many candidates an ambiguous exec-id prefix lists. */
@@ -179,10 +181,11 @@ export class ExecutionStore {
   }
   /**
    * Moves the logs of a job's earlier run out of the record, into a folder below `asideDir` (the run's scratch space), until
-   * it is known whether the job runs again: `restore` puts them back (it did not), `discard` removes them (never rejects).
+   * it is known whether the job runs again: `restore` puts them back (it did not), `discard` removes them — never
+   * rejecting: logs it cannot remove are out of the record already, so the run goes on, with a warning naming them.
    * Undefined when the job has no logs. Refused as clearJobLogs is when the folder cannot be moved.
    */
-  async setAsideJobLogs(execId: string, jobId: string, asideDir: string): Promise<{ restore(): Promise<void>; discard(): void } | undefined> {
+  async setAsideJobLogs(execId: string, jobId: string, asideDir: string): Promise<{ restore(): Promise<void>; discard(): Promise<void> } | undefined> {
     const dir = this.jobLogDir(execId, jobId);
     const aside = path.join(asideDir, safeSegment(jobId));
     try {
@@ -202,7 +205,13 @@ export class ExecutionStore {
           throw new OrunError(`cannot put back the logs of ${jobId}'s earlier run (the run was stopped before the job started): ${fileSystemReason(err)}`, { location: { file: aside }, cause: err });
         }
       },
-      discard: () => void rm(aside, { recursive: true, force: true }).catch(() => undefined),
+      discard: async () => {
+        try {
+          await rm(aside, { recursive: true, force: true });
+        } catch (err) {
+          this.warn(`cannot remove the logs of ${jobId}'s earlier run, set aside in ${aside}: ${fileSystemReason(err)} (they are no longer part of the record)`);
+        }
+      },
     };
   }
   /** Output of the runner's job finalizer (post hooks, output of steps that never ran). */
@@ -223,12 +232,12 @@ export class ExecutionStore {
    * existing record (same plan name, day and 3 random bytes): it would skip the jobs that record completed.
    */
   async openRecord(execId: string | undefined, generate: () => string, options: { handoff?: boolean } = {}): Promise<OpenedRecord> {
-    await this.creatingRecords(() => mkdir(this.executionsDir, { recursive: true }));
+    const madeStoreFolder = await this.creatingRecords(() => mkdir(this.executionsDir, { recursive: true }));
     for (let attempt = 0; ; attempt++) {
       const id = execId ?? generate();
       if (!(await exists(this.execDir(id)))) {
         const lock = await this.creatingRecords(() => this.assembleRecord(id, options));
-        if (lock) return { execId: id, lock, created: true };
+        if (lock) return { execId: id, lock, created: true, ...(madeStoreFolder ? { madeStoreFolder } : {}) };
       }
       if (attempt >= 100) throw new OrunError(`could not create execution ${id}: its name keeps being taken`, { location: { file: this.execDir(id) } });
       if (execId === undefined) continue;
@@ -333,11 +342,20 @@ export class ExecutionStore {
     }
   }
 
-  /** Removes a record this process created and still holds, moved aside first so no reader sees it half-deleted. */
-  async discardRecord(execId: string): Promise<void> {
+  /**
+   * Removes a record this process created and still holds, moved aside first so no reader sees it half-deleted. Given
+   * openRecord's `madeStoreFolder`, the folders it made go too while empty (a refused run in a new folder leaves no
+   * `.orun/executions/`); one another run has written into meanwhile stays.
+   */
+  async discardRecord(execId: string, madeStoreFolder?: string): Promise<void> {
     const aside = path.join(this.executionsDir, setAsideName(execId, DISCARDED_SUFFIX));
     await rename(this.execDir(execId), aside).catch(() => undefined);
     await rm(aside, { recursive: true, force: true });
+    if (madeStoreFolder === undefined) return;
+    for (let dir = this.executionsDir; ; dir = path.dirname(dir)) {
+      const removed = await rmdir(dir).then(() => true, () => false); // rmdir(2) removes only an empty folder
+      if (!removed || dir === madeStoreFolder || path.dirname(dir) === dir) return;
+    }
   }
 
   /** What `executions/latest` links to now (undefined when it is no symbolic link). */

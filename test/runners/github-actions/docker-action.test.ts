@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { LABEL_JOB_ID, LABEL_PID, ownerLabelValue } from "../../../src/runners/docker/container.js";
 import { runOrun } from "../../support/cli.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
 import { failedSetUp, makeHarness, makeJob, makePlan, runJob, tempDir, type Harness } from "./helpers.js";
@@ -29,8 +30,11 @@ describe("github-actions runner: docker container actions on a real engine", { s
   });
   after(async () => h.dispose());
 
+  // This test process's containers of the job: by its owner label too (this process's pid and start time), not the
+  // job ID alone, which a concurrent run of this file (another checkout's tests on the same engine) shares.
   const containersOfJob = async (jobId: string): Promise<string[]> => {
-    const result = await docker(engine, ["ps", "--all", "--filter", `label=io.orun.job-id=${jobId}`, "--format", "{{.Names}}"]);
+    const mine = `label=${LABEL_PID}=${ownerLabelValue(process.pid)}`;
+    const result = await docker(engine, ["ps", "--all", "--filter", `label=${LABEL_JOB_ID}=${jobId}`, "--filter", mine, "--format", "{{.Names}}"]);
     assert.equal(result.code, 0, result.stderr);
     return result.stdout.split("\n").filter(Boolean);
   };

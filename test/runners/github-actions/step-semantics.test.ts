@@ -117,6 +117,40 @@ runs:
     assert.equal(await readFile(path.join(jobDir, "TRACE"), "utf8"), "risky=failure/success loose=success\n", "only the first call got past its failing steps");
   });
 
+  it("a composite step without id: is named in its warning as its action.yml writes it (name, else uses, and its runs.steps index), not by an internal key", async () => {
+    const inner = await writeLocalAction(h, "acts/inner-fails", "name: inner\nruns:\n  using: composite\n  steps:\n    - run: exit 7\n      shell: bash\n");
+    const use = await writeLocalAction(
+      h,
+      "acts/tolerant",
+      `name: tolerant
+runs:
+  using: composite
+  steps:
+    - run: echo first
+      shell: bash
+    - name: Flaky check
+      run: exit 3
+      shell: bash
+      continue-on-error: true
+    - uses: ${inner}
+      continue-on-error: true
+    - run: exit 4
+      shell: bash
+      continue-on-error: true
+`,
+    );
+    const r = await runJob(h, makeJob("web@dev.tolerant", [{ id: "main", use }]), { jobDir: h.workspace });
+    assert.equal(r.steps[0].error, undefined, r.steps[0].output);
+    const file = path.join(h.workspace, "acts/tolerant/action.yml");
+    const warnings = r.steps[0].output.split("\n").filter((line) => line.startsWith("warning: step"));
+    assert.deepEqual(warnings, [
+      `warning: step "Flaky check" (${file}: runs.steps[1]) failed and continues (continue-on-error): exit status 3`,
+      `warning: step "${inner}" (${file}: runs.steps[2]) failed and continues (continue-on-error): inner › step 1: exit status 7`,
+      `warning: step ${file}: runs.steps[3] failed and continues (continue-on-error): exit status 4`,
+    ], r.steps[0].output);
+    assert.doesNotMatch(r.steps[0].output, /__composite-step/);
+  });
+
   it("runs a job-level step without if: when the runtime runs it after a failure (onFailure: continue, post-phase clean-up)", async () => {
     const jobDir = path.join(h.workspace, "job-level");
     const guarded = { id: "guarded", if: "success()", run: "touch GUARDED" };
