@@ -1,8 +1,8 @@
 // A GitHub push that creates its branch carries `before` = forty zeros: there is no earlier commit of the branch to
 // compare with. `--changed` (CI auto-detection) and `--from-ci github` with a `scope: changed` binding compare with
-// the repository's default branch the event names (`repository.default_branch`), at their merge base, and say so;
-// they used to fall back to `main` (absent in a repository whose default branch is `trunk`) with a fetch-depth hint
-// that did not apply.
+// main (spec 10: zero/missing → main) at their merge base, and say so; in a repository without main (its default
+// branch is `trunk`), with the default branch the event names (`repository.default_branch`). They used to be refused
+// there with a fetch-depth hint that did not apply.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -93,7 +93,7 @@ test("--changed on a new branch's push compares with the repository's default br
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.jobs, ["api@dev.deploy"]);
   assert.match(r.stderr, new RegExp(`^ci: github \\(push\\), base: trunk, head: ${feature}$`, "m"), r.stderr);
-  assert.match(r.stderr, /^ci: base trunk: the push created the branch \(its `before` is 000…0\), so the changes are those since it left the repository's default branch$/m, r.stderr);
+  assert.match(r.stderr, /^ci: base trunk: the push created the branch \(its `before` is 000…0\), so the changes are those since it left main; main is not in this checkout, so the repository's default branch trunk$/m, r.stderr);
 });
 
 test("--from-ci github with a scope: changed binding on a new branch's push compares with the default branch too", async () => {
@@ -106,10 +106,23 @@ test("--from-ci github with a scope: changed binding on a new branch's push comp
 test("a new branch's push whose default branch is not in the checkout is refused naming it, why it is the base, and --base", async () => {
   const r = await plan(["--changed", "-e", "dev"], githubEnv(pushEvent("develop")));
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /base ref "develop" does not exist in .* \(the push created the branch \(its `before` is 000…0\), so the changes are those since it left the repository's default branch\)/, r.stderr);
+  assert.match(r.stderr, /base ref "develop" does not exist in .* \(the push created the branch \(its `before` is 000…0\), so the changes are those since it left main; main is not in this checkout, so the repository's default branch develop\)/, r.stderr);
   assert.match(r.stderr, /fetch-depth: 0 fetches every branch\), or name the branch to compare with: --base <branch>/, r.stderr);
-  // An event naming no default branch: main, said as a guess.
+  // An event naming no default branch: main, and nothing to fall back to.
   const none = await plan(["--changed", "-e", "dev"], githubEnv(pushEvent(undefined)));
   assert.equal(none.code, 1, none.stderr);
-  assert.match(none.stderr, /base ref "main" does not exist .*main \(the event names no default branch\)/, none.stderr);
+  assert.match(none.stderr, /base ref "main" does not exist .*since it left main\)/, none.stderr);
+});
+
+test("a new branch's push in a repository that has main compares with main, whatever the event names (spec 10)", async () => {
+  // main at the branch's api commits, then a web commit on the branch: from main only web changed, from trunk both.
+  repo.git("branch", "main", feature);
+  const tip = repo.commit("web change", { "apps/web/index.ts": "2\n" });
+  const event = path.join(out, "push-main.json");
+  writeFileSync(event, JSON.stringify({ ref: "refs/heads/feature/new", before: "0".repeat(40), after: tip, repository: { default_branch: "trunk" } }));
+  const r = await plan(["--changed", "-e", "dev"], { ...githubEnv(event), GITHUB_SHA: tip });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.jobs, ["web@dev.deploy"]);
+  assert.match(r.stderr, new RegExp(`^ci: github \\(push\\), base: main, head: ${tip}$`, "m"), r.stderr);
+  assert.match(r.stderr, /^ci: base main: the push created the branch \(its `before` is 000…0\), so the changes are those since it left main$/m, r.stderr);
 });

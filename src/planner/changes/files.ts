@@ -22,6 +22,8 @@ export interface ChangeOptions {
   intentImpact?: string;
   /** Why `base` is what it is when a CI event chose it unusually (a new branch's push): said in a note and in a refusal. */
   baseReason?: string;
+  /** Compared with instead when `base` is not in the checkout (a new branch's push: the default branch the event names). */
+  fallbackBase?: string;
 }
 
 export interface ChangeEnvironment {
@@ -132,16 +134,25 @@ export async function collectChanges(options: ChangeOptions, context: ChangeEnvi
   }
 
   const detected = options.base ? undefined : detectCiRefs(context.env ?? process.env);
-  const baseRef = options.base ?? detected?.base ?? "main";
+  const wantedBase = options.base ?? detected?.base ?? "main";
   const headRef = options.head ?? detected?.head;
-  const baseReason = options.base ? options.baseReason : detected?.baseReason;
-  const base = await resolveCommit(repo, baseRef, "base").catch((err: unknown) => {
+  const fallbackBase = options.base ? options.fallbackBase : detected?.fallbackBase;
+  let baseRef = wantedBase;
+  let baseReason = options.base ? options.baseReason : detected?.baseReason;
+  const refuse = (err: unknown): never => {
     if (!(err instanceof OrunError) || baseReason === undefined) throw err;
     throw new OrunError(`${err.message} (${baseReason})`, {
       location: { field: "--base" },
       hint: `fetch that branch (actions/checkout with fetch-depth: 0 fetches every branch), or name the branch to compare with: --base <branch>`,
       cause: err,
     });
+  };
+  const base = await resolveCommit(repo, wantedBase, "base").catch(async (err: unknown) => {
+    // The spec's base for a new branch is main; a repository whose default branch is another has none, so that one.
+    if (fallbackBase === undefined || !(err instanceof OrunError)) return refuse(err);
+    baseRef = fallbackBase;
+    baseReason = `${baseReason ?? "no base commit"}; ${wantedBase} is not in this checkout, so the repository's default branch ${fallbackBase}`;
+    return resolveCommit(repo, fallbackBase, "base").catch(refuse);
   });
   const head = headRef ? await resolveCommit(repo, headRef, "head") : undefined;
   const from = (await mergeBase(repo, base.sha, head?.sha ?? "HEAD")) ?? base.sha;
@@ -164,22 +175,24 @@ export interface DetectedRefs {
   head?: string;
   /** Why the base is not the event's own (a new branch's push): see newBranchBase. */
   baseReason?: string;
+  fallbackBase?: string;
 }
 
 /**
  * The base of a GitHub push that created its branch: its `before` is forty zeros (no commit), so orun compares with
- * the repository's default branch the event names (`repository.default_branch`, else `main`) at their merge base, as
- * GitHub suggests for a new branch. Undefined when `before` is a commit.
+ * main at their merge base (spec 10: zero/missing → main); in a repository without main, with the default branch the
+ * event names (`repository.default_branch`). Undefined when `before` is a commit.
  */
-export function newBranchBase(payload: unknown): { base: string; baseReason: string } | undefined {
+export function newBranchBase(payload: unknown): { base: string; fallbackBase?: string; baseReason: string } | undefined {
   const event = typeof payload === "object" && payload !== null ? (payload as { before?: unknown; repository?: { default_branch?: unknown } }) : {};
   if (typeof event.before === "string" && event.before !== "" && !/^0+$/.test(event.before)) return undefined;
   const named = event.repository?.default_branch;
   const branch = typeof named === "string" && named.trim() !== "" ? named.trim() : undefined;
   const why = typeof event.before === "string" && event.before !== "" ? "the push created the branch (its `before` is 000…0)" : "the push event has no `before` commit";
   return {
-    base: branch ?? "main",
-    baseReason: `${why}, so the changes are those since it left ${branch ? "the repository's default branch" : "main (the event names no default branch)"}`,
+    base: "main",
+    ...(branch !== undefined && branch !== "main" ? { fallbackBase: branch } : {}),
+    baseReason: `${why}, so the changes are those since it left main`,
   };
 }
 

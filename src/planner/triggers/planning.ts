@@ -78,10 +78,10 @@ export async function resolveCiScope(
   const changedMode = flags.changed === true || trigger?.scope === "changed" || (trigger === undefined && explicitChange);
   if (!changedMode) return { ...(trigger ? { trigger } : {}), changedMode, intentImpact };
   // Explicit change flags win; otherwise the refs the CI event carried (a named trigger has none).
-  // A push that created its branch has no base commit: the default branch it left is the base (newBranchBase).
+  // A push that created its branch has no base commit: main (else the default branch) is the base (newBranchBase).
   const newBranch = !trigger?.base && triggerContext.mode === "event-file" && triggerContext.event.event === "push" ? newBranchBase(triggerContext.payload) : undefined;
   const base = trigger?.base ?? newBranch?.base;
-  const fromEvent: ChangeOptions = base ? { base, ...(trigger?.head ? { head: trigger.head } : {}), ...(newBranch ? { baseReason: newBranch.baseReason } : {}) } : {};
+  const fromEvent: ChangeOptions = base ? { base, ...(trigger?.head ? { head: trigger.head } : {}), ...(newBranch ? { baseReason: newBranch.baseReason, ...(newBranch.fallbackBase ? { fallbackBase: newBranch.fallbackBase } : {}) } : {}) } : {};
   const set = await collectChanges(explicitChange ? flags : { ...flags, ...fromEvent }, { cwd: context.cwd, intentFile: context.intentFile, env });
   return { ...(trigger ? { trigger } : {}), changedMode, set, intentImpact };
 }

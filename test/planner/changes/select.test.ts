@@ -70,7 +70,7 @@ test("CI ref detection: GitHub PR, zero 'before' SHA, GitLab merge request, no C
   assert.equal(zero?.base, "main");
   assert.match(zero?.baseReason ?? "", /the push created the branch/);
   const named = detectCiRefs({ GITHUB_ACTIONS: "true", GITHUB_EVENT_NAME: "push", GITHUB_EVENT_PATH: "/x", GITHUB_SHA: "abc" }, () => ({ before: "0".repeat(40), repository: { default_branch: "trunk" } }));
-  assert.equal(named?.base, "trunk");
+  assert.deepEqual([named?.base, named?.fallbackBase], ["main", "trunk"]);
   const commit = detectCiRefs({ GITHUB_ACTIONS: "true", GITHUB_EVENT_NAME: "push", GITHUB_EVENT_PATH: "/x", GITHUB_SHA: "abc" }, () => ({ before: "a".repeat(40), repository: { default_branch: "trunk" } }));
   assert.deepEqual([commit?.base, commit?.baseReason], ["a".repeat(40), undefined]);
   assert.deepEqual(detectCiRefs({ GITLAB_CI: "true", CI_MERGE_REQUEST_TARGET_BRANCH_NAME: "main", CI_COMMIT_SHA: "def" }), {
