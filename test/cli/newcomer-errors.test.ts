@@ -92,7 +92,8 @@ describe("orun get jobs --plan", () => {
   test("a --plan that does not exist is an error naming it (as describe plan and run say), not an empty listing", async () => {
     const result = await runOrun(["get", "jobs", "--plan", "relase", "-o", "json"], { cwd: dir });
     assert.equal(result.code, 1, result.stdout);
-    assert.equal(result.stdout, "");
+    // -o json: the error as the JSON error object on stdout too (schemas/output/error.schema.json), the text on stderr.
+    assert.deepEqual(JSON.parse(result.stdout), { error: { message: "plan not found: relase" } });
     assert.equal(result.stderr, "✕ plan not found: relase\n");
   });
 
