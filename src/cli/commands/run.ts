@@ -17,6 +17,7 @@ import { scopeJobs } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 import { warnOnStderr } from "../../util/warning.js";
 import { printable } from "../../util/printable.js";
+import { refuseConflictingFlags, refuseRemoteFlagConflicts } from "./run-flag-conflicts.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -295,11 +296,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
   const env = process.env;
   // Flag conflicts first: they need no plan.
-  if (opts.gha && opts.runner && opts.runner.trim().toLowerCase() !== "github-actions") {
-    throw new OrunError(`--gha cannot be combined with --runner "${opts.runner}"`);
-  }
-  if (opts.retry && !opts.job) throw new OrunError("--retry requires --job");
-  if (opts.background && opts.dryRun) throw new OrunError("--background cannot be combined with --dry-run");
+  refuseConflictingFlags(opts);
   const execId = opts.execId ? validateExecId(opts.execId, "--exec-id") : env.ORUN_EXEC_ID ? validateExecId(env.ORUN_EXEC_ID, "ORUN_EXEC_ID") : undefined;
   // ORUN_RUNNER is read only without --gha/--runner: a bad name in it is refused now, before a plan is compiled.
   resolveRunner({ gha: opts.gha, runner: opts.runner }, env, undefined);
@@ -340,6 +337,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     const { refuseUnknownFilterNames } = await import("../../runtime/unknown-filter-names.js");
     await refuseUnknownFilterNames(resolved.plan, { components: componentFilter, environments: envFilter }, { cwd, intentRoot: resolved.intentRoot, intentPath: opts.intent, configDir: opts.configDir });
   }
+  // Before a --background child is started (refused there, it left a failed record) and for a dry-run too.
+  if (!extra.hooks) await refuseRemoteFlagConflicts(opts, env, { planState: resolved.plan.execution?.state, intentRoot: resolved.intentRoot, execId });
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
@@ -424,17 +423,6 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 
   const remoteWanted = !extra.hooks && !opts.dryRun && (await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state));
-  // Every runner of a remote run must stop (or not) alike: the backend takes failFast from the plan that made the run.
-  // Refused before the remote setup's "remote state: run …" line, which would read as if the run had started.
-  if (remoteWanted && opts.failFast !== undefined) {
-    const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
-    if (remoteEnabled(opts, env, resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot)))) {
-      const runId = (await import("../../remote/run-id.js")).deriveRunId(execId, env);
-      throw new OrunError(`--${opts.failFast ? "" : "no-"}fail-fast does not apply under remote state: remote run ${runId} takes failFast from its plan`, {
-        hint: "set execution.failFast in the plan the runners share, or run without --remote-state",
-      });
-    }
-  }
   const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId, planRef: resolved.storedAs ?? planRef ?? "", autoScope }, resolved, env) : undefined;
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
