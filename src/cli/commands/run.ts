@@ -263,25 +263,34 @@ async function readsBackend(opts: RecordSourceFlags, intentRoot: string | undefi
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
 export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
-  const { BACKGROUND_CHILD_ENV, publishSummary, recordBackgroundFailure } = await import("../../runtime/background.js");
+  const { BACKGROUND_CHILD_ENV, BACKGROUND_STARTUP_FD_ENV, publishSummary, recordBackgroundFailure } = await import("../../runtime/background.js");
   // Set by a --background parent (to the record's folder) for this process only: the steps must not inherit
   // it, or an `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
   const backgroundRecord = process.env[BACKGROUND_CHILD_ENV];
   delete process.env[BACKGROUND_CHILD_ENV];
+  const startup = process.env[BACKGROUND_STARTUP_FD_ENV] === undefined ? undefined : (await import("../background-startup.js")).startupPipe(process.env, BACKGROUND_STARTUP_FD_ENV);
   (await import("../../runtime/step-env.js")).dropInheritedRunIds(process.env);
   if (backgroundRecord === undefined) return runPlan(ref, opts, extra, false);
   try {
-    return await runPlan(ref, opts, extra, true);
+    const code = await runPlan(ref, opts, { ...extra, startup }, true);
+    startup?.started();
+    return code;
   } catch (err) {
     const execId = opts.execId ?? process.env.ORUN_EXEC_ID;
     if (execId) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
+    startup?.refused(err);
     throw err;
   } finally {
     if (opts.json) await publishSummary(backgroundRecord);
   }
 }
 
-async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks }, backgroundChild: boolean): Promise<number> {
+async function runPlan(
+  ref: string | undefined,
+  opts: RunCommandOptions,
+  extra: { hooks?: ExecutionHooks; startup?: import("../background-startup.js").StartupPipe },
+  backgroundChild: boolean,
+): Promise<number> {
   // Load the run path's modules together, not one await at a time (each lazy import is a round trip
   // through the module loader); the executor's are fetched meanwhile and awaited when needed.
   const executorModules = Promise.all([import("../../runtime/execute.js"), import("../../runtime/output/index.js")]);
@@ -402,6 +411,9 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     const bg = await startBackground(store, execId, () => generateExecId(resolved.plan.metadata?.name), process.argv.slice(2), cwd, { json: opts.json });
     const id = bg.execId;
     if (opts.json) {
+      // Said once the child's run has started: refused before (its checks that need the record), its error is this one's.
+      const refused = bg.startup ? (await import("../background-startup.js")).printRefusal(await bg.startup, id, bg.logFile) : undefined;
+      if (refused !== undefined) return refused;
       // The run's own --json summary goes to summary.json when it ends (its messages to run.log); this says where.
       const started = { execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, summary: bg.summaryFile, recordDir: store.execDir(id) };
       process.stdout.write(`${JSON.stringify(started, null, 2)}\n`);
@@ -437,7 +449,10 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   let runExecId = execId;
   const renderer: typeof rendered = {
     handle: (event) => {
-      if (event.type === "run-start") runExecId = event.execId;
+      if (event.type === "run-start") {
+        runExecId = event.execId;
+        extra.startup?.started();
+      }
       rendered.handle(event);
     },
     close: () => rendered.close(),
