@@ -2,34 +2,8 @@
 // JSON document on stdout: a script reading stdout would otherwise get empty input, which no JSON parser takes.
 // stderr keeps the usual `✕ …` text and the exit status is unchanged (schemas/output/error.schema.json).
 import type { Command } from "commander";
-import { OrunError } from "../util/errors.js";
 
-export interface JsonError {
-  error: {
-    /** The whole message, as stderr shows it after `✕ ` (location and hint included). */
-    message: string;
-    hint?: string;
-    file?: string;
-    line?: number;
-    column?: number;
-    field?: string;
-  };
-}
-
-/** The JSON error document for `err`, whose text is `message` (commander's usage errors have no OrunError). */
-export function jsonErrorOf(err: unknown, message: string): JsonError {
-  const location = err instanceof OrunError ? err.location : undefined;
-  return {
-    error: {
-      message,
-      ...(err instanceof OrunError && err.hint ? { hint: err.hint } : {}),
-      ...(location?.file !== undefined ? { file: location.file } : {}),
-      ...(location?.line !== undefined ? { line: location.line } : {}),
-      ...(location?.column !== undefined ? { column: location.column } : {}),
-      ...(location?.field !== undefined ? { field: location.field } : {}),
-    },
-  };
-}
+export { jsonErrorOf, type JsonError } from "../util/json-error.js";
 
 /**
  * Whether the words after the command path (`args`, up to a `--`) ask `command` for JSON: its `--json` flag,

@@ -27,6 +27,8 @@ export interface RunContext {
   concurrency?: number;
   /** The IDs steps see (step-env.ts), once the run knows the plan it runs: under remote state, the run's. */
   ids?: RuntimeIds;
+  /** Told each value the runner masks, as it learns it: the GitHub Actions view hands it to GitHub (`::add-mask::`). */
+  onMask?: (value: string) => void;
 }
 
 export interface JobContext {

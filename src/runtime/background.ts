@@ -7,11 +7,18 @@ import { spawn } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
 import { BACKGROUND_ERROR_FILE, exists, pendingBackgroundPid, recordUser, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
 
 /** Set for the detached child only; its value is the execution record's folder. */
 export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
+/**
+ * Set for a `--background --json` child: the descriptor of a pipe its parent reads until the run has started (the
+ * child closes it) or the child was refused (it writes the error there first; see src/cli/background-startup.ts).
+ */
+export const BACKGROUND_STARTUP_FD_ENV = "ORUN_BACKGROUND_STARTUP_FD";
+const STARTUP_FD = 3;
 
 /** Arguments for the child: drop --background/--bg and any --exec-id, then pin ours. */
 export function backgroundChildArgs(args: readonly string[], execId: string): string[] {
@@ -35,6 +42,8 @@ export interface BackgroundRun {
   logFile: string;
   /** With --json: where the run's JSON summary ends up (its messages go to run.log). */
   summaryFile?: string;
+  /** With --json: what the child writes before its run starts (nothing, or why it was refused), read to its end. */
+  startup?: Promise<string>;
 }
 
 /**
@@ -54,6 +63,7 @@ export async function startBackground(
   const { lock, execId } = opened;
   const dir = store.execDir(execId);
   let pid: number;
+  let startup: Promise<string> | undefined;
   const logFile = path.join(dir, "run.log");
   try {
     await store.create(execId);
@@ -68,8 +78,8 @@ export async function startBackground(
       const child = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
         cwd,
         detached: true,
-        stdio: ["ignore", out, fd],
-        env: { ...process.env, [BACKGROUND_CHILD_ENV]: dir, ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1" },
+        stdio: ["ignore", out, fd, ...(options.json ? (["pipe"] as const) : [])],
+        env: { ...process.env, [BACKGROUND_CHILD_ENV]: dir, ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1", ...(options.json ? { [BACKGROUND_STARTUP_FD_ENV]: String(STARTUP_FD) } : {}) },
       });
       if (child.pid === undefined) {
         // spawn failed synchronously enough to have no pid: the error event says why.
@@ -77,6 +87,8 @@ export async function startBackground(
       }
       child.unref();
       pid = child.pid;
+      const pipe = child.stdio[STARTUP_FD];
+      if (options.json && pipe instanceof Readable) startup = readToEnd(pipe);
     } finally {
       closeSync(fd);
       if (out !== fd) closeSync(out);
@@ -89,7 +101,18 @@ export async function startBackground(
   }
   await lock.handOver(pid);
   await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
-  return { execId, pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}) };
+  return { execId, pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}), ...(startup ? { startup } : {}) };
+}
+
+/** All a pipe gives until its writer closes it (or exits); a read error ends it like the end of input. */
+function readToEnd(stream: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => (text += chunk));
+    stream.on("error", () => resolve(text));
+    stream.on("end", () => resolve(text));
+  });
 }
 
 const PARTIAL = ".partial";

@@ -139,6 +139,8 @@ export type RunEvent =
     }
   | { type: "dry-run"; plan: Plan; runner: RunnerChoice; concurrency: number; failFast: boolean; workspaceDir: string; jobs: JobPreview[] }
   | { type: "notice"; message: string }
+  /** A value the runner masks in what it emits (github-actions: ORUN_SECRET_*, a step's `::add-mask::`), once each. */
+  | { type: "mask"; value: string }
   | {
       type: "job-start";
       job: PlanJob;

@@ -237,6 +237,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       options: options.runnerOptions ?? {},
       jobs: toRun,
       concurrency,
+      onMask: (value) => emit({ type: "mask", value }),
     };
 
     // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.

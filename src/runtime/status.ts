@@ -1,7 +1,8 @@
 // `orun status`: one execution record rendered for people (or as JSON).
 import { stat } from "node:fs/promises";
 import { canonicalJobId, parseJobId, planShortId } from "../model/plan.js";
-import { OrunError } from "../util/errors.js";
+import { OrunError, errorMessage } from "../util/errors.js";
+import { jsonErrorOf } from "../util/json-error.js";
 import { printable } from "../util/printable.js";
 import { shellWord } from "../util/shell-word.js";
 import { loggedJobFolders } from "./records/resume-guards.js";
@@ -448,7 +449,8 @@ export async function executionListJson(store: ExecutionStore): Promise<string> 
         return snapshotObject(await readSnapshot(store, execId));
       } catch (err) {
         // One unreadable record does not hide the others; it says what is wrong with it (and what is still readable).
-        return { execID: execId, ...(meta ? { meta } : {}), error: err instanceof Error ? err.message : String(err) };
+        // `error` as under --json when a command fails (message, hint, file…): one shape for a script to read.
+        return { execID: execId, ...(meta ? { meta } : {}), ...jsonErrorOf(err, errorMessage(err)) };
       }
     }),
   );

@@ -39,8 +39,8 @@ test("metadata.json of the wrong shape is named (file and field) by status, and 
     assert.match(all.stdout, /good\s+completed/);
     const json = await runOrun(["status", "--all", "--json"], { cwd: dir });
     assert.equal(json.code, 0, json.stderr);
-    const rows = JSON.parse(json.stdout) as { execID: string; error?: string }[];
-    assert.match(rows.find((row) => row.execID === "bad")?.error ?? "", /corrupt execution metadata/);
+    const rows = JSON.parse(json.stdout) as { execID: string; error?: { message: string } }[];
+    assert.match(rows.find((row) => row.execID === "bad")?.error?.message ?? "", /corrupt execution metadata/);
     // A resume refuses it too, before touching the record.
     const resume = await runOrun(["run", "plan.json", "--exec-id", "bad"], { cwd: dir });
     assert.equal(resume.code, 1);

@@ -63,8 +63,9 @@ test("GHA output: a value a step masks (::add-mask::, or ##[add-mask] in a line)
     assert.equal(out.split("\n").filter((l) => l === line).length, 1, out);
     assert.ok(out.indexOf(`\n${line}\n`) < firstGroup, `${line}\n${out}`);
   }
-  // The step's own add-mask line shows the value masked, as GitHub echoes it; the title (its first line) too.
-  assert.match(out, /^::group::✓ {2}01 fetch {2}\d+\.\ds {2}· {2}::add-mask::\*\*\*$/m, out);
+  // The step's own add-mask line shows the value masked, as GitHub echoes it. The title is the first line that is no
+  // command (it showed `::add-mask::***`, which says nothing of the step).
+  assert.match(out, /^::group::✓ {2}01 fetch {2}\d+\.\ds {2}· {2}token=\*\*\*$/m, out);
   for (const line of ["::add-mask::***", "token=***", "Console https://console.example.dev/***", "legacy ##[add-mask]***", "*** too", "word ***", "later *** *** *** ***", "other job ***"]) {
     assert.ok(out.split("\n").includes(line), `${line}\n${out}`);
   }
@@ -134,4 +135,38 @@ test("StepMaskScanner reads masks as GitHub's runner does: either syntax, any ca
   scanner.push("il");
   scanner.end();
   assert.deepEqual(found, ["a1", "b2", "c;d]%", "tail"]);
+});
+
+test("GHA output, --runner github-actions: the engine's masks (ORUN_SECRET_* values, the ::add-mask:: lines it consumes) are handed to the runner once each, before the group", async (t) => {
+  const dir = await planDir(
+    t,
+    [
+      {
+        id: "api@dev.build",
+        steps: [
+          { id: "fetch", run: `echo '::add-mask::engine-s3cr3t'; echo "key $KEY engine-s3cr3t"`, env: { KEY: "${{ secrets.API_KEY }}" } },
+          { id: "later", run: "echo later engine-s3cr3t" },
+        ],
+      },
+      { id: "web@dev.build", dependsOn: ["api@dev.build"], steps: [{ id: "other", run: `echo "other $KEY"`, env: { KEY: "${{ secrets.API_KEY }}" } }] },
+    ],
+    { concurrency: 1 },
+  );
+  const env = { ...GHA, ORUN_RUNNER: "", GITHUB_TOKEN: "", ORUN_SECRET_API_KEY: "api-key-value-42" };
+  const run = await runOrun(["run", "plan.json", "--runner", "github-actions", "--exec-id", "engine-masks"], { cwd: dir, env, timeoutMs: 60_000 });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const out = run.stdout;
+  const firstGroup = out.indexOf("::group::");
+  for (const value of ["api-key-value-42", "engine-s3cr3t"]) {
+    // Once, though both jobs' engines hold the secret: and nowhere else in clear.
+    assert.deepEqual(linesWith(out, value), [`::add-mask::${value}`], out);
+    assert.ok(out.indexOf(`\n::add-mask::${value}\n`) < firstGroup, `${value}\n${out}`);
+  }
+  for (const line of ["key *** ***", "later ***", "other ***"]) assert.ok(out.split("\n").includes(line), `${line}\n${out}`);
+  const { commands } = runnerLog(out);
+  assert.deepEqual(
+    commands.filter((c) => c.name === "add-mask").map((c) => c.data).sort(),
+    ["api-key-value-42", "engine-s3cr3t"],
+    out,
+  );
 });

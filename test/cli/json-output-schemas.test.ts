@@ -155,6 +155,34 @@ describe("failures under --json are a JSON error on stdout", () => {
     assert.match((await failsInJson(["--all", "status", "--json"])).message, /--all before "status" is the global scope flag/);
   });
 
+  test("run --background --json refused before its run starts: the parent prints the child's error, exit 1", async () => {
+    // The job's dependency is not done in the record: the child refuses it once it holds the record, not the parent.
+    const dir = await fs.mkdtemp(path.join(tmp, "bg-refused-"));
+    const job = (id: string, dependsOn: string[]): object => ({ id, component: id.split("@")[0], environment: "dev", dependsOn, steps: [{ run: "true" }] });
+    await fs.writeFile(path.join(dir, "plan.json"), JSON.stringify({ apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "bg" }, jobs: [job("a@dev.x", []), job("b@dev.x", ["a@dev.x"])] }));
+    const refused = await failsInJson(["run", "plan.json", "--job", "b@dev.x", "--exec-id", "bg-1", "--background", "--json"], dir);
+    assert.match(refused.message, /^cannot run b@dev\.x: dependencies not completed \(a@dev\.x\)/);
+    assert.match(refused.hint ?? "", /--exec-id bg-1 --job a@dev\.x/);
+
+    // A started one still says so; the record a refusal left shows its error in status (json25's background note).
+    const started = await orun(["run", "plan.json", "--job", "a@dev.x", "--exec-id", "bg-1", "--background", "--json"], dir);
+    assert.equal(started.code, 0, started.stderr);
+    const { summary } = (await assertMatches("run-background", started.stdout)) as { summary: string };
+    await until(() => existsSync(summary), "the background run's summary.json");
+  });
+
+  test("status --all --json: a record that cannot be read has `error` in the JSON error shape", async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, "status-list-"));
+    await fs.writeFile(path.join(dir, "plan.json"), JSON.stringify({ apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "sl" }, jobs: [{ id: "a@dev.x", component: "a", environment: "dev", steps: [{ run: "true" }] }] }));
+    for (const id of ["good", "bad"]) assert.equal((await orun(["run", "plan.json", "--exec-id", id], dir)).code, 0);
+    await fs.writeFile(path.join(dir, ".orun", "executions", "bad", "state.json"), "{");
+    const all = await orun(["status", "--all", "--json"], dir);
+    assert.equal(all.code, 0, all.stderr);
+    const rows = (await assertMatches("status-list", all.stdout)) as { execID: string; error?: { message: string } }[];
+    assert.match(rows.find((row) => row.execID === "bad")?.error?.message ?? "", /state\.json.*corrupt execution state/);
+    assert.equal(rows.find((row) => row.execID === "good")?.error, undefined);
+  });
+
   test("a plan edited after orun plan wrote it: the field and hint are their own keys", async () => {
     const planned = await orun(["plan", "-o", path.join(tmp, "edited.json")]);
     assert.equal(planned.code, 0, planned.stderr);

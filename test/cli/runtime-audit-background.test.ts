@@ -142,10 +142,15 @@ test("run --background --json prints a JSON object (exec ID, pid, log, summary);
   assert.equal(summary.status, "completed");
   const kept = await readFile(out.summary, "utf8");
 
-  // A later start that its child refuses (the record belongs to another plan) prints no summary: the last one stays whole.
+  // A later start that its child refuses (the record belongs to another plan) prints no summary: the last one stays
+  // whole. The parent, which waits for the run to start, prints the child's error as JSON and exits 1.
   await writePlan(dir, makePlan([{ id: "a@dev.one", steps: [{ run: "echo other" }] }]), "other.json");
   const refused = await runOrun(["run", "other.json", "--background", "--json", "--exec-id", "bgjson"], { cwd: dir });
-  assert.equal(refused.code, 0, refused.stdout + refused.stderr);
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  const { error } = JSON.parse(refused.stdout) as { error: { message: string; field?: string } };
+  assert.match(error.message, /execution bgjson belongs to plan \w+, not \w+/);
+  assert.equal(error.field, "planChecksum");
+  assert.ok(refused.stderr.includes(`✕ ${error.message}`), refused.stderr);
   await until(async () => (await readFile(record(dir, "bgjson", "background-error.json"), "utf8").catch(() => "")) !== "", "the refused child's error");
   await until(async () => !(await readdir(record(dir, "bgjson", ""))).includes("summary.json.partial"), "the refused child to clean up");
   assert.equal(await readFile(out.summary, "utf8"), kept);

@@ -55,13 +55,13 @@ test("status --all --json lists every execution as {execID, meta, state}; an unr
   await writeFile(record(dir, "one", "state.json"), "{");
   const list = await runOrun(["status", "--all", "--json"], { cwd: dir });
   assert.equal(list.code, 0, list.stderr);
-  const rows = JSON.parse(list.stdout) as { execID: string; meta?: { status: string }; state?: unknown; error?: string }[];
+  const rows = JSON.parse(list.stdout) as { execID: string; meta?: { status: string }; state?: unknown; error?: { message: string } }[];
   assert.deepEqual(rows.map((row) => row.execID).sort(), ["one", "two"]);
   const two = rows.find((row) => row.execID === "two")!;
   assert.equal(two.meta?.status, "completed");
   assert.ok(two.state);
   const one = rows.find((row) => row.execID === "one")!;
-  assert.match(one.error ?? "", /state\.json.*corrupt execution state/);
+  assert.match(one.error?.message ?? "", /state\.json.*corrupt execution state/);
   assert.equal(one.meta?.status, "completed", "the metadata that is still readable is shown");
   const text = await runOrun(["status", "--all"], { cwd: dir });
   assert.match(text.stdout, /\? one +unreadable +test +state\.json unreadable +now/);

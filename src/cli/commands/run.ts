@@ -17,6 +17,7 @@ import { scopeJobs } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 import { warnOnStderr } from "../../util/warning.js";
 import { printable } from "../../util/printable.js";
+import { refuseConflictingFlags, refuseRemoteFlagConflicts } from "./run-flag-conflicts.js";
 
 /** Trigger/change flags (CiPlanningFlags) compile a fresh scoped plan; `all` disables working-directory scoping. */
 export interface RunCommandOptions extends CiPlanningFlags {
@@ -266,25 +267,34 @@ async function readsBackend(opts: RecordSourceFlags, intentRoot: string | undefi
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
 export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
-  const { BACKGROUND_CHILD_ENV, publishSummary, recordBackgroundFailure } = await import("../../runtime/background.js");
+  const { BACKGROUND_CHILD_ENV, BACKGROUND_STARTUP_FD_ENV, publishSummary, recordBackgroundFailure } = await import("../../runtime/background.js");
   // Set by a --background parent (to the record's folder) for this process only: the steps must not inherit
   // it, or an `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
   const backgroundRecord = process.env[BACKGROUND_CHILD_ENV];
   delete process.env[BACKGROUND_CHILD_ENV];
+  const startup = process.env[BACKGROUND_STARTUP_FD_ENV] === undefined ? undefined : (await import("../background-startup.js")).startupPipe(process.env, BACKGROUND_STARTUP_FD_ENV);
   (await import("../../runtime/step-env.js")).dropInheritedRunIds(process.env);
   if (backgroundRecord === undefined) return runPlan(ref, opts, extra, false);
   try {
-    return await runPlan(ref, opts, extra, true);
+    const code = await runPlan(ref, opts, { ...extra, startup }, true);
+    startup?.started();
+    return code;
   } catch (err) {
     const execId = opts.execId ?? process.env.ORUN_EXEC_ID;
     if (execId) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
+    startup?.refused(err);
     throw err;
   } finally {
     if (opts.json) await publishSummary(backgroundRecord);
   }
 }
 
-async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks }, backgroundChild: boolean): Promise<number> {
+async function runPlan(
+  ref: string | undefined,
+  opts: RunCommandOptions,
+  extra: { hooks?: ExecutionHooks; startup?: import("../background-startup.js").StartupPipe },
+  backgroundChild: boolean,
+): Promise<number> {
   // Load the run path's modules together, not one await at a time (each lazy import is a round trip
   // through the module loader); the executor's are fetched meanwhile and awaited when needed.
   const executorModules = Promise.all([import("../../runtime/execute.js"), import("../../runtime/output/index.js")]);
@@ -299,11 +309,7 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
 
   const env = process.env;
   // Flag conflicts first: they need no plan.
-  if (opts.gha && opts.runner && opts.runner.trim().toLowerCase() !== "github-actions") {
-    throw new OrunError(`--gha cannot be combined with --runner "${opts.runner}"`);
-  }
-  if (opts.retry && !opts.job) throw new OrunError("--retry requires --job");
-  if (opts.background && opts.dryRun) throw new OrunError("--background cannot be combined with --dry-run");
+  refuseConflictingFlags(opts);
   const execId = opts.execId ? validateExecId(opts.execId, "--exec-id") : env.ORUN_EXEC_ID ? validateExecId(env.ORUN_EXEC_ID, "ORUN_EXEC_ID") : undefined;
   // ORUN_RUNNER is read only without --gha/--runner: a bad name in it is refused now, before a plan is compiled.
   resolveRunner({ gha: opts.gha, runner: opts.runner }, env, undefined);
@@ -344,6 +350,8 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     const { refuseUnknownFilterNames } = await import("../../runtime/unknown-filter-names.js");
     await refuseUnknownFilterNames(resolved.plan, { components: componentFilter, environments: envFilter }, { cwd, intentRoot: resolved.intentRoot, intentPath: opts.intent, configDir: opts.configDir });
   }
+  // Before a --background child is started (refused there, it left a failed record) and for a dry-run too.
+  if (!extra.hooks) await refuseRemoteFlagConflicts(opts, env, { planState: resolved.plan.execution?.state, intentRoot: resolved.intentRoot, execId });
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
@@ -407,6 +415,9 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
     const bg = await startBackground(store, execId, () => generateExecId(resolved.plan.metadata?.name), process.argv.slice(2), cwd, { json: opts.json });
     const id = bg.execId;
     if (opts.json) {
+      // Said once the child's run has started: refused before (its checks that need the record), its error is this one's.
+      const refused = bg.startup ? (await import("../background-startup.js")).printRefusal(await bg.startup, id, bg.logFile) : undefined;
+      if (refused !== undefined) return refused;
       // The run's own --json summary goes to summary.json when it ends (its messages to run.log); this says where.
       const started = { execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, summary: bg.summaryFile, recordDir: store.execDir(id) };
       process.stdout.write(`${JSON.stringify(started, null, 2)}\n`);
@@ -428,17 +439,6 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   }
 
   const remoteWanted = !extra.hooks && !opts.dryRun && (await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state));
-  // Every runner of a remote run must stop (or not) alike: the backend takes failFast from the plan that made the run.
-  // Refused before the remote setup's "remote state: run …" line, which would read as if the run had started.
-  if (remoteWanted && opts.failFast !== undefined) {
-    const { readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
-    if (remoteEnabled(opts, env, resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot)))) {
-      const runId = (await import("../../remote/run-id.js")).deriveRunId(execId, env);
-      throw new OrunError(`--${opts.failFast ? "" : "no-"}fail-fast does not apply under remote state: remote run ${runId} takes failFast from its plan`, {
-        hint: "set execution.failFast in the plan the runners share, or run without --remote-state",
-      });
-    }
-  }
   const remote = remoteWanted ? await (await import("../../remote/cli.js")).remoteRunSetup({ ...opts, execId, planRef: resolved.storedAs ?? planRef ?? "", autoScope }, resolved, env) : undefined;
 
   const [{ executePlan }, { createRenderer }] = await executorModules;
@@ -453,7 +453,10 @@ async function runPlan(ref: string | undefined, opts: RunCommandOptions, extra: 
   let runExecId = execId;
   const renderer: typeof rendered = {
     handle: (event) => {
-      if (event.type === "run-start") runExecId = event.execId;
+      if (event.type === "run-start") {
+        runExecId = event.execId;
+        extra.startup?.started();
+      }
       rendered.handle(event);
     },
     close: () => rendered.close(),

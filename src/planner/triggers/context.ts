@@ -49,7 +49,8 @@ export async function buildTriggerContext(
   }
   const payload = await readEventFile(path.resolve(options.cwd, file), file);
   const eventName = env.GITHUB_EVENT_NAME?.trim() || inferGithubEventName(payload);
-  return { mode: "event-file", provider, file, event: normalizeGithubEvent(payload, eventName, file), payload };
+  const eventNameFrom = env.GITHUB_EVENT_NAME === undefined ? "unset" : env.GITHUB_EVENT_NAME.trim() ? "GITHUB_EVENT_NAME" : "empty";
+  return { mode: "event-file", provider, file, event: normalizeGithubEvent(payload, eventName, file), eventNameFrom, payload };
 }
 
 async function readEventFile(absolute: string, shown: string): Promise<Record<string, unknown>> {

@@ -69,7 +69,15 @@ function resolveEvent(intent: TriggerIntent, context: Extract<TriggerContext, { 
   const event = context.event;
   const matched = names.filter((name) => matchBinding(bindings[name]!, event));
   if (matched.length === 0) {
-    throw new OrunError(`no trigger binding matched ${describeEvent(event)}`, { location: { file: context.file }, hint: `bindings: ${names.join(", ")}` });
+    const guessed = context.eventNameFrom === "unset" || context.eventNameFrom === "empty";
+    if (!guessed) throw new OrunError(`no trigger binding matched ${describeEvent(event)}`, { location: { file: context.file }, hint: `bindings: ${names.join(", ")}` });
+    // GitHub's payloads do not carry the event's name (the runner sets GITHUB_EVENT_NAME): a local try must set it.
+    const why = `GITHUB_EVENT_NAME ${context.eventNameFrom === "unset" ? "is not set" : "is empty"}`;
+    const named = event.event === "unknown" ? `${why}, and the payload's fields name no event` : `${why}: "${event.event}" is inferred from the payload's fields`;
+    throw new OrunError(`no trigger binding matched ${describeEvent(event)} (${named}; GitHub's event payloads do not carry the event name)`, {
+      location: { file: context.file },
+      hint: `set GITHUB_EVENT_NAME to the event's name, as GitHub Actions does (e.g. GITHUB_EVENT_NAME=push); bindings: ${names.join(", ")}`,
+    });
   }
   const declared = matched.filter((name) => bindings[name]!.plan.scope);
   const scopes = new Set(declared.map((name) => bindings[name]!.plan.scope));

@@ -42,6 +42,11 @@ export type TriggerContext =
       /** The event file as given on the command line. */
       file: string;
       event: NormalizedEvent;
+      /**
+       * Where the event's name came from: GITHUB_EVENT_NAME, else (unset or blank: "unset"/"empty") inferred from the
+       * payload's fields, which do not carry it. Said when no binding matches, so a local try knows what to set.
+       */
+      eventNameFrom?: "GITHUB_EVENT_NAME" | "unset" | "empty";
       /** The raw event JSON, for `plan.base/head` dot-paths. */
       payload: Record<string, unknown>;
     };

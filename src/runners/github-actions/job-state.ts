@@ -172,7 +172,8 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
   for (const [key, value] of Object.entries(hostEnv)) {
     if (key.startsWith("ORUN_SECRET_") && value) secrets[key.slice("ORUN_SECRET_".length)] = value;
   }
-  const masker = new Masker();
+  // Each value is told to the run's view too: under GitHub Actions it has GitHub mask it in later workflow steps.
+  const masker = new Masker(job.run.onMask);
   for (const value of Object.values(secrets)) masker.add(value);
   // A real GitHub runner's service tokens (orun running inside a GitHub job) reach steps as on GitHub, masked as there.
   for (const key of ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]) if (hostEnv[key]) masker.add(hostEnv[key]);

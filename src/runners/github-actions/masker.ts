@@ -9,6 +9,9 @@
 export const MIN_ENCODED_LENGTH = 6;
 
 export class Masker {
+  /** `onAdd`: told each value `add` is given that it did not hold yet, as given. */
+  constructor(private readonly onAdd?: (value: string) => void) {}
+
   /** The values registered (each secret, and each line of a multi-line one). */
   private readonly values = new Set<string>();
   /** Those values and their encoded forms: what gets replaced. */
@@ -27,6 +30,7 @@ export class Masker {
     }
     // Longest first, so a secret that contains another is masked whole.
     if (changed) this.ordered = [...this.forms].sort((a, b) => b.length - a.length);
+    if (changed) this.onAdd?.(value);
   }
 
   mask(text: string): string {

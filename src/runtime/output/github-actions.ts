@@ -197,6 +197,9 @@ export class GithubActionsRenderer implements Renderer {
       case "step-end":
         this.stepEnd(event);
         break;
+      case "mask":
+        this.addMask(event.value);
+        break;
       case "job-end":
         this.outcomes.set(event.job.id, event.status);
         this.jobEnd(event);
@@ -378,12 +381,17 @@ export class GithubActionsRenderer implements Renderer {
   }
 }
 
-/** The first non-blank line of a step's output that holds no URL (else its first non-blank line), as a group title shows it. */
+/**
+ * The first non-blank line of a step's output that is no workflow command and holds no URL (else the first that is no
+ * command), as a group title shows it.
+ */
 function headlineOf(output: string): string {
   const lines = output
     .split(/\r\n|\r|\n/)
     .map((line) => line.trim())
     .filter((line) => line !== "");
-  const headline = lines.find((line) => !/https?:\/\//.test(line)) ?? lines[0] ?? "";
+  // Never a workflow command the step printed (its `::add-mask::`, shown masked): it says nothing of the step.
+  const text = lines.filter((line) => !COMMAND_LINE.test(line));
+  const headline = text.find((line) => !/https?:\/\//.test(line)) ?? text[0] ?? "";
   return printable(headline, { max: 100 });
 }
