@@ -951,9 +951,10 @@ async function previewGates(plan: Plan, selection: Selection, options: ExecuteOp
         out.push(`gate ${gate.component} in ${gate.environment}: satisfied by ${satisfiedBy}`);
         continue;
       }
+      // Jobs this run will run: a resumed record's completed ones are skipped, so they cannot lift the block.
       const ownJobs = selection.selected.filter((other) => {
         const parts = parseJobId(other.id);
-        return parts?.component === gate.component && parts.environment === gate.environment;
+        return parts?.component === gate.component && parts.environment === gate.environment && current?.jobs[other.id]?.status !== "completed";
       });
       const unless = revision && ownJobs.length ? ` — unless this run's ${ownJobs.map((other) => other.id).join(", ")} complete${ownJobs.length === 1 ? "s" : ""} first` : "";
       out.push(`would block: ${blocked}${unless}`);

@@ -108,3 +108,29 @@ test("records of an orun before per-job revisions read as before: their metadata
   assert.equal((await readJson<{ revision?: string }>(recordFile(dir, "old", "metadata.json"))).revision, fixedSha);
   assert.notEqual(sha, fixedSha);
 });
+
+test("a resume's dry run does not offer a completed job of the record as what lifts the block: that job will not run again", async (t) => {
+  const { repo, sha } = brokenRepo(t);
+  const dir = repo.dir;
+  const plan = makePlan(
+    [
+      { id: "api@staging.deploy", steps: [{ run: "sh deploy.sh" }] },
+      { id: "api@prod.deploy", dependsOn: ["api@staging.deploy"], gates: [GATE], steps: [{ run: "echo released" }] },
+    ],
+    { revision: sha },
+  );
+  await writePlan(dir, plan, "all.json");
+  await writeFile(repo.path("deploy.sh"), "exit 0\n");
+  const dirty = await runOrun(["run", "all.json", "--exec-id", "a2", "--job", "api@staging.deploy"], { cwd: dir });
+  assert.equal(dirty.code, 0, dirty.stderr);
+  repo.git("checkout", "deploy.sh");
+
+  const dry = await runOrun(["run", "all.json", "--exec-id", "a2", "--dry-run"], { cwd: dir });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /would block: promotion gate: api must have succeeded in staging/, dry.stdout);
+  assert.doesNotMatch(dry.stdout, /unless this run's/, dry.stdout);
+  const real = await runOrun(["run", "all.json", "--exec-id", "a2"], { cwd: dir });
+  assert.equal(real.code, 1, real.stdout);
+  const state = await readJson<Recorded>(recordFile(dir, "a2", "state.json"));
+  assert.equal(state.jobs["api@prod.deploy"]?.status, "blocked");
+});
