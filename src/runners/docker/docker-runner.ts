@@ -22,7 +22,7 @@ import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process
 import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { fallbackInShell, resolveShell, withScriptPath, type ShellCommand } from "../process/shell.js";
 import { folderIdentity, withContainerScript, type FolderIdentity } from "./script-file.js";
-import { type DockerRunnerConfig, pullFailureHint, resolveContainerUser, resolveJobImage } from "./config.js";
+import { type DockerRunnerConfig, imageOrigin, pullFailureHint, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
 import {
@@ -513,7 +513,7 @@ export class DockerRunner implements Runner {
     try {
       await this.ensureImage(image, job.signal);
     } catch (err) {
-      if (err instanceof ImagePullError) throw new OrunError(err.message, { hint: pullFailureHint(job.job.runsOn, this.config) });
+      if (err instanceof ImagePullError) throw new OrunError(err.message, { hint: pullFailureHint(job.job.runsOn, this.config, job.job) });
       throw err;
     }
 
@@ -568,7 +568,9 @@ export class DockerRunner implements Runner {
     } catch (err) {
       await this.removeContainers([name], true);
       const reason = errorMessage(err);
-      throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${reason}`, { hint: startFailureHint(reason) });
+      throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${reason}`, {
+        hint: startFailureHint(reason, imageOrigin(job.job.runsOn, this.config, job.job, "an image that has sh")),
+      });
     }
     if (this.closing || job.signal.aborted) {
       // Canceled, or cleanup() ran, while the container was being created.

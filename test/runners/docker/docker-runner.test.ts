@@ -247,9 +247,32 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     await assert.rejects(pulling.startJob!(jobContext(run, job)), (err: Error) => {
       assert.ok(err.message.startsWith(`docker runner: failed to pull image ${unreachable}: `), err.message);
       // The hint the spec gives for an image that cannot be pulled (it was missing), naming where it came from.
-      assert.match(err.message, /\(docker image could not be pulled: it is the job's runsOn; set runsOn to a container image this engine can pull\)$/);
+      assert.match(err.message, /\(docker image could not be pulled: it is the runsOn of job pull \(component web\); set it to a container image this engine can pull\)$/);
       return true;
     });
+  });
+
+  it("an image without sh: the job's start says the docker runner needs sh, naming the job's runsOn (camp25 #7)", async () => {
+    const image = `localhost/orun-test-nosh-${Date.now().toString(36)}:latest`;
+    const context = path.join(workspace.dir, "nosh-image");
+    await mkdir(context);
+    await writeFile(path.join(context, "Dockerfile"), `FROM ${TEST_IMAGE}\nRUN rm -f /bin/sh\n`);
+    const built = await docker(engine, ["build", "--quiet", "--tag", image, context]);
+    assert.equal(built.code, 0, built.stderr);
+    const noSh = createDockerRunner({ pull: "never" }, engine.env);
+    const job = planJob("web@dev.nosh", [{ run: "true" }], { runsOn: image, composition: "svc" });
+    const run = runContext(workspace.dir, [job]);
+    try {
+      await assert.rejects(noSh.startJob!(jobContext(run, job)), (err: Error) => {
+        assert.ok(err.message.startsWith(`docker runner: could not start a container for job web@dev.nosh from image ${image}: `), err.message);
+        assert.match(err.message, /\(the docker runner needs sh in the job image: the container's main process and every step run through it; it is the runsOn of job nosh of composition svc \(component web\); set it to an image that has sh\)$/);
+        return true;
+      });
+      assert.deepEqual(await containersOf(run.execId), []);
+    } finally {
+      await noSh.cleanup!(run);
+      await docker(engine, ["rmi", "--force", image]);
+    }
   });
 
   it("runs steps as an explicit --user so workspace files belong to that user", async () => {
