@@ -102,20 +102,26 @@ function runsOnOf(job: JobImageOwner | undefined): string {
  * user changes the right thing. `runsOn` resolves (resolveJobImage has accepted it).
  */
 export function pullFailureHint(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">, job?: JobImageOwner): string {
-  return `docker image could not be pulled: ${imageOrigin(runsOn, config, job, "a container image this engine can pull")}`;
+  return `docker image could not be pulled: ${imageOrigin(runsOn, config, job, "a container image this engine can pull", "an image this engine can pull")}`;
 }
 
 /**
  * Where a job's image came from and what to change, for an image that is not `wanted` ("a container image this
- * engine can pull", "an image that has sh").
+ * engine can pull", "an image that has sh"; `wantedDefault` for --docker-image or ORUN_DOCKER_IMAGE).
  */
-export function imageOrigin(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">, job: JobImageOwner | undefined, wanted: string): string {
+export function imageOrigin(
+  runsOn: string | undefined,
+  config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">,
+  job: JobImageOwner | undefined,
+  wanted: string,
+  wantedDefault = wanted,
+): string {
   const value = (runsOn ?? "").trim();
   const label = value.toLowerCase();
   if (!isRunnerLabel(label)) return job ? `it is ${runsOnOf(job)}; set it to ${wanted}` : `it is the job's runsOn; set runsOn to ${wanted}`;
   if (config.defaultImage) {
     const from = `it came from ${config.defaultImageFrom ?? "--docker-image"} (for jobs whose runsOn is a runner label or empty)`;
-    return config.defaultImageFrom === "ORUN_DOCKER_IMAGE" ? `${from}; set it to ${wanted}, or unset it` : `${from}; pass ${wanted}`;
+    return config.defaultImageFrom === "ORUN_DOCKER_IMAGE" ? `${from}; set it to ${wantedDefault}, or unset it` : `${from}; pass ${wantedDefault}`;
   }
   const labelled = job ? `${runsOnOf(job)}, the runner label ${JSON.stringify(value)}` : `the job's runsOn label ${JSON.stringify(value)}`;
   const standIn = value === "" ? `${LABEL_IMAGES.get("")} is the image for jobs without runsOn` : `${LABEL_IMAGES.get(label)} stands in for ${labelled}`;

@@ -46,11 +46,11 @@ describe("docker pull-failure hint", () => {
     assert.equal(pullFailureHint("ghcr.io/acme/ci:1", none), "docker image could not be pulled: it is the job's runsOn; set runsOn to a container image this engine can pull");
     assert.equal(
       pullFailureHint("ubuntu-22.04", parseDockerConfig({}, { ORUN_DOCKER_IMAGE: "nosuch/image:zz" })),
-      "docker image could not be pulled: it came from ORUN_DOCKER_IMAGE (for jobs whose runsOn is a runner label or empty); set it to a container image this engine can pull, or unset it",
+      "docker image could not be pulled: it came from ORUN_DOCKER_IMAGE (for jobs whose runsOn is a runner label or empty); set it to an image this engine can pull, or unset it",
     );
     assert.equal(
       pullFailureHint(undefined, parseDockerConfig({ dockerImage: "nosuch/image:zz" }, { ORUN_DOCKER_IMAGE: "other:1" })),
-      "docker image could not be pulled: it came from --docker-image (for jobs whose runsOn is a runner label or empty); pass a container image this engine can pull",
+      "docker image could not be pulled: it came from --docker-image (for jobs whose runsOn is a runner label or empty); pass an image this engine can pull",
     );
     assert.equal(
       pullFailureHint(" ubuntu-24.04 ", none),
