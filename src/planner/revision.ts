@@ -42,7 +42,7 @@ export async function sourceRevision(dir: string, head: string | undefined, read
     readFiles.length > 0 ? runGit(dir, ["ls-files", "-z", "--others", "--directory", "--", "."]) : undefined,
   ]);
   const short = head.slice(0, 12);
-  const consequence = `so the plan records no source revision: its promotion gates block and its runs record no promotion evidence for ${short}`;
+  const consequence = `so the plan records no source revision: its promotion gates block and its runs record no promotion evidence for commit ${short}`;
   const unknown = (command: string, result: { stderr: string }): SourceRevision => {
     const reason = `cannot tell whether the working tree matches ${short} (${command}: ${result.stderr.trim().split("\n")[0] || "failed"})`;
     return { reason, warning: `${reason}, ${consequence}` };

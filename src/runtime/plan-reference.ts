@@ -52,6 +52,9 @@ export interface CarriedOptions {
   pull?: string;
   approve?: boolean;
   workdir?: string;
+  /** --concurrency and --fail-fast / --no-fail-fast: how the run went on, repeated by its resume (a local run's). */
+  concurrency?: number;
+  failFast?: boolean;
 }
 
 /**
@@ -84,6 +87,9 @@ export function carriedFlagWords(options: CarriedOptions, filters: boolean): Com
   trimmed("--pull", options.pull);
   if (options.approve) words.push("--approve");
   pathValue("--workdir", options.workdir);
+  // A resume without them ran the rest at the plan's concurrency and fail-fast: less than the run it resumes.
+  if (options.concurrency !== undefined) words.push("--concurrency", String(options.concurrency));
+  if (options.failFast !== undefined) words.push(options.failFast ? "--fail-fast" : "--no-fail-fast");
   return words;
 }
 

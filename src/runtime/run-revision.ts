@@ -26,7 +26,7 @@ export interface RunFolders {
 export async function revisionToRecord(planned: string | undefined, folders: RunFolders, warn: (message: string) => void, remoteRunId?: string): Promise<string | undefined> {
   if (!planned) return undefined;
   const short = planned.slice(0, 12);
-  const noEvidence = `${remoteRunId === undefined ? "this run records" : `the jobs this runner runs in remote run ${remoteRunId} record`} no promotion evidence for ${short}`;
+  const noEvidence = `${remoteRunId === undefined ? "this run records" : `the jobs this runner runs in remote run ${remoteRunId} record`} no promotion evidence for commit ${short}`;
   const workspace = existingReal(folders.workspaceDir);
   const { repositories, outside } = await repositoriesOf(folders.jobDirs.length > 0 ? folders.jobDirs : [folders.workspaceDir]);
   if (outside.length > 0) {

@@ -142,13 +142,13 @@ test("--all from inside a component folder: the hint repeats it, and following i
   assert.equal(JSON.parse(status.stdout).meta.status, "completed", status.stdout);
 });
 
-test("-e of a stored plan, --component and --job: the hint repeats them, and following it runs only the run's scope", async (t) => {
+test("-e of a stored plan, --component and --job: the hint repeats them (and --no-fail-fast), and following it runs only the run's scope", async (t) => {
   const dir = await repo(t);
   assert.equal((await runOrun(["plan", "--name", "all"], { cwd: dir })).code, 0);
   const runs: Array<[string, string[], string, RegExp]> = [
-    ["envs", ["all", "-e", "dev"], "orun run all --exec-id envs -e dev", /2 succeeded\n/],
-    ["comp", ["--component", "lib"], "orun run --exec-id comp --component lib", /2 succeeded\n/],
-    ["one", ["--job", "lib@dev.check"], "orun run --exec-id one --job lib@dev.check", /1 succeeded\n/],
+    ["envs", ["all", "-e", "dev"], "orun run all --exec-id envs -e dev --no-fail-fast", /2 succeeded\n/],
+    ["comp", ["--component", "lib"], "orun run --exec-id comp --component lib --no-fail-fast", /2 succeeded\n/],
+    ["one", ["--job", "lib@dev.check"], "orun run --exec-id one --no-fail-fast --job lib@dev.check", /1 succeeded\n/],
   ];
   const lines: string[] = [];
   for (const [id, args, expected] of runs) {
@@ -174,9 +174,9 @@ test("a stored plan named like a script in the folder, a plan file named -x.json
   const odd = "nl\nx\u001b[31m.json";
   for (const file of ["-dash.json", odd]) assert.equal((await runOrun(["plan", "-e", "dev", "-o", `./${file}`], { cwd: dir })).code, 0);
   const runs: Array<[string, string[], string]> = [
-    ["rel", ["release"], "orun run release --exec-id rel"],
-    ["dash", ["--", "-dash.json"], `orun run ${dir}/-dash.json --exec-id dash`],
-    ["odd", [odd], `orun run "$(printf '${dir}/nl\\012x\\033[31m.json')" --exec-id odd`],
+    ["rel", ["release"], "orun run release --exec-id rel --no-fail-fast"],
+    ["dash", ["--", "-dash.json"], `orun run ${dir}/-dash.json --exec-id dash --no-fail-fast`],
+    ["odd", [odd], `orun run "$(printf '${dir}/nl\\012x\\033[31m.json')" --exec-id odd --no-fail-fast`],
   ];
   const lines: string[] = [];
   for (const [id, args, expected] of runs) {

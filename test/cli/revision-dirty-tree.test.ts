@@ -41,7 +41,7 @@ test("uncommitted changes to tracked files (modified, staged) leave the revision
   assert.notEqual(modified.plan.metadata.checksum, clean.plan.metadata.checksum);
   assert.equal(
     modified.stderr.split("\n")[0],
-    `⚠ warning: uncommitted changes to tracked files (comps/svc/compositions.yaml), so the plan records no source revision: its promotion gates block and its runs record no promotion evidence for ${head.slice(0, 12)}; commit them and plan again`,
+    `⚠ warning: uncommitted changes to tracked files (comps/svc/compositions.yaml), so the plan records no source revision: its promotion gates block and its runs record no promotion evidence for commit ${head.slice(0, 12)}; commit them and plan again`,
   );
   git("add", "comps");
   assert.equal((await planned(dir)).plan.metadata.revision, undefined, "staged but not committed");
@@ -74,7 +74,7 @@ test("orun's state folder committed by mistake: the warning says to stop trackin
   assert.notEqual(now, head.slice(0, 12));
   assert.match(
     stateOnly.stderr.split("\n")[0]!,
-    new RegExp(`^⚠ warning: uncommitted changes to tracked files \\(\\.orun/.*no promotion evidence for ${now}; orun's state folder is tracked by git: add \\.orun/ to \\.gitignore, run git rm -r --cached \\.orun and commit, and plan again$`),
+    new RegExp(`^⚠ warning: uncommitted changes to tracked files \\(\\.orun/.*no promotion evidence for commit ${now}; orun's state folder is tracked by git: add \\.orun/ to \\.gitignore, run git rm -r --cached \\.orun and commit, and plan again$`),
   );
   // Code changed too: both pieces of advice.
   await fs.appendFile(path.join(dir, "intent.yaml"), "# edited\n");
@@ -106,7 +106,7 @@ test("a run of a stored plan whose saving changed a committed .orun/ gets the sa
   const head = git("rev-parse", "HEAD").slice(0, 12);
   assert.ok(
     run.stderr.includes(
-      `warning: uncommitted changes to tracked files (.orun/plans/latest.json), so this run records no promotion evidence for ${head}; orun's state folder is tracked by git: add .orun/ to .gitignore, run git rm -r --cached .orun and commit\n`,
+      `warning: uncommitted changes to tracked files (.orun/plans/latest.json), so this run records no promotion evidence for commit ${head}; orun's state folder is tracked by git: add .orun/ to .gitignore, run git rm -r --cached .orun and commit\n`,
     ),
     run.stderr,
   );

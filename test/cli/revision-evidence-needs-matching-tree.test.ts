@@ -32,7 +32,7 @@ test("a stored plan run from a working tree that is not its revision records no 
   await writeFile(path.join(dir, "build.sh"), "echo patched\n");
   const dirty = await runOrun(["run", ".orun-plan.json", "--exec-id", "dirty"], { cwd: dir });
   assert.equal(dirty.code, 0, dirty.stderr);
-  assert.match(dirty.stderr, new RegExp(`warning: uncommitted changes to tracked files \\(build\\.sh\\), so this run records no promotion evidence for ${head.slice(0, 12)}`));
+  assert.match(dirty.stderr, new RegExp(`warning: uncommitted changes to tracked files \\(build\\.sh\\), so this run records no promotion evidence for commit ${head.slice(0, 12)}`));
   assert.equal(await revisionOf("dirty"), undefined);
 
   git("commit", "-qam", "two");

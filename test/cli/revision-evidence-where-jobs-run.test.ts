@@ -46,7 +46,7 @@ test("a --retry whose jobs run a fixed copy through --workdir is no evidence for
   const retried = await runOrun(["run", "plan.json", "--job", "api@dev.deploy", "--retry", "--workdir", copy, "--exec-id", "dev"], { cwd: repo.dir });
   assert.equal(retried.code, 0, retried.stderr);
   const short = broken.slice(0, 12);
-  assert.ok(retried.stderr.includes(`warning: the jobs run in ${copy}, which is not in a git repository (nothing shows it holds ${short}), so this run records no promotion evidence for ${short}\n`), retried.stderr);
+  assert.ok(retried.stderr.includes(`warning: the jobs run in ${copy}, which is not in a git repository (nothing shows it holds ${short}), so this run records no promotion evidence for commit ${short}\n`), retried.stderr);
   assert.equal(await revisionOf(repo.dir, "dev"), undefined);
 
   // The broken commit's production job stays blocked.
@@ -62,7 +62,7 @@ test("a fixed copy git does not track, inside the clean repository, is no eviden
   await writePlan(repo.dir, gatedPlan(broken), "plan.json");
   const viaWorkdir = await runOrun(["run", "plan.json", "--job", "api@dev.deploy", "--workdir", "hotfix", "--exec-id", "workdir"], { cwd: repo.dir });
   assert.equal(viaWorkdir.code, 0, viaWorkdir.stderr);
-  assert.ok(viaWorkdir.stderr.includes(`warning: the jobs run in ${repo.path("hotfix")}, a folder git does not track (${short} holds nothing there), so this run records no promotion evidence for ${short}\n`), viaWorkdir.stderr);
+  assert.ok(viaWorkdir.stderr.includes(`warning: the jobs run in ${repo.path("hotfix")}, a folder git does not track (${short} holds nothing there), so this run records no promotion evidence for commit ${short}\n`), viaWorkdir.stderr);
   assert.equal(await revisionOf(repo.dir, "workdir"), undefined);
 
   await writePlan(repo.dir, gatedPlan(broken, "hotfix"), "plan-path.json");

@@ -113,7 +113,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.doesNotMatch(sound.output, /no promotion evidence/);
       assert.deepEqual(await evidence(fixed), { satisfied: true, runId: "sound-1" });
       // What the retry said is so.
-      assert.match(retried.output, new RegExp(`the jobs this runner runs in remote run retried-1 record no promotion evidence for ${broken.slice(0, 12)}`));
+      assert.match(retried.output, new RegExp(`the jobs this runner runs in remote run retried-1 record no promotion evidence for commit ${broken.slice(0, 12)}`));
     });
 
     it("a plan file's job retried after an uncommitted fix is no evidence for the plan's commit", async (t) => {
@@ -130,7 +130,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await jobOf("edited-1", "api@dev.deploy")).status, "success");
       const reason = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${broken.slice(0, 12)}`;
       assert.deepEqual(await evidence(broken), { satisfied: false, withheld: { runId: "edited-1", jobId: "api@dev.deploy", cause: "other-checkout", reason } });
-      assert.match(retried.output, new RegExp(`so the jobs this runner runs in remote run edited-1 record no promotion evidence for ${broken.slice(0, 12)}\\n`));
+      assert.match(retried.output, new RegExp(`so the jobs this runner runs in remote run edited-1 record no promotion evidence for commit ${broken.slice(0, 12)}\\n`));
       repo.git("checkout", "--", "api/deploy.sh");
     });
 

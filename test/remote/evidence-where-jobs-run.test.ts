@@ -69,7 +69,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(retried.code, 0, retried.output);
       const short = broken.slice(0, 12);
       assert.ok(
-        retried.output.includes(`the jobs run in ${copy}, which is not in a git repository (nothing shows it holds ${short}), so the jobs this runner runs in remote run wd-1 record no promotion evidence for ${short}\n`),
+        retried.output.includes(`the jobs run in ${copy}, which is not in a git repository (nothing shows it holds ${short}), so the jobs this runner runs in remote run wd-1 record no promotion evidence for commit ${short}\n`),
         retried.output,
       );
       const reason = `the runner reported running code that is not its plan's commit (a tree that moved on, has edits, or is another folder), not the run's revision ${short}`;

@@ -552,7 +552,7 @@ async function runPlan(
  * fresh plan that `-e` narrowed. So the hint names the plan as the run was given it and repeats the flags that shape
  * the plan (-i, -c), its scope (-e, --component, --job, --all: a resume of a failed run runs what it left, not jobs
  * it never had in scope; a working folder's scope as --component) and how it runs (--gha/--runner, or ORUN_RUNNER's runner as --runner, since a resume in
- * another shell would take the default; the docker settings, --workdir, --approve: given, or asked for by the summary's
+ * another shell would take the default; the docker settings, --workdir, --concurrency, --fail-fast / --no-fail-fast, --approve: given, or asked for by the summary's
  * labelled line offering approval for jobs the run blocked for want of it), and before it the ORUN_*
  * settings that change what it does (carriedEnv: ORUN_CONFIG_DIR, ORUN_DOCKER_*). When the run's own scope
  * completed and the execution still has jobs to run, those lie outside it: the hint leaves out the job filters
@@ -592,6 +592,8 @@ function resumeCommandOf(
       pull: opts.runnerOptions?.pull,
       approve: opts.approve || instead.approve,
       workdir: dir(opts.workdir),
+      concurrency: opts.concurrency,
+      failFast: opts.failFast,
     };
     const flags = carriedFlagWords(carried, true);
     const prefix = carriedEnvWords(carried, { ...env, ORUN_CONFIG_DIR: dir(env.ORUN_CONFIG_DIR) }, { compiles, docker: scope.runner.name === "docker" });

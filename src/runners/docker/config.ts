@@ -83,24 +83,49 @@ export function resolveJobImage(runsOn: string | undefined, defaultImage?: strin
   throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`);
 }
 
+/** The job a runsOn belongs to, as advice names it (the plan carries no file position for it). */
+export interface JobImageOwner {
+  name: string;
+  component: string;
+  composition?: string;
+}
+
+/** `the runsOn of job check of composition dk (component api)`, or `the job's runsOn` without the job. */
+function runsOnOf(job: JobImageOwner | undefined): string {
+  if (!job) return "the job's runsOn";
+  return `the runsOn of job ${job.name}${job.composition ? ` of composition ${job.composition}` : ""} (component ${job.component})`;
+}
+
 /**
- * The advice for a job image that could not be pulled, naming where the image came from (the job's runsOn,
- * --docker-image, ORUN_DOCKER_IMAGE, or the stand-in for a runner label), so the user changes the right thing.
- * `runsOn` resolves (resolveJobImage has accepted it).
+ * The advice for a job image that could not be pulled, naming where the image came from (the job's runsOn — of
+ * which job of which composition — --docker-image, ORUN_DOCKER_IMAGE, or the stand-in for a runner label), so the
+ * user changes the right thing. `runsOn` resolves (resolveJobImage has accepted it).
  */
-export function pullFailureHint(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">): string {
-  const prefix = "docker image could not be pulled: ";
+export function pullFailureHint(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">, job?: JobImageOwner): string {
+  return `docker image could not be pulled: ${imageOrigin(runsOn, config, job, "a container image this engine can pull", "an image this engine can pull")}`;
+}
+
+/**
+ * Where a job's image came from and what to change, for an image that is not `wanted` ("a container image this
+ * engine can pull", "an image that has sh"; `wantedDefault` for --docker-image or ORUN_DOCKER_IMAGE).
+ */
+export function imageOrigin(
+  runsOn: string | undefined,
+  config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">,
+  job: JobImageOwner | undefined,
+  wanted: string,
+  wantedDefault = wanted,
+): string {
   const value = (runsOn ?? "").trim();
   const label = value.toLowerCase();
-  if (!isRunnerLabel(label)) return `${prefix}it is the job's runsOn; set runsOn to a container image this engine can pull`;
+  if (!isRunnerLabel(label)) return job ? `it is ${runsOnOf(job)}; set it to ${wanted}` : `it is the job's runsOn; set runsOn to ${wanted}`;
   if (config.defaultImage) {
     const from = `it came from ${config.defaultImageFrom ?? "--docker-image"} (for jobs whose runsOn is a runner label or empty)`;
-    return config.defaultImageFrom === "ORUN_DOCKER_IMAGE"
-      ? `${prefix}${from}; set it to an image this engine can pull, or unset it`
-      : `${prefix}${from}; pass an image this engine can pull`;
+    return config.defaultImageFrom === "ORUN_DOCKER_IMAGE" ? `${from}; set it to ${wantedDefault}, or unset it` : `${from}; pass ${wantedDefault}`;
   }
-  const standIn = value === "" ? `${LABEL_IMAGES.get("")} is the image for jobs without runsOn` : `${LABEL_IMAGES.get(label)} stands in for the job's runsOn label ${JSON.stringify(value)}`;
-  return `${prefix}${standIn}; set runsOn to a container image this engine can pull, or pass --docker-image`;
+  const labelled = job ? `${runsOnOf(job)}, the runner label ${JSON.stringify(value)}` : `the job's runsOn label ${JSON.stringify(value)}`;
+  const standIn = value === "" ? `${LABEL_IMAGES.get("")} is the image for jobs without runsOn` : `${LABEL_IMAGES.get(label)} stands in for ${labelled}`;
+  return `${standIn}; set runsOn to ${wanted}, or pass --docker-image`;
 }
 
 /**

@@ -191,9 +191,25 @@ export function stepExec(options: {
  * process as a session and process-group leader, so `$$` names the step's group) and its exit status
  * in `<record>.status` last. The status file is how the runner knows the step really ended: the docker
  * CLI exits 0 when its connection to the engine breaks mid-step.
+ *
+ * Its output (stdout and stderr, combined as orun shows them anyway) also goes through `tee` to
+ * `<record>.out`: a stream that ended before the step did (a relay that drops half-closed connections
+ * ends it at once) brought fewer bytes than that copy holds, so the runner tells a cut stream from a
+ * complete one and reads the rest back. Fds 3 and 4 carry the real output and the status past the pipe
+ * (plain sh has no pipefail); the step gets neither. Without `tee` in the image, or where the copy cannot
+ * be made, the step runs as it is, uncopied.
  */
 export function recordingGroup(command: string[], record: string): string[] {
-  return ["sh", "-c", `{ echo $$ > ${record}.pid; } 2>/dev/null; "$@"; s=$?; { echo $s > ${record}.status; } 2>/dev/null; exit $s`, "orun-step", ...command];
+  const copied = `exec 3>&1; s=$( { { "$@" 3>&- 4>&-; echo $? >&4; } 2>&1 | tee ${record}.out >&3 3>&- 4>&-; } 4>&1 ); [ -n "$s" ] || s=1`;
+  return [
+    "sh",
+    "-c",
+    `{ echo $$ > ${record}.pid; } 2>/dev/null; ` +
+      `if command -v tee >/dev/null 2>&1 && { : > ${record}.out; } 2>/dev/null; then ${copied}; else "$@"; s=$?; fi; ` +
+      `{ echo $s > ${record}.status; } 2>/dev/null; exit $s`,
+    "orun-step",
+    ...command,
+  ];
 }
 
 /** What killGroupCommand prints once the kill is done. */

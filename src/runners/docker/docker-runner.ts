@@ -14,6 +14,7 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readS
 import { chmod, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
 import type { JobContext, RunContext, Runner, StepContext, StepResult } from "../runner.js";
 import { isUseStep } from "../runner.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
@@ -21,7 +22,7 @@ import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process
 import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { fallbackInShell, resolveShell, withScriptPath, type ShellCommand } from "../process/shell.js";
 import { folderIdentity, withContainerScript, type FolderIdentity } from "./script-file.js";
-import { type DockerRunnerConfig, pullFailureHint, resolveContainerUser, resolveJobImage } from "./config.js";
+import { type DockerRunnerConfig, imageOrigin, pullFailureHint, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
 import {
@@ -220,6 +221,14 @@ export class DockerRunner implements Runner {
     const oversized = oversizedExec(exec, step.env);
     if (oversized !== undefined) return failure(`docker runner: cannot start the step: ${oversized}`);
     const helper = this.spawner?.alive ? this.spawner : undefined;
+    // The bytes the stream brought, to compare with the container's copy of the output (see recordingGroup).
+    let received = 0;
+    const decoder = step.onOutputBytes ? undefined : new StringDecoder("utf8");
+    const onOutputBytes = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (step.onOutputBytes) step.onOutputBytes(chunk);
+      else step.onOutput(decoder!.write(chunk));
+    };
     const outcome = await this.spawnCli({
       command: "docker",
       args: exec.args,
@@ -227,12 +236,16 @@ export class DockerRunner implements Runner {
       env: exec.cliEnv,
       timeoutMs: step.timeoutMs,
       signal: step.signal,
-      onOutput: step.onOutput,
-      // The bytes as the step wrote them, when the scheduler takes them: its log keeps invalid UTF-8 as it is.
-      onOutputBytes: step.onOutputBytes,
+      // The bytes as the step wrote them: the scheduler's log keeps invalid UTF-8 as it is.
+      onOutputBytes,
       killGraceMs: 1000,
     });
-    const files = { pid: path.join(container.runDir, `${record}.pid`), status: path.join(container.runDir, `${record}.status`) };
+    if (decoder) step.onOutput(decoder.end());
+    const files = {
+      pid: path.join(container.runDir, `${record}.pid`),
+      status: path.join(container.runDir, `${record}.status`),
+      out: path.join(container.runDir, `${record}.out`),
+    };
     const forgetRecord = (): void => {
       // The container still runs, and its processes may change the run folder at any moment: never
       // descend into it (a step's process swapping a folder for a link mid-delete would turn a
@@ -240,6 +253,7 @@ export class DockerRunner implements Runner {
       // fails on a folder a step put there: forget() removes the rest once the container is gone.
       unlinkQuietly(files.pid);
       unlinkQuietly(files.status);
+      unlinkQuietly(files.out);
     };
 
     if (outcome.timedOut || outcome.aborted) {
@@ -254,7 +268,8 @@ export class DockerRunner implements Runner {
     try {
       // The helper died under the CLI (and stopped it): the step may still run in the container.
       const cliLost = helper !== undefined && !helper.alive ? "the spawn helper (orun-spawn) exited while the step ran" : undefined;
-      return await this.stepResult(job, container, record, files, { ...outcome, cliLost }, step.signal);
+      const { result, cut } = await this.stepResult(job, container, record, files, { ...outcome, cliLost }, step.signal);
+      return this.withLostOutput(step, result, { copy: files.out, received, cut });
     } finally {
       forgetRecord();
     }
@@ -268,7 +283,7 @@ export class DockerRunner implements Runner {
     files: { pid: string; status: string },
     outcome: { exitCode: number | null; output: string; error?: string; cliLost?: string },
     signal: AbortSignal,
-  ): Promise<StepResult> {
+  ): Promise<{ result: StepResult; cut?: boolean }> {
     // The entry itself (never what a step's link names).
     const started = lstatSync(files.pid, { throwIfNoEntry: false }) !== undefined;
     let status = readStatus(files.status);
@@ -279,18 +294,37 @@ export class DockerRunner implements Runner {
     // tells. (A CLI that failed before the step started reports the exec's own failure.)
     let running = false;
     let unrecorded = false;
+    // The CLI's stream ended before the step did: it ended while the host had no status yet, or the CLI's
+    // exit status is not the one the step recorded (it exits 0 for a stream that ended early).
+    let cut = status !== undefined && outcome.exitCode !== status;
     if (status === undefined && (started || outcome.exitCode === 0)) {
       const probe = await this.probeStep(container, record, signal);
-      if (typeof probe === "number") status = probe;
+      if (typeof probe === "number") {
+        // The host had no status when the stream ended (or its file system shows it late).
+        status = probe;
+        cut = true;
+      }
       unrecorded = probe === "none";
       // Unknown counts as running: a step must never pass for ended (a success) without a word from the engine.
       running = probe === "running" || probe === "none" || probe === undefined;
     }
     if (status !== undefined) {
       // The step ended by itself: its own status, whatever the CLI made of the end of the stream.
-      return { exitCode: status, output: outcome.output, error: status === 0 ? undefined : `exit status ${status}` };
+      return { result: { exitCode: status, output: outcome.output, error: status === 0 ? undefined : `exit status ${status}` }, cut };
     }
-    if (outcome.exitCode === 0 && !running) return { exitCode: 0, output: outcome.output };
+    if (outcome.exitCode === 0 && !running) return { result: { exitCode: 0, output: outcome.output } };
+    return { result: await this.unendedStep(job, container, record, outcome, { running, unrecorded }, signal) };
+  }
+
+  /** What a step comes to whose stream ended while it had no status: why, and the step stopped. */
+  private async unendedStep(
+    job: JobContext,
+    container: JobContainer,
+    record: string,
+    outcome: { exitCode: number | null; output: string; error?: string; cliLost?: string },
+    { running, unrecorded }: { running: boolean; unrecorded: boolean },
+    signal: AbortSignal,
+  ): Promise<StepResult> {
     const now = await this.engine.containerState(container.name);
     const cli = outcome.error ?? "docker exec exited 0";
     if (now.state === "unknown") {
@@ -322,6 +356,35 @@ export class DockerRunner implements Runner {
     // The step ended without recording a status (its shell killed by a signal — its own group, the OOM
     // killer — or the file could not be written): the exec's status, as the CLI read it from the engine.
     return { exitCode: outcome.exitCode, output: outcome.output, error: outcome.error };
+  }
+
+  /**
+   * A step whose stream ended before it did lost the rest of its output on the way: it is read back from the
+   * container's copy (see recordingGroup) into the log, with a line saying so there and on stderr. Without a
+   * copy (no `tee` in the image) the loss is only told.
+   */
+  private withLostOutput(step: StepContext, result: StepResult, stream: { copy: string; received: number; cut?: boolean }): StepResult {
+    let output = result.output;
+    const decoder = new StringDecoder("utf8");
+    const emit = (bytes: Buffer): void => {
+      // The log keeps the bytes as the step wrote them; the result keeps some of them, as text.
+      if (step.onOutputBytes) step.onOutputBytes(bytes);
+      else step.onOutput(decoder.write(bytes));
+      if (output.length < MAX_RECOVERED_IN_RESULT) output += bytes.toString("utf8");
+    };
+    const missing = readCopyFrom(stream.copy, stream.received, emit);
+    if (missing === undefined ? !stream.cut : missing === 0) return result;
+    if (missing !== undefined && !step.onOutputBytes) step.onOutput(decoder.end());
+    const where = `the connection to the container engine at ${this.engine.describeHost()} ended before step ${step.stepKey} of job ${step.job.job.id} did (a relay that drops half-closed connections does this)`;
+    const note =
+      missing === undefined
+        ? `${where}: its output may be incomplete, and orun has no copy of it (no tee in the job's image)`
+        : `${where}: ${missing} bytes of its output were lost on the way and read back from the container's copy`;
+    const line = `${output === "" || output.endsWith("\n") ? "" : "\n"}[orun] ${note}\n`;
+    if (step.onOutputBytes) step.onOutputBytes(Buffer.from(line));
+    else step.onOutput(line);
+    warn(note);
+    return { ...result, output: output + line };
   }
 
   /**
@@ -450,7 +513,7 @@ export class DockerRunner implements Runner {
     try {
       await this.ensureImage(image, job.signal);
     } catch (err) {
-      if (err instanceof ImagePullError) throw new OrunError(err.message, { hint: pullFailureHint(job.job.runsOn, this.config) });
+      if (err instanceof ImagePullError) throw new OrunError(err.message, { hint: pullFailureHint(job.job.runsOn, this.config, job.job) });
       throw err;
     }
 
@@ -505,7 +568,9 @@ export class DockerRunner implements Runner {
     } catch (err) {
       await this.removeContainers([name], true);
       const reason = errorMessage(err);
-      throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${reason}`, { hint: startFailureHint(reason) });
+      throw new OrunError(`docker runner: could not start a container for job ${job.job.id} from image ${image}: ${reason}`, {
+        hint: startFailureHint(reason, imageOrigin(job.job.runsOn, this.config, job.job, "an image that has sh")),
+      });
     }
     if (this.closing || job.signal.aborted) {
       // Canceled, or cleanup() ran, while the container was being created.
@@ -573,6 +638,32 @@ function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> 
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
+}
+
+/** The recovered output kept in a step's result (its log gets all of it). */
+const MAX_RECOVERED_IN_RESULT = 1024 * 1024;
+
+/**
+ * Hands the container's copy of a step's output from byte `from` on to `emit`, in pieces, and says how many
+ * bytes that was; undefined when there is no copy. Step-writable like the status file: a regular file only,
+ * never what a link names.
+ */
+function readCopyFrom(file: string, from: number, emit: (bytes: Buffer) => void): number | undefined {
+  if (lstatSync(file, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return undefined;
+    const buffer = Buffer.alloc(64 * 1024);
+    let read = 0;
+    for (let got; (got = readSync(fd, buffer, 0, buffer.length, from + read)) > 0; read += got) emit(Buffer.from(buffer.subarray(0, got)));
+    return read;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** A status is at most "255\n"; a few bytes more tell a longer file from it. */

@@ -8,7 +8,16 @@ const NETWORK = /slirp4netns|pasta|netavark|\bcni\b|network namespace|netns|\/de
 /** Mounts: a bind source, a volume, the engine's own runtime directories, Docker Desktop's file sharing. */
 const MOUNT = /\bmount|bind source|volume|not shared from the host|statfs/i;
 
-export function startFailureHint(reason: string): string | undefined {
+/** The image has no `sh` (Docker: `exec: "sh": executable file not found`; crun: ``executable file `sh` not found``). */
+const NO_SH = /exec: "sh": executable file not found|executable file `sh` not found|"sh": no such file or directory/i;
+
+/**
+ * `shOrigin`: where the job's image came from and what to change, for an image without sh (config.ts imageOrigin).
+ */
+export function startFailureHint(reason: string, shOrigin?: string): string | undefined {
+  if (NO_SH.test(reason)) {
+    return `the docker runner needs sh in the job image: the container's main process and every step run through it${shOrigin ? `; ${shOrigin}` : ""}`;
+  }
   if (NETWORK.test(reason)) {
     return "the engine could not set up the container's network: a rootless engine needs /dev/net/tun for slirp4netns or pasta; check the engine's network settings (e.g. netns in containers.conf)";
   }

@@ -56,6 +56,16 @@ describe("docker pull-failure hint", () => {
       pullFailureHint(" ubuntu-24.04 ", none),
       'docker image could not be pulled: ubuntu:24.04 stands in for the job\'s runsOn label "ubuntu-24.04"; set runsOn to a container image this engine can pull, or pass --docker-image',
     );
+    // With the job (the plan keeps no file position for runsOn): which job of which composition and component.
+    const job = { name: "check", component: "api", composition: "dk" };
+    assert.equal(
+      pullFailureHint("ghcr.io/acme/ci:1", none, job),
+      "docker image could not be pulled: it is the runsOn of job check of composition dk (component api); set it to a container image this engine can pull",
+    );
+    assert.equal(
+      pullFailureHint("ubuntu-24.04", none, job),
+      'docker image could not be pulled: ubuntu:24.04 stands in for the runsOn of job check of composition dk (component api), the runner label "ubuntu-24.04"; set runsOn to a container image this engine can pull, or pass --docker-image',
+    );
     assert.equal(
       pullFailureHint(undefined, none),
       "docker image could not be pulled: ubuntu:22.04 is the image for jobs without runsOn; set runsOn to a container image this engine can pull, or pass --docker-image",

@@ -13,6 +13,17 @@ import type { Runner } from "../../../src/runners/runner.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
 import { jobContext, planJob, runContext, runJob, settle, stepContext, tempWorkspace } from "./contexts.js";
 
+/** What this process writes to stderr from now until restore() (the runner's warnings), passed through as well. */
+function captureStderr(): { text: () => string; restore: () => void } {
+  const write = process.stderr.write.bind(process.stderr);
+  const chunks: string[] = [];
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    chunks.push(String(chunk));
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  return { text: () => chunks.join(""), restore: () => (process.stderr.write = write) };
+}
+
 const availability = await provideContainerEngine();
 
 describe("docker runner on a real engine", { skip: availability.skip }, () => {
@@ -236,9 +247,32 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     await assert.rejects(pulling.startJob!(jobContext(run, job)), (err: Error) => {
       assert.ok(err.message.startsWith(`docker runner: failed to pull image ${unreachable}: `), err.message);
       // The hint the spec gives for an image that cannot be pulled (it was missing), naming where it came from.
-      assert.match(err.message, /\(docker image could not be pulled: it is the job's runsOn; set runsOn to a container image this engine can pull\)$/);
+      assert.match(err.message, /\(docker image could not be pulled: it is the runsOn of job pull \(component web\); set it to a container image this engine can pull\)$/);
       return true;
     });
+  });
+
+  it("an image without sh: the job's start says the docker runner needs sh, naming the job's runsOn (camp25 #7)", async () => {
+    const image = `localhost/orun-test-nosh-${Date.now().toString(36)}:latest`;
+    const context = path.join(workspace.dir, "nosh-image");
+    await mkdir(context);
+    await writeFile(path.join(context, "Dockerfile"), `FROM ${TEST_IMAGE}\nRUN rm -f /bin/sh\n`);
+    const built = await docker(engine, ["build", "--quiet", "--tag", image, context]);
+    assert.equal(built.code, 0, built.stderr);
+    const noSh = createDockerRunner({ pull: "never" }, engine.env);
+    const job = planJob("web@dev.nosh", [{ run: "true" }], { runsOn: image, composition: "svc" });
+    const run = runContext(workspace.dir, [job]);
+    try {
+      await assert.rejects(noSh.startJob!(jobContext(run, job)), (err: Error) => {
+        assert.ok(err.message.startsWith(`docker runner: could not start a container for job web@dev.nosh from image ${image}: `), err.message);
+        assert.match(err.message, /\(the docker runner needs sh in the job image: the container's main process and every step run through it; it is the runsOn of job nosh of composition svc \(component web\); set it to an image that has sh\)$/);
+        return true;
+      });
+      assert.deepEqual(await containersOf(run.execId), []);
+    } finally {
+      await noSh.cleanup!(run);
+      await docker(engine, ["rmi", "--force", image]);
+    }
   });
 
   it("runs steps as an explicit --user so workspace files belong to that user", async () => {
@@ -308,8 +342,10 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
    * engine's socket: the docker CLI half-closes an exec's stream once it has no input to send, and reads the
    * output after. `halfOpen: false` makes a relay that drops such connections: every exec's stream then ends
    * at once, and the CLI exits 0 while the command still runs (or has not started) in the container.
+   * `losesOutput` makes one that keeps the connection until the engine ends it but drops what the engine sends
+   * after the CLI half-closed it: the step's whole output, with the stream ending only once the step did.
    */
-  const engineProxy = async ({ halfOpen = true } = {}) => {
+  const engineProxy = async ({ halfOpen = true, losesOutput = false } = {}) => {
     const engineHost = engine.dockerHost || "unix:///var/run/docker.sock";
     assert.ok(engineHost.startsWith("unix://"), `a unix socket engine (${engineHost})`);
     const socketPath = path.join(workspace.dir, `engine-proxy-${Date.now().toString(36)}.sock`);
@@ -320,6 +356,14 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
         socket.on("error", () => undefined);
+      }
+      if (losesOutput) {
+        client.pipe(upstream);
+        upstream.on("data", (chunk: Buffer) => {
+          if (!client.readableEnded) client.write(chunk);
+        });
+        upstream.on("end", () => client.end());
+        return;
       }
       client.pipe(upstream).pipe(client);
     });
@@ -409,6 +453,76 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
       proxy.close();
       await relayed.cleanup!(run);
     }
+  });
+
+  it("gets back the output a relay lost from the container's copy, and says so in the step's output and on stderr", async () => {
+    // Regression (camp25 #3): the step's status came from its status file, so it passed, its output gone
+    // without a word (an empty log).
+    const proxy = await engineProxy({ losesOutput: true });
+    const relayed = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, DOCKER_HOST: proxy.host });
+    const job = planJob("web@dev.lossy", [{ run: "echo first line; echo to stderr >&2; printf 'no newline'" }, { run: "echo second; exit 3" }]);
+    const run = runContext(workspace.dir, [job]);
+    const stderr = captureStderr();
+    try {
+      const jobCtx = jobContext(run, job);
+      await relayed.prepare!(run);
+      await relayed.startJob!(jobCtx);
+      const logged: Buffer[] = [];
+      const first = await relayed.runStep(stepContext(jobCtx, 0, { onOutputBytes: (chunk) => logged.push(chunk) }));
+      assert.equal(first.error, undefined, first.output);
+      assert.equal(first.exitCode, 0);
+      const note = (step: string, bytes: number): string =>
+        `[orun] the connection to the container engine at ${proxy.host} ended before step ${step} of job web@dev.lossy did (a relay that drops half-closed connections does this): ${bytes} bytes of its output were lost on the way and read back from the container's copy\n`;
+      assert.equal(Buffer.concat(logged).toString(), `first line\nto stderr\nno newline\n${note("s1", 31)}`);
+      assert.equal(first.output, `first line\nto stderr\nno newline\n${note("s1", 31)}`);
+      // Text only (no onOutputBytes), and a failing step: the same.
+      let text = "";
+      const second = await relayed.runStep(stepContext(jobCtx, 1, { onOutput: (chunk) => (text += chunk) }));
+      assert.equal(second.exitCode, 3);
+      assert.equal(text, `second\n${note("s2", 7)}`);
+      assert.match(stderr.text(), /warning: docker runner: the connection to the container engine at .* ended before step s1 of job web@dev.lossy did .*: 31 bytes/);
+      await relayed.finishJob!(jobCtx, { failed: true });
+      await settle(relayed);
+    } finally {
+      stderr.restore();
+      proxy.close();
+      await relayed.cleanup!(run);
+    }
+  });
+
+  it("behind a relay that ends every exec's stream at once, a step that passes never loses its output unsaid", async () => {
+    // camp25 #3 with the relay it was found with: a step that ended before the CLI gave up passed with an
+    // empty log. Whether the step or the CLI is first is a race; either way the output is there, or the
+    // step failed saying the connection was lost.
+    const proxy = await engineProxy({ halfOpen: false });
+    const relayed = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, DOCKER_HOST: proxy.host });
+    const steps = Array.from({ length: 4 }, (_, index) => ({ run: `echo step-${index}-output` }));
+    const stderr = captureStderr();
+    const seen: string[] = [];
+    try {
+      for (let index = 0; index < steps.length; index++) {
+        const job = planJob(`web@dev.race${index}`, [steps[index]!]);
+        const run = runContext(workspace.dir, [job]);
+        const jobCtx = jobContext(run, job);
+        await relayed.prepare!(run);
+        await relayed.startJob!(jobCtx);
+        let text = "";
+        const result = await relayed.runStep(stepContext(jobCtx, 0, { onOutput: (chunk) => (text += chunk) }));
+        if (result.error === undefined) {
+          assert.match(text, new RegExp(`^step-${index}-output\n(\\[orun\\] .* read back from the container's copy\n)?$`));
+          seen.push("passed");
+        } else {
+          assert.match(result.error, /lost the connection to the container engine|the step left no record in its container/);
+          seen.push("lost");
+        }
+        await relayed.finishJob!(jobCtx, { failed: result.error !== undefined });
+        await settle(relayed);
+      }
+    } finally {
+      stderr.restore();
+      proxy.close();
+    }
+    console.log(`relay outcomes: ${seen.join(", ")}`);
   });
 
   it("a step that left no record at all in its container is not a success, whatever the CLI says", async () => {

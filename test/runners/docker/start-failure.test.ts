@@ -30,6 +30,16 @@ describe("startFailureHint", () => {
 
   it("other causes get no hint: the engine's reason stands alone", () => {
     assert.equal(startFailureHint("unable to find user nosuchuser: no matching entries in passwd file"), undefined);
-    assert.equal(startFailureHint("exec: \"sh\": executable file not found in $PATH: permission denied"), undefined);
+  });
+
+  it("an image without sh: says the docker runner needs it, and where the image came from (camp25 #7)", () => {
+    const origin = "it is the runsOn of job check of composition dk (component api); set it to an image that has sh";
+    for (const reason of [
+      'Error response from daemon: runc: runc create failed: unable to start container process: exec: "sh": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found',
+      "Error response from daemon: crun: executable file `sh` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found",
+      'exec: "sh": executable file not found in $PATH: permission denied',
+    ]) {
+      assert.equal(startFailureHint(reason, origin), `the docker runner needs sh in the job image: the container's main process and every step run through it; ${origin}`, reason);
+    }
   });
 });
