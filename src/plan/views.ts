@@ -1,6 +1,6 @@
 // Plan views printed by `orun plan --view` (spec 12 §5.3, exact v2.3 texts):
 // `dag` (optionally long), `dependencies` and `component=<name>`.
-import { parseJobId, type Plan, type PlanJob } from "../model/plan.js";
+import type { Plan, PlanJob } from "../model/plan.js";
 import { compareUtf8 } from "./canonical-json.js";
 
 const RULE = "─".repeat(58);
@@ -35,13 +35,13 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups;
 }
 
-/**
- * The dag label of a job: its name as `--job` takes it (the last part of its ID). v2.3 printed the profile's name
- * instead (`verify` for the job `api@dev.build` of profile `package.verify`), which `--job` does not know; the env
- * line shows the profile.
- */
+/** The dag label of a job: the profile name, else the job name without a `-<composition>` suffix. */
 function dagLabel(job: PlanJob): string {
-  return parseJobId(job.id)?.job ?? job.name;
+  if (job.profile) {
+    const dot = job.profile.indexOf(".");
+    return dot >= 0 ? job.profile.slice(dot + 1) : job.profile;
+  }
+  return shortJobName(job);
 }
 
 /** `build-helm` with composition `helm` → `build`. */

@@ -5,11 +5,10 @@ import { stampPlan } from "../../src/plan/checksum.js";
 import { goldenPlan } from "./golden.js";
 
 // Exact outputs of orun v2.3 for the golden-vector plan (spec 12 §5.3), as printed by
-// `orun plan --view ...`: "\n" + view + "\n". One deliberate change (camp25 #5): the dag labels a job by the name
-// `--job` takes (`deploy`), where v2.3 printed its profile's (`default`, `release`).
+// `orun plan --view ...`: "\n" + view + "\n".
 const EXPECTED: Record<string, string> = {
-  "--view dag": "\n\nComponent graph\n├─ api\n│  ├─ dev [helm.default]\n│  │  └─ deploy · 10m\n│  │     ├─ (depends on) db.dev.deploy\n│  │     ├─ checkout\n│  │     ├─ deploy\n│  │     └─ \n│  └─ prod [helm.release via release-tag]\n│     └─ deploy\n│        └─ deploy\n\n└─ db\n   └─ dev\n      └─ deploy · 10m (retry:2x)\n         └─ migrate\n\n\n  components   2\n  jobs         3\n\n",
-  "--view dag:long": "\n\nComponent graph\n├─ api\n│  ├─ dev [helm.default]\n│  │  └─ deploy · 10m\n│  │     ├─ (depends on) db.dev.deploy\n│  │     ├─ checkout\n│  │     │  run: git fetch\n│  │     ├─ deploy\n│  │     │  run: helm upgrade api ./chart --namespace dev\n│  │     └─ \n│  └─ prod [helm.release via release-tag]\n│     └─ deploy\n│        └─ deploy\n│           run: helm upgrade api ./chart --namespace prod\n\n└─ db\n   └─ dev\n      └─ deploy · 10m (retry:2x)\n         └─ migrate\n            run: run-migrations --env dev\n\n\n  components   2\n  jobs         3\n\n",
+  "--view dag": "\n\nComponent graph\n├─ api\n│  ├─ dev [helm.default]\n│  │  └─ default · 10m\n│  │     ├─ (depends on) db.dev.deploy\n│  │     ├─ checkout\n│  │     ├─ deploy\n│  │     └─ \n│  └─ prod [helm.release via release-tag]\n│     └─ release\n│        └─ deploy\n\n└─ db\n   └─ dev\n      └─ deploy · 10m (retry:2x)\n         └─ migrate\n\n\n  components   2\n  jobs         3\n\n",
+  "--view dag:long": "\n\nComponent graph\n├─ api\n│  ├─ dev [helm.default]\n│  │  └─ default · 10m\n│  │     ├─ (depends on) db.dev.deploy\n│  │     ├─ checkout\n│  │     │  run: git fetch\n│  │     ├─ deploy\n│  │     │  run: helm upgrade api ./chart --namespace dev\n│  │     └─ \n│  └─ prod [helm.release via release-tag]\n│     └─ release\n│        └─ deploy\n│           run: helm upgrade api ./chart --namespace prod\n\n└─ db\n   └─ dev\n      └─ deploy · 10m (retry:2x)\n         └─ migrate\n            run: run-migrations --env dev\n\n\n  components   2\n  jobs         3\n\n",
   "--view dependencies": "\n┌──────────────────────────────────────────────────────────┐\n│ plan view: dependencies                                  │\n├──────────────────────────────────────────────────────────┤\n│ plan:  demo\n│ jobs:  3\n└──────────────────────────────────────────────────────────┘\n\nDependency graph\n├─ deploy (api/dev)\n  └─ depends-on: db.dev.deploy\n\n├─ deploy (api/prod)\n   └─ no dependencies\n\n└─ deploy (db/dev)\n   └─ no dependencies\n\n\n  jobs         3\n\n",
   "--view component=api": "\n┌──────────────────────────────────────────────────────────┐\n│ plan view: component                                     │\n├──────────────────────────────────────────────────────────┤\n│ plan:  api [helm]\n│ jobs:  2\n└──────────────────────────────────────────────────────────┘\n\nEnvironment breakdown\n├─ dev (1 jobs)\n│  └─ deploy\n│     registry: helm-jobs\n│     job: deploy\n│     timeout: 10m\n│     dependencies:\n│       - db.dev.deploy\n│     steps:\n│       ├─ checkout\n│             run: git fetch\n│       ├─ deploy\n│             run: helm upgrade api ./chart --namespace dev\n│       └─ \n│             use: actions/cache@v4\n\n├─ prod (1 jobs)\n│  └─ deploy\n│     registry: helm-jobs\n│     job: deploy\n│     steps:\n│       └─ deploy\n│             run: helm upgrade api ./chart --namespace prod\n\n\n  jobs         2\n\n",
   "--view component=nope": "\n┌──────────────────────────────────────────────────────────┐\n│ plan view: component                                     │\n├──────────────────────────────────────────────────────────┤\n│ component: nope\n│ no jobs found\n└──────────────────────────────────────────────────────────┘\n"
@@ -42,13 +41,4 @@ test("an unknown view falls back to dag; an empty plan prints the empty dag pane
   assert.equal(printed("whatever"), EXPECTED["--view dag"]);
   const empty = { ...goldenPlan(), jobs: [] };
   assert.match(renderPlanView(empty, "dag"), /│ plan view: dag {43}│\n├─+┤\n│ no jobs in plan\n└─+┘$/);
-});
-
-test("the dag labels each job by the name --job takes, not its profile's (camp25 #5: `verify` for the job api@dev.build)", () => {
-  const plan = goldenPlan();
-  const job = plan.jobs.find((candidate) => candidate.id === "api.dev.deploy")!;
-  Object.assign(job, { id: "api@dev.build", name: "build", profile: "package.verify" });
-  const view = renderPlanView(stampPlan(plan), "dag");
-  assert.match(view, /├─ dev \[package\.verify\]\n│ {2}│ {2}└─ build · 10m\n/);
-  assert.doesNotMatch(view, /─ verify/);
 });
