@@ -153,6 +153,8 @@ export class RemoteHooks implements ExecutionHooks {
   private runRevision?: string;
   /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
   private unconfirmedSaid = false;
+  /** Jobs this runner was canceled in and gave back (giveBack): no failure of theirs to retry. */
+  private readonly released = new Set<string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
   private readonly waitingFor = new Map<string, string>();
 
@@ -438,7 +440,9 @@ export class RemoteHooks implements ExecutionHooks {
    * running; undefined when there is none.
    */
   retryCommand(jobIds: readonly string[] = []): string | undefined {
-    const jobs = jobIds.length > 0 ? jobIds : this.toRetry !== undefined ? [this.toRetry] : [];
+    // A job canceled here was given back, not failed: the rejoin line takes it up again.
+    const failed = jobIds.filter((job) => !this.released.has(canonicalJobId(job)));
+    const jobs = failed.length > 0 ? failed : this.toRetry !== undefined ? [this.toRetry] : [];
     return jobs.length > 0 ? jobs.map((job) => this.rerun(job, true)).join(" && ") : undefined;
   }
 
@@ -604,9 +608,11 @@ export class RemoteHooks implements ExecutionHooks {
       // was released (the executor's `released` result), and its summary how to rejoin.
       return;
     }
+    // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run — given
+    // back to the backend, as a lapsed lease would, for the rejoin (or any runner) to take over.
+    if (result.status === "failed" && cancelledHere(entry.runSignal)) return this.giveBack(id, `canceled while it ran (${result.error ?? "canceled"})`, entry);
     try {
-      // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run.
-      const tolerated = result.status === "failed" && (failedOnlyTolerably(job, entry.failedSteps, result.error) || cancelledHere(entry.runSignal));
+      const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
       const status = result.status === "completed" ? "success" : "failed";
       const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.vouching() } as const;
       const answer = await this.report(id, body, entry.uploads);
@@ -620,6 +626,34 @@ export class RemoteHooks implements ExecutionHooks {
       if (isRunGone(err)) throw this.goneError(id, "ran");
       if (!entry.superseded && !(err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message))) throw err;
       this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
+    }
+  }
+
+  /**
+   * Gives back a job this runner was canceled in (Ctrl-C, SIGTERM): the backend sets it pending at once, its dependents
+   * waiting on every runner, and this runner's rejoin command (or any runner's claim) takes it over. A backend without
+   * the release API (v2, orun backends before it) is told nothing: the job's lease lapses and its sweeper releases it.
+   */
+  private async giveBack(id: string, why: string, entry: ActiveJob): Promise<void> {
+    const { client, runId, runnerId } = this.options;
+    this.released.add(id);
+    try {
+      const answer = await client.release(runId, id, { runnerId, reason: why }, { signal: entry.uploads });
+      this.say(
+        answer.status === "skipped"
+          ? `↷ job ${id} was canceled here; remote run ${runId} had stopped, so it is recorded skipped (not run) there, as the jobs its stop kept from starting`
+          : `↷ job ${id} was canceled here and released in remote run ${runId}: it is pending again, its dependents wait, and any runner's claim takes it over`,
+      );
+    } catch (err) {
+      if (isRunGone(err)) throw this.goneError(id, "ran");
+      const lapses = `the backend releases it when its lease lapses (by ${clock(entry.leaseEnds())})`;
+      if (err instanceof RequestCancelled) return this.say(`! job ${id} was canceled here, and could not be released: ${cancelledUpload()}; ${lapses}`);
+      if (err instanceof BackendError && err.status === 404 && !/run not found/i.test(err.message)) {
+        return this.say(`! job ${id} was canceled here; the backend at ${client.baseUrl} cannot release a job (no release API: a v2 or older orun backend), so ${lapses}`);
+      }
+      // Another runner's already (handed on meanwhile), or no longer running: nothing of it is this runner's to give back.
+      if (err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message)) return this.say(`! job ${id} was canceled here and not released: ${errorMessage(err)}`);
+      this.say(`! job ${id} was canceled here, and could not be released: ${errorMessage(err)}; ${lapses}`);
     }
   }
 
@@ -706,11 +740,9 @@ export class RemoteHooks implements ExecutionHooks {
     await entry.log.finish();
     const { runId, runnerId } = this.options;
     if (stoppedBy === "cancel") {
-      // Ctrl-C while its admission (its claim's answer, a gate query) was still being decided: canceled on this runner,
-      // as a job canceled while it runs is, and no verdict of the gate's.
-      await this.report(id, { runnerId, status: "failed", error: `canceled on its runner before it started (${reason})`, tolerated: true }, entry.uploads);
-      this.say(`! job ${id} was claimed but not started: this runner was stopped; it is recorded as canceled (failed) in remote run ${runId}`);
-      return;
+      // Ctrl-C while its admission (its claim's answer, a gate query) was still being decided: given back, as a job
+      // canceled while it runs is, and no verdict of the gate's.
+      return this.giveBack(id, `canceled before it started (${reason})`, entry);
     }
     if (stoppedBy === "fail-fast") {
       // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own —
