@@ -9,7 +9,7 @@
 import path from "node:path";
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
-import type { BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
+import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
 import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
@@ -22,6 +22,9 @@ import { orderSteps, stepKeys } from "../model/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal } from "../util/timers.js";
 import { shellWord } from "../util/shell-word.js";
+
+/** How long a deferrable job's wait (admit) long-polls before it looks whether another job became ready here. */
+const DEFERRABLE_POLL_MS = 1_000;
 
 /** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
 const RUNNER_NAME_WAIT_MS = 5_000;
@@ -153,6 +156,8 @@ export class RemoteHooks implements ExecutionHooks {
   private runRevision?: string;
   /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
   private unconfirmedSaid = false;
+  /** What each job's admission said it waits for (the line is said again only when it changes). */
+  private readonly announced = new Map<string, string>();
   /** Jobs this runner was canceled in and gave back (giveBack): no failure of theirs to retry. */
   private readonly released = new Set<string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
@@ -275,7 +280,7 @@ export class RemoteHooks implements ExecutionHooks {
     throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
-  async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
+  async beforeJob(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
     const id = canonicalJobId(job.id);
     this.runSignal = signal;
     try {
@@ -287,7 +292,7 @@ export class RemoteHooks implements ExecutionHooks {
         this.say(`✕ job ${id} will not run: it depends on ${behind} (above)`);
         return { action: "skipped", reason };
       }
-      const decision = await this.admit(id, signal);
+      const decision = await this.admit(id, signal, this.options.mode === "plan" ? context : undefined);
       this.waitingFor.delete(id);
       return decision;
     } catch (err) {
@@ -302,11 +307,16 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  private async admit(id: string, signal: AbortSignal): Promise<BeforeJobDecision> {
+  /**
+   * Claims `id`, waiting while its dependencies or another runner's attempt are unfinished. `context` (a whole plan or
+   * `--env` slice): while other jobs are ready here, a job another runner holds or whose dependencies run elsewhere is
+   * deferred — this slot takes one of those, and the job comes back once none waits — so runners walking the same plan
+   * share its jobs instead of all waiting on the first ones.
+   */
+  private async admit(id: string, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
     const { client, runId, runnerId } = this.options;
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
     const deadline = Date.now() + waitTimeoutMs;
-    let announced = "";
     const announcedAbandoned = new Set<string>();
     let pollDelay = 500;
     for (;;) {
@@ -385,14 +395,18 @@ export class RemoteHooks implements ExecutionHooks {
         else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
+      // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
+      const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
+      if (deferrable && context.othersReady()) return { action: "defer" };
       const message =
         claim.currentStatus === "skipped"
           ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
           : claim.depsWaiting
             ? `○ waiting for dependencies of ${id}...`
             : `● job ${id} is running in remote run ${runId}${runningOn(claim.reason)}${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
-      if (message !== announced) this.say(message);
-      announced = message;
+      // Said once for as long as it holds: a deferred job comes back here again and again.
+      if (message !== this.announced.get(id)) this.say(message);
+      this.announced.set(id, message);
       // What a cancel now interrupts, as its line names it.
       this.waitingFor.set(
         id,
@@ -409,7 +423,10 @@ export class RemoteHooks implements ExecutionHooks {
       if (left <= 0) {
         throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
       }
-      const res = await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal }).catch((err: unknown) => this.runGone(err, id));
+      // Deferrable, the wait is cut short to look again whether another job became ready here meanwhile.
+      const waitMs = Math.min(this.options.longPollMs ?? 25_000, deferrable ? DEFERRABLE_POLL_MS : Number.POSITIVE_INFINITY, left);
+      const res = await client.runnable(runId, { job: id, waitMs, signal }).catch((err: unknown) => this.runGone(err, id));
+      if (deferrable && context.othersReady()) return { action: "defer" };
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
       if (!res.job && !res.jobs.includes(id)) {
