@@ -13,6 +13,8 @@ import type {
   ErrorBody,
   EvidenceResponse,
   HeartbeatResponse,
+  ReleaseRequest,
+  ReleaseResponse,
   JobView,
   ListJobsResponse,
   RunView,
@@ -169,6 +171,12 @@ export class BackendClient {
   update(runId: string, jobId: string, body: UpdateRequest, options: { signal?: AbortSignal } = {}): Promise<UpdateResponse> {
     const sent = typeof body.error === "string" ? { ...body, error: clipError(body.error) } : body;
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body: sent, signal: options.signal });
+  }
+
+  /** Gives back a job this runner holds, unfinished (ReleaseRequest); a backend without the API answers 404. */
+  release(runId: string, jobId: string, body: ReleaseRequest, options: { signal?: AbortSignal } = {}): Promise<ReleaseResponse> {
+    const sent = typeof body.reason === "string" ? { ...body, reason: clipError(body.reason) } : body;
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/release`, { method: "POST", body: sent, signal: options.signal });
   }
 
   /** `budgetMs`: give up retrying after this long (the next beat is due then anyway). */

@@ -9,7 +9,7 @@
 import path from "node:path";
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
-import type { BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
+import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
 import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
@@ -22,6 +22,9 @@ import { orderSteps, stepKeys } from "../model/steps.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal } from "../util/timers.js";
 import { shellWord } from "../util/shell-word.js";
+
+/** How long a deferrable job's wait (admit) long-polls before it looks whether another job became ready here. */
+const DEFERRABLE_POLL_MS = 1_000;
 
 /** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
 const RUNNER_NAME_WAIT_MS = 5_000;
@@ -153,6 +156,10 @@ export class RemoteHooks implements ExecutionHooks {
   private runRevision?: string;
   /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
   private unconfirmedSaid = false;
+  /** What each job's admission said it waits for (the line is said again only when it changes). */
+  private readonly announced = new Map<string, string>();
+  /** Jobs this runner was canceled in and gave back (giveBack): no failure of theirs to retry. */
+  private readonly released = new Set<string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
   private readonly waitingFor = new Map<string, string>();
 
@@ -273,7 +280,7 @@ export class RemoteHooks implements ExecutionHooks {
     throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
-  async beforeJob(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision> {
+  async beforeJob(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
     const id = canonicalJobId(job.id);
     this.runSignal = signal;
     try {
@@ -285,7 +292,7 @@ export class RemoteHooks implements ExecutionHooks {
         this.say(`✕ job ${id} will not run: it depends on ${behind} (above)`);
         return { action: "skipped", reason };
       }
-      const decision = await this.admit(id, signal);
+      const decision = await this.admit(id, signal, this.options.mode === "plan" ? context : undefined);
       this.waitingFor.delete(id);
       return decision;
     } catch (err) {
@@ -300,11 +307,16 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  private async admit(id: string, signal: AbortSignal): Promise<BeforeJobDecision> {
+  /**
+   * Claims `id`, waiting while its dependencies or another runner's attempt are unfinished. `context` (a whole plan or
+   * `--env` slice): while other jobs are ready here, a job another runner holds or whose dependencies run elsewhere is
+   * deferred — this slot takes one of those, and the job comes back once none waits — so runners walking the same plan
+   * share its jobs instead of all waiting on the first ones.
+   */
+  private async admit(id: string, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
     const { client, runId, runnerId } = this.options;
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
     const deadline = Date.now() + waitTimeoutMs;
-    let announced = "";
     const announcedAbandoned = new Set<string>();
     let pollDelay = 500;
     for (;;) {
@@ -383,14 +395,18 @@ export class RemoteHooks implements ExecutionHooks {
         else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
+      // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
+      const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
+      if (deferrable && context.othersReady()) return { action: "defer" };
       const message =
         claim.currentStatus === "skipped"
           ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
           : claim.depsWaiting
             ? `○ waiting for dependencies of ${id}...`
             : `● job ${id} is running in remote run ${runId}${runningOn(claim.reason)}${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
-      if (message !== announced) this.say(message);
-      announced = message;
+      // Said once for as long as it holds: a deferred job comes back here again and again.
+      if (message !== this.announced.get(id)) this.say(message);
+      this.announced.set(id, message);
       // What a cancel now interrupts, as its line names it.
       this.waitingFor.set(
         id,
@@ -407,7 +423,10 @@ export class RemoteHooks implements ExecutionHooks {
       if (left <= 0) {
         throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
       }
-      const res = await client.runnable(runId, { job: id, waitMs: Math.min(this.options.longPollMs ?? 25_000, left), signal }).catch((err: unknown) => this.runGone(err, id));
+      // Deferrable, the wait is cut short to look again whether another job became ready here meanwhile.
+      const waitMs = Math.min(this.options.longPollMs ?? 25_000, deferrable ? DEFERRABLE_POLL_MS : Number.POSITIVE_INFINITY, left);
+      const res = await client.runnable(runId, { job: id, waitMs, signal }).catch((err: unknown) => this.runGone(err, id));
+      if (deferrable && context.othersReady()) return { action: "defer" };
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
       if (!res.job && !res.jobs.includes(id)) {
@@ -438,7 +457,9 @@ export class RemoteHooks implements ExecutionHooks {
    * running; undefined when there is none.
    */
   retryCommand(jobIds: readonly string[] = []): string | undefined {
-    const jobs = jobIds.length > 0 ? jobIds : this.toRetry !== undefined ? [this.toRetry] : [];
+    // A job canceled here was given back, not failed: the rejoin line takes it up again.
+    const failed = jobIds.filter((job) => !this.released.has(canonicalJobId(job)));
+    const jobs = failed.length > 0 ? failed : this.toRetry !== undefined ? [this.toRetry] : [];
     return jobs.length > 0 ? jobs.map((job) => this.rerun(job, true)).join(" && ") : undefined;
   }
 
@@ -604,9 +625,11 @@ export class RemoteHooks implements ExecutionHooks {
       // was released (the executor's `released` result), and its summary how to rejoin.
       return;
     }
+    // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run — given
+    // back to the backend, as a lapsed lease would, for the rejoin (or any runner) to take over.
+    if (result.status === "failed" && cancelledHere(entry.runSignal)) return this.giveBack(id, `canceled while it ran (${result.error ?? "canceled"})`, entry);
     try {
-      // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run.
-      const tolerated = result.status === "failed" && (failedOnlyTolerably(job, entry.failedSteps, result.error) || cancelledHere(entry.runSignal));
+      const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
       const status = result.status === "completed" ? "success" : "failed";
       const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.vouching() } as const;
       const answer = await this.report(id, body, entry.uploads);
@@ -620,6 +643,34 @@ export class RemoteHooks implements ExecutionHooks {
       if (isRunGone(err)) throw this.goneError(id, "ran");
       if (!entry.superseded && !(err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message))) throw err;
       this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
+    }
+  }
+
+  /**
+   * Gives back a job this runner was canceled in (Ctrl-C, SIGTERM): the backend sets it pending at once, its dependents
+   * waiting on every runner, and this runner's rejoin command (or any runner's claim) takes it over. A backend without
+   * the release API (v2, orun backends before it) is told nothing: the job's lease lapses and its sweeper releases it.
+   */
+  private async giveBack(id: string, why: string, entry: ActiveJob): Promise<void> {
+    const { client, runId, runnerId } = this.options;
+    this.released.add(id);
+    try {
+      const answer = await client.release(runId, id, { runnerId, reason: why }, { signal: entry.uploads });
+      this.say(
+        answer.status === "skipped"
+          ? `↷ job ${id} was canceled here; remote run ${runId} had stopped, so it is recorded skipped (not run) there, as the jobs its stop kept from starting`
+          : `↷ job ${id} was canceled here and released in remote run ${runId}: it is pending again, its dependents wait, and any runner's claim takes it over`,
+      );
+    } catch (err) {
+      if (isRunGone(err)) throw this.goneError(id, "ran");
+      const lapses = `the backend releases it when its lease lapses (by ${clock(entry.leaseEnds())})`;
+      if (err instanceof RequestCancelled) return this.say(`! job ${id} was canceled here, and could not be released: ${cancelledUpload()}; ${lapses}`);
+      if (err instanceof BackendError && err.status === 404 && !/run not found/i.test(err.message)) {
+        return this.say(`! job ${id} was canceled here; the backend at ${client.baseUrl} cannot release a job (no release API: a v2 or older orun backend), so ${lapses}`);
+      }
+      // Another runner's already (handed on meanwhile), or no longer running: nothing of it is this runner's to give back.
+      if (err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message)) return this.say(`! job ${id} was canceled here and not released: ${errorMessage(err)}`);
+      this.say(`! job ${id} was canceled here, and could not be released: ${errorMessage(err)}; ${lapses}`);
     }
   }
 
@@ -706,11 +757,9 @@ export class RemoteHooks implements ExecutionHooks {
     await entry.log.finish();
     const { runId, runnerId } = this.options;
     if (stoppedBy === "cancel") {
-      // Ctrl-C while its admission (its claim's answer, a gate query) was still being decided: canceled on this runner,
-      // as a job canceled while it runs is, and no verdict of the gate's.
-      await this.report(id, { runnerId, status: "failed", error: `canceled on its runner before it started (${reason})`, tolerated: true }, entry.uploads);
-      this.say(`! job ${id} was claimed but not started: this runner was stopped; it is recorded as canceled (failed) in remote run ${runId}`);
-      return;
+      // Ctrl-C while its admission (its claim's answer, a gate query) was still being decided: given back, as a job
+      // canceled while it runs is, and no verdict of the gate's.
+      return this.giveBack(id, `canceled before it started (${reason})`, entry);
     }
     if (stoppedBy === "fail-fast") {
       // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own —

@@ -243,6 +243,23 @@ export function clipError(error: string): string {
   return error.length <= MAX_ERROR_CHARS ? error : `${error.slice(0, MAX_ERROR_CHARS - 1)}…`;
 }
 
+/**
+ * POST …/jobs/:jobId/release (an orun addition; v2 and orun backends before it answer 404): the job's holder gives
+ * it back unfinished — its runner was canceled (Ctrl-C, SIGTERM) — so it is pending again at once, as a lapsed lease
+ * leaves it, for any runner's claim to take over; its dependents keep waiting.
+ */
+export interface ReleaseRequest {
+  runnerId: string;
+  /** Why, kept as the job's lastError (at most MAX_ERROR_CHARS characters). */
+  reason?: string;
+}
+
+export interface ReleaseResponse {
+  ok: boolean;
+  /** What became of the job: `pending` (released), or, in a run its fail-fast stopped, `skipped` (no runner takes it over). */
+  status: "pending" | "skipped";
+}
+
 export interface HeartbeatResponse {
   ok: boolean;
   abort?: boolean;

@@ -391,14 +391,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // A job that could not be run or recorded (e.g. remote state refusing its result) ends the run: nothing
       // new starts, jobs still waiting for admission stop, running ones finish before the record is closed.
       onError: (err) => admission.abort(err),
-      run: async (job): Promise<JobOutcome> => {
+      run: async (job, context): Promise<JobOutcome> => {
         // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
         // done), then approval and gates: a blocked job is then this runner's to report.
         let stop: AbortSignal | undefined;
         let held = false;
         if (options.hooks?.beforeJob) {
           // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
-          const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]));
+          const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]), context);
+          // Another runner holds it and other jobs are ready: this slot takes one of them, and the job comes back later.
+          if (decision.action === "defer") return "deferred";
           if (decision.action === "run") {
             stop = decision.stop;
             held = decision.claimed === true;

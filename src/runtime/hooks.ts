@@ -13,7 +13,18 @@ export type BeforeJobDecision =
   /** Already completed elsewhere (e.g. by another runner): count it as done. */
   | { action: "skip"; reason: string }
   /** Will never run (e.g. an upstream job failed on another machine). */
-  | { action: "skipped"; reason: string };
+  | { action: "skipped"; reason: string }
+  /**
+   * Not decided yet, and nothing of it held (remote state: another runner runs it): the slot goes to another ready job,
+   * and beforeJob is asked again once none waits. Only when the context said others were ready.
+   */
+  | { action: "defer" };
+
+/** What beforeJob is told of the run's schedule (src/runtime/scheduler.ts RunContext). */
+export interface AdmissionContext {
+  /** Whether other ready jobs wait for a slot now: a job another runner holds is then deferred, not waited for. */
+  othersReady(): boolean;
+}
 
 export interface ExecutionHooks {
   /**
@@ -32,7 +43,7 @@ export interface ExecutionHooks {
    * runner that failed before it did (a plan the run refuses) is discarded: it holds nothing of any run.
    */
   tookPart?(): boolean;
-  beforeJob?(job: PlanJob, signal: AbortSignal): Promise<BeforeJobDecision>;
+  beforeJob?(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision>;
   afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
   /**

@@ -386,6 +386,9 @@ async function runStep(
   const { job } = jobCtx;
   const jobState = deps.state.jobs[job.id]!;
   jobState.steps[key] = "running";
+  // Written now, not with the next transition: a runner killed (-9) in this step leaves a record that shows it
+  // interrupted, not pending (a remote runner's record had no other write before the step ended).
+  deps.writer.schedule();
   const cwd = stepDir(jobCtx.jobDir, step);
   const attempts = attemptsFor(job, step);
   const timeoutText = timeoutFor(job, step);

@@ -24,8 +24,16 @@ import type { PlanJob } from "../model/plan.js";
  * `not-started`: the run's stop (cancel, fail-fast, a job's error) reached the job after it was picked, before its first
  * step (the caller recorded it not run, with the stop's reason): counted not run, and what waits for it is left to the
  * stop's reason, as every job the stop kept from starting.
+ * `deferred`: not decided yet, nothing of it done (remote state: another runner holds it) — its slot goes to the next
+ * ready job, and the job is picked again once no other ready job waits.
  */
-export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released" | "blocked" | "skipped" | "not-started";
+export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released" | "blocked" | "skipped" | "not-started" | "deferred";
+
+/** What run() is told of the schedule when it picks a job. */
+export interface RunContext {
+  /** Whether other ready jobs wait for a slot now (a deferred job's slot would go to one of them). */
+  othersReady(): boolean;
+}
 
 /** Why a job the run's cancel kept from starting did not run. */
 export const RUN_CANCELED = "run canceled";
@@ -46,7 +54,7 @@ export interface ScheduleRequest {
   failedOutside?: ReadonlyMap<string, string>;
   /** When true, dependency order is enforced elsewhere (remote hooks): every job is ready at once. */
   ignoreDependencies?: boolean;
-  run(job: PlanJob): Promise<JobOutcome>;
+  run(job: PlanJob, context: RunContext): Promise<JobOutcome>;
   /**
    * A job that will not run in this execution: `skipped` (a dependency failed, was blocked or skipped; fail-fast;
    * cancel) or `waiting` (a dependency is outside this run and has not completed; nothing failed).
@@ -95,6 +103,9 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   // Unmet counts are live run state (only a completed job releases its dependents), not a
   // static ordering, so they live here; ready jobs start smallest ID first, as the plan orders them.
   const ready = new ReadyQueue();
+  /** Jobs whose run() deferred them (JobOutcome `deferred`), in the order they were: picked when no ready job waits. */
+  const deferred: string[] = [];
+  const context: RunContext = { othersReady: () => ready.size > 0 };
   const result: ScheduleResult = { completed: 0, failed: 0, blocked: 0, notRun: 0 };
   const finished = new Set<string>();
   const notRunReasons = new Map<string, string>();
@@ -188,7 +199,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
 
     const settleIfDone = (): void => {
       if (running > 0 || tickets.size > 0 || settling > 0 || startsDue) return;
-      if (ready.size > 0 && stopReason === undefined) return;
+      if ((ready.size > 0 || deferred.length > 0) && stopReason === undefined) return;
       // Whatever never became ready or was never started is recorded with a reason.
       markLeftovers();
       request.signal?.removeEventListener("abort", onAbort);
@@ -274,6 +285,12 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
     const complete = (id: string, outcome: JobOutcome): void => {
       running--;
       active.delete(id);
+      if (outcome === "deferred") {
+        // Not finished: back in line behind every ready job.
+        handedOverAfter.delete(id);
+        deferred.push(id);
+        return startSoon();
+      }
       handedOverAfter.delete(id);
       finished.add(id);
       if (outcome === "completed") {
@@ -346,13 +363,13 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
 
     const pump = (): void => {
       const startedNow: string[] = [];
-      while (running < concurrency && ready.size > 0 && stopReason === undefined) {
-        const id = ready.pop()!;
+      while (running < concurrency && (ready.size > 0 || deferred.length > 0) && stopReason === undefined) {
+        const id = ready.size > 0 ? ready.pop()! : deferred.shift()!;
         if (finished.has(id)) continue;
         running++;
         let promise: Promise<JobOutcome>;
         try {
-          promise = request.run(byId.get(id)!);
+          promise = request.run(byId.get(id)!, context);
         } catch (err) {
           promise = Promise.reject(err);
         }

@@ -1,6 +1,6 @@
 // A claim the backend answers just as this runner stops (Ctrl-C, or its fail-fast): the job is this runner's, but it
 // is not started. The runner says so, never "running it" (as it did before), and reports it to the backend as not
-// started here — canceled (a tolerated failure: it trips no fail-fast), or stopped by fail-fast: skipped, as the jobs the
+// started here — canceled: given back (released, pending again for any runner; it trips no fail-fast), or stopped by fail-fast: skipped, as the jobs the
 // run's stop skipped (a backend that refuses `skipped`, v2, gets a tolerated failure, and the line says so).
 // Against a scripted backend on loopback; the stop lands the moment the client has the claim's answer.
 import assert from "node:assert/strict";
@@ -23,6 +23,10 @@ describe("remote hooks: a claim answered as the runner stops", () => {
       req.on("data", (d: Buffer) => (raw += d.toString()));
       req.on("end", () => {
         const path = new URL(req.url ?? "/", "http://x").pathname;
+        if (path.endsWith("/release")) {
+          updates.push({ released: JSON.parse(raw) as unknown });
+          return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ok: true, status: "pending" }));
+        }
         if (path.endsWith("/update")) {
           const update = JSON.parse(raw) as Record<string, unknown>;
           updates.push(update);
@@ -60,11 +64,11 @@ describe("remote hooks: a claim answered as the runner stops", () => {
     return { said, sent: updates.at(-1), all: [...updates] };
   };
 
-  it("Ctrl-C: said claimed but not started, reported canceled on its runner", async () => {
+  it("Ctrl-C: said claimed but not started, given back to the backend (released), no result reported", async () => {
     const { said, sent } = await claimAsStopped((run) => run.abort(), "run canceled");
-    assert.doesNotMatch(said.join("\n"), /running it/);
-    assert.deepEqual(said, ["! job api@dev.ci was claimed but not started: this runner was stopped; it is recorded as canceled (failed) in remote run r"]);
-    assert.deepEqual(sent, { runnerId: "me", status: "failed", error: "canceled on its runner before it started (run canceled)", tolerated: true });
+    assert.doesNotMatch(said.join("\n"), /running it|failed/);
+    assert.deepEqual(said, ["↷ job api@dev.ci was canceled here and released in remote run r: it is pending again, its dependents wait, and any runner's claim takes it over"]);
+    assert.deepEqual(sent, { released: { runnerId: "me", reason: "canceled before it started (run canceled)" } });
   });
 
   it("fail-fast: said claimed but not started for it, reported skipped with the stop's reason — not failed, not blocked, no retry advised", async () => {

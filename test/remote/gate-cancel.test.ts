@@ -104,11 +104,12 @@ describe("remote runner: Ctrl-C during a promotion-gate evidence query", () => {
     assert.ok(result.exitedAt - sent < 20_000, `exited ${result.exitedAt - sent} ms after SIGINT (retry budget 60 s): ${result.output}`);
     assert.doesNotMatch(result.output, /is unavailable|gave up after|deployed/);
     assert.ok(evidenceQueries >= 1);
-    // Not blocked by the gate (it was never decided): recorded as canceled on its runner, as a job stopped while it runs.
+    // Not blocked by the gate (it was never decided): given back (pending again), as a job stopped while it runs.
     const jobs = await fetch(`${backend.url}/v1/runs/gate-cancel/jobs`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<{ jobs: { jobId: string; status: string; lastError?: string }[] }>);
     const job = jobs.jobs.find((j) => j.jobId === "api@prod.deploy");
     assert.ok(job, JSON.stringify(jobs));
     assert.doesNotMatch(job.lastError ?? "", /^blocked/, JSON.stringify(job));
-    assert.match(job.lastError ?? "", /^canceled on its runner before it started/, JSON.stringify(job));
+    assert.equal(job.status, "pending", JSON.stringify(job));
+    assert.match(job.lastError ?? "", /^released by its runner \S+: canceled before it started/, JSON.stringify(job));
   });
 });

@@ -1,7 +1,7 @@
 // Which failures a runner reports as `tolerated` (they do not stop a failFast
 // run, as in a local run): only `onFailure: continue` steps failed. A step
 // without it, a finalizer error, or a failure outside the steps trips
-// fail-fast. Against a scripted backend on loopback, as the runner sends it.
+// fail-fast; a canceled job is released, not reported. Against a scripted backend on loopback, as the runner sends it.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,6 +12,7 @@ import type { Plan, PlanJob } from "../../src/model/plan.js";
 
 describe("remote hooks: tolerated failures", () => {
   const updates: Record<string, unknown>[] = [];
+  const releases: Record<string, unknown>[] = [];
   let server: http.Server;
   let baseUrl: string;
   before(async () => {
@@ -21,6 +22,7 @@ describe("remote hooks: tolerated failures", () => {
       req.on("end", () => {
         const path = new URL(req.url ?? "/", "http://x").pathname;
         if (path.endsWith("/update")) updates.push(JSON.parse(raw) as Record<string, unknown>);
+        if (path.endsWith("/release")) releases.push(JSON.parse(raw) as Record<string, unknown>);
         const body = path === "/v1/runs" ? { runId: "r", status: "running", createdAt: "" } : path.endsWith("/claim") ? { claimed: true, leaseMs: 60_000 } : path.includes("/logs/") ? { ok: true, bytes: 1 } : { ok: true };
         res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body));
       });
@@ -60,9 +62,11 @@ describe("remote hooks: tolerated failures", () => {
     assert.deepEqual(await report(["lint"], "step lint: exit status 1"), { runnerId: "me", status: "failed", error: "step lint: exit status 1", tolerated: true });
   });
 
-  it("a job cancelled on its runner (Ctrl-C, SIGTERM) → tolerated: it stops that runner, not the run", async () => {
-    const sent = await report(["test"], "step test: signal: terminated", (run) => run.abort());
-    assert.equal(sent?.tolerated, true);
+  it("a job cancelled on its runner (Ctrl-C, SIGTERM) → no result at all: given back (released), it stops that runner, not the run", async () => {
+    const before = updates.length;
+    await report(["test"], "step test: signal: terminated", (run) => run.abort());
+    assert.equal(updates.length, before, JSON.stringify(updates.slice(before)));
+    assert.deepEqual(releases.at(-1), { runnerId: "me", reason: "canceled while it ran (step test: signal: terminated)" });
   });
 
   it("a step without onFailure: continue, a finalizer error, or a cancel → not tolerated", async () => {

@@ -336,3 +336,35 @@ test("a job that failed before a cancel still names its failure as its dependent
   cancel.abort();
   assert.equal(h.notRun.get("a@dev.deploy"), "dependency a@dev.build failed");
 });
+
+test("a deferred job goes back in line behind every ready job, keeps its dependents waiting, and is picked again when none is ready", async () => {
+  const jobs = [
+    { id: "a", deps: [] },
+    { id: "b", deps: [] },
+    { id: "c", deps: [] },
+    { id: "d", deps: ["a"] },
+  ].map((j) => ({ id: j.id, name: j.id, component: j.id, environment: "dev", dependsOn: j.deps, steps: [] }) as PlanJob);
+  const picked: string[] = [];
+  const othersReady: boolean[] = [];
+  let deferA = true;
+  const result = await schedule({
+    jobs,
+    concurrency: 1,
+    failFast: false,
+    satisfied: new Set(),
+    notRun: () => assert.fail("every job runs"),
+    run: async (job, context) => {
+      picked.push(job.id);
+      othersReady.push(context.othersReady());
+      if (job.id === "a" && deferA) {
+        deferA = false;
+        return "deferred";
+      }
+      return "completed";
+    },
+  });
+  assert.deepEqual(picked, ["a", "b", "c", "a", "d"]);
+  // a was picked first with b and c ready; back again, it is the only one left.
+  assert.deepEqual(othersReady, [true, true, false, false, false]);
+  assert.deepEqual(result, { completed: 4, failed: 0, blocked: 0, notRun: 0 });
+});

@@ -3,7 +3,7 @@
 // inside a locked transaction, call one of these, and persist what changed,
 // so the rules live here once for SQLite and PostgreSQL alike.
 import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js";
-import { MAX_NO_EVIDENCE_REASON_CHARS, type BackendPlan, type ClaimResponse, type HeartbeatResponse, type JobStatus, type NoEvidence, type RunStatus, type UpdateResponse, type UpdateStatus } from "../protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, type BackendPlan, type ClaimResponse, type HeartbeatResponse, type JobStatus, type NoEvidence, type ReleaseResponse, type RunStatus, type UpdateResponse, type UpdateStatus } from "../protocol.js";
 import type { WorkflowRun } from "./auth/oidc.js";
 import { formatTimeout } from "../../runtime/duration.js";
 
@@ -583,7 +583,8 @@ function reopenDependents(state: RunState, failed: JobRecord, iso: string, pendi
  */
 export function heartbeatJob(state: RunState, jobId: string, runnerId: string, clock: Clock): Mutation<HeartbeatResponse> {
   const job = findJob(state, jobId);
-  if (!isHeldBy(job, runnerId)) return { result: { ok: false, abort: true }, changedJobs: [] };
+  // A job its runner gave back (releaseJob) is not taken back by a beat that was already on its way.
+  if (!isHeldBy(job, runnerId) || givenBack(job)) return { result: { ok: false, abort: true }, changedJobs: [] };
   return { result: { ok: true }, changedJobs: [retake(job, clock.now.toISOString())] };
 }
 
@@ -788,6 +789,39 @@ export function releaseExpiredLeases(state: RunState, clock: Clock): Mutation<st
     job.heartbeatAt = null;
   }
   return finishMutation(released.map((j) => j.jobId), released);
+}
+
+/** The lastError of a job its runner gave back unfinished (releaseJob). */
+const GIVEN_BACK = "released by its runner";
+
+function givenBack(job: JobRecord): boolean {
+  return job.status === "pending" && (job.lastError?.startsWith(GIVEN_BACK) ?? false);
+}
+
+/**
+ * The holder gives its job back unfinished (its runner was canceled): pending again at once, as the sweeper leaves a
+ * job whose lease lapsed — its attempt counted, its log kept until a takeover starts it afresh, its dependents
+ * waiting — so any runner's claim takes it over. In a run its fail-fast stopped nobody takes it over: it is skipped
+ * as the jobs the stop kept from starting are, so retrying the failed job reopens it with them. A repeat (its answer
+ * was lost) is answered as the release was.
+ */
+export function releaseJob(state: RunState, jobId: string, runnerId: string, reason: string | undefined, clock: Clock): Mutation<ReleaseResponse> {
+  const job = findJob(state, jobId);
+  if (givenBack(job) && job.runnerId === runnerId) return { result: { ok: true, status: "pending" }, changedJobs: [] };
+  if (job.status !== "running" || job.runnerId !== runnerId) {
+    throw new CoordinatorError(400, job.status === "running" ? "Runner does not own this job" : `Job is not running (current: ${job.status})`);
+  }
+  const stopped = state.run.stoppedReason;
+  if (stopped) {
+    job.status = "skipped";
+    job.lastError = `not started: ${stopped}`;
+    job.finishedAt = clock.now.toISOString();
+    return finishMutation({ ok: true, status: "skipped" }, [job]);
+  }
+  job.status = "pending";
+  job.lastError = `${GIVEN_BACK} ${runnerId}${reason ? `: ${reason}` : ""}`;
+  job.heartbeatAt = null;
+  return finishMutation({ ok: true, status: "pending" }, [job]);
 }
 
 /** Whether a runner waiting for `job` should ask again now; `claimer`: its workflow run attempt (see awaitsRetry). */

@@ -9,7 +9,7 @@ import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
 import type { BackendContext, BackendSettings, RequestContext } from "./context.js";
 import { CORS_HEADERS, HttpError, checkText, sendError, sendJson } from "./http.js";
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from "./rate-limit.js";
-import { claim, heartbeat, jobStatus, listJobs, runnable, update } from "./routes/jobs.js";
+import { claim, heartbeat, jobStatus, listJobs, release, runnable, update } from "./routes/jobs.js";
 import { readLog, uploadLog } from "./routes/logs.js";
 import { createRun, evidence, getRun } from "./routes/runs.js";
 import { startSweeper } from "./sweeper.js";
@@ -56,6 +56,7 @@ const ROUTES: { pattern: RegExp; keys: string[]; methods: Record<string, Handler
   route("/v1/runs/:runId/jobs/:jobId/claim", { POST: claim }),
   route("/v1/runs/:runId/jobs/:jobId/update", { POST: update }),
   route("/v1/runs/:runId/jobs/:jobId/heartbeat", { POST: heartbeat }),
+  route("/v1/runs/:runId/jobs/:jobId/release", { POST: release }),
   route("/v1/runs/:runId/logs/:jobId", { GET: readLog, POST: uploadLog }),
   route("/v1/evidence", { GET: evidence }),
 ];

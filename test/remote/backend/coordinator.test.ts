@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CoordinatorError, WholeRunNeeded, claimJob, initialJobs, isJobActionable, updateJob, type Clock, type JobRecord, type Mutation, type RunState } from "../../../src/remote/backend/coordinator.js";
+import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, initialJobs, isJobActionable, releaseJob, updateJob, type Clock, type JobRecord, type Mutation, type RunState } from "../../../src/remote/backend/coordinator.js";
 import type { BackendPlan } from "../../../src/remote/protocol.js";
 
 const plan = (jobs: unknown[]): BackendPlan => ({ checksum: "sha256-x", jobs: jobs as BackendPlan["jobs"] });
@@ -152,4 +152,27 @@ test("a leg told its failed dependency was not retried hears of the failed job, 
   const told = claimJob({ run: { ...run, retryWaits: { z: { attempt: 2, since } } }, jobs }, "g", "a2-g", clock, { workflowRun: { runId: "77", attempt: 2 } });
   assert.equal(told.result.notRetried, "z");
   assert.match(told.result.reason ?? "", /^dependency f skipped in attempt 1, and no runner of attempt 2 retried z within 1s: if its leg was not re-run/);
+});
+
+test("a runner canceled gives its job back: pending at once, attempt kept, dependents waiting, taken over by the next claim; its late beat does not retake it; in a stopped run it is skipped as not started", () => {
+  const at = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 120_000, retryGraceMs: 60_000 });
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null, failFast: true } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }, { jobId: "d", deps: ["x"] }])) };
+  assert.equal(claimJob(state, "x", "one", at(0)).result.claimed, true);
+  assert.deepEqual(releaseJob(state, "x", "one", "canceled while it ran (step s: canceled)", at(1)).result, { ok: true, status: "pending" });
+  const [x, d] = state.jobs as [JobRecord, JobRecord];
+  assert.deepEqual([x.status, x.attempts, x.lastError, d.status], ["pending", 1, "released by its runner one: canceled while it ran (step s: canceled)", "pending"]);
+  assert.ok(!state.run.stoppedReason, "no fail-fast");
+  // A repeat (its answer lost) is answered the same; a beat already on its way is told to stop.
+  assert.deepEqual(releaseJob(state, "x", "one", undefined, at(2)).result, { ok: true, status: "pending" });
+  assert.deepEqual(heartbeatJob(state, "x", "one", at(3)).result, { ok: false, abort: true });
+  assert.equal(x.status, "pending");
+  // Another runner's claim takes it over; the first can no longer release it.
+  const taken = claimJob(state, "x", "two", at(4)).result;
+  assert.deepEqual([taken.claimed, taken.takeover], [true, true]);
+  assert.throws(() => releaseJob(state, "x", "one", undefined, at(5)), (err: unknown) => err instanceof CoordinatorError && err.status === 400);
+  // The run stopped meanwhile (fail-fast elsewhere): nobody takes it over, so it ends as the stop's other jobs do.
+  state.run.stoppedReason = "fail-fast after z failed";
+  assert.deepEqual(releaseJob(state, "x", "two", "canceled", at(6)).result, { ok: true, status: "skipped" });
+  assert.deepEqual([x.status, x.lastError], ["skipped", "not started: fail-fast after z failed"]);
 });

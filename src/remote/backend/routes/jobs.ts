@@ -2,7 +2,7 @@
 // heartbeat. Every mutation is one coordinator function applied atomically
 // by the store (see store/types.ts).
 import { clipError, type ListJobsResponse, type RunnableResponse } from "../../protocol.js";
-import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, type ClaimOptions, isJobActionable, runnableJobs, stoppedBy, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
+import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, releaseJob, type ClaimOptions, isJobActionable, runnableJobs, stoppedBy, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { jobView } from "../views.js";
@@ -233,6 +233,17 @@ export async function update(ctx: RequestContext): Promise<void> {
     ctx.backend.log?.(`orun backend: ${run}: job ${ctx.params.jobId}'s success is no promotion evidence: ${answer.evidenceWithheld}`);
   }
   sendJson(ctx.res, 200, answer);
+}
+
+/** The holder gives its job back unfinished (protocol ReleaseRequest): pending again, for any runner to take over. */
+export async function release(ctx: RequestContext): Promise<void> {
+  const what = "a release (runnerId, reason)";
+  const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
+  const runnerId = checkId("runnerId", body.runnerId);
+  if (body.reason !== undefined && body.reason !== null && typeof body.reason !== "string") throw badRequest("reason must be a string");
+  const reason = typeof body.reason === "string" ? clipError(body.reason).replaceAll("\u0000", "\uFFFD") : undefined;
+  const clock = ctx.backend.clock();
+  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId] }, (state) => releaseJob(state, ctx.params.jobId, runnerId, reason, clock)));
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {
