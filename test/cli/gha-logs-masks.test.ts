@@ -5,9 +5,13 @@
 // reading is test/support/gha-runner-log.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runOrun } from "../support/cli.js";
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
 import { runnerLog, shapingLines } from "../support/gha-runner-log.js";
-import { planDir } from "../runtime/helpers.js";
+import { planDir, recordFile } from "../runtime/helpers.js";
+import { until } from "../support/wait.js";
 
 const GHA = { GITHUB_ACTIONS: "true" };
 
@@ -56,4 +60,46 @@ test("logs outside GitHub Actions prints the record as it is", async (t) => {
   assert.equal(logs.code, 0, logs.stdout + logs.stderr);
   assert.match(logs.stdout, /^token=s3cr3t\n##\[endgroup\]\n::error::injected\ntail s3cr3t$/m, logs.stdout);
   assert.doesNotMatch(logs.stdout, /::add-mask::|stop-commands/, logs.stdout);
+});
+
+test("GHA logs --follow: a value a step masks after the follower started is handed to the runner before the line that masks it, and hidden after", async (t) => {
+  const dir = await planDir(t, [
+    {
+      id: "api@dev.build",
+      steps: [
+        { id: "s1", run: "echo first; while [ ! -f release ]; do sleep 0.02; done" },
+        { id: "s2", run: "echo '::add-mask::later-s3cr3t'; echo 'token later-s3cr3t'; echo '::error::injected'" },
+      ],
+    },
+  ]);
+  const start = (args: string[], env: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, [ORUN_BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    t.after(() => child.kill("SIGKILL"));
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on("close", resolve));
+    return { output: () => stdout, done };
+  };
+  const run = start(["run", "plan.json", "--runner", "local", "--exec-id", "live"], { GITHUB_ACTIONS: "" });
+  await until(async () => (await readFile(recordFile(dir, "live", "logs/api@dev.build/s1.log"), "utf8").catch(() => "")).includes("first"), "s1 printing");
+  const follow = start(["logs", "--exec-id", "live", "--follow"], { GITHUB_ACTIONS: "true" });
+  await until(() => follow.output().includes("first\n"), "the follower showing s1");
+  await writeFile(path.join(dir, "release"), "");
+  assert.equal(await run.done, 0);
+  assert.equal(await follow.done, 0, follow.output());
+  const out = follow.output();
+  const lines = out.split("\n");
+  assert.deepEqual(lines.filter((line) => line.includes("later-s3cr3t")), ["::add-mask::later-s3cr3t"], out);
+  assert.ok(lines.indexOf("::add-mask::later-s3cr3t") < lines.indexOf("token ***"), out);
+  const { commands, log } = runnerLog(out);
+  assert.deepEqual(
+    commands.map((c) => c.name),
+    ["stop-commands", commands[1]!.name, "add-mask", "stop-commands", commands[4]!.name],
+    out,
+  );
+  assert.equal(commands[1]!.name, commands[0]!.data, out);
+  assert.equal(commands[4]!.name, commands[3]!.data, out);
+  assert.notEqual(commands[0]!.data, commands[3]!.data, "a new token after the mask");
+  assert.deepEqual(shapingLines(log), [], out);
+  assert.ok(lines.includes("::error::injected"), out);
 });
