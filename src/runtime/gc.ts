@@ -22,7 +22,7 @@ import {
 import { ASSEMBLING_SUFFIX, DISCARDED_SUFFIX, isSetAsideName, pendingBackgroundChild, setAsideName, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError } from "../util/errors.js";
 import { DEFAULT_EVIDENCE_REVISIONS, evidenceHolders, type HeldSuccess } from "./gc-evidence.js";
-import { noteRemovedEvidence, type RemovedEvidence } from "./removed-evidence.js";
+import { noteRemovedEvidence, removeOldSetAsideNotes, type RemovedEvidence } from "./removed-evidence.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
 
 export interface GcOptions {
@@ -143,6 +143,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   }
   // Advisory: a failure to write them is a warning, and the clean-up below still runs.
   await noteRemovedEvidence(store, removedSuccesses(removed, heldSuccesses, options, now), options.warn);
+  await removeOldSetAsideNotes(store, cutoff);
   const removedPlans: string[] = [];
   for (const id of plans) {
     const file = path.join(store.orunDir, "plans", `${id}.json`);

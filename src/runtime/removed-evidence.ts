@@ -2,9 +2,10 @@
 // without evidence can say why (gates.ts). The notes only explain a block: a damaged note is dropped, a file that
 // cannot be read gives none (each said once), and gc warns rather than fails when it cannot write them — its
 // removals are done by then. A file gc cannot parse is set aside, not overwritten; gc runs at once take turns (a lock).
-import { rename } from "node:fs/promises";
+import { readdir, rename, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { acquireExecLock, type ExecLock } from "./records/lock.js";
+import { acquireExecLock, lockHolder, type ExecLock } from "./records/lock.js";
 import type { ExecutionStore } from "./records/store.js";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
 import { readOwnFile, jsonErrorWithoutExcerpt } from "../util/fs-read.js";
@@ -28,8 +29,8 @@ const CAUSES: readonly string[] = ["drop-evidence", "older-revision"];
 /** Notes kept; the oldest go first. */
 const REMOVED_EVIDENCE_KEPT = 1000;
 const MAX_NOTES_BYTES = 16 * 1024 * 1024;
-/** How long gc waits for another gc writing its notes. */
-const LOCK_WAIT_MS = 10_000;
+/** How long gc waits for another gc of this host writing its notes (which takes milliseconds). */
+const LOCK_WAIT_MS = 2_000;
 
 export function removedEvidenceFile(store: ExecutionStore): string {
   return path.join(store.orunDir, "gc-removed-evidence.json");
@@ -131,7 +132,11 @@ export async function noteRemovedEvidence(store: ExecutionStore, notes: RemovedE
   }
 }
 
-/** The notes' lock, waited for while another live process (another gc) holds it. */
+/**
+ * The notes' lock, waited for a moment while another gc of this host writes its notes (a few milliseconds' work). One
+ * another host holds cannot be checked from here, so it is not waited for. The refusal names the file and its holder,
+ * not an execution (acquireExecLock words its own for a run).
+ */
 async function lockNotes(file: string): Promise<ExecLock> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
@@ -139,8 +144,29 @@ async function lockNotes(file: string): Promise<ExecLock> {
       return await acquireExecLock(file, "gc-removed-evidence");
     } catch (err) {
       // A file system failure (read-only, full: the error's cause) is not waited out; another gc holding it is.
-      if (Date.now() > deadline || (err as { cause?: unknown }).cause !== undefined) throw new Error(`cannot lock ${path.basename(file)}: ${errorMessage(err)}`);
+      if ((err as { cause?: unknown }).cause !== undefined) throw new Error(`cannot lock ${path.basename(file)}: ${errorMessage(err)}`);
+      const { owner } = await lockHolder(file);
+      const foreign = owner?.host !== undefined && owner.host !== os.hostname();
+      if (foreign || Date.now() > deadline) {
+        const holder = owner === undefined ? "another orun gc" : `orun gc ${foreign ? `on host ${owner.host} ` : ""}(pid ${owner.pid ?? "?"}${owner.since ? `, since ${owner.since}` : ""})`;
+        throw new Error(`${file} is held by ${holder}; remove that file if that gc is gone`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+}
+
+/** What `noteRemovedEvidence` set aside: `gc-removed-evidence.json.damaged-<ms>`. */
+const SET_ASIDE = /^gc-removed-evidence\.json\.damaged-(\d+)$/;
+
+/**
+ * Removes the damaged notes files gc set aside before `cutoff` (gc's --max-age, as for records): kept that long for
+ * whoever wants to look into them, then gone. Never throws: one that cannot be removed stays.
+ */
+export async function removeOldSetAsideNotes(store: ExecutionStore, cutoff: number): Promise<void> {
+  const names = await readdir(store.orunDir).catch(() => [] as string[]);
+  for (const name of names) {
+    const setAt = Number(SET_ASIDE.exec(name)?.[1]);
+    if (Number.isFinite(setAt) && setAt < cutoff) await rm(path.join(store.orunDir, name), { force: true }).catch(() => undefined);
   }
 }

@@ -134,3 +134,34 @@ test("a resume's dry run does not offer a completed job of the record as what li
   const state = await readJson<Recorded>(recordFile(dir, "a2", "state.json"));
   assert.equal(state.jobs["api@prod.deploy"]?.status, "blocked");
 });
+
+test("a resume's dry run judges an older orun's results by the revision its record kept, as the real run does: a dirty success stays no evidence", async (t) => {
+  const { repo, sha } = brokenRepo(t);
+  const dir = repo.dir;
+  const plan = makePlan(
+    [
+      { id: "api@staging.deploy", steps: [{ run: "sh deploy.sh" }] },
+      { id: "api@prod.deploy", dependsOn: ["api@staging.deploy"], gates: [GATE], steps: [{ run: "echo released" }] },
+    ],
+    { revision: sha },
+  );
+  await writePlan(dir, plan, "all.json");
+  await writeFile(repo.path("deploy.sh"), "exit 0\n");
+  const dirty = await runOrun(["run", "all.json", "--exec-id", "a1", "--job", "api@staging.deploy"], { cwd: dir });
+  assert.equal(dirty.code, 0, dirty.stderr);
+  repo.git("checkout", "deploy.sh");
+  // As an older orun wrote it: no revision on the results; the dirty run left none in metadata.json either.
+  const file = recordFile(dir, "a1", "state.json");
+  await writeFile(file, (await readFile(file, "utf8")).replace(/,\n\s*"revision": "none"/g, ""));
+  assert.doesNotMatch(await readFile(file, "utf8"), /"revision"/);
+  assert.equal((await readJson<{ revision?: string }>(recordFile(dir, "a1", "metadata.json"))).revision, undefined);
+
+  const notClean = /would block: promotion gate: api must have succeeded in staging at revision [0-9a-f]{12} \(.*api@staging\.deploy succeeded from a tree that was not a clean checkout/;
+  const dry = await runOrun(["run", "all.json", "--exec-id", "a1", "--dry-run"], { cwd: dir });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, notClean, dry.stdout);
+  assert.doesNotMatch(dry.stdout, /satisfied by/, dry.stdout);
+  const real = await runOrun(["run", "all.json", "--exec-id", "a1"], { cwd: dir });
+  assert.equal(real.code, 1, real.stdout);
+  assert.equal((await readJson<Recorded>(file)).jobs["api@prod.deploy"]?.status, "blocked");
+});

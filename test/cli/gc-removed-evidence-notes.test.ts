@@ -132,3 +132,59 @@ test("gc runs noting removed evidence at once keep each other's notes", async (t
   assert.equal(notes.removed.length, 75, "no gc lost another's notes");
   assert.equal(new Set(notes.removed.map((note) => note.execId)).size, 75);
 });
+
+/** A store whose one record holds the dev success `gc --all --drop-evidence` removes, so gc writes a note. */
+async function storeWithEvidence(t: { after(fn: () => void): void }): Promise<{ dir: string; lockFile: string }> {
+  const repo = GitRepo.create({ ".gitignore": ".orun/\nplan.json\n" });
+  t.after(() => repo.remove());
+  const sha = repo.commit("app");
+  await writePlan(repo.dir, makePlan([{ id: "api@dev.deploy", steps: [{ run: "true" }] }], { revision: sha }));
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "d1"], { cwd: repo.dir })).code, 0);
+  return { dir: repo.dir, lockFile: path.join(repo.dir, ".orun", "gc-removed-evidence.json.lock") };
+}
+
+test("gc whose notes lock another host's gc holds says so, naming the lock file and no execution, without waiting", async (t) => {
+  const { dir, lockFile } = await storeWithEvidence(t);
+  await writeFile(lockFile, JSON.stringify({ pid: 1, host: "otherhost.example", since: new Date().toISOString() }));
+  const started = Date.now();
+  const gc = await runOrun(["gc", "--all", "--drop-evidence"], { cwd: dir });
+  const took = Date.now() - started;
+  assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+  assert.match(gc.stdout, /Removed d1/);
+  assert.match(gc.stderr, new RegExp(`\\(${lockFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is held by orun gc on host otherhost\\.example \\(pid 1, since [^)]+\\); remove that file if that gc is gone\\): a promotion gate blocked at its revision will not say gc removed it\\n$`), gc.stderr);
+  assert.doesNotMatch(gc.stderr, /execution gc-removed-evidence|--exec-id/, gc.stderr);
+  // Another host's lock cannot go stale here: waiting for it (10 s before) only delayed every gc.
+  assert.ok(took < 8_000, `gc took ${took} ms`);
+});
+
+test("gc whose notes lock a live gc of this host holds waits a moment, then names that gc's pid and the file", async (t) => {
+  const { dir, lockFile } = await storeWithEvidence(t);
+  const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  t.after(() => holder.kill());
+  await new Promise((resolve) => holder.once("spawn", resolve));
+  const { hostname } = await import("node:os");
+  await writeFile(lockFile, JSON.stringify({ pid: holder.pid, host: hostname(), since: new Date(Date.now() + 1000).toISOString() }));
+  const gc = await runOrun(["gc", "--all", "--drop-evidence"], { cwd: dir });
+  assert.equal(gc.code, 0, gc.stdout + gc.stderr);
+  assert.ok(gc.stderr.includes(`(${lockFile} is held by orun gc (pid ${holder.pid}, since `), gc.stderr);
+  assert.match(gc.stderr, /remove that file if that gc is gone\): /, gc.stderr);
+  assert.doesNotMatch(gc.stderr, /execution gc-removed-evidence|--exec-id/, gc.stderr);
+});
+
+test("gc removes the notes files it set aside once they are older than --max-age, and keeps younger ones", async (t) => {
+  const { dir } = await storeWithEvidence(t);
+  const orun = path.join(dir, ".orun");
+  const old = `gc-removed-evidence.json.damaged-${Date.now() - 40 * 86_400_000}`;
+  const young = `gc-removed-evidence.json.damaged-${Date.now() - 86_400_000}`;
+  for (const name of [old, young]) await writeFile(path.join(orun, name), "{broken");
+  const dry = await runOrun(["gc", "--all", "--dry-run"], { cwd: dir });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.ok((await readdir(orun)).includes(old), "a dry run removes nothing");
+  const gc = await runOrun(["gc", "--all"], { cwd: dir });
+  assert.equal(gc.code, 0, gc.stderr);
+  const left = (await readdir(orun)).filter((name) => name.includes(".damaged-"));
+  assert.deepEqual(left, [young]);
+  const shorter = await runOrun(["gc", "--all", "--max-age", "12h"], { cwd: dir });
+  assert.equal(shorter.code, 0, shorter.stderr);
+  assert.deepEqual((await readdir(orun)).filter((name) => name.includes(".damaged-")), []);
+});

@@ -806,7 +806,16 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const scope = opts.job || opts.step ? await checkLogFilter(store, execId, filter) : undefined;
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
   const { pipeWriter } = await import("../../runtime/output/pipe-writer.js");
-  const write = pipeWriter(1, outputClosed) ?? ((chunk: string | Buffer): void => void process.stdout.write(chunk));
+  const plainWrite = pipeWriter(1, outputClosed) ?? ((chunk: string | Buffer): void => void process.stdout.write(chunk));
+  // Inside GitHub Actions the record's clear text is printed masked, with the runner's commands stopped (gha-logs.ts):
+  // the masks are those of all the steps of the jobs shown.
+  const gha = await import("../../runtime/output/gha-logs.js");
+  const githubLog = async (jobIds: ReadonlySet<string> | undefined, learn: boolean) => {
+    const scanned = (await listLogs(store, execId, { job: opts.job })).filter((entry) => jobIds === undefined || jobIds.has(entry.jobId));
+    return gha.githubLogWriter(await gha.recordedMasks(scanned), (chunk) => plainWrite(chunk), { learn });
+  };
+  const followed = opts.follow && gha.insideGithubActions() ? await githubLog(undefined, true) : undefined;
+  const write = followed?.write ?? plainWrite;
   // What is not a log (a job's error in place of the log it never wrote) goes to stderr under --raw.
   const note = (text: string): void => void process.stderr.write(text);
   const filtered = Boolean(opts.job || opts.step || opts.failed);
@@ -847,6 +856,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
       return done;
     };
     await followLogs(store, execId, filter, seen(write), isDone, { raw: opts.raw, note: seen(note) });
+    followed?.end();
     const finished = await readSnapshot(store, execId, anyMetadata);
     if (!printed && !filtered) {
       const runError = runLevelError(finished);
@@ -872,7 +882,9 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     else (opts.raw ? process.stderr : process.stdout).write(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
     return 0;
   }
-  await printLogs(entries, write, { raw: opts.raw, note });
+  const shown = gha.insideGithubActions() ? await githubLog(new Set(entries.map((entry) => entry.jobId)), false) : undefined;
+  await printLogs(entries, shown?.write ?? write, { raw: opts.raw, note });
+  shown?.end();
   return 0;
 }
 

@@ -54,6 +54,18 @@ export function commandData(text: string): string {
   return printable(inertToLogView(text).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A"));
 }
 
+/** The `::add-mask::` lines that hand `value` to the runner around orun: it, and each line of one of several lines too, as orun's masker hides them. */
+export function addMaskLines(value: string): string[] {
+  const values = [value, ...(/[\r\n]/.test(value) ? value.split(/\r\n|\r|\n/) : [])].filter((part) => part.trim() !== "");
+  return values.map((part) => `::add-mask::${part.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}`);
+}
+
+/** A stop-commands token no step can know in advance: `orun-stop-<label>-<random>`. */
+export function stopCommandsToken(label: string): string {
+  // Only characters that keep the token one word of a command line.
+  return `orun-stop-${label.replace(/[^A-Za-z0-9._@-]/g, "_")}-${randomBytes(8).toString("hex")}`;
+}
+
 /** `<name> [component·environment]`, or the job's checkName: how the annotations name a job. */
 export function annotationLabel(job: PlanJob): string {
   return job.checkName || `${job.name || job.id} [${job.component}·${job.environment}]`;
@@ -230,9 +242,7 @@ export class GithubActionsRenderer implements Renderer {
     const known = this.masks.size;
     this.masks.add(value);
     if (this.masks.size === known) return;
-    // Each line of a value of several lines too, as orun's masker hides them.
-    const values = [value, ...(/[\r\n]/.test(value) ? value.split(/\r\n|\r|\n/) : [])].filter((part) => part.trim() !== "");
-    this.write(values.map((part) => `::add-mask::${part.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}`));
+    this.write(addMaskLines(value));
   }
 
   /**
@@ -259,8 +269,7 @@ export class GithubActionsRenderer implements Renderer {
   }
 
   private stopToken(jobId: string): string {
-    // Only characters that keep the token one word of a command line.
-    return `orun-stop-${jobId.replace(/[^A-Za-z0-9._@-]/g, "_")}-${randomBytes(8).toString("hex")}`;
+    return stopCommandsToken(jobId);
   }
 
   private jobHeader(job: PlanJob, note: string | undefined): string[] {
