@@ -8,8 +8,11 @@ import { readFile, readdir } from "node:fs/promises";
 import path from "node:path";
 import { PROJECT_ROOT } from "./support/cli.js";
 
-/** Set by `orun run --background` for its own child only (never by a user): not documented on purpose. */
-const INTERNAL = new Set(["ORUN_BACKGROUND_CHILD"]);
+/**
+ * Set by `orun run --background` for its own child only (never by a user): not documented on purpose. The second is
+ * the pipe the child reports its start on, so that `--background --json` can print a refusal.
+ */
+const INTERNAL = new Set(["ORUN_BACKGROUND_CHILD", "ORUN_BACKGROUND_STARTUP_FD"]);
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -1,5 +1,5 @@
-// `orun run --verbose` shows a line too long to hold (64K UTF-16 units) in pieces; a piece ends between
-// characters, never between the two halves of a 4-byte one (an emoji), which would print as U+FFFD.
+// `orun run --verbose` shows a line too long to hold (1 Mi UTF-16 units, text.ts MAX_PARTIAL_LINE) in pieces; a piece
+// ends between characters, never between the two halves of a 4-byte one (an emoji), which would print as U+FFFD.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -7,9 +7,9 @@ import { ORUN_BIN } from "../support/cli.js";
 import { planDir } from "../runtime/helpers.js";
 
 test("--verbose passes a long line of 4-byte characters to the console byte for byte", async (t) => {
-  const count = 100_000;
+  const count = 600_000;
   const line = `x${"😀".repeat(count)}`;
-  // "x" first: every 64K-unit cut then falls on a high surrogate.
+  // "x" first: every 1 Mi-unit cut then falls on a high surrogate.
   const script = `process.stdout.write("x" + "\\u{1F600}".repeat(${count}) + "\\n")`;
   const dir = await planDir(t, [{ id: "a@dev.emit", steps: [{ run: `'${process.execPath}' -e '${script}'` }] }]);
   const stdout = await new Promise<Buffer>((resolve, reject) => {
