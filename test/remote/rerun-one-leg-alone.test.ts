@@ -56,13 +56,16 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.match(alone.output, toldNotRetried("d@dev\\.deploy", skippedFor, runId));
     };
 
-    /** What a leg re-run alone says of `job` once the grace ends (its attempt 2 did not retry x). */
-    const toldNotRetried = (job: string, skippedFor: RegExp, runId: string) =>
+    /**
+     * What a leg re-run alone says of `job` once the grace ends (its attempt 2 did not retry x); its retry command
+     * repeats the leg's own --concurrency when it was given one.
+     */
+    const toldNotRetried = (job: string, skippedFor: RegExp, runId: string, concurrency = "") =>
       new RegExp(
         `✕ job ${job} will not run: ${skippedFor.source} in attempt 1, and no runner of attempt 2 retried x@dev\\.build within ${GRACE}: ` +
           `if its leg was not re-run with this one \\(GitHub's "Re-run this job" re-runs one leg\\), "Re-run failed jobs" re-runs both; ` +
           `if it is queued, re-run this leg once it has retried x@dev\\.build \\(orun backend serve --retry-grace sets how long a leg waits\\); ` +
-          `or retry x@dev\\.build in this run \\(orun run \\S+ --backend-url \\S+ --job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run ${job} again`,
+          `or retry x@dev\\.build in this run \\(orun run \\S+ --backend-url \\S+ ${concurrency ? `--concurrency ${concurrency} ` : ""}--job x@dev\\.build --exec-id ${runId} --remote-state --retry\\), then run ${job} again`,
       );
 
     it("fails once the retry grace ends, naming the failed dependency and its attempt; re-running the failed jobs, the dependent's leg first, then runs it after the retried job", async (t) => {
@@ -124,7 +127,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.ok(took >= GRACE_MS && took < 2.5 * GRACE_MS, `one grace for the leg (${took} ms; grace ${GRACE_MS} ms)`);
       assert.doesNotMatch(alone.output, /dependency wait timeout/);
       // The first job is told; the others, behind the same failure, are not asked about again.
-      assert.match(alone.output, toldNotRetried("d1@stage\\.a", /dependency x@dev\.build failed/, runId));
+      assert.match(alone.output, toldNotRetried("d1@stage\\.a", /dependency x@dev\.build failed/, runId, "1"));
       assert.equal(countMatches(alone.output, /will not run: dependency x@dev\.build failed in attempt 1/), 1, alone.output);
       for (const id of stage.slice(1)) assert.match(alone.output, new RegExp(`✕ job ${id.replace(/\./g, "\\.")} will not run: it depends on x@dev\\.build \\(above\\)`));
       assert.deepEqual(await ledgerOf(ledger), ["x"], "no stage job ran");
