@@ -18,6 +18,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 const ALONE_MARKER = "// orun-test: run alone";
+// The same filter as test/support/cli.ts (envWithoutCi), which tests run outside this script rely on: keep both in step.
 const CI_VARIABLE = /^(?:CI|(?:GITHUB|RUNNER|ACTIONS)_.*)$/;
 const MAX_BLOCK_LINES = 24;
 

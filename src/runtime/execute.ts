@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import path from "node:path";
-import { canonicalJobId, parseJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
+import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
 import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
 import { missingLocalActions } from "../plan/local-actions.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
@@ -23,7 +23,7 @@ import { recordRevision, stampEarlierResults } from "./records/result-revision.j
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
 import { generateExecId } from "./ids.js";
-import { GateEvaluator } from "./gates.js";
+import { GateEvaluator, isJobOf } from "./gates.js";
 import { JobLatches, RELEASED_REASON, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
 import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
@@ -954,10 +954,7 @@ async function previewGates(plan: Plan, selection: Selection, options: ExecuteOp
         continue;
       }
       // Jobs this run will run: a resumed record's completed ones are skipped, so they cannot lift the block.
-      const ownJobs = selection.selected.filter((other) => {
-        const parts = parseJobId(other.id);
-        return parts?.component === gate.component && parts.environment === gate.environment && current?.jobs[other.id]?.status !== "completed";
-      });
+      const ownJobs = selection.selected.filter((other) => isJobOf(other.id, gate) && current?.jobs[other.id]?.status !== "completed");
       const unless = revision && ownJobs.length ? ` — unless this run's ${ownJobs.map((other) => other.id).join(", ")} complete${ownJobs.length === 1 ? "s" : ""} first` : "";
       out.push(`would block: ${blocked}${unless}`);
     }

@@ -191,7 +191,8 @@ function withheldReason(gate: PromotionGate, withheld: WithheldGateEvidence["wit
   return `${ran} ran on a GitHub Actions runner whose OIDC token does not vouch for that commit and records no evidence${why}; run ${env} from a checkout of the commit its workflow run is for (github.sha), and promote that commit`;
 }
 
-function isJobOf(id: string, gate: PromotionGate): boolean {
+/** Whether a job ID belongs to the component and environment a gate names. */
+export function isJobOf(id: string, gate: PromotionGate): boolean {
   const parts = parseJobId(id);
   return parts?.component === gate.component && parts.environment === gate.environment;
 }
