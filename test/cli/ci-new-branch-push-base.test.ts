@@ -9,6 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
+import { twoAppsRepo } from "../planner/support.js";
 import { GitRepo, tempDir } from "../planner/changes/git-repo.js";
 
 const INTENT = `apiVersion: sourceplane.io/v1
@@ -30,21 +31,6 @@ environments:
     activation: {triggerRefs: [push-any]}
 `;
 
-const SVC = `apiVersion: sourceplane.io/v1
-kind: Composition
-metadata: {name: svc}
-spec:
-  type: svc
-  defaultJob: deploy
-  parameterSchema: {type: object}
-  jobs:
-    - name: deploy
-      steps:
-        - {name: deploy, run: echo deploy}
-`;
-
-const component = (name: string): string => `apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: ${name}}\nspec:\n  type: svc\n`;
-
 let repo: GitRepo;
 let out: string;
 let feature: string;
@@ -53,15 +39,7 @@ before(() => {
   out = tempDir("orun-new-branch-out-");
   repo = GitRepo.create();
   repo.git("checkout", "-q", "-b", "trunk");
-  repo.commit("v1", {
-    "intent.yaml": INTENT,
-    "comps/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata: {name: stack, version: 0.1.0}\n",
-    "comps/svc/compositions.yaml": SVC,
-    "apps/api/component.yaml": component("api"),
-    "apps/api/index.ts": "1\n",
-    "apps/web/component.yaml": component("web"),
-    "apps/web/index.ts": "1\n",
-  });
+  repo.commit("v1", twoAppsRepo(INTENT, "echo deploy"));
   repo.git("checkout", "-q", "-b", "feature/new");
   repo.commit("api change", { "apps/api/index.ts": "2\n" });
   feature = repo.commit("api change again", { "apps/api/index.ts": "3\n" });

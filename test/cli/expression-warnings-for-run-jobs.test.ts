@@ -5,6 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
+import { twoAppsRepo } from "../planner/support.js";
 import { GitRepo } from "../planner/changes/git-repo.js";
 
 const INTENT = `apiVersion: sourceplane.io/v1
@@ -22,33 +23,10 @@ environments:
     selectors: {components: ["*"]}
 `;
 
-const SVC = `apiVersion: sourceplane.io/v1
-kind: Composition
-metadata: {name: svc}
-spec:
-  type: svc
-  defaultJob: deploy
-  parameterSchema: {type: object}
-  jobs:
-    - name: deploy
-      steps:
-        - {name: deploy, run: "echo \${{ github.sha }"}
-`;
-
-const component = (name: string): string => `apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: ${name}}\nspec:\n  type: svc\n`;
-
 let repo: GitRepo;
 before(() => {
   repo = GitRepo.create();
-  repo.commit("v1", {
-    "intent.yaml": INTENT,
-    "comps/stack.yaml": "apiVersion: orun.io/v1\nkind: Stack\nmetadata: {name: stack, version: 0.1.0}\n",
-    "comps/svc/compositions.yaml": SVC,
-    "apps/api/component.yaml": component("api"),
-    "apps/api/index.ts": "1\n",
-    "apps/web/component.yaml": component("web"),
-    "apps/web/index.ts": "1\n",
-  });
+  repo.commit("v1", twoAppsRepo(INTENT, "echo ${{ github.sha }"));
   repo.git("checkout", "-q", "-b", "feature");
   repo.commit("api change", { "apps/api/index.ts": "2\n" });
 });

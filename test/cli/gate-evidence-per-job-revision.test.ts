@@ -109,7 +109,11 @@ test("records of an orun before per-job revisions read as before: their metadata
   assert.notEqual(sha, fixedSha);
 });
 
-test("a resume's dry run does not offer a completed job of the record as what lifts the block: that job will not run again", async (t) => {
+/**
+ * Execution `execId` of plan all.json (staging deploy, then a prod deploy gated on it) in which staging succeeded only
+ * with an uncommitted fix to deploy.sh, since undone: the checkout is clean at the plan's commit again. Returns its folder.
+ */
+async function stagingSucceededDirty(t: { after(fn: () => void): void }, execId: string): Promise<string> {
   const { repo, sha } = brokenRepo(t);
   const dir = repo.dir;
   const plan = makePlan(
@@ -121,10 +125,14 @@ test("a resume's dry run does not offer a completed job of the record as what li
   );
   await writePlan(dir, plan, "all.json");
   await writeFile(repo.path("deploy.sh"), "exit 0\n");
-  const dirty = await runOrun(["run", "all.json", "--exec-id", "a2", "--job", "api@staging.deploy"], { cwd: dir });
+  const dirty = await runOrun(["run", "all.json", "--exec-id", execId, "--job", "api@staging.deploy"], { cwd: dir });
   assert.equal(dirty.code, 0, dirty.stderr);
   repo.git("checkout", "deploy.sh");
+  return dir;
+}
 
+test("a resume's dry run does not offer a completed job of the record as what lifts the block: that job will not run again", async (t) => {
+  const dir = await stagingSucceededDirty(t, "a2");
   const dry = await runOrun(["run", "all.json", "--exec-id", "a2", "--dry-run"], { cwd: dir });
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /would block: promotion gate: api must have succeeded in staging/, dry.stdout);
@@ -136,20 +144,7 @@ test("a resume's dry run does not offer a completed job of the record as what li
 });
 
 test("a resume's dry run judges an older orun's results by the revision its record kept, as the real run does: a dirty success stays no evidence", async (t) => {
-  const { repo, sha } = brokenRepo(t);
-  const dir = repo.dir;
-  const plan = makePlan(
-    [
-      { id: "api@staging.deploy", steps: [{ run: "sh deploy.sh" }] },
-      { id: "api@prod.deploy", dependsOn: ["api@staging.deploy"], gates: [GATE], steps: [{ run: "echo released" }] },
-    ],
-    { revision: sha },
-  );
-  await writePlan(dir, plan, "all.json");
-  await writeFile(repo.path("deploy.sh"), "exit 0\n");
-  const dirty = await runOrun(["run", "all.json", "--exec-id", "a1", "--job", "api@staging.deploy"], { cwd: dir });
-  assert.equal(dirty.code, 0, dirty.stderr);
-  repo.git("checkout", "deploy.sh");
+  const dir = await stagingSucceededDirty(t, "a1");
   // As an older orun wrote it: no revision on the results; the dirty run left none in metadata.json either.
   const file = recordFile(dir, "a1", "state.json");
   await writeFile(file, (await readFile(file, "utf8")).replace(/,\n\s*"revision": "none"/g, ""));

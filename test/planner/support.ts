@@ -150,6 +150,23 @@ export const svcComposition = (steps: string): string => `${svcHead()}    - name
       steps:
 ${steps}`;
 
+/**
+ * A repository of two discovered components, apps/api and apps/web (each with an index.ts to change), of a svc type
+ * whose one job, deploy, runs `run`: for tests of change detection and of what a run names.
+ */
+export function twoAppsRepo(intent: string, run: string): Files {
+  const component = (name: string): string => `apiVersion: sourceplane.io/v1\nkind: Component\nmetadata: {name: ${name}}\nspec:\n  type: svc\n`;
+  return {
+    "intent.yaml": intent,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": svcComposition(`        - {name: deploy, run: ${JSON.stringify(run)}}\n`),
+    "apps/api/component.yaml": component("api"),
+    "apps/api/index.ts": "1\n",
+    "apps/web/component.yaml": component("web"),
+    "apps/web/index.ts": "1\n",
+  };
+}
+
 /** Fixture S with `body` appended to the intent header (environments, components, ...). */
 export function baseRepo(body: string, extra: Files = {}): Files {
   return {
