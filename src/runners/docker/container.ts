@@ -186,6 +186,9 @@ export function stepExec(options: {
   return { args: ["exec", "--workdir", options.workdir, ...envArgs, options.container, ...options.command], cliEnv };
 }
 
+/** How long a step's `tee` is waited for after its command ended, in tenths of a second (see recordingGroup). */
+const TEE_WAIT_TENTHS = 20;
+
 /**
  * A step command that records its process group in `<record>.pid` first (the engine starts every exec'd
  * process as a session and process-group leader, so `$$` names the step's group) and its exit status
@@ -198,9 +201,20 @@ export function stepExec(options: {
  * complete one and reads the rest back. Fds 3 and 4 carry the real output and the status past the pipe
  * (plain sh has no pipefail); the step gets neither. Without `tee` in the image, or where the copy cannot
  * be made, the step runs as it is, uncopied.
+ *
+ * The step ends when its command does, as it did before the copy: a process it left in the background
+ * (`./server &`) holds the pipe open, so the pipeline runs in the background and `tee` is waited for (its
+ * `<record>.teed` mark) at most TEE_WAIT_TENTHS tenths of a second: it drains what the command wrote at
+ * once; only a background writer keeps it longer, and that one's later output is not the step's (the
+ * engine ends the stream when the step's shell exits). A mark, not `kill -0`: an orphaned tee's zombie
+ * answers that until someone reaps it.
  */
 export function recordingGroup(command: string[], record: string): string[] {
-  const copied = `exec 3>&1; s=$( { { "$@" 3>&- 4>&-; echo $? >&4; } 2>&1 | tee ${record}.out >&3 3>&- 4>&-; } 4>&1 ); [ -n "$s" ] || s=1`;
+  const copied =
+    `exec 3>&1; rm -f ${record}.teed; ` +
+    `s=$( { { "$@" 3>&- 4>&-; echo $? >&4; } 2>&1 | { exec >&3 3>&- 4>&-; tee ${record}.out; : > ${record}.teed; } & } 4>&1 ); [ -n "$s" ] || s=1; ` +
+    // A few looks before the first sleep: tee usually ends a moment after the command.
+    `i=0; until [ -e ${record}.teed ] || [ $i -ge ${TEE_WAIT_TENTHS + 1000} ]; do i=$((i+1)); [ $i -le 1000 ] || sleep 0.1 2>/dev/null || :; done; rm -f ${record}.teed`;
   return [
     "sh",
     "-c",

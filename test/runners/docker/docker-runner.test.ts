@@ -455,6 +455,22 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     }
   });
 
+  it("a step that leaves a process in the background ends when its command does, its output copied", async () => {
+    // Regression (rev26 #1): the copy's tee read until every holder of the step's output closed it, the
+    // background process too, so `./server &` held the job until that process ended (here 20 s).
+    const job = planJob("web@dev.background", [{ run: "(sleep 20; touch late.txt) & echo started" }, { run: "echo next; [ -e late.txt ] || echo not-yet" }]);
+    const run = runContext(workspace.dir, [job]);
+    const results = await runJob(runner, jobContext(run, job));
+    assert.deepEqual(
+      results.map((result) => [result.exitCode, result.error, result.output]),
+      [
+        [0, undefined, "started\n"],
+        [0, undefined, "next\nnot-yet\n"],
+      ],
+    );
+    assert.equal(existsSync(path.join(workspace.dir, "late.txt")), false, "the job ended before its background process did");
+  });
+
   it("gets back the output a relay lost from the container's copy, and says so in the step's output and on stderr", async () => {
     // Regression (camp25 #3): the step's status came from its status file, so it passed, its output gone
     // without a word (an empty log).
