@@ -18,7 +18,7 @@ import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./schedule
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { refuseResumeWithoutState, refuseResumingRunnerRecord } from "./records/resume-guards.js";
-import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState, type JobState } from "./records/state.js";
 import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
@@ -306,12 +306,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
      */
     const stoppedBeforeStart = (job: PlanJob, reason: string, held: boolean, recorded = state.jobs[job.id]): JobOutcome => {
       // In a resumed record the job's earlier result (failed, its steps, its error) stays: it did not run again, so
-      // nothing new is known of it. Only this run's summary says it was not run this time.
+      // nothing new is known of it. This run's summary counts it as that result (as state.json and `orun status` do,
+      // and as a completed one counts `cached`), its reason saying it was not run this time.
       if (previous !== undefined && recorded !== undefined && recorded.status !== "pending" && recorded.status !== "running") {
         state.jobs[job.id] = recorded;
         writer!.schedule();
         const kept = `${reason}: not run this time (its ${recorded.status} result from an earlier run stands)`;
-        summaries.set(job.id, { ...summarize(job, "skipped"), reason: kept });
+        summaries.set(job.id, { ...standingResult(job, recorded), reason: kept });
         emit({ type: "job-not-run", job, status: "skipped", reason: kept });
         options.hooks?.onJobNotRun?.(job, held ? "blocked" : "skipped", reason);
         return "not-started";
@@ -818,6 +819,12 @@ function recordLinks(earlier: readonly RunLink[] = [], current: readonly RunLink
 
 function summarize(job: PlanJob, status: JobSummary["status"]): JobSummary {
   return { id: job.id, component: job.component, environment: job.environment, name: job.name, status };
+}
+
+/** A resumed job's earlier result that stands (it was not run again): its recorded status, and a failure's error. */
+function standingResult(job: PlanJob, recorded: JobState): JobSummary {
+  const status = recorded.status === "failed" || recorded.status === "blocked" ? recorded.status : recorded.status === "completed" ? "cached" : "skipped";
+  return { ...summarize(job, status), ...(status === "failed" && recorded.lastError ? { error: recorded.lastError } : {}) };
 }
 
 
