@@ -182,8 +182,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Each result this run records carries the revision it vouches for; an older orun's results get their record's.
     const stamped = stampEarlierResults(state, previous?.revision);
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs, revision);
-    // Transitions a crashed run journaled go into state.json before the journal starts afresh.
-    if (retried || stamped || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.schedule();
+    // Transitions a crashed run journaled go into state.json before the journal starts afresh — written with the
+    // record's first awaited writes below, not by a timer before them.
+    if (retried || stamped || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.markChanged();
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
     // Only the --approve this run was given: pasted, it blocks a job requiring approval, whose summary then offers it.
@@ -214,6 +215,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Independent files, written together; all have landed (or failed) before a failure is handled,
     // so the clean-up below never races a "running" metadata write.
     recordWritten = true;
+    // Earlier results stamped with their record's revision are on file before metadata.json names this run's: a
+    // crash between the two must not leave them judged by the new one (or by none).
+    if (stamped) await writer.flush();
     await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
     // Told once the record holds it: what a second Ctrl-C names is what status then gives.
     if (startWords) options.onResumeCommand?.(commandOf(startWords));
