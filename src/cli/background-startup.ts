@@ -53,19 +53,25 @@ export class StartupPipe {
   }
 }
 
+/** In the parent: the refusal the child explained in `text`, or undefined (its run started, or it said nothing). */
+export function explainedRefusal(text: string): Refusal | undefined {
+  if (text === STARTED) return undefined;
+  try {
+    const refusal = JSON.parse(text) as Refusal | null;
+    return refusal?.error?.message ? refusal : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * In the parent: `text` is what the child sent. Undefined when its run started; else the child's refusal printed
  * (a child that ended without a word, killed say, is said to have ended before its run started) and the exit status.
  */
 export function printRefusal(text: string, execId: string, logFile: string): number | undefined {
   if (text === STARTED) return undefined;
-  let refusal: Refusal | undefined;
-  try {
-    refusal = JSON.parse(text) as Refusal;
-  } catch {
-    refusal = undefined;
-  }
-  if (!refusal?.error?.message) {
+  let refusal = explainedRefusal(text);
+  if (!refusal) {
     const message = `the background run ${execId} ended before its run started: see ${logFile}`;
     refusal = { exitCode: 1, ...jsonErrorOf(new OrunError(message), message) };
   }

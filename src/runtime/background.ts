@@ -3,7 +3,7 @@
 // --background, with the pinned --exec-id), output going to run.log. The
 // lock passes from parent to child without ever being free, so neither a
 // second run nor `orun gc` can slip in during the hand-off.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -44,6 +44,11 @@ export interface BackgroundRun {
   summaryFile?: string;
   /** With --json: what the child writes before its run starts (nothing, or why it was refused), read to its end. */
   startup?: Promise<string>;
+  /**
+   * With --json, for a record this start made: called once the child said it was refused (the parent prints the
+   * refusal). Removes the record if it holds nothing but that refusal (discardRefusedRecord). True when it went.
+   */
+  discardRefused?: () => Promise<boolean>;
 }
 
 /**
@@ -65,6 +70,10 @@ export async function startBackground(
   let pid: number;
   let startup: Promise<string> | undefined;
   const logFile = path.join(dir, "run.log");
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> | undefined;
+  // What `latest` named before this start pointed it at its new record: where a discarded one points it back.
+  const latestBefore = opened.created ? await store.latestTarget() : undefined;
   try {
     await store.create(execId);
     // An earlier child's start-up failure is not this one's.
@@ -75,19 +84,21 @@ export async function startBackground(
     // written beside it and put in place when the run ends (publishSummary), so a refused start keeps the last one.
     const out = options.json ? openSync(path.join(dir, `${SUMMARY_FILE}${PARTIAL}`), constants.O_WRONLY | constants.O_TRUNC | constants.O_CREAT | constants.O_NOFOLLOW, 0o644) : fd;
     try {
-      const child = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
+      const started = spawn(process.execPath, [process.argv[1]!, ...backgroundChildArgs(cliArgs, execId)], {
         cwd,
         detached: true,
         stdio: ["ignore", out, fd, ...(options.json ? (["pipe"] as const) : [])],
         env: { ...process.env, [BACKGROUND_CHILD_ENV]: dir, ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1", ...(options.json ? { [BACKGROUND_STARTUP_FD_ENV]: String(STARTUP_FD) } : {}) },
       });
-      if (child.pid === undefined) {
+      if (started.pid === undefined) {
         // spawn failed synchronously enough to have no pid: the error event says why.
-        throw await new Promise<Error>((resolve) => child.once("error", resolve));
+        throw await new Promise<Error>((resolve) => started.once("error", resolve));
       }
-      child.unref();
-      pid = child.pid;
-      const pipe = child.stdio[STARTUP_FD];
+      child = started;
+      exited = new Promise((resolve) => started.once("exit", resolve));
+      started.unref();
+      pid = started.pid;
+      const pipe = started.stdio[STARTUP_FD];
       if (options.json && pipe instanceof Readable) startup = readToEnd(pipe);
     } finally {
       closeSync(fd);
@@ -101,7 +112,35 @@ export async function startBackground(
   }
   await lock.handOver(pid);
   await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
-  return { execId, pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}), ...(startup ? { startup } : {}) };
+  const discardRefused = options.json && opened.created ? () => discardRefusedRecord(store, execId, child!, exited!, latestBefore, opened.madeStoreFolder) : undefined;
+  return { execId, pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}), ...(startup ? { startup } : {}), ...(discardRefused ? { discardRefused } : {}) };
+}
+
+/** How long a refused child may take to exit before its record is kept after all (it writes nothing more there). */
+const REFUSED_CHILD_EXIT_MS = 10_000;
+
+/**
+ * A `--background --json` start whose child was refused before its run began (a --job whose dependencies are not
+ * done, a plan that no longer compiles): the parent has printed the refusal, so a new record holding only that (its
+ * failed metadata, run.log, pid) is noise — it would be what `orun status` and `latest` show instead of the last run
+ * that ran. Once the child has exited, the record goes and `latest` points back where it did. A record a run wrote
+ * (state.json or manifest.json: its runner refused after it opened the record) is kept, as is one whose child has not
+ * exited in time.
+ */
+async function discardRefusedRecord(store: ExecutionStore, execId: string, child: ChildProcess, exited: Promise<unknown>, latestBefore: string | undefined, madeStoreFolder: string | undefined): Promise<boolean> {
+  // Unref'd while it runs on alone: waited for here, it must keep this process alive until it exits.
+  child.ref();
+  let timer: NodeJS.Timeout | undefined;
+  const gone = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), REFUSED_CHILD_EXIT_MS)))]);
+  clearTimeout(timer);
+  child.unref();
+  if (!gone) return false;
+  const dir = store.execDir(execId);
+  if ((await exists(path.join(dir, "state.json"))) || (await exists(path.join(dir, "manifest.json")))) return false;
+  // `latest` first: executions/ made by this start must be empty for discardRecord to remove it.
+  await store.unpointLatest(execId, latestBefore);
+  await store.discardRecord(execId, madeStoreFolder);
+  return true;
 }
 
 /** All a pipe gives until its writer closes it (or exits); a read error ends it like the end of input. */
@@ -136,7 +175,8 @@ export async function publishSummary(recordDir: string): Promise<void> {
  * record says so — `orun status` shows the error and `status --watch` / `logs --follow` end instead of
  * waiting for a run that never starts. A new record gets failed metadata; an earlier run's metadata (a
  * resume in the background) is left exactly as that run closed it, and the failure goes beside it
- * (BACKGROUND_ERROR_FILE), as a refused foreground resume leaves the record untouched.
+ * (BACKGROUND_ERROR_FILE), as a refused foreground resume leaves the record untouched. Under --json the parent,
+ * which prints the refusal, then removes a new record that holds only it (discardRefusedRecord).
  */
 export async function recordBackgroundFailure(recordDir: string, execId: string, error: string): Promise<void> {
   if (path.basename(recordDir) !== execId) return;

@@ -18,7 +18,7 @@ import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./schedule
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { refuseResumeWithoutState, refuseResumingRunnerRecord } from "./records/resume-guards.js";
-import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState } from "./records/state.js";
+import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState, type JobState } from "./records/state.js";
 import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
 import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
@@ -182,8 +182,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Each result this run records carries the revision it vouches for; an older orun's results get their record's.
     const stamped = stampEarlierResults(state, previous?.revision);
     writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs, revision);
-    // Transitions a crashed run journaled go into state.json before the journal starts afresh.
-    if (retried || stamped || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.schedule();
+    // Transitions a crashed run journaled go into state.json before the journal starts afresh — written with the
+    // record's first awaited writes below, not by a timer before them.
+    if (retried || stamped || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.markChanged();
     // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
     // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
     // Only the --approve this run was given: pasted, it blocks a job requiring approval, whose summary then offers it.
@@ -214,6 +215,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // Independent files, written together; all have landed (or failed) before a failure is handled,
     // so the clean-up below never races a "running" metadata write.
     recordWritten = true;
+    // Earlier results stamped with their record's revision are on file before metadata.json names this run's: a
+    // crash between the two must not leave them judged by the new one (or by none).
+    if (stamped) await writer.flush();
     await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
     // Told once the record holds it: what a second Ctrl-C names is what status then gives.
     if (startWords) options.onResumeCommand?.(commandOf(startWords));
@@ -306,12 +310,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
      */
     const stoppedBeforeStart = (job: PlanJob, reason: string, held: boolean, recorded = state.jobs[job.id]): JobOutcome => {
       // In a resumed record the job's earlier result (failed, its steps, its error) stays: it did not run again, so
-      // nothing new is known of it. Only this run's summary says it was not run this time.
+      // nothing new is known of it. This run's summary counts it as that result (as state.json and `orun status` do,
+      // and as a completed one counts `cached`), its reason saying it was not run this time.
       if (previous !== undefined && recorded !== undefined && recorded.status !== "pending" && recorded.status !== "running") {
         state.jobs[job.id] = recorded;
         writer!.schedule();
         const kept = `${reason}: not run this time (its ${recorded.status} result from an earlier run stands)`;
-        summaries.set(job.id, { ...summarize(job, "skipped"), reason: kept });
+        summaries.set(job.id, { ...standingResult(job, recorded), reason: kept });
         emit({ type: "job-not-run", job, status: "skipped", reason: kept });
         options.hooks?.onJobNotRun?.(job, held ? "blocked" : "skipped", reason);
         return "not-started";
@@ -818,6 +823,12 @@ function recordLinks(earlier: readonly RunLink[] = [], current: readonly RunLink
 
 function summarize(job: PlanJob, status: JobSummary["status"]): JobSummary {
   return { id: job.id, component: job.component, environment: job.environment, name: job.name, status };
+}
+
+/** A resumed job's earlier result that stands (it was not run again): its recorded status, and a failure's error. */
+function standingResult(job: PlanJob, recorded: JobState): JobSummary {
+  const status = recorded.status === "failed" || recorded.status === "blocked" ? recorded.status : recorded.status === "completed" ? "cached" : "skipped";
+  return { ...summarize(job, status), ...(status === "failed" && recorded.lastError ? { error: recorded.lastError } : {}) };
 }
 
 

@@ -164,7 +164,7 @@ describe("failures under --json are a JSON error on stdout", () => {
     assert.match(refused.message, /^cannot run b@dev\.x: dependencies not completed \(a@dev\.x\)/);
     assert.match(refused.hint ?? "", /--exec-id bg-1 --job a@dev\.x/);
 
-    // A started one still says so; the record a refusal left shows its error in status (json25's background note).
+    // A started one still says so (the refusal left no record behind: bg-1 starts afresh).
     const started = await orun(["run", "plan.json", "--job", "a@dev.x", "--exec-id", "bg-1", "--background", "--json"], dir);
     assert.equal(started.code, 0, started.stderr);
     const { summary } = (await assertMatches("run-background", started.stdout)) as { summary: string };

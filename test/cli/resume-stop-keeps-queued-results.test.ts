@@ -5,9 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { PROJECT_ROOT, runOrun } from "../support/cli.js";
 import { until } from "../support/wait.js";
 import { planDir, readJson, recordFile } from "../runtime/helpers.js";
 import { startOrun } from "../runners/github-actions/helpers.js";
@@ -18,6 +20,8 @@ interface Entry {
   steps: Record<string, string>;
   lastError?: string;
 }
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 
 const jobsOf = async (dir: string, execId: string): Promise<Record<string, Entry>> => (await readJson<{ jobs: Record<string, Entry> }>(recordFile(dir, execId, "state.json"))).jobs;
 
@@ -58,6 +62,25 @@ test("a resume that fail-fast stops: the job left in the queue keeps its earlier
   assert.equal(meta.status, "failed");
   assert.equal(meta.jobFailed, 2);
   assert.ok(!meta.jobSkipped, JSON.stringify(meta));
+});
+
+test("a resume that fail-fast stops: its --json summary counts the job whose earlier failure stands as failed, as state and status do", async (t) => {
+  const { dir, before } = await failedTwice(t, false);
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "e1", "--fail-fast", "--json"], { cwd: dir });
+  assert.equal(resumed.code, 1, resumed.stdout + resumed.stderr);
+  const summary = JSON.parse(resumed.stdout) as { counts: Record<string, number>; jobs: { id: string; status: string; reason?: string; error?: string }[] };
+  const schema = JSON.parse(await readFile(path.join(PROJECT_ROOT, "schemas/output/run.schema.json"), "utf8")) as object;
+  const validate = addFormats(new Ajv({ strict: true, allErrors: true, strictTypes: false, strictRequired: false })).compile(schema);
+  assert.ok(validate(summary), JSON.stringify(validate.errors));
+  assert.deepEqual(summary.counts, { total: 2, succeeded: 0, failed: 2, skipped: 0, blocked: 0, cached: 0, waiting: 0, released: 0 });
+  const b = summary.jobs.find((job) => job.id === "b@dev.y");
+  assert.deepEqual([b?.status, b?.reason], ["failed", "not started: fail-fast after a@dev.x failed: not run this time (its failed result from an earlier run stands)"]);
+  assert.equal(b?.error, before["b@dev.y"]?.lastError);
+  await assertBKept(dir, before);
+  // `orun status` says the same of the record.
+  const status = await runOrun(["status", "--exec-id", "e1", "--json"], { cwd: dir });
+  const meta = (JSON.parse(status.stdout) as { meta: { jobFailed: number; jobSkipped?: number } }).meta;
+  assert.deepEqual([meta.jobFailed, meta.jobSkipped ?? 0], [summary.counts.failed, summary.counts.skipped]);
 });
 
 test("a resume that Ctrl-C stops: the job left in the queue keeps its earlier failed result, and the run says so", async (t) => {

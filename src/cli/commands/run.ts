@@ -416,7 +416,11 @@ async function runPlan(
     const id = bg.execId;
     if (opts.json) {
       // Said once the child's run has started: refused before (its checks that need the record), its error is this one's.
-      const refused = bg.startup ? (await import("../background-startup.js")).printRefusal(await bg.startup, id, bg.logFile) : undefined;
+      const startup = bg.startup ? await bg.startup : undefined;
+      const { printRefusal, explainedRefusal } = await import("../background-startup.js");
+      // A refusal the child explained is printed here: a new record holding only it goes (run.log is then no help).
+      if (startup !== undefined && explainedRefusal(startup) !== undefined) await bg.discardRefused?.().catch(() => false);
+      const refused = startup !== undefined ? printRefusal(startup, id, bg.logFile) : undefined;
       if (refused !== undefined) return refused;
       // The run's own --json summary goes to summary.json when it ends (its messages to run.log); this says where.
       const started = { execId: id, status: "started", background: true, pid: bg.pid, log: bg.logFile, summary: bg.summaryFile, recordDir: store.execDir(id) };

@@ -372,14 +372,16 @@ export class DockerRunner implements Runner {
       else step.onOutput(decoder.write(bytes));
       if (output.length < MAX_RECOVERED_IN_RESULT) output += bytes.toString("utf8");
     };
-    const missing = readCopyFrom(stream.copy, stream.received, emit);
-    if (missing === undefined ? !stream.cut : missing === 0) return result;
-    if (missing !== undefined && !step.onOutputBytes) step.onOutput(decoder.end());
+    const copy = readCopyFrom(stream.copy, stream.received, emit);
+    if (copy === undefined ? !stream.cut : copy.missing === 0) return result;
+    if (copy !== undefined && !step.onOutputBytes) step.onOutput(decoder.end());
     const where = `the connection to the container engine at ${this.engine.describeHost()} ended before step ${step.stepKey} of job ${step.job.job.id} did (a relay that drops half-closed connections does this)`;
     const note =
-      missing === undefined
+      copy === undefined
         ? `${where}: its output may be incomplete, and orun has no copy of it (no tee in the job's image)`
-        : `${where}: ${missing} bytes of its output were lost on the way and read back from the container's copy`;
+        : copy.readBack < copy.missing
+          ? `${where}: ${copy.missing} bytes of its output were lost on the way; its last ${copy.readBack} were read back from the container's copy (the ${copy.missing - copy.readBack} before them were not: orun reads back at most ${MAX_READ_BACK / (1024 * 1024)} MiB)`
+          : `${where}: ${copy.missing} bytes of its output were lost on the way and read back from the container's copy`;
     const line = `${output === "" || output.endsWith("\n") ? "" : "\n"}[orun] ${note}\n`;
     if (step.onOutputBytes) step.onOutputBytes(Buffer.from(line));
     else step.onOutput(line);
@@ -644,21 +646,34 @@ function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> 
 const MAX_RECOVERED_IN_RESULT = 1024 * 1024;
 
 /**
- * Hands the container's copy of a step's output from byte `from` on to `emit`, in pieces, and says how many
- * bytes that was; undefined when there is no copy. Step-writable like the status file: a regular file only,
- * never what a link names.
+ * The most of a step's lost output read back from the container's copy: its last bytes (where a failure says why),
+ * as GitHub's group output keeps (MAX_GROUP_OUTPUT). The read is synchronous and holds up the whole run (the
+ * other jobs' output, their heartbeats), and the copy is step-writable: a step that printed gigabytes before
+ * its stream was cut must not stall the run for them.
  */
-function readCopyFrom(file: string, from: number, emit: (bytes: Buffer) => void): number | undefined {
+export const MAX_READ_BACK = 16 * 1024 * 1024;
+
+/**
+ * Hands the container's copy of a step's output from byte `from` on to `emit`, in pieces — past MAX_READ_BACK,
+ * only its last MAX_READ_BACK bytes — and says how many bytes followed `from` and how many of them were handed on;
+ * undefined when there is no copy. Step-writable like the status file: a regular file only, never what a link
+ * names, and never more of it than its size when opened (a step still writing to it cannot keep the read going).
+ */
+function readCopyFrom(file: string, from: number, emit: (bytes: Buffer) => void): { missing: number; readBack: number } | undefined {
   if (lstatSync(file, { throwIfNoEntry: false })?.isFile() !== true) return undefined;
   let fd: number | undefined;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stat = fstatSync(fd);
     if (!stat.isFile()) return undefined;
+    const missing = Math.max(0, stat.size - from);
+    const start = stat.size - Math.min(missing, MAX_READ_BACK);
     const buffer = Buffer.alloc(64 * 1024);
     let read = 0;
-    for (let got; (got = readSync(fd, buffer, 0, buffer.length, from + read)) > 0; read += got) emit(Buffer.from(buffer.subarray(0, got)));
-    return read;
+    for (let got; start + read < stat.size && (got = readSync(fd, buffer, 0, Math.min(buffer.length, stat.size - start - read), start + read)) > 0; read += got) {
+      emit(Buffer.from(buffer.subarray(0, got)));
+    }
+    return { missing, readBack: read };
   } catch {
     return undefined;
   } finally {

@@ -199,6 +199,15 @@ export class StateWriter {
     }, wait);
   }
 
+  /**
+   * The state in memory differs from the file (a resume changed it before its run began): the next flush() writes
+   * it, and nothing before — a run refused before that leaves the record as it was, and no timed write of this state
+   * races the run's first awaited writes.
+   */
+  markChanged(): void {
+    this.dirty = true;
+  }
+
   /** The journal file (journal.ts): a hand-off has the spawn helper append a completion to it. */
   get journalFile(): string {
     return this.journal.file;

@@ -4,11 +4,12 @@ import assert from "node:assert/strict";
 import { chmod, readFile, readdir, stat, mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import os from "node:os";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { createDockerRunner } from "../../../src/runners/docker/index.js";
+import { MAX_READ_BACK } from "../../../src/runners/docker/docker-runner.js";
 import type { Runner } from "../../../src/runners/runner.js";
 import { TEST_IMAGE, docker, provideContainerEngine } from "../../support/container-engine.js";
 import { jobContext, planJob, runContext, runJob, settle, stepContext, tempWorkspace } from "./contexts.js";
@@ -344,8 +345,10 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
    * at once, and the CLI exits 0 while the command still runs (or has not started) in the container.
    * `losesOutput` makes one that keeps the connection until the engine ends it but drops what the engine sends
    * after the CLI half-closed it: the step's whole output, with the stream ending only once the step did.
+   * `hidesExitCode` makes it also answer the CLI's inspection of an exec with exit code 0 (same length, so the
+   * response stays whole): what the CLI learns when its stream ended before the step did.
    */
-  const engineProxy = async ({ halfOpen = true, losesOutput = false } = {}) => {
+  const engineProxy = async ({ halfOpen = true, losesOutput = false, hidesExitCode = false } = {}) => {
     const engineHost = engine.dockerHost || "unix:///var/run/docker.sock";
     assert.ok(engineHost.startsWith("unix://"), `a unix socket engine (${engineHost})`);
     const socketPath = path.join(workspace.dir, `engine-proxy-${Date.now().toString(36)}.sock`);
@@ -360,7 +363,7 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
       if (losesOutput) {
         client.pipe(upstream);
         upstream.on("data", (chunk: Buffer) => {
-          if (!client.readableEnded) client.write(chunk);
+          if (!client.readableEnded) client.write(hidesExitCode ? Buffer.from(chunk.toString("latin1").replace(/"ExitCode":\d\b/g, '"ExitCode":0'), "latin1") : chunk);
         });
         upstream.on("end", () => client.end());
         return;
@@ -498,6 +501,102 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
       assert.equal(text, `second\n${note("s2", 7)}`);
       assert.match(stderr.text(), /warning: docker runner: the connection to the container engine at .* ended before step s1 of job web@dev.lossy did .*: 31 bytes/);
       await relayed.finishJob!(jobCtx, { failed: true });
+      await settle(relayed);
+    } finally {
+      stderr.restore();
+      proxy.close();
+      await relayed.cleanup!(run);
+    }
+  });
+
+  it("an image without tee: steps run uncopied with their output and status, and a cut stream is said to have maybe lost output", async () => {
+    // The fallback of recordingGroup (no `tee` in the image) was untested (rec26 4). busybox's sh finds its own tee
+    // applet without a link to it, so the image's sh is the host's dash (with the libraries it loads), and only
+    // busybox's other applets are on PATH.
+    const image = `localhost/orun-test-notee-${Date.now().toString(36)}:latest`;
+    const context = path.join(workspace.dir, "notee-image");
+    await mkdir(context);
+    const libraries = [...spawnSync("ldd", ["/bin/dash"], { encoding: "utf8" }).stdout.matchAll(/(\/\S+) \(0x/g)].map((match) => match[1]!);
+    assert.ok(libraries.length > 0, "dash's libraries");
+    const copies = ["/bin/dash", ...libraries].map((file, index) => {
+      const name = `file-${index}`;
+      writeFileSync(path.join(context, name), readFileSync(file), { mode: 0o755 });
+      return `COPY ${name} ${file === "/bin/dash" ? "/bin/sh" : file}`;
+    });
+    await writeFile(path.join(context, "Dockerfile"), [`FROM ${TEST_IMAGE}`, `RUN ["/bin/busybox", "rm", "-f", "/bin/sh", "/bin/tee"]`, ...copies, `RUN ! command -v tee`, ""].join("\n"));
+    const built = await docker(engine, ["build", "--quiet", "--tag", image, context]);
+    assert.equal(built.code, 0, built.stderr);
+    const proxy = await engineProxy({ losesOutput: true, hidesExitCode: true });
+    const direct = createDockerRunner({ pull: "never" }, engine.env);
+    const relayed = createDockerRunner({ pull: "never" }, { ...engine.env, DOCKER_HOST: proxy.host });
+    const stderr = captureStderr();
+    try {
+      // Straight to the engine: output and status as ever, and no copy made.
+      const plain = planJob("web@dev.notee", [{ run: "echo out; echo err >&2; ls -a /__orun/run; exit 4" }], { runsOn: image });
+      const plainRun = runContext(workspace.dir, [plain]);
+      const [result] = await runJob(direct, jobContext(plainRun, plain));
+      assert.equal(result?.exitCode, 4, result?.output);
+      // stdout and stderr come on two streams: in either order.
+      const lines = (result?.output ?? "").split("\n");
+      assert.ok(lines.includes("out") && lines.includes("err"), result?.output);
+      assert.ok(lines.some((line) => line.endsWith(".pid")), result?.output);
+      assert.ok(!lines.some((line) => line.endsWith(".out")), `no copy made: ${result?.output}`);
+      await direct.cleanup!(plainRun);
+
+      // Through a relay that loses the output, the CLI ending with 0: the step's status (3, from its file) differs, so
+      // the stream was cut; with nothing to read back, the step's log says its output may be incomplete.
+      const lossy = planJob("web@dev.notee-lossy", [{ run: "echo lost; exit 3" }], { runsOn: image });
+      const run = runContext(workspace.dir, [lossy]);
+      const jobCtx = jobContext(run, lossy);
+      await relayed.prepare!(run);
+      await relayed.startJob!(jobCtx);
+      let text = "";
+      const cut = await relayed.runStep(stepContext(jobCtx, 0, { onOutput: (chunk) => (text += chunk) }));
+      assert.equal(cut.exitCode, 3, cut.error);
+      const note = `[orun] the connection to the container engine at ${proxy.host} ended before step s1 of job web@dev.notee-lossy did (a relay that drops half-closed connections does this): its output may be incomplete, and orun has no copy of it (no tee in the job's image)\n`;
+      assert.equal(text, note);
+      assert.equal(cut.output, note);
+      assert.match(stderr.text(), /warning: docker runner: .* ended before step s1 of job web@dev\.notee-lossy did .*: its output may be incomplete, and orun has no copy of it \(no tee in the job's image\)/);
+      await relayed.finishJob!(jobCtx, { failed: true });
+      await settle(relayed);
+      await relayed.cleanup!(run);
+    } finally {
+      stderr.restore();
+      proxy.close();
+      await docker(engine, ["rmi", "--force", image]);
+    }
+  });
+
+  it("reads back at most MAX_READ_BACK of a step's lost output, its last bytes, says how much it left, and removes the copy when the step ends", async () => {
+    // Regression (rec26 4): the read-back had no cap — a step that printed gigabytes before its stream was cut held
+    // the whole run up while its copy was read into the log, synchronously.
+    const proxy = await engineProxy({ losesOutput: true });
+    const relayed = createDockerRunner({ dockerImage: TEST_IMAGE, pull: "never" }, { ...engine.env, DOCKER_HOST: proxy.host });
+    const total = MAX_READ_BACK + 1000;
+    // 1000 bytes of "a", then MAX_READ_BACK of "b": what is read back is exactly the b's.
+    const job = planJob("web@dev.flood", [{ run: `head -c 1000 /dev/zero | tr '\\0' a; head -c ${MAX_READ_BACK} /dev/zero | tr '\\0' b` }, { run: "ls -a /__orun/run" }]);
+    const run = runContext(workspace.dir, [job]);
+    const stderr = captureStderr();
+    try {
+      const jobCtx = jobContext(run, job);
+      await relayed.prepare!(run);
+      await relayed.startJob!(jobCtx);
+      const logged: Buffer[] = [];
+      const flood = await relayed.runStep(stepContext(jobCtx, 0, { onOutputBytes: (chunk) => logged.push(chunk) }));
+      assert.equal(flood.exitCode, 0, flood.error);
+      const log = Buffer.concat(logged).toString("latin1");
+      const note = `[orun] the connection to the container engine at ${proxy.host} ended before step s1 of job web@dev.flood did (a relay that drops half-closed connections does this): ${total} bytes of its output were lost on the way; its last ${MAX_READ_BACK} were read back from the container's copy (the 1000 before them were not: orun reads back at most 16 MiB)\n`;
+      assert.equal(log.length, MAX_READ_BACK + 1 + note.length);
+      assert.ok(/^b+$/.test(log.slice(0, MAX_READ_BACK)), "the copy's last bytes, and only those");
+      assert.equal(log.slice(MAX_READ_BACK), `\n${note}`);
+      assert.ok(stderr.text().includes(`: ${total} bytes of its output were lost on the way; its last ${MAX_READ_BACK} were read back`), stderr.text());
+      // The copy went with the step: the next step sees none of the first one's files in the run folder.
+      let listed = "";
+      const ls = await relayed.runStep(stepContext(jobCtx, 1, { onOutput: (chunk) => (listed += chunk) }));
+      assert.equal(ls.exitCode, 0, ls.error);
+      // (Through this relay the listing itself is read back from the second step's own copy: the one .out there.)
+      assert.equal(ls.output.split("\n").filter((name) => name.endsWith(".out")).length, 1, ls.output);
+      await relayed.finishJob!(jobCtx, { failed: false });
       await settle(relayed);
     } finally {
       stderr.restore();

@@ -1,0 +1,60 @@
+// A `--background` child refused before its run starts (here: a --job whose dependency is not done in the new record).
+// Under --json the parent prints the refusal and exits 1, so a new record holding only that refusal is noise: it goes,
+// and `latest` (which the start pointed at it) names the last run again — `orun status` shows that run, not the
+// refusal. Before, the record stayed and status showed the error as the latest run. Without --json the parent said
+// "started", so the record is the one place that shows the error: it stays, and status shows it. Real orun processes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readdir, readlink } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { until } from "../support/wait.js";
+import { planDir } from "../runtime/helpers.js";
+
+const DEPENDENT = [
+  { id: "a@dev.x", steps: [{ run: "true" }] },
+  { id: "b@dev.x", dependsOn: ["a@dev.x"], steps: [{ run: "true" }] },
+];
+const executions = (dir: string): string => path.join(dir, ".orun", "executions");
+
+test("run --background --json refused by its child: the new record that held only the refusal goes, latest names the last run again", async (t) => {
+  const dir = await planDir(t, DEPENDENT, {}, "orun-bg-refused-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "first"], { cwd: dir })).code, 0);
+
+  const refused = await runOrun(["run", "plan.json", "--background", "--json", "--job", "b@dev.x"], { cwd: dir });
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.match((JSON.parse(refused.stdout) as { error: { message: string } }).error.message, /^cannot run b@dev\.x: dependencies not completed \(a@dev\.x\)/);
+  assert.deepEqual((await readdir(executions(dir))).sort(), ["first", "latest"]);
+  assert.equal(await readlink(path.join(executions(dir), "latest")), "first");
+  const status = await runOrun(["status"], { cwd: dir });
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  assert.match(status.stdout, /Run: first/);
+  assert.doesNotMatch(status.stdout, /Error:/);
+});
+
+test("run --background --json refused in a folder with no records yet: no .orun/executions is left behind", async (t) => {
+  const dir = await planDir(t, DEPENDENT, {}, "orun-bg-refused-");
+  const refused = await runOrun(["run", "plan.json", "--background", "--json", "--job", "b@dev.x", "--exec-id", "only"], { cwd: dir });
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  assert.equal(existsSync(executions(dir)), false, "executions/ was left");
+  // The exec-id is free again: the command the refusal names starts it afresh.
+  const started = await runOrun(["run", "plan.json", "--job", "a@dev.x", "--exec-id", "only"], { cwd: dir });
+  assert.equal(started.code, 0, started.stdout + started.stderr);
+});
+
+test("run --background (no --json) refused by its child: the record is the one place the error shows, so it stays and status shows it", async (t) => {
+  const dir = await planDir(t, DEPENDENT, {}, "orun-bg-refused-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "first"], { cwd: dir })).code, 0);
+  const started = await runOrun(["run", "plan.json", "--background", "--job", "b@dev.x", "--exec-id", "kept"], { cwd: dir });
+  assert.equal(started.code, 0, started.stdout + started.stderr);
+  assert.match(started.stdout, /background run started/);
+  let shown = "";
+  await until(async () => {
+    shown = (await runOrun(["status"], { cwd: dir })).stdout;
+    return /Error:/.test(shown);
+  }, "status to show the child's refusal");
+  assert.match(shown, /Run: kept .*State: failed/);
+  assert.match(shown, /Error: cannot run b@dev\.x: dependencies not completed \(a@dev\.x\)/);
+  assert.equal(await readlink(path.join(executions(dir), "latest")), "kept");
+});
