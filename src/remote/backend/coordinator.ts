@@ -245,6 +245,12 @@ export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
   return clock.now.getTime() - beat > clock.leaseMs;
 }
 
+/** How long until a running job's lease lapses (isLeaseExpired), 0 when it has; whole ms. */
+function leaseLeftMs(job: JobRecord, clock: Clock): number {
+  const beat = job.heartbeatAt ? Date.parse(job.heartbeatAt) : Number.NEGATIVE_INFINITY;
+  return Math.max(0, Math.ceil(beat + clock.leaseMs - clock.now.getTime()));
+}
+
 function findJob(state: RunState, jobId: string): JobRecord {
   const job = state.jobs.find((j) => j.jobId === jobId);
   if (!job) throw new CoordinatorError(404, "Job not found");
@@ -357,7 +363,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       // A repeated claim by the holder (its first answer was lost and it retried): the same claim, not a second attempt.
       if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       if (isLeaseExpired(job, clock)) return take("takeover");
-      return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}` }, changedJobs: [] };
+      return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}`, leaseExpiresInMs: leaseLeftMs(job, clock) }, changedJobs: [] };
     case "failed": {
       const failed: ClaimResponse = { claimed: false, currentStatus: "failed", ...(job.lastError ? { reason: job.lastError } : {}) };
       if (!options.retry && !isLaterAttempt(job, claimer)) return { result: failed, changedJobs: [] };
