@@ -429,7 +429,9 @@ export class RemoteHooks implements ExecutionHooks {
       for (const dep of claim.depsAbandoned ?? []) {
         if (announcedAbandoned.has(dep)) continue;
         announcedAbandoned.add(dep);
-        this.say(`! ${dep}: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
+        // Given back by a runner that was canceled (POST …/release), or left by one that stopped heartbeating.
+        const how = claim.depsReleased?.includes(dep) ? "was canceled and released it" : "stopped (lease expired)";
+        this.say(`! ${dep}: its runner ${how} and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
       }
       const left = deadline - Date.now();
       if (left <= 0) {

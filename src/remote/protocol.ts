@@ -154,9 +154,11 @@ export interface ClaimResponse {
   depsWaiting?: boolean;
   /**
    * With depsWaiting: jobs upstream — direct dependencies, or further up through pending ones — whose runner
-   * stopped (lease expired) and that no runner has taken over since.
+   * stopped (lease expired) or gave them back (depsReleased) and that no runner has taken over since.
    */
   depsAbandoned?: string[];
+  /** Of depsAbandoned, those their runner gave back (it was canceled: POST …/release), not left to lapse (this backend). */
+  depsReleased?: string[];
   depsBlocked?: boolean;
   /** Why the job cannot run (e.g. `dependency a@dev.x failed`). */
   reason?: string;
