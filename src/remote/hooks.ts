@@ -26,6 +26,12 @@ import { shellWord } from "../util/shell-word.js";
 /** How long a deferrable job's wait (admit) long-polls before it looks whether another job became ready here. */
 const DEFERRABLE_POLL_MS = 1_000;
 
+/**
+ * How long after a held job's lease lapses (as its claim's answer dated it) a runner that moved on from it wakes to
+ * claim it: the backend takes over a lease only once it has lapsed, and the answer reached this runner after it dated it.
+ */
+const LAPSE_MARGIN_MS = 250;
+
 /** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
 const RUNNER_NAME_WAIT_MS = 5_000;
 
@@ -162,6 +168,8 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly released = new Set<string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
   private readonly waitingFor = new Map<string, string>();
+  /** Deferred jobs another runner holds: the timer that wakes each when its holder's lease lapses (watchLease). */
+  private readonly leaseWatches = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -283,6 +291,9 @@ export class RemoteHooks implements ExecutionHooks {
   async beforeJob(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
     const id = canonicalJobId(job.id);
     this.runSignal = signal;
+    // Picked again (woken, or by a free slot): its claim below answers afresh.
+    clearTimeout(this.leaseWatches.get(id));
+    this.leaseWatches.delete(id);
     try {
       await this.ensureRun(signal);
       if (this.stopped) return { action: "skipped", reason: this.stopped };
@@ -323,6 +334,7 @@ export class RemoteHooks implements ExecutionHooks {
       if (signal.aborted) throw new OrunError("canceled");
       const retry = this.options.retryJob === id;
       const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => this.runGone(err, id));
+      const lapsesAt = claim.currentStatus === "running" && typeof claim.leaseExpiresInMs === "number" ? Date.now() + claim.leaseExpiresInMs : undefined;
       for (const reopened of claim.retried ? (claim.reopened ?? []) : []) this.reopenedHere.add(reopened);
       if (claim.claimed || claim.currentStatus === "success") this.reopenedHere.delete(id);
       if (claim.claimed) {
@@ -397,7 +409,7 @@ export class RemoteHooks implements ExecutionHooks {
       }
       // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
       const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
-      if (deferrable && context.othersReady()) return { action: "defer" };
+      if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt);
       const message =
         claim.currentStatus === "skipped"
           ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
@@ -417,7 +429,9 @@ export class RemoteHooks implements ExecutionHooks {
       for (const dep of claim.depsAbandoned ?? []) {
         if (announcedAbandoned.has(dep)) continue;
         announcedAbandoned.add(dep);
-        this.say(`! ${dep}: its runner stopped (lease expired) and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
+        // Given back by a runner that was canceled (POST …/release), or left by one that stopped heartbeating.
+        const how = claim.depsReleased?.includes(dep) ? "was canceled and released it" : "stopped (lease expired)";
+        this.say(`! ${dep}: its runner ${how} and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
       }
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -426,7 +440,7 @@ export class RemoteHooks implements ExecutionHooks {
       // Deferrable, the wait is cut short to look again whether another job became ready here meanwhile.
       const waitMs = Math.min(this.options.longPollMs ?? 25_000, deferrable ? DEFERRABLE_POLL_MS : Number.POSITIVE_INFINITY, left);
       const res = await client.runnable(runId, { job: id, waitMs, signal }).catch((err: unknown) => this.runGone(err, id));
-      if (deferrable && context.othersReady()) return { action: "defer" };
+      if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt);
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
       if (!res.job && !res.jobs.includes(id)) {
@@ -434,6 +448,24 @@ export class RemoteHooks implements ExecutionHooks {
         pollDelay = Math.min(pollDelay * 2, 15_000);
       }
     }
+  }
+
+  /**
+   * Defers `id`. When another runner holds it and the backend said when that runner's lease lapses (`lapsesAt`, this
+   * machine's clock), the job is woken then, ahead of the ready jobs: if that runner died, the next free slot here
+   * takes the job over (the backend lets one claim do so) instead of leaving it until no ready job is left. A holder
+   * that is alive has beaten meanwhile: the claim answers with its new lease, and the job is deferred again until then.
+   */
+  private defer(id: string, context: AdmissionContext, lapsesAt: number | undefined): BeforeJobDecision {
+    if (lapsesAt !== undefined) {
+      const timer = setTimeout(() => {
+        this.leaseWatches.delete(id);
+        context.wake();
+      }, Math.max(0, lapsesAt - Date.now()) + LAPSE_MARGIN_MS);
+      timer.unref();
+      this.leaseWatches.set(id, timer);
+    }
+    return { action: "defer" };
   }
 
   /** A failed job this attempt did not retry (notRetried) that `id` depends on, directly or through the plan's jobs. */
@@ -828,6 +860,8 @@ export class RemoteHooks implements ExecutionHooks {
 
   async close(): Promise<void> {
     await this.reports;
+    for (const timer of this.leaseWatches.values()) clearTimeout(timer);
+    this.leaseWatches.clear();
     for (const entry of this.active.values()) {
       clearInterval(entry.timer);
       entry.ended.abort();

@@ -154,9 +154,11 @@ export interface ClaimResponse {
   depsWaiting?: boolean;
   /**
    * With depsWaiting: jobs upstream — direct dependencies, or further up through pending ones — whose runner
-   * stopped (lease expired) and that no runner has taken over since.
+   * stopped (lease expired) or gave them back (depsReleased) and that no runner has taken over since.
    */
   depsAbandoned?: string[];
+  /** Of depsAbandoned, those their runner gave back (it was canceled: POST …/release), not left to lapse (this backend). */
+  depsReleased?: string[];
   depsBlocked?: boolean;
   /** Why the job cannot run (e.g. `dependency a@dev.x failed`). */
   reason?: string;
@@ -167,6 +169,12 @@ export interface ClaimResponse {
   stop?: boolean;
   /** Lease length granted with a claim; heartbeat well within it. */
   leaseMs?: number;
+  /**
+   * With currentStatus `running` (another runner holds it): how long until its lease lapses, in ms on the backend's
+   * clock (this backend; v2 sends none). A claim after that takes it over: a runner that moved on from the job wakes
+   * then to claim it (hooks.ts).
+   */
+  leaseExpiresInMs?: number;
   /** The claim reopened a failed job (`retry`, or a later attempt of the workflow run that failed it). */
   retried?: boolean;
   /** With `retried`: the jobs skipped because of it, or by the run's stop it cleared, that are pending again. */

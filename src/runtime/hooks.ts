@@ -24,6 +24,11 @@ export type BeforeJobDecision =
 export interface AdmissionContext {
   /** Whether other ready jobs wait for a slot now: a job another runner holds is then deferred, not waited for. */
   othersReady(): boolean;
+  /**
+   * Puts the job, once deferred, ahead of every ready job: the next free slot takes it (remote state: the lease of the
+   * runner holding it lapsed, so this runner takes it over now rather than after the ready jobs).
+   */
+  wake(): void;
 }
 
 export interface ExecutionHooks {

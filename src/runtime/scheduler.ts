@@ -25,7 +25,7 @@ import type { PlanJob } from "../model/plan.js";
  * step (the caller recorded it not run, with the stop's reason): counted not run, and what waits for it is left to the
  * stop's reason, as every job the stop kept from starting.
  * `deferred`: not decided yet, nothing of it done (remote state: another runner holds it) — its slot goes to the next
- * ready job, and the job is picked again once no other ready job waits.
+ * ready job, and the job is picked again once no other ready job waits, or first when its run() wakes it (RunContext.wake).
  */
 export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released" | "blocked" | "skipped" | "not-started" | "deferred";
 
@@ -33,6 +33,11 @@ export type JobOutcome = "completed" | "failed" | "failed-tolerated" | "released
 export interface RunContext {
   /** Whether other ready jobs wait for a slot now (a deferred job's slot would go to one of them). */
   othersReady(): boolean;
+  /**
+   * Once the job is deferred: it is picked next, ahead of every ready job (remote state: the lease of the runner that
+   * held it lapsed, so it is this runner's to take over now). Ignored unless the job waits deferred.
+   */
+  wake(): void;
 }
 
 /** Why a job the run's cancel kept from starting did not run. */
@@ -105,7 +110,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   const ready = new ReadyQueue();
   /** Jobs whose run() deferred them (JobOutcome `deferred`), in the order they were: picked when no ready job waits. */
   const deferred: string[] = [];
-  const context: RunContext = { othersReady: () => ready.size > 0 };
+  /** Deferred jobs woken (RunContext.wake): picked before any ready job. */
+  const woken: string[] = [];
   const result: ScheduleResult = { completed: 0, failed: 0, blocked: 0, notRun: 0 };
   const finished = new Set<string>();
   const notRunReasons = new Map<string, string>();
@@ -199,7 +205,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
 
     const settleIfDone = (): void => {
       if (running > 0 || tickets.size > 0 || settling > 0 || startsDue) return;
-      if ((ready.size > 0 || deferred.length > 0) && stopReason === undefined) return;
+      if ((ready.size > 0 || deferred.length > 0 || woken.length > 0) && stopReason === undefined) return;
       // Whatever never became ready or was never started is recorded with a reason.
       markLeftovers();
       request.signal?.removeEventListener("abort", onAbort);
@@ -361,15 +367,26 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       }
     };
 
+    const contextOf = (id: string): RunContext => ({
+      othersReady: () => ready.size > 0,
+      wake: () => {
+        const at = deferred.indexOf(id);
+        if (at < 0 || stopReason !== undefined) return;
+        deferred.splice(at, 1);
+        woken.push(id);
+        startSoon();
+      },
+    });
+
     const pump = (): void => {
       const startedNow: string[] = [];
-      while (running < concurrency && (ready.size > 0 || deferred.length > 0) && stopReason === undefined) {
-        const id = ready.size > 0 ? ready.pop()! : deferred.shift()!;
+      while (running < concurrency && (woken.length > 0 || ready.size > 0 || deferred.length > 0) && stopReason === undefined) {
+        const id = woken.length > 0 ? woken.shift()! : ready.size > 0 ? ready.pop()! : deferred.shift()!;
         if (finished.has(id)) continue;
         running++;
         let promise: Promise<JobOutcome>;
         try {
-          promise = request.run(byId.get(id)!, context);
+          promise = request.run(byId.get(id)!, contextOf(id));
         } catch (err) {
           promise = Promise.reject(err);
         }

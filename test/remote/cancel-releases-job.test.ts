@@ -86,6 +86,10 @@ describe("a runner canceled while its job runs releases the job", () => {
         assert.ok(!state.run.stoppedReason, JSON.stringify(state.run));
         assert.equal(runnerB.child.exitCode, null, runnerB.output());
         assert.doesNotMatch(runnerB.output(), /will not run/);
+        // b's runner is told a was given back by its canceled runner, not that a lease expired.
+        await until(() => /! a@dev\.long: its runner /.test(runnerB.output()), "b's runner to name a", 60_000);
+        assert.match(runnerB.output(), /! a@dev\.long: its runner was canceled and released it and no runner has taken it over; re-run it in this run: orun run /);
+        assert.doesNotMatch(runnerB.output(), /lease expired/);
 
         // The rejoin line, pasted into a shell on machine A, takes a over; b then runs on machine B.
         await fs.writeFile(second, "");

@@ -368,3 +368,34 @@ test("a deferred job goes back in line behind every ready job, keeps its depende
   assert.deepEqual(othersReady, [true, true, false, false, false]);
   assert.deepEqual(result, { completed: 4, failed: 0, blocked: 0, notRun: 0 });
 });
+
+test("a deferred job woken by its run (remote state: its holder's lease lapsed) takes the next free slot, ahead of the ready jobs", async () => {
+  const jobs = ["a", "b", "c", "d", "e"].map((id) => ({ id, name: id, component: id, environment: "dev", dependsOn: [], steps: [] }) as PlanJob);
+  const picked: string[] = [];
+  let wakeA: (() => void) | undefined;
+  let releaseB!: () => void;
+  const bRunning = new Promise<void>((resolve) => (releaseB = resolve));
+  const result = await schedule({
+    jobs,
+    concurrency: 1,
+    failFast: false,
+    satisfied: new Set(),
+    notRun: () => assert.fail("every job runs"),
+    run: async (job, context) => {
+      picked.push(job.id);
+      if (job.id === "a" && wakeA === undefined) {
+        wakeA = () => context.wake();
+        return "deferred";
+      }
+      // While b runs, a's wake comes: a goes before c, d and e, which were ready before it.
+      if (job.id === "b") {
+        wakeA!();
+        releaseB();
+      }
+      await bRunning;
+      return "completed";
+    },
+  });
+  assert.deepEqual(picked, ["a", "b", "a", "c", "d", "e"]);
+  assert.deepEqual(result, { completed: 5, failed: 0, blocked: 0, notRun: 0 });
+});

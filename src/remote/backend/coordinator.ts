@@ -221,7 +221,7 @@ export function pendingUpstream(loaded: readonly JobRecord[], have: Set<string>)
 }
 
 /**
- * The jobs upstream of `job` whose runner stopped (lease expired, released by the sweeper) and that nobody
+ * The jobs upstream of `job` whose runner stopped (lease expired, released by the sweeper) or gave them back, and that nobody
  * has claimed since: pending again after an attempt. Walked through pending never-claimed dependencies, so
  * a runner waiting behind a chain (A abandoned → B waits → C waits on B) is told about A too.
  */
@@ -243,6 +243,12 @@ export function isLeaseExpired(job: JobRecord, clock: Clock): boolean {
   if (job.status !== "running") return false;
   const beat = job.heartbeatAt ? Date.parse(job.heartbeatAt) : Number.NEGATIVE_INFINITY;
   return clock.now.getTime() - beat > clock.leaseMs;
+}
+
+/** How long until a running job's lease lapses (isLeaseExpired), 0 when it has; whole ms. */
+function leaseLeftMs(job: JobRecord, clock: Clock): number {
+  const beat = job.heartbeatAt ? Date.parse(job.heartbeatAt) : Number.NEGATIVE_INFINITY;
+  return Math.max(0, Math.ceil(beat + clock.leaseMs - clock.now.getTime()));
 }
 
 function findJob(state: RunState, jobId: string): JobRecord {
@@ -343,10 +349,14 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       if (blocked) return { result: { claimed: false, currentStatus: "pending", depsBlocked: true, reason: `dependency ${blocked} ${byId.get(blocked)?.status}` }, changedJobs: [] };
       const waiting = job.deps.filter((d) => byId.get(d)?.status !== "success");
       if (waiting.length > 0) {
-        // Claimed once and pending again: the sweeper released it from a runner that stopped heartbeating.
+        // Claimed once and pending again: the sweeper released it from a runner that stopped heartbeating, or its
+        // runner gave it back (releaseJob), which the waiting runner is told apart.
         const abandoned = abandonedUpstream(job, byId);
-        const result = { claimed: false, currentStatus: "pending" as const, depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` };
-        return { result: abandoned.length > 0 ? { ...result, depsAbandoned: abandoned } : result, changedJobs: [] };
+        const released = abandoned.filter((id) => givenBack(byId.get(id)!));
+        const result: ClaimResponse = { claimed: false, currentStatus: "pending", depsWaiting: true, reason: `waiting for ${waiting.join(", ")}` };
+        if (abandoned.length > 0) result.depsAbandoned = abandoned;
+        if (released.length > 0) result.depsReleased = released;
+        return { result, changedJobs: [] };
       }
       // Its own swept job, untouched since: the runner is back, nothing was handed on.
       if (isHeldBy(job, runnerId)) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
@@ -357,7 +367,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       // A repeated claim by the holder (its first answer was lost and it retried): the same claim, not a second attempt.
       if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
       if (isLeaseExpired(job, clock)) return take("takeover");
-      return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}` }, changedJobs: [] };
+      return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}`, leaseExpiresInMs: leaseLeftMs(job, clock) }, changedJobs: [] };
     case "failed": {
       const failed: ClaimResponse = { claimed: false, currentStatus: "failed", ...(job.lastError ? { reason: job.lastError } : {}) };
       if (!options.retry && !isLaterAttempt(job, claimer)) return { result: failed, changedJobs: [] };

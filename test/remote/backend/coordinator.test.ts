@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, initialJobs, isJobActionable, releaseJob, updateJob, type Clock, type JobRecord, type Mutation, type RunState } from "../../../src/remote/backend/coordinator.js";
+import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, initialJobs, isJobActionable, releaseExpiredLeases, releaseJob, updateJob, type Clock, type JobRecord, type Mutation, type RunState } from "../../../src/remote/backend/coordinator.js";
 import type { BackendPlan } from "../../../src/remote/protocol.js";
 
 const plan = (jobs: unknown[]): BackendPlan => ({ checksum: "sha256-x", jobs: jobs as BackendPlan["jobs"] });
@@ -163,6 +163,9 @@ test("a runner canceled gives its job back: pending at once, attempt kept, depen
   const [x, d] = state.jobs as [JobRecord, JobRecord];
   assert.deepEqual([x.status, x.attempts, x.lastError, d.status], ["pending", 1, "released by its runner one: canceled while it ran (step s: canceled)", "pending"]);
   assert.ok(!state.run.stoppedReason, "no fail-fast");
+  // A runner waiting behind it hears it was given back, not that a lease lapsed.
+  const behind = claimJob(state, "d", "three", at(1)).result;
+  assert.deepEqual([behind.depsAbandoned, behind.depsReleased], [["x"], ["x"]]);
   // A repeat (its answer lost) is answered the same; a beat already on its way is told to stop.
   assert.deepEqual(releaseJob(state, "x", "one", undefined, at(2)).result, { ok: true, status: "pending" });
   assert.deepEqual(heartbeatJob(state, "x", "one", at(3)).result, { ok: false, abort: true });
@@ -175,4 +178,25 @@ test("a runner canceled gives its job back: pending at once, attempt kept, depen
   state.run.stoppedReason = "fail-fast after z failed";
   assert.deepEqual(releaseJob(state, "x", "two", "canceled", at(6)).result, { ok: true, status: "skipped" });
   assert.deepEqual([x.status, x.lastError], ["skipped", "not started: fail-fast after z failed"]);
+});
+
+test("a claim of a job another runner holds says when its lease lapses, on the backend's clock; a claim past then takes it over", () => {
+  const at = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 5_000 });
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null, failFast: false } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }])) };
+  assert.equal(claimJob(state, "x", "one", at(0)).result.claimed, true);
+  assert.deepEqual(claimJob(state, "x", "two", at(1_500)).result, { claimed: false, currentStatus: "running", reason: "running on runner one", leaseExpiresInMs: 3_500 });
+  // A beat renews it: the answer moves with it.
+  heartbeatJob(state, "x", "one", at(2_000));
+  assert.equal(claimJob(state, "x", "two", at(2_000)).result.leaseExpiresInMs, 5_000);
+  // At the lapse itself the lease still holds (isLeaseExpired is strict); just past it, the claim takes over.
+  assert.deepEqual(claimJob(state, "x", "two", at(7_000)).result.leaseExpiresInMs, 0);
+  const taken = claimJob(state, "x", "two", at(7_001)).result;
+  assert.deepEqual([taken.claimed, taken.takeover], [true, true]);
+  // Swept instead (its runner stopped heartbeating): abandoned, not released.
+  const swept: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "y" }, { jobId: "e", deps: ["y"] }])) };
+  claimJob(swept, "y", "one", at(0));
+  releaseExpiredLeases(swept, at(5_001));
+  const waiting = claimJob(swept, "e", "two", at(5_002)).result;
+  assert.deepEqual([waiting.depsAbandoned, waiting.depsReleased], [["y"], undefined]);
 });
