@@ -168,6 +168,8 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly released = new Set<string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
   private readonly waitingFor = new Map<string, string>();
+  /** The run's claimable jobs at the last look of a waiting slot (admit): one that appears since wakes the deferred jobs. */
+  private lastRunnable = new Set<string>();
   /** Deferred jobs another runner holds: the timer that wakes each when its holder's lease lapses (watchLease). */
   private readonly leaseWatches = new Map<string, NodeJS.Timeout>();
 
@@ -440,7 +442,11 @@ export class RemoteHooks implements ExecutionHooks {
       // Deferrable, the wait is cut short to look again whether another job became ready here meanwhile.
       const waitMs = Math.min(this.options.longPollMs ?? 25_000, deferrable ? DEFERRABLE_POLL_MS : Number.POSITIVE_INFINITY, left);
       const res = await client.runnable(runId, { job: id, waitMs, signal }).catch((err: unknown) => this.runGone(err, id));
-      if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt);
+      // A job that became claimable elsewhere means the run moved: a job deferred here may have ended on its runner
+      // (its dependents then ready here) or been given back. The deferred jobs are looked at again, ahead of this one.
+      const appeared = res.jobs.some((job) => job !== id && !this.lastRunnable.has(job));
+      this.lastRunnable = new Set(res.jobs);
+      if (deferrable && (context.othersReady() || (appeared && context.wakeDeferred()))) return this.defer(id, context, lapsesAt);
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
       if (!res.job && !res.jobs.includes(id)) {

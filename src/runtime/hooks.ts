@@ -29,6 +29,8 @@ export interface AdmissionContext {
    * runner holding it lapsed, so this runner takes it over now rather than after the ready jobs).
    */
   wake(): void;
+  /** Wakes every deferred job (each as wake() would); whether there was one: the run changed on another runner. */
+  wakeDeferred(): boolean;
 }
 
 export interface ExecutionHooks {

@@ -38,6 +38,11 @@ export interface RunContext {
    * held it lapsed, so it is this runner's to take over now). Ignored unless the job waits deferred.
    */
   wake(): void;
+  /**
+   * Wakes every job deferred now, as wake() does each; whether there was one. Remote state: the run changed elsewhere
+   * (a job became claimable), so what they waited on may have ended — a completion there readies their dependents here.
+   */
+  wakeDeferred(): boolean;
 }
 
 /** Why a job the run's cancel kept from starting did not run. */
@@ -368,13 +373,20 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
     };
 
     const contextOf = (id: string): RunContext => ({
-      othersReady: () => ready.size > 0,
+      // Woken jobs count: a slot waiting on a held job gives way to them.
+      othersReady: () => ready.size > 0 || woken.length > 0,
       wake: () => {
         const at = deferred.indexOf(id);
         if (at < 0 || stopReason !== undefined) return;
         deferred.splice(at, 1);
         woken.push(id);
         startSoon();
+      },
+      wakeDeferred: () => {
+        if (deferred.length === 0 || stopReason !== undefined) return false;
+        woken.push(...deferred.splice(0));
+        startSoon();
+        return true;
       },
     });
 
