@@ -375,28 +375,51 @@ export async function remoteLogs(
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
   const filtered = Boolean(opts.job || opts.step || opts.failed);
   const wantedJob = opts.job;
+  // Inside GitHub Actions the logs are printed as the local `orun logs` prints them there (runtime/output/gha-logs.ts):
+  // masked with the values the jobs' steps masked, handed to the runner first, between stop-commands markers; orun's
+  // own lines masked and never a workflow command.
+  const gha = await import("../runtime/output/gha-logs.js");
+  const inGithub = gha.insideGithubActions(env);
+  const masker = new (await import("../runners/github-actions/masker.js")).Masker();
+  const say = (text: string, stream: NodeJS.WriteStream = process.stderr): void => void stream.write(inGithub ? gha.githubNoteText(masker, text) : text);
   // This backend names a job's log (logRef) once it has one; a v2 backend reports logRef null even then and no
   // size, so there every job's log is asked for (a missing one reads as empty).
   const mayHaveLog = (j: JobView) => Boolean(j.logRef) || j.logBytes === undefined;
   const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wantedJob || REMOTE_MATCH.job(j.jobId, wantedJob)) && (!opts.failed || j.status === "failed"));
   // Nothing printed for a filter: why, from the jobs it selects (their status and reason; see runtime/logs-scope.ts).
-  const noLogsMatch = (scope: LogScope | undefined) => (opts.raw ? process.stderr : process.stdout).write(noLogsMatchText(scope, filter));
+  const noLogsMatch = (scope: LogScope | undefined) => say(noLogsMatchText(scope, filter), opts.raw ? process.stderr : process.stdout);
   if (!opts.follow) {
     const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(reader));
     // A job or step the run does not have (a typo) is an error, before any log is read.
     const scope = checkRemoteLogFilter(runId, jobs, filter);
     const entries: { job: JobView; log: string }[] = [];
     const step = stepWanted(opts.step, select(jobs));
+    const values: string[] = [];
     for (const job of select(jobs)) {
-      const log = stepSections(await client.readLog(runId, job.jobId), step, opts.raw, job.steps);
+      const whole = await client.readLog(runId, job.jobId);
+      // Every step of the job, the one shown or not (the step that masked a value may not be the one shown).
+      if (inGithub) values.push(...gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
+      const log = stepSections(whole, step, opts.raw, job.steps);
       if (log.trim()) entries.push({ job, log });
+    }
+    const handed: string[] = [];
+    for (const value of values) {
+      const known = masker.size;
+      masker.add(value);
+      if (masker.size > known) handed.push(value);
     }
     if (entries.length === 0) {
       if (filtered) noLogsMatch(scope);
-      else (opts.raw ? process.stderr : process.stdout).write("No logs for this run yet.\n");
+      else say("No logs for this run yet.\n", opts.raw ? process.stderr : process.stdout);
       return 0;
     }
-    process.stdout.write(opts.raw ? rawLogsText(entries) : logsText(run, entries));
+    const text = opts.raw ? rawLogsText(entries) : logsText(run, entries);
+    if (!inGithub) process.stdout.write(text);
+    else {
+      const shown = gha.githubLogWriter({ masker, values: handed }, (chunk) => void process.stdout.write(chunk));
+      shown.write(text);
+      shown.end();
+    }
     return 0;
   }
   // Follow: print what each job's log gains until the run is finished (then one last read).
@@ -407,53 +430,66 @@ export async function remoteLogs(
   let printed = false;
   // Output of several jobs interleaves by whole lines, each stretch under its job's name.
   let printing: string | undefined;
+  // Inside GitHub Actions a value a step masks is learnt as its line comes, and handed to the runner before it.
+  const learning = inGithub ? gha.githubLogWriter({ masker, values: [] }, (chunk) => void process.stdout.write(chunk), { learn: true }) : undefined;
+  const out = (text: string): void => void (learning ? learning.write(text) : process.stdout.write(text));
   const print = (jobId: string, text: string) => {
     if (!text) return;
     printed = true;
-    process.stdout.write(printing === jobId || opts.raw ? text : `── ${printable(jobId)}\n${text}`);
+    out(printing === jobId || opts.raw ? text : `── ${printable(jobId)}\n${text}`);
     printing = jobId;
   };
-  for (;;) {
-    // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
-    // Once read, a run that is not found any more has gone: said as such.
-    const gone = (err: unknown) => (isRunNotFound(err) && seen ? runGone(runId, reader.baseUrl) : err);
-    let run: RunView;
-    try {
-      run = await client.getRun(runId);
-    } catch (err) {
-      if (seen || !isRunNotFound(err)) throw gone(err);
-      // Not created yet (followed before its runners start, as status --watch waits for it): said once, waited for.
-      if (!waiting) process.stderr.write(notYetLine(runId, reader.baseUrl, await localRecordHint(reader)));
-      waiting = true;
-      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
-      continue;
-    }
-    seen = true;
-    const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
-    // The run's jobs are registered with it: a typo is refused at the first listing, before anything is printed.
-    if (!checked) checkRemoteLogFilter(runId, jobs, filter);
-    checked = true;
-    // Judged on the jobs listed now: their step keys are registered with the run.
-    const step = stepWanted(opts.step, select(jobs));
-    for (const job of select(jobs)) {
-      let log = followed.get(job.jobId);
-      if (!log) followed.set(job.jobId, (log = new FollowedLog(step, opts.raw, job.steps)));
-      const shown = log.shown;
-      const { restarted, retried, text } = await log.poll(client, runId, job);
-      if (restarted && shown) {
-        const why = retried ? "the failed job is retried in this run" : "another runner took the job over";
-        (opts.raw ? process.stderr : process.stdout).write(`── ${printable(job.jobId)} (its log restarted: ${why})\n`);
-        printing = opts.raw ? printing : job.jobId;
+  const followRemoteLogs = async (): Promise<number> => {
+    for (;;) {
+      // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
+      // Once read, a run that is not found any more has gone: said as such.
+      const gone = (err: unknown) => (isRunNotFound(err) && seen ? runGone(runId, reader.baseUrl) : err);
+      let run: RunView;
+      try {
+        run = await client.getRun(runId);
+      } catch (err) {
+        if (seen || !isRunNotFound(err)) throw gone(err);
+        // Not created yet (followed before its runners start, as status --watch waits for it): said once, waited for.
+        if (!waiting) say(notYetLine(runId, reader.baseUrl, await localRecordHint(reader)));
+        waiting = true;
+        await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
+        continue;
       }
-      print(job.jobId, text);
+      seen = true;
+      const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
+      // The run's jobs are registered with it: a typo is refused at the first listing, before anything is printed.
+      if (!checked) checkRemoteLogFilter(runId, jobs, filter);
+      checked = true;
+      // Judged on the jobs listed now: their step keys are registered with the run.
+      const step = stepWanted(opts.step, select(jobs));
+      for (const job of select(jobs)) {
+        let log = followed.get(job.jobId);
+        if (!log) followed.set(job.jobId, (log = new FollowedLog(step, opts.raw, job.steps)));
+        const shown = log.shown;
+        const { restarted, retried, text } = await log.poll(client, runId, job);
+        if (restarted && shown) {
+          const why = retried ? "the failed job is retried in this run" : "another runner took the job over";
+          const restartLine = `── ${printable(job.jobId)} (its log restarted: ${why})\n`;
+          if (opts.raw) say(restartLine);
+          else out(restartLine);
+          printing = opts.raw ? printing : job.jobId;
+        }
+        print(job.jobId, text);
+      }
+      if (isRunFinished(run)) {
+        for (const [jobId, log] of followed) print(jobId, log.end());
+        // As without --follow: a filter that printed nothing says so, with the status of the jobs it selects.
+        if (!printed && filtered) noLogsMatch(checkRemoteLogFilter(runId, jobs, filter));
+        return run.status === "completed" ? 0 : 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
     }
-    if (isRunFinished(run)) {
-      for (const [jobId, log] of followed) print(jobId, log.end());
-      // As without --follow: a filter that printed nothing says so, with the status of the jobs it selects.
-      if (!printed && filtered) noLogsMatch(checkRemoteLogFilter(runId, jobs, filter));
-      return run.status === "completed" ? 0 : 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
+  };
+  try {
+    return await followRemoteLogs();
+  } finally {
+    // The closing marker even when the follow ends in an error: the runner's commands are on again for what follows.
+    learning?.end();
   }
 }
 
@@ -550,9 +586,14 @@ export function stepSections(log: string, step: StepWanted | undefined, raw = fa
   if (!step && !raw) return log;
   const filter = new StepFilter(step, raw, steps);
   if (!steps) return filter.push(log) + filter.flush();
-  const lines = log.split(/(?<=\n)/).filter((line) => line !== "");
+  const lines = logLines(log);
   const headers = sectionHeaders(lines, steps);
   return lines.filter((line, i) => filter.take(line, headers.has(i))).join("");
+}
+
+/** A whole log's lines, each with its line break. */
+function logLines(log: string): string[] {
+  return log.split(/(?<=\n)/).filter((line) => line !== "");
 }
 
 /** The step key a header-shaped line (`=== <key> ===`, as runners write section headers) names. */

@@ -15,7 +15,7 @@ import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { scopeJobs } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
-import { warnOnStderr } from "../../util/warning.js";
+import { warnOnStderr, warningLine } from "../../util/warning.js";
 import { printable } from "../../util/printable.js";
 import { refuseConflictingFlags, refuseRemoteFlagConflicts } from "./run-flag-conflicts.js";
 
@@ -800,10 +800,18 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     process.stdout.write("No runs yet.\n");
     return 0;
   }
+  // Inside GitHub Actions the record's clear text is printed masked, with the runner's commands stopped (gha-logs.ts):
+  // the masks of all the record's steps hide values in the output and in orun's own notes (a corrupt state.json is
+  // refused below, as without GitHub Actions).
+  const gha = await import("../../runtime/output/gha-logs.js");
+  const byJob = gha.insideGithubActions() ? await gha.recordedJobMasks(await listLogs(store, execId).catch(() => [])) : undefined;
+  const masks = byJob && gha.masksOf(byJob);
+  // orun's own lines (notes, warnings; on stdout, those printed in place of logs): masked, never a workflow command.
+  const say = (text: string, stream: NodeJS.WriteStream = process.stderr): void => void stream.write(masks ? gha.githubNoteText(masks.masker, text) : text);
   // The step logs do not depend on metadata.json: one that cannot be read (or of the wrong shape) is said, not refused.
   const anyMetadata = { metadataOfAnyShape: true };
   const { unreadable } = await store.readMetadataLeniently(execId, { anyDamage: true });
-  if (unreadable) warnOnStderr(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`);
+  if (unreadable) say(warningLine(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`));
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
   const { checkLogFilter, noLogsMatchText, noStepRanText } = await import("../../runtime/logs-scope.js");
   // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
@@ -811,32 +819,29 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
   const { pipeWriter } = await import("../../runtime/output/pipe-writer.js");
   const plainWrite = pipeWriter(1, outputClosed) ?? ((chunk: string | Buffer): void => void process.stdout.write(chunk));
-  // Inside GitHub Actions the record's clear text is printed masked, with the runner's commands stopped (gha-logs.ts):
-  // the masks are those of all the steps of the jobs shown.
-  const gha = await import("../../runtime/output/gha-logs.js");
-  const githubLog = async (jobIds: ReadonlySet<string> | undefined, learn: boolean) => {
-    const scanned = (await listLogs(store, execId, { job: opts.job })).filter((entry) => jobIds === undefined || jobIds.has(entry.jobId));
-    return gha.githubLogWriter(await gha.recordedMasks(scanned), (chunk) => plainWrite(chunk), { learn });
-  };
-  const followed = opts.follow && gha.insideGithubActions() ? await githubLog(undefined, true) : undefined;
+  // The runner is handed the masks of the jobs shown (all, when following).
+  const githubLog = (jobIds: ReadonlySet<string> | undefined, learn: boolean) =>
+    byJob && masks && gha.githubLogWriter({ masker: masks.masker, values: gha.masksOf(byJob, jobIds).values }, (chunk) => plainWrite(chunk), { learn });
+  const followed = opts.follow ? githubLog(undefined, true) : undefined;
   const write = followed?.write ?? plainWrite;
   // What is not a log (a job's error in place of the log it never wrote) goes to stderr under --raw.
-  const note = (text: string): void => void process.stderr.write(text);
+  const note = (text: string): void => say(text);
+  const saidInPlace = (text: string): void => say(text, opts.raw ? process.stderr : process.stdout);
   const filtered = Boolean(opts.job || opts.step || opts.failed);
   // A run that failed before any job ran (a --background child refused at start) has only its own error to show;
   // not into --raw output: what reads it expects the logs' bytes only.
   const noLogsBecause = (runError: string): void =>
-    void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
+    saidInPlace(`No logs for this run: it failed before any job ran.\n  Error: ${runError}\n`);
   // A run killed outright (SIGKILL, a crash) before any step printed: "yet" would promise logs that never come.
   const noLogsInterrupted = (meta: import("../../runtime/records/store.js").RunMetadata | undefined): void => {
     const { rejoins, command, unknownScope } = carryOn(execId, meta, meta ? undefined : store.metadataFile(execId), store.rootDir);
     const how = `${rejoins ? `rejoin remote run ${rejoins}` : "resume it"} with ${command}${unknownScope ? `; ${unknownScope}` : ""}`;
-    void (opts.raw ? process.stderr : process.stdout).write(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
+    saidInPlace(`No logs for this run: it was interrupted before any step printed output (${how}).\n`);
   };
   // A finished run whose steps printed nothing: "yet" would promise logs that never come. One whose jobs never
   // started (blocked by a gate or a policy, the rest skipped) says so, naming them and why.
   const noLogsPrinted = (snapshot: import("../../runtime/status.js").ExecutionSnapshot): void =>
-    void (opts.raw ? process.stderr : process.stdout).write(
+    saidInPlace(
       noStepRanText(snapshot.state, execId) ??
         `No logs for this run: it ${snapshot.meta?.status === "incomplete" ? "ended with jobs still to run" : (snapshot.meta?.status ?? "finished")} and no step printed any output.\n`,
     );
@@ -851,7 +856,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     let unchecked = Boolean(opts.job || opts.step) && scope === undefined && !isFinished(await readSnapshot(store, execId, anyMetadata));
     if (unchecked) {
       const given = [opts.job !== undefined && `--job ${opts.job}`, opts.step !== undefined && `--step ${opts.step}`].filter(Boolean).join(" and ");
-      process.stderr.write(`Run ${execId} has not recorded its plan yet: ${printable(given)} is checked once it has.\n`);
+      say(`Run ${execId} has not recorded its plan yet: ${printable(given)} is checked once it has.\n`);
     }
     const isDone = async (): Promise<boolean> => {
       const done = isFinished(await readSnapshot(store, execId, anyMetadata));
@@ -883,10 +888,10 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
     else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot);
     // `--failed` of a run none of whose jobs started: what blocked them, not "No logs match."
     else if (opts.failed && !opts.job && !opts.step && isFinished(current) && noStepRanText(current.state, execId)) noLogsPrinted(current);
-    else (opts.raw ? process.stderr : process.stdout).write(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
+    else saidInPlace(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
     return 0;
   }
-  const shown = gha.insideGithubActions() ? await githubLog(new Set(entries.map((entry) => entry.jobId)), false) : undefined;
+  const shown = githubLog(new Set(entries.map((entry) => entry.jobId)), false);
   await printLogs(entries, shown?.write ?? write, { raw: opts.raw, note });
   shown?.end();
   return 0;

@@ -41,6 +41,7 @@ import { parseDuration } from "../../runtime/duration.js";
 import { timeoutFor } from "../../runtime/job-executor.js";
 import { longTimeout } from "../../util/timers.js";
 import { KeptLines } from "./kept-lines.js";
+import { errorSummary } from "../../runtime/output/failure-text.js";
 
 export { jobSummaryPath } from "./job-state.js";
 
@@ -382,7 +383,8 @@ export class GithubActionsRunner implements Runner {
       if (orphans.length) lines.push("Cleaning up orphan processes");
       for (const o of orphans) lines.push(state.masker.mask(`Terminate orphan process: pid (${o.pid}) (${o.name})`));
       // Said in the finish log too: after a cancel the job's error is the cancel, so these would go unseen.
-      for (const error of errors) lines.push(`✗ ${state.masker.mask(error)}`);
+      // In the words every line a person reads uses (`post np: command exited with code 4`; the error keeps the runner's).
+      for (const error of errors) lines.push(`✗ ${state.masker.mask(errorSummary(error).summary)}`);
       // The summary goes back as data, not in the finish log: the record keeps it once, as `job summary`.
       const summary = await readFile(state.summaryFile, "utf8").catch(() => "");
       if (!lines.length && !errors.length && !summary.trim()) return;

@@ -15,6 +15,10 @@ export interface ErrorSummary {
 export function errorSummary(error: string): ErrorSummary {
   const exit = /^exit status (\d+)$/.exec(error);
   if (exit) return { summary: `command exited with code ${exit[1]}`, short: true };
+  // A composite action's step or an action's post failed (`deploy › step 1: exit status 3`, `job finalizer: post np:
+  // exit status 3`): the same words after what names it.
+  const named = /^(.+: )exit status (\d+)$/s.exec(error);
+  if (named) return { summary: `${named[1]}command exited with code ${named[2]}`, short: false };
   // The local and docker runners say `timed out after 3s`, the github-actions runner `command timed out after 3s`.
   const timeout = /^(?:command )?timed out after (\S+)$/.exec(error);
   if (timeout) return { summary: "command timed out", timeout: timeout[1], short: true };
@@ -59,7 +63,7 @@ export function hintFor(error: string, options: { cwd?: string; localActionRoot?
     return `a file or path was not found from ${from}; check the component path and relative file paths, or set --workdir`;
   }
   if (text.includes("unable to find image") || text.includes("pull access denied")) return "the container image could not be pulled; check the image name (job.runsOn with --runner docker, or a docker:// step image) and access to its registry";
-  if (text.includes("executable file not found") || text.includes("command not found") || stepError === "exit status 127") return "a required command is not available in this runner environment";
-  if (text.includes("permission denied") || stepError === "exit status 126") return "permission denied; check executable permissions and access to the target directory";
+  if (text.includes("executable file not found") || text.includes("command not found") || /(^|: )exit status 127$/.test(stepError)) return "a required command is not available in this runner environment";
+  if (text.includes("permission denied") || /(^|: )exit status 126$/.test(stepError)) return "permission denied; check executable permissions and access to the target directory";
   return undefined;
 }

@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { Masker } from "../../runners/github-actions/masker.js";
 import type { LogEntry } from "../logs.js";
-import { addMaskLines, inertToLogView, stopCommandsToken } from "./github-actions.js";
+import { addMaskLines, COMMAND_LINE, inertToLogView, stopCommandsToken } from "./github-actions.js";
 import { StepMaskScanner } from "./step-masks.js";
 
 /** Whether orun prints into a GitHub Actions log (the runner sets GITHUB_ACTIONS=true in a step's environment). */
@@ -16,13 +16,14 @@ export function insideGithubActions(env: NodeJS.ProcessEnv = process.env): boole
   return env.GITHUB_ACTIONS === "true";
 }
 
-/** The values the steps of `scanned` masked, each step's log read on its own (its stop-commands hold only in it). */
-export async function recordedMasks(scanned: LogEntry[]): Promise<{ masker: Masker; values: string[] }> {
-  const values: string[] = [];
-  const masker = new Masker((value) => values.push(value));
+/** The values each job's steps masked (by job ID), each step's log read on its own (its stop-commands hold only in it). */
+export async function recordedJobMasks(scanned: LogEntry[]): Promise<Map<string, string[]>> {
+  const byJob = new Map<string, string[]>();
   for (const entry of scanned) {
     if (entry.file === undefined) continue;
-    const scanner = new StepMaskScanner((value) => masker.add(value));
+    const values = byJob.get(entry.jobId) ?? [];
+    byJob.set(entry.jobId, values);
+    const scanner = new StepMaskScanner((value) => values.push(value));
     // An unreadable or vanished log holds no mask (as logs reads it: empty).
     await new Promise<void>((resolve) => {
       const stream = createReadStream(entry.file!, { encoding: "utf8" });
@@ -32,7 +33,60 @@ export async function recordedMasks(scanned: LogEntry[]): Promise<{ masker: Mask
     });
     scanner.end();
   }
+  return byJob;
+}
+
+/**
+ * A masker holding every value of `byJob`, and the values of the jobs in `shown` (all when undefined) to hand to the
+ * runner: orun's output hides them all, the runner is told those of the jobs printed.
+ */
+export function masksOf(byJob: ReadonlyMap<string, readonly string[]>, shown?: ReadonlySet<string>): { masker: Masker; values: string[] } {
+  const values: string[] = [];
+  const handed = new Masker((value) => values.push(value));
+  const masker = new Masker();
+  for (const [jobId, jobValues] of byJob) {
+    for (const value of jobValues) {
+      masker.add(value);
+      if (shown === undefined || shown.has(jobId)) handed.add(value);
+    }
+  }
   return { masker, values };
+}
+
+/** The values the steps of `scanned` masked, as one masker, and the values to hand to the runner. */
+export async function recordedMasks(scanned: LogEntry[]): Promise<{ masker: Masker; values: string[] }> {
+  return masksOf(await recordedJobMasks(scanned));
+}
+
+/**
+ * The values the steps of one job's remote log masked: a log the backend keeps whole, each step's section after a
+ * `=== <step> ===` header line (`sectionStarts`: those lines' indexes) read on its own, as the local path reads each
+ * step's file.
+ */
+export function logTextMasks(log: string, sectionStarts: ReadonlySet<number> = new Set()): string[] {
+  const values: string[] = [];
+  let scanner = new StepMaskScanner((value) => values.push(value));
+  log.split(/(?<=\n)/).forEach((line, i) => {
+    if (sectionStarts.has(i)) {
+      scanner.end();
+      scanner = new StepMaskScanner((value) => values.push(value));
+    }
+    scanner.push(line);
+  });
+  scanner.end();
+  return values;
+}
+
+/**
+ * orun's own lines (a note, a warning) for a GitHub Actions log: masked, none starting with `##[`, and when a line
+ * would be read as a workflow command (a job ID or an error holding `::` or `##[`), the text between stop-commands
+ * markers of its own, as the run's view guards its lines (github-actions.ts).
+ */
+export function githubNoteText(masker: Masker, text: string): string {
+  const shown = inertToLogView(masker.mask(text));
+  if (!shown.split(/\r\n|\r|\n/).some((line) => COMMAND_LINE.test(line))) return shown;
+  const token = stopCommandsToken("logs");
+  return `::stop-commands::${token}\n${shown}${shown.endsWith("\n") ? "" : "\n"}::${token}::\n`;
 }
 
 /**

@@ -31,7 +31,7 @@ export const MAX_GROUP_OUTPUT = 4 * 1024 * 1024;
  * A line the runner around orun would read as a workflow command (actions/runner ActionCommand): `::` first once
  * leading whitespace is trimmed (TryParseV2), or `##[` anywhere in it (the old syntax, TryParse).
  */
-const COMMAND_LINE = /^\s*::|##\[/;
+export const COMMAND_LINE = /^\s*::|##\[/;
 /** Problem-matcher commands (old syntax), which the spec drops from a step's output. */
 const MATCHER_LINE = /^\s*##\[(?:add|remove)-matcher\]/;
 /** `##[` starting a line (after blanks): GitHub's log view reads `##[group]`, `##[endgroup]`, `##[error]`… there as its own lines. */

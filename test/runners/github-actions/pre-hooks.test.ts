@@ -207,12 +207,12 @@ describe("orun run: a failing pre fails the job at start (built binary)", () => 
       const env = { GITHUB_ACTIONS: "", ORUN_RUNNER: "", ORUN_ACTIONS_CACHE: path.join(ws, ".cache") };
       const r = await runOrun(["run", "plan.json", "--exec-id", "pre-cli-1"], { cwd: ws, env, timeoutMs: 60_000 });
       assert.notEqual(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout + r.stderr, /start job: pre of step bad \(\.\/actions\/failing\): exit status 3/);
+      assert.match(r.stdout + r.stderr, /start job: pre of step bad \(\.\/actions\/failing\): command exited with code 3/);
       assert.deepEqual((await readFile(marker, "utf8")).split("\n").filter(Boolean), ["pre ok state=none", "pre bad state=none"], "no main step ran");
       // The step never ran: its pre's output comes with the job's (finalizer) output.
       assert.match(r.stdout, /▸ Pre bad\n.*pre output of bad\n.*about to fail/);
       const status = await runOrun(["status", "--exec-id", "pre-cli-1"], { cwd: ws, env });
-      assert.match(status.stdout, /start job: pre of step bad \(\.\/actions\/failing\): exit status 3/);
+      assert.match(status.stdout, /start job: pre of step bad \(\.\/actions\/failing\): command exited with code 3/);
     } finally {
       await rm(ws, { recursive: true, force: true });
     }

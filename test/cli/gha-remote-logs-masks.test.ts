@@ -1,0 +1,80 @@
+// Under GITHUB_ACTIONS=true `orun logs --remote-state` printed the backend's log as it is: a value a step masked
+// (`::add-mask::`) showed in the workflow's log, and a step's `::error::` or `##[endgroup]` line was acted on by the
+// runner around orun. It now prints as the local `orun logs` does there (gha-logs-masks.test.ts): the masks of all the
+// job's steps handed to the runner first, the output masked between stop-commands markers. A real backend on loopback
+// and a run made by a real runner; GitHub's reading is test/support/gha-runner-log.ts.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { makePlan } from "../runtime/helpers.js";
+import { startRemoteRun, type RemoteRunTestbed } from "../remote/helpers.js";
+import { runOrun } from "../support/cli.js";
+import { runnerLog, shapingLines } from "../support/gha-runner-log.js";
+
+describe("remote logs inside GitHub Actions", () => {
+  let remote: RemoteRunTestbed;
+  before(async () => {
+    const plan = makePlan(
+      [
+        {
+          id: "api@dev.build",
+          steps: [
+            { id: "s1", run: "echo '::add-mask::s3cr3t'" },
+            { id: "s2", run: "echo token=s3cr3t; echo '##[endgroup]'; echo '::error::injected'; printf 'tail s3cr3t'" },
+          ],
+        },
+      ],
+      { name: "masked" },
+    );
+    remote = await startRemoteRun("orun-gha26-remote-logs-", plan, "masked-run", 0);
+  });
+  after(() => remote?.bed.close());
+
+  const readInGithub = (args: string[], github = "true") =>
+    runOrun(["logs", ...args, "--remote-state", "--backend-url", remote.bed.backend.url, "--exec-id", "masked-run"], {
+      cwd: remote.bed.dir,
+      env: { ...remote.env, GITHUB_ACTIONS: github },
+    });
+
+  for (const extra of [["--job", "api@dev.build", "--step", "s2"], [], ["--raw"]]) {
+    it(`logs ${extra.join(" ") || "(whole run)"}: the job's masks go to the runner first, the output is masked and no step line is a command`, async () => {
+      const logs = await readInGithub(extra);
+      assert.equal(logs.code, 0, logs.stdout + logs.stderr);
+      const out = logs.stdout;
+      assert.equal(out.split("\n")[0], "::add-mask::s3cr3t", out);
+      const { commands, log } = runnerLog(out);
+      assert.deepEqual(
+        commands.map((c) => c.name),
+        ["add-mask", "stop-commands", commands.at(-1)!.name],
+        out,
+      );
+      assert.match(commands[1]!.data, /^orun-stop-logs-[0-9a-f]{16}$/, out);
+      assert.equal(commands.at(-1)!.name, commands[1]!.data, out);
+      assert.deepEqual(shapingLines(log), [], out);
+      assert.doesNotMatch(out.split("\n").slice(1).join("\n"), /s3cr3t/, out);
+      for (const line of ["token=***", "\\##[endgroup]", "::error::injected", "tail ***"]) assert.ok(out.split("\n").includes(line), `${line}\n${out}`);
+    });
+  }
+
+  it("logs --follow of a finished run: the value is handed to the runner before the line that masks it, and hidden after", async () => {
+    const logs = await readInGithub(["--follow"]);
+    assert.equal(logs.code, 0, logs.stdout + logs.stderr);
+    const out = logs.stdout;
+    const lines = out.split("\n");
+    assert.deepEqual(lines.filter((line) => line.includes("s3cr3t")), ["::add-mask::s3cr3t"], out);
+    assert.ok(lines.indexOf("::add-mask::s3cr3t") < lines.indexOf("token=***"), out);
+    const { commands, log } = runnerLog(out);
+    assert.deepEqual(
+      commands.map((c) => c.name),
+      ["stop-commands", commands[0]!.data, "add-mask", "stop-commands", commands[3]!.data],
+      out,
+    );
+    assert.deepEqual(shapingLines(log), [], out);
+    assert.ok(lines.includes("::error::injected"), out);
+  });
+
+  it("logs outside GitHub Actions prints the backend's log as it is", async () => {
+    const logs = await readInGithub(["--raw", "--job", "api@dev.build", "--step", "s2"], "");
+    assert.equal(logs.code, 0, logs.stdout + logs.stderr);
+    assert.equal(logs.stdout, "token=s3cr3t\n##[endgroup]\n::error::injected\ntail s3cr3t\n");
+  });
+});
