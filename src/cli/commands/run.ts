@@ -1036,8 +1036,9 @@ function splitList(values: string[] | undefined): string[] {
 }
 
 function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
+  // Digits only, as nonNegativeInt: Number() also reads `0x10` (16) and `1e9`.
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
   return n;
 }
 
