@@ -127,6 +127,7 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   if (wanted === "" || wanted === LATEST_PLAN) {
     const latest = path.join(dir, `${LATEST_PLAN}.json`);
     if (await isFile(latest)) return latest;
+    await refuseNonFile(latest);
     throw new OrunError("no plan found; run 'orun plan' first");
   }
   const asFile = path.resolve(wanted);
@@ -141,6 +142,7 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   if (pathLike) throw new OrunError(`plan not found: ${wanted}`);
   const named = path.join(dir, `${wanted}.json`);
   if (await isFile(named)) return named;
+  await refuseNonFile(named);
   const hex = ID_PREFIX.exec(wanted)?.[1];
   if (hex === undefined) return bareFile(asFile, wanted);
   const prefix = hex.slice(0, 12);
@@ -154,7 +156,11 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
   if (ids.length === 1 && hex.length > 12 && !(await checksumStartsWith(path.join(dir, `${ids[0]}.json`), `sha256-${hex}`))) {
     throw new OrunError(`plan not found: ${wanted}`);
   }
-  if (ids.length === 1) return path.join(dir, `${ids[0]}.json`);
+  if (ids.length === 1) {
+    const file = path.join(dir, `${ids[0]}.json`);
+    await refuseNonFile(file);
+    return file;
+  }
   if (ids.length > 1) {
     throw new OrunError(`plan ID prefix ${wanted} is ambiguous: it matches ${ids.join(", ")}`, { hint: "give more digits of the plan ID" });
   }
@@ -162,6 +168,20 @@ export async function resolvePlanRef(storeDir: string, ref: string | undefined):
 }
 
 const PLAN_FILE = /\.(json|ya?ml)$/i;
+
+/**
+ * A stored plan's place holding a folder, FIFO or device (or a link to nothing): named as such. It was "no plan found;
+ * run 'orun plan' first", or `<ref> is neither a stored plan nor a component`, or Node's EISDIR, with the plan's
+ * file right there in the listing.
+ */
+async function refuseNonFile(file: string): Promise<void> {
+  const info = await fs.lstat(file).catch(() => undefined);
+  if (!info) return;
+  const target = info.isSymbolicLink() ? await fs.stat(file).catch(() => undefined) : info;
+  if (target?.isFile()) return;
+  const what = !target ? "a symbolic link to nothing" : target.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)";
+  throw new OrunError(`cannot read the stored plan: it is ${what}; move it away and run orun plan again`, { location: { file } });
+}
 
 /**
  * A bare word that names no stored plan may still be a plan file in the working

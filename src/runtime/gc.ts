@@ -5,7 +5,8 @@
 // Removal itself holds the record's lock, so no run can start on it midway. A lock that is no file orun can read
 // (a directory, a FIFO, a link) names no owner to check: its record is kept, saying so, never called "running".
 // The newest promotion-gate evidence of each component × environment at each of its newest revisions stays unless
-// asked (gc-evidence.ts); the successes removed are noted, so a gate left without evidence can say why.
+// asked (gc-evidence.ts); the successes removed are noted, so a gate left without evidence can say why. A record
+// whose state.json cannot be read may hold such evidence: it is kept, named, for the user to fix or delete the file.
 import { lstat, readdir, readlink, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -20,7 +21,8 @@ import {
   readLockText,
 } from "./records/lock.js";
 import { ASSEMBLING_SUFFIX, DISCARDED_SUFFIX, isSetAsideName, pendingBackgroundChild, setAsideName, type ExecutionStore, type RunMetadata } from "./records/store.js";
-import { OrunError } from "../util/errors.js";
+import { OrunError, errorMessage } from "../util/errors.js";
+import { readStateFile } from "./records/state.js";
 import { DEFAULT_EVIDENCE_REVISIONS, evidenceHolders, type HeldSuccess } from "./gc-evidence.js";
 import { noteRemovedEvidence, removeOldSetAsideNotes, type RemovedEvidence } from "./removed-evidence.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
@@ -64,6 +66,11 @@ export interface GcResult {
    * that died midway), each with what holds it and what to do. Not "running": no run holds them.
    */
   keptBlocked: Map<string, string>;
+  /**
+   * Records kept because their state.json cannot be read (corrupt, or no file in its place): whether they hold
+   * promotion-gate evidence cannot be told, so the user fixes or deletes the file (then gc removes them as any other).
+   */
+  keptCorruptState: Map<string, string>;
   /** Stored plans removed (or, dry-run, to remove): `plans/<id>.json` older than the age limit that nothing refers to. */
   plans: string[];
   /**
@@ -86,6 +93,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const keptUnreadable = new Map<string, string>();
   const keptReadError = new Map<string, string>();
   const keptBlocked = new Map<string, string>();
+  const keptCorruptState = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
@@ -97,7 +105,12 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     }
     const running = await mayBeRunning(store, entry.execId, entry.meta, now);
     if (running === "removing") continue; // another gc's
-    if (running) keptRunning.push(entry.execId);
+    if (running) {
+      keptRunning.push(entry.execId);
+      continue;
+    }
+    const corrupt = await unreadableState(store, entry.execId);
+    if (corrupt) keptCorruptState.set(entry.execId, corrupt);
     else candidates.push(entry.execId);
   }
   const { holders, held: heldSuccesses } = candidates.length ? await evidenceHolders(store, entries, options.evidenceRevisions) : { holders: new Map<string, string>(), held: new Map<string, HeldSuccess>() };
@@ -129,7 +142,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
       else if (seen === undefined) removable.push(id);
       else if (seen.live.purpose !== "gc") keptRunning.push(id);
     }
-    return { removed: removable, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removable), keptRunning, keptUnreadable, keptReadError, keptBlocked, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+    return { removed: removable, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removable), keptRunning, keptUnreadable, keptReadError, keptBlocked, keptCorruptState, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
   }
 
   const removed: string[] = [];
@@ -167,7 +180,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removed), keptRunning, keptUnreadable, keptReadError, keptBlocked, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  return { removed, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removed), keptRunning, keptUnreadable, keptReadError, keptBlocked, keptCorruptState, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
 }
 
 /** What the removed records were the newest success of at their revision, and why gc removed that. */
@@ -186,6 +199,19 @@ function removedSuccesses(removed: string[], held: Map<string, HeldSuccess>, opt
 /** The notes of the records in `ids` (those removed: a record kept for its lock holds its evidence still). */
 function onlyOf(notes: Map<string, string>, ids: string[]): Map<string, string> {
   return new Map([...notes].filter(([id]) => ids.includes(id)));
+}
+
+/**
+ * The note of a record whose state.json cannot be read (gc-evidence.ts skipped it, so gc removed it as holding no
+ * promotion-gate evidence, though it may be the only success of a revision); undefined when it reads, or is absent.
+ */
+async function unreadableState(store: ExecutionStore, execId: string): Promise<string | undefined> {
+  try {
+    await readStateFile(store.stateFile(execId));
+    return undefined;
+  } catch (err) {
+    return `state unreadable: ${errorMessage(err)}; whether it holds promotion-gate evidence cannot be told: fix or delete the file, then run orun gc again`;
+  }
 }
 
 const readErrorNote = (failure: string, file: string): string => `lock could not be read: ${failure}, ${file}; nothing was removed`;

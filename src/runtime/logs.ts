@@ -21,6 +21,8 @@ export interface LogEntry {
   status: string;
   /** The job's recorded error, shown in place of the log never written by the step it names (or by the job). */
   error?: string;
+  /** Why the step's log is not shown (no `file`): what stands in its place (a FIFO, a folder, a link) and where. */
+  unreadable?: string;
 }
 
 /** Each job's step keys in the order its steps run (src/model/steps.ts), by canonical job ID. */
@@ -94,10 +96,19 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     const jobState = state?.jobs[jobId];
     const keys = Object.keys(jobState?.steps ?? {});
     const stepBySegment = new Map([...keys.map((key) => [v2Segment(key), key] as const), ...keys.map((key) => [safeSegment(key), key] as const)]);
-    const files = (await readdir(path.join(logsDir, dir), { withFileTypes: true }).catch(() => []))
-      .filter((entry) => entry.isFile() && entry.name.endsWith(".log"))
-      .map((entry) => entry.name);
+    const listed = await readdir(path.join(logsDir, dir), { withFileTypes: true }).catch(() => []);
+    const files = listed.filter((entry) => entry.isFile() && entry.name.endsWith(".log")).map((entry) => entry.name);
     const items: RecordItem[] = [];
+    // A step's log that is no regular file is never read (a FIFO would hang `orun logs`, a link print any file), but
+    // it is named: it was shown as the step's `no output`.
+    for (const entry of listed) {
+      const segment = entry.name.slice(0, -4);
+      if (entry.isFile() || !entry.name.endsWith(".log") || segment === JOB_SUMMARY_SEGMENT || segment === JOB_FINISH_SEGMENT) continue;
+      const stepKey = stepBySegment.get(segment) ?? segment;
+      const what = entry.isSymbolicLink() ? "a symbolic link" : entry.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)";
+      const unreadable = `log not shown: ${path.join(logsDir, dir, entry.name)} is ${what}`;
+      items.push({ segment, stepKey, status: jobState?.steps[stepKey] ?? jobState?.status ?? NOT_RECORDED, unreadable });
+    }
     for (const name of files) {
       const segment = name.slice(0, -4);
       const file = path.join(logsDir, dir, name);
@@ -115,7 +126,7 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
       if (filter.failed && item.status !== "failed" && item.error === undefined) continue;
       // A run that is over (status.ts runIsOver) left its `running` steps interrupted: nothing runs them any more.
       const status = options.runOver && item.status === "running" ? "interrupted" : item.status;
-      out.push({ jobId, stepKey: item.stepKey, file: item.file, status, ...(item.error !== undefined ? { error: item.error } : {}) });
+      out.push({ jobId, stepKey: item.stepKey, file: item.file, status, ...(item.error !== undefined ? { error: item.error } : {}), ...(item.unreadable ? { unreadable: item.unreadable } : {}) });
     }
   }
   return out;
@@ -156,6 +167,7 @@ interface RecordItem {
   file?: string;
   status: string;
   error?: string;
+  unreadable?: string;
   /** Where a job's own entry goes (a step's goes by the plan's order): before the steps, or after them. */
   place?: JobPlace;
 }
@@ -263,8 +275,8 @@ export async function printLogs(entries: LogEntry[], write: (chunk: string | Buf
   for (const entry of entries) {
     if (entry.file === undefined) {
       // Not a log: under --raw (the logs' bytes only) it goes to `note` (stderr).
-      if (!options.raw) write(`── ${entryKey(entry)}  (${printable(entry.status)}, no output)\n${errorLine(entry)}`);
-      else options.note?.(`${entryKey(entry)}: ${errorLine(entry) || `${printable(entry.status)}, no output\n`}`);
+      if (!options.raw) write(`── ${entryKey(entry)}  (${printable(entry.status)}, ${noLogNote(entry)})\n${errorLine(entry)}`);
+      else options.note?.(`${entryKey(entry)}: ${errorLine(entry) || `${printable(entry.status)}, ${noLogNote(entry)}\n`}`);
       continue;
     }
     if (!options.raw) write(`── ${entryKey(entry)}  (${printable(entry.status)})\n`);
@@ -289,6 +301,11 @@ export async function printLogs(entries: LogEntry[], write: (chunk: string | Buf
  */
 function entryKey(entry: LogEntry): string {
   return `${printable(entry.jobId)} › ${printable(entry.stepKey)}`;
+}
+
+/** What an entry without a log says in its place: `no output`, or why the log there is not shown (its path escaped). */
+function noLogNote(entry: LogEntry): string {
+  return entry.unreadable === undefined ? "no output" : printable(entry.unreadable);
 }
 
 /**
@@ -368,9 +385,9 @@ export async function followLogs(
         const shown = `${entry.jobId}\0${entry.stepKey}\0${entry.status}\0${entry.error ?? ""}`;
         if (errorsShown.has(shown)) continue;
         errorsShown.add(shown);
-        if (options.raw) options.note?.(`${key}: ${errorLine(entry) || `${printable(entry.status)}, no output\n`}`);
+        if (options.raw) options.note?.(`${key}: ${errorLine(entry) || `${printable(entry.status)}, ${noLogNote(entry)}\n`}`);
         else {
-          header(key, `  (${printable(entry.status)}, no output)`);
+          header(key, `  (${printable(entry.status)}, ${noLogNote(entry)})`);
           emit(errorLine(entry));
         }
         continue;

@@ -53,8 +53,10 @@ const ID_ADVICE =
   "hint: a GitHub name can be registered by someone else after a rename or deletion; allow by ID instead: --allow-owner id:<repository_owner_id> / --allow-repo id:<repository_id> (e.g. gh api repos/OWNER/REPO --jq '.owner.id, .id')";
 
 function positiveInt(value: string, field: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
+  // Digits only: Number("") is 0 (`--port "$UNSET"` listened on a random port), and Number() reads `0x4650` and
+  // `1.8e4` as 18000, `1e99` as a log cap no store holds.
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
   return n;
 }
 

@@ -949,7 +949,7 @@ async function gcRecords(opts: GcCommandOptions, maxAgeDays: number): Promise<nu
   const executions = result.removed.length ? plural(result.removed.length, "execution") + dropped : "";
   const recordsSummary = [executions, result.plans.length ? plural(result.plans.length, "stored plan") : ""].filter(Boolean).join(" and ");
   // Records kept for the user to settle (their lock unreadable, or stuck in a takeover): not "nothing to clean up".
-  const forUser = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size;
+  const forUser = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size + result.keptCorruptState.size;
   for (const id of result.removed) {
     const evidence = result.droppedEvidence.get(id);
     // Component and environment names read from a record, which may come from anywhere: shown escaped.
@@ -1004,16 +1004,23 @@ function keptForUser(result: import("../../runtime/gc.js").GcResult): void {
   for (const [id, note] of result.keptUnreadable) process.stdout.write(`  kept ${id} (${note})\n`);
   for (const [id, note] of result.keptReadError) process.stdout.write(`  kept ${id} (${note})\n`);
   for (const [id, note] of result.keptBlocked) process.stdout.write(`  kept ${id} (${note})\n`);
+  // The note holds the record's path and what was wrong in its state.json: shown escaped, as any record's text.
+  for (const [id, note] of result.keptCorruptState) process.stdout.write(`  kept ${id} (${printable(note)})\n`);
 }
 
 /**
- * gc exits 1 (`✕` on stderr) after keeping such records: what was asked for was not done, and only the user can say
+ * gc exits 1 (`✕` on stderr) after keeping such records (or one whose state.json it cannot read): what was asked for was not done, and only the user can say
  * the record is free. `--dry-run` did what it was asked (exit 0); a lock another host's run holds is a run, kept as
  * such (exit 0). A lock whose read failed (EACCES, EIO) may be a live run's: nothing to remove then, only to retry.
  */
 function failIfKeptForUser(result: import("../../runtime/gc.js").GcResult, dryRun: boolean | undefined): void {
   const count = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size;
-  if (!count || dryRun) return;
+  const corrupt = result.keptCorruptState.size;
+  if ((!count && !corrupt) || dryRun) return;
+  if (!count) {
+    const executions = corrupt === 1 ? "1 execution" : `${corrupt} executions`;
+    throw new OrunError(`gc kept ${executions} whose state.json it could not read (named above): fix or delete the file, then run orun gc again`);
+  }
   const executions = count === 1 ? "1 execution" : `${count} executions`;
   if (count === result.keptReadError.size) {
     // Not "nothing was removed": other records may have been, just above.
@@ -1038,8 +1045,9 @@ function splitList(values: string[] | undefined): string[] {
 }
 
 function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
+  // Digits only, as nonNegativeInt: Number() also reads `0x10` (16) and `1e9`.
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
   return n;
 }
 

@@ -1,0 +1,48 @@
+// A folder, FIFO or dangling link where the plan store keeps `latest.json`, `<name>.json` or `<id>.json` was passed
+// over as no plan at all: `orun run latest` said "latest is neither a stored plan nor a component", `describe plan`
+// "no plan found; run 'orun plan' first", `get jobs` "No jobs found." with exit 0, and `run <id>` Node's "EISDIR:
+// illegal operation on a directory". Each now names the file and what is in its place, exit 1, and a FIFO is never
+// waited on. Real orun processes in a temp folder.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdir, symlink } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { removeDir, tempDir } from "../runtime/helpers.js";
+
+test("a directory, FIFO or dangling link in a stored plan's place is named, exit 1, by run, describe plan and get jobs", async (t) => {
+  const dir = await tempDir("orun-plan-store-nonfile-");
+  t.after(() => removeDir(dir));
+  const plans = path.join(dir, ".orun/plans");
+  await mkdir(plans, { recursive: true });
+  const latest = path.join(plans, "latest.json");
+  const named = path.join(plans, "nightly.json");
+  const byId = path.join(plans, "abcd1234ef56.json");
+  await mkdir(byId);
+  await symlink(path.join(dir, "nowhere.json"), named);
+  const refusal = (file: string, what: string): string => `✕ ${file}: cannot read the stored plan: it is ${what}; move it away and run orun plan again\n`;
+
+  const cases: { args: string[]; file: string; what: string }[] = [
+    { args: ["run", "abcd"], file: byId, what: "a directory" },
+    { args: ["run", "abcd1234ef56"], file: byId, what: "a directory" },
+    { args: ["run", "nightly"], file: named, what: "a symbolic link to nothing" },
+  ];
+  for (const [make, what] of [
+    [() => mkdir(latest), "a directory"],
+    [() => execFileSync("mkfifo", [latest]), "not a regular file (a FIFO, socket or device)"],
+  ] as const) {
+    await removeDir(latest);
+    await make();
+    for (const args of [["run", "latest"], ["describe", "plan"], ["get", "jobs"]]) {
+      const result = await runOrun(args, { cwd: dir, timeoutMs: 15_000 });
+      assert.equal(result.code, 1, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+      assert.equal(result.stderr, refusal(latest, what), args.join(" "));
+    }
+  }
+  for (const { args, file, what } of cases) {
+    const result = await runOrun(args, { cwd: dir, timeoutMs: 15_000 });
+    assert.equal(result.code, 1, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
+    assert.equal(result.stderr, refusal(file, what), args.join(" "));
+  }
+});
