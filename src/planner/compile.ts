@@ -18,6 +18,7 @@ import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
 import { droppedExpressions, materializeJob, mergeParameters, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
+import { checkRuleProfiles } from "./rule-profiles.js";
 import { sourceRevision } from "./revision.js";
 import { unmatchableBindingWarnings } from "./triggers/binding-checks.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
@@ -578,6 +579,13 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     () => graph.order.map((id) => materializeJob(byId.get(id)!, { dependsOn: graph.dependsOn.get(id)!, gates: graph.gates.get(id)! }, materializeCtx)),
     (list) => `${plural(list.length, "job")}, ${plural(list.reduce((n, j) => n + j.steps.length, 0), "step")}`,
   );
+
+  checkRuleProfiles(instances, {
+    registry: workspace.compositions,
+    rootEnv: normalized.env,
+    parameters,
+    matchedTriggers: options.trigger?.matchedBindings ?? [],
+  });
 
   const jobWarnings = [...stepWarnings].map(([message, jobIds]) => ({ message, jobs: jobIds }));
   warnings.push(...jobWarnings.map((warning) => jobWarningText(warning)));
