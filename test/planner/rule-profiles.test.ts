@@ -57,3 +57,23 @@ describe("profiles chosen by profileRules", () => {
     assert.equal(job(released.plan, "net@dev.plan").steps.find((s) => s.id === "apply")?.run, "terraform apply -var-file=prod.tfvars");
   });
 });
+
+describe("errors in a profile's stepOverrides", () => {
+  test("name the override's own line and field, not the step it replaces", async () => {
+    const line = TF_MISSING_KEY.split("\n").findIndex((l) => l.includes("-var-file=")) + 1;
+    const body = `environments:
+  dev: {}
+components:
+  - name: net
+    type: tf
+    subscribe:
+      environments: [{name: dev, profile: apply}]
+`;
+    const result = await planRepo(baseRepo(body, { "comps/tf/compositions.yaml": TF_MISSING_KEY }));
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(
+      result.stderr.includes(`comps/tf/compositions.yaml:${line}: spec.executionProfiles.apply.jobs.plan.stepOverrides.apply.run: failed to render steps for job net@dev.plan`),
+      result.stderr,
+    );
+  });
+});
