@@ -18,7 +18,7 @@ export interface RuleProfileContext {
   rootEnv: StringMap;
   /** `component@environment` → merged parameters, as the plan's jobs use them. */
   parameters: ReadonlyMap<string, MergedParameters>;
-  /** Trigger bindings the plan itself matched: their rules' profiles were rendered with the plan. */
+  /** Trigger bindings the plan itself matched: the profile they select was rendered with the plan. */
   matchedTriggers: readonly string[];
 }
 
@@ -31,14 +31,19 @@ function bareMessage(err: OrunError): string {
   return message;
 }
 
-/** Renders, for every instance in the plan, the jobs of each profileRule whose trigger the plan did not match. */
+/** Renders, for every instance in the plan, the jobs of each profileRule's profile the plan itself did not render. */
 export function checkRuleProfiles(instances: InstanceMap, ctx: RuleProfileContext): void {
   for (const list of instances.values()) {
     for (const instance of list) {
-      const rendered = new Set<string>();
-      for (const rule of instance.subscription?.profileRules ?? []) {
+      const rules = instance.subscription?.profileRules ?? [];
+      if (rules.length === 0) continue;
+      // The plan rendered the profile its own triggers select; a rule whose trigger matched may still have lost
+      // to an earlier rule, and is selected by an event that matches its trigger alone.
+      const own = bindInstance(instance, ctx.registry, { matchedTriggers: ctx.matchedTriggers })[0]?.profile.ref;
+      const rendered = new Set<string>(own ? [own] : []);
+      for (const rule of rules) {
         const trigger = rule.when?.triggerRef;
-        if (!trigger || !rule.profile || ctx.matchedTriggers.includes(trigger)) continue;
+        if (!trigger || !rule.profile) continue;
         const jobs = bindInstance(instance, ctx.registry, { matchedTriggers: [trigger] });
         const profile = jobs[0]?.profile.ref ?? rule.profile;
         if (rendered.has(profile)) continue;

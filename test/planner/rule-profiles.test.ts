@@ -77,3 +77,37 @@ components:
     );
   });
 });
+
+describe("a rule that lost to an earlier one", () => {
+  test("is rendered too: an event matching its trigger alone selects it", async () => {
+    const body = `automation:
+  triggerBindings:
+    push:
+      on: {provider: github, event: push, branches: [main]}
+    release:
+      on: {provider: github, event: push, branches: ["ma*"]}
+environments:
+  dev:
+    activation: {triggerRefs: [push, release]}
+components:
+  - name: net
+    type: tf
+    subscribe:
+      environments:
+        - name: dev
+          profile: verify
+          profileRules:
+            - {profile: verify, when: {triggerRef: push}}
+            - {profile: apply, when: {triggerRef: release}}
+`;
+    const dir = await writeRepo({
+      ...baseRepo(body, { "comps/tf/compositions.yaml": TF_MISSING_KEY }),
+      "event.json": JSON.stringify({ ref: "refs/heads/main", before: "a".repeat(40), after: "b".repeat(40) }),
+    });
+    // A push to main matches both bindings: the first rule (push → verify) wins and the plan renders verify.
+    // A push to master matches release alone and selects apply, whose template fails: this plan must say so.
+    const result = await runOrun(["plan", "-o", "plan.json", "--from-ci", "github", "--event-file", "event.json"], { cwd: dir, env: { GITHUB_EVENT_NAME: "push" } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /under trigger release, whose profileRule for net in dev selects profile tf\.apply/);
+  });
+});
