@@ -5,9 +5,10 @@
 // own `overrides.steps`. Also merges the job's policies.
 import type { Composition, ExecutionProfile, JobTemplate, StepOverride } from "../model/composition.js";
 import { compositionFor, type CompositionRegistry } from "../model/composition.js";
-import { withOrigin, type FreeMap, type StepSpec } from "../model/intent.js";
+import { withOrigin, type FieldPath, type FreeMap, type Origin, type StepSpec } from "../model/intent.js";
 import { formatJobId, requiresApproval } from "../model/plan.js";
 import { OrunError, type SourceLocation } from "../util/errors.js";
+import { splitField } from "./load/yaml.js";
 import type { Instance, InstanceMap } from "./expand.js";
 
 export type ProfileSource = "legacy-none" | "subscription" | "composition-default" | "subscription-rule";
@@ -87,15 +88,47 @@ function profileNamed(instance: Instance, composition: Composition, raw: string,
 
 const stepKey = (step: StepSpec): string => step.id || step.name || "";
 
-/** A profile's stepOverrides entry: non-empty run/with/env replace the step's (maps wholesale). */
-function applyStepOverride(step: StepSpec, patch: StepOverride | undefined): StepSpec {
+/**
+ * The origin of a step a profile's stepOverrides patched: the fields the patch replaced are where the patch
+ * writes them (`jobs.<job>.stepOverrides.<step>.run` of the profile), the others where the step does.
+ */
+function patchedOrigin(step: Origin, patch: Origin, replaced: ReadonlySet<string>): Origin {
+  const patched = (field?: FieldPath): boolean => {
+    const root = typeof field === "string" ? field.split(/[.[]/)[0] : field?.[0];
+    return typeof root === "string" && replaced.has(root);
+  };
+  return {
+    file: step.file,
+    line: step.line,
+    column: step.column,
+    path: step.path,
+    lineOf: (field) => (patched(field) ? patch.lineOf(field) : step.lineOf(field)),
+    at: (field) => (patched(field) ? patch.at(field) : step.at(field)),
+  };
+}
+
+/**
+ * A profile's stepOverrides entry: non-empty run/with/env replace the step's (maps wholesale). `patchAt` is where the
+ * entry is written (the profile's `jobs.<job>.stepOverrides.<step>`), for errors in the fields it replaces.
+ */
+function applyStepOverride(step: StepSpec, patch: StepOverride | undefined, patchAt?: Origin): StepSpec {
   if (!patch) return step;
   const fields: Omit<StepSpec, "origin"> = { ...step };
-  if (patch.run) fields.run = patch.run;
-  if (patch.with && Object.keys(patch.with).length > 0) fields.with = patch.with;
-  if (patch.env && Object.keys(patch.env).length > 0) fields.env = patch.env;
-  // Keep pointing at the step's own file and line for error messages.
-  return step.origin ? withOrigin(fields, step.origin) : (fields as StepSpec);
+  const replaced = new Set<string>();
+  if (patch.run) {
+    fields.run = patch.run;
+    replaced.add("run");
+  }
+  if (patch.with && Object.keys(patch.with).length > 0) {
+    fields.with = patch.with;
+    replaced.add("with");
+  }
+  if (patch.env && Object.keys(patch.env).length > 0) {
+    fields.env = patch.env;
+    replaced.add("env");
+  }
+  if (!step.origin) return fields as StepSpec;
+  return withOrigin(fields, patchAt && replaced.size > 0 ? patchedOrigin(step.origin, patchAt, replaced) : step.origin);
 }
 
 /** Component `overrides.steps`: same name replaces the step in place, a new name is appended. */
@@ -107,6 +140,20 @@ export function applyComponentOverrides(steps: StepSpec[], overrides: readonly S
     else result.push(override);
   }
   return result;
+}
+
+/** The origin of a field of `origin`'s object, as an object of its own (undefined without an origin). */
+function subOrigin(origin: Origin | undefined, base: readonly (string | number)[]): Origin | undefined {
+  if (!origin) return undefined;
+  const full = (field?: FieldPath): (string | number)[] => [...base, ...splitField(field)];
+  return {
+    file: origin.file,
+    line: origin.lineOf(base),
+    column: origin.column,
+    path: [...origin.path, ...base],
+    lineOf: (field) => origin.lineOf(full(field)),
+    at: (field) => origin.at(full(field)),
+  };
 }
 
 function selectJobs(instance: Instance, composition: Composition, profile: BoundProfile): { template: JobTemplate; steps: StepSpec[] }[] {
@@ -133,7 +180,8 @@ function selectJobs(instance: Instance, composition: Composition, profile: Bound
         capabilities.length > 0
           ? template.steps.filter((s) => !s.capability || capabilities.includes(s.capability))
           : template.steps.filter((s) => enabled.includes(stepKey(s)));
-      return { template, steps: kept.map((s) => applyStepOverride(s, job.stepOverrides?.[stepKey(s)])) };
+      const patchAt = (key: string): Origin | undefined => subOrigin(profile.profile?.origin, ["jobs", template.name, "stepOverrides", key]);
+      return { template, steps: kept.map((s) => applyStepOverride(s, job.stepOverrides?.[stepKey(s)], patchAt(stepKey(s)))) };
     });
 }
 

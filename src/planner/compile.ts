@@ -18,6 +18,7 @@ import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
 import { droppedExpressions, materializeJob, mergeParameters, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
+import { checkRuleProfiles } from "./rule-profiles.js";
 import { sourceRevision } from "./revision.js";
 import { unmatchableBindingWarnings } from "./triggers/binding-checks.js";
 import { prepareCiWorkspace } from "./triggers/workspace.js";
@@ -418,6 +419,10 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
   const check = (values: Record<string, unknown> | undefined, origin: Origin | undefined, base: (string | number)[]): void => {
     for (const key of Object.keys(values ?? {}).sort()) {
       const value = values![key];
+      if (value !== null && typeof value === "object") {
+        warnings.push(...nestedExpressionWarnings(value, origin, [...base, key]));
+        continue;
+      }
       const dropped = typeof value === "string" ? droppedExpressions(value) : [];
       if (dropped.length === 0) continue;
       const at = origin?.at([...base, key]);
@@ -445,6 +450,33 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
       check(sub.env, sub.origin, ["env"]);
     }
   }
+  return warnings;
+}
+
+/** `{{…}}` expressions written in a string, except GitHub's `${{…}}`. */
+const TEMPLATE_EXPRESSION = /(?<!\$)\{\{.*?\}\}/g;
+
+/**
+ * Strings inside a list or map parameter that hold `{{…}}`: only top-level string values are interpolated (as in
+ * v2.3), so these reach the plan as written, `{{.component}}` included; a warning says so where they are written.
+ */
+function nestedExpressionWarnings(value: object, origin: Origin | undefined, path: (string | number)[]): string[] {
+  const warnings: string[] = [];
+  const walk = (item: unknown, at: (string | number)[]): void => {
+    if (typeof item === "string") {
+      const kept = item.match(TEMPLATE_EXPRESSION);
+      if (!kept) return;
+      const loc = origin?.at(at);
+      const where = loc?.file ? `${loc.file}:${loc.line}: ` : "";
+      warnings.push(
+        `${where}${loc?.field ?? at.join(".")}: ${kept.join(", ")} ${kept.length > 1 ? "are" : "is"} kept as written: only top-level parameter values substitute {{.environment}}, {{.component}} and {{.group}}; values inside lists and maps are copied unchanged`,
+      );
+      return;
+    }
+    if (Array.isArray(item)) item.forEach((inner, i) => walk(inner, [...at, i]));
+    else if (item !== null && typeof item === "object") for (const key of Object.keys(item).sort()) walk((item as Record<string, unknown>)[key], [...at, key]);
+  };
+  walk(value, path);
   return warnings;
 }
 
@@ -578,6 +610,13 @@ export function compileWorkspace(workspace: LoadedWorkspace, options: Omit<Compi
     () => graph.order.map((id) => materializeJob(byId.get(id)!, { dependsOn: graph.dependsOn.get(id)!, gates: graph.gates.get(id)! }, materializeCtx)),
     (list) => `${plural(list.length, "job")}, ${plural(list.reduce((n, j) => n + j.steps.length, 0), "step")}`,
   );
+
+  checkRuleProfiles(instances, {
+    registry: workspace.compositions,
+    rootEnv: normalized.env,
+    parameters,
+    matchedTriggers: options.trigger?.matchedBindings ?? [],
+  });
 
   const jobWarnings = [...stepWarnings].map(([message, jobIds]) => ({ message, jobs: jobIds }));
   warnings.push(...jobWarnings.map((warning) => jobWarningText(warning)));

@@ -10,7 +10,8 @@
 //    gates"; v2.3 silently emitted nothing here);
 //  - F not in the plan, satisfy previous-success / same-plan-or-previous-success → a gate;
 //  - F not in the plan, satisfy same-plan → an error.
-// A component that never runs in F gets neither edges nor gates from F.
+// A component that never runs in F gets neither edges nor gates from F, except under environment-barrier:
+// it then gets a gate for each component of F.
 // Gates are evaluated at run time against the recorded evidence (decision 8).
 import { findCycle, formatCycle, indexNodes, orderDag } from "../model/dag.js";
 import type { PromotionGate } from "../model/plan.js";
@@ -117,16 +118,24 @@ function promotion(jobs: readonly BoundJob[], ctx: ResolveContext, edges: Map<st
           { location: dep.origin?.at("satisfy") },
         );
       }
+      const gate = (component: string): PromotionGate => ({
+        type: "environment-promotion",
+        environment: dep.environment,
+        component,
+        condition: dep.condition,
+        match: { revision: dep.revision },
+      });
       for (const id of envJobs) {
         const job = jobsById.get(id)!;
-        if (ctx.appliesIn && !ctx.appliesIn(job.instance.component.name, dep.environment)) continue;
-        gates.get(id)!.push({
-          type: "environment-promotion",
-          environment: dep.environment,
-          component: job.instance.component.name,
-          condition: dep.condition,
-          match: { revision: dep.revision },
-        });
+        const own = job.instance.component.name;
+        if (!ctx.appliesIn || ctx.appliesIn(own, dep.environment)) {
+          gates.get(id)!.push(gate(own));
+        } else if (dep.strategy === "environment-barrier") {
+          // A barrier makes this job wait for every job of F in one plan; its component has none there, so the
+          // gates ask for F's components instead (one gate for its own would never be satisfied, none at all
+          // would let it run unchecked).
+          for (const component of ctx.normalized.components) if (ctx.appliesIn(component.name, dep.environment)) gates.get(id)!.push(gate(component.name));
+        }
       }
     }
   }

@@ -54,3 +54,27 @@ test("a component's path that loses an expression is warned about too, in intent
   assert.match(dropped[0]!, /^intent\.yaml:\d+: components\[0\]\.path: \{\{ \.orun\.environment\.name \}\} is removed from this value/);
   assert.match(dropped[1]!, /^svc\/web\/component\.yaml:7: spec\.path: \{\{ \.Values\.x \}\} is removed from this value/);
 });
+
+test("a {{…}} inside a list or map parameter is kept as written (v2.3 interpolates top-level values only), with a warning at its line", async () => {
+  const body = `environments:
+  dev:
+    selectors: {components: ["*"]}
+components:
+  - name: api
+    type: svc
+    parameters:
+      charts: ["{{.component}}/chart", plain, "\${{ github.sha }}"]
+      values: {inner: "{{ .x }}", deeper: {name: "{{.environment}}"}}
+`;
+  const result = await compileRepo(baseRepo(body));
+  const parameters = (job(result.plan, "api@dev.deploy") as { parameters?: Record<string, unknown> }).parameters;
+  assert.deepEqual(parameters?.charts, ["{{.component}}/chart", "plain", "${{ github.sha }}"]);
+  assert.deepEqual(parameters?.values, { inner: "{{ .x }}", deeper: { name: "{{.environment}}" } });
+  const kept = result.warnings.filter((w) => w.includes("kept as written"));
+  const tail = "kept as written: only top-level parameter values substitute {{.environment}}, {{.component}} and {{.group}}; values inside lists and maps are copied unchanged";
+  assert.deepEqual(kept, [
+    `intent.yaml:17: components[0].parameters.charts[0]: {{.component}} is ${tail}`,
+    `intent.yaml:18: components[0].parameters.values.deeper.name: {{.environment}} is ${tail}`,
+    `intent.yaml:18: components[0].parameters.values.inner: {{ .x }} is ${tail}`,
+  ]);
+});
