@@ -881,11 +881,16 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
   const workspaceDir = ctx.workdir.override ? path.resolve(ctx.workdir.override) : ctx.workdir.workspaceDir;
   const gateNotes = await previewGates(plan, selection, options, ctx.workdir);
   const actionNotes = runsUseSteps(options.runner.name) ? await brokenActionNotes(selection.selected, workspaceDir) : new Map<string, string[]>();
+  const resumed = await previewedResume(plan, options);
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
     const ordered = orderSteps(job.steps);
     const keys = stepKeys(ordered);
     const notes: string[] = [];
+    // A resume skips what the execution completed (--job X --retry runs X again).
+    if (resumed?.state.jobs[job.id]?.status === "completed" && !(options.retry && selection.target?.id === job.id)) {
+      notes.push(`already completed in execution ${resumed.execId}: the run skips it`);
+    }
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
     // Without --job; with it, the run refuses unless they completed (a preview reads no record).
     if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
@@ -937,6 +942,20 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
   };
   ctx.emit({ type: "run-end", summary });
   return { summary, exitCode: 0 };
+}
+
+/**
+ * A dry-run of an existing execution (--exec-id / ORUN_EXEC_ID): its state, read and nothing written, refused as the
+ * run refuses it (another plan's execution, results without a state.json), so a preview never passes what the run
+ * refuses nor shows as to run what the resume skips.
+ */
+async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ execId: string; state: ExecState } | undefined> {
+  const execId = options.execId;
+  if (!execId) return undefined;
+  const store = new ExecutionStore(options.storeDir);
+  if (!existsSync(store.execDir(execId))) return undefined;
+  const withPlan = (planFile: string): Promise<string | undefined> | undefined => options.resumeCommand?.(execId, false, { planFile }).then(commandOf).catch(() => undefined);
+  return { execId, state: await loadState(store, execId, planChecksum(plan), plan, withPlan) };
 }
 
 /**

@@ -336,8 +336,10 @@ async function runPlan(
   if (fromEnv && resolved.source.startsWith("fresh plan for component ")) {
     process.stderr.write(`notice: ORUN_PLAN_ID=${printable(planRef!)} names no stored plan or plan file, but a component: running a fresh plan of component ${printable(planRef!)}\n`);
   }
-  if (execId && !opts.dryRun) {
-    // Resuming after a commit: the tree's plan differs from the execution's only in its revision (src/runtime/resume-plan.ts).
+  // A dry-run previews the resume of a local execution only: under remote state --exec-id names the backend's run.
+  const localResume = !opts.dryRun || (!extra.hooks && !(await remoteMayBeOn(opts, env, resolved.intentRoot, resolved.plan.execution?.state)));
+  if (execId && localResume) {
+    // Resuming after a commit (its preview too): the tree's plan differs from the execution's only in its revision (src/runtime/resume-plan.ts).
     const { recordedPlanToResume } = await import("../../runtime/resume-plan.js");
     const recorded = await recordedPlanToResume(new ExecutionStore(resolved.storeDir), execId, resolved.plan, (message) => process.stderr.write(`notice: ${message}\n`));
     if (recorded) resolved.plan = recorded;
@@ -520,7 +522,7 @@ async function runPlan(
       runnerOptions: opts.runnerOptions,
       concurrency: opts.concurrency,
       failFast: opts.failFast,
-      execId: remote?.execId ?? execId,
+      execId: remote?.execId ?? (localResume ? execId : undefined),
       remoteRunId: remote?.runId,
       remoteBackendUrl: remote?.backendUrl,
       ...(remote ? { retryCommand: (failedHere: readonly string[]) => remote.hooks.retryCommand(failedHere) } : {}),

@@ -12,6 +12,7 @@ import { shellWord } from "../../util/shell-word.js";
 import { remoteRunWords } from "../plan-reference.js";
 import { describedError, errorSummary, hintFor } from "./failure-text.js";
 import { approvalOffer } from "./approval-offer.js";
+import { phaseOf } from "../../model/steps.js";
 
 export interface TextOptions {
   verbose: boolean;
@@ -40,6 +41,8 @@ export class TextRenderer implements Renderer {
   private readonly partial = new Map<string, { parts: string[]; length: number }>();
   /** Each running job's steps' working directories, for a failed step's "not found" hint. */
   private readonly stepCwds = new Map<string, Map<string, string>>();
+  /** Each running job's phase so far, for `-v`'s `◦ Pre-steps` / `◦ Post-steps` headers (spec 20 §3.5, §6.3). */
+  private readonly phases = new Map<string, "pre" | "main" | "post">();
   /**
    * `-v`'s `▶` line of each job whose runner is still setting it up (a docker image pull), shown once the job does
    * something (its first step, its end): a cancel during the set-up leaves the job not started, and no `▶` says it was.
@@ -94,6 +97,7 @@ export class TextRenderer implements Renderer {
         if (!this.stepCwds.has(event.job.id)) this.stepCwds.set(event.job.id, new Map());
         this.stepCwds.get(event.job.id)!.set(event.stepKey, event.cwd);
         if (this.options.verbose) {
+          this.phaseHeader(event.job, phaseOf(event.step));
           const attempt = event.attempts > 1 ? `  attempt ${event.attempt}/${event.attempts}` : "";
           out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${printable(event.stepKey)} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${printable(event.cwd)}`)}`);
         }
@@ -162,6 +166,15 @@ export class TextRenderer implements Renderer {
     return this.concurrent ? `${printable(jobLabel(job))} › ` : "";
   }
 
+  /** A header where a job's steps enter the pre or post phase: what runs as set-up and as clean-up. */
+  private phaseHeader(job: PlanJob, phase: "pre" | "main" | "post"): void {
+    const previous = this.phases.get(job.id) ?? "main";
+    this.phases.set(job.id, phase);
+    if (phase === previous || phase === "main") return;
+    const title = phase === "pre" ? "Pre-steps" : "Post-steps";
+    this.options.writeLine(`${this.indent()}  ${this.options.palette.dim("◦")} ${this.prefix(job)}${title}`);
+  }
+
   private groupHeader(job: PlanJob): void {
     if (this.concurrent) return;
     const group = `${job.component}\u0000${job.environment}`;
@@ -221,6 +234,7 @@ export class TextRenderer implements Renderer {
     const duration = p.dim(formatDuration(event.durationMs));
     const cwds = this.stepCwds.get(event.job.id);
     this.stepCwds.delete(event.job.id);
+    this.phases.delete(event.job.id);
     if (event.status === "completed") {
       out(`${this.indent()}${p.green("✓")} ${this.label(event.job)}  ${duration}`);
       return;

@@ -1,0 +1,50 @@
+// `orun run --dry-run --exec-id X` previews the resume of execution X (seed: dry-run shows what the run will do):
+// it refuses another plan's execution as the run does (it said exit 0 and listed the other plan's jobs as to run),
+// and names the jobs the resume skips as completed (it listed them as to run), writing nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { makePlan, planDir, recordFile, writePlan } from "../runtime/helpers.js";
+
+const LOCAL_ENV = { ORUN_REMOTE_STATE: undefined, ORUN_BACKEND_URL: undefined, ORUN_EXEC_ID: undefined, GITHUB_ACTIONS: undefined };
+
+test("a dry-run of an existing execution names the jobs its resume skips and refuses another plan's execution", async (t) => {
+  const dir = await planDir(t, [
+    { id: "a@dev.done", steps: [{ run: "true" }] },
+    { id: "a@dev.broken", steps: [{ run: "exit 2" }] },
+  ]);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "e1"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  const state = await readFile(recordFile(dir, "e1", "state.json"), "utf8");
+
+  const preview = await runOrun(["run", "plan.json", "--exec-id", "e1", "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(preview.code, 0, preview.stdout + preview.stderr);
+  const skipped = preview.stdout.split("\n").filter((line) => line.includes("already completed in execution e1: the run skips it"));
+  assert.equal(skipped.length, 1, preview.stdout);
+  // The note is a@dev.done's: the preview lists a@dev.broken first (sorted), then a@dev.done with its note.
+  const at = (text: string): number => preview.stdout.indexOf(text);
+  assert.ok(at("a@dev.broken") < at("a@dev.done") && at("a@dev.done") < at("already completed"), preview.stdout);
+
+  // --job X --retry runs X again: no note.
+  const retry = await runOrun(["run", "plan.json", "--exec-id", "e1", "--dry-run", "--job", "a.dev.done", "--retry"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(retry.code, 0, retry.stdout + retry.stderr);
+  assert.doesNotMatch(retry.stdout, /already completed/);
+
+  // Another plan's execution: the preview refuses it as the run does, naming the record's file.
+  await writePlan(dir, makePlan([{ id: "a@dev.other", steps: [{ run: "true" }] }]), "other.json");
+  const run = await runOrun(["run", "other.json", "--exec-id", "e1"], { cwd: dir, env: LOCAL_ENV });
+  const dry = await runOrun(["run", "other.json", "--exec-id", "e1", "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.equal(dry.code, 1, dry.stdout + dry.stderr);
+  assert.match(dry.stderr, /execution e1 belongs to plan \w+, not \w+/);
+  assert.ok(dry.stderr.includes(path.join(dir, ".orun/executions/e1/state.json")), dry.stderr);
+
+  // Under remote state --exec-id names the backend's run, not this record: the preview reads no local record.
+  const remote = await runOrun(["run", "other.json", "--exec-id", "e1", "--dry-run", "--remote-state", "--backend-url", "http://127.0.0.1:9"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(remote.code, 0, remote.stdout + remote.stderr);
+
+  // Nothing written by the previews.
+  assert.equal(await readFile(recordFile(dir, "e1", "state.json"), "utf8"), state);
+});
