@@ -119,6 +119,7 @@ export class RemoteHooks implements ExecutionHooks {
   readonly managesDependencies: boolean;
   /** The backend's claim waits for dependencies that other runners execute. */
   readonly awaitsExternalDependencies = true;
+  readonly givesBackCanceledJobs = true;
   private run?: Promise<void>;
   private readonly active = new Map<string, ActiveJob>();
   /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */

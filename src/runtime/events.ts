@@ -165,8 +165,8 @@ export type RunEvent =
       type: "job-end";
       job: PlanJob;
       status: "completed" | "failed";
-      /** With `failed`: stopped because the hooks handed the job back (JobRunResult.released), not failed by its work. */
-      released?: boolean;
+      /** With `failed`: why the job was handed back (JobRunResult.released), not failed by its work. */
+      released?: string;
       durationMs: number;
       error?: string;
       failedStep?: string;

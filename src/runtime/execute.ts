@@ -24,7 +24,7 @@ import { journalLine } from "./records/journal.js";
 import { journalFileOf } from "./records/journal.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator, isJobOf } from "./gates.js";
-import { JobLatches, RELEASED_REASON, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
+import { JobLatches, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
 import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
@@ -365,7 +365,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // After the journal (a crash meanwhile must not run the job again); one that fails warns (the scratch folder
       // they are in goes when the run ends).
       await earlier?.discard();
-      const shown = result.released ? { status: "released" as const, reason: RELEASED_REASON } : { status: result.status };
+      const shown = result.released ? { status: "released" as const, reason: result.released } : { status: result.status };
       summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
       await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
       if (result.released) return "released";

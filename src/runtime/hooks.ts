@@ -46,6 +46,11 @@ export interface ExecutionHooks {
    */
   readonly awaitsExternalDependencies?: boolean;
   /**
+   * When true, a job the run's cancel (Ctrl-C, SIGTERM) stops is given back by afterJob (remote state: pending again
+   * on the backend, for any runner) — released, not failed: its work got no verdict.
+   */
+  readonly givesBackCanceledJobs?: boolean;
+  /**
    * Whether this runner has taken part in the run (remote state: registered it with the backend). A new record of a
    * runner that failed before it did (a plan the run refuses) is discarded: it holds nothing of any run.
    */

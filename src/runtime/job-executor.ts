@@ -112,10 +112,11 @@ export interface JobRunResult {
   /** False when only `onFailure: continue` steps failed: the job is failed but does not trigger failFast. */
   fatal: boolean;
   /**
-   * Stopped because the hooks handed the job back (remote state: its lease lapsed, or another runner took it over):
-   * no verdict on its work. Recorded pending — another runner's to run — not failed.
+   * Why the job was handed back without a verdict on its work — the hooks' stop (remote state: its lease lapsed, or
+   * another runner took it over) or the run's cancel under hooks that give such a job back: recorded pending —
+   * another runner's to run — not failed.
    */
-  released?: boolean;
+  released?: string;
   /**
    * The run's cancel reached the job while the runner set it up, before any step started: nothing of it ran, and
    * nothing of it is recorded or shown ended — the caller records it not started (RUN_CANCELED).
@@ -132,6 +133,11 @@ export interface JobRunResult {
 /** Aborted by the run's cancel (Ctrl-C, SIGTERM), not by the hooks' stop of this job (handed on, its run gone). */
 function canceledByRun(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason !== JOB_HANDED_ON && signal.reason !== JOB_RUN_GONE;
+}
+
+/** Aborted by the user's Ctrl-C / SIGTERM (an abort without a reason), not by fail-fast's stop, which gives one. */
+function canceledByUser(signal: AbortSignal): boolean {
+  return signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === "AbortError";
 }
 
 /**
@@ -345,19 +351,22 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   const runGone = deps.signal.aborted && deps.signal.reason === JOB_RUN_GONE;
   const reported = runGone ? { ...(fatal ?? lastFailure), error: RUN_GONE_ERROR } : (fatal ?? lastFailure);
   const status = reported ? "failed" : "completed";
-  // Handed back unfinished (the hooks' stop, not the run's): no verdict, so it is to run again, not failed.
-  const released = reported !== undefined && deps.signal.aborted && deps.signal.reason === JOB_HANDED_ON;
+  // Handed back unfinished (the hooks' stop, or the run's cancel where the hooks give the job back): no verdict, so it
+  // is to run again, not failed.
+  const handedOn = deps.signal.aborted && deps.signal.reason === JOB_HANDED_ON;
+  const givenBack = deps.hooks?.givesBackCanceledJobs === true && canceledByUser(deps.signal);
+  const released = reported === undefined ? undefined : handedOn ? RELEASED_REASON : givenBack ? CANCELED_RELEASED_REASON : undefined;
   jobState.status = released ? "pending" : status;
   jobState.finishedAt = nowStamp();
   if (reported) jobState.lastError = reported.error;
-  if (released) jobState.reason = RELEASED_REASON;
+  if (released) jobState.reason = released;
   deps.writer.schedule();
   const localActionRoot = reported?.localActionRoot;
   deps.emit({
     type: "job-end",
     job,
     status,
-    ...(released ? { released: true } : {}),
+    ...(released ? { released } : {}),
     durationMs: Date.now() - started,
     error: reported?.error,
     failedStep: reported?.step,
@@ -369,6 +378,9 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
 
 /** Why a job stopped because its remote run was deleted (JOB_RUN_GONE) failed, as its record and the run's output say it. */
 export const RUN_GONE_ERROR = "stopped here: its remote run is gone from the backend, so no runner takes the job on and its result cannot be recorded";
+
+/** Why a job the run's cancel stopped, given back by the hooks (JobRunResult.released), is not done. */
+export const CANCELED_RELEASED_REASON = "released: canceled here without a verdict; the backend hands it on to another runner";
 
 /** Why a job handed back by the hooks (JobRunResult.released) is not done, as its record and the run's output say it. */
 export const RELEASED_REASON = "released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner";

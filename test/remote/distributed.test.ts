@@ -206,7 +206,7 @@ describe("a runner that stalls past its lease while alive", () => {
     assert.match(r1.output, /status {2}orun status --exec-id lease-1 --remote-state --backend-url \S+\n/);
     // No resume hint: the remote run keeps its results. The job was released, not failed: no retry, the rejoin command.
     assert.match(r1.output, /↷ \S+ +\S+ +released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner\n/);
-    assert.match(r1.output, /rejoin {2}orun run \S+ --backend-url \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state {2}\(takes svc@dev\.deploy over unless another runner has\)\n/);
+    assert.match(r1.output, /rejoin {2}orun run \S+ --backend-url \S+ --job svc@dev\.deploy --exec-id lease-1 --remote-state {2}# takes svc@dev\.deploy over unless another runner has\n/);
     assert.doesNotMatch(r1.output, /--retry|failed/);
     assert.doesNotMatch(r1.output, /start a new run/);
     const job = (await backend.store.getRun(repositoryIdFor("acme/widgets"), "lease-1"))!.jobs[0];

@@ -58,7 +58,7 @@ describe("a runner that loses its lease releases its job", () => {
       assert.match(r.output, /↷ \S+ +\S+ +released: stopped here without a verdict, its lease lapsed; the backend hands it on to another runner\n/);
       assert.match(r.output, /○ \S+ +waiting · dependency b@dev\.long was released unfinished\n/);
       assert.match(r.output, /1 released · 1 waiting/);
-      assert.match(r.output, /\n {2}rejoin {2}orun run \/\S+\/released\.json .*--exec-id released-1 --remote-state {2}\(takes b@dev\.long over unless another runner has\)\n/);
+      assert.match(r.output, /\n {2}rejoin {2}orun run \/\S+\/released\.json .*--exec-id released-1 --remote-state {2}# takes b@dev\.long over unless another runner has\n/);
       assert.doesNotMatch(r.output, /· failed|failed ·|skipped|--retry|error canceled|c-ran/, r.output);
       // The backend has it to hand on: pending again once its lease ran out, and nothing failed or skipped there.
       await until(async () => (await backend.store.getRun(NS, "released-1"))?.jobs.find((j) => j.jobId === "b@dev.long")?.status === "pending", "b released on the backend", 20_000);

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import type { PlanJob } from "../../model/plan.js";
 import type { Renderer, RunEvent } from "../events.js";
 import { formatDuration } from "../duration.js";
-import { POST_JOB_LOGS, RELEASED_REASON } from "../job-executor.js";
+import { POST_JOB_LOGS } from "../job-executor.js";
 import { extractLinks } from "../links.js";
 import { remoteRunWords } from "../plan-reference.js";
 import { printable } from "../../util/printable.js";
@@ -373,7 +373,7 @@ export class GithubActionsRenderer implements Renderer {
     lines.push(`  ${"env".padEnd(12)}${printable(job.environment)}`);
     lines.push(`  ${"steps".padEnd(12)}${passed} passed, ${failed} failed, ${skipped} skipped`);
     if (slowest) lines.push(`  ${"slowest".padEnd(12)}${printable(slowest.key)} ${formatDuration(slowest.durationMs)}`);
-    if (event.released) lines.push(`  ${"reason".padEnd(12)}${RELEASED_REASON}`);
+    if (event.released) lines.push(`  ${"reason".padEnd(12)}${event.released}`);
     else if (event.status === "failed") {
       if (event.failedStep) lines.push(`  ${"failed step".padEnd(12)}${printable(event.failedStep)}`);
       const cwd = event.failedStep === undefined ? undefined : view.cwds.get(event.failedStep);

@@ -5,7 +5,7 @@
 import type { PlanJob } from "../../model/plan.js";
 import type { JobPreview, Renderer, RunEvent, RunSummary } from "../events.js";
 import { formatDuration } from "../duration.js";
-import { POST_JOB_LOGS, RELEASED_REASON } from "../job-executor.js";
+import { POST_JOB_LOGS } from "../job-executor.js";
 import type { Palette } from "./terminal.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
@@ -242,7 +242,7 @@ export class TextRenderer implements Renderer {
     const pad = `${this.indent()}   `;
     if (event.released) {
       // Handed back without a verdict (remote state): not a failure of its work, so no error, hint or output tail.
-      out(`${this.indent()}${p.yellow("↷")} ${this.label(event.job)}  ${duration}  ${RELEASED_REASON}`);
+      out(`${this.indent()}${p.yellow("↷")} ${this.label(event.job)}  ${duration}  ${event.released}`);
       out(`${pad}logs  orun logs --exec-id ${this.execId} --job ${shellWord(event.job.id)}`);
       return;
     }
@@ -326,9 +326,10 @@ export class TextRenderer implements Renderer {
         out(`  again   retry ${which}: ${summary.retryCommand}`);
       }
       else if (summary.remainingCommand) out(`  rest    run the jobs still to run in this run: ${summary.remainingCommand}`);
-      // A job released here is taken up again by this runner's own command in the run, if no other runner took it.
+      // A job released here is taken up again by this runner's own command in the run, if no other runner took it: said
+      // in a shell comment, so the line pastes whole.
       const released = summary.jobs.find((job) => job.status === "released")?.id;
-      if (summary.rejoinCommand) out(`  rejoin  ${summary.rejoinCommand}${released ? `  (takes ${printable(released)} over unless another runner has)` : ""}`);
+      if (summary.rejoinCommand) out(`  rejoin  ${summary.rejoinCommand}${released ? `  # takes ${printable(released)} over unless another runner has` : ""}`);
     }
   }
 
