@@ -12,6 +12,15 @@ export const collectNames = (value: string, previous: string[] = []): string[] =
   return [...previous, value];
 };
 
+/**
+ * A whole number written in digits only, or undefined: Number() reads `""` as 0 (an unset `$PORT`), `0x10` as 16 and
+ * `1e9` as a billion, none of which a user means by a count or a port.
+ */
+export function digitsOnly(value: string): number | undefined {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** A single value that must name something (`--job`, `--plan`, `--runner`, `--exec-id`). */
 export const nonEmpty = (value: string): string => {
   if (value.trim() === "") throw new InvalidArgumentError("it is empty; leave the flag out instead.");

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { warnOnStderr } from "../../util/warning.js";
 import { shellWord } from "../../util/shell-word.js";
+import { digitsOnly } from "../option-values.js";
 
 const DATABASE_HELP = "sqlite:PATH (default sqlite:.orun/backend.db) or postgres://user:pass@host:port/db (env ORUN_BACKEND_DATABASE)";
 
@@ -53,10 +54,9 @@ const ID_ADVICE =
   "hint: a GitHub name can be registered by someone else after a rename or deletion; allow by ID instead: --allow-owner id:<repository_owner_id> / --allow-repo id:<repository_id> (e.g. gh api repos/OWNER/REPO --jq '.owner.id, .id')";
 
 function positiveInt(value: string, field: string): number {
-  // Digits only: Number("") is 0 (`--port "$UNSET"` listened on a random port), and Number() reads `0x4650` and
-  // `1.8e4` as 18000, `1e99` as a log cap no store holds.
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
+  // `--port "$UNSET"` listened on a random port, and `0x4650` / `1.8e4` meant 18000, `1e99` a log cap no store holds.
+  const n = digitsOnly(value);
+  if (n === undefined) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
   return n;
 }
 

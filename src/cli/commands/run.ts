@@ -10,7 +10,7 @@ import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
-import { collect, collectNames, nonEmpty } from "../option-values.js";
+import { collect, collectNames, digitsOnly, nonEmpty } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { scopeJobs } from "../../runtime/run-scope.js";
@@ -1047,9 +1047,8 @@ function splitList(values: string[] | undefined): string[] {
 }
 
 function parsePositiveInt(value: string): number {
-  // Digits only, as nonNegativeInt: Number() also reads `0x10` (16) and `1e9`.
-  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
+  const n = digitsOnly(value.trim());
+  if (n === undefined || n < 1) throw new OrunError(`invalid --concurrency "${value}": expected a whole number ≥ 1`);
   return n;
 }
 
@@ -1087,8 +1086,9 @@ function parseInterval(value: string): number {
 /** A whole number ≥ 0 for `flag`, named in the error. */
 function nonNegativeInt(flag: string): (value: string) => number {
   return (value) => {
-    // Digits only: Number("") is 0, and `--keep "$UNSET"` must not mean "keep nothing".
-    if (!/^\s*\d+\s*$/.test(value)) throw new OrunError(`invalid number "${value}" for ${flag}: expected a whole number ≥ 0`);
-    return Number(value);
+    // `--keep "$UNSET"` must not mean "keep nothing".
+    const n = digitsOnly(value.trim());
+    if (n === undefined) throw new OrunError(`invalid number "${value}" for ${flag}: expected a whole number ≥ 0`);
+    return n;
   };
 }

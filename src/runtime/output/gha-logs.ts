@@ -53,11 +53,6 @@ export function masksOf(byJob: ReadonlyMap<string, readonly string[]>, shown?: R
   return { masker, values };
 }
 
-/** The values the steps of `scanned` masked, as one masker, and the values to hand to the runner. */
-export async function recordedMasks(scanned: LogEntry[]): Promise<{ masker: Masker; values: string[] }> {
-  return masksOf(await recordedJobMasks(scanned));
-}
-
 /**
  * The values the steps of one job's remote log masked: a log the backend keeps whole, each step's section after a
  * `=== <step> ===` header line (`sectionStarts`: those lines' indexes) read on its own, as the local path reads each
