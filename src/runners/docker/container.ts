@@ -203,7 +203,7 @@ const TEE_WAIT_TENTHS = 20;
  * be made, the step runs as it is, uncopied.
  *
  * The step ends when its command does, as it did before the copy: a process it left in the background
- * (`./server &`) holds the pipe open, so the pipeline runs in the background and `tee` is waited for (its
+ * (`./server &`) holds the pipe open, so `tee` runs in the background and is waited for (its
  * `<record>.teed` mark) at most TEE_WAIT_TENTHS tenths of a second: it drains what the command wrote at
  * once; only a background writer keeps it longer, and that one's later output is not the step's (the
  * engine ends the stream when the step's shell exits). A mark, not `kill -0`: an orphaned tee's zombie
@@ -212,7 +212,10 @@ const TEE_WAIT_TENTHS = 20;
 export function recordingGroup(command: string[], record: string): string[] {
   const copied =
     `exec 3>&1; rm -f ${record}.teed; ` +
-    `s=$( { { "$@" 3>&- 4>&-; echo $? >&4; } 2>&1 | { exec >&3 3>&- 4>&-; tee ${record}.out; : > ${record}.teed; } & } 4>&1 ); [ -n "$s" ] || s=1; ` +
+    // Only tee goes to the background: sh starts an asynchronous list with SIGINT and SIGQUIT ignored (job
+    // control off), which the step must not inherit, and with stdin from /dev/null, hence fd 5. The mark
+    // is not left behind once the runner removed the step's files (a late tee, after a background writer).
+    `s=$( { { "$@" 3>&- 4>&-; echo $? >&4; } 2>&1 | { exec >&3 3>&- 4>&- 5<&0; { tee ${record}.out <&5 5<&-; [ -e ${record}.out ] && : > ${record}.teed; } & }; } 4>&1 ); [ -n "$s" ] || s=1; ` +
     // A few looks before the first sleep: tee usually ends a moment after the command.
     `i=0; until [ -e ${record}.teed ] || [ $i -ge ${TEE_WAIT_TENTHS + 1000} ]; do i=$((i+1)); [ $i -le 1000 ] || sleep 0.1 2>/dev/null || :; done; rm -f ${record}.teed`;
   return [

@@ -245,6 +245,7 @@ export class DockerRunner implements Runner {
       pid: path.join(container.runDir, `${record}.pid`),
       status: path.join(container.runDir, `${record}.status`),
       out: path.join(container.runDir, `${record}.out`),
+      teed: path.join(container.runDir, `${record}.teed`),
     };
     const forgetRecord = (): void => {
       // The container still runs, and its processes may change the run folder at any moment: never
@@ -254,6 +255,7 @@ export class DockerRunner implements Runner {
       unlinkQuietly(files.pid);
       unlinkQuietly(files.status);
       unlinkQuietly(files.out);
+      unlinkQuietly(files.teed);
     };
 
     if (outcome.timedOut || outcome.aborted) {

@@ -474,6 +474,27 @@ describe("docker runner on a real engine", { skip: availability.skip }, () => {
     assert.equal(existsSync(path.join(workspace.dir, "late.txt")), false, "the job ended before its background process did");
   });
 
+  it("a step that leaves a writer in the background leaves no mark of its copy behind in the run folder", async () => {
+    // rev27 #5: the orphaned tee, ended by the closed stream after the step, still wrote its `.teed` mark.
+    const job = planJob("web@dev.writer", [
+      { run: "(i=0; while [ $i -lt 30 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done) & echo started" },
+      { run: "sleep 4; ls -a /__orun/run" },
+    ]);
+    const run = runContext(workspace.dir, [job]);
+    const results = await runJob(runner, jobContext(run, job));
+    assert.equal(results[0]?.exitCode, 0);
+    assert.doesNotMatch(results[1]?.output ?? "", /\.teed$/m, results[1]?.output);
+  });
+
+  it("a step's trap on SIGINT runs when the step sends itself SIGINT, as under the local runner", async () => {
+    // rev27 #2: the whole recording pipeline ran in the background, where sh starts commands with SIGINT and
+    // SIGQUIT ignored: a step's `trap … INT` did nothing and `kill -INT` reached nothing it started.
+    const job = planJob("web@dev.sigint", [{ run: "sh -c 'trap \"echo got-int; exit 0\" INT; kill -INT $$; sleep 1; echo no-int'" }]);
+    const run = runContext(workspace.dir, [job]);
+    const [result] = await runJob(runner, jobContext(run, job));
+    assert.equal(result?.output, "got-int\n", result?.output);
+  });
+
   it("gets back the output a relay lost from the container's copy, and says so in the step's output and on stderr", async () => {
     // Regression (camp25 #3): the step's status came from its status file, so it passed, its output gone
     // without a word (an empty log).
