@@ -9,7 +9,7 @@
 import path from "node:path";
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
-import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, WithheldGateEvidence } from "../runtime/hooks.js";
+import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, JobOutcome, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
 import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
@@ -631,7 +631,7 @@ export class RemoteHooks implements ExecutionHooks {
     return entry.log.stepFinished(stepKey, output);
   }
 
-  async afterJob(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void> {
+  async afterJob(job: PlanJob, result: JobOutcome): Promise<void> {
     const id = canonicalJobId(job.id);
     const entry = this.active.get(id);
     if (!entry) return;
@@ -653,7 +653,7 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: { status: "completed" | "failed"; error?: string }): Promise<void> {
+  private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: JobOutcome): Promise<void> {
     await entry.log.finish();
     const { runnerId } = this.options;
     if (entry.runGone) throw this.goneError(id, "ran");
@@ -665,8 +665,9 @@ export class RemoteHooks implements ExecutionHooks {
       return;
     }
     // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run — given
-    // back to the backend, as a lapsed lease would, for the rejoin (or any runner) to take over.
-    if (result.status === "failed" && cancelledHere(entry.runSignal)) return this.giveBack(id, `canceled while it ran (${result.error ?? "canceled"})`, entry);
+    // back to the backend, as a lapsed lease would, for the rejoin (or any runner) to take over. The executor judged
+    // it (and recorded and showed it released): one verdict, whatever fail-fast or a late Ctrl-C did to the signals.
+    if (result.status === "failed" && result.released !== undefined) return this.giveBack(id, `canceled while it ran (${result.error ?? "canceled"})`, entry);
     try {
       const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
       const status = result.status === "completed" ? "success" : "failed";

@@ -277,7 +277,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps, revision: revision ?? NO_REVISION }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, emit, latches };
+    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => admission.signal.aborted, emit, latches };
     /** `held`: the hooks hold the job (remote state: claimed it) — told it as one held and not run (see stoppedBeforeStart). */
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
       if (status !== "waiting") {
@@ -367,7 +367,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       await earlier?.discard();
       const shown = result.released ? { status: "released" as const, reason: result.released } : { status: result.status };
       summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
-      await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
+      await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, ...(result.released ? { released: result.released } : {}) });
       if (result.released) return "released";
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };

@@ -33,6 +33,14 @@ export interface AdmissionContext {
   wakeDeferred(): boolean;
 }
 
+/** What a job's run came to, as afterJob hears it. */
+export interface JobOutcome {
+  status: "completed" | "failed";
+  error?: string;
+  /** Why the job was released rather than ended (a cancel here without a verdict, or handed on). */
+  released?: string;
+}
+
 export interface ExecutionHooks {
   /**
    * When true, dependency readiness is decided by the hooks (beforeJob may
@@ -56,7 +64,8 @@ export interface ExecutionHooks {
    */
   tookPart?(): boolean;
   beforeJob?(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision>;
-  afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
+  /** `released`: the executor recorded the job released, not ended (JobRunResult.released): give it back, don't report it. */
+  afterJob?(job: PlanJob, result: JobOutcome): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
   /**
    * A step is about to run again (attempt `attempt` of `attempts`): its output so far was an earlier attempt's.

@@ -30,6 +30,11 @@ export interface JobExecutorDeps {
   emit(event: RunEvent): void;
   /** Cancels everything (Ctrl-C). */
   signal: AbortSignal;
+  /**
+   * Whether the run had stopped (fail-fast, a job's error) before this job's cancel: a stopped remote run hands no
+   * job on, so a job canceled then is failed (canceled), not given back.
+   */
+  runStopped?: () => boolean;
   /** Set when jobs may be handed over (Runner.handOff; not under remote state, whose hooks admit each job). */
   latches?: JobLatches;
 }
@@ -354,7 +359,7 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   // Handed back unfinished (the hooks' stop, or the run's cancel where the hooks give the job back): no verdict, so it
   // is to run again, not failed.
   const handedOn = deps.signal.aborted && deps.signal.reason === JOB_HANDED_ON;
-  const givenBack = deps.hooks?.givesBackCanceledJobs === true && canceledByUser(deps.signal);
+  const givenBack = deps.hooks?.givesBackCanceledJobs === true && canceledByUser(deps.signal) && deps.runStopped?.() !== true;
   const released = reported === undefined ? undefined : handedOn ? RELEASED_REASON : givenBack ? CANCELED_RELEASED_REASON : undefined;
   jobState.status = released ? "pending" : status;
   jobState.finishedAt = nowStamp();

@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { BackendClient } from "../../src/remote/client.js";
 import { RemoteHooks } from "../../src/remote/hooks.js";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
+import { CANCELED_RELEASED_REASON } from "../../src/runtime/job-executor.js";
 
 describe("remote hooks: tolerated failures", () => {
   const updates: Record<string, unknown>[] = [];
@@ -46,14 +47,14 @@ describe("remote hooks: tolerated failures", () => {
   };
   const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p" }, execution: { concurrency: 1, failFast: true }, spec: {}, jobs: [job] };
 
-  /** Runs one job through the hooks: its steps' outcomes, then the job's result; returns the update sent. */
-  const report = async (failedSteps: string[], error: string, stop?: (run: AbortController) => void) => {
+  /** Runs one job through the hooks: its steps' outcomes, then the job's result (`released`: the executor's verdict); returns the update sent. */
+  const report = async (failedSteps: string[], error: string, stop?: (run: AbortController) => void, released?: string) => {
     const hooks = new RemoteHooks({ client: new BackendClient({ baseUrl, auth: { kind: "token", token: async () => "t" } }), plan, runId: "r", runnerId: "me", mode: "job", say: () => undefined });
     const run = new AbortController();
     assert.equal((await hooks.beforeJob(job, run.signal)).action, "run");
     stop?.(run);
     for (const key of ["lint", "test", "cleanup"]) await hooks.onStepFinished(job, key, `${key} output\n`, failedSteps.includes(key));
-    await hooks.afterJob(job, { status: "failed", error });
+    await hooks.afterJob(job, { status: "failed", error, ...(released ? { released } : {}) });
     await hooks.close();
     return updates.at(-1);
   };
@@ -64,7 +65,7 @@ describe("remote hooks: tolerated failures", () => {
 
   it("a job cancelled on its runner (Ctrl-C, SIGTERM) → no result at all: given back (released), it stops that runner, not the run", async () => {
     const before = updates.length;
-    await report(["test"], "step test: signal: terminated", (run) => run.abort());
+    await report(["test"], "step test: signal: terminated", (run) => run.abort(), CANCELED_RELEASED_REASON);
     assert.equal(updates.length, before, JSON.stringify(updates.slice(before)));
     assert.deepEqual(releases.at(-1), { runnerId: "me", reason: "canceled while it ran (step test: signal: terminated)" });
   });

@@ -1,7 +1,6 @@
-// rev27: Ctrl-C on a remote runner after fail-fast tripped, while another of its jobs still runs. The executor
-// calls that job released (its signal's reason is the cancel's) while the hooks judge the cancel by the admission
-// signal, whose reason is fail-fast's: they report the job failed to the backend. The runner's output and record
-// then say "released … the backend hands it on" for a job the backend holds failed.
+// Ctrl-C on a remote runner after fail-fast tripped, while another of its jobs still runs (rev27 #1): the executor
+// called that job released while the hooks, judging the cancel by the admission signal (fail-fast's reason), reported
+// it failed to the backend: the output and record said "released … the backend hands it on" for a job held failed.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -10,12 +9,12 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repositoryIdFor } from "../support/oidc-issuer.js";
 import { until } from "../support/wait.js";
-import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
-import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
+import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 
 const NS = repositoryIdFor("acme/widgets");
 
-describe("rev27: cancel after fail-fast tripped on a remote runner", () => {
+describe("cancel after fail-fast tripped on a remote runner", () => {
   let dir: string;
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-rev27-ff-cancel-"));
