@@ -219,3 +219,15 @@ test("bidi controls in job IDs and step keys are shown as \\u{hex} in the live r
   // The `logs` command names the ID as it is, to be pasted back; nothing else shows it raw.
   assert.doesNotMatch(stream.text.replace(/ {2}logs {2}orun logs .*/g, ""), /[\u202a-\u202e\u2066-\u2069]/);
 });
+
+test("the rejoin line's comment names every job released here, not the first", () => {
+  // rev27: Ctrl-C at --concurrency 2 released two jobs; the comment named one, while the command takes over both.
+  const lines: string[] = [];
+  const renderer = new TextRenderer({ verbose: false, palette: palette(false), writeLine: (line) => lines.push(line) });
+  const released = (id: string) => ({ id, component: "c", environment: "dev", name: id, status: "released" as const });
+  renderer.handle({
+    type: "run-end",
+    summary: { ...summary, status: "canceled", remoteRunId: "r1", rejoinCommand: "orun run p.json --remote-state --exec-id r1", jobs: [released("a@dev.one"), released("b@dev.two")] },
+  });
+  assert.match(lines.join("\n"), /rejoin {2}orun run p\.json --remote-state --exec-id r1 {2}# takes a@dev\.one, b@dev\.two over unless another runner has/);
+});

@@ -328,8 +328,8 @@ export class TextRenderer implements Renderer {
       else if (summary.remainingCommand) out(`  rest    run the jobs still to run in this run: ${summary.remainingCommand}`);
       // A job released here is taken up again by this runner's own command in the run, if no other runner took it: said
       // in a shell comment, so the line pastes whole.
-      const released = summary.jobs.find((job) => job.status === "released")?.id;
-      if (summary.rejoinCommand) out(`  rejoin  ${summary.rejoinCommand}${released ? `  # takes ${printable(released)} over unless another runner has` : ""}`);
+      const released = summary.jobs.filter((job) => job.status === "released").map((job) => printable(job.id));
+      if (summary.rejoinCommand) out(`  rejoin  ${summary.rejoinCommand}${released.length > 0 ? `  # takes ${released.join(", ")} over unless another runner has` : ""}`);
     }
   }
 
