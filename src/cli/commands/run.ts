@@ -534,6 +534,7 @@ async function runPlan(
       environments: envFilter,
       approve: opts.approve,
       dryRun: opts.dryRun,
+      previewsRemoteState: opts.dryRun && !localResume,
       trigger: backgroundChild ? "background" : "cli",
       hooks: extra.hooks ?? remote?.hooks,
       renderer,
