@@ -280,9 +280,11 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     startup?.started();
     return code;
   } catch (err) {
+    // Told to the parent (--json), the refusal is printed there, which takes back what its start wrote: nothing is
+    // left to delete. Else the record is the one place it shows.
+    const told = startup?.refused(err) === true;
     const execId = opts.execId ?? process.env.ORUN_EXEC_ID;
-    if (execId) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
-    startup?.refused(err);
+    if (execId && !told) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
     throw err;
   } finally {
     if (opts.json) await publishSummary(backgroundRecord);
@@ -420,7 +422,7 @@ async function runPlan(
       // Said once the child's run has started: refused before (its checks that need the record), its error is this one's.
       const startup = bg.startup ? await bg.startup : undefined;
       const { printRefusal, explainedRefusal } = await import("../background-startup.js");
-      // A refusal the child explained is printed here: a new record holding only it goes (run.log is then no help).
+      // A refusal the child explained is printed here: what the start wrote goes (run.log is then no help).
       if (startup !== undefined && explainedRefusal(startup) !== undefined) await bg.discardRefused?.().catch(() => false);
       const refused = startup !== undefined ? printRefusal(startup, id, bg.logFile) : undefined;
       if (refused !== undefined) return refused;
