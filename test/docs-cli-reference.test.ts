@@ -66,7 +66,7 @@ function commandsOf(title: string): string[] {
 /** Flags a section may name though --help does not list them, and what orun must do with each. */
 const UNLISTED: Record<string, Record<string, { args: string[]; accepted: RegExp } | { args: string[]; refused: RegExp }>> = {
   run: {
-    "--job-id": { args: ["run", "--dry-run", "--job-id", "api@dev.build"], accepted: /1 job selected/ },
+    "--job-id": { args: ["run", "--dry-run", "--job-id", "shared-lib@dev.build"], accepted: /1 job selected/ },
     "--bg": { args: ["run", "--dry-run", "--bg"], refused: /--background cannot be combined with --dry-run/ },
     "--isolation": { args: ["run", "--dry-run", "--isolation", "workspace"], refused: /^✕ --isolation is not supported: .*\(.*docs\/running\.md, Scheduling\)\n$/ },
     "--keep-workspaces": { args: ["run", "--dry-run", "--keep-workspaces"], refused: /^✕ --keep-workspaces is not supported: .*\(.*docs\/running\.md, Scheduling\)\n$/ },

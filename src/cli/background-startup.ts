@@ -31,17 +31,23 @@ export class StartupPipe {
     this.send(STARTED);
   }
 
-  /** Refused before its run started: the parent prints this error and exits with its status. */
-  refused(err: unknown): void {
+  /**
+   * Refused before its run started: the parent prints this error and exits with its status. False when the parent was
+   * not told (gone, or the run had started): then the record must say it.
+   */
+  refused(err: unknown): boolean {
     const refusal: Refusal = { exitCode: err instanceof OrunError ? err.exitCode : 1, ...jsonErrorOf(err, errorMessage(err)) };
-    this.send(JSON.stringify(refusal));
+    return this.send(JSON.stringify(refusal));
   }
 
-  private send(text: string): void {
-    if (!this.open) return;
+  /** Whether `text` reached the parent. */
+  private send(text: string): boolean {
+    if (!this.open) return false;
     this.open = false;
+    let sent = false;
     try {
-      writeSync(this.fd, text);
+      // The whole text, or the parent reads a cut refusal (explainedRefusal then finds no JSON in it).
+      sent = writeSync(this.fd, text) === Buffer.byteLength(text);
     } catch {
       // The parent is gone (killed while it waited): the record says how the run went.
     }
@@ -50,6 +56,7 @@ export class StartupPipe {
     } catch {
       // Already closed: nothing to release.
     }
+    return sent;
   }
 }
 

@@ -5,7 +5,7 @@
 // second run nor `orun gc` can slip in during the hand-off.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, constants, openSync } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
+import { open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { toJson, writeFileAtomic } from "./fs-atomic.js";
@@ -45,8 +45,9 @@ export interface BackgroundRun {
   /** With --json: what the child writes before its run starts (nothing, or why it was refused), read to its end. */
   startup?: Promise<string>;
   /**
-   * With --json, for a record this start made: called once the child said it was refused (the parent prints the
-   * refusal). Removes the record if it holds nothing but that refusal (discardRefusedRecord). True when it went.
+   * With --json: called once the child said it was refused (the parent prints the refusal). Takes back what this start
+   * wrote (discardRefusedStart): a record it made goes, an existing one loses the pid file (and a run.log this start
+   * made). True when that was done.
    */
   discardRefused?: () => Promise<boolean>;
 }
@@ -74,6 +75,8 @@ export async function startBackground(
   let exited: Promise<unknown> | undefined;
   // What `latest` named before this start pointed it at its new record: where a discarded one points it back.
   const latestBefore = opened.created ? await store.latestTarget() : undefined;
+  // What an existing record's start-up files were, for a refused start to put back (discardRefusedStart).
+  const before = opened.created ? undefined : await startupFilesOf(dir, logFile);
   try {
     await store.create(execId);
     // An earlier child's start-up failure is not this one's.
@@ -112,22 +115,46 @@ export async function startBackground(
   }
   await lock.handOver(pid);
   await writeFileAtomic(path.join(dir, "pid"), `${pid}\n`);
-  const discardRefused = options.json && opened.created ? () => discardRefusedRecord(store, execId, child!, exited!, latestBefore, opened.madeStoreFolder) : undefined;
+  const made = before ? { pid, before } : { latestBefore, madeStoreFolder: opened.madeStoreFolder };
+  const discardRefused = options.json ? () => discardRefusedStart(store, execId, child!, exited!, made) : undefined;
   return { execId, pid, logFile, ...(options.json ? { summaryFile: path.join(dir, SUMMARY_FILE) } : {}), ...(startup ? { startup } : {}), ...(discardRefused ? { discardRefused } : {}) };
 }
 
 /** How long a refused child may take to exit before its record is kept after all (it writes nothing more there). */
 const REFUSED_CHILD_EXIT_MS = 10_000;
 
+/** An existing record's run.log size and pid file (its text and times) before a start changed them. */
+interface StartupFiles {
+  logFile: string;
+  logSize: number | undefined;
+  pidText: string | undefined;
+  /** In seconds, as `utimes` takes them (a Date would drop what lies below the millisecond). */
+  pidTimes: { atime: number; mtime: number } | undefined;
+}
+
+async function startupFilesOf(dir: string, logFile: string): Promise<StartupFiles> {
+  const pidFile = path.join(dir, "pid");
+  const [log, pidInfo, pidText] = await Promise.all([stat(logFile).catch(() => undefined), stat(pidFile).catch(() => undefined), readFile(pidFile, "utf8").catch(() => undefined)]);
+  return { logFile, logSize: log?.size, pidText, pidTimes: pidInfo && { atime: pidInfo.atimeMs / 1000, mtime: pidInfo.mtimeMs / 1000 } };
+}
+
 /**
  * A `--background --json` start whose child was refused before its run began (a --job whose dependencies are not
- * done, a plan that no longer compiles): the parent has printed the refusal, so a new record holding only that (its
- * failed metadata, run.log, pid) is noise — it would be what `orun status` and `latest` show instead of the last run
- * that ran. Once the child has exited, the record goes and `latest` points back where it did. A record a run wrote
- * (state.json or manifest.json: its runner refused after it opened the record) is kept, as is one whose child has not
- * exited in time.
+ * done, a plan that no longer compiles, another plan's execution): the parent prints the refusal and the child, told
+ * so through the start-up pipe, wrote no failure to the record. What this start wrote is taken back once the child
+ * has exited. A new record (its run.log, pid) goes and `latest` points back where it did — unless a run wrote in it
+ * (state.json or manifest.json: its runner refused after it opened the record). An existing record (a refused
+ * resume) gets its run.log and pid file back as they were: a pid file naming the refused child would read as a child
+ * still starting (pendingBackgroundChild compares its time with metadata.json's, so that is put back too). Nothing
+ * is taken back while the child has not exited in time.
  */
-async function discardRefusedRecord(store: ExecutionStore, execId: string, child: ChildProcess, exited: Promise<unknown>, latestBefore: string | undefined, madeStoreFolder: string | undefined): Promise<boolean> {
+async function discardRefusedStart(
+  store: ExecutionStore,
+  execId: string,
+  child: ChildProcess,
+  exited: Promise<unknown>,
+  made: { latestBefore: string | undefined; madeStoreFolder: string | undefined } | { pid: number; before: StartupFiles },
+): Promise<boolean> {
   // Unref'd while it runs on alone: waited for here, it must keep this process alive until it exits.
   child.ref();
   let timer: NodeJS.Timeout | undefined;
@@ -136,11 +163,36 @@ async function discardRefusedRecord(store: ExecutionStore, execId: string, child
   child.unref();
   if (!gone) return false;
   const dir = store.execDir(execId);
+  if ("pid" in made) {
+    const { logFile, logSize, pidText, pidTimes } = made.before;
+    const pidFile = path.join(dir, "pid");
+    // Only while the pid file is this start's: a later start's names its own child.
+    if ((await readFile(pidFile, "utf8").catch(() => "")).trim() === String(made.pid)) {
+      if (pidText === undefined) await rm(pidFile, { force: true });
+      else {
+        await writeFileAtomic(pidFile, pidText);
+        if (pidTimes) await utimes(pidFile, pidTimes.atime, pidTimes.mtime);
+      }
+    }
+    if (logSize === undefined) await rm(logFile, { force: true });
+    else await truncateOwnFile(logFile, logSize).catch(() => undefined);
+    return true;
+  }
   if ((await exists(path.join(dir, "state.json"))) || (await exists(path.join(dir, "manifest.json")))) return false;
   // `latest` first: executions/ made by this start must be empty for discardRecord to remove it.
-  await store.unpointLatest(execId, latestBefore);
-  await store.discardRecord(execId, madeStoreFolder);
+  await store.unpointLatest(execId, made.latestBefore);
+  await store.discardRecord(execId, made.madeStoreFolder);
   return true;
+}
+
+/** Cuts `file` back to `size`: never through a symbolic link left in the record (as run.log is opened). */
+async function truncateOwnFile(file: string, size: number): Promise<void> {
+  const handle = await open(file, constants.O_WRONLY | constants.O_NOFOLLOW);
+  try {
+    await handle.truncate(size);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** All a pipe gives until its writer closes it (or exits); a read error ends it like the end of input. */
@@ -175,8 +227,8 @@ export async function publishSummary(recordDir: string): Promise<void> {
  * record says so — `orun status` shows the error and `status --watch` / `logs --follow` end instead of
  * waiting for a run that never starts. A new record gets failed metadata; an earlier run's metadata (a
  * resume in the background) is left exactly as that run closed it, and the failure goes beside it
- * (BACKGROUND_ERROR_FILE), as a refused foreground resume leaves the record untouched. Under --json the parent,
- * which prints the refusal, then removes a new record that holds only it (discardRefusedRecord).
+ * (BACKGROUND_ERROR_FILE), as a refused foreground resume leaves the record untouched. Not called under --json when
+ * the parent was told the refusal (it prints it, and takes back what its start wrote: discardRefusedStart).
  */
 export async function recordBackgroundFailure(recordDir: string, execId: string, error: string): Promise<void> {
   if (path.basename(recordDir) !== execId) return;

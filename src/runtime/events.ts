@@ -160,6 +160,8 @@ export type RunEvent =
       error?: string;
       output: string;
       continuing?: boolean;
+      /** With `skipped`: why the step did not run when that is not the runner's condition (a failure before it). */
+      reason?: string;
     }
   | {
       type: "job-end";

@@ -59,6 +59,8 @@ export interface ExecuteOptions {
   environments?: string[];
   approve?: boolean;
   dryRun?: boolean;
+  /** A dry-run whose run would use remote state: there `--job X` waits for X's dependencies rather than refusing. */
+  previewsRemoteState?: boolean;
   trigger?: "cli" | "background";
   hooks?: ExecutionHooks;
   renderer: Renderer;
@@ -149,22 +151,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     loadedState = state;
     const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
     // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
-    if (selection.target && !options.hooks?.managesDependencies) {
-      const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
-      if (missing.length) {
-        // This command with each missing dependency's --job (theirs too), in order: a bare `orun run --exec-id` ran
-        // every job of a fresh plan, and one dependency's command at a time was refused for the next one.
-        // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
-        const chain = missingDependencies(selection.target, selection.ordered, satisfied);
-        const commands = await Promise.all(
-          chain.map(async (job) => (await resumeText(false, { job: job.id }).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job.id)}`),
-        );
-        const note = approvalNote(options, chain, state);
-        throw new OrunError(`cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`, {
-          hint: `run ${chain.length > 1 ? "them first, in order" : "it first"}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
-        });
-      }
-    }
+    if (!options.hooks?.managesDependencies) await refuseMissingDependencies(state, selection, options, satisfied, (job) => resumeText(false, { job }), execId);
     // Read before anything is written: metadata of the wrong shape refuses the run with the record untouched. One
     // that is not JSON at all holds nothing to keep: the run goes on without it (as without one) and says so.
     const { meta: previous, unreadable } = await store.readMetadataLeniently(execId);
@@ -693,6 +680,37 @@ function approvalNote(options: Pick<ExecuteOptions, "approve">, reached: readonl
   return `${ids.join(", ")} ${ids.length > 1 ? "require" : "requires"} approval: add --approve to approve ${ids.length > 1 ? "them" : "it"}`;
 }
 
+/**
+ * `--job X` whose dependencies have not completed in the execution: refused (off remote state, where nothing waits for
+ * them), with the commands that run them first. `satisfied`: the jobs dependencyStatus counts done. A dry-run refuses
+ * as the run would (`preview`), so a preview never passes what the run refuses.
+ */
+async function refuseMissingDependencies(
+  state: ExecState,
+  selection: Selection,
+  options: ExecuteOptions,
+  satisfied: ReadonlySet<string>,
+  commandFor: (job: string) => Promise<string | undefined>,
+  execId: string,
+  preview = false,
+): Promise<void> {
+  if (!selection.target) return;
+  const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
+  if (!missing.length) return;
+  // This command with each missing dependency's --job (theirs too), in order: a bare `orun run --exec-id` ran
+  // every job of a fresh plan, and one dependency's command at a time was refused for the next one.
+  // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
+  const chain = missingDependencies(selection.target, selection.ordered, satisfied);
+  const commands = await Promise.all(
+    chain.map(async (job) => (await commandFor(job.id).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job.id)}`),
+  );
+  const note = approvalNote(options, chain, state);
+  const refusal = `cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`;
+  throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
+    hint: `run ${chain.length > 1 ? "them first, in order" : "it first"}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
+  });
+}
+
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */
 function prepareResume(state: ExecState, selection: Selection, options: ExecuteOptions): boolean {
   let changed = false;
@@ -882,6 +900,14 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
   const gateNotes = await previewGates(plan, selection, options, ctx.workdir);
   const actionNotes = runsUseSteps(options.runner.name) ? await brokenActionNotes(selection.selected, workspaceDir) : new Map<string, string[]>();
   const resumed = await previewedResume(plan, options);
+  // --job X whose dependencies have not completed: refused as the run refuses it (remote state waits for them instead).
+  if (selection.target && !options.hooks?.managesDependencies && !options.previewsRemoteState) {
+    const execId = resumed?.execId ?? options.execId ?? generateExecId(plan.metadata?.name);
+    const state = resumed?.state ?? emptyState(execId, planChecksum(plan));
+    const { satisfied } = dependencyStatus(state, selection, options, execId);
+    const commandFor = async (job: string): Promise<string | undefined> => options.resumeCommand?.(execId, false, { job }).then(commandOf);
+    await refuseMissingDependencies(state, selection, options, satisfied, commandFor, execId, true);
+  }
   const jobs: JobPreview[] = selection.selected.map((job) => {
     const dir = jobDir(job, ctx.workdir);
     const ordered = orderSteps(job.steps);
@@ -892,8 +918,9 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
       notes.push(`already completed in execution ${resumed.execId}: the run skips it`);
     }
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
-    // Without --job; with it, the run refuses unless they completed (a preview reads no record).
+    // Without --job: with it, the run refuses unless they completed (refused above), or waits under remote state.
     if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
+    else if (outside.length && options.previewsRemoteState) notes.push(`waits for ${outside.join(", ")} to complete in the run (remote state)`);
     if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
     // The run fails the job at its first step (every runner starts its steps there).
     if (!existsSync(dir)) notes.push(`working directory ${dir} is missing: the run will fail`);

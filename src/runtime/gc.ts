@@ -52,25 +52,10 @@ export interface GcResult {
   /** Of keptRunning, those another host's run holds (presumed running), each with what to do if that run is gone. */
   keptForeign?: Map<string, string>;
   /**
-   * Records kept because their lock cannot be read as one (a directory, a FIFO, a symbolic link in its place), each
-   * with what was found and where: whether a run holds them cannot be told, so the user decides (removes the lock).
+   * Records kept for the user to settle, each with why (KEPT_FOR_USER) and a note saying what was found, where and
+   * what to do: gc lists them and exits 1 (not under --dry-run).
    */
-  keptUnreadable: Map<string, string>;
-  /**
-   * Records kept because reading their lock failed (EACCES, EIO, EMFILE), each with the error and the path: that says
-   * nothing of the lock, so nothing is to be removed; gc again once it can be read.
-   */
-  keptReadError: Map<string, string>;
-  /**
-   * Records kept because their stale lock could not be taken over (a takeover stopped in a live process, or too many
-   * that died midway), each with what holds it and what to do. Not "running": no run holds them.
-   */
-  keptBlocked: Map<string, string>;
-  /**
-   * Records kept because their state.json cannot be read (corrupt, or no file in its place): whether they hold
-   * promotion-gate evidence cannot be told, so the user fixes or deletes the file (then gc removes them as any other).
-   */
-  keptCorruptState: Map<string, string>;
+  keptForUser: Map<string, KeptForUser>;
   /** Stored plans removed (or, dry-run, to remove): `plans/<id>.json` older than the age limit that nothing refers to. */
   plans: string[];
   /**
@@ -78,6 +63,31 @@ export interface GcResult {
    * load one of them (a --background child reads its plan reference again), and nothing records which yet.
    */
   plansHeldFor?: string;
+}
+
+/**
+ * Why gc keeps a record for the user to settle, in the order gc lists them, each with what it asks of the user:
+ * - `lock-unreadable`: its lock cannot be read as one (a directory, a FIFO, a symbolic link in its place), so whether
+ *   a run holds it cannot be told (`lock`: the user removes the lock);
+ * - `lock-read-error`: reading its lock failed (EACCES, EIO, EMFILE), which says nothing of the lock (`retry`);
+ * - `lock-blocked`: its stale lock could not be taken over (a takeover stopped in a live process, or too many that
+ *   died midway); no run holds it (`lock`);
+ * - `state-unreadable`: its state.json cannot be read (corrupt, or no file in its place), so whether it holds
+ *   promotion-gate evidence cannot be told (`state`: the user fixes or deletes the file).
+ * The one list of them: a new kind is listed, and fails gc, by being added here.
+ */
+export const KEPT_FOR_USER = {
+  "lock-unreadable": "lock",
+  "lock-read-error": "retry",
+  "lock-blocked": "lock",
+  "state-unreadable": "state",
+} as const satisfies Record<string, "lock" | "retry" | "state">;
+
+export type KeptForUserReason = keyof typeof KEPT_FOR_USER;
+
+export interface KeptForUser {
+  reason: KeptForUserReason;
+  note: string;
 }
 
 /** A record younger than this without metadata is a run starting (e.g. a --background hand-off). */
@@ -90,17 +100,16 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const candidates: string[] = [];
   const keptRunning: string[] = [];
   // A Map: an exec ID may be any name, __proto__ included.
-  const keptUnreadable = new Map<string, string>();
-  const keptReadError = new Map<string, string>();
-  const keptBlocked = new Map<string, string>();
-  const keptCorruptState = new Map<string, string>();
+  const keptForUser = new Map<string, KeptForUser>();
+  const keepForUser = (id: string, reason: KeptForUserReason, note: string): void => void keptForUser.set(id, { reason, note });
+  const keepUnreadableLock = (id: string, unreadable: UnreadableLock): void => keepForUser(id, unreadable.readError ? "lock-read-error" : "lock-unreadable", unreadable.note);
   for (const [index, entry] of entries.entries()) {
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
     if (index < options.keep && young) continue;
     const unreadable = await unreadableLock(store, entry.execId);
     if (unreadable) {
-      (unreadable.readError ? keptReadError : keptUnreadable).set(entry.execId, unreadable.note);
+      keepUnreadableLock(entry.execId, unreadable);
       continue;
     }
     const running = await mayBeRunning(store, entry.execId, entry.meta, now);
@@ -110,7 +119,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
       continue;
     }
     const corrupt = await unreadableState(store, entry.execId);
-    if (corrupt) keptCorruptState.set(entry.execId, corrupt);
+    if (corrupt) keepForUser(entry.execId, "state-unreadable", corrupt);
     else candidates.push(entry.execId);
   }
   const { holders, held: heldSuccesses } = candidates.length ? await evidenceHolders(store, entries, options.evidenceRevisions) : { holders: new Map<string, string>(), held: new Map<string, HeldSuccess>() };
@@ -138,11 +147,11 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     const removable: string[] = [];
     for (const id of candidates) {
       const seen = await lockTakeoverBlocked(store.lockFile(id));
-      if (typeof seen === "string") keptBlocked.set(id, `lock not taken over: ${seen}`);
+      if (typeof seen === "string") keepForUser(id, "lock-blocked", `lock not taken over: ${seen}`);
       else if (seen === undefined) removable.push(id);
       else if (seen.live.purpose !== "gc") keptRunning.push(id);
     }
-    return { removed: removable, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removable), keptRunning, keptUnreadable, keptReadError, keptBlocked, keptCorruptState, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
+    return { removed: removable, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removable), keptRunning, keptForUser, plans, ...held, ...(await foreignNotes(store, keptRunning)) };
   }
 
   const removed: string[] = [];
@@ -151,8 +160,8 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (outcome === "removed") removed.push(id);
     else if (outcome === "locked") keptRunning.push(id);
     else if (outcome === "gone") continue;
-    else if ("blocked" in outcome) keptBlocked.set(id, outcome.blocked);
-    else (outcome.unreadable.readError ? keptReadError : keptUnreadable).set(id, outcome.unreadable.note);
+    else if ("blocked" in outcome) keepForUser(id, "lock-blocked", outcome.blocked);
+    else keepUnreadableLock(id, outcome.unreadable);
   }
   // Advisory: a failure to write them is a warning, and the clean-up below still runs.
   await noteRemovedEvidence(store, removedSuccesses(removed, heldSuccesses, options, now), options.warn);
@@ -180,7 +189,7 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     if (survivor) await store.pointLatest(survivor);
     else await rm(link, { force: true });
   }
-  return { removed, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removed), keptRunning, keptUnreadable, keptReadError, keptBlocked, keptCorruptState, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
+  return { removed, keptEvidence, droppedEvidence: onlyOf(droppedEvidence, removed), keptRunning, keptForUser, plans: removedPlans, ...held, ...(await foreignNotes(store, keptRunning)) };
 }
 
 /** What the removed records were the newest success of at their revision, and why gc removed that. */
@@ -214,6 +223,12 @@ async function unreadableState(store: ExecutionStore, execId: string): Promise<s
   }
 }
 
+/** A lock gc cannot read as one (`readError`: the read failed), and the note that says so. */
+interface UnreadableLock {
+  note: string;
+  readError: boolean;
+}
+
 const readErrorNote = (failure: string, file: string): string => `lock could not be read: ${failure}, ${file}; nothing was removed`;
 
 /**
@@ -221,7 +236,7 @@ const readErrorNote = (failure: string, file: string): string => `lock could not
  * lock file at all (removing it is the way out), or, `readError`, the read that failed and where (it may well be a
  * live run's lock: nothing is to be removed).
  */
-async function unreadableLock(store: ExecutionStore, execId: string): Promise<{ note: string; readError: boolean } | undefined> {
+async function unreadableLock(store: ExecutionStore, execId: string): Promise<UnreadableLock | undefined> {
   const file = store.lockFile(execId);
   const refusal = await lockRefusal(file);
   if (refusal === undefined) return undefined;
@@ -339,7 +354,7 @@ async function sweepLeftovers(store: ExecutionStore, now: number): Promise<void>
 async function removeRecord(
   store: ExecutionStore,
   execId: string,
-): Promise<"removed" | "locked" | "gone" | { unreadable: { note: string; readError: boolean } } | { blocked: string }> {
+): Promise<"removed" | "locked" | "gone" | { unreadable: UnreadableLock } | { blocked: string }> {
   const dir = store.execDir(execId);
   try {
     await acquireExecLock(store.lockFile(execId), execId, { purpose: "gc" });

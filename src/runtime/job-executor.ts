@@ -317,6 +317,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
       jobState.steps[key] = "skipped";
       // Canceled between steps: the job did not finish, so it must not pass for completed (a resume runs it again).
       if (deps.signal.aborted) fatal ??= lastFailure = { error: `step ${key}: canceled before it started`, step: key };
+      // Skipped for a failure before it: shown (verbose, the GitHub Actions groups) as its record says, not left out.
+      else if (!unstarted && fatal) deps.emit({ type: "step-end", job, stepKey: key, status: "skipped", durationMs: 0, output: "", reason: skippedAfter(fatal) });
       continue;
     }
     // The last step opens the job's latch (a job handed over to wait for this one then starts) — unless
@@ -379,6 +381,11 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     output: outputs.join("\n"),
   });
   return { status, error: reported?.error, failedStep: reported?.step, fatal: (fatal !== undefined || runGone) && !released, ...(released ? { released } : {}) };
+}
+
+/** Why a step did not run after the failure that stopped its job: the step that failed, else the failure itself. */
+function skippedAfter(failure: JobFailure): string {
+  return failure.step !== undefined ? `not run: step ${failure.step} failed` : `not run: ${failure.error}`;
 }
 
 /** Why a job stopped because its remote run was deleted (JOB_RUN_GONE) failed, as its record and the run's output say it. */

@@ -421,7 +421,7 @@ function icon(status: JobState["status"], p: Palette): string {
 
 /**
  * `--detailed`: a job's steps in run order (`order`: their keys; steps it does not name follow, by key), each with
- * its icon; a dead run's `running` step shows as interrupted (`!`).
+ * its icon; a dead run's `running` step shows as interrupted (`!`), a skipped one says so.
  */
 function stepLines(job: JobState, p: Palette, interrupted: boolean, order: string[] = []): string[] {
   const rank = (key: string): number => {
@@ -432,7 +432,9 @@ function stepLines(job: JobState, p: Palette, interrupted: boolean, order: strin
     .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([key, step]) => {
       const glyph = interrupted && step === "running" ? p.yellow("!") : step in ICON ? icon(step as JobState["status"], p) : "?";
-      return `        ${glyph} ${printable(key)}${interrupted && step === "running" ? "  interrupted" : ""}`;
+      // Skipped and pending share the icon: the word tells a step that will not run from one still to run.
+      const word = interrupted && step === "running" ? "  interrupted" : step === "skipped" ? `  ${p.dim("skipped")}` : "";
+      return `        ${glyph} ${printable(key)}${word}`;
     });
 }
 

@@ -3,6 +3,7 @@
 // and names the jobs the resume skips as completed (it listed them as to run), writing nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
@@ -47,4 +48,29 @@ test("a dry-run of an existing execution names the jobs its resume skips and ref
 
   // Nothing written by the previews.
   assert.equal(await readFile(recordFile(dir, "e1", "state.json"), "utf8"), state);
+});
+
+test("a dry-run of --job X whose dependencies have not completed refuses as the run does; under remote state it says X waits", async (t) => {
+  const dir = await planDir(t, [
+    { id: "a@dev.build", steps: [{ run: "true" }] },
+    { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [{ run: "true" }] },
+  ]);
+  const run = await runOrun(["run", "plan.json", "--job", "a@dev.deploy"], { cwd: dir, env: LOCAL_ENV });
+  const dry = await runOrun(["run", "plan.json", "--job", "a@dev.deploy", "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.equal(dry.code, 1, dry.stdout + dry.stderr);
+  assert.match(dry.stderr, /the run would refuse: cannot run a@dev\.deploy: dependencies not completed \(a@dev\.build\)/);
+  assert.match(dry.stderr, /run it first: orun run \S*plan\.json --exec-id \S+ --job a@dev\.build/);
+  assert.equal(existsSync(path.join(dir, ".orun/executions")), false, "neither wrote a record");
+
+  // Its dependency completed in the execution: the preview passes, as the run would.
+  const build = await runOrun(["run", "plan.json", "--exec-id", "e2", "--job", "a@dev.build"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(build.code, 0, build.stdout + build.stderr);
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "e2", "--job", "a@dev.deploy", "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+
+  // Under remote state the run waits for the dependency instead: the preview says so.
+  const remote = await runOrun(["run", "plan.json", "--job", "a@dev.deploy", "--dry-run", "--remote-state", "--backend-url", "http://127.0.0.1:9"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(remote.code, 0, remote.stdout + remote.stderr);
+  assert.match(remote.stdout, /note +waits for a@dev\.build to complete in the run \(remote state\)/);
 });

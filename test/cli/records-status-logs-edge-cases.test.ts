@@ -97,7 +97,7 @@ test("status --detailed lists each job's steps (in the order they run) with thei
   assert.doesNotMatch(plain.stdout, /compile/);
   const detailed = await runOrun(["status", "--exec-id", "det", "--detailed"], { cwd: dir });
   assert.equal(detailed.code, 0, detailed.stderr);
-  assert.match(detailed.stdout, /✗ build .*\n {8}✓ compile\n {8}✗ test\n {8}○ publish\n/);
+  assert.match(detailed.stdout, /✗ build .*\n {8}✓ compile\n {8}✗ test\n {8}○ publish {2}skipped\n/);
   // What a SIGKILLed run leaves: metadata running, the job and its step running, the lock's owner gone.
   const pid = await deadPid();
   const meta = JSON.parse(await readFile(recordFile(dir, "det", "metadata.json"), "utf8")) as Record<string, unknown>;
@@ -107,6 +107,7 @@ test("status --detailed lists each job's steps (in the order they run) with thei
     JSON.stringify({ execId: "det", planChecksum: meta.planChecksum, jobs: { "app@dev.build": { status: "running", steps: { compile: "completed", test: "running", publish: "pending" } } } }),
   );
   const dead = await runOrun(["status", "--exec-id", "det", "--detailed"], { cwd: dir });
+  // A pending step (still to run) has no word; the skipped one above says so.
   assert.match(dead.stdout, /! build {2}interrupted\n {8}✓ compile\n {8}! test {2}interrupted\n {8}○ publish\n/, dead.stdout);
 });
 

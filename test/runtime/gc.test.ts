@@ -96,7 +96,7 @@ test("gc --dry-run keeps a record whose stale lock a run took after the scan: st
   assert.ok(resumed, "the run took the lock between the scan and the dry run's check");
   assert.deepEqual(preview.removed, []);
   assert.deepEqual(preview.keptRunning, ["resumed"]);
-  assert.deepEqual(preview.keptBlocked, new Map());
+  assert.deepEqual(preview.keptForUser, new Map());
 });
 
 test("gc keeps the newest record of each component × environment whose jobs in its plan all completed, at each of its newest revisions", async (t) => {

@@ -280,9 +280,11 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
     startup?.started();
     return code;
   } catch (err) {
+    // Told to the parent (--json), the refusal is printed there, which takes back what its start wrote: nothing is
+    // left to delete. Else the record is the one place it shows.
+    const told = startup?.refused(err) === true;
     const execId = opts.execId ?? process.env.ORUN_EXEC_ID;
-    if (execId) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
-    startup?.refused(err);
+    if (execId && !told) await recordBackgroundFailure(backgroundRecord, execId, errorMessage(err));
     throw err;
   } finally {
     if (opts.json) await publishSummary(backgroundRecord);
@@ -420,7 +422,7 @@ async function runPlan(
       // Said once the child's run has started: refused before (its checks that need the record), its error is this one's.
       const startup = bg.startup ? await bg.startup : undefined;
       const { printRefusal, explainedRefusal } = await import("../background-startup.js");
-      // A refusal the child explained is printed here: a new record holding only it goes (run.log is then no help).
+      // A refusal the child explained is printed here: what the start wrote goes (run.log is then no help).
       if (startup !== undefined && explainedRefusal(startup) !== undefined) await bg.discardRefused?.().catch(() => false);
       const refused = startup !== undefined ? printRefusal(startup, id, bg.logFile) : undefined;
       if (refused !== undefined) return refused;
@@ -534,6 +536,7 @@ async function runPlan(
       environments: envFilter,
       approve: opts.approve,
       dryRun: opts.dryRun,
+      previewsRemoteState: opts.dryRun && !localResume,
       trigger: backgroundChild ? "background" : "cli",
       hooks: extra.hooks ?? remote?.hooks,
       renderer,
@@ -943,15 +946,13 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
 /** `orun gc` without --actions: execution records and stored plans. */
 async function gcRecords(opts: GcCommandOptions, maxAgeDays: number): Promise<number> {
   const verb = opts.dryRun ? "Would remove" : "Removed";
-  const { collectGarbage } = await import("../../runtime/gc.js");
+  const [{ collectGarbage }, { keptForUserLines, keptForUserRefusal }] = await Promise.all([import("../../runtime/gc.js"), import("../../runtime/gc-kept-for-user.js")]);
   const store = await storeAt(await intentRootOf(opts.intent));
   const result = await collectGarbage(store, { keep: opts.all ? 0 : opts.keep, maxAgeDays, dryRun: opts.dryRun ?? false, dropEvidence: opts.dropEvidence ?? false, evidenceRevisions: opts.evidenceRevisions });
   // "Removed 3 executions", "Removed 2 plans", "Removed 3 executions (1 holding promotion-gate evidence) and 2 plans".
   const dropped = result.droppedEvidence.size ? ` (${result.droppedEvidence.size} holding promotion-gate evidence)` : "";
   const executions = result.removed.length ? plural(result.removed.length, "execution") + dropped : "";
   const recordsSummary = [executions, result.plans.length ? plural(result.plans.length, "stored plan") : ""].filter(Boolean).join(" and ");
-  // Records kept for the user to settle (their lock unreadable, or stuck in a takeover): not "nothing to clean up".
-  const forUser = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size + result.keptCorruptState.size;
   for (const id of result.removed) {
     const evidence = result.droppedEvidence.get(id);
     // Component and environment names read from a record, which may come from anywhere: shown escaped.
@@ -966,11 +967,13 @@ async function gcRecords(opts: GcCommandOptions, maxAgeDays: number): Promise<nu
     const them = result.keptEvidence.size === 1 ? "it" : "them";
     process.stdout.write(`${kept} ${plural(result.keptEvidence.size, "execution")} as promotion-gate evidence (--drop-evidence removes ${them} too)\n`);
   }
-  if (!recordsSummary && !result.keptEvidence.size && !forUser) process.stdout.write("Nothing to clean up.\n");
+  // Records kept for the user to settle (their lock unreadable, or stuck in a takeover): not "nothing to clean up".
+  if (!recordsSummary && !result.keptEvidence.size && !result.keptForUser.size) process.stdout.write("Nothing to clean up.\n");
   for (const id of result.keptRunning) process.stdout.write(`  kept ${id} (${result.keptForeign?.get(id) ?? "still running"})\n`);
-  keptForUser(result);
+  for (const line of keptForUserLines(result.keptForUser)) process.stdout.write(`${line}\n`);
   if (result.plansHeldFor) process.stdout.write(`  kept stored plans: run ${result.plansHeldFor} is starting (run orun gc again once it has)\n`);
-  failIfKeptForUser(result, opts.dryRun);
+  const refusal = keptForUserRefusal(result.keptForUser, opts.dryRun);
+  if (refusal) throw refusal;
   return 0;
 }
 
@@ -997,40 +1000,6 @@ async function gcActions(opts: GcCommandOptions, maxAgeDays: number): Promise<nu
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-/**
- * Records gc kept because their lock cannot be read (a directory or FIFO in its place) or its stale lock cannot be
- * taken over (a takeover stuck): what was found, where, and what to do.
- */
-function keptForUser(result: import("../../runtime/gc.js").GcResult): void {
-  for (const [id, note] of result.keptUnreadable) process.stdout.write(`  kept ${id} (${note})\n`);
-  for (const [id, note] of result.keptReadError) process.stdout.write(`  kept ${id} (${note})\n`);
-  for (const [id, note] of result.keptBlocked) process.stdout.write(`  kept ${id} (${note})\n`);
-  // The note holds the record's path and what was wrong in its state.json: shown escaped, as any record's text.
-  for (const [id, note] of result.keptCorruptState) process.stdout.write(`  kept ${id} (${printable(note)})\n`);
-}
-
-/**
- * gc exits 1 (`✕` on stderr) after keeping such records (or one whose state.json it cannot read): what was asked for was not done, and only the user can say
- * the record is free. `--dry-run` did what it was asked (exit 0); a lock another host's run holds is a run, kept as
- * such (exit 0). A lock whose read failed (EACCES, EIO) may be a live run's: nothing to remove then, only to retry.
- */
-function failIfKeptForUser(result: import("../../runtime/gc.js").GcResult, dryRun: boolean | undefined): void {
-  const count = result.keptUnreadable.size + result.keptReadError.size + result.keptBlocked.size;
-  const corrupt = result.keptCorruptState.size;
-  if ((!count && !corrupt) || dryRun) return;
-  if (!count) {
-    const executions = corrupt === 1 ? "1 execution" : `${corrupt} executions`;
-    throw new OrunError(`gc kept ${executions} whose state.json it could not read (named above): fix or delete the file, then run orun gc again`);
-  }
-  const executions = count === 1 ? "1 execution" : `${count} executions`;
-  if (count === result.keptReadError.size) {
-    // Not "nothing was removed": other records may have been, just above.
-    const left = count === 1 ? "it was" : "they were";
-    throw new OrunError(`gc kept ${executions} whose lock it could not read (named above, left as ${left}); run orun gc again once the lock can be read`);
-  }
-  throw new OrunError(`gc kept ${executions} whose lock it could not read or take over: see the note above for what to remove, then run orun gc again`);
-}
 
 const CACHE_KIND_LABEL = { version: "action", ref: "ref", temp: "stale partial download", lock: "stale lock", marker: "orphan marker", shared: "shared tool cache" } as const;
 

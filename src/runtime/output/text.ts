@@ -117,7 +117,7 @@ export class TextRenderer implements Renderer {
         if (this.options.verbose) {
           this.flushPartial(event.job, event.stepKey);
           if (event.status === "skipped") {
-            out(`${this.indent()}  ${p.dim("↷")} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim("skipped")}`);
+            out(`${this.indent()}  ${p.dim("↷")} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim(`skipped${event.reason ? ` · ${printable(event.reason)}` : ""}`)}`);
           } else {
             const mark = event.status === "completed" ? p.green("✓") : p.red("✗");
             out(`${this.indent()}  ${mark} ${this.prefix(event.job)}${printable(event.stepKey)}  ${p.dim(formatDuration(event.durationMs))}${event.error ? `  ${printable(describedError(event.error))}` : ""}`);
