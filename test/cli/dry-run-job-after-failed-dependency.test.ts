@@ -1,6 +1,5 @@
-// rev27: `run --dry-run --exec-id X` (40d3451) reads execution X to preview its resume and "refuses what the run
-// refuses" — but not `--job J` whose dependency X did not complete: the run refuses it ("dependencies not
-// completed"), the preview lists J as to run and exits 0.
+// A dry-run of `--job J` in execution X whose dependency failed there (rev27 #4): the preview read X to show its
+// resume but listed J as to run and exited 0, where the run refuses it ("dependencies not completed").
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -15,7 +14,7 @@ after(async () => {
 });
 
 test("a dry-run of --job in an execution whose dependency failed is refused as the run is", async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-rev27-dry-"));
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-dry-failed-dep-"));
   const plan = await writePlan(dir, "dry", [
     { id: "a@dev.one", run: "exit 3" },
     { id: "b@dev.two", deps: ["a@dev.one"], run: "echo b" },
