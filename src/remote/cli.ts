@@ -407,20 +407,23 @@ export async function remoteLogs(
     const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wantedJob || REMOTE_MATCH.job(j.jobId, wantedJob)) && (!opts.failed || j.status === "failed"));
     // Nothing printed for a filter: why, from the jobs it selects (their status and reason; see runtime/logs-scope.ts).
     const noLogsMatch = (scope: LogScope | undefined) => say(noLogsMatchText(scope, filter), opts.raw ? process.stderr : process.stdout);
+    // Inside GitHub Actions, the values each job's log masked (each step's section read on its own), the logs kept.
+    const readMasks = async (jobs: JobView[], logs: Map<string, string>): Promise<Map<string, string[]>> => {
+      const byJob = new Map<string, string[]>();
+      for (const job of jobs.filter(mayHaveLog)) {
+        const whole = await client.readLog(runId, job.jobId);
+        logs.set(job.jobId, whole);
+        byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
+      }
+      return byJob;
+    };
     if (!opts.follow) {
       const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(reader));
       // Inside GitHub Actions every job's log is read first: the masks of all of them hide values in what is printed
       // (the job or step that masked a value may not be the one shown), the runner is handed those of the jobs shown.
       const logs = new Map<string, string>();
-      const byJob = new Map<string, string[]>();
-      if (inGithub) {
-        for (const job of jobs.filter(mayHaveLog)) {
-          const whole = await client.readLog(runId, job.jobId);
-          logs.set(job.jobId, whole);
-          byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
-        }
-        masker = gha.masksOf(byJob).masker;
-      }
+      const byJob = inGithub ? await readMasks(jobs, logs) : new Map<string, string[]>();
+      masker = gha.masksOf(byJob).masker;
       sayNote();
       // A job or step the run does not have (a typo) is an error, before any log is printed.
       const scope = checkRemoteLogFilter(runId, jobs, filter);
@@ -445,6 +448,10 @@ export async function remoteLogs(
       }
       return 0;
     }
+    // As without --follow, inside GitHub Actions the masks the jobs' logs hold already hide values in all that is said,
+    // and go to the runner first (a run not created yet holds none; later masks are learnt as their lines come).
+    const known = inGithub ? gha.masksOf(await client.listJobs(runId).then((jobs) => readMasks(jobs, new Map())).catch(() => new Map<string, string[]>())) : undefined;
+    if (known) masker = known.masker;
     sayNote();
     // Follow: print what each job's log gains until the run is finished (then one last read).
     const followed = new Map<string, FollowedLog>();
@@ -455,7 +462,7 @@ export async function remoteLogs(
     // Output of several jobs interleaves by whole lines, each stretch under its job's name.
     let printing: string | undefined;
     // Inside GitHub Actions a value a step masks is learnt as its line comes, and handed to the runner before it.
-    const learning = inGithub ? gha.githubLogWriter({ masker, values: [] }, (chunk) => void process.stdout.write(chunk), { learn: true }) : undefined;
+    const learning = inGithub ? gha.githubLogWriter({ masker, values: known?.values ?? [] }, (chunk) => void process.stdout.write(chunk), { learn: true }) : undefined;
     const out = (text: string): void => void (learning ? learning.write(text) : process.stdout.write(text));
     const print = (jobId: string, text: string) => {
       if (!text) return;
