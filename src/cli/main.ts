@@ -205,7 +205,10 @@ export async function main(argv: string[]): Promise<number> {
       if (err.exitCode !== 0 && json) writeJsonError(err, err.message.replace(/^error: /, ""));
       return err.exitCode === 0 ? 0 : 1;
     }
-    process.stderr.write(`✕ ${printable(errorMessage(err), { keepLineBreaks: true })}\n`);
+    const text = `✕ ${printable(errorMessage(err), { keepLineBreaks: true })}\n`;
+    // In a GitHub Actions log no line of it is a workflow command (an error echoes what was typed: `--job ::error::x`).
+    const gha = process.env.GITHUB_ACTIONS === "true" ? await import("../runtime/output/gha-logs.js") : undefined;
+    process.stderr.write(gha ? gha.inertCommandText(text) : text);
     if (process.env.ORUN_DEBUG && err instanceof Error && !(err instanceof OrunError)) process.stderr.write(`${err.stack}\n`);
     if (json) writeJsonError(err, errorMessage(err));
     return err instanceof OrunError ? err.exitCode : 1;

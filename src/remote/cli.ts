@@ -154,6 +154,8 @@ interface RemoteReader {
   /** Where the run ID came from (undefined: the run this machine last took part in, named on stderr). */
   idFrom?: "--exec-id" | "ORUN_EXEC_ID";
   command: "status" | "logs";
+  /** Which run is read when none was named, for the command to say on stderr (logs masks it there first). */
+  note?: string;
 }
 
 /**
@@ -170,11 +172,13 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
   if (!remoteEnabled(opts, env, config)) return warnIgnoredUrl(opts);
   const baseUrl = resolveBackendUrl(opts, env, config);
   const idFrom = opts.execId?.trim() ? "--exec-id" : env.ORUN_EXEC_ID?.trim() ? "ORUN_EXEC_ID" : undefined;
-  const runId = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim() || (await defaultRunId(intentRoot, env));
+  const named = opts.execId?.trim() || env.ORUN_EXEC_ID?.trim();
+  const found: { runId: string; note?: string } | undefined = named ? { runId: named } : await defaultRunId(intentRoot, env);
+  const runId = found?.runId;
   const why = remoteStateSource(opts, env, intentRoot);
   if (!runId) throw runNotNamed(command, why);
   const retryBudgetMs = look ? (envMilliseconds(env, "ORUN_BACKEND_RETRY_MS") ?? LOOK_RETRY_MS) : undefined;
-  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command };
+  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command, ...(found?.note ? { note: found.note } : {}) };
 }
 
 /** What turned remote state on: the flag, ORUN_REMOTE_STATE, or intent.yaml (remoteEnabled's order), as said to the user. */
@@ -196,10 +200,10 @@ function remoteStateSource(opts: ReadOptions, env: NodeJS.ProcessEnv, intentRoot
  * The run `status`/`logs` read when none is named (seed 002: with remote state on, they "automatically use the
  * backend"): the run this machine last took part in — the newest execution record that names a remote run —
  * else, in GitHub Actions, the run ID every runner of this workflow attempt derives (a workflow that pins
- * ORUN_EXEC_ID, as the seed's does, names its run through it before this). Said on stderr, so the reader knows
- * which run it sees; undefined when nothing identifies one.
+ * ORUN_EXEC_ID, as the seed's does, names its run through it before this). With the note the command says on
+ * stderr, so the reader knows which run it sees; undefined when nothing identifies one.
  */
-async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessEnv): Promise<{ runId: string; note: string } | undefined> {
   const { ExecutionStore } = await import("../runtime/records/store.js");
   const store = new ExecutionStore(intentRoot ?? process.cwd());
   const latest = await store.latestId();
@@ -208,13 +212,12 @@ async function defaultRunId(intentRoot: string | undefined, env: NodeJS.ProcessE
   const recorded = found?.meta?.remoteRunId;
   if (recorded) {
     // Both from this machine's record (a copy from elsewhere, an edited metadata.json): printed escaped.
-    process.stderr.write(`remote state: showing run ${printable(recorded)}, the last this machine took part in (execution record ${printable(found.execId)}); name another with --exec-id\n`);
-    return recorded;
+    const note = `remote state: showing run ${printable(recorded)}, the last this machine took part in (execution record ${printable(found.execId)}); name another with --exec-id\n`;
+    return { runId: recorded, note };
   }
   if (env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID?.trim()) {
     const runId = deriveRunId(undefined, env);
-    process.stderr.write(`remote state: showing run ${runId} (this GitHub Actions run's; name another with --exec-id)\n`);
-    return runId;
+    return { runId, note: `remote state: showing run ${runId} (this GitHub Actions run's; name another with --exec-id)\n` };
   }
   return undefined;
 }
@@ -287,6 +290,7 @@ export async function remoteStatus(
     return undefined;
   }
   const reader = await remoteReader(opts, env, "status", !opts.watch);
+  if (reader?.note) process.stderr.write(reader.note);
   if (!reader) return undefined;
   const { runId, baseUrl } = reader;
   const commandUrl = opts.backendUrl?.trim() || env.ORUN_BACKEND_URL;
@@ -367,8 +371,9 @@ export async function remoteLogs(
   opts: ReadOptions & { job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; pollMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
-  const reader = await remoteReader(opts, env, "logs", !opts.follow);
-  if (!reader) return undefined;
+  const found = await remoteReader(opts, env, "logs", !opts.follow);
+  if (!found) return undefined;
+  const reader: RemoteReader = found;
   const { client, runId } = reader;
   const { checkRemoteLogFilter, REMOTE_MATCH } = await import("./log-scope.js");
   const { noLogsMatchText } = await import("../runtime/logs-scope.js");
@@ -380,116 +385,143 @@ export async function remoteLogs(
   // own lines masked and never a workflow command.
   const gha = await import("../runtime/output/gha-logs.js");
   const inGithub = gha.insideGithubActions(env);
-  const masker = new (await import("../runners/github-actions/masker.js")).Masker();
+  // The values the jobs' steps masked: read before anything is said (the run's note, an error), which hides them too.
+  let masker = new (await import("../runners/github-actions/masker.js")).Masker();
   const say = (text: string, stream: NodeJS.WriteStream = process.stderr): void => void stream.write(inGithub ? gha.githubNoteText(masker, text) : text);
-  // This backend names a job's log (logRef) once it has one; a v2 backend reports logRef null even then and no
-  // size, so there every job's log is asked for (a missing one reads as empty).
-  const mayHaveLog = (j: JobView) => Boolean(j.logRef) || j.logBytes === undefined;
-  const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wantedJob || REMOTE_MATCH.job(j.jobId, wantedJob)) && (!opts.failed || j.status === "failed"));
-  // Nothing printed for a filter: why, from the jobs it selects (their status and reason; see runtime/logs-scope.ts).
-  const noLogsMatch = (scope: LogScope | undefined) => say(noLogsMatchText(scope, filter), opts.raw ? process.stderr : process.stdout);
-  if (!opts.follow) {
-    const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(reader));
-    // A job or step the run does not have (a typo) is an error, before any log is read.
-    const scope = checkRemoteLogFilter(runId, jobs, filter);
-    const entries: { job: JobView; log: string }[] = [];
-    const step = stepWanted(opts.step, select(jobs));
-    const values: string[] = [];
-    for (const job of select(jobs)) {
-      const whole = await client.readLog(runId, job.jobId);
-      // Every step of the job, the one shown or not (the step that masked a value may not be the one shown).
-      if (inGithub) values.push(...gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
-      const log = stepSections(whole, step, opts.raw, job.steps);
-      if (log.trim()) entries.push({ job, log });
-    }
-    const handed: string[] = [];
-    for (const value of values) {
-      const known = masker.size;
-      masker.add(value);
-      if (masker.size > known) handed.push(value);
-    }
-    if (entries.length === 0) {
-      if (filtered) noLogsMatch(scope);
-      else say("No logs for this run yet.\n", opts.raw ? process.stderr : process.stdout);
-      return 0;
-    }
-    const text = opts.raw ? rawLogsText(entries) : logsText(run, entries);
-    if (!inGithub) process.stdout.write(text);
-    else {
-      const shown = gha.githubLogWriter({ masker, values: handed }, (chunk) => void process.stdout.write(chunk));
-      shown.write(text);
-      shown.end();
-    }
-    return 0;
-  }
-  // Follow: print what each job's log gains until the run is finished (then one last read).
-  const followed = new Map<string, FollowedLog>();
-  let seen = false;
-  let checked = false;
-  let waiting = false;
-  let printed = false;
-  // Output of several jobs interleaves by whole lines, each stretch under its job's name.
-  let printing: string | undefined;
-  // Inside GitHub Actions a value a step masks is learnt as its line comes, and handed to the runner before it.
-  const learning = inGithub ? gha.githubLogWriter({ masker, values: [] }, (chunk) => void process.stdout.write(chunk), { learn: true }) : undefined;
-  const out = (text: string): void => void (learning ? learning.write(text) : process.stdout.write(text));
-  const print = (jobId: string, text: string) => {
-    if (!text) return;
-    printed = true;
-    out(printing === jobId || opts.raw ? text : `── ${printable(jobId)}\n${text}`);
-    printing = jobId;
-  };
-  const followRemoteLogs = async (): Promise<number> => {
-    for (;;) {
-      // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
-      // Once read, a run that is not found any more has gone: said as such.
-      const gone = (err: unknown) => (isRunNotFound(err) && seen ? runGone(runId, reader.baseUrl) : err);
-      let run: RunView;
-      try {
-        run = await client.getRun(runId);
-      } catch (err) {
-        if (seen || !isRunNotFound(err)) throw gone(err);
-        // Not created yet (followed before its runners start, as status --watch waits for it): said once, waited for.
-        if (!waiting) say(notYetLine(runId, reader.baseUrl, await localRecordHint(reader)));
-        waiting = true;
-        await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
-        continue;
-      }
-      seen = true;
-      const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
-      // The run's jobs are registered with it: a typo is refused at the first listing, before anything is printed.
-      if (!checked) checkRemoteLogFilter(runId, jobs, filter);
-      checked = true;
-      // Judged on the jobs listed now: their step keys are registered with the run.
-      const step = stepWanted(opts.step, select(jobs));
-      for (const job of select(jobs)) {
-        let log = followed.get(job.jobId);
-        if (!log) followed.set(job.jobId, (log = new FollowedLog(step, opts.raw, job.steps)));
-        const shown = log.shown;
-        const { restarted, retried, text } = await log.poll(client, runId, job);
-        if (restarted && shown) {
-          const why = retried ? "the failed job is retried in this run" : "another runner took the job over";
-          const restartLine = `── ${printable(job.jobId)} (its log restarted: ${why})\n`;
-          if (opts.raw) say(restartLine);
-          else out(restartLine);
-          printing = opts.raw ? printing : job.jobId;
-        }
-        print(job.jobId, text);
-      }
-      if (isRunFinished(run)) {
-        for (const [jobId, log] of followed) print(jobId, log.end());
-        // As without --follow: a filter that printed nothing says so, with the status of the jobs it selects.
-        if (!printed && filtered) noLogsMatch(checkRemoteLogFilter(runId, jobs, filter));
-        return run.status === "completed" ? 0 : 1;
-      }
-      await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
-    }
+  let noted = false;
+  const sayNote = (): void => {
+    if (reader.note && !noted) say(reader.note);
+    noted = true;
   };
   try {
-    return await followRemoteLogs();
-  } finally {
-    // The closing marker even when the follow ends in an error: the runner's commands are on again for what follows.
-    learning?.end();
+    return await readRemoteLogs();
+  } catch (err) {
+    sayNote();
+    throw inGithub ? gha.maskedError(err, masker) : err;
+  }
+
+  async function readRemoteLogs(): Promise<number> {
+    // This backend names a job's log (logRef) once it has one; a v2 backend reports logRef null even then and no
+    // size, so there every job's log is asked for (a missing one reads as empty).
+    const mayHaveLog = (j: JobView) => Boolean(j.logRef) || j.logBytes === undefined;
+    const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wantedJob || REMOTE_MATCH.job(j.jobId, wantedJob)) && (!opts.failed || j.status === "failed"));
+    // Nothing printed for a filter: why, from the jobs it selects (their status and reason; see runtime/logs-scope.ts).
+    const noLogsMatch = (scope: LogScope | undefined) => say(noLogsMatchText(scope, filter), opts.raw ? process.stderr : process.stdout);
+    // Inside GitHub Actions, the values each job's log masked (each step's section read on its own), the logs kept.
+    const readMasks = async (jobs: JobView[], logs: Map<string, string>): Promise<Map<string, string[]>> => {
+      const byJob = new Map<string, string[]>();
+      for (const job of jobs.filter(mayHaveLog)) {
+        const whole = await client.readLog(runId, job.jobId);
+        logs.set(job.jobId, whole);
+        byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
+      }
+      return byJob;
+    };
+    if (!opts.follow) {
+      const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(reader));
+      // Inside GitHub Actions every job's log is read first: the masks of all of them hide values in what is printed
+      // (the job or step that masked a value may not be the one shown), the runner is handed those of the jobs shown.
+      const logs = new Map<string, string>();
+      const byJob = inGithub ? await readMasks(jobs, logs) : new Map<string, string[]>();
+      masker = gha.masksOf(byJob).masker;
+      sayNote();
+      // A job or step the run does not have (a typo) is an error, before any log is printed.
+      const scope = checkRemoteLogFilter(runId, jobs, filter);
+      const entries: { job: JobView; log: string }[] = [];
+      const step = stepWanted(opts.step, select(jobs));
+      for (const job of select(jobs)) {
+        const whole = logs.get(job.jobId) ?? (await client.readLog(runId, job.jobId));
+        const log = stepSections(whole, step, opts.raw, job.steps);
+        if (log.trim()) entries.push({ job, log });
+      }
+      if (entries.length === 0) {
+        if (filtered) noLogsMatch(scope);
+        else say("No logs for this run yet.\n", opts.raw ? process.stderr : process.stdout);
+        return 0;
+      }
+      const text = opts.raw ? rawLogsText(entries) : logsText(run, entries);
+      if (!inGithub) process.stdout.write(text);
+      else {
+        const shown = gha.githubLogWriter(gha.masksOf(byJob, new Set(entries.map((entry) => entry.job.jobId))), (chunk) => void process.stdout.write(chunk));
+        shown.write(text);
+        shown.end();
+      }
+      return 0;
+    }
+    // As without --follow, inside GitHub Actions the masks the jobs' logs hold already hide values in all that is said,
+    // and go to the runner first (a run not created yet holds none; later masks are learnt as their lines come).
+    const known = inGithub ? gha.masksOf(await client.listJobs(runId).then((jobs) => readMasks(jobs, new Map())).catch(() => new Map<string, string[]>())) : undefined;
+    if (known) masker = known.masker;
+    sayNote();
+    // Follow: print what each job's log gains until the run is finished (then one last read).
+    const followed = new Map<string, FollowedLog>();
+    let seen = false;
+    let checked = false;
+    let waiting = false;
+    let printed = false;
+    // Output of several jobs interleaves by whole lines, each stretch under its job's name.
+    let printing: string | undefined;
+    // Inside GitHub Actions a value a step masks is learnt as its line comes, and handed to the runner before it.
+    const learning = inGithub ? gha.githubLogWriter({ masker, values: known?.values ?? [] }, (chunk) => void process.stdout.write(chunk), { learn: true }) : undefined;
+    const out = (text: string): void => void (learning ? learning.write(text) : process.stdout.write(text));
+    const print = (jobId: string, text: string) => {
+      if (!text) return;
+      printed = true;
+      out(printing === jobId || opts.raw ? text : `── ${printable(jobId)}\n${text}`);
+      printing = jobId;
+    };
+    const followRemoteLogs = async (): Promise<number> => {
+      for (;;) {
+        // The run before its jobs: once it reads finished, the jobs and logs read after it hold everything.
+        // Once read, a run that is not found any more has gone: said as such.
+        const gone = (err: unknown) => (isRunNotFound(err) && seen ? runGone(runId, reader.baseUrl) : err);
+        let run: RunView;
+        try {
+          run = await client.getRun(runId);
+        } catch (err) {
+          if (seen || !isRunNotFound(err)) throw gone(err);
+          // Not created yet (followed before its runners start, as status --watch waits for it): said once, waited for.
+          if (!waiting) say(notYetLine(runId, reader.baseUrl, await localRecordHint(reader)));
+          waiting = true;
+          await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
+          continue;
+        }
+        seen = true;
+        const jobs = await client.listJobs(runId).catch((err: unknown) => Promise.reject(gone(err)));
+        // The run's jobs are registered with it: a typo is refused at the first listing, before anything is printed.
+        if (!checked) checkRemoteLogFilter(runId, jobs, filter);
+        checked = true;
+        // Judged on the jobs listed now: their step keys are registered with the run.
+        const step = stepWanted(opts.step, select(jobs));
+        for (const job of select(jobs)) {
+          let log = followed.get(job.jobId);
+          if (!log) followed.set(job.jobId, (log = new FollowedLog(step, opts.raw, job.steps)));
+          const shown = log.shown;
+          const { restarted, retried, text } = await log.poll(client, runId, job);
+          if (restarted && shown) {
+            const why = retried ? "the failed job is retried in this run" : "another runner took the job over";
+            const restartLine = `── ${printable(job.jobId)} (its log restarted: ${why})\n`;
+            if (opts.raw) say(restartLine);
+            else out(restartLine);
+            printing = opts.raw ? printing : job.jobId;
+          }
+          print(job.jobId, text);
+        }
+        if (isRunFinished(run)) {
+          for (const [jobId, log] of followed) print(jobId, log.end());
+          // As without --follow: a filter that printed nothing says so, with the status of the jobs it selects.
+          if (!printed && filtered) noLogsMatch(checkRemoteLogFilter(runId, jobs, filter));
+          return run.status === "completed" ? 0 : 1;
+        }
+        await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 1000));
+      }
+    };
+    try {
+      return await followRemoteLogs();
+    } finally {
+      // The closing marker even when the follow ends in an error: the runner's commands are on again for what follows.
+      learning?.end();
+    }
   }
 }
 

@@ -73,7 +73,7 @@ describe("orun run --gha: a cancel runs the always() and cancelled() steps left,
       assert.equal(await readFile(path.join(ws, "ORDER"), "utf8"), "always c=true f=false s=cancelled\nlong=cancelled/cancelled plain=skipped\ncancelled c=true f=false s=cancelled\npost\n");
       // The steps run after the cancel are recorded as steps (gha-cancel-records-steps.test.ts); the post is in the finish log.
       const finish = await readFile(new ExecutionStore(ws).jobFinishFile(name, jobId), "utf8");
-      assert.match(finish, /▸ Post post/);
+      assert.match(finish, /▸ Post setup/);
     });
   }
 

@@ -51,7 +51,7 @@ next();
     assert.ok(finish, "a finish log");
     const text = await readFile(path.join(logs, jobDir!, finish), "utf8");
     const lines = text.trimEnd().split("\n");
-    assert.equal(lines[0], "▸ Post loud post");
+    assert.equal(lines[0], "▸ Post loud");
     assert.equal(lines[1], `post line ${"1".padStart(29, "0")}`);
     assert.equal(lines.at(-1), `post line ${String(LINES).padStart(29, "0")}`);
     const marker = text.match(/^\[… (\d+) lines \((\d+) characters\) not kept …\]$/m);

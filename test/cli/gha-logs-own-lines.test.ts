@@ -1,9 +1,11 @@
 // Under GITHUB_ACTIONS=true the lines `orun logs` writes itself land in the workflow's log too. A job's error printed
 // in place of the log its step never wrote (on stderr under --raw) was written as it is: a value an earlier step
-// masked showed in clear, and its `##[error]` was read by GitHub's runner as a command. They are now masked and, when
-// a line would read as a command, printed between stop-commands markers of their own. And the documented limit of
-// the mask reading: an `##[add-mask]` past a line's first 1 MiB is not read (docs/running.md). GitHub's reading is
-// test/support/gha-runner-log.ts.
+// masked showed in clear, and its `##[error]` was read by GitHub's runner as a command. They are now masked and no
+// line of them a command (`##\[error]`), without stop-commands markers of their own: the runner reads stdout and
+// stderr into one log in no order orun can set, and markers on stderr could turn commands back on in the middle of
+// the output's span on stdout. The errors `orun logs` ends with (a mistyped --job, a missing record) likewise. And
+// the documented limit of the mask reading: an `##[add-mask]` past a line's first 1 MiB is not read
+// (docs/running.md). GitHub's reading is test/support/gha-runner-log.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";
@@ -17,7 +19,7 @@ async function erroredRecord(t: import("node:test").TestContext): Promise<string
     {
       id: "api@dev.build",
       steps: [
-        { id: "s1", run: "echo '::add-mask::s3cr3t'; echo shown" },
+        { id: "s1", run: "echo '::add-mask::s3cr3t'; echo shown; echo '::error::from-s1'" },
         // Refused before it runs: the job's error (naming the shell) stands in for the log s2 never wrote.
         { id: "s2", run: "true", shell: "##[error]s3cr3t" },
       ],
@@ -34,15 +36,57 @@ for (const extra of [["--raw"], ["--raw", "--follow"]]) {
     const logs = await runOrun(["logs", "--exec-id", "e1", ...extra], { cwd: dir, env: GHA });
     assert.equal(logs.code, extra.includes("--follow") ? 1 : 0, logs.stdout + logs.stderr);
     const err = logs.stderr;
-    assert.match(err, /api@dev\.build › s2: error: .*unsupported shell "##\[error\]\*\*\*"/, err);
+    assert.match(err, /api@dev\.build › s2: error: .*unsupported shell "##\\\[error\]\*\*\*"/, err);
     assert.doesNotMatch(err, /s3cr3t/, err);
     const { commands, log } = runnerLog(err);
-    assert.deepEqual(commands.map((c) => c.name), ["stop-commands", commands[0]!.data], err);
-    assert.match(commands[0]!.data, /^orun-stop-logs-[0-9a-f]{16}$/, err);
+    assert.deepEqual(commands, [], err);
     assert.deepEqual(shapingLines(log), [], err);
     // stdout: orun's `::add-mask::` for the runner first, then the output masked.
     assert.equal(logs.stdout.split("\n")[0], "::add-mask::s3cr3t", logs.stdout);
     assert.doesNotMatch(logs.stdout.split("\n").slice(1).join("\n"), /s3cr3t/, logs.stdout);
+  });
+}
+
+/** Every order the runner may read two streams' lines in: each stream's own order kept. */
+function merges(a: string[], b: string[]): string[][] {
+  if (a.length === 0 || b.length === 0) return [[...a, ...b]];
+  return [...merges(a.slice(1), b).map((rest) => [a[0]!, ...rest]), ...merges(a, b.slice(1)).map((rest) => [b[0]!, ...rest])];
+}
+
+test("GHA logs --raw: however the runner interleaves stdout and stderr, the output's masks are handed, its lines are no command, and the note is none", async (t) => {
+  const dir = await erroredRecord(t);
+  const logs = await runOrun(["logs", "--exec-id", "e1", "--raw"], { cwd: dir, env: GHA });
+  assert.equal(logs.code, 0, logs.stdout + logs.stderr);
+  const out = logs.stdout.replace(/\n$/, "").split("\n");
+  const err = logs.stderr.replace(/\n$/, "").split("\n");
+  // What the runner acts on, its stop-commands and resume lines aside: the mask, nothing of the step's or the note.
+  const acted = (lines: string[]) => runnerLog(lines.join("\n")).commands.filter((c) => c.name !== "stop-commands" && !c.name.startsWith("orun-stop-")).map((c) => c.name);
+  assert.deepEqual(acted(out), ["add-mask"], logs.stdout);
+  for (const lines of merges(out, err)) {
+    const { log } = runnerLog(lines.join("\n"));
+    const order = lines.join("\n");
+    assert.deepEqual(acted(lines), ["add-mask"], order);
+    assert.deepEqual(shapingLines(log), [], order);
+    assert.ok(log.includes("::error::from-s1"), order);
+    assert.ok(!log.some((line) => line.includes("s3cr3t")), order);
+  }
+});
+
+for (const [what, args] of [
+  ["a mistyped --job", ["--exec-id", "e1", "--job", "::error::s3cr3t ##[error]x"]],
+  ["a mistyped --step", ["--exec-id", "e1", "--step", "##[error]s3cr3t"]],
+  ["a missing record", ["--exec-id", "##[error]nope"]],
+] as const) {
+  test(`GHA logs: the error of ${what} is masked and no command to the runner`, async (t) => {
+    const dir = await erroredRecord(t);
+    const logs = await runOrun(["logs", ...args], { cwd: dir, env: GHA });
+    assert.equal(logs.code, 1, logs.stdout + logs.stderr);
+    assert.match(logs.stderr, /^✕ /, logs.stderr);
+    assert.match(logs.stderr, /##\\\[error\]/, logs.stderr);
+    assert.doesNotMatch(logs.stderr, /s3cr3t/, logs.stderr);
+    const { commands, log } = runnerLog(logs.stderr);
+    assert.deepEqual(commands, [], logs.stderr);
+    assert.deepEqual(shapingLines(log), [], logs.stderr);
   });
 }
 

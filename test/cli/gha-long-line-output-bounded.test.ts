@@ -65,8 +65,8 @@ describe("orun run --gha: kept output of steps and hooks printing long lines", (
     const lines = (await finishLog(ws, "post")).trimEnd().split("\n");
     const marker = lines.findIndex((line) => /^\[… \d+ lines \(\d+ characters\) not kept …\]$/.test(line));
     assert.ok(marker > 0, "the middle was left out, and said so");
-    assert.deepEqual(lines.slice(0, 3), ["▸ Post short-post", "short post ran", "▸ Post long-post"]);
-    assert.equal(lines[marker + 1], "▸ Post long-post (continued)");
+    assert.deepEqual(lines.slice(0, 3), ["▸ Post short", "short post ran", "▸ Post long"]);
+    assert.equal(lines[marker + 1], "▸ Post long (continued)");
     assert.match(lines.at(-1)!, new RegExp(`^000${LONG_LINES} x+$`));
     await rm(path.join(ws, ".orun"), { recursive: true, force: true });
   });

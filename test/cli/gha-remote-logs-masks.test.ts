@@ -2,7 +2,8 @@
 // (`::add-mask::`) showed in the workflow's log, and a step's `::error::` or `##[endgroup]` line was acted on by the
 // runner around orun. It now prints as the local `orun logs` does there (gha-logs-masks.test.ts): the masks of all the
 // job's steps handed to the runner first, the output masked between stop-commands markers. A real backend on loopback
-// and a run made by a real runner; GitHub's reading is test/support/gha-runner-log.ts.
+// and a run made by a real runner; GitHub's reading is test/support/gha-runner-log.ts. orun's own lines there (the
+// note naming the run read, an error such as a mistyped --job) are masked with the run's masks and no command.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { makePlan } from "../runtime/helpers.js";
@@ -55,7 +56,7 @@ describe("remote logs inside GitHub Actions", () => {
     });
   }
 
-  it("logs --follow of a finished run: the value is handed to the runner before the line that masks it, and hidden after", async () => {
+  it("logs --follow of a finished run: the masks its logs hold are handed to the runner first, as without --follow, and the values hidden", async () => {
     const logs = await readInGithub(["--follow"]);
     assert.equal(logs.code, 0, logs.stdout + logs.stderr);
     const out = logs.stdout;
@@ -63,13 +64,20 @@ describe("remote logs inside GitHub Actions", () => {
     assert.deepEqual(lines.filter((line) => line.includes("s3cr3t")), ["::add-mask::s3cr3t"], out);
     assert.ok(lines.indexOf("::add-mask::s3cr3t") < lines.indexOf("token=***"), out);
     const { commands, log } = runnerLog(out);
-    assert.deepEqual(
-      commands.map((c) => c.name),
-      ["stop-commands", commands[0]!.data, "add-mask", "stop-commands", commands[3]!.data],
-      out,
-    );
+    assert.equal(lines[0], "::add-mask::s3cr3t", out);
+    assert.deepEqual(commands.map((c) => c.name), ["add-mask", "stop-commands", commands[1]!.data], out);
     assert.deepEqual(shapingLines(log), [], out);
     assert.ok(lines.includes("::error::injected"), out);
+  });
+
+  it("logs --job <typo>: the error hides what the run's steps masked (read from the backend first) and is no command to the runner", async () => {
+    const logs = await readInGithub(["--job", "::error::s3cr3t ##[error]x"]);
+    assert.equal(logs.code, 1, logs.stdout + logs.stderr);
+    assert.match(logs.stderr, /^✕ .*##\\\[error\]x/, logs.stderr);
+    assert.doesNotMatch(logs.stderr, /s3cr3t/, logs.stderr);
+    const { commands, log } = runnerLog(logs.stderr);
+    assert.deepEqual(commands, [], logs.stderr);
+    assert.deepEqual(shapingLines(log), [], logs.stderr);
   });
 
   it("logs outside GitHub Actions prints the backend's log as it is", async () => {
@@ -77,4 +85,29 @@ describe("remote logs inside GitHub Actions", () => {
     assert.equal(logs.code, 0, logs.stdout + logs.stderr);
     assert.equal(logs.stdout, "token=s3cr3t\n##[endgroup]\n::error::injected\ntail s3cr3t\n");
   });
+});
+
+describe("remote logs inside GitHub Actions: the note naming the run read", () => {
+  let remote: RemoteRunTestbed;
+  before(async () => {
+    // A run whose ID a step masked: the note that names the run this machine took part in hides it too.
+    const plan = makePlan([{ id: "api@dev.build", steps: [{ id: "s1", run: "echo '::add-mask::hidden-run-7'; echo done" }] }], { name: "noted" });
+    remote = await startRemoteRun("orun-gha27-remote-note-", plan, "hidden-run-7", 0);
+  });
+  after(() => remote?.bed.close());
+
+  for (const extra of [[], ["--follow"], ["--job", "::error::nope"]]) {
+    it(`logs ${extra.join(" ") || "(no run named)"}: "remote state: showing run …" is masked and no command to the runner`, async () => {
+      const logs = await runOrun(["logs", ...extra, "--remote-state", "--backend-url", remote.bed.backend.url], {
+        cwd: remote.bed.dir,
+        env: { ...remote.env, GITHUB_ACTIONS: "true" },
+      });
+      const typo = extra.includes("--job");
+      assert.equal(logs.code, typo ? 1 : 0, logs.stdout + logs.stderr);
+      assert.match(logs.stderr, /^remote state: showing run \*\*\*, the last this machine took part in/, logs.stderr);
+      assert.doesNotMatch(logs.stderr, /hidden-run-7/, logs.stderr);
+      assert.deepEqual(runnerLog(logs.stderr).commands, [], logs.stderr);
+      assert.equal(logs.stdout.split("\n")[0], typo ? "" : "::add-mask::hidden-run-7", logs.stdout);
+    });
+  }
 });

@@ -139,17 +139,17 @@ describe("orun logs after orun run --gha (steps that run after a failure)", () =
     await run("post-too", [{ id: "act", use: "./acts/posty", with: { fail: "yes" } }, { id: "boom", run: "exit 9" }]);
     const both = await logs("--exec-id", "post-too", "--failed");
     assert.deepEqual(headers(both.stdout), ["app@dev.post-too › boom  (failed, no output)", "app@dev.post-too › job finish  (failed)"]);
-    assert.match(both.stdout, /error: step boom: command exited with code 9\n── app@dev\.post-too › job finish {2}\(failed\)\n▸ Post posty\npost ran\n✗ post posty: command exited with code 7\n$/);
+    assert.match(both.stdout, /error: step boom: command exited with code 9\n── app@dev\.post-too › job finish {2}\(failed\)\n▸ Post act\npost ran\n✗ post act: command exited with code 7\n$/);
 
     // Only the post hook fails: the job's error is the finalizer's, which its log already says.
     await run("post-only", [{ id: "act", use: "./acts/posty", with: { fail: "yes" } }]);
     const only = await logs("--exec-id", "post-only");
     assert.deepEqual(headers(only.stdout), ["app@dev.post-only › act  (completed)", "app@dev.post-only › job finish  (failed)"]);
-    assert.equal(only.stdout.match(/post posty: command exited with code 7/g)?.length, 1, only.stdout);
+    assert.equal(only.stdout.match(/post act: command exited with code 7/g)?.length, 1, only.stdout);
     assert.doesNotMatch(only.stdout, /exit status/, only.stdout);
     assert.doesNotMatch(only.stdout, /no output/);
     assert.deepEqual(headers((await logs("--exec-id", "post-only", "--failed")).stdout), ["app@dev.post-only › job finish  (failed)"]);
-    assert.equal((await logs("--exec-id", "post-only", "--follow")).stdout.match(/post posty: command exited with code 7/g)?.length, 1);
+    assert.equal((await logs("--exec-id", "post-only", "--follow")).stdout.match(/post act: command exited with code 7/g)?.length, 1);
   });
 
   it("a step the cancel stopped comes first, not after the steps that ran after the cancel", async () => {

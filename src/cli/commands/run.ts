@@ -790,7 +790,21 @@ function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { ex
   return out;
 }
 
-export async function logsCommand(opts: { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean }): Promise<number> {
+type LogsOptions = { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean };
+/** The masks `orun logs` read from the record once it has (inside GitHub Actions). */
+type KnownMasks = { masker?: import("../../runners/github-actions/masker.js").Masker };
+
+export async function logsCommand(opts: LogsOptions): Promise<number> {
+  // Inside GitHub Actions an error (a mistyped --job) hides the values the record's steps masked, as the lines do.
+  const known: KnownMasks = {};
+  try {
+    return await showLogs(opts, known);
+  } catch (err) {
+    throw known.masker ? (await import("../../runtime/output/gha-logs.js")).maskedError(err, known.masker) : err;
+  }
+}
+
+async function showLogs(opts: LogsOptions, known: KnownMasks): Promise<number> {
   const intentRoot = await intentRootOf(opts.intent);
   const store = await storeAt(intentRoot);
   if (await readsBackend(opts, intentRoot)) {
@@ -811,6 +825,7 @@ export async function logsCommand(opts: { intent?: string; execId?: string; job?
   const gha = await import("../../runtime/output/gha-logs.js");
   const byJob = gha.insideGithubActions() ? await gha.recordedJobMasks(await listLogs(store, execId).catch(() => [])) : undefined;
   const masks = byJob && gha.masksOf(byJob);
+  known.masker = masks?.masker;
   // orun's own lines (notes, warnings; on stdout, those printed in place of logs): masked, never a workflow command.
   const say = (text: string, stream: NodeJS.WriteStream = process.stderr): void => void stream.write(masks ? gha.githubNoteText(masks.masker, text) : text);
   // The step logs do not depend on metadata.json: one that cannot be read (or of the wrong shape) is said, not refused.

@@ -23,6 +23,8 @@ export interface StepRecord {
 export interface PostHook {
   /** Key of the step that registered it (a retry replaces the hook). */
   owner: string;
+  /** How the post is named (`▸ Post <name>`, its errors): the step's, as GitHub names it. */
+  name: string;
   action: ActionMetadata;
   script: string;
   condition?: string;

@@ -4,7 +4,7 @@
 // `limit` characters is dropped and counted, so memory stays bounded whatever it prints (a post printing
 // 200 MB held about 1.5 GB before).
 //
-// Lines starting with "▸ " head a section (`▸ Post <action>`, `▸ Pre <step>`, `▸ Job summary`): when the
+// Lines starting with "▸ " head a section (`▸ Post <step>`, `▸ Pre <step>`, `▸ Job summary`): when the
 // middle dropped a section's header, the kept end of that section is headed `▸ <title> (continued)`, so its
 // lines are not read as the previous section's.
 

@@ -20,6 +20,7 @@ import { JOB_HANDED_ON } from "../runner.js";
 import { locateShell, resolveShell, shellNotFound, withScriptPath } from "../process/shell.js";
 import { withScriptFile } from "../process/script-file.js";
 import { longTimeout } from "../../util/timers.js";
+import { describedError } from "../../runtime/output/failure-text.js";
 
 export interface StepSpec {
   /** Key in the `steps` context. */
@@ -56,6 +57,8 @@ export interface Scope {
   cwd: string;
   /** Prefix for post-hook owner keys (composite nesting). */
   owner: string;
+  /** The composite steps this scope's steps run in (`Deploy › `), which the names of their posts start with. */
+  postPrefix?: string;
 }
 
 export interface StepIO {
@@ -212,7 +215,8 @@ export async function executeStep(spec: StepSpec, scope: Scope, io: StepIO): Pro
   if (failed && !continueOnError && !cancelled) scope.failed = true;
   if (cancelled) return { ...outcome, cancelled: true };
   if (failed && continueOnError) {
-    io.emit(`warning: step ${spec.label ?? spec.key} failed and continues (continue-on-error): ${outcome.error}`);
+    // In the words every failure a person reads is said in (spec 20 §6): `command exited with code N`.
+    io.emit(`warning: step ${spec.label ?? spec.key} failed and continues (continue-on-error): ${describedError(outcome.error!)}`);
     return { ...outcome, error: undefined, localActionRoot: undefined, exitCode: 0 };
   }
   return outcome;
@@ -560,7 +564,7 @@ async function runAction(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
   const owner = `${scope.owner}${spec.key}`;
   if (runs.post) {
     state.posts = state.posts.filter((p) => p.owner !== owner);
-    state.posts.push({ owner, action: meta, script: script(runs.post), condition: runs.postIf, env: nodeEnv, state: saved, cwd, timeoutMs: io.timeoutMs });
+    state.posts.push({ owner, name: postName(spec, scope), action: meta, script: script(runs.post), condition: runs.postIf, env: nodeEnv, state: saved, cwd, timeoutMs: io.timeoutMs });
   }
   const main = await runWithCommands(state, io, node, [script(runs.main)], cwd, { ...nodeEnv, ...stateEnv(saved) });
   const post = state.posts.find((p) => p.owner === owner);
@@ -653,7 +657,7 @@ async function runDockerAction(meta: ActionMetadata, runs: DockerRuns, call: Act
   const owner = `${scope.owner}${spec.key}`;
   if (runs.postEntrypoint) {
     state.posts = state.posts.filter((p) => p.owner !== owner);
-    state.posts.push({ owner, action: meta, script: "", condition: runs.postIf, env: {}, state: saved, cwd: scope.cwd, container: { ...base, entrypoint: runs.postEntrypoint }, timeoutMs: io.timeoutMs });
+    state.posts.push({ owner, name: postName(spec, scope), action: meta, script: "", condition: runs.postIf, env: {}, state: saved, cwd: scope.cwd, container: { ...base, entrypoint: runs.postEntrypoint }, timeoutMs: io.timeoutMs });
   }
   // runs.entrypoint, else the step's with.entryPoint (GitHub's rule for the main entrypoint).
   const entrypoint = runs.entrypoint ?? (inputNamed(call.inputs, "entryPoint")?.trim() || undefined);
@@ -684,6 +688,7 @@ async function runComposite(
     baseDir: scope.baseDir,
     cwd: scope.cwd,
     owner: `${scope.owner}${spec.key}/`,
+    postPrefix: `${postName(spec, scope)} › `,
   };
   let firstError: string | undefined;
   let localActionRoot: string | undefined;
@@ -730,6 +735,15 @@ async function runComposite(
 }
 
 /**
+ * How a step's post is named (`▸ Post <name>`, its errors): by the step, as GitHub shows `Post <step name>` — its
+ * name, else its key (id, else uses) — so that two steps of one action are told apart; a composite's inner step
+ * after the composite steps it runs in.
+ */
+function postName(spec: StepSpec, scope: Scope): string {
+  return `${scope.postPrefix ?? ""}${spec.name?.trim() || spec.label || spec.key}`;
+}
+
+/**
  * A composite step without `id:` as its action.yml has it — its name, else its `uses:`, and where it is written
  * (`"Flaky check" (…/action.yml: runs.steps[1])`) — not the internal key it is recorded under (`__composite-step-2`).
  */
@@ -753,23 +767,23 @@ export async function runPostHooks(state: JobState, io: StepIO, job: { failed: b
       exprScope.status.cancelled = job.cancelled;
       run = evaluateCondition(hook.condition, exprScope, "always()");
     } catch (err) {
-      errors.push(`post ${hook.action.name}: ${err instanceof Error ? err.message : String(err)}`);
+      errors.push(`post ${hook.name}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
     if (!run) continue;
     if (io.signal.aborted) {
       const why = io.signal.reason === JOB_HANDED_ON ? "the job was handed to another runner" : "the job was cancelled and its posts' grace period is over";
-      errors.push(`post ${hook.action.name}: not run, ${why}`);
+      errors.push(`post ${hook.name}: not run, ${why}`);
       continue;
     }
-    io.emit(`▸ Post ${hook.action.name}`);
+    io.emit(`▸ Post ${hook.name}`);
     // The time limit of the step that registered it holds for the post too: a hung post must not hold the job for ever.
     const { io: hookIo, dispose } = withTimeout(io, hook.timeoutMs);
     const result = await (hook.container
       ? io.containers.run({ ...hook.container, env: { ...hook.container.env, ...stateEnv(hook.state) } }, state, hookIo).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
       : runWithCommands(state, hookIo, process.execPath, [hook.script], hook.cwd, { ...hook.env, ...stateEnv(hook.state) })
     ).finally(dispose);
-    if (result.error) errors.push(`post ${hook.action.name}: ${state.masker.mask(result.error)}`);
+    if (result.error) errors.push(`post ${hook.name}: ${state.masker.mask(result.error)}`);
   }
   state.posts = [];
   return errors;

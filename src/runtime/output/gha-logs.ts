@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { Masker } from "../../runners/github-actions/masker.js";
 import type { LogEntry } from "../logs.js";
-import { addMaskLines, COMMAND_LINE, inertToLogView, stopCommandsToken } from "./github-actions.js";
+import { addMaskLines, inertToLogView, stopCommandsToken } from "./github-actions.js";
 import { StepMaskScanner } from "./step-masks.js";
 
 /** Whether orun prints into a GitHub Actions log (the runner sets GITHUB_ACTIONS=true in a step's environment). */
@@ -73,15 +73,30 @@ export function logTextMasks(log: string, sectionStarts: ReadonlySet<number> = n
 }
 
 /**
- * orun's own lines (a note, a warning) for a GitHub Actions log: masked, none starting with `##[`, and when a line
- * would be read as a workflow command (a job ID or an error holding `::` or `##[`), the text between stop-commands
- * markers of its own, as the run's view guards its lines (github-actions.ts).
+ * Text no line of which the runner around orun reads as a workflow command, nor GitHub's log view as its own: a
+ * backslash inside each `##[` (the old syntax, read anywhere in a line: `##\[error]`) and before `::` starting a line
+ * once blanks are trimmed (`\::error::`). For orun's own lines, which say what they say without stop-commands
+ * markers (see githubNoteText).
+ */
+export function inertCommandText(text: string): string {
+  return text.replace(/##\[/g, "##\\[").replace(/(^|\r\n|\r|\n)([^\S\r\n]*)::/g, "$1$2\\::");
+}
+
+/**
+ * orun's own lines (a note, a warning, an error) for a GitHub Actions log: masked, and no line a workflow command
+ * (inertCommandText). Never between stop-commands markers: the runner reads stdout and stderr at once into one log
+ * with one stop-commands state, so a note's markers on stderr could land inside the span of the output's markers on
+ * stdout (its resume line then turning commands back on in the middle of the output) or open before it (the
+ * output's `::add-mask::` lines then read as text). The output's markers are the only ones `orun logs` prints.
  */
 export function githubNoteText(masker: Masker, text: string): string {
-  const shown = inertToLogView(masker.mask(text));
-  if (!shown.split(/\r\n|\r|\n/).some((line) => COMMAND_LINE.test(line))) return shown;
-  const token = stopCommandsToken("logs");
-  return `::stop-commands::${token}\n${shown}${shown.endsWith("\n") ? "" : "\n"}::${token}::\n`;
+  return inertCommandText(masker.mask(text));
+}
+
+/** `err` with the values of `masker` hidden in its message, as orun's other lines hide them (githubNoteText). */
+export function maskedError(err: unknown, masker: Masker): unknown {
+  if (err instanceof Error) err.message = masker.mask(err.message);
+  return err;
 }
 
 /**

@@ -178,8 +178,8 @@ describe("github-actions runner: an action's post at job end keeps its step's ti
     const started = Date.now();
     const r = await runJob(h, makeJob("app@dev.hung-post", [{ id: "act", use }]), { timeoutMs: 1000 });
     assert.equal(r.steps[0]!.error, undefined, r.steps[0]!.output);
-    assert.equal(r.finish?.error, "post hung-post: command timed out after 1s");
-    assert.match(r.finish?.output ?? "", /▸ Post hung-post\npost started/);
+    assert.equal(r.finish?.error, "post act: command timed out after 1s");
+    assert.match(r.finish?.output ?? "", /▸ Post act\npost started/);
     assert.ok(Date.now() - started < 15_000, "stopped by the 1s timeout");
   });
 });

@@ -111,7 +111,7 @@ runs:
       { jobDir, stopOnFailure: false },
     );
     assert.equal(r.steps[0].error, undefined, r.steps[0].output);
-    assert.match(r.steps[0].output, /warning: step risky failed and continues \(continue-on-error\): exit status 5/);
+    assert.match(r.steps[0].output, /warning: step risky failed and continues \(continue-on-error\): command exited with code 5/);
     assert.match(r.steps[1].error ?? "", /optional › risky: exit status 5$/);
     assert.match(r.steps[2].error ?? "", /optional › loose: exit status 6; continue-on-error: "\$\{\{ inputs\.allow \}\}" must be true or false, got "maybe"$/);
     assert.equal(await readFile(path.join(jobDir, "TRACE"), "utf8"), "risky=failure/success loose=success\n", "only the first call got past its failing steps");
@@ -144,11 +144,28 @@ runs:
     const file = path.join(h.workspace, "acts/tolerant/action.yml");
     const warnings = r.steps[0].output.split("\n").filter((line) => line.startsWith("warning: step"));
     assert.deepEqual(warnings, [
-      `warning: step "Flaky check" (${file}: runs.steps[1]) failed and continues (continue-on-error): exit status 3`,
-      `warning: step "${inner}" (${file}: runs.steps[2]) failed and continues (continue-on-error): inner › step 1: exit status 7`,
-      `warning: step ${file}: runs.steps[3] failed and continues (continue-on-error): exit status 4`,
+      `warning: step "Flaky check" (${file}: runs.steps[1]) failed and continues (continue-on-error): command exited with code 3`,
+      `warning: step "${inner}" (${file}: runs.steps[2]) failed and continues (continue-on-error): inner › step 1: command exited with code 7`,
+      `warning: step ${file}: runs.steps[3] failed and continues (continue-on-error): command exited with code 4`,
     ], r.steps[0].output);
     assert.doesNotMatch(r.steps[0].output, /__composite-step/);
+  });
+
+  it("names each post by the step that registered it (Post <step name>, else its id; a composite's after it), so two steps of one action are told apart", async () => {
+    const use = await writePostAction(h.workspace, "acts/twice", undefined, 'console.log(`post ${process.env.INPUT_TAG}`); process.exit(3);');
+    const wrapper = await writeLocalAction(h, "acts/wrap-twice", `name: wrap\nruns:\n  using: composite\n  steps:\n    - uses: ${use}\n      with: { tag: inner }\n`);
+    const r = await runJob(
+      h,
+      makeJob("web@dev.post-names", [
+        { id: "build", use, with: { tag: "build" } },
+        { id: "deploy", name: "Deploy it", use, with: { tag: "deploy" } },
+        { id: "wrapped", use: wrapper },
+      ]),
+    );
+    const headers = (r.finish?.output ?? "").split("\n").filter((line) => line.startsWith("▸ Post"));
+    const inner = `wrapped › "${use}" (${path.join(h.workspace, "acts/wrap-twice/action.yml")}: runs.steps[0])`;
+    assert.deepEqual(headers, [`▸ Post ${inner}`, "▸ Post Deploy it", "▸ Post build"], r.finish?.output);
+    assert.equal(r.finish?.error, `post ${inner}: exit status 3; post Deploy it: exit status 3; post build: exit status 3`);
   });
 
   it("runs a job-level step without if: when the runtime runs it after a failure (onFailure: continue, post-phase clean-up)", async () => {
@@ -238,7 +255,7 @@ describe("github-actions runner: post hooks after a cancel", () => {
     const started = Date.now();
     const finish = await h.runner.finishJob(jobCtx, { failed: false });
     assert.ok(Date.now() - started < 15_000, "no grace period (30 s) to wait out");
-    assert.match(finish?.error ?? "", /^post handed: not run, the job was handed to another runner$/);
+    assert.match(finish?.error ?? "", /^post first: not run, the job was handed to another runner$/);
     assert.ok(!existsSync(path.join(jobDir, "POSTS")), "the post did not run");
   });
 
@@ -322,7 +339,7 @@ describe("orun run --gha: step results across retries, cancels and the record", 
     await writePlan(ws, "verbose", [{ id: "greet", use: greet, with: { tag: "bye" } }]);
     const verbose = await runOrun(["run", "verbose-plan.json", "--gha", "--verbose"], { cwd: ws, env: env(), timeoutMs: 60_000 });
     assert.equal(verbose.code, 0, verbose.stdout + verbose.stderr);
-    assert.match(verbose.stdout, /✓ \S+ › greet [^\n]*\n\s+● \S+ › post-job logs\n\s+│ \S+ › ▸ Post greet-post\n\s+│ \S+ › post says bye\n\s+✓ app·dev\/verbose/);
+    assert.match(verbose.stdout, /✓ \S+ › greet [^\n]*\n\s+● \S+ › post-job logs\n\s+│ \S+ › ▸ Post greet\n\s+│ \S+ › post says bye\n\s+✓ app·dev\/verbose/);
     const quiet = await runOrun(["run", "verbose-plan.json", "--gha"], { cwd: ws, env: env(), timeoutMs: 60_000 });
     assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
     assert.doesNotMatch(quiet.stdout, /post says|post-job logs/, "without --verbose a successful job's post output stays in the record");
