@@ -1,18 +1,16 @@
-// rev27: `orun logs` inside GitHub Actions masks, in the job it shows, a value another job of the run masked — the
-// local record's path does (masksOf: every job's values hide text, only the shown jobs' are handed on); the
-// --remote-state path reads the masks of the jobs it shows only (remote/cli.ts remoteLogs), so `--job b` prints in
-// clear a value job a masked.
+// `orun logs --remote-state --job b` inside GitHub Actions masks a value another job of the run masked, as the local
+// record's path does (rev27 #3: the remote path read the shown jobs' masks only and printed it in clear).
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
-import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
+import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 
 const SECRET = "s3cr3t-rev27-value";
 
-describe("rev27: remote orun logs inside GitHub Actions", () => {
+describe("remote orun logs inside GitHub Actions", () => {
   let dir: string;
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-rev27-mask-"));
