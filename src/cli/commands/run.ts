@@ -13,7 +13,7 @@ import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, digitsOnly, nonEmpty } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
-import { scopeJobs } from "../../runtime/run-scope.js";
+import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 import { warnOnStderr, warningLine } from "../../util/warning.js";
 import { printable } from "../../util/printable.js";
@@ -387,7 +387,16 @@ async function runPlan(
   const scoped =
     resolved.intentRoot === undefined || opts.all || explicitComponents.length > 0 || opts.job
       ? { components: undefined, messages: "" }
-      : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
+      : await (await import("../../planner/scope.js")).runScope({
+          cwd,
+          intentPath: opts.intent,
+          configDir: opts.configDir,
+          all: opts.all,
+          explicitComponents,
+          plan: resolved.plan,
+          quiet: opts.json,
+          componentsTaken: (filter) => componentsTaken(resolved.plan.jobs, { components: filter, environments: envFilter }),
+        });
   process.stderr.write(scoped.messages);
   // The working folder's scope, as --component flags the printed resume and rejoin commands repeat: pasted from
   // another folder of the intent (status reads the record from any), a bare command ran every component. Only
