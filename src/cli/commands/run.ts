@@ -109,7 +109,7 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("status")
-    .description("Show an execution's progress from its record")
+    .description("Show an execution's progress from its record, or from the backend under remote state")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("-w, --watch", "refresh until the run finishes, then exit with its outcome (1 if it failed)")
@@ -126,7 +126,7 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("logs")
-    .description("Print step logs from an execution record")
+    .description("Print step logs from an execution record, or from the backend under remote state")
     .argument("[refs...]", "run/<exec-id> and/or job/<job-id>: the same as --exec-id and --job")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
