@@ -354,6 +354,11 @@ async function runPlan(
   }
   // Before a --background child is started (refused there, it left a failed record) and for a dry-run too.
   if (!extra.hooks) await refuseRemoteFlagConflicts(opts, env, { planState: resolved.plan.execution?.state, intentRoot: resolved.intentRoot, execId });
+  // The preview warns as the run does of a --backend-url that remote state being off ignores (the run's remote set-up says it).
+  if (opts.dryRun && !extra.hooks && opts.backendUrl?.trim()) {
+    const { IGNORED_BACKEND_URL, readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
+    if (!remoteEnabled(opts, env, resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot)))) warnOnStderr(IGNORED_BACKEND_URL);
+  }
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
