@@ -74,6 +74,21 @@ const UNLISTED: Record<string, Record<string, { args: string[]; accepted: RegExp
   },
 };
 
+test("docs/cli.md's command table lists every command orun --help lists, and says where status and logs read", async () => {
+  const page = await readFile(path.join(PROJECT_ROOT, "docs/cli.md"), "utf8");
+  const table = page.slice(page.indexOf("## Commands"), page.indexOf("\n## ", page.indexOf("## Commands") + 1));
+  const documented = new Set([...table.matchAll(/^\| `orun ([a-z]+)/gm)].map((m) => m[1]!));
+  const help = await helpOf("");
+  const commandsBlock = help.slice(help.indexOf("\nCommands:"), help.indexOf("\nGlobal options"));
+  const listed = new Set([...commandsBlock.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]!).filter((name) => name !== "help"));
+  assert.deepEqual([...documented].sort(), [...listed].sort());
+  // The table says status and logs read the backend under remote state; so must their one-line help.
+  for (const command of ["status", "logs"]) {
+    assert.match(table, new RegExp(`^\\| \`orun ${command}[^|]*\\| [^\\n]*backend under remote state`, "m"), `cli.md: orun ${command}`);
+    assert.match(commandsBlock, new RegExp(`^ {2}${command} [^\\n]*from the backend under remote state`, "m"), `orun --help: ${command}`);
+  }
+});
+
 test("docs/cli.md lists, for every command, exactly the flags its --help prints (and the global ones orun --help prints)", async () => {
   const page = await readFile(path.join(PROJECT_ROOT, "docs/cli.md"), "utf8");
   await Promise.all(["", ...COMMANDS].map(helpOf));

@@ -131,13 +131,6 @@ export function scopeMismatchWarning(plan: Pick<Plan, "metadata">, current: Plan
   return warningLine(`plan was generated for [${a.join(", ")}] but current scope is [${b.join(", ")}]`);
 }
 
-/** The jobs of a plan that belong to the scope (for `orun get jobs`). */
-export function jobsInScope<J extends { component: string }>(jobs: readonly J[], scope: PlanScopeRecord | undefined): J[] {
-  if (!scope) return [...jobs];
-  const keep = new Set(scope.components);
-  return jobs.filter((job) => keep.has(job.component));
-}
-
 /**
  * The working-directory scope for `orun run` / `orun get jobs`: finds the
  * intent, then the component folder you stand in, and only then loads the
@@ -178,9 +171,15 @@ export async function runScope(options: {
   plan: Pick<Plan, "metadata">;
   /** `--json`: no banner (the warning still goes to stderr). */
   quiet?: boolean;
+  /**
+   * The components whose jobs the run takes under the filter: the banner names them, since a job may wait for
+   * another component's job (an environment barrier) that the component dependencies do not name.
+   */
+  componentsTaken: (filter: readonly string[]) => string[];
 }): Promise<{ components?: string[]; messages: string }> {
   const scope = await detectCwdScope(options);
   if (!scope) return { messages: "" };
   const warning = scopeMismatchWarning(options.plan, scope) ?? "";
-  return { components: scope.components, messages: `${options.quiet ? "" : scopeBanner(scope)}${warning}` };
+  const banner = options.quiet ? "" : scopeBanner({ ...scope, components: options.componentsTaken(scope.components) });
+  return { components: scope.components, messages: `${banner}${warning}` };
 }

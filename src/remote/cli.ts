@@ -18,7 +18,7 @@ import { carriedEnv, carriedFlags, planReference, printedBackendUrl, shellWord, 
 import { resolveRunner } from "../runtime/runner-resolution.js";
 import { resolveTokenSource } from "./oidc-token.js";
 import { deriveRunId, deriveRunnerId } from "./run-id.js";
-import { envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
+import { IGNORED_BACKEND_URL, envMilliseconds, readIntentStateConfig, remoteEnabled, resolveBackendUrl, type RemoteFlags, type StateConfig } from "./settings.js";
 import { isRunFinished, logsText, rawLogsText, statusJson, statusText } from "./status-view.js";
 import type { JobView, RunView } from "./protocol.js";
 import type { LogScope } from "../runtime/logs-scope.js";
@@ -134,7 +134,7 @@ function rebuildCommand(flags: CarriedOptions & PlanningFlags, source: string | 
 /** `--backend-url` alone does not turn remote state on (v2's rule): say so rather than run locally in silence. */
 function warnIgnoredUrl(flags: RemoteFlags): undefined {
   if (flags.backendUrl?.trim()) {
-    warnOnStderr("--backend-url is ignored: remote state is off (add --remote-state, set ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)");
+    warnOnStderr(IGNORED_BACKEND_URL);
   }
   return undefined;
 }

@@ -23,6 +23,9 @@ export function remoteEnabled(flags: RemoteFlags, env: NodeJS.ProcessEnv, config
   return (config?.mode ?? "").trim().toLowerCase() === "remote";
 }
 
+/** `--backend-url` alone does not turn remote state on (v2's rule): the warning that says so, run and dry-run alike. */
+export const IGNORED_BACKEND_URL = "--backend-url is ignored: remote state is off (add --remote-state, set ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
+
 export function resolveBackendUrl(flags: RemoteFlags, env: NodeJS.ProcessEnv, config: StateConfig | undefined): string {
   const url = [flags.backendUrl, env.ORUN_BACKEND_URL, config?.backendUrl].map((v) => v?.trim()).find((v) => v);
   if (!url) throw new OrunError("--remote-state requires --backend-url or ORUN_BACKEND_URL (or intent.yaml execution.state.backendUrl)");

@@ -1,9 +1,12 @@
 // Which jobs a run takes from its plan: `--env` keeps the named
 // environments' jobs; `--component X` keeps X's jobs plus, transitively, the
 // jobs they depend on within those environments (decision 5: X comes with what
-// it needs, as `orun plan --component X` and `orun run X` compile it). A
-// dependency the environments leave out is not added: its dependents wait for
-// it (see the scheduler), so `-e prod` never re-runs dev.
+// it needs). That is more than X's component dependencies when an
+// environment-barrier promotion makes X's production job wait for every
+// component's staging job; a plan compiled for X alone (`orun plan
+// --component X`, `orun run X`) holds no other component's staging job to wait
+// for. A dependency the environments leave out is not added: its dependents
+// wait for it (see the scheduler), so `-e prod` never re-runs dev.
 import { canonicalJobId, type PlanJob } from "../model/plan.js";
 
 /** Exact names, or `prefix*`. */
@@ -38,4 +41,9 @@ export function scopeJobs(jobs: readonly PlanJob[], filters: { components?: read
   const namedComponents = new Set(named.map((job) => job.component));
   const selected = pool.filter((job) => taken.has(canonicalJobId(job.id)));
   return { jobs: selected, addedComponents: [...new Set(selected.map((job) => job.component))].filter((name) => !namedComponents.has(name)).sort() };
+}
+
+/** The components whose jobs `scopeJobs` takes, sorted: what a scope banner names. */
+export function componentsTaken(jobs: readonly PlanJob[], filters: { components?: readonly string[]; environments?: readonly string[] }): string[] {
+  return [...new Set(scopeJobs(jobs, filters).jobs.map((job) => job.component))].sort();
 }

@@ -4,7 +4,7 @@ import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { componentClosure, findComponentContext, jobsInScope, resolveCwdScope, scopeBanner, scopeMismatchWarning } from "../../src/planner/scope.js";
+import { componentClosure, findComponentContext, resolveCwdScope, scopeBanner, scopeMismatchWarning } from "../../src/planner/scope.js";
 import { tempDir } from "../planner/changes/git-repo.js";
 
 const root = tempDir("orun-scope-");
@@ -81,8 +81,5 @@ describe("scope of a component", () => {
     assert.equal(scopeMismatchWarning(plan, { components: ["api", "web"] }), undefined);
     assert.equal(scopeMismatchWarning(plan, { detectedComponent: "api", components: ["api", "lib"] }), "warning: plan was generated for [api, web] but current scope is [api, lib]\n");
     assert.equal(scopeMismatchWarning({ metadata: { name: "p" } }, { components: ["api"] }), undefined);
-    const jobs = [{ component: "api", id: "1" }, { component: "web", id: "2" }];
-    assert.deepEqual(jobsInScope(jobs, { components: ["api"] }).map((j) => j.id), ["1"]);
-    assert.deepEqual(jobsInScope(jobs, undefined).length, 2);
   });
 });

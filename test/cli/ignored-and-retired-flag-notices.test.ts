@@ -1,6 +1,7 @@
 // Small run/logs gaps found in review round 16:
 // - `--backend-url` without remote state turned on, and ORUN_REMOTE_STATE not set at all (the usual case): run,
-//   status and logs say the URL is ignored (they skipped the remote code, so ran locally in silence);
+//   status and logs say the URL is ignored (they skipped the remote code, so ran locally in silence), and so does
+//   run --dry-run (doc27: it previewed in silence);
 // - `orun logs --step X` on a step that completed without printing says so (was "No logs match.");
 // - orun v2.3's `--isolation`, `--keep-workspaces` and `--component-concurrency` are refused saying what orun
 //   does instead (was a bare "unknown option"), and nothing runs.
@@ -30,6 +31,13 @@ test("--backend-url with ORUN_REMOTE_STATE unset: run, status and logs say the U
   }
   const plain = await runOrun(["status", "--exec-id", "l1"], { cwd: dir, env: LOCAL_ENV });
   assert.doesNotMatch(plain.stderr, /backend-url/, "no warning without the flag");
+  // The preview says it too (it previewed a local run in silence); on with remote state, no such warning.
+  const preview = await runOrun(["run", "plan.json", "--backend-url", "http://127.0.0.1:9", "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(preview.code, 0, preview.stderr);
+  assert.match(preview.stderr, warning, "run --dry-run");
+  const remotePreview = await runOrun(["run", "plan.json", "--backend-url", "http://127.0.0.1:9", "--dry-run", "--remote-state"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(remotePreview.code, 0, remotePreview.stderr);
+  assert.doesNotMatch(remotePreview.stderr, /backend-url is ignored/, "run --dry-run --remote-state");
 });
 
 test("orun logs --step on a step that completed without output says so, in place of 'No logs match.'", async (t) => {

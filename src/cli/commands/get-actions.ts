@@ -82,7 +82,8 @@ export async function getComponentsAction(name: string | undefined, flags: GetCo
     chosen = all.filter((c) => matchesPattern(name, c.name));
     if (chosen.length === 0) throw noMatch("component", name, all.map((c) => c.name), "");
   } else {
-    // Inside a component folder: that component and its dependencies, as `get jobs` does (--all: everything).
+    // Inside a component folder: that component and its component dependencies (--all: everything); `get jobs` adds
+    // the jobs theirs wait for, which the plan knows.
     const scope = await resolveCwdScope({ cwd: process.cwd(), intentRoot: workspace.rootDir, components: workspace.components, all: flags.all });
     if (scope) {
       const keep = new Set(scope.components);

@@ -24,10 +24,11 @@ import {
 import { renderPlanView } from "../../plan/views.js";
 import { planFileWord } from "../../plan/plan-file-word.js";
 import { printable } from "../../util/printable.js";
-import { detectCwdScope, jobsInScope, scopeBanner } from "../../planner/scope.js";
+import { detectCwdScope, scopeBanner } from "../../planner/scope.js";
 import { locateIntent } from "../../planner/load/locate.js";
 import type { LoadedWorkspace } from "../../planner/load/index.js";
 import { ExecutionStore } from "../../runtime/records/store.js";
+import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
 import { debugTrace, loadWorkspaceTraced, renderJobDump } from "./compile-debug.js";
 import { readStateFile } from "../../runtime/records/state.js";
 import { fileSystemReason, formatLocation, OrunError } from "../../util/errors.js";
@@ -306,9 +307,10 @@ export async function getJobsAction(flags: { intent?: string; plan?: string; out
     throw err;
   }
   const { plan } = loaded;
-  // Inside a component folder: that component and its dependencies (--all: everything).
+  // Inside a component folder: the jobs `orun run` there takes — that component's, its dependencies', and every job
+  // they wait for (an environment barrier's other components) — (--all: everything).
   const scope = await detectCwdScope({ cwd: process.cwd(), intentPath: flags.intent, all: flags.all });
-  const jobs = jobsInScope(plan.jobs, scope);
+  const jobs = scope ? scopeJobs(plan.jobs, { components: scope.components }).jobs : plan.jobs;
   if (flags.output === "json") {
     out(`${encodeGoJson(jobs, arrayOf(jobShape), "  ")}\n`);
     return;
@@ -317,7 +319,7 @@ export async function getJobsAction(flags: { intent?: string; plan?: string; out
     out(await encodeYaml(jobs, arrayOf(jobShape)));
     return;
   }
-  if (scope) process.stderr.write(scopeBanner(scope));
+  if (scope) process.stderr.write(scopeBanner({ ...scope, components: componentsTaken(plan.jobs, { components: scope.components }) }));
   const view: JobsView = flags.output === "wide" || flags.view === "table" ? "table" : flags.view === "compact" ? "compact" : "tree";
   const statuses = await latestStatuses(await storeRoot(flags.intent), plan.metadata.checksum);
   out(renderJobs(plan, jobs, view, (job) => statuses.get(job.id) ?? "pending"));

@@ -13,7 +13,7 @@ import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, digitsOnly, nonEmpty } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
-import { scopeJobs } from "../../runtime/run-scope.js";
+import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 import { warnOnStderr, warningLine } from "../../util/warning.js";
 import { printable } from "../../util/printable.js";
@@ -109,7 +109,7 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("status")
-    .description("Show an execution's progress from its record")
+    .description("Show an execution's progress from its record, or from the backend under remote state")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("-w, --watch", "refresh until the run finishes, then exit with its outcome (1 if it failed)")
@@ -126,7 +126,7 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command("logs")
-    .description("Print step logs from an execution record")
+    .description("Print step logs from an execution record, or from the backend under remote state")
     .argument("[refs...]", "run/<exec-id> and/or job/<job-id>: the same as --exec-id and --job")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
@@ -356,6 +356,11 @@ async function runPlan(
   }
   // Before a --background child is started (refused there, it left a failed record) and for a dry-run too.
   if (!extra.hooks) await refuseRemoteFlagConflicts(opts, env, { planState: resolved.plan.execution?.state, intentRoot: resolved.intentRoot, execId });
+  // The preview warns as the run does of a --backend-url that remote state being off ignores (the run's remote set-up says it).
+  if (opts.dryRun && !extra.hooks && opts.backendUrl?.trim()) {
+    const { IGNORED_BACKEND_URL, readIntentStateConfig, remoteEnabled } = await import("../../remote/settings.js");
+    if (!remoteEnabled(opts, env, resolved.plan.execution?.state ?? (await readIntentStateConfig(resolved.intentRoot)))) warnOnStderr(IGNORED_BACKEND_URL);
+  }
   const store = new ExecutionStore(resolved.storeDir);
 
   if (!opts.dryRun) {
@@ -389,7 +394,16 @@ async function runPlan(
   const scoped =
     resolved.intentRoot === undefined || opts.all || explicitComponents.length > 0 || opts.job
       ? { components: undefined, messages: "" }
-      : await (await import("../../planner/scope.js")).runScope({ cwd, intentPath: opts.intent, configDir: opts.configDir, all: opts.all, explicitComponents, plan: resolved.plan, quiet: opts.json });
+      : await (await import("../../planner/scope.js")).runScope({
+          cwd,
+          intentPath: opts.intent,
+          configDir: opts.configDir,
+          all: opts.all,
+          explicitComponents,
+          plan: resolved.plan,
+          quiet: opts.json,
+          componentsTaken: (filter) => componentsTaken(resolved.plan.jobs, { components: filter, environments: envFilter }),
+        });
   process.stderr.write(scoped.messages);
   // The working folder's scope, as --component flags the printed resume and rejoin commands repeat: pasted from
   // another folder of the intent (status reads the record from any), a bare command ran every component. Only
