@@ -28,6 +28,7 @@ import { JobLatches, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeo
 import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
+import { isInside } from "../util/paths.js";
 import { LinkCollector, type RunLink } from "./links.js";
 import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
@@ -897,6 +898,9 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
     // The run fails the job at its first step (every runner starts its steps there).
     if (!existsSync(dir)) notes.push(`working directory ${dir} is missing: the run will fail`);
+    // Spec 20 §3.6 honours a job path or working-directory anywhere (absolute, `..`): what the run does, named here
+    // as the run's step headers name it, since a hand-written plan can move steps out of the workspace unseen.
+    if (!ctx.workdir.override && !isInside(workspaceDir, dir)) notes.push(`job path "${job.path}" runs outside the workspace, in ${dir}`);
     notes.push(...(gateNotes.get(job.id) ?? []));
     if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
     // The run fails such a job before its first step (the runner resolves every action at job start).
@@ -908,16 +912,20 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
         try {
           parseDuration(timeout);
         } catch {
-          notes.push(`step ${keys[i]}: invalid timeout "${timeout}"`);
+          // The run fails the step on it (spec 20 §3.5): said here with the field it comes from.
+          const field = (step.timeout ?? "").trim() ? "its timeout" : "the job's timeout";
+          notes.push(`step ${keys[i]}: invalid timeout "${timeout}" (${field}): the run will fail the step`);
         }
       }
+      const cwd = stepDir(dir, step);
+      if (isInside(workspaceDir, dir) && !isInside(workspaceDir, cwd)) notes.push(`step ${keys[i]}: working-directory "${step["working-directory"]}" runs outside the workspace, in ${cwd}`);
       return {
         key: keys[i]!,
         phase: phaseOf(step),
         order: step.order,
         kind: isUseStep(step) ? ("use" as const) : ("run" as const),
         command: isUseStep(step) ? step.use!.trim() : (step.run ?? ""),
-        cwd: stepDir(dir, step),
+        cwd,
         shell: step.shell,
         retries: attemptsFor(job, step) - 1,
         timeout,
