@@ -646,12 +646,23 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
     );
   }
   state.execId = execId;
+  const short = (full: string) => full.replace(/^sha256-/, "").slice(0, 12);
+  // Every run writes the plan's checksum to both files: a state.json of another plan than its record's metadata is
+  // a stranger, replaced or copied from another execution. Resumed with its own plan it passed for that plan's record
+  // ("2 already completed", nothing run); with the record's (manifest.json, as below advises) it was refused in a loop.
+  const { meta } = await store.readMetadataLeniently(execId, { anyDamage: true });
+  if (state.planChecksum && meta?.planChecksum && state.planChecksum !== meta.planChecksum) {
+    throw new OrunError(
+      `execution ${execId}'s state.json belongs to plan ${short(state.planChecksum)}, not to the plan its record ran (${short(meta.planChecksum)}, metadata.json): the file was replaced or copied from another execution; restore it, or use a new --exec-id`,
+      { location: { file, field: "planChecksum" } },
+    );
+  }
   if (state.planChecksum && state.planChecksum !== checksum) {
     // The record keeps the plan it ran (manifest.json): name it, so resuming is one command away.
     const manifest = store.manifestFile(execId);
     const recorded = existsSync(manifest) ? ` (${(await withPlan(manifest)) ?? `orun run ${shellWord(manifest)} --exec-id ${execId}`})` : "";
     throw new OrunError(
-      `execution ${execId} belongs to plan ${state.planChecksum.replace(/^sha256-/, "").slice(0, 12)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
+      `execution ${execId} belongs to plan ${short(state.planChecksum)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
       { location: { file, field: "planChecksum" } },
     );
   }
