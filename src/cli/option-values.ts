@@ -26,3 +26,16 @@ export const nonEmpty = (value: string): string => {
   if (value.trim() === "") throw new InvalidArgumentError("it is empty; leave the flag out instead.");
   return value;
 };
+
+/**
+ * `run --job`: one job. Settings given twice take the last value, as git, docker and orun v2.3 (cobra) do, so a wrapper
+ * or alias can be overridden; but `--component` and `-e` add up, and a second `--job` read the same way was dropped
+ * unsaid, leaving a job the user asked for unrun. The same ID twice is harmless.
+ */
+export const oneJob = (value: string, previous: string | undefined): string => {
+  nonEmpty(value);
+  if (previous !== undefined && previous !== value) {
+    throw new InvalidArgumentError(`--job was given ${previous} already: a run takes one job (--component and -e take several; run each job, or name the plan's components).`);
+  }
+  return value;
+};

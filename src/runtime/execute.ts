@@ -28,6 +28,7 @@ import { JobLatches, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeo
 import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
+import { isInside } from "../util/paths.js";
 import { LinkCollector, type RunLink } from "./links.js";
 import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
@@ -632,12 +633,23 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
     );
   }
   state.execId = execId;
+  const short = (full: string) => full.replace(/^sha256-/, "").slice(0, 12);
+  // Every run writes the plan's checksum to both files: a state.json of another plan than its record's metadata is
+  // a stranger, replaced or copied from another execution. Resumed with its own plan it passed for that plan's record
+  // ("2 already completed", nothing run); with the record's (manifest.json, as below advises) it was refused in a loop.
+  const { meta } = await store.readMetadataLeniently(execId, { anyDamage: true });
+  if (state.planChecksum && meta?.planChecksum && state.planChecksum !== meta.planChecksum) {
+    throw new OrunError(
+      `execution ${execId}'s state.json belongs to plan ${short(state.planChecksum)}, not to the plan its record ran (${short(meta.planChecksum)}, metadata.json): the file was replaced or copied from another execution; restore it, or use a new --exec-id`,
+      { location: { file, field: "planChecksum" } },
+    );
+  }
   if (state.planChecksum && state.planChecksum !== checksum) {
     // The record keeps the plan it ran (manifest.json): name it, so resuming is one command away.
     const manifest = store.manifestFile(execId);
     const recorded = existsSync(manifest) ? ` (${(await withPlan(manifest)) ?? `orun run ${shellWord(manifest)} --exec-id ${execId}`})` : "";
     throw new OrunError(
-      `execution ${execId} belongs to plan ${state.planChecksum.replace(/^sha256-/, "").slice(0, 12)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
+      `execution ${execId} belongs to plan ${short(state.planChecksum)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
       { location: { file, field: "planChecksum" } },
     );
   }
@@ -924,6 +936,9 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
     // The run fails the job at its first step (every runner starts its steps there).
     if (!existsSync(dir)) notes.push(`working directory ${dir} is missing: the run will fail`);
+    // Spec 20 §3.6 honours a job path or working-directory anywhere (absolute, `..`): what the run does, named here
+    // as the run's step headers name it, since a hand-written plan can move steps out of the workspace unseen.
+    if (!ctx.workdir.override && !isInside(workspaceDir, dir)) notes.push(`job path "${job.path}" runs outside the workspace, in ${dir}`);
     notes.push(...(gateNotes.get(job.id) ?? []));
     if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
     // The run fails such a job before its first step (the runner resolves every action at job start).
@@ -935,16 +950,20 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
         try {
           parseDuration(timeout);
         } catch {
-          notes.push(`step ${keys[i]}: invalid timeout "${timeout}"`);
+          // The run fails the step on it (spec 20 §3.5): said here with the field it comes from.
+          const field = (step.timeout ?? "").trim() ? "its timeout" : "the job's timeout";
+          notes.push(`step ${keys[i]}: invalid timeout "${timeout}" (${field}): the run will fail the step`);
         }
       }
+      const cwd = stepDir(dir, step);
+      if (isInside(workspaceDir, dir) && !isInside(workspaceDir, cwd)) notes.push(`step ${keys[i]}: working-directory "${step["working-directory"]}" runs outside the workspace, in ${cwd}`);
       return {
         key: keys[i]!,
         phase: phaseOf(step),
         order: step.order,
         kind: isUseStep(step) ? ("use" as const) : ("run" as const),
         command: isUseStep(step) ? step.use!.trim() : (step.run ?? ""),
-        cwd: stepDir(dir, step),
+        cwd,
         shell: step.shell,
         retries: attemptsFor(job, step) - 1,
         timeout,

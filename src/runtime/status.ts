@@ -50,6 +50,11 @@ export interface ExecutionSnapshot {
   stateMissing?: string;
   /** Without metadata: the plan the record keeps (manifest.json), when readable, for its name, ID and job count. */
   recordedPlan?: RecordedPlan;
+  /**
+   * Jobs state.json holds that the record's plan (manifest.json) does not: a state.json edited, or copied from
+   * another execution. They are named, never counted among the plan's jobs.
+   */
+  notInPlan?: string[];
   /** Where the record's root is now (the folder holding its `.orun`): its resume command's paths are printed under it. */
   root?: string;
 }
@@ -102,6 +107,9 @@ export async function readSnapshot(store: ExecutionStore, execId: string, option
   // that failed before any job started (a refused runner, a --background child that never began) has none.
   const jobsEnded = meta !== undefined && meta.jobDone + meta.jobFailed + (meta.jobSkipped ?? 0) + (meta.jobBlocked ?? 0) > 0;
   const stateMissing = !state && !starting && !justCreated && (jobsEnded || (await loggedJobFolders(store, execId)).length > 0);
+  // The manifest is read where it tells something: the plan without metadata, the plan's jobs beside state.json's.
+  const manifest = !meta || Object.keys(state?.jobs ?? {}).length > 0 ? await store.readManifestLeniently(execId) : undefined;
+  const notInPlan = state && manifest ? jobsNotIn(manifest.jobs, Object.keys(state.jobs)) : [];
   return {
     execId,
     meta,
@@ -113,7 +121,8 @@ export async function readSnapshot(store: ExecutionStore, execId: string, option
     ...(backgroundError ? { backgroundError } : {}),
     ...(foreignLock ? { foreignLock } : {}),
     ...(lockUnreadable ? { lockUnreadable } : {}),
-    ...(meta ? {} : { metadataFile: store.metadataFile(execId), ...(await recordedPlanOf(store, execId, state?.planChecksum)) }),
+    ...(meta ? {} : { metadataFile: store.metadataFile(execId), ...recordedPlanOf(manifest, state?.planChecksum) }),
+    ...(notInPlan.length ? { notInPlan } : {}),
     ...(metadataUnreadable ? { metadataUnreadable } : {}),
     ...(stateMissing ? { stateMissing: store.stateFile(execId) } : {}),
     root: store.rootDir,
@@ -133,13 +142,20 @@ export interface RecordedPlan {
  * plan: status of a record without metadata then still names the plan and counts its jobs. Its ID is from the plan's
  * checksum, else the one state.json records (`stateChecksum`: a plan file written by hand has none).
  */
-async function recordedPlanOf(store: ExecutionStore, execId: string, stateChecksum: string | undefined): Promise<{ recordedPlan?: RecordedPlan }> {
-  const plan = await store.readManifestLeniently(execId);
+function recordedPlanOf(plan: RecordedManifest | undefined, stateChecksum: string | undefined): { recordedPlan?: RecordedPlan } {
   if (!plan) return {};
   const name = typeof plan.metadata?.name === "string" ? plan.metadata.name : "";
   const checksum = typeof plan.metadata?.checksum === "string" && plan.metadata.checksum ? plan.metadata.checksum : (stateChecksum ?? "");
   const id = planShortId({ metadata: { name, checksum } });
   return { recordedPlan: { name, id, jobTotal: plan.jobs.length } };
+}
+
+type RecordedManifest = NonNullable<Awaited<ReturnType<ExecutionStore["readManifestLeniently"]>>>;
+
+/** The IDs of `stateJobs` (canonical) that no job of the manifest's `planJobs` has. */
+function jobsNotIn(planJobs: unknown[], stateJobs: string[]): string[] {
+  const ids = new Set(planJobs.map((job) => (typeof (job as { id?: unknown } | null)?.id === "string" ? canonicalJobId((job as { id: string }).id) : "")));
+  return stateJobs.map(canonicalJobId).filter((id) => !ids.has(id));
 }
 
 /** The owner a lock file names when that process is gone (the file is there, its owner is not); else undefined. */
@@ -197,7 +213,9 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     ...(snapshot.foreignLock ? { foreignLock: snapshot.foreignLock } : {}),
     ...(snapshot.lockUnreadable ? { lockUnreadable: snapshot.lockUnreadable } : {}),
     ...(snapshot.metadataUnreadable ? { metadataUnreadable: snapshot.metadataUnreadable } : {}),
+    ...(!snapshot.meta && !snapshot.metadataUnreadable && snapshot.metadataFile && !snapshot.starting ? { metadataMissing: snapshot.metadataFile } : {}),
     ...(snapshot.stateMissing ? { stateMissing: snapshot.stateMissing } : {}),
+    ...(snapshot.notInPlan ? { notInPlan: snapshot.notInPlan } : {}),
   };
 }
 
@@ -223,6 +241,12 @@ export function approvalOf(snapshot: ExecutionSnapshot): { blocked: string[]; co
 function approvalJson(snapshot: ExecutionSnapshot): { approval?: NonNullable<ReturnType<typeof approvalOf>> } {
   const approval = approvalOf(snapshot);
   return approval ? { approval } : {};
+}
+
+/** The jobs of state.json that are the plan's: those its manifest lacks (notInPlan) are named apart, never counted. */
+function planJobsOf(snapshot: ExecutionSnapshot): [string, JobState][] {
+  const ghosts = new Set(snapshot.notInPlan);
+  return Object.entries(snapshot.state?.jobs ?? {}).filter(([id]) => !ghosts.has(canonicalJobId(id)));
 }
 
 /** A job's status as shown: `interrupted` is a `running` job of a run that is no longer alive. */
@@ -288,7 +312,7 @@ export function runIsOver(snapshot: ExecutionSnapshot): boolean {
  * they run, as `orun logs` shows them: logs.ts readStepOrder) where the record has its plan, else by key.
  */
 export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date.now(), options: { detailed?: boolean; stepOrder?: StepOrder } = {}): string {
-  const { meta, state } = snapshot;
+  const { meta } = snapshot;
   const lines: string[] = [""];
   // Without state.json the jobs' results are not known: nor is the run's (metadata alone would call it completed).
   const status = snapshot.interrupted ? "interrupted" : snapshot.starting ? "starting" : snapshot.backgroundError ? "failed" : snapshot.stateMissing ? "unknown" : (meta?.status ?? "unknown");
@@ -304,7 +328,7 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   }
   const over = runIsOver(snapshot);
   const shown = (job: JobState): ShownStatus => (over && job.status === "running" ? "interrupted" : job.status);
-  const jobs = Object.entries(state?.jobs ?? {}).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
+  const jobs = planJobsOf(snapshot).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
   const count = (s: ShownStatus): number => jobs.filter((j) => j.status === s).length;
   const waiting = jobs.filter((j) => j.status === "pending" && j.job.reason).length;
   const total = Math.max(meta?.jobTotal ?? plan?.jobTotal ?? 0, jobs.length);
@@ -337,6 +361,15 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   for (const link of meta?.links ?? []) lines.push(`  ${printable(link.label)} ${p.cyan(printable(link.url))}`);
   if (snapshot.metadataUnreadable) {
     lines.push(`  ${p.yellow("!")} its metadata.json cannot be read (${printable(snapshot.metadataUnreadable)}): shown without it, so its run's state and times are not known; fix or delete the file`);
+  }
+  // State unknown for want of metadata: say so, and where it was looked for (a run starting has none yet).
+  if (status === "unknown" && !meta && !snapshot.metadataUnreadable && snapshot.metadataFile) {
+    lines.push(`  ${p.yellow("!")} its metadata.json is missing (${printable(snapshot.metadataFile)}): how its run ended and when are not recorded`);
+  }
+  if (snapshot.notInPlan) {
+    const [count, them] = [snapshot.notInPlan.length, snapshot.notInPlan.map((id) => printable(id))];
+    const named = count > 5 ? `${them.slice(0, 5).join(", ")} and ${count - 5} more` : them.join(", ");
+    lines.push(`  ${p.yellow("!")} its state.json holds ${count === 1 ? "a job" : `${count} jobs`} its plan (manifest.json) does not: ${named}; not counted or listed (an edited or copied state.json?)`);
   }
   if (snapshot.stateMissing) {
     lines.push(`  ${p.yellow("!")} its state.json is missing (${printable(snapshot.stateMissing)}): which jobs ran and how they ended is not recorded; orun logs shows what they printed`);
@@ -476,7 +509,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(37)}AGE`];
   for (const row of rows) {
     const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : row.starting ? "starting" : row.backgroundError ? "failed" : row.stateMissing ? "unknown" : (row.meta?.status ?? "unknown");
-    const jobs = Object.values(row.state?.jobs ?? {});
+    const jobs = planJobsOf(row).map(([, job]) => job);
     const done = jobs.filter((j) => j.status === "completed").length;
     const failed = jobs.filter((j) => j.status === "failed").length;
     // A run can fail with no job failed (blocked by a gate or approval): say what stopped it.

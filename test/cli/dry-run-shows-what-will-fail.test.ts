@@ -68,6 +68,45 @@ test("the dry-run notes a job whose working directory is missing (a stored plan 
   assert.equal(result.stdout.split("is missing").length, 2, result.stdout);
 });
 
+test("the dry-run notes an invalid timeout with the field it comes from, as the run then fails the step on it", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "api@dev.build", timeout: "banana", steps: [{ run: "true" }, { run: "true", timeout: "1x" }] }]));
+  const dry = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.ok(dry.stdout.includes('note     step s1: invalid timeout "banana" (the job\'s timeout): the run will fail the step; step s2: invalid timeout "1x" (its timeout): the run will fail the step'), dry.stdout);
+  const run = await runOrun(["run", "plan.json", "--exec-id", "e"], { cwd: dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /invalid timeout "banana" for job api@dev.build step s1/);
+});
+
+test("the dry-run names a job path or working-directory outside the workspace (spec 20 §3.6 honours them), where the run then runs", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const ws = path.join(dir, "ws");
+  await writePlan(
+    dir,
+    makePlan([
+      { id: "a@dev.up", path: "..", steps: [{ run: "pwd > \"$0.pwd\"" }] },
+      { id: "b@dev.abs", path: dir, steps: [{ run: "true" }] },
+      { id: "c@dev.wd", steps: [{ run: "true", "working-directory": "../.." }] },
+      { id: "d@dev.in", path: "sub/..", steps: [{ run: "true", "working-directory": "." }] },
+    ]),
+  );
+  const { mkdir, rename } = await import("node:fs/promises");
+  await mkdir(ws);
+  await rename(path.join(dir, "plan.json"), path.join(ws, "plan.json"));
+  const dry = await runOrun(["run", "plan.json", "--dry-run"], { cwd: ws });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.ok(dry.stdout.includes(`note     job path ".." runs outside the workspace, in ${dir}`), dry.stdout);
+  assert.ok(dry.stdout.includes(`note     job path "${dir}" runs outside the workspace, in ${dir}`), dry.stdout);
+  assert.ok(dry.stdout.includes(`note     step s1: working-directory "../.." runs outside the workspace, in ${path.dirname(dir)}`), dry.stdout);
+  assert.equal(dry.stdout.split("outside the workspace").length, 4, "none for the job that stays inside");
+  const run = await runOrun(["run", "plan.json", "-v"], { cwd: ws });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(run.stdout.includes(`cwd ${dir}\n`), run.stdout);
+});
+
 test("validate and plan warn about a plan of no jobs, naming the discovery roots that held no component", async (t) => {
   const repo = await writeRepo(baseRepo(`discovery:\n  roots: [platform]\nenvironments:\n  dev:\n    selectors:\n      components: ["*"]\n`, { "platform/README.md": "" }));
   t.after(() => cleanupRepos());

@@ -145,7 +145,7 @@ test("the dry-run preview and -v's cwd show a plan's path, command, shell, onFai
     dry.stdout,
   );
   assert.ok(lines.includes("              main s2    run: true\\u{d}fake  [timeout 2\\u{1b}[2Jm]"), dry.stdout);
-  assert.ok(lines.includes(`     note     working directory ${shownDir} is missing: the run will fail; step s2: invalid timeout "2\\u{1b}[2Jm"`), dry.stdout);
+  assert.ok(lines.includes(`     note     working directory ${shownDir} is missing: the run will fail; step s2: invalid timeout "2\\u{1b}[2Jm" (its timeout): the run will fail the step`), dry.stdout);
 
   // -v heads each step with its working directory: the job's path as the plan gives it, escaped.
   await mkdir(path.join(dir, jobPath, "w"), { recursive: true });

@@ -35,7 +35,7 @@ test("status shows a record whose metadata.json is not JSON with a warning namin
   }
 });
 
-test("status of a record without metadata.json names its plan and counts its jobs from manifest.json", async (t) => {
+test("status of a record without metadata.json names its plan and counts its jobs from manifest.json, and says the file is missing", async (t) => {
   const dir = await planDir(t, JOBS, { name: "meta" }, "orun-meta-unreadable-");
   assert.equal((await runOrun(["run", "plan.json", "--exec-id", "M", "--job", "app@dev.build"], { cwd: dir })).code, 0);
   const file = recordFile(dir, "M", "metadata.json");
@@ -46,6 +46,11 @@ test("status of a record without metadata.json names its plan and counts its job
   assert.match(status.stdout, /▲ orun meta\n/);
   assert.ok(status.stdout.includes(`Plan: ${planId}  ·  Run: M`), status.stdout);
   assert.match(status.stdout, /\(2 in plan\)/);
+  // State unknown says why: the file missing, and where it was looked for.
+  assert.match(status.stdout, /State: unknown/);
+  assert.ok(status.stdout.includes(`! its metadata.json is missing (${file}): how its run ended and when are not recorded`), status.stdout);
+  const json = await runOrun(["status", "--exec-id", "M", "--json"], { cwd: dir });
+  assert.equal((JSON.parse(json.stdout) as { metadataMissing?: string }).metadataMissing, file, json.stdout);
 });
 
 test("a resume of a record whose metadata.json is not JSON runs, says so naming the file, and writes it anew", async (t) => {

@@ -69,6 +69,12 @@ describe("backend token commands and the backend's database", () => {
     const relative = await serveIn(repo, ["--database", "sqlite:state/backend.db"]);
     await relative.stop();
     assert.ok(relative.output.includes(`(database sqlite:${path.join(repo, "state", "backend.db")},`), relative.output);
+    // A missing database is made, folders and all, and said to be new: a mistyped path is seen starting from nothing.
+    const made = `created a new, empty database ${path.join(repo, "state", "backend.db")} in the new folder ${path.join(repo, "state")}: if you meant an existing one, check the path (--database)\n`;
+    assert.ok(relative.output.includes(made), relative.output);
+    const again = await serveIn(repo, ["--database", "sqlite:state/backend.db"]);
+    await again.stop();
+    assert.doesNotMatch(again.output, /created a new/, "an existing database is not new");
     const serve = await serveIn(repo, []);
     try {
       assert.ok(serve.output.includes(`(database sqlite:${path.join(repo, ".orun", "backend.db")},`), serve.output);

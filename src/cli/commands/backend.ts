@@ -1,5 +1,6 @@
 // `orun backend serve` and `orun backend token create|revoke|list`.
 import fs from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { warnOnStderr } from "../../util/warning.js";
@@ -132,7 +133,7 @@ export function registerBackendCommands(program: Command): void {
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
     .action(async (opts: Record<string, string> & { allowOwner?: string[]; allowRepo?: string[] }) => {
-      const { describeDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
+      const { describeDatabase, newSqliteDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
       const { startBackend } = await import("../../remote/backend/server.js");
       const { parseDuration } = await import("../../remote/duration.js");
       const { parseAllowList, describeAllowList, namedEntries } = await import("../../remote/backend/auth/allow-list.js");
@@ -157,7 +158,15 @@ export function registerBackendCommands(program: Command): void {
       }
       if (settings.maxLogBytes < 1) throw new OrunError(`--max-log-size: expected at least 1 byte, got "${opts.maxLogSize}"`);
       const db = database(opts.database) ?? DEFAULT_DATABASE;
+      // Serve makes a missing SQLite database (and its folders) rather than refuse it: a first start needs one. It says
+      // so, so that a mistyped path is seen starting from nothing, not taken for the database that holds the runs.
+      const created = newSqliteDatabase(db);
       const store = await openDatabase(db, databaseSource(opts.database));
+      if (created) {
+        const { file, folder } = created;
+        const where = folder === undefined ? "" : folder === path.dirname(file) ? ` in the new folder ${folder}` : ` in new folders from ${folder}`;
+        process.stdout.write(`created a new, empty database ${file}${where}: if you meant an existing one, check the path (${databaseSource(opts.database) ?? "the default"})\n`);
+      }
       let running: Awaited<ReturnType<typeof startBackend>>;
       try {
         running = await startBackend({

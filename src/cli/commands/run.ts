@@ -10,7 +10,7 @@ import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
-import { collect, collectNames, digitsOnly, nonEmpty } from "../option-values.js";
+import { collect, collectNames, digitsOnly, nonEmpty, oneJob } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
@@ -72,8 +72,8 @@ export function registerRunCommands(program: Command): void {
     .option("--fail-fast", "stop starting jobs after the first failure (overrides the plan's execution.failFast)")
     .option("--no-fail-fast", "after a failure, still run every job that does not depend on it (overrides the plan)")
     .option("--exec-id <id>", "pin or resume an execution (default: ORUN_EXEC_ID, else generated)", nonEmpty)
-    .option("--job <id>", "run only this job (component@env.job or component.env.job)", nonEmpty)
-    .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp().argParser(nonEmpty))
+    .option("--job <id>", "run only this job (component@env.job or component.env.job)", oneJob)
+    .addOption(new Option("--job-id <id>", "deprecated alias of --job").hideHelp().argParser(oneJob))
     .option("--retry", "with --job: clear the job's recorded state and run it again")
     .option("--component <name>", "this component's jobs and the jobs they depend on (repeatable, comma lists allowed)", collectNames, [])
     .option("-e, --env <name>", "only jobs of this environment (repeatable, comma lists allowed)", collectNames, [])

@@ -1,5 +1,6 @@
 // `--database` → a store: `sqlite:PATH` (default `sqlite:.orun/backend.db`) or
 // `postgres://…` / `postgresql://…` (optional `?schema=name`).
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { OrunError, errorMessage } from "../../../util/errors.js";
 import { printable } from "../../../util/printable.js";
@@ -60,6 +61,18 @@ function sqlitePath(database: string): string | undefined {
 export function sqliteFile(database: string): string | undefined {
   const file = sqlitePath(database);
   return file && file !== ":memory:" ? path.resolve(file) : undefined;
+}
+
+/**
+ * A SQLite database that opening `database` will create (the file missing): its file and the first of its folders
+ * that is missing too, if any (opening creates them). Undefined for an existing file, PostgreSQL or `:memory:`.
+ */
+export function newSqliteDatabase(database: string): { file: string; folder?: string } | undefined {
+  const file = sqliteFile(database);
+  if (!file || existsSync(file)) return undefined;
+  let folder: string | undefined;
+  for (let dir = path.dirname(file); !existsSync(dir) && path.dirname(dir) !== dir; dir = path.dirname(dir)) folder = dir;
+  return { file, ...(folder ? { folder } : {}) };
 }
 
 /** The database as messages name it: a SQLite file by its absolute path, a URL without its password. */

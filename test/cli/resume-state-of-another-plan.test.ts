@@ -1,0 +1,35 @@
+// A record whose state.json was replaced by another execution's (of another plan): every run writes the plan's
+// checksum to both state.json and metadata.json, so they disagree. Resumed with the other plan, the record passed
+// for that plan's ("2 already completed", nothing run, the record taken over); resumed with its own manifest.json,
+// as the refusal advised, it was refused again in a loop. Now each is refused naming the state file, record untouched.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFile, readFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { runOrun } from "../support/cli.js";
+import { makePlan, recordFile, removeDir, tempDir, writePlan } from "../runtime/helpers.js";
+
+test("a state.json of another plan than its record's metadata is refused by every resume and dry-run, the record left as it was", async (t) => {
+  const dir = await tempDir("orun-foreign-state-");
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "a@dev.j", steps: [{ run: "true" }] }, { id: "b@dev.j", steps: [{ run: "true" }] }], { name: "mine" }), "mine.json");
+  await writePlan(dir, makePlan([{ id: "a@dev.j", steps: [{ run: "true" }] }, { id: "c@dev.j", steps: [{ run: "true" }] }], { name: "other" }), "other.json");
+  assert.equal((await runOrun(["run", "mine.json", "--exec-id", "X", "--job", "a@dev.j"], { cwd: dir })).code, 0);
+  assert.equal((await runOrun(["run", "other.json", "--exec-id", "Y"], { cwd: dir })).code, 0);
+  const state = recordFile(dir, "X", "state.json");
+  await copyFile(recordFile(dir, "Y", "state.json"), state);
+  const before = await recordContent(dir, "X");
+  for (const args of [["other.json"], ["mine.json"], [recordFile(dir, "X", "manifest.json")], ["other.json", "--dry-run"]]) {
+    const result = await runOrun(["run", ...args, "--exec-id", "X"], { cwd: dir });
+    assert.equal(result.code, 1, `${args.join(" ")}: ${result.stdout}`);
+    assert.ok(result.stderr.startsWith(`✕ ${state} (planChecksum): execution X's state.json belongs to plan `), result.stderr);
+    assert.match(result.stderr, /not to the plan its record ran \([0-9a-f]{12}, metadata\.json\): the file was replaced or copied from another execution/);
+  }
+  assert.deepEqual(await recordContent(dir, "X"), before, "the record is left as it was");
+});
+
+async function recordContent(dir: string, execId: string): Promise<Record<string, string>> {
+  const files = ["manifest.json", "metadata.json", "state.json"];
+  const names = await readdir(path.dirname(recordFile(dir, execId, "x")));
+  return Object.fromEntries(await Promise.all(files.filter((f) => names.includes(f)).map(async (f) => [f, await readFile(recordFile(dir, execId, f), "utf8")] as const)));
+}
