@@ -8,7 +8,7 @@ import type { Origin, StringMap } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
 import { compareUtf8 } from "../plan/canonical-json.js";
 import { stampPlan } from "../plan/checksum.js";
-import { OrunError } from "../util/errors.js";
+import { OrunError, formatLocation } from "../util/errors.js";
 import { headCommit } from "../util/git.js";
 import { bindJobs } from "./bind.js";
 import { discoveryRootOf } from "./discovery-root.js";
@@ -505,7 +505,7 @@ function jobEnvExpressionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
-/** Policies of every environment, group and execution profile (./validate/policies.ts), and misspelt domains. */
+/** Policies of every environment, group and execution profile (./validate/policies.ts), profiles lists that executionProfiles override, and misspelt domains. */
 function policyWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
   const warnings: string[] = [];
   for (const env of normalized.environments) warnings.push(...checkPolicies({ what: `environment ${env.name}`, policies: env.policies, origin: env.origin }));
@@ -521,6 +521,11 @@ function policyWarnings(normalized: NormalizedIntent, registry: CompositionRegis
     for (const name of Object.keys(composition.profiles).sort(compareUtf8)) {
       const profile = composition.profiles[name]!;
       warnings.push(...checkPolicies({ what: `composition ${composition.type} profile "${name}"`, policies: profile.policies, origin: profile.origin }));
+    }
+    if (composition.ignoredProfilesAt) {
+      warnings.push(
+        `${formatLocation(composition.ignoredProfilesAt)}: composition ${composition.type} defines spec.executionProfiles, so this profiles list is ignored (inline executionProfiles win); move its profiles into executionProfiles or remove one of the two`,
+      );
     }
   }
   const selected = normalized.environments.flatMap((e) => e.selectors.domains);
