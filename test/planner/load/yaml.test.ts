@@ -179,6 +179,13 @@ test("string maps keep the source text of the numbers yaml.v3 reads differently"
   assert.deepEqual(ws.intent.environments.dev!.env, { A: "010", B: "1_000", C: "0b1" });
 });
 
+test("a plain number where a string goes is refused with the text as written to quote (1_000 reads as 1000)", async () => {
+  for (const written of ["1_000", "010", "true"]) {
+    const dir = await repoS(`environments: {dev: {}}\ncomponents:\n  - {name: web, type: svc, domain: ${written}}\n`);
+    await loadError(dir, new RegExp(`^intent\\.yaml:8: components\\[0\\]\\.domain: must be a string \\(got \\w+ [^)]+\\); quote it \\("${written}"\\) to keep it as a string`));
+  }
+});
+
 test("a large intent with thousands of components loads and points at the right lines", async () => {
   const n = 3000;
   let body = "components:\n";
