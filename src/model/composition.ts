@@ -91,6 +91,8 @@ export interface Composition {
   jobRegistryName: string;
   /** Absolute directory of the composition document (its split-kind references resolve from here). */
   dir: string;
+  /** Where a `spec.profiles` list that inline `executionProfiles` override is written (v2.3 ignores it silently). */
+  ignoredProfilesAt?: SourceLocation;
   readonly origin: Origin;
 }
 

@@ -74,7 +74,12 @@ export interface PlanTriggerInfo {
   activeEnvironments: string[];
   /** environment → the matched bindings that activated it (several bindings can match one event). */
   activatedBy?: Record<string, string[]>;
-  scope: "full" | "changed";
+  /**
+   * The plan scope: a named trigger records its binding's `plan.scope` as written, "" when it declares none
+   * (spec 12 §6.1, conformance case 22); an event records the matched bindings' common scope, else "full".
+   * "" plans the full scope.
+   */
+  scope: "full" | "changed" | "";
   base?: string;
   head?: string;
 }

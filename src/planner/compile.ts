@@ -8,14 +8,14 @@ import type { Origin, StringMap } from "../model/intent.js";
 import { PLAN_API_VERSION, PLAN_KIND, type Plan, type PlanTriggerInfo } from "../model/plan.js";
 import { compareUtf8 } from "../plan/canonical-json.js";
 import { stampPlan } from "../plan/checksum.js";
-import { OrunError } from "../util/errors.js";
+import { OrunError, formatLocation } from "../util/errors.js";
 import { headCommit } from "../util/git.js";
 import { bindJobs } from "./bind.js";
 import { discoveryRootOf } from "./discovery-root.js";
 import { expandInstances, matchesPattern, type InstanceMap } from "./expand.js";
 import { filterComponents, filterEnvironments, keepComponents, splitList } from "./filter.js";
 import { loadWorkspace, type LoadedWorkspace } from "./load/index.js";
-import { droppedExpressions, materializeJob, mergeParameters, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
+import { droppedExpressions, materializeJob, mergeParameters, nestedTemplateStrings, parameterSource, pathSource, unsafeJobPath, type MergedParameters } from "./materialize.js";
 import { normalizeIntent, type NormalizedIntent } from "./normalize.js";
 import { resolveGraph } from "./resolve.js";
 import { checkRuleProfiles } from "./rule-profiles.js";
@@ -453,31 +453,16 @@ function droppedExpressionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
-/** `{{…}}` expressions written in a string, except GitHub's `${{…}}`. */
-const TEMPLATE_EXPRESSION = /(?<!\$)\{\{.*?\}\}/g;
-
 /**
  * Strings inside a list or map parameter that hold `{{…}}`: only top-level string values are interpolated (as in
  * v2.3), so these reach the plan as written, `{{.component}}` included; a warning says so where they are written.
  */
 function nestedExpressionWarnings(value: object, origin: Origin | undefined, path: (string | number)[]): string[] {
-  const warnings: string[] = [];
-  const walk = (item: unknown, at: (string | number)[]): void => {
-    if (typeof item === "string") {
-      const kept = item.match(TEMPLATE_EXPRESSION);
-      if (!kept) return;
-      const loc = origin?.at(at);
-      const where = loc?.file ? `${loc.file}:${loc.line}: ` : "";
-      warnings.push(
-        `${where}${loc?.field ?? at.join(".")}: ${kept.join(", ")} ${kept.length > 1 ? "are" : "is"} kept as written: only top-level parameter values substitute {{.environment}}, {{.component}} and {{.group}}; values inside lists and maps are copied unchanged`,
-      );
-      return;
-    }
-    if (Array.isArray(item)) item.forEach((inner, i) => walk(inner, [...at, i]));
-    else if (item !== null && typeof item === "object") for (const key of Object.keys(item).sort()) walk((item as Record<string, unknown>)[key], [...at, key]);
-  };
-  walk(value, path);
-  return warnings;
+  return nestedTemplateStrings(value, path).map(({ path: at, expressions: kept }) => {
+    const loc = origin?.at(at);
+    const where = loc?.file ? `${loc.file}:${loc.line}: ` : "";
+    return `${where}${loc?.field ?? at.join(".")}: ${kept.join(", ")} ${kept.length > 1 ? "are" : "is"} kept as written: only top-level parameter values substitute {{.environment}}, {{.component}} and {{.group}}; values inside lists and maps are copied unchanged`;
+  });
 }
 
 /**
@@ -505,7 +490,7 @@ function jobEnvExpressionWarnings(normalized: NormalizedIntent): string[] {
   return warnings;
 }
 
-/** Policies of every environment, group and execution profile (./validate/policies.ts), and misspelt domains. */
+/** Policies of every environment, group and execution profile (./validate/policies.ts), profiles lists that executionProfiles override, and misspelt domains. */
 function policyWarnings(normalized: NormalizedIntent, registry: CompositionRegistry): string[] {
   const warnings: string[] = [];
   for (const env of normalized.environments) warnings.push(...checkPolicies({ what: `environment ${env.name}`, policies: env.policies, origin: env.origin }));
@@ -521,6 +506,11 @@ function policyWarnings(normalized: NormalizedIntent, registry: CompositionRegis
     for (const name of Object.keys(composition.profiles).sort(compareUtf8)) {
       const profile = composition.profiles[name]!;
       warnings.push(...checkPolicies({ what: `composition ${composition.type} profile "${name}"`, policies: profile.policies, origin: profile.origin }));
+    }
+    if (composition.ignoredProfilesAt) {
+      warnings.push(
+        `${formatLocation(composition.ignoredProfilesAt)}: composition ${composition.type} defines spec.executionProfiles, so this profiles list is ignored (inline executionProfiles win); move its profiles into executionProfiles or remove one of the two`,
+      );
     }
   }
   const selected = normalized.environments.flatMap((e) => e.selectors.domains);

@@ -18,6 +18,7 @@ import { renderTemplate, TemplateError } from "../template/index.js";
 import { errorMessage, formatLocation, OrunError, type SourceLocation } from "../util/errors.js";
 import type { BoundJob } from "./bind.js";
 import type { Instance } from "./expand.js";
+import { formatField } from "./load/yaml.js";
 import { expressionSyntaxError, STEP_EXPRESSION_CONSEQUENCE } from "./validate/expressions.js";
 
 const LEGACY_KEYS = /\{\{\s*\.(environment|component|group)\s*\}\}/g;
@@ -38,6 +39,30 @@ export function droppedExpressions(value: string): string[] {
   const out: string[] = [];
   for (const m of value.replace(LEGACY_KEYS, "").matchAll(LEFTOVER)) if (!m[1]) out.push(m[0]);
   return out;
+}
+
+/** `{{…}}` expressions written in a string, except GitHub's `${{…}}`. */
+const TEMPLATE_EXPRESSION = /(?<!\$)\{\{.*?\}\}/g;
+
+/**
+ * The strings inside a list or map value that hold `{{…}}`, with their paths below `path` (keys sorted): only
+ * top-level string values are substituted (parameters, env) or rendered (step `with`/`env`), as in v2.3, so these
+ * are copied as written.
+ */
+export function nestedTemplateStrings(value: object, path: readonly (string | number)[]): { path: (string | number)[]; expressions: string[] }[] {
+  const found: { path: (string | number)[]; expressions: string[] }[] = [];
+  const walk = (item: unknown, at: (string | number)[]): void => {
+    if (typeof item === "string") {
+      const expressions = item.match(TEMPLATE_EXPRESSION);
+      if (expressions) found.push({ path: at, expressions });
+    } else if (Array.isArray(item)) {
+      item.forEach((inner, i) => walk(inner, [...at, i]));
+    } else if (item !== null && typeof item === "object") {
+      for (const key of Object.keys(item).sort()) walk((item as Record<string, unknown>)[key], [...at, key]);
+    }
+  };
+  walk(value, [...path]);
+  return found;
 }
 
 /** Interpolates the top-level string values of a freshly merged map, in place. */
@@ -302,9 +327,26 @@ function fieldPath(field: string): string {
 function renderMap<T>(job: BoundJob, step: StepSpec, stepName: string, kind: "with" | "env", map: Record<string, T> | undefined, data: TemplateData, warn?: Warn): Record<string, T> | undefined {
   if (!map || Object.keys(map).length === 0) return undefined;
   const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(map)) out[k] = (typeof v === "string" ? render(job, step, stepName, `${kind}:${k}`, v, data, warn) : v) as T;
+  for (const [k, v] of Object.entries(map)) {
+    if (typeof v === "string") out[k] = render(job, step, stepName, `${kind}:${k}`, v, data, warn) as T;
+    else out[k] = v;
+    if (warn && v !== null && typeof v === "object") warnNestedTemplates(job, step, stepName, kind, k, v, warn);
+  }
   return out;
 }
+
+/** A `{{…}}` in a list or map inside a step's `with`/`env` is not rendered (v2.3, spec 12 §2.1): say so where it is written. */
+function warnNestedTemplates(job: BoundJob, step: StepSpec, stepName: string, kind: "with" | "env", key: string, value: object, warn: Warn): void {
+  for (const { path, expressions } of nestedTemplateStrings(value, [kind, key])) {
+    const at = step.origin?.at(path);
+    const field = at?.field ?? formatField(path);
+    warn(
+      `${at?.file ? `${at.file}:${at.line}: ` : ""}${field}: ${expressions.join(", ")} ${expressions.length > 1 ? "are" : "is"} kept as written: step ${stepName || "(unnamed)"} of composition ${job.instance.component.type} renders only the top-level string values of ${kind}, not values inside its lists and maps`,
+      job.id,
+    );
+  }
+}
+
 
 /**
  * Step IDs: the step's name, else `step-<position>`. Two steps of one job with the

@@ -165,9 +165,10 @@ function eq(a: unknown, others: unknown[]): boolean {
     if (ka === "nil" || kb === "nil") {
       equal = ka === kb;
     } else if (ka === undefined || kb === undefined) {
-      const bad = ka === undefined ? a : b;
       if (ka !== kb) throw new FunctionError("incompatible types for comparison");
-      throw new FunctionError(`non-comparable type ${formatValue(bad)}: ${typeName(bad)}`);
+      // Go's canCompare: a list and a map are not even of one kind (Go's odd order: value: type, type: value).
+      if (Array.isArray(a) !== Array.isArray(b)) throw new FunctionError(`non-comparable types ${formatValue(a)}: ${typeName(a)}, ${typeName(b)}: ${formatValue(b)}`);
+      throw new FunctionError(`non-comparable type ${formatValue(b)}: ${typeName(b)}`);
     } else if (ka !== kb) {
       throw new FunctionError("incompatible types for comparison");
     } else {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
+import { computePlanChecksum } from "../../src/plan/checksum.js";
 import { FIXTURES_DIR, runOrun, SHARED_DIR } from "../support/cli.js";
 import { GitRepo, tempDir } from "../planner/changes/git-repo.js";
 
@@ -192,6 +193,28 @@ describe("orun plan with triggers and change detection (real git repository)", (
     assert.equal(r.plan!.metadata.trigger?.scope, "full");
     assert.equal(r.plan!.metadata.scope, undefined);
     assert.doesNotMatch(r.stdout, /changed-only/);
+  });
+
+  test("a named trigger whose binding declares no plan.scope records scope \"\" (spec 12 §6.1, case 22), plans the full scope, and the checksum is unchanged", async () => {
+    const declared = await plan(["--trigger", "release", "--explain"]);
+    assert.equal(declared.code, 0, declared.stderr);
+    assert.equal(declared.plan!.metadata.trigger?.scope, "full");
+    const intentFile = path.join(repo.dir, "intent.yaml");
+    writeFileSync(intentFile, INTENT.replace("      plan: {scope: full}\n", ""));
+    try {
+      const undeclared = await plan(["--trigger", "release", "--explain"]);
+      assert.equal(undeclared.code, 0, undeclared.stderr);
+      assert.equal(undeclared.plan!.metadata.trigger?.scope, "");
+      assert.match(undeclared.stderr, /scope full \(the binding declares none\)/);
+      assert.deepEqual(jobIds(undeclared.plan!), jobIds(declared.plan!));
+      // metadata.trigger is outside the checksum (spec 12 §0 step 18): "" or "full" there hash the same.
+      const written = undeclared.plan!;
+      assert.equal(computePlanChecksum(written), written.metadata.checksum);
+      const asFull = { ...written, metadata: { ...written.metadata, trigger: { ...written.metadata.trigger!, scope: "full" as const } } };
+      assert.equal(computePlanChecksum(asFull), written.metadata.checksum);
+    } finally {
+      writeFileSync(intentFile, INTENT);
+    }
   });
 
   test("named trigger with --base/--head simulates the PR locally; --explain says why", async () => {

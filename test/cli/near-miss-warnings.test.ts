@@ -54,3 +54,28 @@ test("a subscription profile on a composition with no executionProfiles is warne
   const plan = JSON.parse((await runOrun(["plan", "-o", "-"], { cwd: dir })).stdout.slice(0, -1)) as { jobs: { profileSource?: string }[] };
   assert.equal(plan.jobs[0]!.profileSource, "legacy-none");
 });
+
+test("a profiles list beside inline executionProfiles is warned about where it is written: v2.3 ignores it (spec 11 §3.3)", async () => {
+  const profiles = "  defaultProfile: fast\n  executionProfiles:\n    fast:\n      jobs:\n        deploy: {stepsEnabled: [main-step]}\n  profiles:\n    - name: slow\n      profileRef: {name: svc-slow}\n";
+  const dir = await writeRepo({
+    "intent.yaml": `${HEADER}environments:\n  dev:\n    selectors: { components: ["*"] }\ncomponents:\n  - {name: web, type: svc}\n`,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": `${SVC}${profiles}`,
+  });
+  const line = SVC.split("\n").length + 5;
+  const expected = `⚠ warning: comps/svc/compositions.yaml:${line}: spec.profiles: composition svc defines spec.executionProfiles, so this profiles list is ignored (inline executionProfiles win); move its profiles into executionProfiles or remove one of the two\n`;
+  for (const args of [["validate"], ["plan", "-o", "-"]]) {
+    const result = await runOrun(args, { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stderr.includes(expected), `${args[0]}:\n${result.stderr}`);
+  }
+  // Without the list, nothing to say.
+  const quiet = await writeRepo({
+    "intent.yaml": `${HEADER}environments:\n  dev:\n    selectors: { components: ["*"] }\ncomponents:\n  - {name: web, type: svc}\n`,
+    "comps/stack.yaml": STACK,
+    "comps/svc/compositions.yaml": `${SVC}${profiles.replace(/ {2}profiles:[^]*$/, "")}`,
+  });
+  const result = await runOrun(["plan", "-o", "-"], { cwd: quiet });
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(result.stderr, /profiles list/);
+});

@@ -4,7 +4,7 @@
 // lost an expression, where it was written — it used to vanish silently.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { baseRepo, cleanupRepos, compileRepo, job } from "./support.js";
+import { baseRepo, cleanupRepos, compileRepo, DEV_API, job, SVC } from "./support.js";
 
 after(cleanupRepos);
 
@@ -77,4 +77,21 @@ components:
     `intent.yaml:18: components[0].parameters.values.deeper.name: {{.environment}} is ${tail}`,
     `intent.yaml:18: components[0].parameters.values.inner: {{ .x }} is ${tail}`,
   ]);
+});
+
+test("a {{…}} inside a list or map in a step's with is kept as written (v2.3 renders top-level strings only), with a warning at its line", async () => {
+  const tmpl = `            tmpl: "{{.orun.job.id}}"\n`;
+  const svc = SVC.replace(tmpl, `${tmpl}            files: ["{{ .orun.component.name }}.txt", plain, "\${{ github.sha }}"]\n            opts: {deep: {name: "{{.parameters.replicas}}"}}\n`);
+  const line = SVC.slice(0, SVC.indexOf(tmpl)).split("\n").length + 1;
+  const result = await compileRepo(baseRepo(`${DEV_API}  - name: web\n    type: svc\n`, { "comps/svc/compositions.yaml": svc }));
+  const step = job(result.plan, "api@dev.deploy").steps.find((s) => s.name === "pre-a")!;
+  assert.deepEqual(step.with, { num: 5, tmpl: "api@dev.deploy", files: ["{{ .orun.component.name }}.txt", "plain", "${{ github.sha }}"], opts: { deep: { name: "{{.parameters.replicas}}" } } });
+  const tail = "kept as written: step pre-a of composition svc renders only the top-level string values of with, not values inside its lists and maps (2 jobs: api@dev.deploy, web@dev.deploy)";
+  assert.deepEqual(
+    result.warnings.filter((w) => w.includes("kept as written")),
+    [
+      `comps/svc/compositions.yaml:${line}: spec.jobs[0].steps[3].with.files[0]: {{ .orun.component.name }} is ${tail}`,
+      `comps/svc/compositions.yaml:${line + 1}: spec.jobs[0].steps[3].with.opts.deep.name: {{.parameters.replicas}} is ${tail}`,
+    ],
+  );
 });

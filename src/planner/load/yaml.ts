@@ -150,6 +150,7 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
       const line = doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : 1;
       throw new OrunError(`invalid YAML: its aliases expand to more than ${MAX_EXPANDED_VALUES.toLocaleString("en-US")} values (aliases of aliases multiply)`, { location: { file, line } });
     }
+    readNumbersAsYamlV3(doc.contents);
     try {
       if (expanded > 0) resolveAliasesFast(doc);
       value = doc.toJS({ maxAliasCount: -1 });
@@ -167,6 +168,47 @@ export function parseYamlText(text: string, file: string, absPath: string): Yaml
     out.push(yd);
   });
   return out;
+}
+
+/** Go's integer literals (strconv.ParseInt base 0, which yaml.v3 uses): a leading 0 is octal, and 0b/0B, 0o/0O, 0x/0X prefixes. */
+const GO_INTEGER = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+/** yaml.v3's yamlStyleFloat. */
+const GO_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+
+/**
+ * A plain scalar's number as yaml.v3 (orun v2.3, spec 10 §1.10) reads it, where YAML 1.2's core schema reads
+ * another value or a string: `010` is 8 (not 10), `1_000` is 1000 and `1_0.5` 10.5 (not strings), `0b101` 5,
+ * `0X1F` and `-0x10` numbers. yaml.v3 drops every `_` of a scalar that starts with a digit or a sign, then tries
+ * an integer, then a float. Integers come back as bigints, as the parser gives them (intAsBigInt).
+ */
+export function yamlV3Number(source: string): bigint | number | undefined {
+  if (!/^[-+0-9]/.test(source)) return undefined;
+  const plain = source.replaceAll("_", "");
+  const int = GO_INTEGER.exec(plain);
+  if (int) {
+    const [, sign, digits] = int as unknown as [string, string, string];
+    const legacyOctal = digits.length > 1 && digits[0] === "0" && /^[0-7]+$/.test(digits);
+    const magnitude = BigInt(legacyOctal ? `0o${digits.slice(1)}` : digits.toLowerCase());
+    return sign === "-" ? -magnitude : magnitude;
+  }
+  return GO_FLOAT.test(plain) ? Number(plain) : undefined;
+}
+
+/**
+ * Gives plain untagged scalar values yaml.v3's numbers (yamlV3Number) so an intent means what it meant to
+ * orun v2.3; the YAML 1.2 reading changed `mode: 0755` to 755 without a word. Keys stay as written, and
+ * string fields (env, labels) still read the source text.
+ */
+function readNumbersAsYamlV3(node: unknown): void {
+  if (isScalar(node)) {
+    if (node.type !== "PLAIN" || node.tag || node.source === undefined) return;
+    const number = yamlV3Number(node.source);
+    if (number !== undefined) node.value = number;
+  } else if (isSeq(node)) {
+    for (const item of node.items) readNumbersAsYamlV3(item);
+  } else if (isMap(node)) {
+    for (const pair of node.items) readNumbersAsYamlV3(pair.value);
+  }
 }
 
 /**

@@ -183,7 +183,7 @@ export function changeComponents(instances: InstanceMap, normalized: NormalizedI
 
 export function explainTrigger(trigger: TriggerResolution): string {
   const what = trigger.mode === "named-trigger" ? `named trigger ${trigger.matchedBindings[0]}` : `${trigger.provider} event ${trigger.event}${trigger.action ? ` (${trigger.action})` : ""}`;
-  const lines = [`trigger: ${what}; matched ${trigger.matchedBindings.join(", ")}; scope ${trigger.scope}`];
+  const lines = [`trigger: ${what}; matched ${trigger.matchedBindings.join(", ")}; scope ${trigger.scope || "full (the binding declares none)"}`];
   lines.push("environments:");
   for (const env of trigger.activeEnvironments) lines.push(`  ${env}  activated by ${trigger.activatedBy[env]!.join(", ")}`);
   return `${lines.join("\n")}\n`;

@@ -58,7 +58,7 @@ function resolveNamed(intent: TriggerIntent, name: string, options: ResolveOptio
     matchedBindings: [name],
     activeEnvironments: active,
     activatedBy: pick(activatedBy, active),
-    scope: scopeOf(binding),
+    scope: binding.plan.scope ?? "",
   };
 }
 
@@ -130,10 +130,6 @@ function intersect(active: string[], envFilter: string | undefined, message: str
   const kept = active.filter((env) => wanted.has(env));
   if (kept.length === 0) throw new OrunError(message, { location: { field: "--env" }, hint: `activated: ${active.join(", ")}` });
   return kept;
-}
-
-function scopeOf(binding: BindingLike): PlanScope {
-  return binding.plan.scope === "changed" ? "changed" : "full";
 }
 
 /** A push that creates a branch reports `before` as forty zeros: not a commit to diff against. */

@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { OrunError } from "../../util/errors.js";
 import { quoted } from "../../util/printable.js";
-import { exactIntegers, formatField, lineAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
+import { exactIntegers, formatField, lineAt, scalarSourceAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
 import { didYouMean } from "./did-you-mean.js";
 import { SCHEMAS, SINGLE_LINE, type SchemaName } from "./schemas.js";
 
@@ -53,7 +53,12 @@ export function validateDocument(yd: YamlDoc, schema: SchemaName, basePath: read
     if (!mapping) checkIntegers();
     return;
   }
-  const problems = describeErrors(fn.errors ?? [], value, (path) => ({ file: yd.file, line: lineAt(yd, [...basePath, ...path]) }), basePath);
+  const problems = describeErrors(
+    fn.errors ?? [],
+    value,
+    (path) => ({ file: yd.file, line: lineAt(yd, [...basePath, ...path]), source: scalarSourceAt(yd, [...basePath, ...path]) }),
+    basePath,
+  );
   throw problemsError(problems);
 }
 
@@ -147,7 +152,8 @@ export function problemsError(problems: Problem[], prefix = "", suffix = ""): Or
 export function describeErrors(
   errors: ErrorObject[],
   data: unknown,
-  locate: (path: PathSegment[]) => { file: string; line: number },
+  /** Where a value is written, and its text as written when it is a scalar (for a "quote it" hint). */
+  locate: (path: PathSegment[]) => { file: string; line: number; source?: string | undefined },
   basePath: readonly PathSegment[] = [],
 ): Problem[] {
   const seen = new Set<string>();
@@ -181,9 +187,13 @@ export function describeErrors(
         case "const":
           message = `must be ${JSON.stringify(params.allowedValue)} (got ${shown(err.data)})`;
           break;
-        case "type":
+        case "type": {
           message = `must be ${typeText(params.type)} (got ${describeValue(err.data)})`;
+          // A plain 1_000, 010 or true reads as a number or a boolean (as in v2.3): quoting keeps the text.
+          const source = params.type === "string" && (typeof err.data === "number" || typeof err.data === "boolean") ? locate(path).source : undefined;
+          if (source !== undefined) message += `; quote it ("${source}") to keep it as a string`;
           break;
+        }
         case "pattern":
           message = `${patternText(String(params.pattern))} (got ${shown(err.data)})`;
           break;

@@ -131,6 +131,61 @@ test("numbers and booleans in string maps keep their source text", async () => {
   assert.deepEqual(ws.intent.environments.dev!.env, { A: "1.0", B: "0x10", C: "true", D: "007" });
 });
 
+test("plain scalars read as yaml.v3 (orun v2.3) reads them, spec 10 §1.10: YAML 1.1 octal and underscores are numbers, yes/on strings", () => {
+  // [scalar, value]: the value orun v2.3 (gopkg.in/yaml.v3) gives a free-form value (parameters, with).
+  const rows: [string, unknown][] = [
+    ["010", 8], // YAML 1.2 alone: 10
+    ["0777", 511], // 777
+    ["-010", -8],
+    ["0o17", 15],
+    ["0O17", 15], // a string
+    ["0x10", 16],
+    ["0X1f", 31], // a string
+    ["-0x10", -16], // a string
+    ["0b101", 5], // a string
+    ["1_000", 1000], // a string
+    ["1_0.5", 10.5], // a string
+    ["+12", 12],
+    ["08", 8], // a float64 8 in Go: not octal
+    ["0", 0],
+    ["1.0", 1],
+    ["1e3", 1000],
+    ["True", true],
+    ["yes", "yes"],
+    ["on", "on"],
+    ["off", "off"],
+    ["y", "y"],
+    ["_100", "_100"], // starts with neither a digit nor a sign
+    ["0_", 0],
+    ["12:30:00", "12:30:00"], // YAML 1.1 sexagesimal: yaml.v3 does not read it
+    ["'010'", "010"],
+    ['"1_000"', "1_000"],
+    ["!!str 010", "010"],
+  ];
+  for (const [scalar, value] of rows) {
+    const doc = parseYamlText(`v: ${scalar}\nl: [${scalar}]\n`, "c.yaml", "/c.yaml")[0]!.value;
+    assert.deepEqual(doc, { v: value, l: [value] }, scalar);
+  }
+  // An integer beyond 2^53 written in an old form stays exact (a bigint, which exactIntegers refuses), not rounded.
+  assert.deepEqual(parseYamlText("v: 0777777777777777777777\n", "c.yaml", "/c.yaml")[0]!.value, { v: 9223372036854775807n });
+  // Keys stay as written; merge keys merge.
+  assert.deepEqual(parseYamlText("m: {010: a}\nbase: &b {k: 010}\nmerged: {<<: *b, z: 1_0}\n", "c.yaml", "/c.yaml")[0]!.value, { m: { 10: "a" }, base: { k: 8 }, merged: { k: 8, z: 10 } });
+});
+
+test("string maps keep the source text of the numbers yaml.v3 reads differently", async () => {
+  const dir = await repoS(`environments: {dev: {env: {A: 010, B: 1_000, C: 0b1}}}\n`);
+  const { load } = await import("./helpers.js");
+  const ws = await load(dir);
+  assert.deepEqual(ws.intent.environments.dev!.env, { A: "010", B: "1_000", C: "0b1" });
+});
+
+test("a plain number where a string goes is refused with the text as written to quote (1_000 reads as 1000)", async () => {
+  for (const written of ["1_000", "010", "true"]) {
+    const dir = await repoS(`environments: {dev: {}}\ncomponents:\n  - {name: web, type: svc, domain: ${written}}\n`);
+    await loadError(dir, new RegExp(`^intent\\.yaml:8: components\\[0\\]\\.domain: must be a string \\(got \\w+ [^)]+\\); quote it \\("${written}"\\) to keep it as a string`));
+  }
+});
+
 test("a large intent with thousands of components loads and points at the right lines", async () => {
   const n = 3000;
   let body = "components:\n";

@@ -193,7 +193,8 @@ describe("binding resolution (intent T)", () => {
     const r = resolveTriggers(T, { mode: "named-trigger", name: "push-main" })!;
     assert.deepEqual([r.mode, r.matchedBindings, r.activeEnvironments, r.scope, r.base], ["named-trigger", ["push-main"], ["dev", "staging"], "full", undefined]);
     assert.deepEqual(resolveTriggers(T, { mode: "named-trigger", name: "push-main" }, { envFilter: "staging, qa" })!.activeEnvironments, ["staging"]);
-    assert.equal(resolveTriggers(T, { mode: "named-trigger", name: "tag" })!.scope, "full");
+    // A binding without plan.scope: recorded as written (spec 12 §6.1, conformance case 22), planned in full.
+    assert.equal(resolveTriggers(T, { mode: "named-trigger", name: "tag" })!.scope, "");
     assert.equal(resolveTriggers(T, { mode: "none" }), undefined);
   });
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Composition, ComponentSchema, ExecutionProfile, JobTemplate, ProfileJobSettings, StepOverride } from "../../../model/composition.js";
 import { withOrigin, type StepSpec } from "../../../model/intent.js";
 import type { CompositionSourceRecord } from "../../../model/plan.js";
-import { OrunError } from "../../../util/errors.js";
+import { OrunError, type SourceLocation } from "../../../util/errors.js";
 import { validateDocument } from "../../validate/documents.js";
 import { closestMatch, didYouMean } from "../../validate/did-you-mean.js";
 import { compileComponentSchema } from "../../validate/parameters.js";
@@ -166,9 +166,12 @@ export async function loadComposition(cache: DocumentCache, file: string, export
 
   // Profiles: inline executionProfiles win over the split-kind profiles list.
   const profiles: Record<string, ExecutionProfile> = {};
+  let ignoredProfilesAt: SourceLocation | undefined;
   if (spec.executionProfiles !== undefined) {
     const ep = obj(spec.executionProfiles);
     for (const name of Object.keys(ep).sort()) profiles[name] = profile(yd, s("executionProfiles", name), name, ep[name]);
+    // As in v2.3 the list is not read; the compiler warns that it is ignored (spec 11 §3.3).
+    if (list(spec.profiles).length > 0) ignoredProfilesAt = originAt(yd).at(s("profiles"));
   } else {
     const entries = list(spec.profiles);
     for (let i = 0; i < entries.length; i++) {
@@ -208,6 +211,7 @@ export async function loadComposition(cache: DocumentCache, file: string, export
     sourceKind: ctx.sourceKind,
     jobRegistryName: ctx.packageName,
     dir,
+    ...(ignoredProfilesAt ? { ignoredProfilesAt } : {}),
   });
   return withOrigin(composition as unknown as Composition, originAt(yd, []));
 }
