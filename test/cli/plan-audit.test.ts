@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ORUN_BIN, runOrun } from "../support/cli.js";
-import { shellScript } from "../support/bash.js";
+import { provideZsh, shellScript } from "../support/bash.js";
 import { baseRepo, cleanupRepos, writeRepo } from "../planner/support.js";
 
 after(cleanupRepos);
@@ -91,6 +91,7 @@ describe("orun plan -o FILE: the next-step hints run the file that was written",
   // in first), `' sp.json'` and `'sp.json '`, which orun run trims to another file, and `=y.json`, which zsh expands
   // to the path of a command named y.json. The hint is now a path that reads as the file, or none when none does.
   test("a bare name, a leading space or `=`: the hint is a path that sh and zsh run as that file; a trailing space: no hint", async () => {
+    await provideZsh();
     const dir = await writeRepo(baseRepo(BODY));
     const bin = path.join(dir, "bin");
     await fs.mkdir(bin);

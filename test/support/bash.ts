@@ -1,5 +1,7 @@
 // Runs a documentation block as a reader would paste it: `bash -e` (each command must succeed), output kept.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import path from "node:path";
+import { PROJECT_ROOT } from "./cli.js";
 
 /** Runs `script` with `bash -e -c` in `cwd`; stdout and stderr together; killed after 2 minutes. */
 export function bashScript(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -19,4 +21,16 @@ export function shellScript(shell: string, script: string, cwd: string, env: Nod
       resolve({ code, output });
     }),
   );
+}
+
+let zsh: Promise<void> | undefined;
+
+/** Installs zsh on first use (scripts/setup-zsh.sh), for a test that pastes a printed command into it: never skipped. */
+export function provideZsh(): Promise<void> {
+  zsh ??= new Promise((resolve, reject) =>
+    execFile(path.join(PROJECT_ROOT, "scripts/setup-zsh.sh"), { timeout: 300_000 }, (err, _stdout, stderr) =>
+      err ? reject(new Error(`zsh is needed and scripts/setup-zsh.sh failed: ${stderr || err.message}`)) : resolve(),
+    ),
+  );
+  return zsh;
 }

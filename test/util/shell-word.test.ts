@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { shellWord } from "../../src/util/shell-word.js";
 import { HIDDEN_CHAR } from "../../src/util/hidden-chars.js";
 import { printable } from "../../src/util/printable.js";
+import { provideZsh } from "../support/bash.js";
 
 const run = promisify(execFile);
 
@@ -54,6 +55,7 @@ const WORDS = [
 describe("shellWord", () => {
   for (const shell of SHELLS) {
     it(`reads back to the same bytes as one word in ${shell.join(" ")}`, async () => {
+      if (shell[0] === "zsh") await provideZsh();
       for (const word of WORDS) {
         assert.equal(await readBack(shell, shellWord(word)), `${word}|`, `${JSON.stringify(word)} as ${shellWord(word)}`);
         assert.equal(await assignedBack(shell, shellWord(word)), `${word}|`, `A=${shellWord(word)}`);
