@@ -631,7 +631,7 @@ export class RemoteHooks implements ExecutionHooks {
     return entry.log.stepFinished(stepKey, output);
   }
 
-  async afterJob(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void> {
+  async afterJob(job: PlanJob, result: { status: "completed" | "failed"; error?: string; released?: boolean }): Promise<void> {
     const id = canonicalJobId(job.id);
     const entry = this.active.get(id);
     if (!entry) return;
@@ -653,7 +653,9 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: { status: "completed" | "failed"; error?: string }): Promise<void> {
+  private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: { status: "completed" | "failed"; error?: string; released?: boolean }): Promise<void> {
+    // Judged before the log's last upload: a Ctrl-C during it comes after the job's verdict, which stands.
+    const canceled = result.status === "failed" && (result.released ?? cancelledHere(entry.runSignal));
     await entry.log.finish();
     const { runnerId } = this.options;
     if (entry.runGone) throw this.goneError(id, "ran");
@@ -666,7 +668,7 @@ export class RemoteHooks implements ExecutionHooks {
     }
     // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run — given
     // back to the backend, as a lapsed lease would, for the rejoin (or any runner) to take over.
-    if (result.status === "failed" && cancelledHere(entry.runSignal)) return this.giveBack(id, `canceled while it ran (${result.error ?? "canceled"})`, entry);
+    if (canceled) return this.giveBack(id, `canceled while it ran (${result.error ?? "canceled"})`, entry);
     try {
       const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
       const status = result.status === "completed" ? "success" : "failed";

@@ -367,7 +367,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       await earlier?.discard();
       const shown = result.released ? { status: "released" as const, reason: result.released } : { status: result.status };
       summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
-      await options.hooks?.afterJob?.(job, { status: result.status, error: result.error });
+      await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, released: result.released !== undefined });
       if (result.released) return "released";
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };

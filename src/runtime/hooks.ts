@@ -56,7 +56,11 @@ export interface ExecutionHooks {
    */
   tookPart?(): boolean;
   beforeJob?(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision>;
-  afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string }): Promise<void>;
+  /**
+   * `released`: the executor handed the job back without a verdict (JobRunResult.released) — the run's cancel stopped it
+   * before any step failed on its own. Undefined when the caller does not say (the hooks judge by the run's signal).
+   */
+  afterJob?(job: PlanJob, result: { status: "completed" | "failed"; error?: string; released?: boolean }): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
   /**
    * A step is about to run again (attempt `attempt` of `attempts`): its output so far was an earlier attempt's.
