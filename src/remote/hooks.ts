@@ -12,7 +12,7 @@ import { canonicalJobId } from "../model/plan.js";
 import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, JobOutcome, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
-import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
+import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunnableResponse, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
 import { printable } from "../util/printable.js";
 import { backendPlan } from "./plan-payload.js";
 import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
@@ -23,8 +23,14 @@ import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./
 import { deadlineSignal } from "../util/timers.js";
 import { shellWord } from "../util/shell-word.js";
 
-/** How long a deferrable job's wait (admit) long-polls before it looks whether another job became ready here. */
+/**
+ * How long a deferrable job's wait (admit) long-polls at first before it looks whether the run changed elsewhere (a job
+ * deferred here became claimable); each look that finds nothing new doubles it, up to DEFERRABLE_POLL_MAX_MS, with
+ * jitter so a run's waiting slots do not ask together. Its own job's change ends the long-poll at once (the backend's),
+ * and so does a job becoming ready here where the scheduler says so (AdmissionContext.onOthersReady).
+ */
 const DEFERRABLE_POLL_MS = 1_000;
+const DEFERRABLE_POLL_MAX_MS = 8_000;
 
 /**
  * How long after a held job's lease lapses (as its claim's answer dated it) a runner that moved on from it wakes to
@@ -333,6 +339,8 @@ export class RemoteHooks implements ExecutionHooks {
     const deadline = Date.now() + waitTimeoutMs;
     const announcedAbandoned = new Set<string>();
     let pollDelay = 500;
+    /** Looks of this wait in a row that found nothing new elsewhere in the run (the deferrable long-poll's back-off). */
+    let quiet = 0;
     for (;;) {
       if (signal.aborted) throw new OrunError("canceled");
       const retry = this.options.retryJob === id;
@@ -440,13 +448,18 @@ export class RemoteHooks implements ExecutionHooks {
       if (left <= 0) {
         throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
       }
-      // Deferrable, the wait is cut short to look again whether another job became ready here meanwhile.
-      const waitMs = Math.min(this.options.longPollMs ?? 25_000, deferrable ? DEFERRABLE_POLL_MS : Number.POSITIVE_INFINITY, left);
-      const res = await client.runnable(runId, { job: id, waitMs, signal }).catch((err: unknown) => this.runGone(err, id));
+      // Deferrable, the wait is cut short to look again whether the run changed elsewhere meanwhile, or at once when a
+      // job becomes ready here (where the scheduler tells).
+      const lookMs = deferrable ? deferrablePollMs(quiet, context.onOthersReady !== undefined) : Number.POSITIVE_INFINITY;
+      const waitMs = Math.min(this.options.longPollMs ?? 25_000, lookMs, left);
+      const res = await this.waitForRunnable(id, waitMs, signal, deferrable ? context : undefined);
+      // Given way to a job ready here: the loop's claim answers afresh, and defers the job while that one waits.
+      if (!res) continue;
       // A job that became claimable elsewhere means the run moved: a job deferred here may have ended on its runner
       // (its dependents then ready here) or been given back. The deferred jobs are looked at again, ahead of this one.
       const appeared = res.jobs.some((job) => job !== id && !this.lastRunnable.has(job));
       this.lastRunnable = new Set(res.jobs);
+      quiet = appeared ? 0 : quiet + 1;
       if (deferrable && (context.othersReady() || (appeared && context.wakeDeferred()))) return this.defer(id, context, lapsesAt);
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
@@ -454,6 +467,25 @@ export class RemoteHooks implements ExecutionHooks {
         await sleep(Math.min(pollDelay, Math.max(0, deadline - Date.now())), signal);
         pollDelay = Math.min(pollDelay * 2, 15_000);
       }
+    }
+  }
+
+  /**
+   * The long-poll of a waiting job; undefined when it ended because a job became ready here (`context`'s scheduler said
+   * so), which the job's slot is to give way to.
+   */
+  private async waitForRunnable(id: string, waitMs: number, signal: AbortSignal, context: AdmissionContext | undefined): Promise<RunnableResponse | undefined> {
+    const { client, runId } = this.options;
+    const readyHere = new AbortController();
+    const unsubscribe = context?.onOthersReady?.(() => readyHere.abort());
+    try {
+      if (context?.othersReady()) return undefined;
+      return await client.runnable(runId, { job: id, waitMs, signal: AbortSignal.any([signal, readyHere.signal]) });
+    } catch (err) {
+      if (readyHere.signal.aborted && !signal.aborted) return undefined;
+      return this.runGone(err, id);
+    } finally {
+      unsubscribe?.();
     }
   }
 
@@ -937,6 +969,17 @@ function failedOnlyTolerably(job: PlanJob, failedSteps: ReadonlySet<string>, err
   const steps = orderSteps(job.steps);
   const continuing = new Set(stepKeys(steps).filter((key, i) => (steps[i]!.onFailure ?? "").trim().toLowerCase() === "continue"));
   return [...failedSteps].every((key) => continuing.has(key)) && [...continuing].some((key) => failedSteps.has(key) && error.startsWith(`step ${key}: `));
+}
+
+/**
+ * How long a deferrable wait's `quiet`-th look in a row that found nothing new long-polls: doubling from
+ * DEFERRABLE_POLL_MS to DEFERRABLE_POLL_MAX_MS, ±20% jitter. Without the scheduler's word when a job becomes ready
+ * here (`toldWhenReady` false), every look is DEFERRABLE_POLL_MS: the wait itself must notice it.
+ */
+function deferrablePollMs(quiet: number, toldWhenReady: boolean): number {
+  if (!toldWhenReady) return DEFERRABLE_POLL_MS;
+  const ms = Math.min(DEFERRABLE_POLL_MAX_MS, DEFERRABLE_POLL_MS * 2 ** quiet);
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
 }
 
 /** A signal that aborts `ms` after `signal` does (its timer does not keep the process alive). */

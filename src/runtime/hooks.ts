@@ -31,6 +31,8 @@ export interface AdmissionContext {
   wake(): void;
   /** Wakes every deferred job (each as wake() would); whether there was one: the run changed on another runner. */
   wakeDeferred(): boolean;
+  /** Calls `listener` whenever othersReady() turns true, until the returned function is called (RunContext.onOthersReady). */
+  onOthersReady?(listener: () => void): () => void;
 }
 
 /** What a job's run came to, as afterJob hears it. */

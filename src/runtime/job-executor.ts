@@ -262,6 +262,11 @@ interface JobFailure {
   error: string;
   step?: string;
   localActionRoot?: string;
+  /**
+   * The step ended failed on its own before the run's cancel reached it: the job has a verdict, which a Ctrl-C during
+   * the step's log upload (onStepFinished) or the job's end must not turn into a give-back.
+   */
+  verdict?: boolean;
 }
 
 async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightStep | undefined, startNote: string | undefined): Promise<JobRunResult> {
@@ -326,10 +331,16 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     const opensLatch = i === steps.length - 1 && lastFailure === undefined && deps.latches ? deps.latches.of(job.id) : undefined;
     const abortedBefore = deps.signal.aborted;
     const outcome = await runStep(deps, jobCtx, step, key, i, steps.length, opensLatch, i === 0 ? inflight : undefined);
-    if (!abortedBefore && deps.signal.aborted) canceledDuring ??= key;
+    // Canceled during the step's run, not after it ended (its output's upload): it did not stop the step.
+    if (!abortedBefore && outcome.canceledBeforeEnd) canceledDuring ??= key;
     if (outcome.output) outputs.push(outcome.output);
     if (outcome.error === undefined) continue;
-    const failure: JobFailure = { error: `step ${key}: ${outcome.error}`, step: key, ...(outcome.localActionRoot !== undefined ? { localActionRoot: outcome.localActionRoot } : {}) };
+    const failure: JobFailure = {
+      error: `step ${key}: ${outcome.error}`,
+      step: key,
+      ...(outcome.localActionRoot !== undefined ? { localActionRoot: outcome.localActionRoot } : {}),
+      ...(outcome.canceledBeforeEnd ? {} : { verdict: true }),
+    };
     lastFailure = failure;
     if ((step.onFailure ?? "").trim().toLowerCase() !== "continue") fatal ??= failure;
   }
@@ -361,7 +372,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   // Handed back unfinished (the hooks' stop, or the run's cancel where the hooks give the job back): no verdict, so it
   // is to run again, not failed.
   const handedOn = deps.signal.aborted && deps.signal.reason === JOB_HANDED_ON;
-  const givenBack = deps.hooks?.givesBackCanceledJobs === true && canceledByUser(deps.signal) && deps.runStopped?.() !== true;
+  // A step that failed on its own before the cancel came is the job's verdict: recorded failed, not given back.
+  const givenBack = deps.hooks?.givesBackCanceledJobs === true && canceledByUser(deps.signal) && reported?.verdict !== true && deps.runStopped?.() !== true;
   const released = reported === undefined ? undefined : handedOn ? RELEASED_REASON : givenBack ? CANCELED_RELEASED_REASON : undefined;
   jobState.status = released ? "pending" : status;
   jobState.finishedAt = nowStamp();
@@ -406,7 +418,7 @@ async function runStep(
   total: number,
   opensLatch: number | undefined,
   inflight: InFlightStep | undefined,
-): Promise<{ error?: string; output: string; localActionRoot?: string }> {
+): Promise<{ error?: string; output: string; localActionRoot?: string; canceledBeforeEnd: boolean }> {
   const { job } = jobCtx;
   const jobState = deps.state.jobs[job.id]!;
   jobState.steps[key] = "running";
@@ -419,7 +431,10 @@ async function runStep(
   const started = Date.now();
   const log = new StepLog(() => deps.store.stepLogFile(deps.ids.execId, job.id, key));
 
-  const end = async (error: string | undefined, output: string, skipped = false): Promise<{ error?: string; output: string }> => {
+  const end = async (error: string | undefined, output: string, skipped = false): Promise<{ error?: string; output: string; canceledBeforeEnd: boolean }> => {
+    // Whether the run's cancel came before the step's outcome was known (it may have stopped the step), not during
+    // what follows: the step log's close, the hooks' upload of its output.
+    const canceledBeforeEnd = deps.signal.aborted;
     await log.close();
     // A step the runner did not run (github-actions `if:` false) is skipped, not completed.
     const status = error !== undefined ? "failed" : skipped ? "skipped" : "completed";
@@ -428,7 +443,7 @@ async function runStep(
     const continuing = error !== undefined && (step.onFailure ?? "").trim().toLowerCase() === "continue";
     deps.emit({ type: "step-end", job, stepKey: key, status, durationMs: Date.now() - started, error, output, continuing });
     await deps.hooks?.onStepFinished?.(job, key, output, error !== undefined);
-    return { error, output };
+    return { error, output, canceledBeforeEnd };
   };
 
   let timeoutMs: number | undefined;

@@ -43,6 +43,12 @@ export interface RunContext {
    * (a job became claimable), so what they waited on may have ended — a completion there readies their dependents here.
    */
   wakeDeferred(): boolean;
+  /**
+   * Calls `listener` whenever a job is left ready (or woken) with no free slot for it — othersReady() turned true — until
+   * the returned function is called. A job waiting for another runner waits for the backend without looking every
+   * second whether it should give way (remote state: the long-poll ends at once instead).
+   */
+  onOthersReady(listener: () => void): () => void;
 }
 
 /** Why a job the run's cancel kept from starting did not run. */
@@ -117,6 +123,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
   const deferred: string[] = [];
   /** Deferred jobs woken (RunContext.wake): picked before any ready job. */
   const woken: string[] = [];
+  /** Waiting admissions to tell when a job is left ready with no free slot (RunContext.onOthersReady). */
+  const readyListeners = new Set<() => void>();
   const result: ScheduleResult = { completed: 0, failed: 0, blocked: 0, notRun: 0 };
   const finished = new Set<string>();
   const notRunReasons = new Map<string, string>();
@@ -362,6 +370,8 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
       for (const next of confirmed) if (tickets.has(next)) release(next, stopReason === undefined);
       if (stopReason !== undefined) for (const id of [...tickets.keys()]) release(id, false);
       pump();
+      // Left waiting for a slot: a slot held by a job waiting on another runner gives way to it.
+      if (ready.size > 0 || woken.length > 0) for (const listener of [...readyListeners]) listener();
       // Jobs one step from ready may now be handed over to the running job they wait for.
       for (const id of completed) {
         for (const next of dependents.get(id) ?? []) {
@@ -387,6 +397,10 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         woken.push(...deferred.splice(0));
         startSoon();
         return true;
+      },
+      onOthersReady: (listener) => {
+        readyListeners.add(listener);
+        return () => readyListeners.delete(listener);
       },
     });
 

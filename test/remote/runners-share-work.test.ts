@@ -88,7 +88,10 @@ describe("runners without --job share the plan's jobs", () => {
     }
   });
 
-  it("four runners on a 20-job DAG: every job runs once, none before its dependency ended, and more than one runner runs jobs", { timeout: 180_000 }, async () => {
+  // Two held jobs come first (a runner takes ready jobs in ID order) and end only once the DAG has run: every slot of
+  // every runner (2 each) meets one of them first, so runners that waited on a held job instead of moving on would
+  // never run the DAG (deferral off, this test times out waiting for it).
+  it("four runners on a 20-job DAG behind two held jobs: every job runs once, none before its dependency ended, and more than one runner runs jobs", { timeout: 180_000 }, async () => {
     const db = (await testDatabase("sqlite")) as TestDatabase;
     const backend = await startTestBackend(db.url);
     try {
@@ -100,7 +103,9 @@ describe("runners without --job share the plan's jobs", () => {
         const deps = i >= 5 ? [`c${String(i - 5).padStart(2, "0")}@dev.work`] : [];
         return { id, deps, run: `echo "start ${id} $(date +%s%N) $MACHINE" >> ${trace}; sleep 0.3; echo "end ${id} $(date +%s%N)" >> ${trace}` };
       });
-      const file = await planFile(dir, "dag", jobs, 2);
+      const go = path.join(dir, "dag-done");
+      const held = ["a1@dev.hold", "a2@dev.hold"].map((id) => ({ id, run: `echo "start ${id} $(date +%s%N) $MACHINE" >> ${trace}; while [ ! -f ${go} ]; do sleep 0.05; done` }));
+      const file = await planFile(dir, "dag", [...held, ...jobs], 2);
       const e = env(backend, token, "dag-1");
       const runners = await Promise.all(
         [1, 2, 3, 4].map(async (n) => {
@@ -109,12 +114,16 @@ describe("runners without --job share the plan's jobs", () => {
           return spawnOrun(["run", file, "--remote-state"], { cwd, env: { ...e, MACHINE: `m${n}` } });
         }),
       );
+      const dagDone = async () => (await backend.store.getRun(NS, "dag-1"))?.jobs.filter((j) => j.jobId.startsWith("c") && j.status === "success").length === jobs.length;
+      await until(dagDone, "the DAG to run while the first two jobs are held", 120_000);
+      await fs.writeFile(go, "");
       for (const r of await Promise.all(runners.map((p) => p.done))) assert.equal(r.code, 0, r.output);
       const starts = new Map<string, number[]>();
       const ends = new Map<string, number>();
       const ranOn = new Set<string>();
       for (const line of readFileSync(trace, "utf8").trim().split("\n")) {
         const [what, id, at, where] = line.split(" ") as [string, string, string, string?];
+        if (id.endsWith(".hold")) continue;
         if (what === "start") {
           starts.set(id, [...(starts.get(id) ?? []), Number(at)]);
           ranOn.add(where!);

@@ -638,7 +638,10 @@ export function updateJob(
   const job = findJob(state, jobId);
   // A repeat (its answer was lost) is answered as the update it repeats was, with the reason evidence was withheld.
   if (job.status === status && job.runnerId === runnerId) return { result: withheld(updateAnswer(state, job), unattestedRevision(options.revision, options.tokenCommit, state.run.revision)), changedJobs: [] };
-  // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile.
+  // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile. One that
+  // gave the job back (releaseJob) holds it no longer: the job awaits the next claim, and a result it still sends (a
+  // stale runner, a request that was on its way) must not settle it behind that claim's back.
+  if (givenBack(job)) throw new CoordinatorError(400, `Job is not running (current: pending): ${job.lastError}; its result is not recorded`);
   if (!isHeldBy(job, runnerId)) {
     throw new CoordinatorError(400, job.status === "running" ? "Runner does not own this job" : `Job is not running (current: ${job.status})`);
   }

@@ -86,6 +86,23 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal((await update(runId, "a", "r2", "success")).status, 200);
     });
 
+    maybe("a runner that gave its job back holds it no longer: its result is refused before and after another runner claims the job", async () => {
+      const runId = await create({ a: [], b: ["a"] });
+      await claim(runId, "a", "r1");
+      const given = await call("POST", `/v1/runs/${runId}/jobs/a/release`, { runnerId: "r1", reason: "canceled while it ran" });
+      assert.deepEqual(given.body, { ok: true, status: "pending" }, given.text);
+      // A result still on its way from r1 (or a stale r1) must not settle the job the next claim is for.
+      const stale = await update(runId, "a", "r1", "failed", "step main: exit status 1");
+      assert.equal(stale.status, 400, stale.text);
+      assert.match(String(stale.body.error), /not running \(current: pending\): released by its runner r1: canceled while it ran; its result is not recorded/);
+      assert.deepEqual([(await job(runId, "a")).status, (await job(runId, "b")).status], ["pending", "pending"], "neither the job nor its dependent settled");
+      assert.deepEqual((await claim(runId, "a", "r2")).body.claimed, true);
+      assert.match(String((await update(runId, "a", "r1", "success")).body.error), /does not own/);
+      assert.equal((await update(runId, "a", "r2", "success")).status, 200);
+      const done = await job(runId, "a");
+      assert.deepEqual([done.status, done.runnerId, done.attempts], ["success", "r2", 2]);
+    });
+
     maybe("a repeated claim by the holder succeeds without counting a second attempt, even past its lease", async () => {
       const runId = await create({ a: [] });
       assert.equal((await claim(runId, "a", "r1")).body.claimed, true);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sweepOnce } from "../../../src/remote/backend/sweeper.js";
-import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, sql, type StoreKind } from "../helpers.js";
 
 const MINUTE = 60_000;
 
@@ -35,6 +35,20 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       // Idle from now on: a later sweep deletes it.
       assert.equal((await sweepIn(5)).deleted, 1);
       assert.equal((await call("GET", "/v1/runs/long")).status, 404);
+    });
+
+    it("a runner giving its job back (release) counts as activity in the run, as its claim did", async (t) => {
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [] }), runId: "given" })).status, 201);
+      assert.equal((await call("POST", `/v1/runs/given/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r" })).body.claimed, true);
+      // Its last change and its last runner's question an hour ago: only the release is recent.
+      const hourAgo = new Date(Date.now() - 60 * MINUTE).toISOString();
+      await sql(on.db.url, "UPDATE runs SET updated_at = $1, active_at = $2 WHERE run_id = $3", [hourAgo, hourAgo, "given"]);
+      const released = await call("POST", `/v1/runs/given/jobs/${enc("a@dev.x")}/release`, { runnerId: "r", reason: "canceled" });
+      assert.deepEqual(released.body, { ok: true, status: "pending" }, released.text);
+      assert.equal((await sweepIn(0)).deleted, 0, "the run its runner just gave a job back in stays");
+      assert.equal((await call("GET", "/v1/runs/given")).status, 200);
     });
   });
 }
