@@ -325,12 +325,20 @@ function assertNestingDepth(decoded: unknown, file: string): void {
   for (const [key, top] of Object.entries(decoded)) {
     const entries: [unknown, string][] = Array.isArray(top) && key === "jobs" ? top.map((job, i) => [job, `jobs[${i}]`]) : [[top, key]];
     for (const [root, field] of entries) {
-      const pending: [unknown, number][] = [[root, 1]];
-      while (pending.length > 0) {
-        const [value, depth] = pending.pop()!;
-        if (value === null || typeof value !== "object") continue;
+      // Objects only, each with its depth in a parallel stack: a 1,000-job plan's strings are never pushed.
+      const pending: object[] = [];
+      const depths: number[] = [];
+      const visit = (value: unknown, depth: number): void => {
+        if (value === null || typeof value !== "object") return;
         if (depth > MAX_PLAN_DEPTH) throw invalidPlan(file, field, `values nested more than ${MAX_PLAN_DEPTH} levels deep`);
-        for (const child of Object.values(value)) pending.push([child, depth + 1]);
+        pending.push(value);
+        depths.push(depth);
+      };
+      visit(root, 1);
+      while (pending.length > 0) {
+        const value = pending.pop()!;
+        const depth = depths.pop()!;
+        for (const child of Object.values(value)) visit(child, depth + 1);
       }
     }
   }

@@ -69,6 +69,23 @@ describe("CLI start-up loads only what the command needs", () => {
     });
   }
 
+  // A local run loads the one output view it shows, not the others nor the GitHub Actions runner code behind the
+  // groups view (masker, workflow commands, GitHub API client): 16 modules of a 1-job run's start-up (issue 3).
+  const OTHER_RUNNERS = /\/src\/(runners\/(github-actions|docker)\/|util\/proxy-fetch\.js$)/;
+  const VIEWS = ["json", "text", "live", "github-actions", "step-summary"];
+  for (const [args, view] of [
+    [["run", "plan.json", "--exec-id", "view-json", "--json"], "json"],
+    [["run", "plan.json", "--exec-id", "view-text"], "text"],
+  ] as const) {
+    it(`orun ${args.join(" ")} loads only the ${view} view and no other runner's code`, async () => {
+      const { code, modules, stderr } = await modulesLoadedBy([...args]);
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(modules.filter((url) => OTHER_RUNNERS.test(url)), []);
+      const views = VIEWS.filter((name) => modules.some((url) => url.endsWith(`/src/runtime/output/${name}.js`)));
+      assert.deepEqual(views, [view]);
+    });
+  }
+
   it("orun plan --help registers its flags without loading the planner", async () => {
     const { code, modules } = await modulesLoadedBy(["plan", "--help"]);
     assert.equal(code, 0);

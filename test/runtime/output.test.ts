@@ -56,7 +56,7 @@ function events(concurrency: number): RunEvent[] {
 
 test("the live region redraws on a TTY and leaves only persistent lines behind", async () => {
   const stream = fakeStream(true);
-  const renderer = createRenderer({ stream, env: { TERM: "xterm" } });
+  const renderer = await createRenderer({ stream, env: { TERM: "xterm" } });
   const list = events(2);
   for (const event of list.slice(0, 3)) renderer.handle(event);
   await new Promise((resolve) => setTimeout(resolve, 300)); // let the 120 ms redraw timer tick
@@ -69,9 +69,9 @@ test("the live region redraws on a TTY and leaves only persistent lines behind",
   assert.ok(!stream.text.includes("hello"), "step output only with --verbose");
 });
 
-test("the live region's progress counts finished jobs only: jobs blocked or skipped (not run) leave it at 0%", () => {
+test("the live region's progress counts finished jobs only: jobs blocked or skipped (not run) leave it at 0%", async () => {
   const stream = fakeStream(true);
-  const renderer = createRenderer({ stream, env: { TERM: "xterm" } });
+  const renderer = await createRenderer({ stream, env: { TERM: "xterm" } });
   renderer.handle(events(2)[0]!);
   // Each job-not-run prints its line above the region, which is redrawn under it.
   renderer.handle({ type: "job-not-run", job: build, status: "blocked", reason: "policy requireApproval" });
@@ -133,18 +133,18 @@ test("verbose output: a chunk's lines go out in one write, a long line is kept w
   assert.equal(shown.join(""), endless, "nothing lost or added");
 });
 
-test("--json prints a single parseable summary and nothing else", () => {
+test("--json prints a single parseable summary and nothing else", async () => {
   const stream = fakeStream(false);
-  const renderer = createRenderer({ json: true, stream });
+  const renderer = await createRenderer({ json: true, stream });
   for (const event of events(2)) renderer.handle(event);
   const parsed = JSON.parse(stream.text) as { execId: string; counts: { succeeded: number } };
   assert.equal(parsed.execId, "e1");
   assert.equal(parsed.counts.succeeded, 2);
 });
 
-test("live region: jobs already done count once each — resumed ones and ones another runner completed mid-run", () => {
+test("live region: jobs already done count once each — resumed ones and ones another runner completed mid-run", async () => {
   const stream = fakeStream(true);
-  const renderer = createRenderer({ stream, env: {} });
+  const renderer = await createRenderer({ stream, env: {} });
   renderer.handle({ type: "run-start", plan, planId: "abc", execId: "e1", runner, concurrency: 2, failFast: false, jobs: plan.jobs, resumed: 1 });
   renderer.handle({ type: "job-cached", job: build }); // resumed: completed in an earlier run of this execution
   assert.match(stream.text.slice(stream.text.lastIndexOf("%")), /1\/2 jobs/);
@@ -196,7 +196,7 @@ test("verbose output under concurrency: every line carries its job's prefix as i
   assert.deepEqual(writes.slice(0, 2), [`${lead}one\n${lead}\n${lead}two $& $$`, `${lead}rest`]);
 });
 
-test("bidi controls in job IDs and step keys are shown as \\u{hex} in the live region and the lines above it", () => {
+test("bidi controls in job IDs and step keys are shown as \\u{hex} in the live region and the lines above it", async () => {
   // A plan refuses control characters in IDs, not bidi controls: U+202E would reverse the rest of the row.
   const odd = makePlan([
     { id: "api@dev.b\u202euild", steps: [{ id: "s\u2066x", run: "true" }] },
@@ -204,7 +204,7 @@ test("bidi controls in job IDs and step keys are shown as \\u{hex} in the live r
   ]);
   const [job, done] = odd.jobs as [typeof odd.jobs[0], typeof odd.jobs[0]];
   const stream = fakeStream(true);
-  const renderer = createRenderer({ stream, env: { NO_COLOR: "1" } });
+  const renderer = await createRenderer({ stream, env: { NO_COLOR: "1" } });
   renderer.handle({ type: "run-start", plan: odd, planId: "abc", execId: "e1", runner, concurrency: 2, failFast: false, jobs: odd.jobs, resumed: 0 });
   renderer.handle({ type: "job-start", job });
   renderer.handle({ type: "step-start", job, step: job.steps[0]!, stepKey: "s\u2066x", index: 0, total: 1, cwd: "/w", attempt: 1, attempts: 1 });

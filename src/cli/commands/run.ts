@@ -470,7 +470,7 @@ async function runPlan(
   // still optimize. 1,000-job fan-out at concurrency 8: 0.79 → 0.71 s; a step printing a million lines
   // with --verbose: unchanged (0.79 s; turning the optimizer off instead made that 2.0 s).
   setFlagsFromString("--interrupt-budget=540672");
-  const rendered = createRenderer({ json: opts.json, verbose: opts.verbose, logFile: backgroundChild });
+  const rendered = await createRenderer({ json: opts.json, verbose: opts.verbose, logFile: backgroundChild });
   // The execution's ID, once the run has opened its record (a new one's is made there), for a second signal's advice.
   let runExecId = execId;
   const renderer: typeof rendered = {
