@@ -5,7 +5,7 @@
 
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import { isDeepStrictEqual } from "node:util";
-import { decodeText, expandedValues, MAX_EXPANDED_VALUES, resolveAlias, type PathSegment } from "../load/yaml.js";
+import { decodeText, expandedValues, MAX_EXPANDED_VALUES, resolveAlias, yamlV3Number, type PathSegment } from "../load/yaml.js";
 import { allowsString } from "../validate/documents.js";
 import { SCHEMAS } from "../validate/schemas.js";
 
@@ -98,7 +98,9 @@ function asPlanned(doc: Document, node: unknown, path: PathSegment[], depth = 0)
   }
   if (isSeq(node)) return node.items.map((item, i) => asPlanned(doc, item, [...path, i], depth + 1));
   if (!isScalar(node)) return null;
-  const value = node.value;
+  // Numbers as the planner reads them (yaml.v3: `010` is 8, `1_000` is 1000), or a change of one goes unseen.
+  const v3 = node.type === "PLAIN" && !node.tag && node.source !== undefined ? yamlV3Number(node.source) : undefined;
+  const value = v3 ?? node.value;
   if (typeof value !== "number" && typeof value !== "bigint") return value;
   if (allowsString(SCHEMAS.intent, path)) return node.source ?? String(value);
   return typeof value === "bigint" && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;

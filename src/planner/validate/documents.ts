@@ -53,8 +53,15 @@ export function validateDocument(yd: YamlDoc, schema: SchemaName, basePath: read
     if (!mapping) checkIntegers();
     return;
   }
+  let errors = fn.errors ?? [];
+  // v2.3 (yaml.v3) reads a plain scalar into a string field as its text (`domain: 10`, `tag: on`, `id: 1_000`); what the
+  // schema says of that text (a name's pattern) is then what is wrong, not its type.
+  if (mapping && writtenTextInStringFields(yd, errors, value, basePath)) {
+    if (fn(value)) return;
+    errors = fn.errors ?? [];
+  }
   const problems = describeErrors(
-    fn.errors ?? [],
+    errors,
     value,
     (path) => ({ file: yd.file, line: lineAt(yd, [...basePath, ...path]), source: scalarSourceAt(yd, [...basePath, ...path]) }),
     basePath,
@@ -63,6 +70,27 @@ export function validateDocument(yd: YamlDoc, schema: SchemaName, basePath: read
 }
 
 type SchemaNode = Record<string, unknown>;
+
+/**
+ * Puts the text as written in place of each number or boolean a string-only field refused (the schema's `type` errors),
+ * as yaml.v3 decodes a plain scalar into a Go string; whether it changed any. The caller validates again.
+ */
+function writtenTextInStringFields(yd: YamlDoc, errors: readonly ErrorObject[], value: unknown, basePath: readonly PathSegment[]): boolean {
+  let changed = false;
+  for (const err of errors) {
+    if (err.keyword !== "type" || (err.params as { type?: unknown }).type !== "string") continue;
+    if (!["number", "bigint", "boolean"].includes(typeof err.data)) continue;
+    const path = pointerToPath(err.instancePath, value);
+    const key = path.at(-1);
+    const source = key === undefined ? undefined : scalarSourceAt(yd, [...basePath, ...path]);
+    if (key === undefined || source === undefined) continue;
+    let parent: unknown = value;
+    for (const segment of path.slice(0, -1)) parent = (parent as Record<PathSegment, unknown>)[segment];
+    (parent as Record<PathSegment, unknown>)[key] = source;
+    changed = true;
+  }
+  return changed;
+}
 
 function withoutBigints(value: unknown): unknown {
   if (typeof value === "bigint") return Number(value);

@@ -1,5 +1,5 @@
-// rev27b: the semantic intent diff (--changed) must read numbers as the planner does (yaml.v3, spec 10 §1.10):
-// `010` is 8 and `1_000` is 1000 there, so `10` → `010` changes what is planned and `1000` → `1_000` does not.
+// The semantic intent diff (--changed) reads numbers as the planner does (yaml.v3, spec 10 §1.10; rev27b): `010` is 8
+// and `1_000` is 1000 there, so `10` → `010` changes what is planned and `1000` → `1_000` does not.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { diffIntentText } from "../../../src/planner/changes/intent-diff.js";
