@@ -15,6 +15,7 @@ import { resolvedCommand } from "./resume-words.js";
 import { remoteRunWords } from "./plan-reference.js";
 import { approvalOffer } from "./output/approval-offer.js";
 import { describedError } from "./output/failure-text.js";
+import { mapLimited } from "../util/map-limited.js";
 
 export interface ExecutionSnapshot {
   execId: string;
@@ -475,20 +476,21 @@ function colorStatus(status: string, p: Palette): string {
   return status === "completed" ? p.green(status) : status === "failed" || status === "interrupted" ? p.red(status) : status === "incomplete" ? p.yellow(status) : status;
 }
 
+/** Records read at once by the lists of every record: each snapshot may read its record's whole plan (its jobs). */
+const RECORDS_AT_ONCE = 4;
+
 /** `orun status --all --json`: every execution as `{execID, meta, state}` (the --json shape), newest first. */
 export async function executionListJson(store: ExecutionStore): Promise<string> {
   const entries = await store.list();
-  const rows = await Promise.all(
-    entries.map(async ({ execId, meta }) => {
-      try {
-        return snapshotObject(await readSnapshot(store, execId));
-      } catch (err) {
-        // One unreadable record does not hide the others; it says what is wrong with it (and what is still readable).
-        // `error` as under --json when a command fails (message, hint, file…): one shape for a script to read.
-        return { execID: execId, ...(meta ? { meta } : {}), ...jsonErrorOf(err, errorMessage(err)) };
-      }
-    }),
-  );
+  const rows = await mapLimited(entries, RECORDS_AT_ONCE, async ({ execId, meta }) => {
+    try {
+      return snapshotObject(await readSnapshot(store, execId));
+    } catch (err) {
+      // One unreadable record does not hide the others; it says what is wrong with it (and what is still readable).
+      // `error` as under --json when a command fails (message, hint, file…): one shape for a script to read.
+      return { execID: execId, ...(meta ? { meta } : {}), ...jsonErrorOf(err, errorMessage(err)) };
+    }
+  });
   return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
@@ -498,11 +500,9 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   if (entries.length === 0) return "No runs yet.\n\n  Start one with: orun run\n";
   // A record whose state or metadata cannot be read is listed as such, with what metadata is still readable
   // (orun status --exec-id <it> names the file).
-  const rows = await Promise.all(
-    entries.map((entry) =>
-      readSnapshot(store, entry.execId).catch(
-        (err: unknown) => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: unreadableFile(err) }) as ExecutionSnapshot & { unreadable?: string },
-      ),
+  const rows = await mapLimited(entries, RECORDS_AT_ONCE, (entry) =>
+    readSnapshot(store, entry.execId).catch(
+      (err: unknown) => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: unreadableFile(err) }) as ExecutionSnapshot & { unreadable?: string },
     ),
   );
   rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
