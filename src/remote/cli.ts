@@ -278,6 +278,27 @@ function notYetLine(runId: string, baseUrl: string, record: string | undefined):
 /** `--watch`: consecutive failed polls before the watcher says the backend is not answering (it keeps polling). */
 export const WATCH_FAILED_POLLS_REPORTED = 3;
 
+/**
+ * A reader's note for stderr: inside GitHub Actions masked with the values every job's log masked (a run not there
+ * yet holds none) and no line of it a workflow command (gha-logs.ts githubNoteText); elsewhere as it is.
+ */
+async function githubSafeNote(reader: RemoteReader, env: NodeJS.ProcessEnv): Promise<string> {
+  const note = reader.note ?? "";
+  const gha = await import("../runtime/output/gha-logs.js");
+  if (!gha.insideGithubActions(env)) return note;
+  const byJob = new Map<string, string[]>();
+  try {
+    for (const job of await reader.client.listJobs(reader.runId)) {
+      if (!job.logRef && job.logBytes !== undefined) continue;
+      const whole = await reader.client.readLog(reader.runId, job.jobId);
+      byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
+    }
+  } catch {
+    // Unreachable or not created yet: what the command then says is its own error; the note is still no command.
+  }
+  return gha.githubNoteText(gha.masksOf(byJob).masker, note);
+}
+
 /** `orun status --remote-state [--watch] [--json]`; undefined when remote state is off. */
 export async function remoteStatus(
   opts: ReadOptions & { watch?: boolean; intervalMs: number; json?: boolean; all?: boolean; detailed?: boolean },
@@ -290,8 +311,9 @@ export async function remoteStatus(
     return undefined;
   }
   const reader = await remoteReader(opts, env, "status", !opts.watch);
-  if (reader?.note) process.stderr.write(reader.note);
   if (!reader) return undefined;
+  // Inside GitHub Actions the note is said as `orun logs` says it: masked with what the run's steps masked, no command.
+  if (reader.note) process.stderr.write(await githubSafeNote(reader, env));
   const { runId, baseUrl } = reader;
   const commandUrl = opts.backendUrl?.trim() || env.ORUN_BACKEND_URL;
   // Read once: a run's plan does not change.
