@@ -117,5 +117,6 @@ describe("remote logs inside GitHub Actions: the note naming the run read", () =
     assert.match(status.stderr, /^remote state: showing run \*\*\*, the last this machine took part in/, status.stderr);
     assert.doesNotMatch(status.stderr, /hidden-run-7/, status.stderr);
     assert.deepEqual(runnerLog(status.stderr).commands, [], status.stderr);
+    assert.doesNotMatch(status.stdout, /hidden-run-7/, status.stdout);
   });
 });
