@@ -278,6 +278,28 @@ function notYetLine(runId: string, baseUrl: string, record: string | undefined):
 /** `--watch`: consecutive failed polls before the watcher says the backend is not answering (it keeps polling). */
 export const WATCH_FAILED_POLLS_REPORTED = 3;
 
+/**
+ * How status's own lines are written: inside GitHub Actions masked with the values every job's log masked (read once,
+ * at the start: a run not there yet holds none) and no line of them a workflow command, as `orun logs` writes its own
+ * (gha-logs.ts githubNoteText); elsewhere as they are.
+ */
+async function statusLineShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promise<(text: string) => string> {
+  const gha = await import("../runtime/output/gha-logs.js");
+  if (!gha.insideGithubActions(env)) return (text) => text;
+  const byJob = new Map<string, string[]>();
+  try {
+    for (const job of await reader.client.listJobs(reader.runId)) {
+      if (!job.logRef && job.logBytes !== undefined) continue;
+      const whole = await reader.client.readLog(reader.runId, job.jobId);
+      byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
+    }
+  } catch {
+    // Unreachable or not created yet: said by the command's own reads; its lines are still no command.
+  }
+  const { masker } = gha.masksOf(byJob);
+  return (text) => gha.githubNoteText(masker, text);
+}
+
 /** `orun status --remote-state [--watch] [--json]`; undefined when remote state is off. */
 export async function remoteStatus(
   opts: ReadOptions & { watch?: boolean; intervalMs: number; json?: boolean; all?: boolean; detailed?: boolean },
@@ -290,8 +312,9 @@ export async function remoteStatus(
     return undefined;
   }
   const reader = await remoteReader(opts, env, "status", !opts.watch);
-  if (reader?.note) process.stderr.write(reader.note);
   if (!reader) return undefined;
+  const shaped = await statusLineShaper(reader, env);
+  if (reader.note) process.stderr.write(shaped(reader.note));
   const { runId, baseUrl } = reader;
   const commandUrl = opts.backendUrl?.trim() || env.ORUN_BACKEND_URL;
   // Read once: a run's plan does not change.
@@ -304,7 +327,7 @@ export async function remoteStatus(
   if (!opts.watch) {
     // Times and leases are counted on the backend's clock (it dated them), not on this machine's.
     const [run, { jobs, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
-    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined }));
+    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined })));
     return 0;
   }
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
@@ -329,8 +352,8 @@ export async function remoteStatus(
       failures = 0;
       reported = undefined;
       const plan = !opts.json && run.stoppedReason ? await planArgument(run.planChecksum) : undefined;
-      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: plan });
-      frames.show(frame, opts.json ? frame : statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl, planArgument: plan }));
+      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: plan }));
+      frames.show(frame, opts.json ? frame : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl, planArgument: plan })));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).

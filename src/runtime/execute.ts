@@ -879,8 +879,9 @@ function runsUseSteps(runner: string): boolean {
 /**
  * The seed: "If a step contains use:, the local executor fails fast and asks you to rerun with --gha or
  * --runner github-actions" — before any job runs, not when the step is reached after others did their work.
+ * A dry-run (`preview`) refuses it too, after its preview, as "the run would refuse".
  */
-function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
+function refuseUseSteps(runner: string, jobs: PlanJob[], preview = false): void {
   // Only an offending plan pays for ordering and keying its steps: this runs at every run's start.
   if (runsUseSteps(runner) || !jobs.some((job) => job.steps.some(isUseStep))) return;
   const uses = jobs.flatMap((job) => {
@@ -890,7 +891,8 @@ function refuseUseSteps(runner: string, jobs: PlanJob[]): void {
   });
   const first = uses[0]!;
   const more = uses.length > 1 ? ` (and ${uses.length - 1} more use: step${uses.length > 2 ? "s" : ""})` : "";
-  throw new OrunError(`the ${runner} runner cannot run GitHub Actions steps: job ${first.job} step ${first.step} uses ${first.use}${more}`, {
+  const refusal = `the ${runner} runner cannot run GitHub Actions steps: job ${first.job} step ${first.step} uses ${first.use}${more}`;
+  throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
     hint: "rerun with --gha or --runner github-actions",
   });
 }
@@ -975,6 +977,9 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     return { job, dir, retries: Math.max(0, Number(job.retries ?? 0)), timeout: job.timeout, steps, note: notes.join("; ") || undefined };
   });
   ctx.emit({ type: "dry-run", plan, runner: options.runner, concurrency: ctx.concurrency, failFast: ctx.failFast, workspaceDir: ctx.workdir.override ?? ctx.workdir.workspaceDir, jobs });
+  // The preview, notes included, is shown; then what the run refuses up front is refused here too (exit 1), never
+  // passed with a note. No run-end: under --json the error is then the one document on stdout.
+  refuseUseSteps(options.runner.name, selection.selected, true);
   const summary: RunSummary = {
     execId: "",
     planId: ctx.planId,
@@ -1003,7 +1008,11 @@ async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ e
   const store = new ExecutionStore(options.storeDir);
   if (!existsSync(store.execDir(execId))) return undefined;
   const withPlan = (planFile: string): Promise<string | undefined> | undefined => options.resumeCommand?.(execId, false, { planFile }).then(commandOf).catch(() => undefined);
-  return { execId, state: await loadState(store, execId, planChecksum(plan), plan, withPlan) };
+  // The run's refusals of the record, in its order: a remote runner's own record, then its state, then metadata of the wrong shape.
+  await refuseResumingRunnerRecord(store, execId);
+  const state = await loadState(store, execId, planChecksum(plan), plan, withPlan);
+  await store.readMetadataLeniently(execId);
+  return { execId, state };
 }
 
 /**

@@ -49,6 +49,11 @@ export interface ExecutionSnapshot {
   metadataUnreadable?: string;
   /** The record's state.json, when it is missing though the record shows a run (metadata, logs): its jobs' results are not known. */
   stateMissing?: string;
+  /**
+   * state.json names another plan than metadata.json (replaced, or copied from another execution): every resume
+   * refuses the record (execute.ts loadState), so status says so, naming the file and both plans' checksums.
+   */
+  stateOfOtherPlan?: { file: string; planChecksum: string; recordPlanChecksum: string };
   /** Without metadata: the plan the record keeps (manifest.json), when readable, for its name, ID and job count. */
   recordedPlan?: RecordedPlan;
   /**
@@ -111,6 +116,8 @@ export async function readSnapshot(store: ExecutionStore, execId: string, option
   // The manifest is read where it tells something: the plan without metadata, the plan's jobs beside state.json's.
   const manifest = !meta || Object.keys(state?.jobs ?? {}).length > 0 ? await store.readManifestLeniently(execId) : undefined;
   const notInPlan = state && manifest ? jobsNotIn(manifest.jobs, Object.keys(state.jobs)) : [];
+  const [statePlan, recordPlan] = [state?.planChecksum, meta?.planChecksum];
+  const otherPlan = statePlan && recordPlan && statePlan !== recordPlan ? { file: store.stateFile(execId), planChecksum: statePlan, recordPlanChecksum: recordPlan } : undefined;
   return {
     execId,
     meta,
@@ -126,10 +133,14 @@ export async function readSnapshot(store: ExecutionStore, execId: string, option
     ...(notInPlan.length ? { notInPlan } : {}),
     ...(metadataUnreadable ? { metadataUnreadable } : {}),
     ...(stateMissing ? { stateMissing: store.stateFile(execId) } : {}),
+    ...(otherPlan ? { stateOfOtherPlan: otherPlan } : {}),
     root: store.rootDir,
     pid: backgroundPid ?? backgroundError?.pid ?? meta?.pid ?? staleLock?.pid,
   };
 }
+
+/** A plan checksum as refusals name it: its first 12 hex digits. */
+const shortChecksum = (full: string): string => full.replace(/^sha256-/, "").slice(0, 12);
 
 /** A record's plan as its manifest.json names it. */
 export interface RecordedPlan {
@@ -217,6 +228,7 @@ function snapshotObject(snapshot: ExecutionSnapshot): Record<string, unknown> {
     ...(!snapshot.meta && !snapshot.metadataUnreadable && snapshot.metadataFile && !snapshot.starting ? { metadataMissing: snapshot.metadataFile } : {}),
     ...(snapshot.stateMissing ? { stateMissing: snapshot.stateMissing } : {}),
     ...(snapshot.notInPlan ? { notInPlan: snapshot.notInPlan } : {}),
+    ...(snapshot.stateOfOtherPlan ? { stateOfOtherPlan: snapshot.stateOfOtherPlan } : {}),
   };
 }
 
@@ -371,6 +383,10 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     const [count, them] = [snapshot.notInPlan.length, snapshot.notInPlan.map((id) => printable(id))];
     const named = count > 5 ? `${them.slice(0, 5).join(", ")} and ${count - 5} more` : them.join(", ");
     lines.push(`  ${p.yellow("!")} its state.json holds ${count === 1 ? "a job" : `${count} jobs`} its plan (manifest.json) does not: ${named}; not counted or listed (an edited or copied state.json?)`);
+  }
+  if (snapshot.stateOfOtherPlan) {
+    const { file, planChecksum, recordPlanChecksum } = snapshot.stateOfOtherPlan;
+    lines.push(`  ${p.yellow("!")} its state.json (${printable(file)}) belongs to plan ${printable(shortChecksum(planChecksum))}, not to the plan its record ran (${printable(shortChecksum(recordPlanChecksum))}, metadata.json): the file was replaced or copied from another execution, and a resume refuses it; restore it, or use a new --exec-id`);
   }
   if (snapshot.stateMissing) {
     lines.push(`  ${p.yellow("!")} its state.json is missing (${printable(snapshot.stateMissing)}): which jobs ran and how they ended is not recorded; orun logs shows what they printed`);

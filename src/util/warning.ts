@@ -5,6 +5,7 @@
 //   spec 10 §3.5, 11 and 12 give them.
 // Errors are `✕ <message>` everywhere. Warnings a job prints into its own output (the GitHub Actions engine's)
 // keep the `warning: <text>` of a rendered `::warning::` workflow command, so they read like the step's others.
+import { ownLineText } from "./inert-command.js";
 import { printable } from "./printable.js";
 
 /** A runtime warning line as printed: `warning: <message>\n`, the message escaped (it may quote a record or a file). */
@@ -14,7 +15,8 @@ export function warningLine(message: string): string {
 
 /** Prints a runtime warning line on stderr. */
 export function warnOnStderr(message: string): void {
-  process.stderr.write(warningLine(message));
+  // Under GitHub Actions a message quoting user text (`::error::x` on a line of its own) is no workflow command.
+  process.stderr.write(ownLineText(warningLine(message)));
 }
 
 /** A planner warning line as printed: `⚠ warning: <message>\n`. */
@@ -24,5 +26,5 @@ export function plannerWarningLine(message: string): string {
 
 /** Prints a planner warning line on stderr. */
 export function plannerWarnOnStderr(message: string): void {
-  process.stderr.write(plannerWarningLine(message));
+  process.stderr.write(ownLineText(plannerWarningLine(message)));
 }

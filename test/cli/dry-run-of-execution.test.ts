@@ -74,3 +74,22 @@ test("a dry-run of --job X whose dependencies have not completed refuses as the 
   assert.equal(remote.code, 0, remote.stdout + remote.stderr);
   assert.match(remote.stdout, /note +waits for a@dev\.build to complete in the run \(remote state\)/);
 });
+
+test("a dry-run of a record the resume refuses (metadata.json of the wrong shape, a remote runner's record without one) refuses it too", async (t) => {
+  const dir = await planDir(t, [{ id: "a@dev.build", steps: [{ run: "true" }] }]);
+  const { rm, writeFile } = await import("node:fs/promises");
+  for (const [execId, damage] of [
+    ["e1", () => writeFile(recordFile(dir, "e1", "metadata.json"), '{"execId": 5}\n')],
+    ["r1.abc123", () => rm(recordFile(dir, "r1.abc123", "metadata.json"))],
+  ] as const) {
+    const first = await runOrun(["run", "plan.json", "--exec-id", execId], { cwd: dir, env: LOCAL_ENV });
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    await damage();
+    const run = await runOrun(["run", "plan.json", "--exec-id", execId], { cwd: dir, env: LOCAL_ENV });
+    const dry = await runOrun(["run", "plan.json", "--exec-id", execId, "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.equal(dry.code, 1, dry.stdout + dry.stderr);
+    assert.equal(dry.stderr, run.stderr, "the same refusal, naming the same file");
+    assert.ok(dry.stderr.includes(recordFile(dir, execId, "metadata.json")), dry.stderr);
+  }
+});

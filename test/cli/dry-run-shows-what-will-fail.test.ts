@@ -68,6 +68,25 @@ test("the dry-run notes a job whose working directory is missing (a stored plan 
   assert.equal(result.stdout.split("is missing").length, 2, result.stdout);
 });
 
+test("the dry-run of use: steps on the local runner shows its preview, then refuses as the run does (exit 1, --json too)", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  await writePlan(dir, makePlan([{ id: "api@dev.build", steps: [{ run: "true" }, { use: "actions/checkout@v4" }] }]));
+  const refusal = "the local runner cannot run GitHub Actions steps: job api@dev.build step s2 uses actions/checkout@v4";
+  const run = await runOrun(["run", "plan.json", "--runner", "local"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.ok(run.stderr.includes(`✕ ${refusal}`), run.stderr);
+  const dry = await runOrun(["run", "plan.json", "--runner", "local", "--dry-run"], { cwd: dir });
+  assert.equal(dry.code, 1, dry.stdout + dry.stderr);
+  assert.ok(dry.stdout.includes("note     has use: steps — the local runner will refuse them; rerun with --gha or --runner github-actions"), dry.stdout);
+  assert.ok(dry.stderr.includes(`✕ the run would refuse: ${refusal} (rerun with --gha or --runner github-actions)`), dry.stderr);
+  const json = await runOrun(["run", "plan.json", "--runner", "local", "--dry-run", "--json"], { cwd: dir });
+  assert.equal(json.code, 1, json.stdout + json.stderr);
+  // One document on stdout: the error, not a summary saying "completed" followed by it.
+  assert.ok((JSON.parse(json.stdout) as { error: { message: string } }).error.message.startsWith(`the run would refuse: ${refusal}`), json.stdout);
+  assert.deepEqual(await executions(dir), [], "nothing recorded");
+});
+
 test("the dry-run notes an invalid timeout with the field it comes from, as the run then fails the step on it", async (t) => {
   const dir = await tempDir();
   t.after(() => removeDir(dir));

@@ -119,3 +119,16 @@ test("GHA logs: an ##[add-mask] in a line's first 1 MiB is read, one past it is 
   assert.equal(lines[0], "::add-mask::early-s3cr3t");
   assert.ok(lines.includes("values *** late-s3cr3t"), lines.filter((line) => line.length < 200).join("\n"));
 });
+
+test("GHA run: a warning on stderr quoting a record's text (metadata.json that is not JSON) is no command to the runner", async (t) => {
+  const dir = await planDir(t, [{ id: "a@dev.build", steps: [{ run: "true" }] }]);
+  const first = await runOrun(["run", "plan.json", "--runner", "local", "--exec-id", "e1"], { cwd: dir });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const { writeFile } = await import("node:fs/promises");
+  const { recordFile } = await import("../runtime/helpers.js");
+  await writeFile(recordFile(dir, "e1", "metadata.json"), "##[error]boom\n");
+  const run = await runOrun(["run", "plan.json", "--runner", "local", "--exec-id", "e1"], { cwd: dir, env: GHA });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stderr, /^warning: the record's metadata\.json cannot be read \(.*##\\\[error\]boom/m, run.stderr);
+  assert.deepEqual(runnerLog(run.stderr).commands, [], run.stderr);
+});

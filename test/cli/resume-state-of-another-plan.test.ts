@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFile, readFile, readdir } from "node:fs/promises";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
+import { PROJECT_ROOT, runOrun } from "../support/cli.js";
 import { makePlan, recordFile, removeDir, tempDir, writePlan } from "../runtime/helpers.js";
 
 test("a state.json of another plan than its record's metadata is refused by every resume and dry-run, the record left as it was", async (t) => {
@@ -26,6 +26,21 @@ test("a state.json of another plan than its record's metadata is refused by ever
     assert.match(result.stderr, /not to the plan its record ran \([0-9a-f]{12}, metadata\.json\): the file was replaced or copied from another execution/);
   }
   assert.deepEqual(await recordContent(dir, "X"), before, "the record is left as it was");
+
+  // status said nothing of it: it warns, naming the file as the refusal does, and --json carries it (as its schema says).
+  const status = await runOrun(["status", "--exec-id", "X"], { cwd: dir });
+  assert.match(status.stdout, /! its state\.json \((.+)\) belongs to plan ([0-9a-f]{12}), not to the plan its record ran \(([0-9a-f]{12}), metadata\.json\): the file was replaced or copied from another execution, and a resume refuses it/);
+  assert.ok(status.stdout.includes(`its state.json (${state})`), status.stdout);
+  const json = await runOrun(["status", "--exec-id", "X", "--json"], { cwd: dir });
+  const shown = JSON.parse(json.stdout) as { stateOfOtherPlan?: { file: string; planChecksum: string; recordPlanChecksum: string }; meta: { planChecksum: string }; state: { planChecksum: string } };
+  assert.deepEqual(shown.stateOfOtherPlan, { file: state, planChecksum: shown.state.planChecksum, recordPlanChecksum: shown.meta.planChecksum });
+  assert.notEqual(shown.state.planChecksum, shown.meta.planChecksum);
+  const { Ajv } = await import("ajv");
+  const schema = JSON.parse(await readFile(path.join(PROJECT_ROOT, "schemas/output/status.schema.json"), "utf8")) as object;
+  const validate = new Ajv({ strict: false }).compile(schema);
+  assert.ok(validate(shown), JSON.stringify(validate.errors));
+  // A record whose files agree gets no such warning.
+  assert.doesNotMatch((await runOrun(["status", "--exec-id", "Y"], { cwd: dir })).stdout, /belongs to plan/);
 });
 
 async function recordContent(dir: string, execId: string): Promise<Record<string, string>> {

@@ -264,6 +264,7 @@ test("runner resolution: --gha with another --runner, unknown runners and use: s
   assert.equal(existsSync(path.join(dir, ".orun/executions/uses")), false, "no record: nothing ran");
   const docker = await runOrun(["run", "plan.json", "--runner", "docker", "--dry-run"], { cwd: dir });
   assert.match(docker.stdout, /the docker runner will refuse them; rerun with --gha/);
+  assert.equal(docker.code, 1, "the preview refuses what the run refuses");
   const retry = await runOrun(["run", "plan.json", "--retry"], { cwd: dir });
   assert.match(retry.stderr, /✕ --retry requires --job/);
   const badId = await runOrun(["run", "plan.json", "--exec-id", "../escape"], { cwd: dir });

@@ -10,6 +10,9 @@ import { Masker } from "../../runners/github-actions/masker.js";
 import type { LogEntry } from "../logs.js";
 import { addMaskLines, inertToLogView, stopCommandsToken } from "./github-actions.js";
 import { StepMaskScanner } from "./step-masks.js";
+import { inertCommandText } from "../../util/inert-command.js";
+
+export { inertCommandText };
 
 /** Whether orun prints into a GitHub Actions log (the runner sets GITHUB_ACTIONS=true in a step's environment). */
 export function insideGithubActions(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -70,16 +73,6 @@ export function logTextMasks(log: string, sectionStarts: ReadonlySet<number> = n
   });
   scanner.end();
   return values;
-}
-
-/**
- * Text no line of which the runner around orun reads as a workflow command, nor GitHub's log view as its own: a
- * backslash inside each `##[` (the old syntax, read anywhere in a line: `##\[error]`) and before `::` starting a line
- * once blanks are trimmed (`\::error::`). For orun's own lines, which say what they say without stop-commands
- * markers (see githubNoteText).
- */
-export function inertCommandText(text: string): string {
-  return text.replace(/##\[/g, "##\\[").replace(/(^|\r\n|\r|\n)([^\S\r\n]*)::/g, "$1$2\\::");
 }
 
 /**
