@@ -181,8 +181,12 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly leaseWatches = new Map<string, NodeJS.Timeout>();
   /** Deferred jobs whose dependencies other runners hold (a claim answered depsWaiting): watchDeps wakes them. */
   private readonly depsDeferred = new Set<string>();
-  /** The one long-poll watching a deferred job's dependencies (watchDeps), while it runs; aborted by close(). */
-  private depsWatch?: AbortController;
+  /** watchDeps runs (one per runner). */
+  private depsWatching = false;
+  /** The job watchDeps long-polls on now, and the poll's abort: picked again here, it no longer needs watching. */
+  private depsPoll?: { id: string; abort: AbortController };
+  /** Aborted by close(): ends watchDeps. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -308,6 +312,7 @@ export class RemoteHooks implements ExecutionHooks {
     clearTimeout(this.leaseWatches.get(id));
     this.leaseWatches.delete(id);
     this.depsDeferred.delete(id);
+    if (this.depsPoll?.id === id) this.depsPoll.abort.abort();
     try {
       await this.ensureRun(signal);
       if (this.stopped) return { action: "skipped", reason: this.stopped };
@@ -503,7 +508,7 @@ export class RemoteHooks implements ExecutionHooks {
   private defer(id: string, context: AdmissionContext, lapsesAt: number | undefined, depsWaiting = false): BeforeJobDecision {
     if (depsWaiting && lapsesAt === undefined) {
       this.depsDeferred.add(id);
-      if (!this.depsWatch) void this.watchDeps(id, context);
+      if (!this.depsWatching) void this.watchDeps(id, context);
     }
     if (lapsesAt !== undefined) {
       const timer = setTimeout(() => {
@@ -525,24 +530,28 @@ export class RemoteHooks implements ExecutionHooks {
    */
   private async watchDeps(first: string, context: AdmissionContext): Promise<void> {
     const { client, runId } = this.options;
-    const watch = (this.depsWatch = new AbortController());
-    const signal = this.runSignal ? AbortSignal.any([this.runSignal, watch.signal]) : watch.signal;
+    const stop = this.runSignal ? AbortSignal.any([this.runSignal, this.closing.signal]) : this.closing.signal;
+    this.depsWatching = true;
     try {
-      for (let id: string | undefined = first; id !== undefined && !signal.aborted; id = this.depsDeferred.values().next().value) {
-        const res = await client.runnable(runId, { job: id, waitMs: this.options.longPollMs ?? 25_000, signal }).catch(() => undefined);
-        // A v2 backend says nothing of the job (nor holds the request): the waiting slots' looks are all there is.
-        if (!res?.job || signal.aborted) return;
+      for (let id: string | undefined = first; id !== undefined && !stop.aborted; id = this.depsDeferred.values().next().value) {
+        const poll = { id, abort: new AbortController() };
+        this.depsPoll = poll;
+        const res = await client.runnable(runId, { job: id, waitMs: this.options.longPollMs ?? 25_000, signal: AbortSignal.any([stop, poll.abort.signal]) }).catch(() => undefined);
+        // Picked again meanwhile (a free slot, a waiting slot's wake): the next deferred job is watched.
+        if (poll.abort.signal.aborted || !this.depsDeferred.has(id)) continue;
+        // A v2 backend says nothing of the job (nor holds the request), and an outage ends the watch: the waiting
+        // slots' looks are left, and the next deferral watches again.
+        if (!res?.job || stop.aborted) return;
         const appeared = res.jobs.some((job) => !this.lastRunnable.has(job));
         this.lastRunnable = new Set(res.jobs);
-        // Picked again meanwhile (a free slot, a waiting slot's wake): the next deferred job is watched.
-        if (!this.depsDeferred.has(id)) continue;
         if (res.job.status === "pending" && !res.jobs.includes(id) && !appeared) continue;
         this.depsDeferred.clear();
         if (context.wakeDeferred() && res.jobs.includes(id)) this.say(`○ dependencies of ${id} ended elsewhere in remote run ${runId}: it runs next here`);
         return;
       }
     } finally {
-      if (this.depsWatch === watch) this.depsWatch = undefined;
+      this.depsWatching = false;
+      this.depsPoll = undefined;
     }
   }
 
@@ -942,7 +951,7 @@ export class RemoteHooks implements ExecutionHooks {
     for (const timer of this.leaseWatches.values()) clearTimeout(timer);
     this.leaseWatches.clear();
     this.depsDeferred.clear();
-    this.depsWatch?.abort();
+    this.closing.abort();
     for (const entry of this.active.values()) {
       clearInterval(entry.timer);
       entry.ended.abort();
