@@ -179,6 +179,14 @@ export class RemoteHooks implements ExecutionHooks {
   private lastRunnable = new Set<string>();
   /** Deferred jobs another runner holds: the timer that wakes each when its holder's lease lapses (watchLease). */
   private readonly leaseWatches = new Map<string, NodeJS.Timeout>();
+  /** Deferred jobs whose dependencies other runners hold (a claim answered depsWaiting): watchDeps wakes them. */
+  private readonly depsDeferred = new Set<string>();
+  /** watchDeps runs (one per runner). */
+  private depsWatching = false;
+  /** The job watchDeps long-polls on now, and the poll's abort: picked again here, it no longer needs watching. */
+  private depsPoll?: { id: string; abort: AbortController };
+  /** Aborted by close(): ends watchDeps. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
@@ -303,6 +311,8 @@ export class RemoteHooks implements ExecutionHooks {
     // Picked again (woken, or by a free slot): its claim below answers afresh.
     clearTimeout(this.leaseWatches.get(id));
     this.leaseWatches.delete(id);
+    this.depsDeferred.delete(id);
+    if (this.depsPoll?.id === id) this.depsPoll.abort.abort();
     try {
       await this.ensureRun(signal);
       if (this.stopped) return { action: "skipped", reason: this.stopped };
@@ -420,7 +430,7 @@ export class RemoteHooks implements ExecutionHooks {
       }
       // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
       const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
-      if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt);
+      if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt, claim.depsWaiting);
       const message =
         claim.currentStatus === "skipped"
           ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
@@ -460,7 +470,7 @@ export class RemoteHooks implements ExecutionHooks {
       const appeared = res.jobs.some((job) => job !== id && !this.lastRunnable.has(job));
       this.lastRunnable = new Set(res.jobs);
       quiet = appeared ? 0 : quiet + 1;
-      if (deferrable && (context.othersReady() || (appeared && context.wakeDeferred()))) return this.defer(id, context, lapsesAt);
+      if (deferrable && (context.othersReady() || (appeared && context.wakeDeferred()))) return this.defer(id, context, lapsesAt, claim.depsWaiting);
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
       if (!res.job && !res.jobs.includes(id)) {
@@ -495,7 +505,11 @@ export class RemoteHooks implements ExecutionHooks {
    * takes the job over (the backend lets one claim do so) instead of leaving it until no ready job is left. A holder
    * that is alive has beaten meanwhile: the claim answers with its new lease, and the job is deferred again until then.
    */
-  private defer(id: string, context: AdmissionContext, lapsesAt: number | undefined): BeforeJobDecision {
+  private defer(id: string, context: AdmissionContext, lapsesAt: number | undefined, depsWaiting = false): BeforeJobDecision {
+    if (depsWaiting && lapsesAt === undefined) {
+      this.depsDeferred.add(id);
+      if (!this.depsWatching) void this.watchDeps(id, context);
+    }
     if (lapsesAt !== undefined) {
       const timer = setTimeout(() => {
         this.leaseWatches.delete(id);
@@ -505,6 +519,40 @@ export class RemoteHooks implements ExecutionHooks {
       this.leaseWatches.set(id, timer);
     }
     return { action: "defer" };
+  }
+
+  /**
+   * While jobs are deferred here for dependencies other runners hold (outside this runner's slice, or run elsewhere),
+   * one long-poll per runner waits on the first of them: the backend answers when that job's dependencies end (or
+   * another job appears claimable in the run), and every deferred job is woken, ahead of the ready jobs — otherwise
+   * only a slot that happens to wait, or one left with no ready job, would look again, and while ready jobs keep
+   * coming here the job would starve. Woken jobs deferred again start the next watch. `first` is the job it watches.
+   */
+  private async watchDeps(first: string, context: AdmissionContext): Promise<void> {
+    const { client, runId } = this.options;
+    const stop = this.runSignal ? AbortSignal.any([this.runSignal, this.closing.signal]) : this.closing.signal;
+    this.depsWatching = true;
+    try {
+      for (let id: string | undefined = first; id !== undefined && !stop.aborted; id = this.depsDeferred.values().next().value) {
+        const poll = { id, abort: new AbortController() };
+        this.depsPoll = poll;
+        const res = await client.runnable(runId, { job: id, waitMs: this.options.longPollMs ?? 25_000, signal: AbortSignal.any([stop, poll.abort.signal]) }).catch(() => undefined);
+        // Picked again meanwhile (a free slot, a waiting slot's wake): the next deferred job is watched.
+        if (poll.abort.signal.aborted || !this.depsDeferred.has(id)) continue;
+        // A v2 backend says nothing of the job (nor holds the request), and an outage ends the watch: the waiting
+        // slots' looks are left, and the next deferral watches again.
+        if (!res?.job || stop.aborted) return;
+        const appeared = res.jobs.some((job) => !this.lastRunnable.has(job));
+        this.lastRunnable = new Set(res.jobs);
+        if (res.job.status === "pending" && !res.jobs.includes(id) && !appeared) continue;
+        this.depsDeferred.clear();
+        if (context.wakeDeferred() && res.jobs.includes(id)) this.say(`○ dependencies of ${id} ended elsewhere in remote run ${runId}: it runs next here`);
+        return;
+      }
+    } finally {
+      this.depsWatching = false;
+      this.depsPoll = undefined;
+    }
   }
 
   /** A failed job this attempt did not retry (notRetried) that `id` depends on, directly or through the plan's jobs. */
@@ -902,6 +950,8 @@ export class RemoteHooks implements ExecutionHooks {
     await this.reports;
     for (const timer of this.leaseWatches.values()) clearTimeout(timer);
     this.leaseWatches.clear();
+    this.depsDeferred.clear();
+    this.closing.abort();
     for (const entry of this.active.values()) {
       clearInterval(entry.timer);
       entry.ended.abort();
