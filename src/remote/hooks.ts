@@ -460,7 +460,9 @@ export class RemoteHooks implements ExecutionHooks {
       }
       // Deferrable, the wait is cut short to look again whether the run changed elsewhere meanwhile, or at once when a
       // job becomes ready here (where the scheduler tells).
-      const lookMs = deferrable ? deferrablePollMs(quiet, context.onOthersReady !== undefined) : Number.POSITIVE_INFINITY;
+      // No back-off while jobs wait deferred here: one of them ending on its runner (seen only by a look at the run, not
+      // by this job's long-poll) readies its dependents here, which waited up to 8 s for the look (rev27b).
+      const lookMs = deferrable ? deferrablePollMs(context.hasDeferred?.() === true ? 0 : quiet, context.onOthersReady !== undefined) : Number.POSITIVE_INFINITY;
       const waitMs = Math.min(this.options.longPollMs ?? 25_000, lookMs, left);
       const res = await this.waitForRunnable(id, waitMs, signal, deferrable ? context : undefined);
       // Given way to a job ready here: the loop's claim answers afresh, and defers the job while that one waits.

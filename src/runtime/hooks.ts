@@ -33,6 +33,8 @@ export interface AdmissionContext {
   wakeDeferred(): boolean;
   /** Calls `listener` whenever othersReady() turns true, until the returned function is called (RunContext.onOthersReady). */
   onOthersReady?(listener: () => void): () => void;
+  /** Whether jobs wait deferred now (RunContext.hasDeferred). */
+  hasDeferred?(): boolean;
 }
 
 /** What a job's run came to, as afterJob hears it. */

@@ -49,6 +49,8 @@ export interface RunContext {
    * second whether it should give way (remote state: the long-poll ends at once instead).
    */
   onOthersReady(listener: () => void): () => void;
+  /** Whether jobs wait deferred now (one may end on the runner holding it, readying dependents here). */
+  hasDeferred(): boolean;
 }
 
 /** Why a job the run's cancel kept from starting did not run. */
@@ -398,6 +400,7 @@ export function schedule(request: ScheduleRequest): Promise<ScheduleResult> {
         startSoon();
         return true;
       },
+      hasDeferred: () => deferred.length > 0,
       onOthersReady: (listener) => {
         readyListeners.add(listener);
         return () => readyListeners.delete(listener);

@@ -65,6 +65,21 @@ describe("a deferrable wait for a held job", () => {
     await hooks.close();
   });
 
+  it("does not back off while jobs wait deferred here: one ending on its runner is seen at the next look, within a second", { timeout: 60_000 }, async () => {
+    // rev27b: a deferred job that ended on another runner readies its dependents here, but only a look at the run
+    // notices it (this job's long-poll wakes for this job): with the back-off the dependents waited up to 8 s.
+    const { plan, client, hooks } = await held("deferred-here");
+    const context: AdmissionContext = { othersReady: () => false, wake: () => undefined, wakeDeferred: () => false, onOthersReady: () => () => undefined, hasDeferred: () => true };
+    const run = new AbortController();
+    const admitted = hooks.beforeJob(plan.jobs[0]!, run.signal, context);
+    await until(() => client.polls.length >= 3, "three long-polls of the held job", 30_000);
+    const waits = client.polls.map((p) => p.waitMs);
+    assert.ok(waits.slice(0, 3).every((ms) => ms <= 1200), `waits ${waits.join(", ")} ms`);
+    run.abort();
+    assert.equal((await admitted).action, "skipped");
+    await hooks.close();
+  });
+
   it("gives way at once when a job becomes ready here: the long-poll in flight ends", { timeout: 60_000 }, async () => {
     const { plan, client, hooks } = await held("gives-way");
     let readyHere = false;
