@@ -179,6 +179,8 @@ export class RemoteHooks implements ExecutionHooks {
   private lastRunnable = new Set<string>();
   /** Deferred jobs another runner holds: the timer that wakes each when its holder's lease lapses (watchLease). */
   private readonly leaseWatches = new Map<string, NodeJS.Timeout>();
+  /** Dependencies whose runner died (a claim's depsAbandoned) this runner has said so of: once each. */
+  private readonly announcedAbandoned = new Set<string>();
   /** Deferred jobs whose dependencies other runners hold (a claim answered depsWaiting): watchDeps wakes them. */
   private readonly depsDeferred = new Set<string>();
   /** watchDeps runs (one per runner). */
@@ -347,7 +349,6 @@ export class RemoteHooks implements ExecutionHooks {
     const { client, runId, runnerId } = this.options;
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
     const deadline = Date.now() + waitTimeoutMs;
-    const announcedAbandoned = new Set<string>();
     let pollDelay = 500;
     /** Looks of this wait in a row that found nothing new elsewhere in the run (the deferrable long-poll's back-off). */
     let quiet = 0;
@@ -428,6 +429,16 @@ export class RemoteHooks implements ExecutionHooks {
         else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
+      // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this looks like
+      // any wait — before a deferral too, or a job deferred while ready jobs keep coming here would say it only once
+      // they ran out.
+      for (const dep of claim.depsAbandoned ?? []) {
+        if (this.announcedAbandoned.has(dep)) continue;
+        this.announcedAbandoned.add(dep);
+        // Given back by a runner that was canceled (POST …/release), or left by one that stopped heartbeating.
+        const how = claim.depsReleased?.includes(dep) ? "was canceled and released it" : "stopped (lease expired)";
+        this.say(`! ${dep}: its runner ${how} and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
+      }
       // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
       const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
       if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt, claim.depsWaiting);
@@ -445,15 +456,6 @@ export class RemoteHooks implements ExecutionHooks {
         id,
         claim.currentStatus === "skipped" ? `a retry of the failed job that ${id} depends on` : claim.depsWaiting ? "its dependencies" : `${holder(claim.reason) ? `runner ${holder(claim.reason)}` : "another runner"}, which holds it`,
       );
-      // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this
-      // looks like any wait.
-      for (const dep of claim.depsAbandoned ?? []) {
-        if (announcedAbandoned.has(dep)) continue;
-        announcedAbandoned.add(dep);
-        // Given back by a runner that was canceled (POST …/release), or left by one that stopped heartbeating.
-        const how = claim.depsReleased?.includes(dep) ? "was canceled and released it" : "stopped (lease expired)";
-        this.say(`! ${dep}: its runner ${how} and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
-      }
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);

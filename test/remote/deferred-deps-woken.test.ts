@@ -127,4 +127,26 @@ describe("the runner's watch of deferred jobs' dependencies", () => {
     assert.ok(said.some((line) => line.startsWith("○ dependencies of app@dev.x2 ended elsewhere in remote run watch-moves")), said.join("\n"));
     await hooks.close();
   });
+
+  it("says a dependency's runner gave it up when the job waiting on it is deferred, not only once no job is ready here", { timeout: 60_000 }, async () => {
+    // wake27: the "re-run it" advice was said on the waiting path only, so while ready jobs kept coming here it was
+    // never said for a deferred job — the run looked like any wait on another runner.
+    const runId = "abandoned-deferred";
+    const jobs = [job("base@stage.y", "true"), job("app@dev.x", "true", ["base@stage.y"])];
+    const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: runId }, execution: { concurrency: 1, failFast: false }, spec: {}, jobs };
+    const client = new PollRecordingClient({ baseUrl: backend.url, auth: { kind: "token", token: async () => token } });
+    const said: string[] = [];
+    const hooks = new RemoteHooks({ client, plan, runId, runnerId: "me", mode: "plan", say: (line) => void said.push(line) });
+    await hooks.ensureRun();
+    const claimed = await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/${enc("base@stage.y")}/claim`, { runnerId: "other" });
+    assert.equal(claimed.body.claimed, true, claimed.text);
+    const released = await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/${enc("base@stage.y")}/release`, { runnerId: "other", reason: "canceled" });
+    assert.equal(released.status, 200, released.text);
+    const context: AdmissionContext = { othersReady: () => true, wake: () => undefined, wakeDeferred: () => false, onOthersReady: () => () => undefined };
+    const run = new AbortController();
+    for (let i = 0; i < 2; i++) assert.equal((await hooks.beforeJob(jobs[1]!, run.signal, context)).action, "defer");
+    const advice = said.filter((line) => line.startsWith("! base@stage.y: its runner was canceled and released it and no runner has taken it over; re-run it in this run:"));
+    assert.equal(advice.length, 1, said.join("\n"));
+    await hooks.close();
+  });
 });
