@@ -286,18 +286,33 @@ export const WATCH_FAILED_POLLS_REPORTED = 3;
 async function statusLineShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promise<(text: string) => string> {
   const gha = await import("../runtime/output/gha-logs.js");
   if (!gha.insideGithubActions(env)) return (text) => text;
-  const byJob = new Map<string, string[]>();
-  try {
-    for (const job of await reader.client.listJobs(reader.runId)) {
-      if (!job.logRef && job.logBytes !== undefined) continue;
-      const whole = await reader.client.readLog(reader.runId, job.jobId);
-      byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
-    }
-  } catch {
-    // Unreachable or not created yet: said by the command's own reads; its lines are still no command.
-  }
+  // Unreachable or not created yet: said by the command's own reads; its lines are still no command.
+  const byJob = await reader.client
+    .listJobs(reader.runId)
+    .then((jobs) => jobMasks(reader, jobs))
+    .catch(() => new Map<string, string[]>());
   const { masker } = gha.masksOf(byJob);
   return (text) => gha.githubNoteText(masker, text);
+}
+
+/**
+ * This backend names a job's log (logRef) once it has one; a v2 backend reports logRef null even then and no size, so
+ * there every job's log is asked for (a missing one reads as empty).
+ */
+function mayHaveLog(job: JobView): boolean {
+  return Boolean(job.logRef) || job.logBytes === undefined;
+}
+
+/** The values each job's log masked (each step's section read on its own); `logs` keeps the logs read. */
+async function jobMasks(reader: RemoteReader, jobs: JobView[], logs?: Map<string, string>): Promise<Map<string, string[]>> {
+  const gha = await import("../runtime/output/gha-logs.js");
+  const byJob = new Map<string, string[]>();
+  for (const job of jobs.filter(mayHaveLog)) {
+    const whole = await reader.client.readLog(reader.runId, job.jobId);
+    logs?.set(job.jobId, whole);
+    byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
+  }
+  return byJob;
 }
 
 /** `orun status --remote-state [--watch] [--json]`; undefined when remote state is off. */
@@ -424,28 +439,15 @@ export async function remoteLogs(
   }
 
   async function readRemoteLogs(): Promise<number> {
-    // This backend names a job's log (logRef) once it has one; a v2 backend reports logRef null even then and no
-    // size, so there every job's log is asked for (a missing one reads as empty).
-    const mayHaveLog = (j: JobView) => Boolean(j.logRef) || j.logBytes === undefined;
     const select = (jobs: JobView[]) => jobs.filter((j) => mayHaveLog(j) && (!wantedJob || REMOTE_MATCH.job(j.jobId, wantedJob)) && (!opts.failed || j.status === "failed"));
     // Nothing printed for a filter: why, from the jobs it selects (their status and reason; see runtime/logs-scope.ts).
     const noLogsMatch = (scope: LogScope | undefined) => say(noLogsMatchText(scope, filter), opts.raw ? process.stderr : process.stdout);
-    // Inside GitHub Actions, the values each job's log masked (each step's section read on its own), the logs kept.
-    const readMasks = async (jobs: JobView[], logs: Map<string, string>): Promise<Map<string, string[]>> => {
-      const byJob = new Map<string, string[]>();
-      for (const job of jobs.filter(mayHaveLog)) {
-        const whole = await client.readLog(runId, job.jobId);
-        logs.set(job.jobId, whole);
-        byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
-      }
-      return byJob;
-    };
     if (!opts.follow) {
       const [run, jobs] = await Promise.all([client.getRun(runId), client.listJobs(runId)]).catch(runNotFound(reader));
       // Inside GitHub Actions every job's log is read first: the masks of all of them hide values in what is printed
       // (the job or step that masked a value may not be the one shown), the runner is handed those of the jobs shown.
       const logs = new Map<string, string>();
-      const byJob = inGithub ? await readMasks(jobs, logs) : new Map<string, string[]>();
+      const byJob = inGithub ? await jobMasks(reader, jobs, logs) : new Map<string, string[]>();
       masker = gha.masksOf(byJob).masker;
       sayNote();
       // A job or step the run does not have (a typo) is an error, before any log is printed.
@@ -473,7 +475,7 @@ export async function remoteLogs(
     }
     // As without --follow, inside GitHub Actions the masks the jobs' logs hold already hide values in all that is said,
     // and go to the runner first (a run not created yet holds none; later masks are learnt as their lines come).
-    const known = inGithub ? gha.masksOf(await client.listJobs(runId).then((jobs) => readMasks(jobs, new Map())).catch(() => new Map<string, string[]>())) : undefined;
+    const known = inGithub ? gha.masksOf(await client.listJobs(runId).then((jobs) => jobMasks(reader, jobs)).catch(() => new Map<string, string[]>())) : undefined;
     if (known) masker = known.masker;
     sayNote();
     // Follow: print what each job's log gains until the run is finished (then one last read).
