@@ -134,7 +134,7 @@ function registerCompositions(program: Command): void {
   program
     .command("compositions")
     .description("List composition types (`compositions [type]`), or write the lock file (`compositions lock`)")
-    .argument("[action]", "a composition type to describe, `list [type] [-l] [-e]`, or `lock`")
+    .argument("[action]", "a composition type to describe, `list [type] [-l] [-e]`, or `lock` (`pull` is the same)")
     .argument("[type]", "composition type (with list)")
     .option("-i, --intent <file>", "intent file", nonEmpty)
     .option("-c, --config-dir <path>", `${CONFIG_DIR_HELP}; listed alone when no intent is found`, nonEmpty)

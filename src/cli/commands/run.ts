@@ -67,7 +67,7 @@ export function registerRunCommands(program: Command): void {
     .option("--runner <name>", "execution backend: local, docker or github-actions", oneOf(RUNNER_NAMES, suggestRunner))
     .option("--gha", "use the github-actions runner")
     .option("--pull <policy>", "docker runner: pull each job image once per run (always, the default), only when missing, or never (env ORUN_DOCKER_PULL)", oneOf(["always", "missing", "never"]))
-    .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE)", nonEmpty)
+    .option("--docker-image <image>", "docker runner: image for jobs whose runsOn is empty or a runner label (env ORUN_DOCKER_IMAGE; default: the label's stand-in, e.g. ubuntu:22.04 for ubuntu-22.04 or no runsOn)", nonEmpty)
     .option("--concurrency <n>", "jobs run at once (1 = strictly sequential); default from the plan", parsePositiveInt)
     .option("--fail-fast", "stop starting jobs after the first failure (overrides the plan's execution.failFast)")
     .option("--no-fail-fast", "after a failure, still run every job that does not depend on it (overrides the plan)")
