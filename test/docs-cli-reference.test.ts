@@ -187,3 +187,43 @@ test("every orun command written in README.md, docs/ and the examples' READMEs u
   assert.deepEqual(wrong, []);
   assert.ok(checked >= 100, `the pages show many commands (found ${checked})`);
 });
+
+/** An --help text's option lines: each flag → its description (wrapped lines joined). */
+function helpDescriptions(help: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let current: string[] = [];
+  for (const line of help.split("\n")) {
+    const option = /^ {2}((?:-[a-zA-Z], )?--[a-z][a-z0-9-]*)(?: <[^>]+>)?\s*(.*)$/.exec(line);
+    if (option) {
+      current = option[1]!.split(", ");
+      for (const flag of current) out.set(flag, option[2]!);
+    } else if (/^ {3,}\S/.test(line) && current.length) {
+      for (const flag of current) out.set(flag, `${out.get(flag)!} ${line.trim()}`);
+    } else {
+      current = [];
+    }
+  }
+  return out;
+}
+
+test("every environment variable docs/cli.md names for a flag is named by that flag's --help too", async () => {
+  const page = await readFile(path.join(PROJECT_ROOT, "docs/cli.md"), "utf8");
+  const wrong: string[] = [];
+  let checked = 0;
+  for (const [title, text] of sections(page)) {
+    for (const command of commandsOf(title)) {
+      const descriptions = helpDescriptions(await helpOf(command));
+      for (const row of text.split("\n").filter((l) => l.startsWith("| `-") || l.startsWith("| `["))) {
+        const [flagsCell, meaning] = row.split(" | ");
+        const variables = [...new Set((meaning ?? "").match(/\bORUN_[A-Z_]+\b/g) ?? [])];
+        const flags = [...(flagsCell ?? "").matchAll(FLAG)].map((m) => m[1]!).filter((f) => descriptions.has(f));
+        if (!variables.length || !flags.length) continue;
+        const help = flags.map((f) => descriptions.get(f)!).join(" ");
+        checked++;
+        for (const variable of variables) if (!help.includes(variable)) wrong.push(`orun ${command} ${flags.join(", ")}: --help does not name ${variable}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(checked >= 10, `rows naming a variable (found ${checked})`);
+});
