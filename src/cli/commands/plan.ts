@@ -101,7 +101,7 @@ function registerGet(program: Command): void {
     .option("-i, --intent <file>", "intent file", nonEmpty)
     .option("--plan <ref>", "plan ID, name, file or ID prefix (default: latest)")
     .addOption(outputOption(["json", "yaml", "wide", "table"], "json or yaml: the plan's jobs; wide: the table view; table: the default text"))
-    .addOption(new Option("--view <view>", "how the text lists the jobs").choices(["tree", "compact", "table"]))
+    .addOption(new Option("--view <view>", "how the text lists the jobs (default: tree)").choices(["tree", "compact", "table"]))
     .option("--all", "do not scope to the component in the working directory")
     .action(async (flags: { intent?: string; plan?: string; output?: string; view?: string; all?: boolean }) => (await actions()).getJobsAction(flags));
   componentsCommand(get.command("components").alias("component").description("List the intent's components: type and the environments each applies to"));
