@@ -13,10 +13,8 @@ export interface RunnerChoice {
 
 export function resolveRunner(options: { gha?: boolean; runner?: string }, env: NodeJS.ProcessEnv, plan: Plan | undefined): RunnerChoice {
   const flag = normalize(options.runner);
-  if (options.gha) {
-    if (flag && flag !== "github-actions") throw new OrunError(`--gha cannot be combined with --runner "${options.runner}"`);
-    return { name: "github-actions", source: "--gha" };
-  }
+  // --gha first, even beside another --runner (the caller warns of that pair).
+  if (options.gha) return { name: "github-actions", source: "--gha" };
   if (flag) return { name: checkName(flag, "--runner"), source: "--runner" };
   const fromEnv = normalize(env.ORUN_RUNNER);
   if (fromEnv) return { name: checkName(fromEnv, "ORUN_RUNNER"), source: "ORUN_RUNNER" };

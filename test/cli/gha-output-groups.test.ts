@@ -135,6 +135,31 @@ test("GHA output: concurrent jobs' groups never interleave while their steps pri
   assert.equal(run.stdout.match(/^▶ /gm)?.length, 2, run.stdout);
 });
 
+test("GHA output with --concurrency > 1: each group title, job header and footer names its job inline (component·environment/job), as the seed's concurrent output asks", async (t) => {
+  // Seed 000 "Concurrent output": under concurrency each result line carries its component and environment prefix
+  // inline, replacing the group-header model, whose headers interleave. Two jobs whose first steps each wait for the
+  // other's to have started, so the two jobs run at once whatever the timing.
+  const step = (me: string, other: string): string =>
+    `touch ${me}.started; i=0; while [ ! -f ${other}.started ]; do i=$((i+1)); [ $i -gt 3000 ] && exit 9; sleep 0.01; done; echo ${me}-says`;
+  const dir = await planDir(t, [
+    { id: "api@dev.build", steps: [{ id: "first", run: step("api", "web") }, { id: "second", run: "echo api-second" }] },
+    { id: "web@prod.deploy", steps: [{ id: "first", run: step("web", "api") }, { id: "second", run: "echo web-second" }] },
+  ]);
+  // (Sequential runs keep the group-header model: the first test's `▶ build` and `01 compile`.)
+  const run = await runOrun(["run", "plan.json", "--runner", "local", "--exec-id", "inline", "--concurrency", "2"], { cwd: dir, env: GHA });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const found = groups(run.stdout);
+  assert.equal(found.length, 4, run.stdout);
+  for (const group of found) {
+    const title = /^::group::✓ {2}(api·dev\/build|web·prod\/deploy) › 0[12] (first|second) {2}\d+\.\ds {2}· {2}(\w+)-/.exec(group[0]!);
+    assert.ok(title, `group title without its job inline: ${group[0]}\n${run.stdout}`);
+    // The group's output is that job's.
+    assert.equal(title[3], title[1]!.slice(0, 3), run.stdout);
+  }
+  assert.deepEqual(run.stdout.match(/^▶ .*$/gm)?.sort(), ["▶ api·dev/build", "▶ web·prod/deploy"], run.stdout);
+  assert.deepEqual(run.stdout.match(/^✓ \S+ completed/gm)?.sort(), ["✓ api·dev/build completed", "✓ web·prod/deploy completed"], run.stdout);
+});
+
 test("GHA output: a retried step's group holds every attempt; --json prints its summary unchanged", async (t) => {
   const dir = await planDir(t, [{ id: "api@dev.flaky", steps: [{ id: "try", run: "echo attempt; exit 1", retry: 1 }] }]);
   const run = await runOrun(["run", "plan.json", "--runner", "local", "--exec-id", "retry"], { cwd: dir, env: GHA });

@@ -245,11 +245,13 @@ test("dry-run previews order, directories, runner, retries, timeouts and phases,
   assert.deepEqual((await readdir(dir)).sort(), before);
 });
 
-test("runner resolution: --gha with another --runner, unknown runners and use: steps under local are clear errors", async (t) => {
+test("runner resolution: --gha comes before --runner (seed 000's order), unknown runners and use: steps under local are clear errors", async (t) => {
   const dir = await setup(t, [{ id: "api@dev.helm", steps: [{ id: "setup-helm", use: "azure/setup-helm@v4.3.0" }] }]);
-  const both = await runOrun(["run", "plan.json", "--gha", "--runner", "docker"], { cwd: dir });
-  assert.equal(both.code, 1);
-  assert.match(both.stderr, /✕ --gha cannot be combined with --runner "docker"/);
+  // The seed's order is --gha, then --runner: with both, --gha chooses, and the contradiction is said.
+  const both = await runOrun(["run", "plan.json", "--gha", "--runner", "docker", "--dry-run"], { cwd: dir });
+  assert.equal(both.code, 0, both.stdout + both.stderr);
+  assert.match(both.stdout, /Runner: {4}github-actions \(--gha\)/);
+  assert.match(both.stderr, /^warning: --gha comes before --runner docker: the github-actions runner runs this plan\n/m);
   const bogus = await runOrun(["run", "plan.json", "--dry-run"], { cwd: dir, env: { ORUN_RUNNER: "podman" } });
   assert.equal(bogus.code, 1);
   assert.match(bogus.stderr, /unsupported runner "podman" from ORUN_RUNNER/);

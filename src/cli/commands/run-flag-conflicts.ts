@@ -1,6 +1,7 @@
 // The flag combinations `orun run` refuses before it starts, in one place: a run, a --background parent and a
 // --dry-run all call these, so a preview never passes (exit 0) what the run itself refuses (exit 1).
 import { OrunError } from "../../util/errors.js";
+import { warnOnStderr } from "../../util/warning.js";
 import type { StateConfig } from "../../remote/settings.js";
 
 interface ConflictFlags {
@@ -14,8 +15,10 @@ interface ConflictFlags {
 
 /** Combinations that need no plan: checked before one is compiled. */
 export function refuseConflictingFlags(opts: ConflictFlags): void {
+  // Not refused: the seed's runner order puts --gha before --runner (runner-resolution.ts), so --gha chooses; said,
+  // as two flags of one command contradicting each other is more likely a slip than a choice.
   if (opts.gha && opts.runner && opts.runner.trim().toLowerCase() !== "github-actions") {
-    throw new OrunError(`--gha cannot be combined with --runner "${opts.runner}"`);
+    warnOnStderr(`--gha comes before --runner ${opts.runner.trim()}: the github-actions runner runs this plan`);
   }
   if (opts.retry && !opts.job) throw new OrunError("--retry requires --job");
   if (opts.background && opts.dryRun) throw new OrunError("--background cannot be combined with --dry-run");

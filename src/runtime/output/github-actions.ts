@@ -1,7 +1,9 @@
 // The view of a run inside GitHub Actions (GITHUB_ACTIONS=true; spec 20 §6.6): each job's lines are held back and
 // printed a step at a time, each finished step as a collapsible `::group::` holding its raw output, a failed one
 // followed by an `::error::` annotation. A step's lines are printed in one piece once it ends, so the groups of jobs
-// running at once never interleave. The run's header and summary are the text view's.
+// running at once never interleave. Their headers do, so under --concurrency > 1 each group title, job header and
+// footer names its job inline (`api·dev/build › 01 compile`; seed 000 "Concurrent output"), as the text view's
+// result lines do. The run's header and summary are the text view's.
 //
 // A step's output is printed between `::stop-commands::<token>` and `::<token>::`, so what it prints is never taken
 // for a workflow command by the runner around orun. The spec's token is `orun-stop-<jobId>`, which a step knows (its
@@ -21,7 +23,7 @@ import { Masker } from "../../runners/github-actions/masker.js";
 import { shellWord } from "../../util/shell-word.js";
 import { errorSummary, hintFor } from "./failure-text.js";
 import { StepMaskScanner } from "./step-masks.js";
-import { TextRenderer } from "./text.js";
+import { TextRenderer, jobLabel } from "./text.js";
 import type { Palette } from "./terminal.js";
 
 const SEPARATOR = "─".repeat(60);
@@ -145,6 +147,8 @@ export class GithubActionsRenderer implements Renderer {
   private readonly outcomes = new Map<string, "completed" | "failed" | "running">();
   private runnerName = "";
   private execWords = "";
+  /** Jobs may run at once (--concurrency > 1): what is printed of a job names it inline. */
+  private concurrent = false;
   /** The values steps masked (`::add-mask::`), hidden in all orun prints after them. */
   private readonly masks = new Masker();
 
@@ -160,6 +164,7 @@ export class GithubActionsRenderer implements Renderer {
     switch (event.type) {
       case "run-start":
         this.runnerName = event.runner.name;
+        this.concurrent = event.concurrency > 1;
         this.execWords = event.remoteRunId ? remoteRunWords(event.remoteRunId, event.remoteBackendUrl) : shellWord(event.execId);
         this.text.handle(event);
         break;
@@ -268,6 +273,16 @@ export class GithubActionsRenderer implements Renderer {
     this.writeLine(lines.join("\n"));
   }
 
+  /** How a job's header and footer name it: its display name, or its label when jobs run at once. */
+  private jobName(job: PlanJob): string {
+    return printable(this.concurrent ? jobLabel(job) : job.displayName || job.name || job.id);
+  }
+
+  /** Put before a step's name in its group title: the job's label when jobs run at once. */
+  private stepPrefix(job: PlanJob): string {
+    return this.concurrent ? `${jobLabel(job)} › ` : "";
+  }
+
   private stopToken(jobId: string): string {
     return stopCommandsToken(jobId);
   }
@@ -277,7 +292,7 @@ export class GithubActionsRenderer implements Renderer {
       value === undefined || value === "" ? [] : [`  ${label.padEnd(12)}${printable(String(value))}`];
     const lines = [
       "",
-      `▶ ${printable(job.displayName || job.name || job.id)}`,
+      `▶ ${this.jobName(job)}`,
       ...field("component", job.component),
       ...field("env", job.environment),
       ...field("job", job.name),
@@ -328,11 +343,11 @@ export class GithubActionsRenderer implements Renderer {
     const index = view.stepIndex.get(event.stepKey) ?? view.ended.length;
     view.ended.push({ index, key: event.stepKey, status: event.status, durationMs: event.durationMs });
     for (const link of extractLinks(output)) if (!view.links.some((known) => known.url === link.url)) view.links.push(link);
-    const number = String(index + 1).padStart(2, "0");
+    const number = `${this.stepPrefix(event.job)}${String(index + 1).padStart(2, "0")}`;
     const key = printable(event.stepKey);
     const lines = this.guard(view.pending.splice(0));
     if (event.status === "skipped") {
-      this.write([...lines, ...this.guard([`  ↷  ${number} ${key}  skipped`])]);
+      this.write([...lines, ...this.guard([`  ↷  ${printable(number)} ${key}  skipped`])]);
       return;
     }
     const duration = formatDuration(event.durationMs);
@@ -352,7 +367,7 @@ export class GithubActionsRenderer implements Renderer {
   private postJobLogs(job: PlanJob, chunk: string): void {
     const view = this.jobs.get(job.id);
     const lines = this.guard(view ? view.pending.splice(0) : []);
-    lines.push(...this.group(POST_JOB_LOGS, job.id, this.masks.mask(chunk), 0));
+    lines.push(...this.group(`${this.stepPrefix(job)}${POST_JOB_LOGS}`, job.id, this.masks.mask(chunk), 0));
     this.write(lines);
   }
 
@@ -361,7 +376,7 @@ export class GithubActionsRenderer implements Renderer {
     this.jobs.delete(event.job.id);
     if (!view) return;
     const { job } = view;
-    const name = printable(job.displayName || job.name || job.id);
+    const name = this.jobName(job);
     const passed = view.ended.filter((step) => step.status === "completed").length;
     const failed = view.ended.filter((step) => step.status === "failed").length;
     const skipped = Math.max(0, view.stepTotal - passed - failed);
