@@ -105,7 +105,7 @@ interface ActiveJob {
   failedSteps: Set<string>;
   /** The run's stop signal as beforeJob got it: aborted without a reason of its own by Ctrl-C or SIGTERM. */
   runSignal?: AbortSignal;
-  /** Aborts CANCEL_GRACE_MS after the run's stop: log uploads and the result report give up then. */
+  /** Aborts CANCEL_GRACE_MS after the run's cancel: log uploads and the result report give up then. */
   uploads?: AbortSignal;
   /** Aborted once the job's last log upload and result report are done (or given up): a heartbeat still retrying stops. */
   ended: AbortController;
@@ -144,6 +144,8 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly reopenedHere = new Set<string>();
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
+  /** The backend's answer to whether a failure stops the run on every runner (undefined: it did not say). */
+  private runFailFast?: boolean;
   /**
    * Failed jobs of an earlier workflow attempt that this attempt did not retry within the backend's grace (a claim
    * answered `notRetried`): this runner's jobs behind them are skipped without asking, as after a stop.
@@ -213,6 +215,7 @@ export class RemoteHooks implements ExecutionHooks {
       });
       this.registered = true;
       this.runRevision = payload.revision;
+      this.runFailFast = created.failFast;
       // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
       // An answer without failFast proves nothing: orun backends from before it was answered stop the run too.
       if (payload.failFast && created.failFast !== true) {
@@ -225,6 +228,14 @@ export class RemoteHooks implements ExecutionHooks {
       }
     })();
     return this.run;
+  }
+
+  /**
+   * See ExecutionHooks.runStopped. Fail-fast here stops the shared run unless the backend said its run does not stop
+   * on a failure (an error that ends this runner's run, e.g. a result it could not report, stops nothing there).
+   */
+  runStopped(failFastTrippedHere: boolean): boolean {
+    return this.stopped !== undefined || (failFastTrippedHere && this.runFailFast !== false);
   }
 
   /** The backend has registered this runner's run (created or joined it): see ExecutionHooks.tookPart. */
@@ -307,7 +318,7 @@ export class RemoteHooks implements ExecutionHooks {
     throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
-  async beforeJob(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
+  async beforeJob(job: PlanJob, signal: AbortSignal, context?: AdmissionContext, cancel: AbortSignal = signal): Promise<BeforeJobDecision> {
     const id = canonicalJobId(job.id);
     this.runSignal = signal;
     // Picked again (woken, or by a free slot): its claim below answers afresh.
@@ -324,7 +335,7 @@ export class RemoteHooks implements ExecutionHooks {
         this.say(`✕ job ${id} will not run: it depends on ${behind} (above)`);
         return { action: "skipped", reason };
       }
-      const decision = await this.admit(id, signal, this.options.mode === "plan" ? context : undefined);
+      const decision = await this.admit(id, signal, cancel, this.options.mode === "plan" ? context : undefined);
       this.waitingFor.delete(id);
       return decision;
     } catch (err) {
@@ -345,7 +356,7 @@ export class RemoteHooks implements ExecutionHooks {
    * deferred — this slot takes one of those, and the job comes back once none waits — so runners walking the same plan
    * share its jobs instead of all waiting on the first ones.
    */
-  private async admit(id: string, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
+  private async admit(id: string, signal: AbortSignal, cancel: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
     const { client, runId, runnerId } = this.options;
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
     const deadline = Date.now() + waitTimeoutMs;
@@ -374,7 +385,8 @@ export class RemoteHooks implements ExecutionHooks {
         // it back unstarted (onJobNotRun), and its report says what became of it.
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
         entry.runSignal = signal;
-        entry.uploads = entry.log.uploads = graceAfter(signal, CANCEL_GRACE_MS);
+        // From the cancel on, not from fail-fast or a job's error: those stop admissions, and this job runs on to its end.
+        entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS);
         return { action: "run", stop: entry.stop.signal, claimed: true };
       }
       if (claim.currentStatus === "success") {

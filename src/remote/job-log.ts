@@ -70,7 +70,7 @@ const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 export const CANCEL_GRACE_MS = 5_000;
 
 export class JobLog {
-  /** Aborts CANCEL_GRACE_MS after the run's stop: uploads give up then (set when the job is admitted). */
+  /** Aborts CANCEL_GRACE_MS after the run's cancel: uploads give up then (set when the job is admitted). */
   uploads?: AbortSignal;
   /** Bytes of the log the backend holds (the next append's offset). */
   private logBytes = 0;

@@ -258,6 +258,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
     const gates = new GateEvaluator(revision, store, execId, state, options.hooks, plan);
     const admission = new AbortController();
+    /** The failed job after which fail-fast stopped starting jobs (a job's error stopping the run is not fail-fast). */
+    let failFastAfter: string | undefined;
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
     const completion = (job: PlanJob): { file: string; line: string } => {
@@ -265,7 +267,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps, revision: revision ?? NO_REVISION }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => admission.signal.aborted, emit, latches };
+    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => options.hooks?.runStopped?.(failFastAfter !== undefined) ?? failFastAfter !== undefined, emit, latches };
     /** `held`: the hooks hold the job (remote state: claimed it) — told it as one held and not run (see stoppedBeforeStart). */
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
       if (status !== "waiting") {
@@ -361,7 +363,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     };
 
     /** The job whose failure tripped failFast: a handed-over job that runs on anyway says it started before that was known. */
-    let failFastAfter: string | undefined;
     /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
     const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
     await schedule({
@@ -391,7 +392,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         let held = false;
         if (options.hooks?.beforeJob) {
           // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
-          const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]), context);
+          const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]), context, abort.signal);
           // Another runner holds it and other jobs are ready: this slot takes one of them, and the job comes back later.
           if (decision.action === "defer") return "deferred";
           if (decision.action === "run") {

@@ -63,11 +63,21 @@ export interface ExecutionHooks {
    */
   readonly givesBackCanceledJobs?: boolean;
   /**
+   * Whether the shared run has stopped (remote state: a claim answered `stop`, or this runner's fail-fast tripped and
+   * the backend stops the run on a failure): a job canceled then is failed, not given back — a stopped run hands
+   * nothing on. Without it, fail-fast tripping here is the run's stop.
+   */
+  runStopped?(failFastTrippedHere: boolean): boolean;
+  /**
    * Whether this runner has taken part in the run (remote state: registered it with the backend). A new record of a
    * runner that failed before it did (a plan the run refuses) is discarded: it holds nothing of any run.
    */
   tookPart?(): boolean;
-  beforeJob?(job: PlanJob, signal: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision>;
+  /**
+   * `signal`: admission ends (Ctrl-C, SIGTERM, fail-fast, a job's error ending the run). `cancel`: the run's cancel
+   * alone — a job admitted before a stop of admissions runs on to its end, so only a cancel cuts what it still sends.
+   */
+  beforeJob?(job: PlanJob, signal: AbortSignal, context?: AdmissionContext, cancel?: AbortSignal): Promise<BeforeJobDecision>;
   /** `released`: the executor recorded the job released, not ended (JobRunResult.released): give it back, don't report it. */
   afterJob?(job: PlanJob, result: JobOutcome): Promise<void>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;

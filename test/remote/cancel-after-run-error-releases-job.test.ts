@@ -1,4 +1,4 @@
-// rev28: a job canceled here (Ctrl-C) after this runner's run ended on an error (the scheduler's onError: a job's result
+// (rev28) a job canceled here (Ctrl-C) after this runner's run ended on an error (the scheduler's onError: a job's result
 // could not be reported, the backend answering 503 for the whole retry budget) is reported failed to the backend
 // instead of given back. 152d6db decides "the run stopped here, so nothing is handed on" by the admission signal
 // (job-executor runStopped), but onError aborts that signal too while the backend's run did not stop: the canceled
@@ -13,8 +13,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repositoryIdFor } from "../support/oidc-issuer.js";
 import { until } from "../support/wait.js";
-import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
-import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
+import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 
 const NS = repositoryIdFor("acme/widgets");
 
