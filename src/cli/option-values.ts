@@ -34,8 +34,10 @@ export const nonEmpty = (value: string): string => {
  */
 export const oneJob = (value: string, previous: string | undefined): string => {
   nonEmpty(value);
-  if (previous !== undefined && previous !== value) {
-    throw new InvalidArgumentError(`--job was given ${previous} already: a run takes one job (--component and -e take several; run each job, or name the plan's components).`);
-  }
+  if (previous !== undefined && previous !== value) throw new InvalidArgumentError(secondJobRefusal(previous));
   return value;
 };
+
+/** Why a second, different job is refused (by --job, or by --job beside its deprecated alias --job-id). */
+export const secondJobRefusal = (previous: string): string =>
+  `--job was given ${previous} already: a run takes one job (--component and -e take several; run each job, or name the plan's components).`;

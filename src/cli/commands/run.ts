@@ -10,7 +10,7 @@ import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
-import { collect, collectNames, digitsOnly, nonEmpty, oneJob } from "../option-values.js";
+import { collect, collectNames, digitsOnly, nonEmpty, oneJob, secondJobRefusal } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
@@ -103,6 +103,8 @@ export function registerRunCommands(program: Command): void {
     .addOption(new Option("--component-concurrency [n]").hideHelp())
     .action(async (ref: string | undefined, opts: RunCommandOptions & V2RunFlags & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
       refuseV2RunFlags(opts);
+      // --job and its alias are two options, each checking only its own repeats.
+      if (opts.job !== undefined && opts.jobId !== undefined && opts.job !== opts.jobId) throw new OrunError(`--job-id ${opts.jobId}: ${secondJobRefusal(opts.job)}`);
       const runnerOptions = { ...opts.runnerOptions, pull: opts.pull, dockerImage: opts.dockerImage };
       process.exitCode = await runCommand(ref, { ...opts, runnerOptions, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
     });
@@ -843,7 +845,8 @@ async function showLogs(opts: LogsOptions, known: KnownMasks): Promise<number> {
   // orun's own lines (notes, warnings; on stdout, those printed in place of logs): masked, never a workflow command.
   const say = (text: string, stream: NodeJS.WriteStream = process.stderr): void => void stream.write(masks ? gha.githubNoteText(masks.masker, text) : text);
   // The step logs do not depend on metadata.json: one that cannot be read (or of the wrong shape) is said, not refused.
-  const anyMetadata = { metadataOfAnyShape: true };
+  // Logs name no jobs missing from the plan (status does): their snapshots need not read the plan.
+  const anyMetadata = { metadataOfAnyShape: true, planJobs: false };
   const { unreadable } = await store.readMetadataLeniently(execId, { anyDamage: true });
   if (unreadable) say(warningLine(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`));
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };

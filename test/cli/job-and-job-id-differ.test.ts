@@ -1,4 +1,4 @@
-// rev28: e806b40 refuses a second, different --job (or --job-id), since a run takes one job and the first was dropped
+// (rev28) e806b40 refuses a second, different --job (or --job-id), since a run takes one job and the first was dropped
 // unsaid. --job and its deprecated alias --job-id are two commander options, each with its own `previous`: given one
 // of each, with different jobs, the run takes --job's and drops --job-id's without a word (run.ts: opts.job ?? opts.jobId).
 import assert from "node:assert/strict";
