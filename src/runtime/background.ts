@@ -130,12 +130,19 @@ interface StartupFiles {
   pidText: string | undefined;
   /** In seconds, as `utimes` takes them (a Date would drop what lies below the millisecond). */
   pidTimes: { atime: number; mtime: number } | undefined;
+  /** An earlier start's failure (BACKGROUND_ERROR_FILE), which every start removes: status reads the record by it. */
+  errorText: string | undefined;
 }
 
 async function startupFilesOf(dir: string, logFile: string): Promise<StartupFiles> {
   const pidFile = path.join(dir, "pid");
-  const [log, pidInfo, pidText] = await Promise.all([stat(logFile).catch(() => undefined), stat(pidFile).catch(() => undefined), readFile(pidFile, "utf8").catch(() => undefined)]);
-  return { logFile, logSize: log?.size, pidText, pidTimes: pidInfo && { atime: pidInfo.atimeMs / 1000, mtime: pidInfo.mtimeMs / 1000 } };
+  const [log, pidInfo, pidText, errorText] = await Promise.all([
+    stat(logFile).catch(() => undefined),
+    stat(pidFile).catch(() => undefined),
+    readFile(pidFile, "utf8").catch(() => undefined),
+    readFile(path.join(dir, BACKGROUND_ERROR_FILE), "utf8").catch(() => undefined),
+  ]);
+  return { logFile, logSize: log?.size, pidText, pidTimes: pidInfo && { atime: pidInfo.atimeMs / 1000, mtime: pidInfo.mtimeMs / 1000 }, errorText };
 }
 
 /**
@@ -144,7 +151,7 @@ async function startupFilesOf(dir: string, logFile: string): Promise<StartupFile
  * so through the start-up pipe, wrote no failure to the record. What this start wrote is taken back once the child
  * has exited. A new record (its run.log, pid) goes and `latest` points back where it did — unless a run wrote in it
  * (state.json or manifest.json: its runner refused after it opened the record). An existing record (a refused
- * resume) gets its run.log and pid file back as they were: a pid file naming the refused child would read as a child
+ * resume) gets its run.log, pid file and an earlier start's failure back as they were: a pid file naming the refused child would read as a child
  * still starting (pendingBackgroundChild compares its time with metadata.json's, so that is put back too). Nothing
  * is taken back while the child has not exited in time.
  */
@@ -164,7 +171,7 @@ async function discardRefusedStart(
   if (!gone) return false;
   const dir = store.execDir(execId);
   if ("pid" in made) {
-    const { logFile, logSize, pidText, pidTimes } = made.before;
+    const { logFile, logSize, pidText, pidTimes, errorText } = made.before;
     const pidFile = path.join(dir, "pid");
     // Only while the pid file is this start's: a later start's names its own child.
     if ((await readFile(pidFile, "utf8").catch(() => "")).trim() === String(made.pid)) {
@@ -173,6 +180,8 @@ async function discardRefusedStart(
         await writeFileAtomic(pidFile, pidText);
         if (pidTimes) await utimes(pidFile, pidTimes.atime, pidTimes.mtime);
       }
+      // The refused child wrote no failure of its own (see above): the earlier start's is the record's again.
+      if (errorText !== undefined) await writeFileAtomic(path.join(dir, BACKGROUND_ERROR_FILE), errorText);
     }
     if (logSize === undefined) await rm(logFile, { force: true });
     else await truncateOwnFile(logFile, logSize).catch(() => undefined);

@@ -1,4 +1,4 @@
-// rev28: a refused `orun run --background --json` resume of a record whose earlier background start had failed changes
+// (rev28) a refused `orun run --background --json` resume of a record whose earlier background start had failed changes
 // how the record reads. The start removes background-error.json (background.ts: "an earlier child's start-up failure
 // is not this one's"); 3cf1373's discardRefusedStart then puts run.log and the pid file back as they were, but not
 // that file — so `orun status` turns from "State: failed … (a --background run that did not start)" into
