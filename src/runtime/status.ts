@@ -73,7 +73,11 @@ const CREATING_GRACE_MS = 10_000;
 
 /** `reread`: whether a record found interrupted is read again before it is called so (see below). */
 /** `metadataOfAnyShape`: metadata of the wrong shape is read as missing too (`orun logs`), not an error. */
-export async function readSnapshot(store: ExecutionStore, execId: string, options: { reread?: boolean; metadataOfAnyShape?: boolean } = {}): Promise<ExecutionSnapshot> {
+/**
+ * `planJobs: false`: jobs state.json holds that the plan lacks (notInPlan) are not looked for — the whole manifest is
+ * read for them, and `orun logs` (whose --follow asks for a snapshot every 200 ms) shows none.
+ */
+export async function readSnapshot(store: ExecutionStore, execId: string, options: { reread?: boolean; metadataOfAnyShape?: boolean; planJobs?: boolean } = {}): Promise<ExecutionSnapshot> {
   const { reread = true } = options;
   const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId, { anyDamage: options.metadataOfAnyShape });
   const state = await readStateFile(store.stateFile(execId));
@@ -114,7 +118,7 @@ export async function readSnapshot(store: ExecutionStore, execId: string, option
   const jobsEnded = meta !== undefined && meta.jobDone + meta.jobFailed + (meta.jobSkipped ?? 0) + (meta.jobBlocked ?? 0) > 0;
   const stateMissing = !state && !starting && !justCreated && (jobsEnded || (await loggedJobFolders(store, execId)).length > 0);
   // The manifest is read where it tells something: the plan without metadata, the plan's jobs beside state.json's.
-  const manifest = !meta || Object.keys(state?.jobs ?? {}).length > 0 ? await store.readManifestLeniently(execId) : undefined;
+  const manifest = !meta || (options.planJobs !== false && Object.keys(state?.jobs ?? {}).length > 0) ? await store.readManifestLeniently(execId) : undefined;
   const notInPlan = state && manifest ? jobsNotIn(manifest.jobs, Object.keys(state.jobs)) : [];
   const [statePlan, recordPlan] = [state?.planChecksum, meta?.planChecksum];
   const otherPlan = statePlan && recordPlan && statePlan !== recordPlan ? { file: store.stateFile(execId), planChecksum: statePlan, recordPlanChecksum: recordPlan } : undefined;
