@@ -715,7 +715,19 @@ function noRunsYet(intentRoot: string | undefined): string {
   return "No runs yet.\n\n  No intent.yaml in this folder or any folder above: start one in a project's folder (one holding intent.yaml,\n  or below it) with: orun run — or here, from a plan file, with: orun run <plan.json>\n";
 }
 
-export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean }): Promise<number> {
+type StatusOptions = { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean };
+
+export async function statusCommand(opts: StatusOptions): Promise<number> {
+  // Inside GitHub Actions an error (a record damaged while watched) hides the values the record's steps masked, as the status does.
+  const known: KnownMasks = {};
+  try {
+    return await showStatus(opts, known);
+  } catch (err) {
+    throw known.masker ? (await import("../../runtime/output/gha-logs.js")).maskedError(err, known.masker) : err;
+  }
+}
+
+async function showStatus(opts: StatusOptions, known: KnownMasks): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, outcomeExitCode, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
@@ -759,13 +771,21 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   // A log gets a frame when the run changed, not every poll: its duration (and a running job's) moves each second.
   const { watchFrames } = await import("../../runtime/output/watch-frames.js");
   const frames = watchFrames(caps.live, (text) => void process.stdout.write(text));
+  // Inside GitHub Actions the record's text (a job's error, a link's label, an ID) is printed as `orun logs` prints its
+  // own lines there: masked with the values all the record's steps masked, no line a workflow command (--json: no
+  // `##[` in a string). The masks are read after the record at each poll, so those of a step that masked a value
+  // before its job recorded an error that shows it are known when the error is printed.
+  const gha = process.env.GITHUB_ACTIONS === "true" ? await import("../../runtime/output/gha-logs.js") : undefined;
+  const masks = gha && new gha.RecordMaskReader();
   for (;;) {
     execId ??= await resolveId();
     if (execId) {
       const snapshot = await readSnapshot(store, execId);
       // Steps in the order they run, as orun logs shows them (read until found: a record keeps the plan it runs).
       if (opts.detailed) stepOrder ??= await (await import("../../runtime/logs.js")).readStepOrder(store, execId);
-      const render = (now: number): string => (opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, now, { detailed: opts.detailed, stepOrder }));
+      const masker = masks && (known.masker = await masks.read(await (await import("../../runtime/logs.js")).listLogs(store, execId).catch(() => [])));
+      const shaped = (text: string): string => (!gha || !masker ? text : opts.json ? gha.githubJsonText(masker, text) : gha.githubNoteText(masker, text));
+      const render = (now: number): string => shaped(opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, now, { detailed: opts.detailed, stepOrder }));
       const text = render(Date.now());
       if (!opts.watch) {
         process.stdout.write(text);
