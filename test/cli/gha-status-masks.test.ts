@@ -67,6 +67,14 @@ describe("local status inside GitHub Actions", () => {
     const doc = JSON.parse(shown.stdout) as { state: { jobs: Record<string, { lastError?: string }> } };
     assert.equal(doc.state.jobs["api@dev.build"]!.lastError!.split(" for job")[0], `step s2: unsupported shell "${SHELL.replace("s3cr3t", "***")}"`);
   });
+
+  it("status --all --json: each record's strings are masked with what its steps masked, no `##[` in them", async () => {
+    const listed = await runOrun(["status", "--all", "--json"], { cwd: dir, env: { ...env, GITHUB_ACTIONS: "true" } });
+    assert.equal(listed.code, 0, listed.stderr);
+    assertMaskedAndInert(listed);
+    const [record] = JSON.parse(listed.stdout) as { state: { jobs: Record<string, { lastError?: string }> } }[];
+    assert.match(record!.state.jobs["api@dev.build"]!.lastError!, /^step s2: unsupported shell "\*\*\* ##\[error\]injected\n::error::x"/);
+  });
 });
 
 test("run --json inside GitHub Actions (local runner): the summary's job error hides what the run's steps masked and holds no command", async (t) => {
