@@ -286,8 +286,8 @@ interface StatusShaper {
   json(json: string): string;
 }
 
-/** Logs status reads at once for their masks: a run of many failed jobs on a slow backend is read in a few rounds, not one by one. */
-const STATUS_LOG_READS = 4;
+/** Logs read at once for their masks (status, logs): many jobs' logs on a slow backend are read in a few rounds, not one by one. */
+const LOG_READS_AT_ONCE = 4;
 
 /**
  * A job whose own text status prints: its error (a step's output may be quoted in it, a value the step masked too),
@@ -335,7 +335,7 @@ async function jobMasks(reader: Pick<RemoteReader, "client" | "runId">, jobs: Jo
   const gha = await import("../runtime/output/gha-logs.js");
   const { mapLimited } = await import("../util/map-limited.js");
   const withLog = jobs.filter(mayHaveLog);
-  const masks = await mapLimited(withLog, STATUS_LOG_READS, async (job) => {
+  const masks = await mapLimited(withLog, LOG_READS_AT_ONCE, async (job) => {
     const whole = await reader.client.readLog(reader.runId, job.jobId);
     logs?.set(job.jobId, whole);
     return gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined);

@@ -75,6 +75,16 @@ describe("local status inside GitHub Actions", () => {
     const [record] = JSON.parse(listed.stdout) as { state: { jobs: Record<string, { lastError?: string }> } }[];
     assert.match(record!.state.jobs["api@dev.build"]!.lastError!, /^step s2: unsupported shell "\*\*\* ##\[error\]injected\n::error::x"/);
   });
+
+  // After the test above: it reads the list's one record.
+  it("status --all: a plan's name that holds `##[error]` is no command in the table", async () => {
+    await writePlan(dir, makePlan([{ id: "api@dev.other", steps: [{ id: "s1", run: "echo fine" }] }], { name: "##[error]plan" }), "named.json");
+    assert.equal((await runOrun(["run", "named.json", "--exec-id", "N"], { cwd: dir, env })).code, 0);
+    const listed = await runOrun(["status", "--all"], { cwd: dir, env: { ...env, GITHUB_ACTIONS: "true" } });
+    assert.equal(listed.code, 0, listed.stderr);
+    assertMaskedAndInert(listed);
+    assert.match(listed.stdout, /^✓ N +completed +##\\\[error\]plan /m, listed.stdout);
+  });
 });
 
 test("run --json inside GitHub Actions (local runner): the summary's job error hides what the run's steps masked and holds no command", async (t) => {

@@ -745,14 +745,15 @@ async function showStatus(opts: StatusOptions, known: KnownMasks): Promise<numbe
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
   if (opts.all) {
-    // Inside GitHub Actions each record's JSON (its jobs' errors) is masked with what its steps masked, no `##[` in it.
-    const gha = opts.json && process.env.GITHUB_ACTIONS === "true" ? await import("../../runtime/output/gha-logs.js") : undefined;
-    const recordMasks = gha && (async (id: string) => {
+    // Inside GitHub Actions each record's JSON (its jobs' errors) is masked with what its steps masked, no `##[` in it;
+    // the table (IDs, plan names, counts) is no workflow command.
+    const gha = process.env.GITHUB_ACTIONS === "true" ? await import("../../runtime/output/gha-logs.js") : undefined;
+    const recordMasks = gha && opts.json ? async (id: string) => {
       const masker = await new gha.RecordMaskReader().read(await (await import("../../runtime/logs.js")).listLogs(store, id).catch(() => []));
       return (text: string) => masker.mask(text);
-    });
+    } : undefined;
     const listed = opts.json ? await executionListJson(store, recordMasks) : await renderExecutionList(store, colors);
-    process.stdout.write(!opts.json && intentRoot === undefined && (await store.list()).length === 0 ? noRunsYet(intentRoot) : gha ? (await import("../../util/inert-command.js")).inertJsonText(listed) : listed);
+    process.stdout.write(!opts.json && intentRoot === undefined && (await store.list()).length === 0 ? noRunsYet(intentRoot) : !gha ? listed : opts.json ? (await import("../../util/inert-command.js")).inertJsonText(listed) : gha.inertCommandText(listed));
     return 0;
   }
   // --watch on an exact ID that has no record yet (a CI watcher started just before its run) waits for that record.
