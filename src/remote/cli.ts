@@ -278,21 +278,48 @@ function notYetLine(runId: string, baseUrl: string, record: string | undefined):
 /** `--watch`: consecutive failed polls before the watcher says the backend is not answering (it keeps polling). */
 export const WATCH_FAILED_POLLS_REPORTED = 3;
 
+/** How status writes its lines (`text`: the note, the status, each frame) and its JSON (`json`). */
+interface StatusShaper {
+  /** Reads the masks of the jobs whose own text status prints that it has not read yet (inside GitHub Actions). */
+  learn(jobs: JobView[], client?: BackendClient): Promise<void>;
+  text(text: string): string;
+  json(json: string): string;
+}
+
+/** Logs read at once for their masks (status, logs): many jobs' logs on a slow backend are read in a few rounds, not one by one. */
+const LOG_READS_AT_ONCE = 4;
+
 /**
- * How status's own lines are written: inside GitHub Actions masked with the values every job's log masked (read once,
- * at the start: a run not there yet holds none) and no line of them a workflow command, as `orun logs` writes its own
- * (gha-logs.ts githubNoteText); elsewhere as they are.
+ * A job whose own text status prints: its error (a step's output may be quoted in it, a value the step masked too),
+ * or why its success is no promotion evidence. Its log holds the masks that hide values in that text.
  */
-async function statusLineShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promise<(text: string) => string> {
+function printsJobText(job: JobView): boolean {
+  return Boolean(job.lastError) || Boolean(job.noEvidence);
+}
+
+/**
+ * Inside GitHub Actions status writes its lines masked, no line of them a workflow command (gha-logs.ts
+ * githubNoteText, as `orun logs` writes its own), and its JSON masked with no `##[` in a string (githubJsonText); the
+ * masks are those of the jobs whose text it prints, read from their logs only (each read again when the job's error
+ * changes: a retried job's new attempt), not every job's (a run of 2,000 jobs read them all, one by one, before a
+ * line was printed). Elsewhere it writes as it is.
+ */
+async function statusShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promise<StatusShaper> {
   const gha = await import("../runtime/output/gha-logs.js");
-  if (!gha.insideGithubActions(env)) return (text) => text;
-  // Unreachable or not created yet: said by the command's own reads; its lines are still no command.
-  const byJob = await reader.client
-    .listJobs(reader.runId)
-    .then((jobs) => jobMasks(reader, jobs))
-    .catch(() => new Map<string, string[]>());
-  const { masker } = gha.masksOf(byJob);
-  return (text) => gha.githubNoteText(masker, text);
+  if (!gha.insideGithubActions(env)) return { learn: async () => undefined, text: (text) => text, json: (json) => json };
+  const { Masker } = await import("../runners/github-actions/masker.js");
+  const masker = new Masker();
+  const read = new Map<string, string>();
+  const textOf = (job: JobView) => `${job.attempts}\u0000${job.lastError ?? ""}\u0000${JSON.stringify(job.noEvidence ?? null)}`;
+  return {
+    async learn(jobs, client = reader.client) {
+      const unread = jobs.filter((job) => printsJobText(job) && read.get(job.jobId) !== textOf(job));
+      for (const values of (await jobMasks({ ...reader, client }, unread)).values()) for (const value of values) masker.add(value);
+      for (const job of unread) read.set(job.jobId, textOf(job));
+    },
+    text: (text) => gha.githubNoteText(masker, text),
+    json: (json) => gha.githubJsonText(masker, json),
+  };
 }
 
 /**
@@ -303,16 +330,17 @@ function mayHaveLog(job: JobView): boolean {
   return Boolean(job.logRef) || job.logBytes === undefined;
 }
 
-/** The values each job's log masked (each step's section read on its own); `logs` keeps the logs read. */
-async function jobMasks(reader: RemoteReader, jobs: JobView[], logs?: Map<string, string>): Promise<Map<string, string[]>> {
+/** The values each job's log masked (each step's section read on its own), a few logs at a time; `logs` keeps the logs read. */
+async function jobMasks(reader: Pick<RemoteReader, "client" | "runId">, jobs: JobView[], logs?: Map<string, string>): Promise<Map<string, string[]>> {
   const gha = await import("../runtime/output/gha-logs.js");
-  const byJob = new Map<string, string[]>();
-  for (const job of jobs.filter(mayHaveLog)) {
+  const { mapLimited } = await import("../util/map-limited.js");
+  const withLog = jobs.filter(mayHaveLog);
+  const masks = await mapLimited(withLog, LOG_READS_AT_ONCE, async (job) => {
     const whole = await reader.client.readLog(reader.runId, job.jobId);
     logs?.set(job.jobId, whole);
-    byJob.set(job.jobId, gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined));
-  }
-  return byJob;
+    return gha.logTextMasks(whole, job.steps ? sectionHeaders(logLines(whole), job.steps) : undefined);
+  });
+  return new Map(withLog.map((job, i) => [job.jobId, masks[i]!]));
 }
 
 /** `orun status --remote-state [--watch] [--json]`; undefined when remote state is off. */
@@ -328,8 +356,13 @@ export async function remoteStatus(
   }
   const reader = await remoteReader(opts, env, "status", !opts.watch);
   if (!reader) return undefined;
-  const shaped = await statusLineShaper(reader, env);
-  if (reader.note) process.stderr.write(shaped(reader.note));
+  const shaper = await statusShaper(reader, env);
+  const shaped = shaper.text;
+  let noted = false;
+  const sayNote = (): void => {
+    if (reader.note && !noted) process.stderr.write(shaped(reader.note));
+    noted = true;
+  };
   const { runId, baseUrl } = reader;
   const commandUrl = opts.backendUrl?.trim() || env.ORUN_BACKEND_URL;
   // Read once: a run's plan does not change.
@@ -341,10 +374,20 @@ export async function remoteStatus(
   const planArgument = (planId: string) => (argument ??= import("./recorded-plan.js").then((plans) => plans.runPlanArgument(storeDir, runId, planId, process.cwd())));
   if (!opts.watch) {
     // Times and leases are counted on the backend's clock (it dated them), not on this machine's.
-    const [run, { jobs, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
-    process.stdout.write(opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined })));
-    return 0;
+    try {
+      const [run, { jobs, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
+      // The masks of the jobs printed hide values in the note (the run's ID) too, so it is said once they are read.
+      await shaper.learn(jobs);
+      sayNote();
+      process.stdout.write(opts.json ? shaper.json(statusJson(run, jobs, await planName(run.planChecksum))) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined })));
+      return 0;
+    } finally {
+      sayNote();
+    }
   }
+  // A run not created yet holds no masks; one there has those of the jobs printed read first, as above.
+  await reader.client.listJobs(runId).then((jobs) => shaper.learn(jobs), () => undefined);
+  sayNote();
   // Each poll is one attempt with a short timeout: the watcher's loop is the retry, so a backend that went away
   // is reported after a few polls (not after the client's 2-minute retry budget) and picked up again when back.
   const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs: 0, requestTimeoutMs: Math.max(5_000, opts.intervalMs), onRetrying: () => undefined });
@@ -367,7 +410,8 @@ export async function remoteStatus(
       failures = 0;
       reported = undefined;
       const plan = !opts.json && run.stoppedReason ? await planArgument(run.planChecksum) : undefined;
-      frame = opts.json ? statusJson(run, jobs, await planName(run.planChecksum)) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: plan }));
+      await shaper.learn(jobs, client);
+      frame = opts.json ? shaper.json(statusJson(run, jobs, await planName(run.planChecksum))) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: plan }));
       frames.show(frame, opts.json ? frame : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl, planArgument: plan })));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {

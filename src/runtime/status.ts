@@ -500,18 +500,32 @@ function colorStatus(status: string, p: Palette): string {
 const RECORDS_AT_ONCE = 4;
 
 /** `orun status --all --json`: every execution as `{execID, meta, state}` (the --json shape), newest first. */
-export async function executionListJson(store: ExecutionStore): Promise<string> {
+/**
+ * `masks` (inside GitHub Actions): how each record's strings are masked, with the values its own steps masked (read
+ * after the record, as one execution's status reads them).
+ */
+export async function executionListJson(store: ExecutionStore, masks?: (execId: string) => Promise<(text: string) => string>): Promise<string> {
   const entries = await store.list();
   const rows = await mapLimited(entries, RECORDS_AT_ONCE, async ({ execId, meta }) => {
+    let row: unknown;
     try {
-      return snapshotObject(await readSnapshot(store, execId));
+      row = snapshotObject(await readSnapshot(store, execId));
     } catch (err) {
       // One unreadable record does not hide the others; it says what is wrong with it (and what is still readable).
       // `error` as under --json when a command fails (message, hint, file…): one shape for a script to read.
-      return { execID: execId, ...(meta ? { meta } : {}), ...jsonErrorOf(err, errorMessage(err)) };
+      row = { execID: execId, ...(meta ? { meta } : {}), ...jsonErrorOf(err, errorMessage(err)) };
     }
+    return masks ? maskedStrings(row, await masks(execId)) : row;
   });
   return `${JSON.stringify(rows, null, 2)}\n`;
+}
+
+/** `value` (parsed JSON) with each string, keys too, through `mask`. */
+function maskedStrings(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === "string") return mask(value);
+  if (Array.isArray(value)) return value.map((item) => maskedStrings(item, mask));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [mask(key), maskedStrings(item, mask)]));
 }
 
 /** `orun status --all`: one line per execution, running first, then newest first. */

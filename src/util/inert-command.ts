@@ -12,3 +12,13 @@ export function inertCommandText(text: string): string {
 export function ownLineText(text: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.GITHUB_ACTIONS === "true" ? inertCommandText(text) : text;
 }
+
+/**
+ * JSON text (as JSON.stringify writes it) for a GitHub Actions log: each string (keys too) through `mask`, and each
+ * `##[` in one written `##\u005b` — the same value to a JSON reader, no old-syntax command to the runner, which reads
+ * `##[` anywhere in a line. A `::` command must start its line, which no JSON line does: each starts with a bracket,
+ * a brace, a quote or a literal, and a line break inside a string is written `\n`.
+ */
+export function inertJsonText(json: string, mask: (text: string) => string = (text) => text): string {
+  return json.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => JSON.stringify(mask(JSON.parse(literal) as string)).replaceAll("##[", "##\\u005b"));
+}

@@ -717,7 +717,19 @@ function noRunsYet(intentRoot: string | undefined): string {
   return "No runs yet.\n\n  No intent.yaml in this folder or any folder above: start one in a project's folder (one holding intent.yaml,\n  or below it) with: orun run — or here, from a plan file, with: orun run <plan.json>\n";
 }
 
-export async function statusCommand(opts: { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean }): Promise<number> {
+type StatusOptions = { intent?: string; execId?: string; watch?: boolean; interval: number; json?: boolean; all?: boolean; detailed?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean };
+
+export async function statusCommand(opts: StatusOptions): Promise<number> {
+  // Inside GitHub Actions an error (a record damaged while watched) hides the values the record's steps masked, as the status does.
+  const known: KnownMasks = {};
+  try {
+    return await showStatus(opts, known);
+  } catch (err) {
+    throw known.masker ? (await import("../../runtime/output/gha-logs.js")).maskedError(err, known.masker) : err;
+  }
+}
+
+async function showStatus(opts: StatusOptions, known: KnownMasks): Promise<number> {
   const { readSnapshot, renderStatus, snapshotJson, isFinished, outcomeExitCode, renderExecutionList, executionListJson } = await import("../../runtime/status.js");
   const { detectTerminal, palette } = await import("../../runtime/output/terminal.js");
   // --all is a one-off listing of every execution: what only applies to one execution would be ignored in silence.
@@ -735,8 +747,15 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   const caps = detectTerminal(process.stdout);
   const colors = palette(caps.color);
   if (opts.all) {
-    const listed = opts.json ? await executionListJson(store) : await renderExecutionList(store, colors);
-    process.stdout.write(!opts.json && intentRoot === undefined && (await store.list()).length === 0 ? noRunsYet(intentRoot) : listed);
+    // Inside GitHub Actions each record's JSON (its jobs' errors) is masked with what its steps masked, no `##[` in it;
+    // the table (IDs, plan names, counts) is no workflow command.
+    const gha = process.env.GITHUB_ACTIONS === "true" ? await import("../../runtime/output/gha-logs.js") : undefined;
+    const recordMasks = gha && opts.json ? async (id: string) => {
+      const masker = await new gha.RecordMaskReader().read(await (await import("../../runtime/logs.js")).listLogs(store, id).catch(() => []));
+      return (text: string) => masker.mask(text);
+    } : undefined;
+    const listed = opts.json ? await executionListJson(store, recordMasks) : await renderExecutionList(store, colors);
+    process.stdout.write(!opts.json && intentRoot === undefined && (await store.list()).length === 0 ? noRunsYet(intentRoot) : !gha ? listed : opts.json ? (await import("../../util/inert-command.js")).inertJsonText(listed) : gha.inertCommandText(listed));
     return 0;
   }
   // --watch on an exact ID that has no record yet (a CI watcher started just before its run) waits for that record.
@@ -761,13 +780,21 @@ export async function statusCommand(opts: { intent?: string; execId?: string; wa
   // A log gets a frame when the run changed, not every poll: its duration (and a running job's) moves each second.
   const { watchFrames } = await import("../../runtime/output/watch-frames.js");
   const frames = watchFrames(caps.live, (text) => void process.stdout.write(text));
+  // Inside GitHub Actions the record's text (a job's error, a link's label, an ID) is printed as `orun logs` prints its
+  // own lines there: masked with the values all the record's steps masked, no line a workflow command (--json: no
+  // `##[` in a string). The masks are read after the record at each poll, so those of a step that masked a value
+  // before its job recorded an error that shows it are known when the error is printed.
+  const gha = process.env.GITHUB_ACTIONS === "true" ? await import("../../runtime/output/gha-logs.js") : undefined;
+  const masks = gha && new gha.RecordMaskReader();
   for (;;) {
     execId ??= await resolveId();
     if (execId) {
       const snapshot = await readSnapshot(store, execId);
       // Steps in the order they run, as orun logs shows them (read until found: a record keeps the plan it runs).
       if (opts.detailed) stepOrder ??= await (await import("../../runtime/logs.js")).readStepOrder(store, execId);
-      const render = (now: number): string => (opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, now, { detailed: opts.detailed, stepOrder }));
+      const masker = masks && (known.masker = await masks.read(await (await import("../../runtime/logs.js")).listLogs(store, execId).catch(() => [])));
+      const shaped = (text: string): string => (!gha || !masker ? text : opts.json ? gha.githubJsonText(masker, text) : gha.githubNoteText(masker, text));
+      const render = (now: number): string => shaped(opts.json ? snapshotJson(snapshot) : renderStatus(snapshot, colors, now, { detailed: opts.detailed, stepOrder }));
       const text = render(Date.now());
       if (!opts.watch) {
         process.stdout.write(text);

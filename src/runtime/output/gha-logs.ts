@@ -5,12 +5,13 @@
 // and handed to the runner as orun's `::add-mask::` lines, then the output is printed masked, between stop-commands
 // markers whose token no step can know, with no line starting with `##[`.
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { Masker } from "../../runners/github-actions/masker.js";
 import type { LogEntry } from "../logs.js";
 import { addMaskLines, inertToLogView, stopCommandsToken } from "./github-actions.js";
 import { StepMaskScanner } from "./step-masks.js";
-import { inertCommandText } from "../../util/inert-command.js";
+import { inertCommandText, inertJsonText } from "../../util/inert-command.js";
 
 export { inertCommandText };
 
@@ -37,6 +38,46 @@ export async function recordedJobMasks(scanned: LogEntry[]): Promise<Map<string,
     scanner.end();
   }
   return byJob;
+}
+
+/**
+ * The values a record's step logs masked, read as the logs grow (`orun status --watch` of a run going on): each read
+ * takes only what each log gained since the last, a step's last line without a newline once the step has ended.
+ */
+export class RecordMaskReader {
+  readonly masker = new Masker();
+  private readonly logs = new Map<string, { offset: number; decoder: StringDecoder; scanner: StepMaskScanner; ended: boolean }>();
+
+  async read(entries: readonly LogEntry[]): Promise<Masker> {
+    for (const entry of entries) {
+      if (entry.file === undefined) continue;
+      const file = entry.file;
+      let log = this.logs.get(file);
+      // A log shorter than what was read of it was written anew (the step ran again): read from its start.
+      const size = await stat(file).then((s) => s.size, () => undefined);
+      if (size === undefined) continue;
+      if (!log || size < log.offset) this.logs.set(file, (log = { offset: 0, decoder: new StringDecoder("utf8"), scanner: new StepMaskScanner((value) => this.masker.add(value)), ended: false }));
+      const reading = log;
+      if (size > reading.offset) {
+        // An unreadable or vanished log holds no mask (as logs reads it: empty).
+        await new Promise<void>((resolve) => {
+          const stream = createReadStream(file, { start: reading.offset, end: size - 1 });
+          stream.on("data", (chunk) => {
+            reading.offset += chunk.length;
+            reading.scanner.push(reading.decoder.write(chunk as Buffer));
+          });
+          stream.on("error", () => resolve());
+          stream.on("end", () => resolve());
+        });
+      }
+      if (entry.status !== "running" && !reading.ended) {
+        reading.scanner.push(reading.decoder.end());
+        reading.scanner.end();
+        reading.ended = true;
+      }
+    }
+    return this.masker;
+  }
 }
 
 /**
@@ -84,6 +125,14 @@ export function logTextMasks(log: string, sectionStarts: ReadonlySet<number> = n
  */
 export function githubNoteText(masker: Masker, text: string): string {
   return inertCommandText(masker.mask(text));
+}
+
+/**
+ * A JSON document orun prints (`status --json`, `run --json`) for a GitHub Actions log: the values of `masker` hidden
+ * in its strings and no `##[` in them (inertJsonText), still the same JSON to its reader but for the values hidden.
+ */
+export function githubJsonText(masker: Masker, json: string): string {
+  return inertJsonText(json, (text) => masker.mask(text));
 }
 
 /** `err` with the values of `masker` hidden in its message, as orun's other lines hide them (githubNoteText). */

@@ -27,8 +27,9 @@ async function createView(options: OutputOptions): Promise<Renderer> {
   // A slow reader of a pipe makes the local runner read step output at its pace (util/output-pressure.ts).
   if (stream === process.stdout) setOutputStream(stream);
   const write = (text: string): void => void stream.write(text);
-  if (options.json) return new (await import("./json.js")).JsonRenderer(write);
   const env = options.env ?? process.env;
+  // Inside GitHub Actions the summary lands in the workflow's log: masked with what the run's steps masked (run-masks.ts).
+  if (options.json) return new (await import("./json.js")).JsonRenderer(write, env.GITHUB_ACTIONS === "true" ? new (await import("./run-masks.js")).RunMasks() : undefined);
   const [{ detectTerminal, palette }, { ConsoleWriter }] = await Promise.all([import("./terminal.js"), import("./console-writer.js")]);
   const caps = detectTerminal(stream, env);
   const colors = palette(caps.color);
