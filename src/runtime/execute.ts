@@ -34,6 +34,7 @@ import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
+import { resumeOf, skipsCompletedSteps, type JobResume } from "./resumed-steps.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -219,6 +220,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         summaries.set(job.id, summarize(job, "cached"));
       } else toRun.push(job);
     }
+    const cachedSteps = resumedSteps(toRun, state, options);
 
     runner = await runnerReady;
     runContext = {
@@ -265,7 +267,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps, revision: revision ?? NO_REVISION }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => admission.signal.aborted, emit, latches };
+    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => admission.signal.aborted, emit, latches, cachedSteps };
     /** `held`: the hooks hold the job (remote state: claimed it) — told it as one held and not run (see stoppedBeforeStart). */
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
       if (status !== "waiting") {
@@ -322,8 +324,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (stopped() !== undefined) return stoppedBeforeStart(job, stopped()!, held);
       // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass
       // for this one's. They are moved aside, not deleted, until the job is known to start: a stop landing meanwhile
-      // leaves them where they were.
-      const earlier = previous !== undefined ? await store.setAsideJobLogs(execId, job.id, path.join(runContext!.scratchDir, "earlier-logs")) : undefined;
+      // leaves them where they were. The logs of the steps it skips (they completed then) stay: they are those steps'.
+      const earlier = previous !== undefined ? await store.setAsideJobLogs(execId, job.id, path.join(runContext!.scratchDir, "earlier-logs"), cachedSteps.get(job.id)) : undefined;
       const reason = stopped();
       if (reason !== undefined) {
         await earlier?.restore();
@@ -725,6 +727,22 @@ async function refuseMissingDependencies(
   });
 }
 
+/**
+ * Per job to run, the steps an earlier run of the execution completed that this resume skips (non-empty sets only):
+ * none under remote state, where the backend hands out whole jobs and records no steps (a job may be any runner's
+ * to run again), nor under a runner whose steps may rely on more than the job's folder (skipsCompletedSteps).
+ * Read after prepareResume: `--job X --retry` has cleared X, so all its steps run.
+ */
+function resumedSteps(toRun: readonly PlanJob[], state: ExecState, options: ExecuteOptions): Map<string, ReadonlySet<string>> {
+  const cached = new Map<string, ReadonlySet<string>>();
+  if (options.hooks || !skipsCompletedSteps(options.runner.name)) return cached;
+  for (const job of toRun) {
+    const { skipped } = resumeOf(job, state.jobs[job.id]);
+    if (skipped.size > 0) cached.set(job.id, skipped);
+  }
+  return cached;
+}
+
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */
 function prepareResume(state: ExecState, selection: Selection, options: ExecuteOptions): boolean {
   let changed = false;
@@ -929,10 +947,13 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     const ordered = orderSteps(job.steps);
     const keys = stepKeys(ordered);
     const notes: string[] = [];
-    // A resume skips what the execution completed (--job X --retry runs X again).
-    if (resumed?.state.jobs[job.id]?.status === "completed" && !(options.retry && selection.target?.id === job.id)) {
-      notes.push(`already completed in execution ${resumed.execId}: the run skips it`);
-    }
+    // A resume skips what the execution completed (--job X --retry runs X again), jobs and steps.
+    const retried = options.retry && selection.target?.id === job.id;
+    const recorded = resumed && !retried ? resumed.state.jobs[job.id] : undefined;
+    if (recorded?.status === "completed") notes.push(`already completed in execution ${resumed!.execId}: the run skips it`);
+    const resume = recorded && recorded.status !== "completed" ? resumeOf(job, recorded) : undefined;
+    const skipsSteps = !options.previewsRemoteState && skipsCompletedSteps(options.runner.name);
+    if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, skipsSteps, options.runner.name, resumed!.execId, options.previewsRemoteState === true));
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
     // Without --job: with it, the run refuses unless they completed (refused above), or waits under remote state.
     if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
@@ -972,6 +993,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
         retries: attemptsFor(job, step) - 1,
         timeout,
         onFailure: step.onFailure,
+        ...(skipsSteps && resume?.skipped.has(keys[i]!) ? { cached: true as const } : {}),
       };
     });
     return { job, dir, retries: Math.max(0, Number(job.retries ?? 0)), timeout: job.timeout, steps, note: notes.join("; ") || undefined };
@@ -995,6 +1017,23 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
   };
   ctx.emit({ type: "run-end", summary });
   return { summary, exitCode: 0 };
+}
+
+/**
+ * The dry-run's note on a resumed job some of whose steps completed earlier: where the run picks it up (`skips`), or
+ * why it runs them all again (resumed-steps.ts).
+ */
+function resumedStepsNote(resume: JobResume, skips: boolean, runner: string, execId: string, remote: boolean): string {
+  const done = [...resume.setUpAgain, ...resume.skipped]; // in step order: pre-phase ones come first
+  const them = done.length > 1 ? "them" : "it";
+  if (!skips) {
+    const why = remote ? "under remote state a job runs whole" : `the ${runner} runner restores nothing they left for later steps (${runner === "docker" ? "the job's container is new" : "GITHUB_ENV, GITHUB_OUTPUT, GITHUB_PATH"})`;
+    return `runs all its steps again, though execution ${execId} completed ${done.join(", ")}: ${why}`;
+  }
+  const skipped = [...resume.skipped];
+  if (resume.from === undefined) return `every step completed in execution ${execId}: the run skips ${them} and records the job completed`;
+  const setUp = resume.setUpAgain.length ? `; its pre-phase ${resume.setUpAgain.join(", ")} run${resume.setUpAgain.length > 1 ? "" : "s"} again (the clean-up after the failure may have undone ${resume.setUpAgain.length > 1 ? "their" : "its"} set-up)` : "";
+  return `resumes at step ${resume.from}: ${skipped.length ? `${skipped.join(", ")} completed in execution ${execId}, the run skips ${skipped.length > 1 ? "them" : "it"}` : "nothing before it is skipped"}${setUp}`;
 }
 
 /**
