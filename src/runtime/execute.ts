@@ -34,7 +34,7 @@ import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
-import { resumeOf, skipsCompletedSteps, type JobResume } from "./resumed-steps.js";
+import { resumeOf, whyNoStepSkipped, type JobResume } from "./resumed-steps.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -220,7 +220,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         summaries.set(job.id, summarize(job, "cached"));
       } else toRun.push(job);
     }
-    const cachedSteps = resumedSteps(toRun, state, options);
+    const cachedSteps = resumedSteps(toRun, state, whyNoStepSkipped(options.runner.name, previous?.runner, options.hooks !== undefined));
 
     runner = await runnerReady;
     runContext = {
@@ -340,7 +340,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // ended). The earlier logs go back — no step wrote any — and the earlier result stays.
       if (result.notStarted) {
         if (earlier) {
-          await store.clearJobLogs(execId, job.id);
+          // The logs of the steps a resume skips never left: they stay.
+          if (!cachedSteps.has(job.id)) await store.clearJobLogs(execId, job.id);
           await earlier.restore();
         }
         // Steps a cancel after its start would still run (`if: always()`) did not run either, as on GitHub: said, not left to guess.
@@ -728,14 +729,13 @@ async function refuseMissingDependencies(
 }
 
 /**
- * Per job to run, the steps an earlier run of the execution completed that this resume skips (non-empty sets only):
- * none under remote state, where the backend hands out whole jobs and records no steps (a job may be any runner's
- * to run again), nor under a runner whose steps may rely on more than the job's folder (skipsCompletedSteps).
- * Read after prepareResume: `--job X --retry` has cleared X, so all its steps run.
+ * Per job to run, the steps an earlier run of the execution completed that this resume skips (non-empty sets only);
+ * none when `noSkipping` says why not (whyNoStepSkipped). Read after prepareResume: `--job X --retry` has cleared X,
+ * so all its steps run.
  */
-function resumedSteps(toRun: readonly PlanJob[], state: ExecState, options: ExecuteOptions): Map<string, ReadonlySet<string>> {
+function resumedSteps(toRun: readonly PlanJob[], state: ExecState, noSkipping: string | undefined): Map<string, ReadonlySet<string>> {
   const cached = new Map<string, ReadonlySet<string>>();
-  if (options.hooks || !skipsCompletedSteps(options.runner.name)) return cached;
+  if (noSkipping !== undefined) return cached;
   for (const job of toRun) {
     const { skipped } = resumeOf(job, state.jobs[job.id]);
     if (skipped.size > 0) cached.set(job.id, skipped);
@@ -952,8 +952,9 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     const recorded = resumed && !retried ? resumed.state.jobs[job.id] : undefined;
     if (recorded?.status === "completed") notes.push(`already completed in execution ${resumed!.execId}: the run skips it`);
     const resume = recorded && recorded.status !== "completed" ? resumeOf(job, recorded) : undefined;
-    const skipsSteps = !options.previewsRemoteState && skipsCompletedSteps(options.runner.name);
-    if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, skipsSteps, options.runner.name, resumed!.execId, options.previewsRemoteState === true));
+    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, resumed.runner, options.previewsRemoteState === true) : undefined;
+    const skipsSteps = noSkipping === undefined;
+    if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, noSkipping, resumed!.execId));
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
     // Without --job: with it, the run refuses unless they completed (refused above), or waits under remote state.
     if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
@@ -1020,16 +1021,13 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
 }
 
 /**
- * The dry-run's note on a resumed job some of whose steps completed earlier: where the run picks it up (`skips`), or
- * why it runs them all again (resumed-steps.ts).
+ * The dry-run's note on a resumed job some of whose steps completed earlier: where the run picks it up, or why it
+ * runs them all again (`noSkipping`, resumed-steps.ts).
  */
-function resumedStepsNote(resume: JobResume, skips: boolean, runner: string, execId: string, remote: boolean): string {
+function resumedStepsNote(resume: JobResume, noSkipping: string | undefined, execId: string): string {
   const done = [...resume.setUpAgain, ...resume.skipped]; // in step order: pre-phase ones come first
   const them = done.length > 1 ? "them" : "it";
-  if (!skips) {
-    const why = remote ? "under remote state a job runs whole" : `the ${runner} runner restores nothing they left for later steps (${runner === "docker" ? "the job's container is new" : "GITHUB_ENV, GITHUB_OUTPUT, GITHUB_PATH"})`;
-    return `runs all its steps again, though execution ${execId} completed ${done.join(", ")}: ${why}`;
-  }
+  if (noSkipping !== undefined) return `runs all its steps again, though execution ${execId} completed ${done.join(", ")}: ${noSkipping}`;
   const skipped = [...resume.skipped];
   if (resume.from === undefined) return `every step completed in execution ${execId}: the run skips ${them} and records the job completed`;
   const setUp = resume.setUpAgain.length ? `; its pre-phase ${resume.setUpAgain.join(", ")} run${resume.setUpAgain.length > 1 ? "" : "s"} again (the clean-up after the failure may have undone ${resume.setUpAgain.length > 1 ? "their" : "its"} set-up)` : "";
@@ -1041,7 +1039,7 @@ function resumedStepsNote(resume: JobResume, skips: boolean, runner: string, exe
  * run refuses it (another plan's execution, results without a state.json), so a preview never passes what the run
  * refuses nor shows as to run what the resume skips.
  */
-async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ execId: string; state: ExecState } | undefined> {
+async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ execId: string; state: ExecState; runner?: string } | undefined> {
   const execId = options.execId;
   if (!execId) return undefined;
   const store = new ExecutionStore(options.storeDir);
@@ -1050,8 +1048,8 @@ async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ e
   // The run's refusals of the record, in its order: a remote runner's own record, then its state, then metadata of the wrong shape.
   await refuseResumingRunnerRecord(store, execId);
   const state = await loadState(store, execId, planChecksum(plan), plan, withPlan);
-  await store.readMetadataLeniently(execId);
-  return { execId, state };
+  const { meta } = await store.readMetadataLeniently(execId);
+  return { execId, state, runner: meta?.runner };
 }
 
 /**

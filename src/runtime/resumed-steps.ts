@@ -5,14 +5,20 @@ import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import type { JobState } from "./records/state.js";
 
 /**
- * Whether a resume under `runner` skips completed steps. Only the local runner's steps share nothing but the job's
- * folder, which outlives the run. A docker step may rely on what an earlier one installed in the job's container,
- * and a github-actions step on what earlier ones wrote to GITHUB_ENV, GITHUB_OUTPUT, GITHUB_PATH or GITHUB_STATE
- * (and on their outcomes, `steps.<id>`): a resume starts a new container, a new job context, and restores none of
- * that, so under those runners a resumed job runs all its steps again.
+ * Why a resume under `runner` runs all the steps of each job it runs again; undefined when it skips those an earlier
+ * run completed. Only the local runner's steps share nothing but the job's folder, which outlives the run. A docker
+ * step may rely on what an earlier one installed in the job's container, and a github-actions step on what earlier
+ * ones wrote to GITHUB_ENV, GITHUB_OUTPUT, GITHUB_PATH or GITHUB_STATE (and on their outcomes, `steps.<id>`): a resume
+ * starts a new container, a new job context, and restores none of that. Steps that ran under another runner than
+ * this one (`recordedBy`: the runner of the execution's last run, metadata.json) ran elsewhere. Under remote state the
+ * backend hands out whole jobs (any runner may run one again) and records no steps.
  */
-export function skipsCompletedSteps(runner: string): boolean {
-  return runner === "local";
+export function whyNoStepSkipped(runner: string, recordedBy: string | undefined, remoteState: boolean): string | undefined {
+  if (remoteState) return "under remote state a job runs whole";
+  if (runner === "docker") return "the docker runner restores nothing they left for later steps (the job's container is new)";
+  if (runner !== "local") return `the ${runner} runner restores nothing they left for later steps (GITHUB_ENV, GITHUB_OUTPUT, GITHUB_PATH)`;
+  if (recordedBy !== runner) return recordedBy ? `they ran under the ${recordedBy} runner, this run uses ${runner}` : "the record does not say which runner ran them";
+  return undefined;
 }
 
 /** Where a resume picks a job up (resumeOf). */

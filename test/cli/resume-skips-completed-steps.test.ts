@@ -7,12 +7,15 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { ORUN_BIN, PROJECT_ROOT, runOrun } from "../support/cli.js";
 import { planDir, readLines, recordFile } from "../runtime/helpers.js";
 import { signalIfAlive, until } from "../support/wait.js";
 import { readStateFile } from "../../src/runtime/records/state.js";
 
 const JOB = "app@dev.build";
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 
 /**
  * One job: a pre-phase `setup`, main `one`, `two` (fails until the file `fixed` exists; with `hold`, first waits
@@ -139,6 +142,9 @@ test("the dry-run of a resume previews the steps it skips, and that the github-a
   const preview = await runOrun(["run", "plan.json", "--exec-id", "D", "--dry-run", "--json"], { cwd: dir });
   assert.equal(preview.code, 0, preview.stderr);
   const shown = JSON.parse(preview.stdout) as { preview: { id: string; note?: string; steps: { key: string; cached?: boolean }[] }[] };
+  const schema = JSON.parse(await readFile(path.join(PROJECT_ROOT, "schemas/output/run.schema.json"), "utf8")) as object;
+  const validate = addFormats(new Ajv({ strict: true, allErrors: true, strictTypes: false, strictRequired: false })).compile(schema);
+  assert.ok(validate(shown), JSON.stringify(validate.errors));
   const job = shown.preview.find((entry) => entry.id === JOB)!;
   assert.deepEqual(
     job.steps.filter((step) => step.cached).map((step) => step.key),
@@ -161,6 +167,19 @@ test("under the github-actions runner a resume runs every step again", async (t)
   await failFirst(dir, "A");
   await writeFile(path.join(dir, "fixed"), "");
   const resumed = await runOrun(["run", "plan.json", "--exec-id", "A", "--runner", "github-actions"], { cwd: dir });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.deepEqual(await runs(dir), { setup: 2, one: 2, two: 2, three: 1, clean: 2, after: 1 });
+});
+
+test("a local resume runs again the steps another runner completed", async (t) => {
+  const dir = await stepsPlan(t);
+  const first = await runOrun(["run", "plan.json", "--exec-id", "O", "--runner", "github-actions"], { cwd: dir });
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  assert.equal((await recordedSteps(dir, "O"))?.one, "completed");
+  await writeFile(path.join(dir, "fixed"), "");
+  const preview = await runOrun(["run", "plan.json", "--exec-id", "O", "--dry-run"], { cwd: dir });
+  assert.match(preview.stdout, /runs all its steps again, though execution O completed setup, one: they ran under the github-actions runner, this run uses local/);
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "O"], { cwd: dir });
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
   assert.deepEqual(await runs(dir), { setup: 2, one: 2, two: 2, three: 1, clean: 2, after: 1 });
 });
