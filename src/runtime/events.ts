@@ -15,6 +15,8 @@ export interface StepPreview {
   retries: number;
   timeout?: string;
   onFailure?: string;
+  /** Resuming an execution: the step completed in an earlier run, and the run skips it (resumed-steps.ts). */
+  cached?: true;
 }
 
 export interface JobPreview {
@@ -149,6 +151,8 @@ export type RunEvent =
     }
   | { type: "job-cached"; job: PlanJob }
   | { type: "step-start"; job: PlanJob; step: PlanStep; stepKey: string; index: number; total: number; cwd: string; attempt: number; attempts: number }
+  /** A step a resume does not run again: it completed in an earlier run of the execution (resumed-steps.ts). */
+  | { type: "step-cached"; job: PlanJob; stepKey: string; index: number; total: number }
   | { type: "step-output"; job: PlanJob; stepKey: string; chunk: string }
   | { type: "step-retry"; job: PlanJob; stepKey: string; attempt: number; attempts: number; error: string }
   | {

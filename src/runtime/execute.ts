@@ -34,6 +34,7 @@ import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
+import { resumeOf, whyNoStepSkipped, type JobResume } from "./resumed-steps.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -219,6 +220,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         summaries.set(job.id, summarize(job, "cached"));
       } else toRun.push(job);
     }
+    const cachedSteps = resumedSteps(toRun, state, whyNoStepSkipped(options.runner.name, previous?.runner, options.hooks !== undefined));
 
     runner = await runnerReady;
     runContext = {
@@ -267,7 +269,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps, revision: revision ?? NO_REVISION }) };
     };
     const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => options.hooks?.runStopped?.(failFastAfter !== undefined) ?? failFastAfter !== undefined, emit, latches };
+    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => options.hooks?.runStopped?.(failFastAfter !== undefined) ?? failFastAfter !== undefined, emit, latches, cachedSteps };
     /** `held`: the hooks hold the job (remote state: claimed it) — told it as one held and not run (see stoppedBeforeStart). */
     const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
       if (status !== "waiting") {
@@ -324,8 +326,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (stopped() !== undefined) return stoppedBeforeStart(job, stopped()!, held);
       // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass
       // for this one's. They are moved aside, not deleted, until the job is known to start: a stop landing meanwhile
-      // leaves them where they were.
-      const earlier = previous !== undefined ? await store.setAsideJobLogs(execId, job.id, path.join(runContext!.scratchDir, "earlier-logs")) : undefined;
+      // leaves them where they were. The logs of the steps it skips (they completed then) stay: they are those steps'.
+      const earlier = previous !== undefined ? await store.setAsideJobLogs(execId, job.id, path.join(runContext!.scratchDir, "earlier-logs"), cachedSteps.get(job.id)) : undefined;
       const reason = stopped();
       if (reason !== undefined) {
         await earlier?.restore();
@@ -340,7 +342,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // ended). The earlier logs go back — no step wrote any — and the earlier result stays.
       if (result.notStarted) {
         if (earlier) {
-          await store.clearJobLogs(execId, job.id);
+          // The logs of the steps a resume skips never left: they stay.
+          if (!cachedSteps.has(job.id)) await store.clearJobLogs(execId, job.id);
           await earlier.restore();
         }
         // Steps a cancel after its start would still run (`if: always()`) did not run either, as on GitHub: said, not left to guess.
@@ -726,6 +729,21 @@ async function refuseMissingDependencies(
   });
 }
 
+/**
+ * Per job to run, the steps an earlier run of the execution completed that this resume skips (non-empty sets only);
+ * none when `noSkipping` says why not (whyNoStepSkipped). Read after prepareResume: `--job X --retry` has cleared X,
+ * so all its steps run.
+ */
+function resumedSteps(toRun: readonly PlanJob[], state: ExecState, noSkipping: string | undefined): Map<string, ReadonlySet<string>> {
+  const cached = new Map<string, ReadonlySet<string>>();
+  if (noSkipping !== undefined) return cached;
+  for (const job of toRun) {
+    const { skipped } = resumeOf(job, state.jobs[job.id]);
+    if (skipped.size > 0) cached.set(job.id, skipped);
+  }
+  return cached;
+}
+
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */
 function prepareResume(state: ExecState, selection: Selection, options: ExecuteOptions): boolean {
   let changed = false;
@@ -930,10 +948,14 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     const ordered = orderSteps(job.steps);
     const keys = stepKeys(ordered);
     const notes: string[] = [];
-    // A resume skips what the execution completed (--job X --retry runs X again).
-    if (resumed?.state.jobs[job.id]?.status === "completed" && !(options.retry && selection.target?.id === job.id)) {
-      notes.push(`already completed in execution ${resumed.execId}: the run skips it`);
-    }
+    // A resume skips what the execution completed (--job X --retry runs X again), jobs and steps.
+    const retried = options.retry && selection.target?.id === job.id;
+    const recorded = resumed && !retried ? resumed.state.jobs[job.id] : undefined;
+    if (recorded?.status === "completed") notes.push(`already completed in execution ${resumed!.execId}: the run skips it`);
+    const resume = recorded && recorded.status !== "completed" ? resumeOf(job, recorded) : undefined;
+    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, resumed.runner, options.previewsRemoteState === true) : undefined;
+    const skipsSteps = noSkipping === undefined;
+    if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, noSkipping, resumed!.execId));
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
     // Without --job: with it, the run refuses unless they completed (refused above), or waits under remote state.
     if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
@@ -973,6 +995,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
         retries: attemptsFor(job, step) - 1,
         timeout,
         onFailure: step.onFailure,
+        ...(skipsSteps && resume?.skipped.has(keys[i]!) ? { cached: true as const } : {}),
       };
     });
     return { job, dir, retries: Math.max(0, Number(job.retries ?? 0)), timeout: job.timeout, steps, note: notes.join("; ") || undefined };
@@ -999,11 +1022,25 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
 }
 
 /**
+ * The dry-run's note on a resumed job some of whose steps completed earlier: where the run picks it up, or why it
+ * runs them all again (`noSkipping`, resumed-steps.ts).
+ */
+function resumedStepsNote(resume: JobResume, noSkipping: string | undefined, execId: string): string {
+  const done = [...resume.setUpAgain, ...resume.skipped]; // in step order: pre-phase ones come first
+  const them = done.length > 1 ? "them" : "it";
+  if (noSkipping !== undefined) return `runs all its steps again, though execution ${execId} completed ${done.join(", ")}: ${noSkipping}`;
+  const skipped = [...resume.skipped];
+  if (resume.from === undefined) return `every step completed in execution ${execId}: the run skips ${them} and records the job completed`;
+  const setUp = resume.setUpAgain.length ? `; its pre-phase ${resume.setUpAgain.join(", ")} run${resume.setUpAgain.length > 1 ? "" : "s"} again (the clean-up after the failure may have undone ${resume.setUpAgain.length > 1 ? "their" : "its"} set-up)` : "";
+  return `resumes at step ${resume.from}: ${skipped.length ? `${skipped.join(", ")} completed in execution ${execId}, the run skips ${skipped.length > 1 ? "them" : "it"}` : "nothing before it is skipped"}${setUp}`;
+}
+
+/**
  * A dry-run of an existing execution (--exec-id / ORUN_EXEC_ID): its state, read and nothing written, refused as the
  * run refuses it (another plan's execution, results without a state.json), so a preview never passes what the run
  * refuses nor shows as to run what the resume skips.
  */
-async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ execId: string; state: ExecState } | undefined> {
+async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ execId: string; state: ExecState; runner?: string } | undefined> {
   const execId = options.execId;
   if (!execId) return undefined;
   const store = new ExecutionStore(options.storeDir);
@@ -1012,8 +1049,8 @@ async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ e
   // The run's refusals of the record, in its order: a remote runner's own record, then its state, then metadata of the wrong shape.
   await refuseResumingRunnerRecord(store, execId);
   const state = await loadState(store, execId, planChecksum(plan), plan, withPlan);
-  await store.readMetadataLeniently(execId);
-  return { execId, state };
+  const { meta } = await store.readMetadataLeniently(execId);
+  return { execId, state, runner: meta?.runner };
 }
 
 /**

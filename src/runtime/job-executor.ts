@@ -37,6 +37,8 @@ export interface JobExecutorDeps {
   runStopped?: () => boolean;
   /** Set when jobs may be handed over (Runner.handOff; not under remote state, whose hooks admit each job). */
   latches?: JobLatches;
+  /** Resuming: per job, the steps an earlier run completed that are not run again (resumed-steps.ts); non-empty sets only. */
+  cachedSteps?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -188,6 +190,8 @@ export function handOverFirstStep(deps: JobExecutorDeps, job: PlanJob, after: Pl
   const { runner, latches } = deps;
   if (!latches || !runner.handOff || runner.startJob || runner.finishJob || deps.signal.aborted) return undefined;
   if ((job.gates ?? []).length > 0 || requiresApproval(job) || job.steps.length === 0) return undefined;
+  // A resumed job's first step may be one it skips.
+  if (deps.cachedSteps?.has(job.id)) return undefined;
   const steps = orderSteps(job.steps);
   const step = steps[0]!;
   const key = stepKeys(steps)[0]!;
@@ -273,7 +277,9 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   const started = Date.now();
   const steps = orderSteps(job.steps);
   const keys = stepKeys(steps);
-  const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, "pending" as const])) };
+  // Steps an earlier run completed keep that record; the others start pending.
+  const cached = deps.cachedSteps?.get(job.id);
+  const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, cached?.has(key) ? ("completed" as const) : ("pending" as const)])) };
   deps.state.jobs[job.id] = jobState;
   deps.writer.schedule();
   deps.emit({ type: "job-start", job, ...(startNote !== undefined ? { note: startNote } : {}) });
@@ -309,6 +315,10 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const key = keys[i]!;
+    if (cached?.has(key)) {
+      deps.emit({ type: "step-cached", job, stepKey: key, index: i, total: steps.length });
+      continue;
+    }
     // After a fatal failure only post steps (clean-up) still run, and steps whose condition the runner
     // evaluates against the failure (github-actions `if: always()` / `failure()`).
     // A handed-over first step that already started is under way: it ends as the cancel leaves it.

@@ -159,3 +159,25 @@ test("a job's earlier logs set aside: discard has removed them when it resolves,
   assert.match(warnings[0]!, /^cannot remove the logs of api@dev\.build's earlier run, set aside in .*earlier-logs\/api@dev\.build: .*not a directory/i);
   assert.equal(await readFile(path.join(`${scratch}.moved`, "api@dev.build", "s1.log"), "utf8"), "earlier attempt\n");
 });
+
+test("a resumed job's earlier logs set aside but the kept steps': those stay in the record, and restore puts the others back beside them", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  const job = "api@dev.build";
+  await mkdir(store.jobLogDir("e1", job), { recursive: true });
+  for (const key of ["one", "two"]) await writeFile(store.stepLogFile("e1", job, key), `${key} earlier\n`);
+  const scratch = path.join(dir, "scratch", "earlier-logs");
+
+  const earlier = await store.setAsideJobLogs("e1", job, scratch, new Set(["one"]));
+  assert.ok(earlier);
+  assert.deepEqual(await readdir(store.jobLogDir("e1", job)), ["one.log"], "only the skipped step's log stays");
+  await earlier.restore();
+  assert.deepEqual((await readdir(store.jobLogDir("e1", job))).sort(), ["one.log", "two.log"]);
+  assert.equal(await readFile(store.stepLogFile("e1", job, "two"), "utf8"), "two earlier\n");
+
+  const again = await store.setAsideJobLogs("e1", job, scratch, new Set(["one"]));
+  await again!.discard();
+  assert.deepEqual(await readdir(store.jobLogDir("e1", job)), ["one.log"]);
+  assert.equal(await readFile(store.stepLogFile("e1", job, "one"), "utf8"), "one earlier\n");
+});

@@ -123,7 +123,8 @@ class HeldOutput {
 interface StepRecord {
   index: number;
   key: string;
-  status: "completed" | "failed" | "skipped";
+  /** `cached`: a resume skipped it (it completed in an earlier run). */
+  status: "completed" | "failed" | "skipped" | "cached";
   durationMs: number;
 }
 
@@ -213,6 +214,9 @@ export class GithubActionsRenderer implements Renderer {
         break;
       case "step-end":
         this.stepEnd(event);
+        break;
+      case "step-cached":
+        this.stepCached(event);
         break;
       case "mask":
         this.addMask(event.value);
@@ -364,6 +368,16 @@ export class GithubActionsRenderer implements Renderer {
     this.write(lines);
   }
 
+  /** A step a resume skipped: one line where its group would be, as for a skipped step. */
+  private stepCached(event: Extract<RunEvent, { type: "step-cached" }>): void {
+    const view = this.jobs.get(event.job.id);
+    if (!view) return;
+    view.stepTotal = event.total;
+    view.ended.push({ index: event.index, key: event.stepKey, status: "cached", durationMs: 0 });
+    const number = String(event.index + 1).padStart(2, "0");
+    this.write([...this.guard(view.pending.splice(0)), ...this.guard([`  ⚡  ${number} ${printable(event.stepKey)}  cached · completed in an earlier run`])]);
+  }
+
   private postJobLogs(job: PlanJob, chunk: string): void {
     const view = this.jobs.get(job.id);
     const lines = this.guard(view ? view.pending.splice(0) : []);
@@ -379,14 +393,15 @@ export class GithubActionsRenderer implements Renderer {
     const name = this.jobName(job);
     const passed = view.ended.filter((step) => step.status === "completed").length;
     const failed = view.ended.filter((step) => step.status === "failed").length;
-    const skipped = Math.max(0, view.stepTotal - passed - failed);
-    const slowest = view.ended.filter((step) => step.status !== "skipped").reduce<StepRecord | undefined>((a, b) => (a && a.durationMs >= b.durationMs ? a : b), undefined);
+    const cached = view.ended.filter((step) => step.status === "cached").length;
+    const skipped = Math.max(0, view.stepTotal - passed - failed - cached);
+    const slowest = view.ended.filter((step) => step.status === "completed" || step.status === "failed").reduce<StepRecord | undefined>((a, b) => (a && a.durationMs >= b.durationMs ? a : b), undefined);
     const duration = formatDuration(event.durationMs);
     const head = event.status === "completed" ? `✓ ${name} completed · ${duration}` : event.released ? `↷ ${name} released · ${duration}` : `✕ ${name} failed · ${duration}`;
     const lines = [...view.pending, "", SEPARATOR, head];
     lines.push(`  ${"component".padEnd(12)}${printable(job.component)}`);
     lines.push(`  ${"env".padEnd(12)}${printable(job.environment)}`);
-    lines.push(`  ${"steps".padEnd(12)}${passed} passed, ${failed} failed, ${skipped} skipped`);
+    lines.push(`  ${"steps".padEnd(12)}${passed} passed, ${failed} failed, ${skipped} skipped${cached ? `, ${cached} cached` : ""}`);
     if (slowest) lines.push(`  ${"slowest".padEnd(12)}${printable(slowest.key)} ${formatDuration(slowest.durationMs)}`);
     if (event.released) lines.push(`  ${"reason".padEnd(12)}${event.released}`);
     else if (event.status === "failed") {

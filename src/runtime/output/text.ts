@@ -48,6 +48,8 @@ export class TextRenderer implements Renderer {
    * something (its first step, its end): a cancel during the set-up leaves the job not started, and no `▶` says it was.
    */
   private readonly startLines = new Map<string, string>();
+  /** Each running job's steps a resume skipped (completed in an earlier run), named on the job's result line. */
+  private readonly cachedSteps = new Map<string, string[]>();
 
   constructor(private readonly options: TextOptions) {}
 
@@ -102,6 +104,14 @@ export class TextRenderer implements Renderer {
           out(`${this.indent()}  ${p.cyan("●")} ${this.prefix(event.job)}${printable(event.stepKey)} (${event.index + 1}/${event.total})${attempt}  ${p.dim(`cwd ${printable(event.cwd)}`)}`);
         }
         break;
+      case "step-cached": {
+        const cached = this.cachedSteps.get(event.job.id) ?? [];
+        this.cachedSteps.set(event.job.id, [...cached, event.stepKey]);
+        if (!this.options.verbose) break;
+        this.showStart(event.job);
+        out(`${this.indent()}  ${p.dim("⚡")} ${this.prefix(event.job)}${printable(event.stepKey)} (${event.index + 1}/${event.total})  ${p.dim("cached · completed in an earlier run")}`);
+        break;
+      }
       case "step-output":
         if (!this.options.verbose) break;
         this.showStart(event.job);
@@ -235,8 +245,11 @@ export class TextRenderer implements Renderer {
     const cwds = this.stepCwds.get(event.job.id);
     this.stepCwds.delete(event.job.id);
     this.phases.delete(event.job.id);
+    const cached = this.cachedSteps.get(event.job.id);
+    this.cachedSteps.delete(event.job.id);
+    const cachedText = cached ? `cached ${cached.map((key) => printable(key)).join(", ")} (completed in an earlier run)` : "";
     if (event.status === "completed") {
-      out(`${this.indent()}${p.green("✓")} ${this.label(event.job)}  ${duration}`);
+      out(`${this.indent()}${p.green("✓")} ${this.label(event.job)}  ${duration}${cached ? `  ${p.dim(`· ${cachedText}`)}` : ""}`);
       return;
     }
     const pad = `${this.indent()}   `;
@@ -253,6 +266,7 @@ export class TextRenderer implements Renderer {
     const summary = event.error ? errorSummary(event.error.replace(/^step [^:]+: /, "")) : undefined;
     out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  ${summary?.short ? summary.summary : "failed"}`);
     if (event.failedStep) out(`${pad}step  ${printable(event.failedStep)}`);
+    if (cached) out(`${pad}${p.dim(cachedText)}`);
     if (summary) out(`${pad}error ${printable(summary.summary)}`);
     const cwd = event.failedStep === undefined ? undefined : cwds?.get(event.failedStep);
     const hint = hintFor(event.error ?? "", { cwd, localActionRoot: event.localActionRoot });
@@ -369,6 +383,7 @@ export class TextRenderer implements Renderer {
         step.onFailure && step.onFailure.trim().toLowerCase() !== "stop" ? `onFailure ${printable(step.onFailure)}` : "",
         step.shell ? `shell ${printable(step.shell)}` : "",
         step.cwd !== preview.dir ? `cwd ${printable(step.cwd)}` : "",
+        step.cached ? "cached: completed earlier, the resume skips it" : "",
       ].filter(Boolean);
       // A command of several lines shows its first and `…`. Only spaces and tabs are trimmed: a hidden character at an
       // end (U+FEFF, U+2028, a lone CR that would overwrite the line) is shown escaped, not dropped.

@@ -183,16 +183,34 @@ export class ExecutionStore {
    * Moves the logs of a job's earlier run out of the record, into a folder below `asideDir` (the run's scratch space), until
    * it is known whether the job runs again: `restore` puts them back (it did not), `discard` removes them — never
    * rejecting: logs it cannot remove are out of the record already, so the run goes on, with a warning naming them.
-   * Undefined when the job has no logs. Refused as clearJobLogs is when the folder cannot be moved.
+   * Undefined when the job has no logs. Refused as clearJobLogs is when the folder cannot be moved. `keep`: steps
+   * (keys) whose logs stay where they are — a resume skips them (resumed-steps.ts), so their logs are still theirs.
    */
-  async setAsideJobLogs(execId: string, jobId: string, asideDir: string): Promise<{ restore(): Promise<void>; discard(): Promise<void> } | undefined> {
+  async setAsideJobLogs(execId: string, jobId: string, asideDir: string, keep?: ReadonlySet<string>): Promise<{ restore(): Promise<void>; discard(): Promise<void> } | undefined> {
     const dir = this.jobLogDir(execId, jobId);
     const aside = path.join(asideDir, safeSegment(jobId));
+    const kept = new Set([...(keep ?? [])].map((key) => path.basename(this.stepLogFile(execId, jobId, key))));
     try {
       await mkdir(asideDir, { recursive: true });
       // Left by a run of this record that died before it removed its scratch space.
       await rm(aside, { recursive: true, force: true });
-      await rename(dir, aside);
+      if (kept.size === 0) await rename(dir, aside);
+      else {
+        // File by file: a kept log never leaves the record, not even for a moment a crash could make last.
+        const names = (await readdir(dir)).filter((name) => !kept.has(name));
+        await mkdir(aside);
+        const moved: string[] = [];
+        try {
+          for (const name of names) {
+            await rename(path.join(dir, name), path.join(aside, name));
+            moved.push(name);
+          }
+        } catch (err) {
+          // Refused with the record as it was: the logs moved so far go back.
+          for (const name of moved) await rename(path.join(aside, name), path.join(dir, name)).catch(() => undefined);
+          throw err;
+        }
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT" && !(await exists(dir))) return undefined;
       throw new OrunError(`cannot clear the logs of ${jobId}'s earlier run: ${fileSystemReason(err)}`, { location: { file: dir }, ...ownershipHint(err), cause: err });
@@ -200,7 +218,8 @@ export class ExecutionStore {
     return {
       restore: async () => {
         try {
-          await rename(aside, dir);
+          if (kept.size === 0) await rename(aside, dir);
+          else for (const name of await readdir(aside)) await rename(path.join(aside, name), path.join(dir, name));
         } catch (err) {
           throw new OrunError(`cannot put back the logs of ${jobId}'s earlier run (the run was stopped before the job started): ${fileSystemReason(err)}`, { location: { file: aside }, cause: err });
         }
