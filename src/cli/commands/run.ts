@@ -556,7 +556,9 @@ async function runPlan(
       renderer,
       signal: abort.signal,
     });
-    return result.exitCode === 130 && abort.signal.aborted ? stoppedBy : result.exitCode;
+    if (result.exitCode === 130 && abort.signal.aborted) return stoppedBy;
+    // A job that ran here and was taken over by another runner meanwhile: its verdict here counted for nothing.
+    return result.exitCode === 0 && remote && remote.hooks.resultsNotRecorded().length > 0 ? 1 : result.exitCode;
   } catch (err) {
     // Stopped before the run began (a remote runner canceled while registering): it said so and kept no record;
     // the exit is the signal's, as a canceled run's is, not a failure's.
