@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { api, backendOnStore, planOf, sql, type StoreKind } from "../helpers.js";
+import { api, backendOnStore, planOf, sql, startTestBackend, testDatabase, tokenFor, type StoreKind } from "../helpers.js";
 import { releaseExpiredLeases, type Clock } from "../../../src/remote/backend/coordinator.js";
 import { repositoryIdFor } from "../../support/oidc-issuer.js";
 
@@ -192,6 +192,36 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         assert.match(String(res.body.error), /^claimKey must be 16 to 256 base64url characters/);
       }
       assert.equal((await row(runId)).status, "pending");
+    });
+  });
+}
+
+for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
+  describe(`lease secrets on a ${kind} database from before them`, () => {
+    it("migrates it: a job running under a runner ID alone keeps working, and new claims get secrets", { timeout: 60_000 }, async (t) => {
+      const db = await testDatabase(kind);
+      if (!db) return t.skip("PostgreSQL unavailable");
+      let backend = await startTestBackend(db.url);
+      try {
+        const token = await tokenFor(backend.store, REPO);
+        const call = (method: string, path: string, body?: unknown) => api(backend.url, token, method, path, body);
+        assert.equal((await call("POST", "/v1/runs", { plan: planOf({ a: [], b: [] }), runId: "before" })).status, 201);
+        assert.equal((await call("POST", "/v1/runs/before/jobs/a/claim", { runnerId: "r-old" })).body.claimed, true);
+        await backend.stop();
+        // Back to schema 20: the job was claimed by a backend that had no lease columns.
+        for (const statement of ["ALTER TABLE jobs DROP COLUMN lease_hash", "ALTER TABLE jobs DROP COLUMN claim_key_hash", "DELETE FROM schema_migrations WHERE version = 21"]) await sql(db.url, statement);
+        backend = await startTestBackend(db.url);
+        const heartbeat = await call("POST", "/v1/runs/before/jobs/a/heartbeat", { runnerId: "r-old" });
+        assert.deepEqual([heartbeat.status, heartbeat.body], [200, { ok: true }], heartbeat.text);
+        assert.equal((await call("POST", "/v1/runs/before/logs/a?append=true&offset=0&runnerId=r-old", "x\n")).status, 200);
+        assert.equal((await call("POST", "/v1/runs/before/jobs/a/update", { runnerId: "r-old", status: "success" })).status, 200);
+        const b = await call("POST", "/v1/runs/before/jobs/b/claim", { runnerId: "r-new", claimKey: key(20) });
+        assert.match(String(b.body.leaseToken), /^[A-Za-z0-9_-]{43}$/, b.text);
+        assert.equal((await call("POST", "/v1/runs/before/jobs/b/update", { runnerId: "r-new", status: "success" })).status, 403);
+      } finally {
+        await backend.stop();
+        await db.cleanup();
+      }
     });
   });
 }
