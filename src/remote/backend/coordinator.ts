@@ -357,7 +357,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
   // Its holder, by runner ID and — for a job claimed with a lease — by its lease secret or the claim's key.
   const holder = isHeldBy(job, runnerId) && holderProof(job, options) !== undefined;
   // A stopped run starts no job: not a pending one, nor one whose runner stopped heartbeating (no takeover).
-  if (stopped && ((job.status === "pending" && !holder) || (job.status === "running" && job.runnerId !== runnerId && isLeaseExpired(job, clock)))) {
+  if (stopped && !holder && (job.status === "pending" || (job.status === "running" && isLeaseExpired(job, clock)))) {
     const status = job.status === "pending" ? "skipped" : "failed";
     endInStoppedRun(job, stopped, iso);
     return finishMutation({ claimed: false, currentStatus: status, depsBlocked: true, stop: true, reason: job.lastError ?? stopped }, [job]);
