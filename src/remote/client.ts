@@ -23,7 +23,8 @@ import type {
   UpdateRequest,
   UpdateResponse,
 } from "./protocol.js";
-import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER, clipError } from "./protocol.js";
+import { LEASE_HEADER, LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER, clipError } from "./protocol.js";
+import { randomBytes } from "node:crypto";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
 import { processProxyFetch, proxyRefusal, proxyStatus } from "../util/proxy-fetch.js";
@@ -111,6 +112,14 @@ interface RequestOptions {
   signal?: AbortSignal;
   /** How long retries may go on (default: the client's retry budget). */
   budgetMs?: number;
+  /** The job's lease secret (ClaimResponse.leaseToken), sent as LEASE_HEADER. */
+  lease?: string;
+}
+
+/** What a holder's request for its job carries: its lease secret, when the claim gave one. */
+interface HolderOptions {
+  signal?: AbortSignal;
+  lease?: string;
 }
 
 export class BackendClient {
@@ -158,9 +167,13 @@ export class BackendClient {
     return this.json(`/v1/runs/${seg(runId)}/runnable`, { query: { job: options.job, waitMs: options.waitMs }, holdMs: options.waitMs, signal: options.signal });
   }
 
-  /** `retry`: reopen the job if it failed (ClaimRequest); a repeat of a retry that landed is the holder's same claim. */
+  /**
+   * `retry`: reopen the job if it failed (ClaimRequest); a repeat of a retry that landed is the holder's same claim.
+   * Every claim asks for a lease secret with a claim key of its own, which the client's retries of it send again.
+   */
   claim(runId: string, jobId: string, runnerId: string, options: { signal?: AbortSignal; retry?: boolean } = {}): Promise<ClaimResponse> {
-    const body: ClaimRequest = options.retry ? { runnerId, retry: true } : { runnerId };
+    const claimKey = randomBytes(24).toString("base64url");
+    const body: ClaimRequest = options.retry ? { runnerId, retry: true, claimKey } : { runnerId, claimKey };
     return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/claim`, { method: "POST", body, signal: options.signal });
   }
 
@@ -168,20 +181,20 @@ export class BackendClient {
    * `skipped` is accepted from the job's owner by this backend; backends before it answer 400. The error is
    * clipped as the backend keeps it: a backend capping update bodies at 64 KiB refused a long one with 413.
    */
-  update(runId: string, jobId: string, body: UpdateRequest, options: { signal?: AbortSignal } = {}): Promise<UpdateResponse> {
+  update(runId: string, jobId: string, body: UpdateRequest, options: HolderOptions = {}): Promise<UpdateResponse> {
     const sent = typeof body.error === "string" ? { ...body, error: clipError(body.error) } : body;
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body: sent, signal: options.signal });
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/update`, { method: "POST", body: sent, signal: options.signal, lease: options.lease });
   }
 
   /** Gives back a job this runner holds, unfinished (ReleaseRequest); a backend without the API answers 404. */
-  release(runId: string, jobId: string, body: ReleaseRequest, options: { signal?: AbortSignal } = {}): Promise<ReleaseResponse> {
+  release(runId: string, jobId: string, body: ReleaseRequest, options: HolderOptions = {}): Promise<ReleaseResponse> {
     const sent = typeof body.reason === "string" ? { ...body, reason: clipError(body.reason) } : body;
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/release`, { method: "POST", body: sent, signal: options.signal });
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/release`, { method: "POST", body: sent, signal: options.signal, lease: options.lease });
   }
 
   /** `budgetMs`: give up retrying after this long (the next beat is due then anyway). */
-  heartbeat(runId: string, jobId: string, runnerId: string, options: { budgetMs?: number; signal?: AbortSignal } = {}): Promise<HeartbeatResponse> {
-    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId }, budgetMs: options.budgetMs, signal: options.signal });
+  heartbeat(runId: string, jobId: string, runnerId: string, options: HolderOptions & { budgetMs?: number } = {}): Promise<HeartbeatResponse> {
+    return this.json(`/v1/runs/${seg(runId)}/jobs/${seg(jobId)}/heartbeat`, { method: "POST", body: { runnerId }, budgetMs: options.budgetMs, signal: options.signal, lease: options.lease });
   }
 
   /**
@@ -189,8 +202,8 @@ export class BackendClient {
    * refused once the job is no longer that runner's. `followed`: someone follows the run's logs (this backend
    * says; v2 does not).
    */
-  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number; followed?: boolean }> {
-    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset, runnerId }, signal: options.signal });
+  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string, options: HolderOptions = {}): Promise<{ bytes: number; followed?: boolean }> {
+    return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset, runnerId }, signal: options.signal, lease: options.lease });
   }
 
   async replaceLog(runId: string, jobId: string, content: string, options: { signal?: AbortSignal } = {}): Promise<{ bytes: number }> {
@@ -264,6 +277,7 @@ export class BackendClient {
           Authorization: `Bearer ${token}`,
           "User-Agent": `orun-cli/${VERSION}`,
           Accept: "application/json",
+          ...(options.lease ? { [LEASE_HEADER]: options.lease } : {}),
         };
         let body: string | undefined;
         if (options.raw !== undefined) {
@@ -388,7 +402,8 @@ async function readError(res: Response): Promise<ErrorBody> {
 }
 
 function toBackendError(status: number, error: ErrorBody, credential: TokenSource["kind"]): BackendError {
-  if (status === 401 || status === 403) {
+  // The credential is fine: the request lacks the job's lease secret (another claim holds the job).
+  if (status === 401 || (status === 403 && error.code !== "LEASE_REFUSED")) {
     const hint =
       credential === "token"
         ? "ORUN_TOKEN is set but this backend refused it: use a token it issued, not revoked, for the run's namespace (`orun backend token list --database <the database orun backend serve printed at its start>`)"

@@ -119,6 +119,11 @@ interface ActiveJob {
   leaseEnds(): number;
   /** A heartbeat failed since the last one that got through: its failure was said once. */
   beatFailing?: boolean;
+  /**
+   * The job's lease secret from its claim (a backend that gives none: undefined), sent with the holder's heartbeats,
+   * result, release and log appends. Kept here only: never printed, nor written to the execution record or a log.
+   */
+  lease?: string;
 }
 
 export class RemoteHooks implements ExecutionHooks {
@@ -175,6 +180,8 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly announced = new Map<string, string>();
   /** Jobs this runner was canceled in and gave back (giveBack): no failure of theirs to retry. */
   private readonly released = new Set<string>();
+  /** Jobs run here whose result the backend refused: another runner's claim had taken them over (resultsNotRecorded). */
+  private readonly notRecorded = new Set<string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
   private readonly waitingFor = new Map<string, string>();
   /** The run's claimable jobs at the last look of a waiting slot (admit): one that appears since wakes the deferred jobs. */
@@ -383,7 +390,7 @@ export class RemoteHooks implements ExecutionHooks {
         }
         // Claimed as this runner was being stopped (Ctrl-C, fail-fast): it is this runner's now, so the executor hands
         // it back unstarted (onJobNotRun), and its report says what became of it.
-        const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000);
+        const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000, claim.leaseToken);
         entry.runSignal = signal;
         // From the cancel on, not from fail-fast or a job's error: those stop admissions, and this job runs on to its end.
         entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS);
@@ -610,6 +617,11 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   /** The command that runs this runner's slice of the run again (its own command, the run ID pinned): a second Ctrl-C's advice. */
+  /** Jobs this runner ran whose result the backend refused, taken over by another runner meanwhile: the run exits 1. */
+  resultsNotRecorded(): string[] {
+    return [...this.notRecorded];
+  }
+
   resumeCommand(): string {
     return this.command(this.options.planRef ?? this.planId, this.options.job, false);
   }
@@ -645,11 +657,12 @@ export class RemoteHooks implements ExecutionHooks {
     );
   }
 
-  private startHeartbeat(jobId: string, leaseMs: number): ActiveJob {
+  private startHeartbeat(jobId: string, leaseMs: number, lease: string | undefined): ActiveJob {
     const { client, runId, runnerId } = this.options;
     const interval = Math.max(50, Math.floor(leaseMs / 4));
     const entry: ActiveJob = {
-      log: new JobLog({ client, runId, runnerId, jobId, say: this.say, pace: this.pace, liveFlushMs: this.options.liveFlushMs, onRunGone: () => goneWhileRunning() }),
+      lease,
+      log: new JobLog({ client, runId, runnerId, jobId, lease, say: this.say, pace: this.pace, liveFlushMs: this.options.liveFlushMs, onRunGone: () => goneWhileRunning() }),
       superseded: false,
       supersede: (why) => supersede(why),
       stop: new AbortController(),
@@ -667,7 +680,7 @@ export class RemoteHooks implements ExecutionHooks {
         // After a stall the lease is judged from this tick's question: its answer may take a beat or two.
         if (late) since = Math.max(since, sent);
         if (!late && !entry.ending && sent - Math.max(lastBeat, since) > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
-        client.heartbeat(runId, jobId, runnerId, { budgetMs: interval, signal: entry.ended.signal }).then(
+        client.heartbeat(runId, jobId, runnerId, { budgetMs: interval, signal: entry.ended.signal, lease }).then(
           (res) => {
             // Handed on while its result was being reported: the report is refused and says so; no more beats.
             if (res.abort && entry.ending) return clearInterval(entry.timer);
@@ -680,6 +693,8 @@ export class RemoteHooks implements ExecutionHooks {
             if (err instanceof RequestCancelled || entry.ended.signal.aborted) return;
             // Nowhere to report to: stop the job now rather than run it to a result nobody can record.
             if (isRunGone(err)) return goneWhileRunning();
+            // Its lease is another claim's now (a takeover under this runner's ID): as a beat answered `abort`.
+            if (isLeaseRefusal(err)) return entry.ending ? clearInterval(entry.timer) : supersede("the backend handed this job to another runner (its lease was taken over)");
             // Once per outage, with the deadline that matters: each beat gives up within a quarter lease, by design.
             if (entry.beatFailing) return;
             entry.beatFailing = true;
@@ -768,7 +783,7 @@ export class RemoteHooks implements ExecutionHooks {
       const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
       const status = result.status === "completed" ? "success" : "failed";
       const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.vouching() } as const;
-      const answer = await this.report(id, body, entry.uploads);
+      const answer = await this.report(id, body, entry);
       if (status === "success") this.checkEvidenceWithheld(id, body.revision, answer);
       if (result.status === "failed" && !tolerated) this.say(`✕ job ${id} failed in remote run ${this.options.runId}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
     } catch (err) {
@@ -777,8 +792,15 @@ export class RemoteHooks implements ExecutionHooks {
       // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
       // other runner's result counts. Anything else is a real failure of this run.
       if (isRunGone(err)) throw this.goneError(id, "ran");
-      if (!entry.superseded && !(err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message))) throw err;
-      this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
+      if (!isTakenOver(err)) {
+        if (!entry.superseded) throw err;
+        this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
+        return;
+      }
+      // Its verdict here does not count: another runner's claim holds the job. Said as such, and the runner exits 1.
+      this.notRecorded.add(id);
+      const verdict = result.status === "completed" ? "succeeded" : "failed";
+      this.say(`✕ job ${id} was taken over by another runner: it ${verdict} here, but its result was not recorded in remote run ${this.options.runId} (${errorMessage(err)}); the other runner's result counts, and this runner exits 1`);
     }
   }
 
@@ -791,7 +813,7 @@ export class RemoteHooks implements ExecutionHooks {
     const { client, runId, runnerId } = this.options;
     this.released.add(id);
     try {
-      const answer = await client.release(runId, id, { runnerId, reason: why }, { signal: entry.uploads });
+      const answer = await client.release(runId, id, { runnerId, reason: why }, { signal: entry.uploads, lease: entry.lease });
       this.say(
         answer.status === "skipped"
           ? `↷ job ${id} was canceled here; remote run ${runId} had stopped, so it is recorded skipped (not run) there, as the jobs its stop kept from starting`
@@ -805,7 +827,7 @@ export class RemoteHooks implements ExecutionHooks {
         return this.say(`! job ${id} was canceled here; the backend at ${client.baseUrl} cannot release a job (no release API: a v2 or older orun backend), so ${lapses}`);
       }
       // Another runner's already (handed on meanwhile), or no longer running: nothing of it is this runner's to give back.
-      if (err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message)) return this.say(`! job ${id} was canceled here and not released: ${errorMessage(err)}`);
+      if (isTakenOver(err)) return this.say(`! job ${id} was canceled here and not released: ${errorMessage(err)}`);
       this.say(`! job ${id} was canceled here, and could not be released: ${errorMessage(err)}; ${lapses}`);
     }
   }
@@ -815,10 +837,10 @@ export class RemoteHooks implements ExecutionHooks {
    * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
    * The job then reads as this runner's with this status, and the outcome counts as recorded.
    */
-  private async report(jobId: string, body: UpdateRequest, signal?: AbortSignal): Promise<UpdateResponse | undefined> {
+  private async report(jobId: string, body: UpdateRequest, entry: ActiveJob): Promise<UpdateResponse | undefined> {
     const { client, runId } = this.options;
     try {
-      return await client.update(runId, jobId, body, { signal });
+      return await client.update(runId, jobId, body, { signal: entry.uploads, lease: entry.lease });
     } catch (err) {
       if (!(err instanceof BackendError && err.status === 400 && /not running/i.test(err.message))) throw err;
       const job = await client.jobStatus(runId, jobId).catch(() => undefined);
@@ -903,14 +925,14 @@ export class RemoteHooks implements ExecutionHooks {
       // retrying the job that stopped the run reopens it with them. A backend that takes no `skipped` result (v2)
       // records it failed, tolerated (no verdict, no fail-fast), and the line says so.
       const why = reason.replace(/^not started: /, "");
-      const skipped = await this.report(id, { runnerId, status: "skipped", error: reason }, entry.uploads).then(
+      const skipped = await this.report(id, { runnerId, status: "skipped", error: reason }, entry).then(
         () => true,
         (err: unknown) => {
           if (err instanceof BackendError && err.status === 400 && !/not running|does not own/i.test(err.message)) return false;
           throw err;
         },
       );
-      if (!skipped) await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry.uploads);
+      if (!skipped) await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry);
       const recorded = skipped
         ? `skipped (not started) in remote run ${runId}, as the jobs the run's stop kept from starting`
         : `failed in remote run ${runId} (not started; the backend at ${this.options.client.baseUrl} takes no skipped result), with no verdict on it`;
@@ -918,7 +940,7 @@ export class RemoteHooks implements ExecutionHooks {
       return;
     }
     // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped — said when it has any.
-    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry.uploads);
+    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry);
     const dependents = this.options.plan.jobs.filter((other) => (other.dependsOn ?? []).some((dep) => canonicalJobId(dep) === id)).map((other) => canonicalJobId(other.id));
     const skipped = dependents.length > 0 ? `, so its dependents (${dependents.join(", ")}) are skipped` : "";
     this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked)${skipped}; once it may run, retry it in this run: ${this.rerun(id, true)}`);
@@ -1019,6 +1041,19 @@ function runningOn(reason: string | undefined): string {
 /** The runner a claim's reason names as holding the job (this backend's `running on runner R`), if it names one. */
 function holder(reason: string | undefined): string | undefined {
   return /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
+}
+
+/** A request for a job refused for want of its current lease secret (403): another claim holds the job now. */
+function isLeaseRefusal(err: unknown): boolean {
+  return err instanceof BackendError && err.status === 403 && err.code === "LEASE_REFUSED";
+}
+
+/**
+ * A result refused because the job is no longer this runner's: its lease was taken over (under another runner ID, or
+ * this one's: a lease refusal), and the job may have ended on that runner since (`not running`).
+ */
+function isTakenOver(err: unknown): boolean {
+  return isLeaseRefusal(err) || (err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message));
 }
 
 /** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */

@@ -12,6 +12,8 @@ export interface JobLogOptions {
   runId: string;
   runnerId: string;
   jobId: string;
+  /** The job's lease secret (ClaimResponse.leaseToken), sent with each append: never printed. */
+  lease?: string;
   say: (line: string) => void;
   /** Whether someone follows the run's logs, shared by the run's jobs: the last append answer of any says. */
   pace: { followed: boolean };
@@ -340,8 +342,8 @@ export class JobLog {
   }
 
   private append(content: string, offset: number): Promise<{ bytes: number; followed?: boolean }> {
-    const { client, runId, jobId, runnerId } = this.options;
-    return client.appendLog(runId, jobId, content, offset, runnerId, { signal: this.uploads });
+    const { client, runId, jobId, runnerId, lease } = this.options;
+    return client.appendLog(runId, jobId, content, offset, runnerId, { signal: this.uploads, lease });
   }
 
   /**

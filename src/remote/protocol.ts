@@ -147,6 +147,12 @@ export interface JobView {
 export const LOG_SIZE_HEADER = "X-Orun-Log-Size";
 export const LOG_ATTEMPT_HEADER = "X-Orun-Log-Attempt";
 
+/**
+ * The lease secret of a claimed job (ClaimResponse.leaseToken), on its holder's heartbeats, results, releases and log
+ * writes (an orun addition). A job claimed with one refuses them without it (403 FORBIDDEN, naming the job).
+ */
+export const LEASE_HEADER = "X-Orun-Lease";
+
 export interface ClaimResponse {
   claimed: boolean;
   takeover?: boolean;
@@ -169,6 +175,12 @@ export interface ClaimResponse {
   stop?: boolean;
   /** Lease length granted with a claim; heartbeat well within it. */
   leaseMs?: number;
+  /**
+   * With claimed, for a claim that sent a claimKey (this backend; v2 and orun backends before it send none): the job's
+   * lease secret, which its holder sends as LEASE_HEADER. Only its hash is kept; a takeover issues a new one. Keep it
+   * in memory: never print it or write it to a record or log.
+   */
+  leaseToken?: string;
   /**
    * With currentStatus `running` (another runner holds it): how long until its lease lapses, in ms on the backend's
    * clock (this backend; v2 sends none). A claim after that takes it over: a runner that moved on from the job wakes
@@ -203,6 +215,12 @@ export interface ClaimRequest {
    * again; a job that succeeded, or runs under a live lease, is answered as without it.
    */
   retry?: boolean;
+  /**
+   * Asks for a lease secret (ClaimResponse.leaseToken): a random key (16–256 base64url characters) the runner draws per
+   * claim and sends again when it repeats that claim, so a repeat whose first answer was lost proves it is the holder
+   * and gets a secret. Without it (v2 and older orun runners) the job is held by runner ID alone, as before.
+   */
+  claimKey?: string;
 }
 
 /** Terminal statuses a job's owner may report. */
@@ -332,6 +350,8 @@ export type ErrorCode =
   | "INVALID_REQUEST"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
+  /** 403 for a request about a job claimed with a lease that lacks its current secret (LEASE_HEADER): not an auth failure. */
+  | "LEASE_REFUSED"
   | "NOT_FOUND"
   | "CONFLICT"
   | "PAYLOAD_TOO_LARGE"

@@ -33,7 +33,7 @@ describe("remote fail-fast: a job claimed as it trips", () => {
     // Another job of this runner fails meanwhile (reported as the executor reports it): the run stops.
     const lintClaim = await client.claim(runId, lint.id, "me");
     assert.equal(lintClaim.claimed, true);
-    await client.update(runId, lint.id, { runnerId: "me", status: "failed", error: "step main: exit status 1" });
+    await client.update(runId, lint.id, { runnerId: "me", status: "failed", error: "step main: exit status 1" }, { lease: lintClaim.leaseToken });
     // This runner's fail-fast reaches the claimed job before its first step: handed back to the hooks as held.
     const reason = "not started: fail-fast after api@dev.lint failed";
     run.abort(reason);

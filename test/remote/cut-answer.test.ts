@@ -79,9 +79,13 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const a = "a@dev.x";
       const created = await client.createRun({ plan: planOf({ [a]: [], "b@dev.x": [a] }), runId: "cut" });
       assert.equal(created.runId, "cut");
-      assert.equal((await client.claim("cut", a, "r1")).claimed, true);
-      assert.equal((await client.appendLog("cut", a, "one\n", 0, "r1")).bytes, 4);
-      assert.equal((await client.update("cut", a, { runnerId: "r1", status: "success" })).ok, true);
+      // The repeated claim (its first answer cut) proves it is the same claim by its claim key: it gets the lease secret.
+      const claim = await client.claim("cut", a, "r1");
+      assert.equal(claim.claimed, true);
+      const lease = claim.leaseToken;
+      assert.match(lease ?? "", /^[A-Za-z0-9_-]{43}$/);
+      assert.equal((await client.appendLog("cut", a, "one\n", 0, "r1", { lease })).bytes, 4);
+      assert.equal((await client.update("cut", a, { runnerId: "r1", status: "success" }, { lease })).ok, true);
       assert.equal((await client.jobStatus("cut", a)).status, "success");
       assert.equal(await client.readLog("cut", a), "one\n");
       assert.equal((await client.readLogFrom("cut", a, 1)).content.toString(), "ne\n");

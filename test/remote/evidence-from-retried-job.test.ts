@@ -43,7 +43,7 @@ async function startOlderBackendRelay(target: string): Promise<{ url: string; cl
       let body = chunks.length ? Buffer.concat(chunks).toString("utf8") : undefined;
       if (isUpdate && body) body = without(body, "revision");
       const headers: Record<string, string> = {};
-      for (const name of ["authorization", "content-type"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
+      for (const name of ["authorization", "content-type", "x-orun-lease"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
       void fetch(target + (req.url ?? "/"), { method: req.method, headers, body }).then(async (answer) => {
         let text = await answer.text();
         if (isUpdate && answer.ok) text = without(text, "evidence");

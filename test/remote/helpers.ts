@@ -160,8 +160,9 @@ export async function api<T = Record<string, unknown>>(
   method: string,
   urlPath: string,
   body?: unknown,
+  extraHeaders: Record<string, string> = {},
 ): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...extraHeaders };
   if (token) headers.Authorization = `Bearer ${token}`;
   let payload: string | undefined;
   if (typeof body === "string") payload = body;

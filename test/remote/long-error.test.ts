@@ -41,8 +41,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         assert.equal(raw.status, 413, "the whole error does not fit");
         const client = new BackendClient({ baseUrl: strict.url, auth: { kind: "token", token: async () => on.token }, retryBudgetMs: 2000 });
         await client.createRun({ plan: planOf({ "a@dev.x": [] }), runId: "strict" });
-        assert.equal((await client.claim("strict", "a@dev.x", "r1")).claimed, true);
-        assert.equal((await client.update("strict", "a@dev.x", { runnerId: "r1", status: "failed", error: LONG })).ok, true);
+        const claim = await client.claim("strict", "a@dev.x", "r1");
+        assert.equal(claim.claimed, true);
+        assert.equal((await client.update("strict", "a@dev.x", { runnerId: "r1", status: "failed", error: LONG }, { lease: claim.leaseToken })).ok, true);
         const job = await client.jobStatus("strict", "a@dev.x");
         assert.deepEqual([job.status, job.lastError], ["failed", `${LONG.slice(0, MAX_ERROR_CHARS - 1)}…`]);
       } finally {

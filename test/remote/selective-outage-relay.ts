@@ -46,7 +46,7 @@ export async function startSelectiveOutageRelay(target: string): Promise<Selecti
       }
       if (relay.down(method, path)) return answer(503, "application/json", '{"error":"unavailable","code":"UNAVAILABLE"}');
       const headers: Record<string, string> = {};
-      for (const name of ["authorization", "content-type"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
+      for (const name of ["authorization", "content-type", "x-orun-lease"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
       fetch(target + path, { method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined }).then(
         async (upstream) => answer(upstream.status, upstream.headers.get("content-type") ?? "application/json", Buffer.from(await upstream.arrayBuffer())),
         () => answer(502, "application/json", '{"error":"relay: backend unreachable","code":"BAD_GATEWAY"}'),

@@ -558,7 +558,13 @@ async function runPlan(
       renderer,
       signal: abort.signal,
     });
-    return result.exitCode === 130 && abort.signal.aborted ? stoppedBy : result.exitCode;
+    if (result.exitCode === 130 && abort.signal.aborted) return stoppedBy;
+    // A job that ran here and was taken over by another runner meanwhile: its verdict here counted for nothing, which
+    // is the last word, after a summary that counts it as done here.
+    const notRecorded = remote?.hooks.resultsNotRecorded() ?? [];
+    if (notRecorded.length === 0) return result.exitCode;
+    process.stderr.write(`✕ not recorded in remote run ${printable(remote!.runId)}: the result of ${notRecorded.join(", ")} here (taken over by another runner, whose result counts)\n`);
+    return result.exitCode === 0 ? 1 : result.exitCode;
   } catch (err) {
     // Stopped before the run began (a remote runner canceled while registering): it said so and kept no record;
     // the exit is the signal's, as a canceled run's is, not a failure's.

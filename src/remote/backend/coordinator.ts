@@ -6,6 +6,7 @@ import { findCycle, findUnknownDependency, indexNodes } from "../../model/dag.js
 import { MAX_NO_EVIDENCE_REASON_CHARS, type BackendPlan, type ClaimResponse, type HeartbeatResponse, type JobStatus, type NoEvidence, type ReleaseResponse, type RunStatus, type UpdateResponse, type UpdateStatus } from "../protocol.js";
 import type { WorkflowRun } from "./auth/oidc.js";
 import { formatTimeout } from "../../runtime/duration.js";
+import { leaseHash, leaseMatches } from "./lease.js";
 
 export interface JobRecord {
   jobId: string;
@@ -51,6 +52,13 @@ export interface JobRecord {
   noEvidenceCause?: NoEvidenceCause | null;
   /** With noEvidenceCause, the reason in words: printable ASCII (the runner's text escaped), at most MAX_NO_EVIDENCE_REASON_CHARS. */
   noEvidenceReason?: string | null;
+  /**
+   * SHA-256 of the lease secret its holder got with its claim (lease.ts; migration 21): heartbeats, results, releases
+   * and log writes for the job must present the secret. Null when claimed without one (v2 and older orun runners).
+   */
+  leaseHash?: string | null;
+  /** SHA-256 of the claim key that claim came with: a retry of that claim whose answer was lost proves it is the holder. */
+  claimKeyHash?: string | null;
 }
 
 export type NoEvidenceCause = NonNullable<NoEvidence["cause"]>;
@@ -134,7 +142,7 @@ export interface JobTally {
 
 export class CoordinatorError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409,
     message: string,
   ) {
     super(message);
@@ -294,6 +302,14 @@ export interface ClaimOptions {
   workflowRun?: WorkflowRun;
   /** `state` holds every job of the run. A retry needs them (it reopens dependents): without, it throws WholeRunNeeded. */
   wholeRun?: boolean;
+  /**
+   * The claimer asks for a lease secret (ClaimRequest.claimKey) and `newLease` is the one the route drew for it: a claim
+   * that takes the job hands it out, and only its hash is kept (job.leaseHash, with the claim key's).
+   */
+  claimKey?: string;
+  newLease?: string;
+  /** The lease secret the claimer presented (X-Orun-Lease): a holder re-claiming its job keeps its lease. */
+  presentedLease?: string;
 }
 
 /** A claim that reopens a failed job was decided on part of the run: decide it again on all of it. */
@@ -329,15 +345,19 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
       job.runAttempt = claimer.attempt;
     }
     if (kind === "retry") job.retries = (job.retries ?? 0) + 1;
-    const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs, ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}) };
+    // A new holder, a new lease: whoever held the job before is refused from now on, whatever runner ID it gives.
+    const lease = issueLease(job, options);
+    const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs, ...lease, ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}) };
     if (kind === "first") return finishMutation(result, [job]);
     // What the previous runner left (a partial attempt, or the failed one) must not pass for this attempt's output.
     if (kind === "takeover") result.takeover = true;
     return { ...finishMutation(result, [job]), clearLogs: [jobId] };
   };
   const stopped = state.run.stoppedReason;
+  // Its holder, by runner ID and — for a job claimed with a lease — by its lease secret or the claim's key.
+  const holder = isHeldBy(job, runnerId) && holderProof(job, options) !== undefined;
   // A stopped run starts no job: not a pending one, nor one whose runner stopped heartbeating (no takeover).
-  if (stopped && ((job.status === "pending" && !isHeldBy(job, runnerId)) || (job.status === "running" && job.runnerId !== runnerId && isLeaseExpired(job, clock)))) {
+  if (stopped && !holder && (job.status === "pending" || (job.status === "running" && isLeaseExpired(job, clock)))) {
     const status = job.status === "pending" ? "skipped" : "failed";
     endInStoppedRun(job, stopped, iso);
     return finishMutation({ claimed: false, currentStatus: status, depsBlocked: true, stop: true, reason: job.lastError ?? stopped }, [job]);
@@ -359,13 +379,14 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
         return { result, changedJobs: [] };
       }
       // Its own swept job, untouched since: the runner is back, nothing was handed on.
-      if (isHeldBy(job, runnerId)) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
+      if (holder) return reclaim(job, iso, clock, options);
       // A pending job that was claimed before lost its runner (swept lease).
       return take(job.attempts > 0 ? "takeover" : "first");
     }
     case "running":
       // A repeated claim by the holder (its first answer was lost and it retried): the same claim, not a second attempt.
-      if (job.runnerId === runnerId) return finishMutation({ claimed: true, leaseMs: clock.leaseMs }, [retake(job, iso)]);
+      // Under a lease, only with its secret or that claim's key: a runner ID alone is anyone's to give.
+      if (holder) return reclaim(job, iso, clock, options);
       if (isLeaseExpired(job, clock)) return take("takeover");
       return { result: { claimed: false, currentStatus: "running", reason: `running on runner ${job.runnerId}`, leaseExpiresInMs: leaseLeftMs(job, clock) }, changedJobs: [] };
     case "failed": {
@@ -591,8 +612,9 @@ function reopenDependents(state: RunState, failed: JobRecord, iso: string, pendi
  * gets its job back if nobody claimed it since (the sweeper keeps the last
  * runnerId on the released job); only a runner whose job was handed on is told to abort.
  */
-export function heartbeatJob(state: RunState, jobId: string, runnerId: string, clock: Clock): Mutation<HeartbeatResponse> {
+export function heartbeatJob(state: RunState, jobId: string, runnerId: string, clock: Clock, lease?: string): Mutation<HeartbeatResponse> {
   const job = findJob(state, jobId);
+  checkLease(job, runnerId, lease, "heartbeat");
   // A job its runner gave back (releaseJob) is not taken back by a beat that was already on its way.
   if (!isHeldBy(job, runnerId) || givenBack(job)) return { result: { ok: false, abort: true }, changedJobs: [] };
   return { result: { ok: true }, changedJobs: [retake(job, clock.now.toISOString())] };
@@ -604,6 +626,51 @@ export function heartbeatJob(state: RunState, jobId: string, runnerId: string, c
  */
 export function isHeldBy(job: Pick<JobRecord, "status" | "runnerId">, runnerId: string): boolean {
   return job.runnerId === runnerId && (job.status === "running" || job.status === "pending");
+}
+
+/**
+ * How a claimer proves it holds its job: a job claimed without a lease (v2 and older orun runners) by its runner ID
+ * alone (`"runner"`); one claimed with a lease by its secret (`"lease"`) or by the key of the claim that took it
+ * (`"claimKey"`: that claim's answer was lost, so its runner never got the secret). Undefined: no proof.
+ */
+function holderProof(job: JobRecord, options: ClaimOptions): "runner" | "lease" | "claimKey" | undefined {
+  if (!job.leaseHash) return "runner";
+  if (leaseMatches(job.leaseHash, options.presentedLease)) return "lease";
+  if (job.claimKeyHash && leaseMatches(job.claimKeyHash, options.claimKey)) return "claimKey";
+  return undefined;
+}
+
+/** A lease for a claim that takes the job (none when the claimer asked for none): kept hashed on the job. */
+function issueLease(job: JobRecord, options: ClaimOptions): { leaseToken?: string } {
+  const asked = options.claimKey !== undefined && options.newLease !== undefined;
+  job.leaseHash = asked ? leaseHash(options.newLease!) : null;
+  job.claimKeyHash = asked ? leaseHash(options.claimKey!) : null;
+  return asked ? { leaseToken: options.newLease } : {};
+}
+
+/**
+ * The holder claims its job again (its first answer was lost, or its swept job is back): the same claim. Proved by
+ * the claim's key, it gets a fresh secret (it never got the first); proved by the secret, it keeps that one.
+ */
+function reclaim(job: JobRecord, iso: string, clock: Clock, options: ClaimOptions): Mutation<ClaimResponse> {
+  const lease = job.leaseHash && holderProof(job, options) === "claimKey" ? issueLease(job, options) : {};
+  return finishMutation({ claimed: true, leaseMs: clock.leaseMs, ...lease }, [retake(job, iso)]);
+}
+
+/**
+ * A job claimed with a lease takes its holder's heartbeats, result, release (and log writes: the stores check them with
+ * leaseMatches) only with the lease secret: a runner ID is no proof, since runner IDs are shown and guessable. A request
+ * under another runner ID is answered as before (it is not the holder either way).
+ */
+function checkLease(job: JobRecord, runnerId: string, presented: string | undefined, what: string): void {
+  if (!job.leaseHash || job.runnerId !== runnerId || leaseMatches(job.leaseHash, presented)) return;
+  throw new CoordinatorError(403, leaseRefusal(job.jobId, runnerId, presented, what));
+}
+
+/** Why a request for a leased job is refused (403): the same words for the coordinator's checks and the log writes. */
+export function leaseRefusal(jobId: string, runnerId: string, presented: string | undefined, what: string): string {
+  const why = presented === undefined ? "presented no lease secret (X-Orun-Lease)" : "presented a lease secret that is not the job's current lease (it was taken over by another claim)";
+  return `Job ${jobId} is held under a lease: this ${what} for runner ${runnerId} ${why}; nothing was changed`;
 }
 
 /** The holder keeps (or gets back) its job: running, fresh heartbeat; no new attempt. */
@@ -633,9 +700,10 @@ export function updateJob(
   status: UpdateStatus,
   error: string | undefined,
   clock: Clock,
-  options: { tolerated?: boolean; revision?: string | null; tokenCommit?: string | null } = {},
+  options: { tolerated?: boolean; revision?: string | null; tokenCommit?: string | null; lease?: string } = {},
 ): Mutation<UpdateResponse> {
   const job = findJob(state, jobId);
+  checkLease(job, runnerId, options.lease, "result");
   // A repeat (its answer was lost) is answered as the update it repeats was, with the reason evidence was withheld.
   if (job.status === status && job.runnerId === runnerId) return { result: withheld(updateAnswer(state, job), unattestedRevision(options.revision, options.tokenCommit, state.run.revision)), changedJobs: [] };
   // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile. One that
@@ -818,8 +886,9 @@ function givenBack(job: JobRecord): boolean {
  * as the jobs the stop kept from starting are, so retrying the failed job reopens it with them. A repeat (its answer
  * was lost) is answered as the release was.
  */
-export function releaseJob(state: RunState, jobId: string, runnerId: string, reason: string | undefined, clock: Clock): Mutation<ReleaseResponse> {
+export function releaseJob(state: RunState, jobId: string, runnerId: string, reason: string | undefined, clock: Clock, lease?: string): Mutation<ReleaseResponse> {
   const job = findJob(state, jobId);
+  checkLease(job, runnerId, lease, "release");
   if (givenBack(job) && job.runnerId === runnerId) return { result: { ok: true, status: "pending" }, changedJobs: [] };
   if (job.status !== "running" || job.runnerId !== runnerId) {
     throw new CoordinatorError(400, job.status === "running" ? "Runner does not own this job" : `Job is not running (current: ${job.status})`);

@@ -20,7 +20,7 @@ export const notFound = (message: string) => new HttpError(404, "NOT_FOUND", mes
 export const CORS_HEADERS: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-  "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Orun-Deploy-Token, X-GitHub-Access-Token",
+  "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Orun-Deploy-Token, X-GitHub-Access-Token, X-Orun-Lease",
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -200,3 +200,21 @@ test("a claim of a job another runner holds says when its lease lapses, on the b
   const waiting = claimJob(swept, "e", "two", at(5_002)).result;
   assert.deepEqual([waiting.depsAbandoned, waiting.depsReleased], [["y"], undefined]);
 });
+
+test("in a stopped run, a claim under the holder's runner ID without its lease takes over nothing: the lapsed job ends there", () => {
+  const clock = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 60_000 });
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }])) };
+  const claimed = claimJob(state, "x", "r1", clock(0), { claimKey: "key-of-r1-claim-0000", newLease: "secret-of-r1" });
+  assert.equal(claimed.result.leaseToken, "secret-of-r1");
+  state.run.stoppedReason = "fail-fast after y failed";
+  // Its lease lapsed: a claim naming r1 with another claim key is no holder, and a stopped run hands nothing on.
+  const late = claimJob(state, "x", "r1", clock(61_000), { claimKey: "key-of-another-claim", newLease: "another-secret" });
+  assert.deepEqual([late.result.claimed, late.result.stop, late.result.leaseToken], [false, true, undefined]);
+  assert.equal(state.jobs[0]!.status, "failed");
+  // The holder itself, with its secret, gets it back (a fresh copy of the run, as before the late claim).
+  const again: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }])) };
+  claimJob(again, "x", "r1", clock(0), { claimKey: "key-of-r1-claim-0000", newLease: "secret-of-r1" });
+  again.run.stoppedReason = "fail-fast after y failed";
+  assert.deepEqual(claimJob(again, "x", "r1", clock(61_000), { presentedLease: "secret-of-r1" }).result, { claimed: true, leaseMs: 60_000 });
+});

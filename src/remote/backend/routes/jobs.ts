@@ -6,6 +6,8 @@ import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, releaseJob, t
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { jobView } from "../views.js";
+import { newLeaseSecret } from "../lease.js";
+import { LEASE_HEADER } from "../../protocol.js";
 
 async function loadRun(ctx: RequestContext): Promise<RunState> {
   const state = await ctx.backend.store.getRun(ctx.caller.namespace, ctx.params.runId);
@@ -21,12 +23,14 @@ async function mutate<T>(ctx: RequestContext, scope: MutationScope, fn: (state: 
   });
 }
 
+const COORDINATOR_ERROR_CODES = { 400: "INVALID_REQUEST", 403: "LEASE_REFUSED", 404: "NOT_FOUND", 409: "CONFLICT" } as const;
+
 /** A coordinator refusal becomes the HTTP error it stands for. */
 async function mapCoordinatorError<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof CoordinatorError) throw new HttpError(err.status, err.status === 404 ? "NOT_FOUND" : err.status === 409 ? "CONFLICT" : "INVALID_REQUEST", err.message);
+    if (err instanceof CoordinatorError) throw new HttpError(err.status, COORDINATOR_ERROR_CODES[err.status], err.message);
     throw err;
   }
 }
@@ -170,10 +174,17 @@ export async function claim(ctx: RequestContext): Promise<void> {
   const runnerId = checkId("runnerId", body.runnerId);
   // A misspelt value must not pass for `false` (nor for `true`: a retry reopens a failed job and its dependents).
   if (body.retry !== undefined && typeof body.retry !== "boolean") throw badRequest("retry must be a boolean");
+  const claimKey = claimKeyOf(body.claimKey);
   await recordActivity(ctx);
   const clock = ctx.backend.clock();
   const scope: MutationScope = { jobIds: [ctx.params.jobId], deps: true, upstream: true };
-  const options: ClaimOptions = { retry: body.retry === true, ...(ctx.caller.workflowRun ? { workflowRun: ctx.caller.workflowRun } : {}) };
+  const options: ClaimOptions = {
+    retry: body.retry === true,
+    ...(ctx.caller.workflowRun ? { workflowRun: ctx.caller.workflowRun } : {}),
+    // Drawn for every claim that asks: handed out only by one that takes the job (only its hash is stored).
+    ...(claimKey !== undefined ? { claimKey, newLease: newLeaseSecret() } : {}),
+    ...leaseOf(ctx, "presentedLease"),
+  };
   const decide = (state: RunState, wholeRun = false) => claimJob(state, ctx.params.jobId, runnerId, clock, { ...options, wholeRun });
   // Most claims change nothing (the job is done, running elsewhere, or waits): answered from a snapshot without
   // the run's lock, which every runner of the run queues for (16 runners walking a 200-job plan made 4,000 claims,
@@ -195,6 +206,20 @@ export async function claim(ctx: RequestContext): Promise<void> {
     ? await mutate(ctx, scope, decide).catch((err: unknown) => (err instanceof WholeRunNeeded ? undefined : Promise.reject(err)))
     : undefined;
   sendJson(ctx.res, 200, answer ?? (await mutate(ctx, "all", (state) => decide(state, true))));
+}
+
+/** ClaimRequest.claimKey: absent, or 16–256 base64url characters (a key too short to be secret would prove nothing). */
+function claimKeyOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !/^[A-Za-z0-9_-]{16,256}$/.test(value)) throw badRequest("claimKey must be 16 to 256 base64url characters (a random key the runner draws per claim)");
+  return value;
+}
+
+/** The lease secret the request presents (LEASE_HEADER), under `key`; nothing when it presents none. */
+export function leaseOf<K extends string>(ctx: RequestContext, key: K): { [P in K]?: string } {
+  const raw = ctx.req.headers[LEASE_HEADER.toLowerCase()];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return (value ? { [key]: value } : {}) as { [P in K]?: string };
 }
 
 export async function update(ctx: RequestContext): Promise<void> {
@@ -224,7 +249,7 @@ export async function update(ctx: RequestContext): Promise<void> {
   // A repeat (its answer was lost) changes nothing: its answer says why again, the log does not.
   let repeat = false;
   const answer = await mutate(ctx, scope, (state) => {
-    const mutation = updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated, ...vouches, ...attested });
+    const mutation = updateJob(state, ctx.params.jobId, runnerId, status, error, clock, { tolerated, ...vouches, ...attested, ...leaseOf(ctx, "lease") });
     repeat = mutation.changedJobs.length === 0;
     return mutation;
   });
@@ -243,7 +268,7 @@ export async function release(ctx: RequestContext): Promise<void> {
   if (body.reason !== undefined && body.reason !== null && typeof body.reason !== "string") throw badRequest("reason must be a string");
   const reason = typeof body.reason === "string" ? clipError(body.reason).replaceAll("\u0000", "\uFFFD") : undefined;
   const clock = ctx.backend.clock();
-  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId] }, (state) => releaseJob(state, ctx.params.jobId, runnerId, reason, clock)));
+  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId] }, (state) => releaseJob(state, ctx.params.jobId, runnerId, reason, clock, leaseOf(ctx, "lease").lease)));
 }
 
 export async function heartbeat(ctx: RequestContext): Promise<void> {
@@ -251,6 +276,6 @@ export async function heartbeat(ctx: RequestContext): Promise<void> {
   const body = await readJson(ctx.req, COORDINATION_BODY_BYTES, what);
   const runnerId = checkId("runnerId", body.runnerId);
   const clock = ctx.backend.clock();
-  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId] }, (state) => heartbeatJob(state, ctx.params.jobId, runnerId, clock)));
+  sendJson(ctx.res, 200, await mutate(ctx, { jobIds: [ctx.params.jobId] }, (state) => heartbeatJob(state, ctx.params.jobId, runnerId, clock, leaseOf(ctx, "lease").lease)));
 }
 

@@ -7,6 +7,8 @@ import { CORS_HEADERS, HttpError, notFound, readBody, sendJson, sendText } from 
 import type { RequestContext } from "../context.js";
 import { logKey } from "../views.js";
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "../../protocol.js";
+import { leaseRefusal } from "../coordinator.js";
+import { leaseOf } from "./jobs.js";
 
 /** `?offset=`: absent → undefined; otherwise a non-negative integer (400 if not). */
 function offsetParam(ctx: RequestContext): number | undefined {
@@ -31,8 +33,10 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   const content = await readBody(ctx.req, maxLogBytes);
   const { namespace } = ctx.caller;
   const { runId, jobId } = ctx.params;
-  const outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, { mode, maxBytes: maxLogBytes, offset, runnerId });
+  const lease = leaseOf(ctx, "lease");
+  const outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, { mode, maxBytes: maxLogBytes, offset, runnerId, ...lease });
   if ("notFound" in outcome) throw notFound(outcome.notFound === "run" ? "Run not found" : "Job not found");
+  if ("leaseRefused" in outcome) throw new HttpError(403, "LEASE_REFUSED", leaseRefusal(jobId, runnerId ?? "(none named)", lease.lease, "log write"));
   if ("notHeld" in outcome) {
     const owner = outcome.status !== "pending" && outcome.runnerId ? ` on ${outcome.runnerId}` : "";
     throw new HttpError(409, "CONFLICT", `Job ${jobId} is not running on runner ${runnerId} (${outcome.status}${owner}): its log belongs to the current attempt`);

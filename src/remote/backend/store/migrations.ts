@@ -222,6 +222,12 @@ ALTER TABLE jobs ADD COLUMN no_evidence_cause TEXT;
 ALTER TABLE jobs ADD COLUMN no_evidence_reason TEXT;
 `;
 
+/** SHA-256 (hex) of the lease secret and of the claim key a job's holder claimed it with; NULL: claimed without (older runners). */
+const LEASE_HASH = `
+ALTER TABLE jobs ADD COLUMN lease_hash TEXT;
+ALTER TABLE jobs ADD COLUMN claim_key_hash TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "runs, jobs, logs and tokens", sqlite: TABLES("BLOB", "INTEGER"), postgres: TABLES("BYTEA", "BOOLEAN") },
   { version: 2, name: "runs.revision: promotion-gate evidence by source revision", sqlite: REVISION, postgres: REVISION },
@@ -254,6 +260,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: "runs.retry_waits: a re-run attempt waits for a failed job's retry one grace, whatever its jobs behind it", sqlite: RETRY_WAITS, postgres: RETRY_WAITS },
   { version: 19, name: "jobs.no_evidence: a job run from other code than its run's revision is no promotion evidence", sqlite: NO_EVIDENCE("INTEGER", "0"), postgres: NO_EVIDENCE("BOOLEAN", "false") },
   { version: 20, name: "jobs.no_evidence_cause, jobs.no_evidence_reason: why a job's success is no promotion evidence", sqlite: NO_EVIDENCE_REASON, postgres: NO_EVIDENCE_REASON },
+  { version: 21, name: "jobs.lease_hash, jobs.claim_key_hash: a job's holder proves it with its claim's lease secret, not its runner ID", sqlite: LEASE_HASH, postgres: LEASE_HASH },
 ];
 
 /** Records that someone followed run $3 of namespace $2 at $1, unless a time after $4 already is (one write per while). */

@@ -243,9 +243,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           const p = jobParams(namespace, runId, job);
           await c.query(
             `UPDATE jobs SET status = $4, runner_id = $5, started_at = $6, finished_at = $7, heartbeat_at = $8, last_error = $9, attempts = $10, ci_run_id = $11, run_attempt = $12, retries = $13,
-               no_evidence = $14, no_evidence_cause = $15, no_evidence_reason = $16
+               no_evidence = $14, no_evidence_cause = $15, no_evidence_reason = $16, lease_hash = $17, claim_key_hash = $18
              WHERE namespace = $1 AND run_id = $2 AND job_id = $3`,
-            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.noEvidence === 1, p.noEvidenceCause, p.noEvidenceReason],
+            [p.namespace, p.runId, p.jobId, p.status, p.runnerId, p.startedAt, p.finishedAt, p.heartbeatAt, p.lastError, p.attempts, p.ciRunId, p.runAttempt, p.retries, p.noEvidence === 1, p.noEvidenceCause, p.noEvidenceReason, p.leaseHash, p.claimKeyHash],
           );
         }
         if (mutation.stopRun) await c.query(STOP_RUN_SQL, [mutation.stopRun, namespace, runId]);
@@ -325,12 +325,12 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         if (run.rowCount === 0) return { notFound: "run" };
         const followedAt = run.rows[0]!.followed_at;
         // jobs.log_bytes is kept by every write: octet_length() would detoast (read) the whole log.
-        const cur = await c.query<{ status: JobStatus; runner_id: string | null; n: string }>(
-          "SELECT status, runner_id, log_bytes AS n FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3",
+        const cur = await c.query<{ status: JobStatus; runner_id: string | null; n: string; lease_hash: string | null }>(
+          "SELECT status, runner_id, log_bytes AS n, lease_hash FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3",
           [namespace, runId, jobId],
         );
         const job = cur.rows[0];
-        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n) }, content.length, options);
+        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n), leaseHash: job.lease_hash }, content.length, options);
         if (!plan.write && plan.repeatOf !== undefined) {
           const stored = Buffer.concat((await c.query<{ content: Buffer }>(`${CHUNKS_FROM} ORDER BY byte_offset`, [namespace, runId, jobId, plan.repeatOf])).rows.map((r) => r.content));
           return stored.equals(content) ? withFollowedAt(plan.result, followedAt) : { conflict: true, bytes: Number(job!.n) };

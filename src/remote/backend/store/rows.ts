@@ -47,6 +47,9 @@ export interface JobRow {
   /** Migration 20: null when not recorded. */
   no_evidence_cause?: string | null;
   no_evidence_reason?: string | null;
+  /** Migration 21: null for jobs claimed without a lease. */
+  lease_hash?: string | null;
+  claim_key_hash?: string | null;
 }
 
 export const RUN_COLUMNS = "namespace, run_id, status, plan_checksum, trigger_type, actor, dry_run, created_at, updated_at, finished_at, revision, fail_fast, stopped_reason";
@@ -93,6 +96,8 @@ export function jobFromRow(row: JobRow): JobRecord {
     noEvidence: Boolean(row.no_evidence),
     noEvidenceCause: noEvidenceCause(row.no_evidence_cause),
     noEvidenceReason: row.no_evidence_reason ?? null,
+    leaseHash: row.lease_hash ?? null,
+    claimKeyHash: row.claim_key_hash ?? null,
   };
 }
 

@@ -31,7 +31,7 @@ export function openSqliteStore(file: string): Store {
     updateJob: db.prepare(
       `UPDATE jobs SET status = @status, runner_id = @runnerId, started_at = @startedAt, finished_at = @finishedAt, heartbeat_at = @heartbeatAt, last_error = @lastError, attempts = @attempts,
          ci_run_id = @ciRunId, run_attempt = @runAttempt, retries = @retries, no_evidence = @noEvidence,
-         no_evidence_cause = @noEvidenceCause, no_evidence_reason = @noEvidenceReason
+         no_evidence_cause = @noEvidenceCause, no_evidence_reason = @noEvidenceReason, lease_hash = @leaseHash, claim_key_hash = @claimKeyHash
        WHERE namespace = @namespace AND run_id = @runId AND job_id = @jobId`,
     ),
     updateRun: db.prepare(`UPDATE runs SET status = @status, updated_at = @updatedAt, finished_at = @finishedAt WHERE namespace = @namespace AND run_id = @runId`),
@@ -40,8 +40,8 @@ export function openSqliteStore(file: string): Store {
     ),
     jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
     runFollowed: db.prepare<[string, string], { followed_at: string | null }>("SELECT followed_at FROM runs WHERE namespace = ? AND run_id = ?"),
-    logTarget: db.prepare<[string, string, string], { status: JobStatus; runner_id: string | null; log_bytes: number }>(
-      "SELECT status, runner_id, log_bytes FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?",
+    logTarget: db.prepare<[string, string, string], { status: JobStatus; runner_id: string | null; log_bytes: number; lease_hash: string | null }>(
+      "SELECT status, runner_id, log_bytes, lease_hash FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?",
     ),
     clearLog: db.prepare<[string, string, string]>("DELETE FROM log_chunks WHERE namespace = ? AND run_id = ? AND job_id = ?"),
     insertChunk: db.prepare<[string, string, string, number, Buffer]>("INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES (?, ?, ?, ?, ?)"),
@@ -214,7 +214,7 @@ export function openSqliteStore(file: string): Store {
         const run = s().runFollowed.get(namespace, runId);
         if (!run) return { notFound: "run" };
         const job = s().logTarget.get(namespace, runId, jobId);
-        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes }, content.length, options);
+        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes, leaseHash: job.lease_hash }, content.length, options);
         if (!plan.write && plan.repeatOf !== undefined) {
           const stored = Buffer.concat(s().chunksFrom.all({ ns: namespace, run: runId, job: jobId, from: plan.repeatOf }).map((c) => c.content));
           return stored.equals(content) ? withFollowedAt(plan.result, run.followed_at) : { conflict: true, bytes: Number(job!.log_bytes) };
@@ -312,6 +312,8 @@ export function jobParams(namespace: string, runId: string, job: JobRecord) {
     noEvidence: job.noEvidence ? 1 : 0,
     noEvidenceCause: job.noEvidence ? (job.noEvidenceCause ?? null) : null,
     noEvidenceReason: job.noEvidence ? (job.noEvidenceReason ?? null) : null,
+    leaseHash: job.leaseHash ?? null,
+    claimKeyHash: job.claimKeyHash ?? null,
   };
 }
 

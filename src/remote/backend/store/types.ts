@@ -7,6 +7,7 @@
 import { isHeldBy, type JobRecord, type Mutation, type NoEvidenceCause, type MutationScope, type RunRecord, type RunState } from "../coordinator.js";
 import type { JobStatus } from "../../protocol.js";
 import type { LogRange } from "./log-chunks.js";
+import { leaseMatches } from "../lease.js";
 
 export type { LogRange } from "./log-chunks.js";
 
@@ -26,6 +27,8 @@ export interface LogWrite {
    * Without it, only the job's existence is checked.
    */
   runnerId?: string;
+  /** The lease secret the writer presented: a job claimed with a lease takes no write without it (leaseRefused). */
+  lease?: string;
 }
 
 export type LogWriteResult =
@@ -34,7 +37,8 @@ export type LogWriteResult =
   | { tooLarge: true; bytes: number }
   | { conflict: true; bytes: number }
   | { notFound: "run" | "job" }
-  | { notHeld: true; status: JobStatus; runnerId: string | null };
+  | { notHeld: true; status: JobStatus; runnerId: string | null }
+  | { leaseRefused: true };
 
 /** A write's result with when the run was last followed, if ever (an accepted or repeated write only). */
 export function withFollowedAt(result: LogWriteResult, followedAt: string | null | undefined): LogWriteResult {
@@ -42,7 +46,7 @@ export function withFollowedAt(result: LogWriteResult, followedAt: string | null
 }
 
 /** What a log write needs to know of its job, read under the write's lock. */
-export type LogTarget = Pick<JobRecord, "status" | "runnerId" | "logBytes">;
+export type LogTarget = Pick<JobRecord, "status" | "runnerId" | "logBytes" | "leaseHash">;
 
 /**
  * Shared ownership and append/replace decision of both stores, given the locked job row. An append that
@@ -55,6 +59,11 @@ export function planLogWrite(
   options: LogWrite,
 ): { write: false; result: LogWriteResult; repeatOf?: number } | { write: true; bytes: number } {
   if (!job) return { write: false, result: { notFound: "job" } };
+  // A job claimed with a lease: no write without its secret — an append naming its holder, or a v2-style replace that
+  // names no runner (another runner's append is refused as not held, as before).
+  if (job.leaseHash && (options.runnerId === undefined || options.runnerId === job.runnerId) && !leaseMatches(job.leaseHash, options.lease)) {
+    return { write: false, result: { leaseRefused: true } };
+  }
   if (options.runnerId !== undefined && !isHeldBy(job, options.runnerId)) return { write: false, result: { notHeld: true, status: job.status, runnerId: job.runnerId } };
   const current = job.logBytes;
   if (options.mode === "append" && options.offset !== undefined && options.offset !== current) {
