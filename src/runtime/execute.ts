@@ -21,6 +21,7 @@ import { refuseResumeWithoutState, refuseResumingRunnerRecord } from "./records/
 import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState, type JobState } from "./records/state.js";
 import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
 import { journalLine } from "./records/journal.js";
+import { previewedLockRefusal } from "./records/lock.js";
 import { journalFileOf } from "./records/journal.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator, isJobOf } from "./gates.js";
@@ -980,6 +981,11 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
   // The preview, notes included, is shown; then what the run refuses up front is refused here too (exit 1), never
   // passed with a note. No run-end: under --json the error is then the one document on stdout.
   refuseUseSteps(options.runner.name, selection.selected, true);
+  // A live run holding the execution's lock: the run refuses to start beside it, and so does its preview.
+  if (resumed) {
+    const held = await previewedLockRefusal(new ExecutionStore(options.storeDir).lockFile(resumed.execId), resumed.execId);
+    if (held) throw held;
+  }
   const summary: RunSummary = {
     execId: "",
     planId: ctx.planId,
