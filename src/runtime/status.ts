@@ -532,15 +532,27 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
     const blocked = jobs.filter((j) => j.status === "blocked").length;
     // An incomplete execution (a scoped run, a reopened job) says how many of the plan's jobs are still to run.
     const toRun = status === "incomplete" ? Math.max(row.meta?.jobTotal ?? 0, jobs.length) - jobs.filter((j) => j.status !== "pending").length : 0;
+    // A state.json of another plan: its counts are not this run's, and every resume refuses the record.
     const result =
-      "unreadable" in row ? `${row.unreadable} unreadable` : row.stateMissing ? "state.json missing" : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
+      "unreadable" in row
+        ? `${row.unreadable} unreadable`
+        : row.stateMissing
+          ? "state.json missing"
+          : row.stateOfOtherPlan
+            ? "state.json of another plan"
+            : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
     const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
     const glyph =
-      status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "incomplete" ? p.yellow("○") : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
+      row.stateOfOtherPlan ? "?" : status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "incomplete" ? p.yellow("○") : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
     lines.push(
       `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(result, 36)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
     );
     if (row.foreignLock) lines.push(`    ${p.yellow("!")} ${printable(row.foreignLock)}`);
+    if (row.stateOfOtherPlan) {
+      const { planChecksum, recordPlanChecksum } = row.stateOfOtherPlan;
+      const [theirs, ours] = [shortChecksum(planChecksum), shortChecksum(recordPlanChecksum)].map((checksum) => printable(checksum));
+      lines.push(`    ${p.yellow("!")} its state.json belongs to plan ${theirs}, not to its run's ${ours}: a resume refuses it (orun status --exec-id ${printable(shellWord(row.execId))})`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }
