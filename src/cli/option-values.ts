@@ -28,16 +28,23 @@ export const nonEmpty = (value: string): string => {
 };
 
 /**
- * `run --job`: one job. Settings given twice take the last value, as git, docker and orun v2.3 (cobra) do, so a wrapper
- * or alias can be overridden; but `--component` and `-e` add up, and a second `--job` read the same way was dropped
- * unsaid, leaving a job the user asked for unrun. The same ID twice is harmless.
+ * A flag that selects one thing, given twice with another value: refused, `why` saying what it takes instead. Settings
+ * given twice take the last value, as git, docker and orun v2.3 (cobra) do, so a wrapper or alias can be overridden;
+ * but `--component` and `-e` add up, and a second `--job` (or `logs --step`) read the same way was dropped unsaid,
+ * leaving a job the user asked for unrun or its log unshown. The same value twice is harmless.
  */
-export const oneJob = (value: string, previous: string | undefined): string => {
-  nonEmpty(value);
-  if (previous !== undefined && previous !== value) throw new InvalidArgumentError(secondJobRefusal(previous));
-  return value;
-};
+export const oneValue =
+  (flag: string, why: string) =>
+  (value: string, previous: string | undefined): string => {
+    nonEmpty(value);
+    if (previous !== undefined && previous !== value) throw new InvalidArgumentError(`${flag} was given ${previous} already: ${why}.`);
+    return value;
+  };
 
-/** Why a second, different job is refused (by --job, or by --job beside its deprecated alias --job-id). */
-export const secondJobRefusal = (previous: string): string =>
-  `--job was given ${previous} already: a run takes one job (--component and -e take several; run each job, or name the plan's components).`;
+const ONE_JOB = "a run takes one job (--component and -e take several; run each job, or name the plan's components)";
+
+/** `run --job`: one job. */
+export const oneJob = oneValue("--job", ONE_JOB);
+
+/** Why --job beside its deprecated alias --job-id is refused when they name two jobs: each option checks only its own repeats. */
+export const secondJobRefusal = (previous: string): string => `--job was given ${previous} already: ${ONE_JOB}.`;

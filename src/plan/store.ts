@@ -115,6 +115,15 @@ const STORED_ID = /^[0-9a-f]{12}$/;
 const ID_PREFIX = /^(?:sha256-)?([0-9a-f]{4,64})$/;
 
 /**
+ * What a reference of 1 to 3 hex digits that names nothing was likely meant as: a plan ID too short to be one
+ * (ID_PREFIX). Said where "plan not found" (or "neither a stored plan nor a component") would leave it a riddle.
+ */
+export function shortPlanIdNote(ref: string): string | undefined {
+  const hex = /^(?:sha256-)?([0-9a-f]{1,3})$/.exec(ref.trim())?.[1];
+  return hex === undefined ? undefined : `a plan ID prefix needs at least 4 hex digits, and ${hex} has ${hex.length}: orun get plans lists the stored plans' IDs`;
+}
+
+/**
  * Finds a plan file: "" or `latest` → latest.json; an existing file named as a
  * path (`./p`, `out/p.json`) or with a plan extension (`p.json`, `p.yaml`);
  * `<ref>.json` in the store (a name or a 12-hex ID); the one stored plan whose
@@ -191,7 +200,7 @@ async function refuseNonFile(file: string): Promise<void> {
  */
 async function bareFile(file: string, wanted: string): Promise<string> {
   if ((await isFile(file)) && (await looksLikePlan(file))) return file;
-  throw new OrunError(`plan not found: ${wanted}`);
+  throw new OrunError(`plan not found: ${wanted}`, { hint: shortPlanIdNote(wanted) });
 }
 
 async function looksLikePlan(file: string): Promise<boolean> {

@@ -17,10 +17,11 @@ import { canonicalizePlan, missingDependencies, orderJobs, planChecksum } from "
 import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
-import { refuseResumeWithoutState, refuseResumingRunnerRecord } from "./records/resume-guards.js";
+import { readResumedMetadata, recordedMetadata, refuseResumeWithoutState, refuseResumingRunnerRecord, type ResumedMetadata } from "./records/resume-guards.js";
 import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState, type JobState } from "./records/state.js";
 import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
 import { journalLine } from "./records/journal.js";
+import { previewedLockRefusal } from "./records/lock.js";
 import { journalFileOf } from "./records/journal.js";
 import { generateExecId } from "./ids.js";
 import { GateEvaluator, isJobOf } from "./gates.js";
@@ -147,16 +148,18 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The resume command as printed now: its paths absolute (nothing has moved yet).
     const resumeText = async (scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }): Promise<string | undefined> =>
       options.resumeCommand?.(execId, scopeDone, instead).then(commandOf);
+    // Read once, for every check below (a new record has none).
+    const metadata = newRecord ? {} : await readResumedMetadata(store, execId);
     // Off remote state, a record that may be a remote runner's part is never resumed as a local run.
-    if (!newRecord && !options.remoteRunId) await refuseResumingRunnerRecord(store, execId);
-    const state = await loadState(store, execId, checksum, plan, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
+    if (!newRecord && !options.remoteRunId) refuseResumingRunnerRecord(store, execId, metadata);
+    const state = await loadState(store, execId, checksum, plan, metadata, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
     loadedState = state;
     const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
     // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
     if (!options.hooks?.managesDependencies) await refuseMissingDependencies(state, selection, options, satisfied, (job) => resumeText(false, { job }), execId);
     // Read before anything is written: metadata of the wrong shape refuses the run with the record untouched. One
     // that is not JSON at all holds nothing to keep: the run goes on without it (as without one) and says so.
-    const { meta: previous, unreadable } = await store.readMetadataLeniently(execId);
+    const { meta: previous, unreadable } = recordedMetadata(metadata);
     if (unreadable) (options.warn ?? warnOnStderr)(`the record's metadata.json cannot be read (${unreadable}): this run writes a new one`);
     // --retry's logs go before its state: logs that cannot be cleared refuse the run with the job's result still on record.
     if (options.retry && selection.target && !newRecord) await store.clearJobLogs(execId, selection.target.id);
@@ -623,7 +626,14 @@ function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
 }
 
 /** `withPlan`: this run's command with the record's manifest.json as its plan file (its scope and runner flags kept). */
-async function loadState(store: ExecutionStore, execId: string, checksum: string, plan: Plan, withPlan: (planFile: string) => Promise<string | undefined> | undefined): Promise<ExecState> {
+async function loadState(
+  store: ExecutionStore,
+  execId: string,
+  checksum: string,
+  plan: Plan,
+  metadata: ResumedMetadata,
+  withPlan: (planFile: string) => Promise<string | undefined> | undefined,
+): Promise<ExecState> {
   const file = store.stateFile(execId);
   const state = await readStateFile(file);
   if (!state) {
@@ -643,7 +653,8 @@ async function loadState(store: ExecutionStore, execId: string, checksum: string
   // Every run writes the plan's checksum to both files: a state.json of another plan than its record's metadata is
   // a stranger, replaced or copied from another execution. Resumed with its own plan it passed for that plan's record
   // ("2 already completed", nothing run); with the record's (manifest.json, as below advises) it was refused in a loop.
-  const { meta } = await store.readMetadataLeniently(execId, { anyDamage: true });
+  // Metadata of the wrong shape (`damaged`) holds no checksum to go by: the resume refuses it after these checks.
+  const { meta } = metadata;
   if (state.planChecksum && meta?.planChecksum && state.planChecksum !== meta.planChecksum) {
     throw new OrunError(
       `execution ${execId}'s state.json belongs to plan ${short(state.planChecksum)}, not to the plan its record ran (${short(meta.planChecksum)}, metadata.json): the file was replaced or copied from another execution; restore it, or use a new --exec-id`,
@@ -932,9 +943,9 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
   const selectedIds = new Set(selection.selected.map((job) => job.id));
   // Where the run looks for local actions (RunContext.workspaceDir).
   const workspaceDir = ctx.workdir.override ? path.resolve(ctx.workdir.override) : ctx.workdir.workspaceDir;
-  const gateNotes = await previewGates(plan, selection, options, ctx.workdir);
-  const actionNotes = runsUseSteps(options.runner.name) ? await brokenActionNotes(selection.selected, workspaceDir) : new Map<string, string[]>();
   const resumed = await previewedResume(plan, options);
+  const gateNotes = await previewGates(plan, selection, options, ctx.workdir, resumed);
+  const actionNotes = runsUseSteps(options.runner.name) ? await brokenActionNotes(selection.selected, workspaceDir) : new Map<string, string[]>();
   // --job X whose dependencies have not completed: refused as the run refuses it (remote state waits for them instead).
   if (selection.target && !options.hooks?.managesDependencies && !options.previewsRemoteState) {
     const execId = resumed?.execId ?? options.execId ?? generateExecId(plan.metadata?.name);
@@ -953,7 +964,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     const recorded = resumed && !retried ? resumed.state.jobs[job.id] : undefined;
     if (recorded?.status === "completed") notes.push(`already completed in execution ${resumed!.execId}: the run skips it`);
     const resume = recorded && recorded.status !== "completed" ? resumeOf(job, recorded) : undefined;
-    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, resumed.runner, options.previewsRemoteState === true) : undefined;
+    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, resumed.meta?.runner, options.previewsRemoteState === true) : undefined;
     const skipsSteps = noSkipping === undefined;
     if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, noSkipping, resumed!.execId));
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
@@ -1004,6 +1015,11 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
   // The preview, notes included, is shown; then what the run refuses up front is refused here too (exit 1), never
   // passed with a note. No run-end: under --json the error is then the one document on stdout.
   refuseUseSteps(options.runner.name, selection.selected, true);
+  // A live run holding the execution's lock: the run refuses to start beside it, and so does its preview.
+  if (resumed) {
+    const held = await previewedLockRefusal(new ExecutionStore(options.storeDir).lockFile(resumed.execId), resumed.execId);
+    if (held) throw held;
+  }
   const summary: RunSummary = {
     execId: "",
     planId: ctx.planId,
@@ -1040,17 +1056,24 @@ function resumedStepsNote(resume: JobResume, noSkipping: string | undefined, exe
  * run refuses it (another plan's execution, results without a state.json), so a preview never passes what the run
  * refuses nor shows as to run what the resume skips.
  */
-async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ execId: string; state: ExecState; runner?: string } | undefined> {
+async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<PreviewedResume | undefined> {
   const execId = options.execId;
   if (!execId) return undefined;
   const store = new ExecutionStore(options.storeDir);
   if (!existsSync(store.execDir(execId))) return undefined;
   const withPlan = (planFile: string): Promise<string | undefined> | undefined => options.resumeCommand?.(execId, false, { planFile }).then(commandOf).catch(() => undefined);
   // The run's refusals of the record, in its order: a remote runner's own record, then its state, then metadata of the wrong shape.
-  await refuseResumingRunnerRecord(store, execId);
-  const state = await loadState(store, execId, planChecksum(plan), plan, withPlan);
-  const { meta } = await store.readMetadataLeniently(execId);
-  return { execId, state, runner: meta?.runner };
+  const metadata = await readResumedMetadata(store, execId);
+  refuseResumingRunnerRecord(store, execId, metadata);
+  const state = await loadState(store, execId, planChecksum(plan), plan, metadata, withPlan);
+  return { execId, state, meta: recordedMetadata(metadata).meta };
+}
+
+/** The execution a dry-run previews the resume of: its state and metadata, each read once. */
+interface PreviewedResume {
+  execId: string;
+  state: ExecState;
+  meta?: RunMetadata;
 }
 
 /**
@@ -1058,7 +1081,7 @@ async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<{ e
  * machine's records at the revision the run would vouch for, read and nothing written. Gate evidence the run's own
  * jobs would produce (the gate's component in its environment, run in this run) is named as such.
  */
-async function previewGates(plan: Plan, selection: Selection, options: ExecuteOptions, workdir: WorkdirOptions): Promise<Map<string, string[]>> {
+async function previewGates(plan: Plan, selection: Selection, options: ExecuteOptions, workdir: WorkdirOptions, resumed: PreviewedResume | undefined): Promise<Map<string, string[]>> {
   const notes = new Map<string, string[]>();
   const gated = selection.selected.filter((job) => (job.gates ?? []).length > 0);
   if (gated.length === 0) return notes;
@@ -1066,9 +1089,9 @@ async function previewGates(plan: Plan, selection: Selection, options: ExecuteOp
   const revision = await revisionToRecord(plan.metadata?.revision, folders, options.warn ?? warnOnStderr);
   const store = new ExecutionStore(options.storeDir);
   // A resumed execution's own results count, as in the run.
-  const current = options.execId ? await readStateFile(store.stateFile(options.execId)).catch(() => undefined) : undefined;
+  const current = resumed?.state;
   // Its results an older orun recorded are judged by the revision it recorded then, as the run will judge them.
-  if (current) stampEarlierResults(current, (await store.readMetadataLeniently(options.execId!).catch(() => undefined))?.meta?.revision);
+  if (current) stampEarlierResults(current, resumed?.meta?.revision);
   const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""), undefined, plan);
   for (const job of gated) {
     const out: string[] = [];

@@ -34,13 +34,20 @@ export interface HeldSuccess {
  * every record that is the newest success of some pair at its revision (`held`), kept or not. `entries` come newest
  * first (store.list). The revision is the one the component's jobs ran at (gate-evidence.ts), as gates judge it.
  */
-export async function evidenceHolders(store: ExecutionStore, entries: Entries, revisions = DEFAULT_EVIDENCE_REVISIONS): Promise<{ holders: Map<string, string>; held: Map<string, HeldSuccess> }> {
+export async function evidenceHolders(
+  store: ExecutionStore,
+  entries: Entries,
+  revisions = DEFAULT_EVIDENCE_REVISIONS,
+): Promise<{ holders: Map<string, string>; held: Map<string, HeldSuccess>; unreadable: Map<string, unknown> }> {
   // Maps: an exec ID may be any name, __proto__ included.
   const holders = new Map<string, string>();
   const held = new Map<string, HeldSuccess>();
+  // The records whose state.json cannot be read, each with its error: gc keeps them (it cannot tell what they hold),
+  // told here so that gc reads each state.json once.
+  const unreadable = new Map<string, unknown>();
   const seen = new Map<string, Set<string>>();
   for (const entry of entries) {
-    const state = await readStateFile(store.stateFile(entry.execId)).catch(() => undefined);
+    const state = await readStateFile(store.stateFile(entry.execId)).catch((err: unknown) => void unreadable.set(entry.execId, err));
     if (!state) continue;
     // A run that vouched for no revision records no evidence: its results say so (or, from an older orun, its metadata).
     const successes = succeededComponents(state, (await readRecordedPlan(store, entry.execId))?.jobIds, entry.meta?.revision);
@@ -59,7 +66,7 @@ export async function evidenceHolders(store: ExecutionStore, entries: Entries, r
     if (record.pairs.length) held.set(entry.execId, record);
     if (record.kept.length) holders.set(entry.execId, `the newest success of ${describeSuccesses(record.kept)}`);
   }
-  return { holders, held };
+  return { holders, held, unreadable };
 }
 
 /** `api, web in dev; api in staging at revision 490387c0ddab` (successes in order of environment, then revision). */

@@ -22,7 +22,6 @@ import {
 } from "./records/lock.js";
 import { ASSEMBLING_SUFFIX, DISCARDED_SUFFIX, isSetAsideName, pendingBackgroundChild, setAsideName, type ExecutionStore, type RunMetadata } from "./records/store.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { readStateFile } from "./records/state.js";
 import { DEFAULT_EVIDENCE_REVISIONS, evidenceHolders, type HeldSuccess } from "./gc-evidence.js";
 import { noteRemovedEvidence, removeOldSetAsideNotes, type RemovedEvidence } from "./removed-evidence.js";
 import { MAX_TEXT_FILE_BYTES, readOwnFileText } from "../util/fs-read.js";
@@ -103,6 +102,8 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
   const keptForUser = new Map<string, KeptForUser>();
   const keepForUser = (id: string, reason: KeptForUserReason, note: string): void => void keptForUser.set(id, { reason, note });
   const keepUnreadableLock = (id: string, unreadable: UnreadableLock): void => keepForUser(id, unreadable.readError ? "lock-read-error" : "lock-unreadable", unreadable.note);
+  // Records the limits would remove that no run holds: candidates once their state.json is known to be readable.
+  const eligible: string[] = [];
   for (const [index, entry] of entries.entries()) {
     const started = Date.parse(entry.startedAt ?? "");
     const young = !Number.isFinite(started) || started >= cutoff;
@@ -118,11 +119,16 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
       keptRunning.push(entry.execId);
       continue;
     }
-    const corrupt = await unreadableState(store, entry.execId);
-    if (corrupt) keepForUser(entry.execId, "state-unreadable", corrupt);
-    else candidates.push(entry.execId);
+    eligible.push(entry.execId);
   }
-  const { holders, held: heldSuccesses } = candidates.length ? await evidenceHolders(store, entries, options.evidenceRevisions) : { holders: new Map<string, string>(), held: new Map<string, HeldSuccess>() };
+  // Every record's state.json is read once, by the search for evidence (which needs the newer records' too).
+  const { holders, held: heldSuccesses, unreadable: unreadableStates } = eligible.length
+    ? await evidenceHolders(store, entries, options.evidenceRevisions)
+    : { holders: new Map<string, string>(), held: new Map<string, HeldSuccess>(), unreadable: new Map<string, unknown>() };
+  for (const id of eligible) {
+    if (unreadableStates.has(id)) keepForUser(id, "state-unreadable", unreadableStateNote(unreadableStates.get(id)));
+    else candidates.push(id);
+  }
   const keptEvidence = new Map<string, string>();
   const droppedEvidence = new Map<string, string>();
   for (const id of [...candidates]) {
@@ -211,16 +217,11 @@ function onlyOf(notes: Map<string, string>, ids: string[]): Map<string, string> 
 }
 
 /**
- * The note of a record whose state.json cannot be read (gc-evidence.ts skipped it, so gc removed it as holding no
- * promotion-gate evidence, though it may be the only success of a revision); undefined when it reads, or is absent.
+ * The note of a record whose state.json cannot be read (`err`, why): kept, since it may hold the only success of a
+ * revision (gc-evidence.ts cannot tell; removed, the gate would lose it unsaid).
  */
-async function unreadableState(store: ExecutionStore, execId: string): Promise<string | undefined> {
-  try {
-    await readStateFile(store.stateFile(execId));
-    return undefined;
-  } catch (err) {
-    return `state unreadable: ${errorMessage(err)}; whether it holds promotion-gate evidence cannot be told: fix or delete the file, then run orun gc again`;
-  }
+function unreadableStateNote(err: unknown): string {
+  return `state unreadable: ${errorMessage(err)}; whether it holds promotion-gate evidence cannot be told: fix or delete the file, then run orun gc again`;
 }
 
 /** A lock gc cannot read as one (`readError`: the read failed), and the note that says so. */

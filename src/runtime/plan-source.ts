@@ -131,7 +131,7 @@ function unknownComponent(err: OrunError, ref: string): string | undefined {
 
 /** `<ref> is neither a stored plan nor a component`, listing a few stored plans (newest first) after `detail`. */
 async function neitherPlanNorComponent(ref: string, storeDir: string, detail: string): Promise<OrunError> {
-  const { plansDir } = await import("../plan/store.js");
+  const { plansDir, shortPlanIdNote } = await import("../plan/store.js");
   const dir = plansDir(storeDir);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith(".json"));
   const dated = await Promise.all(names.map(async (name) => ({ name: name.slice(0, -5), mtime: (await stat(path.join(dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
@@ -140,7 +140,8 @@ async function neitherPlanNorComponent(ref: string, storeDir: string, detail: st
   const shown = dated.slice(0, PLANS_SHOWN).map((plan) => `  ${plan.name}\n`).join("");
   const more = dated.length > PLANS_SHOWN ? `  … and ${dated.length - PLANS_SHOWN} more (orun get plans)\n` : "";
   const plans = dated.length ? `stored plans:\n${shown}${more}` : `stored plans: none (orun plan stores one)\n`;
-  return new OrunError(`${ref} is neither a stored plan nor a component\n\n${detail ? `${detail}\n\n` : ""}${plans}`.trimEnd());
+  const short = shortPlanIdNote(ref);
+  return new OrunError(`${ref} is neither a stored plan nor a component\n\n${detail ? `${detail}\n\n` : ""}${plans}${short ? `\n${short}` : ""}`.trimEnd());
 }
 
 async function compileFresh(options: PlanSourceOptions, storeDir: string, components: string[] | undefined): Promise<{ plan: Plan; storeDir: string }> {

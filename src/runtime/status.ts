@@ -534,33 +534,55 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   if (entries.length === 0) return "No runs yet.\n\n  Start one with: orun run\n";
   // A record whose state or metadata cannot be read is listed as such, with what metadata is still readable
   // (orun status --exec-id <it> names the file).
-  const rows = await mapLimited(entries, RECORDS_AT_ONCE, (entry) =>
-    readSnapshot(store, entry.execId).catch(
-      (err: unknown) => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: unreadableFile(err) }) as ExecutionSnapshot & { unreadable?: string },
-    ),
-  );
-  rows.sort((a, b) => Number(b.meta?.status === "running" && !b.interrupted) - Number(a.meta?.status === "running" && !a.interrupted));
-  const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(37)}AGE`];
-  for (const row of rows) {
-    const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : row.starting ? "starting" : row.backgroundError ? "failed" : row.stateMissing ? "unknown" : (row.meta?.status ?? "unknown");
-    const jobs = planJobsOf(row).map(([, job]) => job);
-    const done = jobs.filter((j) => j.status === "completed").length;
-    const failed = jobs.filter((j) => j.status === "failed").length;
-    // A run can fail with no job failed (blocked by a gate or approval): say what stopped it.
-    const blocked = jobs.filter((j) => j.status === "blocked").length;
-    // An incomplete execution (a scoped run, a reopened job) says how many of the plan's jobs are still to run.
-    const toRun = status === "incomplete" ? Math.max(row.meta?.jobTotal ?? 0, jobs.length) - jobs.filter((j) => j.status !== "pending").length : 0;
-    const result =
-      "unreadable" in row ? `${row.unreadable} unreadable` : row.stateMissing ? "state.json missing" : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
-    const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
-    const glyph =
-      status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "incomplete" ? p.yellow("○") : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
-    lines.push(
-      `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(result, 36)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
+  const rows = await mapLimited(entries, RECORDS_AT_ONCE, async (entry) => {
+    const row = await readSnapshot(store, entry.execId).catch(
+      (err: unknown) => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: unreadableFile(err) }) as ListedSnapshot,
     );
-    if (row.foreignLock) lines.push(`    ${p.yellow("!")} ${printable(row.foreignLock)}`);
-  }
+    // Only the row's lines are kept, not the snapshot: it holds its record's whole state, and 200 records of a
+    // 2,000-job plan held 400,000 job states at once until the list was printed.
+    return { running: row.meta?.status === "running" && !row.interrupted, lines: listLines(row, p, now) };
+  });
+  rows.sort((a, b) => Number(b.running) - Number(a.running));
+  const lines = [`  ${"RUN".padEnd(38)}${"STATE".padEnd(13)}${"PLAN".padEnd(22)}${"RESULT".padEnd(37)}AGE`, ...rows.flatMap((row) => row.lines)];
   return `${lines.join("\n")}\n`;
+}
+
+/** A record listed by `orun status --all`: its snapshot, or what is wrong with it when it cannot be read. */
+type ListedSnapshot = ExecutionSnapshot & { unreadable?: string };
+
+/** The lines `orun status --all` shows of one record: its row, and a note below it on what it needs looked at. */
+function listLines(row: ListedSnapshot, p: Palette, now: number): string[] {
+  const out: string[] = [];
+  const status = "unreadable" in row ? "unreadable" : row.interrupted ? "interrupted" : row.starting ? "starting" : row.backgroundError ? "failed" : row.stateMissing ? "unknown" : (row.meta?.status ?? "unknown");
+  const jobs = planJobsOf(row).map(([, job]) => job);
+  const done = jobs.filter((j) => j.status === "completed").length;
+  const failed = jobs.filter((j) => j.status === "failed").length;
+  // A run can fail with no job failed (blocked by a gate or approval): say what stopped it.
+  const blocked = jobs.filter((j) => j.status === "blocked").length;
+  // An incomplete execution (a scoped run, a reopened job) says how many of the plan's jobs are still to run.
+  const toRun = status === "incomplete" ? Math.max(row.meta?.jobTotal ?? 0, jobs.length) - jobs.filter((j) => j.status !== "pending").length : 0;
+  // A state.json of another plan: its counts are not this run's, and every resume refuses the record.
+  const result =
+    "unreadable" in row
+      ? `${row.unreadable} unreadable`
+      : row.stateMissing
+        ? "state.json missing"
+        : row.stateOfOtherPlan
+          ? "state.json of another plan"
+          : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
+  const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
+  const glyph =
+    row.stateOfOtherPlan ? "?" : status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "incomplete" ? p.yellow("○") : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");
+  out.push(
+    `${glyph} ${fit(row.execId, 37)} ${fit(status, 12)} ${fit(row.meta?.planName || row.meta?.planId || "—", 21)} ${fit(result, 36)} ${Number.isFinite(started) ? age(now - started) : "—"}`,
+  );
+  if (row.foreignLock) out.push(`    ${p.yellow("!")} ${printable(row.foreignLock)}`);
+  if (row.stateOfOtherPlan) {
+    const { planChecksum, recordPlanChecksum } = row.stateOfOtherPlan;
+    const [theirs, ours] = [shortChecksum(planChecksum), shortChecksum(recordPlanChecksum)].map((checksum) => printable(checksum));
+    out.push(`    ${p.yellow("!")} its state.json belongs to plan ${theirs}, not to its run's ${ours}: a resume refuses it (orun status --exec-id ${printable(shellWord(row.execId))})`);
+  }
+  return out;
 }
 
 /** The record file an error names (its message does), for the one-line listing. */

@@ -1,12 +1,15 @@
 // `orun run --dry-run --exec-id X` previews the resume of execution X (seed: dry-run shows what the run will do):
 // it refuses another plan's execution as the run does (it said exit 0 and listed the other plan's jobs as to run),
-// and names the jobs the resume skips as completed (it listed them as to run), writing nothing.
+// and names the jobs the resume skips as completed (it listed them as to run), writing nothing; one a live run holds
+// is refused after the preview, as the run refuses to start beside it (it passed, exit 0).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
+import { ORUN_BIN, runOrun } from "../support/cli.js";
+import { until } from "../support/wait.js";
 import { makePlan, planDir, recordFile, writePlan } from "../runtime/helpers.js";
 
 const LOCAL_ENV = { ORUN_REMOTE_STATE: undefined, ORUN_BACKEND_URL: undefined, ORUN_EXEC_ID: undefined, GITHUB_ACTIONS: undefined };
@@ -77,7 +80,7 @@ test("a dry-run of --job X whose dependencies have not completed refuses as the 
 
 test("a dry-run of a record the resume refuses (metadata.json of the wrong shape, a remote runner's record without one) refuses it too", async (t) => {
   const dir = await planDir(t, [{ id: "a@dev.build", steps: [{ run: "true" }] }]);
-  const { rm, writeFile } = await import("node:fs/promises");
+  const { rm } = await import("node:fs/promises");
   for (const [execId, damage] of [
     ["e1", () => writeFile(recordFile(dir, "e1", "metadata.json"), '{"execId": 5}\n')],
     ["r1.abc123", () => rm(recordFile(dir, "r1.abc123", "metadata.json"))],
@@ -92,4 +95,31 @@ test("a dry-run of a record the resume refuses (metadata.json of the wrong shape
     assert.equal(dry.stderr, run.stderr, "the same refusal, naming the same file");
     assert.ok(dry.stderr.includes(recordFile(dir, execId, "metadata.json")), dry.stderr);
   }
+});
+
+test("a dry-run of an execution a live run holds refuses after its preview, as the run refuses to start beside it", async (t) => {
+  const dir = await planDir(t, [{ id: "a@dev.wait", steps: [{ run: "touch started; while [ ! -f release ]; do sleep 0.05; done" }] }]);
+  const live = spawn(process.execPath, [ORUN_BIN, "run", "plan.json", "--exec-id", "held"], { cwd: dir, env: { ...process.env, ...LOCAL_ENV }, stdio: "ignore" });
+  const exited = new Promise((resolve) => live.on("exit", resolve));
+  // Stopped when a check fails (planDir's own clean-up may have removed the folder its step waits in by then).
+  t.after(async () => {
+    if (live.exitCode === null && live.signalCode === null) live.kill("SIGTERM");
+    await exited;
+  });
+  await until(() => existsSync(path.join(dir, "started")), "the live run's step to start");
+
+  const run = await runOrun(["run", "plan.json", "--exec-id", "held"], { cwd: dir, env: LOCAL_ENV });
+  const dry = await runOrun(["run", "plan.json", "--exec-id", "held", "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.equal(dry.code, 1, dry.stdout + dry.stderr);
+  assert.match(dry.stdout, /1\. a@dev\.wait/, "the preview is shown first");
+  const refusal = `execution held is already running (pid ${live.pid}); wait for it or use another --exec-id`;
+  assert.ok(run.stderr.includes(refusal), run.stderr);
+  assert.ok(dry.stderr.includes(`${recordFile(dir, "held", ".lock")}: the run would refuse: ${refusal}`), dry.stderr);
+
+  // Once the run has ended, its preview passes.
+  await writeFile(path.join(dir, "release"), "");
+  assert.equal(await exited, 0);
+  const after = await runOrun(["run", "plan.json", "--exec-id", "held", "--dry-run"], { cwd: dir, env: LOCAL_ENV });
+  assert.equal(after.code, 0, after.stdout + after.stderr);
 });

@@ -71,6 +71,26 @@ describe("plan ID prefixes", () => {
       assert.equal((JSON.parse(r.stdout) as unknown[]).length, 2);
     }
   });
+
+  test("a prefix of fewer than 4 hex digits is no reference, and the refusal says a prefix needs 4 (get jobs, describe, run)", async () => {
+    const dir = await writeRepo(baseRepo(BODY));
+    const planned = await runOrun(["plan", "-e", "dev"], { cwd: dir });
+    assert.equal(planned.code, 0, planned.stderr);
+    const short = planIdOf(planned.stdout).slice(0, 3);
+    const note = `a plan ID prefix needs at least 4 hex digits, and ${short} has 3: orun get plans lists the stored plans' IDs`;
+    for (const args of [["get", "jobs", "--plan", short], ["describe", "plan", short], ["get", "jobs", "--plan", `sha256-${short}`]]) {
+      const r = await runOrun(args, { cwd: dir });
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stdout}`);
+      assert.equal(r.stderr, `✕ plan not found: ${args.at(-1)} (${note})\n`);
+    }
+    // orun run <ref> reads it as a component after no plan: the refusal ends saying so too.
+    const run = await runOrun(["run", short, "--dry-run"], { cwd: dir });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, new RegExp(`^✕ ${short} is neither a stored plan nor a component\n`));
+    assert.ok(run.stderr.endsWith(`\n${note}\n`), run.stderr);
+    // Not said of a word that cannot be an ID prefix, nor of 4 digits (a prefix that matches nothing).
+    for (const ref of ["api-every", "31bz", "0000"]) assert.doesNotMatch((await runOrun(["get", "jobs", "--plan", ref], { cwd: dir })).stderr, /at least 4 hex/);
+  });
 });
 
 describe("a file in the working directory named like a component", () => {

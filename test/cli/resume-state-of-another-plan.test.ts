@@ -1,7 +1,8 @@
 // A record whose state.json was replaced by another execution's (of another plan): every run writes the plan's
 // checksum to both state.json and metadata.json, so they disagree. Resumed with the other plan, the record passed
 // for that plan's ("2 already completed", nothing run, the record taken over); resumed with its own manifest.json,
-// as the refusal advised, it was refused again in a loop. Now each is refused naming the state file, record untouched.
+// as the refusal advised, it was refused again in a loop. Now each is refused naming the state file, record untouched;
+// status warns of it, and status --all marks it in the list.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFile, readFile, readdir } from "node:fs/promises";
@@ -41,6 +42,15 @@ test("a state.json of another plan than its record's metadata is refused by ever
   assert.ok(validate(shown), JSON.stringify(validate.errors));
   // A record whose files agree gets no such warning.
   assert.doesNotMatch((await runOrun(["status", "--exec-id", "Y"], { cwd: dir })).stdout, /belongs to plan/);
+
+  // The list marks it too (it showed X with the other plan's counts): its result, and why on a line below it.
+  const list = (await runOrun(["status", "--all"], { cwd: dir, env: { NO_COLOR: "1" } })).stdout.split("\n");
+  const row = list.findIndex((line) => /^\S X +/.test(line));
+  assert.match(list[row]!, /^\? X +incomplete +mine +state\.json of another plan +/, list.join("\n"));
+  const [theirs, ours] = [shown.state.planChecksum, shown.meta.planChecksum].map((checksum) => checksum.replace(/^sha256-/, "").slice(0, 12));
+  assert.equal(list[row + 1], `    ! its state.json belongs to plan ${theirs}, not to its run's ${ours}: a resume refuses it (orun status --exec-id X)`);
+  assert.match(list.find((line) => /^\S Y +/.test(line))!, /^✓ Y +completed +other +2 succeeded · 0 failed/);
+  assert.equal(list.filter((line) => line.includes("belongs to plan")).length, 1, list.join("\n"));
 });
 
 async function recordContent(dir: string, execId: string): Promise<Record<string, string>> {

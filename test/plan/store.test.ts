@@ -66,8 +66,11 @@ test("resolvePlanRef: latest, full ID, name, unique prefix, file path; clear err
   await assert.rejects(resolvePlanRef(dir, wrongTail), { message: `plan not found: ${wrongTail}` }, "a checksum differing after the ID is another plan");
   // A name is matched whole: its prefix is no reference (it may be a component's name: `orun run rel`).
   await assert.rejects(resolvePlanRef(dir, "rel"), { message: "plan not found: rel" });
-  // Fewer than 4 hex digits are no reference either (`orun run db` means component db).
-  await assert.rejects(resolvePlanRef(dir, b.id.slice(0, 3)), { message: `plan not found: ${b.id.slice(0, 3)}` });
+  // Fewer than 4 hex digits are no reference either (`orun run db` means component db): the error says a prefix needs 4.
+  const short = b.id.slice(0, 3);
+  await assert.rejects(resolvePlanRef(dir, short), {
+    message: `plan not found: ${short} (a plan ID prefix needs at least 4 hex digits, and ${short} has 3: orun get plans lists the stored plans' IDs)`,
+  });
   const outside = path.join(dir, "elsewhere.json");
   await writePlanFile(outside, first);
   assert.equal(await resolvePlanRef(dir, outside), outside);

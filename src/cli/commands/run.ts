@@ -10,7 +10,7 @@ import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
-import { collect, collectNames, digitsOnly, nonEmpty, oneJob, secondJobRefusal } from "../option-values.js";
+import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, secondJobRefusal } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
@@ -53,6 +53,9 @@ const REMOTE_STATE_HELP = "coordinate through the orun backend (default: ORUN_RE
 const READ_REMOTE_HELP = "read the run from the orun backend instead of this machine's records (default: ORUN_REMOTE_STATE=true or intent execution.state.mode: remote)";
 const READ_EXEC_ID_HELP = "execution to read (default: ORUN_EXEC_ID, else the latest; prefixes accepted; under remote state, the run ID, unless --local)";
 const READ_LOCAL_HELP = "read this machine's execution records (such as a runner's Local record: R.<hex>) even when ORUN_REMOTE_STATE or intent execution.state turns remote state on";
+// `logs --job` / `--step` select one job and one step: a second, other value is refused, not one of them dropped.
+const LOGS_JOB = oneValue("--job", "logs shows one job's steps, or every job's without --job (run orun logs once per job)");
+const LOGS_STEP = oneValue("--step", "logs shows one step of each job, or every step without --step (run orun logs once per step)");
 const BACKEND_URL_HELP = "backend URL (default: ORUN_BACKEND_URL, else intent execution.state.backendUrl)";
 
 export function registerRunCommands(program: Command): void {
@@ -132,8 +135,8 @@ export function registerRunCommands(program: Command): void {
     .argument("[refs...]", "run/<exec-id> and/or job/<job-id>: the same as --exec-id and --job")
     .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
-    .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error")
-    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one (a whole key selects that step only); a step none of the selected jobs has is an error")
+    .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error", LOGS_JOB)
+    .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one (a whole key selects that step only); a step none of the selected jobs has is an error", LOGS_STEP)
     .option("--failed", "only failed steps")
     .option("--raw", "the recorded output only, as written: no job/step header lines")
     .option("-f, --follow", "keep printing new output until the run finishes, then exit with its outcome (1 if it failed)")

@@ -126,25 +126,39 @@ async function acquire(file: string, execId: string, options: { handoff?: boolea
         if (await takeOver(read.text, fromParent ? owner.pid : undefined)) return acquired(file, me);
         continue;
       }
-      if (owner.host !== undefined && owner.host !== os.hostname()) {
-        throw new OrunError(`execution ${execId} is locked by ${owner.host} (pid ${owner.pid ?? "?"}); remove the lock file if that run is gone`, {
-          location: { file },
-        });
-      }
-      if (ownerAlive(owner) && owner.purpose === "gc") {
-        throw new OrunError(`execution ${execId} is being removed by orun gc (pid ${owner.pid ?? "?"}); run it afresh once gc is done, or use another --exec-id`, {
-          location: { file },
-        });
-      }
-      if (ownerAlive(owner)) {
-        throw new OrunError(`execution ${execId} is already running (pid ${owner.pid ?? "?"}); wait for it or use another --exec-id`, {
-          location: { file },
-        });
-      }
+      const held = heldBy(owner, execId, file);
+      if (held) throw held;
     }
     // Stale: its owner died without releasing. Only the holder of the takeover guard may replace it.
     if (await takeOver(read.text)) return acquired(file, me);
   }
+}
+
+/**
+ * Why a run cannot take the lock `owner` holds on `execId`: another host's run (it cannot be checked from here), or a
+ * live run or gc here; undefined when its owner is gone. `preview`: as a dry-run says it ("the run would refuse: …").
+ */
+function heldBy(owner: LockOwner, execId: string, file: string, preview = false): OrunError | undefined {
+  const would = preview ? "the run would refuse: " : "";
+  if (owner.host !== undefined && owner.host !== os.hostname()) {
+    return new OrunError(`${would}execution ${execId} is locked by ${owner.host} (pid ${owner.pid ?? "?"}); remove the lock file if that run is gone`, { location: { file } });
+  }
+  if (!ownerAlive(owner)) return undefined;
+  if (owner.purpose === "gc") {
+    return new OrunError(`${would}execution ${execId} is being removed by orun gc (pid ${owner.pid ?? "?"}); run it afresh once gc is done, or use another --exec-id`, { location: { file } });
+  }
+  return new OrunError(`${would}execution ${execId} is already running (pid ${owner.pid ?? "?"}); wait for it or use another --exec-id`, { location: { file } });
+}
+
+/**
+ * What a run of `execId` would refuse of the lock on it now, said as a dry-run says it, without taking the lock: a
+ * live run (or gc) holding it here, or another host's run. Undefined when it is free, stale or cannot be read (the
+ * run then takes it over, or waits, or says why it cannot).
+ */
+export async function previewedLockRefusal(file: string, execId: string): Promise<OrunError | undefined> {
+  const { owner } = await lockHolder(file);
+  // `{}`: a lock being written this instant, whose owner is not known yet.
+  return owner?.pid === undefined ? undefined : heldBy(owner, execId, file, true);
 }
 
 /**

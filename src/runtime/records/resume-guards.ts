@@ -7,17 +7,34 @@ import { OrunError } from "../../util/errors.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
 import { runnerRecordRun } from "../ids.js";
-import type { ExecutionStore } from "./store.js";
+import type { ExecutionStore, RunMetadata } from "./store.js";
+
+/**
+ * A record's metadata.json as a resume (or its dry-run) reads it, once for all its checks: readMetadataLeniently's
+ * result, or `damaged`, the error that metadata of the wrong shape is — thrown where the resume refuses it
+ * (recordedMetadata), after the checks of the record's state, which go without it.
+ */
+export type ResumedMetadata = { meta?: RunMetadata; unreadable?: string; damaged?: unknown };
+
+export async function readResumedMetadata(store: ExecutionStore, execId: string): Promise<ResumedMetadata> {
+  return store.readMetadataLeniently(execId).catch((damaged: unknown) => ({ damaged }));
+}
+
+/** The record's metadata as readMetadataLeniently gives it: metadata of the wrong shape refuses the resume here. */
+export function recordedMetadata(read: ResumedMetadata): { meta?: RunMetadata; unreadable?: string } {
+  if (read.damaged !== undefined) throw read.damaged;
+  return read;
+}
 
 /**
  * A record whose metadata.json is missing or not JSON cannot show it was a local run. With a remote runner's record
  * ID (`<run>.<6 hex>`) it may be one runner's part in a remote run, whose state holds only that runner's jobs:
  * resumed here, every other job of the plan ran on this machine outside the run, and the record lost its remote run.
  */
-export async function refuseResumingRunnerRecord(store: ExecutionStore, execId: string): Promise<void> {
+export function refuseResumingRunnerRecord(store: ExecutionStore, execId: string, metadata: ResumedMetadata): void {
   const run = runnerRecordRun(execId);
   if (run === undefined) return;
-  const { meta, unreadable } = await store.readMetadataLeniently(execId);
+  const { meta, unreadable } = recordedMetadata(metadata);
   if (meta) return;
   const renamed = `${run}-${execId.slice(run.length + 1)}`;
   throw new OrunError(
