@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseKeyValueFile, isProtectedEnvKey } from "../../../src/runners/github-actions/file-commands.js";
-import { CommandProcessor, LineSplitter, parseCommandLine, unescapeCommandValue } from "../../../src/runners/github-actions/workflow-commands.js";
+import { allowsUnsecureCommands, allowsUnsecureStopTokens, CommandProcessor, LineSplitter, parseCommandLine, unescapeCommandValue } from "../../../src/runners/github-actions/workflow-commands.js";
 import { Masker } from "../../../src/runners/github-actions/masker.js";
 import { parseActionRef } from "../../../src/runners/github-actions/action-ref.js";
 import { parseActionMetadata } from "../../../src/runners/github-actions/action-metadata.js";
@@ -26,6 +26,29 @@ describe("github-actions workflow commands", () => {
     const p = new CommandProcessor(masker);
     const shown = ["  ::add-mask::indented-secret", "see indented-secret", "::std::vector<int> v;", "::stop-commands::TOK-1", "::warning::not a command now", "::tok-1::", "::warning::again"].map((l) => p.line(l));
     assert.deepEqual(shown, [undefined, "see ***", "::std::vector<int> v;", undefined, "::warning::not a command now", undefined, "warning: again"]);
+  });
+
+  it("masks secrets in output printed while commands are stopped and in the later pieces of an over-long line", () => {
+    const masker = new Masker();
+    masker.add("hunter2-secret");
+    const p = new CommandProcessor(masker);
+    const stopped = ["::stop-commands::pause-tok", "plain hunter2-secret", "::add-mask::hunter2-secret", "::pause-tok::"].map((l) => p.line(l));
+    assert.deepEqual(stopped, [undefined, "plain ***", "::add-mask::***", undefined]);
+    assert.equal(p.line("tail of a long line: hunter2-secret", true), "tail of a long line: ***");
+  });
+
+  it("drops the carriage return of a CRLF line before reading the command", () => {
+    const p = new CommandProcessor(new Masker());
+    assert.equal(p.line("::set-output name=out::value\r"), undefined);
+    assert.equal(p.line("::warning::careful\r"), "warning: careful");
+    assert.deepEqual(p.effects.outputs, { out: "value" });
+  });
+
+  it("enables set-env and add-path only for ACTIONS_ALLOW_UNSECURE_COMMANDS=true, as GitHub's runner does", () => {
+    assert.equal(allowsUnsecureCommands({ ACTIONS_ALLOW_UNSECURE_COMMANDS: " TRUE " }), true);
+    for (const value of ["1", "yes", "on", "", undefined]) assert.equal(allowsUnsecureCommands({ ACTIONS_ALLOW_UNSECURE_COMMANDS: value }), false, String(value));
+    for (const value of ["true", "1"]) assert.equal(allowsUnsecureStopTokens({ ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS: value }), true, value);
+    for (const value of ["yes", "on", "0", undefined]) assert.equal(allowsUnsecureStopTokens({ ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS: value }), false, String(value));
   });
 
   it("captures the legacy command block and masks what add-mask registers", () => {
