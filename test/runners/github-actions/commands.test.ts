@@ -86,6 +86,10 @@ describe("github-actions file commands", () => {
     assert.deepEqual(parseKeyValueFile("\uFEFFFOO=bar\r\nMULTI<<EOF\nline1\nline2\nEOF\nB64=a+b/c==\n\nEMPTY=\n", "GITHUB_ENV"), { FOO: "bar", MULTI: "line1\nline2", B64: "a+b/c==", EMPTY: "" });
   });
 
+  it("reads `<<` after the `=` as part of the value, and before it as a heredoc", () => {
+    assert.deepEqual(parseKeyValueFile("SHIFT=1<<3\nNOTE=see <<EOF\nDOC<<END=x\nbody\nEND=x\n", "GITHUB_OUTPUT"), { SHIFT: "1<<3", NOTE: "see <<EOF", DOC: "body" });
+  });
+
   it("names the file and line of malformed content", () => {
     assert.throws(() => parseKeyValueFile("OK=1\nbroken\n", "GITHUB_OUTPUT"), /GITHUB_OUTPUT line 2: invalid file-command assignment "broken"/);
     assert.throws(() => parseKeyValueFile("K<<EOF\nno end\n", "GITHUB_ENV"), /GITHUB_ENV line 1: matching delimiter "EOF" not found/);
