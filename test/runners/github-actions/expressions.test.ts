@@ -67,6 +67,19 @@ describe("github-actions expressions", () => {
     assert.equal(evaluateCondition("", scope()), true);
     assert.equal(evaluateCondition(false, scope()), false);
   });
+
+  it("reads an if: of text around ${{ }} as one string, whatever quotes the text or the values hold", () => {
+    const s = scope();
+    s.contexts.env = { NAME: "O'Brien" };
+    assert.equal(evaluateCondition("it's ${{ env.NAME }}", s), true);
+    assert.equal(evaluateCondition("${{ env.NAME }}'s turn", scope({ failed: true })), false, "still behind the implicit success()");
+  });
+
+  it("lets a composite action's own status decide success(), whatever the job's", () => {
+    // step-runner.ts passes `success` (the action's own status) to the steps inside a composite action.
+    assert.equal(evaluateCondition("success()", scope({ cancelled: true, success: true })), true);
+    assert.equal(evaluateCondition(undefined, scope({ failed: false, success: false })), false);
+  });
 });
 
 describe("github-actions hashFiles()", () => {
