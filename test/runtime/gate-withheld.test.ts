@@ -49,3 +49,12 @@ test("a remote gate names the recorded cause of withheld evidence, or both cause
   );
   assert.equal(await reasonFor(true), undefined);
 });
+
+test("a gate with a condition orun does not run is refused and named, whatever the evidence", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const plan = makePlan([{ id: "web@prod.deploy", gates: [{ ...gate, condition: "failure" }], steps: [] }], { revision: REV });
+  const evaluator = new GateEvaluator(REV, new ExecutionStore(dir), "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(true) });
+  assert.equal(await evaluator.check(plan.jobs[0]!, { approve: false }), 'promotion gate: web must have succeeded in staging (unsupported condition "failure")');
+  assert.deepEqual(await evaluator.checkLocalGate({ ...gate, condition: "always" }), { blocked: 'promotion gate: web must have succeeded in staging (unsupported condition "always")' });
+});
