@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { parseKeyValueFile, isProtectedEnvKey } from "../../../src/runners/github-actions/file-commands.js";
 import { allowsUnsecureCommands, allowsUnsecureStopTokens, CommandProcessor, LineSplitter, parseCommandLine, unescapeCommandValue } from "../../../src/runners/github-actions/workflow-commands.js";
 import { Masker } from "../../../src/runners/github-actions/masker.js";
-import { parseActionRef } from "../../../src/runners/github-actions/action-ref.js";
+import { formatRemoteRef, parseActionRef } from "../../../src/runners/github-actions/action-ref.js";
 import { parseActionMetadata } from "../../../src/runners/github-actions/action-metadata.js";
 
 describe("github-actions workflow commands", () => {
@@ -108,7 +108,13 @@ describe("github-actions action references and metadata", () => {
     assert.deepEqual(parseActionRef("actions/setup-node@v4"), { kind: "remote", owner: "actions", repo: "setup-node", path: "", ref: "v4" });
     assert.deepEqual(parseActionRef("github/codeql-action/init@v3"), { kind: "remote", owner: "github", repo: "codeql-action", path: "init", ref: "v3" });
     assert.deepEqual(parseActionRef("docker://alpine:3"), { kind: "docker-image", image: "alpine:3" });
-    for (const bad of ["actions/setup-node", "a/../b@v1", "owner/repo/../../x@v1", "just-a-name@v1"]) assert.throws(() => parseActionRef(bad), /unsupported action reference/, bad);
+    for (const bad of ["actions/setup-node", "a/../b@v1", "owner/repo/../../x@v1", "owner/repo/./x@v1", "just-a-name@v1"]) assert.throws(() => parseActionRef(bad), /unsupported action reference/, bad);
+    // A quoted `uses:` may keep spaces around the reference; messages name it as GitHub writes it.
+    assert.deepEqual(parseActionRef("  actions/checkout@v4 "), { kind: "remote", owner: "actions", repo: "checkout", path: "", ref: "v4" });
+    for (const uses of ["actions/setup-node@v4", "github/codeql-action/init@v3"]) {
+      const ref = parseActionRef(uses);
+      assert.equal(ref.kind === "remote" ? formatRemoteRef(ref) : ref.kind, uses);
+    }
   });
 
   it("reports metadata errors with file, line and field", () => {
