@@ -112,4 +112,24 @@ describe("github-actions hashFiles()", () => {
       await rm(ws, { recursive: true, force: true });
     }
   });
+
+  it("hashes files in dot folders too, and takes patterns written with ./", async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+    const { createHash } = await import("node:crypto");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { hashFiles } = await import("../../../src/runners/github-actions/hash-files.js");
+    const ws = await mkdtemp(path.join(os.tmpdir(), "orun-gha-hash-dot-"));
+    try {
+      await writeFile(path.join(ws, "f.lock"), "plain");
+      await mkdir(path.join(ws, ".config"));
+      await writeFile(path.join(ws, ".config", "app.lock"), "dot");
+      const sha = (text: string): Buffer => createHash("sha256").update(text).digest();
+      const inOrder = (texts: string[]): string => texts.reduce((hash, text) => hash.update(sha(text)), createHash("sha256")).digest("hex");
+      assert.equal(hashFiles(ws, ["**/*.lock"]), inOrder(["dot", "plain"]));
+      assert.equal(hashFiles(ws, ["./f.lock"]), inOrder(["plain"]));
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
 });
