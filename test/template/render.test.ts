@@ -50,6 +50,7 @@ const rows: Row[] = [
   ["assignment", "{{$x := 1}}{{$x = 2}}{{$x}}", "2"],
   ["assignment inside if changes the outer variable", "{{$x := 1}}{{if true}}{{$x = 2}}{{end}}{{$x}}", "2"],
   ["a declaration inside if shadows the outer variable until its end", "{{$x := 1}}{{if true}}{{$x := 2}}{{$x}}{{end}}{{$x}}", "21"],
+  ["a range's variables end with it", "{{$x := 1}}{{range $x := .parameters.tags}}{{end}}{{$x}}", "1"],
   ["variable field chain", "{{$o := .orun}}{{$o.component.type}}", "turbo-package"],
   ["variable declared in if is visible in else", '{{if $v := .parameters.blank}}x{{else}}[{{$v}}]{{end}}', "[]"],
   ["$ inside range", "{{range .parameters.tags}}{{$.parameters.name}}{{end}}", "apiapi"],
@@ -79,6 +80,8 @@ const rows: Row[] = [
 
   // range
   ["range over a list", "{{range .parameters.tags}}[{{.}}]{{end}}", "[a][b]"],
+  ["range else runs only for an empty collection", "{{range .parameters.tags}}{{.}}{{else}}none{{end}}", "ab"],
+  ["negative numbers are true", "{{if -1}}neg{{end}} {{if -0.5}}negf{{end}} {{if 0}}zero{{end}}", "neg negf "],
   ["range with index and element", "{{range $i, $e := .parameters.tags}}{{$i}}:{{$e}},{{end}}", "0:a,1:b,"],
   ["range over a map is in key order", "{{range $k, $v := .parameters.labels}}{{$k}}={{$v}};{{end}}", "a=first;m=mid;z=last;"],
   ["one range variable gets the element", "{{range $v := .parameters.labels}}{{$v}} {{end}}", "first mid last "],
