@@ -42,3 +42,20 @@ test("an unknown view falls back to dag; an empty plan prints the empty dag pane
   const empty = { ...goldenPlan(), jobs: [] };
   assert.match(renderPlanView(empty, "dag"), /│ plan view: dag {43}│\n├─+┤\n│ no jobs in plan\n└─+┘$/);
 });
+
+test("the component view cuts a run over 70 bytes to 67 characters and '...', never inside a character", () => {
+  const plan = goldenPlan();
+  const db = plan.jobs.find((job) => job.id === "db.dev.deploy")!;
+  const seventy = "x".repeat(70);
+  const emoji = `${"y".repeat(66)}🚀🚀`; // each 🚀 is two UTF-16 units
+  db.steps = [seventy, `${seventy}z`, emoji].map((run, i) => ({ id: `s${i}`, name: `s${i}`, phase: "main" as const, run }));
+  const runs = renderPlanView(plan, "component=db").split("\n").filter((line) => line.includes("run: ")).map((line) => line.slice(line.indexOf("run: ") + 5));
+  assert.deepEqual(runs, [seventy, `${"x".repeat(67)}...`, `${"y".repeat(66)}🚀...`]);
+});
+
+test("the dag view lists a job's dependencies in order, however the plan holds them", () => {
+  const plan = goldenPlan();
+  plan.jobs.find((job) => job.id === "db.dev.deploy")!.dependsOn = ["web.dev.deploy", "cache.dev.deploy"];
+  const deps = renderPlanView(plan, "dag").split("\n").filter((line) => line.includes("(depends on)")).map((line) => line.slice(line.indexOf(")") + 2));
+  assert.deepEqual(deps, ["db.dev.deploy", "cache.dev.deploy", "web.dev.deploy"]);
+});

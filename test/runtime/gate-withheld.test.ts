@@ -3,10 +3,12 @@
 // kept one) it names both; with no such run it says so and what to run.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { mkdir } from "node:fs/promises";
 import { GateEvaluator } from "../../src/runtime/gates.js";
 import type { WithheldGateEvidence } from "../../src/runtime/hooks.js";
 import { ExecutionStore } from "../../src/runtime/records/store.js";
 import { emptyState } from "../../src/runtime/records/state.js";
+import { noteRemovedEvidence, type RemovedEvidence } from "../../src/runtime/removed-evidence.js";
 import { makePlan, removeDir, tempDir } from "./helpers.js";
 
 const REV = "0123456789abcdef0123456789abcdef01234567";
@@ -48,4 +50,27 @@ test("a remote gate names the recorded cause of withheld evidence, or both cause
     `${head}the backend has no run at that revision in which every web job in staging succeeded; run them for that commit, e.g. \`orun run --component web --env staging --remote-state\` in a clean checkout of it, then retry this job)`,
   );
   assert.equal(await reasonFor(true), undefined);
+});
+
+test("a gate with a condition orun does not run is refused and named, whatever the evidence", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const plan = makePlan([{ id: "web@prod.deploy", gates: [{ ...gate, condition: "failure" }], steps: [] }], { revision: REV });
+  const evaluator = new GateEvaluator(REV, new ExecutionStore(dir), "e1", emptyState("e1", "x"), { gateSatisfied: () => Promise.resolve(true) });
+  assert.equal(await evaluator.check(plan.jobs[0]!, { approve: false }), 'promotion gate: web must have succeeded in staging (unsupported condition "failure")');
+  assert.deepEqual(await evaluator.checkLocalGate({ ...gate, condition: "always" }), { blocked: 'promotion gate: web must have succeeded in staging (unsupported condition "always")' });
+});
+
+test("a local gate names the newest success gc removed at the revision, when gc removed more than one", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  await mkdir(store.orunDir, { recursive: true });
+  const note = (execId: string, removedAt: string, cause: RemovedEvidence["cause"]): RemovedEvidence => ({ execId, component: "web", environment: "staging", revision: REV, removedAt, cause, ...(cause === "older-revision" ? { revisions: 3 } : {}) });
+  await noteRemovedEvidence(store, [note("older-run", "2026-01-01T00:00:00Z", "drop-evidence")]);
+  await noteRemovedEvidence(store, [note("newer-run", "2026-02-01T00:00:00Z", "older-revision")]);
+  const plan = makePlan([{ id: "web@prod.deploy", gates: [gate], steps: [] }], { revision: REV });
+  const reason = await new GateEvaluator(REV, store, "e1", emptyState("e1", "x")).check(plan.jobs[0]!, { approve: false });
+  assert.match(reason ?? "", /orun gc removed execution newer-run, its success at this revision, on 2026-02-01: it keeps the newest success of web in staging for the 3 newest revisions/);
+  assert.doesNotMatch(reason ?? "", /older-run/);
 });

@@ -30,4 +30,6 @@ test("the records kept for the user are listed by reason, in the list's order, a
   assert.equal(keptForUserRefusal(kept, false)?.message, "gc kept 2 executions whose lock it could not read or take over: see the note above for what to remove, then run orun gc again");
   const retry = new Map<string, KeptForUser>([["d", { reason: "lock-read-error", note: "EACCES" }], ["e", { reason: "state-unreadable", note: "bad" }]]);
   assert.match(keptForUserRefusal(retry, false)?.message ?? "", /^gc kept 1 execution whose lock it could not read \(named above, left as it was\); run orun gc again once/);
+  retry.set("f", { reason: "lock-read-error", note: "EIO" });
+  assert.match(keptForUserRefusal(retry, false)?.message ?? "", /^gc kept 2 executions whose lock it could not read \(named above, left as they were\); run orun gc again once/);
 });

@@ -93,6 +93,7 @@ const rows: ErrorRow[] = [
   { name: "len of an int", template: "{{ len 3 }}", kind: "exec", message: 'template: t:1:4: executing "t" at <len 3>: error calling len: len of type int' },
   { name: "index out of range", template: "{{ index .parameters.tags 5 }}", kind: "exec", message: 'template: t:1:4: executing "t" at <index .parameters.tags 5>: error calling index: index out of range: 5' },
   { name: "index a map with an int", template: "{{ index .parameters.labels 1 }}", kind: "exec", message: 'template: t:1:4: executing "t" at <index .parameters.labels 1>: error calling index: value has type int; should be string' },
+  { name: "slice past the end", template: "{{ slice .parameters.tags 0 3 }}", kind: "exec", message: 'template: t:1:4: executing "t" at <slice .parameters.tags 0 3>: error calling slice: index out of range: 3' },
   { name: "bad slice bounds", template: "{{ slice .parameters.tags 2 1 }}", kind: "exec", message: 'template: t:1:4: executing "t" at <slice .parameters.tags 2 1>: error calling slice: invalid slice index: 2 > 1' },
   { name: "too few arguments", template: "{{ not }}", kind: "exec", message: 'template: t:1:4: executing "t" at <not>: wrong number of args for not: want 1 got 0' },
   { name: "too few arguments to a variadic function", template: "{{ and }}", kind: "exec", message: 'template: t:1:4: executing "t" at <and>: wrong number of args for and: want at least 1 got 0' },

@@ -29,6 +29,7 @@ const rows: Row[] = [
   ["both trims", "x \n {{- .parameters.name -}} \n y", "xapiy"],
   ["minus without a space is a negative number", "a {{-3}}", "a -3"],
   ["trim before a number", "{{3 -}} x", "3x"],
+  ["trim markers remove CRLF line ends", "a \r\n{{- .parameters.name -}}\r\n b", "aapib"],
   ["comment produces nothing", "a{{/* a comment */}}b", "ab"],
   ["trimmed comment", "a \n{{- /* c */ -}}\n b", "ab"],
   ["multi-line comment", "{{/* line one\nline two */}}x", "x"],
@@ -48,6 +49,8 @@ const rows: Row[] = [
   ["declaration prints nothing", "a{{$x := 1}}b", "ab"],
   ["assignment", "{{$x := 1}}{{$x = 2}}{{$x}}", "2"],
   ["assignment inside if changes the outer variable", "{{$x := 1}}{{if true}}{{$x = 2}}{{end}}{{$x}}", "2"],
+  ["a declaration inside if shadows the outer variable until its end", "{{$x := 1}}{{if true}}{{$x := 2}}{{$x}}{{end}}{{$x}}", "21"],
+  ["a range's variables end with it", "{{$x := 1}}{{range $x := .parameters.tags}}{{end}}{{$x}}", "1"],
   ["variable field chain", "{{$o := .orun}}{{$o.component.type}}", "turbo-package"],
   ["variable declared in if is visible in else", '{{if $v := .parameters.blank}}x{{else}}[{{$v}}]{{end}}', "[]"],
   ["$ inside range", "{{range .parameters.tags}}{{$.parameters.name}}{{end}}", "apiapi"],
@@ -77,6 +80,8 @@ const rows: Row[] = [
 
   // range
   ["range over a list", "{{range .parameters.tags}}[{{.}}]{{end}}", "[a][b]"],
+  ["range else runs only for an empty collection", "{{range .parameters.tags}}{{.}}{{else}}none{{end}}", "ab"],
+  ["negative numbers are true", "{{if -1}}neg{{end}} {{if -0.5}}negf{{end}} {{if 0}}zero{{end}}", "neg negf "],
   ["range with index and element", "{{range $i, $e := .parameters.tags}}{{$i}}:{{$e}},{{end}}", "0:a,1:b,"],
   ["range over a map is in key order", "{{range $k, $v := .parameters.labels}}{{$k}}={{$v}};{{end}}", "a=first;m=mid;z=last;"],
   ["one range variable gets the element", "{{range $v := .parameters.labels}}{{$v}} {{end}}", "first mid last "],
@@ -130,6 +135,7 @@ const rows: Row[] = [
   ["html", '{{html "<a href=\\"x\\">&\'"}}', "&lt;a href=&#34;x&#34;&gt;&amp;&#39;"],
   ["js", '{{js "it\'s <b>\\"x\\" & y=1\\n"}}', "it\\'s \\u003Cb\\u003E\\\"x\\\" \\u0026 y\\u003D1\\u000A"],
   ["urlquery", '{{urlquery "a b&c=d/é"}}', "a+b%26c%3Dd%2F%C3%A9"],
+  ["html replaces NUL with U+FFFD", '{{html "a\\x00b"}}', "a\ufffdb"],
   ["html of several args uses print", "{{html 1 2}}", "1 2"],
   ["pipe into html", "{{.parameters.name | html}}", "api"],
 

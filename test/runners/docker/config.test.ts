@@ -26,6 +26,8 @@ describe("docker image resolution", () => {
   it("refuses non-Linux labels without a default image", () => {
     assert.throws(() => resolveJobImage("macos-latest"), /runsOn "macos-latest" has no Linux container image.*--docker-image/);
     assert.throws(() => resolveJobImage("windows-2022"), /runsOn "windows-2022"/);
+    // The bare labels too: not images named "windows" or "macos" to pull.
+    for (const label of ["windows", "macOS"]) assert.throws(() => resolveJobImage(label), new RegExp(`runsOn "${label}" has no Linux container image`), label);
   });
 
   it("takes Object.prototype's names as image references, not as labels", () => {

@@ -4,7 +4,7 @@
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { lstatSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rename, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { folderIdentity, withContainerScript } from "../../../src/runners/docker/script-file.js";
@@ -26,6 +26,13 @@ describe("withContainerScript", () => {
     assert.match(seen.name, /^[0-9a-f]{12}\.sh$/);
     assert.deepEqual(seen.names, [seen.name]);
     assert.deepEqual(await readdir(dir), [], "removed after use");
+    // As on GitHub, the script ends in a newline (a last heredoc line or `read` needs one), and any container user reads it.
+    const written = await withContainerScript("cat <<EOF\nx\nEOF", { dir, identity, extension: ".sh" }, async (name) => {
+      const file = path.join(dir, name);
+      return { text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 };
+    });
+    assert.deepEqual(written, { text: "cat <<EOF\nx\nEOF\n", mode: 0o644 });
+    assert.equal(await withContainerScript("echo one\n", { dir, identity, extension: ".sh" }, async (name) => readFile(path.join(dir, name), "utf8")), "echo one\n");
 
     await rename(dir, `${dir}.old`);
     await symlink(target, dir);

@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseKeyValueFile, isProtectedEnvKey } from "../../../src/runners/github-actions/file-commands.js";
-import { CommandProcessor, LineSplitter, parseCommandLine, unescapeCommandValue } from "../../../src/runners/github-actions/workflow-commands.js";
+import { allowsUnsecureCommands, allowsUnsecureStopTokens, CommandProcessor, LineSplitter, parseCommandLine, unescapeCommandValue } from "../../../src/runners/github-actions/workflow-commands.js";
 import { Masker } from "../../../src/runners/github-actions/masker.js";
-import { parseActionRef } from "../../../src/runners/github-actions/action-ref.js";
+import { formatRemoteRef, parseActionRef } from "../../../src/runners/github-actions/action-ref.js";
 import { parseActionMetadata } from "../../../src/runners/github-actions/action-metadata.js";
 
 describe("github-actions workflow commands", () => {
@@ -26,6 +26,29 @@ describe("github-actions workflow commands", () => {
     const p = new CommandProcessor(masker);
     const shown = ["  ::add-mask::indented-secret", "see indented-secret", "::std::vector<int> v;", "::stop-commands::TOK-1", "::warning::not a command now", "::tok-1::", "::warning::again"].map((l) => p.line(l));
     assert.deepEqual(shown, [undefined, "see ***", "::std::vector<int> v;", undefined, "::warning::not a command now", undefined, "warning: again"]);
+  });
+
+  it("masks secrets in output printed while commands are stopped and in the later pieces of an over-long line", () => {
+    const masker = new Masker();
+    masker.add("hunter2-secret");
+    const p = new CommandProcessor(masker);
+    const stopped = ["::stop-commands::pause-tok", "plain hunter2-secret", "::add-mask::hunter2-secret", "::pause-tok::"].map((l) => p.line(l));
+    assert.deepEqual(stopped, [undefined, "plain ***", "::add-mask::***", undefined]);
+    assert.equal(p.line("tail of a long line: hunter2-secret", true), "tail of a long line: ***");
+  });
+
+  it("drops the carriage return of a CRLF line before reading the command", () => {
+    const p = new CommandProcessor(new Masker());
+    assert.equal(p.line("::set-output name=out::value\r"), undefined);
+    assert.equal(p.line("::warning::careful\r"), "warning: careful");
+    assert.deepEqual(p.effects.outputs, { out: "value" });
+  });
+
+  it("enables set-env and add-path only for ACTIONS_ALLOW_UNSECURE_COMMANDS=true, as GitHub's runner does", () => {
+    assert.equal(allowsUnsecureCommands({ ACTIONS_ALLOW_UNSECURE_COMMANDS: " TRUE " }), true);
+    for (const value of ["1", "yes", "on", "", undefined]) assert.equal(allowsUnsecureCommands({ ACTIONS_ALLOW_UNSECURE_COMMANDS: value }), false, String(value));
+    for (const value of ["true", "1"]) assert.equal(allowsUnsecureStopTokens({ ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS: value }), true, value);
+    for (const value of ["yes", "on", "0", undefined]) assert.equal(allowsUnsecureStopTokens({ ACTIONS_ALLOW_UNSECURE_STOPCOMMAND_TOKENS: value }), false, String(value));
   });
 
   it("captures the legacy command block and masks what add-mask registers", () => {
@@ -63,6 +86,10 @@ describe("github-actions file commands", () => {
     assert.deepEqual(parseKeyValueFile("\uFEFFFOO=bar\r\nMULTI<<EOF\nline1\nline2\nEOF\nB64=a+b/c==\n\nEMPTY=\n", "GITHUB_ENV"), { FOO: "bar", MULTI: "line1\nline2", B64: "a+b/c==", EMPTY: "" });
   });
 
+  it("reads `<<` after the `=` as part of the value, and before it as a heredoc", () => {
+    assert.deepEqual(parseKeyValueFile("SHIFT=1<<3\nNOTE=see <<EOF\nDOC<<END=x\nbody\nEND=x\n", "GITHUB_OUTPUT"), { SHIFT: "1<<3", NOTE: "see <<EOF", DOC: "body" });
+  });
+
   it("names the file and line of malformed content", () => {
     assert.throws(() => parseKeyValueFile("OK=1\nbroken\n", "GITHUB_OUTPUT"), /GITHUB_OUTPUT line 2: invalid file-command assignment "broken"/);
     assert.throws(() => parseKeyValueFile("K<<EOF\nno end\n", "GITHUB_ENV"), /GITHUB_ENV line 1: matching delimiter "EOF" not found/);
@@ -81,7 +108,13 @@ describe("github-actions action references and metadata", () => {
     assert.deepEqual(parseActionRef("actions/setup-node@v4"), { kind: "remote", owner: "actions", repo: "setup-node", path: "", ref: "v4" });
     assert.deepEqual(parseActionRef("github/codeql-action/init@v3"), { kind: "remote", owner: "github", repo: "codeql-action", path: "init", ref: "v3" });
     assert.deepEqual(parseActionRef("docker://alpine:3"), { kind: "docker-image", image: "alpine:3" });
-    for (const bad of ["actions/setup-node", "a/../b@v1", "owner/repo/../../x@v1", "just-a-name@v1"]) assert.throws(() => parseActionRef(bad), /unsupported action reference/, bad);
+    for (const bad of ["actions/setup-node", "a/../b@v1", "owner/repo/../../x@v1", "owner/repo/./x@v1", "just-a-name@v1"]) assert.throws(() => parseActionRef(bad), /unsupported action reference/, bad);
+    // A quoted `uses:` may keep spaces around the reference; messages name it as GitHub writes it.
+    assert.deepEqual(parseActionRef("  actions/checkout@v4 "), { kind: "remote", owner: "actions", repo: "checkout", path: "", ref: "v4" });
+    for (const uses of ["actions/setup-node@v4", "github/codeql-action/init@v3"]) {
+      const ref = parseActionRef(uses);
+      assert.equal(ref.kind === "remote" ? formatRemoteRef(ref) : ref.kind, uses);
+    }
   });
 
   it("reports metadata errors with file, line and field", () => {

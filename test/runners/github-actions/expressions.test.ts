@@ -67,6 +67,19 @@ describe("github-actions expressions", () => {
     assert.equal(evaluateCondition("", scope()), true);
     assert.equal(evaluateCondition(false, scope()), false);
   });
+
+  it("reads an if: of text around ${{ }} as one string, whatever quotes the text or the values hold", () => {
+    const s = scope();
+    s.contexts.env = { NAME: "O'Brien" };
+    assert.equal(evaluateCondition("it's ${{ env.NAME }}", s), true);
+    assert.equal(evaluateCondition("${{ env.NAME }}'s turn", scope({ failed: true })), false, "still behind the implicit success()");
+  });
+
+  it("lets a composite action's own status decide success(), whatever the job's", () => {
+    // step-runner.ts passes `success` (the action's own status) to the steps inside a composite action.
+    assert.equal(evaluateCondition("success()", scope({ cancelled: true, success: true })), true);
+    assert.equal(evaluateCondition(undefined, scope({ failed: false, success: false })), false);
+  });
 });
 
 describe("github-actions hashFiles()", () => {
@@ -95,6 +108,26 @@ describe("github-actions hashFiles()", () => {
       const s = scope();
       s.functions = new Map([["hashfiles", (await import("../../../src/runners/github-actions/hash-files.js")).hashFilesFunction(ws)]]);
       assert.equal(interpolate("key-${{ hashFiles('**/package-lock.json') }}", s), `key-${expected}`);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+
+  it("hashes files in dot folders too, and takes patterns written with ./", async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+    const { createHash } = await import("node:crypto");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { hashFiles } = await import("../../../src/runners/github-actions/hash-files.js");
+    const ws = await mkdtemp(path.join(os.tmpdir(), "orun-gha-hash-dot-"));
+    try {
+      await writeFile(path.join(ws, "f.lock"), "plain");
+      await mkdir(path.join(ws, ".config"));
+      await writeFile(path.join(ws, ".config", "app.lock"), "dot");
+      const sha = (text: string): Buffer => createHash("sha256").update(text).digest();
+      const inOrder = (texts: string[]): string => texts.reduce((hash, text) => hash.update(sha(text)), createHash("sha256")).digest("hex");
+      assert.equal(hashFiles(ws, ["**/*.lock"]), inOrder(["dot", "plain"]));
+      assert.equal(hashFiles(ws, ["./f.lock"]), inOrder(["plain"]));
     } finally {
       await rm(ws, { recursive: true, force: true });
     }

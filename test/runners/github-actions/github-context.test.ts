@@ -2,7 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { readRepoInfo } from "../../../src/runners/github-actions/github-context.js";
+import { githubUrls, readRepoInfo, repositoryFromRemote } from "../../../src/runners/github-actions/github-context.js";
 import { GitRepo, tempDir } from "../../planner/changes/git-repo.js";
 
 const repo = GitRepo.create();
@@ -34,4 +34,14 @@ test("a detached HEAD or a folder outside git falls back to stable placeholders"
     detached.remove();
   }
   assert.deepEqual(await readRepoInfo(plain, {}), { repository: `local/${path.basename(plain)}`, owner: "local", ref: "refs/heads/main", sha: "0".repeat(40) });
+});
+
+test("reads the repository from a remote URL with a trailing slash, and the GraphQL URL beside an enterprise server's API", () => {
+  for (const url of ["https://github.com/acme/widgets/", "https://github.com/acme/widgets.git", "git@github.com:acme/widgets.git"]) assert.equal(repositoryFromRemote(url), "acme/widgets", url);
+  assert.equal(repositoryFromRemote("https://gitlab.com/acme/widgets"), undefined);
+  assert.deepEqual(githubUrls({ GITHUB_SERVER_URL: "https://ghe.example", GITHUB_API_URL: "https://ghe.example/api/v3/" }), {
+    server_url: "https://ghe.example",
+    api_url: "https://ghe.example/api/v3",
+    graphql_url: "https://ghe.example/api/graphql",
+  });
 });

@@ -28,6 +28,8 @@ async function writeActions(ws: string): Promise<void> {
   await writeAction(ws, "hooked", NODE_RUNS);
   await writeAction(ws, "conditional", `${NODE_RUNS}  pre-if: \${{ inputs.run-pre == 'yes' }}\n`);
   await writeAction(ws, "failing", NODE_RUNS, `${hookScript("pre")}\nconsole.log("about to fail");\nprocess.exit(3);\n`);
+  await writeAction(ws, "leaky", NODE_RUNS, `${hookScript("pre")}\nconsole.log("token is pre-secret-4711");\n`);
+  await writeAction(ws, "masking", NODE_RUNS, `${hookScript("pre")}\nconsole.log("::add-mask::pre-secret-4711");\n`);
 }
 
 async function writeAction(ws: string, name: string, runs: string, pre = hookScript("pre", 'fs.appendFileSync(process.env.GITHUB_STATE, `token=${tag}-tok\\n`);')): Promise<void> {
@@ -151,6 +153,19 @@ describe("github-actions runner: pre hooks at job start", () => {
     assert.match(finish.output, /▸ Pre bad\npre output of bad\nabout to fail/);
     // The post of the step whose pre ran is not registered: its main never ran (GitHub registers posts with the main).
     assert.ok(!(await markerLines()).some((l) => l.startsWith("post")));
+  });
+
+  it("masks a pre's output when its step shows it, with the masks later pres added", async () => {
+    const r = await runJob(
+      h,
+      job([
+        { id: "first", use: "./actions/leaky", with: { tag: "a" } },
+        { id: "second", use: "./actions/masking", with: { tag: "b" } },
+      ]),
+    );
+    assert.deepEqual(r.steps.map((s) => s.error), [undefined, undefined]);
+    assert.match(r.steps[0].output, /^▸ Pre first\npre output of a\ntoken is \*\*\*\n/);
+    assert.doesNotMatch(`${r.live}${r.steps.map((s) => s.output).join("")}`, /pre-secret-4711/);
   });
 
   it("runs a pre once when the step is retried", async () => {
