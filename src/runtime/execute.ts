@@ -223,7 +223,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         summaries.set(job.id, summarize(job, "cached"));
       } else toRun.push(job);
     }
-    const cachedSteps = resumedSteps(toRun, state, whyNoStepSkipped(options.runner.name, previous?.runner, options.hooks !== undefined));
+    const cachedSteps = resumedSteps(toRun, state, (job) => whyNoStepSkipped(options.runner.name, state.jobs[job.id]?.runner ?? previous?.runner, options.hooks !== undefined));
 
     runner = await runnerReady;
     runContext = {
@@ -745,10 +745,10 @@ async function refuseMissingDependencies(
  * none when `noSkipping` says why not (whyNoStepSkipped). Read after prepareResume: `--job X --retry` has cleared X,
  * so all its steps run.
  */
-function resumedSteps(toRun: readonly PlanJob[], state: ExecState, noSkipping: string | undefined): Map<string, ReadonlySet<string>> {
+function resumedSteps(toRun: readonly PlanJob[], state: ExecState, noSkipping: (job: PlanJob) => string | undefined): Map<string, ReadonlySet<string>> {
   const cached = new Map<string, ReadonlySet<string>>();
-  if (noSkipping !== undefined) return cached;
   for (const job of toRun) {
+    if (noSkipping(job) !== undefined) continue;
     const { skipped } = resumeOf(job, state.jobs[job.id]);
     if (skipped.size > 0) cached.set(job.id, skipped);
   }
@@ -964,7 +964,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     const recorded = resumed && !retried ? resumed.state.jobs[job.id] : undefined;
     if (recorded?.status === "completed") notes.push(`already completed in execution ${resumed!.execId}: the run skips it`);
     const resume = recorded && recorded.status !== "completed" ? resumeOf(job, recorded) : undefined;
-    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, resumed.meta?.runner, options.previewsRemoteState === true) : undefined;
+    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, recorded?.runner ?? resumed.meta?.runner, options.previewsRemoteState === true) : undefined;
     const skipsSteps = noSkipping === undefined;
     if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, noSkipping, resumed!.execId));
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));

@@ -279,7 +279,7 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   const keys = stepKeys(steps);
   // Steps an earlier run completed keep that record; the others start pending.
   const cached = deps.cachedSteps?.get(job.id);
-  const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, cached?.has(key) ? ("completed" as const) : ("pending" as const)])) };
+  const jobState: JobState = { status: "running", startedAt: nowStamp(), steps: Object.fromEntries(keys.map((key) => [key, cached?.has(key) ? ("completed" as const) : ("pending" as const)])), runner: deps.runner.name };
   deps.state.jobs[job.id] = jobState;
   deps.writer.schedule();
   deps.emit({ type: "job-start", job, ...(startNote !== undefined ? { note: startNote } : {}) });

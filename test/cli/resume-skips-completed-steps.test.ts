@@ -22,7 +22,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
  * to be killed until the file `resume` exists), `three`, and a post-phase `clean`. Each appends to runs-<step>; `one`
  * and `two` print which run of theirs it is. A second job, `after`, needs it.
  */
-async function stepsPlan(t: TestContext, options: { hold?: boolean } = {}): Promise<string> {
+async function stepsPlan(t: TestContext, options: { hold?: boolean; other?: boolean } = {}): Promise<string> {
   const count = (step: string): string => `echo ${step} >> runs-${step}`;
   const hold = options.hold ? "[ -f resume ] || { echo $$ > two.pid; touch holding; exec sleep 60; }; " : "";
   return planDir(t, [
@@ -37,6 +37,8 @@ async function stepsPlan(t: TestContext, options: { hold?: boolean } = {}): Prom
       ],
     },
     { id: "app@dev.after", dependsOn: [JOB], steps: [{ run: count("after") }] },
+    // With `other`, a job of its own, for a run of the execution under another runner than the build's.
+    ...(options.other ? [{ id: "app@dev.other", steps: [{ run: "true" }] }] : []),
   ]);
 }
 
@@ -180,6 +182,21 @@ test("a local resume runs again the steps another runner completed", async (t) =
   const preview = await runOrun(["run", "plan.json", "--exec-id", "O", "--dry-run"], { cwd: dir });
   assert.match(preview.stdout, /runs all its steps again, though execution O completed setup, one: they ran under the github-actions runner, this run uses local/);
   const resumed = await runOrun(["run", "plan.json", "--exec-id", "O"], { cwd: dir });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.deepEqual(await runs(dir), { setup: 2, one: 2, two: 2, three: 1, clean: 2, after: 1 });
+});
+
+test("a resume judges each job by the runner that ran its steps, not by the execution's last run", async (t) => {
+  const dir = await stepsPlan(t, { other: true });
+  const first = await runOrun(["run", "plan.json", "--exec-id", "M", "--runner", "github-actions", "--job", JOB], { cwd: dir });
+  assert.equal(first.code, 1, first.stdout + first.stderr);
+  // The execution's last run is now a local one, of another job: the build's steps still ran under github-actions.
+  const other = await runOrun(["run", "plan.json", "--exec-id", "M", "--job", "app@dev.other"], { cwd: dir });
+  assert.equal(other.code, 0, other.stdout + other.stderr);
+  await writeFile(path.join(dir, "fixed"), "");
+  const preview = await runOrun(["run", "plan.json", "--exec-id", "M", "--dry-run"], { cwd: dir });
+  assert.match(preview.stdout, /runs all its steps again, though execution M completed setup, one: they ran under the github-actions runner, this run uses local/);
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", "M"], { cwd: dir });
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
   assert.deepEqual(await runs(dir), { setup: 2, one: 2, two: 2, three: 1, clean: 2, after: 1 });
 });

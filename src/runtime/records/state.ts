@@ -30,6 +30,11 @@ export interface JobState {
    * for that commit. Missing in records of an orun before it: their record's metadata.revision stands for it.
    */
   revision?: string;
+  /**
+   * The runner that ran its steps (local, docker, github-actions): a resume skips the steps it completed only under the
+   * same runner (resumed-steps.ts). Missing in records of an orun before it: the record's metadata.runner stands for it.
+   */
+  runner?: string;
 }
 
 /** JobState.revision of a result recorded by a run that vouched for no revision. */
@@ -119,7 +124,7 @@ function parseJob(value: unknown, file: string, field: string): JobState {
   // Step IDs are user keys: fromEntries keeps `__proto__` as a key (assigning it would set the prototype).
   const steps = Object.fromEntries(entries) as Record<string, StepStatus>;
   const job: JobState = { status: value.status as JobStatus, steps };
-  for (const name of ["startedAt", "finishedAt", "heartbeatAt", "lastError", "reason", "revision"] as const) {
+  for (const name of ["startedAt", "finishedAt", "heartbeatAt", "lastError", "reason", "revision", "runner"] as const) {
     if (value[name] !== undefined) {
       if (typeof value[name] !== "string") bad(file, `${field}.${name}`, "expected a string");
       job[name] = value[name] as string;
@@ -144,6 +149,7 @@ export function serializeState(state: ExecState): string {
       ...(job.lastError ? { lastError: job.lastError } : {}),
       ...(job.reason ? { reason: job.reason } : {}),
       ...(job.revision ? { revision: job.revision } : {}),
+      ...(job.runner ? { runner: job.runner } : {}),
     };
   }
   return toJson({ execId: state.execId, planChecksum: state.planChecksum, jobs });
