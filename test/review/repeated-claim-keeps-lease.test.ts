@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { api, planOf, startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
 import { BackendClient } from "../../src/remote/client.js";
+import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
+import { removeDir, tempDir } from "../runtime/helpers.js";
 
 /**
  * Forwards to `target`, but holds the first claim it sees until a second claim has been answered — the order in which
@@ -62,6 +64,7 @@ describe("a claim retried by the client", () => {
     token = await tokenFor(backend.store, "acme/widgets");
   });
   after(async () => {
+    killAllChildren();
     await backend.stop();
     await db.cleanup();
   });
@@ -82,6 +85,24 @@ describe("a claim retried by the client", () => {
       const beat = await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/a/heartbeat`, { runnerId: "r1" }, { "X-Orun-Lease": claimed.leaseToken! });
       assert.equal(beat.status, 200, `the holder's own heartbeat, with the secret its claim answered: ${beat.text}`);
       assert.equal(beat.body.ok, true, beat.text);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it("an orun runner whose claim was retried runs its job and records its result (exit 0)", { timeout: 180_000 }, async (t) => {
+    const dir = await tempDir("orun-rev28b-claim-");
+    t.after(() => removeDir(dir));
+    const relay = await reorderingRelay(backend.url);
+    try {
+      const runId = `rev28b-cli-${Date.now()}`;
+      const planFile = await writePlan(dir, "retried-claim", [{ id: "app@dev.build", run: "echo built" }]);
+      const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: relay.url, ORUN_EXEC_ID: runId, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "" };
+      // The client's first claim attempt times out after its 30 s request timeout; the retry is answered first.
+      const ran = await spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env }).done;
+      const job = await api<{ status: string }>(backend.url, token, "GET", `/v1/runs/${runId}/jobs/${encodeURIComponent("app@dev.build")}/status`);
+      assert.equal(ran.code, 0, ran.output);
+      assert.equal(job.body.status, "success", job.text);
     } finally {
       await relay.close();
     }
