@@ -31,5 +31,7 @@ test("a resume inside GitHub Actions still hides what a step it skips masked in 
   const resumed = await runOrun(["run", "plan.json", "--exec-id", "E", "--runner", "local"], { cwd: dir, env });
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
   assert.match(resumed.stdout, /01 mint {2}cached/, "the resume skipped `mint`");
-  assert.ok(!resumed.stdout.includes(SECRET) && !resumed.stderr.includes(SECRET), `the masked value printed in clear:\n${resumed.stdout}`);
+  // Only the runner's `::add-mask::` line may hold it (the runner hides it, as in the first run).
+  const clear = `${resumed.stdout}\n${resumed.stderr}`.split("\n").filter((line) => line.includes(SECRET) && !line.startsWith("::add-mask::"));
+  assert.deepEqual(clear, [], `the masked value printed in clear:\n${resumed.stdout}`);
 });
