@@ -149,7 +149,7 @@ export const LOG_ATTEMPT_HEADER = "X-Orun-Log-Attempt";
 
 /**
  * The lease secret of a claimed job (ClaimResponse.leaseToken), on its holder's heartbeats, results, releases and log
- * writes (an orun addition). A job claimed with one refuses them without it (403 FORBIDDEN, naming the job).
+ * writes (an orun addition). A job claimed with one refuses them without it (403 LEASE_REFUSED, naming the job).
  */
 export const LEASE_HEADER = "X-Orun-Lease";
 
@@ -218,7 +218,7 @@ export interface ClaimRequest {
   /**
    * Asks for a lease secret (ClaimResponse.leaseToken): a random key (16–256 base64url characters) the runner draws per
    * claim and sends again when it repeats that claim, so a repeat whose first answer was lost proves it is the holder
-   * and gets a secret. Without it (v2 and older orun runners) the job is held by runner ID alone, as before.
+   * and gets the same secret (derived from the key). Without it (v2 and older orun runners) the job is held by runner ID alone, as before.
    */
   claimKey?: string;
 }

@@ -650,7 +650,8 @@ function issueLease(job: JobRecord, options: ClaimOptions): { leaseToken?: strin
 
 /**
  * The holder claims its job again (its first answer was lost, or its swept job is back): the same claim. Proved by
- * the claim's key, it gets a fresh secret (it never got the first); proved by the secret, it keeps that one.
+ * the claim's key, it gets its secret again (the same: derived from the key; it may never have got the first answer);
+ * proved by the secret, it keeps that one.
  */
 function reclaim(job: JobRecord, iso: string, clock: Clock, options: ClaimOptions): Mutation<ClaimResponse> {
   const lease = job.leaseHash && holderProof(job, options) === "claimKey" ? issueLease(job, options) : {};

@@ -6,7 +6,7 @@ import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, releaseJob, t
 import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { jobView } from "../views.js";
-import { newLeaseSecret } from "../lease.js";
+import { leaseForClaim } from "../lease.js";
 import { LEASE_HEADER } from "../../protocol.js";
 
 async function loadRun(ctx: RequestContext): Promise<RunState> {
@@ -181,8 +181,8 @@ export async function claim(ctx: RequestContext): Promise<void> {
   const options: ClaimOptions = {
     retry: body.retry === true,
     ...(ctx.caller.workflowRun ? { workflowRun: ctx.caller.workflowRun } : {}),
-    // Drawn for every claim that asks: handed out only by one that takes the job (only its hash is stored).
-    ...(claimKey !== undefined ? { claimKey, newLease: newLeaseSecret() } : {}),
+    // For every claim that asks: handed out only by one that takes the job (only its hash is stored).
+    ...(claimKey !== undefined ? { claimKey, newLease: leaseForClaim(claimKey, { namespace: ctx.caller.namespace, runId: ctx.params.runId, jobId: ctx.params.jobId }) } : {}),
     ...leaseOf(ctx, "presentedLease"),
   };
   const decide = (state: RunState, wholeRun = false) => claimJob(state, ctx.params.jobId, runnerId, clock, { ...options, wholeRun });

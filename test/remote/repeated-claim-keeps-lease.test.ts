@@ -1,4 +1,4 @@
-// rev28b: a claim the client sent twice (its first attempt timed out, BackendClient retries it with the same claimKey)
+// (rev28) a claim the client sent twice (its first attempt timed out, BackendClient retries it with the same claimKey)
 // re-issues the job's lease secret each time the backend decides a copy (coordinator.ts reclaim → issueLease): the
 // copy decided last wins. When the retry is decided first — the first copy was held up on its way (a slow proxy, a
 // queue for the run's lock) — the client keeps the retry's secret, and the first copy, decided after, replaces it with
@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { api, planOf, startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
+import { api, planOf, startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
 import { BackendClient } from "../../src/remote/client.js";
-import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
+import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
 
 /**
