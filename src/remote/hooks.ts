@@ -393,7 +393,7 @@ export class RemoteHooks implements ExecutionHooks {
         const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000, claim.leaseToken);
         entry.runSignal = signal;
         // From the cancel on, not from fail-fast or a job's error: those stop admissions, and this job runs on to its end.
-        entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS);
+        entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS, entry.ended.signal);
         return { action: "run", stop: entry.stop.signal, claimed: true };
       }
       if (claim.currentStatus === "success") {
@@ -1083,12 +1083,16 @@ function deferrablePollMs(quiet: number, toldWhenReady: boolean): number {
   return Math.round(ms * (0.8 + Math.random() * 0.4));
 }
 
-/** A signal that aborts `ms` after `signal` does (its timer does not keep the process alive). */
-function graceAfter(signal: AbortSignal, ms: number): AbortSignal {
+/** A signal that aborts `ms` after `signal` does (its timer does not keep the process alive), unless `until` aborts first. */
+function graceAfter(signal: AbortSignal, ms: number, until: AbortSignal): AbortSignal {
   const grace = new AbortController();
   const arm = () => setTimeout(() => grace.abort(), ms).unref();
   if (signal.aborted) arm();
-  else signal.addEventListener("abort", arm, { once: true });
+  else {
+    signal.addEventListener("abort", arm, { once: true });
+    // Once the job's reports are done nothing waits on its grace: the run's signal, which outlives many jobs, lets go.
+    until.addEventListener("abort", () => signal.removeEventListener("abort", arm), { once: true });
+  }
   return grace.signal;
 }
 
