@@ -316,6 +316,10 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     const step = steps[i]!;
     const key = keys[i]!;
     if (cached?.has(key)) {
+      // What it masked then stays hidden in what later steps print (its kept log holds the masks; it prints nothing now).
+      const { recordedJobMasks } = await import("./output/gha-logs.js");
+      const file = deps.store.stepLogFile(deps.ids.execId, job.id, key);
+      for (const value of (await recordedJobMasks([{ jobId: job.id, stepKey: key, file, status: "completed" }])).get(job.id) ?? []) deps.emit({ type: "mask", value });
       deps.emit({ type: "step-cached", job, stepKey: key, index: i, total: steps.length });
       continue;
     }

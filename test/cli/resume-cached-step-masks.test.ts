@@ -1,4 +1,4 @@
-// rev28b: inside GitHub Actions orun hides in its output the values a step masked (`::add-mask::`), learned from the
+// (rev28) inside GitHub Actions orun hides in its output the values a step masked (`::add-mask::`), learned from the
 // step's output as it runs. A resume now skips the steps a job completed (step28, local runner): the skipped step does
 // not run, so the value it masked is never learned — and a later step of the job that prints it (from the job's folder,
 // which the resume relies on) prints it in clear, in its group title and its output. Before step28 the step ran
