@@ -46,17 +46,24 @@ export async function recordedJobMasks(scanned: LogEntry[]): Promise<Map<string,
  */
 export class RecordMaskReader {
   readonly masker = new Masker();
-  private readonly logs = new Map<string, { offset: number; decoder: StringDecoder; scanner: StepMaskScanner; ended: boolean }>();
+  private readonly logs = new Map<string, { ino: number; offset: number; decoder: StringDecoder; scanner: StepMaskScanner; ended: boolean }>();
 
   async read(entries: readonly LogEntry[]): Promise<Masker> {
     for (const entry of entries) {
       if (entry.file === undefined) continue;
       const file = entry.file;
       let log = this.logs.get(file);
-      // A log shorter than what was read of it was written anew (the step ran again): read from its start.
-      const size = await stat(file).then((s) => s.size, () => undefined);
-      if (size === undefined) continue;
-      if (!log || size < log.offset) this.logs.set(file, (log = { offset: 0, decoder: new StringDecoder("utf8"), scanner: new StepMaskScanner((value) => this.masker.add(value)), ended: false }));
+      // A log that is another file than the one read (a resume set the old one aside, the step wrote anew — longer,
+      // perhaps, by the next poll) or shorter than what was read of it was written anew: read from its start.
+      const info = await stat(file).catch(() => undefined);
+      if (info === undefined) {
+        this.logs.delete(file);
+        continue;
+      }
+      const size = info.size;
+      if (!log || info.ino !== log.ino || size < log.offset) {
+        this.logs.set(file, (log = { ino: info.ino, offset: 0, decoder: new StringDecoder("utf8"), scanner: new StepMaskScanner((value) => this.masker.add(value)), ended: false }));
+      }
       const reading = log;
       if (size > reading.offset) {
         // An unreadable or vanished log holds no mask (as logs reads it: empty).

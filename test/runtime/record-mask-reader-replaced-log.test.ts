@@ -1,4 +1,4 @@
-// rev28b: RecordMaskReader (src/runtime/output/gha-logs.ts) tells a rewritten step log only by its being shorter than
+// (rev28) RecordMaskReader (src/runtime/output/gha-logs.ts) tells a rewritten step log only by its being shorter than
 // what was read of it. A resume moves a job's earlier logs aside when the job starts again (setAsideJobLogs) and the
 // step writes a new file in their place (StepLog opens with O_TRUNC): `orun status --watch` inside GitHub Actions that
 // read the earlier log, and polls once the new one has grown past it, reads the new one from the old length — the
