@@ -374,8 +374,9 @@ export class GithubActionsRenderer implements Renderer {
     if (!view) return;
     view.stepTotal = event.total;
     view.ended.push({ index: event.index, key: event.stepKey, status: "cached", durationMs: 0 });
-    const number = String(event.index + 1).padStart(2, "0");
-    this.write([...this.guard(view.pending.splice(0)), ...this.guard([`  ⚡  ${number} ${printable(event.stepKey)}  cached · completed in an earlier run`])]);
+    // Under concurrency named by its job, as its groups are.
+    const number = `${this.stepPrefix(event.job)}${String(event.index + 1).padStart(2, "0")}`;
+    this.write([...this.guard(view.pending.splice(0)), ...this.guard([`  ⚡  ${printable(number)} ${printable(event.stepKey)}  cached · completed in an earlier run`])]);
   }
 
   private postJobLogs(job: PlanJob, chunk: string): void {

@@ -1,4 +1,4 @@
-// rev28b: inside GitHub Actions with --concurrency > 1 every step group, job header and footer names its job inline
+// (rev28) inside GitHub Actions with --concurrency > 1 every step group, job header and footer names its job inline
 // (seed 000 "Concurrent output"; fe9fd8d), and a skipped step's line does too — but the line of a step a resume skips
 // (step28, GithubActionsRenderer.stepCached) prints only its number and key: two jobs resumed at once print two
 // identical `⚡  01 one  cached` lines, under whichever job's header came last.
