@@ -1,4 +1,4 @@
-// rev28: inside GitHub Actions `orun status --remote-state` reads every job's whole log from the backend before it
+// (rev28) inside GitHub Actions `orun status --remote-state` reads every job's whole log from the backend before it
 // prints anything (4dcb64c/2ccb947 statusLineShaper → jobMasks: one GET …/logs/<job> per job, one after the other) —
 // even with --json, whose output it never masks. A 2,000-job run's status is then 2,000 sequential log downloads.
 // The --json status uses none of them: it must read none.
