@@ -23,6 +23,7 @@ import { isRunFinished, logsText, rawLogsText, statusJson, statusText } from "./
 import type { JobView, RunView } from "./protocol.js";
 import type { LogScope } from "../runtime/logs-scope.js";
 import { warnOnStderr } from "../util/warning.js";
+import { quotingLineText } from "../util/inert-command.js";
 
 export interface RemoteRunSetup {
   hooks: RemoteHooks;
@@ -43,8 +44,10 @@ export async function remoteRunSetup(
   if (!remoteEnabled(flags, env, config)) return warnIgnoredUrl(flags);
   const baseUrl = resolveBackendUrl(flags, env, config);
   const runId = deriveRunId(flags.execId, env);
-  // The runner's lines quote the backend (a job's reason, an error's body): escaped, another backend's text too.
-  const say = (line: string): void => void process.stderr.write(`${printable(line, { keepLineBreaks: true })}\n`);
+  // The runner's lines quote the backend (a job's reason, an error's body): escaped, another backend's text too, and
+  // inert inside GitHub Actions (a reason holding `\n::error::…`). The runner around orun masks what this run's steps
+  // masked; another runner's masks are not known here.
+  const say = (line: string): void => void process.stderr.write(`${quotingLineText(line, env)}\n`);
   const runnerId = deriveRunnerId(env);
   // An outage notice names when the jobs running here stop (their lease), not only how long requests retry.
   const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message, kind) => say(`${message}${hooks.leaseNote(kind)}`) });
@@ -85,12 +88,12 @@ export async function remoteRunSetup(
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
     ...(rebuild ? { rebuildPlan: rebuild } : {}),
   });
-  process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
+  say(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})`);
   // The commands it prints name the plan it stored (trigger and change flags): an ID that this machine alone has.
   const revision = resolved.plan.metadata.revision;
   if (resolved.storedAs && resolved.storeDir) {
     const elsewhere = rebuild && revision ? `; elsewhere, \`${rebuild}\` at commit ${revision} with the same refs stores it again` : "";
-    process.stderr.write(`notice: the retry commands this runner prints name plan ${resolved.storedAs}, stored in ${plansDir(resolved.storeDir)} on this machine${elsewhere}\n`);
+    say(`notice: the retry commands this runner prints name plan ${resolved.storedAs}, stored in ${plansDir(resolved.storeDir)} on this machine${elsewhere}`);
   }
   return { hooks, runId, execId: runnerRecordId(runId), ...(carried.backendUrl ? { backendUrl: carried.backendUrl } : {}) };
 }
@@ -404,7 +407,7 @@ export async function remoteStatus(
     try {
       const [run, { jobs, now }] = await Promise.all([client.getRun(runId), client.jobsAndClock(runId)]);
       if (reported !== undefined && !tty) {
-        process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
+        process.stderr.write(shaped(`Backend ${baseUrl} is answering again.\n`));
         frames.forget();
       }
       failures = 0;
@@ -421,8 +424,8 @@ export async function remoteStatus(
       // answered (it said "Error fetching remote state: run not found … polls failed"). The ID may be a record of
       // this machine, which the line says (a run of that name may yet start).
       if (isRunNotFound(err)) {
-        if (!hinted) process.stderr.write(notYetLine(runId, baseUrl, await localRecordHint(reader)));
-        if (reported !== undefined && !tty) process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
+        if (!hinted) process.stderr.write(shaped(notYetLine(runId, baseUrl, await localRecordHint(reader))));
+        if (reported !== undefined && !tty) process.stderr.write(shaped(`Backend ${baseUrl} is answering again.\n`));
         hinted = true;
         failures = 0;
         reported = undefined;
@@ -432,7 +435,8 @@ export async function remoteStatus(
       if (failures++ === 0) failingSince = Date.now();
       if (failures >= WATCH_FAILED_POLLS_REPORTED) {
         const message = err instanceof Error ? err.message : String(err);
-        const line = `Error fetching remote state: ${printable(message)} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`;
+        // The backend's message may quote a job's error (a value its steps masked, a `##[error]`): shaped as the frames are.
+        const line = shaped(`Error fetching remote state: ${printable(message)} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`);
         // A terminal redraws the last status with the error under it; a log gets the error once (and again if it
         // changes) on stderr, so that stdout stays the frames alone (--json: JSON documents).
         if (tty) frames.draw(`${frame}${line}`);
