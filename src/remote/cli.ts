@@ -168,7 +168,8 @@ interface RemoteReader {
  */
 export const LOOK_RETRY_MS = 5_000;
 
-async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs", look: boolean): Promise<RemoteReader | undefined> {
+/** `notify`: how the client's outage notices are said (the command's own lines: masked inside GitHub Actions). */
+async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs", look: boolean, notify: (line: string) => void): Promise<RemoteReader | undefined> {
   const { locateIntentRoot } = await import("../runtime/plan-source.js");
   const intentRoot = await locateIntentRoot(process.cwd(), opts.intent);
   const config = await readIntentStateConfig(intentRoot);
@@ -181,7 +182,9 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
   const why = remoteStateSource(opts, env, intentRoot);
   if (!runId) throw runNotNamed(command, why);
   const retryBudgetMs = look ? (envMilliseconds(env, "ORUN_BACKEND_RETRY_MS") ?? LOOK_RETRY_MS) : undefined;
-  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command, ...(found?.note ? { note: found.note } : {}) };
+  // A notice quotes the backend's answer (a 5xx body's error): escaped, and shaped as the command's other lines.
+  const onRetrying = (message: string): void => notify(`${printable(message, { keepLineBreaks: true })}\n`);
+  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs, onRetrying }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command, ...(found?.note ? { note: found.note } : {}) };
 }
 
 /** What turned remote state on: the flag, ORUN_REMOTE_STATE, or intent.yaml (remoteEnabled's order), as said to the user. */
@@ -357,7 +360,8 @@ export async function remoteStatus(
     process.stderr.write("remote state is on, but the backend lists no runs: --all lists this machine's execution records (read a remote run with --exec-id <run-id>)\n");
     return undefined;
   }
-  const reader = await remoteReader(opts, env, "status", !opts.watch);
+  // Its outage notices are said as its other lines, with the masks read by then (the shaper is made before any request).
+  const reader = await remoteReader(opts, env, "status", !opts.watch, (line) => void process.stderr.write(shaper.text(line)));
   if (!reader) return undefined;
   const shaper = await statusShaper(reader, env);
   const shaped = shaper.text;
@@ -457,7 +461,8 @@ export async function remoteLogs(
   opts: ReadOptions & { job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; pollMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
-  const found = await remoteReader(opts, env, "logs", !opts.follow);
+  // Its outage notices are said as its other lines (say, made before any request), with the masks read by then.
+  const found = await remoteReader(opts, env, "logs", !opts.follow, (line) => say(line));
   if (!found) return undefined;
   const reader: RemoteReader = found;
   const { client, runId } = reader;

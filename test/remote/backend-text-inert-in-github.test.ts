@@ -44,7 +44,8 @@ async function server(t: { after(fn: () => Promise<void>): void }, answer: (meth
   return `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
 }
 
-test("status --watch inside GitHub Actions: the Error fetching remote state line is inert and masks a job's masked value", { timeout: 180_000 }, async (t) => {
+/** A finished run on a real backend whose job failed after masking SECRET (its error is status's own text). */
+async function maskedRun(t: { after(fn: () => Promise<void>): void }, runId: string): Promise<{ dir: string; backendUrl: string; env: NodeJS.ProcessEnv }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-mask28-"));
   const db = (await testDatabase("sqlite")) as TestDatabase;
   const backend = await startTestBackend(db.url);
@@ -55,16 +56,20 @@ test("status --watch inside GitHub Actions: the Error fetching remote state line
     await fs.rm(dir, { recursive: true, force: true });
   });
   const token = await tokenFor(backend.store, "acme/widgets");
-  const runId = "mask28-watch";
   const planFile = await writePlan(dir, "mask", [{ id: "a@dev.mint", run: `echo "::add-mask::${SECRET}"; exit 3` }]);
   const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: runId, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "" };
   const run = await spawnOrun(["run", planFile, "--remote-state"], { cwd: dir, env }).done;
   assert.equal(run.code, 1, run.output);
+  return { dir, backendUrl: backend.url, env: { ...env, ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "true" } };
+}
 
+test("status --watch inside GitHub Actions: the Error fetching remote state line is inert and masks a job's masked value", { timeout: 180_000 }, async (t) => {
+  const runId = "mask28-watch";
+  const { dir, backendUrl, env } = await maskedRun(t, runId);
   // The jobs and their logs come from the backend (the watcher reads the masks there); the run itself answers an error
   // quoting the masked value and workflow commands.
-  const relay = await server(t, (method, at) => (method === "GET" && at === `/v1/runs/${runId}` ? { status: 400, body: { error: `bad ${SECRET}${COMMANDS}`, code: "BAD_REQUEST" } } : undefined), backend.url);
-  const watch = spawnOrun(["status", "--watch", "--remote-state", "--backend-url", relay, "--exec-id", runId, "--interval", "200ms"], { cwd: dir, env: { ...env, ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "true" } });
+  const relay = await server(t, (method, at) => (method === "GET" && at === `/v1/runs/${runId}` ? { status: 400, body: { error: `bad ${SECRET}${COMMANDS}`, code: "BAD_REQUEST" } } : undefined), backendUrl);
+  const watch = spawnOrun(["status", "--watch", "--remote-state", "--backend-url", relay, "--exec-id", runId, "--interval", "200ms"], { cwd: dir, env });
   await until(() => /Error fetching remote state: .*polls failed since/.test(watch.output()), "the error line", 60_000);
   watch.child.kill("SIGKILL");
   const output = (await watch.done).output;
@@ -80,6 +85,21 @@ test("status inside GitHub Actions: a backend's outage notice quoting its answer
   assert.notEqual(status.code, 0, status.stdout + status.stderr);
   assert.match(status.stderr, /is not answering \(down\n\\::error::x ##\\\[error\]y \(UNAVAILABLE\)\); retrying/, status.stderr);
   assert.deepEqual(commandLines(status.stdout + status.stderr), [], status.stderr);
+});
+
+test("logs --follow inside GitHub Actions: a backend's outage notice is inert and masks a job's masked value", { timeout: 180_000 }, async (t) => {
+  const runId = "mask28-follow";
+  const { dir, backendUrl, env } = await maskedRun(t, runId);
+  // The jobs and their logs come from the backend first (their masks); the run answers 503 once, quoting the value.
+  let down = 1;
+  const relay = await server(t, (method, at) => (method === "GET" && at === `/v1/runs/${runId}` && down-- > 0 ? { status: 503, body: { error: `down ${SECRET}${COMMANDS}`, code: "UNAVAILABLE" } } : undefined), backendUrl);
+  const logs = await spawnOrun(["logs", "--follow", "--remote-state", "--backend-url", relay, "--exec-id", runId], { cwd: dir, env }).done;
+  assert.equal(logs.code, 1, logs.output);
+  assert.match(logs.output, /is not answering \(down \*\*\*\n\\::error::x ##\\\[error\]y \(UNAVAILABLE\)\); retrying/, logs.output);
+  // Past the commands orun itself hands to the runner (the mask, the stop-commands markers) no value nor command.
+  const said = logs.output.replace(/^(::add-mask::|::stop-commands::|::orun-stop-logs-).*$/gm, "");
+  assert.doesNotMatch(said, new RegExp(SECRET), logs.output);
+  assert.deepEqual(commandLines(said), [], logs.output);
 });
 
 test("run inside GitHub Actions: a runner's line quoting a backend's reason is inert", { timeout: 60_000 }, async (t) => {
