@@ -23,6 +23,7 @@ import { isRunFinished, logsText, rawLogsText, statusJson, statusText } from "./
 import type { JobView, RunView } from "./protocol.js";
 import type { LogScope } from "../runtime/logs-scope.js";
 import { warnOnStderr } from "../util/warning.js";
+import { quotingLineText } from "../util/inert-command.js";
 
 export interface RemoteRunSetup {
   hooks: RemoteHooks;
@@ -43,8 +44,10 @@ export async function remoteRunSetup(
   if (!remoteEnabled(flags, env, config)) return warnIgnoredUrl(flags);
   const baseUrl = resolveBackendUrl(flags, env, config);
   const runId = deriveRunId(flags.execId, env);
-  // The runner's lines quote the backend (a job's reason, an error's body): escaped, another backend's text too.
-  const say = (line: string): void => void process.stderr.write(`${printable(line, { keepLineBreaks: true })}\n`);
+  // The runner's lines quote the backend (a job's reason, an error's body): escaped, another backend's text too, and
+  // inert inside GitHub Actions (a reason holding `\n::error::…`). The runner around orun masks what this run's steps
+  // masked; another runner's masks are not known here.
+  const say = (line: string): void => void process.stderr.write(`${quotingLineText(line, env)}\n`);
   const runnerId = deriveRunnerId(env);
   // An outage notice names when the jobs running here stop (their lease), not only how long requests retry.
   const client = new BackendClient({ baseUrl, auth: resolveTokenSource(env), onRetrying: (message, kind) => say(`${message}${hooks.leaseNote(kind)}`) });
@@ -85,12 +88,12 @@ export async function remoteRunSetup(
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
     ...(rebuild ? { rebuildPlan: rebuild } : {}),
   });
-  process.stderr.write(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})\n`);
+  say(`remote state: run ${runId} on ${baseUrl} (runner ${runnerId})`);
   // The commands it prints name the plan it stored (trigger and change flags): an ID that this machine alone has.
   const revision = resolved.plan.metadata.revision;
   if (resolved.storedAs && resolved.storeDir) {
     const elsewhere = rebuild && revision ? `; elsewhere, \`${rebuild}\` at commit ${revision} with the same refs stores it again` : "";
-    process.stderr.write(`notice: the retry commands this runner prints name plan ${resolved.storedAs}, stored in ${plansDir(resolved.storeDir)} on this machine${elsewhere}\n`);
+    say(`notice: the retry commands this runner prints name plan ${resolved.storedAs}, stored in ${plansDir(resolved.storeDir)} on this machine${elsewhere}`);
   }
   return { hooks, runId, execId: runnerRecordId(runId), ...(carried.backendUrl ? { backendUrl: carried.backendUrl } : {}) };
 }
@@ -165,7 +168,8 @@ interface RemoteReader {
  */
 export const LOOK_RETRY_MS = 5_000;
 
-async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs", look: boolean): Promise<RemoteReader | undefined> {
+/** `notify`: how the client's outage notices are said (the command's own lines: masked inside GitHub Actions). */
+async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: "status" | "logs", look: boolean, notify: (line: string) => void): Promise<RemoteReader | undefined> {
   const { locateIntentRoot } = await import("../runtime/plan-source.js");
   const intentRoot = await locateIntentRoot(process.cwd(), opts.intent);
   const config = await readIntentStateConfig(intentRoot);
@@ -178,7 +182,9 @@ async function remoteReader(opts: ReadOptions, env: NodeJS.ProcessEnv, command: 
   const why = remoteStateSource(opts, env, intentRoot);
   if (!runId) throw runNotNamed(command, why);
   const retryBudgetMs = look ? (envMilliseconds(env, "ORUN_BACKEND_RETRY_MS") ?? LOOK_RETRY_MS) : undefined;
-  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command, ...(found?.note ? { note: found.note } : {}) };
+  // A notice quotes the backend's answer (a 5xx body's error): escaped, and shaped as the command's other lines.
+  const onRetrying = (message: string): void => notify(`${printable(message, { keepLineBreaks: true })}\n`);
+  return { client: new BackendClient({ baseUrl, auth: resolveTokenSource(env), retryBudgetMs, onRetrying }), runId, baseUrl, intentRoot, why, ...(idFrom ? { idFrom } : {}), command, ...(found?.note ? { note: found.note } : {}) };
 }
 
 /** What turned remote state on: the flag, ORUN_REMOTE_STATE, or intent.yaml (remoteEnabled's order), as said to the user. */
@@ -354,7 +360,8 @@ export async function remoteStatus(
     process.stderr.write("remote state is on, but the backend lists no runs: --all lists this machine's execution records (read a remote run with --exec-id <run-id>)\n");
     return undefined;
   }
-  const reader = await remoteReader(opts, env, "status", !opts.watch);
+  // Its outage notices are said as its other lines, with the masks read by then (the shaper is made before any request).
+  const reader = await remoteReader(opts, env, "status", !opts.watch, (line) => void process.stderr.write(shaper.text(line)));
   if (!reader) return undefined;
   const shaper = await statusShaper(reader, env);
   const shaped = shaper.text;
@@ -404,7 +411,7 @@ export async function remoteStatus(
     try {
       const [run, { jobs, now }] = await Promise.all([client.getRun(runId), client.jobsAndClock(runId)]);
       if (reported !== undefined && !tty) {
-        process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
+        process.stderr.write(shaped(`Backend ${baseUrl} is answering again.\n`));
         frames.forget();
       }
       failures = 0;
@@ -421,8 +428,8 @@ export async function remoteStatus(
       // answered (it said "Error fetching remote state: run not found … polls failed"). The ID may be a record of
       // this machine, which the line says (a run of that name may yet start).
       if (isRunNotFound(err)) {
-        if (!hinted) process.stderr.write(notYetLine(runId, baseUrl, await localRecordHint(reader)));
-        if (reported !== undefined && !tty) process.stderr.write(`Backend ${baseUrl} is answering again.\n`);
+        if (!hinted) process.stderr.write(shaped(notYetLine(runId, baseUrl, await localRecordHint(reader))));
+        if (reported !== undefined && !tty) process.stderr.write(shaped(`Backend ${baseUrl} is answering again.\n`));
         hinted = true;
         failures = 0;
         reported = undefined;
@@ -432,7 +439,8 @@ export async function remoteStatus(
       if (failures++ === 0) failingSince = Date.now();
       if (failures >= WATCH_FAILED_POLLS_REPORTED) {
         const message = err instanceof Error ? err.message : String(err);
-        const line = `Error fetching remote state: ${printable(message)} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`;
+        // The backend's message may quote a job's error (a value its steps masked, a `##[error]`): shaped as the frames are.
+        const line = shaped(`Error fetching remote state: ${printable(message)} — ${failures} polls failed since ${new Date(failingSince).toISOString().slice(11, 19)} UTC; still polling every ${formatDuration(opts.intervalMs)}\n`);
         // A terminal redraws the last status with the error under it; a log gets the error once (and again if it
         // changes) on stderr, so that stdout stays the frames alone (--json: JSON documents).
         if (tty) frames.draw(`${frame}${line}`);
@@ -453,7 +461,8 @@ export async function remoteLogs(
   opts: ReadOptions & { job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; pollMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
-  const found = await remoteReader(opts, env, "logs", !opts.follow);
+  // Its outage notices are said as its other lines (say, made before any request), with the masks read by then.
+  const found = await remoteReader(opts, env, "logs", !opts.follow, (line) => say(line));
   if (!found) return undefined;
   const reader: RemoteReader = found;
   const { client, runId } = reader;

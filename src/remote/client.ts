@@ -27,6 +27,7 @@ import { LEASE_HEADER, LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER, clipError } from "./
 import { randomBytes } from "node:crypto";
 import { TokenRequestError, type TokenSource } from "./oidc-token.js";
 import { OrunError } from "../util/errors.js";
+import { quotingLineText } from "../util/inert-command.js";
 import { processProxyFetch, proxyRefusal, proxyStatus } from "../util/proxy-fetch.js";
 import { formatDuration } from "../runtime/duration.js";
 import { VERSION } from "../version.js";
@@ -336,7 +337,8 @@ export class BackendClient {
 
   private notify(message: string, kind: RetryNoticeKind): void {
     if (this.options.onRetrying) this.options.onRetrying(message, kind);
-    else process.stderr.write(`${message}\n`);
+    // The message quotes a backend's answer (a 5xx body's error).
+    else process.stderr.write(`${quotingLineText(message)}\n`);
   }
 }
 

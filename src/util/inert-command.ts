@@ -1,3 +1,5 @@
+import { printable } from "./printable.js";
+
 /**
  * Text no line of which the runner around orun reads as a workflow command, nor GitHub's log view as its own: a
  * backslash inside each `##[` (the old syntax, read anywhere in a line: `##\[error]`) and before `::` starting a line
@@ -11,6 +13,14 @@ export function inertCommandText(text: string): string {
 /** `text` as orun writes its own lines on stderr: inert under GitHub Actions (GITHUB_ACTIONS=true), else as it is. */
 export function ownLineText(text: string, env: NodeJS.ProcessEnv = process.env): string {
   return env.GITHUB_ACTIONS === "true" ? inertCommandText(text) : text;
+}
+
+/**
+ * An own line that quotes another program's text (a backend's error or reason): escaped (printable, line breaks
+ * kept) and inert under GitHub Actions — the quoted text may hold `\n::error::…` or `##[error]…`.
+ */
+export function quotingLineText(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  return ownLineText(printable(text, { keepLineBreaks: true }), env);
 }
 
 /**
