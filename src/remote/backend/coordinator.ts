@@ -361,7 +361,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
   };
   const stopped = state.run.stoppedReason;
   // Its holder, by runner ID and — for a job claimed with a lease — by its lease secret or the claim's key.
-  const holder = isHeldBy(job, runnerId) && holderProof(job, options) !== undefined;
+  const holder = isHeldBy(job, runnerId) && holderProof(job, options, clock) !== undefined;
   // A stopped run starts no job: not a pending one, nor one whose runner stopped heartbeating (no takeover).
   if (stopped && !holder && (job.status === "pending" || (job.status === "running" && isLeaseExpired(job, clock)))) {
     const status = job.status === "pending" ? "skipped" : "failed";
@@ -639,8 +639,9 @@ export function isHeldBy(job: Pick<JobRecord, "status" | "runnerId">, runnerId: 
  * alone (`"runner"`); one claimed with a lease by its secret (`"lease"`) or by the key of the claim that took it
  * (`"claimKey"`: that claim's answer was lost, so its runner never got the secret). Undefined: no proof.
  */
-function holderProof(job: JobRecord, options: ClaimOptions): "runner" | "lease" | "claimKey" | undefined {
-  if (!job.leaseHash) return "runner";
+function holderProof(job: JobRecord, options: ClaimOptions, clock: Clock): "runner" | "lease" | "claimKey" | undefined {
+  // A backend that requires lease secrets takes a runner ID for no proof: such a job goes to whoever claims it once its lease lapses.
+  if (!job.leaseHash) return clock.requireLease ? undefined : "runner";
   if (leaseMatches(job.leaseHash, options.presentedLease)) return "lease";
   if (job.claimKeyHash && leaseMatches(job.claimKeyHash, options.claimKey)) return "claimKey";
   return undefined;
@@ -659,7 +660,7 @@ function issueLease(job: JobRecord, options: ClaimOptions): { leaseToken?: strin
  * the claim's key, it gets a fresh secret (it never got the first); proved by the secret, it keeps that one.
  */
 function reclaim(job: JobRecord, iso: string, clock: Clock, options: ClaimOptions): Mutation<ClaimResponse> {
-  const lease = job.leaseHash && holderProof(job, options) === "claimKey" ? issueLease(job, options) : {};
+  const lease = job.leaseHash && holderProof(job, options, clock) === "claimKey" ? issueLease(job, options) : {};
   return finishMutation({ claimed: true, leaseMs: clock.leaseMs, ...lease }, [retake(job, iso)]);
 }
 

@@ -98,14 +98,21 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
           assert.match(String(res.body.error), new RegExp(`^Job a is held without a lease secret .*: this ${named} for runner ${runner.replace(/[()]/g, "\\$&")} is refused, since this backend requires lease secrets \\(--require-lease-secrets\\); nothing was changed`), what);
           assert.deepEqual(await row(runId), before, `${what} changed the job`);
         }
-        // Its runner cannot claim it again without a key either; once its lease lapses, a current runner takes it over.
+        // Nor does a claim with a key under its runner ID retake it while its lease lives (a runner ID proves nothing here).
+        const retake = await call(strict.url, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "v2-runner", claimKey: CLAIM_KEY });
+        assert.equal(retake.body.claimed, false, retake.text);
+        assert.deepEqual(await row(runId), before, "a claim under its runner ID changed the job");
+        // Its runner cannot claim it again without a key either; once its lease lapses, a current runner takes it over
+        // with a lease, under any runner ID (matrix legs share one).
         await on.backend.store.mutateRun(ns, runId, { status: "running" }, (state) => releaseExpiredLeases(state, ahead()));
         const again = await call(strict.url, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "v2-runner" });
         assert.equal(again.status, 400, again.text);
-        const takeover = await call(strict.url, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "current", claimKey: CLAIM_KEY });
+        const takeover = await call(strict.url, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "v2-runner", claimKey: CLAIM_KEY });
         assert.equal(takeover.body.claimed, true, takeover.text);
+        assert.equal(typeof takeover.body.leaseToken, "string", takeover.text);
         const lease = String(takeover.body.leaseToken);
-        const done = await api(strict.url, on.token, "POST", `/v1/runs/${runId}/jobs/a/update`, { runnerId: "current", status: "success" }, { "X-Orun-Lease": lease });
+        assert.notEqual((await row(runId)).lease_hash, null);
+        const done = await api(strict.url, on.token, "POST", `/v1/runs/${runId}/jobs/a/update`, { runnerId: "v2-runner", status: "success" }, { "X-Orun-Lease": lease });
         assert.equal(done.status, 200, done.text);
         assert.equal((await row(runId)).status, "success");
       } finally {
