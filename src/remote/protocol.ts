@@ -350,7 +350,10 @@ export type ErrorCode =
   | "INVALID_REQUEST"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
-  /** 403 for a request about a job claimed with a lease that lacks its current secret (LEASE_HEADER): not an auth failure. */
+  /**
+   * 403 for a request about a job claimed with a lease that lacks its current secret (LEASE_HEADER), or, on a backend that
+   * requires lease secrets, about a job held without one: not an auth failure.
+   */
   | "LEASE_REFUSED"
   | "NOT_FOUND"
   | "CONFLICT"

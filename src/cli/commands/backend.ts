@@ -31,6 +31,20 @@ function listSetting(flag: string[] | undefined, envName: string): string[] {
   return env ? [env] : [];
 }
 
+const REQUIRE_LEASE_ENV = "ORUN_BACKEND_REQUIRE_LEASE_SECRETS";
+
+/**
+ * --require-lease-secrets, else ORUN_BACKEND_REQUIRE_LEASE_SECRETS: `true` or `false` (as ORUN_REMOTE_STATE). Any other
+ * value is refused: a misspelt `yes` must not start a backend without the protection its operator asked for.
+ */
+function requireLeaseSecrets(flag: boolean | undefined): boolean {
+  if (flag) return true;
+  const value = (process.env[REQUIRE_LEASE_ENV] ?? "").trim().toLowerCase();
+  if (value === "true") return true;
+  if (value === "" || value === "false") return false;
+  throw new OrunError(`${REQUIRE_LEASE_ENV}=${process.env[REQUIRE_LEASE_ENV]}: expected true or false`);
+}
+
 /**
  * Floors for the timing flags: a lease shorter than a few heartbeats hands
  * healthy jobs to other runners (0 did so at once); a 0 sweep interval spins;
@@ -132,7 +146,11 @@ export function registerBackendCommands(program: Command): void {
     )
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
-    .action(async (opts: Record<string, string> & { allowOwner?: string[]; allowRepo?: string[] }) => {
+    .option(
+      "--require-lease-secrets",
+      `refuse claims that send no claimKey (v2 runners, orun runners from before lease secrets), and holders' heartbeats, results, releases and log writes for jobs held without a lease secret (env ${REQUIRE_LEASE_ENV}=true)`,
+    )
+    .action(async (opts: Record<string, string> & { allowOwner?: string[]; allowRepo?: string[]; requireLeaseSecrets?: boolean }) => {
       const { describeDatabase, newSqliteDatabase, DEFAULT_DATABASE } = await import("../../remote/backend/store/index.js");
       const { startBackend } = await import("../../remote/backend/server.js");
       const { parseDuration } = await import("../../remote/duration.js");
@@ -150,6 +168,7 @@ export function registerBackendCommands(program: Command): void {
         retryGraceMs: durationFlag(opts.retryGrace, "--retry-grace", parseDuration),
         evidenceRetentionMs: opts.evidenceRetention === undefined ? undefined : parseDuration(opts.evidenceRetention, "--evidence-retention"),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
+        requireLeaseSecrets: requireLeaseSecrets(opts.requireLeaseSecrets),
       };
       const { DEFAULT_EVIDENCE_RETENTION_MS } = await import("../../remote/backend/sweeper.js");
       settings.evidenceRetentionMs ??= Math.max(DEFAULT_EVIDENCE_RETENTION_MS, settings.retentionMs);
@@ -185,7 +204,9 @@ export function registerBackendCommands(program: Command): void {
       // The URL names 127.0.0.1 for a wildcard bind (what a local client uses): say that every interface is served.
       const everywhere = ["0.0.0.0", "::", "[::]"].includes(opts.host.trim()) ? ` on every interface (--host ${opts.host.trim()})` : "";
       // The database by its absolute path: the token commands must name the same one (--database) from elsewhere.
-      process.stdout.write(`orun backend listening on ${running.url}${everywhere} (database ${describeDatabase(db)}, OIDC issuer ${issuer})\n`);
+      // One write, so that whoever waits for this line also sees the requirement.
+      const leases = settings.requireLeaseSecrets ? ", lease secrets required: claims without a claimKey are refused" : "";
+      process.stdout.write(`orun backend listening on ${running.url}${everywhere} (database ${describeDatabase(db)}, OIDC issuer ${issuer}${leases})\n`);
       if (allow) {
         process.stdout.write(`accepting OIDC tokens from: ${describeAllowList(allow)}\n`);
         const named = namedEntries(allow);

@@ -39,6 +39,11 @@ export interface BackendSettings {
   activityEveryMs?: number;
   /** How long a later workflow attempt waits for its runner of an earlier attempt's failed job (coordinator Clock.retryGraceMs). */
   retryGraceMs?: number;
+  /**
+   * `serve --require-lease-secrets`: a claim without a claimKey (v2 runners, orun runners from before lease secrets) is
+   * refused, and so is every holder's write for a job held without a lease secret (coordinator Clock.requireLease).
+   */
+  requireLeaseSecrets?: boolean;
 }
 
 export interface BackendContext {

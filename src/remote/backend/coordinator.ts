@@ -158,6 +158,12 @@ export interface Clock {
    * attempt's runner of the failed job to reopen it (default DEFAULT_RETRY_GRACE_MS; see retryVerdict).
    */
   retryGraceMs?: number;
+  /**
+   * The backend requires lease secrets (`serve --require-lease-secrets`): a job held without one (claimed by a v2 runner or an
+   * orun runner from before lease secrets, before the backend was restarted with the flag) takes no heartbeat, result or release from its
+   * runner ID alone either — it runs on until its lease lapses, then a current runner takes it over with a lease.
+   */
+  requireLease?: boolean;
 }
 
 /**
@@ -355,7 +361,7 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
   };
   const stopped = state.run.stoppedReason;
   // Its holder, by runner ID and — for a job claimed with a lease — by its lease secret or the claim's key.
-  const holder = isHeldBy(job, runnerId) && holderProof(job, options) !== undefined;
+  const holder = isHeldBy(job, runnerId) && holderProof(job, options, clock) !== undefined;
   // A stopped run starts no job: not a pending one, nor one whose runner stopped heartbeating (no takeover).
   if (stopped && !holder && (job.status === "pending" || (job.status === "running" && isLeaseExpired(job, clock)))) {
     const status = job.status === "pending" ? "skipped" : "failed";
@@ -614,7 +620,7 @@ function reopenDependents(state: RunState, failed: JobRecord, iso: string, pendi
  */
 export function heartbeatJob(state: RunState, jobId: string, runnerId: string, clock: Clock, lease?: string): Mutation<HeartbeatResponse> {
   const job = findJob(state, jobId);
-  checkLease(job, runnerId, lease, "heartbeat");
+  checkLease(job, runnerId, lease, "heartbeat", clock);
   // A job its runner gave back (releaseJob) is not taken back by a beat that was already on its way.
   if (!isHeldBy(job, runnerId) || givenBack(job)) return { result: { ok: false, abort: true }, changedJobs: [] };
   return { result: { ok: true }, changedJobs: [retake(job, clock.now.toISOString())] };
@@ -633,8 +639,9 @@ export function isHeldBy(job: Pick<JobRecord, "status" | "runnerId">, runnerId: 
  * alone (`"runner"`); one claimed with a lease by its secret (`"lease"`) or by the key of the claim that took it
  * (`"claimKey"`: that claim's answer was lost, so its runner never got the secret). Undefined: no proof.
  */
-function holderProof(job: JobRecord, options: ClaimOptions): "runner" | "lease" | "claimKey" | undefined {
-  if (!job.leaseHash) return "runner";
+function holderProof(job: JobRecord, options: ClaimOptions, clock: Clock): "runner" | "lease" | "claimKey" | undefined {
+  // A backend that requires lease secrets takes a runner ID for no proof: such a job goes to whoever claims it once its lease lapses.
+  if (!job.leaseHash) return clock.requireLease ? undefined : "runner";
   if (leaseMatches(job.leaseHash, options.presentedLease)) return "lease";
   if (job.claimKeyHash && leaseMatches(job.claimKeyHash, options.claimKey)) return "claimKey";
   return undefined;
@@ -654,7 +661,7 @@ function issueLease(job: JobRecord, options: ClaimOptions): { leaseToken?: strin
  * proved by the secret, it keeps that one.
  */
 function reclaim(job: JobRecord, iso: string, clock: Clock, options: ClaimOptions): Mutation<ClaimResponse> {
-  const lease = job.leaseHash && holderProof(job, options) === "claimKey" ? issueLease(job, options) : {};
+  const lease = job.leaseHash && holderProof(job, options, clock) === "claimKey" ? issueLease(job, options) : {};
   return finishMutation({ claimed: true, leaseMs: clock.leaseMs, ...lease }, [retake(job, iso)]);
 }
 
@@ -663,9 +670,22 @@ function reclaim(job: JobRecord, iso: string, clock: Clock, options: ClaimOption
  * leaseMatches) only with the lease secret: a runner ID is no proof, since runner IDs are shown and guessable. A request
  * under another runner ID is answered as before (it is not the holder either way).
  */
-function checkLease(job: JobRecord, runnerId: string, presented: string | undefined, what: string): void {
-  if (!job.leaseHash || job.runnerId !== runnerId || leaseMatches(job.leaseHash, presented)) return;
+function checkLease(job: JobRecord, runnerId: string, presented: string | undefined, what: string, clock: Clock): void {
+  if (job.runnerId !== runnerId) return;
+  if (!job.leaseHash) {
+    if (clock.requireLease) throw new CoordinatorError(403, unleasedRefusal(job.jobId, runnerId, what));
+    return;
+  }
+  if (leaseMatches(job.leaseHash, presented)) return;
   throw new CoordinatorError(403, leaseRefusal(job.jobId, runnerId, presented, what));
+}
+
+/**
+ * Why a backend that requires lease secrets refuses a request for a job held without one (403): its holder can prove
+ * nothing but its runner ID. The coordinator's checks and the log writes say it alike.
+ */
+export function unleasedRefusal(jobId: string, runnerId: string, what: string): string {
+  return `Job ${jobId} is held without a lease secret (claimed without a claimKey: by a v2 runner or an orun runner from before lease secrets): this ${what} for runner ${runnerId} is refused, since this backend requires lease secrets (--require-lease-secrets); nothing was changed — once the job's lease lapses, a current orun runner can take it over with a lease`;
 }
 
 /** Why a request for a leased job is refused (403): the same words for the coordinator's checks and the log writes. */
@@ -704,7 +724,7 @@ export function updateJob(
   options: { tolerated?: boolean; revision?: string | null; tokenCommit?: string | null; lease?: string } = {},
 ): Mutation<UpdateResponse> {
   const job = findJob(state, jobId);
-  checkLease(job, runnerId, options.lease, "result");
+  checkLease(job, runnerId, options.lease, "result", clock);
   // A repeat (its answer was lost) is answered as the update it repeats was, with the reason evidence was withheld.
   if (job.status === status && job.runnerId === runnerId) return { result: withheld(updateAnswer(state, job), unattestedRevision(options.revision, options.tokenCommit, state.run.revision)), changedJobs: [] };
   // A runner whose lease was swept may still finish its job, unless another runner claimed it meanwhile. One that
@@ -889,7 +909,7 @@ function givenBack(job: JobRecord): boolean {
  */
 export function releaseJob(state: RunState, jobId: string, runnerId: string, reason: string | undefined, clock: Clock, lease?: string): Mutation<ReleaseResponse> {
   const job = findJob(state, jobId);
-  checkLease(job, runnerId, lease, "release");
+  checkLease(job, runnerId, lease, "release", clock);
   if (givenBack(job) && job.runnerId === runnerId) return { result: { ok: true, status: "pending" }, changedJobs: [] };
   if (job.status !== "running" || job.runnerId !== runnerId) {
     throw new CoordinatorError(400, job.status === "running" ? "Runner does not own this job" : `Job is not running (current: ${job.status})`);

@@ -97,8 +97,9 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
     activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),
     retryGraceMs: options.retryGraceMs ?? DEFAULT_RETRY_GRACE_MS,
+    requireLeaseSecrets: options.requireLeaseSecrets === true,
   };
-  const clock = () => ({ now: options.now?.() ?? new Date(), leaseMs: settings.leaseMs, retryGraceMs: settings.retryGraceMs });
+  const clock = () => ({ now: options.now?.() ?? new Date(), leaseMs: settings.leaseMs, retryGraceMs: settings.retryGraceMs, requireLease: settings.requireLeaseSecrets });
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const backend: BackendContext = { store: options.store, settings, clock, log, followMarkedAt: new Map() };
   const oidc = new OidcVerifier(options.oidc);

@@ -175,6 +175,7 @@ export async function claim(ctx: RequestContext): Promise<void> {
   // A misspelt value must not pass for `false` (nor for `true`: a retry reopens a failed job and its dependents).
   if (body.retry !== undefined && typeof body.retry !== "boolean") throw badRequest("retry must be a boolean");
   const claimKey = claimKeyOf(body.claimKey);
+  if (claimKey === undefined && ctx.backend.settings.requireLeaseSecrets) throw badRequest(leaseSecretsRequired(ctx.params.jobId, runnerId));
   await recordActivity(ctx);
   const clock = ctx.backend.clock();
   const scope: MutationScope = { jobIds: [ctx.params.jobId], deps: true, upstream: true };
@@ -206,6 +207,11 @@ export async function claim(ctx: RequestContext): Promise<void> {
     ? await mutate(ctx, scope, decide).catch((err: unknown) => (err instanceof WholeRunNeeded ? undefined : Promise.reject(err)))
     : undefined;
   sendJson(ctx.res, 200, answer ?? (await mutate(ctx, "all", (state) => decide(state, true))));
+}
+
+/** A claim without a claimKey on a backend that requires lease secrets: what to upgrade. */
+function leaseSecretsRequired(jobId: string, runnerId: string): string {
+  return `Job ${jobId} was not claimed: this backend requires lease secrets (--require-lease-secrets) and the claim for runner ${runnerId} sent no claimKey; use an orun runner that sends one (this version or later; v2 runners and orun runners from before lease secrets do not)`;
 }
 
 /** ClaimRequest.claimKey: absent, or 16–256 base64url characters (a key too short to be secret would prove nothing). */

@@ -7,7 +7,7 @@ import { CORS_HEADERS, HttpError, notFound, readBody, sendJson, sendText } from 
 import type { RequestContext } from "../context.js";
 import { logKey } from "../views.js";
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "../../protocol.js";
-import { leaseRefusal } from "../coordinator.js";
+import { leaseRefusal, unleasedRefusal } from "../coordinator.js";
 import { leaseOf } from "./jobs.js";
 
 /** `?offset=`: absent → undefined; otherwise a non-negative integer (400 if not). */
@@ -34,8 +34,10 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   const { namespace } = ctx.caller;
   const { runId, jobId } = ctx.params;
   const lease = leaseOf(ctx, "lease");
-  const outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, { mode, maxBytes: maxLogBytes, offset, runnerId, ...lease });
+  const requireLease = ctx.backend.settings.requireLeaseSecrets === true;
+  const outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, { mode, maxBytes: maxLogBytes, offset, runnerId, requireLease, ...lease });
   if ("notFound" in outcome) throw notFound(outcome.notFound === "run" ? "Run not found" : "Job not found");
+  if ("leaseRequired" in outcome) throw new HttpError(403, "LEASE_REFUSED", unleasedRefusal(jobId, runnerId ?? "(none named)", "log write"));
   if ("leaseRefused" in outcome) throw new HttpError(403, "LEASE_REFUSED", leaseRefusal(jobId, runnerId ?? "(none named)", lease.lease, "log write"));
   if ("notHeld" in outcome) {
     const owner = outcome.status !== "pending" && outcome.runnerId ? ` on ${outcome.runnerId}` : "";

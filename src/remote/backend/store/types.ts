@@ -29,6 +29,8 @@ export interface LogWrite {
   runnerId?: string;
   /** The lease secret the writer presented: a job claimed with a lease takes no write without it (leaseRefused). */
   lease?: string;
+  /** The backend requires lease secrets: a job held without one takes no write from its runner either (leaseRequired). */
+  requireLease?: boolean;
 }
 
 export type LogWriteResult =
@@ -38,7 +40,8 @@ export type LogWriteResult =
   | { conflict: true; bytes: number }
   | { notFound: "run" | "job" }
   | { notHeld: true; status: JobStatus; runnerId: string | null }
-  | { leaseRefused: true };
+  | { leaseRefused: true }
+  | { leaseRequired: true };
 
 /** A write's result with when the run was last followed, if ever (an accepted or repeated write only). */
 export function withFollowedAt(result: LogWriteResult, followedAt: string | null | undefined): LogWriteResult {
@@ -61,9 +64,11 @@ export function planLogWrite(
   if (!job) return { write: false, result: { notFound: "job" } };
   // A job claimed with a lease: no write without its secret — an append naming its holder, or a v2-style replace that
   // names no runner (another runner's append is refused as not held, as before).
-  if (job.leaseHash && (options.runnerId === undefined || options.runnerId === job.runnerId) && !leaseMatches(job.leaseHash, options.lease)) {
+  const fromHolder = options.runnerId === undefined || options.runnerId === job.runnerId;
+  if (job.leaseHash && fromHolder && !leaseMatches(job.leaseHash, options.lease)) {
     return { write: false, result: { leaseRefused: true } };
   }
+  if (!job.leaseHash && fromHolder && options.requireLease) return { write: false, result: { leaseRequired: true } };
   if (options.runnerId !== undefined && !isHeldBy(job, options.runnerId)) return { write: false, result: { notHeld: true, status: job.status, runnerId: job.runnerId } };
   const current = job.logBytes;
   if (options.mode === "append" && options.offset !== undefined && options.offset !== current) {
