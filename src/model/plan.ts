@@ -159,8 +159,12 @@ export function parseJobId(id: string): JobIdParts | undefined {
 
 /** Normalises a user- or file-supplied job ID to the canonical form; unknown shapes are returned unchanged. */
 export function canonicalJobId(id: string): string {
-  const parts = parseJobId(id.trim());
-  return parts ? formatJobId(parts) : id.trim();
+  const text = id.trim();
+  // With an `@` after its first character it is canonical already, or of no known shape: as is either way (status
+  // --all canonicalises every job ID of every state.json it lists, so no parts are built to be joined again).
+  if (text.indexOf("@") > 0) return text;
+  const parts = parseJobId(text);
+  return parts ? formatJobId(parts) : text;
 }
 
 /**

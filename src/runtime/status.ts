@@ -8,7 +8,7 @@ import { shellWord } from "../util/shell-word.js";
 import { loggedJobFolders } from "./records/resume-guards.js";
 import { foreignLockNote, lockHolder, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
-import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type RunMetadata } from "./records/store.js";
+import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type ManifestsRead, type RecordedManifest, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
@@ -77,7 +77,8 @@ const CREATING_GRACE_MS = 10_000;
  * `planJobs: false`: jobs state.json holds that the plan lacks (notInPlan) are not looked for — the whole manifest is
  * read for them, and `orun logs` (whose --follow asks for a snapshot every 200 ms) shows none.
  */
-export async function readSnapshot(store: ExecutionStore, execId: string, options: { reread?: boolean; metadataOfAnyShape?: boolean; planJobs?: boolean } = {}): Promise<ExecutionSnapshot> {
+/** `manifests`: manifests parsed already, shared by the snapshots of a list (ManifestsRead). */
+export async function readSnapshot(store: ExecutionStore, execId: string, options: { reread?: boolean; metadataOfAnyShape?: boolean; planJobs?: boolean; manifests?: ManifestsRead } = {}): Promise<ExecutionSnapshot> {
   const { reread = true } = options;
   const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId, { anyDamage: options.metadataOfAnyShape });
   const state = await readStateFile(store.stateFile(execId));
@@ -118,8 +119,8 @@ export async function readSnapshot(store: ExecutionStore, execId: string, option
   const jobsEnded = meta !== undefined && meta.jobDone + meta.jobFailed + (meta.jobSkipped ?? 0) + (meta.jobBlocked ?? 0) > 0;
   const stateMissing = !state && !starting && !justCreated && (jobsEnded || (await loggedJobFolders(store, execId)).length > 0);
   // The manifest is read where it tells something: the plan without metadata, the plan's jobs beside state.json's.
-  const manifest = !meta || (options.planJobs !== false && Object.keys(state?.jobs ?? {}).length > 0) ? await store.readManifestLeniently(execId) : undefined;
-  const notInPlan = state && manifest ? jobsNotIn(manifest.jobs, Object.keys(state.jobs)) : [];
+  const manifest = !meta || (options.planJobs !== false && Object.keys(state?.jobs ?? {}).length > 0) ? await store.readManifestLeniently(execId, options.manifests) : undefined;
+  const notInPlan = state && manifest ? jobsNotIn(manifest, Object.keys(state.jobs)) : [];
   const [statePlan, recordPlan] = [state?.planChecksum, meta?.planChecksum];
   const otherPlan = statePlan && recordPlan && statePlan !== recordPlan ? { file: store.stateFile(execId), planChecksum: statePlan, recordPlanChecksum: recordPlan } : undefined;
   return {
@@ -166,12 +167,22 @@ function recordedPlanOf(plan: RecordedManifest | undefined, stateChecksum: strin
   return { recordedPlan: { name, id, jobTotal: plan.jobs.length } };
 }
 
-type RecordedManifest = NonNullable<Awaited<ReturnType<ExecutionStore["readManifestLeniently"]>>>;
+/** The IDs of `stateJobs` (canonical, as readStateFile keys them) that no job of the manifest has. */
+function jobsNotIn(manifest: RecordedManifest, stateJobs: string[]): string[] {
+  const ids = canonicalIdsOf(manifest);
+  return stateJobs.filter((id) => !ids.has(id));
+}
 
-/** The IDs of `stateJobs` (canonical) that no job of the manifest's `planJobs` has. */
-function jobsNotIn(planJobs: unknown[], stateJobs: string[]): string[] {
-  const ids = new Set(planJobs.map((job) => (typeof (job as { id?: unknown } | null)?.id === "string" ? canonicalJobId((job as { id: string }).id) : "")));
-  return stateJobs.map(canonicalJobId).filter((id) => !ids.has(id));
+/** Each manifest's canonical job IDs, worked out once however many records share it (ManifestsRead). */
+const manifestIds = new WeakMap<RecordedManifest, Set<string>>();
+
+function canonicalIdsOf(manifest: RecordedManifest): Set<string> {
+  let ids = manifestIds.get(manifest);
+  if (!ids) {
+    ids = new Set(manifest.jobs.map((job) => (typeof (job as { id?: unknown } | null)?.id === "string" ? canonicalJobId((job as { id: string }).id) : "")));
+    manifestIds.set(manifest, ids);
+  }
+  return ids;
 }
 
 /** The owner a lock file names when that process is gone (the file is there, its owner is not); else undefined. */
@@ -262,8 +273,10 @@ function approvalJson(snapshot: ExecutionSnapshot): { approval?: NonNullable<Ret
 
 /** The jobs of state.json that are the plan's: those its manifest lacks (notInPlan) are named apart, never counted. */
 function planJobsOf(snapshot: ExecutionSnapshot): [string, JobState][] {
+  const jobs = Object.entries(snapshot.state?.jobs ?? {});
+  if (!snapshot.notInPlan?.length) return jobs;
   const ghosts = new Set(snapshot.notInPlan);
-  return Object.entries(snapshot.state?.jobs ?? {}).filter(([id]) => !ghosts.has(canonicalJobId(id)));
+  return jobs.filter(([id]) => !ghosts.has(canonicalJobId(id)));
 }
 
 /** A job's status as shown: `interrupted` is a `running` job of a run that is no longer alive. */
@@ -506,10 +519,11 @@ const RECORDS_AT_ONCE = 4;
  */
 export async function executionListJson(store: ExecutionStore, masks?: (execId: string) => Promise<(text: string) => string>): Promise<string> {
   const entries = await store.list();
+  const manifests: ManifestsRead = new Map();
   const rows = await mapLimited(entries, RECORDS_AT_ONCE, async ({ execId, meta }) => {
     let row: unknown;
     try {
-      row = snapshotObject(await readSnapshot(store, execId));
+      row = snapshotObject(await readSnapshot(store, execId, { manifests }));
     } catch (err) {
       // One unreadable record does not hide the others; it says what is wrong with it (and what is still readable).
       // `error` as under --json when a command fails (message, hint, file…): one shape for a script to read.
@@ -534,8 +548,9 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   if (entries.length === 0) return "No runs yet.\n\n  Start one with: orun run\n";
   // A record whose state or metadata cannot be read is listed as such, with what metadata is still readable
   // (orun status --exec-id <it> names the file).
+  const manifests: ManifestsRead = new Map();
   const rows = await mapLimited(entries, RECORDS_AT_ONCE, async (entry) => {
-    const row = await readSnapshot(store, entry.execId).catch(
+    const row = await readSnapshot(store, entry.execId, { manifests }).catch(
       (err: unknown) => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: unreadableFile(err) }) as ListedSnapshot,
     );
     // Only the row's lines are kept, not the snapshot: it holds its record's whole state, and 200 records of a

@@ -6,7 +6,7 @@ import { readdir, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { planDir, recordFile } from "../runtime/helpers.js";
+import { planDir, readJson, recordFile } from "../runtime/helpers.js";
 import { until } from "../support/wait.js";
 
 const executions = async (dir: string): Promise<string[]> => (await readdir(path.join(dir, ".orun/executions")).catch(() => [])).filter((name) => name !== "latest").sort();
@@ -50,4 +50,20 @@ test("gc --all while a run is live keeps it (and its lock), and removes it once 
   assert.match(gc.stdout, /Removed live/);
   assert.deepEqual(await executions(dir), []);
   assert.equal(existsSync(path.join(dir, ".orun/executions/latest")), false, "latest no longer points at a removed record");
+});
+
+test("gc --keep counts a record whose metadata startedAt does not parse as new: kept among the newest, not removed as old", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "true" }] }], { name: "gc" }, "orun-rec14-");
+  for (const id of ["one", "two", "three"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  // A hand-damaged start time: it sorts before every ISO time, so the list puts it first (the newest).
+  const metadata = recordFile(dir, "three", "metadata.json");
+  await writeFile(metadata, JSON.stringify({ ...(await readJson<object>(metadata)), startedAt: "not a time" }));
+  const preview = await runOrun(["gc", "--keep", "1", "--dry-run"], { cwd: dir });
+  assert.equal(preview.code, 0, preview.stderr);
+  assert.doesNotMatch(preview.stdout, /three/);
+  const gc = await runOrun(["gc", "--keep", "1"], { cwd: dir });
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.match(gc.stdout, /Removed one/);
+  assert.match(gc.stdout, /Removed two/);
+  assert.deepEqual(await executions(dir), ["three"]);
 });

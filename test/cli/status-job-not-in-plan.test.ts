@@ -32,3 +32,20 @@ test("status names a job state.json holds that the plan lacks, and counts only t
   const all = await runOrun(["status", "--all"], { cwd: dir });
   assert.match(all.stdout, /G .* 1 succeeded · 0 failed · 1 to run/);
 });
+
+test("status --all judges each record by its own manifest.json, though the records of one plan share one as a rule", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "ghosts" }, "orun-not-in-plan-");
+  for (const id of ["A", "B", "C"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  // B's plan edited to lack a job its state.json holds; A and C keep the plan as run.
+  const manifest = recordFile(dir, "B", "manifest.json");
+  const plan = JSON.parse(await readFile(manifest, "utf8")) as { jobs: { id: string }[] };
+  plan.jobs = plan.jobs.filter((job) => job.id !== "app@dev.deploy");
+  await writeFile(manifest, JSON.stringify(plan));
+
+  const all = await runOrun(["status", "--all"], { cwd: dir });
+  assert.equal(all.code, 0, all.stderr);
+  for (const id of ["A", "C"]) assert.match(all.stdout, new RegExp(`^✓ ${id} .* 2 succeeded · 0 failed`, "m"));
+  assert.match(all.stdout, /^✓ B .* 1 succeeded · 0 failed/m);
+  const rows = JSON.parse((await runOrun(["status", "--all", "--json"], { cwd: dir })).stdout) as { execID: string; notInPlan?: string[] }[];
+  assert.deepEqual(Object.fromEntries(rows.map((row) => [row.execID, row.notInPlan ?? []])), { A: [], B: ["app@dev.deploy"], C: [] });
+});

@@ -15,3 +15,17 @@ test("malformed job IDs are not parsed", () => {
     assert.equal(parseJobId(bad), undefined, bad);
   }
 });
+
+test("canonicalJobId trims, keeps an ID with an `@` after its first character as it is, and rewrites only the dotted form", () => {
+  const cases: [string, string][] = [
+    [" api@dev.build ", "api@dev.build"],
+    ["a.b@c.d", "a.b@c.d"],
+    ["api@dev", "api@dev"],
+    ["api@dev.", "api@dev."],
+    ["@dev.x.y", "@dev@x.y"],
+    ["@dev", "@dev"],
+    ["api.dev", "api.dev"],
+    ["\tapi.dev.build.image\n", "api@dev.build.image"],
+  ];
+  for (const [id, canonical] of cases) assert.equal(canonicalJobId(id), canonical, JSON.stringify(id));
+});

@@ -548,12 +548,15 @@ export class ExecutionStore {
    * The plan the record keeps (manifest.json) as it reads, unchecked beyond its `jobs` being an array; undefined when
    * it is missing, cannot be read or is not such JSON (status and logs then do without it).
    */
-  async readManifestLeniently(execId: string): Promise<{ metadata?: { name?: unknown; checksum?: unknown }; jobs: unknown[] } | undefined> {
+  async readManifestLeniently(execId: string, parsed?: ManifestsRead): Promise<RecordedManifest | undefined> {
     try {
       const text = await readRecordFile(this.manifestFile(execId), "execution manifest");
       if (text === undefined) return undefined;
+      if (parsed?.has(text)) return parsed.get(text);
       const plan = JSON.parse(text) as { metadata?: { name?: unknown; checksum?: unknown }; jobs?: unknown } | null;
-      return Array.isArray(plan?.jobs) ? { metadata: plan.metadata, jobs: plan.jobs } : undefined;
+      const manifest = Array.isArray(plan?.jobs) ? { metadata: plan.metadata, jobs: plan.jobs } : undefined;
+      parsed?.set(text, manifest);
+      return manifest;
     } catch {
       return undefined;
     }
@@ -656,6 +659,18 @@ function checkMetadata(raw: unknown, file: string): RunMetadata {
   }
   return meta as unknown as RunMetadata;
 }
+
+/** The plan a record keeps (manifest.json) as readManifestLeniently reads it: shared when read through ManifestsRead, never to be changed. */
+export interface RecordedManifest {
+  metadata?: { name?: unknown; checksum?: unknown };
+  jobs: unknown[];
+}
+
+/**
+ * Manifests already parsed, by their text: the records of one plan keep identical ones (517 KB each for 2,000 jobs),
+ * and `status --all` parsed each again. Keyed by the whole text, so a manifest edited in one record is its own.
+ */
+export type ManifestsRead = Map<string, RecordedManifest | undefined>;
 
 /** Written beside an earlier run's metadata (never into it) when a `--background` child fails before its run starts. */
 export const BACKGROUND_ERROR_FILE = "background-error.json";
