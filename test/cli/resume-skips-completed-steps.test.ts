@@ -178,12 +178,7 @@ test("a local resume runs again the steps another runner completed", async (t) =
   const first = await runOrun(["run", "plan.json", "--exec-id", "O", "--runner", "github-actions"], { cwd: dir });
   assert.equal(first.code, 1, first.stdout + first.stderr);
   assert.equal((await recordedSteps(dir, "O"))?.one, "completed");
-  await writeFile(path.join(dir, "fixed"), "");
-  const preview = await runOrun(["run", "plan.json", "--exec-id", "O", "--dry-run"], { cwd: dir });
-  assert.match(preview.stdout, /runs all its steps again, though execution O completed setup, one: they ran under the github-actions runner, this run uses local/);
-  const resumed = await runOrun(["run", "plan.json", "--exec-id", "O"], { cwd: dir });
-  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
-  assert.deepEqual(await runs(dir), { setup: 2, one: 2, two: 2, three: 1, clean: 2, after: 1 });
+  await resumesLocallyRunningAllAgain(dir, "O");
 });
 
 test("a resume judges each job by the runner that ran its steps, not by the execution's last run", async (t) => {
@@ -193,10 +188,15 @@ test("a resume judges each job by the runner that ran its steps, not by the exec
   // The execution's last run is now a local one, of another job: the build's steps still ran under github-actions.
   const other = await runOrun(["run", "plan.json", "--exec-id", "M", "--job", "app@dev.other"], { cwd: dir });
   assert.equal(other.code, 0, other.stdout + other.stderr);
+  await resumesLocallyRunningAllAgain(dir, "M");
+});
+
+/** The build fixed, a local resume of `execId` (its preview, then the run) runs all the steps github-actions completed again. */
+async function resumesLocallyRunningAllAgain(dir: string, execId: string): Promise<void> {
   await writeFile(path.join(dir, "fixed"), "");
-  const preview = await runOrun(["run", "plan.json", "--exec-id", "M", "--dry-run"], { cwd: dir });
-  assert.match(preview.stdout, /runs all its steps again, though execution M completed setup, one: they ran under the github-actions runner, this run uses local/);
-  const resumed = await runOrun(["run", "plan.json", "--exec-id", "M"], { cwd: dir });
+  const preview = await runOrun(["run", "plan.json", "--exec-id", execId, "--dry-run"], { cwd: dir });
+  assert.match(preview.stdout, new RegExp(`runs all its steps again, though execution ${execId} completed setup, one: they ran under the github-actions runner, this run uses local`));
+  const resumed = await runOrun(["run", "plan.json", "--exec-id", execId], { cwd: dir });
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
   assert.deepEqual(await runs(dir), { setup: 2, one: 2, two: 2, three: 1, clean: 2, after: 1 });
-});
+}
