@@ -730,12 +730,7 @@ type StatusOptions = { intent?: string; execId?: string; watch?: boolean; interv
 
 export async function statusCommand(opts: StatusOptions): Promise<number> {
   // Inside GitHub Actions an error (a record damaged while watched) hides the values the record's steps masked, as the status does.
-  const known: KnownMasks = {};
-  try {
-    return await showStatus(opts, known);
-  } catch (err) {
-    throw known.masker ? (await import("../../runtime/output/gha-logs.js")).maskedError(err, known.masker) : err;
-  }
+  return maskingErrors((known) => showStatus(opts, known));
 }
 
 async function showStatus(opts: StatusOptions, known: KnownMasks): Promise<number> {
@@ -843,17 +838,22 @@ function logsRefs(refs: string[], opts: { execId?: string; job?: string }): { ex
 }
 
 type LogsOptions = { intent?: string; execId?: string; job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; remoteState?: boolean; backendUrl?: string; local?: boolean };
-/** The masks `orun logs` read from the record once it has (inside GitHub Actions). */
+/** The masks `orun status` / `orun logs` read from the record once they have (inside GitHub Actions). */
 type KnownMasks = { masker?: import("../../runners/github-actions/masker.js").Masker };
 
-export async function logsCommand(opts: LogsOptions): Promise<number> {
-  // Inside GitHub Actions an error (a mistyped --job) hides the values the record's steps masked, as the lines do.
+/** Runs `show`, and masks the error it ends with by what it had read of the record's masks by then. */
+async function maskingErrors(show: (known: KnownMasks) => Promise<number>): Promise<number> {
   const known: KnownMasks = {};
   try {
-    return await showLogs(opts, known);
+    return await show(known);
   } catch (err) {
     throw known.masker ? (await import("../../runtime/output/gha-logs.js")).maskedError(err, known.masker) : err;
   }
+}
+
+export async function logsCommand(opts: LogsOptions): Promise<number> {
+  // Inside GitHub Actions an error (a mistyped --job) hides the values the record's steps masked, as the lines do.
+  return maskingErrors((known) => showLogs(opts, known));
 }
 
 async function showLogs(opts: LogsOptions, known: KnownMasks): Promise<number> {
