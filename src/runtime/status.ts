@@ -8,7 +8,7 @@ import { shellWord } from "../util/shell-word.js";
 import { loggedJobFolders } from "./records/resume-guards.js";
 import { foreignLockNote, lockHolder, ownerAlive, parseOwner, readLockText } from "./records/lock.js";
 import { readStateFile, type ExecState, type JobState } from "./records/state.js";
-import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, type ManifestsRead, type RecordedManifest, type RunMetadata } from "./records/store.js";
+import { backgroundFailure, exists, pendingBackgroundChild, type BackgroundError, type ExecutionStore, ManifestsRead, type RecordedManifest, type RunMetadata } from "./records/store.js";
 import type { Palette } from "./output/terminal.js";
 import type { StepOrder } from "./logs.js";
 import { resolvedCommand } from "./resume-words.js";
@@ -519,7 +519,7 @@ const RECORDS_AT_ONCE = 4;
  */
 export async function executionListJson(store: ExecutionStore, masks?: (execId: string) => Promise<(text: string) => string>): Promise<string> {
   const entries = await store.list();
-  const manifests: ManifestsRead = new Map();
+  const manifests = new ManifestsRead();
   const rows = await mapLimited(entries, RECORDS_AT_ONCE, async ({ execId, meta }) => {
     let row: unknown;
     try {
@@ -548,7 +548,7 @@ export async function renderExecutionList(store: ExecutionStore, p: Palette, now
   if (entries.length === 0) return "No runs yet.\n\n  Start one with: orun run\n";
   // A record whose state or metadata cannot be read is listed as such, with what metadata is still readable
   // (orun status --exec-id <it> names the file).
-  const manifests: ManifestsRead = new Map();
+  const manifests = new ManifestsRead();
   const rows = await mapLimited(entries, RECORDS_AT_ONCE, async (entry) => {
     const row = await readSnapshot(store, entry.execId, { manifests }).catch(
       (err: unknown) => ({ execId: entry.execId, meta: entry.meta, interrupted: false, unreadable: unreadableFile(err) }) as ListedSnapshot,

@@ -3,7 +3,7 @@
 // logs/<job>/<step>.log, plus the `latest` symlink. Finding, creating and migrating records lives here; what goes
 // into them is decided by the runtime.
 import { mkdir, readdir, rename, rm, rmdir, symlink, lstat, readlink, stat, writeFile } from "node:fs/promises";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import os from "node:os";
@@ -552,11 +552,11 @@ export class ExecutionStore {
     try {
       const text = await readRecordFile(this.manifestFile(execId), "execution manifest");
       if (text === undefined) return undefined;
-      if (parsed?.has(text)) return parsed.get(text);
-      const plan = JSON.parse(text) as { metadata?: { name?: unknown; checksum?: unknown }; jobs?: unknown } | null;
-      const manifest = Array.isArray(plan?.jobs) ? { metadata: plan.metadata, jobs: plan.jobs } : undefined;
-      parsed?.set(text, manifest);
-      return manifest;
+      const parse = (json: string): RecordedManifest | undefined => {
+        const plan = JSON.parse(json) as { metadata?: { name?: unknown; checksum?: unknown }; jobs?: unknown } | null;
+        return Array.isArray(plan?.jobs) ? { metadata: plan.metadata, jobs: plan.jobs } : undefined;
+      };
+      return parsed ? parsed.read(text, parse) : parse(text);
     } catch {
       return undefined;
     }
@@ -667,10 +667,33 @@ export interface RecordedManifest {
 }
 
 /**
- * Manifests already parsed, by their text: the records of one plan keep identical ones (517 KB each for 2,000 jobs),
- * and `status --all` parsed each again. Keyed by the whole text, so a manifest edited in one record is its own.
+ * The last few manifests parsed, by a digest of their text: the records of one plan keep identical ones (517 KB each
+ * for 2,000 jobs), and `status --all` parsed each again. A manifest edited in one record is its own (another text).
+ * Only a few are kept — the records a list reads at once and those just before — not every one: records of many
+ * plans (the plan changes from commit to commit) held every text and parse until the list was printed (rev28c:
+ * 400 MB for 200 records of 2,000 jobs).
  */
-export type ManifestsRead = Map<string, RecordedManifest | undefined>;
+export class ManifestsRead {
+  private readonly recent = new Map<string, RecordedManifest | undefined>();
+
+  constructor(private readonly keep = 8) {}
+
+  /** The parse of `text`, read through `parse` unless one of the last few manifests had the same text. */
+  read(text: string, parse: (text: string) => RecordedManifest | undefined): RecordedManifest | undefined {
+    const key = createHash("sha256").update(text).digest("hex");
+    if (this.recent.has(key)) return this.recent.get(key);
+    const manifest = parse(text);
+    this.recent.set(key, manifest);
+    // A Map iterates in insertion order: the first key is the oldest.
+    if (this.recent.size > this.keep) this.recent.delete(this.recent.keys().next().value!);
+    return manifest;
+  }
+
+  /** How many are kept now. */
+  get size(): number {
+    return this.recent.size;
+  }
+}
 
 /** Written beside an earlier run's metadata (never into it) when a `--background` child fails before its run starts. */
 export const BACKGROUND_ERROR_FILE = "background-error.json";
