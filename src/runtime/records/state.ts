@@ -101,7 +101,12 @@ export function parseState(text: string, file: string, advice = "fix or delete t
   if (raw.jobs !== undefined && !isRecord(raw.jobs)) bad(file, "jobs", "expected an object");
   const jobs: Record<string, JobState> = {};
   const rawJobs = (raw.jobs as Record<string, unknown> | undefined) ?? {};
-  for (const id of Object.keys(rawJobs)) jobs[canonicalJobId(id)] = parseJob(rawJobs[id], file, `jobs.${id}`);
+  for (const id of Object.keys(rawJobs)) {
+    const canonical = canonicalJobId(id);
+    // No plan job is named so, and assigned into `jobs` it would become the map's prototype, not a job of it.
+    if (canonical === "__proto__") bad(file, `jobs.${id}`, "not a job ID (component@environment.job)");
+    jobs[canonical] = parseJob(rawJobs[id], file, `jobs.${id}`);
+  }
   return {
     execId: typeof raw.execId === "string" ? raw.execId : "",
     planChecksum: typeof raw.planChecksum === "string" ? raw.planChecksum : "",
