@@ -2,6 +2,7 @@
 // absent": in CI an unset variable (`-e "$TARGET"`, `--job '${{ matrix.job }}'`) must not quietly widen a
 // plan or a run to everything — production included.
 import { InvalidArgumentError } from "commander";
+import { canonicalJobId } from "../model/plan.js";
 
 /** Repeatable options: `--files a --files b,c` → ["a", "b,c"] (callers split the comma lists). */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -34,17 +35,20 @@ export const nonEmpty = (value: string): string => {
  * leaving a job the user asked for unrun or its log unshown. The same value twice is harmless.
  */
 export const oneValue =
-  (flag: string, why: string) =>
+  (flag: string, why: string, same: (a: string, b: string) => boolean = (a, b) => a === b) =>
   (value: string, previous: string | undefined): string => {
     nonEmpty(value);
-    if (previous !== undefined && previous !== value) throw new InvalidArgumentError(`${flag} was given ${previous} already: ${why}.`);
+    if (previous !== undefined && !same(previous, value)) throw new InvalidArgumentError(`${flag} was given ${previous} already: ${why}.`);
     return value;
   };
+
+/** Whether two job IDs name one job (component@env.job and component.env.job are two forms of one ID). */
+export const sameJob = (a: string, b: string): boolean => canonicalJobId(a) === canonicalJobId(b);
 
 const ONE_JOB = "a run takes one job (--component and -e take several; run each job, or name the plan's components)";
 
 /** `run --job`: one job. */
-export const oneJob = oneValue("--job", ONE_JOB);
+export const oneJob = oneValue("--job", ONE_JOB, sameJob);
 
 /** Why --job beside its deprecated alias --job-id is refused when they name two jobs: each option checks only its own repeats. */
 export const secondJobRefusal = (previous: string): string => `--job was given ${previous} already: ${ONE_JOB}.`;

@@ -32,4 +32,16 @@ describe("run --job X --job-id Y", () => {
     assert.match(mixed.stderr, /a@dev\.j/);
     assert.match(mixed.stderr, /b@dev\.k/);
   });
+
+  it("takes one job given in both ID forms (component@env.job, component.env.job), to run and to read its logs", async () => {
+    const file = path.join(dir, "plan.json");
+    const plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "p" }, execution: { concurrency: 1, failFast: false }, spec: {}, jobs: [job("a@dev.j"), job("b@dev.k")] };
+    await fs.writeFile(file, JSON.stringify(plan));
+    for (const flags of [["--job", "a@dev.j", "--job", "a.dev.j"], ["--job", "a@dev.j", "--job-id", "a.dev.j"]]) {
+      const r = await runOrun(["run", file, "--exec-id", "forms", ...flags], { cwd: dir });
+      assert.equal(r.code, 0, `${flags.join(" ")}: exit ${r.code}\n${r.stdout}${r.stderr}`);
+    }
+    const logs = await runOrun(["logs", "--exec-id", "forms", "--job", "a@dev.j", "--job", "a.dev.j"], { cwd: dir });
+    assert.equal(logs.code, 0, logs.stdout + logs.stderr);
+  });
 });

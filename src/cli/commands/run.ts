@@ -10,7 +10,7 @@ import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
-import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, secondJobRefusal } from "../option-values.js";
+import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, sameJob, secondJobRefusal } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
@@ -54,7 +54,7 @@ const READ_REMOTE_HELP = "read the run from the orun backend instead of this mac
 const READ_EXEC_ID_HELP = "execution to read (default: ORUN_EXEC_ID, else the latest; prefixes accepted; under remote state, the run ID, unless --local)";
 const READ_LOCAL_HELP = "read this machine's execution records (such as a runner's Local record: R.<hex>) even when ORUN_REMOTE_STATE or intent execution.state turns remote state on";
 // `logs --job` / `--step` select one job and one step: a second, other value is refused, not one of them dropped.
-const LOGS_JOB = oneValue("--job", "logs shows one job's steps, or every job's without --job (run orun logs once per job)");
+const LOGS_JOB = oneValue("--job", "logs shows one job's steps, or every job's without --job (run orun logs once per job)", sameJob);
 const LOGS_STEP = oneValue("--step", "logs shows one step of each job, or every step without --step (run orun logs once per step)");
 const BACKEND_URL_HELP = "backend URL (default: ORUN_BACKEND_URL, else intent execution.state.backendUrl)";
 
@@ -107,7 +107,7 @@ export function registerRunCommands(program: Command): void {
     .action(async (ref: string | undefined, opts: RunCommandOptions & V2RunFlags & { jobId?: string; bg?: boolean; pull?: string; dockerImage?: string }) => {
       refuseV2RunFlags(opts);
       // --job and its alias are two options, each checking only its own repeats.
-      if (opts.job !== undefined && opts.jobId !== undefined && opts.job !== opts.jobId) throw new OrunError(`--job-id ${opts.jobId}: ${secondJobRefusal(opts.job)}`);
+      if (opts.job !== undefined && opts.jobId !== undefined && !sameJob(opts.job, opts.jobId)) throw new OrunError(`--job-id ${opts.jobId}: ${secondJobRefusal(opts.job)}`);
       const runnerOptions = { ...opts.runnerOptions, pull: opts.pull, dockerImage: opts.dockerImage };
       process.exitCode = await runCommand(ref, { ...opts, runnerOptions, job: opts.job ?? opts.jobId, background: opts.background ?? opts.bg });
     });
