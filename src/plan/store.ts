@@ -116,11 +116,12 @@ const ID_PREFIX = /^(?:sha256-)?([0-9a-f]{4,64})$/;
 
 /**
  * What a reference of 1 to 3 hex digits that names nothing was likely meant as: a plan ID too short to be one
- * (ID_PREFIX). Said where "plan not found" (or "neither a stored plan nor a component") would leave it a riddle.
+ * (ID_PREFIX). Said where "plan not found" (or "neither a stored plan nor a component") would leave it a riddle —
+ * as a condition: a word such as `bad` or `add` may be a mistyped component or plan name.
  */
 export function shortPlanIdNote(ref: string): string | undefined {
   const hex = /^(?:sha256-)?([0-9a-f]{1,3})$/.exec(ref.trim())?.[1];
-  return hex === undefined ? undefined : `a plan ID prefix needs at least 4 hex digits, and ${hex} has ${hex.length}: orun get plans lists the stored plans' IDs`;
+  return hex === undefined ? undefined : `if ${hex} is meant as a plan ID, a prefix needs at least 4 hex digits (it has ${hex.length}): orun get plans lists the stored plans' IDs`;
 }
 
 /**

@@ -77,7 +77,7 @@ describe("plan ID prefixes", () => {
     const planned = await runOrun(["plan", "-e", "dev"], { cwd: dir });
     assert.equal(planned.code, 0, planned.stderr);
     const short = planIdOf(planned.stdout).slice(0, 3);
-    const note = `a plan ID prefix needs at least 4 hex digits, and ${short} has 3: orun get plans lists the stored plans' IDs`;
+    const note = `if ${short} is meant as a plan ID, a prefix needs at least 4 hex digits (it has 3): orun get plans lists the stored plans' IDs`;
     for (const args of [["get", "jobs", "--plan", short], ["describe", "plan", short], ["get", "jobs", "--plan", `sha256-${short}`]]) {
       const r = await runOrun(args, { cwd: dir });
       assert.equal(r.code, 1, `${args.join(" ")}: ${r.stdout}`);

@@ -69,7 +69,7 @@ test("resolvePlanRef: latest, full ID, name, unique prefix, file path; clear err
   // Fewer than 4 hex digits are no reference either (`orun run db` means component db): the error says a prefix needs 4.
   const short = b.id.slice(0, 3);
   await assert.rejects(resolvePlanRef(dir, short), {
-    message: `plan not found: ${short} (a plan ID prefix needs at least 4 hex digits, and ${short} has 3: orun get plans lists the stored plans' IDs)`,
+    message: `plan not found: ${short} (if ${short} is meant as a plan ID, a prefix needs at least 4 hex digits (it has 3): orun get plans lists the stored plans' IDs)`,
   });
   const outside = path.join(dir, "elsewhere.json");
   await writePlanFile(outside, first);
