@@ -360,10 +360,11 @@ export async function remoteStatus(
     process.stderr.write("remote state is on, but the backend lists no runs: --all lists this machine's execution records (read a remote run with --exec-id <run-id>)\n");
     return undefined;
   }
-  // Its outage notices are said as its other lines, with the masks read by then (the shaper is made before any request).
-  const reader = await remoteReader(opts, env, "status", !opts.watch, (line) => void process.stderr.write(shaper.text(line)));
+  // Its outage notices are said as its other lines, with the masks read by then (inert, not masked, before the shaper is made).
+  let shaping: StatusShaper | undefined;
+  const reader = await remoteReader(opts, env, "status", !opts.watch, (line) => void process.stderr.write(shaping ? shaping.text(line) : `${quotingLineText(line.replace(/\n$/, ""), env)}\n`));
   if (!reader) return undefined;
-  const shaper = await statusShaper(reader, env);
+  const shaper = (shaping = await statusShaper(reader, env));
   const shaped = shaper.text;
   let noted = false;
   const sayNote = (): void => {
@@ -461,8 +462,9 @@ export async function remoteLogs(
   opts: ReadOptions & { job?: string; step?: string; failed?: boolean; raw?: boolean; follow?: boolean; pollMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number | undefined> {
-  // Its outage notices are said as its other lines (say, made before any request), with the masks read by then.
-  const found = await remoteReader(opts, env, "logs", !opts.follow, (line) => say(line));
+  // Its outage notices are said as its other lines (say), with the masks read by then (inert, not masked, before say is made).
+  let saying: ((text: string) => void) | undefined = undefined;
+  const found = await remoteReader(opts, env, "logs", !opts.follow, (line) => (saying ? saying(line) : void process.stderr.write(`${quotingLineText(line.replace(/\n$/, ""), env)}\n`)));
   if (!found) return undefined;
   const reader: RemoteReader = found;
   const { client, runId } = reader;
@@ -479,6 +481,7 @@ export async function remoteLogs(
   // The values the jobs' steps masked: read before anything is said (the run's note, an error), which hides them too.
   let masker = new (await import("../runners/github-actions/masker.js")).Masker();
   const say = (text: string, stream: NodeJS.WriteStream = process.stderr): void => void stream.write(inGithub ? gha.githubNoteText(masker, text) : text);
+  saying = say;
   let noted = false;
   const sayNote = (): void => {
     if (reader.note && !noted) say(reader.note);
