@@ -263,7 +263,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
     const gates = new GateEvaluator(revision, store, execId, state, options.hooks, plan);
     const admission = new AbortController();
-    /** The failed job after which fail-fast stopped starting jobs (a job's error stopping the run is not fail-fast). */
+    /**
+     * The failed job after which fail-fast stopped starting jobs (a job's error stopping the run is not fail-fast): a
+     * handed-over job that runs on anyway says it started before that was known.
+     */
     let failFastAfter: string | undefined;
     // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
     // The completion the helper journals when a job's last step exits 0 and lets its successor start.
@@ -368,7 +371,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 
-    /** The job whose failure tripped failFast: a handed-over job that runs on anyway says it started before that was known. */
     /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
     const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
     await schedule({

@@ -71,13 +71,13 @@ export interface ExecutionSnapshot {
  */
 const CREATING_GRACE_MS = 10_000;
 
-/** `reread`: whether a record found interrupted is read again before it is called so (see below). */
-/** `metadataOfAnyShape`: metadata of the wrong shape is read as missing too (`orun logs`), not an error. */
 /**
+ * One record as status shows it. `reread`: whether a record found interrupted is read again before it is called so
+ * (see below). `metadataOfAnyShape`: metadata of the wrong shape is read as missing too (`orun logs`), not an error.
  * `planJobs: false`: jobs state.json holds that the plan lacks (notInPlan) are not looked for — the whole manifest is
- * read for them, and `orun logs` (whose --follow asks for a snapshot every 200 ms) shows none.
+ * read for them, and `orun logs` (whose --follow asks for a snapshot every 200 ms) shows none. `manifests`: manifests
+ * parsed already, shared by the snapshots of a list (ManifestsRead).
  */
-/** `manifests`: manifests parsed already, shared by the snapshots of a list (ManifestsRead). */
 export async function readSnapshot(store: ExecutionStore, execId: string, options: { reread?: boolean; metadataOfAnyShape?: boolean; planJobs?: boolean; manifests?: ManifestsRead } = {}): Promise<ExecutionSnapshot> {
   const { reread = true } = options;
   const { meta, unreadable: metadataUnreadable } = await store.readMetadataLeniently(execId, { anyDamage: options.metadataOfAnyShape });
@@ -512,9 +512,9 @@ function colorStatus(status: string, p: Palette): string {
 /** Records read at once by the lists of every record: each snapshot may read its record's whole plan (its jobs). */
 const RECORDS_AT_ONCE = 4;
 
-/** `orun status --all --json`: every execution as `{execID, meta, state}` (the --json shape), newest first. */
 /**
- * `masks` (inside GitHub Actions): how each record's strings are masked, with the values its own steps masked (read
+ * `orun status --all --json`: every execution as `{execID, meta, state}` (the --json shape), newest first. `masks`
+ * (inside GitHub Actions): how each record's strings are masked, with the values its own steps masked (read
  * after the record, as one execution's status reads them).
  */
 export async function executionListJson(store: ExecutionStore, masks?: (execId: string) => Promise<(text: string) => string>): Promise<string> {
