@@ -1,0 +1,59 @@
+// rev29: inside GitHub Actions `orun status --remote-state` reads the logs of the jobs whose text it prints, for the
+// values their steps masked (gha28, src/remote/cli.ts statusShaper.learn). Before stop 28 (statusLineShaper) a log
+// it could not read was left out (`.catch(() => new Map())`) and the status was printed, inert; now learn()'s failure
+// ends the command: one job log the backend fails to serve (a 5xx after the client's retries) and `orun status`
+// prints no status at all, only that error — the run's state, which the backend did serve, is not shown. (In --watch
+// the first learn() is outside the poll loop's catch too: the watch ends instead of polling on.) A real backend on
+// loopback and a real runner's run; a relay in front of it fails the log reads only.
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, it } from "node:test";
+import { makePlan } from "../runtime/helpers.js";
+import { startRemoteRun, type RemoteRunTestbed } from "../remote/helpers.js";
+import { runOrun } from "../support/cli.js";
+
+/** Forwards to `target`, but answers 500 to every log read (GET …/logs/…). */
+async function logFailingRelay(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method === "GET" && /\/logs\//.test(req.url ?? "")) {
+      res.writeHead(500, { "Content-Type": "application/json" });
+      return void res.end(JSON.stringify({ error: { code: "INTERNAL", message: "log store unavailable" } }));
+    }
+    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
+
+let remote: RemoteRunTestbed;
+let relay: Awaited<ReturnType<typeof logFailingRelay>>;
+before(async () => {
+  const plan = makePlan([{ id: "api@dev.build", steps: [{ id: "s1", run: "echo building; exit 3" }] }], { name: "logfail" });
+  remote = await startRemoteRun("orun-rev29-status-logfail-", plan, "logfail-run", 1);
+  relay = await logFailingRelay(remote.bed.backend.url);
+});
+after(async () => {
+  await relay?.close();
+  await remote?.bed.close();
+});
+
+it("status inside GitHub Actions still prints the run's status when a job's log cannot be read for its masks", { timeout: 60_000 }, async () => {
+  const read = (github: string) =>
+    runOrun(["status", "--remote-state", "--backend-url", relay.url, "--exec-id", "logfail-run"], {
+      cwd: remote.bed.dir,
+      env: { ...remote.env, GITHUB_ACTIONS: github, ORUN_BACKEND_RETRY_MS: "300" },
+    });
+  // Outside GitHub Actions no log is read: the relay's failing log reads change nothing.
+  const outside = await read("");
+  assert.equal(outside.code, 0, outside.stdout + outside.stderr);
+  const status = await read("true");
+  assert.equal(status.code, 0, `the status, read from the backend, is printed:\n${status.stdout}${status.stderr}`);
+  assert.match(status.stdout, /api@dev\.build|build/, status.stdout + status.stderr);
+});
