@@ -223,7 +223,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         summaries.set(job.id, summarize(job, "cached"));
       } else toRun.push(job);
     }
-    const cachedSteps = resumedSteps(toRun, state, (job) => whyNoStepSkipped(options.runner.name, state.jobs[job.id]?.runner ?? previous?.runner, options.hooks !== undefined));
+    const cachedSteps = resumedSteps(toRun, state, (job) => whyNoStepSkipped(options.runner.name, state.jobs[job.id]?.runner, options.hooks !== undefined));
 
     runner = await runnerReady;
     runContext = {
@@ -966,7 +966,7 @@ async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions,
     const recorded = resumed && !retried ? resumed.state.jobs[job.id] : undefined;
     if (recorded?.status === "completed") notes.push(`already completed in execution ${resumed!.execId}: the run skips it`);
     const resume = recorded && recorded.status !== "completed" ? resumeOf(job, recorded) : undefined;
-    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, recorded?.runner ?? resumed.meta?.runner, options.previewsRemoteState === true) : undefined;
+    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, recorded?.runner, options.previewsRemoteState === true) : undefined;
     const skipsSteps = noSkipping === undefined;
     if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, noSkipping, resumed!.execId));
     const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));

@@ -10,8 +10,9 @@ import type { JobState } from "./records/state.js";
  * step may rely on what an earlier one installed in the job's container, and a github-actions step on what earlier
  * ones wrote to GITHUB_ENV, GITHUB_OUTPUT, GITHUB_PATH or GITHUB_STATE (and on their outcomes, `steps.<id>`): a resume
  * starts a new container, a new job context, and restores none of that. Steps that ran under another runner than
- * this one (`recordedBy`: the job's in state.json, else — a record of an orun before it — the runner of the
- * execution's last run, metadata.json) ran elsewhere. Under remote state the
+ * this one (`recordedBy`: the job's in state.json) ran elsewhere; a record of an orun before per-job runners says
+ * none, and metadata.json names only the execution's last run's, so its steps all run again (as they did then). Under
+ * remote state the
  * backend hands out whole jobs (any runner may run one again) and records no steps.
  */
 export function whyNoStepSkipped(runner: string, recordedBy: string | undefined, remoteState: boolean): string | undefined {
