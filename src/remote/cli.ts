@@ -288,9 +288,14 @@ export const WATCH_FAILED_POLLS_REPORTED = 3;
 interface StatusShaper {
   /** Reads the masks of the jobs whose own text status prints that it has not read yet (inside GitHub Actions). */
   learn(jobs: JobView[], client?: BackendClient): Promise<void>;
+  /** The jobs as status prints them: one whose log could not be read for its masks has its error withheld. */
+  shown(jobs: JobView[]): JobView[];
   text(text: string): string;
   json(json: string): string;
 }
+
+/** A job's error in place of one that may quote a value its steps masked, when its log (the masks) could not be read. */
+const WITHHELD_ERROR = "(not shown: its log, which holds the values its steps masked, could not be read from the backend)";
 
 /** Logs read at once for their masks (status, logs): many jobs' logs on a slow backend are read in a few rounds, not one by one. */
 const LOG_READS_AT_ONCE = 4;
@@ -312,17 +317,28 @@ function printsJobText(job: JobView): boolean {
  */
 async function statusShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promise<StatusShaper> {
   const gha = await import("../runtime/output/gha-logs.js");
-  if (!gha.insideGithubActions(env)) return { learn: async () => undefined, text: (text) => text, json: (json) => json };
+  if (!gha.insideGithubActions(env)) return { learn: async () => undefined, shown: (jobs) => jobs, text: (text) => text, json: (json) => json };
   const { Masker } = await import("../runners/github-actions/masker.js");
   const masker = new Masker();
   const read = new Map<string, string>();
+  let unreadable: string[] = [];
   const textOf = (job: JobView) => `${job.attempts}\u0000${job.lastError ?? ""}\u0000${JSON.stringify(job.noEvidence ?? null)}`;
   return {
     async learn(jobs, client = reader.client) {
       const unread = jobs.filter((job) => printsJobText(job) && read.get(job.jobId) !== textOf(job));
-      for (const values of (await jobMasks({ ...reader, client }, unread)).values()) for (const value of values) masker.add(value);
-      for (const job of unread) read.set(job.jobId, textOf(job));
+      // One log the backend fails to serve leaves that job's masks unknown, not the status unprinted (the backend
+      // answered for the run): its error is withheld, and its log read again next time.
+      const { mapLimited } = await import("../util/map-limited.js");
+      const learnt = await mapLimited(unread, LOG_READS_AT_ONCE, (job) => jobMasks({ ...reader, client }, [job]).then((masks) => masks.get(job.jobId) ?? [], () => undefined));
+      unreadable = [];
+      unread.forEach((job, i) => {
+        const values = learnt[i];
+        if (values === undefined) return void unreadable.push(job.jobId);
+        for (const value of values) masker.add(value);
+        read.set(job.jobId, textOf(job));
+      });
     },
+    shown: (jobs) => jobs.map((job) => (unreadable.includes(job.jobId) && job.lastError ? { ...job, lastError: WITHHELD_ERROR } : job)),
     text: (text) => gha.githubNoteText(masker, text),
     json: (json) => gha.githubJsonText(masker, json),
   };
@@ -383,9 +399,10 @@ export async function remoteStatus(
   if (!opts.watch) {
     // Times and leases are counted on the backend's clock (it dated them), not on this machine's.
     try {
-      const [run, { jobs, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
+      const [run, { jobs: all, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
       // The masks of the jobs printed hide values in the note (the run's ID) too, so it is said once they are read.
-      await shaper.learn(jobs);
+      await shaper.learn(all);
+      const jobs = shaper.shown(all);
       sayNote();
       process.stdout.write(opts.json ? shaper.json(statusJson(run, jobs, await planName(run.planChecksum))) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined })));
       return 0;
@@ -410,7 +427,7 @@ export async function remoteStatus(
   let hinted = false;
   for (;;) {
     try {
-      const [run, { jobs, now }] = await Promise.all([client.getRun(runId), client.jobsAndClock(runId)]);
+      const [run, { jobs: all, now }] = await Promise.all([client.getRun(runId), client.jobsAndClock(runId)]);
       if (reported !== undefined && !tty) {
         process.stderr.write(shaped(`Backend ${baseUrl} is answering again.\n`));
         frames.forget();
@@ -418,7 +435,8 @@ export async function remoteStatus(
       failures = 0;
       reported = undefined;
       const plan = !opts.json && run.stoppedReason ? await planArgument(run.planChecksum) : undefined;
-      await shaper.learn(jobs, client);
+      await shaper.learn(all, client);
+      const jobs = shaper.shown(all);
       frame = opts.json ? shaper.json(statusJson(run, jobs, await planName(run.planChecksum))) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: plan }));
       frames.show(frame, opts.json ? frame : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, ticking: false, commandUrl, planArgument: plan })));
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;

@@ -4,13 +4,14 @@
 // ends the command: one job log the backend fails to serve (a 5xx after the client's retries) and `orun status`
 // prints no status at all, only that error — the run's state, which the backend did serve, is not shown. (In --watch
 // the first learn() is outside the poll loop's catch too: the watch ends instead of polling on.) A real backend on
-// loopback and a real runner's run; a relay in front of it fails the log reads only.
+// loopback and a real runner's run; a relay in front of it fails the log reads only. Fixed: the status is printed,
+// and the job whose masks are unknown has its error withheld.
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, it } from "node:test";
 import { makePlan } from "../runtime/helpers.js";
-import { startRemoteRun, type RemoteRunTestbed } from "../remote/helpers.js";
+import { startRemoteRun, type RemoteRunTestbed } from "./helpers.js";
 import { runOrun } from "../support/cli.js";
 
 /** Forwards to `target`, but answers 500 to every log read (GET …/logs/…). */
@@ -45,8 +46,8 @@ after(async () => {
 });
 
 it("status inside GitHub Actions still prints the run's status when a job's log cannot be read for its masks", { timeout: 60_000 }, async () => {
-  const read = (github: string) =>
-    runOrun(["status", "--remote-state", "--backend-url", relay.url, "--exec-id", "logfail-run"], {
+  const read = (github: string, ...more: string[]) =>
+    runOrun(["status", "--remote-state", "--backend-url", relay.url, "--exec-id", "logfail-run", ...more], {
       cwd: remote.bed.dir,
       env: { ...remote.env, GITHUB_ACTIONS: github, ORUN_BACKEND_RETRY_MS: "300" },
     });
@@ -56,4 +57,14 @@ it("status inside GitHub Actions still prints the run's status when a job's log 
   const status = await read("true");
   assert.equal(status.code, 0, `the status, read from the backend, is printed:\n${status.stdout}${status.stderr}`);
   assert.match(status.stdout, /api@dev\.build|build/, status.stdout + status.stderr);
+  // Its error could quote a value the job's steps masked, which are unknown here: withheld, and said so.
+  assert.match(outside.stdout, /exited with code 3/, outside.stdout);
+  assert.doesNotMatch(status.stdout, /exited with code 3/, status.stdout);
+  assert.match(status.stdout, /not shown: its log, which holds the values its steps masked, could not be read/, status.stdout);
+  assert.doesNotMatch(status.stderr, /is unavailable/, status.stderr);
+  // --watch of the finished run prints its frame and ends with the run's outcome, not the backend's "outage".
+  const watched = await read("true", "--watch", "--interval", "1s");
+  assert.equal(watched.code, 1, watched.stdout + watched.stderr);
+  assert.match(watched.stdout, /not shown: its log/, watched.stdout + watched.stderr);
+  assert.doesNotMatch(watched.stderr, /is unavailable/, watched.stderr);
 });
