@@ -13,6 +13,7 @@ import { test } from "node:test";
 import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
 import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 import { runOrun } from "../support/cli.js";
+import { runnerLog, shapingLines } from "../support/gha-runner-log.js";
 import { until } from "../support/wait.js";
 import { planDir } from "../runtime/helpers.js";
 
@@ -114,4 +115,32 @@ test("run inside GitHub Actions: a runner's line quoting a backend's reason is i
   const run = await runOrun(["run", "plan.json", "--remote-state", "--backend-url", url, "--exec-id", "R"], { cwd: dir, env, timeoutMs: 60_000 });
   assert.match(run.stderr, /✕ job app@dev\.held will not run: .*\(held\n\\::error::x ##\\\[error\]y\)\n/, run.stdout + run.stderr);
   assert.deepEqual(commandLines(run.stderr), [], run.stderr);
+});
+
+// The run's summary on stdout quotes the reason too, on one line (its line break shown as a space), so `##[error]` and
+// `::error::` sit mid-line: GitHub's runner reads the old syntax anywhere in a line (ActionCommand.TryParse), so the
+// line is printed between stop-commands markers, where the runner acts on nothing but the resume token
+// (ActionCommandManager.TryProcessCommand) and writes the line as text; GitHub's log view shapes only a line that starts
+// with `##[group]`, `##[error]`… (mask29).
+test("run inside GitHub Actions: the summary line quoting a backend's reason mid-line is read by the runner as text", { timeout: 60_000 }, async (t) => {
+  const url = await server(t, (_method, at) => ({
+    status: 200,
+    body: at === "/v1/runs"
+      ? { runId: "R", status: "running", createdAt: new Date().toISOString() }
+      : at.endsWith("/claim") ? { claimed: false, depsBlocked: true, reason: `held ##[error]y ::error::z ##[group]g${COMMANDS}` } : at.includes("/logs/") ? { ok: true, bytes: 1 } : { ok: true },
+  }));
+  const dir = await planDir(t, [{ id: "app@dev.held", steps: [{ id: "main", run: "true" }] }], { name: "p" }, "orun-mask29-run-");
+  const env = { NO_COLOR: "1", ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "true", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "" };
+  const run = await runOrun(["run", "plan.json", "--remote-state", "--backend-url", url, "--exec-id", "R"], { cwd: dir, env, timeoutMs: 60_000 });
+  const lines = run.stdout.split("\n");
+  const at = lines.findIndex((line) => line.includes("(held ##[error]y ::error::z ##[group]g ::error::x ##[error]y)"));
+  assert.ok(at > 0, run.stdout);
+  const token = /^::stop-commands::(orun-stop-[\w.@-]+)$/.exec(lines[at - 1]!)?.[1];
+  assert.ok(token, `the line is not after a stop-commands marker:\n${run.stdout}`);
+  assert.equal(lines[at + 1], `::${token}::`, run.stdout);
+  // What the runner processes of the whole stdout: orun's markers only, each span closed; no line GitHub's view shapes.
+  const { commands, log } = runnerLog(run.stdout);
+  assert.ok(commands.length > 0 && commands.length % 2 === 0, run.stdout);
+  commands.forEach((command, i) => assert.equal(command.name, i % 2 === 0 ? "stop-commands" : commands[i - 1]!.data.toLowerCase(), run.stdout));
+  assert.deepEqual(shapingLines(log), [], run.stdout);
 });

@@ -19,10 +19,9 @@ import { POST_JOB_LOGS } from "../job-executor.js";
 import { extractLinks } from "../links.js";
 import { remoteRunWords } from "../plan-reference.js";
 import { printable } from "../../util/printable.js";
-import { Masker } from "../../runners/github-actions/masker.js";
 import { shellWord } from "../../util/shell-word.js";
 import { errorSummary, hintFor } from "./failure-text.js";
-import { StepMaskScanner } from "./step-masks.js";
+import { RunMasks } from "./run-masks.js";
 import { TextRenderer, jobLabel } from "./text.js";
 import type { Palette } from "./terminal.js";
 
@@ -79,12 +78,8 @@ class HeldOutput {
   private size = 0;
   dropped = 0;
 
-  /** `masks` reads all of it as it comes, the part dropped too. */
-  constructor(private readonly masks: StepMaskScanner) {}
-
   add(text: string): void {
     if (text === "") return;
-    this.masks.push(text);
     this.chunks.push(text);
     this.size += text.length;
     while (this.size > MAX_GROUP_OUTPUT) {
@@ -104,11 +99,6 @@ class HeldOutput {
 
   get empty(): boolean {
     return this.size === 0;
-  }
-
-  /** The step ended: its masks are all known once its last line is read. */
-  end(): void {
-    this.masks.end();
   }
 
   get endsWithNewline(): boolean {
@@ -150,8 +140,13 @@ export class GithubActionsRenderer implements Renderer {
   private execWords = "";
   /** Jobs may run at once (--concurrency > 1): what is printed of a job names it inline. */
   private concurrent = false;
-  /** The values steps masked (`::add-mask::`), hidden in all orun prints after them. */
-  private readonly masks = new Masker();
+  /**
+   * The values the run's steps mask (`::add-mask::`, read from all their output, the part a group drops too), hidden
+   * in all orun prints after them. Each is handed to the runner around orun as soon as its line is read: it never saw
+   * the step's line (printed with commands stopped), and so hides it in the rest of the job's log, what other steps of
+   * the workflow print included.
+   */
+  private readonly masks = new RunMasks((value) => this.write(addMaskLines(value)));
 
   constructor(
     private readonly writeLine: (line: string) => void,
@@ -162,6 +157,8 @@ export class GithubActionsRenderer implements Renderer {
   }
 
   handle(event: RunEvent): void {
+    // Read first: a value a step's line masks is handed on, and hidden, before anything is printed of that line.
+    this.masks.handle(event);
     switch (event.type) {
       case "run-start":
         this.runnerName = event.runner.name;
@@ -193,7 +190,7 @@ export class GithubActionsRenderer implements Renderer {
         view.stepIndex.set(event.stepKey, event.index);
         view.stepTotal = event.total;
         view.cwds.set(event.stepKey, event.cwd);
-        if (!view.steps.has(event.stepKey)) view.steps.set(event.stepKey, this.heldOutput());
+        if (!view.steps.has(event.stepKey)) view.steps.set(event.stepKey, new HeldOutput());
         if (event.step.phase === "pre" && !view.preShown) {
           view.preShown = true;
           view.pending.push("── Pre-steps ──", "");
@@ -218,9 +215,6 @@ export class GithubActionsRenderer implements Renderer {
       case "step-cached":
         this.stepCached(event);
         break;
-      case "mask":
-        this.addMask(event.value);
-        break;
       case "job-end":
         this.outcomes.set(event.job.id, event.status);
         this.jobEnd(event);
@@ -236,22 +230,6 @@ export class GithubActionsRenderer implements Renderer {
 
   close(): void {
     this.text.close();
-  }
-
-  private heldOutput(): HeldOutput {
-    return new HeldOutput(new StepMaskScanner((value) => this.addMask(value)));
-  }
-
-  /**
-   * A value a step masked, as soon as its line is read: orun hides it (`***`) in all it prints from then on, its
-   * group's title too, and hands it to the runner around orun, which never saw the step's line (it was printed with
-   * commands stopped) and so hides it in the rest of the job's log, what other steps of the workflow print included.
-   */
-  private addMask(value: string): void {
-    const known = this.masks.size;
-    this.masks.add(value);
-    if (this.masks.size === known) return;
-    this.write(addMaskLines(value));
   }
 
   /**
@@ -338,11 +316,10 @@ export class GithubActionsRenderer implements Renderer {
   private stepEnd(event: Extract<RunEvent, { type: "step-end" }>): void {
     const view = this.jobs.get(event.job.id);
     if (!view) return;
-    const held = view.steps.get(event.stepKey) ?? this.heldOutput();
+    const held = view.steps.get(event.stepKey) ?? new HeldOutput();
     view.steps.delete(event.stepKey);
     // A runner that returns its output whole (without streaming it) is read from the step's end.
     if (held.empty) held.add(event.output);
-    held.end();
     const output = this.masks.mask(held.text());
     const index = view.stepIndex.get(event.stepKey) ?? view.ended.length;
     view.ended.push({ index, key: event.stepKey, status: event.status, durationMs: event.durationMs });

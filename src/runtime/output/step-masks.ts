@@ -39,7 +39,7 @@ export class StepMaskScanner {
     this.lines.push(chunk);
   }
 
-  /** The step ended: its last line, if it had no newline. */
+  /** The step (or one attempt of it, a retry's output following) ended: its last line, if it had no newline. */
   end(): void {
     this.lines.flush();
   }
