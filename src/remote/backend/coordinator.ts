@@ -354,7 +354,9 @@ export function claimJob(state: RunState, jobId: string, runnerId: string, clock
     // A new holder, a new lease: whoever held the job before is refused from now on, whatever runner ID it gives.
     const lease = issueLease(job, options);
     const result: ClaimResponse = { claimed: true, leaseMs: clock.leaseMs, ...lease, ...(job.runAttempt ? { runAttempt: job.runAttempt } : {}) };
-    if (kind === "first") return finishMutation(result, [job]);
+    // No runner wrote what a first claim finds (another client's log write naming no runner, which v2's replace
+    // is): deleted, so it neither passes for this runner's output nor refuses its first append at offset 0.
+    if (kind === "first") return job.logBytes > 0 ? { ...finishMutation(result, [job]), clearLogs: [jobId] } : finishMutation(result, [job]);
     // What the previous runner left (a partial attempt, or the failed one) must not pass for this attempt's output.
     if (kind === "takeover") result.takeover = true;
     return { ...finishMutation(result, [job]), clearLogs: [jobId] };

@@ -53,11 +53,36 @@ export async function readBody(req: IncomingMessage, maxBytes: number, what?: st
   return Buffer.concat(chunks);
 }
 
+/**
+ * Deepest nesting of arrays and objects a JSON body may have. JSON.parse takes tens of thousands of levels, but
+ * JSON.stringify (a plan is stored as its JSON) recurses and overflowed the stack: a 500. Plans nest a few levels.
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** Whether `text` nests arrays and objects deeper than `max` (brackets inside strings are text). */
+function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export async function readJson(req: IncomingMessage, maxBytes: number, what?: string): Promise<Record<string, unknown>> {
   const raw = await readBody(req, maxBytes, what);
+  const text = raw.toString("utf8");
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw badRequest(`Invalid JSON body: nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString("utf8"));
+    value = JSON.parse(text);
   } catch {
     throw badRequest("Invalid JSON body");
   }

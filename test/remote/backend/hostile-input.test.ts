@@ -1,5 +1,5 @@
 // Hostile strings reaching the store, on SQLite and PostgreSQL: a NUL or
-// another control character in a URL's run or job ID, in a plan's fields, in
+// another control character in a URL's run or job ID (path or query), in a plan's fields, in
 // an update's error text or in evidence parameters is a 400 naming the field
 // (PostgreSQL text cannot hold NUL: it used to surface as a 500), and the
 // run it aimed at keeps working.
@@ -28,6 +28,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         ["POST", `/v1/runs/${enc(`x${NUL}`)}/jobs/a/claim`, { runnerId: "r1" }, /runId/],
         ["POST", `/v1/runs/${runId}/jobs/${enc(`a${NUL}`)}/claim`, { runnerId: "r1" }, /jobId/],
         ["POST", `/v1/runs/${runId}/jobs/${enc(`a${NUL}`)}/heartbeat`, { runnerId: "r1" }, /jobId/],
+        // IDs in the query string too: a runnable long-poll's job (PostgreSQL's query failed: a 500), a log writer's runner.
+        ["GET", `/v1/runs/${runId}/runnable?job=${enc(`a${NUL}`)}`, undefined, /Invalid job: control characters/],
+        ["POST", `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=${enc(`r${NUL}`)}`, "text", /Invalid runnerId/],
         ["GET", `/v1/evidence?component=${enc(`a${NUL}`)}&environment=dev&revision=abc`, undefined, /component/],
         ["POST", "/v1/runs", { plan: { ...planOf({ a: [] }), checksum: `abc${NUL}` } }, /checksum/],
         ["POST", "/v1/runs", { plan: { ...planOf({ a: [] }), revision: `r${NUL}` } }, /revision/],

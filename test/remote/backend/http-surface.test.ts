@@ -3,7 +3,8 @@
 // field of the wrong type is named as such, a client that sends its body
 // too slowly (slowloris) is cut off with 408 while others are served, and
 // requests repeated after a lost answer — claim, update, log append — count
-// once, on both stores (an append is a repeat only with the same bytes).
+// once, on both stores (an append is a repeat only with the same bytes). JSON
+// nested deeper than the backend can write back is refused, not a 500.
 import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
@@ -53,6 +54,18 @@ describe("the HTTP surface against hostile clients", () => {
     const lines = await Promise.all(slow);
     assert.deepEqual(new Set(lines), new Set(["HTTP/1.1 408 Request Timeout"]));
     assert.ok(Date.now() - started < 10_000, `cut off after the request timeout, not Node's 5 minutes (${Date.now() - started} ms)`);
+  });
+
+  it("refuses JSON nested too deep to store with a 400 naming the depth, not a 500, and stores no run", async () => {
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+    // JSON.parse takes 50,000 levels; writing the plan back out to store it overflowed the stack.
+    const deep = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
+    const res = await call("POST", "/v1/runs", `{"runId":"deep","plan":{"checksum":"c","jobs":[{"jobId":"j","component":"c","deps":[],"steps":${deep}}]}}`);
+    assert.deepEqual([res.status, res.body.code, res.body.error], [400, "INVALID_REQUEST", "Invalid JSON body: nested deeper than 512 levels"], res.text);
+    assert.equal((await call("GET", "/v1/runs/deep")).status, 404, "no run stored");
+    // Brackets inside strings are text, not nesting.
+    const textual = await call("POST", "/v1/runs", { runId: "brackets", plan: { ...planOf({ j: [] }), note: "[{".repeat(2_000) } });
+    assert.equal(textual.status, 201, textual.text);
   });
 });
 

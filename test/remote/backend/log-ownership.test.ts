@@ -1,11 +1,12 @@
 // Who may write a job's log, on SQLite and PostgreSQL: the ownership check is
 // made inside the log write's transaction and a takeover deletes the old log
 // inside the claim's, so a stalled runner's in-flight upload can never land in
-// the new attempt's log, whatever the order of the racing requests.
+// the new attempt's log, whatever the order of the racing requests; nor can text
+// written before any runner claimed the job pass for its first runner's output.
 import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
-import { api, backendOnStore, enc, planOf, type ApiResponse, type StoreKind } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, sql, type ApiResponse, type StoreKind } from "../helpers.js";
 import { claimJob, releaseExpiredLeases, type Clock } from "../../../src/remote/backend/coordinator.js";
 import type { LogWrite } from "../../../src/remote/backend/store/types.js";
 import { repositoryIdFor } from "../../support/oidc-issuer.js";
@@ -131,6 +132,24 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       // A job never claimed is nobody's.
       assert.equal((await call("POST", `/v1/runs/${runId}/logs/b?append=true&offset=0&runnerId=r1`, "x")).status, 409);
       assert.equal(await logOf(runId, "b"), undefined);
+    });
+
+    maybe("output another client wrote for a job before any runner claimed it is gone once one does: the runner's log starts at 0 and is its own", async () => {
+      const runId = await create({ c: [] });
+      const stored = async () => {
+        const chunks = await sql<{ n: number | string }>(on.db!.url, "SELECT count(*) AS n FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = 'c'", [ns, runId]);
+        const job = await sql<{ log_bytes: number | string }>(on.db!.url, "SELECT log_bytes FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = 'c'", [ns, runId]);
+        return [Number(chunks[0]!.n), Number(job[0]!.log_bytes)];
+      };
+      // v2's replace names no runner, so it is taken for any job of the namespace, one nobody claimed too.
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/c`, "=== s1 ===\nFORGED OUTPUT\n")).status, 200);
+      const taken = await call("POST", `/v1/runs/${runId}/jobs/c/claim`, { runnerId: "r1", claimKey: "c".repeat(20) });
+      assert.equal(taken.body.claimed, true, taken.text);
+      assert.deepEqual(await stored(), [0, 0], "the claim that took the job deleted what no runner of it wrote");
+      const lease = { "X-Orun-Lease": String(taken.body.leaseToken) };
+      const first = await api(on.backend.url, on.token, "POST", `/v1/runs/${runId}/logs/c?append=true&offset=0&runnerId=r1`, "real\n", lease);
+      assert.equal(first.status, 200, first.text);
+      assert.equal(await logOf(runId, "c"), "real\n");
     });
 
     maybe("an unknown run or job is 404 whether or not the writer names itself", async () => {

@@ -3,7 +3,7 @@
 // by the store (see store/types.ts).
 import { clipError, type ListJobsResponse, type RunnableResponse } from "../../protocol.js";
 import { CoordinatorError, WholeRunNeeded, claimJob, heartbeatJob, releaseJob, type ClaimOptions, isJobActionable, runnableJobs, stoppedBy, updateJob, type Mutation, type MutationScope, type RunState } from "../coordinator.js";
-import { HttpError, badRequest, checkId, notFound, readJson, sendJson } from "../http.js";
+import { HttpError, badRequest, checkId, checkText, notFound, readJson, sendJson } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { jobView } from "../views.js";
 import { leaseForClaim } from "../lease.js";
@@ -80,7 +80,9 @@ export async function jobStatus(ctx: RequestContext): Promise<void> {
  * cannot observe (another process on the same SQLite file).
  */
 export async function runnable(ctx: RequestContext): Promise<void> {
-  const jobId = ctx.url.searchParams.get("job") ?? undefined;
+  const job = ctx.url.searchParams.get("job");
+  // Read from the store like a path's job ID: a NUL was a 500 on PostgreSQL.
+  const jobId = job === null ? undefined : checkText("job", job);
   const rawWait = ctx.url.searchParams.get("waitMs");
   if (rawWait !== null && !/^\d+$/.test(rawWait)) throw badRequest("waitMs must be a non-negative integer (milliseconds)");
   const waitMs = Math.min(Number(rawWait ?? 0), ctx.backend.settings.maxLongPollMs);

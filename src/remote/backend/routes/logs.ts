@@ -3,7 +3,7 @@
 // GET returns the bytes as text/plain: the whole log (v2), or with `?offset=N`
 // only the bytes from N on, with the log's size and attempt in headers (a
 // follower's poll downloads what the log gained, not the log again).
-import { CORS_HEADERS, HttpError, notFound, readBody, sendJson, sendText } from "../http.js";
+import { CORS_HEADERS, HttpError, checkId, notFound, readBody, sendJson, sendText } from "../http.js";
 import type { RequestContext } from "../context.js";
 import { logKey } from "../views.js";
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "../../protocol.js";
@@ -29,7 +29,8 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   const { maxLogBytes } = ctx.backend.settings;
   const mode = ctx.url.searchParams.get("append") === "true" ? "append" : "replace";
   const offset = offsetParam(ctx);
-  const runnerId = ctx.url.searchParams.get("runnerId") ?? undefined;
+  const named = ctx.url.searchParams.get("runnerId");
+  const runnerId = named === null ? undefined : checkId("runnerId", named);
   const content = await readBody(ctx.req, maxLogBytes);
   const { namespace } = ctx.caller;
   const { runId, jobId } = ctx.params;
