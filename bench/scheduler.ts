@@ -7,6 +7,7 @@
 // moves every number. Prints wall times and orun/make ratios; target ≤ 1.5×
 // make at concurrency 8.
 // Run alone: node dist/bench/scheduler.js
+// ORUN_BENCH_BIN=<file> times another CLI entry point (e.g. a trial bundle) in place of dist/src/cli/bin.js.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
 import os from "node:os";
@@ -18,7 +19,7 @@ import { computePlanChecksum } from "../src/plan/checksum.js";
 
 const JOBS = 1000;
 const REPS = 3;
-const ORUN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/cli/bin.js");
+const ORUN_BIN = path.resolve(process.env.ORUN_BENCH_BIN || path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/cli/bin.js"));
 
 type Shape = "chain" | "fan-out" | "layered";
 
@@ -101,6 +102,7 @@ export async function runSchedulerBench(log: (line: string) => void = console.lo
   const rows: SchedulerBenchRow[] = [];
   try {
     log(`scheduler: ${JOBS} no-op jobs (\`true\`), built CLI vs make, same machine, same run; median of ${REPS}`);
+    if (process.env.ORUN_BENCH_BIN) log(`  CLI: ${ORUN_BIN} (ORUN_BENCH_BIN)`);
     log(`  machine: ${os.cpus().length} CPUs, load average ${loadText()} (1 / 5 / 15 min) at start`);
     log(`  ${"shape".padEnd(8)} ${"conc".padStart(4)} ${"orun".padStart(9)} ${"make".padStart(9)} ${"ratio".padStart(7)} ${"load".padStart(6)}`);
     for (const shape of ["chain", "fan-out", "layered"] as Shape[]) {
