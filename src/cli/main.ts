@@ -210,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
     const gha = process.env.GITHUB_ACTIONS === "true" ? await import("../runtime/output/gha-logs.js") : undefined;
     process.stderr.write(gha ? gha.inertCommandText(text) : text);
     if (process.env.ORUN_DEBUG && err instanceof Error && !(err instanceof OrunError)) process.stderr.write(`${err.stack}\n`);
-    if (json) writeJsonError(err, errorMessage(err));
+    if (json) writeJsonError(err, errorMessage(err), gha);
     return err instanceof OrunError ? err.exitCode : 1;
   }
 }
@@ -223,6 +223,8 @@ function asksForJson(program: Command, args: readonly string[]): boolean {
   return target !== undefined && jsonRequested(target.command, remaining);
 }
 
-function writeJsonError(err: unknown, message: string): void {
-  process.stdout.write(`${JSON.stringify(jsonErrorOf(err, message), null, 2)}\n`);
+/** `gha`: inside GitHub Actions, where no `##[` of its strings may reach the log raw (as stderr's text is inert). */
+function writeJsonError(err: unknown, message: string, gha?: { inertJsonText(json: string): string }): void {
+  const json = `${JSON.stringify(jsonErrorOf(err, message), null, 2)}\n`;
+  process.stdout.write(gha ? gha.inertJsonText(json) : json);
 }

@@ -292,6 +292,8 @@ interface StatusShaper {
   shown(jobs: JobView[]): JobView[];
   text(text: string): string;
   json(json: string): string;
+  /** `err` with the values of the masks read so far hidden in its text, as its other lines hide them. */
+  error(err: unknown): unknown;
 }
 
 /** A job's error in place of one that may quote a value its steps masked, when its log (the masks) could not be read. */
@@ -317,7 +319,7 @@ function printsJobText(job: JobView): boolean {
  */
 async function statusShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promise<StatusShaper> {
   const gha = await import("../runtime/output/gha-logs.js");
-  if (!gha.insideGithubActions(env)) return { learn: async () => undefined, shown: (jobs) => jobs, text: (text) => text, json: (json) => json };
+  if (!gha.insideGithubActions(env)) return { learn: async () => undefined, shown: (jobs) => jobs, text: (text) => text, json: (json) => json, error: (err) => err };
   const { Masker } = await import("../runners/github-actions/masker.js");
   const masker = new Masker();
   const read = new Map<string, string>();
@@ -341,6 +343,7 @@ async function statusShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promi
     shown: (jobs) => jobs.map((job) => (unreadable.includes(job.jobId) && job.lastError ? { ...job, lastError: WITHHELD_ERROR } : job)),
     text: (text) => gha.githubNoteText(masker, text),
     json: (json) => gha.githubJsonText(masker, json),
+    error: (err) => gha.maskedError(err, masker),
   };
 }
 
@@ -399,13 +402,23 @@ export async function remoteStatus(
   if (!opts.watch) {
     // Times and leases are counted on the backend's clock (it dated them), not on this machine's.
     try {
-      const [run, { jobs: all, now }] = await Promise.all([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]).catch(runNotFound(reader));
+      const [runRead, jobsRead] = await Promise.allSettled([reader.client.getRun(runId), reader.client.jobsAndClock(runId)]);
+      if (runRead.status === "rejected" || jobsRead.status === "rejected") {
+        // The jobs read, their masks hide values in the error too (a backend's reason may quote a job's error):
+        // read as far as the backend lets them be, the error said however that goes.
+        if (jobsRead.status === "fulfilled") await shaper.learn(jobsRead.value.jobs);
+        return await runNotFound(reader)(runRead.status === "rejected" ? runRead.reason : (jobsRead as PromiseRejectedResult).reason);
+      }
+      const [run, { jobs: all, now }] = [runRead.value, jobsRead.value];
       // The masks of the jobs printed hide values in the note (the run's ID) too, so it is said once they are read.
       await shaper.learn(all);
       const jobs = shaper.shown(all);
       sayNote();
       process.stdout.write(opts.json ? shaper.json(statusJson(run, jobs, await planName(run.planChecksum))) : shaped(statusText(run, jobs, baseUrl, { detailed: opts.detailed, commandUrl, now, planArgument: run.stoppedReason ? await planArgument(run.planChecksum) : undefined })));
       return 0;
+    } catch (err) {
+      // An outage or a refusal is said masked with what masks were read by then (main.ts makes it inert).
+      throw shaper.error(err);
     } finally {
       sayNote();
     }

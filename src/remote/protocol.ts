@@ -119,6 +119,12 @@ export interface JobView {
    * sweeper releases the job and another runner's claim takes it over.
    */
   leaseExpiresAt?: string;
+  /**
+   * A running job held without a lease secret (claimed without a claimKey: by a v2 runner, an orun runner from before
+   * lease secrets, or through a replica from before schema 21): held by runner ID alone, which anyone of the namespace
+   * naming it can report or release, and which a backend requiring lease secrets refuses (this backend; absent otherwise).
+   */
+  noLeaseSecret?: true;
   attempts: number;
   logRef: string | null;
   /** Bytes of the job's stored log (sent by this backend, not by v2's): a follower reads a log only when it grew or restarted. */

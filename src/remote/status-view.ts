@@ -27,6 +27,7 @@ export function statusJson(run: RunView, jobs: JobView[], planName?: string): st
           ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
           ...(j.heartbeatAt ? { heartbeatAt: j.heartbeatAt } : {}),
           ...(j.runnerId ? { runnerId: j.runnerId } : {}),
+          ...(heldWithoutLease(j) ? { noLeaseSecret: true } : {}),
           steps: {},
           ...(j.lastError ? { lastError: j.lastError } : {}),
           ...(j.runAttempt ? { runAttempt: j.runAttempt } : {}),
@@ -104,7 +105,7 @@ export function statusText(
     const took = job.startedAt ? since(job.startedAt, job.finishedAt) : "";
     const withheld = noEvidenceOf(job);
     // Another backend may leave the runner out: said as unknown, not as "on undefined".
-    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${lapsedLease(job, ticking, now)}` : job.lastError ? oneLine(describedError(job.lastError)) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
+    const detail = job.status === "running" ? `on ${job.runnerId ? sent(job.runnerId) : "?"}${heldWithoutLease(job) ? " (no lease secret)" : ""}${lapsedLease(job, ticking, now)}` : job.lastError ? oneLine(describedError(job.lastError)) : withheld ? `no promotion evidence: ${withheld.reason ?? causeText(withheld.cause)}` : "";
     // A later attempt of the workflow run (GitHub's re-run) than the first: which one the job's state is from.
     const attempt = job.runAttempt && job.runAttempt > 1 ? `attempt ${job.runAttempt}` : "";
     const retried = job.retries ? `retried ${job.retries === 1 ? "once" : `${job.retries}×`}` : "";
@@ -123,6 +124,11 @@ export function statusText(
   }
   lines.push("", `Logs: orun logs --exec-id ${remoteRunWords(run.runId, options.commandUrl)}`, "");
   return lines.join("\n");
+}
+
+/** A running job its runner holds without a lease secret, as the backend says (JobView.noLeaseSecret). */
+function heldWithoutLease(job: JobView): boolean {
+  return job.status === "running" && job.noLeaseSecret === true;
 }
 
 /**

@@ -259,7 +259,8 @@ function carryOnJson(snapshot: ExecutionSnapshot): { resumeCommand: string; resu
  */
 export function approvalOf(snapshot: ExecutionSnapshot): { blocked: string[]; command: string; alsoApproves?: string[] } | undefined {
   const approval = snapshot.meta?.approval;
-  if (!approval) return undefined;
+  // Blocked in another plan's state.json is not blocked in this run, and the approving resume refuses the record.
+  if (!approval || snapshot.stateOfOtherPlan) return undefined;
   const blocked = approval.blocked.filter((id) => snapshot.state?.jobs[id]?.status === "blocked");
   if (blocked.length === 0) return undefined;
   const command = snapshot.root !== undefined && approval.words.length ? resolvedCommand(approval.words, snapshot.root) : approval.command;
@@ -358,7 +359,9 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   }
   const over = runIsOver(snapshot);
   const shown = (job: JobState): ShownStatus => (over && job.status === "running" ? "interrupted" : job.status);
-  const jobs = planJobsOf(snapshot).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
+  // A state.json of another plan tells nothing of this run's jobs: none of its jobs is counted or listed (it counted
+  // and listed the other plan's jobs that share an ID with this plan's as this run's).
+  const jobs = snapshot.stateOfOtherPlan ? [] : planJobsOf(snapshot).map(([id, job]) => ({ id: canonicalJobId(id), job, status: shown(job), parts: parseJobId(id) }));
   const count = (s: ShownStatus): number => jobs.filter((j) => j.status === s).length;
   const waiting = jobs.filter((j) => j.status === "pending" && j.job.reason).length;
   const total = Math.max(meta?.jobTotal ?? plan?.jobTotal ?? 0, jobs.length);
@@ -377,13 +380,16 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
     // under remote state: there the record is one runner's part, the others ran the rest.
     ...(over && !meta?.remoteRunId && !snapshot.stateMissing && total > jobs.length ? [`○ ${total - jobs.length} not run`] : []),
   ];
-  lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
-  // Finished jobs only (spec 20: succeeded, cached, failed): a skipped or blocked job did not run, and one whose
-  // jobs were all blocked read 100% with nothing run.
-  const done = count("completed") + count("failed");
-  const pct = total ? Math.floor((done * 100) / total) : 0;
-  const filled = Math.round((pct / 100) * 32);
-  lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);
+  if (snapshot.stateOfOtherPlan) lines.push(`  Jobs: not known, its state.json is another plan's (see below)  (${total} in plan)`);
+  else {
+    lines.push(`  Jobs: ${counts.join("  ·  ")}  (${total} in plan)`);
+    // Finished jobs only (spec 20: succeeded, cached, failed): a skipped or blocked job did not run, and one whose
+    // jobs were all blocked read 100% with nothing run.
+    const done = count("completed") + count("failed");
+    const pct = total ? Math.floor((done * 100) / total) : 0;
+    const filled = Math.round((pct / 100) * 32);
+    lines.push(`  Progress: ${"▓".repeat(filled)}${"░".repeat(32 - filled)} ${pct}%`);
+  }
   if (snapshot.backgroundError) {
     lines.push(`  ${p.red("Error:")} ${printable(snapshot.backgroundError.error)}`);
     lines.push(`  (a --background run that did not start, ${snapshot.backgroundError.at}; the jobs below are from the run before it)`);
@@ -396,7 +402,8 @@ export function renderStatus(snapshot: ExecutionSnapshot, p: Palette, now = Date
   if (status === "unknown" && !meta && !snapshot.metadataUnreadable && snapshot.metadataFile) {
     lines.push(`  ${p.yellow("!")} its metadata.json is missing (${printable(snapshot.metadataFile)}): how its run ended and when are not recorded`);
   }
-  if (snapshot.notInPlan) {
+  // Of a state.json of another plan, the jobs its plan lacks are that plan's: the line below says so of them all.
+  if (snapshot.notInPlan && !snapshot.stateOfOtherPlan) {
     const [count, them] = [snapshot.notInPlan.length, snapshot.notInPlan.map((id) => printable(id))];
     const named = count > 5 ? `${them.slice(0, 5).join(", ")} and ${count - 5} more` : them.join(", ");
     lines.push(`  ${p.yellow("!")} its state.json holds ${count === 1 ? "a job" : `${count} jobs`} its plan (manifest.json) does not: ${named}; not counted or listed (an edited or copied state.json?)`);

@@ -32,6 +32,11 @@ test("a state.json of another plan than its record's metadata is refused by ever
   const status = await runOrun(["status", "--exec-id", "X"], { cwd: dir });
   assert.match(status.stdout, /! its state\.json \((.+)\) belongs to plan ([0-9a-f]{12}), not to the plan its record ran \(([0-9a-f]{12}), metadata\.json\): the file was replaced or copied from another execution, and a resume refuses it/);
   assert.ok(status.stdout.includes(`its state.json (${state})`), status.stdout);
+  // Its headline counted the other plan's jobs as this run's (a@dev.j completed, "1 not run") and listed them: it
+  // counts and lists none of them now, nor names c@dev.j apart as a job the plan lacks (the line above says why).
+  const lines = status.stdout.split("\n");
+  assert.ok(lines.includes("  Jobs: not known, its state.json is another plan's (see below)  (2 in plan)"), status.stdout);
+  assert.doesNotMatch(status.stdout, /Progress:|completed|not run|holds a job|a {2}· {2}dev/, status.stdout);
   const json = await runOrun(["status", "--exec-id", "X", "--json"], { cwd: dir });
   const shown = JSON.parse(json.stdout) as { stateOfOtherPlan?: { file: string; planChecksum: string; recordPlanChecksum: string }; meta: { planChecksum: string }; state: { planChecksum: string } };
   assert.deepEqual(shown.stateOfOtherPlan, { file: state, planChecksum: shown.state.planChecksum, recordPlanChecksum: shown.meta.planChecksum });

@@ -79,6 +79,26 @@ test("status --watch inside GitHub Actions: the Error fetching remote state line
   assert.deepEqual(commandLines(output), [], output);
 });
 
+test("status inside GitHub Actions: a backend's refusal of the run, its last word, is inert and masks a value the jobs it read masked", { timeout: 180_000 }, async (t) => {
+  const runId = "mask29-refused";
+  const { dir, backendUrl, env } = await maskedRun(t, runId);
+  // The jobs and their logs come from the backend (their masks); the run itself is refused, quoting the value.
+  const relay = await server(t, (method, at) => (method === "GET" && at === `/v1/runs/${runId}` ? { status: 400, body: { error: `bad ${SECRET}${COMMANDS}`, code: "BAD_REQUEST" } } : undefined), backendUrl);
+  const args = ["status", "--remote-state", "--backend-url", relay, "--exec-id", runId];
+  const status = await runOrun(args, { cwd: dir, env, timeoutMs: 60_000 });
+  assert.equal(status.code, 1, status.stdout + status.stderr);
+  assert.match(status.stderr, /^✕ .*bad \*\*\*\n\\::error::x ##\\\[error\]y/m, status.stderr);
+  assert.doesNotMatch(status.stdout + status.stderr, new RegExp(SECRET), status.stderr);
+  assert.deepEqual(commandLines(status.stdout + status.stderr), [], status.stderr);
+  // --json prints the error as JSON on stdout too: masked the same, no `##[` in its strings.
+  const json = await runOrun([...args, "--json"], { cwd: dir, env, timeoutMs: 60_000 });
+  assert.equal(json.code, 1, json.stdout + json.stderr);
+  const { error } = JSON.parse(json.stdout) as { error: { message: string } };
+  assert.match(error.message, /bad \*\*\*\n::error::x ##\[error\]y/, error.message);
+  assert.doesNotMatch(json.stdout + json.stderr, new RegExp(SECRET), json.stdout + json.stderr);
+  assert.deepEqual(commandLines(json.stdout + json.stderr), [], json.stdout + json.stderr);
+});
+
 test("status inside GitHub Actions: a backend's outage notice quoting its answer is inert", { timeout: 60_000 }, async (t) => {
   const url = await server(t, () => ({ status: 503, body: { error: `down${COMMANDS}`, code: "UNAVAILABLE" } }));
   const env = { NO_COLOR: "1", ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "true", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", ORUN_BACKEND_RETRY_MS: "1500" };

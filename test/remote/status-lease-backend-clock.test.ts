@@ -28,11 +28,11 @@ describe("status --remote-state on a backend whose clock is off from this machin
     await db?.cleanup();
   });
 
-  /** A run whose one job runner-1 has just claimed (its lease runs 2 minutes from now on the backend's clock). */
+  /** A run whose one job runner-1 has just claimed, with a lease secret (its lease runs 2 minutes from now on the backend's clock). */
   async function runningJob(runId: string): Promise<void> {
     const created = await api(backend.url, token, "POST", "/v1/runs", { plan: planOf({ "a@dev.build": [] }), runId });
     assert.equal(created.status, 201, created.text);
-    const claimed = await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/${enc("a@dev.build")}/claim`, { runnerId: "runner-1" });
+    const claimed = await api(backend.url, token, "POST", `/v1/runs/${runId}/jobs/${enc("a@dev.build")}/claim`, { runnerId: "runner-1", claimKey: "runner-1-claim-key-0123456789" });
     assert.equal(claimed.status, 200, claimed.text);
   }
 

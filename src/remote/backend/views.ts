@@ -46,6 +46,7 @@ export function jobView(namespace: string, runId: string, job: JobRecord, leaseM
     lastError: job.lastError,
     heartbeatAt: job.heartbeatAt,
     ...(job.status === "running" && leaseMs !== undefined && beat ? { leaseExpiresAt: new Date(Date.parse(beat) + leaseMs).toISOString() } : {}),
+    ...(job.status === "running" && !job.leaseHash ? { noLeaseSecret: true as const } : {}),
     attempts: job.attempts,
     logRef: job.logBytes > 0 ? logKey(namespace, runId, job.jobId) : null,
     logBytes: job.logBytes,

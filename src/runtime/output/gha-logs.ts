@@ -12,8 +12,9 @@ import type { LogEntry } from "../logs.js";
 import { addMaskLines, inertToLogView, stopCommandsToken } from "./github-actions.js";
 import { StepMaskScanner } from "./step-masks.js";
 import { inertCommandText, inertJsonText } from "../../util/inert-command.js";
+import { OrunError } from "../../util/errors.js";
 
-export { inertCommandText };
+export { inertCommandText, inertJsonText };
 
 /** Whether orun prints into a GitHub Actions log (the runner sets GITHUB_ACTIONS=true in a step's environment). */
 export function insideGithubActions(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -142,9 +143,13 @@ export function githubJsonText(masker: Masker, json: string): string {
   return inertJsonText(json, (text) => masker.mask(text));
 }
 
-/** `err` with the values of `masker` hidden in its message, as orun's other lines hide them (githubNoteText). */
+/**
+ * `err` with the values of `masker` hidden in its message, as orun's other lines hide them (githubNoteText), and in
+ * its hint, which `--json` prints apart (json-error.ts).
+ */
 export function maskedError(err: unknown, masker: Masker): unknown {
   if (err instanceof Error) err.message = masker.mask(err.message);
+  if (err instanceof OrunError && err.hint) Object.defineProperty(err, "hint", { value: masker.mask(err.hint) });
   return err;
 }
 
