@@ -47,23 +47,26 @@ export async function recordedJobMasks(scanned: LogEntry[]): Promise<Map<string,
  */
 export class RecordMaskReader {
   readonly masker = new Masker();
-  private readonly logs = new Map<string, { ino: number; offset: number; decoder: StringDecoder; scanner: StepMaskScanner; ended: boolean }>();
+  private readonly logs = new Map<string, { identity: string; offset: number; decoder: StringDecoder; scanner: StepMaskScanner; ended: boolean }>();
 
   async read(entries: readonly LogEntry[]): Promise<Masker> {
     for (const entry of entries) {
       if (entry.file === undefined) continue;
       const file = entry.file;
       let log = this.logs.get(file);
-      // A log that is another file than the one read (a resume set the old one aside, the step wrote anew — longer,
-      // perhaps, by the next poll) or shorter than what was read of it was written anew: read from its start.
-      const info = await stat(file).catch(() => undefined);
+      // A log that is another file than the one read (a resume set the old one aside, or --job X --retry removed it,
+      // and the step wrote anew — longer, perhaps, by the next poll) or shorter than what was read of it was written
+      // anew: read from its start. The inode number alone does not tell: ext4 gives a file removed and made again
+      // at once the same one; its birth time (where the file system keeps one) does.
+      const info = await stat(file, { bigint: true }).catch(() => undefined);
       if (info === undefined) {
         this.logs.delete(file);
         continue;
       }
-      const size = info.size;
-      if (!log || info.ino !== log.ino || size < log.offset) {
-        this.logs.set(file, (log = { ino: info.ino, offset: 0, decoder: new StringDecoder("utf8"), scanner: new StepMaskScanner((value) => this.masker.add(value)), ended: false }));
+      const size = Number(info.size);
+      const identity = `${info.ino}:${info.birthtimeNs}`;
+      if (!log || identity !== log.identity || size < log.offset) {
+        this.logs.set(file, (log = { identity, offset: 0, decoder: new StringDecoder("utf8"), scanner: new StepMaskScanner((value) => this.masker.add(value)), ended: false }));
       }
       const reading = log;
       if (size > reading.offset) {

@@ -5,13 +5,13 @@
 // new log has grown past the old one's length by the next poll, the reader takes it for the same file and reads it
 // from the old offset: the `::add-mask::` its step printed first is never learned, and what status prints with that
 // value (a job's error) is in clear. The reader must tell the file by more than its inode number (e.g. its first
-// bytes as read, or its birth time).
+// bytes as read, or its birth time). Fixed: its birth time (statx) is part of what identifies it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { RecordMaskReader } from "../../src/runtime/output/gha-logs.js";
-import { removeDir, tempDir } from "../runtime/helpers.js";
+import { removeDir, tempDir } from "./helpers.js";
 
 test("a step log removed and written anew between two polls is read from its start, whatever inode it got", async (t) => {
   const dir = await tempDir("orun-rev29-masks-");
