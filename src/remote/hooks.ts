@@ -742,11 +742,12 @@ export class RemoteHooks implements ExecutionHooks {
     return entry.log.stepFinished(stepKey, output);
   }
 
-  async afterJob(job: PlanJob, result: JobOutcome): Promise<void> {
+  async afterJob(job: PlanJob, result: JobOutcome): Promise<void | { notRecorded: string }> {
     const id = canonicalJobId(job.id);
     const entry = this.active.get(id);
     if (!entry) return;
     await this.whileBeating(id, entry, () => this.reportOutcome(id, job, entry, result));
+    if (this.notRecorded.has(id)) return { notRecorded: `its result was not recorded in remote run ${this.options.runId}: another runner took the job over, whose result counts` };
   }
 
   /**

@@ -366,8 +366,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       await earlier?.discard();
       const shown = result.released ? { status: "released" as const, reason: result.released } : { status: result.status };
       summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
-      await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, ...(result.released ? { released: result.released } : {}) });
+      const verdict = await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, ...(result.released ? { released: result.released } : {}) });
       if (result.released) return "released";
+      // Run here, but the shared run kept another runner's result: this run's summary counts it failed (its record
+      // keeps what ran here). What waits for it is the backend's to admit, by the result that counts.
+      if (verdict) summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error: verdict.notRecorded });
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 

@@ -78,8 +78,12 @@ export interface ExecutionHooks {
    * alone — a job admitted before a stop of admissions runs on to its end, so only a cancel cuts what it still sends.
    */
   beforeJob?(job: PlanJob, signal: AbortSignal, context?: AdmissionContext, cancel?: AbortSignal): Promise<BeforeJobDecision>;
-  /** `released`: the executor recorded the job released, not ended (JobRunResult.released): give it back, don't report it. */
-  afterJob?(job: PlanJob, result: JobOutcome): Promise<void>;
+  /**
+   * `released`: the executor recorded the job released, not ended (JobRunResult.released): give it back, don't report it.
+   * Answers `notRecorded` when the job's result here counts for nothing (remote state: another runner took it over):
+   * the run's summary then counts it failed, with that reason.
+   */
+  afterJob?(job: PlanJob, result: JobOutcome): Promise<void | { notRecorded: string }>;
   onStepOutput?(job: PlanJob, stepKey: string, chunk: string): void;
   /**
    * A step is about to run again (attempt `attempt` of `attempts`): its output so far was an earlier attempt's.

@@ -562,8 +562,8 @@ async function runPlan(
       signal: abort.signal,
     });
     if (result.exitCode === 130 && abort.signal.aborted) return stoppedBy;
-    // A job that ran here and was taken over by another runner meanwhile: its verdict here counted for nothing, which
-    // is the last word, after a summary that counts it as done here.
+    // A job that ran here and was taken over by another runner meanwhile: its verdict here counted for nothing (the
+    // summary counts it failed, with that reason), said last.
     const notRecorded = remote?.hooks.resultsNotRecorded() ?? [];
     if (notRecorded.length === 0) return result.exitCode;
     process.stderr.write(`✕ not recorded in remote run ${printable(remote!.runId)}: the result of ${notRecorded.join(", ")} here (taken over by another runner, whose result counts)\n`);

@@ -4,6 +4,7 @@
 // disagree, and a script that reads the JSON (spec README 6: "--json prints a real JSON summary") takes the run for
 // a success. The summary should say so (e.g. the job `notRecorded`, the status not `success`). Real `orun run
 // --remote-state --json` process, a real backend on loopback; the takeover as in late-result-taken-over.test.ts.
+// Fixed: the summary counts the job failed, its error saying its result was not recorded.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -13,8 +14,8 @@ import { after, before, it } from "node:test";
 import { claimJob } from "../../src/remote/backend/coordinator.js";
 import { repositoryIdFor } from "../support/oidc-issuer.js";
 import { until } from "../support/wait.js";
-import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
-import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
+import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 
 const NS = repositoryIdFor("acme/widgets");
 const LEASE_MS = 600_000;
@@ -51,11 +52,12 @@ it("run --json of a runner whose job was taken over does not say the run succeed
 
     const json = /^\{\n[\s\S]*?\n\}$/m.exec(r.output)?.[0];
     assert.ok(json, `one JSON document on stdout:\n${r.output}`);
-    const summary = JSON.parse(json) as { status: string; counts?: Record<string, number> };
-    assert.ok(
-      summary.status !== "completed" || /notRecorded|not recorded/.test(json),
-      `exit 1, but the JSON summary says the run completed (a@dev.work succeeded) and names no result left unrecorded:\n${json}`,
-    );
+    const summary = JSON.parse(json) as { status: string; counts: Record<string, number>; jobs: { id: string; status: string; error?: string }[] };
+    assert.equal(summary.status, "failed", `exit 1: the JSON summary must not say the run completed:\n${json}`);
+    assert.deepEqual([summary.counts.succeeded, summary.counts.failed], [0, 1], json);
+    const job = summary.jobs.find((j) => j.id === "a@dev.work");
+    assert.equal(job?.status, "failed", json);
+    assert.match(job?.error ?? "", /not recorded in remote run taken-json: another runner took the job over/, json);
   } finally {
     await backend.stop();
     await db.cleanup();
