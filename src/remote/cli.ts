@@ -455,7 +455,7 @@ export async function remoteStatus(
       if (isRunFinished(run)) return run.status === "completed" ? 0 : 1;
     } catch (err) {
       // Watched, then gone: it will not come back (a run not created yet, by contrast, is waited for).
-      if (frame && isRunNotFound(err)) throw runGone(runId, baseUrl);
+      if (frame && isRunNotFound(err)) throw shaper.error(runGone(runId, baseUrl));
       // Not created yet (watched before its runners start): said once and waited for, no failed poll — the backend
       // answered (it said "Error fetching remote state: run not found … polls failed"). The ID may be a record of
       // this machine, which the line says (a run of that name may yet start).
