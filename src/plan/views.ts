@@ -106,14 +106,8 @@ export function renderDependenciesView(plan: Plan): string {
   return out + totals({ jobs: plan.jobs.length });
 }
 
-/**
- * A step's run/use as the component view shows it: over 70 characters, its first 67 and `...` (70 in all). Counted
- * and cut in characters alike, never inside one: measured in bytes, a run of 67 characters or fewer with accents or
- * emoji was given a `...` with nothing cut.
- */
 function cut(text: string): string {
-  const chars = [...text];
-  return chars.length > 70 ? `${chars.slice(0, 67).join("")}...` : text;
+  return Buffer.byteLength(text) > 70 ? `${[...text].slice(0, 67).join("")}...` : text;
 }
 
 export function renderComponentView(plan: Plan, component: string): string {
