@@ -368,9 +368,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
       const verdict = await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, ...(result.released ? { released: result.released } : {}) });
       if (result.released) return "released";
-      // Run here, but the shared run kept another runner's result: this run's summary counts it failed (its record
-      // keeps what ran here). What waits for it is the backend's to admit, by the result that counts.
-      if (verdict) summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error: verdict.notRecorded });
+      // Run here, but the shared run kept another runner's result: this runner's part of it failed — its summary and
+      // its record say so, with why (its step logs keep what ran). What waits for the job is the backend's to admit.
+      if (verdict) {
+        summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error: verdict.notRecorded });
+        const recordedJob = state.jobs[job.id];
+        if (recordedJob) Object.assign(recordedJob, { status: "failed", lastError: verdict.notRecorded });
+        writer!.settled(job.id);
+      }
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 
