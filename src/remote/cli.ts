@@ -296,8 +296,17 @@ interface StatusShaper {
   error(err: unknown): unknown;
 }
 
-/** A job's error in place of one that may quote a value its steps masked, when its log (the masks) could not be read. */
-const WITHHELD_ERROR = "(not shown: its log, which holds the values its steps masked, could not be read from the backend)";
+/** A job's text in place of what may quote a value its steps masked, when its log (the masks) could not be read. */
+const WITHHELD = "(not shown: its log, which holds the values its steps masked, could not be read from the backend)";
+
+/** `job` with the text status prints of it (printsJobText: its error, why its success is no evidence) withheld. */
+function withheldText(job: JobView): JobView {
+  return {
+    ...job,
+    ...(job.lastError ? { lastError: WITHHELD } : {}),
+    ...(job.noEvidence && typeof job.noEvidence === "object" ? { noEvidence: { ...job.noEvidence, reason: WITHHELD } } : {}),
+  };
+}
 
 /** Logs read at once for their masks (status, logs): many jobs' logs on a slow backend are read in a few rounds, not one by one. */
 const LOG_READS_AT_ONCE = 4;
@@ -340,7 +349,7 @@ async function statusShaper(reader: RemoteReader, env: NodeJS.ProcessEnv): Promi
         read.set(job.jobId, textOf(job));
       });
     },
-    shown: (jobs) => jobs.map((job) => (unreadable.includes(job.jobId) && job.lastError ? { ...job, lastError: WITHHELD_ERROR } : job)),
+    shown: (jobs) => jobs.map((job) => (unreadable.includes(job.jobId) ? withheldText(job) : job)),
     text: (text) => gha.githubNoteText(masker, text),
     json: (json) => gha.githubJsonText(masker, json),
     error: (err) => gha.maskedError(err, masker),

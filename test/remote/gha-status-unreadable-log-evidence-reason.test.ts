@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, it } from "node:test";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "../remote/helpers.js";
+import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
 import { runOrun } from "../support/cli.js";
 
 const REV = "1111111111111111111111111111111111111111";
@@ -79,4 +79,5 @@ it("status inside GitHub Actions withholds a no-evidence reason when the job's l
   const unreadable = await read(relay.url);
   assert.equal(unreadable.code, 0, unreadable.stdout + unreadable.stderr);
   assert.doesNotMatch(unreadable.stdout, new RegExp(SECRET), `its log unread, the value its step masked is printed in clear:\n${unreadable.stdout}`);
+  assert.match(unreadable.stdout, /not shown: its log, which holds the values its steps masked, could not be read/, unreadable.stdout);
 });
