@@ -57,7 +57,9 @@ export class RecordMaskReader {
       // A log that is another file than the one read (a resume set the old one aside, or --job X --retry removed it,
       // and the step wrote anew — longer, perhaps, by the next poll) or shorter than what was read of it was written
       // anew: read from its start. The inode number alone does not tell: ext4 gives a file removed and made again
-      // at once the same one; its birth time (where the file system keeps one) does.
+      // at once the same one; its birth time does. (Where the file system keeps none, Node gives the change time,
+      // which each write moves: a growing log is then read anew from its start at each poll — slower, not wrong.
+      // Ignoring a birth time equal to the change time would not do: ext4's coarse clock gives a fresh file both.)
       const info = await stat(file, { bigint: true }).catch(() => undefined);
       if (info === undefined) {
         this.logs.delete(file);
