@@ -118,7 +118,10 @@ test("a line break in a key (an environment, a parameter, an env variable) stays
     ],
     [
       "a parameter",
-      { "intent.yaml": HEADER + DEV_API + '    parameters: { "repl\\nicas": 2 }\n' },
+      {
+        "intent.yaml": HEADER + DEV_API + '    parameters: { "repl\\nicas": 2 }\n',
+        "comps/svc/compositions.yaml": SVC.replace("        properties:\n          replicas:", "        additionalProperties: false\n        properties:\n          replicas:"),
+      },
       /^✕ intent\.yaml:\d+: .*parameters\["repl\\u\{a\}icas"\]: unknown key "repl\\u\{a\}icas" \(did you mean `replicas`\?\)/,
     ],
   ];

@@ -194,14 +194,14 @@ export function describeErrors(
     const propertyName = (err as ErrorObject & { propertyName?: string }).propertyName;
     if (propertyName !== undefined) {
       path.push(propertyName);
-      message = `invalid name "${propertyName}": ${patternText(String(params.pattern ?? ""))}`;
+      message = `invalid name ${shown(propertyName)}: ${patternText(String(params.pattern ?? ""))}`;
     } else {
       switch (err.keyword) {
         case "additionalProperties": {
           const key = String(params.additionalProperty);
           path.push(key);
           const allowed = Object.keys(((err.parentSchema ?? {}) as { properties?: object }).properties ?? {});
-          message = `unknown key "${key}"${didYouMean(key, allowed)}`;
+          message = `unknown key ${shown(key)}${didYouMean(key, allowed)}`;
           if (allowed.length > 0 && !didYouMean(key, allowed)) message += `; allowed keys: ${allowed.join(", ")}`;
           break;
         }
@@ -288,8 +288,7 @@ function describeValue(value: unknown): string {
 /** A value quoted in a message, cut short: the whole of a long string buries the message. */
 export function shown(value: unknown): string {
   // Each control, bidi or zero-width character as `\u{hex}` (src/util/printable.ts): the form the rest of the line has.
-  const text = quoted(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+  return quoted(value, 80);
 }
 
 function patternText(pattern: string): string {
