@@ -33,10 +33,16 @@ test("an exec ID with a line break, or hundreds of characters long, is refused o
   // The ID was quoted raw: a line break in ORUN_EXEC_ID split the error over two lines, and a 2,000-character ID
   // filled the screen before the rule it broke.
   const dir = await planDir(t, [{ id: "app@dev.a", steps: [{ run: "echo hi" }] }]);
-  for (const [args, env] of [[["run", "plan.json", "--exec-id", "run\n1"], {}], [["status"], { ORUN_EXEC_ID: "run\n1" }]] as const) {
-    const r = await runOrun([...args], { cwd: dir, env });
+  const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+    [["run", "plan.json", "--exec-id", "run\n1"], {}, /^✕ invalid exec id "run\\u\{a\}1" from --exec-id: use 1-128 letters/],
+    [["run", "plan.json"], { ORUN_EXEC_ID: "run\n1" }, /^✕ invalid exec id "run\\u\{a\}1" from ORUN_EXEC_ID: use 1-128 letters/],
+    [["status"], { ORUN_EXEC_ID: "run\n1" }, /^✕ ORUN_EXEC_ID: execution not found: run\\u\{a\}1 \(unset it/],
+    [["logs", "--exec-id", "run\n1"], {}, /^✕ execution not found: run\\u\{a\}1\n$/],
+  ];
+  for (const [args, env, expected] of cases) {
+    const r = await runOrun(args, { cwd: dir, env });
     assert.equal(r.code, 1, args.join(" "));
-    assert.match(r.stderr, /^✕ invalid exec id "run\\u\{a\}1" from (--exec-id|ORUN_EXEC_ID): use 1-128 letters/, args.join(" "));
+    assert.match(r.stderr, expected, args.join(" "));
     assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
   }
   const long = await runOrun(["run", "plan.json", "--exec-id", "x".repeat(2000)], { cwd: dir });
