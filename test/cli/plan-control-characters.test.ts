@@ -134,3 +134,17 @@ test("a line break in a key (an environment, a parameter, an env variable) stays
     assert.equal(run.stderr.trimEnd().split("\n").length, 1, `${what}: one line: ${run.stderr}`);
   }
 });
+
+test("a name refused for a look-alike letter (Cyrillic е in dev, а in api) names that character and its code point", async () => {
+  // "invalid name "dеv": must … contain only letters, digits, '-' and '_'" left a name that reads as valid.
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["an environment key", { "intent.yaml": HEADER + DEV_API.replace("  dev:\n", "  dеv:\n") }, /environments\.dеv: invalid name "dеv": .*; "е" \(U\+0435\) is not an ASCII letter/],
+    ["a component name", { "intent.yaml": HEADER + DEV_API.replace("name: api", "name: аpi") }, /components\[0\]\.name: must start with .* \(got "аpi"\); "а" \(U\+0430\) is not an ASCII letter/],
+  ];
+  for (const [what, files, expected] of cases) {
+    const dir = await writeRepo(baseRepo(DEV_API, files));
+    const run = await runOrun(["validate"], { cwd: dir });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, expected, `${what}: ${run.stderr}`);
+  }
+});
