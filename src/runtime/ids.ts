@@ -3,6 +3,7 @@
 // `a/b`, `..`) can never leave the execution folder.
 import { createHash, randomBytes } from "node:crypto";
 import { OrunError } from "../util/errors.js";
+import { quoted } from "../util/printable.js";
 
 const EXEC_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -42,11 +43,12 @@ export function validateExecId(id: string, source: string): string {
   const trimmed = id.trim();
   // executions/latest is the link to the newest record: valid by the rules below, so said apart.
   if (trimmed === "latest") {
-    throw new OrunError(`invalid exec id "${id}" from ${source}: "latest" is reserved for the link to the most recent run; pick another ID`);
+    throw new OrunError(`invalid exec id ${quoted(id)} from ${source}: "latest" is reserved for the link to the most recent run; pick another ID`);
   }
   if (!EXEC_ID.test(trimmed) || /^\.+$/.test(trimmed) || trimmed.toLowerCase().endsWith(".tmp")) {
     throw new OrunError(
-      `invalid exec id "${id}" from ${source}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..', not ending in .tmp)`,
+      // Quoted as \u{hex} and cut: a line break in it split the message, and a long one buried the rule it broke.
+      `invalid exec id ${quoted(id, 80)} from ${source}: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/' or '..', not ending in .tmp)`,
     );
   }
   return trimmed;

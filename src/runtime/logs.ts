@@ -1,6 +1,7 @@
 // `orun logs`: step logs of an execution record, optionally filtered by job
 // and step, optionally followed while the run is still going.
 import { lstat, readdir, open } from "node:fs/promises";
+import type { Dirent } from "node:fs";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { incompleteCharacter } from "./output/utf8.js";
@@ -77,17 +78,19 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
   await assertLogsFolder(logsDir);
   // Only real folders and files: a symbolic link in a record (copied from elsewhere, or planted) could make
   // `orun logs` print any file on the machine.
-  const jobDirs = (await readdir(logsDir, { withFileTypes: true }).catch(() => []))
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name);
+  const listedJobs = await readdir(logsDir, { withFileTypes: true }).catch(() => []);
+  const jobDirs = listedJobs.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  // A job's folder replaced by anything else is never read, but named: the job vanished from `orun logs`, which
+  // then said no step printed anything.
+  const notFolders = new Map(listedJobs.filter((entry) => !entry.isDirectory() && jobBySegment.has(entry.name)).map((entry) => [entry.name, notAFolder(entry)] as const));
   // Jobs with a failure and no log folder at all (they failed before any step printed anything) are listed too.
-  const withDir = new Set(jobDirs.map((dir) => jobBySegment.get(dir) ?? dir));
+  const withDir = new Set([...jobDirs, ...notFolders.keys()].map((dir) => jobBySegment.get(dir) ?? dir));
   const failing = (id: string): boolean => state?.jobs[id]?.status === "failed" || Object.values(state?.jobs[id]?.steps ?? {}).includes("failed");
   const silentJobs = ids.filter((id) => failing(id) && !withDir.has(id)).map((id) => safeSegment(id));
   const wantedJob = filter.job ? safeSegment(canonicalJobId(filter.job)) : undefined;
   const jobNeedles = filter.job ? jobIdFragments(filter.job) : [];
   const out: LogEntry[] = [];
-  const selected = [...jobDirs, ...silentJobs]
+  const selected = [...jobDirs, ...notFolders.keys(), ...silentJobs]
     .sort()
     .map((dir) => ({ dir, jobId: jobBySegment.get(dir) ?? dir }))
     .filter(({ dir, jobId }) => !wantedJob || dir === wantedJob || jobNeedles.some((needle) => jobId.includes(needle)));
@@ -96,9 +99,14 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     const jobState = state?.jobs[jobId];
     const keys = Object.keys(jobState?.steps ?? {});
     const stepBySegment = new Map([...keys.map((key) => [v2Segment(key), key] as const), ...keys.map((key) => [safeSegment(key), key] as const)]);
-    const listed = await readdir(path.join(logsDir, dir), { withFileTypes: true }).catch(() => []);
+    const notFolder = notFolders.get(dir);
+    const listed = notFolder === undefined ? await readdir(path.join(logsDir, dir), { withFileTypes: true }).catch(() => []) : [];
     const files = listed.filter((entry) => entry.isFile() && entry.name.endsWith(".log")).map((entry) => entry.name);
     const items: RecordItem[] = [];
+    if (notFolder !== undefined) {
+      const unreadable = `logs not shown: ${path.join(logsDir, dir)} is ${notFolder}, not a folder`;
+      items.push({ segment: NOT_A_FOLDER_SEGMENT, stepKey: "logs", status: jobState?.status ?? NOT_RECORDED, unreadable, place: "start" });
+    }
     // A step's log that is no regular file is never read (a FIFO would hang `orun logs`, a link print any file), but
     // it is named: it was shown as the step's `no output`.
     for (const entry of listed) {
@@ -119,9 +127,12 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     }
     const stepsLogged = new Set(items.filter((item) => !item.place).map((item) => item.stepKey));
     // A job or step asked for by name: its steps that printed nothing are listed too (`completed, no output`).
-    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), filter.step !== undefined || filter.job !== undefined));
+    // Steps whose logs could not be looked for are not called `no output`.
+    const silentSteps = notFolder === undefined && (filter.step !== undefined || filter.job !== undefined);
+    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), silentSteps));
     for (const item of await inRunOrder(items, stepOrder?.get(canonicalJobId(jobId)))) {
-      if (!stepWanted(item)) continue;
+      // Whichever step is asked for, its log is behind what stands in the job's folder.
+      if (!stepWanted(item) && item.segment !== NOT_A_FOLDER_SEGMENT) continue;
       // A step's error is what --failed is for, even on a step the cancel left unstarted (`skipped`).
       if (filter.failed && item.status !== "failed" && item.error === undefined) continue;
       // A run that is over (status.ts runIsOver) left its `running` steps interrupted: nothing runs them any more.
@@ -152,6 +163,14 @@ async function assertLogsFolder(logsDir: string): Promise<void> {
   throw new OrunError(`cannot read the step logs: ${info.isSymbolicLink() ? "it is a symbolic link" : "it is not a folder"}, not the record's logs folder`, {
     location: { file: logsDir },
   });
+}
+
+/** The entry of a job whose logs folder is something else (a file, a link): no step's log name (those end `.log`). */
+const NOT_A_FOLDER_SEGMENT = "~not-a-folder";
+
+/** What stands in a job's logs folder's place, as a message names it. */
+function notAFolder(entry: Dirent): string {
+  return entry.isSymbolicLink() ? "a symbolic link" : entry.isFile() ? "a file" : "a FIFO, socket or device";
 }
 
 /**

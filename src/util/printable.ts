@@ -45,13 +45,16 @@ const JSON_LETTER: Record<string, string> = { b: "8", f: "c", n: "a", r: "d", t:
  * `value` quoted in a message as JSON writes it (`"api"`, `["a","b"]`, `3`; `"` and `\` backslashed), but every
  * hidden character in printable's `\u{hex}` form: JSON writes ESC as `\u001b` and a tab as `\t` but leaves C1 and bidi
  * controls raw, which the printed message then showed as `\u{202e}` beside them. An ordinary name reads as JSON's.
+ * `max`: longer than that many characters, it is cut and ends `…`.
  */
-export function quoted(value: unknown): string {
+export function quoted(value: unknown, max?: number): string {
   const json = JSON.stringify(value) ?? String(value);
-  return json.replace(JSON_ESCAPE_OR_HIDDEN, (match: string, hex: string | undefined, letter: string | undefined) => {
+  const text = json.replace(JSON_ESCAPE_OR_HIDDEN, (match: string, hex: string | undefined, letter: string | undefined) => {
     if (match === "\\\\") return match;
     if (hex !== undefined) return `\\u{${parseInt(hex, 16).toString(16)}}`;
     if (letter !== undefined) return `\\u{${JSON_LETTER[letter]}}`;
     return escapeChar(match);
   });
+  // Cut short, the whole of a long string buries the message around it.
+  return max === undefined || text.length <= max ? text : `${text.slice(0, max - 3)}…`;
 }

@@ -28,3 +28,26 @@ test("run --exec-id latest (or ORUN_EXEC_ID=latest) is refused as reserved, and 
   // The other rules keep their message.
   assert.match((await orun(["run", "plan.json", "--exec-id", "../x"])).stderr, /invalid exec id "\.\.\/x" from --exec-id: use 1-128 letters/);
 });
+
+test("an exec ID with a line break, or hundreds of characters long, is refused on one line: quoted as \\u{a}, a long one cut", async (t) => {
+  // The ID was quoted raw: a line break in ORUN_EXEC_ID split the error over two lines, and a 2,000-character ID
+  // filled the screen before the rule it broke.
+  const dir = await planDir(t, [{ id: "app@dev.a", steps: [{ run: "echo hi" }] }]);
+  const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+    [["run", "plan.json", "--exec-id", "run\n1"], {}, /^✕ invalid exec id "run\\u\{a\}1" from --exec-id: use 1-128 letters/],
+    [["run", "plan.json"], { ORUN_EXEC_ID: "run\n1" }, /^✕ invalid exec id "run\\u\{a\}1" from ORUN_EXEC_ID: use 1-128 letters/],
+    [["status"], { ORUN_EXEC_ID: "run\n1" }, /^✕ ORUN_EXEC_ID: execution not found: run\\u\{a\}1 \(unset it/],
+    [["logs", "--exec-id", "run\n1"], {}, /^✕ execution not found: run\\u\{a\}1\n$/],
+  ];
+  for (const [args, env, expected] of cases) {
+    const r = await runOrun(args, { cwd: dir, env });
+    assert.equal(r.code, 1, args.join(" "));
+    assert.match(r.stderr, expected, args.join(" "));
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+  }
+  const long = await runOrun(["run", "plan.json", "--exec-id", "x".repeat(2000)], { cwd: dir });
+  assert.equal(long.code, 1);
+  assert.match(long.stderr, /^✕ invalid exec id "x{70,80}… from --exec-id: use 1-128 letters/);
+  assert.ok(long.stderr.length < 400, long.stderr);
+  assert.equal(existsSync(path.join(dir, ".orun/executions")), false, "nothing recorded");
+});

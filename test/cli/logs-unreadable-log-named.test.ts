@@ -41,3 +41,29 @@ test("orun logs (--job, --raw, --follow) names a step's log that is a FIFO, a fo
     assert.equal(raw.stderr, `app@dev.build › ${step}: ${note}\n`);
   }
 });
+
+test("orun logs names a job's log folder replaced by a file or a link instead of passing the job over", async (t) => {
+  // Only folders were read as jobs' logs: a file or a link in one's place made the job vanish from `orun logs`, and
+  // `--job` said "No logs match (…: completed)", as for a job that printed nothing.
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "logs" }, "orun-logs-unreadable-job-");
+  const secret = path.join(dir, "secret");
+  await mkdir(secret);
+  await writeFile(path.join(secret, "build.log"), "SECRET\n");
+  const kinds: [string, (folder: string) => Promise<void>, string][] = [
+    ["file", (folder) => writeFile(folder, "x\n"), "a file"],
+    ["link", (folder) => symlink(secret, folder), "a symbolic link"],
+  ];
+  for (const [id, plant, what] of kinds) {
+    assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+    const jobLogs = recordFile(dir, id, "logs/app@dev.build");
+    await rm(jobLogs, { recursive: true });
+    await plant(jobLogs);
+    const note = `completed, logs not shown: ${jobLogs} is ${what}, not a folder`;
+    for (const args of [["logs", "--exec-id", id], ["logs", "--exec-id", id, "--job", "app@dev.build"]]) {
+      const logs = await runOrun(args, { cwd: dir, timeoutMs: 15_000 });
+      assert.equal(logs.code, 0, `${args.join(" ")}: ${logs.stderr}`);
+      assert.equal(logs.stdout, `── app@dev.build › logs  (${note})\n`, args.join(" "));
+      assert.doesNotMatch(logs.stdout + logs.stderr, /SECRET/);
+    }
+  }
+});

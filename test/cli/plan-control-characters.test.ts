@@ -101,3 +101,50 @@ test("the compiler's errors quote a value's escape and bidi controls in one form
   assert.equal(run.code, 1, run.stdout);
   assert.match(run.stderr, /function "nosuch" not defined/);
 });
+
+test("a line break in a key (an environment, a parameter, an env variable) stays on the error's one line, as \\u{a}", async () => {
+  // The key reached the message raw, in the field path and in the quote: the error went on over two lines, the
+  // second reading as a message of its own.
+  const cases: [string, Record<string, string>, RegExp][] = [
+    [
+      "an environment",
+      { "intent.yaml": HEADER + DEV_API.replace("  dev:\n", '  "de\\nv":\n') },
+      /^✕ intent\.yaml:\d+: environments\["de\\u\{a\}v"\]: invalid name "de\\u\{a\}v": must start with a letter or digit/,
+    ],
+    [
+      "an env variable",
+      { "intent.yaml": HEADER + 'env:\n  "RE\\nGION": eu\n' + DEV_API },
+      /^✕ intent\.yaml:\d+: env\["RE\\u\{a\}GION"\]: invalid name "RE\\u\{a\}GION": must be an environment variable name/,
+    ],
+    [
+      "a parameter",
+      {
+        "intent.yaml": HEADER + DEV_API + '    parameters: { "repl\\nicas": 2 }\n',
+        "comps/svc/compositions.yaml": SVC.replace("        properties:\n          replicas:", "        additionalProperties: false\n        properties:\n          replicas:"),
+      },
+      /^✕ intent\.yaml:\d+: .*parameters\["repl\\u\{a\}icas"\]: unknown key "repl\\u\{a\}icas" \(did you mean `replicas`\?\)/,
+    ],
+  ];
+  for (const [what, files, expected] of cases) {
+    const dir = await writeRepo(baseRepo(DEV_API, files));
+    const run = await runOrun(["validate"], { cwd: dir });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, expected, `${what}: ${run.stderr}`);
+    assert.equal(run.stderr.split("\n").filter((line) => line.startsWith("✕")).length, 1, what);
+    assert.equal(run.stderr.trimEnd().split("\n").length, 1, `${what}: one line: ${run.stderr}`);
+  }
+});
+
+test("a name refused for a look-alike letter (Cyrillic е in dev, а in api) names that character and its code point", async () => {
+  // "invalid name "dеv": must … contain only letters, digits, '-' and '_'" left a name that reads as valid.
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["an environment key", { "intent.yaml": HEADER + DEV_API.replace("  dev:\n", "  dеv:\n") }, /environments\.dеv: invalid name "dеv": .*; "е" \(U\+0435\) is not an ASCII letter/],
+    ["a component name", { "intent.yaml": HEADER + DEV_API.replace("name: api", "name: аpi") }, /components\[0\]\.name: must start with .* \(got "аpi"\); "а" \(U\+0430\) is not an ASCII letter/],
+  ];
+  for (const [what, files, expected] of cases) {
+    const dir = await writeRepo(baseRepo(DEV_API, files));
+    const run = await runOrun(["validate"], { cwd: dir });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, expected, `${what}: ${run.stderr}`);
+  }
+});

@@ -7,6 +7,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Alias, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import type { FieldPath, Origin } from "../../model/intent.js";
 import { OrunError, type SourceLocation } from "../../util/errors.js";
+import { HIDDEN_CHAR } from "../../util/hidden-chars.js";
+import { quoted } from "../../util/printable.js";
 
 export type PathSegment = string | number;
 
@@ -493,11 +495,15 @@ export function splitField(field: FieldPath | undefined): PathSegment[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** `environments.prod.promotion.dependsOn[0].satisfy` */
+/**
+ * `environments.prod.promotion.dependsOn[0].satisfy`. A key holding a line break or another hidden character is
+ * quoted in brackets (`environments["de\u{a}v"]`): raw, it broke the error's line or hid in it.
+ */
 export function formatField(path: readonly PathSegment[]): string {
   let out = "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
+    else if (HIDDEN_CHAR.test(seg)) out += `[${quoted(seg)}]`;
     else out += out ? `.${seg}` : seg;
   }
   return out;

@@ -194,14 +194,14 @@ export function describeErrors(
     const propertyName = (err as ErrorObject & { propertyName?: string }).propertyName;
     if (propertyName !== undefined) {
       path.push(propertyName);
-      message = `invalid name "${propertyName}": ${patternText(String(params.pattern ?? ""))}`;
+      message = `invalid name ${shown(propertyName)}: ${patternText(String(params.pattern ?? ""))}${lookAlike(propertyName)}`;
     } else {
       switch (err.keyword) {
         case "additionalProperties": {
           const key = String(params.additionalProperty);
           path.push(key);
           const allowed = Object.keys(((err.parentSchema ?? {}) as { properties?: object }).properties ?? {});
-          message = `unknown key "${key}"${didYouMean(key, allowed)}`;
+          message = `unknown key ${shown(key)}${didYouMean(key, allowed)}`;
           if (allowed.length > 0 && !didYouMean(key, allowed)) message += `; allowed keys: ${allowed.join(", ")}`;
           break;
         }
@@ -223,7 +223,7 @@ export function describeErrors(
           break;
         }
         case "pattern":
-          message = `${patternText(String(params.pattern))} (got ${shown(err.data)})`;
+          message = `${patternText(String(params.pattern))} (got ${shown(err.data)})${typeof err.data === "string" ? lookAlike(err.data) : ""}`;
           break;
         case "minLength":
           message = params.limit === 1 ? "must not be empty" : (err.message ?? "is too short");
@@ -288,8 +288,18 @@ function describeValue(value: unknown): string {
 /** A value quoted in a message, cut short: the whole of a long string buries the message. */
 export function shown(value: unknown): string {
   // Each control, bidi or zero-width character as `\u{hex}` (src/util/printable.ts): the form the rest of the line has.
-  const text = quoted(value);
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+  return quoted(value, 80);
+}
+
+/**
+ * `; "е" (U+0435) is not an ASCII letter` for a name refused with a letter that looks like an ASCII one (Cyrillic,
+ * Greek, fullwidth): the name reads as valid otherwise. Hidden characters are already shown as `\u{hex}`.
+ */
+function lookAlike(name: string): string {
+  const char = [...name].find((c) => /\p{L}|\p{N}/u.test(c) && !/[A-Za-z0-9]/.test(c));
+  if (char === undefined) return "";
+  const code = char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+  return `; "${char}" (U+${code}) is not an ASCII ${/\p{N}/u.test(char) ? "digit" : "letter"}`;
 }
 
 function patternText(pattern: string): string {

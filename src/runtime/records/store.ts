@@ -16,6 +16,7 @@ import { parseState, serializeState, type ExecState } from "./state.js";
 import { readRecordFile } from "./read-record.js";
 import { acquireExecLock, lockAssembledRecord, ownerAlive, type ExecLock } from "./lock.js";
 import { warnOnStderr } from "../../util/warning.js";
+import { printable } from "../../util/printable.js";
 import { isRecordedWords, type RecordedWord } from "../resume-words.js";
 
 /** A new record being assembled in executions/ (openRecord); skipped by readers, swept by gc when left by a crash. */
@@ -475,13 +476,13 @@ export class ExecutionStore {
     const wanted = (ref ?? "").trim();
     if (wanted === "" || wanted === "latest") return this.latestId();
     // Orun's own temporary entries (a record being assembled or removed) are never a record.
-    if (!isRecordName(wanted)) throw new OrunError(`execution not found: ${wanted}`);
+    if (!isRecordName(wanted)) throw new OrunError(`execution not found: ${shownRef(wanted)}`);
     if (await exists(this.execDir(wanted))) {
       await this.assertRecordFolder(wanted);
       return wanted;
     }
     const matches = (await this.recordNames()).filter((id) => id.startsWith(wanted)).sort();
-    if (matches.length === 0) throw new OrunError(`execution not found: ${wanted}`);
+    if (matches.length === 0) throw new OrunError(`execution not found: ${shownRef(wanted)}`);
     if (matches.length > 1) {
       const shown = matches.slice(0, AMBIGUOUS_SHOWN);
       const more = matches.length - shown.length;
@@ -775,4 +776,12 @@ export async function exists(file: string): Promise<boolean> {
 
 function pad(n: number): string {
   return String(n).padStart(2, "0");
+}
+
+/**
+ * An exec ID asked for, as a message shows it: a record's name is printable ASCII, so anything else in it (a line
+ * break from ORUN_EXEC_ID) is shown as `\u{hex}` and a long one is cut; a record name reads as it is.
+ */
+function shownRef(ref: string): string {
+  return printable(ref, { asciiOnly: true, max: 80 });
 }
