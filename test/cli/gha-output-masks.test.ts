@@ -9,6 +9,7 @@ import { runOrun } from "../support/cli.js";
 import { runnerLog } from "../support/gha-runner-log.js";
 import { planDir } from "../runtime/helpers.js";
 import { StepMaskScanner } from "../../src/runtime/output/step-masks.js";
+import { MAX_LINE } from "../../src/runners/github-actions/workflow-commands.js";
 
 const GHA = { GITHUB_ACTIONS: "true" };
 
@@ -135,6 +136,11 @@ test("StepMaskScanner reads masks as GitHub's runner does: either syntax, any ca
   scanner.push("il");
   scanner.end();
   assert.deepEqual(found, ["a1", "b2", "c;d]%", "tail"]);
+  // A line longer than the splitter's piece: its continuation is the line's middle, not a line the runner reads.
+  const long = new StepMaskScanner((value) => found.push(value));
+  long.push(`${"x".repeat(MAX_LINE)}::add-mask::middle\n::add-mask::next\n`);
+  long.end();
+  assert.deepEqual(found.slice(4), ["next"]);
 });
 
 test("GHA output, --runner github-actions: the engine's masks (ORUN_SECRET_* values, the ::add-mask:: lines it consumes) are handed to the runner once each, before the group", async (t) => {

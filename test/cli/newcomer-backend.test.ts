@@ -35,6 +35,9 @@ test("serve refuses a port outside 0-65535, naming --port", async () => {
   const result = await serve(["--port", "99999"]);
   assert.equal(result.code, 1, result.stdout);
   assert.equal(result.stderr, '✕ --port: expected a port number from 0 to 65535, got "99999"\n');
+  const justAbove = await serve(["--port", "65536"]);
+  assert.equal(justAbove.code, 1, justAbove.stdout);
+  assert.equal(justAbove.stderr, '✕ --port: expected a port number from 0 to 65535, got "65536"\n');
 });
 
 test("serve refuses an --oidc-issuer that is not an http(s) URL (every OIDC runner would get 503s forever)", async () => {

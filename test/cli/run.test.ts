@@ -269,6 +269,11 @@ test("runner resolution: --gha comes before --runner (seed 000's order), unknown
   assert.equal(docker.code, 1, "the preview refuses what the run refuses");
   const retry = await runOrun(["run", "plan.json", "--retry"], { cwd: dir });
   assert.match(retry.stderr, /✕ --retry requires --job/);
+  // A --background parent refuses it too, before it starts a child (else: "background run started", exit 0).
+  const inBackground = await runOrun(["run", "plan.json", "--retry", "--background", "--exec-id", "retry-bg"], { cwd: dir });
+  assert.equal(inBackground.code, 1, inBackground.stdout);
+  assert.equal(inBackground.stderr, "✕ --retry requires --job\n");
+  assert.equal(existsSync(path.join(dir, ".orun/executions/retry-bg")), false, "no record: no child started");
   const badId = await runOrun(["run", "plan.json", "--exec-id", "../escape"], { cwd: dir });
   assert.equal(badId.code, 1);
   assert.match(badId.stderr, /invalid exec id "\.\.\/escape"/);

@@ -61,6 +61,9 @@ test("orun run refuses flag values that name nothing — an unset CI variable mu
     [["--exec-id", ""], "--exec-id <id>"],
     [["--runner", ""], "--runner <name>"],
     [["-p", ""], "-p, --plan <ref>"],
+    // Blanks are empty too: `-p " "` read as no plan ran every job of plan.json, production included.
+    [["-p", " "], "-p, --plan <ref>"],
+    [["--docker-image", "  "], "--docker-image <image>"],
     [["-i", ""], "-i, --intent <path>"],
     [["-c", ""], "-c, --config-dir <path>"],
     [["--docker-image", ""], "--docker-image <image>"],

@@ -318,6 +318,13 @@ describe("credentials", () => {
       const before = seen.length;
       await assert.rejects(refused.getRun("r"), /OIDC token request failed: HTTP 403/);
       assert.equal(seen.length - before, 1, "a refusal is not retried");
+      // A token endpoint that keeps failing is given six tries, not the whole retry budget (minutes by default).
+      failFirst = 100;
+      status = 503;
+      const down = new BackendClient({ baseUrl: base, auth: resolveTokenSource(vars), retryBudgetMs: 60_000 });
+      const first = seen.length;
+      await assert.rejects(down.getRun("r"), (err: Error & { hint?: string }) => /OIDC token request failed: HTTP 503/.test(err.message) && err.hint === "gave up after 6 attempts");
+      assert.equal(seen.length - first, 6);
     } finally {
       server.close();
     }

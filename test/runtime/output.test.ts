@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { detectTerminal, palette } from "../../src/runtime/output/terminal.js";
 import { createRenderer } from "../../src/runtime/output/index.js";
 import { MAX_PARTIAL_LINE, TextRenderer } from "../../src/runtime/output/text.js";
+import { describedError } from "../../src/runtime/output/failure-text.js";
 import type { RunEvent } from "../../src/runtime/events.js";
 import { makePlan } from "./helpers.js";
 
@@ -230,4 +231,11 @@ test("the rejoin line's comment names every job released here, not the first", (
     summary: { ...summary, status: "canceled", remoteRunId: "r1", rejoinCommand: "orun run p.json --remote-state --exec-id r1", jobs: [released("a@dev.one"), released("b@dev.two")] },
   });
   assert.match(lines.join("\n"), /rejoin {2}orun run p\.json --remote-state --exec-id r1 {2}# takes a@dev\.one, b@dev\.two over unless another runner has/);
+});
+
+test("describedError: a recorded error on a line of its own, the step kept; a timeout keeps its limit, there being no hint beside it", () => {
+  assert.equal(describedError("step build: exit status 3"), "step build: command exited with code 3");
+  assert.equal(describedError("step build: timed out after 300ms"), "step build: command timed out after 300ms");
+  assert.equal(describedError("step build: canceled"), "step build: command canceled");
+  assert.equal(describedError("step build: working directory /x does not exist"), "step build: working directory /x does not exist");
 });

@@ -34,6 +34,10 @@ test("a job picks up at its first step not completed; completed steps after it r
 test("a job that failed in its clean-up picks up there, its set-up and work skipped; one that failed in its set-up runs whole", () => {
   assert.deepEqual(picked({ setup: "completed", one: "completed", two: "completed", three: "completed", clean: "failed" }), { skipped: ["setup", "one", "two", "three"], from: "clean", setUpAgain: [] });
   assert.deepEqual(picked({ setup: "failed", one: "skipped", two: "skipped", three: "skipped", clean: "completed" }), { skipped: [], from: "setup", setUpAgain: [] });
+  // Failed in its second set-up step: the first, completed, is skipped — only a main step to pick up at sets up again.
+  const twoSetUps = makePlan([{ id: "app@dev.build", steps: [{ id: "login", phase: "pre" }, { id: "start", phase: "pre" }, { id: "one" }] }]).jobs[0]!;
+  const resume = resumeOf(twoSetUps, recorded({ login: "completed", start: "failed", one: "skipped" }));
+  assert.deepEqual({ skipped: [...resume.skipped], from: resume.from, setUpAgain: resume.setUpAgain }, { skipped: ["login"], from: "start", setUpAgain: [] });
 });
 
 test("nothing recorded skips nothing; every step completed skips them all; a skipped (not run) step is not completed", () => {

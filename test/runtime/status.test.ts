@@ -9,7 +9,7 @@ import path from "node:path";
 import os from "node:os";
 import { BACKGROUND_ERROR_FILE, ExecutionStore } from "../../src/runtime/records/store.js";
 import { acquireExecLock } from "../../src/runtime/records/lock.js";
-import { readSnapshot, renderStatus } from "../../src/runtime/status.js";
+import { readSnapshot, renderExecutionList, renderStatus } from "../../src/runtime/status.js";
 import { palette } from "../../src/runtime/output/terminal.js";
 import { removeDir, tempDir } from "./helpers.js";
 
@@ -121,4 +121,30 @@ test("status: a --background child that records its failure and exits between tw
   assert.ok(raced, "the error file was written mid-read");
   assert.equal(snapshot.interrupted, false);
   assert.equal(snapshot.backgroundError?.error, "cannot run b: dependencies not completed (a)");
+});
+
+test("status --all: running records first (not an interrupted one), then newest first; ages in minutes, hours or days", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  const now = Date.parse("2026-01-10T12:00:00Z");
+  const ago = (ms: number) => new Date(now - ms).toISOString();
+  const records: [string, string, "running" | "completed"][] = [
+    ["days", ago(3 * 86_400_000 + 60_000), "completed"],
+    ["hours", ago(2 * 3_600_000 + 60_000), "completed"],
+    // Running for 4 days, its lock held: listed first though the oldest.
+    ["live", ago(4 * 86_400_000), "running"],
+    // Metadata says running, but no process holds its lock: interrupted, listed by its age.
+    ["crashed", ago(30_000), "running"],
+    ["minutes", ago(5 * 60_000 + 1_000), "completed"],
+  ];
+  for (const [execId, startedAt, status] of records) {
+    await mkdir(store.execDir(execId), { recursive: true });
+    await store.writeMetadata({ execId, planId: "p", planName: "n", startedAt, status, trigger: "cli", user: "me", dryRun: false, pid: 1, jobTotal: 1, jobDone: 0, jobFailed: 0 });
+  }
+  const lock = await acquireExecLock(store.lockFile("live"), "live");
+  t.after(() => lock.release());
+  const rows = (await renderExecutionList(store, palette(false), now)).trimEnd().split("\n").slice(1);
+  const listed = rows.map((row) => [row.slice(2).split(" ")[0], row.trimEnd().split(" ").at(-1)]);
+  assert.deepEqual(listed, [["live", "4d"], ["crashed", "now"], ["minutes", "5m"], ["hours", "2h"], ["days", "3d"]], rows.join("\n"));
 });

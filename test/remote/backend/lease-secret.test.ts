@@ -72,9 +72,13 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         assert.equal(view.status, 200);
         assert.ok(!view.text.includes(token) && !view.text.includes(stored.lease_hash!), view.text);
       }
-      // The same key in a claim of another run gets another secret: it is bound to the job.
+      // The same key in a claim of another run, or of another job of this run, gets another secret: it is bound to the job.
       const other = await create();
       assert.notEqual((await claim(other, "r1", key(1))).body.leaseToken, token);
+      const two = await create({ a: [], b: [] });
+      const [a, b] = [await claim(two, "r1", key(1)), await call("POST", `/v1/runs/${two}/jobs/b/claim`, { runnerId: "r1", claimKey: key(1) })];
+      assert.equal(b.status, 200, b.text);
+      assert.notEqual(b.body.leaseToken, a.body.leaseToken);
     });
 
     maybe("a forged runner ID without the secret (or with a wrong one) is refused on every holder endpoint, and changes nothing", async () => {
