@@ -128,7 +128,11 @@ test("a malformed oci reference is refused at its field; dir sources must exist,
     await makeRepo({ "intent.yaml": HEADER.replace("kind: dir, path: ./comps", "kind: oci, ref: ghcr.io/Acme/Stack:v1") }),
     'intent.yaml:5: compositions.sources[0].ref: composition source local: invalid oci reference "ghcr.io/Acme/Stack:v1"',
   );
-  await loadError(await makeRepo({ "intent.yaml": HEADER }), "compositions.sources[0].path: composition source local: cannot access directory ./comps (ENOENT)");
+  const missing = await makeRepo({ "intent.yaml": HEADER });
+  await loadError(missing, `compositions.sources[0].path: composition source local: no directory ./comps (${path.join(missing, "comps")} does not exist)`);
+  // A typo in its last part is named beside the folder's entry it was likely meant as.
+  const typo = await makeRepo({ "intent.yaml": HEADER.replace("path: ./comps", "path: ./cmops"), "comps/x.yaml": "" });
+  await loadError(typo, "composition source local: no directory ./cmops (" + path.join(typo, "cmops") + " does not exist); did you mean ./comps?");
   await loadError(await makeRepo({ "intent.yaml": HEADER, comps: "file" }), "composition source local path is not a directory: ./comps");
   const dir = await repoS("");
   await fs.symlink(path.join(dir, "comps/svc/compositions.yaml"), path.join(dir, "comps/svc/alias.yaml"));

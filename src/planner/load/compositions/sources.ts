@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Composition, ResolvedCompositionSource } from "../../../model/composition.js";
 import type { CompositionSourceSpec } from "../../../model/intent.js";
 import type { CompositionSourceRecord } from "../../../model/plan.js";
+import { closeNames } from "../../../util/edit-distance.js";
 import { OrunError } from "../../../util/errors.js";
 import { isInside } from "../../../util/paths.js";
 import { errorAtOrigin } from "../yaml.js";
@@ -49,7 +50,13 @@ async function statOrFail(abs: string, spec: CompositionSourceSpec, what: string
     return await fs.stat(abs);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-    throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name}: cannot access ${what} ${spec.path} (${code})`);
+    if (code !== "ENOENT") throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name}: cannot access ${what} ${spec.path} (${code})`);
+    // Most often a typo in the last part of the path: named beside the entries its folder has.
+    const siblings = await fs.readdir(path.dirname(abs)).catch(() => [] as string[]);
+    const [meant] = closeNames(path.basename(abs), siblings, { limit: 1 });
+    const typed = spec.path!.replace(/\/+$/, "");
+    const hint = meant !== undefined && typed.endsWith(path.basename(abs)) ? `; did you mean ${typed.slice(0, typed.length - path.basename(abs).length)}${meant}?` : "";
+    throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name}: no ${what} ${spec.path} (${abs} does not exist)${hint}`);
   }
 }
 
