@@ -7,6 +7,7 @@ import { registerRunCommands } from "./commands/run.js";
 import { registerBackendCommands } from "./commands/backend.js";
 import { VERSION } from "../version.js";
 import { printable } from "../util/printable.js";
+import { closeNames } from "../util/edit-distance.js";
 import { jsonErrorOf, jsonRequested } from "./json-error.js";
 
 /** The flags hoistGlobalFlags moves behind the command, as `orun --help` lists them. */
@@ -190,12 +191,38 @@ function refuseHintedCommand(program: Command, argv: readonly string[]): void {
   throw new OrunError(`unknown command '${word}'`, { hint: `did you mean ${COMMAND_HINTS[word]}? orun --help lists the commands` });
 }
 
+/**
+ * A word after a command that only groups others (`orun get`, `orun backend`, `orun backend token`) that names none of
+ * them: said with the ones it has. Commander says only "unknown command 'frob'", with a suggestion however far.
+ */
+function refuseUnknownSubcommand(program: Command, argv: readonly string[]): void {
+  let command = program;
+  const path: string[] = [];
+  for (const word of argv.slice(2)) {
+    if (word.startsWith("-")) return;
+    const names = command.commands.filter((c) => c.name() !== "help");
+    if (names.length === 0 || command.registeredArguments.length > 0) return;
+    const next = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (next) {
+      command = next;
+      path.push(next.name());
+      continue;
+    }
+    if (word === "help" || path.length === 0) return;
+    const [meant] = closeNames(word, names.flatMap((c) => [c.name(), ...c.aliases()]), { limit: 1 });
+    throw new OrunError(`orun ${path.join(" ")} has no command '${word}': it takes ${names.map((c) => c.name()).join(", ")}`, {
+      hint: `${meant ? `did you mean orun ${path.join(" ")} ${meant}? ` : ""}orun ${path.join(" ")} --help describes them`,
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   let args: readonly string[] = argv;
   try {
     args = helpOfSubcommand(program, hoistGlobalFlags(argv, program));
     refuseHintedCommand(program, args);
+    refuseUnknownSubcommand(program, args);
     await program.parseAsync(args);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {

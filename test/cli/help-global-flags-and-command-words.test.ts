@@ -72,6 +72,22 @@ test("words newcomers type for commands point at the real one; other typos keep 
   assert.match(typo.stderr, /unknown command 'lgos'\n\(Did you mean logs\?\)/);
 });
 
+test("a word after get, backend or backend token that names none of their commands is refused with the ones they have", async () => {
+  const cases: [string[], RegExp][] = [
+    [["get", "frob"], /^✕ orun get has no command 'frob': it takes plans, jobs, components, environments \(orun get --help describes them\)\n$/],
+    [["get", "jbos"], /^✕ orun get has no command 'jbos': it takes plans, jobs, components, environments \(did you mean orun get jobs\? /],
+    [["backend", "token", "lst"], /^✕ orun backend token has no command 'lst': it takes create, revoke, list \(did you mean orun backend token list\? /],
+  ];
+  for (const [words, expected] of cases) {
+    const result = await runOrun(words, { cwd: os.tmpdir() });
+    assert.equal(result.code, 1, words.join(" "));
+    assert.match(result.stderr, expected, words.join(" "));
+  }
+  // A command's own arguments are no subcommands.
+  const named = await runOrun(["get", "components", "nosuch"], { cwd: os.tmpdir() });
+  assert.doesNotMatch(named.stderr, /has no command/, named.stderr);
+});
+
 test("help shows no '(default: [])' for repeatable flags", async () => {
   for (const command of [["run"], ["plan"], ["get", "components"]]) {
     const help = await runOrun([...command, "--help"]);
