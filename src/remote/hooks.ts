@@ -825,7 +825,7 @@ export class RemoteHooks implements ExecutionHooks {
     const { client, runId, runnerId } = this.options;
     this.released.add(id);
     try {
-      const answer = await client.release(runId, id, { runnerId, reason: why }, { signal: entry.uploads, lease: entry.lease });
+      const answer = await client.release(runId, id, { runnerId, reason: this.logMasker.mask(why) }, { signal: entry.uploads, lease: entry.lease });
       this.say(
         answer.status === "skipped"
           ? `↷ job ${id} was canceled here; remote run ${runId} had stopped, so it is recorded skipped (not run) there, as the jobs its stop kept from starting`
@@ -851,6 +851,8 @@ export class RemoteHooks implements ExecutionHooks {
    */
   private async report(jobId: string, body: UpdateRequest, entry: ActiveJob): Promise<UpdateResponse | undefined> {
     const { client, runId } = this.options;
+    // A job's error may quote its steps (a runner's error, a step's `::error::`): masked as its log is.
+    if (body.error !== undefined) body = { ...body, error: this.logMasker.mask(body.error) };
     try {
       return await client.update(runId, jobId, body, { signal: entry.uploads, lease: entry.lease });
     } catch (err) {

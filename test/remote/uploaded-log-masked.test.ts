@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { BackendClient } from "../../src/remote/client.js";
 import { RemoteHooks } from "../../src/remote/hooks.js";
-import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
+import { api, startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
 import { spawnOrun, writePlan } from "./processes.js";
 import { until } from "../support/wait.js";
 
@@ -88,7 +88,7 @@ describe("the log a runner uploads is masked", () => {
     assert.doesNotMatch(status.output, /::add-mask::\*\*\*/, status.output);
   });
 
-  it("a line longer than an upload piece goes in parts, none cutting through a masked value; a step's result output is masked too", { timeout: 60_000 }, async () => {
+  it("a line longer than an upload piece goes in parts, none cutting through a masked value; a step's result output and the job's reported error are masked too", { timeout: 60_000 }, async () => {
     const job: PlanJob = { id: "long@dev.build", name: "build", component: "long", environment: "dev", dependsOn: [], steps: [{ id: "main", phase: "main", run: "x" }, { id: "post", phase: "post", run: "x" }] };
     const plan: Plan = { apiVersion: "orun.io/v1", kind: "Plan", metadata: { name: "long" }, execution: { concurrency: 1, failFast: false }, spec: {}, jobs: [job] };
     const client = new BackendClient({ baseUrl: bed.backend.url, auth: { kind: "token", token: async () => bed.token } });
@@ -103,9 +103,11 @@ describe("the log a runner uploads is masked", () => {
     await hooks.onStepFinished(job, "main", "", false);
     // A runner that streamed nothing: the step's result output is its log.
     await hooks.onStepFinished(job, "post", `post saw ${SECRET} and ${bed.token}`, false);
-    await hooks.afterJob(job, { status: "completed" });
+    await hooks.afterJob(job, { status: "failed", error: `post failed: ${SECRET} ${bed.token}` });
     await hooks.close();
     const log = await remoteLog(bed, "long-line", job.id);
     assert.equal(log, `=== main ===\n::add-mask::***\n${filler}*** ***\n=== post ===\npost saw *** and ***\n`);
+    const jobs = await api<{ jobs: { lastError: string | null }[] }>(bed.backend.url, bed.token, "GET", "/v1/runs/long-line/jobs");
+    assert.equal(jobs.body.jobs[0]?.lastError, "post failed: *** ***");
   });
 });
