@@ -89,6 +89,8 @@ export class JobLog {
   uploads?: AbortSignal;
   /** Bytes of the log the backend holds (the next append's offset). */
   private logBytes = 0;
+  /** The backend's cap on a job's log, as its append answers name it (an older backend's do not). */
+  private cap?: number;
   /** The log reached the backend's cap: nothing more is uploaded; `droppedBytes` counts what was not. */
   private truncated = false;
   /** Bytes the cap or a backend slower than the steps kept out of the log (said in it where they are missing). */
@@ -299,11 +301,16 @@ export class JobLog {
         const whole = this.wholeLog + piece.text;
         await client.replaceLog(runId, jobId, whole, { signal: this.uploads });
         this.wholeLog = whole;
+      } else if (this.cap !== undefined && this.logBytes + Buffer.byteLength(piece.text) > this.cap - truncationMarkerRoom(this.cap, piece.stepKey)) {
+        // The piece would leave the log too close to the cap for the marker that says what was cut: cut it now.
+        await this.appendTruncated(piece, this.cap);
+        return true;
       } else {
         const answer = await this.appendNext(piece);
         // No size in the answer: a v2 backend, which stored this chunk as the whole log.
         if (typeof answer.bytes !== "number") this.wholeLog = piece.text;
         else this.logBytes = answer.bytes;
+        if (typeof answer.maxBytes === "number") this.cap = answer.maxBytes;
         if (answer.followed !== undefined) this.options.pace.followed = answer.followed;
       }
       if (this.uploadFailure !== undefined) say(`● log upload for ${jobId} resumed: nothing was lost`);
@@ -312,7 +319,8 @@ export class JobLog {
     } catch (err) {
       const bytes = Buffer.byteLength(piece.text);
       if (err instanceof BackendError && err.status === 413) {
-        await this.appendTruncated(piece, err);
+        // The backend names its cap in the refusal.
+        await this.appendTruncated(piece, Number(/(\d+)[- ]byte/.exec(err.message)?.[1]) || this.cap);
         return true;
       }
       if (isRunNotFound(err)) {
@@ -350,7 +358,7 @@ export class JobLog {
    * naming its size — which only this runner's appends made (the job is its own) — and the append goes there.
    * Before, every later append of the job met the same refusal and the rest of its log was lost.
    */
-  private async appendNext(piece: Piece): Promise<{ bytes: number; followed?: boolean }> {
+  private async appendNext(piece: Piece): Promise<{ bytes: number; followed?: boolean; maxBytes?: number }> {
     try {
       return await this.append(piece.text, this.logBytes);
     } catch (err) {
@@ -377,7 +385,7 @@ export class JobLog {
     return true;
   }
 
-  private append(content: string, offset: number): Promise<{ bytes: number; followed?: boolean }> {
+  private append(content: string, offset: number): Promise<{ bytes: number; followed?: boolean; maxBytes?: number }> {
     const { client, runId, jobId, runnerId, lease } = this.options;
     return client.appendLog(runId, jobId, content, offset, runnerId, { signal: this.uploads, lease });
   }
@@ -386,10 +394,9 @@ export class JobLog {
    * The step's output would take the log over the backend's cap: upload the part that fits and a one-line marker
    * saying how much was dropped, then stop uploading this job's log. What the backend already holds stays.
    */
-  private async appendTruncated(piece: Piece, refusal: BackendError): Promise<void> {
+  private async appendTruncated(piece: Piece, cap: number | undefined): Promise<void> {
     this.truncated = true;
-    // The backend names its cap in the refusal; without it, halve until something fits.
-    const cap = Number(/(\d+)[- ]byte/.exec(refusal.message)?.[1]) || undefined;
+    // Without the cap, halve until something fits.
     // A refusal of the request's size comes before the offset is judged: the log may be longer than this runner
     // knows (an answer lost), which the first try then learns (resync) — the room is reckoned again from there.
     let room: number | undefined;
@@ -424,8 +431,7 @@ export class JobLog {
  * limit, else at a character boundary. Undefined when not even the marker fits.
  */
 function truncatedPiece(chunk: Buffer, room: number, stepKey: string, cap: number | undefined): { text: string; dropped: number } | undefined {
-  const marker = (dropped: number) =>
-    `[orun] log truncated at the backend's ${cap !== undefined ? `${cap}-byte ` : ""}cap: ${dropped} bytes of step ${stepKey} dropped; later output of this job is not uploaded\n`;
+  const marker = (dropped: number) => truncationMarker(cap, stepKey, dropped);
   // Room for the longest marker, plus a newline ending a cut line.
   const limit = Math.min(room - Buffer.byteLength(marker(chunk.length)) - 1, chunk.length - 1);
   if (limit < 0) return undefined;
@@ -435,6 +441,15 @@ function truncatedPiece(chunk: Buffer, room: number, stepKey: string, cap: numbe
   else while (keep > 0 && (chunk[keep]! & 0xc0) === 0x80) keep--;
   const kept = chunk.subarray(0, keep).toString("utf8");
   return { text: `${kept}${keep > 0 && chunk[keep - 1] !== 0x0a ? "\n" : ""}${marker(chunk.length - keep)}`, dropped: chunk.length - keep };
+}
+
+function truncationMarker(cap: number | undefined, stepKey: string, dropped: number): string {
+  return `[orun] log truncated at the backend's ${cap !== undefined ? `${cap}-byte ` : ""}cap: ${dropped} bytes of step ${stepKey} dropped; later output of this job is not uploaded\n`;
+}
+
+/** The bytes the log must keep free below the cap for a truncation marker of `stepKey` (and a newline ending a cut line). */
+function truncationMarkerRoom(cap: number, stepKey: string): number {
+  return Buffer.byteLength(truncationMarker(cap, stepKey, cap)) + 1;
 }
 
 /**
