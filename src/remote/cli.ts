@@ -85,6 +85,8 @@ export async function remoteRunSetup(
     ...(scope ? { scopeFlags: scope } : {}),
     commandEnv: carriedEnv(carried, env, { compiles: compiled && !resolved.storedAs, docker: runner.name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
+    // The steps inherit it: one that prints it must not hand it to every reader of the run's logs.
+    logSecrets: [env.ORUN_TOKEN],
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
     ...(rebuild ? { rebuildPlan: rebuild } : {}),
   });

@@ -203,7 +203,7 @@ export class BackendClient {
    * refused once the job is no longer that runner's. `followed`: someone follows the run's logs (this backend
    * says; v2 does not).
    */
-  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string, options: HolderOptions = {}): Promise<{ bytes: number; followed?: boolean }> {
+  async appendLog(runId: string, jobId: string, content: string, offset: number, runnerId?: string, options: HolderOptions = {}): Promise<{ bytes: number; followed?: boolean; maxBytes?: number }> {
     return this.json(`/v1/runs/${seg(runId)}/logs/${seg(jobId)}`, { method: "POST", raw: content, query: { append: "true", offset, runnerId }, signal: options.signal, lease: options.lease });
   }
 

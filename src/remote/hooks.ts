@@ -19,6 +19,7 @@ import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
 import { describedError } from "../runtime/output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
+import { Masker } from "../runners/github-actions/masker.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal } from "../util/timers.js";
 import { shellWord } from "../util/shell-word.js";
@@ -80,6 +81,11 @@ export interface RemoteHooksOptions {
   commandEnv?: string;
   /** The runner's `--job` (canonical), for the commands it prints. */
   job?: string;
+  /**
+   * Values hidden (`***`) in the logs this runner uploads, with those its jobs' steps mask: its backend token
+   * (ORUN_TOKEN), which the steps inherit in their environment.
+   */
+  logSecrets?: readonly (string | undefined)[];
   /**
    * Where this machine stores plans (`.orun/plans` below it): a run started from another plan is looked up there, and
    * joined when the two differ only in their revision (recorded-plan.ts).
@@ -161,6 +167,11 @@ export class RemoteHooks implements ExecutionHooks {
   /** Someone follows the run's logs, as the backend's last append answer said: running steps' lines go up every 2 s. */
   private readonly pace = { followed: false };
   /**
+   * Hides in the uploaded logs the runner's secrets and what its jobs' steps masked, in every job run here after
+   * (orun's GitHub Actions views hide a value in the run's every job, GitHub in the job that masked it).
+   */
+  private readonly logMasker = new Masker();
+  /**
    * The run's stop as the last admission got it: a gate query follows its job's admission, and ends with it when
    * the runtime passes no signal of its own.
    */
@@ -202,6 +213,7 @@ export class RemoteHooks implements ExecutionHooks {
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
     this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
+    for (const secret of options.logSecrets ?? []) this.logMasker.add(secret);
   }
 
   /**
@@ -662,7 +674,7 @@ export class RemoteHooks implements ExecutionHooks {
     const interval = Math.max(50, Math.floor(leaseMs / 4));
     const entry: ActiveJob = {
       lease,
-      log: new JobLog({ client, runId, runnerId, jobId, lease, say: this.say, pace: this.pace, liveFlushMs: this.options.liveFlushMs, onRunGone: () => goneWhileRunning() }),
+      log: new JobLog({ client, runId, runnerId, jobId, lease, say: this.say, pace: this.pace, liveFlushMs: this.options.liveFlushMs, masker: this.logMasker, onRunGone: () => goneWhileRunning() }),
       superseded: false,
       supersede: (why) => supersede(why),
       stop: new AbortController(),
@@ -814,7 +826,7 @@ export class RemoteHooks implements ExecutionHooks {
     const { client, runId, runnerId } = this.options;
     this.released.add(id);
     try {
-      const answer = await client.release(runId, id, { runnerId, reason: why }, { signal: entry.uploads, lease: entry.lease });
+      const answer = await client.release(runId, id, { runnerId, reason: this.logMasker.mask(why) }, { signal: entry.uploads, lease: entry.lease });
       this.say(
         answer.status === "skipped"
           ? `↷ job ${id} was canceled here; remote run ${runId} had stopped, so it is recorded skipped (not run) there, as the jobs its stop kept from starting`
@@ -840,6 +852,8 @@ export class RemoteHooks implements ExecutionHooks {
    */
   private async report(jobId: string, body: UpdateRequest, entry: ActiveJob): Promise<UpdateResponse | undefined> {
     const { client, runId } = this.options;
+    // A job's error may quote its steps (a runner's error, a step's `::error::`): masked as its log is.
+    if (body.error !== undefined) body = { ...body, error: this.logMasker.mask(body.error) };
     try {
       return await client.update(runId, jobId, body, { signal: entry.uploads, lease: entry.lease });
     } catch (err) {

@@ -3,7 +3,12 @@
 // logs hold. Appends carry their offset and go one at a time; a v2 backend, which keeps no offsets, gets the whole
 // log replaced instead. Nothing is lost in silence: what the backend's cap, a slow or unreachable backend, a
 // refusal or the run's stop kept from it is counted and said (in the log where it is missing, or by the runner).
+// What is uploaded is masked, as GitHub masks a log before it stores it: the values the steps masked (`::add-mask::`)
+// and the runner's own secrets become `***`, line by line (a value split between two chunks of output is still
+// hidden); the local execution record keeps the raw output.
 import { formatDuration } from "../runtime/duration.js";
+import { Masker } from "../runners/github-actions/masker.js";
+import { StepMaskScanner } from "../runtime/output/step-masks.js";
 import { errorMessage } from "../util/errors.js";
 import { BackendError, RequestCancelled, isRunNotFound, type BackendClient } from "./client.js";
 
@@ -21,11 +26,19 @@ export interface JobLogOptions {
   liveFlushMs?: { followed?: number; idle?: number };
   /** The backend no longer has the run: the job is stopped here (its result cannot be recorded either). */
   onRunGone: () => void;
+  /**
+   * Hides values in what is uploaded; the values the job's steps mask are added to it. Shared by the jobs of a
+   * runner (RemoteHooks): a value one job masked is hidden in the logs of the jobs that run after on this runner.
+   */
+  masker?: Masker;
 }
 
 /** A step's streamed output: `text` waits for upload; `started` once its `=== step ===` header went. */
 interface StepStream {
+  /** Raw output: masked as it is queued for upload, whole lines only while the step runs (see uploadableEnd). */
   text: string;
+  /** Reads the step's `::add-mask::` lines as its output arrives, before any of it is uploaded. */
+  scanner: StepMaskScanner;
   started: boolean;
   /** The last text queued for upload ended a line (a section ends with one). */
   endsLine: boolean;
@@ -76,6 +89,8 @@ export class JobLog {
   uploads?: AbortSignal;
   /** Bytes of the log the backend holds (the next append's offset). */
   private logBytes = 0;
+  /** The backend's cap on a job's log, as its append answers name it (an older backend's do not). */
+  private cap?: number;
   /** The log reached the backend's cap: nothing more is uploaded; `droppedBytes` counts what was not. */
   private truncated = false;
   /** Bytes the cap or a backend slower than the steps kept out of the log (said in it where they are missing). */
@@ -108,14 +123,19 @@ export class JobLog {
   /** Output of the job's steps as it streams in, not uploaded yet. */
   private readonly streams = new Map<string, StepStream>();
   private ended = false;
+  private readonly masker: Masker;
 
-  constructor(private readonly options: JobLogOptions) {}
+  constructor(private readonly options: JobLogOptions) {
+    this.masker = options.masker ?? new Masker();
+  }
 
   /** Output as the step writes it: queued, and uploaded in STREAM_PIECE_CHARS pieces and live lines. */
   output(stepKey: string, chunk: string): void {
     if (chunk === "" || this.ended) return;
     let stream = this.streams.get(stepKey);
-    if (!stream) this.streams.set(stepKey, (stream = { text: "", started: false, endsLine: true, dropped: 0 }));
+    if (!stream) this.streams.set(stepKey, (stream = { text: "", scanner: this.maskScanner(), started: false, endsLine: true, dropped: 0 }));
+    // Read even when nothing more is uploaded: the runner's other jobs hide what this one masks.
+    stream.scanner.push(chunk);
     if (this.truncated) {
       this.droppedBytes += Buffer.byteLength(chunk);
       return;
@@ -136,11 +156,15 @@ export class JobLog {
     const stream = this.streams.get(stepKey);
     this.streams.delete(stepKey);
     if (stream) {
+      stream.scanner.end();
       this.flushStream(stepKey, stream, true);
       return this.pumping ?? Promise.resolve();
     }
     if (output.trim() === "") return Promise.resolve();
-    return this.queueUpload(stepKey, `=== ${stepKey} ===\n${output}${output.endsWith("\n") ? "" : "\n"}`);
+    const scanner = this.maskScanner();
+    scanner.push(output);
+    scanner.end();
+    return this.queueUpload(stepKey, `=== ${stepKey} ===\n${this.masker.mask(output)}${output.endsWith("\n") ? "" : "\n"}`);
   }
 
   /**
@@ -166,6 +190,19 @@ export class JobLog {
     for (const stream of this.streams.values()) clearTimeout(stream.timer);
   }
 
+  private maskScanner(): StepMaskScanner {
+    return new StepMaskScanner((value) => this.masker.add(value));
+  }
+
+  /**
+   * How much of a running step's `text` can go up now: its whole lines, masked whole. A line longer than a piece
+   * goes in parts, each cut where no masked value can lie across it (Masker.safeCut).
+   */
+  private uploadableEnd(text: string): number {
+    const lines = text.lastIndexOf("\n") + 1;
+    return text.length - lines < STREAM_PIECE_CHARS ? lines : Math.max(lines, this.masker.safeCut(text));
+  }
+
   /** A step's first lines, and every line while someone follows, go up soon; otherwise at the idle pace. */
   private liveFlushDelay(stream: StepStream): number {
     const { followed = LIVE_FLUSH_MS, idle = IDLE_FLUSH_MS } = this.options.liveFlushMs ?? {};
@@ -178,24 +215,25 @@ export class JobLog {
     if (this.ended || this.streams.get(stepKey) !== stream) return;
     const cut = stream.text.lastIndexOf("\n") + 1;
     if (cut === 0 || (!stream.started && stream.text.slice(0, cut).trim() === "")) return;
-    const rest = stream.text.slice(cut);
-    stream.text = stream.text.slice(0, cut);
     this.flushStream(stepKey, stream, false);
-    stream.text = rest;
   }
 
   /**
-   * Queues what `stream` holds for upload: under the step's header the first time, ending its section on the
-   * step's last piece. A step whose output is only whitespace uploads nothing (v2 skips it too).
+   * Queues what `stream` holds for upload, masked: under the step's header the first time, ending its section on the
+   * step's last piece, which takes all it holds (a running step's, its whole lines: see uploadableEnd). A step whose
+   * output is only whitespace uploads nothing (v2 skips it too).
    */
   private flushStream(stepKey: string, stream: StepStream, last: boolean): void {
     clearTimeout(stream.timer);
     stream.timer = undefined;
-    let text = stream.text;
-    stream.text = "";
+    const cut = last ? stream.text.length : this.uploadableEnd(stream.text);
+    let text = stream.text.slice(0, cut);
+    stream.text = stream.text.slice(cut);
+    if (!last && text === "") return;
     if (!stream.started && last && text.trim() === "" && stream.dropped === 0) return;
     const header = stream.started ? "" : `=== ${stepKey} ===\n`;
     if (last && !(text === "" ? header !== "" || stream.endsLine : text.endsWith("\n"))) text += "\n";
+    text = this.masker.mask(text);
     if (this.queuedBytes + Buffer.byteLength(header + text) > MAX_QUEUED_BYTES) {
       // The backend takes the log more slowly than the steps write it: the piece is dropped, and the next piece
       // queued (or the step's end) says how much is missing there.
@@ -263,11 +301,16 @@ export class JobLog {
         const whole = this.wholeLog + piece.text;
         await client.replaceLog(runId, jobId, whole, { signal: this.uploads });
         this.wholeLog = whole;
+      } else if (this.cap !== undefined && this.logBytes + Buffer.byteLength(piece.text) > this.cap - truncationMarkerRoom(this.cap, piece.stepKey)) {
+        // The piece would leave the log too close to the cap for the marker that says what was cut: cut it now.
+        await this.appendTruncated(piece, this.cap);
+        return true;
       } else {
         const answer = await this.appendNext(piece);
         // No size in the answer: a v2 backend, which stored this chunk as the whole log.
         if (typeof answer.bytes !== "number") this.wholeLog = piece.text;
         else this.logBytes = answer.bytes;
+        if (typeof answer.maxBytes === "number") this.cap = answer.maxBytes;
         if (answer.followed !== undefined) this.options.pace.followed = answer.followed;
       }
       if (this.uploadFailure !== undefined) say(`● log upload for ${jobId} resumed: nothing was lost`);
@@ -276,7 +319,8 @@ export class JobLog {
     } catch (err) {
       const bytes = Buffer.byteLength(piece.text);
       if (err instanceof BackendError && err.status === 413) {
-        await this.appendTruncated(piece, err);
+        // The backend names its cap in the refusal.
+        await this.appendTruncated(piece, Number(/(\d+)[- ]byte/.exec(err.message)?.[1]) || this.cap);
         return true;
       }
       if (isRunNotFound(err)) {
@@ -314,7 +358,7 @@ export class JobLog {
    * naming its size — which only this runner's appends made (the job is its own) — and the append goes there.
    * Before, every later append of the job met the same refusal and the rest of its log was lost.
    */
-  private async appendNext(piece: Piece): Promise<{ bytes: number; followed?: boolean }> {
+  private async appendNext(piece: Piece): Promise<{ bytes: number; followed?: boolean; maxBytes?: number }> {
     try {
       return await this.append(piece.text, this.logBytes);
     } catch (err) {
@@ -341,7 +385,7 @@ export class JobLog {
     return true;
   }
 
-  private append(content: string, offset: number): Promise<{ bytes: number; followed?: boolean }> {
+  private append(content: string, offset: number): Promise<{ bytes: number; followed?: boolean; maxBytes?: number }> {
     const { client, runId, jobId, runnerId, lease } = this.options;
     return client.appendLog(runId, jobId, content, offset, runnerId, { signal: this.uploads, lease });
   }
@@ -350,10 +394,9 @@ export class JobLog {
    * The step's output would take the log over the backend's cap: upload the part that fits and a one-line marker
    * saying how much was dropped, then stop uploading this job's log. What the backend already holds stays.
    */
-  private async appendTruncated(piece: Piece, refusal: BackendError): Promise<void> {
+  private async appendTruncated(piece: Piece, cap: number | undefined): Promise<void> {
     this.truncated = true;
-    // The backend names its cap in the refusal; without it, halve until something fits.
-    const cap = Number(/(\d+)[- ]byte/.exec(refusal.message)?.[1]) || undefined;
+    // Without the cap, halve until something fits.
     // A refusal of the request's size comes before the offset is judged: the log may be longer than this runner
     // knows (an answer lost), which the first try then learns (resync) — the room is reckoned again from there.
     let room: number | undefined;
@@ -388,8 +431,7 @@ export class JobLog {
  * limit, else at a character boundary. Undefined when not even the marker fits.
  */
 function truncatedPiece(chunk: Buffer, room: number, stepKey: string, cap: number | undefined): { text: string; dropped: number } | undefined {
-  const marker = (dropped: number) =>
-    `[orun] log truncated at the backend's ${cap !== undefined ? `${cap}-byte ` : ""}cap: ${dropped} bytes of step ${stepKey} dropped; later output of this job is not uploaded\n`;
+  const marker = (dropped: number) => truncationMarker(cap, stepKey, dropped);
   // Room for the longest marker, plus a newline ending a cut line.
   const limit = Math.min(room - Buffer.byteLength(marker(chunk.length)) - 1, chunk.length - 1);
   if (limit < 0) return undefined;
@@ -399,6 +441,15 @@ function truncatedPiece(chunk: Buffer, room: number, stepKey: string, cap: numbe
   else while (keep > 0 && (chunk[keep]! & 0xc0) === 0x80) keep--;
   const kept = chunk.subarray(0, keep).toString("utf8");
   return { text: `${kept}${keep > 0 && chunk[keep - 1] !== 0x0a ? "\n" : ""}${marker(chunk.length - keep)}`, dropped: chunk.length - keep };
+}
+
+function truncationMarker(cap: number | undefined, stepKey: string, dropped: number): string {
+  return `[orun] log truncated at the backend's ${cap !== undefined ? `${cap}-byte ` : ""}cap: ${dropped} bytes of step ${stepKey} dropped; later output of this job is not uploaded\n`;
+}
+
+/** The bytes the log must keep free below the cap for a truncation marker of `stepKey` (and a newline ending a cut line). */
+function truncationMarkerRoom(cap: number, stepKey: string): number {
+  return Buffer.byteLength(truncationMarker(cap, stepKey, cap)) + 1;
 }
 
 /**

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, describe, it, test } from "node:test";
 import { makePlan, planDir, removeDir, tempDir, writePlan, type JobSpec } from "../runtime/helpers.js";
-import { startRemoteRun, type RemoteRunTestbed } from "../remote/helpers.js";
+import { api, asUploadedUnmasked, startRemoteRun, type RemoteRunTestbed } from "../remote/helpers.js";
 import { runOrun, type CliResult } from "../support/cli.js";
 import { runnerLog, shapingLines } from "../support/gha-runner-log.js";
 
@@ -103,6 +103,11 @@ describe("remote status inside GitHub Actions", () => {
     // Of three jobs, one has text of its own to print (its error); its steps masked a value it quotes and the run's ID.
     const plan = makePlan([{ id: "api@dev.first", steps: [{ id: "s1", run: "echo one" }] }, failing(["s3cr3t", "hidden-run-9"]), { id: "api@dev.last", steps: [{ id: "s1", run: "echo three" }] }], { name: "masked" });
     remote = await startRemoteRun("orun-gha28-remote-status-", plan, "hidden-run-9", 1);
+    // Today's runner masks the job's log and error before the backend has them: the readers must still mask an older one's.
+    const { body } = await api<{ jobs: { jobId: string; lastError: string | null }[] }>(remote.bed.backend.url, remote.bed.token, "GET", "/v1/runs/hidden-run-9/jobs");
+    const error = body.jobs.find((job) => job.jobId === "api@dev.build")?.lastError?.replaceAll("***", "s3cr3t");
+    assert.match(error ?? "", /s3cr3t/, "the older runner's error quotes the value");
+    await asUploadedUnmasked(remote.bed, "hidden-run-9", "api@dev.build", "=== s1 ===\n::add-mask::s3cr3t\n::add-mask::hidden-run-9\n", error);
     remote.bed.backend.server.on("request", (req: IncomingMessage) => {
       if (/\/logs\//.test(req.url ?? "")) logReads.push(decodeURIComponent(req.url!));
     });

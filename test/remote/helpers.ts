@@ -117,6 +117,20 @@ export async function startRemoteRun(prefix: string, plan: Plan, runId: string, 
   return { bed, env, read: (args) => runOrun([...args, ...remote], { cwd: bed.dir, env }) };
 }
 
+/**
+ * Rewrites job `jobId` of run `runId` in the testbed's SQLite store as a runner from before upmask29 left it: its log
+ * (and, given, its error) with the values its steps masked in clear, where today's runners upload `***`. What the
+ * remote readers must still mask, learning the values from the log's `::add-mask::` lines.
+ */
+export async function asUploadedUnmasked(bed: RemoteTestbed, runId: string, jobId: string, log: string, error?: string): Promise<void> {
+  const where = "run_id = $1 AND job_id = $2";
+  const [job] = await sql<{ namespace: string }>(bed.db.url, `SELECT namespace FROM jobs WHERE ${where}`, [runId, jobId]);
+  if (!job) throw new Error(`no job ${jobId} in run ${runId}`);
+  await sql(bed.db.url, `DELETE FROM log_chunks WHERE ${where}`, [runId, jobId]);
+  await sql(bed.db.url, "INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES ($1, $2, $3, 0, $4)", [job.namespace, runId, jobId, Buffer.from(log)]);
+  await sql(bed.db.url, `UPDATE jobs SET log_bytes = $3${error !== undefined ? ", last_error = $4" : ""} WHERE ${where}`, [runId, jobId, Buffer.byteLength(log), ...(error !== undefined ? [error] : [])]);
+}
+
 /** A backend on one store for the enclosing describe block; `db` stays undefined where the store is unavailable (tests then skip). */
 export interface StoreBackend {
   db: TestDatabase | undefined;

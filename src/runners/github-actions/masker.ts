@@ -8,6 +8,9 @@
 /** Encoded forms shorter than this are not masked: a short secret's fragments would hide ordinary text. */
 export const MIN_ENCODED_LENGTH = 6;
 
+/** What a masked value is replaced by. A log masked by orun says `::add-mask::***`: that is no value to hide. */
+export const MASKED = "***";
+
 export class Masker {
   /** `onAdd`: told each value `add` is given that it did not hold yet, as given. */
   constructor(private readonly onAdd?: (value: string) => void) {}
@@ -20,7 +23,7 @@ export class Masker {
 
   add(value: string | undefined): void {
     if (!value) return;
-    const parts = [value, ...value.split(/\r?\n/)].map((v) => v.trim()).filter((v) => v.length > 0);
+    const parts = [value, ...value.split(/\r?\n/)].map((v) => v.trim()).filter((v) => v.length > 0 && v !== MASKED);
     let changed = false;
     for (const part of parts) {
       if (this.values.has(part)) continue;
@@ -35,8 +38,34 @@ export class Masker {
 
   mask(text: string): string {
     let out = text;
-    for (const value of this.ordered) if (out.includes(value)) out = out.split(value).join("***");
+    for (const value of this.ordered) if (out.includes(value)) out = out.split(value).join(MASKED);
     return out;
+  }
+
+  /**
+   * Where `text`, the start of a line still being written, can be cut so that its part before the cut is masked
+   * alone: no value (nor encoded form) that may be there lies across the cut, nor one that may go on in what follows.
+   * 0 when every place is inside one (the line is then held whole until it ends).
+   */
+  safeCut(text: string): number {
+    const longest = this.ordered[0]?.length ?? 0;
+    let cut = Math.max(0, text.length - Math.max(0, longest - 1));
+    for (let moved = true; moved && cut > 0; ) {
+      moved = false;
+      for (const form of this.ordered) {
+        const start = text.lastIndexOf(form, cut - 1);
+        if (start >= 0 && start + form.length > cut) {
+          cut = start;
+          moved = true;
+        }
+      }
+      const code = text.charCodeAt(cut - 1);
+      if (cut > 0 && code >= 0xd800 && code <= 0xdbff) {
+        cut--;
+        moved = true;
+      }
+    }
+    return cut;
   }
 
   /** How many values are registered (encoded forms not counted). */

@@ -14,6 +14,34 @@ function masker(...values: string[]): Masker {
   return m;
 }
 
+describe("masker: the start of an unfinished line masked alone (safeCut, upmask29)", () => {
+  it("holds back what a value may still continue, and a value lying across the cut", () => {
+    const m = masker("s3cr3t-value");
+    const longest = Math.max(...["s3cr3t-value", b64("s3cr3t-value")].map((form) => form.length));
+    assert.equal(m.safeCut("x".repeat(100)), 100 - (longest - 1));
+    // The value starts before the plain cut and ends after it: the cut moves to its start.
+    const text = `${"x".repeat(80)}s3cr3t-value${"y".repeat(8)}`;
+    const cut = m.safeCut(text);
+    assert.ok(cut <= 80, `cut at ${cut}`);
+    assert.doesNotMatch(m.mask(text.slice(0, cut)), /s3c/);
+  });
+
+  it("cuts anywhere with no mask, never between a surrogate pair, and at 0 when every place is inside a value", () => {
+    assert.equal(new Masker().safeCut("abc"), 3);
+    assert.equal(masker("aaaaaa").safeCut("a".repeat(50)), 0);
+    // Its longest form (base64, 8 characters) holds back 7: the plain cut falls between the emoji's two halves.
+    const pair = masker("zzzzzz");
+    const text = `${"x".repeat(10)}😀${"x".repeat(6)}`;
+    assert.equal(pair.safeCut(text), 10, "before the emoji, not inside it");
+  });
+
+  it("takes `***`, the mask itself, for no value: a masked log's `::add-mask::***` hides nothing", () => {
+    const m = masker("***", "%2A%2A%2A");
+    assert.equal(m.size, 1);
+    assert.equal(m.mask("a *** b"), "a *** b");
+  });
+});
+
 describe("masker: encoded forms of a secret", () => {
   const m = masker(SECRET);
 

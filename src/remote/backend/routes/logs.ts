@@ -46,7 +46,7 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   }
   if ("conflict" in outcome) throw new HttpError(409, "CONFLICT", `Log of ${jobId} has ${outcome.bytes} bytes, append expected offset ${offset}`);
   if ("tooLarge" in outcome) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${jobId} would exceed the ${maxLogBytes}-byte cap`);
-  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx, outcome.followedAt) });
+  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx, outcome.followedAt), maxBytes: maxLogBytes });
 }
 
 /** A ranged read this recently (followers re-read whenever a log grew) means someone follows the run's logs. */
