@@ -1,0 +1,25 @@
+// rev29c — 8c32cb5: an exec ID refused or not found is quoted as \u{hex} and cut, but the cut counts UTF-16 code
+// units of the escaped text: it can fall inside a `\u{a}` (ORUN_EXEC_ID of 74 x, a line break, y is shown as
+// `"xxx…x\u…`, the line break it was quoted to name gone) or between an emoji's two halves (printed as U+FFFD).
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { runOrun } from "../support/cli.js";
+import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
+
+after(cleanupRepos);
+
+test("a cut exec ID in run's refusal and status's not-found never ends inside an escape or a character", async () => {
+  const dir = await writeRepo(baseRepo(DEV_API));
+  const cases: [string, string[], Record<string, string>][] = [
+    ["run, a line break at the cut", ["run", "--dry-run"], { ORUN_EXEC_ID: `${"x".repeat(74)}\ny` }],
+    ["run, an emoji at the cut", ["run", "--dry-run"], { ORUN_EXEC_ID: `a${"😀".repeat(60)}` }],
+    ["status, a line break at the cut", ["status", "--exec-id", `${"x".repeat(76)}\ny`], {}],
+  ];
+  for (const [what, args, env] of cases) {
+    const run = await runOrun(args, { cwd: dir, env });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, /(invalid exec id|execution not found)/, `${what}: ${run.stderr}`);
+    assert.doesNotMatch(run.stderr, /\\u(\{[0-9a-f]*)?…/, `${what}: cut inside an escape: ${run.stderr}`);
+    assert.ok(!run.stderr.includes("\ufffd"), `${what}: cut inside a character: ${run.stderr}`);
+  }
+});
