@@ -11,6 +11,7 @@ import type { CompositionSourceRecord } from "../../../model/plan.js";
 import { closeNames } from "../../../util/edit-distance.js";
 import { OrunError } from "../../../util/errors.js";
 import { isInside } from "../../../util/paths.js";
+import { printable } from "../../../util/printable.js";
 import { errorAtOrigin } from "../yaml.js";
 import { extractArchive } from "./archive.js";
 import { compositionsCache } from "./cache.js";
@@ -51,11 +52,15 @@ async function statOrFail(abs: string, spec: CompositionSourceSpec, what: string
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
     if (code !== "ENOENT") throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name}: cannot access ${what} ${spec.path} (${code})`);
-    // Most often a typo in the last part of the path: named beside the entries its folder has.
-    const siblings = await fs.readdir(path.dirname(abs)).catch(() => [] as string[]);
-    const [meant] = closeNames(path.basename(abs), siblings, { limit: 1 });
+    const link = await fs.readlink(abs).catch(() => undefined);
+    if (link !== undefined) throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name}: ${spec.path} is a symbolic link to ${printable(link)}, which does not exist`);
+    // Most often a typo in the last part of the path: named beside the entries of its kind its folder has.
     const typed = spec.path!.replace(/\/+$/, "");
-    const hint = meant !== undefined && typed.endsWith(path.basename(abs)) ? `; did you mean ${typed.slice(0, typed.length - path.basename(abs).length)}${meant}?` : "";
+    const name = path.basename(abs);
+    const siblings = await fs.readdir(path.dirname(abs), { withFileTypes: true }).catch(() => []);
+    const kindOf = (entry: import("node:fs").Dirent) => (what === "directory" ? entry.isDirectory() : entry.isFile());
+    const [meant] = closeNames(name, siblings.filter(kindOf).map((entry) => entry.name).filter((other) => other !== name), { limit: 1 });
+    const hint = meant !== undefined && typed.endsWith(name) ? `; did you mean ${typed.slice(0, typed.length - name.length)}${meant}?` : "";
     throw errorAtOrigin(spec.origin, "path", `composition source ${spec.name}: no ${what} ${spec.path} (${abs} does not exist)${hint}`);
   }
 }

@@ -1,12 +1,13 @@
 // rev29c — 652d0e1: the did-you-mean for a missing composition source folder is any entry of its parent folder
 // close to or containing the name typed, files too. A dir source `./comps` beside a file `comps.yaml` (the folder
 // renamed) is told `did you mean ./comps.yaml?` — which the next run refuses: "path is not a directory".
+// Fixed: a dir source is offered folders only, an archive source files only.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
+import { runOrun } from "../../support/cli.js";
+import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../support.js";
 
 after(cleanupRepos);
 

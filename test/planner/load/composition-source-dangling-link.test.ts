@@ -1,11 +1,12 @@
 // rev29c — 652d0e1: a composition source whose path is a symbolic link to nothing (stat: ENOENT) is said not to
 // exist and is offered itself as the fix ("no directory ./comps (…/comps does not exist); did you mean ./comps?").
+// Fixed: a link to nothing is said to be one, naming its target; the name as typed is never its own suggestion.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../planner/support.js";
+import { runOrun } from "../../support/cli.js";
+import { baseRepo, cleanupRepos, DEV_API, writeRepo } from "../support.js";
 
 after(cleanupRepos);
 
