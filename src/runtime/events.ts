@@ -53,6 +53,8 @@ export interface JobSummary {
   error?: string;
   failedStep?: string;
   reason?: string;
+  /** Under remote state: run here, but another runner took it over, whose result counts (failed here, not retried here). */
+  notRecorded?: true;
 }
 
 export interface RunSummary {

@@ -372,8 +372,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // its record say so, with why (its step logs keep what ran). What waits for the job is the backend's to admit.
       if (verdict) {
         const error = result.error ? `${verdict.notRecorded} (here: ${result.error})` : verdict.notRecorded;
-        summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error });
-        notRecordedHere.add(job.id);
+        summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error, notRecorded: true });
         const recordedJob = state.jobs[job.id];
         if (recordedJob) Object.assign(recordedJob, { status: "failed", lastError: error });
         writer!.settled(job.id);
@@ -381,8 +380,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 
-    /** Jobs run here whose result the shared run did not record (another runner took them over). */
-    const notRecordedHere = new Set<string>();
     /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
     const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
     await schedule({
@@ -508,7 +505,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       recordDir: execDir,
     };
     // A job whose result another runner's replaced is not this run's to retry: the result that counts is the other's.
-    const failedHere = jobs.filter((job) => job.status === "failed" && !notRecordedHere.has(job.id)).map((job) => job.id);
+    const failedHere = jobs.filter((job) => job.status === "failed" && !job.notRecorded).map((job) => job.id);
     const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
     if (retryCommand) summary.retryCommand = retryCommand;
     // A job released here, or a runner stopped: its own command in the run takes its jobs up again.

@@ -52,11 +52,12 @@ it("run --json of a runner whose job was taken over does not say the run succeed
 
     const json = /^\{\n[\s\S]*?\n\}$/m.exec(r.output)?.[0];
     assert.ok(json, `one JSON document on stdout:\n${r.output}`);
-    const summary = JSON.parse(json) as { status: string; counts: Record<string, number>; jobs: { id: string; status: string; error?: string }[] };
+    const summary = JSON.parse(json) as { status: string; counts: Record<string, number>; jobs: { id: string; status: string; error?: string; notRecorded?: boolean }[] };
     assert.equal(summary.status, "failed", `exit 1: the JSON summary must not say the run completed:\n${json}`);
     assert.deepEqual([summary.counts.succeeded, summary.counts.failed], [0, 1], json);
     const job = summary.jobs.find((j) => j.id === "a@dev.work");
     assert.equal(job?.status, "failed", json);
+    assert.equal(job?.notRecorded, true, json);
     assert.match(job?.error ?? "", /not recorded in remote run taken-json: another runner took the job over/, json);
   } finally {
     await backend.stop();

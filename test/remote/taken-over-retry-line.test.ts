@@ -3,6 +3,7 @@
 // taken-over one too since a1ee2a3/55c0241. A runner with a failed here and b taken over says
 // `again   retry a@dev.work, b@dev.work in this run if they failed: orun run … --job a@dev.work …` — naming b,
 // which the command does not retry and which must not be (its result, the other runner's, counts).
+// Fixed: the summary marks the job notRecorded, and the line names only the jobs its command retries.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -12,8 +13,8 @@ import { after, before, it } from "node:test";
 import { claimJob } from "../../src/remote/backend/coordinator.js";
 import { repositoryIdFor } from "../support/oidc-issuer.js";
 import { until } from "../support/wait.js";
-import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
-import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
+import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 
 const NS = repositoryIdFor("acme/widgets");
 const LEASE_MS = 600_000;
