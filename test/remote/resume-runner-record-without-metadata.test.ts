@@ -87,7 +87,7 @@ describe("resuming a remote runner's record off remote state, its metadata intac
     const resume = await runOrun(["run", "part.json", "--exec-id", record], { cwd: dir, env: local });
     assert.equal(resume.code, 1, resume.stdout + resume.stderr);
     assert.match(resume.stderr, new RegExp(`cannot resume ${record.replace(".", "\\.")} here: it is this machine's part of remote run intact-run`));
-    assert.match(resume.stderr, /rejoin it: orun run part\.json .*--job app@dev\.build --exec-id intact-run --remote-state/);
+    assert.match(resume.stderr, /rejoin it: orun run \S*\/part\.json --backend-url \S+ --job app@dev\.build --exec-id intact-run --remote-state;/);
     assert.equal(existsSync(path.join(dir, "deployed")), false, "no job of another runner ran here");
     assert.equal(await fs.readFile(metadata, "utf8"), before, "metadata.json is left as it was");
   });
