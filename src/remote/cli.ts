@@ -268,7 +268,7 @@ async function localRecordHint(reader: RemoteReader): Promise<string | undefined
 function runNotFound(reader: RemoteReader): (err: unknown) => Promise<never> {
   return async (err) => {
     if (!isRunNotFound(err)) throw err;
-    const hint = (await localRecordHint(reader)) ?? "name the run ID its runners printed (remote state: run <id> on …) with --exec-id or ORUN_EXEC_ID; a run nothing happened in for the backend's --retention is deleted";
+    const hint = (await localRecordHint(reader)) ?? "name the run ID its runners printed (remote state: run <id> on …) with --exec-id or ORUN_EXEC_ID; a run nothing happened in for the backend's --retention is deleted; a token sees only the runs of its namespace (orun backend token list names each token's), an OIDC token its repository's";
     throw new OrunError(`remote run ${printable(reader.runId)} not found on the backend at ${reader.baseUrl}`, { hint });
   };
 }

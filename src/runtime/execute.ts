@@ -1076,7 +1076,7 @@ async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<Pre
   const withPlan = (planFile: string): Promise<string | undefined> | undefined => options.resumeCommand?.(execId, false, { planFile }).then(commandOf).catch(() => undefined);
   // The run's refusals of the record, in its order: a remote runner's own record, then its state, then metadata of the wrong shape.
   const metadata = await readResumedMetadata(store, execId);
-  refuseResumingRunnerRecord(store, execId, metadata);
+  if (!options.remoteRunId) refuseResumingRunnerRecord(store, execId, metadata);
   const state = await loadState(store, execId, planChecksum(plan), plan, metadata, withPlan);
   return { execId, state, meta: recordedMetadata(metadata).meta };
 }

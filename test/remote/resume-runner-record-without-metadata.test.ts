@@ -60,3 +60,35 @@ describe("resuming a remote runner's record without readable metadata", () => {
     assert.equal(existsSync(path.join(dir, "deployed")), true, renamed.output);
   });
 });
+
+describe("resuming a remote runner's record off remote state, its metadata intact", () => {
+  let dir: string;
+  const served = servedBackend("sqlite");
+
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "orun-runner-record-intact-"));
+  });
+  after(async () => {
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("is refused, naming the remote run and the runner's own command in it: no other runner's job runs here", async () => {
+    await writePlan(dir, "part", [
+      { id: "app@dev.build", run: "echo built" },
+      { id: "app@dev.deploy", run: `touch ${JSON.stringify(path.join(dir, "deployed"))}` },
+    ]);
+    const joined = await spawnOrun(["run", "part.json", "--job", "app@dev.build"], { cwd: dir, env: served.env({ ORUN_REMOTE_STATE: "true", ORUN_EXEC_ID: "intact-run" }) }).done;
+    assert.equal(joined.code, 0, joined.output);
+    const record = /Local record: (\S+)/.exec(joined.output)?.[1] ?? "";
+    assert.ok(record.startsWith("intact-run."), joined.output);
+    const metadata = path.join(dir, ".orun/executions", record, "metadata.json");
+    const before = await fs.readFile(metadata, "utf8");
+    const local = { ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", NO_COLOR: "1" };
+    const resume = await runOrun(["run", "part.json", "--exec-id", record], { cwd: dir, env: local });
+    assert.equal(resume.code, 1, resume.stdout + resume.stderr);
+    assert.match(resume.stderr, new RegExp(`cannot resume ${record.replace(".", "\\.")} here: it is this machine's part of remote run intact-run`));
+    assert.match(resume.stderr, /rejoin it: orun run \S*\/part\.json --backend-url \S+ --job app@dev\.build --exec-id intact-run --remote-state;/);
+    assert.equal(existsSync(path.join(dir, "deployed")), false, "no job of another runner ran here");
+    assert.equal(await fs.readFile(metadata, "utf8"), before, "metadata.json is left as it was");
+  });
+});

@@ -50,6 +50,20 @@ describe("orun status --remote-state (text)", () => {
     assert.equal(stepLine, logs);
   });
 
+  it("rounds a duration to whole seconds past a minute without showing 60s (11m59.6s is 12m0s, 59.96s is 1m0s)", async () => {
+    const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+    const runId = `status-rounding-${Date.now()}`;
+    assert.equal((await call("POST", "/v1/runs", { plan: planOf({ "a@dev.x": [] }), runId })).status, 201);
+    assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { runnerId: "r1" })).body.claimed, true);
+    assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${enc("a@dev.x")}/update`, { runnerId: "r1", status: "success" })).status, 200);
+    await sql(on.db!.url, "UPDATE runs SET created_at = $1, finished_at = $2 WHERE run_id = $3", ["2026-01-01T00:00:00.000Z", "2026-01-01T00:11:59.600Z", runId]);
+    await sql(on.db!.url, "UPDATE jobs SET started_at = $1, finished_at = $2 WHERE run_id = $3", ["2026-01-01T00:00:00.000Z", "2026-01-01T00:00:59.960Z", runId]);
+    const r = await spawnOrun(["status", "--remote-state", "--exec-id", runId], { env: { ORUN_TOKEN: on.token, ORUN_BACKEND_URL: on.backend.url, GITHUB_ACTIONS: "" } }).done;
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /· Duration: 12m0s\n/);
+    assert.match(r.output, /✓ a@dev\.x\s+success\s+1m0s\n/);
+  });
+
   it("marks a job another runner took over: its time counts from the stopped runner's start", async () => {
     const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
     const runId = `status-takeover-${Date.now()}`;

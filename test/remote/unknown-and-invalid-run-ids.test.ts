@@ -9,6 +9,7 @@ import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
 import { spawnOrun, writePlan } from "./processes.js";
 import { until } from "../support/wait.js";
 import { inShell } from "../support/resume-hint.js";
+import { createToken } from "../../src/remote/backend/auth/tokens.js";
 
 describe("status and logs of a run the backend does not have", () => {
   let bed: RemoteTestbed;
@@ -32,6 +33,17 @@ describe("status and logs of a run the backend does not have", () => {
       assert.match(r.output, new RegExp(`✕ remote run nightly-42 not found on the backend at ${bed.backend.url.replace(/\./g, "\\.")} \\(name the run ID its runners printed`));
     });
   }
+
+  it("a run read with a token of another namespace is not found, and the hint says a token sees only its namespace's runs", { timeout: 60_000 }, async () => {
+    const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "" };
+    const plan = await writePlan(bed.dir, "ns", [{ id: "api@dev.build", run: "echo built-ns" }]);
+    const run = await spawnOrun(["run", plan, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "ns-1"], { cwd: bed.dir, env }).done;
+    assert.equal(run.code, 0, run.output);
+    const other = (await createToken(bed.backend.store, "local:someone/else")).token;
+    const r = await spawnOrun(["status", "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "ns-1"], { cwd: bed.dir, env: { ...env, ORUN_TOKEN: other } }).done;
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /✕ remote run ns-1 not found on the backend at .*a token sees only the runs of its namespace/s);
+  });
 
   it("orun logs --follow started before the run waits for it, says so once, and follows it to its end", { timeout: 60_000 }, async () => {
     const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "" };

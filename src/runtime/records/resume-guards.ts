@@ -7,6 +7,7 @@ import { OrunError } from "../../util/errors.js";
 import { printable } from "../../util/printable.js";
 import { shellWord } from "../../util/shell-word.js";
 import { runnerRecordRun } from "../ids.js";
+import { remoteRunWords } from "../plan-reference.js";
 import type { ExecutionStore, RunMetadata } from "./store.js";
 
 /**
@@ -35,6 +36,7 @@ export function refuseResumingRunnerRecord(store: ExecutionStore, execId: string
   const run = runnerRecordRun(execId);
   if (run === undefined) return;
   const { meta, unreadable } = recordedMetadata(metadata);
+  if (meta?.remoteRunId) refuseRemotePart(execId, meta.remoteRunId, meta, store);
   if (meta) return;
   const renamed = `${run}-${execId.slice(run.length + 1)}`;
   throw new OrunError(
@@ -42,6 +44,22 @@ export function refuseResumingRunnerRecord(store: ExecutionStore, execId: string
     {
       location: { file: store.metadataFile(execId) },
       hint: `rejoin the remote run instead: orun run <plan> --remote-state --backend-url <url> --exec-id ${shellWord(run)}; or start afresh with a new --exec-id; if this record was a local run, rename it to resume it: mv ${shellWord(store.execDir(execId))} ${shellWord(store.execDir(renamed))} && orun run --exec-id ${shellWord(renamed)}`,
+    },
+  );
+}
+
+/**
+ * A runner's record that says it is its part of remote run `run` holds only that runner's jobs: resumed off remote
+ * state, every other job of the plan would run on this machine, outside the run. Refused, naming the command the
+ * runner recorded in the run (its rejoin command, as `orun status` gives it).
+ */
+function refuseRemotePart(execId: string, run: string, meta: RunMetadata, store: ExecutionStore): never {
+  const rejoin = meta.resumeCommand?.trim() || `orun run ${meta.planId ? `${shellWord(meta.planId)} ` : ""}--exec-id ${remoteRunWords(run, meta.remoteBackendUrl)}`;
+  throw new OrunError(
+    `cannot resume ${printable(execId)} here: it is this machine's part of remote run ${printable(run)}, which holds only this runner's jobs; resumed off remote state, every other job of the plan would run on this machine, outside that run`,
+    {
+      location: { file: store.metadataFile(execId) },
+      hint: `rejoin it: ${printable(rejoin)}; or start afresh with a new --exec-id`,
     },
   );
 }
