@@ -201,8 +201,10 @@ export function describeErrors(
           const key = String(params.additionalProperty);
           path.push(key);
           const allowed = Object.keys(((err.parentSchema ?? {}) as { properties?: object }).properties ?? {});
-          message = `unknown key ${shown(key)}${didYouMean(key, allowed)}`;
-          if (allowed.length > 0 && !didYouMean(key, allowed)) message += `; allowed keys: ${allowed.join(", ")}`;
+          const suggestion = didYouMean(key, allowed);
+          // Every key is ASCII: one close to a known key but for a look-alike letter reads the same as the suggestion.
+          message = `unknown key ${shown(key)}${suggestion}${suggestion ? lookAlike(key) : ""}`;
+          if (allowed.length > 0 && !suggestion) message += `; allowed keys: ${allowed.join(", ")}`;
           break;
         }
         case "required":
