@@ -43,7 +43,8 @@ export function validateExecId(id: string, source: string): string {
   const trimmed = id.trim();
   // executions/latest is the link to the newest record: valid by the rules below, so said apart.
   if (trimmed === "latest") {
-    throw new OrunError(`invalid exec id ${quoted(id)} from ${source}: "latest" is reserved for the link to the most recent run; pick another ID`);
+    // Cut as the other refusal's: "latest" with 500 tabs after it filled the screen with \u{9}.
+    throw new OrunError(`invalid exec id ${quoted(id, 80)} from ${source}: "latest" is reserved for the link to the most recent run; pick another ID`);
   }
   if (!EXEC_ID.test(trimmed) || /^\.+$/.test(trimmed) || trimmed.toLowerCase().endsWith(".tmp")) {
     throw new OrunError(

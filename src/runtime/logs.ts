@@ -129,7 +129,9 @@ export async function listLogs(store: ExecutionStore, execId: string, filter: Lo
     // A job or step asked for by name: its steps that printed nothing are listed too (`completed, no output`).
     // Steps whose logs could not be looked for are not called `no output`.
     const silentSteps = notFolder === undefined && (filter.step !== undefined || filter.job !== undefined);
-    items.push(...withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), silentSteps));
+    const noLog = withoutLog(jobState, stepsLogged, items.some((item) => item.place === "finish"), silentSteps);
+    // A step of a job whose folder was not read may have printed: its log is not shown, not known to be empty.
+    items.push(...(notFolder === undefined ? noLog : noLog.map((item) => ({ ...item, unreadable: "log not shown" }))));
     for (const item of await inRunOrder(items, stepOrder?.get(canonicalJobId(jobId)))) {
       // Whichever step is asked for, its log is behind what stands in the job's folder.
       if (!stepWanted(item) && item.segment !== NOT_A_FOLDER_SEGMENT) continue;

@@ -29,8 +29,24 @@ export function printable(text: string, options: PrintableOptions = {}): string 
     // Line feeds left are kept ones: every other hidden character (util/hidden-chars.ts) is escaped.
     shown = breaks.replace(HIDDEN_CHARS, (char) => (char === "\n" ? char : escapeChar(char)));
   }
-  const max = options.max;
-  return max === undefined || shown.length <= max ? shown : `${shown.slice(0, Math.max(0, max - 1))}…`;
+  return options.max === undefined ? shown : cut(shown, options.max);
+}
+
+/** One `\u{hex}`, a JSON escape (`\"`, `\\`) or one whole character (an emoji's two halves together). */
+const CUT_UNIT = /\\u\{[0-9a-f]+\}|\\[\s\S]|[\s\S]/gu;
+
+/**
+ * `text` in at most `max` characters, the last `…` when cut. The cut falls between escapes and characters, never
+ * inside one: a `\u{a}` cut to `\u` hid the line break it was there to name, and half an emoji printed as U+FFFD.
+ */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let kept = "";
+  for (const [unit] of text.matchAll(CUT_UNIT)) {
+    if (kept.length + unit.length > max - 1) break;
+    kept += unit;
+  }
+  return `${kept}…`;
 }
 
 function escapeChar(char: string): string {
@@ -45,7 +61,7 @@ const JSON_LETTER: Record<string, string> = { b: "8", f: "c", n: "a", r: "d", t:
  * `value` quoted in a message as JSON writes it (`"api"`, `["a","b"]`, `3`; `"` and `\` backslashed), but every
  * hidden character in printable's `\u{hex}` form: JSON writes ESC as `\u001b` and a tab as `\t` but leaves C1 and bidi
  * controls raw, which the printed message then showed as `\u{202e}` beside them. An ordinary name reads as JSON's.
- * `max`: longer than that many characters, it is cut and ends `…`.
+ * `max`: longer than that many characters, it is cut (to `max`, on whole escapes and characters) and ends `…`.
  */
 export function quoted(value: unknown, max?: number): string {
   const json = JSON.stringify(value) ?? String(value);
@@ -56,5 +72,5 @@ export function quoted(value: unknown, max?: number): string {
     return escapeChar(match);
   });
   // Cut short, the whole of a long string buries the message around it.
-  return max === undefined || text.length <= max ? text : `${text.slice(0, max - 3)}…`;
+  return max === undefined ? text : cut(text, max);
 }

@@ -22,7 +22,10 @@ test("asciiOnly escapes everything outside printable ASCII; max cuts with …", 
   assert.equal(printable("é\n\u202e", { asciiOnly: true }), "\\u{e9}\\u{a}\\u{202e}");
   assert.equal(printable("abcdef", { max: 4 }), "abc…");
   assert.equal(printable("abcd", { max: 4 }), "abcd");
-  assert.equal(printable("\u001bxyz", { max: 6, asciiOnly: true }), "\\u{1b…");
+  // The cut keeps whole escapes and characters: never `\u{1b` or half an emoji.
+  assert.equal(printable("\u001bxyz", { max: 6, asciiOnly: true }), "…");
+  assert.equal(printable("\u001bxyz", { max: 8, asciiOnly: true }), "\\u{1b}x…");
+  assert.equal(printable("a\u{1F600}\u{1F600}", { max: 4 }), "a\u{1F600}…");
 });
 
 test("line and paragraph separators and the characters that show nothing are escaped; é, 日本 and emoji are kept", () => {
@@ -60,4 +63,8 @@ test("quoted: a value as JSON quotes it, each hidden character as \\u{hex} (prin
   assert.equal(quoted(42), "42");
   assert.equal(quoted(undefined), "undefined");
   assert.equal(quoted("café 日本 \u{1F600}"), '"café 日本 \u{1F600}"');
+  // Cut to `max` on whole escapes and characters.
+  assert.equal(quoted("abcdefgh", 6), '"abcd…');
+  assert.equal(quoted("abc\ndef", 8), '"abc…');
+  assert.equal(quoted('ab"cd', 5), '"ab…');
 });

@@ -698,16 +698,17 @@ async function resolveExecution(store: import("../../runtime/records/store.js").
     return await store.resolve(flag ?? fromEnv);
   } catch (err) {
     if (fromEnv === undefined || !(err instanceof OrunError)) throw err;
-    throw new OrunError(err.message, { location: { field: "ORUN_EXEC_ID" }, hint: "unset it to read the latest run, or pass --exec-id" });
+    throw new OrunError(err.message, { location: { field: "ORUN_EXEC_ID" }, hint: "unset it to read the latest run, or pass --exec-id", cause: err });
   }
 }
 
 /** The ID `status --watch` waits for: a valid exec ID that matched no record (`err` says not found), else undefined. */
 async function notYetRecorded(store: import("../../runtime/records/store.js").ExecutionStore, given: string | undefined, err: unknown): Promise<string | undefined> {
   const wanted = given?.trim();
-  // The message may carry where the ID came from and a hint around it (resolveExecution).
-  const notFound = `execution not found: ${wanted}`;
-  if (!wanted || !(err instanceof OrunError) || !(err.message.endsWith(notFound) || err.message.includes(`${notFound} (`))) return undefined;
+  const { ExecutionNotFound } = await import("../../runtime/records/store.js");
+  // resolveExecution wraps the not-found of an ORUN_EXEC_ID to say where the ID came from; the message cuts a long ID.
+  const notFound = err instanceof ExecutionNotFound ? err : err instanceof OrunError && err.cause instanceof ExecutionNotFound ? err.cause : undefined;
+  if (!wanted || notFound?.ref !== wanted) return undefined;
   const { validateExecId } = await import("../../runtime/ids.js");
   try {
     validateExecId(wanted, "--exec-id");

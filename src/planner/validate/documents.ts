@@ -201,8 +201,10 @@ export function describeErrors(
           const key = String(params.additionalProperty);
           path.push(key);
           const allowed = Object.keys(((err.parentSchema ?? {}) as { properties?: object }).properties ?? {});
-          message = `unknown key ${shown(key)}${didYouMean(key, allowed)}`;
-          if (allowed.length > 0 && !didYouMean(key, allowed)) message += `; allowed keys: ${allowed.join(", ")}`;
+          const suggestion = didYouMean(key, allowed);
+          // Every key is ASCII: one close to a known key but for a look-alike letter reads the same as the suggestion.
+          message = `unknown key ${shown(key)}${suggestion}${suggestion ? lookAlike(key) : ""}`;
+          if (allowed.length > 0 && !suggestion) message += `; allowed keys: ${allowed.join(", ")}`;
           break;
         }
         case "required":
@@ -223,7 +225,7 @@ export function describeErrors(
           break;
         }
         case "pattern":
-          message = `${patternText(String(params.pattern))} (got ${shown(err.data)})${typeof err.data === "string" ? lookAlike(err.data) : ""}`;
+          message = `${patternText(String(params.pattern))} (got ${shown(err.data)})${typeof err.data === "string" && asciiOnlyPattern(String(params.pattern)) ? lookAlike(err.data) : ""}`;
           break;
         case "minLength":
           message = params.limit === 1 ? "must not be empty" : (err.message ?? "is too short");
@@ -300,6 +302,14 @@ function lookAlike(name: string): string {
   if (char === undefined) return "";
   const code = char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
   return `; "${char}" (U+${code}) is not an ASCII ${/\p{N}/u.test(char) ? "digit" : "letter"}`;
+}
+
+/**
+ * A rule that allows only ASCII letters and digits (a name), where a look-alike letter is the fault. Others allow any
+ * letter (the single-line rule; a duration's `µs`), so a note about one would name a fault that is not there.
+ */
+function asciiOnlyPattern(pattern: string): boolean {
+  return /^\^\[(A-Za-z0-9|A-Za-z_|a-z0-9)\]/.test(pattern);
 }
 
 function patternText(pattern: string): string {

@@ -476,13 +476,13 @@ export class ExecutionStore {
     const wanted = (ref ?? "").trim();
     if (wanted === "" || wanted === "latest") return this.latestId();
     // Orun's own temporary entries (a record being assembled or removed) are never a record.
-    if (!isRecordName(wanted)) throw new OrunError(`execution not found: ${shownRef(wanted)}`);
+    if (!isRecordName(wanted)) throw new ExecutionNotFound(wanted);
     if (await exists(this.execDir(wanted))) {
       await this.assertRecordFolder(wanted);
       return wanted;
     }
     const matches = (await this.recordNames()).filter((id) => id.startsWith(wanted)).sort();
-    if (matches.length === 0) throw new OrunError(`execution not found: ${shownRef(wanted)}`);
+    if (matches.length === 0) throw new ExecutionNotFound(wanted);
     if (matches.length > 1) {
       const shown = matches.slice(0, AMBIGUOUS_SHOWN);
       const more = matches.length - shown.length;
@@ -784,4 +784,14 @@ function pad(n: number): string {
  */
 function shownRef(ref: string): string {
   return printable(ref, { asciiOnly: true, max: 80 });
+}
+
+/**
+ * No record has the exec ID (or prefix) asked for. `ref` keeps the ID whole: the message cuts a long one, so callers
+ * (`status --watch` waiting for a run not started yet) test the class and `ref`, never the message text.
+ */
+export class ExecutionNotFound extends OrunError {
+  constructor(readonly ref: string) {
+    super(`execution not found: ${shownRef(ref)}`);
+  }
 }

@@ -1,10 +1,10 @@
-// rev29c — 820840b names a look-alike letter only in a refused name or pattern value. An unknown key with one is
-// refused as `environments.dev.ѕelectors: unknown key "ѕelectors" (did you mean \`selectors\`?)` (Cyrillic ѕ,
-// U+0455): the key and the suggestion read the same, and nothing says which character is wrong.
+// An unknown key close to a known one names its look-alike letter, as a refused name does: `ѕelectors` (Cyrillic ѕ,
+// U+0455) and its suggestion `selectors` read the same, so the message says which character is wrong (rev29c #6).
+// Real CLI, temp repos.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, DEV_API, HEADER, writeRepo } from "../planner/support.js";
+import { runOrun } from "../../support/cli.js";
+import { baseRepo, cleanupRepos, DEV_API, HEADER, writeRepo } from "../support.js";
 
 after(cleanupRepos);
 

@@ -1,7 +1,6 @@
-// rev29c — 12647a4: a job's log folder replaced by a file is named (`<job> › logs  (failed, logs not shown: …)`) and
-// "steps whose logs could not be looked for are not called `no output`" — but a failed step of that job still is:
-// `orun logs --failed` (and the whole run's logs) list `<job> › build  (failed, no output)` under the note, for a step
-// that printed. Its logs were not looked for: its error is what can be said, not that it printed nothing.
+// A failed step of a job whose log folder is a file (never read, named `<job> › logs  (failed, logs not shown: …)`)
+// is listed `(failed, log not shown)` with its error, not `(failed, no output)`: it may have printed, and its log
+// was not looked for (rev29c #5). Real processes, temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rm, writeFile } from "node:fs/promises";
@@ -19,5 +18,6 @@ test("a failed step of a job whose log folder is a file is not called no output"
     assert.match(logs.stdout, /app@dev\.build › logs {2}\(failed, logs not shown: .* is a file, not a folder\)/, `${args.join(" ")}: ${logs.stdout}`);
     assert.match(logs.stdout, /exited with code 4/, `${args.join(" ")}: the step's error is still said: ${logs.stdout}`);
     assert.doesNotMatch(logs.stdout, /no output/, `${args.join(" ")}: the step printed; its log was not looked for: ${logs.stdout}`);
+    assert.match(logs.stdout, /app@dev\.build › \S+ {2}\(failed, log not shown\)/, `${args.join(" ")}: ${logs.stdout}`);
   }
 });

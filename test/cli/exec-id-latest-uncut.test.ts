@@ -1,5 +1,5 @@
-// rev29c — 8c32cb5 cuts a refused exec ID at 80 characters, but not in the "latest" refusal (ids.ts quotes `id`, not
-// trimmed, with no limit): ORUN_EXEC_ID of "latest" and 500 tabs is refused with all 500 as \u{9} (2,600 characters).
+// The "latest" is reserved refusal cuts the exec ID it quotes at 80 characters, as the other refusal does: an
+// ORUN_EXEC_ID of "latest" and 500 tabs no longer fills the screen with \u{9} (rev29c #8). Real CLI, temp repos.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";

@@ -1,6 +1,6 @@
-// rev29c — 8c32cb5: an exec ID refused or not found is quoted as \u{hex} and cut, but the cut counts UTF-16 code
-// units of the escaped text: it can fall inside a `\u{a}` (ORUN_EXEC_ID of 74 x, a line break, y is shown as
-// `"xxx…x\u…`, the line break it was quoted to name gone) or between an emoji's two halves (printed as U+FFFD).
+// A refused or not-found exec ID is quoted as \u{hex} and cut (util/printable.ts cut) between whole escapes and
+// characters: never inside a `\u{a}` (the line break it was quoted to name) nor between an emoji's two halves
+// (printed as U+FFFD) (rev29c #7). Real CLI, temp repos.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";

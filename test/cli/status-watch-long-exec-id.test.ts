@@ -1,7 +1,6 @@
-// rev29c — 8c32cb5 cuts the exec ID in "execution not found: <id>" at 80 characters (store.ts shownRef), but
-// `status --watch` (cli/commands/run.ts notYetRecorded) tells "not recorded yet" from that message by matching
-// `execution not found: <id>` whole. A valid exec ID of 81-128 characters no longer matches: a watcher started
-// before its run fails at once with exit 1 ("execution not found: www…") instead of waiting for it.
+// The not-found message cuts an exec ID at 80 characters, so `status --watch` (notYetRecorded) tells "not recorded
+// yet" by the ExecutionNotFound class and its whole `ref`, not by the message: a watcher pinned to a valid exec ID of
+// 81-128 characters, started before its run, waits for it (rev29c #1). Real processes, temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";

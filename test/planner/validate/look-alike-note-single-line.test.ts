@@ -1,10 +1,10 @@
-// rev29c — 820840b: lookAlike is added to every `pattern` error, the control-character rule's too, where letters
-// outside ASCII are allowed. `namespace: "Équipe\e[31m"` is refused for its escape, and the message goes on
-// `; "É" (U+00C9) is not an ASCII letter` — though `namespace: Équipe` is valid: the note names the wrong fault.
+// A look-alike note ("; "е" (U+0435) is not an ASCII letter") is added only to a rule that allows ASCII letters
+// alone (a name): `namespace: "Équipe\e[31m"` is refused for its escape, and nothing calls É (valid there) the fault
+// (rev29c #2). Real CLI, temp repos.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { runOrun } from "../support/cli.js";
-import { baseRepo, cleanupRepos, DEV_API, HEADER, writeRepo } from "../planner/support.js";
+import { runOrun } from "../../support/cli.js";
+import { baseRepo, cleanupRepos, DEV_API, HEADER, writeRepo } from "../support.js";
 
 after(cleanupRepos);
 
