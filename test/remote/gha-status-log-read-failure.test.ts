@@ -7,31 +7,10 @@
 // loopback and a real runner's run; a relay in front of it fails the log reads only. Fixed: the status is printed,
 // and the job whose masks are unknown has its error withheld.
 import assert from "node:assert/strict";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, it } from "node:test";
 import { makePlan } from "../runtime/helpers.js";
-import { startRemoteRun, type RemoteRunTestbed } from "./helpers.js";
+import { logFailingRelay, startRemoteRun, type RemoteRunTestbed } from "./helpers.js";
 import { runOrun } from "../support/cli.js";
-
-/** Forwards to `target`, but answers 500 to every log read (GET …/logs/…). */
-async function logFailingRelay(target: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.method === "GET" && /\/logs\//.test(req.url ?? "")) {
-      res.writeHead(500, { "Content-Type": "application/json" });
-      return void res.end(JSON.stringify({ error: { code: "INTERNAL", message: "log store unavailable" } }));
-    }
-    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
-}
 
 let remote: RemoteRunTestbed;
 let relay: Awaited<ReturnType<typeof logFailingRelay>>;

@@ -7,35 +7,14 @@
 // API; a relay in front of it fails the log reads only; real `orun status` processes.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, it } from "node:test";
-import { api, enc, planOf, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
+import { api, enc, logFailingRelay, planOf, startTestBackend, testDatabase, tokenFor, type TestBackend, type TestDatabase } from "./helpers.js";
 import { runOrun } from "../support/cli.js";
 
 const REV = "1111111111111111111111111111111111111111";
 const SECRET = "hunter2-masked-value";
-
-/** Forwards to `target`, but answers 500 to every log read (GET …/logs/…). */
-async function logFailingRelay(target: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    if (req.method === "GET" && /\/logs\//.test(req.url ?? "")) {
-      res.writeHead(500, { "Content-Type": "application/json" });
-      return void res.end(JSON.stringify({ error: "log store unavailable", code: "INTERNAL" }));
-    }
-    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
-}
 
 let dir: string;
 let db: TestDatabase;

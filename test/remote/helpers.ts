@@ -1,6 +1,8 @@
 // Shared set-up for the remote-state tests: a real backend on loopback over a
 // real store (SQLite file in a temp dir, or a fresh PostgreSQL schema).
 import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -251,4 +253,23 @@ export class WatchedLogClient extends BackendClient {
     await until(() => find() !== undefined, `an append carrying ${JSON.stringify(text)}`, ms);
     return find()!.at;
   }
+}
+
+/** Forwards to `target` (a backend), but answers 500 to every log read (GET …/logs/…): a backend whose log store fails. */
+export async function logFailingRelay(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method === "GET" && /\/logs\//.test(req.url ?? "")) {
+      res.writeHead(500, { "Content-Type": "application/json" });
+      return void res.end(JSON.stringify({ error: { code: "INTERNAL", message: "log store unavailable" } }));
+    }
+    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
 }
