@@ -85,7 +85,7 @@ describe("schema errors quote a long offending value briefly", () => {
     const dir = await writeRepo(baseRepo(`environments:\n  dev: ${"x".repeat(5000)}\n`));
     const r = await runOrun(["plan"], { cwd: dir });
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stderr, /^✕ intent\.yaml:11: environments\.dev: must be a mapping \(got string "x{76}…\)\n$/);
+    assert.match(r.stderr, /^✕ intent\.yaml:11: environments\.dev: must be a mapping \(got string "x{78}…\)\n$/);
   });
 });
 
