@@ -4,29 +4,20 @@
 // The --json status uses none of them: it must read none.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
+import { httpRelay, startTestBackend, testDatabase, tokenFor, type TestDatabase } from "../remote/helpers.js";
 import { killAllChildren, spawnOrun, writePlan } from "../remote/processes.js";
 
 /** Forwards to `target`, keeping each request's method and path. */
 async function recordingProxy(target: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
   const requests: string[] = [];
-  const server = http.createServer((req, res) => {
+  const relay = await httpRelay(target, (req) => {
     requests.push(`${req.method} ${req.url}`);
-    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+    return false;
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+  return { ...relay, requests };
 }
 
 describe("remote status inside GitHub Actions", () => {

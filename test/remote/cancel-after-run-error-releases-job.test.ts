@@ -6,14 +6,12 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repositoryIdFor } from "../support/oidc-issuer.js";
 import { until } from "../support/wait.js";
-import { startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
+import { httpRelay, startTestBackend, testDatabase, tokenFor, type TestDatabase } from "./helpers.js";
 import { killAllChildren, spawnOrun, writePlan } from "./processes.js";
 
 const NS = repositoryIdFor("acme/widgets");
@@ -21,27 +19,14 @@ const NS = repositoryIdFor("acme/widgets");
 /** Forwards to `target`, but answers 503 to any request whose path matches `refuse`. */
 async function refusingProxy(target: string, refuse: RegExp): Promise<{ url: string; refused: () => number; close: () => Promise<void> }> {
   let refused = 0;
-  const server = http.createServer((req, res) => {
-    if (refuse.test(req.url ?? "")) {
-      refused++;
-      req.resume();
-      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: "unavailable (test proxy)" }));
-      return;
-    }
-    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+  const relay = await httpRelay(target, (req, res) => {
+    if (!refuse.test(req.url ?? "")) return false;
+    refused++;
+    req.resume();
+    res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: "unavailable (test proxy)" }));
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    refused: () => refused,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
+  return { ...relay, refused: () => refused };
 }
 
 describe("cancel after a remote runner's run ended on an error", () => {

@@ -255,13 +255,13 @@ export class WatchedLogClient extends BackendClient {
   }
 }
 
-/** Forwards to `target` (a backend), but answers 500 to every log read (GET …/logs/…): a backend whose log store fails. */
-export async function logFailingRelay(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * A relay on loopback to `target` (a backend): each request is first offered to `answer`, which may answer it itself
+ * (returning true); the rest are forwarded as they came.
+ */
+export async function httpRelay(target: string, answer: (req: http.IncomingMessage, res: http.ServerResponse) => boolean = () => false): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
-    if (req.method === "GET" && /\/logs\//.test(req.url ?? "")) {
-      res.writeHead(500, { "Content-Type": "application/json" });
-      return void res.end(JSON.stringify({ error: { code: "INTERNAL", message: "log store unavailable" } }));
-    }
+    if (answer(req, res)) return;
     const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -272,4 +272,13 @@ export async function logFailingRelay(target: string): Promise<{ url: string; cl
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
+
+/** Forwards to `target` (a backend), but answers 500 to every log read (GET …/logs/…): a backend whose log store fails. */
+export function logFailingRelay(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  return httpRelay(target, (req, res) => {
+    if (req.method !== "GET" || !/\/logs\//.test(req.url ?? "")) return false;
+    res.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ error: { code: "INTERNAL", message: "log store unavailable" } }));
+    return true;
+  });
 }
