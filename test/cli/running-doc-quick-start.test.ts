@@ -29,6 +29,7 @@ test("docs/running.md's quick start prints what the page shows: a preview, a run
   const steps = transcript(quickStart);
   assert.ok(steps.length >= 7, `the quick start shows its commands (found ${steps.length})`);
   for (const { command, expected } of steps) {
+    assert.ok(command, `every block of the quick start starts with a command: ${expected.join("\n")}`);
     const result = await bashScript(`{ ${command.replaceAll("/tmp/platform", repo)}; } 2>&1`, repo, env);
     const fails = expected.some((line) => line.startsWith("✗ Failed"));
     assert.equal(result.code, fails ? 1 : 0, `$ ${command}\n${result.output}`);

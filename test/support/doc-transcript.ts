@@ -1,6 +1,6 @@
 // Follows a documentation page's transcript (`$ command` lines in ```text blocks, each with the output the page shows
-// under it) and checks what orun prints against it. Plan IDs, commits and times differ on every machine: a 12- or
-// 40-digit hex word and a duration match any; `…` alone on a line skips output, inside a line any text.
+// under it) and checks what orun prints against it. Plan IDs, commits, record suffixes and times differ on every
+// machine: a hex word of 6 to 40 digits and a duration match any; `…` alone on a line skips output, inside a line any text.
 import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -15,13 +15,19 @@ export function section(page: string, title: string): string {
   return page.slice(start, end < 0 ? undefined : end);
 }
 
-/** Each `$ command` of a section's ```text blocks, with the output lines shown under it. */
-export function transcript(text: string): { command: string; expected: string[] }[] {
-  const out: { command: string; expected: string[] }[] = [];
+/**
+ * Each `$ command` of a section's ```text blocks, with the output lines shown under it. A block that starts with no
+ * `$` line shows more output of a command still running (a runner that waits for another's job): its command is
+ * undefined.
+ */
+export function transcript(text: string): { command?: string; expected: string[] }[] {
+  const out: { command?: string; expected: string[] }[] = [];
   for (const block of text.matchAll(/```text\n([\s\S]*?)```/g)) {
-    for (const line of block[1]!.replace(/\n$/, "").split("\n")) {
+    const lines = block[1]!.replace(/\n$/, "").split("\n");
+    if (!lines[0]!.startsWith("$ ")) out.push({ expected: [] });
+    for (const line of lines) {
       if (line.startsWith("$ ")) out.push({ command: line.slice(2), expected: [] });
-      else out.at(-1)?.expected.push(line);
+      else out.at(-1)!.expected.push(line);
     }
   }
   return out;
@@ -29,12 +35,12 @@ export function transcript(text: string): { command: string; expected: string[] 
 
 /** A shown line as a pattern: machine-dependent IDs and times match any, `…` any text. */
 function linePattern(line: string): RegExp {
-  const parts = line.split(/(…|\b[0-9a-f]{40}\b|\b[0-9a-f]{12}\b|<1s|\b\d+(?:\.\d+)?m?s\b)/);
+  const parts = line.split(/(…|(?<![0-9A-Za-z])(?=[a-f]*\d)[0-9a-f]{6,40}(?![0-9A-Za-z])|<1s|\b\d+(?:\.\d+)?m?s\b)/);
   const source = parts
     .map((part, i) => {
       if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       if (part === "…") return ".*";
-      if (/^[0-9a-f]+$/.test(part) && part.length >= 12) return `[0-9a-f]{${part.length}}`;
+      if (/^[0-9a-f]{6,}$/.test(part)) return "[0-9a-f]+";
       return "(?:<1s|\\d+(?:\\.\\d+)?m?s)";
     })
     .join("");
