@@ -16,6 +16,7 @@ import { killAllChildren, spawnOrun } from "../remote/processes.js";
 import { copyExample } from "../support/examples.js";
 
 interface Workflow {
+  permissions?: Record<string, string>;
   env: Record<string, string>;
   jobs: Record<string, { strategy?: { matrix?: { env_name?: string[] } } }>;
 }
@@ -27,6 +28,9 @@ test("examples/github-actions/remote-state-matrix.yml runs an intent directory o
   const { plan } = await compilePlan({ cwd: workdir, now: new Date(0) });
   const environments = [...new Set(plan.jobs.map((job) => job.environment))].sort();
   assert.deepEqual([...(workflow.jobs["run-env-fanout"].strategy?.matrix?.env_name ?? [])].sort(), environments);
+  // Its runners authenticate with OIDC (docs/remote-state.md: no secret): GitHub issues their tokens only under
+  // `id-token: write`, and a permissions block sets every permission it leaves out to none (checkout needs contents).
+  assert.deepEqual(workflow.permissions, { contents: "read", "id-token": "write" });
 });
 
 test("the seed's matrix steps run examples/remote-state-matrix through a backend: one leg per job, then an environment fan-out", async (t) => {
