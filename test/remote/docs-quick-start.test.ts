@@ -82,7 +82,7 @@ test("docs/remote-state.md's quick start prints what the page shows: two runners
         assertShows(shown(backend.output()), expected, command);
         continue;
       }
-      if (command === "export ORUN_EXEC_ID=demo-2") {
+      if (command === "export ORUN_EXEC_ID=shared-2") {
         // What the page says before it: worker's build broken and committed, the plan stored again.
         assert.match(quickStart, /`worker`'s build fails \(its `worker\.txt` removed and committed, the plan stored\nagain with `orun plan --name shared`\)/);
         const broken = await bashScript("git rm -q services/worker/worker.txt && git commit -qm 'break worker' && orun plan --name shared", repo, env);
