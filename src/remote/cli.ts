@@ -22,6 +22,7 @@ import { IGNORED_BACKEND_URL, envMilliseconds, readIntentStateConfig, remoteEnab
 import { isRunFinished, logsText, rawLogsText, statusJson, statusText } from "./status-view.js";
 import type { JobView, RunView } from "./protocol.js";
 import type { LogScope } from "../runtime/logs-scope.js";
+import { hostSecretValues } from "../runtime/host-secrets.js";
 import { warnOnStderr } from "../util/warning.js";
 import { quotingLineText } from "../util/inert-command.js";
 
@@ -85,8 +86,9 @@ export async function remoteRunSetup(
     ...(scope ? { scopeFlags: scope } : {}),
     commandEnv: carriedEnv(carried, env, { compiles: compiled && !resolved.storedAs, docker: runner.name === "docker" }),
     ...(flags.job ? { job: canonicalJobId(flags.job.trim()) } : {}),
-    // The steps inherit it: one that prints it must not hand it to every reader of the run's logs.
-    logSecrets: [env.ORUN_TOKEN],
+    // The local runner's steps inherit these with the host's environment: one that prints them must not hand them to
+    // every reader of the run's logs (GitHub masks every secret in a log too).
+    logSecrets: [env.ORUN_TOKEN, ...hostSecretValues(env)],
     ...(resolved.storeDir ? { storeDir: resolved.storeDir } : {}),
     ...(rebuild ? { rebuildPlan: rebuild } : {}),
   });

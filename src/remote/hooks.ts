@@ -83,7 +83,7 @@ export interface RemoteHooksOptions {
   job?: string;
   /**
    * Values hidden (`***`) in the logs this runner uploads, with those its jobs' steps mask: its backend token
-   * (ORUN_TOKEN), which the steps inherit in their environment.
+   * (ORUN_TOKEN) and the host's secrets (host-secrets.ts), which the local runner's steps inherit in their environment.
    */
   logSecrets?: readonly (string | undefined)[];
   /**

@@ -357,27 +357,35 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         const reason = always ? `${RUN_CANCELED} during the job's set-up, before any step: its if: always() step${always.length > 1 ? "s" : ""} ${always.join(", ")} did not run either (as on GitHub)` : RUN_CANCELED;
         return stoppedBeforeStart(job, reason, held, recorded);
       }
-      // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
-      // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
-      writer!.settled(job.id);
-      writer!.assertJournaled();
-      // After the journal (a crash meanwhile must not run the job again); one that fails warns (the scratch folder
-      // they are in goes when the run ends).
-      await earlier?.discard();
-      const shown = result.released ? { status: "released" as const, reason: result.released } : { status: result.status };
-      summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
-      const verdict = await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, ...(result.released ? { released: result.released } : {}) });
-      if (result.released) return "released";
-      // Run here, but the shared run kept another runner's result: this runner's part of it failed — its summary and
-      // its record say so, with why (its step logs keep what ran). What waits for the job is the backend's to admit.
-      if (verdict) {
-        const error = result.error ? `${verdict.notRecorded} (here: ${result.error})` : verdict.notRecorded;
-        summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error, notRecorded: true });
-        const recordedJob = state.jobs[job.id];
-        if (recordedJob) Object.assign(recordedJob, { status: "failed", lastError: error });
+      // The job's line is shown once the hooks had their say (below), whatever happens meanwhile.
+      let end = result.end;
+      try {
+        // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
+        // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
         writer!.settled(job.id);
+        writer!.assertJournaled();
+        // After the journal (a crash meanwhile must not run the job again); one that fails warns (the scratch folder
+        // they are in goes when the run ends).
+        await earlier?.discard();
+        const shown = result.released ? { status: "released" as const, reason: result.released } : { status: result.status };
+        summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
+        const verdict = await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, ...(result.released ? { released: result.released } : {}) });
+        if (result.released) return "released";
+        // Run here, but the shared run kept another runner's result: this runner's part of it failed — its summary,
+        // its record and its line say so, with why (its step logs keep what ran). What waits for the job is the
+        // backend's to admit.
+        if (verdict) {
+          const error = result.error ? `${verdict.notRecorded} (here: ${result.error})` : verdict.notRecorded;
+          summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error, notRecorded: true });
+          const recordedJob = state.jobs[job.id];
+          if (recordedJob) Object.assign(recordedJob, { status: "failed", lastError: error });
+          writer!.settled(job.id);
+          if (end) end = { ...end, status: "failed", error };
+        }
+        return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
+      } finally {
+        if (end) emit(end);
       }
-      return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
     };
 
     /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */

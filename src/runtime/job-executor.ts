@@ -135,7 +135,14 @@ export interface JobRunResult {
    * the caller's reason says so.
    */
   notRunAfterCancel?: string[];
+  /**
+   * The job's `job-end`, for the caller to emit once the hooks had their say (afterJob): a result another runner's
+   * took the place of is shown failed, as the run's summary counts it. Absent with `notStarted`.
+   */
+  end?: JobEndEvent;
 }
+
+export type JobEndEvent = Extract<RunEvent, { type: "job-end" }>;
 
 /** Aborted by the run's cancel (Ctrl-C, SIGTERM), not by the hooks' stop of this job (handed on, its run gone). */
 function canceledByRun(signal: AbortSignal): boolean {
@@ -395,7 +402,7 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
   if (released) jobState.reason = released;
   deps.writer.schedule();
   const localActionRoot = reported?.localActionRoot;
-  deps.emit({
+  const end: JobEndEvent = {
     type: "job-end",
     job,
     status,
@@ -405,8 +412,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     failedStep: reported?.step,
     ...(localActionRoot !== undefined ? { localActionRoot } : {}),
     output: outputs.join("\n"),
-  });
-  return { status, error: reported?.error, failedStep: reported?.step, fatal: (fatal !== undefined || runGone) && !released, ...(released ? { released } : {}) };
+  };
+  return { status, error: reported?.error, failedStep: reported?.step, fatal: (fatal !== undefined || runGone) && !released, ...(released ? { released } : {}), end };
 }
 
 /** Why a step did not run after the failure that stopped its job: the step that failed, else the failure itself. */

@@ -2,7 +2,8 @@
 // the job, but the backend refuses its result: the runner exits 1, and what it says of the job must agree.
 // rev29 #2: `run --json` said the run completed, the job succeeded. rev29b #1: the runner's own record said
 // `State: failed` beside `✓ 1 completed · ✗ 0 failed`. rev29c #4: the `again` line named the taken-over job, which its
-// command rightly does not retry (the other runner's result counts). Real `orun run --remote-state` processes and a
+// command rightly does not retry (the other runner's result counts). mask30 #3: the job's own line said ✓ (the text and
+// live views; `✓ … completed` in GitHub Actions) above a summary that counted it failed. Real `orun run --remote-state` processes and a
 // real backend on loopback; the takeover is a claim made through the store with a clock past the lease.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -32,9 +33,9 @@ after(async () => {
 
 /**
  * Runs `jobs` (a, and b when `alsoFailing`: a job that fails here) in remote run `runId` with `args`; once `taken` has
- * started, another runner's claim takes it over; then the steps end. Returns the runner's outcome and its folder.
+ * started, another runner's claim takes it over; then the steps end (`moreEnv` on top of the runner's environment). Returns the runner's outcome and its folder.
  */
-async function runTakenOver(runId: string, args: string[], alsoFailing = false): Promise<{ code: number | null; output: string; cwd: string; env: NodeJS.ProcessEnv }> {
+async function runTakenOver(runId: string, args: string[], alsoFailing = false, moreEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string; cwd: string; env: NodeJS.ProcessEnv }> {
   const db = (await testDatabase("sqlite")) as TestDatabase;
   const backend = await startTestBackend(db.url, { leaseMs: LEASE_MS, sweepIntervalMs: 3_600_000 });
   const cwd = path.join(dir, runId);
@@ -48,7 +49,7 @@ async function runTakenOver(runId: string, args: string[], alsoFailing = false):
       ...(alsoFailing ? [{ id: "b@dev.work", run: `${waitForFinish}; exit 3` }] : []),
       { id: "a@dev.work", run: `touch ${started}; ${waitForFinish}` },
     ]);
-    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: runId, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "" };
+    const env = { ORUN_TOKEN: token, ORUN_BACKEND_URL: backend.url, ORUN_EXEC_ID: runId, GITHUB_ACTIONS: "", ORUN_REMOTE_STATE: "", ...moreEnv };
     const runner = spawnOrun(["run", planFile, "--remote-state", ...args], { cwd, env });
     await until(() => existsSync(started), "a to start", 60_000);
     const clock = { now: new Date(Date.now() + LEASE_MS + 1000), leaseMs: LEASE_MS };
@@ -95,4 +96,17 @@ it("the again line names only the jobs its retry command retries, not the job ta
   assert.ok(again !== undefined, `b failed here: a retry line is given:\n${r.output}`);
   assert.match(again, /--job b@dev\.work/, again);
   assert.doesNotMatch(again, /a@dev\.work/, `a's result is the other runner's: neither the line nor its command names it:\n${r.output}`);
+});
+
+it("the job's line says it failed, and why, as the summary counts it: plain text and GitHub Actions groups", { timeout: 180_000 }, async () => {
+  const text = await runTakenOver("taken-line", []);
+  const line = text.output.split("\n").find((l) => /^\s*[✓✗] a·dev\/work /.test(l));
+  assert.match(line ?? "", /^\s*✗ /, `a's line:\n${text.output}`);
+  assert.match(text.output, NOT_RECORDED, text.output);
+  assert.match(text.output, /✗ Failed in .*\n.*1 failed/, text.output);
+
+  const groups = await runTakenOver("taken-line-gha", [], false, { GITHUB_ACTIONS: "true" });
+  assert.match(groups.output, /✕ \S+ failed · /, groups.output);
+  assert.doesNotMatch(groups.output, /✓ \S+ completed · /, groups.output);
+  assert.match(groups.output, /::error::.*its result was not recorded in remote run/, groups.output);
 });

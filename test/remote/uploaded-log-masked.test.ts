@@ -1,4 +1,5 @@
-// What a step masked (`::add-mask::v`) and the runner's backend token (ORUN_TOKEN, which steps inherit) never reach
+// What a step masked (`::add-mask::v`), the runner's backend token (ORUN_TOKEN, which steps inherit) and the host's
+// secrets (ORUN_SECRET_*, GITHUB_TOKEN, a GitHub runner's tokens) never reach
 // the backend in clear: the runner masks each job's log before it uploads it, as GitHub masks a log before it stores
 // it (sec29: a step echoing either put it in the log every reader of the namespace is served). The local execution
 // record keeps the raw output; the remote readers read the masked log (`::add-mask::***` in it) without harm.
@@ -65,6 +66,24 @@ describe("the log a runner uploads is masked", () => {
     assert.match(record, new RegExp(`value ${SECRET}\n`));
     assert.ok(record.includes(`token ${bed.token}\n`), "the local record keeps the step's raw output");
     assert.match(record, new RegExp(`split ${SECRET} end`));
+  });
+
+  it("the host's secrets the local runner's steps inherit (ORUN_SECRET_*, GITHUB_TOKEN, a GitHub runner's tokens) are `***` on the backend, raw in the local record", { timeout: 120_000 }, async () => {
+    const dir = path.join(bed.dir, "host-secrets");
+    await fs.mkdir(dir, { recursive: true });
+    const secrets = {
+      ORUN_SECRET_DEPLOY_KEY: "deploy-key-mask30",
+      GITHUB_TOKEN: "ghs_github-token-mask30",
+      ACTIONS_RUNTIME_TOKEN: "runtime-token-mask30",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "id-request-token-mask30",
+    };
+    const names = Object.keys(secrets);
+    const plan = await writePlan(dir, "host-secrets", [{ id: "a@dev.leak", run: names.map((name) => `echo "${name}=$${name}"`).join("; ") }]);
+    const result = await spawnOrun(["run", plan, ...remote("host-secrets")], { cwd: dir, env: { ...env(), ...secrets } }).done;
+    assert.equal(result.code, 0, result.output);
+    assert.equal(await remoteLog(bed, "host-secrets", "a@dev.leak"), `=== main ===\n${names.map((name) => `${name}=***\n`).join("")}`);
+    const record = await recordText(dir);
+    for (const [name, value] of Object.entries(secrets)) assert.ok(record.includes(`${name}=${value}\n`), `the local record keeps ${name} raw`);
   });
 
   it("`orun logs --remote-state` and `status` read the masked log, in and outside GitHub Actions; `***` is handed on as no mask", { timeout: 120_000 }, async () => {

@@ -10,6 +10,7 @@ import type { JobContext } from "../runner.js";
 import type { ContextValue } from "./expressions.js";
 import { buildGithubContext, githubEnv, runnerArch, runnerOs, toolCacheDir, type RepoInfo } from "./github-context.js";
 import { Masker } from "./masker.js";
+import { hostSecretValues, secretsContext } from "../../runtime/host-secrets.js";
 import type { ActionMetadata } from "./action-metadata.js";
 import type { ContainerCall } from "./docker-action.js";
 import { jobRunDefaults, type RunDefaults } from "./job-keys.js";
@@ -170,15 +171,11 @@ export async function createJobState(job: JobContext, repo: RepoInfo, hostEnv: N
   const github = buildGithubContext({ repo, env, jobId, workspace, eventPath, event, runId: String(Date.now()) });
 
   const secrets = userRecord();
-  if (hostEnv.GITHUB_TOKEN) secrets.GITHUB_TOKEN = hostEnv.GITHUB_TOKEN;
-  for (const [key, value] of Object.entries(hostEnv)) {
-    if (key.startsWith("ORUN_SECRET_") && value) secrets[key.slice("ORUN_SECRET_".length)] = value;
-  }
+  for (const [name, value] of secretsContext(hostEnv)) secrets[name] = value;
   // Each value is told to the run's view too: under GitHub Actions it has GitHub mask it in later workflow steps.
-  const masker = new Masker(job.run.onMask);
-  for (const value of Object.values(secrets)) masker.add(value);
   // A real GitHub runner's service tokens (orun running inside a GitHub job) reach steps as on GitHub, masked as there.
-  for (const key of ["ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]) if (hostEnv[key]) masker.add(hostEnv[key]);
+  const masker = new Masker(job.run.onMask);
+  for (const value of hostSecretValues(hostEnv)) masker.add(value);
 
   const baseEnv = userRecord();
   for (const [key, value] of Object.entries(hostEnv)) {

@@ -36,10 +36,35 @@ export class Masker {
     if (changed) this.onAdd?.(value);
   }
 
+  /**
+   * `text` with every place a value (or form) lies replaced, overlapping or touching places as one `***` — as GitHub's
+   * masker does. Replacing one value after another instead showed what a value overlapping an earlier one left
+   * uncovered: with `cdefgh` and `abcdefg` masked, `abcdefghij` gave `***hij`, the `h` of a masked value in clear.
+   */
   mask(text: string): string {
-    let out = text;
-    for (const value of this.ordered) if (out.includes(value)) out = out.split(value).join(MASKED);
-    return out;
+    const places: { start: number; end: number }[] = [];
+    for (const form of this.ordered) {
+      let last: { start: number; end: number } | undefined;
+      for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + 1)) {
+        // A form's own overlapping places (`aa` in `aaaa`) extend the place before: one entry each run of them.
+        if (last && at <= last.end) last.end = at + form.length;
+        else places.push((last = { start: at, end: at + form.length }));
+      }
+    }
+    if (places.length === 0) return text;
+    places.sort((a, b) => a.start - b.start);
+    let out = "";
+    let from = 0;
+    let current = places[0]!;
+    for (const place of places) {
+      if (place.start <= current.end) current.end = Math.max(current.end, place.end);
+      else {
+        out += text.slice(from, current.start) + MASKED;
+        from = current.end;
+        current = place;
+      }
+    }
+    return out + text.slice(from, current.start) + MASKED + text.slice(current.end);
   }
 
   /**

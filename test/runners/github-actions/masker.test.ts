@@ -42,6 +42,18 @@ describe("masker: the start of an unfinished line masked alone (safeCut, upmask2
   });
 });
 
+describe("masker: overlapping values (mask30)", () => {
+  it("hides every character of each value however they overlap, what touches or overlaps as one `***`, as GitHub's masker", () => {
+    // Replaced one after another, the longer value went first and left the other's last character: `***hij`.
+    assert.equal(masker("cdefgh", "abcdefg").mask("abcdefghij"), "***ij");
+    assert.equal(masker("abcdefg", "cdefgh").mask("x abcdefghij y cdefgh z"), "x ***ij y *** z");
+    // A value's own overlapping places: `aa` in `aaaaa` left an `a` between two masks.
+    assert.equal(masker("aa").mask("aaaaa b aa"), "*** b ***");
+    assert.equal(masker("first-secret", "second-secret").mask("first-secretsecond-secret first-secret."), "*** ***.");
+    assert.equal(masker("first-secret").mask("no value here"), "no value here");
+  });
+});
+
 describe("masker: encoded forms of a secret", () => {
   const m = masker(SECRET);
 
