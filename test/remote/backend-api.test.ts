@@ -484,6 +484,10 @@ describe("backend limits", () => {
     clockMs += 500;
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 404, "tokens refill");
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 429, "one token in 2 s");
+    clockMs += 3_600_000;
+    const afterIdle = [];
+    for (let i = 0; i < 6; i++) afterIdle.push((await api(backend.url, token, "GET", "/v1/runs/x")).status);
+    assert.deepEqual(afterIdle, [404, 404, 404, 404, 404, 429], "an idle hour refills the bucket to its size (the burst), no further");
   });
 
   it("caps a job's log and a request body", async () => {
