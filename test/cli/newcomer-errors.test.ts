@@ -116,9 +116,12 @@ describe("orun plan -e / --component with a value naming nothing", () => {
       const flag = args.includes("--component") ? "--component <name>" : "-e, --env <list>";
       assert.equal(result.stderr, `✕ option '${flag}' argument '${args.at(-1)}' is invalid. it names nothing; leave the flag out to select everything.\n`);
     }
-    const empty = await runOrun(["plan", ""], { cwd: dir });
-    assert.equal(empty.code, 1, empty.stdout);
-    assert.equal(empty.stderr, "✕ the component argument is empty; leave it out to plan every component\n");
+    // Blanks are empty too (`orun plan "$COMPONENT "`).
+    for (const component of ["", "  "]) {
+      const empty = await runOrun(["plan", component], { cwd: dir });
+      assert.equal(empty.code, 1, empty.stdout);
+      assert.equal(empty.stderr, "✕ the component argument is empty; leave it out to plan every component\n", JSON.stringify(component));
+    }
     await assert.rejects(readdir(path.join(dir, ".orun/plans")), { code: "ENOENT" });
   });
 

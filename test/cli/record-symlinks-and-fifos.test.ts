@@ -28,6 +28,26 @@ test("orun logs and logs --follow skip log files and job folders that are symbol
   assert.match((await runOrun(["logs", "--exec-id", "L"], { cwd: dir })).stdout, /built/);
 });
 
+test("orun logs refuses a record whose logs folder is a symbolic link or a file, naming it, and prints nothing from where a link leads", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo built" }] }], { name: "links" }, "orun-mut30-");
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "D"], { cwd: dir })).code, 0);
+  const logsDir = recordFile(dir, "D", "logs");
+  // Another run's logs, laid out as this record's would be: followed, they would pass for this run's.
+  await mkdir(path.join(dir, "elsewhere", "app@dev.build"), { recursive: true });
+  await writeFile(path.join(dir, "elsewhere", "app@dev.build", "s1.log"), "NOT THIS RUN\n");
+  await rm(logsDir, { recursive: true });
+  await symlink(path.join(dir, "elsewhere"), logsDir);
+  const linked = await runOrun(["logs", "--exec-id", "D"], { cwd: dir });
+  assert.equal(linked.code, 1, linked.stdout);
+  assert.match(linked.stderr, /logs: cannot read the step logs: it is a symbolic link, not the record's logs folder/);
+  assert.doesNotMatch(linked.stdout + linked.stderr, /NOT THIS RUN/);
+  await rm(logsDir);
+  await writeFile(logsDir, "");
+  const file = await runOrun(["logs", "--exec-id", "D"], { cwd: dir });
+  assert.equal(file.code, 1, file.stdout);
+  assert.match(file.stderr, /logs: cannot read the step logs: it is not a folder, not the record's logs folder/);
+});
+
 test("a run never writes a step's output through a symbolic link in its log's place", async (t) => {
   const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "echo overwritten" }] }], { name: "links" }, "orun-rec14-");
   const precious = path.join(dir, "precious.txt");

@@ -13,6 +13,18 @@ import { BackendClient } from "../../src/remote/client.js";
 import { openStore } from "../../src/remote/backend/store/index.js";
 import { runOrun } from "../support/cli.js";
 
+/**
+ * An OIDC token source that refuses a third token: the client asks twice for one request (the once-only refresh after a
+ * 401), so a client that kept refreshing fails here at once instead of looping until CI's timeout.
+ */
+class BoundedTokenSource extends GithubOidcTokenSource {
+  private asked = 0;
+  override async token(): Promise<string> {
+    if (++this.asked > 2) throw new Error(`a token was asked for ${this.asked} times for one request: the refresh after a 401 is not once-only`);
+    return super.token();
+  }
+}
+
 describe("backend authentication", () => {
   let issuer: LocalOidcIssuer;
   let db: TestDatabase;
@@ -189,7 +201,7 @@ describe("backend authentication", () => {
       assert.equal((await client.getRun("rotating-1")).runId, "rotating-1");
       assert.equal(own.tokenRequests(), 2);
       // A token that is refused again is an authentication error, not a loop.
-      const refused = new BackendClient({ baseUrl: fresh.url, auth: new GithubOidcTokenSource(`${own.tokenRequestUrl}?repo=acme/rotating`, own.requestToken, "not-orun") });
+      const refused = new BackendClient({ baseUrl: fresh.url, auth: new BoundedTokenSource(`${own.tokenRequestUrl}?repo=acme/rotating`, own.requestToken, "not-orun") });
       await assert.rejects(refused.getRun("rotating-1"), /authentication failed: Invalid claim aud/);
       assert.equal(own.tokenRequests(), 4, "the refused token was fetched afresh once, then the refusal reported");
     } finally {

@@ -138,6 +138,14 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual({ ...res.body, run: undefined }, { ...res.body.run, run: undefined });
       assert.equal((await call("GET", "/v1/runs/nope")).status, 404);
       assert.equal(res.body.revision, undefined, "a plan that recorded no revision: no field");
+      assert.equal(res.body.dryRun, false);
+    });
+
+    maybe("GET run says dryRun as a JSON boolean on either store (SQLite keeps it as 0/1)", async () => {
+      const runId = newRunId();
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf({ a: [] }), runId, dryRun: true })).status, 201);
+      const res = await call<{ dryRun: unknown; run: { dryRun: unknown } }>("GET", `/v1/runs/${runId}`);
+      assert.deepEqual([res.status, res.body.dryRun, res.body.run.dryRun], [200, true, true]);
     });
 
     maybe("GET run names the commit the run's plan was compiled at (its revision), top level and under `run`", async () => {
@@ -476,6 +484,10 @@ describe("backend limits", () => {
     clockMs += 500;
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 404, "tokens refill");
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/x")).status, 429, "one token in 2 s");
+    clockMs += 3_600_000;
+    const afterIdle = [];
+    for (let i = 0; i < 6; i++) afterIdle.push((await api(backend.url, token, "GET", "/v1/runs/x")).status);
+    assert.deepEqual(afterIdle, [404, 404, 404, 404, 404, 429], "an idle hour refills the bucket to its size (the burst), no further");
   });
 
   it("caps a job's log and a request body", async () => {
@@ -485,6 +497,10 @@ describe("backend limits", () => {
     const over = await api(backend.url, token, "POST", "/v1/runs/r/logs/a?append=true", "y".repeat(10));
     assert.deepEqual([over.status, over.body.code], [413, "PAYLOAD_TOO_LARGE"]);
     assert.equal((await api(backend.url, token, "GET", "/v1/runs/r/logs/a")).text, "x".repeat(60), "the stored log is intact");
+    clockMs += 10_000; // the bucket (5 requests) refills: what follows is about the cap, not the rate
+    assert.equal((await api(backend.url, token, "POST", "/v1/runs/r/logs/a?append=true", "y".repeat(4))).status, 200, "a log of exactly the cap is kept");
+    assert.equal((await api(backend.url, token, "POST", "/v1/runs/r/logs/a?append=true", "z")).status, 413, "one byte past the cap is not");
+    assert.equal((await api(backend.url, token, "GET", "/v1/runs/r/logs/a")).text, `${"x".repeat(60)}yyyy`);
     assert.equal((await api(backend.url, token, "POST", "/v1/runs/r/logs/a", "z".repeat(65))).status, 413);
   });
 });

@@ -57,6 +57,35 @@ describe("network failures that retrying cannot mend", () => {
     assert.ok(Date.now() - started < 20_000, `failed after ${Date.now() - started} ms`);
   });
 
+  it("a backend whose certificate has expired fails the first call, naming the expiry", async (t) => {
+    // Signed by `openssl ca`, the one openssl 3.0 command that takes dates in the past: valid for one day in 2020.
+    const ca = path.join(dir, "expired");
+    await fs.mkdir(ca);
+    await fs.writeFile(path.join(ca, "index.txt"), "");
+    await fs.writeFile(path.join(ca, "serial"), "01\n");
+    await fs.writeFile(
+      path.join(ca, "ca.cnf"),
+      `[ca]\ndefault_ca = c\n[c]\ndatabase = ${ca}/index.txt\nserial = ${ca}/serial\nnew_certs_dir = ${ca}\ndefault_md = sha256\npolicy = p\nx509_extensions = e\n[p]\ncommonName = supplied\n[e]\nsubjectAltName = IP:127.0.0.1\n`,
+    );
+    const file = (name: string) => path.join(ca, name);
+    execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", file("k.pem"), "-out", file("r.csr")], { stdio: "ignore" });
+    execFileSync("openssl", ["ca", "-batch", "-config", file("ca.cnf"), "-selfsign", "-keyfile", file("k.pem"), "-in", file("r.csr"), "-out", file("c.pem"), "-startdate", "20200101000000Z", "-enddate", "20200102000000Z"], { stdio: "ignore" });
+    const expired = https.createServer({ key: await fs.readFile(file("k.pem")), cert: await fs.readFile(file("c.pem")) }, (_req, res) => res.end("{}"));
+    let calls = 0;
+    expired.on("connection", () => calls++);
+    await new Promise<void>((resolve) => expired.listen(0, "127.0.0.1", resolve));
+    t.after(() => new Promise((resolve) => (expired.closeAllConnections(), expired.close(resolve))));
+    const said: string[] = [];
+    // A short budget: retried as an outage (the code missing from the list), the call ends in seconds, not minutes.
+    const client = new BackendClient({ baseUrl: `https://127.0.0.1:${(expired.address() as AddressInfo).port}`, auth, retryBudgetMs: 5_000, onRetrying: (m) => said.push(m) });
+    await assert.rejects(client.getRun("r"), (err: Error & { hint?: string }) => {
+      assert.match(err.message, /^orun backend at https:\/\/127\.0\.0\.1:\d+: the TLS certificate of 127\.0\.0\.1:\d+ is not trusted: certificate has expired \(CERT_HAS_EXPIRED\)/);
+      assert.match(err.hint ?? "", /NODE_EXTRA_CA_CERTS/);
+      return true;
+    });
+    assert.deepEqual([said, calls], [[], 1], "not retried");
+  });
+
   it("a backend URL on a port fetch refuses fails at once, naming the port", async () => {
     const said: string[] = [];
     const started = Date.now();

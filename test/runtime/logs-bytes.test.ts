@@ -37,3 +37,21 @@ test("printLogs --raw writes each log's bytes unchanged, invalid UTF-8 included;
   await printLogs([entry], (chunk) => (text += chunk.toString()));
   assert.equal(text, "── api@dev.build › s  (completed)\n\uFFFD\uFFFDok\n\uFFFD\n");
 });
+
+test("printLogs --raw puts a newline between two logs only where the first did not end its line, past an empty log too", async (t) => {
+  const dir = await tempDir("orun-logs-bytes-");
+  t.after(() => removeDir(dir));
+  const entry = async (name: string, content: string) => {
+    const file = path.join(dir, `${name}.log`);
+    await writeFile(file, content);
+    return { jobId: "api@dev.build", stepKey: name, status: "completed", file } as Parameters<typeof printLogs>[0][number];
+  };
+  const raw = async (entries: Parameters<typeof printLogs>[0]) => {
+    const out: Buffer[] = [];
+    await printLogs(entries, (chunk) => out.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)), { raw: true });
+    return Buffer.concat(out).toString();
+  };
+  const [partial, empty, whole, last] = [await entry("partial", "no newline"), await entry("empty", ""), await entry("whole", "line\n"), await entry("last", "end")];
+  assert.equal(await raw([partial, empty, whole, last]), "no newline\nline\nend", "glued: `no newlineline`; the last log is copied as it is");
+  assert.equal(await raw([whole, last]), "line\nend");
+});

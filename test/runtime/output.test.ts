@@ -239,3 +239,26 @@ test("describedError: a recorded error on a line of its own, the step kept; a ti
   assert.equal(describedError("step build: canceled"), "step build: command canceled");
   assert.equal(describedError("step build: working directory /x does not exist"), "step build: working directory /x does not exist");
 });
+
+test("a failed job shows its output's last 8 non-blank lines, saying how many came before", () => {
+  const lines: string[] = [];
+  const renderer = new TextRenderer({ verbose: false, palette: palette(false), writeLine: (line) => lines.push(line) });
+  const output = Array.from({ length: 11 }, (_, i) => `line ${i + 1}`).join("\n\n");
+  renderer.handle({ type: "job-end", job: deploy, status: "failed", durationMs: 1, error: "step s1: exit status 1", failedStep: "s1", output });
+  const tail = lines.filter((line) => /^\s+(…|│)/.test(line)).map((line) => line.trim());
+  assert.deepEqual(tail, ["… 3 earlier line(s)", ...Array.from({ length: 8 }, (_, i) => `│ line ${i + 4}`)]);
+});
+
+test("the summary of a completed run names 3 jobs its execution still has to run and counts the rest; a failed run's does not list them", () => {
+  const unfinished = ["a@dev.one", "b@dev.two", "c@dev.three", "d@dev.four", "e@dev.five"].map((id) => ({ id, status: "pending" as const }));
+  const summaryLines = (status: "completed" | "failed"): string[] => {
+    const lines: string[] = [];
+    const renderer = new TextRenderer({ verbose: false, palette: palette(false), writeLine: (line) => lines.push(line) });
+    renderer.handle({ type: "run-end", summary: { ...summary, status, executionStatus: "incomplete", unfinished } });
+    return lines.filter((line) => line.includes("still to run"));
+  };
+  assert.deepEqual(summaryLines("completed"), ["  ! execution e1 is incomplete, 5 jobs still to run: a@dev.one (pending), b@dev.two (pending), c@dev.three (pending), … 2 more"]);
+  assert.deepEqual(summaryLines("failed"), []);
+  unfinished.pop();
+  assert.match(summaryLines("completed")[0] ?? "", /4 jobs still to run: .*c@dev\.three \(pending\), … 1 more$/, "a fourth job is counted, not dropped");
+});

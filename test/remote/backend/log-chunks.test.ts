@@ -31,6 +31,7 @@ describe("where an append's bytes go (planAppend)", () => {
 
   it("extends a small last chunk, starts a new one past the limit, and splits a large append into bounded chunks", () => {
     assert.deepEqual(shape(planAppend({ start: 100 }, 150, bytes(10))), [["extend", 100, 10]]);
+    assert.deepEqual(shape(planAppend({ start: 100 }, 110, bytes(CHUNK_EXTEND_LIMIT - 10))), [["extend", 100, CHUNK_EXTEND_LIMIT - 10]], "up to the limit exactly");
     assert.deepEqual(shape(planAppend({ start: 100 }, 100 + CHUNK_EXTEND_LIMIT, bytes(1))), [["insert", 100 + CHUNK_EXTEND_LIMIT, 1]]);
     assert.deepEqual(shape(planAppend(undefined, 0, bytes(2 * CHUNK_MAX + 1))), [
       ["insert", 0, CHUNK_MAX],
@@ -184,6 +185,16 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual([noRun.status, noRun.body.error], [404, "Run not found"]);
       const other = await tokenFor(on.backend.store, "acme/other");
       assert.equal((await api(on.backend.url, other, "GET", `/v1/runs/${runId}/logs/a?offset=0`)).status, 404, "another namespace cannot read it");
+    });
+
+    maybe("an append answers followed: false until someone reads the run's logs from an offset, then true (runners flush faster)", async () => {
+      const runId = await create();
+      const followed = async (offset: number) => ((await (await post(runId, "a", `?append=true&offset=${offset}`, Buffer.from("x\n"))).json()) as { followed: unknown }).followed;
+      assert.equal(await followed(0), false, "nobody follows yet");
+      assert.equal((await getLog(runId, "a")).status, 200);
+      assert.equal(await followed(2), false, "a whole-log read is no follower's");
+      assert.equal((await getLog(runId, "b", "?offset=0")).status, 200);
+      assert.equal(await followed(4), true, "a ranged read of any of the run's jobs marks it followed");
     });
 
     maybe("a takeover deletes the job's chunks in the claim's transaction; the new attempt's log starts at 0 under the next attempt number", async () => {
