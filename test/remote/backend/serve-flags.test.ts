@@ -31,6 +31,8 @@ describe("orun backend serve: timing flags", () => {
       // A burst of 0 answers every request 429: a backend no runner can use.
       [["--rate-limit", "0/100"], /--rate-limit: expected BURST\/PER_SECOND \(e\.g\. 200\/100\), got "0\/100"/],
       [["--rate-limit", "200/0"], /--rate-limit: expected BURST\/PER_SECOND \(e\.g\. 200\/100\), got "200\/0"/],
+      [["--request-timeout", "500ms"], /--request-timeout 500ms: must be at least 1s/],
+      [["--max-connections", "0"], /--max-connections: expected at least 1 connection, got "0"/],
     ];
     const results = await Promise.all(cases.map(([args]) => runOrun(["backend", "serve", "--port", "0", "--database", db.url, ...args], { timeoutMs: 30_000 })));
     results.forEach((res, i) => {
