@@ -55,6 +55,7 @@ const MINIMUMS = {
   "--sweep-interval": { ms: 100, text: "100ms" },
   "--retention": { ms: 60_000, text: "1m" },
   "--retry-grace": { ms: 1_000, text: "1s" },
+  "--request-timeout": { ms: 1_000, text: "1s" },
 } as const;
 
 function durationFlag(value: string, flag: keyof typeof MINIMUMS, parse: (text: string, field: string) => number): number {
@@ -146,6 +147,8 @@ export function registerBackendCommands(program: Command): void {
     )
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
+    .option("--request-timeout <duration>", "longest a client may take to send a request, headers and body (its headers within 15s); a slower one gets 408 and loses its connection (at least 1s)", "60s")
+    .option("--max-connections <n>", "most client connections open at once; one more is closed as it arrives", "1024")
     .option(
       "--require-lease-secrets",
       `refuse claims that send no claimKey (v2 runners, orun runners from before lease secrets), and holders' heartbeats, results, releases and log writes for jobs held without a lease secret (env ${REQUIRE_LEASE_ENV}=true)`,
@@ -168,6 +171,8 @@ export function registerBackendCommands(program: Command): void {
         retryGraceMs: durationFlag(opts.retryGrace, "--retry-grace", parseDuration),
         evidenceRetentionMs: opts.evidenceRetention === undefined ? undefined : parseDuration(opts.evidenceRetention, "--evidence-retention"),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
+        requestTimeoutMs: durationFlag(opts.requestTimeout, "--request-timeout", parseDuration),
+        maxConnections: positiveInt(opts.maxConnections, "--max-connections"),
         requireLeaseSecrets: requireLeaseSecrets(opts.requireLeaseSecrets),
       };
       const { DEFAULT_EVIDENCE_RETENTION_MS } = await import("../../remote/backend/sweeper.js");
@@ -176,6 +181,7 @@ export function registerBackendCommands(program: Command): void {
         throw new OrunError(`--evidence-retention ${opts.evidenceRetention}: must be at least --retention (${opts.retention}), or the evidence of a deleted run would go with it`);
       }
       if (settings.maxLogBytes < 1) throw new OrunError(`--max-log-size: expected at least 1 byte, got "${opts.maxLogSize}"`);
+      if (settings.maxConnections < 1) throw new OrunError(`--max-connections: expected at least 1 connection, got "${opts.maxConnections}"`);
       const db = database(opts.database) ?? DEFAULT_DATABASE;
       // Serve makes a missing SQLite database (and its folders) rather than refuse it: a first start needs one. It says
       // so, so that a mistyped path is seen starting from nothing, not taken for the database that holds the runs.

@@ -30,9 +30,14 @@ export interface BackendOptions extends Partial<BackendSettings> {
   evidenceRetentionMs?: number;
   /**
    * Longest a client may take to send a whole request, headers and body (default 60 s: twice the runner's own
-   * request timeout). A slow-body client (slowloris) held its connection for Node's 5 minutes.
+   * request timeout; its headers within 15 s of it). A slow-body client (slowloris) held its connection for Node's 5 minutes.
    */
   requestTimeoutMs?: number;
+  /**
+   * Most connections open at once (default 1024); one more is closed as it arrives. Slow and idle clients are cut off
+   * by the timeouts, but until then each held a file descriptor, with no bound but the process's limit.
+   */
+  maxConnections?: number;
   /** Unexpected errors (500s, sweeper failures), and job results withheld from promotion evidence by their OIDC token's commit, go here; default stderr. */
   log?: (message: string) => void;
   /** The backend's clock (tests set one that is off from the test machine's); default the system's. */
@@ -81,6 +86,15 @@ export const DEFAULT_SETTINGS: BackendSettings = {
   maxJsonBytes: 16 * 1024 * 1024,
 };
 
+/** Longest a client may take to send a whole request (`serve --request-timeout`): twice the runner's own request timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Longest a client may take to send its request's headers (at most the request timeout). */
+const HEADERS_TIMEOUT_MS = 15_000;
+
+/** `serve --max-connections`: runners keep a connection or two each (a long-poll, an upload). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
 /** How long close() waits for requests being handled to end before the caller may close the store. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -106,9 +120,16 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
 
-  const requestTimeout = options.requestTimeoutMs ?? 60_000;
-  // Requests past their time get 408 and lose their connection; Node looks for them this often.
-  const timeouts = { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))) };
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Requests past their time get 408 and lose their connection; Node looks for them this often. Every client sends
+  // its headers at once: one that trickles them (slowloris) is cut off sooner than a slow body.
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(HEADERS_TIMEOUT_MS, requestTimeout) / 4))),
+    // orun's clients send a dozen headers; proxies add a few. Node's default is 2000.
+    maxHeadersCount: 100,
+  };
   // Requests being handled: close() lets them end (a long-poll ends when its connection closes) before the caller
   // closes the store, which they would otherwise read closed, each logging a stack trace.
   const inflight = new Set<Promise<void>>();
@@ -163,7 +184,9 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     { intervalMs: options.sweepIntervalMs ?? 15_000, retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS, evidenceRetentionMs: options.evidenceRetentionMs },
     (err) => log(`orun backend: sweep failed: ${err instanceof Error ? err.message : String(err)}`),
   );
+  // Longer than the 60 s idle timeout of common load balancers, so that they, not the backend, close idle connections.
   server.keepAliveTimeout = 65_000;
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
