@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AllowList } from "./auth/allow-list.js";
 import { authenticate } from "./auth/authenticate.js";
+import { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from "./auth/failure-limit.js";
 import { NamespaceDirectory } from "./auth/namespaces.js";
 import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
 import type { BackendContext, BackendSettings, RequestContext } from "./context.js";
@@ -24,6 +25,8 @@ export interface BackendOptions extends Partial<BackendSettings> {
   /** Repositories whose OIDC tokens are accepted; undefined accepts every repository. */
   allow?: AllowList;
   rateLimit?: RateLimitOptions;
+  /** Failed authentications allowed per client address (auth/failure-limit.ts); false: no limit. */
+  authFailureLimit?: RateLimitOptions | false;
   sweepIntervalMs?: number;
   retentionMs?: number;
   /** Kept promotion-gate evidence older than this is pruned (default 90 days; never less than retentionMs). */
@@ -119,6 +122,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const oidc = new OidcVerifier(options.oidc);
   const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const authFailures = options.authFailureLimit === false ? undefined : new AuthFailureLimiter(options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
 
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   // Requests past their time get 408 and lose their connection; Node looks for them this often. Every client sends
@@ -167,7 +171,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
       }
       checkText(key, params[key]);
     });
-    const caller = await authenticate(req, backend.store, oidc, namespaces, options.allow);
+    const caller = await authenticateLimited(req);
     const allowance = limiter.take(caller.namespace);
     if (!allowance.ok) {
       throw new HttpError(429, "RATE_LIMITED", "Rate limit exceeded", {
@@ -177,6 +181,23 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
       });
     }
     await handler({ req, res, url, params, caller, backend });
+  }
+
+  /** authenticate, counting its 401s against the client's address (a bad token never spends a namespace's tokens). */
+  async function authenticateLimited(req: http.IncomingMessage) {
+    const address = req.socket.remoteAddress ?? "";
+    const wait = authFailures?.refusal(address, req.headers.authorization);
+    if (wait !== undefined) {
+      throw new HttpError(429, "RATE_LIMITED", `Too many failed authentications from this address; retry after ${wait} s`, { "Retry-After": String(wait) });
+    }
+    try {
+      const caller = await authenticate(req, backend.store, oidc, namespaces, options.allow);
+      authFailures?.succeeded(req.headers.authorization);
+      return caller;
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) authFailures?.failed(address);
+      throw err;
+    }
   }
 
   const stopSweeper = startSweeper(
