@@ -76,6 +76,13 @@ function positiveInt(value: string, field: string): number {
   return n;
 }
 
+/** A token bucket flag, BURST/PER_SECOND: a burst of 0 (or a refill of 0) would refuse every request. */
+function bucketFlag(value: string, flag: string, example: string, alternatives = ""): { capacity: number; refillPerSecond: number } {
+  const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value);
+  if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`${flag}: expected BURST/PER_SECOND (e.g. ${example})${alternatives}, got "${value}"`);
+  return { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) };
+}
+
 function portNumber(value: string): number {
   const n = positiveInt(value, "--port");
   if (n > 65535) throw new OrunError(`--port: expected a port number from 0 to 65535, got "${value}"`);
@@ -147,6 +154,11 @@ export function registerBackendCommands(program: Command): void {
     )
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
+    .option(
+      "--auth-failure-limit <burst/perSecond|off>",
+      "failed authentications allowed per client address; past it a request is answered 429 before its token is checked, unless it carries a token accepted recently",
+      "100/10",
+    )
     .option("--request-timeout <duration>", "longest a client may take to send a request, headers and body (its headers within 15s); a slower one gets 408 and loses its connection (at least 1s)", "60s")
     .option("--max-connections <n>", "most client connections open at once; one more is closed as it arrives", "1024")
     .option(
@@ -159,8 +171,8 @@ export function registerBackendCommands(program: Command): void {
       const { parseDuration } = await import("../../remote/duration.js");
       const { parseAllowList, describeAllowList, namedEntries } = await import("../../remote/backend/auth/allow-list.js");
       const allow = parseAllowList(listSetting(opts.allowOwner, "ORUN_BACKEND_ALLOW_OWNERS"), listSetting(opts.allowRepo, "ORUN_BACKEND_ALLOW_REPOS"));
-      const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
-      if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
+      const rateLimit = bucketFlag(opts.rateLimit, "--rate-limit", "200/100");
+      const authFailureLimit = opts.authFailureLimit === "off" ? false : bucketFlag(opts.authFailureLimit, "--auth-failure-limit", "100/10", " or off");
       const port = portNumber(opts.port);
       if (!opts.host.trim()) throw new OrunError("--host: empty; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
       const issuer = issuerUrl(opts.oidcIssuer);
@@ -200,7 +212,8 @@ export function registerBackendCommands(program: Command): void {
           host: opts.host,
           oidc: { issuer, audience: opts.oidcAudience },
           allow,
-          rateLimit: { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) },
+          rateLimit,
+          authFailureLimit,
           ...settings,
         });
       } catch (err) {
