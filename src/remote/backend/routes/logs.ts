@@ -71,6 +71,7 @@ function refusal(ctx: RequestContext, outcome: LogWriteResult, write: LogWrite):
     const owner = outcome.status !== "pending" && outcome.runnerId ? ` on ${outcome.runnerId}` : "";
     return new HttpError(409, "CONFLICT", `Job ${jobId} is not running on runner ${runnerId} (${outcome.status}${owner}): its log belongs to the current attempt`);
   }
+  if ("neverRan" in outcome) return new HttpError(409, "CONFLICT", `Job ${jobId} was ${outcome.status} before any runner claimed it: it ran nothing, so it takes no log`);
   if ("conflict" in outcome) return new HttpError(409, "CONFLICT", `Log of ${jobId} has ${outcome.bytes} bytes, append expected offset ${offset}`);
   return new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${jobId} would exceed the ${maxBytes}-byte cap`);
 }
