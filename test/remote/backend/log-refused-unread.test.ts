@@ -11,12 +11,14 @@ import { api, backendOnStore, enc, planOf, sql, type StoreKind } from "../helper
 const DECLARED = 10 * 1024 * 1024;
 const SENT = 64 * 1024;
 
-/** POSTs `path` declaring a DECLARED-byte body, sends SENT bytes of it and no more, and returns the answer. */
-function partialUpload(baseUrl: string, token: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: { error?: string; code?: string } }> {
+type Answer = { status: number; body: { error?: string; code?: string } };
+
+/** POSTs `path` declaring a `declared`-byte body, sends `sent` bytes of it and no more, and returns the answer. */
+function partialUpload(baseUrl: string, token: string, path: string, headers: Record<string, string> = {}, declared = DECLARED, sent = SENT): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${baseUrl}${path}`, {
       method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/plain", "Content-Length": String(DECLARED), ...headers },
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/plain", "Content-Length": String(declared), ...headers },
     });
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
@@ -30,9 +32,13 @@ function partialUpload(baseUrl: string, token: string, path: string, headers: Re
     });
     // The connection closing under the unsent body is expected once the answer is in.
     req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
-    req.write(Buffer.alloc(SENT, 0x61));
+    req.write(Buffer.alloc(sent, 0x61));
+    pending.set(path, () => req.end(Buffer.alloc(declared - sent, 0x61)));
   });
 }
+
+/** Sends the rest of the body of the partial upload to `path`. */
+const pending = new Map<string, () => void>();
 
 for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   describe(`a refused log upload on ${kind}`, () => {
@@ -78,6 +84,35 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const ok = await api(on.backend.url, on.token, "POST", `/v1/runs/${runId}/logs/${b}?append=true&offset=0&runnerId=rB`, "mine\n", { "X-Orun-Lease": lease });
       assert.equal(ok.status, 200, ok.text);
       assert.equal((await call("GET", `/v1/runs/${runId}/logs/${b}`)).text, "mine\n");
+    });
+  });
+
+  describe(`log bodies received at once on ${kind}`, () => {
+    // Room for two 1000-byte bodies at a time.
+    const on = backendOnStore(kind, { requestTimeoutMs: 10_000, maxLogBytes: 1000, maxBufferedLogBytes: 2000 } as object, "acme/budget");
+
+    it("past the budget an upload is a 503 before its body is read; the others are stored, and room comes back", async (t) => {
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
+      const runId = `budget-${Date.now()}`;
+      const jobs = ["a", "b", "c", "d"];
+      assert.equal((await call("POST", "/v1/runs", { plan: planOf(Object.fromEntries(jobs.map((j) => [j, []]))), runId })).status, 201);
+      for (const job of jobs) assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${job}/claim`, { runnerId: `r${job}` })).body.claimed, true);
+      const path = (job: string) => `/v1/runs/${runId}/logs/${job}?append=true&offset=0&runnerId=r${job}`;
+      // Three bodies of 1000 bytes, 10 sent of each: whichever is third to be let in finds the budget taken.
+      const answers = ["a", "b", "c"].map((job) => partialUpload(on.backend.url, on.token, path(job), {}, 1000, 10).then((answer) => ({ job, answer })));
+      const first = await Promise.race(answers);
+      assert.deepEqual([first.answer.status, first.answer.body.code], [503, "UNAVAILABLE"], JSON.stringify(first.answer.body));
+      assert.match(String(first.answer.body.error), /^Too many log bytes being received at once \(\d+ of 2000\); retry shortly$/);
+      for (const job of ["a", "b", "c"].filter((j) => j !== first.job)) pending.get(path(job))!();
+      for (const { job, answer } of await Promise.all(answers)) {
+        if (job !== first.job) assert.equal(answer.status, 200, `${job}: ${JSON.stringify(answer.body)}`);
+      }
+      const refusedLog = await sql<{ log_bytes: number | string }>(on.db!.url, "SELECT log_bytes FROM jobs WHERE run_id = $1 AND job_id = $2", [runId, first.job]);
+      assert.equal(Number(refusedLog[0]!.log_bytes), 0, "the refused upload wrote nothing");
+      // The budget is free again.
+      assert.equal((await call("POST", path("d"), "x".repeat(1000))).status, 200);
+      assert.equal((await call("POST", path(first.job), "y".repeat(1000))).status, 200);
     });
   });
 }
