@@ -112,6 +112,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     longPollRecheckMs: options.longPollRecheckMs ?? (options.store.kind === "postgres" ? 1_000 : DEFAULT_SETTINGS.longPollRecheckMs),
     maxLogBytes: options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
+    maxBufferedLogBytes: options.maxBufferedLogBytes ?? 16 * (options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes),
     activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),
     retryGraceMs: options.retryGraceMs ?? DEFAULT_RETRY_GRACE_MS,
     requireLeaseSecrets: options.requireLeaseSecrets === true,

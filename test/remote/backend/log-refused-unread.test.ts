@@ -89,7 +89,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
 
   describe(`log bodies received at once on ${kind}`, () => {
     // Room for two 1000-byte bodies at a time.
-    const on = backendOnStore(kind, { requestTimeoutMs: 10_000, maxLogBytes: 1000, maxBufferedLogBytes: 2000 } as object, "acme/budget");
+    const on = backendOnStore(kind, { requestTimeoutMs: 10_000, maxLogBytes: 1000, maxBufferedLogBytes: 2000 }, "acme/budget");
 
     it("past the budget an upload is a 503 before its body is read; the others are stored, and room comes back", async (t) => {
       if (!on.db) return t.skip("PostgreSQL unavailable");

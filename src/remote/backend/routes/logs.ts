@@ -40,8 +40,14 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   const requireLease = ctx.backend.settings.requireLeaseSecrets === true;
   const write: LogWrite = { mode, maxBytes: maxLogBytes, offset, runnerId, requireLease, ...lease };
   await refuseBeforeBody(ctx, write);
-  const content = await readBody(ctx.req, maxLogBytes);
-  const outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, write);
+  const release = reserveBody(ctx);
+  let outcome: LogWriteResult;
+  try {
+    const content = await readBody(ctx.req, maxLogBytes);
+    outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, write);
+  } finally {
+    release();
+  }
   if (!("bytes" in outcome) || "tooLarge" in outcome || "conflict" in outcome) throw refusal(ctx, outcome, write);
   sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx, outcome.followedAt), maxBytes: maxLogBytes });
 }
@@ -58,6 +64,22 @@ async function refuseBeforeBody(ctx: RequestContext, write: LogWrite): Promise<v
   if (planned.write) return;
   const err = refusal(ctx, planned.result, write);
   throw new HttpError(err.status, err.code, err.message, { ...err.headers, Connection: "close" });
+}
+
+/**
+ * Counts the body against the bytes all uploads may hold at once (its declared size; the cap when it declares none),
+ * or refuses it (503, which runners retry) before it is read. One body always fits, whatever the budget.
+ */
+function reserveBody(ctx: RequestContext): () => void {
+  const { maxLogBytes, maxBufferedLogBytes = Infinity } = ctx.backend.settings;
+  const declared = Number(ctx.req.headers["content-length"] ?? NaN);
+  const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxLogBytes) : maxLogBytes;
+  const receiving = (ctx.backend.logBytesReceiving ??= { bytes: 0 });
+  if (receiving.bytes > 0 && receiving.bytes + bytes > maxBufferedLogBytes) {
+    throw new HttpError(503, "UNAVAILABLE", `Too many log bytes being received at once (${receiving.bytes} of ${maxBufferedLogBytes}); retry shortly`, { "Retry-After": "1", Connection: "close" });
+  }
+  receiving.bytes += bytes;
+  return () => void (receiving.bytes -= bytes);
 }
 
 /** The answer to a write the store did not make. */
