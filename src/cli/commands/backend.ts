@@ -55,6 +55,7 @@ const MINIMUMS = {
   "--sweep-interval": { ms: 100, text: "100ms" },
   "--retention": { ms: 60_000, text: "1m" },
   "--retry-grace": { ms: 1_000, text: "1s" },
+  "--request-timeout": { ms: 1_000, text: "1s" },
 } as const;
 
 function durationFlag(value: string, flag: keyof typeof MINIMUMS, parse: (text: string, field: string) => number): number {
@@ -73,6 +74,13 @@ function positiveInt(value: string, field: string): number {
   const n = digitsOnly(value);
   if (n === undefined) throw new OrunError(`${field}: expected a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** A token bucket flag, BURST/PER_SECOND: a burst of 0 (or a refill of 0) would refuse every request. */
+function bucketFlag(value: string, flag: string, example: string, alternatives = ""): { capacity: number; refillPerSecond: number } {
+  const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(value);
+  if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`${flag}: expected BURST/PER_SECOND (e.g. ${example})${alternatives}, got "${value}"`);
+  return { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) };
 }
 
 function portNumber(value: string): number {
@@ -147,6 +155,13 @@ export function registerBackendCommands(program: Command): void {
     .option("--max-log-size <bytes>", "cap on one job's stored log", String(10 * 1024 * 1024))
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
     .option(
+      "--auth-failure-limit <burst/perSecond|off>",
+      "failed authentications allowed per client address; past it a request is answered 429 before its token is checked, unless it carries a token accepted recently",
+      "100/10",
+    )
+    .option("--request-timeout <duration>", "longest a client may take to send a request, headers and body (its headers within 15s); a slower one gets 408 and loses its connection (at least 1s)", "60s")
+    .option("--max-connections <n>", "most client connections open at once; one more is closed as it arrives", "1024")
+    .option(
       "--require-lease-secrets",
       `refuse claims that send no claimKey (v2 runners, orun runners from before lease secrets), and holders' heartbeats, results, releases and log writes for jobs held without a lease secret (env ${REQUIRE_LEASE_ENV}=true)`,
     )
@@ -156,8 +171,8 @@ export function registerBackendCommands(program: Command): void {
       const { parseDuration } = await import("../../remote/duration.js");
       const { parseAllowList, describeAllowList, namedEntries } = await import("../../remote/backend/auth/allow-list.js");
       const allow = parseAllowList(listSetting(opts.allowOwner, "ORUN_BACKEND_ALLOW_OWNERS"), listSetting(opts.allowRepo, "ORUN_BACKEND_ALLOW_REPOS"));
-      const rate = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(opts.rateLimit);
-      if (!rate || Number(rate[1]) < 1 || Number(rate[2]) <= 0) throw new OrunError(`--rate-limit: expected BURST/PER_SECOND (e.g. 200/100), got "${opts.rateLimit}"`);
+      const rateLimit = bucketFlag(opts.rateLimit, "--rate-limit", "200/100");
+      const authFailureLimit = opts.authFailureLimit === "off" ? false : bucketFlag(opts.authFailureLimit, "--auth-failure-limit", "100/10", " or off");
       const port = portNumber(opts.port);
       if (!opts.host.trim()) throw new OrunError("--host: empty; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
       const issuer = issuerUrl(opts.oidcIssuer);
@@ -168,6 +183,8 @@ export function registerBackendCommands(program: Command): void {
         retryGraceMs: durationFlag(opts.retryGrace, "--retry-grace", parseDuration),
         evidenceRetentionMs: opts.evidenceRetention === undefined ? undefined : parseDuration(opts.evidenceRetention, "--evidence-retention"),
         maxLogBytes: positiveInt(opts.maxLogSize, "--max-log-size"),
+        requestTimeoutMs: durationFlag(opts.requestTimeout, "--request-timeout", parseDuration),
+        maxConnections: positiveInt(opts.maxConnections, "--max-connections"),
         requireLeaseSecrets: requireLeaseSecrets(opts.requireLeaseSecrets),
       };
       const { DEFAULT_EVIDENCE_RETENTION_MS } = await import("../../remote/backend/sweeper.js");
@@ -176,6 +193,7 @@ export function registerBackendCommands(program: Command): void {
         throw new OrunError(`--evidence-retention ${opts.evidenceRetention}: must be at least --retention (${opts.retention}), or the evidence of a deleted run would go with it`);
       }
       if (settings.maxLogBytes < 1) throw new OrunError(`--max-log-size: expected at least 1 byte, got "${opts.maxLogSize}"`);
+      if (settings.maxConnections < 1) throw new OrunError(`--max-connections: expected at least 1 connection, got "${opts.maxConnections}"`);
       const db = database(opts.database) ?? DEFAULT_DATABASE;
       // Serve makes a missing SQLite database (and its folders) rather than refuse it: a first start needs one. It says
       // so, so that a mistyped path is seen starting from nothing, not taken for the database that holds the runs.
@@ -194,7 +212,8 @@ export function registerBackendCommands(program: Command): void {
           host: opts.host,
           oidc: { issuer, audience: opts.oidcAudience },
           allow,
-          rateLimit: { capacity: Number(rate[1]), refillPerSecond: Number(rate[2]) },
+          rateLimit,
+          authFailureLimit,
           ...settings,
         });
       } catch (err) {

@@ -33,6 +33,11 @@ export interface BackendSettings {
   /** Cap on JSON request bodies (plans). */
   maxJsonBytes: number;
   /**
+   * Most log bytes all uploads in progress may hold at once (default 16 × maxLogBytes): one more is a 503 before its
+   * body is read. Each upload holds its body whole until it is written.
+   */
+  maxBufferedLogBytes?: number;
+  /**
    * A runner's claims and long-polls mark its run in use (retention keeps it) at most this often
    * (default 30 s; a quarter of the retention when that is shorter).
    */
@@ -58,6 +63,8 @@ export interface BackendContext {
    * replica answers alike.
    */
   followMarkedAt?: Map<string, number>;
+  /** Log bytes the uploads in progress hold or may still receive (their declared sizes), against maxBufferedLogBytes. */
+  logBytesReceiving?: { bytes: number };
 }
 
 export interface RequestContext {

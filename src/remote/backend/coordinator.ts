@@ -181,6 +181,8 @@ export function initialJobs(plan: BackendPlan): JobRecord[] {
   // Each job's shape is checked as the DAG module reaches it, so the first problem in plan order is the one reported.
   const index = indexNodes(plan.jobs, (job, i) => {
     if (!job || typeof job.jobId !== "string" || job.jobId.trim() === "") throw new CoordinatorError(400, `plan.jobs[${i}].jobId must be a non-empty string`);
+    // PlanJob.component is text (the CLI's plan schema too); v2 plans may leave it out, stored as "".
+    if (job.component !== undefined && typeof job.component !== "string") throw new CoordinatorError(400, `plan.jobs[${i}].component must be a string`);
     return job.jobId;
   });
   if ("duplicate" in index) throw new CoordinatorError(400, `Duplicate jobId: ${index.duplicate.id}`);

@@ -20,15 +20,42 @@ export class RateLimiter {
 
   /** Spends one token; returns the seconds to wait when none is left. */
   take(key: string, now = (this.options.now ?? Date.now)()): { ok: true; remaining: number } | { ok: false; retryAfterS: number } {
+    const bucket = this.refill(key, now);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { ok: true, remaining: Math.floor(bucket.tokens) };
+    }
+    return { ok: false, retryAfterS: this.wait(bucket) };
+  }
+
+  /** The seconds to wait for a token, without spending one; undefined when one is left. */
+  peek(key: string, now = (this.options.now ?? Date.now)()): number | undefined {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return undefined;
+    const tokens = Math.min(this.options.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.options.refillPerSecond);
+    return tokens >= 1 ? undefined : this.wait({ tokens });
+  }
+
+  /** How many keys have a bucket; a full bucket is as good as none (forget), so callers with many keys can drop those. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** Drops the buckets that have refilled: keyed by something callers choose (a client address), they would pile up. */
+  forgetFull(now = (this.options.now ?? Date.now)()): void {
+    for (const key of this.buckets.keys()) if (this.refill(key, now).tokens >= this.options.capacity) this.buckets.delete(key);
+  }
+
+  private refill(key: string, now: number): { tokens: number; at: number } {
     const { capacity, refillPerSecond } = this.options;
     const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * refillPerSecond);
     bucket.at = now;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true, remaining: Math.floor(bucket.tokens) };
-    }
-    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerSecond)) };
+    return bucket;
+  }
+
+  private wait(bucket: { tokens: number }): number {
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.options.refillPerSecond));
   }
 }

@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AllowList } from "./auth/allow-list.js";
 import { authenticate } from "./auth/authenticate.js";
+import { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from "./auth/failure-limit.js";
 import { NamespaceDirectory } from "./auth/namespaces.js";
 import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
 import type { BackendContext, BackendSettings, RequestContext } from "./context.js";
@@ -24,15 +25,22 @@ export interface BackendOptions extends Partial<BackendSettings> {
   /** Repositories whose OIDC tokens are accepted; undefined accepts every repository. */
   allow?: AllowList;
   rateLimit?: RateLimitOptions;
+  /** Failed authentications allowed per client address (auth/failure-limit.ts); false: no limit. */
+  authFailureLimit?: RateLimitOptions | false;
   sweepIntervalMs?: number;
   retentionMs?: number;
   /** Kept promotion-gate evidence older than this is pruned (default 90 days; never less than retentionMs). */
   evidenceRetentionMs?: number;
   /**
    * Longest a client may take to send a whole request, headers and body (default 60 s: twice the runner's own
-   * request timeout). A slow-body client (slowloris) held its connection for Node's 5 minutes.
+   * request timeout; its headers within 15 s of it). A slow-body client (slowloris) held its connection for Node's 5 minutes.
    */
   requestTimeoutMs?: number;
+  /**
+   * Most connections open at once (default 1024); one more is closed as it arrives. Slow and idle clients are cut off
+   * by the timeouts, but until then each held a file descriptor, with no bound but the process's limit.
+   */
+  maxConnections?: number;
   /** Unexpected errors (500s, sweeper failures), and job results withheld from promotion evidence by their OIDC token's commit, go here; default stderr. */
   log?: (message: string) => void;
   /** The backend's clock (tests set one that is off from the test machine's); default the system's. */
@@ -81,6 +89,15 @@ export const DEFAULT_SETTINGS: BackendSettings = {
   maxJsonBytes: 16 * 1024 * 1024,
 };
 
+/** Longest a client may take to send a whole request (`serve --request-timeout`): twice the runner's own request timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Longest a client may take to send its request's headers (at most the request timeout). */
+const HEADERS_TIMEOUT_MS = 15_000;
+
+/** `serve --max-connections`: runners keep a connection or two each (a long-poll, an upload). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
 /** How long close() waits for requests being handled to end before the caller may close the store. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -95,6 +112,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     longPollRecheckMs: options.longPollRecheckMs ?? (options.store.kind === "postgres" ? 1_000 : DEFAULT_SETTINGS.longPollRecheckMs),
     maxLogBytes: options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes,
     maxJsonBytes: options.maxJsonBytes ?? DEFAULT_SETTINGS.maxJsonBytes,
+    maxBufferedLogBytes: options.maxBufferedLogBytes ?? 16 * (options.maxLogBytes ?? DEFAULT_SETTINGS.maxLogBytes),
     activityEveryMs: options.activityEveryMs ?? Math.max(10, Math.min(30_000, Math.floor((options.retentionMs ?? DEFAULT_RETENTION_MS) / 4))),
     retryGraceMs: options.retryGraceMs ?? DEFAULT_RETRY_GRACE_MS,
     requireLeaseSecrets: options.requireLeaseSecrets === true,
@@ -105,10 +123,18 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const oidc = new OidcVerifier(options.oidc);
   const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const authFailures = options.authFailureLimit === false ? undefined : new AuthFailureLimiter(options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
 
-  const requestTimeout = options.requestTimeoutMs ?? 60_000;
-  // Requests past their time get 408 and lose their connection; Node looks for them this often.
-  const timeouts = { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout), connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))) };
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Requests past their time get 408 and lose their connection; Node looks for them this often. Every client sends
+  // its headers at once: one that trickles them (slowloris) is cut off sooner than a slow body.
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(HEADERS_TIMEOUT_MS, requestTimeout) / 4))),
+    // orun's clients send a dozen headers; proxies add a few. Node's default is 2000.
+    maxHeadersCount: 100,
+  };
   // Requests being handled: close() lets them end (a long-poll ends when its connection closes) before the caller
   // closes the store, which they would otherwise read closed, each logging a stack trace.
   const inflight = new Set<Promise<void>>();
@@ -146,7 +172,7 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
       }
       checkText(key, params[key]);
     });
-    const caller = await authenticate(req, backend.store, oidc, namespaces, options.allow);
+    const caller = await authenticateLimited(req);
     const allowance = limiter.take(caller.namespace);
     if (!allowance.ok) {
       throw new HttpError(429, "RATE_LIMITED", "Rate limit exceeded", {
@@ -158,12 +184,31 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     await handler({ req, res, url, params, caller, backend });
   }
 
+  /** authenticate, counting its 401s against the client's address (a bad token never spends a namespace's tokens). */
+  async function authenticateLimited(req: http.IncomingMessage) {
+    const address = req.socket.remoteAddress ?? "";
+    const wait = authFailures?.refusal(address, req.headers.authorization);
+    if (wait !== undefined) {
+      throw new HttpError(429, "RATE_LIMITED", `Too many failed authentications from this address; retry after ${wait} s`, { "Retry-After": String(wait) });
+    }
+    try {
+      const caller = await authenticate(req, backend.store, oidc, namespaces, options.allow);
+      authFailures?.succeeded(req.headers.authorization);
+      return caller;
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) authFailures?.failed(address);
+      throw err;
+    }
+  }
+
   const stopSweeper = startSweeper(
     backend,
     { intervalMs: options.sweepIntervalMs ?? 15_000, retentionMs: options.retentionMs ?? DEFAULT_RETENTION_MS, evidenceRetentionMs: options.evidenceRetentionMs },
     (err) => log(`orun backend: sweep failed: ${err instanceof Error ? err.message : String(err)}`),
   );
+  // Longer than the 60 s idle timeout of common load balancers, so that they, not the backend, close idle connections.
   server.keepAliveTimeout = 65_000;
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());

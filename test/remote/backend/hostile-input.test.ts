@@ -5,7 +5,7 @@
 // run it aimed at keeps working.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { api, backendOnStore, enc, planOf, type StoreKind } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, sql, type StoreKind } from "../helpers.js";
 
 const NUL = "\u0000";
 
@@ -89,6 +89,22 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const claim = await fetch(`${on.backend.url}/v1/runs/${runId}/jobs/${enc("a@dev.x")}/claim`, { method: "POST", headers: { Authorization: `Bearer ${on.token}`, "Content-Type": "application/json" }, body: '{"runnerId":"r\\ud800"}' });
       assert.equal(claim.status, 400);
       assert.match(await claim.text(), /runnerId/);
+    });
+
+    maybe("a plan job's component that is not a string is a 400 naming it, and no run is stored", async () => {
+      // The CLI's plan schema and the protocol (PlanJob.component: string) both want text; a number was stored as "".
+      for (const [i, component] of [5, true, { name: "c" }, ["c"]].entries()) {
+        const runId = `component-${i}-${Date.now()}`;
+        const res = await call("POST", "/v1/runs", { runId, plan: { checksum: "abc", jobs: [{ jobId: "a", component: "ok" }, { jobId: "b", component }] } });
+        assert.equal(res.status, 400, `${JSON.stringify(component)}: ${res.text}`);
+        assert.equal(res.body.code, "INVALID_REQUEST");
+        assert.match(String(res.body.error), /plan\.jobs\[1\]\.component must be a string/);
+        const stored = await sql<{ n: number | string }>(on.db!.url, "SELECT count(*) AS n FROM runs WHERE run_id = $1", [runId]);
+        const jobs = await sql<{ n: number | string }>(on.db!.url, "SELECT count(*) AS n FROM jobs WHERE run_id = $1", [runId]);
+        assert.deepEqual([Number(stored[0].n), Number(jobs[0].n)], [0, 0], "nothing stored");
+      }
+      // A job without a component stays accepted (v2 plans may leave it out).
+      assert.equal((await call("POST", "/v1/runs", { runId: `component-none-${Date.now()}`, plan: { checksum: "abc", jobs: [{ jobId: "a" }] } })).status, 201);
     });
   });
 }

@@ -152,6 +152,28 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.equal(await logOf(runId, "c"), "real\n");
     });
 
+    maybe("a job skipped before any runner claimed it takes no log: it ran nothing (409, nothing stored)", async () => {
+      const runId = await create({ a: [], b: ["a"] });
+      assert.equal((await claim(runId, "a", "r1"))?.claimed, true);
+      assert.equal((await call("POST", `/v1/runs/${runId}/jobs/a/update`, { runnerId: "r1", status: "failed", error: "step s: exit 1" })).status, 200);
+      const stored = async () => ({
+        chunks: await sql(on.db!.url, "SELECT job_id, byte_offset FROM log_chunks WHERE namespace = $1 AND run_id = $2 AND job_id = 'b'", [ns, runId]),
+        job: await sql(on.db!.url, "SELECT status, runner_id, log_bytes, attempts FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = 'b'", [ns, runId]),
+      });
+      const before = await stored();
+      assert.equal((before.job[0] as { status: string }).status, "skipped");
+      // v2's replace (no runner named), and an append naming no runner.
+      for (const query of ["", "?append=true&offset=0"]) {
+        const res = await call("POST", `/v1/runs/${runId}/logs/b${query}`, "=== s1 ===\nFORGED OUTPUT\n");
+        assert.deepEqual([res.status, res.body.code], [409, "CONFLICT"], res.text);
+        assert.equal(res.body.error, "Job b was skipped before any runner claimed it: it ran nothing, so it takes no log");
+      }
+      assert.deepEqual(await stored(), before, "no log chunk written, the job row unchanged");
+      assert.equal(await logOf(runId, "b"), undefined);
+      // A job that ran (claimed once) still takes v2's upload naming no runner, after its end too.
+      assert.equal((await call("POST", `/v1/runs/${runId}/logs/a`, "failed output\n")).status, 200);
+    });
+
     maybe("an unknown run or job is 404 whether or not the writer names itself", async () => {
       const runId = await create({ a: [] });
       for (const query of ["", "?append=true&offset=0&runnerId=r1"]) {

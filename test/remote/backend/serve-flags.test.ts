@@ -31,6 +31,9 @@ describe("orun backend serve: timing flags", () => {
       // A burst of 0 answers every request 429: a backend no runner can use.
       [["--rate-limit", "0/100"], /--rate-limit: expected BURST\/PER_SECOND \(e\.g\. 200\/100\), got "0\/100"/],
       [["--rate-limit", "200/0"], /--rate-limit: expected BURST\/PER_SECOND \(e\.g\. 200\/100\), got "200\/0"/],
+      [["--auth-failure-limit", "0/10"], /--auth-failure-limit: expected BURST\/PER_SECOND \(e\.g\. 100\/10\) or off, got "0\/10"/],
+      [["--request-timeout", "500ms"], /--request-timeout 500ms: must be at least 1s/],
+      [["--max-connections", "0"], /--max-connections: expected at least 1 connection, got "0"/],
     ];
     const results = await Promise.all(cases.map(([args]) => runOrun(["backend", "serve", "--port", "0", "--database", db.url, ...args], { timeoutMs: 30_000 })));
     results.forEach((res, i) => {
@@ -39,6 +42,17 @@ describe("orun backend serve: timing flags", () => {
       assert.match(res.stderr, message);
       assert.doesNotMatch(res.stdout, /listening/);
     });
+  });
+
+  it("--auth-failure-limit off answers every bad token 401, however many", async () => {
+    const server = await startBackendProcess(db.url, ["--auth-failure-limit", "off", "--rate-limit", "1/1"]);
+    try {
+      const statuses = [];
+      for (let i = 0; i < 120; i++) statuses.push((await fetch(`${server.url}/v1/runs/r`, { headers: { Authorization: `Bearer orun_bad${i}` } })).status);
+      assert.deepEqual([...new Set(statuses)], [401]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("a --retention longer than the default evidence retention raises it instead of refusing to start", async () => {
@@ -51,7 +65,7 @@ describe("orun backend serve: timing flags", () => {
   });
 
   it("starts with the minimums themselves", async () => {
-    const server = await startBackendProcess(db.url, ["--lease-timeout", "5s", "--sweep-interval", "100ms", "--retention", "1m"]);
+    const server = await startBackendProcess(db.url, ["--lease-timeout", "5s", "--sweep-interval", "100ms", "--retention", "1m", "--request-timeout", "1s", "--max-connections", "1"]);
     try {
       assert.equal((await fetch(`${server.url}/`)).status, 200);
     } finally {

@@ -9,6 +9,7 @@ import { logKey } from "../views.js";
 import { LOG_ATTEMPT_HEADER, LOG_SIZE_HEADER } from "../../protocol.js";
 import { leaseRefusal, unleasedRefusal } from "../coordinator.js";
 import { leaseOf } from "./jobs.js";
+import { planLogWrite, type LogWrite, type LogWriteResult } from "../store/types.js";
 
 /** `?offset=`: absent → undefined; otherwise a non-negative integer (400 if not). */
 function offsetParam(ctx: RequestContext): number | undefined {
@@ -21,8 +22,10 @@ function offsetParam(ctx: RequestContext): number | undefined {
 
 /**
  * With `?runnerId=` (what orun runners send) the job must still be that runner's: a runner whose
- * lease was handed on cannot write into the new attempt's log. The body is read first and the
- * store checks ownership inside the write's transaction, so a takeover that lands while a slow
+ * lease was handed on cannot write into the new attempt's log. A write the job's state refuses already
+ * (no such run or job, another runner's job, a leased job without its secret) is refused before its body
+ * is read, so a caller cannot make the backend hold up to the log cap per request it knows will fail.
+ * The store checks ownership again inside the write's transaction, so a takeover that lands while a slow
  * body is still arriving refuses the write instead of letting it into the new attempt's log.
  */
 export async function uploadLog(ctx: RequestContext): Promise<void> {
@@ -31,22 +34,68 @@ export async function uploadLog(ctx: RequestContext): Promise<void> {
   const offset = offsetParam(ctx);
   const named = ctx.url.searchParams.get("runnerId");
   const runnerId = named === null ? undefined : checkId("runnerId", named);
-  const content = await readBody(ctx.req, maxLogBytes);
   const { namespace } = ctx.caller;
   const { runId, jobId } = ctx.params;
   const lease = leaseOf(ctx, "lease");
   const requireLease = ctx.backend.settings.requireLeaseSecrets === true;
-  const outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, { mode, maxBytes: maxLogBytes, offset, runnerId, requireLease, ...lease });
-  if ("notFound" in outcome) throw notFound(outcome.notFound === "run" ? "Run not found" : "Job not found");
-  if ("leaseRequired" in outcome) throw new HttpError(403, "LEASE_REFUSED", unleasedRefusal(jobId, runnerId ?? "(none named)", "log write"));
-  if ("leaseRefused" in outcome) throw new HttpError(403, "LEASE_REFUSED", leaseRefusal(jobId, runnerId ?? "(none named)", lease.lease, "log write"));
+  const write: LogWrite = { mode, maxBytes: maxLogBytes, offset, runnerId, requireLease, ...lease };
+  await refuseBeforeBody(ctx, write);
+  const release = reserveBody(ctx);
+  let outcome: LogWriteResult;
+  try {
+    const content = await readBody(ctx.req, maxLogBytes);
+    outcome = await ctx.backend.store.writeLog(namespace, runId, jobId, content, write);
+  } finally {
+    release();
+  }
+  if (!("bytes" in outcome) || "tooLarge" in outcome || "conflict" in outcome) throw refusal(ctx, outcome, write);
+  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx, outcome.followedAt), maxBytes: maxLogBytes });
+}
+
+/**
+ * Refuses the write from the job's current state (one read, no lock) when it is not the caller's to make. The
+ * answer closes the connection: the client need not send, nor the server drain, a body nobody will read.
+ */
+async function refuseBeforeBody(ctx: RequestContext, write: LogWrite): Promise<void> {
+  const { runId, jobId } = ctx.params;
+  const state = await ctx.backend.store.getRun(ctx.caller.namespace, runId, { jobIds: [jobId] });
+  // Ownership only (an empty replace): the offset and the cap are judged against the log as the write finds it.
+  const planned = state ? planLogWrite(state.jobs.find((job) => job.jobId === jobId), 0, { ...write, mode: "replace", offset: undefined }) : { write: false as const, result: { notFound: "run" as const } };
+  if (planned.write) return;
+  const err = refusal(ctx, planned.result, write);
+  throw new HttpError(err.status, err.code, err.message, { ...err.headers, Connection: "close" });
+}
+
+/**
+ * Counts the body against the bytes all uploads may hold at once (its declared size; the cap when it declares none),
+ * or refuses it (503, which runners retry) before it is read. One body always fits, whatever the budget.
+ */
+function reserveBody(ctx: RequestContext): () => void {
+  const { maxLogBytes, maxBufferedLogBytes = Infinity } = ctx.backend.settings;
+  const declared = Number(ctx.req.headers["content-length"] ?? NaN);
+  const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxLogBytes) : maxLogBytes;
+  const receiving = (ctx.backend.logBytesReceiving ??= { bytes: 0 });
+  if (receiving.bytes > 0 && receiving.bytes + bytes > maxBufferedLogBytes) {
+    throw new HttpError(503, "UNAVAILABLE", `Too many log bytes being received at once (${receiving.bytes} of ${maxBufferedLogBytes}); retry shortly`, { "Retry-After": "1", Connection: "close" });
+  }
+  receiving.bytes += bytes;
+  return () => void (receiving.bytes -= bytes);
+}
+
+/** The answer to a write the store did not make. */
+function refusal(ctx: RequestContext, outcome: LogWriteResult, write: LogWrite): HttpError {
+  const { jobId } = ctx.params;
+  const { runnerId, lease, offset, maxBytes } = write;
+  if ("notFound" in outcome) return notFound(outcome.notFound === "run" ? "Run not found" : "Job not found");
+  if ("leaseRequired" in outcome) return new HttpError(403, "LEASE_REFUSED", unleasedRefusal(jobId, runnerId ?? "(none named)", "log write"));
+  if ("leaseRefused" in outcome) return new HttpError(403, "LEASE_REFUSED", leaseRefusal(jobId, runnerId ?? "(none named)", lease, "log write"));
   if ("notHeld" in outcome) {
     const owner = outcome.status !== "pending" && outcome.runnerId ? ` on ${outcome.runnerId}` : "";
-    throw new HttpError(409, "CONFLICT", `Job ${jobId} is not running on runner ${runnerId} (${outcome.status}${owner}): its log belongs to the current attempt`);
+    return new HttpError(409, "CONFLICT", `Job ${jobId} is not running on runner ${runnerId} (${outcome.status}${owner}): its log belongs to the current attempt`);
   }
-  if ("conflict" in outcome) throw new HttpError(409, "CONFLICT", `Log of ${jobId} has ${outcome.bytes} bytes, append expected offset ${offset}`);
-  if ("tooLarge" in outcome) throw new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${jobId} would exceed the ${maxLogBytes}-byte cap`);
-  sendJson(ctx.res, 200, { ok: true, logRef: logKey(namespace, runId, jobId), bytes: outcome.bytes, followed: isFollowed(ctx, outcome.followedAt), maxBytes: maxLogBytes });
+  if ("neverRan" in outcome) return new HttpError(409, "CONFLICT", `Job ${jobId} was ${outcome.status} before any runner claimed it: it ran nothing, so it takes no log`);
+  if ("conflict" in outcome) return new HttpError(409, "CONFLICT", `Log of ${jobId} has ${outcome.bytes} bytes, append expected offset ${offset}`);
+  return new HttpError(413, "PAYLOAD_TOO_LARGE", `Log for ${jobId} would exceed the ${maxBytes}-byte cap`);
 }
 
 /** A ranged read this recently (followers re-read whenever a log grew) means someone follows the run's logs. */

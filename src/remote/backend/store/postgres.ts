@@ -325,12 +325,12 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         if (run.rowCount === 0) return { notFound: "run" };
         const followedAt = run.rows[0]!.followed_at;
         // jobs.log_bytes is kept by every write: octet_length() would detoast (read) the whole log.
-        const cur = await c.query<{ status: JobStatus; runner_id: string | null; n: string; lease_hash: string | null }>(
-          "SELECT status, runner_id, log_bytes AS n, lease_hash FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3",
+        const cur = await c.query<{ status: JobStatus; runner_id: string | null; n: string; lease_hash: string | null; attempts: number }>(
+          "SELECT status, runner_id, log_bytes AS n, lease_hash, attempts FROM jobs WHERE namespace = $1 AND run_id = $2 AND job_id = $3",
           [namespace, runId, jobId],
         );
         const job = cur.rows[0];
-        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n), leaseHash: job.lease_hash }, content.length, options);
+        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: Number(job.n), leaseHash: job.lease_hash, attempts: Number(job.attempts) }, content.length, options);
         if (!plan.write && plan.repeatOf !== undefined) {
           const stored = Buffer.concat((await c.query<{ content: Buffer }>(`${CHUNKS_FROM} ORDER BY byte_offset`, [namespace, runId, jobId, plan.repeatOf])).rows.map((r) => r.content));
           return stored.equals(content) ? withFollowedAt(plan.result, followedAt) : { conflict: true, bytes: Number(job!.n) };

@@ -40,8 +40,8 @@ export function openSqliteStore(file: string): Store {
     ),
     jobsByStatus: db.prepare<[string, string, string], JobRow>(`SELECT j.* FROM jobs j WHERE j.namespace = ? AND j.run_id = ? AND j.status = ? ORDER BY j.position`),
     runFollowed: db.prepare<[string, string], { followed_at: string | null }>("SELECT followed_at FROM runs WHERE namespace = ? AND run_id = ?"),
-    logTarget: db.prepare<[string, string, string], { status: JobStatus; runner_id: string | null; log_bytes: number; lease_hash: string | null }>(
-      "SELECT status, runner_id, log_bytes, lease_hash FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?",
+    logTarget: db.prepare<[string, string, string], { status: JobStatus; runner_id: string | null; log_bytes: number; lease_hash: string | null; attempts: number }>(
+      "SELECT status, runner_id, log_bytes, lease_hash, attempts FROM jobs WHERE namespace = ? AND run_id = ? AND job_id = ?",
     ),
     clearLog: db.prepare<[string, string, string]>("DELETE FROM log_chunks WHERE namespace = ? AND run_id = ? AND job_id = ?"),
     insertChunk: db.prepare<[string, string, string, number, Buffer]>("INSERT INTO log_chunks (namespace, run_id, job_id, byte_offset, content) VALUES (?, ?, ?, ?, ?)"),
@@ -214,7 +214,7 @@ export function openSqliteStore(file: string): Store {
         const run = s().runFollowed.get(namespace, runId);
         if (!run) return { notFound: "run" };
         const job = s().logTarget.get(namespace, runId, jobId);
-        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes, leaseHash: job.lease_hash }, content.length, options);
+        const plan = planLogWrite(job && { status: job.status, runnerId: job.runner_id, logBytes: job.log_bytes, leaseHash: job.lease_hash, attempts: job.attempts }, content.length, options);
         if (!plan.write && plan.repeatOf !== undefined) {
           const stored = Buffer.concat(s().chunksFrom.all({ ns: namespace, run: runId, job: jobId, from: plan.repeatOf }).map((c) => c.content));
           return stored.equals(content) ? withFollowedAt(plan.result, run.followed_at) : { conflict: true, bytes: Number(job!.log_bytes) };

@@ -5,7 +5,7 @@
 // pure coordinator function and writes the changed rows in the same
 // transaction — that is what keeps claims atomic across processes.
 import { isHeldBy, type JobRecord, type Mutation, type NoEvidenceCause, type MutationScope, type RunRecord, type RunState } from "../coordinator.js";
-import type { JobStatus } from "../../protocol.js";
+import { TERMINAL_JOB_STATUSES, type JobStatus } from "../../protocol.js";
 import type { LogRange } from "./log-chunks.js";
 import { leaseMatches } from "../lease.js";
 
@@ -40,6 +40,8 @@ export type LogWriteResult =
   | { conflict: true; bytes: number }
   | { notFound: "run" | "job" }
   | { notHeld: true; status: JobStatus; runnerId: string | null }
+  /** A job no runner ever claimed that is over (skipped: its upstream failed, or the run stopped): it ran nothing. */
+  | { neverRan: true; status: JobStatus }
   | { leaseRefused: true }
   | { leaseRequired: true };
 
@@ -49,7 +51,7 @@ export function withFollowedAt(result: LogWriteResult, followedAt: string | null
 }
 
 /** What a log write needs to know of its job, read under the write's lock. */
-export type LogTarget = Pick<JobRecord, "status" | "runnerId" | "logBytes" | "leaseHash">;
+export type LogTarget = Pick<JobRecord, "status" | "runnerId" | "logBytes" | "leaseHash" | "attempts">;
 
 /**
  * Shared ownership and append/replace decision of both stores, given the locked job row. An append that
@@ -62,6 +64,11 @@ export function planLogWrite(
   options: LogWrite,
 ): { write: false; result: LogWriteResult; repeatOf?: number } | { write: true; bytes: number } {
   if (!job) return { write: false, result: { notFound: "job" } };
+  // Nothing ran, so nothing is its output: a write naming no runner (v2's upload comes from the runner that claimed
+  // the job) would be the only log `orun logs` shows for it. A pending job may still be claimed (the claim clears it).
+  if (options.runnerId === undefined && job.attempts === 0 && job.runnerId === null && TERMINAL_JOB_STATUSES.includes(job.status)) {
+    return { write: false, result: { neverRan: true, status: job.status } };
+  }
   // A job claimed with a lease: no write without its secret — an append naming its holder, or a v2-style replace that
   // names no runner (another runner's append is refused as not held, as before).
   const fromHolder = options.runnerId === undefined || options.runnerId === job.runnerId;

@@ -1,0 +1,59 @@
+// `orun backend serve --max-connections N --request-timeout D`: a client that trickles its headers (slowloris)
+// is cut off with 408 once the headers timeout passes, and connections past N are dropped at once instead of
+// each holding a file descriptor until a timeout — so a flood of slow clients cannot exhaust the process.
+// Once the slow ones are gone, the backend answers again.
+import assert from "node:assert/strict";
+import net from "node:net";
+import { after, before, describe, it } from "node:test";
+import { testDatabase, type TestDatabase } from "../helpers.js";
+import { killAllChildren, startBackendProcess } from "../processes.js";
+
+interface Slow {
+  /** What the server sent before the connection closed. */
+  closed: Promise<string>;
+}
+
+/** Connects and sends an unfinished request head, then one more header line now and then, never the blank line. */
+async function slowloris(port: number): Promise<Slow> {
+  const socket = net.connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
+  let n = 0;
+  const trickle = setInterval(() => socket.writable && socket.write(`X-Slow-${n++}: y\r\n`), 200);
+  let out = "";
+  socket.on("data", (d: Buffer) => (out += d.toString()));
+  socket.on("error", () => undefined);
+  const closed = new Promise<string>((resolve) =>
+    socket.once("close", () => {
+      clearInterval(trickle);
+      resolve(out);
+    }),
+  );
+  return { closed };
+}
+
+describe("orun backend serve: connection limits", () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = (await testDatabase("sqlite"))!;
+  });
+  after(async () => {
+    killAllChildren();
+    await db?.cleanup();
+  });
+
+  it("drops connections past --max-connections and cuts a slowloris off with 408 after the headers timeout", async () => {
+    const server = await startBackendProcess(db.url, ["--max-connections", "3", "--request-timeout", "2s"]);
+    try {
+      // Connected one after another, they are accepted in this order: the fourth finds three open.
+      const slow = [await slowloris(server.port), await slowloris(server.port), await slowloris(server.port)];
+      const extra = await slowloris(server.port);
+      assert.equal(await extra.closed, "", "the connection past the cap is closed unanswered");
+      for (const [i, s] of slow.entries()) assert.match(await s.closed, /^HTTP\/1\.1 408 /, `slow client ${i + 1} is cut off`);
+      const res = await fetch(`${server.url}/`);
+      assert.equal(res.status, 200, "served again once the slow clients are gone");
+    } finally {
+      await server.stop();
+    }
+  });
+});
