@@ -887,7 +887,7 @@ async function showLogs(opts: LogsOptions, known: KnownMasks): Promise<number> {
   const { unreadable } = await store.readMetadataLeniently(execId, { anyDamage: true });
   if (unreadable) say(warningLine(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`));
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
-  const { checkLogFilter, noLogsMatchText, noStepRanText } = await import("../../runtime/logs-scope.js");
+  const { checkLogFilter, noLogsMatchText, noStepRanText, nothingFailedText } = await import("../../runtime/logs-scope.js");
   // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
   const scope = opts.job || opts.step ? await checkLogFilter(store, execId, filter) : undefined;
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
@@ -962,7 +962,7 @@ async function showLogs(opts: LogsOptions, known: KnownMasks): Promise<number> {
     else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot);
     // `--failed` of a run none of whose jobs started: what blocked them, not "No logs match."
     else if (opts.failed && !opts.job && !opts.step && isFinished(current) && noStepRanText(current.state, execId)) noLogsPrinted(current);
-    else saidInPlace(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
+    else saidInPlace((opts.failed && !opts.job && nothingFailedText(current.state, execId)) || (filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n"));
     return 0;
   }
   const shown = githubLog(new Set(entries.map((entry) => entry.jobId)), false);
