@@ -38,7 +38,6 @@ test("run --workdir a symbolic link loop, or under a folder orun may not enter, 
   await symlink("loop-a", path.join(dir, "loop-b"));
   await mkdir(path.join(dir, "closed/inner"), { recursive: true });
   await chmod(path.join(dir, "closed"), 0o000);
-  t.after(() => chmod(path.join(dir, "closed"), 0o755));
   const cases: [string, RegExp][] = [
     ["loop-a", /^✕ --workdir \S+\/loop-a: a symbolic link loop\n$/],
     ["missing", /^✕ --workdir \S+\/missing: no such directory\n$/],
@@ -50,6 +49,7 @@ test("run --workdir a symbolic link loop, or under a folder orun may not enter, 
     assert.equal(result.code, 1, result.stdout);
     assert.match(result.stderr, refusal, value);
   }
+  await chmod(path.join(dir, "closed"), 0o755);
   assert.deepEqual(await readdir(path.join(dir, ".orun", "executions")).catch(() => []), []);
 });
 

@@ -8,7 +8,7 @@ import { constants as osConstants } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
-import { OrunError, errorMessage } from "../../util/errors.js";
+import { OrunError, errorMessage, fileSystemReason } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, sameJob, secondJobRefusal } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
@@ -655,8 +655,11 @@ async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: str
 /** A flag naming a directory every job runs in: refused up front (before a record is made) unless it is one. */
 async function existingDirectory(dir: string, flag: string): Promise<string> {
   const { stat } = await import("node:fs/promises");
-  const info = await stat(dir).catch(() => undefined);
-  if (!info) throw new OrunError(`${flag} ${dir}: no such directory`);
+  const info = await stat(dir).catch((err: NodeJS.ErrnoException) => err);
+  // A link loop or a folder orun may not enter is no missing folder: said as it is.
+  if (info instanceof Error) {
+    throw new OrunError(`${flag} ${dir}: ${info.code === "ENOENT" ? "no such directory" : info.code === "ELOOP" ? "a symbolic link loop" : fileSystemReason(info)}`);
+  }
   if (!info.isDirectory()) throw new OrunError(`${flag} ${dir}: not a directory`);
   return dir;
 }
@@ -1115,7 +1118,7 @@ function parseInterval(value: string): number {
     ms = parseDuration(nonEmpty(value));
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
-    throw new InvalidArgumentError("expected a duration with its unit, such as 500ms, 2s or 1m.");
+    throw new InvalidArgumentError("expected a duration with its unit (ms, s, m or h), such as 500ms, 2s or 1m.");
   }
   if (ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) throw new InvalidArgumentError(`expected a duration from 200ms to 24h, such as 500ms, 2s or 1m.`);
   return ms;
