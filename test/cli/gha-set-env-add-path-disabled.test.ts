@@ -69,8 +69,8 @@ describe("orun run --gha: a malformed GITHUB_ENV line", () => {
     // 1 MB of `x` without a line break, made by the step (an environment value cannot be that long).
     const huge = "$(yes x | head -c 2000000 | tr -d '\\n')";
     for (const [name, line, shown] of [
-      ["noequals", huge, /GITHUB_ENV line 1: invalid file-command assignment "x{20,80}…"/],
-      ["heredoc", `${huge}<<${huge}`, /GITHUB_ENV line 1: matching delimiter "x{20,80}…" not found for "x{20,80}…"/],
+      ["noequals", huge, /GITHUB_ENV line 1: invalid file-command assignment "x{20,80}…\n/],
+      ["heredoc", `${huge}<<${huge}`, /GITHUB_ENV line 1: matching delimiter "x{20,80}… not found for "x{20,80}…\n/],
     ] as const) {
       await writeFile(path.join(ws, `${name}.json`), JSON.stringify(makePlan([makeJob(`app@dev.${name}`, [{ id: "w", run: `printf '%s\\n' "${line}" >> "$GITHUB_ENV"` }])], name)));
       const r = await runOrun(["run", `${name}.json`, "--gha", "--exec-id", name], { cwd: ws, env: { GITHUB_ACTIONS: "", ORUN_RUNNER: "" }, timeoutMs: 60_000 });
