@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { canonicalJobId, PLAN_API_VERSION, PLAN_KIND, planShortId, type Plan, type PlanJob } from "../model/plan.js";
 import { findCycle, findUnknownDependency, formatCycle, indexNodes } from "../model/dag.js";
-import { OrunError, errorMessage, fileSystemReason, ownershipHint } from "../util/errors.js";
+import { OrunError, errorMessage, fileSystemReason, formatLocation, ownershipHint } from "../util/errors.js";
 import { MAX_TEXT_FILE_BYTES, jsonErrorWithoutExcerpt, readOwnFile, readOwnFileText, type OwnFileOptions } from "../util/fs-read.js";
 import { assertOwnFileWritable, writeOwnFile, writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
@@ -296,6 +296,14 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
   } catch (err) {
     throw new OrunError(`failed to read plan: ${errorMessage(err)}`, { location: { file } });
   }
+  try {
+    return await readPlanText(text, file, options);
+  } catch (err) {
+    throw withStoredPlanAdvice(err, file);
+  }
+}
+
+async function readPlanText(text: string, file: string, options: LoadPlanOptions): Promise<Plan> {
   let decoded: unknown;
   try {
     decoded = await decodePlan(text, file);
@@ -320,6 +328,26 @@ export async function loadPlanFile(file: string, options: LoadPlanOptions = {}):
   // It shares metadata with `plan`: a revision the checksum does not cover is removed from both.
   if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file, options.warn ?? plannerWarnOnStderr);
   return plan;
+}
+
+/**
+ * A plan in the store (latest.json, `<name>.json`, `<id>.json`) that does not read as one was written by `orun plan`
+ * and damaged since (a full disk, an edit): its error says which command writes it anew, unless it says so already.
+ */
+function withStoredPlanAdvice(err: unknown, file: string): unknown {
+  const command = storedPlanCommand(file);
+  if (command === undefined || !(err instanceof OrunError) || err.hint !== undefined || err.message.includes("orun plan")) return err;
+  const where = err.location ? `${formatLocation(err.location)}: ` : "";
+  const message = err.message.startsWith(where) ? err.message.slice(where.length) : err.message;
+  return new OrunError(message, { location: err.location, exitCode: err.exitCode, hint: `orun writes this file: run ${command} again to write it anew` });
+}
+
+/** The command that writes `file` when it is one of the plan store's files, else undefined. */
+function storedPlanCommand(file: string): string | undefined {
+  const dir = path.dirname(file);
+  if (path.basename(dir) !== "plans" || path.basename(path.dirname(dir)) !== ".orun") return undefined;
+  const stem = path.basename(file, ".json");
+  return stem === LATEST_PLAN || STORED_ID.test(stem) ? "orun plan" : `orun plan --name ${stem}`;
 }
 
 /** Deepest nesting a plan file may hold: about what the YAML parser takes in intent.yaml and component.yaml. */

@@ -64,6 +64,16 @@ const label: Check = (value, field, file) => {
   if (hasControlCharacter(value as string)) fail(file, field, "must not contain control characters", value);
 };
 
+/** What a step's process is given (its command, shell, folder, environment): an edited plan's NUL byte failed the step with no field named. */
+function processText(value: string, field: string, file: string): void {
+  if (value.includes("\u0000")) fail(file, field, "must not contain a NUL byte (no process can be given one)", value);
+}
+
+const processString: Check = (value, field, file) => {
+  string(value, field, file);
+  processText(value as string, field, file);
+};
+
 const boolean: Check = (value, field, file) => {
   if (typeof value !== "boolean") fail(file, field, "must be true or false", value);
 };
@@ -99,7 +109,10 @@ function mapOf(values: "strings" | "scalars" | "labels"): Check {
     for (const key in value) {
       const item = value[key];
       if (values === "labels") label(item, `${field}.${key}`, file);
-      if (typeof item === "string") continue;
+      if (typeof item === "string") {
+        if (values === "scalars") processText(item, `${field}.${key}`, file);
+        continue;
+      }
       if (values === "scalars" && (typeof item === "boolean" || (typeof item === "number" && Number.isFinite(item)))) continue;
       fail(file, `${field}.${key}`, wanted, item);
     }
@@ -183,7 +196,8 @@ const JOB_FIELDS = new Map<string, Check>([
 ]);
 
 const STEP_FIELDS = new Map<string, Check>([
-  ...["run", "use", "shell", "working-directory", "timeout"].map((key): [string, Check] => [key, string]),
+  ...["use", "timeout"].map((key): [string, Check] => [key, string]),
+  ...["run", "shell", "working-directory"].map((key): [string, Check] => [key, processString]),
   ...["id", "name"].map((key): [string, Check] => [key, label]),
   ["phase", oneOf("pre", "main", "post")],
   ["order", number],

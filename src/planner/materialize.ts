@@ -16,6 +16,7 @@ import type { FreeMap, StepSpec, StringMap } from "../model/intent.js";
 import type { PlanJob, PlanStep, PromotionGate, StepPhase } from "../model/plan.js";
 import { renderTemplate, TemplateError } from "../template/index.js";
 import { errorMessage, formatLocation, OrunError, type SourceLocation } from "../util/errors.js";
+import { closeNames } from "../util/edit-distance.js";
 import type { BoundJob } from "./bind.js";
 import type { Instance } from "./expand.js";
 import { formatField } from "./load/yaml.js";
@@ -259,7 +260,8 @@ function render(job: BoundJob, step: StepSpec, stepName: string, field: string, 
   } catch (err) {
     const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field})`;
     if (err instanceof TemplateError && err.kind === "missing-key") {
-      throw stepError(job, step, `${what}: missing key ${err.keyPath ?? ""}: ${errorMessage(err)}`, fieldPath(field));
+      const near = nearKey(err.keyPath, data);
+      throw stepError(job, step, `${what}: missing key ${err.keyPath ?? ""}: ${errorMessage(err)}${near ? `; did you mean ${near}?` : ""}`, fieldPath(field));
     }
     throw stepError(job, step, `${what}: ${errorMessage(err)}`, fieldPath(field));
   }
@@ -267,6 +269,23 @@ function render(job: BoundJob, step: StepSpec, stepName: string, field: string, 
   const invalid = warn && expressionSyntaxError(rendered);
   if (invalid) warnExpression({ job, step, stepName, field, source, rendered, invalid, data }, warn);
   return rendered;
+}
+
+/**
+ * The key a missing `.a.b.typo` may have meant: one of the keys of the map `.a.b` holds, a few typos away
+ * (`.env.REGON` → `.env.REGION`, `.orun.component.nmae` → `.orun.component.name`), as a path; undefined if none is near.
+ */
+function nearKey(keyPath: string | undefined, data: TemplateData): string | undefined {
+  const segments = (keyPath ?? "").split(".");
+  if (segments.length < 2 || segments[0] !== "") return undefined;
+  const typed = segments.pop()!;
+  let map: unknown = data;
+  for (const segment of segments.slice(1)) {
+    map = map !== null && typeof map === "object" && Object.hasOwn(map, segment) ? (map as Record<string, unknown>)[segment] : undefined;
+  }
+  if (map === null || typeof map !== "object" || Array.isArray(map)) return undefined;
+  const [near] = closeNames(typed, Object.keys(map), { limit: 1 });
+  return near === undefined ? undefined : [...segments, near].join(".");
 }
 
 interface BadExpression {

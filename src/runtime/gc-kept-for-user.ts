@@ -24,7 +24,10 @@ export function keptForUserRefusal(kept: ReadonlyMap<string, KeptForUser>, dryRu
   if (kept.size === 0 || dryRun) return undefined;
   const asks = [...kept.values()].map((record) => KEPT_FOR_USER[record.reason]);
   const locks = asks.filter((ask) => ask !== "state").length;
-  if (locks === 0) return new OrunError(`gc kept ${executions(asks.length)} whose state.json it could not read (named above): fix or delete the file, then run orun gc again`);
+  if (locks === 0) {
+    const files = [...new Set([...kept.values()].map((record) => (record.reason === "metadata-unreadable" ? "metadata.json" : "state.json")))].sort().reverse().join(" or ");
+    return new OrunError(`gc kept ${executions(asks.length)} whose ${files} it could not read (named above): fix or delete the file, then run orun gc again`);
+  }
   if (asks.every((ask) => ask !== "lock")) {
     // Not "nothing was removed": other records may have been, just above.
     const left = locks === 1 ? "it was" : "they were";

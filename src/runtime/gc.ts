@@ -72,7 +72,9 @@ export interface GcResult {
  * - `lock-blocked`: its stale lock could not be taken over (a takeover stopped in a live process, or too many that
  *   died midway); no run holds it (`lock`);
  * - `state-unreadable`: its state.json cannot be read (corrupt, or no file in its place), so whether it holds
- *   promotion-gate evidence cannot be told (`state`: the user fixes or deletes the file).
+ *   promotion-gate evidence cannot be told (`state`: the user fixes or deletes the file);
+ * - `metadata-unreadable`: its metadata.json is of a shape or status this orun does not know (a newer orun's, or
+ *   damaged): its run's state and age cannot be told (`state`).
  * The one list of them: a new kind is listed, and fails gc, by being added here.
  */
 export const KEPT_FOR_USER = {
@@ -80,6 +82,7 @@ export const KEPT_FOR_USER = {
   "lock-read-error": "retry",
   "lock-blocked": "lock",
   "state-unreadable": "state",
+  "metadata-unreadable": "state",
 } as const satisfies Record<string, "lock" | "retry" | "state">;
 
 export type KeptForUserReason = keyof typeof KEPT_FOR_USER;
@@ -111,6 +114,11 @@ export async function collectGarbage(store: ExecutionStore, options: GcOptions):
     const unreadable = await unreadableLock(store, entry.execId);
     if (unreadable) {
       keepUnreadableLock(entry.execId, unreadable);
+      continue;
+    }
+    const damaged = entry.meta === undefined ? await damagedMetadata(store, entry.execId) : undefined;
+    if (damaged !== undefined) {
+      keepForUser(entry.execId, "metadata-unreadable", `metadata unreadable: ${damaged}; fix or delete the file, then run orun gc again`);
       continue;
     }
     const running = await mayBeRunning(store, entry.execId, entry.meta, now);
@@ -220,6 +228,16 @@ function onlyOf(notes: Map<string, string>, ids: string[]): Map<string, string> 
  * The note of a record whose state.json cannot be read (`err`, why): kept, since it may hold the only success of a
  * revision (gc-evidence.ts cannot tell; removed, the gate would lose it unsaid).
  */
+/** Why a record's metadata.json is refused, beyond not being JSON at all (read as missing, like no file): undefined when it reads. */
+async function damagedMetadata(store: ExecutionStore, execId: string): Promise<string | undefined> {
+  try {
+    await store.readMetadataLeniently(execId);
+    return undefined;
+  } catch (err) {
+    return err instanceof OrunError && err.hint ? err.message.slice(0, -(err.hint.length + 3)) : errorMessage(err);
+  }
+}
+
 function unreadableStateNote(err: unknown): string {
   return `state unreadable: ${errorMessage(err)}; whether it holds promotion-gate evidence cannot be told: fix or delete the file, then run orun gc again`;
 }

@@ -293,6 +293,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
 
   const jobCtx = inflight?.jobCtx ?? jobContext(deps, job);
   const outputs: string[] = [];
+  /** Each step's own output: a failed job's block shows the failed step's, not a post step's that ran after it. */
+  const stepOutputs = new Map<string, string>();
   // `fatal` stopped the job; `lastFailure` is the latest failure of any kind (spec: each step error sets lastError).
   let fatal: JobFailure | undefined;
   let lastFailure: JobFailure | undefined;
@@ -355,6 +357,7 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     // Canceled during the step's run, not after it ended (its output's upload): it did not stop the step.
     if (!abortedBefore && outcome.canceledBeforeEnd) canceledDuring ??= key;
     if (outcome.output) outputs.push(outcome.output);
+    stepOutputs.set(key, outcome.output);
     if (outcome.error === undefined) continue;
     const failure: JobFailure = {
       error: `step ${key}: ${outcome.error}`,
@@ -411,7 +414,8 @@ async function runJob(deps: JobExecutorDeps, job: PlanJob, inflight: InFlightSte
     error: reported?.error,
     failedStep: reported?.step,
     ...(localActionRoot !== undefined ? { localActionRoot } : {}),
-    output: outputs.join("\n"),
+    // A step's failure shows that step's output; a failure of no step (start, finalizer) what the job printed.
+    output: reported?.step !== undefined ? (stepOutputs.get(reported.step) ?? "") : outputs.join("\n"),
   };
   return { status, error: reported?.error, failedStep: reported?.step, fatal: (fatal !== undefined || runGone) && !released, ...(released ? { released } : {}), end };
 }

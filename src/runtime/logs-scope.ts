@@ -113,6 +113,16 @@ export function noLogsMatchText(scope: LogScope | undefined, filter: LogFilter):
   return `No logs match (${shown.join("; ")}${more}).\n`;
 }
 
+/**
+ * `--failed` (over every job) of a record where no job or step failed: says so, naming the execution — "No logs
+ * match." alone read as though failures had no logs. Undefined when something failed (its logs are then elsewhere).
+ */
+export function nothingFailedText(state: ExecState | undefined, execId: string): string | undefined {
+  const jobs = Object.values(state?.jobs ?? {});
+  if (jobs.some((job) => job.status === "failed" || Object.values(job.steps).includes("failed"))) return undefined;
+  return `No logs match: no job failed in execution ${printable(execId)}.\n`;
+}
+
 /** Names from the record (or backend) for an error message, a control character in one shown as `\u{hex}`. */
 function listed(names: string[]): string {
   const shown = names.map((name) => printable(name));

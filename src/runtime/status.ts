@@ -581,6 +581,8 @@ function listLines(row: ListedSnapshot, p: Palette, now: number): string[] {
   const failed = jobs.filter((j) => j.status === "failed").length;
   // A run can fail with no job failed (blocked by a gate or approval): say what stopped it.
   const blocked = jobs.filter((j) => j.status === "blocked").length;
+  // Skipped after a failure they depended on: left out, `1 succeeded · 1 failed` read as all a 3-job run did.
+  const skipped = jobs.filter((j) => j.status === "skipped").length;
   // An incomplete execution (a scoped run, a reopened job) says how many of the plan's jobs are still to run.
   const toRun = status === "incomplete" ? Math.max(row.meta?.jobTotal ?? 0, jobs.length) - jobs.filter((j) => j.status !== "pending").length : 0;
   // A state.json of another plan: its counts are not this run's, and every resume refuses the record.
@@ -591,7 +593,7 @@ function listLines(row: ListedSnapshot, p: Palette, now: number): string[] {
         ? "state.json missing"
         : row.stateOfOtherPlan
           ? "state.json of another plan"
-          : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
+          : `${done} succeeded · ${failed} failed${blocked ? ` · ${blocked} blocked` : ""}${skipped ? ` · ${skipped} skipped` : ""}${toRun > 0 ? ` · ${toRun} to run` : ""}`;
   const started = row.meta?.startedAt ? Date.parse(row.meta.startedAt) : NaN;
   const glyph =
     row.stateOfOtherPlan ? "?" : status === "completed" ? p.green("✓") : status === "running" || status === "starting" ? "●" : status === "incomplete" ? p.yellow("○") : status === "unknown" || status === "unreadable" ? "?" : p.red("✗");

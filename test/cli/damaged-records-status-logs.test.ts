@@ -236,3 +236,33 @@ test("a migrated .orun-state.json that left a job running is interrupted: status
   assert.equal(follow.code, 1, `logs --follow ended (${follow.code}): ${follow.stdout}`);
   assert.match(follow.stdout, /interrupted before any step printed output/);
 });
+
+test("a status this orun does not know (metadata.json or state.json, perhaps a newer orun's) is named with its file and field by status, logs, run and gc, and the record is left as it was", async (t) => {
+  const dir = await planDir(t, JOBS, { name: "meta" }, "orun-rec14-");
+  const cases = [
+    { id: "M", file: "metadata.json", from: /"status": "completed"/, to: '"status": "frobnicated"', field: "(status)" },
+    { id: "S", file: "state.json", from: /"status": "completed"/, to: '"status": "frobnicated"', field: "(jobs.app@dev.build.status)" },
+  ];
+  for (const { id, file, from, to, field } of cases) {
+    assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+    const edited = (await readFile(recordFile(dir, id, file), "utf8")).replace(from, to);
+    await writeFile(recordFile(dir, id, file), edited);
+    const where = `${recordFile(dir, id, file)} ${field}: `;
+    const why = 'unknown status "frobnicated": not a status this orun knows (a newer orun may have written it)';
+    for (const args of [["status", "--exec-id", id], ["logs", "--exec-id", id], ["run", "plan.json", "--exec-id", id]]) {
+      const out = await runOrun(args, { cwd: dir });
+      // logs shows the step logs without metadata.json (they do not depend on it), the same words as a warning.
+      const shown = args[0] === "logs" && file === "metadata.json";
+      assert.equal(out.code, shown ? 0 : 1, `${args.join(" ")}: ${out.stdout}`);
+      if (shown) assert.match(out.stdout, /── app@dev\.deploy › s1 {2}\(completed\)\ndeployed\n/);
+      assert.ok(out.stderr.includes(where) && out.stderr.includes(why), `${args.join(" ")}: ${out.stderr}`);
+      assert.doesNotMatch(out.stderr, /^\s+at /m, "no stack trace");
+    }
+    const all = await runOrun(["status", "--all"], { cwd: dir });
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, new RegExp(`${id}\\s+unreadable\\s`));
+    const gc = await runOrun(["gc", "--all"], { cwd: dir });
+    assert.match(gc.stdout, new RegExp(`kept ${id} \\(`), gc.stdout);
+    assert.equal(await readFile(recordFile(dir, id, file), "utf8"), edited, `${file} is left as it was`);
+  }
+});

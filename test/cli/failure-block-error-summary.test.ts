@@ -50,3 +50,20 @@ test("failure block: a step stopped by Ctrl-C says `command canceled`; the recor
   assert.match(stdout, /step +wait\n +error command canceled\n/, stdout);
   assert.equal((await stateOf(dir, "intr")).jobs["a@dev.long"]!.lastError, "step wait: canceled");
 });
+
+test("failure block: its output lines are the failed step's, not what an earlier step or a later post step printed (user29)", async (t) => {
+  const dir = await planDir(t, [
+    {
+      id: "a@dev.deploy",
+      steps: [
+        { id: "build", run: "echo built fine" },
+        { id: "deploy", run: "echo cannot reach the cluster; exit 3" },
+        { id: "report", run: "echo a in dev is live", phase: "post" },
+      ],
+    },
+  ]);
+  const run = await runOrun(["run", "plan.json", "--exec-id", "tail"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(run.stdout, /error command exited with code 3\n +│ cannot reach the cluster\n +logs +orun logs/, run.stdout);
+  assert.doesNotMatch(run.stdout, /│ (built fine|a in dev is live)/, run.stdout);
+});

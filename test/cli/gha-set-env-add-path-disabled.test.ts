@@ -57,3 +57,28 @@ describe("orun run --gha: set-env and add-path are disabled, as on GitHub", () =
     assert.match(after, new RegExp(`^OPTED=yes\\n${ws.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/opted-bin:`));
   });
 });
+
+describe("orun run --gha: a malformed GITHUB_ENV line", () => {
+  let ws: string;
+  before(async () => {
+    ws = await tempDir("gha30-env-file");
+  });
+  after(async () => rm(ws, { recursive: true, force: true }));
+
+  it("a huge line, key or delimiter is quoted cut short in the step's error (it was printed whole, 1 MB into the summary and the record)", async () => {
+    // 1 MB of `x` without a line break, made by the step (an environment value cannot be that long).
+    const huge = "$(yes x | head -c 2000000 | tr -d '\\n')";
+    for (const [name, line, shown] of [
+      ["noequals", huge, /GITHUB_ENV line 1: invalid file-command assignment "x{20,80}…\n/],
+      ["heredoc", `${huge}<<${huge}`, /GITHUB_ENV line 1: matching delimiter "x{20,80}… not found for "x{20,80}…\n/],
+    ] as const) {
+      await writeFile(path.join(ws, `${name}.json`), JSON.stringify(makePlan([makeJob(`app@dev.${name}`, [{ id: "w", run: `printf '%s\\n' "${line}" >> "$GITHUB_ENV"` }])], name)));
+      const r = await runOrun(["run", `${name}.json`, "--gha", "--exec-id", name], { cwd: ws, env: { GITHUB_ACTIONS: "", ORUN_RUNNER: "" }, timeoutMs: 60_000 });
+      assert.equal(r.code, 1, name);
+      assert.match(r.stdout, shown, name);
+      assert.ok(r.stdout.length < 10_000, `${name}: ${r.stdout.length} characters of output`);
+      const state = await readFile(path.join(ws, ".orun/executions", name, "state.json"), "utf8");
+      assert.ok(state.length < 10_000, `${name}: state.json holds ${state.length} characters`);
+    }
+  });
+});

@@ -207,3 +207,13 @@ describe("orun logs of a record whose job error names no failed step", () => {
     assert.equal((await runOrun(["logs", "--step", "job finish"], { cwd: finish })).stdout, "── app@dev.x › job finish  (failed, no output)\nerror: job finalizer: runner went away\n");
   });
 });
+
+it("--failed of a run where nothing failed says so, naming the execution, not only \"No logs match.\" (doc29)", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.b", steps: [{ id: "fine", run: "echo fine" }] }]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "calm"], { cwd: dir })).code, 0);
+  for (const args of [["logs", "--failed"], ["logs", "--failed", "--exec-id", "calm"], ["logs", "--failed", "--step", "fine"]]) {
+    const logs = await runOrun(args, { cwd: dir });
+    assert.equal(logs.code, 0, args.join(" "));
+    assert.equal(logs.stdout, "No logs match: no job failed in execution calm.\n", args.join(" "));
+  }
+});

@@ -158,3 +158,25 @@ describe("orun describe job <prefix>", () => {
     }
   });
 });
+
+describe("a mistyped template key", () => {
+  test("names component, job, step and key, and offers the near key (.env, .parameters, .orun) where one exists (user29)", async () => {
+    const dir = await exampleCopy();
+    const file = path.join(dir, "compositions/compositions/package/compositions.yaml");
+    const original = await readFile(file, "utf8");
+    for (const [typed, meant] of [
+      [".parameters.entrypont", ".parameters.entrypoint"],
+      [".orun.component.nmae", ".orun.component.name"],
+      [".env.REGON", ".env.REGION"],
+      [".env.ZZZZZZZZ", undefined],
+    ] as const) {
+      await writeFile(file, original.replace("{{ .orun.component.name }} ({{", `{{ ${typed} }} ({{`));
+      const result = await runOrun(["plan"], { cwd: dir });
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stderr, /component shared-lib, job shared-lib@dev\.build, step compile \(run\): missing key /, typed);
+      assert.ok(result.stderr.includes(`missing key ${typed}:`), result.stderr);
+      if (meant) assert.ok(result.stderr.endsWith(`; did you mean ${meant}?\n`), result.stderr);
+      else assert.doesNotMatch(result.stderr, /did you mean/, typed);
+    }
+  });
+});

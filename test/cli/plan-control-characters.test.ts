@@ -10,6 +10,7 @@ import path from "node:path";
 import type { Plan } from "../../src/model/plan.js";
 import { runOrun } from "../support/cli.js";
 import { baseRepo, cleanupRepos, DEV_API, HEADER, SVC, writeRepo } from "../planner/support.js";
+import { planDir, type JobSpec } from "../runtime/helpers.js";
 
 after(cleanupRepos);
 
@@ -146,5 +147,22 @@ test("a name refused for a look-alike letter (Cyrillic е in dev, а in api) nam
     const run = await runOrun(["validate"], { cwd: dir });
     assert.equal(run.code, 1, `${what}: ${run.stdout}`);
     assert.match(run.stderr, expected, `${what}: ${run.stderr}`);
+  }
+});
+
+test("a NUL byte in a plan file's env value, run, shell or working-directory is refused naming the field, before any job runs (no process can take one)", async (t) => {
+  const edits: [string, JobSpec][] = [
+    ["jobs[0].env.X", { id: "app@dev.b", env: { X: "a\u0000b" }, steps: [{ run: "touch ran" }] }],
+    ["jobs[0].steps[0].env.Y", { id: "app@dev.b", steps: [{ run: "touch ran", env: { Y: "\u0000" } }] }],
+    ["jobs[0].steps[0].run", { id: "app@dev.b", steps: [{ run: "touch ran\u0000" }] }],
+    ["jobs[0].steps[0].shell", { id: "app@dev.b", steps: [{ run: "touch ran", shell: "bash\u0000" }] }],
+    ["jobs[0].steps[0].working-directory", { id: "app@dev.b", steps: [{ run: "touch ran", "working-directory": "a\u0000" } as JobSpec["steps"][0]] }],
+  ];
+  for (const [field, job] of edits) {
+    const dir = await planDir(t, [job]);
+    const run = await runOrun(["run", "plan.json", "--exec-id", "nul"], { cwd: dir });
+    assert.equal(run.code, 1, `${field}: ${run.stdout}`);
+    assert.ok(run.stderr.includes(`plan.json (${field}): invalid plan: must not contain a NUL byte (no process can be given one)`), `${field}: ${run.stderr}`);
+    assert.ok(!(await fs.stat(path.join(dir, "ran")).catch(() => undefined)), `${field}: nothing ran`);
   }
 });

@@ -49,6 +49,17 @@ test("status --all names blocked jobs, so a failed run with no failed job says w
   assert.match(list.stdout, /gated +failed +test +0 succeeded · 0 failed · 1 blocked +now/);
 });
 
+test("status --all counts skipped jobs, so 1 succeeded · 1 failed is not all a 3-job run did (doc29)", async (t) => {
+  const dir = await setup(t, [
+    { id: "a@dev.build", steps: [{ run: "exit 3" }] },
+    { id: "a@dev.deploy", dependsOn: ["a@dev.build"], steps: [{ run: "true" }] },
+    { id: "b@dev.build", steps: [{ run: "true" }] },
+  ]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "skips"], { cwd: dir })).code, 1);
+  const list = await runOrun(["status", "--all"], { cwd: dir });
+  assert.match(list.stdout, /skips +failed +test +1 succeeded · 1 failed · 1 skipped +now/);
+});
+
 test("status --all --json lists every execution as {execID, meta, state}; an unreadable one names its error", async (t) => {
   const dir = await setup(t, [{ id: "a@dev.one", steps: [{ run: "true" }] }]);
   for (const id of ["one", "two"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);

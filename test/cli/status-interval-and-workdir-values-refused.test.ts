@@ -3,7 +3,7 @@
 // 0..199ms silently meant the 1s default; `run --workdir ""` (an unset variable in CI) ran as if the flag were absent.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { chmod, mkdir, readdir, symlink } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir } from "../runtime/helpers.js";
@@ -30,4 +30,34 @@ test('run --workdir "" is refused like the other flags that name something, and 
   assert.equal(result.code, 1, result.stdout);
   assert.match(result.stderr, /^✕ option '--workdir <dir>' argument '' is invalid\. it is empty; leave the flag out instead\./);
   assert.deepEqual(await readdir(path.join(dir, ".orun", "executions")).catch(() => []), []);
+});
+
+test("run --workdir a symbolic link loop, or under a folder orun may not enter, says so, not `no such directory`; nothing is recorded", async (t) => {
+  const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ run: "echo built" }] }]);
+  await symlink("loop-b", path.join(dir, "loop-a"));
+  await symlink("loop-a", path.join(dir, "loop-b"));
+  await mkdir(path.join(dir, "closed/inner"), { recursive: true });
+  await chmod(path.join(dir, "closed"), 0o000);
+  const cases: [string, RegExp][] = [
+    ["loop-a", /^✕ --workdir \S+\/loop-a: a symbolic link loop\n$/],
+    ["missing", /^✕ --workdir \S+\/missing: no such directory\n$/],
+  ];
+  // root enters any folder: the permission case is a non-root user's.
+  if (process.getuid?.() !== 0) cases.push(["closed/inner", /^✕ --workdir \S+\/closed\/inner: permission denied\n$/]);
+  for (const [value, refusal] of cases) {
+    const result = await runOrun(["run", "plan.json", "--workdir", value], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stderr, refusal, value);
+  }
+  await chmod(path.join(dir, "closed"), 0o755);
+  assert.deepEqual(await readdir(path.join(dir, ".orun", "executions")).catch(() => []), []);
+});
+
+test("status --interval with a unit it does not take (1d, 15mm) names the units it takes", async (t) => {
+  const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ run: "echo built" }] }]);
+  for (const value of ["1d", "15mm", "1e3s"]) {
+    const result = await runOrun(["status", "--watch", "--interval", value], { cwd: dir });
+    assert.equal(result.code, 1, value);
+    assert.match(result.stderr, /expected a duration with its unit \(ms, s, m or h\), such as 500ms, 2s or 1m/, value);
+  }
 });

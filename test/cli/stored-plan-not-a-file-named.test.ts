@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { removeDir, tempDir } from "../runtime/helpers.js";
@@ -44,5 +44,30 @@ test("a directory, FIFO or dangling link in a stored plan's place is named, exit
     const result = await runOrun(args, { cwd: dir, timeoutMs: 15_000 });
     assert.equal(result.code, 1, `${args.join(" ")}: ${result.stdout}${result.stderr}`);
     assert.equal(result.stderr, refusal(file, what), args.join(" "));
+  }
+});
+
+test("a stored plan that is truncated, not JSON or of the wrong shape is named, with the orun plan command that writes it anew (user29)", async (t) => {
+  const dir = await tempDir("orun-plan-store-corrupt-");
+  t.after(() => removeDir(dir));
+  const plans = path.join(dir, ".orun/plans");
+  await mkdir(plans, { recursive: true });
+  const latest = path.join(plans, "latest.json");
+  const named = path.join(plans, "nightly.json");
+  for (const content of ['{"apiVersion": "orun.io/v1", "kind": "Pl', "not json {", '{"a": 1}', "[]"]) {
+    await writeFile(latest, content);
+    await writeFile(named, content);
+    for (const [args, file, command] of [
+      [["run", "latest"], latest, "orun plan"],
+      [["describe", "plan"], latest, "orun plan"],
+      [["get", "jobs"], latest, "orun plan"],
+      [["run", "nightly"], named, "orun plan --name nightly"],
+    ] as const) {
+      const result = await runOrun([...args], { cwd: dir });
+      assert.equal(result.code, 1, `${args.join(" ")} (${content}): ${result.stdout}`);
+      assert.ok(result.stderr.startsWith(`✕ ${file}`), `${args.join(" ")} (${content}): ${result.stderr}`);
+      assert.ok(result.stderr.includes(`(orun writes this file: run ${command} again to write it anew)`), `${args.join(" ")} (${content}): ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace");
+    }
   }
 });

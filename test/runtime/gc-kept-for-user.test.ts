@@ -10,11 +10,11 @@ import { keptForUserLines, keptForUserRefusal } from "../../src/runtime/gc-kept-
 const REASONS = Object.keys(KEPT_FOR_USER) as KeptForUserReason[];
 
 test("every reason gc keeps a record for the user is listed with its note and fails gc (exit 1), except under --dry-run", () => {
-  assert.deepEqual(REASONS.sort(), ["lock-blocked", "lock-read-error", "lock-unreadable", "state-unreadable"]);
+  assert.deepEqual(REASONS.sort(), ["lock-blocked", "lock-read-error", "lock-unreadable", "metadata-unreadable", "state-unreadable"]);
   for (const reason of REASONS) {
     const kept = new Map<string, KeptForUser>([[`r-${reason}`, { reason, note: `note of ${reason}` }]]);
     assert.deepEqual(keptForUserLines(kept), [`  kept r-${reason} (note of ${reason})`], reason);
-    assert.match(keptForUserRefusal(kept, false)?.message ?? "", /^gc kept 1 execution whose (lock|state\.json) /, reason);
+    assert.match(keptForUserRefusal(kept, false)?.message ?? "", /^gc kept 1 execution whose (lock|state\.json|metadata\.json) /, reason);
     assert.equal(keptForUserRefusal(kept, true), undefined, reason);
   }
   assert.equal(keptForUserRefusal(new Map(), false), undefined);

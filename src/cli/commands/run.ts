@@ -8,7 +8,7 @@ import { constants as osConstants } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import type { CiPlanningFlags } from "../../planner/triggers/planning.js";
 import type { ExecutionHooks } from "../../runtime/hooks.js";
-import { OrunError, errorMessage } from "../../util/errors.js";
+import { OrunError, errorMessage, fileSystemReason } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, sameJob, secondJobRefusal } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
@@ -655,8 +655,11 @@ async function checkJobInPlan(plan: import("../../model/plan.js").Plan, job: str
 /** A flag naming a directory every job runs in: refused up front (before a record is made) unless it is one. */
 async function existingDirectory(dir: string, flag: string): Promise<string> {
   const { stat } = await import("node:fs/promises");
-  const info = await stat(dir).catch(() => undefined);
-  if (!info) throw new OrunError(`${flag} ${dir}: no such directory`);
+  const info = await stat(dir).catch((err: NodeJS.ErrnoException) => err);
+  // A link loop or a folder orun may not enter is no missing folder: said as it is.
+  if (info instanceof Error) {
+    throw new OrunError(`${flag} ${dir}: ${info.code === "ENOENT" ? "no such directory" : info.code === "ELOOP" ? "a symbolic link loop" : fileSystemReason(info)}`);
+  }
   if (!info.isDirectory()) throw new OrunError(`${flag} ${dir}: not a directory`);
   return dir;
 }
@@ -887,7 +890,7 @@ async function showLogs(opts: LogsOptions, known: KnownMasks): Promise<number> {
   const { unreadable } = await store.readMetadataLeniently(execId, { anyDamage: true });
   if (unreadable) say(warningLine(`the record's metadata.json cannot be read (${unreadable}): its logs are shown without it; fix or delete the file`));
   const filter = { job: opts.job, step: opts.step, failed: opts.failed };
-  const { checkLogFilter, noLogsMatchText, noStepRanText } = await import("../../runtime/logs-scope.js");
+  const { checkLogFilter, noLogsMatchText, noStepRanText, nothingFailedText } = await import("../../runtime/logs-scope.js");
   // A job or step the record does not hold (a typo) is an error, before anything is printed or followed.
   const scope = opts.job || opts.step ? await checkLogFilter(store, execId, filter) : undefined;
   // To a pipe, wait while it is full: queued in memory, a 200 MB log held 446 MB (see output/pipe-writer.ts).
@@ -962,7 +965,7 @@ async function showLogs(opts: LogsOptions, known: KnownMasks): Promise<number> {
     else if (snapshot && isFinished(snapshot)) noLogsPrinted(snapshot);
     // `--failed` of a run none of whose jobs started: what blocked them, not "No logs match."
     else if (opts.failed && !opts.job && !opts.step && isFinished(current) && noStepRanText(current.state, execId)) noLogsPrinted(current);
-    else saidInPlace(filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n");
+    else saidInPlace((opts.failed && !opts.job && nothingFailedText(current.state, execId)) || (filtered ? noLogsMatchText(scope, filter) : "No logs for this run yet.\n"));
     return 0;
   }
   const shown = githubLog(new Set(entries.map((entry) => entry.jobId)), false);
@@ -1115,7 +1118,7 @@ function parseInterval(value: string): number {
     ms = parseDuration(nonEmpty(value));
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
-    throw new InvalidArgumentError("expected a duration with its unit, such as 500ms, 2s or 1m.");
+    throw new InvalidArgumentError("expected a duration with its unit (ms, s, m or h), such as 500ms, 2s or 1m.");
   }
   if (ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) throw new InvalidArgumentError(`expected a duration from 200ms to 24h, such as 500ms, 2s or 1m.`);
   return ms;

@@ -6,6 +6,7 @@ import { constants } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { plainRecord, userRecord } from "./job-state.js";
+import { quoted } from "../../util/printable.js";
 
 export interface FileCommandPaths {
   env: string;
@@ -58,6 +59,9 @@ export function fileCommandEnv(files: FileCommandPaths): Record<string, string> 
   };
 }
 
+/** How much of a malformed line an error quotes: a step may write megabytes on one line, and the error goes to the summary and the record. */
+const SHOWN_CHARS = 80;
+
 /**
  * Parses a `KEY=value` / `KEY<<DELIM … DELIM` file. Throws with the file's
  * variable name and line number on malformed content.
@@ -75,16 +79,16 @@ export function parseKeyValueFile(content: string, label: string): Record<string
       // Taken as written, as GitHub's runner does: `K<<EOF ` ends only at a line `EOF ` (trailing space and all).
       const key = line.slice(0, heredoc);
       const delimiter = line.slice(heredoc + 2);
-      if (!key || !delimiter) throw new Error(`${label} line ${i + 1}: invalid heredoc assignment "${line}"`);
+      if (!key || !delimiter) throw new Error(`${label} line ${i + 1}: invalid heredoc assignment ${quoted(line, SHOWN_CHARS)}`);
       const start = i + 1;
       let end = start;
       while (end < lines.length && lines[end] !== delimiter) end++;
-      if (end >= lines.length) throw new Error(`${label} line ${i + 1}: matching delimiter "${delimiter}" not found for "${key}"`);
+      if (end >= lines.length) throw new Error(`${label} line ${i + 1}: matching delimiter ${quoted(delimiter, SHOWN_CHARS)} not found for ${quoted(key, SHOWN_CHARS)}`);
       result[key] = lines.slice(start, end).join("\n");
       i = end;
       continue;
     }
-    if (eq <= 0) throw new Error(`${label} line ${i + 1}: invalid file-command assignment "${line}"`);
+    if (eq <= 0) throw new Error(`${label} line ${i + 1}: invalid file-command assignment ${quoted(line, SHOWN_CHARS)}`);
     result[line.slice(0, eq)] = line.slice(eq + 1);
   }
   return plainRecord(result);

@@ -262,7 +262,7 @@ export class TextRenderer implements Renderer {
     // The job's line says why when that takes the spec's few words (`✗ <label>  <dur>  command exited with code 3`,
     // spec 20 §6): read alone (a CI log searched for ✗), `failed` says no more than the ✗. Any other error (a runner's
     // or the backend's sentence) is said once, on the `error` line. Not the output's first line (the spec's
-    // "headline"): a failure is rarely there, and the block's output tail shows its end.
+    // "headline"): a failure is rarely there, and the block shows the end of the failed step's output.
     const summary = event.error ? errorSummary(event.error.replace(/^step [^:]+: /, "")) : undefined;
     out(`${this.indent()}${p.red("✗")} ${this.label(event.job)}  ${duration}  ${summary?.short ? summary.summary : "failed"}`);
     if (event.failedStep) out(`${pad}step  ${printable(event.failedStep)}`);

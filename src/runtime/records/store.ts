@@ -12,7 +12,7 @@ import { OrunError, fileSystemReason, ownershipHint } from "../../util/errors.js
 import { MAX_TEXT_FILE_BYTES, jsonErrorWithoutExcerpt, readOwnFile, readOwnFileText } from "../../util/fs-read.js";
 import { safeSegment } from "../ids.js";
 import { toJson, writeFileAtomic } from "../fs-atomic.js";
-import { parseState, serializeState, type ExecState } from "./state.js";
+import { parseState, serializeState, unknownStatus, type ExecState } from "./state.js";
 import { readRecordFile } from "./read-record.js";
 import { acquireExecLock, lockAssembledRecord, ownerAlive, type ExecLock } from "./lock.js";
 import { warnOnStderr } from "../../util/warning.js";
@@ -53,6 +53,7 @@ export const JOB_FINISH_SEGMENT = "~finish";
 
 /** `incomplete`: the last run ended with nothing failed but jobs of the plan still to run (a scoped run, a reopened job). */
 export type RunStatus = "running" | "completed" | "failed" | "incomplete";
+const RUN_STATUSES: readonly string[] = ["running", "completed", "failed", "incomplete"] satisfies RunStatus[];
 
 export interface RunMetadata {
   execId: string;
@@ -643,6 +644,8 @@ function checkMetadata(raw: unknown, file: string): RunMetadata {
   const meta = raw as Record<string, unknown>;
   for (const field of METADATA_STRINGS) if (meta[field] !== undefined && typeof meta[field] !== "string") bad(field, "expected a string");
   for (const field of METADATA_NUMBERS) if (meta[field] !== undefined && !Number.isFinite(meta[field])) bad(field, "expected a number");
+  // Printed as the record's state and compared by every reader: a value none of them knows must not pass for one.
+  if (meta.status !== undefined && !RUN_STATUSES.includes(meta.status as string)) bad("status", unknownStatus(meta.status));
   if (meta.resumeWords !== undefined && !isRecordedWords(meta.resumeWords)) bad("resumeWords", "expected an array of strings and {root, plan?, env?}");
   if (meta.approval !== undefined) {
     const approval = meta.approval as Record<string, unknown> | null;
