@@ -1,7 +1,8 @@
-// rev30: printable's cut (5b67864) treats `\` + the next character as one unit (CUT_UNIT's `\\[\s\S]`, meant for
-// quoted's JSON escapes). printable does not escape a backslash of the text, so one right before a hidden character
-// pairs with the escape's own backslash, and `u{7}` is then cut character by character: `orun status --exec-id
-// $'rrr…r\\\a…'` says `execution not found: rrr…r\\u{…` — the cut falls inside the \u{7} it was to keep whole.
+// rev30: printable's cut (5b67864) treated `\` + the next character as one unit (meant for quoted's JSON escapes).
+// printable does not escape a backslash of the text, so one right before a hidden character paired with the escape's
+// own backslash, and `u{7}` was then cut character by character: `orun status --exec-id $'rrr…r\\\a…'` said
+// `execution not found: rrr…r\u{…`.
+// Fixed: printable cuts on `\u{hex}` escapes and single characters; only quoted's cut pairs JSON escapes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { printable } from "../../src/util/printable.js";
