@@ -36,10 +36,34 @@ export class Masker {
     if (changed) this.onAdd?.(value);
   }
 
+  /**
+   * `text` with each value and encoded form it holds hidden, as GitHub's runner does (SecretMasker): every place of
+   * every form found first, and each run of places that overlap or touch replaced by one `***`. Replaced one form
+   * after another, a value overlapping one already hidden no longer matched, and its other part stayed in clear.
+   */
   mask(text: string): string {
-    let out = text;
-    for (const value of this.ordered) if (out.includes(value)) out = out.split(value).join(MASKED);
-    return out;
+    const places: [start: number, end: number][] = [];
+    for (const form of this.ordered) {
+      // A form's own overlapping places (`aaa` in `aaaa`) make one run.
+      let run: [number, number] | undefined;
+      for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + 1)) {
+        if (run && at <= run[1]) run[1] = at + form.length;
+        else places.push((run = [at, at + form.length]));
+      }
+    }
+    if (places.length === 0) return text;
+    places.sort((a, b) => a[0] - b[0]);
+    let out = "";
+    let copied = 0;
+    let [start, end] = places[0]!;
+    for (const [nextStart, nextEnd] of places) {
+      if (nextStart <= end) end = Math.max(end, nextEnd);
+      else {
+        out += text.slice(copied, start) + MASKED;
+        [copied, start, end] = [end, nextStart, nextEnd];
+      }
+    }
+    return out + text.slice(copied, start) + MASKED + text.slice(end);
   }
 
   /**
