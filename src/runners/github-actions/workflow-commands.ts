@@ -93,22 +93,34 @@ export class CommandProcessor {
     private readonly options: { debug?: boolean; allowUnsecureCommands?: boolean; allowUnsecureStopTokens?: boolean } = {},
   ) {}
 
-  /** Returns the text to display for this line (already masked), or undefined to hide it. */
-  /** `continuation`: a later piece of a line too long to take whole (LineSplitter), never a command. */
+  /**
+   * Returns the text to display for this line (masked), or undefined to hide it. GitHub's runner ends a line at a
+   * lone CR too, so each CR-separated part is a command or not by itself (`::add-mask::v\rprogress 1` masks `v`, not
+   * `v\rprogress 1`); the parts shown keep their CRs, masked once the whole line's commands are read.
+   * `continuation`: a later piece of a line too long to take whole (LineSplitter), which starts no line.
+   */
   line(raw: string, continuation = false): string | undefined {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (continuation) return this.masker.mask(line);
+    const shown: string[] = [];
+    line.split("\r").forEach((part, i) => {
+      const text = i === 0 && continuation ? part : this.part(part);
+      if (text !== undefined) shown.push(text);
+    });
+    return shown.length === 0 ? undefined : this.masker.mask(shown.join("\r"));
+  }
+
+  /** One line's text to display, unmasked (a command's, masked), or undefined when it is a command hidden. */
+  private part(line: string): string | undefined {
     if (this.stopToken !== undefined) {
       // Only the token resumes (as a command name, any case); everything else is plain output.
       if (parseCommandLine(line, new Set([this.stopToken])) !== undefined) {
         this.stopToken = undefined;
         return undefined;
       }
-      return this.masker.mask(line);
+      return line;
     }
     const cmd = parseCommandLine(line);
-    if (!cmd) return this.masker.mask(line);
-    return this.apply(cmd);
+    return cmd ? this.apply(cmd) : line;
   }
 
   private apply(cmd: ParsedCommand): string | undefined {

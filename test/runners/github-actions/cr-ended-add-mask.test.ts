@@ -1,15 +1,16 @@
 // rev30: under `--runner github-actions` a step's `::add-mask::v` ended by a lone CR (`printf '::add-mask::v\rprogress\n'`)
-// masks "v\rprogress" as one value: WorkflowCommands.line (workflow-commands.ts) reads a line up to its LF only, and
+// masked "v\rprogress" as one value: WorkflowCommands.line (workflow-commands.ts) read a line up to its LF only, and
 // Masker.add splits a value on LF alone. GitHub's runner reads CR as a line end (as StepMaskScanner, which the other
 // runners' uploads use, does), so it masks `v`. The runner's output hides the command line, so the job's uploaded log
-// (job-log.ts) never sees it either: the value is on the backend in clear, as in the local record — the same step
-// with `\n` gives `value ***` in both.
+// (job-log.ts) never saw it either: the value was on the backend in clear, as in the local record — the same step
+// with `\n` gave `value ***` in both.
+// Fixed: CommandProcessor.line reads each CR-separated part of a line as a command candidate of its own.
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startRemoteTestbed, type RemoteTestbed } from "../remote/helpers.js";
-import { spawnOrun, writePlan } from "../remote/processes.js";
+import { startRemoteTestbed, type RemoteTestbed } from "../../remote/helpers.js";
+import { spawnOrun, writePlan } from "../../remote/processes.js";
 
 const SECRET = "s3cr3t-rev30-gha";
 
