@@ -214,26 +214,39 @@ export function allowsUnsecureCommands(env: Record<string, string | undefined>):
  */
 export const MAX_LINE = 1024 * 1024;
 
-/** Splits a byte stream into lines (of at most `maxLine` characters); the caller flushes the remainder at the end. */
+/**
+ * Splits a byte stream into lines (of at most `maxLine` characters); the caller flushes the remainder at the end.
+ * `crEndsLine`: a CR ends a line too, as GitHub's runner reads commands (a CRLF is then a line and an empty one).
+ */
 export class LineSplitter {
   /** The current line so far, in the pieces it arrived in (joined once, when it ends). */
   private parts: string[] = [];
   private size = 0;
   /** A piece of the current line was handed on already: what follows is its continuation. */
   private continuing = false;
+  private readonly ends: RegExp;
   constructor(
     private readonly onLine: (line: string, continuation: boolean) => void,
     private readonly maxLine = MAX_LINE,
-  ) {}
+    crEndsLine = false,
+  ) {
+    this.ends = crEndsLine ? /[\r\n]/g : /\n/g;
+  }
 
   push(chunk: string): void {
     let start = 0;
-    for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
-      this.add(chunk.slice(start, nl));
+    this.ends.lastIndex = 0;
+    for (let end = this.ends.exec(chunk); end; end = this.ends.exec(chunk)) {
+      this.add(chunk.slice(start, end.index));
       this.end();
-      start = nl + 1;
+      start = end.index + 1;
     }
     if (start < chunk.length) this.add(chunk.slice(start));
+  }
+
+  /** Characters of the current line not handed on yet. */
+  get pending(): number {
+    return this.size;
   }
 
   flush(): void {
