@@ -141,7 +141,7 @@ export class JobLog {
       return;
     }
     stream.text += chunk;
-    if (stream.text.length >= STREAM_PIECE_CHARS) this.flushStream(stepKey, stream, false);
+    if (stream.text.length > STREAM_PIECE_CHARS) this.flushStream(stepKey, stream, false);
     else stream.timer ??= setTimeout(() => this.flushLines(stepKey, stream), this.liveFlushDelay(stream)).unref();
   }
 
@@ -196,11 +196,15 @@ export class JobLog {
 
   /**
    * How much of a running step's `text` can go up now: its whole lines, masked whole. A line longer than a piece
-   * goes in parts, each cut where no masked value can lie across it (Masker.safeCut).
+   * goes in parts, each cut where no masked value can lie across it (Masker.safeCut), and never past what the step's
+   * scanner has read: a mask there, not read yet, would go up with its value in clear (`::add-mask::v\r` on a line
+   * of exactly a piece did, the scanner reading a line's part only past MAX_LINE).
    */
-  private uploadableEnd(text: string): number {
+  private uploadableEnd(stream: StepStream): number {
+    const { text } = stream;
     const lines = text.lastIndexOf("\n") + 1;
-    return text.length - lines < STREAM_PIECE_CHARS ? lines : Math.max(lines, this.masker.safeCut(text));
+    const end = text.length - lines <= STREAM_PIECE_CHARS ? lines : Math.max(lines, this.masker.safeCut(text));
+    return Math.max(0, Math.min(end, text.length - stream.scanner.unread));
   }
 
   /** A step's first lines, and every line while someone follows, go up soon; otherwise at the idle pace. */
@@ -226,7 +230,7 @@ export class JobLog {
   private flushStream(stepKey: string, stream: StepStream, last: boolean): void {
     clearTimeout(stream.timer);
     stream.timer = undefined;
-    const cut = last ? stream.text.length : this.uploadableEnd(stream.text);
+    const cut = last ? stream.text.length : this.uploadableEnd(stream);
     let text = stream.text.slice(0, cut);
     stream.text = stream.text.slice(cut);
     if (!last && text === "") return;

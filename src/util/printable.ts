@@ -29,20 +29,26 @@ export function printable(text: string, options: PrintableOptions = {}): string 
     // Line feeds left are kept ones: every other hidden character (util/hidden-chars.ts) is escaped.
     shown = breaks.replace(HIDDEN_CHARS, (char) => (char === "\n" ? char : escapeChar(char)));
   }
-  return options.max === undefined ? shown : cut(shown, options.max);
+  return options.max === undefined ? shown : cut(shown, options.max, PRINTABLE_UNIT);
 }
 
-/** One `\u{hex}`, a JSON escape (`\"`, `\\`) or one whole character (an emoji's two halves together). */
-const CUT_UNIT = /\\u\{[0-9a-f]+\}|\\[\s\S]|[\s\S]/gu;
+/**
+ * One `\u{hex}` or one whole character (an emoji's two halves together). printable leaves a backslash of the text as
+ * it is, so it is one character: paired with the next (a JSON escape), the one before a hidden character's `\u{7}`
+ * took that escape's backslash and the cut fell inside the rest.
+ */
+const PRINTABLE_UNIT = /\\u\{[0-9a-f]+\}|[\s\S]/gu;
+/** quoted's units: its JSON escapes (`\"`, `\\`) too, where a text's backslash is always doubled. */
+const QUOTED_UNIT = /\\u\{[0-9a-f]+\}|\\[\s\S]|[\s\S]/gu;
 
 /**
- * `text` in at most `max` characters, the last `…` when cut. The cut falls between escapes and characters, never
- * inside one: a `\u{a}` cut to `\u` hid the line break it was there to name, and half an emoji printed as U+FFFD.
+ * `text` in at most `max` characters, the last `…` when cut. The cut falls between `units` (escapes and characters),
+ * never inside one: a `\u{a}` cut to `\u` hid the line break it was there to name, and half an emoji printed as U+FFFD.
  */
-function cut(text: string, max: number): string {
+function cut(text: string, max: number, units: RegExp): string {
   if (text.length <= max) return text;
   let kept = "";
-  for (const [unit] of text.matchAll(CUT_UNIT)) {
+  for (const [unit] of text.matchAll(units)) {
     if (kept.length + unit.length > max - 1) break;
     kept += unit;
   }
@@ -72,5 +78,5 @@ export function quoted(value: unknown, max?: number): string {
     return escapeChar(match);
   });
   // Cut short, the whole of a long string buries the message around it.
-  return max === undefined ? text : cut(text, max);
+  return max === undefined ? text : cut(text, max, QUOTED_UNIT);
 }

@@ -31,7 +31,7 @@ export class Masker {
       for (const form of [part, ...encodedForms(part).filter((f) => f.length >= MIN_ENCODED_LENGTH)]) this.forms.add(form);
       changed = true;
     }
-    // Longest first, so a secret that contains another is masked whole.
+    // Longest first: safeCut holds back as many characters as the longest form has.
     if (changed) this.ordered = [...this.forms].sort((a, b) => b.length - a.length);
     if (changed) this.onAdd?.(value);
   }

@@ -93,22 +93,34 @@ export class CommandProcessor {
     private readonly options: { debug?: boolean; allowUnsecureCommands?: boolean; allowUnsecureStopTokens?: boolean } = {},
   ) {}
 
-  /** Returns the text to display for this line (already masked), or undefined to hide it. */
-  /** `continuation`: a later piece of a line too long to take whole (LineSplitter), never a command. */
+  /**
+   * Returns the text to display for this line (masked), or undefined to hide it. GitHub's runner ends a line at a
+   * lone CR too, so each CR-separated part is a command or not by itself (`::add-mask::v\rprogress 1` masks `v`, not
+   * `v\rprogress 1`); the parts shown keep their CRs, masked once the whole line's commands are read.
+   * `continuation`: a later piece of a line too long to take whole (LineSplitter), which starts no line.
+   */
   line(raw: string, continuation = false): string | undefined {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (continuation) return this.masker.mask(line);
+    const shown: string[] = [];
+    line.split("\r").forEach((part, i) => {
+      const text = i === 0 && continuation ? part : this.part(part);
+      if (text !== undefined) shown.push(text);
+    });
+    return shown.length === 0 ? undefined : this.masker.mask(shown.join("\r"));
+  }
+
+  /** One line's text to display, unmasked (a command's, masked), or undefined when it is a command hidden. */
+  private part(line: string): string | undefined {
     if (this.stopToken !== undefined) {
       // Only the token resumes (as a command name, any case); everything else is plain output.
       if (parseCommandLine(line, new Set([this.stopToken])) !== undefined) {
         this.stopToken = undefined;
         return undefined;
       }
-      return this.masker.mask(line);
+      return line;
     }
     const cmd = parseCommandLine(line);
-    if (!cmd) return this.masker.mask(line);
-    return this.apply(cmd);
+    return cmd ? this.apply(cmd) : line;
   }
 
   private apply(cmd: ParsedCommand): string | undefined {
@@ -202,26 +214,39 @@ export function allowsUnsecureCommands(env: Record<string, string | undefined>):
  */
 export const MAX_LINE = 1024 * 1024;
 
-/** Splits a byte stream into lines (of at most `maxLine` characters); the caller flushes the remainder at the end. */
+/**
+ * Splits a byte stream into lines (of at most `maxLine` characters); the caller flushes the remainder at the end.
+ * `crEndsLine`: a CR ends a line too, as GitHub's runner reads commands (a CRLF is then a line and an empty one).
+ */
 export class LineSplitter {
   /** The current line so far, in the pieces it arrived in (joined once, when it ends). */
   private parts: string[] = [];
   private size = 0;
   /** A piece of the current line was handed on already: what follows is its continuation. */
   private continuing = false;
+  private readonly ends: RegExp;
   constructor(
     private readonly onLine: (line: string, continuation: boolean) => void,
     private readonly maxLine = MAX_LINE,
-  ) {}
+    crEndsLine = false,
+  ) {
+    this.ends = crEndsLine ? /[\r\n]/g : /\n/g;
+  }
 
   push(chunk: string): void {
     let start = 0;
-    for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", start)) {
-      this.add(chunk.slice(start, nl));
+    this.ends.lastIndex = 0;
+    for (let end = this.ends.exec(chunk); end; end = this.ends.exec(chunk)) {
+      this.add(chunk.slice(start, end.index));
       this.end();
-      start = nl + 1;
+      start = end.index + 1;
     }
     if (start < chunk.length) this.add(chunk.slice(start));
+  }
+
+  /** Characters of the current line not handed on yet. */
+  get pending(): number {
+    return this.size;
   }
 
   flush(): void {

@@ -3,7 +3,7 @@
 // the `::` syntax first, then the first `##[` of the line; nothing but the resume token while the step's own
 // `::stop-commands::` holds. Inside GitHub Actions a step's output is printed between stop-commands markers, so the
 // runner around orun never sees these masks: the presenter applies them itself and hands them on.
-import { KNOWN_COMMANDS, LineSplitter, parseCommandLine, unsafeStopToken } from "../../runners/github-actions/workflow-commands.js";
+import { KNOWN_COMMANDS, LineSplitter, MAX_LINE, parseCommandLine, unsafeStopToken } from "../../runners/github-actions/workflow-commands.js";
 
 /** The old syntax's escapes, replaced one after another in this order as the runner does (ActionCommand.Unescape). */
 const OLD_ESCAPES: [string, string][] = [
@@ -27,9 +27,12 @@ export function parseOldCommandLine(line: string, known: ReadonlySet<string> = K
   return { name, message };
 }
 
-/** Reads one step's output for its masks; `onMask` gets each value when its line ends. */
+/**
+ * Reads one step's output for its masks; `onMask` gets each value when its line ends, at a CR as the runner reads it:
+ * a progress meter's `::add-mask::v\r…` is read when its CR arrives, not when the meter's line feed does.
+ */
 export class StepMaskScanner {
-  private readonly lines = new LineSplitter((line, continuation) => this.line(line, continuation));
+  private readonly lines = new LineSplitter((line, continuation) => this.line(line, continuation), MAX_LINE, true);
   /** The step's own stop-commands token (lower case) while it holds. */
   private stopToken: string | undefined;
 
@@ -44,11 +47,14 @@ export class StepMaskScanner {
     this.lines.flush();
   }
 
+  /** Characters pushed whose line the scanner has not read yet (no CR or LF has ended it, nor a piece's size). */
+  get unread(): number {
+    return this.lines.pending;
+  }
+
   private line(text: string, continuation: boolean): void {
-    // The runner reads lines ended by CR too; a continuation piece of an overlong line starts no line.
-    text.split("\r").forEach((part, i) => {
-      if (i > 0 || !continuation) this.command(part);
-    });
+    // A continuation piece of an overlong line starts no line.
+    if (!continuation) this.command(text);
   }
 
   private command(line: string): void {

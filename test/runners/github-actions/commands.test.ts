@@ -44,6 +44,16 @@ describe("github-actions workflow commands", () => {
     assert.deepEqual(p.effects.outputs, { out: "value" });
   });
 
+  it("reads each part of a line a lone CR ends as a line of its own, as GitHub's runner does", () => {
+    const masker = new Masker();
+    const p = new CommandProcessor(masker);
+    assert.equal(p.line("::add-mask::cr-secret\rusing cr-secret\r::set-output name=o::v"), "using ***");
+    assert.deepEqual(p.effects.outputs, { o: "v" });
+    assert.equal(p.line("::add-mask::only-commands\r::endgroup::\r"), undefined, "a line of commands alone is hidden");
+    // A later piece of an over-long line starts no line: its first part is output, the parts after a CR are lines.
+    assert.equal(p.line("::warning::mid-line\r::add-mask::piece-secret\rpiece-secret", true), "::warning::mid-line\r***");
+  });
+
   it("enables set-env and add-path only for ACTIONS_ALLOW_UNSECURE_COMMANDS=true, as GitHub's runner does", () => {
     assert.equal(allowsUnsecureCommands({ ACTIONS_ALLOW_UNSECURE_COMMANDS: " TRUE " }), true);
     for (const value of ["1", "yes", "on", "", undefined]) assert.equal(allowsUnsecureCommands({ ACTIONS_ALLOW_UNSECURE_COMMANDS: value }), false, String(value));
