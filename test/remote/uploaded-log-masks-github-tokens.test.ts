@@ -3,11 +3,12 @@
 // mints its OIDC tokens with, oidc-token.ts — whoever holds it can mint the workflow's OIDC tokens, for the backend
 // and for cloud roles, while the job lives) and ACTIONS_RUNTIME_TOKEN. GitHub masks both in its own log, and orun's
 // github-actions runner masks both (job-state.ts); under the local runner a step that prints its environment hands
-// them in clear to every reader of the run's logs.
+// them in clear to every reader of the run's logs. Fixed: the upload masker hides the host's secrets
+// (src/runtime/host-secrets.ts: ORUN_SECRET_*, GITHUB_TOKEN and these two), mask30.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startRemoteTestbed, type RemoteTestbed } from "../remote/helpers.js";
-import { spawnOrun, writePlan } from "../remote/processes.js";
+import { startRemoteTestbed, type RemoteTestbed } from "./helpers.js";
+import { spawnOrun, writePlan } from "./processes.js";
 
 const REQUEST_TOKEN = "reqtok-rev30-0123456789abcdef";
 const RUNTIME_TOKEN = "rttok-rev30-0123456789abcdef";
