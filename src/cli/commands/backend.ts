@@ -156,8 +156,8 @@ export function registerBackendCommands(program: Command): void {
     .option("--rate-limit <burst/perSecond>", "per-namespace token bucket", "200/100")
     .option(
       "--auth-failure-limit <burst/perSecond|off>",
-      "failed authentications allowed per client address; past it a request is answered 429 before its token is checked, unless it carries a token accepted recently",
-      "100/10",
+      "failed authentications allowed per client address (e.g. 100/10); past it a request is answered 429 before its token is checked, unless it carries a token accepted recently. Off by default: behind a reverse proxy every client has the proxy's address",
+      "off",
     )
     .option("--request-timeout <duration>", "longest a client may take to send a request, headers and body (its headers within 15s); a slower one gets 408 and loses its connection (at least 1s)", "60s")
     .option("--max-connections <n>", "most client connections open at once; one more is closed as it arrives", "1024")

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AllowList } from "./auth/allow-list.js";
 import { authenticate } from "./auth/authenticate.js";
-import { AuthFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from "./auth/failure-limit.js";
+import { AuthFailureLimiter } from "./auth/failure-limit.js";
 import { NamespaceDirectory } from "./auth/namespaces.js";
 import { OidcVerifier, type OidcOptions } from "./auth/oidc.js";
 import type { BackendContext, BackendSettings, RequestContext } from "./context.js";
@@ -25,7 +25,7 @@ export interface BackendOptions extends Partial<BackendSettings> {
   /** Repositories whose OIDC tokens are accepted; undefined accepts every repository. */
   allow?: AllowList;
   rateLimit?: RateLimitOptions;
-  /** Failed authentications allowed per client address (auth/failure-limit.ts); false: no limit. */
+  /** Failed authentications allowed per client address (auth/failure-limit.ts); none (the default) or false: no limit. */
   authFailureLimit?: RateLimitOptions | false;
   sweepIntervalMs?: number;
   retentionMs?: number;
@@ -123,7 +123,9 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const oidc = new OidcVerifier(options.oidc);
   const namespaces = new NamespaceDirectory(options.store);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
-  const authFailures = options.authFailureLimit === false ? undefined : new AuthFailureLimiter(options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  // Opt-in: behind a reverse proxy every client has the proxy's address, and a flood of bad tokens there would hold
+  // off every runner arriving with a new token (a GitHub job's OIDC token is new each job).
+  const authFailures = options.authFailureLimit ? new AuthFailureLimiter(options.authFailureLimit) : undefined;
 
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   // Requests past their time get 408 and lose their connection; Node looks for them this often. Every client sends

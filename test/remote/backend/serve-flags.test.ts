@@ -44,12 +44,27 @@ describe("orun backend serve: timing flags", () => {
     });
   });
 
-  it("--auth-failure-limit off answers every bad token 401, however many", async () => {
-    const server = await startBackendProcess(db.url, ["--auth-failure-limit", "off", "--rate-limit", "1/1"]);
+  // Off unless asked for: behind a reverse proxy every client has the proxy's address, so a default limit would let
+  // anyone's bad tokens hold off every runner arriving there with a new token.
+  for (const args of [[], ["--auth-failure-limit", "off"]]) {
+    it(`${args.length ? args.join(" ") : "no --auth-failure-limit"}: every bad token is answered 401, however many`, async () => {
+      const server = await startBackendProcess(db.url, [...args, "--rate-limit", "1/1"]);
+      try {
+        const statuses = [];
+        for (let i = 0; i < 120; i++) statuses.push((await fetch(`${server.url}/v1/runs/r`, { headers: { Authorization: `Bearer orun_bad${i}` } })).status);
+        assert.deepEqual([...new Set(statuses)], [401]);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  it("--auth-failure-limit 3/0.01 answers a fourth bad token from one address 429", async () => {
+    const server = await startBackendProcess(db.url, ["--auth-failure-limit", "3/0.01"]);
     try {
       const statuses = [];
-      for (let i = 0; i < 120; i++) statuses.push((await fetch(`${server.url}/v1/runs/r`, { headers: { Authorization: `Bearer orun_bad${i}` } })).status);
-      assert.deepEqual([...new Set(statuses)], [401]);
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${server.url}/v1/runs/r`, { headers: { Authorization: `Bearer orun_bad${i}` } })).status);
+      assert.deepEqual(statuses, [401, 401, 401, 429]);
     } finally {
       await server.stop();
     }

@@ -7,7 +7,6 @@
 import { createHash } from "node:crypto";
 import { RateLimiter, type RateLimitOptions } from "../rate-limit.js";
 
-export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimitOptions = { capacity: 100, refillPerSecond: 10 };
 
 /** How long an accepted token lets its bearer past a limited address: longer than any OIDC token lives. */
 const ACCEPTED_FOR_MS = 2 * 3600_000;
@@ -20,7 +19,7 @@ export class AuthFailureLimiter {
   /** Hash of an Authorization header that authenticated → when that stops counting. */
   private readonly accepted = new Map<string, number>();
 
-  constructor(private readonly options: RateLimitOptions = DEFAULT_AUTH_FAILURE_LIMIT) {
+  constructor(private readonly options: RateLimitOptions) {
     this.failures = new RateLimiter(options);
   }
 
