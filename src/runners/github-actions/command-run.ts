@@ -51,7 +51,7 @@ export async function runWithFileCommands(state: JobState, io: CommandIO, env: R
   const effects = processor.effects;
   let fromFiles: Awaited<ReturnType<typeof readFileCommands>> = { env: {}, outputs: {}, state: {}, paths: [], summary: "" };
   try {
-    fromFiles = await readFileCommands(files);
+    fromFiles = await readFileCommands(files, (text) => state.masker.mask(text));
   } catch (err) {
     error ??= err instanceof Error ? err.message : String(err);
   }

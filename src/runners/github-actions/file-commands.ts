@@ -64,9 +64,11 @@ const SHOWN_CHARS = 80;
 
 /**
  * Parses a `KEY=value` / `KEY<<DELIM … DELIM` file. Throws with the file's
- * variable name and line number on malformed content.
+ * variable name and line number on malformed content, quoting the line masked by `mask` before it is cut short:
+ * a secret the cut fell inside would no longer be the value masked, and its start would show.
  */
-export function parseKeyValueFile(content: string, label: string): Record<string, string> {
+export function parseKeyValueFile(content: string, label: string, mask: (text: string) => string = (text) => text): Record<string, string> {
+  const shown = (text: string): string => quoted(mask(text), SHOWN_CHARS);
   const result = userRecord();
   const lines = content.replace(/^\uFEFF/, "").split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
@@ -79,16 +81,16 @@ export function parseKeyValueFile(content: string, label: string): Record<string
       // Taken as written, as GitHub's runner does: `K<<EOF ` ends only at a line `EOF ` (trailing space and all).
       const key = line.slice(0, heredoc);
       const delimiter = line.slice(heredoc + 2);
-      if (!key || !delimiter) throw new Error(`${label} line ${i + 1}: invalid heredoc assignment ${quoted(line, SHOWN_CHARS)}`);
+      if (!key || !delimiter) throw new Error(`${label} line ${i + 1}: invalid heredoc assignment ${shown(line)}`);
       const start = i + 1;
       let end = start;
       while (end < lines.length && lines[end] !== delimiter) end++;
-      if (end >= lines.length) throw new Error(`${label} line ${i + 1}: matching delimiter ${quoted(delimiter, SHOWN_CHARS)} not found for ${quoted(key, SHOWN_CHARS)}`);
+      if (end >= lines.length) throw new Error(`${label} line ${i + 1}: matching delimiter ${shown(delimiter)} not found for ${shown(key)}`);
       result[key] = lines.slice(start, end).join("\n");
       i = end;
       continue;
     }
-    if (eq <= 0) throw new Error(`${label} line ${i + 1}: invalid file-command assignment ${quoted(line, SHOWN_CHARS)}`);
+    if (eq <= 0) throw new Error(`${label} line ${i + 1}: invalid file-command assignment ${shown(line)}`);
     result[line.slice(0, eq)] = line.slice(eq + 1);
   }
   return plainRecord(result);
@@ -130,7 +132,8 @@ async function readBounded(file: string, label: string): Promise<string> {
   return text;
 }
 
-export async function readFileCommands(files: FileCommandPaths): Promise<FileCommandResults> {
+/** The files' commands; `mask` hides secrets in the lines an error quotes. */
+export async function readFileCommands(files: FileCommandPaths, mask?: (text: string) => string): Promise<FileCommandResults> {
   // A summary over the cap is never read: a step may write gigabytes there.
   const [env, output, pathText, state, summary] = await Promise.all([
     readBounded(files.env, "GITHUB_ENV"),
@@ -141,9 +144,9 @@ export async function readFileCommands(files: FileCommandPaths): Promise<FileCom
   ]);
   return {
     ...(summary.tooLarge !== undefined ? { summaryTooLarge: summary.tooLarge } : {}),
-    env: parseKeyValueFile(env, "GITHUB_ENV"),
-    outputs: parseKeyValueFile(output, "GITHUB_OUTPUT"),
-    state: parseKeyValueFile(state, "GITHUB_STATE"),
+    env: parseKeyValueFile(env, "GITHUB_ENV", mask),
+    outputs: parseKeyValueFile(output, "GITHUB_OUTPUT", mask),
+    state: parseKeyValueFile(state, "GITHUB_STATE", mask),
     paths: pathText
       .split(/\r?\n/)
       .map((p) => p.trim())

@@ -1,13 +1,13 @@
 // rev30b — d46a011 quotes a malformed GITHUB_ENV line cut at 80 characters in the step's error, and the step's error
 // is masked only after (step-runner.ts: state.masker.mask(outcome.error)): a secret the cut falls inside is no longer
 // the masked value, so its first part goes into the run's output and state.json in clear. Before, the whole line
-// was quoted and the secret masked whole.
+// was quoted and the secret masked whole. Fixed: parseKeyValueFile masks the line with the job's masker before it cuts it.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
-import { makeJob, makePlan, tempDir } from "../runners/github-actions/helpers.js";
+import { runOrun } from "../../support/cli.js";
+import { makeJob, makePlan, tempDir } from "./helpers.js";
 
 const SECRET = "Sup3rSecretValue0123456789abcdef";
 
