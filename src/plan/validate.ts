@@ -101,6 +101,15 @@ const map: Check = (value, field, file) => {
   if (!isRecord(value)) fail(file, field, "must be a map", value);
 };
 
+/** A step's `with:`: any values, but the text ones (and the names) become the action's INPUT_* environment. */
+const actionInputs: Check = (value, field, file) => {
+  map(value, field, file);
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    processText(key, `${field}.${key}`, file);
+    if (typeof item === "string") processText(item, `${field}.${key}`, file);
+  }
+};
+
 /** A map of strings (`scalars`: or numbers/booleans, which the runtime passes on as text; `labels`: strings without control characters). */
 function mapOf(values: "strings" | "scalars" | "labels"): Check {
   const wanted = values === "scalars" ? "must be a string, number or boolean" : "must be a string";
@@ -108,6 +117,8 @@ function mapOf(values: "strings" | "scalars" | "labels"): Check {
     if (!isRecord(value)) fail(file, field, "must be a map", value);
     for (const key in value) {
       const item = value[key];
+      // An env name is given to the process as much as its value.
+      if (values === "scalars") processText(key, `${field}.${key}`, file);
       if (values === "labels") label(item, `${field}.${key}`, file);
       if (typeof item === "string") {
         if (values === "scalars") processText(item, `${field}.${key}`, file);
@@ -203,7 +214,7 @@ const STEP_FIELDS = new Map<string, Check>([
   ["order", number],
   ["retry", integer(0)],
   ["onFailure", oneOf("continue", "stop")],
-  ["with", map],
+  ["with", actionInputs],
   ["env", mapOf("scalars")],
 ]);
 
