@@ -58,7 +58,7 @@ test("status --interval takes a duration with its unit; anything else names the 
   for (const bad of ["abc", "5", "1x"]) {
     const result = await runOrun(["status", "--watch", "--interval", bad], { cwd: dir });
     assert.equal(result.code, 1, bad);
-    assert.equal(result.stderr, `✕ option '--interval <duration>' argument '${bad}' is invalid. expected a duration with its unit, such as 500ms, 2s or 1m.\n`);
+    assert.equal(result.stderr, `✕ option '--interval <duration>' argument '${bad}' is invalid. expected a duration with its unit (ms, s, m or h), such as 500ms, 2s or 1m.\n`);
   }
   const watched = await runOrun(["status", "--watch", "--interval", "300ms"], { cwd: dir });
   assert.equal(watched.code, 0, watched.stderr);
