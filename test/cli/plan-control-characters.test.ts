@@ -187,3 +187,11 @@ test("orun plan refuses a NUL byte in an env value, a step's run, shell or worki
     assert.ok(!(await fs.stat(path.join(dir, ".orun/plans")).catch(() => undefined)), `${what}: no plan stored`);
   }
 });
+
+test("orun plan refuses a step field whose template renders a NUL byte (a parameter holding one), naming the step's file and field", async () => {
+  const dir = await writeRepo(baseRepo(DEV_API + '    parameters: { note: "a\\0b" }\n', { "comps/svc/compositions.yaml": SVC.replace("run: echo post", 'run: "echo {{.parameters.note}}"') }));
+  const run = await runOrun(["plan"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout);
+  assert.match(run.stderr, /^✕ comps\/svc\/compositions\.yaml:\d+: .*step post-step \(run\): the rendered value contains a NUL byte/, run.stderr);
+  assert.ok(!(await fs.stat(path.join(dir, ".orun/plans")).catch(() => undefined)), "no plan stored");
+});
