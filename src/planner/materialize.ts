@@ -254,16 +254,20 @@ export type Warn = (message: string, jobId: string) => void;
 
 function render(job: BoundJob, step: StepSpec, stepName: string, field: string, source: string, data: TemplateData, warn?: Warn): string {
   if (!source.includes("{{")) return source;
+  const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field})`;
   let rendered: string;
   try {
     rendered = renderTemplate(source, data, { name: `${job.instance.component.type}:${stepName}:${field}` });
   } catch (err) {
-    const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (${field})`;
     if (err instanceof TemplateError && err.kind === "missing-key") {
       const near = nearKey(err.keyPath, data);
       throw stepError(job, step, `${what}: missing key ${err.keyPath ?? ""}: ${errorMessage(err)}${near ? `; did you mean ${near}?` : ""}`, fieldPath(field));
     }
     throw stepError(job, step, `${what}: ${errorMessage(err)}`, fieldPath(field));
+  }
+  // The schema refuses one written in the field; a value the template brings in (a parameter) is caught here.
+  if (!field.startsWith("with:") && field !== "use" && rendered.includes("\u0000")) {
+    throw stepError(job, step, `${what}: the rendered value contains a NUL byte (no process can be given one): check the parameters and env it uses`, fieldPath(field));
   }
   // `${{ }}` is left for the runner to evaluate, but a syntax error in it is worth a warning (./validate/expressions.ts).
   const invalid = warn && expressionSyntaxError(rendered);

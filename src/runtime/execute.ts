@@ -750,13 +750,18 @@ async function refuseMissingDependencies(
   // every job of a fresh plan, and one dependency's command at a time was refused for the next one.
   // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
   const chain = missingDependencies(selection.target, selection.ordered, satisfied);
+  // A generated ID names no execution (the refused record is removed) and this command cannot be given it again:
+  // the suggestion ends with this job under that ID. Given an ID, the reader reruns their own command after.
+  const generated = options.execId === undefined;
+  const jobs = generated ? [...chain.map((job) => job.id), selection.target.id] : chain.map((job) => job.id);
   const commands = await Promise.all(
-    chain.map(async (job) => (await commandFor(job.id).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job.id)}`),
+    jobs.map(async (job) => (await commandFor(job).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job)}`),
   );
   const note = approvalNote(options, chain, state);
   const refusal = `cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`;
+  const first = `run ${chain.length > 1 ? "them first, in order" : "it first"}${generated ? ", then this job, in a new execution" : ""}`;
   throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
-    hint: `run ${chain.length > 1 ? "them first, in order" : "it first"}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
+    hint: `${first}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
   });
 }
 

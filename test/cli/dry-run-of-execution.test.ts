@@ -63,7 +63,7 @@ test("a dry-run of --job X whose dependencies have not completed refuses as the 
   assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.equal(dry.code, 1, dry.stdout + dry.stderr);
   assert.match(dry.stderr, /the run would refuse: cannot run a@dev\.deploy: dependencies not completed \(a@dev\.build\)/);
-  assert.match(dry.stderr, /run it first: orun run \S*plan\.json --exec-id \S+ --job a@dev\.build/);
+  assert.match(dry.stderr, /run it first, then this job, in a new execution: orun run \S*plan\.json --exec-id (\S+) --job a@dev\.build && orun run \S*plan\.json --exec-id \1 --job a@dev\.deploy\)/);
   assert.equal(existsSync(path.join(dir, ".orun/executions")), false, "neither wrote a record");
 
   // Its dependency completed in the execution: the preview passes, as the run would.

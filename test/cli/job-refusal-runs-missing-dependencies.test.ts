@@ -51,3 +51,20 @@ test("without --approve the suggestion says which dependency needs it and never 
   assert.ok(existsSync(path.join(dir, "built")), pasted.output);
   assert.ok(!existsSync(path.join(dir, "deployed")), pasted.output);
 });
+
+// With no --exec-id the run's ID is generated and its record removed on refusal: the suggestion named that ID for the
+// dependency alone, so the reader had no command for the job asked for under it (doc30).
+test("a --job refusal without --exec-id suggests the dependency and then this job in one new execution; pasted, both run in it", async (t) => {
+  const dir = await planDir(t, JOBS.slice(0, 2).map((job) => ({ ...job, policies: undefined })), { name: "chain" }, "orun-job-deps-");
+  const refused = await runOrun(["run", "plan.json", "--job", "app@prod.deploy"], { cwd: dir, env });
+  assert.equal(refused.code, 1, refused.stdout);
+  const match = /\(run it first, then this job, in a new execution: (orun run .*)\)$/m.exec(refused.stderr);
+  assert.ok(match, refused.stderr);
+  const id = /--exec-id (\S+)/.exec(match[1]!)?.[1];
+  const plan = path.join(dir, "plan.json");
+  assert.equal(match[1], `orun run ${plan} --exec-id ${id} --job app@dev.build && orun run ${plan} --exec-id ${id} --job app@prod.deploy`);
+  assert.equal(existsSync(path.join(dir, ".orun/executions", id!)), false, "the refused run left no record");
+  const pasted = await inShell(t, match[1]!, dir);
+  assert.equal(pasted.code, 0, pasted.output);
+  assert.deepEqual((await jobStatuses(dir, id!)).sort(), ["app@dev.build completed", "app@prod.deploy completed"]);
+});

@@ -98,3 +98,20 @@ test("orun logs streams a large log instead of reading it whole: 64 MB prints by
     assert.equal(hash.digest("hex"), createHash("sha256").update(header).update(log).digest("hex"));
   }
 });
+
+test("logs --follow shows a log truncated in place and written again from its start (same file, shorter than what was read)", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.t", steps: [{ run: "true" }] }], { name: "trunc" }, "orun-rec15-");
+  // A record held by a live process (its lock), its log rewritten in place (same inode) while it is followed.
+  const sleeper = await liveSleeper(t);
+  const log = recordFile(dir, "trunc", "logs/app@dev.t/s1.log");
+  await mkdir(path.dirname(log), { recursive: true });
+  await writeFile(log, "a-long-first-line\n");
+  await writeFile(recordFile(dir, "trunc", ".lock"), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), startTime: processStartTicks(sleeper.pid) }));
+  const follow = started(["logs", "--exec-id", "trunc", "--follow"], dir);
+  await until(() => follow.output().includes("a-long-first-line\n"), "the follower reading the log");
+  await writeFile(log, "x\n");
+  sleeper.kill();
+  // Its last read, once the holder is gone, sees the shorter log.
+  assert.equal(await follow.done, 1);
+  assert.match(follow.output(), /── app@dev\.t › s1 {2}\(written again: the job ran again\)\nx\n$/, follow.output());
+});

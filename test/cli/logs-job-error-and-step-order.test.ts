@@ -3,7 +3,7 @@
 // alphabetically. Real processes, real files in temp dirs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
 import { planDir, recordFile } from "../runtime/helpers.js";
@@ -59,4 +59,30 @@ test("a job's logs come in the order its steps ran (phase, order, declaration), 
   // A record without its plan: the order the logs were written in.
   await rm(recordFile(dir, "o1", "manifest.json"));
   assert.deepEqual(shown((await runOrun(["logs"], { cwd: dir })).stdout), ran);
+});
+
+test("a job's error goes with the longest step key it names: `step a: b: …` is step `a: b`'s, not step `a`'s", async (t) => {
+  // A step key may itself hold `: `; both `a` and `a: b` prefix the error, and neither step printed anything.
+  const dir = await planDir(t, [{ id: "api@dev.build", steps: [{ id: "a", run: "true" }, { id: "a: b", run: "exit 3" }] }]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "k1"], { cwd: dir })).code, 1);
+  const logs = await runOrun(["logs", "--exec-id", "k1"], { cwd: dir });
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, /^── api@dev\.build › a: b {2}\(failed, no output\)\nerror: step a: b: [^\n]*3[^\n]*\n$/, logs.stdout);
+});
+
+test("without the record's plan, steps that failed printing nothing (no log, so no time) are listed by name", async (t) => {
+  const dir = await planDir(t, [
+    { id: "api@dev.build", steps: [{ id: "zeta", run: "exit 1", onFailure: "continue" }, { id: "alpha", run: "exit 2", onFailure: "continue" }] },
+  ]);
+  assert.equal((await runOrun(["run", "plan.json", "--exec-id", "n1"], { cwd: dir })).code, 1);
+  await rm(recordFile(dir, "n1", "manifest.json"));
+  // Whatever order the record lists them in (orun writes them sorted; another writer need not).
+  const stateFile = recordFile(dir, "n1", "state.json");
+  const state = JSON.parse(await readFile(stateFile, "utf8")) as { jobs: Record<string, { steps: Record<string, string> }> };
+  const job = state.jobs["api@dev.build"]!;
+  job.steps = Object.fromEntries(Object.entries(job.steps).reverse());
+  assert.deepEqual(Object.keys(job.steps), ["zeta", "alpha"]);
+  await writeFile(stateFile, JSON.stringify(state));
+  const shown = [...(await runOrun(["logs", "--exec-id", "n1"], { cwd: dir })).stdout.matchAll(/^── api@dev\.build › (\S+)/gm)].map((m) => m[1]!);
+  assert.deepEqual(shown, ["alpha", "zeta"]);
 });

@@ -122,7 +122,7 @@ describe("plan storage, get and describe", () => {
 });
 
 describe("plan to stdout", () => {
-  test("-o - writes the plan to stdout alone (JSON, or YAML with -f yaml), the summary to stderr, and stores nothing", async () => {
+  test("-o - writes the plan to stdout alone (JSON, or YAML with -f yaml or yml), the summary to stderr, and stores nothing", async () => {
     const dir = await writeRepo(baseRepo(BODY));
     const run = await runOrun(["plan", "-o", "-"], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
@@ -136,6 +136,10 @@ describe("plan to stdout", () => {
     assert.equal(yaml.code, 0, yaml.stderr);
     assert.match(yaml.stdout, /^apiVersion: orun\.io\/v1\nkind: Plan\n/);
     assert.match(yaml.stdout, new RegExp(`checksum: ${plan.metadata.checksum}`));
+    // `yml`, as the file extension -o takes for YAML (docs/cli.md).
+    const yml = await runOrun(["plan", "-o", "-", "-f", "yml"], { cwd: dir });
+    assert.equal(yml.code, 0, yml.stderr);
+    assert.match(yml.stdout, /^apiVersion: orun\.io\/v1\nkind: Plan\n/);
   });
 });
 

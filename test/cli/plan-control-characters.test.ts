@@ -166,3 +166,32 @@ test("a NUL byte in a plan file's env value, run, shell or working-directory is 
     assert.ok(!(await fs.stat(path.join(dir, "ran")).catch(() => undefined)), `${field}: nothing ran`);
   }
 });
+
+test("orun plan refuses a NUL byte in an env value, a step's run, shell or working-directory, naming file, line and field", async () => {
+  // Accepted by the compiler, the plan was then refused by `orun run` with advice to plan again, which cannot help.
+  const step = (fields: string): Record<string, string> => ({ "comps/svc/compositions.yaml": SVC.replace("          run: echo post\n", `          run: echo post\n${fields}`) });
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ["the intent's env", { "intent.yaml": HEADER + 'env:\n  X: "a\\0b"\n' + DEV_API }, /^✕ intent\.yaml:11: env\.X: must not contain a NUL byte .*\(got "a\\u\{0\}b"\)\n$/],
+    ["a component's env", { "intent.yaml": HEADER + DEV_API + '    env: { Y: "\\0" }\n' }, /^✕ intent\.yaml:16: components\[0\]\.env\.Y: must not contain a NUL byte/],
+    ["an environment's env", { "intent.yaml": HEADER + DEV_API.replace("  dev:\n", '  dev:\n    env: { Z: "z\\0" }\n') }, /^✕ intent\.yaml:12: environments\.dev\.env\.Z: must not contain a NUL byte/],
+    ["a step's run", { "comps/svc/compositions.yaml": SVC.replace("run: echo post", 'run: "echo \\0post"') }, /^✕ comps\/svc\/compositions\.yaml:\d+: spec\.jobs\[0\]\.steps\[1\]\.run: must not contain a NUL byte/],
+    ["a step's shell", step('          shell: "bash\\0"\n'), /^✕ comps\/svc\/compositions\.yaml:\d+: spec\.jobs\[0\]\.steps\[1\]\.shell: must not contain a NUL byte/],
+    ["a step's working-directory", step('          working-directory: "a\\0"\n'), /^✕ comps\/svc\/compositions\.yaml:\d+: spec\.jobs\[0\]\.steps\[1\]\.working-directory: must not contain a NUL byte/],
+    ["a step's env", step('          env: { W: "\\0" }\n'), /^✕ comps\/svc\/compositions\.yaml:\d+: spec\.jobs\[0\]\.steps\[1\]\.env\.W: must not contain a NUL byte/],
+  ];
+  for (const [what, files, expected] of cases) {
+    const dir = await writeRepo(baseRepo(DEV_API, files));
+    const run = await runOrun(["plan"], { cwd: dir });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, expected, `${what}: ${run.stderr}`);
+    assert.ok(!(await fs.stat(path.join(dir, ".orun/plans")).catch(() => undefined)), `${what}: no plan stored`);
+  }
+});
+
+test("orun plan refuses a step field whose template renders a NUL byte (a parameter holding one), naming the step's file and field", async () => {
+  const dir = await writeRepo(baseRepo(DEV_API + '    parameters: { note: "a\\0b" }\n', { "comps/svc/compositions.yaml": SVC.replace("run: echo post", 'run: "echo {{.parameters.note}}"') }));
+  const run = await runOrun(["plan"], { cwd: dir });
+  assert.equal(run.code, 1, run.stdout);
+  assert.match(run.stderr, /^✕ comps\/svc\/compositions\.yaml:\d+: .*step post-step \(run\): the rendered value contains a NUL byte/, run.stderr);
+  assert.ok(!(await fs.stat(path.join(dir, ".orun/plans")).catch(() => undefined)), "no plan stored");
+});

@@ -34,3 +34,11 @@ test("no step ran: at most 5 jobs listed, then a count; nothing said once a job 
   const started = { jobs: { ...jobs, "j0@dev.build": { status: "skipped", startedAt: "2026-01-01T00:00:00Z", steps: {} } } };
   assert.equal(noStepRanText(started as unknown as State, "e1"), undefined, "a job that started (then skipped by a cancel) ran");
 });
+
+test("--step is checked only when every job selected tells its steps: a job that does not (an older record's) may have it", () => {
+  // A record of jobs from two orun versions: one lists its steps, the other does not.
+  const jobs = [{ id: "api@dev.build", steps: ["compile"] }, { id: "web@dev.build" }];
+  const scope = checkScope(jobs, { step: "deploy" }, "execution e1", exact);
+  assert.deepEqual(scope.jobs.map((job) => job.id), ["api@dev.build", "web@dev.build"]);
+  assert.throws(() => checkScope(jobs.slice(0, 1), { step: "deploy" }, "execution e1", exact), /step not found in execution e1: deploy/);
+});

@@ -30,7 +30,7 @@ function registerPlan(program: Command): void {
     .option("-i, --intent <file>", "intent file (default: intent.yaml found walking up from the working directory)", nonEmpty)
     .option("-c, --config-dir <path>", CONFIG_DIR_HELP, nonEmpty)
     .option("-o, --output <file>", "write the plan to this file instead of the store (.yaml/.yml → YAML; - for stdout)")
-    .option("-f, --format <format>", "format for --output: json or yaml (default: by extension)")
+    .option("-f, --format <format>", "format for --output: json or yaml (or yml; default: by extension)")
     .option("--name <name>", "also store the plan as .orun/plans/<name>.json")
     .option("-e, --env <list>", "environments to plan (comma list; prefix* matches)", collectNames)
     .option("--component <name>", "component to plan, with its dependencies (repeatable; prefix* matches)", collectNames)

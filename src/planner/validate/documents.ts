@@ -8,7 +8,7 @@ import { OrunError } from "../../util/errors.js";
 import { quoted } from "../../util/printable.js";
 import { exactIntegers, formatField, lineAt, scalarSourceAt, type PathSegment, type YamlDoc } from "../load/yaml.js";
 import { didYouMean } from "./did-you-mean.js";
-import { SCHEMAS, SINGLE_LINE, type SchemaName } from "./schemas.js";
+import { SCHEMAS, NO_NUL, SINGLE_LINE, type SchemaName } from "./schemas.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 export const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as <A>(ajv: A) => A;
@@ -120,7 +120,7 @@ function mayBeString(root: SchemaNode, path: readonly PathSegment[]): boolean {
   return nodes.some((node) => {
     const type = node.type;
     const takesString = type === "string" || (Array.isArray(type) && type.includes("string"));
-    const anyLine = node.pattern === undefined || node.pattern === SINGLE_LINE;
+    const anyLine = node.pattern === undefined || node.pattern === SINGLE_LINE || node.pattern === NO_NUL;
     return takesString && anyLine && node.enum === undefined && node.format === undefined && node.const === undefined;
   });
 }
@@ -313,6 +313,7 @@ function asciiOnlyPattern(pattern: string): boolean {
 }
 
 function patternText(pattern: string): string {
+  if (pattern === NO_NUL) return "must not contain a NUL byte (no process can be given one)";
   if (pattern === SINGLE_LINE) return "must not contain control characters (a tab, a line break, an escape sequence)";
   if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9_-]")) return "must start with a letter or digit and contain only letters, digits, '-' and '_'";
   if (pattern.startsWith("^[A-Za-z0-9][A-Za-z0-9._-]")) return "must start with a letter or digit and contain only letters, digits, '.', '-' and '_' (no path separators)";

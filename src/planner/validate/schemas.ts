@@ -23,7 +23,10 @@ const refObject: Schema = { type: "object", additionalProperties: false, require
  * ANSI escape or a newline in one is refused where it is written.
  */
 export const SINGLE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/** What a step's process is given (command, shell, folder, environment): no process can take a NUL byte. */
+export const NO_NUL = "^[^\\u0000]*$";
 const str: Schema = { type: "string" };
+const processText: Schema = { type: "string", pattern: NO_NUL };
 const line: Schema = { type: "string", pattern: SINGLE_LINE };
 const nonEmpty: Schema = { type: "string", minLength: 1, pattern: SINGLE_LINE };
 const strList: Schema = { type: "array", items: str };
@@ -38,7 +41,7 @@ const common: Record<string, Schema> = {
     description: "Environment variables. Keys starting with ORUN_ are reserved.",
     type: "object",
     propertyNames: { pattern: ENV_KEY },
-    additionalProperties: { type: ["string", "number", "boolean"] },
+    additionalProperties: { type: ["string", "number", "boolean"], pattern: NO_NUL },
   },
   freeMap: { description: "Free-form map (native YAML types kept).", type: "object" },
   duration: { description: "Duration such as 30s, 10m or 1h.", type: "string", pattern: "^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$" },
@@ -64,12 +67,12 @@ const common: Record<string, Schema> = {
       capability: str,
       phase: { enum: ["pre", "main", "post"], description: "pre | main | post (default main)" },
       order: { type: "integer", description: "Ascending order inside a phase (default 0)." },
-      run: str,
+      run: processText,
       use: str,
       with: { $ref: "#/definitions/freeMap" },
       env: { $ref: "#/definitions/envMap" },
-      shell: str,
-      "working-directory": str,
+      shell: processText,
+      "working-directory": processText,
       timeout: { $ref: "#/definitions/duration" },
       retry: { type: "integer", minimum: 0 },
       onFailure: { enum: ["stop", "continue"] },
@@ -454,7 +457,7 @@ const profileSpec: Schema = {
             additionalProperties: {
               type: "object",
               additionalProperties: false,
-              properties: { run: str, with: { $ref: "#/definitions/freeMap" }, env: { $ref: "#/definitions/envMap" } },
+              properties: { run: processText, with: { $ref: "#/definitions/freeMap" }, env: { $ref: "#/definitions/envMap" } },
             },
           },
         },
