@@ -86,6 +86,9 @@ interface BackendResponse {
 /** Attempts at a token that fails transiently (GitHub's token endpoint having a bad moment) before giving up. */
 const TOKEN_ATTEMPTS = 6;
 
+/** 4xx answers retried like 5xx: 408 Request Timeout (a slow link) and 429 Too Many Requests. */
+const RETRYABLE_4XX = new Set([408, 429]);
+
 /** What a notice to `onRetrying` tells: requests fail and are being retried, or the backend answers again. */
 export type RetryNoticeKind = "outage" | "recovered";
 
@@ -306,7 +309,8 @@ export class BackendClient {
           this.options.auth.invalidate(token);
           continue;
         }
-        if (res.status !== 429 && res.status < 500) throw toBackendError(res.status, error, this.options.auth.kind);
+        // 408 is a slow link (a body slower than the backend's --request-timeout), not a refusal: HTTP lets it be repeated.
+        if (!RETRYABLE_4XX.has(res.status) && res.status < 500) throw toBackendError(res.status, error, this.options.auth.kind);
         failure = `${error.error} (${error.code})`;
       } catch (err) {
         if (err instanceof OrunError) throw err;

@@ -323,9 +323,17 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       return "not-started";
     };
 
-    /** Settles once a job's execution has ended (its result line is out): a job that ran on after it waits for it. */
+    /**
+     * Settles once a job's execution has ended and its result line is out (the `finally` below emits it, after the
+     * earlier logs are discarded and the hooks' afterJob): a job that ran on after it waits for it.
+     */
     const jobEnds = new Map<string, Promise<unknown>>();
-    const executeAndSummarize = async (job: PlanJob, held: boolean, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
+    const executeAndSummarize = (job: PlanJob, held: boolean, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
+      const outcome = runAndSummarize(job, held, stop, inflight, startNote);
+      jobEnds.set(job.id, outcome.catch(() => undefined));
+      return outcome;
+    };
+    const runAndSummarize = async (job: PlanJob, held: boolean, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
       const started = Date.now();
       // A handed-over job's step may be under way already (the helper starts it): it runs on as the stop leaves it.
       const stopped = (): string | undefined => (inflight ? undefined : stopping());
@@ -342,7 +350,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       // What the record held for the job: executeJob records it running as it begins, before the runner sets it up.
       const recorded = state.jobs[job.id];
       const execution = executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
-      jobEnds.set(job.id, execution.catch(() => undefined));
       const result = await execution;
       // Canceled while the runner set it up (a docker image pull): not started after all (nothing of it was recorded
       // ended). The earlier logs go back — no step wrote any — and the earlier result stays.
@@ -468,7 +475,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
                 // run it again). A cancel of the run stops it like any running step.
                 if (await inflight.startedBeforeWithdrawal()) {
                   // Shown after its dependency's result: the helper started it when that job's last step exited 0,
-                  // but that job may still be finishing here (its line came after this one's note, 3 in 48 runs).
+                  // but that job may still be finishing here (its line came after this one's note, 3 in 48 runs;
+                  // a resumed record's earlier logs are discarded before its line is out).
                   await jobEnds.get(after.id);
                   return executeAndSummarize(job, false, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
                 }

@@ -63,8 +63,8 @@ export interface BackendContext {
    * replica answers alike.
    */
   followMarkedAt?: Map<string, number>;
-  /** Log bytes the uploads in progress hold or may still receive (their declared sizes), against maxBufferedLogBytes. */
-  logBytesReceiving?: { bytes: number };
+  /** Log bytes the uploads in progress hold or may still receive (their declared sizes), against maxBufferedLogBytes; by namespace too. */
+  logBytesReceiving?: { bytes: number; byNamespace: Map<string, number> };
 }
 
 export interface RequestContext {

@@ -265,10 +265,13 @@ export class LineSplitter {
     this.size += text.length;
     while (this.size > this.maxLine) {
       const line = this.take();
-      // Never between the two halves of a surrogate pair.
-      const cut = isHighSurrogate(line.charCodeAt(this.maxLine - 1)) ? this.maxLine - 1 : this.maxLine;
+      // After the last CR that fits, when there is one: the next piece then starts a CR-part (a workflow command
+      // GitHub's runner reads, it splitting at CRs too) rather than continuing one. Never between the two halves
+      // of a surrogate pair.
+      const lastCr = line.lastIndexOf("\r", this.maxLine - 1);
+      const cut = lastCr >= 0 ? lastCr + 1 : isHighSurrogate(line.charCodeAt(this.maxLine - 1)) ? this.maxLine - 1 : this.maxLine;
       this.onLine(line.slice(0, cut), this.continuing);
-      this.continuing = true;
+      this.continuing = lastCr < 0;
       const rest = line.slice(cut);
       if (rest) {
         this.parts = [rest];

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
-import { api, backendOnStore, enc, planOf, sql, type StoreKind } from "../helpers.js";
+import { api, backendOnStore, enc, planOf, sql, tokenFor, type StoreKind } from "../helpers.js";
 
 const DECLARED = 10 * 1024 * 1024;
 const SENT = 64 * 1024;
@@ -88,19 +88,22 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
   });
 
   describe(`log bodies received at once on ${kind}`, () => {
-    // Room for two 1000-byte bodies at a time.
+    // Room for two 1000-byte bodies at a time; a namespace's share (a quarter) holds one.
     const on = backendOnStore(kind, { requestTimeoutMs: 10_000, maxLogBytes: 1000, maxBufferedLogBytes: 2000 }, "acme/budget");
 
     it("past the budget an upload is a 503 before its body is read; the others are stored, and room comes back", async (t) => {
       if (!on.db) return t.skip("PostgreSQL unavailable");
-      const call = (method: string, path: string, body?: unknown) => api(on.backend.url, on.token, method, path, body);
       const runId = `budget-${Date.now()}`;
-      const jobs = ["a", "b", "c", "d"];
-      assert.equal((await call("POST", "/v1/runs", { plan: planOf(Object.fromEntries(jobs.map((j) => [j, []]))), runId })).status, 201);
-      for (const job of jobs) assert.equal((await call("POST", `/v1/runs/${runId}/jobs/${job}/claim`, { runnerId: `r${job}` })).body.claimed, true);
+      // One job in each of three namespaces: the backend-wide budget is what turns the third away, not a share.
+      const tokens: Record<string, string> = { a: on.token, b: await tokenFor(on.backend.store, "acme/budget-b"), c: await tokenFor(on.backend.store, "acme/budget-c") };
+      const call = (job: string, method: string, path: string, body?: unknown) => api(on.backend.url, tokens[job === "d" ? "a" : job]!, method, path, body);
+      for (const [job, others] of [["a", ["d"]], ["b", []], ["c", []]] as const) {
+        assert.equal((await call(job, "POST", "/v1/runs", { plan: planOf(Object.fromEntries([job, ...others].map((j) => [j, []]))), runId })).status, 201);
+        for (const claimed of [job, ...others]) assert.equal((await call(claimed, "POST", `/v1/runs/${runId}/jobs/${claimed}/claim`, { runnerId: `r${claimed}` })).body.claimed, true);
+      }
       const path = (job: string) => `/v1/runs/${runId}/logs/${job}?append=true&offset=0&runnerId=r${job}`;
       // Three bodies of 1000 bytes, 10 sent of each: whichever is third to be let in finds the budget taken.
-      const answers = ["a", "b", "c"].map((job) => partialUpload(on.backend.url, on.token, path(job), {}, 1000, 10).then((answer) => ({ job, answer })));
+      const answers = ["a", "b", "c"].map((job) => partialUpload(on.backend.url, tokens[job]!, path(job), {}, 1000, 10).then((answer) => ({ job, answer })));
       const first = await Promise.race(answers);
       assert.deepEqual([first.answer.status, first.answer.body.code], [503, "UNAVAILABLE"], JSON.stringify(first.answer.body));
       assert.match(String(first.answer.body.error), /^Too many log bytes being received at once \(\d+ of 2000\); retry shortly$/);
@@ -110,9 +113,9 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       }
       const refusedLog = await sql<{ log_bytes: number | string }>(on.db!.url, "SELECT log_bytes FROM jobs WHERE run_id = $1 AND job_id = $2", [runId, first.job]);
       assert.equal(Number(refusedLog[0]!.log_bytes), 0, "the refused upload wrote nothing");
-      // The budget is free again.
-      assert.equal((await call("POST", path("d"), "x".repeat(1000))).status, 200);
-      assert.equal((await call("POST", path(first.job), "y".repeat(1000))).status, 200);
+      // The budget, and each namespace's share, is free again.
+      assert.equal((await call("d", "POST", path("d"), "x".repeat(1000))).status, 200);
+      assert.equal((await call(first.job, "POST", path(first.job), "y".repeat(1000))).status, 200);
     });
   });
 }

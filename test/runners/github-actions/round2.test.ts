@@ -192,6 +192,18 @@ describe("github-actions output lines: bounded, whatever a step prints", () => {
     ]);
   });
 
+  it("a long line with CRs is cut after the last CR that fits, and the piece after that cut starts a CR-part", () => {
+    const got: [string, boolean][] = [];
+    const s = new LineSplitter((l, continuation) => got.push([l, continuation]), 20);
+    s.push(`${"p".repeat(15)}\r::add-mask::v\rv shown ${"q".repeat(20)}\n`);
+    assert.deepEqual(got, [
+      [`${"p".repeat(15)}\r`, false],
+      ["::add-mask::v\r", false],
+      [`v shown ${"q".repeat(12)}`, false],
+      ["q".repeat(8), true],
+    ]);
+  });
+
   it("200,000 short lines reach the record whole and in order (handed on in batches, not a write per line)", async (t) => {
     const h = await makeHarness();
     t.after(() => h.dispose());

@@ -66,20 +66,36 @@ async function refuseBeforeBody(ctx: RequestContext, write: LogWrite): Promise<v
   throw new HttpError(err.status, err.code, err.message, { ...err.headers, Connection: "close" });
 }
 
+/** Each namespace's share of the log budget is 1/NAMESPACE_SHARES of it (4 × --max-log-size by default). */
+const NAMESPACE_SHARES = 4;
+
 /**
  * Counts the body against the bytes all uploads may hold at once (its declared size; the cap when it declares none),
- * or refuses it (503, which runners retry) before it is read. One body always fits, whatever the budget.
+ * or refuses it (503, which runners retry) before it is read. One namespace may hold at most a quarter of that budget,
+ * so that one tenant's slow uploads cannot turn away every other tenant's. One body always fits, whatever the budget.
  */
 function reserveBody(ctx: RequestContext): () => void {
   const { maxLogBytes, maxBufferedLogBytes = Infinity } = ctx.backend.settings;
+  const { namespace } = ctx.caller;
   const declared = Number(ctx.req.headers["content-length"] ?? NaN);
   const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxLogBytes) : maxLogBytes;
-  const receiving = (ctx.backend.logBytesReceiving ??= { bytes: 0 });
+  const receiving = (ctx.backend.logBytesReceiving ??= { bytes: 0, byNamespace: new Map() });
+  const ours = receiving.byNamespace.get(namespace) ?? 0;
+  const share = maxBufferedLogBytes / NAMESPACE_SHARES;
+  if (ours > 0 && ours + bytes > share) {
+    throw new HttpError(503, "UNAVAILABLE", `Too many log bytes being received at once for ${namespace} (${ours} of its ${Math.floor(share)}); retry shortly`, { "Retry-After": "1", Connection: "close" });
+  }
   if (receiving.bytes > 0 && receiving.bytes + bytes > maxBufferedLogBytes) {
     throw new HttpError(503, "UNAVAILABLE", `Too many log bytes being received at once (${receiving.bytes} of ${maxBufferedLogBytes}); retry shortly`, { "Retry-After": "1", Connection: "close" });
   }
   receiving.bytes += bytes;
-  return () => void (receiving.bytes -= bytes);
+  receiving.byNamespace.set(namespace, ours + bytes);
+  return () => {
+    receiving.bytes -= bytes;
+    const left = (receiving.byNamespace.get(namespace) ?? bytes) - bytes;
+    if (left > 0) receiving.byNamespace.set(namespace, left);
+    else receiving.byNamespace.delete(namespace);
+  };
 }
 
 /** The answer to a write the store did not make. */

@@ -3,11 +3,12 @@
 // other 4xx as the backend's refusal (client.ts: `res.status !== 429 && res.status < 500`): a 408 — a slow link,
 // not a refusal, which HTTP lets a client repeat — becomes a BackendError. For a log upload, JobLog takes a
 // BackendError as "refused" and sends nothing more of the job's log; a heartbeat or result fails outright.
+// Fixed: the client retries a 408 as it retries 429 and 5xx (client.ts RETRYABLE_4XX), fix30b.
 import assert from "node:assert/strict";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { BackendClient, BackendError } from "../../src/remote/client.js";
-import { api, backendOnStore, enc, planOf } from "../remote/helpers.js";
+import { api, backendOnStore, enc, planOf } from "./helpers.js";
 
 /** A TCP relay to `port` that passes what the client sends on at `bytesPerTick` every 50 ms (a slow uplink). */
 async function slowUplink(port: number, bytesPerTick: number): Promise<{ url: string; close: () => Promise<void> }> {

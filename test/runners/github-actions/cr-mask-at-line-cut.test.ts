@@ -3,12 +3,14 @@
 // crEndsLine) and takes the piece after the cut as a continuation, never a command. A progress meter's line grows
 // past 1 MiB of CR-ended parts: an `::add-mask::` part the cut falls inside is not read, and the value goes into
 // the local step log (and the console) in clear — while the upload scanner (step-masks.ts, CR-aware) masks it.
+// Fixed: the runner's LineSplitter cuts an overlong line after its last CR that fits, and the piece after such a
+// cut starts a CR-part (workflow-commands.ts), fix30b.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runOrun } from "../support/cli.js";
-import { makeJob, makePlan, tempDir } from "../runners/github-actions/helpers.js";
+import { runOrun } from "../../support/cli.js";
+import { makeJob, makePlan, tempDir } from "./helpers.js";
 
 describe("rev30b: a CR-ended ::add-mask:: across the runner's 1 MiB cut", () => {
   let ws: string;

@@ -3,10 +3,11 @@
 // namespace of its own, and any of them can fill that count: a few uploads declaring the cap and sending it slowly
 // (each held up to --request-timeout, 60 s, and started again) make every other namespace's log uploads 503 — their
 // runners retry for their budget and then drop the logs. One namespace's uploads should not take another's room.
+// Fixed: a namespace's uploads hold at most a quarter of the budget (routes/logs.ts reserveBody), fix30b.
 import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
-import { api, backendOnStore, planOf, tokenFor } from "../remote/helpers.js";
+import { api, backendOnStore, planOf, tokenFor } from "../helpers.js";
 
 describe("rev30b: the log budget across namespaces", () => {
   // Room for two 1000-byte bodies at a time.
