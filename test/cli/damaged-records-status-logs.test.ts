@@ -263,6 +263,8 @@ test("a status this orun does not know (metadata.json or state.json, perhaps a n
     assert.match(all.stdout, new RegExp(`${id}\\s+unreadable\\s`));
     const gc = await runOrun(["gc", "--all"], { cwd: dir });
     assert.match(gc.stdout, new RegExp(`kept ${id} \\(`), gc.stdout);
+    // Kept for its metadata, said so — not by chance (another check that happens to keep a record of unknown age).
+    if (file === "metadata.json") assert.ok(gc.stdout.includes(`kept ${id} (metadata unreadable: ${where}`) && gc.stdout.includes(why), gc.stdout);
     assert.equal(await readFile(recordFile(dir, id, file), "utf8"), edited, `${file} is left as it was`);
   }
 });

@@ -73,6 +73,12 @@ describe("orun get components on the platform example", { skip }, () => {
     );
   });
 
+  test("a name ending in * lists every component it starts", async () => {
+    const some = await runOrun(["component", "cluster-add*"], { cwd: FIXTURES_DIR });
+    ok(some);
+    assert.match(some.stdout, /^1 component\n {2}✓ cluster-addons /);
+  });
+
   test("an unknown name fails with did-you-mean and the available components", async () => {
     const r = await runOrun(["get", "components", "api-edge-workr"], { cwd: FIXTURES_DIR });
     assert.equal(r.code, 1);

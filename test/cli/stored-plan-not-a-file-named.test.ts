@@ -54,14 +54,18 @@ test("a stored plan that is truncated, not JSON or of the wrong shape is named, 
   await mkdir(plans, { recursive: true });
   const latest = path.join(plans, "latest.json");
   const named = path.join(plans, "nightly.json");
+  // A plan stored by its ID (orun plan writes <id>.json beside latest.json): orun plan, not orun plan --name <id>.
+  const byId = path.join(plans, "0123456789ab.json");
   for (const content of ['{"apiVersion": "orun.io/v1", "kind": "Pl', "not json {", '{"a": 1}', "[]"]) {
     await writeFile(latest, content);
     await writeFile(named, content);
+    await writeFile(byId, content);
     for (const [args, file, command] of [
       [["run", "latest"], latest, "orun plan"],
       [["describe", "plan"], latest, "orun plan"],
       [["get", "jobs"], latest, "orun plan"],
       [["run", "nightly"], named, "orun plan --name nightly"],
+      [["run", "0123456789ab"], byId, "orun plan"],
     ] as const) {
       const result = await runOrun([...args], { cwd: dir });
       assert.equal(result.code, 1, `${args.join(" ")} (${content}): ${result.stdout}`);

@@ -51,3 +51,38 @@ describe("failed authentications per client address", () => {
     assert.equal((await get(fresh)).status, 429);
   });
 });
+
+describe("a token accepted before lets its bearer past a limited address for two hours only", () => {
+  let db: TestDatabase;
+  let store: Store;
+  let backend: RunningBackend;
+  // The limiter's own clock: the test moves it past the two hours instead of waiting.
+  let clock = Date.parse("2026-01-01T00:00:00Z");
+  before(async () => {
+    db = (await testDatabase("sqlite"))!;
+    store = await openStore(db.url);
+    backend = await startBackend({ store, log: () => undefined, authFailureLimit: { capacity: 1, refillPerSecond: 0.0001, now: () => clock } });
+  });
+  after(async () => {
+    await backend?.close();
+    await store?.close();
+    await db?.cleanup();
+  });
+
+  it("is let in just before the two hours are up, and waits like a new token once they are", async () => {
+    const get = (token: string) => api(backend.url, token, "GET", "/v1/runs/none");
+    const early = await tokenFor(store, "acme/early");
+    const late = await tokenFor(store, "acme/late");
+    assert.equal((await get(early)).status, 404, "accepted at the start");
+    assert.equal((await get(late)).status, 404, "accepted at the start");
+    assert.equal((await get("orun_bad")).status, 401, "within the allowance of one");
+    assert.equal((await get("orun_bad")).status, 429, "the address is limited");
+    // 0.0001 tokens a second: after 2 h 1 s the address has less than one token back, so it is still limited.
+    clock += 2 * 3600_000 - 1_000;
+    assert.equal((await get(early)).status, 404, "accepted 1 s short of two hours ago: let in (and counted accepted anew)");
+    clock += 2_000;
+    const res = await get(late);
+    assert.equal(res.status, 429, `accepted 2 h 1 s ago: no longer let past the limited address (${res.text})`);
+    assert.equal((await get(early)).status, 404, "accepted 1 s ago");
+  });
+});

@@ -11,7 +11,7 @@ import { api, backendOnStore, enc, planOf, sql, tokenFor, type StoreKind } from 
 const DECLARED = 10 * 1024 * 1024;
 const SENT = 64 * 1024;
 
-type Answer = { status: number; body: { error?: string; code?: string } };
+type Answer = { status: number; body: { error?: string; code?: string }; connection?: string };
 
 /** POSTs `path` declaring a `declared`-byte body, sends `sent` bytes of it and no more, and returns the answer. */
 function partialUpload(baseUrl: string, token: string, path: string, headers: Record<string, string> = {}, declared = DECLARED, sent = SENT): Promise<Answer> {
@@ -27,7 +27,7 @@ function partialUpload(baseUrl: string, token: string, path: string, headers: Re
         req.destroy();
         const text = Buffer.concat(chunks).toString("utf8");
         // Node's own 408 (the body never came in time) has no JSON.
-        resolve({ status: res.statusCode ?? 0, body: text.startsWith("{") ? (JSON.parse(text) as { error?: string; code?: string }) : { error: text } });
+        resolve({ status: res.statusCode ?? 0, body: text.startsWith("{") ? (JSON.parse(text) as { error?: string; code?: string }) : { error: text }, connection: res.headers.connection });
       });
     });
     // The connection closing under the unsent body is expected once the answer is in.
@@ -76,6 +76,8 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
         const res = await partialUpload(on.backend.url, on.token, path, headers);
         assert.deepEqual([res.status, res.body.code], [status, code], `${path}: ${JSON.stringify(res.body)}`);
         assert.match(String(res.body.error), error, path);
+        // Kept alive, the connection would have the server drain the unread body (up to the log cap) before its next request.
+        assert.equal(res.connection, "close", `${path}: the refusal closes the connection`);
       }
       assert.deepEqual(await snapshot(), before, "no job, log or run row changed");
 
@@ -107,6 +109,7 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const first = await Promise.race(answers);
       assert.deepEqual([first.answer.status, first.answer.body.code], [503, "UNAVAILABLE"], JSON.stringify(first.answer.body));
       assert.match(String(first.answer.body.error), /^Too many log bytes being received at once \(\d+ of 2000\); retry shortly$/);
+      assert.equal(first.answer.connection, "close", "the 503 closes the connection: its body is never read");
       for (const job of ["a", "b", "c"].filter((j) => j !== first.job)) pending.get(path(job))!();
       for (const { job, answer } of await Promise.all(answers)) {
         if (job !== first.job) assert.equal(answer.status, 200, `${job}: ${JSON.stringify(answer.body)}`);
