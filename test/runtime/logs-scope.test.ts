@@ -2,7 +2,7 @@
 // are cut with a count, names from the record are escaped, and "no step ran" only when no job started.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkScope, noLogsMatchText, noStepRanText } from "../../src/runtime/logs-scope.js";
+import { checkScope, noLogsMatchText, noStepRanText, nothingFailedText } from "../../src/runtime/logs-scope.js";
 import { OrunError } from "../../src/util/errors.js";
 
 type State = Parameters<typeof noStepRanText>[0];
@@ -41,4 +41,12 @@ test("--step is checked only when every job selected tells its steps: a job that
   const scope = checkScope(jobs, { step: "deploy" }, "execution e1", exact);
   assert.deepEqual(scope.jobs.map((job) => job.id), ["api@dev.build", "web@dev.build"]);
   assert.throws(() => checkScope(jobs.slice(0, 1), { step: "deploy" }, "execution e1", exact), /step not found in execution e1: deploy/);
+});
+
+test("--failed with nothing failed names the execution; a job failed in set-up, no step failed, is something failed", () => {
+  const record = (jobs: Record<string, unknown>) => ({ execId: "e1", planChecksum: "sha256-x", jobs }) as unknown as State;
+  assert.equal(nothingFailedText(record({ "a@dev.b": { status: "completed", steps: { s: "completed" } } }), "e\u001b1"), "No logs match: no job failed in execution e\\u{1b}1.\n");
+  // Its image could not be pulled, its working directory was missing: the job failed before any step did.
+  assert.equal(nothingFailedText(record({ "a@dev.b": { status: "failed", steps: {} } }), "e1"), undefined);
+  assert.equal(nothingFailedText(record({ "a@dev.b": { status: "completed", steps: { s: "failed" } } }), "e1"), undefined, "a step failed under onFailure: continue");
 });
