@@ -169,6 +169,8 @@ describe("a mistyped template key", () => {
       [".orun.component.nmae", ".orun.component.name"],
       [".env.REGON", ".env.REGION"],
       [".env.ZZZZZZZZ", undefined],
+      // A top-level key: the path stops at it (mut30b's T2).
+      [".Paramters", ".parameters"],
     ] as const) {
       await writeFile(file, original.replace("{{ .orun.component.name }} ({{", `{{ ${typed} }} ({{`));
       const result = await runOrun(["plan"], { cwd: dir });
