@@ -95,6 +95,14 @@ describe("orun get components on the platform example", { skip }, () => {
     const all = await runOrun(["get", "components", "--all"], { cwd });
     assert.match(all.stdout, /^15 components\n/);
     assert.equal(all.stderr, "");
+    // json/yaml are for machines: the scope holds, the banner stays off stderr (mut30b's G3).
+    for (const format of ["json", "yaml"]) {
+      const machine = await runOrun(["get", "components", "-o", format], { cwd });
+      ok(machine);
+      assert.match(machine.stdout, /api-edge-worker/);
+      assert.doesNotMatch(machine.stdout, /admin-console-pages-git/, format);
+      assert.equal(machine.stderr, "", format);
+    }
   });
 
   test("-o json: one object per component", async () => {
