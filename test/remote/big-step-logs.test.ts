@@ -100,13 +100,20 @@ describe("remote logs of steps printing megabytes", () => {
   });
 });
 
+/** The file the flooding step touches once it has written everything. */
+const STEP_ENDED = "flood-step-ended";
+
 describe("a backend slower than the step writes", () => {
   let bed: RemoteTestbed;
   let relay: http.Server;
   let relayUrl: string;
   before(async () => {
     bed = await startRemoteTestbed("orun-rem16-slowlog-", (issuer) => ({ oidc: { issuer: issuer.issuer }, maxLogBytes: 64 * MiB }));
-    // Log appends take 500 ms each on their way to the backend; everything else passes straight through.
+    // Log appends wait for the step to end (it touches STEP_ENDED last), then take 500 ms each on their way to the
+    // backend; everything else passes straight through. Held until then, the appends the runner sends while the step
+    // writes are its first piece alone (one append is in flight at a time): what reaches the backend is that piece and
+    // the queue, whatever the machine's speed. Let through as the step ran, a slow machine uploaded more meanwhile.
+    const stepEnded = () => until(() => fs.stat(path.join(bed.dir, STEP_ENDED)).then(() => true, () => false), "the step's end", 60_000);
     const target = new URL(bed.backend.url);
     relay = http.createServer((req, res) => {
       const forward = () => {
@@ -117,7 +124,7 @@ describe("a backend slower than the step writes", () => {
         out.on("error", () => res.destroy());
         req.pipe(out);
       };
-      if (req.method === "POST" && req.url?.includes("/logs/")) setTimeout(forward, 500);
+      if (req.method === "POST" && req.url?.includes("/logs/")) void stepEnded().finally(() => setTimeout(forward, 500));
       else forward();
     });
     await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
@@ -130,7 +137,7 @@ describe("a backend slower than the step writes", () => {
   });
 
   it("keeps at most 16 MiB queued: what it drops is marked where it is missing, and every byte is accounted for", { timeout: 120_000 }, async () => {
-    const plan = await writePlan(bed.dir, "flood", [{ id: "flood@dev.build", run: printer(48, "the-end") }]);
+    const plan = await writePlan(bed.dir, "flood", [{ id: "flood@dev.build", run: `${printer(48, "the-end")}; touch ${path.join(bed.dir, STEP_ENDED)}` }]);
     const run = await spawnOrun(["run", plan, "--remote-state", "--backend-url", relayUrl, "--exec-id", "flood"], {
       cwd: bed.dir,
       env: { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "" },
