@@ -32,7 +32,7 @@ export class RateLimiter {
   peek(key: string, now = (this.options.now ?? Date.now)()): number | undefined {
     const bucket = this.buckets.get(key);
     if (!bucket) return undefined;
-    const tokens = Math.min(this.options.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.options.refillPerSecond);
+    const tokens = this.tokensAt(bucket, now);
     return tokens >= 1 ? undefined : this.wait({ tokens });
   }
 
@@ -47,12 +47,16 @@ export class RateLimiter {
   }
 
   private refill(key: string, now: number): { tokens: number; at: number } {
-    const { capacity, refillPerSecond } = this.options;
-    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) / 1000) * refillPerSecond);
+    const bucket = this.buckets.get(key) ?? { tokens: this.options.capacity, at: now };
+    bucket.tokens = this.tokensAt(bucket, now);
     bucket.at = now;
     this.buckets.set(key, bucket);
     return bucket;
+  }
+
+  /** The tokens `bucket` holds at `now`: refilled since it was last counted, never past the bucket's size. */
+  private tokensAt(bucket: { tokens: number; at: number }, now: number): number {
+    return Math.min(this.options.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.options.refillPerSecond);
   }
 
   private wait(bucket: { tokens: number }): number {

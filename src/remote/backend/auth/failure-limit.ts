@@ -7,7 +7,6 @@
 import { createHash } from "node:crypto";
 import { RateLimiter, type RateLimitOptions } from "../rate-limit.js";
 
-
 /** How long an accepted token lets its bearer past a limited address: longer than any OIDC token lives. */
 const ACCEPTED_FOR_MS = 2 * 3600_000;
 
