@@ -7,12 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { ORUN_BIN } from "./cli.js";
 
-/** The text of a page's `## title` section. */
-export function section(page: string, title: string): string {
-  const start = page.indexOf(`\n## ${title}\n`);
-  assert.ok(start >= 0, `the page has a "${title}" section`);
-  const end = page.indexOf("\n## ", start + 1);
-  return page.slice(start, end < 0 ? undefined : end);
+/** The text of a page's `## title` section (`level` 3: its `### title` section, up to the next `##` or `###`). */
+export function section(page: string, title: string, level = 2): string {
+  const marks = "#".repeat(level);
+  const start = page.indexOf(`\n${marks} ${title}\n`);
+  assert.ok(start >= 0, `the page has a "${marks} ${title}" section`);
+  const ends = Array.from({ length: level - 1 }, (_, i) => page.indexOf(`\n${"#".repeat(i + 2)} `, start + 1)).filter((at) => at >= 0);
+  return page.slice(start, ends.length ? Math.min(...ends) : undefined);
 }
 
 /**
