@@ -49,6 +49,10 @@ async function follow(title: string, env: NodeJS.ProcessEnv = {}, words: Record<
   }
 }
 
+test("running.md's github-actions example: a local action with a secret in its input, masked in the step's log", async () => {
+  await follow("github-actions");
+});
+
 const engine = await provideContainerEngine();
 test("running.md's docker example: your own image (--docker-image, --pull never), each step in /workspace", { skip: engine.skip }, async () => {
   const image = `orun-doc-ci-tools-${process.pid}:1`;
