@@ -53,6 +53,10 @@ test("running.md's github-actions example: a local action with a secret in its i
   await follow("github-actions");
 });
 
+test("running.md's GitHub Actions example: a failed step's group, its annotation and the job's footer", async () => {
+  await follow("Inside GitHub Actions: groups, annotations and masks");
+});
+
 const engine = await provideContainerEngine();
 test("running.md's docker example: your own image (--docker-image, --pull never), each step in /workspace", { skip: engine.skip }, async () => {
   const image = `orun-doc-ci-tools-${process.pid}:1`;
