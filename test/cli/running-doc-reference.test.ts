@@ -57,6 +57,10 @@ test("running.md's GitHub Actions example: a failed step's group, its annotation
   await follow("Inside GitHub Actions: groups, annotations and masks");
 });
 
+test("running.md's background example: a detached run, watched to its end, its logs followed", async () => {
+  await follow("Background runs");
+});
+
 const engine = await provideContainerEngine();
 test("running.md's docker example: your own image (--docker-image, --pull never), each step in /workspace", { skip: engine.skip }, async () => {
   const image = `orun-doc-ci-tools-${process.pid}:1`;
