@@ -204,8 +204,10 @@ async function resolvePlanForRun(
 /** `run --json` of a plan without jobs: the summary's plan fields and counts (schemas/output/run.schema.json), nothing run. */
 async function emptyPlanJson(plan: import("../../model/plan.js").Plan, dryRun: boolean): Promise<string> {
   const { planShortId } = await import("../../model/plan.js");
+  const { planChecksum } = await import("../../runtime/graph.js");
   const counts = { total: 0, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0, released: 0 };
-  const summary = { planId: planShortId(plan), planName: plan.metadata?.name ?? "", status: "completed", dryRun, counts, jobs: [], links: [] };
+  // The ID every run records (the canonical checksum's prefix), also for a hand-written plan without metadata.checksum.
+  const summary = { planId: planShortId({ metadata: { ...plan.metadata, checksum: planChecksum(plan) } }), planName: plan.metadata?.name ?? "", status: "completed", dryRun, counts, jobs: [], links: [] };
   return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
