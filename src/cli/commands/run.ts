@@ -163,7 +163,7 @@ export function registerRunCommands(program: Command): void {
     .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
     .option("--dry-run", "list what would be removed")
     .action(async (opts: GcCommandOptions, command: Command) => {
-      process.exitCode = await gcCommand({ ...opts, keepGiven: command.getOptionValueSource("keep") === "cli" });
+      process.exitCode = await gcCommand({ ...opts, keepGiven: command.getOptionValueSource("keep") === "cli", evidenceRevisionsGiven: command.getOptionValueSource("evidenceRevisions") === "cli" });
     });
 }
 
@@ -997,6 +997,8 @@ export interface GcCommandOptions {
   evidenceRevisions?: number;
   /** --keep was typed (not its default). */
   keepGiven?: boolean;
+  /** --evidence-revisions was typed (not its default). */
+  evidenceRevisionsGiven?: boolean;
 }
 
 export async function gcCommand(opts: GcCommandOptions): Promise<number> {
@@ -1005,9 +1007,13 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     throw new OrunError("--max-age and --keep-days both set the age limit: give only one");
   }
   if (opts.actionsShared && !opts.actions) throw new OrunError("--actions-shared needs --actions");
+  const evidenceFlag = opts.evidenceRevisionsGiven ? `--evidence-revisions ${opts.evidenceRevisions}` : undefined;
+  if (evidenceFlag && opts.dropEvidence && opts.evidenceRevisions !== 0) {
+    throw new OrunError(`--drop-evidence keeps no promotion-gate evidence, so ${evidenceFlag} would be ignored: give only one`);
+  }
   if (opts.actions) {
     // `gc --actions --max-age 7d` removed run records older than 7 days too (and the gate evidence among them).
-    const recordFlag = opts.all ? "--all" : opts.keepGiven ? `--keep ${opts.keep}` : opts.dropEvidence ? "--drop-evidence" : undefined;
+    const recordFlag = opts.all ? "--all" : opts.keepGiven ? `--keep ${opts.keep}` : opts.dropEvidence ? "--drop-evidence" : evidenceFlag;
     if (recordFlag) throw new OrunError(`--actions prunes only the action cache, and ${recordFlag} is about execution records: run orun gc ${recordFlag} on its own for them`);
     // The cache is not the intent's, but a wrong -i is still reported as every command reports it, not ignored.
     if (opts.intent !== undefined) await intentRootOf(opts.intent);
