@@ -285,7 +285,7 @@ test("a registry that cannot be reached is named in words: a host no DNS knows, 
   const port = await closedPort();
   await loadError(
     await makeRepo({ "intent.yaml": intentWith(`{name: remote, kind: oci, ref: "127.0.0.1:${port}/acme/stack:v1"}`) }),
-    new RegExp(`manifests/v1: connection refused: no registry is listening at 127\\.0\\.0\\.1:${port}$`),
+    new RegExp(`manifests/v1: connection refused \\(ECONNREFUSED\\): no registry is listening at 127\\.0\\.0\\.1:${port}$`),
   );
 });
 
