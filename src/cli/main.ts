@@ -9,10 +9,11 @@ import { VERSION } from "../version.js";
 import { printable } from "../util/printable.js";
 import { closeNames } from "../util/edit-distance.js";
 import { jsonErrorOf, jsonRequested } from "./json-error.js";
+import { INTENT_HELP } from "./flag-help.js";
 
 /** The flags hoistGlobalFlags moves behind the command, as `orun --help` lists them. */
 const GLOBAL_FLAGS = [
-  { flags: "-i, --intent <file>", short: "-i", long: "--intent", help: "intent file (default: intent.yaml found walking up from the working directory)" },
+  { flags: "-i, --intent <file>", short: "-i", long: "--intent", help: INTENT_HELP },
   { flags: "-c, --config-dir <path>", short: "-c", long: "--config-dir", help: "legacy composition registry (env ORUN_CONFIG_DIR)" },
   { flags: "--all", long: "--all", help: "do not scope to the component folder you are in" },
 ] as const;

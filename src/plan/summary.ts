@@ -93,18 +93,26 @@ const icon = (status: string): string => ICONS[status] ?? "?";
 
 export type JobsView = "tree" | "compact" | "table";
 
+/** v2.3's column width, or the longest value's when one is longer (the columns after it stay aligned). */
+const widthOf = (least: number, values: readonly string[]): number => values.reduce((most, v) => Math.max(most, v.length), least);
+
 export function renderJobs(plan: Plan, jobs: PlanJob[], view: JobsView, status: (job: PlanJob) => string = () => "pending"): string {
+  const componentWidth = (least: number): number => widthOf(least, jobs.map((j) => j.component));
+  const environmentWidth = (least: number): number => widthOf(least, jobs.map((j) => j.environment));
   if (view === "table") {
-    let out = `${"JOB ID".padEnd(50)} ${"COMPONENT".padEnd(18)} ${"ENV".padEnd(14)} STATUS\n`;
+    const [id, component, environment] = [widthOf(48, jobs.map((j) => j.id)), componentWidth(18), environmentWidth(14)];
+    let out = `${"JOB ID".padEnd(id + 2)} ${"COMPONENT".padEnd(component)} ${"ENV".padEnd(environment)} STATUS\n`;
     for (const job of jobs) {
       const st = status(job);
-      out += `${icon(st)} ${job.id.padEnd(48)} ${job.component.padEnd(18)} ${job.environment.padEnd(14)} ${st}\n`;
+      out += `${icon(st)} ${job.id.padEnd(id)} ${job.component.padEnd(component)} ${job.environment.padEnd(environment)} ${st}\n`;
     }
     return out;
   }
   if (view === "compact") {
-    return jobs.map((job) => `${icon(status(job))}  ${job.component.padEnd(24)} ${job.environment.padEnd(12)} ${shortJobName(job)}\n`).join("");
+    const [component, environment] = [componentWidth(24), environmentWidth(12)];
+    return jobs.map((job) => `${icon(status(job))}  ${job.component.padEnd(component)} ${job.environment.padEnd(environment)} ${shortJobName(job)}\n`).join("");
   }
+  const nameWidth = widthOf(30, jobs.map(shortJobName));
   let out = `PLAN: ${plan.metadata.name} (${planShortId(plan).slice(0, 7)}) · ${jobs.length} jobs\n\n`;
   // Grouped in one pass (component → environment → jobs in plan order): a filter per component was
   // quadratic, seconds for a plan of 20,000 jobs.
@@ -120,7 +128,7 @@ export function renderJobs(plan: Plan, jobs: PlanJob[], view: JobsView, status: 
       out += `  ${env}\n`;
       for (const job of envs.get(env)!) {
         const st = status(job);
-        out += `    ${icon(st)} ${shortJobName(job).padEnd(30)} ${st}\n`;
+        out += `    ${icon(st)} ${shortJobName(job).padEnd(nameWidth)} ${st}\n`;
       }
     }
     out += "\n";

@@ -83,7 +83,10 @@ export function renderDagView(plan: Plan, options: { long?: boolean } = {}): str
         children.forEach((child, k) => {
           const lastChild = k === children.length - 1;
           out += `${jobCont}${lastChild ? "└─ " : "├─ "}${child.text}\n`;
-          if (options.long && child.run) out += `${jobCont}${lastChild ? "   " : "│  "}run: ${child.run}\n`;
+          if (options.long && child.run) {
+            const indent = `${jobCont}${lastChild ? "   " : "│  "}`;
+            out += commandLines(child.run).map((line, i) => `${indent}${i === 0 ? "run: " : "     "}${line}`.trimEnd() + "\n").join("");
+          }
         });
       });
     });
@@ -106,8 +109,19 @@ export function renderDependenciesView(plan: Plan): string {
   return out + totals({ jobs: plan.jobs.length });
 }
 
+/**
+ * A run command's lines without the blank ones around them (a YAML block scalar or a `{{- if }}` leaves some), so
+ * each line can be printed under the tree's prefix instead of flush left.
+ */
+function commandLines(text: string): string[] {
+  return text.replace(/^\s*\n/, "").trimEnd().split("\n");
+}
+
+/** One line of the component view: a command over 70 bytes cut to 67 characters; a multi-line one its first line and "...". */
 function cut(text: string): string {
-  return Buffer.byteLength(text) > 70 ? `${[...text].slice(0, 67).join("")}...` : text;
+  const [first = "", ...more] = commandLines(text);
+  if (Buffer.byteLength(first) > 70) return `${[...first].slice(0, 67).join("")}...`;
+  return more.length > 0 ? `${first} ...` : first;
 }
 
 export function renderComponentView(plan: Plan, component: string): string {

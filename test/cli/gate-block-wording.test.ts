@@ -7,7 +7,7 @@ import { runOrun } from "../support/cli.js";
 import { makePlan, writePlan } from "../runtime/helpers.js";
 import { GitRepo } from "../planner/changes/git-repo.js";
 
-const gate = (environment: string) => ({ type: "environment-promotion" as const, environment, component: "api", condition: "success", match: { revision: "source" } });
+const gate = (environment: string, component = "api") => ({ type: "environment-promotion" as const, environment, component, condition: "success", match: { revision: "source" } });
 
 test("gate blocks word a plan without a revision and --evidence-revisions 0 as they are", async (t) => {
   const repo = GitRepo.create({ "deploy.sh": "echo deployed\n", ".gitignore": ".orun/\nplan.json\n" });
@@ -41,4 +41,28 @@ test("gate blocks word a plan without a revision and --evidence-revisions 0 as t
     blocked.stdout,
   );
   assert.doesNotMatch(blocked.stdout, /compile it in a git checkout/);
+});
+
+test("a run blocked at a gate names every gated job it did not run, not only the first: a dependent's own gate is reported too", async (t) => {
+  // examples/platform promoted to staging before dev ran: lib's gate blocked, and api (which depends on lib) was only
+  // "skipped · dependency lib@staging.build was blocked", so the user ran lib in dev, resumed, and only then met api's gate.
+  const repo = GitRepo.create({ ".gitignore": ".orun/\nplan.json\n" });
+  t.after(() => repo.remove());
+  const sha = repo.commit("app");
+  await writePlan(
+    repo.dir,
+    makePlan(
+      [
+        { id: "lib@staging.build", gates: [gate("dev", "lib")], steps: [{ run: "true" }] },
+        { id: "api@staging.build", dependsOn: ["lib@staging.build"], gates: [gate("dev")], steps: [{ run: "true" }] },
+      ],
+      { revision: sha },
+    ),
+  );
+  const run = await runOrun(["run", "plan.json", "--exec-id", "s1"], { cwd: repo.dir });
+  assert.equal(run.code, 1, run.stderr);
+  // Sequential output: each job under its "component  ·  environment" header.
+  const line = (component: string): string => new RegExp(`${component} {2}· {2}staging\\n\\s+\\S+ build {2}(.*)`).exec(run.stdout)?.[1] ?? "";
+  assert.match(line("lib"), /blocked · promotion gate: lib must have succeeded in dev/, run.stdout);
+  assert.match(line("api"), /promotion gate: api must have succeeded in dev/, run.stdout);
 });

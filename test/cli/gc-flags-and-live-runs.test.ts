@@ -29,6 +29,22 @@ test("gc refuses a --keep or --keep-days that is empty or not a whole number, na
   assert.deepEqual(await executions(dir), ["two"]);
 });
 
+test("gc refuses --evidence-revisions beside --drop-evidence or --actions, which would ignore it, and removes nothing", async (t) => {
+  const dir = await planDir(t, [{ id: "app@dev.build", steps: [{ run: "true" }] }], { name: "gc" }, "orun-gc-evidence-");
+  for (const id of ["one", "two"]) assert.equal((await runOrun(["run", "plan.json", "--exec-id", id], { cwd: dir })).code, 0);
+  const dropped = await runOrun(["gc", "--all", "--drop-evidence", "--evidence-revisions", "3"], { cwd: dir });
+  assert.equal(dropped.code, 1, dropped.stdout);
+  assert.match(dropped.stderr, /--drop-evidence keeps no promotion-gate evidence, so --evidence-revisions 3 would be ignored: give only one/);
+  const actions = await runOrun(["gc", "--actions", "--evidence-revisions", "3", "--dry-run"], { cwd: dir });
+  assert.equal(actions.code, 1, actions.stdout);
+  assert.match(actions.stderr, /--actions prunes only the action cache, and --evidence-revisions 3 is about execution records/);
+  assert.deepEqual(await executions(dir), ["one", "two"]);
+  // The two that agree are taken: --drop-evidence with --evidence-revisions 0.
+  const agreed = await runOrun(["gc", "--all", "--drop-evidence", "--evidence-revisions", "0"], { cwd: dir });
+  assert.equal(agreed.code, 0, agreed.stderr);
+  assert.deepEqual(await executions(dir), []);
+});
+
 test("gc --all while a run is live keeps it (and its lock), and removes it once the run has ended", async (t) => {
   const release = "release";
   const dir = await planDir(t, [{ id: "app@dev.wait", steps: [{ run: `touch started; until [ -f ${release} ]; do sleep 0.02; done` }] }], { name: "gc" }, "orun-rec14-");

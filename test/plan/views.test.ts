@@ -59,3 +59,16 @@ test("the dag view lists a job's dependencies in order, however the plan holds t
   const deps = renderPlanView(plan, "dag").split("\n").filter((line) => line.includes("(depends on)")).map((line) => line.slice(line.indexOf(")") + 2));
   assert.deepEqual(deps, ["db.dev.deploy", "cache.dev.deploy", "web.dev.deploy"]);
 });
+
+test("a multi-line run stays inside the tree: dag:long indents each line, the component view shows the first and '...'", () => {
+  const plan = goldenPlan();
+  const db = plan.jobs.find((job) => job.id === "db.dev.deploy")!;
+  // As a YAML block scalar templated with `{{- if }}` often leaves it: a leading and trailing blank line.
+  db.steps = [{ id: "migrate", name: "migrate", phase: "main", run: "\ntest -d dist\nfind dist -type f\n\n" }];
+  const long = renderPlanView(plan, "dag:long").split("\n");
+  const at = long.findIndex((line) => line.endsWith("└─ migrate"));
+  assert.deepEqual(long.slice(at + 1, at + 3), ["            run: test -d dist", "                 find dist -type f"]);
+  assert.equal(long[at + 3], "", "the job's tree ends after the command");
+  const component = renderPlanView(plan, "component=db").split("\n").filter((line) => line.includes("run: "));
+  assert.deepEqual(component, ["│             run: test -d dist ..."]);
+});

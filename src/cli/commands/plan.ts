@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { OrunError } from "../../util/errors.js";
 import { collect, collectNames, nonEmpty } from "../option-values.js";
+import { CONFIG_DIR_HELP, INTENT_HELP } from "../flag-help.js";
 import type { GetComponentsFlags } from "./get-actions.js";
 import type { CompositionsFlags, PlanFlags } from "./plan-actions.js";
 
@@ -18,7 +19,6 @@ function planView(value: string): string {
   if (["dag", "dag:long", "dependencies"].includes(value) || /^component=./.test(value)) return value;
   throw new InvalidArgumentError("use dag, dag:long, dependencies or component=NAME.");
 }
-const CONFIG_DIR_HELP = "legacy composition registry: <type>/job.yaml (JobRegistry) + schema.yaml per type; `*` globs allowed (env ORUN_CONFIG_DIR)";
 const actions = () => import("./plan-actions.js");
 const getActions = () => import("./get-actions.js");
 
@@ -27,7 +27,7 @@ function registerPlan(program: Command): void {
     .command("plan")
     .description("Compile intent.yaml into a checksummed plan (.orun/plans/<id>.json)")
     .argument("[component]", "plan only this component (and its dependencies)")
-    .option("-i, --intent <file>", "intent file (default: intent.yaml found walking up from the working directory)", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
     .option("-c, --config-dir <path>", CONFIG_DIR_HELP, nonEmpty)
     .option("-o, --output <file>", "write the plan to this file instead of the store (.yaml/.yml → YAML; - for stdout)")
     .option("-f, --format <format>", "format for --output: json or yaml (or yml; default: by extension)")
@@ -59,8 +59,8 @@ function registerValidate(program: Command): void {
   program
     .command("validate")
     .description("Check intent, components, compositions and templates without writing a plan")
-    .option("-i, --intent <file>", "intent file", nonEmpty)
-    .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
+    .option("-c, --config-dir <path>", CONFIG_DIR_HELP, nonEmpty)
     .option("--debug", "print each compile stage as it runs")
     .action(async (flags: { intent?: string; configDir?: string; debug?: boolean }) => (await actions()).validateAction(flags));
 }
@@ -69,8 +69,8 @@ function registerValidate(program: Command): void {
 function componentsCommand(command: Command): Command {
   return command
     .argument("[name]", "only this component (or prefix*)")
-    .option("-i, --intent <file>", "intent file", nonEmpty)
-    .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
+    .option("-c, --config-dir <path>", CONFIG_DIR_HELP, nonEmpty)
     .option("-l, --long", "also show each component's path, manifest, domain and dependencies")
     .addOption(outputOption(["json", "yaml", "table"], "json or yaml: the component rows; table: the default text"))
     .option("--all", "do not scope to the component in the working directory")
@@ -91,14 +91,14 @@ function registerGet(program: Command): void {
     .command("plans")
     .alias("plan")
     .description("List stored plans")
-    .option("-i, --intent <file>", "intent file", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
     .addOption(outputOption(["json", "yaml", "table"], "json or yaml: name, path, checksum, jobs and time of each file; table: the default text"))
     .action(async (flags: { intent?: string; output?: string }) => (await actions()).getPlansAction(flags));
   get
     .command("jobs")
     .alias("job")
     .description("List the jobs of a plan (default: latest)")
-    .option("-i, --intent <file>", "intent file", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
     .option("--plan <ref>", "plan ID, name, file or ID prefix (default: latest)")
     .addOption(outputOption(["json", "yaml", "wide", "table"], "json or yaml: the plan's jobs; wide: the table view; table: the default text"))
     .addOption(new Option("--view <view>", "how the text lists the jobs (default: tree)").choices(["tree", "compact", "table"]))
@@ -110,8 +110,8 @@ function registerGet(program: Command): void {
     .alias("environment")
     .alias("envs")
     .description("List the intent's environments: promotion, triggers, components and policies")
-    .option("-i, --intent <file>", "intent file", nonEmpty)
-    .option("-c, --config-dir <path>", "legacy composition registry (env ORUN_CONFIG_DIR)", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
+    .option("-c, --config-dir <path>", CONFIG_DIR_HELP, nonEmpty)
     .addOption(outputOption(["json", "yaml", "table"], "json or yaml: the intent's environments map as written; table: the default text"))
     .action(async (flags: { intent?: string; configDir?: string; output?: string }) => (await getActions()).getEnvironmentsAction(flags));
 }
@@ -126,7 +126,7 @@ function registerDescribe(program: Command): void {
     .description("Describe a plan (`describe plan [ref]`) or a job of the latest plan (`describe job <id>`)")
     .argument("<kind>", "plan, plan/<ref>, job or job/<id>")
     .argument("[ref]", "plan reference or job ID")
-    .option("-i, --intent <file>", "intent file", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
     .action(async (kindArg: string, refArg: string | undefined, flags: { intent?: string }) => (await actions()).describeAction(kindArg, refArg, flags));
 }
 
@@ -136,7 +136,7 @@ function registerCompositions(program: Command): void {
     .description("List composition types (`compositions [type]`), or write the lock file (`compositions lock`)")
     .argument("[action]", "a composition type to describe, `list [type] [-l] [-e]`, or `lock` (`pull` is the same)")
     .argument("[type]", "composition type (with list)")
-    .option("-i, --intent <file>", "intent file", nonEmpty)
+    .option("-i, --intent <file>", INTENT_HELP, nonEmpty)
     .option("-c, --config-dir <path>", `${CONFIG_DIR_HELP}; listed alone when no intent is found`, nonEmpty)
     .option("-l, --long", "list every type in full: source, registry, parameters, jobs and steps, profiles, components")
     .option("-e, --expand-jobs", "also show each job's settings and each step's run/use/with (implies -l)")

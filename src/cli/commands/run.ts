@@ -11,6 +11,7 @@ import type { ExecutionHooks } from "../../runtime/hooks.js";
 import { OrunError, errorMessage, fileSystemReason } from "../../util/errors.js";
 import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, sameJob, secondJobRefusal } from "../option-values.js";
+import { CONFIG_DIR_HELP, INTENT_HELP, RECORDS_INTENT_HELP } from "../flag-help.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
 import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
@@ -64,8 +65,8 @@ export function registerRunCommands(program: Command): void {
     .description("Execute a plan (compiled fresh from intent.yaml unless a plan is named); --dry-run previews it")
     .argument("[plan-or-component]", "plan file, stored plan (latest, name, checksum prefix) or component name")
     .option("-p, --plan <ref>", "plan to run (same forms as the argument; default: ORUN_PLAN_ID, else a fresh plan of the intent)", nonEmpty)
-    .option("-i, --intent <path>", "path to intent.yaml", nonEmpty)
-    .option("-c, --config-dir <path>", "legacy composition registry (<type>/job.yaml + schema.yaml; `*` globs allowed) for a fresh compile (env ORUN_CONFIG_DIR)", nonEmpty)
+    .option("-i, --intent <path>", INTENT_HELP, nonEmpty)
+    .option("-c, --config-dir <path>", `${CONFIG_DIR_HELP}, for a fresh compile`, nonEmpty)
     .option("--dry-run", "preview job order, working directories, runner, retries, timeouts and step phases; write nothing")
     .option("--runner <name>", "execution backend: local, docker or github-actions (default: ORUN_RUNNER, else github-actions under GITHUB_ACTIONS=true or for a plan with use: steps, else local)", oneOf(RUNNER_NAMES, suggestRunner))
     .option("--gha", "use the github-actions runner")
@@ -115,7 +116,7 @@ export function registerRunCommands(program: Command): void {
   program
     .command("status")
     .description("Show an execution's progress from its record, or from the backend under remote state")
-    .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
+    .option("-i, --intent <path>", RECORDS_INTENT_HELP, nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("-w, --watch", "refresh until the run finishes, then exit with its outcome (1 if it failed)")
     .addOption(new Option("--interval <duration>", "refresh interval for --watch, from 200ms to 24h (e.g. 500ms, 2s)").argParser(parseInterval).default(1000, "1s"))
@@ -133,7 +134,7 @@ export function registerRunCommands(program: Command): void {
     .command("logs")
     .description("Print step logs from an execution record, or from the backend under remote state")
     .argument("[refs...]", "run/<exec-id> and/or job/<job-id>: the same as --exec-id and --job")
-    .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
+    .option("-i, --intent <path>", RECORDS_INTENT_HELP, nonEmpty)
     .option("--exec-id <id>", READ_EXEC_ID_HELP)
     .option("--job <id>", "only this job (either ID form, or a substring); one the run's plan does not hold is an error", LOGS_JOB)
     .option("--step <key>", "only this step, by its key (its id, else its name, else its use) or a part of one (a whole key selects that step only); a step none of the selected jobs has is an error", LOGS_STEP)
@@ -151,7 +152,7 @@ export function registerRunCommands(program: Command): void {
     .command("gc")
     .summary("Remove old execution records and unused stored plans")
     .description("Remove old execution records: a record is kept while it is among the newest --keep and younger than --max-age, and the newest success of each component in each environment at each of the --evidence-revisions newest revisions it succeeded at there is kept as promotion-gate evidence unless --drop-evidence (a release can promote a commit staging validated before main moved on); stored plans older than --max-age that no kept record, latest.json or named plan holds go too. With --actions, only the cache of remote actions is pruned")
-    .option("-i, --intent <path>", "path to intent.yaml (locates .orun/)", nonEmpty)
+    .option("-i, --intent <path>", RECORDS_INTENT_HELP, nonEmpty)
     .option("--keep <n>", "newest executions to keep", nonNegativeInt("--keep"), 10)
     .option("--max-age <age>", "remove what is older than this: days (30), or 30d, 2w, 12h (default: 30 days)", parseAgeDays)
     .option("--keep-days <n>", "same as --max-age <n> days", nonNegativeInt("--keep-days"))
@@ -162,7 +163,7 @@ export function registerRunCommands(program: Command): void {
     .option("--actions-shared", "with --actions, also prune the shared tool caches under <cache>/shared/")
     .option("--dry-run", "list what would be removed")
     .action(async (opts: GcCommandOptions, command: Command) => {
-      process.exitCode = await gcCommand({ ...opts, keepGiven: command.getOptionValueSource("keep") === "cli" });
+      process.exitCode = await gcCommand({ ...opts, keepGiven: command.getOptionValueSource("keep") === "cli", evidenceRevisionsGiven: command.getOptionValueSource("evidenceRevisions") === "cli" });
     });
 }
 
@@ -998,6 +999,8 @@ export interface GcCommandOptions {
   evidenceRevisions?: number;
   /** --keep was typed (not its default). */
   keepGiven?: boolean;
+  /** --evidence-revisions was typed (not its default). */
+  evidenceRevisionsGiven?: boolean;
 }
 
 export async function gcCommand(opts: GcCommandOptions): Promise<number> {
@@ -1006,9 +1009,13 @@ export async function gcCommand(opts: GcCommandOptions): Promise<number> {
     throw new OrunError("--max-age and --keep-days both set the age limit: give only one");
   }
   if (opts.actionsShared && !opts.actions) throw new OrunError("--actions-shared needs --actions");
+  const evidenceFlag = opts.evidenceRevisionsGiven ? `--evidence-revisions ${opts.evidenceRevisions}` : undefined;
+  if (evidenceFlag && opts.dropEvidence && opts.evidenceRevisions !== 0) {
+    throw new OrunError(`--drop-evidence keeps no promotion-gate evidence, so ${evidenceFlag} would be ignored: give only one`);
+  }
   if (opts.actions) {
     // `gc --actions --max-age 7d` removed run records older than 7 days too (and the gate evidence among them).
-    const recordFlag = opts.all ? "--all" : opts.keepGiven ? `--keep ${opts.keep}` : opts.dropEvidence ? "--drop-evidence" : undefined;
+    const recordFlag = opts.all ? "--all" : opts.keepGiven ? `--keep ${opts.keep}` : opts.dropEvidence ? "--drop-evidence" : evidenceFlag;
     if (recordFlag) throw new OrunError(`--actions prunes only the action cache, and ${recordFlag} is about execution records: run orun gc ${recordFlag} on its own for them`);
     // The cache is not the intent's, but a wrong -i is still reported as every command reports it, not ignored.
     if (opts.intent !== undefined) await intentRootOf(opts.intent);

@@ -323,6 +323,28 @@ test("split-kind documents may sit flat next to the composition or in the same m
   assert.deepEqual(Object.keys(x.profiles), ["quick"]);
 });
 
+test("a split-kind reference that misses says where it looked, what the file there names, and the near name", async () => {
+  const files = { "intent.yaml": HEADER, "comps/stack.yaml": STACK, "comps/x/composition.yaml": SPLIT, "comps/x/schema.yaml": SCHEMA_DOC, "comps/x/jobs/x-validate.yaml": JOB_DOC, "comps/x/profiles/x-quick.yaml": PROFILE_DOC };
+  // The template's own metadata.name misspelt: the file the reference leads to holds another name.
+  await loadError(
+    await makeRepo({ ...files, "comps/x/jobs/x-validate.yaml": JOB_DOC.replace("{name: x-validate}", "{name: x-validat}") }),
+    'JobTemplate "x-validate" not found in comps/x (looked in jobs/x-validate.yaml and x-validate.yaml; jobs/x-validate.yaml holds JobTemplate "x-validat")',
+  );
+  // The reference misspelt: the template the folders hold is offered.
+  await loadError(
+    await makeRepo({ ...files, "comps/x/composition.yaml": SPLIT.replace("{name: x-validate}", "{name: x-validat}") }),
+    'JobTemplate "x-validat" not found in comps/x (looked in jobs/x-validat.yaml and x-validat.yaml; did you mean `x-validate`?)',
+  );
+  await loadError(
+    await makeRepo({ ...files, "comps/x/composition.yaml": SPLIT.replace("{name: x-quick}", "{name: x-quik}") }),
+    'ExecutionProfile "x-quik" not found in comps/x (looked in profiles/x-quik.yaml and x-quik.yaml; did you mean `x-quick`?)',
+  );
+  await loadError(
+    await makeRepo({ ...files, "comps/x/schema.yaml": SCHEMA_DOC.replace("{name: x-schema}", "{name: x-shema}") }),
+    'ComponentSchema "x-schema" not found in comps/x (looked in schema.yaml and x-schema.yaml; schema.yaml holds ComponentSchema "x-shema")',
+  );
+});
+
 test("missing split-kind documents are named with the directory searched", async () => {
   const files = { "intent.yaml": HEADER, "comps/stack.yaml": STACK, "comps/x/composition.yaml": SPLIT, "comps/x/schema.yaml": SCHEMA_DOC, "comps/x/jobs/x-validate.yaml": JOB_DOC, "comps/x/profiles/x-quick.yaml": PROFILE_DOC };
   await loadError(await makeRepo({ ...files, "comps/x/schema.yaml": SCHEMA_DOC.replace("x-schema", "other") }), 'comps/x/composition.yaml:6: spec.schemaRef.name: ComponentSchema "x-schema" not found in comps/x');

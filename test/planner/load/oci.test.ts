@@ -14,6 +14,7 @@ import { formatOciReference, parseChallenges, parseOciReference, registryBaseUrl
 import { dockerCredentials } from "../../../src/planner/load/compositions/registry-credentials.js";
 import { startFakeRegistry, type FakeRegistry } from "../../support/oci-registry.js";
 import { FIXTURES_DIR } from "../../support/cli.js";
+import { closedPort } from "../../support/wait.js";
 import { COMPOSITIONS_CACHE, load, loadError, makeRepo, repoS, STACK, SVC, TF } from "./helpers.js";
 import { rawTarGz } from "./tar-writer.js";
 
@@ -274,6 +275,18 @@ describe("an oci source pulled from a registry", () => {
     await loadError(empty, expected);
     await loadError(empty, expected); // the same again, not a cache error
   });
+});
+
+test("a registry that cannot be reached is named in words: a host no DNS knows, a port nothing listens on", async () => {
+  await loadError(
+    await makeRepo({ "intent.yaml": intentWith('{name: remote, kind: oci, ref: "registry.nowhere.invalid/acme/stack:v1"}') }),
+    /failed to resolve oci composition source remote: https:\/\/registry\.nowhere\.invalid\/v2\/acme\/stack\/manifests\/v1: the DNS lookup of registry\.nowhere\.invalid failed \((ENOTFOUND|EAI_AGAIN); a misspelt registry host, or no network\?\)$/,
+  );
+  const port = await closedPort();
+  await loadError(
+    await makeRepo({ "intent.yaml": intentWith(`{name: remote, kind: oci, ref: "127.0.0.1:${port}/acme/stack:v1"}`) }),
+    new RegExp(`manifests/v1: connection refused \\(ECONNREFUSED\\): no registry is listening at 127\\.0\\.0\\.1:${port}$`),
+  );
 });
 
 describe("docker login credentials", () => {

@@ -4,6 +4,7 @@
 // up in the composition's own file first, then in the conventional files
 // (`schema.yaml`/`<name>.yaml`, `jobs/<name>.yaml`, `profiles/<name>.yaml`).
 
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Composition, ComponentSchema, ExecutionProfile, JobTemplate, ProfileJobSettings, StepOverride } from "../../../model/composition.js";
 import { withOrigin, type StepSpec } from "../../../model/intent.js";
@@ -106,6 +107,33 @@ async function findDocument(
   return undefined;
 }
 
+/**
+ * `<kind> "<name>" not found in <dir> (looked in …)`, with what can explain the miss: a file the reference leads to
+ * that holds a document of that kind under another name (its metadata.name misspelt), else the nearest name of such
+ * a document in the composition's file or the folders searched (the reference misspelt).
+ */
+async function notFound(cache: DocumentCache, kind: DocKind, name: string, sameFile: readonly YamlDoc[], dir: string, candidates: string[], display: (abs: string) => string): Promise<string> {
+  const relative = (file: string): string => path.relative(dir, file).split(path.sep).join("/");
+  const readable = async (file: string): Promise<YamlDoc[]> => (await cache.read(file).catch(() => undefined)) ?? [];
+  const namesIn = (docs: readonly YamlDoc[]): string[] => docs.filter((yd) => kindOf(yd) === kind).flatMap((yd) => nameOf(yd) ?? []);
+  const notes: string[] = [];
+  for (const file of candidates) {
+    const held = namesIn(await readable(file));
+    if (held.length > 0) notes.push(`${relative(file)} holds ${kind} ${held.map((n) => `"${n}"`).join(", ")}`);
+  }
+  if (notes.length === 0) {
+    const names = namesIn(sameFile);
+    for (const folder of new Set(candidates.map((file) => path.dirname(file)))) {
+      const entries = await readdir(folder).catch(() => [] as string[]);
+      for (const entry of entries.filter((e) => /\.ya?ml$/.test(e)).sort()) names.push(...namesIn(await readable(path.join(folder, entry))));
+    }
+    const near = didYouMean(name, names);
+    if (near) notes.push(near.trim().replace(/^\((.*)\)$/, "$1"));
+  }
+  const looked = `looked in ${candidates.map(relative).join(" and ")}`;
+  return `${kind} "${name}" not found in ${display(dir)} (${[looked, ...notes].join("; ")})`;
+}
+
 /** Loads and checks the composition exported as `exportName` from `file` (absolute). */
 export async function loadComposition(cache: DocumentCache, file: string, exportName: string, ctx: CompositionContext): Promise<Composition> {
   const docs = await cache.read(file);
@@ -140,8 +168,9 @@ export async function loadComposition(cache: DocumentCache, file: string, export
     schema = withOrigin({ schema: freeMap(spec.parameterSchema) } as ComponentSchema, originAt(yd, s("parameterSchema")));
   } else {
     const ref = String(obj(spec.schemaRef).name);
-    const found = await findDocument(cache, "ComponentSchema", ref, docs, [path.join(dir, "schema.yaml"), path.join(dir, `${ref}.yaml`)]);
-    if (!found) throw errorAt(yd, s("schemaRef", "name"), `ComponentSchema "${ref}" not found in ${ctx.display(dir)} (looked in schema.yaml and ${ref}.yaml)`);
+    const candidates = [path.join(dir, "schema.yaml"), path.join(dir, `${ref}.yaml`)];
+    const found = await findDocument(cache, "ComponentSchema", ref, docs, candidates);
+    if (!found) throw errorAt(yd, s("schemaRef", "name"), await notFound(cache, "ComponentSchema", ref, docs, dir, candidates, ctx.display));
     const fs = obj(obj(found.value).spec);
     const cs: Obj = { name: ref, schema: freeMap(fs.schema) };
     if (typeof fs.type === "string") cs.type = fs.type;
@@ -180,13 +209,9 @@ export async function loadComposition(cache: DocumentCache, file: string, export
       if (name in profiles) throw errorAt(yd, s("profiles", i, "name"), `composition ${exportName} has duplicate profile "${name}"`);
       if (e.profileRef === undefined) throw errorAt(yd, s("profiles", i), `profile "${name}" needs a profileRef (or use spec.executionProfiles)`);
       const ref = String(obj(e.profileRef).name);
-      const found = await findDocument(cache, "ExecutionProfile", ref, docs, [
-        path.join(dir, "profiles", `${ref}.yaml`),
-        path.join(dir, `${ref}.yaml`),
-      ]);
-      if (!found) {
-        throw errorAt(yd, s("profiles", i, "profileRef", "name"), `ExecutionProfile "${ref}" not found in ${ctx.display(dir)} (looked in profiles/${ref}.yaml and ${ref}.yaml)`);
-      }
+      const candidates = [path.join(dir, "profiles", `${ref}.yaml`), path.join(dir, `${ref}.yaml`)];
+      const found = await findDocument(cache, "ExecutionProfile", ref, docs, candidates);
+      if (!found) throw errorAt(yd, s("profiles", i, "profileRef", "name"), await notFound(cache, "ExecutionProfile", ref, docs, dir, candidates, ctx.display));
       const p = profile(found, ["spec"], name, obj(found.value).spec);
       (p as { profileRef?: string }).profileRef = ref;
       profiles[name] = p;
@@ -234,16 +259,11 @@ export async function loadJob(
   let templateRef: string | undefined;
   if (entry.templateRef !== undefined) {
     templateRef = String(obj(entry.templateRef).name);
-    baseDoc = await findDocument(cache, "JobTemplate", templateRef, docs, [
-      path.join(dir, "jobs", `${templateRef}.yaml`),
-      path.join(dir, `${templateRef}.yaml`),
-    ]);
+    const candidates = [path.join(dir, "jobs", `${templateRef}.yaml`), path.join(dir, `${templateRef}.yaml`)];
+    baseDoc = await findDocument(cache, "JobTemplate", templateRef, docs, candidates);
     if (!baseDoc) {
-      throw errorAt(
-        yd,
-        [...at, "templateRef", "name"],
-        `failed to resolve jobs for composition ${exportName} from source ${ctx.sourceName}: JobTemplate "${templateRef}" not found in ${ctx.display(dir)}`,
-      );
+      const missing = await notFound(cache, "JobTemplate", templateRef, docs, dir, candidates, ctx.display);
+      throw errorAt(yd, [...at, "templateRef", "name"], `failed to resolve jobs for composition ${exportName} from source ${ctx.sourceName}: ${missing}`);
     }
     base = obj(obj(baseDoc.value).spec);
   }

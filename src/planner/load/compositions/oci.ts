@@ -326,6 +326,9 @@ function reasonOf(err: unknown, url?: string | URL, timeoutMs?: number): string 
   let inner: unknown = err;
   while ((inner as { cause?: unknown } | undefined)?.cause !== undefined) inner = (inner as { cause: unknown }).cause;
   const reason = errorMessage(inner);
+  const { code, hostname, address, port } = inner as { code?: string; hostname?: string; address?: string; port?: number };
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `the DNS lookup of ${hostname ?? (url ? new URL(url).hostname : "the registry")} failed (${code}; a misspelt registry host, or no network?)`;
+  if (code === "ECONNREFUSED") return `connection refused (ECONNREFUSED): no registry is listening at ${address && port ? `${address.includes(":") ? `[${address}]` : address}:${port}` : url ? new URL(url).host : "its address"}`;
   if (reason === "bad port" && url) return `port ${new URL(url).port} is one fetch refuses to contact; serve the registry on another port`;
   if (/wrong version number|packet length too long/i.test(reason) && url) {
     const host = new URL(url).host;
