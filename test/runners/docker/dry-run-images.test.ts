@@ -35,7 +35,7 @@ async function workspace(): Promise<string> {
   return dir;
 }
 
-const env = { ORUN_DOCKER_IMAGE: "", ORUN_DOCKER_PULL: "", DOCKER_HOST: "unix:///nonexistent/orun-no-engine.sock" };
+const env = { ORUN_DOCKER_IMAGE: "", ORUN_DOCKER_PULL: "missing", DOCKER_HOST: "unix:///nonexistent/orun-no-engine.sock" };
 
 test("the docker dry-run shows each job's image and where it came from, and notes a runsOn with no Linux image", async () => {
   const dir = await workspace();
