@@ -105,6 +105,11 @@ export function pullFailureHint(runsOn: string | undefined, config: Pick<DockerR
   return `docker image could not be pulled: ${imageOrigin(runsOn, config, job, "a container image this engine can pull", "an image this engine can pull")}`;
 }
 
+/** The advice for a job image absent under `--pull never`: where it came from, as a failed pull's advice says. */
+export function absentImageHint(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">, job?: JobImageOwner): string {
+  return `docker image not present locally: ${imageOrigin(runsOn, config, job, "an image present locally")}`;
+}
+
 /**
  * Where a job's image came from and what to change, for an image that is not `wanted` ("a container image this
  * engine can pull", "an image that has sh"; `wantedDefault` for --docker-image or ORUN_DOCKER_IMAGE).
