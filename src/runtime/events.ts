@@ -27,6 +27,8 @@ export interface JobPreview {
   steps: StepPreview[];
   /** Why this job would not run (approval, gate), if known up front. */
   note?: string;
+  /** The docker runner's: the image the job would run in (null: none, see the note) and where it came from. */
+  image?: { ref: string | null; from?: string };
 }
 
 export interface RunCounts {

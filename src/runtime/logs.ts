@@ -324,6 +324,14 @@ function entryKey(entry: LogEntry): string {
   return `${printable(entry.jobId)} › ${printable(entry.stepKey)}`;
 }
 
+/** Step states a followed log's header names, as `orun logs` does: a step still running has none yet. */
+const ENDED: ReadonlySet<string> = new Set(["completed", "failed", "skipped", "interrupted"]);
+
+/** `--follow`'s header note for a log: its step's status once it has ended (a finished run's are all ended). */
+function endedNote(entry: LogEntry): string {
+  return ENDED.has(entry.status) ? `  (${entry.status})` : "";
+}
+
 /** What an entry without a log says in its place: `no output`, or why the log there is not shown (its path escaped). */
 function noLogNote(entry: LogEntry): string {
   return entry.unreadable === undefined ? "no output" : printable(entry.unreadable);
@@ -433,7 +441,7 @@ export async function followLogs(
           const buffer = Buffer.alloc(Math.min(info.size - from, FOLLOW_CHUNK));
           const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
           if (bytesRead === 0) break;
-          if (key !== current) header(key);
+          if (key !== current) header(key, endedNote(entry));
           // --raw copies the bytes as they are; otherwise a character split between two reads waits for its other bytes.
           if (options.raw) {
             // Bytes as they are, but a character's first bytes wait for the rest (a terminal shows it whole).

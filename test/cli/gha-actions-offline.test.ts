@@ -22,7 +22,7 @@ before(async () => {
   api = await new GitHubApiTwin().start();
   await api.publishDir("acme", "probe", "v1", path.join(ACTIONS_SRC, "remote-probe"));
   work = await mkdtemp(path.join(os.tmpdir(), "orun-gha-offline-"));
-  const plan = makePlan([makeJob("svc@dev.build", [{ id: "probe", use: "acme/probe@v1" }, { id: "show", run: "echo \"probed=${{ steps.probe.outputs.inode != '' }}\"" }])], "offline-actions");
+  const plan = makePlan([makeJob("svc@dev.build", [{ id: "probe", use: "acme/probe@v1" }, { id: "show", run: "echo \"probed=${{ steps.probe.outputs.inode != '' }}\"" }, { id: "after", phase: "post", run: "echo after" }])], "offline-actions");
   await writeFile(path.join(work, "plan.json"), JSON.stringify(plan));
 });
 after(async () => {
@@ -53,6 +53,10 @@ test("a failed DNS lookup is said in words with the ways out, and the cache fill
   assert.ok(where, failed.out);
   const [, refFile, repoDir] = where;
   assert.ok(refFile!.startsWith(cache), refFile);
+  // The post step the failed set-up kept from running says what failed (no network), not that an action was not found.
+  const logs = await runOrun(["logs", "--exec-id", `offline-${runs}`, "--job", "svc@dev.build"], { cwd: work });
+  assert.match(logs.stdout, /not run: the job could not be set up \(the DNS lookup of api\.github\.test failed \((ENOTFOUND|EAI_AGAIN)\); see the job's error\)/, logs.stdout);
+  assert.doesNotMatch(logs.stdout, /not found/, logs.stdout);
 
   // Fill the cache as the message says (what a machine with network would have left there): no API needed.
   const sha = "0123456789abcdef0123456789abcdef01234567";
@@ -72,6 +76,13 @@ test("a 404 suggests a private repository and GITHUB_TOKEN, or a token that cann
   const anonymous = await runOrun(["run", "plan-404.json", "--runner", "github-actions", "--exec-id", "offline-404a"], { cwd: work, env: { ...env, GITHUB_TOKEN: "" } });
   assert.notEqual(anonymous.code, 0);
   assert.match(anonymous.stdout + anonymous.stderr, /resolve acme\/private@v1: \S+\/repos\/acme\/private\/commits\/v1 answered 404.* \(a misspelt repository or ref, or a private repository\? set GITHUB_TOKEN to a token that can read it\)/);
+  // A real 404 is what the post step the set-up kept from running calls "an action was not found".
+  const skipped = makePlan([makeJob("svc@dev.build", [{ id: "probe", use: "acme/private@v1" }, { id: "after", phase: "post", run: "echo after" }])], "offline-404-step");
+  await writeFile(path.join(work, "plan-404-step.json"), JSON.stringify(skipped));
+  const withStep = await runOrun(["run", "plan-404-step.json", "--runner", "github-actions", "--exec-id", "offline-404c"], { cwd: work, env: { ...env, GITHUB_TOKEN: "" } });
+  assert.notEqual(withStep.code, 0);
+  const logs = await runOrun(["logs", "--exec-id", "offline-404c", "--job", "svc@dev.build"], { cwd: work });
+  assert.match(logs.stdout, /not run: the job could not be set up \(an action was not found; see the job's error\)/, logs.stdout);
   const withToken = await runOrun(["run", "plan-404.json", "--runner", "github-actions", "--exec-id", "offline-404b"], { cwd: work, env: { ...env, GITHUB_TOKEN: "ghs_cannot_read" } });
   assert.notEqual(withToken.code, 0);
   assert.match(withToken.stdout + withToken.stderr, /answered 404.* \(a misspelt repository or ref, or a private repository the GITHUB_TOKEN given cannot read\)/);

@@ -80,6 +80,11 @@ describe("real outputs match their schemas", () => {
     const preview = (await assertMatches("run", dry.stdout)) as { dryRun: boolean; preview?: unknown[] };
     assert.equal(preview.dryRun, true);
     assert.ok(preview.preview && preview.preview.length > 0, "a dry run's summary holds the preview");
+    // The docker runner's preview adds each job's image and where it came from.
+    const dockerDry = await orun(["run", "--all", "--dry-run", "--json", "--runner", "docker"]);
+    assert.equal(dockerDry.code, 0, dockerDry.stderr);
+    const images = (await assertMatches("run", dockerDry.stdout)) as { preview: { image?: string | null; imageFrom?: string }[] };
+    assert.ok(images.preview.every((job) => typeof job.image === "string" && typeof job.imageFrom === "string"), dockerDry.stdout);
 
     const run = await orun(["run", "--all", "--json"]);
     assert.equal(run.code, 0, run.stderr);

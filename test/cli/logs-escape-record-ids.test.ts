@@ -35,7 +35,7 @@ test("logs, logs --follow, logs --raw and a refused --job show a planted job ID 
   assert.equal(follow.code, 1, follow.stderr);
   assert.doesNotMatch(follow.stdout, CONTROL, follow.stdout);
   assert.match(follow.stdout, /^── app@dev\.\\u\{1b\}\[31mred › s\\u\{1b\}\]0;pwn\\u\{7\} {2}\(failed, no output\)$/m);
-  assert.match(follow.stdout, /^── app@dev\.build › f\\u\{9b\}5mile\nplanted$/m);
+  assert.match(follow.stdout, /^── app@dev\.build › f\\u\{9b\}5mile {2}\(failed\)\nplanted$/m);
 
   // --raw: the logs' bytes on stdout, the entries that are not logs on stderr, escaped there too.
   const raw = await runOrun(["logs", "--exec-id", "E", "--raw"], { cwd: dir });

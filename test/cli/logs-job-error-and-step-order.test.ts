@@ -28,7 +28,7 @@ test("a job that failed before its step printed anything shows its recorded erro
   assert.equal(other.code, 1, other.stdout);
   assert.match(other.stderr, /step not found in execution f1 of api@dev\.build: other/);
   const follow = await runOrun(["logs", "--follow"], { cwd: dir });
-  assert.equal(follow.stdout, `── api@dev.build › test  (failed, no output)\n${error}── web@dev.build › say\nweb\n`);
+  assert.equal(follow.stdout, `── api@dev.build › test  (failed, no output)\n${error}── web@dev.build › say  (completed)\nweb\n`);
   // --raw prints the logs' bytes only: the error goes to stderr.
   const raw = await runOrun(["logs", "--raw"], { cwd: dir });
   assert.equal(raw.stdout, "web\n");

@@ -153,7 +153,7 @@ describe("status and logs under intent execution.state.mode: remote read the bac
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /── app@dev\.check › main {2}\(failed\)\napp-failing\n/, logs.stdout);
     const local = await orun(["logs", "--local", "--exec-id", record, "--follow"]);
-    assert.match(local.stdout, /── app@dev\.check › main\napp-failing\n/, local.stdout);
+    assert.match(local.stdout, /── app@dev\.check › main {2}\(failed\)\napp-failing\n/, local.stdout);
     const remote = await orun(["logs", "--follow"]);
     assert.match(remote.stdout, /app-failing\n/, remote.stdout);
     assert.deepEqual([local.code, remote.code], [1, 1], `local: ${local.stderr}\nremote: ${remote.stderr}`);

@@ -379,7 +379,9 @@ async function runPlan(
   const runner = resolveRunner({ gha: opts.gha, runner: opts.runner }, env, resolved.plan);
   // The docker runner's settings (--pull, --docker-image, ORUN_DOCKER_*) are checked before a record is made:
   // found when the runner starts, a bad one failed a run that then became `latest` for status and logs.
-  if (runner.name === "docker") (await import("../../runners/docker/config.js")).parseDockerConfig(opts.runnerOptions ?? {}, env);
+  const dockerConfig = runner.name === "docker" ? (await import("../../runners/docker/config.js")).parseDockerConfig(opts.runnerOptions ?? {}, env) : undefined;
+  // Its dry-run shows each job's image, and notes a job the run would fail for want of one (the runtime knows no images).
+  const withJobImages = dockerConfig && opts.dryRun ? (await import("../../runners/docker/preview.js")).withJobImages : undefined;
   // So are the github-actions runner's (its cancel grace, the GitHub job keys of the jobs it would run).
   if (runner.name === "github-actions") {
     const { canonicalJobId } = await import("../../model/plan.js");
@@ -487,6 +489,7 @@ async function runPlan(
         runExecId = event.execId;
         extra.startup?.started();
       }
+      if (event.type === "dry-run" && withJobImages && dockerConfig) event = { ...event, jobs: withJobImages(event.jobs, dockerConfig) };
       rendered.handle(event);
     },
     close: () => rendered.close(),

@@ -83,6 +83,17 @@ export function resolveJobImage(runsOn: string | undefined, defaultImage?: strin
   throw new OrunError(`runsOn "${value}" has no Linux container image; set runsOn to an image reference or pass --docker-image`);
 }
 
+/**
+ * Where a job's image comes from, as the dry-run shows it beside the image: `runsOn`, the flag or variable that
+ * replaced a runner label's stand-in, or the label the stand-in is for. `runsOn` resolves (resolveJobImage has accepted it).
+ */
+export function imageSource(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">): string {
+  const value = (runsOn ?? "").trim();
+  if (!isRunnerLabel(value.toLowerCase())) return "runsOn";
+  if (config.defaultImage) return config.defaultImageFrom ?? "--docker-image";
+  return value === "" ? "the image for jobs without runsOn" : `stands in for runsOn ${JSON.stringify(value)}`;
+}
+
 /** The job a runsOn belongs to, as advice names it (the plan carries no file position for it). */
 export interface JobImageOwner {
   name: string;
@@ -103,6 +114,11 @@ function runsOnOf(job: JobImageOwner | undefined): string {
  */
 export function pullFailureHint(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">, job?: JobImageOwner): string {
   return `docker image could not be pulled: ${imageOrigin(runsOn, config, job, "a container image this engine can pull", "an image this engine can pull")}`;
+}
+
+/** The advice for a job image absent under `--pull never`: where it came from, as a failed pull's advice says. */
+export function absentImageHint(runsOn: string | undefined, config: Pick<DockerRunnerConfig, "defaultImage" | "defaultImageFrom">, job?: JobImageOwner): string {
+  return `docker image not present locally: ${imageOrigin(runsOn, config, job, "an image present locally")}`;
 }
 
 /**

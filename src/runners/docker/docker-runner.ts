@@ -22,7 +22,7 @@ import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process
 import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { fallbackInShell, resolveShell, withScriptPath, type ShellCommand } from "../process/shell.js";
 import { folderIdentity, withContainerScript, type FolderIdentity } from "./script-file.js";
-import { type DockerRunnerConfig, imageOrigin, pullFailureHint, resolveContainerUser, resolveJobImage } from "./config.js";
+import { type DockerRunnerConfig, absentImageHint, imageOrigin, pullFailureHint, resolveContainerUser, resolveJobImage } from "./config.js";
 import { DockerEngine, type EngineInfo } from "./engine.js";
 import os from "node:os";
 import {
@@ -476,7 +476,7 @@ export class DockerRunner implements Runner {
     if (pull !== "always") {
       if (await this.engine.imageExists(image, signal)) return;
       if (pull === "never") {
-        throw new OrunError(`docker runner: image ${image} is not present locally and --pull is "never" (pull it first, or use --pull missing)`);
+        throw new ImageAbsentError(`docker runner: image ${image} is not present locally and --pull is "never" (pull it first, or use --pull missing)`);
       }
     }
     try {
@@ -518,6 +518,7 @@ export class DockerRunner implements Runner {
       await this.ensureImage(image, job.signal);
     } catch (err) {
       if (err instanceof ImagePullError) throw new OrunError(err.message, { hint: pullFailureHint(job.job.runsOn, this.config, job.job) });
+      if (err instanceof ImageAbsentError) throw new OrunError(err.message, { hint: absentImageHint(job.job.runsOn, this.config, job.job) });
       throw err;
     }
 
@@ -634,6 +635,8 @@ export class DockerRunner implements Runner {
 
 /** A job image's pull failed; each job waiting on it adds the hint for where its image came from. */
 class ImagePullError extends OrunError {}
+/** The job's image is not on this engine and --pull never forbids the pull; the hint is the job's, as a pull's. */
+class ImageAbsentError extends OrunError {}
 
 function unlessAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

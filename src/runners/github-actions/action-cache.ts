@@ -242,7 +242,7 @@ export class ActionCache {
  */
 function withOfflineHint(err: unknown, fill: string): unknown {
   if (!(err instanceof ApiUnreachableError)) return err;
-  return new ApiUnreachableError(`${err.message}. To run without the API: ${fill} (the action cache, ORUN_ACTIONS_CACHE), use a local action (use: ./path), or set GITHUB_API_URL to a mirror you can reach`);
+  return new ApiUnreachableError(`${err.message}. To run without the API: ${fill} (the action cache, ORUN_ACTIONS_CACHE), use a local action (use: ./path), or set GITHUB_API_URL to a mirror you can reach`, err.reason);
 }
 
 /**

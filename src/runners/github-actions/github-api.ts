@@ -18,8 +18,28 @@ export interface ApiEndpoint {
   timeoutMs?: number;
 }
 
-/** The API could not be reached at all (no DNS answer, no connection, no reply): the cache's offline hint applies. */
-export class ApiUnreachableError extends Error {}
+/**
+ * The API could not be reached at all (no DNS answer, no connection, no reply): the cache's offline hint applies.
+ * `reason`: what failed in a few words (host and error code), for a line that cannot hold the whole message.
+ */
+export class ApiUnreachableError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The API answered with an error status (404: the repository or ref does not exist, or cannot be read). */
+export class ApiStatusError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
 
 function headers(endpoint: ApiEndpoint): Record<string, string> {
   const h: Record<string, string> = { Accept: "application/vnd.github+json", "User-Agent": "orun", "X-GitHub-Api-Version": "2022-11-28" };
@@ -44,24 +64,35 @@ async function request(endpoint: ApiEndpoint, route: string, what: string): Prom
   try {
     res = await proxyFetch(target, { headers: headers(endpoint), redirect: "follow", signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    throw new ApiUnreachableError(`${what}: ${unreachable(err, target, timeoutMs)}`);
+    const why = unreachable(err, target, timeoutMs);
+    throw new ApiUnreachableError(`${what}: ${why.message}`, why.reason);
   }
   if (!res.ok) {
     const body = (await res.text().catch(() => "")).slice(0, 4096).trim();
-    throw new Error(`${what}: ${target} answered ${res.status}${body ? `: ${body}` : ""}${statusHint(res.status, endpoint)}`);
+    throw new ApiStatusError(`${what}: ${target} answered ${res.status}${body ? `: ${body}` : ""}${statusHint(res.status, endpoint)}`, res.status);
   }
   return res;
 }
 
-/** Why a request got no answer, in words: a failed DNS lookup (usually no network), a timeout, a refused connection. */
-function unreachable(err: unknown, target: string, timeoutMs: number): string {
+/**
+ * Why a request got no answer, in words: a failed DNS lookup (usually no network), a timeout, a refused connection.
+ * `reason` says it without the URL: the host and the error code.
+ */
+function unreachable(err: unknown, target: string, timeoutMs: number): { message: string; reason: string } {
+  const host = hostOf(target);
   const refusal = proxyRefusal(err, target);
-  if (refusal) return `cannot reach ${target}: ${refusal}`;
-  if ((err as { name?: string }).name === "TimeoutError") return `no answer from ${target} in ${formatSeconds(timeoutMs)}`;
+  if (refusal) return { message: `cannot reach ${target}: ${refusal}`, reason: `cannot reach ${host}: ${refusal}` };
+  if ((err as { name?: string }).name === "TimeoutError") {
+    return { message: `no answer from ${target} in ${formatSeconds(timeoutMs)}`, reason: `no answer from ${host} in ${formatSeconds(timeoutMs)}` };
+  }
   const cause = (err as { cause?: { code?: string; message?: string; hostname?: string } }).cause;
   const code = cause?.code;
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `cannot reach ${target}: the DNS lookup of ${cause?.hostname ?? hostOf(target)} failed (${code}; no network?)`;
-  return `cannot reach ${target}: ${code ?? cause?.message ?? errorMessage(err)}`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    const lookup = `the DNS lookup of ${cause?.hostname ?? host} failed`;
+    return { message: `cannot reach ${target}: ${lookup} (${code}; no network?)`, reason: `${lookup} (${code})` };
+  }
+  const why = code ?? cause?.message ?? errorMessage(err);
+  return { message: `cannot reach ${target}: ${why}`, reason: `cannot reach ${host} (${why})` };
 }
 
 /** A 404 from the API is also what a private repository looks like without a token that can read it. */
@@ -108,6 +139,7 @@ export async function downloadTarball(endpoint: ApiEndpoint, owner: string, repo
   } catch (err) {
     if ((err as { name?: string }).name !== "TimeoutError") throw err;
     const timeoutMs = endpoint.timeoutMs ?? REQUEST_TIMEOUT_MS;
-    throw new ApiUnreachableError(`download ${owner}/${repo}@${sha}: the download from ${res.url} did not finish in ${formatSeconds(timeoutMs)}`);
+    const unfinished = `did not finish in ${formatSeconds(timeoutMs)}`;
+    throw new ApiUnreachableError(`download ${owner}/${repo}@${sha}: the download from ${res.url} ${unfinished}`, `the download from ${hostOf(res.url)} ${unfinished}`);
   }
 }

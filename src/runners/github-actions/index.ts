@@ -42,6 +42,7 @@ import { timeoutFor } from "../../runtime/job-executor.js";
 import { longTimeout } from "../../util/timers.js";
 import { KeptLines } from "./kept-lines.js";
 import { errorSummary } from "../../runtime/output/failure-text.js";
+import { ApiStatusError, ApiUnreachableError } from "./github-api.js";
 
 export { jobSummaryPath } from "./job-state.js";
 
@@ -118,7 +119,7 @@ export class GithubActionsRunner implements Runner {
     const keys = stepKeys(steps);
     const ids = job.run.ids ?? { runner: this.name, planId: planShortId(job.run.plan), execId: job.run.execId };
     const failures = await Promise.all(
-      steps.map(async (step, i): Promise<string | undefined> => {
+      steps.map(async (step, i): Promise<{ error: string; reason: string } | undefined> => {
         if (!isUseStep(step) || (step.run ?? "").trim() !== "") return undefined;
         const key = step.id || keys[i]!;
         if (isLocalAction(step.use!)) return undefined;
@@ -133,16 +134,17 @@ export class GithubActionsRunner implements Runner {
           await resolveStepAction(preSpec(step, key), scope, io);
           return undefined;
         } catch (err) {
-          return `step ${key} (use: ${step.use!.trim()}): ${err instanceof Error ? err.message : String(err)}`;
+          return { error: `step ${key} (use: ${step.use!.trim()}): ${err instanceof Error ? err.message : String(err)}`, reason: setupFailureReason(err) };
         } finally {
           dispose();
         }
       }),
     );
-    const failed = failures.filter((f): f is string => f !== undefined);
+    const failed = failures.filter((f) => f !== undefined);
     if (!failed.length) return;
     if (job.signal.aborted) throw new Error("canceled");
-    state.setupError = state.masker.mask(`set up job: ${failed.join("; ")}`);
+    state.setupError = state.masker.mask(`set up job: ${failed.map((f) => f.error).join("; ")}`);
+    state.setupReason = state.masker.mask([...new Set(failed.map((f) => f.reason))].join("; "));
     throw new Error(state.setupError);
   }
 
@@ -264,7 +266,7 @@ export class GithubActionsRunner implements Runner {
     if (state.setupError !== undefined) {
       // As on GitHub, a job whose set-up failed runs none of its steps, clean-up (always()) ones included.
       state.steps[key] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
-      emit("not run: the job could not be set up (an action was not found; see the job's error)");
+      emit(`not run: the job could not be set up (${state.setupReason ?? "an action could not be set up"}; see the job's error)`);
       return { exitCode: 0, output: keptOutput(), outputs: {}, skipped: true };
     }
     // A pre that ran at job start is shown first, as GitHub shows "Pre <step>" before the mains.
@@ -494,4 +496,14 @@ function isLocalAction(uses: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why a remote action could not be set up, in a few words for the steps it kept from running: "not found" only for
+ * the API's 404, otherwise what failed (the DNS lookup of a host and its error code, a status, …).
+ */
+function setupFailureReason(err: unknown): string {
+  if (err instanceof ApiUnreachableError) return err.reason;
+  if (err instanceof ApiStatusError) return err.status === 404 ? "an action was not found" : `the GitHub API answered ${err.status}`;
+  return "an action could not be set up";
 }

@@ -86,6 +86,8 @@ export interface JobState {
   runDefaults: RunDefaults;
   /** Why the job could not be set up (an action not found at job start): none of its steps runs. */
   setupError?: string;
+  /** setupError in a few words (an action not found, a DNS lookup that failed), for the steps it keeps from running. */
+  setupReason?: string;
   /** When the cancel's grace period ends (set when the cancel is first seen): steps and posts after it share it. */
   graceEndsAt?: number;
 }

@@ -56,6 +56,7 @@ export class JsonRenderer implements Renderer {
                 retries: p.retries,
                 timeout: p.timeout,
                 note: p.note,
+                ...(p.image ? { image: p.image.ref, ...(p.image.from ? { imageFrom: p.image.from } : {}) } : {}),
                 steps: p.steps,
               })),
             }

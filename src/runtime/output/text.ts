@@ -372,6 +372,7 @@ export class TextRenderer implements Renderer {
     // path, a step's command, shell or working-directory may hold an escape sequence or a bidi control.
     out(`     workdir  ${printable(preview.dir)}`);
     out(`     needs    ${job.dependsOn?.length ? printable(job.dependsOn.join(", ")) : "—"}`);
+    if (preview.image) out(`     image    ${preview.image.ref === null ? "none" : `${printable(preview.image.ref)} (${printable(preview.image.from ?? "")})`}`);
     out(`     retries  ${preview.retries}  ·  timeout ${preview.timeout === undefined ? "none" : printable(preview.timeout)}`);
     // Step keys: escaped, the column as wide as the escaped form.
     const keys = preview.steps.map((step) => printable(step.key));

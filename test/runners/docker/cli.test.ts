@@ -211,6 +211,15 @@ describe("orun run --runner docker", { skip: availability.skip }, () => {
     const result = await runOrun(["run", "plan.json", "--runner", "docker", "--pull", "never"], { cwd: dir, env: engine.env });
     assert.notEqual(result.code, 0);
     assert.match(result.stdout + result.stderr, /localhost\/orun-absent:1 is not present locally/);
+    // Like a failed pull, it says where the image came from, so the user knows what to change.
+    assert.match(result.stdout + result.stderr, /\(docker image not present locally: it is the runsOn of job img \(component web\); set it to an image present locally\)/);
+  });
+
+  it("--pull never on a missing --docker-image names the flag, not the job's runsOn label", async () => {
+    const dir = await workspaceWithPlan({ ...resumePlan(), jobs: [planJob("web@dev.img", [{ run: "true" }], { runsOn: "ubuntu-22.04" })] });
+    const result = await runOrun(["run", "plan.json", "--runner", "docker", "--pull", "never", "--docker-image", "localhost/orun-absent:2"], { cwd: dir, env: engine.env });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout + result.stderr, /\(docker image not present locally: it came from --docker-image \(for jobs whose runsOn is a runner label or empty\); pass an image present locally\)/);
   });
 
   it("a failed pull's hint names where the image came from: ORUN_DOCKER_IMAGE, not the job's runsOn label", async () => {
