@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFile, readdir, utimes, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { acquireExecLock, processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
@@ -193,4 +193,19 @@ test("a record removed while a run starts (orun gc) is a clear error, not a raw 
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   await assert.rejects(acquireExecLock(path.join(dir, "gone", ".lock"), "gone"), (err: Error) => /execution gone was removed while this run was starting/.test(err.message) && !/ENOENT/.test(err.message));
+});
+
+test("a lock naming a zombie (its owner ended, nobody reaped it yet) is stale and taken over", async (t) => {
+  const { dir, file } = await tempLock(t);
+  // `sleep 0` ends at once, and its parent (exec'd into a sleep that never waits) leaves it unreaped.
+  const pidFile = path.join(dir, "zombie.pid");
+  const parent = spawn("sh", ["-c", `sleep 0 & echo $! > '${pidFile}'; exec sleep 600`]);
+  t.after(() => parent.kill());
+  await until(() => existsSync(pidFile) && /\n$/.test(readFileSync(pidFile, "utf8")), "the child's pid");
+  const zombie = Number(readFileSync(pidFile, "utf8").trim());
+  await until(() => /^\S+ \(.*\) Z/s.test(readFileSync(`/proc/${zombie}/stat`, "utf8")), "the child to end unreaped");
+  await writeFile(file, JSON.stringify({ pid: zombie, host: os.hostname(), startTime: processStartTicks(zombie) }));
+  const lock = await acquireExecLock(file, "zombie");
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
+  await lock.release();
 });
