@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { readFile, readdir, utimes, writeFile } from "node:fs/promises";
+import { readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -208,4 +208,18 @@ test("a lock naming a zombie (its owner ended, nobody reaped it yet) is stale an
   const lock = await acquireExecLock(file, "zombie");
   assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
   await lock.release();
+});
+
+test("release and releaseSync leave a lock that another owner wrote in its place since", async (t) => {
+  const { file } = await tempLock(t);
+  const other = await liveSleeper(t);
+  const theirs = JSON.stringify({ pid: other.pid, host: os.hostname(), startTime: processStartTicks(other.pid) });
+  for (const release of ["release", "releaseSync"] as const) {
+    const lock = await acquireExecLock(file, "replaced");
+    // The record was discarded and another run's lock made in its place (or taken over while this one was stopped).
+    await writeFile(file, theirs);
+    await lock[release]();
+    assert.equal(await readFile(file, "utf8"), theirs, `${release} keeps the other owner's lock`);
+    await rm(file);
+  }
 });
