@@ -223,3 +223,14 @@ test("release and releaseSync leave a lock that another owner wrote in its place
     await rm(file);
   }
 });
+
+test("a lock still being written (unparseable and fresh) is never taken over: the run waits for it, then says so", async (t) => {
+  const { file } = await tempLock(t);
+  // An O_EXCL create before its write (older orun; file systems without hard links): empty for a moment. Its
+  // time stays ahead, so it is fresh for as long as the run waits.
+  await writeFile(file, "");
+  const ahead = new Date(Date.now() + 600_000);
+  await utimes(file, ahead, ahead);
+  await assert.rejects(acquireExecLock(file, "young"), (err: Error & { location?: { file?: string } }) => /could not lock execution young: the lock file keeps changing/.test(err.message) && err.location?.file === file);
+  assert.equal(await readFile(file, "utf8"), "", "the lock being written is left as it is");
+});
