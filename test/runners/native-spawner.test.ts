@@ -280,3 +280,15 @@ test("native spawner: if the helper dies, a running step's whole process group i
   assert.equal((await running).error, "spawner helper exited unexpectedly");
   await waitUntil(() => processEnded(bgPid), "the step's background process to be killed with its group");
 });
+
+test("native spawner: a step the dying helper leaves keeps the output it wrote, and its output file goes", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  const pidFile = path.join(dir, "step.pid");
+  const running = spawner.run(sh(`echo written before; echo $$ > '${pidFile}'; sleep 30`, dir), { inheritEnv: false });
+  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"), "the step to start");
+  process.kill((spawner as unknown as { child: { pid: number } }).child.pid, "SIGKILL");
+  const outcome = await running;
+  assert.equal(outcome.error, "spawner helper exited unexpectedly");
+  assert.equal(outcome.output, "written before\n");
+  assert.deepEqual(await readdir(outDir), [], "no output file left behind");
+});
