@@ -146,3 +146,17 @@ test("latch: a frame with an impossible latch number is refused as malformed (th
     assert.match(stderr, /malformed request frame/);
   }
 });
+
+test("latch: a request to wait once the helper is gone is not started (the caller starts it its own way), not failed", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  process.kill((spawner as unknown as { child: { pid: number } }).child.pid, "SIGKILL");
+  // The helper is unreferenced (it keeps no event loop alive): look, rather than wait for its exit event.
+  while (spawner.alive) await new Promise((resolve) => setTimeout(resolve, 10));
+  const outcome = await spawner.run(sh("touch ran", dir), { inheritEnv: false, waits: latch });
+  assert.equal(outcome.notStarted, true);
+  assert.equal(outcome.error, undefined);
+  // A request that starts at once fails instead: nobody else would start it.
+  assert.equal((await spawner.run(sh("true", dir), { inheritEnv: false })).error, "spawner helper exited");
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+});
