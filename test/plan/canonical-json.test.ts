@@ -116,3 +116,11 @@ test("omitempty drops false, 0, empty strings, lists and maps, in compact and in
   const full = { no: true, zero: 1, blank: "x", none: [0], nothing: { a: 0 }, kept: true };
   assert.equal(encodeGoJson({ v: full }, struct(["v", shape])), '{"v":{"no":true,"zero":1,"blank":"x","none":[0],"nothing":{"a":0},"kept":true}}');
 });
+
+test("below the top level, integer-like and __proto__ keys are written in Go's byte order, none dropped", () => {
+  // Checked against the bytes Go writes: the JSON.stringify path would put "9" before "10" and lose "__proto__".
+  assert.equal(encodeGoJson({ v: { "9": 2, "10": 1, b: 3 } }), '{"v":{"10":1,"9":2,"b":3}}');
+  assert.equal(encodeGoJson({ w: { x: { "9": 2, "10": 1 } } }), '{"w":{"x":{"10":1,"9":2}}}');
+  const withProto = JSON.parse('{"v":{"__proto__":{"a":1},"b":2}}') as unknown;
+  assert.equal(encodeGoJson(withProto), '{"v":{"__proto__":{"a":1},"b":2}}');
+});
