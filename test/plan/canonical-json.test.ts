@@ -124,3 +124,10 @@ test("below the top level, integer-like and __proto__ keys are written in Go's b
   const withProto = JSON.parse('{"v":{"__proto__":{"a":1},"b":2}}') as unknown;
   assert.equal(encodeGoJson(withProto), '{"v":{"__proto__":{"a":1},"b":2}}');
 });
+
+test("code-point key order: a key that is a prefix of another comes first, with characters beyond U+FFFF too", () => {
+  assert.ok(compareUtf8("\u{1F600}", "\u{1F600}a") < 0);
+  assert.ok(compareUtf8("\u{1F600}a", "\u{1F600}") > 0);
+  assert.equal(compareUtf8("\u{1F600}", "\u{1F600}"), 0);
+  assert.equal(encodeGoJson({ "\u{1F600}a": 1, "\u{1F600}": 2 }), '{"\u{1F600}":2,"\u{1F600}a":1}');
+});
