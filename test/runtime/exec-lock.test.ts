@@ -234,3 +234,17 @@ test("a lock still being written (unparseable and fresh) is never taken over: th
   await assert.rejects(acquireExecLock(file, "young"), (err: Error & { location?: { file?: string } }) => /could not lock execution young: the lock file keeps changing/.test(err.message) && err.location?.file === file);
   assert.equal(await readFile(file, "utf8"), "", "the lock being written is left as it is");
 });
+
+test("a takeover guard naming no owner (half-written, or cut short) is spent once old: the stale lock is taken over", async (t) => {
+  const { dir, file } = await tempLock(t);
+  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
+  await writeFile(file, stale);
+  const guard = takeoverGuard(file, stale);
+  await writeFile(guard, "{\"pid\":");
+  const old = new Date(Date.now() - 60_000);
+  await utimes(guard, old, old);
+  const lock = await acquireExecLock(file, "cut");
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
+  await lock.release();
+  assert.deepEqual(await readdir(dir), [], "the spent guard went with the takeover");
+});
