@@ -248,3 +248,15 @@ test("a takeover guard naming no owner (half-written, or cut short) is spent onc
   await lock.release();
   assert.deepEqual(await readdir(dir), [], "the spent guard went with the takeover");
 });
+
+test("a damaged lock naming pid 0 or a negative pid (kill(0) would signal a whole group) names no owner: taken over once old", async (t) => {
+  const { file } = await tempLock(t);
+  const old = new Date(Date.now() - 60_000);
+  for (const pid of [0, -1]) {
+    await writeFile(file, JSON.stringify({ pid, host: os.hostname() }));
+    await utimes(file, old, old);
+    const lock = await acquireExecLock(file, "damaged");
+    assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid, `pid ${pid}`);
+    await lock.release();
+  }
+});
