@@ -218,3 +218,17 @@ test("in a stopped run, a claim under the holder's runner ID without its lease t
   again.run.stoppedReason = "fail-fast after y failed";
   assert.deepEqual(claimJob(again, "x", "r1", clock(61_000), { presentedLease: "secret-of-r1" }).result, { claimed: true, leaseMs: 60_000 });
 });
+
+test("a takeover keeps the job's first start; a retry of the failed job starts it afresh", () => {
+  const at = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 1_000 });
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }])) };
+  const [job] = state.jobs as [JobRecord];
+  assert.equal(claimJob(state, "x", "r1", at(0)).result.claimed, true);
+  const taken = claimJob(state, "x", "r2", at(5_000));
+  assert.deepEqual([taken.result.claimed, (taken.result as { takeover?: boolean }).takeover], [true, true]);
+  assert.deepEqual([job.runnerId, job.startedAt, job.attempts], ["r2", at(0).now.toISOString(), 2]);
+  updateJob(state, "x", "r2", "failed", "exit status 1", at(6_000));
+  assert.equal(claimJob(state, "x", "r3", at(9_000), { retry: true, wholeRun: true }).result.claimed, true);
+  assert.deepEqual([job.runnerId, job.startedAt, job.attempts], ["r3", at(9_000).now.toISOString(), 3]);
+});
