@@ -171,5 +171,25 @@ describe("github-actions runner: where remote actions come from", () => {
       assert.deepEqual(await readdir(path.join(cacheRoot, serverNamespace(a.url))), ["acme"]);
       assert.deepEqual((await readdir(path.join(cacheRoot, serverNamespace(a.url), "acme"))).sort(), ["nodeact", "tool"]);
     });
+
+    it("looks a ref up again once its cached version was pruned (orun gc --actions): a tag moved meanwhile brings its new commit", async () => {
+      const publish = async (text: string): Promise<string> => {
+        const src = await probeSaying(text);
+        try {
+          return await a.publishDir("acme", "moving", "v1", src);
+        } finally {
+          await rm(src, { recursive: true, force: true });
+        }
+      };
+      const first = await publish("first commit");
+      assert.deepEqual(await runWith(a, ["acme/moving@v1"]), ["first commit"]);
+      const second = await publish("second commit");
+      assert.deepEqual(await runWith(a, ["acme/moving@v1"]), ["first commit"], "the cached ref serves while its version is cached");
+      const repoDir = repoCacheDir(cacheRoot, a.url, "acme", "moving");
+      await rm(path.join(repoDir, first), { recursive: true, force: true });
+      assert.deepEqual(await runWith(a, ["acme/moving@v1"]), ["second commit"]);
+      assert.equal((await readFile(path.join(repoDir, "refs/v1"), "utf8")).trim(), second);
+    });
+
   });
 });
