@@ -191,5 +191,19 @@ describe("github-actions runner: where remote actions come from", () => {
       assert.equal((await readFile(path.join(repoDir, "refs/v1"), "utf8")).trim(), second);
     });
 
+    it("a ref lookup that failed is tried again by the next step of the same run", async () => {
+      const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: { GITHUB_API_URL: a.url } });
+      try {
+        await assert.rejects(runJob(h, makeJob("svc@dev.early", [{ id: "probe", use: "acme/later@v1" }])), /resolve acme\/later@v1: .* answered 404/, "v1 is not published yet");
+        const src = await probeSaying("published since");
+        await a.publishDir("acme", "later", "v1", src);
+        await rm(src, { recursive: true, force: true });
+        const found = await runJob(h, makeJob("svc@dev.late", [{ id: "probe", use: "acme/later@v1" }]));
+        assert.equal(found.steps[0].error, undefined, found.steps[0].output);
+        assert.equal(found.steps[0].output.split("\n")[0], "published since");
+      } finally {
+        await h.dispose();
+      }
+    });
   });
 });
