@@ -124,6 +124,11 @@ test("origins give the line of any field below an object, or the closest existin
   assert.deepEqual(splitField("x[0].y"), ["x", 0, "y"]);
 });
 
+test("errors point at the line where the problem is written: an alias naming no anchor, a NUL character", () => {
+  assert.throws(() => parseYamlText("a: 1\nb:\n  c: *nothing\n", "c.yaml", "/c.yaml"), /^OrunError: c\.yaml:3: invalid YAML: /);
+  assert.throws(() => decodeText(Buffer.from("a: 1\nb: 2\nc: \0\n"), "n.yaml"), /^OrunError: n\.yaml:3: contains a NUL character/);
+});
+
 test("numbers and booleans in string maps keep their source text", async () => {
   const dir = await repoS(`environments: {dev: {env: {A: 1.0, B: 0x10, C: true, D: 007}}}\n`);
   const { load } = await import("./helpers.js");
