@@ -129,6 +129,12 @@ test("errors point at the line where the problem is written: an alias naming no 
   assert.throws(() => decodeText(Buffer.from("a: 1\nb: 2\nc: \0\n"), "n.yaml"), /^OrunError: n\.yaml:3: contains a NUL character/);
 });
 
+test("a field reached through an alias is located where its anchor writes it", () => {
+  const [yd] = parseYamlText("common: &c\n  x: 1\n  y: 2\nuse: *c\nlist:\n  - &i {a: 1}\n  - *i\n", "a.yaml", "/a.yaml");
+  assert.equal(originAt(yd!, ["use"]).lineOf("y"), 3);
+  assert.equal(originAt(yd!, ["list", 1]).lineOf("a"), 6);
+});
+
 test("numbers and booleans in string maps keep their source text", async () => {
   const dir = await repoS(`environments: {dev: {env: {A: 1.0, B: 0x10, C: true, D: 007}}}\n`);
   const { load } = await import("./helpers.js");
