@@ -135,6 +135,15 @@ test("a field reached through an alias is located where its anchor writes it", (
   assert.equal(originAt(yd!, ["list", 1]).lineOf("a"), 6);
 });
 
+test("a field brought in by a merge key (<<) is located where its anchor writes it, in block and flow style", () => {
+  const [block] = parseYamlText("base: &b\n  k: 1\n  j: 2\nmerged:\n  <<: *b\n  z: 3\n", "m.yaml", "/m.yaml");
+  assert.equal(originAt(block!, ["merged"]).lineOf("j"), 3);
+  assert.equal(originAt(block!, ["merged"]).lineOf("z"), 6, "its own field where it is written");
+  const [flow] = parseYamlText("one: &o {k: 1}\ntwo: &t {j: 2}\nmerged: {<<: [*o, *t], z: 3}\n", "f.yaml", "/f.yaml");
+  assert.equal(originAt(flow!, ["merged"]).lineOf("k"), 1);
+  assert.equal(originAt(flow!, ["merged"]).lineOf("j"), 2);
+});
+
 test("numbers and booleans in string maps keep their source text", async () => {
   const dir = await repoS(`environments: {dev: {env: {A: 1.0, B: 0x10, C: true, D: 007}}}\n`);
   const { load } = await import("./helpers.js");
