@@ -143,6 +143,35 @@ describe("github-actions runner: remote actions", () => {
     }
   });
 
+  it("a job's copied action files are its own to write (as nobody when the tests run as root); the cache stays read-only", async () => {
+    const base = await tempDir("non-root-copy");
+    try {
+      await chmod(base, 0o777);
+      const cacheModule = new URL("../../../src/runners/github-actions/action-cache.js", import.meta.url).href;
+      const script = `
+        import { appendFile, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+        import path from "node:path";
+        import { ActionCache } from ${JSON.stringify(cacheModule)};
+        const base = process.argv[1];
+        const cache = new ActionCache({ root: path.join(base, "cache"), forceCopy: true });
+        const tree = path.join(base, "cache", "tree");
+        await mkdir(tree, { recursive: true });
+        await writeFile(path.join(tree, "file.txt"), "original\\n");
+        await chmod(path.join(tree, "file.txt"), 0o444);
+        const mode = await cache.materialize(tree, path.join(base, "job"));
+        const written = await appendFile(path.join(base, "job", "file.txt"), "x").then(() => "written", (err) => err.code);
+        const cached = await readFile(path.join(tree, "file.txt"), "utf8");
+        console.log(JSON.stringify({ mode, written, cached, cacheMode: (await stat(path.join(tree, "file.txt"))).mode & 0o777 }));
+      `;
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script, base], { ...asNobody, encoding: "utf8", timeout: 30_000 });
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), { mode: "copy", written: "written", cached: "original\n", cacheMode: 0o444 });
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
   it("discards and re-fetches a cached tree that was modified in place through a hard link", async () => {
     const cached = path.join(repoDir("probe"), probeSha, "file.txt");
     // What an in-place write through a job's hard link (possible as root) does to the shared file.
