@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile, cp, rm } from "node:fs/promises";
 import path from "node:path";
-import { repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
+import { ActionCache, repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { closedPort, until } from "../../support/wait.js";
 import { ACTIONS_SRC, failedSetUp, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
@@ -170,6 +170,19 @@ describe("github-actions runner: remote actions", () => {
     } finally {
       await rm(base, { recursive: true, force: true });
     }
+  });
+
+  it("two caches unpacking one commit at once both use it (the later takes the earlier's)", async () => {
+    const sha = await api.publishDir("acme", "race", "v1", path.join(ACTIONS_SRC, "remote-probe"));
+    // Two caches on one root (two orun processes), neither seeing the other's download in memory: both find no
+    // unpacked tree, both download, and the later rename finds the earlier's tree in place.
+    const caches = [new ActionCache({ root: cacheRoot }), new ActionCache({ root: cacheRoot })];
+    const downloads = api.count("tarball");
+    const dirs = await Promise.all(caches.map((cache) => cache.ensureContent({ apiUrl: api.url }, "acme", "race", sha)));
+    assert.equal(api.count("tarball"), downloads + 2, "both downloaded: the race this is about happened");
+    assert.deepEqual(dirs, [path.join(repoDir("race"), sha), path.join(repoDir("race"), sha)]);
+    assert.equal(await readFile(path.join(dirs[0]!, "file.txt"), "utf8"), "original content\n");
+    assert.deepEqual((await readdir(repoDir("race"))).filter((n) => n.startsWith(".tmp-")), [], "no unpacking folder left");
   });
 
   it("discards and re-fetches a cached tree that was modified in place through a hard link", async () => {
