@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import type { Plan } from "../../src/model/plan.js";
-import { encodeGoJson, goJsonString, compareUtf8 } from "../../src/plan/canonical-json.js";
+import { encodeGoJson, goJsonString, compareUtf8, struct } from "../../src/plan/canonical-json.js";
 import { encodePlanCompact, encodePlanJson, planShape, decodePlan } from "../../src/plan/format.js";
 import { encodePlanYaml } from "../../src/plan/format-yaml.js";
 import { goldenPlan } from "./golden.js";
@@ -103,4 +103,31 @@ test("the fast path for plain strings agrees with full escaping on every special
     const reference = JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
     assert.equal(goJsonString(s), reference, JSON.stringify(s));
   }
+});
+
+test("omitempty drops false, 0, empty strings, lists and maps, in compact and indented output, at every depth", () => {
+  const shape = struct("no?", "zero?", "blank?", "none?", "nothing?", "kept");
+  const empty = { no: false, zero: 0, blank: "", none: [], nothing: {}, kept: false };
+  // At the top (the general writer) and one level down (the JSON.stringify path).
+  assert.equal(encodeGoJson(empty, shape), '{"kept":false}');
+  assert.equal(encodeGoJson({ v: empty }, struct(["v", shape])), '{"v":{"kept":false}}');
+  assert.equal(encodeGoJson(empty, shape, "  "), '{\n  "kept": false\n}');
+  assert.equal(encodeGoJson({ v: empty }, struct(["v", shape]), "  "), '{\n  "v": {\n    "kept": false\n  }\n}');
+  const full = { no: true, zero: 1, blank: "x", none: [0], nothing: { a: 0 }, kept: true };
+  assert.equal(encodeGoJson({ v: full }, struct(["v", shape])), '{"v":{"no":true,"zero":1,"blank":"x","none":[0],"nothing":{"a":0},"kept":true}}');
+});
+
+test("below the top level, integer-like and __proto__ keys are written in Go's byte order, none dropped", () => {
+  // Checked against the bytes Go writes: the JSON.stringify path would put "9" before "10" and lose "__proto__".
+  assert.equal(encodeGoJson({ v: { "9": 2, "10": 1, b: 3 } }), '{"v":{"10":1,"9":2,"b":3}}');
+  assert.equal(encodeGoJson({ w: { x: { "9": 2, "10": 1 } } }), '{"w":{"x":{"10":1,"9":2}}}');
+  const withProto = JSON.parse('{"v":{"__proto__":{"a":1},"b":2}}') as unknown;
+  assert.equal(encodeGoJson(withProto), '{"v":{"__proto__":{"a":1},"b":2}}');
+});
+
+test("code-point key order: a key that is a prefix of another comes first, with characters beyond U+FFFF too", () => {
+  assert.ok(compareUtf8("\u{1F600}", "\u{1F600}a") < 0);
+  assert.ok(compareUtf8("\u{1F600}a", "\u{1F600}") > 0);
+  assert.equal(compareUtf8("\u{1F600}", "\u{1F600}"), 0);
+  assert.equal(encodeGoJson({ "\u{1F600}a": 1, "\u{1F600}": 2 }), '{"\u{1F600}":2,"\u{1F600}a":1}');
 });

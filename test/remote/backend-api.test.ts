@@ -234,6 +234,15 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.ok(run.body.finishedAt);
     });
 
+    maybe("a job its runner skipped ends the run failed even though no job failed", async () => {
+      const runId = await create({ a: [], b: ["a"] });
+      assert.equal((await claim(runId, "a", "r1")).body.claimed, true);
+      assert.equal((await update(runId, "a", "r1", "skipped")).status, 200);
+      const run = await call("GET", `/v1/runs/${runId}`);
+      assert.deepEqual([run.body.status, run.body.jobFailed, run.body.jobSkipped, run.body.jobDone], ["failed", 0, 2, 0]);
+      assert.ok(run.body.finishedAt);
+    });
+
     maybe("all jobs succeeding completes the run; runnable lists claimable jobs in plan order", async () => {
       const runId = newRunId();
       const plan = { checksum: "c", jobs: [{ jobId: "z" }, { jobId: "b", deps: ["z"] }, { jobId: "10" }] };

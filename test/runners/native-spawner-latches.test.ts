@@ -146,3 +146,33 @@ test("latch: a frame with an impossible latch number is refused as malformed (th
     assert.match(stderr, /malformed request frame/);
   }
 });
+
+test("latch: a request to wait once the helper is gone is not started (the caller starts it its own way), not failed", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  process.kill((spawner as unknown as { child: { pid: number } }).child.pid, "SIGKILL");
+  // The helper is unreferenced (it keeps no event loop alive): look, rather than wait for its exit event.
+  while (spawner.alive) await new Promise((resolve) => setTimeout(resolve, 10));
+  const outcome = await spawner.run(sh("touch ran", dir), { inheritEnv: false, waits: latch });
+  assert.equal(outcome.notStarted, true);
+  assert.equal(outcome.error, undefined);
+  // A request that starts at once fails instead: nobody else would start it.
+  assert.equal((await spawner.run(sh("true", dir), { inheritEnv: false })).error, "spawner helper exited");
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+});
+
+test("latch: a held request whose cancel came before it was even sent is withdrawn at once, never started", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const latch = spawner.newLatch();
+  const abort = new AbortController();
+  abort.abort();
+  const waiter = spawner.run(sh("touch ran", dir, { signal: abort.signal }), { inheritEnv: false, waits: latch });
+  // A deadline for the answer, not a measure of it: the withdrawal takes one round trip to the helper.
+  let deadline: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([waiter, new Promise<"still held">((resolve) => (deadline = setTimeout(() => resolve("still held"), 15_000)))]);
+  clearTimeout(deadline);
+  spawner.closeLatch(latch);
+  assert.notEqual(outcome, "still held", "the canceled request was still held behind its latch");
+  assert.equal((outcome as { notStarted?: boolean }).notStarted, true);
+  assert.equal(existsSync(path.join(dir, "ran")), false);
+});

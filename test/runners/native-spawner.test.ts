@@ -10,6 +10,7 @@ import path from "node:path";
 import { isAlive } from "../../src/runtime/records/lock.js";
 import { NativeSpawner } from "../../src/runners/process/native-spawner.js";
 import { env, setup, sh } from "./native-spawner-support.js";
+import { processEnded, signalIfAlive } from "../support/wait.js";
 
 async function waitUntil(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 15_000; // what a loaded machine needs; the awaited events take milliseconds here
@@ -266,4 +267,28 @@ test("native spawner: the helper refuses a malformed request and orun reports it
   (spawner as unknown as { child: { stdin: NodeJS.WritableStream } }).child.stdin.write(Buffer.from([3, 0, 0, 0, 0x41, 0x42, 0x43]));
   assert.equal((await running).error, "spawner helper exited unexpectedly");
   assert.equal(spawner.alive, false);
+});
+
+test("native spawner: if the helper dies, a running step's whole process group is killed, its background processes too", async (t) => {
+  const { spawner, dir } = await setup(t);
+  const bgFile = path.join(dir, "bg.pid");
+  const running = spawner.run(sh(`sleep 30 & echo $! > '${bgFile}'; wait`, dir), { inheritEnv: false });
+  await waitUntil(() => existsSync(bgFile) && readFileSync(bgFile, "utf8").endsWith("\n"), "the step's background process to start");
+  const bgPid = Number(readFileSync(bgFile, "utf8").trim());
+  t.after(() => signalIfAlive(bgPid, "SIGKILL"));
+  process.kill((spawner as unknown as { child: { pid: number } }).child.pid, "SIGKILL");
+  assert.equal((await running).error, "spawner helper exited unexpectedly");
+  await waitUntil(() => processEnded(bgPid), "the step's background process to be killed with its group");
+});
+
+test("native spawner: a step the dying helper leaves keeps the output it wrote, and its output file goes", async (t) => {
+  const { spawner, dir, outDir } = await setup(t);
+  const pidFile = path.join(dir, "step.pid");
+  const running = spawner.run(sh(`echo written before; echo $$ > '${pidFile}'; sleep 30`, dir), { inheritEnv: false });
+  await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"), "the step to start");
+  process.kill((spawner as unknown as { child: { pid: number } }).child.pid, "SIGKILL");
+  const outcome = await running;
+  assert.equal(outcome.error, "spawner helper exited unexpectedly");
+  assert.equal(outcome.output, "written before\n");
+  assert.deepEqual(await readdir(outDir), [], "no output file left behind");
 });

@@ -5,8 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { readFile, readdir, utimes, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { acquireExecLock, processStartTicks, takeoverGuard } from "../../src/runtime/records/lock.js";
@@ -193,4 +193,70 @@ test("a record removed while a run starts (orun gc) is a clear error, not a raw 
   const dir = await tempDir();
   t.after(() => removeDir(dir));
   await assert.rejects(acquireExecLock(path.join(dir, "gone", ".lock"), "gone"), (err: Error) => /execution gone was removed while this run was starting/.test(err.message) && !/ENOENT/.test(err.message));
+});
+
+test("a lock naming a zombie (its owner ended, nobody reaped it yet) is stale and taken over", async (t) => {
+  const { dir, file } = await tempLock(t);
+  // `sleep 0` ends at once, and its parent (exec'd into a sleep that never waits) leaves it unreaped.
+  const pidFile = path.join(dir, "zombie.pid");
+  const parent = spawn("sh", ["-c", `sleep 0 & echo $! > '${pidFile}'; exec sleep 600`]);
+  t.after(() => parent.kill());
+  await until(() => existsSync(pidFile) && /\n$/.test(readFileSync(pidFile, "utf8")), "the child's pid");
+  const zombie = Number(readFileSync(pidFile, "utf8").trim());
+  await until(() => /^\S+ \(.*\) Z/s.test(readFileSync(`/proc/${zombie}/stat`, "utf8")), "the child to end unreaped");
+  await writeFile(file, JSON.stringify({ pid: zombie, host: os.hostname(), startTime: processStartTicks(zombie) }));
+  const lock = await acquireExecLock(file, "zombie");
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
+  await lock.release();
+});
+
+test("release and releaseSync leave a lock that another owner wrote in its place since", async (t) => {
+  const { file } = await tempLock(t);
+  const other = await liveSleeper(t);
+  const theirs = JSON.stringify({ pid: other.pid, host: os.hostname(), startTime: processStartTicks(other.pid) });
+  for (const release of ["release", "releaseSync"] as const) {
+    const lock = await acquireExecLock(file, "replaced");
+    // The record was discarded and another run's lock made in its place (or taken over while this one was stopped).
+    await writeFile(file, theirs);
+    await lock[release]();
+    assert.equal(await readFile(file, "utf8"), theirs, `${release} keeps the other owner's lock`);
+    await rm(file);
+  }
+});
+
+test("a lock still being written (unparseable and fresh) is never taken over: the run waits for it, then says so", async (t) => {
+  const { file } = await tempLock(t);
+  // An O_EXCL create before its write (older orun; file systems without hard links): empty for a moment. Its
+  // time stays ahead, so it is fresh for as long as the run waits.
+  await writeFile(file, "");
+  const ahead = new Date(Date.now() + 600_000);
+  await utimes(file, ahead, ahead);
+  await assert.rejects(acquireExecLock(file, "young"), (err: Error & { location?: { file?: string } }) => /could not lock execution young: the lock file keeps changing/.test(err.message) && err.location?.file === file);
+  assert.equal(await readFile(file, "utf8"), "", "the lock being written is left as it is");
+});
+
+test("a takeover guard naming no owner (half-written, or cut short) is spent once old: the stale lock is taken over", async (t) => {
+  const { dir, file } = await tempLock(t);
+  const stale = JSON.stringify({ pid: await deadPid(), host: os.hostname() });
+  await writeFile(file, stale);
+  const guard = takeoverGuard(file, stale);
+  await writeFile(guard, "{\"pid\":");
+  const old = new Date(Date.now() - 60_000);
+  await utimes(guard, old, old);
+  const lock = await acquireExecLock(file, "cut");
+  assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid);
+  await lock.release();
+  assert.deepEqual(await readdir(dir), [], "the spent guard went with the takeover");
+});
+
+test("a damaged lock naming pid 0 or a negative pid (kill(0) would signal a whole group) names no owner: taken over once old", async (t) => {
+  const { file } = await tempLock(t);
+  const old = new Date(Date.now() - 60_000);
+  for (const pid of [0, -1]) {
+    await writeFile(file, JSON.stringify({ pid, host: os.hostname() }));
+    await utimes(file, old, old);
+    const lock = await acquireExecLock(file, "damaged");
+    assert.equal((JSON.parse(await readFile(file, "utf8")) as { pid: number }).pid, process.pid, `pid ${pid}`);
+    await lock.release();
+  }
 });

@@ -3,7 +3,7 @@
 // bare live pid (pid file, metadata) is no owner: pids are reused. Stale ones go.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, readdir, readlink, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, readlink, symlink, utimes, writeFile } from "node:fs/promises";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -142,4 +142,22 @@ test("gc keeps the newest record of each component × environment whose jobs in 
   // What gc removed that gates would have found, and why (gates.ts names it in a block).
   const notes = JSON.parse(await readFile(path.join(dir, ".orun", "gc-removed-evidence.json"), "utf8")) as { removed: { execId: string; component: string; cause: string }[] };
   assert.deepEqual(notes.removed.map(({ execId, component, cause }) => `${execId} ${component} ${cause}`).sort(), ["both api drop-evidence", "both web drop-evidence", "mixed api drop-evidence"]);
+});
+
+test("gc keeps a record whose lock is still being written (unparseable and fresh); an old unparseable lock is stale", async (t) => {
+  const dir = await tempDir();
+  t.after(() => removeDir(dir));
+  const store = new ExecutionStore(dir);
+  // A lock created before its content is written (older orun; file systems without hard links): empty for a moment.
+  await record(store, "being-locked", "2020-01-01T00:00:00Z");
+  await writeFile(store.lockFile("being-locked"), "");
+  await record(store, "garbage-lock", "2020-01-01T00:00:00Z");
+  await writeFile(store.lockFile("garbage-lock"), "{not json");
+  const old = new Date(Date.now() - 60_000);
+  await utimes(store.lockFile("garbage-lock"), old, old);
+
+  const result = await collectGarbage(store, { keep: 0, maxAgeDays: 30, dryRun: false });
+  assert.deepEqual(result.removed, ["garbage-lock"]);
+  assert.deepEqual(result.keptRunning, ["being-locked"]);
+  assert.deepEqual(await readdir(store.executionsDir), ["being-locked"]);
 });

@@ -26,7 +26,7 @@ export interface FakeRegistry {
   /** Stores layers and a manifest under `repository:tag`; returns the manifest digest. */
   /** `index`: behind an image index; `attestationFirst`: listed after a buildx attestation manifest (platform unknown/unknown). */
   push(repository: string, tag: string, layers: PushedLayer[], options?: { index?: boolean; attestationFirst?: boolean; mediaType?: string }): string;
-  /** Serves these bytes for a blob instead of its content (a corrupted store or a hostile mirror). */
+  /** Serves these bytes for a blob, or a manifest asked for by digest, instead of its content (a corrupted store or a hostile mirror). */
   tamper(digest: string, bytes: Buffer): void;
   close(): Promise<void>;
 }
@@ -92,8 +92,9 @@ export async function startFakeRegistry(options: { credentials?: { username: str
     if (kind === "manifests") {
       const manifest = manifests.get(`${repository}@${reference}`) ?? manifests.get(`${repository}:${reference}`);
       if (!manifest) return ociError(404, "MANIFEST_UNKNOWN", `manifest unknown: ${repository}:${reference}`);
-      res.writeHead(200, { "content-type": manifest.mediaType, "docker-content-digest": sha256(manifest.bytes), "content-length": manifest.bytes.length });
-      res.end(req.method === "HEAD" ? undefined : manifest.bytes);
+      const bytes = tampered.get(reference) ?? manifest.bytes;
+      res.writeHead(200, { "content-type": manifest.mediaType, "docker-content-digest": sha256(bytes), "content-length": bytes.length });
+      res.end(req.method === "HEAD" ? undefined : bytes);
       return;
     }
     if (!blobs.has(reference)) return ociError(404, "BLOB_UNKNOWN", `blob unknown: ${reference}`);

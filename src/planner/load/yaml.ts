@@ -455,7 +455,7 @@ function findPair(doc: Document.Parsed, map: YAMLMap, key: string, depth = 0): P
   const own = map.items.find((p) => isPair(p) && keyString(p.key) === key);
   if (own || depth > 20) return own;
   for (const p of map.items) {
-    if (!isPair(p) || keyString(p.key) !== "<<") continue;
+    if (!isPair(p) || !isMergeKey(p.key)) continue;
     const sources = isSeq(p.value) ? p.value.items : [p.value];
     for (const source of sources) {
       const target = resolveAlias(doc, source);
@@ -464,6 +464,11 @@ function findPair(doc: Document.Parsed, map: YAMLMap, key: string, depth = 0): P
     }
   }
   return undefined;
+}
+
+/** A merge key: parsed with `merge: true`, the yaml library gives `<<` the value Symbol(<<) (a quoted "<<" is a plain key). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && typeof key.value === "symbol";
 }
 
 function keyString(key: unknown): string {

@@ -246,6 +246,22 @@ describe("an oci source pulled from a registry", () => {
     assert.deepEqual((await fs.readdir(COMPOSITIONS_CACHE)).filter((n) => n.startsWith(".pull-")), [], "no temp folder left");
   });
 
+  test("a registry answering a reference pinned by digest with another manifest is refused before anything is downloaded", async () => {
+    const pinned = registry.push("acme/pinned", "v1", [{ mediaType: LAYER, bytes: rawTarGz([{ name: "stack.yaml", content: STACK }, { name: "svc/compositions.yaml", content: SVC }]) }]);
+    const other = registry.push("acme/pinned", "v2", [{ mediaType: LAYER, bytes: PACKAGE }]);
+    const { token } = (await (await fetch(`http://${registry.host}/token`)).json()) as { token: string };
+    const otherManifest = await fetch(`http://${registry.host}/v2/acme/pinned/manifests/${other}`, { headers: { authorization: `Bearer ${token}` } });
+    registry.tamper(pinned, Buffer.from(await otherManifest.arrayBuffer()));
+    const before = registry.requests.length;
+    await loadError(
+      await makeRepo({ "intent.yaml": intentWith(`{name: remote, kind: oci, ref: "${registry.host}/acme/pinned@${pinned}"}`) }),
+      "failed to resolve oci composition source remote",
+      `the registry sent a manifest whose digest is ${other}`,
+    );
+    assert.ok(!registry.requests.slice(before).some((r) => r.path.includes("/blobs/")), "no layer was asked for");
+    assert.equal(existsSync(path.join(COMPOSITIONS_CACHE, pinned.slice(7))), false);
+  });
+
   test("in an image index the package's manifest is chosen over attestations", async () => {
     const attested = registry.push("acme/attested", "v1", [{ mediaType: LAYER, bytes: PACKAGE }], { index: true, attestationFirst: true });
     const ws = await load(await makeRepo({ "intent.yaml": intentWith(`{name: remote, kind: oci, ref: "${registry.host}/acme/attested:v1"}`) }));

@@ -124,6 +124,26 @@ test("origins give the line of any field below an object, or the closest existin
   assert.deepEqual(splitField("x[0].y"), ["x", 0, "y"]);
 });
 
+test("errors point at the line where the problem is written: an alias naming no anchor, a NUL character", () => {
+  assert.throws(() => parseYamlText("a: 1\nb:\n  c: *nothing\n", "c.yaml", "/c.yaml"), /^OrunError: c\.yaml:3: invalid YAML: /);
+  assert.throws(() => decodeText(Buffer.from("a: 1\nb: 2\nc: \0\n"), "n.yaml"), /^OrunError: n\.yaml:3: contains a NUL character/);
+});
+
+test("a field reached through an alias is located where its anchor writes it", () => {
+  const [yd] = parseYamlText("common: &c\n  x: 1\n  y: 2\nuse: *c\nlist:\n  - &i {a: 1}\n  - *i\n", "a.yaml", "/a.yaml");
+  assert.equal(originAt(yd!, ["use"]).lineOf("y"), 3);
+  assert.equal(originAt(yd!, ["list", 1]).lineOf("a"), 6);
+});
+
+test("a field brought in by a merge key (<<) is located where its anchor writes it, in block and flow style", () => {
+  const [block] = parseYamlText("base: &b\n  k: 1\n  j: 2\nmerged:\n  <<: *b\n  z: 3\n", "m.yaml", "/m.yaml");
+  assert.equal(originAt(block!, ["merged"]).lineOf("j"), 3);
+  assert.equal(originAt(block!, ["merged"]).lineOf("z"), 6, "its own field where it is written");
+  const [flow] = parseYamlText("one: &o {k: 1}\ntwo: &t {j: 2}\nmerged: {<<: [*o, *t], z: 3}\n", "f.yaml", "/f.yaml");
+  assert.equal(originAt(flow!, ["merged"]).lineOf("k"), 1);
+  assert.equal(originAt(flow!, ["merged"]).lineOf("j"), 2);
+});
+
 test("numbers and booleans in string maps keep their source text", async () => {
   const dir = await repoS(`environments: {dev: {env: {A: 1.0, B: 0x10, C: true, D: 007}}}\n`);
   const { load } = await import("./helpers.js");

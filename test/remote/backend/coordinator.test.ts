@@ -218,3 +218,31 @@ test("in a stopped run, a claim under the holder's runner ID without its lease t
   again.run.stoppedReason = "fail-fast after y failed";
   assert.deepEqual(claimJob(again, "x", "r1", clock(61_000), { presentedLease: "secret-of-r1" }).result, { claimed: true, leaseMs: 60_000 });
 });
+
+test("a takeover keeps the job's first start; a retry of the failed job starts it afresh", () => {
+  const at = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 1_000 });
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }])) };
+  const [job] = state.jobs as [JobRecord];
+  assert.equal(claimJob(state, "x", "r1", at(0)).result.claimed, true);
+  const taken = claimJob(state, "x", "r2", at(5_000));
+  assert.deepEqual([taken.result.claimed, (taken.result as { takeover?: boolean }).takeover], [true, true]);
+  assert.deepEqual([job.runnerId, job.startedAt, job.attempts], ["r2", at(0).now.toISOString(), 2]);
+  updateJob(state, "x", "r2", "failed", "exit status 1", at(6_000));
+  assert.equal(claimJob(state, "x", "r3", at(9_000), { retry: true, wholeRun: true }).result.claimed, true);
+  assert.deepEqual([job.runnerId, job.startedAt, job.attempts], ["r3", at(9_000).now.toISOString(), 3]);
+});
+
+test("the runner a leased job was taken from is told to abort, and its late result is refused as not its own, not as a bad lease", () => {
+  const at = (ms: number): Clock => ({ now: new Date(Date.UTC(2026, 0, 1) + ms), leaseMs: 1_000 });
+  const run = { namespace: "ns", runId: "r", status: "running", planChecksum: "c", triggerType: "ci", actor: null, dryRun: false, createdAt: "", updatedAt: "", finishedAt: null, revision: null } as const;
+  const state: RunState = { run: { ...run }, jobs: initialJobs(plan([{ jobId: "x" }])) };
+  assert.equal(claimJob(state, "x", "r1", at(0), { claimKey: "key-1", newLease: "lease-1" }).result.claimed, true);
+  assert.equal(claimJob(state, "x", "r2", at(5_000), { claimKey: "key-2", newLease: "lease-2" }).result.claimed, true);
+  assert.deepEqual(heartbeatJob(state, "x", "r1", at(5_100), "lease-1").result, { ok: false, abort: true });
+  assert.throws(
+    () => updateJob(state, "x", "r1", "success", undefined, at(5_200), { lease: "lease-1" }),
+    (err: unknown) => err instanceof CoordinatorError && err.status === 400 && err.message === "Runner does not own this job",
+  );
+  assert.equal((state.jobs[0] as JobRecord).runnerId, "r2");
+});

@@ -57,5 +57,15 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       assert.deepEqual(await ask(REV_A), { satisfied: false }, "past the evidence retention, the gate blocks");
       assert.deepEqual(await ask(REV_B), { satisfied: false });
     });
+
+    it("kept evidence moves to the latest deleted run of its revision, never back to an earlier one", async (t) => {
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      await succeed("early", REV_A, ["web@qa.build"]);
+      assert.equal((await sweepAt(2, HOUR, 48 * HOUR)).deleted, 1);
+      await succeed("late", REV_A, ["web@qa.build"]);
+      assert.equal((await sweepAt(2, HOUR, 48 * HOUR)).deleted, 1);
+      const kept = (await ask(REV_A)) as { satisfied: boolean; deletedRun?: { runId: string } };
+      assert.deepEqual([kept.satisfied, kept.deletedRun?.runId], [true, "late"]);
+    });
   });
 }

@@ -171,5 +171,39 @@ describe("github-actions runner: where remote actions come from", () => {
       assert.deepEqual(await readdir(path.join(cacheRoot, serverNamespace(a.url))), ["acme"]);
       assert.deepEqual((await readdir(path.join(cacheRoot, serverNamespace(a.url), "acme"))).sort(), ["nodeact", "tool"]);
     });
+
+    it("looks a ref up again once its cached version was pruned (orun gc --actions): a tag moved meanwhile brings its new commit", async () => {
+      const publish = async (text: string): Promise<string> => {
+        const src = await probeSaying(text);
+        try {
+          return await a.publishDir("acme", "moving", "v1", src);
+        } finally {
+          await rm(src, { recursive: true, force: true });
+        }
+      };
+      const first = await publish("first commit");
+      assert.deepEqual(await runWith(a, ["acme/moving@v1"]), ["first commit"]);
+      const second = await publish("second commit");
+      assert.deepEqual(await runWith(a, ["acme/moving@v1"]), ["first commit"], "the cached ref serves while its version is cached");
+      const repoDir = repoCacheDir(cacheRoot, a.url, "acme", "moving");
+      await rm(path.join(repoDir, first), { recursive: true, force: true });
+      assert.deepEqual(await runWith(a, ["acme/moving@v1"]), ["second commit"]);
+      assert.equal((await readFile(path.join(repoDir, "refs/v1"), "utf8")).trim(), second);
+    });
+
+    it("a ref lookup that failed is tried again by the next step of the same run", async () => {
+      const h = await makeHarness({ actionsCache: cacheRoot, hostEnv: { GITHUB_API_URL: a.url } });
+      try {
+        await assert.rejects(runJob(h, makeJob("svc@dev.early", [{ id: "probe", use: "acme/later@v1" }])), /resolve acme\/later@v1: .* answered 404/, "v1 is not published yet");
+        const src = await probeSaying("published since");
+        await a.publishDir("acme", "later", "v1", src);
+        await rm(src, { recursive: true, force: true });
+        const found = await runJob(h, makeJob("svc@dev.late", [{ id: "probe", use: "acme/later@v1" }]));
+        assert.equal(found.steps[0].error, undefined, found.steps[0].output);
+        assert.equal(found.steps[0].output.split("\n")[0], "published since");
+      } finally {
+        await h.dispose();
+      }
+    });
   });
 });

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile, cp, rm } from "node:fs/promises";
 import path from "node:path";
-import { repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
+import { ActionCache, repoCacheDir } from "../../../src/runners/github-actions/action-cache.js";
 import { GitHubApiTwin } from "../../support/github-api.js";
 import { closedPort, until } from "../../support/wait.js";
 import { ACTIONS_SRC, failedSetUp, makeHarness, makeJob, runJob, tempDir } from "./helpers.js";
@@ -141,6 +141,48 @@ describe("github-actions runner: remote actions", () => {
     } finally {
       await rm(base, { recursive: true, force: true });
     }
+  });
+
+  it("a job's copied action files are its own to write (as nobody when the tests run as root); the cache stays read-only", async () => {
+    const base = await tempDir("non-root-copy");
+    try {
+      await chmod(base, 0o777);
+      const cacheModule = new URL("../../../src/runners/github-actions/action-cache.js", import.meta.url).href;
+      const script = `
+        import { appendFile, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+        import path from "node:path";
+        import { ActionCache } from ${JSON.stringify(cacheModule)};
+        const base = process.argv[1];
+        const cache = new ActionCache({ root: path.join(base, "cache"), forceCopy: true });
+        const tree = path.join(base, "cache", "tree");
+        await mkdir(tree, { recursive: true });
+        await writeFile(path.join(tree, "file.txt"), "original\\n");
+        await chmod(path.join(tree, "file.txt"), 0o444);
+        const mode = await cache.materialize(tree, path.join(base, "job"));
+        const written = await appendFile(path.join(base, "job", "file.txt"), "x").then(() => "written", (err) => err.code);
+        const cached = await readFile(path.join(tree, "file.txt"), "utf8");
+        console.log(JSON.stringify({ mode, written, cached, cacheMode: (await stat(path.join(tree, "file.txt"))).mode & 0o777 }));
+      `;
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const child = spawnSync(process.execPath, ["--input-type=module", "-e", script, base], { ...asNobody, encoding: "utf8", timeout: 30_000 });
+      assert.equal(child.status, 0, child.stderr);
+      assert.deepEqual(JSON.parse(child.stdout), { mode: "copy", written: "written", cached: "original\n", cacheMode: 0o444 });
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it("two caches unpacking one commit at once both use it (the later takes the earlier's)", async () => {
+    const sha = await api.publishDir("acme", "race", "v1", path.join(ACTIONS_SRC, "remote-probe"));
+    // Two caches on one root (two orun processes), neither seeing the other's download in memory: both find no
+    // unpacked tree, both download, and the later rename finds the earlier's tree in place.
+    const caches = [new ActionCache({ root: cacheRoot }), new ActionCache({ root: cacheRoot })];
+    const downloads = api.count("tarball");
+    const dirs = await Promise.all(caches.map((cache) => cache.ensureContent({ apiUrl: api.url }, "acme", "race", sha)));
+    assert.equal(api.count("tarball"), downloads + 2, "both downloaded: the race this is about happened");
+    assert.deepEqual(dirs, [path.join(repoDir("race"), sha), path.join(repoDir("race"), sha)]);
+    assert.equal(await readFile(path.join(dirs[0]!, "file.txt"), "utf8"), "original content\n");
+    assert.deepEqual((await readdir(repoDir("race"))).filter((n) => n.startsWith(".tmp-")), [], "no unpacking folder left");
   });
 
   it("discards and re-fetches a cached tree that was modified in place through a hard link", async () => {
