@@ -24,8 +24,9 @@ test("latch: a waiting request starts when the opener exits 0, without a round t
   let started = false;
   const opener = spawner.run(sh("sleep 0.2; date +%s%N > opener-end", dir), { inheritEnv: false, opens: latch });
   const waiter = spawner.run(sh("date +%s%N > waiter-start; echo waited", dir), { inheritEnv: false, waits: latch, onStart: () => (started = true) });
-  // This process is deaf for 1 s: the helper alone must start the waiter once the opener ends.
-  blockFor(1000);
+  // This process is deaf for 3 s: the helper alone must start the waiter once the opener ends. The margin is wide
+  // so a loaded machine's scheduling delay can't pass for a round trip through this process.
+  blockFor(3000);
   const [first, second] = await Promise.all([opener, waiter]);
   assert.equal(first.exitCode, 0);
   assert.equal(second.exitCode, 0);
@@ -33,7 +34,7 @@ test("latch: a waiting request starts when the opener exits 0, without a round t
   assert.equal(second.notStarted, undefined);
   assert.ok(started, "onStart is called when the held process starts");
   const gap = (await nanos(path.join(dir, "waiter-start"))) - (await nanos(path.join(dir, "opener-end")));
-  assert.ok(gap >= 0 && gap < 500, `the waiter started ${gap.toFixed(0)} ms after the opener ended (this process was blocked for 1,000 ms)`);
+  assert.ok(gap >= 0 && gap < 2000, `the waiter started ${gap.toFixed(0)} ms after the opener ended (this process was blocked for 3,000 ms)`);
   assert.deepEqual(await readdir(outDir), []);
 });
 
@@ -78,11 +79,13 @@ test("latch: a retried opener that succeeds opens it; a request for an open latc
 test("latch: a held request's timeout counts from its start, and a start error is its outcome", async (t) => {
   const { spawner, dir } = await setup(t);
   const latch = spawner.newLatch();
-  const opener = spawner.run(sh("sleep 0.6", dir), { inheritEnv: false, opens: latch });
-  const waiter = spawner.run(sh("sleep 0.2; echo done", dir, { timeoutMs: 500 }), { inheritEnv: false, waits: latch });
+  // Held 3 s behind the opener with a 2 s timeout: counted from the request it would fire, counted from the start
+  // it leaves a loaded machine 2 s to run an echo.
+  const opener = spawner.run(sh("sleep 3", dir), { inheritEnv: false, opens: latch });
+  const waiter = spawner.run(sh("echo done", dir, { timeoutMs: 2000 }), { inheritEnv: false, waits: latch });
   assert.equal((await opener).exitCode, 0);
   const outcome = await waiter;
-  assert.equal(outcome.timedOut, false, "held for 600 ms behind the opener, it ran 200 ms of its 500 ms");
+  assert.equal(outcome.timedOut, false, "held for 3 s behind the opener, its 2 s timeout had not started");
   assert.equal(outcome.output, "done\n");
 
   const second = spawner.newLatch();
