@@ -21,7 +21,7 @@ import { describedError } from "../runtime/output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
 import { Masker } from "../runners/github-actions/masker.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
-import { deadlineSignal } from "../util/timers.js";
+import { deadlineSignal, graceAfter } from "../util/timers.js";
 import { shellWord } from "../util/shell-word.js";
 
 /**
@@ -1096,19 +1096,6 @@ function deferrablePollMs(quiet: number, toldWhenReady: boolean): number {
   if (!toldWhenReady) return DEFERRABLE_POLL_MS;
   const ms = Math.min(DEFERRABLE_POLL_MAX_MS, DEFERRABLE_POLL_MS * 2 ** quiet);
   return Math.round(ms * (0.8 + Math.random() * 0.4));
-}
-
-/** A signal that aborts `ms` after `signal` does (its timer does not keep the process alive), unless `until` aborts first. */
-function graceAfter(signal: AbortSignal, ms: number, until: AbortSignal): AbortSignal {
-  const grace = new AbortController();
-  const arm = () => setTimeout(() => grace.abort(), ms).unref();
-  if (signal.aborted) arm();
-  else {
-    signal.addEventListener("abort", arm, { once: true });
-    // Once the job's reports are done nothing waits on its grace: the run's signal, which outlives many jobs, lets go.
-    until.addEventListener("abort", () => signal.removeEventListener("abort", arm), { once: true });
-  }
-  return grace.signal;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
