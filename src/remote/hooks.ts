@@ -22,7 +22,7 @@ import { orderSteps, stepKeys } from "../model/steps.js";
 import { Masker } from "../runners/github-actions/masker.js";
 import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal, graceAfter } from "../util/timers.js";
-import { shellWord } from "../util/shell-word.js";
+import { RerunAdvice } from "./rerun-advice.js";
 
 /**
  * How long a deferrable job's wait (admit) long-polls at first before it looks whether the run changed elsewhere (a job
@@ -146,13 +146,6 @@ export class RemoteHooks implements ExecutionHooks {
   private noEvidenceApi = false;
   /** The plan's ID (short checksum), as `orun run <plan-id>` names it: re-run commands name the same plan. */
   private planId = "";
-  /**
-   * The failed job whose retry in this run would let this runner's jobs run, as the backend named it (the job itself
-   * when it failed elsewhere, the failed job upstream, the job whose failure stopped the run), or a job blocked here.
-   */
-  private toRetry?: string;
-  /** Jobs this runner's --retry set pending again (the backend's claim.reopened), until this runner claims them. */
-  private readonly reopenedHere = new Set<string>();
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
   /** The backend's answer to whether a failure stops the run on every runner (undefined: it did not say). */
@@ -189,8 +182,6 @@ export class RemoteHooks implements ExecutionHooks {
   private unconfirmedSaid = false;
   /** What each job's admission said it waits for (the line is said again only when it changes). */
   private readonly announced = new Map<string, string>();
-  /** Jobs this runner was canceled in and gave back (giveBack): no failure of theirs to retry. */
-  private readonly released = new Set<string>();
   /** Jobs run here whose result the backend refused: another runner's claim had taken them over (resultsNotRecorded). */
   private readonly notRecorded = new Set<string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
@@ -209,9 +200,11 @@ export class RemoteHooks implements ExecutionHooks {
   private depsPoll?: { id: string; abort: AbortController };
   /** Aborted by close(): ends watchDeps. */
   private readonly closing = new AbortController();
+  private readonly advice: RerunAdvice;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
+    this.advice = new RerunAdvice(options, () => this.planId);
     this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
     for (const secret of options.logSecrets ?? []) this.logMasker.add(secret);
   }
@@ -333,7 +326,7 @@ export class RemoteHooks implements ExecutionHooks {
     const bring = found?.plan
       ? ""
       : `check out ${commit} and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
-    const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
+    const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.advice.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
     throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
   }
 
@@ -387,8 +380,8 @@ export class RemoteHooks implements ExecutionHooks {
       const retry = this.options.retryJob === id;
       const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => this.runGone(err, id));
       const lapsesAt = claim.currentStatus === "running" && typeof claim.leaseExpiresInMs === "number" ? Date.now() + claim.leaseExpiresInMs : undefined;
-      for (const reopened of claim.retried ? (claim.reopened ?? []) : []) this.reopenedHere.add(reopened);
-      if (claim.claimed || claim.currentStatus === "success") this.reopenedHere.delete(id);
+      for (const reopened of claim.retried ? (claim.reopened ?? []) : []) this.advice.reopenedHere.add(reopened);
+      if (claim.claimed || claim.currentStatus === "success") this.advice.reopenedHere.delete(id);
       if (claim.claimed) {
         if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
         if (claim.retried) {
@@ -417,10 +410,10 @@ export class RemoteHooks implements ExecutionHooks {
       // Skipped for a failure of an earlier workflow attempt that this attempt did not re-run (its leg re-run alone).
       if (claim.notRetried) {
         const reason = claim.reason ?? `${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
-        this.say(`✕ job ${id} will not run: ${reason}; or retry ${claim.notRetried} in this run (${this.rerun(claim.notRetried, true)}), then run ${id} again`);
+        this.say(`✕ job ${id} will not run: ${reason}; or retry ${claim.notRetried} in this run (${this.advice.rerun(claim.notRetried, true)}), then run ${id} again`);
         // Said once: the backend answers the same for every job behind it (one grace per failure and attempt).
         this.notRetried.add(claim.notRetried);
-        this.toRetry ??= claim.notRetried;
+        this.advice.blame(claim.notRetried);
         if (claim.stop) this.stopped = `not started: ${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
         return { action: "skipped", reason };
       }
@@ -429,8 +422,8 @@ export class RemoteHooks implements ExecutionHooks {
         const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];
         this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
         // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
-        const reopen = failed ? `; retrying ${failed} reopens the run: ${this.rerun(failed, true)}` : "";
-        if (failed) this.toRetry ??= failed;
+        const reopen = failed ? `; retrying ${failed} reopens the run: ${this.advice.rerun(failed, true)}` : "";
+        if (failed) this.advice.blame(failed);
         this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
         return { action: "skipped", reason: this.stopped };
       }
@@ -438,8 +431,8 @@ export class RemoteHooks implements ExecutionHooks {
       if (!claim.depsWaiting && (claim.depsBlocked || claim.currentStatus === "skipped")) {
         // The failed job upstream can be retried in this run, which reopens this one.
         const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
-        const hint = failed ? `; retry ${failed} in this run (${this.rerun(failed, true)}), then run ${id} again` : "";
-        if (failed) this.toRetry ??= failed;
+        const hint = failed ? `; retry ${failed} in this run (${this.advice.rerun(failed, true)}), then run ${id} again` : "";
+        if (failed) this.advice.blame(failed);
         // The backend's own advice to a --retry of this job says what the hint says: said once.
         const why = failed ? claim.reason?.replace(/ — --retry reopens a failed job: retry the failed one, which reopens this one$/, "") : claim.reason;
         const reason = `upstream dependencies are blocked or failed (${why ?? "an upstream job failed"})`;
@@ -454,10 +447,10 @@ export class RemoteHooks implements ExecutionHooks {
         // Its error as the local runner's output words it (`step s1: command exited with code 3`, not the recorded `exit status 3`).
         const error = claim.reason ? `: ${describedError(claim.reason)}` : "";
         const reason = `already failed in remote run ${runId}${runner ? ` (on runner ${runner})` : ""}${error}`;
-        this.toRetry ??= id;
+        this.advice.blame(id);
         // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
         if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
-        else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
+        else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.advice.rerun(id, true)}`);
         return { action: "skipped", reason };
       }
       // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this looks like
@@ -468,7 +461,7 @@ export class RemoteHooks implements ExecutionHooks {
         this.announcedAbandoned.add(dep);
         // Given back by a runner that was canceled (POST …/release), or left by one that stopped heartbeating.
         const how = claim.depsReleased?.includes(dep) ? "was canceled and released it" : "stopped (lease expired)";
-        this.say(`! ${dep}: its runner ${how} and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
+        this.say(`! ${dep}: its runner ${how} and no runner has taken it over; re-run it in this run: ${this.advice.rerun(dep, false)}`);
       }
       // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
       const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
@@ -605,55 +598,27 @@ export class RemoteHooks implements ExecutionHooks {
     return undefined;
   }
 
-  /**
-   * The command that retries in this run (reopening each if it failed) `jobIds`, the jobs that failed here, one after
-   * another (each `orun run` takes one --job), or else the failed job the backend said kept this runner's jobs from
-   * running; undefined when there is none.
-   */
-  retryCommand(jobIds: readonly string[] = []): string | undefined {
-    // A job canceled here was given back, not failed: the rejoin line takes it up again.
-    const failed = jobIds.filter((job) => !this.released.has(canonicalJobId(job)));
-    const jobs = failed.length > 0 ? failed : this.toRetry !== undefined ? [this.toRetry] : [];
-    return jobs.length > 0 ? jobs.map((job) => this.rerun(job, true)).join(" && ") : undefined;
-  }
 
-  /** The jobs this runner's --retry set pending again and left to run, and the command that runs the rest of the run. */
-  stillToRun(): { jobs: string[]; command: string } | undefined {
-    if (this.reopenedHere.size === 0) return undefined;
-    return { jobs: [...this.reopenedHere].sort(), command: this.command(this.options.planRef ?? this.planId, undefined, false) };
-  }
-
-  /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
-  private rerun(jobId: string, retry: boolean): string {
-    return this.command(this.options.planRef ?? this.planId, jobId, retry);
-  }
-
-  /** The command that runs this runner's slice of the run again (its own command, the run ID pinned): a second Ctrl-C's advice. */
   /** Jobs this runner ran whose result the backend refused, taken over by another runner meanwhile: the run exits 1. */
   resultsNotRecorded(): string[] {
     return [...this.notRecorded];
   }
 
-  resumeCommand(): string {
-    return this.command(this.options.planRef ?? this.planId, this.options.job, false);
+  /** See RerunAdvice.retryCommand. */
+  retryCommand(jobIds: readonly string[] = []): string | undefined {
+    return this.advice.retryCommand(jobIds);
   }
 
-  /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */
-  private command(plan: string, jobId: string | undefined, retry: boolean): string {
-    // A run ID from ORUN_EXEC_ID or a CI variable may hold any character: quoted, as the plan and flags are.
-    const words = [
-      this.options.commandEnv,
-      "orun run",
-      plan,
-      this.options.commandFlags,
-      !jobId && this.options.scopeFlags,
-      jobId && `--job ${shellWord(jobId)}`,
-      `--exec-id ${shellWord(this.options.runId)}`,
-      "--remote-state",
-      retry && jobId && "--retry",
-    ];
-    return words.filter(Boolean).join(" ");
+  /** See RerunAdvice.stillToRun. */
+  stillToRun(): { jobs: string[]; command: string } | undefined {
+    return this.advice.stillToRun();
   }
+
+  /** See RerunAdvice.resumeCommand. */
+  resumeCommand(): string {
+    return this.advice.resumeCommand();
+  }
+
 
   /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
   private runGone(err: unknown, jobId: string, doing: "waited" | "ran" = "waited"): never {
@@ -798,7 +763,7 @@ export class RemoteHooks implements ExecutionHooks {
       const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.vouching() } as const;
       const answer = await this.report(id, body, entry);
       if (status === "success") this.checkEvidenceWithheld(id, body.revision, answer);
-      if (result.status === "failed" && !tolerated) this.say(`✕ job ${id} failed in remote run ${this.options.runId}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
+      if (result.status === "failed" && !tolerated) this.say(`✕ job ${id} failed in remote run ${this.options.runId}; once fixed, retry it in this run: ${this.advice.rerun(id, true)}`);
     } catch (err) {
       // Stopped here and the backend did not take the result in time: its lease runs out and the backend releases it.
       if (err instanceof RequestCancelled) return this.say(`! result of ${id} not recorded: ${cancelledUpload()}; the backend releases the job when its lease runs out`);
@@ -824,7 +789,7 @@ export class RemoteHooks implements ExecutionHooks {
    */
   private async giveBack(id: string, why: string, entry: ActiveJob): Promise<void> {
     const { client, runId, runnerId } = this.options;
-    this.released.add(id);
+    this.advice.released.add(id);
     try {
       const answer = await client.release(runId, id, { runnerId, reason: this.logMasker.mask(why) }, { signal: entry.uploads, lease: entry.lease });
       this.say(
@@ -914,7 +879,7 @@ export class RemoteHooks implements ExecutionHooks {
     // must not turn the gate's verdict into a cancel.
     const stoppedBy = entry.runSignal?.aborted !== true ? undefined : cancelledHere(entry.runSignal) ? "cancel" : "fail-fast";
     // Recorded failed (blocked) in the run: retried there once it may run (not one stopped here, which is no verdict).
-    if (!stoppedBy) this.toRetry ??= id;
+    if (!stoppedBy) this.advice.blame(id);
     this.reports = this.reports
       .then(() => this.reportBlocked(id, reason, stoppedBy))
       .catch((err: unknown) => this.say(`! could not report ${id} as ${stoppedBy ? "not started" : "blocked"} to the backend: ${errorMessage(err)}`));
@@ -958,7 +923,7 @@ export class RemoteHooks implements ExecutionHooks {
     await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry);
     const dependents = this.options.plan.jobs.filter((other) => (other.dependsOn ?? []).some((dep) => canonicalJobId(dep) === id)).map((other) => canonicalJobId(other.id));
     const skipped = dependents.length > 0 ? `, so its dependents (${dependents.join(", ")}) are skipped` : "";
-    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked)${skipped}; once it may run, retry it in this run: ${this.rerun(id, true)}`);
+    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked)${skipped}; once it may run, retry it in this run: ${this.advice.rerun(id, true)}`);
   }
 
   /**
