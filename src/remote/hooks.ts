@@ -15,14 +15,14 @@ import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunG
 import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunnableResponse, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
 import { printable } from "../util/printable.js";
 import { backendPlan } from "./plan-payload.js";
-import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
 import { formatDuration } from "../runtime/duration.js";
 import { describedError } from "../runtime/output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
 import { Masker } from "../runners/github-actions/masker.js";
-import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
+import { CANCEL_GRACE_MS, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal, graceAfter } from "../util/timers.js";
 import { RerunAdvice } from "./rerun-advice.js";
+import { HeldJobs, clock, isLeaseRefusal, type ActiveJob } from "./held-jobs.js";
 
 /**
  * How long a deferrable job's wait (admit) long-polls at first before it looks whether the run changed elsewhere (a job
@@ -95,42 +95,6 @@ export interface RemoteHooksOptions {
   rebuildPlan?: string;
 }
 
-interface ActiveJob {
-  timer: NodeJS.Timeout;
-  /** The job's remote log: its steps' output, uploaded as it streams. */
-  log: JobLog;
-  /** The backend handed the job to another runner (our lease expired). */
-  superseded: boolean;
-  /** The backend no longer has the run (retention deleted it, or its database was reset): nothing can be recorded. */
-  runGone?: boolean;
-  /** Stops the job here, saying why (once). */
-  supersede(why: string): void;
-  /** Aborted when superseded: the executor stops the job's steps. */
-  stop: AbortController;
-  /** Keys of the steps that failed (whether the job's failure is only `onFailure: continue` ones). */
-  failedSteps: Set<string>;
-  /** The run's stop signal as beforeJob got it: aborted without a reason of its own by Ctrl-C or SIGTERM. */
-  runSignal?: AbortSignal;
-  /** Aborts CANCEL_GRACE_MS after the run's cancel: log uploads and the result report give up then. */
-  uploads?: AbortSignal;
-  /** Aborted once the job's last log upload and result report are done (or given up): a heartbeat still retrying stops. */
-  ended: AbortController;
-  /**
-   * The job's work is over and its last log upload and result report are under way: heartbeats go on (an outage
-   * the report outlasts must not let the lease lapse, or another runner would claim a job that finished), but
-   * nothing is stopped any more.
-   */
-  ending?: boolean;
-  /** When this runner stops the job for want of a heartbeat the backend answered (epoch ms). */
-  leaseEnds(): number;
-  /** A heartbeat failed since the last one that got through: its failure was said once. */
-  beatFailing?: boolean;
-  /**
-   * The job's lease secret from its claim (a backend that gives none: undefined), sent with the holder's heartbeats,
-   * result, release and log appends. Kept here only: never printed, nor written to the execution record or a log.
-   */
-  lease?: string;
-}
 
 export class RemoteHooks implements ExecutionHooks {
   readonly managesDependencies: boolean;
@@ -138,7 +102,6 @@ export class RemoteHooks implements ExecutionHooks {
   readonly awaitsExternalDependencies = true;
   readonly givesBackCanceledJobs = true;
   private run?: Promise<void>;
-  private readonly active = new Map<string, ActiveJob>();
   /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */
   private reports: Promise<void> = Promise.resolve();
   private readonly say: (line: string) => void;
@@ -157,8 +120,6 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly notRetried = new Set<string>();
   /** The backend created or joined the run (ensureRun answered). */
   private registered = false;
-  /** Someone follows the run's logs, as the backend's last append answer said: running steps' lines go up every 2 s. */
-  private readonly pace = { followed: false };
   /**
    * Hides in the uploaded logs the runner's secrets and what its jobs' steps masked, in every job run here after
    * (orun's GitHub Actions views hide a value in the run's every job, GitHub in the job that masked it).
@@ -201,12 +162,15 @@ export class RemoteHooks implements ExecutionHooks {
   /** Aborted by close(): ends watchDeps. */
   private readonly closing = new AbortController();
   private readonly advice: RerunAdvice;
+  /** The jobs this runner holds: their leases (heartbeats) and logs. */
+  private readonly held: HeldJobs;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
     this.advice = new RerunAdvice(options, () => this.planId);
     this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
     for (const secret of options.logSecrets ?? []) this.logMasker.add(secret);
+    this.held = new HeldJobs(options, this.say, this.logMasker);
   }
 
   /**
@@ -395,7 +359,7 @@ export class RemoteHooks implements ExecutionHooks {
         }
         // Claimed as this runner was being stopped (Ctrl-C, fail-fast): it is this runner's now, so the executor hands
         // it back unstarted (onJobNotRun), and its report says what became of it.
-        const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000, claim.leaseToken);
+        const entry = this.held.hold(id, claim.leaseMs ?? 120_000, claim.leaseToken);
         entry.runSignal = signal;
         // From the cancel on, not from fail-fast or a job's error: those stop admissions, and this job runs on to its end.
         entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS, entry.ended.signal);
@@ -634,86 +598,19 @@ export class RemoteHooks implements ExecutionHooks {
     );
   }
 
-  private startHeartbeat(jobId: string, leaseMs: number, lease: string | undefined): ActiveJob {
-    const { client, runId, runnerId } = this.options;
-    const interval = Math.max(50, Math.floor(leaseMs / 4));
-    const entry: ActiveJob = {
-      lease,
-      log: new JobLog({ client, runId, runnerId, jobId, lease, say: this.say, pace: this.pace, liveFlushMs: this.options.liveFlushMs, masker: this.logMasker, onRunGone: () => goneWhileRunning() }),
-      superseded: false,
-      supersede: (why) => supersede(why),
-      stop: new AbortController(),
-      ended: new AbortController(),
-      failedSteps: new Set(),
-      leaseEnds: () => Date.now() + leaseMs,
-      // A quarter of the lease leaves room for a couple of lost beats.
-      timer: setInterval(() => {
-        const sent = Date.now();
-        // A late tick means this process itself was stalled (suspended, overloaded): ask the backend first — it
-        // may give the job back. Ticks on time without answers for most of the lease mean the backend is out of
-        // reach and may hand the job on within one more beat: stop it here rather than risk running it twice.
-        const late = sent - lastTick > interval * 1.5;
-        lastTick = sent;
-        // After a stall the lease is judged from this tick's question: its answer may take a beat or two.
-        if (late) since = Math.max(since, sent);
-        if (!late && !entry.ending && sent - Math.max(lastBeat, since) > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
-        client.heartbeat(runId, jobId, runnerId, { budgetMs: interval, signal: entry.ended.signal, lease }).then(
-          (res) => {
-            // Handed on while its result was being reported: the report is refused and says so; no more beats.
-            if (res.abort && entry.ending) return clearInterval(entry.timer);
-            if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
-            lastBeat = Math.max(lastBeat, sent);
-            if (entry.beatFailing) this.say(`heartbeat for ${jobId} reached the backend again; the job keeps its lease`);
-            entry.beatFailing = false;
-          },
-          (err) => {
-            if (err instanceof RequestCancelled || entry.ended.signal.aborted) return;
-            // Nowhere to report to: stop the job now rather than run it to a result nobody can record.
-            if (isRunGone(err)) return goneWhileRunning();
-            // Its lease is another claim's now (a takeover under this runner's ID): as a beat answered `abort`.
-            if (isLeaseRefusal(err)) return entry.ending ? clearInterval(entry.timer) : supersede("the backend handed this job to another runner (its lease was taken over)");
-            // Once per outage, with the deadline that matters: each beat gives up within a quarter lease, by design.
-            if (entry.beatFailing) return;
-            entry.beatFailing = true;
-            this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}; the job goes on, and stops here at ${clock(entry.leaseEnds())} if none reaches the backend by then (its lease)`);
-          },
-        );
-      }, interval),
-    };
-    let lastBeat = Date.now();
-    let lastTick = lastBeat;
-    let since = lastBeat;
-    entry.leaseEnds = () => Math.max(lastBeat, since) + leaseMs - interval;
-    // Nowhere to report to and no run to hand the job on in: stopped as failed, not released (JOB_RUN_GONE).
-    const goneWhileRunning = (): void => {
-      entry.runGone = true;
-      stopHere(`remote run ${runId} is gone from the backend (deleted by its retention, or its database was reset)`, JOB_RUN_GONE);
-    };
-    // Another runner may run it now: this one stops the job instead of running it a second time.
-    const supersede = (why: string): void => stopHere(why, JOB_HANDED_ON);
-    const stopHere = (why: string, reason: typeof JOB_HANDED_ON | typeof JOB_RUN_GONE): void => {
-      if (entry.superseded) return;
-      entry.superseded = true;
-      this.say(`! job ${jobId}: ${why}; stopping it here`);
-      entry.stop.abort(reason);
-    };
-    entry.timer.unref();
-    this.active.set(jobId, entry);
-    return entry;
-  }
 
   /** Output as the step writes it: the job's log uploads it as it streams (job-log.ts). */
   onStepOutput(job: PlanJob, stepKey: string, chunk: string): void {
-    this.active.get(canonicalJobId(job.id))?.log.output(stepKey, chunk);
+    this.held.get(canonicalJobId(job.id))?.log.output(stepKey, chunk);
   }
 
   /** The step runs again: the output that follows is the next attempt's, marked as in the local step log. */
   onStepRetry(job: PlanJob, stepKey: string, attempt: number, attempts: number): void {
-    this.active.get(canonicalJobId(job.id))?.log.retry(stepKey, attempt, attempts);
+    this.held.get(canonicalJobId(job.id))?.log.retry(stepKey, attempt, attempts);
   }
 
   onStepFinished(job: PlanJob, stepKey: string, output: string, failed = false): Promise<void> {
-    const entry = this.active.get(canonicalJobId(job.id));
+    const entry = this.held.get(canonicalJobId(job.id));
     if (!entry) return Promise.resolve();
     if (failed) entry.failedSteps.add(stepKey);
     return entry.log.stepFinished(stepKey, output);
@@ -721,26 +618,12 @@ export class RemoteHooks implements ExecutionHooks {
 
   async afterJob(job: PlanJob, result: JobOutcome): Promise<void | { notRecorded: string }> {
     const id = canonicalJobId(job.id);
-    const entry = this.active.get(id);
+    const entry = this.held.get(id);
     if (!entry) return;
-    await this.whileBeating(id, entry, () => this.reportOutcome(id, job, entry, result));
+    await this.held.whileBeating(id, entry, () => this.reportOutcome(id, job, entry, result));
     if (this.notRecorded.has(id)) return { notRecorded: `its result was not recorded in remote run ${this.options.runId}: another runner took the job over, whose result counts` };
   }
 
-  /**
-   * Runs the job's last steps here — its log's last upload and its result report — with its heartbeat still
-   * going, then stops the heartbeat (its timer and any beat still retrying), whatever the outcome.
-   */
-  private async whileBeating(id: string, entry: ActiveJob, last: () => Promise<void>): Promise<void> {
-    entry.ending = true;
-    try {
-      await last();
-    } finally {
-      clearInterval(entry.timer);
-      entry.ended.abort();
-      this.active.delete(id);
-    }
-  }
 
   private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: JobOutcome): Promise<void> {
     await entry.log.finish();
@@ -872,7 +755,7 @@ export class RemoteHooks implements ExecutionHooks {
    */
   onJobNotRun(job: PlanJob, status: "skipped" | "blocked", reason: string): void {
     const id = canonicalJobId(job.id);
-    const entry = this.active.get(id);
+    const entry = this.held.get(id);
     // Only a held job is this runner's to report (one the backend settled or another runner holds is never active here).
     if (status !== "blocked" || !entry) return;
     // Judged now: the executor hands a held job back as this runner's stop reached it; a Ctrl-C after a gate blocked it
@@ -886,9 +769,9 @@ export class RemoteHooks implements ExecutionHooks {
   }
 
   private async reportBlocked(id: string, reason: string, stoppedBy: "cancel" | "fail-fast" | undefined): Promise<void> {
-    const entry = this.active.get(id);
+    const entry = this.held.get(id);
     if (!entry) return;
-    await this.whileBeating(id, entry, () => this.reportBlockedOutcome(id, reason, entry, stoppedBy));
+    await this.held.whileBeating(id, entry, () => this.reportBlockedOutcome(id, reason, entry, stoppedBy));
   }
 
   private async reportBlockedOutcome(id: string, reason: string, entry: ActiveJob, stoppedBy: "cancel" | "fail-fast" | undefined): Promise<void> {
@@ -948,20 +831,14 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  /**
-   * For the client's outage notice: when the jobs running here stop unless a heartbeat gets through (a running job
-   * cannot outwait its lease, whatever the retry budget says); "" when none runs or the notice is not of an outage.
-   */
-  leaseNote(kind: RetryNoticeKind): string {
-    const running = [...this.active].filter(([, entry]) => !entry.ending && !entry.superseded);
-    if (running.length === 0 || kind !== "outage") return "";
-    const [first] = running.sort(([, a], [, b]) => a.leaseEnds() - b.leaseEnds());
-    const more = running.length > 1 ? ` (and ${running.length - 1} more)` : "";
-    return `; running job ${first![0]}${more} stops here at ${clock(first![1].leaseEnds())} unless a heartbeat reaches the backend by then (its lease)`;
-  }
 
   vouchFor(revision: string | undefined): void {
     this.vouched = { revision };
+  }
+
+  /** See HeldJobs.leaseNote. */
+  leaseNote(kind: RetryNoticeKind): string {
+    return this.held.leaseNote(kind);
   }
 
   async close(): Promise<void> {
@@ -970,12 +847,7 @@ export class RemoteHooks implements ExecutionHooks {
     this.leaseWatches.clear();
     this.depsDeferred.clear();
     this.closing.abort();
-    for (const entry of this.active.values()) {
-      clearInterval(entry.timer);
-      entry.ended.abort();
-      entry.log.close();
-    }
-    this.active.clear();
+    this.held.close();
   }
 }
 
@@ -1023,10 +895,6 @@ function holder(reason: string | undefined): string | undefined {
   return /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
 }
 
-/** A request for a job refused for want of its current lease secret (403): another claim holds the job now. */
-function isLeaseRefusal(err: unknown): boolean {
-  return err instanceof BackendError && err.status === 403 && err.code === "LEASE_REFUSED";
-}
 
 /**
  * A result refused because the job is no longer this runner's: its lease was taken over (under another runner ID, or
@@ -1075,7 +943,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** HH:MM:SS UTC, as the notices name a deadline. */
-function clock(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
-}
