@@ -12,8 +12,7 @@ import { canonicalJobId } from "../model/plan.js";
 import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, JobOutcome, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
-import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunnableResponse, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
-import { printable } from "../util/printable.js";
+import { isCommitId, type BackendPlan, type RunnableResponse, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
 import { backendPlan } from "./plan-payload.js";
 import { formatDuration } from "../runtime/duration.js";
 import { describedError } from "../runtime/output/failure-text.js";
@@ -22,6 +21,7 @@ import { Masker } from "../runners/github-actions/masker.js";
 import { CANCEL_GRACE_MS, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal, graceAfter } from "../util/timers.js";
 import { RerunAdvice } from "./rerun-advice.js";
+import { PromotionEvidence } from "./promotion-evidence.js";
 import { HeldJobs, clock, isLeaseRefusal, type ActiveJob } from "./held-jobs.js";
 
 /**
@@ -105,8 +105,6 @@ export class RemoteHooks implements ExecutionHooks {
   /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */
   private reports: Promise<void> = Promise.resolve();
   private readonly say: (line: string) => void;
-  /** The backend answered /v1/evidence with 404 (v2 has no such API): every gate blocks. */
-  private noEvidenceApi = false;
   /** The plan's ID (short checksum), as `orun run <plan-id>` names it: re-run commands name the same plan. */
   private planId = "";
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
@@ -130,17 +128,10 @@ export class RemoteHooks implements ExecutionHooks {
    * the runtime passes no signal of its own.
    */
   private runSignal?: AbortSignal;
-  /**
-   * The revision this runner's jobs vouch for, as the runtime told it (vouchFor): reported with each result. Not told
-   * (hooks driven without the runtime), results say nothing, as older runners' do.
-   */
-  private vouched?: { revision: string | undefined };
   /** The run's plan ID when this runner joined the run as that plan (its own differs only in metadata.revision). */
   private joinedAs?: string;
   /** The run's revision: that of the plan the run was created or joined with (what its evidence is for). */
   private runRevision?: string;
-  /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
-  private unconfirmedSaid = false;
   /** What each job's admission said it waits for (the line is said again only when it changes). */
   private readonly announced = new Map<string, string>();
   /** Jobs run here whose result the backend refused: another runner's claim had taken them over (resultsNotRecorded). */
@@ -162,6 +153,8 @@ export class RemoteHooks implements ExecutionHooks {
   /** Aborted by close(): ends watchDeps. */
   private readonly closing = new AbortController();
   private readonly advice: RerunAdvice;
+  /** Promotion evidence: the gates' queries, and what each result vouches for. */
+  private readonly evidence: PromotionEvidence;
   /** The jobs this runner holds: their leases (heartbeats) and logs. */
   private readonly held: HeldJobs;
 
@@ -170,6 +163,7 @@ export class RemoteHooks implements ExecutionHooks {
     this.advice = new RerunAdvice(options, () => this.planId);
     this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
     for (const secret of options.logSecrets ?? []) this.logMasker.add(secret);
+    this.evidence = new PromotionEvidence(options, this.say, () => this.runRevision);
     this.held = new HeldJobs(options, this.say, this.logMasker);
   }
 
@@ -261,7 +255,7 @@ export class RemoteHooks implements ExecutionHooks {
         `notice: remote run ${runId} was started from plan ${theirs} (revision ${revision(found.plan)}); this runner's plan ${ours} differs from it only in metadata.revision (${revision(plan)}), so it joins the run as plan ${theirs}`,
       );
       // Its jobs run this tree, not the run's commit: their results vouch for none of the run's (vouching).
-      const ran = this.vouched?.revision;
+      const ran = this.evidence.ranRevision;
       if (found.plan.metadata.revision) {
         this.say(
           `notice: the jobs this runner runs in remote run ${runId} record no promotion evidence for ${revision(found.plan)} (they run ${ran ? `commit ${ran.slice(0, 12)}` : "code of no commit"})`,
@@ -643,9 +637,9 @@ export class RemoteHooks implements ExecutionHooks {
     try {
       const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
       const status = result.status === "completed" ? "success" : "failed";
-      const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.vouching() } as const;
+      const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.evidence.vouching() } as const;
       const answer = await this.report(id, body, entry);
-      if (status === "success") this.checkEvidenceWithheld(id, body.revision, answer);
+      if (status === "success") this.evidence.checkEvidenceWithheld(id, body.revision, answer);
       if (result.status === "failed" && !tolerated) this.say(`✕ job ${id} failed in remote run ${this.options.runId}; once fixed, retry it in this run: ${this.advice.rerun(id, true)}`);
     } catch (err) {
       // Stopped here and the backend did not take the result in time: its lease runs out and the backend releases it.
@@ -712,39 +706,7 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  /**
-   * What a job's result says it vouches for (UpdateRequest.revision): the revision the runtime told (the code that
-   * ran), or null — none. Nothing when neither this runner nor the run has a revision (nothing to vouch for), or
-   * when the runtime told nothing.
-   */
-  private vouching(): { revision?: string | null } {
-    if (!this.vouched || (!this.vouched.revision && !this.runRevision)) return {};
-    return { revision: this.vouched.revision ?? null };
-  }
 
-  /**
-   * A job that ran other code than the run's revision is no promotion evidence for it (run-revision.ts said so). This
-   * backend confirms it with the answer's `evidence`; one that does not (orun backends before it) may count it. The
-   * backend may withhold it for a reason of its own (`evidenceWithheld`: the runner's OIDC token is for another commit).
-   */
-  private checkEvidenceWithheld(id: string, sent: string | null | undefined, answer: UpdateResponse | undefined): void {
-    const runRevision = this.runRevision;
-    // Withheld for a reason this runner could not see (its OIDC token is for another commit than the one it ran).
-    if (answer?.evidenceWithheld) {
-      const rev = runRevision ? ` for ${runRevision.slice(0, 12)}` : "";
-      this.say(`! job ${id} succeeded, but the backend records it as no promotion evidence${rev} in remote run ${this.options.runId}: ${answer.evidenceWithheld}`);
-      return;
-    }
-    // Said nothing, or vouched for the run's revision: nothing to withhold.
-    if (sent === undefined || runRevision === undefined || sent === runRevision) return;
-    // No answer at all (a repeat a v2 backend refused, read back from the job's status) tells nothing either way.
-    if (!answer || answer.evidence !== undefined || this.unconfirmedSaid) return;
-    this.unconfirmedSaid = true;
-    const rev = runRevision.slice(0, 12);
-    this.say(
-      `! the backend at ${this.options.client.baseUrl} did not confirm that job ${id}, which ran other code than remote run ${this.options.runId}'s revision ${rev}, is no promotion evidence for ${rev}: an older orun backend counts its success, so a promotion gate on ${rev} may pass on code that did not run at ${rev}`,
-    );
-  }
 
   /**
    * A job this runner will not run. One it holds (claimed, then blocked by approval or a gate) is
@@ -809,31 +771,15 @@ export class RemoteHooks implements ExecutionHooks {
     this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked)${skipped}; once it may run, retry it in this run: ${this.advice.rerun(id, true)}`);
   }
 
-  /**
-   * Promotion-gate evidence from the backend: any run of this repository at the same revision. A backend
-   * without the evidence API (v2: 404) records none, so the gate blocks its job (decision 8) — said once,
-   * with the reason, instead of failing the whole run on the 404. The run's stop ends the query (and its
-   * retries against an overloaded backend) at once, rejecting with RequestCancelled (an AbortError).
-   */
-  async gateSatisfied(gate: PromotionGate, revision: string, signal: AbortSignal | undefined = this.runSignal): Promise<boolean | WithheldGateEvidence> {
-    if (this.noEvidenceApi) return false;
-    try {
-      const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision }, { signal });
-      if (res.satisfied === true) return true;
-      return withheldEvidence(res.withheld) ?? false;
-    } catch (err) {
-      if (!(err instanceof BackendError && err.status === 404)) throw err;
-      this.noEvidenceApi = true;
-      this.say(
-        `! promotion gates: the backend at ${this.options.client.baseUrl} keeps no promotion-gate evidence (GET /v1/evidence: ${err.message}; a v2 backend?), so jobs with a gate are blocked in this run; run them against an orun backend (orun backend serve), which records the evidence`,
-      );
-      return false;
-    }
+
+
+  /** See PromotionEvidence.gateSatisfied; the run's stop (as the last admission got it) ends the query by default. */
+  gateSatisfied(gate: PromotionGate, revision: string, signal: AbortSignal | undefined = this.runSignal): Promise<boolean | WithheldGateEvidence> {
+    return this.evidence.gateSatisfied(gate, revision, signal);
   }
 
-
   vouchFor(revision: string | undefined): void {
-    this.vouched = { revision };
+    this.evidence.vouchFor(revision);
   }
 
   /** See HeldJobs.leaseNote. */
@@ -866,23 +812,6 @@ function registrablePlan(plan: Plan): BackendPlan {
   return payload;
 }
 
-/**
- * The backend's `withheld` (EvidenceResponse) for the gate's text, its texts made printable; undefined when absent or
- * not of that shape (an unknown cause reads as none recorded).
- */
-function withheldEvidence(withheld: unknown): WithheldGateEvidence | undefined {
-  if (typeof withheld !== "object" || withheld === null) return undefined;
-  const { runId, jobId, cause, reason } = withheld as Record<string, unknown>;
-  if (typeof runId !== "string" || typeof jobId !== "string") return undefined;
-  return {
-    withheld: {
-      runId: printable(runId, { max: 256, asciiOnly: true }),
-      jobId: printable(jobId, { max: 256, asciiOnly: true }),
-      cause: knownNoEvidenceCause(cause),
-      reason: typeof reason === "string" && reason ? printable(reason, { max: MAX_NO_EVIDENCE_REASON_CHARS, asciiOnly: true }) : null,
-    },
-  };
-}
 
 /** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */
 function runningOn(reason: string | undefined): string {
