@@ -6,14 +6,12 @@
 // (approval, a gate) is reported failed so its dependents end and their
 // runners stop; jobs it never claimed are left to the run's other runners.
 // Messages follow v2 (40-remote-state.md §4.5).
-import path from "node:path";
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, JobOutcome, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
-import { isCommitId, type BackendPlan, type RunnableResponse, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
-import { backendPlan } from "./plan-payload.js";
+import type { RunnableResponse, UpdateRequest, UpdateResponse } from "./protocol.js";
 import { formatDuration } from "../runtime/duration.js";
 import { describedError } from "../runtime/output/failure-text.js";
 import { orderSteps, stepKeys } from "../model/steps.js";
@@ -21,6 +19,7 @@ import { Masker } from "../runners/github-actions/masker.js";
 import { CANCEL_GRACE_MS, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal, graceAfter } from "../util/timers.js";
 import { RerunAdvice } from "./rerun-advice.js";
+import { RunRegistration } from "./run-registration.js";
 import { PromotionEvidence } from "./promotion-evidence.js";
 import { HeldJobs, clock, isLeaseRefusal, type ActiveJob } from "./held-jobs.js";
 
@@ -95,29 +94,21 @@ export interface RemoteHooksOptions {
   rebuildPlan?: string;
 }
 
-
 export class RemoteHooks implements ExecutionHooks {
   readonly managesDependencies: boolean;
   /** The backend's claim waits for dependencies that other runners execute. */
   readonly awaitsExternalDependencies = true;
   readonly givesBackCanceledJobs = true;
-  private run?: Promise<void>;
   /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */
   private reports: Promise<void> = Promise.resolve();
   private readonly say: (line: string) => void;
-  /** The plan's ID (short checksum), as `orun run <plan-id>` names it: re-run commands name the same plan. */
-  private planId = "";
   /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
   private stopped?: string;
-  /** The backend's answer to whether a failure stops the run on every runner (undefined: it did not say). */
-  private runFailFast?: boolean;
   /**
    * Failed jobs of an earlier workflow attempt that this attempt did not retry within the backend's grace (a claim
    * answered `notRetried`): this runner's jobs behind them are skipped without asking, as after a stop.
    */
   private readonly notRetried = new Set<string>();
-  /** The backend created or joined the run (ensureRun answered). */
-  private registered = false;
   /**
    * Hides in the uploaded logs the runner's secrets and what its jobs' steps masked, in every job run here after
    * (orun's GitHub Actions views hide a value in the run's every job, GitHub in the job that masked it).
@@ -128,10 +119,6 @@ export class RemoteHooks implements ExecutionHooks {
    * the runtime passes no signal of its own.
    */
   private runSignal?: AbortSignal;
-  /** The run's plan ID when this runner joined the run as that plan (its own differs only in metadata.revision). */
-  private joinedAs?: string;
-  /** The run's revision: that of the plan the run was created or joined with (what its evidence is for). */
-  private runRevision?: string;
   /** What each job's admission said it waits for (the line is said again only when it changes). */
   private readonly announced = new Map<string, string>();
   /** Jobs run here whose result the backend refused: another runner's claim had taken them over (resultsNotRecorded). */
@@ -153,6 +140,8 @@ export class RemoteHooks implements ExecutionHooks {
   /** Aborted by close(): ends watchDeps. */
   private readonly closing = new AbortController();
   private readonly advice: RerunAdvice;
+  /** The run as the backend registered it: created, or joined (maybe as the run's own plan). */
+  private readonly registration: RunRegistration;
   /** Promotion evidence: the gates' queries, and what each result vouches for. */
   private readonly evidence: PromotionEvidence;
   /** The jobs this runner holds: their leases (heartbeats) and logs. */
@@ -160,133 +149,39 @@ export class RemoteHooks implements ExecutionHooks {
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
-    this.advice = new RerunAdvice(options, () => this.planId);
+    this.advice = new RerunAdvice(options, () => this.registration.planId);
     this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
     for (const secret of options.logSecrets ?? []) this.logMasker.add(secret);
-    this.evidence = new PromotionEvidence(options, this.say, () => this.runRevision);
+    this.evidence = new PromotionEvidence(options, this.say, () => this.registration.runRevision);
+    this.registration = new RunRegistration(options, this.say, this.advice, this.evidence);
     this.held = new HeldJobs(options, this.say, this.logMasker);
   }
 
-  /**
-   * Creates the run, or joins it when another runner already did (same plan checksum). `signal` (the run's stop,
-   * as the first job's admission got it) ends the attempt, retries included.
-   */
-  ensureRun(signal?: AbortSignal): Promise<void> {
-    this.run ??= (async () => {
-      const { client, plan, runId } = this.options;
-      let payload = registrablePlan(plan);
-      this.planId = payload.checksum;
-      const create = () => client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
-      const created = await create().catch(async (err: unknown) => {
-        if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
-        // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
-        payload = registrablePlan(await this.runPlan(err, signal));
-        return create();
-      });
-      this.registered = true;
-      this.runRevision = payload.revision;
-      this.runFailFast = created.failFast;
-      // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
-      // An answer without failFast proves nothing: orun backends from before it was answered stop the run too.
-      if (payload.failFast && created.failFast !== true) {
-        const stopsOnlyHere = "a job failing on this runner stops only this runner, and the run's other runners keep starting jobs";
-        this.say(
-          created.failFast === false
-            ? `! fail-fast: the backend at ${client.baseUrl} does not stop remote run ${runId} across runners; ${stopsOnlyHere}`
-            : `! fail-fast: the backend at ${client.baseUrl} cannot confirm that it stops remote run ${runId} across runners (a v2 backend does not, an orun backend from before it said so does); if it does not, ${stopsOnlyHere}`,
-        );
-      }
-    })();
-    return this.run;
-  }
 
   /**
    * See ExecutionHooks.runStopped. Fail-fast here stops the shared run unless the backend said its run does not stop
    * on a failure (an error that ends this runner's run, e.g. a result it could not report, stops nothing there).
    */
   runStopped(failFastTrippedHere: boolean): boolean {
-    return this.stopped !== undefined || (failFastTrippedHere && this.runFailFast !== false);
+    return this.stopped !== undefined || (failFastTrippedHere && this.registration.runFailFast !== false);
   }
 
   /** The backend has registered this runner's run (created or joined it): see ExecutionHooks.tookPart. */
   tookPart(): boolean {
-    return this.registered;
+    return this.registration.registered;
   }
 
-  /**
-   * Registers the run before the runtime prints its header, which then names the plan the run goes on as. A refusal
-   * or an outage rejects, before the header: the runtime discards the new record of a runner that took no part in the
-   * run, so a header naming it (`Local record: …`) would name a record that is gone. A Ctrl-C here is the same: the
-   * runner took no part, so it says what it waited for and rejects with the cancel (RequestCancelled), which the
-   * runtime treats as a refusal (no header, no record, `latest` untouched) and `orun run` exits with the signal's code.
-   */
-  async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
-    await this.ensureRun(signal).catch((err: unknown) => {
-      if (!signal?.aborted) throw err;
-      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for.
-      this.say(`✕ remote run ${this.options.runId}: canceled while waiting for the backend at ${this.options.client.baseUrl}`);
-      throw err instanceof RequestCancelled ? err : new RequestCancelled();
-    });
-    return this.joinedAs;
+  /** See RunRegistration.ensure. */
+  ensureRun(signal?: AbortSignal): Promise<void> {
+    return this.registration.ensure(signal);
   }
 
-  /**
-   * The plan remote run R was started from, when it is stored here and differs from this runner's only in its
-   * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
-   * on with the run, or to start another.
-   */
-  private async runPlan(conflict: BackendError, signal: AbortSignal | undefined): Promise<Plan> {
-    const { client, plan, runId, storeDir } = this.options;
-    const ours = this.planId;
-    // The run as the backend shows it (its plan, its commit), read on this path alone; unreadable, it names nothing.
-    let view: Promise<RunView | undefined> | undefined;
-    const readRun = () =>
-      (view ??= client.getRun(runId, { signal }).catch((err: unknown) => {
-        if (err instanceof RequestCancelled) throw err;
-        return undefined;
-      }));
-    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
-    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await readRun())?.planChecksum;
-    const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
-    const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
-    if (found?.plan && found.revisionOnly) {
-      const revision = (of: Plan): string => of.metadata.revision?.slice(0, 12) ?? "none";
-      this.say(
-        `notice: remote run ${runId} was started from plan ${theirs} (revision ${revision(found.plan)}); this runner's plan ${ours} differs from it only in metadata.revision (${revision(plan)}), so it joins the run as plan ${theirs}`,
-      );
-      // Its jobs run this tree, not the run's commit: their results vouch for none of the run's (vouching).
-      const ran = this.evidence.ranRevision;
-      if (found.plan.metadata.revision) {
-        this.say(
-          `notice: the jobs this runner runs in remote run ${runId} record no promotion evidence for ${revision(found.plan)} (they run ${ran ? `commit ${ran.slice(0, 12)}` : "code of no commit"})`,
-        );
-      }
-      this.planId = theirs!;
-      this.joinedAs = theirs;
-      return found.plan;
-    }
-    // The commit the run was started from: the backend's (RunView.revision), else the stored copy's; older backends and v2 send none.
-    // The backend's is used only when it is a commit's hex ID: any runner of the namespace may have set it.
-    const told = (await readRun())?.revision;
-    const runCommit = (typeof told === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(told) ? told : undefined) ?? found?.plan?.metadata.revision;
-    const at = runCommit ? ` at commit ${runCommit.slice(0, 12)}` : "";
-    const keeps = "a run keeps the plan it started with";
-    const message = !theirs
-      ? `remote run ${runId} was started from another plan${at} than this runner's ${ours} (${keeps})`
-      : `remote run ${runId} was started from plan ${theirs}${at}, not from this runner's plan ${ours} (${keeps}), ${
-          found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
-        }`;
-    const unusable = found?.unusable ? `; ${found.file} is not it: ${found.unusable}` : "";
-    // The machine that compiled it may be gone (a GitHub runner): a plan's ID covers its jobs and its commit, not
-    // the machine or folder, so planning that commit again with the same flags stores the same plan.
-    const rebuild = this.options.rebuildPlan ? `\`${this.options.rebuildPlan}\`` : "`orun plan` with the flags its first runner planned with";
-    const commit = runCommit ? `commit ${runCommit} (the one run ${runId} was started from)` : `the commit run ${runId} was started from`;
-    const bring = found?.plan
-      ? ""
-      : `check out ${commit} and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
-    const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.advice.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
-    throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
+  /** See RunRegistration.joinedPlanId. */
+  joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
+    return this.registration.joinedPlanId(signal);
   }
+
+
 
   async beforeJob(job: PlanJob, signal: AbortSignal, context?: AdmissionContext, cancel: AbortSignal = signal): Promise<BeforeJobDecision> {
     const id = canonicalJobId(job.id);
@@ -312,7 +207,7 @@ export class RemoteHooks implements ExecutionHooks {
       if (!signal.aborted) throw err;
       // Stopped while waiting — Ctrl-C (the run ends as cancelled, exit 130) or this run's fail-fast (the
       // executor's admission signal carries the reason): the job is not run here and stays for other runners.
-      const waited = (this.registered && this.waitingFor.get(id)) || `the backend at ${this.options.client.baseUrl}`;
+      const waited = (this.registration.registered && this.waitingFor.get(id)) || `the backend at ${this.options.client.baseUrl}`;
       const reason = typeof signal.reason === "string" ? signal.reason : `canceled while waiting for ${waited}`;
       this.waitingFor.delete(id);
       this.say(`✕ job ${id}: ${reason}`);
@@ -797,20 +692,6 @@ export class RemoteHooks implements ExecutionHooks {
   }
 }
 
-/**
- * The plan as the backend registers it, refused here, naming the field as the plan file has it, when its revision is no
- * commit ID (a hand-edited plan): the backend refuses it too, and evidence is kept by commit.
- */
-function registrablePlan(plan: Plan): BackendPlan {
-  const payload = backendPlan(plan);
-  if (payload.revision !== undefined && !isCommitId(payload.revision)) {
-    const shown = /^[\x20-\x7e]{0,80}$/.test(payload.revision) ? JSON.stringify(payload.revision) : `(${payload.revision.length} characters)`;
-    throw new OrunError(
-      `plan ${payload.checksum}: metadata.revision ${shown} is not a commit ID (40 or 64 lower-case hex digits, as \`orun plan\` records the commit it compiled in a git checkout), and remote state keeps promotion evidence by commit: plan again in a clean checkout, or leave metadata.revision out`,
-    );
-  }
-  return payload;
-}
 
 
 /** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */
