@@ -10,7 +10,7 @@ import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, JobOutcome, WithheldGateEvidence } from "../runtime/hooks.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
+import { BackendError, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
 import type { RunnableResponse, UpdateRequest, UpdateResponse } from "./protocol.js";
 import { formatDuration } from "../runtime/duration.js";
 import { describedError } from "../runtime/output/failure-text.js";
@@ -19,6 +19,7 @@ import { Masker } from "../runners/github-actions/masker.js";
 import { CANCEL_GRACE_MS, cancelledUpload, type JobLogOptions } from "./job-log.js";
 import { deadlineSignal, graceAfter } from "../util/timers.js";
 import { RerunAdvice } from "./rerun-advice.js";
+import { rethrowRunGone, runGoneError } from "./run-gone.js";
 import { RunRegistration } from "./run-registration.js";
 import { PromotionEvidence } from "./promotion-evidence.js";
 import { HeldJobs, clock, isLeaseRefusal, type ActiveJob } from "./held-jobs.js";
@@ -231,7 +232,7 @@ export class RemoteHooks implements ExecutionHooks {
     for (;;) {
       if (signal.aborted) throw new OrunError("canceled");
       const retry = this.options.retryJob === id;
-      const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => this.runGone(err, id));
+      const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => rethrowRunGone(this.options, err, id, "waited"));
       const lapsesAt = claim.currentStatus === "running" && typeof claim.leaseExpiresInMs === "number" ? Date.now() + claim.leaseExpiresInMs : undefined;
       for (const reopened of claim.retried ? (claim.reopened ?? []) : []) this.advice.reopenedHere.add(reopened);
       if (claim.claimed || claim.currentStatus === "success") this.advice.reopenedHere.delete(id);
@@ -374,7 +375,7 @@ export class RemoteHooks implements ExecutionHooks {
       return await client.runnable(runId, { job: id, waitMs, signal: AbortSignal.any([signal, readyHere.signal]) });
     } catch (err) {
       if (readyHere.signal.aborted && !signal.aborted) return undefined;
-      return this.runGone(err, id);
+      return rethrowRunGone(this.options, err, id, "waited");
     } finally {
       unsubscribe?.();
     }
@@ -472,22 +473,6 @@ export class RemoteHooks implements ExecutionHooks {
     return this.advice.resumeCommand();
   }
 
-
-  /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
-  private runGone(err: unknown, jobId: string, doing: "waited" | "ran" = "waited"): never {
-    if (isRunGone(err)) throw this.goneError(jobId, doing);
-    throw err;
-  }
-
-  private goneError(jobId: string, doing: "waited" | "ran"): OrunError {
-    const { runId, client } = this.options;
-    return new OrunError(
-      `remote run ${runId} is gone from the backend at ${client.baseUrl} while job ${jobId} ${doing}: ${RUN_GONE_CAUSE}${doing === "ran" ? "; the job's result could not be recorded" : ""}`,
-      { hint: "start the run again under a new --exec-id" },
-    );
-  }
-
-
   /** Output as the step writes it: the job's log uploads it as it streams (job-log.ts). */
   onStepOutput(job: PlanJob, stepKey: string, chunk: string): void {
     this.held.get(canonicalJobId(job.id))?.log.output(stepKey, chunk);
@@ -517,7 +502,7 @@ export class RemoteHooks implements ExecutionHooks {
   private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: JobOutcome): Promise<void> {
     await entry.log.finish();
     const { runnerId } = this.options;
-    if (entry.runGone) throw this.goneError(id, "ran");
+    if (entry.runGone) throw runGoneError(this.options, id, "ran");
     if (entry.superseded && result.status === "failed") {
       // Stopped here because contact was lost (or the job was handed on): not a failure of its work, which must
       // not fail the job or stop a failFast run. Left unreported, its lease runs out and the backend releases it,
@@ -541,7 +526,7 @@ export class RemoteHooks implements ExecutionHooks {
       if (err instanceof RequestCancelled) return this.say(`! result of ${id} not recorded: ${cancelledUpload()}; the backend releases the job when its lease runs out`);
       // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
       // other runner's result counts. Anything else is a real failure of this run.
-      if (isRunGone(err)) throw this.goneError(id, "ran");
+      if (isRunGone(err)) throw runGoneError(this.options, id, "ran");
       if (!isTakenOver(err)) {
         if (!entry.superseded) throw err;
         this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
@@ -570,7 +555,7 @@ export class RemoteHooks implements ExecutionHooks {
           : `↷ job ${id} was canceled here and released in remote run ${runId}: it is pending again, its dependents wait, and any runner's claim takes it over`,
       );
     } catch (err) {
-      if (isRunGone(err)) throw this.goneError(id, "ran");
+      if (isRunGone(err)) throw runGoneError(this.options, id, "ran");
       const lapses = `the backend releases it when its lease lapses (by ${clock(entry.leaseEnds())})`;
       if (err instanceof RequestCancelled) return this.say(`! job ${id} was canceled here, and could not be released: ${cancelledUpload()}; ${lapses}`);
       if (err instanceof BackendError && err.status === 404 && !/run not found/i.test(err.message)) {
