@@ -23,21 +23,7 @@ import { RunRegistration } from "./run-registration.js";
 import { PromotionEvidence } from "./promotion-evidence.js";
 import { JobResults } from "./job-results.js";
 import { HeldJobs } from "./held-jobs.js";
-
-/**
- * How long a deferrable job's wait (admit) long-polls at first before it looks whether the run changed elsewhere (a job
- * deferred here became claimable); each look that finds nothing new doubles it, up to DEFERRABLE_POLL_MAX_MS, with
- * jitter so a run's waiting slots do not ask together. Its own job's change ends the long-poll at once (the backend's),
- * and so does a job becoming ready here where the scheduler says so (AdmissionContext.onOthersReady).
- */
-const DEFERRABLE_POLL_MS = 1_000;
-const DEFERRABLE_POLL_MAX_MS = 8_000;
-
-/**
- * How long after a held job's lease lapses (as its claim's answer dated it) a runner that moved on from it wakes to
- * claim it: the backend takes over a lease only once it has lapsed, and the answer reached this runner after it dated it.
- */
-const LAPSE_MARGIN_MS = 250;
+import { Deferrals, deferrablePollMs } from "./deferrals.js";
 
 /** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
 const RUNNER_NAME_WAIT_MS = 5_000;
@@ -122,25 +108,15 @@ export class RemoteHooks implements ExecutionHooks {
   private readonly announced = new Map<string, string>();
   /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
   private readonly waitingFor = new Map<string, string>();
-  /** The run's claimable jobs at the last look of a waiting slot (admit): one that appears since wakes the deferred jobs. */
-  private lastRunnable = new Set<string>();
-  /** Deferred jobs another runner holds: the timer that wakes each when its holder's lease lapses (watchLease). */
-  private readonly leaseWatches = new Map<string, NodeJS.Timeout>();
   /** Dependencies whose runner died (a claim's depsAbandoned) this runner has said so of: once each. */
   private readonly announcedAbandoned = new Set<string>();
-  /** Deferred jobs whose dependencies other runners hold (a claim answered depsWaiting): watchDeps wakes them. */
-  private readonly depsDeferred = new Set<string>();
-  /** watchDeps runs (one per runner). */
-  private depsWatching = false;
-  /** The job watchDeps long-polls on now, and the poll's abort: picked again here, it no longer needs watching. */
-  private depsPoll?: { id: string; abort: AbortController };
-  /** Aborted by close(): ends watchDeps. */
-  private readonly closing = new AbortController();
   private readonly advice: RerunAdvice;
   /** The run as the backend registered it: created, or joined (maybe as the run's own plan). */
   private readonly registration: RunRegistration;
   /** Promotion evidence: the gates' queries, and what each result vouches for. */
   private readonly evidence: PromotionEvidence;
+  /** Jobs deferred here (another runner holds them, or their dependencies), and what wakes them. */
+  private readonly deferrals: Deferrals;
   /** The jobs this runner holds: their leases (heartbeats) and logs. */
   private readonly held: HeldJobs;
   /** What becomes of each held job: its result reported, its cancel given back, its blocking said. */
@@ -153,6 +129,7 @@ export class RemoteHooks implements ExecutionHooks {
     for (const secret of options.logSecrets ?? []) this.logMasker.add(secret);
     this.evidence = new PromotionEvidence(options, this.say, () => this.registration.runRevision);
     this.registration = new RunRegistration(options, this.say, this.advice, this.evidence);
+    this.deferrals = new Deferrals(options, this.say, () => this.runSignal);
     this.held = new HeldJobs(options, this.say, this.logMasker);
     this.results = new JobResults(options, this.say, this.held, this.advice, this.evidence, this.logMasker);
   }
@@ -184,10 +161,7 @@ export class RemoteHooks implements ExecutionHooks {
     const id = canonicalJobId(job.id);
     this.runSignal = signal;
     // Picked again (woken, or by a free slot): its claim below answers afresh.
-    clearTimeout(this.leaseWatches.get(id));
-    this.leaseWatches.delete(id);
-    this.depsDeferred.delete(id);
-    if (this.depsPoll?.id === id) this.depsPoll.abort.abort();
+    this.deferrals.picked(id);
     try {
       await this.ensureRun(signal);
       if (this.stopped) return { action: "skipped", reason: this.stopped };
@@ -315,7 +289,7 @@ export class RemoteHooks implements ExecutionHooks {
       }
       // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
       const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
-      if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt, claim.depsWaiting);
+      if (deferrable && context.othersReady()) return this.deferrals.defer(id, context, lapsesAt, claim.depsWaiting);
       const message =
         claim.currentStatus === "skipped"
           ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
@@ -345,10 +319,9 @@ export class RemoteHooks implements ExecutionHooks {
       if (!res) continue;
       // A job that became claimable elsewhere means the run moved: a job deferred here may have ended on its runner
       // (its dependents then ready here) or been given back. The deferred jobs are looked at again, ahead of this one.
-      const appeared = res.jobs.some((job) => job !== id && !this.lastRunnable.has(job));
-      this.lastRunnable = new Set(res.jobs);
+      const appeared = this.deferrals.sawRunnable(res.jobs, id);
       quiet = appeared ? 0 : quiet + 1;
-      if (deferrable && (context.othersReady() || (appeared && context.wakeDeferred()))) return this.defer(id, context, lapsesAt, claim.depsWaiting);
+      if (deferrable && (context.othersReady() || (appeared && context.wakeDeferred()))) return this.deferrals.defer(id, context, lapsesAt, claim.depsWaiting);
       // A backend without long-poll (v2) answers at once and says nothing
       // about the job: poll it with back-off instead of hammering it.
       if (!res.job && !res.jobs.includes(id)) {
@@ -377,61 +350,7 @@ export class RemoteHooks implements ExecutionHooks {
     }
   }
 
-  /**
-   * Defers `id`. When another runner holds it and the backend said when that runner's lease lapses (`lapsesAt`, this
-   * machine's clock), the job is woken then, ahead of the ready jobs: if that runner died, the next free slot here
-   * takes the job over (the backend lets one claim do so) instead of leaving it until no ready job is left. A holder
-   * that is alive has beaten meanwhile: the claim answers with its new lease, and the job is deferred again until then.
-   */
-  private defer(id: string, context: AdmissionContext, lapsesAt: number | undefined, depsWaiting = false): BeforeJobDecision {
-    if (depsWaiting && lapsesAt === undefined) {
-      this.depsDeferred.add(id);
-      if (!this.depsWatching) void this.watchDeps(id, context);
-    }
-    if (lapsesAt !== undefined) {
-      const timer = setTimeout(() => {
-        this.leaseWatches.delete(id);
-        context.wake();
-      }, Math.max(0, lapsesAt - Date.now()) + LAPSE_MARGIN_MS);
-      timer.unref();
-      this.leaseWatches.set(id, timer);
-    }
-    return { action: "defer" };
-  }
 
-  /**
-   * While jobs are deferred here for dependencies other runners hold (outside this runner's slice, or run elsewhere),
-   * one long-poll per runner waits on the first of them: the backend answers when that job's dependencies end (or
-   * another job appears claimable in the run), and every deferred job is woken, ahead of the ready jobs — otherwise
-   * only a slot that happens to wait, or one left with no ready job, would look again, and while ready jobs keep
-   * coming here the job would starve. Woken jobs deferred again start the next watch. `first` is the job it watches.
-   */
-  private async watchDeps(first: string, context: AdmissionContext): Promise<void> {
-    const { client, runId } = this.options;
-    const stop = this.runSignal ? AbortSignal.any([this.runSignal, this.closing.signal]) : this.closing.signal;
-    this.depsWatching = true;
-    try {
-      for (let id: string | undefined = first; id !== undefined && !stop.aborted; id = this.depsDeferred.values().next().value) {
-        const poll = { id, abort: new AbortController() };
-        this.depsPoll = poll;
-        const res = await client.runnable(runId, { job: id, waitMs: this.options.longPollMs ?? 25_000, signal: AbortSignal.any([stop, poll.abort.signal]) }).catch(() => undefined);
-        // Picked again meanwhile (a free slot, a waiting slot's wake): the next deferred job is watched.
-        if (poll.abort.signal.aborted || !this.depsDeferred.has(id)) continue;
-        // A v2 backend says nothing of the job (nor holds the request), and an outage ends the watch: the waiting
-        // slots' looks are left, and the next deferral watches again.
-        if (!res?.job || stop.aborted) return;
-        const appeared = res.jobs.some((job) => !this.lastRunnable.has(job));
-        this.lastRunnable = new Set(res.jobs);
-        if (res.job.status === "pending" && !res.jobs.includes(id) && !appeared) continue;
-        this.depsDeferred.clear();
-        if (context.wakeDeferred() && res.jobs.includes(id)) this.say(`○ dependencies of ${id} ended elsewhere in remote run ${runId}: it runs next here`);
-        return;
-      }
-    } finally {
-      this.depsWatching = false;
-      this.depsPoll = undefined;
-    }
-  }
 
   /** A failed job this attempt did not retry (notRetried) that `id` depends on, directly or through the plan's jobs. */
   private behindNotRetried(id: string): string | undefined {
@@ -511,10 +430,7 @@ export class RemoteHooks implements ExecutionHooks {
 
   async close(): Promise<void> {
     await this.results.settled();
-    for (const timer of this.leaseWatches.values()) clearTimeout(timer);
-    this.leaseWatches.clear();
-    this.depsDeferred.clear();
-    this.closing.abort();
+    this.deferrals.close();
     this.held.close();
   }
 }
@@ -530,16 +446,6 @@ function holder(reason: string | undefined): string | undefined {
   return /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
 }
 
-/**
- * How long a deferrable wait's `quiet`-th look in a row that found nothing new long-polls: doubling from
- * DEFERRABLE_POLL_MS to DEFERRABLE_POLL_MAX_MS, ±20% jitter. Without the scheduler's word when a job becomes ready
- * here (`toldWhenReady` false), every look is DEFERRABLE_POLL_MS: the wait itself must notice it.
- */
-function deferrablePollMs(quiet: number, toldWhenReady: boolean): number {
-  if (!toldWhenReady) return DEFERRABLE_POLL_MS;
-  const ms = Math.min(DEFERRABLE_POLL_MAX_MS, DEFERRABLE_POLL_MS * 2 ** quiet);
-  return Math.round(ms * (0.8 + Math.random() * 0.4));
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
