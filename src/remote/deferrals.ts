@@ -125,12 +125,12 @@ export class Deferrals {
   }
 }
 
-export /**
+/**
  * How long a deferrable wait's `quiet`-th look in a row that found nothing new long-polls: doubling from
  * DEFERRABLE_POLL_MS to DEFERRABLE_POLL_MAX_MS, ±20% jitter. Without the scheduler's word when a job becomes ready
  * here (`toldWhenReady` false), every look is DEFERRABLE_POLL_MS: the wait itself must notice it.
  */
-function deferrablePollMs(quiet: number, toldWhenReady: boolean): number {
+export function deferrablePollMs(quiet: number, toldWhenReady: boolean): number {
   if (!toldWhenReady) return DEFERRABLE_POLL_MS;
   const ms = Math.min(DEFERRABLE_POLL_MAX_MS, DEFERRABLE_POLL_MS * 2 ** quiet);
   return Math.round(ms * (0.8 + Math.random() * 0.4));

@@ -169,12 +169,12 @@ export class HeldJobs {
   }
 }
 
-export /** A request for a job refused for want of its current lease secret (403): another claim holds the job now. */
-function isLeaseRefusal(err: unknown): boolean {
+/** A request for a job refused for want of its current lease secret (403): another claim holds the job now. */
+export function isLeaseRefusal(err: unknown): boolean {
   return err instanceof BackendError && err.status === 403 && err.code === "LEASE_REFUSED";
 }
 
-export /** HH:MM:SS UTC, as the notices name a deadline. */
-function clock(ms: number): string {
+/** HH:MM:SS UTC, as the notices name a deadline. */
+export function clock(ms: number): string {
   return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
 }
