@@ -16,7 +16,7 @@ import { formatDuration } from "../runtime/duration.js";
 import { describedError } from "../runtime/output/failure-text.js";
 import { Masker } from "../runners/github-actions/masker.js";
 import { CANCEL_GRACE_MS, type JobLogOptions } from "./job-log.js";
-import { deadlineSignal, graceAfter } from "../util/timers.js";
+import { graceAfter } from "../util/timers.js";
 import { RerunAdvice } from "./rerun-advice.js";
 import { rethrowRunGone } from "./run-gone.js";
 import { RunRegistration } from "./run-registration.js";
@@ -24,9 +24,7 @@ import { PromotionEvidence } from "./promotion-evidence.js";
 import { JobResults } from "./job-results.js";
 import { HeldJobs } from "./held-jobs.js";
 import { Deferrals, deferrablePollMs } from "./deferrals.js";
-
-/** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
-const RUNNER_NAME_WAIT_MS = 5_000;
+import { holder, recordedRunner, runningOn } from "./runner-naming.js";
 
 export interface RemoteHooksOptions {
   client: BackendClient;
@@ -266,8 +264,7 @@ export class RemoteHooks implements ExecutionHooks {
       if (claim.currentStatus === "failed") {
         // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
         // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
-        const bound = deadlineSignal(signal, RUNNER_NAME_WAIT_MS);
-        const runner = (await client.jobStatus(runId, id, { signal: bound.signal, budgetMs: RUNNER_NAME_WAIT_MS }).catch(() => undefined).finally(bound.clear))?.runnerId;
+        const runner = await recordedRunner(client, runId, id, signal);
         // Its error as the local runner's output words it (`step s1: command exited with code 3`, not the recorded `exit status 3`).
         const error = claim.reason ? `: ${describedError(claim.reason)}` : "";
         const reason = `already failed in remote run ${runId}${runner ? ` (on runner ${runner})` : ""}${error}`;
@@ -349,8 +346,6 @@ export class RemoteHooks implements ExecutionHooks {
       unsubscribe?.();
     }
   }
-
-
 
   /** A failed job this attempt did not retry (notRetried) that `id` depends on, directly or through the plan's jobs. */
   private behindNotRetried(id: string): string | undefined {
@@ -434,18 +429,6 @@ export class RemoteHooks implements ExecutionHooks {
     this.held.close();
   }
 }
-
-/** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */
-function runningOn(reason: string | undefined): string {
-  const runner = holder(reason);
-  return runner ? ` on runner ${runner}` : "";
-}
-
-/** The runner a claim's reason names as holding the job (this backend's `running on runner R`), if it names one. */
-function holder(reason: string | undefined): string | undefined {
-  return /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
-}
-
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
