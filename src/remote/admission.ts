@@ -12,7 +12,7 @@ import { deferrablePollMs, type Deferrals } from "./deferrals.js";
 import type { HeldJobs } from "./held-jobs.js";
 import type { RemoteHooksOptions } from "./hooks.js";
 import { CANCEL_GRACE_MS } from "./job-log.js";
-import type { RunnableResponse } from "./protocol.js";
+import type { ClaimResponse, RunnableResponse } from "./protocol.js";
 import type { RerunAdvice } from "./rerun-advice.js";
 import { rethrowRunGone } from "./run-gone.js";
 import type { RunRegistration } from "./run-registration.js";
@@ -95,76 +95,10 @@ export class Admission {
       const lapsesAt = claim.currentStatus === "running" && typeof claim.leaseExpiresInMs === "number" ? Date.now() + claim.leaseExpiresInMs : undefined;
       for (const reopened of claim.retried ? (claim.reopened ?? []) : []) this.advice.reopenedHere.add(reopened);
       if (claim.claimed || claim.currentStatus === "success") this.advice.reopenedHere.delete(id);
-      if (claim.claimed) {
-        if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
-        if (claim.retried) {
-          // This attempt's legs of them waited for this retry past the backend's grace, and gave up.
-          const gaveUp = claim.reopenedGaveUpAfter
-            ? ` (this attempt's legs of them gave up waiting for ${id} after ${claim.reopenedGaveUpAfter}, orun backend serve --retry-grace: re-run them)`
-            : "";
-          const reopened = claim.reopened?.length ? `; pending again: ${claim.reopened.join(", ")}${gaveUp}` : "";
-          const unstopped = claim.runReopened ? `; the run, stopped by ${claim.runReopened}, is open again` : "";
-          this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${unstopped}${reopened}`);
-        }
-        // Claimed as this runner was being stopped (Ctrl-C, fail-fast): it is this runner's now, so the executor hands
-        // it back unstarted (onJobNotRun), and its report says what became of it.
-        const entry = this.held.hold(id, claim.leaseMs ?? 120_000, claim.leaseToken);
-        entry.runSignal = signal;
-        // From the cancel on, not from fail-fast or a job's error: those stop admissions, and this job runs on to its end.
-        entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS, entry.ended.signal);
-        return { action: "run", stop: entry.stop.signal, claimed: true };
-      }
-      if (claim.currentStatus === "success") {
-        if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
-        // Not "by another runner": the runner that completed it may have been this machine's, an earlier command.
-        else this.say(`✓ job ${id} already completed in remote run ${runId}`);
-        return { action: "skip", reason: `already completed in remote run ${runId}` };
-      }
-      // Skipped for a failure of an earlier workflow attempt that this attempt did not re-run (its leg re-run alone).
-      if (claim.notRetried) {
-        const reason = claim.reason ?? `${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
-        this.say(`✕ job ${id} will not run: ${reason}; or retry ${claim.notRetried} in this run (${this.advice.rerun(claim.notRetried, true)}), then run ${id} again`);
-        // Said once: the backend answers the same for every job behind it (one grace per failure and attempt).
-        this.notRetried.add(claim.notRetried);
-        this.advice.blame(claim.notRetried);
-        if (claim.stop) this.stopped = `not started: ${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
-        return { action: "skipped", reason };
-      }
-      if (claim.stop) {
-        // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
-        const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];
-        this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
-        // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
-        const reopen = failed ? `; retrying ${failed} reopens the run: ${this.advice.rerun(failed, true)}` : "";
-        if (failed) this.advice.blame(failed);
-        this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
-        return { action: "skipped", reason: this.stopped };
-      }
-      // Skipped for a failure of an earlier workflow attempt, which this attempt retries (depsWaiting): waited for.
-      if (!claim.depsWaiting && (claim.depsBlocked || claim.currentStatus === "skipped")) {
-        // The failed job upstream can be retried in this run, which reopens this one.
-        const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
-        const hint = failed ? `; retry ${failed} in this run (${this.advice.rerun(failed, true)}), then run ${id} again` : "";
-        if (failed) this.advice.blame(failed);
-        // The backend's own advice to a --retry of this job says what the hint says: said once.
-        const why = failed ? claim.reason?.replace(/ — --retry reopens a failed job: retry the failed one, which reopens this one$/, "") : claim.reason;
-        const reason = `upstream dependencies are blocked or failed (${why ?? "an upstream job failed"})`;
-        this.say(`✕ job ${id} will not run: ${reason}${hint}`);
-        return { action: "skipped", reason };
-      }
-      if (claim.currentStatus === "failed") {
-        // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
-        // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
-        const runner = await recordedRunner(client, runId, id, signal);
-        // Its error as the local runner's output words it (`step s1: command exited with code 3`, not the recorded `exit status 3`).
-        const error = claim.reason ? `: ${describedError(claim.reason)}` : "";
-        const reason = `already failed in remote run ${runId}${runner ? ` (on runner ${runner})` : ""}${error}`;
-        this.advice.blame(id);
-        // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
-        if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
-        else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.advice.rerun(id, true)}`);
-        return { action: "skipped", reason };
-      }
+      if (claim.claimed) return this.take(id, claim, signal, cancel);
+      const settled = this.settled(id, claim, retry);
+      if (settled) return settled;
+      if (claim.currentStatus === "failed") return this.failedInRun(id, claim, retry, signal);
       // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this looks like
       // any wait — before a deferral too, or a job deferred while ready jobs keep coming here would say it only once
       // they ran out.
@@ -217,6 +151,92 @@ export class Admission {
         pollDelay = Math.min(pollDelay * 2, 15_000);
       }
     }
+  }
+
+  /**
+   * The decision when the claim's answer ends the wait without the job (but for a job failed in the run: failedInRun):
+   * it completed in the run, the run stopped, or a failure upstream (of this attempt, or one this attempt did not
+   * retry) keeps it from running; each is said, with the command that retries the failed job. Undefined otherwise.
+   */
+  private settled(id: string, claim: ClaimResponse, retry: boolean): BeforeJobDecision | undefined {
+    const { runId } = this.options;
+    if (claim.currentStatus === "success") {
+      if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
+      // Not "by another runner": the runner that completed it may have been this machine's, an earlier command.
+      else this.say(`✓ job ${id} already completed in remote run ${runId}`);
+      return { action: "skip", reason: `already completed in remote run ${runId}` };
+    }
+    // Skipped for a failure of an earlier workflow attempt that this attempt did not re-run (its leg re-run alone).
+    if (claim.notRetried) {
+      const reason = claim.reason ?? `${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
+      this.say(`✕ job ${id} will not run: ${reason}; or retry ${claim.notRetried} in this run (${this.advice.rerun(claim.notRetried, true)}), then run ${id} again`);
+      // Said once: the backend answers the same for every job behind it (one grace per failure and attempt).
+      this.notRetried.add(claim.notRetried);
+      this.advice.blame(claim.notRetried);
+      if (claim.stop) this.stopped = `not started: ${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
+      return { action: "skipped", reason };
+    }
+    if (claim.stop) {
+      // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
+      const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];
+      this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
+      // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
+      const reopen = failed ? `; retrying ${failed} reopens the run: ${this.advice.rerun(failed, true)}` : "";
+      if (failed) this.advice.blame(failed);
+      this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
+      return { action: "skipped", reason: this.stopped };
+    }
+    // Skipped for a failure of an earlier workflow attempt, which this attempt retries (depsWaiting): waited for.
+    if (!claim.depsWaiting && (claim.depsBlocked || claim.currentStatus === "skipped")) {
+      // The failed job upstream can be retried in this run, which reopens this one.
+      const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
+      const hint = failed ? `; retry ${failed} in this run (${this.advice.rerun(failed, true)}), then run ${id} again` : "";
+      if (failed) this.advice.blame(failed);
+      // The backend's own advice to a --retry of this job says what the hint says: said once.
+      const why = failed ? claim.reason?.replace(/ — --retry reopens a failed job: retry the failed one, which reopens this one$/, "") : claim.reason;
+      const reason = `upstream dependencies are blocked or failed (${why ?? "an upstream job failed"})`;
+      this.say(`✕ job ${id} will not run: ${reason}${hint}`);
+      return { action: "skipped", reason };
+    }
+    return undefined;
+  }
+
+  /** Skipped: the job failed in the run (on whichever runner: named as the backend records it), said with its retry. */
+  private async failedInRun(id: string, claim: ClaimResponse, retry: boolean, signal: AbortSignal): Promise<BeforeJobDecision> {
+    const { client, runId } = this.options;
+    // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
+    // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
+    const runner = await recordedRunner(client, runId, id, signal);
+    // Its error as the local runner's output words it (`step s1: command exited with code 3`, not the recorded `exit status 3`).
+    const error = claim.reason ? `: ${describedError(claim.reason)}` : "";
+    const reason = `already failed in remote run ${runId}${runner ? ` (on runner ${runner})` : ""}${error}`;
+    this.advice.blame(id);
+    // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
+    if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
+    else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.advice.rerun(id, true)}`);
+    return { action: "skipped", reason };
+  }
+
+  /** The job is claimed: held from now on (its lease beaten, its log uploaded), and run. */
+  private take(id: string, claim: ClaimResponse, signal: AbortSignal, cancel: AbortSignal): BeforeJobDecision {
+    const { runId } = this.options;
+    if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
+    if (claim.retried) {
+      // This attempt's legs of them waited for this retry past the backend's grace, and gave up.
+      const gaveUp = claim.reopenedGaveUpAfter
+        ? ` (this attempt's legs of them gave up waiting for ${id} after ${claim.reopenedGaveUpAfter}, orun backend serve --retry-grace: re-run them)`
+        : "";
+      const reopened = claim.reopened?.length ? `; pending again: ${claim.reopened.join(", ")}${gaveUp}` : "";
+      const unstopped = claim.runReopened ? `; the run, stopped by ${claim.runReopened}, is open again` : "";
+      this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${unstopped}${reopened}`);
+    }
+    // Claimed as this runner was being stopped (Ctrl-C, fail-fast): it is this runner's now, so the executor hands
+    // it back unstarted (onJobNotRun), and its report says what became of it.
+    const entry = this.held.hold(id, claim.leaseMs ?? 120_000, claim.leaseToken);
+    entry.runSignal = signal;
+    // From the cancel on, not from fail-fast or a job's error: those stop admissions, and this job runs on to its end.
+    entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS, entry.ended.signal);
+    return { action: "run", stop: entry.stop.signal, claimed: true };
   }
 
   /**
