@@ -93,6 +93,7 @@ export class RemoteHooks implements ExecutionHooks {
    * the runtime passes no signal of its own.
    */
   private runSignal?: AbortSignal;
+  /** The commands this runner prints, and the jobs they name (the failed job to retry, those its --retry reopened). */
   private readonly advice: RerunAdvice;
   /** The run as the backend registered it: created, or joined (maybe as the run's own plan). */
   private readonly registration: RunRegistration;

@@ -6,7 +6,7 @@ import { canonicalJobId } from "../model/plan.js";
 import { shellWord } from "../util/shell-word.js";
 import type { RemoteHooksOptions } from "./hooks.js";
 
-export type CommandOptions = Pick<RemoteHooksOptions, "runId" | "planRef" | "commandFlags" | "scopeFlags" | "commandEnv" | "job">;
+type CommandOptions = Pick<RemoteHooksOptions, "runId" | "planRef" | "commandFlags" | "scopeFlags" | "commandEnv" | "job">;
 
 export class RerunAdvice {
   /**
