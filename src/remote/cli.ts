@@ -499,7 +499,7 @@ export async function remoteStatus(
 
 /**
  * `orun logs --remote-state [--job X] [--step S] [--failed] [--raw] [--follow]`; undefined when remote state
- * is off. A job's remote log is its steps' output, each under a `=== <step> ===` line (hooks.ts). `--raw`, as
+ * is off. A job's remote log is its steps' output, each under a `=== <step> ===` line (job-log.ts). `--raw`, as
  * locally: the output alone on stdout — no run, job or step header lines (notes go to stderr).
  */
 export async function remoteLogs(

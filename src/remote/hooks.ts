@@ -1,46 +1,28 @@
-// Remote state as execution hooks (src/runtime/hooks.ts): before a job runs,
-// claim it from the backend — waiting (long-poll) while its dependencies or
-// another runner's attempt are unfinished; while it runs, heartbeat and
-// upload each step's output to the job's remote log as it streams (job-log.ts, up to the backend's
-// cap); afterwards, report the outcome. A job it holds but may not run
-// (approval, a gate) is reported failed so its dependents end and their
-// runners stop; jobs it never claimed are left to the run's other runners.
-// Messages follow v2 (40-remote-state.md §4.5).
-import path from "node:path";
+// Remote state as execution hooks (src/runtime/hooks.ts): RemoteHooks is what the runtime sees of a run shared by
+// many runners, and hands each part of it to the module that owns it:
+//   run-registration.ts  creating or joining the run (as the run's stored plan when only the revision differs)
+//   admission.ts         claiming each job before it runs, or saying why not, waiting meanwhile
+//   deferrals.ts         jobs a whole-plan runner puts off while others are ready here, and what wakes them
+//   held-jobs.ts         the claimed jobs' leases (heartbeats) and logs (job-log.ts: output uploaded as it streams)
+//   job-results.ts       reporting what became of each held job (result, cancel given back, blocked, not started)
+//   promotion-evidence.ts  gate queries, and the revision each result vouches for
+//   rerun-advice.ts      the `orun run` commands a runner prints (retry, re-run, resume)
+//   runner-naming.ts, run-gone.ts  what the lines say of a job's runner, and of a run the backend no longer has
+// A job it holds but may not run (approval, a gate) is reported failed so its dependents end and their runners stop;
+// jobs it never claimed are left to the run's other runners. Messages follow v2 (40-remote-state.md §4.5).
 import type { Plan, PlanJob, PromotionGate } from "../model/plan.js";
 import { canonicalJobId } from "../model/plan.js";
 import type { AdmissionContext, BeforeJobDecision, ExecutionHooks, JobOutcome, WithheldGateEvidence } from "../runtime/hooks.js";
-import { OrunError, errorMessage } from "../util/errors.js";
-import { BackendError, RUN_GONE_CAUSE, RequestCancelled, isRunNotFound as isRunGone, type BackendClient, type RetryNoticeKind } from "./client.js";
-import { MAX_NO_EVIDENCE_REASON_CHARS, isCommitId, knownNoEvidenceCause, type BackendPlan, type RunnableResponse, type RunView, type UpdateRequest, type UpdateResponse } from "./protocol.js";
-import { printable } from "../util/printable.js";
-import { backendPlan } from "./plan-payload.js";
-import { JOB_HANDED_ON, JOB_RUN_GONE } from "../runners/runner.js";
-import { formatDuration } from "../runtime/duration.js";
-import { describedError } from "../runtime/output/failure-text.js";
-import { orderSteps, stepKeys } from "../model/steps.js";
 import { Masker } from "../runners/github-actions/masker.js";
-import { CANCEL_GRACE_MS, JobLog, cancelledUpload, type JobLogOptions } from "./job-log.js";
-import { deadlineSignal } from "../util/timers.js";
-import { shellWord } from "../util/shell-word.js";
-
-/**
- * How long a deferrable job's wait (admit) long-polls at first before it looks whether the run changed elsewhere (a job
- * deferred here became claimable); each look that finds nothing new doubles it, up to DEFERRABLE_POLL_MAX_MS, with
- * jitter so a run's waiting slots do not ask together. Its own job's change ends the long-poll at once (the backend's),
- * and so does a job becoming ready here where the scheduler says so (AdmissionContext.onOthersReady).
- */
-const DEFERRABLE_POLL_MS = 1_000;
-const DEFERRABLE_POLL_MAX_MS = 8_000;
-
-/**
- * How long after a held job's lease lapses (as its claim's answer dated it) a runner that moved on from it wakes to
- * claim it: the backend takes over a lease only once it has lapsed, and the answer reached this runner after it dated it.
- */
-const LAPSE_MARGIN_MS = 250;
-
-/** How long a runner asks which runner failed a job before it names none: the line it adds to must not wait on it. */
-const RUNNER_NAME_WAIT_MS = 5_000;
+import type { BackendClient, RetryNoticeKind } from "./client.js";
+import { Admission } from "./admission.js";
+import { Deferrals } from "./deferrals.js";
+import { HeldJobs } from "./held-jobs.js";
+import type { JobLogOptions } from "./job-log.js";
+import { JobResults } from "./job-results.js";
+import { PromotionEvidence } from "./promotion-evidence.js";
+import { RerunAdvice } from "./rerun-advice.js";
+import { RunRegistration } from "./run-registration.js";
 
 export interface RemoteHooksOptions {
   client: BackendClient;
@@ -95,77 +77,12 @@ export interface RemoteHooksOptions {
   rebuildPlan?: string;
 }
 
-interface ActiveJob {
-  timer: NodeJS.Timeout;
-  /** The job's remote log: its steps' output, uploaded as it streams. */
-  log: JobLog;
-  /** The backend handed the job to another runner (our lease expired). */
-  superseded: boolean;
-  /** The backend no longer has the run (retention deleted it, or its database was reset): nothing can be recorded. */
-  runGone?: boolean;
-  /** Stops the job here, saying why (once). */
-  supersede(why: string): void;
-  /** Aborted when superseded: the executor stops the job's steps. */
-  stop: AbortController;
-  /** Keys of the steps that failed (whether the job's failure is only `onFailure: continue` ones). */
-  failedSteps: Set<string>;
-  /** The run's stop signal as beforeJob got it: aborted without a reason of its own by Ctrl-C or SIGTERM. */
-  runSignal?: AbortSignal;
-  /** Aborts CANCEL_GRACE_MS after the run's cancel: log uploads and the result report give up then. */
-  uploads?: AbortSignal;
-  /** Aborted once the job's last log upload and result report are done (or given up): a heartbeat still retrying stops. */
-  ended: AbortController;
-  /**
-   * The job's work is over and its last log upload and result report are under way: heartbeats go on (an outage
-   * the report outlasts must not let the lease lapse, or another runner would claim a job that finished), but
-   * nothing is stopped any more.
-   */
-  ending?: boolean;
-  /** When this runner stops the job for want of a heartbeat the backend answered (epoch ms). */
-  leaseEnds(): number;
-  /** A heartbeat failed since the last one that got through: its failure was said once. */
-  beatFailing?: boolean;
-  /**
-   * The job's lease secret from its claim (a backend that gives none: undefined), sent with the holder's heartbeats,
-   * result, release and log appends. Kept here only: never printed, nor written to the execution record or a log.
-   */
-  lease?: string;
-}
-
 export class RemoteHooks implements ExecutionHooks {
   readonly managesDependencies: boolean;
   /** The backend's claim waits for dependencies that other runners execute. */
   readonly awaitsExternalDependencies = true;
   readonly givesBackCanceledJobs = true;
-  private run?: Promise<void>;
-  private readonly active = new Map<string, ActiveJob>();
-  /** Not-run reports, one after another in the order the executor gave them (a job before its dependents). */
-  private reports: Promise<void> = Promise.resolve();
   private readonly say: (line: string) => void;
-  /** The backend answered /v1/evidence with 404 (v2 has no such API): every gate blocks. */
-  private noEvidenceApi = false;
-  /** The plan's ID (short checksum), as `orun run <plan-id>` names it: re-run commands name the same plan. */
-  private planId = "";
-  /**
-   * The failed job whose retry in this run would let this runner's jobs run, as the backend named it (the job itself
-   * when it failed elsewhere, the failed job upstream, the job whose failure stopped the run), or a job blocked here.
-   */
-  private toRetry?: string;
-  /** Jobs this runner's --retry set pending again (the backend's claim.reopened), until this runner claims them. */
-  private readonly reopenedHere = new Set<string>();
-  /** Why the run stopped (a claim answered `stop`: a failFast run had a failure): no job starts here any more. */
-  private stopped?: string;
-  /** The backend's answer to whether a failure stops the run on every runner (undefined: it did not say). */
-  private runFailFast?: boolean;
-  /**
-   * Failed jobs of an earlier workflow attempt that this attempt did not retry within the backend's grace (a claim
-   * answered `notRetried`): this runner's jobs behind them are skipped without asking, as after a stop.
-   */
-  private readonly notRetried = new Set<string>();
-  /** The backend created or joined the run (ensureRun answered). */
-  private registered = false;
-  /** Someone follows the run's logs, as the backend's last append answer said: running steps' lines go up every 2 s. */
-  private readonly pace = { followed: false };
   /**
    * Hides in the uploaded logs the runner's secrets and what its jobs' steps masked, in every job run here after
    * (orun's GitHub Actions views hide a value in the run's every job, GitHub in the job that masked it).
@@ -176,77 +93,32 @@ export class RemoteHooks implements ExecutionHooks {
    * the runtime passes no signal of its own.
    */
   private runSignal?: AbortSignal;
-  /**
-   * The revision this runner's jobs vouch for, as the runtime told it (vouchFor): reported with each result. Not told
-   * (hooks driven without the runtime), results say nothing, as older runners' do.
-   */
-  private vouched?: { revision: string | undefined };
-  /** The run's plan ID when this runner joined the run as that plan (its own differs only in metadata.revision). */
-  private joinedAs?: string;
-  /** The run's revision: that of the plan the run was created or joined with (what its evidence is for). */
-  private runRevision?: string;
-  /** The backend did not confirm that it keeps no evidence from a job that ran other code (said once). */
-  private unconfirmedSaid = false;
-  /** What each job's admission said it waits for (the line is said again only when it changes). */
-  private readonly announced = new Map<string, string>();
-  /** Jobs this runner was canceled in and gave back (giveBack): no failure of theirs to retry. */
-  private readonly released = new Set<string>();
-  /** Jobs run here whose result the backend refused: another runner's claim had taken them over (resultsNotRecorded). */
-  private readonly notRecorded = new Set<string>();
-  /** What each job's admission waits for, as its last claim answered (`its dependencies`, `runner R, which holds it`): a cancel names it. */
-  private readonly waitingFor = new Map<string, string>();
-  /** The run's claimable jobs at the last look of a waiting slot (admit): one that appears since wakes the deferred jobs. */
-  private lastRunnable = new Set<string>();
-  /** Deferred jobs another runner holds: the timer that wakes each when its holder's lease lapses (watchLease). */
-  private readonly leaseWatches = new Map<string, NodeJS.Timeout>();
-  /** Dependencies whose runner died (a claim's depsAbandoned) this runner has said so of: once each. */
-  private readonly announcedAbandoned = new Set<string>();
-  /** Deferred jobs whose dependencies other runners hold (a claim answered depsWaiting): watchDeps wakes them. */
-  private readonly depsDeferred = new Set<string>();
-  /** watchDeps runs (one per runner). */
-  private depsWatching = false;
-  /** The job watchDeps long-polls on now, and the poll's abort: picked again here, it no longer needs watching. */
-  private depsPoll?: { id: string; abort: AbortController };
-  /** Aborted by close(): ends watchDeps. */
-  private readonly closing = new AbortController();
+  /** The commands this runner prints, and the jobs they name (the failed job to retry, those its --retry reopened). */
+  private readonly advice: RerunAdvice;
+  /** The run as the backend registered it: created, or joined (maybe as the run's own plan). */
+  private readonly registration: RunRegistration;
+  /** Promotion evidence: the gates' queries, and what each result vouches for. */
+  private readonly evidence: PromotionEvidence;
+  /** Jobs deferred here (another runner holds them, or their dependencies), and what wakes them. */
+  private readonly deferrals: Deferrals;
+  /** The jobs this runner holds: their leases (heartbeats) and logs. */
+  private readonly held: HeldJobs;
+  /** Claims each job, or says why it will not run here, waiting (or deferring it) meanwhile. */
+  private readonly admission: Admission;
+  /** What becomes of each held job: its result reported, its cancel given back, its blocking said. */
+  private readonly results: JobResults;
 
   constructor(private readonly options: RemoteHooksOptions) {
     this.managesDependencies = options.mode === "job";
+    this.advice = new RerunAdvice(options, () => this.registration.planId);
     this.say = options.say ?? ((line) => void process.stderr.write(`${line}\n`));
     for (const secret of options.logSecrets ?? []) this.logMasker.add(secret);
-  }
-
-  /**
-   * Creates the run, or joins it when another runner already did (same plan checksum). `signal` (the run's stop,
-   * as the first job's admission got it) ends the attempt, retries included.
-   */
-  ensureRun(signal?: AbortSignal): Promise<void> {
-    this.run ??= (async () => {
-      const { client, plan, runId } = this.options;
-      let payload = registrablePlan(plan);
-      this.planId = payload.checksum;
-      const create = () => client.createRun({ plan: payload, runId, triggerType: this.options.triggerType, actor: this.options.actor }, { signal });
-      const created = await create().catch(async (err: unknown) => {
-        if (!(err instanceof BackendError && err.status === 409 && /different plan checksum/i.test(err.message))) throw err;
-        // Started from another plan: the same but for a commit since (a fix, then the printed retry) joins it.
-        payload = registrablePlan(await this.runPlan(err, signal));
-        return create();
-      });
-      this.registered = true;
-      this.runRevision = payload.revision;
-      this.runFailFast = created.failFast;
-      // This backend confirms the run stops on every runner; v2 has no such thing: say what a failure here stops.
-      // An answer without failFast proves nothing: orun backends from before it was answered stop the run too.
-      if (payload.failFast && created.failFast !== true) {
-        const stopsOnlyHere = "a job failing on this runner stops only this runner, and the run's other runners keep starting jobs";
-        this.say(
-          created.failFast === false
-            ? `! fail-fast: the backend at ${client.baseUrl} does not stop remote run ${runId} across runners; ${stopsOnlyHere}`
-            : `! fail-fast: the backend at ${client.baseUrl} cannot confirm that it stops remote run ${runId} across runners (a v2 backend does not, an orun backend from before it said so does); if it does not, ${stopsOnlyHere}`,
-        );
-      }
-    })();
-    return this.run;
+    this.evidence = new PromotionEvidence(options, this.say, () => this.registration.runRevision);
+    this.registration = new RunRegistration(options, this.say, this.advice, this.evidence);
+    this.deferrals = new Deferrals(options, this.say, () => this.runSignal);
+    this.held = new HeldJobs(options, this.say, this.logMasker);
+    this.admission = new Admission(options, this.say, this.registration, this.advice, this.deferrals, this.held);
+    this.results = new JobResults(options, this.say, this.held, this.advice, this.evidence, this.logMasker);
   }
 
   /**
@@ -254,876 +126,97 @@ export class RemoteHooks implements ExecutionHooks {
    * on a failure (an error that ends this runner's run, e.g. a result it could not report, stops nothing there).
    */
   runStopped(failFastTrippedHere: boolean): boolean {
-    return this.stopped !== undefined || (failFastTrippedHere && this.runFailFast !== false);
+    return this.admission.stopped !== undefined || (failFastTrippedHere && this.registration.runFailFast !== false);
   }
 
   /** The backend has registered this runner's run (created or joined it): see ExecutionHooks.tookPart. */
   tookPart(): boolean {
-    return this.registered;
+    return this.registration.registered;
   }
 
-  /**
-   * Registers the run before the runtime prints its header, which then names the plan the run goes on as. A refusal
-   * or an outage rejects, before the header: the runtime discards the new record of a runner that took no part in the
-   * run, so a header naming it (`Local record: …`) would name a record that is gone. A Ctrl-C here is the same: the
-   * runner took no part, so it says what it waited for and rejects with the cancel (RequestCancelled), which the
-   * runtime treats as a refusal (no header, no record, `latest` untouched) and `orun run` exits with the signal's code.
-   */
-  async joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
-    await this.ensureRun(signal).catch((err: unknown) => {
-      if (!signal?.aborted) throw err;
-      // Ctrl-C here starts no job, so no admission says it: the backend was what the runner waited for.
-      this.say(`✕ remote run ${this.options.runId}: canceled while waiting for the backend at ${this.options.client.baseUrl}`);
-      throw err instanceof RequestCancelled ? err : new RequestCancelled();
-    });
-    return this.joinedAs;
+  /** See RunRegistration.ensure. */
+  ensureRun(signal?: AbortSignal): Promise<void> {
+    return this.registration.ensure(signal);
   }
 
-  /**
-   * The plan remote run R was started from, when it is stored here and differs from this runner's only in its
-   * revision (this runner then joins the run with it: their jobs are the same); otherwise an error saying how to go
-   * on with the run, or to start another.
-   */
-  private async runPlan(conflict: BackendError, signal: AbortSignal | undefined): Promise<Plan> {
-    const { client, plan, runId, storeDir } = this.options;
-    const ours = this.planId;
-    // The run as the backend shows it (its plan, its commit), read on this path alone; unreadable, it names nothing.
-    let view: Promise<RunView | undefined> | undefined;
-    const readRun = () =>
-      (view ??= client.getRun(runId, { signal }).catch((err: unknown) => {
-        if (err instanceof RequestCancelled) throw err;
-        return undefined;
-      }));
-    // This backend's refusal names the run's plan; v2's does not, its run does. Only a plan ID is named back (or looked up).
-    const named = /\bhas (\S+), request has\b/.exec(conflict.message)?.[1] ?? (await readRun())?.planChecksum;
-    const theirs = named && /^[0-9a-f]{12}$/.test(named) ? named : undefined;
-    const found = theirs && storeDir ? await (await import("./recorded-plan.js")).lookUpRunPlan(storeDir, theirs, plan) : undefined;
-    if (found?.plan && found.revisionOnly) {
-      const revision = (of: Plan): string => of.metadata.revision?.slice(0, 12) ?? "none";
-      this.say(
-        `notice: remote run ${runId} was started from plan ${theirs} (revision ${revision(found.plan)}); this runner's plan ${ours} differs from it only in metadata.revision (${revision(plan)}), so it joins the run as plan ${theirs}`,
-      );
-      // Its jobs run this tree, not the run's commit: their results vouch for none of the run's (vouching).
-      const ran = this.vouched?.revision;
-      if (found.plan.metadata.revision) {
-        this.say(
-          `notice: the jobs this runner runs in remote run ${runId} record no promotion evidence for ${revision(found.plan)} (they run ${ran ? `commit ${ran.slice(0, 12)}` : "code of no commit"})`,
-        );
-      }
-      this.planId = theirs!;
-      this.joinedAs = theirs;
-      return found.plan;
-    }
-    // The commit the run was started from: the backend's (RunView.revision), else the stored copy's; older backends and v2 send none.
-    // The backend's is used only when it is a commit's hex ID: any runner of the namespace may have set it.
-    const told = (await readRun())?.revision;
-    const runCommit = (typeof told === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(told) ? told : undefined) ?? found?.plan?.metadata.revision;
-    const at = runCommit ? ` at commit ${runCommit.slice(0, 12)}` : "";
-    const keeps = "a run keeps the plan it started with";
-    const message = !theirs
-      ? `remote run ${runId} was started from another plan${at} than this runner's ${ours} (${keeps})`
-      : `remote run ${runId} was started from plan ${theirs}${at}, not from this runner's plan ${ours} (${keeps}), ${
-          found?.plan ? "and the two differ in more than their source revision (jobs, steps or settings changed)" : `and plan ${theirs} is not stored here to tell whether the two differ only in their revision`
-        }`;
-    const unusable = found?.unusable ? `; ${found.file} is not it: ${found.unusable}` : "";
-    // The machine that compiled it may be gone (a GitHub runner): a plan's ID covers its jobs and its commit, not
-    // the machine or folder, so planning that commit again with the same flags stores the same plan.
-    const rebuild = this.options.rebuildPlan ? `\`${this.options.rebuildPlan}\`` : "`orun plan` with the flags its first runner planned with";
-    const commit = runCommit ? `commit ${runCommit} (the one run ${runId} was started from)` : `the commit run ${runId} was started from`;
-    const bring = found?.plan
-      ? ""
-      : `check out ${commit} and run ${rebuild} there, which stores plan ${theirs} in .orun/plans${found ? ` (${path.dirname(found.file)})` : ""}; check out your fix again, then `;
-    const goOn = theirs ? `to go on with run ${runId}, ${bring}run its plan: ${this.command(theirs, this.options.job, this.options.retryJob !== undefined)}; ` : "";
-    throw new OrunError(message + unusable, { hint: `${goOn}to run this plan instead, start a new run under another --exec-id or ORUN_EXEC_ID` });
+  /** See RunRegistration.joinedPlanId. */
+  joinedPlanId(signal?: AbortSignal): Promise<string | undefined> {
+    return this.registration.joinedPlanId(signal);
   }
 
+  /** See Admission.beforeJob; the run's stop it is given also ends gate queries and the dependencies watch. */
   async beforeJob(job: PlanJob, signal: AbortSignal, context?: AdmissionContext, cancel: AbortSignal = signal): Promise<BeforeJobDecision> {
-    const id = canonicalJobId(job.id);
     this.runSignal = signal;
-    // Picked again (woken, or by a free slot): its claim below answers afresh.
-    clearTimeout(this.leaseWatches.get(id));
-    this.leaseWatches.delete(id);
-    this.depsDeferred.delete(id);
-    if (this.depsPoll?.id === id) this.depsPoll.abort.abort();
-    try {
-      await this.ensureRun(signal);
-      if (this.stopped) return { action: "skipped", reason: this.stopped };
-      const behind = this.behindNotRetried(id);
-      if (behind) {
-        const reason = `${behind} failed in an earlier attempt, and this attempt did not retry it`;
-        this.say(`✕ job ${id} will not run: it depends on ${behind} (above)`);
-        return { action: "skipped", reason };
-      }
-      const decision = await this.admit(id, signal, cancel, this.options.mode === "plan" ? context : undefined);
-      this.waitingFor.delete(id);
-      return decision;
-    } catch (err) {
-      if (!signal.aborted) throw err;
-      // Stopped while waiting — Ctrl-C (the run ends as cancelled, exit 130) or this run's fail-fast (the
-      // executor's admission signal carries the reason): the job is not run here and stays for other runners.
-      const waited = (this.registered && this.waitingFor.get(id)) || `the backend at ${this.options.client.baseUrl}`;
-      const reason = typeof signal.reason === "string" ? signal.reason : `canceled while waiting for ${waited}`;
-      this.waitingFor.delete(id);
-      this.say(`✕ job ${id}: ${reason}`);
-      return { action: "skipped", reason };
-    }
+    return this.admission.beforeJob(canonicalJobId(job.id), signal, context, cancel);
   }
 
-  /**
-   * Claims `id`, waiting while its dependencies or another runner's attempt are unfinished. `context` (a whole plan or
-   * `--env` slice): while other jobs are ready here, a job another runner holds or whose dependencies run elsewhere is
-   * deferred — this slot takes one of those, and the job comes back once none waits — so runners walking the same plan
-   * share its jobs instead of all waiting on the first ones.
-   */
-  private async admit(id: string, signal: AbortSignal, cancel: AbortSignal, context?: AdmissionContext): Promise<BeforeJobDecision> {
-    const { client, runId, runnerId } = this.options;
-    const waitTimeoutMs = this.options.waitTimeoutMs ?? 30 * 60_000;
-    const deadline = Date.now() + waitTimeoutMs;
-    let pollDelay = 500;
-    /** Looks of this wait in a row that found nothing new elsewhere in the run (the deferrable long-poll's back-off). */
-    let quiet = 0;
-    for (;;) {
-      if (signal.aborted) throw new OrunError("canceled");
-      const retry = this.options.retryJob === id;
-      const claim = await client.claim(runId, id, runnerId, { signal, retry }).catch((err: unknown) => this.runGone(err, id));
-      const lapsesAt = claim.currentStatus === "running" && typeof claim.leaseExpiresInMs === "number" ? Date.now() + claim.leaseExpiresInMs : undefined;
-      for (const reopened of claim.retried ? (claim.reopened ?? []) : []) this.reopenedHere.add(reopened);
-      if (claim.claimed || claim.currentStatus === "success") this.reopenedHere.delete(id);
-      if (claim.claimed) {
-        if (claim.takeover) this.say(`↻ taking over job ${id} from a previous runner`);
-        if (claim.retried) {
-          // This attempt's legs of them waited for this retry past the backend's grace, and gave up.
-          const gaveUp = claim.reopenedGaveUpAfter
-            ? ` (this attempt's legs of them gave up waiting for ${id} after ${claim.reopenedGaveUpAfter}, orun backend serve --retry-grace: re-run them)`
-            : "";
-          const reopened = claim.reopened?.length ? `; pending again: ${claim.reopened.join(", ")}${gaveUp}` : "";
-          const unstopped = claim.runReopened ? `; the run, stopped by ${claim.runReopened}, is open again` : "";
-          this.say(`↻ retrying job ${id}, which failed in remote run ${runId}${claim.runAttempt ? ` (attempt ${claim.runAttempt})` : ""}${unstopped}${reopened}`);
-        }
-        // Claimed as this runner was being stopped (Ctrl-C, fail-fast): it is this runner's now, so the executor hands
-        // it back unstarted (onJobNotRun), and its report says what became of it.
-        const entry = this.startHeartbeat(id, claim.leaseMs ?? 120_000, claim.leaseToken);
-        entry.runSignal = signal;
-        // From the cancel on, not from fail-fast or a job's error: those stop admissions, and this job runs on to its end.
-        entry.uploads = entry.log.uploads = graceAfter(cancel, CANCEL_GRACE_MS, entry.ended.signal);
-        return { action: "run", stop: entry.stop.signal, claimed: true };
-      }
-      if (claim.currentStatus === "success") {
-        if (retry) this.say(`✓ job ${id} is not retried: it succeeded in remote run ${runId} (--retry reopens only a failed job)`);
-        // Not "by another runner": the runner that completed it may have been this machine's, an earlier command.
-        else this.say(`✓ job ${id} already completed in remote run ${runId}`);
-        return { action: "skip", reason: `already completed in remote run ${runId}` };
-      }
-      // Skipped for a failure of an earlier workflow attempt that this attempt did not re-run (its leg re-run alone).
-      if (claim.notRetried) {
-        const reason = claim.reason ?? `${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
-        this.say(`✕ job ${id} will not run: ${reason}; or retry ${claim.notRetried} in this run (${this.rerun(claim.notRetried, true)}), then run ${id} again`);
-        // Said once: the backend answers the same for every job behind it (one grace per failure and attempt).
-        this.notRetried.add(claim.notRetried);
-        this.toRetry ??= claim.notRetried;
-        if (claim.stop) this.stopped = `not started: ${claim.notRetried} failed in an earlier attempt, and this attempt did not retry it`;
-        return { action: "skipped", reason };
-      }
-      if (claim.stop) {
-        // The run's fail-fast: said once; the jobs this runner has not started yet are skipped without asking.
-        const failed = /fail-fast after (\S+) failed/.exec(claim.reason ?? "")?.[1];
-        this.stopped = `not started: fail-fast after ${failed ?? "a job"} failed`;
-        // Retrying the failed job reopens the run (the backend sets the jobs its stop skipped pending again).
-        const reopen = failed ? `; retrying ${failed} reopens the run: ${this.rerun(failed, true)}` : "";
-        if (failed) this.toRetry ??= failed;
-        this.say(`✕ remote run ${runId} stopped: its plan is failFast and ${failed ?? "a job"} failed; job ${id} and any others not started here will not run${reopen}`);
-        return { action: "skipped", reason: this.stopped };
-      }
-      // Skipped for a failure of an earlier workflow attempt, which this attempt retries (depsWaiting): waited for.
-      if (!claim.depsWaiting && (claim.depsBlocked || claim.currentStatus === "skipped")) {
-        // The failed job upstream can be retried in this run, which reopens this one.
-        const failed = claim.stop ? undefined : /(?:upstream|dependency) (\S+) failed/.exec(claim.reason ?? "")?.[1];
-        const hint = failed ? `; retry ${failed} in this run (${this.rerun(failed, true)}), then run ${id} again` : "";
-        if (failed) this.toRetry ??= failed;
-        // The backend's own advice to a --retry of this job says what the hint says: said once.
-        const why = failed ? claim.reason?.replace(/ — --retry reopens a failed job: retry the failed one, which reopens this one$/, "") : claim.reason;
-        const reason = `upstream dependencies are blocked or failed (${why ?? "an upstream job failed"})`;
-        this.say(`✕ job ${id} will not run: ${reason}${hint}`);
-        return { action: "skipped", reason };
-      }
-      if (claim.currentStatus === "failed") {
-        // Failed by whichever runner ran it — maybe this machine's, an earlier command: named as the backend records it
-        // (a nicety: given 5 s in all, retries and a backend that never answers included, and ended by the run's stop).
-        const bound = deadlineSignal(signal, RUNNER_NAME_WAIT_MS);
-        const runner = (await client.jobStatus(runId, id, { signal: bound.signal, budgetMs: RUNNER_NAME_WAIT_MS }).catch(() => undefined).finally(bound.clear))?.runnerId;
-        // Its error as the local runner's output words it (`step s1: command exited with code 3`, not the recorded `exit status 3`).
-        const error = claim.reason ? `: ${describedError(claim.reason)}` : "";
-        const reason = `already failed in remote run ${runId}${runner ? ` (on runner ${runner})` : ""}${error}`;
-        this.toRetry ??= id;
-        // An orun backend reopens a failed job a --retry claims: one that answers "failed" retries nothing (v2's).
-        if (retry) this.say(`✕ job ${id} ${reason}; the backend at ${client.baseUrl} did not reopen it for --retry (a v2 backend retries no job): run it in a new run, under another --exec-id`);
-        else this.say(`✕ job ${id} not run: it ${reason}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
-        return { action: "skipped", reason };
-      }
-      // A dependency whose runner died stays pending until some runner claims it: say so (once each), or this looks like
-      // any wait — before a deferral too, or a job deferred while ready jobs keep coming here would say it only once
-      // they ran out.
-      for (const dep of claim.depsAbandoned ?? []) {
-        if (this.announcedAbandoned.has(dep)) continue;
-        this.announcedAbandoned.add(dep);
-        // Given back by a runner that was canceled (POST …/release), or left by one that stopped heartbeating.
-        const how = claim.depsReleased?.includes(dep) ? "was canceled and released it" : "stopped (lease expired)";
-        this.say(`! ${dep}: its runner ${how} and no runner has taken it over; re-run it in this run: ${this.rerun(dep, false)}`);
-      }
-      // Held elsewhere or waiting on other runners' jobs: nothing here to wait for while another job is ready.
-      const deferrable = context !== undefined && !retry && claim.currentStatus !== "skipped";
-      if (deferrable && context.othersReady()) return this.defer(id, context, lapsesAt, claim.depsWaiting);
-      const message =
-        claim.currentStatus === "skipped"
-          ? `○ job ${id} was skipped: ${claim.reason ?? "an upstream job failed in an earlier attempt"}...`
-          : claim.depsWaiting
-            ? `○ waiting for dependencies of ${id}...`
-            : `● job ${id} is running in remote run ${runId}${runningOn(claim.reason)}${retry ? " (not retried: its lease is live)" : ""}, waiting...`;
-      // Said once for as long as it holds: a deferred job comes back here again and again.
-      if (message !== this.announced.get(id)) this.say(message);
-      this.announced.set(id, message);
-      // What a cancel now interrupts, as its line names it.
-      this.waitingFor.set(
-        id,
-        claim.currentStatus === "skipped" ? `a retry of the failed job that ${id} depends on` : claim.depsWaiting ? "its dependencies" : `${holder(claim.reason) ? `runner ${holder(claim.reason)}` : "another runner"}, which holds it`,
-      );
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new OrunError(`dependency wait timeout (${formatDuration(waitTimeoutMs)}) exceeded for ${id}${claim.reason ? `: ${claim.reason}` : ""}`);
-      }
-      // Deferrable, the wait is cut short to look again whether the run changed elsewhere meanwhile, or at once when a
-      // job becomes ready here (where the scheduler tells).
-      // No back-off while jobs wait deferred here: one of them ending on its runner (seen only by a look at the run, not
-      // by this job's long-poll) readies its dependents here, which waited up to 8 s for the look (rev27b).
-      const lookMs = deferrable ? deferrablePollMs(context.hasDeferred?.() === true ? 0 : quiet, context.onOthersReady !== undefined) : Number.POSITIVE_INFINITY;
-      const waitMs = Math.min(this.options.longPollMs ?? 25_000, lookMs, left);
-      const res = await this.waitForRunnable(id, waitMs, signal, deferrable ? context : undefined);
-      // Given way to a job ready here: the loop's claim answers afresh, and defers the job while that one waits.
-      if (!res) continue;
-      // A job that became claimable elsewhere means the run moved: a job deferred here may have ended on its runner
-      // (its dependents then ready here) or been given back. The deferred jobs are looked at again, ahead of this one.
-      const appeared = res.jobs.some((job) => job !== id && !this.lastRunnable.has(job));
-      this.lastRunnable = new Set(res.jobs);
-      quiet = appeared ? 0 : quiet + 1;
-      if (deferrable && (context.othersReady() || (appeared && context.wakeDeferred()))) return this.defer(id, context, lapsesAt, claim.depsWaiting);
-      // A backend without long-poll (v2) answers at once and says nothing
-      // about the job: poll it with back-off instead of hammering it.
-      if (!res.job && !res.jobs.includes(id)) {
-        await sleep(Math.min(pollDelay, Math.max(0, deadline - Date.now())), signal);
-        pollDelay = Math.min(pollDelay * 2, 15_000);
-      }
-    }
-  }
-
-  /**
-   * The long-poll of a waiting job; undefined when it ended because a job became ready here (`context`'s scheduler said
-   * so), which the job's slot is to give way to.
-   */
-  private async waitForRunnable(id: string, waitMs: number, signal: AbortSignal, context: AdmissionContext | undefined): Promise<RunnableResponse | undefined> {
-    const { client, runId } = this.options;
-    const readyHere = new AbortController();
-    const unsubscribe = context?.onOthersReady?.(() => readyHere.abort());
-    try {
-      if (context?.othersReady()) return undefined;
-      return await client.runnable(runId, { job: id, waitMs, signal: AbortSignal.any([signal, readyHere.signal]) });
-    } catch (err) {
-      if (readyHere.signal.aborted && !signal.aborted) return undefined;
-      return this.runGone(err, id);
-    } finally {
-      unsubscribe?.();
-    }
-  }
-
-  /**
-   * Defers `id`. When another runner holds it and the backend said when that runner's lease lapses (`lapsesAt`, this
-   * machine's clock), the job is woken then, ahead of the ready jobs: if that runner died, the next free slot here
-   * takes the job over (the backend lets one claim do so) instead of leaving it until no ready job is left. A holder
-   * that is alive has beaten meanwhile: the claim answers with its new lease, and the job is deferred again until then.
-   */
-  private defer(id: string, context: AdmissionContext, lapsesAt: number | undefined, depsWaiting = false): BeforeJobDecision {
-    if (depsWaiting && lapsesAt === undefined) {
-      this.depsDeferred.add(id);
-      if (!this.depsWatching) void this.watchDeps(id, context);
-    }
-    if (lapsesAt !== undefined) {
-      const timer = setTimeout(() => {
-        this.leaseWatches.delete(id);
-        context.wake();
-      }, Math.max(0, lapsesAt - Date.now()) + LAPSE_MARGIN_MS);
-      timer.unref();
-      this.leaseWatches.set(id, timer);
-    }
-    return { action: "defer" };
-  }
-
-  /**
-   * While jobs are deferred here for dependencies other runners hold (outside this runner's slice, or run elsewhere),
-   * one long-poll per runner waits on the first of them: the backend answers when that job's dependencies end (or
-   * another job appears claimable in the run), and every deferred job is woken, ahead of the ready jobs — otherwise
-   * only a slot that happens to wait, or one left with no ready job, would look again, and while ready jobs keep
-   * coming here the job would starve. Woken jobs deferred again start the next watch. `first` is the job it watches.
-   */
-  private async watchDeps(first: string, context: AdmissionContext): Promise<void> {
-    const { client, runId } = this.options;
-    const stop = this.runSignal ? AbortSignal.any([this.runSignal, this.closing.signal]) : this.closing.signal;
-    this.depsWatching = true;
-    try {
-      for (let id: string | undefined = first; id !== undefined && !stop.aborted; id = this.depsDeferred.values().next().value) {
-        const poll = { id, abort: new AbortController() };
-        this.depsPoll = poll;
-        const res = await client.runnable(runId, { job: id, waitMs: this.options.longPollMs ?? 25_000, signal: AbortSignal.any([stop, poll.abort.signal]) }).catch(() => undefined);
-        // Picked again meanwhile (a free slot, a waiting slot's wake): the next deferred job is watched.
-        if (poll.abort.signal.aborted || !this.depsDeferred.has(id)) continue;
-        // A v2 backend says nothing of the job (nor holds the request), and an outage ends the watch: the waiting
-        // slots' looks are left, and the next deferral watches again.
-        if (!res?.job || stop.aborted) return;
-        const appeared = res.jobs.some((job) => !this.lastRunnable.has(job));
-        this.lastRunnable = new Set(res.jobs);
-        if (res.job.status === "pending" && !res.jobs.includes(id) && !appeared) continue;
-        this.depsDeferred.clear();
-        if (context.wakeDeferred() && res.jobs.includes(id)) this.say(`○ dependencies of ${id} ended elsewhere in remote run ${runId}: it runs next here`);
-        return;
-      }
-    } finally {
-      this.depsWatching = false;
-      this.depsPoll = undefined;
-    }
-  }
-
-  /** A failed job this attempt did not retry (notRetried) that `id` depends on, directly or through the plan's jobs. */
-  private behindNotRetried(id: string): string | undefined {
-    if (this.notRetried.size === 0) return undefined;
-    const deps = new Map(this.options.plan.jobs.map((j) => [canonicalJobId(j.id), (j.dependsOn ?? []).map(canonicalJobId)]));
-    const seen = new Set<string>();
-    const queue = [...(deps.get(id) ?? [])];
-    for (let dep = queue.shift(); dep !== undefined; dep = queue.shift()) {
-      if (this.notRetried.has(dep)) return dep;
-      if (seen.has(dep)) continue;
-      seen.add(dep);
-      queue.push(...(deps.get(dep) ?? []));
-    }
-    return undefined;
-  }
-
-  /**
-   * The command that retries in this run (reopening each if it failed) `jobIds`, the jobs that failed here, one after
-   * another (each `orun run` takes one --job), or else the failed job the backend said kept this runner's jobs from
-   * running; undefined when there is none.
-   */
-  retryCommand(jobIds: readonly string[] = []): string | undefined {
-    // A job canceled here was given back, not failed: the rejoin line takes it up again.
-    const failed = jobIds.filter((job) => !this.released.has(canonicalJobId(job)));
-    const jobs = failed.length > 0 ? failed : this.toRetry !== undefined ? [this.toRetry] : [];
-    return jobs.length > 0 ? jobs.map((job) => this.rerun(job, true)).join(" && ") : undefined;
-  }
-
-  /** The jobs this runner's --retry set pending again and left to run, and the command that runs the rest of the run. */
-  stillToRun(): { jobs: string[]; command: string } | undefined {
-    if (this.reopenedHere.size === 0) return undefined;
-    return { jobs: [...this.reopenedHere].sort(), command: this.command(this.options.planRef ?? this.planId, undefined, false) };
-  }
-
-  /** The command that runs `jobId` again in this run (`--retry`: reopens it if it failed), naming the plan as this runner's command did. */
-  private rerun(jobId: string, retry: boolean): string {
-    return this.command(this.options.planRef ?? this.planId, jobId, retry);
-  }
-
-  /** The command that runs this runner's slice of the run again (its own command, the run ID pinned): a second Ctrl-C's advice. */
-  /** Jobs this runner ran whose result the backend refused, taken over by another runner meanwhile: the run exits 1. */
+  /** See JobResults.notRecorded. */
   resultsNotRecorded(): string[] {
-    return [...this.notRecorded];
+    return this.results.notRecorded();
   }
 
+  /** See RerunAdvice.retryCommand. */
+  retryCommand(jobIds: readonly string[] = []): string | undefined {
+    return this.advice.retryCommand(jobIds);
+  }
+
+  /** See RerunAdvice.stillToRun. */
+  stillToRun(): { jobs: string[]; command: string } | undefined {
+    return this.advice.stillToRun();
+  }
+
+  /** See RerunAdvice.resumeCommand. */
   resumeCommand(): string {
-    return this.command(this.options.planRef ?? this.planId, this.options.job, false);
-  }
-
-  /** `orun run` of `plan` ("": a fresh plan) in this run, with the runner's flags, for `jobId` (or the runner's slice). */
-  private command(plan: string, jobId: string | undefined, retry: boolean): string {
-    // A run ID from ORUN_EXEC_ID or a CI variable may hold any character: quoted, as the plan and flags are.
-    const words = [
-      this.options.commandEnv,
-      "orun run",
-      plan,
-      this.options.commandFlags,
-      !jobId && this.options.scopeFlags,
-      jobId && `--job ${shellWord(jobId)}`,
-      `--exec-id ${shellWord(this.options.runId)}`,
-      "--remote-state",
-      retry && jobId && "--retry",
-    ];
-    return words.filter(Boolean).join(" ");
-  }
-
-  /** Rethrows `err`; a run the backend no longer has (created or joined before this wait began) is said as such. */
-  private runGone(err: unknown, jobId: string, doing: "waited" | "ran" = "waited"): never {
-    if (isRunGone(err)) throw this.goneError(jobId, doing);
-    throw err;
-  }
-
-  private goneError(jobId: string, doing: "waited" | "ran"): OrunError {
-    const { runId, client } = this.options;
-    return new OrunError(
-      `remote run ${runId} is gone from the backend at ${client.baseUrl} while job ${jobId} ${doing}: ${RUN_GONE_CAUSE}${doing === "ran" ? "; the job's result could not be recorded" : ""}`,
-      { hint: "start the run again under a new --exec-id" },
-    );
-  }
-
-  private startHeartbeat(jobId: string, leaseMs: number, lease: string | undefined): ActiveJob {
-    const { client, runId, runnerId } = this.options;
-    const interval = Math.max(50, Math.floor(leaseMs / 4));
-    const entry: ActiveJob = {
-      lease,
-      log: new JobLog({ client, runId, runnerId, jobId, lease, say: this.say, pace: this.pace, liveFlushMs: this.options.liveFlushMs, masker: this.logMasker, onRunGone: () => goneWhileRunning() }),
-      superseded: false,
-      supersede: (why) => supersede(why),
-      stop: new AbortController(),
-      ended: new AbortController(),
-      failedSteps: new Set(),
-      leaseEnds: () => Date.now() + leaseMs,
-      // A quarter of the lease leaves room for a couple of lost beats.
-      timer: setInterval(() => {
-        const sent = Date.now();
-        // A late tick means this process itself was stalled (suspended, overloaded): ask the backend first — it
-        // may give the job back. Ticks on time without answers for most of the lease mean the backend is out of
-        // reach and may hand the job on within one more beat: stop it here rather than risk running it twice.
-        const late = sent - lastTick > interval * 1.5;
-        lastTick = sent;
-        // After a stall the lease is judged from this tick's question: its answer may take a beat or two.
-        if (late) since = Math.max(since, sent);
-        if (!late && !entry.ending && sent - Math.max(lastBeat, since) > leaseMs - interval) return supersede(`no heartbeat reached the backend within its lease (${Math.round(leaseMs / 1000)}s)`);
-        client.heartbeat(runId, jobId, runnerId, { budgetMs: interval, signal: entry.ended.signal, lease }).then(
-          (res) => {
-            // Handed on while its result was being reported: the report is refused and says so; no more beats.
-            if (res.abort && entry.ending) return clearInterval(entry.timer);
-            if (res.abort) return supersede("the backend handed this job to another runner (lease expired)");
-            lastBeat = Math.max(lastBeat, sent);
-            if (entry.beatFailing) this.say(`heartbeat for ${jobId} reached the backend again; the job keeps its lease`);
-            entry.beatFailing = false;
-          },
-          (err) => {
-            if (err instanceof RequestCancelled || entry.ended.signal.aborted) return;
-            // Nowhere to report to: stop the job now rather than run it to a result nobody can record.
-            if (isRunGone(err)) return goneWhileRunning();
-            // Its lease is another claim's now (a takeover under this runner's ID): as a beat answered `abort`.
-            if (isLeaseRefusal(err)) return entry.ending ? clearInterval(entry.timer) : supersede("the backend handed this job to another runner (its lease was taken over)");
-            // Once per outage, with the deadline that matters: each beat gives up within a quarter lease, by design.
-            if (entry.beatFailing) return;
-            entry.beatFailing = true;
-            this.say(`! heartbeat for ${jobId} failed: ${errorMessage(err)}; the job goes on, and stops here at ${clock(entry.leaseEnds())} if none reaches the backend by then (its lease)`);
-          },
-        );
-      }, interval),
-    };
-    let lastBeat = Date.now();
-    let lastTick = lastBeat;
-    let since = lastBeat;
-    entry.leaseEnds = () => Math.max(lastBeat, since) + leaseMs - interval;
-    // Nowhere to report to and no run to hand the job on in: stopped as failed, not released (JOB_RUN_GONE).
-    const goneWhileRunning = (): void => {
-      entry.runGone = true;
-      stopHere(`remote run ${runId} is gone from the backend (deleted by its retention, or its database was reset)`, JOB_RUN_GONE);
-    };
-    // Another runner may run it now: this one stops the job instead of running it a second time.
-    const supersede = (why: string): void => stopHere(why, JOB_HANDED_ON);
-    const stopHere = (why: string, reason: typeof JOB_HANDED_ON | typeof JOB_RUN_GONE): void => {
-      if (entry.superseded) return;
-      entry.superseded = true;
-      this.say(`! job ${jobId}: ${why}; stopping it here`);
-      entry.stop.abort(reason);
-    };
-    entry.timer.unref();
-    this.active.set(jobId, entry);
-    return entry;
+    return this.advice.resumeCommand();
   }
 
   /** Output as the step writes it: the job's log uploads it as it streams (job-log.ts). */
   onStepOutput(job: PlanJob, stepKey: string, chunk: string): void {
-    this.active.get(canonicalJobId(job.id))?.log.output(stepKey, chunk);
+    this.held.get(canonicalJobId(job.id))?.log.output(stepKey, chunk);
   }
 
   /** The step runs again: the output that follows is the next attempt's, marked as in the local step log. */
   onStepRetry(job: PlanJob, stepKey: string, attempt: number, attempts: number): void {
-    this.active.get(canonicalJobId(job.id))?.log.retry(stepKey, attempt, attempts);
+    this.held.get(canonicalJobId(job.id))?.log.retry(stepKey, attempt, attempts);
   }
 
+  /** The step ended: its last output goes up, and a failed step is kept for the job's result (tolerated or not). */
   onStepFinished(job: PlanJob, stepKey: string, output: string, failed = false): Promise<void> {
-    const entry = this.active.get(canonicalJobId(job.id));
+    const entry = this.held.get(canonicalJobId(job.id));
     if (!entry) return Promise.resolve();
     if (failed) entry.failedSteps.add(stepKey);
     return entry.log.stepFinished(stepKey, output);
   }
 
-  async afterJob(job: PlanJob, result: JobOutcome): Promise<void | { notRecorded: string }> {
-    const id = canonicalJobId(job.id);
-    const entry = this.active.get(id);
-    if (!entry) return;
-    await this.whileBeating(id, entry, () => this.reportOutcome(id, job, entry, result));
-    if (this.notRecorded.has(id)) return { notRecorded: `its result was not recorded in remote run ${this.options.runId}: another runner took the job over, whose result counts` };
+  /** See JobResults.afterJob. */
+  afterJob(job: PlanJob, result: JobOutcome): Promise<void | { notRecorded: string }> {
+    return this.results.afterJob(job, result);
   }
 
-  /**
-   * Runs the job's last steps here — its log's last upload and its result report — with its heartbeat still
-   * going, then stops the heartbeat (its timer and any beat still retrying), whatever the outcome.
-   */
-  private async whileBeating(id: string, entry: ActiveJob, last: () => Promise<void>): Promise<void> {
-    entry.ending = true;
-    try {
-      await last();
-    } finally {
-      clearInterval(entry.timer);
-      entry.ended.abort();
-      this.active.delete(id);
-    }
-  }
-
-  private async reportOutcome(id: string, job: PlanJob, entry: ActiveJob, result: JobOutcome): Promise<void> {
-    await entry.log.finish();
-    const { runnerId } = this.options;
-    if (entry.runGone) throw this.goneError(id, "ran");
-    if (entry.superseded && result.status === "failed") {
-      // Stopped here because contact was lost (or the job was handed on): not a failure of its work, which must
-      // not fail the job or stop a failFast run. Left unreported, its lease runs out and the backend releases it,
-      // as for a runner that died; runners waiting for it are told how to run it again. The run's output says it
-      // was released (the executor's `released` result), and its summary how to rejoin.
-      return;
-    }
-    // A job cancelled here (Ctrl-C, SIGTERM) is no failure of its work: it stops only this runner, not the run — given
-    // back to the backend, as a lapsed lease would, for the rejoin (or any runner) to take over. The executor judged
-    // it (and recorded and showed it released): one verdict, whatever fail-fast or a late Ctrl-C did to the signals.
-    if (result.status === "failed" && result.released !== undefined) return this.giveBack(id, `canceled while it ran (${result.error ?? "canceled"})`, entry);
-    try {
-      const tolerated = result.status === "failed" && failedOnlyTolerably(job, entry.failedSteps, result.error);
-      const status = result.status === "completed" ? "success" : "failed";
-      const body = { runnerId, status, ...(result.error ? { error: result.error } : {}), ...(tolerated ? { tolerated } : {}), ...this.vouching() } as const;
-      const answer = await this.report(id, body, entry);
-      if (status === "success") this.checkEvidenceWithheld(id, body.revision, answer);
-      if (result.status === "failed" && !tolerated) this.say(`✕ job ${id} failed in remote run ${this.options.runId}; once fixed, retry it in this run: ${this.rerun(id, true)}`);
-    } catch (err) {
-      // Stopped here and the backend did not take the result in time: its lease runs out and the backend releases it.
-      if (err instanceof RequestCancelled) return this.say(`! result of ${id} not recorded: ${cancelledUpload()}; the backend releases the job when its lease runs out`);
-      // Refused because the job is no longer this runner's (handed on before a heartbeat could tell us): the
-      // other runner's result counts. Anything else is a real failure of this run.
-      if (isRunGone(err)) throw this.goneError(id, "ran");
-      if (!isTakenOver(err)) {
-        if (!entry.superseded) throw err;
-        this.say(`! result of ${id} not recorded: ${errorMessage(err)}`);
-        return;
-      }
-      // Its verdict here does not count: another runner's claim holds the job. Said as such, and the runner exits 1.
-      this.notRecorded.add(id);
-      const verdict = result.status === "completed" ? "succeeded" : "failed";
-      this.say(`✕ job ${id} was taken over by another runner: it ${verdict} here, but its result was not recorded in remote run ${this.options.runId} (${errorMessage(err)}); the other runner's result counts, and this runner exits 1`);
-    }
-  }
-
-  /**
-   * Gives back a job this runner was canceled in (Ctrl-C, SIGTERM): the backend sets it pending at once, its dependents
-   * waiting on every runner, and this runner's rejoin command (or any runner's claim) takes it over. A backend without
-   * the release API (v2, orun backends before it) is told nothing: the job's lease lapses and its sweeper releases it.
-   */
-  private async giveBack(id: string, why: string, entry: ActiveJob): Promise<void> {
-    const { client, runId, runnerId } = this.options;
-    this.released.add(id);
-    try {
-      const answer = await client.release(runId, id, { runnerId, reason: this.logMasker.mask(why) }, { signal: entry.uploads, lease: entry.lease });
-      this.say(
-        answer.status === "skipped"
-          ? `↷ job ${id} was canceled here; remote run ${runId} had stopped, so it is recorded skipped (not run) there, as the jobs its stop kept from starting`
-          : `↷ job ${id} was canceled here and released in remote run ${runId}: it is pending again, its dependents wait, and any runner's claim takes it over`,
-      );
-    } catch (err) {
-      if (isRunGone(err)) throw this.goneError(id, "ran");
-      const lapses = `the backend releases it when its lease lapses (by ${clock(entry.leaseEnds())})`;
-      if (err instanceof RequestCancelled) return this.say(`! job ${id} was canceled here, and could not be released: ${cancelledUpload()}; ${lapses}`);
-      if (err instanceof BackendError && err.status === 404 && !/run not found/i.test(err.message)) {
-        return this.say(`! job ${id} was canceled here; the backend at ${client.baseUrl} cannot release a job (no release API: a v2 or older orun backend), so ${lapses}`);
-      }
-      // Another runner's already (handed on meanwhile), or no longer running: nothing of it is this runner's to give back.
-      if (isTakenOver(err)) return this.say(`! job ${id} was canceled here and not released: ${errorMessage(err)}`);
-      this.say(`! job ${id} was canceled here, and could not be released: ${errorMessage(err)}; ${lapses}`);
-    }
-  }
-
-  /**
-   * Reports a job's outcome. The client repeats a request whose answer was lost; a v2 backend refuses the
-   * repeat of an update that landed ("Job is not running (current: failed)": its update is not idempotent).
-   * The job then reads as this runner's with this status, and the outcome counts as recorded.
-   */
-  private async report(jobId: string, body: UpdateRequest, entry: ActiveJob): Promise<UpdateResponse | undefined> {
-    const { client, runId } = this.options;
-    // A job's error may quote its steps (a runner's error, a step's `::error::`): masked as its log is.
-    if (body.error !== undefined) body = { ...body, error: this.logMasker.mask(body.error) };
-    try {
-      return await client.update(runId, jobId, body, { signal: entry.uploads, lease: entry.lease });
-    } catch (err) {
-      if (!(err instanceof BackendError && err.status === 400 && /not running/i.test(err.message))) throw err;
-      const job = await client.jobStatus(runId, jobId).catch(() => undefined);
-      if (job?.status !== body.status || job.runnerId !== body.runnerId) throw err;
-      return undefined;
-    }
-  }
-
-  /**
-   * What a job's result says it vouches for (UpdateRequest.revision): the revision the runtime told (the code that
-   * ran), or null — none. Nothing when neither this runner nor the run has a revision (nothing to vouch for), or
-   * when the runtime told nothing.
-   */
-  private vouching(): { revision?: string | null } {
-    if (!this.vouched || (!this.vouched.revision && !this.runRevision)) return {};
-    return { revision: this.vouched.revision ?? null };
-  }
-
-  /**
-   * A job that ran other code than the run's revision is no promotion evidence for it (run-revision.ts said so). This
-   * backend confirms it with the answer's `evidence`; one that does not (orun backends before it) may count it. The
-   * backend may withhold it for a reason of its own (`evidenceWithheld`: the runner's OIDC token is for another commit).
-   */
-  private checkEvidenceWithheld(id: string, sent: string | null | undefined, answer: UpdateResponse | undefined): void {
-    const runRevision = this.runRevision;
-    // Withheld for a reason this runner could not see (its OIDC token is for another commit than the one it ran).
-    if (answer?.evidenceWithheld) {
-      const rev = runRevision ? ` for ${runRevision.slice(0, 12)}` : "";
-      this.say(`! job ${id} succeeded, but the backend records it as no promotion evidence${rev} in remote run ${this.options.runId}: ${answer.evidenceWithheld}`);
-      return;
-    }
-    // Said nothing, or vouched for the run's revision: nothing to withhold.
-    if (sent === undefined || runRevision === undefined || sent === runRevision) return;
-    // No answer at all (a repeat a v2 backend refused, read back from the job's status) tells nothing either way.
-    if (!answer || answer.evidence !== undefined || this.unconfirmedSaid) return;
-    this.unconfirmedSaid = true;
-    const rev = runRevision.slice(0, 12);
-    this.say(
-      `! the backend at ${this.options.client.baseUrl} did not confirm that job ${id}, which ran other code than remote run ${this.options.runId}'s revision ${rev}, is no promotion evidence for ${rev}: an older orun backend counts its success, so a promotion gate on ${rev} may pass on code that did not run at ${rev}`,
-    );
-  }
-
-  /**
-   * A job this runner will not run. One it holds (claimed, then blocked by approval or a gate) is
-   * reported `failed` ("blocked: …"), so its dependents become `skipped` and their runners stop
-   * waiting; one it holds that its stop (Ctrl-C, fail-fast) kept from starting is reported as not
-   * started here, no verdict on it. A job it never claimed — not started because of fail-fast or
-   * Ctrl-C — is left pending for the other runners of the run: this runner's stop is not theirs to share.
-   */
+  /** See JobResults.notRun. */
   onJobNotRun(job: PlanJob, status: "skipped" | "blocked", reason: string): void {
-    const id = canonicalJobId(job.id);
-    const entry = this.active.get(id);
-    // Only a held job is this runner's to report (one the backend settled or another runner holds is never active here).
-    if (status !== "blocked" || !entry) return;
-    // Judged now: the executor hands a held job back as this runner's stop reached it; a Ctrl-C after a gate blocked it
-    // must not turn the gate's verdict into a cancel.
-    const stoppedBy = entry.runSignal?.aborted !== true ? undefined : cancelledHere(entry.runSignal) ? "cancel" : "fail-fast";
-    // Recorded failed (blocked) in the run: retried there once it may run (not one stopped here, which is no verdict).
-    if (!stoppedBy) this.toRetry ??= id;
-    this.reports = this.reports
-      .then(() => this.reportBlocked(id, reason, stoppedBy))
-      .catch((err: unknown) => this.say(`! could not report ${id} as ${stoppedBy ? "not started" : "blocked"} to the backend: ${errorMessage(err)}`));
+    this.results.notRun(job, status, reason);
   }
 
-  private async reportBlocked(id: string, reason: string, stoppedBy: "cancel" | "fail-fast" | undefined): Promise<void> {
-    const entry = this.active.get(id);
-    if (!entry) return;
-    await this.whileBeating(id, entry, () => this.reportBlockedOutcome(id, reason, entry, stoppedBy));
+  /** See PromotionEvidence.gateSatisfied; the run's stop (as the last admission got it) ends the query by default. */
+  gateSatisfied(gate: PromotionGate, revision: string, signal: AbortSignal | undefined = this.runSignal): Promise<boolean | WithheldGateEvidence> {
+    return this.evidence.gateSatisfied(gate, revision, signal);
   }
 
-  private async reportBlockedOutcome(id: string, reason: string, entry: ActiveJob, stoppedBy: "cancel" | "fail-fast" | undefined): Promise<void> {
-    await entry.log.finish();
-    const { runId, runnerId } = this.options;
-    if (stoppedBy === "cancel") {
-      // Ctrl-C while its admission (its claim's answer, a gate query) was still being decided: given back, as a job
-      // canceled while it runs is, and no verdict of the gate's.
-      return this.giveBack(id, `canceled before it started (${reason})`, entry);
-    }
-    if (stoppedBy === "fail-fast") {
-      // This runner stopped starting jobs while the job's admission was decided: not started, no failure of its own —
-      // skipped, as the backend skips the run's jobs its stop kept from starting (the same `not started: …` reason), so
-      // retrying the job that stopped the run reopens it with them. A backend that takes no `skipped` result (v2)
-      // records it failed, tolerated (no verdict, no fail-fast), and the line says so.
-      const why = reason.replace(/^not started: /, "");
-      const skipped = await this.report(id, { runnerId, status: "skipped", error: reason }, entry).then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof BackendError && err.status === 400 && !/not running|does not own/i.test(err.message)) return false;
-          throw err;
-        },
-      );
-      if (!skipped) await this.report(id, { runnerId, status: "failed", error: `${reason} (on its runner, which had claimed it)`, tolerated: true }, entry);
-      const recorded = skipped
-        ? `skipped (not started) in remote run ${runId}, as the jobs the run's stop kept from starting`
-        : `failed in remote run ${runId} (not started; the backend at ${this.options.client.baseUrl} takes no skipped result), with no verdict on it`;
-      this.say(`! job ${id} was claimed but not started: this runner stopped starting jobs (${why}); it is recorded as ${recorded}`);
-      return;
-    }
-    // A blocked job does not trip fail-fast (as in a local run): only its dependents are skipped — said when it has any.
-    await this.report(id, { runnerId, status: "failed", error: `blocked: ${reason}`, tolerated: true }, entry);
-    const dependents = this.options.plan.jobs.filter((other) => (other.dependsOn ?? []).some((dep) => canonicalJobId(dep) === id)).map((other) => canonicalJobId(other.id));
-    const skipped = dependents.length > 0 ? `, so its dependents (${dependents.join(", ")}) are skipped` : "";
-    this.say(`! job ${id} is recorded as failed in remote run ${runId} (blocked)${skipped}; once it may run, retry it in this run: ${this.rerun(id, true)}`);
-  }
-
-  /**
-   * Promotion-gate evidence from the backend: any run of this repository at the same revision. A backend
-   * without the evidence API (v2: 404) records none, so the gate blocks its job (decision 8) — said once,
-   * with the reason, instead of failing the whole run on the 404. The run's stop ends the query (and its
-   * retries against an overloaded backend) at once, rejecting with RequestCancelled (an AbortError).
-   */
-  async gateSatisfied(gate: PromotionGate, revision: string, signal: AbortSignal | undefined = this.runSignal): Promise<boolean | WithheldGateEvidence> {
-    if (this.noEvidenceApi) return false;
-    try {
-      const res = await this.options.client.evidence({ component: gate.component, environment: gate.environment, revision }, { signal });
-      if (res.satisfied === true) return true;
-      return withheldEvidence(res.withheld) ?? false;
-    } catch (err) {
-      if (!(err instanceof BackendError && err.status === 404)) throw err;
-      this.noEvidenceApi = true;
-      this.say(
-        `! promotion gates: the backend at ${this.options.client.baseUrl} keeps no promotion-gate evidence (GET /v1/evidence: ${err.message}; a v2 backend?), so jobs with a gate are blocked in this run; run them against an orun backend (orun backend serve), which records the evidence`,
-      );
-      return false;
-    }
-  }
-
-  /**
-   * For the client's outage notice: when the jobs running here stop unless a heartbeat gets through (a running job
-   * cannot outwait its lease, whatever the retry budget says); "" when none runs or the notice is not of an outage.
-   */
-  leaseNote(kind: RetryNoticeKind): string {
-    const running = [...this.active].filter(([, entry]) => !entry.ending && !entry.superseded);
-    if (running.length === 0 || kind !== "outage") return "";
-    const [first] = running.sort(([, a], [, b]) => a.leaseEnds() - b.leaseEnds());
-    const more = running.length > 1 ? ` (and ${running.length - 1} more)` : "";
-    return `; running job ${first![0]}${more} stops here at ${clock(first![1].leaseEnds())} unless a heartbeat reaches the backend by then (its lease)`;
-  }
-
+  /** See PromotionEvidence.vouchFor. */
   vouchFor(revision: string | undefined): void {
-    this.vouched = { revision };
+    this.evidence.vouchFor(revision);
+  }
+
+  /** See HeldJobs.leaseNote. */
+  leaseNote(kind: RetryNoticeKind): string {
+    return this.held.leaseNote(kind);
   }
 
   async close(): Promise<void> {
-    await this.reports;
-    for (const timer of this.leaseWatches.values()) clearTimeout(timer);
-    this.leaseWatches.clear();
-    this.depsDeferred.clear();
-    this.closing.abort();
-    for (const entry of this.active.values()) {
-      clearInterval(entry.timer);
-      entry.ended.abort();
-      entry.log.close();
-    }
-    this.active.clear();
+    await this.results.settled();
+    this.deferrals.close();
+    this.held.close();
   }
 }
 
-/**
- * The plan as the backend registers it, refused here, naming the field as the plan file has it, when its revision is no
- * commit ID (a hand-edited plan): the backend refuses it too, and evidence is kept by commit.
- */
-function registrablePlan(plan: Plan): BackendPlan {
-  const payload = backendPlan(plan);
-  if (payload.revision !== undefined && !isCommitId(payload.revision)) {
-    const shown = /^[\x20-\x7e]{0,80}$/.test(payload.revision) ? JSON.stringify(payload.revision) : `(${payload.revision.length} characters)`;
-    throw new OrunError(
-      `plan ${payload.checksum}: metadata.revision ${shown} is not a commit ID (40 or 64 lower-case hex digits, as \`orun plan\` records the commit it compiled in a git checkout), and remote state keeps promotion evidence by commit: plan again in a clean checkout, or leave metadata.revision out`,
-    );
-  }
-  return payload;
-}
-
-/**
- * The backend's `withheld` (EvidenceResponse) for the gate's text, its texts made printable; undefined when absent or
- * not of that shape (an unknown cause reads as none recorded).
- */
-function withheldEvidence(withheld: unknown): WithheldGateEvidence | undefined {
-  if (typeof withheld !== "object" || withheld === null) return undefined;
-  const { runId, jobId, cause, reason } = withheld as Record<string, unknown>;
-  if (typeof runId !== "string" || typeof jobId !== "string") return undefined;
-  return {
-    withheld: {
-      runId: printable(runId, { max: 256, asciiOnly: true }),
-      jobId: printable(jobId, { max: 256, asciiOnly: true }),
-      cause: knownNoEvidenceCause(cause),
-      reason: typeof reason === "string" && reason ? printable(reason, { max: MAX_NO_EVIDENCE_REASON_CHARS, asciiOnly: true }) : null,
-    },
-  };
-}
-
-/** ` on runner R` when a claim's reason names the runner that holds the job (this backend's `running on runner R`). */
-function runningOn(reason: string | undefined): string {
-  const runner = holder(reason);
-  return runner ? ` on runner ${runner}` : "";
-}
-
-/** The runner a claim's reason names as holding the job (this backend's `running on runner R`), if it names one. */
-function holder(reason: string | undefined): string | undefined {
-  return /^running on runner (\S+)$/.exec(reason ?? "")?.[1];
-}
-
-/** A request for a job refused for want of its current lease secret (403): another claim holds the job now. */
-function isLeaseRefusal(err: unknown): boolean {
-  return err instanceof BackendError && err.status === 403 && err.code === "LEASE_REFUSED";
-}
-
-/**
- * A result refused because the job is no longer this runner's: its lease was taken over (under another runner ID, or
- * this one's: a lease refusal), and the job may have ended on that runner since (`not running`).
- */
-function isTakenOver(err: unknown): boolean {
-  return isLeaseRefusal(err) || (err instanceof BackendError && err.status >= 400 && err.status < 500 && /does not own|not running/i.test(err.message));
-}
-
-/** The runner itself was stopped (Ctrl-C, SIGTERM: an abort without a reason); fail-fast aborts admission with its reason. */
-function cancelledHere(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true && (signal.reason as { name?: unknown } | undefined)?.name === "AbortError";
-}
-
-/**
- * A failed job whose failure does not trip fail-fast, as the executor judges it: every step that failed is an
- * `onFailure: continue` one, and the error reported is one of theirs (a start, finalizer or cancel error is not).
- */
-function failedOnlyTolerably(job: PlanJob, failedSteps: ReadonlySet<string>, error: string | undefined): boolean {
-  if (failedSteps.size === 0 || error === undefined) return false;
-  const steps = orderSteps(job.steps);
-  const continuing = new Set(stepKeys(steps).filter((key, i) => (steps[i]!.onFailure ?? "").trim().toLowerCase() === "continue"));
-  return [...failedSteps].every((key) => continuing.has(key)) && [...continuing].some((key) => failedSteps.has(key) && error.startsWith(`step ${key}: `));
-}
-
-/**
- * How long a deferrable wait's `quiet`-th look in a row that found nothing new long-polls: doubling from
- * DEFERRABLE_POLL_MS to DEFERRABLE_POLL_MAX_MS, ±20% jitter. Without the scheduler's word when a job becomes ready
- * here (`toldWhenReady` false), every look is DEFERRABLE_POLL_MS: the wait itself must notice it.
- */
-function deferrablePollMs(quiet: number, toldWhenReady: boolean): number {
-  if (!toldWhenReady) return DEFERRABLE_POLL_MS;
-  const ms = Math.min(DEFERRABLE_POLL_MAX_MS, DEFERRABLE_POLL_MS * 2 ** quiet);
-  return Math.round(ms * (0.8 + Math.random() * 0.4));
-}
-
-/** A signal that aborts `ms` after `signal` does (its timer does not keep the process alive), unless `until` aborts first. */
-function graceAfter(signal: AbortSignal, ms: number, until: AbortSignal): AbortSignal {
-  const grace = new AbortController();
-  const arm = () => setTimeout(() => grace.abort(), ms).unref();
-  if (signal.aborted) arm();
-  else {
-    signal.addEventListener("abort", arm, { once: true });
-    // Once the job's reports are done nothing waits on its grace: the run's signal, which outlives many jobs, lets go.
-    until.addEventListener("abort", () => signal.removeEventListener("abort", arm), { once: true });
-  }
-  return grace.signal;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
-}
-
-/** HH:MM:SS UTC, as the notices name a deadline. */
-function clock(ms: number): string {
-  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
-}

@@ -1,4 +1,4 @@
-// One claimed job's remote log (RemoteHooks holds one per job it runs): its steps' output uploaded as it streams,
+// One claimed job's remote log (held-jobs.ts holds one per job it runs): its steps' output uploaded as it streams,
 // each step's under a `=== <step> ===` line, so `orun logs --remote-state [--follow]` shows what the local step
 // logs hold. Appends carry their offset and go one at a time; a v2 backend, which keeps no offsets, gets the whole
 // log replaced instead. Nothing is lost in silence: what the backend's cap, a slow or unreachable backend, a

@@ -190,7 +190,7 @@ export interface ClaimResponse {
   /**
    * With currentStatus `running` (another runner holds it): how long until its lease lapses, in ms on the backend's
    * clock (this backend; v2 sends none). A claim after that takes it over: a runner that moved on from the job wakes
-   * then to claim it (hooks.ts).
+   * then to claim it (deferrals.ts).
    */
   leaseExpiresInMs?: number;
   /** The claim reopened a failed job (`retry`, or a later attempt of the workflow run that failed it). */

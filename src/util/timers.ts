@@ -34,3 +34,16 @@ export function deadlineSignal(signal: AbortSignal | undefined, ms: number): { s
     },
   };
 }
+
+/** A signal that aborts `ms` after `signal` does (its timer does not keep the process alive), unless `until` aborts first. */
+export function graceAfter(signal: AbortSignal, ms: number, until: AbortSignal): AbortSignal {
+  const grace = new AbortController();
+  const arm = () => setTimeout(() => grace.abort(), ms).unref();
+  if (signal.aborted) arm();
+  else {
+    signal.addEventListener("abort", arm, { once: true });
+    // Once `until` aborts nothing waits on the grace: `signal`, which may outlive many of them (a run's, over its jobs), lets go.
+    until.addEventListener("abort", () => signal.removeEventListener("abort", arm), { once: true });
+  }
+  return grace.signal;
+}
