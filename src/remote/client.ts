@@ -130,8 +130,8 @@ export class BackendClient {
   readonly baseUrl: string;
   private readonly retryBudgetMs: number;
   private readonly requestTimeoutMs: number;
-  /** Inside an outage that was already announced (see onRetrying). */
-  private retrying = false;
+  /** The outage announced (see onRetrying) and not yet over: "silent" when nothing came back, "answered" when the backend refused to serve. */
+  private retrying: "silent" | "answered" | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -297,8 +297,8 @@ export class BackendClient {
           // Undici fails the read with a bare "TypeError: terminated" when the connection drops mid-body.
           const answer: BackendResponse = { status: res.status, headers: res.headers, url: res.url, body: Buffer.from(await res.arrayBuffer()) };
           // An announced outage is over: said, so that the retry notice is not the last word about it.
-          if (this.retrying) this.notify(`orun backend at ${this.baseUrl} is answering again`, "recovered");
-          this.retrying = false;
+          if (this.retrying) this.notify(`orun backend at ${this.baseUrl} ${this.retrying === "silent" ? "is answering again" : "is taking requests again"}`, "recovered");
+          this.retrying = undefined;
           return answer;
         }
         const error = await readError(res);
@@ -332,8 +332,8 @@ export class BackendClient {
       }
       // Retries can last minutes: say so once, rather than look hung.
       if (!this.retrying) {
-        this.retrying = true;
-        this.notify(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`, "outage");
+        this.retrying = res ? "answered" : "silent";
+        this.notify(`orun backend at ${this.baseUrl} ${retryReason(res?.status)} (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`, "outage");
       }
       await pause(delay, signal);
     }
@@ -344,6 +344,15 @@ export class BackendClient {
     // The message quotes a backend's answer (a 5xx body's error).
     else process.stderr.write(`${quotingLineText(message)}\n`);
   }
+}
+
+/**
+ * What a retried request met, for the outage notice: a backend that answered 503 (its log budget, a database it cannot
+ * reach) or 429 is busy, not silent; another status is named; only a request nothing came back to is "not answering".
+ */
+function retryReason(status: number | undefined): string {
+  if (status === undefined) return "is not answering";
+  return status === 503 || status === 429 ? "is busy" : `answered HTTP ${status}`;
 }
 
 /** Waits `ms`; a signal that aborts ends the wait at once with RequestCancelled. */
