@@ -32,6 +32,21 @@ async function slowloris(port: number): Promise<Slow> {
   return { closed };
 }
 
+/** Sends `head` (a request's head, its blank line or not) on a new connection; what came back when the server closed it. */
+async function sendHead(port: number, head: string): Promise<string> {
+  const socket = net.connect(port, "127.0.0.1");
+  let out = "";
+  socket.on("data", (d: Buffer) => (out += d.toString()));
+  socket.on("error", () => undefined);
+  const closed = new Promise<string>((resolve) => socket.once("close", () => resolve(out)));
+  socket.write(head);
+  return closed;
+}
+
+/** A GET / head of `lines` header lines in all (Host and Connection: close among them), ended. */
+const headOf = (lines: number): string =>
+  `GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${Array.from({ length: lines - 2 }, (_, i) => `X-Extra-${i}: y\r\n`).join("")}\r\n`;
+
 describe("orun backend serve: connection limits", () => {
   let db: TestDatabase;
   before(async () => {
@@ -52,6 +67,18 @@ describe("orun backend serve: connection limits", () => {
       for (const [i, s] of slow.entries()) assert.match(await s.closed, /^HTTP\/1\.1 408 /, `slow client ${i + 1} is cut off`);
       const res = await fetch(`${server.url}/`);
       assert.equal(res.status, 200, "served again once the slow clients are gone");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("refuses a request of more than 100 header lines with 431 — never reads it with the lines past 100 dropped (Authorization among them)", async () => {
+    const server = await startBackendProcess(db.url, []);
+    try {
+      assert.match(await sendHead(server.port, headOf(100)), /^HTTP\/1\.1 200 /);
+      const refused = await sendHead(server.port, headOf(101));
+      assert.match(refused, /^HTTP\/1\.1 431 /, refused);
+      assert.match(refused, /more than 100 header lines/, refused);
     } finally {
       await server.stop();
     }
