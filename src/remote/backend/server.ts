@@ -95,6 +95,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** Longest a client may take to send its request's headers (at most the request timeout). */
 const HEADERS_TIMEOUT_MS = 15_000;
 
+/**
+ * Most header lines a request may have: orun's clients send a dozen, proxies add a few (Node's default is 2000).
+ * Node drops the lines past its count without a word, so it is set one higher and a request that reaches it refused.
+ */
+const MAX_HEADER_LINES = 100;
+
 /** `serve --max-connections`: runners keep a connection or two each (a long-poll, an upload). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 
@@ -134,8 +140,6 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
     requestTimeout,
     headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
     connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(HEADERS_TIMEOUT_MS, requestTimeout) / 4))),
-    // orun's clients send a dozen headers; proxies add a few. Node's default is 2000.
-    maxHeadersCount: 100,
   };
   // Requests being handled: close() lets them end (a long-poll ends when its connection closes) before the caller
   // closes the store, which they would otherwise read closed, each logging a stack trace.
@@ -154,6 +158,10 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Read with the lines past the count dropped, its Authorization could be among them: refused instead, unread.
+    if (req.rawHeaders.length / 2 > MAX_HEADER_LINES) {
+      throw new HttpError(431, "INVALID_REQUEST", `Request has more than ${MAX_HEADER_LINES} header lines`, { Connection: "close" });
+    }
     const url = new URL(req.url ?? "/", "http://backend");
     const method = req.method ?? "GET";
     if (method === "OPTIONS") {
@@ -211,6 +219,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   // Longer than the 60 s idle timeout of common load balancers, so that they, not the backend, close idle connections.
   server.keepAliveTimeout = 65_000;
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // A property, not a createServer option (passed there, it was ignored).
+  server.maxHeadersCount = MAX_HEADER_LINES + 1;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
