@@ -36,6 +36,8 @@ export interface BackendOptions extends Partial<BackendSettings> {
    * request timeout; its headers within 15 s of it). A slow-body client (slowloris) held its connection for Node's 5 minutes.
    */
   requestTimeoutMs?: number;
+  /** Longest a client may take to send its request's headers (default 15 s, at most requestTimeoutMs); tests shrink it. */
+  headersTimeoutMs?: number;
   /**
    * Most connections open at once (default 1024); one more is closed as it arrives. Slow and idle clients are cut off
    * by the timeouts, but until then each held a file descriptor, with no bound but the process's limit.
@@ -134,12 +136,13 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const authFailures = options.authFailureLimit ? new AuthFailureLimiter(options.authFailureLimit) : undefined;
 
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout);
   // Requests past their time get 408 and lose their connection; Node looks for them this often. Every client sends
   // its headers at once: one that trickles them (slowloris) is cut off sooner than a slow body.
   const timeouts = {
     requestTimeout,
-    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
-    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(HEADERS_TIMEOUT_MS, requestTimeout) / 4))),
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 4))),
   };
   // Requests being handled: close() lets them end (a long-poll ends when its connection closes) before the caller
   // closes the store, which they would otherwise read closed, each logging a stack trace.

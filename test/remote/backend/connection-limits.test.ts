@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
-import { testDatabase, type TestDatabase } from "../helpers.js";
+import { startTestBackend, testDatabase, type TestDatabase } from "../helpers.js";
 import { killAllChildren, startBackendProcess } from "../processes.js";
 
 interface Slow {
@@ -82,5 +82,38 @@ describe("orun backend serve: connection limits", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  // The headers timeout is 15 s in service; shrunk here (an internal option), so the test waits on the close, not a clock.
+  // Were the headers given the whole request timeout (10 min here), the test's own timeout ends it, failed.
+  it("cuts off a client that sent half its headers at the headers timeout, well inside the request timeout that a slow body gets", { timeout: 30_000 }, async (t) => {
+    const backend = await startTestBackend(db.url, { requestTimeoutMs: 10 * 60_000, headersTimeoutMs: 300 });
+    const port = Number(new URL(backend.url).port);
+    const sockets: net.Socket[] = [];
+    const connect = async (): Promise<net.Socket> => {
+      const socket = net.connect(port, "127.0.0.1");
+      sockets.push(socket);
+      socket.on("error", () => undefined);
+      await new Promise<void>((resolve) => socket.once("connect", resolve));
+      return socket;
+    };
+    // Run even when the test times out: the sockets would hold the process for the request timeout.
+    t.after(async () => {
+      for (const socket of sockets) socket.destroy();
+      await backend.stop();
+    });
+    // All its headers, then a body that never finishes: only the request timeout bounds it.
+    const body = await connect();
+    let bodyClosed = false;
+    body.once("close", () => (bodyClosed = true));
+    body.write("POST /v1/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+    const half = await connect();
+    let answer = "";
+    half.on("data", (d: Buffer) => (answer += d.toString()));
+    const closed = new Promise<void>((resolve) => half.once("close", () => resolve()));
+    half.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    await closed;
+    assert.match(answer, /^HTTP\/1\.1 408 /, `cut off with a 408: ${JSON.stringify(answer)}`);
+    assert.equal(bodyClosed, false, "the slow body is not cut at the headers timeout");
   });
 });
