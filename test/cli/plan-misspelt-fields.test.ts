@@ -38,9 +38,10 @@ test("a hand-edited plan's misspelt field is a did-you-mean warning naming file 
   assert.deepEqual(warnings, [
     `⚠ warning: ${file} (execution.concurency): unknown field, ignored (did you mean "concurrency"?)`,
     `⚠ warning: ${file} (jobs[0].needs): unknown field, ignored (did you mean "dependsOn"?)`,
+    // In the file's order: the edit added its fields after the job's steps.
+    `⚠ warning: ${file} (jobs[1].steps[0].workingDirectory): unknown field, ignored (did you mean "working-directory"?)`,
     `⚠ warning: ${file} (jobs[1].depends_on): unknown field, ignored (did you mean "dependsOn"?)`,
     `⚠ warning: ${file} (jobs[1].timout): unknown field, ignored (did you mean "timeout"?)`,
-    `⚠ warning: ${file} (jobs[1].steps[0].workingDirectory): unknown field, ignored (did you mean "working-directory"?)`,
   ]);
   assert.doesNotMatch(run.stderr, /x-reviewed-by/);
   // The plan is the one its checksum names, its file untouched.
