@@ -265,6 +265,8 @@ export class BackendClient {
       if (signal?.aborted) throw new RequestCancelled();
       let res: Response | undefined;
       let failure: string;
+      // The status of an answer that refused to serve (a 5xx, 429, 408); undefined when nothing, or only part, came back.
+      let refusedWith: number | undefined;
       let token: string;
       try {
         token = await untilAborted(this.options.auth.token(), signal);
@@ -312,6 +314,7 @@ export class BackendClient {
         // 408 is a slow link (a body slower than the backend's --request-timeout), not a refusal: HTTP lets it be repeated.
         if (!RETRYABLE_4XX.has(res.status) && res.status < 500) throw toBackendError(res.status, error, this.options.auth.kind);
         failure = `${error.error} (${error.code})`;
+        refusedWith = res.status;
       } catch (err) {
         if (err instanceof OrunError) throw err;
         // Stopped by the caller (the fetch fails with "This operation was aborted"): a cancel, not an outage.
@@ -332,8 +335,8 @@ export class BackendClient {
       }
       // Retries can last minutes: say so once, rather than look hung.
       if (!this.retrying) {
-        this.retrying = res ? "answered" : "silent";
-        this.notify(`orun backend at ${this.baseUrl} ${retryReason(res?.status)} (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`, "outage");
+        this.retrying = refusedWith === undefined ? "silent" : "answered";
+        this.notify(`orun backend at ${this.baseUrl} ${retryReason(refusedWith)} (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`, "outage");
       }
       await pause(delay, signal);
     }
