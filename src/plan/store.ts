@@ -10,6 +10,7 @@ import { MAX_TEXT_FILE_BYTES, jsonErrorWithoutExcerpt, readOwnFile, readOwnFileT
 import { assertOwnFileWritable, writeOwnFile, writeTargetFile } from "./write-target.js";
 import { decodePlan, encodePlanJsonBuffer } from "./format.js";
 import { verifyRecordedChecksum } from "./checksum.js";
+import { misspeltFieldWarning, misspeltPlanFields } from "./misspelt-fields.js";
 import { printable } from "../util/printable.js";
 import { invalidPlan, isRecord, validateJob, validatePlanHeader } from "./validate.js";
 import { plannerWarnOnStderr } from "../util/warning.js";
@@ -324,6 +325,7 @@ async function readPlanText(text: string, file: string, options: LoadPlanOptions
   }
   assertNestingDepth(decoded, file);
   const plan = parsePlan(decoded, file);
+  for (const misspelt of misspeltPlanFields(decoded)) (options.warn ?? plannerWarnOnStderr)(misspeltFieldWarning(file, misspelt));
   // The file's own job IDs are hashed (a v2.3 plan's are dotted), not the canonicalised ones.
   // It shares metadata with `plan`: a revision the checksum does not cover is removed from both.
   if (options.verifyChecksum) verifyRecordedChecksum(decoded as Plan, file, options.warn ?? plannerWarnOnStderr);

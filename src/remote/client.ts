@@ -130,8 +130,8 @@ export class BackendClient {
   readonly baseUrl: string;
   private readonly retryBudgetMs: number;
   private readonly requestTimeoutMs: number;
-  /** Inside an outage that was already announced (see onRetrying). */
-  private retrying = false;
+  /** The outage announced (see onRetrying) and not yet over: "silent" when nothing came back, "answered" when the backend refused to serve. */
+  private retrying: "silent" | "answered" | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -265,6 +265,8 @@ export class BackendClient {
       if (signal?.aborted) throw new RequestCancelled();
       let res: Response | undefined;
       let failure: string;
+      // The status of an answer that refused to serve (a 5xx, 429, 408); undefined when nothing, or only part, came back.
+      let refusedWith: number | undefined;
       let token: string;
       try {
         token = await untilAborted(this.options.auth.token(), signal);
@@ -297,8 +299,8 @@ export class BackendClient {
           // Undici fails the read with a bare "TypeError: terminated" when the connection drops mid-body.
           const answer: BackendResponse = { status: res.status, headers: res.headers, url: res.url, body: Buffer.from(await res.arrayBuffer()) };
           // An announced outage is over: said, so that the retry notice is not the last word about it.
-          if (this.retrying) this.notify(`orun backend at ${this.baseUrl} is answering again`, "recovered");
-          this.retrying = false;
+          if (this.retrying) this.notify(`orun backend at ${this.baseUrl} ${this.retrying === "silent" ? "is answering again" : "is taking requests again"}`, "recovered");
+          this.retrying = undefined;
           return answer;
         }
         const error = await readError(res);
@@ -312,6 +314,7 @@ export class BackendClient {
         // 408 is a slow link (a body slower than the backend's --request-timeout), not a refusal: HTTP lets it be repeated.
         if (!RETRYABLE_4XX.has(res.status) && res.status < 500) throw toBackendError(res.status, error, this.options.auth.kind);
         failure = `${error.error} (${error.code})`;
+        refusedWith = res.status;
       } catch (err) {
         if (err instanceof OrunError) throw err;
         // Stopped by the caller (the fetch fails with "This operation was aborted"): a cancel, not an outage.
@@ -332,8 +335,8 @@ export class BackendClient {
       }
       // Retries can last minutes: say so once, rather than look hung.
       if (!this.retrying) {
-        this.retrying = true;
-        this.notify(`orun backend at ${this.baseUrl} is not answering (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`, "outage");
+        this.retrying = refusedWith === undefined ? "silent" : "answered";
+        this.notify(`orun backend at ${this.baseUrl} ${retryReason(refusedWith)} (${failure}); retrying for up to ${formatDuration(deadline - Date.now())}`, "outage");
       }
       await pause(delay, signal);
     }
@@ -344,6 +347,15 @@ export class BackendClient {
     // The message quotes a backend's answer (a 5xx body's error).
     else process.stderr.write(`${quotingLineText(message)}\n`);
   }
+}
+
+/**
+ * What a retried request met, for the outage notice: a backend that answered 503 (its log budget, a database it cannot
+ * reach) or 429 is busy, not silent; another status is named; only a request nothing came back to is "not answering".
+ */
+function retryReason(status: number | undefined): string {
+  if (status === undefined) return "is not answering";
+  return status === 503 || status === 429 ? "is busy" : `answered HTTP ${status}`;
 }
 
 /** Waits `ms`; a signal that aborts ends the wait at once with RequestCancelled. */

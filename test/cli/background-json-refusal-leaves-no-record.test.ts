@@ -108,3 +108,34 @@ test("a refused --background --json resume leaves the execution as it was: no ba
   assert.equal(statusAfter.stdout, statusBefore.stdout);
   assert.equal(statusAfter.code, statusBefore.code);
 });
+
+// The start generates the ID and pins it for its child, which took it for one the user gave: its hint named the
+// dependency alone ("run it first"), and the command to run next was the user's own, which makes yet another ID.
+// Like the foreground refusal, it must end with the job asked for, under the ID it names; followed, that works.
+test("run --background --job X without --exec-id, refused: the hint runs the dependency, then X, under one ID", async (t) => {
+  const dir = await planDir(t, DEPENDENT, {}, "orun-bg-refused-");
+  const chained = /run it first, then this job, in a new execution: orun run \S*plan\.json --exec-id (\S+) --job a@dev\.x && orun run \S*plan\.json --exec-id \1 --job b@dev\.x\)?$/m;
+
+  const refused = await runOrun(["run", "plan.json", "--background", "--json", "--job", "b@dev.x"], { cwd: dir });
+  assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+  const hint = (JSON.parse(refused.stdout) as { error: { hint?: string } }).error.hint ?? "";
+  assert.match(hint, chained);
+
+  // Without --json the record keeps the refusal: status shows the same hint, under the record's own ID.
+  const started = await runOrun(["run", "plan.json", "--background", "--job", "b@dev.x"], { cwd: dir });
+  assert.equal(started.code, 0, started.stdout + started.stderr);
+  const id = /exec-id: (\S+)/.exec(started.stdout)?.[1];
+  assert.ok(id, started.stdout);
+  let shown = "";
+  await until(async () => {
+    shown = (await runOrun(["status", "--exec-id", id], { cwd: dir })).stdout;
+    return /Error:/.test(shown);
+  }, "status to show the child's refusal");
+  assert.equal(chained.exec(shown)?.[1], id, shown);
+
+  // Followed as printed (the plan file named as the hint names it), it runs both jobs.
+  for (const job of ["a@dev.x", "b@dev.x"]) {
+    const ran = await runOrun(["run", "plan.json", "--exec-id", id, "--job", job], { cwd: dir });
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  }
+});

@@ -257,6 +257,8 @@ test("a status this orun does not know (metadata.json or state.json, perhaps a n
       if (shown) assert.match(out.stdout, /── app@dev\.deploy › s1 {2}\(completed\)\ndeployed\n/);
       assert.ok(out.stderr.includes(where) && out.stderr.includes(why), `${args.join(" ")}: ${out.stderr}`);
       assert.doesNotMatch(out.stderr, /^\s+at /m, "no stack trace");
+      // Not "corrupt": that contradicts the newer-orun explanation (rev30b).
+      assert.doesNotMatch(out.stderr, /corrupt/, `${args.join(" ")}: ${out.stderr}`);
     }
     const all = await runOrun(["status", "--all"], { cwd: dir });
     assert.equal(all.code, 0, all.stderr);
@@ -265,6 +267,7 @@ test("a status this orun does not know (metadata.json or state.json, perhaps a n
     assert.match(gc.stdout, new RegExp(`kept ${id} \\(`), gc.stdout);
     // Kept for its metadata, said so — not by chance (another check that happens to keep a record of unknown age).
     if (file === "metadata.json") assert.ok(gc.stdout.includes(`kept ${id} (metadata unreadable: ${where}`) && gc.stdout.includes(why), gc.stdout);
+    assert.doesNotMatch(gc.stdout, /corrupt/, gc.stdout);
     assert.equal(await readFile(recordFile(dir, id, file), "utf8"), edited, `${file} is left as it was`);
   }
 });

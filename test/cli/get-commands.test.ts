@@ -250,6 +250,20 @@ describe("orun get components / environments on a temp repository", () => {
     await assert.rejects(fs.access(path.join(dir, ".orun")), "listing writes nothing");
   });
 
+  test("a component name longer than 24 characters widens the name column: every row's type and environments stay in line", async () => {
+    const long = "payments-reconciliation-worker"; // 30 characters; v2.3's column was 24
+    const dir = await writeRepo(baseRepo(BODY.replace("components:\n", `components:\n  - name: ${long}\n    type: svc\n`)));
+    const r = await runOrun(["get", "components"], { cwd: dir });
+    ok(r);
+    const rows = r.stdout.split("\n").slice(1, -1);
+    assert.ok(rows.includes(`  ✓ ${"api".padEnd(long.length)} ${"svc".padEnd(28)} dev,prod,staging`), r.stdout);
+    assert.ok(rows.includes(`  ✓ ${long} ${"svc".padEnd(28)} dev,staging`), r.stdout);
+    // One column for the types, one for the environments, whatever the name's length.
+    for (const column of [/^ {2}[✓○] \S+ +/, /^ {2}[✓○] \S+ +\S+ +/]) {
+      assert.equal(new Set(rows.map((row) => column.exec(row)![0].length)).size, 1, r.stdout);
+    }
+  });
+
   test("environments: promotion (with strategy), policies k=v; -o json keeps the map as written (no defaults)", async () => {
     const dir = await writeRepo(baseRepo(BODY));
     const table = await runOrun(["get", "environments"], { cwd: dir });

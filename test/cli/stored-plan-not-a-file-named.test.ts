@@ -9,7 +9,8 @@ import { execFileSync } from "node:child_process";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
-import { removeDir, tempDir } from "../runtime/helpers.js";
+import { computePlanChecksum } from "../../src/plan/checksum.js";
+import { makePlan, removeDir, tempDir } from "../runtime/helpers.js";
 
 test("a directory, FIFO or dangling link in a stored plan's place is named, exit 1, by run, describe plan and get jobs", async (t) => {
   const dir = await tempDir("orun-plan-store-nonfile-");
@@ -74,4 +75,22 @@ test("a stored plan that is truncated, not JSON or of the wrong shape is named, 
       assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack trace");
     }
   }
+});
+
+// The advice above is for errors that have none: a stored plan edited since orun plan wrote it has its checksum's own
+// hint, which also offers running it as a hand-written plan — not replaced by "run orun plan again" (mut30b's P1).
+test("a stored plan edited after orun plan wrote it keeps the checksum's hint, not the stored-plan advice", async (t) => {
+  const dir = await tempDir("orun-plan-store-edited-");
+  t.after(() => removeDir(dir));
+  const plans = path.join(dir, ".orun/plans");
+  await mkdir(plans, { recursive: true });
+  const plan = makePlan([{ id: "a@dev.build", steps: [{ run: "echo planned" }] }]);
+  plan.metadata = { ...plan.metadata, checksum: computePlanChecksum(plan) };
+  plan.jobs[0]!.steps[0]!.run = "echo edited";
+  await writeFile(path.join(plans, "latest.json"), JSON.stringify(plan, null, 2));
+  const result = await runOrun(["run", "latest"], { cwd: dir });
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stderr, /latest\.json \(metadata\.checksum\): plan content does not match its checksum/);
+  assert.ok(result.stderr.includes("(the plan was edited after `orun plan` wrote it; run `orun plan` again, or remove metadata.checksum to run it as a hand-written plan)"), result.stderr);
+  assert.doesNotMatch(result.stderr, /orun writes this file/);
 });

@@ -112,7 +112,7 @@ test("status inside GitHub Actions: a backend's outage notice quoting its answer
   const env = { NO_COLOR: "1", ORUN_TOKEN: "orun_t", GITHUB_ACTIONS: "true", ORUN_REMOTE_STATE: "", ORUN_EXEC_ID: "", ORUN_BACKEND_URL: "", ORUN_BACKEND_RETRY_MS: "1500" };
   const status = await runOrun(["status", "--remote-state", "--backend-url", url, "--exec-id", "R"], { env, timeoutMs: 30_000 });
   assert.notEqual(status.code, 0, status.stdout + status.stderr);
-  assert.match(status.stderr, /is not answering \(down\n\\::error::x ##\\\[error\]y \(UNAVAILABLE\)\); retrying/, status.stderr);
+  assert.match(status.stderr, /is busy \(down\n\\::error::x ##\\\[error\]y \(UNAVAILABLE\)\); retrying/, status.stderr);
   assert.deepEqual(commandLines(status.stdout + status.stderr), [], status.stderr);
 });
 
@@ -124,7 +124,7 @@ test("logs --follow inside GitHub Actions: a backend's outage notice is inert an
   const relay = await server(t, (method, at) => (method === "GET" && at === `/v1/runs/${runId}` && down-- > 0 ? { status: 503, body: { error: `down ${SECRET}${COMMANDS}`, code: "UNAVAILABLE" } } : undefined), backendUrl);
   const logs = await spawnOrun(["logs", "--follow", "--remote-state", "--backend-url", relay, "--exec-id", runId], { cwd: dir, env }).done;
   assert.equal(logs.code, 1, logs.output);
-  assert.match(logs.output, /is not answering \(down \*\*\*\n\\::error::x ##\\\[error\]y \(UNAVAILABLE\)\); retrying/, logs.output);
+  assert.match(logs.output, /is busy \(down \*\*\*\n\\::error::x ##\\\[error\]y \(UNAVAILABLE\)\); retrying/, logs.output);
   // Past the commands orun itself hands to the runner (the mask, the stop-commands markers) no value nor command.
   const said = logs.output.replace(/^(::add-mask::|::stop-commands::|::orun-stop-logs-).*$/gm, "");
   assert.doesNotMatch(said, new RegExp(SECRET), logs.output);

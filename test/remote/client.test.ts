@@ -129,16 +129,43 @@ describe("backend client retries", () => {
     const said: string[] = [];
     const kinds: string[] = [];
     const client = new BackendClient({ baseUrl: url, auth, retryBudgetMs: 30_000, onRetrying: (m, kind) => { said.push(m); kinds.push(kind); } });
-    await client.getRun("r"); // 503, 503, 200: one notice, and one that it answers again
+    await client.getRun("r"); // 503, 503, 200: one notice, and one that it takes requests again
     assert.equal(said.length, 2);
-    assert.equal(said[1], `orun backend at ${url} is answering again`);
+    assert.equal(said[1], `orun backend at ${url} is taking requests again`);
     await client.getRun("r"); // 503, 200: a new outage, a new notice
     assert.equal(said.length, 4);
-    assert.match(said[2]!, /is not answering \(busy \(HTTP_503\)\); retrying for up to/);
+    // It answered, so it is busy, not "not answering" (rev30b: the log budget's 503 was announced so).
+    assert.match(said[2]!, /^orun backend at \S+ is busy \(busy \(HTTP_503\)\); retrying for up to/);
     await client.getRun("r"); // 200: nothing to say
     assert.equal(said.length, 4);
     // Each notice says what happened, so a listener decides on that rather than on the message's wording.
     assert.deepEqual(kinds, ["outage", "recovered", "outage", "recovered"]);
+  });
+
+  it("says what the backend did: busy for a 503 or 429 (the log budget's), the status it answered for a 500, not answering when nothing came back", async () => {
+    const answers = [
+      { status: 503, body: { error: "Too many log bytes being received at once (4194304 of 4194304); retry shortly", code: "UNAVAILABLE" } },
+      { status: 429, body: { error: "Too many requests", code: "RATE_LIMITED" } },
+      { status: 500, body: { error: "Internal error", code: "INTERNAL" } },
+    ];
+    let next = 0;
+    const url = await serve((_req, res, n) => {
+      // Each answer once, then a success: one notice each, and one that it is back.
+      if (n % 2 === 1) return res.writeHead(answers[next]!.status, { "Content-Type": "application/json", "Retry-After": "0" }).end(JSON.stringify(answers[next++]!.body));
+      res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
+    });
+    const said: string[] = [];
+    const client = new BackendClient({ baseUrl: url, auth, retryBudgetMs: 30_000, onRetrying: (m) => said.push(m) });
+    for (let i = 0; i < answers.length; i++) await client.getRun("r");
+    assert.deepEqual(said, [
+      `orun backend at ${url} is busy (Too many log bytes being received at once (4194304 of 4194304); retry shortly (UNAVAILABLE)); retrying for up to ${said[0]!.split("retrying for up to ")[1]}`,
+      `orun backend at ${url} is taking requests again`,
+      `orun backend at ${url} is busy (Too many requests (RATE_LIMITED)); retrying for up to ${said[2]!.split("retrying for up to ")[1]}`,
+      `orun backend at ${url} is taking requests again`,
+      `orun backend at ${url} answered HTTP 500 (Internal error (INTERNAL)); retrying for up to ${said[4]!.split("retrying for up to ")[1]}`,
+      `orun backend at ${url} is taking requests again`,
+    ]);
+    assert.doesNotMatch(said.join("\n"), /not answering|answering again/);
   });
 
   it("a refused ORUN_TOKEN says the token was refused (it is set), an OIDC refusal for a reason it does not know points at issuer, audience and allow-lists", async () => {

@@ -95,7 +95,7 @@ describe("remote runner: Ctrl-C during a promotion-gate evidence query", () => {
       env: { ORUN_TOKEN: token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", GITHUB_ACTIONS: "", ORUN_BACKEND_RETRY_MS: "60000" },
     });
     await asked;
-    await printed(run, /is not answering/);
+    await printed(run, /is busy/);
     const sent = Date.now();
     run.child.kill("SIGINT");
     const result = await run.done;

@@ -36,6 +36,8 @@ export interface BackendOptions extends Partial<BackendSettings> {
    * request timeout; its headers within 15 s of it). A slow-body client (slowloris) held its connection for Node's 5 minutes.
    */
   requestTimeoutMs?: number;
+  /** Longest a client may take to send its request's headers (default 15 s, at most requestTimeoutMs); tests shrink it. */
+  headersTimeoutMs?: number;
   /**
    * Most connections open at once (default 1024); one more is closed as it arrives. Slow and idle clients are cut off
    * by the timeouts, but until then each held a file descriptor, with no bound but the process's limit.
@@ -95,6 +97,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** Longest a client may take to send its request's headers (at most the request timeout). */
 const HEADERS_TIMEOUT_MS = 15_000;
 
+/**
+ * Most header lines a request may have: orun's clients send a dozen, proxies add a few (Node's default is 2000).
+ * Node drops the lines past its count without a word, so it is set one higher and a request that reaches it refused.
+ */
+const MAX_HEADER_LINES = 100;
+
 /** `serve --max-connections`: runners keep a connection or two each (a long-poll, an upload). */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 
@@ -128,14 +136,13 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   const authFailures = options.authFailureLimit ? new AuthFailureLimiter(options.authFailureLimit) : undefined;
 
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout);
   // Requests past their time get 408 and lose their connection; Node looks for them this often. Every client sends
   // its headers at once: one that trickles them (slowloris) is cut off sooner than a slow body.
   const timeouts = {
     requestTimeout,
-    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
-    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(Math.min(HEADERS_TIMEOUT_MS, requestTimeout) / 4))),
-    // orun's clients send a dozen headers; proxies add a few. Node's default is 2000.
-    maxHeadersCount: 100,
+    headersTimeout,
+    connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 4))),
   };
   // Requests being handled: close() lets them end (a long-poll ends when its connection closes) before the caller
   // closes the store, which they would otherwise read closed, each logging a stack trace.
@@ -154,6 +161,10 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Read with the lines past the count dropped, its Authorization could be among them: refused instead, unread.
+    if (req.rawHeaders.length / 2 > MAX_HEADER_LINES) {
+      throw new HttpError(431, "INVALID_REQUEST", `Request has more than ${MAX_HEADER_LINES} header lines`, { Connection: "close" });
+    }
     const url = new URL(req.url ?? "/", "http://backend");
     const method = req.method ?? "GET";
     if (method === "OPTIONS") {
@@ -211,6 +222,8 @@ export async function startBackend(options: BackendOptions): Promise<RunningBack
   // Longer than the 60 s idle timeout of common load balancers, so that they, not the backend, close idle connections.
   server.keepAliveTimeout = 65_000;
   server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  // A property, not a createServer option (passed there, it was ignored).
+  server.maxHeadersCount = MAX_HEADER_LINES + 1;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());

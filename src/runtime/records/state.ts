@@ -14,9 +14,12 @@ export type StepStatus = "pending" | "running" | "completed" | "failed" | "skipp
 export const JOB_STATUSES: readonly JobStatus[] = ["pending", "running", "completed", "failed", "skipped", "blocked"];
 const STEP_STATUSES: readonly string[] = ["pending", "running", "completed", "failed", "skipped"];
 
-/** Why a record's status is refused: records carry no format version, so a value this orun does not know may be a newer one's. */
-export function unknownStatus(value: unknown): string {
-  return `unknown status ${JSON.stringify(value)}: not a status this orun knows (a newer orun may have written it)`;
+/**
+ * Why a record's status is refused: records carry no format version, so a value this orun does not know may be a
+ * newer one's. `record` names the file's kind ("execution state"): such a file is unreadable here, not called corrupt.
+ */
+export function unknownStatus(record: string, value: unknown): string {
+  return `unreadable ${record}: unknown status ${JSON.stringify(value)}: not a status this orun knows (a newer orun may have written it)`;
 }
 
 export interface JobState {
@@ -123,14 +126,18 @@ function bad(file: string, field: string, why: string): never {
   throw new OrunError(`corrupt execution state: ${why}`, { location: { file, field } });
 }
 
+function unknown(file: string, field: string, value: unknown): never {
+  throw new OrunError(unknownStatus("execution state", value), { location: { file, field } });
+}
+
 /** One job's recorded state, validated (`field` names it in errors). */
 function parseJob(value: unknown, file: string, field: string): JobState {
   if (!isRecord(value)) return bad(file, field, "expected an object");
-  if (!JOB_STATUSES.includes(value.status as JobStatus)) bad(file, `${field}.status`, unknownStatus(value.status));
+  if (!JOB_STATUSES.includes(value.status as JobStatus)) unknown(file, `${field}.status`, value.status);
   if (value.steps !== undefined && !isRecord(value.steps)) bad(file, `${field}.steps`, "expected an object");
   const raw = (value.steps as Record<string, unknown> | undefined) ?? {};
   for (const key of Object.keys(raw)) {
-    if (!STEP_STATUSES.includes(raw[key] as string)) bad(file, `${field}.steps.${key}`, unknownStatus(raw[key]));
+    if (!STEP_STATUSES.includes(raw[key] as string)) unknown(file, `${field}.steps.${key}`, raw[key]);
   }
   // The parsed object itself, not a copy (status --all reads 200 states of 2,000 jobs): JSON.parse made it a plain
   // object of its own, where a step ID `__proto__` is a key (assigning it would have set the prototype).

@@ -637,15 +637,18 @@ const METADATA_NUMBERS = ["pid", "jobTotal", "jobDone", "jobFailed", "jobSkipped
  * damaged file must not crash them (`planName: 5` did, for every record in `status --all`).
  */
 function checkMetadata(raw: unknown, file: string): RunMetadata {
+  const hint = "fix or delete the file, or start a new run with another --exec-id";
   const bad = (field: string, why: string): never => {
-    throw new OrunError(`corrupt execution metadata: ${why}`, { location: { file, field }, hint: "fix or delete the file, or start a new run with another --exec-id" });
+    throw new OrunError(`corrupt execution metadata: ${why}`, { location: { file, field }, hint });
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return bad("(root)", "expected a JSON object");
   const meta = raw as Record<string, unknown>;
   for (const field of METADATA_STRINGS) if (meta[field] !== undefined && typeof meta[field] !== "string") bad(field, "expected a string");
   for (const field of METADATA_NUMBERS) if (meta[field] !== undefined && !Number.isFinite(meta[field])) bad(field, "expected a number");
   // Printed as the record's state and compared by every reader: a value none of them knows must not pass for one.
-  if (meta.status !== undefined && !RUN_STATUSES.includes(meta.status as string)) bad("status", unknownStatus(meta.status));
+  if (meta.status !== undefined && !RUN_STATUSES.includes(meta.status as string)) {
+    throw new OrunError(unknownStatus("execution metadata", meta.status), { location: { file, field: "status" }, hint });
+  }
   if (meta.resumeWords !== undefined && !isRecordedWords(meta.resumeWords)) bad("resumeWords", "expected an array of strings and {root, plan?, env?}");
   if (meta.approval !== undefined) {
     const approval = meta.approval as Record<string, unknown> | null;

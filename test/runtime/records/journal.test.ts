@@ -68,7 +68,8 @@ test("a torn last line is ignored, a bad line anywhere else is an error naming f
   await appendFile(journal, "\n");
   await assert.rejects(readStateFile(file), (err: Error) => err.message.includes(`${journal}:2`) && /corrupt execution journal at line 2/.test(err.message));
   await writeFile(journal, '{"job":"a@dev.one","state":{"status":"exploded","steps":{}}}\n');
-  await assert.rejects(readStateFile(file), /line 1 state\.status.*unknown status "exploded"/);
+  // Perhaps a newer orun's status: unreadable here, not called corrupt.
+  await assert.rejects(readStateFile(file), (err: Error) => /line 1 state\.status.*unknown status "exploded"/.test(err.message) && !/corrupt/.test(err.message));
   await writeFile(journal, '{"state":{"status":"completed","steps":{}}}\n');
   await assert.rejects(readStateFile(file), /expected \{job, state\}/);
 });
