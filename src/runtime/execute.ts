@@ -31,7 +31,7 @@ import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
 import { isInside } from "../util/paths.js";
 import { LinkCollector, type RunLink } from "./links.js";
-import { matchesAny, scopeJobs } from "./run-scope.js";
+import { scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
@@ -631,20 +631,6 @@ function selectJobs(plan: Plan, options: ExecuteOptions): Selection {
     throw new OrunError(`job not found: ${options.job}`, { hint: close.length ? `did you mean ${close.join(", ")}?` : "list jobs with orun get jobs" });
   }
   return { ordered, selected: [target], target };
-}
-
-/**
- * `--component` / `--env` values the user typed that match no job of the plan, as warnings: a typo would
- * otherwise run nothing and look like success. Not an error: a CI matrix runs one plan per environment, and a
- * plan of what changed may have nothing for some of them.
- */
-export function unmatchedFilterWarnings(plan: Plan, filters: { components?: readonly string[]; environments?: readonly string[] }): string[] {
-  const check = (flag: string, values: readonly string[] | undefined, of: (job: PlanJob) => string): string[] => {
-    const known = [...new Set(plan.jobs.map(of))].sort();
-    const unmatched = (values ?? []).filter((value) => !known.some((name) => matchesAny([value], name)));
-    return unmatched.length ? [`${flag} ${unmatched.join(", ")} matches no job of the plan (it has ${known.join(", ") || "no jobs"})`] : [];
-  };
-  return [...check("--component", filters.components, (job) => job.component), ...check("--env", filters.environments, (job) => job.environment)];
 }
 
 function effectiveConcurrency(flag: number | undefined, plan: Plan): number {

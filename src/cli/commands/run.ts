@@ -13,7 +13,7 @@ import { keepRunningWhenOutputCloses, outputClosed } from "../closed-output.js";
 import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, sameJob, secondJobRefusal } from "../option-values.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
-import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
+import { componentsTaken, scopeJobs, unmatchedFilterWarnings } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 import { warnOnStderr, warningLine } from "../../util/warning.js";
 import { printable } from "../../util/printable.js";
@@ -424,7 +424,7 @@ async function runPlan(
 
   // Only what the user typed: a working-folder scope may name a dependency without jobs in this plan.
   if (resolved.plan.jobs.length > 0) {
-    for (const warning of (await executorModules)[0].unmatchedFilterWarnings(resolved.plan, { components: componentFilter, environments: envFilter })) {
+    for (const warning of unmatchedFilterWarnings(resolved.plan, { components: componentFilter, environments: envFilter })) {
       warnOnStderr(warning);
     }
   }
