@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { setMaxListeners } from "node:events";
 import path from "node:path";
-import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
+import { planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
 import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
 import { missingLocalActions } from "../plan/local-actions.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
@@ -13,7 +13,7 @@ import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import type { RunnerChoice } from "./runner-resolution.js";
-import { canonicalizePlan, missingDependencies, orderJobs, planChecksum } from "./graph.js";
+import { canonicalizePlan, missingDependencies, planChecksum } from "./graph.js";
 import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
@@ -31,7 +31,7 @@ import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
 import { isInside } from "../util/paths.js";
 import { LinkCollector, type RunLink } from "./links.js";
-import { scopeJobs } from "./run-scope.js";
+import { selectJobs, type Selection } from "./job-selection.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
@@ -99,12 +99,6 @@ export interface ExecuteOptions {
 export interface ExecuteResult {
   summary: RunSummary;
   exitCode: number;
-}
-
-interface Selection {
-  ordered: PlanJob[];
-  selected: PlanJob[];
-  target?: PlanJob;
 }
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
@@ -613,24 +607,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       await lock.release();
     }
   }
-}
-
-function selectJobs(plan: Plan, options: ExecuteOptions): Selection {
-  const ordered = orderJobs(plan.jobs);
-  const selected = scopeJobs(ordered, options).jobs;
-  if (options.retry && !options.job) throw new OrunError("--retry requires --job");
-  if (!options.job) return { ordered, selected };
-  const wanted = canonicalJobId(options.job);
-  const target = selected.find((job) => job.id === wanted);
-  if (!target && ordered.some((job) => job.id === wanted)) {
-    const filters = [...(options.components ?? []).map((c) => `--component ${c}`), ...(options.environments ?? []).map((e) => `--env ${e}`)];
-    throw new OrunError(`job ${wanted} is not among the jobs selected by ${filters.join(" ") || "the filters"}`, { hint: "drop the filters that exclude it" });
-  }
-  if (!target) {
-    const close = ordered.filter((job) => job.id.includes(options.job!.trim())).map((job) => job.id).slice(0, 5);
-    throw new OrunError(`job not found: ${options.job}`, { hint: close.length ? `did you mean ${close.join(", ")}?` : "list jobs with orun get jobs" });
-  }
-  return { ordered, selected: [target], target };
 }
 
 function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
