@@ -18,7 +18,7 @@ import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./schedule
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
 import { readResumedMetadata, recordedMetadata, refuseResumeWithoutState, refuseResumingRunnerRecord, type ResumedMetadata } from "./records/resume-guards.js";
-import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState, type JobState } from "./records/state.js";
+import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState } from "./records/state.js";
 import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
 import { journalLine } from "./records/journal.js";
 import { previewedLockRefusal } from "./records/lock.js";
@@ -30,7 +30,8 @@ import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
 import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
 import { parseDuration } from "./duration.js";
 import { isInside } from "../util/paths.js";
-import { LinkCollector, type RunLink } from "./links.js";
+import { LinkCollector, recordLinks } from "./links.js";
+import { standingResult, summarize } from "./run-summary.js";
 import { selectJobs, type Selection } from "./job-selection.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
@@ -869,23 +870,6 @@ function jobCounts(state: ExecState): Pick<RunMetadata, "jobDone" | "jobFailed" 
     jobSkipped: all.filter((j) => j.status === "skipped").length,
     jobBlocked: all.filter((j) => j.status === "blocked").length,
   };
-}
-
-/** Earlier links, then this run's (a URL printed again takes its new label and step); omitted when none. */
-function recordLinks(earlier: readonly RunLink[] = [], current: readonly RunLink[] = []): { links?: RunLink[] } {
-  const byUrl = new Map<string, RunLink>();
-  for (const link of [...earlier, ...current]) byUrl.set(link.url, link);
-  return byUrl.size ? { links: [...byUrl.values()] } : {};
-}
-
-function summarize(job: PlanJob, status: JobSummary["status"]): JobSummary {
-  return { id: job.id, component: job.component, environment: job.environment, name: job.name, status };
-}
-
-/** A resumed job's earlier result that stands (it was not run again): its recorded status, and a failure's error. */
-function standingResult(job: PlanJob, recorded: JobState): JobSummary {
-  const status = recorded.status === "failed" || recorded.status === "blocked" ? recorded.status : recorded.status === "completed" ? "cached" : "skipped";
-  return { ...summarize(job, status), ...(status === "failed" && recorded.lastError ? { error: recorded.lastError } : {}) };
 }
 
 
