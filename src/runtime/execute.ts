@@ -32,6 +32,7 @@ import { parseDuration } from "./duration.js";
 import { isInside } from "../util/paths.js";
 import { LinkCollector, recordLinks } from "./links.js";
 import { standingResult, summarize } from "./run-summary.js";
+import { approvalNote, approvalRequired, keptApproval } from "./approvals.js";
 import { selectJobs, type Selection } from "./job-selection.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
@@ -672,32 +673,6 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
   } catch (err) {
     throw new OrunError(`prepare runner ${name}: ${errorMessage(err)}`);
   }
-}
-
-/**
- * The jobs of `reached` that a command without --approve would block for want of it: their policy requires approval
- * (decision 5) and they have not completed in the execution. None when this run was given --approve.
- */
-function approvalRequired(options: Pick<ExecuteOptions, "approve">, reached: readonly PlanJob[], state: ExecState): string[] {
-  if (options.approve) return [];
-  return reached.filter((job) => requiresApproval(job) && state.jobs[job.id]?.status !== "completed").map((job) => job.id);
-}
-
-/**
- * The approval offer the record keeps: this run's, else an earlier run's for the jobs it blocked that are still
- * blocked (a `--job` run that reached none of them must not take `orun status`'s offer away).
- */
-function keptApproval(current: RecordedApproval | undefined, earlier: RecordedApproval | undefined, state: ExecState): { approval?: RecordedApproval } {
-  if (current) return { approval: current };
-  const blocked = earlier?.blocked.filter((id) => state.jobs[id]?.status === "blocked") ?? [];
-  return earlier && blocked.length ? { approval: { ...earlier, blocked } } : {};
-}
-
-/** Said next to a printed command that reaches jobs requiring approval: the command never approves them itself. */
-function approvalNote(options: Pick<ExecuteOptions, "approve">, reached: readonly PlanJob[], state: ExecState): string | undefined {
-  const ids = approvalRequired(options, reached, state);
-  if (ids.length === 0) return undefined;
-  return `${ids.join(", ")} ${ids.length > 1 ? "require" : "requires"} approval: add --approve to approve ${ids.length > 1 ? "them" : "it"}`;
 }
 
 /**
