@@ -12,7 +12,7 @@ import { createRunner, type RunnerOptions } from "../runners/registry.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
-import type { RunnerChoice } from "./runner-resolution.js";
+import { refuseUseSteps, runsUseSteps, type RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, missingDependencies, planChecksum } from "./graph.js";
 import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
@@ -854,31 +854,6 @@ interface DryRunContext {
   workdir: WorkdirOptions;
   planId: string;
   emit(event: RunEvent): void;
-}
-
-function runsUseSteps(runner: string): boolean {
-  return runner === "github-actions";
-}
-
-/**
- * The seed: "If a step contains use:, the local executor fails fast and asks you to rerun with --gha or
- * --runner github-actions" — before any job runs, not when the step is reached after others did their work.
- * A dry-run (`preview`) refuses it too, after its preview, as "the run would refuse".
- */
-function refuseUseSteps(runner: string, jobs: PlanJob[], preview = false): void {
-  // Only an offending plan pays for ordering and keying its steps: this runs at every run's start.
-  if (runsUseSteps(runner) || !jobs.some((job) => job.steps.some(isUseStep))) return;
-  const uses = jobs.flatMap((job) => {
-    const ordered = orderSteps(job.steps);
-    const keys = stepKeys(ordered);
-    return ordered.flatMap((step, i) => (isUseStep(step) ? [{ job: job.id, step: keys[i]!, use: step.use!.trim() }] : []));
-  });
-  const first = uses[0]!;
-  const more = uses.length > 1 ? ` (and ${uses.length - 1} more use: step${uses.length > 2 ? "s" : ""})` : "";
-  const refusal = `the ${runner} runner cannot run GitHub Actions steps: job ${first.job} step ${first.step} uses ${first.use}${more}`;
-  throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
-    hint: "rerun with --gha or --runner github-actions",
-  });
 }
 
 /**
