@@ -37,7 +37,7 @@ import { selectJobs, type Selection } from "./job-selection.js";
 import { warnOnStderr } from "../util/warning.js";
 import { shellWord } from "../util/shell-word.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
-import { resumeOf, whyNoStepSkipped, type JobResume } from "./resumed-steps.js";
+import { resumedSteps, resumeOf, whyNoStepSkipped, type JobResume } from "./resumed-steps.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -709,21 +709,6 @@ async function refuseMissingDependencies(
   throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
     hint: `${first}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
   });
-}
-
-/**
- * Per job to run, the steps an earlier run of the execution completed that this resume skips (non-empty sets only);
- * none when `noSkipping` says why not (whyNoStepSkipped). Read after prepareResume: `--job X --retry` has cleared X,
- * so all its steps run.
- */
-function resumedSteps(toRun: readonly PlanJob[], state: ExecState, noSkipping: (job: PlanJob) => string | undefined): Map<string, ReadonlySet<string>> {
-  const cached = new Map<string, ReadonlySet<string>>();
-  for (const job of toRun) {
-    if (noSkipping(job) !== undefined) continue;
-    const { skipped } = resumeOf(job, state.jobs[job.id]);
-    if (skipped.size > 0) cached.set(job.id, skipped);
-  }
-  return cached;
 }
 
 /** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */
