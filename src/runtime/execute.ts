@@ -13,7 +13,7 @@ import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
 import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
 import { refuseUseSteps, runsUseSteps, type RunnerChoice } from "./runner-resolution.js";
-import { canonicalizePlan, missingDependencies, planChecksum } from "./graph.js";
+import { canonicalizePlan, planChecksum } from "./graph.js";
 import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
 import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
 import { revisionToRecord } from "./run-revision.js";
@@ -33,9 +33,9 @@ import { isInside } from "../util/paths.js";
 import { LinkCollector, recordLinks } from "./links.js";
 import { standingResult, summarize } from "./run-summary.js";
 import { approvalNote, approvalRequired, keptApproval } from "./approvals.js";
+import { dependencyStatus, refuseMissingDependencies } from "./run-dependencies.js";
 import { selectJobs, type Selection } from "./job-selection.js";
 import { warnOnStderr } from "../util/warning.js";
-import { shellWord } from "../util/shell-word.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
 import { resumedSteps, resumeOf, whyNoStepSkipped, type JobResume } from "./resumed-steps.js";
 
@@ -624,69 +624,6 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
   } catch (err) {
     throw new OrunError(`prepare runner ${name}: ${errorMessage(err)}`);
   }
-}
-
-/**
- * `--job X` whose dependencies have not completed in the execution: refused (off remote state, where nothing waits for
- * them), with the commands that run them first. `satisfied`: the jobs dependencyStatus counts done. A dry-run refuses
- * as the run would (`preview`), so a preview never passes what the run refuses.
- */
-async function refuseMissingDependencies(
-  state: ExecState,
-  selection: Selection,
-  options: ExecuteOptions,
-  satisfied: ReadonlySet<string>,
-  commandFor: (job: string) => Promise<string | undefined>,
-  execId: string,
-  preview = false,
-): Promise<void> {
-  if (!selection.target) return;
-  const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
-  if (!missing.length) return;
-  // This command with each missing dependency's --job (theirs too), in order: a bare `orun run --exec-id` ran
-  // every job of a fresh plan, and one dependency's command at a time was refused for the next one.
-  // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
-  const chain = missingDependencies(selection.target, selection.ordered, satisfied);
-  // A generated ID names no execution (the refused record is removed) and this command cannot be given it again:
-  // the suggestion ends with this job under that ID. Given an ID, the reader reruns their own command after.
-  const generated = options.execId === undefined;
-  const jobs = generated ? [...chain.map((job) => job.id), selection.target.id] : chain.map((job) => job.id);
-  const commands = await Promise.all(
-    jobs.map(async (job) => (await commandFor(job).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job)}`),
-  );
-  const note = approvalNote(options, chain, state);
-  const refusal = `cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`;
-  const first = `run ${chain.length > 1 ? "them first, in order" : "it first"}${generated ? ", then this job, in a new execution" : ""}`;
-  throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
-    hint: `${first}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
-  });
-}
-
-/**
- * Dependencies of the selected jobs: satisfied (completed in this execution, or outside the selection
- * under remote state, whose claims wait for them); outside the selection and failed, skipped or blocked
- * in this execution (their dependents are skipped); or outside and not yet run (their dependents wait).
- */
-function dependencyStatus(
-  state: ExecState,
-  selection: Selection,
-  options: ExecuteOptions,
-  execId: string,
-): { satisfied: Set<string>; unsatisfiable: Map<string, string>; failedOutside: Map<string, string> } {
-  const satisfied = new Set<string>();
-  const unsatisfiable = new Map<string, string>();
-  const failedOutside = new Map<string, string>();
-  const selectedIds = new Set(selection.selected.map((job) => job.id));
-  for (const job of selection.ordered) {
-    const status = state.jobs[job.id]?.status;
-    // Remote state waits for jobs outside the selection in its claim (beforeJob).
-    if (status === "completed" || (!selectedIds.has(job.id) && options.hooks?.awaitsExternalDependencies)) satisfied.add(job.id);
-    else if (selectedIds.has(job.id)) continue;
-    else if (status === "failed" || status === "skipped" || status === "blocked") {
-      failedOutside.set(job.id, `dependency ${job.id} ${status === "failed" ? "failed" : `was ${status}`} in execution ${execId}`);
-    } else unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
-  }
-  return { satisfied, unsatisfiable, failedOutside };
 }
 
 /**
