@@ -11,7 +11,7 @@ import { missingLocalActions } from "../plan/local-actions.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
 import { OrunError, errorMessage } from "../util/errors.js";
 import type { ExecutionHooks } from "./hooks.js";
-import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
+import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary } from "./events.js";
 import { refuseUseSteps, runsUseSteps, type RunnerChoice } from "./runner-resolution.js";
 import { canonicalizePlan, planChecksum } from "./graph.js";
 import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
@@ -34,6 +34,7 @@ import { LinkCollector, recordLinks } from "./links.js";
 import { standingResult, summarize } from "./run-summary.js";
 import { approvalNote, approvalRequired, keptApproval } from "./approvals.js";
 import { dependencyStatus, refuseMissingDependencies } from "./run-dependencies.js";
+import { executionStatus, jobCounts, unfinishedJobs } from "./execution-status.js";
 import { selectJobs, type Selection } from "./job-selection.js";
 import { warnOnStderr } from "../util/warning.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
@@ -624,47 +625,6 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
   } catch (err) {
     throw new OrunError(`prepare runner ${name}: ${errorMessage(err)}`);
   }
-}
-
-/**
- * Why the execution has not completed: jobs the record holds failed, blocked or skipped (a reason that still stands),
- * then jobs it has still to run. Those are its `pending` jobs (reopened after a retry, interrupted by a crash) and,
- * when `countAbsent`, the plan's jobs it does not hold at all (a scoped run — `--job`, `--component`, `--env`, a
- * working-folder scope — left them out). Failed ones first, each group by ID.
- */
-function unfinishedJobs(state: ExecState, planJobs: readonly PlanJob[], countAbsent: boolean): UnfinishedJob[] {
-  const failed: UnfinishedJob[] = [];
-  const toRun: UnfinishedJob[] = [];
-  const ids = new Set([...Object.keys(state.jobs), ...(countAbsent ? planJobs.map((job) => job.id) : [])]);
-  for (const id of ids) {
-    const status = state.jobs[id]?.status;
-    if (status === "failed" || status === "blocked" || status === "skipped") failed.push({ id, status });
-    else if (status === undefined) toRun.push({ id, status: "not run" });
-    // Under remote state (not countAbsent) a pending job is another runner's to run, as an absent one is.
-    else if (status === "pending" && countAbsent) toRun.push({ id, status: "pending" });
-  }
-  const byId = (a: UnfinishedJob, b: UnfinishedJob): number => a.id.localeCompare(b.id);
-  return [...failed.sort(byId), ...toRun.sort(byId)];
-}
-
-/**
- * The record's status at the end of a run: failed while this run or the record has a failure; incomplete when
- * nothing failed but jobs are still to run (a scoped run did what it was asked: not a failure, not the whole plan).
- */
-function executionStatus(runStatus: RunSummary["status"], unfinished: readonly UnfinishedJob[]): NonNullable<RunSummary["executionStatus"]> {
-  if (runStatus !== "completed" || unfinished.some((job) => job.status !== "pending" && job.status !== "not run")) return "failed";
-  return unfinished.length > 0 ? "incomplete" : "completed";
-}
-
-/** The record's job counts, from its state. */
-function jobCounts(state: ExecState): Pick<RunMetadata, "jobDone" | "jobFailed" | "jobSkipped" | "jobBlocked"> {
-  const all = Object.values(state.jobs);
-  return {
-    jobDone: all.filter((j) => j.status === "completed").length,
-    jobFailed: all.filter((j) => j.status === "failed").length,
-    jobSkipped: all.filter((j) => j.status === "skipped").length,
-    jobBlocked: all.filter((j) => j.status === "blocked").length,
-  };
 }
 
 
