@@ -16,7 +16,7 @@ import { NO_REVISION, type ExecState, type StateWriter } from "./records/state.j
 import type { ExecutionStore } from "./records/store.js";
 import type { DependencyStatus } from "./run-dependencies.js";
 import { standingResult, summarize } from "./run-summary.js";
-import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
+import { RUN_ABORTED, RUN_CANCELED, schedule, type HandOffTicket, type JobOutcome, type RunContext as ScheduleContext } from "./scheduler.js";
 import type { RuntimeIds } from "./step-env.js";
 import type { WorkdirOptions } from "./workdir.js";
 
@@ -194,6 +194,77 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
     }
   };
 
+  /** Admits a job the scheduler picks — the hooks' claim (remote state), approval, gates — then runs it. */
+  const admitAndRun = async (job: PlanJob, context: ScheduleContext): Promise<JobOutcome> => {
+    // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
+    // done), then approval and gates: a blocked job is then this runner's to report.
+    let stop: AbortSignal | undefined;
+    let held = false;
+    if (options.hooks?.beforeJob) {
+      // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
+      const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]), context, abort.signal);
+      // Another runner holds it and other jobs are ready: this slot takes one of them, and the job comes back later.
+      if (decision.action === "defer") return "deferred";
+      if (decision.action === "run") {
+        stop = decision.stop;
+        held = decision.claimed === true;
+        // Admitted as the run stopped: not started, and handed back to the hooks when they hold it.
+        const reason = stopping();
+        if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
+      }
+      if (decision.action === "skip") {
+        state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
+        writer.settled(job.id);
+        writer.assertJournaled();
+        summaries.set(job.id, { ...summarize(job, "cached"), reason: decision.reason });
+        emit({ type: "job-cached", job });
+        return "completed";
+      }
+      if (decision.action === "skipped") {
+        notRun(job, "skipped", decision.reason);
+        return "skipped";
+      }
+    }
+    // Fail-fast ends a gate query as the cancel does: the job will not start whatever it answers. Only a job with
+    // gates queries anything: AbortSignal.any costs tens of µs on Node 20, and a 1,000-job run paid it per job.
+    const gated = (job.gates ?? []).length > 0;
+    const blocked = await gates.check(job, { approve: options.approve ?? false, ...(gated ? { signal: AbortSignal.any([abort.signal, admission.signal]) } : {}) });
+    // Stopped while its gates were judged: not started, whatever they said (a query the stop cut short says nothing).
+    const reason = stopping();
+    if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
+    if (blocked) {
+      notRun(job, "blocked", blocked);
+      return "blocked";
+    }
+    return executeAndSummarize(job, held, stop);
+  };
+
+  /** A job whose first step waits on `after`'s latch (scheduler.ts handOff): settled once `after` has ended. */
+  const handOver = (latches: JobLatches, job: PlanJob, after: PlanJob): HandOffTicket | undefined => {
+    const inflight = handOverFirstStep(deps, job, after);
+    if (!inflight) return undefined;
+    return {
+      settle: async (go) => {
+        // Its dependency has ended: a step still held never starts on that latch (confirmed, it then
+        // runs the ordinary way).
+        inflight.withdraw();
+        if (go) return executeAndSummarize(job, false, undefined, inflight);
+        // Not to run — unless the helper started it before it read the withdrawal (its dependency
+        // exited 0 as the run stopped): then it ran, and is recorded as what it did (a resume must not
+        // run it again). A cancel of the run stops it like any running step.
+        if (await inflight.startedBeforeWithdrawal()) {
+          // Shown after its dependency's result: the helper started it when that job's last step exited 0,
+          // but that job may still be finishing here (its line came after this one's note, 3 in 48 runs;
+          // a resumed record's earlier logs are discarded before its line is out).
+          await jobEnds.get(after.id);
+          return executeAndSummarize(job, false, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
+        }
+        latches.close(job.id);
+        return undefined;
+      },
+    };
+  };
+
   /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
   const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
   await schedule({
@@ -216,75 +287,8 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
     // A job that could not be run or recorded (e.g. remote state refusing its result) ends the run: nothing
     // new starts, jobs still waiting for admission stop, running ones finish before the record is closed.
     onError: (err) => admission.abort(err),
-    run: async (job, context): Promise<JobOutcome> => {
-      // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
-      // done), then approval and gates: a blocked job is then this runner's to report.
-      let stop: AbortSignal | undefined;
-      let held = false;
-      if (options.hooks?.beforeJob) {
-        // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
-        const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]), context, abort.signal);
-        // Another runner holds it and other jobs are ready: this slot takes one of them, and the job comes back later.
-        if (decision.action === "defer") return "deferred";
-        if (decision.action === "run") {
-          stop = decision.stop;
-          held = decision.claimed === true;
-          // Admitted as the run stopped: not started, and handed back to the hooks when they hold it.
-          const reason = stopping();
-          if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
-        }
-        if (decision.action === "skip") {
-          state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
-          writer.settled(job.id);
-          writer.assertJournaled();
-          summaries.set(job.id, { ...summarize(job, "cached"), reason: decision.reason });
-          emit({ type: "job-cached", job });
-          return "completed";
-        }
-        if (decision.action === "skipped") {
-          notRun(job, "skipped", decision.reason);
-          return "skipped";
-        }
-      }
-      // Fail-fast ends a gate query as the cancel does: the job will not start whatever it answers. Only a job with
-      // gates queries anything: AbortSignal.any costs tens of µs on Node 20, and a 1,000-job run paid it per job.
-      const gated = (job.gates ?? []).length > 0;
-      const blocked = await gates.check(job, { approve: options.approve ?? false, ...(gated ? { signal: AbortSignal.any([abort.signal, admission.signal]) } : {}) });
-      // Stopped while its gates were judged: not started, whatever they said (a query the stop cut short says nothing).
-      const reason = stopping();
-      if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
-      if (blocked) {
-        notRun(job, "blocked", blocked);
-        return "blocked";
-      }
-      return executeAndSummarize(job, held, stop);
-    },
-    handOff: latches
-      ? (job, after) => {
-          const inflight = handOverFirstStep(deps, job, after);
-          if (!inflight) return undefined;
-          return {
-            settle: async (go) => {
-              // Its dependency has ended: a step still held never starts on that latch (confirmed, it then
-              // runs the ordinary way).
-              inflight.withdraw();
-              if (go) return executeAndSummarize(job, false, undefined, inflight);
-              // Not to run — unless the helper started it before it read the withdrawal (its dependency
-              // exited 0 as the run stopped): then it ran, and is recorded as what it did (a resume must not
-              // run it again). A cancel of the run stops it like any running step.
-              if (await inflight.startedBeforeWithdrawal()) {
-                // Shown after its dependency's result: the helper started it when that job's last step exited 0,
-                // but that job may still be finishing here (its line came after this one's note, 3 in 48 runs;
-                // a resumed record's earlier logs are discarded before its line is out).
-                await jobEnds.get(after.id);
-                return executeAndSummarize(job, false, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
-              }
-              latches.close(job.id);
-              return undefined;
-            },
-          };
-        }
-      : undefined,
+    run: admitAndRun,
+    handOff: latches ? (job, after) => handOver(latches, job, after) : undefined,
   });
   options.signal?.removeEventListener("abort", onOuterAbort);
 
