@@ -1,41 +1,40 @@
-// The runtime's entry point: run (or preview) a plan through a runner,
-// recording everything under .orun/executions/<exec-id>/. The CLI builds the
-// options; remote state plugs in through `hooks`.
+// The runtime's entry point: run (or preview: dry-run.ts) a plan through a runner, recording everything under
+// .orun/executions/<exec-id>/. The CLI builds the options; remote state plugs in through `hooks`. executePlan is
+// the pipeline: plan the run (its jobs), open the record, load and check it (nothing written), start it (marked
+// running), prepare the runner, run the jobs (run-jobs.ts), finish (run-end.ts); a failure closes the record as it
+// must, and the end always releases it.
 import { rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { setMaxListeners } from "node:events";
 import path from "node:path";
-import { canonicalJobId, planShortId, requiresApproval, type Plan, type PlanJob } from "../model/plan.js";
-import { isUseStep, type Runner, type RunContext } from "../runners/runner.js";
-import { missingLocalActions } from "../plan/local-actions.js";
+import { planShortId, type Plan, type PlanJob } from "../model/plan.js";
+import type { Runner, RunContext } from "../runners/runner.js";
 import { createRunner, type RunnerOptions } from "../runners/registry.js";
 import { OrunError, errorMessage } from "../util/errors.js";
-import type { ExecutionHooks } from "./hooks.js";
-import type { JobPreview, JobSummary, Renderer, RunEvent, RunSummary, UnfinishedJob } from "./events.js";
-import type { RunnerChoice } from "./runner-resolution.js";
-import { canonicalizePlan, missingDependencies, orderJobs, planChecksum } from "./graph.js";
-import { RUN_ABORTED, RUN_CANCELED, schedule, type JobOutcome } from "./scheduler.js";
-import { ExecutionStore, recordUser, type RecordedApproval, type RunMetadata } from "./records/store.js";
-import { revisionToRecord } from "./run-revision.js";
-import { readResumedMetadata, recordedMetadata, refuseResumeWithoutState, refuseResumingRunnerRecord, type ResumedMetadata } from "./records/resume-guards.js";
-import { emptyState, foldedJournal, journalWithoutState, NO_REVISION, readStateFile, StateWriter, type ExecState, type JobState } from "./records/state.js";
-import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
-import { journalLine } from "./records/journal.js";
-import { previewedLockRefusal } from "./records/lock.js";
-import { journalFileOf } from "./records/journal.js";
-import { generateExecId } from "./ids.js";
-import { GateEvaluator, isJobOf } from "./gates.js";
-import { JobLatches, attemptsFor, executeJob, handOverFirstStep, nowStamp, timeoutFor, type InFlightStep } from "./job-executor.js";
-import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
-import { jobDir, stepDir, type WorkdirOptions } from "./workdir.js";
-import { parseDuration } from "./duration.js";
-import { isInside } from "../util/paths.js";
-import { LinkCollector, type RunLink } from "./links.js";
-import { matchesAny, scopeJobs } from "./run-scope.js";
 import { warnOnStderr } from "../util/warning.js";
-import { shellWord } from "../util/shell-word.js";
+import { dryRun } from "./dry-run.js";
+import type { JobSummary, Renderer, RunEvent, RunSummary } from "./events.js";
+import { jobCounts } from "./execution-status.js";
+import { canonicalizePlan, planChecksum } from "./graph.js";
+import type { ExecutionHooks } from "./hooks.js";
+import { generateExecId } from "./ids.js";
+import { nowStamp } from "./job-executor.js";
+import { selectJobs, type Selection } from "./job-selection.js";
+import { LinkCollector } from "./links.js";
+import { readResumedMetadata, recordedMetadata, refuseResumingRunnerRecord } from "./records/resume-guards.js";
+import { loadState, prepareResume } from "./records/resume-state.js";
+import { recordRevision, stampEarlierResults } from "./records/result-revision.js";
+import { foldedJournal, StateWriter, type ExecState } from "./records/state.js";
+import { ExecutionStore, recordUser, type OpenedRecord, type RunMetadata } from "./records/store.js";
+import { resumedSteps, whyNoStepSkipped } from "./resumed-steps.js";
 import { commandOf, recordedResume, type CommandWord } from "./resume-words.js";
-import { resumeOf, whyNoStepSkipped, type JobResume } from "./resumed-steps.js";
+import { dependencyStatus, refuseMissingDependencies, type DependencyStatus } from "./run-dependencies.js";
+import { finishRun } from "./run-end.js";
+import { runJobs } from "./run-jobs.js";
+import { revisionToRecord } from "./run-revision.js";
+import { summarize } from "./run-summary.js";
+import { refuseUseSteps, type RunnerChoice } from "./runner-resolution.js";
+import type { RuntimeIds } from "./step-env.js";
+import { jobDir, type WorkdirOptions } from "./workdir.js";
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -101,13 +100,84 @@ export interface ExecuteResult {
   exitCode: number;
 }
 
-interface Selection {
-  ordered: PlanJob[];
-  selected: PlanJob[];
-  target?: PlanJob;
+export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
+  const run = planRun(options);
+  const links = new LinkCollector();
+  const emit = (event: RunEvent): void => {
+    links.observe(event);
+    options.renderer.handle(event);
+  };
+  if (options.dryRun) return await dryRun(run.plan, run.selection, options, { ...run, emit });
+  refuseUseSteps(options.runner.name, run.selection.selected);
+
+  // The runner's code loads while the record is opened.
+  const runnerReady = createRunner(options.runner.name, options.runnerOptions ?? {});
+  runnerReady.catch(() => undefined); // awaited below; a failure surfaces there
+  const record = await openRecord(run, options);
+  const startedMs = Date.now();
+  try {
+    const loaded = await loadRecord(run, record, options);
+    const started = await startRecord(run, record, loaded, options);
+    const prepared = await prepareRun(run, record, loaded, await runnerReady, options, emit);
+    const { canceled } = await runJobs({
+      plan: run.plan,
+      execId: record.execId,
+      toRun: prepared.toRun,
+      concurrency: run.concurrency,
+      failFast: run.failFast,
+      dependencies: loaded.dependencies,
+      resumedRecord: loaded.previous !== undefined,
+      revision: loaded.revision,
+      state: loaded.state,
+      writer: started.writer,
+      store: record.store,
+      workdir: run.workdir,
+      runner: prepared.runner,
+      runContext: prepared.runContext,
+      stepIds: prepared.stepIds,
+      cachedSteps: prepared.cachedSteps,
+      summaries: prepared.summaries,
+      options,
+      emit,
+    });
+    return await finishRun({
+      ...run,
+      execId: record.execId,
+      execDir: record.execDir,
+      store: record.store,
+      state: loaded.state,
+      previous: loaded.previous,
+      writer: started.writer,
+      meta: started.meta,
+      runPlanId: prepared.runPlanId,
+      summaries: prepared.summaries,
+      canceled,
+      durationMs: Date.now() - startedMs,
+      links: links.list(),
+      resumeText: record.resumeText,
+      options,
+      emit,
+    });
+  } catch (err) {
+    await closeFailedRecord(record, options, err);
+    throw err;
+  } finally {
+    await releaseRecord(record, options);
+  }
 }
 
-export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
+/** What the run is, from its plan and options alone: nothing read or written yet. */
+interface RunPlan {
+  plan: Plan;
+  selection: Selection;
+  concurrency: number;
+  failFast: boolean;
+  checksum: string;
+  planId: string;
+  workdir: WorkdirOptions;
+}
+
+function planRun(options: ExecuteOptions): RunPlan {
   const plan = canonicalizePlan(options.plan);
   const selection = selectJobs(plan, options);
   const concurrency = effectiveConcurrency(options.concurrency, plan);
@@ -115,536 +185,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const checksum = planChecksum(plan);
   const planId = planShortId({ metadata: { ...plan.metadata, checksum } });
   const workdir: WorkdirOptions = { workspaceDir: path.resolve(options.workspaceDir), override: options.workdirOverride };
-  const links = new LinkCollector();
-  const emit = (event: RunEvent): void => {
-    links.observe(event);
-    options.renderer.handle(event);
-  };
-
-  if (options.dryRun) return await dryRun(plan, selection, options, { concurrency, failFast, workdir, planId, emit });
-  refuseUseSteps(options.runner.name, selection.selected);
-
-  // The runner's code loads while the record is opened.
-  const runnerReady = createRunner(options.runner.name, options.runnerOptions ?? {});
-  runnerReady.catch(() => undefined); // awaited below; a failure surfaces there
-  const store = new ExecutionStore(options.storeDir);
-  // A generated ID gets a folder of its own, never an existing record to resume; a new record appears whole, locked.
-  const opened = await store.openRecord(options.execId, () => generateExecId(plan.metadata?.name));
-  const { execId, lock } = opened;
-  const execDir = store.execDir(execId);
-  const newRecord = opened.created;
-  let runner: Runner | undefined;
-  let runContext: RunContext | undefined;
-  let writer: StateWriter | undefined;
-  let loadedState: ExecState | undefined;
-  // Until the record is first written, a refusal leaves it exactly as it was (a new one is removed).
-  let recordWritten = false;
-  // Under remote state, a new record whose runner failed before it took part in the run (the backend refused it: a
-  // plan mismatch) goes too, with `latest` pointed back: it was no part of any run, though it would read as "the run
-  // this machine last took part in".
-  const latestBefore = newRecord && options.hooks?.tookPart ? await store.latestTarget() : undefined;
-  const startedMs = Date.now();
-  try {
-    // The resume command as printed now: its paths absolute (nothing has moved yet).
-    const resumeText = async (scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }): Promise<string | undefined> =>
-      options.resumeCommand?.(execId, scopeDone, instead).then(commandOf);
-    // Read once, for every check below (a new record has none).
-    const metadata = newRecord ? {} : await readResumedMetadata(store, execId);
-    // Off remote state, a record that may be a remote runner's part is never resumed as a local run.
-    if (!newRecord && !options.remoteRunId) refuseResumingRunnerRecord(store, execId, metadata);
-    const state = await loadState(store, execId, checksum, plan, metadata, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
-    loadedState = state;
-    const { satisfied, unsatisfiable, failedOutside } = dependencyStatus(state, selection, options, execId);
-    // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
-    if (!options.hooks?.managesDependencies) await refuseMissingDependencies(state, selection, options, satisfied, (job) => resumeText(false, { job }), execId);
-    // Read before anything is written: metadata of the wrong shape refuses the run with the record untouched. One
-    // that is not JSON at all holds nothing to keep: the run goes on without it (as without one) and says so.
-    const { meta: previous, unreadable } = recordedMetadata(metadata);
-    if (unreadable) (options.warn ?? warnOnStderr)(`the record's metadata.json cannot be read (${unreadable}): this run writes a new one`);
-    // --retry's logs go before its state: logs that cannot be cleared refuse the run with the job's result still on record.
-    if (options.retry && selection.target && !newRecord) await store.clearJobLogs(execId, selection.target.id);
-    const retried = prepareResume(state, selection, options);
-    // A plan written before its checksum covered the revision loads without one; an execution it started before
-    // the upgrade keeps the revision recorded then, so a resume does not drop that run's promotion evidence.
-    const planned = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
-    // Judged in the folders the jobs run in (--workdir, else each job's), which are not always the workspace's tree.
-    const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
-    const revision = await revisionToRecord(planned, folders, options.warn ?? warnOnStderr, options.remoteRunId);
-    options.hooks?.vouchFor?.(revision);
-    // Each result this run records carries the revision it vouches for; an older orun's results get their record's.
-    const stamped = stampEarlierResults(state, previous?.revision);
-    writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs, revision);
-    // Transitions a crashed run journaled go into state.json before the journal starts afresh — written with the
-    // record's first awaited writes below, not by a timer before them.
-    if (retried || stamped || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.markChanged();
-    // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
-    // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
-    // Only the --approve this run was given: pasted, it blocks a job requiring approval, whose summary then offers it.
-    const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false).catch(() => undefined);
-    const carryOn = options.remoteRunId ? { resumeCommand: options.rejoinCommand?.() } : startWords && recordedResume(startWords, store.rootDir);
-    const vouched = recordRevision(state, revision);
-    const meta: RunMetadata = {
-      execId,
-      planId,
-      planName: plan.metadata?.name ?? "",
-      planChecksum: checksum,
-      // Not claimed for a record holding results of a run that vouched for another revision or none.
-      ...(vouched ? { revision: vouched } : {}),
-      ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
-      ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
-      ...(carryOn?.resumeCommand ? carryOn : {}),
-      startedAt: previous?.startedAt ?? nowStamp(),
-      status: "running",
-      trigger: options.trigger ?? "cli",
-      user: recordUser(),
-      runner: options.runner.name,
-      dryRun: false,
-      pid: process.pid,
-      jobTotal: plan.jobs.length,
-      jobDone: 0,
-      jobFailed: 0,
-    };
-    // Independent files, written together; all have landed (or failed) before a failure is handled,
-    // so the clean-up below never races a "running" metadata write.
-    recordWritten = true;
-    // Earlier results stamped with their record's revision are on file before metadata.json names this run's: a
-    // crash between the two must not leave them judged by the new one (or by none).
-    if (stamped) await writer.flush();
-    await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
-    // Told once the record holds it: what a second Ctrl-C names is what status then gives.
-    if (startWords) options.onResumeCommand?.(commandOf(startWords));
-
-    const toRun: PlanJob[] = [];
-    const summaries = new Map<string, JobSummary>();
-    let resumed = 0;
-    for (const job of selection.selected) {
-      if (state.jobs[job.id]?.status === "completed") {
-        resumed++;
-        summaries.set(job.id, summarize(job, "cached"));
-      } else toRun.push(job);
-    }
-    const cachedSteps = resumedSteps(toRun, state, (job) => whyNoStepSkipped(options.runner.name, state.jobs[job.id]?.runner, options.hooks !== undefined));
-
-    runner = await runnerReady;
-    runContext = {
-      plan,
-      execId,
-      workspaceDir: workdir.override ? path.resolve(workdir.override) : workdir.workspaceDir,
-      scratchDir: path.join(execDir, "tmp"),
-      options: options.runnerOptions ?? {},
-      jobs: toRun,
-      concurrency,
-      onMask: (value) => emit({ type: "mask", value }),
-    };
-
-    // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.
-    // Learning that registers the run, so the runner is prepared first: one that cannot run (no container engine)
-    // leaves no remote run behind. Without remote state the header comes first, as always: before a slow prepare
-    // (docker waiting on its engine). A run with nothing left to run prepares nothing.
-    const joining = toRun.length > 0 ? options.hooks?.joinedPlanId : undefined;
-    if (joining) await prepareRunner(runner, runContext, options.runner.name);
-    const runPlanId = (joining ? await joining.call(options.hooks, options.signal) : undefined) ?? planId;
-    emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId, remoteBackendUrl: options.remoteBackendUrl });
-    // What the steps see (ORUN_PLAN_ID, ORUN_JOB_RUN_ID): the plan that runs, so one job of a remote run has one ID on every runner.
-    const stepIds = { runner: options.runner.name, planId: runPlanId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) };
-    runContext.ids = stepIds;
-    for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
-    if (!joining && toRun.length > 0) await prepareRunner(runner, runContext, options.runner.name);
-
-    const abort = new AbortController();
-    // Every running step listens for cancellation: at high concurrency that is more than EventTarget's
-    // default of 10 listeners, which is not a leak.
-    setMaxListeners(0, abort.signal);
-    const onOuterAbort = (): void => abort.abort();
-    options.signal?.addEventListener("abort", onOuterAbort, { once: true });
-    if (options.signal?.aborted) abort.abort();
-
-
-    // The revision this run vouches for, not the plan's: a tree moved on since (a fix before a resume) has no evidence yet.
-    const gates = new GateEvaluator(revision, store, execId, state, options.hooks, plan);
-    const admission = new AbortController();
-    /**
-     * The failed job after which fail-fast stopped starting jobs (a job's error stopping the run is not fail-fast): a
-     * handed-over job that runs on anyway says it started before that was known.
-     */
-    let failFastAfter: string | undefined;
-    // Jobs are handed over (see scheduler.ts) when the runner can; remote state admits each job itself.
-    // The completion the helper journals when a job's last step exits 0 and lets its successor start.
-    const completion = (job: PlanJob): { file: string; line: string } => {
-      const steps = Object.fromEntries(stepKeys(orderSteps(job.steps)).map((key) => [key, "completed" as const]));
-      return { file: writer!.journalFile, line: journalLine(job.id, { status: "completed", startedAt: state.jobs[job.id]?.startedAt ?? nowStamp(), steps, revision: revision ?? NO_REVISION }) };
-    };
-    const latches = runner.handOff && !options.hooks ? new JobLatches(runner.handOff, completion) : undefined;
-    const deps = { runner, runContext, ids: stepIds, state, writer, store, workdir, hooks: options.hooks, signal: abort.signal, runStopped: () => options.hooks?.runStopped?.(failFastAfter !== undefined) ?? failFastAfter !== undefined, emit, latches, cachedSteps };
-    /** `held`: the hooks hold the job (remote state: claimed it) — told it as one held and not run (see stoppedBeforeStart). */
-    const notRun = (job: PlanJob, status: "skipped" | "blocked" | "waiting", reason: string, held = false): void => {
-      if (status !== "waiting") {
-        state.jobs[job.id] = { status, steps: {}, reason, finishedAt: nowStamp() };
-        writer!.settled(job.id);
-      } else {
-        // A waiting job is still to run in this execution; what an earlier run recorded for it stays.
-        state.jobs[job.id] ??= { status: "pending", steps: {}, reason };
-        writer!.schedule();
-      }
-      summaries.set(job.id, { ...summarize(job, status), reason });
-      emit({ type: "job-not-run", job, status, reason });
-      // Remote state reports it, so the backend's run still finishes and other runners stop waiting.
-      options.hooks?.onJobNotRun?.(job, held || status === "blocked" ? "blocked" : "skipped", reason);
-    };
-    /**
-     * Why a job picked to run must not start now: the run is stopping — canceled (Ctrl-C, SIGTERM), or fail-fast
-     * tripped (or a job's error ended the run) while its admission was awaited. Undefined while the run goes on.
-     * The reason is the one the scheduler gives the jobs the stop left in the queue.
-     */
-    const stopping = (): string | undefined => {
-      if (abort.signal.aborted) return RUN_CANCELED;
-      if (!admission.signal.aborted) return undefined;
-      return typeof admission.signal.reason === "string" ? admission.signal.reason : RUN_ABORTED;
-    };
-    /**
-     * A job picked to run that the run's stop reached before its first step: recorded not started, as the jobs the
-     * stop left in the queue are — never shown started, then canceled. One the hooks hold (remote state: claimed) is
-     * handed back to them as held and not run, which they report as not started on this runner.
-     */
-    const stoppedBeforeStart = (job: PlanJob, reason: string, held: boolean, recorded = state.jobs[job.id]): JobOutcome => {
-      // In a resumed record the job's earlier result (failed, its steps, its error) stays: it did not run again, so
-      // nothing new is known of it. This run's summary counts it as that result (as state.json and `orun status` do,
-      // and as a completed one counts `cached`), its reason saying it was not run this time.
-      if (previous !== undefined && recorded !== undefined && recorded.status !== "pending" && recorded.status !== "running") {
-        state.jobs[job.id] = recorded;
-        writer!.schedule();
-        const kept = `${reason}: not run this time (its ${recorded.status} result from an earlier run stands)`;
-        summaries.set(job.id, { ...standingResult(job, recorded), reason: kept });
-        emit({ type: "job-not-run", job, status: "skipped", reason: kept });
-        options.hooks?.onJobNotRun?.(job, held ? "blocked" : "skipped", reason);
-        return "not-started";
-      }
-      notRun(job, "skipped", reason, held);
-      return "not-started";
-    };
-
-    /**
-     * Settles once a job's execution has ended and its result line is out (the `finally` below emits it, after the
-     * earlier logs are discarded and the hooks' afterJob): a job that ran on after it waits for it.
-     */
-    const jobEnds = new Map<string, Promise<unknown>>();
-    const executeAndSummarize = (job: PlanJob, held: boolean, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
-      const outcome = runAndSummarize(job, held, stop, inflight, startNote);
-      jobEnds.set(job.id, outcome.catch(() => undefined));
-      return outcome;
-    };
-    const runAndSummarize = async (job: PlanJob, held: boolean, stop?: AbortSignal, inflight?: InFlightStep, startNote?: string): Promise<JobOutcome> => {
-      const started = Date.now();
-      // A handed-over job's step may be under way already (the helper starts it): it runs on as the stop leaves it.
-      const stopped = (): string | undefined => (inflight ? undefined : stopping());
-      if (stopped() !== undefined) return stoppedBeforeStart(job, stopped()!, held);
-      // In a resumed record a job that runs again starts with empty logs: output of an earlier attempt must not pass
-      // for this one's. They are moved aside, not deleted, until the job is known to start: a stop landing meanwhile
-      // leaves them where they were. The logs of the steps it skips (they completed then) stay: they are those steps'.
-      const earlier = previous !== undefined ? await store.setAsideJobLogs(execId, job.id, path.join(runContext!.scratchDir, "earlier-logs"), cachedSteps.get(job.id)) : undefined;
-      const reason = stopped();
-      if (reason !== undefined) {
-        await earlier?.restore();
-        return stoppedBeforeStart(job, reason, held);
-      }
-      // What the record held for the job: executeJob records it running as it begins, before the runner sets it up.
-      const recorded = state.jobs[job.id];
-      const execution = executeJob({ ...deps, ...(stop ? { signal: AbortSignal.any([abort.signal, stop]) } : {}) }, job, inflight, startNote);
-      const result = await execution;
-      // Canceled while the runner set it up (a docker image pull): not started after all (nothing of it was recorded
-      // ended). The earlier logs go back — no step wrote any — and the earlier result stays.
-      if (result.notStarted) {
-        if (earlier) {
-          // The logs of the steps a resume skips never left: they stay.
-          if (!cachedSteps.has(job.id)) await store.clearJobLogs(execId, job.id);
-          await earlier.restore();
-        }
-        // Steps a cancel after its start would still run (`if: always()`) did not run either, as on GitHub: said, not left to guess.
-        const always = result.notRunAfterCancel;
-        const reason = always ? `${RUN_CANCELED} during the job's set-up, before any step: its if: always() step${always.length > 1 ? "s" : ""} ${always.join(", ")} did not run either (as on GitHub)` : RUN_CANCELED;
-        return stoppedBeforeStart(job, reason, held, recorded);
-      }
-      // The job's line is shown once the hooks had their say (below), whatever happens meanwhile.
-      let end = result.end;
-      try {
-        // Journaled before the scheduler starts anything else: a crash from here on cannot make it run again.
-        // Not journaled (a full disk): nothing more starts (the scheduler stops on a throw).
-        writer!.settled(job.id);
-        writer!.assertJournaled();
-        // After the journal (a crash meanwhile must not run the job again); one that fails warns (the scratch folder
-        // they are in goes when the run ends).
-        await earlier?.discard();
-        const shown = result.released ? { status: "released" as const, reason: result.released } : { status: result.status };
-        summaries.set(job.id, { ...summarize(job, shown.status), durationMs: Date.now() - started, error: result.error, failedStep: result.failedStep, ...("reason" in shown ? { reason: shown.reason } : {}) });
-        const verdict = await options.hooks?.afterJob?.(job, { status: result.status, error: result.error, ...(result.released ? { released: result.released } : {}) });
-        if (result.released) return "released";
-        // Run here, but the shared run kept another runner's result: this runner's part of it failed — its summary,
-        // its record and its line say so, with why (its step logs keep what ran). What waits for the job is the
-        // backend's to admit.
-        if (verdict) {
-          const error = result.error ? `${verdict.notRecorded} (here: ${result.error})` : verdict.notRecorded;
-          summaries.set(job.id, { ...summaries.get(job.id)!, status: "failed", error, notRecorded: true });
-          const recordedJob = state.jobs[job.id];
-          if (recordedJob) Object.assign(recordedJob, { status: "failed", lastError: error });
-          writer!.settled(job.id);
-          if (end) end = { ...end, status: "failed", error };
-        }
-        return result.status === "failed" && !result.fatal ? "failed-tolerated" : result.status;
-      } finally {
-        if (end) emit(end);
-      }
-    };
-
-    /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
-    const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
-    await schedule({
-      jobs: toRun,
-      concurrency,
-      failFast,
-      satisfied,
-      unsatisfiable,
-      failedOutside,
-      ignoreDependencies: options.hooks?.managesDependencies,
-      signal: abort.signal,
-      // A job the stop left in the queue (Ctrl-C, fail-fast, a job's error) is told as one the stop reached before it
-      // started: in a resumed record its earlier result stands.
-      notRun: (job, reason, kind) => (kind === "skipped" && stopReasons.has(reason) ? void stoppedBeforeStart(job, reason, false) : notRun(job, kind, reason)),
-      onFailFast: (reason, failed) => {
-        failFastAfter = failed;
-        stopReasons.add(reason);
-        admission.abort(reason);
-      },
-      // A job that could not be run or recorded (e.g. remote state refusing its result) ends the run: nothing
-      // new starts, jobs still waiting for admission stop, running ones finish before the record is closed.
-      onError: (err) => admission.abort(err),
-      run: async (job, context): Promise<JobOutcome> => {
-        // Admission by the hooks first (remote state: the run exists and the job is claimed, its dependencies
-        // done), then approval and gates: a blocked job is then this runner's to report.
-        let stop: AbortSignal | undefined;
-        let held = false;
-        if (options.hooks?.beforeJob) {
-          // Waiting for admission (remote: dependencies on other machines) ends on Ctrl-C or on this run's fail-fast.
-          const decision = await options.hooks.beforeJob(job, AbortSignal.any([abort.signal, admission.signal]), context, abort.signal);
-          // Another runner holds it and other jobs are ready: this slot takes one of them, and the job comes back later.
-          if (decision.action === "defer") return "deferred";
-          if (decision.action === "run") {
-            stop = decision.stop;
-            held = decision.claimed === true;
-            // Admitted as the run stopped: not started, and handed back to the hooks when they hold it.
-            const reason = stopping();
-            if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
-          }
-          if (decision.action === "skip") {
-            state.jobs[job.id] = { status: "completed", steps: {}, reason: decision.reason, finishedAt: nowStamp() };
-            writer!.settled(job.id);
-            writer!.assertJournaled();
-            summaries.set(job.id, { ...summarize(job, "cached"), reason: decision.reason });
-            emit({ type: "job-cached", job });
-            return "completed";
-          }
-          if (decision.action === "skipped") {
-            notRun(job, "skipped", decision.reason);
-            return "skipped";
-          }
-        }
-        // Fail-fast ends a gate query as the cancel does: the job will not start whatever it answers. Only a job with
-        // gates queries anything: AbortSignal.any costs tens of µs on Node 20, and a 1,000-job run paid it per job.
-        const gated = (job.gates ?? []).length > 0;
-        const blocked = await gates.check(job, { approve: options.approve ?? false, ...(gated ? { signal: AbortSignal.any([abort.signal, admission.signal]) } : {}) });
-        // Stopped while its gates were judged: not started, whatever they said (a query the stop cut short says nothing).
-        const reason = stopping();
-        if (reason !== undefined) return stoppedBeforeStart(job, reason, held);
-        if (blocked) {
-          notRun(job, "blocked", blocked);
-          return "blocked";
-        }
-        return executeAndSummarize(job, held, stop);
-      },
-      handOff: latches
-        ? (job, after) => {
-            const inflight = handOverFirstStep(deps, job, after);
-            if (!inflight) return undefined;
-            return {
-              settle: async (go) => {
-                // Its dependency has ended: a step still held never starts on that latch (confirmed, it then
-                // runs the ordinary way).
-                inflight.withdraw();
-                if (go) return executeAndSummarize(job, false, undefined, inflight);
-                // Not to run — unless the helper started it before it read the withdrawal (its dependency
-                // exited 0 as the run stopped): then it ran, and is recorded as what it did (a resume must not
-                // run it again). A cancel of the run stops it like any running step.
-                if (await inflight.startedBeforeWithdrawal()) {
-                  // Shown after its dependency's result: the helper started it when that job's last step exited 0,
-                  // but that job may still be finishing here (its line came after this one's note, 3 in 48 runs;
-                  // a resumed record's earlier logs are discarded before its line is out).
-                  await jobEnds.get(after.id);
-                  return executeAndSummarize(job, false, undefined, inflight, failFastAfter === undefined ? undefined : `started before ${failFastAfter}'s failure was known`);
-                }
-                latches.close(job.id);
-                return undefined;
-              },
-            };
-          }
-        : undefined,
-    });
-    options.signal?.removeEventListener("abort", onOuterAbort);
-
-    const canceled = abort.signal.aborted;
-    const jobs = selection.selected.map((job) => summaries.get(job.id) ?? { ...summarize(job, "skipped"), reason: "not run" });
-    const counts = {
-      total: jobs.length,
-      succeeded: jobs.filter((j) => j.status === "completed").length,
-      failed: jobs.filter((j) => j.status === "failed").length,
-      skipped: jobs.filter((j) => j.status === "skipped").length,
-      blocked: jobs.filter((j) => j.status === "blocked").length,
-      cached: jobs.filter((j) => j.status === "cached").length,
-      waiting: jobs.filter((j) => j.status === "waiting").length,
-      released: jobs.filter((j) => j.status === "released").length,
-    };
-    // Jobs waiting on dependencies outside this run (a component or environment scope) are no failure.
-    const ok = counts.succeeded + counts.cached + counts.waiting === counts.total;
-    const summary: RunSummary = {
-      execId,
-      planId: runPlanId,
-      planName: plan.metadata?.name ?? "",
-      runner: options.runner.name,
-      status: canceled ? "canceled" : ok ? "completed" : "failed",
-      dryRun: false,
-      startedAt: meta.startedAt,
-      durationMs: Date.now() - startedMs,
-      concurrency,
-      counts,
-      jobs,
-      links: links.list(),
-      ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
-      ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
-      recordDir: execDir,
-    };
-    // A job whose result another runner's replaced is not this run's to retry: the result that counts is the other's.
-    const failedHere = jobs.filter((job) => job.status === "failed" && !job.notRecorded).map((job) => job.id);
-    const retryCommand = summary.status === "completed" ? undefined : options.retryCommand?.(failedHere);
-    if (retryCommand) summary.retryCommand = retryCommand;
-    // A job released here, or a runner stopped: its own command in the run takes its jobs up again.
-    const rejoinCommand = canceled || counts.released > 0 ? options.rejoinCommand?.() : undefined;
-    if (rejoinCommand) summary.rejoinCommand = rejoinCommand;
-
-    if (!options.hooks) {
-      // The command that reaches the reopened jobs, as the summary prints it (a --trigger plan by its stored ID): a
-      // bare `orun run --exec-id` compiles a fresh plan in the intent's folder, which the record refuses.
-      const reopenable = Object.values(state.jobs).some((job) => job.status === "skipped");
-      const resume = (reopenable ? await resumeText(true).catch(() => undefined) : undefined) ?? `orun run --exec-id ${execId}`;
-      if (reopenSkipped(state, selection, jobs, resume)) writer.schedule();
-    }
-    // The record's status, not only this run's: a `--job X --retry` that completes X leaves another job's failure.
-    // Under remote state the record is this runner's part of the run: the others run the jobs it lacks.
-    const unfinished = unfinishedJobs(state, selection.ordered, !options.hooks);
-    // Under remote state, jobs this runner's --retry reopened outside its slice: no runner may ever claim them.
-    const stillToRun = options.hooks?.stillToRun?.();
-    for (const id of stillToRun?.jobs ?? []) if (!unfinished.some((job) => job.id === id)) unfinished.push({ id, status: "pending" });
-    if (stillToRun && summary.status === "completed") summary.remainingCommand = stillToRun.command;
-    summary.executionStatus = executionStatus(summary.status, unfinished);
-    if (unfinished.length > 0) summary.unfinished = unfinished;
-    // Given when the summary advises a resume (output/text.ts): the run did not complete, or jobs are still to run.
-    const resumable = summary.status !== "completed" || unfinished.some((job) => job.status !== "not run");
-    let approvalRecord: RecordedApproval | undefined;
-    if (options.resumeCommand && resumable) {
-      // The resume command carries only the --approve this run was given (decision 5: pasting a resume line must not
-      // approve a job nobody was asked about). Jobs this run blocked for want of it get their own labelled line
-      // offering the command with --approve; other jobs requiring approval that the command reaches get a note.
-      // Once this run's scope completed, the command drops the job filters and reaches the plan's other jobs too.
-      const scopeDone = summary.status === "completed";
-      summary.resumeCommand = await resumeText(scopeDone);
-      const reached = scopeDone ? selection.ordered : selection.selected;
-      const blocked = options.approve ? [] : jobs.filter((job) => job.status === "blocked" && reached.some((planJob) => planJob.id === job.id && requiresApproval(planJob)));
-      if (blocked.length > 0) {
-        const words = await options.resumeCommand(execId, scopeDone, { approve: true });
-        const command = commandOf(words);
-        const blockedIds = new Set(blocked.map((job) => job.id));
-        const others = approvalRequired(options, reached, state).filter((id) => !blockedIds.has(id));
-        if (command) summary.approval = { blocked: [...blockedIds], command, ...(others.length ? { alsoApproves: others } : {}) };
-        // For `orun status` to offer it too, its paths kept as the resume command's are (relative to the root).
-        if (command) {
-          const kept = recordedResume(words, store.rootDir);
-          approvalRecord = { blocked: [...blockedIds], command: kept.resumeCommand, words: kept.resumeWords, ...(others.length ? { alsoApproves: others } : {}) };
-        }
-      } else {
-        const note = approvalNote(options, reached, state);
-        if (note) summary.resumeNote = note;
-      }
-    }
-    await writer.flush();
-    await store.writeMetadata({
-      ...meta,
-      status: summary.executionStatus,
-      finishedAt: nowStamp(),
-      ...jobCounts(state),
-      ...keptApproval(approvalRecord, previous?.approval, state),
-      // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
-      ...recordLinks(previous?.links, summary.links),
-    });
-    emit({ type: "run-end", summary });
-    return { summary, exitCode: canceled ? 130 : ok ? 0 : 1 };
-  } catch (err) {
-    const tookNoPart = newRecord && recordWritten && options.hooks?.tookPart?.() === false;
-    if (!recordWritten || tookNoPart) {
-      // Refused before the record was touched (or, new, before its runner took part in a remote run): an existing one
-      // stays as it was, a new one goes.
-      if (tookNoPart) await writer?.flush().catch(() => undefined);
-      // `latest` first: executions/ made by this run must be empty for discardRecord to remove it.
-      if (tookNoPart) await store.unpointLatest(execId, latestBefore).catch(() => undefined);
-      if (newRecord) await store.discardRecord(execId, opened.madeStoreFolder).catch(() => undefined);
-      throw err;
-    }
-    // Record what we know; a failed flush must not hide the original error.
-    await writer?.flush().catch(() => undefined);
-    const meta = await store.readMetadata(execId).catch(() => undefined);
-    // Only a record this process marked running is closed; another run's record is left as it was.
-    if (meta?.status === "running" && meta.pid === process.pid) {
-      const closed = { ...meta, status: "failed" as const, finishedAt: nowStamp(), error: errorMessage(err), ...(loadedState ? jobCounts(loadedState) : {}) };
-      await store.writeMetadata(closed).catch(() => undefined);
-    }
-    throw err;
-  } finally {
-    try {
-      if (runner && runContext) await runner.cleanup?.(runContext);
-    } finally {
-      await options.hooks?.close?.();
-      if (runContext) await rm(runContext.scratchDir, { recursive: true, force: true }).catch(() => undefined);
-      await lock.release();
-    }
-  }
-}
-
-function selectJobs(plan: Plan, options: ExecuteOptions): Selection {
-  const ordered = orderJobs(plan.jobs);
-  const selected = scopeJobs(ordered, options).jobs;
-  if (options.retry && !options.job) throw new OrunError("--retry requires --job");
-  if (!options.job) return { ordered, selected };
-  const wanted = canonicalJobId(options.job);
-  const target = selected.find((job) => job.id === wanted);
-  if (!target && ordered.some((job) => job.id === wanted)) {
-    const filters = [...(options.components ?? []).map((c) => `--component ${c}`), ...(options.environments ?? []).map((e) => `--env ${e}`)];
-    throw new OrunError(`job ${wanted} is not among the jobs selected by ${filters.join(" ") || "the filters"}`, { hint: "drop the filters that exclude it" });
-  }
-  if (!target) {
-    const close = ordered.filter((job) => job.id.includes(options.job!.trim())).map((job) => job.id).slice(0, 5);
-    throw new OrunError(`job not found: ${options.job}`, { hint: close.length ? `did you mean ${close.join(", ")}?` : "list jobs with orun get jobs" });
-  }
-  return { ordered, selected: [target], target };
-}
-
-/**
- * `--component` / `--env` values the user typed that match no job of the plan, as warnings: a typo would
- * otherwise run nothing and look like success. Not an error: a CI matrix runs one plan per environment, and a
- * plan of what changed may have nothing for some of them.
- */
-export function unmatchedFilterWarnings(plan: Plan, filters: { components?: readonly string[]; environments?: readonly string[] }): string[] {
-  const check = (flag: string, values: readonly string[] | undefined, of: (job: PlanJob) => string): string[] => {
-    const known = [...new Set(plan.jobs.map(of))].sort();
-    const unmatched = (values ?? []).filter((value) => !known.some((name) => matchesAny([value], name)));
-    return unmatched.length ? [`${flag} ${unmatched.join(", ")} matches no job of the plan (it has ${known.join(", ") || "no jobs"})`] : [];
-  };
-  return [...check("--component", filters.components, (job) => job.component), ...check("--env", filters.environments, (job) => job.environment)];
+  return { plan, selection, concurrency, failFast, checksum, planId, workdir };
 }
 
 function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
@@ -653,53 +194,191 @@ function effectiveConcurrency(flag: number | undefined, plan: Plan): number {
   return fromPlan > 0 ? Math.floor(fromPlan) : 1;
 }
 
-/** `withPlan`: this run's command with the record's manifest.json as its plan file (its scope and runner flags kept). */
-async function loadState(
-  store: ExecutionStore,
-  execId: string,
-  checksum: string,
-  plan: Plan,
-  metadata: ResumedMetadata,
-  withPlan: (planFile: string) => Promise<string | undefined> | undefined,
-): Promise<ExecState> {
-  const file = store.stateFile(execId);
-  const state = await readStateFile(file);
-  if (!state) {
-    await refuseResumeWithoutState(store, execId);
-    return emptyState(execId, checksum);
+/**
+ * The execution's record, locked by this run. The phases fill in what they set up (the writer, the runner): a failure
+ * closes the record (closeFailedRecord) and the end releases it (releaseRecord) by what is there.
+ */
+interface OpenRecord {
+  store: ExecutionStore;
+  execId: string;
+  execDir: string;
+  opened: OpenedRecord;
+  /** Under remote state, where a new record's `latest` pointed before: put back if its runner took no part in the run. */
+  latestBefore?: string;
+  /** The resume command as printed now: its paths absolute (nothing has moved yet). */
+  resumeText: (scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }) => Promise<string | undefined>;
+  /** Until the record is first written, a refusal leaves it exactly as it was (a new one is removed). */
+  recordWritten: boolean;
+  loadedState?: ExecState;
+  writer?: StateWriter;
+  runner?: Runner;
+  runContext?: RunContext;
+}
+
+async function openRecord(run: RunPlan, options: ExecuteOptions): Promise<OpenRecord> {
+  const store = new ExecutionStore(options.storeDir);
+  // A generated ID gets a folder of its own, never an existing record to resume; a new record appears whole, locked.
+  const opened = await store.openRecord(options.execId, () => generateExecId(run.plan.metadata?.name));
+  const { execId } = opened;
+  // Under remote state, a new record whose runner failed before it took part in the run (the backend refused it: a
+  // plan mismatch) goes too, with `latest` pointed back: it was no part of any run, though it would read as "the run
+  // this machine last took part in".
+  const latestBefore = opened.created && options.hooks?.tookPart ? await store.latestTarget() : undefined;
+  const resumeText = async (scopeDone: boolean, instead?: { planFile?: string; job?: string; approve?: boolean }): Promise<string | undefined> =>
+    options.resumeCommand?.(execId, scopeDone, instead).then(commandOf);
+  return { store, execId, execDir: store.execDir(execId), opened, latestBefore, resumeText, recordWritten: false };
+}
+
+/** The record as the run found it, checked and read before anything is written. */
+interface LoadedRecord {
+  state: ExecState;
+  /** The metadata an earlier run of the execution wrote (none for a new record, or one that cannot be read). */
+  previous?: RunMetadata;
+  dependencies: DependencyStatus;
+  /** prepareResume changed the state (a crash's running jobs, --retry's job). */
+  retried: boolean;
+  /** Earlier results got their record's revision (stampEarlierResults). */
+  stamped: boolean;
+  /** The revision this run vouches for (run-revision.ts). */
+  revision: string | undefined;
+}
+
+async function loadRecord(run: RunPlan, record: OpenRecord, options: ExecuteOptions): Promise<LoadedRecord> {
+  const { plan, selection, checksum, workdir } = run;
+  const { store, execId, resumeText } = record;
+  const newRecord = record.opened.created;
+  // Read once, for every check below (a new record has none).
+  const metadata = newRecord ? {} : await readResumedMetadata(store, execId);
+  // Off remote state, a record that may be a remote runner's part is never resumed as a local run.
+  if (!newRecord && !options.remoteRunId) refuseResumingRunnerRecord(store, execId, metadata);
+  const state = await loadState(store, execId, checksum, plan, metadata, (planFile) => resumeText(false, { planFile }).catch(() => undefined));
+  record.loadedState = state;
+  const dependencies = dependencyStatus(state, selection, options, execId);
+  // Checked before anything is written: a refused --job must not touch the record (nor --retry clear the job).
+  if (!options.hooks?.managesDependencies) await refuseMissingDependencies(state, selection, options, dependencies.satisfied, (job) => resumeText(false, { job }), execId);
+  // Read before anything is written: metadata of the wrong shape refuses the run with the record untouched. One
+  // that is not JSON at all holds nothing to keep: the run goes on without it (as without one) and says so.
+  const { meta: previous, unreadable } = recordedMetadata(metadata);
+  if (unreadable) (options.warn ?? warnOnStderr)(`the record's metadata.json cannot be read (${unreadable}): this run writes a new one`);
+  // --retry's logs go before its state: logs that cannot be cleared refuse the run with the job's result still on record.
+  if (options.retry && selection.target && !newRecord) await store.clearJobLogs(execId, selection.target.id);
+  const retried = prepareResume(state, selection, options);
+  // A plan written before its checksum covered the revision loads without one; an execution it started before
+  // the upgrade keeps the revision recorded then, so a resume does not drop that run's promotion evidence.
+  const planned = plan.metadata?.revision ?? (previous?.planChecksum === checksum ? previous.revision : undefined);
+  // Judged in the folders the jobs run in (--workdir, else each job's), which are not always the workspace's tree.
+  const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
+  const revision = await revisionToRecord(planned, folders, options.warn ?? warnOnStderr, options.remoteRunId);
+  options.hooks?.vouchFor?.(revision);
+  // Each result this run records carries the revision it vouches for; an older orun's results get their record's.
+  const stamped = stampEarlierResults(state, previous?.revision);
+  return { state, previous, dependencies, retried, stamped, revision };
+}
+
+/** The record marked running: its state, `latest`, metadata.json and manifest.json written. */
+async function startRecord(run: RunPlan, record: OpenRecord, loaded: LoadedRecord, options: ExecuteOptions): Promise<{ writer: StateWriter; meta: RunMetadata }> {
+  const { plan, checksum, planId } = run;
+  const { store, execId } = record;
+  const { state, previous, revision, stamped } = loaded;
+  const writer = new StateWriter(store.stateFile(execId), state, options.stateWriteIntervalMs, revision);
+  record.writer = writer;
+  // Transitions a crashed run journaled go into state.json before the journal starts afresh — written with the
+  // record's first awaited writes below, not by a timer before them.
+  if (loaded.retried || stamped || foldedJournal(state) || !existsSync(store.stateFile(execId))) writer.markChanged();
+  // Recorded now, for `orun status` to give if this process dies: a killed run prints no summary.
+  // A local run's names the paths inside the store's root relative to it: status prints them where the root is then.
+  // Only the --approve this run was given: pasted, it blocks a job requiring approval, whose summary then offers it.
+  const startWords = options.remoteRunId ? undefined : await options.resumeCommand?.(execId, false).catch(() => undefined);
+  const carryOn = options.remoteRunId ? { resumeCommand: options.rejoinCommand?.() } : startWords && recordedResume(startWords, store.rootDir);
+  const vouched = recordRevision(state, revision);
+  const meta: RunMetadata = {
+    execId,
+    planId,
+    planName: plan.metadata?.name ?? "",
+    planChecksum: checksum,
+    // Not claimed for a record holding results of a run that vouched for another revision or none.
+    ...(vouched ? { revision: vouched } : {}),
+    ...(options.remoteRunId ? { remoteRunId: options.remoteRunId } : {}),
+    ...(options.remoteRunId && options.remoteBackendUrl ? { remoteBackendUrl: options.remoteBackendUrl } : {}),
+    ...(carryOn?.resumeCommand ? carryOn : {}),
+    startedAt: previous?.startedAt ?? nowStamp(),
+    status: "running",
+    trigger: options.trigger ?? "cli",
+    user: recordUser(),
+    runner: options.runner.name,
+    dryRun: false,
+    pid: process.pid,
+    jobTotal: plan.jobs.length,
+    jobDone: 0,
+    jobFailed: 0,
+  };
+  // Independent files, written together; all have landed (or failed) before a failure is handled,
+  // so the clean-up never races a "running" metadata write.
+  record.recordWritten = true;
+  // Earlier results stamped with their record's revision are on file before metadata.json names this run's: a
+  // crash between the two must not leave them judged by the new one (or by none).
+  if (stamped) await writer.flush();
+  await settleAll([writer.flush(), store.pointLatest(execId), store.writeMetadata(meta), store.writeManifest(execId, plan)]);
+  // Told once the record holds it: what a second Ctrl-C names is what status then gives.
+  if (startWords) options.onResumeCommand?.(commandOf(startWords));
+  return { writer, meta };
+}
+
+/** The runner ready to run the jobs left to run, and the run's header shown. */
+interface PreparedRun {
+  toRun: PlanJob[];
+  /** The resume's completed jobs (cached), by ID; runJobs adds the others. */
+  summaries: Map<string, JobSummary>;
+  cachedSteps: Map<string, ReadonlySet<string>>;
+  runner: Runner;
+  runContext: RunContext;
+  stepIds: RuntimeIds;
+  /** The plan that runs: under remote state, the run's. */
+  runPlanId: string;
+}
+
+async function prepareRun(run: RunPlan, record: OpenRecord, loaded: LoadedRecord, runner: Runner, options: ExecuteOptions, emit: (event: RunEvent) => void): Promise<PreparedRun> {
+  const { plan, selection, concurrency, failFast, planId, workdir } = run;
+  const { execId } = record;
+  const { state } = loaded;
+  const toRun: PlanJob[] = [];
+  const summaries = new Map<string, JobSummary>();
+  let resumed = 0;
+  for (const job of selection.selected) {
+    if (state.jobs[job.id]?.status === "completed") {
+      resumed++;
+      summaries.set(job.id, summarize(job, "cached"));
+    } else toRun.push(job);
   }
-  if (journalWithoutState(state)) {
-    // Results of jobs this execution ran, with no record of the plan they ran: neither resumed blindly nor dropped silently.
-    const ids = Object.keys(state.jobs).sort();
-    throw new OrunError(
-      `execution ${execId} has no state.json, but its journal holds the results of ${ids.length} job(s) (${ids.slice(0, 3).join(", ")}${ids.length > 3 ? ", …" : ""}); delete the journal too to start the execution afresh, or use a new --exec-id`,
-      { location: { file: journalFileOf(file) } },
-    );
-  }
-  state.execId = execId;
-  const short = (full: string) => full.replace(/^sha256-/, "").slice(0, 12);
-  // Every run writes the plan's checksum to both files: a state.json of another plan than its record's metadata is
-  // a stranger, replaced or copied from another execution. Resumed with its own plan it passed for that plan's record
-  // ("2 already completed", nothing run); with the record's (manifest.json, as below advises) it was refused in a loop.
-  // Metadata of the wrong shape (`damaged`) holds no checksum to go by: the resume refuses it after these checks.
-  const { meta } = metadata;
-  if (state.planChecksum && meta?.planChecksum && state.planChecksum !== meta.planChecksum) {
-    throw new OrunError(
-      `execution ${execId}'s state.json belongs to plan ${short(state.planChecksum)}, not to the plan its record ran (${short(meta.planChecksum)}, metadata.json): the file was replaced or copied from another execution; restore it, or use a new --exec-id`,
-      { location: { file, field: "planChecksum" } },
-    );
-  }
-  if (state.planChecksum && state.planChecksum !== checksum) {
-    // The record keeps the plan it ran (manifest.json): name it, so resuming is one command away.
-    const manifest = store.manifestFile(execId);
-    const recorded = existsSync(manifest) ? ` (${(await withPlan(manifest)) ?? `orun run ${shellWord(manifest)} --exec-id ${execId}`})` : "";
-    throw new OrunError(
-      `execution ${execId} belongs to plan ${short(state.planChecksum)}, not ${planShortId({ metadata: { ...plan.metadata, checksum } })} (${plan.metadata?.name ?? "plan"}); resume it with the plan it was started with${recorded}, or use a new --exec-id`,
-      { location: { file, field: "planChecksum" } },
-    );
-  }
-  state.planChecksum = checksum;
-  return state;
+  const cachedSteps = resumedSteps(toRun, state, (job) => whyNoStepSkipped(options.runner.name, state.jobs[job.id]?.runner, options.hooks !== undefined));
+
+  record.runner = runner;
+  const runContext: RunContext = {
+    plan,
+    execId,
+    workspaceDir: workdir.override ? path.resolve(workdir.override) : workdir.workspaceDir,
+    scratchDir: path.join(record.execDir, "tmp"),
+    options: options.runnerOptions ?? {},
+    jobs: toRun,
+    concurrency,
+    onMask: (value) => emit({ type: "mask", value }),
+  };
+  record.runContext = runContext;
+
+  // The header names the plan that runs: under remote state, the run's when this runner joined it as that plan.
+  // Learning that registers the run, so the runner is prepared first: one that cannot run (no container engine)
+  // leaves no remote run behind. Without remote state the header comes first, as always: before a slow prepare
+  // (docker waiting on its engine). A run with nothing left to run prepares nothing.
+  const joining = toRun.length > 0 ? options.hooks?.joinedPlanId : undefined;
+  if (joining) await prepareRunner(runner, runContext, options.runner.name);
+  const runPlanId = (joining ? await joining.call(options.hooks, options.signal) : undefined) ?? planId;
+  emit({ type: "run-start", plan, planId: runPlanId, execId, runner: options.runner, concurrency, failFast, jobs: selection.selected, resumed, target: selection.target?.id, remoteRunId: options.remoteRunId, remoteBackendUrl: options.remoteBackendUrl });
+  // What the steps see (ORUN_PLAN_ID, ORUN_JOB_RUN_ID): the plan that runs, so one job of a remote run has one ID on every runner.
+  const stepIds = { runner: options.runner.name, planId: runPlanId, execId, ...(options.remoteRunId ? { runId: options.remoteRunId } : {}) };
+  runContext.ids = stepIds;
+  for (const job of selection.selected) if (summaries.get(job.id)?.status === "cached") emit({ type: "job-cached", job });
+  if (!joining && toRun.length > 0) await prepareRunner(runner, runContext, options.runner.name);
+  return { toRun, summaries, cachedSteps, runner, runContext, stepIds, runPlanId };
 }
 
 /** The runner's prepare (docker checks its engine and clears orphaned containers), its failure told as the runner's. */
@@ -711,437 +390,40 @@ async function prepareRunner(runner: Runner, context: RunContext, name: string):
   }
 }
 
-/**
- * The jobs of `reached` that a command without --approve would block for want of it: their policy requires approval
- * (decision 5) and they have not completed in the execution. None when this run was given --approve.
- */
-function approvalRequired(options: Pick<ExecuteOptions, "approve">, reached: readonly PlanJob[], state: ExecState): string[] {
-  if (options.approve) return [];
-  return reached.filter((job) => requiresApproval(job) && state.jobs[job.id]?.status !== "completed").map((job) => job.id);
-}
-
-/**
- * The approval offer the record keeps: this run's, else an earlier run's for the jobs it blocked that are still
- * blocked (a `--job` run that reached none of them must not take `orun status`'s offer away).
- */
-function keptApproval(current: RecordedApproval | undefined, earlier: RecordedApproval | undefined, state: ExecState): { approval?: RecordedApproval } {
-  if (current) return { approval: current };
-  const blocked = earlier?.blocked.filter((id) => state.jobs[id]?.status === "blocked") ?? [];
-  return earlier && blocked.length ? { approval: { ...earlier, blocked } } : {};
-}
-
-/** Said next to a printed command that reaches jobs requiring approval: the command never approves them itself. */
-function approvalNote(options: Pick<ExecuteOptions, "approve">, reached: readonly PlanJob[], state: ExecState): string | undefined {
-  const ids = approvalRequired(options, reached, state);
-  if (ids.length === 0) return undefined;
-  return `${ids.join(", ")} ${ids.length > 1 ? "require" : "requires"} approval: add --approve to approve ${ids.length > 1 ? "them" : "it"}`;
-}
-
-/**
- * `--job X` whose dependencies have not completed in the execution: refused (off remote state, where nothing waits for
- * them), with the commands that run them first. `satisfied`: the jobs dependencyStatus counts done. A dry-run refuses
- * as the run would (`preview`), so a preview never passes what the run refuses.
- */
-async function refuseMissingDependencies(
-  state: ExecState,
-  selection: Selection,
-  options: ExecuteOptions,
-  satisfied: ReadonlySet<string>,
-  commandFor: (job: string) => Promise<string | undefined>,
-  execId: string,
-  preview = false,
-): Promise<void> {
-  if (!selection.target) return;
-  const missing = (selection.target.dependsOn ?? []).filter((dep) => !satisfied.has(dep));
-  if (!missing.length) return;
-  // This command with each missing dependency's --job (theirs too), in order: a bare `orun run --exec-id` ran
-  // every job of a fresh plan, and one dependency's command at a time was refused for the next one.
-  // Never with an --approve this run was not given (decision 5: nobody was asked): a note says when it needs one.
-  const chain = missingDependencies(selection.target, selection.ordered, satisfied);
-  // A generated ID names no execution (the refused record is removed) and this command cannot be given it again:
-  // the suggestion ends with this job under that ID. Given an ID, the reader reruns their own command after.
-  const generated = options.execId === undefined;
-  const jobs = generated ? [...chain.map((job) => job.id), selection.target.id] : chain.map((job) => job.id);
-  const commands = await Promise.all(
-    jobs.map(async (job) => (await commandFor(job).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job)}`),
-  );
-  const note = approvalNote(options, chain, state);
-  const refusal = `cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`;
-  const first = `run ${chain.length > 1 ? "them first, in order" : "it first"}${generated ? ", then this job, in a new execution" : ""}`;
-  throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
-    hint: `${first}${note ? ` (${note})` : ""}: ${commands.join(" && ")}`,
-  });
-}
-
-/**
- * Per job to run, the steps an earlier run of the execution completed that this resume skips (non-empty sets only);
- * none when `noSkipping` says why not (whyNoStepSkipped). Read after prepareResume: `--job X --retry` has cleared X,
- * so all its steps run.
- */
-function resumedSteps(toRun: readonly PlanJob[], state: ExecState, noSkipping: (job: PlanJob) => string | undefined): Map<string, ReadonlySet<string>> {
-  const cached = new Map<string, ReadonlySet<string>>();
-  for (const job of toRun) {
-    if (noSkipping(job) !== undefined) continue;
-    const { skipped } = resumeOf(job, state.jobs[job.id]);
-    if (skipped.size > 0) cached.set(job.id, skipped);
+/** A run that failed (a refusal, a runner's or the record's error): its record left as it was, removed, or closed failed. */
+async function closeFailedRecord(record: OpenRecord, options: ExecuteOptions, err: unknown): Promise<void> {
+  const { store, execId, writer, recordWritten } = record;
+  const newRecord = record.opened.created;
+  const tookNoPart = newRecord && recordWritten && options.hooks?.tookPart?.() === false;
+  if (!recordWritten || tookNoPart) {
+    // Refused before the record was touched (or, new, before its runner took part in a remote run): an existing one
+    // stays as it was, a new one goes.
+    if (tookNoPart) await writer?.flush().catch(() => undefined);
+    // `latest` first: executions/ made by this run must be empty for discardRecord to remove it.
+    if (tookNoPart) await store.unpointLatest(execId, record.latestBefore).catch(() => undefined);
+    if (newRecord) await store.discardRecord(execId, record.opened.madeStoreFolder).catch(() => undefined);
+    return;
   }
-  return cached;
-}
-
-/** Jobs a crash left `running` run again; `--job X --retry` clears X. Returns true when state changed. */
-function prepareResume(state: ExecState, selection: Selection, options: ExecuteOptions): boolean {
-  let changed = false;
-  for (const job of Object.values(state.jobs)) {
-    if (job.status === "running") {
-      job.status = "pending";
-      job.lastError = "interrupted: the previous run stopped while this job was running";
-      changed = true;
-    }
+  // Record what we know; a failed flush must not hide the original error.
+  await writer?.flush().catch(() => undefined);
+  const meta = await store.readMetadata(execId).catch(() => undefined);
+  // Only a record this process marked running is closed; another run's record is left as it was.
+  if (meta?.status === "running" && meta.pid === process.pid) {
+    const closed = { ...meta, status: "failed" as const, finishedAt: nowStamp(), error: errorMessage(err), ...(record.loadedState ? jobCounts(record.loadedState) : {}) };
+    await store.writeMetadata(closed).catch(() => undefined);
   }
-  if (options.retry && selection.target && state.jobs[selection.target.id]) {
-    delete state.jobs[selection.target.id];
-    changed = true;
+}
+
+/** Whatever the run's end: the runner cleans up, the hooks close, the scratch folder goes, the lock is released. */
+async function releaseRecord(record: OpenRecord, options: ExecuteOptions): Promise<void> {
+  const { runner, runContext } = record;
+  try {
+    if (runner && runContext) await runner.cleanup?.(runContext);
+  } finally {
+    await options.hooks?.close?.();
+    if (runContext) await rm(runContext.scratchDir, { recursive: true, force: true }).catch(() => undefined);
+    await record.opened.lock.release();
   }
-  return changed;
-}
-
-/**
- * Jobs an earlier run of this execution skipped because a dependency failed, whose dependencies this run has
- * completed (`--job X --retry`, a scoped run): the reason they were skipped no longer holds, so they are
- * recorded waiting (pending) for a resume to run them, not left saying that X failed. Transitively: a job
- * skipped only because of such a job waits too; `resume` is the command that reaches them. Returns whether any changed.
- */
-function reopenSkipped(state: ExecState, selection: Selection, ran: readonly JobSummary[], resume: string): boolean {
-  const completedNow = new Set(ran.filter((job) => job.status === "completed").map((job) => job.id));
-  if (completedNow.size === 0) return false;
-  const reopened = new Set<string>();
-  const selected = new Set(selection.selected.map((job) => job.id));
-  let changed = false;
-  for (const job of selection.ordered) {
-    // A job of this run that was skipped was skipped now (a cancel, fail-fast): that stands.
-    const recorded = state.jobs[job.id];
-    if (selected.has(job.id) || recorded?.status !== "skipped") continue;
-    const dependencies = job.dependsOn ?? [];
-    const cause = dependencies.find((dep) => completedNow.has(dep) || reopened.has(dep));
-    if (cause === undefined) continue;
-    changed = true;
-    const blocking = dependencies.find((dep) => !reopened.has(dep) && state.jobs[dep]?.status !== "completed");
-    if (blocking !== undefined) {
-      // Still skipped, for another dependency: the reason names that one, not the one that has completed.
-      const status = state.jobs[blocking]?.status ?? "pending";
-      recorded.reason = `dependency ${blocking} ${status === "failed" ? "failed" : `was ${status}`}`;
-      continue;
-    }
-    const why = completedNow.has(cause) ? `dependency ${cause} has completed since` : `dependency ${cause} is waiting to run again`;
-    // The command never approves: a job requiring approval says what it needs instead.
-    const approval = requiresApproval(job) ? ` (it requires approval: add --approve to approve it)` : "";
-    state.jobs[job.id] = { status: "pending", steps: {}, reason: `skipped earlier; ${why}: resume with ${resume} to run it${approval}` };
-    reopened.add(job.id);
-  }
-  return changed;
-}
-
-/**
- * Dependencies of the selected jobs: satisfied (completed in this execution, or outside the selection
- * under remote state, whose claims wait for them); outside the selection and failed, skipped or blocked
- * in this execution (their dependents are skipped); or outside and not yet run (their dependents wait).
- */
-function dependencyStatus(
-  state: ExecState,
-  selection: Selection,
-  options: ExecuteOptions,
-  execId: string,
-): { satisfied: Set<string>; unsatisfiable: Map<string, string>; failedOutside: Map<string, string> } {
-  const satisfied = new Set<string>();
-  const unsatisfiable = new Map<string, string>();
-  const failedOutside = new Map<string, string>();
-  const selectedIds = new Set(selection.selected.map((job) => job.id));
-  for (const job of selection.ordered) {
-    const status = state.jobs[job.id]?.status;
-    // Remote state waits for jobs outside the selection in its claim (beforeJob).
-    if (status === "completed" || (!selectedIds.has(job.id) && options.hooks?.awaitsExternalDependencies)) satisfied.add(job.id);
-    else if (selectedIds.has(job.id)) continue;
-    else if (status === "failed" || status === "skipped" || status === "blocked") {
-      failedOutside.set(job.id, `dependency ${job.id} ${status === "failed" ? "failed" : `was ${status}`} in execution ${execId}`);
-    } else unsatisfiable.set(job.id, `dependency ${job.id} is not part of this run and has not completed in execution ${execId}`);
-  }
-  return { satisfied, unsatisfiable, failedOutside };
-}
-
-/**
- * Why the execution has not completed: jobs the record holds failed, blocked or skipped (a reason that still stands),
- * then jobs it has still to run. Those are its `pending` jobs (reopened after a retry, interrupted by a crash) and,
- * when `countAbsent`, the plan's jobs it does not hold at all (a scoped run — `--job`, `--component`, `--env`, a
- * working-folder scope — left them out). Failed ones first, each group by ID.
- */
-function unfinishedJobs(state: ExecState, planJobs: readonly PlanJob[], countAbsent: boolean): UnfinishedJob[] {
-  const failed: UnfinishedJob[] = [];
-  const toRun: UnfinishedJob[] = [];
-  const ids = new Set([...Object.keys(state.jobs), ...(countAbsent ? planJobs.map((job) => job.id) : [])]);
-  for (const id of ids) {
-    const status = state.jobs[id]?.status;
-    if (status === "failed" || status === "blocked" || status === "skipped") failed.push({ id, status });
-    else if (status === undefined) toRun.push({ id, status: "not run" });
-    // Under remote state (not countAbsent) a pending job is another runner's to run, as an absent one is.
-    else if (status === "pending" && countAbsent) toRun.push({ id, status: "pending" });
-  }
-  const byId = (a: UnfinishedJob, b: UnfinishedJob): number => a.id.localeCompare(b.id);
-  return [...failed.sort(byId), ...toRun.sort(byId)];
-}
-
-/**
- * The record's status at the end of a run: failed while this run or the record has a failure; incomplete when
- * nothing failed but jobs are still to run (a scoped run did what it was asked: not a failure, not the whole plan).
- */
-function executionStatus(runStatus: RunSummary["status"], unfinished: readonly UnfinishedJob[]): NonNullable<RunSummary["executionStatus"]> {
-  if (runStatus !== "completed" || unfinished.some((job) => job.status !== "pending" && job.status !== "not run")) return "failed";
-  return unfinished.length > 0 ? "incomplete" : "completed";
-}
-
-/** The record's job counts, from its state. */
-function jobCounts(state: ExecState): Pick<RunMetadata, "jobDone" | "jobFailed" | "jobSkipped" | "jobBlocked"> {
-  const all = Object.values(state.jobs);
-  return {
-    jobDone: all.filter((j) => j.status === "completed").length,
-    jobFailed: all.filter((j) => j.status === "failed").length,
-    jobSkipped: all.filter((j) => j.status === "skipped").length,
-    jobBlocked: all.filter((j) => j.status === "blocked").length,
-  };
-}
-
-/** Earlier links, then this run's (a URL printed again takes its new label and step); omitted when none. */
-function recordLinks(earlier: readonly RunLink[] = [], current: readonly RunLink[] = []): { links?: RunLink[] } {
-  const byUrl = new Map<string, RunLink>();
-  for (const link of [...earlier, ...current]) byUrl.set(link.url, link);
-  return byUrl.size ? { links: [...byUrl.values()] } : {};
-}
-
-function summarize(job: PlanJob, status: JobSummary["status"]): JobSummary {
-  return { id: job.id, component: job.component, environment: job.environment, name: job.name, status };
-}
-
-/** A resumed job's earlier result that stands (it was not run again): its recorded status, and a failure's error. */
-function standingResult(job: PlanJob, recorded: JobState): JobSummary {
-  const status = recorded.status === "failed" || recorded.status === "blocked" ? recorded.status : recorded.status === "completed" ? "cached" : "skipped";
-  return { ...summarize(job, status), ...(status === "failed" && recorded.lastError ? { error: recorded.lastError } : {}) };
-}
-
-
-interface DryRunContext {
-  concurrency: number;
-  failFast: boolean;
-  workdir: WorkdirOptions;
-  planId: string;
-  emit(event: RunEvent): void;
-}
-
-function runsUseSteps(runner: string): boolean {
-  return runner === "github-actions";
-}
-
-/**
- * The seed: "If a step contains use:, the local executor fails fast and asks you to rerun with --gha or
- * --runner github-actions" — before any job runs, not when the step is reached after others did their work.
- * A dry-run (`preview`) refuses it too, after its preview, as "the run would refuse".
- */
-function refuseUseSteps(runner: string, jobs: PlanJob[], preview = false): void {
-  // Only an offending plan pays for ordering and keying its steps: this runs at every run's start.
-  if (runsUseSteps(runner) || !jobs.some((job) => job.steps.some(isUseStep))) return;
-  const uses = jobs.flatMap((job) => {
-    const ordered = orderSteps(job.steps);
-    const keys = stepKeys(ordered);
-    return ordered.flatMap((step, i) => (isUseStep(step) ? [{ job: job.id, step: keys[i]!, use: step.use!.trim() }] : []));
-  });
-  const first = uses[0]!;
-  const more = uses.length > 1 ? ` (and ${uses.length - 1} more use: step${uses.length > 2 ? "s" : ""})` : "";
-  const refusal = `the ${runner} runner cannot run GitHub Actions steps: job ${first.job} step ${first.step} uses ${first.use}${more}`;
-  throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
-    hint: "rerun with --gha or --runner github-actions",
-  });
-}
-
-/**
- * The dry run's notes, by job, on the local actions its steps would not load (and those a composite calls), as
- * `validate` reports them: the runner fails the job at its start on each.
- */
-async function brokenActionNotes(jobs: PlanJob[], workspaceDir: string): Promise<Map<string, string[]>> {
-  const { brokenLocalActions } = await import("../runners/github-actions/local-action-check.js");
-  const notes = new Map<string, string[]>();
-  // Job by job: each job calling a broken action gets its note (one walk of all would name the first caller only).
-  for (const job of jobs) notes.set(job.id, (await brokenLocalActions([job], workspaceDir)).map((broken) => `step ${broken.step}: ${broken.message}`));
-  return notes;
-}
-
-async function dryRun(plan: Plan, selection: Selection, options: ExecuteOptions, ctx: DryRunContext): Promise<ExecuteResult> {
-  const selectedIds = new Set(selection.selected.map((job) => job.id));
-  // Where the run looks for local actions (RunContext.workspaceDir).
-  const workspaceDir = ctx.workdir.override ? path.resolve(ctx.workdir.override) : ctx.workdir.workspaceDir;
-  const resumed = await previewedResume(plan, options);
-  const gateNotes = await previewGates(plan, selection, options, ctx.workdir, resumed);
-  const actionNotes = runsUseSteps(options.runner.name) ? await brokenActionNotes(selection.selected, workspaceDir) : new Map<string, string[]>();
-  // --job X whose dependencies have not completed: refused as the run refuses it (remote state waits for them instead).
-  if (selection.target && !options.hooks?.managesDependencies && !options.previewsRemoteState) {
-    const execId = resumed?.execId ?? options.execId ?? generateExecId(plan.metadata?.name);
-    const state = resumed?.state ?? emptyState(execId, planChecksum(plan));
-    const { satisfied } = dependencyStatus(state, selection, options, execId);
-    const commandFor = async (job: string): Promise<string | undefined> => options.resumeCommand?.(execId, false, { job }).then(commandOf);
-    await refuseMissingDependencies(state, selection, options, satisfied, commandFor, execId, true);
-  }
-  const jobs: JobPreview[] = selection.selected.map((job) => {
-    const dir = jobDir(job, ctx.workdir);
-    const ordered = orderSteps(job.steps);
-    const keys = stepKeys(ordered);
-    const notes: string[] = [];
-    // A resume skips what the execution completed (--job X --retry runs X again), jobs and steps.
-    const retried = options.retry && selection.target?.id === job.id;
-    const recorded = resumed && !retried ? resumed.state.jobs[job.id] : undefined;
-    if (recorded?.status === "completed") notes.push(`already completed in execution ${resumed!.execId}: the run skips it`);
-    const resume = recorded && recorded.status !== "completed" ? resumeOf(job, recorded) : undefined;
-    const noSkipping = resumed ? whyNoStepSkipped(options.runner.name, recorded?.runner, options.previewsRemoteState === true) : undefined;
-    const skipsSteps = noSkipping === undefined;
-    if (resume && resume.skipped.size + resume.setUpAgain.length > 0) notes.push(resumedStepsNote(resume, noSkipping, resumed!.execId));
-    const outside = (job.dependsOn ?? []).filter((dep) => !selectedIds.has(dep));
-    // Without --job: with it, the run refuses unless they completed (refused above), or waits under remote state.
-    if (outside.length && !selection.target) notes.push(`waits unless ${outside.join(", ")} completed earlier in the execution (not part of this run)`);
-    else if (outside.length && options.previewsRemoteState) notes.push(`waits for ${outside.join(", ")} to complete in the run (remote state)`);
-    if (requiresApproval(job) && !options.approve) notes.push("blocked without --approve (policy requireApproval)");
-    // The run fails the job at its first step (every runner starts its steps there).
-    if (!existsSync(dir)) notes.push(`working directory ${dir} is missing: the run will fail`);
-    // Spec 20 §3.6 honours a job path or working-directory anywhere (absolute, `..`): what the run does, named here
-    // as the run's step headers name it, since a hand-written plan can move steps out of the workspace unseen.
-    if (!ctx.workdir.override && !isInside(workspaceDir, dir)) notes.push(`job path "${job.path}" runs outside the workspace, in ${dir}`);
-    notes.push(...(gateNotes.get(job.id) ?? []));
-    if (!runsUseSteps(options.runner.name) && ordered.some(isUseStep)) notes.push(`has use: steps — the ${options.runner.name} runner will refuse them; rerun with --gha or --runner github-actions`);
-    // The run fails such a job before its first step (the runner resolves every action at job start).
-    if (runsUseSteps(options.runner.name)) for (const missing of missingLocalActions([job], workspaceDir)) notes.push(`step ${missing.step}: ${missing.message}`);
-    notes.push(...(actionNotes.get(job.id) ?? []));
-    const steps = ordered.map((step, i) => {
-      const timeout = timeoutFor(job, step);
-      if (timeout !== undefined) {
-        try {
-          parseDuration(timeout);
-        } catch {
-          // The run fails the step on it (spec 20 §3.5): said here with the field it comes from.
-          const field = (step.timeout ?? "").trim() ? "its timeout" : "the job's timeout";
-          notes.push(`step ${keys[i]}: invalid timeout "${timeout}" (${field}): the run will fail the step`);
-        }
-      }
-      const cwd = stepDir(dir, step);
-      if (isInside(workspaceDir, dir) && !isInside(workspaceDir, cwd)) notes.push(`step ${keys[i]}: working-directory "${step["working-directory"]}" runs outside the workspace, in ${cwd}`);
-      return {
-        key: keys[i]!,
-        phase: phaseOf(step),
-        order: step.order,
-        kind: isUseStep(step) ? ("use" as const) : ("run" as const),
-        command: isUseStep(step) ? step.use!.trim() : (step.run ?? ""),
-        cwd,
-        shell: step.shell,
-        retries: attemptsFor(job, step) - 1,
-        timeout,
-        onFailure: step.onFailure,
-        ...(skipsSteps && resume?.skipped.has(keys[i]!) ? { cached: true as const } : {}),
-      };
-    });
-    return { job, dir, retries: Math.max(0, Number(job.retries ?? 0)), timeout: job.timeout, steps, note: notes.join("; ") || undefined };
-  });
-  ctx.emit({ type: "dry-run", plan, runner: options.runner, concurrency: ctx.concurrency, failFast: ctx.failFast, workspaceDir: ctx.workdir.override ?? ctx.workdir.workspaceDir, jobs });
-  // The preview, notes included, is shown; then what the run refuses up front is refused here too (exit 1), never
-  // passed with a note. No run-end: under --json the error is then the one document on stdout.
-  refuseUseSteps(options.runner.name, selection.selected, true);
-  // A live run holding the execution's lock: the run refuses to start beside it, and so does its preview.
-  if (resumed) {
-    const held = await previewedLockRefusal(new ExecutionStore(options.storeDir).lockFile(resumed.execId), resumed.execId);
-    if (held) throw held;
-  }
-  const summary: RunSummary = {
-    execId: "",
-    planId: ctx.planId,
-    planName: plan.metadata?.name ?? "",
-    runner: options.runner.name,
-    status: "completed",
-    dryRun: true,
-    startedAt: nowStamp(),
-    durationMs: 0,
-    concurrency: ctx.concurrency,
-    counts: { total: jobs.length, succeeded: 0, failed: 0, skipped: 0, blocked: 0, cached: 0, waiting: 0, released: 0 },
-    jobs: jobs.map((preview) => summarize(preview.job, "planned")),
-  };
-  ctx.emit({ type: "run-end", summary });
-  return { summary, exitCode: 0 };
-}
-
-/**
- * The dry-run's note on a resumed job some of whose steps completed earlier: where the run picks it up, or why it
- * runs them all again (`noSkipping`, resumed-steps.ts).
- */
-function resumedStepsNote(resume: JobResume, noSkipping: string | undefined, execId: string): string {
-  const done = [...resume.setUpAgain, ...resume.skipped]; // in step order: pre-phase ones come first
-  const them = done.length > 1 ? "them" : "it";
-  if (noSkipping !== undefined) return `runs all its steps again, though execution ${execId} completed ${done.join(", ")}: ${noSkipping}`;
-  const skipped = [...resume.skipped];
-  if (resume.from === undefined) return `every step completed in execution ${execId}: the run skips ${them} and records the job completed`;
-  const setUp = resume.setUpAgain.length ? `; its pre-phase ${resume.setUpAgain.join(", ")} run${resume.setUpAgain.length > 1 ? "" : "s"} again (the clean-up after the failure may have undone ${resume.setUpAgain.length > 1 ? "their" : "its"} set-up)` : "";
-  return `resumes at step ${resume.from}: ${skipped.length ? `${skipped.join(", ")} completed in execution ${execId}, the run skips ${skipped.length > 1 ? "them" : "it"}` : "nothing before it is skipped"}${setUp}`;
-}
-
-/**
- * A dry-run of an existing execution (--exec-id / ORUN_EXEC_ID): its state, read and nothing written, refused as the
- * run refuses it (another plan's execution, results without a state.json), so a preview never passes what the run
- * refuses nor shows as to run what the resume skips.
- */
-async function previewedResume(plan: Plan, options: ExecuteOptions): Promise<PreviewedResume | undefined> {
-  const execId = options.execId;
-  if (!execId) return undefined;
-  const store = new ExecutionStore(options.storeDir);
-  if (!existsSync(store.execDir(execId))) return undefined;
-  const withPlan = (planFile: string): Promise<string | undefined> | undefined => options.resumeCommand?.(execId, false, { planFile }).then(commandOf).catch(() => undefined);
-  // The run's refusals of the record, in its order: a remote runner's own record, then its state, then metadata of the wrong shape.
-  const metadata = await readResumedMetadata(store, execId);
-  if (!options.remoteRunId) refuseResumingRunnerRecord(store, execId, metadata);
-  const state = await loadState(store, execId, planChecksum(plan), plan, metadata, withPlan);
-  return { execId, state, meta: recordedMetadata(metadata).meta };
-}
-
-/** The execution a dry-run previews the resume of: its state and metadata, each read once. */
-interface PreviewedResume {
-  execId: string;
-  state: ExecState;
-  meta?: RunMetadata;
-}
-
-/**
- * Each gated job's gates judged as the run would judge them off remote state (the dry-run never uses it): by this
- * machine's records at the revision the run would vouch for, read and nothing written. Gate evidence the run's own
- * jobs would produce (the gate's component in its environment, run in this run) is named as such.
- */
-async function previewGates(plan: Plan, selection: Selection, options: ExecuteOptions, workdir: WorkdirOptions, resumed: PreviewedResume | undefined): Promise<Map<string, string[]>> {
-  const notes = new Map<string, string[]>();
-  const gated = selection.selected.filter((job) => (job.gates ?? []).length > 0);
-  if (gated.length === 0) return notes;
-  const folders = { workspaceDir: workdir.workspaceDir, jobDirs: selection.selected.map((job) => jobDir(job, workdir)) };
-  const revision = await revisionToRecord(plan.metadata?.revision, folders, options.warn ?? warnOnStderr);
-  const store = new ExecutionStore(options.storeDir);
-  // A resumed execution's own results count, as in the run.
-  const current = resumed?.state;
-  // Its results an older orun recorded are judged by the revision it recorded then, as the run will judge them.
-  if (current) stampEarlierResults(current, resumed?.meta?.revision);
-  const gates = new GateEvaluator(revision, store, options.execId ?? "", current ?? emptyState(options.execId ?? "", ""), undefined, plan);
-  for (const job of gated) {
-    const out: string[] = [];
-    for (const gate of job.gates!) {
-      const { satisfiedBy, blocked } = await gates.checkLocalGate(gate);
-      if (satisfiedBy !== undefined) {
-        out.push(`gate ${gate.component} in ${gate.environment}: satisfied by ${satisfiedBy}`);
-        continue;
-      }
-      // Jobs this run will run: a resumed record's completed ones are skipped, so they cannot lift the block.
-      const ownJobs = selection.selected.filter((other) => isJobOf(other.id, gate) && current?.jobs[other.id]?.status !== "completed");
-      const unless = revision && ownJobs.length ? ` — unless this run's ${ownJobs.map((other) => other.id).join(", ")} complete${ownJobs.length === 1 ? "s" : ""} first` : "";
-      out.push(`would block: ${blocked}${unless}`);
-    }
-    notes.set(job.id, out);
-  }
-  return notes;
 }
 
 /** Waits for every promise, then throws the first failure (Promise.all would throw while others still run). */

@@ -97,3 +97,10 @@ export class LinkCollector {
     }
   }
 }
+
+/** Earlier links, then this run's (a URL printed again takes its new label and step); omitted when none. */
+export function recordLinks(earlier: readonly RunLink[] = [], current: readonly RunLink[] = []): { links?: RunLink[] } {
+  const byUrl = new Map<string, RunLink>();
+  for (const link of [...earlier, ...current]) byUrl.set(link.url, link);
+  return byUrl.size ? { links: [...byUrl.values()] } : {};
+}

@@ -3,7 +3,7 @@
 // commit, resume — gives a plan that is not the one the execution ran, and the resume was refused. When the two
 // plans differ only in their revision, the execution resumes the plan it recorded (manifest.json), exactly as
 // `orun run <manifest> --exec-id X` does: the run then records no revision, the tree not being that plan's
-// commit (run-revision.ts). Any other difference is still refused (execute.ts loadState).
+// commit (run-revision.ts). Any other difference is still refused (records/resume-state.ts loadState).
 import { lstat } from "node:fs/promises";
 import type { Plan } from "../model/plan.js";
 import { computePlanChecksum } from "../plan/checksum.js";

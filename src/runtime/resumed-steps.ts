@@ -2,7 +2,7 @@
 // jobs. Which steps, and under which runners, is decided here, for the run (job-executor.ts) and its dry-run alike.
 import type { PlanJob } from "../model/plan.js";
 import { orderSteps, phaseOf, stepKeys } from "../model/steps.js";
-import type { JobState } from "./records/state.js";
+import type { ExecState, JobState } from "./records/state.js";
 
 /**
  * Why a resume under `runner` runs all the steps of each job it runs again; undefined when it skips those an earlier
@@ -49,4 +49,19 @@ export function resumeOf(job: PlanJob, recorded: JobState | undefined): JobResum
   const restart = found < 0 ? keys.length : found;
   const setUpAgain = restart < keys.length && phaseOf(steps[restart]!) === "main" ? keys.slice(0, restart).filter((_, i) => phaseOf(steps[i]!) === "pre") : [];
   return { skipped: new Set(keys.slice(0, restart).filter((key) => !setUpAgain.includes(key))), from: keys[restart], setUpAgain };
+}
+
+/**
+ * Per job to run, the steps an earlier run of the execution completed that this resume skips (non-empty sets only);
+ * none when `noSkipping` says why not (whyNoStepSkipped). Read after prepareResume: `--job X --retry` has cleared X,
+ * so all its steps run.
+ */
+export function resumedSteps(toRun: readonly PlanJob[], state: ExecState, noSkipping: (job: PlanJob) => string | undefined): Map<string, ReadonlySet<string>> {
+  const cached = new Map<string, ReadonlySet<string>>();
+  for (const job of toRun) {
+    if (noSkipping(job) !== undefined) continue;
+    const { skipped } = resumeOf(job, state.jobs[job.id]);
+    if (skipped.size > 0) cached.set(job.id, skipped);
+  }
+  return cached;
 }

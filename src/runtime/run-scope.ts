@@ -6,8 +6,8 @@
 // component's staging job; a plan compiled for X alone (`orun plan
 // --component X`, `orun run X`) holds no other component's staging job to wait
 // for. A dependency the environments leave out is not added: its dependents
-// wait for it (see the scheduler), so `-e prod` never re-runs dev.
-import { canonicalJobId, type PlanJob } from "../model/plan.js";
+// wait for it (see the scheduler), so `-e prod` never re-runs dev. Filter values matching no job are warned of.
+import { canonicalJobId, type Plan, type PlanJob } from "../model/plan.js";
 
 /** Exact names, or `prefix*`. */
 export function matchesAny(patterns: readonly string[], value: string): boolean {
@@ -46,4 +46,18 @@ export function scopeJobs(jobs: readonly PlanJob[], filters: { components?: read
 /** The components whose jobs `scopeJobs` takes, sorted: what a scope banner names. */
 export function componentsTaken(jobs: readonly PlanJob[], filters: { components?: readonly string[]; environments?: readonly string[] }): string[] {
   return [...new Set(scopeJobs(jobs, filters).jobs.map((job) => job.component))].sort();
+}
+
+/**
+ * `--component` / `--env` values the user typed that match no job of the plan, as warnings: a typo would
+ * otherwise run nothing and look like success. Not an error: a CI matrix runs one plan per environment, and a
+ * plan of what changed may have nothing for some of them.
+ */
+export function unmatchedFilterWarnings(plan: Plan, filters: { components?: readonly string[]; environments?: readonly string[] }): string[] {
+  const check = (flag: string, values: readonly string[] | undefined, of: (job: PlanJob) => string): string[] => {
+    const known = [...new Set(plan.jobs.map(of))].sort();
+    const unmatched = (values ?? []).filter((value) => !known.some((name) => matchesAny([value], name)));
+    return unmatched.length ? [`${flag} ${unmatched.join(", ")} matches no job of the plan (it has ${known.join(", ") || "no jobs"})`] : [];
+  };
+  return [...check("--component", filters.components, (job) => job.component), ...check("--env", filters.environments, (job) => job.environment)];
 }

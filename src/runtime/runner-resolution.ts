@@ -1,7 +1,9 @@
 // Which runner executes a plan, in the seed's order: --gha, --runner,
-// ORUN_RUNNER, GITHUB_ACTIONS=true, a `use:` step in the plan, local.
-import type { Plan } from "../model/plan.js";
-import { planHasUseStep, type RunnerName } from "../runners/runner.js";
+// ORUN_RUNNER, GITHUB_ACTIONS=true, a `use:` step in the plan, local; and the
+// refusal of a runner that cannot run the plan's `use:` steps.
+import type { Plan, PlanJob } from "../model/plan.js";
+import { orderSteps, stepKeys } from "../model/steps.js";
+import { isUseStep, planHasUseStep, type RunnerName } from "../runners/runner.js";
 import { RUNNER_NAMES, runnerHint } from "../runners/registry.js";
 import { OrunError } from "../util/errors.js";
 
@@ -32,4 +34,30 @@ function checkName(name: string, source: string): RunnerName {
     throw new OrunError(`unsupported runner "${name}" from ${source} (supported: ${[...RUNNER_NAMES].sort().join(", ")}${runnerHint(name)})`);
   }
   return name as RunnerName;
+}
+
+/** Only the github-actions runner runs `use:` steps. */
+export function runsUseSteps(runner: string): boolean {
+  return runner === "github-actions";
+}
+
+/**
+ * The seed: "If a step contains use:, the local executor fails fast and asks you to rerun with --gha or
+ * --runner github-actions" — before any job runs, not when the step is reached after others did their work.
+ * A dry-run (`preview`) refuses it too, after its preview, as "the run would refuse".
+ */
+export function refuseUseSteps(runner: string, jobs: PlanJob[], preview = false): void {
+  // Only an offending plan pays for ordering and keying its steps: this runs at every run's start.
+  if (runsUseSteps(runner) || !jobs.some((job) => job.steps.some(isUseStep))) return;
+  const uses = jobs.flatMap((job) => {
+    const ordered = orderSteps(job.steps);
+    const keys = stepKeys(ordered);
+    return ordered.flatMap((step, i) => (isUseStep(step) ? [{ job: job.id, step: keys[i]!, use: step.use!.trim() }] : []));
+  });
+  const first = uses[0]!;
+  const more = uses.length > 1 ? ` (and ${uses.length - 1} more use: step${uses.length > 2 ? "s" : ""})` : "";
+  const refusal = `the ${runner} runner cannot run GitHub Actions steps: job ${first.job} step ${first.step} uses ${first.use}${more}`;
+  throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {
+    hint: "rerun with --gha or --runner github-actions",
+  });
 }

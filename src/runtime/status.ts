@@ -51,7 +51,7 @@ export interface ExecutionSnapshot {
   stateMissing?: string;
   /**
    * state.json names another plan than metadata.json (replaced, or copied from another execution): every resume
-   * refuses the record (execute.ts loadState), so status says so, naming the file and both plans' checksums.
+   * refuses the record (records/resume-state.ts loadState), so status says so, naming the file and both plans' checksums.
    */
   stateOfOtherPlan?: { file: string; planChecksum: string; recordPlanChecksum: string };
   /** Without metadata: the plan the record keeps (manifest.json), when readable, for its name, ID and job count. */

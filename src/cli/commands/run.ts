@@ -14,7 +14,7 @@ import { collect, collectNames, digitsOnly, nonEmpty, oneJob, oneValue, sameJob,
 import { CONFIG_DIR_HELP, INTENT_HELP, RECORDS_INTENT_HELP } from "../flag-help.js";
 import { RUNNER_NAMES, suggestRunner } from "../../runners/registry.js";
 import { parseDuration } from "../../runtime/duration.js";
-import { componentsTaken, scopeJobs } from "../../runtime/run-scope.js";
+import { componentsTaken, scopeJobs, unmatchedFilterWarnings } from "../../runtime/run-scope.js";
 import { isRecordFolder, readsLocalRecord, type RecordSourceFlags } from "../record-source.js";
 import { warnOnStderr, warningLine } from "../../util/warning.js";
 import { printable } from "../../util/printable.js";
@@ -429,7 +429,7 @@ async function runPlan(
 
   // Only what the user typed: a working-folder scope may name a dependency without jobs in this plan.
   if (resolved.plan.jobs.length > 0) {
-    for (const warning of (await executorModules)[0].unmatchedFilterWarnings(resolved.plan, { components: componentFilter, environments: envFilter })) {
+    for (const warning of unmatchedFilterWarnings(resolved.plan, { components: componentFilter, environments: envFilter })) {
       warnOnStderr(warning);
     }
   }

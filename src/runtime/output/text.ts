@@ -328,7 +328,7 @@ export class TextRenderer implements Renderer {
     // when no job failed here it retries the failed job the backend named (upstream, or this runner's job that
     // failed before), and without one there is no command to give: a placeholder would be a shell redirection.
     if (summary.status !== "completed" || unfinished.length > 0) {
-      // A job another runner took over is not this runner's to retry (execute.ts leaves it out of the command too).
+      // A job another runner took over is not this runner's to retry (run-end.ts leaves it out of the command too).
       const failedHere = summary.jobs.filter((job) => job.status === "failed" && !job.notRecorded).map((job) => printable(job.id));
       if (!summary.remoteRunId) {
         out(`  resume  ${summary.resumeCommand ?? `orun run --exec-id ${id}`}`);

@@ -66,7 +66,7 @@ function refuseRemotePart(execId: string, run: string, meta: RunMetadata, store:
 
 /**
  * A record without state.json whose logs show jobs ran: what became of them is not recorded, so a resume would run
- * every one again (a deploy too). Refused, as a journal without its state.json is (execute.ts loadState).
+ * every one again (a deploy too). Refused, as a journal without its state.json is (resume-state.ts loadState).
  */
 export async function refuseResumeWithoutState(store: ExecutionStore, execId: string): Promise<void> {
   const logged = await loggedJobFolders(store, execId);
