@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from "./support/cli.js";
  * Set by `orun run --background` for its own child only (never by a user): not documented on purpose. The second is
  * the pipe the child reports its start on, so that `--background --json` can print a refusal.
  */
-const INTERNAL = new Set(["ORUN_BACKGROUND_CHILD", "ORUN_BACKGROUND_STARTUP_FD"]);
+const INTERNAL = new Set(["ORUN_BACKGROUND_CHILD", "ORUN_BACKGROUND_STARTUP_FD", "ORUN_BACKGROUND_GENERATED_ID"]);
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

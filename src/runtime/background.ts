@@ -18,6 +18,11 @@ export const BACKGROUND_CHILD_ENV = "ORUN_BACKGROUND_CHILD";
  * child closes it) or the child was refused (it writes the error there first; see src/cli/background-startup.ts).
  */
 export const BACKGROUND_STARTUP_FD_ENV = "ORUN_BACKGROUND_STARTUP_FD";
+/**
+ * Set for a child whose exec-id this start generated (none was given): pinned with --exec-id, it would read as the
+ * user's, and a refusal would tell them to run their own command again, which generates another.
+ */
+export const BACKGROUND_GENERATED_ID_ENV = "ORUN_BACKGROUND_GENERATED_ID";
 const STARTUP_FD = 3;
 
 /** Arguments for the child: drop --background/--bg and any --exec-id, then pin ours. */
@@ -91,7 +96,7 @@ export async function startBackground(
         cwd,
         detached: true,
         stdio: ["ignore", out, fd, ...(options.json ? (["pipe"] as const) : [])],
-        env: { ...process.env, [BACKGROUND_CHILD_ENV]: dir, ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1", ...(options.json ? { [BACKGROUND_STARTUP_FD_ENV]: String(STARTUP_FD) } : {}) },
+        env: { ...process.env, [BACKGROUND_CHILD_ENV]: dir, ORUN_EXEC_ID: execId, ORUN_NO_COLOR: "1", ...(wanted === undefined ? { [BACKGROUND_GENERATED_ID_ENV]: "1" } : {}), ...(options.json ? { [BACKGROUND_STARTUP_FD_ENV]: String(STARTUP_FD) } : {}) },
       });
       if (started.pid === undefined) {
         // spawn failed synchronously enough to have no pid: the error event says why.

@@ -54,6 +54,8 @@ export interface ExecuteOptions {
   failFast?: boolean;
   /** Validated --exec-id / ORUN_EXEC_ID; generated when absent. */
   execId?: string;
+  /** execId was generated for this command (by its --background parent), not given: refusals say so. */
+  execIdGenerated?: boolean;
   /** --job (either ID form). */
   job?: string;
   retry?: boolean;

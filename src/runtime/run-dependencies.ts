@@ -51,7 +51,7 @@ export function dependencyStatus(
 export async function refuseMissingDependencies(
   state: ExecState,
   selection: Selection,
-  options: { execId?: string; approve?: boolean },
+  options: { execId?: string; execIdGenerated?: boolean; approve?: boolean },
   satisfied: ReadonlySet<string>,
   commandFor: (job: string) => Promise<string | undefined>,
   execId: string,
@@ -66,12 +66,13 @@ export async function refuseMissingDependencies(
   const chain = missingDependencies(selection.target, selection.ordered, satisfied);
   // A generated ID names no execution (the refused record is removed) and this command cannot be given it again:
   // the suggestion ends with this job under that ID. Given an ID, the reader reruns their own command after.
-  const generated = options.execId === undefined;
-  const jobs = generated ? [...chain.map((job) => job.id), selection.target.id] : chain.map((job) => job.id);
+  const generated = options.execId === undefined || options.execIdGenerated === true;
+  const suggested = generated ? [...chain, selection.target] : chain;
   const commands = await Promise.all(
-    jobs.map(async (job) => (await commandFor(job).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(job)}`),
+    suggested.map(async ({ id }) => (await commandFor(id).catch(() => undefined)) ?? `orun run --exec-id ${shellWord(execId)} --job ${shellWord(id)}`),
   );
-  const note = approvalNote(options, chain, state);
+  // Of every job the suggestion runs: pasted, a job of it that requires approval would be blocked unannounced.
+  const note = approvalNote(options, suggested, state);
   const refusal = `cannot run ${selection.target.id}: dependencies not completed (${missing.join(", ")})`;
   const first = `run ${chain.length > 1 ? "them first, in order" : "it first"}${generated ? ", then this job, in a new execution" : ""}`;
   throw new OrunError(preview ? `the run would refuse: ${refusal}` : refusal, {

@@ -275,16 +275,18 @@ async function readsBackend(opts: RecordSourceFlags, intentRoot: string | undefi
 
 /** `orun run`: resolve plan, runner, workdir and exec ID, then execute (or preview, or detach). */
 export async function runCommand(ref: string | undefined, opts: RunCommandOptions, extra: { hooks?: ExecutionHooks } = {}): Promise<number> {
-  const { BACKGROUND_CHILD_ENV, BACKGROUND_STARTUP_FD_ENV, publishSummary, recordBackgroundFailure } = await import("../../runtime/background.js");
+  const { BACKGROUND_CHILD_ENV, BACKGROUND_GENERATED_ID_ENV, BACKGROUND_STARTUP_FD_ENV, publishSummary, recordBackgroundFailure } = await import("../../runtime/background.js");
   // Set by a --background parent (to the record's folder) for this process only: the steps must not inherit
   // it, or an `orun run --background` inside a step would take itself for the detached child and stay in the foreground.
   const backgroundRecord = process.env[BACKGROUND_CHILD_ENV];
   delete process.env[BACKGROUND_CHILD_ENV];
+  const generatedId = backgroundRecord !== undefined && process.env[BACKGROUND_GENERATED_ID_ENV] === "1";
+  delete process.env[BACKGROUND_GENERATED_ID_ENV];
   const startup = process.env[BACKGROUND_STARTUP_FD_ENV] === undefined ? undefined : (await import("../background-startup.js")).startupPipe(process.env, BACKGROUND_STARTUP_FD_ENV);
   (await import("../../runtime/step-env.js")).dropInheritedRunIds(process.env);
   if (backgroundRecord === undefined) return runPlan(ref, opts, extra, false);
   try {
-    const code = await runPlan(ref, opts, { ...extra, startup }, true);
+    const code = await runPlan(ref, opts, { ...extra, startup, generatedId }, true);
     startup?.started();
     return code;
   } catch (err) {
@@ -302,7 +304,7 @@ export async function runCommand(ref: string | undefined, opts: RunCommandOption
 async function runPlan(
   ref: string | undefined,
   opts: RunCommandOptions,
-  extra: { hooks?: ExecutionHooks; startup?: import("../background-startup.js").StartupPipe },
+  extra: { hooks?: ExecutionHooks; startup?: import("../background-startup.js").StartupPipe; generatedId?: boolean },
   backgroundChild: boolean,
 ): Promise<number> {
   // Load the run path's modules together, not one await at a time (each lazy import is a round trip
@@ -550,6 +552,7 @@ async function runPlan(
       concurrency: opts.concurrency,
       failFast: opts.failFast,
       execId: remote?.execId ?? (localResume ? execId : undefined),
+      ...(extra.generatedId ? { execIdGenerated: true } : {}),
       remoteRunId: remote?.runId,
       remoteBackendUrl: remote?.backendUrl,
       ...(remote ? { retryCommand: (failedHere: readonly string[]) => remote.hooks.retryCommand(failedHere) } : {}),
