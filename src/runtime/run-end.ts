@@ -123,6 +123,8 @@ export async function finishRun(end: RunEnd): Promise<ExecuteResult> {
     ...keptApproval(approvalRecord, previous?.approval, state),
     // The record keeps the links of earlier runs of this execution too (a resume re-runs only some jobs).
     ...recordLinks(previous?.links, summary.links),
+    // A record has no canceled state (completed or failed): the error says why it failed, for `orun status`.
+    ...(canceled ? { error: "canceled: the run was stopped (Ctrl-C, SIGTERM or SIGHUP) before its jobs finished" } : {}),
   });
   emit({ type: "run-end", summary });
   return { summary, exitCode: canceled ? 130 : ok ? 0 : 1 };
