@@ -267,6 +267,18 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
 
   /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
   const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
+  /**
+   * A job skipped for its dependencies whose own promotion gate would block it too says so: told only the dependency's
+   * reason, a user met one gate per resume. Judged as its admission would be, once the scheduler skips it. (Approval
+   * needs no such note: the resume line already says which jobs it needs --approve for.)
+   */
+  const mayBeHeldItself = (job: PlanJob): boolean => (job.gates ?? []).length > 0;
+  const ownHolds: Promise<void>[] = [];
+  const skippedWithOwnHold = async (job: PlanJob, reason: string): Promise<void> => {
+    // approve: the gates alone — a job requiring approval would otherwise be told that instead of its gate.
+    const own = await gates.check(job, { approve: true, signal: abort.signal }).catch(() => undefined);
+    notRun(job, "skipped", own && !abort.signal.aborted ? `${reason}; its own ${own}` : reason);
+  };
   await schedule({
     jobs: toRun,
     concurrency,
@@ -278,7 +290,11 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
     signal: abort.signal,
     // A job the stop left in the queue (Ctrl-C, fail-fast, a job's error) is told as one the stop reached before it
     // started: in a resumed record its earlier result stands.
-    notRun: (job, reason, kind) => (kind === "skipped" && stopReasons.has(reason) ? void stoppedBeforeStart(job, reason, false) : notRun(job, kind, reason)),
+    notRun: (job, reason, kind) => {
+      if (kind === "skipped" && stopReasons.has(reason)) return void stoppedBeforeStart(job, reason, false);
+      if (kind === "skipped" && mayBeHeldItself(job)) return void ownHolds.push(skippedWithOwnHold(job, reason));
+      notRun(job, kind, reason);
+    },
     onFailFast: (reason, failed) => {
       failFastAfter = failed;
       stopReasons.add(reason);
@@ -290,6 +306,7 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
     run: admitAndRun,
     handOff: latches ? (job, after) => handOver(latches, job, after) : undefined,
   });
+  await Promise.all(ownHolds);
   options.signal?.removeEventListener("abort", onOuterAbort);
 
   const canceled = abort.signal.aborted;
