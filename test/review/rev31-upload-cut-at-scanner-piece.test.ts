@@ -4,11 +4,14 @@
 // place: a masked value lying across it is cut through. Each upload is masked alone, so the value's two halves go
 // up in clear, one after the other in the stored log — the value whole, in clear, on the backend.
 import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Plan, PlanJob } from "../../src/model/plan.js";
 import { BackendClient } from "../../src/remote/client.js";
 import { RemoteHooks } from "../../src/remote/hooks.js";
 import { startRemoteTestbed, type RemoteTestbed } from "../remote/helpers.js";
+import { spawnOrun, writePlan } from "../remote/processes.js";
 
 const SECRET = "s3cr3t-rev31cut";
 const MiB = 1024 * 1024;
@@ -39,5 +42,20 @@ describe("rev31: a running step's upload cut at its mask scanner's piece", () =>
     const at = log.indexOf(SECRET);
     assert.equal(at, -1, `the value is on the backend in clear: …${log.slice(Math.max(0, at - 10), at + SECRET.length + 10)}…`);
     assert.ok(log.endsWith(`${"x".repeat(10)}***${"y".repeat(100)} end\n`), log.slice(-150));
+  });
+
+  it("`orun run --remote-state`: a host secret the local runner's step prints across the scanner's 1 MiB piece is `***` on the backend", { timeout: 120_000 }, async () => {
+    const dir = path.join(bed.dir, "local");
+    await fs.mkdir(dir, { recursive: true });
+    const secret = "deploy-key-rev31e2e";
+    // Written at once (the step's first chunk past a piece holds the value and more), then the line held open.
+    await fs.writeFile(path.join(dir, "line.txt"), `${"x".repeat(MiB - 6)}${secret}${"y".repeat(100)}`);
+    const plan = await writePlan(dir, "local", [{ id: "a@dev.long", run: "cat line.txt; sleep 1; echo ' end'" }]);
+    const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "", ORUN_RUNNER: "", ORUN_SECRET_DEPLOY_KEY: secret };
+    const result = await spawnOrun(["run", plan, "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "local"], { cwd: dir, env }).done;
+    assert.equal(result.code, 0, result.output);
+    const log = await (await fetch(`${bed.backend.url}/v1/runs/local/logs/a%40dev.long`, { headers: { Authorization: `Bearer ${bed.token}` } })).text();
+    const at = log.indexOf(secret);
+    assert.equal(at, -1, `the host secret is on the backend in clear: …${log.slice(Math.max(0, at - 10), at + secret.length + 10)}…`);
   });
 });
