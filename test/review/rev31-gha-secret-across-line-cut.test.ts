@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runOrun } from "../support/cli.js";
+import { startRemoteTestbed, type RemoteTestbed } from "../remote/helpers.js";
+import { spawnOrun, writePlan } from "../remote/processes.js";
 import { makeJob, makePlan, tempDir } from "../runners/github-actions/helpers.js";
 
 const SECRET = "tok-SECRET-0123456789";
@@ -34,5 +36,25 @@ describe("rev31: orun run --gha, a secret the 1 MiB line cut falls inside", () =
     const rejoined = log.replace(/\n/g, "");
     assert.ok(!rejoined.includes(SECRET), `the secret is in the step log in clear, in two pieces: …${rejoined.slice(1024 * 1024 - 20, 1024 * 1024 + 30)}…`);
     assert.ok(!r.stdout.replace(/\n/g, "").includes(SECRET), "the secret is in the output in clear, in two pieces");
+  });
+});
+
+describe("rev31: orun run --gha --remote-state, a secret the 1 MiB line cut falls inside", () => {
+  let bed: RemoteTestbed;
+  before(async () => {
+    bed = await startRemoteTestbed("orun-rev31gha-", (issuer) => ({ oidc: { issuer: issuer.issuer } }));
+  });
+  after(() => bed?.close());
+
+  it("is not uploaded in clear (its two halves, one per line, are the value whole to any reader)", { timeout: 120_000 }, async () => {
+    const run = `head -c ${1024 * 1024 - 6} /dev/zero | tr '\\0' x; printf '%s' '\${{ secrets.TOKEN }}'; echo ' and the rest'`;
+    const plan = await writePlan(bed.dir, "ghacut", [{ id: "a@dev.cut", run }]);
+    const env = { ORUN_TOKEN: bed.token, ORUN_REMOTE_STATE: "", ORUN_BACKEND_URL: "", ORUN_EXEC_ID: "", GITHUB_ACTIONS: "", ORUN_RUNNER: "", ORUN_SECRET_TOKEN: SECRET };
+    const result = await spawnOrun(["run", plan, "--gha", "--remote-state", "--backend-url", bed.backend.url, "--exec-id", "ghacut"], { cwd: bed.dir, env }).done;
+    assert.equal(result.code, 0, result.output);
+    const log = await (await fetch(`${bed.backend.url}/v1/runs/ghacut/logs/a%40dev.cut`, { headers: { Authorization: `Bearer ${bed.token}` } })).text();
+    const rejoined = log.replace(/\n/g, "");
+    const at = rejoined.indexOf(SECRET);
+    assert.equal(at, -1, `on the backend: …${log.slice(Math.max(0, log.indexOf(SECRET.slice(0, 6)) - 10), log.indexOf(SECRET.slice(0, 6)) + 40)}…`);
   });
 });
