@@ -265,8 +265,9 @@ function render(job: BoundJob, step: StepSpec, stepName: string, field: string, 
     }
     throw stepError(job, step, `${what}: ${errorMessage(err)}`, fieldPath(field));
   }
-  // The schema refuses one written in the field; a value the template brings in (a parameter) is caught here.
-  if (!field.startsWith("with:") && field !== "use" && rendered.includes("\u0000")) {
+  // The schema refuses one written in the field (renderMap, one in a `with:` value); a value the template brings in
+  // (a parameter) is caught here.
+  if (field !== "use" && rendered.includes("\u0000")) {
     throw stepError(job, step, `${what}: the rendered value contains a NUL byte (no process can be given one): check the parameters and env it uses`, fieldPath(field));
   }
   // `${{ }}` is left for the runner to evaluate, but a syntax error in it is worth a warning (./validate/expressions.ts).
@@ -351,11 +352,23 @@ function renderMap<T>(job: BoundJob, step: StepSpec, stepName: string, kind: "wi
   if (!map || Object.keys(map).length === 0) return undefined;
   const out: Record<string, T> = {};
   for (const [k, v] of Object.entries(map)) {
+    if (kind === "with") refuseWrittenNul(job, step, stepName, k, v);
     if (typeof v === "string") out[k] = render(job, step, stepName, `${kind}:${k}`, v, data, warn) as T;
     else out[k] = v;
     if (warn && v !== null && typeof v === "object") warnNestedTemplates(job, step, stepName, kind, k, v, warn);
   }
   return out;
+}
+
+/**
+ * A step's `with:` input becomes the action's INPUT_* environment, and `orun run` refuses a plan with a NUL byte in
+ * its name or text (src/plan/validate.ts): the schema takes any value there, so one written there is refused here.
+ */
+function refuseWrittenNul(job: BoundJob, step: StepSpec, stepName: string, key: string, value: unknown): void {
+  const part = key.includes("\u0000") ? "name" : typeof value === "string" && value.includes("\u0000") ? "value" : undefined;
+  if (part === undefined) return;
+  const what = `component ${job.instance.component.name}, job ${job.id}, step ${stepName} (with:${key})`;
+  throw stepError(job, step, `${what}: the input's ${part} contains a NUL byte (no process can be given one)`, fieldPath(`with:${key}`));
 }
 
 /** A `{{…}}` in a list or map inside a step's `with`/`env` is not rendered (v2.3, spec 12 §2.1): say so where it is written. */

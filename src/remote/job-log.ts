@@ -196,15 +196,18 @@ export class JobLog {
 
   /**
    * How much of a running step's `text` can go up now: its whole lines, masked whole. A line longer than a piece
-   * goes in parts, each cut where no masked value can lie across it (Masker.safeCut), and never past what the step's
-   * scanner has read: a mask there, not read yet, would go up with its value in clear (`::add-mask::v\r` on a line
-   * of exactly a piece did, the scanner reading a line's part only past MAX_LINE).
+   * goes in parts, never past what the step's scanner has read (a mask there, not read yet, would go up with its
+   * value in clear: `::add-mask::v\r` on a line of exactly a piece did, the scanner reading a line's part only past
+   * MAX_LINE), and cut within that where no masked value can lie across it (Masker.safeCut). Bounding safeCut's place
+   * by the scanner's instead cut through a value lying across the scanner's piece: its halves went up in clear.
+   * A line feed ends a scanner line, so the whole lines are always read.
    */
   private uploadableEnd(stream: StepStream): number {
     const { text } = stream;
     const lines = text.lastIndexOf("\n") + 1;
-    const end = text.length - lines <= STREAM_PIECE_CHARS ? lines : Math.max(lines, this.masker.safeCut(text));
-    return Math.max(0, Math.min(end, text.length - stream.scanner.unread));
+    if (text.length - lines <= STREAM_PIECE_CHARS) return lines;
+    const read = text.length - stream.scanner.unread;
+    return Math.max(lines, this.masker.safeCut(text.slice(0, read)));
   }
 
   /** A step's first lines, and every line while someone follows, go up soon; otherwise at the idle pace. */

@@ -195,3 +195,21 @@ test("orun plan refuses a step field whose template renders a NUL byte (a parame
   assert.match(run.stderr, /^✕ comps\/svc\/compositions\.yaml:\d+: .*step post-step \(run\): the rendered value contains a NUL byte/, run.stderr);
   assert.ok(!(await fs.stat(path.join(dir, ".orun/plans")).catch(() => undefined)), "no plan stored");
 });
+
+// Fixed: a NUL byte in a step's `with:` value passed `orun plan` (the schema takes any value there; materialize skipped
+// `with:` fields), and the stored plan was then refused by `orun run <id>` at load, advising to plan again (rev31 #3).
+test("orun plan refuses a NUL byte in a step's with: input, written or rendered from a parameter, naming the step's file and field", async () => {
+  const input = (tmpl: string): Record<string, string> => ({ "comps/svc/compositions.yaml": SVC.replace('tmpl: "{{.orun.job.id}}"', `tmpl: ${tmpl}`) });
+  const cases: [string, string, Record<string, string>, RegExp][] = [
+    ["written", DEV_API, input('"a\\0b"'), /^✕ comps\/svc\/compositions\.yaml:\d+: .*\(with:tmpl\): the input's value contains a NUL byte \(no process can be given one\)/],
+    ["rendered from a parameter", DEV_API + '    parameters: { note: "a\\0b" }\n', input('"{{.parameters.note}}"'), /^✕ comps\/svc\/compositions\.yaml:\d+: .*\(with:tmpl\): the rendered value contains a NUL byte/],
+    ["in the input's name", DEV_API, { "comps/svc/compositions.yaml": SVC.replace('tmpl: "{{.orun.job.id}}"', '"t\\0": x') }, /^✕ comps\/svc\/compositions\.yaml:\d+: .*: the input's name contains a NUL byte/],
+  ];
+  for (const [what, intent, files, expected] of cases) {
+    const dir = await writeRepo(baseRepo(intent, files));
+    const run = await runOrun(["plan"], { cwd: dir });
+    assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, expected, `${what}: ${run.stderr}`);
+    assert.ok(!(await fs.stat(path.join(dir, ".orun/plans")).catch(() => undefined)), `${what}: no plan stored`);
+  }
+});

@@ -38,9 +38,13 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: err.message, code: err.code }, err.headers);
 }
 
-/** Reads the whole body, refusing more than `maxBytes` with 413 (naming `what` the body is, when given). */
+/**
+ * Reads the whole body, refusing more than `maxBytes` with 413 (naming `what` the body is, when given). The 413
+ * closes the connection: the body is left unread (all of it, when its declared size is over), and kept alive the
+ * server would read and discard the rest of it, up to its request timeout, only to reuse the connection.
+ */
 export async function readBody(req: IncomingMessage, maxBytes: number, what?: string): Promise<Buffer> {
-  const tooLarge = () => new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes${what ? `, the cap on ${what}` : ""}`);
+  const tooLarge = () => new HttpError(413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes${what ? `, the cap on ${what}` : ""}`, { Connection: "close" });
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (declared > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];

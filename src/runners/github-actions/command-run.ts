@@ -4,7 +4,7 @@
 // reported (env, PATH, outputs, state, summary) applied to the job after it.
 import { appendFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { createFileCommands, isProtectedEnvKey, readFileCommands, summaryTooLargeMessage, type FileCommandPaths } from "./file-commands.js";
+import { createFileCommands, isProtectedEnvKey, readFileCommands, shownInError, summaryTooLargeMessage, type FileCommandPaths } from "./file-commands.js";
 import type { JobState } from "./job-state.js";
 import { formatTimeout } from "../../runtime/duration.js";
 import type { SpawnOutcome } from "./process.js";
@@ -49,9 +49,10 @@ export async function runWithFileCommands(state: JobState, io: CommandIO, env: R
     error = `command timed out after ${formatTimeout(io.timeoutMs ?? 0)}`;
   }
   const effects = processor.effects;
+  const mask = (text: string): string => state.masker.mask(text);
   let fromFiles: Awaited<ReturnType<typeof readFileCommands>> = { env: {}, outputs: {}, state: {}, paths: [], summary: "" };
   try {
-    fromFiles = await readFileCommands(files, (text) => state.masker.mask(text));
+    fromFiles = await readFileCommands(files, mask);
   } catch (err) {
     error ??= err instanceof Error ? err.message : String(err);
   }
@@ -59,11 +60,11 @@ export async function runWithFileCommands(state: JobState, io: CommandIO, env: R
   for (const [key, value] of Object.entries({ ...fromFiles.env, ...effects.env })) {
     if (isProtectedEnvKey(key)) io.emit(`warning: ${key} cannot be set through GITHUB_ENV (reserved by the runner)`);
     // No process can be given a NUL in its environment: kept, it would fail every later step of the job.
-    else if (key.includes("\0") || value.includes("\0")) error ??= state.masker.mask(`GITHUB_ENV: ${JSON.stringify(key)} has a NUL byte in its ${key.includes("\0") ? "name" : "value"}, which no environment can hold; not set`);
+    else if (key.includes("\0") || value.includes("\0")) error ??= `GITHUB_ENV: ${shownInError(key, mask)} has a NUL byte in its ${key.includes("\0") ? "name" : "value"}, which no environment can hold; not set`;
     else state.exportedEnv[key] = value;
   }
   for (const entry of [...fromFiles.paths, ...effects.paths]) {
-    if (entry.includes("\0")) error ??= state.masker.mask(`GITHUB_PATH: ${JSON.stringify(entry)} has a NUL byte, which no PATH can hold; not added`);
+    if (entry.includes("\0")) error ??= `GITHUB_PATH: ${shownInError(entry, mask)} has a NUL byte, which no PATH can hold; not added`;
     else state.extraPath.push(entry);
   }
   if (fromFiles.summaryTooLarge !== undefined) io.emit(`error: ${summaryTooLargeMessage(fromFiles.summaryTooLarge)}`);

@@ -283,7 +283,7 @@ export class ContainerActions {
       ];
       this.live.add(name);
       try {
-        const outcome = await spawnProcess({ command: "docker", args, cwd: workspace, env: env.cliEnv, signal: io.signal, onLine });
+        const outcome = await spawnProcess({ command: "docker", args, cwd: workspace, env: env.cliEnv, signal: io.signal, onLine, masker: state.masker });
         if (io.signal.aborted) return outcome;
         // The container's own status (see the header on podman's `--rm`).
         const inspected = await this.engine.cli(["container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name]);

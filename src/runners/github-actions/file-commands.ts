@@ -62,13 +62,18 @@ export function fileCommandEnv(files: FileCommandPaths): Record<string, string> 
 /** How much of a malformed line an error quotes: a step may write megabytes on one line, and the error goes to the summary and the record. */
 const SHOWN_CHARS = 80;
 
+/** `text` quoted in a file command's error: masked by `mask` first (a secret the cut fell inside would show its start), then cut. */
+export function shownInError(text: string, mask: (text: string) => string): string {
+  return quoted(mask(text), SHOWN_CHARS);
+}
+
 /**
  * Parses a `KEY=value` / `KEY<<DELIM … DELIM` file. Throws with the file's
  * variable name and line number on malformed content, quoting the line masked by `mask` before it is cut short:
  * a secret the cut fell inside would no longer be the value masked, and its start would show.
  */
 export function parseKeyValueFile(content: string, label: string, mask: (text: string) => string = (text) => text): Record<string, string> {
-  const shown = (text: string): string => quoted(mask(text), SHOWN_CHARS);
+  const shown = (text: string): string => shownInError(text, mask);
   const result = userRecord();
   const lines = content.replace(/^\uFEFF/, "").split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
   if (lines.length && lines[lines.length - 1] === "") lines.pop();

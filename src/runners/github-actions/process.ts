@@ -10,7 +10,8 @@
 import { rmSync } from "node:fs";
 import { NativeSpawner, nativeSpawnerWanted } from "../process/native-spawner.js";
 import { runProcess, type ProcessOutcome, type ProcessRequest } from "../process/run-process.js";
-import { LineSplitter } from "./workflow-commands.js";
+import type { Masker } from "./masker.js";
+import { LineSplitter, MAX_LINE } from "./workflow-commands.js";
 import { createOutputDir, removeDeadOutputDirs } from "./stale-scratch.js";
 
 export interface SpawnRequest {
@@ -21,6 +22,8 @@ export interface SpawnRequest {
   signal: AbortSignal;
   /** Each output line (stdout and stderr combined); `continuation` for later pieces of a line over 1 MiB. */
   onLine: (line: string, continuation: boolean) => void;
+  /** Masks the lines: a line over 1 MiB is cut where no value it masks lies across the cut (each piece is masked alone). */
+  masker: Masker;
 }
 
 export interface SpawnOutcome {
@@ -31,7 +34,7 @@ export interface SpawnOutcome {
 }
 
 export async function spawnProcess(request: SpawnRequest): Promise<SpawnOutcome> {
-  const lines = new LineSplitter(request.onLine);
+  const lines = new LineSplitter(request.onLine, MAX_LINE, false, (text) => request.masker.safeCut(text));
   const outcome = await start({
     command: request.command,
     args: request.args,

@@ -303,7 +303,7 @@ async function runScript(spec: StepSpec, scope: Scope, io: StepIO, env: Record<s
 /** Spawns a host process with fresh file-command files and applies what it reports to the job. */
 function runWithCommands(state: JobState, io: StepIO, program: string, args: string[], cwd: string, env: Record<string, string>): Promise<CommandRun> {
   return runWithFileCommands(state, io, env, (files, onLine) =>
-    spawnProcess({ command: program, args, cwd, env: { ...env, ...fileCommandEnv(files) }, signal: io.signal, onLine }),
+    spawnProcess({ command: program, args, cwd, env: { ...env, ...fileCommandEnv(files) }, signal: io.signal, onLine, masker: state.masker }),
   );
 }
 

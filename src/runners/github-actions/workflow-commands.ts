@@ -209,8 +209,9 @@ export function allowsUnsecureCommands(env: Record<string, string | undefined>):
 
 /**
  * The longest line handed on whole. Output without a newline (a progress meter redrawn with \r, a binary
- * dumped to the terminal) is handed on in pieces of this size, so it costs neither unbounded memory nor
- * the time of re-scanning it for each chunk. A secret straddling a piece boundary is not masked.
+ * dumped to the terminal) is handed on in pieces of at most this size, so it costs neither unbounded memory nor
+ * the time of re-scanning it for each chunk. Each piece is masked alone: a splitter given a `safeCut` (the
+ * masker's) cuts where no masked value lies across the cut.
  */
 export const MAX_LINE = 1024 * 1024;
 
@@ -225,10 +226,15 @@ export class LineSplitter {
   /** A piece of the current line was handed on already: what follows is its continuation. */
   private continuing = false;
   private readonly ends: RegExp;
+  /**
+   * `safeCut`: where a line's start may be cut so that no masked value lies across the cut (Masker.safeCut), for
+   * a caller that masks each piece alone; 0 (every place inside one) keeps the size cut.
+   */
   constructor(
     private readonly onLine: (line: string, continuation: boolean) => void,
     private readonly maxLine = MAX_LINE,
     crEndsLine = false,
+    private readonly safeCut?: (text: string) => number,
   ) {
     this.ends = crEndsLine ? /[\r\n]/g : /\n/g;
   }
@@ -269,9 +275,10 @@ export class LineSplitter {
       // GitHub's runner reads, it splitting at CRs too) rather than continuing one. Never between the two halves
       // of a surrogate pair.
       const lastCr = line.lastIndexOf("\r", this.maxLine - 1);
-      const cut = lastCr >= 0 ? lastCr + 1 : isHighSurrogate(line.charCodeAt(this.maxLine - 1)) ? this.maxLine - 1 : this.maxLine;
+      let cut = lastCr >= 0 ? lastCr + 1 : isHighSurrogate(line.charCodeAt(this.maxLine - 1)) ? this.maxLine - 1 : this.maxLine;
+      cut = this.safeCut?.(line.slice(0, cut)) || cut;
       this.onLine(line.slice(0, cut), this.continuing);
-      this.continuing = lastCr < 0;
+      this.continuing = line.charCodeAt(cut - 1) !== CR;
       const rest = line.slice(cut);
       if (rest) {
         this.parts = [rest];
@@ -287,6 +294,8 @@ export class LineSplitter {
     return line;
   }
 }
+
+const CR = 0x0d;
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;

@@ -3,6 +3,8 @@
 // cap (10 MiB) per such request in flight before answering. The client here sends a sliver of a declared
 // 10 MiB body and waits: the answer must come while the rest is still unsent (before, the server waited for
 // the body until its request timeout, a 408). Nothing is written, on either store.
+// Fixed: an upload declaring more than --max-log-size got its 413 before its body was read, but kept the connection
+// alive, so the server drained the declared body (rev31 #6); readBody's 413 closes the connection.
 import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
@@ -86,6 +88,20 @@ for (const kind of ["sqlite", "postgres"] as StoreKind[]) {
       const ok = await api(on.backend.url, on.token, "POST", `/v1/runs/${runId}/logs/${b}?append=true&offset=0&runnerId=rB`, "mine\n", { "X-Orun-Lease": lease });
       assert.equal(ok.status, 200, ok.text);
       assert.equal((await call("GET", `/v1/runs/${runId}/logs/${b}`)).text, "mine\n");
+    });
+  });
+
+  describe(`a log upload declaring more than --max-log-size on ${kind}`, () => {
+    const on = backendOnStore(kind, { requestTimeoutMs: 10_000, maxLogBytes: 1000 }, "acme/declared");
+
+    it("is refused (413) before its body is read, closing the connection", async (t) => {
+      if (!on.db) return t.skip("PostgreSQL unavailable");
+      const runId = `declared-${Date.now()}`;
+      assert.equal((await api(on.backend.url, on.token, "POST", "/v1/runs", { plan: planOf({ a: [] }), runId })).status, 201);
+      assert.equal((await api(on.backend.url, on.token, "POST", `/v1/runs/${runId}/jobs/a/claim`, { runnerId: "ra" })).body.claimed, true);
+      const res = await partialUpload(on.backend.url, on.token, `/v1/runs/${runId}/logs/a?append=true&offset=0&runnerId=ra`, {}, 50 * 1024 * 1024);
+      assert.deepEqual([res.status, res.body.code], [413, "PAYLOAD_TOO_LARGE"], JSON.stringify(res.body));
+      assert.equal(res.connection, "close", "the 413 leaves the connection open: the server drains the 50 MiB nobody reads");
     });
   });
 
