@@ -1,7 +1,6 @@
-// rev31 review: a --job refusal without --exec-id now suggests the missing dependencies and then the job itself under
-// one new ID (6cbc1ba). Its approval note is worked out from the dependencies alone (approvalNote(options, chain)),
-// so when the job asked for is the one that requires approval, the suggestion says nothing of it: pasted, the
-// dependency runs, the job is blocked, and the reader learns only then that it needed --approve.
+// Fixed: a --job refusal without --exec-id suggests the missing dependencies and then the job itself under one new ID;
+// its approval note now covers every job it suggests, the job asked for included (rev31 #5). Worked out from the
+// dependencies alone, pasted, the dependency ran and the job was blocked unannounced.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
