@@ -267,18 +267,9 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
 
   /** The reasons the scheduler gives the jobs a stop kept from starting (fail-fast's, once it trips). */
   const stopReasons = new Set<string>([RUN_CANCELED, RUN_ABORTED]);
-  /**
-   * A job skipped for its dependencies whose own promotion gate would block it too says so: told only the dependency's
-   * reason, a user met one gate per resume. Judged as its admission would be, once the scheduler skips it. (Approval
-   * needs no such note: the resume line already says which jobs it needs --approve for.)
-   */
-  const mayBeHeldItself = (job: PlanJob): boolean => (job.gates ?? []).length > 0;
-  const ownHolds: Promise<void>[] = [];
-  const skippedWithOwnHold = async (job: PlanJob, reason: string): Promise<void> => {
-    // approve: the gates alone — a job requiring approval would otherwise be told that instead of its gate.
-    const own = await gates.check(job, { approve: true, signal: abort.signal }).catch(() => undefined);
-    notRun(job, "skipped", own && !abort.signal.aborted ? `${reason}; its own ${own}` : reason);
-  };
+  // A job skipped for its dependencies whose own promotion gate blocks it too says so: told only the dependency's
+  // reason, a user met one gate per resume.
+  const ownBlocks = await ownGateBlocks(toRun, gates, options.hooks?.managesDependencies === true, abort.signal);
   await schedule({
     jobs: toRun,
     concurrency,
@@ -292,8 +283,8 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
     // started: in a resumed record its earlier result stands.
     notRun: (job, reason, kind) => {
       if (kind === "skipped" && stopReasons.has(reason)) return void stoppedBeforeStart(job, reason, false);
-      if (kind === "skipped" && mayBeHeldItself(job)) return void ownHolds.push(skippedWithOwnHold(job, reason));
-      notRun(job, kind, reason);
+      const own = kind === "skipped" ? ownBlocks.get(job.id) : undefined;
+      notRun(job, kind, own ? `${reason}; its own ${own}` : reason);
     },
     onFailFast: (reason, failed) => {
       failFastAfter = failed;
@@ -306,9 +297,31 @@ export async function runJobs(input: JobRunInput): Promise<{ canceled: boolean }
     run: admitAndRun,
     handOff: latches ? (job, after) => handOver(latches, job, after) : undefined,
   });
-  await Promise.all(ownHolds);
   options.signal?.removeEventListener("abort", onOuterAbort);
 
   const canceled = abort.signal.aborted;
   return { canceled };
+}
+
+/**
+ * What blocks each job of the run that the scheduler may skip for its dependencies, judged before the run starts (the
+ * scheduler tells a skip at once, so the note can't wait for a query): gated jobs with dependencies whose gates need
+ * no job of this run — a gate this run's own jobs may yet satisfy is not judged. None under remote state, where
+ * nothing is skipped for dependencies here. Approval is left out: the resume line names the jobs it needs --approve for.
+ */
+async function ownGateBlocks(toRun: readonly PlanJob[], gates: GateEvaluator, remote: boolean, signal: AbortSignal): Promise<Map<string, string>> {
+  const blocks = new Map<string, string>();
+  if (remote) return blocks;
+  const inRun = new Set(toRun.map((job) => `${job.component}\0${job.environment}`));
+  const judged = toRun.filter(
+    (job) => (job.dependsOn ?? []).length > 0 && (job.gates ?? []).length > 0 && job.gates!.every((gate) => !inRun.has(`${gate.component}\0${gate.environment}`)),
+  );
+  await Promise.all(
+    judged.map(async (job) => {
+      // approve: the gates alone, not the approval a job requiring one would be told of first.
+      const blocked = await gates.check(job, { approve: true, signal }).catch(() => undefined);
+      if (blocked && !signal.aborted) blocks.set(job.id, blocked);
+    }),
+  );
+  return blocks;
 }

@@ -1,7 +1,5 @@
-// Review rev31b, finding 2 (d6c74ad, src/runtime/run-jobs.ts:295): a skipped job with a promotion gate is recorded
-// only once its gate has been judged (asynchronously), so its own dependents — skipped in the same breath, but with
-// no gate — are recorded and shown before it: the output lists a job's dependent above the job itself, in what is
-// otherwise dependency order (before d6c74ad, deploy's line came first).
+// Fixed (rev31b #2): a skipped gated job was recorded once its gate had been judged (asynchronously), after its own
+// ungated dependents; its gate is now judged before the run, and the skip told at once, in dependency order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { runOrun } from "../support/cli.js";

@@ -1,8 +1,6 @@
-// Review rev31b, finding 1 (d6c74ad, src/runtime/run-jobs.ts skippedWithOwnHold): a job skipped for its dependencies
-// has its own promotion gate judged the moment the scheduler skips it, while this run's own jobs of the gate's
-// environment may still be running. They then succeed, the gate is met (a resume runs the job), yet the record and
-// the output keep "its own promotion gate … no execution recorded here ran all its api jobs in dev …; run them for
-// this commit first" — advice to run what this very run just ran.
+// Fixed (rev31b #1): a job skipped for its dependencies had its own promotion gate judged the moment the scheduler
+// skipped it, while this run's own jobs of the gate's environment could still succeed and meet it; the record kept
+// advice to run what the run had just run. Now only gates that need no job of this run are judged, before it starts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
