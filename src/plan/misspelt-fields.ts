@@ -3,7 +3,7 @@
 // without waiting, `"timout"` set no timeout). One close to a field orun knows — or another tool's name for it — is
 // said as a warning; a field close to none (a newer orun's, a note) still passes without a word. Warnings only: the
 // plan, its checksum and its ID are untouched.
-import { editDistance } from "../util/edit-distance.js";
+import { closeNames } from "../util/edit-distance.js";
 
 /** The fields of one object (`fields`), and the objects below it (`nested`: an object, or `[]` for an array of them). */
 interface Shape {
@@ -119,14 +119,8 @@ function meantField(key: string, shape: Shape): string | undefined {
   const bare = (name: string): string => name.replace(/[-_]/g, "").toLowerCase();
   const same = shape.fields.find((name) => bare(name) === bare(key));
   if (same !== undefined) return same;
-  // As the CLI's did-you-means judge a typo (util/edit-distance.ts closeNames): within a third of its length, 1 to 3 edits.
-  const most = Math.min(3, Math.max(1, Math.floor(key.length / 3)));
-  let best: { name: string; distance: number } | undefined;
-  for (const name of shape.fields) {
-    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
-    if (distance <= most && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
+  // A typo as the CLI's did-you-means judge one (1 to 3 edits); `containing: ""` leaves out names merely containing it.
+  return closeNames(key, shape.fields, { containing: "", limit: 1 })[0];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
